@@ -1,0 +1,45 @@
+// npm run bench: runs each benchmark in its own process, prints a table and writes JSON under bench/results/.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { BenchResult } from './measure.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+
+function child(script: string, args: string[] = []): BenchResult[] {
+  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (r.status !== 0) throw new Error(`${script} failed with ${r.status}`);
+  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line) throw new Error(`${script} printed no result`);
+  return JSON.parse(line.slice(6)) as BenchResult[];
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'tws-risk-bench-'));
+const results: BenchResult[] = [];
+try {
+  results.push(...child('reducer.js'));
+  const rec = join(tmp, 'synthetic.jsonl.gz');
+  results.push(...child('write-recording.js', [rec]));
+  results.push(...child('reader.js', [rec]));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US');
+const rows = results.map((r) => [r.name, r.metric, `${fmt(r.value)} ${r.unit}`, r.target ?? '', r.pass === undefined ? '' : r.pass ? 'ok' : 'MISSED']);
+const widths = [0, 1, 2, 3, 4].map((i) => Math.max(...rows.map((row) => row[i]!.length), ['bench', 'metric', 'value', 'target', ''][i]!.length));
+const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
+process.stdout.write(`${line(['bench', 'metric', 'value', 'target', ''])}\n`);
+for (const row of rows) process.stdout.write(`${line(row)}\n`);
+
+const out = join(root, 'bench', 'results');
+mkdirSync(out, { recursive: true });
+const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+const doc = { at: new Date().toISOString(), node: process.version, cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, results };
+writeFileSync(join(out, `bench-${stamp}.json`), JSON.stringify(doc, null, 2));
+writeFileSync(join(out, 'latest.json'), JSON.stringify(doc, null, 2));
+process.stdout.write(`\nwrote bench/results/bench-${stamp}.json\n`);
+if (results.some((r) => r.pass === false)) process.exitCode = 1;

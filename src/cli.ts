@@ -1,0 +1,149 @@
+// tws-risk command line: argument parsing, subcommands and exit codes. Every path returns a code; none throws.
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { configCommand } from './commands/config.js';
+import { EXIT, processIo, type CommandIo } from './commands/io.js';
+import { verifyCommand } from './commands/verify.js';
+import { appVersion } from './version.js';
+
+interface CommandSpec {
+  readonly name: string;
+  readonly args: string;
+  readonly summary: string;
+  /** Set while a later issue has not built the command yet; the command then says so and exits 1. */
+  readonly notBuilt?: string;
+  readonly options?: ParseArgsConfig['options'];
+  readonly run?: (positionals: string[], values: Record<string, unknown>, io: CommandIo) => Promise<number> | number;
+}
+
+const GLOBAL_OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  config: { type: 'string' },
+} as const satisfies ParseArgsConfig['options'];
+
+const COMMANDS: readonly CommandSpec[] = [
+  { name: 'live', args: '[--host H] [--port P] [--client-id N] [--account A]', summary: 'open the console on TWS or IB Gateway (the default command)', notBuilt: 'issues 4 and 6' },
+  { name: 'demo', args: '', summary: 'open the console on the embedded TWS simulator, no broker account needed', notBuilt: 'issues 3, 4 and 6' },
+  { name: 'sim', args: '[--port 7497] [--seed N] [--scenario NAME|FILE] [--speed X] [--read-only-api]', summary: 'run the embedded TWS simulator in the foreground', notBuilt: 'issue 3' },
+  { name: 'report', args: '[--json] [--replay FILE]', summary: 'print the account, stress and alerts once, for scripts and cron', notBuilt: 'issues 4 and 5' },
+  { name: 'replay', args: 'FILE', summary: 'open a recorded session in the console, read-only', notBuilt: 'issue 8' },
+  { name: 'flatten', args: '--scope SCOPE [--trade --confirm-account A]', summary: 'plan (and with --trade send) closing orders', notBuilt: 'issue 7' },
+  { name: 'cancel', args: '--all|--global|--order ID [--trade --confirm-account A]', summary: 'plan (and with --trade send) order cancels', notBuilt: 'issue 7' },
+  {
+    name: 'verify',
+    args: 'FILE [--strict] [--json]',
+    summary: 'check a recording: JSON, hash chain, sequence, seal (exit 0 valid, 1 invalid)',
+    options: { strict: { type: 'boolean' }, json: { type: 'boolean' } },
+    run: async (pos, values, io) => {
+      if (pos.length !== 1) return usageError('verify', 'expects exactly one recording file', io);
+      return verifyCommand(pos[0]!, { strict: values.strict === true, json: values.json === true }, io);
+    },
+  },
+  {
+    name: 'config',
+    args: 'path|show|validate',
+    summary: 'where the settings file is, the settings in force, or what is wrong with the file',
+    run: (pos, values, io) => {
+      if (pos.length !== 1) return usageError('config', 'expects one of path, show, validate', io);
+      return configCommand(pos[0]!, values.config as string | undefined, io);
+    },
+  },
+];
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  const lines = [
+    `tws-risk ${appVersion()}: a terminal risk console for Interactive Brokers`,
+    '',
+    'Usage: tws-risk [command] [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}${c.notBuilt ? ' (not built yet)' : ''}`),
+    '',
+    'Global options:',
+    '  --config FILE   settings file (default: $TWS_RISK_CONFIG, else the platform config dir; see `tws-risk config path`)',
+    '  -h, --help      help for tws-risk or a command',
+    '  -V, --version   print the version',
+    '',
+    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error, 3 cannot connect, 4 timed out,',
+    '            5 critical alert active, 6 some order did not complete.',
+  ];
+  return lines.join('\n');
+}
+
+function commandUsage(c: CommandSpec): string {
+  return `Usage: tws-risk ${c.name} ${c.args}`.trimEnd() + `\n  ${c.summary}`;
+}
+
+function usageError(command: string | undefined, message: string, io: CommandIo): number {
+  io.err(`tws-risk${command ? ` ${command}` : ''}: ${message}`);
+  const spec = COMMANDS.find((c) => c.name === command);
+  io.err(spec ? commandUsage(spec) : 'Run `tws-risk --help` for the list of commands.');
+  return EXIT.usage;
+}
+
+/** parseArgs' messages name the flag; keep the first sentence only (no stack, no hints about allowPositionals). */
+function flagProblem(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('. ')[0]!.replace(/\.$/, '');
+}
+
+/** Runs the CLI and returns the exit code. */
+export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  if (io === processIo) {
+    // `tws-risk verify x | head` closes the pipe early; that is the reader's choice, not an error.
+    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE') process.exit(EXIT.ok);
+    });
+  }
+  try {
+    return await dispatch([...argv], io);
+  } catch (err) {
+    // Last line of defence: a bug must still end in one readable line and a non-zero code, not a stack on a TUI.
+    io.err(`tws-risk: unexpected error: ${err instanceof Error ? err.message : String(err)}`);
+    if (process.env.TWS_RISK_DEBUG) io.err(err instanceof Error ? (err.stack ?? '') : '');
+    return EXIT.invalid;
+  }
+}
+
+async function dispatch(argv: string[], io: CommandIo): Promise<number> {
+  if (argv.length === 0) {
+    io.out(usage());
+    return EXIT.ok;
+  }
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
+    io.out(appVersion());
+    return EXIT.ok;
+  }
+  const first = argv[0]!;
+  if (first === '--help' || first === '-h' || first === 'help') {
+    const topic = argv[1] ? COMMANDS.find((c) => c.name === argv[1]) : undefined;
+    io.out(topic ? commandUsage(topic) : usage());
+    return EXIT.ok;
+  }
+  const command = first.startsWith('-') ? 'live' : first;
+  const rest = first.startsWith('-') ? argv : argv.slice(1);
+  const spec = COMMANDS.find((c) => c.name === command);
+  if (!spec) return usageError(undefined, `unknown command '${command}'`, io);
+
+  if (spec.notBuilt) {
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.out(commandUsage(spec));
+      io.out(`  not built yet (tracked in ${spec.notBuilt})`);
+      return EXIT.ok;
+    }
+    io.err(`tws-risk ${spec.name}: not built yet (tracked in ${spec.notBuilt})`);
+    return EXIT.invalid;
+  }
+
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+  } catch (err) {
+    return usageError(spec.name, flagProblem(err), io);
+  }
+  if (parsed.values.help) {
+    io.out(commandUsage(spec));
+    return EXIT.ok;
+  }
+  return spec.run!(parsed.positionals, parsed.values, io);
+}

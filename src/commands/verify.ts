@@ -1,0 +1,52 @@
+// `tws-risk verify <file>`: checks a recording's JSON, hash chain, sequence and seal, and says where it breaks.
+import { verifyRecording } from '../streams/recording/reader.js';
+import { EXIT, type CommandIo } from './io.js';
+
+function time(ms: number): string {
+  return ms > 0 ? new Date(ms).toISOString() : '-';
+}
+
+/** Exit 0 when valid (sealed, or unsealed without --strict), 1 when invalid or (with --strict) unsealed. */
+export async function verifyCommand(file: string, opts: { strict: boolean; json: boolean }, io: CommandIo): Promise<number> {
+  const r = await verifyRecording(file);
+  if (!r.ok) {
+    if (opts.json) {
+      io.out(JSON.stringify({ file, valid: false, problem: r.error.problem, line: r.error.line, reason: r.error.detail, linesRead: r.linesRead }));
+    } else {
+      io.err(`INVALID ${r.error.message}`);
+      if (r.error.line > 1) io.err(`  lines 1-${r.error.line - 1} are intact and readable`);
+    }
+    return EXIT.invalid;
+  }
+  const s = r.summary;
+  if (opts.json) {
+    io.out(
+      JSON.stringify({
+        file,
+        valid: true,
+        sealed: s.sealed,
+        truncatedTail: s.truncatedTail,
+        header: s.header,
+        lines: s.lines,
+        events: s.events,
+        keyframes: s.keyframes,
+        firstSeq: s.firstSeq,
+        lastSeq: s.lastSeq,
+        firstAt: s.firstAt,
+        lastAt: s.lastAt,
+        finalHash: s.finalHash,
+        ...(s.footer ? { footer: s.footer } : {}),
+      }),
+    );
+  } else {
+    const h = s.header;
+    io.out(`${s.sealed ? 'VALID' : 'VALID (UNSEALED)'} ${file}`);
+    io.out(`  source ${h.source}, account ${h.account ?? '-'}, base ${h.baseCurrency ?? '-'}, written by tws-risk ${h.appVersion}`);
+    io.out(`  ${s.events} events (seq ${s.firstSeq}-${s.lastSeq}), ${s.keyframes} keyframes, ${s.lines} lines`);
+    io.out(`  from ${time(s.firstAt)} to ${time(s.lastAt)}`);
+    if (s.sealed) io.out(`  sealed: ${s.footer?.reason ?? ''} at ${s.footer?.endedAt ?? ''}`);
+    else io.out(`  not sealed: the writer crashed or is still writing${s.truncatedTail ? '; a cut-off last line was ignored' : ''}`);
+    io.out(`  final hash ${s.finalHash}`);
+  }
+  return !s.sealed && opts.strict ? EXIT.invalid : EXIT.ok;
+}

@@ -1,0 +1,72 @@
+// Loads settings through conf: finds the file (--config, TWS_RISK_CONFIG, platform dir), validates, and degrades.
+import { existsSync } from 'node:fs';
+import { basename, dirname, extname, resolve } from 'node:path';
+import Conf, { type Options } from 'conf';
+import envPaths from 'env-paths';
+import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, type Settings } from './settings.js';
+
+export const CONFIG_ENV = 'TWS_RISK_CONFIG';
+
+export interface LoadedSettings {
+  /** The settings in force: the file's when valid, otherwise the defaults. */
+  readonly settings: Settings;
+  readonly path: string;
+  readonly exists: boolean;
+  /** Each problem names the file and the key path; empty when the file is valid (or absent). */
+  readonly problems: readonly string[];
+}
+
+function confOptions(file: string | undefined): Partial<Options<Settings>> {
+  const base: Partial<Options<Settings>> = { projectName: 'tws-risk', projectSuffix: '', schema: SETTINGS_SCHEMA as Options<Settings>['schema'], rootSchema: { additionalProperties: false } };
+  if (!file) return base;
+  const abs = resolve(file);
+  const ext = extname(abs);
+  return { ...base, cwd: dirname(abs), configName: basename(abs, ext), fileExtension: ext.replace(/^\./, '') };
+}
+
+/** Where the config file is (or would be), without creating it: --config, then $TWS_RISK_CONFIG, then conf's platform dir. */
+export function configPath(file?: string, env: NodeJS.ProcessEnv = process.env): string {
+  const chosen = file ?? env[CONFIG_ENV] ?? undefined;
+  if (chosen) return resolve(chosen);
+  // The same directory conf picks for projectName 'tws-risk' with no suffix.
+  return resolve(envPaths('tws-risk', { suffix: '' }).config, 'config.json');
+}
+
+/** Deep-merges a partial settings object over the defaults (objects merge, everything else replaces). */
+function withDefaults<T>(defaults: T, given: unknown): T {
+  if (typeof defaults !== 'object' || defaults === null || typeof given !== 'object' || given === null) {
+    return (given === undefined ? defaults : given) as T;
+  }
+  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries(given)) out[k] = withDefaults((defaults as Record<string, unknown>)[k], v);
+  return out as T;
+}
+
+/** Turns conf's one-line schema message into one problem per key, each naming the file. */
+function problemsFrom(err: unknown, path: string): string[] {
+  const msg = err instanceof Error ? err.message : String(err);
+  const violation = /^Config schema violation: (.*)$/s.exec(msg);
+  if (violation) {
+    return violation[1]!.split('; ').map((p) => `${path}: ${p.replace(/`([^`]*)`/, (_m, key: string) => `key "${key.replaceAll('/', '.') || '(root)'}"`).replace('must NOT have additional properties', 'is not a known setting')}`);
+  }
+  if (/not valid JSON/.test(msg)) return [`${path}: not valid JSON (fix the syntax or delete the file to use defaults)`];
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code) return [`${path}: cannot read (${code})`];
+  return [`${path}: ${msg}`];
+}
+
+/**
+ * Loads settings. A missing file means defaults (nothing is written); a broken one gives problems naming the
+ * file and key, and the defaults stay in force so the console still starts. Never throws for a bad file.
+ */
+export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env): LoadedSettings {
+  const path = configPath(file, env);
+  if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: [] };
+  try {
+    // No `defaults` for conf: it would write them back into the user's hand-edited file. Merge them here instead.
+    const store = new Conf<Settings>(confOptions(path));
+    return { settings: withDefaults(DEFAULT_SETTINGS, store.store), path, exists: true, problems: [] };
+  } catch (err) {
+    return { settings: DEFAULT_SETTINGS, path, exists: true, problems: problemsFrom(err, path) };
+  }
+}

@@ -1,0 +1,80 @@
+// Settings: the typed shape of the config file, its defaults and its JSON schema (validated by conf/ajv).
+
+export interface ConnectionSettings {
+  readonly host: string;
+  readonly port: number;
+  /** A fixed client id: TWS binds orders to it, and a random one would change on every reconnect. */
+  readonly clientId: number;
+  /** Account to follow when the login manages several; empty means the first, with a notice. */
+  readonly account: string;
+}
+
+export interface RecorderSettings {
+  readonly enabled: boolean;
+  /** Directory for flight recordings; empty means the platform data directory. */
+  readonly dir: string;
+  readonly gzip: boolean;
+  /** Start a new file after this many bytes (and at each new UTC day). */
+  readonly rotateBytes: number;
+  readonly keyframeEveryEvents: number;
+  readonly keyframeEveryMs: number;
+}
+
+export interface UiSettings {
+  /** View-model throttle for prices, in ms (health and alerts are immediate). */
+  readonly throttleMs: number;
+  readonly theme: 'dark' | 'light' | 'mono';
+}
+
+export interface Settings {
+  readonly connection: ConnectionSettings;
+  /** Named connections, chosen with --profile NAME. */
+  readonly profiles: Readonly<Record<string, Partial<ConnectionSettings>>>;
+  readonly recorder: RecorderSettings;
+  readonly ui: UiSettings;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
+  profiles: {},
+  recorder: { enabled: true, dir: '', gzip: false, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000 },
+  ui: { throttleMs: 250, theme: 'dark' },
+};
+
+const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
+const clientId = { type: 'integer', minimum: 0, maximum: 2147483647 } as const;
+const connectionProps = {
+  host: { type: 'string', minLength: 1 },
+  port,
+  clientId,
+  account: { type: 'string' },
+} as const;
+
+/** conf's `schema` option: one JSON schema per top-level key. Unknown keys are refused so typos get named. */
+export const SETTINGS_SCHEMA = {
+  connection: { type: 'object', additionalProperties: false, properties: connectionProps },
+  profiles: {
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: false, properties: connectionProps },
+  },
+  recorder: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      enabled: { type: 'boolean' },
+      dir: { type: 'string' },
+      gzip: { type: 'boolean' },
+      rotateBytes: { type: 'integer', minimum: 1024 * 1024 },
+      keyframeEveryEvents: { type: 'integer', minimum: 100 },
+      keyframeEveryMs: { type: 'integer', minimum: 1000 },
+    },
+  },
+  ui: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      throttleMs: { type: 'integer', minimum: 33, maximum: 5000 },
+      theme: { enum: ['dark', 'light', 'mono'] },
+    },
+  },
+} as const;

@@ -1,0 +1,166 @@
+// JSON codec for FeedEvents and PortfolioState: Decimals travel as strings and are revived by path, maps as entries.
+import type { FeedEvent, FeedEventType } from './events.js';
+import { STREAM_OF } from './events.js';
+import { Decimal } from './money.js';
+import { PMap } from './pmap.js';
+import type { PortfolioState } from './state.js';
+
+/** A problem decoding a recorded value; the reader adds file and line. */
+export class CodecError extends Error {}
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+type Obj = Record<string, unknown>;
+
+const CONTRACT_DECIMALS = ['strike', 'multiplier'];
+const ORDER_INFO = ['contract', 'totalQuantity', 'limitPrice', 'auxPrice'];
+
+/**
+ * Decimal fields per event type, as dotted paths. `contract` (or `x.contract`) revives a contract's decimals;
+ * `prices.*` revives every key of an object. Every event type must be listed (the type checks completeness).
+ */
+const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
+  healthChanged: [],
+  snapshotRequested: [],
+  managedAccountsReceived: [],
+  accountValueUpdated: [],
+  accountTimeUpdated: [],
+  accountDownloadEnded: [],
+  accountSummaryUpdated: [],
+  accountSummaryEnded: [],
+  portfolioUpdated: ['contract', 'position', 'marketPrice', 'marketValue', 'averageCost', 'unrealizedPnl', 'realizedPnl'],
+  positionUpdated: ['contract', 'position', 'averageCost'],
+  positionsEnded: [],
+  priceTicked: ['price'],
+  optionComputed: [],
+  pnlUpdated: ['dailyPnl', 'unrealizedPnl', 'realizedPnl'],
+  openOrderUpdated: ORDER_INFO.map((p) => `order.${p}`),
+  openOrdersEnded: [],
+  orderStatusUpdated: ['filled', 'remaining', 'avgFillPrice', 'lastFillPrice'],
+  executionReceived: ['contract', 'shares', 'price', 'cumQty', 'avgPrice'],
+  executionsEnded: [],
+  commissionReceived: ['commission', 'realizedPnl'],
+  brokerMessage: [],
+  operatorActed: [],
+};
+
+function toDecimal(v: unknown, path: string): Decimal {
+  if (typeof v !== 'string' && typeof v !== 'number') throw new CodecError(`${path} is not a decimal (got ${JSON.stringify(v)})`);
+  try {
+    return new Decimal(v);
+  } catch {
+    throw new CodecError(`${path} is not a decimal (got ${JSON.stringify(v)})`);
+  }
+}
+
+/** Replaces decimal strings with Decimal at `path` inside `obj` (mutates the freshly parsed JSON object). */
+function reviveAt(obj: Obj, path: string, where: string): void {
+  const dot = path.indexOf('.');
+  if (dot < 0) {
+    if (path === 'contract') {
+      const c = obj.contract;
+      if (c === undefined) return;
+      if (typeof c !== 'object' || c === null) throw new CodecError(`${where}.contract is not an object`);
+      for (const f of CONTRACT_DECIMALS) reviveAt(c as Obj, f, `${where}.contract`);
+      return;
+    }
+    if (path === '*') {
+      for (const k of Object.keys(obj)) reviveAt(obj, k, where);
+      return;
+    }
+    const v = obj[path];
+    if (v !== undefined && v !== null) obj[path] = toDecimal(v, `${where}.${path}`);
+    return;
+  }
+  const head = path.slice(0, dot);
+  const child = obj[head];
+  if (child === undefined || child === null) return;
+  if (typeof child !== 'object') throw new CodecError(`${where}.${head} is not an object`);
+  reviveAt(child as Obj, path.slice(dot + 1), `${where}.${head}`);
+}
+
+function revive(obj: Obj, paths: readonly string[], where: string): void {
+  for (const p of paths) reviveAt(obj, p, where);
+}
+
+/** Turns a parsed JSON object back into a FeedEvent, checking the envelope and reviving Decimals. */
+export function decodeEvent(raw: unknown): FeedEvent {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('event is not an object');
+  const o = raw as Obj;
+  const type = o.type;
+  if (typeof type !== 'string' || !(type in STREAM_OF)) throw new CodecError(`unknown event type ${JSON.stringify(type)}`);
+  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) throw new CodecError(`event seq ${JSON.stringify(o.seq)} is not a positive integer`);
+  if (typeof o.receivedAt !== 'number' || !Number.isFinite(o.receivedAt)) throw new CodecError('event receivedAt is not a number');
+  revive(o, EVENT_DECIMALS[type as FeedEventType], type);
+  return o as unknown as FeedEvent;
+}
+
+/** JSON text of an event (Decimal serialises itself as a string through toJSON). */
+export function encodeEvent(ev: FeedEvent): string {
+  return JSON.stringify(ev);
+}
+
+// ---- state (keyframes) ----
+
+const ROW_DECIMALS = {
+  accountValues: ['value'],
+  accountSummary: ['value'],
+  fxRates: [] as string[],
+  portfolio: EVENT_DECIMALS.portfolioUpdated,
+  positions: EVENT_DECIMALS.positionUpdated,
+  prices: ['prices.*'],
+  options: [] as string[],
+  orders: ['filled', 'remaining', 'avgFillPrice', 'lastFillPrice', ...ORDER_INFO.map((p) => `info.${p}`)],
+  orderKeyByPermId: [] as string[],
+  executions: [...EVENT_DECIMALS.executionReceived, 'commission', 'realizedPnl'],
+  pendingCommissions: ['commission', 'realizedPnl'],
+} as const;
+
+type MapField = keyof typeof ROW_DECIMALS;
+const MAP_FIELDS = Object.keys(ROW_DECIMALS) as MapField[];
+const PENDING_FIELDS = ['positions', 'portfolio', 'accountValues'] as const;
+
+function mapToJson(m: PMap<string | number, unknown>): Json {
+  return JSON.parse(JSON.stringify([...m.entries()])) as Json;
+}
+
+/** A JSON-safe copy of the whole state, for keyframes. */
+export function encodeState(state: PortfolioState): Json {
+  const out: Obj = { ...state };
+  for (const f of MAP_FIELDS) out[f] = mapToJson(state[f] as PMap<string | number, unknown>);
+  const pending: Obj = {};
+  for (const f of PENDING_FIELDS) {
+    const m = state.pending[f];
+    if (m) pending[f] = mapToJson(m as PMap<string | number, unknown>);
+  }
+  out.pending = pending;
+  return JSON.parse(JSON.stringify(out)) as Json;
+}
+
+function mapFromJson(raw: unknown, paths: readonly string[], where: string, fxValues = false): PMap<string | number, unknown> {
+  if (!Array.isArray(raw)) throw new CodecError(`${where} is not a list of entries`);
+  return PMap.from(
+    raw.map((entry, i) => {
+      if (!Array.isArray(entry) || entry.length !== 2) throw new CodecError(`${where}[${i}] is not a [key, value] pair`);
+      const [k, v] = entry as [string | number, unknown];
+      if (fxValues) return [k, toDecimal(v, `${where}[${i}]`)] as const;
+      if (typeof v === 'object' && v !== null) revive(v as Obj, paths, `${where}[${i}]`);
+      return [k, v] as const;
+    }),
+  );
+}
+
+/** Rebuilds a PortfolioState from a keyframe's JSON. */
+export function decodeState(raw: unknown): PortfolioState {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('keyframe state is not an object');
+  const o = { ...(raw as Obj) };
+  if (!Number.isSafeInteger(o.lastSeq)) throw new CodecError('keyframe state has no lastSeq');
+  for (const f of MAP_FIELDS) o[f] = mapFromJson(o[f] ?? [], ROW_DECIMALS[f], f, f === 'fxRates');
+  const pending: Obj = {};
+  const rawPending = (o.pending ?? {}) as Obj;
+  for (const f of PENDING_FIELDS) {
+    if (rawPending[f] !== undefined) pending[f] = mapFromJson(rawPending[f], ROW_DECIMALS[f], `pending.${f}`);
+  }
+  o.pending = pending;
+  if (o.pnl && typeof o.pnl === 'object') revive(o.pnl as Obj, EVENT_DECIMALS.pnlUpdated, 'pnl');
+  return o as unknown as PortfolioState;
+}

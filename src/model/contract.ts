@@ -1,0 +1,62 @@
+// Contract identity and asset classes: what TWS tells us about an instrument, keyed by conId.
+import type { Decimal } from './money.js';
+
+/** IB security types we know; anything else is kept verbatim as an `unknown` class with its raw secType. */
+export const KNOWN_SEC_TYPES = [
+  'STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO',
+] as const;
+export type KnownSecType = (typeof KNOWN_SEC_TYPES)[number];
+
+/** Asset class of an instrument: IB's secType when known, else 'UNKNOWN' (the raw secType stays on the contract). */
+export type AssetClass = KnownSecType | 'UNKNOWN';
+
+const KNOWN = new Set<string>(KNOWN_SEC_TYPES);
+
+/** Maps IB's secType to our asset class; unknown or empty secTypes map to 'UNKNOWN', never throw. */
+export function assetClassOf(secType: string | undefined): AssetClass {
+  const s = (secType ?? '').toUpperCase();
+  return KNOWN.has(s) ? (s as KnownSecType) : 'UNKNOWN';
+}
+
+/** Option right as TWS sends it ('C'/'CALL', 'P'/'PUT'), normalised. */
+export type OptionRight = 'C' | 'P';
+
+export function optionRightOf(right: string | undefined): OptionRight | undefined {
+  const r = (right ?? '').toUpperCase();
+  if (r === 'C' || r === 'CALL') return 'C';
+  if (r === 'P' || r === 'PUT') return 'P';
+  return undefined;
+}
+
+/**
+ * The instrument as TWS describes it (POSITION, PORTFOLIO_VALUE, OPEN_ORDER, EXECUTION_DATA carry these fields).
+ * `conId` is the identity; everything else is descriptive. Strike and multiplier are Decimal because they
+ * are shown and enter notional sums.
+ */
+export interface Contract {
+  readonly conId: number;
+  readonly symbol: string;
+  /** Raw IB secType, kept verbatim (also for unknown types). */
+  readonly secType: string;
+  readonly currency: string;
+  readonly exchange?: string;
+  readonly primaryExchange?: string;
+  readonly localSymbol?: string;
+  readonly tradingClass?: string;
+  /** lastTradeDateOrContractMonth: YYYYMMDD or YYYYMM. */
+  readonly expiry?: string;
+  readonly strike?: Decimal;
+  readonly right?: OptionRight;
+  readonly multiplier?: Decimal;
+}
+
+/** Short human label: "AAPL", "AAPL 20261218 200 C", "ESZ6". */
+export function contractLabel(c: Contract): string {
+  if (c.secType === 'OPT' || c.secType === 'FOP' || c.secType === 'WAR') {
+    const parts = [c.symbol, c.expiry, c.strike?.toString(), c.right].filter(Boolean);
+    return parts.join(' ');
+  }
+  if (c.secType === 'CASH') return c.localSymbol || `${c.symbol}.${c.currency}`;
+  if (c.secType === 'FUT') return c.localSymbol || `${c.symbol} ${c.expiry ?? ''}`.trim();
+  return c.symbol;
+}

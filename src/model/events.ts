@@ -1,0 +1,267 @@
+// FeedEvent: the one event model. Every fact that can change what the operator sees is one of these.
+import type { Contract } from './contract.js';
+import type { Decimal } from './money.js';
+
+/**
+ * Connection health, in order of capability (DESIGN.md "Ready gating"):
+ * - disconnected: no socket;
+ * - connecting: socket being opened or handshake in progress;
+ * - connected: socket open and handshake done, but nextValidId or the heartbeat not yet seen (nothing is usable);
+ * - ready: nextValidId seen and the heartbeat answered;
+ * - degraded: ready, but a data farm is down or a stream is stale.
+ */
+export type Health = 'disconnected' | 'connecting' | 'connected' | 'ready' | 'degraded';
+
+/** Which TWS stream a fact came from; freshness is tracked per stream. */
+export type StreamName =
+  | 'connection'
+  | 'accountValues'
+  | 'accountSummary'
+  | 'portfolio'
+  | 'positions'
+  | 'marketData'
+  | 'optionComputations'
+  | 'pnl'
+  | 'orders'
+  | 'executions'
+  | 'messages'
+  | 'operator';
+
+/** Which option computation TWS sent (tick types 10-13 and their delayed twins 80-83). */
+export type OptionTickKind = 'bid' | 'ask' | 'last' | 'model';
+
+/** Price fields we keep per contract from tick prices (TWS tick types 1, 2, 4, 9, 37 and delayed twins). */
+export type PriceField = 'bid' | 'ask' | 'last' | 'close' | 'mark';
+
+/** Severity class of a TWS error/info code (see src/streams/tws/error-codes.ts once it exists). */
+export type MessageClass = 'info' | 'warning' | 'data' | 'order' | 'connection' | 'error';
+
+/** Operator actions that a replay must show (issue 7 fills in their details). */
+export type OperatorActionKind =
+  | 'armed'
+  | 'disarmed'
+  | 'dialogShown'
+  | 'decision'
+  | 'ordersSent'
+  | 'denied'
+  | 'alertAcknowledged'
+  | 'note';
+
+/** A JSON-safe value: what operator-action details may carry. */
+export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
+
+/** An order as TWS describes it in OPEN_ORDER. Quantities and prices are Decimal. */
+export interface OrderInfo {
+  readonly orderId: number;
+  /** API client id that placed the order; 0 is TWS itself (manual orders). */
+  readonly clientId: number;
+  readonly permId: number;
+  readonly account: string;
+  readonly contract: Contract;
+  readonly action: 'BUY' | 'SELL' | 'SSHORT';
+  readonly totalQuantity: Decimal;
+  readonly orderType: string;
+  readonly limitPrice?: Decimal;
+  readonly auxPrice?: Decimal;
+  readonly tif?: string;
+  readonly orderRef?: string;
+  /** Status as carried in OPEN_ORDER's orderState. */
+  readonly status: string;
+}
+
+/** The payloads, without the envelope (seq, receivedAt). Each variant names its owning TWS message. */
+export type FeedEventBody =
+  /** Health transitions, from the source's own state machine (socket, nextValidId, heartbeat, farms). */
+  | {
+      readonly type: 'healthChanged';
+      readonly health: Health;
+      readonly reason?: string;
+      readonly host?: string;
+      readonly port?: number;
+      readonly clientId?: number;
+    }
+  /**
+   * The source (re)requested a snapshot: rows arriving until its *End message form the new snapshot, which
+   * replaces the old one at the end (so rows that vanished while disconnected do not linger).
+   */
+  | { readonly type: 'snapshotRequested'; readonly snapshot: SnapshotKind }
+  /** MANAGED_ACCTS (15): the accounts this login can see. */
+  | { readonly type: 'managedAccountsReceived'; readonly accounts: readonly string[] }
+  /**
+   * ACCT_VALUE (6) from reqAccountUpdates. `key` is the raw tag, which may carry a segment suffix
+   * (`-S` securities, `-C` commodities, `-P` crypto); `currency` may be `BASE` or empty. Value stays a string:
+   * some tags are not numeric (AccountType), and numeric ones are parsed straight into Decimal by the reducer.
+   */
+  | {
+      readonly type: 'accountValueUpdated';
+      readonly account: string;
+      readonly key: string;
+      readonly currency: string;
+      readonly value: string;
+    }
+  /** ACCT_UPDATE_TIME (8): TWS's "HH:mm" stamp of the account update batch. */
+  | { readonly type: 'accountTimeUpdated'; readonly time: string }
+  /** ACCT_DOWNLOAD_END (54): the account-updates snapshot for `account` is complete. */
+  | { readonly type: 'accountDownloadEnded'; readonly account: string }
+  /**
+   * ACCOUNT_SUMMARY (63) from reqAccountSummary, including `$LEDGER:ALL` per-currency rows. Kept apart from
+   * account updates so that two streams never fight over one number.
+   */
+  | {
+      readonly type: 'accountSummaryUpdated';
+      readonly account: string;
+      readonly tag: string;
+      readonly currency: string;
+      readonly value: string;
+    }
+  /** ACCOUNT_SUMMARY_END (64). */
+  | { readonly type: 'accountSummaryEnded' }
+  /**
+   * PORTFOLIO_VALUE (7): a position with TWS's mark. Amounts are in the contract's currency. A zero position
+   * removes the row.
+   */
+  | {
+      readonly type: 'portfolioUpdated';
+      readonly account: string;
+      readonly contract: Contract;
+      readonly position: Decimal;
+      readonly marketPrice?: Decimal;
+      readonly marketValue?: Decimal;
+      readonly averageCost?: Decimal;
+      readonly unrealizedPnl?: Decimal;
+      readonly realizedPnl?: Decimal;
+    }
+  /** POSITION (61) from reqPositions. A zero position removes the row. */
+  | {
+      readonly type: 'positionUpdated';
+      readonly account: string;
+      readonly contract: Contract;
+      readonly position: Decimal;
+      readonly averageCost?: Decimal;
+    }
+  /** POSITION_END (62): the positions snapshot is complete; a new snapshot replaces the previous one. */
+  | { readonly type: 'positionsEnded' }
+  /** TICK_PRICE (1): a price for a contract we subscribed to. Unset prices never become events. */
+  | { readonly type: 'priceTicked'; readonly conId: number; readonly field: PriceField; readonly price: Decimal; readonly delayed: boolean }
+  /**
+   * TICK_OPTION_COMPUTATION (21). Floats: these feed pricing, not sums. Missing values (TWS -1/-2) are absent,
+   * so a later tick never erases an earlier defined one (reference/tws-protocol.md §5 #9).
+   */
+  | {
+      readonly type: 'optionComputed';
+      readonly conId: number;
+      readonly kind: OptionTickKind;
+      readonly delayed: boolean;
+      readonly impliedVol?: number;
+      readonly delta?: number;
+      readonly gamma?: number;
+      readonly vega?: number;
+      readonly theta?: number;
+      readonly optionPrice?: number;
+      readonly underlyingPrice?: number;
+      readonly pvDividend?: number;
+    }
+  /** PNL (94), account level, in base currency. */
+  | {
+      readonly type: 'pnlUpdated';
+      readonly account: string;
+      readonly dailyPnl?: Decimal;
+      readonly unrealizedPnl?: Decimal;
+      readonly realizedPnl?: Decimal;
+    }
+  /** OPEN_ORDER (5). Repeated messages for one order are expected (stoqey/ib#239) and must be idempotent. */
+  | { readonly type: 'openOrderUpdated'; readonly order: OrderInfo }
+  /** OPEN_ORDER_END (53). */
+  | { readonly type: 'openOrdersEnded' }
+  /** ORDER_STATUS (3). Keyed by (clientId, orderId) and permId; may arrive before its OPEN_ORDER. */
+  | {
+      readonly type: 'orderStatusUpdated';
+      readonly orderId: number;
+      readonly clientId: number;
+      readonly permId: number;
+      readonly status: string;
+      readonly filled: Decimal;
+      readonly remaining: Decimal;
+      readonly avgFillPrice?: Decimal;
+      readonly lastFillPrice?: Decimal;
+      readonly whyHeld?: string;
+    }
+  /** EXECUTION_DATA (11); reqId -1 for live fills. Deduplicated by execId. */
+  | {
+      readonly type: 'executionReceived';
+      readonly reqId: number;
+      readonly execId: string;
+      readonly orderId: number;
+      readonly clientId: number;
+      readonly permId: number;
+      readonly account: string;
+      readonly contract: Contract;
+      readonly side: 'BOT' | 'SLD';
+      readonly shares: Decimal;
+      readonly price: Decimal;
+      readonly cumQty: Decimal;
+      readonly avgPrice: Decimal;
+      /** TWS time string, e.g. "20261123 14:32:05 US/Eastern". */
+      readonly time: string;
+      readonly orderRef?: string;
+    }
+  /** EXECUTION_DATA_END (55). */
+  | { readonly type: 'executionsEnded'; readonly reqId: number }
+  /** COMMISSION_REPORT (59): joined to its execution by execId. */
+  | {
+      readonly type: 'commissionReceived';
+      readonly execId: string;
+      readonly commission: Decimal;
+      readonly currency: string;
+      readonly realizedPnl?: Decimal;
+    }
+  /**
+   * ERR_MSG (4): TWS errors and info codes. `id` is the request or order id, -1 for system messages
+   * (which @stoqey/ib routes to its `info` event, reference/tws-protocol.md §5 #4).
+   */
+  | { readonly type: 'brokerMessage'; readonly id: number; readonly code: number; readonly message: string; readonly class: MessageClass }
+  /** Something the operator did or was shown (arming, dialogs, decisions, sends). */
+  | { readonly type: 'operatorActed'; readonly action: OperatorActionKind; readonly detail: JsonValue };
+
+export type FeedEventType = FeedEventBody['type'];
+
+/** Snapshots with request/end semantics: positions (61/62), account updates (6,7/54), summary (63/64), open orders (5/53). */
+export type SnapshotKind = 'positions' | 'account' | 'accountSummary' | 'openOrders';
+
+/** Envelope every event carries: a gap-free sequence number and the wall-clock time it was received (ms). */
+export interface EventEnvelope {
+  readonly seq: number;
+  readonly receivedAt: number;
+}
+
+export type FeedEvent = FeedEventBody & EventEnvelope;
+
+export type FeedEventOf<T extends FeedEventType> = Extract<FeedEvent, { type: T }>;
+
+export type BrokerMessageEvent = FeedEventOf<'brokerMessage'>;
+
+/** The stream that owns each event type, for freshness tracking. */
+export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
+  healthChanged: 'connection',
+  snapshotRequested: 'connection',
+  managedAccountsReceived: 'connection',
+  accountValueUpdated: 'accountValues',
+  accountTimeUpdated: 'accountValues',
+  accountDownloadEnded: 'accountValues',
+  accountSummaryUpdated: 'accountSummary',
+  accountSummaryEnded: 'accountSummary',
+  portfolioUpdated: 'portfolio',
+  positionUpdated: 'positions',
+  positionsEnded: 'positions',
+  priceTicked: 'marketData',
+  optionComputed: 'optionComputations',
+  pnlUpdated: 'pnl',
+  openOrderUpdated: 'orders',
+  openOrdersEnded: 'orders',
+  orderStatusUpdated: 'orders',
+  executionReceived: 'executions',
+  executionsEnded: 'executions',
+  commissionReceived: 'executions',
+  brokerMessage: 'messages',
+  operatorActed: 'operator',
+};

@@ -1,0 +1,102 @@
+// Account handlers: ACCT_VALUE, ACCT_UPDATE_TIME, ACCT_DOWNLOAD_END, ACCOUNT_SUMMARY(_END), MANAGED_ACCTS.
+import { accountValueKey, splitTag } from '../account-values.js';
+import type { FeedEventOf } from '../events.js';
+import { Decimal, parseDecimal } from '../money.js';
+import type { PMap } from '../pmap.js';
+import type { AccountValue, PortfolioState } from '../state.js';
+import { acceptAccount, dropOtherAccount, touched } from './common.js';
+
+const ONE = new Decimal(1);
+
+function valueRow(key: string, currency: string, raw: string, at: number): AccountValue {
+  const { tag, segment } = splitTag(key);
+  const value = parseDecimal(raw);
+  return {
+    key,
+    tag,
+    currency,
+    raw,
+    updatedAt: at,
+    ...(segment ? { segment } : {}),
+    ...(value ? { value } : {}),
+  };
+}
+
+/** Sets a row unless the stored one already carries the same text (then the map keeps its identity). */
+function upsert(map: PMap<string, AccountValue>, row: AccountValue): PMap<string, AccountValue> {
+  const k = accountValueKey(row.key, row.currency);
+  const old = map.get(k);
+  return old && old.raw === row.raw ? map : map.set(k, row);
+}
+
+function isIsoCurrency(c: string): boolean {
+  return /^[A-Z]{3}$/.test(c) && c !== 'BASE';
+}
+
+export function accountValueUpdated(state: PortfolioState, ev: FeedEventOf<'accountValueUpdated'>): PortfolioState {
+  const acc = acceptAccount(state, ev.account);
+  if (!acc.accepted) return dropOtherAccount(state);
+  const row = valueRow(ev.key, ev.currency, ev.value, ev.receivedAt);
+  const accountValues = upsert(state.accountValues, row);
+  const pendingValues = state.pending.accountValues ? upsert(state.pending.accountValues, row) : undefined;
+
+  let { fxRates, baseCurrency } = state;
+  if (!row.segment && row.value && isIsoCurrency(row.currency)) {
+    if (row.tag === 'ExchangeRate' && !fxRates.get(row.currency)?.equals(row.value)) {
+      fxRates = fxRates.set(row.currency, row.value);
+    }
+    // Whole-account keys come in the base currency's ISO code (reference/risk-model.md §1.2).
+    if (row.tag === 'NetLiquidation' && baseCurrency !== row.currency) {
+      baseCurrency = row.currency;
+      if (!fxRates.get(baseCurrency)) fxRates = fxRates.set(baseCurrency, ONE);
+    }
+  }
+  return {
+    ...state,
+    account: acc.account,
+    accountValues,
+    fxRates,
+    baseCurrency,
+    pending: pendingValues ? { ...state.pending, accountValues: pendingValues } : state.pending,
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function accountTimeUpdated(state: PortfolioState, ev: FeedEventOf<'accountTimeUpdated'>): PortfolioState {
+  return { ...state, accountTime: ev.time, lastUpdate: touched(state, ev) };
+}
+
+export function accountDownloadEnded(state: PortfolioState, ev: FeedEventOf<'accountDownloadEnded'>): PortfolioState {
+  const acc = acceptAccount(state, ev.account);
+  if (!acc.accepted) return dropOtherAccount(state);
+  const { portfolio, accountValues, ...rest } = state.pending;
+  return {
+    ...state,
+    account: acc.account,
+    portfolio: portfolio ?? state.portfolio,
+    accountValues: accountValues ?? state.accountValues,
+    pending: rest,
+    complete: { ...state.complete, accountDownload: true },
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function accountSummaryUpdated(state: PortfolioState, ev: FeedEventOf<'accountSummaryUpdated'>): PortfolioState {
+  const acc = acceptAccount(state, ev.account);
+  if (!acc.accepted) return dropOtherAccount(state);
+  const row = valueRow(ev.tag, ev.currency, ev.value, ev.receivedAt);
+  return {
+    ...state,
+    account: acc.account,
+    accountSummary: upsert(state.accountSummary, row),
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function accountSummaryEnded(state: PortfolioState, ev: FeedEventOf<'accountSummaryEnded'>): PortfolioState {
+  return { ...state, complete: { ...state.complete, accountSummary: true }, lastUpdate: touched(state, ev) };
+}
+
+export function managedAccountsReceived(state: PortfolioState, ev: FeedEventOf<'managedAccountsReceived'>): PortfolioState {
+  return { ...state, managedAccounts: [...ev.accounts], lastUpdate: touched(state, ev) };
+}

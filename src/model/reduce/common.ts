@@ -1,0 +1,24 @@
+// Helpers shared by the reducer's handlers: freshness stamps and the one-account rule.
+import { STREAM_OF, type FeedEvent } from '../events.js';
+import type { PortfolioState } from '../state.js';
+
+/** Stamps the event's stream as updated at its receive time. */
+export function touched(state: PortfolioState, ev: FeedEvent): PortfolioState['lastUpdate'] {
+  const stream = STREAM_OF[ev.type];
+  return state.lastUpdate[stream] === ev.receivedAt ? state.lastUpdate : { ...state.lastUpdate, [stream]: ev.receivedAt };
+}
+
+/**
+ * Applies the one-account rule: the first account named by a row becomes the state's account; rows for any other
+ * account are dropped and counted. Returns the account to use, or undefined to drop the row.
+ */
+export function acceptAccount(state: PortfolioState, account: string): { account?: string; accepted: boolean } {
+  if (!account) return { account: state.account, accepted: true };
+  if (state.account === undefined) return { account, accepted: true };
+  return { account: state.account, accepted: state.account === account };
+}
+
+/** The state with an other-account row counted and nothing else changed except freshness. */
+export function dropOtherAccount(state: PortfolioState): PortfolioState {
+  return { ...state, otherAccountRows: state.otherAccountRows + 1 };
+}

@@ -1,0 +1,78 @@
+// Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION and PNL.
+import type { FeedEventOf } from '../events.js';
+import type { OptionRow, PortfolioState, PriceRow } from '../state.js';
+import { acceptAccount, dropOtherAccount, touched } from './common.js';
+
+export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'>): PortfolioState {
+  const old = state.prices.get(ev.conId);
+  if (old && old.prices[ev.field]?.equals(ev.price) && old.delayed === ev.delayed) {
+    return { ...state, lastUpdate: touched(state, ev) };
+  }
+  const row: PriceRow = {
+    conId: ev.conId,
+    prices: { ...old?.prices, [ev.field]: ev.price },
+    delayed: ev.delayed,
+    updatedAt: ev.receivedAt,
+  };
+  return { ...state, prices: state.prices.set(ev.conId, row), lastUpdate: touched(state, ev) };
+}
+
+const GREEKS = ['impliedVol', 'delta', 'gamma', 'vega', 'theta', 'optionPrice'] as const;
+
+/**
+ * Merges an option computation. Missing fields never erase defined ones (reference/tws-protocol.md §5 #9); the
+ * underlying price and pv dividend are taken from any tick kind; greeks from a MODEL tick win over bid/ask/last.
+ */
+export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionComputed'>): PortfolioState {
+  const old = state.options.get(ev.conId);
+  const isModel = ev.kind === 'model';
+  const takeGreeks = isModel || !old?.fromModel;
+  const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = {
+    ...(old ?? { conId: ev.conId, fromModel: false, delayed: ev.delayed, updatedAt: ev.receivedAt }),
+  };
+  let changed = old === undefined;
+  if (takeGreeks) {
+    for (const f of GREEKS) {
+      const v = ev[f];
+      if (v !== undefined && next[f] !== v) {
+        next[f] = v;
+        changed = true;
+      }
+    }
+  }
+  if (ev.underlyingPrice !== undefined && next.underlyingPrice !== ev.underlyingPrice) {
+    next.underlyingPrice = ev.underlyingPrice;
+    changed = true;
+  }
+  if (ev.pvDividend !== undefined && next.pvDividend !== ev.pvDividend) {
+    next.pvDividend = ev.pvDividend;
+    changed = true;
+  }
+  if (isModel && !next.fromModel) {
+    next.fromModel = true;
+    changed = true;
+  }
+  if (next.delayed !== ev.delayed && takeGreeks) {
+    next.delayed = ev.delayed;
+    changed = true;
+  }
+  if (!changed) return { ...state, lastUpdate: touched(state, ev) };
+  next.updatedAt = ev.receivedAt;
+  return { ...state, options: state.options.set(ev.conId, next), lastUpdate: touched(state, ev) };
+}
+
+export function pnlUpdated(state: PortfolioState, ev: FeedEventOf<'pnlUpdated'>): PortfolioState {
+  const acc = acceptAccount(state, ev.account);
+  if (!acc.accepted) return dropOtherAccount(state);
+  return {
+    ...state,
+    account: acc.account,
+    pnl: {
+      updatedAt: ev.receivedAt,
+      ...(ev.dailyPnl ? { dailyPnl: ev.dailyPnl } : {}),
+      ...(ev.unrealizedPnl ? { unrealizedPnl: ev.unrealizedPnl } : {}),
+      ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
+    },
+    lastUpdate: touched(state, ev),
+  };
+}

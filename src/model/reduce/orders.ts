@@ -1,0 +1,130 @@
+// Order and execution handlers: OPEN_ORDER, ORDER_STATUS, EXECUTION_DATA, COMMISSION_REPORT, idempotent by id.
+import type { FeedEventOf } from '../events.js';
+import { Decimal } from '../money.js';
+import type { ExecutionRow, OrderRow, PortfolioState } from '../state.js';
+import { touched } from './common.js';
+
+/** Statuses after which an order never changes again (a late non-terminal status is a reordered duplicate). */
+export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
+const ZERO = new Decimal(0);
+
+/** Key of an order: its API identity, or its permId when TWS gave it no order id (manual TWS orders). */
+export function orderKey(clientId: number, orderId: number, permId: number): string {
+  return orderId > 0 ? `${clientId}:${orderId}` : `perm:${permId}`;
+}
+
+function nextStatus(old: string | undefined, incoming: string): string {
+  if (old !== undefined && TERMINAL_STATUSES.has(old) && !TERMINAL_STATUSES.has(incoming)) return old;
+  return incoming;
+}
+
+function withPermIndex(state: PortfolioState, permId: number, key: string): PortfolioState['orderKeyByPermId'] {
+  return permId > 0 && state.orderKeyByPermId.get(permId) !== key ? state.orderKeyByPermId.set(permId, key) : state.orderKeyByPermId;
+}
+
+export function openOrderUpdated(state: PortfolioState, ev: FeedEventOf<'openOrderUpdated'>): PortfolioState {
+  const o = ev.order;
+  const key = orderKey(o.clientId, o.orderId, o.permId);
+  const old = state.orders.get(key);
+  const status = nextStatus(old?.status, o.status);
+  const row: OrderRow = {
+    ...(old ?? { key, orderId: o.orderId, clientId: o.clientId, filled: ZERO }),
+    permId: o.permId || old?.permId || 0,
+    info: o,
+    status,
+    updatedAt: ev.receivedAt,
+  };
+  return {
+    ...state,
+    orders: state.orders.set(key, row),
+    orderKeyByPermId: withPermIndex(state, row.permId, key),
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function openOrdersEnded(state: PortfolioState, ev: FeedEventOf<'openOrdersEnded'>): PortfolioState {
+  return { ...state, complete: { ...state.complete, openOrders: true }, lastUpdate: touched(state, ev) };
+}
+
+export function orderStatusUpdated(state: PortfolioState, ev: FeedEventOf<'orderStatusUpdated'>): PortfolioState {
+  const key = (ev.orderId <= 0 && state.orderKeyByPermId.get(ev.permId)) || orderKey(ev.clientId, ev.orderId, ev.permId);
+  const old = state.orders.get(key);
+  const status = nextStatus(old?.status, ev.status);
+  // Cumulative fill never goes back: an older status arriving late must not undo a newer one.
+  const filled = old && old.filled.greaterThan(ev.filled) ? old.filled : ev.filled;
+  const newer = !old || !old.filled.greaterThan(ev.filled);
+  const row: OrderRow = {
+    ...(old ?? { key, orderId: ev.orderId, clientId: ev.clientId }),
+    permId: ev.permId || old?.permId || 0,
+    status,
+    filled,
+    ...(newer
+      ? {
+          remaining: ev.remaining,
+          ...(ev.avgFillPrice ? { avgFillPrice: ev.avgFillPrice } : {}),
+          ...(ev.lastFillPrice ? { lastFillPrice: ev.lastFillPrice } : {}),
+          ...(ev.whyHeld ? { whyHeld: ev.whyHeld } : {}),
+        }
+      : {}),
+    updatedAt: ev.receivedAt,
+  };
+  return {
+    ...state,
+    orders: state.orders.set(key, row),
+    orderKeyByPermId: withPermIndex(state, row.permId, key),
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function executionReceived(state: PortfolioState, ev: FeedEventOf<'executionReceived'>): PortfolioState {
+  if (state.executions.get(ev.execId)) {
+    // Duplicates come from reconciliation requests after reconnects; the first copy is the record.
+    return { ...state, lastUpdate: touched(state, ev) };
+  }
+  const pending = state.pendingCommissions.get(ev.execId);
+  const { type: _t, seq: _s, receivedAt, reqId: _r, ...fields } = ev;
+  const row: ExecutionRow = {
+    ...fields,
+    updatedAt: receivedAt,
+    ...(pending
+      ? {
+          commission: pending.commission,
+          commissionCurrency: pending.currency,
+          ...(pending.realizedPnl ? { realizedPnl: pending.realizedPnl } : {}),
+        }
+      : {}),
+  };
+  return {
+    ...state,
+    executions: state.executions.set(ev.execId, row),
+    pendingCommissions: pending ? state.pendingCommissions.delete(ev.execId) : state.pendingCommissions,
+    lastUpdate: touched(state, ev),
+  };
+}
+
+export function executionsEnded(state: PortfolioState, ev: FeedEventOf<'executionsEnded'>): PortfolioState {
+  return { ...state, lastUpdate: touched(state, ev) };
+}
+
+export function commissionReceived(state: PortfolioState, ev: FeedEventOf<'commissionReceived'>): PortfolioState {
+  const exec = state.executions.get(ev.execId);
+  if (!exec) {
+    const pendingCommissions = state.pendingCommissions.set(ev.execId, {
+      commission: ev.commission,
+      currency: ev.currency,
+      ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
+    });
+    return { ...state, pendingCommissions, lastUpdate: touched(state, ev) };
+  }
+  if (exec.commission?.equals(ev.commission) && exec.commissionCurrency === ev.currency) {
+    return { ...state, lastUpdate: touched(state, ev) };
+  }
+  const row: ExecutionRow = {
+    ...exec,
+    commission: ev.commission,
+    commissionCurrency: ev.currency,
+    ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
+  };
+  return { ...state, executions: state.executions.set(ev.execId, row), lastUpdate: touched(state, ev) };
+}

@@ -1,0 +1,33 @@
+// Session handlers: health transitions, TWS messages and operator actions.
+import type { FeedEventOf } from '../events.js';
+import { ACTION_HISTORY, MESSAGE_HISTORY, type PortfolioState } from '../state.js';
+import { touched } from './common.js';
+
+export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChanged'>): PortfolioState {
+  const endpoint =
+    ev.host !== undefined && ev.port !== undefined && ev.clientId !== undefined
+      ? { host: ev.host, port: ev.port, clientId: ev.clientId }
+      : state.endpoint;
+  const { healthReason: _old, ...rest } = state;
+  return {
+    ...rest,
+    health: ev.health,
+    ...(ev.reason ? { healthReason: ev.reason } : {}),
+    ...(endpoint ? { endpoint } : {}),
+    lastUpdate: touched(state, ev),
+  };
+}
+
+/** Appends to a bounded history: the state keeps the newest entries, the recording keeps all of them. */
+function appendBounded<T>(list: readonly T[], item: T, max: number): readonly T[] {
+  return list.length < max ? [...list, item] : [...list.slice(list.length - max + 1), item];
+}
+
+export function brokerMessage(state: PortfolioState, ev: FeedEventOf<'brokerMessage'>): PortfolioState {
+  return { ...state, messages: appendBounded(state.messages, ev, MESSAGE_HISTORY), lastUpdate: touched(state, ev) };
+}
+
+export function operatorActed(state: PortfolioState, ev: FeedEventOf<'operatorActed'>): PortfolioState {
+  const row = { seq: ev.seq, at: ev.receivedAt, action: ev.action, detail: ev.detail };
+  return { ...state, operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
+}

@@ -1,0 +1,78 @@
+// The reducer: PortfolioState as a pure, deterministic fold of FeedEvents. One handler per event type.
+import type { FeedEvent } from './events.js';
+import * as account from './reduce/account.js';
+import * as market from './reduce/market.js';
+import * as orders from './reduce/orders.js';
+import * as positions from './reduce/positions.js';
+import * as session from './reduce/session.js';
+import { INITIAL_STATE, type PortfolioState } from './state.js';
+
+function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
+  switch (ev.type) {
+    case 'healthChanged':
+      return session.healthChanged(state, ev);
+    case 'snapshotRequested':
+      return positions.snapshotRequested(state, ev);
+    case 'managedAccountsReceived':
+      return account.managedAccountsReceived(state, ev);
+    case 'accountValueUpdated':
+      return account.accountValueUpdated(state, ev);
+    case 'accountTimeUpdated':
+      return account.accountTimeUpdated(state, ev);
+    case 'accountDownloadEnded':
+      return account.accountDownloadEnded(state, ev);
+    case 'accountSummaryUpdated':
+      return account.accountSummaryUpdated(state, ev);
+    case 'accountSummaryEnded':
+      return account.accountSummaryEnded(state, ev);
+    case 'portfolioUpdated':
+      return positions.portfolioUpdated(state, ev);
+    case 'positionUpdated':
+      return positions.positionUpdated(state, ev);
+    case 'positionsEnded':
+      return positions.positionsEnded(state, ev);
+    case 'priceTicked':
+      return market.priceTicked(state, ev);
+    case 'optionComputed':
+      return market.optionComputed(state, ev);
+    case 'pnlUpdated':
+      return market.pnlUpdated(state, ev);
+    case 'openOrderUpdated':
+      return orders.openOrderUpdated(state, ev);
+    case 'openOrdersEnded':
+      return orders.openOrdersEnded(state, ev);
+    case 'orderStatusUpdated':
+      return orders.orderStatusUpdated(state, ev);
+    case 'executionReceived':
+      return orders.executionReceived(state, ev);
+    case 'executionsEnded':
+      return orders.executionsEnded(state, ev);
+    case 'commissionReceived':
+      return orders.commissionReceived(state, ev);
+    case 'brokerMessage':
+      return session.brokerMessage(state, ev);
+    case 'operatorActed':
+      return session.operatorActed(state, ev);
+    default: {
+      const never: never = ev;
+      throw new Error(`unhandled event ${(never as { type: string }).type}`);
+    }
+  }
+}
+
+/**
+ * Folds one event into the state. An event at or below `lastSeq` was already applied (a keyframe overlap or a
+ * duplicated delivery) and returns the same state reference.
+ */
+export function reduce(state: PortfolioState, ev: FeedEvent): PortfolioState {
+  if (ev.seq <= state.lastSeq) return state;
+  const next = apply(state, ev);
+  return { ...next, lastSeq: ev.seq, lastEventAt: ev.receivedAt };
+}
+
+/** Folds a whole sequence from the initial (or a given) state. */
+export function reduceAll(events: Iterable<FeedEvent>, from: PortfolioState = INITIAL_STATE): PortfolioState {
+  let s = from;
+  for (const ev of events) s = reduce(s, ev);
+  return s;
+}

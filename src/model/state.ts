@@ -1,0 +1,218 @@
+// PortfolioState: everything the console knows, as a pure fold of FeedEvents. Readonly in public.
+import type { Contract } from './contract.js';
+import type { BrokerMessageEvent, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
+import type { Decimal } from './money.js';
+import { PMap } from './pmap.js';
+
+/** Account segment from a tag suffix: `-S` securities, `-C` commodities, `-P` crypto (Paxos), `-F` kept as seen. */
+export type Segment = 'S' | 'C' | 'P' | 'F';
+
+/**
+ * One account value row, keyed by (raw tag, currency). `tag` is the root without suffix; `currency` is an ISO code,
+ * `BASE` (a total converted to base currency) or empty (dimensionless, e.g. Cushion). Owner: ACCT_VALUE (6) for
+ * `accountValues`, ACCOUNT_SUMMARY (63) for `accountSummary`.
+ */
+export interface AccountValue {
+  readonly key: string;
+  readonly tag: string;
+  readonly segment?: Segment;
+  readonly currency: string;
+  /** Verbatim as TWS sent it. */
+  readonly raw: string;
+  /** Parsed when numeric; undefined for text values such as AccountType. */
+  readonly value?: Decimal;
+  readonly updatedAt: number;
+}
+
+/** A position with TWS's mark, from PORTFOLIO_VALUE (7). Amounts in the contract's currency. */
+export interface PortfolioRow {
+  readonly account: string;
+  readonly contract: Contract;
+  readonly position: Decimal;
+  readonly marketPrice?: Decimal;
+  readonly marketValue?: Decimal;
+  readonly averageCost?: Decimal;
+  readonly unrealizedPnl?: Decimal;
+  readonly realizedPnl?: Decimal;
+  readonly updatedAt: number;
+}
+
+/** A position from POSITION (61); average cost includes the multiplier, as TWS sends it. */
+export interface PositionRow {
+  readonly account: string;
+  readonly contract: Contract;
+  readonly position: Decimal;
+  readonly averageCost?: Decimal;
+  readonly updatedAt: number;
+}
+
+/** Last prices per contract, from TICK_PRICE (1). */
+export interface PriceRow {
+  readonly conId: number;
+  readonly prices: Readonly<Partial<Record<PriceField, Decimal>>>;
+  readonly delayed: boolean;
+  readonly updatedAt: number;
+}
+
+/** Option model values per contract, merged from TICK_OPTION_COMPUTATION (21): last defined value per field. */
+export interface OptionRow {
+  readonly conId: number;
+  readonly impliedVol?: number;
+  readonly delta?: number;
+  readonly gamma?: number;
+  readonly vega?: number;
+  readonly theta?: number;
+  readonly optionPrice?: number;
+  readonly underlyingPrice?: number;
+  readonly pvDividend?: number;
+  /** True once a MODEL tick (13/83) supplied the greeks; bid/ask/last ticks never overwrite model greeks. */
+  readonly fromModel: boolean;
+  readonly delayed: boolean;
+  readonly updatedAt: number;
+}
+
+/** Account-level P&L from PNL (94), in base currency. */
+export interface PnlRow {
+  readonly dailyPnl?: Decimal;
+  readonly unrealizedPnl?: Decimal;
+  readonly realizedPnl?: Decimal;
+  readonly updatedAt: number;
+}
+
+/** An order, joined from OPEN_ORDER (5) and ORDER_STATUS (3). `info` is absent until OPEN_ORDER arrives. */
+export interface OrderRow {
+  readonly key: string;
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly permId: number;
+  readonly info?: OrderInfo;
+  readonly status: string;
+  readonly filled: Decimal;
+  readonly remaining?: Decimal;
+  readonly avgFillPrice?: Decimal;
+  readonly lastFillPrice?: Decimal;
+  readonly whyHeld?: string;
+  readonly updatedAt: number;
+}
+
+/** A fill from EXECUTION_DATA (11), joined with its COMMISSION_REPORT (59) by execId. */
+export interface ExecutionRow {
+  readonly execId: string;
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly permId: number;
+  readonly account: string;
+  readonly contract: Contract;
+  readonly side: 'BOT' | 'SLD';
+  readonly shares: Decimal;
+  readonly price: Decimal;
+  readonly cumQty: Decimal;
+  readonly avgPrice: Decimal;
+  readonly time: string;
+  readonly orderRef?: string;
+  readonly commission?: Decimal;
+  readonly commissionCurrency?: string;
+  readonly realizedPnl?: Decimal;
+  readonly updatedAt: number;
+}
+
+/** A commission report waiting for its execution (TWS may send them in either order). */
+export interface PendingCommission {
+  readonly commission: Decimal;
+  readonly currency: string;
+  readonly realizedPnl?: Decimal;
+}
+
+/** An operator action as recorded. */
+export interface OperatorActionRow {
+  readonly seq: number;
+  readonly at: number;
+  readonly action: OperatorActionKind;
+  readonly detail: JsonValue;
+}
+
+/** A snapshot being received (between the request and its *End message); it replaces the live map at the end. */
+export interface PendingSnapshots {
+  readonly positions?: PMap<number, PositionRow>;
+  readonly portfolio?: PMap<number, PortfolioRow>;
+  readonly accountValues?: PMap<string, AccountValue>;
+}
+
+/** Bounded history kept in state (older entries drop off; the recording keeps everything). */
+export const MESSAGE_HISTORY = 500;
+export const ACTION_HISTORY = 200;
+
+export interface PortfolioState {
+  /** seq of the last event folded in; events at or below it are ignored (replay and keyframe overlap). */
+  readonly lastSeq: number;
+  /** receivedAt of the last event folded in (ms). */
+  readonly lastEventAt: number;
+  readonly health: Health;
+  readonly healthReason?: string;
+  readonly endpoint?: { readonly host: string; readonly port: number; readonly clientId: number };
+  /** Accounts this login manages (MANAGED_ACCTS). */
+  readonly managedAccounts: readonly string[];
+  /** The one account this state describes; rows for other accounts are ignored, never mixed. */
+  readonly account?: string;
+  /** Base currency: the currency of the whole-account NetLiquidation row. */
+  readonly baseCurrency?: string;
+  /** ACCT_VALUE rows keyed `tag|currency` (tag with its segment suffix). */
+  readonly accountValues: PMap<string, AccountValue>;
+  /** ACCOUNT_SUMMARY rows keyed `tag|currency`. */
+  readonly accountSummary: PMap<string, AccountValue>;
+  /** Currency → value of one unit in base currency, from ExchangeRate rows (base itself is 1). */
+  readonly fxRates: PMap<string, Decimal>;
+  readonly accountTime?: string;
+  /** Portfolio rows (with marks) by conId. */
+  readonly portfolio: PMap<number, PortfolioRow>;
+  /** Positions (reqPositions) by conId. */
+  readonly positions: PMap<number, PositionRow>;
+  readonly prices: PMap<number, PriceRow>;
+  readonly options: PMap<number, OptionRow>;
+  readonly pnl?: PnlRow;
+  /** Orders keyed `clientId:orderId`, or `perm:permId` for orders without an API order id (manual TWS orders). */
+  readonly orders: PMap<string, OrderRow>;
+  /** permId → order key, so a status or execution carrying only a permId finds its order. */
+  readonly orderKeyByPermId: PMap<number, string>;
+  readonly executions: PMap<string, ExecutionRow>;
+  readonly pendingCommissions: PMap<string, PendingCommission>;
+  readonly messages: readonly BrokerMessageEvent[];
+  readonly operatorActions: readonly OperatorActionRow[];
+  /** Snapshot completeness (the *End message of the last request was seen). */
+  readonly complete: {
+    readonly positions: boolean;
+    readonly accountDownload: boolean;
+    readonly accountSummary: boolean;
+    readonly openOrders: boolean;
+  };
+  readonly pending: PendingSnapshots;
+  /** receivedAt of the last event per stream (ms); ages are derived from this and a clock, never stored. */
+  readonly lastUpdate: Readonly<Partial<Record<StreamName, number>>>;
+  /** Rows dropped because they named another account than `account`. */
+  readonly otherAccountRows: number;
+}
+
+/** The state before any event. */
+export const INITIAL_STATE: PortfolioState = {
+  lastSeq: 0,
+  lastEventAt: 0,
+  health: 'disconnected',
+  managedAccounts: [],
+  accountValues: PMap.empty(),
+  accountSummary: PMap.empty(),
+  fxRates: PMap.empty(),
+  portfolio: PMap.empty(),
+  positions: PMap.empty(),
+  prices: PMap.empty(),
+  options: PMap.empty(),
+  orders: PMap.empty(),
+  orderKeyByPermId: PMap.empty(),
+  executions: PMap.empty(),
+  pendingCommissions: PMap.empty(),
+  messages: [],
+  operatorActions: [],
+  complete: { positions: false, accountDownload: false, accountSummary: false, openOrders: false },
+  pending: {},
+  lastUpdate: {},
+  otherAccountRows: 0,
+};

@@ -1,0 +1,157 @@
+// RecordingWriter: append-only JSONL (optionally gzip) with a hash chain, keyframes and a sealing footer.
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { encodeState } from '../../model/codec.js';
+import type { FeedEvent } from '../../model/events.js';
+import type { PortfolioState } from '../../model/state.js';
+import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, sealLine, type RecordingHeader, type RecordingSource } from './format.js';
+
+export interface WriterOptions {
+  readonly file: string;
+  /** Compress with gzip (a member per event-loop turn or 64 KiB, so a crash leaves a readable prefix). */
+  readonly gzip?: boolean;
+  readonly appVersion: string;
+  readonly source: RecordingSource;
+  readonly account?: string | null;
+  readonly baseCurrency?: string | null;
+  readonly startedAtMs: number;
+  readonly meta?: RecordingHeader['meta'];
+}
+
+/** Pending gzip text is compressed and written once it reaches this size, or at the end of the event-loop turn. */
+const GZIP_MEMBER_BYTES = 64 * 1024;
+
+/**
+ * Writes one recording. Plain files: every line reaches the OS with a synchronous write before `append` returns,
+ * so a killed process leaves every appended line. Gzip files: lines are compressed synchronously as one gzip
+ * member per event-loop turn (or per 64 KiB in a burst) and written at once, so memory stays bounded whatever the
+ * event rate, and a kill loses at most the lines of the current turn. Keyframes, operator actions and close flush
+ * and fsync. The file is created exclusively: an existing recording is never overwritten.
+ */
+export class RecordingWriter {
+  private readonly fd: number;
+  private readonly gzip: boolean;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
+  private prevHash = GENESIS_HASH;
+  private events = 0;
+  private keyframes = 0;
+  private lastSeq = 0;
+  private closed = false;
+  /** Bytes written to the file so far (compressed size for gzip), for rotation by size. */
+  bytes = 0;
+
+  constructor(private readonly opts: WriterOptions) {
+    mkdirSync(dirname(opts.file), { recursive: true });
+    this.fd = openSync(opts.file, 'wx');
+    this.gzip = opts.gzip === true;
+    const header: RecordingHeader = {
+      kind: 'header',
+      format: FORMAT_NAME,
+      schemaVersion: SCHEMA_VERSION,
+      appVersion: opts.appVersion,
+      source: opts.source,
+      account: opts.account ?? null,
+      baseCurrency: opts.baseCurrency ?? null,
+      startedAt: new Date(opts.startedAtMs).toISOString(),
+      startedAtMs: opts.startedAtMs,
+      ...(opts.meta ? { meta: opts.meta } : {}),
+    };
+    this.writeLine(header);
+  }
+
+  get file(): string {
+    return this.opts.file;
+  }
+
+  get eventCount(): number {
+    return this.events;
+  }
+
+  /** Appends one event; events must arrive in gap-free seq order (the reader enforces it). */
+  append(ev: FeedEvent): void {
+    if (ev.seq !== this.lastSeq + 1 && this.lastSeq !== 0) {
+      throw new Error(`recording ${this.opts.file}: event seq ${ev.seq} does not follow ${this.lastSeq}`);
+    }
+    this.writeLine({ kind: 'event', event: ev });
+    this.events++;
+    this.lastSeq = ev.seq;
+    // What the operator did must survive a crash right after it (DESIGN.md "Recording").
+    if (ev.type === 'operatorActed') this.sync();
+  }
+
+  /** Writes a full-state keyframe (for seeking) and fsyncs. `state.lastSeq` must be the last appended seq. */
+  keyframe(state: PortfolioState): void {
+    this.writeLine({ kind: 'keyframe', seq: state.lastSeq, at: state.lastEventAt, state: encodeState(state) });
+    this.keyframes++;
+    this.sync();
+  }
+
+  /** Writes the sealing footer, flushes, fsyncs and closes. Idempotent. */
+  async close(reason: string, endedAtMs: number = Date.now()): Promise<void> {
+    if (this.closed) return;
+    this.writeLine({
+      kind: 'footer',
+      events: this.events,
+      keyframes: this.keyframes,
+      lastSeq: this.lastSeq,
+      endedAt: new Date(endedAtMs).toISOString(),
+      reason,
+    });
+    this.flushGzip();
+    this.closed = true;
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+  }
+
+  /** Closes without a footer, as a crash would (tests use this to prove crash readability). */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.pending = [];
+    closeSync(this.fd);
+  }
+
+  private writeLine(body: object): void {
+    if (this.closed) throw new Error(`recording ${this.opts.file} is closed`);
+    const { text, hash } = sealLine(this.prevHash, body);
+    this.prevHash = hash;
+    if (!this.gzip) {
+      this.writeRaw(Buffer.from(`${text}\n`));
+      return;
+    }
+    this.pending.push(text, '\n');
+    this.pendingBytes += text.length + 1;
+    if (this.pendingBytes >= GZIP_MEMBER_BYTES) {
+      this.flushGzip();
+    } else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        if (!this.closed) this.flushGzip();
+      });
+    }
+  }
+
+  /** Compresses the pending lines as one gzip member (readers decode concatenated members) and writes it. */
+  private flushGzip(): void {
+    if (this.pending.length === 0) return;
+    const member = gzipSync(this.pending.join(''));
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.writeRaw(member);
+  }
+
+  private writeRaw(buf: Buffer): void {
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    this.bytes += buf.length;
+  }
+
+  private sync(): void {
+    this.flushGzip();
+    fsyncSync(this.fd);
+  }
+}

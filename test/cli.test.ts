@@ -1,0 +1,145 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../src/cli.js';
+import type { CommandIo } from '../src/commands/io.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-cli-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
+
+async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('tws-risk CLI', () => {
+  it('lists every command in --help and exits 0', async () => {
+    const r = await run('--help');
+    expect(r.code).toBe(0);
+    for (const c of ['demo', 'sim', 'report', 'replay', 'flatten', 'cancel', 'verify', 'config']) expect(r.out).toMatch(new RegExp(`^  ${c} `, 'm'));
+  });
+
+  it('prints the package version', async () => {
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+    expect((await run('--version')).out).toBe(pkg.version);
+  });
+
+  it('rejects an unknown command with one line plus usage, exit 2', async () => {
+    const r = await run('frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.err.split('\n')[0]).toBe("tws-risk: unknown command 'frobnicate'");
+  });
+
+  it('rejects an unknown flag naming it, exit 2', async () => {
+    const r = await run('verify', SAMPLE, '--frobnicate');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("Unknown option '--frobnicate'");
+    expect(r.err).toContain('Usage: tws-risk verify');
+  });
+
+  it('labels commands of later issues as not built yet', async () => {
+    const r = await run('flatten', '--scope', 'all');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/not built yet/);
+  });
+
+  it('verifies the sample recording: valid, exit 0', async () => {
+    const r = await run('verify', SAMPLE);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^VALID /);
+    expect(r.out).toContain('account DU1234567, base USD');
+  });
+
+  it('reports a tampered recording with its line, exit 1', async () => {
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n');
+    const i = lines.findIndex((l) => l.includes('"price":"189.85"'));
+    expect(i).toBeGreaterThan(0);
+    lines[i] = lines[i]!.replace('"price":"189.85"', '"price":"189.95"');
+    const bad = join(dir, 'tampered.jsonl');
+    writeFileSync(bad, lines.join('\n'));
+    const r = await run('verify', bad);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${bad}:${i + 1}: line breaks the hash chain`);
+    const j = await run('verify', bad, '--json');
+    expect(JSON.parse(j.out)).toMatchObject({ valid: false, problem: 'tampered', line: i + 1 });
+  });
+
+  it('exits 1 for an unsealed recording only with --strict', async () => {
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n');
+    const cut = join(dir, 'unsealed.jsonl');
+    writeFileSync(cut, lines.slice(0, 50).join('\n') + '\n');
+    const loose = await run('verify', cut);
+    expect(loose.code).toBe(0);
+    expect(loose.out).toMatch(/^VALID \(UNSEALED\)/);
+    expect((await run('verify', cut, '--strict')).code).toBe(1);
+  });
+
+  it('needs exactly one file for verify', async () => {
+    expect((await run('verify')).code).toBe(2);
+  });
+});
+
+describe('tws-risk config', () => {
+  it('names the file and every bad key of a broken config, and keeps the defaults', async () => {
+    const file = join(dir, 'bad.json');
+    writeFileSync(file, JSON.stringify({ connection: { port: 'seven', hots: 'x' }, recorder: { gzip: 'yes' } }));
+    const r = await run('config', 'validate', '--config', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: key "connection.port" must be integer`);
+    expect(r.err).toContain(`${file}: key "connection.hots" is not a known setting`);
+    expect(r.err).toContain(`${file}: key "recorder.gzip" must be boolean`);
+    const show = await run('config', 'show', '--config', file);
+    expect(show.code).toBe(0);
+    expect(JSON.parse(show.out).connection.port).toBe(7497);
+    expect(show.err).toMatch(/defaults/);
+  });
+
+  it('reports invalid JSON by file, without a stack', async () => {
+    const file = join(dir, 'syntax.json');
+    writeFileSync(file, '{"connection": ');
+    const r = await run('config', 'validate', '--config', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe(`${file}: not valid JSON (fix the syntax or delete the file to use defaults)`);
+  });
+
+  it('merges a partial file over the defaults and never rewrites it', async () => {
+    const file = join(dir, 'partial.json');
+    const text = '{"connection": {"port": 4002}}';
+    writeFileSync(file, text);
+    const show = await run('config', 'show', '--config', file);
+    const s = JSON.parse(show.out);
+    expect(s.connection).toEqual({ host: '127.0.0.1', port: 4002, clientId: 4217, account: '' });
+    expect((await run('config', 'validate', '--config', file)).out).toBe(`ok ${file}`);
+    expect(readFileSync(file, 'utf8')).toBe(text);
+  });
+
+  it('follows TWS_RISK_CONFIG when no --config is given', async () => {
+    const file = join(dir, 'env.json');
+    const before = process.env.TWS_RISK_CONFIG;
+    process.env.TWS_RISK_CONFIG = file;
+    try {
+      expect((await run('config', 'path')).out).toBe(file);
+    } finally {
+      if (before === undefined) delete process.env.TWS_RISK_CONFIG;
+      else process.env.TWS_RISK_CONFIG = before;
+    }
+  });
+});
+
+describe('bin/tws-risk', () => {
+  it('says in one line that Node 22 is needed when started on an older Node', () => {
+    // Pretend to be Node 18 before the shim runs: the check must not depend on syntax an old Node cannot parse.
+    const preload = join(dir, 'old-node.cjs');
+    writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.19.1' } }); Object.defineProperty(process, 'version', { value: 'v18.19.1' });");
+    const r = spawnSync(process.execPath, ['-r', preload, 'bin/tws-risk', '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/needs Node\.js 22 or newer \(this is v18\.19\.1\)/);
+  });
+});

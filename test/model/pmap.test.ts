@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { PMap } from '../../src/model/pmap.js';
+
+/** Deterministic PRNG so a failure reproduces. */
+function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('PMap', () => {
+  it('agrees with Map over a long random sequence of sets and deletes, numeric and string keys', () => {
+    for (const kind of ['number', 'string'] as const) {
+      const rand = rng(kind === 'number' ? 1 : 2);
+      let p = PMap.empty<number | string, number>();
+      const m = new Map<number | string, number>();
+      for (let i = 0; i < 20_000; i++) {
+        const raw = Math.floor(rand() * 3000);
+        const k = kind === 'number' ? raw : `k${raw}`;
+        if (rand() < 0.3) {
+          p = p.delete(k);
+          m.delete(k);
+        } else {
+          p = p.set(k, i);
+          m.set(k, i);
+        }
+      }
+      expect(p.size).toBe(m.size);
+      for (const [k, v] of m) expect(p.get(k)).toBe(v);
+      expect(new Map(p.entries())).toEqual(m);
+    }
+  });
+
+  it('leaves earlier versions unchanged (persistence)', () => {
+    const a = PMap.from<number, string>([[1, 'a'], [2, 'b']]);
+    const b = a.set(3, 'c').delete(1);
+    expect([...a.entries()].sort()).toEqual([[1, 'a'], [2, 'b']]);
+    expect([...b.entries()].sort()).toEqual([[2, 'b'], [3, 'c']]);
+  });
+
+  it('returns itself when a set or delete changes nothing', () => {
+    const a = PMap.from<string, number>([['x', 1]]);
+    expect(a.set('x', 1)).toBe(a);
+    expect(a.delete('nope')).toBe(a);
+  });
+
+  it('empties back to zero size after deleting everything', () => {
+    let p = PMap.empty<number, number>();
+    for (let i = 0; i < 500; i++) p = p.set(i * 7919, i);
+    for (let i = 0; i < 500; i++) p = p.delete(i * 7919);
+    expect(p.size).toBe(0);
+    expect([...p.keys()]).toEqual([]);
+  });
+
+  it('distinguishes keys whose hashes collide', () => {
+    // Integer keys hash on their low 32 bits, so k and k + 2^32 share a hash: a guaranteed collision.
+    const x = 5;
+    const y = 5 + 2 ** 32;
+    let p = PMap.empty<number, number>().set(x, 1).set(y, 2).set(77, 3);
+    expect(p.get(x)).toBe(1);
+    expect(p.get(y)).toBe(2);
+    expect(p.size).toBe(3);
+    p = p.set(x, 4).delete(y);
+    expect(p.get(x)).toBe(4);
+    expect(p.get(y)).toBeUndefined();
+    expect(p.get(77)).toBe(3);
+    expect(p.size).toBe(2);
+  });
+});
