@@ -1,0 +1,137 @@
+// American option prices: Barone-Adesi-Whaley (1987) quadratic approximation, floored at intrinsic.
+import { escrowedSpot, gbsD1, gbsPrice, intrinsic } from './black-scholes.js';
+import { normCdf, normPdf } from './normal.js';
+import type { Black76Inputs, BsmInputs } from './types.js';
+
+/*
+ * Why BAW: European BSM understates deep-ITM puts and dividend-paying calls (risk-model.md §3.3), and a
+ * CRR tree is ~150× too slow for a per-tick grid (§5: 52 k prices/s at 100 steps). BAW is a closed form
+ * plus one root solve for the early-exercise boundary S*, and S* does not depend on spot, so a price
+ * ladder over one option solves it once (see americanPriceBatch). Formulas and the Newton seed follow
+ * Haug, "The Complete Guide to Option Pricing Formulas" (2nd ed.), §3.3.2.
+ *
+ * The boundary is split into three exported pieces (boundary, exponent, coefficient) so that the
+ * batch kernel can cache them per option and still agree bit for bit with the scalar price.
+ */
+
+const MAX_NEWTON = 100;
+const REL_TOL = 1e-12;
+
+/** (2r/σ²) / (1 − e^(−rT)), with its r → 0 limit 2/(σ²T). */
+function mOverK(r: number, T: number, v2: number): number {
+  const k = -Math.expm1(-r * T);
+  return k === 0 ? 2 / (v2 * T) : (2 * r) / v2 / k;
+}
+
+/**
+ * True when early exercise can pay: a call only when carry b < r (a dividend yield, or a futures
+ * option with r > 0); a put only when r > 0. Otherwise the American price is the European one.
+ */
+export function bawEarlyExercise(isCall: boolean, T: number, r: number, b: number, vol: number): boolean {
+  return T > 0 && vol > 0 && (isCall ? b < r : r > 0);
+}
+
+/** BAW exponent: q2 (> 1) for calls, q1 (< 0) for puts. NaN when the quadratic has no real root. */
+export function bawExponent(isCall: boolean, T: number, r: number, b: number, vol: number): number {
+  const v2 = vol * vol;
+  const n1 = (2 * b) / v2 - 1;
+  const root = Math.sqrt(n1 * n1 + 4 * mOverK(r, T, v2));
+  return isCall ? 0.5 * (-n1 + root) : 0.5 * (-n1 - root);
+}
+
+/**
+ * Critical spot S* (call: exercise at or above it; put: at or below it), by Newton's method from
+ * Haug's seed. NaN when the iteration fails; callers then fall back to max(European, intrinsic).
+ */
+export function bawBoundary(isCall: boolean, K: number, T: number, r: number, b: number, vol: number): number {
+  const v2 = vol * vol;
+  const sq = Math.sqrt(T);
+  const vs = vol * sq;
+  const n1 = (2 * b) / v2 - 1;
+  const m = (2 * r) / v2;
+  const dfb = Math.exp((b - r) * T);
+  const qx = bawExponent(isCall, T, r, b, vol);
+  // Seed: the perpetual boundary Su, pulled toward K for finite T.
+  const qInf = isCall ? 0.5 * (-n1 + Math.sqrt(n1 * n1 + 4 * m)) : 0.5 * (-n1 - Math.sqrt(n1 * n1 + 4 * m));
+  const su = K / (1 - 1 / qInf);
+  let s = isCall
+    ? K + (su - K) * (1 - Math.exp((-(b * T + 2 * vs) * K) / (su - K)))
+    : su + (K - su) * Math.exp(((b * T - 2 * vs) * K) / (K - su));
+  for (let i = 0; i < MAX_NEWTON; i++) {
+    if (!(s > 0) || !Number.isFinite(s)) return NaN;
+    const d1 = gbsD1(s, K, T, b, vol);
+    const e = gbsPrice(isCall, s, K, T, r, b, vol);
+    if (isCall) {
+      const nd1 = normCdf(d1);
+      const rhs = e + ((1 - dfb * nd1) * s) / qx;
+      if (Math.abs(s - K - rhs) <= REL_TOL * K) return s;
+      const slope = dfb * nd1 * (1 - 1 / qx) + (1 - (dfb * normPdf(d1)) / vs) / qx;
+      s = (K + rhs - slope * s) / (1 - slope);
+    } else {
+      const nm1 = normCdf(-d1);
+      const rhs = e - ((1 - dfb * nm1) * s) / qx;
+      if (Math.abs(K - s - rhs) <= REL_TOL * K) return s;
+      const slope = -dfb * nm1 * (1 - 1 / qx) - (1 + (dfb * normPdf(-d1)) / vs) / qx;
+      s = (K - rhs + slope * s) / (1 + slope);
+    }
+  }
+  return NaN;
+}
+
+/** Early-exercise premium coefficient A2 (call) or A1 (put) at the boundary S*. */
+export function bawCoefficient(
+  isCall: boolean, boundary: number, K: number, T: number, r: number, b: number, vol: number, exponent: number,
+): number {
+  const d1 = gbsD1(boundary, K, T, b, vol);
+  const dfb = Math.exp((b - r) * T);
+  return isCall
+    ? (boundary / exponent) * (1 - dfb * normCdf(d1))
+    : -(boundary / exponent) * (1 - dfb * normCdf(-d1));
+}
+
+/**
+ * BAW price from a precomputed boundary, coefficient and exponent: European + A·(S/S*)^q on the
+ * continuation side, intrinsic on the exercise side. A NaN boundary means "no usable boundary".
+ */
+export function bawFromBoundary(
+  isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number,
+  boundary: number, coefficient: number, exponent: number,
+): number {
+  const european = gbsPrice(isCall, S, K, T, r, b, vol);
+  if (!(boundary > 0)) return Math.max(european, intrinsic(isCall, S, K));
+  if (isCall ? S >= boundary : S <= boundary) return intrinsic(isCall, S, K);
+  return european + coefficient * Math.pow(S / boundary, exponent);
+}
+
+/**
+ * Barone-Adesi-Whaley American price with cost of carry b (b = r − q stocks, b = 0 futures). Where early
+ * exercise never pays it is the European price; expired or zero-vol options are max(European, intrinsic).
+ */
+export function bawPrice(isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number): number {
+  if (!bawEarlyExercise(isCall, T, r, b, vol) || !(S > 0)) {
+    return Math.max(gbsPrice(isCall, S, K, T, r, b, vol), intrinsic(isCall, S, K));
+  }
+  const exponent = bawExponent(isCall, T, r, b, vol);
+  const boundary = bawBoundary(isCall, K, T, r, b, vol);
+  const coefficient = boundary > 0 ? bawCoefficient(isCall, boundary, K, T, r, b, vol, exponent) : 0;
+  return bawFromBoundary(isCall, S, K, T, r, b, vol, boundary, coefficient, exponent);
+}
+
+/**
+ * American stock or index option: BAW on the escrowed spot S − pvDividend with yield q, then floored at
+ * the intrinsic value on the quoted spot, which is what exercising just before an ex-date would pay
+ * (risk-model.md §3.3: "max(BSM(S'), intrinsic(S'))" for puts and discrete-dividend calls). TWS gives
+ * only the dividends' PV, not their dates, so this floor is the best available early-exercise bound.
+ */
+export function bsmAmericanPrice(o: BsmInputs): number {
+  const isCall = o.right === 'C';
+  const q = o.q ?? 0;
+  const model = bawPrice(isCall, escrowedSpot(o.S, o.pvDividend ?? 0), o.K, o.T, o.r, o.r - q, o.vol);
+  return Math.max(model, intrinsic(isCall, o.S, o.K));
+}
+
+/** American futures option (CME FOPs are mostly American, §3.3): BAW with zero carry, floored at intrinsic. */
+export function black76AmericanPrice(o: Black76Inputs): number {
+  const isCall = o.right === 'C';
+  return Math.max(bawPrice(isCall, o.F, o.K, o.T, o.r, 0, o.vol), intrinsic(isCall, o.F, o.K));
+}
