@@ -1,7 +1,11 @@
 // FlightRecorder: appends every FeedEvent to a recording and writes keyframes on a count or time cadence.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import type { FeedEvent } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
-import type { RecordingWriter } from './recording/writer.js';
+import type { EventSink } from './feed.js';
+import type { RecordingSource } from './recording/format.js';
+import { RecordingWriter } from './recording/writer.js';
 
 export interface KeyframePolicy {
   /** A keyframe after this many events since the last one. */
@@ -13,7 +17,7 @@ export interface KeyframePolicy {
 /** Keyframes bound the work of a seek: at most `everyEvents` events are replayed after the nearest keyframe. */
 export const DEFAULT_KEYFRAME_POLICY: KeyframePolicy = { everyEvents: 5_000, everyMs: 60_000 };
 
-export class FlightRecorder {
+export class FlightRecorder implements EventSink {
   private sinceKeyframe = 0;
   private lastKeyframeAt = 0;
 
@@ -34,9 +38,88 @@ export class FlightRecorder {
     }
   }
 
+  /** Writes the state a continuation file starts from, before its first event. */
+  baseline(state: PortfolioState): void {
+    this.writer.keyframe(state);
+    this.lastKeyframeAt = state.lastEventAt;
+  }
+
   /** Writes a final keyframe (if anything happened since the last) and seals the file. */
   async close(reason: string, finalState?: PortfolioState, endedAtMs: number = Date.now()): Promise<void> {
     if (finalState && this.sinceKeyframe > 0) this.writer.keyframe(finalState);
     await this.writer.close(reason, endedAtMs);
+  }
+}
+
+export interface RotatingOptions {
+  readonly dir: string;
+  readonly source: RecordingSource;
+  readonly appVersion: string;
+  readonly gzip: boolean;
+  readonly rotateBytes: number;
+  readonly policy?: KeyframePolicy;
+  readonly meta?: Record<string, string | number | boolean | null>;
+  /** Wall clock for file names and the day boundary. */
+  readonly now?: () => number;
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+}
+
+/**
+ * A flight recorder that starts a new file when the current one passes `rotateBytes` or a UTC day ends. Each new
+ * file opens with a keyframe of the state so far, so every file can be replayed on its own.
+ */
+export class RotatingRecorder implements EventSink {
+  private current: FlightRecorder | undefined;
+  private day = '';
+  /** Every file written so far, oldest first. */
+  readonly files: string[] = [];
+
+  constructor(private readonly opts: RotatingOptions) {
+    mkdirSync(opts.dir, { recursive: true });
+  }
+
+  /** The file being written, if any. */
+  get file(): string | undefined {
+    return this.current?.writer.file;
+  }
+
+  record(ev: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState): void {
+    const day = new Date(ev.receivedAt).toISOString().slice(0, 10);
+    if (this.current && (this.current.writer.bytes >= this.opts.rotateBytes || day !== this.day)) {
+      const old = this.current;
+      this.current = undefined;
+      void old.close('rotated', undefined, ev.receivedAt);
+    }
+    if (!this.current) this.open(ev, stateAfter, stateBefore, day);
+    this.current!.record(ev, stateAfter);
+  }
+
+  private open(first: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState, day: string): void {
+    const now = (this.opts.now ?? Date.now)();
+    const suffix = this.files.length === 0 ? '' : `-${this.files.length + 1}`;
+    const file = join(this.opts.dir, `tws-risk-${stamp(now)}-${this.opts.source}${suffix}.jsonl${this.opts.gzip ? '.gz' : ''}`);
+    const writer = new RecordingWriter({
+      file,
+      gzip: this.opts.gzip,
+      appVersion: this.opts.appVersion,
+      source: this.opts.source,
+      account: stateAfter.account ?? null,
+      baseCurrency: stateAfter.baseCurrency ?? null,
+      startedAtMs: first.receivedAt,
+      ...(this.opts.meta ? { meta: this.opts.meta } : {}),
+    });
+    this.files.push(file);
+    this.day = day;
+    this.current = new FlightRecorder(writer, this.opts.policy);
+    // A continuation file starts from the state before its first event, so it replays on its own.
+    if (first.seq > 1) this.current.baseline(stateBefore);
+  }
+
+  async close(reason: string, finalState?: PortfolioState): Promise<void> {
+    await this.current?.close(reason, finalState);
+    this.current = undefined;
   }
 }

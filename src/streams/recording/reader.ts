@@ -205,6 +205,9 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           break;
         }
         case 'keyframe': {
+          // A file continuing a rotated session opens with a keyframe of the state its first event builds on.
+          const base = events === 0 && keyframes === 0 && Number.isSafeInteger(o.seq);
+          if (base) lastSeq = o.seq as number;
           if (o.seq !== lastSeq) fail('sequence', `keyframe at seq ${JSON.stringify(o.seq)} does not follow event seq ${lastSeq}`);
           keyframes++;
           if (opts.skipKeyframeStates) break;

@@ -72,7 +72,7 @@ export class RecordingWriter {
 
   /** Appends one event; events must arrive in gap-free seq order (the reader enforces it). */
   append(ev: FeedEvent): void {
-    if (ev.seq !== this.lastSeq + 1 && this.lastSeq !== 0) {
+    if (ev.seq !== this.lastSeq + 1 && !(this.lastSeq === 0 && this.events === 0)) {
       throw new Error(`recording ${this.opts.file}: event seq ${ev.seq} does not follow ${this.lastSeq}`);
     }
     this.writeLine({ kind: 'event', event: ev });
@@ -84,6 +84,7 @@ export class RecordingWriter {
 
   /** Writes a full-state keyframe (for seeking) and fsyncs. `state.lastSeq` must be the last appended seq. */
   keyframe(state: PortfolioState): void {
+    if (this.events === 0) this.lastSeq = state.lastSeq;
     this.writeLine({ kind: 'keyframe', seq: state.lastSeq, at: state.lastEventAt, state: encodeState(state) });
     this.keyframes++;
     this.sync();

@@ -1,0 +1,82 @@
+// The feed: stamps every fact with a gap-free seq and its receive time, folds it into state, and records it.
+import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
+import type { FeedEvent, FeedEventBody } from '../model/events.js';
+import { reduce } from '../model/reducer.js';
+import { INITIAL_STATE, type PortfolioState } from '../model/state.js';
+
+/** Where recorded events go; the flight recorder implements it. */
+export interface EventSink {
+  record(ev: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState): void;
+  close(reason: string, finalState?: PortfolioState): Promise<void>;
+}
+
+export interface FeedOptions {
+  /** Wall clock for `receivedAt` (injected so tests and replays are deterministic). */
+  readonly now?: () => number;
+  readonly sink?: EventSink;
+  readonly initial?: PortfolioState;
+  /** Called when the sink throws (disk full...): recording stops, the feed goes on, the operator is told. */
+  readonly onSinkError?: (err: Error) => void;
+}
+
+/** One running pipeline: source → seq → sink + reducer → state. */
+export class Feed {
+  private readonly stateSubject: BehaviorSubject<PortfolioState>;
+  private readonly eventSubject = new Subject<FeedEvent>();
+  private readonly subscription: Subscription;
+  private seq: number;
+  private sink: EventSink | undefined;
+  private closed = false;
+
+  /** The state after every event (subscribers that need a throttle apply it at the store boundary). */
+  readonly state$: Observable<PortfolioState>;
+  /** Every stamped event, in order. */
+  readonly events$: Observable<FeedEvent>;
+
+  constructor(
+    source$: Observable<FeedEventBody>,
+    private readonly opts: FeedOptions = {},
+  ) {
+    const initial = opts.initial ?? INITIAL_STATE;
+    this.seq = initial.lastSeq;
+    this.sink = opts.sink;
+    this.stateSubject = new BehaviorSubject(initial);
+    this.state$ = this.stateSubject.asObservable();
+    this.events$ = this.eventSubject.asObservable();
+    this.subscription = source$.subscribe({ next: (b) => this.publish(b) });
+  }
+
+  /** The current state. */
+  get state(): PortfolioState {
+    return this.stateSubject.value;
+  }
+
+  /** Adds a fact that did not come from the source (operator actions): same stamping, same recording. */
+  publish(body: FeedEventBody): FeedEvent {
+    const ev = { ...body, seq: ++this.seq, receivedAt: (this.opts.now ?? Date.now)() } as FeedEvent;
+    const prev = this.stateSubject.value;
+    const next = reduce(prev, ev);
+    if (this.sink && !this.closed) {
+      try {
+        this.sink.record(ev, next, prev);
+      } catch (err) {
+        // Recording must never take the console down; say so and carry on without it.
+        this.sink = undefined;
+        this.opts.onSinkError?.(err as Error);
+      }
+    }
+    this.stateSubject.next(next);
+    this.eventSubject.next(ev);
+    return ev;
+  }
+
+  /** Stops reading the source and seals the recording. */
+  async close(reason: string): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.subscription.unsubscribe();
+    await this.sink?.close(reason, this.stateSubject.value);
+    this.eventSubject.complete();
+    this.stateSubject.complete();
+  }
+}

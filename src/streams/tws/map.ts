@@ -1,0 +1,194 @@
+// The edge: @stoqey/ib shapes become FeedEvent bodies here, and nowhere else (numbers become Decimal once).
+import type { CommissionReport, Contract as IbContract, Execution, Order, OrderState } from '@stoqey/ib';
+import { optionRightOf, type Contract } from '../../model/contract.js';
+import type { FeedEventBody, OptionTickKind, OrderInfo, PriceField } from '../../model/events.js';
+import { Decimal, fromIbNumber, isUnset } from '../../model/money.js';
+
+const ZERO = new Decimal(0);
+
+function str(s: string | undefined | null): string | undefined {
+  return s === undefined || s === null || s === '' ? undefined : s;
+}
+
+/** A TWS contract as our Contract. Strike 0 and multiplier 0/empty mean "none" on the wire. */
+export function toContract(c: IbContract): Contract {
+  const strike = c.strike && !isUnset(c.strike) && c.strike !== 0 ? fromIbNumber(c.strike) : undefined;
+  const multiplier = c.multiplier && !isUnset(Number(c.multiplier)) ? fromIbNumber(Number(c.multiplier)) : undefined;
+  const right = optionRightOf(c.right as string | undefined);
+  const out: { -readonly [K in keyof Contract]: Contract[K] } = {
+    conId: c.conId ?? 0,
+    symbol: c.symbol ?? '',
+    secType: (c.secType as string | undefined) ?? '',
+    currency: c.currency ?? '',
+  };
+  const exchange = str(c.exchange);
+  const primary = str(c.primaryExch);
+  const local = str(c.localSymbol);
+  const tradingClass = str(c.tradingClass);
+  const expiry = str(c.lastTradeDateOrContractMonth);
+  if (exchange) out.exchange = exchange;
+  if (primary) out.primaryExchange = primary;
+  if (local) out.localSymbol = local;
+  if (tradingClass) out.tradingClass = tradingClass;
+  if (expiry) out.expiry = expiry;
+  if (strike) out.strike = strike;
+  if (right) out.right = right;
+  if (multiplier && !multiplier.isZero()) out.multiplier = multiplier;
+  return out;
+}
+
+function opt<K extends string>(key: K, v: Decimal | undefined): Partial<Record<K, Decimal>> {
+  return v === undefined ? {} : ({ [key]: v } as Record<K, Decimal>);
+}
+
+export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number): FeedEventBody {
+  return {
+    type: 'positionUpdated',
+    account,
+    contract: toContract(contract),
+    position: fromIbNumber(pos) ?? ZERO,
+    ...opt('averageCost', fromIbNumber(avgCost)),
+  };
+}
+
+export function portfolioBody(
+  contract: IbContract,
+  position: number,
+  marketPrice: number,
+  marketValue: number,
+  averageCost: number | undefined,
+  unrealizedPnl: number | undefined,
+  realizedPnl: number | undefined,
+  account: string | undefined,
+): FeedEventBody {
+  return {
+    type: 'portfolioUpdated',
+    account: account ?? '',
+    contract: toContract(contract),
+    position: fromIbNumber(position) ?? ZERO,
+    ...opt('marketPrice', fromIbNumber(marketPrice)),
+    ...opt('marketValue', fromIbNumber(marketValue)),
+    ...opt('averageCost', fromIbNumber(averageCost)),
+    ...opt('unrealizedPnl', fromIbNumber(unrealizedPnl)),
+    ...opt('realizedPnl', fromIbNumber(realizedPnl)),
+  };
+}
+
+export function orderInfo(orderId: number, contract: IbContract, order: Order, state: OrderState): OrderInfo {
+  const action = order.action === 'SELL' ? 'SELL' : order.action === 'SSHORT' ? 'SSHORT' : 'BUY';
+  return {
+    orderId,
+    clientId: order.clientId ?? 0,
+    permId: order.permId ?? 0,
+    account: order.account ?? '',
+    contract: toContract(contract),
+    action,
+    totalQuantity: fromIbNumber(order.totalQuantity) ?? ZERO,
+    orderType: (order.orderType as string | undefined) ?? '',
+    status: (state.status as string | undefined) ?? '',
+    ...opt('limitPrice', fromIbNumber(order.lmtPrice)),
+    ...opt('auxPrice', fromIbNumber(order.auxPrice)),
+    ...(order.tif ? { tif: order.tif as string } : {}),
+    ...(order.orderRef ? { orderRef: order.orderRef } : {}),
+  };
+}
+
+export function executionBody(reqId: number, contract: IbContract, e: Execution): FeedEventBody {
+  return {
+    type: 'executionReceived',
+    reqId,
+    execId: e.execId ?? '',
+    orderId: e.orderId ?? 0,
+    clientId: e.clientId ?? 0,
+    permId: e.permId ?? 0,
+    account: e.acctNumber ?? '',
+    contract: toContract(contract),
+    side: e.side === 'SLD' ? 'SLD' : 'BOT',
+    shares: fromIbNumber(e.shares) ?? ZERO,
+    price: fromIbNumber(e.price) ?? ZERO,
+    cumQty: fromIbNumber(e.cumQty) ?? ZERO,
+    avgPrice: fromIbNumber(e.avgPrice) ?? ZERO,
+    time: e.time ?? '',
+    ...(e.orderRef ? { orderRef: e.orderRef } : {}),
+  };
+}
+
+export function commissionBody(r: CommissionReport): FeedEventBody {
+  return {
+    type: 'commissionReceived',
+    execId: r.execId ?? '',
+    commission: fromIbNumber(r.commission) ?? ZERO,
+    currency: r.currency ?? '',
+    ...opt('realizedPnl', fromIbNumber(r.realizedPNL)),
+  };
+}
+
+/** TWS tick types for prices we keep (live and delayed twins). */
+const PRICE_TICKS: ReadonlyMap<number, { field: PriceField; delayed: boolean }> = new Map([
+  [1, { field: 'bid', delayed: false }],
+  [2, { field: 'ask', delayed: false }],
+  [4, { field: 'last', delayed: false }],
+  [9, { field: 'close', delayed: false }],
+  [37, { field: 'mark', delayed: false }],
+  [66, { field: 'bid', delayed: true }],
+  [67, { field: 'ask', delayed: true }],
+  [68, { field: 'last', delayed: true }],
+  [75, { field: 'close', delayed: true }],
+]);
+
+/** A price tick for a contract, or undefined for tick types we ignore and for unset prices (-1, 0 on bid/ask). */
+export function priceBody(conId: number, tickType: number, price: number): FeedEventBody | undefined {
+  const t = PRICE_TICKS.get(tickType);
+  const p = fromIbNumber(price);
+  if (!t || p === undefined || p.lessThanOrEqualTo(0)) return undefined;
+  return { type: 'priceTicked', conId, field: t.field, price: p, delayed: t.delayed };
+}
+
+const OPTION_TICKS: ReadonlyMap<number, { kind: OptionTickKind; delayed: boolean }> = new Map([
+  [10, { kind: 'bid', delayed: false }],
+  [11, { kind: 'ask', delayed: false }],
+  [12, { kind: 'last', delayed: false }],
+  [13, { kind: 'model', delayed: false }],
+  [80, { kind: 'bid', delayed: true }],
+  [81, { kind: 'ask', delayed: true }],
+  [82, { kind: 'last', delayed: true }],
+  [83, { kind: 'model', delayed: true }],
+]);
+
+/** TWS sends -1 for "not computed" prices and IV; @stoqey/ib usually maps it to undefined already. */
+function definedPrice(v: number | undefined): number | undefined {
+  return v === undefined || !Number.isFinite(v) || v === -1 || isUnset(v) ? undefined : v;
+}
+
+/** Greeks use -2 for "not computed" (a delta of -1 is a real deep in-the-money put). */
+function definedGreek(v: number | undefined): number | undefined {
+  return v === undefined || !Number.isFinite(v) || v === -2 || isUnset(v) ? undefined : v;
+}
+
+export function optionBody(
+  conId: number,
+  tickType: number,
+  iv: number | undefined,
+  delta: number | undefined,
+  optPrice: number | undefined,
+  pvDividend: number | undefined,
+  gamma: number | undefined,
+  vega: number | undefined,
+  theta: number | undefined,
+  undPrice: number | undefined,
+): FeedEventBody | undefined {
+  const t = OPTION_TICKS.get(tickType);
+  if (!t) return undefined;
+  const fields = {
+    impliedVol: definedPrice(iv),
+    delta: definedGreek(delta),
+    gamma: definedGreek(gamma),
+    vega: definedGreek(vega),
+    theta: definedGreek(theta),
+    optionPrice: definedPrice(optPrice),
+    underlyingPrice: definedPrice(undPrice),
+    pvDividend: definedPrice(pvDividend),
+  };
+  const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed, ...present };
+}

@@ -1,0 +1,503 @@
+// TwsSource: one connection to TWS / IB Gateway through @stoqey/ib, turned into FeedEvent bodies with health.
+//
+// Decisions (reference/tws-protocol.md §5, §7): IBApiNext owns the socket, account summary and PnL; positions,
+// account updates, orders, executions and market data come from raw IBApi events so that our own reducer is the
+// only store. Reconnection, the heartbeat and the ready gate are ours, not the library's (its watchdog misses
+// zombies, and it queues orders while disconnected and replays them later).
+import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
+import { Subject, type Observable, type Subscription } from 'rxjs';
+import type { Contract } from '../../model/contract.js';
+import type { FeedEventBody } from '../../model/events.js';
+import { fromIbNumber, type Decimal } from '../../model/money.js';
+import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
+import { classify } from './error-codes.js';
+import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
+
+/** Account summary tags the risk engine reads, plus the per-currency ledger. */
+export const SUMMARY_TAGS =
+  'NetLiquidation,TotalCashValue,EquityWithLoanValue,InitMarginReq,MaintMarginReq,AvailableFunds,ExcessLiquidity,' +
+  'Cushion,GrossPositionValue,BuyingPower,SMA,LookAheadExcessLiquidity,$LEDGER:ALL';
+
+/** Our raw request ids start here, far above IBApiNext's own (which count up from 1): no collisions (§5 #7). */
+const RAW_REQ_ID_BASE = 700_000;
+/** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
+export const ORDER_ID_FLOOR = 1_000_000;
+
+export interface TwsSourceOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: number;
+  /** Account to follow when the login manages several; else the first one, with a notice. */
+  readonly account?: string;
+  readonly heartbeatMs?: number;
+  readonly heartbeatTimeoutMs?: number;
+  /** Connected but no nextValidId within this time: reconnect (§5 #2). */
+  readonly readyTimeoutMs?: number;
+  readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly jitter: number };
+  /** Poll reqAllOpenOrders this often to see other clients' and manual TWS orders (§5 #12). 0 disables. */
+  readonly openOrdersPollMs?: number;
+  /** Subscribe market data for positions (options get model greeks). At most this many lines. */
+  readonly maxMarketDataLines?: number;
+  /** Diagnostic log (the library's own logger never writes to the terminal). */
+  readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+}
+
+/** Why an order or cancel was not sent. The source never queues one for later (§5 #1). */
+export type SendRefusal = { readonly ok: false; readonly reason: string };
+export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
+
+const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
+
+export class TwsSource {
+  private readonly subject = new Subject<FeedEventBody>();
+  /** Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). */
+  readonly events$: Observable<FeedEventBody> = this.subject.asObservable();
+
+  private ib: IBApiNext | undefined;
+  private api: IBApi | undefined;
+  private subs: Subscription[] = [];
+  private inputs: HealthInputs = INITIAL_HEALTH_INPUTS;
+  private lastHealth = '';
+  private stopped = true;
+  private attempt = 0;
+  private timers = new Set<NodeJS.Timeout>();
+  private heartbeatPending: NodeJS.Timeout | undefined;
+  private nextReqId = RAW_REQ_ID_BASE;
+  private nextOrderId = ORDER_ID_FLOOR;
+  private account: string | undefined;
+  private synced = false;
+  private readonly mktReqByConId = new Map<number, number>();
+  private readonly conIdByMktReq = new Map<number, number>();
+  private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
+
+  constructor(options: TwsSourceOptions) {
+    this.opts = {
+      heartbeatMs: 10_000,
+      heartbeatTimeoutMs: 5_000,
+      readyTimeoutMs: 10_000,
+      backoff: { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
+      openOrdersPollMs: 5_000,
+      maxMarketDataLines: 90,
+      ...options,
+    };
+  }
+
+  /** The connection is usable for trading: handshake, nextValidId and heartbeat done, no connectivity loss. */
+  get ready(): boolean {
+    return deriveHealth(this.inputs).health === 'ready';
+  }
+
+  /** The account being followed, once chosen. */
+  get followedAccount(): string | undefined {
+    return this.account;
+  }
+
+  /** Starts connecting; reconnects by itself until `stop()` (or a fatal 326). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    this.connect();
+  }
+
+  /** Disconnects and stops every timer; the events stream completes. */
+  stop(): void {
+    this.stopped = true;
+    this.teardown();
+    this.setInputs({ ...this.inputs, socket: 'disconnected', downReason: 'stopped by the operator' });
+    this.subject.complete();
+  }
+
+  /**
+   * Places an order with a fresh local id, only when ready: @stoqey/ib would otherwise queue it and send it
+   * after a reconnect, behind the operator's back (§5 #1). `transmit` is always true (§5 #11).
+   */
+  placeOrder(contract: Contract, order: Omit<Order, 'transmit' | 'orderId'>): SendResult {
+    const refusal = this.refuseUnlessReady('place an order');
+    if (refusal) return refusal;
+    const orderId = this.nextOrderId++;
+    this.api!.placeOrder(orderId, toIbContract(contract), { ...order, transmit: true } as Order);
+    return { ok: true, orderId };
+  }
+
+  cancelOrder(orderId: number): { ok: true } | SendRefusal {
+    const refusal = this.refuseUnlessReady('cancel an order');
+    if (refusal) return refusal;
+    this.api!.cancelOrder(orderId);
+    return { ok: true };
+  }
+
+  /** reqGlobalCancel: cancels every open order of the account, other clients' and manual TWS orders included. */
+  globalCancel(): { ok: true } | SendRefusal {
+    const refusal = this.refuseUnlessReady('cancel all orders');
+    if (refusal) return refusal;
+    this.api!.reqGlobalCancel();
+    return { ok: true };
+  }
+
+  private refuseUnlessReady(what: string): SendRefusal | undefined {
+    if (this.api && this.ready && this.synced) return undefined;
+    const h = deriveHealth(this.inputs);
+    return { ok: false, reason: `cannot ${what}: the connection is ${h.health} (${h.reason})` };
+  }
+
+  // ---- connection lifecycle ----
+
+  private connect(): void {
+    if (this.stopped) return;
+    this.teardown();
+    const ib = new IBApiNext({ host: this.opts.host, port: this.opts.port, reconnectInterval: 0, connectionWatchdogInterval: 0, logger: SILENT_LOGGER });
+    this.ib = ib;
+    // Raw events for everything our reducer owns; IBApiNext keeps its private IBApi as `api` (§2.2).
+    this.api = (ib as unknown as { api: IBApi }).api;
+    this.attachRaw(this.api);
+    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting' };
+    this.emitHealth();
+    this.subs.push(
+      ib.connectionState.subscribe((s) => {
+        if (s === ConnectionState.Connected) this.onSocketUp();
+        else if (s === ConnectionState.Disconnected && this.inputs.socket !== 'disconnected' && this.ib === ib) this.onSocketDown('the connection to TWS closed');
+      }),
+      ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
+    );
+    try {
+      ib.connect(this.opts.clientId);
+    } catch (err) {
+      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
+    }
+  }
+
+  private teardown(): void {
+    for (const s of this.subs) s.unsubscribe();
+    this.subs = [];
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    if (this.heartbeatPending) clearTimeout(this.heartbeatPending);
+    this.heartbeatPending = undefined;
+    const ib = this.ib;
+    this.ib = undefined;
+    this.api?.removeAllListeners();
+    this.api = undefined;
+    this.mktReqByConId.clear();
+    this.conIdByMktReq.clear();
+    this.synced = false;
+    if (ib) {
+      try {
+        ib.disconnect();
+      } catch {
+        // already down
+      }
+    }
+  }
+
+  private later(ms: number, fn: () => void): NodeJS.Timeout {
+    const t = setTimeout(() => {
+      this.timers.delete(t);
+      fn();
+    }, ms);
+    t.unref?.();
+    this.timers.add(t);
+    return t;
+  }
+
+  private onSocketUp(): void {
+    this.setInputs({ ...this.inputs, socket: 'connected', downReason: undefined });
+    this.later(this.opts.readyTimeoutMs, () => {
+      if (!this.inputs.nextValidIdSeen && this.inputs.socket === 'connected') {
+        this.onSocketDown(`connected but TWS sent no nextValidId within ${this.opts.readyTimeoutMs} ms`);
+      }
+    });
+  }
+
+  private onSocketDown(reason: string): void {
+    if (this.inputs.fatal) return;
+    this.synced = false;
+    this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
+    this.teardown();
+    if (this.stopped) return;
+    const delay = backoffDelay(this.attempt++, this.opts.backoff);
+    this.opts.log?.('warn', `${reason}; reconnecting in ${delay} ms`);
+    this.later(delay, () => this.connect());
+  }
+
+  private onFatal(reason: string): void {
+    this.setInputs({ ...this.inputs, socket: 'disconnected', fatal: reason });
+    this.teardown();
+  }
+
+  private setInputs(next: HealthInputs): void {
+    this.inputs = next;
+    this.emitHealth();
+  }
+
+  private emitHealth(): void {
+    const h = deriveHealth(this.inputs);
+    const key = `${h.health}|${h.reason}`;
+    if (key === this.lastHealth) return;
+    this.lastHealth = key;
+    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
+  }
+
+  // ---- heartbeat ----
+
+  private heartbeat(): void {
+    if (!this.api || this.heartbeatPending) return;
+    this.heartbeatPending = setTimeout(() => {
+      this.heartbeatPending = undefined;
+      // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
+      this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
+    }, this.opts.heartbeatTimeoutMs);
+    this.heartbeatPending.unref?.();
+    this.api.reqCurrentTime();
+  }
+
+  private onHeartbeatAnswer(): void {
+    if (this.heartbeatPending) clearTimeout(this.heartbeatPending);
+    this.heartbeatPending = undefined;
+    const first = !this.inputs.heartbeatAnswered;
+    if (first) {
+      this.attempt = 0;
+      this.setInputs({ ...this.inputs, heartbeatAnswered: true });
+      this.synchronise();
+    }
+    this.later(this.opts.heartbeatMs, () => this.heartbeat());
+  }
+
+  // ---- synchronisation (at start and after every reconnect) ----
+
+  private synchronise(): void {
+    const api = this.api;
+    if (!api || !this.account) return;
+    const acct = this.account;
+    this.subject.next({ type: 'snapshotRequested', snapshot: 'account' });
+    api.reqAccountUpdates(true, acct);
+    this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
+    api.reqPositions();
+    this.subject.next({ type: 'snapshotRequested', snapshot: 'openOrders' });
+    api.reqAllOpenOrders();
+    if (this.opts.clientId === 0) api.reqAutoOpenOrders(true);
+    // Every execution of the day again: the reducer keeps the first copy of each execId, so none is lost or doubled.
+    api.reqExecutions(this.nextReqId++, {});
+    this.subject.next({ type: 'snapshotRequested', snapshot: 'accountSummary' });
+    const ib = this.ib!;
+    this.subs.push(
+      ib.getAccountSummary('All', SUMMARY_TAGS).subscribe({
+        next: (u) => {
+          for (const [account, tags] of (u.changed ?? u.added ?? u.all) ?? []) {
+            if (account !== acct) continue;
+            for (const [tag, byCcy] of tags) {
+              for (const [currency, v] of byCcy) this.subject.next({ type: 'accountSummaryUpdated', account, tag, currency, value: v.value });
+            }
+          }
+          if (u.added && u.all === u.added) this.subject.next({ type: 'accountSummaryEnded' });
+        },
+        error: (e: { code?: number; message?: string }) => this.onError(-1, e.code ?? 0, `account summary: ${e.message ?? String(e)}`),
+      }),
+      ib.getPnL(acct).subscribe({
+        next: (p) => {
+          const body: FeedEventBody = { type: 'pnlUpdated', account: acct, ...pnlFields(p) };
+          this.subject.next(body);
+        },
+        error: (e: { code?: number; message?: string }) => this.onError(-1, e.code ?? 0, `PnL: ${e.message ?? String(e)}`),
+      }),
+    );
+    if (this.opts.openOrdersPollMs > 0) {
+      const poll = () => {
+        this.api?.reqAllOpenOrders();
+        this.later(this.opts.openOrdersPollMs, poll);
+      };
+      this.later(this.opts.openOrdersPollMs, poll);
+    }
+    this.synced = true;
+  }
+
+  /** Market data for a position's contract (once per conId per connection), within the line budget. */
+  private subscribeMarketData(c: IbContract): void {
+    const conId = c.conId;
+    if (!this.api || !conId || this.mktReqByConId.has(conId)) return;
+    if (this.mktReqByConId.size >= this.opts.maxMarketDataLines) return;
+    const reqId = this.nextReqId++;
+    this.mktReqByConId.set(conId, reqId);
+    this.conIdByMktReq.set(reqId, conId);
+    this.api.reqMktData(reqId, { ...c, exchange: c.exchange || c.primaryExch || 'SMART' }, '', false, false);
+  }
+
+  // ---- raw events ----
+
+  private attachRaw(api: IBApi): void {
+    const emit = (b: FeedEventBody | undefined) => b && this.subject.next(b);
+    api.on(EventName.nextValidId, (id: number) => {
+      this.nextOrderId = Math.max(this.nextOrderId, id, ORDER_ID_FLOOR);
+      if (!this.inputs.nextValidIdSeen) {
+        this.setInputs({ ...this.inputs, nextValidIdSeen: true });
+        this.heartbeat();
+      }
+    });
+    api.on(EventName.currentTime, () => this.onHeartbeatAnswer());
+    api.on(EventName.managedAccounts, (list: string) => this.onManagedAccounts(list));
+    api.on(EventName.info, (message: string, code: number) => this.onInfo(code, message));
+    api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
+      if (account === this.account) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
+    });
+    api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
+      if (account !== undefined && account !== this.account) return;
+      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? this.account));
+      if (pos !== 0) this.subscribeMarketData(c);
+    });
+    api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
+    api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
+    api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
+      if (account === this.account) emit(positionBody(account, c, pos, avg));
+    });
+    api.on(EventName.positionEnd, () => emit({ type: 'positionsEnded' }));
+    api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
+      const info = orderInfo(orderId, c, order, state);
+      if (info.account && this.account && info.account !== this.account) return;
+      emit({ type: 'openOrderUpdated', order: info });
+    });
+    api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded' }));
+    api.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, _parentId?: number, lastFillPrice?: number, clientId?: number, whyHeld?: string) => {
+      emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
+    });
+    api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
+      if (e.acctNumber && this.account && e.acctNumber !== this.account) return;
+      emit(executionBody(reqId, c, e));
+    });
+    api.on(EventName.execDetailsEnd, (reqId: number) => emit({ type: 'executionsEnded', reqId }));
+    api.on(EventName.commissionReport, (r: Parameters<typeof commissionBody>[0]) => emit(commissionBody(r)));
+    api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
+      const conId = this.conIdByMktReq.get(reqId);
+      if (conId !== undefined) emit(priceBody(conId, tickType, value));
+    });
+    api.on(
+      EventName.tickOptionComputation,
+      (reqId: number, tickType: number, _attrib: number | undefined, iv?: number, delta?: number, optPrice?: number, pvDiv?: number, gamma?: number, vega?: number, theta?: number, und?: number) => {
+        const conId = this.conIdByMktReq.get(reqId);
+        if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
+      },
+    );
+  }
+
+  private onManagedAccounts(list: string): void {
+    const accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
+    this.subject.next({ type: 'managedAccountsReceived', accounts });
+    const wanted = this.opts.account;
+    if (wanted && !accounts.includes(wanted)) {
+      this.onFatal(`account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
+      return;
+    }
+    const chosen = wanted ?? accounts[0];
+    if (chosen && chosen !== this.account) {
+      if (!wanted && accounts.length > 1) {
+        this.subject.next({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)` });
+      }
+      this.account = chosen;
+    }
+  }
+
+  private onInfo(code: number, message: string): void {
+    this.subject.next({ type: 'brokerMessage', id: -1, code, message, class: classify(code).class });
+    this.applyEffect(code, message);
+  }
+
+  private onError(reqId: number, code: number, message: string): void {
+    // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
+    this.subject.next({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
+    if (code === 502 || /ECONNREFUSED/.test(message)) {
+      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
+      return;
+    }
+    this.applyEffect(code, message);
+  }
+
+  private applyEffect(code: number, message: string): void {
+    const effect = classify(code).effect;
+    switch (effect) {
+      case 'clientIdInUse':
+        this.onFatal(`client id ${this.opts.clientId} is already in use by another API client (326); choose another with --client-id`);
+        break;
+      case 'connectivityLost':
+      case 'twsToServerBroken':
+        this.setInputs({ ...this.inputs, connectivityLost: true });
+        break;
+      case 'connectivityRestored':
+        this.setInputs({ ...this.inputs, connectivityLost: false });
+        break;
+      case 'connectivityRestoredDataLost':
+        // TWS says its data was lost: request every snapshot again.
+        this.setInputs({ ...this.inputs, connectivityLost: false });
+        this.synchronise();
+        break;
+      case 'farmDown':
+        this.setInputs({ ...this.inputs, farmsDown: [...new Set([...this.inputs.farmsDown, farmName(message)])] });
+        break;
+      case 'farmUp':
+        this.setInputs({ ...this.inputs, farmsDown: this.inputs.farmsDown.filter((f) => f !== farmName(message)) });
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+/** "Market data farm connection is broken:usfarm" → "usfarm". */
+function farmName(message: string): string {
+  const i = message.lastIndexOf(':');
+  return i >= 0 ? message.slice(i + 1).trim() : message;
+}
+
+function pnlFields(p: { dailyPnL?: number; unrealizedPnL?: number; realizedPnL?: number }) {
+  const out: { dailyPnl?: Decimal; unrealizedPnl?: Decimal; realizedPnl?: Decimal } = {};
+  const d = fromIbNumber(p.dailyPnL);
+  const u = fromIbNumber(p.unrealizedPnL);
+  const r = fromIbNumber(p.realizedPnL);
+  if (d) out.dailyPnl = d;
+  if (u) out.unrealizedPnl = u;
+  if (r) out.realizedPnl = r;
+  return out;
+}
+
+function orderStatusBody(
+  orderId: number,
+  status: string,
+  filled: number,
+  remaining: number,
+  avgFillPrice: number,
+  permId: number | undefined,
+  lastFillPrice: number | undefined,
+  clientId: number | undefined,
+  whyHeld: string | undefined,
+): FeedEventBody {
+  const zero = fromIbNumber(0)!;
+  const avg = fromIbNumber(avgFillPrice);
+  const last = fromIbNumber(lastFillPrice);
+  return {
+    type: 'orderStatusUpdated',
+    orderId,
+    clientId: clientId ?? 0,
+    permId: permId ?? 0,
+    status,
+    filled: fromIbNumber(filled) ?? zero,
+    remaining: fromIbNumber(remaining) ?? zero,
+    ...(avg && !avg.isZero() ? { avgFillPrice: avg } : {}),
+    ...(last && !last.isZero() ? { lastFillPrice: last } : {}),
+    ...(whyHeld ? { whyHeld } : {}),
+  };
+}
+
+/** Our Contract as @stoqey/ib wants it for an order (numbers at the wire edge). */
+export function toIbContract(c: Contract): IbContract {
+  return {
+    conId: c.conId,
+    symbol: c.symbol,
+    secType: c.secType as IbContract['secType'],
+    currency: c.currency,
+    exchange: c.exchange ?? 'SMART',
+    ...(c.primaryExchange ? { primaryExch: c.primaryExchange } : {}),
+    ...(c.localSymbol ? { localSymbol: c.localSymbol } : {}),
+    ...(c.tradingClass ? { tradingClass: c.tradingClass } : {}),
+    ...(c.expiry ? { lastTradeDateOrContractMonth: c.expiry } : {}),
+    ...(c.strike ? { strike: c.strike.toNumber() } : {}),
+    ...(c.right ? { right: c.right as IbContract['right'] } : {}),
+    ...(c.multiplier ? { multiplier: c.multiplier.toNumber() } : {}),
+  };
+}
