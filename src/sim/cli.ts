@@ -1,0 +1,123 @@
+// `tws-risk sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
+import { parseArgs } from 'node:util';
+import { startSimulator, ScenarioError } from './index.js';
+
+export const SIM_USAGE = `usage: tws-risk sim [options]
+
+Runs a simulated TWS (server version 193) for tws-risk and any other TWS API client.
+
+  --port N            API port (default 7497; 0 = any free port)
+  --host H            interface to bind (default 127.0.0.1; name another one explicitly to expose it)
+  --control-port P    JSON-lines control channel on 127.0.0.1 (default: port + 1)
+  --seed N            random seed; the same seed gives the same market path (default 1)
+  --scenario S        shipped scenario (quiet-day, chf-gap, margin-spike, crash) or a JSON file
+  --speed X           simulated seconds per real second (default 1; 0 = frozen clock)
+  --start ISO         simulated start time, e.g. 2026-03-02T14:30:00Z (default: now)
+  --account ID        account id (default DU1234567)
+  --base CCY          base currency: USD, EUR, CHF, GBP or JPY (default USD)
+  --read-only-api     answer orders and cancels with error 321, like TWS's "Read-Only API"
+  --log FILE          append the log to FILE instead of stderr
+  -h, --help          show this help
+
+See docs/simulator.md for the portfolio, scenario files and the control channel.
+`;
+
+function fail(message: string): number {
+  process.stderr.write(`tws-risk sim: ${message}\n${SIM_USAGE}`);
+  return 2;
+}
+
+function intFlag(name: string, v: string | undefined, min: number, max: number): number | string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) return `--${name} expects an integer from ${min} to ${max}, got ${JSON.stringify(v)}`;
+  return Number(v);
+}
+
+/** Runs the simulator; resolves 0 after SIGINT/SIGTERM, 2 on bad arguments, 1 if it cannot start. */
+export async function simCommand(argv: string[]): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'control-port': { type: 'string' },
+        seed: { type: 'string' },
+        scenario: { type: 'string' },
+        speed: { type: 'string' },
+        start: { type: 'string' },
+        account: { type: 'string' },
+        base: { type: 'string' },
+        'read-only-api': { type: 'boolean' },
+        log: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    return fail((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+  }
+  if (values.help) {
+    process.stdout.write(SIM_USAGE);
+    return 0;
+  }
+  const port = intFlag('port', values.port, 0, 65535);
+  const controlPort = intFlag('control-port', values['control-port'], 0, 65535);
+  const seed = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
+  for (const v of [port, controlPort, seed]) if (typeof v === 'string') return fail(v);
+  let speed: number | undefined;
+  if (values.speed !== undefined) {
+    speed = Number(values.speed);
+    if (values.speed.trim() === '' || !Number.isFinite(speed) || speed < 0 || speed > 100_000) {
+      return fail(`--speed expects a number from 0 to 100000, got ${JSON.stringify(values.speed)}`);
+    }
+  }
+  if (values.start !== undefined && !Number.isFinite(Date.parse(values.start))) {
+    return fail(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(values.start)}`);
+  }
+  if (values.base !== undefined && !/^[A-Za-z]{3}$/.test(values.base)) return fail(`--base expects a currency code, got ${JSON.stringify(values.base)}`);
+
+  let sim;
+  try {
+    sim = await startSimulator({
+      host: values.host,
+      port: port as number | undefined,
+      controlPort: controlPort as number | undefined,
+      seed: seed as number | undefined,
+      scenario: values.scenario,
+      speed,
+      startTime: values.start,
+      account: values.account,
+      baseCurrency: values.base,
+      readOnlyApi: values['read-only-api'],
+      log: values.log ? { file: values.log } : 'stderr',
+    });
+  } catch (err) {
+    if (err instanceof ScenarioError) {
+      process.stderr.write(`tws-risk sim: ${err.message}\n`);
+      return 2;
+    }
+    process.stderr.write(`tws-risk sim: cannot start: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const control = sim.controlPort === null ? 'no control channel' : `control 127.0.0.1:${sim.controlPort}`;
+  process.stderr.write(
+    `tws-risk sim: TWS API on ${sim.host}:${sim.port}, ${control}, account ${sim.account} (${sim.baseCurrency}), ` +
+      `seed ${sim.seed}${sim.scenario ? `, scenario ${sim.scenario.name}` : ''}${values['read-only-api'] ? ', read-only API' : ''}\n`,
+  );
+  return new Promise<number>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      process.stderr.write(`tws-risk sim: ${signal}, stopping\n`);
+      sim.close().then(
+        () => resolve(0),
+        () => resolve(0),
+      );
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+}

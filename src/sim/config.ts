@@ -1,0 +1,111 @@
+// Simulator options and their defaults (CLI flags, scenario files and tests all end up here).
+import type { LogTarget } from './log.js';
+import { DEFAULT_MARKET, type MarketOptions } from './market.js';
+import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
+import type { Scenario } from './scenario.js';
+
+/** How often TWS-like pushes happen, in virtual ms (TWS: account values every 3 minutes or on change). */
+export interface Cadence {
+  /** PORTFOLIO_VALUE marks (and ACCT_UPDATE_TIME) to reqAccountUpdates subscribers. */
+  readonly portfolioMs: number;
+  /** Periodic ACCT_VALUE refresh (fills, incidents and position changes also push at once). */
+  readonly accountMs: number;
+  /** Account summary updates (changed tags only). */
+  readonly summaryMs: number;
+  /** PNL and PNL_SINGLE updates. */
+  readonly pnlMs: number;
+}
+
+export const DEFAULT_CADENCE: Cadence = { portfolioMs: 3_000, accountMs: 180_000, summaryMs: 180_000, pnlMs: 1_000 };
+
+export interface SimulatorOptions {
+  /** Interface to bind; 127.0.0.1 unless another is named explicitly. */
+  readonly host?: string;
+  /** TCP port for API clients (default 7497, TWS paper); 0 picks a free port. */
+  readonly port?: number;
+  /** JSON-lines control channel port on 127.0.0.1; default port + 1 (0 when port is 0); null disables it. */
+  readonly controlPort?: number | null;
+  readonly seed?: number;
+  /** Virtual ms per real ms; 0 = manual clock (tests step it with `advance`). */
+  readonly speed?: number;
+  /** Virtual start time (epoch ms or ISO string). */
+  readonly startTime?: number | string;
+  readonly account?: string;
+  readonly baseCurrency?: string;
+  /** Answer every order, cancel and global cancel with error 321 (TWS "Read-Only API"). */
+  readonly readOnlyApi?: boolean;
+  /** A scenario object, a shipped scenario name (quiet-day, chf-gap, …) or a file path. */
+  readonly scenario?: Scenario | string;
+  readonly log?: LogTarget;
+  readonly cadence?: Partial<Cadence>;
+  readonly market?: Partial<MarketOptions>;
+  readonly orders?: Partial<OrderOptions>;
+  /** Opening cash per currency (overrides the demo's). */
+  readonly cash?: Readonly<Record<string, string>>;
+  /** Sessions with this client id also receive every order's status and fills (TWS "Master API client ID"). */
+  readonly masterClientId?: number;
+  /** Bytes queued on a socket above which streaming updates (ticks, marks, PnL) are skipped for it. */
+  readonly backpressureBytes?: number;
+}
+
+export const DEFAULT_ACCOUNT = 'DU1234567';
+export const DEFAULT_PORT = 7497;
+
+/** Fully resolved options (scenario merged in, defaults applied). */
+export interface ResolvedOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly controlPort: number | null;
+  readonly seed: number;
+  readonly speed: number;
+  readonly startTime: number;
+  readonly account: string;
+  readonly baseCurrency: string;
+  readonly readOnlyApi: boolean;
+  readonly scenario?: Scenario;
+  readonly log: LogTarget;
+  readonly cadence: Cadence;
+  readonly market: MarketOptions;
+  readonly orders: OrderOptions;
+  readonly cash?: Readonly<Record<string, string>>;
+  readonly masterClientId?: number;
+  readonly backpressureBytes: number;
+}
+
+function parseStart(v: number | string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const t = typeof v === 'number' ? v : Date.parse(v);
+  if (!Number.isFinite(t)) throw new Error(`invalid start time ${JSON.stringify(v)}`);
+  return t;
+}
+
+/** Merges explicit options over the scenario's over the defaults. */
+export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefined): ResolvedOptions {
+  const port = o.port ?? DEFAULT_PORT;
+  const s = scenario;
+  return {
+    host: o.host ?? '127.0.0.1',
+    port,
+    controlPort: o.controlPort === null ? null : (o.controlPort ?? (port === 0 ? 0 : port + 1)),
+    seed: o.seed ?? s?.seed ?? 1,
+    speed: o.speed ?? s?.speed ?? 1,
+    // Default start: now, truncated to the second, so timestamps look live; a seed alone fixes the path.
+    startTime: parseStart(o.startTime) ?? s?.startTime ?? Math.floor(Date.now() / 1000) * 1000,
+    account: o.account ?? s?.account ?? DEFAULT_ACCOUNT,
+    baseCurrency: (o.baseCurrency ?? s?.baseCurrency ?? 'USD').toUpperCase(),
+    readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
+    scenario: s,
+    log: o.log ?? false,
+    cadence: { ...DEFAULT_CADENCE, ...s?.cadence, ...o.cadence },
+    market: { ...DEFAULT_MARKET, ...s?.market, ...o.market },
+    orders: {
+      ...DEFAULT_ORDERS,
+      ...s?.orders,
+      ...o.orders,
+      maxFillSize: { ...DEFAULT_ORDERS.maxFillSize, ...s?.orders?.maxFillSize, ...o.orders?.maxFillSize },
+    },
+    cash: o.cash ?? s?.cash,
+    masterClientId: o.masterClientId,
+    backpressureBytes: o.backpressureBytes ?? 1 << 20,
+  };
+}

@@ -1,0 +1,374 @@
+// Order engine: validation, margin check, status transitions, fills with slippage and partial fills,
+// commissions, cancels. It owns orders and executions; the server turns its events into messages.
+import { Decimal, ZERO, dec } from '../model/money.js';
+import type { VirtualClock } from './clock.js';
+import { multiplierOf, type Instrument, type SecType } from './instruments.js';
+import type { Ledger } from './ledger.js';
+import { roundToTick, type Market } from './market.js';
+import type { Rng } from './random.js';
+import type { OrderRequest } from './requests.js';
+import { valueAccount, type ValuationParams } from './valuation.js';
+
+export interface OrderOptions {
+  /** Maximum adverse slippage of a fill, in basis points (drawn uniformly in [0, max]). */
+  readonly slippageBps: number;
+  /** Virtual ms from acceptance (PreSubmitted) to Submitted. */
+  readonly ackDelayMs: number;
+  /** Virtual ms from Submitted to the first fill of a marketable order. */
+  readonly fillDelayMs: number;
+  /** Virtual ms between partial fills. */
+  readonly partialIntervalMs: number;
+  /** Largest single execution per security type; bigger orders fill in several executions. */
+  readonly maxFillSize: Readonly<Partial<Record<SecType, string>>>;
+}
+
+export const DEFAULT_ORDERS: OrderOptions = {
+  slippageBps: 2,
+  ackDelayMs: 50,
+  fillDelayMs: 150,
+  partialIntervalMs: 400,
+  maxFillSize: { STK: '500', OPT: '10', FOP: '5', FUT: '5', CASH: '250000', BOND: '100000' },
+};
+
+export type OrderStatus = 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
+
+export interface SimOrder {
+  orderId: number;
+  readonly clientId: number;
+  readonly permId: number;
+  readonly inst: Instrument;
+  readonly action: 'BUY' | 'SELL';
+  totalQty: Decimal;
+  readonly orderType: 'MKT' | 'LMT';
+  lmtPrice?: number;
+  readonly tif: string;
+  readonly account: string;
+  readonly orderRef: string;
+  readonly transmitted: boolean;
+  /** Placed in TWS by hand (client id 0), not through the API. */
+  readonly manual: boolean;
+  status: OrderStatus;
+  filled: Decimal;
+  fillValue: Decimal;
+  lastFillPrice: number;
+  /** Virtual time before which the order may not fill (ack and partial-fill pacing). */
+  readyAt: number;
+  /** Commission charged so far (shown in the final OPEN_ORDER's orderState). */
+  commission: Decimal;
+}
+
+export interface SimExecution {
+  readonly execId: string;
+  readonly order: SimOrder;
+  readonly time: number;
+  readonly side: 'BOT' | 'SLD';
+  readonly shares: Decimal;
+  readonly price: Decimal;
+  readonly cumQty: Decimal;
+  readonly avgPrice: Decimal;
+  readonly commission: Decimal;
+  readonly commissionCurrency: string;
+  /** Net realized P&L of this execution when it closed something; undefined when it only opened. */
+  readonly realizedPnl?: Decimal;
+}
+
+export interface MarginImpact {
+  readonly initBefore: Decimal;
+  readonly maintBefore: Decimal;
+  readonly elvBefore: Decimal;
+  readonly initAfter: Decimal;
+  readonly maintAfter: Decimal;
+  readonly elvAfter: Decimal;
+  readonly availableAfter: Decimal;
+  readonly availableBefore: Decimal;
+  readonly commission: Decimal;
+}
+
+/** What the engine reports; the server fans these out to sessions. */
+export interface OrderEvents {
+  /** Status or order changed; `openOrder` asks for an OPEN_ORDER before the ORDER_STATUS. */
+  orderChanged(order: SimOrder, openOrder: boolean): void;
+  executed(exec: SimExecution): void;
+  /** After the ORDER_STATUS of a fill: commission report, then position and account pushes. */
+  settled(exec: SimExecution): void;
+  /** An error for the order's owner (202 cancelled, 201 rejected, …). */
+  orderError(order: SimOrder, code: number, message: string): void;
+}
+
+export type PlaceResult =
+  | { readonly kind: 'accepted'; readonly order: SimOrder }
+  | { readonly kind: 'whatIf'; readonly order: SimOrder; readonly impact: MarginImpact }
+  | { readonly kind: 'error'; readonly code: number; readonly message: string };
+
+export const isOpen = (o: SimOrder) => o.status === 'PreSubmitted' || o.status === 'Submitted';
+
+/** IBKR Pro-like commissions, in the instrument's currency (simplified; see docs/simulator.md). */
+export function commissionFor(inst: Instrument, qty: Decimal, price: Decimal): Decimal {
+  const n = qty.abs();
+  const value = n.mul(price).mul(multiplierOf(inst));
+  let c: Decimal;
+  switch (inst.secType) {
+    case 'STK':
+      if (inst.currency === 'USD') c = Decimal.min(Decimal.max(n.mul('0.005'), dec(1)), value.mul('0.01'));
+      else c = Decimal.max(value.mul('0.0005'), dec(inst.currency === 'JPY' ? 80 : 3));
+      break;
+    case 'OPT':
+      c = Decimal.max(n.mul('0.65'), dec(1));
+      break;
+    case 'FUT':
+    case 'FOP':
+      c = n.mul('0.85');
+      break;
+    case 'CASH':
+      c = Decimal.max(value.mul('0.00002'), dec(2));
+      break;
+    case 'BOND':
+      c = Decimal.max(value.mul('0.0002'), dec(5));
+      break;
+    default:
+      c = ZERO;
+  }
+  return c.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+}
+
+export class OrderEngine {
+  /** Every order of the run (open and done), keyed by `${clientId}:${orderId}` (manual orders: client 0, negative ids). */
+  readonly orders = new Map<string, SimOrder>();
+  readonly executions: SimExecution[] = [];
+  private permSeq = 0;
+  private execSeq = 0;
+  private manualSeq = 0;
+  /** While true (connectivity lost), orders are accepted but nothing fills. */
+  halted = false;
+
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly market: Market,
+    private readonly ledger: Ledger,
+    private readonly valuation: ValuationParams,
+    private readonly rng: Rng,
+    private readonly opts: OrderOptions,
+    private readonly events: OrderEvents,
+  ) {}
+
+  openOrders(): SimOrder[] {
+    return [...this.orders.values()].filter(isOpen);
+  }
+
+  find(clientId: number, orderId: number): SimOrder | undefined {
+    return this.orders.get(`${clientId}:${orderId}`);
+  }
+
+  /** Places (or modifies) an order for `clientId`; `manual` marks an order typed into TWS by hand. */
+  place(clientId: number, orderId: number, inst: Instrument, req: OrderRequest, manual = false): PlaceResult {
+    const action = req.action.toUpperCase() === 'SSHORT' ? 'SELL' : req.action.toUpperCase();
+    const qty = safeDecimal(req.totalQuantity);
+    const type = req.orderType.toUpperCase();
+    if (action !== 'BUY' && action !== 'SELL') return { kind: 'error', code: 201, message: `Order rejected - reason:Invalid action ${req.action}` };
+    if (!qty || qty.lte(0)) return { kind: 'error', code: 434, message: 'The order size cannot be zero.' };
+    if (type !== 'MKT' && type !== 'LMT') {
+      return { kind: 'error', code: 387, message: 'Unsupported order type for this exchange and security type.' };
+    }
+    if (type === 'LMT' && (req.lmtPrice === undefined || !(req.lmtPrice > 0))) {
+      return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
+    }
+    if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
+    if (req.account && req.account !== this.ledger.account) {
+      return { kind: 'error', code: 321, message: `Error validating request.-'bN' : cause - Invalid account code ${req.account}` };
+    }
+
+    const existing = manual ? undefined : this.find(clientId, orderId);
+    if (existing) {
+      if (!isOpen(existing)) return { kind: 'error', code: 103, message: `Duplicate order id` };
+      if (existing.inst.conId !== inst.conId || existing.action !== action || existing.orderType !== type) {
+        return { kind: 'error', code: 105, message: 'Order being modified does not match original order.' };
+      }
+      if (qty.lt(existing.filled)) return { kind: 'error', code: 201, message: 'Order rejected - reason:Quantity below filled quantity.' };
+      existing.totalQty = qty;
+      existing.lmtPrice = req.lmtPrice;
+      this.events.orderChanged(existing, true);
+      this.scheduleFill(existing, this.opts.ackDelayMs);
+      return { kind: 'accepted', order: existing };
+    }
+
+    const order: SimOrder = {
+      orderId: manual ? -++this.manualSeq : orderId,
+      clientId,
+      permId: 1_000_000_000 + ++this.permSeq,
+      inst,
+      action,
+      totalQty: qty,
+      orderType: type,
+      lmtPrice: type === 'LMT' ? req.lmtPrice : undefined,
+      tif: req.tif || 'DAY',
+      account: this.ledger.account,
+      orderRef: req.orderRef,
+      transmitted: req.transmit,
+      manual,
+      status: 'PreSubmitted',
+      filled: ZERO,
+      fillValue: ZERO,
+      lastFillPrice: 0,
+      readyAt: this.clock.now() + this.opts.ackDelayMs,
+      commission: ZERO,
+    };
+
+    const impact = this.marginImpact(order);
+    if (req.whatIf) return { kind: 'whatIf', order, impact };
+    if (impact.availableAfter.lt(0) && impact.availableAfter.lt(impact.availableBefore)) {
+      order.status = 'Inactive';
+      this.orders.set(this.key(order), order);
+      const msg =
+        `Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE ` +
+        `[${impact.elvAfter.toFixed(2)} ${this.ledger.base}] MUST EXCEED THE INITIAL MARGIN [${impact.initAfter.toFixed(2)} ${this.ledger.base}]`;
+      this.events.orderChanged(order, true);
+      this.events.orderError(order, 201, msg);
+      return { kind: 'accepted', order };
+    }
+
+    this.orders.set(this.key(order), order);
+    this.events.orderChanged(order, true);
+    if (!order.transmitted) return { kind: 'accepted', order }; // held in TWS, never sent to the market
+    this.clock.setTimeout(() => {
+      if (order.status !== 'PreSubmitted') return;
+      order.status = 'Submitted';
+      this.events.orderChanged(order, true);
+      this.scheduleFill(order, this.opts.fillDelayMs);
+    }, this.opts.ackDelayMs);
+    return { kind: 'accepted', order };
+  }
+
+  /** Cancels one order on behalf of `clientId` (its owner). Returns an error code/message or undefined. */
+  cancel(clientId: number, orderId: number): { code: number; message: string } | undefined {
+    const order = this.find(clientId, orderId);
+    if (!order) return { code: 10147, message: `OrderId ${orderId} that needs to be cancelled is not found.` };
+    if (!isOpen(order)) {
+      return { code: 10148, message: `OrderId ${orderId} that needs to be cancelled cannot be cancelled, state: ${order.status}.` };
+    }
+    this.cancelOrder(order);
+    return undefined;
+  }
+
+  /** reqGlobalCancel: every open order, whoever placed it (TWS semantics). Returns how many. */
+  cancelAll(): number {
+    const open = this.openOrders();
+    for (const o of open) this.cancelOrder(o);
+    return open.length;
+  }
+
+  private cancelOrder(order: SimOrder): void {
+    order.status = 'Cancelled';
+    this.events.orderChanged(order, true);
+    this.events.orderError(order, 202, 'Order Canceled - reason:');
+  }
+
+  /** Called on every market step: resting limit orders may have become marketable. */
+  onMarketStep(): void {
+    if (this.halted) return;
+    for (const o of this.orders.values()) {
+      if (o.status === 'Submitted' && o.readyAt <= this.clock.now()) this.tryFill(o);
+    }
+  }
+
+  /** Connectivity restored: fill what waited. */
+  resume(): void {
+    this.halted = false;
+    this.onMarketStep();
+  }
+
+  /** Margin before and after a hypothetical complete fill at the current price. */
+  marginImpact(order: SimOrder): MarginImpact {
+    const before = valueAccount(this.ledger, this.market, this.valuation).byKey;
+    const remaining = order.totalQty.sub(order.filled);
+    const price = this.executablePrice(order) ?? dec(String(this.market.quote(order.inst).mark));
+    const commission = commissionFor(order.inst, remaining, price);
+    const copy = this.ledger.clone();
+    copy.applyFill(order.inst, order.action === 'BUY' ? remaining : remaining.neg(), price, commission);
+    const after = valueAccount(copy, this.market, this.valuation).byKey;
+    const base = this.ledger.base;
+    const g = (m: ReadonlyMap<string, string>, k: string) => dec(m.get(`${k}|${base}`) ?? '0');
+    return {
+      initBefore: g(before, 'InitMarginReq'),
+      maintBefore: g(before, 'MaintMarginReq'),
+      elvBefore: g(before, 'EquityWithLoanValue'),
+      availableBefore: g(before, 'AvailableFunds'),
+      initAfter: g(after, 'InitMarginReq'),
+      maintAfter: g(after, 'MaintMarginReq'),
+      elvAfter: g(after, 'EquityWithLoanValue'),
+      availableAfter: g(after, 'AvailableFunds'),
+      commission,
+    };
+  }
+
+  private key(o: SimOrder): string {
+    return `${o.clientId}:${o.orderId}`;
+  }
+
+  private scheduleFill(order: SimOrder, delay: number): void {
+    order.readyAt = this.clock.now() + delay;
+    this.clock.setTimeout(() => {
+      if (order.status === 'Submitted' && !this.halted) this.tryFill(order);
+    }, delay);
+  }
+
+  /** The price a fill would get now, or undefined when a limit order is not marketable. */
+  private executablePrice(order: SimOrder): Decimal | undefined {
+    const q = this.market.quote(order.inst);
+    const buy = order.action === 'BUY';
+    const touch = buy ? (q.ask ?? q.last) : (q.bid ?? q.last);
+    const slip = (this.rng.next() * this.opts.slippageBps) / 10_000;
+    const tick = order.inst.minTick;
+    let px = buy ? roundToTick(touch * (1 + slip), tick, 'up') : roundToTick(touch * (1 - slip), tick, 'down');
+    if (order.orderType === 'LMT' && order.lmtPrice !== undefined) {
+      if (buy ? touch > order.lmtPrice : touch < order.lmtPrice) return undefined;
+      px = buy ? Math.min(px, order.lmtPrice) : Math.max(px, order.lmtPrice);
+    }
+    return dec(String(px));
+  }
+
+  private tryFill(order: SimOrder): void {
+    if (order.status !== 'Submitted' || this.halted || order.readyAt > this.clock.now()) return;
+    const price = this.executablePrice(order);
+    if (!price) return; // resting limit order
+    const remaining = order.totalQty.sub(order.filled);
+    const cap = safeDecimal(this.opts.maxFillSize[order.inst.secType] ?? '') ?? remaining;
+    const qty = Decimal.min(remaining, cap.gt(0) ? cap : remaining);
+    const commission = commissionFor(order.inst, qty, price);
+    const signed = order.action === 'BUY' ? qty : qty.neg();
+    const result = this.ledger.applyFill(order.inst, signed, price, commission);
+    order.filled = order.filled.add(qty);
+    order.fillValue = order.fillValue.add(qty.mul(price));
+    order.lastFillPrice = price.toNumber();
+    order.commission = order.commission.add(commission);
+    const done = order.filled.gte(order.totalQty);
+    if (done) order.status = 'Filled';
+    const exec: SimExecution = {
+      execId: `0000${(order.permId % 0xffffffff).toString(16).padStart(8, '0')}.${(++this.execSeq).toString(16).padStart(8, '0')}.01.01`,
+      order,
+      time: this.clock.now(),
+      side: order.action === 'BUY' ? 'BOT' : 'SLD',
+      shares: qty,
+      price,
+      cumQty: order.filled,
+      avgPrice: order.fillValue.div(order.filled),
+      commission,
+      commissionCurrency: order.inst.currency,
+      realizedPnl: result.closing ? result.realized.sub(commission) : undefined,
+    };
+    this.executions.push(exec);
+    this.events.executed(exec);
+    this.events.orderChanged(order, done);
+    this.events.settled(exec);
+    if (!done) this.scheduleFill(order, this.opts.partialIntervalMs);
+  }
+}
+
+function safeDecimal(s: string): Decimal | undefined {
+  try {
+    const t = s.trim().replaceAll(',', '');
+    if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
+    return new Decimal(t);
+  } catch {
+    return undefined;
+  }
+}

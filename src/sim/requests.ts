@@ -1,0 +1,332 @@
+// Client → server request parsing at server version 193 (tws-protocol.md §3.3, field orders from
+// @stoqey/ib's encoder.js). A request with missing fields throws RequestError; the session logs it and
+// carries on, so nothing a client sends can crash the server.
+import type { ContractQuery } from './instruments.js';
+
+/** Outgoing message ids as the client numbers them (OUT_MSG_ID). */
+export const OUT = {
+  REQ_MKT_DATA: 1,
+  CANCEL_MKT_DATA: 2,
+  PLACE_ORDER: 3,
+  CANCEL_ORDER: 4,
+  REQ_OPEN_ORDERS: 5,
+  REQ_ACCOUNT_DATA: 6,
+  REQ_EXECUTIONS: 7,
+  REQ_IDS: 8,
+  REQ_CONTRACT_DATA: 9,
+  SET_SERVER_LOGLEVEL: 14,
+  REQ_AUTO_OPEN_ORDERS: 15,
+  REQ_ALL_OPEN_ORDERS: 16,
+  REQ_MANAGED_ACCTS: 17,
+  REQ_CURRENT_TIME: 49,
+  REQ_GLOBAL_CANCEL: 58,
+  REQ_MARKET_DATA_TYPE: 59,
+  REQ_POSITIONS: 61,
+  REQ_ACCOUNT_SUMMARY: 62,
+  CANCEL_ACCOUNT_SUMMARY: 63,
+  CANCEL_POSITIONS: 64,
+  START_API: 71,
+  REQ_PNL: 92,
+  CANCEL_PNL: 93,
+  REQ_PNL_SINGLE: 94,
+  CANCEL_PNL_SINGLE: 95,
+} as const;
+
+export class RequestError extends Error {}
+
+/** The order fields the simulator acts on (PLACE_ORDER carries about 118; the rest are ignored). */
+export interface OrderRequest {
+  readonly action: string;
+  readonly totalQuantity: string;
+  readonly orderType: string;
+  readonly lmtPrice?: number;
+  readonly auxPrice?: number;
+  readonly tif: string;
+  readonly account: string;
+  readonly orderRef: string;
+  /** False when the client sent "0" or "" (TWS then holds the order untransmitted; tws-protocol.md §2.5). */
+  readonly transmit: boolean;
+  readonly parentId: number;
+  readonly whatIf: boolean;
+}
+
+export interface ExecutionFilterRequest {
+  readonly clientId: number;
+  readonly acctCode: string;
+  /** "yyyymmdd-hh:mm:ss" (UTC in the simulator), '' for no filter. */
+  readonly time: string;
+  readonly symbol: string;
+  readonly secType: string;
+  readonly exchange: string;
+  readonly side: string;
+}
+
+export type ClientRequest =
+  | { readonly type: 'startApi'; readonly clientId: number; readonly capabilities: string }
+  | { readonly type: 'reqIds'; readonly numIds: number }
+  | { readonly type: 'reqManagedAccts' }
+  | { readonly type: 'reqCurrentTime' }
+  | { readonly type: 'setServerLogLevel'; readonly level: number }
+  | { readonly type: 'reqPositions' }
+  | { readonly type: 'cancelPositions' }
+  | { readonly type: 'reqAccountSummary'; readonly reqId: number; readonly group: string; readonly tags: string }
+  | { readonly type: 'cancelAccountSummary'; readonly reqId: number }
+  | { readonly type: 'reqAccountUpdates'; readonly subscribe: boolean; readonly acctCode: string }
+  | { readonly type: 'reqPnL'; readonly reqId: number; readonly account: string; readonly modelCode: string }
+  | { readonly type: 'cancelPnL'; readonly reqId: number }
+  | { readonly type: 'reqPnLSingle'; readonly reqId: number; readonly account: string; readonly modelCode: string; readonly conId: number }
+  | { readonly type: 'cancelPnLSingle'; readonly reqId: number }
+  | {
+      readonly type: 'reqMktData';
+      readonly reqId: number;
+      readonly contract: ContractQuery;
+      readonly genericTickList: string;
+      readonly snapshot: boolean;
+      readonly regulatorySnapshot: boolean;
+    }
+  | { readonly type: 'cancelMktData'; readonly reqId: number }
+  | { readonly type: 'reqMarketDataType'; readonly marketDataType: number }
+  | { readonly type: 'reqContractDetails'; readonly reqId: number; readonly contract: ContractQuery }
+  | { readonly type: 'reqOpenOrders' }
+  | { readonly type: 'reqAllOpenOrders' }
+  | { readonly type: 'reqAutoOpenOrders'; readonly autoBind: boolean }
+  | { readonly type: 'reqExecutions'; readonly reqId: number; readonly filter: ExecutionFilterRequest }
+  | { readonly type: 'placeOrder'; readonly orderId: number; readonly contract: ContractQuery; readonly order: OrderRequest }
+  | { readonly type: 'cancelOrder'; readonly orderId: number }
+  | { readonly type: 'reqGlobalCancel' }
+  | { readonly type: 'unknown'; readonly msgId: number };
+
+/** A cursor over one message's fields. */
+class Cursor {
+  private i = 0;
+  constructor(private readonly fields: readonly string[]) {}
+
+  str(): string {
+    if (this.i >= this.fields.length) throw new RequestError(`missing field ${this.i} of message ${this.fields[0] ?? '?'}`);
+    return this.fields[this.i++]!;
+  }
+
+  /** Integer; '' is 0 as in the Java client. A non-numeric value is malformed. */
+  int(): number {
+    const s = this.str();
+    if (s === '') return 0;
+    const n = Number(s);
+    if (!Number.isFinite(n)) throw new RequestError(`field ${this.i - 1} is not a number: ${JSON.stringify(s)}`);
+    return Math.trunc(n);
+  }
+
+  /** Double or undefined ('' and Double.MAX_VALUE are "unset"). */
+  dbl(): number | undefined {
+    const s = this.str();
+    if (s === '') return undefined;
+    const n = Number(s);
+    if (!Number.isFinite(n) || n >= 1.7e308) return undefined;
+    return n;
+  }
+
+  bool(): boolean {
+    const s = this.str();
+    return s === '1' || s.toLowerCase() === 'true';
+  }
+
+  skip(n: number): void {
+    for (let k = 0; k < n; k++) this.str();
+  }
+
+  get done(): boolean {
+    return this.i >= this.fields.length;
+  }
+}
+
+function contract(c: Cursor, withSecId: boolean): ContractQuery {
+  const q = {
+    conId: c.int(),
+    symbol: c.str(),
+    secType: c.str(),
+    lastTradeDateOrContractMonth: c.str(),
+    strike: c.dbl() ?? 0,
+    right: c.str(),
+    multiplier: c.str(),
+    exchange: c.str(),
+    primaryExch: c.str(),
+    currency: c.str(),
+    localSymbol: c.str(),
+    tradingClass: c.str(),
+  };
+  if (withSecId) c.skip(2);
+  return q;
+}
+
+/** Parses one framed message (fields[0] is the message id). Throws RequestError if fields are missing. */
+export function parseRequest(fields: readonly string[]): ClientRequest {
+  const c = new Cursor(fields);
+  const msgId = c.int();
+  switch (msgId) {
+    case OUT.START_API: {
+      c.int(); // version 2
+      const clientId = c.int();
+      return { type: 'startApi', clientId, capabilities: c.done ? '' : c.str() };
+    }
+    case OUT.REQ_IDS:
+      c.int();
+      return { type: 'reqIds', numIds: c.int() };
+    case OUT.REQ_MANAGED_ACCTS:
+      return { type: 'reqManagedAccts' };
+    case OUT.REQ_CURRENT_TIME:
+      return { type: 'reqCurrentTime' };
+    case OUT.SET_SERVER_LOGLEVEL:
+      c.int();
+      return { type: 'setServerLogLevel', level: c.int() };
+    case OUT.REQ_POSITIONS:
+      return { type: 'reqPositions' };
+    case OUT.CANCEL_POSITIONS:
+      return { type: 'cancelPositions' };
+    case OUT.REQ_ACCOUNT_SUMMARY: {
+      c.int();
+      return { type: 'reqAccountSummary', reqId: c.int(), group: c.str(), tags: c.str() };
+    }
+    case OUT.CANCEL_ACCOUNT_SUMMARY:
+      c.int();
+      return { type: 'cancelAccountSummary', reqId: c.int() };
+    case OUT.REQ_ACCOUNT_DATA: {
+      c.int();
+      const subscribe = c.bool();
+      return { type: 'reqAccountUpdates', subscribe, acctCode: c.done ? '' : c.str() };
+    }
+    case OUT.REQ_PNL:
+      return { type: 'reqPnL', reqId: c.int(), account: c.str(), modelCode: c.str() };
+    case OUT.CANCEL_PNL:
+      return { type: 'cancelPnL', reqId: c.int() };
+    case OUT.REQ_PNL_SINGLE:
+      return { type: 'reqPnLSingle', reqId: c.int(), account: c.str(), modelCode: c.str(), conId: c.int() };
+    case OUT.CANCEL_PNL_SINGLE:
+      return { type: 'cancelPnLSingle', reqId: c.int() };
+    case OUT.REQ_MKT_DATA: {
+      c.int(); // version 11
+      const reqId = c.int();
+      const q = contract(c, false);
+      if (q.secType.toUpperCase() === 'BAG') {
+        const legs = c.int();
+        c.skip(legs * 4);
+      }
+      if (c.bool()) c.skip(3); // delta-neutral contract
+      const genericTickList = c.str();
+      const snapshot = c.bool();
+      const regulatorySnapshot = c.bool();
+      return { type: 'reqMktData', reqId, contract: q, genericTickList, snapshot, regulatorySnapshot };
+    }
+    case OUT.CANCEL_MKT_DATA:
+      c.int();
+      return { type: 'cancelMktData', reqId: c.int() };
+    case OUT.REQ_MARKET_DATA_TYPE:
+      c.int();
+      return { type: 'reqMarketDataType', marketDataType: c.int() };
+    case OUT.REQ_CONTRACT_DATA: {
+      c.int(); // version 8
+      const reqId = c.int();
+      const q = contract(c, false);
+      return { type: 'reqContractDetails', reqId, contract: q };
+    }
+    case OUT.REQ_OPEN_ORDERS:
+      return { type: 'reqOpenOrders' };
+    case OUT.REQ_ALL_OPEN_ORDERS:
+      return { type: 'reqAllOpenOrders' };
+    case OUT.REQ_AUTO_OPEN_ORDERS:
+      c.int();
+      return { type: 'reqAutoOpenOrders', autoBind: c.bool() };
+    case OUT.REQ_EXECUTIONS: {
+      c.int(); // version 3
+      const reqId = c.int();
+      const filter: ExecutionFilterRequest = {
+        clientId: c.int(),
+        acctCode: c.str(),
+        time: c.str(),
+        symbol: c.str(),
+        secType: c.str(),
+        exchange: c.str(),
+        side: c.str(),
+      };
+      return { type: 'reqExecutions', reqId, filter };
+    }
+    case OUT.PLACE_ORDER:
+      return parsePlaceOrder(c);
+    case OUT.CANCEL_ORDER:
+      // sv ≥ 192: no version field; the manual-cancel fields that follow are not needed.
+      return { type: 'cancelOrder', orderId: c.int() };
+    case OUT.REQ_GLOBAL_CANCEL:
+      return { type: 'reqGlobalCancel' };
+    default:
+      return { type: 'unknown', msgId };
+  }
+}
+
+/** PLACE_ORDER at sv ≥ 145 (no version field). Walks the variable part only as far as `whatIf`. */
+function parsePlaceOrder(c: Cursor): ClientRequest {
+  const orderId = c.int();
+  const q = contract(c, true);
+  const action = c.str();
+  const totalQuantity = c.str();
+  const orderType = c.str();
+  const lmtPrice = c.dbl();
+  const auxPrice = c.dbl();
+  const tif = c.str();
+  c.str(); // ocaGroup
+  const account = c.str();
+  c.str(); // openClose
+  c.str(); // origin
+  const orderRef = c.str();
+  const transmit = c.bool();
+  const parentId = c.int();
+  let whatIf = false;
+  try {
+    whatIf = readWhatIf(c, q.secType.toUpperCase() === 'BAG');
+  } catch {
+    // A short hand-made PLACE_ORDER (only the core fields) is still a valid order, just not a what-if.
+  }
+  return {
+    type: 'placeOrder',
+    orderId,
+    contract: q,
+    order: { action, totalQuantity, orderType, lmtPrice, auxPrice, tif, account, orderRef, transmit, parentId, whatIf },
+  };
+}
+
+function readWhatIf(c: Cursor, bag: boolean): boolean {
+  c.skip(6); // blockOrder, sweepToFill, displaySize, triggerMethod, outsideRth, hidden
+  if (bag) {
+    const legs = c.int();
+    c.skip(legs * 8);
+    const legPrices = c.int();
+    c.skip(legPrices);
+    const params = c.int();
+    c.skip(params * 2);
+  }
+  c.skip(1 + 1 + 1 + 1); // sharesAllocation, discretionaryAmt, goodAfterTime, goodTillDate
+  c.skip(3 + 1); // faGroup, faMethod, faPercentage, modelCode
+  c.skip(3); // shortSaleSlot, designatedLocation, exemptCode
+  c.skip(3); // ocaType, rule80A, settlingFirm
+  c.skip(5); // allOrNone, minQty, percentOffset, eTradeOnly, firmQuoteOnly
+  c.skip(1 + 1 + 3 + 2); // nbboPriceCap, auctionStrategy, startingPrice/stockRefPrice/delta, stockRange lower/upper
+  c.skip(1); // overridePercentageConstraints
+  c.skip(2); // volatility, volatilityType
+  const dnType = c.str();
+  c.skip(1); // deltaNeutralAuxPrice
+  if (dnType !== '') c.skip(8);
+  c.skip(2); // continuousUpdate, referencePriceType
+  c.skip(2); // trailStopPrice, trailingPercent
+  c.skip(2); // scaleInitLevelSize, scaleSubsLevelSize
+  const scaleIncrement = c.str();
+  if (scaleIncrement !== '') c.skip(7);
+  c.skip(3); // scaleTable, activeStartTime, activeStopTime
+  const hedgeType = c.str();
+  if (hedgeType !== '') c.skip(1);
+  c.skip(1 + 2 + 1); // optOutSmartRouting, clearingAccount, clearingIntent, notHeld
+  if (c.bool()) c.skip(3); // delta-neutral contract
+  const algo = c.str();
+  if (algo !== '') {
+    const n = c.int();
+    c.skip(n * 2);
+  }
+  c.skip(1); // algoId
+  return c.bool();
+}

@@ -1,0 +1,496 @@
+// One API client connection: handshake, request handling, and the per-client subscriptions it streams.
+import type { Socket } from 'node:net';
+import { Decimal, ZERO, dec } from '../model/money.js';
+import { detailsOf } from './contract-details.js';
+import { FARM_MESSAGES, CONNECTIVITY_MESSAGES, defaultFarm } from './incidents.js';
+import { findInstruments, type ContractQuery, type Instrument } from './instruments.js';
+import * as M from './messages.js';
+import { executionView, openOrderView, orderStatusView } from './order-views.js';
+import type { SimExecution, SimOrder } from './orders.js';
+import { parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
+import type { SimulationApi } from './simulation.js';
+import { summaryRows, summarySub, type SummarySub } from './summary.js';
+import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
+import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
+import { FrameError, FrameReader, MIN_CLIENT_VERSION, SERVER_VERSION, encodeFrame, hhmm, twsTime } from './wire.js';
+
+type State = 'handshake' | 'startApi' | 'ready' | 'closed';
+
+export class Session {
+  readonly id: number;
+  readonly remote: string;
+  state: State = 'handshake';
+  clientId = -1;
+  /** reqAutoOpenOrders(true) on client 0: manual TWS orders are reported here. */
+  autoBind = false;
+  private readonly reader = new FrameReader();
+  private positionsSub = false;
+  private accountSub = false;
+  private readonly lastAccount = new Map<string, string>();
+  private readonly lastPortfolio = new Map<number, string>();
+  private readonly summaries = new Map<number, SummarySub>();
+  private readonly pnlSubs = new Map<number, string>();
+  private readonly pnlSingles = new Map<number, { conId: number; last: string }>();
+  private readonly mkt = new Map<number, MarketDataSub>();
+  private mdType = 1;
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly host: SimulationApi,
+    id: number,
+  ) {
+    this.id = id;
+    this.remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', (err) => this.host.log('debug', `session ${this.id} socket error: ${err.message}`));
+    socket.on('close', () => this.onClose());
+  }
+
+  get ready(): boolean {
+    return this.state === 'ready';
+  }
+
+  /** Closes the socket now (drop, restart). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+
+  // ---- output ---------------------------------------------------------------------------------------
+
+  /** Sends one message unless the server is a zombie or the socket is gone. */
+  send(fields: string[]): void {
+    if (this.host.zombie || this.state === 'closed' || this.socket.destroyed) return;
+    this.socket.write(encodeFrame(fields));
+  }
+
+  /**
+   * Streaming updates are skipped while the client cannot keep up (bounded memory under load) and while
+   * the gateway is a zombie; their "last sent" caches stay as they were, so changes flow again afterwards.
+   */
+  private get congested(): boolean {
+    return this.host.zombie || this.socket.writableLength > this.host.backpressureBytes;
+  }
+
+  info(code: number, message: string): void {
+    this.send(M.errorMessage(-1, code, message));
+  }
+
+  // ---- input ----------------------------------------------------------------------------------------
+
+  private onData(chunk: Buffer): void {
+    if (this.host.zombie) return; // a zombie gateway reads nothing
+    let items;
+    try {
+      items = this.reader.push(chunk);
+    } catch (err) {
+      const msg = err instanceof FrameError ? err.message : String(err);
+      this.host.log('warn', `session ${this.id} (${this.remote}): ${msg}; closing this connection`);
+      this.socket.destroy();
+      return;
+    }
+    for (const item of items) {
+      if (this.state === 'closed') return;
+      try {
+        if (item.kind === 'handshake') this.onHandshake(item.handshake.minVersion, item.handshake.maxVersion, item.handshake.raw);
+        else this.onFrame(item.fields);
+      } catch (err) {
+        // One bad request must never take the server (or this client's other requests) down.
+        const what = err instanceof RequestError ? 'malformed request' : 'error handling request';
+        this.host.log('warn', `session ${this.id} client ${this.clientId}: ${what} [${item.kind === 'frame' ? item.fields.slice(0, 4).join(',') : 'handshake'}]: ${(err as Error).message}`);
+      }
+    }
+  }
+
+  private onHandshake(min: number, max: number, raw: string): void {
+    // The simulator speaks exactly server version 193 (every builder is written for it), so the client's
+    // range must include it; a real TWS would negotiate down, this one closes and says why.
+    if (min < MIN_CLIENT_VERSION || min > SERVER_VERSION || max < SERVER_VERSION) {
+      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not include ${SERVER_VERSION}; closing`);
+      this.socket.destroy();
+      return;
+    }
+    this.state = 'startApi';
+    this.send(M.serverVersion(SERVER_VERSION, twsTime(this.host.clock.now())));
+  }
+
+  private onFrame(fields: string[]): void {
+    if (fields.length === 0) return;
+    const req = parseRequest(fields);
+    if (this.state === 'startApi') {
+      if (req.type !== 'startApi') {
+        this.host.log('warn', `session ${this.id}: request ${fields[0]} before START_API ignored`);
+        return;
+      }
+      this.startApi(req.clientId);
+      return;
+    }
+    if (this.state !== 'ready') return;
+    this.handle(req);
+  }
+
+  private startApi(clientId: number): void {
+    if (this.host.clientIdInUse(clientId, this)) {
+      this.host.log('info', `session ${this.id}: client id ${clientId} already in use; answering 326`);
+      this.info(326, 'Unable to connect as the client id is already in use. Retry with a unique client id.');
+      this.state = 'closed';
+      this.socket.end();
+      return;
+    }
+    this.clientId = clientId;
+    this.state = 'ready';
+    this.host.log('info', `session ${this.id}: client ${clientId} connected from ${this.remote}`);
+    this.send(M.nextValidId(this.host.nextValidOrderId(clientId)));
+    this.send(M.managedAccounts([this.host.account]));
+    if (this.host.connectivityLost) this.info(1100, CONNECTIVITY_MESSAGES[1100]);
+    for (const code of [this.host.marketFarmDown ? 2103 : 2104, 2106, 2158]) {
+      this.info(code, `${FARM_MESSAGES[code]}${defaultFarm(code)}`);
+    }
+  }
+
+  private onClose(): void {
+    if (this.state !== 'closed') this.host.log('info', `session ${this.id}: client ${this.clientId} disconnected`);
+    this.state = 'closed';
+    this.host.sessionClosed(this);
+  }
+
+  // ---- requests -------------------------------------------------------------------------------------
+
+  private handle(req: ClientRequest): void {
+    const h = this.host;
+    switch (req.type) {
+      case 'startApi':
+        h.log('warn', `session ${this.id}: duplicate START_API ignored`);
+        return;
+      case 'reqIds':
+        this.send(M.nextValidId(h.nextValidOrderId(this.clientId)));
+        return;
+      case 'reqManagedAccts':
+        this.send(M.managedAccounts([h.account]));
+        return;
+      case 'reqCurrentTime':
+        this.send(M.currentTime(Math.floor(h.clock.now() / 1000)));
+        return;
+      case 'setServerLogLevel':
+        h.log('debug', `session ${this.id}: server log level ${req.level}`);
+        return;
+      case 'reqPositions':
+        this.positionsSub = true;
+        for (const p of h.ledger.positions.values()) this.sendPosition(p.inst);
+        this.send(M.positionEnd());
+        return;
+      case 'cancelPositions':
+        this.positionsSub = false;
+        return;
+      case 'reqAccountSummary':
+        this.startSummary(req.reqId, req.tags);
+        return;
+      case 'cancelAccountSummary':
+        this.summaries.delete(req.reqId);
+        return;
+      case 'reqAccountUpdates':
+        if (req.acctCode && req.acctCode !== h.account) {
+          h.log('warn', `session ${this.id}: reqAccountUpdates for unknown account ${req.acctCode} ignored`);
+          return;
+        }
+        this.accountSub = req.subscribe;
+        if (req.subscribe) this.fullAccountDownload();
+        return;
+      case 'reqPnL':
+        if (req.account !== h.account) {
+          this.send(M.errorMessage(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`));
+          return;
+        }
+        this.pnlSubs.set(req.reqId, '');
+        this.streamPnl(true);
+        return;
+      case 'cancelPnL':
+        this.pnlSubs.delete(req.reqId);
+        return;
+      case 'reqPnLSingle':
+        this.pnlSingles.set(req.reqId, { conId: req.conId, last: '' });
+        this.streamPnl(true);
+        return;
+      case 'cancelPnLSingle':
+        this.pnlSingles.delete(req.reqId);
+        return;
+      case 'reqMktData':
+        this.startMarketData(req.reqId, req.contract, req.genericTickList, req.snapshot);
+        return;
+      case 'cancelMktData':
+        this.mkt.delete(req.reqId);
+        return;
+      case 'reqMarketDataType':
+        this.mdType = req.marketDataType >= 1 && req.marketDataType <= 4 ? req.marketDataType : 1;
+        return;
+      case 'reqContractDetails':
+        this.contractDetails(req.reqId, req.contract);
+        return;
+      case 'reqOpenOrders':
+        this.sendOrders(h.engine.openOrders().filter((o) => o.clientId === this.clientId));
+        return;
+      case 'reqAllOpenOrders':
+        this.sendOrders(h.engine.openOrders());
+        return;
+      case 'reqAutoOpenOrders':
+        if (this.clientId !== 0) {
+          h.log('warn', `session ${this.id}: reqAutoOpenOrders is only for client id 0 (client ${this.clientId})`);
+          return;
+        }
+        this.autoBind = req.autoBind;
+        this.sendOrders(h.engine.openOrders().filter((o) => o.clientId === 0));
+        return;
+      case 'reqExecutions':
+        this.sendExecutions(req.reqId, req.filter);
+        return;
+      case 'placeOrder':
+        h.placeOrder(this, req.orderId, req.contract, req.order);
+        return;
+      case 'cancelOrder':
+        h.cancelOrder(this, req.orderId);
+        return;
+      case 'reqGlobalCancel':
+        h.globalCancel(this);
+        return;
+      case 'unknown':
+        h.log('warn', `session ${this.id} client ${this.clientId}: unsupported request id ${req.msgId} ignored`);
+        return;
+    }
+  }
+
+  // ---- positions and account ------------------------------------------------------------------------
+
+  sendPosition(inst: Instrument): void {
+    const p = this.host.ledger.positions.get(inst.conId);
+    if (p) this.send(M.position(this.host.account, inst, p.qty, avgCostOf(p).toNumber()));
+  }
+
+  /** A position changed (fill): POSITION to reqPositions subscribers, marks and values to account subscribers. */
+  positionChanged(inst: Instrument): void {
+    if (this.positionsSub) this.sendPosition(inst);
+    if (this.accountSub && !this.host.connectivityLost) {
+      const view = this.host.view();
+      const row = view.portfolio.find((r) => r.inst.conId === inst.conId);
+      if (row) this.sendPortfolioRow(row, true);
+      this.streamAccountValues(view, false);
+      this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
+    }
+  }
+
+  private fullAccountDownload(): void {
+    const view = this.host.view();
+    this.lastAccount.clear();
+    this.lastPortfolio.clear();
+    this.streamAccountValues(view, true);
+    for (const row of view.portfolio) this.sendPortfolioRow(row, true);
+    this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
+    this.send(M.accountDownloadEnd(this.host.account));
+  }
+
+  /** ACCT_VALUE rows that changed since last sent (all of them when `all`). */
+  streamAccountValues(view: AccountView, all: boolean): void {
+    if (!this.accountSub || (!all && this.congested)) return;
+    for (const r of view.rows) {
+      const k = `${r.key}|${r.currency}`;
+      if (!all && this.lastAccount.get(k) === r.value) continue;
+      this.lastAccount.set(k, r.value);
+      this.send(M.accountValue(r.key, r.value, r.currency, this.host.account));
+    }
+  }
+
+  private sendPortfolioRow(row: PortfolioRow, force: boolean): void {
+    const sig = `${row.position.toFixed()}|${row.marketPrice.toFixed()}|${row.realizedPnl.toFixed()}`;
+    if (!force && this.lastPortfolio.get(row.inst.conId) === sig) return;
+    this.lastPortfolio.set(row.inst.conId, sig);
+    this.send(
+      M.portfolioValue(
+        {
+          contract: row.inst,
+          position: row.position,
+          marketPrice: row.marketPrice.toNumber(),
+          marketValue: row.marketValue.toNumber(),
+          averageCost: row.avgCost.toNumber(),
+          unrealizedPnl: row.unrealizedPnl.toNumber(),
+          realizedPnl: row.realizedPnl.toNumber(),
+        },
+        this.host.account,
+      ),
+    );
+  }
+
+  /** Periodic portfolio marks (TWS cadence: frequent). */
+  streamPortfolio(view: AccountView): void {
+    if (!this.accountSub || this.congested) return;
+    let any = false;
+    for (const row of view.portfolio) {
+      const before = this.lastPortfolio.get(row.inst.conId);
+      this.sendPortfolioRow(row, false);
+      any ||= before !== this.lastPortfolio.get(row.inst.conId);
+    }
+    if (any) this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
+  }
+
+  private startSummary(reqId: number, tagList: string): void {
+    const sub = summarySub(tagList);
+    this.summaries.set(reqId, sub);
+    this.streamSummary(this.host.view(), reqId, sub, true);
+    this.send(M.accountSummaryEnd(reqId));
+  }
+
+  private streamSummary(view: AccountView, reqId: number, sub: SummarySub, all: boolean): void {
+    for (const r of summaryRows(view, sub, this.host.base)) {
+      const k = `${r.tag}|${r.currency}`;
+      if (!all && sub.last.get(k) === r.value) continue;
+      sub.last.set(k, r.value);
+      this.send(M.accountSummary(reqId, this.host.account, r.tag, r.value, r.currency));
+    }
+  }
+
+  /** Periodic account summary: changed tags only (TWS: every 3 minutes). */
+  streamSummaries(view: AccountView): void {
+    if (this.congested) return;
+    for (const [reqId, sub] of this.summaries) this.streamSummary(view, reqId, sub, false);
+  }
+
+  /** PNL and PNL_SINGLE when changed (or at once for a new request). */
+  streamPnl(force = false): void {
+    if (this.pnlSubs.size === 0 && this.pnlSingles.size === 0) return;
+    if (!force && this.congested) return;
+    const view = this.host.view();
+    for (const [reqId, last] of this.pnlSubs) {
+      const fields = M.pnl(reqId, view.pnl.daily.toNumber(), view.pnl.unrealized.toNumber(), view.pnl.realized.toNumber());
+      const sig = fields.join('\0');
+      if (sig === last && !force) continue;
+      this.pnlSubs.set(reqId, sig);
+      this.send(fields);
+    }
+    for (const [reqId, sub] of this.pnlSingles) {
+      const row = view.portfolio.find((r) => r.inst.conId === sub.conId);
+      const fields = row ? this.pnlSingleFields(reqId, row) : M.pnlSingle(reqId, ZERO, 0, undefined, undefined, 0);
+      const sig = fields.join('\0');
+      if (sig === sub.last && !force) continue;
+      sub.last = sig;
+      this.send(fields);
+    }
+  }
+
+  private pnlSingleFields(reqId: number, row: PortfolioRow): string[] {
+    // PnL single values are reported in the account's base currency.
+    const x = dec(this.host.market.rate(row.inst.currency, this.host.base).toFixed(8));
+    const b = (d: Decimal) => d.mul(x).toDecimalPlaces(2).toNumber();
+    return M.pnlSingle(reqId, row.position, b(row.dailyPnl), b(row.unrealizedPnl), b(row.realizedPnl), b(row.marketValue));
+  }
+
+  // ---- market data ----------------------------------------------------------------------------------
+
+  private resolve(reqId: number, q: ContractQuery): Instrument | undefined {
+    const found = findInstruments(this.host.universe, q);
+    if (found.length === 1) return found[0];
+    const what = [q.symbol, q.secType, q.lastTradeDateOrContractMonth, q.strike || '', q.right, q.currency].filter(Boolean).join(' ');
+    if (found.length === 0) this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
+    else this.send(M.errorMessage(reqId, 200, `The contract description specified for ${what || q.conId} is ambiguous.`));
+    return undefined;
+  }
+
+  private startMarketData(reqId: number, q: ContractQuery, genericTickList: string, snapshot: boolean): void {
+    const inst = this.resolve(reqId, q);
+    if (!inst) return;
+    const delayed = this.mdType === 3 || this.mdType === 4;
+    const sub = marketDataSub(inst, delayed, genericTickList);
+    this.send(M.tickReqParams(reqId, inst.minTick, '9c0001', 3));
+    this.send(M.marketDataType(reqId, delayed ? this.mdType : 1));
+    this.sendTicks(reqId, sub, true);
+    if (snapshot) this.send(M.tickSnapshotEnd(reqId));
+    else this.mkt.set(reqId, sub);
+  }
+
+  /** Streams changed ticks of every subscription (called on each market step). */
+  streamMarketData(): void {
+    if (this.mkt.size === 0 || this.host.connectivityLost || this.host.marketFarmDown || this.congested) return;
+    for (const [reqId, sub] of this.mkt) this.sendTicks(reqId, sub, false);
+  }
+
+  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions. */
+  dropMarketData(): void {
+    this.mkt.clear();
+  }
+
+  private sendTicks(reqId: number, sub: MarketDataSub, force: boolean): void {
+    const m = this.host.market;
+    for (const fields of ticksFor(reqId, sub, m.quote(sub.inst), m.time, this.host.impliedVolOf(sub.inst), force)) this.send(fields);
+  }
+
+  // ---- contract details, orders, executions ----------------------------------------------------------
+
+  private contractDetails(reqId: number, q: ContractQuery): void {
+    const found = findInstruments(this.host.universe, q);
+    if (found.length === 0) {
+      this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
+      return;
+    }
+    for (const inst of found) {
+      const details = detailsOf(inst);
+      if (inst.secType === 'BOND' && inst.bond) this.send(M.bondContractData(reqId, { ...details, ...inst.bond }));
+      else this.send(M.contractData(reqId, details));
+    }
+    this.send(M.contractDataEnd(reqId));
+  }
+
+  private sendOrders(orders: readonly SimOrder[]): void {
+    for (const o of orders) {
+      this.send(M.openOrder(openOrderView(o)));
+      this.send(M.orderStatus(orderStatusView(o)));
+    }
+    this.send(M.openOrderEnd());
+  }
+
+  private sendExecutions(reqId: number, f: ExecutionFilterRequest): void {
+    const since = parseFilterTime(f.time);
+    for (const e of this.host.engine.executions) {
+      const o = e.order;
+      if (f.clientId && o.clientId !== f.clientId) continue;
+      if (f.acctCode && f.acctCode !== this.host.account) continue;
+      if (since !== undefined && e.time < since) continue;
+      if (f.symbol && f.symbol.toUpperCase() !== o.inst.symbol.toUpperCase()) continue;
+      if (f.secType && f.secType.toUpperCase() !== o.inst.secType) continue;
+      if (f.exchange && ![o.inst.exchange, o.inst.primaryExch].includes(f.exchange.toUpperCase())) continue;
+      if (f.side && !matchesSide(f.side, e)) continue;
+      this.sendExecution(reqId, e);
+    }
+    this.send(M.execDetailsEnd(reqId));
+  }
+
+  sendExecution(reqId: number, e: SimExecution): void {
+    this.send(M.execDetails(reqId, executionView(e, this.host.account)));
+    if (reqId !== -1) this.sendCommission(e);
+  }
+
+  sendCommission(e: SimExecution): void {
+    this.send(M.commissionReport(e.execId, e.commission.toNumber(), e.commissionCurrency, e.realizedPnl?.toNumber()));
+  }
+
+  /** Tests and snapshots: what this session is subscribed to. */
+  describe(): { clientId: number; remote: string; positions: boolean; account: boolean; marketData: number; summaries: number; pnl: number } {
+    return {
+      clientId: this.clientId,
+      remote: this.remote,
+      positions: this.positionsSub,
+      account: this.accountSub,
+      marketData: this.mkt.size,
+      summaries: this.summaries.size,
+      pnl: this.pnlSubs.size + this.pnlSingles.size,
+    };
+  }
+}
+
+function matchesSide(side: string, e: SimExecution): boolean {
+  const s = side.toUpperCase();
+  return s === e.side || (s === 'BUY' && e.side === 'BOT') || (s === 'SELL' && e.side === 'SLD');
+}
+
+/** "yyyymmdd-hh:mm:ss" or "yyyymmdd hh:mm:ss" (UTC) → epoch ms. */
+function parseFilterTime(t: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})[- ](\d{2}):(\d{2})(?::(\d{2}))?/.exec(t.trim());
+  if (!m) return undefined;
+  return Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6] ?? 0));
+}

@@ -1,0 +1,122 @@
+// TWS wire format (tws-protocol.md §3.1, §3.2): the "API\0" handshake, length-prefixed frames of
+// NUL-terminated fields, and the field encodings the client's Decoder expects.
+import type { Decimal } from '../model/money.js';
+
+/** Java's Double.MAX_VALUE as TWS writes it: the client decodes it as "unset" (undefined). */
+export const UNSET_DOUBLE = '1.7976931348623157E308';
+/** Integer.MAX_VALUE: "unset" for readIntOrUndefined fields. */
+export const UNSET_INTEGER = '2147483647';
+/** The client refuses frames above this size (socket.js MAX_V100_MESSAGE_LENGTH); so do we. */
+export const MAX_FRAME = 0xffffff;
+
+export const SERVER_VERSION = 193;
+export const MIN_CLIENT_VERSION = 100;
+
+/** Integer field (truncates). */
+export function fInt(n: number): string {
+  return String(Math.trunc(n));
+}
+
+/** Double field; undefined/NaN/±Infinity become the unset sentinel. */
+export function fDbl(n: number | undefined): string {
+  if (n === undefined || !Number.isFinite(n)) return UNSET_DOUBLE;
+  return String(n === 0 ? 0 : n);
+}
+
+/** Decimal field (quantities): plain notation, never exponent; undefined becomes ''. */
+export function fDec(d: Decimal | undefined): string {
+  return d === undefined ? '' : d.toFixed();
+}
+
+export function fBool(b: boolean | undefined): string {
+  return b ? '1' : '0';
+}
+
+/** One frame: int32 BE payload length, then the fields each terminated by NUL. */
+export function encodeFrame(fields: readonly string[]): Buffer {
+  const payload = Buffer.from(fields.map((f) => f + '\0').join(''), 'utf8');
+  const out = Buffer.allocUnsafe(4 + payload.length);
+  out.writeUInt32BE(payload.length, 0);
+  payload.copy(out, 4);
+  return out;
+}
+
+/** Splits a frame payload into fields (the trailing NUL ends the last field; a missing one is tolerated). */
+export function decodeFields(payload: Buffer): string[] {
+  const fields = payload.toString('utf8').split('\0');
+  if (fields.length > 0 && fields[fields.length - 1] === '') fields.pop();
+  return fields;
+}
+
+export class FrameError extends Error {}
+
+/** What the first bytes of a connection say: the client's supported version range. */
+export interface Handshake {
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly raw: string;
+}
+
+/**
+ * Incremental reader: accepts TCP chunks split or coalesced anywhere and yields whole items.
+ * The first item of a connection is the handshake ("API\0" + int32 length + "v100..193"), then frames.
+ */
+export class FrameReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private handshakeDone = false;
+
+  /** Appends a chunk and returns every complete item; throws FrameError on garbage or oversize frames. */
+  push(chunk: Buffer): Array<{ kind: 'handshake'; handshake: Handshake } | { kind: 'frame'; fields: string[] }> {
+    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
+    const out: Array<{ kind: 'handshake'; handshake: Handshake } | { kind: 'frame'; fields: string[] }> = [];
+    let off = 0;
+    if (!this.handshakeDone) {
+      if (this.buf.length < 4) return out;
+      if (this.buf.toString('latin1', 0, 4) !== 'API\0') throw new FrameError('connection does not start with "API\\0"');
+      if (this.buf.length < 8) return out;
+      const len = this.buf.readUInt32BE(4);
+      if (len > 1024) throw new FrameError(`handshake version string too long (${len} bytes)`);
+      if (this.buf.length < 8 + len) return out;
+      const raw = this.buf.toString('utf8', 8, 8 + len);
+      out.push({ kind: 'handshake', handshake: parseVersionRange(raw) });
+      this.handshakeDone = true;
+      off = 8 + len;
+    }
+    while (this.buf.length - off >= 4) {
+      const len = this.buf.readUInt32BE(off);
+      if (len > MAX_FRAME) throw new FrameError(`frame of ${len} bytes exceeds the ${MAX_FRAME}-byte limit`);
+      if (this.buf.length - off < 4 + len) break;
+      out.push({ kind: 'frame', fields: decodeFields(this.buf.subarray(off + 4, off + 4 + len)) });
+      off += 4 + len;
+    }
+    this.buf = off === 0 ? this.buf : Buffer.from(this.buf.subarray(off));
+    return out;
+  }
+
+  /** Bytes waiting for the rest of their frame. */
+  get buffered(): number {
+    return this.buf.length;
+  }
+}
+
+/** Parses "v100..193" (or "v176"); a malformed string yields an empty range the caller rejects. */
+export function parseVersionRange(raw: string): Handshake {
+  const m = /^v(\d+)(?:\.\.(\d+))?/.exec(raw.trim());
+  if (!m) return { minVersion: 0, maxVersion: -1, raw };
+  const min = Number(m[1]);
+  const max = m[2] === undefined ? min : Number(m[2]);
+  return { minVersion: min, maxVersion: max, raw };
+}
+
+/** TWS connection-time / execution-time format: "yyyyMMdd HH:mm:ss UTC" (the simulator runs in UTC). */
+export function twsTime(ms: number): string {
+  const d = new Date(ms);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${d.getUTCFullYear()}${p(d.getUTCMonth() + 1)}${p(d.getUTCDate())} ${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} UTC`;
+}
+
+/** ACCT_UPDATE_TIME format: "HH:mm". */
+export function hhmm(ms: number): string {
+  const d = new Date(ms);
+  return `${String(d.getUTCHours()).padStart(2, '0')}:${String(d.getUTCMinutes()).padStart(2, '0')}`;
+}
