@@ -12,9 +12,9 @@ const root = resolve(here, '..', '..');
 function child(script: string, args: string[] = []): BenchResult[] {
   const r = spawnSync(process.execPath, ['--max-old-space-size=4096', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${script} failed with ${r.status}`);
-  const line = r.stdout.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line) throw new Error(`${script} printed no result`);
-  return JSON.parse(line.slice(6)) as BenchResult[];
+  const lines = r.stdout.split('\n').filter((l) => l.startsWith('BENCH '));
+  if (lines.length === 0) throw new Error(`${script} printed no result`);
+  return lines.flatMap((l) => JSON.parse(l.slice(6)) as BenchResult[]);
 }
 
 const tmp = mkdtempSync(join(tmpdir(), 'tws-risk-bench-'));
@@ -24,6 +24,7 @@ try {
   const rec = join(tmp, 'synthetic.jsonl.gz');
   results.push(...child('write-recording.js', [rec]));
   results.push(...child('reader.js', [rec]));
+  results.push(...child('live.js'));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

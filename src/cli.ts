@@ -1,6 +1,8 @@
 // tws-risk command line: argument parsing, subcommands and exit codes. Every path returns a code; none throws.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { configCommand } from './commands/config.js';
+import { demoCommand, type DemoFlags } from './commands/demo.js';
+import { reportCommand, type ReportFlags } from './commands/report.js';
 import { EXIT, processIo, type CommandIo } from './commands/io.js';
 import { verifyCommand } from './commands/verify.js';
 import { appVersion } from './version.js';
@@ -13,6 +15,8 @@ interface CommandSpec {
   readonly notBuilt?: string;
   readonly options?: ParseArgsConfig['options'];
   readonly run?: (positionals: string[], values: Record<string, unknown>, io: CommandIo) => Promise<number> | number;
+  /** Commands that parse their own arguments (the simulator is also usable on its own). */
+  readonly runRaw?: (argv: string[]) => Promise<number>;
 }
 
 const GLOBAL_OPTIONS = {
@@ -22,9 +26,35 @@ const GLOBAL_OPTIONS = {
 
 const COMMANDS: readonly CommandSpec[] = [
   { name: 'live', args: '[--host H] [--port P] [--client-id N] [--account A]', summary: 'open the console on TWS or IB Gateway (the default command)', notBuilt: 'issues 4 and 6' },
-  { name: 'demo', args: '', summary: 'open the console on the embedded TWS simulator, no broker account needed', notBuilt: 'issues 3, 4 and 6' },
-  { name: 'sim', args: '[--port 7497] [--seed N] [--scenario NAME|FILE] [--speed X] [--read-only-api]', summary: 'run the embedded TWS simulator in the foreground', notBuilt: 'issue 3' },
-  { name: 'report', args: '[--json] [--replay FILE]', summary: 'print the account, stress and alerts once, for scripts and cron', notBuilt: 'issues 4 and 5' },
+  {
+    name: 'demo',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record] [--once]',
+    summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
+    options: { scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, once: { type: 'boolean' } },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
+  },
+  {
+    name: 'sim',
+    args: '[--port 7497] [--seed N] [--scenario NAME|FILE] [--speed X] [--read-only-api]',
+    summary: 'run the embedded TWS simulator in the foreground, for any TWS API client',
+    runRaw: async (argv) => (await import('./sim/cli.js')).simCommand(argv),
+  },
+  {
+    name: 'report',
+    args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] | --replay FILE [--at TIME] [--json]',
+    summary: 'print the account once (live or from a recording), for scripts and cron',
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'client-id': { type: 'string' },
+      account: { type: 'string' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+      replay: { type: 'string' },
+      at: { type: 'string' },
+    },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
+  },
   { name: 'replay', args: 'FILE', summary: 'open a recorded session in the console, read-only', notBuilt: 'issue 8' },
   { name: 'flatten', args: '--scope SCOPE [--trade --confirm-account A]', summary: 'plan (and with --trade send) closing orders', notBuilt: 'issue 7' },
   { name: 'cancel', args: '--all|--global|--order ID [--trade --confirm-account A]', summary: 'plan (and with --trade send) order cancels', notBuilt: 'issue 7' },
@@ -124,6 +154,8 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   const rest = first.startsWith('-') ? argv : argv.slice(1);
   const spec = COMMANDS.find((c) => c.name === command);
   if (!spec) return usageError(undefined, `unknown command '${command}'`, io);
+
+  if (spec.runRaw) return spec.runRaw(rest);
 
   if (spec.notBuilt) {
     if (rest.includes('--help') || rest.includes('-h')) {

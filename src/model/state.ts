@@ -1,6 +1,6 @@
 // PortfolioState: everything the console knows, as a pure fold of FeedEvents. Readonly in public.
 import type { Contract } from './contract.js';
-import type { BrokerMessageEvent, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
+import type { BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
 import type { Decimal } from './money.js';
 import { PMap } from './pmap.js';
 
@@ -25,17 +25,7 @@ export interface AccountValue {
 }
 
 /** A position with TWS's mark, from PORTFOLIO_VALUE (7). Amounts in the contract's currency. */
-export interface PortfolioRow {
-  readonly account: string;
-  readonly contract: Contract;
-  readonly position: Decimal;
-  readonly marketPrice?: Decimal;
-  readonly marketValue?: Decimal;
-  readonly averageCost?: Decimal;
-  readonly unrealizedPnl?: Decimal;
-  readonly realizedPnl?: Decimal;
-  readonly updatedAt: number;
-}
+export type PortfolioRow = Omit<FeedEventOf<'portfolioUpdated'>, 'type' | 'seq' | 'receivedAt'> & { readonly updatedAt: number };
 
 /** A position from POSITION (61); average cost includes the multiplier, as TWS sends it. */
 export interface PositionRow {
@@ -96,25 +86,12 @@ export interface OrderRow {
 }
 
 /** A fill from EXECUTION_DATA (11), joined with its COMMISSION_REPORT (59) by execId. */
-export interface ExecutionRow {
-  readonly execId: string;
-  readonly orderId: number;
-  readonly clientId: number;
-  readonly permId: number;
-  readonly account: string;
-  readonly contract: Contract;
-  readonly side: 'BOT' | 'SLD';
-  readonly shares: Decimal;
-  readonly price: Decimal;
-  readonly cumQty: Decimal;
-  readonly avgPrice: Decimal;
-  readonly time: string;
-  readonly orderRef?: string;
+export type ExecutionRow = Omit<FeedEventOf<'executionReceived'>, 'type' | 'seq' | 'receivedAt' | 'reqId'> & {
   readonly commission?: Decimal;
   readonly commissionCurrency?: string;
   readonly realizedPnl?: Decimal;
   readonly updatedAt: number;
-}
+};
 
 /** A commission report waiting for its execution (TWS may send them in either order). */
 export interface PendingCommission {

@@ -25,6 +25,7 @@ export class RecordingError extends Error {
 }
 
 export type RecordingItem =
+  | { readonly kind: 'header'; readonly line: 1; readonly header: RecordingHeader }
   | { readonly kind: 'event'; readonly line: number; readonly event: FeedEvent }
   | { readonly kind: 'keyframe'; readonly line: number; readonly seq: number; readonly at: number; readonly state: PortfolioState };
 
@@ -182,6 +183,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
       if (footer) fail('structure', 'content after the sealing footer');
       if (lineNo === 1) {
         header = checkHeader(file, o);
+        yield { kind: 'header', line: 1, header };
         continue;
       }
       switch (o.kind) {

@@ -34,7 +34,7 @@ export interface TwsSourceOptions {
   /** Connected but no nextValidId within this time: reconnect (§5 #2). */
   readonly readyTimeoutMs?: number;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly jitter: number };
-  /** Poll reqAllOpenOrders this often to see other clients' and manual TWS orders (§5 #12). 0 disables. */
+  /** Poll open orders and executions this often to see other clients' and manual TWS orders (§5 #12). 0 disables. */
   readonly openOrdersPollMs?: number;
   /** Subscribe market data for positions (options get model greeks). At most this many lines. */
   readonly maxMarketDataLines?: number;
@@ -66,6 +66,11 @@ export class TwsSource {
   private nextOrderId = ORDER_ID_FLOOR;
   private account: string | undefined;
   private synced = false;
+  /** Executions and commissions already emitted: reconciliation polls re-send them all, the recording wants each once. */
+  private readonly seenExecs = new Set<string>();
+  private readonly seenCommissions = new Set<string>();
+  /** Last emitted fingerprint per order, so a poll that repeats an unchanged order adds no event. */
+  private readonly orderPrints = new Map<string, string>();
   private readonly mktReqByConId = new Map<number, number>();
   private readonly conIdByMktReq = new Map<number, number>();
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
@@ -149,13 +154,22 @@ export class TwsSource {
     this.ib = ib;
     // Raw events for everything our reducer owns; IBApiNext keeps its private IBApi as `api` (§2.2).
     this.api = (ib as unknown as { api: IBApi }).api;
+    // IBApiNext drops the socket itself on 1100/2110 (tws-protocol.md §5 #6), although TWS is still there and will
+    // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
+    for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
     this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting' };
     this.emitHealth();
+    // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
+    let attempted = false;
     this.subs.push(
       ib.connectionState.subscribe((s) => {
-        if (s === ConnectionState.Connected) this.onSocketUp();
-        else if (s === ConnectionState.Disconnected && this.inputs.socket !== 'disconnected' && this.ib === ib) this.onSocketDown('the connection to TWS closed');
+        if (this.ib !== ib) return;
+        if (s === ConnectionState.Connecting) attempted = true;
+        else if (s === ConnectionState.Connected) {
+          attempted = true;
+          this.onSocketUp();
+        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('the connection to TWS closed');
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
@@ -301,8 +315,11 @@ export class TwsSource {
       }),
     );
     if (this.opts.openOrdersPollMs > 0) {
+      // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
+      // poll both; the reducer keys orders by id and executions by execId, so repeats change nothing.
       const poll = () => {
         this.api?.reqAllOpenOrders();
+        this.api?.reqExecutions(this.nextReqId++, {});
         this.later(this.opts.openOrdersPollMs, poll);
       };
       this.later(this.opts.openOrdersPollMs, poll);
@@ -352,6 +369,10 @@ export class TwsSource {
     api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
       const info = orderInfo(orderId, c, order, state);
       if (info.account && this.account && info.account !== this.account) return;
+      const key = `${info.clientId}:${info.orderId}:${info.permId}`;
+      const print = JSON.stringify(info);
+      if (this.orderPrints.get(key) === print) return;
+      this.orderPrints.set(key, print);
       emit({ type: 'openOrderUpdated', order: info });
     });
     api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded' }));
@@ -360,10 +381,16 @@ export class TwsSource {
     });
     api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
       if (e.acctNumber && this.account && e.acctNumber !== this.account) return;
+      if (!e.execId || this.seenExecs.has(e.execId)) return;
+      this.seenExecs.add(e.execId);
       emit(executionBody(reqId, c, e));
     });
     api.on(EventName.execDetailsEnd, (reqId: number) => emit({ type: 'executionsEnded', reqId }));
-    api.on(EventName.commissionReport, (r: Parameters<typeof commissionBody>[0]) => emit(commissionBody(r)));
+    api.on(EventName.commissionReport, (r: Parameters<typeof commissionBody>[0]) => {
+      if (!r.execId || this.seenCommissions.has(r.execId)) return;
+      this.seenCommissions.add(r.execId);
+      emit(commissionBody(r));
+    });
     api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
       const conId = this.conIdByMktReq.get(reqId);
       if (conId !== undefined) emit(priceBody(conId, tickType, value));
@@ -402,7 +429,7 @@ export class TwsSource {
   private onError(reqId: number, code: number, message: string): void {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
     this.subject.next({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
-    if (code === 502 || /ECONNREFUSED/.test(message)) {
+    if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
       this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;
     }

@@ -1,0 +1,88 @@
+// `tws-risk demo`: the embedded simulator on a free loopback port, reached through the same live source as TWS.
+import { loadSettings } from '../config/load.js';
+import { startSimulator } from '../sim/index.js';
+import { EXIT, type CommandIo } from './io.js';
+import { openLive } from './live.js';
+import { stateText } from './state-text.js';
+
+export interface DemoFlags {
+  readonly scenario?: string;
+  readonly seed?: string;
+  readonly speed?: string;
+  readonly 'no-record'?: boolean;
+  readonly config?: string;
+  /** Print one summary after the first complete snapshot and exit (scripts, smoke tests). */
+  readonly once?: boolean;
+}
+
+const CLIENT_ID = 4217;
+
+/**
+ * Runs until Ctrl-C (or once). Until the panes exist (issue 6) it redraws a text summary every two seconds.
+ * On exit it prints where the session was recorded.
+ */
+export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> {
+  const seed = f.seed === undefined ? 1 : Number(f.seed);
+  const speed = f.speed === undefined ? 1 : Number(f.speed);
+  if (!Number.isInteger(seed) || seed < 0) return usage(`--seed expects a non-negative integer, got ${JSON.stringify(f.seed)}`, io);
+  if (!Number.isFinite(speed) || speed < 0) return usage(`--speed expects a non-negative number, got ${JSON.stringify(f.speed)}`, io);
+  const loaded = loadSettings(f.config);
+  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  let sim;
+  try {
+    sim = await startSimulator({ port: 0, controlPort: 0, seed, speed, ...(f.scenario ? { scenario: f.scenario } : {}), log: false });
+  } catch (e) {
+    io.err(`tws-risk demo: ${(e as Error).message}`);
+    return EXIT.invalid;
+  }
+  const session = openLive({
+    host: sim.host,
+    port: sim.port,
+    clientId: CLIENT_ID,
+    record: f['no-record'] !== true && loaded.settings.recorder.enabled,
+    recordingSource: 'demo',
+    settings: loaded.settings,
+    onRecorderError: (e) => io.err(`recording stopped: ${e.message}`),
+  });
+  io.err(`demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}; Ctrl-C to quit`);
+  const tty = process.stdout.isTTY === true;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  const onSignal = () => stop();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const draw = () => {
+    const s = session.feed.state;
+    const lines = stateText(s, { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) });
+    if (tty) io.out(`\x1b[H\x1b[2J${lines.join('\n')}`);
+    else io.out(`${lines.join('\n')}\n`);
+  };
+  const timer = setInterval(() => {
+    const s = session.feed.state;
+    if (f.once) {
+      if (s.complete.accountDownload && s.complete.positions) {
+        draw();
+        stop();
+      }
+      return;
+    }
+    draw();
+  }, f.once ? 100 : 2000);
+  try {
+    await stopped;
+  } finally {
+    clearInterval(timer);
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    const files = session.recorder?.files ?? [];
+    await session.close('operator quit');
+    await sim.close();
+    io.err(files.length > 0 ? `session recorded to ${files.join(', ')} (check it with: tws-risk verify FILE)` : 'session not recorded');
+  }
+  return EXIT.ok;
+}
+
+function usage(message: string, io: CommandIo): number {
+  io.err(`tws-risk demo: ${message}`);
+  return EXIT.usage;
+}

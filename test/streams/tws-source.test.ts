@@ -1,0 +1,318 @@
+// The live source against the embedded simulator: the real @stoqey/ib client over a real loopback socket.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { accountValue } from '../../src/model/account-values.js';
+import { encodeState } from '../../src/model/codec.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import { isStale } from '../../src/model/freshness.js';
+import { dec } from '../../src/model/money.js';
+import { reduce } from '../../src/model/reducer.js';
+import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
+import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
+import { Feed } from '../../src/streams/feed.js';
+import { RotatingRecorder } from '../../src/streams/recorder.js';
+import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
+import { TwsSource, type TwsSourceOptions } from '../../src/streams/tws/source.js';
+import { waitFor } from '../sim/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-live-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const open: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!();
+});
+
+async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
+  const s = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, log: false, ...opts });
+  open.push(() => s.close());
+  return s;
+}
+
+interface Live {
+  source: TwsSource;
+  feed: Feed;
+  events: FeedEvent[];
+}
+
+function live(s: Simulator, opts: Partial<TwsSourceOptions> = {}, feedOpts: ConstructorParameters<typeof Feed>[1] = {}): Live {
+  const source = new TwsSource({
+    host: '127.0.0.1',
+    port: s.port,
+    clientId: 21,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 600,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 300,
+    ...opts,
+  });
+  const feed = new Feed(source.events$, feedOpts);
+  const events: FeedEvent[] = [];
+  feed.events$.subscribe((e) => events.push(e));
+  source.start();
+  open.push(() => feed.close('test over'));
+  open.push(() => source.stop());
+  return { source, feed, events };
+}
+
+const synced = (l: Live) => () => {
+  const st = l.feed.state;
+  return st.health === 'ready' && st.complete.accountDownload && st.complete.positions && st.complete.accountSummary && st.complete.openOrders;
+};
+
+const healthTrail = (l: Live) => l.events.filter((e) => e.type === 'healthChanged').map((e) => (e.type === 'healthChanged' ? e.health : ''));
+
+describe('initial synchronisation', () => {
+  it('receives positions, account values, summary with per-currency ledger, PnL, marks and option greeks', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'a synchronised feed');
+    await waitFor(() => {
+      const st = l.feed.state;
+      const opts = [...st.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+      return st.pnl && opts.length > 0 && opts.every((r) => st.options.get(r.contract.conId)?.impliedVol !== undefined);
+    }, 15_000, 'greeks for every option and PnL');
+    const st = l.feed.state;
+    const truth = s.snapshot();
+    expect(st.account).toBe(truth.account);
+    expect(st.baseCurrency).toBe(truth.baseCurrency);
+    // Same positions, same quantities, exactly.
+    const got = new Map([...st.positions.values()].map((r) => [r.contract.conId, r.position.toString()]));
+    const want = new Map(truth.positions.map((p) => [p.conId, dec(p.position).toString()]));
+    expect(got).toEqual(want);
+    expect(new Set(st.portfolio.keys())).toEqual(new Set(want.keys()));
+    // Cash per currency as the simulator holds it.
+    for (const [ccy, amount] of Object.entries(truth.cash)) {
+      expect(accountValue(st, 'CashBalance', ccy)?.value?.toString()).toBe(dec(amount).toString());
+    }
+    // The $LEDGER:ALL rows arrive through the account summary, per currency.
+    const ledgerCurrencies = new Set([...st.accountSummary.values()].filter((r) => r.tag === 'CashBalance').map((r) => r.currency));
+    for (const ccy of Object.keys(truth.cash)) expect(ledgerCurrencies.has(ccy)).toBe(true);
+    expect(st.prices.size).toBeGreaterThan(0);
+  });
+
+  it('follows live marks after the snapshot', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const first = l.feed.state.lastUpdate.portfolio!;
+    await waitFor(() => (l.feed.state.lastUpdate.portfolio ?? 0) > first, 10_000, 'a later portfolio mark');
+    await waitFor(() => (l.feed.state.lastUpdate.marketData ?? 0) > first, 10_000, 'a later tick');
+  });
+});
+
+describe('orders', () => {
+  it('places an order only when ready; the fill moves positions and cash as the simulator says', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
+    const before = aapl.position;
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY' as never, totalQuantity: 10, orderType: 'MKT' as never, tif: 'DAY' as never, orderRef: 'test' });
+    expect(r.ok).toBe(true);
+    const orderId = r.ok ? r.orderId : 0;
+    expect(orderId).toBeGreaterThanOrEqual(1_000_000);
+    await waitFor(() => [...l.feed.state.executions.values()].some((e) => e.orderId === orderId && e.commission !== undefined), 10_000, 'the fill and its commission');
+    await waitFor(() => l.feed.state.positions.get(aapl.contract.conId)?.position.equals(before.plus(10)), 10_000, 'the position update');
+    const truth = s.snapshot();
+    expect(truth.positions.find((p) => p.conId === aapl.contract.conId)?.position).toBe(before.plus(10).toString());
+    expect([...l.feed.state.orders.values()].find((o) => o.orderId === orderId)?.status).toBe('Filled');
+  });
+
+  it('refuses to send while not ready, and nothing reaches the simulator after the reconnect either', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
+    const ordersBefore = s.snapshot().openOrders.length;
+    const execsBefore = s.snapshot().executions.length;
+    await s.trigger({ incident: 'drop' });
+    await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'the drop');
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY' as never, totalQuantity: 1, orderType: 'MKT' as never });
+    expect(r.ok).toBe(false);
+    expect(!r.ok && r.reason).toMatch(/cannot place an order: the connection is (disconnected|connecting|connected)/);
+    expect(l.source.globalCancel().ok).toBe(false);
+    await waitFor(synced(l), 15_000, 'the reconnect');
+    await new Promise((res) => setTimeout(res, 500));
+    expect(s.snapshot().openOrders.length).toBe(ordersBefore);
+    expect(s.snapshot().executions.length).toBe(execsBefore);
+  });
+});
+
+describe('incidents', () => {
+  it('a socket drop: disconnected and stale, then re-synchronised with no execution lost or doubled', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
+    for (let i = 0; i < 3; i++) l.source.placeOrder(aapl.contract, { action: 'SELL' as never, totalQuantity: 5, orderType: 'MKT' as never });
+    await waitFor(() => l.feed.state.executions.size >= 3, 10_000, 'three fills');
+    await s.trigger({ incident: 'drop' });
+    await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'disconnected');
+    expect(isStale(l.feed.state, 'portfolio', Date.now())).toBe(true);
+    await waitFor(synced(l), 15_000, 're-sync');
+    expect(isStale(l.feed.state, 'portfolio', Date.now())).toBe(false);
+    const truthExecs = s.snapshot().executions.filter((e) => e.clientId === 21).map((e) => e.execId).sort();
+    expect([...l.feed.state.executions.keys()].sort()).toEqual(truthExecs);
+    // The recording shows the gap: each execution is an event exactly once, and the health trail has the drop.
+    const execEvents = l.events.filter((e) => e.type === 'executionReceived').map((e) => (e.type === 'executionReceived' ? e.execId : ''));
+    expect(new Set(execEvents).size).toBe(execEvents.length);
+    expect(healthTrail(l)).toContain('disconnected');
+    expect(l.events.filter((e) => e.type === 'snapshotRequested' && e.snapshot === 'positions').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('a TWS restart: refused while down, back with positions intact', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const positions = JSON.stringify([...l.feed.state.positions.values()].map((r) => [r.contract.conId, r.position.toString()]).sort());
+    await s.trigger({ incident: 'restart', downSeconds: 20 });
+    await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'down');
+    await waitFor(() => l.events.filter((e) => e.type === 'healthChanged' && e.health === 'connecting').length >= 3, 10_000, 'retries while refused');
+    await waitFor(synced(l), 20_000, 'back up');
+    expect(JSON.stringify([...l.feed.state.positions.values()].map((r) => [r.contract.conId, r.position.toString()]).sort())).toBe(positions);
+  });
+
+  it('a zombie TWS: the heartbeat times out, the socket is dropped, and the feed recovers', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'zombie' });
+    await waitFor(() => l.feed.state.health === 'disconnected' && /heartbeat/.test(l.feed.state.healthReason ?? ''), 5_000, 'heartbeat timeout');
+    await s.trigger({ incident: 'recover' });
+    await waitFor(synced(l), 15_000, 'recovery');
+  });
+
+  it('1100 degrades, 1102 restores; 1101 restores and requests every snapshot again', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'connectivity-lost' });
+    await waitFor(() => l.feed.state.health === 'degraded' && /1100/.test(l.feed.state.healthReason ?? ''), 5_000, '1100');
+    expect(l.source.ready).toBe(false);
+    await s.trigger({ incident: 'connectivity-restored' });
+    await waitFor(() => l.feed.state.health === 'ready', 5_000, '1102');
+    const requests = l.events.filter((e) => e.type === 'snapshotRequested').length;
+    await s.trigger({ incident: 'connectivity-lost' });
+    await waitFor(() => l.feed.state.health === 'degraded', 5_000, '1100 again');
+    await s.trigger({ incident: 'connectivity-restored', dataLost: true });
+    await waitFor(() => l.feed.state.health === 'ready' && l.events.filter((e) => e.type === 'snapshotRequested').length > requests, 5_000, '1101 re-sync');
+    const codes = l.events.flatMap((e) => (e.type === 'brokerMessage' ? [e.code] : []));
+    expect(codes).toEqual(expect.arrayContaining([1100, 1101, 1102]));
+  });
+
+  it('market-data farm down degrades health, farm OK restores it', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'farm', code: 2103, farm: 'usfarm' });
+    await waitFor(() => l.feed.state.health === 'degraded' && /usfarm/.test(l.feed.state.healthReason ?? ''), 5_000, '2103');
+    await s.trigger({ incident: 'farm', code: 2104, farm: 'usfarm' });
+    await waitFor(() => l.feed.state.health === 'ready', 5_000, '2104');
+  });
+
+  it('client id in use (326) stops the loop and says so', async () => {
+    const s = await sim();
+    const a = live(s, { clientId: 31 });
+    await waitFor(synced(a), 15_000, 'first client');
+    const b = live(s, { clientId: 31 });
+    await waitFor(() => /already in use/.test(b.feed.state.healthReason ?? ''), 5_000, '326');
+    const n = b.events.length;
+    await new Promise((r) => setTimeout(r, 800));
+    // No reconnect flapping: nothing new after the fatal state.
+    expect(b.events.filter((e) => e.seq > n && e.type === 'healthChanged')).toEqual([]);
+    expect(a.feed.state.health).toBe('ready');
+  });
+
+  it('shows orders and fills from another API client and from TWS itself', async () => {
+    const s = await sim();
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '7', orderType: 'MKT' });
+    await s.trigger({ incident: 'manual-order', symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '3', orderType: 'LMT', lmtPrice: 1000 });
+    await waitFor(() => [...l.feed.state.executions.values()].some((e) => e.clientId === 99), 10_000, 'the foreign fill');
+    await waitFor(() => [...l.feed.state.orders.values()].some((o) => o.clientId === 0), 10_000, 'the manual order');
+    const foreign = [...l.feed.state.executions.values()].find((e) => e.clientId === 99)!;
+    expect(foreign.shares.toString()).toBe('7');
+  });
+});
+
+describe('flight recording of a live session', () => {
+  it('verifies, and replaying it yields the state the live reducer had', async () => {
+    const s = await sim();
+    const rec = new RotatingRecorder({ dir: join(dir, 'live'), source: 'sim', appVersion: 'test', gzip: true, rotateBytes: 64 * 1024 * 1024, policy: { everyEvents: 100, everyMs: 60_000 } });
+    const l = live(s, {}, { sink: rec });
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'drop' });
+    await waitFor(synced(l), 15_000, 're-sync');
+    l.source.stop();
+    await l.feed.close('test over');
+    const finalLive = l.feed.state;
+    expect(rec.files).toHaveLength(1);
+    const v = await verifyRecording(rec.files[0]!);
+    expect(v.ok && v.summary.sealed).toBe(true);
+    let replayed: PortfolioState = INITIAL_STATE;
+    for await (const it of readRecording(rec.files[0]!)) if (it.kind === 'event') replayed = reduce(replayed, it.event);
+    expect(JSON.stringify(encodeState(replayed))).toBe(JSON.stringify(encodeState(finalLive)));
+  });
+});
+
+describe('tws-risk report', () => {
+  async function run(...argv: string[]): Promise<{ code: number; out: string; err: string; ms: number }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const io: CommandIo = { out: (x) => out.push(x), err: (x) => err.push(x) };
+    const t0 = Date.now();
+    const code = await main(argv, io);
+    return { code, out: out.join('\n'), err: err.join('\n'), ms: Date.now() - t0 };
+  }
+
+  it('--json prints positions and account values that match the simulator', async () => {
+    const s = await sim({ speed: 0 });
+    const r = await run('report', '--port', String(s.port), '--client-id', '41', '--json', '--timeout', '20');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    const truth = s.snapshot();
+    expect(doc.account).toBe(truth.account);
+    expect(doc.missing).toEqual([]);
+    expect(new Map(doc.positions.map((p: { conId: number; position: string }) => [p.conId, p.position]))).toEqual(
+      new Map(truth.positions.map((p) => [p.conId, dec(p.position).toString()])),
+    );
+    expect(doc.accountValues.NetLiquidation[truth.baseCurrency]).toBe(snapshotValue(truth, 'NetLiquidation'));
+    expect(doc.accountValues.ExcessLiquidity[truth.baseCurrency]).toBe(snapshotValue(truth, 'ExcessLiquidity'));
+  });
+
+  it('exits 3 within five seconds against a closed port, naming it and suggesting the demo', async () => {
+    const port = await new Promise<number>((resolve) => {
+      const srv = createServer();
+      srv.listen(0, '127.0.0.1', () => {
+        const p = (srv.address() as { port: number }).port;
+        srv.close(() => resolve(p));
+      });
+    });
+    const r = await run('report', '--port', String(port), '--json');
+    expect(r.code).toBe(3);
+    expect(r.ms).toBeLessThan(5_000);
+    expect(r.out).toBe('');
+    expect(r.err).toContain(`127.0.0.1:${port}`);
+    expect(r.err).toContain('tws-risk demo');
+  });
+
+  it('reads a recording with --replay and --at', async () => {
+    const file = join('recordings', 'sample-multicurrency.jsonl');
+    const end = await run('report', '--replay', file, '--json');
+    expect(end.code).toBe(0);
+    expect(JSON.parse(end.out).positions.some((p: { symbol: string }) => p.symbol === 'ES')).toBe(false);
+    // Before the ES sale (14:30:20 UTC), the future is still there.
+    const before = await run('report', '--replay', file, '--at', '14:30:20', '--json');
+    expect(before.code).toBe(0);
+    const doc = JSON.parse(before.out);
+    expect(doc.positions.some((p: { symbol: string }) => p.symbol === 'ES')).toBe(true);
+  });
+});
