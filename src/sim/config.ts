@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   readonly baseCurrency?: string;
   /** Answer every order, cancel and global cancel with error 321 (TWS "Read-Only API"). */
   readonly readOnlyApi?: boolean;
+  /** False: the account has no live market-data subscription, so live requests get 10089 (delayed still works). */
+  readonly liveMarketData?: boolean;
   /** A scenario object, a shipped scenario name (quiet-day, chf-gap, …) or a file path. */
   readonly scenario?: Scenario | string;
   readonly log?: LogTarget;
@@ -62,6 +64,7 @@ export interface ResolvedOptions {
   readonly account: string;
   readonly baseCurrency: string;
   readonly readOnlyApi: boolean;
+  readonly liveMarketData: boolean;
   readonly scenario?: Scenario;
   readonly log: LogTarget;
   readonly cadence: Cadence;
@@ -94,6 +97,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     account: o.account ?? s?.account ?? DEFAULT_ACCOUNT,
     baseCurrency: (o.baseCurrency ?? s?.baseCurrency ?? 'USD').toUpperCase(),
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
+    liveMarketData: o.liveMarketData ?? true,
     scenario: s,
     log: o.log ?? false,
     cadence: { ...DEFAULT_CADENCE, ...s?.cadence, ...o.cadence },

@@ -396,6 +396,11 @@ export class Session {
     const inst = this.resolve(reqId, q);
     if (!inst) return;
     const delayed = this.mdType === 3 || this.mdType === 4;
+    if (!delayed && !this.host.liveMarketData) {
+      // What TWS answers an account without a live subscription (the client may switch to delayed data).
+      this.send(M.errorMessage(reqId, 10089, `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.${inst.symbol} ${inst.exchange}/TOP/ALL`));
+      return;
+    }
     const sub = marketDataSub(inst, delayed, genericTickList);
     this.send(M.tickReqParams(reqId, inst.minTick, '9c0001', 3));
     this.send(M.marketDataType(reqId, delayed ? this.mdType : 1));

@@ -35,6 +35,8 @@ export interface SimulationApi {
   readonly connectivityLost: boolean;
   readonly marketFarmDown: boolean;
   readonly backpressureBytes: number;
+  /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
+  readonly liveMarketData: boolean;
   log(level: LogLevel, message: string): void;
   view(): AccountView;
   clientIdInUse(clientId: number, except: Session): boolean;
@@ -62,6 +64,7 @@ export class Simulation implements SimulationApi, OrderEvents {
   readonly ledger: Ledger;
   readonly engine: OrderEngine;
   readonly backpressureBytes: number;
+  readonly liveMarketData: boolean;
   readonly sessions = new Set<Session>();
   zombie = false;
   connectivityLost = false;
@@ -84,6 +87,7 @@ export class Simulation implements SimulationApi, OrderEvents {
     this.account = opts.account;
     this.base = opts.baseCurrency;
     this.backpressureBytes = opts.backpressureBytes;
+    this.liveMarketData = opts.liveMarketData;
     this.clock = new VirtualClock({
       start: opts.startTime,
       speed: opts.speed,

@@ -96,6 +96,17 @@ describe('initial synchronisation', () => {
     expect(st.prices.size).toBeGreaterThan(0);
   });
 
+  it('falls back to delayed market data when live data is not subscribed, and says so', async () => {
+    const s = await sim({ liveMarketData: false });
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    await waitFor(() => l.feed.state.prices.size > 0, 10_000, 'delayed ticks');
+    const st = l.feed.state;
+    expect([...st.prices.values()].every((p) => p.delayed)).toBe(true);
+    expect(st.messages.some((m) => m.code === 10089)).toBe(true);
+    expect(st.messages.some((m) => /using delayed data/.test(m.message))).toBe(true);
+  });
+
   it('follows live marks after the snapshot', async () => {
     const s = await sim();
     const l = live(s);

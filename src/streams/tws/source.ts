@@ -18,6 +18,9 @@ export const SUMMARY_TAGS =
   'NetLiquidation,TotalCashValue,EquityWithLoanValue,InitMarginReq,MaintMarginReq,AvailableFunds,ExcessLiquidity,' +
   'Cushion,GrossPositionValue,BuyingPower,SMA,LookAheadExcessLiquidity,$LEDGER:ALL';
 
+/** Codes saying live market data is not subscribed for a line (delayed data is available). */
+const NOT_SUBSCRIBED: ReadonlySet<number> = new Set([354, 10089, 10090, 10168]);
+
 /** Our raw request ids start here, far above IBApiNext's own (which count up from 1): no collisions (§5 #7). */
 const RAW_REQ_ID_BASE = 700_000;
 /** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
@@ -72,6 +75,10 @@ export class TwsSource {
   /** Last emitted fingerprint per order, so a poll that repeats an unchanged order adds no event. */
   private readonly orderPrints = new Map<string, string>();
   private readonly mktReqByConId = new Map<number, number>();
+  /** Contracts of our market-data lines, to re-request them as delayed data. */
+  private readonly mktContracts = new Map<number, IbContract>();
+  /** Switched to delayed market data after TWS said live data is not subscribed (354/10089/10090). */
+  private delayedData = false;
   private readonly conIdByMktReq = new Map<number, number>();
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
 
@@ -193,6 +200,7 @@ export class TwsSource {
     this.api = undefined;
     this.mktReqByConId.clear();
     this.conIdByMktReq.clear();
+    this.mktContracts.clear();
     this.synced = false;
     if (ib) {
       try {
@@ -282,6 +290,7 @@ export class TwsSource {
     const api = this.api;
     if (!api || !this.account) return;
     const acct = this.account;
+    if (this.delayedData) api.reqMarketDataType(3);
     this.subject.next({ type: 'snapshotRequested', snapshot: 'account' });
     api.reqAccountUpdates(true, acct);
     this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
@@ -335,7 +344,9 @@ export class TwsSource {
     const reqId = this.nextReqId++;
     this.mktReqByConId.set(conId, reqId);
     this.conIdByMktReq.set(reqId, conId);
-    this.api.reqMktData(reqId, { ...c, exchange: c.exchange || c.primaryExch || 'SMART' }, '', false, false);
+    const contract = { ...c, exchange: c.exchange || c.primaryExch || 'SMART' };
+    this.mktContracts.set(reqId, contract);
+    this.api.reqMktData(reqId, contract, '', false, false);
   }
 
   // ---- raw events ----
@@ -433,7 +444,24 @@ export class TwsSource {
       this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;
     }
+    if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);
     this.applyEffect(code, message);
+  }
+
+  /**
+   * TWS refused live data for a line because the account has no subscription: ask for delayed data from now on
+   * (reqMarketDataType 3) and request the line again. Said once, so the operator knows quotes are 15-20 min old.
+   */
+  private fallBackToDelayed(reqId: number): void {
+    const api = this.api;
+    const contract = this.mktContracts.get(reqId);
+    if (!api || !contract) return;
+    if (!this.delayedData) {
+      this.delayedData = true;
+      api.reqMarketDataType(3);
+      this.subject.next({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: 'live market data is not subscribed for this account: using delayed data (marked delayed)' });
+    }
+    api.reqMktData(reqId, contract, '', false, false);
   }
 
   private applyEffect(code: number, message: string): void {
