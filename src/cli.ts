@@ -28,9 +28,9 @@ const COMMANDS: readonly CommandSpec[] = [
   { name: 'live', args: '[--host H] [--port P] [--client-id N] [--account A]', summary: 'open the console on TWS or IB Gateway (the default command)', notBuilt: 'issues 4 and 6' },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record] [--once]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--once]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
-    options: { scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, once: { type: 'boolean' } },
+    options: { scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' }, once: { type: 'boolean' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
   },
   {

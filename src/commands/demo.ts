@@ -1,4 +1,5 @@
 // `tws-risk demo`: the embedded simulator on a free loopback port, reached through the same live source as TWS.
+import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import { startSimulator } from '../sim/index.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -10,6 +11,7 @@ export interface DemoFlags {
   readonly seed?: string;
   readonly speed?: string;
   readonly 'no-record'?: boolean;
+  readonly record?: string;
   readonly config?: string;
   /** Print one summary after the first complete snapshot and exit (scripts, smoke tests). */
   readonly once?: boolean;
@@ -22,6 +24,8 @@ const CLIENT_ID = 4217;
  * On exit it prints where the session was recorded.
  */
 export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> {
+  if (f.record && f['no-record']) return usage('--record and --no-record contradict each other', io);
+  if (f.record && existsSync(f.record)) return usage(`${f.record} exists; a recording is never overwritten (choose another name)`, io);
   const seed = f.seed === undefined ? 1 : Number(f.seed);
   const speed = f.speed === undefined ? 1 : Number(f.speed);
   if (!Number.isInteger(seed) || seed < 0) return usage(`--seed expects a non-negative integer, got ${JSON.stringify(f.seed)}`, io);
@@ -39,7 +43,8 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
     host: sim.host,
     port: sim.port,
     clientId: CLIENT_ID,
-    record: f['no-record'] !== true && loaded.settings.recorder.enabled,
+    record: f.record !== undefined || (f['no-record'] !== true && loaded.settings.recorder.enabled),
+    ...(f.record ? { recordFile: f.record } : {}),
     recordingSource: 'demo',
     settings: loaded.settings,
     onRecorderError: (e) => io.err(`recording stopped: ${e.message}`),

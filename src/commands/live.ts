@@ -1,4 +1,5 @@
 // Opens a live session: TWS source → feed (→ flight recorder). Used by report, demo and the console.
+import { dirname, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import type { Settings } from '../config/settings.js';
 import { Feed } from '../streams/feed.js';
@@ -14,6 +15,8 @@ export interface LiveOptions {
   readonly account?: string;
   /** Record to the settings' directory (rotating), or not at all. */
   readonly record: boolean;
+  /** Record to this file instead (still rotating by size and day). */
+  readonly recordFile?: string;
   readonly recordingSource: RecordingSource;
   readonly settings: Settings;
   readonly onRecorderError?: (err: Error) => void;
@@ -36,7 +39,8 @@ export function openLive(o: LiveOptions): LiveSession {
   const r = o.settings.recorder;
   const recorder = o.record
     ? new RotatingRecorder({
-        dir: defaultRecordingDir(o.settings),
+        dir: o.recordFile ? dirname(resolve(o.recordFile)) : defaultRecordingDir(o.settings),
+        ...(o.recordFile ? { firstFile: resolve(o.recordFile) } : {}),
         source: o.recordingSource,
         appVersion: appVersion(),
         gzip: r.gzip,

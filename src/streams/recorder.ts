@@ -61,6 +61,8 @@ export interface RotatingOptions {
   readonly meta?: Record<string, string | number | boolean | null>;
   /** Wall clock for file names and the day boundary. */
   readonly now?: () => number;
+  /** The first file's exact path (--record FILE); later rotations add -2, -3... before the extension. */
+  readonly firstFile?: string;
 }
 
 function stamp(ms: number): string {
@@ -100,7 +102,13 @@ export class RotatingRecorder implements EventSink {
   private open(first: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState, day: string): void {
     const now = (this.opts.now ?? Date.now)();
     const suffix = this.files.length === 0 ? '' : `-${this.files.length + 1}`;
-    const file = join(this.opts.dir, `tws-risk-${stamp(now)}-${this.opts.source}${suffix}.jsonl${this.opts.gzip ? '.gz' : ''}`);
+    const ext = `.jsonl${this.opts.gzip ? '.gz' : ''}`;
+    const chosen = this.opts.firstFile;
+    const file = chosen
+      ? suffix
+        ? chosen.replace(/(\.jsonl(\.gz)?)?$/, (m) => `${suffix}${m || ext}`)
+        : chosen
+      : join(this.opts.dir, `tws-risk-${stamp(now)}-${this.opts.source}${suffix}${ext}`);
     const writer = new RecordingWriter({
       file,
       gzip: this.opts.gzip,

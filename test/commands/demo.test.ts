@@ -1,0 +1,40 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { verifyRecording } from '../../src/streams/recording/reader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-demo-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+describe('tws-risk demo', () => {
+  it('runs on the embedded simulator through the live source and records the session', async () => {
+    const file = join(dir, 'demo.jsonl');
+    const r = await run('demo', '--once', '--record', file, '--speed', '10');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
+    expect(r.out).toMatch(/positions \(\d+\)/);
+    expect(r.err).toContain(`session recorded to ${file}`);
+    const v = await verifyRecording(file);
+    expect(v.ok && v.summary.sealed).toBe(true);
+    expect(v.ok && v.summary.header.source).toBe('demo');
+    expect(v.ok && v.summary.events).toBeGreaterThan(50);
+  });
+
+  it('never overwrites an existing recording', async () => {
+    const file = join(dir, 'demo.jsonl');
+    const r = await run('demo', '--once', '--record', file);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('never overwritten');
+  });
+});
