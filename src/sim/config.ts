@@ -34,6 +34,8 @@ export interface SimulatorOptions {
   readonly baseCurrency?: string;
   /** Answer every order, cancel and global cancel with error 321 (TWS "Read-Only API"). */
   readonly readOnlyApi?: boolean;
+  /** Other accounts the login "manages" (listed in MANAGED_ACCTS, no data): rehearses multi-account logins. */
+  readonly otherAccounts?: readonly string[];
   /** False: the account has no live market-data subscription, so live requests get 10089 (delayed still works). */
   readonly liveMarketData?: boolean;
   /** A scenario object, a shipped scenario name (quiet-day, chf-gap, …) or a file path. */
@@ -65,6 +67,7 @@ export interface ResolvedOptions {
   readonly baseCurrency: string;
   readonly readOnlyApi: boolean;
   readonly liveMarketData: boolean;
+  readonly otherAccounts: readonly string[];
   readonly scenario?: Scenario;
   readonly log: LogTarget;
   readonly cadence: Cadence;
@@ -98,6 +101,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     baseCurrency: (o.baseCurrency ?? s?.baseCurrency ?? 'USD').toUpperCase(),
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
     liveMarketData: o.liveMarketData ?? true,
+    otherAccounts: o.otherAccounts ?? [],
     scenario: s,
     log: o.log ?? false,
     cadence: { ...DEFAULT_CADENCE, ...s?.cadence, ...o.cadence },

@@ -141,7 +141,7 @@ export class Session {
     this.state = 'ready';
     this.host.log('info', `session ${this.id}: client ${clientId} connected from ${this.remote}`);
     this.send(M.nextValidId(this.host.nextValidOrderId(clientId)));
-    this.send(M.managedAccounts([this.host.account]));
+    this.send(M.managedAccounts(this.host.managedAccounts));
     if (this.host.connectivityLost) this.info(1100, CONNECTIVITY_MESSAGES[1100]);
     for (const code of [this.host.marketFarmDown ? 2103 : 2104, 2106, 2158]) {
       this.info(code, `${FARM_MESSAGES[code]}${defaultFarm(code)}`);
@@ -166,7 +166,7 @@ export class Session {
         this.send(M.nextValidId(h.nextValidOrderId(this.clientId)));
         return;
       case 'reqManagedAccts':
-        this.send(M.managedAccounts([h.account]));
+        this.send(M.managedAccounts(h.managedAccounts));
         return;
       case 'reqCurrentTime':
         this.send(M.currentTime(Math.floor(h.clock.now() / 1000)));

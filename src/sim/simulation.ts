@@ -37,6 +37,8 @@ export interface SimulationApi {
   readonly backpressureBytes: number;
   /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
   readonly liveMarketData: boolean;
+  /** Every account MANAGED_ACCTS lists: the simulated one first, then any others (which carry no data). */
+  readonly managedAccounts: readonly string[];
   log(level: LogLevel, message: string): void;
   view(): AccountView;
   clientIdInUse(clientId: number, except: Session): boolean;
@@ -65,6 +67,7 @@ export class Simulation implements SimulationApi, OrderEvents {
   readonly engine: OrderEngine;
   readonly backpressureBytes: number;
   readonly liveMarketData: boolean;
+  readonly managedAccounts: readonly string[];
   readonly sessions = new Set<Session>();
   zombie = false;
   connectivityLost = false;
@@ -88,6 +91,7 @@ export class Simulation implements SimulationApi, OrderEvents {
     this.base = opts.baseCurrency;
     this.backpressureBytes = opts.backpressureBytes;
     this.liveMarketData = opts.liveMarketData;
+    this.managedAccounts = [opts.account, ...opts.otherAccounts];
     this.clock = new VirtualClock({
       start: opts.startTime,
       speed: opts.speed,

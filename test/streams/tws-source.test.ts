@@ -117,6 +117,28 @@ describe('initial synchronisation', () => {
   });
 });
 
+describe('accounts', () => {
+  it('follows the first of several managed accounts with a notice, and never mixes in the others', async () => {
+    const s = await sim({ otherAccounts: ['DU7777777'] });
+    const l = live(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const st = l.feed.state;
+    expect(st.managedAccounts).toEqual(['DU1234567', 'DU7777777']);
+    expect(st.account).toBe('DU1234567');
+    expect(st.messages.some((m) => /manages 2 accounts; following DU1234567 \(choose with --account\)/.test(m.message))).toBe(true);
+    expect(st.otherAccountRows).toBe(0);
+  });
+
+  it('refuses an --account the login does not manage, naming the ones it does', async () => {
+    const s = await sim({ otherAccounts: ['DU7777777'] });
+    const l = live(s, { account: 'DU0000000' });
+    await waitFor(() => /not managed/.test(l.feed.state.healthReason ?? ''), 5_000, 'refusal');
+    expect(l.feed.state.health).toBe('disconnected');
+    expect(l.feed.state.healthReason).toContain('DU1234567, DU7777777');
+    expect(l.feed.state.portfolio.size).toBe(0);
+  });
+});
+
 describe('orders', () => {
   it('places an order only when ready; the fill moves positions and cash as the simulator says', async () => {
     const s = await sim();
