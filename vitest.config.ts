@@ -1,3 +1,5 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
 
 // Integration tests open real loopback sockets and real files; give them room on a 2-core box.
@@ -7,5 +9,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Recordings and audit logs written by commands under test go to a scratch directory, never the user's.
+    env: { TWS_RISK_DATA_DIR: join(tmpdir(), `tws-risk-test-data-${process.pid}`) },
   },
 });

@@ -3,6 +3,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { configCommand } from './commands/config.js';
 import { demoCommand, type DemoFlags } from './commands/demo.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
+import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
 import { EXIT, processIo, type CommandIo } from './commands/io.js';
 import { verifyCommand } from './commands/verify.js';
 import { appVersion } from './version.js';
@@ -24,6 +25,21 @@ const GLOBAL_OPTIONS = {
   config: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
+const CONNECTION_OPTIONS = {
+  host: { type: 'string' },
+  port: { type: 'string' },
+  'client-id': { type: 'string' },
+  account: { type: 'string' },
+  timeout: { type: 'string' },
+  json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+const TRADE_OPTIONS = {
+  trade: { type: 'boolean' },
+  'confirm-account': { type: 'string' },
+  'no-record': { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
 const COMMANDS: readonly CommandSpec[] = [
   { name: 'live', args: '[--host H] [--port P] [--client-id N] [--account A]', summary: 'open the console on TWS or IB Gateway (the default command)', notBuilt: 'issues 4 and 6' },
   {
@@ -43,21 +59,24 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'report',
     args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] | --replay FILE [--at TIME] [--json]',
     summary: 'print the account once (live or from a recording), for scripts and cron',
-    options: {
-      host: { type: 'string' },
-      port: { type: 'string' },
-      'client-id': { type: 'string' },
-      account: { type: 'string' },
-      timeout: { type: 'string' },
-      json: { type: 'boolean' },
-      replay: { type: 'string' },
-      at: { type: 'string' },
-    },
+    options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
   },
   { name: 'replay', args: 'FILE', summary: 'open a recorded session in the console, read-only', notBuilt: 'issue 8' },
-  { name: 'flatten', args: '--scope SCOPE [--trade --confirm-account A]', summary: 'plan (and with --trade send) closing orders', notBuilt: 'issue 7' },
-  { name: 'cancel', args: '--all|--global|--order ID [--trade --confirm-account A]', summary: 'plan (and with --trade send) order cancels', notBuilt: 'issue 7' },
+  {
+    name: 'flatten',
+    args: '--scope all|currency:EUR|class:OPT|underlying:AAPL|conid:N [--mkt] [--collar PCT] [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',
+    summary: 'print the plan to close positions; with --trade --confirm-account, send it and follow it',
+    options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, scope: { type: 'string' }, mkt: { type: 'boolean' }, collar: { type: 'string' } },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('flatten', `unexpected argument '${pos[0]}'`, io) : flattenCommand(values as FlattenFlags, io)),
+  },
+  {
+    name: 'cancel',
+    args: '--all|--global|--order ID [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',
+    summary: 'print what would be cancelled; with --trade --confirm-account, cancel and follow',
+    options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, all: { type: 'boolean' }, global: { type: 'boolean' }, order: { type: 'string' } },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : cancelCommand(values as CancelFlags, io)),
+  },
   {
     name: 'verify',
     args: 'FILE [--strict] [--json]',

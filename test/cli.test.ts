@@ -44,7 +44,7 @@ describe('tws-risk CLI', () => {
   });
 
   it('labels commands of later issues as not built yet', async () => {
-    const r = await run('flatten', '--scope', 'all');
+    const r = await run('replay', 'recordings/sample-multicurrency.jsonl');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/not built yet/);
   });

@@ -1,6 +1,6 @@
 // Opens a live session: TWS source → feed (→ flight recorder). Used by report, demo and the console.
-import { dirname, resolve } from 'node:path';
-import envPaths from 'env-paths';
+import { dirname, join, resolve } from 'node:path';
+import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
@@ -31,7 +31,7 @@ export interface LiveSession {
 
 /** Where recordings go when the settings leave it empty: the platform data directory. */
 export function defaultRecordingDir(settings: Settings): string {
-  return settings.recorder.dir || `${envPaths('tws-risk', { suffix: '' }).data}/recordings`;
+  return settings.recorder.dir || join(dataDir(), 'recordings');
 }
 
 export function openLive(o: LiveOptions): LiveSession {
@@ -59,5 +59,71 @@ export function openLive(o: LiveOptions): LiveSession {
       source.stop();
       await feed.close(reason);
     },
+  };
+}
+
+/** How long a headless command waits for the socket before saying it cannot connect. */
+export const CONNECT_DEADLINE_MS = 4_000;
+
+export type WaitOutcome = { readonly kind: 'ok' } | { readonly kind: 'cannotConnect'; readonly reason: string } | { readonly kind: 'timedOut' };
+
+/**
+ * Waits until `done(state)` holds on a usable connection. Gives up early (cannotConnect) when the socket never
+ * opened within CONNECT_DEADLINE_MS, was refused, or hit a fatal condition (client id in use, account not managed).
+ */
+export async function waitForData(session: LiveSession, done: (s: LiveSession['feed']['state']) => boolean, timeoutMs: number): Promise<WaitOutcome> {
+  const started = Date.now();
+  let everConnected = false;
+  for (;;) {
+    const s = session.feed.state;
+    if (s.health !== 'disconnected' && s.health !== 'connecting') everConnected = true;
+    const reason = s.healthReason ?? '';
+    const fatal = s.health === 'disconnected' && /in use|not managed/.test(reason);
+    if (fatal || (!everConnected && (Date.now() - started > CONNECT_DEADLINE_MS || /cannot connect/.test(reason)))) {
+      return { kind: 'cannotConnect', reason: reason || 'no answer' };
+    }
+    if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };
+    if (Date.now() - started > timeoutMs) return { kind: 'timedOut' };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The one message for "cannot connect" (exit 3), naming host:port and the way to try without a broker. */
+export function cannotConnectLines(command: string, host: string, port: number, reason: string): string[] {
+  return [
+    `tws-risk ${command}: cannot connect to TWS at ${host}:${port}: ${reason}`,
+    '  Is TWS or IB Gateway running with the API enabled on that port? To try tws-risk without a broker: tws-risk demo',
+  ];
+}
+
+/** Connection flags shared by report, flatten and cancel, resolved against the settings. */
+export interface ConnectionFlags {
+  readonly host?: string;
+  readonly port?: string;
+  readonly 'client-id'?: string;
+  readonly account?: string;
+  readonly timeout?: string;
+}
+
+export function intFlag(name: string, v: string | undefined, min: number, max: number): number | string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) return `--${name} expects an integer from ${min} to ${max}, got ${JSON.stringify(v)}`;
+  return Number(v);
+}
+
+/** host, port, client id, account and timeout from flags over settings, or a usage error sentence. */
+export function resolveConnection(f: ConnectionFlags, settings: Settings, defaultTimeoutS: number): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
+  const port = intFlag('port', f.port, 1, 65535);
+  const clientId = intFlag('client-id', f['client-id'], 0, 2147483647);
+  const timeout = intFlag('timeout', f.timeout, 1, 3600);
+  for (const v of [port, clientId, timeout]) if (typeof v === 'string') return v;
+  const c = settings.connection;
+  const account = f.account || c.account;
+  return {
+    host: f.host ?? c.host,
+    port: (port as number | undefined) ?? c.port,
+    clientId: (clientId as number | undefined) ?? c.clientId,
+    ...(account ? { account } : {}),
+    timeoutMs: ((timeout as number | undefined) ?? defaultTimeoutS) * 1000,
   };
 }

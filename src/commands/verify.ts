@@ -1,5 +1,6 @@
 // `tws-risk verify <file>`: checks a recording's JSON, hash chain, sequence and seal, and says where it breaks.
 import { verifyRecording } from '../streams/recording/reader.js';
+import { AUDIT_FORMAT, fileFormat, verifyAuditLog } from '../trading/audit.js';
 import { EXIT, type CommandIo } from './io.js';
 
 function time(ms: number): string {
@@ -8,6 +9,7 @@ function time(ms: number): string {
 
 /** Exit 0 when valid (sealed, or unsealed without --strict), 1 when invalid or (with --strict) unsealed. */
 export async function verifyCommand(file: string, opts: { strict: boolean; json: boolean }, io: CommandIo): Promise<number> {
+  if ((await fileFormat(file).catch(() => undefined)) === AUDIT_FORMAT) return verifyAudit(file, opts, io);
   const r = await verifyRecording(file);
   if (!r.ok) {
     if (opts.json) {
@@ -49,4 +51,14 @@ export async function verifyCommand(file: string, opts: { strict: boolean; json:
     io.out(`  final hash ${s.finalHash}`);
   }
   return !s.sealed && opts.strict ? EXIT.invalid : EXIT.ok;
+}
+
+/** Audit logs use the same hash chain; verify says where one breaks. */
+async function verifyAudit(file: string, opts: { strict: boolean; json: boolean }, io: CommandIo): Promise<number> {
+  const r = await verifyAuditLog(file);
+  if (opts.json) io.out(JSON.stringify({ file, kind: 'audit', ...r }));
+  else if (r.ok) io.out(`${r.sealed ? 'VALID' : 'VALID (UNSEALED)'} audit log ${file}: ${r.entries} entries, final hash ${r.finalHash}`);
+  else io.err(`INVALID ${file}:${r.line}: ${r.reason}`);
+  if (!r.ok) return EXIT.invalid;
+  return !r.sealed && opts.strict ? EXIT.invalid : EXIT.ok;
 }

@@ -70,3 +70,10 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: problemsFrom(err, path) };
   }
 }
+
+export const DATA_DIR_ENV = 'TWS_RISK_DATA_DIR';
+
+/** Where recordings and audit logs live: $TWS_RISK_DATA_DIR, else the platform data directory. */
+export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env[DATA_DIR_ENV] ? resolve(env[DATA_DIR_ENV]!) : envPaths('tws-risk', { suffix: '' }).data;
+}

@@ -171,8 +171,11 @@ export type FeedEventBody =
     }
   /** OPEN_ORDER (5). Repeated messages for one order are expected (stoqey/ib#239) and must be idempotent. */
   | { readonly type: 'openOrderUpdated'; readonly order: OrderInfo }
-  /** OPEN_ORDER_END (53). */
-  | { readonly type: 'openOrdersEnded' }
+  /**
+   * OPEN_ORDER_END (53). `listed` holds the keys of every order the snapshot listed (the source dedupes unchanged
+   * orders, so the reducer cannot see them): an open order not listed is no longer open at TWS.
+   */
+  | { readonly type: 'openOrdersEnded'; readonly listed?: readonly string[] }
   /** ORDER_STATUS (3). Keyed by (clientId, orderId) and permId; may arrive before its OPEN_ORDER. */
   | {
       readonly type: 'orderStatusUpdated';

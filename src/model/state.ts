@@ -82,6 +82,11 @@ export interface OrderRow {
   readonly avgFillPrice?: Decimal;
   readonly lastFillPrice?: Decimal;
   readonly whyHeld?: string;
+  /**
+   * False when the last open-orders snapshot did not list this (non-final) order: it was cancelled or filled
+   * at TWS and this client was not told (other clients' and manual orders are not streamed to us).
+   */
+  readonly listed?: boolean;
   readonly updatedAt: number;
 }
 

@@ -111,6 +111,7 @@ export class RotatingRecorder implements EventSink {
       : join(this.opts.dir, `tws-risk-${stamp(now)}-${this.opts.source}${suffix}${ext}`);
     const writer = new RecordingWriter({
       file,
+      uniqueName: !chosen,
       gzip: this.opts.gzip,
       appVersion: this.opts.appVersion,
       source: this.opts.source,
@@ -119,7 +120,7 @@ export class RotatingRecorder implements EventSink {
       startedAtMs: first.receivedAt,
       ...(this.opts.meta ? { meta: this.opts.meta } : {}),
     });
-    this.files.push(file);
+    this.files.push(writer.file);
     this.day = day;
     this.current = new FlightRecorder(writer, this.opts.policy);
     // A continuation file starts from the state before its first event, so it replays on its own.

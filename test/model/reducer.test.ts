@@ -251,6 +251,18 @@ describe('reducer under duplicated and reordered TWS messages', () => {
     expect(s.orders.get('perm:9001')?.status).toBe('Cancelled');
   });
 
+  it('marks an open order the open-orders snapshot no longer lists, and keeps listed ones', () => {
+    const log = new EventLog();
+    log.push({ type: 'openOrderUpdated', order: ORDER });
+    log.push({ type: 'openOrderUpdated', order: { ...ORDER, orderId: 0, clientId: 99, permId: 77 } });
+    log.push({ type: 'openOrdersEnded', listed: [`17:${ORDER.orderId}`] });
+    const s = reduceAll(log.events);
+    expect(s.orders.get(`17:${ORDER.orderId}`)?.listed).toBe(true);
+    expect(s.orders.get('perm:77')?.listed).toBe(false);
+    // Still open by its last status: the row says only that TWS no longer lists it.
+    expect(s.orders.get('perm:77')?.status).toBe('Submitted');
+  });
+
   it('returns the same state reference for an event it has already applied', () => {
     const events = usdBaseSession().events;
     const s = reduceAll(events);

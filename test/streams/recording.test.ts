@@ -10,6 +10,7 @@ import { INITIAL_STATE } from '../../src/model/state.js';
 import { FlightRecorder } from '../../src/streams/recorder.js';
 import { chainHash, sealLine, unsealLine } from '../../src/streams/recording/format.js';
 import { readRecording, verifyRecording, type RecordingItem } from '../../src/streams/recording/reader.js';
+import { numbered } from '../../src/streams/recording/open-unique.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { EventLog } from '../support/events.js';
 import { SAMPLE_BODIES } from '../support/samples.js';
@@ -87,6 +88,17 @@ describe('RecordingWriter and readRecording', () => {
     expect(readFileSync(file).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     const { summary } = await readAll(file);
     expect(summary.ok && summary.summary.events).toBe(events.length);
+  });
+
+  it('numbers generated names instead of failing when two sessions start in the same second', () => {
+    const file = path();
+    const a = new RecordingWriter({ file, uniqueName: true, appVersion: 'x', source: 'synthetic', startedAtMs: 0 });
+    const b = new RecordingWriter({ file, uniqueName: true, appVersion: 'x', source: 'synthetic', startedAtMs: 0 });
+    expect(a.file).toBe(file);
+    expect(b.file).toBe(file.replace(/\.jsonl$/, '-2.jsonl'));
+    a.abandon();
+    b.abandon();
+    expect(numbered('/x/tws-risk-1.jsonl.gz', 3)).toBe('/x/tws-risk-1-3.jsonl.gz');
   });
 
   it('never overwrites an existing recording', async () => {

@@ -44,7 +44,16 @@ export function openOrderUpdated(state: PortfolioState, ev: FeedEventOf<'openOrd
 }
 
 export function openOrdersEnded(state: PortfolioState, ev: FeedEventOf<'openOrdersEnded'>): PortfolioState {
-  return { ...state, complete: { ...state.complete, openOrders: true }, lastUpdate: touched(state, ev) };
+  let orders = state.orders;
+  if (ev.listed) {
+    const listed = new Set(ev.listed);
+    for (const [key, row] of state.orders) {
+      if (TERMINAL_STATUSES.has(row.status)) continue;
+      const now = listed.has(key);
+      if (row.listed !== now) orders = orders.set(key, { ...row, listed: now, updatedAt: ev.receivedAt });
+    }
+  }
+  return { ...state, orders, complete: { ...state.complete, openOrders: true }, lastUpdate: touched(state, ev) };
 }
 
 export function orderStatusUpdated(state: PortfolioState, ev: FeedEventOf<'orderStatusUpdated'>): PortfolioState {

@@ -1,5 +1,6 @@
 // RecordingWriter: append-only JSONL (optionally gzip) with a hash chain, keyframes and a sealing footer.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, writeSync } from 'node:fs';
+import { openExclusive } from './open-unique.js';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeState } from '../../model/codec.js';
@@ -17,6 +18,8 @@ export interface WriterOptions {
   readonly baseCurrency?: string | null;
   readonly startedAtMs: number;
   readonly meta?: RecordingHeader['meta'];
+  /** Pick `name-2...` when the file exists (generated names); an explicit --record FILE never does. */
+  readonly uniqueName?: boolean;
 }
 
 /** Pending gzip text is compressed and written once it reaches this size, or at the end of the event-loop turn. */
@@ -31,6 +34,7 @@ const GZIP_MEMBER_BYTES = 64 * 1024;
  */
 export class RecordingWriter {
   private readonly fd: number;
+  private readonly path: string;
   private readonly gzip: boolean;
   private pending: string[] = [];
   private pendingBytes = 0;
@@ -45,7 +49,9 @@ export class RecordingWriter {
 
   constructor(private readonly opts: WriterOptions) {
     mkdirSync(dirname(opts.file), { recursive: true });
-    this.fd = openSync(opts.file, 'wx');
+    const opened = openExclusive(opts.file, opts.uniqueName === true);
+    this.fd = opened.fd;
+    this.path = opened.file;
     this.gzip = opts.gzip === true;
     const header: RecordingHeader = {
       kind: 'header',
@@ -62,8 +68,9 @@ export class RecordingWriter {
     this.writeLine(header);
   }
 
+  /** The file actually written (it differs from the one asked for only with `uniqueName`). */
   get file(): string {
-    return this.opts.file;
+    return this.path;
   }
 
   get eventCount(): number {
@@ -73,7 +80,7 @@ export class RecordingWriter {
   /** Appends one event; events must arrive in gap-free seq order (the reader enforces it). */
   append(ev: FeedEvent): void {
     if (ev.seq !== this.lastSeq + 1 && !(this.lastSeq === 0 && this.events === 0)) {
-      throw new Error(`recording ${this.opts.file}: event seq ${ev.seq} does not follow ${this.lastSeq}`);
+      throw new Error(`recording ${this.path}: event seq ${ev.seq} does not follow ${this.lastSeq}`);
     }
     this.writeLine({ kind: 'event', event: ev });
     this.events++;
@@ -116,7 +123,7 @@ export class RecordingWriter {
   }
 
   private writeLine(body: object): void {
-    if (this.closed) throw new Error(`recording ${this.opts.file} is closed`);
+    if (this.closed) throw new Error(`recording ${this.path} is closed`);
     const { text, hash } = sealLine(this.prevHash, body);
     this.prevHash = hash;
     if (!this.gzip) {

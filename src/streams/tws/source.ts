@@ -8,6 +8,7 @@ import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, typ
 import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
+import { orderKey } from '../../model/reduce/orders.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
@@ -74,6 +75,8 @@ export class TwsSource {
   private readonly seenCommissions = new Set<string>();
   /** Last emitted fingerprint per order, so a poll that repeats an unchanged order adds no event. */
   private readonly orderPrints = new Map<string, string>();
+  /** Keys of the orders listed since the last OPEN_ORDER_END (see the openOrdersEnded event). */
+  private listedOrders = new Set<string>();
   private readonly mktReqByConId = new Map<number, number>();
   /** Contracts of our market-data lines, to re-request them as delayed data. */
   private readonly mktContracts = new Map<number, IbContract>();
@@ -136,6 +139,25 @@ export class TwsSource {
     if (refusal) return refusal;
     this.api!.cancelOrder(orderId);
     return { ok: true };
+  }
+
+  /**
+   * Contract details for one conId (minimum tick, the exchange to route to), or undefined when TWS does not answer
+   * within `timeoutMs` (IBApiNext promises never settle on a disconnect, tws-protocol.md §5 #15).
+   */
+  async contractDetails(conId: number, timeoutMs = 5_000): Promise<{ minTick?: number; exchange?: string } | undefined> {
+    const ib = this.ib;
+    if (!ib || !this.ready) return undefined;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+    try {
+      const found = await Promise.race([ib.getContractDetails({ conId }).catch(() => undefined), timeout]);
+      const d = found?.[0];
+      if (!d) return undefined;
+      return { ...(d.minTick ? { minTick: d.minTick } : {}), ...(d.contract.exchange ? { exchange: d.contract.exchange } : {}) };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** reqGlobalCancel: cancels every open order of the account, other clients' and manual TWS orders included. */
@@ -380,13 +402,17 @@ export class TwsSource {
     api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
       const info = orderInfo(orderId, c, order, state);
       if (info.account && this.account && info.account !== this.account) return;
+      this.listedOrders.add(orderKey(info.clientId, info.orderId, info.permId));
       const key = `${info.clientId}:${info.orderId}:${info.permId}`;
       const print = JSON.stringify(info);
       if (this.orderPrints.get(key) === print) return;
       this.orderPrints.set(key, print);
       emit({ type: 'openOrderUpdated', order: info });
     });
-    api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded' }));
+    api.on(EventName.openOrderEnd, () => {
+      emit({ type: 'openOrdersEnded', listed: [...this.listedOrders] });
+      this.listedOrders = new Set();
+    });
     api.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, _parentId?: number, lastFillPrice?: number, clientId?: number, whyHeld?: string) => {
       emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
     });

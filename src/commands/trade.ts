@@ -1,0 +1,272 @@
+// `tws-risk flatten` and `tws-risk cancel`: the headless kill switch, through the same planner, guard and audit log.
+import { join } from 'node:path';
+import { dataDir, loadSettings } from '../config/load.js';
+import { contractLabel } from '../model/contract.js';
+import type { Order } from '@stoqey/ib';
+import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
+import { AuditLog } from '../trading/audit.js';
+import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
+import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
+import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
+import { appVersion } from '../version.js';
+import { EXIT, type CommandIo } from './io.js';
+import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
+
+export interface TradeFlags extends ConnectionFlags {
+  readonly trade?: boolean;
+  readonly 'confirm-account'?: string;
+  readonly json?: boolean;
+  readonly config?: string;
+  readonly 'no-record'?: boolean;
+}
+
+export interface FlattenFlags extends TradeFlags {
+  readonly scope?: string;
+  readonly mkt?: boolean;
+  readonly collar?: string;
+}
+
+export interface CancelFlags extends TradeFlags {
+  readonly all?: boolean;
+  readonly global?: boolean;
+  readonly order?: string;
+}
+
+function auditDir(): string {
+  return join(dataDir(), 'audit');
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+}
+
+export function planJson(p: FlattenPlan): Record<string, unknown> {
+  return {
+    id: p.id,
+    scope: scopeText(p.scope),
+    account: p.account,
+    baseCurrency: p.baseCurrency,
+    cancels: p.cancels,
+    legs: p.legs.map((l) => ({
+      conId: l.conId,
+      contract: contractLabel(l.contract),
+      secType: l.contract.secType,
+      currency: l.contract.currency,
+      position: l.position.toString(),
+      action: l.action,
+      quantity: l.quantity.toString(),
+      orderType: l.orderType,
+      limitPrice: l.limitPrice?.toString() ?? null,
+      mark: l.mark?.toString() ?? null,
+      notionalBase: l.notionalBase?.toFixed(2) ?? null,
+    })),
+    totalNotionalBase: p.totalNotionalBase?.toFixed(2) ?? null,
+    notes: p.notes,
+  };
+}
+
+export function planText(p: FlattenPlan): string[] {
+  const lines = [`flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`];
+  for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
+  for (const l of p.legs) {
+    const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice?.toString()} (mark ${l.mark?.toString()})` : 'MKT';
+    lines.push(`  ${l.action.padEnd(4)} ${l.quantity.toString().padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase?.toFixed(0) ?? '?'} ${p.baseCurrency}`);
+  }
+  if (p.totalNotionalBase) lines.push(`  total notional ~${p.totalNotionalBase.toFixed(0)} ${p.baseCurrency}`);
+  for (const n of p.notes) lines.push(`  note: ${n}`);
+  return lines;
+}
+
+function resultJson(r: ExecutionResult): Record<string, unknown> {
+  return { planId: r.planId, complete: r.complete, flat: r.flat ?? null, denial: r.denial ? { code: r.denial.code, message: formatDenial(r.denial) } : null, cancels: r.cancels, orders: r.legs, readOnlyApi: r.readOnlyApi };
+}
+
+function resultText(r: ExecutionResult): string[] {
+  const lines: string[] = [];
+  if (r.denial) lines.push(formatDenial(r.denial));
+  for (const l of [...r.cancels, ...r.legs]) {
+    lines.push(`  ${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${l.outcome}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+  }
+  if (r.flat !== undefined) lines.push(r.flat ? 'flat: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
+  if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
+  return lines;
+}
+
+interface Prepared {
+  readonly session: LiveSession;
+  readonly account: string;
+  readonly trading: boolean;
+  readonly clientId: number;
+}
+
+/** Connects, waits for positions and open orders, and checks --trade/--confirm-account. */
+async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<Prepared | number> {
+  if ((f.trade === true) !== (f['confirm-account'] !== undefined)) {
+    io.err(`tws-risk ${command}: --trade and --confirm-account ACCOUNT go together (without both, the command only prints its plan)`);
+    return EXIT.usage;
+  }
+  const loaded = loadSettings(f.config);
+  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  const c = resolveConnection(f, loaded.settings, 30);
+  if (typeof c === 'string') {
+    io.err(`tws-risk ${command}: ${c}`);
+    return EXIT.usage;
+  }
+  const session = openLive({ ...c, record: f['no-record'] !== true && loaded.settings.recorder.enabled, recordingSource: 'live', settings: loaded.settings });
+  const r = await waitForData(session, (s) => s.complete.positions && s.complete.openOrders && s.complete.accountDownload, c.timeoutMs);
+  if (r.kind !== 'ok') {
+    await session.close(`${command}: ${r.kind}`);
+    if (r.kind === 'cannotConnect') {
+      for (const l of cannotConnectLines(command, c.host, c.port, r.reason)) io.err(l);
+      return EXIT.cannotConnect;
+    }
+    io.err(`tws-risk ${command}: timed out waiting for positions and open orders`);
+    return EXIT.timedOut;
+  }
+  const account = session.feed.state.account ?? '';
+  const confirm = f['confirm-account'];
+  if (confirm !== undefined && confirm !== account) {
+    io.err(formatDenial({ code: 'ACCOUNT_MISMATCH', confirmed: confirm, connected: account }));
+    await session.close(`${command}: account mismatch`);
+    return EXIT.usage;
+  }
+  return { session, account, trading: f.trade === true, clientId: c.clientId };
+}
+
+/** Wires execution to the live session, with a headless arm that lasts this command only. */
+function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
+  const { session } = p;
+  return {
+    mode: 'trade',
+    state: () => session.feed.state,
+    sourceReady: () => session.source.ready,
+    arm: () => arm,
+    now: Date.now,
+    placeOrder: (contract, order) => session.source.placeOrder(contract, order as Omit<Order, 'transmit' | 'orderId'>),
+    cancelOrder: (id) => session.source.cancelOrder(id),
+    globalCancel: () => session.source.globalCancel(),
+    publish: (b) => session.feed.publish(b),
+    audit,
+    clientId: p.clientId,
+  };
+}
+
+/** Opens the audit log and records the headless arming (the typed --confirm-account is the deliberate step). */
+function openAudit(p: Prepared, command: string): { audit: AuditLog; arm: ArmState } {
+  const now = Date.now();
+  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } });
+  const arm: ArmState = { armed: true, until: now + DEFAULT_ARM_MS, by: 'headless' };
+  audit.append({ kind: 'armed', detail: { by: 'headless --trade --confirm-account', account: p.account, until: new Date(arm.until).toISOString() } });
+  p.session.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'headless', account: p.account } });
+  return { audit, arm };
+}
+
+function finish(io: CommandIo, json: boolean, payload: Record<string, unknown>, text: string[]): void {
+  if (json) io.out(JSON.stringify(payload, null, 2));
+  else for (const l of text) io.out(l);
+}
+
+export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<number> {
+  if (!f.scope) {
+    io.err('tws-risk flatten: --scope is required (all, currency:EUR, class:OPT, underlying:AAPL, conid:N)');
+    return EXIT.usage;
+  }
+  const scope = parseScope(f.scope);
+  if (typeof scope === 'string') {
+    io.err(`tws-risk flatten: ${scope}`);
+    return EXIT.usage;
+  }
+  const collar = f.collar === undefined ? DEFAULT_COLLAR : Number(f.collar) / 100;
+  if (!Number.isFinite(collar) || collar < 0 || collar > 0.2) {
+    io.err(`tws-risk flatten: --collar expects a percentage from 0 to 20, got ${JSON.stringify(f.collar)}`);
+    return EXIT.usage;
+  }
+  const p = await prepare('flatten', f, io);
+  if (typeof p === 'number') return p;
+  const json = f.json === true;
+  try {
+    // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
+    const minTicks = new Map<number, number>();
+    const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, now: Date.now() });
+    if (!isDenial(preview) && !f.mkt) {
+      for (const leg of preview.legs) {
+        const d = await p.session.source.contractDetails(leg.conId);
+        if (d?.minTick) minTicks.set(leg.conId, d.minTick);
+      }
+    }
+    const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: Date.now() });
+    if (isDenial(plan)) return reportDenial(plan, json, io);
+    if (!p.trading) {
+      finish(io, json, { dryRun: true, plan: planJson(plan) }, [...planText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+      return EXIT.ok;
+    }
+    const { audit, arm } = openAudit(p, 'flatten');
+    try {
+      audit.append({ kind: 'planShown', detail: planJson(plan) as never });
+      audit.append({ kind: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless --trade --confirm-account' } });
+      p.session.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: planJson(plan) as never });
+      p.session.feed.publish({ type: 'operatorActed', action: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless' } });
+      const deadline = Number(f.timeout ?? 30) * 1000;
+      const result = await executeFlatten(depsFor(p, audit, arm), plan, deadline);
+      finish(io, json, { dryRun: false, plan: planJson(plan), result: resultJson(result), audit: audit.file }, [...planText(plan), ...resultText(result), `audit: ${audit.file}`]);
+      return result.complete && result.flat ? EXIT.ok : EXIT.incomplete;
+    } finally {
+      audit.close();
+    }
+  } finally {
+    await p.session.close('flatten done');
+  }
+}
+
+function reportDenial(d: Denial, json: boolean, io: CommandIo): number {
+  if (json) io.out(JSON.stringify({ denial: { code: d.code, message: formatDenial(d) } }, null, 2));
+  else io.err(formatDenial(d));
+  return d.code === 'NOTHING_TO_DO' ? EXIT.ok : EXIT.invalid;
+}
+
+function cancelPlanText(c: CancelPlan): string[] {
+  switch (c.kind) {
+    case 'order':
+      return [`cancel ${c.description}`];
+    case 'client':
+      return [`cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`];
+    case 'global':
+      return [`GLOBAL CANCEL: ${c.openOrders} open order(s), ${c.otherClients} of them from other API clients or typed into TWS by hand; all are cancelled`];
+  }
+}
+
+export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<number> {
+  const chosen = [f.all, f.global, f.order !== undefined].filter(Boolean).length;
+  if (chosen !== 1) {
+    io.err('tws-risk cancel: choose exactly one of --all (this client\'s orders), --global (every order, all clients) or --order ID');
+    return EXIT.usage;
+  }
+  if (f.order !== undefined && !/^\d+$/.test(f.order)) {
+    io.err(`tws-risk cancel: --order expects an order id, got ${JSON.stringify(f.order)}`);
+    return EXIT.usage;
+  }
+  const p = await prepare('cancel', f, io);
+  if (typeof p === 'number') return p;
+  const json = f.json === true;
+  try {
+    const what = f.global ? ({ kind: 'global' } as const) : f.all ? ({ kind: 'client' } as const) : ({ kind: 'order', orderId: Number(f.order) } as const);
+    const plan = planCancel(p.session.feed.state, what, p.clientId);
+    if (isDenial(plan)) return reportDenial(plan, json, io);
+    if (!p.trading) {
+      finish(io, json, { dryRun: true, plan }, [...cancelPlanText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+      return EXIT.ok;
+    }
+    const { audit, arm } = openAudit(p, 'cancel');
+    try {
+      audit.append({ kind: 'planShown', detail: plan as never });
+      audit.append({ kind: 'decision', detail: { decision: 'confirm', by: 'headless --trade --confirm-account' } });
+      const result = await executeCancel(depsFor(p, audit, arm), plan, Number(f.timeout ?? 30) * 1000);
+      finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: audit.file }, [...cancelPlanText(plan), ...resultText(result), `audit: ${audit.file}`]);
+      return result.complete ? EXIT.ok : EXIT.incomplete;
+    } finally {
+      audit.close();
+    }
+  } finally {
+    await p.session.close('cancel done');
+  }
+}

@@ -1,0 +1,252 @@
+// Execution: the only place that sends orders. Guard → audit → send → follow each order to a typed outcome.
+import type { FeedEventBody, JsonValue } from '../model/events.js';
+import { orderKey, TERMINAL_STATUSES } from '../model/reduce/orders.js';
+import type { PortfolioState } from '../model/state.js';
+import type { SendResult } from '../streams/tws/source.js';
+import type { Contract } from '../model/contract.js';
+import type { ArmState, TradeMode } from './arming.js';
+import type { AuditLog } from './audit.js';
+import { guardAny, guardFlatten } from './guard.js';
+import type { CancelPlan, CloseLeg, Denial, FlattenPlan } from './types.js';
+import { formatDenial } from './types.js';
+
+/** What execution needs from the world; the live source and feed provide it, tests may too. */
+export interface TradingDeps {
+  readonly mode: TradeMode;
+  readonly state: () => PortfolioState;
+  readonly sourceReady: () => boolean;
+  readonly arm: () => ArmState;
+  readonly now: () => number;
+  readonly placeOrder: (contract: Contract, order: Record<string, unknown>) => SendResult;
+  readonly cancelOrder: (orderId: number) => { ok: true } | { ok: false; reason: string };
+  readonly globalCancel: () => { ok: true } | { ok: false; reason: string };
+  /** Records an operator event in the session (feed.publish). */
+  readonly publish: (body: FeedEventBody) => void;
+  readonly audit: AuditLog;
+  /** Our API client id: orders are identified by (client id, order id). */
+  readonly clientId: number;
+  /** Poll interval while following orders (ms). */
+  readonly pollMs?: number;
+}
+
+/** `closed`: no longer listed as open by TWS, final state not reported to this client (other clients' orders). */
+export type Outcome = 'filled' | 'cancelled' | 'rejected' | 'closed' | 'timedOut' | 'notSent';
+
+export interface LegResult {
+  readonly conId: number;
+  readonly label: string;
+  readonly orderId?: number;
+  readonly outcome: Outcome;
+  readonly filled: string;
+  readonly code?: number;
+  readonly message?: string;
+}
+
+export interface ExecutionResult {
+  readonly planId: string;
+  readonly denial?: Denial;
+  readonly cancels: readonly LegResult[];
+  readonly legs: readonly LegResult[];
+  /** Every order reached a final state (filled, cancelled or rejected). */
+  readonly complete: boolean;
+  /** Flatten only: every closed position reads zero in the positions stream. */
+  readonly flat?: boolean;
+  /** TWS answered 321 (read-only API): the caller must disarm. */
+  readonly readOnlyApi: boolean;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function deny(deps: TradingDeps, d: Denial, context: { [k: string]: JsonValue }): Denial {
+  deps.audit.append({ kind: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
+  deps.publish({ type: 'operatorActed', action: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
+  return d;
+}
+
+/** The last TWS error for an order id, if any (rejections arrive as ERR_MSG with the order id). */
+function orderError(state: PortfolioState, orderId: number): { code: number; message: string } | undefined {
+  for (let i = state.messages.length - 1; i >= 0; i--) {
+    const m = state.messages[i]!;
+    if (m.id === orderId && m.code !== 202 && m.code !== 399) return { code: m.code, message: m.message };
+  }
+  return undefined;
+}
+
+interface Followed {
+  /** The order's key in state.orders (client id and order id, or perm id for manual orders). */
+  readonly key: string;
+  readonly orderId: number;
+  readonly conId: number;
+  readonly label: string;
+  /** Our own order: TWS reports its errors to us by order id. */
+  readonly ours: boolean;
+}
+
+/** Follows orders until each is final (or no longer listed as open) or the deadline passes. */
+async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: number): Promise<LegResult[]> {
+  for (;;) {
+    const s = deps.state();
+    const errOf = (o: Followed) => (o.ours ? orderError(s, o.orderId) : undefined);
+    const done = orders.every((o) => {
+      const row = s.orders.get(o.key);
+      return (row && (TERMINAL_STATUSES.has(row.status) || row.listed === false)) || errOf(o) !== undefined;
+    });
+    if (done || deps.now() > deadline) {
+      return orders.map((o) => {
+        const row = s.orders.get(o.key);
+        const err = errOf(o);
+        const status = row?.status;
+        const outcome: Outcome =
+          status === 'Filled'
+            ? 'filled'
+            : status === 'Cancelled' || status === 'ApiCancelled'
+              ? 'cancelled'
+              : status === 'Inactive' || err
+                ? 'rejected'
+                : row?.listed === false
+                  ? 'closed'
+                  : 'timedOut';
+        return {
+          conId: o.conId,
+          label: o.label,
+          orderId: o.orderId,
+          outcome,
+          filled: row?.filled.toString() ?? '0',
+          ...(err && outcome !== 'filled' ? { code: err.code, message: err.message } : {}),
+        };
+      });
+    }
+    await sleep(deps.pollMs ?? 50);
+  }
+}
+
+const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
+
+function orderFor(leg: CloseLeg, plan: FlattenPlan): Record<string, unknown> {
+  return {
+    action: leg.action,
+    totalQuantity: leg.quantity.toNumber(),
+    orderType: leg.orderType,
+    ...(leg.limitPrice ? { lmtPrice: leg.limitPrice.toNumber() } : {}),
+    tif: 'DAY',
+    account: plan.account,
+    // Marks our orders in TWS and in every report: which plan sent them.
+    orderRef: `tws-risk:${plan.id}`,
+  };
+}
+
+/**
+ * Executes a confirmed flatten plan: re-checks it, cancels the orders that would work against it and waits for
+ * them, re-checks the positions, sends each closing order once (never resent, also not after a reconnect), and
+ * follows every order to Filled, Cancelled, Rejected or the deadline. Says flat only when positions read zero.
+ */
+export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeoutMs: number): Promise<ExecutionResult> {
+  const deadline = deps.now() + timeoutMs;
+  const ctx = () => ({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.now() });
+  const empty = (denial: Denial): ExecutionResult => ({ planId: plan.id, denial, cancels: [], legs: [], complete: false, readOnlyApi: false });
+
+  const first = guardFlatten(ctx(), plan, 'first');
+  if (first) return empty(deny(deps, first, { planId: plan.id }));
+
+  const cancelled: Followed[] = [];
+  for (const c of plan.cancels) {
+    deps.audit.append({ kind: 'cancelSent', detail: { planId: plan.id, orderId: c.orderId, description: c.description } });
+    const r = deps.cancelOrder(c.orderId);
+    if (!r.ok) return empty(deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: plan.id, orderId: c.orderId }));
+    cancelled.push({ key: orderKey(c.clientId, c.orderId, 0), orderId: c.orderId, conId: c.conId, label: c.description, ours: c.clientId === deps.clientId });
+  }
+  const cancels = cancelled.length > 0 ? await follow(deps, cancelled, deadline) : [];
+
+  // Derivatives first, and the rest only once they are all filled: closing a stock while its short calls are
+  // still open would leave them naked.
+  const stages = [plan.legs.filter((l) => DERIVATIVES.has(l.contract.secType)), plan.legs.filter((l) => !DERIVATIVES.has(l.contract.secType))].filter((g) => g.length > 0);
+  const legs: LegResult[] = [];
+  let denial: Denial | undefined;
+  for (const stage of stages) {
+    const sent: Followed[] = [];
+    for (const leg of stage) {
+      // Before every leg: the connection may have dropped, or a cancel may have filled instead (positions changed).
+      denial = guardFlatten(ctx(), plan, 'close', [leg]);
+      if (denial) {
+        deny(deps, denial, { planId: plan.id, conId: leg.conId });
+        break;
+      }
+      const r = deps.placeOrder(leg.contract, orderFor(leg, plan));
+      if (!r.ok) {
+        denial = deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: plan.id, conId: leg.conId });
+        break;
+      }
+      const detail = { planId: plan.id, orderId: r.orderId, conId: leg.conId, action: leg.action, quantity: leg.quantity.toString(), orderType: leg.orderType, limitPrice: leg.limitPrice?.toString() ?? null };
+      deps.audit.append({ kind: 'orderSent', detail });
+      deps.publish({ type: 'operatorActed', action: 'ordersSent', detail });
+      sent.push({ key: orderKey(deps.clientId, r.orderId, 0), orderId: r.orderId, conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`, ours: true });
+    }
+    const results = sent.length > 0 ? await follow(deps, sent, deadline) : [];
+    legs.push(...results);
+    for (const leg of stage.slice(sent.length)) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0' });
+    if (denial || results.some((l) => l.outcome !== 'filled')) break;
+  }
+  for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId))) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0' });
+  for (const l of [...cancels, ...legs]) {
+    if (l.orderId !== undefined) deps.audit.append({ kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus', detail: { planId: plan.id, orderId: l.orderId, outcome: l.outcome, filled: l.filled, code: l.code ?? null, message: l.message ?? null } });
+  }
+
+  // Flat means the positions stream says zero, not that orders say filled.
+  let flat = false;
+  while (!denial) {
+    const s = deps.state();
+    flat = plan.legs.every((l) => s.positions.get(l.conId) === undefined || s.positions.get(l.conId)!.position.isZero());
+    if (flat || deps.now() > deadline || legs.some((l) => l.outcome !== 'filled')) break;
+    await sleep(deps.pollMs ?? 50);
+  }
+  const readOnlyApi = legs.some((l) => l.code === 321) || cancels.some((l) => l.code === 321);
+  const result: ExecutionResult = {
+    planId: plan.id,
+    ...(denial ? { denial } : {}),
+    cancels,
+    legs,
+    complete: !denial && [...cancels, ...legs].every((l) => l.outcome === 'filled' || l.outcome === 'cancelled' || l.outcome === 'rejected' || l.outcome === 'closed'),
+    flat,
+    readOnlyApi,
+  };
+  deps.audit.append({ kind: 'result', detail: { planId: plan.id, complete: result.complete, flat, readOnlyApi, denial: denial?.code ?? null } });
+  return result;
+}
+
+/** Executes a cancel plan (one order, our orders, or the global cancel) and follows the orders to their end. */
+export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeoutMs: number): Promise<ExecutionResult> {
+  const id = `cancel-${deps.now().toString(36)}`;
+  const d = guardAny({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.now() });
+  if (d) return { planId: id, denial: deny(deps, d, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
+  const deadline = deps.now() + timeoutMs;
+  const open = [...deps.state().orders.values()].filter((o) => !TERMINAL_STATUSES.has(o.status) && o.listed !== false);
+  const asFollowed = (o: (typeof open)[number]): Followed => ({ key: o.key, orderId: o.orderId, conId: o.info?.contract.conId ?? 0, label: `order ${o.orderId} (client ${o.clientId})`, ours: o.clientId === deps.clientId });
+  let targets: Followed[];
+  if (plan.kind === 'global') {
+    deps.audit.append({ kind: 'globalCancelSent', detail: { planId: id, openOrders: plan.openOrders, otherClients: plan.otherClients } });
+    const r = deps.globalCancel();
+    if (!r.ok) return { planId: id, denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
+    targets = open.map(asFollowed);
+  } else {
+    const ids = plan.kind === 'order' ? [plan.orderId] : [...plan.orderIds];
+    targets = open.filter((o) => o.clientId === deps.clientId && ids.includes(o.orderId)).map(asFollowed);
+    for (const orderId of ids) {
+      deps.audit.append({ kind: 'cancelSent', detail: { planId: id, orderId } });
+      const r = deps.cancelOrder(orderId);
+      if (!r.ok) return { planId: id, denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
+    }
+  }
+  const ids = targets.map((t) => t.orderId);
+  deps.publish({ type: 'operatorActed', action: 'ordersSent', detail: { planId: id, cancel: plan.kind, orderIds: ids } });
+  const cancels = await follow(deps, targets, deadline);
+  for (const l of cancels) deps.audit.append({ kind: 'orderStatus', detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null } });
+  const result: ExecutionResult = {
+    planId: id,
+    cancels,
+    legs: [],
+    complete: cancels.every((l) => l.outcome === 'cancelled' || l.outcome === 'filled' || l.outcome === 'rejected' || l.outcome === 'closed'),
+    readOnlyApi: cancels.some((l) => l.code === 321),
+  };
+  deps.audit.append({ kind: 'result', detail: { planId: id, complete: result.complete } });
+  return result;
+}

@@ -1,0 +1,233 @@
+// Flatten and cancel planners: pure functions of the state. They decide what would be sent; they never send.
+import { createHash } from 'node:crypto';
+import { contractLabel, type Contract } from '../model/contract.js';
+import { Decimal } from '../model/money.js';
+import { TERMINAL_STATUSES } from '../model/reduce/orders.js';
+import type { OrderRow, PortfolioState, PositionRow } from '../model/state.js';
+import type { CancelLeg, CancelPlan, CloseLeg, Denial, FlattenPlan, FlattenScope } from './types.js';
+
+export interface FlattenOptions {
+  /** Our API client id: only our own orders can be cancelled one by one. */
+  readonly clientId: number;
+  readonly orderType: 'LMT' | 'MKT';
+  /** Marketable-limit collar as a fraction of the mark (0.02: sell at mark −2%, buy at mark +2%). */
+  readonly collar: number;
+  /** Minimum price increments by conId (from contract details); unknown ticks fall back to a class default. */
+  readonly minTicks?: ReadonlyMap<number, number>;
+  /** For the plan id. */
+  readonly now: number;
+}
+
+export const DEFAULT_COLLAR = 0.02;
+
+/** Parses `all`, `currency:EUR`, `class:OPT`, `underlying:AAPL`, `conid:265598`. */
+export function parseScope(text: string): FlattenScope | string {
+  if (text === 'all') return { kind: 'all' };
+  const m = /^(currency|class|underlying|conid):(.+)$/.exec(text);
+  if (!m) return `unknown scope ${JSON.stringify(text)} (use all, currency:EUR, class:OPT, underlying:AAPL or conid:N)`;
+  const v = m[2]!;
+  switch (m[1]) {
+    case 'currency':
+      return /^[A-Z]{3}$/.test(v) ? { kind: 'currency', currency: v } : `currency ${JSON.stringify(v)} is not a 3-letter code`;
+    case 'class':
+      return /^[A-Z]+$/.test(v) ? { kind: 'class', secType: v } : `class ${JSON.stringify(v)} is not an IB secType such as STK or OPT`;
+    case 'underlying':
+      return { kind: 'underlying', symbol: v };
+    default:
+      return /^\d+$/.test(v) ? { kind: 'conid', conId: Number(v) } : `conid ${JSON.stringify(v)} is not a number`;
+  }
+}
+
+export function scopeText(s: FlattenScope): string {
+  switch (s.kind) {
+    case 'all':
+      return 'all';
+    case 'currency':
+      return `currency:${s.currency}`;
+    case 'class':
+      return `class:${s.secType}`;
+    case 'underlying':
+      return `underlying:${s.symbol}`;
+    case 'conid':
+      return `conid:${s.conId}`;
+  }
+}
+
+function inScope(c: Contract, s: FlattenScope): boolean {
+  switch (s.kind) {
+    case 'all':
+      return true;
+    case 'currency':
+      return c.currency === s.currency;
+    case 'class':
+      return c.secType === s.secType;
+    case 'underlying':
+      return c.symbol === s.symbol;
+    case 'conid':
+      return c.conId === s.conId;
+  }
+}
+
+/** Derivatives close before anything else: closing a hedge first would leave the short options naked. */
+const CLOSE_ORDER: Readonly<Record<string, number>> = { OPT: 0, FOP: 0, WAR: 0 };
+
+/** Tick sizes used when contract details did not say (the plan notes it). */
+function defaultTick(c: Contract): number {
+  if (c.secType === 'CASH') return 0.00005;
+  return 0.01;
+}
+
+function isOpen(o: OrderRow): boolean {
+  return !TERMINAL_STATUSES.has(o.status) && o.status !== 'PendingCancel';
+}
+
+/** An order the client can cancel itself (its own, or any order when connected as client 0, the TWS master). */
+function cancellable(o: OrderRow, clientId: number): boolean {
+  return o.clientId === clientId || clientId === 0;
+}
+
+function describeOrder(o: OrderRow): string {
+  const i = o.info;
+  return i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})` : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
+}
+
+/** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick. */
+export function markOf(state: PortfolioState, conId: number): Decimal | undefined {
+  const p = state.portfolio.get(conId)?.marketPrice;
+  if (p && p.greaterThan(0)) return p;
+  const t = state.prices.get(conId)?.prices;
+  if (!t) return undefined;
+  if (t.mark) return t.mark;
+  if (t.bid && t.ask) return t.bid.plus(t.ask).div(2);
+  return t.last;
+}
+
+/** Order and rounding of a marketable limit: away from the mark, onto the tick grid. */
+function limitFor(mark: Decimal, action: 'BUY' | 'SELL', collar: number, tick: number): Decimal {
+  const raw = action === 'SELL' ? mark.mul(1 - collar) : mark.mul(1 + collar);
+  const t = new Decimal(String(tick));
+  const steps = raw.div(t);
+  const rounded = (action === 'SELL' ? steps.floor() : steps.ceil()).mul(t);
+  return rounded.greaterThan(0) ? rounded : t;
+}
+
+function digest(parts: readonly string[]): string {
+  return createHash('sha256').update(JSON.stringify([...parts].sort())).digest('hex').slice(0, 16);
+}
+
+/** What a dialog locks: the positions in scope and their open orders, with a fingerprint of each. */
+export interface ScopeSnapshot {
+  readonly positions: PositionRow[];
+  readonly orders: OrderRow[];
+  /** Positions only: must not change between the preview and the last closing order. */
+  readonly positionsPrint: string;
+  /** Positions and open orders: must not change between the preview and the first send. */
+  readonly fingerprint: string;
+}
+
+export function scopeSnapshot(state: PortfolioState, scope: FlattenScope): ScopeSnapshot {
+  const positions = [...state.positions.values()].filter((r) => !r.position.isZero() && inScope(r.contract, scope));
+  const conIds = new Set(positions.map((r) => r.contract.conId));
+  const orders = [...state.orders.values()].filter((o) => isOpen(o) && (o.info ? conIds.has(o.info.contract.conId) || inScope(o.info.contract, scope) : false));
+  const p = positions.map((r) => `${r.contract.conId}:${r.position.toString()}`);
+  const q = orders.map((r) => `${r.key}:${r.status}:${r.filled.toString()}`);
+  return { positions, orders, positionsPrint: digest(p), fingerprint: digest([...p, ...q]) };
+}
+
+/**
+ * Plans a flatten: cancel the open orders that would work against it, then close each position with exactly
+ * the opposite quantity. Refuses (returns a Denial) rather than guess.
+ */
+export function planFlatten(state: PortfolioState, scope: FlattenScope, o: FlattenOptions): FlattenPlan | Denial {
+  if (!state.account) return { code: 'SNAPSHOT_PENDING', what: 'the account' };
+  if (!state.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
+  if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
+  const { positions, orders, fingerprint, positionsPrint } = scopeSnapshot(state, scope);
+  if (positions.length === 0) return { code: 'NOTHING_TO_DO', what: `no position in scope ${scopeText(scope)}` };
+  const foreign = orders.filter((x) => !cancellable(x, o.clientId));
+  if (foreign.length > 0) return { code: 'FOREIGN_ORDERS_OPEN', orders: foreign.map(describeOrder) };
+
+  const notes: string[] = [];
+  const base = state.baseCurrency ?? '';
+  const legs: CloseLeg[] = [];
+  const noMark: number[] = [];
+  for (const row of positions) {
+    const c = row.contract;
+    const action = row.position.greaterThan(0) ? 'SELL' : 'BUY';
+    const quantity = row.position.abs();
+    const mark = markOf(state, c.conId);
+    const fx = state.fxRates.get(c.currency);
+    const mult = c.multiplier ?? new Decimal(1);
+    const notionalBase = mark && fx ? quantity.mul(mark).mul(mult).mul(fx) : undefined;
+    if (!mark || !fx) notes.push(`${contractLabel(c)}: no ${!mark ? 'mark' : `${c.currency} rate`}, notional unknown`);
+    let limitPrice: Decimal | undefined;
+    if (o.orderType === 'LMT') {
+      if (!mark) {
+        noMark.push(c.conId);
+        continue;
+      }
+      let tick = o.minTicks?.get(c.conId);
+      if (tick === undefined) {
+        tick = defaultTick(c);
+        notes.push(`${contractLabel(c)}: tick size unknown, limit rounded to ${tick}`);
+      }
+      limitPrice = limitFor(mark, action, o.collar, tick);
+    }
+    legs.push({
+      conId: c.conId,
+      contract: c,
+      position: row.position,
+      action,
+      quantity,
+      orderType: o.orderType,
+      ...(limitPrice ? { limitPrice } : {}),
+      ...(mark ? { mark } : {}),
+      ...(notionalBase ? { notionalBase } : {}),
+    });
+  }
+  if (noMark.length > 0) return { code: 'NO_MARK', conIds: noMark };
+  legs.sort((a, b) => (CLOSE_ORDER[a.contract.secType] ?? 1) - (CLOSE_ORDER[b.contract.secType] ?? 1) || a.conId - b.conId);
+  const cancels: CancelLeg[] = orders.map((x) => ({ orderId: x.orderId, clientId: x.clientId, conId: x.info!.contract.conId, description: describeOrder(x) }));
+  const total = legs.every((l) => l.notionalBase) ? legs.reduce((s, l) => s.plus(l.notionalBase!), new Decimal(0)) : undefined;
+  return {
+    id: `flat-${o.now.toString(36)}`,
+    scope,
+    account: state.account,
+    cancels,
+    legs,
+    ...(total ? { totalNotionalBase: total } : {}),
+    baseCurrency: base,
+    fingerprint,
+    positionsPrint,
+    notes,
+  };
+}
+
+/** True when a value is a Denial rather than a plan. */
+export function isDenial(x: object): x is Denial {
+  return 'code' in x && typeof (x as { code: unknown }).code === 'string';
+}
+
+/** Plans a cancel: one order (ours), all our open orders, or the global cancel (every client, manual orders too). */
+export function planCancel(state: PortfolioState, what: { kind: 'order'; orderId: number } | { kind: 'client' } | { kind: 'global' }, clientId: number): CancelPlan | Denial {
+  if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
+  const open = [...state.orders.values()].filter(isOpen);
+  switch (what.kind) {
+    case 'order': {
+      const o = open.find((x) => x.orderId === what.orderId && cancellable(x, clientId));
+      if (!o) {
+        const other = open.find((x) => x.orderId === what.orderId);
+        return other ? { code: 'FOREIGN_ORDERS_OPEN', orders: [describeOrder(other)] } : { code: 'NOTHING_TO_DO', what: `order ${what.orderId} is not open` };
+      }
+      return { kind: 'order', orderId: o.orderId, description: describeOrder(o) };
+    }
+    case 'client': {
+      const mine = open.filter((x) => x.clientId === clientId).map((x) => x.orderId);
+      return mine.length === 0 ? { code: 'NOTHING_TO_DO', what: `no open order of client ${clientId}` } : { kind: 'client', orderIds: mine };
+    }
+    case 'global':
+      return open.length === 0
+        ? { code: 'NOTHING_TO_DO', what: 'no open order' }
+        : { kind: 'global', openOrders: open.length, otherClients: open.filter((x) => x.clientId !== clientId).length };
+  }
+}

@@ -1,0 +1,117 @@
+// Trading types: flatten/cancel plans, scopes, and the typed denials every refusal is expressed as.
+import type { Contract } from '../model/contract.js';
+import type { Decimal } from '../model/money.js';
+
+/** What to flatten: everything, one currency, one asset class, one underlying (stock with its options), one conId. */
+export type FlattenScope =
+  | { readonly kind: 'all' }
+  | { readonly kind: 'currency'; readonly currency: string }
+  | { readonly kind: 'class'; readonly secType: string }
+  | { readonly kind: 'underlying'; readonly symbol: string }
+  | { readonly kind: 'conid'; readonly conId: number };
+
+/** Scopes that touch more than one position need a typed word to confirm (DESIGN.md "Safety"). */
+export function isBulkScope(s: FlattenScope): boolean {
+  return s.kind !== 'conid';
+}
+
+/** One closing order: exactly the opposite of the position it closes. */
+export interface CloseLeg {
+  readonly conId: number;
+  readonly contract: Contract;
+  /** Signed position being closed, as the state showed it when the plan was made. */
+  readonly position: Decimal;
+  readonly action: 'BUY' | 'SELL';
+  /** |position|, fractional shares allowed. */
+  readonly quantity: Decimal;
+  readonly orderType: 'LMT' | 'MKT';
+  /** Marketable limit: the mark moved by the collar against us, rounded to the tick away from the mark. */
+  readonly limitPrice?: Decimal;
+  /** The mark the limit came from (contract currency). */
+  readonly mark?: Decimal;
+  /** Estimated notional in base currency (|qty| × mark × multiplier × FX), when a mark and rate are known. */
+  readonly notionalBase?: Decimal;
+}
+
+/** An open order the plan cancels first, because it would work against the flatten. */
+export interface CancelLeg {
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly conId: number;
+  readonly description: string;
+}
+
+/** A flatten plan, with the fingerprint of the data it was built from (refused later if the data changed). */
+export interface FlattenPlan {
+  readonly id: string;
+  readonly scope: FlattenScope;
+  readonly account: string;
+  readonly cancels: readonly CancelLeg[];
+  /** Options before their underlyings (closing the hedge first would leave naked short options). */
+  readonly legs: readonly CloseLeg[];
+  readonly totalNotionalBase?: Decimal;
+  readonly baseCurrency: string;
+  /** Positions and open orders the plan saw; compared again right before the first send. */
+  readonly fingerprint: string;
+  /** Positions only; compared again before the closing orders (after the cancels have changed the orders). */
+  readonly positionsPrint: string;
+  /** Facts the operator should read before confirming (unknown tick sizes, missing marks...). */
+  readonly notes: readonly string[];
+}
+
+/** What a cancel command would do. */
+export type CancelPlan =
+  | { readonly kind: 'order'; readonly orderId: number; readonly description: string }
+  | { readonly kind: 'client'; readonly orderIds: readonly number[] }
+  | { readonly kind: 'global'; readonly openOrders: number; readonly otherClients: number };
+
+/**
+ * Why an action was refused. Typed values with stable codes (STYLE.md "Denials are typed values"), never thrown;
+ * each becomes an operator event and an audit line.
+ */
+export type Denial =
+  | { readonly code: 'READ_ONLY' }
+  | { readonly code: 'REPLAY_SOURCE' }
+  | { readonly code: 'NOT_READY'; readonly health: string; readonly reason: string }
+  | { readonly code: 'SNAPSHOT_PENDING'; readonly what: string }
+  | { readonly code: 'DATA_STALE'; readonly stream: string; readonly ageMs: number | null }
+  | { readonly code: 'NOT_ARMED' }
+  | { readonly code: 'ACCOUNT_MISMATCH'; readonly confirmed: string; readonly connected: string }
+  | { readonly code: 'TARGET_CHANGED'; readonly conId: number; readonly shown: string; readonly now: string }
+  | { readonly code: 'WOULD_INCREASE_POSITION'; readonly conId: number }
+  | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
+  | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
+  | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
+  | { readonly code: 'READ_ONLY_API' };
+
+/** One sentence for the operator first, the code and its context after (STYLE.md "Errors and messages"). */
+export function formatDenial(d: Denial): string {
+  switch (d.code) {
+    case 'READ_ONLY':
+      return 'Refused: tws-risk is read-only; start it with --trade to enable trading (READ_ONLY)';
+    case 'REPLAY_SOURCE':
+      return 'Refused: this is a replay of a recording; a replay never trades (REPLAY_SOURCE)';
+    case 'NOT_READY':
+      return `Refused: the connection is not ready (${d.reason}) (NOT_READY health=${d.health})`;
+    case 'SNAPSHOT_PENDING':
+      return `Refused: still waiting for ${d.what} (SNAPSHOT_PENDING)`;
+    case 'DATA_STALE':
+      return `Refused: ${d.stream} data is stale${d.ageMs === null ? ' (never received)' : ` (${Math.round(d.ageMs / 1000)} s old)`} (DATA_STALE stream=${d.stream})`;
+    case 'NOT_ARMED':
+      return 'Refused: trading is not armed; arm it from the command palette by typing the last four characters of the account id (NOT_ARMED)';
+    case 'ACCOUNT_MISMATCH':
+      return `Refused: --confirm-account ${d.confirmed} is not the connected account ${d.connected}; nothing was sent (ACCOUNT_MISMATCH)`;
+    case 'TARGET_CHANGED':
+      return `Refused: positions changed since the plan was shown (TARGET_CHANGED conId=${d.conId} shown=${d.shown} now=${d.now}); review the new plan`;
+    case 'WOULD_INCREASE_POSITION':
+      return `Refused: an order would increase a position instead of closing it (WOULD_INCREASE_POSITION conId=${d.conId})`;
+    case 'FOREIGN_ORDERS_OPEN':
+      return `Refused: orders of other clients are open on these positions (${d.orders.join('; ')}); cancel them in TWS or with a global cancel first (FOREIGN_ORDERS_OPEN)`;
+    case 'NOTHING_TO_DO':
+      return `Nothing to do: ${d.what} (NOTHING_TO_DO)`;
+    case 'NO_MARK':
+      return `Refused: no mark for ${d.conIds.join(', ')} to set a marketable limit; use --mkt to send market orders (NO_MARK)`;
+    case 'READ_ONLY_API':
+      return 'TWS refused the order: its API is set to read-only (error 321). Untick "Read-Only API" in TWS to trade; trading is disarmed (READ_ONLY_API)';
+  }
+}

@@ -1,0 +1,75 @@
+// Execution against the simulator through the real source: a disconnect in the middle of a flatten.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { Feed } from '../../src/streams/feed.js';
+import { TwsSource } from '../../src/streams/tws/source.js';
+import { AuditLog, verifyAuditLog } from '../../src/trading/audit.js';
+import { executeFlatten, type TradingDeps } from '../../src/trading/execute.js';
+import { isDenial, planFlatten } from '../../src/trading/plan.js';
+import { waitFor } from '../sim/helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-exec-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const open: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!();
+});
+
+describe('executeFlatten', () => {
+  it('stops at a disconnect mid-flatten and never resends the rest blindly after the reconnect', async () => {
+    // A frozen clock: orders rest unfilled, so the drop lands deterministically while they are open.
+    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 0, log: false });
+    open.push(() => sim.close());
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 81, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+    const feed = new Feed(source.events$);
+    source.start();
+    open.push(() => feed.close('done'));
+    open.push(() => source.stop());
+    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+
+    const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 81, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    expect(plan.legs.length).toBeGreaterThanOrEqual(2);
+    const audit = new AuditLog(join(dir, 'audit.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    let placed = 0;
+    const deps: TradingDeps = {
+      mode: 'trade',
+      state: () => feed.state,
+      sourceReady: () => source.ready,
+      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+      now: Date.now,
+      placeOrder: (c, o) => {
+        const r = source.placeOrder(c, o as never);
+        // The socket drops once the first orders have reached the simulator.
+        if (++placed === 1) {
+          void waitFor(() => sim.snapshot().openOrders.filter((x) => x.clientId === 81).length >= placed, 5_000, 'orders at the simulator').then(() => sim.trigger({ incident: 'drop' }), () => undefined);
+        }
+        return r;
+      },
+      cancelOrder: (id) => source.cancelOrder(id),
+      globalCancel: () => source.globalCancel(),
+      publish: (b) => feed.publish(b),
+      audit,
+      clientId: 81,
+    };
+    const result = await executeFlatten(deps, plan, 3_000);
+    audit.close();
+    // The options (stage one) went out before the drop was seen; they could not be confirmed filled before the
+    // deadline, so the stock (stage two) was never sent.
+    const stock = plan.legs.find((l) => l.contract.secType === 'STK')!;
+    expect(result.legs.find((l) => l.conId === stock.conId)?.outcome).toBe('notSent');
+    expect(result.complete).toBe(false);
+    // After the reconnect the simulator has seen exactly the orders sent before the drop, each once, none resent.
+    await waitFor(() => feed.state.health === 'ready', 15_000, 'reconnect');
+    await new Promise((r) => setTimeout(r, 500));
+    const ids = [...sim.snapshot().executions.filter((e) => e.clientId === 81).map((e) => e.orderId), ...sim.snapshot().openOrders.filter((o) => o.clientId === 81).map((o) => o.orderId)];
+    expect(new Set(ids).size).toBe(placed);
+    expect(placed).toBe(plan.legs.length - 1);
+    expect(sim.snapshot().executions.some((e) => e.clientId === 81 && e.conId === stock.conId)).toBe(false);
+    const v = await verifyAuditLog(audit.file);
+    expect(v.ok).toBe(true);
+  });
+});

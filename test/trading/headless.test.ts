@@ -1,0 +1,140 @@
+// Headless flatten and cancel against the simulator: the real client, the real audit log, the real guard.
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { dataDir } from '../../src/config/load.js';
+import { dec } from '../../src/model/money.js';
+import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { verifyAuditLog } from '../../src/trading/audit.js';
+
+const open: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!();
+});
+
+async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
+  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 20, log: false, ...opts });
+  open.push(() => s.close());
+  return s;
+}
+
+async function run(...argv: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(argv, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+const positionOf = (s: Simulator, conId: number) => dec(s.snapshot().positions.find((p) => p.conId === conId)?.position ?? '0');
+const conIdOf = (s: Simulator, symbol: string, secType: string) => s.snapshot().positions.find((p) => p.symbol === symbol && p.secType === secType)!.conId;
+const sent = (s: Simulator) => s.snapshot().executions.length + s.snapshot().openOrders.length;
+
+describe('tws-risk flatten (headless)', () => {
+  it('prints the plan and sends nothing without --trade', async () => {
+    const s = await sim();
+    const before = sent(s);
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '61', '--scope', 'all', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.dryRun).toBe(true);
+    expect(doc.plan.legs.length).toBe(s.snapshot().positions.filter((p) => !dec(p.position).isZero()).length);
+    // Derivatives first.
+    const firstStock = doc.plan.legs.findIndex((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType));
+    expect(doc.plan.legs.slice(firstStock).every((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType))).toBe(true);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(sent(s)).toBe(before);
+  });
+
+  it('refuses a --confirm-account that is not the connected account, sending nothing (exit 2)', async () => {
+    const s = await sim();
+    const before = sent(s);
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '62', '--scope', 'all', '--trade', '--confirm-account', 'DU9999999');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--confirm-account DU9999999 is not the connected account DU1234567; nothing was sent (ACCOUNT_MISMATCH)');
+    expect(sent(s)).toBe(before);
+  });
+
+  it('flattens one position, with partial fills, and writes an audit log that verifies', async () => {
+    const s = await sim();
+    const toyota = conIdOf(s, '7203', 'STK');
+    expect(positionOf(s, toyota).abs().greaterThan(500)).toBe(true); // larger than one fill (maxFillSize 500)
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '63', '--scope', `conid:${toyota}`, '--trade', '--confirm-account', 'DU1234567', '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    expect(doc.result.flat).toBe(true);
+    expect(positionOf(s, toyota).isZero()).toBe(true);
+    expect(s.snapshot().executions.filter((e) => e.conId === toyota).length).toBeGreaterThan(1);
+    const v = await verifyAuditLog(doc.audit);
+    expect(v.ok && v.sealed && v.entries).toBeGreaterThanOrEqual(5);
+    const kinds = readFileSync(doc.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type).filter(Boolean);
+    expect(kinds).toEqual(expect.arrayContaining(['armed', 'planShown', 'decision', 'orderSent', 'orderStatus', 'result']));
+    // tws-risk verify checks audit logs too, and a tampered copy fails with its line.
+    expect((await run('verify', doc.audit)).code).toBe(0);
+    const lines = readFileSync(doc.audit, 'utf8').split('\n');
+    lines[3] = lines[3]!.replace('"confirm"', '"reject"');
+    const bad = `${doc.audit}.tampered`;
+    writeFileSync(bad, lines.join('\n'));
+    const t = await run('verify', bad);
+    expect(t.code).toBe(1);
+    expect(t.err).toContain(`${bad}:4: line breaks the hash chain`);
+  });
+
+  for (const scope of ['currency:EUR', 'class:OPT', 'underlying:AAPL']) {
+    it(`flattens ${scope}`, async () => {
+      const s = await sim();
+      const r = await run('flatten', '--port', String(s.port), '--client-id', '64', '--scope', scope, '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '20');
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const doc = JSON.parse(r.out);
+      expect(doc.plan.legs.length).toBeGreaterThan(0);
+      for (const leg of doc.plan.legs) expect(positionOf(s, leg.conId).isZero()).toBe(true);
+    });
+  }
+
+  it('flattens everything', async () => {
+    const s = await sim();
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '65', '--scope', 'all', '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '25');
+    const doc = JSON.parse(r.out);
+    // Index positions cannot be traded (the simulator rejects them like TWS): everything else must be flat.
+    const tradable = doc.plan.legs.filter((l: { secType: string }) => l.secType !== 'IND');
+    for (const leg of tradable) expect(positionOf(s, leg.conId).isZero()).toBe(true);
+    expect(r.code).toBe(doc.plan.legs.length === tradable.length ? 0 : 6);
+  });
+
+  it('reports a rejected order (read-only API, 321) and exits 6', async () => {
+    const s = await sim({ readOnlyApi: true });
+    const aapl = conIdOf(s, 'AAPL', 'STK');
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '66', '--scope', `conid:${aapl}`, '--trade', '--confirm-account', 'DU1234567');
+    expect(r.code).toBe(6);
+    expect(r.out).toContain('rejected');
+    expect(r.out).toContain('read-only (error 321)');
+    expect(positionOf(s, aapl).isZero()).toBe(false);
+  });
+});
+
+describe('tws-risk cancel (headless)', () => {
+  it('global cancel cancels another client\'s and a manual TWS order', async () => {
+    const s = await sim();
+    await s.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '5', orderType: 'LMT', lmtPrice: 1 });
+    await s.trigger({ incident: 'manual-order', symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '5', orderType: 'LMT', lmtPrice: 100000 });
+    expect(s.snapshot().openOrders.length).toBe(2);
+    const dry = await run('cancel', '--port', String(s.port), '--client-id', '67', '--global');
+    expect(dry.code).toBe(0);
+    expect(dry.out).toContain('GLOBAL CANCEL: 2 open order(s), 2 of them from other API clients or typed into TWS by hand');
+    expect(s.snapshot().openOrders.length).toBe(2);
+    const r = await run('cancel', '--port', String(s.port), '--client-id', '67', '--global', '--trade', '--confirm-account', 'DU1234567');
+    expect(r.code).toBe(0);
+    expect(s.snapshot().openOrders.length).toBe(0);
+    const audits = readdirSync(join(dataDir(), 'audit')).filter((f) => f.includes('cancel'));
+    expect(audits.length).toBeGreaterThan(0);
+  });
+
+  it('needs exactly one of --all, --global, --order', async () => {
+    expect((await run('cancel', '--all', '--global')).code).toBe(2);
+    expect((await run('cancel')).code).toBe(2);
+  });
+});

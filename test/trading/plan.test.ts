@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
+import { reduceAll } from '../../src/model/reducer.js';
+import type { PortfolioState } from '../../src/model/state.js';
+import { arm, DISARMED, isArmed } from '../../src/trading/arming.js';
+import { guardFlatten } from '../../src/trading/guard.js';
+import { isDenial, parseScope, planCancel, planFlatten, type FlattenOptions } from '../../src/trading/plan.js';
+import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
+import { EventLog, acct, option, portfolio, stock } from '../support/events.js';
+
+const ACC = 'DU1234567';
+const AAPL = stock(265598, 'AAPL', 'USD');
+const SAP = stock(14204, 'SAP', 'EUR');
+const CALL = option(700001, 'AAPL', '20261218', '200', 'C');
+const ES = { conId: 620731036, symbol: 'ES', secType: 'FUT', currency: 'USD', expiry: '20261218', multiplier: dec(50), exchange: 'CME' };
+
+function pos(c: typeof AAPL, q: string): FeedEventBody {
+  return { type: 'positionUpdated', account: ACC, contract: c, position: dec(q), averageCost: dec(1) };
+}
+
+function book(extra: FeedEventBody[] = []): { log: EventLog; state: PortfolioState } {
+  const log = new EventLog(Date.now() - 1000);
+  log.pushAll([
+    { type: 'healthChanged', health: 'ready' },
+    acct(ACC, 'NetLiquidation', '1000000', 'USD'),
+    acct(ACC, 'ExchangeRate', '1', 'USD'),
+    acct(ACC, 'ExchangeRate', '1.08', 'EUR'),
+    portfolio(ACC, AAPL, '100.5', '190.10'),
+    portfolio(ACC, SAP, '-40', '170.50'),
+    portfolio(ACC, CALL, '-3', '7.25'),
+    portfolio(ACC, ES, '2', '6020.25'),
+    { type: 'accountDownloadEnded', account: ACC },
+    pos(AAPL, '100.5'),
+    pos(SAP, '-40'),
+    pos(CALL, '-3'),
+    pos(ES, '2'),
+    { type: 'positionsEnded' },
+    { type: 'openOrdersEnded' },
+    ...extra,
+  ]);
+  return { log, state: reduceAll(log.events) };
+}
+
+const OPTS = { clientId: 17, orderType: 'LMT' as const, collar: 0.02, now: 1 };
+
+function plan(state: PortfolioState, scope: string, opts: FlattenOptions = OPTS): FlattenPlan {
+  const p = planFlatten(state, parseScope(scope) as never, opts);
+  if (isDenial(p)) throw new Error(formatDenial(p));
+  return p;
+}
+
+describe('flatten planner', () => {
+  it('closes each position with exactly the opposite quantity, options before their underlying', () => {
+    const p = plan(book().state, 'underlying:AAPL');
+    expect(p.legs.map((l) => [l.contract.secType, l.action, l.quantity.toString()])).toEqual([
+      ['OPT', 'BUY', '3'],
+      ['STK', 'SELL', '100.5'],
+    ]);
+  });
+
+  it('sets marketable limits: the collar against us, rounded away from the mark onto the tick', () => {
+    const ticks = new Map([[ES.conId, 0.25]]);
+    const p = plan(book().state, 'all', { ...OPTS, minTicks: ticks });
+    const by = new Map(p.legs.map((l) => [l.conId, l]));
+    // SELL 100.5 AAPL: 190.10 × 0.98 = 186.298 → down to 186.29
+    expect(by.get(AAPL.conId)!.limitPrice!.toString()).toBe('186.29');
+    // BUY 40 SAP: 170.50 × 1.02 = 173.91 exactly
+    expect(by.get(SAP.conId)!.limitPrice!.toString()).toBe('173.91');
+    // BUY 3 calls: 7.25 × 1.02 = 7.395 → up to 7.40
+    expect(by.get(CALL.conId)!.limitPrice!.toString()).toBe('7.4');
+    // SELL 2 ES: 6020.25 × 0.98 = 5899.845 → down to the 0.25 grid: 5899.75
+    expect(by.get(ES.conId)!.limitPrice!.toString()).toBe('5899.75');
+    // Notional in base: SAP 40 × 170.50 × 1.08 = 7365.6; ES 2 × 6020.25 × 50 = 602025
+    expect(by.get(SAP.conId)!.notionalBase!.toString()).toBe('7365.6');
+    expect(by.get(ES.conId)!.notionalBase!.toString()).toBe('602025');
+    expect(p.notes.some((n) => n.includes('tick size unknown'))).toBe(true);
+  });
+
+  it('selects by currency, class and conId', () => {
+    const s = book().state;
+    expect(plan(s, 'currency:EUR').legs.map((l) => l.conId)).toEqual([SAP.conId]);
+    expect(plan(s, 'class:FUT').legs.map((l) => l.conId)).toEqual([ES.conId]);
+    expect(plan(s, `conid:${CALL.conId}`).legs.map((l) => l.action)).toEqual(['BUY']);
+    expect(planFlatten(s, { kind: 'currency', currency: 'JPY' }, OPTS)).toMatchObject({ code: 'NOTHING_TO_DO' });
+  });
+
+  it('cancels our open orders on the targets first, and refuses when another client has orders there', () => {
+    const order = (clientId: number, orderId: number) => ({
+      type: 'openOrderUpdated' as const,
+      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' },
+    });
+    const mine = plan(book([order(17, 1_000_005)]).state, 'underlying:AAPL');
+    expect(mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
+    const foreign = planFlatten(book([order(99, 55)]).state, { kind: 'underlying', symbol: 'AAPL' }, OPTS);
+    expect(foreign).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });
+    expect(formatDenial(foreign as never)).toMatch(/client 99/);
+  });
+
+  it('refuses to plan before positions and open orders are known', () => {
+    const log = new EventLog();
+    log.pushAll([pos(AAPL, '1')]);
+    expect(planFlatten(reduceAll(log.events), { kind: 'all' }, OPTS)).toMatchObject({ code: 'SNAPSHOT_PENDING' });
+  });
+
+  it('parses scopes and names a bad one', () => {
+    expect(parseScope('currency:EUR')).toEqual({ kind: 'currency', currency: 'EUR' });
+    expect(parseScope('conid:42')).toEqual({ kind: 'conid', conId: 42 });
+    expect(parseScope('sector:tech')).toMatch(/unknown scope "sector:tech"/);
+    expect(parseScope('currency:euro')).toMatch(/not a 3-letter code/);
+  });
+});
+
+describe('guard', () => {
+  const armed = { armed: true as const, until: Date.now() + 60_000, by: 'palette' as const };
+  const ctx = (state: PortfolioState, over: object = {}) => ({ mode: 'trade' as const, state, sourceReady: true, arm: armed, now: Date.now(), ...over });
+
+  it('checks in order: replay, read-only, ready, armed', () => {
+    const { state } = book();
+    const p = plan(state, 'all');
+    expect(guardFlatten(ctx(state, { mode: 'replay' }), p, 'first')?.code).toBe('REPLAY_SOURCE');
+    expect(guardFlatten(ctx(state, { mode: 'readOnly' }), p, 'first')?.code).toBe('READ_ONLY');
+    expect(guardFlatten(ctx(state, { sourceReady: false }), p, 'first')?.code).toBe('NOT_READY');
+    expect(guardFlatten(ctx(state, { arm: DISARMED }), p, 'first')?.code).toBe('NOT_ARMED');
+    expect(guardFlatten(ctx(state, { arm: { ...armed, until: Date.now() - 1 } }), p, 'first')?.code).toBe('NOT_ARMED');
+    expect(guardFlatten(ctx(state), p, 'first')).toBeUndefined();
+  });
+
+  it('refuses when positions changed since the plan was shown, naming the position', () => {
+    const { log } = book();
+    const before = reduceAll(log.events);
+    const p = plan(before, 'underlying:AAPL');
+    log.push(pos(AAPL, '60'));
+    const d = guardFlatten(ctx(reduceAll(log.events)), p, 'first');
+    expect(d).toEqual({ code: 'TARGET_CHANGED', conId: AAPL.conId, shown: '100.5', now: '60' });
+    expect(formatDenial(d!)).toBe('Refused: positions changed since the plan was shown (TARGET_CHANGED conId=265598 shown=100.5 now=60); review the new plan');
+  });
+
+  it('refuses on stale data', () => {
+    const { state } = book();
+    const p = plan(state, 'all');
+    const later = Date.now() + 10 * 60_000;
+    expect(guardFlatten(ctx(state, { now: later, arm: { ...armed, until: later + 1 } }), p, 'first')?.code).toBe('DATA_STALE');
+  });
+});
+
+describe('arming', () => {
+  it('arms only with the last four characters of the account, and expires', () => {
+    expect(arm('trade', ACC, '4567', 1000, 5000)).toEqual({ armed: true, until: 6000, by: 'palette' });
+    expect(arm('trade', ACC, '1234', 1000)).toEqual({ code: 'NOT_ARMED' });
+    expect(arm('readOnly', ACC, '4567', 1000)).toEqual({ code: 'READ_ONLY' });
+    expect(arm('replay', ACC, '4567', 1000)).toEqual({ code: 'REPLAY_SOURCE' });
+    const s = arm('trade', ACC, '4567', 1000, 5000);
+    expect(isArmed(s as never, 5999)).toBe(true);
+    expect(isArmed(s as never, 6000)).toBe(false);
+  });
+});
+
+describe('cancel planner', () => {
+  it('cancels one of our orders, refuses another client\'s, and counts other clients in a global cancel', () => {
+    const mk = (clientId: number, orderId: number) => ({ type: 'openOrderUpdated' as const, order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(1), orderType: 'LMT', limitPrice: dec(1), status: 'Submitted' } });
+    const { state } = book([mk(17, 1_000_001), mk(99, 7), mk(0, 0)]);
+    expect(planCancel(state, { kind: 'order', orderId: 1_000_001 }, 17)).toMatchObject({ kind: 'order', orderId: 1_000_001 });
+    expect(planCancel(state, { kind: 'order', orderId: 7 }, 17)).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });
+    expect(planCancel(state, { kind: 'client' }, 17)).toEqual({ kind: 'client', orderIds: [1_000_001] });
+    expect(planCancel(state, { kind: 'global' }, 17)).toEqual({ kind: 'global', openOrders: 3, otherClients: 2 });
+  });
+});
