@@ -1,5 +1,5 @@
 // Regenerates the sample recordings in recordings/ through the real writer (npm run recordings).
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { reduce } from '../src/model/reducer.js';
@@ -8,13 +8,14 @@ import { FlightRecorder } from '../src/streams/recorder.js';
 import { RecordingWriter } from '../src/streams/recording/writer.js';
 import { appVersion } from '../src/version.js';
 import { SAMPLE_ACCOUNT, SAMPLE_START_MS, sampleSession } from './sample-session.js';
+import { writeSimRecordings } from './sim-recordings.js';
 
 export const SAMPLE_FILE = 'sample-multicurrency.jsonl';
 
 /** Writes the multi-currency sample to `dir`, replacing an older copy. Returns its path. */
 export async function writeSampleRecording(dir: string): Promise<string> {
   const file = join(dir, SAMPLE_FILE);
-  if (existsSync(file)) rmSync(file);
+  for (const f of [file, `${file}.idx`]) if (existsSync(f)) rmSync(f);
   const events = sampleSession();
   const writer = new RecordingWriter({
     file,
@@ -36,10 +37,16 @@ export async function writeSampleRecording(dir: string): Promise<string> {
   return file;
 }
 
+export const MANIFEST = 'manifest.json';
+
 const isMain = process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
   const out = process.argv[2] ? resolve(process.argv[2]) : join(root, 'recordings');
   const file = await writeSampleRecording(out);
   process.stdout.write(`wrote ${file}\n`);
+  const sims = await writeSimRecordings(out);
+  for (const s of sims) process.stdout.write(`wrote ${join(out, s.file)} (${s.events} events)\n`);
+  writeFileSync(join(out, MANIFEST), `${JSON.stringify(sims, null, 2)}\n`);
+  process.stdout.write(`wrote ${join(out, MANIFEST)}\n`);
 }

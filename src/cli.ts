@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { configCommand } from './commands/config.js';
 import { demoCommand, type DemoFlags } from './commands/demo.js';
+import { replayEventsCommand, type EventsFlags } from './commands/replay-events.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
 import { EXIT, processIo, type CommandIo } from './commands/io.js';
@@ -62,7 +63,20 @@ const COMMANDS: readonly CommandSpec[] = [
     options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
   },
-  { name: 'replay', args: 'FILE', summary: 'open a recorded session in the console, read-only', notBuilt: 'issue 8' },
+  {
+    name: 'replay',
+    args: 'FILE --events [--kind K[,K...]] [--from TIME] [--to TIME]',
+    summary: 'a recorded session, read-only: --events prints one line per event (the interactive player is not built yet)',
+    options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    run: (pos, values, io) => {
+      if (pos.length !== 1) return usageError('replay', 'expects exactly one recording file', io);
+      if (values.events !== true) {
+        io.err('tws-risk replay: the interactive player is not built yet (tracked in issue 8); use --events, or tws-risk report --replay FILE --at TIME');
+        return EXIT.invalid;
+      }
+      return replayEventsCommand(pos[0]!, values as EventsFlags, io);
+    },
+  },
   {
     name: 'flatten',
     args: '--scope all|currency:EUR|class:OPT|underlying:AAPL|conid:N [--mkt] [--collar PCT] [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',

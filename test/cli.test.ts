@@ -80,6 +80,18 @@ describe('tws-risk CLI', () => {
     expect((await run('verify', cut, '--strict')).code).toBe(1);
   });
 
+  it('prints a recording one line per event, filtered by kind and time', async () => {
+    const r = await run('replay', SAMPLE, '--events', '--kind', 'executionReceived,commissionReceived');
+    expect(r.code).toBe(0);
+    const lines = r.out.split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(/^2026-11-23T14:30:\d\d\.\d{3}Z #\d+ executionReceived .*execId=0000e0d5\.674a1b2c\.01\.01 .*side=SLD shares=1 price=6018\.5/);
+    expect(lines[1]).toMatch(/commissionReceived execId=0000e0d5\.674a1b2c\.01\.01 commission=2\.25 currency=USD/);
+    const early = await run('replay', SAMPLE, '--events', '--to', '14:30:00');
+    expect(early.out).toBe('');
+    expect((await run('replay', SAMPLE, '--events', '--kind', 'bogus')).code).toBe(2);
+  });
+
   it('needs exactly one file for verify', async () => {
     expect((await run('verify')).code).toBe(2);
   });

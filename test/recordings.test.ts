@@ -6,7 +6,12 @@ import { accountValue, baseValue } from '../src/model/account-values.js';
 import type { FeedEvent } from '../src/model/events.js';
 import { reduceAll } from '../src/model/reducer.js';
 import { readRecording } from '../src/streams/recording/reader.js';
-import { SAMPLE_FILE, writeSampleRecording } from '../scripts/make-recordings.js';
+import { MANIFEST, SAMPLE_FILE, writeSampleRecording } from '../scripts/make-recordings.js';
+import { stateHash, type SampleEntry } from '../scripts/sim-recordings.js';
+import { INITIAL_STATE } from '../src/model/state.js';
+import { reduce } from '../src/model/reducer.js';
+import { verifyRecording } from '../src/streams/recording/reader.js';
+import { seek } from '../src/streams/replay/seek.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-samples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,5 +35,45 @@ describe('shipped sample recording', () => {
     expect(s.portfolio.size).toBe(6);
     expect([...s.executions.values()][0]?.commission?.toString()).toBe('2.25');
     expect(s.health).toBe('ready');
+  });
+});
+
+describe('simulator sample recordings (recordings/manifest.json)', () => {
+  const manifest = JSON.parse(readFileSync(join('recordings', MANIFEST), 'utf8')) as SampleEntry[];
+
+  it('lists the four incident samples', () => {
+    expect(manifest.map((m) => m.scenario)).toEqual(['quiet-day', 'chf-gap', 'margin-spike', 'flatten-disconnect']);
+  });
+
+  for (const entry of manifest) {
+    it(`${entry.file} verifies and replays to the final state of the live run that recorded it`, async () => {
+      const file = join('recordings', entry.file);
+      const v = await verifyRecording(file);
+      expect(v.ok && v.summary.sealed).toBe(true);
+      let s = INITIAL_STATE;
+      for await (const item of readRecording(file, { skipKeyframeStates: true })) if (item.kind === 'event') s = reduce(s, item.event);
+      expect(s.lastSeq).toBe(entry.events);
+      expect(stateHash(s)).toBe(entry.finalStateSha256);
+      // A seek to the middle lands where playing to the middle does.
+      const mid = Math.floor(entry.events / 2);
+      let played = INITIAL_STATE;
+      for await (const item of readRecording(file, { skipKeyframeStates: true })) {
+        if (item.kind === 'event' && item.event.seq <= mid) played = reduce(played, item.event);
+      }
+      expect(stateHash((await seek(file, { seq: mid })).state)).toBe(stateHash(played));
+    });
+  }
+
+  it('flatten-disconnect shows the drop after the first order and the stock never sent', async () => {
+    const events: FeedEvent[] = [];
+    for await (const item of readRecording(join('recordings', 'flatten-disconnect.jsonl.gz'), { skipKeyframeStates: true })) if (item.kind === 'event') events.push(item.event);
+    const sentAt = events.findIndex((e) => e.type === 'operatorActed' && e.action === 'ordersSent');
+    const drop = events.findIndex((e, i) => i > sentAt && e.type === 'healthChanged' && e.health === 'disconnected');
+    expect(sentAt).toBeGreaterThan(0);
+    expect(drop).toBeGreaterThan(sentAt);
+    const sent = events.filter((e) => e.type === 'operatorActed' && e.action === 'ordersSent');
+    const stockConId = 265598;
+    expect(sent.some((e) => e.type === 'operatorActed' && (e.detail as { conId?: number }).conId === stockConId)).toBe(false);
+    expect(events.some((e, i) => i > drop && e.type === 'healthChanged' && e.health === 'ready')).toBe(true);
   });
 });

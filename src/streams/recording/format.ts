@@ -61,3 +61,24 @@ export function unsealLine(text: string): { body: string; hash: string } | undef
   if (!HEX64.test(hash)) return undefined;
   return { body: `${text.slice(0, text.length - HASH_TAIL)}}`, hash };
 }
+
+/**
+ * One keyframe in the seek index (`FILE.idx`, JSON lines, written beside the recording). A reader can start at
+ * `offset` (a line start, and in gzip files a member start) with `prevHash` as the chain's previous hash: the
+ * index only says where to look; the recording's own hashes still prove what is read. A missing or damaged index
+ * only makes seeking slower.
+ */
+export interface IndexEntry {
+  readonly seq: number;
+  readonly at: number;
+  /** Byte offset of the keyframe line in the (possibly compressed) file. */
+  readonly offset: number;
+  /** Its 1-based line number. */
+  readonly line: number;
+  /** Hash of the line before it. */
+  readonly prevHash: string;
+}
+
+export function indexPathOf(recording: string): string {
+  return `${recording}.idx`;
+}

@@ -5,7 +5,7 @@ import { constants as zc, createGunzip } from 'node:zlib';
 import { CodecError, decodeEvent, decodeState } from '../../model/codec.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
-import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, chainHash, unsealLine, type RecordingFooter, type RecordingHeader } from './format.js';
+import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, chainHash, unsealLine, type IndexEntry, type RecordingFooter, type RecordingHeader } from './format.js';
 
 /** What went wrong with a recording. `tampered` means the hash chain broke: the file was edited after writing. */
 export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
@@ -51,6 +51,11 @@ export interface ReadSummary {
 export interface ReadOptions {
   /** Skip decoding keyframe states (faster when only events are needed); they are still hash-checked. */
   readonly skipKeyframeStates?: boolean;
+  /**
+   * Start at a keyframe from the seek index instead of the top: the header (read separately), the keyframe's
+   * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
+   */
+  readonly from?: { readonly header: RecordingHeader; readonly entry: IndexEntry };
 }
 
 /** True when the file starts with the gzip magic bytes (detected by content, never by name). */
@@ -83,9 +88,9 @@ interface TextLine {
  * Raw text lines, a batch per chunk read (one await per chunk, not per line). Memory stays bounded by the chunk
  * size and the longest line.
  */
-async function* textLines(file: string): AsyncGenerator<TextLine[]> {
+async function* textLines(file: string, start = 0): AsyncGenerator<TextLine[]> {
   const gz = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024 });
+  const raw = createReadStream(file, { highWaterMark: 256 * 1024, start });
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
@@ -132,9 +137,9 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  * yielding every good line before it. Returns the summary when the whole file was read.
  */
 export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
-  let lineNo = 0;
-  let prev = GENESIS_HASH;
-  let header: RecordingHeader | undefined;
+  let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
+  let prev = opts.from ? opts.from.entry.prevHash : GENESIS_HASH;
+  let header: RecordingHeader | undefined = opts.from?.header;
   let footer: RecordingFooter | undefined;
   let truncatedTail = false;
   let events = 0;
@@ -150,7 +155,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   };
 
   try {
-    read: for await (const batch of textLines(file)) for (const { text, terminated } of batch) {
+    read: for await (const batch of textLines(file, opts.from?.entry.offset ?? 0)) for (const { text, terminated } of batch) {
       lineNo++;
       const sealed = unsealLine(text);
       let parsed: unknown;
@@ -208,7 +213,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         case 'keyframe': {
           // A file continuing a rotated session opens with a keyframe of the state its first event builds on.
-          const base = events === 0 && keyframes === 0 && Number.isSafeInteger(o.seq);
+          const base = (events === 0 && keyframes === 0 && Number.isSafeInteger(o.seq)) || (opts.from !== undefined && events === 0 && keyframes === 0);
           if (base) lastSeq = o.seq as number;
           if (o.seq !== lastSeq) fail('sequence', `keyframe at seq ${JSON.stringify(o.seq)} does not follow event seq ${lastSeq}`);
           keyframes++;
@@ -225,7 +230,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         case 'footer': {
           const f = o as unknown as RecordingFooter;
-          if (f.events !== events || f.lastSeq !== lastSeq) {
+          if ((!opts.from && f.events !== events) || f.lastSeq !== lastSeq) {
             fail('structure', `footer says ${f.events} events up to seq ${f.lastSeq}, file has ${events} up to seq ${lastSeq}`);
           }
           footer = f;

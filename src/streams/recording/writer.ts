@@ -1,12 +1,12 @@
 // RecordingWriter: append-only JSONL (optionally gzip) with a hash chain, keyframes and a sealing footer.
-import { closeSync, fsyncSync, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { openExclusive } from './open-unique.js';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeState } from '../../model/codec.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
-import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, sealLine, type RecordingHeader, type RecordingSource } from './format.js';
+import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, indexPathOf, sealLine, type IndexEntry, type RecordingHeader, type RecordingSource } from './format.js';
 
 export interface WriterOptions {
   readonly file: string;
@@ -46,6 +46,10 @@ export class RecordingWriter {
   private closed = false;
   /** Bytes written to the file so far (compressed size for gzip), for rotation by size. */
   bytes = 0;
+  /** Lines written so far (the header is line 1). */
+  private lines = 0;
+  /** The seek index beside the recording (`FILE.idx`): one JSON line per keyframe. */
+  private readonly indexFd: number;
 
   constructor(private readonly opts: WriterOptions) {
     mkdirSync(dirname(opts.file), { recursive: true });
@@ -53,6 +57,7 @@ export class RecordingWriter {
     this.fd = opened.fd;
     this.path = opened.file;
     this.gzip = opts.gzip === true;
+    this.indexFd = openSync(indexPathOf(this.path), 'w');
     const header: RecordingHeader = {
       kind: 'header',
       format: FORMAT_NAME,
@@ -92,6 +97,10 @@ export class RecordingWriter {
   /** Writes a full-state keyframe (for seeking) and fsyncs. `state.lastSeq` must be the last appended seq. */
   keyframe(state: PortfolioState): void {
     if (this.events === 0) this.lastSeq = state.lastSeq;
+    // A keyframe starts a new gzip member, so a reader can start decompressing exactly there.
+    this.flushGzip();
+    const entry: IndexEntry = { seq: state.lastSeq, at: state.lastEventAt, offset: this.bytes, line: this.lines + 1, prevHash: this.prevHash };
+    writeSync(this.indexFd, `${JSON.stringify(entry)}\n`);
     this.writeLine({ kind: 'keyframe', seq: state.lastSeq, at: state.lastEventAt, state: encodeState(state) });
     this.keyframes++;
     this.sync();
@@ -112,6 +121,7 @@ export class RecordingWriter {
     this.closed = true;
     fsyncSync(this.fd);
     closeSync(this.fd);
+    closeSync(this.indexFd);
   }
 
   /** Closes without a footer, as a crash would (tests use this to prove crash readability). */
@@ -120,12 +130,14 @@ export class RecordingWriter {
     this.closed = true;
     this.pending = [];
     closeSync(this.fd);
+    closeSync(this.indexFd);
   }
 
   private writeLine(body: object): void {
     if (this.closed) throw new Error(`recording ${this.path} is closed`);
     const { text, hash } = sealLine(this.prevHash, body);
     this.prevHash = hash;
+    this.lines++;
     if (!this.gzip) {
       this.writeRaw(Buffer.from(`${text}\n`));
       return;

@@ -1,0 +1,76 @@
+// `tws-risk replay FILE --events`: a recording as one text line per event, for grep and review scripts.
+import { contractLabel, type Contract } from '../model/contract.js';
+import { STREAM_OF, type FeedEvent, type FeedEventType } from '../model/events.js';
+import { readRecording, RecordingError } from '../streams/recording/reader.js';
+import { parseAt } from '../streams/replay/state-at.js';
+import { EXIT, type CommandIo } from './io.js';
+
+export interface EventsFlags {
+  readonly kind?: string;
+  readonly from?: string;
+  readonly to?: string;
+}
+
+function value(v: unknown): string {
+  if (v === null || v === undefined) return '-';
+  if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
+  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
+  if (typeof v === 'object' && 'conId' in (v as object) && 'secType' in (v as object)) return JSON.stringify(contractLabel(v as Contract));
+  if (typeof (v as { toFixed?: unknown }).toFixed === 'function') return String(v);
+  return JSON.stringify(v);
+}
+
+/** `2026-11-23T14:30:00.040Z #12 priceTicked conId=265598 field=last price=189.85 delayed=false` */
+export function eventLine(ev: FeedEvent): string {
+  const { seq, receivedAt, type, ...rest } = ev as FeedEvent & Record<string, unknown>;
+  const fields = Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`);
+  return `${new Date(receivedAt).toISOString()} #${seq} ${type}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+}
+
+export async function replayEventsCommand(file: string, f: EventsFlags, io: CommandIo): Promise<number> {
+  const kinds = f.kind ? new Set(f.kind.split(',').map((k) => k.trim()).filter(Boolean)) : undefined;
+  for (const k of kinds ?? []) {
+    if (!(k in STREAM_OF)) {
+      io.err(`tws-risk replay: unknown event kind ${JSON.stringify(k)} (kinds: ${Object.keys(STREAM_OF).join(', ')})`);
+      return EXIT.usage;
+    }
+  }
+  try {
+    let fromMs: number | undefined;
+    let toMs: number | undefined;
+    const it = readRecording(file, { skipKeyframeStates: true });
+    for (;;) {
+      const r = await it.next();
+      if (r.done) {
+        if (!r.value.sealed) io.err(`warning: ${file} is not sealed (the writer crashed or is still writing)`);
+        return EXIT.ok;
+      }
+      const item = r.value;
+      if (item.kind === 'header') {
+        for (const [name, text] of [['from', f.from], ['to', f.to]] as const) {
+          if (text === undefined) continue;
+          const t = parseAt(text, item.header.startedAtMs);
+          if (typeof t === 'string') {
+            io.err(`tws-risk replay: ${t.replace('--at', `--${name}`)}`);
+            return EXIT.usage;
+          }
+          if (name === 'from') fromMs = t;
+          else toMs = t;
+        }
+        continue;
+      }
+      if (item.kind !== 'event') continue;
+      const ev = item.event;
+      if (toMs !== undefined && ev.receivedAt > toMs) return EXIT.ok;
+      if (fromMs !== undefined && ev.receivedAt < fromMs) continue;
+      if (kinds && !kinds.has(ev.type as FeedEventType)) continue;
+      io.out(eventLine(ev));
+    }
+  } catch (e) {
+    if (e instanceof RecordingError) {
+      io.err(`tws-risk replay: ${e.message}`);
+      return EXIT.invalid;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,101 @@
+// Seeking in a recording: start from the nearest keyframe before the target (via the seek index), then fold.
+import { readFile } from 'node:fs/promises';
+import { reduce } from '../../model/reducer.js';
+import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
+import { indexPathOf, type IndexEntry, type RecordingHeader } from '../recording/format.js';
+import { readRecording, RecordingError } from '../recording/reader.js';
+
+/** The recording's header (first line only). */
+export async function readHeader(file: string): Promise<RecordingHeader> {
+  const it = readRecording(file, { skipKeyframeStates: true });
+  try {
+    const first = await it.next();
+    if (!first.done && first.value.kind === 'header') return first.value.header;
+    if (first.done) return first.value.header;
+    throw new RecordingError(file, 1, 'structure', 'no header');
+  } finally {
+    await it.return(undefined as never);
+  }
+}
+
+/** The seek index, or [] when it is missing or unreadable (seeking then reads from the top). */
+export async function loadIndex(file: string): Promise<IndexEntry[]> {
+  let text: string;
+  try {
+    text = await readFile(indexPathOf(file), 'utf8');
+  } catch {
+    return [];
+  }
+  const out: IndexEntry[] = [];
+  for (const line of text.split('\n')) {
+    if (!line) continue;
+    try {
+      const e = JSON.parse(line) as IndexEntry;
+      if (Number.isSafeInteger(e.seq) && Number.isSafeInteger(e.offset) && Number.isSafeInteger(e.line) && typeof e.prevHash === 'string') out.push(e);
+    } catch {
+      // A torn last line after a crash: the entries before it are still good.
+    }
+  }
+  return out;
+}
+
+/** Where to stop: at a receive time (inclusive), or after a sequence number. */
+export type SeekTarget = { readonly atMs: number } | { readonly seq: number };
+
+export interface SeekResult {
+  readonly state: PortfolioState;
+  /** The keyframe the fold started from, if the index had one before the target. */
+  readonly from?: IndexEntry;
+  /** Events folded after it. */
+  readonly eventsFolded: number;
+}
+
+function before(e: IndexEntry, t: SeekTarget): boolean {
+  return 'atMs' in t ? e.at <= t.atMs : e.seq <= t.seq;
+}
+
+function past(seq: number, at: number, t: SeekTarget): boolean {
+  return 'atMs' in t ? at > t.atMs : seq > t.seq;
+}
+
+/**
+ * The state at a target: starts at the last indexed keyframe at or before it and folds the events up to it.
+ * A keyframe holds exactly the state folded up to its seq, so this equals playing from the start (tested).
+ */
+export async function seek(file: string, target: SeekTarget, index?: readonly IndexEntry[]): Promise<SeekResult> {
+  const entries = index ?? (await loadIndex(file));
+  try {
+    return await seekFrom(file, target, entries);
+  } catch (e) {
+    // A damaged index (wrong offset or hash) must not make a good recording unreadable: read from the top.
+    if (e instanceof RecordingError && entries.length > 0) return seekFrom(file, target, []);
+    throw e;
+  }
+}
+
+async function seekFrom(file: string, target: SeekTarget, entries: readonly IndexEntry[]): Promise<SeekResult> {
+  let from: IndexEntry | undefined;
+  for (const e of entries) if (before(e, target)) from = e;
+  const header = from ? await readHeader(file) : undefined;
+  const it = readRecording(file, from && header ? { from: { header, entry: from } } : { skipKeyframeStates: true });
+  let state: PortfolioState = INITIAL_STATE;
+  let eventsFolded = 0;
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      const item = r.value;
+      if (item.kind === 'keyframe') {
+        if (item.seq > state.lastSeq && !past(item.seq, item.at, target)) state = item.state;
+        continue;
+      }
+      if (item.kind !== 'event') continue;
+      if (past(item.event.seq, item.event.receivedAt, target)) break;
+      state = reduce(state, item.event);
+      eventsFolded++;
+    }
+  } finally {
+    await it.return(undefined as never);
+  }
+  return { state, ...(from ? { from } : {}), eventsFolded };
+}
