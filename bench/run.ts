@@ -24,6 +24,8 @@ try {
   const rec = join(tmp, 'synthetic.jsonl.gz');
   results.push(...child('write-recording.js', [rec]));
   results.push(...child('reader.js', [rec]));
+  results.push(...child('seek.js', [rec]));
+  results.push(...child('risk.js'));
   results.push(...child('live.js'));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

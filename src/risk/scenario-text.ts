@@ -1,4 +1,4 @@
-// Scenario text form (px:STK=-10%,fx:EUR=-8%,vol=+30%,days=1): parse, format, labels, built-ins, user files.
+// Scenario text form (px:STK=-10%,fx:EUR=-8%,rates=+50bp,vol=+30%,days=1): parse, format, labels, built-ins, user files.
 import type { AssetClass } from '../model/contract.js';
 import {
   PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type Scenario, type ScenarioFamily, type ScenarioShocks,
@@ -8,8 +8,8 @@ import {
  * One grammar for the CLI and the config (docs/scenarios.md is its reference). The parser collects
  * every problem before answering, each naming the offending token, as STYLE.md "Risk core" asks of
  * config parsers. The canonical form doubles as the scenario id: px in PRICE_DRIVER_CLASSES order,
- * then sym and fx sorted by code point, then vol, then days; percentages always signed; zero vol,
- * zero days and the empty scenario ("base") left out.
+ * then sym and fx sorted by code point, then rates, vol, then days; percentages and basis points always
+ * signed; zero rates, zero vol, zero days and the empty scenario ("base") left out.
  */
 
 // ── Parsing ──────────────────────────────────────────────────────────────────────────────────────
@@ -30,6 +30,9 @@ export interface ParseOptions {
 /** Largest move accepted, +10000%: anything bigger is a typo, not a scenario. */
 const MAX_MOVE = 100;
 const PERCENT = /^[+-]?(\d+(\.\d+)?|\.\d+)%$/;
+const BASIS_POINTS = /^[+-]?(\d+(\.\d+)?|\.\d+)bp$/;
+/** Largest rates move accepted, ±1000 bp (10 percentage points). */
+const MAX_RATES_BP = 1000;
 const BARE_NUMBER = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
 const WHOLE = /^\+?\d+$/;
 const CURRENCY = /^[A-Z]{3}$/;
@@ -46,6 +49,7 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
   const fx: Record<string, number> = {};
   let vol = 0;
   let days = 0;
+  let rates = 0;
   const firstToken = new Map<string, string>(); // canonical key → token that set it
   const items = trimmed.split(',');
   items.forEach((raw, index) => {
@@ -89,6 +93,14 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
         else (kind === 'sym' ? sym : fx)[name] = move;
         return;
       }
+      case 'rates': {
+        if (name !== undefined) return fail(`rates takes no name: write rates=${value}`);
+        claim('rates');
+        const parsed = parseBasisPoints(value);
+        if (typeof parsed === 'string') return fail(parsed);
+        rates = parsed;
+        return;
+      }
       case 'vol':
       case 'days': {
         if (name !== undefined) return fail(`${kind} takes no name: write ${kind}=${value}`);
@@ -100,11 +112,11 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
         return;
       }
       default:
-        return fail(`unknown shock kind "${kind}" (expected px:, sym:, fx:, vol or days)`);
+        return fail(`unknown shock kind "${kind}" (expected px:, sym:, fx:, rates, vol or days)`);
     }
   });
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, shocks: { px, sym, fx, vol, days } };
+  return { ok: true, shocks: { px, sym, fx, vol, days, ...(rates !== 0 ? { rates } : {}) } };
 }
 
 const EXAMPLES = { px: 'px:STK=-10%', sym: 'sym:AAPL=-25%', fx: 'fx:EUR=-8%' } as const;
@@ -125,6 +137,20 @@ function parseMove(value: string, what: 'a price' | 'a currency' | 'vol'): numbe
   }
   if (x > MAX_MOVE) return `${value} is beyond +${MAX_MOVE * 100}%`;
   return x;
+}
+
+/** A signed move in basis points (+50bp) as a fraction (0.005), or the problem. */
+function parseBasisPoints(value: string): number | string {
+  if (value === '') return 'missing value after "="';
+  if (!BASIS_POINTS.test(value)) {
+    if (BARE_NUMBER.test(value)) return `missing bp: rates moves are basis points, write ${value}bp`;
+    if (PERCENT.test(value)) return 'rates moves are basis points, not %: write +50bp for +0.5%';
+    return `"${value}" is not a move in basis points like +50bp or -100bp`;
+  }
+  const bp = Number(value.slice(0, -2));
+  if (Math.abs(bp) > MAX_RATES_BP) return `${value} is beyond ±${MAX_RATES_BP}bp`;
+  const x = Number(`${value.slice(0, -2)}e-4`);
+  return x === 0 ? 0 : x;
 }
 
 function parseDays(value: string): number | string {
@@ -205,6 +231,7 @@ export function formatScenario(shocks: ScenarioShocks): string {
   for (const c of pxOrder(shocks)) parts.push(`px:${c}=${signedPercent(shocks.px[c]!, '-')}`);
   for (const s of sortedKeys(shocks.sym)) parts.push(`sym:${s}=${signedPercent(shocks.sym[s]!, '-')}`);
   for (const c of sortedKeys(shocks.fx)) parts.push(`fx:${c}=${signedPercent(shocks.fx[c]!, '-')}`);
+  if (shocks.rates) parts.push(`rates=${signedBasisPoints(shocks.rates, '-')}`);
   if (shocks.vol !== 0) parts.push(`vol=${signedPercent(shocks.vol, '-')}`);
   if (shocks.days !== 0) parts.push(`days=${shocks.days}`);
   return parts.length > 0 ? parts.join(',') : 'base';
@@ -227,16 +254,21 @@ function signedPercent(x: number, minus: '-' | '\u2212'): string {
   return `${x < 0 ? minus : '+'}${percentDigits(Math.abs(x))}%`;
 }
 
+/** "+50bp", "-12.5bp": signed basis points of a fraction. */
+function signedBasisPoints(x: number, minus: '-' | '\u2212'): string {
+  return `${x < 0 ? minus : '+'}${percentDigits(Math.abs(x), 4)}bp`;
+}
+
 /**
- * The digits of 100·x for x ≥ 0, written without an exponent: the shortest decimal that reads back as
- * x (toExponential() with no argument gives it) with its point moved two places. Moving the point is
- * exact in decimal, and fractionOf() reads "12.5" as 12.5e-2, so every finite x round-trips.
+ * The digits of 10^places·x for x ≥ 0 (100·x by default), written without an exponent: the shortest
+ * decimal that reads back as x (toExponential() with no argument gives it) with its point moved. Moving
+ * the point is exact in decimal, and fractionOf() reads "12.5" as 12.5e-2, so every finite x round-trips.
  */
-function percentDigits(x: number): string {
+function percentDigits(x: number, places = 2): string {
   if (x === 0) return '0';
   const [mantissa = '0', exponent = '0'] = x.toExponential().split('e');
   const digits = mantissa.replace('.', '');
-  const point = Number(exponent) + 3; // digits before the point in 100·x
+  const point = Number(exponent) + 1 + places; // digits before the point in 10^places·x
   if (point >= digits.length) return digits + '0'.repeat(point - digits.length);
   if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
   return `${digits.slice(0, point)}.${digits.slice(point)}`;
@@ -270,6 +302,7 @@ export function describeShocks(shocks: ScenarioShocks, baseCurrency?: string): s
     ...sortedKeys(shocks.sym).map((s) => `${s} ${pct(shocks.sym[s]!)}`),
     ...sortedKeys(shocks.fx).map((c) => `${c} ${pct(shocks.fx[c]!)}${vs}`),
   ];
+  if (shocks.rates) parts.push(`rates ${signedBasisPoints(shocks.rates, '\u2212')}`);
   if (shocks.vol !== 0) parts.push(`vol ${pct(shocks.vol)}`);
   if (shocks.days !== 0) parts.push(`${shocks.days} ${shocks.days === 1 ? 'day' : 'days'} forward`);
   return parts.length > 0 ? parts.join(', ') : 'No change';
@@ -372,6 +405,40 @@ export function builtinScenarios(
     const shocks = { ...ZERO_SHOCKS, px: crash.px, fx: basketToBase(crash.fx, baseCurrency, foreign), vol: crash.vol };
     if (formatScenario(shocks) === 'base') continue; // e.g. no JPY or CHF in the account
     add('crash', shocks, `${crash.name}: ${describeShocks(shocks, baseCurrency)}`);
+  }
+  return out;
+}
+
+/**
+ * Risk Navigator's "price change and volatility change" report (risk-model.md §1.6): price −30 … +30% in
+ * 10% steps, relative vol −30, −15, 0, +15, +30% and rates −100, −50, 0, +50, +100 bp, 7 × 5 × 5 = 175
+ * scenarios. The price move applies to every class in `assetClasses` at once (Risk Navigator's default of
+ * equal percentage changes for all underlyings); derivative classes are ignored.
+ */
+export const RISK_NAVIGATOR_GRID = {
+  px: [-0.3, -0.2, -0.1, 0, 0.1, 0.2, 0.3],
+  vol: [-0.3, -0.15, 0, 0.15, 0.3],
+  rates: [-0.01, -0.005, 0, 0.005, 0.01],
+} as const;
+
+/** The 175-scenario grid for the classes held, price innermost (family `grid`; the all-zero cell is `base`; ids unique). */
+export function riskNavigatorScenarios(assetClasses: readonly AssetClass[], baseCurrency?: string): Scenario[] {
+  const classes = PRICE_DRIVER_CLASSES.filter((k) => assetClasses.includes(k));
+  const out: Scenario[] = [];
+  const ids = new Set<string>();
+  for (const rates of RISK_NAVIGATOR_GRID.rates) {
+    for (const vol of RISK_NAVIGATOR_GRID.vol) {
+      for (const m of RISK_NAVIGATOR_GRID.px) {
+        const px: Partial<Record<AssetClass, number>> = {};
+        if (m !== 0) for (const c of classes) px[c] = m;
+        const shocks: ScenarioShocks = { ...ZERO_SHOCKS, px, vol, ...(rates !== 0 ? { rates } : {}) };
+        const isBase = formatScenario(shocks) === 'base';
+        const scenario = makeScenario(shocks, isBase ? 'base' : 'grid', isBase ? 'No change' : undefined, baseCurrency);
+        // Without a price class the price axis collapses: keep each id once.
+        if (!ids.has(scenario.id)) out.push(scenario);
+        ids.add(scenario.id);
+      }
+    }
   }
   return out;
 }

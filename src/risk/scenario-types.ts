@@ -18,14 +18,23 @@ export interface ScenarioShocks {
    * to base, is multiplied by (1 + x) (risk-model.md §4.1, X'_c = X_c·(1 + s_c)).
    */
   readonly fx: Readonly<Record<string, number>>;
+  /**
+   * Parallel move of interest rates, absolute, as a fraction (0.005 is +50 bp): bonds move through their
+   * duration when it is known, and option pricing uses r + rates. Absent means 0 (Risk Navigator's rates
+   * axis, −100/−50/0/+50/+100 bp, risk-model.md §1.6).
+   */
+  readonly rates?: number;
   /** Relative implied-vol move: σ' = σ·(1 + vol); −1 is the floor (zero vol). */
   readonly vol: number;
   /** Calendar days forward (T' = T − days/365); a whole number ≥ 0. */
   readonly days: number;
 }
 
-/** Which family a scenario comes from: the zero scenario, a built-in family, or the user's file. */
-export type ScenarioFamily = 'base' | 'asset' | 'fx' | 'crash' | 'user';
+/**
+ * Which family a scenario comes from: the zero scenario, a built-in family (`grid` is Risk Navigator's
+ * price × vol × rates grid), or the user's file.
+ */
+export type ScenarioFamily = 'base' | 'asset' | 'fx' | 'crash' | 'grid' | 'user';
 
 /** A named scenario. Its id is the canonical text form of its shocks, so equal shocks mean equal ids. */
 export interface Scenario {

@@ -1,7 +1,7 @@
 // Scenario text form: the issue's example, canonical formatting, round trips, and every parse error.
 import { describe, expect, it } from 'vitest';
 import {
-  describeShocks, formatScenario, parseScenario, parseShocks, type ShocksResult,
+  describeShocks, formatScenario, parseScenario, parseShocks, riskNavigatorScenarios, type ShocksResult,
 } from '../../src/risk/scenario-text.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type ScenarioShocks } from '../../src/risk/scenario-types.js';
 
@@ -180,7 +180,7 @@ describe('parse errors: every problem at once, each naming its token', () => {
       '"px:opt=-10": OPT is not a price driver: options move with their underlying (px:STK or px:IND)',
       '"px:opt=-10": missing %: moves are percentages, write -10%',
       'shock 2 of 7 is empty: remove the extra comma',
-      '"foo=1": unknown shock kind "foo" (expected px:, sym:, fx:, vol or days)',
+      '"foo=1": unknown shock kind "foo" (expected px:, sym:, fx:, rates, vol or days)',
       '"vol=-150%": vol cannot fall below -100% (the vol would be negative)',
       '"fx:eur=3%": currency "eur" must be upper case: EUR',
       '"days=2.5": days must be a whole number',
@@ -222,5 +222,43 @@ describe('describeShocks', () => {
     );
     expect(describeShocks(shocksOf('fx:EUR=-8%,days=3'))).toBe('EUR −8%, 3 days forward');
     expect(describeShocks(ZERO_SHOCKS)).toBe('No change');
+  });
+});
+
+describe('rates shocks (basis points)', () => {
+  it('reads rates=+50bp as 0.005 and writes it back after fx, before vol', () => {
+    const s = shocksOf('vol=+15%,rates=-100bp,px:BOND=-2%');
+    expect(s.rates).toBe(-0.01);
+    expect(formatScenario(s)).toBe('px:BOND=-2%,rates=-100bp,vol=+15%');
+    expect(describeShocks(shocksOf('rates=+12.5bp'))).toBe('rates +12.5bp');
+    expect(shocksOf(formatScenario(shocksOf('rates=+12.5bp'))).rates).toBe(0.00125);
+  });
+
+  it('drops a zero rates move and rejects percentages, bare numbers and moves beyond ±1000bp', () => {
+    expect(shocksOf('rates=+0bp')).toEqual(ZERO_SHOCKS);
+    expect(problemsOf(parseShocks('rates=+50%,rates=50'))).toEqual([
+      '"rates=+50%": rates moves are basis points, not %: write +50bp for +0.5%',
+      '"rates=50": rates is already set by "rates=+50%"',
+      '"rates=50": missing bp: rates moves are basis points, write 50bp',
+    ]);
+    expect(problemsOf(parseShocks('rates=50'))).toEqual(['"rates=50": missing bp: rates moves are basis points, write 50bp']);
+    expect(problemsOf(parseShocks('rates=+1500bp'))).toEqual(['"rates=+1500bp": +1500bp is beyond ±1000bp']);
+    expect(problemsOf(parseShocks('rates:US=+5bp'))).toEqual(['"rates:US=+5bp": rates takes no name: write rates=+5bp']);
+  });
+});
+
+describe('riskNavigatorScenarios', () => {
+  it('is Risk Navigator\'s 7 × 5 × 5 grid (risk-model.md §1.6), price innermost, with the all-zero cell as base', () => {
+    const grid = riskNavigatorScenarios(['STK', 'OPT', 'FUT']);
+    expect(grid).toHaveLength(175);
+    expect(new Set(grid.map((s) => s.id)).size).toBe(175);
+    expect(grid.filter((s) => s.family === 'base').map((s) => s.id)).toEqual(['base']);
+    expect(grid[0]?.id).toBe('px:STK=-30%,px:FUT=-30%,rates=-100bp,vol=-30%');
+    expect(grid[1]?.id).toBe('px:STK=-20%,px:FUT=-20%,rates=-100bp,vol=-30%');
+    expect(grid[174]?.label).toBe('Equities +30%, Futures +30%, rates +100bp, vol +30%');
+  });
+
+  it('keeps each id once when no price class is held', () => {
+    expect(riskNavigatorScenarios([])).toHaveLength(25);
   });
 });

@@ -40,40 +40,63 @@ export function bawExponent(isCall: boolean, T: number, r: number, b: number, vo
 }
 
 /**
- * Critical spot S* (call: exercise at or above it; put: at or below it), by Newton's method from
- * Haug's seed. NaN when the iteration fails; callers then fall back to max(European, intrinsic).
+ * Critical spot S* (call: exercise at or above it; put: at or below it): the root of BAW's value-matching
+ * equation f(s) = 0, by Halley's method from Haug's seed (Newton's step where Halley's would not be
+ * safe). `exponent` is bawExponent of the same inputs (pass it when already computed). NaN when the
+ * iteration fails; callers then fall back to max(European, intrinsic).
  */
-export function bawBoundary(isCall: boolean, K: number, T: number, r: number, b: number, vol: number): number {
+export function bawBoundary(
+  isCall: boolean, K: number, T: number, r: number, b: number, vol: number,
+  exponent: number = bawExponent(isCall, T, r, b, vol),
+): number {
   const v2 = vol * vol;
   const sq = Math.sqrt(T);
   const vs = vol * sq;
   const n1 = (2 * b) / v2 - 1;
   const m = (2 * r) / v2;
   const dfb = Math.exp((b - r) * T);
-  const qx = bawExponent(isCall, T, r, b, vol);
+  const qx = exponent;
   // Seed: the perpetual boundary Su, pulled toward K for finite T.
   const qInf = isCall ? 0.5 * (-n1 + Math.sqrt(n1 * n1 + 4 * m)) : 0.5 * (-n1 - Math.sqrt(n1 * n1 + 4 * m));
   const su = K / (1 - 1 / qInf);
   let s = isCall
     ? K + (su - K) * (1 - Math.exp((-(b * T + 2 * vs) * K) / (su - K)))
     : su + (K - su) * Math.exp(((b * T - 2 * vs) * K) / (K - su));
+  /*
+   * The boundary solve dominates the cost of an American grid (risk-model.md §5), so the European price
+   * inside the loop is gbsPrice written out with d1 computed once and the discount factors hoisted, and
+   * the step is Halley's: with R(s) = European(s) ± (1 − e^((b−r)T)·Φ(±d1))·s/q the right-hand side and
+   * f(s) = ±(s − K) − R(s), f' = ±1 − R' (R' = "slope" below) and
+   * f'' = −R'' = −e^((b−r)T)·φ(d1)/(s·σ√T)·((1 − 1/q) + d1/(q·σ√T)), the same for calls and puts.
+   * Cubic convergence takes Haug's seed to 1e-12 in about three evaluations instead of five.
+   */
+  const dfr = Math.exp(-r * T);
+  const drift = (b + 0.5 * v2) * T;
+  const Kdfr = K * dfr;
+  const sign = isCall ? 1 : -1;
   for (let i = 0; i < MAX_NEWTON; i++) {
     if (!(s > 0) || !Number.isFinite(s)) return NaN;
-    const d1 = gbsD1(s, K, T, b, vol);
-    const e = gbsPrice(isCall, s, K, T, r, b, vol);
+    const d1 = (Math.log(s / K) + drift) / vs;
+    const d2 = d1 - vs;
+    const pdf = normPdf(d1);
+    let rhs: number, slope: number;
     if (isCall) {
       const nd1 = normCdf(d1);
-      const rhs = e + ((1 - dfb * nd1) * s) / qx;
-      if (Math.abs(s - K - rhs) <= REL_TOL * K) return s;
-      const slope = dfb * nd1 * (1 - 1 / qx) + (1 - (dfb * normPdf(d1)) / vs) / qx;
-      s = (K + rhs - slope * s) / (1 - slope);
+      rhs = s * dfb * nd1 - Kdfr * normCdf(d2) + ((1 - dfb * nd1) * s) / qx;
+      slope = dfb * nd1 * (1 - 1 / qx) + (1 - (dfb * pdf) / vs) / qx;
     } else {
       const nm1 = normCdf(-d1);
-      const rhs = e - ((1 - dfb * nm1) * s) / qx;
-      if (Math.abs(K - s - rhs) <= REL_TOL * K) return s;
-      const slope = -dfb * nm1 * (1 - 1 / qx) - (1 + (dfb * normPdf(-d1)) / vs) / qx;
-      s = (K - rhs + slope * s) / (1 + slope);
+      rhs = Kdfr * normCdf(-d2) - s * dfb * nm1 - ((1 - dfb * nm1) * s) / qx;
+      slope = -dfb * nm1 * (1 - 1 / qx) - (1 + (dfb * pdf) / vs) / qx;
     }
+    const f = sign * (s - K) - rhs;
+    if (Math.abs(f) <= REL_TOL * K) return s;
+    const f1 = sign - slope;
+    const f2 = -((dfb * pdf) / (s * vs)) * (1 - 1 / qx + d1 / (qx * vs));
+    const newton = f / f1;
+    // Halley's correction only while it is a small change to Newton's step (|f·f''| < f'^2).
+    const denominator = 2 * f1 * f1 - f * f2;
+    s -= Math.abs(f * f2) < f1 * f1 ? (2 * f * f1) / denominator : newton;
   }
   return NaN;
 }
@@ -100,7 +123,9 @@ export function bawFromBoundary(
   const european = gbsPrice(isCall, S, K, T, r, b, vol);
   if (!(boundary > 0)) return Math.max(european, intrinsic(isCall, S, K));
   if (isCall ? S >= boundary : S <= boundary) return intrinsic(isCall, S, K);
-  return european + coefficient * Math.pow(S / boundary, exponent);
+  // (S/S*)^q as exp(q·(ln(S/K) − ln(S*/K))) rather than Math.pow: the same power at about half the cost
+  // in V8, and a batch has ln(S/K) from d1 already and ln(S*/K) once per boundary.
+  return european + coefficient * Math.exp(exponent * (Math.log(S / K) - Math.log(boundary / K)));
 }
 
 /**
@@ -112,7 +137,7 @@ export function bawPrice(isCall: boolean, S: number, K: number, T: number, r: nu
     return Math.max(gbsPrice(isCall, S, K, T, r, b, vol), intrinsic(isCall, S, K));
   }
   const exponent = bawExponent(isCall, T, r, b, vol);
-  const boundary = bawBoundary(isCall, K, T, r, b, vol);
+  const boundary = bawBoundary(isCall, K, T, r, b, vol, exponent);
   const coefficient = boundary > 0 ? bawCoefficient(isCall, boundary, K, T, r, b, vol, exponent) : 0;
   return bawFromBoundary(isCall, S, K, T, r, b, vol, boundary, coefficient, exponent);
 }

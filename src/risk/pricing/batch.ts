@@ -1,7 +1,5 @@
 // Struct-of-arrays pricing kernels for the scenario grid, plus the bare loop the benchmark compares to.
-import {
-  bawBoundary, bawCoefficient, bawEarlyExercise, bawExponent, bawFromBoundary,
-} from './american.js';
+import { bawBoundary, bawCoefficient, bawEarlyExercise, bawExponent } from './american.js';
 import { escrowedSpot, gbsPrice, intrinsic } from './black-scholes.js';
 import { normCdf } from './normal.js';
 
@@ -33,11 +31,42 @@ export interface OptionBatch {
   readonly isCall: Uint8Array;
 }
 
+/*
+ * Run constants. Along a price ladder (one option, one vol, one rate, one horizon) gbsPrice recomputes
+ * the same discount factors, σ√T and d1's drift for every spot. The kernels keep them while (T, r, b, vol)
+ * stay the same and evaluate gbsPrice's own expressions in gbsPrice's own order, so every price is still
+ * bit-identical to the scalar one; only log(S/K) and the two Φ are paid per element. Degenerate inputs
+ * (T ≤ 0, zero vol, NaN) go through gbsPrice itself.
+ */
+
 /** European prices (BSM / Black-76 by carry) of the first n options of `o` into out[0..n). */
 export function europeanPriceBatch(out: Float64Array, o: OptionBatch, n: number): void {
   const { S, pvDividend, K, T, r, b, vol, isCall } = o;
+  let cT = NaN, cR = NaN, cB = NaN, cVol = NaN;
+  let regular = false, dfr = 0, dfb = 0, vs = 0, drift = 0, den = 0;
   for (let i = 0; i < n; i++) {
-    out[i] = gbsPrice(isCall[i] === 1, escrowedSpot(S[i]!, pvDividend[i]!), K[i]!, T[i]!, r[i]!, b[i]!, vol[i]!);
+    const t = T[i]!, ri = r[i]!, bi = b[i]!, v = vol[i]!;
+    if (t !== cT || ri !== cR || bi !== cB || v !== cVol) {
+      cT = t; cR = ri; cB = bi; cVol = v;
+      vs = v * Math.sqrt(t);
+      regular = t > 0 && vs > 0;
+      if (regular) {
+        dfr = Math.exp(-ri * t);
+        dfb = Math.exp((bi - ri) * t);
+        drift = (bi + 0.5 * v * v) * t;
+        den = v * Math.sqrt(t);
+      }
+    }
+    const call = isCall[i] === 1;
+    const s = escrowedSpot(S[i]!, pvDividend[i]!);
+    const k = K[i]!;
+    if (!regular) {
+      out[i] = gbsPrice(call, s, k, t, ri, bi, v);
+      continue;
+    }
+    const d1 = (Math.log(s / k) + drift) / den;
+    const d2 = d1 - vs;
+    out[i] = call ? s * dfb * normCdf(d1) - k * dfr * normCdf(d2) : k * dfr * normCdf(-d2) - s * dfb * normCdf(-d1);
   }
 }
 
@@ -51,22 +80,52 @@ export function europeanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
 export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number): void {
   const { S, pvDividend, K, T, r, b, vol, isCall } = o;
   let cCall = -1, cK = NaN, cT = NaN, cR = NaN, cB = NaN, cVol = NaN;
-  let boundary = NaN, coefficient = 0, exponent = NaN;
+  let early = false, solved = false, regular = false;
+  let dfr = 0, dfb = 0, vs = 0, drift = 0, den = 0;
+  let boundary = NaN, coefficient = 0, exponent = NaN, lnBoundary = NaN;
   for (let i = 0; i < n; i++) {
-    const call = isCall[i] === 1;
+    const flag = isCall[i]!;
+    const call = flag === 1;
     const s = S[i]!, k = K[i]!, t = T[i]!, ri = r[i]!, bi = b[i]!, v = vol[i]!;
-    const se = escrowedSpot(s, pvDividend[i]!);
-    let model: number;
-    if (!bawEarlyExercise(call, t, ri, bi, v) || !(se > 0)) {
-      model = Math.max(gbsPrice(call, se, k, t, ri, bi, v), intrinsic(call, se, k));
-    } else {
-      if (isCall[i] !== cCall || k !== cK || t !== cT || ri !== cR || bi !== cB || v !== cVol) {
-        cCall = isCall[i]!; cK = k; cT = t; cR = ri; cB = bi; cVol = v;
-        exponent = bawExponent(call, t, ri, bi, v);
-        boundary = bawBoundary(call, k, t, ri, bi, v);
-        coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+    if (flag !== cCall || k !== cK || t !== cT || ri !== cR || bi !== cB || v !== cVol) {
+      cCall = flag; cK = k; cT = t; cR = ri; cB = bi; cVol = v;
+      early = bawEarlyExercise(call, t, ri, bi, v);
+      solved = false;
+      vs = v * Math.sqrt(t);
+      regular = t > 0 && vs > 0;
+      if (regular) {
+        dfr = Math.exp(-ri * t);
+        dfb = Math.exp((bi - ri) * t);
+        drift = (bi + 0.5 * v * v) * t;
+        den = v * Math.sqrt(t);
       }
-      model = bawFromBoundary(call, se, k, t, ri, bi, v, boundary, coefficient, exponent);
+    }
+    const se = escrowedSpot(s, pvDividend[i]!);
+    let european: number;
+    let lnSK = NaN;
+    if (regular) {
+      lnSK = Math.log(se / k);
+      const d1 = (lnSK + drift) / den;
+      const d2 = d1 - vs;
+      european = call ? se * dfb * normCdf(d1) - k * dfr * normCdf(d2) : k * dfr * normCdf(-d2) - se * dfb * normCdf(-d1);
+    } else {
+      european = gbsPrice(call, se, k, t, ri, bi, v);
+    }
+    let model: number;
+    if (!early || !(se > 0)) {
+      model = Math.max(european, intrinsic(call, se, k));
+    } else {
+      if (!solved) {
+        exponent = bawExponent(call, t, ri, bi, v);
+        boundary = bawBoundary(call, k, t, ri, bi, v, exponent);
+        coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+        lnBoundary = Math.log(boundary / k);
+        solved = true;
+      }
+      // bawFromBoundary, with the European price above.
+      if (!(boundary > 0)) model = Math.max(european, intrinsic(call, se, k));
+      else if (call ? se >= boundary : se <= boundary) model = intrinsic(call, se, k);
+      else model = european + coefficient * Math.exp(exponent * ((regular ? lnSK : Math.log(se / k)) - lnBoundary));
     }
     out[i] = Math.max(model, intrinsic(call, s, k));
   }

@@ -1,0 +1,23 @@
+// Benchmark: seek latency in a long recording (nearest keyframe via the index, then fold to the target).
+import { performance } from 'node:perf_hooks';
+import { loadIndex, seek } from '../src/streams/replay/seek.js';
+import { peakRssMb, report } from './measure.js';
+
+const file = process.argv.at(-1);
+if (!file || !file.includes('.jsonl')) throw new Error('usage: seek.js FILE');
+const index = await loadIndex(file);
+const last = index.at(-1)?.seq ?? 0;
+const times: number[] = [];
+// Deterministic targets spread over the file, between keyframes (the worst case folds almost a full interval).
+for (let i = 1; i <= 20; i++) {
+  const seq = Math.floor((last * i) / 21) + 4_999;
+  const t = performance.now();
+  await seek(file, { seq }, index);
+  times.push(performance.now() - t);
+}
+times.sort((a, b) => a - b);
+const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
+report([
+  { name: 'replay seek', metric: 'seek to any point of a 1,000,000-event gzip recording, median', value: Number(q(0.5).toFixed(1)), unit: 'ms', target: '< 200', pass: q(0.5) < 200, extra: { keyframes: index.length, samples: times.length } },
+  { name: 'replay seek', metric: 'seek, worst of 20', value: Number(times.at(-1)!.toFixed(1)), unit: 'ms', target: '< 200', pass: times.at(-1)! < 200, extra: { peakRssMb: Math.round(peakRssMb()) } },
+]);

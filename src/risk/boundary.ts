@@ -1,0 +1,463 @@
+// The one Decimal ↔ float64 boundary of the risk engine: state → float book, and float results → Decimal money.
+import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
+import type { AssetClass } from '../model/contract.js';
+import { Decimal, ZERO } from '../model/money.js';
+import type { OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
+import { CLASS_ORDER, type StressParams } from './params.js';
+import { classifyPositions, type PositionClass } from './positions.js';
+
+/*
+ * DESIGN.md "Money": pricing and the grid run in float64, and convert to Decimal at one boundary. Every
+ * Decimal → number conversion of the engine is in readBook() here, and every number → Decimal in the
+ * money helpers at the end. Amounts that are summed incrementally are held as whole multiples of
+ * QUANTUM (fixed point in a float64, exact below 2^53 quanta ≈ 9·10^11 currency units per sum), so
+ * running sums are associative: an incremental update gives the same bits as a rebuild (§5.2).
+ */
+
+/** Exact powers of ten as doubles (10^0 … 10^22 are representable exactly). */
+const POW10 = Array.from({ length: 23 }, (_, i) => Number(`1e${i}`));
+
+/**
+ * A Decimal as the nearest double, like Decimal#toNumber but without building a string: decimal.js keeps
+ * base-10^7 words (`d`), an exponent (`e`) and a sign (`s`), documented instance properties. When the
+ * digits form an integer M ≤ 2^53 and the scale is at most 22 places, M·10^k or M/10^−k is one correctly
+ * rounded operation on exact operands, so the result equals Number(String(x)) (Clinger's fast path);
+ * anything else falls back to toNumber. About 10× faster, which matters when a 5,000-position book is read.
+ */
+export function toFloat(x: Decimal): number {
+  const words = x.d;
+  if (!words) return x.toNumber(); // NaN, ±Infinity
+  const len = words.length;
+  let m = 0;
+  for (let i = 0; i < len; i++) m = m * 1e7 + words[i]!;
+  if (m === 0) return 0;
+  if (m > Number.MAX_SAFE_INTEGER) return x.toNumber();
+  const first = words[0]!;
+  const digits = first >= 1e6 ? 7 : first >= 1e5 ? 6 : first >= 1e4 ? 5 : first >= 1e3 ? 4 : first >= 100 ? 3 : first >= 10 ? 2 : 1;
+  const k = x.e - (digits - 1) - 7 * (len - 1); // value = m · 10^k
+  let v: number;
+  if (k >= 0 && k <= 22) v = m * POW10[k]!;
+  else if (k < 0 && k >= -22) v = m / POW10[-k]!;
+  else return x.toNumber();
+  return x.s < 0 ? -v : v;
+}
+
+/** Fixed-point unit of every summed amount: 0.0001 of a currency unit. */
+export const QUANTUM = 1e-4;
+const INV_QUANTUM = 10_000;
+/** Rounds an amount (currency units) to whole quanta; −0 becomes 0. */
+export function toQuanta(x: number): number {
+  const q = Math.round(x * INV_QUANTUM);
+  return q === 0 ? 0 : q;
+}
+
+/** One position as the float kernels see it. Amounts in the contract currency; NaN where unknown. */
+export interface BookPosition {
+  readonly conId: number;
+  readonly cls: PositionClass;
+  /** Index into CLASS_ORDER. */
+  readonly classIndex: number;
+  /** Index into Book.currencies. */
+  readonly currencyIndex: number;
+  readonly qty: number;
+  readonly multiplier: number;
+  /** TWS mark (PORTFOLIO_VALUE marketPrice). */
+  readonly price: number;
+  /** Contribution to NetLiquidation at zero shock, in quanta (see docs/stress-model.md "NetLiquidation"). */
+  readonly nlvQuanta: number;
+  /** Options: 1 call, 0 put; strike; expiry instant (ms); model IV; pvDividend; underlying price. */
+  readonly isCall: number;
+  readonly strike: number;
+  readonly expiryMs: number;
+  readonly iv: number;
+  readonly pvDividend: number;
+  readonly underlying: number;
+  /** Bonds: modified duration and convexity when configured, else NaN. */
+  readonly duration: number;
+  readonly convexity: number;
+  /** Why the position cannot be revalued (undefined when it can); it is then held at its mark and listed as unpriced. */
+  readonly unpriced: string | undefined;
+}
+
+/** What a position was read from: unchanged references mean unchanged inputs (the reducer keeps identity). */
+export interface PositionSources {
+  readonly row: PortfolioRow;
+  readonly option?: OptionRow;
+  readonly underlyingPrice?: PriceRow;
+  readonly underlyingRow?: PortfolioRow;
+}
+
+/** Account values the report shows and anchors on (Decimal, base currency unless said otherwise). */
+export interface ReportedValues {
+  readonly netLiquidation?: Decimal;
+  readonly equityWithLoanValue?: Decimal;
+  readonly maintMarginReq?: Decimal;
+  readonly initMarginReq?: Decimal;
+  readonly excessLiquidity?: Decimal;
+  readonly availableFunds?: Decimal;
+  readonly cushion?: Decimal;
+  readonly maintMarginReqS?: Decimal;
+  readonly maintMarginReqC?: Decimal;
+  readonly initMarginReqS?: Decimal;
+  readonly initMarginReqC?: Decimal;
+  /** Per currency (contract currency amounts). */
+  readonly cashBalance: Readonly<Record<string, Decimal>>;
+  readonly futuresPnl: Readonly<Record<string, Decimal>>;
+  readonly exchangeRate: Readonly<Record<string, Decimal>>;
+  readonly netLiquidationByCurrency: Readonly<Record<string, Decimal>>;
+}
+
+/** Per-currency amounts of the book at zero shock. */
+export interface BookLedger {
+  /** X_c: value of one unit in base (0 when TWS sent no ExchangeRate; such currencies are flagged). */
+  readonly fx: Float64Array;
+  /** CashBalance per currency, in quanta. */
+  readonly cashQuanta: Float64Array;
+  /** Futures P&L in NetLiquidation per currency, in quanta (FuturesPNL row, else Σ futures unrealized P&L). */
+  readonly futuresPnlQuanta: Float64Array;
+  /** Currencies without an exchange rate. */
+  readonly missingFx: readonly string[];
+}
+
+/**
+ * The float book: positions and per-currency amounts as the kernels read them. Owned by the grid,
+ * which replaces entries in place as inputs change (a position's sources tell it when).
+ */
+export interface Book {
+  readonly account?: string;
+  readonly baseCurrency: string;
+  /** Every currency of cash rows and positions, sorted, base included. */
+  readonly currencies: readonly string[];
+  readonly baseIndex: number;
+  /** Sorted by conId. */
+  readonly positions: BookPosition[];
+  readonly sources: PositionSources[];
+  ledger: BookLedger;
+  reported: ReportedValues;
+  /** Valuation time: `now` rounded down to the clock step. */
+  clockMs: number;
+}
+
+/** Asset classes whose value carries no loan value in a US Reg T account (risk-model.md §1.2). */
+export function noLoanClasses(params: StressParams): readonly AssetClass[] {
+  return params.optionsHaveLoanValue ? [] : ['OPT', 'WAR'];
+}
+
+/** Milliseconds in the 365-day year that option time is measured in. */
+export const YEAR_MS = 365 * 86_400_000;
+
+/** The valuation clock: `now` rounded down to the step, so option time changes once per step. */
+export function clockOf(params: StressParams): number {
+  return Math.floor(params.now / params.clockStepMs) * params.clockStepMs;
+}
+
+/** Base currency of the state; USD only when TWS never sent a NetLiquidation row (the report notes it). */
+export function baseCurrencyOf(state: PortfolioState): string {
+  return state.baseCurrency ?? 'USD';
+}
+
+/** Reads the whole book from state. */
+export function readBook(state: PortfolioState, params: StressParams): Book {
+  const baseCurrency = baseCurrencyOf(state);
+  const rows = sortedRows(state);
+  const classes = classifyPositions(rows.map((r) => r.contract), params);
+  const currencies = currenciesOf(state, rows);
+  const ccyIndex = new Map(currencies.map((c, i) => [c, i]));
+  const futures = rows.filter((_, i) => classes[i]!.kind === 'future');
+  const ledger = readLedger(state, baseCurrency, currencies, futures);
+  const positions: BookPosition[] = [];
+  const sources: PositionSources[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const src = sourcesOf(state, rows[i]!, classes[i]!);
+    const ci = ccyIndex.get(rows[i]!.contract.currency)!;
+    sources.push(src);
+    positions.push(readPosition(src, classes[i]!, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
+  }
+  return {
+    ...(state.account ? { account: state.account } : {}),
+    baseCurrency,
+    currencies,
+    baseIndex: ccyIndex.get(baseCurrency)!,
+    positions,
+    sources,
+    ledger,
+    reported: readReported(state, baseCurrency, currencies),
+    clockMs: clockOf(params),
+  };
+}
+
+/** Portfolio rows in conId order (sorting the numeric keys: comparing row objects of many shapes is slow). */
+function sortedRows(state: PortfolioState): PortfolioRow[] {
+  const ids = Float64Array.from(state.portfolio.keys()).sort();
+  const rows: PortfolioRow[] = new Array(ids.length);
+  for (let i = 0; i < ids.length; i++) rows[i] = state.portfolio.get(ids[i]!)!;
+  return rows;
+}
+
+/** Currencies of the cash rows and the positions, plus the base, sorted by code point. */
+export function currenciesOf(state: PortfolioState, rows: Iterable<PortfolioRow>): string[] {
+  const set = new Set<string>([baseCurrencyOf(state), ...accountCurrencies(state)]);
+  for (const r of rows) set.add(r.contract.currency);
+  return [...set].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Re-reads the per-currency ledger and the reported values (cheap: a few dozen rows). */
+export function readAccount(
+  state: PortfolioState, book: Pick<Book, 'baseCurrency' | 'currencies' | 'positions' | 'sources'>,
+): { ledger: BookLedger; reported: ReportedValues } {
+  const futures = book.sources.filter((_, i) => book.positions[i]!.cls.kind === 'future').map((s) => s.row);
+  return {
+    ledger: readLedger(state, book.baseCurrency, book.currencies, futures),
+    reported: readReported(state, book.baseCurrency, book.currencies),
+  };
+}
+
+/** The state rows a position reads. */
+export function sourcesOf(state: PortfolioState, row: PortfolioRow, cls: PositionClass): PositionSources {
+  if (cls.kind !== 'option') return { row, option: undefined, underlyingPrice: undefined, underlyingRow: undefined };
+  const und = cls.underlyingConId;
+  return {
+    row,
+    option: state.options.get(cls.conId),
+    underlyingPrice: und !== undefined ? state.prices.get(und) : undefined,
+    underlyingRow: und !== undefined ? state.portfolio.get(und) : undefined,
+  };
+}
+
+/** True when every source is the very same object (the reducer returns the same reference for unchanged rows). */
+export function sameSources(a: PositionSources, b: PositionSources): boolean {
+  return a.row === b.row && a.option === b.option && a.underlyingPrice === b.underlyingPrice && a.underlyingRow === b.underlyingRow;
+}
+
+const num = (d: Decimal | undefined): number => (d === undefined ? NaN : toFloat(d));
+
+/** A live price from a price row: mark (tick 37), else the bid/ask mid, else last, else close. */
+function livePrice(p: PriceRow | undefined): number {
+  if (!p) return NaN;
+  const { mark, bid, ask, last, close } = p.prices;
+  if (mark) return toFloat(mark);
+  if (bid && ask && bid.gt(0) && ask.gte(bid)) return toFloat(bid.add(ask).div(2));
+  if (last) return toFloat(last);
+  return close ? toFloat(close) : NaN;
+}
+
+/** Expiry instant of YYYYMMDD at `hourUtc`; NaN for a month-only expiry (no day to price to). */
+function expiryInstant(expiry: string | undefined, hourUtc: number): number {
+  if (expiry === undefined || expiry.length < 8 || !/^\d{8}/.test(expiry)) return NaN;
+  const y = Number(expiry.slice(0, 4)), mo = Number(expiry.slice(4, 6)), d = Number(expiry.slice(6, 8));
+  return Date.UTC(y, mo - 1, d) + hourUtc * 3_600_000;
+}
+
+/**
+ * Reads one position into floats and decides whether it can be revalued. `missingFx` names its currency
+ * when TWS sent no exchange rate for it.
+ */
+export function readPosition(
+  src: PositionSources, cls: PositionClass, currencyIndex: number, missingFx: string | undefined, params: StressParams,
+): BookPosition {
+  const row = src.row;
+  const c = row.contract;
+  const qty = toFloat(row.position);
+  const multiplier = c.multiplier && !c.multiplier.isZero() ? toFloat(c.multiplier) : 1;
+  const nlv = nlvContribution(row, cls);
+  let price = num(row.marketPrice);
+  // A row with a value but no price (rare): the price implied by the value, for the margin rules.
+  if (!Number.isFinite(price) && row.marketValue && qty !== 0) price = toFloat(row.marketValue) / (qty * multiplier);
+  let unpriced: string | undefined;
+  let isCall = 0, strike = NaN, expiryMs = NaN, iv = NaN, pvDividend = 0, underlying = NaN;
+  if (cls.kind === 'none') unpriced = `no revaluation model for secType ${c.secType || '(empty)'}`;
+  else if (missingFx !== undefined) unpriced = `no ExchangeRate for ${missingFx}`;
+  else if (cls.kind !== 'cashPair' && !Number.isFinite(price)) unpriced = 'no market price';
+  if (cls.kind === 'option') {
+    isCall = c.right === 'C' ? 1 : 0;
+    strike = num(c.strike);
+    expiryMs = expiryInstant(c.expiry, params.expiryHourUtc);
+    const o = src.option;
+    iv = o?.impliedVol ?? NaN;
+    pvDividend = cls.model === 'black76American' ? 0 : (o?.pvDividend ?? 0);
+    // The held underlying's live price, else its mark, else the price TWS priced the option on.
+    underlying = livePrice(src.underlyingPrice);
+    if (!Number.isFinite(underlying)) underlying = num(src.underlyingRow?.marketPrice);
+    if (!Number.isFinite(underlying)) underlying = o?.underlyingPrice ?? NaN;
+    if (!(c.right && strike > 0 && Number.isFinite(expiryMs) && c.multiplier && iv > 0 && underlying > 0) && !unpriced) {
+      const missing: string[] = [];
+      if (!c.right) missing.push('right');
+      if (!(strike > 0)) missing.push('strike');
+      if (!Number.isFinite(expiryMs)) missing.push('expiry date');
+      if (!c.multiplier) missing.push('multiplier');
+      if (!(iv > 0)) missing.push('implied vol');
+      if (!(underlying > 0)) missing.push('underlying price');
+      unpriced = `no ${missing.join(', no ')}`;
+    }
+  }
+  const dur = cls.kind === 'bond' ? params.bondDurations[c.conId] : undefined;
+  return {
+    conId: c.conId,
+    cls,
+    classIndex: CLASS_ORDER.indexOf(cls.assetClass),
+    currencyIndex,
+    qty,
+    multiplier,
+    price,
+    nlvQuanta: toQuanta(toFloat(nlv)),
+    isCall,
+    strike,
+    expiryMs,
+    iv,
+    pvDividend,
+    underlying,
+    duration: dur ? dur.duration : NaN,
+    convexity: dur ? (dur.convexity ?? 0) : NaN,
+    unpriced,
+  };
+}
+
+function readLedger(state: PortfolioState, base: string, currencies: readonly string[], futures: readonly PortfolioRow[]): BookLedger {
+  const n = currencies.length;
+  const fx = new Float64Array(n);
+  const cashQuanta = new Float64Array(n);
+  const futuresPnlQuanta = new Float64Array(n);
+  const missingFx: string[] = [];
+  const futuresUnrealized = new Map<string, Decimal>();
+  for (const r of futures) {
+    const c = r.contract.currency;
+    futuresUnrealized.set(c, (futuresUnrealized.get(c) ?? ZERO).add(r.unrealizedPnl ?? ZERO));
+  }
+  currencies.forEach((c, i) => {
+    const x = c === base ? ONE : state.fxRates.get(c);
+    if (x && x.gt(0)) fx[i] = toFloat(x);
+    else missingFx.push(c);
+    cashQuanta[i] = quantaOf(accountValue(state, 'CashBalance', c)?.value);
+    // FuturesPNL is the P&L since the last settlement, which TWS adds to NetLiquidation; without that row,
+    // the positions' unrealized P&L stands in for it (exact only before the first settlement).
+    futuresPnlQuanta[i] = quantaOf(accountValue(state, 'FuturesPNL', c)?.value ?? futuresUnrealized.get(c));
+  });
+  return { fx, cashQuanta, futuresPnlQuanta, missingFx };
+}
+
+const ONE = new Decimal(1);
+
+function quantaOf(d: Decimal | undefined): number {
+  return d ? toFloat(d.mul(INV_QUANTUM).round()) || 0 : 0;
+}
+
+/**
+ * A position's contribution to NetLiquidation in its currency (docs/stress-model.md "NetLiquidation"):
+ * its market value at TWS's mark (quantity × price × multiplier when TWS sent no value); CFDs only
+ * their unrealized P&L; futures nothing (their P&L is in the per-currency futures P&L); CASH pairs
+ * nothing (their legs are the cash balances, risk-model.md §0.9).
+ */
+function nlvContribution(row: PortfolioRow, cls: PositionClass): Decimal {
+  switch (cls.kind) {
+    case 'cashPair':
+    case 'future':
+      return ZERO;
+    case 'cfd':
+      return row.unrealizedPnl ?? ZERO;
+    default:
+      if (row.marketValue) return row.marketValue;
+      return row.marketPrice ? row.position.mul(row.marketPrice).mul(row.contract.multiplier ?? 1) : ZERO;
+  }
+}
+
+function readReported(state: PortfolioState, base: string, currencies: readonly string[]): ReportedValues {
+  const v = (tag: string, segment?: Segment) => baseValue(state, tag, segment);
+  const perCcy = (tag: string) => {
+    const out: Record<string, Decimal> = {};
+    for (const c of currencies) {
+      const d = accountValue(state, tag, c)?.value;
+      if (d) out[c] = d;
+    }
+    return out;
+  };
+  const exchangeRate: Record<string, Decimal> = {};
+  for (const c of currencies) {
+    const x = c === base ? ONE : state.fxRates.get(c);
+    if (x) exchangeRate[c] = x;
+  }
+  const opt = <K extends string>(k: K, d: Decimal | undefined) => (d ? ({ [k]: d } as Record<K, Decimal>) : {});
+  return {
+    ...opt('netLiquidation', v('NetLiquidation')),
+    ...opt('equityWithLoanValue', v('EquityWithLoanValue')),
+    ...opt('maintMarginReq', v('MaintMarginReq')),
+    ...opt('initMarginReq', v('InitMarginReq')),
+    ...opt('excessLiquidity', v('ExcessLiquidity')),
+    ...opt('availableFunds', v('AvailableFunds')),
+    ...opt('cushion', accountValue(state, 'Cushion', '')?.value),
+    ...opt('maintMarginReqS', v('MaintMarginReq', 'S')),
+    ...opt('maintMarginReqC', v('MaintMarginReq', 'C')),
+    ...opt('initMarginReqS', v('InitMarginReq', 'S')),
+    ...opt('initMarginReqC', v('InitMarginReq', 'C')),
+    cashBalance: perCcy('CashBalance'),
+    futuresPnl: perCcy('FuturesPNL'),
+    exchangeRate,
+    netLiquidationByCurrency: perCcy('NetLiquidationByCurrency'),
+  };
+}
+
+/** Model NetLiquidation and its parts, in Decimal: exact sums of what TWS sent. */
+export interface ModelNetLiquidation {
+  /** Σ_c X_c·E_c over currencies with an exchange rate. */
+  readonly total: Decimal;
+  /** E_c: cash + futures P&L + positions' contributions, in currency c. */
+  readonly byCurrency: Readonly<Record<string, Decimal>>;
+  /** Base value of the classes without loan value (US Reg T options), for a model EquityWithLoanValue. */
+  readonly noLoanValue: Decimal;
+}
+
+/**
+ * Model NetLiquidation: Σ_c X_c·(CashBalance_c + futures P&L_c + Σ position contributions in c), the
+ * positions at TWS's marks (options at mark, CFDs by unrealized P&L, futures and CASH pairs nothing).
+ * Computed from state at report time (O(positions) in Decimal), not on every tick.
+ */
+export function modelNetLiquidation(state: PortfolioState, params: StressParams): ModelNetLiquidation {
+  const rows = [...state.portfolio.values()];
+  const classes = classifyPositions(rows.map((r) => r.contract), params);
+  const base = baseCurrencyOf(state);
+  const currencies = currenciesOf(state, rows);
+  const futures = rows.filter((_, i) => classes[i]!.kind === 'future');
+  const ledger = readLedger(state, base, currencies, futures);
+  const local = new Map<string, Decimal>();
+  const add = (c: string, d: Decimal) => local.set(c, (local.get(c) ?? ZERO).add(d));
+  currencies.forEach((c, i) => add(c, quantaToDecimal(ledger.cashQuanta[i]!).add(quantaToDecimal(ledger.futuresPnlQuanta[i]!))));
+  const rate = (c: string) => (c === base ? ONE : state.fxRates.get(c));
+  const noLoan = new Set(noLoanClasses(params));
+  let noLoanValue = ZERO;
+  rows.forEach((r, i) => {
+    const d = nlvContribution(r, classes[i]!);
+    add(r.contract.currency, d);
+    const x = rate(r.contract.currency);
+    if (noLoan.has(classes[i]!.assetClass) && x) noLoanValue = noLoanValue.add(d.mul(x));
+  });
+  let total = ZERO;
+  const byCurrency: Record<string, Decimal> = {};
+  for (const c of currencies) {
+    const e = local.get(c) ?? ZERO;
+    byCurrency[c] = e;
+    const x = rate(c);
+    if (x) total = total.add(e.mul(x));
+  }
+  return { total, byCurrency, noLoanValue };
+}
+
+// ── float → Decimal ─────────────────────────────────────────────────────────────────────────────
+
+/** A base-currency amount from the grid, rounded to cents (half-even). */
+export function moneyOf(x: number): Decimal {
+  return new Decimal(x === 0 ? 0 : x).toDecimalPlaces(2);
+}
+
+/** An amount held in quanta, exactly. */
+function quantaToDecimal(q: number): Decimal {
+  return new Decimal(q === 0 ? 0 : q).mul(QUANTUM);
+}
+
+/** A float estimate as a Decimal, without rounding (its shortest decimal form). */
+export function decimalOf(x: number): Decimal {
+  return new Decimal(x === 0 ? 0 : x);
+}
+
+/** A Decimal amount as a float (for the liquidation search, which works in float64). */
+export function floatOf(d: Decimal | undefined): number {
+  return d === undefined ? NaN : toFloat(d);
+}

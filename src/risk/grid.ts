@@ -1,0 +1,414 @@
+// The incremental stress grid: per-position scenario vectors, running per-currency sums, per-column account values.
+import type { PortfolioState } from '../model/state.js';
+import {
+  QUANTUM, baseCurrencyOf, clockOf, currenciesOf, noLoanClasses, readAccount, readBook, readPosition, sameSources, sourcesOf,
+  type Book, type BookPosition,
+} from './boundary.js';
+import { fxHaircut, type SegmentEstimate } from './margin.js';
+import { CLASS_ORDER, type StressParams } from './params.js';
+import {
+  PmScratch, Scratch, groupPositions, portfolioMarginGroup, positionShocks, revalueGroup, scenarioColumns,
+  usesPortfolioMargin, type BookGroup, type ScenarioColumns,
+} from './revalue.js';
+import type { ScenarioShocks } from './scenario-types.js';
+
+/*
+ * risk-model.md §5 "Design": a P&L vector over the scenario columns for every position and a margin
+ * vector for every underlying group, kept in Float64Arrays; per-(currency, asset class) and per-currency
+ * sums maintained by `sum -= old; sum += new`. All of them hold whole quanta (boundary.ts), so the sums
+ * are exact and an incremental update equals a rebuild bit for bit. A group is recomputed only when an
+ * input of one of its positions changed (quantity, mark, underlying price, IV, pvDividend) or the
+ * valuation clock stepped (option time); FX rates only enter the per-column conversion, which is redone
+ * on read. A change of the set of positions rebuilds everything (§5.6).
+ */
+
+const K = CLASS_ORDER.length;
+const CASH_INDEX = CLASS_ORDER.indexOf('CASH');
+const FUT_INDEX = CLASS_ORDER.indexOf('FUT');
+
+export interface StressGrid {
+  params: StressParams;
+  readonly shocks: readonly ScenarioShocks[];
+  book: Book;
+  groups: BookGroup[];
+  cols: ScenarioColumns;
+  /** Group index of each position. */
+  groupOf: Int32Array;
+  /** Price move of each position per column (shared, read-only vectors). */
+  shockOf: Float64Array[];
+  /** pnl[i·n + j]: P&L of position i in column j, quanta of its currency. */
+  pnl: Float64Array;
+  /** Group requirements, quanta of the group's currency: [g·n + j]. */
+  groupMaint: Float64Array;
+  groupInit: Float64Array;
+  /** pnlSum[(c·K + k)·n + j]: Σ P&L of the positions of currency c and class k. */
+  pnlSum: Float64Array;
+  /** nlvSum[c·K + k]: zero-shock NetLiquidation contributions (cash under CASH, futures P&L under FUT). */
+  nlvSum: Float64Array;
+  /** Per currency and column: requirements of the securities (S) and commodities (C) segments. */
+  maintS: Float64Array;
+  initS: Float64Array;
+  maintC: Float64Array;
+  initC: Float64Array;
+  /** conId → positions that read it (itself; options read their underlying stock). */
+  dependents: Map<number, number[]>;
+  scratch: Scratch;
+  pmScratch: PmScratch;
+  /** Index of each conId in Book.positions. */
+  positionIndex: Map<number, number>;
+  /** The state maps last read, so an unchanged map is never scanned again. */
+  seen: { portfolio?: PortfolioState['portfolio']; accountValues?: PortfolioState['accountValues']; fxRates?: PortfolioState['fxRates'] };
+  /** Counters, for tests and the benchmark. */
+  stats: { rebuilds: number; groupsRecomputed: number };
+}
+
+/** Builds the grid from scratch: reads the book and revalues every group in every column. */
+export function buildStressGrid(state: PortfolioState, shocks: readonly ScenarioShocks[], params: StressParams): StressGrid {
+  const grid = {
+    params,
+    shocks,
+    scratch: new Scratch(),
+    pmScratch: new PmScratch(),
+    stats: { rebuilds: 0, groupsRecomputed: 0 },
+    seen: {},
+  } as Partial<StressGrid> as StressGrid;
+  rebuild(grid, readBook(state, params));
+  remember(grid, state);
+  return grid;
+}
+
+function rebuild(grid: StressGrid, book: Book): void {
+  const cols = scenarioColumns(grid.shocks, book.currencies, book.baseCurrency);
+  const n = cols.n;
+  const C = book.currencies.length;
+  const groups = groupPositions(book);
+  grid.book = book;
+  grid.cols = cols;
+  grid.groups = groups;
+  grid.groupOf = new Int32Array(book.positions.length);
+  groups.forEach((g, gi) => {
+    for (const m of g.members) grid.groupOf[m] = gi;
+  });
+  grid.shockOf = positionShocks(book, cols);
+  grid.pnl = new Float64Array(book.positions.length * n);
+  grid.groupMaint = new Float64Array(groups.length * n);
+  grid.groupInit = new Float64Array(groups.length * n);
+  grid.pnlSum = new Float64Array(C * K * n);
+  grid.nlvSum = new Float64Array(C * K);
+  grid.maintS = new Float64Array(C * n);
+  grid.initS = new Float64Array(C * n);
+  grid.maintC = new Float64Array(C * n);
+  grid.initC = new Float64Array(C * n);
+  grid.dependents = new Map();
+  grid.positionIndex = new Map(book.positions.map((p, i) => [p.conId, i]));
+  const depend = (conId: number, i: number) => {
+    const list = grid.dependents.get(conId);
+    if (list) list.push(i);
+    else grid.dependents.set(conId, [i]);
+  };
+  book.positions.forEach((p, i) => {
+    depend(p.conId, i);
+    if (p.cls.underlyingConId !== undefined) depend(p.cls.underlyingConId, i);
+  });
+  for (let c = 0; c < C; c++) {
+    grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
+    grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
+  }
+  for (const p of book.positions) {
+    const cell = p.currencyIndex * K + p.classIndex;
+    grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
+  }
+  for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
+  grid.stats.rebuilds++;
+}
+
+/** Subtracts a group's vectors from the sums (unless they are new), revalues it, and adds the new vectors. */
+function recomputeGroup(grid: StressGrid, g: number, subtractOld = true): void {
+  const { book, cols, groups } = grid;
+  const group = groups[g]!;
+  if (subtractOld) addGroup(grid, g, -1);
+  const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: g * cols.n };
+  revalueGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch);
+  if (usesPortfolioMargin(group, grid.params)) portfolioMarginGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.pmScratch);
+  addGroup(grid, g, 1);
+  grid.stats.groupsRecomputed++;
+}
+
+/** sums += sign × the group's vectors (exact: every term is a whole number of quanta). */
+function addGroup(grid: StressGrid, g: number, sign: 1 | -1): void {
+  const { book, cols, groups, pnl, pnlSum } = grid;
+  const n = cols.n;
+  const group = groups[g]!;
+  for (const m of group.members) {
+    const p = book.positions[m]!;
+    const src = m * n;
+    const dst = (p.currencyIndex * K + p.classIndex) * n;
+    if (sign > 0) for (let j = 0; j < n; j++) pnlSum[dst + j] = pnlSum[dst + j]! + pnl[src + j]!;
+    else for (let j = 0; j < n; j++) pnlSum[dst + j] = pnlSum[dst + j]! - pnl[src + j]!;
+  }
+  const c = group.currencyIndex * n;
+  const maint = group.segment === 'C' ? grid.maintC : grid.maintS;
+  const init = group.segment === 'C' ? grid.initC : grid.initS;
+  for (let j = 0; j < n; j++) {
+    maint[c + j] = maint[c + j]! + sign * grid.groupMaint[g * n + j]!;
+    init[c + j] = init[c + j]! + sign * grid.groupInit[g * n + j]!;
+  }
+}
+
+export interface UpdateResult {
+  /** True when the set of positions or currencies changed and everything was rebuilt. */
+  readonly rebuilt: boolean;
+  /** Groups revalued by this update. */
+  readonly groups: number;
+}
+
+/**
+ * Brings the grid up to date with `state` at time `now`. `touched` (conIds whose rows events changed:
+ * portfolio, option computation or price ticks) limits the scan to those positions and the options
+ * written on them; without it every position's source rows are compared by reference (the reducer keeps
+ * the identity of unchanged rows). Account values (cash, exchange rates, reported requirements) are
+ * re-read whenever their maps changed; they need no revaluation, only the per-column conversion.
+ */
+export function updateStressGrid(grid: StressGrid, state: PortfolioState, now: number, touched?: Iterable<number>): UpdateResult {
+  if (now !== grid.params.now) grid.params = { ...grid.params, now };
+  const params = grid.params;
+  const book = grid.book;
+  const touchedList = touched ? [...touched] : undefined;
+  if (structureChanged(grid, state, touchedList)) return fullRebuild(grid, state);
+  if (state.accountValues !== grid.seen.accountValues || state.fxRates !== grid.seen.fxRates || state.portfolio !== grid.seen.portfolio) {
+    // A currency appearing or leaving the cash rows, or losing or gaining its exchange rate, changes the layout.
+    if (currenciesOf(state, book.sources.map((s) => s.row)).join() !== book.currencies.join()) return fullRebuild(grid, state);
+    const { ledger, reported } = readAccount(state, book);
+    if (ledger.missingFx.join() !== book.ledger.missingFx.join()) return fullRebuild(grid, state);
+    book.ledger = ledger;
+    book.reported = reported;
+    for (let c = 0; c < book.currencies.length; c++) {
+      grid.nlvSum[c * K + CASH_INDEX] = ledger.cashQuanta[c]!;
+      grid.nlvSum[c * K + FUT_INDEX] = ledger.futuresPnlQuanta[c]!;
+    }
+  }
+  const dirty = new Set<number>();
+  const clockMs = clockOf(params);
+  if (clockMs !== book.clockMs) {
+    book.clockMs = clockMs;
+    grid.groups.forEach((g, gi) => {
+      if (g.members.some((m) => book.positions[m]!.cls.kind === 'option')) dirty.add(gi);
+    });
+  }
+  const candidates = touchedList ? candidatesOf(grid, touchedList) : book.positions.map((_, i) => i);
+  for (const i of candidates) {
+    const old = book.positions[i]!;
+    const src = sourcesOf(state, state.portfolio.get(old.conId)!, old.cls);
+    if (sameSources(src, book.sources[i]!)) continue;
+    book.sources[i] = src;
+    const missing = book.ledger.fx[old.currencyIndex]! > 0 ? undefined : book.currencies[old.currencyIndex];
+    const fresh = readPosition(src, old.cls, old.currencyIndex, missing, params);
+    if (samePosition(fresh, old)) continue;
+    const cell = old.currencyIndex * K + old.classIndex;
+    grid.nlvSum[cell] = grid.nlvSum[cell]! + fresh.nlvQuanta - old.nlvQuanta;
+    book.positions[i] = fresh;
+    dirty.add(grid.groupOf[i]!);
+  }
+  for (const g of [...dirty].sort((a, b) => a - b)) recomputeGroup(grid, g);
+  remember(grid, state);
+  return { rebuilt: false, groups: dirty.size };
+}
+
+function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
+  rebuild(grid, readBook(state, grid.params));
+  remember(grid, state);
+  return { rebuilt: true, groups: grid.groups.length };
+}
+
+function samePosition(a: BookPosition, b: BookPosition): boolean {
+  return (
+    a.qty === b.qty && a.multiplier === b.multiplier && same(a.price, b.price) && a.nlvQuanta === b.nlvQuanta &&
+    same(a.iv, b.iv) && same(a.pvDividend, b.pvDividend) && same(a.underlying, b.underlying) && same(a.strike, b.strike) &&
+    same(a.expiryMs, b.expiryMs) && a.unpriced === b.unpriced && a.isCall === b.isCall
+  );
+}
+
+const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isNaN(b));
+
+function candidatesOf(grid: StressGrid, touched: readonly number[]): number[] {
+  const out = new Set<number>();
+  for (const conId of touched) for (const i of grid.dependents.get(conId) ?? []) out.add(i);
+  return [...out];
+}
+
+/**
+ * The set of positions changed (one appeared or disappeared), so groups and links must be rebuilt. With
+ * `touched`, only those conIds are checked; without, the portfolio map is compared when its identity changed.
+ */
+function structureChanged(grid: StressGrid, state: PortfolioState, touched?: readonly number[]): boolean {
+  const { book } = grid;
+  if (state.portfolio.size !== book.positions.length || baseCurrencyOf(state) !== book.baseCurrency) return true;
+  if (touched) {
+    for (const conId of touched) {
+      const inState = state.portfolio.get(conId) !== undefined;
+      if (inState !== grid.positionIndex.has(conId)) return true;
+    }
+    return false;
+  }
+  if (state.portfolio === grid.seen.portfolio) return false;
+  for (const p of book.positions) if (state.portfolio.get(p.conId) === undefined) return true;
+  return false;
+}
+
+function remember(grid: StressGrid, state: PortfolioState): void {
+  grid.seen = { portfolio: state.portfolio, accountValues: state.accountValues, fxRates: state.fxRates };
+}
+
+// ── Reading a column ────────────────────────────────────────────────────────────────────────────
+
+/** Account-level results of one column, in base currency (float64). */
+export interface ColumnAccount {
+  /** cells[c·K + k]: P&L of currency c and asset class k, FX translation included. */
+  readonly cells: Float64Array;
+  readonly pnl: number;
+  /** P&L of the classes without loan value (US Reg T options), which does not move EquityWithLoanValue. */
+  readonly pnlNoLoan: number;
+  readonly maint: SegmentEstimate;
+  readonly init: SegmentEstimate;
+}
+
+/** Per-column sums in quanta, as read from a grid or assembled by the liquidation search. */
+export interface ColumnSums {
+  readonly pnl: Float64Array; // C·K
+  readonly maintS: Float64Array; // C
+  readonly initS: Float64Array;
+  readonly maintC: Float64Array;
+  readonly initC: Float64Array;
+  /** Shock of each currency against base. */
+  readonly fx: Float64Array; // C
+}
+
+/** Copies column j of the grid's sums. */
+export function columnSums(grid: StressGrid, j: number, out?: ColumnSums): ColumnSums {
+  const { cols, book } = grid;
+  const n = cols.n;
+  const C = book.currencies.length;
+  const s = out ?? emptySums(C);
+  for (let i = 0; i < C * K; i++) s.pnl[i] = grid.pnlSum[i * n + j]!;
+  for (let c = 0; c < C; c++) {
+    s.maintS[c] = grid.maintS[c * n + j]!;
+    s.initS[c] = grid.initS[c * n + j]!;
+    s.maintC[c] = grid.maintC[c * n + j]!;
+    s.initC[c] = grid.initC[c * n + j]!;
+    s.fx[c] = cols.fx[c * n + j]!;
+  }
+  return s;
+}
+
+function emptySums(C: number): ColumnSums {
+  return {
+    pnl: new Float64Array(C * K),
+    maintS: new Float64Array(C),
+    initS: new Float64Array(C),
+    maintC: new Float64Array(C),
+    initC: new Float64Array(C),
+    fx: new Float64Array(C),
+  };
+}
+
+/**
+ * Converts a column to base currency (risk-model.md §4.1, §4.3): with X'_c = X_c·(1 + s_c),
+ * cell(c, k) = (V_ck + ΔV_ck)·X'_c − V_ck·X_c, so a position's FX translation stays in its class and
+ * cash's in CASH, and the zero-shock column is exactly 0. FX margin (§2.5, simplified): the maintenance
+ * (initial) haircut of each non-base currency whose stressed net liquidation value is negative.
+ */
+export function columnAccount(grid: StressGrid, sums: ColumnSums): ColumnAccount {
+  const { book, params } = grid;
+  const C = book.currencies.length;
+  const cells = new Float64Array(C * K);
+  const noLoan = new Set(noLoanClasses(params).map((c) => CLASS_ORDER.indexOf(c)));
+  let pnl = 0, pnlNoLoan = 0, mS = 0, iS = 0, mC = 0, iC = 0;
+  for (let c = 0; c < C; c++) {
+    const x0 = book.ledger.fx[c]!;
+    const x1 = x0 * (1 + sums.fx[c]!);
+    let exposure = 0;
+    for (let k = 0; k < K; k++) {
+      const v = grid.nlvSum[c * K + k]!;
+      const dv = sums.pnl[c * K + k]!;
+      if (v === 0 && dv === 0) continue;
+      const cell = (v + dv) * QUANTUM * x1 - v * QUANTUM * x0;
+      cells[c * K + k] = cell;
+      pnl += cell;
+      if (noLoan.has(k)) pnlNoLoan += cell;
+      exposure += v + dv;
+    }
+    mS += sums.maintS[c]! * QUANTUM * x1;
+    iS += sums.initS[c]! * QUANTUM * x1;
+    mC += sums.maintC[c]! * QUANTUM * x1;
+    iC += sums.initC[c]! * QUANTUM * x1;
+    if (c !== book.baseIndex && exposure < 0) {
+      const [hi, hm] = fxHaircut(params.margin, book.currencies[c]!);
+      const short = -exposure * QUANTUM * x1;
+      mS += hm * short;
+      iS += hi * short;
+    }
+  }
+  return { cells, pnl, pnlNoLoan, maint: { S: mS, C: mC }, init: { S: iS, C: iC } };
+}
+
+/** The zero-shock column (always the last one). */
+export function baseColumn(grid: StressGrid): number {
+  return grid.cols.n - 1;
+}
+
+
+/**
+ * Evaluates extra scenarios against the grid's current book without storing them (the liquidation
+ * search). Only the groups those scenarios move are revalued; every other group keeps its zero-shock
+ * vectors, so each column is the base column plus the moved groups' changes.
+ */
+export function evaluateShocks(grid: StressGrid, shocks: readonly ScenarioShocks[]): ColumnAccount[] {
+  const { book, params } = grid;
+  const cols = scenarioColumns(shocks, book.currencies, book.baseCurrency);
+  const n = cols.n;
+  const m = shocks.length;
+  const C = book.currencies.length;
+  const base = columnSums(grid, baseColumn(grid));
+  const sums = shocks.map((_, j) => {
+    const s = emptySums(C);
+    s.pnl.set(base.pnl);
+    s.maintS.set(base.maintS);
+    s.initS.set(base.initS);
+    s.maintC.set(base.maintC);
+    s.initC.set(base.initC);
+    for (let c = 0; c < C; c++) s.fx[c] = cols.fx[c * n + j]!;
+    return s;
+  });
+  const maint = new Float64Array(n);
+  const init = new Float64Array(n);
+  const pnl = new Float64Array(grid.groups.reduce((a, g) => Math.max(a, g.members.length), 0) * n);
+  const moves = positionShocks(book, cols);
+  let timeOrRates = false;
+  for (let j = 0; j < m; j++) if (cols.vol[j] !== 0 || cols.days[j] !== 0 || cols.rates[j] !== 0) timeOrRates = true;
+  grid.groups.forEach((group) => {
+    const moved = timeOrRates || group.members.some((i) => moves[i]!.some((x, j) => j < m && x !== 0));
+    if (!moved) return;
+    const dst = { pnl, byOrdinal: true, maint, init, at: 0 };
+    revalueGroup(book, group, moves, cols, params, dst, grid.scratch);
+    if (usesPortfolioMargin(group, params)) portfolioMarginGroup(book, group, moves, cols, params, dst, grid.pmScratch);
+    const ci = group.currencyIndex;
+    const seg = group.segment;
+    for (let j = 0; j < m; j++) {
+      const s = sums[j]!;
+      group.members.forEach((member, ordinal) => {
+        const cell = ci * K + book.positions[member]!.classIndex;
+        s.pnl[cell] = s.pnl[cell]! + pnl[ordinal * n + j]!;
+      });
+      const dm = maint[j]! - maint[n - 1]!;
+      const di = init[j]! - init[n - 1]!;
+      if (seg === 'C') {
+        s.maintC[ci] = s.maintC[ci]! + dm;
+        s.initC[ci] = s.initC[ci]! + di;
+      } else {
+        s.maintS[ci] = s.maintS[ci]! + dm;
+        s.initS[ci] = s.initS[ci]! + di;
+      }
+    }
+  });
+  return sums.map((s) => columnAccount(grid, s));
+}

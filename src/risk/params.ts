@@ -1,0 +1,228 @@
+// Stress parameters: the explicit inputs of the risk engine besides state and scenarios, with defaults and one validator.
+import type { AssetClass } from '../model/contract.js';
+
+/*
+ * Risk code has no clock and no globals (STYLE.md "Risk core"): the valuation time, rates and margin
+ * rules arrive here. Every number carries its source in risk-model.md; the margin numbers feed an
+ * *estimate* that is calibrated to the account's reported requirement at zero shock (docs/stress-model.md).
+ */
+
+/** Reg T-style rules (risk-model.md §1.4) and the stand-ins used when a segment is not reported. */
+export interface MarginRules {
+  /** Long stock: initial 50% (Reg T end of day), maintenance 25% (IBKR), §1.4. */
+  readonly stockLongInit: number;
+  readonly stockLongMaint: number;
+  /** Short stock: initial 30%; maintenance 30% above $16.67, then $5/share, 100%, $2.50/share (§1.4). */
+  readonly stockShortInit: number;
+  readonly stockShortMaint: number;
+  /** Naked short option: premium + max(base·S − OTM, min·(S for calls, K for puts)); 15% for broad indexes (§1.4). */
+  readonly optionBasePct: number;
+  readonly indexOptionBasePct: number;
+  readonly optionMinPct: number;
+  /** US Treasury 5–10 years: 5% (§1.4 bonds table); one rate for every bond. */
+  readonly bondPct: number;
+  /**
+   * Futures requirement as a share of notional, used only to spread the reported commodity-segment
+   * requirement across positions (or, when the account reports no -C rows, as the estimate itself).
+   * 8% is close to CME outright maintenance for ES and CL (§2.3: PSR ≈ outright maintenance).
+   */
+  readonly futuresPct: number;
+  /** Short futures option: max(futuresPct·F − OTM, fopMinShare·futuresPct·F) per unit (the simulator's rule). */
+  readonly fopMinShare: number;
+  /** Positions without loan value at IBKR (crypto, commodities, unknown types): requirement = this share of value. */
+  readonly nonMarginablePct: number;
+  /** FX haircut on negative currency balances, [initial, maintenance] by currency (§2.5 current table). */
+  readonly fx: Readonly<Record<string, readonly [number, number]>>;
+  /** Haircut for a currency missing from `fx`: 5% / 5% (§2.5, the HUF/ILS/PLN/SGD/ZAR row). */
+  readonly fxDefault: readonly [number, number];
+}
+
+/** OCC TIMS-like portfolio-margin scan (risk-model.md §0.4, §1.5, §2.1). */
+export interface PortfolioMarginRules {
+  /** Equities, ETFs, narrow indexes: ±15%. */
+  readonly equityRange: number;
+  /** High-cap broad-based indexes: −8% / +6%. */
+  readonly highCapDown: number;
+  readonly highCapUp: number;
+  /** Other broad-based indexes: ±10%. */
+  readonly indexRange: number;
+  /** Relative implied-vol scan: ±15% single stocks, ±75% broad indexes (IBKR house, §1.5). */
+  readonly volStock: number;
+  readonly volIndex: number;
+  /** Points on each side of zero (TIMS: 10 valuation points, 5 up and 5 down). */
+  readonly pointsPerSide: number;
+  /** Minimum per listed option contract: $0.375 × multiplier (FINRA 4210(g)). */
+  readonly perContractMin: number;
+}
+
+export type MarginMethod = 'regT' | 'portfolio';
+
+export interface StressParams {
+  /** Valuation time, epoch ms. Required: risk code has no clock. */
+  readonly now: number;
+  /**
+   * Option time runs on a clock rounded down to this step (default one hour), so that option vectors
+   * change only when an input changes or the step rolls over (risk-model.md §5.6: date roll).
+   */
+  readonly clockStepMs: number;
+  /** Hour (UTC) at which an option expires on its expiry date; 21:00 UTC is 16:00 New York in winter. */
+  readonly expiryHourUtc: number;
+  /** Continuously compounded risk-free rate by currency; `defaultRate` for the others. */
+  readonly rates: Readonly<Record<string, number>>;
+  readonly defaultRate: number;
+  readonly marginMethod: MarginMethod;
+  readonly margin: MarginRules;
+  readonly portfolioMargin: PortfolioMarginRules;
+  /**
+   * US Reg T: option values carry no loan value, so EquityWithLoanValue excludes them (risk-model.md §1.2).
+   * Set true for risk-based (EU) accounts where ELV = NLV (§1.1, unverified).
+   */
+  readonly optionsHaveLoanValue: boolean;
+  /** Option underlyings that are indexes (options on them move with px:IND and are European). */
+  readonly indexSymbols: readonly string[];
+  /** Broad-based indexes: 15% Reg T base (§1.4) and the TIMS index ranges (§2.1). */
+  readonly broadIndexSymbols: readonly string[];
+  /** High-capitalisation broad-based indexes: TIMS −8% / +6% (§2.1). */
+  readonly highCapIndexSymbols: readonly string[];
+  /** Modified duration and convexity by bond conId (TWS does not send them). */
+  readonly bondDurations: Readonly<Record<number, { readonly duration: number; readonly convexity?: number }>>;
+  /** IBKR's warning fires at EquityWithLoanValue ≤ 110% of maintenance (risk-model.md §0.2, §1.3). */
+  readonly warnRatio: number;
+  /** Liquidation-distance search ranges: ±50% prices, ±30% currencies (the issue); precision of the answer. */
+  readonly liquidation: { readonly priceRange: number; readonly fxRange: number; readonly tolerance: number };
+  /** Reconciliation tolerance of model vs reported NetLiquidation (1%, risk-model.md §1.7, §5.7). */
+  readonly reconcileTolerance: number;
+}
+
+export const DEFAULT_MARGIN_RULES: MarginRules = Object.freeze({
+  stockLongInit: 0.5,
+  stockLongMaint: 0.25,
+  stockShortInit: 0.3,
+  stockShortMaint: 0.3,
+  optionBasePct: 0.2,
+  indexOptionBasePct: 0.15,
+  optionMinPct: 0.1,
+  bondPct: 0.05,
+  futuresPct: 0.08,
+  fopMinShare: 0.25,
+  nonMarginablePct: 1,
+  fx: Object.freeze({
+    USD: [0.025, 0.025], EUR: [0.03, 0.03], GBP: [0.025, 0.025], JPY: [0.03, 0.025], CHF: [0.05, 0.03],
+    AUD: [0.03, 0.025], CAD: [0.025, 0.025], NOK: [0.0333, 0.0333], NZD: [0.0333, 0.0333], SEK: [0.0333, 0.0333],
+    DKK: [0.15, 0.15], HUF: [0.05, 0.05], ILS: [0.05, 0.05], PLN: [0.05, 0.05], SGD: [0.05, 0.05], ZAR: [0.05, 0.05],
+    MXN: [0.06, 0.05], CZK: [0.1, 0.1], KRW: [0.1, 0.1], CNH: [0.12, 0.1], HKD: [0.12, 0.1], RUB: [0.2, 0.15],
+  } as Record<string, readonly [number, number]>),
+  fxDefault: [0.05, 0.05] as const,
+});
+
+export const DEFAULT_PM_RULES: PortfolioMarginRules = Object.freeze({
+  equityRange: 0.15,
+  highCapDown: 0.08,
+  highCapUp: 0.06,
+  indexRange: 0.1,
+  volStock: 0.15,
+  volIndex: 0.75,
+  pointsPerSide: 5,
+  perContractMin: 0.375,
+});
+
+/** Common index option roots (IB symbols). VIX is an index but not a broad-based equity index. */
+const INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'RUT', 'DJX', 'OEX', 'XEO', 'VIX', 'ESTX50', 'DAX', 'SMI', 'N225', 'HSI', 'NIFTY50', 'Z', 'CAC40', 'AEX'];
+const BROAD_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'RUT', 'DJX', 'OEX', 'XEO', 'ESTX50', 'DAX', 'SMI', 'N225', 'HSI', 'NIFTY50', 'Z', 'CAC40', 'AEX'];
+const HIGH_CAP_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'DJX', 'OEX', 'XEO'];
+
+export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
+  clockStepMs: 3_600_000,
+  expiryHourUtc: 21,
+  rates: Object.freeze({}),
+  defaultRate: 0.04,
+  marginMethod: 'regT' as const,
+  margin: DEFAULT_MARGIN_RULES,
+  portfolioMargin: DEFAULT_PM_RULES,
+  optionsHaveLoanValue: false,
+  indexSymbols: INDEX_SYMBOLS,
+  broadIndexSymbols: BROAD_INDEX_SYMBOLS,
+  highCapIndexSymbols: HIGH_CAP_INDEX_SYMBOLS,
+  bondDurations: Object.freeze({}),
+  warnRatio: 1.1,
+  liquidation: Object.freeze({ priceRange: 0.5, fxRange: 0.3, tolerance: 1e-4 }),
+  reconcileTolerance: 0.01,
+});
+
+/** What a caller passes: `now` is required, everything else defaults (nested rule sets merge field by field). */
+export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'liquidation'>> & {
+  readonly margin?: Partial<MarginRules>;
+  readonly portfolioMargin?: Partial<PortfolioMarginRules>;
+  readonly liquidation?: Partial<StressParams['liquidation']>;
+};
+
+export type ParamsResult =
+  | { readonly ok: true; readonly params: StressParams }
+  | { readonly ok: false; readonly problems: readonly string[] };
+
+/**
+ * Merges the input over the defaults and checks every field, returning all problems at once (STYLE.md
+ * "Validate config with defaults, and report every violation"). Unknown keys are problems too.
+ */
+export function resolveStressParams(input: StressParamsInput): ParamsResult {
+  const problems: string[] = [];
+  const known = new Set([...Object.keys(DEFAULT_STRESS_PARAMS), 'now']);
+  for (const k of Object.keys(input)) if (!known.has(k)) problems.push(`${k}: unknown parameter`);
+  const params: StressParams = {
+    ...DEFAULT_STRESS_PARAMS,
+    ...input,
+    margin: { ...DEFAULT_MARGIN_RULES, ...input.margin, fx: { ...DEFAULT_MARGIN_RULES.fx, ...input.margin?.fx } },
+    portfolioMargin: { ...DEFAULT_PM_RULES, ...input.portfolioMargin },
+    liquidation: { ...DEFAULT_STRESS_PARAMS.liquidation, ...input.liquidation },
+  };
+  const finite = (path: string, v: unknown, min = -Infinity, max = Infinity) => {
+    if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${path}: expected a finite number, got ${String(v)}`);
+    else if (v < min || v > max) problems.push(`${path}: ${v} is outside [${min}, ${max}]`);
+  };
+  finite('now', params.now, 0);
+  finite('clockStepMs', params.clockStepMs, 1);
+  finite('expiryHourUtc', params.expiryHourUtc, 0, 24);
+  finite('defaultRate', params.defaultRate, -0.2, 1);
+  for (const [c, r] of Object.entries(params.rates)) finite(`rates.${c}`, r, -0.2, 1);
+  if (params.marginMethod !== 'regT' && params.marginMethod !== 'portfolio') {
+    problems.push(`marginMethod: expected "regT" or "portfolio", got ${String(params.marginMethod)}`);
+  }
+  const m = params.margin;
+  for (const k of ['stockLongInit', 'stockLongMaint', 'stockShortInit', 'stockShortMaint', 'optionBasePct', 'indexOptionBasePct',
+    'optionMinPct', 'bondPct', 'futuresPct', 'fopMinShare', 'nonMarginablePct'] as const) {
+    finite(`margin.${k}`, m[k], 0, 10);
+  }
+  for (const [c, pair] of Object.entries(m.fx)) {
+    if (!Array.isArray(pair) || pair.length !== 2) problems.push(`margin.fx.${c}: expected [initial, maintenance]`);
+    else pair.forEach((v, i) => finite(`margin.fx.${c}[${i}]`, v, 0, 1));
+  }
+  const pm = params.portfolioMargin;
+  for (const k of ['equityRange', 'highCapDown', 'highCapUp', 'indexRange', 'volStock', 'volIndex', 'perContractMin'] as const) {
+    finite(`portfolioMargin.${k}`, pm[k], 0, 100);
+  }
+  if (!Number.isInteger(pm.pointsPerSide) || pm.pointsPerSide < 1 || pm.pointsPerSide > 50) {
+    problems.push(`portfolioMargin.pointsPerSide: expected a whole number from 1 to 50, got ${String(pm.pointsPerSide)}`);
+  }
+  for (const [id, d] of Object.entries(params.bondDurations)) {
+    finite(`bondDurations.${id}.duration`, d?.duration, 0, 100);
+    if (d?.convexity !== undefined) finite(`bondDurations.${id}.convexity`, d.convexity, 0, 10_000);
+  }
+  finite('warnRatio', params.warnRatio, 1, 10);
+  finite('liquidation.priceRange', params.liquidation.priceRange, 0.001, 1);
+  finite('liquidation.fxRange', params.liquidation.fxRange, 0.001, 1);
+  finite('liquidation.tolerance', params.liquidation.tolerance, 1e-8, 0.01);
+  finite('reconcileTolerance', params.reconcileTolerance, 0, 1);
+  return problems.length > 0 ? { ok: false, problems } : { ok: true, params };
+}
+
+/** resolveStressParams that throws with every problem listed (for callers with fixed, known-good params). */
+export function stressParams(input: StressParamsInput): StressParams {
+  const r = resolveStressParams(input);
+  if (!r.ok) throw new Error(`invalid stress parameters: ${r.problems.join('; ')}`);
+  return r.params;
+}
+
+/** Asset classes in the fixed order used by every per-class array and by the report. */
+export const CLASS_ORDER: readonly AssetClass[] = [
+  'STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO', 'UNKNOWN',
+];

@@ -1,0 +1,490 @@
+// Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
+import type { AssetClass } from '../model/contract.js';
+import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
+import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
+import { nakedShortOptionPerUnit, shortFopPerUnit, stockRequirement } from './margin.js';
+import { CLASS_ORDER, type StressParams } from './params.js';
+import type { ScenarioShocks } from './scenario-types.js';
+
+/*
+ * risk-model.md §5: full revaluation of every position under every scenario, in float64 over a
+ * structure of arrays, with a P&L vector per position and a margin vector per underlying group.
+ * Options are priced model-vs-model (P&L = q·m·(model(shocked) − model(now))), so the residual between
+ * TWS's mark and our model is carried unchanged and the zero-shock P&L is exactly 0 (§5.7). An option
+ * is not priced in a column where nothing that moves it moves (price, vol, rates, days): its P&L there
+ * is 0 and its margin that of the zero-shock state.
+ */
+
+/** Scenario shocks laid out by column; the last column is always the zero-shock base. */
+export interface ScenarioColumns {
+  /** Number of columns: the scenarios plus the base column. */
+  readonly n: number;
+  readonly shocks: readonly ScenarioShocks[];
+  readonly vol: Float64Array;
+  readonly days: Float64Array;
+  readonly rates: Float64Array;
+  /** fx[c·n + j]: change of currency c (Book.currencies order) against base in column j; 0 for the base currency. */
+  readonly fx: Float64Array;
+  /** px move of each price-driver class per column (CLASS_ORDER index → vector); shared by every group of the class. */
+  readonly pxByClass: readonly Float64Array[];
+  /** `sym:` moves per symbol, NaN in columns that do not name the symbol. */
+  readonly symMoves: ReadonlyMap<string, Float64Array>;
+  /** Columns ordered by (vol, rates, days): option kernels visit them in this order so exercise boundaries are reused. */
+  readonly order: Int32Array;
+}
+
+export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: readonly string[], baseCurrency: string): ScenarioColumns {
+  const n = shocks.length + 1;
+  const vol = new Float64Array(n);
+  const days = new Float64Array(n);
+  const rates = new Float64Array(n);
+  const fx = new Float64Array(currencies.length * n);
+  const pxByClass = CLASS_ORDER.map(() => new Float64Array(n));
+  const symMoves = new Map<string, Float64Array>();
+  shocks.forEach((s, j) => {
+    vol[j] = s.vol;
+    days[j] = s.days;
+    rates[j] = s.rates ?? 0;
+    currencies.forEach((c, ci) => {
+      if (c !== baseCurrency) fx[ci * n + j] = s.fx[c] ?? 0;
+    });
+    for (const [cls, x] of Object.entries(s.px)) {
+      const k = CLASS_ORDER.indexOf(cls as AssetClass);
+      if (k >= 0 && x !== undefined) pxByClass[k]![j] = x;
+    }
+    for (const [sym, x] of Object.entries(s.sym)) {
+      let v = symMoves.get(sym);
+      if (!v) symMoves.set(sym, (v = new Float64Array(n).fill(NaN)));
+      v[j] = x;
+    }
+  });
+  const idx = Array.from({ length: n }, (_, j) => j);
+  idx.sort((a, b) => vol[a]! - vol[b]! || rates[a]! - rates[b]! || days[a]! - days[b]! || a - b);
+  return { n, shocks: [...shocks], vol, days, rates, fx, pxByClass, symMoves, order: Int32Array.from(idx) };
+}
+
+/**
+ * Positions revalued and margined together (positions.ts "groupKey"): an underlying with its options (a
+ * stock and its options, an index's options, a future family and its options), or a bucket of linear
+ * positions of one class and currency that nothing else is written on.
+ */
+export interface BookGroup {
+  readonly key: string;
+  readonly driver?: AssetClass;
+  readonly currencyIndex: number;
+  readonly segment: 'S' | 'C';
+  /** Indices into Book.positions, ascending. */
+  readonly members: readonly number[];
+  readonly hasOptions: boolean;
+  readonly broadIndex: boolean;
+  readonly highCapIndex: boolean;
+}
+
+/** Groups the book's positions by their group key, in order of first member. */
+export function groupPositions(book: Book): BookGroup[] {
+  const byKey = new Map<string, { members: number[]; first: BookPosition }>();
+  book.positions.forEach((p, i) => {
+    const g = byKey.get(p.cls.groupKey);
+    if (g) g.members.push(i);
+    else byKey.set(p.cls.groupKey, { members: [i], first: p });
+  });
+  return [...byKey.entries()].map(([key, { members, first }]) => {
+    const cls = first.cls;
+    return {
+      key,
+      ...(cls.driver ? { driver: cls.driver } : {}),
+      currencyIndex: first.currencyIndex,
+      segment: cls.segment,
+      members,
+      hasOptions: members.some((m) => book.positions[m]!.cls.kind === 'option'),
+      broadIndex: members.some((m) => book.positions[m]!.cls.broadIndex),
+      highCapIndex: members.some((m) => book.positions[m]!.cls.highCapIndex),
+    };
+  });
+}
+
+/**
+ * The price move of every position in each column: the `sym:` move of its symbol, else the `px:` move of
+ * its driver class (so `sym:` overrides the class move), and for currency futures also the relative move
+ * of the two currencies: F' = F·(1 + move)·(1 + s_ccy1)/(1 + s_ccy2). Positions that no `sym:` names
+ * share their class's vector, and positions with the same symbol share one: the vectors are read only.
+ */
+export function positionShocks(book: Book, cols: ScenarioColumns): Float64Array[] {
+  const zeros = new Float64Array(cols.n);
+  const bySymbolKey = new Map<string, Float64Array>();
+  return book.positions.map((p) => {
+    const { driver, symbol, fxFutureCurrency } = p.cls;
+    if (driver === undefined) return zeros;
+    const byClass = cols.pxByClass[CLASS_ORDER.indexOf(driver)]!;
+    const bySymbol = cols.symMoves.get(symbol);
+    if (!bySymbol && fxFutureCurrency === undefined) return byClass;
+    const key = `${driver}|${symbol}|${p.currencyIndex}|${fxFutureCurrency ?? ''}`;
+    let out = bySymbolKey.get(key);
+    if (out) return out;
+    out = new Float64Array(cols.n);
+    const fxFuture = fxFutureCurrency === undefined ? -1 : book.currencies.indexOf(fxFutureCurrency);
+    for (let j = 0; j < cols.n - 1; j++) {
+      const s = bySymbol?.[j];
+      let m = s !== undefined && !Number.isNaN(s) ? s : byClass[j]!;
+      if (fxFutureCurrency !== undefined) {
+        // The future's currency pair: the named currency against the contract currency (0 for the base).
+        const up = fxFuture >= 0 ? cols.fx[fxFuture * cols.n + j]! : (cols.shocks[j]!.fx[fxFutureCurrency] ?? 0);
+        const down = p.currencyIndex === book.baseIndex ? 0 : cols.fx[p.currencyIndex * cols.n + j]!;
+        m = ((1 + m) * (1 + up)) / (1 + down) - 1;
+      }
+      out[j] = m;
+    }
+    bySymbolKey.set(key, out);
+    return out;
+  });
+}
+
+/** Caller-owned buffers for the kernels (sized to the largest column count seen; never shrunk). */
+export class Scratch {
+  batch!: OptionBatch & { readonly S: Float64Array };
+  out = new Float64Array(0);
+  /** Column of each batch element; option price per column. */
+  col = new Int32Array(0);
+  price = new Float64Array(0);
+  maint = new Float64Array(0);
+  init = new Float64Array(0);
+  size = 0;
+
+  ensure(n: number): void {
+    if (n <= this.size) return;
+    const f = () => new Float64Array(n);
+    this.batch = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+    this.out = f();
+    this.col = new Int32Array(n);
+    this.price = f();
+    this.maint = f();
+    this.init = f();
+    this.size = n;
+  }
+}
+
+/** Risk-free rate of a currency. */
+function rateOf(params: StressParams, currency: string): number {
+  return params.rates[currency] ?? params.defaultRate;
+}
+
+/** Where revalueGroup writes: P&L of a member at pnl[(byOrdinal ? ordinal : member)·n …], margins at maint/init[at …]. */
+export interface GroupOutput {
+  readonly pnl: Float64Array;
+  /** false: P&L rows indexed by position (the grid); true: by rank within the group (a scratch buffer). */
+  readonly byOrdinal: boolean;
+  readonly maint: Float64Array;
+  readonly init: Float64Array;
+  readonly at: number;
+}
+
+/**
+ * Revalues every member of `group` in every column: each member's P&L (quanta, contract currency) and
+ * the group's Reg T / commodity-segment requirements (quanta, length n). `shocks` is positionShocks(…).
+ */
+export function revalueGroup(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
+  dst: GroupOutput, scratch: Scratch,
+): void {
+  const pnl = dst.pnl;
+  const n = cols.n;
+  scratch.ensure(n + 1);
+  const gm = scratch.maint;
+  const gi = scratch.init;
+  gm.fill(0, 0, n);
+  gi.fill(0, 0, n);
+  let coveredShares = coverableShares(book, group);
+  const members = group.members;
+  for (let ordinal = 0; ordinal < members.length; ordinal++) {
+    const m = members[ordinal]!;
+    const p = book.positions[m]!;
+    const at = (dst.byOrdinal ? ordinal : m) * n;
+    if (p.unpriced !== undefined || p.cls.kind === 'cashPair' || p.cls.kind === 'none') {
+      // CASH pairs: legs in the cash balances. Unpriced: held at the mark and listed; no margin estimate
+      // of their own (the calibration to the reported requirement absorbs it).
+      pnl.fill(0, at, at + n);
+    } else if (p.cls.kind === 'option') {
+      let covered = 0;
+      if (coveredShares > 0 && p.isCall === 1 && p.qty < 0) {
+        const units = -p.qty * p.multiplier;
+        const c = Math.min(units, coveredShares);
+        coveredShares -= c;
+        covered = c / units;
+      }
+      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, gm, gi, scratch, covered);
+    } else {
+      revalueLinear(p, shocks[m]!, cols, params, pnl, at, gm, gi);
+    }
+  }
+  const { maint, init, at } = dst;
+  for (let j = 0; j < n; j++) {
+    maint[at + j] = toQuanta(gm[j]!);
+    init[at + j] = toQuanta(gi[j]!);
+  }
+}
+
+/** Long shares in a stock group that can cover its short calls (covered call: stock requirement only, §1.4). */
+function coverableShares(book: Book, group: BookGroup): number {
+  if (group.driver !== 'STK' || !group.hasOptions) return 0;
+  let shares = 0;
+  for (const m of group.members) {
+    const p = book.positions[m]!;
+    if (p.cls.assetClass === 'STK' && p.qty > 0 && p.unpriced === undefined) shares += p.qty;
+  }
+  return shares;
+}
+
+/** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
+function revalueLinear(
+  p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
+  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array,
+): void {
+  const n = cols.n;
+  const rules = params.margin;
+  const kind = p.cls.kind;
+  const value = p.nlvQuanta * QUANTUM;
+  if (kind === 'future' || kind === 'cfd') {
+    const notional = p.qty * p.multiplier * p.price;
+    for (let j = 0; j < n; j++) pnl[at + j] = toQuanta(notional * shock[j]!);
+  } else if (kind === 'bond' && Number.isFinite(p.duration)) {
+    const D = p.duration, C = p.convexity, rates = cols.rates;
+    for (let j = 0; j < n; j++) {
+      const dy = rates[j]!;
+      pnl[at + j] = toQuanta(value * ((1 + shock[j]!) * (1 - D * dy + 0.5 * C * dy * dy) - 1));
+    }
+  } else {
+    for (let j = 0; j < n; j++) pnl[at + j] = toQuanta(value * shock[j]!);
+  }
+  const q = p.qty * p.multiplier;
+  const price = p.price;
+  switch (p.cls.assetClass) {
+    case 'STK':
+    case 'FUND':
+    case 'IND':
+    case 'CFD':
+      if (q >= 0) {
+        const m = q * price * rules.stockLongMaint, i = q * price * rules.stockLongInit;
+        for (let j = 0; j < n; j++) {
+          const f = 1 + shock[j]!;
+          gm[j] = gm[j]! + m * f;
+          gi[j] = gi[j]! + i * f;
+        }
+      } else {
+        for (let j = 0; j < n; j++) {
+          const px = price * (1 + shock[j]!);
+          gm[j] = gm[j]! + stockRequirement(q, px, rules, false);
+          gi[j] = gi[j]! + stockRequirement(q, px, rules, true);
+        }
+      }
+      return;
+    case 'BOND':
+      for (let j = 0; j < n; j++) {
+        const v = rules.bondPct * Math.abs(value + pnl[at + j]! * QUANTUM);
+        gm[j] = gm[j]! + v;
+        gi[j] = gi[j]! + v;
+      }
+      return;
+    default: {
+      // FUT: a share of notional (the commodity segment is calibrated to its reported requirement);
+      // CMDTY, CRYPTO and unknown linear types: no loan value at IBKR.
+      const rate = p.cls.assetClass === 'FUT' ? rules.futuresPct : rules.nonMarginablePct;
+      const v = rate * Math.abs(q * price);
+      for (let j = 0; j < n; j++) {
+        const x = v * Math.abs(1 + shock[j]!);
+        gm[j] = gm[j]! + x;
+        gi[j] = gi[j]! + x;
+      }
+    }
+  }
+}
+
+/**
+ * Options: the price now is element 0 of the batch and every column that moves the option follows, in
+ * `cols.order`; P&L = q·m·(model' − model now). Short options add the naked Reg T requirement (FOPs the
+ * commodity stand-in) at the column's underlying and option value (mark + model change); the covered
+ * share of a short call adds nothing.
+ */
+function revalueOption(
+  book: Book, p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
+  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array, scratch: Scratch, covered: number,
+): void {
+  const n = cols.n;
+  const { batch, out, col, price } = scratch;
+  const { S, pvDividend, K, T, r, b, vol: sigma, isCall } = batch;
+  const model = p.cls.model!;
+  const futures = model === 'black76American';
+  const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
+  const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+  const pv = futures ? 0 : p.pvDividend;
+  const call = p.isCall, strike = p.strike, und = p.underlying, iv = p.iv;
+  S[0] = und; T[0] = T0; r[0] = r0; sigma[0] = iv;
+  let k = 1;
+  const { order, vol, days, rates } = cols;
+  for (let i = 0; i < n; i++) {
+    const j = order[i]!;
+    const x = shock[j]!, v = vol[j]!, d = days[j]!, dr = rates[j]!;
+    if (x === 0 && v === 0 && d === 0 && dr === 0) continue;
+    col[k] = j;
+    S[k] = und * (1 + x);
+    T[k] = T0 - d / 365;
+    r[k] = r0 + dr;
+    sigma[k] = iv * (1 + v);
+    k++;
+  }
+  // What does not change across the columns, in bulk.
+  pvDividend.fill(pv, 0, k);
+  K.fill(strike, 0, k);
+  isCall.fill(call, 0, k);
+  if (futures) b.fill(0, 0, k);
+  else b.set(r.subarray(0, k));
+  if (model === 'bsmEuropean') europeanPriceBatch(out, batch, k);
+  else if (model === 'bsmAmerican' && call === 1) {
+    // A stock call priced on the escrowed spot with carry b = r never exercises early under BAW, so
+    // americanPriceBatch would return max(European(S − pv), intrinsic(S)): the same value, computed directly.
+    europeanPriceBatch(out, batch, k);
+    for (let e = 0; e < k; e++) {
+      const exercise = S[e]! > strike ? S[e]! - strike : 0;
+      if (exercise > out[e]!) out[e] = exercise;
+    }
+  } else americanPriceBatch(out, batch, k);
+  const now = out[0]!;
+  const qm = p.qty * p.multiplier;
+  pnl.fill(0, at, at + n);
+  if (p.qty >= 0) {
+    for (let e = 1; e < k; e++) pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
+    return; // long options: paid in full, no requirement (§1.4)
+  }
+  price.fill(now, 0, n);
+  for (let e = 1; e < k; e++) {
+    pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
+    price[col[e]!] = out[e]!;
+  }
+  const units = -qm * (1 - covered);
+  if (units <= 0) return;
+  const rules = params.margin;
+  const basePct = p.cls.broadIndex ? rules.indexOptionBasePct : rules.optionBasePct;
+  const isCallOption = call === 1;
+  const mark = p.price;
+  for (let j = 0; j < n; j++) {
+    const Sj = und * (1 + shock[j]!);
+    const perUnit = futures
+      ? shortFopPerUnit(isCallOption, Sj, strike, rules)
+      : nakedShortOptionPerUnit(isCallOption, Sj, strike, Math.max(0, mark + (price[j]! - now)), basePct, rules.optionMinPct);
+    gm[j] = gm[j]! + units * perUnit;
+    gi[j] = gi[j]! + units * perUnit;
+  }
+}
+
+/** True for groups the TIMS-like scan margins in a portfolio-margin account (stocks, ETFs, equity and index options). */
+export function usesPortfolioMargin(group: BookGroup, params: StressParams): boolean {
+  return params.marginMethod === 'portfolio' && (group.driver === 'STK' || group.driver === 'IND');
+}
+
+/**
+ * Portfolio-margin estimate of a group in every column (risk-model.md §1.5 "recommended PM approximation"):
+ * from the column's stressed state, move the underlying over `pointsPerSide` equidistant points each way
+ * within the TIMS range (equities ±15%; high-cap broad indexes −8%/+6%; other broad indexes ±10%) with
+ * implied vol at −v, 0 and +v relative (15% stocks, 75% broad indexes, 150% other indexes); the
+ * requirement is the largest loss, at least $0.375 × multiplier per option contract. Full revaluation:
+ * 3·(2·points + 1) prices per option per column. Overwrites maint and init (quanta, maint = init).
+ */
+export function portfolioMarginGroup(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
+  dst: GroupOutput, scratch: PmScratch,
+): void {
+  const { maint, init, at } = dst;
+  const pm = params.portfolioMargin;
+  const n = cols.n;
+  const P = pm.pointsPerSide;
+  const down = group.driver === 'IND' ? (group.highCapIndex ? pm.highCapDown : group.broadIndex ? pm.indexRange : pm.equityRange) : pm.equityRange;
+  const up = group.driver === 'IND' ? (group.highCapIndex ? pm.highCapUp : group.broadIndex ? pm.indexRange : pm.equityRange) : pm.equityRange;
+  const v = group.driver === 'IND' ? (group.broadIndex ? pm.volIndex : 1.5) : pm.volStock;
+  const moves: number[] = [];
+  for (let k = -P; k <= P; k++) moves.push(k < 0 ? (down * k) / P : (up * k) / P);
+  const volMoves = [0, -v, v];
+  const pts = moves.length * volMoves.length;
+  const values = scratch.values(n * pts);
+  values.fill(0, 0, n * pts);
+  let floor = 0;
+  for (const m of group.members) {
+    const p = book.positions[m]!;
+    if (p.unpriced !== undefined || p.cls.kind === 'cashPair' || p.cls.kind === 'none') continue;
+    const shock = shocks[m]!;
+    const qm = p.qty * p.multiplier;
+    if (p.cls.kind !== 'option') {
+      for (let j = 0; j < n; j++) {
+        const px = p.price * (1 + shock[j]!);
+        for (let a = 0; a < moves.length; a++) {
+          const dv = qm * px * moves[a]!;
+          for (let b = 0; b < volMoves.length; b++) values[j * pts + b * moves.length + a] = values[j * pts + b * moves.length + a]! + dv;
+        }
+      }
+      continue;
+    }
+    floor += Math.abs(p.qty) * params.portfolioMargin.perContractMin * p.multiplier;
+    const batch = scratch.batch(n * pts);
+    const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
+    const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+    let e = 0;
+    for (let j = 0; j < n; j++) {
+      const S = p.underlying * (1 + shock[j]!);
+      const T = T0 - cols.days[j]! / 365;
+      const r = r0 + cols.rates[j]!;
+      const vol = p.iv * (1 + cols.vol[j]!);
+      for (let b = 0; b < volMoves.length; b++) {
+        const vb = Math.max(0, vol * (1 + volMoves[b]!));
+        for (let a = 0; a < moves.length; a++) {
+          batch.S[e] = S * (1 + moves[a]!);
+          batch.pvDividend[e] = p.pvDividend;
+          batch.K[e] = p.strike;
+          batch.T[e] = T;
+          batch.r[e] = r;
+          batch.b[e] = r;
+          batch.vol[e] = vb;
+          batch.isCall[e] = p.isCall;
+          e++;
+        }
+      }
+    }
+    const out = scratch.out(e);
+    if (p.cls.model === 'bsmEuropean') europeanPriceBatch(out, batch, e);
+    else americanPriceBatch(out, batch, e);
+    for (let i = 0; i < e; i++) values[i] = values[i]! + qm * out[i]!;
+  }
+  const zeroPoint = P; // index of move 0 with vol move 0
+  for (let j = 0; j < n; j++) {
+    const base = values[j * pts + zeroPoint]!;
+    let loss = 0;
+    for (let i = 0; i < pts; i++) loss = Math.max(loss, base - values[j * pts + i]!);
+    const req = toQuanta(Math.max(loss, floor));
+    maint[at + j] = req;
+    init[at + j] = req;
+  }
+}
+
+/** Growable buffers for the portfolio-margin scan. */
+export class PmScratch {
+  private v = new Float64Array(0);
+  private o = new Float64Array(0);
+  private b: OptionBatch | undefined;
+  private bn = 0;
+
+  values(n: number): Float64Array {
+    if (this.v.length < n) this.v = new Float64Array(n);
+    return this.v;
+  }
+
+  out(n: number): Float64Array {
+    if (this.o.length < n) this.o = new Float64Array(n);
+    return this.o;
+  }
+
+  batch(n: number): OptionBatch & { readonly S: Float64Array } {
+    if (!this.b || this.bn < n) {
+      const f = () => new Float64Array(n);
+      this.b = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+      this.bn = n;
+    }
+    return this.b as OptionBatch & { readonly S: Float64Array };
+  }
+}

@@ -1,0 +1,124 @@
+// The incremental grid: after a tick, a fill, an FX move or a clock step it equals a full rebuild bit for bit.
+import { describe, expect, it } from 'vitest';
+import type { FeedEvent } from '../../src/model/events.js';
+import { Decimal } from '../../src/model/money.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
+import type { PortfolioState } from '../../src/model/state.js';
+import { baseColumn, buildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
+import { stressParams } from '../../src/risk/params.js';
+import { stressReportFromGrid } from '../../src/risk/report.js';
+import { toReportJson } from '../../src/risk/report-json.js';
+import { builtinScenarios, riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
+import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
+
+const NOW = Date.UTC(2026, 10, 23, 15, 0);
+const book = riskBookEvents({ positions: 400, options: 160, underlyings: 24, now: NOW, seed: 11 });
+const scenarios = [
+  ...builtinScenarios('USD', ['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'HKD'], ['STK', 'FUT', 'BOND']),
+  ...riskNavigatorScenarios(['STK', 'FUT', 'BOND']).filter((s) => s.id !== 'base'),
+].filter((s, i, all) => all.findIndex((t) => t.id === s.id) === i);
+const shocks = scenarios.map((s) => s.shocks);
+const params = stressParams({ now: NOW, bondDurations: {} });
+
+/** Every vector and sum of two grids, compared exactly (Object.is on every element). */
+function expectSameGrid(a: StressGrid, b: StressGrid): void {
+  for (const key of ['pnlSum', 'nlvSum', 'maintS', 'initS', 'maintC', 'initC', 'pnl'] as const) {
+    const x = a[key], y = b[key];
+    expect(x.length, key).toBe(y.length);
+    let diff = -1;
+    for (let i = 0; i < x.length && diff < 0; i++) if (!Object.is(x[i], y[i])) diff = i;
+    expect(diff, `${key} differs at ${diff}`).toBe(-1);
+  }
+}
+
+function apply(state: PortfolioState, events: readonly FeedEvent[]): PortfolioState {
+  return events.reduce(reduce, state);
+}
+
+let seq = 1_000_000;
+const at = (t: number) => ({ seq: ++seq, receivedAt: t });
+
+describe('incremental stress grid', () => {
+  it('after one underlying ticks, revalues only its group and equals a full rebuild exactly', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const tick = underlyingTick(book, 3, 0.004, NOW + 1000, ++seq);
+    seq += tick.length;
+    state = apply(state, tick);
+    const result = updateStressGrid(grid, state, NOW + 1000, tick.map((e) => ('conId' in e ? e.conId : 0)));
+    expect(result).toEqual({ rebuilt: false, groups: 1 });
+    const fresh = buildStressGrid(state, shocks, { ...params, now: NOW + 1000 });
+    expectSameGrid(grid, fresh);
+    expect(toReportJson(stressReportFromGrid(grid, state, scenarios))).toEqual(toReportJson(stressReportFromGrid(fresh, state, scenarios)));
+  });
+
+  it('finds the changed rows by reference when no touched conIds are given', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const tick = underlyingTick(book, 7, -0.01, NOW + 2000, ++seq);
+    seq += tick.length;
+    state = apply(state, tick);
+    expect(updateStressGrid(grid, state, NOW + 2000)).toEqual({ rebuilt: false, groups: 1 });
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+  });
+
+  it('a quantity change (fill) on an existing position, an FX rate and a cash move: no rebuild, same bits', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const row = [...state.portfolio.values()].find((r) => r.contract.secType === 'STK')!;
+    const events: FeedEvent[] = [
+      { type: 'portfolioUpdated', account: RISK_ACCOUNT, contract: row.contract, position: row.position.add(10), marketPrice: row.marketPrice!,
+        marketValue: row.position.add(10).mul(row.marketPrice!), averageCost: row.averageCost!, unrealizedPnl: new Decimal(0), realizedPnl: new Decimal(0), ...at(NOW + 3000) },
+      { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'ExchangeRate', currency: 'EUR', value: '1.0911', ...at(NOW + 3000) },
+      { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'CashBalance', currency: 'GBP', value: '-12345.67', ...at(NOW + 3000) },
+    ];
+    state = apply(state, events);
+    const r = updateStressGrid(grid, state, NOW + 3000, [row.contract.conId]);
+    expect(r.rebuilt).toBe(false);
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+    expect(toReportJson(stressReportFromGrid(grid, state, scenarios))).toEqual(
+      toReportJson(stressReportFromGrid(buildStressGrid(state, shocks, { ...params, now: NOW + 3000 }), state, scenarios)),
+    );
+  });
+
+  it('a new clock step revalues every option group (time moved) and still equals a rebuild', () => {
+    const state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const later = NOW + 2 * 3_600_000;
+    const r = updateStressGrid(grid, state, later);
+    expect(r.rebuilt).toBe(false);
+    expect(r.groups).toBe(24);
+    expectSameGrid(grid, buildStressGrid(state, shocks, { ...params, now: later }));
+  });
+
+  it('a new position rebuilds the structure', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const contract = { conId: 42, symbol: 'NEW', secType: 'STK', currency: 'USD' };
+    state = apply(state, [{ type: 'portfolioUpdated', account: RISK_ACCOUNT, contract, position: new Decimal(5), marketPrice: new Decimal(10),
+      marketValue: new Decimal(50), ...at(NOW + 4000) }]);
+    expect(updateStressGrid(grid, state, NOW + 4000, [42]).rebuilt).toBe(true);
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+  });
+
+  it('a cash row in a new currency rebuilds the layout (the currency joins every scenario)', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    state = apply(state, [
+      { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'ExchangeRate', currency: 'SEK', value: '0.095', ...at(NOW + 5000) },
+      { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'CashBalance', currency: 'SEK', value: '-250000', ...at(NOW + 5000) },
+    ]);
+    expect(updateStressGrid(grid, state, NOW + 5000).rebuilt).toBe(true);
+    expect(grid.book.currencies).toContain('SEK');
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+  });
+
+  it('the zero-shock column is exactly zero in every P&L vector', () => {
+    const grid = buildStressGrid(reduceAll(book.events), shocks, params);
+    const n = grid.cols.n;
+    const j = baseColumn(grid);
+    for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + j]).toBe(0);
+    const baseScenario = scenarios.findIndex((s) => s.id === 'base');
+    for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + baseScenario]).toBe(0);
+  });
+});
