@@ -58,9 +58,9 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'report',
-    args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] | --replay FILE [--at TIME] [--json]',
-    summary: 'print the account once (live or from a recording), for scripts and cron',
-    options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' } },
+    args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] | --replay FILE [--at TIME] [--json]',
+    summary: 'print the account and its stress report once (live or from a recording), for scripts and cron',
+    options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
   },
   {

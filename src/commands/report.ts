@@ -7,22 +7,42 @@ import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags } from './live.js';
 import { missingData, stateJson } from './state-json.js';
 import { stateText } from './state-text.js';
+import { chooseScenarios, stressOf } from './stress.js';
+import { formatStressReportText } from '../risk/report-text.js';
+import { toReportJson } from '../risk/report-json.js';
+import type { Scenario } from '../risk/scenario-types.js';
 
 export interface ReportFlags extends ConnectionFlags {
   readonly json?: boolean;
   readonly replay?: string;
   readonly at?: string;
   readonly config?: string;
+  readonly shock?: string[];
+  readonly scenarios?: string;
 }
 
-function print(state: PortfolioState, json: boolean, io: CommandIo, extra: Record<string, unknown> = {}): void {
-  if (json) io.out(JSON.stringify({ ...stateJson(state, Date.now()), ...extra }, null, 2));
-  else for (const l of stateText(state)) io.out(l);
+/**
+ * Prints the state and its stress report. JSON: the stress document of docs/report-json.md, plus the state's
+ * health, what is missing, positions, orders, and the raw account rows under `reported`.
+ */
+function print(state: PortfolioState, f: ReportFlags, scenarios: readonly Scenario[], io: CommandIo, extra: Record<string, unknown> = {}): void {
+  const now = state.lastEventAt || Date.now();
+  const stress = stressOf(state, scenarios, now);
+  const st = stateJson(state, Date.now());
+  if (f.json) {
+    const { accountValues, accountSummary, ...rest } = st;
+    const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
+    io.out(JSON.stringify({ ...doc, reported: { accountValues, accountSummary }, ...extra }, null, 2));
+    return;
+  }
+  for (const l of stateText(state)) io.out(l);
+  io.out('');
+  if ('error' in stress) io.out(`stress: not available (${stress.error})`);
+  else io.out(formatStressReportText(stress, process.stdout.columns ?? 100));
 }
 
 export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<number> {
-  const json = f.json === true;
-  if (f.replay) return reportFromRecording(f.replay, f.at, json, io);
+  if (f.replay) return reportFromRecording(f.replay, f.at, f, io);
   if (f.at) {
     io.err('tws-risk report: --at needs --replay FILE');
     return EXIT.usage;
@@ -39,6 +59,12 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   try {
     const r = await waitForData(session, (s) => missingData(s).length === 0, c.timeoutMs);
     const s = session.feed.state;
+    const chosen = chooseScenarios(s, f.shock ?? [], f.scenarios);
+    if ('problems' in chosen && r.kind !== 'cannotConnect') {
+      for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
+      return EXIT.usage;
+    }
+    const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
     if (r.kind === 'cannotConnect') {
       for (const l of cannotConnectLines('report', c.host, c.port, r.reason)) io.err(l);
       return EXIT.cannotConnect;
@@ -46,17 +72,17 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
       io.err(`tws-risk report: timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
-      print(s, json, io);
+      print(s, f, scenarios, io);
       return EXIT.timedOut;
     }
-    print(s, json, io);
+    print(s, f, scenarios, io);
     return EXIT.ok;
   } finally {
     await session.close('report done');
   }
 }
 
-async function reportFromRecording(file: string, at: string | undefined, json: boolean, io: CommandIo): Promise<number> {
+async function reportFromRecording(file: string, at: string | undefined, f: ReportFlags, io: CommandIo): Promise<number> {
   try {
     let atMs: number | undefined;
     if (at) {
@@ -69,7 +95,12 @@ async function reportFromRecording(file: string, at: string | undefined, json: b
     }
     const r = await stateAt(file, atMs);
     if (r.summary && !r.summary.sealed) io.err(`warning: ${file} is not sealed (the writer crashed or is still writing); showing what it holds`);
-    print(r.state, json, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
+    const chosen = chooseScenarios(r.state, f.shock ?? [], f.scenarios);
+    if ('problems' in chosen) {
+      for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
+      return EXIT.usage;
+    }
+    print(r.state, f, chosen.scenarios, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
     return EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {

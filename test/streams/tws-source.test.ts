@@ -317,8 +317,42 @@ describe('tws-risk report', () => {
     expect(new Map(doc.positions.map((p: { conId: number; position: string }) => [p.conId, p.position]))).toEqual(
       new Map(truth.positions.map((p) => [p.conId, dec(p.position).toString()])),
     );
-    expect(doc.accountValues.NetLiquidation[truth.baseCurrency]).toBe(snapshotValue(truth, 'NetLiquidation'));
-    expect(doc.accountValues.ExcessLiquidity[truth.baseCurrency]).toBe(snapshotValue(truth, 'ExcessLiquidity'));
+    expect(doc.reported.accountValues.NetLiquidation[truth.baseCurrency]).toBe(snapshotValue(truth, 'NetLiquidation'));
+    expect(doc.reported.accountValues.ExcessLiquidity[truth.baseCurrency]).toBe(snapshotValue(truth, 'ExcessLiquidity'));
+  });
+
+  it('--json carries the stress report: built-in and ad-hoc scenarios, consistent with the simulator at zero shock', async () => {
+    const s = await sim({ speed: 0 });
+    const r = await run('report', '--port', String(s.port), '--client-id', '42', '--json', '--shock', 'px:STK=-10%,fx:EUR=-8%,vol=+30%', '--shock', 'sym:AAPL=-25%');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    const truth = s.snapshot();
+    const ids = doc.scenarios.map((x: { id: string }) => x.id);
+    expect(ids).toContain('px:STK=-10%,fx:EUR=-8%,vol=+30%');
+    expect(ids).toContain('sym:AAPL=-25%');
+    expect(ids.filter((id: string) => id.startsWith('fx:')).length).toBeGreaterThan(3);
+    const zero = doc.scenarios.find((x: { family: string }) => x.family === 'base');
+    expect(zero.pnl.total).toMatch(/^0(\.0+)?$/);
+    // At zero shock the stressed values are the reported ones: the simulator's own account values.
+    expect(Number(zero.netLiquidation)).toBeCloseTo(Number(snapshotValue(truth, 'NetLiquidation')), 2);
+    expect(Number(zero.excessLiquidity)).toBeCloseTo(Number(snapshotValue(truth, 'ExcessLiquidity')), 2);
+    // Decompositions sum to the total, exactly, in every scenario.
+    for (const sc of doc.scenarios) {
+      const byCcy = Object.values(sc.pnl.byCurrency as Record<string, string>).reduce((a, b) => a.plus(dec(b)), dec(0));
+      const byClass = Object.values(sc.pnl.byAssetClass as Record<string, string>).reduce((a, b) => a.plus(dec(b)), dec(0));
+      expect(byCcy.equals(dec(sc.pnl.total))).toBe(true);
+      expect(byClass.equals(dec(sc.pnl.total))).toBe(true);
+    }
+    expect(Object.keys(doc.liquidationDistance)).toContain('px:STK');
+    // The model's NetLiquidation reconciles with the reported one within the documented tolerance.
+    expect(doc.reconciliation.withinTolerance).toBe(true);
+  });
+
+  it('refuses a malformed --shock, naming the token', async () => {
+    const s = await sim({ speed: 0 });
+    const r = await run('report', '--port', String(s.port), '--client-id', '43', '--shock', 'px:STK=-10');
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/--shock "px:STK=-10"/);
   });
 
   it('exits 3 within five seconds against a closed port, naming it and suggesting the demo', async () => {

@@ -1,0 +1,58 @@
+// The stress part of `report`: which scenarios to run (built-in, --shock, --scenarios FILE) and the engine call.
+import { readFileSync } from 'node:fs';
+import { accountCurrencies } from '../model/account-values.js';
+import { assetClassOf, type AssetClass } from '../model/contract.js';
+import type { PortfolioState } from '../model/state.js';
+import { buildStressReport, type StressReport } from '../risk/report.js';
+import { builtinScenarios, parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
+import type { Scenario } from '../risk/scenario-types.js';
+
+/** The classes whose price moves matter for this book: derivatives move with their underlying's class. */
+export function drivingClasses(state: PortfolioState): AssetClass[] {
+  const out = new Set<AssetClass>();
+  for (const row of state.portfolio.values()) {
+    const c = assetClassOf(row.contract.secType);
+    if (c === 'OPT' || c === 'WAR') {
+      out.add('STK');
+      out.add('IND');
+    } else if (c === 'FOP') out.add('FUT');
+    else out.add(c);
+  }
+  return [...out];
+}
+
+/** Built-in scenarios for the book, then the user's file, then each --shock; or every problem found. */
+export function chooseScenarios(state: PortfolioState, shocks: readonly string[], file: string | undefined): { scenarios: Scenario[] } | { problems: string[] } {
+  const base = state.baseCurrency ?? 'USD';
+  const scenarios = builtinScenarios(base, accountCurrencies(state), drivingClasses(state));
+  const problems: string[] = [];
+  if (file) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'));
+    } catch (e) {
+      problems.push(`${file}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : 'not valid JSON'}`);
+    }
+    if (json !== undefined) {
+      const r = parseScenarioFile(json, file, { baseCurrency: base });
+      problems.push(...r.problems);
+      scenarios.push(...r.scenarios);
+    }
+  }
+  for (const text of shocks) {
+    const r = parseScenario(text, { baseCurrency: base });
+    if (r.ok) scenarios.push(r.scenario);
+    else problems.push(...r.problems.map((p) => `--shock ${JSON.stringify(text)}: ${p}`));
+  }
+  return problems.length > 0 ? { problems } : { scenarios };
+}
+
+/** The stress report, or why it cannot be built from this state (never throws). */
+export function stressOf(state: PortfolioState, scenarios: readonly Scenario[], now: number): StressReport | { error: string } {
+  if (!state.baseCurrency || state.portfolio.size === 0 && state.accountValues.size === 0) return { error: 'no account data yet' };
+  try {
+    return buildStressReport(state, scenarios, { now });
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+}
