@@ -2,20 +2,16 @@
 import type { Contract } from '../src/model/contract.js';
 import type { FeedEvent, FeedEventBody } from '../src/model/events.js';
 import { Decimal } from '../src/model/money.js';
+import { mulberry32 } from '../src/sim/random.js';
 
 export const RISK_ACCOUNT = 'DU7654321';
 export const RISK_CURRENCIES = ['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'HKD'] as const;
 const FX: Record<string, number> = { USD: 1, EUR: 1.08, GBP: 1.27, JPY: 0.0067, CHF: 1.13, CAD: 0.73, AUD: 0.66, HKD: 0.128 };
 
+/** The simulator's seeded mulberry32 stream, as a plain function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
+  return () => r.next();
 }
 
 export interface RiskBookOptions {

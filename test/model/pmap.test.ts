@@ -1,16 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { PMap } from '../../src/model/pmap.js';
+import { mulberry32 } from '../../src/sim/random.js';
 
-/** Deterministic PRNG so a failure reproduces. */
+/** The simulator's seeded mulberry32 stream, as a plain function. */
 function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = mulberry32(seed);
+  return () => r.next();
 }
 
 describe('PMap', () => {
