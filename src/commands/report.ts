@@ -11,6 +11,7 @@ import { chooseScenarios, stressOf } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
+import { alertJson, DEFAULT_ALERT_CONFIG, evaluateOnce, hasCritical } from '../risk/alerts/index.js';
 
 export interface ReportFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -22,23 +23,29 @@ export interface ReportFlags extends ConnectionFlags {
 }
 
 /**
- * Prints the state and its stress report. JSON: the stress document of docs/report-json.md, plus the state's
- * health, what is missing, positions, orders, and the raw account rows under `reported`.
+ * Prints the state, its stress report and the active alerts; returns whether a critical alert is active.
+ * JSON: the stress document of docs/report-json.md, plus the state's health, what is missing, positions, orders,
+ * the alerts, and the raw account rows under `reported`.
  */
-function print(state: PortfolioState, f: ReportFlags, scenarios: readonly Scenario[], io: CommandIo, extra: Record<string, unknown> = {}): void {
-  const now = state.lastEventAt || Date.now();
-  const stress = stressOf(state, scenarios, now);
+function print(state: PortfolioState, f: ReportFlags, scenarios: readonly Scenario[], now: number, io: CommandIo, extra: Record<string, unknown> = {}): boolean {
+  const stress = stressOf(state, scenarios, state.lastEventAt || now);
+  const alerts = evaluateOnce({ state, config: DEFAULT_ALERT_CONFIG, now, ...('error' in stress ? {} : { stress }) });
+  const critical = hasCritical(alerts);
   const st = stateJson(state, Date.now());
   if (f.json) {
     const { accountValues, accountSummary, ...rest } = st;
     const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
-    io.out(JSON.stringify({ ...doc, reported: { accountValues, accountSummary }, ...extra }, null, 2));
-    return;
+    io.out(JSON.stringify({ ...doc, alerts: alerts.map(alertJson), reported: { accountValues, accountSummary }, ...extra }, null, 2));
+    return critical;
   }
   for (const l of stateText(state)) io.out(l);
   io.out('');
   if ('error' in stress) io.out(`stress: not available (${stress.error})`);
   else io.out(formatStressReportText(stress, process.stdout.columns ?? 100));
+  io.out('');
+  if (alerts.length === 0) io.out('alerts: none');
+  else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
+  return critical;
 }
 
 export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<number> {
@@ -72,11 +79,10 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
       io.err(`tws-risk report: timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
-      print(s, f, scenarios, io);
+      print(s, f, scenarios, Date.now(), io);
       return EXIT.timedOut;
     }
-    print(s, f, scenarios, io);
-    return EXIT.ok;
+    return print(s, f, scenarios, Date.now(), io) ? EXIT.criticalAlert : EXIT.ok;
   } finally {
     await session.close('report done');
   }
@@ -100,8 +106,8 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
       for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
       return EXIT.usage;
     }
-    print(r.state, f, chosen.scenarios, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
-    return EXIT.ok;
+    const critical = print(r.state, f, chosen.scenarios, atMs ?? (r.state.lastEventAt || Date.now()), io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
+    return critical ? EXIT.criticalAlert : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {
       io.err(`tws-risk report: ${e.message}`);

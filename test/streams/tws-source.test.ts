@@ -348,6 +348,18 @@ describe('tws-risk report', () => {
     expect(doc.reconciliation.withinTolerance).toBe(true);
   });
 
+  it('lists a critical alert and exits 5 during a margin spike that leaves ExcessLiquidity negative', async () => {
+    const s = await sim({ speed: 0 });
+    await s.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    const r = await run('report', '--port', String(s.port), '--client-id', '44', '--json');
+    expect(r.code).toBe(5);
+    const doc = JSON.parse(r.out);
+    const critical = doc.alerts.filter((a: { severity: string }) => a.severity === 'critical');
+    expect(critical.map((a: { rule: string }) => a.rule)).toContain('excess.negative');
+    const zero = doc.scenarios.find((x: { family: string }) => x.family === 'base');
+    expect(zero.breach).toBe(true);
+  });
+
   it('refuses a malformed --shock, naming the token', async () => {
     const s = await sim({ speed: 0 });
     const r = await run('report', '--port', String(s.port), '--client-id', '43', '--shock', 'px:STK=-10');
@@ -378,8 +390,10 @@ describe('tws-risk report', () => {
     expect(JSON.parse(end.out).positions.some((p: { symbol: string }) => p.symbol === 'ES')).toBe(false);
     // Before the ES sale (14:30:20 UTC), the future is still there.
     const before = await run('report', '--replay', file, '--at', '14:30:20', '--json');
-    expect(before.code).toBe(0);
+    // At 14:30:20 TWS had lost its link to IB (1100 at 14:30:18, 09:30 in New York): a critical alert, exit 5.
+    expect(before.code).toBe(5);
     const doc = JSON.parse(before.out);
+    expect(doc.alerts.some((a: { severity: string; id: string }) => a.severity === 'critical' && a.id.includes('1100'))).toBe(true);
     expect(doc.positions.some((p: { symbol: string }) => p.symbol === 'ES')).toBe(true);
   });
 });

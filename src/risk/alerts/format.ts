@@ -1,0 +1,32 @@
+// Numbers in alert titles: percentages, amounts with thousands separators, quantities. One place, one style.
+import { Decimal } from '../../model/money.js';
+
+/** "4.2%" (a fraction 0.042), sign kept: "-12.0%". */
+export function pct(x: number, dp = 1): string {
+  const s = (x * 100).toFixed(dp);
+  return `${s === `-${(0).toFixed(dp)}` ? (0).toFixed(dp) : s}%`;
+}
+
+/** "+12.3%" with an explicit sign for moves. */
+export function move(x: number, dp = 1): string {
+  const s = pct(x, dp);
+  return x > 0 ? `+${s}` : s;
+}
+
+function group(int: string): string {
+  return int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+/** An amount rounded to whole units with separators and its currency: "-12,345 USD". */
+export function money(v: Decimal | number, currency?: string): string {
+  const d = typeof v === 'number' ? new Decimal(Number.isFinite(v) ? v : 0) : v;
+  const r = d.toDecimalPlaces(0);
+  const s = `${r.isNegative() && !r.isZero() ? '-' : ''}${group(r.abs().toFixed(0))}`;
+  return currency ? `${s} ${currency}` : s;
+}
+
+/** A quantity as Decimal prints it, with a sign when asked: "+300", "-1", "0.5". */
+export function qty(v: Decimal, signed = false): string {
+  const s = v.toString();
+  return signed && v.gt(0) ? `+${s}` : s;
+}

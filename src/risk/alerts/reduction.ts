@@ -1,0 +1,413 @@
+// Leverage reduction proposal: the smallest set of trims, by contribution to the stress loss, that brings a breached metric back inside its limit.
+import { accountValue } from '../../model/account-values.js';
+import { assetClassOf, contractLabel, type AssetClass } from '../../model/contract.js';
+import type { FeedEvent, FeedEventBody } from '../../model/events.js';
+import { Decimal, ZERO } from '../../model/money.js';
+import { reduce } from '../../model/reducer.js';
+import type { PortfolioState } from '../../model/state.js';
+import { QUANTUM, noLoanClasses } from '../boundary.js';
+import { buildStressGrid } from '../grid.js';
+import type { Calibration, CalibrationPart } from '../margin.js';
+import { stressParams, type StressParamsInput } from '../params.js';
+import { buildStressReport, type ScenarioResult, type StressReport } from '../report.js';
+import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../scenario-types.js';
+import { pct } from './format.js';
+import { rateOf, underlyingValues, valuedRows } from './rules/exposure.js';
+import type { ReductionTarget } from './types.js';
+
+/*
+ * A proposal, never an order: the wiring turns it into a flatten plan that goes through the confirmation
+ * flow and the guard (docs/trading.md). How it is found:
+ * 1. Rank. Each position's contribution is its own P&L in the ranking scenario (the breached scenario, or
+ *    the shock at the liquidation distance, or the worst scenario for the zero-shock metrics), read from
+ *    the stress grid's per-position vectors, in base currency. Only positions that lose there are
+ *    candidates, largest loss first (ties by conId). A trim removes that P&L; its FX translation stays,
+ *    because the proceeds stay in the position's currency as cash.
+ * 2. Evaluate exactly. A trimmed state is the state with the positions cut at TWS's marks, the proceeds
+ *    added to the currency's CashBalance, EquityWithLoanValue raised by the proceeds of positions without
+ *    loan value (US options), and the reported requirements scaled by our estimate's change
+ *    (reported × estimate after / estimate before, per calibrated segment). The metric is read from the
+ *    stress report of that state, so it is the number the alert would see.
+ * 3. Greedy. Whole positions are added in rank order (one that does not improve the metric is skipped)
+ *    until the metric is inside its limit; the last one is then cut only as far as needed, by bisection
+ *    over whole lots. Quantities are Decimal, reduce the position and never cross zero.
+ * Float inside (the grid), Decimal out; deterministic for the same inputs.
+ */
+
+export interface Trim {
+  readonly conId: number;
+  readonly label: string;
+  readonly secType: string;
+  /** BUY to reduce a short position, SELL to reduce a long one. */
+  readonly action: 'BUY' | 'SELL';
+  /** Signed change of the position: the opposite sign of the position, never past zero. */
+  readonly quantity: Decimal;
+  readonly position: Decimal;
+  readonly after: Decimal;
+  /**
+   * Why it was chosen: its loss in the ranking scenario (base currency, positive is a loss); for a
+   * concentration target, its gross value in base currency.
+   */
+  readonly contribution: number;
+}
+
+export interface ReductionProposal {
+  readonly target: ReductionTarget;
+  /** The metric in words, e.g. "lowest stressed Cushion". */
+  readonly metric: string;
+  /** The metric now and after the trims (Infinity for a liquidation distance beyond the searched range). */
+  readonly before: number;
+  readonly after: number;
+  /** The limit it must reach: at least it, or at most it for concentration. */
+  readonly limit: number;
+  readonly withinLimit: boolean;
+  readonly trims: readonly Trim[];
+  /** The scenario the positions were ranked in. */
+  readonly rankedBy?: string;
+  readonly notes: readonly string[];
+  /** Set when no proposal could be computed (the stress engine failed); trims are then empty. */
+  readonly error?: string;
+}
+
+export interface ReductionInput {
+  readonly state: PortfolioState;
+  /** The scenarios the breached rule judged (alertScenarios, filtered by the rule's families). */
+  readonly scenarios: readonly Scenario[];
+  /** Stress parameters, `now` included. */
+  readonly params: StressParamsInput;
+  readonly target: ReductionTarget;
+  /** Smallest step by secType (default 1; bonds 1,000 face). */
+  readonly lotSize?: Readonly<Record<string, number>>;
+  /** Positions never to trim. */
+  readonly exclude?: readonly number[];
+  /** At most this many positions are tried (default 20), which bounds the work on a large book. */
+  readonly maxCandidates?: number;
+}
+
+const DEFAULT_LOTS: Readonly<Record<string, number>> = { BOND: 1000 };
+const BASE_SCENARIO: Scenario = { id: 'base', label: 'No change', family: 'base', shocks: ZERO_SHOCKS };
+
+interface Candidate {
+  readonly conId: number;
+  readonly position: Decimal;
+  readonly secType: string;
+  readonly label: string;
+  readonly contribution: number;
+}
+
+/** Trims by conId: signed quantity changes. */
+type Trims = ReadonlyMap<number, Decimal>;
+
+// ── The trimmed state ────────────────────────────────────────────────────────────────────────────
+
+/** The state with the trims applied at TWS's marks, proceeds to cash (see the header, step 2, first half). */
+export function applyTrims(state: PortfolioState, trims: Trims, noLoan: ReadonlySet<AssetClass>): PortfolioState {
+  const account = state.account;
+  if (!account || trims.size === 0) return state;
+  const bodies: FeedEventBody[] = [];
+  const cash = new Map<string, Decimal>();
+  let elvDelta = ZERO;
+  const futuresPnlReported = new Set([...state.accountValues.values()].filter((r) => r.tag === 'FuturesPNL').map((r) => r.currency));
+  for (const [conId, q] of [...trims.entries()].sort(([a], [b]) => a - b)) {
+    const r = state.portfolio.get(conId);
+    if (!r || r.position.isZero() || q.isZero()) continue;
+    const after = r.position.add(q);
+    const keep = after.div(r.position);
+    const gone = new Decimal(1).sub(keep);
+    const cls = assetClassOf(r.contract.secType);
+    bodies.push({
+      type: 'portfolioUpdated', account, contract: r.contract, position: after,
+      ...(r.marketPrice ? { marketPrice: r.marketPrice } : {}),
+      ...(r.marketValue ? { marketValue: r.marketValue.mul(keep) } : {}),
+      ...(r.averageCost ? { averageCost: r.averageCost } : {}),
+      ...(r.unrealizedPnl ? { unrealizedPnl: r.unrealizedPnl.mul(keep) } : {}),
+      ...(r.realizedPnl ? { realizedPnl: r.realizedPnl } : {}),
+    });
+    const p = state.positions.get(conId);
+    if (p) bodies.push({ type: 'positionUpdated', account, contract: p.contract, position: after, ...(p.averageCost ? { averageCost: p.averageCost } : {}) });
+    const ccy = r.contract.currency;
+    const value = r.marketValue ?? (r.marketPrice ? r.position.mul(r.marketPrice).mul(r.contract.multiplier ?? 1) : ZERO);
+    // Futures and CFDs are worth their unrealized P&L, which a close turns into cash (unless TWS reports FuturesPNL).
+    const proceeds = cls === 'FUT'
+      ? futuresPnlReported.has(ccy) ? ZERO : (r.unrealizedPnl ?? ZERO).mul(gone)
+      : cls === 'CFD' ? (r.unrealizedPnl ?? ZERO).mul(gone) : value.mul(gone);
+    cash.set(ccy, (cash.get(ccy) ?? ZERO).add(proceeds));
+    const rate = rateOf(state, ccy);
+    if (noLoan.has(cls) && rate) elvDelta = elvDelta.add(proceeds.mul(rate));
+  }
+  for (const [ccy, d] of [...cash.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    if (d.isZero()) continue;
+    const old = accountValue(state, 'CashBalance', ccy)?.value ?? ZERO;
+    bodies.push({ type: 'accountValueUpdated', account, key: 'CashBalance', currency: ccy, value: old.add(d).toString() });
+  }
+  const base = state.baseCurrency;
+  const elv = base ? accountValue(state, 'EquityWithLoanValue', base)?.value : undefined;
+  if (base && elv && !elvDelta.isZero()) bodies.push({ type: 'accountValueUpdated', account, key: 'EquityWithLoanValue', currency: base, value: elv.add(elvDelta).toString() });
+  return fold(state, bodies);
+}
+
+function fold(state: PortfolioState, bodies: readonly FeedEventBody[]): PortfolioState {
+  let s = state;
+  let seq = state.lastSeq;
+  for (const b of bodies) s = reduce(s, { ...b, seq: ++seq, receivedAt: state.lastEventAt } as FeedEvent);
+  return s;
+}
+
+/** A requirement moved by the estimate's change, as the calibration would (margin.ts `stressedRequirement`). */
+function moved(before: CalibrationPart, after: CalibrationPart | undefined): Decimal | undefined {
+  if (!before.reported || !after) return undefined;
+  if (before.mode === 'scaled' && before.estimated.gt(0)) return before.reported.mul(after.estimated).div(before.estimated);
+  return before.reported.add(after.estimated.sub(before.estimated));
+}
+
+/** The trimmed state's reported requirements and what derives from them (header, step 2, second half). */
+function withRequirements(state: PortfolioState, original: Calibration, trimmed: Calibration): PortfolioState {
+  const account = state.account;
+  const base = state.baseCurrency;
+  if (!account || !base) return state;
+  const bodies: FeedEventBody[] = [];
+  const row = (tag: string) => accountValue(state, tag, base)?.value;
+  const put = (key: string, v: Decimal, currency = base) => bodies.push({ type: 'accountValueUpdated', account, key, currency, value: v.toDecimalPlaces(2).toString() });
+  const totals: Record<'Maint' | 'Init', Decimal | undefined> = { Maint: undefined, Init: undefined };
+  for (const kind of ['Maint', 'Init'] as const) {
+    const tag = `${kind}MarginReq`;
+    const before = kind === 'Maint' ? original.maint : original.init;
+    const after = kind === 'Maint' ? trimmed.maint : trimmed.init;
+    const next = new Map<string, Decimal>();
+    for (const p of before) {
+      const v = moved(p, after.find((a) => a.scope === p.scope));
+      if (v) next.set(p.scope, v);
+    }
+    if (next.has('total')) {
+      put(tag, next.get('total')!);
+      totals[kind] = next.get('total');
+      continue;
+    }
+    const s = next.get('S');
+    const c = next.get('C');
+    if (s && row(`${tag}-S`)) put(`${tag}-S`, s);
+    if (c && row(`${tag}-C`)) put(`${tag}-C`, c);
+    const total = s && c ? s.add(c) : undefined;
+    if (total && row(tag)) {
+      put(tag, total);
+      totals[kind] = total;
+    }
+  }
+  const elv = row('EquityWithLoanValue');
+  const nlv = row('NetLiquidation');
+  if (elv && totals.Maint) {
+    const el = elv.sub(totals.Maint);
+    put('ExcessLiquidity', el);
+    if (nlv && nlv.gt(0)) bodies.push({ type: 'accountValueUpdated', account, key: 'Cushion', currency: '', value: el.div(nlv).toDecimalPlaces(6).toString() });
+  }
+  if (elv && totals.Init) put('AvailableFunds', elv.sub(totals.Init));
+  return fold(state, bodies);
+}
+
+// ── Metrics ──────────────────────────────────────────────────────────────────────────────────────
+
+const cushionOf = (s: ScenarioResult) => (s.cushion !== undefined ? s.cushion.toNumber() : -1);
+
+interface Metric {
+  readonly name: string;
+  readonly limit: number;
+  /** True when a value is inside the limit. */
+  readonly ok: (v: number) => boolean;
+  /** True when `a` is better than `b`. */
+  readonly better: (a: number, b: number) => boolean;
+  readonly value: (trims: Trims) => number;
+}
+
+function stressMetric(input: ReductionInput, original: StressReport, noLoan: ReadonlySet<AssetClass>): Metric {
+  const t = input.target;
+  const base = input.scenarios.find((s) => s.family === 'base') ?? BASE_SCENARIO;
+  const needs = t.kind === 'stressedCushion' || t.kind === 'liquidationDistance' ? input.scenarios : [base];
+  const read = (r: StressReport): number => {
+    switch (t.kind) {
+      case 'stressedCushion':
+        return r.scenarios.reduce((m, s) => Math.min(m, cushionOf(s)), Infinity);
+      case 'liquidationDistance': {
+        const d = r.liquidationDistance.find((x) => x.key === t.key);
+        return d && d.nearest !== null ? Math.abs(d.nearest) : Infinity;
+      }
+      default: {
+        const b = r.scenarios.find((s) => s.family === 'base') ?? r.scenarios[0];
+        if (!b) return NaN;
+        if (t.kind === 'cushion') return cushionOf(b);
+        if (t.kind === 'excessLiquidity') return b.excessLiquidity.toNumber();
+        return b.maintMargin.gt(0) ? b.equityWithLoanValue.div(b.maintMargin).toNumber() : Infinity;
+      }
+    }
+  };
+  const value = (trims: Trims): number => {
+    if (trims.size === 0) {
+      const hasBase = original.scenarios.some((s) => s.family === 'base');
+      return read(needs === input.scenarios || hasBase ? original : buildStressReport(input.state, needs, input.params));
+    }
+    const a = applyTrims(input.state, trims, noLoan);
+    const estimate = buildStressReport(a, [base], input.params);
+    const b = withRequirements(a, original.margin.calibration, estimate.margin.calibration);
+    return read(buildStressReport(b, needs, input.params));
+  };
+  const min = t.kind === 'concentration' ? 0 : t.min;
+  const names = {
+    stressedCushion: 'lowest stressed Cushion', cushion: 'Cushion', excessLiquidity: 'ExcessLiquidity',
+    equityToMaint: 'EquityWithLoanValue / maintenance', liquidationDistance: `liquidation distance (${t.kind === 'liquidationDistance' ? t.key : ''})`,
+    concentration: '',
+  } as const;
+  return { name: names[t.kind], limit: min, ok: (v) => v >= min, better: (a, b) => a > b, value };
+}
+
+function concentrationMetric(input: ReductionInput, underlying: string, max: number, noLoan: ReadonlySet<AssetClass>): Metric {
+  const value = (trims: Trims): number => {
+    const s = applyTrims(input.state, trims, noLoan);
+    const { byUnderlying, gross } = underlyingValues(s);
+    return gross.gt(0) ? (byUnderlying.get(underlying) ?? ZERO).div(gross).toNumber() : 0;
+  };
+  return { name: `${underlying} share of gross position value`, limit: max, ok: (v) => v <= max, better: (a, b) => a < b, value };
+}
+
+// ── Ranking ──────────────────────────────────────────────────────────────────────────────────────
+
+/** The scenario positions are ranked in, for a target. */
+function rankingScenario(input: ReductionInput, report: StressReport): { shocks: ScenarioShocks; label: string } | undefined {
+  const t = input.target;
+  if (t.kind === 'liquidationDistance') {
+    const d = report.liquidationDistance.find((x) => x.key === t.key);
+    const [kind, name = ''] = t.key.split(':');
+    // At the liquidation shock, or at the limit when there is none within the searched range.
+    const at = d?.nearest ?? -t.min;
+    if (kind === 'px') return { shocks: { ...ZERO_SHOCKS, px: { [name]: at } }, label: `${t.key} ${pct(at)}` };
+    if (kind === 'fx') return { shocks: { ...ZERO_SHOCKS, fx: { [name]: at } }, label: `${t.key} ${pct(at)}` };
+    const crash = report.scenarios.filter((s) => s.family === 'crash').sort((a, b) => a.pnl.total.cmp(b.pnl.total))[0];
+    return crash ? { shocks: crash.shocks, label: crash.label } : undefined;
+  }
+  const list = report.scenarios;
+  if (list.length === 0) return undefined;
+  const worst = t.kind === 'stressedCushion'
+    ? list.reduce((w, s) => (cushionOf(s) < cushionOf(w) ? s : w))
+    : list.reduce((w, s) => (s.pnl.total.lt(w.pnl.total) ? s : w));
+  return { shocks: worst.shocks, label: worst.label };
+}
+
+/** Each position's own P&L in `shocks`, in base currency, from the grid's per-position vectors (loss positive). */
+function lossesIn(state: PortfolioState, shocks: ScenarioShocks, params: StressParamsInput): Map<number, number> {
+  const grid = buildStressGrid(state, [shocks], stressParams(params));
+  const { book, cols } = grid;
+  const n = cols.n;
+  const out = new Map<number, number>();
+  book.positions.forEach((p, i) => {
+    const x1 = book.ledger.fx[p.currencyIndex]! * (1 + cols.fx[p.currencyIndex * n]!);
+    const dv = grid.pnl[i * n]!;
+    out.set(p.conId, -dv * x1 * QUANTUM);
+  });
+  return out;
+}
+
+// ── The search ───────────────────────────────────────────────────────────────────────────────────
+
+function search(metric: Metric, candidates: readonly Candidate[], lots: Readonly<Record<string, number>>, before: number) {
+  const chosen = new Map<number, Decimal>();
+  let current = before;
+  for (const c of candidates) {
+    const sign = c.position.isNegative() ? 1 : -1;
+    const size = c.position.abs();
+    const withQty = (amount: Decimal) => new Map(chosen).set(c.conId, amount.mul(sign));
+    const full = metric.value(withQty(size));
+    if (metric.ok(full)) {
+      const lot = new Decimal(lots[c.secType] ?? 1);
+      const count = size.div(lot).ceil().toNumber();
+      const amountAt = (k: number) => (k >= count ? size : lot.mul(k));
+      let lo = 0, hi = count, best = full;
+      while (hi - lo > 1) {
+        const mid = Math.floor((lo + hi) / 2);
+        const v = metric.value(withQty(amountAt(mid)));
+        if (metric.ok(v)) {
+          hi = mid;
+          best = v;
+        } else lo = mid;
+      }
+      chosen.set(c.conId, amountAt(hi).mul(sign));
+      return { chosen, value: best };
+    }
+    if (metric.better(full, current)) {
+      chosen.set(c.conId, size.mul(sign));
+      current = full;
+    }
+  }
+  return { chosen, value: current };
+}
+
+/**
+ * The leverage reduction for a breached target: which positions to cut and by how much, with the metric before
+ * and after. Pure: the state is not changed and nothing is sent. Never throws; `error` says why there is no proposal.
+ */
+export function proposeReduction(input: ReductionInput): ReductionProposal {
+  const t = input.target;
+  const limit = t.kind === 'concentration' ? t.max : t.min;
+  const notes = [
+    "Trims are at TWS's marks; commissions, spreads and market impact are not counted.",
+  ];
+  const lots = { ...DEFAULT_LOTS, ...input.lotSize };
+  const exclude = new Set(input.exclude ?? []);
+  const fail = (error: string): ReductionProposal => ({ target: t, metric: '', before: NaN, after: NaN, limit, withinLimit: false, trims: [], notes, error });
+  let params;
+  try {
+    params = stressParams(input.params);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err));
+  }
+  const noLoan = new Set(noLoanClasses(params));
+  const state = input.state;
+  const row = (conId: number) => state.portfolio.get(conId);
+  try {
+    let metric: Metric;
+    let candidates: Candidate[];
+    let rankedBy: string | undefined;
+    if (t.kind === 'concentration') {
+      metric = concentrationMetric(input, t.underlying, t.max, noLoan);
+      candidates = valuedRows(state)
+        .filter((r) => r.contract.symbol === t.underlying && !exclude.has(r.contract.conId) && r.marketValue)
+        .map((r) => ({
+          conId: r.contract.conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract),
+          contribution: r.marketValue!.abs().mul(rateOf(state, r.contract.currency) ?? 0).toNumber(),
+        }));
+    } else {
+      const report = buildStressReport(state, input.scenarios, input.params);
+      metric = stressMetric(input, report, noLoan);
+      const rank = rankingScenario(input, report);
+      rankedBy = rank?.label;
+      const losses = rank ? lossesIn(state, rank.shocks, input.params) : new Map<number, number>();
+      candidates = [...losses.entries()].flatMap(([conId, loss]) => {
+        const r = row(conId);
+        if (!r || !(loss > 0) || exclude.has(conId) || assetClassOf(r.contract.secType) === 'CASH') return [];
+        return [{ conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: loss }];
+      });
+      notes.push('Margin after the trims is our estimate, scaled to the requirement TWS reports now (docs/stress-model.md); IBKR will compute its own.');
+      if (rankedBy) notes.push(`Positions are ranked by their own loss under "${rankedBy}"; their currency exposure stays with the cash a trim raises.`);
+    }
+    candidates.sort((a, b) => b.contribution - a.contribution || a.conId - b.conId);
+    candidates = candidates.slice(0, input.maxCandidates ?? 20);
+    const before = metric.value(new Map());
+    if (metric.ok(before)) {
+      return { target: t, metric: metric.name, before, after: before, limit, withinLimit: true, trims: [], ...(rankedBy ? { rankedBy } : {}), notes: [...notes, 'Already inside the limit: nothing to trim.'] };
+    }
+    const { chosen, value } = search(metric, candidates, lots, before);
+    const trims: Trim[] = candidates.filter((c) => chosen.has(c.conId)).map((c) => {
+      const q = chosen.get(c.conId)!;
+      return {
+        conId: c.conId, label: c.label, secType: c.secType, action: c.position.isNegative() ? 'BUY' : 'SELL',
+        quantity: q, position: c.position, after: c.position.add(q), contribution: c.contribution,
+      };
+    });
+    const withinLimit = metric.ok(value);
+    if (!withinLimit) {
+      notes.push(candidates.length === 0
+        ? 'No position loses in the ranking scenario: trimming cannot help (a currency exposure needs an FX trade, not a trim).'
+        : 'Even with every useful trim the metric stays outside its limit: the rest comes from cash, currency or hedges.');
+    }
+    return { target: t, metric: metric.name, before, after: value, limit, withinLimit, trims, ...(rankedBy ? { rankedBy } : {}), notes };
+  } catch (err) {
+    return fail(`stress engine: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}

@@ -1,0 +1,216 @@
+// The alert engine against the simulator, through the real @stoqey/ib client, the live source and the feed.
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  acknowledge, activeAlerts, alertScenarios, evaluateAlerts, parseAlertConfig, proposeReduction, stressForAlerts,
+} from '../../../src/risk/alerts/index.js';
+import type { AlertConfig } from '../../../src/risk/alerts/config.js';
+import type { Alert, AlertState, AlertTransition, Finding } from '../../../src/risk/alerts/types.js';
+import { INITIAL_ALERT_STATE, SEVERITY_RANK } from '../../../src/risk/alerts/types.js';
+import type { StressReport } from '../../../src/risk/report.js';
+import type { PortfolioState } from '../../../src/model/state.js';
+import { startSimulator, type Incident, type Simulator } from '../../../src/sim/index.js';
+import { Feed } from '../../../src/streams/feed.js';
+import { TwsSource, type TwsSourceOptions } from '../../../src/streams/tws/source.js';
+import { T0, waitFor } from '../../sim/helpers.js';
+
+/*
+ * Each test starts a simulator at speed 20 (a simulated minute in three real seconds), connects the live
+ * source, waits until the account, positions and greeks are in, then evaluates the alert engine every
+ * 200 ms on the feed's state and the stress report, as the console will. Assertions are on which alerts
+ * were raised, never on timing; every wait is bounded. The session is set to always open, so that
+ * "market hours" does not depend on the day the test runs.
+ */
+
+const CLIENT_ID = 21;
+
+const ALWAYS_OPEN = { open: '00:00', close: '24:00', days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] };
+
+function testConfig(extra: Record<string, unknown> = {}): AlertConfig {
+  const { config, problems } = parseAlertConfig({
+    session: ALWAYS_OPEN,
+    coolDownMs: 1_000,
+    rules: { 'margin.jump': { settleMs: 800 }, 'connection.lost': { debounce: { evaluations: 2, ms: 1_000 } }, ...extra },
+  }, 'integration.test');
+  expect(problems).toEqual([]);
+  return config;
+}
+
+interface Harness {
+  readonly sim: Simulator;
+  readonly feed: Feed;
+  readonly transitions: AlertTransition[];
+  readonly findings: () => readonly Finding[];
+  alerts: AlertState;
+  readonly stressErrors: string[];
+  raised(id: string | RegExp): Alert | undefined;
+  close(): Promise<void>;
+}
+
+const open: Harness[] = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!.close();
+});
+
+async function start(o: { scenario?: string; speed?: number; seed?: number; source?: Partial<TwsSourceOptions>; config?: AlertConfig } = {}): Promise<Harness> {
+  const sim = await startSimulator({
+    port: 0, controlPort: null, seed: o.seed ?? 7, speed: o.speed ?? 20, startTime: T0, log: false,
+    ...(o.scenario ? { scenario: o.scenario } : {}),
+  });
+  const source = new TwsSource({
+    host: '127.0.0.1', port: sim.port, clientId: CLIENT_ID, heartbeatMs: 300, heartbeatTimeoutMs: 600,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300, ...o.source,
+  });
+  const feed = new Feed(source.events$);
+  source.start();
+  const config = o.config ?? testConfig();
+  const transitions: AlertTransition[] = [];
+  const stressErrors: string[] = [];
+  let last: readonly Finding[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  let closed = false;
+  // The stress report is rebuilt when what it reads changed (marks, account values, rates, greeks).
+  let cache: { keys: unknown[]; report?: StressReport } | undefined;
+  const stressOf = (st: PortfolioState, now: number): StressReport | undefined => {
+    const keys = [st.portfolio, st.accountValues, st.fxRates, st.options];
+    if (cache && cache.keys.every((k, i) => k === keys[i])) return cache.report;
+    const r = stressForAlerts(st, now);
+    if (!r.ok && st.account && st.portfolio.size > 0) stressErrors.push(r.error);
+    cache = { keys, ...(r.ok ? { report: r.report } : {}) };
+    return cache.report;
+  };
+  const h: Harness = {
+    sim, feed, transitions, stressErrors,
+    alerts: INITIAL_ALERT_STATE,
+    findings: () => last,
+    raised: (id) => transitions.find((t) => t.kind === 'raised' && (typeof id === 'string' ? t.alert.id === id : id.test(t.alert.id)))?.alert,
+    close: async () => {
+      if (closed) return;
+      if (process.env.ALERTS_DEBUG) console.log(`TRANSITIONS ${expect.getState().currentTestName}\n${show(transitions)}`);
+      closed = true;
+      if (timer) clearInterval(timer);
+      source.stop();
+      await feed.close('test over');
+      await sim.close();
+    },
+  };
+  open.push(h);
+  const tick = () => {
+    const now = Date.now();
+    const st = feed.state;
+    const stress = stressOf(st, now);
+    const r = evaluateAlerts(h.alerts, { state: st, config, now, ...(stress ? { stress } : {}) });
+    h.alerts = r.state;
+    last = r.findings;
+    transitions.push(...r.transitions);
+  };
+  await waitFor(() => {
+    const s = feed.state;
+    const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+    return s.health === 'ready' && s.complete.accountDownload && s.complete.positions && s.complete.openOrders && options.length > 0 &&
+      options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined);
+  }, 20_000, 'a synchronised feed with greeks');
+  tick();
+  timer = setInterval(tick, 200);
+  return h;
+}
+
+const serious = (t: AlertTransition) => t.kind !== 'cleared' && SEVERITY_RANK[t.alert.severity] >= SEVERITY_RANK.warning;
+const show = (ts: readonly AlertTransition[]) => ts.map((t) => `${t.kind} ${t.alert.severity} ${t.alert.id}: ${t.alert.title}`).join('\n');
+
+/** Lets the baselines settle (margin.jump follows the reported values for settleMs after start-up). */
+async function settle(h: Harness): Promise<void> {
+  await new Promise((r) => setTimeout(r, 1_200));
+  expect(show(h.transitions.filter(serious)), 'nothing serious before the incident').toBe('');
+}
+
+async function incident(h: Harness, i: Incident, id: string | RegExp, what: string): Promise<Alert> {
+  await h.sim.trigger(i);
+  return waitFor(() => h.raised(id), 15_000, `${what}; transitions so far:\n${show(h.transitions)}`);
+}
+
+describe('a quiet simulated day', () => {
+  it('raises nothing at warning or above over ten simulated minutes', async () => {
+    const h = await start({ scenario: 'quiet-day', speed: 120, seed: 1 });
+    const startAt = h.sim.now();
+    await waitFor(() => h.sim.now() - startAt >= 600_000, 35_000, 'ten simulated minutes');
+    expect(show(h.transitions.filter(serious))).toBe('');
+    expect(h.stressErrors, 'the stress engine ran on the demo account').toEqual([]);
+    // The rules did look: the stress report was there and the account was read.
+    expect(h.feed.state.accountValues.size).toBeGreaterThan(0);
+  }, 60_000);
+});
+
+describe('simulator incidents raise the right alert', () => {
+  it('a margin spike with no trade: margin.jump', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'margin-spike', factor: 2.5, secTypes: ['FUT', 'FOP'] }, 'margin.jump', 'margin.jump');
+    expect(a.severity).toBe('warning');
+    expect(a.title).toMatch(/margin rose \+\d+\.\d%.*with no trade or position change; our estimate moved/);
+  });
+
+  it('a fill by another API client: foreign.client:42, and its position change is explained', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'foreign-order', clientId: 42, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '300', orderType: 'MKT' },
+      'foreign.client:42', 'foreign.client:42');
+    expect(a.title).toMatch(/API client 42.*sold 300 AAPL/);
+    expect(h.findings().some((f) => f.rule === 'position.unexplained')).toBe(false);
+  });
+
+  it('an order typed into TWS: manual.order:perm:N, acknowledged and still listed', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9000 },
+      /^manual\.order:perm:\d+$/, 'manual.order');
+    expect(a.title).toMatch(/entered by hand in TWS: SELL 1 ES.*LMT at 9000/);
+    h.alerts = acknowledge(h.alerts, a.id, Date.now());
+    await new Promise((r) => setTimeout(r, 600));
+    const listed = activeAlerts(h.alerts).find((x) => x.id === a.id);
+    expect(listed?.acknowledged).toBe(true);
+  });
+
+  it('a CHF gap on a short-franc account: exposure.ccy:CHF', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'fx-gap', currency: 'CHF', pct: 20 }, 'exposure.ccy:CHF', 'exposure.ccy:CHF');
+    expect(a.title).toMatch(/CHF exposure is -[\d,]+ USD \(short\)/);
+  });
+
+  it('an equity crash: the stressed Cushion and the crash liquidation distance', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'crash', pct: -12, volJump: 0.8 }, 'cushion.stressed', 'cushion.stressed');
+    expect(a.title).toMatch(/would liquidate this account|Cushion would fall/);
+    await waitFor(() => h.raised('liquidation.crash'), 10_000, `liquidation.crash; transitions:\n${show(h.transitions)}`);
+    // The leverage reduction for the stressed Cushion: trims that reduce, ranked by their loss, and a better metric.
+    const st = h.feed.state;
+    const target = h.alerts.alerts['cushion.stressed']?.reduction ?? a.reduction!;
+    const families = new Set(testConfig().rules['cushion.stressed'].families);
+    const p = proposeReduction({ state: st, scenarios: alertScenarios(st).filter((x) => families.has(x.family)), params: { now: Date.now() }, target });
+    expect(p.error).toBeUndefined();
+    expect(p.trims.length).toBeGreaterThan(0);
+    expect(p.after).toBeGreaterThan(p.before);
+    for (const t of p.trims) {
+      expect(t.quantity.isNegative()).toBe(t.position.isPositive());
+      expect(t.quantity.abs().lte(t.position.abs())).toBe(true);
+    }
+    if (process.env.ALERTS_DEBUG) console.log('REDUCTION', JSON.stringify({ ...p, trims: p.trims.map((t) => `${t.action} ${t.quantity} ${t.label} (${t.contribution.toFixed(0)})`) }));
+  });
+
+  it('a dropped connection: connection.lost, critical in market hours, cleared after the reconnect', async () => {
+    const h = await start({ source: { backoff: { initialMs: 2_500, maxMs: 2_500, jitter: 0 } } });
+    await settle(h);
+    const a = await incident(h, { incident: 'drop' }, 'connection.lost', 'connection.lost');
+    expect(a.severity).toBe('critical');
+    expect(a.title).toMatch(/Connection to TWS lost/);
+    await waitFor(() => h.transitions.some((t) => t.kind === 'cleared' && t.alert.id === 'connection.lost'), 15_000, 'connection.lost cleared');
+  });
+
+  it('a zombie gateway: the heartbeat drops it and connection.lost is raised', async () => {
+    const h = await start();
+    await settle(h);
+    const a = await incident(h, { incident: 'zombie', seconds: 120 }, 'connection.lost', 'connection.lost');
+    expect(a.title).toMatch(/heartbeat|connect/i);
+  });
+});
