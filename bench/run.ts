@@ -27,6 +27,7 @@ try {
   results.push(...child('seek.js', [rec]));
   results.push(...child('risk.js'));
   results.push(...child('live.js'));
+  results.push(...child('render.js'));
 } finally {
   rmSync(tmp, { recursive: true, force: true });
 }

@@ -2,6 +2,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { configCommand } from './commands/config.js';
 import { demoCommand, type DemoFlags } from './commands/demo.js';
+import { liveCommand, type LiveFlags } from './commands/live-console.js';
 import { replayEventsCommand, type EventsFlags } from './commands/replay-events.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
@@ -42,12 +43,24 @@ const TRADE_OPTIONS = {
 } as const satisfies ParseArgsConfig['options'];
 
 const COMMANDS: readonly CommandSpec[] = [
-  { name: 'live', args: '[--host H] [--port P] [--client-id N] [--account A]', summary: 'open the console on TWS or IB Gateway (the default command)', notBuilt: 'issues 4 and 6' },
+  {
+    name: 'live',
+    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor]',
+    summary: 'open the console on TWS or IB Gateway (the default command)',
+    options: {
+      host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
+      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' },
+    },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : liveCommand(values as LiveFlags, io)),
+  },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--once]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--color 16|256|truecolor] [--once]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
-    options: { scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' }, once: { type: 'boolean' } },
+    options: {
+      scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
+      color: { type: 'string' }, once: { type: 'boolean' },
+    },
     run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
   },
   {

@@ -2,6 +2,8 @@
 import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import { startSimulator } from '../sim/index.js';
+import type { Feed } from '../streams/feed.js';
+import { colorFlag, noteRecorderError, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { openLive } from './live.js';
 import { stateText } from './state-text.js';
@@ -15,16 +17,21 @@ export interface DemoFlags {
   readonly config?: string;
   /** Print one summary after the first complete snapshot and exit (scripts, smoke tests). */
   readonly once?: boolean;
+  /** Colour depth for the console: 16, 256, truecolor (default: the setting, else detected). */
+  readonly color?: string;
 }
 
 const CLIENT_ID = 4217;
 
 /**
- * Runs until Ctrl-C (or once). Until the panes exist (issue 6) it redraws a text summary every two seconds.
+ * On a terminal, opens the console (issue 6) until the operator quits. With --once, or when stdout is not a
+ * terminal (pipes, scripts), prints the text summary instead: once, or every two seconds until Ctrl-C.
  * On exit it prints where the session was recorded.
  */
 export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> {
   if (f.record && f['no-record']) return usage('--record and --no-record contradict each other', io);
+  const color = colorFlag(f.color);
+  if (color === null) return usage(`--color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`, io);
   if (f.record && existsSync(f.record)) return usage(`${f.record} exists; a recording is never overwritten (choose another name)`, io);
   const seed = f.seed === undefined ? 1 : Number(f.seed);
   const speed = f.speed === undefined ? 1 : Number(f.speed);
@@ -39,6 +46,7 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
     io.err(`tws-risk demo: ${(e as Error).message}`);
     return EXIT.invalid;
   }
+  let consoleFeed: Feed | undefined;
   const session = openLive({
     host: sim.host,
     port: sim.port,
@@ -47,10 +55,31 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
     ...(f.record ? { recordFile: f.record } : {}),
     recordingSource: 'demo',
     settings: loaded.settings,
-    onRecorderError: (e) => io.err(`recording stopped: ${e.message}`),
+    // On the console a failure goes to its log; in text mode to stderr.
+    onRecorderError: (e) => (consoleFeed ? noteRecorderError(() => consoleFeed)(e) : io.err(`recording stopped: ${e.message}`)),
   });
-  io.err(`demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}; Ctrl-C to quit`);
   const tty = process.stdout.isTTY === true;
+  const useConsole = tty && process.stdin.isTTY === true && !f.once;
+  io.err(`demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`);
+  if (useConsole) {
+    consoleFeed = session.feed;
+    try {
+      return await runConsole({
+        feed: session.feed,
+        source: session.source,
+        ...(session.recorder ? { recorder: session.recorder } : {}),
+        mode: 'demo',
+        endpoint: { host: sim.host, port: sim.port },
+        settings: loaded.settings,
+        io,
+        ...(color ? { color } : {}),
+        problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+        close: (reason) => session.close(reason),
+      });
+    } finally {
+      await sim.close();
+    }
+  }
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const onSignal = () => stop();

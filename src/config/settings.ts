@@ -24,6 +24,16 @@ export interface UiSettings {
   /** View-model throttle for prices, in ms (health and alerts are immediate). */
   readonly throttleMs: number;
   readonly theme: 'dark' | 'light' | 'mono';
+  /** Colour depth: auto-detected, or forced (COLORTERM is not forwarded over SSH); NO_COLOR always means mono. */
+  readonly color: 'auto' | '16' | '256' | 'truecolor';
+  /** Start with the account id masked in the status bar (screen sharing). */
+  readonly maskAccount: boolean;
+}
+
+/** One key override: `{ "key": "ctrl+n", "command": "nav.down" }`, or `"-nav.down"` to unbind (src/keymap/overrides.ts). */
+export interface KeymapSetting {
+  readonly key: string;
+  readonly command: string;
 }
 
 export interface Settings {
@@ -32,13 +42,16 @@ export interface Settings {
   readonly profiles: Readonly<Record<string, Partial<ConnectionSettings>>>;
   readonly recorder: RecorderSettings;
   readonly ui: UiSettings;
+  /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
+  readonly keymap: readonly KeymapSetting[];
 }
 
 export const DEFAULT_SETTINGS: Settings = {
   connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
   profiles: {},
   recorder: { enabled: true, dir: '', gzip: false, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000 },
-  ui: { throttleMs: 250, theme: 'dark' },
+  ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
+  keymap: [],
 };
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -75,6 +88,17 @@ export const SETTINGS_SCHEMA = {
     properties: {
       throttleMs: { type: 'integer', minimum: 33, maximum: 5000 },
       theme: { enum: ['dark', 'light', 'mono'] },
+      color: { enum: ['auto', '16', '256', 'truecolor'] },
+      maskAccount: { type: 'boolean' },
+    },
+  },
+  keymap: {
+    type: 'array',
+    items: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['key', 'command'],
+      properties: { key: { type: 'string', minLength: 1 }, command: { type: 'string', minLength: 1 } },
     },
   },
 } as const;

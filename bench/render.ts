@@ -1,0 +1,239 @@
+// Benchmark: the console's rendering cost: frames with 2,000 positions at 200x50, bytes/s at 4 Hz, start to first frame.
+import { spawnSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { Subject } from 'rxjs';
+import { DEFAULT_BINDINGS } from '../src/keymap/bindings.js';
+import type { FeedEvent } from '../src/model/events.js';
+import { Decimal } from '../src/model/money.js';
+import { reduce, reduceAll } from '../src/model/reducer.js';
+import type { PortfolioRow, PortfolioState } from '../src/model/state.js';
+import type { AppProps } from '../src/views/App.js';
+import type { ConsoleSnapshot } from '../src/views/store.js';
+import { peakRssMb, report, type BenchResult } from './measure.js';
+import { syntheticEvents } from './synthetic.js';
+
+// As runConsole does before it loads the views: React's production build (nothing here has loaded React yet).
+process.env.NODE_ENV ??= 'production';
+
+const POSITIONS = 2000;
+const FRAMES = Number(process.env.BENCH_RENDER_FRAMES ?? 200);
+const STREAM_MS = Number(process.env.BENCH_RENDER_STREAM_MS ?? 6000);
+const MOVING = 50;
+
+/** A terminal that counts what is written to it: 200x50, a TTY, so Ink renders interactively (alternate screen, diffs). */
+class CountingTty extends EventEmitter {
+  readonly isTTY = true;
+  columns = 200;
+  rows = 50;
+  bytes = 0;
+  writes = 0;
+  onWrite: ((chunk: string) => void) | undefined;
+  write = (chunk: string, cb?: () => void): boolean => {
+    this.bytes += Buffer.byteLength(chunk);
+    this.writes++;
+    this.onWrite?.(chunk);
+    cb?.();
+    return true;
+  };
+}
+
+class SilentTtyIn extends EventEmitter {
+  readonly isTTY = true;
+  read = () => null;
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+/** 2,000 positions in four currencies with marks, greeks and account values, ready and synchronised. */
+function book(): { state: PortfolioState; rows: PortfolioRow[] } {
+  const events = [...syntheticEvents({ events: POSITIONS + 8000, positions: POSITIONS, seed: 7 })];
+  let state = reduceAll(events);
+  let seq = state.lastSeq;
+  const at = state.lastEventAt;
+  for (const b of [
+    { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 },
+    { type: 'accountValueUpdated', account: 'DU1234567', key: 'NetLiquidation', currency: 'USD', value: '25000000' },
+    { type: 'accountValueUpdated', account: 'DU1234567', key: 'EquityWithLoanValue', currency: 'USD', value: '24000000' },
+    { type: 'accountValueUpdated', account: 'DU1234567', key: 'MaintMarginReq', currency: 'USD', value: '9000000' },
+    { type: 'accountValueUpdated', account: 'DU1234567', key: 'InitMarginReq', currency: 'USD', value: '12000000' },
+    { type: 'accountValueUpdated', account: 'DU1234567', key: 'ExchangeRate', currency: 'USD', value: '1' },
+    { type: 'positionsEnded' },
+    { type: 'openOrdersEnded' },
+  ] as const) {
+    state = reduce(state, { ...b, seq: ++seq, receivedAt: at } as FeedEvent);
+  }
+  const rows = [...state.portfolio.values()].sort((a, b) => (b.marketValue?.abs().toNumber() ?? 0) - (a.marketValue?.abs().toNumber() ?? 0));
+  return { state, rows };
+}
+
+/** The same position at a new mark (what TWS sends as PORTFOLIO_VALUE when a price moves). */
+function moved(row: PortfolioRow, step: number, seq: number, at: number): FeedEvent {
+  const px = row.marketPrice!.mul(1 + 0.0001 * ((step % 7) - 3)).toDecimalPlaces(2);
+  const mult = row.contract.multiplier ?? new Decimal(1);
+  return {
+    type: 'portfolioUpdated', account: row.account, contract: row.contract, position: row.position, marketPrice: px,
+    marketValue: px.mul(row.position).mul(mult), averageCost: row.averageCost!, unrealizedPnl: new Decimal(step % 100), realizedPnl: new Decimal(0),
+    seq, receivedAt: at,
+  } as FeedEvent;
+}
+
+const quantile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+
+function appProps(store: AppProps['store']): AppProps {
+  return { store, mode: 'demo', trading: 'readOnly', bindings: DEFAULT_BINDINGS, theme: { name: 'dark', depth: '256', noColor: false } };
+}
+
+/** Child mode: from process start to the first frame written, the views imported lazily as runConsole does. */
+async function firstFrame(): Promise<void> {
+  const startup = performance.now(); // Node's own start and this module's imports
+  const { state } = book();
+  const built = performance.now();
+  const tty = new CountingTty();
+  const shown = new Promise<number>((resolve) => (tty.onWrite = (chunk) => chunk.includes('Positions') && resolve(performance.now())));
+  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }] = await Promise.all([
+    import('../src/views/render-console.js'),
+    import('../src/views/store.js'),
+    import('../src/views/stress-model.js'),
+    import('../src/views/alert-model.js'),
+  ]);
+  const feed = { state, events$: new Subject<FeedEvent>() };
+  const store = new ConsoleStore(feed, { throttleMs: 250, risk: createStressRunner(), alerts: createAlertRunner() });
+  const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream });
+  const at = await shown;
+  ink.unmount();
+  store.dispose();
+  report([
+    {
+      name: 'render',
+      // A real session has no test book to build: that time is left out (and reported beside).
+      metric: 'process start to first frame (views imported, store, first render of 2,000 positions at 200x50)',
+      value: Number((at - built + startup).toFixed(1)),
+      unit: 'ms',
+      extra: { sinceProcessStartMs: Number(at.toFixed(1)), testBookBuildMs: Number((built - startup).toFixed(1)) },
+    },
+  ]);
+}
+
+if (process.argv[2] === 'first-frame') {
+  await firstFrame();
+  process.exit(0);
+}
+
+const results: BenchResult[] = [];
+const { renderConsole } = await import('../src/views/render-console.js');
+const { ConsoleStore } = await import('../src/views/store.js');
+const { createStressRunner } = await import('../src/views/stress-model.js');
+const { createAlertRunner } = await import('../src/views/alert-model.js');
+const { state: base, rows } = book();
+
+// 1. Frames: a new snapshot through the view model, React and Ink's layout and output, until the frame is written.
+//    "full": every pane's inputs change (new risk result, the clock a second on), so every pane is rebuilt and
+//    re-rendered; "tick": one mark moves, the common case, where unchanged panes keep their view models.
+{
+  const tty = new CountingTty();
+  const riskStart = performance.now();
+  const risk = createStressRunner()(base, base.lastEventAt);
+  const riskMs = performance.now() - riskStart;
+  let snapshot: ConsoleSnapshot = { state: base, live: base, risk, now: base.lastEventAt, version: 1 };
+  const listeners = new Set<() => void>();
+  const store = { subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)), getSnapshot: () => snapshot, toggleFreeze() {}, acknowledgeAlerts() {} };
+  let rendered: (() => void) | undefined;
+  const inkMs: number[] = [];
+  const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream }, (ms) => {
+    inkMs.push(ms);
+    rendered?.();
+  });
+  await new Promise((r) => setTimeout(r, 100));
+  let state = base;
+  const measure = async (full: boolean): Promise<number[]> => {
+    const times: number[] = [];
+    for (let i = 0; i < FRAMES + 10; i++) {
+      state = reduce(state, moved(rows[i % 20]!, i, state.lastSeq + 1, state.lastEventAt + 1));
+      const done = new Promise<void>((r) => (rendered = r));
+      const t0 = performance.now();
+      snapshot = {
+        ...snapshot, state, live: state, version: snapshot.version + 1,
+        now: full ? snapshot.now + 1000 : snapshot.now,
+        ...(full && risk ? { risk: { ...risk } } : {}),
+      };
+      for (const l of listeners) l();
+      await done;
+      if (i >= 10) times.push(performance.now() - t0); // after warm-up
+      await new Promise((r) => setTimeout(r, 35)); // past the 30 fps throttle, so every frame is drawn at once
+    }
+    return times;
+  };
+  const full = await measure(true);
+  const tick = await measure(false);
+  ink.unmount();
+  results.push(
+    {
+      name: 'render', metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, median`, value: Number(quantile(full, 0.5).toFixed(2)), unit: 'ms',
+      target: '< 33 (30 fps)', pass: quantile(full, 0.5) < 33, extra: { frames: full.length, inkLayoutAndOutputMedianMs: Number(quantile(inkMs, 0.5).toFixed(2)) },
+    },
+    { name: 'render', metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, p99`, value: Number(quantile(full, 0.99).toFixed(2)), unit: 'ms', extra: { riskBuildMs: Math.round(riskMs) } },
+    { name: 'render', metric: 'frame after one mark moves (unchanged panes reused), median', value: Number(quantile(tick, 0.5).toFixed(2)), unit: 'ms', extra: { p99: Number(quantile(tick, 0.99).toFixed(2)) } },
+  );
+}
+
+// 2. Bytes per second: 50 visible positions moving continuously, published by the real store at 4 Hz.
+{
+  const tty = new CountingTty();
+  const events$ = new Subject<FeedEvent>();
+  const feed = { state: base, events$ };
+  const store = new ConsoleStore(feed, { throttleMs: 250, risk: createStressRunner(), alerts: createAlertRunner() });
+  const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream });
+  await new Promise((r) => setTimeout(r, 1500)); // first frame and first risk pass
+  const bytes0 = tty.bytes;
+  const writes0 = tty.writes;
+  const version0 = store.getSnapshot().version;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  let step = 0;
+  const timer = setInterval(() => {
+    for (let k = 0; k < 5; k++) {
+      const ev = moved(rows[step % MOVING]!, step, feed.state.lastSeq + 1, Date.now());
+      step++;
+      feed.state = reduce(feed.state, ev);
+      events$.next(ev);
+    }
+  }, 10); // 500 mark changes a second across the 50 positions
+  await new Promise((r) => setTimeout(r, STREAM_MS));
+  clearInterval(timer);
+  const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const publishes = store.getSnapshot().version - version0;
+  ink.unmount();
+  store.dispose();
+  results.push({
+    name: 'render',
+    metric: `bytes written to the terminal per second, ${MOVING} moving positions, 4 Hz, 200x50`,
+    value: Math.round((tty.bytes - bytes0) / secs),
+    unit: 'B/s',
+    extra: {
+      updatesPerSecond: Math.round(step / secs),
+      publishesPerSecond: Number((publishes / secs).toFixed(1)),
+      writesPerSecond: Number(((tty.writes - writes0) / secs).toFixed(1)),
+      cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / (secs * 1000)) * 100),
+      peakRssMb: Math.round(peakRssMb()),
+    },
+  });
+}
+
+// 3. Start to first frame, in a fresh process.
+{
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'first-frame'], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`first-frame child failed: ${child.stderr}`);
+  const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH '));
+  if (!line) throw new Error('first-frame child printed no result');
+  results.push(...(JSON.parse(line.slice(6)) as BenchResult[]));
+}
+
+report(results);
+process.exit(0);

@@ -1,0 +1,140 @@
+// Runs the terminal console on a feed until the operator quits, then prints one line about the session.
+import type { Settings } from '../config/settings.js';
+import { applyOverrides } from '../keymap/overrides.js';
+import type { Feed } from '../streams/feed.js';
+import type { RotatingRecorder } from '../streams/recorder.js';
+import type { CommandId } from '../keymap/bindings.js';
+import type { TradeTarget } from '../views/App.js';
+import { duration } from '../views/format.js';
+import { EXIT, type CommandIo } from './io.js';
+
+/** A frame slower than this is reported in the session summary. */
+export const SLOW_FRAME_MS = 100;
+
+/** Where the data comes from, as the status bar says it. */
+export type ConsoleSourceMode = 'live' | 'paper' | 'demo' | 'replay';
+
+export interface ConsoleOptions {
+  readonly feed: Feed;
+  /** The source, stopped when the console closes (unless `close` is given, which then does it). */
+  readonly source?: { stop(): void };
+  readonly recorder?: Pick<RotatingRecorder, 'files'>;
+  readonly mode: ConsoleSourceMode;
+  readonly endpoint?: { readonly host: string; readonly port: number };
+  readonly settings: Settings;
+  readonly io: CommandIo;
+  /** --color; overrides settings.ui.color. */
+  readonly color?: 'auto' | '16' | '256' | 'truecolor';
+  /** Read-only unless a trading mode is passed in (issue 7); a replay never trades. */
+  readonly trading?: 'readOnly' | 'trade' | 'replay';
+  readonly onTrade?: (command: CommandId, target: TradeTarget) => void;
+  /** Problems found before the console started (settings), shown as alerts. */
+  readonly problems?: readonly string[];
+  /** Closes the session (source, feed and recording) before the summary is printed, so the recording is sealed. */
+  readonly close?: (reason: string) => Promise<void>;
+  /** Terminal streams (tests); default the process's. */
+  readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
+}
+
+/** The --color value, undefined when absent, null when invalid. */
+export function colorFlag(v: string | undefined): '16' | '256' | 'truecolor' | 'auto' | undefined | null {
+  if (v === undefined) return undefined;
+  return v === '16' || v === '256' || v === 'truecolor' || v === 'auto' ? v : null;
+}
+
+/**
+ * A recording failure while the console is up goes to the console's log as a note (stderr would scribble over the
+ * frame); the Alerts pane then says recording stopped. Deferred: the feed is mid-publish when its sink throws.
+ */
+export function noteRecorderError(feed: () => Feed | undefined): (e: Error) => void {
+  return (e) => queueMicrotask(() => feed()?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason: e.message } }));
+}
+
+/** What a session leaves behind: the one line printed on the normal screen after the alternate screen closes. */
+export function sessionSummary(o: {
+  command: string; startedAt: number; endedAt: number; events: number; account?: string; baseCurrency?: string; health: string; files: readonly string[];
+  /** Render times above SLOW_FRAME_MS, if any. */
+  slowFrames?: readonly number[];
+}): string {
+  const dur = duration(o.endedAt - o.startedAt);
+  const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
+  const rec = o.files.length > 0 ? `recorded to ${o.files.join(', ')} (check it with: tws-risk verify FILE)` : 'not recorded';
+  const slow = o.slowFrames?.length ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)` : '';
+  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
+}
+
+/**
+ * Renders the console until quit (a keymap command) or SIGTERM/SIGHUP, restores the terminal, closes the session
+ * and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
+ * that an explicit --color reaches chalk before it first reads the environment.
+ */
+export async function runConsole(o: ConsoleOptions): Promise<number> {
+  const startedAt = Date.now();
+  const firstSeq = o.feed.state.lastSeq;
+  const keymap = applyOverrides(o.settings.keymap);
+  for (const e of keymap.errors) o.io.err(`warning: ${e}`);
+  const { resolveTheme, forceColorLevel } = await import('../views/theme.js');
+  const color = o.color ?? o.settings.ui.color;
+  const theme = resolveTheme({ theme: o.settings.ui.theme, color, env: process.env });
+  const level = forceColorLevel(color);
+  // React's development build checks and times every render (several times slower); a terminal session is production.
+  process.env.NODE_ENV ??= 'production';
+  if (level && !theme.noColor && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = level;
+  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }] = await Promise.all([
+    import('../views/render-console.js'),
+    import('../views/store.js'),
+    import('../views/stress-model.js'),
+    import('../views/alert-model.js'),
+  ]);
+  const slow: number[] = [];
+  const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner() });
+  const instance = renderConsole(
+    {
+      store,
+      mode: o.mode,
+      trading: o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly'),
+      ...(o.endpoint ? { endpoint: o.endpoint } : {}),
+      bindings: keymap.bindings,
+      problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`)],
+      theme,
+      maskAccount: o.settings.ui.maskAccount,
+      ...(o.onTrade ? { onTrade: o.onTrade } : {}),
+    },
+    o.streams ?? {},
+    (ms) => {
+      // Frames slower than a tenth of a second are worth knowing about (STYLE.md "log slow onRender times").
+      if (ms > SLOW_FRAME_MS) slow.push(ms);
+    },
+  );
+  // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside still ends the session cleanly.
+  const onSignal = () => instance.unmount();
+  process.once('SIGTERM', onSignal);
+  process.once('SIGHUP', onSignal);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    process.off('SIGTERM', onSignal);
+    process.off('SIGHUP', onSignal);
+    store.dispose();
+  }
+  const last = o.feed.state;
+  if (o.close) await o.close('operator quit');
+  else {
+    o.source?.stop();
+    await o.feed.close('operator quit');
+  }
+  o.io.out(
+    sessionSummary({
+      command: o.mode === 'paper' ? 'live' : o.mode,
+      startedAt,
+      endedAt: Date.now(),
+      events: last.lastSeq - firstSeq,
+      ...(last.account ? { account: last.account } : {}),
+      ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}),
+      health: last.health,
+      files: o.recorder?.files ?? [],
+      slowFrames: slow,
+    }),
+  );
+  return EXIT.ok;
+}

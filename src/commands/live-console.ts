@@ -1,0 +1,62 @@
+// `tws-risk` / `tws-risk live`: the console on TWS or IB Gateway, recorded by default.
+import { existsSync } from 'node:fs';
+import { loadSettings } from '../config/load.js';
+import type { Feed } from '../streams/feed.js';
+import { colorFlag, noteRecorderError, runConsole } from './console.js';
+import { EXIT, type CommandIo } from './io.js';
+import { openLive, resolveConnection, type ConnectionFlags } from './live.js';
+
+export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'> {
+  readonly 'no-record'?: boolean;
+  readonly record?: string;
+  readonly color?: string;
+  readonly config?: string;
+}
+
+/**
+ * Opens the console and keeps it open whatever the connection does: a supervision console must show "cannot
+ * connect" and keep retrying (with the source's backoff), not exit. For one-shot checks use `tws-risk report`.
+ */
+export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> {
+  const usage = (m: string) => {
+    io.err(`tws-risk live: ${m}`);
+    return EXIT.usage;
+  };
+  if (f.record && f['no-record']) return usage('--record and --no-record contradict each other');
+  if (f.record && existsSync(f.record)) return usage(`${f.record} exists; a recording is never overwritten (choose another name)`);
+  const color = colorFlag(f.color);
+  if (color === null) return usage(`--color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`);
+  if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
+    io.err('tws-risk live: the console needs a terminal; for scripts and cron use `tws-risk report` (or --json)');
+    return EXIT.invalid;
+  }
+  const loaded = loadSettings(f.config);
+  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  const c = resolveConnection(f, loaded.settings, 20);
+  if (typeof c === 'string') return usage(c);
+  let feed: Feed | undefined;
+  const session = openLive({
+    host: c.host,
+    port: c.port,
+    clientId: c.clientId,
+    ...(c.account ? { account: c.account } : {}),
+    record: f.record !== undefined || (f['no-record'] !== true && loaded.settings.recorder.enabled),
+    ...(f.record ? { recordFile: f.record } : {}),
+    recordingSource: 'live',
+    settings: loaded.settings,
+    onRecorderError: noteRecorderError(() => feed),
+  });
+  feed = session.feed;
+  return runConsole({
+    feed: session.feed,
+    source: session.source,
+    ...(session.recorder ? { recorder: session.recorder } : {}),
+    mode: 'live',
+    endpoint: { host: c.host, port: c.port },
+    settings: loaded.settings,
+    io,
+    ...(color ? { color } : {}),
+    problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+    close: (reason) => session.close(reason),
+  });
+}

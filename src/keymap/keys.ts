@@ -1,0 +1,165 @@
+// Key names: one canonical spelling for every key the console reacts to, read from config and from Ink's key events.
+
+/**
+ * The key flags a terminal input library reports with each keypress. Structurally the subset of Ink's `Key` we
+ * read, so this module needs no Ink import (src/keymap may import the model only, DESIGN.md "Folders").
+ */
+export interface KeyFlags {
+  readonly upArrow: boolean;
+  readonly downArrow: boolean;
+  readonly leftArrow: boolean;
+  readonly rightArrow: boolean;
+  readonly pageUp: boolean;
+  readonly pageDown: boolean;
+  readonly home: boolean;
+  readonly end: boolean;
+  readonly return: boolean;
+  readonly escape: boolean;
+  readonly ctrl: boolean;
+  readonly shift: boolean;
+  readonly tab: boolean;
+  readonly backspace: boolean;
+  readonly delete: boolean;
+  readonly meta: boolean;
+}
+
+/** Named keys, spelt as a config file writes them. */
+export const NAMED_KEYS = [
+  'tab', 'shift+tab', 'enter', 'esc', 'space', 'backspace', 'delete',
+  'up', 'down', 'left', 'right', 'home', 'end', 'pageup', 'pagedown',
+] as const;
+
+const NAMED = new Set<string>(NAMED_KEYS);
+const ALIASES: Readonly<Record<string, string>> = {
+  return: 'enter',
+  escape: 'esc',
+  'page-up': 'pageup',
+  'page-down': 'pagedown',
+  pgup: 'pageup',
+  pgdn: 'pagedown',
+  backtab: 'shift+tab',
+};
+
+/** What a valid key looks like, for error messages (STYLE.md: "names a bad key and lists the valid ones"). */
+export const KEY_FORMS =
+  `a single printable character ("j", "G", "?", ":"), ctrl+<letter> ("ctrl+d"), alt+<character> ("alt+x"), or one of ${NAMED_KEYS.join(', ')}`;
+
+/**
+ * Characters that can arrive as the tail of an escape sequence when a terminal, tmux or SSH splits it
+ * (reference/ux-and-peers.md §2.5): CSI/SS3 introducers `[` and `O`, arrows A–D, End/Home F/H, F1–F4 P–S,
+ * Shift-Tab Z, kitty CSI-u `u`, `~`, parameter digits and `;`. Ink flushes an unfinished escape after 20 ms
+ * (ink · src/components/App.tsx), so a split arrow reaches the app as Esc and then `[B`, or `[` and `B`.
+ */
+export const ESCAPE_TAIL_KEYS: ReadonlySet<string> = new Set([
+  '[', 'O', 'A', 'B', 'C', 'D', 'F', 'H', 'P', 'Q', 'R', 'S', 'Z', 'u', '~', ';', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+]);
+
+/** True when `key` (canonical) can be produced by a split escape sequence. */
+export function isEscapeTail(key: string): boolean {
+  return ESCAPE_TAIL_KEYS.has(key);
+}
+
+/**
+ * Keys a dangerous command may never use: the escape tails, and Enter, whose auto-repeat has confirmed
+ * destructive prompts by itself (lazygit#4649, reference/ux-and-peers.md §2.2).
+ */
+export function unsafeForDangerous(key: string): boolean {
+  return isEscapeTail(key) || key === 'enter' || key === 'space';
+}
+
+function isPrintable(ch: string): boolean {
+  return [...ch].length === 1 && !/[\u0000-\u001f\u007f]/u.test(ch);
+}
+
+/** Parses a key as written in a config file into its canonical name, or explains what is wrong. */
+export function parseKeySpec(spec: string): { key: string } | { error: string } {
+  if (typeof spec !== 'string' || spec.length === 0) return { error: `"${String(spec)}" is not a key; valid keys are ${KEY_FORMS}` };
+  if (spec === ' ') return { key: 'space' };
+  if (isPrintable(spec)) return { key: spec };
+  const lower = spec.toLowerCase().replaceAll('-', '+').replace(/\s+/g, '');
+  const aliased = ALIASES[lower] ?? ALIASES[spec.toLowerCase()] ?? lower;
+  if (NAMED.has(aliased)) return { key: aliased };
+  const ctrl = /^(?:ctrl|control|c)\+([a-z]|space)$/.exec(aliased);
+  if (ctrl) return { key: `ctrl+${ctrl[1]}` };
+  const alt = /^(?:alt|meta|m)\+(.+)$/i.exec(spec.replace(/^(alt|meta|m)-/i, '$1+'));
+  if (alt && isPrintable(alt[1]!)) return { key: `alt+${alt[1]}` };
+  return { error: `"${spec}" is not a key; valid keys are ${KEY_FORMS}` };
+}
+
+/**
+ * The canonical name of one keypress, or undefined for input that is not a single key (pasted text, or the
+ * rest of a split escape sequence such as `[B`, which must never be read as two keys).
+ */
+export function keyOf(input: string, key: KeyFlags): string | undefined {
+  if (key.upArrow) return 'up';
+  if (key.downArrow) return 'down';
+  if (key.leftArrow) return 'left';
+  if (key.rightArrow) return 'right';
+  if (key.pageUp) return 'pageup';
+  if (key.pageDown) return 'pagedown';
+  if (key.home) return 'home';
+  if (key.end) return 'end';
+  if (key.tab) return key.shift ? 'shift+tab' : 'tab';
+  if (key.return) return 'enter';
+  if (key.escape) return 'esc';
+  if (key.backspace) return 'backspace';
+  if (key.delete) return 'delete';
+  if ([...input].length !== 1) return undefined;
+  if (key.ctrl) return input === ' ' ? 'ctrl+space' : `ctrl+${input.toLowerCase()}`;
+  if (key.meta) return `alt+${input}`;
+  if (input === ' ') return 'space';
+  return isPrintable(input) ? input : undefined;
+}
+
+/**
+ * Keys typed faster than one read (SSH, tmux send-keys) reach the app as one multi-character input: its keys, one
+ * per character, or undefined when the input is a single key (or carries a modifier, which a chunk never does).
+ */
+export function chunkKeys(input: string, key: KeyFlags): { key?: string; text?: string }[] | undefined {
+  if (keyOf(input, key) !== undefined || key.ctrl || key.meta || [...input].length < 2) return undefined;
+  return [...input].map((ch) => {
+    const k = keyOfChar(ch);
+    const t = textOf(ch, NO_FLAGS);
+    return { ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) };
+  });
+}
+
+const NO_FLAGS: KeyFlags = {
+  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false,
+  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+};
+
+/**
+ * The key of one character of a chunk that arrived in one read (keys typed faster than the terminal is read):
+ * Enter, Tab, Backspace and Ctrl-letters as control bytes, everything printable as itself.
+ */
+export function keyOfChar(ch: string): string | undefined {
+  if (ch === '\r' || ch === '\n') return 'enter';
+  if (ch === '\t') return 'tab';
+  if (ch === '\u007f' || ch === '\b') return 'backspace';
+  const code = ch.codePointAt(0)!;
+  if (code >= 1 && code <= 26) return `ctrl+${String.fromCharCode(code + 96)}`;
+  if (ch === ' ') return 'space';
+  return isPrintable(ch) ? ch : undefined;
+}
+
+/** The printable text a keypress types into an input line (palette, filter), or undefined for control keys. */
+export function textOf(input: string, key: KeyFlags): string | undefined {
+  if (key.ctrl || key.meta || key.escape || key.return || key.tab || key.backspace || key.delete) return undefined;
+  if (key.upArrow || key.downArrow || key.leftArrow || key.rightArrow || key.pageUp || key.pageDown || key.home || key.end) return undefined;
+  const text = [...input].filter((ch) => isPrintable(ch)).join('');
+  return text.length > 0 ? text : undefined;
+}
+
+const LABELS: Readonly<Record<string, string>> = {
+  up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
+  tab: 'Tab', 'shift+tab': 'Shift-Tab', enter: 'Enter', esc: 'Esc', space: 'Space', backspace: 'Backspace', delete: 'Del',
+};
+
+/** How help shows a key: "Ctrl-d", "Shift-Tab", "↓", "G". */
+export function keyLabel(key: string): string {
+  if (LABELS[key]) return LABELS[key]!;
+  if (key.startsWith('ctrl+')) return `Ctrl-${key.slice(5)}`;
+  if (key.startsWith('alt+')) return `Alt-${key.slice(4)}`;
+  return key;
+}

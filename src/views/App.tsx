@@ -1,0 +1,222 @@
+// The console's root component: reads the store, keeps the UI state, dispatches keys, lays the panes out.
+import { Box, useApp, useWindowSize } from 'ink';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import { COMMANDS, commandEnabled, keyTable, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
+import { Line } from './components/Line.js';
+import { PaneSlot } from './components/PaneFrame.js';
+import { StatusBar } from './components/StatusBar.js';
+import { TabBar } from './components/TabBar.js';
+import { ThemeProvider } from './context/theme.js';
+import { routeKey } from './dispatch.js';
+import { useConsoleSnapshot } from './hooks/use-console-snapshot.js';
+import { useKeyQueue } from './hooks/use-key-queue.js';
+import { ConfirmDialog } from './overlays/ConfirmDialog.js';
+import { HelpOverlay } from './overlays/HelpOverlay.js';
+import { Palette } from './overlays/Palette.js';
+import { armedUntil, type ConsoleMode, type TradingMode } from './rows/status.js';
+import type { ConsoleStore } from './store.js';
+import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
+import { initialUi, reduceUi, type ListContext, type UiAction, type UiState } from './ui-state.js';
+import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
+
+/** What a trading command acts on, captured when the key is pressed (the dialog of issue 7 locks it). */
+export interface TradeTarget {
+  readonly conId?: number;
+  readonly orderKey?: string;
+  /** Text typed after the command in the palette (`:trade.arm 4567`). */
+  readonly arg?: string;
+}
+
+export interface AppProps {
+  readonly store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot' | 'toggleFreeze' | 'acknowledgeAlerts'>;
+  readonly mode: ConsoleMode;
+  readonly trading: TradingMode;
+  readonly endpoint?: { readonly host: string; readonly port: number };
+  readonly bindings: Bindings;
+  /** Settings and keymap problems, shown as alerts (the console runs on the defaults meanwhile). */
+  readonly problems?: readonly string[];
+  readonly theme: { readonly name: ThemeName; readonly depth: ColorDepth; readonly noColor: boolean };
+  readonly maskAccount?: boolean;
+  readonly initialFocus?: PaneId;
+  /** Called once when the operator quits, before Ink unmounts. */
+  readonly onQuit?: () => void;
+  /** Trading commands, when a trading mode is on (issue 7 plans, confirms and sends). */
+  readonly onTrade?: (command: CommandId, target: TradeTarget) => void;
+}
+
+const NO_PROBLEMS: readonly string[] = [];
+
+
+
+function listContext(vm: ViewModel, pane: PaneId): ListContext | undefined {
+  const p = vm.panes[pane];
+  if (!p) return undefined;
+  if (p.kind === 'list') return p.list.context;
+  if (p.kind === 'stress') return p.stress.list.context;
+  if (p.kind === 'alerts') return p.alerts.list.context;
+  return undefined;
+}
+
+function selectedId(vm: ViewModel, pane: PaneId): string | undefined {
+  const p = vm.panes[pane];
+  return p?.kind === 'list' ? p.list.selectedId : undefined;
+}
+
+export function App(props: AppProps) {
+  const { store, bindings } = props;
+  const snapshot = useConsoleSnapshot(store);
+  const { columns, rows } = useWindowSize();
+  const { exit } = useApp();
+  // The UI state lives in a ref updated synchronously by the pure reducer, so the dispatcher routes each key on the
+  // newest state even when React has not rendered the previous key yet; React state only triggers the render.
+  const uiRef = useRef<UiState | undefined>(undefined);
+  uiRef.current ??= initialUi({ theme: props.theme.name, maskAccount: props.maskAccount ?? false, ...(props.initialFocus ? { focus: props.initialFocus } : {}) });
+  const [ui, setUi] = useState(uiRef.current);
+  /** Bumped whenever a dialog opens: keys typed before it was on screen must not answer it. */
+  const dialogEpoch = useRef(0);
+  const dispatch = useCallback((action: UiAction) => {
+    if (action.type === 'openDialog') dialogEpoch.current++;
+    uiRef.current = reduceUi(uiRef.current!, action);
+    setUi(uiRef.current);
+  }, []);
+  const table = useMemo(() => keyTable(bindings), [bindings]);
+  const problems = props.problems ?? NO_PROBLEMS;
+  const vm = useMemo(
+    () =>
+      buildViewModel({
+        snapshot, ui, size: { columns, rows }, mode: props.mode, trading: props.trading,
+        ...(props.endpoint ? { endpoint: props.endpoint } : {}), bindings, problems,
+      }),
+    [snapshot, ui, columns, rows, props.mode, props.trading, props.endpoint, bindings, problems],
+  );
+  const theme = useMemo(
+    () => themeFor(props.theme.noColor ? 'mono' : ui.theme, props.theme.depth),
+    [props.theme.noColor, props.theme.depth, ui.theme],
+  );
+
+  // The dispatcher reads the newest view model and snapshot without re-subscribing to input on every frame.
+  const latest = useRef({ vm, snapshot });
+  latest.current = { vm, snapshot };
+  const quitting = useRef(false);
+
+  const quit = useCallback(() => {
+    if (quitting.current) return;
+    quitting.current = true;
+    props.onQuit?.();
+    exit();
+  }, [exit, props]);
+
+  const flash = useCallback((text: string) => dispatch({ type: 'flash', text, at: latest.current.snapshot.now }), [dispatch]);
+  const paneFailed = useCallback((pane: string, e: Error) => flash(`${pane} failed: ${e.message}`), [flash]);
+
+  const run = useCallback(
+    (command: CommandId, arg?: string) => {
+      const { vm: v, snapshot: s } = latest.current;
+      const u = uiRef.current!;
+      if (!commandEnabled(command, props.trading === 'trade')) {
+        flash(`Needs --trade (this session is ${props.trading === 'replay' ? 'a replay' : 'read-only'}): ${COMMANDS[command].description}`);
+        return;
+      }
+      switch (command) {
+        case 'app.quit':
+          if (props.trading === 'trade' && armedUntil(s.live, s.now) !== undefined) dispatch({ type: 'openDialog', dialog: { kind: 'confirmQuit' } });
+          else quit();
+          return;
+        case 'dialog.confirm':
+          if (u.dialog?.kind === 'confirmQuit') quit();
+          return;
+        case 'dialog.cancel':
+          dispatch({ type: 'closeDialog' });
+          return;
+        case 'view.freeze':
+          store.toggleFreeze();
+          return;
+        case 'alerts.ack':
+          store.acknowledgeAlerts();
+          return;
+        case 'trade.arm':
+        case 'trade.disarm':
+        case 'trade.flatten':
+        case 'trade.cancel':
+        case 'trade.cancelAll':
+        case 'trade.globalCancel': {
+          if (!props.onTrade) {
+            flash(`${COMMANDS[command].description}: trading is not wired into the console yet`);
+            return;
+          }
+          const id = selectedId(v, u.focus);
+          props.onTrade(command, {
+            ...(command === 'trade.flatten' && id !== undefined && u.focus === 'positions' ? { conId: Number(id) } : {}),
+            ...(command === 'trade.cancel' && id !== undefined && u.focus === 'orders' ? { orderKey: id } : {}),
+            ...(arg !== undefined ? { arg } : {}),
+          });
+          return;
+        }
+        case 'input.submit': {
+          if (u.overlay?.kind === 'palette') {
+            const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text);
+            const item = items[Math.min(u.overlay.index, items.length - 1)];
+            const rest = u.overlay.text.trim().split(/\s+/).slice(1).join(' ');
+            dispatch({ type: 'closeOverlay' });
+            if (item) run(item.command, rest === '' ? undefined : rest);
+            return;
+          }
+          dispatch({ type: 'command', command });
+          return;
+        }
+        default: {
+          // Rows as last rendered; not when focus moved since (a key typed ahead of the render), to never mix panes.
+          const list = v.focus === u.focus ? listContext(v, u.focus) : undefined;
+          const help = u.overlay?.kind === 'help' ? { rows: [], height: v.layout.bodyHeight, top: 0 } : undefined;
+          dispatch({ type: 'command', command, ...(help ?? list ? { list: help ?? list } : {}), ...(arg !== undefined ? { arg } : {}) });
+        }
+      }
+    },
+    [flash, props, quit, store],
+  );
+
+  const handle = useCallback(
+    (key: string | undefined, text: string | undefined) => {
+      const route = routeKey(uiRef.current!, table, key, text);
+      if (route.kind === 'command') run(route.command);
+      else if (route.kind === 'text') dispatch({ type: 'text', text: route.text });
+    },
+    [run, table],
+  );
+
+  const keyQueue = useMemo(
+    () => ({ dialogOpen: () => uiRef.current!.dialog !== undefined, dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
+    [],
+  );
+  useKeyQueue(handle, keyQueue);
+
+  const { layout } = vm;
+  return (
+    <ThemeProvider theme={theme}>
+      <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
+        <StatusBar cells={vm.status} />
+        {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
+        <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">
+          {vm.dialog ? (
+            <ConfirmDialog dialog={vm.dialog} height={layout.bodyHeight} />
+          ) : vm.help ? (
+            <HelpOverlay help={vm.help} height={layout.bodyHeight} />
+          ) : (
+            layout.body.map((col, i) => (
+              <Box key={i} flexDirection="column" width={col.width} marginLeft={i > 0 ? 1 : 0}>
+                {col.panes.map((box) => (
+                  <PaneSlot
+                    key={box.pane} vm={vm.panes[box.pane]} title={vm.titles[box.pane]} focused={box.pane === vm.focus}
+                    width={box.width} height={box.height} onError={paneFailed}
+                  />
+                ))}
+              </Box>
+            ))
+          )}
+        </Box>
+        {vm.palette ? <Palette palette={vm.palette} /> : null}
+        <Line cells={vm.hint} />
+      </Box>
+    </ThemeProvider>
+  );
+}

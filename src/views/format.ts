@@ -1,0 +1,202 @@
+// Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
+import type { Decimal } from '../model/money.js';
+
+/*
+ * Every sign and state is carried by characters, never by colour alone (DESIGN.md "Terminal"): negative
+ * amounts start with "-", gains in P&L columns with "+", ages are words ("12s", "3m"), flags are words.
+ */
+
+/** East Asian wide and emoji ranges that take two terminal cells (enough for IB symbols and our own glyphs). */
+function cellWidth(cp: number): number {
+  if (cp < 0x1100) return 1;
+  if (
+    (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd)
+  ) return 2;
+  return 1;
+}
+
+/** Terminal cells `s` occupies (no ANSI codes in our strings: colour is applied by Ink). */
+export function textWidth(s: string): number {
+  let w = 0;
+  for (const ch of s) w += cellWidth(ch.codePointAt(0)!);
+  return w;
+}
+
+/** Cuts `s` to at most `width` cells, ending in "…" when cut. */
+export function truncate(s: string, width: number): string {
+  if (width <= 0) return '';
+  if (textWidth(s) <= width) return s;
+  let out = '';
+  let w = 0;
+  for (const ch of s) {
+    const cw = cellWidth(ch.codePointAt(0)!);
+    if (w + cw > width - 1) break;
+    out += ch;
+    w += cw;
+  }
+  return `${out}…`;
+}
+
+/** Exactly `width` cells: truncated with "…" or padded with spaces on the side away from `align`. */
+export function pad(s: string, width: number, align: 'left' | 'right' = 'left'): string {
+  const t = truncate(s, width);
+  const fill = ' '.repeat(Math.max(0, width - textWidth(t)));
+  return align === 'right' ? fill + t : t + fill;
+}
+
+function group(int: string): string {
+  return int.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+
+type Num = Decimal | number;
+
+function toFixed(v: Num, dp: number): string {
+  return typeof v === 'number' ? Math.abs(v).toFixed(dp) : v.abs().toFixed(dp);
+}
+function isNeg(v: Num): boolean {
+  return typeof v === 'number' ? v < 0 && Math.abs(v) >= 0.5 * 10 ** -12 : v.isNegative() && !v.isZero();
+}
+function isPos(v: Num): boolean {
+  return typeof v === 'number' ? v > 0 : v.isPositive() && !v.isZero();
+}
+
+/**
+ * An amount with grouped thousands: "1,234,567", "-2,549.30". `sign` adds "+" to gains (P&L columns); a value that
+ * rounds to zero is shown without a sign.
+ */
+export function money(v: Num | undefined, dp = 0, sign = false): string {
+  if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '-';
+  const fixed = toFixed(v, dp);
+  const [int = '0', frac] = fixed.split('.');
+  const zero = /^[0.]*$/.test(fixed);
+  const prefix = zero ? '' : isNeg(v) ? '-' : sign && isPos(v) ? '+' : '';
+  return `${prefix}${group(int)}${frac ? `.${frac}` : ''}`;
+}
+
+/** Like money, but shortened for narrow cells: "1.23M", "-845k", "12,345". */
+export function compactMoney(v: Num | undefined, sign = false): string {
+  if (v === undefined) return '-';
+  const n = typeof v === 'number' ? v : v.toNumber();
+  if (!Number.isFinite(n)) return '-';
+  const a = Math.abs(n);
+  const s = n < 0 && a >= 0.5 ? '-' : sign && n >= 0.5 ? '+' : '';
+  if (a >= 1e9) return `${s}${(a / 1e9).toFixed(2)}B`;
+  if (a >= 1e6) return `${s}${(a / 1e6).toFixed(2)}M`;
+  if (a >= 1e5) return `${s}${Math.round(a / 1e3)}k`;
+  return `${s}${group(Math.round(a).toString())}`;
+}
+
+/** A quantity as given (fractional shares keep their places), grouped: "-3", "2,000", "0.5". */
+export function quantity(v: Decimal | undefined): string {
+  if (v === undefined) return '-';
+  const [int = '0', frac] = v.abs().toString().split('.');
+  return `${isNeg(v) ? '-' : ''}${group(int)}${frac ? `.${frac}` : ''}`;
+}
+
+/** A price with its own decimals, at least two: "228.50", "0.00670241", "2,890.00". */
+export function price(v: Decimal | number | undefined): string {
+  if (v === undefined || (typeof v === 'number' && !Number.isFinite(v))) return '-';
+  const s = typeof v === 'number' ? String(Math.abs(v)) : v.abs().toString();
+  const [int = '0', frac = ''] = s.includes('e') ? Math.abs(Number(s)).toFixed(8).replace(/0+$/, '').split('.') : s.split('.');
+  return `${isNeg(v) ? '-' : ''}${group(int)}.${frac.padEnd(2, '0')}`;
+}
+
+/** A fraction as a percentage: 0.237 → "23.7%"; `sign` adds "+" to positive values. */
+export function percent(x: number | Decimal | undefined, dp = 1, sign = false): string {
+  if (x === undefined) return '-';
+  const n = typeof x === 'number' ? x : x.toNumber();
+  if (!Number.isFinite(n)) return '-';
+  const v = Math.round(n * 100 * 10 ** dp) / 10 ** dp || 0;
+  return `${v > 0 && sign ? '+' : ''}${v.toFixed(dp)}%`;
+}
+
+/** An age in words: "0s", "12s", "3m", "2h", "4d"; "never" when there was nothing. */
+export function age(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return 'never';
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m`;
+  if (s < 86_400) return `${Math.floor(s / 3600)}h`;
+  return `${Math.floor(s / 86_400)}d`;
+}
+
+/** A duration for the session summary: "42s", "4m12s", "1h05m". */
+export function duration(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
+}
+
+/** Wall-clock time of day, local: "14:32:05". */
+export function clock(ms: number): string {
+  const d = new Date(ms);
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+}
+
+/** A count with its noun: "1 position", "14 positions". */
+export function count(n: number, noun: string, plural = `${noun}s`): string {
+  return `${money(n)} ${n === 1 ? noun : plural}`;
+}
+
+/** An account id shown with all but its last four characters hidden: "DU1234567" → "•••••4567". */
+export function maskAccount(account: string): string {
+  return account.length <= 4 ? account : `${'•'.repeat(account.length - 4)}${account.slice(-4)}`;
+}
+
+/** A column: where it sits, how wide it is, and when it is dropped on narrow screens. */
+export interface ColumnSpec {
+  readonly id: string;
+  readonly header: string;
+  readonly width: number;
+  readonly align: 'left' | 'right';
+  /** 0 is never dropped; higher numbers go first when the width is short. */
+  readonly priority: number;
+  /** Takes the width left over (one per table, usually the label). */
+  readonly flex?: boolean;
+}
+
+/** Cells between columns. */
+export const COLUMN_GAP = 1;
+
+/**
+ * The columns that fit in `width`, widths resolved: the highest priority numbers are dropped until the fixed
+ * columns and the flex column's own width fit; the flex column then takes what is left.
+ */
+export function fitColumns(specs: readonly ColumnSpec[], width: number): readonly ColumnSpec[] {
+  // The same specs and width give the very same array, so memoised rows see unchanged props between frames.
+  const key = `${width}|${specs.map((c) => `${c.id}:${c.header}:${c.width}:${c.align}:${c.priority}:${c.flex ? 1 : 0}`).join(',')}`;
+  const hit = fitted.get(key);
+  if (hit) return hit;
+  const out = fit(specs, width);
+  if (fitted.size > 256) fitted.clear();
+  fitted.set(key, out);
+  return out;
+}
+
+const fitted = new Map<string, readonly ColumnSpec[]>();
+
+function fit(specs: readonly ColumnSpec[], width: number): readonly ColumnSpec[] {
+  let cols = [...specs];
+  const need = (cs: readonly ColumnSpec[]) => cs.reduce((sum, c) => sum + c.width, 0) + COLUMN_GAP * Math.max(0, cs.length - 1);
+  while (need(cols) > width) {
+    const droppable = cols.filter((c) => c.priority > 0);
+    if (droppable.length === 0) break;
+    const worst = droppable.reduce((a, b) => (b.priority >= a.priority ? b : a));
+    cols = cols.filter((c) => c !== worst);
+  }
+  const spare = Math.max(0, width - need(cols));
+  return cols.map((c) => (c.flex ? { ...c, width: c.width + spare } : c));
+}
+
+/** One line of cells laid out on fitted columns. */
+export function layoutLine(cols: readonly ColumnSpec[], text: (c: ColumnSpec) => string): string {
+  return cols.map((c) => pad(text(c), c.width, c.align)).join(' '.repeat(COLUMN_GAP));
+}
+
+/** Cells of a line, padded to their column, with the gap that follows each but the last kept apart (uncoloured). */
+export function layoutCells(cols: readonly ColumnSpec[], text: (c: ColumnSpec) => string): { col: ColumnSpec; text: string; gap: string }[] {
+  return cols.map((c, i) => ({ col: c, text: pad(text(c), c.width, c.align), gap: i < cols.length - 1 ? ' '.repeat(COLUMN_GAP) : '' }));
+}

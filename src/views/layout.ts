@@ -1,0 +1,104 @@
+// Screen layout as a pure function of the terminal size: tabs when small, a sidebar when medium, every pane when large.
+import type { PaneId } from '../keymap/bindings.js';
+
+/*
+ * The frame is exactly the terminal's height (never more: an overflowing frame makes Ink clear the screen on every
+ * render, which flickers in tmux; ink · src/ink.tsx `shouldClearTerminalForFrame`). Chrome: the status bar on top,
+ * the hint (or filter) line at the bottom, a tab bar while some panes are hidden, and the palette when open.
+ */
+
+export type LayoutKind = 'tabs' | 'sidebar' | 'grid';
+
+export interface PaneBox {
+  readonly pane: PaneId;
+  readonly width: number;
+  /** Rows including the pane's title line. */
+  readonly height: number;
+}
+
+export interface LayoutColumn {
+  readonly width: number;
+  readonly panes: readonly PaneBox[];
+}
+
+export interface Layout {
+  readonly kind: LayoutKind;
+  readonly columns: number;
+  readonly rows: number;
+  readonly showTabs: boolean;
+  /** Rows between the chrome lines. */
+  readonly bodyHeight: number;
+  readonly body: readonly LayoutColumn[];
+}
+
+/** Below these, panes become tabs (80x24 must stay usable). */
+export const SIDEBAR_MIN = { columns: 120, rows: 28 } as const;
+/** From here every pane is on screen at once. */
+export const GRID_MIN = { columns: 180, rows: 40 } as const;
+
+const GAP = 1;
+
+/** Splits `total` rows among weights, every part at least `min` where possible, the remainder to the first. */
+function split(total: number, weights: readonly number[], min = 3): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  const parts = weights.map((w) => Math.max(min, Math.floor((total * w) / sum)));
+  let diff = total - parts.reduce((a, b) => a + b, 0);
+  for (let i = 0; diff !== 0 && i < parts.length * 4; i++) {
+    const k = i % parts.length;
+    if (diff > 0) { parts[k]! += 1; diff -= 1; }
+    else if (parts[k]! > 1) { parts[k]! -= 1; diff += 1; }
+  }
+  return parts;
+}
+
+/**
+ * The layout for a terminal of `columns` × `rows` with `focus` and, for the sidebar layout, `main` (the big pane
+ * shown beside the sidebar when the focus is in the sidebar). `extraRows` are taken by the open palette.
+ */
+export function layoutFor(columns: number, rows: number, focus: PaneId, main: PaneId, extraRows = 0): Layout {
+  const kind: LayoutKind =
+    columns >= GRID_MIN.columns && rows >= GRID_MIN.rows ? 'grid' : columns >= SIDEBAR_MIN.columns && rows >= SIDEBAR_MIN.rows ? 'sidebar' : 'tabs';
+  const showTabs = kind !== 'grid';
+  const chrome = 1 /* status */ + 1 /* hint */ + (showTabs ? 1 : 0) + extraRows;
+  const bodyHeight = Math.max(3, rows - chrome);
+  if (kind === 'tabs') {
+    return { kind, columns, rows, showTabs, bodyHeight, body: [{ width: columns, panes: [{ pane: focus, width: columns, height: bodyHeight }] }] };
+  }
+  if (kind === 'sidebar') {
+    const side = Math.min(56, Math.floor((columns * 38) / 100));
+    const mainWidth = columns - side - GAP;
+    const account = Math.min(12, Math.floor(bodyHeight / 2));
+    return {
+      kind, columns, rows, showTabs, bodyHeight,
+      body: [
+        { width: mainWidth, panes: [{ pane: main, width: mainWidth, height: bodyHeight }] },
+        { width: side, panes: [{ pane: 'account', width: side, height: account }, { pane: 'alerts', width: side, height: bodyHeight - account }] },
+      ],
+    };
+  }
+  const left = Math.floor((columns * 58) / 100);
+  const right = columns - left - GAP;
+  const [positions, stress] = split(bodyHeight, [55, 45], 8) as [number, number];
+  const account = Math.min(12, Math.floor(bodyHeight / 3));
+  const [orders, executions, alerts] = split(bodyHeight - account, [1, 1, 1], 4) as [number, number, number];
+  return {
+    kind, columns, rows, showTabs, bodyHeight,
+    body: [
+      { width: left, panes: [{ pane: 'positions', width: left, height: positions }, { pane: 'stress', width: left, height: stress }] },
+      {
+        width: right,
+        panes: [
+          { pane: 'account', width: right, height: account },
+          { pane: 'orders', width: right, height: orders },
+          { pane: 'executions', width: right, height: executions },
+          { pane: 'alerts', width: right, height: alerts },
+        ],
+      },
+    ],
+  };
+}
+
+/** Panes on screen in this layout. */
+export function visiblePanes(l: Layout): PaneId[] {
+  return l.body.flatMap((c) => c.panes.map((p) => p.pane));
+}

@@ -1,0 +1,19 @@
+// The one dialog host: a boxed question whose safe answer is the default; keys it does not handle are swallowed.
+import { Box, Text } from 'ink';
+import { Line } from '../components/Line.js';
+import { useTheme } from '../context/theme.js';
+import type { ViewModel } from '../view-model.js';
+
+export function ConfirmDialog({ dialog, height }: { readonly dialog: NonNullable<ViewModel['dialog']>; readonly height: number }) {
+  const theme = useTheme();
+  return (
+    <Box height={height} flexDirection="column" justifyContent="center" alignItems="center">
+      <Box borderStyle="double" flexDirection="column" paddingX={2} {...(theme['dialog.danger'].color ? { borderColor: theme['dialog.danger'].color } : {})}>
+        <Text {...theme['dialog.danger']}>{dialog.title}</Text>
+        {dialog.lines.map((c, i) => (
+          <Line key={i} cells={[c]} />
+        ))}
+      </Box>
+    </Box>
+  );
+}

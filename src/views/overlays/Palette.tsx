@@ -1,0 +1,35 @@
+// The command palette: a ":" line and the matching commands (dangerous and rare ones live here), disabled ones dimmed.
+import { Box, Text } from 'ink';
+import { useTheme } from '../context/theme.js';
+import { pad } from '../format.js';
+import { PALETTE_ROWS, type ViewModel } from '../view-model.js';
+
+export function Palette({ palette }: { readonly palette: NonNullable<ViewModel['palette']> }) {
+  const theme = useTheme();
+  const shown = PALETTE_ROWS - 1;
+  const index = Math.min(palette.index, Math.max(0, palette.items.length - 1));
+  const first = Math.max(0, Math.min(index - shown + 1, palette.items.length - shown));
+  const items = palette.items.slice(first, first + shown);
+  return (
+    <Box flexDirection="column" height={PALETTE_ROWS} overflow="hidden">
+      <Text wrap="truncate-end">
+        <Text {...theme.key}>:</Text>
+        {palette.text}
+        <Text {...theme.muted}>▏</Text>
+        <Text {...theme.muted}>{palette.items.length === 0 ? '  no command matches' : `  ${palette.items.length} commands · ${palette.hint}`}</Text>
+      </Text>
+      {items.map((it, i) => {
+        const selected = first + i === index;
+        return (
+          <Text key={it.command} wrap="truncate-end" {...(it.disabled ? theme.disabled : {})} {...(selected ? theme.selection : {})}>
+            {selected ? '›' : ' '}
+            {pad(`${it.command}${it.args ? ` ${it.args}` : ''}`, 28)}
+            {pad(it.keys, 12)}
+            {it.disabled ? `(${it.disabled}) ` : ''}
+            {it.description}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}

@@ -1,0 +1,28 @@
+// Stress pane: the scenario heat map with BREACH/WARN words, liquidation distances, and the P&L-vs-shock chart.
+import { Box, Text } from 'ink';
+import { Line } from '../components/Line.js';
+import { Table } from '../components/Table.js';
+import { useTheme } from '../context/theme.js';
+import type { StressVM } from '../rows/stress.js';
+
+export function StressPane({ stress, focused, height }: { readonly stress: StressVM; readonly focused: boolean; readonly height: number }) {
+  const theme = useTheme();
+  const chartHeight = stress.chart ? stress.chart.lines.length + 1 : 0;
+  const tableHeight = Math.max(1, height - 1 - chartHeight);
+  return (
+    <Box flexDirection="column" height={height} overflow="hidden">
+      <Table list={stress.list} focused={focused} height={tableHeight} />
+      {stress.distances.length > 0 ? <Line cells={stress.distances.flatMap((c, i) => (i === 0 ? [c] : [{ text: i === 1 ? ' ' : ' · ', slot: 'muted' as const }, c]))} /> : null}
+      {stress.chart ? (
+        <Box flexDirection="column">
+          <Text wrap="truncate-end" {...theme.heading}>
+            {stress.chart.title}
+          </Text>
+          {stress.chart.lines.map((cells, i) => (
+            <Line key={i} cells={cells} />
+          ))}
+        </Box>
+      ) : null}
+    </Box>
+  );
+}

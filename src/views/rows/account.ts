@@ -1,0 +1,138 @@
+// The Account pane: TWS's balances and requirements per segment, our estimate beside them, ages, and the margin band.
+import { accountValue } from '../../model/account-values.js';
+import type { Decimal } from '../../model/money.js';
+import type { AccountValue, PortfolioState, Segment } from '../../model/state.js';
+import { age, fitColumns, money, percent, type ColumnSpec } from '../format.js';
+import type { StressModel } from '../stress-model.js';
+import type { Slot } from '../theme.js';
+import type { RowVM } from './common.js';
+
+/*
+ * Bands follow TWS's Account window (risk-model.md §1.3): yellow within 5% of the requirement, orange when the
+ * cushion is depleted, red at liquidation; IBKR's own warning fires at ELV ≤ 110% of maintenance (§0.2). Each band
+ * is a word in the pane, the slot only adds colour.
+ */
+export type MarginBand = 'ok' | 'warn' | 'near' | 'depleted' | 'breach' | 'unknown';
+
+export const BAND_WORDS: Readonly<Record<MarginBand, string>> = {
+  ok: 'OK',
+  warn: 'WARN ≤110% of maintenance',
+  near: 'WITHIN 5% of maintenance',
+  depleted: 'DEPLETED cushion',
+  breach: 'BREACH liquidation',
+  unknown: 'no requirement yet',
+};
+
+export const BAND_SLOTS: Readonly<Record<MarginBand, Slot>> = {
+  ok: 'risk.ok', warn: 'risk.warn', near: 'risk.warn', depleted: 'risk.breach', breach: 'risk.breach', unknown: 'muted',
+};
+
+/** The band of EquityWithLoanValue against maintenance: breach below it, depleted within 1%, near within 5%, warn within 10%. */
+export function marginBand(elv: Decimal | undefined, maint: Decimal | undefined): MarginBand {
+  if (elv === undefined || maint === undefined) return 'unknown';
+  if (maint.isZero()) return elv.isNegative() ? 'breach' : 'ok';
+  const ratio = elv.div(maint).toNumber();
+  if (ratio < 1) return 'breach';
+  if (ratio <= 1.01) return 'depleted';
+  if (ratio <= 1.05) return 'near';
+  if (ratio <= 1.1) return 'warn';
+  return 'ok';
+}
+
+const ROWS: readonly { tag: string; label: string; estimate?: 'netLiquidation' | 'maintMargin' | 'initMargin' }[] = [
+  { tag: 'NetLiquidation', label: 'Net liquidation', estimate: 'netLiquidation' },
+  { tag: 'EquityWithLoanValue', label: 'Equity with loan' },
+  { tag: 'MaintMarginReq', label: 'Maintenance margin', estimate: 'maintMargin' },
+  { tag: 'InitMarginReq', label: 'Initial margin', estimate: 'initMargin' },
+  { tag: 'ExcessLiquidity', label: 'Excess liquidity' },
+  { tag: 'AvailableFunds', label: 'Available funds' },
+];
+
+export const ACCOUNT_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'label', header: 'Account', width: 16, align: 'left', priority: 0, flex: true },
+  { id: 'total', header: 'Reported', width: 12, align: 'right', priority: 0 },
+  { id: 'S', header: 'Securities', width: 11, align: 'right', priority: 3 },
+  { id: 'C', header: 'Commodities', width: 11, align: 'right', priority: 3 },
+  { id: 'estimate', header: 'Our estimate', width: 12, align: 'right', priority: 1 },
+  { id: 'age', header: 'Age', width: 5, align: 'right', priority: 2 },
+];
+
+/** The row from account updates, else from the account summary (two streams, never merged into one number). */
+function row(state: PortfolioState, tag: string, currency: string, segment?: Segment): AccountValue | undefined {
+  return accountValue(state, tag, currency, segment) ?? accountValue(state, tag, currency, segment, 'accountSummary');
+}
+
+export interface AccountVM {
+  readonly columns: readonly ColumnSpec[];
+  readonly rows: readonly RowVM[];
+  readonly band: MarginBand;
+  readonly bandText: string;
+  readonly cushion: string;
+  /** Cash per currency: "EUR 95,000.00 ×1.08". */
+  readonly cash: readonly RowVM[];
+  readonly cashColumns: readonly ColumnSpec[];
+  readonly empty?: string;
+}
+
+export const CASH_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'ccy', header: 'Cash', width: 5, align: 'left', priority: 0 },
+  { id: 'cash', header: 'Balance', width: 16, align: 'right', priority: 0 },
+  { id: 'rate', header: 'Rate', width: 11, align: 'right', priority: 1 },
+  { id: 'base', header: 'In base', width: 12, align: 'right', priority: 2, flex: true },
+];
+
+export function accountVM(state: PortfolioState, stress: StressModel | undefined, width: number, now: number): AccountVM {
+  const base = state.baseCurrency;
+  const columns = fitColumns(ACCOUNT_COLUMNS, width);
+  if (!base) {
+    return { columns, rows: [], band: 'unknown', bandText: BAND_WORDS.unknown, cushion: '-', cash: [], cashColumns: [], empty: 'Waiting for the account download (NetLiquidation names the base currency).' };
+  }
+  const rows: RowVM[] = ROWS.map((r) => {
+    const total = row(state, r.tag, base);
+    const s = row(state, r.tag, base, 'S');
+    const c = row(state, r.tag, base, 'C');
+    const est = r.estimate && stress ? stress.estimates[r.estimate] : undefined;
+    const newest = Math.max(total?.updatedAt ?? -Infinity, s?.updatedAt ?? -Infinity, c?.updatedAt ?? -Infinity);
+    return {
+      id: r.tag,
+      kind: 'row',
+      cells: {
+        label: { text: r.label },
+        total: { text: money(total?.value) },
+        S: { text: money(s?.value), slot: 'muted' },
+        C: { text: money(c?.value), slot: 'muted' },
+        estimate: { text: est === undefined ? '-' : money(est), slot: 'muted' },
+        age: { text: Number.isFinite(newest) ? age(now - newest) : '-', slot: 'muted' },
+      },
+    };
+  });
+  const elv = row(state, 'EquityWithLoanValue', base)?.value;
+  const maint = row(state, 'MaintMarginReq', base)?.value;
+  const band = marginBand(elv, maint);
+  const cushion = row(state, 'Cushion', '')?.value;
+  const cash: RowVM[] = [];
+  for (const v of state.accountValues.values()) {
+    if (v.tag !== 'CashBalance' || v.segment || !v.currency || v.currency === 'BASE' || !v.value) continue;
+    const rate = state.fxRates.get(v.currency);
+    cash.push({
+      id: `cash:${v.currency}`,
+      kind: 'row',
+      cells: {
+        ccy: { text: v.currency },
+        cash: { text: money(v.value, 2), ...(v.value.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
+        rate: { text: rate ? `×${rate.toString()}` : 'no rate', ...(rate ? {} : { slot: 'data.stale' as const }) },
+        base: { text: rate ? `${money(v.value.mul(rate))} ${base}` : '-', slot: 'muted' },
+      },
+    });
+  }
+  cash.sort((a, b) => (a.id < b.id ? -1 : 1));
+  return {
+    columns,
+    rows,
+    band,
+    bandText: BAND_WORDS[band],
+    cushion: cushion === undefined ? '-' : percent(cushion),
+    cash,
+    cashColumns: fitColumns(CASH_COLUMNS, width),
+  };
+}

@@ -1,0 +1,114 @@
+// The Alerts and log pane: conditions that need the operator now, then TWS messages and operator actions, newest first.
+import { contractLabel } from '../../model/contract.js';
+import type { PortfolioState } from '../../model/state.js';
+import type { Alert } from '../../risk/alerts/index.js';
+import { age, clock, count, fitColumns, type ColumnSpec } from '../format.js';
+import type { RiskResult } from '../stress-model.js';
+import type { Slot } from '../theme.js';
+import type { ListUi } from '../ui-state.js';
+import { RowCache, filterMatcher, listInfo, listVM, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
+
+/** One line of the pane's top part: an alert of the engine, or a notice about the console itself. */
+export interface AlertLine {
+  readonly level: 'critical' | 'warning' | 'info';
+  readonly text: string;
+}
+
+const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk.breach', warning: 'risk.warn', info: 'muted' };
+
+/**
+ * The engine's alerts (src/risk/alerts: debounced, with cool-down and acknowledgement; docs/alerts.md), then what
+ * only the console knows: positions the stress engine could not price, a recording that stopped, settings problems.
+ */
+export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk: RiskResult | undefined, now: number, problems: readonly string[]): AlertLine[] {
+  const out: AlertLine[] = alerts.map((a) => ({
+    level: a.severity,
+    text: `${a.severity.toUpperCase()} ${a.title}${a.acknowledged ? ' (acknowledged)' : ''} · ${age(now - a.raisedAt)}`,
+  }));
+  if (risk && !risk.ok && state.portfolio.size > 0 && state.account) out.push({ level: 'warning', text: `NOTICE Stress not available: ${risk.error}` });
+  if (risk?.ok && risk.model.unpriced.size > 0) {
+    const names = [...risk.model.unpriced.keys()].map((id) => {
+      const row = state.portfolio.get(id);
+      return row ? contractLabel(row.contract) : String(id);
+    });
+    out.push({ level: 'warning', text: `NOTICE ${count(names.length, 'position')} UNPRICED, held at their mark in every scenario: ${names.join(', ')}` });
+  }
+  const stopped = state.operatorActions.find((a) => a.action === 'note' && typeof a.detail === 'object' && a.detail !== null && !Array.isArray(a.detail) && (a.detail as { recorder?: unknown }).recorder === 'stopped');
+  if (stopped) out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${String((stopped.detail as { reason?: unknown }).reason ?? 'write failed')}; the session is no longer recorded` });
+  for (const p of problems) out.push({ level: 'warning', text: `NOTICE ${p}` });
+  return out;
+}
+
+export const LOG_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'time', header: 'Time', width: 8, align: 'left', priority: 0 },
+  { id: 'kind', header: 'Kind', width: 10, align: 'left', priority: 1 },
+  { id: 'code', header: 'Code', width: 5, align: 'right', priority: 2 },
+  { id: 'text', header: 'Message', width: 20, align: 'left', priority: 0, flex: true },
+];
+
+const CLASS_SLOT: Readonly<Record<string, Slot>> = { error: 'risk.breach', connection: 'risk.warn', warning: 'risk.warn', order: 'text', data: 'muted', info: 'muted' };
+
+interface LogEntry {
+  readonly id: string;
+  readonly at: number;
+  readonly seq: number;
+  readonly source: object;
+  readonly make: () => RowVM;
+}
+
+const cache = new RowCache<object>();
+
+export interface AlertsVM {
+  readonly alerts: readonly Cell[];
+  readonly list: ListVM;
+}
+
+/** Alerts take up to half the pane; the log fills the rest. */
+export function alertsVM(
+  state: PortfolioState, engineAlerts: readonly Alert[], risk: RiskResult | undefined, problems: readonly string[], ui: ListUi, width: number, height: number, now: number,
+): AlertsVM {
+  const alerts = alertLines(state, engineAlerts, risk, now, problems);
+  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: LEVEL_SLOT[a.level] }));
+  const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
+  if (shown.length < lines.length) shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
+  const matches = filterMatcher(ui.filter);
+  const entries: LogEntry[] = [];
+  for (const m of state.messages) {
+    const kind = m.class;
+    const text = m.id >= 0 ? `${m.message} (id ${m.id})` : m.message;
+    if (!matches(`${kind} ${m.code} ${text}`)) continue;
+    entries.push({
+      id: `msg:${m.seq}`, at: m.receivedAt, seq: m.seq, source: m,
+      make: () => ({
+        id: `msg:${m.seq}`, kind: 'row',
+        cells: { time: { text: clock(m.receivedAt), slot: 'muted' }, kind: { text: kind, slot: CLASS_SLOT[kind] ?? 'text' }, code: { text: String(m.code) }, text: { text } },
+      }),
+    });
+  }
+  for (const a of state.operatorActions) {
+    const text = `${a.action} ${typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)}`;
+    if (!matches(`operator ${text}`)) continue;
+    entries.push({
+      id: `op:${a.seq}`, at: a.at, seq: a.seq, source: a,
+      make: () => ({
+        id: `op:${a.seq}`, kind: 'row',
+        cells: { time: { text: clock(a.at), slot: 'muted' }, kind: { text: 'operator', slot: 'key' }, code: { text: '' }, text: { text } },
+      }),
+    });
+  }
+  entries.sort((a, b) => b.seq - a.seq);
+  const display = entries.map((e) => ({ id: e.id, kind: 'row' as const, e }));
+  const logHeight = Math.max(1, height - shown.length - 1);
+  const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, [], d.e.make));
+  return {
+    alerts: shown,
+    list: listVM(
+      'alerts',
+      listInfo([count(engineAlerts.length, 'alert'), count(entries.filter((e) => e.id.startsWith('msg:')).length, 'message'), ui.filter && `filter ${ui.filter}`]),
+      fitColumns(LOG_COLUMNS, width),
+      win,
+      entries.length,
+      ui.filter ? `No log line matches "${ui.filter}".` : 'No messages from TWS yet.',
+    ),
+  };
+}

@@ -1,0 +1,64 @@
+// The Executions pane: the day's fills, newest first, with commission and realized P&L once TWS reports them.
+import { contractLabel } from '../../model/contract.js';
+import type { ExecutionRow, PortfolioState } from '../../model/state.js';
+import { fitColumns, money, price, quantity, type ColumnSpec } from '../format.js';
+import { SORTS } from '../list-sorts.js';
+import type { ListUi } from '../ui-state.js';
+import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+export const EXECUTION_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'time', header: 'Time', width: 8, align: 'left', priority: 0 },
+  { id: 'side', header: 'Side', width: 4, align: 'left', priority: 0 },
+  { id: 'qty', header: 'Qty', width: 7, align: 'right', priority: 0 },
+  { id: 'label', header: 'Contract', width: 12, align: 'left', priority: 0, flex: true },
+  { id: 'price', header: 'Price', width: 10, align: 'right', priority: 0 },
+  { id: 'commission', header: 'Commission', width: 13, align: 'right', priority: 0 },
+  { id: 'realized', header: 'Realized', width: 10, align: 'right', priority: 2 },
+  { id: 'order', header: 'Order', width: 7, align: 'right', priority: 3 },
+  { id: 'client', header: 'Client', width: 6, align: 'right', priority: 1 },
+];
+
+/** "20261123 14:32:05 US/Eastern" → "14:32:05" (TWS's own time string; the zone stays TWS's). */
+export function execTime(time: string): string {
+  const m = /(\d{1,2}:\d{2}:\d{2})/.exec(time);
+  return m ? m[1]! : time;
+}
+
+const cache = new RowCache<ExecutionRow>();
+
+function executionRow(e: ExecutionRow): RowVM {
+  return cache.get(e, [], () => ({
+    id: e.execId,
+    kind: 'row',
+    cells: {
+      time: { text: execTime(e.time) },
+      side: { text: e.side, slot: e.side === 'BOT' ? 'pnl.gain' : 'pnl.loss' },
+      qty: { text: quantity(e.shares) },
+      label: { text: contractLabel(e.contract) },
+      price: { text: price(e.price) },
+      commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
+      realized: { text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '', ...(e.realizedPnl?.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
+      order: { text: String(e.orderId) },
+      client: { text: e.clientId === 0 ? 'TWS' : String(e.clientId) },
+    },
+  }));
+}
+
+export function executionsVM(state: PortfolioState, ui: ListUi, width: number, height: number): ListVM {
+  const matches = filterMatcher(ui.filter);
+  const rows = [...state.executions.values()].filter((e) => matches(`${contractLabel(e.contract)} ${e.side} ${e.execId} ${e.orderId}`));
+  const key = (e: ExecutionRow): number | string | undefined =>
+    ui.sort.key === 'symbol' ? contractLabel(e.contract) : ui.sort.key === 'commission' ? e.commission?.toNumber() : `${e.time}|${e.updatedAt}`;
+  sortRows(rows, key, ui.sort.desc, (e) => e.execId);
+  const display = rows.map((e) => ({ id: e.execId, kind: 'row' as const, e }));
+  const win = windowRows(display, ui, height - 1, (d) => executionRow(d.e)); // one row for the column header
+  const sort = SORTS.executions.find((s) => s.key === ui.sort.key) ?? SORTS.executions[0]!;
+  return listVM(
+    'executions',
+    listInfo([`${rows.length} fills`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
+    fitColumns(EXECUTION_COLUMNS, width),
+    win,
+    rows.length,
+    ui.filter ? `No fill matches "${ui.filter}".` : 'No fills this session.',
+  );
+}

@@ -1,0 +1,75 @@
+// The Orders pane: open orders with status and the client id that placed them (0 = typed into TWS).
+import { contractLabel } from '../../model/contract.js';
+import type { OrderRow, PortfolioState } from '../../model/state.js';
+import { age, fitColumns, price, quantity, type ColumnSpec } from '../format.js';
+import { SORTS } from '../list-sorts.js';
+import type { ListUi } from '../ui-state.js';
+import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+export const ORDER_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'order', header: 'Order', width: 7, align: 'right', priority: 0 },
+  { id: 'client', header: 'Client', width: 6, align: 'right', priority: 0 },
+  { id: 'action', header: 'Side', width: 4, align: 'left', priority: 0 },
+  { id: 'qty', header: 'Qty', width: 7, align: 'right', priority: 0 },
+  { id: 'label', header: 'Contract', width: 12, align: 'left', priority: 0, flex: true },
+  { id: 'type', header: 'Type', width: 4, align: 'left', priority: 2 },
+  { id: 'limit', header: 'Limit', width: 9, align: 'right', priority: 1 },
+  { id: 'status', header: 'Status', width: 13, align: 'left', priority: 0 },
+  { id: 'filled', header: 'Filled', width: 7, align: 'right', priority: 3 },
+  { id: 'remaining', header: 'Left', width: 7, align: 'right', priority: 3 },
+  { id: 'age', header: 'Age', width: 4, align: 'right', priority: 4 },
+];
+
+/** Statuses after which an order can no longer fill (TWS orderStatus values). */
+const DONE = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
+const cache = new RowCache<OrderRow>();
+
+function orderRow(o: OrderRow, now: number): RowVM {
+  // Age moves every second; keep it out of the cache key at second resolution.
+  const ageText = age(now - o.updatedAt);
+  return cache.get(o, [ageText], () => {
+    const info = o.info;
+    const done = DONE.has(o.status);
+    return {
+      id: o.key,
+      kind: 'row',
+      ...(done ? { slot: 'muted' as const } : {}),
+      cells: {
+        order: { text: o.orderId > 0 ? String(o.orderId) : `p${o.permId}` },
+        client: { text: o.clientId === 0 ? 'TWS' : String(o.clientId) },
+        action: { text: info?.action ?? '?', ...(info?.action === 'BUY' ? { slot: 'pnl.gain' as const } : info ? { slot: 'pnl.loss' as const } : {}) },
+        qty: { text: info ? quantity(info.totalQuantity) : '?' },
+        label: { text: info ? contractLabel(info.contract) : `(waiting for OPEN_ORDER) perm ${o.permId}` },
+        type: { text: info?.orderType ?? '' },
+        limit: { text: info?.limitPrice ? price(info.limitPrice) : '' },
+        status: { text: o.status || '?', ...(o.status === 'Inactive' ? { slot: 'risk.warn' as const } : {}) },
+        filled: { text: quantity(o.filled) },
+        remaining: { text: quantity(o.remaining) },
+        age: { text: ageText, slot: 'muted' },
+      },
+    };
+  });
+}
+
+export function ordersVM(state: PortfolioState, ui: ListUi, width: number, height: number, now: number): ListVM {
+  const matches = filterMatcher(ui.filter);
+  const rows = [...state.orders.values()].filter((o) =>
+    matches(`${o.orderId} ${o.clientId} ${o.status} ${o.info ? `${contractLabel(o.info.contract)} ${o.info.action} ${o.info.orderType}` : ''}`),
+  );
+  const key = (o: OrderRow): number | string | undefined =>
+    ui.sort.key === 'status' ? `${DONE.has(o.status) ? 1 : 0}${o.status}` : ui.sort.key === 'symbol' ? (o.info ? contractLabel(o.info.contract) : undefined) : o.updatedAt;
+  sortRows(rows, key, ui.sort.desc, (o) => o.key);
+  const display = rows.map((o) => ({ id: o.key, kind: 'row' as const, o }));
+  const win = windowRows(display, ui, height - 1, (d) => orderRow(d.o, now)); // one row for the column header
+  const open = rows.filter((o) => !DONE.has(o.status)).length;
+  const sort = SORTS.orders.find((s) => s.key === ui.sort.key) ?? SORTS.orders[0]!;
+  return listVM(
+    'orders',
+    listInfo([`${open} open`, rows.length > open && `${rows.length - open} done`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
+    fitColumns(ORDER_COLUMNS, width),
+    win,
+    rows.length,
+    ui.filter ? `No order matches "${ui.filter}".` : state.complete.openOrders ? 'No open orders.' : 'Waiting for the open orders.',
+  );
+}

@@ -1,0 +1,172 @@
+// The Positions pane: rows grouped by asset class or currency, with marks, values, P&L, greeks and stress share.
+import { assetClassOf, contractLabel } from '../../model/contract.js';
+import type { Decimal } from '../../model/money.js';
+import type { OptionRow, PortfolioRow, PortfolioState } from '../../model/state.js';
+import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
+import { SORTS } from '../list-sorts.js';
+import type { StressModel } from '../stress-model.js';
+import type { ListUi } from '../ui-state.js';
+import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+/** Columns by priority: at 80 columns the label, quantity, value in base, P&L and stress share stay. */
+export const POSITION_COLUMNS: readonly ColumnSpec[] = [
+  { id: 'label', header: 'Position', width: 19, align: 'left', priority: 0, flex: true },
+  { id: 'class', header: 'Class', width: 5, align: 'left', priority: 6 },
+  { id: 'ccy', header: 'Ccy', width: 3, align: 'left', priority: 5 },
+  { id: 'qty', header: 'Qty', width: 8, align: 'right', priority: 0 },
+  { id: 'mark', header: 'Mark', width: 10, align: 'right', priority: 2 },
+  { id: 'local', header: 'Local value', width: 12, align: 'right', priority: 7 },
+  { id: 'base', header: 'Value base', width: 11, align: 'right', priority: 0 },
+  { id: 'pnl', header: 'Unrl P&L', width: 10, align: 'right', priority: 1 },
+  { id: 'delta', header: 'Delta', width: 6, align: 'right', priority: 4 },
+  { id: 'iv', header: 'IV', width: 6, align: 'right', priority: 4 },
+  { id: 'worst', header: 'Worst%', width: 6, align: 'right', priority: 3 },
+  { id: 'flag', header: 'Flag', width: 8, align: 'left', priority: 0 },
+];
+
+/** What a row shows and sorts by, derived once per PORTFOLIO_VALUE row and FX rate (the reducer keeps row identity). */
+interface RowFacts {
+  readonly id: string;
+  readonly kind: 'row';
+  readonly row: PortfolioRow;
+  readonly label: string;
+  readonly cls: string;
+  /** What the filter searches. */
+  readonly haystack: string;
+  readonly baseValue?: Decimal;
+  readonly pnlBase?: Decimal;
+  /** Sort keys as numbers, so a sort never touches Decimal. */
+  readonly absValue?: number;
+  readonly pnlNumber?: number;
+  readonly absQuantity: number;
+}
+
+interface PositionFacts extends RowFacts {
+  readonly share?: number;
+  readonly unpriced?: string;
+}
+
+const cache = new RowCache<PortfolioRow>();
+const factsCache = new WeakMap<PortfolioRow, { rate: Decimal | undefined; facts: RowFacts }>();
+
+function rowFacts(row: PortfolioRow, rate: Decimal | undefined): RowFacts {
+  const hit = factsCache.get(row);
+  if (hit && hit.rate === rate) return hit.facts;
+  const c = row.contract;
+  const label = contractLabel(c);
+  const cls = assetClassOf(c.secType) === 'UNKNOWN' ? c.secType || '?' : c.secType;
+  const baseValue = rate && row.marketValue ? row.marketValue.mul(rate) : undefined;
+  const pnlBase = rate && row.unrealizedPnl ? row.unrealizedPnl.mul(rate) : undefined;
+  const facts: RowFacts = {
+    id: String(c.conId),
+    kind: 'row',
+    row,
+    label,
+    cls,
+    haystack: `${label} ${c.symbol} ${c.localSymbol ?? ''} ${cls} ${c.currency}`,
+    ...(baseValue ? { baseValue, absValue: baseValue.abs().toNumber() } : {}),
+    ...(pnlBase ? { pnlBase, pnlNumber: pnlBase.toNumber() } : {}),
+    absQuantity: row.position.abs().toNumber(),
+  };
+  factsCache.set(row, { rate, facts });
+  return facts;
+}
+
+function isOption(secType: string): boolean {
+  return secType === 'OPT' || secType === 'FOP' || secType === 'WAR';
+}
+
+function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Decimal | undefined): RowVM {
+  return cache.get(f.row, [option, rate, f.share, f.unpriced], () => {
+    const c = f.row.contract;
+    const opt = isOption(c.secType);
+    const pnl = f.pnlBase;
+    return {
+      id: f.id,
+      kind: 'row',
+      cells: {
+        label: { text: f.label },
+        class: { text: f.cls, slot: 'muted' },
+        ccy: { text: c.currency, slot: 'muted' },
+        qty: { text: quantity(f.row.position), ...(f.row.position.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
+        mark: { text: price(f.row.marketPrice) },
+        local: { text: money(f.row.marketValue), slot: 'muted' },
+        base: { text: f.baseValue === undefined ? 'no rate' : money(f.baseValue), ...(f.baseValue === undefined ? { slot: 'data.stale' as const } : {}) },
+        pnl: { text: pnl === undefined ? '-' : compactMoney(pnl, true), ...(pnl ? { slot: pnl.isNegative() ? 'pnl.loss' as const : 'pnl.gain' as const } : {}) },
+        delta: { text: opt && option?.delta !== undefined ? option.delta.toFixed(2) : '' },
+        iv: { text: opt && option?.impliedVol !== undefined ? percent(option.impliedVol, 1) : opt ? 'no IV' : '' },
+        worst: { text: f.share === undefined ? '' : percent(f.share, 0), ...(f.share !== undefined && f.share >= 0.25 ? { slot: 'risk.warn' as const } : {}) },
+        flag: f.unpriced ? { text: 'UNPRICED', slot: 'data.unpriced' } : { text: '' },
+      },
+    };
+  });
+}
+
+/** Why a position cannot be valued: the engine's reason, or no mark from TWS. */
+function unpricedReason(row: PortfolioRow, stress: StressModel | undefined): string | undefined {
+  return stress?.unpriced.get(row.contract.conId) ?? (row.marketPrice === undefined ? 'no mark from TWS' : undefined);
+}
+
+export function positionsVM(
+  state: PortfolioState, stress: StressModel | undefined, ui: ListUi, group: 'class' | 'currency', width: number, height: number,
+): ListVM {
+  const base = state.baseCurrency;
+  const matches = filterMatcher(ui.filter);
+  const facts: PositionFacts[] = [];
+  for (const row of state.portfolio.values()) {
+    const f = rowFacts(row, base ? state.fxRates.get(row.contract.currency) : undefined);
+    if (!matches(f.haystack)) continue;
+    const share = stress?.shareOfWorst.get(row.contract.conId);
+    const unpriced = unpricedReason(row, stress);
+    facts.push(share === undefined && unpriced === undefined ? f : { ...f, ...(share !== undefined ? { share } : {}), ...(unpriced ? { unpriced } : {}) });
+  }
+  const sortKey = (f: PositionFacts): number | string | undefined => {
+    switch (ui.sort.key) {
+      case 'pnl': return f.pnlNumber;
+      case 'worst': return f.share;
+      case 'symbol': return f.label;
+      case 'quantity': return f.absQuantity;
+      default: return f.absValue;
+    }
+  };
+  sortRows(facts, sortKey, ui.sort.desc, (f) => f.id);
+  const groups = new Map<string, PositionFacts[]>();
+  for (const f of facts) {
+    const k = group === 'class' ? f.cls : f.row.contract.currency;
+    let g = groups.get(k);
+    if (!g) groups.set(k, (g = []));
+    g.push(f);
+  }
+  const display: (RowVM | PositionFacts)[] = [];
+  for (const k of [...groups.keys()].sort()) {
+    const members = groups.get(k)!;
+    const total = members.reduce<Decimal | undefined>((sum, f) => (f.baseValue === undefined ? sum : sum ? sum.add(f.baseValue) : f.baseValue), undefined);
+    const unpriced = members.filter((f) => f.unpriced).length;
+    display.push({
+      id: `group:${k}`,
+      kind: 'group',
+      cells: {},
+      label: `${k} · ${members.length} · ${total ? `${money(total)} ${base ?? ''}` : 'no value'}${unpriced ? ` · ${unpriced} UNPRICED` : ''}`,
+      slot: 'heading',
+    });
+    display.push(...members);
+  }
+  const toRow = (d: (typeof display)[number]): RowVM =>
+    'cells' in d ? d : positionRow(d, state.options.get(d.row.contract.conId), base ? state.fxRates.get(d.row.contract.currency) : undefined);
+  const columns = fitColumns(base ? POSITION_COLUMNS.map((c) => (c.id === 'base' ? { ...c, header: `Value ${base}` } : c)) : POSITION_COLUMNS, width);
+  const win = windowRows(display, ui, height - 1, toRow); // one row for the column header
+  const sort = SORTS.positions.find((s) => s.key === ui.sort.key) ?? SORTS.positions[0]!;
+  return listVM(
+    'positions',
+    listInfo([
+      `${facts.length}${ui.filter ? ` of ${state.portfolio.size}` : ''}`,
+      `by ${group === 'class' ? 'class' : 'currency'}`,
+      sortInfo(sort.label, ui.sort.desc),
+      ui.filter && `filter ${ui.filter}`,
+    ]),
+    columns,
+    win,
+    facts.length,
+    ui.filter ? `No position matches "${ui.filter}".` : state.complete.positions ? 'No positions.' : 'Waiting for the positions snapshot.',
+  );
+}

@@ -1,0 +1,100 @@
+// The status bar: source, endpoint, account, base currency, health with data age, trading state, freeze, clock.
+import { STALE_AFTER_MS } from '../../model/freshness.js';
+import type { PortfolioState } from '../../model/state.js';
+import type { Alert } from '../../risk/alerts/index.js';
+import { age, clock, maskAccount, textWidth } from '../format.js';
+import type { Cell } from './common.js';
+
+/** Where the console's data comes from (the status bar's first word). */
+export type ConsoleMode = 'live' | 'paper' | 'demo' | 'replay';
+
+/** Trading as the console knows it: read-only unless a trading mode was passed in (issue 7 wires arming). */
+export type TradingMode = 'readOnly' | 'trade' | 'replay';
+
+export interface StatusInput {
+  readonly live: PortfolioState;
+  readonly mode: ConsoleMode;
+  readonly endpoint?: { readonly host: string; readonly port: number };
+  readonly maskAccount: boolean;
+  readonly trading: TradingMode;
+  readonly now: number;
+  readonly frozen?: { readonly at: number; readonly seq: number };
+  /** Listed alerts: the status bar counts the critical and warning ones, so tabs never hide them. */
+  readonly alerts?: readonly Alert[];
+}
+
+/** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
+function isConnectedAndSynced(h: PortfolioState['health']): boolean {
+  return h === 'ready' || h === 'degraded';
+}
+
+/** Paper accounts start with D (DU…, DF…); ports 7497 and 4002 are TWS's and the Gateway's paper defaults. */
+export function sourceLabel(mode: ConsoleMode, account: string | undefined, port: number | undefined): 'LIVE' | 'PAPER' | 'DEMO' | 'REPLAY' {
+  if (mode === 'demo') return 'DEMO';
+  if (mode === 'replay') return 'REPLAY';
+  if (mode === 'paper') return 'PAPER';
+  if (account) return /^D/i.test(account) ? 'PAPER' : 'LIVE';
+  return port === 7497 || port === 4002 ? 'PAPER' : 'LIVE';
+}
+
+/** Age of the newest price-carrying update (quotes or portfolio marks), ms; undefined before any. */
+export function dataAge(state: PortfolioState, now: number): number | undefined {
+  const at = Math.max(state.lastUpdate.marketData ?? -Infinity, state.lastUpdate.portfolio ?? -Infinity);
+  return Number.isFinite(at) ? Math.max(0, now - at) : undefined;
+}
+
+/** Is what the panes show stale? Not connected and synced, or no price update within the quote limit. */
+export function dataStale(state: PortfolioState, now: number): boolean {
+  const a = dataAge(state, now);
+  return !isConnectedAndSynced(state.health) || a === undefined || a > (STALE_AFTER_MS.marketData ?? 30_000);
+}
+
+/**
+ * Armed until when, from the recorded operator actions (so a replay shows it too): the last `armed` action's
+ * `detail.until`, unless a `disarmed` came after it or the time has passed.
+ */
+export function armedUntil(state: PortfolioState, now: number): number | undefined {
+  for (let i = state.operatorActions.length - 1; i >= 0; i--) {
+    const a = state.operatorActions[i]!;
+    if (a.action === 'disarmed') return undefined;
+    if (a.action === 'armed') {
+      const d = a.detail;
+      const until = d && typeof d === 'object' && !Array.isArray(d) ? (d as { until?: unknown }).until : undefined;
+      return typeof until === 'number' && until > now ? until : undefined;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
+ * currency; the source, account, health, trading state and FROZEN always stay.
+ */
+export function statusCells(s: StatusInput, width = Infinity): Cell[] {
+  const st = s.live;
+  const src = sourceLabel(s.mode, st.account, s.endpoint?.port ?? st.endpoint?.port);
+  const cells: (Cell & { drop: number })[] = [{ text: ` ${src} `, slot: `mode.${src.toLowerCase()}` as Cell['slot'], drop: 0 }];
+  const ep = s.endpoint ?? st.endpoint;
+  if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
+  cells.push({ text: st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?', drop: 0 });
+  cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
+  const health = st.health.toUpperCase();
+  const a = dataAge(st, s.now);
+  if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
+  else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
+  else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
+  const critical = s.alerts?.filter((a) => a.severity === 'critical').length ?? 0;
+  const warning = s.alerts?.filter((a) => a.severity === 'warning').length ?? 0;
+  if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0 });
+  if (warning > 0) cells.push({ text: `${warning} WARNING`, slot: 'risk.warn', drop: 0 });
+  const until = armedUntil(st, s.now);
+  if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${age(until - s.now)} `, slot: 'mode.armed', drop: 0 });
+  else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
+  else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
+  if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
+  cells.push({ text: clock(s.now), slot: 'muted', drop: 2 });
+  let kept = cells;
+  const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
+  for (const level of [3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
+  return kept.map(({ drop: _d, ...c }) => c);
+}

@@ -1,0 +1,208 @@
+// The Stress pane: scenario × (total, currency, asset class) heat map, liquidation distances, and a P&L-vs-shock chart.
+import type { Decimal } from '../../model/money.js';
+import { compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
+import { SORTS } from '../list-sorts.js';
+import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../stress-model.js';
+import type { Slot } from '../theme.js';
+import type { ListUi } from '../ui-state.js';
+import { RowCache, filterMatcher, listInfo, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
+
+/** Heat of a P&L relative to NetLiquidation: ≥10% loss is hot, ≥3% warm; gains are cool. */
+export function heatSlot(pnl: number, nlv: number): Slot {
+  if (!Number.isFinite(pnl) || !(nlv > 0)) return 'heat.flat';
+  const r = pnl / nlv;
+  if (r <= -0.1) return 'heat.loss3';
+  if (r <= -0.03) return 'heat.loss2';
+  if (r < -0.0005) return 'heat.loss1';
+  if (r >= 0.03) return 'heat.gain2';
+  if (r > 0.0005) return 'heat.gain1';
+  return 'heat.flat';
+}
+
+const CELL_WIDTH = 9;
+
+function baseColumns(): ColumnSpec[] {
+  return [
+    { id: 'label', header: 'Scenario', width: 18, align: 'left', priority: 0, flex: true },
+    { id: 'total', header: 'P&L', width: 10, align: 'right', priority: 0 },
+  ];
+}
+
+/** Heat-map columns: the total, then currencies and/or classes (the toggled breakdown outranks the other), EL', flag. */
+export function stressColumns(m: StressModel, prefer: 'currency' | 'class', width: number): readonly ColumnSpec[] {
+  const ccy = m.currencies.map<ColumnSpec>((c, i) => ({ id: `ccy:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: (prefer === 'currency' ? 10 : 40) + i }));
+  const cls = m.classes.map<ColumnSpec>((c, i) => ({ id: `cls:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: (prefer === 'class' ? 10 : 40) + i }));
+  const specs: ColumnSpec[] = [
+    ...baseColumns(),
+    ...(prefer === 'currency' ? [...ccy, ...cls] : [...cls, ...ccy]),
+    { id: 'excess', header: 'Excess liq', width: 11, align: 'right', priority: 5 },
+    { id: 'flag', header: 'Flag', width: 6, align: 'left', priority: 0 },
+  ];
+  return fitColumns(specs, width);
+}
+
+const cache = new RowCache<StressScenarioRow>();
+
+function moneyCell(d: Decimal | undefined, nlv: number): Cell {
+  if (d === undefined) return { text: '' };
+  const n = d.toNumber();
+  return { text: compactMoney(n, true), slot: heatSlot(n, nlv) };
+}
+
+function scenarioRow(s: StressScenarioRow, m: StressModel): RowVM {
+  const nlv = m.netLiquidation.toNumber();
+  return cache.get(s, [nlv], () => {
+    const cells: Record<string, Cell> = {
+      label: { text: s.label },
+      total: moneyCell(s.total, nlv),
+      excess: { text: compactMoney(s.excessLiquidity.toNumber()), ...(s.excessLiquidity.isNegative() ? { slot: 'risk.breach' as const } : {}) },
+      flag: s.breach ? { text: 'BREACH', slot: 'risk.breach' } : s.warn ? { text: 'WARN', slot: 'risk.warn' } : { text: '' },
+    };
+    for (const c of m.currencies) cells[`ccy:${c}`] = moneyCell(s.byCurrency[c], nlv);
+    for (const c of m.classes) cells[`cls:${c}`] = moneyCell(s.byClass[c], nlv);
+    return { id: s.id, kind: 'row', cells };
+  });
+}
+
+/** "Equities −23.7%", "EUR none within ±30%". */
+export function distanceText(s: StressSubject): Cell {
+  const d = s.distance;
+  if (d.nearest === 0) return { text: `${s.label} BREACH now`, slot: 'risk.breach' };
+  if (d.nearest === null) return { text: `${s.label} none ±${Math.round(d.range * 100)}%`, slot: 'muted' };
+  const near = Math.abs(d.nearest) <= 0.1;
+  return { text: `${s.label} ${percent(d.nearest, 1, true)}`, slot: near ? 'risk.breach' : Math.abs(d.nearest) <= 0.2 ? 'risk.warn' : 'text' };
+}
+
+export interface ChartVM {
+  readonly title: string;
+  /** Lines of cells, top to bottom; bars are glyphs, so the chart reads without colour. */
+  readonly lines: readonly (readonly Cell[])[];
+}
+
+const UPPER = '▀';
+const LOWER = '▄';
+const FULL = '█';
+
+/**
+ * A column chart of P&L against the shock: bars rise above the zero line for gains and hang below it for losses,
+ * in half-cell steps; shocks where ExcessLiquidity goes negative are marked "x" on the axis. `rows` ≥ 3.
+ */
+export function curveChart(s: StressSubject, width: number, rows: number, base: string): ChartVM | undefined {
+  const pts: readonly CurvePoint[] = s.curve;
+  if (pts.length === 0 || rows < 3) return undefined;
+  const max = Math.max(0, ...pts.map((p) => p.pnl));
+  const min = Math.min(0, ...pts.map((p) => p.pnl));
+  const yLabels = [compactMoney(max, true), compactMoney(min, true)];
+  const yw = Math.max(...yLabels.map(textWidth)) + 1;
+  const colW = Math.max(1, Math.min(5, Math.floor((width - yw) / pts.length)));
+  const plotRows = rows - 2; // axis labels and the zero/axis line take two
+  const span = max - min || 1;
+  // Rows above the zero line, in proportion to the positive range (at least one when there are gains).
+  let up = Math.round((plotRows * max) / span);
+  if (max > 0 && up === 0) up = 1;
+  if (min < 0 && up === plotRows) up = plotRows - 1;
+  const down = plotRows - up;
+  const halves = (v: number, cells: number, range: number) => (range > 0 ? Math.round((Math.abs(v) / range) * cells * 2) : 0);
+  const lines: Cell[][] = [];
+  for (let r = 0; r < up; r++) {
+    const level = up - r; // 1 = just above zero
+    const cells: Cell[] = [{ text: pad(r === 0 ? yLabels[0]! : '', yw) }];
+    for (const p of pts) {
+      const h = p.pnl > 0 ? halves(p.pnl, up, max) : 0;
+      const glyph = h >= level * 2 ? FULL : h === level * 2 - 1 ? LOWER : ' ';
+      cells.push({ text: pad(glyph.repeat(Math.max(1, colW - 1)), colW), slot: 'pnl.gain' });
+    }
+    lines.push(cells);
+  }
+  const axis: Cell[] = [{ text: pad('0', yw) }];
+  for (const p of pts) {
+    const mark = p.excessLiquidity < 0 ? 'x' : p.shock === 0 ? '┼' : '─';
+    axis.push({ text: mark + '─'.repeat(colW - 1), ...(p.excessLiquidity < 0 ? { slot: 'risk.breach' as const } : { slot: 'muted' as const }) });
+  }
+  lines.push(axis);
+  for (let r = 0; r < down; r++) {
+    const level = r + 1; // 1 = just below zero
+    const cells: Cell[] = [{ text: pad(r === down - 1 ? yLabels[1]! : '', yw) }];
+    for (const p of pts) {
+      const h = p.pnl < 0 ? halves(p.pnl, down, -min) : 0;
+      const glyph = h >= level * 2 ? FULL : h === level * 2 - 1 ? UPPER : ' ';
+      cells.push({ text: pad(glyph.repeat(Math.max(1, colW - 1)), colW), slot: 'pnl.loss' });
+    }
+    lines.push(cells);
+  }
+  const ticks: Cell[] = [{ text: pad('', yw) }];
+  pts.forEach((p, i) => {
+    const show = i === 0 || i === pts.length - 1 || p.shock === 0 || (colW >= 4 && i % 2 === 0);
+    ticks.push({ text: pad(show ? `${p.shock > 0 ? '+' : ''}${Math.round(p.shock * 100)}` : '', colW), slot: 'muted' });
+  });
+  lines.push(ticks);
+  const broke = pts.filter((p) => p.excessLiquidity < 0).length;
+  return {
+    title: `P&L (${base}) vs ${s.label} shock, %${broke > 0 ? ' · x = excess liquidity below 0' : ''}`,
+    lines,
+  };
+}
+
+export interface StressVM {
+  readonly list: ListVM;
+  readonly subjects: readonly string[];
+  readonly subject?: string;
+  readonly distances: readonly Cell[];
+  readonly chart?: ChartVM;
+  readonly worst?: string;
+  readonly error?: string;
+}
+
+/**
+ * Lays the pane out in `height` rows (below its title): the heat map with its header (at least 6 rows), one line of
+ * liquidation distances, and the chart (6 to 10 rows) when the pane is 14 rows or more.
+ */
+export function stressVM(
+  risk: RiskResult | undefined, ui: ListUi, prefer: 'currency' | 'class', subject: string | undefined, width: number, height: number,
+): StressVM {
+  const empty: ListVM = { pane: 'stress', info: '', columns: fitColumns(baseColumns(), width), rows: [], total: 0, context: { rows: [], height: 1, top: 0 } };
+  if (!risk) return { list: { ...empty, empty: 'Computing the stress scenarios…' }, subjects: [], distances: [] };
+  if (!risk.ok) return { list: { ...empty, empty: risk.error }, subjects: [], distances: [], error: risk.error };
+  const m = risk.model;
+  const matches = filterMatcher(ui.filter);
+  const indexed = m.scenarios.map((s, i) => ({ s, i })).filter(({ s }) => matches(`${s.label} ${s.family} ${s.breach ? 'breach' : ''} ${s.warn ? 'warn' : ''}`));
+  const key = (x: { s: StressScenarioRow; i: number }) =>
+    ui.sort.key === 'total' ? x.s.total.toNumber() : ui.sort.key === 'excess' ? x.s.excessLiquidity.toNumber() : x.i;
+  sortRows(indexed, key, ui.sort.desc, (x) => String(x.i).padStart(6, '0'));
+  const display = indexed.map(({ s }) => ({ id: s.id, kind: 'row' as const, s }));
+  const subjects = m.subjects.filter((s) => s.curve.length > 0).map((s) => s.key);
+  const chosen = m.subjects.find((s) => s.key === subject && s.curve.length > 0) ?? m.subjects.find((s) => s.curve.length > 0);
+  // Rows below the column header: the heat map keeps at least 6, the distances line takes 1, the chart up to 10.
+  const available = height - 1;
+  const chartTotal = available >= 13 ? Math.min(10, available - 7) : 0;
+  const chart = chosen && chartTotal >= 6 ? curveChart(chosen, width, chartTotal - 1, m.baseCurrency) : undefined;
+  const listHeight = Math.max(1, available - 1 - (chart ? chart.lines.length + 1 : 0));
+  const win = windowRows(display, ui, listHeight, (d) => scenarioRow(d.s, m));
+  const sort = SORTS.stress.find((s) => s.key === ui.sort.key) ?? SORTS.stress[0]!;
+  const breaches = m.scenarios.filter((s) => s.breach).length;
+  const warns = m.scenarios.filter((s) => s.warn && !s.breach).length;
+  return {
+    list: {
+      pane: 'stress',
+      info: listInfo([
+        `${indexed.length}${ui.filter ? ` of ${m.scenarios.length}` : ''} scenarios`,
+        breaches > 0 && `${breaches} BREACH`,
+        warns > 0 && `${warns} WARN`,
+        `by ${prefer}`,
+        sortInfo(sort.label, ui.sort.desc),
+        ui.filter && `filter ${ui.filter}`,
+      ]),
+      columns: stressColumns(m, prefer, width),
+      rows: win.rows,
+      ...(win.selectedId !== undefined ? { selectedId: win.selectedId } : {}),
+      total: indexed.length,
+      context: { ...win.context, subjects, ...(chosen ? { subject: chosen.key } : {}) },
+      ...(indexed.length === 0 ? { empty: ui.filter ? `No scenario matches "${ui.filter}".` : 'No scenarios.' } : {}),
+    },
+    subjects,
+    ...(chosen ? { subject: chosen.key } : {}),
+    distances: [{ text: 'Liquidation at:', slot: 'heading' }, ...m.subjects.map(distanceText)],
+    ...(chart ? { chart } : {}),
+    ...(m.worst ? { worst: `worst ${m.worst.label} ${money(m.worst.total)} ${m.baseCurrency}` } : {}),
+  };
+}

@@ -1,0 +1,218 @@
+// The console store: the one throttle between the feed and the views, publishing immutable snapshots.
+import type { Observable, Subscription } from 'rxjs';
+import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js';
+import type { PortfolioState } from '../model/state.js';
+import type { Alert } from '../risk/alerts/index.js';
+import type { AlertRunner } from './alert-model.js';
+import type { RiskResult } from './stress-model.js';
+
+/*
+ * DESIGN.md "Views are pure functions of a throttled view model. Throttle once, at the store boundary": price-like
+ * events are coalesced and published at most every `throttleMs`; health, broker messages, orders, fills and
+ * operator actions publish at once. A slow consumer always gets the newest snapshot, never a backlog (STYLE.md
+ * "Publish snapshots, not live objects"). Views read it with useSyncExternalStore and never subscribe to streams.
+ */
+
+/** What the store reads: the feed's current state and its stamped events (and where operator acts are recorded). */
+export interface FeedLike {
+  readonly state: PortfolioState;
+  readonly events$: Observable<FeedEvent>;
+  /** Records an operator action in the session (the real Feed's publish); absent in tests that need no record. */
+  publish?(body: FeedEventBody): unknown;
+}
+
+/** Events the operator must see without delay (health, alerts, orders, fills, their own actions). */
+export const IMMEDIATE_EVENTS: ReadonlySet<FeedEventType> = new Set<FeedEventType>([
+  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'brokerMessage', 'operatorActed',
+  'positionsEnded', 'accountDownloadEnded', 'accountSummaryEnded', 'openOrdersEnded',
+  'openOrderUpdated', 'orderStatusUpdated', 'executionReceived', 'commissionReceived',
+]);
+
+export interface ConsoleSnapshot {
+  /** The state the panes show: held while frozen. */
+  readonly state: PortfolioState;
+  /** The newest state (the status bar shows live health and what arrived while frozen). */
+  readonly live: PortfolioState;
+  /** Risk of `state`, computed at this cadence (never inside a component). */
+  readonly risk?: RiskResult;
+  /** Alerts listed after this publish's evaluation, most severe first. */
+  readonly alerts?: readonly Alert[];
+  /** The clock for ages and the status bar (ms). */
+  readonly now: number;
+  /** Set while frozen: when the freeze began, and the live seq at that moment. */
+  readonly frozen?: { readonly at: number; readonly seq: number };
+  /** Increments with every publish. */
+  readonly version: number;
+}
+
+export interface StoreOptions {
+  /** Minimum interval between publishes caused by price-like events (settings.ui.throttleMs, default 250). */
+  readonly throttleMs: number;
+  /** Re-publish this often without events, so ages and the clock move (default 1000). */
+  readonly clockMs?: number;
+  readonly now?: () => number;
+  /** Risk as a function of state; computed when its inputs change, at most every `riskMinIntervalMs`. */
+  readonly risk?: (state: PortfolioState, now: number) => RiskResult;
+  /**
+   * Lower bound of the risk cadence (default 1 s, or throttleMs if longer); raised to 4× the last computation's time on
+   * big books. Once a second is ample for scenarios (Risk Navigator refreshes every 10 s, ux-and-peers.md §1.4) and
+   * halves the console's CPU against recomputing at the 4 Hz price cadence.
+   */
+  readonly riskMinIntervalMs?: number;
+  /** Option time rolls with the clock: recompute risk at least this often even without new data (default 60 s). */
+  readonly riskMaxAgeMs?: number;
+  /** The alert rules, evaluated on every publish (their debounce and cool-down count evaluations and time). */
+  readonly alerts?: AlertRunner;
+}
+
+/** The maps risk reads; a publish with all of them unchanged reuses the last result. */
+function riskInputs(s: PortfolioState): readonly unknown[] {
+  return [s.portfolio, s.accountValues, s.options, s.prices, s.fxRates, s.account, s.baseCurrency];
+}
+
+export class ConsoleStore {
+  private snapshot: ConsoleSnapshot;
+  private readonly listeners = new Set<() => void>();
+  private readonly subscription: Subscription;
+  private readonly clock: ReturnType<typeof setInterval>;
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private timerDue = 0;
+  private microtaskQueued = false;
+  private lastPublish = -Infinity;
+  private frozenState: PortfolioState | undefined;
+  private lastRisk: { inputs: readonly unknown[]; at: number; result: RiskResult; ms: number } | undefined;
+  private disposed = false;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly feed: FeedLike,
+    private readonly opts: StoreOptions,
+  ) {
+    this.now = opts.now ?? Date.now;
+    const now = this.now();
+    // The first frame does not wait for the first risk pass (a grid over a big book takes a while): it follows at once.
+    this.snapshot = { state: feed.state, live: feed.state, now, version: 1 };
+    this.lastPublish = now;
+    if (opts.risk) this.schedule(0);
+    this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
+    this.clock = setInterval(() => this.publish(), opts.clockMs ?? 1000);
+    this.clock.unref?.();
+  }
+
+  /** useSyncExternalStore's subscribe. */
+  readonly subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** useSyncExternalStore's getSnapshot: the same object until the next publish. */
+  readonly getSnapshot = (): ConsoleSnapshot => this.snapshot;
+
+  get frozen(): boolean {
+    return this.frozenState !== undefined;
+  }
+
+  /** Freeze or thaw the panes. Data keeps flowing into `live`; the status bar says FROZEN. Publishes at once. */
+  setFrozen(frozen: boolean): void {
+    if (frozen === this.frozen) return;
+    this.frozenState = frozen ? this.snapshot.state : undefined;
+    this.publish();
+  }
+
+  toggleFreeze(): void {
+    this.setFrozen(!this.frozen);
+  }
+
+  /** The operator acknowledges every listed alert: recorded in the session, and the alerts say so at once. */
+  acknowledgeAlerts(): void {
+    const ids = this.opts.alerts?.acknowledgeAll(this.now()) ?? [];
+    if (ids.length > 0) this.feed.publish?.({ type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: [...ids] } });
+    this.publish();
+  }
+
+  /** Publishes now (also used after a UI action that needs fresh data, e.g. thawing). */
+  publish(): void {
+    if (this.disposed) return;
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const now = this.now();
+    this.lastPublish = now;
+    this.snapshot = this.build(now);
+    for (const l of [...this.listeners]) l();
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    this.subscription.unsubscribe();
+    clearInterval(this.clock);
+    if (this.timer) clearTimeout(this.timer);
+    this.listeners.clear();
+  }
+
+  private onEvent(ev: FeedEvent): void {
+    if (this.disposed) return;
+    if (IMMEDIATE_EVENTS.has(ev.type)) {
+      // A burst of immediate events (a snapshot end, a reconnect) arrives in one tick: publish once after it.
+      if (!this.microtaskQueued) {
+        this.microtaskQueued = true;
+        queueMicrotask(() => {
+          this.microtaskQueued = false;
+          this.publish();
+        });
+      }
+      return;
+    }
+    this.schedule(this.lastPublish + this.opts.throttleMs - this.now());
+  }
+
+  /** Publish after `delayMs`, unless a publish is already due sooner (one timer, at the earliest time asked for). */
+  private schedule(delayMs: number): void {
+    if (this.disposed) return;
+    const due = this.now() + Math.max(0, delayMs);
+    if (this.timer && this.timerDue <= due) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timerDue = due;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.publish();
+    }, Math.max(0, delayMs));
+    this.timer.unref?.();
+  }
+
+  private build(now: number): ConsoleSnapshot {
+    const live = this.feed.state;
+    const state = this.frozenState ?? live;
+    const risk = this.riskFor(state, now);
+    const alerts = this.opts.alerts?.evaluate(state, risk?.ok ? risk.report : undefined, now);
+    return {
+      state,
+      live,
+      ...(risk ? { risk } : {}),
+      ...(alerts ? { alerts } : {}),
+      now,
+      ...(this.frozenState ? { frozen: { at: this.snapshot.frozen?.at ?? now, seq: this.frozenState.lastSeq } } : {}),
+      version: this.snapshot.version + 1,
+    };
+  }
+
+  private riskFor(state: PortfolioState, now: number): RiskResult | undefined {
+    const compute = this.opts.risk;
+    if (!compute) return undefined;
+    const inputs = riskInputs(state);
+    const last = this.lastRisk;
+    const same = last !== undefined && last.inputs.every((x, i) => x === inputs[i]);
+    if (last && same && now - last.at < (this.opts.riskMaxAgeMs ?? 60_000)) return last.result;
+    // On a big book a risk pass can take long: keep the risk cadence at no more than a quarter of the CPU.
+    const interval = Math.max(this.opts.riskMinIntervalMs ?? Math.max(1000, this.opts.throttleMs), 4 * (last?.ms ?? 0));
+    if (last && now - last.at < interval) {
+      this.schedule(last.at + interval - now);
+      return last.result;
+    }
+    const t0 = performance.now();
+    const result = compute(state, now);
+    this.lastRisk = { inputs, at: now, result, ms: performance.now() - t0 };
+    return result;
+  }
+}

@@ -1,0 +1,214 @@
+// The Stress pane's narrow interface to the risk engine: runs the incremental grid and adapts its report for display.
+import type { AssetClass } from '../model/contract.js';
+import { ZERO, type Decimal } from '../model/money.js';
+import type { PortfolioState } from '../model/state.js';
+import { alertScenarios } from '../risk/alerts/index.js';
+import { QUANTUM } from '../risk/boundary.js';
+import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
+import { excessLiquidityOf, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
+import { stressParams, type StressParamsInput } from '../risk/params.js';
+import { stressReportFromGrid, type StressReport } from '../risk/report.js';
+import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
+import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../risk/scenario-types.js';
+
+/*
+ * Risk is a pure function of state (DESIGN.md); the grid is its cache, kept here so that each throttled publish
+ * revalues only what changed (src/risk/grid.ts). Components never call this: the store does, at the view-model
+ * cadence, and the view model reads the plain StressModel below.
+ */
+
+/** One scenario row of the heat map, in base currency. */
+export interface StressScenarioRow {
+  readonly id: string;
+  readonly label: string;
+  readonly family: Scenario['family'];
+  readonly total: Decimal;
+  readonly byCurrency: Readonly<Record<string, Decimal>>;
+  readonly byClass: Readonly<Partial<Record<AssetClass, Decimal>>>;
+  readonly excessLiquidity: Decimal;
+  readonly cushion?: Decimal;
+  /** ExcessLiquidity below 0: liquidation. */
+  readonly breach: boolean;
+  /** EquityWithLoanValue at or below 110% of maintenance: IBKR's warning. */
+  readonly warn: boolean;
+}
+
+/** P&L and ExcessLiquidity at one uniform shock of a class or currency. */
+export interface CurvePoint {
+  readonly shock: number;
+  readonly pnl: number;
+  readonly excessLiquidity: number;
+}
+
+/** A class (`px:STK`), a currency (`fx:EUR`) or the combined crash: its liquidation distance and P&L curve. */
+export interface StressSubject {
+  readonly key: string;
+  readonly kind: 'px' | 'fx' | 'crash';
+  readonly label: string;
+  readonly distance: LiquidationDistance;
+  /** Empty for the crash (its distance is along a combined path, not one axis). */
+  readonly curve: readonly CurvePoint[];
+}
+
+export interface StressModel {
+  readonly asOf: number;
+  readonly baseCurrency: string;
+  /** NetLiquidation the scenarios are anchored on (reported, else model). */
+  readonly netLiquidation: Decimal;
+  readonly scenarios: readonly StressScenarioRow[];
+  /** Currencies and classes present, in the report's order (heat-map columns). */
+  readonly currencies: readonly string[];
+  readonly classes: readonly AssetClass[];
+  /** The scenario with the largest loss, if any scenario loses. */
+  readonly worst?: { readonly id: string; readonly label: string; readonly total: Decimal };
+  /** conId → share of the worst scenario's loss this position causes (0.25 = a quarter; negative = it offsets). */
+  readonly shareOfWorst: ReadonlyMap<number, number>;
+  readonly subjects: readonly StressSubject[];
+  /** conId → why it could not be revalued (held at its mark). */
+  readonly unpriced: ReadonlyMap<number, string>;
+  /** Our own estimates, shown beside TWS's reported values. */
+  readonly estimates: {
+    readonly netLiquidation: Decimal;
+    readonly maintMargin: Decimal;
+    readonly initMargin: Decimal;
+    readonly reconciliationResidual?: Decimal;
+    readonly withinTolerance?: boolean;
+  };
+  readonly notes: readonly string[];
+}
+
+export type RiskResult =
+  /** `report` is the engine's own, for the alert rules (src/risk/alerts reads it). */
+  | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number }
+  | { readonly ok: false; readonly error: string };
+
+/** Shocks of the P&L curve per subject: −30% to +30% in 5% steps. */
+export const CURVE_SHOCKS: readonly number[] = Array.from({ length: 13 }, (_, i) => Math.round((i * 0.05 - 0.3) * 100) / 100);
+
+export interface StressRunnerOptions {
+  /** Risk parameters besides the clock (rates, margin rules...), src/risk/params.ts. */
+  readonly params?: Omit<StressParamsInput, 'now'>;
+  /**
+   * Scenario list for a state; defaults to the built-in families for the account's classes and currencies, the set
+   * the alert rules judge too (src/risk/alerts `alertScenarios`), so one report serves the pane and the alerts.
+   */
+  readonly scenarios?: (state: PortfolioState) => readonly Scenario[];
+}
+
+/**
+ * A stateful runner around the pure engine: builds the grid for the current scenario set, then updates it
+ * incrementally. Returns an error result (never throws) so the Stress pane can show the message in place.
+ */
+export function createStressRunner(opts: StressRunnerOptions = {}): (state: PortfolioState, now: number) => RiskResult {
+  let grid: StressGrid | undefined;
+  let scenarios: readonly Scenario[] = [];
+  let scenarioKey = '';
+  let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
+  return (state, now) => {
+    if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions' };
+    const t0 = performance.now();
+    try {
+      // The scenario set follows the classes and currencies held; recompute it only when those maps change.
+      if (!scenarioInputs || scenarioInputs.portfolio !== state.portfolio || scenarioInputs.accountValues !== state.accountValues) {
+        const next = opts.scenarios ? opts.scenarios(state) : alertScenarios(state, opts.params);
+        const key = next.map((s) => s.id).join('\n');
+        if (key !== scenarioKey) {
+          scenarios = next;
+          scenarioKey = key;
+          grid = undefined;
+        }
+        scenarioInputs = { portfolio: state.portfolio, accountValues: state.accountValues };
+      }
+      if (!grid) grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ ...opts.params, now }));
+      else updateStressGrid(grid, state, now);
+      const report = stressReportFromGrid(grid, state, scenarios);
+      const model = stressModelOf(report, grid);
+      return { ok: true, model, report, computeMs: performance.now() - t0 };
+    } catch (err) {
+      grid = undefined;
+      return { ok: false, error: `stress engine: ${err instanceof Error ? err.message : String(err)}` };
+    }
+  };
+}
+
+/** The display model of a report; `grid` supplies per-position contributions and the P&L curves. */
+export function stressModelOf(report: StressReport, grid: StressGrid): StressModel {
+  const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
+    id: s.id,
+    label: s.label,
+    family: s.family,
+    total: s.pnl.total,
+    byCurrency: s.pnl.byCurrency,
+    byClass: s.pnl.byAssetClass,
+    excessLiquidity: s.excessLiquidity,
+    ...(s.cushion !== undefined ? { cushion: s.cushion } : {}),
+    breach: s.breach,
+    warn: s.warn,
+  }));
+  const first = report.scenarios[0];
+  const currencies = first ? Object.keys(first.pnl.byCurrency) : [];
+  const classes = first ? (Object.keys(first.pnl.byAssetClass) as AssetClass[]) : [];
+  let worstIndex = -1;
+  report.scenarios.forEach((s, j) => {
+    if (s.pnl.total.isNegative() && (worstIndex < 0 || s.pnl.total.lt(report.scenarios[worstIndex]!.pnl.total))) worstIndex = j;
+  });
+  const worst = worstIndex >= 0 ? report.scenarios[worstIndex]! : undefined;
+  const anchors: Anchors = {
+    netLiquidation: report.anchors.netLiquidation.value.toNumber(),
+    equityWithLoanValue: report.anchors.equityWithLoanValue.value.toNumber(),
+    maint: report.margin.calibration.maint,
+  };
+  const subjects = report.liquidationDistance.map((d) => subjectOf(d, grid, anchors, report.baseCurrency));
+  const sum = (parts: readonly { estimated: Decimal }[]) => parts.reduce((a, p) => a.add(p.estimated), ZERO);
+  return {
+    asOf: report.asOf,
+    baseCurrency: report.baseCurrency,
+    netLiquidation: report.anchors.netLiquidation.value,
+    scenarios,
+    currencies,
+    classes,
+    ...(worst ? { worst: { id: worst.id, label: worst.label, total: worst.pnl.total } } : {}),
+    shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
+    subjects,
+    unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
+    estimates: {
+      netLiquidation: report.reconciliation.model,
+      maintMargin: sum(report.margin.calibration.maint),
+      initMargin: sum(report.margin.calibration.init),
+      ...(report.reconciliation.residual !== undefined ? { reconciliationResidual: report.reconciliation.residual } : {}),
+      ...(report.reconciliation.withinTolerance !== undefined ? { withinTolerance: report.reconciliation.withinTolerance } : {}),
+    },
+    notes: report.notes,
+  };
+}
+
+/**
+ * Each position's part of column j's P&L in base currency, as the grid converts it (risk-model.md §4.3):
+ * (V + ΔV)·X' − V·X, over the worst loss. Cash translation belongs to no position, so shares need not add to 1.
+ */
+function contributions(grid: StressGrid, j: number, worstTotal: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const { book, cols } = grid;
+  const n = cols.n;
+  book.positions.forEach((p, i) => {
+    const c = p.currencyIndex;
+    const x0 = book.ledger.fx[c]!;
+    const x1 = x0 * (1 + cols.fx[c * n + j]!);
+    const v = p.nlvQuanta;
+    const dv = grid.pnl[i * n + j]!;
+    const part = ((v + dv) * x1 - v * x0) * QUANTUM;
+    if (part !== 0 && worstTotal !== 0) out.set(p.conId, part / worstTotal);
+  });
+  return out;
+}
+
+function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string): StressSubject {
+  const [kind, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash', string?];
+  const label = kind === 'px' ? (ASSET_CLASS_NAMES[name as AssetClass] ?? name) : kind === 'fx' ? `${name} vs ${base}` : 'Combined crash';
+  if (kind === 'crash') return { key: d.key, kind, label, distance: d, curve: [] };
+  const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => (kind === 'px' ? { ...ZERO_SHOCKS, px: { [name]: t } } : { ...ZERO_SHOCKS, fx: { [name]: t } }));
+  const accounts = evaluateShocks(grid, shocks);
+  const curve = accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));
+  return { key: d.key, kind, label, distance: d, curve };
+}
+

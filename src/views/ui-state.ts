@@ -1,0 +1,258 @@
+// The UI reducer: focus, overlays, and per-pane selection, scroll, filter and sort. Pure; changed only by commands.
+import { PANE_IDS, type CommandId, type PaneId } from '../keymap/bindings.js';
+import { SORTS } from './list-sorts.js';
+import { THEME_NAMES, type ThemeName } from './theme.js';
+
+/*
+ * STYLE.md "State and reducer": what a replay must show is a FeedEvent; scroll and focus stay here. Pane focus is
+ * ours, not Ink's focus manager's (STYLE.md "Pane focus is ours"). The selection is a row id (conId, order key,
+ * execId), so it follows the row while rows re-sort live; `selectedIndex` is only where to land if it vanishes.
+ */
+
+export interface ListUi {
+  readonly selectedId?: string;
+  readonly selectedIndex: number;
+  /** First display row shown (the view model clamps it so the selection stays visible). */
+  readonly top: number;
+  readonly filter: string;
+  readonly sort: { readonly key: string; readonly desc: boolean };
+}
+
+export type Overlay =
+  | { readonly kind: 'help'; readonly top: number }
+  | { readonly kind: 'palette'; readonly text: string; readonly index: number }
+  | { readonly kind: 'filter'; readonly pane: PaneId; readonly text: string; readonly previous: string };
+
+export type Dialog = { readonly kind: 'confirmQuit' };
+
+export interface UiState {
+  readonly focus: PaneId;
+  /** What the main area of the sidebar layout shows: the last focused pane that is not in the sidebar. */
+  readonly main: PaneId;
+  readonly lists: { readonly [P in PaneId]: ListUi };
+  readonly positionsGroup: 'class' | 'currency';
+  readonly stressColumns: 'currency' | 'class';
+  /** Stress subject (`px:STK`, `fx:EUR`) whose P&L curve is charted. */
+  readonly stressSubject?: string;
+  readonly overlay?: Overlay;
+  readonly dialog?: Dialog;
+  readonly theme: ThemeName;
+  readonly maskAccount: boolean;
+  readonly flash?: { readonly text: string; readonly at: number };
+}
+
+/** Panes the sidebar layout keeps in its sidebar. */
+export const SIDEBAR_PANES: readonly PaneId[] = ['account', 'alerts'];
+
+function initialList(pane: PaneId): ListUi {
+  const s = SORTS[pane][0]!;
+  return { selectedIndex: 0, top: 0, filter: '', sort: { key: s.key, desc: s.desc } };
+}
+
+export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?: PaneId } = {}): UiState {
+  const focus = o.focus ?? 'positions';
+  return {
+    focus,
+    main: SIDEBAR_PANES.includes(focus) ? 'positions' : focus,
+    lists: Object.fromEntries(PANE_IDS.map((p) => [p, initialList(p)])) as UiState['lists'],
+    positionsGroup: 'class',
+    stressColumns: 'currency',
+    theme: o.theme ?? 'dark',
+    maskAccount: o.maskAccount ?? false,
+  };
+}
+
+/** What a list looks like right now, from the view model: rows in display order and the rows it can show. */
+export interface ListContext {
+  readonly rows: readonly { readonly id: string; readonly selectable: boolean }[];
+  /** Display rows visible in the pane. */
+  readonly height: number;
+  /** The top row the view showed (after its clamping). */
+  readonly top: number;
+  /** The row the view showed as selected (the stored id, or where a vanished one's place fell). */
+  readonly selected?: string;
+  /** Subjects of the Stress chart, for `stress.subject*`, and the one charted now. */
+  readonly subjects?: readonly string[];
+  readonly subject?: string;
+}
+
+export type UiAction =
+  | { readonly type: 'command'; readonly command: CommandId; readonly list?: ListContext; readonly arg?: string }
+  /** Text typed into the palette or filter line. */
+  | { readonly type: 'text'; readonly text: string }
+  | { readonly type: 'flash'; readonly text: string; readonly at: number }
+  | { readonly type: 'closeOverlay' }
+  | { readonly type: 'closeDialog' }
+  | { readonly type: 'openDialog'; readonly dialog: Dialog }
+  /** Selects a row by id directly (tests set a selection this way). */
+  | { readonly type: 'select'; readonly pane: PaneId; readonly id: string };
+
+function focusPane(ui: UiState, pane: PaneId): UiState {
+  return { ...ui, focus: pane, main: SIDEBAR_PANES.includes(pane) ? ui.main : pane };
+}
+
+function withList(ui: UiState, pane: PaneId, change: Partial<ListUi>): UiState {
+  return { ...ui, lists: { ...ui.lists, [pane]: { ...ui.lists[pane], ...change } } };
+}
+
+/** Moves the selection within the selectable rows and scrolls only as far as needed to keep it visible. */
+function navigate(list: ListUi, ctx: ListContext, command: CommandId): Partial<ListUi> {
+  const selectable = ctx.rows.flatMap((r, i) => (r.selectable ? [i] : []));
+  if (selectable.length === 0) return {};
+  const current = ctx.rows.findIndex((r) => r.id === (ctx.selected ?? list.selectedId));
+  // Position among selectable rows; a vanished selection continues from where it was.
+  let at = current >= 0 ? selectable.indexOf(current) : Math.min(list.selectedIndex, selectable.length - 1);
+  const half = Math.max(1, Math.floor(ctx.height / 2));
+  switch (command) {
+    case 'nav.down': at = current >= 0 ? at + 1 : at; break;
+    case 'nav.up': at -= 1; break;
+    case 'nav.top': at = 0; break;
+    case 'nav.bottom': at = selectable.length - 1; break;
+    case 'nav.pageDown': at += half; break;
+    case 'nav.pageUp': at -= half; break;
+    default: break;
+  }
+  at = Math.max(0, Math.min(selectable.length - 1, at));
+  const display = selectable[at]!;
+  const h = Math.max(1, ctx.height);
+  // Keep a group header above the first row of its group in view when scrolling up to it.
+  const headerAbove = display > 0 && !ctx.rows[display - 1]!.selectable ? display - 1 : display;
+  let top = Math.min(ctx.top, headerAbove);
+  if (display > top + h - 1) top = display - h + 1;
+  top = Math.max(0, Math.min(top, Math.max(0, ctx.rows.length - h)));
+  return { selectedId: ctx.rows[display]!.id, selectedIndex: at, top };
+}
+
+function cycle<T>(list: readonly T[], current: T | undefined, step: number): T | undefined {
+  if (list.length === 0) return undefined;
+  const i = current === undefined ? -1 : list.indexOf(current);
+  return list[(((i < 0 ? (step > 0 ? -1 : 0) : i) + step) % list.length + list.length) % list.length];
+}
+
+export function reduceUi(ui: UiState, action: UiAction): UiState {
+  switch (action.type) {
+    case 'flash':
+      return { ...ui, flash: { text: action.text, at: action.at } };
+    case 'closeOverlay': {
+      const { overlay: _gone, ...rest } = ui;
+      return rest;
+    }
+    case 'closeDialog': {
+      const { dialog: _gone, ...rest } = ui;
+      return rest;
+    }
+    case 'openDialog':
+      return { ...ui, dialog: action.dialog };
+    case 'select':
+      return withList(ui, action.pane, { selectedId: action.id });
+    case 'text':
+      return typeText(ui, action.text);
+    case 'command':
+      return command(ui, action);
+  }
+}
+
+function typeText(ui: UiState, text: string): UiState {
+  const o = ui.overlay;
+  if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: o.text + text, index: 0 } };
+  if (o?.kind === 'filter') return withList({ ...ui, overlay: { ...o, text: o.text + text } }, o.pane, { filter: o.text + text });
+  return ui;
+}
+
+function editLine(ui: UiState, edit: (s: string) => string): UiState {
+  const o = ui.overlay;
+  if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: edit(o.text), index: 0 } };
+  if (o?.kind === 'filter') {
+    const text = edit(o.text);
+    return withList({ ...ui, overlay: { ...o, text } }, o.pane, { filter: text });
+  }
+  return ui;
+}
+
+function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiState {
+  const pane = ui.focus;
+  const list = ui.lists[pane];
+  switch (a.command) {
+    case 'pane.next':
+    case 'pane.prev': {
+      const i = PANE_IDS.indexOf(pane);
+      const step = a.command === 'pane.next' ? 1 : -1;
+      return focusPane(ui, PANE_IDS[(i + step + PANE_IDS.length) % PANE_IDS.length]!);
+    }
+    case 'pane.account': return focusPane(ui, 'account');
+    case 'pane.positions': return focusPane(ui, 'positions');
+    case 'pane.stress': return focusPane(ui, 'stress');
+    case 'pane.orders': return focusPane(ui, 'orders');
+    case 'pane.executions': return focusPane(ui, 'executions');
+    case 'pane.alerts': return focusPane(ui, 'alerts');
+    case 'help.toggle':
+      return ui.overlay?.kind === 'help' ? reduceUi(ui, { type: 'closeOverlay' }) : { ...ui, overlay: { kind: 'help', top: 0 } };
+    case 'help.close':
+      return reduceUi(ui, { type: 'closeOverlay' });
+    case 'palette.open':
+      return { ...ui, overlay: { kind: 'palette', text: a.arg ?? '', index: 0 } };
+    case 'filter.open':
+      if (a.arg !== undefined) return withList(ui, pane, { filter: a.arg });
+      return { ...ui, overlay: { kind: 'filter', pane, text: list.filter, previous: list.filter } };
+    case 'filter.clear':
+      return list.filter === '' ? ui : withList(ui, pane, { filter: '' });
+    case 'input.backspace':
+      return editLine(ui, (s) => [...s].slice(0, -1).join(''));
+    case 'input.clear':
+      return editLine(ui, () => '');
+    case 'input.cancel': {
+      const o = ui.overlay;
+      const closed = reduceUi(ui, { type: 'closeOverlay' });
+      return o?.kind === 'filter' ? withList(closed, o.pane, { filter: o.previous }) : closed;
+    }
+    case 'input.submit':
+      // The palette's submit runs a command (the App resolves it first); the filter's keeps the text.
+      return reduceUi(ui, { type: 'closeOverlay' });
+    case 'input.next':
+    case 'input.prev': {
+      const o = ui.overlay;
+      if (o?.kind !== 'palette') return ui;
+      return { ...ui, overlay: { ...o, index: Math.max(0, o.index + (a.command === 'input.next' ? 1 : -1)) } };
+    }
+    case 'nav.down':
+    case 'nav.up':
+    case 'nav.top':
+    case 'nav.bottom':
+    case 'nav.pageDown':
+    case 'nav.pageUp': {
+      if (ui.overlay?.kind === 'help') {
+        const o = ui.overlay;
+        const page = Math.max(1, Math.floor((a.list?.height ?? 10) / 2));
+        const next = { 'nav.down': o.top + 1, 'nav.up': o.top - 1, 'nav.top': 0, 'nav.bottom': Number.MAX_SAFE_INTEGER, 'nav.pageDown': o.top + page, 'nav.pageUp': o.top - page }[a.command];
+        return { ...ui, overlay: { ...o, top: Math.max(0, next) } };
+      }
+      return a.list ? withList(ui, pane, navigate(list, a.list, a.command)) : ui;
+    }
+    case 'sort.next': {
+      const options = SORTS[pane];
+      const next = cycle(options.map((o) => o.key), list.sort.key, 1)!;
+      const desc = options.find((o) => o.key === next)!.desc;
+      return withList(ui, pane, { sort: { key: next, desc } });
+    }
+    case 'sort.reverse':
+      return withList(ui, pane, { sort: { ...list.sort, desc: !list.sort.desc } });
+    case 'positions.group':
+      return { ...ui, positionsGroup: ui.positionsGroup === 'class' ? 'currency' : 'class' };
+    case 'stress.columns':
+      return { ...ui, stressColumns: ui.stressColumns === 'currency' ? 'class' : 'currency' };
+    case 'stress.subjectNext':
+    case 'stress.subjectPrev': {
+      const next = cycle(a.list?.subjects ?? [], a.list?.subject ?? ui.stressSubject, a.command === 'stress.subjectNext' ? 1 : -1);
+      return next === undefined ? ui : { ...ui, stressSubject: next };
+    }
+    case 'view.maskAccount':
+      return { ...ui, maskAccount: !ui.maskAccount };
+    case 'view.theme': {
+      const named = THEME_NAMES.find((t) => t === a.arg?.trim());
+      return { ...ui, theme: named ?? cycle(THEME_NAMES, ui.theme, 1)! };
+    }
+    default:
+      // Commands with effects outside the UI (quit, freeze, trading, dialog answers) are run by the App.
+      return ui;
+  }
+}

@@ -1,0 +1,276 @@
+// The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
+import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
+import { helpSections } from '../keymap/help.js';
+import type { Alert } from '../risk/alerts/index.js';
+import { keyLabel } from '../keymap/keys.js';
+import { age } from './format.js';
+import { layoutFor, visiblePanes, type Layout } from './layout.js';
+import { accountVM, type AccountVM } from './rows/account.js';
+import { alertsVM, type AlertsVM } from './rows/alerts.js';
+import type { Cell, ListVM } from './rows/common.js';
+import { executionsVM } from './rows/executions.js';
+import { ordersVM } from './rows/orders.js';
+import { positionsVM } from './rows/positions.js';
+import { armedUntil, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
+import { stressVM, type StressVM } from './rows/stress.js';
+import type { ConsoleSnapshot } from './store.js';
+import type { UiState } from './ui-state.js';
+
+/*
+ * DESIGN.md "Views are pure functions of a throttled view model": everything a pane shows is computed here, from the
+ * snapshot the store published (state and risk) and the UI state, then rendered by thin components. Only the panes
+ * on screen are built, and only their visible rows.
+ */
+
+export const PANE_TITLES: { readonly [P in PaneId]: string } = {
+  account: 'Account',
+  positions: 'Positions',
+  stress: 'Stress',
+  orders: 'Orders',
+  executions: 'Executions',
+  alerts: 'Alerts and log',
+};
+
+export interface ViewInput {
+  readonly snapshot: ConsoleSnapshot;
+  readonly ui: UiState;
+  readonly size: { readonly columns: number; readonly rows: number };
+  readonly mode: ConsoleMode;
+  readonly trading: TradingMode;
+  readonly endpoint?: { readonly host: string; readonly port: number };
+  readonly bindings: Bindings;
+  /** Settings and keymap problems, shown as alerts. */
+  readonly problems: readonly string[];
+}
+
+export type PaneVM =
+  | { readonly kind: 'account'; readonly pane: 'account'; readonly info: string; readonly account: AccountVM }
+  | { readonly kind: 'list'; readonly pane: PaneId; readonly info: string; readonly list: ListVM }
+  | { readonly kind: 'stress'; readonly pane: 'stress'; readonly info: string; readonly stress: StressVM }
+  | { readonly kind: 'alerts'; readonly pane: 'alerts'; readonly info: string; readonly alerts: AlertsVM };
+
+export interface HelpLine {
+  readonly keys: string;
+  readonly text: string;
+  readonly heading?: boolean;
+  readonly disabled?: string;
+}
+
+export interface PaletteItem {
+  readonly command: CommandId;
+  readonly keys: string;
+  readonly description: string;
+  readonly args?: string;
+  readonly disabled?: string;
+}
+
+export interface ViewModel {
+  readonly layout: Layout;
+  readonly focus: PaneId;
+  readonly status: readonly Cell[];
+  readonly tabs: readonly { readonly pane: PaneId; readonly label: string; readonly focused: boolean }[];
+  readonly panes: Readonly<Partial<Record<PaneId, PaneVM>>>;
+  readonly titles: { readonly [P in PaneId]: string };
+  /** The bottom line: a flash message, the filter being typed, or key hints. */
+  readonly hint: readonly Cell[];
+  /** `more` says how to scroll when lines are below the fold. */
+  readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
+  readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string };
+  readonly dialog?: { readonly title: string; readonly lines: readonly Cell[] };
+}
+
+const NO_ALERTS: readonly Alert[] = [];
+
+/** Rows the palette takes at the bottom (input line plus suggestions). */
+export const PALETTE_ROWS = 7;
+/** How long a flash message stays on the hint line. */
+export const FLASH_MS = 6000;
+
+/** "2 Positions" with a focus marker that does not rely on colour. */
+export function paneTitle(pane: PaneId, focused: boolean): string {
+  return `${focused ? '▶' : ' '}${PANE_IDS.indexOf(pane) + 1} ${PANE_TITLES[pane]}`;
+}
+
+function firstKey(bindings: Bindings, id: CommandId): string | undefined {
+  const k = bindings[id][0];
+  return k === undefined ? undefined : keyLabel(k);
+}
+
+/** Palette matches: every word typed must be a substring of the id or the description (case-insensitive). */
+export function paletteItems(bindings: Bindings, trade: boolean, text: string): PaletteItem[] {
+  const [head = ''] = text.trim().split(/\s+/);
+  const words = head.toLowerCase().split(/[.\s]+/).filter(Boolean);
+  return COMMAND_IDS.filter((id) => COMMANDS[id].palette).flatMap((id) => {
+    const c = COMMANDS[id];
+    const hay = `${id} ${c.description}`.toLowerCase();
+    if (!words.every((w) => hay.includes(w))) return [];
+    return [{
+      command: id,
+      keys: bindings[id].map(keyLabel).join(' '),
+      description: c.description,
+      ...(c.args ? { args: c.args } : {}),
+      ...(commandEnabled(id, trade) ? {} : { disabled: 'needs --trade' }),
+    }];
+  });
+}
+
+function hintLine(input: ViewInput, now: number): Cell[] {
+  const { ui, bindings } = input;
+  if (ui.overlay?.kind === 'filter') {
+    return [
+      { text: `Filter ${PANE_TITLES[ui.overlay.pane]}: `, slot: 'heading' },
+      { text: `${ui.overlay.text}▏` },
+      { text: `  ${firstKey(bindings, 'input.submit')} keep · ${firstKey(bindings, 'input.cancel')} cancel · ! inverts`, slot: 'muted' },
+    ];
+  }
+  if (ui.flash && now - ui.flash.at < FLASH_MS) return [{ text: ui.flash.text, slot: 'flash' }];
+  const hints: [CommandId, string][] = [
+    ['help.toggle', 'help'], ['palette.open', 'commands'], ['filter.open', 'filter'], ['pane.next', 'pane'],
+    ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
+  ];
+  return hints.flatMap(([id, word]) => {
+    const k = firstKey(bindings, id);
+    return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
+  });
+}
+
+function helpVM(input: ViewInput, height: number): ViewModel['help'] {
+  const { ui, bindings } = input;
+  const trade = input.trading === 'trade';
+  const lines: HelpLine[] = [];
+  for (const section of helpSections(bindings, ui.focus, trade)) {
+    lines.push({ keys: '', text: section.category, heading: true });
+    for (const r of section.rows) lines.push({ keys: r.keys, text: r.description, ...(r.disabled ? { disabled: r.disabled } : {}) });
+  }
+  const visible = Math.max(1, height - 1);
+  const top = Math.min(ui.overlay?.kind === 'help' ? ui.overlay.top : 0, Math.max(0, lines.length - visible));
+  const more = top + visible < lines.length ? `more below (${[firstKey(bindings, 'nav.down'), firstKey(bindings, 'nav.pageDown')].filter(Boolean).join(', ')})` : undefined;
+  return { title: `Keys for ${PANE_TITLES[ui.focus]} (${firstKey(bindings, 'help.close') ?? 'palette'} closes)`, lines, top, ...(more ? { more } : {}) };
+}
+
+/**
+ * What each pane reads, for the memo below: the state maps it shows (the reducer keeps a map's identity while nothing
+ * in it changes), its UI state, its size, and the clock to the second for panes that show ages.
+ */
+function paneInputs(input: ViewInput, pane: PaneId, width: number, height: number): readonly unknown[] {
+  const { snapshot: { state: s, risk, now }, ui } = input;
+  const second = Math.floor(now / 1000);
+  const common = [width, height, ui.lists[pane]];
+  switch (pane) {
+    case 'account': return [...common, s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, risk, second];
+    case 'positions': return [...common, s.portfolio, s.options, s.fxRates, s.baseCurrency, s.complete.positions, risk, ui.positionsGroup];
+    case 'stress': return [...common, risk, ui.stressColumns, ui.stressSubject, second];
+    case 'orders': return [...common, s.orders, s.complete.openOrders, second];
+    case 'executions': return [...common, s.executions];
+    case 'alerts': return [...common, input.snapshot.alerts, s.messages, s.operatorActions, s.portfolio, risk, input.problems, second];
+  }
+}
+
+/** The last view model built per pane, reused while its inputs are the same (so its component skips rendering). */
+const paneMemo = new Map<PaneId, { inputs: readonly unknown[]; vm: PaneVM }>();
+
+function memoPaneVM(input: ViewInput, pane: PaneId, width: number, height: number): PaneVM {
+  const inputs = paneInputs(input, pane, width, height);
+  const hit = paneMemo.get(pane);
+  if (hit && hit.inputs.length === inputs.length && hit.inputs.every((x, i) => x === inputs[i])) return hit.vm;
+  const vm = paneVM(input, pane, width, height);
+  paneMemo.set(pane, { inputs, vm });
+  return vm;
+}
+
+function paneVM(input: ViewInput, pane: PaneId, width: number, height: number): PaneVM {
+  const { snapshot, ui } = input;
+  const state = snapshot.state;
+  const content = Math.max(1, height - 1); // the title line
+  width = Math.max(10, width - 1); // the selection marker column
+  const risk = snapshot.risk;
+  const stress = risk?.ok ? risk.model : undefined;
+  const list = ui.lists[pane];
+  switch (pane) {
+    case 'account': {
+      const account = accountVM(state, stress, width, snapshot.now);
+      return { kind: 'account', pane, info: `cushion ${account.cushion} · ${account.bandText}`, account };
+    }
+    case 'positions': {
+      const vm = positionsVM(state, stress, list, ui.positionsGroup, width, content);
+      return { kind: 'list', pane, info: vm.info, list: vm };
+    }
+    case 'stress': {
+      const vm = stressVM(risk, list, ui.stressColumns, ui.stressSubject, width, content);
+      const asOf = stress ? `as of ${age(snapshot.now - stress.asOf)} ago` : '';
+      return { kind: 'stress', pane, info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
+    }
+    case 'orders': {
+      const vm = ordersVM(state, list, width, content, snapshot.now);
+      return { kind: 'list', pane, info: vm.info, list: vm };
+    }
+    case 'executions': {
+      const vm = executionsVM(state, list, width, content);
+      return { kind: 'list', pane, info: vm.info, list: vm };
+    }
+    case 'alerts': {
+      const vm = alertsVM(state, snapshot.alerts ?? NO_ALERTS, risk, input.problems, list, width, content, snapshot.now);
+      return { kind: 'alerts', pane, info: vm.list.info, alerts: vm };
+    }
+  }
+}
+
+export function buildViewModel(input: ViewInput): ViewModel {
+  const { snapshot, ui, size } = input;
+  const now = snapshot.now;
+  const palette = ui.overlay?.kind === 'palette';
+  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, palette ? PALETTE_ROWS : 0);
+  const panes: Partial<Record<PaneId, PaneVM>> = {};
+  const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined;
+  if (!covered) {
+    for (const col of layout.body) for (const box of col.panes) panes[box.pane] = memoPaneVM(input, box.pane, box.width, box.height);
+  }
+  const shown = new Set(visiblePanes(layout));
+  const titles = Object.fromEntries(PANE_IDS.map((p) => [p, paneTitle(p, p === ui.focus)])) as ViewModel['titles'];
+  const vm: ViewModel = {
+    layout,
+    focus: ui.focus,
+    status: statusCells({
+      live: snapshot.live,
+      mode: input.mode,
+      ...(input.endpoint ? { endpoint: input.endpoint } : {}),
+      maskAccount: ui.maskAccount,
+      trading: input.trading,
+      now,
+      ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
+      ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+    }, size.columns),
+    tabs: PANE_IDS.map((p) => ({ pane: p, label: `${PANE_IDS.indexOf(p) + 1} ${PANE_TITLES[p]}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
+    panes,
+    titles,
+    hint: hintLine(input, now),
+    ...(ui.overlay?.kind === 'help' ? { help: helpVM(input, layout.bodyHeight) } : {}),
+    ...(ui.overlay?.kind === 'palette'
+      ? {
+          palette: {
+            text: ui.overlay.text,
+            items: paletteItems(input.bindings, input.trading === 'trade', ui.overlay.text),
+            index: ui.overlay.index,
+            hint: `${firstKey(input.bindings, 'input.submit') ?? ''} runs · ${firstKey(input.bindings, 'input.next') ?? ''} next · ${firstKey(input.bindings, 'input.cancel') ?? ''} closes`,
+          },
+        }
+      : {}),
+    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : {}),
+  };
+  return vm;
+}
+
+function quitDialog(input: ViewInput): ViewModel['dialog'] {
+  const until = armedUntil(input.snapshot.live, input.snapshot.now);
+  const yes = firstKey(input.bindings, 'dialog.confirm') ?? 'y';
+  const no = input.bindings['dialog.cancel'].map(keyLabel).join(' / ');
+  return {
+    title: 'Quit while trading is ARMED?',
+    lines: [
+      { text: `Trading is ARMED${until !== undefined ? ` for ${age(until - input.snapshot.now)} more` : ''}.`, slot: 'dialog.danger' },
+      { text: 'Quitting disarms it and stops watching this account.' },
+      { text: '' },
+      { text: `${yes} quits    ${no} stays (the default)`, slot: 'key' },
+    ],
+  };
+}

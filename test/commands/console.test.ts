@@ -1,0 +1,97 @@
+// runConsole end to end on a fake terminal: alternate screen in and out, quit by key, session closed, one-line summary.
+import { EventEmitter } from 'node:events';
+import { Subject } from 'rxjs';
+import { describe, expect, it, vi } from 'vitest';
+import { runConsole, sessionSummary } from '../../src/commands/console.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { Feed } from '../../src/streams/feed.js';
+import { accountEvents, positionEvents } from '../support/book.js';
+
+class Tty extends EventEmitter {
+  isTTY = true;
+  columns = 80;
+  rows = 24;
+  out = '';
+  write = (s: string, cb?: () => void) => {
+    this.out += s;
+    cb?.();
+    return true;
+  };
+}
+
+class TtyIn extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  type(s: string) {
+    this.data = s;
+    this.emit('readable');
+  }
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
+
+describe('runConsole', () => {
+  it('draws on the alternate screen, quits on q, restores the screen, closes the session and prints one line', async () => {
+    const source = new Subject<FeedEventBody>();
+    const feed = new Feed(source);
+    for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents(), ...positionEvents()]) source.next(b);
+    const stdout = new Tty();
+    const stdin = new TtyIn();
+    const out: string[] = [];
+    const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) };
+    const close = vi.fn(async () => feed.close('test'));
+    const done = runConsole({
+      feed, mode: 'demo', endpoint: { host: '127.0.0.1', port: 7497 }, settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] }, io, close,
+      recorder: { files: ['/tmp/x.jsonl'] },
+      streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+    });
+    await vi.waitFor(() => expect(stdout.out).toContain('Positions'));
+    expect(stdout.out).toContain('\u001b[?1049h'); // entered the alternate screen
+    stdin.type('Q'); // the user's own binding, from the settings
+    expect(await done).toBe(0);
+    expect(stdout.out).toContain('\u001b[?1049l'); // and left it
+    expect(close).toHaveBeenCalledWith('operator quit');
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/^tws-risk demo: \d+s, \d+ events, account DU1234567 \(USD\), last health READY; recorded to \/tmp\/x\.jsonl \(check it with: tws-risk verify FILE\)$/);
+  });
+});
+
+describe('sessionSummary', () => {
+  it('says how long, how much, which account, and where it was recorded, in one line', () => {
+    expect(sessionSummary({ command: 'live', startedAt: 0, endedAt: 3_725_000, events: 12345, account: 'U1', baseCurrency: 'EUR', health: 'disconnected', files: [] }))
+      .toBe('tws-risk live: 1h02m, 12,345 events, account U1 (EUR), last health DISCONNECTED; not recorded');
+    expect(sessionSummary({ command: 'demo', startedAt: 0, endedAt: 1000, events: 1, health: 'ready', files: ['a.jsonl'], slowFrames: [120, 250.4] }))
+      .toBe('tws-risk demo: 1s, 1 events, no account seen, last health READY; recorded to a.jsonl (check it with: tws-risk verify FILE); 2 frames took over 100 ms (slowest 250 ms)');
+  });
+});
+
+describe('tws-risk live and demo flags', () => {
+  const run = async (...argv: string[]) => {
+    const { main } = await import('../../src/cli.js');
+    const lines: string[] = [];
+    const code = await main(argv, { out: (l) => lines.push(l), err: (l) => lines.push(l) });
+    return { code, text: lines.join('\n') };
+  };
+
+  it('refuses to open the console without a terminal, pointing to report', async () => {
+    const r = await run('live', '--port', '7497');
+    expect(r.code).toBe(1);
+    expect(r.text).toMatch(/the console needs a terminal; for scripts and cron use `tws-risk report`/);
+  });
+
+  it('checks --color before starting anything', async () => {
+    expect(await run('demo', '--color', '8')).toEqual({ code: 2, text: 'tws-risk demo: --color expects 16, 256, truecolor or auto, got "8"' });
+    expect((await run('--color', 'many')).code).toBe(2);
+  });
+});

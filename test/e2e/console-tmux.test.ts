@@ -1,0 +1,152 @@
+// `tws-risk demo` in a real terminal (tmux) at 80x24 and 160x48: keys pressed, screens captured, exit summary checked.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyRecording } from '../../src/streams/recording/reader.js';
+
+/*
+ * The console is spawned exactly as a user runs it (`node bin/tws-risk demo`, built dist, the project's Node first on
+ * PATH) inside a private tmux server (its own socket, no user config), so these tests never touch the user's tmux.
+ * `remain-on-exit` keeps the pane after the console exits, so the summary it prints on the normal screen can be read.
+ */
+
+const ROOT = resolve('.');
+const BIN = join(ROOT, 'node_modules', '.bin');
+const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+if (!hasTmux) {
+  console.warn('test/e2e/console-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-e2e-'));
+const socket = `tws-risk-e2e-${process.pid}`;
+const conf = join(dir, 'tmux.conf');
+writeFileSync(conf, 'set -g remain-on-exit on\nset -sg escape-time 10\nset -g status off\n');
+const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
+
+function tmux(...args: string[]): string {
+  const r = spawnSync('tmux', ['-L', socket, '-f', conf, ...args], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
+  return r.stdout;
+}
+
+function capture(session: string): string {
+  return tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
+}
+
+async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const screen = capture(session);
+    if (predicate(screen)) return screen;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** Sends keys one by one, each as its own write (tmux names like Escape, Tab, Enter, BTab, Down are keys). */
+async function press(session: string, ...keys: string[]): Promise<void> {
+  for (const k of keys) {
+    tmux('send-keys', '-t', session, k);
+    await new Promise((r) => setTimeout(r, 80));
+  }
+}
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((e) => newestMtime(join(path, e))));
+}
+
+/** Builds dist when any source is newer than the built CLI (npm ci builds it through `prepare`). */
+function ensureBuilt(): void {
+  const cli = join(ROOT, 'dist', 'src', 'cli.js');
+  if (existsSync(cli) && newestMtime(join(ROOT, 'src')) <= statSync(cli).mtimeMs) return;
+  const started = Date.now();
+  const r = spawnSync(join(BIN, 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', env });
+  // tsc emits despite type errors; those fail `npm run typecheck` on their own, so only a missing output stops this test.
+  if (!existsSync(cli) || statSync(cli).mtimeMs < started - 1000) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) console.warn(`test/e2e: tsc reported type errors (the build was still written):\n${r.stdout}`);
+}
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(() => {
+  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function startDemo(session: string, columns: number, rows: number, record: string): void {
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk demo --speed 5 --record ${record}`);
+}
+
+describe('tws-risk demo in tmux', () => {
+  it.skipIf(!hasTmux)('works at 80x24: tabs, focus, help, filter, freeze, and quits with a one-line summary', async () => {
+    const record = join(dir, 'small.jsonl');
+    startDemo('small', 80, 24, record);
+    const first = await waitForScreen('small', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console with positions');
+    const lines = first.split('\n');
+    expect(lines[0]).toMatch(/^ DEMO .*DU1234567 USD READY data \d+s READ-ONLY/);
+    expect(lines[1]).toMatch(/\[2 Positions\]/);
+    expect(first).toMatch(/▶2 Positions/);
+
+    await press('small', '3');
+    await waitForScreen('small', (s) => /▶3 Stress/.test(s) && /Equities −30%/.test(s), 'the Stress pane');
+    await press('small', 'Tab');
+    await waitForScreen('small', (s) => /▶4 Orders/.test(s), 'Orders after Tab');
+    await press('small', 'BTab', 'BTab');
+    await waitForScreen('small', (s) => /▶2 Positions/.test(s), 'Positions after two Shift-Tabs');
+
+    await press('small', '?');
+    await waitForScreen('small', (s) => /Keys for Positions/.test(s), 'the help overlay');
+    await press('small', 'Escape');
+    await waitForScreen('small', (s) => !/Keys for Positions/.test(s) && /▶2 Positions/.test(s), 'help closed by Esc');
+
+    await press('small', '/', 'N', 'E', 'S', 'N', 'Enter');
+    const filtered = await waitForScreen('small', (s) => /filter NESN/.test(s) && !/TSLA/.test(s), 'positions filtered to NESN');
+    expect(filtered).toMatch(/NESN\s+1,000/);
+    await press('small', 'Escape');
+    await waitForScreen('small', (s) => !/filter NESN/.test(s) && /TSLA/.test(s), 'filter cleared');
+
+    await press('small', 'Space');
+    await waitForScreen('small', (s) => /FROZEN/.test(s), 'FROZEN in the status bar');
+    await press('small', 'Space');
+    await waitForScreen('small', (s) => !/FROZEN/.test(s), 'thawed');
+
+    await press('small', 'Down', 'Down', 'j');
+    await press('small', 'q');
+    const after = await waitForScreen('small', (s) => /tws-risk demo: .* recorded to /.test(s), 'the session summary after quitting');
+    expect(after).not.toMatch(/▶2 Positions/); // the alternate screen is gone
+    expect(after).toContain(`recorded to ${record}`);
+    const v = await verifyRecording(record);
+    expect(v.ok && v.summary.sealed).toBe(true);
+  });
+
+  it.skipIf(!hasTmux)('works at 160x48: positions beside account and alerts, follows focus, quits cleanly', async () => {
+    const record = join(dir, 'large.jsonl');
+    startDemo('large', 160, 48, record);
+    const screen = await waitForScreen('large', (s) => /READY/.test(s) && /AAPL/.test(s) && /Net liquidation/.test(s), 'the sidebar layout with data');
+    expect(screen).toMatch(/▶2 Positions/);
+    expect(screen).toMatch(/1 Account +cushion \d+\.\d%/);
+    expect(screen).toMatch(/6 Alerts and log/);
+    expect(screen).toMatch(/Delta +IV/); // wide enough for the option columns
+    for (const l of screen.split('\n')) expect(l.length).toBeLessThanOrEqual(160);
+
+    await press('large', '3');
+    const stress = await waitForScreen('large', (s) => /▶3 Stress/.test(s) && /P&L \(USD\) vs Equities shock/.test(s), 'Stress with its chart');
+    expect(stress).toMatch(/Liquidation at:/);
+    await press('large', ']');
+    await waitForScreen('large', (s) => /vs Futures shock/.test(s), 'the chart on the next subject');
+    await press('large', '1');
+    await waitForScreen('large', (s) => /▶1 Account/.test(s), 'Account focused in the sidebar');
+
+    tmux('resize-window', '-t', 'large', '-x', '80', '-y', '24');
+    await waitForScreen('large', (s) => /\[1 Account\]/.test(s), 'tabs after shrinking to 80x24');
+
+    await press('large', 'C-c');
+    await waitForScreen('large', (s) => /tws-risk demo: .* recorded to /.test(s), 'the summary after Ctrl-C');
+  });
+});

@@ -1,0 +1,64 @@
+// Formatting: signs and words carry meaning, widths are exact, columns drop by priority.
+import { describe, expect, it } from 'vitest';
+import { dec } from '../../src/model/money.js';
+import { age, compactMoney, duration, fitColumns, layoutLine, maskAccount, money, pad, percent, price, quantity, textWidth, truncate, type ColumnSpec } from '../../src/views/format.js';
+
+describe('numbers', () => {
+  it('groups thousands and keeps the sign as a character', () => {
+    expect(money(dec('-1234567.891'))).toBe('-1,234,568');
+    expect(money(dec('1234.5'), 2)).toBe('1,234.50');
+    expect(money(dec('250'), 0, true)).toBe('+250');
+    expect(money(dec('-0.004'), 2, true)).toBe('0.00');
+    expect(money(undefined)).toBe('-');
+    expect(compactMoney(-845_300)).toBe('-845k');
+    expect(compactMoney(1_234_567, true)).toBe('+1.23M');
+    expect(compactMoney(12_345)).toBe('12,345');
+    expect(quantity(dec('-3'))).toBe('-3');
+    expect(quantity(dec('2000.5'))).toBe('2,000.5');
+    expect(price(dec('228.5'))).toBe('228.50');
+    expect(price(dec('0.00670241'))).toBe('0.00670241');
+    expect(percent(-0.23689, 1, true)).toBe('-23.7%');
+    expect(percent(0.05, 0, true)).toBe('+5%');
+  });
+
+  it('spells ages and durations in words', () => {
+    expect([0, 12_400, 180_000, 7_200_000, 2 * 86_400_000].map(age)).toEqual(['0s', '12s', '3m', '2h', '2d']);
+    expect(age(undefined)).toBe('never');
+    expect(duration(252_000)).toBe('4m12s');
+    expect(duration(3_900_000)).toBe('1h05m');
+  });
+
+  it('masks all but the last four characters of an account', () => {
+    expect(maskAccount('DU1234567')).toBe('•••••4567');
+  });
+});
+
+describe('text width', () => {
+  it('counts wide characters as two cells and truncates with an ellipsis', () => {
+    expect(textWidth('トヨタ')).toBe(6);
+    expect(truncate('AAPL 20270219 240 C', 10)).toBe('AAPL 2027…');
+    expect(pad('abc', 5, 'right')).toBe('  abc');
+    expect(pad('abcdef', 4)).toBe('abc…');
+  });
+});
+
+describe('fitColumns', () => {
+  const specs: ColumnSpec[] = [
+    { id: 'label', header: 'Label', width: 10, align: 'left', priority: 0, flex: true },
+    { id: 'a', header: 'A', width: 10, align: 'right', priority: 0 },
+    { id: 'b', header: 'B', width: 10, align: 'right', priority: 2 },
+    { id: 'c', header: 'C', width: 10, align: 'right', priority: 1 },
+  ];
+  it('drops the highest priority numbers first and gives the rest to the flex column', () => {
+    expect(fitColumns(specs, 80).map((c) => [c.id, c.width])).toEqual([['label', 47], ['a', 10], ['b', 10], ['c', 10]]);
+    expect(fitColumns(specs, 35).map((c) => c.id)).toEqual(['label', 'a', 'c']);
+    expect(fitColumns(specs, 25).map((c) => c.id)).toEqual(['label', 'a']);
+  });
+  it('returns the same array for the same specs and width (memoised rows keep their props)', () => {
+    expect(fitColumns(specs, 60)).toBe(fitColumns([...specs], 60));
+  });
+  it('lays a line out in exactly the width', () => {
+    const cols = fitColumns(specs, 40);
+    expect(textWidth(layoutLine(cols, (c) => c.header))).toBe(40);
+  });
+});

@@ -1,0 +1,196 @@
+// Raw key bytes through Ink's real parser: arrows as escape sequences, split sequences, a lone Esc, chunks, quitting.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PANE_IDS } from '../../src/keymap/bindings.js';
+import { ESCAPE_TAIL_KEYS } from '../../src/keymap/keys.js';
+import { createStressRunner } from '../../src/views/stress-model.js';
+import { ACCOUNT, bookState } from '../support/book.js';
+import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
+
+const DOWN = '\u001b[B';
+const UP = '\u001b[A';
+const ESC = '\u001b';
+
+const state = bookState();
+const risk = createStressRunner()(state, state.lastEventAt);
+const open: Tui[] = [];
+afterEach(() => {
+  while (open.length) open.pop()!.unmount();
+});
+
+function start(props: Parameters<typeof renderApp>[2] = {}, size = { columns: 80, rows: 24 }) {
+  const store = new TestStore(state, risk);
+  const onQuit = vi.fn();
+  const onTrade = vi.fn();
+  const tui = renderApp(store, size, { onQuit, onTrade, ...props });
+  open.push(tui);
+  return { tui, store, onQuit, onTrade };
+}
+
+/** The row marked selected (›) in the frame. */
+function selectedRow(frame: string): string {
+  return frame.split('\n').find((l) => l.startsWith('›')) ?? '';
+}
+
+describe('arrow keys as escape sequences', () => {
+  it('moves the selection down and up with ESC [ B and ESC [ A', async () => {
+    const { tui } = start();
+    const first = await tui.waitForFrame((f) => selectedRow(f).includes('AAPL 20270219 240 C'), 'the first row selected');
+    expect(first).toContain('▶2 Positions');
+    await tui.write(DOWN);
+    await tui.waitForFrame((f) => /^›AAPL\s+500/.test(selectedRow(f)), 'AAPL stock selected');
+    await tui.write(DOWN);
+    await tui.waitForFrame((f) => /^›SAP/.test(selectedRow(f)), 'SAP selected');
+    await tui.write(UP);
+    await tui.waitForFrame((f) => /^›AAPL\s+500/.test(selectedRow(f)), 'back to AAPL');
+  });
+
+  it('reads an arrow split after its ESC as Esc then "[B" text: no move, no quit, nothing dangerous', async () => {
+    const { tui, onQuit, onTrade } = start({ trading: 'trade' });
+    await tui.waitForFrame((f) => selectedRow(f).includes('AAPL 20270219'));
+    await tui.writeSplit([ESC, '[B']); // Ink flushes the lone ESC after 20 ms
+    await tui.writeSplit(['\u001b[', 'B']); // or flushes "ESC [" and then B arrives alone
+    await tui.writeSplit(['\u001bO', 'A']); // SS3 (application cursor keys) split the same way
+    expect(onQuit).not.toHaveBeenCalled();
+    expect(onTrade).not.toHaveBeenCalled();
+    expect(tui.lastFrame()).toContain('▶2 Positions');
+  });
+
+  it('never quits or runs a dangerous command on any escape-sequence tail, in any pane, with trading on', async () => {
+    // What reaches the app after Ink flushes a split sequence is the tail as its own input, so type each tail alone.
+    const { tui, onQuit, onTrade } = start({ trading: 'trade' });
+    for (const pane of PANE_IDS) {
+      await tui.write(String(PANE_IDS.indexOf(pane) + 1));
+      for (const tail of ESCAPE_TAIL_KEYS) {
+        if (/\d/.test(tail)) continue; // digits focus panes: harmless, and they would leave this pane
+        await tui.write(tail);
+        await tui.write(`[${tail}`);
+      }
+    }
+    expect(onQuit).not.toHaveBeenCalled();
+    expect(onTrade).not.toHaveBeenCalled();
+    expect(tui.lastFrame().split('\n')).toHaveLength(24);
+  });
+});
+
+describe('a lone Esc', () => {
+  it('closes help, cancels the palette, and cancels a filter back to what it was', async () => {
+    const { tui } = start();
+    await tui.write('?');
+    await tui.waitForFrame((f) => f.includes('Keys for Positions'));
+    await tui.writeSplit([ESC]);
+    await tui.waitForFrame((f) => !f.includes('Keys for Positions'), 'help closed');
+    await tui.write(':');
+    await tui.waitForFrame((f) => /^:.*commands/m.test(f), 'the palette');
+    await tui.writeSplit([ESC]);
+    await tui.waitForFrame((f) => !/^:.*commands/m.test(f), 'palette closed');
+    await tui.write('/');
+    await tui.write('sap');
+    await tui.waitForFrame((f) => f.includes('filter sap') && !f.includes('MSFT'));
+    await tui.writeSplit([ESC]);
+    await tui.waitForFrame((f) => !f.includes('filter sap') && f.includes('MSFT'), 'the filter cancelled');
+  });
+});
+
+describe('keys typed faster than one read', () => {
+  it('takes a chunk one key at a time, and text after "/" goes into the filter', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('/msft\r');
+    await tui.waitForFrame((f) => f.includes('filter msft') && !f.includes('SAP') && !f.includes('Filter Positions:'));
+    await tui.write('3j');
+    await tui.waitForFrame((f) => f.includes('▶3 Stress') && /^›Equities −30%/m.test(f), 'Stress focused, second row selected');
+  });
+});
+
+describe('quitting', () => {
+  it('quits on q and on Ctrl-C', async () => {
+    const a = start();
+    await a.tui.write('q');
+    await vi.waitFor(() => expect(a.onQuit).toHaveBeenCalledTimes(1));
+    const b = start();
+    await b.tui.write('\u0003');
+    await vi.waitFor(() => expect(b.onQuit).toHaveBeenCalledTimes(1));
+  });
+
+  it('asks first while armed: Enter, Esc and n keep running, a chunk "qy" does not answer, y quits', async () => {
+    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0) } }] });
+    const store = new TestStore(armed, risk);
+    const onQuit = vi.fn();
+    const tui = renderApp(store, { columns: 80, rows: 24 }, { onQuit, trading: 'trade' });
+    open.push(tui);
+    await tui.waitForFrame((f) => / ARMED \d+m /.test(f), 'ARMED in the status bar');
+    await tui.write('qy');
+    await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
+    await tui.write('\r');
+    await tui.writeSplit([ESC]);
+    await tui.waitForFrame((f) => !f.includes('Quit while trading is ARMED?'), 'dialog cancelled');
+    await tui.write('q');
+    await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
+    await tui.write('x'); // swallowed by the dialog, not passed to the panes
+    await tui.write('n');
+    await tui.waitForFrame((f) => !f.includes('Quit while trading is ARMED?'));
+    expect(onQuit).not.toHaveBeenCalled();
+    await tui.write('q');
+    await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
+    await tui.write('y');
+    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+  });
+});
+
+describe('trading commands', () => {
+  it('are dimmed "needs --trade" without a trading mode: the key only says so', async () => {
+    const { tui, onTrade } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('X');
+    await tui.waitForFrame((f) => /^Needs --trade \(this session is read-only\): Flatten the selected position/m.test(f), 'the flash message');
+    expect(onTrade).not.toHaveBeenCalled();
+  });
+
+  it('hand the selected position, captured at the key press, to the trading layer when a mode is on', async () => {
+    const { tui, onTrade } = start({ trading: 'trade' });
+    await tui.waitForFrame((f) => selectedRow(f).includes('AAPL 20270219'));
+    await tui.write('j');
+    await tui.waitForFrame((f) => /^›AAPL\s+500/.test(selectedRow(f)));
+    await tui.write('X');
+    await vi.waitFor(() => expect(onTrade).toHaveBeenCalledWith('trade.flatten', { conId: 265598 }));
+  });
+});
+
+describe('alerts', () => {
+  it('acknowledges them with the Alerts pane\'s key, and only there', async () => {
+    const { tui, store } = start();
+    await tui.write('a'); // Positions: no such key
+    expect(store.acks).toBe(0);
+    await tui.write('6');
+    await tui.waitForFrame((f) => f.includes('▶6 Alerts and log'));
+    await tui.write('a');
+    expect(store.acks).toBe(1);
+  });
+});
+
+describe('the command palette', () => {
+  it('runs the highlighted command with its argument, and keeps disabled ones from running', async () => {
+    const { tui, onTrade } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write(':');
+    await tui.write('filter.open sap');
+    await tui.waitForFrame((f) => /›filter\.open TEXT/.test(f), 'filter.open highlighted');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('filter sap') && !f.includes('MSFT'), 'the filter applied from the palette');
+    await tui.write(':');
+    await tui.write('globalcancel');
+    await tui.waitForFrame((f) => /needs --trade/.test(f));
+    await tui.write('\r');
+    await tui.waitForFrame((f) => /^Needs --trade .*: Cancel every open order of the acc/m.test(f) && !/^:/m.test(f), 'refused with a flash');
+    expect(onTrade).not.toHaveBeenCalled();
+  });
+
+  it('masks the account id on request', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes(ACCOUNT));
+    await tui.write(':');
+    await tui.write('mask');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('•••••4567') && !f.includes(ACCOUNT));
+  });
+});

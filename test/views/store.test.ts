@@ -1,0 +1,128 @@
+// The store is the one throttle: prices coalesce to the configured rate, health and alerts publish at once, freeze holds.
+import { Subject } from 'rxjs';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
+import { reduce } from '../../src/model/reducer.js';
+import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
+import { ConsoleStore, type FeedLike } from '../../src/views/store.js';
+import type { RiskResult } from '../../src/views/stress-model.js';
+
+/** A feed stand-in: reduces pushed events into `state` and emits them, like src/streams/feed.ts. */
+class FakeFeed implements FeedLike {
+  state: PortfolioState = INITIAL_STATE;
+  private seq = 0;
+  readonly subject = new Subject<FeedEvent>();
+  readonly events$ = this.subject.asObservable();
+  push(body: FeedEventBody): void {
+    const ev = { ...body, seq: ++this.seq, receivedAt: Date.now() } as FeedEvent;
+    this.state = reduce(this.state, ev);
+    this.subject.next(ev);
+  }
+}
+
+const tick = (conId: number, price: string): FeedEventBody => ({ type: 'priceTicked', conId, field: 'last', price: dec(price), delayed: false });
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'queueMicrotask'] });
+});
+afterEach(() => vi.useRealTimers());
+
+describe('ConsoleStore', () => {
+  it('coalesces a burst of price ticks into one publish per throttle interval, carrying the newest state', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000 });
+    const published: number[] = [];
+    store.subscribe(() => published.push(store.getSnapshot().state.lastSeq));
+    for (let i = 0; i < 100; i++) feed.push(tick(1, String(100 + i)));
+    expect(published).toEqual([]); // nothing before the interval
+    await vi.advanceTimersByTimeAsync(250);
+    expect(published).toEqual([100]);
+    for (let i = 0; i < 10; i++) feed.push(tick(1, '1'));
+    await vi.advanceTimersByTimeAsync(249);
+    expect(published).toEqual([100]);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(published).toEqual([100, 110]);
+    store.dispose();
+  });
+
+  it('publishes health changes and broker messages at once', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 1000, clockMs: 60_000 });
+    const seen: string[] = [];
+    store.subscribe(() => seen.push(store.getSnapshot().live.health));
+    feed.push(tick(1, '1'));
+    feed.push({ type: 'healthChanged', health: 'degraded', reason: '1100' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(seen).toEqual(['degraded']);
+    store.dispose();
+  });
+
+  it('holds the panes\' state while frozen, keeps the live state moving, and thaws to the newest', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 60_000 });
+    feed.push(tick(1, '10'));
+    await vi.advanceTimersByTimeAsync(100);
+    store.setFrozen(true);
+    const held = store.getSnapshot().state;
+    feed.push(tick(1, '11'));
+    feed.push({ type: 'healthChanged', health: 'ready' });
+    await vi.advanceTimersByTimeAsync(100);
+    const s = store.getSnapshot();
+    expect(s.state).toBe(held);
+    expect(s.live.lastSeq).toBe(3);
+    expect(s.frozen).toEqual({ at: expect.any(Number), seq: 1 });
+    store.setFrozen(false);
+    expect(store.getSnapshot().state.lastSeq).toBe(3);
+    expect(store.getSnapshot().frozen).toBeUndefined();
+    store.dispose();
+  });
+
+  it('keeps publishing prices at the throttle while a slow risk pass waits for its own, later turn', async () => {
+    const feed = new FakeFeed();
+    const risk = vi.fn((): RiskResult => ({ ok: false, error: 'slow' }));
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, risk, riskMinIntervalMs: 2000 });
+    await vi.advanceTimersByTimeAsync(0);
+    const published: number[] = [];
+    store.subscribe(() => published.push(Date.now()));
+    const t0 = Date.now();
+    for (let i = 0; i < 8; i++) {
+      feed.push(tick(1, String(i)));
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(published.length).toBeGreaterThanOrEqual(7); // about one a quarter second, not one per risk turn
+    expect(risk).toHaveBeenCalledTimes(1 + Math.floor((Date.now() - t0) / 2000));
+    store.dispose();
+  });
+
+  it('republishes on the clock so ages move without events', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 1000 });
+    const t0 = store.getSnapshot().now;
+    await vi.advanceTimersByTimeAsync(3000);
+    expect(store.getSnapshot().now - t0).toBe(3000);
+    expect(store.getSnapshot().version).toBe(4); // the first frame, then one publish a second
+    store.dispose();
+  });
+
+  it('computes risk only when its inputs changed, and reuses the result otherwise', async () => {
+    const feed = new FakeFeed();
+    const result: RiskResult = { ok: false, error: 'test' };
+    const risk = vi.fn(() => result);
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, risk });
+    expect(risk).not.toHaveBeenCalled(); // the first frame does not wait for risk
+    expect(store.getSnapshot().risk).toBeUndefined();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(risk).toHaveBeenCalledTimes(1);
+    await vi.advanceTimersByTimeAsync(5000); // clock publishes, nothing changed
+    expect(risk).toHaveBeenCalledTimes(1);
+    feed.push({ type: 'brokerMessage', id: -1, code: 2104, message: 'farm ok', class: 'info' });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(risk).toHaveBeenCalledTimes(1); // messages are not a risk input
+    feed.push(tick(1, '5'));
+    await vi.advanceTimersByTimeAsync(100);
+    expect(risk).toHaveBeenCalledTimes(2);
+    expect(store.getSnapshot().risk).toBe(result);
+    store.dispose();
+  });
+});

@@ -1,0 +1,190 @@
+// The view model is a pure function of snapshot, UI state and size: exact rows, words for every state, only visible rows.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BINDINGS } from '../../src/keymap/bindings.js';
+import { DEFAULT_ALERT_CONFIG, evaluateOnce } from '../../src/risk/alerts/index.js';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
+import { reduceAll } from '../../src/model/reducer.js';
+import type { PortfolioState } from '../../src/model/state.js';
+import { marginBand } from '../../src/views/rows/account.js';
+import type { ListVM } from '../../src/views/rows/common.js';
+import type { ConsoleSnapshot } from '../../src/views/store.js';
+import { createStressRunner } from '../../src/views/stress-model.js';
+import { initialUi, reduceUi, type UiState } from '../../src/views/ui-state.js';
+import { buildViewModel, type ViewModel } from '../../src/views/view-model.js';
+import { ACCOUNT, MSFT, T0, bookState } from '../support/book.js';
+import { EventLog, portfolio, stock } from '../support/events.js';
+
+/** A snapshot as the store would publish it: risk from the real runner, alerts from one look of the real rules. */
+function snapshot(state: PortfolioState, o: Partial<ConsoleSnapshot> = {}): ConsoleSnapshot {
+  const risk = createStressRunner()(state, state.lastEventAt);
+  const alerts = evaluateOnce({ state, config: DEFAULT_ALERT_CONFIG, now: state.lastEventAt, ...(risk.ok ? { stress: risk.report } : {}) });
+  return { state, live: state, risk, alerts, now: state.lastEventAt, version: 1, ...o };
+}
+
+function vm(snap: ConsoleSnapshot, ui: UiState = initialUi(), size = { columns: 80, rows: 24 }, trading: 'readOnly' | 'trade' = 'readOnly'): ViewModel {
+  return buildViewModel({ snapshot: snap, ui, size, mode: 'live', trading, bindings: DEFAULT_BINDINGS, problems: [] });
+}
+
+function list(v: ViewModel, pane: 'positions' | 'orders' | 'executions'): ListVM {
+  const p = v.panes[pane];
+  if (p?.kind !== 'list') throw new Error(`${pane} is not on screen`);
+  return p.list;
+}
+
+const text = (cells: readonly { text: string }[]) => cells.map((c) => c.text).join(' ');
+
+describe('positions', () => {
+  it('groups by asset class, flags the unpriced, and keeps only the columns that fit 80 columns', () => {
+    const p = list(vm(snapshot(bookState())), 'positions');
+    expect(p.rows.map((r) => (r.kind === 'group' ? r.label : r.cells.label!.text))).toEqual([
+      'OPT · 1 · 8,200 USD', 'AAPL 20270219 240 C', 'STK · 3 · 232,470 USD', 'AAPL', 'SAP', 'MSFT', 'XYZ · 1 · 500 USD · 1 UNPRICED', 'XYZ',
+    ]);
+    expect(p.columns.map((c) => c.id)).toEqual(['label', 'qty', 'mark', 'base', 'pnl', 'worst', 'flag']);
+    const xyz = p.rows.find((r) => r.id === '900001')!;
+    expect(xyz.cells.flag).toEqual({ text: 'UNPRICED', slot: 'data.unpriced' });
+    const sap = p.rows.find((r) => r.id === '14204')!;
+    expect(sap.cells.base!.text).toBe('77,220'); // 300 × 234 EUR × 1.10
+    expect(sap.cells.pnl!.text).toBe('+11,220');
+  });
+
+  it('shows local value, delta and IV at 200 columns, and groups by currency on request', () => {
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'positions.group' });
+    const p = list(vm(snapshot(bookState()), ui, { columns: 200, rows: 50 }), 'positions');
+    expect(p.columns.map((c) => c.id)).toEqual(expect.arrayContaining(['local', 'delta', 'iv', 'class', 'ccy']));
+    expect(p.rows.filter((r) => r.kind === 'group').map((r) => r.label!.split(' · ')[0])).toEqual(['EUR', 'USD']);
+    const call = p.rows.find((r) => r.id === '700001')!;
+    expect([call.cells.delta!.text, call.cells.iv!.text]).toEqual(['0.41', '27.0%']);
+  });
+
+  it('keeps the selection on the same conId while a price change re-sorts the rows', () => {
+    let ui = initialUi();
+    ui = reduceUi(ui, { type: 'select', pane: 'positions', id: String(MSFT.conId) });
+    const before = list(vm(snapshot(bookState()), ui), 'positions');
+    expect(before.selectedId).toBe('272093');
+    const order = (l: ListVM) => l.rows.filter((r) => r.kind === 'row').map((r) => r.cells.label!.text);
+    expect(order(before).slice(1, 4)).toEqual(['AAPL', 'SAP', 'MSFT']);
+    const after = list(vm(snapshot(bookState({ prices: { msft: '1500' } })), ui), 'positions');
+    expect(order(after).slice(1, 4)).toEqual(['MSFT', 'AAPL', 'SAP']);
+    expect(after.selectedId).toBe('272093');
+  });
+
+  it('renders only the visible rows of a large book, and the navigation context covers all of them', () => {
+    const log = new EventLog(T0);
+    log.push({ type: 'healthChanged', health: 'ready' });
+    log.push({ type: 'accountValueUpdated', account: ACCOUNT, key: 'NetLiquidation', currency: 'USD', value: '1000000' });
+    for (let i = 0; i < 2000; i++) log.push(portfolio(ACCOUNT, stock(10_000 + i, `S${i}`, 'USD'), String(1 + (i % 50)), String(10 + i)));
+    const state = reduceAll(log.events);
+    const p = list(vm({ state, live: state, now: state.lastEventAt, version: 1 }), 'positions');
+    expect(p.total).toBe(2000);
+    expect(p.rows.length).toBeLessThanOrEqual(24);
+    expect(p.context.rows).toHaveLength(2001); // one group header
+  });
+});
+
+describe('account and margin bands', () => {
+  it('puts each band into words, from TWS\'s colour codes and IBKR\'s 110% warning', () => {
+    const d = (elv: string) => marginBand(dec(elv), dec('100000'));
+    expect(['120000', '109000', '104000', '100500', '99999'].map(d)).toEqual(['ok', 'warn', 'near', 'depleted', 'breach']);
+    const v = vm(snapshot(bookState({ elv: '104000', maint: '100000' })), reduceUi(initialUi(), { type: 'command', command: 'pane.account' }));
+    const acc = v.panes.account;
+    expect(acc?.kind === 'account' && acc.account.bandText).toBe('WITHIN 5% of maintenance');
+    expect(acc?.info).toMatch(/cushion 0\.8% · WITHIN 5%/);
+  });
+
+  it('shows the reported value beside our estimate, with ages', () => {
+    const v = vm(snapshot(bookState()), reduceUi(initialUi(), { type: 'command', command: 'pane.account' }));
+    const acc = v.panes.account;
+    if (acc?.kind !== 'account') throw new Error('no account pane');
+    const nlv = acc.account.rows.find((r) => r.id === 'NetLiquidation')!;
+    expect(nlv.cells.total!.text).toBe('500,000');
+    expect(nlv.cells.estimate!.text).toMatch(/^\d{3},\d{3}$/);
+    expect(nlv.cells.age!.text).toBe('0s');
+  });
+});
+
+describe('stress', () => {
+  // Excess liquidity 22,000 at no shock; equities falling 10% or more take it below zero.
+  const tight = () => bookState({ nlv: '100000', elv: '80000', maint: '58000', init: '90000' });
+
+  it('marks scenarios that breach or warn with words, and alerts on them', () => {
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
+    const v = vm(snapshot(tight()), ui, { columns: 120, rows: 40 });
+    const s = v.panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    const crash = s.stress.list.rows.find((r) => r.cells.label!.text === 'Equities −30%')!;
+    expect(crash.cells.flag).toEqual({ text: 'BREACH', slot: 'risk.breach' });
+    expect(crash.cells.total!.slot).toBe('heat.loss3');
+    expect(s.info).toMatch(/\d+ BREACH/);
+    const alerts = v.panes.alerts;
+    expect(alerts?.kind === 'alerts' && text(alerts.alerts.alerts)).toMatch(/WARNING "Equities −30%" would liquidate this account/);
+    expect(text(v.status)).toMatch(/ \d WARNING /);
+  });
+
+  it('charts P&L against the shock for the chosen subject, with x where excess liquidity goes negative', () => {
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
+    const v = vm(snapshot(tight()), ui, { columns: 120, rows: 40 });
+    const s = v.panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    expect(s.stress.subject).toBe('px:STK');
+    expect(s.stress.chart?.title).toMatch(/P&L \(USD\) vs Equities shock, % · x = excess liquidity below 0/);
+    const axis = s.stress.chart!.lines.find((l) => l[0]!.text.trim() === '0')!;
+    expect(text(axis)).toMatch(/x/);
+    expect(text(s.stress.distances)).toMatch(/Liquidation at: Equities -\d+\.\d%/);
+  });
+});
+
+describe('status bar', () => {
+  it('says PAPER for a DU account, READY with the data age, READ-ONLY and the clock', () => {
+    const st = bookState();
+    expect(text(vm(snapshot(st, { now: st.lastEventAt + 3_000, alerts: [] })).status)).toMatch(/^ PAPER  127\.0\.0\.1:7497 DU1234567 USD READY data 3s READ-ONLY \d\d:\d\d:\d\d$/);
+    // The concentration rule warns on this book (AAPL over 40% of gross): counted in the status bar, tabs or not.
+    expect(text(vm(snapshot(st)).status)).toMatch(/READY data 0s [1-9] WARNING READ-ONLY/);
+  });
+
+  it('says STALE with the age after 30 s without prices, and the health when not connected', () => {
+    const st = bookState();
+    expect(text(vm(snapshot(st, { now: st.lastEventAt + 45_000 })).status)).toMatch(/READY STALE 45s/);
+    const down = bookState({ extra: [{ type: 'healthChanged', health: 'disconnected', reason: 'socket closed' } as FeedEventBody] });
+    expect(text(vm(snapshot(down)).status)).toMatch(/DISCONNECTED data 0s old/);
+  });
+
+  it('shows ARMED with time left only in a trading session, and FROZEN with what arrived since', () => {
+    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000 } }] });
+    expect(text(vm(snapshot(armed), initialUi(), undefined, 'trade').status)).toMatch(/ ARMED 4m /);
+    expect(text(vm(snapshot(armed)).status)).toMatch(/READ-ONLY/);
+    const frozen = vm(snapshot(armed, { frozen: { at: T0, seq: armed.lastSeq - 3 } }));
+    expect(text(frozen.status)).toMatch(/ FROZEN \d\d:\d\d:\d\d \+3 /);
+  });
+
+  it('drops the endpoint first when the bar does not fit', () => {
+    const st = bookState();
+    const narrow = text(vm(snapshot(st, { frozen: { at: T0, seq: st.lastSeq } }), initialUi(), { columns: 60, rows: 24 }).status);
+    expect(narrow).not.toMatch(/127\.0\.0\.1/);
+    expect(narrow).toMatch(/DU1234567 .*READY.*READ-ONLY.*FROZEN/);
+  });
+});
+
+describe('layout', () => {
+  it('uses tabs at 80x24, a sidebar at 120x40 and every pane at 200x50', () => {
+    const s = snapshot(bookState());
+    expect(Object.keys(vm(s).panes)).toEqual(['positions']);
+    expect(Object.keys(vm(s, initialUi(), { columns: 120, rows: 40 }).panes).sort()).toEqual(['account', 'alerts', 'positions']);
+    expect(Object.keys(vm(s, initialUi(), { columns: 200, rows: 50 }).panes).sort()).toEqual(['account', 'alerts', 'executions', 'orders', 'positions', 'stress']);
+  });
+
+  it('hides the panes behind help, which lists the focused pane\'s keys', () => {
+    const v = vm(snapshot(bookState()), reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }));
+    expect(v.panes).toEqual({});
+    expect(v.help?.title).toBe('Keys for Positions (? closes)');
+  });
+
+  it('offers palette matches for every typed word, with the disabled ones saying why', () => {
+    const ui = reduceUi(reduceUi(initialUi(), { type: 'command', command: 'palette.open' }), { type: 'text', text: 'cancel' });
+    const v = vm(snapshot(bookState()), ui);
+    expect(v.palette?.items.map((i) => [i.command, i.disabled ?? ''])).toEqual([
+      ['trade.cancel', 'needs --trade'], ['trade.cancelAll', 'needs --trade'], ['trade.globalCancel', 'needs --trade'],
+    ]);
+  });
+});
+
