@@ -45,21 +45,21 @@ const TRADE_OPTIONS = {
 const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'live',
-    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor]',
+    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade]',
     summary: 'open the console on TWS or IB Gateway (the default command)',
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
-      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' },
+      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' },
     },
     run: (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : liveCommand(values as LiveFlags, io)),
   },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--color 16|256|truecolor] [--once]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
     options: {
       scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
-      color: { type: 'string' }, once: { type: 'boolean' },
+      color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' },
     },
     run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
   },

@@ -4,7 +4,8 @@ import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
 import type { RotatingRecorder } from '../streams/recorder.js';
 import type { CommandId } from '../keymap/bindings.js';
-import type { TradeTarget } from '../views/App.js';
+import type { TradeTarget } from '../views/trading-actions.js';
+import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { duration } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
 
@@ -28,6 +29,8 @@ export interface ConsoleOptions {
   /** Read-only unless a trading mode is passed in (issue 7); a replay never trades. */
   readonly trading?: 'readOnly' | 'trade' | 'replay';
   readonly onTrade?: (command: CommandId, target: TradeTarget) => void;
+  /** With trading 'trade': the live source orders go to and our client id (dialogs, arming, audit log). */
+  readonly trade?: { readonly source: ConsoleTradingSource; readonly clientId: number; readonly auditDir?: string };
   /** Problems found before the console started (settings), shown as alerts. */
   readonly problems?: readonly string[];
   /** Closes the session (source, feed and recording) before the summary is printed, so the recording is sealed. */
@@ -87,18 +90,25 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     import('../views/alert-model.js'),
   ]);
   const slow: number[] = [];
+  const tradingMode = o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly');
+  // A replay never trades, whatever was asked.
+  const trading: ConsoleTrading | undefined =
+    tradingMode === 'trade' && o.mode !== 'replay' && o.trade
+      ? createConsoleTrading({ mode: 'trade', feed: o.feed, source: o.trade.source, clientId: o.trade.clientId, ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}) })
+      : undefined;
   const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner() });
   const instance = renderConsole(
     {
       store,
       mode: o.mode,
-      trading: o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly'),
+      trading: o.mode === 'replay' ? 'replay' : tradingMode,
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       bindings: keymap.bindings,
       problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`)],
       theme,
       maskAccount: o.settings.ui.maskAccount,
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
+      ...(trading ? { trade: trading } : {}),
     },
     o.streams ?? {},
     (ms) => {
@@ -116,6 +126,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
     store.dispose();
+    // Quitting disarms (audited) and closes the session's audit log before the feed closes.
+    trading?.close('operator quit');
   }
   const last = o.feed.state;
   if (o.close) await o.close('operator quit');
@@ -136,5 +148,6 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       slowFrames: slow,
     }),
   );
+  if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: tws-risk verify FILE)`);
   return EXIT.ok;
 }

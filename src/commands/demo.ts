@@ -19,6 +19,8 @@ export interface DemoFlags {
   readonly once?: boolean;
   /** Colour depth for the console: 16, 256, truecolor (default: the setting, else detected). */
   readonly color?: string;
+  /** Enables the trading commands (arming, flatten and cancel dialogs); read-only without it. */
+  readonly trade?: boolean;
 }
 
 const CLIENT_ID = 4217;
@@ -74,6 +76,8 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
         io,
         ...(color ? { color } : {}),
         problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+        trading: f.trade ? 'trade' : 'readOnly',
+        ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
         close: (reason) => session.close(reason),
       });
     } finally {

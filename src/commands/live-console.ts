@@ -10,6 +10,8 @@ export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'> {
   readonly 'no-record'?: boolean;
   readonly record?: string;
   readonly color?: string;
+  /** Enables the trading commands (arming, flatten and cancel dialogs); read-only without it. */
+  readonly trade?: boolean;
   readonly config?: string;
 }
 
@@ -57,6 +59,8 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     io,
     ...(color ? { color } : {}),
     problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+    trading: f.trade ? 'trade' : 'readOnly',
+    ...(f.trade ? { trade: { source: session.source, clientId: c.clientId } } : {}),
     close: (reason) => session.close(reason),
   });
 }

@@ -61,6 +61,7 @@ export const COMMAND_IDS = [
   'trade.arm',
   'trade.disarm',
   'trade.flatten',
+  'trade.flattenScope',
   'trade.cancel',
   'trade.cancelAll',
   'trade.globalCancel',
@@ -126,6 +127,10 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
   },
   'trade.disarm': { description: 'Disarm trading now', category: 'Trading', scope: 'global', needsTrade: true, palette: true },
   'trade.flatten': { description: 'Flatten the selected position (opens a dialog)', category: 'Trading', scope: 'positions', dangerous: true, needsTrade: true, palette: true },
+  'trade.flattenScope': {
+    description: 'Flatten many positions: all, currency:CCY, class:CLS or underlying:SYM (opens a dialog; type FLATTEN)',
+    category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true, args: 'SCOPE',
+  },
   'trade.cancel': { description: 'Cancel the selected order (opens a dialog)', category: 'Trading', scope: 'orders', dangerous: true, needsTrade: true, palette: true },
   'trade.cancelAll': { description: "Cancel every open order of this client (opens a dialog)", category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true },
   'trade.globalCancel': {
@@ -184,6 +189,7 @@ export const DEFAULT_BINDINGS: Bindings = {
   'trade.arm': [],
   'trade.disarm': [],
   'trade.flatten': ['X'],
+  'trade.flattenScope': [],
   'trade.cancel': ['x'],
   'trade.cancelAll': [],
   'trade.globalCancel': [],

@@ -77,8 +77,9 @@ function defaultTick(c: Contract): number {
   return 0.01;
 }
 
+/** Open: not final, not being cancelled, and still listed by TWS (an unlisted order ended without telling us). */
 function isOpen(o: OrderRow): boolean {
-  return !TERMINAL_STATUSES.has(o.status) && o.status !== 'PendingCancel';
+  return !TERMINAL_STATUSES.has(o.status) && o.status !== 'PendingCancel' && o.listed !== false;
 }
 
 /** An order the client can cancel itself (its own, or any order when connected as client 0, the TWS master). */

@@ -18,14 +18,9 @@ import type { ConsoleStore } from './store.js';
 import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import { initialUi, reduceUi, type ListContext, type UiAction, type UiState } from './ui-state.js';
 import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
+import type { PreviewPlan, TradeTarget, TradingActions } from './trading-actions.js';
 
-/** What a trading command acts on, captured when the key is pressed (the dialog of issue 7 locks it). */
-export interface TradeTarget {
-  readonly conId?: number;
-  readonly orderKey?: string;
-  /** Text typed after the command in the palette (`:trade.arm 4567`). */
-  readonly arg?: string;
-}
+export type { TradeTarget } from './trading-actions.js';
 
 export interface AppProps {
   readonly store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot' | 'toggleFreeze' | 'acknowledgeAlerts'>;
@@ -40,8 +35,19 @@ export interface AppProps {
   readonly initialFocus?: PaneId;
   /** Called once when the operator quits, before Ink unmounts. */
   readonly onQuit?: () => void;
-  /** Trading commands, when a trading mode is on (issue 7 plans, confirms and sends). */
+  /** Trading commands, when a trading mode is on and no `trade` actions are given (a hook for tests). */
   readonly onTrade?: (command: CommandId, target: TradeTarget) => void;
+  /** The trading wiring (--trade): plans, arms, confirms and sends; the dialogs call it, never src/trading. */
+  readonly trade?: TradingActions;
+}
+
+type TradeDialog = Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>;
+
+function planDialog(p: PreviewPlan, error?: string): TradeDialog {
+  return {
+    kind: 'trade', phase: p.word ? 'word' : 'confirm', title: p.title, lines: p.lines, planId: p.id,
+    ...(p.word ? { word: p.word, input: '' } : {}), ...(error ? { error } : {}),
+  };
 }
 
 const NO_PROBLEMS: readonly string[] = [];
@@ -124,9 +130,10 @@ export function App(props: AppProps) {
           return;
         case 'dialog.confirm':
           if (u.dialog?.kind === 'confirmQuit') quit();
+          else if (u.dialog?.kind === 'trade' && u.dialog.phase === 'confirm') confirmTrade(u.dialog);
           return;
         case 'dialog.cancel':
-          dispatch({ type: 'closeDialog' });
+          closeTradeDialog();
           return;
         case 'view.freeze':
           store.toggleFreeze();
@@ -137,22 +144,44 @@ export function App(props: AppProps) {
         case 'trade.arm':
         case 'trade.disarm':
         case 'trade.flatten':
+        case 'trade.flattenScope':
         case 'trade.cancel':
         case 'trade.cancelAll':
         case 'trade.globalCancel': {
+          const id = selectedId(v, u.focus);
+          const target: TradeTarget = {
+            ...(command === 'trade.flatten' && id !== undefined && u.focus === 'positions' ? { conId: Number(id) } : {}),
+            ...(command === 'trade.cancel' && id !== undefined && u.focus === 'orders' ? { orderKey: id } : {}),
+            ...(arg !== undefined ? { arg } : {}),
+          };
+          if (props.trade) {
+            startTrade(props.trade, command, target);
+            return;
+          }
           if (!props.onTrade) {
             flash(`${COMMANDS[command].description}: trading is not wired into the console yet`);
             return;
           }
-          const id = selectedId(v, u.focus);
-          props.onTrade(command, {
-            ...(command === 'trade.flatten' && id !== undefined && u.focus === 'positions' ? { conId: Number(id) } : {}),
-            ...(command === 'trade.cancel' && id !== undefined && u.focus === 'orders' ? { orderKey: id } : {}),
-            ...(arg !== undefined ? { arg } : {}),
-          });
+          props.onTrade(command, target);
           return;
         }
+        case 'input.cancel':
+          if (u.dialog?.kind === 'trade') {
+            closeTradeDialog();
+            return;
+          }
+          dispatch({ type: 'command', command });
+          return;
+        case 'input.next':
+        case 'input.prev':
+          if (u.dialog) return;
+          dispatch({ type: 'command', command });
+          return;
         case 'input.submit': {
+          if (u.dialog?.kind === 'trade') {
+            submitTradeText(u.dialog);
+            return;
+          }
           if (u.overlay?.kind === 'palette') {
             const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text);
             const item = items[Math.min(u.overlay.index, items.length - 1)];
@@ -174,6 +203,86 @@ export function App(props: AppProps) {
     },
     [flash, props, quit, store],
   );
+
+  /** Opens the dialog a trading command asks for: arming, or the locked plan of a flatten or cancel. */
+  function startTrade(actions: TradingActions, command: CommandId, target: TradeTarget): void {
+    if (command === 'trade.arm') {
+      if (target.arg !== undefined) {
+        flash(actions.arm(target.arg).message);
+        return;
+      }
+      const account = actions.account();
+      dispatch({
+        type: 'openDialog',
+        dialog: { kind: 'trade', phase: 'arm', title: 'Arm trading', input: '', lines: [`Account ${account ?? '(not known yet)'}`, 'Arming allows sending orders from this console for 5 minutes.'] },
+      });
+      return;
+    }
+    if (command === 'trade.disarm') {
+      actions.disarm();
+      flash('Trading disarmed');
+      return;
+    }
+    const plan = actions.preview(command, target);
+    if (typeof plan === 'string') flash(plan);
+    else dispatch({ type: 'openDialog', dialog: planDialog(plan) });
+  }
+
+  function submitTradeText(d: TradeDialog): void {
+    const actions = props.trade;
+    if (!actions) return;
+    const typed = d.input ?? '';
+    if (d.phase === 'arm') {
+      const r = actions.arm(typed);
+      if (r.ok) {
+        dispatch({ type: 'closeDialog' });
+        flash(r.message);
+      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: r.message } });
+      return;
+    }
+    if (d.phase === 'word') {
+      if (typed.trim() === d.word) {
+        const { input: _typed, error: _error, ...rest } = d;
+        dispatch({ type: 'openDialog', dialog: { ...rest, phase: 'confirm' } });
+      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: `Type ${d.word ?? ''} exactly (upper case) to continue` } });
+    }
+  }
+
+  function closeTradeDialog(): void {
+    const d = uiRef.current!.dialog;
+    // Orders on the way cannot be called back by closing the dialog: it stays until the outcome is known.
+    if (d?.kind === 'trade' && d.phase === 'sending') return;
+    if (d?.kind === 'trade' && d.planId !== undefined && (d.phase === 'confirm' || d.phase === 'word')) props.trade?.decline(d.planId);
+    dispatch({ type: 'closeDialog' });
+  }
+
+  /** One dialog, one send: the phase leaves 'confirm' before anything else happens, so a repeated key finds nothing. */
+  function confirmTrade(d: TradeDialog): void {
+    const actions = props.trade;
+    if (!actions || d.planId === undefined) return;
+    const planId = d.planId;
+    const sending: TradeDialog = { ...d, phase: 'sending' };
+    dispatch({ type: 'openDialog', dialog: sending });
+    const current = () => {
+      const now = uiRef.current!.dialog;
+      return now?.kind === 'trade' && now.planId === planId ? now : undefined;
+    };
+    void actions
+      .confirm(planId, (p) => {
+        const now = current();
+        if (now && now.phase === 'sending') dispatch({ type: 'updateDialog', dialog: { ...now, lines: [...d.lines, '', ...p.rows.map((r) => `${r.label}: ${r.status}`)] } });
+      })
+      .then(
+        (o) => {
+          if (o.kind === 'refused') {
+            dispatch({ type: 'openDialog', dialog: o.replan ? planDialog(o.replan, o.message) : { ...d, phase: 'done', error: o.message } });
+            return;
+          }
+          dispatch({ type: 'openDialog', dialog: { kind: 'trade', phase: 'done', title: `${d.title.replace(/\?$/, '')}: sent`, lines: o.lines } });
+        },
+        (e: unknown) => dispatch({ type: 'openDialog', dialog: { ...d, phase: 'done', error: `Sending failed: ${(e as Error).message}` } }),
+      );
+  }
 
   const handle = useCallback(
     (key: string | undefined, text: string | undefined) => {

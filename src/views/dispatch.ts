@@ -21,6 +21,12 @@ export type Route =
  * type into a line (keys.ts `textOf`).
  */
 export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, text: string | undefined): Route {
+  if (ui.dialog?.kind === 'trade' && ui.dialog.input !== undefined) {
+    // A dialog that asks for typed text (the account's last four, FLATTEN) is an input line: the confirm key types.
+    const command = key === undefined ? undefined : resolveKey(table, key, ['input']);
+    if (command) return { kind: 'command', command, scope: 'input' };
+    return text !== undefined ? { kind: 'text', text } : { kind: 'swallow' };
+  }
   if (ui.dialog) {
     const command = key === undefined ? undefined : resolveKey(table, key, ['dialog']);
     return command ? { kind: 'command', command, scope: 'dialog' } : { kind: 'swallow' };

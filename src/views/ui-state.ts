@@ -23,7 +23,25 @@ export type Overlay =
   | { readonly kind: 'palette'; readonly text: string; readonly index: number }
   | { readonly kind: 'filter'; readonly pane: PaneId; readonly text: string; readonly previous: string };
 
-export type Dialog = { readonly kind: 'confirmQuit' };
+/** A trading dialog's phase: typing (arm, word), waiting for the confirm key, sending, or showing the outcome. */
+export type TradePhase = 'arm' | 'word' | 'confirm' | 'sending' | 'done';
+
+export type Dialog =
+  | { readonly kind: 'confirmQuit' }
+  | {
+      readonly kind: 'trade';
+      readonly phase: TradePhase;
+      readonly title: string;
+      readonly lines: readonly string[];
+      /** The locked plan (the wiring keeps it); absent for arming. */
+      readonly planId?: string;
+      /** The word to type before confirming (bulk flatten). */
+      readonly word?: string;
+      /** What has been typed, while the dialog takes text (arm, word). */
+      readonly input?: string;
+      /** A refusal or a wrong answer, shown in the dialog. */
+      readonly error?: string;
+    };
 
 export interface UiState {
   readonly focus: PaneId;
@@ -84,6 +102,8 @@ export type UiAction =
   | { readonly type: 'closeOverlay' }
   | { readonly type: 'closeDialog' }
   | { readonly type: 'openDialog'; readonly dialog: Dialog }
+  /** Replaces the open dialog's content without counting as a new dialog (progress while orders are followed). */
+  | { readonly type: 'updateDialog'; readonly dialog: Dialog }
   /** Selects a row by id directly (tests set a selection this way). */
   | { readonly type: 'select'; readonly pane: PaneId; readonly id: string };
 
@@ -142,6 +162,7 @@ export function reduceUi(ui: UiState, action: UiAction): UiState {
       return rest;
     }
     case 'openDialog':
+    case 'updateDialog':
       return { ...ui, dialog: action.dialog };
     case 'select':
       return withList(ui, action.pane, { selectedId: action.id });
@@ -153,6 +174,8 @@ export function reduceUi(ui: UiState, action: UiAction): UiState {
 }
 
 function typeText(ui: UiState, text: string): UiState {
+  const d = ui.dialog;
+  if (d?.kind === 'trade' && d.input !== undefined) return { ...ui, dialog: { ...d, input: d.input + text } };
   const o = ui.overlay;
   if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: o.text + text, index: 0 } };
   if (o?.kind === 'filter') return withList({ ...ui, overlay: { ...o, text: o.text + text } }, o.pane, { filter: o.text + text });
@@ -160,6 +183,8 @@ function typeText(ui: UiState, text: string): UiState {
 }
 
 function editLine(ui: UiState, edit: (s: string) => string): UiState {
+  const d = ui.dialog;
+  if (d?.kind === 'trade' && d.input !== undefined) return { ...ui, dialog: { ...d, input: edit(d.input) } };
   const o = ui.overlay;
   if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: edit(o.text), index: 0 } };
   if (o?.kind === 'filter') {

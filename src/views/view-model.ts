@@ -255,9 +255,43 @@ export function buildViewModel(input: ViewInput): ViewModel {
           },
         }
       : {}),
-    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : {}),
+    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : {}),
   };
   return vm;
+}
+
+/** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */
+function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>, height: number): ViewModel['dialog'] {
+  const yes = firstKey(input.bindings, 'dialog.confirm') ?? '';
+  const no = input.bindings['dialog.cancel'].map(keyLabel).join(' / ');
+  const submit = firstKey(input.bindings, 'input.submit') ?? '';
+  const back = firstKey(input.bindings, 'input.cancel') ?? '';
+  // Long lines (a refusal: sentence, code, next step) go one clause per line, so a narrow terminal keeps the code.
+  const body: Cell[] = d.lines.flatMap((l) => l.split('; ')).map((text) => ({ text }));
+  const tail: Cell[] = [];
+  if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
+  tail.push({ text: '' });
+  switch (d.phase) {
+    case 'arm':
+      tail.push({ text: `Type the last four characters of the account id: ${d.input ?? ''}▏` }, { text: `${submit} arms    ${back} cancels (the default)`, slot: 'key' });
+      break;
+    case 'word':
+      tail.push({ text: `Type ${d.word ?? ''} to unlock the confirm key: ${d.input ?? ''}▏` }, { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' });
+      break;
+    case 'confirm':
+      tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
+      break;
+    case 'sending':
+      tail.push({ text: 'Sending; following each order (the confirm key does nothing now)…', slot: 'dialog.danger' });
+      break;
+    case 'done':
+      tail.push({ text: `${no} closes`, slot: 'key' });
+      break;
+  }
+  // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not shown.
+  const room = Math.max(1, height - 3 - tail.length);
+  const shown = body.length <= room ? body : [...body.slice(0, room - 1), { text: `… ${body.length - room + 1} more line(s) not shown (enlarge the terminal to see every order)`, slot: 'dialog.danger' as const }];
+  return { title: d.title, lines: [...shown, ...tail] };
 }
 
 function quitDialog(input: ViewInput): ViewModel['dialog'] {

@@ -1,0 +1,50 @@
+// What the console's trading dialogs may ask of the trading wiring: actions passed in, never imported (issue 7).
+import type { CommandId } from '../keymap/bindings.js';
+
+/** What a trading command acts on, captured when the key is pressed. */
+export interface TradeTarget {
+  readonly conId?: number;
+  readonly orderKey?: string;
+  /** Text typed after the command in the palette (`:trade.arm 4567`, `:trade.flattenScope currency:EUR`). */
+  readonly arg?: string;
+}
+
+/** A plan as the dialog shows it; the wiring keeps the plan itself (with its fingerprint) under `id`. */
+export interface PreviewPlan {
+  readonly id: string;
+  readonly title: string;
+  readonly lines: readonly string[];
+  /** A word to type before the confirm key works (bulk scopes: FLATTEN). */
+  readonly word?: string;
+}
+
+/** One order being followed after the send. */
+export interface ProgressRow {
+  readonly label: string;
+  readonly status: string;
+}
+
+export interface TradeProgress {
+  readonly rows: readonly ProgressRow[];
+  readonly done: boolean;
+  /** Final lines: outcome per order, flat or not, refusals. */
+  readonly lines: readonly string[];
+}
+
+export type ConfirmOutcome =
+  /** Refused before anything was sent; `replan` is the new plan to review (TARGET_CHANGED). */
+  | { readonly kind: 'refused'; readonly message: string; readonly replan?: PreviewPlan }
+  | { readonly kind: 'sent'; readonly lines: readonly string[]; readonly flat?: boolean };
+
+export interface TradingActions {
+  /** The account the arming dialog asks about (the dialog shows it masked, asks for its last four characters). */
+  account(): string | undefined;
+  arm(typed: string): { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
+  disarm(): void;
+  /** Plans what a trading command would do and locks it; a string is a refusal to show. */
+  preview(command: CommandId, target: TradeTarget): PreviewPlan | string;
+  /** The operator confirmed: guard, send once, follow. `progress` reports each order while it is followed. */
+  confirm(planId: string, progress: (p: TradeProgress) => void): Promise<ConfirmOutcome>;
+  /** The operator cancelled the dialog (audited as a decision). */
+  decline(planId: string): void;
+}

@@ -1,0 +1,284 @@
+// Trading in the console (issue 7) on the real simulator through a real TwsSource: arming, the flatten dialog's
+// confirm rules, one send per dialog, the progress view, TARGET_CHANGED under an open dialog, and the audit log.
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createConsoleTrading, type ConsoleTrading } from '../../src/commands/console-trading.js';
+import { TERMINAL_STATUSES } from '../../src/model/reduce/orders.js';
+import { verifyAuditLog } from '../../src/trading/audit.js';
+import { createAlertRunner } from '../../src/views/alert-model.js';
+import { ConsoleStore } from '../../src/views/store.js';
+import { createStressRunner } from '../../src/views/stress-model.js';
+import { waitFor } from '../sim/helpers.js';
+import { renderApp, type Tui } from '../support/render-tui.js';
+import { startSimFeed, type SimFeed } from '../support/sim-feed.js';
+
+const CLIENT = 31; // sim-feed's client id
+const TOYOTA = '7203';
+
+interface Rig {
+  live: SimFeed;
+  store: ConsoleStore;
+  tui: Tui;
+  trading?: ConsoleTrading;
+  auditDir: string;
+}
+
+let rig: Rig | undefined;
+
+afterEach(async () => {
+  if (!rig) return;
+  rig.tui.unmount();
+  rig.trading?.close('test over');
+  rig.store.dispose();
+  await rig.live.close();
+  rig = undefined;
+});
+
+async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }): Promise<Rig> {
+  const live = await startSimFeed({ speed: 20, readOnlyApi });
+  const store = new ConsoleStore(live.feed, { throttleMs: 50, risk: createStressRunner(), alerts: createAlertRunner() });
+  const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
+  const trading = trade ? createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 }) : undefined;
+  const tui = renderApp(store, size, { trading: trade ? 'trade' : 'readOnly', ...(trading ? { trade: trading } : {}) });
+  rig = { live, store, tui, ...(trading ? { trading } : {}), auditDir };
+  await tui.waitForFrame((f) => f.includes('READY') && f.includes('AAPL'), 'the console on live data');
+  return rig;
+}
+
+const toyotaPosition = (r: Rig) => r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)?.position ?? '0';
+const ourOrders = (r: Rig) => r.live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
+const ourExecutions = (r: Rig) => r.live.sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
+const auditTypes = (r: Rig) => readFileSync(r.trading!.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type as string | undefined).filter(Boolean);
+
+/** Selects the Toyota position: filter the Positions pane down to it (its row is then the selected one). */
+async function selectToyota(r: Rig): Promise<void> {
+  await r.tui.write(`/${TOYOTA}\r`);
+  await r.tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
+}
+
+async function arm(r: Rig): Promise<void> {
+  await r.tui.write(':trade.arm\r');
+  await r.tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
+  await r.tui.write('4567');
+  await r.tui.write('\r');
+  await r.tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+}
+
+async function openFlatten(r: Rig): Promise<void> {
+  await r.tui.write('X');
+  await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the flatten dialog');
+}
+
+describe('read-only by default', () => {
+  it('X without --trade opens nothing and sends nothing to the simulator', async () => {
+    const r = await start(false);
+    await selectToyota(r);
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Needs --trade'), 'the read-only refusal');
+    await new Promise((res) => setTimeout(res, 300));
+    expect(ourOrders(r)).toEqual([]);
+    expect(r.tui.lastFrame()).not.toContain('Flatten 7203');
+  }, 60_000);
+});
+
+describe('arming', () => {
+  it('fails with the wrong characters, then shows ARMED with the right ones', async () => {
+    const r = await start(true);
+    await r.tui.write(':trade.arm\r');
+    await r.tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
+    await r.tui.write('0000');
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => f.includes('not armed (NOT_ARMED)'), 'the wrong answer');
+    expect(r.tui.lastFrame().split('\n')[0]).toContain('TRADE disarmed');
+    await r.tui.write('4567');
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+    await r.tui.write(':trade.disarm\r');
+    await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed again');
+    expect(auditTypes(r)).toEqual(expect.arrayContaining(['denied', 'armed', 'disarmed']));
+  }, 60_000);
+
+  it('disarms by itself when the connection drops (a disarmed event and audit line)', async () => {
+    const r = await start(true);
+    await arm(r);
+    await r.live.sim.trigger({ incident: 'drop' });
+    await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed after the drop', 15_000);
+    const lines = readFileSync(r.trading!.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: { reason?: string } });
+    expect(lines.find((l) => l.type === 'disarmed')?.detail?.reason).toMatch(/connection not ready/);
+  }, 60_000);
+
+  it('refuses to open a flatten dialog while disarmed (NOT_ARMED) and sends nothing', async () => {
+    const r = await start(true);
+    await selectToyota(r);
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Refused: trading is not armed'), 'the refusal');
+    expect(r.tui.lastFrame()).not.toContain('Flatten 7203');
+    expect(ourOrders(r)).toEqual([]);
+  }, 60_000);
+});
+
+describe('the flatten dialog', () => {
+  it('is never confirmed by Enter, the opening key or a split escape sequence; y y sends once and ends flat', async () => {
+    const r = await start(true);
+    await arm(r);
+    await selectToyota(r);
+    const before = toyotaPosition(r);
+    expect(before).not.toBe('0');
+
+    // Enter cancels (it is one of dialog.cancel's keys), never confirms.
+    await openFlatten(r);
+    expect(r.tui.lastFrame()).toMatch(/SELL|BUY/);
+    expect(r.tui.lastFrame()).toMatch(/~[\d,]+ USD/);
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => !f.includes('Flatten 7203'), 'closed by Enter');
+
+    // The opening key again does nothing; an escape sequence split in two closes it (Esc) and never confirms.
+    await openFlatten(r);
+    await r.tui.write('X');
+    expect(r.tui.lastFrame()).toContain('Flatten 7203');
+    await r.tui.writeSplit(['\u001b', '[B'], 30);
+    await r.tui.waitForFrame((f) => !f.includes('Flatten 7203'), 'closed by Esc');
+    expect(ourOrders(r)).toEqual([]);
+    expect(toyotaPosition(r)).toBe(before);
+
+    // y, then y again as key repeat: one send.
+    await openFlatten(r);
+    await r.tui.write('y');
+    await r.tui.write('y');
+    const done = await r.tui.waitForFrame((f) => f.includes('FLAT: every position in scope reads zero'), 'the progress view saying flat', 30_000);
+    expect(done).toMatch(/FILLED/);
+    await waitFor(() => toyotaPosition(r) === '0', 10_000, 'the simulator position at zero');
+    const types = auditTypes(r);
+    expect(types.filter((t) => t === 'orderSent')).toHaveLength(1);
+    expect(types).toEqual(expect.arrayContaining(['armed', 'planShown', 'decision', 'orderSent', 'result']));
+    // The dialogs closed without confirming are audited as decisions too.
+    expect(types.filter((t) => t === 'decision').length).toBeGreaterThanOrEqual(3);
+
+    await r.tui.write('\u001b');
+    await r.tui.waitForFrame((f) => !f.includes('sent'), 'the outcome closed');
+    r.trading!.close('test over');
+    const v = await verifyAuditLog(r.trading!.auditFile!);
+    expect(v).toMatchObject({ ok: true, sealed: true });
+  }, 90_000);
+
+  it('a bulk scope asks for the word FLATTEN first: the confirm key only types, a wrong word is refused', async () => {
+    const r = await start(true);
+    await arm(r);
+    await r.tui.write(':trade.flattenScope currency:EUR\r');
+    const d = await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('Type FLATTEN'), 'the bulk dialog');
+    expect(d).toContain('SAP');
+    await r.tui.write('y');
+    await r.tui.write('y');
+    await r.tui.waitForFrame((f) => /Type FLATTEN to unlock the confirm key: yy▏/.test(f), 'y typed, not confirming');
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => f.includes('Type FLATTEN exactly'), 'the wrong word refused');
+    await r.tui.write('FLATTEN');
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('y sends'), 'the confirm step');
+    await r.tui.write('n');
+    await r.tui.waitForFrame((f) => !f.includes('FLATTEN currency:EUR?'), 'cancelled');
+    expect(ourOrders(r)).toEqual([]);
+    expect(auditTypes(r)).not.toContain('orderSent');
+    expect(auditTypes(r)).toContain('decision');
+  }, 60_000);
+
+  it('at 80x24 a plan too long for the screen is cut, says so, and keeps the answer keys visible', async () => {
+    const r = await start(true, false, { columns: 80, rows: 24 });
+    await arm(r);
+    await r.tui.write(':trade.flattenScope all\r');
+    await r.tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('Type FLATTEN'), 'the bulk dialog');
+    await r.tui.write('FLATTEN');
+    await r.tui.write('\r');
+    const f = await r.tui.waitForFrame((x) => x.includes('y sends'), 'the confirm step with its keys');
+    expect(f).toMatch(/more line\(s\) not shown/);
+    expect(f.split('\n')).toHaveLength(24);
+    await r.tui.write('\u001b');
+    await r.tui.waitForFrame((x) => !x.includes('FLATTEN all?'), 'cancelled');
+    expect(ourOrders(r)).toEqual([]);
+  }, 60_000);
+
+  it('says plainly when TWS\'s API is read-only (321) and disarms', async () => {
+    const r = await start(true, true);
+    await arm(r);
+    await selectToyota(r);
+    const before = toyotaPosition(r);
+    await openFlatten(r);
+    await r.tui.write('y');
+    const out = await r.tui.waitForFrame((f) => f.includes('error 321'), 'the read-only API outcome', 30_000);
+    expect(out).toContain('REJECTED');
+    await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed');
+    expect(toyotaPosition(r)).toBe(before);
+  }, 60_000);
+
+  it('refuses with TARGET_CHANGED when the position changed under the open dialog, sends nothing and shows the new plan', async () => {
+    const r = await start(true);
+    await arm(r);
+    await selectToyota(r);
+    const before = toyotaPosition(r);
+    await openFlatten(r);
+    const shown = r.tui.lastFrame();
+    // Another client buys 100 more Toyota after the dialog opened.
+    await r.live.sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: TOYOTA, action: 'BUY', quantity: '100', orderType: 'MKT' });
+    // Fills may come in parts: wait for all 100.
+    await waitFor(() => Number(toyotaPosition(r)) === Number(before) + 100, 10_000, 'the foreign fill in the simulator');
+    await waitFor(() => r.live.feed.state.positions.get([...r.live.feed.state.positions.values()].find((p) => p.contract.symbol === TOYOTA)!.contract.conId)!.position.toString() === toyotaPosition(r), 10_000, 'the feed to see it');
+    // Other clients' orders are not streamed to us: the open-orders poll (300 ms) lists or unlists them. Two polls
+    // after the fill, the foreign order is not open in the feed (else the new plan would rightly be refused too).
+    await new Promise((res) => setTimeout(res, 700));
+    await waitFor(() => ![...r.live.feed.state.orders.values()].some((o) => o.clientId === 99 && !TERMINAL_STATUSES.has(o.status) && o.listed !== false), 10_000, 'no open foreign order in the feed');
+    await r.tui.write('y');
+    const refused = await r.tui.waitForFrame((f) => f.includes('TARGET_CHANGED'), 'the refusal in the dialog');
+    expect(refused).toContain('review the new plan');
+    expect(refused).not.toBe(shown);
+    // The new plan closes the new quantity.
+    expect(refused).toMatch(new RegExp(`(SELL|BUY) ${Math.abs(Number(toyotaPosition(r)))} `));
+    expect(ourOrders(r)).toEqual([]);
+    expect(ourExecutions(r)).toEqual([]);
+    expect(auditTypes(r)).not.toContain('orderSent');
+    expect(auditTypes(r)).toContain('denied');
+    // Cancel the new plan: still nothing sent.
+    await r.tui.write('n');
+    await r.tui.waitForFrame((f) => !f.includes('TARGET_CHANGED'), 'closed');
+    expect(auditTypes(r)).not.toContain('orderSent');
+  }, 90_000);
+});
+
+describe('cancel dialogs', () => {
+  async function startWithOrders(): Promise<Rig> {
+    const live = await startSimFeed({ speed: 20, orders: true });
+    const store = new ConsoleStore(live.feed, { throttleMs: 50, risk: createStressRunner(), alerts: createAlertRunner() });
+    const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
+    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 });
+    const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });
+    rig = { live, store, tui, trading, auditDir };
+    await tui.waitForFrame((f) => f.includes('READY') && f.includes('AAPL'), 'the console on live data');
+    return rig;
+  }
+
+  it('x on another client\'s order is refused (it can only be cancelled globally); the global cancel says whose orders it cancels', async () => {
+    const r = await startWithOrders();
+    await arm(r);
+    await r.tui.write('4');
+    await r.tui.waitForFrame((f) => /^›.*\b99\b/m.test(f), 'the foreign order selected');
+    await r.tui.write('x');
+    await r.tui.waitForFrame((f) => f.includes('Refused: orders of other clients'), 'the refusal');
+    expect(r.live.sim.snapshot().openOrders.some((o) => o.clientId === 99)).toBe(true);
+
+    await r.tui.write(':trade.globalCancel\r');
+    const dialog = await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?'), 'the global cancel dialog');
+    expect(dialog).toMatch(/also cancels other clients' and manual TWS orders: 1 of them/);
+    // Enter cancels the dialog; nothing is cancelled.
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => !f.includes('GLOBAL CANCEL?'), 'closed by Enter');
+    expect(r.live.sim.snapshot().openOrders.some((o) => o.clientId === 99)).toBe(true);
+
+    await r.tui.write(':trade.globalCancel\r');
+    await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?'), 'the global cancel dialog again');
+    await r.tui.write('y');
+    await r.tui.waitForFrame((f) => f.includes('Done: every order reached a final state'), 'the outcome', 30_000);
+    expect(r.live.sim.snapshot().openOrders).toEqual([]);
+    expect(auditTypes(r)).toEqual(expect.arrayContaining(['planShown', 'decision', 'globalCancelSent', 'result']));
+  }, 90_000);
+});
