@@ -104,7 +104,7 @@ async function flattenDisconnectSample(dir: string): Promise<SampleEntry> {
       arm: () => ({ armed: true, until: s.sim.now() + 60_000, by: 'palette' }),
       now: () => s.sim.now(),
       placeOrder: (c, o) => {
-        const r = s.source.placeOrder(c, o as never);
+        const r = s.source.placeOrder(c, o);
         if (++placed === 1) void s.sim.trigger({ incident: 'drop' });
         return r;
       },

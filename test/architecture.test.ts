@@ -36,8 +36,6 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
   it('only src/streams/tws sees @stoqey/ib (STYLE.md "Map wire shapes to domain types once, at the edge")', () => {
     for (const f of files('src')) {
       if (f.startsWith(join('src', 'streams', 'tws'))) continue;
-      // Type-only imports of Order in the trading wiring are a known gap (see the closing note).
-      if (f === join('src', 'commands', 'trade.ts') || f === join('src', 'commands', 'console-trading.ts')) continue;
       const ib = imports(f).filter((m) => m.startsWith('@stoqey/ib'));
       expect(ib, f).toEqual([]);
     }

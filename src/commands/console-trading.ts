@@ -1,13 +1,12 @@
 // The console's trading wiring (issue 7): arming, locked plans, one send per dialog, the session's audit log.
 import { join } from 'node:path';
-import type { Order } from '@stoqey/ib';
 import { dataDir } from '../config/load.js';
 import type { CommandId } from '../keymap/bindings.js';
 import { contractLabel } from '../model/contract.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Contract } from '../model/contract.js';
-import type { SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, SendResult } from '../streams/tws/source.js';
 import { arm as armWith, DEFAULT_ARM_MS, DISARMED, isArmed, type ArmState, type TradeMode } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, type ExecutionResult, type LegResult, type TradingDeps } from '../trading/execute.js';
@@ -21,7 +20,7 @@ import { planJson } from './trade.js';
 /** What the wiring needs from the live session. */
 export interface ConsoleTradingSource {
   readonly ready: boolean;
-  placeOrder(contract: Contract, order: Omit<Order, 'transmit' | 'orderId'>): SendResult;
+  placeOrder(contract: Contract, order: OrderRequest): SendResult;
   cancelOrder(orderId: number): { ok: true } | { ok: false; reason: string };
   globalCancel(): { ok: true } | { ok: false; reason: string };
 }
@@ -148,7 +147,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     sourceReady: () => o.source.ready,
     arm: () => armState,
     now,
-    placeOrder: (contract, order) => o.source.placeOrder(contract, order as Omit<Order, 'transmit' | 'orderId'>),
+    placeOrder: (contract, order) => o.source.placeOrder(contract, order),
     cancelOrder: (id) => o.source.cancelOrder(id),
     globalCancel: () => o.source.globalCancel(),
     publish: (b) => o.feed.publish(b),

@@ -2,7 +2,6 @@
 import { join } from 'node:path';
 import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel } from '../model/contract.js';
-import type { Order } from '@stoqey/ib';
 import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
@@ -142,7 +141,7 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
     sourceReady: () => session.source.ready,
     arm: () => arm,
     now: Date.now,
-    placeOrder: (contract, order) => session.source.placeOrder(contract, order as Omit<Order, 'transmit' | 'orderId'>),
+    placeOrder: (contract, order) => session.source.placeOrder(contract, order),
     cancelOrder: (id) => session.source.cancelOrder(id),
     globalCancel: () => session.source.globalCancel(),
     publish: (b) => session.feed.publish(b),

@@ -2,7 +2,7 @@
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import { orderKey, TERMINAL_STATUSES } from '../model/reduce/orders.js';
 import type { PortfolioState } from '../model/state.js';
-import type { SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, SendResult } from '../streams/tws/source.js';
 import type { Contract } from '../model/contract.js';
 import type { ArmState, TradeMode } from './arming.js';
 import type { AuditLog } from './audit.js';
@@ -17,7 +17,7 @@ export interface TradingDeps {
   readonly sourceReady: () => boolean;
   readonly arm: () => ArmState;
   readonly now: () => number;
-  readonly placeOrder: (contract: Contract, order: Record<string, unknown>) => SendResult;
+  readonly placeOrder: (contract: Contract, order: OrderRequest) => SendResult;
   readonly cancelOrder: (orderId: number) => { ok: true } | { ok: false; reason: string };
   readonly globalCancel: () => { ok: true } | { ok: false; reason: string };
   /** Records an operator event in the session (feed.publish). */
@@ -122,7 +122,7 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
 
 const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
 
-function orderFor(leg: CloseLeg, plan: FlattenPlan): Record<string, unknown> {
+function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
   return {
     action: leg.action,
     totalQuantity: leg.quantity.toNumber(),

@@ -146,7 +146,7 @@ describe('orders', () => {
     await waitFor(synced(l), 15_000, 'sync');
     const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
     const before = aapl.position;
-    const r = l.source.placeOrder(aapl.contract, { action: 'BUY' as never, totalQuantity: 10, orderType: 'MKT' as never, tif: 'DAY' as never, orderRef: 'test' });
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: 10, orderType: 'MKT', tif: 'DAY', orderRef: 'test' });
     expect(r.ok).toBe(true);
     const orderId = r.ok ? r.orderId : 0;
     expect(orderId).toBeGreaterThanOrEqual(1_000_000);
@@ -166,7 +166,7 @@ describe('orders', () => {
     const execsBefore = s.snapshot().executions.length;
     await s.trigger({ incident: 'drop' });
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'the drop');
-    const r = l.source.placeOrder(aapl.contract, { action: 'BUY' as never, totalQuantity: 1, orderType: 'MKT' as never });
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: 1, orderType: 'MKT' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/cannot place an order: the connection is (disconnected|connecting|connected)/);
     expect(l.source.globalCancel().ok).toBe(false);
@@ -183,7 +183,7 @@ describe('incidents', () => {
     const l = live(s);
     await waitFor(synced(l), 15_000, 'sync');
     const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
-    for (let i = 0; i < 3; i++) l.source.placeOrder(aapl.contract, { action: 'SELL' as never, totalQuantity: 5, orderType: 'MKT' as never });
+    for (let i = 0; i < 3; i++) l.source.placeOrder(aapl.contract, { action: 'SELL', totalQuantity: 5, orderType: 'MKT' });
     await waitFor(() => l.feed.state.executions.size >= 3, 10_000, 'three fills');
     await s.trigger({ incident: 'drop' });
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'disconnected');

@@ -42,7 +42,7 @@ describe('executeFlatten', () => {
       arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
       now: Date.now,
       placeOrder: (c, o) => {
-        const r = source.placeOrder(c, o as never);
+        const r = source.placeOrder(c, o);
         // The socket drops once the first orders have reached the simulator.
         if (++placed === 1) {
           void waitFor(() => sim.snapshot().openOrders.filter((x) => x.clientId === 81).length >= placed, 5_000, 'orders at the simulator').then(() => sim.trigger({ incident: 'drop' }), () => undefined);

@@ -46,6 +46,18 @@ export interface TwsSourceOptions {
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
 
+/** An order as the trading layer asks for it; only this module turns it into @stoqey/ib's Order. */
+export interface OrderRequest {
+  readonly action: 'BUY' | 'SELL';
+  readonly totalQuantity: number;
+  readonly orderType: 'MKT' | 'LMT';
+  readonly lmtPrice?: number;
+  readonly tif?: 'DAY' | 'GTC' | 'IOC';
+  readonly account?: string;
+  /** Marks our orders in TWS (tws-risk:<plan id>). */
+  readonly orderRef?: string;
+}
+
 /** Why an order or cancel was not sent. The source never queues one for later (§5 #1). */
 export type SendRefusal = { readonly ok: false; readonly reason: string };
 export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
@@ -126,11 +138,12 @@ export class TwsSource {
    * Places an order with a fresh local id, only when ready: @stoqey/ib would otherwise queue it and send it
    * after a reconnect, behind the operator's back (§5 #1). `transmit` is always true (§5 #11).
    */
-  placeOrder(contract: Contract, order: Omit<Order, 'transmit' | 'orderId'>): SendResult {
+  placeOrder(contract: Contract, order: OrderRequest): SendResult {
     const refusal = this.refuseUnlessReady('place an order');
     if (refusal) return refusal;
     const orderId = this.nextOrderId++;
-    this.api!.placeOrder(orderId, toIbContract(contract), { ...order, transmit: true } as Order);
+    // The string unions above are @stoqey/ib's enum values (OrderAction, OrderType, TimeInForce).
+    this.api!.placeOrder(orderId, toIbContract(contract), { ...order, transmit: true } as unknown as Order);
     return { ok: true, orderId };
   }
 
