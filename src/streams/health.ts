@@ -12,6 +12,8 @@ export interface HealthInputs {
   readonly connectivityLost: boolean;
   /** Market-data farms reported down (2103/2105/2157), by name. */
   readonly farmsDown: readonly string[];
+  /** Subscribed streams that stopped updating past their limit (e.g. no ticks for 45 s while ready). */
+  readonly staleStreams?: readonly string[];
   /** Why the socket is down or refused, when known (client id in use, heartbeat timeout, refused...). */
   readonly downReason?: string;
   /** Set when reconnecting would be pointless (326): the loop stops and says so. */
@@ -35,6 +37,7 @@ export function deriveHealth(i: HealthInputs): { health: Health; reason: string 
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer' };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' };
   if (i.farmsDown.length > 0) return { health: 'degraded', reason: `market data farm down: ${i.farmsDown.join(', ')}` };
+  if (i.staleStreams && i.staleStreams.length > 0) return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit` };
   return { health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered' };
 }
 

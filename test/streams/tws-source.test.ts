@@ -239,6 +239,15 @@ describe('incidents', () => {
     expect(codes).toEqual(expect.arrayContaining([1100, 1101, 1102]));
   });
 
+  it('a subscribed stream that stops updating degrades health, naming it, until it resumes', async () => {
+    const s = await sim({ speed: 0 }); // a frozen market: no ticks after the first snapshot
+    const l = live(s, { staleAfterMs: { marketData: 800 } });
+    await waitFor(synced(l), 15_000, 'sync');
+    await waitFor(() => l.feed.state.health === 'degraded' && /market data/.test(l.feed.state.healthReason ?? ''), 5_000, 'stale market data');
+    s.setSpeed(20);
+    await waitFor(() => l.feed.state.health === 'ready', 5_000, 'ticks again');
+  });
+
   it('market-data farm down degrades health, farm OK restores it', async () => {
     const s = await sim();
     const l = live(s);

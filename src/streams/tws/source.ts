@@ -9,6 +9,7 @@ import { Subject, type Observable, type Subscription } from 'rxjs';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { orderKey } from '../../model/reduce/orders.js';
+import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
@@ -42,6 +43,11 @@ export interface TwsSourceOptions {
   readonly openOrdersPollMs?: number;
   /** Subscribe market data for positions (options get model greeks). At most this many lines. */
   readonly maxMarketDataLines?: number;
+  /**
+   * A subscribed stream that stops updating for longer than this (ms) makes health degraded, with the stream named.
+   * Defaults: model/freshness.ts STALE_AFTER_MS (market data 30 s, portfolio marks 200 s).
+   */
+  readonly staleAfterMs?: Partial<Record<'marketData' | 'portfolio', number>>;
   /** Diagnostic log (the library's own logger never writes to the terminal). */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
 }
@@ -96,6 +102,8 @@ export class TwsSource {
   private delayedData = false;
   private readonly conIdByMktReq = new Map<number, number>();
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
+  /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
+  private readonly lastSeen = new Map<'marketData' | 'portfolio', number>();
 
   constructor(options: TwsSourceOptions) {
     this.opts = {
@@ -105,6 +113,7 @@ export class TwsSource {
       backoff: { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
       openOrdersPollMs: 5_000,
       maxMarketDataLines: 90,
+      staleAfterMs: {},
       ...options,
     };
   }
@@ -316,7 +325,24 @@ export class TwsSource {
       this.setInputs({ ...this.inputs, heartbeatAnswered: true });
       this.synchronise();
     }
+    this.checkStaleness();
     this.later(this.opts.heartbeatMs, () => this.heartbeat());
+  }
+
+  /** Marks subscribed streams that stopped updating; a stream is only watched once it has been requested. */
+  private checkStaleness(): void {
+    if (!this.synced) return;
+    const now = Date.now();
+    const stale: string[] = [];
+    for (const stream of ['marketData', 'portfolio'] as const) {
+      const limit = this.opts.staleAfterMs[stream] ?? STALE_AFTER_MS[stream];
+      const since = this.lastSeen.get(stream);
+      if (limit === undefined || since === undefined) continue;
+      if (stream === 'marketData' && this.mktReqByConId.size === 0) continue;
+      if (now - since > limit) stale.push(stream === 'marketData' ? 'market data' : 'portfolio marks');
+    }
+    const before = this.inputs.staleStreams ?? [];
+    if (stale.join() !== before.join()) this.setInputs({ ...this.inputs, staleStreams: stale });
   }
 
   // ---- synchronisation (at start and after every reconnect) ----
@@ -326,6 +352,9 @@ export class TwsSource {
     if (!api || !this.account) return;
     const acct = this.account;
     if (this.delayedData) api.reqMarketDataType(3);
+    // Each (re)subscription gets a full staleness period before it can be called stale.
+    this.lastSeen.set('portfolio', Date.now());
+    this.lastSeen.set('marketData', Date.now());
     this.subject.next({ type: 'snapshotRequested', snapshot: 'account' });
     api.reqAccountUpdates(true, acct);
     this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
@@ -403,6 +432,7 @@ export class TwsSource {
     });
     api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
       if (account !== undefined && account !== this.account) return;
+      this.lastSeen.set('portfolio', Date.now());
       emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? this.account));
       if (pos !== 0) this.subscribeMarketData(c);
     });
@@ -443,7 +473,9 @@ export class TwsSource {
     });
     api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
       const conId = this.conIdByMktReq.get(reqId);
-      if (conId !== undefined) emit(priceBody(conId, tickType, value));
+      if (conId === undefined) return;
+      this.lastSeen.set('marketData', Date.now());
+      emit(priceBody(conId, tickType, value));
     });
     api.on(
       EventName.tickOptionComputation,
