@@ -130,7 +130,7 @@ function usage(): string {
   const lines = [
     `tws-risk ${appVersion()}: a terminal risk console for Interactive Brokers`,
     '',
-    'Usage: tws-risk [command] [options]',
+    'Usage: tws-risk [command] [options]     (no command, in a terminal: the console on TWS, as `tws-risk live`)',
     '',
     'Commands:',
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}${c.notBuilt ? ' (not built yet)' : ''}`),
@@ -183,6 +183,8 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
 
 async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   if (argv.length === 0) {
+    // The console on TWS is the default command; without a terminal (scripts, pipes) the usage is more useful.
+    if (io === processIo && process.stdout.isTTY === true && process.stdin.isTTY === true) return dispatch(['live'], io);
     io.out(usage());
     return EXIT.ok;
   }
