@@ -16,6 +16,7 @@ import { formatDenial, isBulkScope, type CancelPlan, type Denial, type FlattenPl
 import type { ConfirmOutcome, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { planJson } from './trade.js';
+import { afterFlatten, afterLines } from './after-flatten.js';
 
 /** What the wiring needs from the live session. */
 export interface ConsoleTradingSource {
@@ -161,13 +162,14 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const plan = planFlatten(o.feed.state, scope, { clientId: o.clientId, orderType: 'LMT', collar: DEFAULT_COLLAR, now: now() });
     if (isDenial(plan)) return formatDenial(plan);
     locked.set(plan.id, { kind: 'flatten', plan, scope });
-    const detail = planJson(plan) as { [k: string]: JsonValue };
+    const picture = afterFlatten(o.feed.state, plan, now());
+    const detail = { ...planJson(plan), afterFlatten: picture ?? null } as { [k: string]: JsonValue };
     log().append({ kind: 'planShown', detail });
     publish('dialogShown', detail);
     return {
       id: plan.id,
       title: isBulkScope(scope) ? `FLATTEN ${scopeText(scope)}?` : `Flatten ${contractLabel(plan.legs[0]!.contract)}?`,
-      lines: flattenLines(plan),
+      lines: [...flattenLines(plan), ...afterLines(picture, plan.baseCurrency)],
       ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}),
     };
   };

@@ -8,6 +8,7 @@ import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps }
 import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
+import { afterFlatten, afterLines } from './after-flatten.js';
 import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
 
@@ -195,19 +196,21 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
     }
     const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: Date.now() });
     if (isDenial(plan)) return reportDenial(plan, json, io);
+    const picture = afterFlatten(p.session.feed.state, plan, Date.now());
+    const pictureLines = afterLines(picture, plan.baseCurrency);
     if (!p.trading) {
-      finish(io, json, { dryRun: true, plan: planJson(plan) }, [...planText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+      finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [...planText(plan), ...pictureLines, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
       return EXIT.ok;
     }
     const { audit, arm } = openAudit(p, 'flatten');
     try {
-      audit.append({ kind: 'planShown', detail: planJson(plan) as never });
+      audit.append({ kind: 'planShown', detail: { ...planJson(plan), afterFlatten: picture ?? null } as never });
       audit.append({ kind: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless --trade --confirm-account' } });
       p.session.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: planJson(plan) as never });
       p.session.feed.publish({ type: 'operatorActed', action: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless' } });
       const deadline = Number(f.timeout ?? 30) * 1000;
       const result = await executeFlatten(depsFor(p, audit, arm), plan, deadline);
-      finish(io, json, { dryRun: false, plan: planJson(plan), result: resultJson(result), audit: audit.file }, [...planText(plan), ...resultText(result), `audit: ${audit.file}`]);
+      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: audit.file }, [...planText(plan), ...pictureLines, ...resultText(result), `audit: ${audit.file}`]);
       return result.complete && result.flat ? EXIT.ok : EXIT.incomplete;
     } finally {
       audit.close();

@@ -48,6 +48,20 @@ describe('tws-risk flatten (headless)', () => {
     expect(sent(s)).toBe(before);
   });
 
+  it('previews the margin and stress picture after the flatten (the risk engine on the post-flatten state)', async () => {
+    const s = await sim({ speed: 0 });
+    const aapl = conIdOf(s, 'AAPL', 'STK');
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '68', '--scope', `conid:${aapl}`, '--json');
+    expect(r.code).toBe(0);
+    const { afterFlatten: pic } = JSON.parse(r.out);
+    // Closing at the mark turns the position into cash: NetLiquidation stays, the requirement falls.
+    expect(Math.abs(Number(pic.after.netLiquidation) - Number(pic.before.netLiquidation))).toBeLessThan(1);
+    expect(Number(pic.after.maintMargin)).toBeLessThan(Number(pic.before.maintMargin));
+    expect(Number(pic.after.excessLiquidity)).toBeGreaterThan(Number(pic.before.excessLiquidity));
+    const text = await run('flatten', '--port', String(s.port), '--client-id', '69', '--scope', `conid:${aapl}`);
+    expect(text.out).toMatch(/^after: maint \(est\.\) [\d,]+ USD, excess [\d,]+, cushion [\d.]+%; worst /m);
+  });
+
   it('refuses a --confirm-account that is not the connected account, sending nothing (exit 2)', async () => {
     const s = await sim();
     const before = sent(s);

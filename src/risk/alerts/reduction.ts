@@ -161,7 +161,7 @@ function moved(before: CalibrationPart, after: CalibrationPart | undefined): Dec
 }
 
 /** The trimmed state's reported requirements and what derives from them (header, step 2, second half). */
-function withRequirements(state: PortfolioState, original: Calibration, trimmed: Calibration): PortfolioState {
+export function withRequirements(state: PortfolioState, original: Calibration, trimmed: Calibration): PortfolioState {
   const account = state.account;
   const base = state.baseCurrency;
   if (!account || !base) return state;
