@@ -24,6 +24,8 @@ export interface ConsoleTradingSource {
   placeOrder(contract: Contract, order: OrderRequest): SendResult;
   cancelOrder(orderId: number): { ok: true } | { ok: false; reason: string };
   globalCancel(): { ok: true } | { ok: false; reason: string };
+  /** Contract details (minimum tick) for marketable limits on the grid TWS accepts; optional for tests. */
+  contractDetails?(conId: number): Promise<{ minTick?: number } | undefined>;
 }
 
 export interface ConsoleTradingOptions {
@@ -156,10 +158,21 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     clientId: o.clientId,
   });
 
+  // Tick sizes, fetched once per conId when trading is armed, so a dialog (which must open at once) has them.
+  const minTicks = new Map<number, number>();
+  const fetchTicks = async () => {
+    for (const row of o.feed.state.positions.values()) {
+      const conId = row.contract.conId;
+      if (minTicks.has(conId) || !o.source.contractDetails) continue;
+      const d = await o.source.contractDetails(conId).catch(() => undefined);
+      if (d?.minTick) minTicks.set(conId, d.minTick);
+    }
+  };
+
   const guardNow = (): Denial | undefined => guardAny({ mode: o.mode, state: o.feed.state, sourceReady: o.source.ready, arm: armState, now: now() });
 
   const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
-    const plan = planFlatten(o.feed.state, scope, { clientId: o.clientId, orderType: 'LMT', collar: DEFAULT_COLLAR, now: now() });
+    const plan = planFlatten(o.feed.state, scope, { clientId: o.clientId, orderType: 'LMT', collar: DEFAULT_COLLAR, minTicks, now: now() });
     if (isDenial(plan)) return formatDenial(plan);
     locked.set(plan.id, { kind: 'flatten', plan, scope });
     const picture = afterFlatten(o.feed.state, plan, now());
@@ -212,6 +225,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       const account = o.feed.state.account ?? '';
       log().append({ kind: 'armed', detail: { by: 'palette', account, until: new Date(r.until).toISOString() } });
       publish('armed', { until: r.until, by: 'palette', account });
+      void fetchTicks();
       return { ok: true, message: `Trading ARMED on ${account} for ${Math.round(armMs / 60_000)} min` };
     },
     disarm: () => disarm('operator'),

@@ -163,6 +163,32 @@ describe('the flatten dialog', () => {
     expect(v).toMatchObject({ ok: true, sealed: true });
   }, 90_000);
 
+  it('uses the contract\'s tick size for the marketable limit once armed (ES: 0.25)', async () => {
+    const r = await start(true);
+    await arm(r);
+    await r.tui.write('/ESZ6\r');
+    await r.tui.waitForFrame((f) => f.includes('filter ESZ6'), 'the filter');
+    // The future's option matches too and comes first; the future is the next row.
+    await r.tui.write('j');
+    await r.tui.waitForFrame((f) => /^›ESZ6/m.test(f), 'ESZ6 selected');
+    // The ticks are fetched in the background after arming; reopen the preview until the plan has them.
+    let frame = '';
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await r.tui.write('X');
+      frame = await r.tui.waitForFrame((f) => f.includes('Flatten ESZ6') && f.includes('sends'), 'the flatten dialog');
+      if (!frame.includes('tick size unknown') || Date.now() > deadline) break;
+      await r.tui.write('n');
+      await r.tui.waitForFrame((f) => !f.includes('Flatten ESZ6'), 'dialog closed');
+      await new Promise((res) => setTimeout(res, 200));
+    }
+    expect(frame).not.toContain('tick size unknown');
+    const m = /(SELL|BUY) \d+ ESZ6 LMT ([\d.]+)/.exec(frame);
+    expect(m).not.toBeNull();
+    expect((Number(m![2]) * 4) % 1).toBe(0);
+    await r.tui.write('n');
+  });
+
   it('a bulk scope asks for the word FLATTEN first: the confirm key only types, a wrong word is refused', async () => {
     const r = await start(true);
     await arm(r);
