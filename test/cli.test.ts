@@ -100,12 +100,13 @@ describe('tws-risk CLI', () => {
 describe('tws-risk config', () => {
   it('names the file and every bad key of a broken config, and keeps the defaults', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ connection: { port: 'seven', hots: 'x' }, recorder: { gzip: 'yes' } }));
+    writeFileSync(file, JSON.stringify({ connection: { port: 'seven', hots: 'x' }, recorder: { gzip: 'yes' }, trading: { armMinutes: 0 } }));
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${file}: key "connection.port" must be integer`);
     expect(r.err).toContain(`${file}: key "connection.hots" is not a known setting`);
     expect(r.err).toContain(`${file}: key "recorder.gzip" must be boolean`);
+    expect(r.err).toContain(`${file}: key "trading.armMinutes" must be > 0`);
     const show = await run('config', 'show', '--config', file);
     expect(show.code).toBe(0);
     expect(JSON.parse(show.out).connection.port).toBe(7497);

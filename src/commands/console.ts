@@ -94,7 +94,14 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // A replay never trades, whatever was asked.
   const trading: ConsoleTrading | undefined =
     tradingMode === 'trade' && o.mode !== 'replay' && o.trade
-      ? createConsoleTrading({ mode: 'trade', feed: o.feed, source: o.trade.source, clientId: o.trade.clientId, ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}) })
+      ? createConsoleTrading({
+          mode: 'trade',
+          feed: o.feed,
+          source: o.trade.source,
+          clientId: o.trade.clientId,
+          armMs: o.settings.trading.armMinutes * 60_000,
+          ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
+        })
       : undefined;
   const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner() });
   const instance = renderConsole(

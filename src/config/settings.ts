@@ -44,6 +44,12 @@ export interface Settings {
   readonly ui: UiSettings;
   /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
   readonly keymap: readonly KeymapSetting[];
+  readonly trading: TradingSettings;
+}
+
+export interface TradingSettings {
+  /** Arming expires by itself after this many minutes (docs/trading.md). */
+  readonly armMinutes: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -52,6 +58,7 @@ export const DEFAULT_SETTINGS: Settings = {
   recorder: { enabled: true, dir: '', gzip: false, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000 },
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
   keymap: [],
+  trading: { armMinutes: 5 },
 };
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -91,6 +98,11 @@ export const SETTINGS_SCHEMA = {
       color: { enum: ['auto', '16', '256', 'truecolor'] },
       maskAccount: { type: 'boolean' },
     },
+  },
+  trading: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { armMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 240 } },
   },
   keymap: {
     type: 'array',

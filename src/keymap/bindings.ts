@@ -187,7 +187,7 @@ export const DEFAULT_BINDINGS: Bindings = {
   'stress.subjectPrev': ['['],
   'alerts.ack': ['a'],
   'trade.arm': [],
-  'trade.disarm': [],
+  'trade.disarm': ['!'],
   'trade.flatten': ['X'],
   'trade.flattenScope': [],
   'trade.cancel': ['x'],
