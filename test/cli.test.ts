@@ -113,6 +113,15 @@ describe('tws-risk config', () => {
     expect(show.err).toMatch(/defaults/);
   });
 
+  it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
+    const file = join(dir, 'alerts.json');
+    writeFileSync(file, JSON.stringify({ alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } }));
+    const r = await run('config', 'validate', '--config', file);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain(`${file}: error at coolDownMs: expected a number`);
+    expect(r.err).toMatch(/error at rules\.bogus: unknown key \(expected one of excess\.negative/);
+  });
+
   it('reports invalid JSON by file, without a stack', async () => {
     const file = join(dir, 'syntax.json');
     writeFileSync(file, '{"connection": ');

@@ -1,4 +1,5 @@
 // Runs the terminal console on a feed until the operator quits, then prints one line about the session.
+import { alertConfigOf } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
@@ -103,7 +104,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
         })
       : undefined;
-  const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner() });
+  const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner(alertConfigOf(o.settings)) });
   const instance = renderConsole(
     {
       store,

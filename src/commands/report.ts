@@ -1,5 +1,5 @@
 // `tws-risk report`: connect (or read a recording), wait for a complete snapshot, print it once, exit.
-import { loadSettings } from '../config/load.js';
+import { alertConfigOf, loadSettings } from '../config/load.js';
 import type { PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
@@ -11,7 +11,7 @@ import { chooseScenarios, stressOf } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
-import { alertJson, DEFAULT_ALERT_CONFIG, evaluateOnce, hasCritical } from '../risk/alerts/index.js';
+import { alertJson, evaluateOnce, hasCritical } from '../risk/alerts/index.js';
 
 export interface ReportFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -29,7 +29,8 @@ export interface ReportFlags extends ConnectionFlags {
  */
 function print(state: PortfolioState, f: ReportFlags, scenarios: readonly Scenario[], now: number, io: CommandIo, extra: Record<string, unknown> = {}): boolean {
   const stress = stressOf(state, scenarios, state.lastEventAt || now);
-  const alerts = evaluateOnce({ state, config: DEFAULT_ALERT_CONFIG, now, ...('error' in stress ? {} : { stress }) });
+  const config = alertConfigOf(loadSettings(f.config).settings);
+  const alerts = evaluateOnce({ state, config, now, ...('error' in stress ? {} : { stress }) });
   const critical = hasCritical(alerts);
   const st = stateJson(state, Date.now());
   if (f.json) {

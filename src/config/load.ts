@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import Conf, { type Options } from 'conf';
 import envPaths from 'env-paths';
+import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
 import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, type Settings } from './settings.js';
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
@@ -65,7 +66,10 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   try {
     // No `defaults` for conf: it would write them back into the user's hand-edited file. Merge them here instead.
     const store = new Conf<Settings>(confOptions(path));
-    return { settings: withDefaults(DEFAULT_SETTINGS, store.store), path, exists: true, problems: [] };
+    const settings = withDefaults(DEFAULT_SETTINGS, store.store);
+    // The alert rules have their own validator (every bad key named); a bad one keeps its default.
+    const alerts = parseAlertConfig(settings.alerts, path);
+    return { settings, path, exists: true, problems: alerts.problems };
   } catch (err) {
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: problemsFrom(err, path) };
   }
@@ -76,4 +80,9 @@ export const DATA_DIR_ENV = 'TWS_RISK_DATA_DIR';
 /** Where recordings and audit logs live: $TWS_RISK_DATA_DIR, else the platform data directory. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
   return env[DATA_DIR_ENV] ? resolve(env[DATA_DIR_ENV]!) : envPaths('tws-risk', { suffix: '' }).data;
+}
+
+/** The alert configuration in force: the settings' `alerts`, defaults for anything missing or invalid. */
+export function alertConfigOf(settings: Settings): AlertConfig {
+  return parseAlertConfig(settings.alerts, 'settings').config;
 }

@@ -45,6 +45,8 @@ export interface Settings {
   /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
   readonly keymap: readonly KeymapSetting[];
   readonly trading: TradingSettings;
+  /** Alert thresholds and severities (docs/alerts.md); checked in depth by parseAlertConfig at load. */
+  readonly alerts: Readonly<Record<string, unknown>>;
 }
 
 export interface TradingSettings {
@@ -59,6 +61,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
   keymap: [],
   trading: { armMinutes: 5 },
+  alerts: {},
 };
 
 const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
@@ -99,6 +102,7 @@ export const SETTINGS_SCHEMA = {
       maskAccount: { type: 'boolean' },
     },
   },
+  alerts: { type: 'object' },
   trading: {
     type: 'object',
     additionalProperties: false,
