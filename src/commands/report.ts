@@ -1,5 +1,6 @@
 // `tws-risk report`: connect (or read a recording), wait for a complete snapshot, print it once, exit.
 import { alertConfigOf, loadSettings } from '../config/load.js';
+import type { Settings } from '../config/settings.js';
 import type { PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
@@ -27,9 +28,9 @@ export interface ReportFlags extends ConnectionFlags {
  * JSON: the stress document of docs/report-json.md, plus the state's health, what is missing, positions, orders,
  * the alerts, and the raw account rows under `reported`.
  */
-function print(state: PortfolioState, f: ReportFlags, scenarios: readonly Scenario[], now: number, io: CommandIo, extra: Record<string, unknown> = {}): boolean {
+function print(state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo, extra: Record<string, unknown> = {}): boolean {
   const stress = stressOf(state, scenarios, state.lastEventAt || now);
-  const config = alertConfigOf(loadSettings(f.config).settings);
+  const config = alertConfigOf(settings);
   const alerts = evaluateOnce({ state, config, now, ...('error' in stress ? {} : { stress }) });
   const critical = hasCritical(alerts);
   const st = stateJson(state, Date.now());
@@ -80,10 +81,10 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
       io.err(`tws-risk report: timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
-      print(s, f, scenarios, Date.now(), io);
+      print(s, f, loaded.settings, scenarios, Date.now(), io);
       return EXIT.timedOut;
     }
-    return print(s, f, scenarios, Date.now(), io) ? EXIT.criticalAlert : EXIT.ok;
+    return print(s, f, loaded.settings, scenarios, Date.now(), io) ? EXIT.criticalAlert : EXIT.ok;
   } finally {
     await session.close('report done');
   }
@@ -107,7 +108,9 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
       for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
       return EXIT.usage;
     }
-    const critical = print(r.state, f, chosen.scenarios, atMs ?? (r.state.lastEventAt || Date.now()), io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
+    const loaded = loadSettings(f.config);
+    for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+    const critical = print(r.state, f, loaded.settings, chosen.scenarios, atMs ?? (r.state.lastEventAt || Date.now()), io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
     return critical ? EXIT.criticalAlert : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {
