@@ -54,7 +54,7 @@ export function europeanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
         dfr = Math.exp(-ri * t);
         dfb = Math.exp((bi - ri) * t);
         drift = (bi + 0.5 * v * v) * t;
-        den = v * Math.sqrt(t);
+        den = vs; // the same v·√t, computed once
       }
     }
     const call = isCall[i] === 1;
@@ -97,7 +97,7 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
         dfr = Math.exp(-ri * t);
         dfb = Math.exp((bi - ri) * t);
         drift = (bi + 0.5 * v * v) * t;
-        den = v * Math.sqrt(t);
+        den = vs; // the same v·√t, computed once
       }
     }
     const se = escrowedSpot(s, pvDividend[i]!);
