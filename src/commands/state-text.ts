@@ -1,15 +1,9 @@
 // Plain-text account summary for `report` and the pre-console demo: readable at 80 columns, no colour needed.
 import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
 import { contractLabel } from '../model/contract.js';
-import type { Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
+import { money } from '../views/format.js';
 
-function money(d: Decimal | undefined, dp = 0): string {
-  if (d === undefined) return '-';
-  const [int, frac] = d.abs().toFixed(dp).split('.');
-  const grouped = int!.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
-  return `${d.isNegative() && !d.isZero() ? '-' : ''}${grouped}${frac ? `.${frac}` : ''}`;
-}
 
 const KEY_TAGS = ['NetLiquidation', 'EquityWithLoanValue', 'InitMarginReq', 'MaintMarginReq', 'ExcessLiquidity', 'AvailableFunds'] as const;
 
