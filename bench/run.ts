@@ -5,18 +5,22 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchResult } from './measure.js';
+import { productNodeFlags } from './node-flags.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 
+const NODE_FLAGS = productNodeFlags();
+
 function child(script: string, args: string[] = []): BenchResult[] {
-  const r = spawnSync(process.execPath, ['--max-old-space-size=4096', join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const r = spawnSync(process.execPath, [...NODE_FLAGS, join(here, script), ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
   if (r.status !== 0) throw new Error(`${script} failed with ${r.status}`);
   const lines = r.stdout.split('\n').filter((l) => l.startsWith('BENCH '));
   if (lines.length === 0) throw new Error(`${script} printed no result`);
   return lines.flatMap((l) => JSON.parse(l.slice(6)) as BenchResult[]);
 }
 
+process.stdout.write(`node flags: ${NODE_FLAGS.join(' ') || '(none)'}\n`);
 const tmp = mkdtempSync(join(tmpdir(), 'tws-risk-bench-'));
 const results: BenchResult[] = [];
 try {
@@ -24,6 +28,7 @@ try {
   const rec = join(tmp, 'synthetic.jsonl.gz');
   results.push(...child('write-recording.js', [rec]));
   results.push(...child('reader.js', [rec]));
+  results.push(...child('replay.js', [rec]));
   results.push(...child('seek.js', [rec]));
   results.push(...child('risk.js'));
   results.push(...child('live.js'));

@@ -1,9 +1,13 @@
 // PMap: a small persistent hash map (hash trie), so the reducer can return new state without copying whole maps.
 //
 // Why not Map + copy: with thousands of positions, copying a Map per event costs O(n) and would cap the fold at a
-// few thousand events per second. A 32-way hash trie copies only the path to the changed key (a few 32-slot
+// few thousand events per second. A 32-way hash trie copies only the path to the changed key (a few short
 // arrays), keeps every untouched row's reference (so memoised rows skip work), and iterates in a deterministic
 // order that depends only on the keys.
+//
+// Branches are bitmap-compressed (a HAMT): a bitmap of the occupied slots, then only those children, in slot
+// order. With thousands of keys most branches near the leaves hold two or three children; as 32-slot arrays
+// they were most of the map's memory and of what every set copied (and a long replay's scavenges kept copying).
 
 type Key = string | number;
 
@@ -16,7 +20,8 @@ interface Collision<K, V> {
   readonly h: number;
   readonly list: readonly Leaf<K, V>[];
 }
-type Branch<K, V> = readonly (Node<K, V> | undefined)[];
+/** `[bitmap, ...children]`: bit i of the bitmap is set when hash chunk i has a child; children in chunk order. */
+type Branch<K, V> = readonly (number | Node<K, V>)[];
 type Node<K, V> = Branch<K, V> | Leaf<K, V> | Collision<K, V>;
 
 const BITS = 5;
@@ -50,33 +55,50 @@ function isCollision<K, V>(n: Node<K, V>): n is Collision<K, V> {
   return (n as Collision<K, V>).list !== undefined;
 }
 
-/** A node holding `a` (any node kind with hash ha) and a new leaf `b`, split at `shift`. */
+/** Bits set in a 32-bit value. */
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+}
+
+/** Index in a branch of the child in the slot with bit `bit` (where it is, or where it would go). */
+function slotIndex(bits: number, bit: number): number {
+  return 1 + popcount(bits & (bit - 1));
+}
+
+/** A node holding `a` (a leaf or a collision) and a new leaf `b` with another hash, split from `shift` on. */
 function split<K, V>(a: Leaf<K, V> | Collision<K, V>, b: Leaf<K, V>, shift: number): Node<K, V> {
-  const branch: (Node<K, V> | undefined)[] = new Array(WIDTH);
   const ia = (a.h >>> shift) & MASK;
   const ib = (b.h >>> shift) & MASK;
-  if (ia === ib) {
-    branch[ia] = split(a, b, shift + BITS);
-  } else {
-    branch[ia] = a;
-    branch[ib] = b;
-  }
-  return branch;
+  if (ia === ib) return [1 << ia, split(a, b, shift + BITS)];
+  const bits = (1 << ia) | (1 << ib);
+  return ia < ib ? [bits, a, b] : [bits, b, a];
 }
 
-interface Op {
-  sizeDelta: number;
-}
+/** Entries added (1) or removed (-1) by the last setIn/deleteIn (single-threaded, never re-entered). */
+let sizeDelta = 0;
 
-function setIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, leaf: Leaf<K, V>, op: Op): Node<K, V> {
+function setIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, leaf: Leaf<K, V>): Node<K, V> {
   if (node === undefined) {
-    op.sizeDelta = 1;
+    sizeDelta = 1;
     return leaf;
   }
   if (isBranch(node)) {
-    const i = (leaf.h >>> shift) & MASK;
-    const child = node[i];
-    const next = setIn(child, shift + BITS, leaf, op);
+    const bits = node[0] as number;
+    const bit = 1 << ((leaf.h >>> shift) & MASK);
+    const i = slotIndex(bits, bit);
+    if ((bits & bit) === 0) {
+      sizeDelta = 1;
+      const copy: (number | Node<K, V>)[] = new Array(node.length + 1);
+      copy[0] = bits | bit;
+      for (let j = 1; j < i; j++) copy[j] = node[j]!;
+      copy[i] = leaf;
+      for (let j = i; j < node.length; j++) copy[j + 1] = node[j]!;
+      return copy;
+    }
+    const child = node[i] as Node<K, V>;
+    const next = setIn(child, shift + BITS, leaf);
     if (next === child) return node;
     const copy = node.slice();
     copy[i] = next;
@@ -84,7 +106,7 @@ function setIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, le
   }
   if (isCollision(node)) {
     if (node.h !== leaf.h) {
-      op.sizeDelta = 1;
+      sizeDelta = 1;
       return split(node, leaf, shift);
     }
     const idx = node.list.findIndex((l) => l.k === leaf.k);
@@ -94,47 +116,53 @@ function setIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, le
       list[idx] = leaf;
       return { h: node.h, list };
     }
-    op.sizeDelta = 1;
+    sizeDelta = 1;
     return { h: node.h, list: [...node.list, leaf] };
   }
   if (node.k === leaf.k) return node.v === leaf.v ? node : leaf;
-  op.sizeDelta = 1;
+  sizeDelta = 1;
   if (node.h === leaf.h) return { h: node.h, list: [node, leaf] };
   return split(node, leaf, shift);
 }
 
-function deleteIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, h: number, k: K, op: Op): Node<K, V> | undefined {
+function deleteIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number, h: number, k: K): Node<K, V> | undefined {
   if (node === undefined) return undefined;
   if (isBranch(node)) {
-    const i = (h >>> shift) & MASK;
-    const child = node[i];
-    const next = deleteIn(child, shift + BITS, h, k, op);
+    const bits = node[0] as number;
+    const bit = 1 << ((h >>> shift) & MASK);
+    if ((bits & bit) === 0) return node;
+    const i = slotIndex(bits, bit);
+    const child = node[i] as Node<K, V>;
+    const next = deleteIn(child, shift + BITS, h, k);
     if (next === child) return node;
-    const copy = node.slice();
-    copy[i] = next;
-    // Collapse a branch left with a single leaf so lookups stay short after deletions.
-    let only: Node<K, V> | undefined;
-    let count = 0;
-    for (const c of copy) {
-      if (c !== undefined) {
-        count++;
-        only = c;
-        if (count > 1) break;
-      }
+    if (next !== undefined) {
+      // Collapse a branch left with a single leaf so lookups stay short after deletions.
+      if (node.length === 2 && !isBranch(next)) return next;
+      const copy = node.slice();
+      copy[i] = next;
+      return copy;
     }
-    if (count === 0) return undefined;
-    if (count === 1 && only !== undefined && !isBranch(only)) return only;
+    const rest = bits & ~bit;
+    if (rest === 0) return undefined;
+    if (node.length === 3) {
+      const only = node[i === 1 ? 2 : 1] as Node<K, V>;
+      if (!isBranch(only)) return only;
+    }
+    const copy: (number | Node<K, V>)[] = new Array(node.length - 1);
+    copy[0] = rest;
+    for (let j = 1; j < i; j++) copy[j] = node[j]!;
+    for (let j = i + 1; j < node.length; j++) copy[j - 1] = node[j]!;
     return copy;
   }
   if (isCollision(node)) {
     if (node.h !== h) return node;
     const list = node.list.filter((l) => l.k !== k);
     if (list.length === node.list.length) return node;
-    op.sizeDelta = -1;
+    sizeDelta = -1;
     return list.length === 1 ? list[0] : { h, list };
   }
   if (node.k === k) {
-    op.sizeDelta = -1;
+    sizeDelta = -1;
     return undefined;
   }
   return node;
@@ -143,7 +171,7 @@ function deleteIn<K extends Key, V>(node: Node<K, V> | undefined, shift: number,
 function* iterate<K, V>(node: Node<K, V> | undefined): Generator<Leaf<K, V>> {
   if (node === undefined) return;
   if (isBranch(node)) {
-    for (const c of node) if (c !== undefined) yield* iterate(c);
+    for (let j = 1; j < node.length; j++) yield* iterate(node[j] as Node<K, V>);
   } else if (isCollision(node)) {
     yield* node.list;
   } else {
@@ -177,7 +205,10 @@ export class PMap<K extends Key, V> implements Iterable<[K, V]> {
     let shift = 0;
     while (node !== undefined) {
       if (isBranch(node)) {
-        node = node[(h >>> shift) & MASK];
+        const bits = node[0] as number;
+        const bit = 1 << ((h >>> shift) & MASK);
+        if ((bits & bit) === 0) return undefined;
+        node = node[slotIndex(bits, bit)] as Node<K, V>;
         shift += BITS;
       } else if (isCollision(node)) {
         return node.h === h ? node.list.find((l) => l.k === k)?.v : undefined;
@@ -193,15 +224,15 @@ export class PMap<K extends Key, V> implements Iterable<[K, V]> {
   }
 
   set(k: K, v: V): PMap<K, V> {
-    const op: Op = { sizeDelta: 0 };
-    const root = setIn(this.root, 0, { h: hashOf(k), k, v }, op);
-    return root === this.root ? this : new PMap(root, this.size + op.sizeDelta);
+    sizeDelta = 0;
+    const root = setIn(this.root, 0, { h: hashOf(k), k, v });
+    return root === this.root ? this : new PMap(root, this.size + sizeDelta);
   }
 
   delete(k: K): PMap<K, V> {
-    const op: Op = { sizeDelta: 0 };
-    const root = deleteIn(this.root, 0, hashOf(k), k, op);
-    return root === this.root ? this : root === undefined ? PMap.empty() : new PMap(root, this.size + op.sizeDelta);
+    sizeDelta = 0;
+    const root = deleteIn(this.root, 0, hashOf(k), k);
+    return root === this.root ? this : root === undefined ? PMap.empty() : new PMap(root, this.size + sizeDelta);
   }
 
   *entries(): Generator<[K, V]> {

@@ -1,11 +1,13 @@
 // Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION and PNL.
 import type { FeedEventOf } from '../events.js';
+import { decimalEquals } from '../money.js';
 import type { OptionRow, PortfolioState, PriceRow } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
 
 export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'>): PortfolioState {
   const old = state.prices.get(ev.conId);
-  if (old && old.prices[ev.field]?.equals(ev.price) && old.delayed === ev.delayed) {
+  const last = old?.prices[ev.field];
+  if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
     return { ...state, lastUpdate: touched(state, ev) };
   }
   const row: PriceRow = {

@@ -1,4 +1,5 @@
 // RecordingReader: streams a recording line by line, verifying JSON, hash chain, sequence and seal as it goes.
+import { createHash, hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
@@ -27,7 +28,9 @@ export class RecordingError extends Error {
 export type RecordingItem =
   | { readonly kind: 'header'; readonly line: 1; readonly header: RecordingHeader }
   | { readonly kind: 'event'; readonly line: number; readonly event: FeedEvent }
-  | { readonly kind: 'keyframe'; readonly line: number; readonly seq: number; readonly at: number; readonly state: PortfolioState };
+  | { readonly kind: 'keyframe'; readonly line: number; readonly seq: number; readonly at: number; readonly state: PortfolioState }
+  /** An event of a type the caller did not ask to decode (`decodeTypes`): hash- and sequence-checked, not decoded. */
+  | { readonly kind: 'seen'; readonly line: number; readonly type: string; readonly seq: number; readonly at: number };
 
 /** What the reader knows once it reached the end without an error. */
 export interface ReadSummary {
@@ -51,6 +54,13 @@ export interface ReadSummary {
 export interface ReadOptions {
   /** Skip decoding keyframe states (faster when only events are needed); they are still hash-checked. */
   readonly skipKeyframeStates?: boolean;
+  /** Decode only the first keyframe's state (where a seek starts) and skip the others' like skipKeyframeStates. */
+  readonly firstKeyframeStateOnly?: boolean;
+  /**
+   * Decode only events of these types; the others are yielded as `seen` items (type, seq and time). A scan that
+   * looks for a few kinds of event (replay markers) then skips the decoding of every price tick.
+   */
+  readonly decodeTypes?: ReadonlySet<string>;
   /**
    * Start at a keyframe from the seek index instead of the top: the header (read separately), the keyframe's
    * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
@@ -78,41 +88,188 @@ function skimKeyframe(text: string): Record<string, unknown> | undefined {
   return m ? { kind: 'keyframe', seq: Number(m[1]), at: Number(m[2]) } : undefined;
 }
 
-interface TextLine {
-  readonly text: string;
+/**
+ * Whole lines as byte ranges, read one chunk at a time (one await per chunk, not per line). Lines are never
+ * turned into strings here: a replay only needs text for what it parses, and a keyframe it skips (megabytes for
+ * big books) is hashed straight from the bytes. A line split across chunks is joined in a reused buffer, so
+ * memory stays bounded by the chunk size and the longest line. The current line is `buf[start, end)` until the
+ * next call to `next`.
+ */
+class LineReader {
+  buf: Buffer = EMPTY;
+  start = 0;
+  end = 0;
   /** False only for a last line that had no newline (the writer stopped mid-line). */
-  readonly terminated: boolean;
+  terminated = true;
+  private chunk: Buffer | undefined = EMPTY;
+  private pos = 0;
+  private carry: Buffer = EMPTY;
+  private carried = 0;
+
+  /** The next chunk, or undefined at the end of the input. */
+  feed(chunk: Buffer | undefined): void {
+    this.chunk = chunk;
+    this.pos = 0;
+  }
+
+  /** Moves to the next whole line; false when the chunk is used up (its unfinished tail is kept for the next). */
+  next(): boolean {
+    const chunk = this.chunk;
+    if (chunk === undefined) {
+      if (this.carried === 0) return false;
+      this.take(this.carry, 0, this.carried, false);
+      this.carried = 0;
+      return true;
+    }
+    const nl = chunk.indexOf(0x0a, this.pos);
+    if (nl < 0) {
+      this.keep(chunk, this.pos, chunk.length);
+      this.pos = chunk.length;
+      return false;
+    }
+    if (this.carried > 0) {
+      this.keep(chunk, this.pos, nl);
+      this.take(this.carry, 0, this.carried, true);
+      this.carried = 0;
+    } else {
+      this.take(chunk, this.pos, nl, true);
+    }
+    this.pos = nl + 1;
+    return true;
+  }
+
+  private take(buf: Buffer, start: number, end: number, terminated: boolean): void {
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    this.terminated = terminated;
+  }
+
+  private keep(chunk: Buffer, from: number, to: number): void {
+    const need = this.carried + (to - from);
+    if (need > this.carry.length) {
+      const bigger = Buffer.allocUnsafe(Math.max(need, this.carry.length * 2, 64 * 1024));
+      this.carry.copy(bigger, 0, 0, this.carried);
+      this.carry = bigger;
+    }
+    chunk.copy(this.carry, this.carried, from, to);
+    this.carried = need;
+  }
 }
 
-/**
- * Raw text lines, a batch per chunk read (one await per chunk, not per line). Memory stays bounded by the chunk
- * size and the longest line.
- */
-async function* textLines(file: string, start = 0): AsyncGenerator<TextLine[]> {
+const EMPTY = Buffer.alloc(0);
+
+/** The file's (decompressed) bytes in chunks, then one `undefined` for the end. */
+async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefined> {
   const gz = await isGzipFile(file);
   const raw = createReadStream(file, { highWaterMark: 256 * 1024, start });
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
-  stream.setEncoding('utf8');
-  let rest = '';
-  for await (const chunk of stream as AsyncIterable<string>) {
-    const batch: TextLine[] = [];
-    let start = 0;
-    let nl = chunk.indexOf('\n');
-    if (nl >= 0) {
-      batch.push({ text: rest + chunk.slice(0, nl), terminated: true });
-      rest = '';
-      start = nl + 1;
-      while ((nl = chunk.indexOf('\n', start)) >= 0) {
-        batch.push({ text: chunk.slice(start, nl), terminated: true });
-        start = nl + 1;
-      }
-    }
-    rest += chunk.slice(start);
-    if (batch.length > 0) yield batch;
+  for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+  yield undefined;
+}
+
+/** `,"hash":"` + 64 hex digits + `"}`: the tail every sealed line ends with (format.ts). */
+const HASH_TAIL = 9 + 64 + 2;
+const HASH_FIELD = Buffer.from(',"hash":"', 'latin1');
+const EVENT_PREFIX = Buffer.from('{"kind":"event","event":', 'latin1');
+const KEYFRAME_SEQ = Buffer.from('{"kind":"keyframe","seq":', 'latin1');
+const KEYFRAME_AT = Buffer.from(',"at":', 'latin1');
+/** Lines longer than this are hashed in parts instead of being copied next to the previous hash. */
+const COPY_HASH_MAX = 64 * 1024;
+
+function startsWithAt(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
+  return end - at >= prefix.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+}
+
+/** End of a run of ASCII digits starting at `at` (at itself when there is none). */
+function digitsEnd(buf: Buffer, at: number, end: number): number {
+  let i = at;
+  while (i < end && buf[i]! >= 0x30 && buf[i]! <= 0x39) i++;
+  return i;
+}
+
+/**
+ * The hash chain checked on a line's bytes: chainHash(prev, body) of format.ts, where body is the line without
+ * its hash field and the UTF-8 of `${prev}\n${body}` is hashed. The bytes are hashed where they lie (a scratch
+ * buffer keeps `prev\n` in front of a copy of short lines) instead of building that string for every line.
+ */
+class ByteChain {
+  private scratch = Buffer.allocUnsafe(4096);
+  private head = 0;
+
+  constructor(public prev: string) {
+    this.set(prev);
   }
-  if (rest.length > 0) yield [{ text: rest, terminated: false }];
+
+  /** The line was checked as text: continue from its hash. */
+  set(prev: string): void {
+    this.prev = prev;
+    const len = Buffer.byteLength(prev) + 1;
+    if (len > this.scratch.length) this.scratch = Buffer.allocUnsafe(len * 2);
+    this.scratch.write(prev, 0);
+    this.scratch[len - 1] = 0x0a;
+    this.head = len;
+  }
+
+  /**
+   * True, and the chain moves on, when `buf[start, end)` ends with a hash field stating the hash of its body
+   * chained to prev. False leaves everything as it was (the caller checks the line as text to say what is wrong).
+   */
+  advance(buf: Buffer, start: number, end: number): boolean {
+    const bodyEnd = end - HASH_TAIL;
+    if (bodyEnd <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 || buf.compare(HASH_FIELD, 0, HASH_FIELD.length, bodyEnd, bodyEnd + HASH_FIELD.length) !== 0) {
+      return false;
+    }
+    let h: string;
+    const n = this.head + (bodyEnd - start) + 1;
+    if (bodyEnd - start <= COPY_HASH_MAX) {
+      if (n > this.scratch.length) {
+        const bigger = Buffer.allocUnsafe(Math.max(n, this.scratch.length * 2));
+        this.scratch.copy(bigger, 0, 0, this.head);
+        this.scratch = bigger;
+      }
+      buf.copy(this.scratch, this.head, start, bodyEnd);
+      this.scratch[n - 1] = 0x7d;
+      h = hash('sha256', this.scratch.subarray(0, n), 'hex');
+    } else {
+      h = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest('hex');
+    }
+    const stated = end - 66;
+    for (let i = 0; i < 64; i++) if (h.charCodeAt(i) !== buf[stated + i]) return false;
+    this.prev = h;
+    buf.copy(this.scratch, 0, stated, stated + 64);
+    this.scratch[64] = 0x0a;
+    this.head = 65;
+    return true;
+  }
+}
+
+/** What an event line read on the fast path stands for (only its kind is looked at). */
+const EVENT_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
+
+/** Result of parsing a line that is not JSON. */
+const NOT_JSON = Symbol('not JSON');
+
+function parseJson(buf: Buffer, start: number, end: number): unknown {
+  try {
+    return JSON.parse(buf.toString('utf8', start, end));
+  } catch {
+    return NOT_JSON;
+  }
+}
+
+/** seq and at of a keyframe line from its first bytes (what skimKeyframe reads from text), without its state. */
+function skimKeyframeBytes(buf: Buffer, start: number, end: number): Record<string, unknown> | undefined {
+  if (!startsWithAt(buf, start, end, KEYFRAME_SEQ)) return undefined;
+  const seqAt = start + KEYFRAME_SEQ.length;
+  const seqEnd = digitsEnd(buf, seqAt, end);
+  if (seqEnd === seqAt || !startsWithAt(buf, seqEnd, end, KEYFRAME_AT)) return undefined;
+  const atAt = seqEnd + KEYFRAME_AT.length;
+  const atEnd = digitsEnd(buf, atAt, end);
+  if (atEnd === atAt || atEnd >= end || buf[atEnd] !== 0x2c) return undefined;
+  return { kind: 'keyframe', seq: Number(buf.toString('latin1', seqAt, seqEnd)), at: Number(buf.toString('latin1', atAt, atEnd)) };
 }
 
 function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader {
@@ -138,7 +295,7 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  */
 export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
   let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
-  let prev = opts.from ? opts.from.entry.prevHash : GENESIS_HASH;
+  const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH);
   let header: RecordingHeader | undefined = opts.from?.header;
   let footer: RecordingFooter | undefined;
   let truncatedTail = false;
@@ -155,36 +312,61 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   };
 
   try {
-    read: for await (const batch of textLines(file, opts.from?.entry.offset ?? 0)) for (const { text, terminated } of batch) {
+    const lines = new LineReader();
+    read: for await (const chunk of chunks(file, opts.from?.entry.offset ?? 0)) for (lines.feed(chunk); lines.next(); ) {
       lineNo++;
-      const sealed = unsealLine(text);
-      let parsed: unknown;
+      const { buf, start, end, terminated } = lines;
       // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
       // check its hash but read only its seq instead of parsing it.
-      const skim = opts.skipKeyframeStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
-      if (skim) {
-        parsed = skim;
-      } else {
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-          parsed = undefined;
+      const skipStates = opts.skipKeyframeStates === true || (opts.firstKeyframeStateOnly === true && keyframes > 0);
+      let o: Record<string, unknown> | undefined;
+      let eventJson: unknown;
+      // The lines a replay is made of (events, and keyframes it skips) are checked on their bytes, and an event is
+      // parsed without its envelope and hash: per line, no copy of the text for hashing, no envelope object, no
+      // hash string. Anything else, and any line these checks do not pass, is read as text below, which names
+      // the problem exactly as it always did.
+      if (terminated && lineNo > 1 && footer === undefined) {
+        if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
+          const json = parseJson(buf, start + EVENT_PREFIX.length, end - HASH_TAIL);
+          if (json !== NOT_JSON && chain.advance(buf, start, end)) {
+            o = EVENT_LINE;
+            eventJson = json;
+          }
+        } else if (skipStates) {
+          const skim = skimKeyframeBytes(buf, start, end);
+          if (skim && chain.advance(buf, start, end)) o = skim;
         }
       }
-      if (!terminated && (parsed === undefined || sealed === undefined)) {
-        // The writer died mid-line: everything before it is good; this file is unsealed, not corrupt.
-        truncatedTail = true;
-        lineNo--;
-        break read;
+      if (o === undefined) {
+        const text = buf.toString('utf8', start, end);
+        const sealed = unsealLine(text);
+        let parsed: unknown;
+        const skim = skipStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
+        if (skim) {
+          parsed = skim;
+        } else {
+          try {
+            parsed = JSON.parse(text);
+          } catch {
+            parsed = undefined;
+          }
+        }
+        if (!terminated && (parsed === undefined || sealed === undefined)) {
+          // The writer died mid-line: everything before it is good; this file is unsealed, not corrupt.
+          truncatedTail = true;
+          lineNo--;
+          break read;
+        }
+        if (parsed === undefined) fail('malformed', 'line is not valid JSON');
+        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
+        if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
+        if (chainHash(chain.prev, sealed!.body) !== sealed!.hash) {
+          fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
+        }
+        chain.set(sealed!.hash);
+        o = parsed as Record<string, unknown>;
+        eventJson = o.event;
       }
-      if (parsed === undefined) fail('malformed', 'line is not valid JSON');
-      if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
-      if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
-      if (chainHash(prev, sealed!.body) !== sealed!.hash) {
-        fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
-      }
-      prev = sealed!.hash;
-      const o = parsed as Record<string, unknown>;
       if (footer) fail('structure', 'content after the sealing footer');
       if (lineNo === 1) {
         header = checkHeader(file, o);
@@ -193,9 +375,24 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
       }
       switch (o.kind) {
         case 'event': {
+          const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
+          if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
+            if (!Number.isSafeInteger(raw.seq) || typeof raw.receivedAt !== 'number') fail('malformed', 'bad event: no seq or receivedAt');
+            const seq = raw.seq as number;
+            if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+            if (events === 0) {
+              firstSeq = seq;
+              firstAt = raw.receivedAt as number;
+            }
+            lastSeq = seq;
+            lastAt = raw.receivedAt as number;
+            events++;
+            yield { kind: 'seen', line: lineNo, type: raw.type, seq, at: lastAt };
+            break;
+          }
           let ev: FeedEvent;
           try {
-            ev = decodeEvent(o.event);
+            ev = decodeEvent(eventJson);
           } catch (e) {
             if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
             throw e;
@@ -217,7 +414,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           if (base) lastSeq = o.seq as number;
           if (o.seq !== lastSeq) fail('sequence', `keyframe at seq ${JSON.stringify(o.seq)} does not follow event seq ${lastSeq}`);
           keyframes++;
-          if (opts.skipKeyframeStates) break;
+          if (skipStates) break;
           let state: PortfolioState;
           try {
             state = decodeState(o.state);
@@ -265,7 +462,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
     lastSeq,
     firstAt,
     lastAt,
-    finalHash: prev,
+    finalHash: chain.prev,
   };
 }
 

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { Decimal, decimalEquals, decimalFromString, sameDecimal } from '../../src/model/money.js';
+import { mulberry32 } from '../../src/sim/random.js';
+
+/** The simulator's seeded mulberry32 stream, as a plain function. */
+function rng(seed: number): () => number {
+  const r = mulberry32(seed);
+  return () => r.next();
+}
+
+/** What decimal.js itself makes of the text: its sign, exponent and digit words, or its error. */
+function viaDecimalJs(text: string): unknown {
+  try {
+    const d = new Decimal(text);
+    return { s: d.s, e: d.e, d: d.d ? [...d.d] : d.d, text: d.toString() };
+  } catch (e) {
+    return String(e);
+  }
+}
+
+function viaFast(text: string): unknown {
+  try {
+    const d = decimalFromString(text);
+    return { s: d.s, e: d.e, d: d.d ? [...d.d] : d.d, text: d.toString() };
+  } catch (e) {
+    return String(e);
+  }
+}
+
+describe('decimalFromString', () => {
+  it('builds exactly the Decimal that new Decimal(text) builds, for edge cases and random plain decimals', () => {
+    const edges = ['0', '-0', '0.0', '00.000', '-0.000', '1', '10', '100', '1234567', '12345678', '0.1', '0.0000001', '0.00000001',
+      '123.45', '-20834.32', '9999999.9999999', '000123.4500', '1e5', '1E-7', '.5', '5.', '+5', '-', '', 'abc', '1.2.3', 'Infinity', 'NaN'];
+    const rand = rng(7);
+    const texts = [...edges];
+    for (let i = 0; i < 20_000; i++) {
+      const int = rand() < 0.3 ? '0' : String(Math.floor(rand() * 10 ** Math.floor(rand() * 16)));
+      const frac = rand() < 0.5 ? '' : `.${String(Math.floor(rand() * 10 ** (1 + Math.floor(rand() * 15)))).padStart(Math.floor(rand() * 12), '0')}`;
+      texts.push(`${rand() < 0.5 ? '-' : ''}${rand() < 0.2 ? '00' : ''}${int}${frac}${frac && rand() < 0.3 ? '000' : ''}`);
+    }
+    for (const t of texts) expect(viaFast(t), t).toEqual(viaDecimalJs(t));
+  });
+
+  it('makes Decimals that compute and compare like any other', () => {
+    const a = decimalFromString('-20834.32');
+    expect(a).toBeInstanceOf(Decimal);
+    expect(a.plus('0.32').times(2).toString()).toBe('-41668');
+    expect(a.equals(new Decimal('-20834.320'))).toBe(true);
+    expect(new Decimal('1.5').lessThan(decimalFromString('1.50001'))).toBe(true);
+  });
+});
+
+describe('sameDecimal and decimalEquals', () => {
+  it('agree with equals() on values, and sameDecimal also tells 0 from -0', () => {
+    const pairs: [string, string][] = [['1.50', '1.5'], ['1.5', '1.51'], ['-2', '2'], ['0', '-0'], ['0', '0.000'], ['100', '1e2'], ['12345678.9', '12345678.90']];
+    for (const [x, y] of pairs) {
+      const a = new Decimal(x);
+      const b = new Decimal(y);
+      expect(decimalEquals(a, b), `${x} ${y}`).toBe(a.equals(b));
+    }
+    expect(sameDecimal(new Decimal('0'), new Decimal('-0'))).toBe(false);
+    expect(sameDecimal(new Decimal('1.50'), decimalFromString('1.5'))).toBe(true);
+    const nan = new Decimal(NaN);
+    expect(decimalEquals(nan, nan)).toBe(false);
+    expect(decimalEquals(new Decimal(Infinity), new Decimal(Infinity))).toBe(true);
+  });
+});
