@@ -42,7 +42,8 @@ function picture(r: StressReport): Picture {
 export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: number): AfterFlatten | undefined {
   const chosen = chooseScenarios(state, [], undefined);
   if (!('scenarios' in chosen)) return undefined;
-  const trims = new Map(plan.legs.map((l) => [l.conId, l.position.neg()]));
+  // Each leg's signed change: the whole position for a flatten, the trim for a reduction.
+  const trims = new Map(plan.legs.map((l) => [l.conId, l.action === 'SELL' ? l.quantity.neg() : l.quantity]));
   const a = stressOf(state, chosen.scenarios, now);
   if ('error' in a) return undefined;
   const closed = applyTrims(state, trims, new Set(noLoanClasses(stressParams({ now }))));

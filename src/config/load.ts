@@ -4,7 +4,10 @@ import { basename, dirname, extname, resolve } from 'node:path';
 import Conf, { type Options } from 'conf';
 import envPaths from 'env-paths';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
-import { DEFAULT_SETTINGS, SETTINGS_SCHEMA, type Settings } from './settings.js';
+import {
+  DEFAULT_ALERT_EFFECTS, DEFAULT_ALERT_HOOK, DEFAULT_SETTINGS, SETTINGS_SCHEMA,
+  type AlertEffectLevel, type AlertEffectSettings, type AlertHookSettings, type Settings,
+} from './settings.js';
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
 
@@ -68,8 +71,9 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
     const store = new Conf<Settings>(confOptions(path));
     const settings = withDefaults(DEFAULT_SETTINGS, store.store);
     // The alert rules have their own validator (every bad key named); a bad one keeps its default.
-    const alerts = parseAlertConfig(settings.alerts, path);
-    return { settings, path, exists: true, problems: alerts.problems };
+    const alerts = parseAlertConfig(settings.alerts, path, EFFECT_KEYS);
+    const effects = parseAlertEffects(settings.alerts, path);
+    return { settings, path, exists: true, problems: [...alerts.problems, ...effects.problems] };
   } catch (err) {
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: problemsFrom(err, path) };
   }
@@ -84,5 +88,61 @@ export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /** The alert configuration in force: the settings' `alerts`, defaults for anything missing or invalid. */
 export function alertConfigOf(settings: Settings): AlertConfig {
-  return parseAlertConfig(settings.alerts, 'settings').config;
+  return parseAlertConfig(settings.alerts, 'settings', EFFECT_KEYS).config;
+}
+
+/** The keys of the settings' `alerts` section that are the console's effects, not the rules. */
+const EFFECT_KEYS = ['bell', 'hook'] as const;
+const BELL_LEVELS: readonly AlertEffectLevel[] = ['off', 'info', 'warning', 'critical'];
+const SEVERITY_LEVELS = ['info', 'warning', 'critical'] as const;
+
+/**
+ * Checks `alerts.bell` and `alerts.hook` (docs/alerts.md "Bell", "Hook"). Each problem names the file and key and
+ * keeps the default: a bad bell level rings at the default level; a hook without a valid command is not run.
+ */
+export function parseAlertEffects(alerts: unknown, file: string): { readonly effects: AlertEffectSettings; readonly problems: readonly string[] } {
+  const problems: string[] = [];
+  const fail = (key: string, msg: string) => problems.push(`${file}: error at ${key}: ${msg}`);
+  const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
+  if (typeof alerts !== 'object' || alerts === null || Array.isArray(alerts)) return { effects: DEFAULT_ALERT_EFFECTS, problems };
+  const a = alerts as Record<string, unknown>;
+  let bell = DEFAULT_ALERT_EFFECTS.bell;
+  if ('bell' in a) {
+    if (typeof a.bell === 'string' && BELL_LEVELS.includes(a.bell as AlertEffectLevel)) bell = a.bell as AlertEffectLevel;
+    else fail('bell', `expected one of ${BELL_LEVELS.map((l) => `"${l}"`).join(', ')}, got ${show(a.bell)}`);
+  }
+  if (!('hook' in a) || a.hook === null) return { effects: { bell }, problems };
+  const h = a.hook;
+  if (typeof h !== 'object' || h === null || Array.isArray(h)) {
+    fail('hook', `expected an object with a command, got ${show(h)}`);
+    return { effects: { bell }, problems };
+  }
+  const o = h as Record<string, unknown>;
+  const known = ['command', 'timeoutMs', 'minSeverity', 'maxRunning'];
+  for (const k of Object.keys(o)) if (!known.includes(k)) fail(`hook.${k}`, `unknown key (expected one of ${known.join(', ')})`);
+  let command: readonly string[] | undefined;
+  // A string is the program alone (no arguments, no shell); a list is the program and its arguments.
+  if (typeof o.command === 'string' && o.command.trim() !== '') command = [o.command];
+  else if (Array.isArray(o.command) && o.command.length > 0 && o.command.every((x) => typeof x === 'string') && (o.command[0] as string).trim() !== '') command = o.command as string[];
+  else fail('hook.command', `expected a program path, or a list of the program and its arguments, got ${show(o.command)}; the hook is off`);
+  const int = (key: 'timeoutMs' | 'maxRunning', min: number, max: number): number => {
+    const v = o[key];
+    if (v === undefined) return DEFAULT_ALERT_HOOK[key];
+    if (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max) return v;
+    fail(`hook.${key}`, `expected a whole number from ${min} to ${max}, got ${show(v)}`);
+    return DEFAULT_ALERT_HOOK[key];
+  };
+  const timeoutMs = int('timeoutMs', 100, 600_000);
+  const maxRunning = int('maxRunning', 1, 64);
+  let minSeverity = DEFAULT_ALERT_HOOK.minSeverity;
+  if ('minSeverity' in o) {
+    if (typeof o.minSeverity === 'string' && (SEVERITY_LEVELS as readonly string[]).includes(o.minSeverity)) minSeverity = o.minSeverity as AlertHookSettings['minSeverity'];
+    else fail('hook.minSeverity', `expected one of ${SEVERITY_LEVELS.map((l) => `"${l}"`).join(', ')}, got ${show(o.minSeverity)}`);
+  }
+  return { effects: { bell, ...(command ? { hook: { command, timeoutMs, minSeverity, maxRunning } } : {}) }, problems };
+}
+
+/** The alert effects in force: the settings' `alerts.bell` and `alerts.hook`, defaults for anything invalid. */
+export function alertEffectsOf(settings: Settings): AlertEffectSettings {
+  return parseAlertEffects(settings.alerts, 'settings').effects;
 }

@@ -45,9 +45,40 @@ export interface Settings {
   /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
   readonly keymap: readonly KeymapSetting[];
   readonly trading: TradingSettings;
-  /** Alert thresholds and severities (docs/alerts.md); checked in depth by parseAlertConfig at load. */
+  /**
+   * Alert thresholds and severities (docs/alerts.md); checked in depth by parseAlertConfig at load. Its `bell` and
+   * `hook` keys are the console's side effects of alert transitions (AlertEffectSettings, checked by load.ts).
+   */
   readonly alerts: Readonly<Record<string, unknown>>;
 }
+
+/** The severity from which an alert effect fires; `off` never. */
+export type AlertEffectLevel = 'off' | 'info' | 'warning' | 'critical';
+
+/**
+ * `alerts.hook`: a program run for each alert raised, escalated or cleared at or above `minSeverity`, with the
+ * transition as JSON on its stdin (docs/alerts.md "Hook"). `command` is the program and its arguments, run
+ * without a shell.
+ */
+export interface AlertHookSettings {
+  readonly command: readonly string[];
+  /** Killed (its process group) after this long; the kill is noted in the session. */
+  readonly timeoutMs: number;
+  readonly minSeverity: 'info' | 'warning' | 'critical';
+  /** At most this many hooks run at once; a transition beyond that is dropped, with a note. */
+  readonly maxRunning: number;
+}
+
+/** `alerts.bell` and `alerts.hook`: what the console does, besides listing and recording, when an alert changes. */
+export interface AlertEffectSettings {
+  /** Ring the terminal bell (BEL) when an alert at or above this severity is raised or escalated. */
+  readonly bell: AlertEffectLevel;
+  readonly hook?: AlertHookSettings;
+}
+
+export const DEFAULT_ALERT_EFFECTS: AlertEffectSettings = { bell: 'critical' };
+
+export const DEFAULT_ALERT_HOOK: Omit<AlertHookSettings, 'command'> = { timeoutMs: 10_000, minSeverity: 'warning', maxRunning: 4 };
 
 export interface TradingSettings {
   /** Arming expires by itself after this many minutes (docs/trading.md). */

@@ -1,7 +1,7 @@
 // JSON codec for FeedEvents and PortfolioState: Decimals travel as strings and are revived by path, maps as entries.
 import type { FeedEvent, FeedEventType } from './events.js';
 import { STREAM_OF } from './events.js';
-import { Decimal } from './money.js';
+import { Decimal, decimalFromString } from './money.js';
 import { PMap } from './pmap.js';
 import type { PortfolioState } from './state.js';
 
@@ -12,6 +12,7 @@ type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Obj = Record<string, unknown>;
 
 const CONTRACT_DECIMALS = ['strike', 'multiplier'];
+const CONTRACT_PATHS = CONTRACT_DECIMALS.map((f) => `contract.${f}`);
 const ORDER_INFO = ['contract', 'totalQuantity', 'limitPrice', 'auxPrice'];
 
 /**
@@ -41,15 +42,21 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   commissionReceived: ['commission', 'realizedPnl'],
   brokerMessage: [],
   operatorActed: [],
+  alertChanged: [],
 };
 
-function toDecimal(v: unknown, path: string): Decimal {
-  if (typeof v !== 'string' && typeof v !== 'number') throw new CodecError(`${path} is not a decimal (got ${JSON.stringify(v)})`);
+/** `where` and `field` are joined only for an error: building the path for every field of every event costs. */
+function toDecimal(v: unknown, where: string, field?: string): Decimal {
+  if (typeof v !== 'string' && typeof v !== 'number') throw notDecimal(v, where, field);
   try {
-    return new Decimal(v);
+    return typeof v === 'string' ? decimalFromString(v) : new Decimal(v);
   } catch {
-    throw new CodecError(`${path} is not a decimal (got ${JSON.stringify(v)})`);
+    throw notDecimal(v, where, field);
   }
+}
+
+function notDecimal(v: unknown, where: string, field: string | undefined): CodecError {
+  return new CodecError(`${field === undefined ? where : `${where}.${field}`} is not a decimal (got ${JSON.stringify(v)})`);
 }
 
 /** Replaces decimal strings with Decimal at `path` inside `obj` (mutates the freshly parsed JSON object). */
@@ -60,7 +67,10 @@ function reviveAt(obj: Obj, path: string, where: string): void {
       const c = obj.contract;
       if (c === undefined) return;
       if (typeof c !== 'object' || c === null) throw new CodecError(`${where}.contract is not an object`);
-      for (const f of CONTRACT_DECIMALS) reviveAt(c as Obj, f, `${where}.contract`);
+      for (let i = 0; i < CONTRACT_DECIMALS.length; i++) {
+        const v = (c as Obj)[CONTRACT_DECIMALS[i]!];
+        if (v !== undefined && v !== null) (c as Obj)[CONTRACT_DECIMALS[i]!] = toDecimal(v, where, CONTRACT_PATHS[i]);
+      }
       return;
     }
     if (path === '*') {
@@ -68,7 +78,7 @@ function reviveAt(obj: Obj, path: string, where: string): void {
       return;
     }
     const v = obj[path];
-    if (v !== undefined && v !== null) obj[path] = toDecimal(v, `${where}.${path}`);
+    if (v !== undefined && v !== null) obj[path] = toDecimal(v, where, path);
     return;
   }
   const head = path.slice(0, dot);

@@ -47,6 +47,12 @@ export type OperatorActionKind =
   | 'alertAcknowledged'
   | 'note';
 
+/** What happened to an alert (src/risk/alerts/types.ts AlertTransitionKind, kept here so the model stands alone). */
+export type AlertChangeKind = 'raised' | 'escalated' | 'deescalated' | 'cleared';
+
+/** An alert's severity (src/risk/alerts/types.ts Severity). */
+export type AlertSeverity = 'info' | 'warning' | 'critical';
+
 /** A JSON-safe value: what operator-action details may carry. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
@@ -224,7 +230,20 @@ export type FeedEventBody =
    */
   | { readonly type: 'brokerMessage'; readonly id: number; readonly code: number; readonly message: string; readonly class: MessageClass }
   /** Something the operator did or was shown (arming, dialogs, decisions, sends). */
-  | { readonly type: 'operatorActed'; readonly action: OperatorActionKind; readonly detail: JsonValue };
+  | { readonly type: 'operatorActed'; readonly action: OperatorActionKind; readonly detail: JsonValue }
+  /**
+   * One transition of the console's alert engine (src/risk/alerts, docs/alerts.md "Recording"): the body of
+   * `transitionJson`, so that a replay shows what the operator was alerted to, and when. `at` is the evaluation
+   * time; `from` the severity before an escalation or de-escalation; `alert` the alert as JSON (id, rule,
+   * severity, title, detail, ...). It changes no portfolio state.
+   */
+  | {
+      readonly type: 'alertChanged';
+      readonly kind: AlertChangeKind;
+      readonly at: number;
+      readonly from?: AlertSeverity;
+      readonly alert: { readonly [k: string]: JsonValue };
+    };
 
 export type FeedEventType = FeedEventBody['type'];
 
@@ -267,4 +286,5 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   commissionReceived: 'executions',
   brokerMessage: 'messages',
   operatorActed: 'operator',
+  alertChanged: 'operator',
 };

@@ -7,6 +7,7 @@ import * as positions from './reduce/positions.js';
 import * as session from './reduce/session.js';
 import { INITIAL_STATE, type PortfolioState } from './state.js';
 
+/** The state after `ev`: `state` itself when nothing changes, otherwise a new object (`reduce` stamps it in place). */
 function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
   switch (ev.type) {
     case 'healthChanged':
@@ -53,6 +54,9 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
       return session.brokerMessage(state, ev);
     case 'operatorActed':
       return session.operatorActed(state, ev);
+    case 'alertChanged':
+      // A record of what the alert engine said (docs/alerts.md "Recording"): no portfolio fact changes.
+      return state;
     default: {
       const never: never = ev;
       throw new Error(`unhandled event ${(never as { type: string }).type}`);
@@ -67,7 +71,14 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
 export function reduce(state: PortfolioState, ev: FeedEvent): PortfolioState {
   if (ev.seq <= state.lastSeq) return state;
   const next = apply(state, ev);
-  return { ...next, lastSeq: ev.seq, lastEventAt: ev.receivedAt };
+  if (next === state) return { ...state, lastSeq: ev.seq, lastEventAt: ev.receivedAt };
+  // A handler's result is a new object (a spread of `state`) that nothing else holds yet: it takes the stamp in
+  // place instead of being copied once more. That copy was a whole state object per event, garbage that a long
+  // replay pays for in scavenges.
+  const stamped = next as { -readonly [K in keyof PortfolioState]: PortfolioState[K] };
+  stamped.lastSeq = ev.seq;
+  stamped.lastEventAt = ev.receivedAt;
+  return stamped;
 }
 
 /** Folds a whole sequence from the initial (or a given) state. */

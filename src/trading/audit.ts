@@ -9,8 +9,11 @@ import { GENESIS_HASH, chainHash, sealLine, unsealLine } from '../streams/record
 export const AUDIT_FORMAT = 'tws-risk-audit';
 export const AUDIT_SCHEMA_VERSION = 1;
 
-/** What gets audited: the operator's steps and the broker's answers, each with its context. */
-export type AuditKind = 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'cancelSent' | 'globalCancelSent' | 'orderStatus' | 'brokerError' | 'result';
+/**
+ * What gets audited: the operator's steps and the broker's answers, each with its context, and (`alert`) each alert
+ * transition the console saw while the log was open (its transitionJson, docs/alerts.md "Recording").
+ */
+export type AuditKind = 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'cancelSent' | 'globalCancelSent' | 'orderStatus' | 'brokerError' | 'result' | 'alert';
 
 export interface AuditEntry {
   readonly kind: AuditKind;

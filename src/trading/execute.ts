@@ -8,7 +8,7 @@ import type { ArmState, TradeMode } from './arming.js';
 import type { AuditLog } from './audit.js';
 import { guardAny, guardFlatten } from './guard.js';
 import type { CancelPlan, CloseLeg, Denial, FlattenPlan } from './types.js';
-import { formatDenial } from './types.js';
+import { formatDenial, legTarget } from './types.js';
 
 /** What execution needs from the world; the live source and feed provide it, tests may too. */
 export interface TradingDeps {
@@ -49,7 +49,7 @@ export interface ExecutionResult {
   readonly legs: readonly LegResult[];
   /** Every order reached a final state (filled, cancelled or rejected). */
   readonly complete: boolean;
-  /** Flatten only: every closed position reads zero in the positions stream. */
+  /** Flatten only: every closed position reads zero in the positions stream (a reduction: reads its target). */
   readonly flat?: boolean;
   /** TWS answered 321 (read-only API): the caller must disarm. */
   readonly readOnlyApi: boolean;
@@ -191,11 +191,15 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     if (l.orderId !== undefined) deps.audit.append({ kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus', detail: { planId: plan.id, orderId: l.orderId, outcome: l.outcome, filled: l.filled, code: l.code ?? null, message: l.message ?? null } });
   }
 
-  // Flat means the positions stream says zero, not that orders say filled.
+  // Flat means the positions stream says zero (a reduction: the trimmed size), not that orders say filled.
   let flat = false;
   while (!denial) {
     const s = deps.state();
-    flat = plan.legs.every((l) => s.positions.get(l.conId) === undefined || s.positions.get(l.conId)!.position.isZero());
+    flat = plan.legs.every((l) => {
+      const p = s.positions.get(l.conId)?.position;
+      const target = legTarget(l);
+      return p === undefined ? target.isZero() : p.equals(target);
+    });
     if (flat || deps.now() > deadline || legs.some((l) => l.outcome !== 'filled')) break;
     await sleep(deps.pollMs ?? 50);
   }

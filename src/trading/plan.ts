@@ -50,6 +50,8 @@ export function scopeText(s: FlattenScope): string {
       return `underlying:${s.symbol}`;
     case 'conid':
       return `conid:${s.conId}`;
+    case 'conids':
+      return `conids:${s.conIds.join(',')}`;
   }
 }
 
@@ -65,6 +67,8 @@ function inScope(c: Contract, s: FlattenScope): boolean {
       return c.symbol === s.symbol;
     case 'conid':
       return c.conId === s.conId;
+    case 'conids':
+      return s.conIds.includes(c.conId);
   }
 }
 
@@ -148,14 +152,22 @@ export function planFlatten(state: PortfolioState, scope: FlattenScope, o: Flatt
   const foreign = orders.filter((x) => !cancellable(x, o.clientId));
   if (foreign.length > 0) return { code: 'FOREIGN_ORDERS_OPEN', orders: foreign.map(describeOrder) };
 
+  const built = buildPlan(state, positions.map((row) => ({ row, quantity: row.position.abs() })), orders, o);
+  if (isDenial(built)) return built;
+  return { id: `flat-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint };
+}
+
+/** The legs (each `quantity` of its row, in the direction that reduces it), the cancels and the notes of a plan. */
+function buildPlan(
+  state: PortfolioState, closes: readonly { row: PositionRow; quantity: Decimal }[], orders: readonly OrderRow[], o: FlattenOptions,
+): Pick<FlattenPlan, 'cancels' | 'legs' | 'totalNotionalBase' | 'baseCurrency' | 'notes'> | Denial {
   const notes: string[] = [];
   const base = state.baseCurrency ?? '';
   const legs: CloseLeg[] = [];
   const noMark: number[] = [];
-  for (const row of positions) {
+  for (const { row, quantity } of closes) {
     const c = row.contract;
     const action = row.position.greaterThan(0) ? 'SELL' : 'BUY';
-    const quantity = row.position.abs();
     const mark = markOf(state, c.conId);
     const fx = state.fxRates.get(c.currency);
     const mult = c.multiplier ?? new Decimal(1);
@@ -190,18 +202,50 @@ export function planFlatten(state: PortfolioState, scope: FlattenScope, o: Flatt
   legs.sort((a, b) => (CLOSE_ORDER[a.contract.secType] ?? 1) - (CLOSE_ORDER[b.contract.secType] ?? 1) || a.conId - b.conId);
   const cancels: CancelLeg[] = orders.map((x) => ({ orderId: x.orderId, clientId: x.clientId, conId: x.info!.contract.conId, description: describeOrder(x) }));
   const total = legs.every((l) => l.notionalBase) ? legs.reduce((s, l) => s.plus(l.notionalBase!), new Decimal(0)) : undefined;
-  return {
-    id: `flat-${o.now.toString(36)}`,
-    scope,
-    account: state.account,
-    cancels,
-    legs,
-    ...(total ? { totalNotionalBase: total } : {}),
-    baseCurrency: base,
-    fingerprint,
-    positionsPrint,
-    notes,
-  };
+  return { cancels, legs, ...(total ? { totalNotionalBase: total } : {}), baseCurrency: base, notes };
+}
+
+/** One trim of a leverage reduction (src/risk/alerts/reduction.ts Trim): a signed change of a position. */
+export interface ReduceTrim {
+  readonly conId: number;
+  /** Signed change: the opposite sign of the position, at most its size. */
+  readonly quantity: Decimal;
+  /** The position the trim was computed on (signed); the plan is refused if the position is different now. */
+  readonly position: Decimal;
+}
+
+/**
+ * Plans a leverage reduction: for each trim, one order for part (or all) of a position, in the direction that
+ * reduces it. The same checks as planFlatten (snapshots complete, other clients' orders refused, ours cancelled
+ * first, marks for the limits) and the reduction's own: the position is the one the trim was computed on, the trim
+ * reduces it and never goes past zero. The guard (arming, readiness, fresh data) runs at preview and before every send.
+ */
+export function planReduce(state: PortfolioState, trims: readonly ReduceTrim[], o: FlattenOptions): FlattenPlan | Denial {
+  if (!state.account) return { code: 'SNAPSHOT_PENDING', what: 'the account' };
+  if (!state.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
+  if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
+  const wanted = trims.filter((t) => !t.quantity.isZero());
+  if (wanted.length === 0) return { code: 'NOTHING_TO_DO', what: 'the reduction trims nothing' };
+  const seen = new Set<number>();
+  const closes: { row: PositionRow; quantity: Decimal }[] = [];
+  for (const t of wanted) {
+    if (seen.has(t.conId)) return { code: 'NOTHING_TO_DO', what: `conId ${t.conId} is trimmed twice in one reduction` };
+    seen.add(t.conId);
+    const row = state.positions.get(t.conId);
+    const now = row?.position ?? new Decimal(0);
+    if (!row || !now.equals(t.position)) return { code: 'TARGET_CHANGED', conId: t.conId, shown: t.position.toString(), now: now.toString() };
+    // Reduces only: the opposite sign of the position, and never more than the position (no flip to the other side).
+    const reduces = (now.isPositive() && t.quantity.isNegative()) || (now.isNegative() && t.quantity.isPositive());
+    if (now.isZero() || !reduces || t.quantity.abs().greaterThan(now.abs())) return { code: 'WOULD_INCREASE_POSITION', conId: t.conId };
+    closes.push({ row, quantity: t.quantity.abs() });
+  }
+  const scope: FlattenScope = { kind: 'conids', conIds: [...seen].sort((a, b) => a - b) };
+  const { orders, fingerprint, positionsPrint } = scopeSnapshot(state, scope);
+  const foreign = orders.filter((x) => !cancellable(x, o.clientId));
+  if (foreign.length > 0) return { code: 'FOREIGN_ORDERS_OPEN', orders: foreign.map(describeOrder) };
+  const built = buildPlan(state, closes, orders, o);
+  if (isDenial(built)) return built;
+  return { id: `reduce-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint, partial: true };
 }
 
 /** True when a value is a Denial rather than a plan. */

@@ -2,27 +2,34 @@
 import type { Contract } from '../model/contract.js';
 import type { Decimal } from '../model/money.js';
 
-/** What to flatten: everything, one currency, one asset class, one underlying (stock with its options), one conId. */
+/**
+ * What to flatten: everything, one currency, one asset class, one underlying (stock with its options), one conId;
+ * `conids`: the positions a leverage reduction trims (planReduce).
+ */
 export type FlattenScope =
   | { readonly kind: 'all' }
   | { readonly kind: 'currency'; readonly currency: string }
   | { readonly kind: 'class'; readonly secType: string }
   | { readonly kind: 'underlying'; readonly symbol: string }
-  | { readonly kind: 'conid'; readonly conId: number };
+  | { readonly kind: 'conid'; readonly conId: number }
+  | { readonly kind: 'conids'; readonly conIds: readonly number[] };
 
 /** Scopes that touch more than one position need a typed word to confirm (DESIGN.md "Safety"). */
 export function isBulkScope(s: FlattenScope): boolean {
   return s.kind !== 'conid';
 }
 
-/** One closing order: exactly the opposite of the position it closes. */
+/**
+ * One closing order: exactly the opposite of the position it closes, or (a reduction's trim, planReduce) part of it,
+ * in the direction that reduces, never past zero.
+ */
 export interface CloseLeg {
   readonly conId: number;
   readonly contract: Contract;
   /** Signed position being closed, as the state showed it when the plan was made. */
   readonly position: Decimal;
   readonly action: 'BUY' | 'SELL';
-  /** |position|, fractional shares allowed. */
+  /** |position| (a trim: less), fractional shares allowed. */
   readonly quantity: Decimal;
   readonly orderType: 'LMT' | 'MKT';
   /** Marketable limit: the mark moved by the collar against us, rounded to the tick away from the mark. */
@@ -57,6 +64,13 @@ export interface FlattenPlan {
   readonly positionsPrint: string;
   /** Facts the operator should read before confirming (unknown tick sizes, missing marks...). */
   readonly notes: readonly string[];
+  /** A leverage reduction (planReduce): legs may close part of a position; done means each reads `legTarget`. */
+  readonly partial?: boolean;
+}
+
+/** The position a leg leaves: zero for a flatten leg, the position minus the trim for a reduction's. */
+export function legTarget(leg: CloseLeg): Decimal {
+  return leg.action === 'SELL' ? leg.position.sub(leg.quantity) : leg.position.add(leg.quantity);
 }
 
 /** What a cancel command would do. */

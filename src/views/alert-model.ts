@@ -1,17 +1,28 @@
 // The Alerts pane's engine: the alert rules of src/risk/alerts, run with their lifecycle at the view-model cadence.
+import type { FeedEventBody } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import {
-  DEFAULT_ALERT_CONFIG, INITIAL_ALERT_STATE, acknowledgeAll, activeAlerts, evaluateAlerts,
-  type Alert, type AlertConfig, type AlertState,
+  DEFAULT_ALERT_CONFIG, INITIAL_ALERT_STATE, acknowledgeAll, activeAlerts, alertChangedBody, evaluateAlerts,
+  type Alert, type AlertConfig, type AlertState, type AlertTransition,
 } from '../risk/alerts/index.js';
 import type { StressReport } from '../risk/report.js';
 
 /*
  * docs/alerts.md "API": the console evaluates every few hundred milliseconds with its own clock; a finding must
  * persist before it is raised and be gone for a cool-down before it clears, so the engine's state lives here,
- * beside the stress grid, and the store calls it on every publish. Recording the transitions as FeedEvents needs
- * an alert event in the model (issue 9); acknowledgements are recorded already (operatorActed alertAcknowledged).
+ * beside the stress grid, and the store calls it on every publish. Each transition is recorded in the session as
+ * one alertChanged FeedEvent (docs/alerts.md "Recording"), then handed to the side effects (bell, hook, audit log);
+ * acknowledgements are recorded by the store (operatorActed alertAcknowledged).
  */
+
+export interface AlertRunnerOptions {
+  /** The console's own API client id: its orders are never a foreign client's. */
+  readonly ourClientId?: number;
+  /** Records a transition in the session (Feed.publish); absent, transitions are not recorded (tests, replays). */
+  readonly publish?: (body: FeedEventBody) => unknown;
+  /** The side effects of an evaluation's transitions, with the state they were seen on; called after `publish`. */
+  readonly onTransitions?: (transitions: readonly AlertTransition[], state: PortfolioState) => void;
+}
 
 export interface AlertRunner {
   /** One evaluation: the alerts listed after it, most severe first. */
@@ -20,6 +31,8 @@ export interface AlertRunner {
   acknowledgeAll(now: number): readonly string[];
   /** The alerts as of the last evaluation or acknowledgement. */
   listed(): readonly Alert[];
+  /** Forgets every alert and the rules' memory (a replay seek moved the clock). */
+  reset?(): void;
 }
 
 function sameList(a: readonly Alert[], b: readonly Alert[]): boolean {
@@ -29,14 +42,25 @@ function sameList(a: readonly Alert[], b: readonly Alert[]): boolean {
   });
 }
 
-export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, ourClientId?: number): AlertRunner {
+export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, opts: AlertRunnerOptions = {}): AlertRunner {
+  const { ourClientId, publish, onTransitions } = opts;
   let state: AlertState = INITIAL_ALERT_STATE;
   let listed: readonly Alert[] = [];
   return {
     evaluate(portfolio, report, now) {
-      const next = evaluateAlerts(state, {
+      const r = evaluateAlerts(state, {
         state: portfolio, config, now, ...(report ? { stress: report } : {}), ...(ourClientId !== undefined ? { ourClientId } : {}),
-      }).state;
+      });
+      const next = r.state;
+      if (r.transitions.length > 0 && (publish || onTransitions)) {
+        const transitions = r.transitions;
+        // The store evaluates inside its publish (a listener may be mid-render, the feed mid-publish): record and
+        // act on the transitions right after it, in their order, one alertChanged event each.
+        queueMicrotask(() => {
+          if (publish) for (const t of transitions) publish(alertChangedBody(t));
+          onTransitions?.(transitions, portfolio);
+        });
+      }
       const fresh = activeAlerts(next);
       // The engine builds a new state on every evaluation; keep the list's identity while what it shows is the same,
       // so the Alerts pane's view model is reused (view-model.ts memoPaneVM).
@@ -51,5 +75,9 @@ export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, ou
       return ids;
     },
     listed: () => listed,
+    reset() {
+      state = INITIAL_ALERT_STATE;
+      listed = [];
+    },
   };
 }

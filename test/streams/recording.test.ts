@@ -130,15 +130,17 @@ describe('damaged recordings', () => {
   it('leaves a killed gzip recording readable up to the last turn or operator action before the kill', async () => {
     const events = sampleEvents(2);
     expect(events[21]!.type).toBe('operatorActed');
+    expect(events[22]!.type).toBe('alertChanged');
     const file = path('.jsonl.gz');
     const writer = new RecordingWriter({ file, gzip: true, appVersion: 'x', source: 'synthetic', startedAtMs: 0 });
     for (const ev of events.slice(0, 20)) writer.append(ev);
     await new Promise((r) => setImmediate(r)); // the end of a turn flushes
-    for (const ev of events.slice(20, 27)) writer.append(ev); // seq 22, an operator action, flushes at once
-    writer.abandon(); // the process dies here: seq 23-27 were never compressed
+    // seq 22, an operator action, and seq 23, an alert transition, each flush at once
+    for (const ev of events.slice(20, 27)) writer.append(ev);
+    writer.abandon(); // the process dies here: seq 24-27 were never compressed
     const { items, summary } = await readAll(file);
     expect(summary.ok && summary.summary.sealed).toBe(false);
-    expect(items.flatMap((i) => (i.kind === 'event' ? [i.event.seq] : []))).toEqual(events.slice(0, 22).map((e) => e.seq));
+    expect(items.flatMap((i) => (i.kind === 'event' ? [i.event.seq] : []))).toEqual(events.slice(0, 23).map((e) => e.seq));
   });
 
   it('reads a gzip recording cut mid-stream up to its last whole line', async () => {

@@ -36,4 +36,11 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
   commissionReceived: { type: 'commissionReceived', execId: '0000e0d5.6d1b.01', commission: dec('1.95'), currency: 'USD', realizedPnl: dec('-51.2') },
   brokerMessage: { type: 'brokerMessage', id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm', class: 'info' },
   operatorActed: { type: 'operatorActed', action: 'dialogShown', detail: { plan: [{ conId: 700001, qty: '3' }], scope: 'conid:700001' } },
+  alertChanged: {
+    type: 'alertChanged', kind: 'escalated', at: 1_795_000_000_000, from: 'warning',
+    alert: {
+      id: 'cushion.band', rule: 'cushion.band', severity: 'critical', title: 'Cushion 4.1% is below 5%', detail: { cushion: 0.041, threshold: 0.05 },
+      firstSeenAt: 1_794_999_990_000, raisedAt: 1_794_999_991_000, lastSeenAt: 1_795_000_000_000, acknowledged: false, reduction: { kind: 'cushion', min: 0.05 },
+    },
+  },
 };

@@ -8,7 +8,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { AuditLog, verifyAuditLog } from '../../src/trading/audit.js';
 import { executeFlatten, type TradingDeps } from '../../src/trading/execute.js';
-import { isDenial, planFlatten } from '../../src/trading/plan.js';
+import { isDenial, planFlatten, planReduce } from '../../src/trading/plan.js';
 import { waitFor } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-exec-'));
@@ -71,5 +71,49 @@ describe('executeFlatten', () => {
     expect(sim.snapshot().executions.some((e) => e.clientId === 81 && e.conId === stock.conId)).toBe(false);
     const v = await verifyAuditLog(audit.file);
     expect(v.ok).toBe(true);
+  });
+
+  it('executes a reduction\'s partial trim: one order for part of the position, done when the position reads its target', async () => {
+    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 20, log: false });
+    open.push(() => sim.close());
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 82, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+    const feed = new Feed(source.events$);
+    source.start();
+    open.push(() => feed.close('done'));
+    open.push(() => source.stop());
+    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+
+    const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.abs().greaterThanOrEqualTo(10))!;
+    const before = row.position;
+    const trim = before.div(2).truncated().neg(); // half, towards zero
+    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 82, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    const audit = new AuditLog(join(dir, 'audit-reduce.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    const sent: number[] = [];
+    const deps: TradingDeps = {
+      mode: 'trade',
+      state: () => feed.state,
+      sourceReady: () => source.ready,
+      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+      now: Date.now,
+      placeOrder: (c, o) => {
+        sent.push(o.totalQuantity);
+        return source.placeOrder(c, o);
+      },
+      cancelOrder: (id) => source.cancelOrder(id),
+      globalCancel: () => source.globalCancel(),
+      publish: (b) => feed.publish(b),
+      audit,
+      clientId: 82,
+    };
+    const result = await executeFlatten(deps, plan, 15_000);
+    audit.close();
+    expect(sent).toEqual([trim.abs().toNumber()]);
+    expect(result.legs.map((l) => l.outcome)).toEqual(['filled']);
+    expect(result.flat).toBe(true); // the position reads its target, not zero
+    const target = before.add(trim);
+    expect(feed.state.positions.get(row.contract.conId)?.position.toString()).toBe(target.toString());
+    expect(sim.snapshot().positions.find((p) => p.conId === row.contract.conId)?.position).toBe(target.toString());
+    expect((await verifyAuditLog(audit.file)).ok).toBe(true);
   });
 });

@@ -5,8 +5,8 @@ import { reduceAll } from '../../src/model/reducer.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { arm, DISARMED, isArmed } from '../../src/trading/arming.js';
 import { guardFlatten } from '../../src/trading/guard.js';
-import { isDenial, parseScope, planCancel, planFlatten, type FlattenOptions } from '../../src/trading/plan.js';
-import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
+import { isDenial, parseScope, planCancel, planFlatten, planReduce, type FlattenOptions } from '../../src/trading/plan.js';
+import { formatDenial, legTarget, type FlattenPlan } from '../../src/trading/types.js';
 import { EventLog, acct, option, portfolio, stock } from '../support/events.js';
 
 const ACC = 'DU1234567';
@@ -108,6 +108,65 @@ describe('flatten planner', () => {
     expect(parseScope('conid:42')).toEqual({ kind: 'conid', conId: 42 });
     expect(parseScope('sector:tech')).toMatch(/unknown scope "sector:tech"/);
     expect(parseScope('currency:euro')).toMatch(/not a 3-letter code/);
+  });
+});
+
+describe('reduction planner (planReduce)', () => {
+  const trim = (c: { conId: number }, quantity: string, position: string) => ({ conId: c.conId, quantity: dec(quantity), position: dec(position) });
+
+  it('orders part of each position, in the direction that reduces it, options first, with the flatten\'s limits', () => {
+    const p = planReduce(book().state, [trim(AAPL, '-40', '100.5'), trim(SAP, '15', '-40'), trim(CALL, '3', '-3')], OPTS);
+    if (isDenial(p)) throw new Error(formatDenial(p));
+    expect(p.partial).toBe(true);
+    expect(p.scope).toEqual({ kind: 'conids', conIds: [14204, 265598, 700001] });
+    expect(p.legs.map((l) => [l.contract.symbol, l.contract.secType, l.action, l.quantity.toString(), legTarget(l).toString()])).toEqual([
+      ['AAPL', 'OPT', 'BUY', '3', '0'],
+      ['SAP', 'STK', 'BUY', '15', '-25'],
+      ['AAPL', 'STK', 'SELL', '40', '60.5'],
+    ]);
+    // SELL 40 AAPL at 190.10 × 0.98 → 186.29, as a flatten would; notional of the trim only: 15 × 170.50 × 1.08.
+    expect(p.legs[2]!.limitPrice!.toString()).toBe('186.29');
+    expect(p.legs[1]!.notionalBase!.toString()).toBe('2762.1');
+  });
+
+  it('refuses a trim that would not reduce: the wrong direction, more than the position, or a zero position', () => {
+    const { state } = book();
+    expect(planReduce(state, [trim(AAPL, '40', '100.5')], OPTS)).toEqual({ code: 'WOULD_INCREASE_POSITION', conId: AAPL.conId });
+    expect(planReduce(state, [trim(AAPL, '-100.6', '100.5')], OPTS)).toEqual({ code: 'WOULD_INCREASE_POSITION', conId: AAPL.conId });
+    expect(planReduce(state, [trim(SAP, '-1', '-40')], OPTS)).toEqual({ code: 'WOULD_INCREASE_POSITION', conId: SAP.conId });
+    expect(planReduce(state, [trim(AAPL, '0', '100.5')], OPTS)).toMatchObject({ code: 'NOTHING_TO_DO' });
+    expect(planReduce(state, [trim(AAPL, '-1', '100.5'), trim(AAPL, '-2', '100.5')], OPTS)).toMatchObject({ code: 'NOTHING_TO_DO' });
+  });
+
+  it('refuses when the position is not the one the trim was computed on', () => {
+    expect(planReduce(book().state, [trim(AAPL, '-40', '120')], OPTS)).toEqual({ code: 'TARGET_CHANGED', conId: AAPL.conId, shown: '120', now: '100.5' });
+    expect(planReduce(book().state, [trim({ conId: 1 }, '-1', '5')], OPTS)).toEqual({ code: 'TARGET_CHANGED', conId: 1, shown: '5', now: '0' });
+  });
+
+  it('has the flatten\'s checks: snapshots, other clients\' orders refused, ours cancelled first, no mark no limit', () => {
+    const order = (clientId: number, orderId: number) => ({
+      type: 'openOrderUpdated' as const,
+      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' },
+    });
+    const mine = planReduce(book([order(17, 1_000_005)]).state, [trim(AAPL, '-40', '100.5')], OPTS);
+    expect(isDenial(mine) ? mine : mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
+    expect(planReduce(book([order(99, 55)]).state, [trim(AAPL, '-40', '100.5')], OPTS)).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });
+    const log = new EventLog();
+    log.pushAll([pos(AAPL, '1')]);
+    expect(planReduce(reduceAll(log.events), [trim(AAPL, '-1', '1')], OPTS)).toMatchObject({ code: 'SNAPSHOT_PENDING' });
+    const noMark = book([pos(stock(1, 'NEW', 'USD'), '10')]).state;
+    expect(planReduce(noMark, [trim({ conId: 1 }, '-5', '10')], OPTS)).toEqual({ code: 'NO_MARK', conIds: [1] });
+  });
+
+  it('passes the guard while the positions are as planned, and is refused once one changed', () => {
+    const armed = { armed: true as const, until: Date.now() + 60_000, by: 'palette' as const };
+    const { log, state } = book();
+    const p = planReduce(state, [trim(AAPL, '-40', '100.5')], OPTS) as FlattenPlan;
+    const ctx = (s: PortfolioState) => ({ mode: 'trade' as const, state: s, sourceReady: true, arm: armed, now: Date.now() });
+    expect(guardFlatten(ctx(state), p, 'first')).toBeUndefined();
+    expect(guardFlatten(ctx(state), p, 'close')).toBeUndefined();
+    log.push(pos(AAPL, '30'));
+    expect(guardFlatten(ctx(reduceAll(log.events)), p, 'close')).toEqual({ code: 'TARGET_CHANGED', conId: AAPL.conId, shown: '100.5', now: '30' });
   });
 });
 

@@ -1,11 +1,20 @@
 // The console runs the alert engine with its lifecycle: raised after the debounce, acknowledged and recorded on request.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { reduce } from '../../src/model/reducer.js';
+import type { AlertTransition } from '../../src/risk/alerts/index.js';
+import { Feed } from '../../src/streams/feed.js';
+import { FlightRecorder } from '../../src/streams/recorder.js';
+import { readRecording } from '../../src/streams/recording/reader.js';
+import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { createAlertRunner } from '../../src/views/alert-model.js';
 import { ConsoleStore } from '../../src/views/store.js';
-import { bookState } from '../support/book.js';
+import { ACCOUNT, T0, accountEvents, bookState, positionEvents } from '../support/book.js';
 
 // AAPL is over 40% of gross position value in this book: the concentration rule warns.
 const state = bookState();
@@ -56,5 +65,62 @@ describe('the store with alerts', () => {
     expect(published).toEqual([{ type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: ['concentration.und:AAPL'] } }]);
     expect(store.getSnapshot().alerts?.[0]?.acknowledged).toBe(true);
     store.dispose();
+  });
+});
+
+describe('alert transitions in the session', () => {
+  it('publishes one alertChanged event per transition through the feed, after the evaluation, and the recording keeps it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-alert-rec-'));
+    try {
+      const file = join(dir, 'session.jsonl');
+      let clock = T0;
+      const writer = new RecordingWriter({ file, appVersion: '0.0.0-test', source: 'synthetic', account: ACCOUNT, baseCurrency: 'USD', startedAtMs: T0 });
+      const source = new Subject<FeedEventBody>();
+      const feed = new Feed(source, { now: () => clock, sink: new FlightRecorder(writer) });
+      for (const b of [
+        { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 4217 } as FeedEventBody,
+        ...accountEvents(), { type: 'accountDownloadEnded', account: ACCOUNT } as FeedEventBody,
+        ...positionEvents(), { type: 'positionsEnded' } as FeedEventBody, { type: 'openOrdersEnded' } as FeedEventBody,
+      ]) source.next(b);
+      const effects: { transitions: readonly AlertTransition[]; account: string | undefined; lastSeq: number }[] = [];
+      const alerts = createAlertRunner(undefined, {
+        publish: (b) => feed.publish(b),
+        onTransitions: (ts, s) => effects.push({ transitions: ts, account: s.account, lastSeq: feed.state.lastSeq }),
+      });
+      const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, now: () => clock, alerts });
+      store.publish();
+      clock = T0 + 1000;
+      const before = feed.state;
+      store.publish();
+      expect(store.getSnapshot().alerts?.map((a) => a.id)).toEqual(['concentration.und:AAPL']);
+      // Not re-entrant: nothing is published while the store is publishing; it follows right after.
+      expect(feed.state).toBe(before);
+      await Promise.resolve();
+      expect(feed.state.lastSeq).toBe(before.lastSeq + 1);
+      // The effects see the transitions after they are recorded, with the state's account.
+      expect(effects).toEqual([{ transitions: [expect.objectContaining({ kind: 'raised' })], account: ACCOUNT, lastSeq: before.lastSeq + 1 }]);
+      // The event changes nothing but the envelope fields every event changes.
+      const after = feed.state;
+      expect(JSON.stringify({ ...(encodeState(after) as object), lastSeq: 0, lastEventAt: 0 })).toBe(JSON.stringify({ ...(encodeState(before) as object), lastSeq: 0, lastEventAt: 0 }));
+      // Another evaluation with the condition unchanged: no new transition, no new event.
+      clock = T0 + 2000;
+      store.publish();
+      await Promise.resolve();
+      expect(feed.state.lastSeq).toBe(before.lastSeq + 1);
+      store.dispose();
+      await feed.close('test over');
+
+      const recorded: FeedEvent[] = [];
+      for await (const it of readRecording(file)) if (it.kind === 'event') recorded.push(it.event);
+      const changed = recorded.filter((e) => e.type === 'alertChanged');
+      expect(changed).toEqual([
+        {
+          type: 'alertChanged', seq: before.lastSeq + 1, receivedAt: T0 + 1000, kind: 'raised', at: T0 + 1000,
+          alert: expect.objectContaining({ id: 'concentration.und:AAPL', rule: 'concentration.und', severity: 'warning', raisedAt: T0 + 1000, acknowledged: false }),
+        },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

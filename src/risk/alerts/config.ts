@@ -58,6 +58,13 @@ export interface AlertRulesConfig {
   readonly 'margin.jump': RuleCommon & {
     readonly above: Levels;
     readonly aboveWithoutEstimate: Levels;
+    /**
+     * In one look (no baseline needed, so `tws-risk report` sees it too): a reported requirement (a segment's
+     * MaintMarginReq or InitMarginReq) this many times our rules-based estimate, the calibration factor.
+     */
+    readonly factorAbove: Levels;
+    /** ...and above the estimate by at least this share of NetLiquidation (a small segment is not a jump). */
+    readonly factorMinShare: number;
     /** After a position change or execution, the baseline follows the reported values this long. */
     readonly settleMs: number;
     /** An unexplained level is accepted as the new baseline after this long. */
@@ -109,7 +116,10 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = deepFreeze({
       ...ON,
       within: { px: { warning: 0.1, critical: 0.05 }, fx: { warning: 0.05, critical: 0.02 }, crash: { warning: 0.15, critical: 0.05 } },
     },
-    'margin.jump': { ...ON, above: { warning: 0.15 }, aboveWithoutEstimate: { warning: 0.3 }, settleMs: 60_000, holdMs: 1_800_000 },
+    'margin.jump': {
+      ...ON, above: { warning: 0.15 }, aboveWithoutEstimate: { warning: 0.3 }, factorAbove: { warning: 2 }, factorMinShare: 0.02,
+      settleMs: 60_000, holdMs: 1_800_000,
+    },
     'foreign.client': { ...ON, severity: 'warning', expectedClientIds: [], holdMs: 900_000 },
     'manual.order': { ...ON, severity: 'warning', holdMs: 900_000 },
     'position.unexplained': { ...ON, severity: 'warning', graceMs: 20_000, holdMs: 900_000 },
@@ -296,7 +306,7 @@ const RULE_KEYS: { readonly [R in RuleName]: readonly string[] } = {
   'cushion.band': ['below'],
   'cushion.stressed': ['below', 'families'],
   'liquidation.distance': ['within'],
-  'margin.jump': ['above', 'aboveWithoutEstimate', 'settleMs', 'holdMs'],
+  'margin.jump': ['above', 'aboveWithoutEstimate', 'factorAbove', 'factorMinShare', 'settleMs', 'holdMs'],
   'foreign.client': ['severity', 'expectedClientIds', 'holdMs'],
   'manual.order': ['severity', 'holdMs'],
   'position.unexplained': ['severity', 'graceMs', 'holdMs'],
@@ -346,9 +356,13 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
       case 'ratio':
         out[k] = c.number(at(k), x, def[k] as number, 1, 10);
         break;
+      case 'factorMinShare':
+        out[k] = c.number(at(k), x, def[k] as number, 0, 1);
+        break;
       case 'below':
       case 'above':
       case 'aboveWithoutEstimate':
+      case 'factorAbove':
         out[k] = c.levels(at(k), x, def[k] as Levels, ...(LEVEL_RANGE[name] ?? [0, 1]));
         break;
       case 'families':
@@ -466,11 +480,12 @@ function parseSession(c: Checker, path: string, v: unknown): SessionConfig {
 /**
  * Validates an `alerts` config object (as read from JSON) and merges it over DEFAULT_ALERT_CONFIG. Unknown keys,
  * wrong types and out-of-range values are problems; each keeps its default. `undefined` means "no config".
+ * `otherKeys` are top-level keys another validator owns (the settings' `bell` and `hook`): accepted, not read.
  */
-export function parseAlertConfig(json: unknown, fileName: string): AlertConfigResult {
+export function parseAlertConfig(json: unknown, fileName: string, otherKeys: readonly string[] = []): AlertConfigResult {
   if (json === undefined) return { config: DEFAULT_ALERT_CONFIG, problems: [] };
   const c = new Checker(fileName);
-  const o = c.object('', json, ['debounce', 'coolDownMs', 'session', 'rules']);
+  const o = c.object('', json, ['debounce', 'coolDownMs', 'session', 'rules', ...otherKeys]);
   if (!o) return { config: DEFAULT_ALERT_CONFIG, problems: c.problems };
   const d = DEFAULT_ALERT_CONFIG;
   const debounce = 'debounce' in o ? c.debounce('debounce', o.debounce, d.debounce) : d.debounce;

@@ -13,5 +13,5 @@ export {
   acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity, runRules, type Evaluation,
 } from './engine.js';
 export { alertScenarios, stressForAlerts, type AlertStress } from './scenarios.js';
-export { applyTrims, proposeReduction, type ReductionInput, type ReductionProposal, type Trim } from './reduction.js';
-export { alertJson, transitionJson } from './json.js';
+export { applyTrims, proposeForAlert, proposeReduction, type ReductionInput, type ReductionProposal, type Trim } from './reduction.js';
+export { alertChangedBody, alertJson, transitionJson } from './json.js';

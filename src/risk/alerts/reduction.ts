@@ -13,6 +13,7 @@ import { buildStressReport, type ScenarioResult, type StressReport } from '../re
 import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../scenario-types.js';
 import { pct } from './format.js';
 import { rateOf, underlyingValues, valuedRows } from './rules/exposure.js';
+import { alertScenarios } from './scenarios.js';
 import type { ReductionTarget } from './types.js';
 
 /*
@@ -410,4 +411,15 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
   } catch (err) {
     return fail(`stress engine: ${err instanceof Error ? err.message : String(err)}`);
   }
+}
+
+/**
+ * The reduction an alert offers (Alert.reduction): proposeReduction on the built-in scenarios for what the account
+ * holds, those of the rule's families for a stressed Cushion. What the console turns into a reduction plan.
+ */
+export function proposeForAlert(state: PortfolioState, target: ReductionTarget, now: number): ReductionProposal {
+  const all = alertScenarios(state);
+  const families = target.kind === 'stressedCushion' ? target.families : undefined;
+  const scenarios = families ? all.filter((s) => families.includes(s.family)) : all;
+  return proposeReduction({ state, scenarios, params: { now }, target });
 }

@@ -1,5 +1,6 @@
 // Alert types: severities, rule names, findings, alerts and their lifecycle state (issue 9). Pure data, JSON-safe.
 import type { JsonValue } from '../../model/events.js';
+import type { ScenarioFamily } from '../scenario-types.js';
 
 /*
  * A rule looks at the state (and the stress report) and returns findings: "this condition holds now".
@@ -51,7 +52,7 @@ export type AlertId = string;
 
 /**
  * What a leverage reduction must achieve for a breached risk rule (see reduction.ts):
- * - stressedCushion: every scenario's Cushion at least `min`;
+ * - stressedCushion: every scenario's Cushion at least `min` (the scenarios of `families`, when given: the rule's);
  * - cushion: the account's Cushion (ExcessLiquidity / NetLiquidation) at least `min`;
  * - excessLiquidity: ExcessLiquidity at least `min` (base currency);
  * - equityToMaint: EquityWithLoanValue / MaintMarginReq at least `min` (1.1 is IBKR's warning line);
@@ -59,7 +60,7 @@ export type AlertId = string;
  * - concentration: the underlying's share of gross position value at most `max`.
  */
 export type ReductionTarget =
-  | { readonly kind: 'stressedCushion'; readonly min: number }
+  | { readonly kind: 'stressedCushion'; readonly min: number; readonly families?: readonly ScenarioFamily[] }
   | { readonly kind: 'cushion'; readonly min: number }
   | { readonly kind: 'excessLiquidity'; readonly min: number }
   | { readonly kind: 'equityToMaint'; readonly min: number }

@@ -90,8 +90,8 @@ export class RecordingWriter {
     this.writeLine({ kind: 'event', event: ev });
     this.events++;
     this.lastSeq = ev.seq;
-    // What the operator did must survive a crash right after it (DESIGN.md "Recording").
-    if (ev.type === 'operatorActed') this.sync();
+    // What the operator did, and what they were alerted to, must survive a crash right after it (DESIGN.md "Recording").
+    if (ev.type === 'operatorActed' || ev.type === 'alertChanged') this.sync();
   }
 
   /** Writes a full-state keyframe (for seeking) and fsyncs. `state.lastSeq` must be the last appended seq. */

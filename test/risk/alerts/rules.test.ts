@@ -118,7 +118,8 @@ describe('stress rules (the stress report)', () => {
       '"Equities −10%" would liquidate this account: stressed ExcessLiquidity -2,500 USD (Cushion -12.5%), below the 5% stressed level; ' +
         '1 of 3 scenarios are below it',
     );
-    expect(f.reduction).toEqual({ kind: 'stressedCushion', min: 0.05 });
+    // The reduction judges the scenarios the rule judged.
+    expect(f.reduction).toEqual({ kind: 'stressedCushion', min: 0.05, families: ['base', 'asset', 'fx', 'crash', 'user'] });
   });
 
   it('equities −6.67% take ExcessLiquidity to zero: within the 10% warning limit, not the 5% critical one', () => {
@@ -213,6 +214,43 @@ describe('margin.jump', () => {
       { at: T0 + MIN + 20_000 + 130_000, config: c },
     ]);
     expect(out.map((f) => f.length)).toEqual([0, 0, 1, 1, 0, 0]);
+  });
+
+  describe('in one look: a requirement far above our estimate (the calibration factor)', () => {
+    /** A report whose calibration says: TWS reports `reported` where our rules estimate `estimated` (one segment). */
+    const cal = (reported: number, estimated: number): StressReport => ({
+      margin: {
+        calibration: {
+          maint: [{ scope: 'C', mode: 'scaled', reported: dec(reported), estimated: dec(estimated), factor: dec(reported).div(estimated), estimatedFloat: estimated, reportedFloat: reported }],
+          init: [],
+        },
+      },
+    }) as unknown as StressReport;
+    const look = (stress: StressReport, c: AlertConfig = DEFAULT_ALERT_CONFIG) => {
+      const state = new Book().pushAll([av('NetLiquidation', '500000'), ready(), position(AAPL, '100'), posEnd, av('MaintMarginReq', '10000')], T0).state;
+      return marginJumpRule(undefined, ctx(state, { stress, config: c })).findings;
+    };
+
+    it('with no baseline, 2.2× the estimate is a warning by default, naming the segment and the numbers', () => {
+      const f = look(cal(188_000, 85_500));
+      expect(ids(f)).toEqual(['margin.jump warning']);
+      expect(f[0]!.title).toBe(
+        'Maintenance margin (commodities) 188,000 USD is 2.20× our rules-based estimate 85,500 USD (limit 2×): ' +
+          'a house-margin or concentration charge our rules do not know',
+      );
+      expect(f[0]!.detail).toMatchObject({ jump: null, factor: { kind: 'Maintenance', scope: 'C', factor: 188_000 / 85_500, threshold: 2 } });
+    });
+
+    it('stays silent below the factor, and for a small segment (less than factorMinShare of NetLiquidation above the estimate)', () => {
+      expect(look(cal(170_000, 85_500))).toEqual([]); // 1.99×
+      expect(look(cal(9_000, 3_000))).toEqual([]); // 3×, but 6,000 above is 1.2% of 500,000
+      expect(ids(look(cal(9_000, 3_000), config({ 'margin.jump': { factorMinShare: 0.01 } })))).toEqual(['margin.jump warning']);
+    });
+
+    it('a critical level is opt-in, and null turns the view off', () => {
+      expect(ids(look(cal(188_000, 85_500), config({ 'margin.jump': { factorAbove: { critical: 2 } } })))).toEqual(['margin.jump critical']);
+      expect(look(cal(188_000, 85_500), config({ 'margin.jump': { factorAbove: { warning: null } } }))).toEqual([]);
+    });
   });
 
   it('a change TWS announced (LookAheadMaintMarginReq) is scheduled, not a house change', () => {

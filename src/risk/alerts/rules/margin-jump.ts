@@ -5,7 +5,7 @@ import type { PortfolioState } from '../../../model/state.js';
 import type { CalibrationPart } from '../../margin.js';
 import type { StressReport } from '../../report.js';
 import { money, move, pct } from '../format.js';
-import { SEVERITY_RANK, type Finding, type MarginMemory } from '../types.js';
+import { SEVERITY_RANK, maxSeverity, type Finding, type MarginMemory } from '../types.js';
 import { levelOf, type StatefulRule } from './context.js';
 
 /*
@@ -19,6 +19,11 @@ import { levelOf, type StatefulRule } from './context.js';
  * to 3 minutes, risk-model.md §1.2); the closer explanation wins, so a price move never looks like a
  * house change. Without a stress report there is nothing to compare with: the threshold is larger
  * (`aboveWithoutEstimate`) and the title says so. A rise that lasts `holdMs` becomes the new baseline.
+ *
+ * A baseline needs history, which a one-shot `tws-risk report` does not have. So the rule also looks once, with no
+ * memory: a reported requirement far above our rules-based estimate (the calibration factor, reported / estimate,
+ * per segment, above `factorAbove`, and by at least `factorMinShare` of NetLiquidation) is what a house-margin or
+ * concentration charge our rules do not know looks like. Both views report under the one id, the worse severity.
  */
 
 const sumEstimated = (parts: readonly CalibrationPart[]) => parts.reduce((a, p) => a + p.estimatedFloat, 0);
@@ -77,7 +82,54 @@ function scheduled(anchor: NonNullable<MarginMemory['anchor']>, maint: Decimal):
   return maint.sub(ahead).abs().lte(ahead.mul(0.02));
 }
 
+const SEGMENT: Readonly<Record<CalibrationPart['scope'], string>> = { total: '', S: ' (securities)', C: ' (commodities)' };
+
+/** The one-look view: the worst calibration factor above its level, if any (see the header). */
+function factorFinding(ctx: Parameters<StatefulRule<MarginMemory>>[1]): { severity: Finding['severity']; text: string; detail: Record<string, string | number> } | undefined {
+  const cfg = ctx.config.rules['margin.jump'];
+  const cal = ctx.stress?.margin.calibration;
+  const base = ctx.state.baseCurrency;
+  const nlv = base ? accountValue(ctx.state, 'NetLiquidation', base)?.value : undefined;
+  if (!cfg.enabled || !cal || !base || !nlv || !nlv.gt(0)) return undefined;
+  let worst: { severity: Finding['severity']; threshold: number; factor: number; part: CalibrationPart; kind: 'Maintenance' | 'Initial' } | undefined;
+  for (const [kind, parts] of [['Maintenance', cal.maint], ['Initial', cal.init]] as const) {
+    for (const p of parts) {
+      if (p.mode !== 'scaled' || !p.factor || !p.reported) continue;
+      const factor = p.factor.toNumber();
+      if (p.reported.sub(p.estimated).div(nlv).toNumber() < cfg.factorMinShare) continue;
+      const lv = levelOf(factor, cfg.factorAbove, 'above');
+      if (!lv) continue;
+      if (!worst || SEVERITY_RANK[lv.severity] > SEVERITY_RANK[worst.severity] || (lv.severity === worst.severity && factor > worst.factor)) {
+        worst = { ...lv, factor, part: p, kind };
+      }
+    }
+  }
+  if (!worst) return undefined;
+  const p = worst.part;
+  return {
+    severity: worst.severity,
+    text: `${worst.kind} margin${SEGMENT[p.scope]} ${money(p.reported!, base)} is ${worst.factor.toFixed(2)}× our rules-based estimate ` +
+      `${money(p.estimated, base)} (limit ${worst.threshold}×): a house-margin or concentration charge our rules do not know`,
+    detail: { kind: worst.kind, scope: p.scope, reported: p.reported!.toString(), estimated: p.estimated.toString(), factor: worst.factor, threshold: worst.threshold },
+  };
+}
+
+/**
+ * margin.jump: the baseline view (a rise since the last position change that the estimate does not explain) and the
+ * one-look view (a requirement far above the estimate), as one finding with the worse severity.
+ */
 export const marginJumpRule: StatefulRule<MarginMemory> = (prev, ctx) => {
+  const r = baselineRule(prev, ctx);
+  const f = factorFinding(ctx);
+  if (!f) return r;
+  const jump = r.findings[0];
+  const finding: Finding = jump
+    ? { ...jump, severity: maxSeverity(jump.severity, f.severity), title: `${jump.title}; ${f.text}`, detail: { jump: jump.detail, factor: f.detail } }
+    : { id: 'margin.jump', rule: 'margin.jump', severity: f.severity, title: f.text, detail: { jump: null, factor: f.detail } };
+  return { memory: r.memory, findings: [finding] };
+};
+
+const baselineRule: StatefulRule<MarginMemory> = (prev, ctx) => {
   const cfg = ctx.config.rules['margin.jump'];
   const { state, now } = ctx;
   const base = state.baseCurrency;

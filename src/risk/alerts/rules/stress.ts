@@ -50,7 +50,7 @@ export function stressRules(ctx: RuleContext): Finding[] {
             scenario: worst.id, label: worst.label, cushion: c, excessLiquidity: worst.excessLiquidity.toString(),
             netLiquidation: worst.netLiquidation.toString(), threshold: lv.threshold, scenariosBelow: below, scenarios: considered.length, currency: base,
           },
-          ...(target !== undefined ? { reduction: { kind: 'stressedCushion', min: target } as const } : {}),
+          ...(target !== undefined ? { reduction: { kind: 'stressedCushion', min: target, families: [...cs.families] } as const } : {}),
         });
       }
     }

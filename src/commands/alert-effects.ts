@@ -1,0 +1,156 @@
+// What the console does when an alert changes, besides listing and recording it: the terminal bell, the hook
+// program and the audit line. Side effects only; no Ink, so it is tested on its own (docs/alerts.md "Bell", "Hook").
+import { spawn } from 'node:child_process';
+import type { AlertEffectLevel, AlertEffectSettings, AlertHookSettings } from '../config/settings.js';
+import type { JsonValue } from '../model/events.js';
+import { SEVERITY_RANK, transitionJson, type AlertTransition } from '../risk/alerts/index.js';
+
+/** The terminal bell. */
+export const BEL = '\u0007';
+
+/** How long a hook gets between SIGTERM (at its timeout) and SIGKILL. */
+const KILL_GRACE_MS = 2_000;
+/** How much of a failed hook's stderr goes into the note. */
+const STDERR_TAIL = 400;
+
+type JsonObject = { [k: string]: JsonValue };
+
+export interface AlertEffectsOptions {
+  readonly settings: AlertEffectSettings;
+  /** Where the bell goes: the stream the console renders on (Ink's stdout). */
+  readonly terminal?: { write(chunk: string): unknown };
+  /** Records a note in the session (operatorActed 'note'): hook failures, drops and kills. */
+  readonly note?: (detail: JsonObject) => void;
+  /** Appends a transition to the trading audit log, when one is open (console --trade). */
+  readonly audit?: (transition: JsonObject) => void;
+  /** The hook's environment; default the console's. */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+export interface AlertEffects {
+  /** Acts on one evaluation's transitions, in order. Never blocks: a hook runs on its own. */
+  handle(transitions: readonly AlertTransition[], account: string | undefined): void;
+  /** Hooks running now. */
+  readonly running: number;
+  /** Resolves once no hook is running (tests and shutdown; the console never waits on a hook otherwise). */
+  idle(): Promise<void>;
+}
+
+const atLeast = (severity: AlertTransition['alert']['severity'], level: AlertEffectLevel): boolean => level !== 'off' && SEVERITY_RANK[severity] >= SEVERITY_RANK[level];
+
+/** Whether one evaluation's transitions ring the bell: an alert at or above `level` raised or escalated. One BEL per batch. */
+export function ringsBell(transitions: readonly AlertTransition[], level: AlertEffectLevel): boolean {
+  return transitions.some((t) => (t.kind === 'raised' || t.kind === 'escalated') && atLeast(t.alert.severity, level));
+}
+
+/** The transitions the hook runs for: raised, escalated or cleared, with the alert at or above `minSeverity`. */
+export function hookTransitions(transitions: readonly AlertTransition[], minSeverity: AlertHookSettings['minSeverity']): AlertTransition[] {
+  return transitions.filter((t) => t.kind !== 'deescalated' && atLeast(t.alert.severity, minSeverity));
+}
+
+/** What a hook reads on its stdin: the transition as recorded (transitionJson) plus the account. One JSON line. */
+export function hookPayload(t: AlertTransition, account: string | undefined): JsonObject {
+  return { ...transitionJson(t), account: account ?? null };
+}
+
+export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
+  let running = 0;
+  let waiters: (() => void)[] = [];
+  const settle = () => {
+    running--;
+    if (running === 0) {
+      const w = waiters;
+      waiters = [];
+      for (const f of w) f();
+    }
+  };
+
+  const runHook = (hook: AlertHookSettings, t: AlertTransition, account: string | undefined): void => {
+    const [program, ...args] = hook.command;
+    const what = `${t.alert.id} ${t.kind}`;
+    const base = { hook: program!, alert: t.alert.id, kind: t.kind };
+    if (running >= hook.maxRunning) {
+      o.note?.({ ...base, outcome: 'dropped', message: `alert hook not run for ${what}: ${running} hook(s) still running (maxRunning ${hook.maxRunning})` });
+      return;
+    }
+    running++;
+    let done = false;
+    let timedOut = false;
+    let stderr = '';
+    let killTimer: ReturnType<typeof setTimeout> | undefined;
+    const finish = (detail: JsonObject | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (killTimer) clearTimeout(killTimer);
+      if (detail) o.note?.({ ...base, ...detail });
+      settle();
+    };
+    let child: ReturnType<typeof spawn>;
+    try {
+      // No shell: the command is a program and its arguments, nothing in an alert's title can become shell syntax.
+      // Its own process group, so that a timeout kills what the hook started too. Its output never reaches the
+      // terminal the console draws on.
+      child = spawn(program!, args, {
+        stdio: ['pipe', 'ignore', 'pipe'],
+        detached: process.platform !== 'win32',
+        env: {
+          ...(o.env ?? process.env),
+          TWS_RISK_ALERT_ID: t.alert.id,
+          TWS_RISK_ALERT_KIND: t.kind,
+          TWS_RISK_ALERT_SEVERITY: t.alert.severity,
+        },
+      });
+    } catch (e) {
+      settle();
+      o.note?.({ ...base, outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${(e as Error).message}` });
+      return;
+    }
+    const kill = (signal: NodeJS.Signals) => {
+      try {
+        if (child.pid !== undefined && process.platform !== 'win32') process.kill(-child.pid, signal);
+        else child.kill(signal);
+      } catch {
+        // Already gone.
+      }
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill('SIGTERM');
+      killTimer = setTimeout(() => kill('SIGKILL'), KILL_GRACE_MS);
+    }, hook.timeoutMs);
+    child.stderr?.on('data', (b: Buffer) => {
+      stderr = (stderr + b.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.on('error', (e) => finish({ outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${e.message}` }));
+    // 'close', not 'exit': the stderr tail is complete then.
+    child.on('close', (code, signal) => {
+      const tail = stderr.trim();
+      if (timedOut) {
+        finish({ outcome: 'timedOut', message: `alert hook ${program} killed after ${hook.timeoutMs} ms (timeout) for ${what}`, ...(tail ? { stderr: tail } : {}) });
+      } else if (code !== 0) {
+        const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
+        finish({ outcome: 'failed', message: `alert hook ${program} ${how} for ${what}${tail ? `: ${tail}` : ''}`, exitCode: code, signal: signal ?? null });
+      } else finish(undefined);
+    });
+    // A hook that does not read its stdin may exit before the write: that is its business, not an error.
+    child.stdin?.on('error', () => {});
+    child.stdin?.end(`${JSON.stringify(hookPayload(t, account))}\n`);
+  };
+
+  return {
+    handle(transitions, account) {
+      if (transitions.length === 0) return;
+      for (const t of transitions) o.audit?.(transitionJson(t));
+      if (o.terminal && ringsBell(transitions, o.settings.bell)) o.terminal.write(BEL);
+      const hook = o.settings.hook;
+      if (hook) for (const t of hookTransitions(transitions, hook.minSeverity)) runHook(hook, t, account);
+    },
+    get running() {
+      return running;
+    },
+    idle() {
+      return running === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r));
+    },
+  };
+}
