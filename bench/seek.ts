@@ -1,20 +1,23 @@
-// Benchmark: seek latency in a long recording (nearest keyframe via the index, then fold to the target).
+// Benchmark: seek latency in a long recording, as the replay player does it (nearest keyframe, then fold forward).
 import { performance } from 'node:perf_hooks';
-import { loadIndex, seek } from '../src/streams/replay/seek.js';
+import { ReplayPlayer } from '../src/streams/replay/player.js';
+import { loadIndex } from '../src/streams/replay/seek.js';
 import { peakRssMb, report } from './measure.js';
 
 const file = process.argv.at(-1);
 if (!file || !file.includes('.jsonl')) throw new Error('usage: seek.js FILE');
 const index = await loadIndex(file);
 const last = index.at(-1)?.seq ?? 0;
+const player = await ReplayPlayer.open(file, { scan: false });
 const times: number[] = [];
 // Deterministic targets spread over the file, between keyframes (the worst case folds almost a full interval).
 for (let i = 1; i <= 20; i++) {
   const seq = Math.floor((last * i) / 21) + 4_999;
   const t = performance.now();
-  await seek(file, { seq }, index);
+  await player.seekTo({ seq });
   times.push(performance.now() - t);
 }
+await player.close();
 times.sort((a, b) => a - b);
 const q = (p: number) => times[Math.min(times.length - 1, Math.floor(p * times.length))]!;
 report([

@@ -4,6 +4,7 @@ import { configCommand } from './commands/config.js';
 import { demoCommand, type DemoFlags } from './commands/demo.js';
 import { liveCommand, type LiveFlags } from './commands/live-console.js';
 import { replayEventsCommand, type EventsFlags } from './commands/replay-events.js';
+import { replayCommand, type ReplayFlags } from './commands/replay.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
 import { EXIT, processIo, type CommandIo } from './commands/io.js';
@@ -78,16 +79,17 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'replay',
-    args: 'FILE --events [--kind K[,K...]] [--from TIME] [--to TIME]',
-    summary: 'a recorded session, read-only: --events prints one line per event (the interactive player is not built yet)',
-    options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
+    args: 'FILE [--speed 0.25..64|max] [--at TIME] [--color C] | FILE --events [--kind K[,K...]] [--from TIME] [--to TIME]',
+    summary: 'play a recorded session in the console (read-only; Space, ., g, G, [ ], :goto); --events prints one line per event',
+    options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' } },
     run: (pos, values, io) => {
       if (pos.length !== 1) return usageError('replay', 'expects exactly one recording file', io);
-      if (values.events !== true) {
-        io.err('tws-risk replay: the interactive player is not built yet (tracked in issue 8); use --events, or tws-risk report --replay FILE --at TIME');
-        return EXIT.invalid;
+      if (values.events === true) {
+        for (const k of ['speed', 'at', 'color'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} is for the player, not --events`, io);
+        return replayEventsCommand(pos[0]!, values as EventsFlags, io);
       }
-      return replayEventsCommand(pos[0]!, values as EventsFlags, io);
+      for (const k of ['kind', 'from', 'to'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} needs --events`, io);
+      return replayCommand(pos[0]!, values as ReplayFlags, io);
     },
   },
   {

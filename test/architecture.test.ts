@@ -1,6 +1,6 @@
 // DESIGN.md's import boundaries, checked on the source text: the core runs headless, without Ink or React.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join, normalize } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function files(dir: string): string[] {
@@ -39,5 +39,37 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
       const ib = imports(f).filter((m) => m.startsWith('@stoqey/ib'));
       expect(ib, f).toEqual([]);
     }
+  });
+
+  it('a replay cannot open a socket: nothing `tws-risk replay` loads reaches the TWS source, the simulator or node:net', () => {
+    // Static and dynamic imports alike, followed through the source tree from the command and the views it renders.
+    const seen = new Set<string>();
+    const reached: string[] = [];
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      const text = readFileSync(file, 'utf8');
+      // `import type` is erased at run time; everything else (values, re-exports, dynamic imports) loads the module.
+      const statics = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)].filter((m) => !m[2]).map((m) => m[3]!);
+      const dynamics = [...text.matchAll(/import\s*\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+      const specs = [...statics, ...dynamics];
+      for (const m of specs) {
+        if (!m.startsWith('.')) {
+          reached.push(m);
+          continue;
+        }
+        const target = normalize(join(dirname(file), m)).replace(/\.js$/, '');
+        const found = [`${target}.ts`, `${target}.tsx`].find((c) => seen.has(c) || (() => { try { return statSync(c).isFile(); } catch { return false; } })());
+        if (found) {
+          reached.push(found);
+          visit(found);
+        }
+      }
+    };
+    visit(join('src', 'commands', 'replay.ts'));
+    expect(seen.has(join('src', 'streams', 'replay', 'player.ts'))).toBe(true);
+    expect(seen.has(join('src', 'views', 'App.tsx'))).toBe(true);
+    const sockets = reached.filter((m) => m.startsWith(join('src', 'streams', 'tws')) || m.startsWith(join('src', 'sim')) || /^(node:)?(net|tls|dgram|http|https)$/.test(m) || m.startsWith('@stoqey/ib'));
+    expect(sockets).toEqual([]);
   });
 });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../src/cli.js';
+import { GENESIS_HASH, sealLine } from '../src/streams/recording/format.js';
 import type { CommandIo } from '../src/commands/io.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-cli-'));
@@ -43,10 +44,42 @@ describe('tws-risk CLI', () => {
     expect(r.err).toContain('Usage: tws-risk verify');
   });
 
-  it('labels commands of later issues as not built yet', async () => {
+  it('runs with the same Node flags however it is started (bin shebang, npm run demo, the benchmarks)', async () => {
+    const shebang = readFileSync('bin/tws-risk', 'utf8').split('\n')[0]!;
+    const flags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+    expect(flags).toEqual(['--max-semi-space-size=8']);
+    const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
+    expect(pkg.scripts.demo).toBe(`node ${flags.join(' ')} bin/tws-risk demo`);
+    const { productNodeFlags } = await import('../bench/node-flags.js');
+    expect(productNodeFlags()).toEqual(flags);
+  });
+
+  it('replay without a terminal points to the scripting forms, exit 1', async () => {
     const r = await run('replay', 'recordings/sample-multicurrency.jsonl');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/not built yet/);
+    expect(r.err).toMatch(/needs a terminal.*--events/);
+  });
+
+  it('replay refuses a recording of an unknown schema version, naming it, before needing a terminal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-cli-schema-'));
+    const lines = readFileSync(SAMPLE, 'utf8').split('\n');
+    const header = JSON.parse(lines[0]!) as Record<string, unknown>;
+    delete header.hash;
+    lines[0] = sealLine(GENESIS_HASH, { ...header, schemaVersion: 7 }).text;
+    const file = join(dir, 'v7.jsonl');
+    writeFileSync(file, lines.join('\n'));
+    const r = await run('replay', file);
+    rmSync(dir, { recursive: true, force: true });
+    expect(r.code).toBe(1);
+    expect(r.err).toContain('schema version 7 is not supported');
+  });
+
+  it('replay flags of the player and of --events do not mix (usage error, exit 2)', async () => {
+    expect((await run('replay', SAMPLE, '--events', '--speed', '4')).code).toBe(2);
+    expect((await run('replay', SAMPLE, '--kind', 'priceTicked')).code).toBe(2);
+    const bad = await run('replay', SAMPLE, '--speed', '3');
+    expect(bad.code).toBe(2);
+    expect(bad.err).toMatch(/expected one of 0.25/);
   });
 
   it('verifies the sample recording: valid, exit 0', async () => {

@@ -11,11 +11,12 @@ import { arm as armWith, DEFAULT_ARM_MS, DISARMED, isArmed, type ArmState, type 
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, type ExecutionResult, type LegResult, type TradingDeps } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
-import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
+import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, planReduce, scopeText } from '../trading/plan.js';
+import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
 import { formatDenial, isBulkScope, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import type { ConfirmOutcome, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
-import { planJson } from './trade.js';
+import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 
 /** What the wiring needs from the live session. */
@@ -51,11 +52,38 @@ export interface ConsoleTradingOptions {
 export interface ConsoleTrading extends TradingActions {
   /** The audit file, once the first trading action opened it. */
   readonly auditFile: string | undefined;
+  /** Appends an alert transition (transitionJson) to the audit log if one is open; a closed or unopened log takes none. */
+  recordAlert(transition: { readonly [k: string]: JsonValue }): void;
   /** Disarms (if armed), stops watching and closes the audit log. */
   close(reason: string): void;
 }
 
-type Locked = { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly scope: FlattenScope } | { readonly kind: 'cancel'; readonly plan: CancelPlan; readonly id: string };
+/** A locked plan; `again` plans it anew from the state now (offered when TARGET_CHANGED refuses the locked one). */
+type Locked =
+  | { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly scope: FlattenScope; readonly again: () => PreviewPlan | string }
+  | { readonly kind: 'cancel'; readonly plan: CancelPlan; readonly id: string };
+
+/** A reduction metric as the dialog says it: money for ExcessLiquidity, a ratio, or a percentage. */
+function metricText(p: ReductionProposal, v: number): string {
+  if (!Number.isFinite(v)) return 'beyond the searched range';
+  switch (p.target.kind) {
+    case 'excessLiquidity':
+      return Math.round(v).toLocaleString('en-US');
+    case 'equityToMaint':
+      return `${v.toFixed(2)}×`;
+    default:
+      return `${(v * 100).toFixed(1)}%`;
+  }
+}
+
+/** What the reduction achieves, above the orders: the alert, the metric before and after, the proposal's notes. */
+export function reductionLines(alert: Alert, p: ReductionProposal): string[] {
+  return [
+    `For ${alert.severity.toUpperCase()} ${alert.id}: ${alert.title}`,
+    `${p.metric}: now ${metricText(p, p.before)}, after ${metricText(p, p.after)} (limit ${metricText(p, p.limit)})${p.withinLimit ? '' : ' STILL OUTSIDE the limit'}`,
+    ...p.notes.map((n) => `note: ${n}`),
+  ];
+}
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
@@ -174,17 +202,47 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
     const plan = planFlatten(o.feed.state, scope, { clientId: o.clientId, orderType: 'LMT', collar: DEFAULT_COLLAR, minTicks, now: now() });
     if (isDenial(plan)) return formatDenial(plan);
-    locked.set(plan.id, { kind: 'flatten', plan, scope });
+    locked.set(plan.id, { kind: 'flatten', plan, scope, again: () => flattenPreview(scope) });
     const picture = afterFlatten(o.feed.state, plan, now());
-    const detail = { ...planJson(plan), afterFlatten: picture ?? null } as { [k: string]: JsonValue };
-    log().append({ kind: 'planShown', detail });
-    publish('dialogShown', detail);
-    return {
-      id: plan.id,
+    const shown = {
       title: isBulkScope(scope) ? `FLATTEN ${scopeText(scope)}?` : `Flatten ${contractLabel(plan.legs[0]!.contract)}?`,
       lines: [...flattenLines(plan), ...afterLines(picture, plan.baseCurrency)],
-      ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}),
     };
+    // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read.
+    const detail = { ...planJson(plan), afterFlatten: picture ?? null, shown } as { [k: string]: JsonValue };
+    log().append({ kind: 'planShown', detail });
+    publish('dialogShown', detail);
+    return { id: plan.id, ...shown, ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
+  };
+
+  /**
+   * The leverage reduction an alert proposes, as a plan: the trims computed on the state now (proposeForAlert),
+   * planned like a flatten (planReduce: reducing only, never past zero), locked, and confirmed after typing REDUCE.
+   */
+  const reducePreview = (alert: Alert): PreviewPlan | string => {
+    if (!alert.reduction) return `${alert.id} has no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`;
+    const at = now();
+    const proposal = proposeForAlert(o.feed.state, alert.reduction, at);
+    if (proposal.error) return `No leverage reduction for ${alert.id}: ${proposal.error}`;
+    if (proposal.trims.length === 0) {
+      return proposal.withinLimit ? `Nothing to trim for ${alert.id}: ${proposal.metric} is inside its limit now` : `No trim helps ${alert.id}: ${proposal.notes[proposal.notes.length - 1] ?? ''}`;
+    }
+    const plan = planReduce(o.feed.state, proposal.trims, { clientId: o.clientId, orderType: 'LMT', collar: DEFAULT_COLLAR, minTicks, now: at });
+    if (isDenial(plan)) return formatDenial(plan);
+    locked.set(plan.id, { kind: 'flatten', plan, scope: plan.scope, again: () => reducePreview(alert) });
+    const picture = afterFlatten(o.feed.state, plan, at);
+    const shown = {
+      title: `REDUCE leverage for ${alert.id}?`,
+      lines: [...reductionLines(alert, proposal), ...flattenLines(plan), ...afterLines(picture, plan.baseCurrency)],
+    };
+    const reduction = {
+      alert: alert.id, metric: proposal.metric, before: proposal.before, after: proposal.after, limit: proposal.limit, withinLimit: proposal.withinLimit,
+      ...(proposal.rankedBy ? { rankedBy: proposal.rankedBy } : {}),
+    };
+    const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
+    log().append({ kind: 'planShown', detail });
+    publish('dialogShown', detail);
+    return { id: plan.id, ...shown, word: 'REDUCE' };
   };
 
   const decide = (planId: string, decision: 'confirm' | 'cancel') => {
@@ -211,6 +269,9 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   return {
     get auditFile() {
       return audit?.file;
+    },
+    recordAlert(transition) {
+      if (audit && !closed) audit.append({ kind: 'alert', detail: transition });
     },
     account: () => o.feed.state.account,
     arm(typed) {
@@ -242,6 +303,14 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           if (typeof scope === 'string') return `trade.flattenScope: ${scope}`;
           return flattenPreview(scope);
         }
+        case 'trade.reduce': {
+          const listed = target.alerts ?? [];
+          const id = target.arg?.trim();
+          // Listed most severe first: without an id, the most severe alert that proposes a reduction.
+          const alert = id ? listed.find((a) => a.id === id) : listed.find((a) => a.reduction);
+          if (!alert) return id ? `No listed alert ${id} (trade.reduce takes the id of a listed alert)` : 'No listed alert proposes a leverage reduction';
+          return reducePreview(alert);
+        }
         case 'trade.cancel':
         case 'trade.cancelAll':
         case 'trade.globalCancel': {
@@ -255,10 +324,11 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           if (isDenial(plan)) return formatDenial(plan);
           const id = `cancel-${now().toString(36)}`;
           locked.set(id, { kind: 'cancel', plan, id });
-          const detail = { planId: id, ...plan } as unknown as { [k: string]: JsonValue };
+          const shown = cancelLines(plan);
+          const detail = { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as { [k: string]: JsonValue };
           log().append({ kind: 'planShown', detail });
           publish('dialogShown', detail);
-          return { id, ...cancelLines(plan) };
+          return { id, ...shown };
         }
         default:
           return `${command} is not a dialog`;
@@ -279,13 +349,14 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           if (r.denial && r.cancels.length === 0 && r.legs.length === 0) {
             const message = formatDenial(r.denial);
             if (r.denial.code === 'TARGET_CHANGED') {
-              const replan = flattenPreview(l.scope);
+              const replan = l.again();
               return typeof replan === 'string' ? { kind: 'refused', message: `${message}. ${replan}` } : { kind: 'refused', message, replan };
             }
             return { kind: 'refused', message };
           }
           const lines = [...(r.denial ? [formatDenial(r.denial)] : []), ...r.cancels.map(outcomeLine), ...r.legs.map(outcomeLine)];
-          lines.push(r.flat ? 'FLAT: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
+          if (l.plan.partial) lines.push(r.flat ? 'DONE: every trimmed position reads its target' : 'NOT done: some trimmed position does not read its target');
+          else lines.push(r.flat ? 'FLAT: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
           return { kind: 'sent', lines: afterResult(r, lines), ...(r.flat !== undefined ? { flat: r.flat } : {}) };
         }
         const r = await executeCancel(deps(), l.plan, o.timeoutMs ?? 30_000);

@@ -1,8 +1,10 @@
 // Runs the terminal console on a feed until the operator quits, then prints one line about the session.
-import { alertConfigOf } from '../config/load.js';
+import { alertConfigOf, alertEffectsOf } from '../config/load.js';
+import { createAlertEffects } from './alert-effects.js';
 import type { Settings } from '../config/settings.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
+import type { ReplayPlayer } from '../streams/replay/player.js';
 import type { RotatingRecorder } from '../streams/recorder.js';
 import type { CommandId } from '../keymap/bindings.js';
 import type { TradeTarget } from '../views/trading-actions.js';
@@ -17,7 +19,10 @@ export const SLOW_FRAME_MS = 100;
 export type ConsoleSourceMode = 'live' | 'paper' | 'demo' | 'replay';
 
 export interface ConsoleOptions {
-  readonly feed: Feed;
+  /** The live or demo session's feed; absent in a replay, whose player is the source. */
+  readonly feed?: Feed;
+  /** `tws-risk replay FILE`: the player feeds the panes and the transport keys drive it; nothing can trade. */
+  readonly replay?: ReplayPlayer;
   /** The source, stopped when the console closes (unless `close` is given, which then does it). */
   readonly source?: { stop(): void };
   readonly recorder?: Pick<RotatingRecorder, 'files'>;
@@ -59,10 +64,12 @@ export function sessionSummary(o: {
   command: string; startedAt: number; endedAt: number; events: number; account?: string; baseCurrency?: string; health: string; files: readonly string[];
   /** Render times above SLOW_FRAME_MS, if any. */
   slowFrames?: readonly number[];
+  /** The recording a replay played (instead of where the session was recorded). */
+  replayed?: string;
 }): string {
   const dur = duration(o.endedAt - o.startedAt);
   const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
-  const rec = o.files.length > 0 ? `recorded to ${o.files.join(', ')} (check it with: tws-risk verify FILE)` : 'not recorded';
+  const rec = o.replayed !== undefined ? `replayed ${o.replayed} (read-only)` : o.files.length > 0 ? `recorded to ${o.files.join(', ')} (check it with: tws-risk verify FILE)` : 'not recorded';
   const slow = o.slowFrames?.length ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)` : '';
   return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
 }
@@ -74,7 +81,9 @@ export function sessionSummary(o: {
  */
 export async function runConsole(o: ConsoleOptions): Promise<number> {
   const startedAt = Date.now();
-  const firstSeq = o.feed.state.lastSeq;
+  const feed = o.replay ?? o.feed;
+  if (!feed) throw new Error('runConsole needs a feed or a replay');
+  const firstSeq = feed.state.lastSeq;
   const keymap = applyOverrides(o.settings.keymap);
   for (const e of keymap.errors) o.io.err(`warning: ${e}`);
   const { resolveTheme, forceColorLevel } = await import('../views/theme.js');
@@ -94,7 +103,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const tradingMode = o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly');
   // A replay never trades, whatever was asked.
   const trading: ConsoleTrading | undefined =
-    tradingMode === 'trade' && o.mode !== 'replay' && o.trade
+    tradingMode === 'trade' && o.mode !== 'replay' && o.trade && o.feed && !o.replay
       ? createConsoleTrading({
           mode: 'trade',
           feed: o.feed,
@@ -104,7 +113,24 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
         })
       : undefined;
-  const store = new ConsoleStore(o.feed, { throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts: createAlertRunner(alertConfigOf(o.settings)) });
+  const player = o.replay;
+  // A live session records each alert transition (alertChanged) and acts on it: bell on the console's own stdout,
+  // the hook, the audit line. A replay shows the transitions it recorded and adds none (docs/alerts.md "Recording").
+  const live = player ? undefined : o.feed;
+  const effects = live
+    ? createAlertEffects({
+        settings: alertEffectsOf(o.settings),
+        terminal: o.streams?.stdout ?? process.stdout,
+        note: (detail) => live.publish({ type: 'operatorActed', action: 'note', detail }),
+        audit: (t) => trading?.recordAlert(t),
+      })
+    : undefined;
+  const alerts = createAlertRunner(
+    alertConfigOf(o.settings),
+    live && effects ? { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) } : {},
+  );
+  const store = new ConsoleStore(feed, {
+    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts });
   const instance = renderConsole(
     {
       store,
@@ -117,6 +143,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       maskAccount: o.settings.ui.maskAccount,
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
       ...(trading ? { trade: trading } : {}),
+      ...(player ? { replay: player } : {}),
     },
     o.streams ?? {},
     (ms) => {
@@ -124,6 +151,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       if (ms > SLOW_FRAME_MS) slow.push(ms);
     },
   );
+  // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
+  const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
   // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside still ends the session cleanly.
   const onSignal = () => instance.unmount();
   process.once('SIGTERM', onSignal);
@@ -133,15 +162,16 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   } finally {
     process.off('SIGTERM', onSignal);
     process.off('SIGHUP', onSignal);
+    offReplay?.();
     store.dispose();
     // Quitting disarms (audited) and closes the session's audit log before the feed closes.
     trading?.close('operator quit');
   }
-  const last = o.feed.state;
+  const last = feed.state;
   if (o.close) await o.close('operator quit');
   else {
     o.source?.stop();
-    await o.feed.close('operator quit');
+    await (player ? player.close() : o.feed?.close('operator quit'));
   }
   o.io.out(
     sessionSummary({
@@ -154,6 +184,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       health: last.health,
       files: o.recorder?.files ?? [],
       slowFrames: slow,
+      ...(player ? { replayed: player.file } : {}),
     }),
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: tws-risk verify FILE)`);

@@ -9,6 +9,7 @@ import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeTex
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
+import { planJson } from './plan-json.js';
 import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
 
@@ -38,31 +39,6 @@ function auditDir(): string {
 
 function stamp(ms: number): string {
   return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
-}
-
-export function planJson(p: FlattenPlan): Record<string, unknown> {
-  return {
-    id: p.id,
-    scope: scopeText(p.scope),
-    account: p.account,
-    baseCurrency: p.baseCurrency,
-    cancels: p.cancels,
-    legs: p.legs.map((l) => ({
-      conId: l.conId,
-      contract: contractLabel(l.contract),
-      secType: l.contract.secType,
-      currency: l.contract.currency,
-      position: l.position.toString(),
-      action: l.action,
-      quantity: l.quantity.toString(),
-      orderType: l.orderType,
-      limitPrice: l.limitPrice?.toString() ?? null,
-      mark: l.mark?.toString() ?? null,
-      notionalBase: l.notionalBase?.toFixed(2) ?? null,
-    })),
-    totalNotionalBase: p.totalNotionalBase?.toFixed(2) ?? null,
-    notes: p.notes,
-  };
 }
 
 export function planText(p: FlattenPlan): string[] {

@@ -16,16 +16,20 @@ export type PaneId = (typeof PANE_IDS)[number];
  * the focused pane's own scope > `pane` (every list pane) > `global`. A layer scope (dialog, input, help) may
  * shadow a global key on purpose; within the pane stack (a pane, `pane`, `global`) one key means one command.
  */
-export type Scope = 'global' | 'pane' | PaneId | 'help' | 'input' | 'dialog';
+export type Scope = 'global' | 'pane' | PaneId | 'help' | 'input' | 'dialog' | 'replay';
 
-export const SCOPES: readonly Scope[] = ['global', 'pane', ...PANE_IDS, 'help', 'input', 'dialog'];
+/**
+ * `replay` is a layer scope of replay sessions only: the player's keys (Space, `.`, g, G, `[`, `]`) shadow freeze,
+ * first/last row and the chart keys there, as a video player's keys would (home/end still move the selection).
+ */
+export const SCOPES: readonly Scope[] = ['global', 'pane', ...PANE_IDS, 'help', 'input', 'dialog', 'replay'];
 
 /** Scopes that are consulted together while a pane has focus: a key may mean only one thing across them. */
 export function paneStack(pane: PaneId): readonly Scope[] {
   return [pane, 'pane', 'global'];
 }
 
-export const CATEGORIES = ['General', 'Panes', 'Navigation', 'Lists', 'Positions', 'Stress', 'Alerts', 'Trading', 'Help', 'Input', 'Dialogs'] as const;
+export const CATEGORIES = ['General', 'Panes', 'Navigation', 'Lists', 'Positions', 'Stress', 'Alerts', 'Trading', 'Replay', 'Help', 'Input', 'Dialogs'] as const;
 export type Category = (typeof CATEGORIES)[number];
 
 export const COMMAND_IDS = [
@@ -62,9 +66,21 @@ export const COMMAND_IDS = [
   'trade.disarm',
   'trade.flatten',
   'trade.flattenScope',
+  'trade.reduce',
   'trade.cancel',
   'trade.cancelAll',
   'trade.globalCancel',
+  'replay.pause',
+  'replay.step',
+  'replay.faster',
+  'replay.slower',
+  'replay.speed',
+  'replay.start',
+  'replay.end',
+  'replay.goto',
+  'replay.nextMarker',
+  'replay.prevMarker',
+  'replay.info',
   'help.close',
   'input.submit',
   'input.cancel',
@@ -87,6 +103,8 @@ export interface CommandSpec {
   readonly needsTrade?: boolean;
   /** Offered in the command palette (rarely used and dangerous commands live there). */
   readonly palette?: boolean;
+  /** Only in a replay (`tws-risk replay FILE`); elsewhere the palette shows it dimmed. */
+  readonly needsReplay?: boolean;
   /** What the palette accepts after the command, for its hint ("dark|light|mono"). */
   readonly args?: string;
 }
@@ -131,12 +149,27 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
     description: 'Flatten many positions: all, currency:CCY, class:CLS or underlying:SYM (opens a dialog; type FLATTEN)',
     category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true, args: 'SCOPE',
   },
+  'trade.reduce': {
+    description: "Trim positions as a risk alert's leverage reduction proposes (opens a dialog; type REDUCE)",
+    category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true, args: '[ALERT-ID]',
+  },
   'trade.cancel': { description: 'Cancel the selected order (opens a dialog)', category: 'Trading', scope: 'orders', dangerous: true, needsTrade: true, palette: true },
   'trade.cancelAll': { description: "Cancel every open order of this client (opens a dialog)", category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true },
   'trade.globalCancel': {
     description: 'Cancel every open order of the account, any client (reqGlobalCancel; opens a dialog)',
     category: 'Trading', scope: 'global', dangerous: true, needsTrade: true, palette: true,
   },
+  'replay.pause': { description: 'Play or pause the replay', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.step': { description: 'Play exactly one event (pauses)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.faster': { description: 'Faster (0.25x … 64x, then max)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.slower': { description: 'Slower', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.speed': { description: 'Set the replay speed', category: 'Replay', scope: 'replay', needsReplay: true, palette: true, args: '0.25…64|max' },
+  'replay.start': { description: 'Go to the start of the recording', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.end': { description: 'Go to the end of the recording', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.goto': { description: 'Go to a recorded time (UTC on the recording\'s day, or ISO-8601)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true, args: 'HH:MM[:SS]' },
+  'replay.nextMarker': { description: 'Next marker: alert, disconnect, breach, operator action, order (pauses there)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.prevMarker': { description: 'Previous marker (pauses there)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.info': { description: 'The recording: header, verification, markers', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
   'help.close': { description: 'Close help', category: 'Help', scope: 'help' },
   'input.submit': { description: 'Run the command or apply the filter', category: 'Input', scope: 'input' },
   'input.cancel': { description: 'Close the line without running anything', category: 'Input', scope: 'input' },
@@ -190,9 +223,21 @@ export const DEFAULT_BINDINGS: Bindings = {
   'trade.disarm': ['!'],
   'trade.flatten': ['X'],
   'trade.flattenScope': [],
+  'trade.reduce': [],
   'trade.cancel': ['x'],
   'trade.cancelAll': [],
   'trade.globalCancel': [],
+  'replay.pause': ['space'],
+  'replay.step': ['.'],
+  'replay.faster': ['+', '='],
+  'replay.slower': ['-'],
+  'replay.speed': [],
+  'replay.start': ['g'],
+  'replay.end': ['G'],
+  'replay.goto': [],
+  'replay.nextMarker': [']'],
+  'replay.prevMarker': ['['],
+  'replay.info': ['i'],
   'help.close': ['?', 'q', 'esc', 'ctrl+g'],
   'input.submit': ['enter'],
   'input.cancel': ['esc', 'ctrl+g'],
@@ -218,9 +263,10 @@ export function isCommandId(s: string): s is CommandId {
   return (COMMAND_IDS as readonly string[]).includes(s);
 }
 
-/** Is the command usable in this session? Trading commands need a trading mode. */
-export function commandEnabled(command: CommandId, trade: boolean): boolean {
-  return trade || COMMANDS[command].needsTrade !== true;
+/** Is the command usable in this session? Trading commands need a trading mode, replay commands a replay. */
+export function commandEnabled(command: CommandId, trade: boolean, replay = false): boolean {
+  const c = COMMANDS[command];
+  return (trade || c.needsTrade !== true) && (replay || c.needsReplay !== true);
 }
 
 /** key → command for each scope, built once per binding set. */

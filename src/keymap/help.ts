@@ -28,22 +28,28 @@ function keysText(bindings: Bindings, id: CommandId): string {
  * The overlay for a focused pane: the commands of its scope stack plus help's own keys, by category in table
  * order. Trading commands are listed even without --trade, dimmed, so the operator knows they exist.
  */
-export function helpSections(bindings: Bindings, pane: PaneId, trade: boolean): HelpSection[] {
-  const scopes = new Set<Scope>([...paneStack(pane), 'help']);
+export function helpSections(bindings: Bindings, pane: PaneId, trade: boolean, replay = false): HelpSection[] {
+  const scopes = new Set<Scope>([...paneStack(pane), 'help', ...(replay ? (['replay'] as const) : [])]);
   return CATEGORIES.flatMap((category) => {
     const rows = COMMAND_IDS.filter((id) => COMMANDS[id].category === category && scopes.has(COMMANDS[id].scope)).map((id) => ({
       command: id,
       keys: keysText(bindings, id),
       description: COMMANDS[id].description,
-      ...(commandEnabled(id, trade) ? {} : { disabled: 'needs --trade' }),
+      ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
     }));
     return rows.length > 0 ? [{ category, rows }] : [];
   });
 }
 
+/** Why a command is dimmed: a replay never trades; replay commands exist only in a replay; trading needs --trade. */
+export function disabledReason(id: CommandId, replay: boolean): string {
+  if (COMMANDS[id].needsReplay) return 'replay only';
+  return replay ? 'a replay never trades' : 'needs --trade';
+}
+
 const SCOPE_NAMES: Readonly<Record<Scope, string>> = {
   global: 'anywhere', pane: 'any list pane', account: 'Account', positions: 'Positions', stress: 'Stress', orders: 'Orders',
-  executions: 'Executions', alerts: 'Alerts', help: 'help overlay', input: 'palette and filter line', dialog: 'dialogs',
+  executions: 'Executions', alerts: 'Alerts', help: 'help overlay', input: 'palette and filter line', dialog: 'dialogs', replay: 'replays',
 };
 
 /** The README keys table (Markdown), regenerated from the defaults and checked by a test. */
@@ -52,7 +58,7 @@ export function keysMarkdown(bindings: Bindings): string {
   for (const id of COMMAND_IDS) {
     const c = COMMANDS[id];
     const keys = bindings[id].length > 0 ? bindings[id].map((k) => `\`${keyLabel(k)}\``).join(' ') : 'palette';
-    const notes = [c.needsTrade ? 'needs --trade' : '', c.dangerous ? 'dangerous' : ''].filter(Boolean).join(', ');
+    const notes = [c.needsTrade ? 'needs --trade' : '', c.needsReplay ? 'replay only' : '', c.dangerous ? 'dangerous' : ''].filter(Boolean).join(', ');
     lines.push(`| ${keys.replaceAll('|', '\\|')} | \`${id}\` | ${c.description}${notes ? ` (${notes})` : ''} | ${SCOPE_NAMES[c.scope]} |`);
   }
   return lines.join('\n');

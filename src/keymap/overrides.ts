@@ -53,7 +53,7 @@ export function findConflicts(bindings: Bindings): Conflict[] {
     }
   };
   for (const pane of PANE_IDS) check(paneStack(pane), `the ${pane} pane`);
-  for (const layer of ['help', 'input', 'dialog'] as const) check([layer], `the ${layer} scope`);
+  for (const layer of ['help', 'input', 'dialog', 'replay'] as const) check([layer], `the ${layer} scope`);
   return out;
 }
 

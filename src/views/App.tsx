@@ -19,6 +19,8 @@ import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import { initialUi, reduceUi, type ListContext, type UiAction, type UiState } from './ui-state.js';
 import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
 import type { PreviewPlan, TradeTarget, TradingActions } from './trading-actions.js';
+import { parseSpeed, type ReplayControls } from '../streams/replay/player.js';
+import { parseAt } from '../streams/replay/state-at.js';
 
 export type { TradeTarget } from './trading-actions.js';
 
@@ -39,6 +41,8 @@ export interface AppProps {
   readonly onTrade?: (command: CommandId, target: TradeTarget) => void;
   /** The trading wiring (--trade): plans, arms, confirms and sends; the dialogs call it, never src/trading. */
   readonly trade?: TradingActions;
+  /** The replay player (`tws-risk replay FILE`): the transport keys drive it. */
+  readonly replay?: ReplayControls;
 }
 
 type TradeDialog = Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>;
@@ -76,7 +80,9 @@ export function App(props: AppProps) {
   // The UI state lives in a ref updated synchronously by the pure reducer, so the dispatcher routes each key on the
   // newest state even when React has not rendered the previous key yet; React state only triggers the render.
   const uiRef = useRef<UiState | undefined>(undefined);
-  uiRef.current ??= initialUi({ theme: props.theme.name, maskAccount: props.maskAccount ?? false, ...(props.initialFocus ? { focus: props.initialFocus } : {}) });
+  uiRef.current ??= initialUi({
+    theme: props.theme.name, maskAccount: props.maskAccount ?? false, ...(props.initialFocus ? { focus: props.initialFocus } : {}), replayInfo: props.replay !== undefined,
+  });
   const [ui, setUi] = useState(uiRef.current);
   /** Bumped whenever a dialog opens: keys typed before it was on screen must not answer it. */
   const dialogEpoch = useRef(0);
@@ -119,8 +125,14 @@ export function App(props: AppProps) {
     (command: CommandId, arg?: string) => {
       const { vm: v, snapshot: s } = latest.current;
       const u = uiRef.current!;
-      if (!commandEnabled(command, props.trading === 'trade')) {
-        flash(`Needs --trade (this session is ${props.trading === 'replay' ? 'a replay' : 'read-only'}): ${COMMANDS[command].description}`);
+      if (!commandEnabled(command, props.trading === 'trade', props.replay !== undefined)) {
+        if (COMMANDS[command].needsReplay) flash(`Only in a replay (tws-risk replay FILE): ${COMMANDS[command].description}`);
+        else if (props.mode === 'replay') flash(`A replay never trades: ${COMMANDS[command].description} does nothing here (the recording is read-only)`);
+        else flash(`Needs --trade (this session is read-only): ${COMMANDS[command].description}`);
+        return;
+      }
+      if (command.startsWith('replay.') && props.replay) {
+        runReplay(props.replay, command, arg);
         return;
       }
       switch (command) {
@@ -145,6 +157,7 @@ export function App(props: AppProps) {
         case 'trade.disarm':
         case 'trade.flatten':
         case 'trade.flattenScope':
+        case 'trade.reduce':
         case 'trade.cancel':
         case 'trade.cancelAll':
         case 'trade.globalCancel': {
@@ -152,6 +165,7 @@ export function App(props: AppProps) {
           const target: TradeTarget = {
             ...(command === 'trade.flatten' && id !== undefined && u.focus === 'positions' ? { conId: Number(id) } : {}),
             ...(command === 'trade.cancel' && id !== undefined && u.focus === 'orders' ? { orderKey: id } : {}),
+            ...(command === 'trade.reduce' ? { alerts: s.alerts ?? [] } : {}),
             ...(arg !== undefined ? { arg } : {}),
           };
           if (props.trade) {
@@ -183,7 +197,7 @@ export function App(props: AppProps) {
             return;
           }
           if (u.overlay?.kind === 'palette') {
-            const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text);
+            const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text, props.replay !== undefined);
             const item = items[Math.min(u.overlay.index, items.length - 1)];
             const rest = u.overlay.text.trim().split(/\s+/).slice(1).join(' ');
             dispatch({ type: 'closeOverlay' });
@@ -203,6 +217,55 @@ export function App(props: AppProps) {
     },
     [flash, props, quit, store],
   );
+
+  /** The player's transport commands; any of them closes the recording info that opens with the replay. */
+  function runReplay(player: ReplayControls, command: CommandId, arg?: string): void {
+    if (command === 'replay.info') {
+      dispatch({ type: 'command', command });
+      return;
+    }
+    if (uiRef.current!.overlay?.kind === 'replayInfo') dispatch({ type: 'closeOverlay' });
+    const failed = (e: unknown) => flash(`Replay: ${(e as Error).message}`);
+    switch (command) {
+      case 'replay.pause': player.togglePause(); return;
+      case 'replay.step': void player.step().catch(failed); return;
+      case 'replay.faster': player.faster(); return;
+      case 'replay.slower': player.slower(); return;
+      case 'replay.start': void player.toStart().catch(failed); return;
+      case 'replay.end': void player.toEnd().catch(failed); return;
+      case 'replay.nextMarker':
+      case 'replay.prevMarker':
+        void (command === 'replay.nextMarker' ? player.nextMarker() : player.prevMarker()).then((m) => flash(m ? `Marker ${m.kind}: ${m.label}` : (player.status().message ?? 'no marker')), failed);
+        return;
+      case 'replay.speed': {
+        if (arg === undefined) {
+          dispatch({ type: 'command', command: 'palette.open', arg: 'replay.speed ' });
+          return;
+        }
+        const s = parseSpeed(arg);
+        if ('error' in s) flash(s.error);
+        else player.setSpeed(s.speed);
+        return;
+      }
+      case 'replay.goto': {
+        if (arg === undefined) {
+          dispatch({ type: 'command', command: 'palette.open', arg: 'goto ' });
+          return;
+        }
+        const status = player.status();
+        const t = parseAt(arg.trim(), status.header.startedAtMs);
+        if (typeof t === 'string') {
+          flash(t.replace('--at', 'goto'));
+          return;
+        }
+        if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt)) flash(`goto ${arg.trim()}: outside the recording; going to the nearest end`);
+        void player.seekTo({ atMs: t }).catch(failed);
+        return;
+      }
+      default:
+        return;
+    }
+  }
 
   /** Opens the dialog a trading command asks for: arming, or the locked plan of a flatten or cancel. */
   function startTrade(actions: TradingActions, command: CommandId, target: TradeTarget): void {
@@ -286,11 +349,11 @@ export function App(props: AppProps) {
 
   const handle = useCallback(
     (key: string | undefined, text: string | undefined) => {
-      const route = routeKey(uiRef.current!, table, key, text);
+      const route = routeKey(uiRef.current!, table, key, text, props.replay !== undefined);
       if (route.kind === 'command') run(route.command);
       else if (route.kind === 'text') dispatch({ type: 'text', text: route.text });
     },
-    [run, table],
+    [run, table, props.replay],
   );
 
   const keyQueue = useMemo(
@@ -304,6 +367,7 @@ export function App(props: AppProps) {
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
         <StatusBar cells={vm.status} />
+        {vm.replayBar ? <StatusBar cells={vm.replayBar} /> : null}
         {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
         <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">
           {vm.dialog ? (

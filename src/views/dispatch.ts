@@ -20,7 +20,7 @@ export type Route =
  * `key` is the canonical key name (keys.ts `keyOf`), undefined for multi-character input; `text` is what it would
  * type into a line (keys.ts `textOf`).
  */
-export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, text: string | undefined): Route {
+export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, text: string | undefined, replay = false): Route {
   if (ui.dialog?.kind === 'trade' && ui.dialog.input !== undefined) {
     // A dialog that asks for typed text (the account's last four, FLATTEN) is an input line: the confirm key types.
     const command = key === undefined ? undefined : resolveKey(table, key, ['input']);
@@ -37,7 +37,9 @@ export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, 
     return text !== undefined ? { kind: 'text', text } : { kind: 'swallow' };
   }
   if (key === undefined) return { kind: 'none' };
-  const scopes: Scope[] = ui.overlay?.kind === 'help' ? ['help', ui.focus, 'pane', 'global'] : [ui.focus, 'pane', 'global'];
+  // In a replay the player's keys come first (they shadow freeze, first/last row and the chart keys on purpose).
+  const base: Scope[] = replay ? ['replay', ui.focus, 'pane', 'global'] : [ui.focus, 'pane', 'global'];
+  const scopes: Scope[] = ui.overlay?.kind === 'help' || ui.overlay?.kind === 'replayInfo' ? ['help', ...base] : base;
   const command = resolveKey(table, key, scopes);
   return command ? { kind: 'command', command, scope: 'pane' } : { kind: 'none' };
 }

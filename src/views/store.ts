@@ -3,6 +3,7 @@ import type { Observable, Subscription } from 'rxjs';
 import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
+import type { ReplayStatus } from '../streams/replay/player.js';
 import type { AlertRunner } from './alert-model.js';
 import type { RiskResult } from './stress-model.js';
 
@@ -23,7 +24,7 @@ export interface FeedLike {
 
 /** Events the operator must see without delay (health, alerts, orders, fills, their own actions). */
 export const IMMEDIATE_EVENTS: ReadonlySet<FeedEventType> = new Set<FeedEventType>([
-  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'brokerMessage', 'operatorActed',
+  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'brokerMessage', 'operatorActed', 'alertChanged',
   'positionsEnded', 'accountDownloadEnded', 'accountSummaryEnded', 'openOrdersEnded',
   'openOrderUpdated', 'orderStatusUpdated', 'executionReceived', 'commissionReceived',
 ]);
@@ -43,6 +44,8 @@ export interface ConsoleSnapshot {
   readonly frozen?: { readonly at: number; readonly seq: number };
   /** Increments with every publish. */
   readonly version: number;
+  /** In a replay: the player's position, speed, markers and the file's verification. */
+  readonly replay?: ReplayStatus;
 }
 
 export interface StoreOptions {
@@ -51,6 +54,13 @@ export interface StoreOptions {
   /** Re-publish this often without events, so ages and the clock move (default 1000). */
   readonly clockMs?: number;
   readonly now?: () => number;
+  /**
+   * The time the panes show and risk and alerts are evaluated at, when it is not `now`: a replay's recorded time.
+   * Throttling and the risk cadence stay on `now` (real time), so a fast replay does not recompute risk faster.
+   */
+  readonly displayNow?: () => number;
+  /** A replay's status, read at every publish. */
+  readonly replay?: () => ReplayStatus;
   /** Risk as a function of state; computed when its inputs change, at most every `riskMinIntervalMs`. */
   readonly risk?: (state: PortfolioState, now: number) => RiskResult;
   /**
@@ -91,7 +101,7 @@ export class ConsoleStore {
     this.now = opts.now ?? Date.now;
     const now = this.now();
     // The first frame does not wait for the first risk pass (a grid over a big book takes a while): it follows at once.
-    this.snapshot = { state: feed.state, live: feed.state, now, version: 1 };
+    this.snapshot = { state: feed.state, live: feed.state, now: opts.displayNow?.() ?? now, version: 1, ...(opts.replay ? { replay: opts.replay() } : {}) };
     this.lastPublish = now;
     if (opts.risk) this.schedule(0);
     this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
@@ -127,6 +137,16 @@ export class ConsoleStore {
   acknowledgeAlerts(): void {
     const ids = this.opts.alerts?.acknowledgeAll(this.now()) ?? [];
     if (ids.length > 0) this.feed.publish?.({ type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: [...ids] } });
+    this.publish();
+  }
+
+  /**
+   * The state was replaced rather than advanced (a replay seek): forget the last risk result and the alerts'
+   * debounce memory, which belong to another moment, and publish.
+   */
+  replaced(): void {
+    this.lastRisk = undefined;
+    this.opts.alerts?.reset?.();
     this.publish();
   }
 
@@ -181,11 +201,13 @@ export class ConsoleStore {
     this.timer.unref?.();
   }
 
-  private build(now: number): ConsoleSnapshot {
+  private build(realNow: number): ConsoleSnapshot {
     const live = this.feed.state;
     const state = this.frozenState ?? live;
-    const risk = this.riskFor(state, now);
+    const now = this.opts.displayNow?.() ?? realNow;
+    const risk = this.riskFor(state, realNow, now);
     const alerts = this.opts.alerts?.evaluate(state, risk?.ok ? risk.report : undefined, now);
+    const replay = this.opts.replay?.();
     return {
       state,
       live,
@@ -194,10 +216,11 @@ export class ConsoleStore {
       now,
       ...(this.frozenState ? { frozen: { at: this.snapshot.frozen?.at ?? now, seq: this.frozenState.lastSeq } } : {}),
       version: this.snapshot.version + 1,
+      ...(replay ? { replay } : {}),
     };
   }
 
-  private riskFor(state: PortfolioState, now: number): RiskResult | undefined {
+  private riskFor(state: PortfolioState, now: number, asOf: number): RiskResult | undefined {
     const compute = this.opts.risk;
     if (!compute) return undefined;
     const inputs = riskInputs(state);
@@ -211,7 +234,7 @@ export class ConsoleStore {
       return last.result;
     }
     const t0 = performance.now();
-    const result = compute(state, now);
+    const result = compute(state, asOf);
     this.lastRisk = { inputs, at: now, result, ms: performance.now() - t0 };
     return result;
   }

@@ -1,5 +1,6 @@
 // What the console's trading dialogs may ask of the trading wiring: actions passed in, never imported (issue 7).
 import type { CommandId } from '../keymap/bindings.js';
+import type { Alert } from '../risk/alerts/index.js';
 
 /** What a trading command acts on, captured when the key is pressed. */
 export interface TradeTarget {
@@ -7,6 +8,8 @@ export interface TradeTarget {
   readonly orderKey?: string;
   /** Text typed after the command in the palette (`:trade.arm 4567`, `:trade.flattenScope currency:EUR`). */
   readonly arg?: string;
+  /** trade.reduce: the alerts listed when the command was given (the reduction offered is one of theirs). */
+  readonly alerts?: readonly Alert[];
 }
 
 /** A plan as the dialog shows it; the wiring keeps the plan itself (with its fingerprint) under `id`. */

@@ -20,6 +20,8 @@ export interface ListUi {
 
 export type Overlay =
   | { readonly kind: 'help'; readonly top: number }
+  /** A replay's recording header and verification (opens with the replay; `i` toggles it). */
+  | { readonly kind: 'replayInfo' }
   | { readonly kind: 'palette'; readonly text: string; readonly index: number }
   | { readonly kind: 'filter'; readonly pane: PaneId; readonly text: string; readonly previous: string };
 
@@ -67,7 +69,7 @@ function initialList(pane: PaneId): ListUi {
   return { selectedIndex: 0, top: 0, filter: '', sort: { key: s.key, desc: s.desc } };
 }
 
-export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?: PaneId } = {}): UiState {
+export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?: PaneId; replayInfo?: boolean } = {}): UiState {
   const focus = o.focus ?? 'positions';
   return {
     focus,
@@ -77,6 +79,7 @@ export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?:
     stressColumns: 'currency',
     theme: o.theme ?? 'dark',
     maskAccount: o.maskAccount ?? false,
+    ...(o.replayInfo ? { overlay: { kind: 'replayInfo' } as const } : {}),
   };
 }
 
@@ -214,6 +217,8 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
       return ui.overlay?.kind === 'help' ? reduceUi(ui, { type: 'closeOverlay' }) : { ...ui, overlay: { kind: 'help', top: 0 } };
     case 'help.close':
       return reduceUi(ui, { type: 'closeOverlay' });
+    case 'replay.info':
+      return ui.overlay?.kind === 'replayInfo' ? reduceUi(ui, { type: 'closeOverlay' }) : { ...ui, overlay: { kind: 'replayInfo' } };
     case 'palette.open':
       return { ...ui, overlay: { kind: 'palette', text: a.arg ?? '', index: 0 } };
     case 'filter.open':

@@ -1,6 +1,6 @@
 // The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
-import { helpSections } from '../keymap/help.js';
+import { disabledReason, helpSections } from '../keymap/help.js';
 import type { Alert } from '../risk/alerts/index.js';
 import { keyLabel } from '../keymap/keys.js';
 import { age } from './format.js';
@@ -11,6 +11,7 @@ import type { Cell, ListVM } from './rows/common.js';
 import { executionsVM } from './rows/executions.js';
 import { ordersVM } from './rows/orders.js';
 import { positionsVM } from './rows/positions.js';
+import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
 import { armedUntil, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import { stressVM, type StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
@@ -77,6 +78,8 @@ export interface ViewModel {
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string };
   readonly dialog?: { readonly title: string; readonly lines: readonly Cell[] };
+  /** A replay's transport line, under the status bar. */
+  readonly replayBar?: readonly Cell[];
 }
 
 const NO_ALERTS: readonly Alert[] = [];
@@ -97,7 +100,7 @@ function firstKey(bindings: Bindings, id: CommandId): string | undefined {
 }
 
 /** Palette matches: every word typed must be a substring of the id or the description (case-insensitive). */
-export function paletteItems(bindings: Bindings, trade: boolean, text: string): PaletteItem[] {
+export function paletteItems(bindings: Bindings, trade: boolean, text: string, replay = false): PaletteItem[] {
   const [head = ''] = text.trim().split(/\s+/);
   const words = head.toLowerCase().split(/[.\s]+/).filter(Boolean);
   return COMMAND_IDS.filter((id) => COMMANDS[id].palette).flatMap((id) => {
@@ -109,7 +112,7 @@ export function paletteItems(bindings: Bindings, trade: boolean, text: string): 
       keys: bindings[id].map(keyLabel).join(' '),
       description: c.description,
       ...(c.args ? { args: c.args } : {}),
-      ...(commandEnabled(id, trade) ? {} : { disabled: 'needs --trade' }),
+      ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
     }];
   });
 }
@@ -124,7 +127,10 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     ];
   }
   if (ui.flash && now - ui.flash.at < FLASH_MS) return [{ text: ui.flash.text, slot: 'flash' }];
-  const hints: [CommandId, string][] = [
+  const hints: [CommandId, string][] = input.mode === 'replay' ? [
+    ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
+    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ['app.quit', 'quit'],
+  ] : [
     ['help.toggle', 'help'], ['palette.open', 'commands'], ['filter.open', 'filter'], ['pane.next', 'pane'],
     ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
   ];
@@ -138,7 +144,7 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   const { ui, bindings } = input;
   const trade = input.trading === 'trade';
   const lines: HelpLine[] = [];
-  for (const section of helpSections(bindings, ui.focus, trade)) {
+  for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay')) {
     lines.push({ keys: '', text: section.category, heading: true });
     for (const r of section.rows) lines.push({ keys: r.keys, text: r.description, ...(r.disabled ? { disabled: r.disabled } : {}) });
   }
@@ -219,9 +225,11 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const { snapshot, ui, size } = input;
   const now = snapshot.now;
   const palette = ui.overlay?.kind === 'palette';
-  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, palette ? PALETTE_ROWS : 0);
+  const replay = snapshot.replay;
+  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0));
   const panes: Partial<Record<PaneId, PaneVM>> = {};
-  const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined;
+  const replayDialog = replayDialogFor(input, layout.bodyHeight);
+  const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
   if (!covered) {
     for (const col of layout.body) for (const box of col.panes) panes[box.pane] = memoPaneVM(input, box.pane, box.width, box.height);
   }
@@ -249,15 +257,33 @@ export function buildViewModel(input: ViewInput): ViewModel {
       ? {
           palette: {
             text: ui.overlay.text,
-            items: paletteItems(input.bindings, input.trading === 'trade', ui.overlay.text),
+            items: paletteItems(input.bindings, input.trading === 'trade', ui.overlay.text, input.mode === 'replay'),
             index: ui.overlay.index,
             hint: `${firstKey(input.bindings, 'input.submit') ?? ''} runs · ${firstKey(input.bindings, 'input.next') ?? ''} next · ${firstKey(input.bindings, 'input.cancel') ?? ''} closes`,
           },
         }
       : {}),
-    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : {}),
+    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: replayDialog } : {}),
+    ...(replay ? { replayBar: replayBar(replay, size.columns) } : {}),
   };
   return vm;
+}
+
+/**
+ * In a replay: the recording's header and verification while `i` has it open, else the trading dialog the operator
+ * had open at the replay's time (help and the palette go over it; it is cut to the body's height).
+ */
+function replayDialogFor(input: ViewInput, height: number): ViewModel['dialog'] {
+  const r = input.snapshot.replay;
+  if (!r || input.ui.dialog) return undefined;
+  const o = input.ui.overlay;
+  const k = (id: CommandId) => firstKey(input.bindings, id) ?? `:${id}`;
+  const d = o?.kind === 'replayInfo'
+    ? replayInfo(r, { close: k('help.close'), play: k('replay.pause'), markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}` })
+    : o === undefined ? replayedDialog(input.snapshot.state, input.snapshot.now) : undefined;
+  if (!d) return undefined;
+  const room = Math.max(1, height - 3);
+  return { title: d.title, lines: d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' }] };
 }
 
 /** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */

@@ -1,75 +1,16 @@
 // `tws-risk demo` in a real terminal (tmux) at 80x24 and 160x48: keys pressed, screens captured, exit summary checked.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
-/*
- * The console is spawned exactly as a user runs it (`node bin/tws-risk demo`, built dist, the project's Node first on
- * PATH) inside a private tmux server (its own socket, no user config), so these tests never touch the user's tmux.
- * `remain-on-exit` keeps the pane after the console exits, so the summary it prints on the normal screen can be read.
- */
-
-const ROOT = resolve('.');
-const BIN = join(ROOT, 'node_modules', '.bin');
-const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+const server = tmuxServer('e2e');
+const { dir, tmux, waitForScreen, press } = server;
 if (!hasTmux) {
   console.warn('test/e2e/console-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-}
-
-const dir = mkdtempSync(join(tmpdir(), 'tws-risk-e2e-'));
-const socket = `tws-risk-e2e-${process.pid}`;
-const conf = join(dir, 'tmux.conf');
-writeFileSync(conf, 'set -g remain-on-exit on\nset -sg escape-time 10\nset -g status off\n');
-const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
-
-function tmux(...args: string[]): string {
-  const r = spawnSync('tmux', ['-L', socket, '-f', conf, ...args], { encoding: 'utf8', env });
-  if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
-  return r.stdout;
-}
-
-function capture(session: string): string {
-  return tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
-}
-
-async function waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs = 20_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const screen = capture(session);
-    if (predicate(screen)) return screen;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-/** Sends keys one by one, each as its own write (tmux names like Escape, Tab, Enter, BTab, Down are keys). */
-async function press(session: string, ...keys: string[]): Promise<void> {
-  for (const k of keys) {
-    tmux('send-keys', '-t', session, k);
-    await new Promise((r) => setTimeout(r, 80));
-  }
-}
-
-function newestMtime(path: string): number {
-  const st = statSync(path);
-  if (!st.isDirectory()) return st.mtimeMs;
-  return Math.max(st.mtimeMs, ...readdirSync(path).map((e) => newestMtime(join(path, e))));
-}
-
-/** Builds dist when any source is newer than the built CLI (npm ci builds it through `prepare`). */
-function ensureBuilt(): void {
-  const cli = join(ROOT, 'dist', 'src', 'cli.js');
-  if (existsSync(cli) && newestMtime(join(ROOT, 'src')) <= statSync(cli).mtimeMs) return;
-  const started = Date.now();
-  const r = spawnSync(join(BIN, 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', env });
-  // tsc emits despite type errors; those fail `npm run typecheck` on their own, so only a missing output stops this test.
-  if (!existsSync(cli) || statSync(cli).mtimeMs < started - 1000) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
-  if (r.status !== 0) console.warn(`test/e2e: tsc reported type errors (the build was still written):\n${r.stdout}`);
 }
 
 beforeAll(() => {
@@ -77,7 +18,7 @@ beforeAll(() => {
 }, 120_000);
 
 afterAll(() => {
-  if (hasTmux) spawnSync('tmux', ['-L', socket, 'kill-server']);
+  if (hasTmux) server.kill();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -11,7 +11,8 @@ export function ConfirmDialog({ dialog, height }: { readonly dialog: NonNullable
       <Box borderStyle="double" flexDirection="column" paddingX={2} {...(theme['dialog.danger'].color ? { borderColor: theme['dialog.danger'].color } : {})}>
         <Text {...theme['dialog.danger']}>{dialog.title}</Text>
         {dialog.lines.map((c, i) => (
-          <Line key={i} cells={[c]} />
+          // An empty Text has no height in Ink: a blank separator line needs a space to take its row.
+          <Line key={i} cells={[c.text === '' ? { ...c, text: ' ' } : c]} />
         ))}
       </Box>
     </Box>

@@ -92,7 +92,8 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
   else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
   if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
-  cells.push({ text: clock(s.now), slot: 'muted', drop: 2 });
+  // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
+  cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : clock(s.now), slot: 'muted', drop: 2 });
   let kept = cells;
   const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
   for (const level of [3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);

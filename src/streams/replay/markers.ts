@@ -1,0 +1,117 @@
+// Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders).
+import type { FeedEvent, JsonValue } from '../../model/events.js';
+
+export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order';
+
+export interface Marker {
+  readonly seq: number;
+  readonly at: number;
+  readonly kind: MarkerKind;
+  /** One short line: what happened. */
+  readonly label: string;
+}
+
+/** What the classifier remembers between events (an order seen, health, the sign of ExcessLiquidity). */
+export interface MarkerMemory {
+  health: string | undefined;
+  excessNegative: boolean;
+  readonly orders: Set<string>;
+}
+
+export function newMarkerMemory(): MarkerMemory {
+  return { health: undefined, excessNegative: false, orders: new Set() };
+}
+
+/** The event types markerOf looks at: a scan decodes only these. */
+export const MARKER_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'alertChanged', 'healthChanged', 'brokerMessage', 'accountValueUpdated', 'accountSummaryUpdated', 'operatorActed', 'openOrderUpdated', 'executionReceived',
+]);
+
+/** TWS codes that are alerts in their own right (connectivity lost, read-only API, competing session). */
+const ALERT_CODES = new Set([1100, 2110, 321, 326, 10197]);
+
+function field(detail: JsonValue, key: string): JsonValue | undefined {
+  return detail !== null && typeof detail === 'object' && !Array.isArray(detail) ? (detail as { readonly [k: string]: JsonValue })[key] : undefined;
+}
+
+function excessLiquidity(ev: FeedEvent, base: string | undefined): number | undefined {
+  if (ev.type === 'accountValueUpdated' && ev.key === 'ExcessLiquidity' && (ev.currency === base || ev.currency === 'BASE')) return Number(ev.value);
+  if (ev.type === 'accountSummaryUpdated' && ev.tag === 'ExcessLiquidity') return Number(ev.value);
+  return undefined;
+}
+
+/**
+ * The marker an event makes, if any. Transitions only: a disconnect when health leaves ready/degraded for a lower
+ * state, a breach when ExcessLiquidity in the base currency turns negative, an order the first time it is seen.
+ */
+export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string | undefined): Marker | undefined {
+  const mk = (kind: MarkerKind, label: string): Marker => ({ seq: ev.seq, at: ev.receivedAt, kind, label });
+  switch (ev.type) {
+    case 'alertChanged': {
+      if (ev.kind === 'cleared' || ev.kind === 'deescalated') return undefined;
+      const title = field(ev.alert, 'title');
+      const severity = field(ev.alert, 'severity');
+      return mk('alert', `alert ${ev.kind}: ${String(severity ?? '')} ${String(title ?? '')}`.replace(/\s+/g, ' ').trim());
+    }
+    case 'healthChanged': {
+      const was = mem.health;
+      mem.health = ev.health;
+      const up = was === 'ready' || was === 'degraded';
+      if (up && (ev.health === 'disconnected' || ev.health === 'connecting' || ev.health === 'connected')) {
+        return mk('disconnect', `connection lost: ${ev.health}${ev.reason ? ` (${ev.reason})` : ''}`);
+      }
+      return undefined;
+    }
+    case 'brokerMessage':
+      return ALERT_CODES.has(ev.code) ? mk('alert', `TWS ${ev.code}: ${ev.message}`) : undefined;
+    case 'accountValueUpdated':
+    case 'accountSummaryUpdated': {
+      const el = excessLiquidity(ev, baseCurrency);
+      if (el === undefined || Number.isNaN(el)) return undefined;
+      const was = mem.excessNegative;
+      mem.excessNegative = el < 0;
+      return !was && el < 0 ? mk('breach', `ExcessLiquidity below zero: ${ev.value}`) : undefined;
+    }
+    case 'operatorActed': {
+      if (ev.action === 'note') return undefined;
+      const plan = field(ev.detail, 'planId');
+      const decision = field(ev.detail, 'decision');
+      return mk('operator', `operator ${ev.action}${decision !== undefined ? ` ${String(decision)}` : ''}${plan !== undefined ? ` (${String(plan)})` : ''}`);
+    }
+    case 'openOrderUpdated': {
+      const o = ev.order;
+      const key = `${o.clientId}/${o.orderId}/${o.permId}`;
+      if (mem.orders.has(key)) return undefined;
+      mem.orders.add(key);
+      return mk('order', `order ${o.orderId} client ${o.clientId}: ${o.action} ${o.totalQuantity.toString()} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`);
+    }
+    case 'executionReceived':
+      return mk('order', `fill ${ev.side} ${ev.shares.toString()} ${ev.contract.symbol ?? ev.contract.conId} @ ${ev.price.toString()}`);
+    default:
+      return undefined;
+  }
+}
+
+/** The marker after `seq` (strictly), or undefined. Markers are in seq order. */
+export function nextMarker(markers: readonly Marker[], seq: number): Marker | undefined {
+  let lo = 0;
+  let hi = markers.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (markers[mid]!.seq <= seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return markers[lo];
+}
+
+/** The marker before `seq` (strictly), or undefined. */
+export function prevMarker(markers: readonly Marker[], seq: number): Marker | undefined {
+  let lo = 0;
+  let hi = markers.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (markers[mid]!.seq < seq) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? markers[lo - 1] : undefined;
+}

@@ -1,0 +1,168 @@
+// Replay chrome: the transport bar, the recording's header and verification, and operator dialogs as recorded.
+import type { JsonValue } from '../../model/events.js';
+import type { PortfolioState } from '../../model/state.js';
+import type { ReplayStatus } from '../../streams/replay/player.js';
+import { speedLabel } from '../../streams/replay/player.js';
+import { count, textWidth } from '../format.js';
+import type { Cell } from './common.js';
+
+/** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
+export function utcClock(ms: number): string {
+  return new Date(ms).toISOString().slice(11, 19);
+}
+
+function integrityCell(s: ReplayStatus): Cell {
+  const i = s.integrity;
+  switch (i.state) {
+    case 'checking':
+      return { text: `verifying… ${i.events.toLocaleString('en-US')} events`, slot: 'muted' };
+    case 'sealed':
+      return { text: '✓ sealed, chain verified', slot: 'risk.ok' };
+    case 'unsealed':
+      return { text: `⚠ UNSEALED after line ${i.summary.lines}`, slot: 'risk.warn' };
+    case 'broken':
+      return { text: `⚠ ${i.problem.toUpperCase()} at line ${i.line}`, slot: 'risk.breach' };
+  }
+}
+
+/**
+ * The line under the status bar: play state and speed, recorded time, position, markers, integrity, then the
+ * player's last message. Cells are dropped from the right when the terminal is narrow; play state, time and a
+ * broken file's warning always stay.
+ */
+export function replayBar(s: ReplayStatus, width: number): Cell[] {
+  const state = s.seeking ? '⧗ seeking' : s.ended ? '■ end' : s.paused ? '‖ paused' : `▶ ${speedLabel(s.speed)}`;
+  const speed = s.paused || s.ended || s.seeking ? ` ${speedLabel(s.speed)}` : '';
+  const pos = s.lastSeq ? `#${s.seq.toLocaleString('en-US')}/${s.lastSeq.toLocaleString('en-US')}` : `#${s.seq.toLocaleString('en-US')}`;
+  const pct = s.lastAt !== undefined && s.lastAt > s.firstAt ? ` ${Math.round(((s.at - s.firstAt) / (s.lastAt - s.firstAt)) * 100)}%` : '';
+  const passed = s.markers.filter((m) => m.seq <= s.seq).length;
+  const cells: (Cell & { keep?: boolean })[] = [
+    { text: ` ${state}${speed} `, slot: 'mode.replay', keep: true },
+    { text: `${utcClock(s.at)} UTC`, slot: 'heading', keep: true },
+    { text: `${pos}${pct}`, slot: 'muted' },
+    { text: `◆ ${passed}/${s.markers.length}${s.integrity.state === 'checking' ? '+' : ''}`, slot: 'muted' },
+  ];
+  const integ = integrityCell(s);
+  cells.push({ ...integ, keep: s.integrity.state === 'broken' || s.integrity.state === 'unsealed' });
+  if (s.message) cells.push({ text: s.message, slot: 'flash' });
+  const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
+  let kept = cells;
+  while (!fits(kept)) {
+    const i = kept.map((c) => !c.keep).lastIndexOf(true);
+    if (i < 0) break;
+    kept = kept.filter((_, k) => k !== i);
+  }
+  return kept.map(({ keep: _k, ...c }) => c);
+}
+
+/** The recording's header and what verification found: shown when the file opens and on `i`. */
+export function replayInfo(s: ReplayStatus, keys: { close: string; play: string; markers: string }): { title: string; lines: Cell[] } {
+  const h = s.header;
+  const lines: Cell[] = [
+    { text: `File        ${s.file}` },
+    { text: `Recorded    ${new Date(h.startedAtMs).toISOString().replace('T', ' ').slice(0, 19)} UTC by tws-risk ${h.appVersion} (schema ${h.schemaVersion})` },
+    { text: `Source      ${h.source}${h.account ? ` · account ${h.account}` : ''}${h.baseCurrency ? ` · base ${h.baseCurrency}` : ''}` },
+  ];
+  const i = s.integrity;
+  lines.push({ text: '' });
+  switch (i.state) {
+    case 'checking':
+      lines.push({ text: `Verifying the hash chain… ${i.events.toLocaleString('en-US')} events so far`, slot: 'muted' });
+      break;
+    case 'sealed':
+      lines.push(
+        { text: `✓ Sealed and verified: ${count(i.summary.events, 'event')}, seq ${i.summary.firstSeq}–${i.summary.lastSeq}, ${utcClock(i.summary.firstAt)}–${utcClock(i.summary.lastAt)} UTC`, slot: 'risk.ok' },
+        { text: `  Footer: ${i.summary.footer?.reason ?? 'closed'}`, slot: 'muted' },
+      );
+      break;
+    case 'unsealed':
+      lines.push(
+        { text: `⚠ UNSEALED: no footer after line ${i.summary.lines}${i.summary.truncatedTail ? ' (its last line was cut short)' : ''}.`, slot: 'risk.warn' },
+        { text: '  The writer crashed or is still writing; every line up to there is intact.', slot: 'risk.warn' },
+      );
+      break;
+    case 'broken':
+      lines.push(
+        { text: `⚠ ${i.problem.toUpperCase()} at line ${i.line}: ${i.message}`, slot: 'dialog.danger' },
+        { text: `  Playback stops at the last good event (seq ${i.lastGoodSeq}, ${utcClock(i.lastGoodAt)} UTC).`, slot: 'dialog.danger' },
+      );
+      break;
+  }
+  const kinds = new Map<string, number>();
+  for (const m of s.markers) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+  lines.push(
+    { text: '' },
+    { text: `Markers     ${s.markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : [...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')}` },
+    { text: 'A replay never trades and never opens a socket.', slot: 'muted' },
+    { text: '' },
+    { text: `${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+  );
+  return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines };
+}
+
+function obj(v: JsonValue | undefined): { readonly [k: string]: JsonValue } | undefined {
+  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { readonly [k: string]: JsonValue }) : undefined;
+}
+
+/** How long (recorded time) a replayed dialog stays up after its last decision or send. */
+export const REPLAYED_DIALOG_MS = 5000;
+
+/**
+ * The trading dialog the operator had open at the clock's time, rebuilt from the recorded operator actions: the plan
+ * as shown (its recorded title and lines, or its legs for recordings that predate them), then the decision and the
+ * orders sent. Undefined when no dialog was open then.
+ */
+export function replayedDialog(state: PortfolioState, now: number): { title: string; lines: Cell[] } | undefined {
+  const acts = state.operatorActions;
+  let shown = -1;
+  for (let i = acts.length - 1; i >= 0; i--) {
+    if (acts[i]!.action === 'dialogShown') {
+      shown = i;
+      break;
+    }
+  }
+  if (shown < 0) return undefined;
+  const d = acts[shown]!;
+  const detail = obj(d.detail) ?? {};
+  const planId = detail.id ?? detail.planId;
+  const after = acts.slice(shown + 1).filter((a) => {
+    const x = obj(a.detail);
+    return (a.action === 'decision' || a.action === 'ordersSent' || a.action === 'denied') && (x?.planId === undefined || x.planId === planId);
+  });
+  const last = after[after.length - 1];
+  const declined = after.some((a) => obj(a.detail)?.decision === 'cancel');
+  if (last && (declined || last.action === 'ordersSent' || last.action === 'denied') && now - last.at > REPLAYED_DIALOG_MS) return undefined;
+  const view = obj(detail.shown);
+  const title = typeof view?.title === 'string' ? view.title : `Plan ${String(planId ?? '')}`.trim();
+  const lines: Cell[] = [{ text: `Recorded ${utcClock(d.at)} UTC: the operator saw`, slot: 'muted' }, { text: '' }];
+  const shownLines = Array.isArray(view?.lines) ? (view!.lines as JsonValue[]) : undefined;
+  if (shownLines) for (const l of shownLines) lines.push({ text: String(l) });
+  else {
+    const legs = Array.isArray(detail.legs) ? (detail.legs as JsonValue[]) : [];
+    for (const leg of legs) {
+      if (typeof leg === 'string') {
+        lines.push({ text: leg });
+        continue;
+      }
+      const l = obj(leg) ?? {};
+      const contract = typeof l.contract === 'string' ? l.contract : String(l.conId ?? '');
+      const limit = l.limitPrice !== undefined && l.limitPrice !== null ? ` ${String(l.limitPrice)}` : '';
+      lines.push({ text: `${String(l.action ?? '')} ${String(l.quantity ?? '')} ${contract} ${String(l.orderType ?? '')}${limit}`.replace(/\s+/g, ' ').trim() });
+    }
+    if (legs.length === 0) lines.push({ text: JSON.stringify(detail).slice(0, 400) });
+  }
+  lines.push({ text: '' });
+  if (after.length === 0) lines.push({ text: 'Waiting for the operator (no decision yet at this time)', slot: 'risk.warn' });
+  for (const a of after) {
+    const x = obj(a.detail) ?? {};
+    if (a.action === 'decision') lines.push({ text: `${utcClock(a.at)} decision: ${String(x.decision)}${x.by ? ` (${String(x.by)})` : ''}`, slot: x.decision === 'confirm' ? 'dialog.danger' : 'muted' });
+    else if (a.action === 'ordersSent') {
+      const what = x.orderId !== undefined
+        ? `order ${String(x.orderId)}: ${String(x.action ?? '')} ${String(x.quantity ?? '')} ${String(x.orderType ?? '')}${x.limitPrice !== null && x.limitPrice !== undefined ? ` ${String(x.limitPrice)}` : ''}`
+        : Array.isArray(x.orderIds) ? `cancel of order(s) ${(x.orderIds as JsonValue[]).join(', ')}` : String(x.cancel ?? '');
+      lines.push({ text: `${utcClock(a.at)} sent ${what}`.replace(/\s+/g, ' ').trim() });
+    } else lines.push({ text: `${utcClock(a.at)} refused: ${String(x.message ?? x.code ?? '')}`, slot: 'dialog.danger' });
+  }
+  lines.push({ text: '' }, { text: 'REPLAY: read-only; nothing here can be answered or sent', slot: 'muted' });
+  return { title: `REPLAY · ${title}`, lines };
+}

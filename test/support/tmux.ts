@@ -1,0 +1,81 @@
+// A private tmux server for end-to-end tests: the console run as a user runs it, keys pressed, screens captured.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+/*
+ * The console is spawned exactly as a user runs it (`node bin/tws-risk ...`, built dist, the project's Node first on
+ * PATH) inside a private tmux server (its own socket, no user config), so these tests never touch the user's tmux.
+ * `remain-on-exit` keeps the pane after the console exits, so the summary it prints on the normal screen can be read.
+ */
+
+export const ROOT = resolve('.');
+const BIN = join(ROOT, 'node_modules', '.bin');
+export const hasTmux = spawnSync('tmux', ['-V'], { encoding: 'utf8' }).status === 0;
+
+function newestMtime(path: string): number {
+  const st = statSync(path);
+  if (!st.isDirectory()) return st.mtimeMs;
+  return Math.max(st.mtimeMs, ...readdirSync(path).map((e) => newestMtime(join(path, e))));
+}
+
+/** Builds dist when any source is newer than the built CLI (npm ci builds it through `prepare`). */
+export function ensureBuilt(): void {
+  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
+  const cli = join(ROOT, 'dist', 'src', 'cli.js');
+  if (existsSync(cli) && newestMtime(join(ROOT, 'src')) <= statSync(cli).mtimeMs) return;
+  const started = Date.now();
+  const r = spawnSync(join(BIN, 'tsc'), ['-p', 'tsconfig.build.json'], { cwd: ROOT, encoding: 'utf8', env });
+  // tsc emits despite type errors; those fail `npm run typecheck` on their own, so only a missing output stops this test.
+  if (!existsSync(cli) || statSync(cli).mtimeMs < started - 1000) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
+  if (r.status !== 0) console.warn(`test/e2e: tsc reported type errors (the build was still written):\n${r.stdout}`);
+}
+
+export interface TmuxServer {
+  /** A private temporary directory for the test's files. */
+  readonly dir: string;
+  readonly socket: string;
+  readonly env: NodeJS.ProcessEnv;
+  tmux(...args: string[]): string;
+  capture(session: string): string;
+  waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
+  /** Sends keys one by one, each as its own write (tmux names like Escape, Tab, Enter, BTab, Down are keys). */
+  press(session: string, ...keys: string[]): Promise<void>;
+  kill(): void;
+}
+
+export function tmuxServer(name: string): TmuxServer {
+  const dir = mkdtempSync(join(tmpdir(), `tws-risk-${name}-`));
+  const socket = `tws-risk-${name}-${process.pid}`;
+  const conf = join(dir, 'tmux.conf');
+  writeFileSync(conf, 'set -g remain-on-exit on\nset -sg escape-time 10\nset -g status off\n');
+  const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
+  const tmux = (...args: string[]): string => {
+    const r = spawnSync('tmux', ['-L', socket, '-f', conf, ...args], { encoding: 'utf8', env });
+    if (r.status !== 0) throw new Error(`tmux ${args.join(' ')} failed: ${r.stderr}`);
+    return r.stdout;
+  };
+  const capture = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
+  return {
+    dir, socket, env, tmux, capture,
+    async waitForScreen(session, predicate, what, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const screen = capture(session);
+        if (predicate(screen)) return screen;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+    async press(session, ...keys) {
+      for (const k of keys) {
+        tmux('send-keys', '-t', session, k);
+        await new Promise((r) => setTimeout(r, 80));
+      }
+    },
+    kill() {
+      spawnSync('tmux', ['-L', socket, 'kill-server']);
+    },
+  };
+}

@@ -1,0 +1,95 @@
+// The replay chrome as pure functions: key routing in a replay, the transport bar, and recorded dialogs.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BINDINGS, keyTable } from '../../src/keymap/bindings.js';
+import { reduceAll } from '../../src/model/reducer.js';
+import type { RecordingHeader } from '../../src/streams/recording/format.js';
+import type { ReplayStatus } from '../../src/streams/replay/player.js';
+import { routeKey } from '../../src/views/dispatch.js';
+import { REPLAYED_DIALOG_MS, replayBar, replayedDialog } from '../../src/views/rows/replay.js';
+import { initialUi } from '../../src/views/ui-state.js';
+import { EventLog } from '../support/events.js';
+
+const table = keyTable(DEFAULT_BINDINGS);
+const T0 = Date.UTC(2026, 10, 23, 14, 30);
+
+function status(over: Partial<ReplayStatus> = {}): ReplayStatus {
+  const header = { kind: 'header', format: 'tws-risk-recording', schemaVersion: 1, appVersion: 't', source: 'sim', account: 'DU1', baseCurrency: 'USD', startedAt: '', startedAtMs: T0 } as unknown as RecordingHeader;
+  return {
+    file: 'x.jsonl', header, at: T0 + 3_725_000, seq: 1234, firstAt: T0, lastSeq: 5000, lastAt: T0 + 7_450_000, speed: 4, paused: false, ended: false,
+    markers: [{ seq: 10, at: T0, kind: 'operator', label: 'a' }, { seq: 2000, at: T0, kind: 'order', label: 'b' }],
+    integrity: { state: 'checking', events: 100 }, seeking: false, ...over,
+  };
+}
+
+describe('keys in a replay', () => {
+  it('the player keys shadow freeze, first/last row and the chart keys only in a replay', () => {
+    const ui = initialUi({ focus: 'stress' });
+    const cmd = (key: string, replay: boolean) => {
+      const r = routeKey(ui, table, key, key, replay);
+      return r.kind === 'command' ? r.command : r.kind;
+    };
+    expect(cmd('space', true)).toBe('replay.pause');
+    expect(cmd('space', false)).toBe('view.freeze');
+    expect(cmd('g', true)).toBe('replay.start');
+    expect(cmd('g', false)).toBe('nav.top');
+    expect(cmd(']', true)).toBe('replay.nextMarker');
+    expect(cmd(']', false)).toBe('stress.subjectNext');
+    expect(cmd('.', true)).toBe('replay.step');
+    expect(cmd('home', true)).toBe('nav.top');
+  });
+
+  it('the recording info that opens with a replay routes like help: its close keys close it', () => {
+    const ui = initialUi({ replayInfo: true });
+    expect(ui.overlay?.kind).toBe('replayInfo');
+    const r = routeKey(ui, table, 'esc', undefined, true);
+    expect(r.kind === 'command' && r.command).toBe('help.close');
+  });
+});
+
+describe('replay bar', () => {
+  it('shows play state, speed, recorded UTC time, position and markers passed', () => {
+    const text = replayBar(status(), 200).map((c) => c.text).join(' ');
+    expect(text).toContain('▶ 4×');
+    expect(text).toContain('15:32:05 UTC');
+    expect(text).toContain('#1,234/5,000 50%');
+    expect(text).toContain('◆ 1/2+');
+    expect(text).toContain('verifying…');
+  });
+
+  it('keeps play state, time and a tampered warning at 40 columns, dropping the rest', () => {
+    const text = replayBar(status({ paused: true, integrity: { state: 'broken', problem: 'tampered', line: 77, message: 'm', lastGoodSeq: 75, lastGoodAt: T0 } }), 40).map((c) => c.text).join(' ');
+    expect(text).toContain('‖ paused 4×');
+    expect(text).toContain('15:32:05 UTC');
+    expect(text).toContain('TAMPERED at line 77');
+    expect(text).not.toContain('#1,234');
+  });
+});
+
+describe('recorded trading dialogs', () => {
+  const log = new EventLog(T0);
+  log.push({ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000 } });
+  const shown = log.push({ type: 'operatorActed', action: 'dialogShown', detail: { id: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } } });
+  const decided = log.push({ type: 'operatorActed', action: 'decision', detail: { planId: 'flat-1', decision: 'confirm', by: 'console' } });
+  const sent = log.push({ type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 17, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' } });
+
+  it('shows the plan exactly as the operator read it, waiting for the decision', () => {
+    const s = reduceAll(log.events.filter((e) => e.seq <= shown.seq));
+    const d = replayedDialog(s, shown.receivedAt)!;
+    expect(d.title).toBe('REPLAY · Flatten AAPL?');
+    const text = d.lines.map((c) => c.text);
+    expect(text).toContain('SELL 500 AAPL LMT 228.40');
+    expect(text).toContain('After: ExcessLiquidity 41,200 USD');
+    expect(text.some((t) => /Waiting for the operator/.test(t))).toBe(true);
+  });
+
+  it('adds the decision and each order sent, then closes a while after the last send', () => {
+    const s = reduceAll(log.events);
+    const text = replayedDialog(s, sent.receivedAt)!.lines.map((c) => c.text).join('\n');
+    expect(text).toMatch(/decision: confirm \(console\)/);
+    expect(text).toMatch(/sent order 17: SELL 500 LMT 228.40/);
+    expect(replayedDialog(s, sent.receivedAt + REPLAYED_DIALOG_MS + 1)).toBeUndefined();
+    // Before the decision was recorded, no decision is shown.
+    const before = reduceAll(log.events.filter((e) => e.seq < decided.seq));
+    expect(replayedDialog(before, shown.receivedAt)!.lines.map((c) => c.text).join('\n')).not.toMatch(/decision: /);
+  });
+});
