@@ -29,7 +29,11 @@ export interface ScenarioColumns {
   readonly pxByClass: readonly Float64Array[];
   /** `sym:` moves per symbol, NaN in columns that do not name the symbol. */
   readonly symMoves: ReadonlyMap<string, Float64Array>;
-  /** Columns ordered by (vol, rates, days): option kernels visit them in this order so exercise boundaries are reused. */
+  /**
+   * Columns ordered by (vol, rates, days): option kernels visit them in this order so exercise boundaries
+   * are reused. Columns that shock none of the three come first, next to the unshocked price that
+   * revalueOption puts ahead of them, so they share its boundary rather than solve it a second time.
+   */
   readonly order: Int32Array;
 }
 
@@ -59,7 +63,8 @@ export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: r
     }
   });
   const idx = Array.from({ length: n }, (_, j) => j);
-  idx.sort((a, b) => vol[a]! - vol[b]! || rates[a]! - rates[b]! || days[a]! - days[b]! || a - b);
+  const shocked = (j: number) => (vol[j] === 0 && rates[j] === 0 && days[j] === 0 ? 0 : 1);
+  idx.sort((a, b) => shocked(a) - shocked(b) || vol[a]! - vol[b]! || rates[a]! - rates[b]! || days[a]! - days[b]! || a - b);
   return { n, shocks: [...shocks], vol, days, rates, fx, pxByClass, symMoves, order: Int32Array.from(idx) };
 }
 

@@ -1,8 +1,11 @@
 // Barone-Adesi-Whaley against Haug's table, its no-arbitrage bounds, and the CRR tree.
 import { describe, expect, it } from 'vitest';
-import { black76AmericanPrice, bsmAmericanPrice } from '../../../src/risk/pricing/american.js';
-import { black76Price, bsmPrice } from '../../../src/risk/pricing/black-scholes.js';
+import {
+  bawBoundary, bawEarlyExercise, bawExponent, black76AmericanPrice, bsmAmericanPrice,
+} from '../../../src/risk/pricing/american.js';
+import { black76Price, bsmPrice, gbsD1, gbsPrice } from '../../../src/risk/pricing/black-scholes.js';
 import { crrPrice } from '../../../src/risk/pricing/binomial.js';
+import { normCdf } from '../../../src/risk/pricing/normal.js';
 import type { OptionRight } from '../../../src/risk/pricing/types.js';
 
 type Row = readonly [OptionRight, number, number, number, number, number, number, number];
@@ -102,6 +105,35 @@ describe('bsmAmericanPrice (Barone-Adesi-Whaley)', () => {
     expect(bsmAmericanPrice({ right: 'P', S: 90, K: 100, T: 0, r: 0.05, vol: 0.3 })).toBe(10);
     const zeroVol = { right: 'P', S: 99, K: 100, T: 1, r: 0.05, vol: 0 } as const;
     expect(bsmAmericanPrice(zeroVol)).toBe(1);
+  });
+});
+
+describe('bawBoundary', () => {
+  it('returns an S* that solves the value-matching equation to REL_TOL, also when it stops on a small step', () => {
+    // Haug §3.3.2, written out independently of the solver: call S* − K = c(S*) + (1 − e^((b−r)T)·Φ(d1))·S*/q2,
+    // put K − S* = p(S*) − (1 − e^((b−r)T)·Φ(−d1))·S*/q1.
+    const K = 100;
+    let solved = 0;
+    for (const isCall of [true, false]) {
+      for (const T of [1 / 365, 7 / 365, 0.1, 0.5, 1, 3]) {
+        for (const vol of [0.05, 0.15, 0.3, 0.6, 1.2]) {
+          for (const [r, b] of [[0.05, 0.05], [0.05, 0], [0.03, -0.02], [0.1, 0.04], [0.01, 0.01], [0.08, 0.08]] as const) {
+            if (!bawEarlyExercise(isCall, T, r, b, vol)) continue;
+            const s = bawBoundary(isCall, K, T, r, b, vol);
+            const q = bawExponent(isCall, T, r, b, vol);
+            const d1 = gbsD1(s, K, T, b, vol);
+            const dfb = Math.exp((b - r) * T);
+            const european = gbsPrice(isCall, s, K, T, r, b, vol);
+            const residual = isCall
+              ? s - K - (european + ((1 - dfb * normCdf(d1)) * s) / q)
+              : K - s - (european - ((1 - dfb * normCdf(-d1)) * s) / q);
+            expect(Math.abs(residual), `call ${isCall} T ${T} vol ${vol} r ${r} b ${b}: S* ${s}`).toBeLessThan(2e-12 * K);
+            solved++;
+          }
+        }
+      }
+    }
+    expect(solved).toBe(270);
   });
 });
 

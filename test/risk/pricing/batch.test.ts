@@ -97,6 +97,55 @@ describe('batch kernels equal the scalar pricers exactly', () => {
   });
 });
 
+describe('log(S/K) remembered from run to run', () => {
+  /** Batch prices against the scalar pricers, element by element, bit for bit. */
+  function expectScalar(legs: Leg[]): void {
+    const batch = toBatch(legs);
+    const eu = new Float64Array(legs.length);
+    const am = new Float64Array(legs.length);
+    europeanPriceBatch(eu, batch, legs.length);
+    americanPriceBatch(am, batch, legs.length);
+    legs.forEach((l, i) => {
+      const o = { right: l.right, S: l.S, K: l.K, T: l.T, r: l.r, q: l.q, pvDividend: l.pv, vol: l.vol };
+      expect(Object.is(eu[i], bsmPrice(o)), `European leg ${i}: ${eu[i]} vs ${bsmPrice(o)}`).toBe(true);
+      expect(Object.is(am[i], bsmAmericanPrice(o)), `American leg ${i}: ${am[i]} vs ${bsmAmericanPrice(o)}`).toBe(true);
+    });
+  }
+  const leg = (right: 'C' | 'P', S: number, K: number, vol: number, pv = 0): Leg =>
+    ({ kind: 'bsm', right, S, K, T: 0.5, r: 0.05, q: 0.01, pv, vol });
+
+  it('runs longer than the positions remembered (64) price like the scalar pricers', () => {
+    const legs: Leg[] = [];
+    for (const right of ['P', 'C'] as const) {
+      for (const vol of [0.2, 0.3, 0.45]) for (let i = 0; i < 100; i++) legs.push(leg(right, 60 + i * 0.8, 100, vol));
+    }
+    expectScalar(legs);
+  });
+
+  it('runs whose spots, strike or dividend differ at the same positions price like the scalar pricers', () => {
+    const legs: Leg[] = [];
+    for (const [K, vol, pv] of [[100, 0.25, 0], [110, 0.35, 0], [100, 0.45, 0], [100, 0.3, 1.5], [100, 0.2, 0]] as const) {
+      for (const S of [90, 100, 110]) legs.push(leg('P', S, K, vol, pv));
+    }
+    // The same length with other spots, then those spots reversed, then degenerate spots.
+    for (const vol of [0.3, 0.4]) for (const S of [95, 105, 115, 125]) legs.push(leg('C', S, 100, vol));
+    for (const vol of [0.3, 0.4]) for (const S of [125, 115, 105, 95]) legs.push(leg('C', S, 100, vol));
+    for (const vol of [0.3, 0.4, 0.5]) for (const S of [0, NaN, 95, 0]) legs.push(leg('P', S, 100, vol));
+    expectScalar(legs);
+  });
+
+  it('no price depends on an earlier call', () => {
+    const a = grid();
+    const b = a.map((l) => ({ ...l, S: l.S * 1.01 }));
+    const first = new Float64Array(b.length);
+    const again = new Float64Array(b.length);
+    americanPriceBatch(first, toBatch(b), b.length);
+    americanPriceBatch(new Float64Array(a.length), toBatch(a), a.length);
+    americanPriceBatch(again, toBatch(b), b.length);
+    expect(again).toEqual(first);
+  });
+});
+
 describe('bareBsmLoop, the benchmark yardstick', () => {
   it('prices regular inputs like the kernel (up to the rounding of b = r − q)', () => {
     const legs = grid().filter((l) => l.kind === 'bsm' && l.pv === 0 && l.T > 0 && l.vol > 0);
