@@ -78,10 +78,10 @@ function metricText(p: ReductionProposal, v: number): string {
 
 /** What the reduction achieves, above the orders: the alert, the metric before and after, the proposal's notes. */
 export function reductionLines(alert: Alert, p: ReductionProposal): string[] {
+  // Short: the orders come first in the dialog and must stay on screen; every note is in the audit log in full.
   return [
-    `For ${alert.severity.toUpperCase()} ${alert.id}: ${alert.title}`,
-    `${p.metric}: now ${metricText(p, p.before)}, after ${metricText(p, p.after)} (limit ${metricText(p, p.limit)})${p.withinLimit ? '' : ' STILL OUTSIDE the limit'}`,
-    ...p.notes.map((n) => `note: ${n}`),
+    `For ${alert.severity.toUpperCase()} ${alert.id}: ${p.metric} now ${metricText(p, p.before)}, after ${metricText(p, p.after)} (limit ${metricText(p, p.limit)})${p.withinLimit ? '' : ' STILL OUTSIDE the limit'}`,
+    ...(p.notes.length === 0 ? [] : [`note: ${p.notes[0]}${p.notes.length > 1 ? ` (+${p.notes.length - 1} more in the audit log)` : ''}`]),
   ];
 }
 
@@ -233,10 +233,10 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const picture = afterFlatten(o.feed.state, plan, at);
     const shown = {
       title: `REDUCE leverage for ${alert.id}?`,
-      lines: [...reductionLines(alert, proposal), ...flattenLines(plan), ...afterLines(picture, plan.baseCurrency)],
+      lines: [...flattenLines(plan), ...reductionLines(alert, proposal), ...afterLines(picture, plan.baseCurrency)],
     };
     const reduction = {
-      alert: alert.id, metric: proposal.metric, before: proposal.before, after: proposal.after, limit: proposal.limit, withinLimit: proposal.withinLimit,
+      alert: alert.id, notes: [...proposal.notes], metric: proposal.metric, before: proposal.before, after: proposal.after, limit: proposal.limit, withinLimit: proposal.withinLimit,
       ...(proposal.rankedBy ? { rankedBy: proposal.rankedBy } : {}),
     };
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };

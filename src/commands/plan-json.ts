@@ -1,7 +1,7 @@
 // A flatten plan as JSON: what `flatten --json` prints and what the audit log and the recording keep of a plan.
 import { contractLabel } from '../model/contract.js';
 import { scopeText } from '../trading/plan.js';
-import type { FlattenPlan } from '../trading/types.js';
+import { legTarget, type FlattenPlan } from '../trading/types.js';
 
 /*
  * Its own module so that the console's trading wiring (loaded by `tws-risk replay` too) does not pull in the
@@ -24,6 +24,8 @@ export function planJson(p: FlattenPlan): Record<string, unknown> {
       position: l.position.toString(),
       action: l.action,
       quantity: l.quantity.toString(),
+      // What the position reads once the leg is done: 0 for a flatten, the trimmed size for a reduction.
+      target: legTarget(l).toString(),
       orderType: l.orderType,
       limitPrice: l.limitPrice?.toString() ?? null,
       mark: l.mark?.toString() ?? null,
@@ -31,5 +33,6 @@ export function planJson(p: FlattenPlan): Record<string, unknown> {
     })),
     totalNotionalBase: p.totalNotionalBase?.toFixed(2) ?? null,
     notes: p.notes,
+    ...(p.partial ? { partial: true } : {}),
   };
 }

@@ -166,7 +166,9 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     const sent: Followed[] = [];
     for (const leg of stage) {
       // Before every leg: the connection may have dropped, or a cancel may have filled instead (positions changed).
-      denial = guardFlatten(ctx(), plan, 'close', [leg]);
+      // An order sent after the deadline would go unfollowed, and the outcome would read as if it were not working.
+      // The guard goes first: when a cancel timed out, the order still working is the cause worth naming.
+      denial = guardFlatten(ctx(), plan, 'close', [leg]) ?? (deps.now() > deadline ? { code: 'DEADLINE_PASSED', conId: leg.conId } : undefined);
       if (denial) {
         deny(deps, denial, { planId: plan.id, conId: leg.conId });
         break;

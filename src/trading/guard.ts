@@ -2,7 +2,7 @@
 import { isStale } from '../model/freshness.js';
 import type { PortfolioState } from '../model/state.js';
 import { isArmed, type ArmState, type TradeMode } from './arming.js';
-import { scopeSnapshot } from './plan.js';
+import { scopeSnapshot, workingOrdersOn } from './plan.js';
 import type { CloseLeg, Denial, FlattenPlan } from './types.js';
 
 export interface GuardContext {
@@ -52,6 +52,17 @@ export function guardFlatten(ctx: GuardContext, plan: FlattenPlan, stage: 'first
   if (stage === 'first' && now.fingerprint !== plan.fingerprint) {
     const o = now.orders[0];
     return { code: 'TARGET_CHANGED', conId: o?.info?.contract.conId ?? 0, shown: 'orders as previewed', now: 'open orders changed' };
+  }
+  if (stage === 'first' && plan.accountPrint !== undefined && scopeSnapshot(ctx.state, { kind: 'all' }).positionsPrint !== plan.accountPrint) {
+    return { code: 'TARGET_CHANGED', conId: 0, shown: 'the account positions the reduction was computed from', now: 'another position changed' };
+  }
+  if (stage === 'close') {
+    // Our cancels have been followed by now; any order still working on a leg's contract (a cancel that timed
+    // out or was rejected, or someone else's new order) could fill beside the closing order and flip the position.
+    for (const leg of legs) {
+      const working = workingOrdersOn(ctx.state, leg.conId);
+      if (working.length > 0) return { code: 'ORDERS_STILL_OPEN', conId: leg.conId, orders: working };
+    }
   }
   for (const leg of legs) {
     const pos = ctx.state.positions.get(leg.conId)?.position;

@@ -91,6 +91,16 @@ function cancellable(o: OrderRow, clientId: number): boolean {
   return o.clientId === clientId || clientId === 0;
 }
 
+/**
+ * Orders that may still fill on a contract, from any client: not final and still listed, including those whose
+ * cancel is pending (a pending cancel can still lose the race against a fill).
+ */
+export function workingOrdersOn(state: PortfolioState, conId: number): string[] {
+  return [...state.orders.values()]
+    .filter((o) => o.info?.contract.conId === conId && !TERMINAL_STATUSES.has(o.status) && o.listed !== false)
+    .map(describeOrder);
+}
+
 function describeOrder(o: OrderRow): string {
   const i = o.info;
   return i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})` : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
@@ -245,7 +255,8 @@ export function planReduce(state: PortfolioState, trims: readonly ReduceTrim[], 
   if (foreign.length > 0) return { code: 'FOREIGN_ORDERS_OPEN', orders: foreign.map(describeOrder) };
   const built = buildPlan(state, closes, orders, o);
   if (isDenial(built)) return built;
-  return { id: `reduce-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint, partial: true };
+  const accountPrint = scopeSnapshot(state, { kind: 'all' }).positionsPrint;
+  return { id: `reduce-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint, partial: true, accountPrint };
 }
 
 /** True when a value is a Denial rather than a plan. */

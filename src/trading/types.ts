@@ -66,6 +66,11 @@ export interface FlattenPlan {
   readonly notes: readonly string[];
   /** A leverage reduction (planReduce): legs may close part of a position; done means each reads `legTarget`. */
   readonly partial?: boolean;
+  /**
+   * A reduction was computed from the whole account, not only the positions it trims: every position, as a
+   * digest, compared again before the first send (a changed hedge elsewhere changes what the trims should be).
+   */
+  readonly accountPrint?: string;
 }
 
 /** The position a leg leaves: zero for a flatten leg, the position minus the trim for a reduction's. */
@@ -96,7 +101,11 @@ export type Denial =
   | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
-  | { readonly code: 'READ_ONLY_API' };
+  | { readonly code: 'READ_ONLY_API' }
+  /** An order (ours whose cancel did not complete, or anyone's) still works on a contract about to be closed. */
+  | { readonly code: 'ORDERS_STILL_OPEN'; readonly conId: number; readonly orders: readonly string[] }
+  /** The execution's time ran out before this order was sent: it would not be followed, so it is not sent. */
+  | { readonly code: 'DEADLINE_PASSED'; readonly conId: number };
 
 /** One sentence for the operator first, the code and its context after (STYLE.md "Errors and messages"). */
 export function formatDenial(d: Denial): string {
@@ -125,6 +134,10 @@ export function formatDenial(d: Denial): string {
       return `Nothing to do: ${d.what} (NOTHING_TO_DO)`;
     case 'NO_MARK':
       return `Refused: no mark for ${d.conIds.join(', ')} to set a marketable limit; use --mkt to send market orders (NO_MARK)`;
+    case 'ORDERS_STILL_OPEN':
+      return `Refused: orders still work on conId ${d.conId} (${d.orders.join('; ')}); a closing order beside them could overfill and flip the position, so it was not sent (ORDERS_STILL_OPEN)`;
+    case 'DEADLINE_PASSED':
+      return `Not sent: the time for this plan ran out before the order for conId ${d.conId} could go (DEADLINE_PASSED); review the positions and plan again`;
     case 'READ_ONLY_API':
       return 'TWS refused the order: its API is set to read-only (error 321). Untick "Read-Only API" in TWS to trade; trading is disarmed (READ_ONLY_API)';
   }

@@ -142,7 +142,11 @@ export function App(props: AppProps) {
           return;
         case 'dialog.confirm':
           if (u.dialog?.kind === 'confirmQuit') quit();
-          else if (u.dialog?.kind === 'trade' && u.dialog.phase === 'confirm') confirmTrade(u.dialog);
+          else if (u.dialog?.kind === 'trade' && u.dialog.phase === 'confirm') {
+            // Nobody confirms orders they cannot see: a plan cut to fit the terminal must be read in full first.
+            if (v.dialog?.hidden) flash(`${v.dialog.hidden} line(s) of this plan are not on screen; enlarge the terminal to read every order before confirming`);
+            else confirmTrade(u.dialog);
+          }
           return;
         case 'dialog.cancel':
           closeTradeDialog();

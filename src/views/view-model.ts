@@ -77,7 +77,8 @@ export interface ViewModel {
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string };
-  readonly dialog?: { readonly title: string; readonly lines: readonly Cell[] };
+  /** `hidden`: lines of a trading plan cut to fit the terminal; its confirm key is refused while any are hidden. */
+  readonly dialog?: { readonly title: string; readonly lines: readonly Cell[]; readonly hidden?: number };
   /** A replay's transport line, under the status bar. */
   readonly replayBar?: readonly Cell[];
 }
@@ -316,8 +317,9 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   }
   // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not shown.
   const room = Math.max(1, height - 3 - tail.length);
-  const shown = body.length <= room ? body : [...body.slice(0, room - 1), { text: `… ${body.length - room + 1} more line(s) not shown (enlarge the terminal to see every order)`, slot: 'dialog.danger' as const }];
-  return { title: d.title, lines: [...shown, ...tail] };
+  const hidden = body.length <= room ? 0 : body.length - room + 1;
+  const shown = hidden === 0 ? body : [...body.slice(0, room - 1), { text: `… ${hidden} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' as const }];
+  return { title: d.title, lines: [...shown, ...tail], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
 }
 
 function quitDialog(input: ViewInput): ViewModel['dialog'] {

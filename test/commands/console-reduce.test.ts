@@ -40,7 +40,10 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
       if (typeof plan === 'string') throw new Error(plan);
       expect(plan.word).toBe('REDUCE');
       expect(plan.title).toBe('REDUCE leverage for cushion.stressed?');
-      expect(plan.lines[1]).toMatch(/^lowest stressed Cushion: now -?[\d.]+%, after -?[\d.]+% \(limit [\d.]+%\)/);
+      // The orders come first (they must stay on screen), then what the trims do to the metric.
+      expect(plan.lines[0]).toMatch(/^Account DU\d+ · scope conids:/);
+      expect(plan.lines.find((l) => l.startsWith('For '))).toMatch(/^For \w+ cushion\.stressed: lowest stressed Cushion now -?[\d.]+%, after -?[\d.]+% \(limit [\d.]+%\)/);
+      expect(plan.lines.findIndex((l) => l.startsWith('For '))).toBeGreaterThan(plan.lines.findIndex((l) => /^(BUY|SELL) /.test(l)));
       // Shown is not sent: no order of ours reached the simulator.
       expect(live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT)).toEqual([]);
       expect(live.sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT)).toEqual([]);

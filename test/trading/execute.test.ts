@@ -73,6 +73,86 @@ describe('executeFlatten', () => {
     expect(v.ok).toBe(true);
   });
 
+  it('does not send a closing order while its own cancel did not go through: an order beside it could flip the position', async () => {
+    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 1, log: false });
+    open.push(() => sim.close());
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 83, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+    const feed = new Feed(source.events$);
+    source.start();
+    open.push(() => feed.close('done'));
+    open.push(() => source.stop());
+    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+    const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
+    // Our own working order on the stock, so far from the market that it never fills, which the flatten must cancel first.
+    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: 5, orderType: 'LMT', lmtPrice: 99_999, tif: 'DAY', account: feed.state.account! });
+    if (!resting.ok) throw new Error('resting order refused');
+    await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 83), 10_000, 'the resting order');
+    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 83, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    expect(plan.cancels.map((c) => c.orderId)).toEqual([resting.orderId]);
+    const audit = new AuditLog(join(dir, 'audit-lost-cancel.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    const placed: number[] = [];
+    const deps: TradingDeps = {
+      mode: 'trade',
+      state: () => feed.state,
+      sourceReady: () => source.ready,
+      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+      now: Date.now,
+      placeOrder: (c, o) => {
+        placed.push(o.totalQuantity);
+        return source.placeOrder(c, o);
+      },
+      // The cancel is lost on the way (it never reaches TWS): the order keeps working.
+      cancelOrder: () => ({ ok: true }),
+      globalCancel: () => source.globalCancel(),
+      publish: (b) => feed.publish(b),
+      audit,
+      clientId: 83,
+    };
+    const result = await executeFlatten(deps, plan, 1_500);
+    audit.close();
+    expect(result.cancels.map((c) => c.outcome)).toEqual(['timedOut']);
+    expect(result.denial).toMatchObject({ code: 'ORDERS_STILL_OPEN', conId: row.contract.conId });
+    expect(placed).toEqual([]);
+    expect(result.legs.map((l) => l.outcome)).toEqual(['notSent']);
+    // The simulator holds only the resting order from this client: no closing order reached it.
+    expect(sim.snapshot().openOrders.filter((o) => o.clientId === 83).map((o) => o.orderId)).toEqual([resting.orderId]);
+    expect((await verifyAuditLog(audit.file)).ok).toBe(true);
+  });
+
+  it('does not send an order once the plan\'s time has run out (it could not be followed)', async () => {
+    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 1, log: false });
+    open.push(() => sim.close());
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 84, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+    const feed = new Feed(source.events$);
+    source.start();
+    open.push(() => feed.close('done'));
+    open.push(() => source.stop());
+    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+    const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!;
+    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 84, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    const audit = new AuditLog(join(dir, 'audit-deadline.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    const placed: number[] = [];
+    // The first reading of the clock sets the deadline; every later one is 2 s on, past the 1 s allowed.
+    let reads = 0;
+    const deps: TradingDeps = {
+      mode: 'trade', state: () => feed.state, sourceReady: () => source.ready,
+      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+      now: () => Date.now() + (reads++ === 0 ? 0 : 2_000),
+      placeOrder: (c, o) => {
+        placed.push(o.totalQuantity);
+        return source.placeOrder(c, o);
+      },
+      cancelOrder: (id) => source.cancelOrder(id), globalCancel: () => source.globalCancel(), publish: (b) => feed.publish(b), audit, clientId: 84,
+    };
+    const result = await executeFlatten(deps, plan, 1_000);
+    audit.close();
+    expect(result.denial).toEqual({ code: 'DEADLINE_PASSED', conId: row.contract.conId });
+    expect(placed).toEqual([]);
+    expect(sim.snapshot().openOrders.filter((o) => o.clientId === 84)).toEqual([]);
+  });
+
   it('executes a reduction\'s partial trim: one order for part of the position, done when the position reads its target', async () => {
     const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 20, log: false });
     open.push(() => sim.close());

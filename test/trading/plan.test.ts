@@ -168,6 +168,20 @@ describe('reduction planner (planReduce)', () => {
     log.push(pos(AAPL, '30'));
     expect(guardFlatten(ctx(reduceAll(log.events)), p, 'close')).toEqual({ code: 'TARGET_CHANGED', conId: AAPL.conId, shown: '100.5', now: '30' });
   });
+
+  it('is refused before the first send when a position it does not trim changed (the trims were computed from the whole account)', () => {
+    const armed = { armed: true as const, until: Date.now() + 60_000, by: 'palette' as const };
+    const { log, state } = book();
+    const p = planReduce(state, [trim(AAPL, '-80', '100.5')], OPTS) as FlattenPlan;
+    const ctx = (s: PortfolioState) => ({ mode: 'trade' as const, state: s, sourceReady: true, arm: armed, now: Date.now() });
+    expect(guardFlatten(ctx(state), p, 'first')).toBeUndefined();
+    // The short calls the stock covers grew after the dialog opened: selling 80 shares now leaves them uncovered.
+    log.push(pos(CALL, '-10'));
+    expect(guardFlatten(ctx(reduceAll(log.events)), p, 'first')).toMatchObject({ code: 'TARGET_CHANGED', now: 'another position changed' });
+    // A flatten plan of the same stock is not tied to other positions.
+    const f = plan(state, `conid:${AAPL.conId}`);
+    expect(guardFlatten(ctx(reduceAll(log.events)), f, 'first')).toBeUndefined();
+  });
 });
 
 describe('guard', () => {
@@ -193,6 +207,24 @@ describe('guard', () => {
     const d = guardFlatten(ctx(reduceAll(log.events)), p, 'first');
     expect(d).toEqual({ code: 'TARGET_CHANGED', conId: AAPL.conId, shown: '100.5', now: '60' });
     expect(formatDenial(d!)).toBe('Refused: positions changed since the plan was shown (TARGET_CHANGED conId=265598 shown=100.5 now=60); review the new plan');
+  });
+
+  it('refuses to send a closing order while any order still works on its contract, a pending cancel included', () => {
+    const order = (clientId: number, orderId: number, status: string) => ({
+      type: 'openOrderUpdated' as const,
+      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'SELL' as const, totalQuantity: dec(30), orderType: 'LMT', limitPrice: dec(250), status },
+    });
+    const { log, state } = book();
+    const p = plan(state, 'underlying:AAPL');
+    const stockLeg = p.legs.filter((l) => l.conId === AAPL.conId);
+    expect(guardFlatten(ctx(state), p, 'close', stockLeg)).toBeUndefined();
+    log.push(order(17, 1_000_009, 'PendingCancel'));
+    const d = guardFlatten(ctx(reduceAll(log.events)), p, 'close', stockLeg);
+    expect(d).toMatchObject({ code: 'ORDERS_STILL_OPEN', conId: AAPL.conId });
+    expect(formatDenial(d!)).toMatch(/SELL 30 .* \(order 1000009, client 17\).*ORDERS_STILL_OPEN/);
+    // Once it is cancelled the leg may go.
+    log.push(order(17, 1_000_009, 'Cancelled'));
+    expect(guardFlatten(ctx(reduceAll(log.events)), p, 'close', stockLeg)).toBeUndefined();
   });
 
   it('refuses on stale data', () => {

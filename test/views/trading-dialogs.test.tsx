@@ -210,7 +210,7 @@ describe('the flatten dialog', () => {
     expect(auditTypes(r)).toContain('decision');
   }, 60_000);
 
-  it('at 80x24 a plan too long for the screen is cut, says so, and keeps the answer keys visible', async () => {
+  it('at 80x24 a plan too long for the screen is cut, says so, keeps the answer keys visible, and cannot be confirmed until enlarged', async () => {
     const r = await start(true, false, { columns: 80, rows: 24 });
     await arm(r);
     await r.tui.write(':trade.flattenScope all\r');
@@ -220,6 +220,11 @@ describe('the flatten dialog', () => {
     const f = await r.tui.waitForFrame((x) => x.includes('y sends'), 'the confirm step with its keys');
     expect(f).toMatch(/more line\(s\) not shown/);
     expect(f.split('\n')).toHaveLength(24);
+    // y does not send orders the operator cannot see: it says why, and the dialog stays.
+    await r.tui.write('y');
+    await r.tui.waitForFrame((x) => /not on screen; enlarge the terminal/.test(x), 'the refusal to confirm a cut plan');
+    expect(ourOrders(r)).toEqual([]);
+    expect(auditTypes(r)).not.toContain('orderSent');
     await r.tui.write('\u001b');
     await r.tui.waitForFrame((x) => !x.includes('FLATTEN all?'), 'cancelled');
     expect(ourOrders(r)).toEqual([]);
