@@ -7,6 +7,7 @@ import type { ReplayStatus } from '../../src/streams/replay/player.js';
 import { routeKey } from '../../src/views/dispatch.js';
 import { REPLAYED_DIALOG_MS, replayBar, replayedDialog } from '../../src/views/rows/replay.js';
 import { initialUi } from '../../src/views/ui-state.js';
+import { dec } from '../../src/model/money.js';
 import { EventLog } from '../support/events.js';
 
 const table = keyTable(DEFAULT_BINDINGS);
@@ -71,6 +72,7 @@ describe('recorded trading dialogs', () => {
   const shown = log.push({ type: 'operatorActed', action: 'dialogShown', detail: { id: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } } });
   const decided = log.push({ type: 'operatorActed', action: 'decision', detail: { planId: 'flat-1', decision: 'confirm', by: 'console' } });
   const sent = log.push({ type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 17, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' } });
+  const acked = log.push({ type: 'orderStatusUpdated', orderId: 17, clientId: 9, permId: 4017, status: 'Filled', filled: dec(500), remaining: dec(0), avgFillPrice: dec('228.41') });
 
   it('shows the plan exactly as the operator read it, waiting for the decision', () => {
     const s = reduceAll(log.events.filter((e) => e.seq <= shown.seq));
@@ -82,11 +84,14 @@ describe('recorded trading dialogs', () => {
     expect(text.some((t) => /Waiting for the operator/.test(t))).toBe(true);
   });
 
-  it('adds the decision and each order sent, then closes a while after the last send', () => {
+  it('adds the decision, each order sent and TWS\'s acknowledgement, then closes a while after the last send', () => {
     const s = reduceAll(log.events);
     const text = replayedDialog(s, sent.receivedAt)!.lines.map((c) => c.text).join('\n');
     expect(text).toMatch(/decision: confirm \(console\)/);
     expect(text).toMatch(/sent order 17: SELL 500 LMT 228.40/);
+    // TWS's acknowledgement of the order sent, as it stood at that time.
+    expect(text).toMatch(/TWS: order 17 Filled, filled 500 @ 228.41/);
+    expect(replayedDialog(reduceAll(log.events.filter((e) => e.seq < acked.seq)), sent.receivedAt)!.lines.map((c) => c.text).join('\n')).not.toMatch(/TWS: order 17/);
     expect(replayedDialog(s, sent.receivedAt + REPLAYED_DIALOG_MS + 1)).toBeUndefined();
     // Before the decision was recorded, no decision is shown.
     const before = reduceAll(log.events.filter((e) => e.seq < decided.seq));

@@ -163,6 +163,15 @@ export function replayedDialog(state: PortfolioState, now: number): { title: str
       lines.push({ text: `${utcClock(a.at)} sent ${what}`.replace(/\s+/g, ' ').trim() });
     } else lines.push({ text: `${utcClock(a.at)} refused: ${String(x.message ?? x.code ?? '')}`, slot: 'dialog.danger' });
   }
+  // What TWS acknowledged for the plan's orders at this time (our orders carry orderRef tws-risk:<plan id>).
+  const sentIds = new Set(after.flatMap((a) => {
+    const id = obj(a.detail)?.orderId;
+    return typeof id === 'number' ? [id] : [];
+  }));
+  for (const o of state.orders.values()) {
+    if (o.info?.orderRef !== `tws-risk:${String(planId)}` && !sentIds.has(o.orderId)) continue;
+    lines.push({ text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`, slot: o.status === 'Filled' ? 'risk.ok' : 'muted' });
+  }
   lines.push({ text: '' }, { text: 'REPLAY: read-only; nothing here can be answered or sent', slot: 'muted' });
   return { title: `REPLAY · ${title}`, lines };
 }
