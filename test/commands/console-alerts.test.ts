@@ -1,7 +1,6 @@
 // The console's alert wiring end to end: the simulator's foreign-client order raises an alert in runConsole, which
 // records it (alertChanged in the recording), rings the bell on the console's stdout, runs the hook with the JSON
 // on its stdin, and writes it to the trading audit log, which `tws-risk verify` still accepts.
-import { EventEmitter } from 'node:events';
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,38 +17,7 @@ import { readRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
-
-class Tty extends EventEmitter {
-  isTTY = true;
-  columns = 120;
-  rows = 40;
-  out = '';
-  write = (s: string, cb?: () => void) => {
-    this.out += s;
-    cb?.();
-    return true;
-  };
-}
-
-class TtyIn extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  type(s: string) {
-    this.data = s;
-    this.emit('readable');
-  }
-  read = () => {
-    const d = this.data;
-    this.data = null;
-    return d;
-  };
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
+import { Tty, TtyIn } from '../support/fake-tty.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-console-alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -72,7 +40,7 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
     writeFileSync(hook, '#!/bin/sh\ncat >> "$1"\n');
     chmodSync(hook, 0o755);
     const auditDir = join(dir, 'audit');
-    const stdout = new Tty();
+    const stdout = new Tty(120, 40);
     const stdin = new TtyIn();
     const out: string[] = [];
     const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) };
@@ -85,7 +53,7 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
           source.stop();
           await feed.close('operator quit');
         },
-        streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+        streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream },
       });
       await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 10_000 });
       // Arming is a trading action: it opens the session's audit log.

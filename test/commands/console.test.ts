@@ -1,5 +1,4 @@
 // runConsole end to end on a fake terminal: alternate screen in and out, quit by key, session closed, one-line summary.
-import { EventEmitter } from 'node:events';
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { runConsole, sessionSummary } from '../../src/commands/console.js';
@@ -8,38 +7,7 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
 import { accountEvents, positionEvents } from '../support/book.js';
-
-class Tty extends EventEmitter {
-  isTTY = true;
-  columns = 80;
-  rows = 24;
-  out = '';
-  write = (s: string, cb?: () => void) => {
-    this.out += s;
-    cb?.();
-    return true;
-  };
-}
-
-class TtyIn extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  type(s: string) {
-    this.data = s;
-    this.emit('readable');
-  }
-  read = () => {
-    const d = this.data;
-    this.data = null;
-    return d;
-  };
-  setEncoding() {}
-  setRawMode() {}
-  resume() {}
-  pause() {}
-  ref() {}
-  unref() {}
-}
+import { Tty, TtyIn } from '../support/fake-tty.js';
 
 describe('runConsole', () => {
   it('draws on the alternate screen, quits on q, restores the screen, closes the session and prints one line', async () => {

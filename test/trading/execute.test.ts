@@ -18,29 +18,49 @@ afterEach(async () => {
   while (open.length) await open.pop()!();
 });
 
+/** The simulator, the real source on a loopback socket and a feed, synced; closed after the test. */
+async function session(clientId: number, speed: number): Promise<{ sim: Simulator; source: TwsSource; feed: Feed }> {
+  const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed, log: false });
+  open.push(() => sim.close());
+  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+  const feed = new Feed(source.events$);
+  source.start();
+  open.push(() => feed.close('done'));
+  open.push(() => source.stop());
+  await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+  return { sim, source, feed };
+}
+
+/** Armed trading deps on the session, with the given overrides (a lost cancel, a clock, counting sends). */
+function depsFor(s: { source: TwsSource; feed: Feed }, audit: AuditLog, clientId: number, over: Partial<TradingDeps> = {}): TradingDeps {
+  return {
+    mode: 'trade',
+    state: () => s.feed.state,
+    sourceReady: () => s.source.ready,
+    arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+    now: Date.now,
+    placeOrder: (c, o) => s.source.placeOrder(c, o),
+    cancelOrder: (id) => s.source.cancelOrder(id),
+    globalCancel: () => s.source.globalCancel(),
+    publish: (b) => s.feed.publish(b),
+    audit,
+    clientId,
+    ...over,
+  };
+}
+
 describe('executeFlatten', () => {
   it('stops at a disconnect mid-flatten and never resends the rest blindly after the reconnect', async () => {
     // A frozen clock: orders rest unfilled, so the drop lands deterministically while they are open.
-    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 0, log: false });
-    open.push(() => sim.close());
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 81, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
-    const feed = new Feed(source.events$);
-    source.start();
-    open.push(() => feed.close('done'));
-    open.push(() => source.stop());
-    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+    const s = await session(81, 0);
+    const { sim, source, feed } = s;
 
     const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 81, orderType: 'MKT', collar: 0.02, now: Date.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     expect(plan.legs.length).toBeGreaterThanOrEqual(2);
     const audit = new AuditLog(join(dir, 'audit.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     let placed = 0;
-    const deps: TradingDeps = {
-      mode: 'trade',
-      state: () => feed.state,
-      sourceReady: () => source.ready,
-      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
-      now: Date.now,
+    const deps = depsFor(s, audit, 81, {
       placeOrder: (c, o) => {
         const r = source.placeOrder(c, o);
         // The socket drops once the first orders have reached the simulator.
@@ -49,12 +69,7 @@ describe('executeFlatten', () => {
         }
         return r;
       },
-      cancelOrder: (id) => source.cancelOrder(id),
-      globalCancel: () => source.globalCancel(),
-      publish: (b) => feed.publish(b),
-      audit,
-      clientId: 81,
-    };
+    });
     const result = await executeFlatten(deps, plan, 3_000);
     audit.close();
     // The options (stage one) went out before the drop was seen; they could not be confirmed filled before the
@@ -74,14 +89,8 @@ describe('executeFlatten', () => {
   });
 
   it('does not send a closing order while its own cancel did not go through: an order beside it could flip the position', async () => {
-    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 1, log: false });
-    open.push(() => sim.close());
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 83, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
-    const feed = new Feed(source.events$);
-    source.start();
-    open.push(() => feed.close('done'));
-    open.push(() => source.stop());
-    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+    const s = await session(83, 1);
+    const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
     // Our own working order on the stock, so far from the market that it never fills, which the flatten must cancel first.
     const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: 5, orderType: 'LMT', lmtPrice: 99_999, tif: 'DAY', account: feed.state.account! });
@@ -92,23 +101,14 @@ describe('executeFlatten', () => {
     expect(plan.cancels.map((c) => c.orderId)).toEqual([resting.orderId]);
     const audit = new AuditLog(join(dir, 'audit-lost-cancel.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const placed: number[] = [];
-    const deps: TradingDeps = {
-      mode: 'trade',
-      state: () => feed.state,
-      sourceReady: () => source.ready,
-      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
-      now: Date.now,
+    const deps = depsFor(s, audit, 83, {
       placeOrder: (c, o) => {
         placed.push(o.totalQuantity);
         return source.placeOrder(c, o);
       },
       // The cancel is lost on the way (it never reaches TWS): the order keeps working.
       cancelOrder: () => ({ ok: true }),
-      globalCancel: () => source.globalCancel(),
-      publish: (b) => feed.publish(b),
-      audit,
-      clientId: 83,
-    };
+    });
     const result = await executeFlatten(deps, plan, 1_500);
     audit.close();
     expect(result.cancels.map((c) => c.outcome)).toEqual(['timedOut']);
@@ -121,14 +121,8 @@ describe('executeFlatten', () => {
   });
 
   it('does not send an order once the plan\'s time has run out (it could not be followed)', async () => {
-    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 1, log: false });
-    open.push(() => sim.close());
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 84, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
-    const feed = new Feed(source.events$);
-    source.start();
-    open.push(() => feed.close('done'));
-    open.push(() => source.stop());
-    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
+    const s = await session(84, 1);
+    const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!;
     const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 84, orderType: 'MKT', collar: 0.02, now: Date.now() });
     if (isDenial(plan)) throw new Error(plan.code);
@@ -136,16 +130,13 @@ describe('executeFlatten', () => {
     const placed: number[] = [];
     // The first reading of the clock sets the deadline; every later one is 2 s on, past the 1 s allowed.
     let reads = 0;
-    const deps: TradingDeps = {
-      mode: 'trade', state: () => feed.state, sourceReady: () => source.ready,
-      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
+    const deps = depsFor(s, audit, 84, {
       now: () => Date.now() + (reads++ === 0 ? 0 : 2_000),
       placeOrder: (c, o) => {
         placed.push(o.totalQuantity);
         return source.placeOrder(c, o);
       },
-      cancelOrder: (id) => source.cancelOrder(id), globalCancel: () => source.globalCancel(), publish: (b) => feed.publish(b), audit, clientId: 84,
-    };
+    });
     const result = await executeFlatten(deps, plan, 1_000);
     audit.close();
     expect(result.denial).toEqual({ code: 'DEADLINE_PASSED', conId: row.contract.conId });
@@ -154,15 +145,8 @@ describe('executeFlatten', () => {
   });
 
   it('executes a reduction\'s partial trim: one order for part of the position, done when the position reads its target', async () => {
-    const sim: Simulator = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 20, log: false });
-    open.push(() => sim.close());
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 82, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
-    const feed = new Feed(source.events$);
-    source.start();
-    open.push(() => feed.close('done'));
-    open.push(() => source.stop());
-    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
-
+    const s = await session(82, 20);
+    const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.abs().greaterThanOrEqualTo(10))!;
     const before = row.position;
     const trim = before.div(2).truncated().neg(); // half, towards zero
@@ -170,22 +154,12 @@ describe('executeFlatten', () => {
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-reduce.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const sent: number[] = [];
-    const deps: TradingDeps = {
-      mode: 'trade',
-      state: () => feed.state,
-      sourceReady: () => source.ready,
-      arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
-      now: Date.now,
+    const deps = depsFor(s, audit, 82, {
       placeOrder: (c, o) => {
         sent.push(o.totalQuantity);
         return source.placeOrder(c, o);
       },
-      cancelOrder: (id) => source.cancelOrder(id),
-      globalCancel: () => source.globalCancel(),
-      publish: (b) => feed.publish(b),
-      audit,
-      clientId: 82,
-    };
+    });
     const result = await executeFlatten(deps, plan, 15_000);
     audit.close();
     expect(sent).toEqual([trim.abs().toNumber()]);

@@ -1,0 +1,38 @@
+// Fake terminal streams for runConsole tests: a TTY stdout that keeps what was written, a stdin that types.
+import { EventEmitter } from 'node:events';
+
+export class Tty extends EventEmitter {
+  isTTY = true;
+  out = '';
+  constructor(
+    public columns = 80,
+    public rows = 24,
+  ) {
+    super();
+  }
+  write = (s: string, cb?: () => void) => {
+    this.out += s;
+    cb?.();
+    return true;
+  };
+}
+
+export class TtyIn extends EventEmitter {
+  isTTY = true;
+  private data: string | null = null;
+  type(s: string) {
+    this.data = s;
+    this.emit('readable');
+  }
+  read = () => {
+    const d = this.data;
+    this.data = null;
+    return d;
+  };
+  setEncoding() {}
+  setRawMode() {}
+  resume() {}
+  pause() {}
+  ref() {}
+  unref() {}
+}
