@@ -13,6 +13,8 @@ import { AuditLog } from '../src/trading/audit.js';
 import { executeFlatten } from '../src/trading/execute.js';
 import { isDenial, planFlatten } from '../src/trading/plan.js';
 import { appVersion } from '../src/version.js';
+import { createAlertRunner } from '../src/views/alert-model.js';
+import { createStressRunner } from '../src/views/stress-model.js';
 
 /** What the manifest records per sample: the live run's final state, which a replay must reproduce exactly. */
 export interface SampleEntry {
@@ -41,6 +43,8 @@ interface Session {
   readonly sim: Simulator;
   readonly source: TwsSource;
   readonly feed: Feed;
+  /** The console's alert evaluation, so the samples carry alertChanged events (replay markers) as a console's do. */
+  readonly alerts: ReturnType<typeof setInterval>;
 }
 
 /** A simulator (scenario, fast clock), the live source on it, and a gzip flight recorder to `file`. */
@@ -65,10 +69,18 @@ async function open(dir: string, file: string, scenario: string | undefined, spe
   const feed = new Feed(source.events$, { sink: recorder, now: () => sim.now() });
   source.start();
   await until(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.accountDownload, 15_000, 'sync');
-  return { sim, source, feed };
+  // As the console does at its store's cadence: stress then the alert rules, transitions recorded in the session.
+  const risk = createStressRunner();
+  const runner = createAlertRunner(undefined, { ourClientId: 4217, publish: (b) => feed.publish(b) });
+  const alerts = setInterval(() => {
+    const r = risk(feed.state, sim.now());
+    runner.evaluate(feed.state, r.ok ? r.report : undefined, sim.now());
+  }, 250);
+  return { sim, source, feed, alerts };
 }
 
 async function close(s: Session): Promise<PortfolioState> {
+  clearInterval(s.alerts);
   s.source.stop();
   await s.feed.close('sample complete');
   await s.sim.close();
@@ -92,7 +104,8 @@ async function flattenDisconnectSample(dir: string): Promise<SampleEntry> {
   if (isDenial(plan)) throw new Error(`sample plan refused: ${plan.code}`);
   const audit = new AuditLog(join(dir, '.flatten-disconnect.audit.jsonl'), { appVersion: appVersion(), account: plan.account, mode: 'sample' });
   s.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'sample', account: plan.account } });
-  s.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: { planId: plan.id, legs: plan.legs.map((l) => `${l.action} ${l.quantity.toString()} ${l.contract.symbol} ${l.contract.secType}`) } });
+  const lines = plan.legs.map((l) => `${l.action} ${l.quantity.toString()} ${l.contract.symbol} ${l.contract.secType} ${l.orderType}`);
+  s.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: { planId: plan.id, legs: lines, shown: { title: 'FLATTEN underlying:AAPL?', lines } } });
   s.feed.publish({ type: 'operatorActed', action: 'decision', detail: { planId: plan.id, decision: 'confirm' } });
   let placed = 0;
   const result = await executeFlatten(

@@ -48,7 +48,7 @@ describe('tws-risk replay in tmux', () => {
     await press(s, ']');
     await waitForScreen(s, (x) => /Marker operator: operator armed/.test(x), 'the arming marker');
     await press(s, ']', ']');
-    const dialog = await waitForScreen(s, (x) => /REPLAY · Plan flat-/.test(x) && /decision: confirm/.test(x), 'the replayed flatten dialog');
+    const dialog = await waitForScreen(s, (x) => /REPLAY · FLATTEN underlying:AAPL\?/.test(x) && /decision: confirm/.test(x), 'the replayed flatten dialog');
     expect(dialog).toMatch(/SELL 500 AAPL STK/);
     const atDecision = position(dialog).seq;
     await press(s, '[');

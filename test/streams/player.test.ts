@@ -138,6 +138,18 @@ describe('ReplayPlayer', () => {
     await p.close();
   });
 
+  it('marks the alerts the margin-spike session raised (recorded as alertChanged events)', async () => {
+    const p = await ReplayPlayer.open(sample('margin-spike'));
+    await p.scanned();
+    const alerts = p.status().markers.filter((m) => m.kind === 'alert');
+    expect(alerts.some((m) => /^alert raised: warning Initial margin \(commodities\) .* our rules-based estimate/.test(m.label))).toBe(true);
+    // Jumping to it lands on the state right after the alert was recorded.
+    const jump = alerts.find((m) => m.label.includes('rules-based estimate'))!;
+    await p.seekTo({ seq: jump.seq });
+    expect(p.state.lastSeq).toBe(jump.seq);
+    await p.close();
+  });
+
   it('marks a margin breach, recorded alerts and the TWS codes that matter in a recording written through the real writer', async () => {
     const file = join(dir, 'breach.jsonl');
     const writer = new RecordingWriter({ file, appVersion: 'test', source: 'synthetic', account: 'DU1', baseCurrency: 'USD', startedAtMs: Date.UTC(2026, 10, 23, 14, 30) });
