@@ -6,8 +6,9 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Deadlines are for hangs, not speed: a busy machine must not fail a test that would pass given time.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
     pool: 'forks',
     // Recordings and audit logs written by commands under test go to a scratch directory, never the user's.
     env: { TWS_RISK_DATA_DIR: join(tmpdir(), `tws-risk-test-data-${process.pid}`) },

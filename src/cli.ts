@@ -56,10 +56,10 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
     options: {
-      scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
+      scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, start: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
       color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' },
     },
     run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),

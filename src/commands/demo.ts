@@ -12,6 +12,8 @@ export interface DemoFlags {
   readonly scenario?: string;
   readonly seed?: string;
   readonly speed?: string;
+  /** The simulated market's start (ISO date-time); default now. Pins the calendar: contracts, expiries, sessions. */
+  readonly start?: string;
   readonly 'no-record'?: boolean;
   readonly record?: string;
   readonly config?: string;
@@ -39,11 +41,13 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   const speed = f.speed === undefined ? 1 : Number(f.speed);
   if (!Number.isInteger(seed) || seed < 0) return usage(`--seed expects a non-negative integer, got ${JSON.stringify(f.seed)}`, io);
   if (!Number.isFinite(speed) || speed < 0) return usage(`--speed expects a non-negative number, got ${JSON.stringify(f.speed)}`, io);
+  const start = f.start === undefined ? undefined : Date.parse(f.start);
+  if (start !== undefined && !Number.isFinite(start)) return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
   let sim;
   try {
-    sim = await startSimulator({ port: 0, controlPort: 0, seed, speed, ...(f.scenario ? { scenario: f.scenario } : {}), log: false });
+    sim = await startSimulator({ port: 0, controlPort: 0, seed, speed, ...(start !== undefined ? { startTime: start } : {}), ...(f.scenario ? { scenario: f.scenario } : {}), log: false });
   } catch (e) {
     io.err(`tws-risk demo: ${(e as Error).message}`);
     return EXIT.invalid;

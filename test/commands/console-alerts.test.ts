@@ -28,7 +28,7 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
   it('records, rings, runs the hook and audits a foreign client\'s order; the audit log verifies', async () => {
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 7, speed: 20, startTime: T0, log: false });
     const source = new TwsSource({
-      host: '127.0.0.1', port: sim.port, clientId: CLIENT, heartbeatMs: 300, heartbeatTimeoutMs: 600,
+      host: '127.0.0.1', port: sim.port, clientId: CLIENT, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
       backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
     });
     const recording = join(dir, 'session.jsonl');

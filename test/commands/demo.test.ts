@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { CommandIo } from '../../src/commands/io.js';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
+import { T0 } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-demo-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -20,7 +21,7 @@ async function run(...argv: string[]) {
 describe('tws-risk demo', () => {
   it('runs on the embedded simulator through the live source and records the session', async () => {
     const file = join(dir, 'demo.jsonl');
-    const r = await run('demo', '--once', '--record', file, '--speed', '10');
+    const r = await run('demo', '--once', '--start', T0, '--record', file, '--speed', '10');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
     expect(r.out).toMatch(/positions \(\d+\)/);
@@ -36,5 +37,11 @@ describe('tws-risk demo', () => {
     const r = await run('demo', '--once', '--record', file);
     expect(r.code).toBe(2);
     expect(r.err).toContain('never overwritten');
+  });
+
+  it('refuses a --start that is not a date-time, naming it', async () => {
+    const r = await run('demo', '--once', '--no-record', '--start', 'yesterday');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--start expects an ISO date-time like 2026-03-02T14:30:00Z, got "yesterday"');
   });
 });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
+import { T0 } from '../sim/helpers.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('e2e');
@@ -23,7 +24,7 @@ afterAll(() => {
 });
 
 function startDemo(session: string, columns: number, rows: number, record: string): void {
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk demo --speed 5 --record ${record}`);
+  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk demo --start ${T0} --speed 5 --record ${record}`);
 }
 
 describe('tws-risk demo in tmux', () => {
@@ -95,7 +96,7 @@ describe('tws-risk demo in tmux', () => {
 
   it.skipIf(!hasTmux)('demo --trade: arms from the palette, flattens the selected position with X then y, and it leaves Positions', async () => {
     const data = join(dir, 'data');
-    tmux('new-session', '-d', '-s', 'trade', '-x', '120', '-y', '40', '-e', `${DATA_DIR_ENV}=${data}`, 'node bin/tws-risk demo --trade --speed 5 --no-record');
+    tmux('new-session', '-d', '-s', 'trade', '-x', '120', '-y', '40', '-e', `${DATA_DIR_ENV}=${data}`, `node bin/tws-risk demo --start ${T0} --trade --speed 5 --no-record`);
     const first = await waitForScreen('trade', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console');
     expect(first.split('\n')[0]).toContain('TRADE disarmed');
 

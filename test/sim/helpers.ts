@@ -3,8 +3,15 @@ import { EventName, IBApi, IBApiNext } from '@stoqey/ib';
 import { Decimal } from '../../src/model/money.js';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 
-/** Polls `predicate` until it returns a truthy value (returned) or throws after `timeoutMs`. */
-export async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+/**
+ * The shortest deadline any wait gets. A deadline only turns a hang into a readable failure; it never measures speed
+ * (timing belongs in benchmarks), so on a busy machine a wait written as "5 s" may take longer before it gives up.
+ */
+export const MIN_WAIT_MS = 20_000;
+
+/** Polls `predicate` until it returns a truthy value (returned) or throws after `timeoutMs` (at least MIN_WAIT_MS). */
+export async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = MIN_WAIT_MS, what = 'condition'): Promise<T> {
+  timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = predicate();

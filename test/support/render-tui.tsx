@@ -104,7 +104,7 @@ export function renderTui(tree: ReactElement, size: { columns: number; rows: num
         await new Promise((r) => setTimeout(r, gapMs));
       }
     },
-    async waitForFrame(predicate, what = 'a frame', timeoutMs = 5000) {
+    async waitForFrame(predicate, what = 'a frame', timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const f = strip(last());

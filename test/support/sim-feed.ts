@@ -1,8 +1,22 @@
 // A real simulator reached through the real live source and feed, synchronised, for view tests with live data.
+import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
-import { waitFor } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
+
+/** The simulated book as the simulator builds it at the pinned start: expected labels come from here, never literals. */
+export function simInstrument(pick: (i: Instrument) => boolean, startTime: string = T0): Instrument {
+  const found = buildUniverse(Date.parse(startTime)).find(pick);
+  if (!found) throw new Error('no such instrument in the simulated universe');
+  return found;
+}
+
+/** How the Positions pane labels a contract: options by symbol, expiry, strike and right; futures by local symbol. */
+export function positionLabel(i: Instrument): string {
+  if (i.secType === 'OPT' || i.secType === 'FOP') return `${i.symbol} ${i.lastTradeDateOrContractMonth} ${i.strike} ${i.right}`;
+  return i.localSymbol;
+}
 
 export interface SimFeed {
   readonly sim: Simulator;
@@ -16,10 +30,13 @@ export interface SimFeed {
  * greeks for every option. With `orders`, also stages an open order from another client and a manual fill typed
  * into TWS, so the Orders and Executions panes have rows.
  */
-export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean } = {}): Promise<SimFeed> {
-  const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}) });
+export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: string } = {}): Promise<SimFeed> {
+  const sim = await startSimulator({
+    port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, startTime: o.startTime ?? T0, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
+  });
+  // A generous heartbeat: these rigs test the views, and a busy machine must not turn a late timer into a reconnect.
   const source = new TwsSource({
-    host: '127.0.0.1', port: sim.port, clientId: 31, heartbeatMs: 500, heartbeatTimeoutMs: 1000,
+    host: '127.0.0.1', port: sim.port, clientId: 31, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
     backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
   });
   const feed = new Feed(source.events$);
@@ -49,4 +66,28 @@ export async function startSimFeed(o: { orders?: boolean; speed?: number; readOn
     throw e;
   }
   return { sim, source, feed, close };
+}
+
+/**
+ * A round trip through the client's own socket: the simulator answers requests in the order it reads them, so once
+ * this returns, everything the client sent before (an order, a cancel) has reached the simulator. Tests that check
+ * that nothing was sent wait on this instead of sleeping.
+ */
+export async function roundTrip(live: SimFeed): Promise<void> {
+  const aapl = simInstrument((i) => i.symbol === 'AAPL' && i.secType === 'STK');
+  const answer = await live.source.contractDetails(aapl.conId, 20_000);
+  if (!answer) throw new Error('the simulator did not answer a contract-details round trip');
+}
+
+/** Resolves once the feed has published `count` more events of `type` than it had when this was called. */
+export function nextEvents(live: SimFeed, type: string, count = 1): Promise<void> {
+  return new Promise((resolve) => {
+    let seen = 0;
+    const sub = live.feed.events$.subscribe((ev) => {
+      if (ev.type === type && ++seen >= count) {
+        queueMicrotask(() => sub.unsubscribe());
+        resolve();
+      }
+    });
+  });
 }

@@ -59,7 +59,7 @@ export function tmuxServer(name: string): TmuxServer {
   const capture = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
   return {
     dir, socket, env, tmux, capture,
-    async waitForScreen(session, predicate, what, timeoutMs = 20_000) {
+    async waitForScreen(session, predicate, what, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
         const screen = capture(session);

@@ -10,7 +10,7 @@ import { createAlertRunner } from '../../src/views/alert-model.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/views/stress-model.js';
 import { renderApp } from '../support/render-tui.js';
-import { startSimFeed } from '../support/sim-feed.js';
+import { roundTrip, startSimFeed } from '../support/sim-feed.js';
 
 const CLIENT = 31;
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reduce-dialog-'));
@@ -45,7 +45,7 @@ describe('the reduction dialog', () => {
       expect(ours()).toEqual([]);
       await tui.write('\u001b');
       await tui.waitForFrame((f) => !f.includes('REDUCE leverage for'), 'closed');
-      await new Promise((r) => setTimeout(r, 300));
+      await roundTrip(live);
       expect(ours()).toEqual([]);
     } finally {
       tui.unmount();

@@ -12,10 +12,12 @@ import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/views/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
 import { renderApp, type Tui } from '../support/render-tui.js';
-import { startSimFeed, type SimFeed } from '../support/sim-feed.js';
+import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
 
 const CLIENT = 31; // sim-feed's client id
 const TOYOTA = '7203';
+/** The ES future's local symbol at the pinned start (ESM6, ESH7, … depending on the date the simulator starts at). */
+const ES = positionLabel(simInstrument((i) => i.symbol === 'ES' && i.secType === 'FUT'));
 
 interface Rig {
   live: SimFeed;
@@ -77,7 +79,7 @@ describe('read-only by default', () => {
     await selectToyota(r);
     await r.tui.write('X');
     await r.tui.waitForFrame((f) => f.includes('Needs --trade'), 'the read-only refusal');
-    await new Promise((res) => setTimeout(res, 300));
+    await roundTrip(r.live);
     expect(ourOrders(r)).toEqual([]);
     expect(r.tui.lastFrame()).not.toContain('Flatten 7203');
   }, 60_000);
@@ -166,24 +168,25 @@ describe('the flatten dialog', () => {
   it('uses the contract\'s tick size for the marketable limit once armed (ES: 0.25)', async () => {
     const r = await start(true);
     await arm(r);
-    await r.tui.write('/ESZ6\r');
-    await r.tui.waitForFrame((f) => f.includes('filter ESZ6'), 'the filter');
+    await r.tui.write(`/${ES}\r`);
+    await r.tui.waitForFrame((f) => f.includes(`filter ${ES}`), 'the filter');
     // The future's option matches too and comes first; the future is the next row.
     await r.tui.write('j');
-    await r.tui.waitForFrame((f) => /^›ESZ6/m.test(f), 'ESZ6 selected');
-    // The ticks are fetched in the background after arming; reopen the preview until the plan has them.
+    await r.tui.waitForFrame((f) => new RegExp(`^›${ES}`, 'm').test(f), `${ES} selected`);
+    // The ticks are fetched in the background after arming: reopen the preview until the plan has them (a poll on
+    // what the operator sees, with a generous deadline for a busy machine).
     let frame = '';
-    const deadline = Date.now() + 10_000;
+    const deadline = Date.now() + 30_000;
     for (;;) {
       await r.tui.write('X');
-      frame = await r.tui.waitForFrame((f) => f.includes('Flatten ESZ6') && f.includes('sends'), 'the flatten dialog');
+      frame = await r.tui.waitForFrame((f) => f.includes(`Flatten ${ES}`) && f.includes('sends'), 'the flatten dialog');
       if (!frame.includes('tick size unknown') || Date.now() > deadline) break;
       await r.tui.write('n');
-      await r.tui.waitForFrame((f) => !f.includes('Flatten ESZ6'), 'dialog closed');
-      await new Promise((res) => setTimeout(res, 200));
+      await r.tui.waitForFrame((f) => !f.includes(`Flatten ${ES}`), 'dialog closed');
+      await new Promise((res) => setTimeout(res, 100));
     }
     expect(frame).not.toContain('tick size unknown');
-    const m = /(SELL|BUY) \d+ ESZ6 LMT ([\d.]+)/.exec(frame);
+    const m = new RegExp(`(SELL|BUY) \\d+ ${ES} LMT ([\\d.]+)`).exec(frame);
     expect(m).not.toBeNull();
     expect((Number(m![2]) * 4) % 1).toBe(0);
     await r.tui.write('n');
@@ -257,7 +260,7 @@ describe('the flatten dialog', () => {
     await waitFor(() => r.live.feed.state.positions.get([...r.live.feed.state.positions.values()].find((p) => p.contract.symbol === TOYOTA)!.contract.conId)!.position.toString() === toyotaPosition(r), 10_000, 'the feed to see it');
     // Other clients' orders are not streamed to us: the open-orders poll (300 ms) lists or unlists them. Two polls
     // after the fill, the foreign order is not open in the feed (else the new plan would rightly be refused too).
-    await new Promise((res) => setTimeout(res, 700));
+    await nextEvents(r.live, 'openOrdersEnded', 2);
     await waitFor(() => ![...r.live.feed.state.orders.values()].some((o) => o.clientId === 99 && !TERMINAL_STATUSES.has(o.status) && o.listed !== false), 10_000, 'no open foreign order in the feed');
     await r.tui.write('y');
     const refused = await r.tui.waitForFrame((f) => f.includes('TARGET_CHANGED'), 'the refusal in the dialog');
