@@ -184,7 +184,9 @@ export class VirtualClock {
       for (let top = this.heap[0]; top && top.due <= target; top = this.heap[0]) {
         this.runTop();
         if (this.stopped) return;
-        if (performance.now() - started > SLICE_MS) break;
+        // Yield only between instants: code that runs while we yield reads now() == current, so every timer due at
+        // current must have run by then, or stopping the clock there would differ from stepping to it by hand.
+        if (performance.now() - started > SLICE_MS && this.heap[0]?.due !== this.current) break;
         target = this.target();
       }
       const top = this.heap[0];

@@ -44,4 +44,26 @@ describe('virtual clock', () => {
     c.stop();
     expect(c.pendingTimers).toBe(0);
   });
+
+  it('finishes every timer of an instant before it yields, so no one sees now() at a deadline with a timer pending', async () => {
+    // A slow timer (longer than the clock's time slice) shares its deadline with a market step. Code that runs in
+    // between (a client's request, a test) must not read now() == 10 while the step due at 10 has not run: stopping
+    // the clock there would give a different market path than stepping to 10 by hand (seen on a busy machine).
+    const c = new VirtualClock({ start: 0, speed: 1 });
+    let stepped = false;
+    let seen: { now: number; stepped: boolean } | undefined;
+    c.setTimeout(() => {
+      const until = performance.now() + 30;
+      while (performance.now() < until) {
+        // busier than the 8 ms slice
+      }
+      setImmediate(() => (seen = { now: c.now(), stepped }));
+    }, 10);
+    c.setTimeout(() => (stepped = true), 10);
+    c.begin();
+    await waitFor(() => seen, 5_000, 'the code queued by the slow timer');
+    expect(seen!.now).toBeGreaterThanOrEqual(10);
+    expect(seen!.stepped).toBe(true);
+    c.stop();
+  });
 });
