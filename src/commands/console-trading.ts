@@ -180,7 +180,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     state: () => o.feed.state,
     sourceReady: () => o.source.ready,
     arm: () => armState,
-    now,
+    clock,
     placeOrder: (contract, order) => o.source.placeOrder(contract, order),
     cancelOrder: (id) => o.source.cancelOrder(id),
     globalCancel: () => o.source.globalCancel(),

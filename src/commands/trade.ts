@@ -117,7 +117,7 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
     state: () => session.feed.state,
     sourceReady: () => session.source.ready,
     arm: () => arm,
-    now: () => session.clock.now(),
+    clock: session.clock,
     placeOrder: (contract, order) => session.source.placeOrder(contract, order),
     cancelOrder: (id) => session.source.cancelOrder(id),
     globalCancel: () => session.source.globalCancel(),
