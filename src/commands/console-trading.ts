@@ -143,7 +143,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const log = (): AuditLog => {
     audit ??= new AuditLog(join(o.auditDir ?? join(dataDir(), 'audit'), `tws-risk-audit-${stamp(now())}-console.jsonl`), {
       appVersion: appVersion(), account: o.feed.state.account ?? null, mode: 'console', meta: { clientId: o.clientId },
-    });
+    }, now);
     return audit;
   };
   const publish = (action: string, detail: { [k: string]: JsonValue }) => o.feed.publish({ type: 'operatorActed', action, detail } as FeedEventBody);

@@ -55,7 +55,7 @@ export function openLive(o: LiveOptions): LiveSession {
         meta: { host: o.host, port: o.port, clientId: o.clientId },
       })
     : undefined;
-  const feed = new Feed(source.events$, { now: clock.now, ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
+  const feed = new Feed(source.events$, { now: () => clock.now(), ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
   source.start();
   return {
     source,

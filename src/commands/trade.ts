@@ -130,7 +130,7 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
 /** Opens the audit log and records the headless arming (the typed --confirm-account is the deliberate step). */
 function openAudit(p: Prepared, command: string): { audit: AuditLog; arm: ArmState } {
   const now = p.session.clock.now();
-  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } });
+  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } }, () => p.session.clock.now());
   const arm: ArmState = { armed: true, until: now + DEFAULT_ARM_MS, by: 'headless' };
   audit.append({ kind: 'armed', detail: { by: 'headless --trade --confirm-account', account: p.account, until: new Date(arm.until).toISOString() } });
   p.session.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'headless', account: p.account } });

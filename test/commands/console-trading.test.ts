@@ -40,8 +40,8 @@ describe('console arming', () => {
       clock.advance(1);
       expect(acts.filter((a) => a.action === 'disarmed')).toEqual([{ action: 'disarmed', detail: { reason: 'expired' } }]);
       expect(trading.preview('trade.flatten', { conId })).toMatch(/NOT_ARMED/);
-      const audit = readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: { reason?: string } });
-      expect(audit.filter((e) => e.type === 'disarmed').map((e) => e.detail?.reason)).toEqual(['expired']);
+      const audit = readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { reason?: string } });
+      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([['expired', new Date(Date.parse(T0) + armMs).toISOString()]]);
     } finally {
       sub.unsubscribe();
       trading.close('test over');
