@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { systemClock } from '../src/model/clock.js';
 import { encodeState } from '../src/model/codec.js';
 import type { PortfolioState } from '../src/model/state.js';
 import { startSimulator, type Simulator } from '../src/sim/index.js';
@@ -113,9 +114,9 @@ async function flattenDisconnectSample(dir: string): Promise<SampleEntry> {
       mode: 'trade',
       state: () => s.feed.state,
       sourceReady: () => s.source.ready,
-      // The feed stamps simulated time, so the guard's freshness clock must be the simulator's too.
+      // The feed stamps simulated time, so the guard's freshness clock must be the simulator's too (polls stay real).
       arm: () => ({ armed: true, until: s.sim.now() + 60_000, by: 'palette' }),
-      now: () => s.sim.now(),
+      clock: { ...systemClock, now: () => s.sim.now() },
       placeOrder: (c, o) => {
         const r = s.source.placeOrder(c, o);
         if (++placed === 1) void s.sim.trigger({ incident: 'drop' });

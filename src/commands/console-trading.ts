@@ -2,6 +2,7 @@
 import { join } from 'node:path';
 import { dataDir } from '../config/load.js';
 import type { CommandId } from '../keymap/bindings.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { contractLabel } from '../model/contract.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
@@ -41,7 +42,8 @@ export interface ConsoleTradingOptions {
   readonly clientId: number;
   /** Where the session's audit log goes; default `<data dir>/audit`. */
   readonly auditDir?: string;
-  readonly now?: () => number;
+  /** Time for arming expiry, plan ids and deadlines, and the watch and progress timers (default: the system clock). */
+  readonly clock?: Clock;
   readonly armMs?: number;
   /** How long a send is followed before its orders count as timed out. */
   readonly timeoutMs?: number;
@@ -129,7 +131,8 @@ function outcomeLine(l: LegResult): string {
 
 /** Creates the console's trading actions on a live session. Nothing is sent unless `mode` is 'trade'. */
 export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
-  const now = o.now ?? Date.now;
+  const clock = o.clock ?? systemClock;
+  const now = () => clock.now();
   const armMs = o.armMs ?? DEFAULT_ARM_MS;
   let armState: ArmState = DISARMED;
   let audit: AuditLog | undefined;
@@ -140,7 +143,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const log = (): AuditLog => {
     audit ??= new AuditLog(join(o.auditDir ?? join(dataDir(), 'audit'), `tws-risk-audit-${stamp(now())}-console.jsonl`), {
       appVersion: appVersion(), account: o.feed.state.account ?? null, mode: 'console', meta: { clientId: o.clientId },
-    });
+    }, now);
     return audit;
   };
   const publish = (action: string, detail: { [k: string]: JsonValue }) => o.feed.publish({ type: 'operatorActed', action, detail } as FeedEventBody);
@@ -165,7 +168,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   });
 
   // Arming ends by itself, and with the connection: a reconnect must be armed again.
-  const watch = setInterval(() => {
+  const watch = clock.setInterval(() => {
     if (!armState.armed) return;
     if (!isArmed(armState, now())) disarm('expired');
     else if (!o.source.ready || o.feed.state.health !== 'ready') disarm(`connection not ready (${o.feed.state.health})`);
@@ -177,7 +180,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     state: () => o.feed.state,
     sourceReady: () => o.source.ready,
     arm: () => armState,
-    now,
+    clock,
     placeOrder: (contract, order) => o.source.placeOrder(contract, order),
     cancelOrder: (id) => o.source.cancelOrder(id),
     globalCancel: () => o.source.globalCancel(),
@@ -342,7 +345,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       decide(planId, 'confirm');
       sending = true;
       const ref = `tws-risk:${planId}`;
-      const timer = setInterval(() => progress(progressOf(ref, l.kind === 'flatten' ? l.plan.cancels.map((c) => c.orderId) : [])), 200);
+      const timer = clock.setInterval(() => progress(progressOf(ref, l.kind === 'flatten' ? l.plan.cancels.map((c) => c.orderId) : [])), 200);
       try {
         if (l.kind === 'flatten') {
           const r = await executeFlatten(deps(), l.plan, o.timeoutMs ?? 30_000);
@@ -365,7 +368,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
         lines.push(r.complete ? 'Done: every order reached a final state' : 'Not complete: some order is still open');
         return { kind: 'sent', lines: afterResult(r, lines) };
       } finally {
-        clearInterval(timer);
+        clock.clear(timer);
         sending = false;
       }
     },
@@ -376,7 +379,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     close(reason) {
       if (closed) return;
       closed = true;
-      clearInterval(watch);
+      clock.clear(watch);
       states?.unsubscribe();
       disarm(reason);
       audit?.close();

@@ -2,6 +2,7 @@
 import { alertConfigOf, alertEffectsOf } from '../config/load.js';
 import { createAlertEffects } from './alert-effects.js';
 import type { Settings } from '../config/settings.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
 import type { ReplayPlayer } from '../streams/replay/player.js';
@@ -41,6 +42,8 @@ export interface ConsoleOptions {
   readonly problems?: readonly string[];
   /** Closes the session (source, feed and recording) before the summary is printed, so the recording is sealed. */
   readonly close?: (reason: string) => Promise<void>;
+  /** Time for the store, arming and the session summary (default: the system clock; the live session's clock). */
+  readonly clock?: Clock;
   /** Terminal streams (tests); default the process's. */
   readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
 }
@@ -80,7 +83,8 @@ export function sessionSummary(o: {
  * that an explicit --color reaches chalk before it first reads the environment.
  */
 export async function runConsole(o: ConsoleOptions): Promise<number> {
-  const startedAt = Date.now();
+  const clock = o.clock ?? systemClock;
+  const startedAt = clock.now();
   const feed = o.replay ?? o.feed;
   if (!feed) throw new Error('runConsole needs a feed or a replay');
   const firstSeq = feed.state.lastSeq;
@@ -110,6 +114,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           source: o.trade.source,
           clientId: o.trade.clientId,
           armMs: o.settings.trading.armMinutes * 60_000,
+          clock,
           ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
         })
       : undefined;
@@ -130,7 +135,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     live && effects ? { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) } : {},
   );
   const store = new ConsoleStore(feed, {
-    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts });
+    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts, clock });
   const instance = renderConsole(
     {
       store,
@@ -177,7 +182,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     sessionSummary({
       command: o.mode === 'paper' ? 'live' : o.mode,
       startedAt,
-      endedAt: Date.now(),
+      endedAt: clock.now(),
       events: last.lastSeq - firstSeq,
       ...(last.account ? { account: last.account } : {}),
       ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}),

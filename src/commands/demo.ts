@@ -82,6 +82,7 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
         problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
         trading: f.trade ? 'trade' : 'readOnly',
         ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
+        clock: session.clock,
         close: (reason) => session.close(reason),
       });
     } finally {

@@ -61,6 +61,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
     trading: f.trade ? 'trade' : 'readOnly',
     ...(f.trade ? { trade: { source: session.source, clientId: c.clientId } } : {}),
+    clock: session.clock,
     close: (reason) => session.close(reason),
   });
 }

@@ -2,6 +2,7 @@
 import { dirname, join, resolve } from 'node:path';
 import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
@@ -20,12 +21,16 @@ export interface LiveOptions {
   readonly recordingSource: RecordingSource;
   readonly settings: Settings;
   readonly onRecorderError?: (err: Error) => void;
+  /** Time for the source's timers, the feed's stamps and the waits' deadlines (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 export interface LiveSession {
   readonly source: TwsSource;
   readonly feed: Feed;
   readonly recorder?: RotatingRecorder;
+  /** The session's time: everything built on it (arming, deadlines, the console) reads this clock. */
+  readonly clock: Clock;
   close(reason: string): Promise<void>;
 }
 
@@ -35,7 +40,8 @@ export function defaultRecordingDir(settings: Settings): string {
 }
 
 export function openLive(o: LiveOptions): LiveSession {
-  const source = new TwsSource({ host: o.host, port: o.port, clientId: o.clientId, ...(o.account ? { account: o.account } : {}) });
+  const clock = o.clock ?? systemClock;
+  const source = new TwsSource({ host: o.host, port: o.port, clientId: o.clientId, clock, ...(o.account ? { account: o.account } : {}) });
   const r = o.settings.recorder;
   const recorder = o.record
     ? new RotatingRecorder({
@@ -49,12 +55,13 @@ export function openLive(o: LiveOptions): LiveSession {
         meta: { host: o.host, port: o.port, clientId: o.clientId },
       })
     : undefined;
-  const feed = new Feed(source.events$, { ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
+  const feed = new Feed(source.events$, { now: () => clock.now(), ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
   source.start();
   return {
     source,
     feed,
     ...(recorder ? { recorder } : {}),
+    clock,
     async close(reason: string) {
       source.stop();
       await feed.close(reason);
@@ -72,18 +79,20 @@ export type WaitOutcome = { readonly kind: 'ok' } | { readonly kind: 'cannotConn
  * opened within CONNECT_DEADLINE_MS, was refused, or hit a fatal condition (client id in use, account not managed).
  */
 export async function waitForData(session: LiveSession, done: (s: LiveSession['feed']['state']) => boolean, timeoutMs: number): Promise<WaitOutcome> {
-  const started = Date.now();
+  // The deadlines are the session's time; how often we look is not, so the polling stays on a real timer.
+  const now = () => session.clock.now();
+  const started = now();
   let everConnected = false;
   for (;;) {
     const s = session.feed.state;
     if (s.health !== 'disconnected' && s.health !== 'connecting') everConnected = true;
     const reason = s.healthReason ?? '';
     const fatal = s.health === 'disconnected' && /in use|not managed/.test(reason);
-    if (fatal || (!everConnected && (Date.now() - started > CONNECT_DEADLINE_MS || /cannot connect/.test(reason)))) {
+    if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || /cannot connect/.test(reason)))) {
       return { kind: 'cannotConnect', reason: reason || 'no answer' };
     }
     if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };
-    if (Date.now() - started > timeoutMs) return { kind: 'timedOut' };
+    if (now() - started > timeoutMs) return { kind: 'timedOut' };
     await new Promise((r) => setTimeout(r, 100));
   }
 }

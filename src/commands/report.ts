@@ -64,7 +64,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     return EXIT.usage;
   }
   const session = openLive({ ...c, record: false, recordingSource: 'live', settings: loaded.settings });
-  const started = Date.now();
+  const started = session.clock.now();
   try {
     const r = await waitForData(session, (s) => missingData(s).length === 0, c.timeoutMs);
     const s = session.feed.state;
@@ -80,11 +80,11 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
-      io.err(`tws-risk report: timed out after ${Math.round((Date.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
-      print(s, f, loaded.settings, scenarios, Date.now(), io);
+      io.err(`tws-risk report: timed out after ${Math.round((session.clock.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
+      print(s, f, loaded.settings, scenarios, session.clock.now(), io);
       return EXIT.timedOut;
     }
-    return print(s, f, loaded.settings, scenarios, Date.now(), io) ? EXIT.criticalAlert : EXIT.ok;
+    return print(s, f, loaded.settings, scenarios, session.clock.now(), io) ? EXIT.criticalAlert : EXIT.ok;
   } finally {
     await session.close('report done');
   }

@@ -117,7 +117,7 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
     state: () => session.feed.state,
     sourceReady: () => session.source.ready,
     arm: () => arm,
-    now: Date.now,
+    clock: session.clock,
     placeOrder: (contract, order) => session.source.placeOrder(contract, order),
     cancelOrder: (id) => session.source.cancelOrder(id),
     globalCancel: () => session.source.globalCancel(),
@@ -129,8 +129,8 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
 
 /** Opens the audit log and records the headless arming (the typed --confirm-account is the deliberate step). */
 function openAudit(p: Prepared, command: string): { audit: AuditLog; arm: ArmState } {
-  const now = Date.now();
-  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } });
+  const now = p.session.clock.now();
+  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } }, () => p.session.clock.now());
   const arm: ArmState = { armed: true, until: now + DEFAULT_ARM_MS, by: 'headless' };
   audit.append({ kind: 'armed', detail: { by: 'headless --trade --confirm-account', account: p.account, until: new Date(arm.until).toISOString() } });
   p.session.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'headless', account: p.account } });
@@ -163,16 +163,16 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
   try {
     // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
     const minTicks = new Map<number, number>();
-    const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, now: Date.now() });
+    const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, now: p.session.clock.now() });
     if (!isDenial(preview) && !f.mkt) {
       for (const leg of preview.legs) {
         const d = await p.session.source.contractDetails(leg.conId);
         if (d?.minTick) minTicks.set(leg.conId, d.minTick);
       }
     }
-    const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: Date.now() });
+    const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: p.session.clock.now() });
     if (isDenial(plan)) return reportDenial(plan, json, io);
-    const picture = afterFlatten(p.session.feed.state, plan, Date.now());
+    const picture = afterFlatten(p.session.feed.state, plan, p.session.clock.now());
     const pictureLines = afterLines(picture, plan.baseCurrency);
     if (!p.trading) {
       finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [...planText(plan), ...pictureLines, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);

@@ -1,4 +1,5 @@
 // Execution: the only place that sends orders. Guard → audit → send → follow each order to a typed outcome.
+import type { Clock } from '../model/clock.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import { orderKey, TERMINAL_STATUSES } from '../model/reduce/orders.js';
 import type { PortfolioState } from '../model/state.js';
@@ -16,7 +17,8 @@ export interface TradingDeps {
   readonly state: () => PortfolioState;
   readonly sourceReady: () => boolean;
   readonly arm: () => ArmState;
-  readonly now: () => number;
+  /** Time for the deadline, the guard's freshness and expiry checks, and the follow-up polls (the feed's clock). */
+  readonly clock: Clock;
   readonly placeOrder: (contract: Contract, order: OrderRequest) => SendResult;
   readonly cancelOrder: (orderId: number) => { ok: true } | { ok: false; reason: string };
   readonly globalCancel: () => { ok: true } | { ok: false; reason: string };
@@ -55,7 +57,7 @@ export interface ExecutionResult {
   readonly readOnlyApi: boolean;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
 
 function deny(deps: TradingDeps, d: Denial, context: { [k: string]: JsonValue }): Denial {
   deps.audit.append({ kind: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
@@ -91,7 +93,7 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
       const row = s.orders.get(o.key);
       return (row && (TERMINAL_STATUSES.has(row.status) || row.listed === false)) || errOf(o) !== undefined;
     });
-    if (done || deps.now() > deadline) {
+    if (done || deps.clock.now() > deadline) {
       return orders.map((o) => {
         const row = s.orders.get(o.key);
         const err = errOf(o);
@@ -116,7 +118,7 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
         };
       });
     }
-    await sleep(deps.pollMs ?? 50);
+    await sleep(deps.clock, deps.pollMs ?? 50);
   }
 }
 
@@ -141,8 +143,8 @@ function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
  * follows every order to Filled, Cancelled, Rejected or the deadline. Says flat only when positions read zero.
  */
 export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeoutMs: number): Promise<ExecutionResult> {
-  const deadline = deps.now() + timeoutMs;
-  const ctx = () => ({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.now() });
+  const deadline = deps.clock.now() + timeoutMs;
+  const ctx = () => ({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.clock.now() });
   const empty = (denial: Denial): ExecutionResult => ({ planId: plan.id, denial, cancels: [], legs: [], complete: false, readOnlyApi: false });
 
   const first = guardFlatten(ctx(), plan, 'first');
@@ -168,7 +170,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
       // Before every leg: the connection may have dropped, or a cancel may have filled instead (positions changed).
       // An order sent after the deadline would go unfollowed, and the outcome would read as if it were not working.
       // The guard goes first: when a cancel timed out, the order still working is the cause worth naming.
-      denial = guardFlatten(ctx(), plan, 'close', [leg]) ?? (deps.now() > deadline ? { code: 'DEADLINE_PASSED', conId: leg.conId } : undefined);
+      denial = guardFlatten(ctx(), plan, 'close', [leg]) ?? (deps.clock.now() > deadline ? { code: 'DEADLINE_PASSED', conId: leg.conId } : undefined);
       if (denial) {
         deny(deps, denial, { planId: plan.id, conId: leg.conId });
         break;
@@ -202,8 +204,8 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
       const target = legTarget(l);
       return p === undefined ? target.isZero() : p.equals(target);
     });
-    if (flat || deps.now() > deadline || legs.some((l) => l.outcome !== 'filled')) break;
-    await sleep(deps.pollMs ?? 50);
+    if (flat || deps.clock.now() > deadline || legs.some((l) => l.outcome !== 'filled')) break;
+    await sleep(deps.clock, deps.pollMs ?? 50);
   }
   const readOnlyApi = legs.some((l) => l.code === 321) || cancels.some((l) => l.code === 321);
   const result: ExecutionResult = {
@@ -221,10 +223,10 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
 
 /** Executes a cancel plan (one order, our orders, or the global cancel) and follows the orders to their end. */
 export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeoutMs: number): Promise<ExecutionResult> {
-  const id = `cancel-${deps.now().toString(36)}`;
-  const d = guardAny({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.now() });
+  const id = `cancel-${deps.clock.now().toString(36)}`;
+  const d = guardAny({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.clock.now() });
   if (d) return { planId: id, denial: deny(deps, d, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
-  const deadline = deps.now() + timeoutMs;
+  const deadline = deps.clock.now() + timeoutMs;
   const open = [...deps.state().orders.values()].filter((o) => !TERMINAL_STATUSES.has(o.status) && o.listed !== false);
   const asFollowed = (o: (typeof open)[number]): Followed => ({ key: o.key, orderId: o.orderId, conId: o.info?.contract.conId ?? 0, label: `order ${o.orderId} (client ${o.clientId})`, ours: o.clientId === deps.clientId });
   let targets: Followed[];

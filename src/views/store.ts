@@ -1,5 +1,6 @@
 // The console store: the one throttle between the feed and the views, publishing immutable snapshots.
 import type { Observable, Subscription } from 'rxjs';
+import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
@@ -53,7 +54,8 @@ export interface StoreOptions {
   readonly throttleMs: number;
   /** Re-publish this often without events, so ages and the clock move (default 1000). */
   readonly clockMs?: number;
-  readonly now?: () => number;
+  /** Time for the throttle, the clock tick, the risk cadence and the alerts' durations (default: the system clock). */
+  readonly clock?: Clock;
   /**
    * The time the panes show and risk and alerts are evaluated at, when it is not `now`: a replay's recorded time.
    * Throttling and the risk cadence stay on `now` (real time), so a fast replay does not recompute risk faster.
@@ -84,29 +86,31 @@ export class ConsoleStore {
   private snapshot: ConsoleSnapshot;
   private readonly listeners = new Set<() => void>();
   private readonly subscription: Subscription;
-  private readonly clock: ReturnType<typeof setInterval>;
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  private readonly tick: TimerHandle;
+  private timer: TimerHandle | undefined;
   private timerDue = 0;
   private microtaskQueued = false;
   private lastPublish = -Infinity;
   private frozenState: PortfolioState | undefined;
   private lastRisk: { inputs: readonly unknown[]; at: number; result: RiskResult; ms: number } | undefined;
   private disposed = false;
+  private readonly clock: Clock;
   private readonly now: () => number;
 
   constructor(
     private readonly feed: FeedLike,
     private readonly opts: StoreOptions,
   ) {
-    this.now = opts.now ?? Date.now;
+    this.clock = opts.clock ?? systemClock;
+    this.now = () => this.clock.now();
     const now = this.now();
     // The first frame does not wait for the first risk pass (a grid over a big book takes a while): it follows at once.
     this.snapshot = { state: feed.state, live: feed.state, now: opts.displayNow?.() ?? now, version: 1, ...(opts.replay ? { replay: opts.replay() } : {}) };
     this.lastPublish = now;
     if (opts.risk) this.schedule(0);
     this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
-    this.clock = setInterval(() => this.publish(), opts.clockMs ?? 1000);
-    this.clock.unref?.();
+    this.tick = this.clock.setInterval(() => this.publish(), opts.clockMs ?? 1000);
+    this.tick.unref?.();
   }
 
   /** useSyncExternalStore's subscribe. */
@@ -154,7 +158,7 @@ export class ConsoleStore {
   publish(): void {
     if (this.disposed) return;
     if (this.timer) {
-      clearTimeout(this.timer);
+      this.clock.clear(this.timer);
       this.timer = undefined;
     }
     const now = this.now();
@@ -166,8 +170,8 @@ export class ConsoleStore {
   dispose(): void {
     this.disposed = true;
     this.subscription.unsubscribe();
-    clearInterval(this.clock);
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clear(this.tick);
+    this.clock.clear(this.timer);
     this.listeners.clear();
   }
 
@@ -192,9 +196,9 @@ export class ConsoleStore {
     if (this.disposed) return;
     const due = this.now() + Math.max(0, delayMs);
     if (this.timer && this.timerDue <= due) return;
-    if (this.timer) clearTimeout(this.timer);
+    this.clock.clear(this.timer);
     this.timerDue = due;
-    this.timer = setTimeout(() => {
+    this.timer = this.clock.setTimeout(() => {
       this.timer = undefined;
       this.publish();
     }, Math.max(0, delayMs));

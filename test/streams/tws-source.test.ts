@@ -7,9 +7,10 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import type { CommandIo } from '../../src/commands/io.js';
 import { accountValue } from '../../src/model/account-values.js';
+import { ManualClock } from '../../src/model/clock.js';
 import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent } from '../../src/model/events.js';
-import { isStale } from '../../src/model/freshness.js';
+import { isStale, STALE_AFTER_MS } from '../../src/model/freshness.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
@@ -18,7 +19,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { RotatingRecorder } from '../../src/streams/recorder.js';
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
 import { TwsSource, type TwsSourceOptions } from '../../src/streams/tws/source.js';
-import { waitFor } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-live-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -41,16 +42,31 @@ interface Live {
 }
 
 function live(s: Simulator, opts: Partial<TwsSourceOptions> = {}, feedOpts: ConstructorParameters<typeof Feed>[1] = {}): Live {
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port: s.port,
-    clientId: 21,
+  return connect(s, {
     heartbeatMs: 300,
     heartbeatTimeoutMs: 600,
     backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
     openOrdersPollMs: 300,
     ...opts,
-  });
+  }, feedOpts);
+}
+
+interface VirtualLive extends Live {
+  clock: ManualClock;
+}
+
+/**
+ * The source with its timers on a virtual clock, at the product's own timings (heartbeat every 10 s, 5 s to answer,
+ * staleness limits from model/freshness.ts): heartbeats, timeouts and backoff happen when the test moves the clock,
+ * while the socket and the simulator run for real. The feed stamps events on the same clock.
+ */
+function liveOnClock(s: Simulator, opts: Partial<TwsSourceOptions> = {}): VirtualLive {
+  const clock = new ManualClock(Date.parse(T0));
+  return { ...connect(s, { clock, ...opts }, { now: clock.now }), clock };
+}
+
+function connect(s: Simulator, opts: Partial<TwsSourceOptions>, feedOpts: ConstructorParameters<typeof Feed>[1]): Live {
+  const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId: 21, ...opts });
   const feed = new Feed(source.events$, feedOpts);
   const events: FeedEvent[] = [];
   feed.events$.subscribe((e) => events.push(e));
@@ -64,6 +80,21 @@ const synced = (l: Live) => () => {
   const st = l.feed.state;
   return st.health === 'ready' && st.complete.accountDownload && st.complete.positions && st.complete.accountSummary && st.complete.openOrders;
 };
+
+/** The product's heartbeat timings (TwsSource defaults), which the virtual-clock tests run at. */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
+
+/**
+ * Moves the clock to the next heartbeat, then waits (in real time, on the socket) for TWS's answer; the clock stands
+ * still meanwhile, so the heartbeat's timeout cannot fire while the answer is on its way.
+ */
+async function beat(l: VirtualLive): Promise<void> {
+  const last = l.source.lastHeartbeatAt;
+  if (last === undefined) throw new Error('no heartbeat answered yet');
+  l.clock.advance(last + HEARTBEAT_MS - l.clock.now());
+  await waitFor(() => l.source.lastHeartbeatAt !== last, 10_000, 'the heartbeat answer');
+}
 
 const healthTrail = (l: Live) => l.events.filter((e) => e.type === 'healthChanged').map((e) => (e.type === 'healthChanged' ? e.health : ''));
 
@@ -171,7 +202,9 @@ describe('orders', () => {
     expect(!r.ok && r.reason).toMatch(/cannot place an order: the connection is (disconnected|connecting|connected)/);
     expect(l.source.globalCancel().ok).toBe(false);
     await waitFor(synced(l), 15_000, 'the reconnect');
-    await new Promise((res) => setTimeout(res, 500));
+    // One more heartbeat round trip: the simulator reads a connection in order, so it has seen all that came before.
+    const hb = l.source.lastHeartbeatAt;
+    await waitFor(() => l.source.lastHeartbeatAt !== hb, 10_000, 'a heartbeat after the reconnect');
     expect(s.snapshot().openOrders.length).toBe(ordersBefore);
     expect(s.snapshot().executions.length).toBe(execsBefore);
   });
@@ -211,14 +244,33 @@ describe('incidents', () => {
     expect(JSON.stringify([...l.feed.state.positions.values()].map((r) => [r.contract.conId, r.position.toString()]).sort())).toBe(positions);
   });
 
-  it('a zombie TWS: the heartbeat times out, the socket is dropped, and the feed recovers', async () => {
+  it('a zombie TWS: the unanswered heartbeat times out after exactly its timeout, the socket is dropped, and the feed recovers', async () => {
     const s = await sim();
-    const l = live(s);
+    const l = liveOnClock(s, { backoff: { initialMs: 500, maxMs: 500, jitter: 0 } });
     await waitFor(synced(l), 15_000, 'sync');
+    await beat(l); // a live TWS answers every heartbeat
     await s.trigger({ incident: 'zombie' });
-    await waitFor(() => l.feed.state.health === 'disconnected' && /heartbeat/.test(l.feed.state.healthReason ?? ''), 5_000, 'heartbeat timeout');
+    l.clock.advance(l.source.lastHeartbeatAt! + HEARTBEAT_MS - l.clock.now()); // the heartbeat goes out, unanswered
+    l.clock.advance(HEARTBEAT_TIMEOUT_MS - 1);
+    expect(l.feed.state.health).toBe('ready');
+    l.clock.advance(1);
+    expect(l.feed.state.health).toBe('disconnected');
+    expect(l.feed.state.healthReason).toBe(`TWS did not answer the heartbeat within ${HEARTBEAT_TIMEOUT_MS} ms`);
     await s.trigger({ incident: 'recover' });
+    l.clock.advance(499);
+    expect(l.feed.state.health).toBe('disconnected'); // still backing off
+    l.clock.advance(1);
     await waitFor(synced(l), 15_000, 'recovery');
+  });
+
+  it('a live TWS answers every heartbeat: ready for a virtual minute without a reconnect', async () => {
+    const s = await sim();
+    const l = liveOnClock(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    for (let i = 0; i < 6; i++) await beat(l);
+    expect(l.clock.now() - Date.parse(T0)).toBe(6 * HEARTBEAT_MS);
+    expect(l.feed.state.health).toBe('ready');
+    expect(healthTrail(l).filter((h) => h === 'connecting')).toEqual(['connecting']);
   });
 
   it('1100 degrades, 1102 restores; 1101 restores and requests every snapshot again', async () => {
@@ -239,13 +291,28 @@ describe('incidents', () => {
     expect(codes).toEqual(expect.arrayContaining([1100, 1101, 1102]));
   });
 
-  it('a subscribed stream that stops updating degrades health, naming it, until it resumes', async () => {
+  it('a subscribed stream that stops updating degrades health at the first heartbeat past its limit, naming it, until it resumes', async () => {
     const s = await sim({ speed: 0 }); // a frozen market: no ticks after the first snapshot
-    const l = live(s, { staleAfterMs: { marketData: 800 } });
+    const l = liveOnClock(s);
     await waitFor(synced(l), 15_000, 'sync');
-    await waitFor(() => l.feed.state.health === 'degraded' && /market data/.test(l.feed.state.healthReason ?? ''), 5_000, 'stale market data');
+    await waitFor(() => l.feed.state.prices.size > 0, 10_000, 'the first ticks');
+    const limit = STALE_AFTER_MS.marketData!;
+    const age = () => l.clock.now() - l.feed.state.lastUpdate.marketData!;
+    // Within the limit the stream is fresh; the heartbeat that finds it older than the limit says so.
+    for (let i = 0; age() <= limit; i++) {
+      expect(l.feed.state.health, `${age()} ms after the last tick`).toBe('ready');
+      expect(i).toBeLessThan(10);
+      await beat(l);
+    }
+    expect(age()).toBeLessThanOrEqual(limit + HEARTBEAT_MS);
+    expect(l.feed.state.health).toBe('degraded');
+    expect(l.feed.state.healthReason).toMatch(/market data/);
+    const lastTick = l.feed.state.lastUpdate.marketData!;
     s.setSpeed(20);
-    await waitFor(() => l.feed.state.health === 'ready', 5_000, 'ticks again');
+    // The clock stands still, so a tick received now carries this very time, later than the last one.
+    await waitFor(() => l.feed.state.lastUpdate.marketData === l.clock.now() && l.clock.now() > lastTick, 10_000, 'ticks again');
+    await beat(l);
+    expect(l.feed.state.health).toBe('ready');
   });
 
   it('market-data farm down degrades health, farm OK restores it', async () => {
@@ -262,11 +329,12 @@ describe('incidents', () => {
     const s = await sim();
     const a = live(s, { clientId: 31 });
     await waitFor(synced(a), 15_000, 'first client');
-    const b = live(s, { clientId: 31 });
+    const b = liveOnClock(s, { clientId: 31 });
     await waitFor(() => /already in use/.test(b.feed.state.healthReason ?? ''), 5_000, '326');
     const n = b.events.length;
-    await new Promise((r) => setTimeout(r, 800));
-    // No reconnect flapping: nothing new after the fatal state.
+    // No reconnect flapping: no timer left, and a minute later (twice the longest backoff) nothing new.
+    expect(b.clock.pending).toBe(0);
+    b.clock.advance(60_000);
     expect(b.events.filter((e) => e.seq > n && e.type === 'healthChanged')).toEqual([]);
     expect(a.feed.state.health).toBe('ready');
   });

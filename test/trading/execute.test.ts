@@ -3,13 +3,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { ManualClock, systemClock, type Clock } from '../../src/model/clock.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { AuditLog, verifyAuditLog } from '../../src/trading/audit.js';
 import { executeFlatten, type TradingDeps } from '../../src/trading/execute.js';
 import { isDenial, planFlatten, planReduce } from '../../src/trading/plan.js';
-import { waitFor } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-exec-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -18,27 +19,51 @@ afterEach(async () => {
   while (open.length) await open.pop()!();
 });
 
+interface Session {
+  sim: Simulator;
+  source: TwsSource;
+  feed: Feed;
+  /** The feed's and the execution's time (the source keeps real time: its heartbeat must be answered). */
+  clock: Clock;
+}
+
 /** The simulator, the real source on a loopback socket and a feed, synced; closed after the test. */
-async function session(clientId: number, speed: number): Promise<{ sim: Simulator; source: TwsSource; feed: Feed }> {
+async function session(clientId: number, speed: number, clock: Clock = systemClock): Promise<Session> {
   const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed, log: false });
   open.push(() => sim.close());
   const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
-  const feed = new Feed(source.events$);
+  const feed = new Feed(source.events$, { now: () => clock.now() });
   source.start();
   open.push(() => feed.close('done'));
   open.push(() => source.stop());
   await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
-  return { sim, source, feed };
+  return { sim, source, feed, clock };
+}
+
+/**
+ * Lets an execution run on a manual clock: virtual time moves one poll at a time, and only after the execution's
+ * pending work (promise continuations) has run, until it settles. For executions whose outcome needs no more I/O.
+ */
+async function drive<T>(clock: ManualClock, run: Promise<T>, stepMs = 50): Promise<T> {
+  let settled = false;
+  const out = run.finally(() => (settled = true));
+  for (let i = 0; !settled; i++) {
+    if (i > 100_000) throw new Error('the execution did not settle on the virtual clock');
+    clock.advance(stepMs);
+    await new Promise((r) => setImmediate(r));
+  }
+  return out;
 }
 
 /** Armed trading deps on the session, with the given overrides (a lost cancel, a clock, counting sends). */
-function depsFor(s: { source: TwsSource; feed: Feed }, audit: AuditLog, clientId: number, over: Partial<TradingDeps> = {}): TradingDeps {
+function depsFor(s: Session, audit: AuditLog, clientId: number, over: Partial<TradingDeps> = {}): TradingDeps {
+  const armedUntil = s.clock.now() + 600_000;
   return {
     mode: 'trade',
     state: () => s.feed.state,
     sourceReady: () => s.source.ready,
-    arm: () => ({ armed: true, until: Date.now() + 60_000, by: 'headless' }),
-    now: Date.now,
+    arm: () => ({ armed: true, until: armedUntil, by: 'headless' }),
+    clock: s.clock,
     placeOrder: (c, o) => s.source.placeOrder(c, o),
     cancelOrder: (id) => s.source.cancelOrder(id),
     globalCancel: () => s.source.globalCancel(),
@@ -51,11 +76,12 @@ function depsFor(s: { source: TwsSource; feed: Feed }, audit: AuditLog, clientId
 
 describe('executeFlatten', () => {
   it('stops at a disconnect mid-flatten and never resends the rest blindly after the reconnect', async () => {
-    // A frozen clock: orders rest unfilled, so the drop lands deterministically while they are open.
-    const s = await session(81, 0);
+    // A frozen market: orders rest unfilled, so the drop lands deterministically while they are open.
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(81, 0, clock);
     const { sim, source, feed } = s;
 
-    const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 81, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 81, orderType: 'MKT', collar: 0.02, now: clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     expect(plan.legs.length).toBeGreaterThanOrEqual(2);
     const audit = new AuditLog(join(dir, 'audit.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
@@ -70,7 +96,10 @@ describe('executeFlatten', () => {
         return r;
       },
     });
-    const result = await executeFlatten(deps, plan, 3_000);
+    const running = executeFlatten(deps, plan, 3_000);
+    // The execution's time stands still until the drop is seen; then its deadline passes in virtual time.
+    await waitFor(() => feed.state.health !== 'ready', 10_000, 'the drop');
+    const result = await drive(clock, running);
     audit.close();
     // The options (stage one) went out before the drop was seen; they could not be confirmed filled before the
     // deadline, so the stock (stage two) was never sent.
@@ -79,7 +108,9 @@ describe('executeFlatten', () => {
     expect(result.complete).toBe(false);
     // After the reconnect the simulator has seen exactly the orders sent before the drop, each once, none resent.
     await waitFor(() => feed.state.health === 'ready', 15_000, 'reconnect');
-    await new Promise((r) => setTimeout(r, 500));
+    // One heartbeat round trip after the reconnect: the simulator reads a connection in order, so it has seen all before.
+    const hb = source.lastHeartbeatAt;
+    await waitFor(() => source.lastHeartbeatAt !== hb, 10_000, 'a heartbeat after the reconnect');
     const ids = [...sim.snapshot().executions.filter((e) => e.clientId === 81).map((e) => e.orderId), ...sim.snapshot().openOrders.filter((o) => o.clientId === 81).map((o) => o.orderId)];
     expect(new Set(ids).size).toBe(placed);
     expect(placed).toBe(plan.legs.length - 1);
@@ -89,14 +120,15 @@ describe('executeFlatten', () => {
   });
 
   it('does not send a closing order while its own cancel did not go through: an order beside it could flip the position', async () => {
-    const s = await session(83, 1);
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(83, 1, clock);
     const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
     // Our own working order on the stock, so far from the market that it never fills, which the flatten must cancel first.
     const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: 5, orderType: 'LMT', lmtPrice: 99_999, tif: 'DAY', account: feed.state.account! });
     if (!resting.ok) throw new Error('resting order refused');
     await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 83), 10_000, 'the resting order');
-    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 83, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 83, orderType: 'MKT', collar: 0.02, now: clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     expect(plan.cancels.map((c) => c.orderId)).toEqual([resting.orderId]);
     const audit = new AuditLog(join(dir, 'audit-lost-cancel.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
@@ -109,7 +141,7 @@ describe('executeFlatten', () => {
       // The cancel is lost on the way (it never reaches TWS): the order keeps working.
       cancelOrder: () => ({ ok: true }),
     });
-    const result = await executeFlatten(deps, plan, 1_500);
+    const result = await drive(clock, executeFlatten(deps, plan, 1_500));
     audit.close();
     expect(result.cancels.map((c) => c.outcome)).toEqual(['timedOut']);
     expect(result.denial).toMatchObject({ code: 'ORDERS_STILL_OPEN', conId: row.contract.conId });
@@ -121,17 +153,31 @@ describe('executeFlatten', () => {
   });
 
   it('does not send an order once the plan\'s time has run out (it could not be followed)', async () => {
-    const s = await session(84, 1);
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(84, 1, clock);
     const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!;
-    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 84, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 84, orderType: 'MKT', collar: 0.02, now: clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-deadline.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const placed: number[] = [];
-    // The first reading of the clock sets the deadline; every later one is 2 s on, past the 1 s allowed.
-    let reads = 0;
+    // The machine stalls for 2 s right after the first reading of the clock (which sets the 1 s deadline).
+    let stalled = false;
+    const stalling: Clock = {
+      now: () => {
+        const t = clock.now();
+        if (!stalled) {
+          stalled = true;
+          clock.advance(2_000);
+        }
+        return t;
+      },
+      setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+      setInterval: (fn, ms) => clock.setInterval(fn, ms),
+      clear: (h) => clock.clear(h),
+    };
     const deps = depsFor(s, audit, 84, {
-      now: () => Date.now() + (reads++ === 0 ? 0 : 2_000),
+      clock: stalling,
       placeOrder: (c, o) => {
         placed.push(o.totalQuantity);
         return source.placeOrder(c, o);
@@ -150,7 +196,8 @@ describe('executeFlatten', () => {
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.abs().greaterThanOrEqualTo(10))!;
     const before = row.position;
     const trim = before.div(2).truncated().neg(); // half, towards zero
-    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 82, orderType: 'MKT', collar: 0.02, now: Date.now() });
+    // Real time here: the fill comes over the socket, and the 15 s deadline is only a safety net.
+    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 82, orderType: 'MKT', collar: 0.02, now: s.clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-reduce.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const sent: number[] = [];

@@ -8,6 +8,7 @@ import { dataDir } from '../../src/config/load.js';
 import { dec } from '../../src/model/money.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
+import { waitFor } from '../sim/helpers.js';
 
 const open: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -44,7 +45,8 @@ describe('tws-risk flatten (headless)', () => {
     // Derivatives first.
     const firstStock = doc.plan.legs.findIndex((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType));
     expect(doc.plan.legs.slice(firstStock).every((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType))).toBe(true);
-    await new Promise((res) => setTimeout(res, 300));
+    // The simulator reads a connection in order: once it has seen this client leave, it has seen all it sent.
+    await waitFor(() => !s.snapshot().sessions.some((x) => x.clientId === 61), 10_000, 'the command\'s client gone');
     expect(sent(s)).toBe(before);
   });
 

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../../src/model/clock.js';
 import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { reduce } from '../../src/model/reducer.js';
@@ -55,10 +56,10 @@ describe('the store with alerts', () => {
         s = reduce(s, { ...body, seq: s.lastSeq + 1, receivedAt: t0 + 5000 } as FeedEvent);
       },
     };
-    let now = t0;
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, now: () => now, alerts: createAlertRunner() });
+    const clock = new ManualClock(t0);
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, alerts: createAlertRunner() });
     store.publish();
-    now = t0 + 1000;
+    clock.advance(1000);
     store.publish();
     expect(store.getSnapshot().alerts?.map((a) => a.id)).toEqual(['concentration.und:AAPL']);
     store.acknowledgeAlerts();
@@ -73,10 +74,10 @@ describe('alert transitions in the session', () => {
     const dir = mkdtempSync(join(tmpdir(), 'tws-risk-alert-rec-'));
     try {
       const file = join(dir, 'session.jsonl');
-      let clock = T0;
+      const clock = new ManualClock(T0);
       const writer = new RecordingWriter({ file, appVersion: '0.0.0-test', source: 'synthetic', account: ACCOUNT, baseCurrency: 'USD', startedAtMs: T0 });
       const source = new Subject<FeedEventBody>();
-      const feed = new Feed(source, { now: () => clock, sink: new FlightRecorder(writer) });
+      const feed = new Feed(source, { now: clock.now, sink: new FlightRecorder(writer) });
       for (const b of [
         { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 4217 } as FeedEventBody,
         ...accountEvents(), { type: 'accountDownloadEnded', account: ACCOUNT } as FeedEventBody,
@@ -87,9 +88,9 @@ describe('alert transitions in the session', () => {
         publish: (b) => feed.publish(b),
         onTransitions: (ts, s) => effects.push({ transitions: ts, account: s.account, lastSeq: feed.state.lastSeq }),
       });
-      const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, now: () => clock, alerts });
+      const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, alerts });
       store.publish();
-      clock = T0 + 1000;
+      clock.advance(1000);
       const before = feed.state;
       store.publish();
       expect(store.getSnapshot().alerts?.map((a) => a.id)).toEqual(['concentration.und:AAPL']);
@@ -103,7 +104,7 @@ describe('alert transitions in the session', () => {
       const after = feed.state;
       expect(JSON.stringify({ ...(encodeState(after) as object), lastSeq: 0, lastEventAt: 0 })).toBe(JSON.stringify({ ...(encodeState(before) as object), lastSeq: 0, lastEventAt: 0 }));
       // Another evaluation with the condition unchanged: no new transition, no new event.
-      clock = T0 + 2000;
+      clock.advance(1000);
       store.publish();
       await Promise.resolve();
       expect(feed.state.lastSeq).toBe(before.lastSeq + 1);

@@ -1,6 +1,7 @@
 // The store is the one throttle: prices coalesce to the configured rate, health and alerts publish at once, freeze holds.
 import { Subject } from 'rxjs';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ManualClock } from '../../src/model/clock.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
@@ -15,7 +16,7 @@ class FakeFeed implements FeedLike {
   readonly subject = new Subject<FeedEvent>();
   readonly events$ = this.subject.asObservable();
   push(body: FeedEventBody): void {
-    const ev = { ...body, seq: ++this.seq, receivedAt: Date.now() } as FeedEvent;
+    const ev = { ...body, seq: ++this.seq, receivedAt: clock.now() } as FeedEvent;
     this.state = reduce(this.state, ev);
     this.subject.next(ev);
   }
@@ -23,51 +24,58 @@ class FakeFeed implements FeedLike {
 
 const tick = (conId: number, price: string): FeedEventBody => ({ type: 'priceTicked', conId, field: 'last', price: dec(price), delayed: false });
 
+/** The store's time: pinned, and moved only by `advance` (the feed stamps events on it too). */
+let clock: ManualClock;
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', 'Date', 'queueMicrotask'] });
+  clock = new ManualClock(Date.parse('2026-03-02T14:30:00Z'));
 });
-afterEach(() => vi.useRealTimers());
+
+/** Moves virtual time (running the store's due timers), then lets queued microtasks (immediate publishes) run. */
+async function advance(ms: number): Promise<void> {
+  clock.advance(ms);
+  for (let i = 0; i < 3; i++) await Promise.resolve();
+}
 
 describe('ConsoleStore', () => {
   it('coalesces a burst of price ticks into one publish per throttle interval, carrying the newest state', async () => {
     const feed = new FakeFeed();
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000 });
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock });
     const published: number[] = [];
     store.subscribe(() => published.push(store.getSnapshot().state.lastSeq));
     for (let i = 0; i < 100; i++) feed.push(tick(1, String(100 + i)));
     expect(published).toEqual([]); // nothing before the interval
-    await vi.advanceTimersByTimeAsync(250);
+    await advance(250);
     expect(published).toEqual([100]);
     for (let i = 0; i < 10; i++) feed.push(tick(1, '1'));
-    await vi.advanceTimersByTimeAsync(249);
+    await advance(249);
     expect(published).toEqual([100]);
-    await vi.advanceTimersByTimeAsync(1);
+    await advance(1);
     expect(published).toEqual([100, 110]);
     store.dispose();
   });
 
   it('publishes health changes and broker messages at once', async () => {
     const feed = new FakeFeed();
-    const store = new ConsoleStore(feed, { throttleMs: 1000, clockMs: 60_000 });
+    const store = new ConsoleStore(feed, { throttleMs: 1000, clockMs: 60_000, clock });
     const seen: string[] = [];
     store.subscribe(() => seen.push(store.getSnapshot().live.health));
     feed.push(tick(1, '1'));
     feed.push({ type: 'healthChanged', health: 'degraded', reason: '1100' });
-    await vi.advanceTimersByTimeAsync(0);
+    await advance(0);
     expect(seen).toEqual(['degraded']);
     store.dispose();
   });
 
   it('holds the panes\' state while frozen, keeps the live state moving, and thaws to the newest', async () => {
     const feed = new FakeFeed();
-    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 60_000 });
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 60_000, clock });
     feed.push(tick(1, '10'));
-    await vi.advanceTimersByTimeAsync(100);
+    await advance(100);
     store.setFrozen(true);
     const held = store.getSnapshot().state;
     feed.push(tick(1, '11'));
     feed.push({ type: 'healthChanged', health: 'ready' });
-    await vi.advanceTimersByTimeAsync(100);
+    await advance(100);
     const s = store.getSnapshot();
     expect(s.state).toBe(held);
     expect(s.live.lastSeq).toBe(3);
@@ -81,25 +89,25 @@ describe('ConsoleStore', () => {
   it('keeps publishing prices at the throttle while a slow risk pass waits for its own, later turn', async () => {
     const feed = new FakeFeed();
     const risk = vi.fn((): RiskResult => ({ ok: false, error: 'slow' }));
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, risk, riskMinIntervalMs: 2000 });
-    await vi.advanceTimersByTimeAsync(0);
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, risk, riskMinIntervalMs: 2000, clock });
+    await advance(0);
     const published: number[] = [];
-    store.subscribe(() => published.push(Date.now()));
-    const t0 = Date.now();
+    store.subscribe(() => published.push(clock.now()));
+    const t0 = clock.now();
     for (let i = 0; i < 8; i++) {
       feed.push(tick(1, String(i)));
-      await vi.advanceTimersByTimeAsync(250);
+      await advance(250);
     }
     expect(published.length).toBeGreaterThanOrEqual(7); // about one a quarter second, not one per risk turn
-    expect(risk).toHaveBeenCalledTimes(1 + Math.floor((Date.now() - t0) / 2000));
+    expect(risk).toHaveBeenCalledTimes(1 + Math.floor((clock.now() - t0) / 2000));
     store.dispose();
   });
 
   it('republishes on the clock so ages move without events', async () => {
     const feed = new FakeFeed();
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 1000 });
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 1000, clock });
     const t0 = store.getSnapshot().now;
-    await vi.advanceTimersByTimeAsync(3000);
+    await advance(3000);
     expect(store.getSnapshot().now - t0).toBe(3000);
     expect(store.getSnapshot().version).toBe(4); // the first frame, then one publish a second
     store.dispose();
@@ -109,18 +117,18 @@ describe('ConsoleStore', () => {
     const feed = new FakeFeed();
     const result: RiskResult = { ok: false, error: 'test' };
     const risk = vi.fn(() => result);
-    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, risk });
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, risk, clock });
     expect(risk).not.toHaveBeenCalled(); // the first frame does not wait for risk
     expect(store.getSnapshot().risk).toBeUndefined();
-    await vi.advanceTimersByTimeAsync(0);
+    await advance(0);
     expect(risk).toHaveBeenCalledTimes(1);
-    await vi.advanceTimersByTimeAsync(5000); // clock publishes, nothing changed
+    await advance(5000); // clock publishes, nothing changed
     expect(risk).toHaveBeenCalledTimes(1);
     feed.push({ type: 'brokerMessage', id: -1, code: 2104, message: 'farm ok', class: 'info' });
-    await vi.advanceTimersByTimeAsync(0);
+    await advance(0);
     expect(risk).toHaveBeenCalledTimes(1); // messages are not a risk input
     feed.push(tick(1, '5'));
-    await vi.advanceTimersByTimeAsync(100);
+    await advance(100);
     expect(risk).toHaveBeenCalledTimes(2);
     expect(store.getSnapshot().risk).toBe(result);
     store.dispose();

@@ -6,6 +6,7 @@
 // zombies, and it queues orders while disconnected and replays them later).
 import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
 import { Subject, type Observable, type Subscription } from 'rxjs';
+import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { orderKey } from '../../model/reduce/orders.js';
@@ -50,6 +51,11 @@ export interface TwsSourceOptions {
   readonly staleAfterMs?: Partial<Record<'marketData' | 'portfolio', number>>;
   /** Diagnostic log (the library's own logger never writes to the terminal). */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
+  /**
+   * Time for the heartbeat, its timeout, the ready timeout, reconnect backoff, the open-orders poll, the contract
+   * details timeout and staleness (default: the system clock). The socket itself always runs in real time.
+   */
+  readonly clock?: Clock;
 }
 
 /** An order as the trading layer asks for it; only this module turns it into @stoqey/ib's Order. */
@@ -82,8 +88,10 @@ export class TwsSource {
   private lastHealth = '';
   private stopped = true;
   private attempt = 0;
-  private timers = new Set<NodeJS.Timeout>();
-  private heartbeatPending: NodeJS.Timeout | undefined;
+  private timers = new Set<TimerHandle>();
+  private heartbeatPending: TimerHandle | undefined;
+  private heartbeatAnsweredAt: number | undefined;
+  private readonly clock: Clock;
   private nextReqId = RAW_REQ_ID_BASE;
   private nextOrderId = ORDER_ID_FLOOR;
   private account: string | undefined;
@@ -101,11 +109,12 @@ export class TwsSource {
   /** Switched to delayed market data after TWS said live data is not subscribed (354/10089/10090). */
   private delayedData = false;
   private readonly conIdByMktReq = new Map<number, number>();
-  private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
+  private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log' | 'clock'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
   private readonly lastSeen = new Map<'marketData' | 'portfolio', number>();
 
   constructor(options: TwsSourceOptions) {
+    this.clock = options.clock ?? systemClock;
     this.opts = {
       heartbeatMs: 10_000,
       heartbeatTimeoutMs: 5_000,
@@ -121,6 +130,11 @@ export class TwsSource {
   /** The connection is usable for trading: handshake, nextValidId and heartbeat done, no connectivity loss. */
   get ready(): boolean {
     return deriveHealth(this.inputs).health === 'ready';
+  }
+
+  /** When TWS last answered the heartbeat (clock ms), for diagnostics: a silent socket stops moving it. */
+  get lastHeartbeatAt(): number | undefined {
+    return this.heartbeatAnsweredAt;
   }
 
   /** The account being followed, once chosen. */
@@ -170,15 +184,15 @@ export class TwsSource {
   async contractDetails(conId: number, timeoutMs = 5_000): Promise<{ minTick?: number; exchange?: string } | undefined> {
     const ib = this.ib;
     if (!ib || !this.ready) return undefined;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), timeoutMs)));
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = this.clock.setTimeout(() => r(undefined), timeoutMs)));
     try {
       const found = await Promise.race([ib.getContractDetails({ conId }).catch(() => undefined), timeout]);
       const d = found?.[0];
       if (!d) return undefined;
       return { ...(d.minTick ? { minTick: d.minTick } : {}), ...(d.contract.exchange ? { exchange: d.contract.exchange } : {}) };
     } finally {
-      clearTimeout(timer);
+      this.clock.clear(timer);
     }
   }
 
@@ -234,9 +248,9 @@ export class TwsSource {
   private teardown(): void {
     for (const s of this.subs) s.unsubscribe();
     this.subs = [];
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
-    if (this.heartbeatPending) clearTimeout(this.heartbeatPending);
+    this.clock.clear(this.heartbeatPending);
     this.heartbeatPending = undefined;
     const ib = this.ib;
     this.ib = undefined;
@@ -255,8 +269,8 @@ export class TwsSource {
     }
   }
 
-  private later(ms: number, fn: () => void): NodeJS.Timeout {
-    const t = setTimeout(() => {
+  private later(ms: number, fn: () => void): TimerHandle {
+    const t = this.clock.setTimeout(() => {
       this.timers.delete(t);
       fn();
     }, ms);
@@ -307,7 +321,7 @@ export class TwsSource {
 
   private heartbeat(): void {
     if (!this.api || this.heartbeatPending) return;
-    this.heartbeatPending = setTimeout(() => {
+    this.heartbeatPending = this.clock.setTimeout(() => {
       this.heartbeatPending = undefined;
       // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
       this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
@@ -317,8 +331,9 @@ export class TwsSource {
   }
 
   private onHeartbeatAnswer(): void {
-    if (this.heartbeatPending) clearTimeout(this.heartbeatPending);
+    this.clock.clear(this.heartbeatPending);
     this.heartbeatPending = undefined;
+    this.heartbeatAnsweredAt = this.clock.now();
     const first = !this.inputs.heartbeatAnswered;
     if (first) {
       this.attempt = 0;
@@ -332,7 +347,7 @@ export class TwsSource {
   /** Marks subscribed streams that stopped updating; a stream is only watched once it has been requested. */
   private checkStaleness(): void {
     if (!this.synced) return;
-    const now = Date.now();
+    const now = this.clock.now();
     const stale: string[] = [];
     for (const stream of ['marketData', 'portfolio'] as const) {
       const limit = this.opts.staleAfterMs[stream] ?? STALE_AFTER_MS[stream];
@@ -353,8 +368,8 @@ export class TwsSource {
     const acct = this.account;
     if (this.delayedData) api.reqMarketDataType(3);
     // Each (re)subscription gets a full staleness period before it can be called stale.
-    this.lastSeen.set('portfolio', Date.now());
-    this.lastSeen.set('marketData', Date.now());
+    this.lastSeen.set('portfolio', this.clock.now());
+    this.lastSeen.set('marketData', this.clock.now());
     this.subject.next({ type: 'snapshotRequested', snapshot: 'account' });
     api.reqAccountUpdates(true, acct);
     this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
@@ -432,7 +447,7 @@ export class TwsSource {
     });
     api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
       if (account !== undefined && account !== this.account) return;
-      this.lastSeen.set('portfolio', Date.now());
+      this.lastSeen.set('portfolio', this.clock.now());
       emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? this.account));
       if (pos !== 0) this.subscribeMarketData(c);
     });
@@ -474,7 +489,7 @@ export class TwsSource {
     api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
       const conId = this.conIdByMktReq.get(reqId);
       if (conId === undefined) return;
-      this.lastSeen.set('marketData', Date.now());
+      this.lastSeen.set('marketData', this.clock.now());
       emit(priceBody(conId, tickType, value));
     });
     api.on(

@@ -7,6 +7,7 @@ import type { AlertConfig } from '../../../src/risk/alerts/config.js';
 import type { Alert, AlertState, AlertTransition, Finding } from '../../../src/risk/alerts/types.js';
 import { INITIAL_ALERT_STATE, SEVERITY_RANK } from '../../../src/risk/alerts/types.js';
 import type { StressReport } from '../../../src/risk/report.js';
+import { ManualClock } from '../../../src/model/clock.js';
 import type { PortfolioState } from '../../../src/model/state.js';
 import { startSimulator, type Incident, type Simulator } from '../../../src/sim/index.js';
 import { Feed } from '../../../src/streams/feed.js';
@@ -19,6 +20,11 @@ import { T0, waitFor } from '../../sim/helpers.js';
  * 200 ms on the feed's state and the stress report, as the console will. Assertions are on which alerts
  * were raised, never on timing; every wait is bounded. The session is set to always open, so that
  * "market hours" does not depend on the day the test runs.
+ *
+ * The connection tests run the source, the feed and the evaluations on a virtual clock instead (`clock`): the test
+ * moves time in 200 ms evaluation steps, so heartbeat timeouts, backoff, debounce and cool-down take no real time
+ * and their durations are asserted exactly; the socket and the simulator still run for real, and while the test
+ * waits for them the clock stands still.
  */
 
 const CLIENT_ID = 21;
@@ -37,30 +43,41 @@ function testConfig(extra: Record<string, unknown> = {}): AlertConfig {
 
 interface Harness {
   readonly sim: Simulator;
+  readonly source: TwsSource;
   readonly feed: Feed;
   readonly transitions: AlertTransition[];
   readonly findings: () => readonly Finding[];
   alerts: AlertState;
   readonly stressErrors: string[];
   raised(id: string | RegExp): Alert | undefined;
+  /** Virtual harness only: moves the clock `ms` in evaluation steps, evaluating after each (synchronous). */
+  run(ms: number): void;
   close(): Promise<void>;
 }
+
+/** The evaluation cadence, as the console's. */
+const EVAL_MS = 200;
+/** The source's heartbeat timings in the virtual harness: the product defaults (TwsSource). */
+const HEARTBEAT_MS = 10_000;
+const HEARTBEAT_TIMEOUT_MS = 5_000;
 
 const open: Harness[] = [];
 afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 
-async function start(o: { scenario?: string; speed?: number; seed?: number; source?: Partial<TwsSourceOptions>; config?: AlertConfig } = {}): Promise<Harness> {
+async function start(o: { scenario?: string; speed?: number; seed?: number; source?: Partial<TwsSourceOptions>; config?: AlertConfig; clock?: ManualClock } = {}): Promise<Harness> {
   const sim = await startSimulator({
     port: 0, controlPort: null, seed: o.seed ?? 7, speed: o.speed ?? 20, startTime: T0, log: false,
     ...(o.scenario ? { scenario: o.scenario } : {}),
   });
+  const clock = o.clock;
   const source = new TwsSource({
-    host: '127.0.0.1', port: sim.port, clientId: CLIENT_ID, heartbeatMs: 300, heartbeatTimeoutMs: 600,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300, ...o.source,
+    host: '127.0.0.1', port: sim.port, clientId: CLIENT_ID, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+    ...(clock ? { clock, heartbeatMs: HEARTBEAT_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS } : { heartbeatMs: 300, heartbeatTimeoutMs: 600 }),
+    ...o.source,
   });
-  const feed = new Feed(source.events$);
+  const feed = new Feed(source.events$, clock ? { now: clock.now } : {});
   source.start();
   const config = o.config ?? testConfig();
   const transitions: AlertTransition[] = [];
@@ -79,10 +96,17 @@ async function start(o: { scenario?: string; speed?: number; seed?: number; sour
     return cache.report;
   };
   const h: Harness = {
-    sim, feed, transitions, stressErrors,
+    sim, source, feed, transitions, stressErrors,
     alerts: INITIAL_ALERT_STATE,
     findings: () => last,
     raised: (id) => transitions.find((t) => t.kind === 'raised' && (typeof id === 'string' ? t.alert.id === id : id.test(t.alert.id)))?.alert,
+    run: (ms) => {
+      if (!clock) throw new Error('run() needs the virtual harness (start with a clock)');
+      for (let t = 0; t < ms; t += EVAL_MS) {
+        clock.advance(Math.min(EVAL_MS, ms - t));
+        tick();
+      }
+    },
     close: async () => {
       if (closed) return;
       if (process.env.ALERTS_DEBUG) console.log(`TRANSITIONS ${expect.getState().currentTestName}\n${show(transitions)}`);
@@ -95,7 +119,7 @@ async function start(o: { scenario?: string; speed?: number; seed?: number; sour
   };
   open.push(h);
   const tick = () => {
-    const now = Date.now();
+    const now = clock ? clock.now() : Date.now();
     const st = feed.state;
     const stress = stressOf(st, now);
     const r = evaluateAlerts(h.alerts, { state: st, config, now, ...(stress ? { stress } : {}) });
@@ -110,7 +134,7 @@ async function start(o: { scenario?: string; speed?: number; seed?: number; sour
       options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined);
   }, 20_000, 'a synchronised feed with greeks');
   tick();
-  timer = setInterval(tick, 200);
+  if (!clock) timer = setInterval(tick, EVAL_MS);
   return h;
 }
 
@@ -198,19 +222,52 @@ describe('simulator incidents raise the right alert', () => {
     if (process.env.ALERTS_DEBUG) console.log('REDUCTION', JSON.stringify({ ...p, trims: p.trims.map((t) => `${t.action} ${t.quantity} ${t.label} (${t.contribution.toFixed(0)})`) }));
   });
 
-  it('a dropped connection: connection.lost, critical in market hours, cleared after the reconnect', async () => {
-    const h = await start({ source: { backoff: { initialMs: 2_500, maxMs: 2_500, jitter: 0 } } });
-    await settle(h);
-    const a = await incident(h, { incident: 'drop' }, 'connection.lost', 'connection.lost');
+  it('a dropped connection: connection.lost after its debounce, critical in market hours, cleared a cool-down after the reconnect', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const h = await start({ clock, source: { backoff: { initialMs: 2_500, maxMs: 2_500, jitter: 0 } } });
+    h.run(1_200); // margin.jump's baselines settle (settleMs 800)
+    expect(show(h.transitions.filter(serious)), 'nothing serious before the incident').toBe('');
+    await h.sim.trigger({ incident: 'drop' });
+    await waitFor(() => h.feed.state.health === 'disconnected', 10_000, 'the drop');
+    const downAt = clock.now();
+    h.run(EVAL_MS); // the first evaluation that sees it
+    const seenAt = clock.now();
+    h.run(800); // seen for 800 ms: still debouncing (testConfig: 2 evaluations over 1 s)
+    expect(h.raised('connection.lost')).toBeUndefined();
+    h.run(EVAL_MS);
+    const a = h.raised('connection.lost')!;
+    expect(a).toBeDefined();
+    expect([a.firstSeenAt, a.raisedAt]).toEqual([seenAt, seenAt + 1_000]);
     expect(a.severity).toBe('critical');
     expect(a.title).toMatch(/Connection to TWS lost/);
-    await waitFor(() => h.transitions.some((t) => t.kind === 'cleared' && t.alert.id === 'connection.lost'), 15_000, 'connection.lost cleared');
+    h.run(downAt + 2_500 - EVAL_MS - clock.now()); // one step short of the backoff: no reconnect yet
+    expect(h.feed.state.health).toBe('disconnected');
+    h.run(EVAL_MS); // the reconnect starts; the clock stands still while it goes over the socket
+    await waitFor(() => h.feed.state.health === 'ready', 15_000, 'the reconnect');
+    const backAt = clock.now();
+    h.run(800);
+    expect(h.transitions.some((t) => t.kind === 'cleared')).toBe(false); // within the cool-down (1 s)
+    h.run(EVAL_MS);
+    const cleared = h.transitions.find((t) => t.kind === 'cleared' && t.alert.id === 'connection.lost');
+    expect(cleared?.at).toBe(backAt + 1_000);
   });
 
-  it('a zombie gateway: the heartbeat drops it and connection.lost is raised', async () => {
-    const h = await start();
-    await settle(h);
-    const a = await incident(h, { incident: 'zombie', seconds: 120 }, 'connection.lost', 'connection.lost');
-    expect(a.title).toMatch(/heartbeat|connect/i);
+  it('a zombie gateway: the unanswered heartbeat drops it after its timeout, and connection.lost says why', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const h = await start({ clock });
+    h.run(1_200);
+    expect(show(h.transitions.filter(serious)), 'nothing serious before the incident').toBe('');
+    const answered = h.source.lastHeartbeatAt!;
+    await h.sim.trigger({ incident: 'zombie', seconds: 120 });
+    const droppedAt = answered + HEARTBEAT_MS + HEARTBEAT_TIMEOUT_MS;
+    h.run(droppedAt - EVAL_MS - clock.now()); // the heartbeat went out and is unanswered: still connected
+    expect(h.feed.state.health).toBe('ready');
+    h.run(EVAL_MS);
+    expect(h.feed.state.healthReason).toMatch(/did not answer the heartbeat/);
+    h.run(1_000);
+    const a = h.raised('connection.lost')!;
+    expect(a).toBeDefined();
+    expect(a.firstSeenAt).toBe(droppedAt);
+    expect(a.title).toMatch(/TWS did not answer the heartbeat within 5000 ms/);
   });
 });

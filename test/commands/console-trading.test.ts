@@ -1,0 +1,51 @@
+// Console arming on a virtual clock: it lasts exactly its time, then disarms by itself, audited and recorded.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createConsoleTrading } from '../../src/commands/console-trading.js';
+import { ManualClock } from '../../src/model/clock.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import { T0 } from '../sim/helpers.js';
+import { startSimFeed } from '../support/sim-feed.js';
+
+const CLIENT = 31; // sim-feed's client id
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-arming-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('console arming', () => {
+  it('stays armed until its time is up, then disarms by itself (expired), in the audit log and the session', async () => {
+    // The live session runs in real time (its heartbeat must be answered); only the trading wiring's time is virtual.
+    const live = await startSimFeed({ speed: 0 });
+    const clock = new ManualClock(Date.parse(T0));
+    const armMs = 60_000;
+    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, clock, armMs, watchMs: 500 });
+    const acts: Array<{ action: string; detail: unknown }> = [];
+    const sub = live.feed.events$.subscribe((e: FeedEvent) => {
+      if (e.type === 'operatorActed') acts.push({ action: e.action, detail: e.detail });
+    });
+    try {
+      const conId = [...live.feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!.contract.conId;
+      expect(trading.preview('trade.flatten', { conId })).toMatch(/NOT_ARMED/);
+      const armed = trading.arm('4567');
+      expect(armed).toEqual({ ok: true, message: `Trading ARMED on ${live.feed.state.account} for 1 min` });
+      expect(acts.find((a) => a.action === 'armed')?.detail).toMatchObject({ until: Date.parse(T0) + armMs, by: 'palette' });
+
+      clock.advance(armMs - 1);
+      expect(acts.filter((a) => a.action === 'disarmed')).toEqual([]);
+      const plan = trading.preview('trade.flatten', { conId });
+      if (typeof plan === 'string') throw new Error(`still armed one ms before the end, but: ${plan}`);
+      trading.decline(plan.id);
+
+      clock.advance(1);
+      expect(acts.filter((a) => a.action === 'disarmed')).toEqual([{ action: 'disarmed', detail: { reason: 'expired' } }]);
+      expect(trading.preview('trade.flatten', { conId })).toMatch(/NOT_ARMED/);
+      const audit = readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { reason?: string } });
+      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([['expired', new Date(Date.parse(T0) + armMs).toISOString()]]);
+    } finally {
+      sub.unsubscribe();
+      trading.close('test over');
+      await live.close();
+    }
+  });
+});
