@@ -32,7 +32,10 @@ export const INITIAL_HEALTH_INPUTS: HealthInputs = {
 export function deriveHealth(i: HealthInputs): { health: Health; reason: string } {
   if (i.fatal) return { health: 'disconnected', reason: i.fatal };
   if (i.socket === 'disconnected') return { health: 'disconnected', reason: i.downReason ?? 'not connected' };
-  if (i.socket === 'connecting') return { health: 'connecting', reason: 'opening the socket and handshake' };
+  if (i.socket === 'connecting') {
+    // A reconnect keeps saying why the last connection went, so no later reader loses the cause.
+    return { health: 'connecting', reason: i.downReason ? `opening the socket and handshake, after: ${i.downReason}` : 'opening the socket and handshake' };
+  }
   if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId' };
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer' };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' };

@@ -29,9 +29,9 @@ interface Session {
 
 /** The simulator, the real source on a loopback socket and a feed, synced; closed after the test. */
 async function session(clientId: number, speed: number, clock: Clock = systemClock): Promise<Session> {
-  const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed, log: false });
+  const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed, startTime: T0, log: false });
   open.push(() => sim.close());
-  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 600, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
   const feed = new Feed(source.events$, { now: () => clock.now() });
   source.start();
   open.push(() => feed.close('done'));

@@ -8,7 +8,7 @@ import { dataDir } from '../../src/config/load.js';
 import { dec } from '../../src/model/money.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
-import { waitFor } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
 
 const open: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Simulator> {
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 20, log: false, ...opts });
+  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 20, startTime: T0, log: false, ...opts });
   open.push(() => s.close());
   return s;
 }

@@ -91,6 +91,8 @@ export class TwsSource {
   private timers = new Set<TimerHandle>();
   private heartbeatPending: TimerHandle | undefined;
   private heartbeatAnsweredAt: number | undefined;
+  /** Counts answers, so a late timeout can tell whether the answer it waited for arrived meanwhile. */
+  private heartbeatAnswers = 0;
   private readonly clock: Clock;
   private nextReqId = RAW_REQ_ID_BASE;
   private nextOrderId = ORDER_ID_FLOOR;
@@ -223,7 +225,7 @@ export class TwsSource {
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
-    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting' };
+    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.downReason ? { downReason: this.inputs.downReason } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
     let attempted = false;
@@ -321,10 +323,18 @@ export class TwsSource {
 
   private heartbeat(): void {
     if (!this.api || this.heartbeatPending) return;
+    const api = this.api;
+    const answers = this.heartbeatAnswers;
     this.heartbeatPending = this.clock.setTimeout(() => {
-      this.heartbeatPending = undefined;
-      // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
-      this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
+      // After the event loop was blocked (a large first render, a busy machine) this timer fires late, in the timers
+      // phase, before the socket's pending input is read: TWS's answer may be sitting unread. Let I/O run once first,
+      // so only a TWS that really stayed silent is called a zombie.
+      setImmediate(() => {
+        if (this.heartbeatAnswers !== answers || this.api !== api) return;
+        this.heartbeatPending = undefined;
+        // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
+        this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
+      });
     }, this.opts.heartbeatTimeoutMs);
     this.heartbeatPending.unref?.();
     this.api.reqCurrentTime();
@@ -334,6 +344,7 @@ export class TwsSource {
     this.clock.clear(this.heartbeatPending);
     this.heartbeatPending = undefined;
     this.heartbeatAnsweredAt = this.clock.now();
+    this.heartbeatAnswers++;
     const first = !this.inputs.heartbeatAnswered;
     if (first) {
       this.attempt = 0;
