@@ -25,7 +25,9 @@ export interface ConsoleOptions {
   readonly replay?: ReplayPlayer;
   /** The source, stopped when the console closes (unless `close` is given, which then does it). */
   readonly source?: { stop(): void };
-  readonly recorder?: Pick<RotatingRecorder, 'files'>;
+  readonly recorder?: Pick<RotatingRecorder, 'files'> & { readonly failure?: Error | undefined };
+  /** Why the session is not recorded although recording was asked for (the directory cannot be written). */
+  readonly recordingOff?: string;
   readonly mode: ConsoleSourceMode;
   readonly endpoint?: { readonly host: string; readonly port: number };
   readonly settings: Settings;
@@ -66,10 +68,21 @@ export function sessionSummary(o: {
   slowFrames?: readonly number[];
   /** The recording a replay played (instead of where the session was recorded). */
   replayed?: string;
+  /** Recording stopped mid-session (a write failed): why. */
+  recordingStopped?: string;
+  /** Recording was asked for but could not start: why. */
+  recordingOff?: string;
 }): string {
   const dur = duration(o.endedAt - o.startedAt);
   const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
-  const rec = o.replayed !== undefined ? `replayed ${o.replayed} (read-only)` : o.files.length > 0 ? `recorded to ${o.files.join(', ')} (check it with: tws-risk verify FILE)` : 'not recorded';
+  const files = o.files.join(', ');
+  const rec =
+    o.replayed !== undefined ? `replayed ${o.replayed} (read-only)`
+    : o.recordingStopped !== undefined
+      ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
+    : o.files.length > 0 ? `recorded to ${files} (check it with: tws-risk verify FILE)`
+    : o.recordingOff !== undefined ? `not recorded (${o.recordingOff})`
+    : 'not recorded';
   const slow = o.slowFrames?.length ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)` : '';
   return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
 }
@@ -183,6 +196,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}),
       health: last.health,
       files: o.recorder?.files ?? [],
+      ...(o.recorder?.failure ? { recordingStopped: o.recorder.failure.message } : {}),
+      ...(o.recordingOff ? { recordingOff: o.recordingOff } : {}),
       slowFrames: slow,
       ...(player ? { replayed: player.file } : {}),
     }),
