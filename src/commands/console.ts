@@ -58,7 +58,12 @@ export function colorFlag(v: string | undefined): '16' | '256' | 'truecolor' | '
  * frame); the Alerts pane then says recording stopped. Deferred: the feed is mid-publish when its sink throws.
  */
 export function noteRecorderError(feed: () => Feed | undefined): (e: Error) => void {
-  return (e) => queueMicrotask(() => feed()?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason: e.message } }));
+  return (e) => queueMicrotask(() => noteRecordingStopped(feed(), e.message));
+}
+
+/** The operator-log note the Alerts pane and the status bar read to say that the session is not being recorded. */
+export function noteRecordingStopped(feed: Feed | undefined, reason: string): void {
+  feed?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason } });
 }
 
 /** What a session leaves behind: the one line printed on the normal screen after the alternate screen closes. */
@@ -88,7 +93,7 @@ export function sessionSummary(o: {
 }
 
 /**
- * Renders the console until quit (a keymap command) or SIGTERM/SIGHUP, restores the terminal, closes the session
+ * Renders the console until quit (a keymap command) or SIGINT/SIGTERM/SIGHUP, restores the terminal, closes the session
  * and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
  * that an explicit --color reaches chalk before it first reads the environment.
  */
@@ -166,15 +171,15 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   );
   // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
   const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
-  // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside still ends the session cleanly.
+  // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside (kill -INT included, whose default
+  // action would end the process with the recording unsealed) still ends the session cleanly.
   const onSignal = () => instance.unmount();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.once(s, onSignal);
   try {
     await instance.waitUntilExit();
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const s of signals) process.off(s, onSignal);
     offReplay?.();
     store.dispose();
     // Quitting disarms (audited) and closes the session's audit log before the feed closes.

@@ -26,6 +26,8 @@ export interface LiveSession {
   readonly source: TwsSource;
   readonly feed: Feed;
   readonly recorder?: RotatingRecorder;
+  /** Recording was asked for but cannot be written (the directory is unwritable...): why. The session runs without. */
+  readonly recordingProblem?: string;
   close(reason: string): Promise<void>;
 }
 
@@ -37,9 +39,13 @@ export function defaultRecordingDir(settings: Settings): string {
 export function openLive(o: LiveOptions): LiveSession {
   const source = new TwsSource({ host: o.host, port: o.port, clientId: o.clientId, ...(o.account ? { account: o.account } : {}) });
   const r = o.settings.recorder;
-  const recorder = o.record
-    ? new RotatingRecorder({
-        dir: o.recordFile ? dirname(resolve(o.recordFile)) : defaultRecordingDir(o.settings),
+  let recorder: RotatingRecorder | undefined;
+  let recordingProblem: string | undefined;
+  if (o.record) {
+    const dir = o.recordFile ? dirname(resolve(o.recordFile)) : defaultRecordingDir(o.settings);
+    try {
+      recorder = new RotatingRecorder({
+        dir,
         ...(o.recordFile ? { firstFile: resolve(o.recordFile) } : {}),
         source: o.recordingSource,
         appVersion: appVersion(),
@@ -47,14 +53,20 @@ export function openLive(o: LiveOptions): LiveSession {
         rotateBytes: r.rotateBytes,
         policy: { everyEvents: r.keyframeEveryEvents, everyMs: r.keyframeEveryMs },
         meta: { host: o.host, port: o.port, clientId: o.clientId },
-      })
-    : undefined;
+        ...(o.onRecorderError ? { onError: o.onRecorderError } : {}),
+      });
+    } catch (e) {
+      // Watching the account matters more than recording it: start anyway, and let the caller say so.
+      recordingProblem = `cannot record in ${dir}: ${(e as Error).message}`;
+    }
+  }
   const feed = new Feed(source.events$, { ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
   source.start();
   return {
     source,
     feed,
     ...(recorder ? { recorder } : {}),
+    ...(recordingProblem ? { recordingProblem } : {}),
     async close(reason: string) {
       source.stop();
       await feed.close(reason);
