@@ -1,6 +1,6 @@
 // The console in a real terminal under outside trouble (issue 14): `kill -INT` from another shell, a disk that
 // fills up under a gzip recording. The built CLI runs in a private tmux server, as a user runs it.
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
@@ -23,7 +23,17 @@ beforeAll(() => {
   if (typeof disk === 'string') console.warn(`test/e2e/hardening-tmux.test.ts: full-disk test skipped: ${disk}`);
 }, 120_000);
 
+const escapedPid = join(dir, 'escaped.pid');
+
 afterAll(() => {
+  // The hook's escaped sleeper is outside every group the console kills: end it by the pid it wrote.
+  if (existsSync(escapedPid)) {
+    try {
+      process.kill(Number(readFileSync(escapedPid, 'utf8').trim()), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
   if (hasTmux) server.kill();
   if (typeof disk !== 'string') disk.unmount();
   rmSync(dir, { recursive: true, force: true });
@@ -68,5 +78,26 @@ describe('the console under outside trouble', () => {
     rmSync(join(disk.dir, 'filler'));
     const v = await verifyRecording(record);
     expect(v.ok && !v.summary.sealed).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!hasTmux)('exits within the hook bound although a hook left a setsid child holding its pipe (item 5)', async () => {
+    const marker = join(dir, 'hook-ran');
+    const hook = join(dir, 'escaping-hook.sh');
+    writeFileSync(hook, `#!/bin/sh\ntouch "${marker}"\nsetsid sh -c 'echo $$ > "${escapedPid}"; exec sleep 300' &\nsleep 300\n`);
+    chmodSync(hook, 0o755);
+    const config = join(dir, 'hook.json');
+    writeFileSync(config, JSON.stringify({ alerts: { hook: { command: [hook], timeoutMs: 500, minSeverity: 'info', maxRunning: 1 } } }));
+    // A crash a second in raises alerts (at speed 10: at once), and with them the hook.
+    const crash = join(dir, 'crash.json');
+    writeFileSync(crash, JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -12, volJump: 0.8 }] }));
+    tmux('new-session', '-d', '-s', 'hook', '-x', '100', '-y', '30', `exec node bin/tws-risk demo --scenario ${crash} --speed 10 --no-record --config ${config}`);
+    await waitForScreen('hook', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+    await waitForScreen('hook', () => existsSync(marker) && existsSync(escapedPid), 'the hook and its escaped child started');
+    await press('hook', 'q');
+    await waitForScreen('hook', (s) => /tws-risk demo: /.test(s), 'the session summary');
+    const quitAt = Date.now();
+    // The documented bound: the hook's timeout, then SIGKILL 2 s later (plenty of slack for a loaded machine).
+    await waitForScreen('hook', () => tmux('display-message', '-p', '-t', 'hook', '#{pane_dead}').trim() === '1', 'the console process gone', 15_000);
+    expect(Date.now() - quitAt).toBeLessThan(500 + 2_000 + 10_000);
   }, 60_000);
 });
