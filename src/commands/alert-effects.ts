@@ -10,6 +10,11 @@ export const BEL = '\u0007';
 
 /** How long a hook gets between SIGTERM (at its timeout) and SIGKILL. */
 const KILL_GRACE_MS = 2_000;
+/**
+ * How long, after the hook's process exited, its stderr may still take to reach its end. A child that left the
+ * hook's process group (setsid) can hold the pipe open forever; past this the pipe is dropped, not waited on.
+ */
+const STDIO_DRAIN_MS = 250;
 /** How much of a failed hook's stderr goes into the note. */
 const STDERR_TAIL = 400;
 
@@ -78,11 +83,15 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     let timedOut = false;
     let stderr = '';
     let killTimer: ReturnType<typeof setTimeout> | undefined;
+    let drainTimer: ReturnType<typeof setTimeout> | undefined;
     const finish = (detail: JsonObject | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      if (killTimer) clearTimeout(killTimer);
+      if (drainTimer) clearTimeout(drainTimer);
+      // After a timeout the SIGKILL still goes out on schedule: members of the group that ignored SIGTERM may
+      // outlive the hook's own process. It fires within the documented bound (timeout + 2 s).
+      if (killTimer && !timedOut) clearTimeout(killTimer);
       if (detail) o.note?.({ ...base, ...detail });
       settle();
     };
@@ -123,8 +132,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       stderr = (stderr + b.toString('utf8')).slice(-STDERR_TAIL);
     });
     child.on('error', (e) => finish({ outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${e.message}` }));
-    // 'close', not 'exit': the stderr tail is complete then.
-    child.on('close', (code, signal) => {
+    const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim();
       if (timedOut) {
         finish({ outcome: 'timedOut', message: `alert hook ${program} killed after ${hook.timeoutMs} ms (timeout) for ${what}`, ...(tail ? { stderr: tail } : {}) });
@@ -132,6 +140,16 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
         const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
         finish({ outcome: 'failed', message: `alert hook ${program} ${how} for ${what}${tail ? `: ${tail}` : ''}`, exitCode: code, signal: signal ?? null });
       } else finish(undefined);
+    };
+    // 'close' (the stderr tail is complete then), unless a child that escaped the group holds the pipe: then the
+    // exit, a moment later, with the pipes dropped so they keep neither the hook slot nor the process alive.
+    child.on('close', ended);
+    child.on('exit', (code, signal) => {
+      drainTimer = setTimeout(() => {
+        child.stderr?.destroy();
+        child.stdin?.destroy();
+        ended(code, signal);
+      }, STDIO_DRAIN_MS);
     });
     // A hook that does not read its stdin may exit before the write: that is its business, not an error.
     child.stdin?.on('error', () => {});

@@ -26,7 +26,9 @@ export interface ConsoleOptions {
   readonly replay?: ReplayPlayer;
   /** The source, stopped when the console closes (unless `close` is given, which then does it). */
   readonly source?: { stop(): void };
-  readonly recorder?: Pick<RotatingRecorder, 'files'>;
+  readonly recorder?: Pick<RotatingRecorder, 'files'> & { readonly failure?: Error | undefined };
+  /** Why the session is not recorded although recording was asked for (the directory cannot be written). */
+  readonly recordingOff?: string;
   readonly mode: ConsoleSourceMode;
   readonly endpoint?: { readonly host: string; readonly port: number };
   readonly settings: Settings;
@@ -59,7 +61,12 @@ export function colorFlag(v: string | undefined): '16' | '256' | 'truecolor' | '
  * frame); the Alerts pane then says recording stopped. Deferred: the feed is mid-publish when its sink throws.
  */
 export function noteRecorderError(feed: () => Feed | undefined): (e: Error) => void {
-  return (e) => queueMicrotask(() => feed()?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason: e.message } }));
+  return (e) => queueMicrotask(() => noteRecordingStopped(feed(), e.message));
+}
+
+/** The operator-log note the Alerts pane and the status bar read to say that the session is not being recorded. */
+export function noteRecordingStopped(feed: Feed | undefined, reason: string): void {
+  feed?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason } });
 }
 
 /** What a session leaves behind: the one line printed on the normal screen after the alternate screen closes. */
@@ -69,16 +76,27 @@ export function sessionSummary(o: {
   slowFrames?: readonly number[];
   /** The recording a replay played (instead of where the session was recorded). */
   replayed?: string;
+  /** Recording stopped mid-session (a write failed): why. */
+  recordingStopped?: string;
+  /** Recording was asked for but could not start: why. */
+  recordingOff?: string;
 }): string {
   const dur = duration(o.endedAt - o.startedAt);
   const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
-  const rec = o.replayed !== undefined ? `replayed ${o.replayed} (read-only)` : o.files.length > 0 ? `recorded to ${o.files.join(', ')} (check it with: tws-risk verify FILE)` : 'not recorded';
+  const files = o.files.join(', ');
+  const rec =
+    o.replayed !== undefined ? `replayed ${o.replayed} (read-only)`
+    : o.recordingStopped !== undefined
+      ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
+    : o.files.length > 0 ? `recorded to ${files} (check it with: tws-risk verify FILE)`
+    : o.recordingOff !== undefined ? `not recorded (${o.recordingOff})`
+    : 'not recorded';
   const slow = o.slowFrames?.length ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)` : '';
   return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
 }
 
 /**
- * Renders the console until quit (a keymap command) or SIGTERM/SIGHUP, restores the terminal, closes the session
+ * Renders the console until quit (a keymap command) or SIGINT/SIGTERM/SIGHUP, restores the terminal, closes the session
  * and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
  * that an explicit --color reaches chalk before it first reads the environment.
  */
@@ -158,15 +176,15 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   );
   // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
   const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
-  // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside still ends the session cleanly.
+  // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside (kill -INT included, whose default
+  // action would end the process with the recording unsealed) still ends the session cleanly.
   const onSignal = () => instance.unmount();
-  process.once('SIGTERM', onSignal);
-  process.once('SIGHUP', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.once(s, onSignal);
   try {
     await instance.waitUntilExit();
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    for (const s of signals) process.off(s, onSignal);
     offReplay?.();
     store.dispose();
     // Quitting disarms (audited) and closes the session's audit log before the feed closes.
@@ -188,6 +206,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}),
       health: last.health,
       files: o.recorder?.files ?? [],
+      ...(o.recorder?.failure ? { recordingStopped: o.recorder.failure.message } : {}),
+      ...(o.recordingOff ? { recordingOff: o.recordingOff } : {}),
       slowFrames: slow,
       ...(player ? { replayed: player.file } : {}),
     }),

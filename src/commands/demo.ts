@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import { startSimulator } from '../sim/index.js';
 import type { Feed } from '../streams/feed.js';
-import { colorFlag, noteRecorderError, runConsole } from './console.js';
+import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { openLive } from './live.js';
 import { stateText } from './state-text.js';
@@ -52,6 +52,17 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
     io.err(`tws-risk demo: ${(e as Error).message}`);
     return EXIT.invalid;
   }
+  // From here on the simulator holds two ports: whatever happens, it is closed before the command returns.
+  try {
+    return await runDemo(f, io, sim, loaded, color);
+  } finally {
+    await sim.close();
+  }
+}
+
+async function runDemo(
+  f: DemoFlags, io: CommandIo, sim: Awaited<ReturnType<typeof startSimulator>>, loaded: ReturnType<typeof loadSettings>, color: ReturnType<typeof colorFlag>,
+): Promise<number> {
   let consoleFeed: Feed | undefined;
   const session = openLive({
     host: sim.host,
@@ -67,33 +78,32 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;
   io.err(`demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`);
+  if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
     consoleFeed = session.feed;
-    try {
-      return await runConsole({
-        feed: session.feed,
-        source: session.source,
-        ...(session.recorder ? { recorder: session.recorder } : {}),
-        mode: 'demo',
-        endpoint: { host: sim.host, port: sim.port },
-        settings: loaded.settings,
-        io,
-        ...(color ? { color } : {}),
-        problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
-        trading: f.trade ? 'trade' : 'readOnly',
-        ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
-        clock: session.clock,
-        close: (reason) => session.close(reason),
-      });
-    } finally {
-      await sim.close();
-    }
+    if (session.recordingProblem) noteRecordingStopped(session.feed, `not started: ${session.recordingProblem}`);
+    return await runConsole({
+      feed: session.feed,
+      source: session.source,
+      ...(session.recorder ? { recorder: session.recorder } : {}),
+      ...(session.recordingProblem ? { recordingOff: session.recordingProblem } : {}),
+      mode: 'demo',
+      endpoint: { host: sim.host, port: sim.port },
+      settings: loaded.settings,
+      io,
+      ...(color ? { color } : {}),
+      problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+      trading: f.trade ? 'trade' : 'readOnly',
+      ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
+      clock: session.clock,
+      close: (reason) => session.close(reason),
+    });
   }
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   const onSignal = () => stop();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+  for (const s of signals) process.once(s, onSignal);
   const draw = () => {
     const s = session.feed.state;
     const lines = stateText(s, { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) });
@@ -115,12 +125,16 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
     await stopped;
   } finally {
     clearInterval(timer);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of signals) process.off(s, onSignal);
     const files = session.recorder?.files ?? [];
     await session.close('operator quit');
-    await sim.close();
-    io.err(files.length > 0 ? `session recorded to ${files.join(', ')} (check it with: tws-risk verify FILE)` : 'session not recorded');
+    const failure = session.recorder?.failure;
+    io.err(
+      failure ? `session recording STOPPED (${failure.message})${files.length > 0 ? `; ${files.join(', ')} holds the session until then, unsealed` : ''}`
+      : files.length > 0 ? `session recorded to ${files.join(', ')} (check it with: tws-risk verify FILE)`
+      : session.recordingProblem ? `session not recorded (${session.recordingProblem})`
+      : 'session not recorded',
+    );
   }
   return EXIT.ok;
 }

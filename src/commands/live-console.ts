@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import type { Feed } from '../streams/feed.js';
-import { colorFlag, noteRecorderError, runConsole } from './console.js';
+import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags } from './live.js';
 
@@ -49,10 +49,14 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     onRecorderError: noteRecorderError(() => feed),
   });
   feed = session.feed;
+  // An unwritable recording directory does not keep a supervision console from starting; the bar and the
+  // Alerts pane say it is not recording, and so does the exit line.
+  if (session.recordingProblem) noteRecordingStopped(session.feed, `not started: ${session.recordingProblem}`);
   return runConsole({
     feed: session.feed,
     source: session.source,
     ...(session.recorder ? { recorder: session.recorder } : {}),
+    ...(session.recordingProblem ? { recordingOff: session.recordingProblem } : {}),
     mode: 'live',
     endpoint: { host: c.host, port: c.port },
     settings: loaded.settings,

@@ -31,6 +31,8 @@ export interface LiveSession {
   readonly recorder?: RotatingRecorder;
   /** The session's time: everything built on it (arming, deadlines, the console) reads this clock. */
   readonly clock: Clock;
+  /** Recording was asked for but cannot be written (the directory is unwritable...): why. The session runs without. */
+  readonly recordingProblem?: string;
   close(reason: string): Promise<void>;
 }
 
@@ -43,9 +45,13 @@ export function openLive(o: LiveOptions): LiveSession {
   const clock = o.clock ?? systemClock;
   const source = new TwsSource({ host: o.host, port: o.port, clientId: o.clientId, clock, ...(o.account ? { account: o.account } : {}) });
   const r = o.settings.recorder;
-  const recorder = o.record
-    ? new RotatingRecorder({
-        dir: o.recordFile ? dirname(resolve(o.recordFile)) : defaultRecordingDir(o.settings),
+  let recorder: RotatingRecorder | undefined;
+  let recordingProblem: string | undefined;
+  if (o.record) {
+    const dir = o.recordFile ? dirname(resolve(o.recordFile)) : defaultRecordingDir(o.settings);
+    try {
+      recorder = new RotatingRecorder({
+        dir,
         ...(o.recordFile ? { firstFile: resolve(o.recordFile) } : {}),
         source: o.recordingSource,
         appVersion: appVersion(),
@@ -53,8 +59,13 @@ export function openLive(o: LiveOptions): LiveSession {
         rotateBytes: r.rotateBytes,
         policy: { everyEvents: r.keyframeEveryEvents, everyMs: r.keyframeEveryMs },
         meta: { host: o.host, port: o.port, clientId: o.clientId },
-      })
-    : undefined;
+        ...(o.onRecorderError ? { onError: o.onRecorderError } : {}),
+      });
+    } catch (e) {
+      // Watching the account matters more than recording it: start anyway, and let the caller say so.
+      recordingProblem = `cannot record in ${dir}: ${(e as Error).message}`;
+    }
+  }
   const feed = new Feed(source.events$, { now: () => clock.now(), ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
   source.start();
   return {
@@ -62,6 +73,7 @@ export function openLive(o: LiveOptions): LiveSession {
     feed,
     ...(recorder ? { recorder } : {}),
     clock,
+    ...(recordingProblem ? { recordingProblem } : {}),
     async close(reason: string) {
       source.stop();
       await feed.close(reason);

@@ -1,5 +1,5 @@
 // `tws-risk verify <file>`: checks a recording's JSON, hash chain, sequence and seal, and says where it breaks.
-import { verifyRecording } from '../streams/recording/reader.js';
+import { unreadableFile, verifyRecording, type RecordingError } from '../streams/recording/reader.js';
 import { AUDIT_FORMAT, fileFormat, verifyAuditLog } from '../trading/audit.js';
 import { EXIT, type CommandIo } from './io.js';
 
@@ -9,17 +9,21 @@ function time(ms: number): string {
 
 /** Exit 0 when valid (sealed, or unsealed without --strict), 1 when invalid or (with --strict) unsealed. */
 export async function verifyCommand(file: string, opts: { strict: boolean; json: boolean }, io: CommandIo): Promise<number> {
-  if ((await fileFormat(file).catch(() => undefined)) === AUDIT_FORMAT) return verifyAudit(file, opts, io);
-  const r = await verifyRecording(file);
-  if (!r.ok) {
+  const invalid = (error: RecordingError, linesRead: number): number => {
     if (opts.json) {
-      io.out(JSON.stringify({ file, valid: false, problem: r.error.problem, line: r.error.line, reason: r.error.detail, linesRead: r.linesRead }));
+      io.out(JSON.stringify({ file, valid: false, problem: error.problem, line: error.line, reason: error.detail, linesRead }));
     } else {
-      io.err(`INVALID ${r.error.message}`);
-      if (r.error.line > 1) io.err(`  lines 1-${r.error.line - 1} are intact and readable`);
+      io.err(`INVALID ${error.message}`);
+      if (error.line > 1) io.err(`  lines 1-${error.line - 1} are intact and readable`);
     }
     return EXIT.invalid;
-  }
+  };
+  // Before anything opens it for reading: a FIFO would block that open (and the read) forever.
+  const unreadable = await unreadableFile(file);
+  if (unreadable) return invalid(unreadable, 0);
+  if ((await fileFormat(file).catch(() => undefined)) === AUDIT_FORMAT) return verifyAudit(file, opts, io);
+  const r = await verifyRecording(file);
+  if (!r.ok) return invalid(r.error, r.linesRead);
   const s = r.summary;
   if (opts.json) {
     io.out(

@@ -1,10 +1,11 @@
 // FlightRecorder: appends every FeedEvent to a recording and writes keyframes on a count or time cadence.
-import { mkdirSync } from 'node:fs';
+import { closeSync, openSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FeedEvent } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { EventSink } from './feed.js';
 import type { RecordingSource } from './recording/format.js';
+import { PRIVATE_FILE_MODE, mkdirPrivate } from './recording/open-unique.js';
 import { RecordingWriter } from './recording/writer.js';
 
 export interface KeyframePolicy {
@@ -63,6 +64,11 @@ export interface RotatingOptions {
   readonly now?: () => number;
   /** The first file's exact path (--record FILE); later rotations add -2, -3... before the extension. */
   readonly firstFile?: string;
+  /**
+   * Called once when recording stops because a write failed (disk full, file system gone read-only...). The
+   * recorder then drops every later event quietly and `failure` says why; the session itself goes on.
+   */
+  readonly onError?: (err: Error) => void;
 }
 
 function stamp(ms: number): string {
@@ -70,17 +76,48 @@ function stamp(ms: number): string {
 }
 
 /**
+ * Creates `dir` (0700) if needed and proves a file can be created in it, so that a session whose recordings cannot
+ * be written learns it at start (and can run without recording) instead of at its first event.
+ */
+function checkWritable(dir: string): void {
+  mkdirPrivate(dir);
+  const probe = join(dir, `.tws-risk-probe-${process.pid}-${Math.random().toString(36).slice(2)}`);
+  closeSync(openSync(probe, 'wx', PRIVATE_FILE_MODE));
+  unlinkSync(probe);
+}
+
+/**
  * A flight recorder that starts a new file when the current one passes `rotateBytes` or a UTC day ends. Each new
- * file opens with a keyframe of the state so far, so every file can be replayed on its own.
+ * file opens with a keyframe of the state so far, so every file can be replayed on its own. A failed write stops
+ * recording for the rest of the session (issue 14): it is reported once, and never thrown into the feed.
  */
 export class RotatingRecorder implements EventSink {
   private current: FlightRecorder | undefined;
   private day = '';
+  private failed: Error | undefined;
   /** Every file written so far, oldest first. */
   readonly files: string[] = [];
 
+  /** Throws (EACCES, EROFS, ENOTDIR...) when no recording can be created in `opts.dir`. */
   constructor(private readonly opts: RotatingOptions) {
-    mkdirSync(opts.dir, { recursive: true });
+    checkWritable(opts.dir);
+  }
+
+  /** Why recording stopped, once it has; the files written until then stay readable, unsealed. */
+  get failure(): Error | undefined {
+    return this.failed;
+  }
+
+  private fail(err: Error): void {
+    if (this.failed) return;
+    this.failed = err;
+    try {
+      this.current?.writer.abandon();
+    } catch {
+      // The descriptor is what failed; nothing more to save.
+    }
+    this.current = undefined;
+    this.opts.onError?.(err);
   }
 
   /** The file being written, if any. */
@@ -89,14 +126,20 @@ export class RotatingRecorder implements EventSink {
   }
 
   record(ev: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState): void {
-    const day = new Date(ev.receivedAt).toISOString().slice(0, 10);
-    if (this.current && (this.current.writer.bytes >= this.opts.rotateBytes || day !== this.day)) {
-      const old = this.current;
-      this.current = undefined;
-      void old.close('rotated', undefined, ev.receivedAt);
+    if (this.failed) return;
+    try {
+      const day = new Date(ev.receivedAt).toISOString().slice(0, 10);
+      if (this.current && (this.current.writer.bytes >= this.opts.rotateBytes || day !== this.day)) {
+        const old = this.current;
+        this.current = undefined;
+        // close() does its writes before it returns; the promise only carries their failure.
+        old.close('rotated', undefined, ev.receivedAt).catch((e: Error) => this.fail(e));
+      }
+      if (!this.current) this.open(ev, stateAfter, stateBefore, day);
+      this.current!.record(ev, stateAfter);
+    } catch (e) {
+      this.fail(e as Error);
     }
-    if (!this.current) this.open(ev, stateAfter, stateBefore, day);
-    this.current!.record(ev, stateAfter);
   }
 
   private open(first: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState, day: string): void {
@@ -119,6 +162,7 @@ export class RotatingRecorder implements EventSink {
       baseCurrency: stateAfter.baseCurrency ?? null,
       startedAtMs: first.receivedAt,
       ...(this.opts.meta ? { meta: this.opts.meta } : {}),
+      onError: (e) => this.fail(e),
     });
     this.files.push(writer.file);
     this.day = day;
@@ -127,8 +171,16 @@ export class RotatingRecorder implements EventSink {
     if (first.seq > 1) this.current.baseline(stateBefore);
   }
 
+  /** Seals the current file; a failure here is kept in `failure` (the exit line says it), never thrown. */
   async close(reason: string, finalState?: PortfolioState): Promise<void> {
-    await this.current?.close(reason, finalState);
+    if (this.failed) return;
+    const current = this.current;
     this.current = undefined;
+    try {
+      await current?.close(reason, finalState);
+    } catch (e) {
+      this.current = current;
+      this.fail(e as Error);
+    }
   }
 }

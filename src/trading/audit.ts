@@ -1,6 +1,6 @@
 // Audit log: append-only, hash-chained, fsync'd JSON lines of every trading decision and what TWS answered.
-import { closeSync, createReadStream, fsyncSync, mkdirSync, writeSync } from 'node:fs';
-import { openExclusive } from '../streams/recording/open-unique.js';
+import { closeSync, createReadStream, fsyncSync, writeSync } from 'node:fs';
+import { mkdirPrivate, openExclusive } from '../streams/recording/open-unique.js';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { JsonValue } from '../model/events.js';
@@ -38,7 +38,8 @@ export class AuditLog {
     header: { appVersion: string; account: string | null; mode: string; meta?: Record<string, string | number | boolean | null> },
     private readonly now: () => number = Date.now,
   ) {
-    mkdirSync(dirname(file), { recursive: true });
+    // Private like recordings: it names the account and every order (docs/security.md).
+    mkdirPrivate(dirname(file));
     const opened = openExclusive(file, true);
     this.fd = opened.fd;
     this.file = opened.file;

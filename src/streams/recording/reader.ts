@@ -1,7 +1,7 @@
 // RecordingReader: streams a recording line by line, verifying JSON, hash chain, sequence and seal as it goes.
 import { createHash, hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { constants as fsc, type Stats } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import { CodecError, decodeEvent, decodeState } from '../../model/codec.js';
 import type { FeedEvent } from '../../model/events.js';
@@ -68,16 +68,70 @@ export interface ReadOptions {
   readonly from?: { readonly header: RecordingHeader; readonly entry: IndexEntry };
 }
 
+/** What a path that is not a regular file is, in words. */
+function fileKind(st: Stats): string {
+  if (st.isFIFO()) return 'a FIFO';
+  if (st.isDirectory()) return 'a directory';
+  if (st.isSocket()) return 'a socket';
+  if (st.isCharacterDevice() || st.isBlockDevice()) return 'a device';
+  return 'not a plain file';
+}
+
+/** A path that exists but is no regular file (a FIFO would block a reader forever, a device never ends). */
+export class NotRegularFileError extends Error {
+  readonly code = 'ENOTREG';
+  constructor(readonly kind: string) {
+    super(`not a regular file (${kind})`);
+  }
+}
+
+/**
+ * Opens a file for reading only if it is a regular file. O_NONBLOCK makes opening a FIFO return at once (instead
+ * of waiting for a writer), so fstat can refuse it; it changes nothing for a regular file.
+ */
+export async function openRegularFile(file: string): Promise<FileHandle> {
+  const fh = await open(file, fsc.O_RDONLY | fsc.O_NONBLOCK);
+  try {
+    const st = await fh.stat();
+    if (!st.isFile()) throw new NotRegularFileError(fileKind(st));
+    return fh;
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+}
+
+async function startsWithGzipMagic(fh: FileHandle): Promise<boolean> {
+  const buf = Buffer.alloc(2);
+  const { bytesRead } = await fh.read(buf, 0, 2, 0);
+  return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+}
+
 /** True when the file starts with the gzip magic bytes (detected by content, never by name). */
 export async function isGzipFile(file: string): Promise<boolean> {
-  const fh = await open(file, 'r');
+  const fh = await openRegularFile(file);
   try {
-    const buf = Buffer.alloc(2);
-    const { bytesRead } = await fh.read(buf, 0, 2, 0);
-    return bytesRead === 2 && buf[0] === 0x1f && buf[1] === 0x8b;
+    return await startsWithGzipMagic(fh);
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Why `file` cannot be read as a recording or audit log before a byte of it is read (missing, unreadable, a
+ * symlink loop, a FIFO, a directory...), as a RecordingError at line 0; undefined when it is a readable file.
+ */
+export async function unreadableFile(file: string): Promise<RecordingError | undefined> {
+  try {
+    await (await openRegularFile(file)).close();
+    return undefined;
+  } catch (e) {
+    return openError(file, e as NodeJS.ErrnoException);
+  }
+}
+
+function openError(file: string, err: NodeJS.ErrnoException): RecordingError {
+  return new RecordingError(file, 0, 'io', err instanceof NotRegularFileError ? err.message : `cannot read: ${err.message}`);
 }
 
 const KEYFRAME_PREFIX = /^\{"kind":"keyframe","seq":(\d+),"at":(\d+),/;
@@ -161,8 +215,20 @@ const EMPTY = Buffer.alloc(0);
 
 /** The file's (decompressed) bytes in chunks, then one `undefined` for the end. */
 async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefined> {
-  const gz = await isGzipFile(file);
-  const raw = createReadStream(file, { highWaterMark: 256 * 1024, start });
+  let fh: FileHandle;
+  let gz: boolean;
+  try {
+    fh = await openRegularFile(file);
+  } catch (e) {
+    throw openError(file, e as NodeJS.ErrnoException);
+  }
+  try {
+    gz = await startsWithGzipMagic(fh);
+  } catch (e) {
+    await fh.close();
+    throw e;
+  }
+  const raw = fh.createReadStream({ highWaterMark: 256 * 1024, start, autoClose: true });
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
@@ -315,6 +381,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
     const lines = new LineReader();
     read: for await (const chunk of chunks(file, opts.from?.entry.offset ?? 0)) for (lines.feed(chunk); lines.next(); ) {
       lineNo++;
+      // Anything after the seal, even a cut-off line or a bare newline, was added after the writer finished.
+      if (footer) fail('structure', 'content after the sealing footer');
       const { buf, start, end, terminated } = lines;
       // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
       // check its hash but read only its seq instead of parsing it.
@@ -367,7 +435,6 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         o = parsed as Record<string, unknown>;
         eventJson = o.event;
       }
-      if (footer) fail('structure', 'content after the sealing footer');
       if (lineNo === 1) {
         header = checkHeader(file, o);
         yield { kind: 'header', line: 1, header };
@@ -443,9 +510,12 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   } catch (e) {
     if (e instanceof RecordingError) throw e;
     const err = e as NodeJS.ErrnoException;
-    if (err.code === 'ENOENT' || err.code === 'EACCES' || err.code === 'EISDIR') {
-      throw new RecordingError(file, 0, 'io', `cannot read: ${err.message}`);
+    // A system call failed (zlib errors carry no syscall): an I/O problem, not a damaged recording.
+    if (typeof err.syscall === 'string') {
+      throw new RecordingError(file, lineNo === 0 ? 0 : lineNo + 1, 'io', `cannot read: ${err.message}`);
     }
+    // Bytes appended to a sealed gzip file are not gzip data: zlib stops on them.
+    if (footer) throw new RecordingError(file, lineNo + 1, 'structure', `content after the sealing footer (${err.message})`);
     // zlib reports corrupt (not merely cut) compressed data here.
     throw new RecordingError(file, lineNo + 1, 'malformed', `cannot decompress after line ${lineNo}: ${err.message}`);
   }

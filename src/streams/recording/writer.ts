@@ -1,6 +1,6 @@
 // RecordingWriter: append-only JSONL (optionally gzip) with a hash chain, keyframes and a sealing footer.
-import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { openExclusive } from './open-unique.js';
+import { closeSync, fsyncSync, writeSync } from 'node:fs';
+import { mkdirPrivate, openExclusive, replaceExclusive } from './open-unique.js';
 import { dirname } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { encodeState } from '../../model/codec.js';
@@ -20,6 +20,11 @@ export interface WriterOptions {
   readonly meta?: RecordingHeader['meta'];
   /** Pick `name-2...` when the file exists (generated names); an explicit --record FILE never does. */
   readonly uniqueName?: boolean;
+  /**
+   * Called once when a write fails outside any call of ours (a gzip member flushed at the end of the event-loop
+   * turn hits a full disk); a write that fails inside append, keyframe or close throws there instead.
+   */
+  readonly onError?: (err: Error) => void;
 }
 
 /** Pending gzip text is compressed and written once it reaches this size, or at the end of the event-loop turn. */
@@ -30,7 +35,9 @@ const GZIP_MEMBER_BYTES = 64 * 1024;
  * so a killed process leaves every appended line. Gzip files: lines are compressed synchronously as one gzip
  * member per event-loop turn (or per 64 KiB in a burst) and written at once, so memory stays bounded whatever the
  * event rate, and a kill loses at most the lines of the current turn. Keyframes, operator actions and close flush
- * and fsync. The file is created exclusively: an existing recording is never overwritten.
+ * and fsync. The file is created exclusively and private (0600): an existing recording is never overwritten.
+ * After a failed write the writer is broken: every later call throws that error (a partly written line may
+ * end the file, which readers treat as a cut-off tail).
  */
 export class RecordingWriter {
   private readonly fd: number;
@@ -44,20 +51,22 @@ export class RecordingWriter {
   private keyframes = 0;
   private lastSeq = 0;
   private closed = false;
+  private broken: Error | undefined;
   /** Bytes written to the file so far (compressed size for gzip), for rotation by size. */
   bytes = 0;
   /** Lines written so far (the header is line 1). */
   private lines = 0;
-  /** The seek index beside the recording (`FILE.idx`): one JSON line per keyframe. */
-  private readonly indexFd: number;
+  /** The seek index beside the recording (`FILE.idx`): one JSON line per keyframe; absent if it cannot be made. */
+  private indexFd: number | undefined;
 
   constructor(private readonly opts: WriterOptions) {
-    mkdirSync(dirname(opts.file), { recursive: true });
+    mkdirPrivate(dirname(opts.file));
     const opened = openExclusive(opts.file, opts.uniqueName === true);
     this.fd = opened.fd;
     this.path = opened.file;
     this.gzip = opts.gzip === true;
-    this.indexFd = openSync(indexPathOf(this.path), 'w');
+    // Never opened with 'w': that follows a symlink planted at the name and truncates its target.
+    this.indexFd = replaceExclusive(indexPathOf(this.path));
     const header: RecordingHeader = {
       kind: 'header',
       format: FORMAT_NAME,
@@ -100,7 +109,7 @@ export class RecordingWriter {
     // A keyframe starts a new gzip member, so a reader can start decompressing exactly there.
     this.flushGzip();
     const entry: IndexEntry = { seq: state.lastSeq, at: state.lastEventAt, offset: this.bytes, line: this.lines + 1, prevHash: this.prevHash };
-    writeSync(this.indexFd, `${JSON.stringify(entry)}\n`);
+    this.writeIndex(`${JSON.stringify(entry)}\n`);
     this.writeLine({ kind: 'keyframe', seq: state.lastSeq, at: state.lastEventAt, state: encodeState(state) });
     this.keyframes++;
     this.sync();
@@ -109,6 +118,10 @@ export class RecordingWriter {
   /** Writes the sealing footer, flushes, fsyncs and closes. Idempotent. */
   async close(reason: string, endedAtMs: number = Date.now()): Promise<void> {
     if (this.closed) return;
+    if (this.broken) {
+      this.abandon();
+      throw this.broken;
+    }
     this.writeLine({
       kind: 'footer',
       events: this.events,
@@ -117,11 +130,16 @@ export class RecordingWriter {
       endedAt: new Date(endedAtMs).toISOString(),
       reason,
     });
-    this.flushGzip();
+    try {
+      this.flushGzip();
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
     this.closed = true;
-    fsyncSync(this.fd);
     closeSync(this.fd);
-    closeSync(this.indexFd);
+    this.closeIndex();
   }
 
   /** Closes without a footer, as a crash would (tests use this to prove crash readability). */
@@ -130,11 +148,27 @@ export class RecordingWriter {
     this.closed = true;
     this.pending = [];
     closeSync(this.fd);
-    closeSync(this.indexFd);
+    this.closeIndex();
+  }
+
+  private closeIndex(): void {
+    if (this.indexFd !== undefined) closeSync(this.indexFd);
+    this.indexFd = undefined;
+  }
+
+  /** The index only speeds up seeking: a write that fails there drops the index, never the recording. */
+  private writeIndex(line: string): void {
+    if (this.indexFd === undefined) return;
+    try {
+      writeSync(this.indexFd, line);
+    } catch {
+      this.closeIndex();
+    }
   }
 
   private writeLine(body: object): void {
     if (this.closed) throw new Error(`recording ${this.path} is closed`);
+    if (this.broken) throw this.broken;
     const { text, hash } = sealLine(this.prevHash, body);
     this.prevHash = hash;
     this.lines++;
@@ -150,7 +184,13 @@ export class RecordingWriter {
       this.flushScheduled = true;
       setImmediate(() => {
         this.flushScheduled = false;
-        if (!this.closed) this.flushGzip();
+        if (this.closed || this.broken) return;
+        // Nobody up the stack would catch a throw here: it would end the process (a full disk must not).
+        try {
+          this.flushGzip();
+        } catch (e) {
+          this.opts.onError?.(e as Error);
+        }
       });
     }
   }
@@ -166,12 +206,22 @@ export class RecordingWriter {
 
   private writeRaw(buf: Buffer): void {
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off);
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off);
+    } catch (e) {
+      this.broken = e as Error;
+      throw e;
+    }
     this.bytes += buf.length;
   }
 
   private sync(): void {
     this.flushGzip();
-    fsyncSync(this.fd);
+    try {
+      fsyncSync(this.fd);
+    } catch (e) {
+      this.broken = e as Error;
+      throw e;
+    }
   }
 }

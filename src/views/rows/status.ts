@@ -67,6 +67,14 @@ export function armedUntil(state: PortfolioState, now: number): number | undefin
 }
 
 /**
+ * Has the console noted that recording stopped (a write failed, or the recording could not start)? The note is an
+ * operator-log fact (console.ts noteRecorderError), so the bar says it whichever pane is shown.
+ */
+export function recordingStopped(state: PortfolioState): boolean {
+  return state.operatorActions.some((a) => a.action === 'note' && typeof a.detail === 'object' && a.detail !== null && !Array.isArray(a.detail) && (a.detail as { recorder?: unknown }).recorder === 'stopped');
+}
+
+/**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
  * currency; the source, account, health, trading state and FROZEN always stay.
  */
@@ -83,6 +91,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
   else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
   else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
+  if (s.mode !== 'replay' && recordingStopped(st)) cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0 });
   const critical = s.alerts?.filter((a) => a.severity === 'critical').length ?? 0;
   const warning = s.alerts?.filter((a) => a.severity === 'warning').length ?? 0;
   if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0 });
