@@ -13,6 +13,8 @@ import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
+import { installWireGuard } from './guard.js';
+import { RepeatLimiter } from './repeat-limit.js';
 import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
 
 /** Account summary tags the risk engine reads, plus the per-currency ledger. */
@@ -104,6 +106,8 @@ export class TwsSource {
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
   private readonly lastSeen = new Map<'marketData' | 'portfolio', number>();
+  /** Identical broker messages beyond a few per window are counted, not emitted (a storm must not fill a recording). */
+  private readonly repeats = new RepeatLimiter();
 
   constructor(options: TwsSourceOptions) {
     this.opts = {
@@ -138,6 +142,7 @@ export class TwsSource {
   /** Disconnects and stops every timer; the events stream completes. */
   stop(): void {
     this.stopped = true;
+    this.flushRepeats(true);
     this.teardown();
     this.setInputs({ ...this.inputs, socket: 'disconnected', downReason: 'stopped by the operator' });
     this.subject.complete();
@@ -209,6 +214,7 @@ export class TwsSource {
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
+    this.guardWire(ib, this.api);
     this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting' };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
@@ -277,6 +283,7 @@ export class TwsSource {
   private onSocketDown(reason: string): void {
     if (this.inputs.fatal) return;
     this.synced = false;
+    this.flushRepeats(true);
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
     this.teardown();
     if (this.stopped) return;
@@ -319,6 +326,7 @@ export class TwsSource {
   private onHeartbeatAnswer(): void {
     if (this.heartbeatPending) clearTimeout(this.heartbeatPending);
     this.heartbeatPending = undefined;
+    this.flushRepeats(false);
     const first = !this.inputs.heartbeatAnswered;
     if (first) {
       this.attempt = 0;
@@ -503,14 +511,36 @@ export class TwsSource {
     }
   }
 
+  /** Frame lengths are checked below the library, and a message that fails to decode stays with that message (guard.ts). */
+  private guardWire(ib: IBApiNext, api: IBApi): void {
+    installWireGuard(api, {
+      onBadFrame: (reason) => {
+        if (this.ib !== ib) return;
+        this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
+        this.onSocketDown(reason);
+      },
+      onMessageError: (reason) => {
+        if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
+      },
+    });
+  }
+
+  private broker(body: Extract<FeedEventBody, { type: 'brokerMessage' }>): void {
+    for (const b of this.repeats.offer(body, Date.now())) this.subject.next(b);
+  }
+
+  private flushRepeats(all: boolean): void {
+    for (const b of this.repeats.flush(Date.now(), all)) this.subject.next(b);
+  }
+
   private onInfo(code: number, message: string): void {
-    this.subject.next({ type: 'brokerMessage', id: -1, code, message, class: classify(code).class });
+    this.broker({ type: 'brokerMessage', id: -1, code, message, class: classify(code).class });
     this.applyEffect(code, message);
   }
 
   private onError(reqId: number, code: number, message: string): void {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
-    this.subject.next({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
+    this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
       this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;
