@@ -1,6 +1,6 @@
 // A frame-exact proxy in front of the simulator that lets a test slip its own bytes into what the client reads.
 import { connect, createServer, type Server, type Socket } from 'node:net';
-import { encodeFrame } from '../../src/sim/wire.js';
+import { decodeFields, encodeFrame } from '../../src/sim/wire.js';
 
 export interface ProxyLink {
   /** The client's side of this connection (the proxy writes what TWS "said" here). */
@@ -23,8 +23,11 @@ export interface FrameProxy {
   close(): Promise<void>;
 }
 
-/** Starts a proxy on a free loopback port forwarding to the simulator on `upstreamPort`. */
-export async function startFrameProxy(upstreamPort: number): Promise<FrameProxy> {
+/**
+ * Starts a proxy on a free loopback port forwarding to the simulator on `upstreamPort`. `rewrite` may change the
+ * fields of each frame after the server's hello (a hostile TWS: the same stream, with its own text in it).
+ */
+export async function startFrameProxy(upstreamPort: number, rewrite?: (fields: string[]) => string[]): Promise<FrameProxy> {
   let target = upstreamPort;
   const links: ProxyLink[] = [];
   const sockets = new Set<Socket>();
@@ -48,7 +51,9 @@ export async function startFrameProxy(upstreamPort: number): Promise<FrameProxy>
       while (pending.length - pos >= 4) {
         const len = pending.readUInt32BE(pos);
         if (pending.length - pos - 4 < len) break;
-        if (!client.destroyed) client.write(pending.subarray(pos, pos + 4 + len));
+        const frame = pending.subarray(pos, pos + 4 + len);
+        const out = rewrite && link.framesForwarded > 0 ? encodeFrame(rewrite(decodeFields(frame.subarray(4)))) : frame;
+        if (!client.destroyed) client.write(out);
         link.framesForwarded++;
         pos += 4 + len;
       }

@@ -5,12 +5,13 @@
 // only store. Reconnection, the heartbeat and the ready gate are ours, not the library's (its watchdog misses
 // zombies, and it queues orders while disconnected and replays them later).
 import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { orderKey } from '../../model/reduce/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
+import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
@@ -74,8 +75,12 @@ const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class TwsSource {
   private readonly subject = new Subject<FeedEventBody>();
-  /** Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). */
-  readonly events$: Observable<FeedEventBody> = this.subject.asObservable();
+  /**
+   * Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). Every string in them is
+   * TWS's text: control characters are made visible here, where it enters, so no symbol or message can drive the
+   * operator's terminal.
+   */
+  readonly events$: Observable<FeedEventBody> = this.subject.pipe(map((b) => neutraliseDeep(b)));
 
   private ib: IBApiNext | undefined;
   private api: IBApi | undefined;
