@@ -1,12 +1,17 @@
 // Output sinks for commands, injectable so tests read what a command printed without spawning a process.
+import { terminalSafe } from '../model/text.js';
 export interface CommandIo {
   out(line: string): void;
   err(line: string): void;
 }
 
+/**
+ * The text commands' last line of defence: text from TWS and recordings is neutralised where it enters, and a
+ * control character that slipped past is still written as an escape (`\u001b`, valid inside JSON strings too).
+ */
 export const processIo: CommandIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
+  out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
 };
 
 /** Exit codes shared by every command (README "Exit codes"). */

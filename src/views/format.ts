@@ -1,5 +1,6 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
 import type { Decimal } from '../model/money.js';
+import { neutralise } from '../model/text.js';
 
 /*
  * Every sign and state is carried by characters, never by colour alone (DESIGN.md "Terminal"): negative
@@ -24,9 +25,14 @@ export function textWidth(s: string): number {
   return w;
 }
 
-/** Cuts `s` to at most `width` cells, ending in "…" when cut. */
-export function truncate(s: string, width: number): string {
+/**
+ * Cuts `s` to at most `width` cells, ending in "…" when cut. Every cell of every pane passes here, so this is also
+ * the console's last line of defence: a control character that got past the edges (src/model/text.ts) is shown
+ * as an escape, never sent to the terminal.
+ */
+export function truncate(text: string, width: number): string {
   if (width <= 0) return '';
+  const s = neutralise(text);
   if (textWidth(s) <= width) return s;
   let out = '';
   let w = 0;

@@ -5,15 +5,18 @@
 // only store. Reconnection, the heartbeat and the ready gate are ours, not the library's (its watchdog misses
 // zombies, and it queues orders while disconnected and replays them later).
 import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
-import { Subject, type Observable, type Subscription } from 'rxjs';
+import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { orderKey } from '../../model/reduce/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
+import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
+import { installWireGuard } from './guard.js';
+import { RepeatLimiter } from './repeat-limit.js';
 import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
 
 /** Account summary tags the risk engine reads, plus the per-currency ledger. */
@@ -78,8 +81,12 @@ const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class TwsSource {
   private readonly subject = new Subject<FeedEventBody>();
-  /** Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). */
-  readonly events$: Observable<FeedEventBody> = this.subject.asObservable();
+  /**
+   * Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). Every string in them is
+   * TWS's text: control characters are made visible here, where it enters, so no symbol or message can drive the
+   * operator's terminal.
+   */
+  readonly events$: Observable<FeedEventBody> = this.subject.pipe(map((b) => neutraliseDeep(b)));
 
   private ib: IBApiNext | undefined;
   private api: IBApi | undefined;
@@ -114,6 +121,8 @@ export class TwsSource {
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log' | 'clock'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
   private readonly lastSeen = new Map<'marketData' | 'portfolio', number>();
+  /** Identical broker messages beyond a few per window are counted, not emitted (a storm must not fill a recording). */
+  private readonly repeats = new RepeatLimiter();
 
   constructor(options: TwsSourceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -154,6 +163,7 @@ export class TwsSource {
   /** Disconnects and stops every timer; the events stream completes. */
   stop(): void {
     this.stopped = true;
+    this.flushRepeats(true);
     this.teardown();
     this.setInputs({ ...this.inputs, socket: 'disconnected', downReason: 'stopped by the operator' });
     this.subject.complete();
@@ -225,6 +235,7 @@ export class TwsSource {
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
+    this.guardWire(ib, this.api);
     this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.downReason ? { downReason: this.inputs.downReason } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
@@ -293,6 +304,7 @@ export class TwsSource {
   private onSocketDown(reason: string): void {
     if (this.inputs.fatal) return;
     this.synced = false;
+    this.flushRepeats(true);
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
     this.teardown();
     if (this.stopped) return;
@@ -345,6 +357,7 @@ export class TwsSource {
     this.heartbeatPending = undefined;
     this.heartbeatAnsweredAt = this.clock.now();
     this.heartbeatAnswers++;
+    this.flushRepeats(false);
     const first = !this.inputs.heartbeatAnswered;
     if (first) {
       this.attempt = 0;
@@ -529,14 +542,36 @@ export class TwsSource {
     }
   }
 
+  /** Frame lengths are checked below the library, and a message that fails to decode stays with that message (guard.ts). */
+  private guardWire(ib: IBApiNext, api: IBApi): void {
+    installWireGuard(api, {
+      onBadFrame: (reason) => {
+        if (this.ib !== ib) return;
+        this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
+        this.onSocketDown(reason);
+      },
+      onMessageError: (reason) => {
+        if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
+      },
+    });
+  }
+
+  private broker(body: Extract<FeedEventBody, { type: 'brokerMessage' }>): void {
+    for (const b of this.repeats.offer(body, this.clock.now())) this.subject.next(b);
+  }
+
+  private flushRepeats(all: boolean): void {
+    for (const b of this.repeats.flush(this.clock.now(), all)) this.subject.next(b);
+  }
+
   private onInfo(code: number, message: string): void {
-    this.subject.next({ type: 'brokerMessage', id: -1, code, message, class: classify(code).class });
+    this.broker({ type: 'brokerMessage', id: -1, code, message, class: classify(code).class });
     this.applyEffect(code, message);
   }
 
   private onError(reqId: number, code: number, message: string): void {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
-    this.subject.next({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
+    this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
       this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;

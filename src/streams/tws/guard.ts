@@ -1,0 +1,170 @@
+// Guards under @stoqey/ib: frame lengths are checked before its socket sees them, a decode error stays with its message.
+//
+// Two faults of @stoqey/ib 1.6.x (issue 14 items 1 and 2), fixed from outside because the product must be safe with
+// the published library:
+// - socket.js onData reads a frame's length with readInt32BE: a length of 2^31 or more is negative, the "enough
+//   bytes?" test passes, the slice does not advance, and the loop spins for ever on the same bytes (emitting error
+//   505 each round) while the event loop is blocked: no key, no signal, no timer gets through.
+// - decoder.js process() catches only UnderrunError: any other throw while decoding one message (JSON.parse of an
+//   advanced-order-reject field after it unescaped \u000a into a raw newline, say) leaves the socket's data
+//   handler and takes the process down.
+import type { IBApi } from '@stoqey/ib';
+import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id.js';
+
+/**
+ * The longest frame we accept: the Java client's and @stoqey/ib's own limit (MAX_V100_MESSAGE_LENGTH), which the
+ * library applies only to its whole buffer, after the fact. Real TWS messages are far shorter.
+ */
+export const MAX_FRAME_BYTES = 0xffffff;
+
+export interface WireGuardHooks {
+  /** The stream cannot be trusted any more (a frame length beyond the limit): drop the connection and reconnect. */
+  readonly onBadFrame: (reason: string) => void;
+  /** One message could not be decoded, or one of our listeners threw on it; the connection goes on. */
+  readonly onMessageError: (reason: string) => void;
+}
+
+/** The parts of @stoqey/ib's private I/O objects the guard touches (dist/core/io). */
+interface LibSocket {
+  useV100Plus: boolean;
+  _v100MessageBuffer: Buffer;
+  onData(data: Buffer): void;
+}
+interface LibDecoder {
+  dataQueue: (string | undefined)[];
+  emitQueue: unknown[];
+  processMsg(msgId: number): void;
+  readStr(): string;
+  readInt(): number;
+  decodeUnicodeEscapedString(s: string): string;
+  serverVersion: number;
+  callback: { emitInfo(msg: string, code: number): void; emitError(msg: string, code: number, reqId?: number, reject?: unknown): void };
+}
+interface LibController {
+  socket: LibSocket;
+  decoder: LibDecoder;
+  emitEvent(name: string, ...args: unknown[]): void;
+}
+
+/**
+ * The offset in `buf` of the first frame header whose length is beyond `max` (read unsigned, as the protocol
+ * means it), or -1. Walks complete headers only; a frame still arriving is judged when its header is whole.
+ */
+export function findBadFrame(buf: Buffer, max: number = MAX_FRAME_BYTES): number {
+  let pos = 0;
+  while (buf.length - pos >= 4) {
+    const len = buf.readUInt32BE(pos);
+    if (len > max) return pos;
+    if (buf.length - pos - 4 < len) return -1;
+    pos += 4 + len;
+  }
+  return -1;
+}
+
+/** Why a frame was refused, in words an operator can act on. */
+export function badFrameReason(len: number, max: number = MAX_FRAME_BYTES): string {
+  return `TWS sent a message claiming ${len} bytes (the limit is ${max}): the stream is corrupt or not TWS; dropping the connection`;
+}
+
+function msgName(id: number): string {
+  const name = (IN_MSG_ID as unknown as Record<number, string | undefined>)[id];
+  return name ? `${name} (${id})` : `message id ${id}`;
+}
+
+/**
+ * Installs both guards on one IBApi (before or after connect: the socket looks `onData` up on every chunk).
+ * Idempotent per instance.
+ */
+export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: number = MAX_FRAME_BYTES): void {
+  const controller = (api as unknown as { controller: LibController }).controller;
+  const socket = controller.socket;
+  const decoder = controller.decoder;
+  const marked = socket as unknown as { __twsRiskGuard?: true };
+  if (marked.__twsRiskGuard) return;
+  marked.__twsRiskGuard = true;
+
+  // ---- frames ----
+  const onData = socket.onData.bind(socket);
+  let refused = false;
+  socket.onData = (data: Buffer) => {
+    if (refused) return;
+    if (!socket.useV100Plus) return onData(data);
+    const held = socket._v100MessageBuffer;
+    const bad = findBadFrame(held.length ? Buffer.concat([held, data]) : data, maxFrame);
+    if (bad < 0) return onData(data);
+    // The whole frames before the bad header are good: deliver them, then refuse the rest for good.
+    const len = (held.length ? Buffer.concat([held, data]) : data).readUInt32BE(bad);
+    refused = true;
+    const goodInData = bad - held.length;
+    try {
+      if (goodInData > 0) onData(data.subarray(0, goodInData));
+    } finally {
+      socket._v100MessageBuffer = Buffer.alloc(0);
+      hooks.onBadFrame(badFrameReason(len, maxFrame));
+    }
+  };
+
+  // ---- messages ----
+  const processMsg = decoder.processMsg.bind(decoder);
+  decoder.processMsg = (msgId: number) => {
+    try {
+      if (msgId === IN_MSG_ID.ERR_MSG) return decodeErrMsg(decoder);
+      return processMsg(msgId);
+    } catch (e) {
+      // An underrun is the library's own business (it reports it and drains the message).
+      if ((e as Error)?.name === 'UnderrunError') throw e;
+      // Nothing half-decoded goes out, and the rest of this message is dropped so the next one starts clean.
+      decoder.emitQueue = [];
+      // Up to, not past, the end marker: process() checks for it next and drops it, as after any whole message.
+      const q = decoder.dataQueue;
+      while (q.length && q[0] !== undefined) q.shift();
+      hooks.onMessageError(`could not decode ${msgName(msgId)} from TWS: ${(e as Error)?.message ?? String(e)}; that message was dropped`);
+    }
+  };
+
+  // A throw from a listener (ours) would leave process() the same way, with the queue half consumed.
+  const emitEvent = controller.emitEvent.bind(controller);
+  controller.emitEvent = (name: string, ...args: unknown[]) => {
+    try {
+      emitEvent(name, ...args);
+    } catch (e) {
+      hooks.onMessageError(`handling the ${name} event failed: ${(e as Error)?.message ?? String(e)}; that event was dropped`);
+    }
+  };
+}
+
+/**
+ * decoder.js decodeMsg_ERR_MSG (server version 193 layout), except that an advanced-order-reject field that is
+ * not JSON is passed on as its text instead of throwing: the error itself (code and message) always gets through.
+ */
+function decodeErrMsg(d: LibDecoder): void {
+  const version = d.readInt();
+  if (version < 2) {
+    d.callback.emitError(d.readStr(), 505);
+    return;
+  }
+  const id = d.readInt();
+  const code = d.readInt();
+  let msg = d.readStr();
+  // MIN_SERVER_VER.ENCODE_MSG_ASCII7 = 153, ADVANCED_ORDER_REJECT = 166.
+  if (d.serverVersion >= 153) msg = d.decodeUnicodeEscapedString(msg);
+  let reject: unknown;
+  if (d.serverVersion >= 166) {
+    const raw = d.readStr();
+    if (raw?.length > 0) {
+      const text = d.decodeUnicodeEscapedString(raw);
+      try {
+        reject = JSON.parse(text);
+      } catch {
+        // TWS escapes control characters as \uXXXX; the library unescapes them before parsing, which breaks JSON.
+        try {
+          reject = JSON.parse(raw);
+        } catch {
+          reject = text;
+        }
+      }
+    }
+  }
+  if (id === -1) d.callback.emitInfo(msg, code);
+  else d.callback.emitError(msg, code, id, reject);
+}
