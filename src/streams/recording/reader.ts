@@ -4,12 +4,28 @@ import { constants as fsc, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import { CodecError, decodeEvent, decodeState } from '../../model/codec.js';
+import { neutraliseRecorded } from '../../model/text.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
 import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, chainHash, unsealLine, type IndexEntry, type RecordingFooter, type RecordingHeader } from './format.js';
 
 /** What went wrong with a recording. `tampered` means the hash chain broke: the file was edited after writing. */
 export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
+
+/**
+ * Whether a line's bytes could hold text a terminal would act on: a JSON escape (a control character is always written
+ * escaped), a raw DEL, or the first byte of a C1 control or a bidi mark in UTF-8. Almost no line does, so the deep
+ * neutralising below runs only for the few that might (a recording is text from outside, maybe from someone else).
+ */
+function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
+  for (const b of SUSPECT_BYTES) {
+    const i = buf.indexOf(b, start);
+    if (i !== -1 && i < end) return true;
+  }
+  return false;
+}
+/** Backslash, DEL, 0xC2 (U+0080..U+00BF), 0xD8 (U+061C), 0xE2 (U+200E.., U+202A.., U+2066..). */
+const SUSPECT_BYTES = [0x5c, 0x7f, 0xc2, 0xd8, 0xe2] as const;
 
 /** A recording that cannot be read past `line`; everything before it was yielded and is trustworthy. */
 export class RecordingError extends Error {
@@ -436,7 +452,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         eventJson = o.event;
       }
       if (lineNo === 1) {
-        header = checkHeader(file, o);
+        header = neutraliseRecorded(checkHeader(file, o));
         yield { kind: 'header', line: 1, header };
         continue;
       }
@@ -472,7 +488,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           lastSeq = ev!.seq;
           lastAt = ev!.receivedAt;
           events++;
-          yield { kind: 'event', line: lineNo, event: ev! };
+          yield { kind: 'event', line: lineNo, event: mayHoldControls(buf, start, end) ? neutraliseRecorded(ev!) : ev! };
           break;
         }
         case 'keyframe': {
@@ -489,7 +505,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
             if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
             throw e;
           }
-          yield { kind: 'keyframe', line: lineNo, seq: lastSeq, at: Number(o.at), state: state! };
+          yield { kind: 'keyframe', line: lineNo, seq: lastSeq, at: Number(o.at), state: mayHoldControls(buf, start, end) ? neutraliseRecorded(state!) : state! };
           break;
         }
         case 'footer': {
