@@ -248,8 +248,14 @@ async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefin
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
-  for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
-  yield undefined;
+  try {
+    for await (const chunk of stream as AsyncIterable<Buffer>) yield chunk;
+    yield undefined;
+  } finally {
+    // A reader that stops early (a seek, a scan up to --at) ends only the gunzip stream; the file stream under it
+    // would keep its FileHandle until garbage collection, and Node then warns on stderr, over the console.
+    raw.destroy();
+  }
 }
 
 /** `,"hash":"` + 64 hex digits + `"}`: the tail every sealed line ends with (format.ts). */
