@@ -38,6 +38,7 @@ const busy = (ms: number) => {
 describe('heartbeat on a busy machine', () => {
   it('stays connected when the event loop is blocked past the timeout while TWS has already answered', async () => {
     const TIMEOUT_MS = 300;
+    const ROUNDS = 2;
     const source = new TwsSource({ host: '127.0.0.1', port, clientId: 61, heartbeatMs: 200, heartbeatTimeoutMs: TIMEOUT_MS, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
     const feed = new Feed(source.events$);
     source.start();
@@ -45,12 +46,17 @@ describe('heartbeat on a busy machine', () => {
       await waitFor(() => feed.state.health === 'ready', 20_000, 'ready');
       const api = (source as unknown as { api: IBApi }).api;
       let blocked = 0;
-      // Right after each of the next three heartbeat requests goes out, block for three timeouts: TWS (another
-      // process) answers meanwhile, and our timeout timer comes due before the answer is read.
+      let lastBlockAt = Infinity;
+      // Right after each of the next two heartbeat requests goes out, block for ten timeouts: TWS (another process,
+      // with seconds to answer even on a loaded machine) answers meanwhile, and our timeout timer comes due before
+      // the answer is read.
       const onSent = (tokens: unknown[]) => {
-        if (Number(tokens[0]) !== 49 || blocked >= 3) return; // 49: REQ_CURRENT_TIME
+        if (Number(tokens[0]) !== 49 || blocked >= ROUNDS) return; // 49: REQ_CURRENT_TIME
         blocked++;
-        setImmediate(() => busy(3 * TIMEOUT_MS));
+        setImmediate(() => {
+          lastBlockAt = Date.now();
+          busy(10 * TIMEOUT_MS);
+        });
       };
       api.on(EventName.sent, onSent);
       const drops: string[] = [];
@@ -58,7 +64,8 @@ describe('heartbeat on a busy machine', () => {
         if (ev.type === 'healthChanged' && ev.health !== 'ready') drops.push(`${ev.health}: ${ev.reason ?? ''}`);
       });
       const answered = source.lastHeartbeatAt ?? 0;
-      await waitFor(() => drops.length > 0 || (blocked >= 3 && (source.lastHeartbeatAt ?? 0) > answered), 30_000, 'three blocked heartbeats answered');
+      // Done when the heartbeat sent before the last block has been answered (its answer is stamped after the block).
+      await waitFor(() => drops.length > 0 || (blocked >= ROUNDS && (source.lastHeartbeatAt ?? 0) > lastBlockAt), 30_000, 'the blocked heartbeats answered');
       api.off(EventName.sent, onSent);
       sub.unsubscribe();
       expect(drops).toEqual([]);
