@@ -35,9 +35,9 @@ export interface ConsoleSnapshot {
   readonly state: PortfolioState;
   /** The newest state (the status bar shows live health and what arrived while frozen). */
   readonly live: PortfolioState;
-  /** Risk of `state`, computed at this cadence (never inside a component). */
+  /** Risk of `state`, computed at this cadence (never inside a component); while frozen, the risk shown at the freeze. */
   readonly risk?: RiskResult;
-  /** Alerts listed after this publish's evaluation, most severe first. */
+  /** Alerts listed after this publish's evaluation of the LIVE state (frozen or not), most severe first. */
   readonly alerts?: readonly Alert[];
   /** The clock for ages and the status bar (ms). */
   readonly now: number;
@@ -92,6 +92,7 @@ export class ConsoleStore {
   private microtaskQueued = false;
   private lastPublish = -Infinity;
   private frozenState: PortfolioState | undefined;
+  private frozenRisk: RiskResult | undefined;
   private lastRisk: { inputs: readonly unknown[]; at: number; result: RiskResult; ms: number } | undefined;
   private disposed = false;
   private readonly clock: Clock;
@@ -130,6 +131,8 @@ export class ConsoleStore {
   setFrozen(frozen: boolean): void {
     if (frozen === this.frozen) return;
     this.frozenState = frozen ? this.snapshot.state : undefined;
+    // The panes keep the risk they showed; risk and alerts on the live state go on underneath.
+    this.frozenRisk = frozen ? this.snapshot.risk : undefined;
     this.publish();
   }
 
@@ -209,8 +212,11 @@ export class ConsoleStore {
     const live = this.feed.state;
     const state = this.frozenState ?? live;
     const now = this.opts.displayNow?.() ?? realNow;
-    const risk = this.riskFor(state, realNow, now);
-    const alerts = this.opts.alerts?.evaluate(state, risk?.ok ? risk.report : undefined, now);
+    // Freezing holds the picture only (DESIGN.md): risk and the alert engine always run on the live state, so an
+    // alert raised while the panes are frozen is still raised, rung, hooked and recorded.
+    const liveRisk = this.riskFor(live, realNow, now);
+    const risk = this.frozenState ? this.frozenRisk : liveRisk;
+    const alerts = this.opts.alerts?.evaluate(live, liveRisk?.ok ? liveRisk.report : undefined, now);
     const replay = this.opts.replay?.();
     return {
       state,

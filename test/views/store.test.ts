@@ -6,6 +6,7 @@ import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
+import { createAlertRunner } from '../../src/views/alert-model.js';
 import { ConsoleStore, type FeedLike } from '../../src/views/store.js';
 import type { RiskResult } from '../../src/views/stress-model.js';
 
@@ -83,6 +84,25 @@ describe('ConsoleStore', () => {
     store.setFrozen(false);
     expect(store.getSnapshot().state.lastSeq).toBe(3);
     expect(store.getSnapshot().frozen).toBeUndefined();
+    store.dispose();
+  });
+
+  it('freezes the picture only: an alert raised while frozen is evaluated on the live state and recorded', async () => {
+    const feed = new FakeFeed();
+    const recorded: FeedEventBody[] = [];
+    const alerts = createAlertRunner(undefined, { publish: (b) => recorded.push(b) });
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, clock, alerts });
+    feed.push({ type: 'healthChanged', health: 'ready' });
+    await advance(1000);
+    store.setFrozen(true);
+    const held = store.getSnapshot().state;
+    // TWS says the API is read-only (321): a warning the operator must get even with the panes frozen.
+    feed.push({ type: 'brokerMessage', id: 7, code: 321, message: 'Error validating request: API is read-only', class: 'error' });
+    for (let i = 0; i < 10 && !recorded.some((b) => b.type === 'alertChanged'); i++) await advance(1000);
+    expect(recorded).toContainEqual(expect.objectContaining({ type: 'alertChanged', kind: 'raised', alert: expect.objectContaining({ id: expect.stringMatching(/^tws\.code/) }) }));
+    const s = store.getSnapshot();
+    expect(s.state).toBe(held); // the panes still show the moment of the freeze
+    expect(s.alerts?.map((a) => a.id)).toEqual([expect.stringMatching(/^tws\.code/)]);
     store.dispose();
   });
 
