@@ -100,7 +100,7 @@ export class Simulation implements SimulationApi, OrderEvents {
     this.universe = buildUniverse(opts.startTime);
     this.market = new Market(this.universe, opts.market, opts.seed, opts.startTime);
     if (this.market.usdPer(this.base) === undefined) throw new Error(`unsupported base currency ${this.base} (use ${this.market.currencies().join(', ')})`);
-    this.ledger = new Ledger(this.account, this.base, { positions: DEMO_POSITIONS, cash: opts.cash ?? DEMO_CASH }, this.universe);
+    this.ledger = new Ledger(this.account, this.base, { positions: [...DEMO_POSITIONS, ...(opts.scenario?.positions ?? [])], cash: opts.cash ?? DEMO_CASH }, this.universe);
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
     this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
     // Value the account once at the start: that fixes PreviousDayEquityWithLoanValue for the whole day.

@@ -16,8 +16,11 @@ export interface SimFeed {
  * greeks for every option. With `orders`, also stages an open order from another client and a manual fill typed
  * into TWS, so the Orders and Executions panes have rows.
  */
-export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean } = {}): Promise<SimFeed> {
-  const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}) });
+export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: number | string; scenario?: string } = {}): Promise<SimFeed> {
+  const sim = await startSimulator({
+    port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
+    ...(o.startTime !== undefined ? { startTime: o.startTime } : {}), ...(o.scenario ? { scenario: o.scenario } : {}),
+  });
   const source = new TwsSource({
     host: '127.0.0.1', port: sim.port, clientId: 31, heartbeatMs: 500, heartbeatTimeoutMs: 1000,
     backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
