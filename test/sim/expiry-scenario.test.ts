@@ -1,14 +1,16 @@
-// The expiry-day scenario's keys: extra positions (validated like every scenario key) and a start moved before the expiry.
+// Scenario keys for expiry days: extra positions (validated like every scenario key) and a start moved before the expiry.
 import { describe, expect, it } from 'vitest';
 import { resolveOptions } from '../../src/sim/config.js';
 import { loadScenario, parseScenario, ScenarioError } from '../../src/sim/scenario.js';
 import { FRONT_AAPL_CALL, FRONT_SPX_PUT } from '../../src/sim/instruments.js';
 
-const startOf = (start: string) => new Date(resolveOptions({ startTime: start }, loadScenario('expiry-day')).startTime).toISOString();
+const moved = parseScenario({ name: 'moved', startBeforeExpiryMinutes: 10 });
+const startOf = (start: string) => new Date(resolveOptions({ startTime: start }, moved).startTime).toISOString();
 
-describe('expiry-day scenario', () => {
-  it('holds the front-month options', () => {
+describe('expiry-day scenario and startBeforeExpiryMinutes', () => {
+  it('holds the front-month options and keeps the start (the demo console runs on the wall clock)', () => {
     expect(loadScenario('expiry-day').positions?.map((p) => p.conId)).toEqual([FRONT_AAPL_CALL, FRONT_SPX_PUT]);
+    expect(resolveOptions({ startTime: '2026-03-02T14:30:00Z' }, loadScenario('expiry-day')).startTime).toBe(Date.parse('2026-03-02T14:30:00Z'));
   });
 
   it.each([
