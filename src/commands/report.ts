@@ -28,12 +28,16 @@ export interface ReportFlags extends ConnectionFlags {
  * JSON: the stress document of docs/report-json.md, plus the state's health, what is missing, positions, orders,
  * the alerts, and the raw account rows under `reported`.
  */
-function print(state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo, extra: Record<string, unknown> = {}): boolean {
-  const stress = stressOf(state, scenarios, state.lastEventAt || now);
+function print(
+  state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
+  extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now,
+): boolean {
+  const stress = stressOf(state, scenarios, stressAt);
   const config = alertConfigOf(settings);
   const alerts = evaluateOnce({ state, config, now, ...('error' in stress ? {} : { stress }) });
   const critical = hasCritical(alerts);
-  const st = stateJson(state, Date.now());
+  // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
+  const st = stateJson(state, now);
   if (f.json) {
     const { accountValues, accountSummary, ...rest } = st;
     const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
@@ -110,7 +114,10 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
     }
     const loaded = loadSettings(f.config);
     for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
-    const critical = print(r.state, f, loaded.settings, chosen.scenarios, atMs ?? (r.state.lastEventAt || Date.now()), io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } });
+    // A replay's clock is the recording's: --at, else its last event, else its start; never the wall clock, so option
+    // time to expiry is what it was when recorded, whatever day the report is run.
+    const now = atMs ?? (r.state.lastEventAt || (await recordingStart(file)));
+    const critical = print(r.state, f, loaded.settings, chosen.scenarios, now, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } }, now);
     return critical ? EXIT.criticalAlert : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {

@@ -4,6 +4,7 @@ import type { AssetClass } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
+import { expiryInstant } from './expiry.js';
 import { classifyPositions, type PositionClass } from './positions.js';
 
 /*
@@ -241,13 +242,6 @@ function livePrice(p: PriceRow | undefined): number {
   return close ? toFloat(close) : NaN;
 }
 
-/** Expiry instant of YYYYMMDD at `hourUtc`; NaN for a month-only expiry (no day to price to). */
-function expiryInstant(expiry: string | undefined, hourUtc: number): number {
-  if (expiry === undefined || expiry.length < 8 || !/^\d{8}/.test(expiry)) return NaN;
-  const y = Number(expiry.slice(0, 4)), mo = Number(expiry.slice(4, 6)), d = Number(expiry.slice(6, 8));
-  return Date.UTC(y, mo - 1, d) + hourUtc * 3_600_000;
-}
-
 /**
  * Reads one position into floats and decides whether it can be revalued. `missingFx` names its currency
  * when TWS sent no exchange rate for it.
@@ -271,7 +265,7 @@ export function readPosition(
   if (cls.kind === 'option') {
     isCall = c.right === 'C' ? 1 : 0;
     strike = num(c.strike);
-    expiryMs = expiryInstant(c.expiry, params.expiryHourUtc);
+    expiryMs = expiryInstant(c.expiry, params.expiryHourNewYork);
     const o = src.option;
     iv = o?.impliedVol ?? NaN;
     pvDividend = cls.model === 'black76American' ? 0 : (o?.pvDividend ?? 0);
@@ -279,13 +273,17 @@ export function readPosition(
     underlying = livePrice(src.underlyingPrice);
     if (!Number.isFinite(underlying)) underlying = num(src.underlyingRow?.marketPrice);
     if (!Number.isFinite(underlying)) underlying = o?.underlyingPrice ?? NaN;
-    if (!(c.right && strike > 0 && Number.isFinite(expiryMs) && c.multiplier && iv > 0 && underlying > 0) && !unpriced) {
+    // Past expiry the option is worth its intrinsic value whatever the vol: TWS often stops sending greeks for
+    // it, and that must not leave an expiring position unpriced. Vol 0 keeps every vol shock at intrinsic too.
+    const expired = Number.isFinite(expiryMs) && expiryMs <= clockOf(params);
+    if (expired && !(iv > 0)) iv = 0;
+    if (!(c.right && strike > 0 && Number.isFinite(expiryMs) && c.multiplier && (iv > 0 || expired) && underlying > 0) && !unpriced) {
       const missing: string[] = [];
       if (!c.right) missing.push('right');
       if (!(strike > 0)) missing.push('strike');
       if (!Number.isFinite(expiryMs)) missing.push('expiry date');
       if (!c.multiplier) missing.push('multiplier');
-      if (!(iv > 0)) missing.push('implied vol');
+      if (!(iv > 0 || expired)) missing.push('implied vol');
       if (!(underlying > 0)) missing.push('underlying price');
       unpriced = `no ${missing.join(', no ')}`;
     }

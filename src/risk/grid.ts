@@ -189,17 +189,23 @@ export function updateStressGrid(grid: StressGrid, state: PortfolioState, now: n
   }
   const dirty = new Set<number>();
   const clockMs = clockOf(params);
+  // An option that expired with this step is read again even if no row changed: without a vol it was unpriced,
+  // and at expiry it needs none (intrinsic value).
+  const expiring = new Set<number>();
   if (clockMs !== book.clockMs) {
     book.clockMs = clockMs;
     grid.groups.forEach((g, gi) => {
       if (g.members.some((m) => book.positions[m]!.cls.kind === 'option')) dirty.add(gi);
     });
+    book.positions.forEach((p, i) => {
+      if (p.cls.kind === 'option' && p.unpriced !== undefined && p.expiryMs <= clockMs) expiring.add(i);
+    });
   }
-  const candidates = touchedList ? candidatesOf(grid, touchedList) : book.positions.map((_, i) => i);
+  const candidates = [...new Set([...(touchedList ? candidatesOf(grid, touchedList) : book.positions.map((_, i) => i)), ...expiring])];
   for (const i of candidates) {
     const old = book.positions[i]!;
     const src = sourcesOf(state, state.portfolio.get(old.conId)!, old.cls);
-    if (sameSources(src, book.sources[i]!)) continue;
+    if (sameSources(src, book.sources[i]!) && !expiring.has(i)) continue;
     book.sources[i] = src;
     const missing = book.ledger.fx[old.currencyIndex]! > 0 ? undefined : book.currencies[old.currencyIndex];
     const fresh = readPosition(src, old.cls, old.currencyIndex, missing, params);

@@ -65,8 +65,11 @@ export interface StressParams {
    * change only when an input changes or the step rolls over (risk-model.md §5.6: date roll).
    */
   readonly clockStepMs: number;
-  /** Hour (UTC) at which an option expires on its expiry date; 21:00 UTC is 16:00 New York in winter. */
-  readonly expiryHourUtc: number;
+  /**
+   * Hour (New York time) at which an option expires on its expiry date: 16 is the US close, which is 20:00 or
+   * 21:00 UTC depending on daylight-saving time (src/risk/expiry.ts).
+   */
+  readonly expiryHourNewYork: number;
   /** Continuously compounded risk-free rate by currency; `defaultRate` for the others. */
   readonly rates: Readonly<Record<string, number>>;
   readonly defaultRate: number;
@@ -133,7 +136,7 @@ const HIGH_CAP_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'DJX', 'OEX', 'XEO']
 
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   clockStepMs: 3_600_000,
-  expiryHourUtc: 21,
+  expiryHourNewYork: 16,
   rates: Object.freeze({}),
   defaultRate: 0.04,
   marginMethod: 'regT' as const,
@@ -181,7 +184,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   };
   finite('now', params.now, 0);
   finite('clockStepMs', params.clockStepMs, 1);
-  finite('expiryHourUtc', params.expiryHourUtc, 0, 24);
+  finite('expiryHourNewYork', params.expiryHourNewYork, 0, 24);
   finite('defaultRate', params.defaultRate, -0.2, 1);
   for (const [c, r] of Object.entries(params.rates)) finite(`rates.${c}`, r, -0.2, 1);
   if (params.marginMethod !== 'regT' && params.marginMethod !== 'portfolio') {

@@ -1,4 +1,5 @@
 // Simulator options and their defaults (CLI flags, scenario files and tests all end up here).
+import { frontMonthlyExpiry } from './calendar.js';
 import type { LogTarget } from './log.js';
 import { DEFAULT_MARKET, type MarketOptions } from './market.js';
 import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
@@ -85,6 +86,13 @@ function parseStart(v: number | string | undefined): number | undefined {
   return t;
 }
 
+/** A scenario's "start N minutes before the front monthly expiry", applied to the requested start. */
+function beforeExpiry(start: number, minutes: number | undefined): number {
+  if (minutes === undefined) return start;
+  const expiry = frontMonthlyExpiry(start).ms;
+  return expiry - start <= minutes * 60_000 ? start : expiry - minutes * 60_000;
+}
+
 /** Merges explicit options over the scenario's over the defaults. */
 export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefined): ResolvedOptions {
   const port = o.port ?? DEFAULT_PORT;
@@ -96,7 +104,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     seed: o.seed ?? s?.seed ?? 1,
     speed: o.speed ?? s?.speed ?? 1,
     // Default start: now, truncated to the second, so timestamps look live; a seed alone fixes the path.
-    startTime: parseStart(o.startTime) ?? s?.startTime ?? Math.floor(Date.now() / 1000) * 1000,
+    startTime: beforeExpiry(parseStart(o.startTime) ?? s?.startTime ?? Math.floor(Date.now() / 1000) * 1000, s?.startBeforeExpiryMinutes),
     account: o.account ?? s?.account ?? DEFAULT_ACCOUNT,
     baseCurrency: (o.baseCurrency ?? s?.baseCurrency ?? 'USD').toUpperCase(),
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,

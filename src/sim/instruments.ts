@@ -1,7 +1,13 @@
 // The simulated instrument universe and the default demo portfolio (positions, cash, FX rates).
 //
-// Expiries are placed relative to the simulation start date so the demo never holds expired contracts.
+// Expiries follow the exchange calendar (calendar.ts) from the simulation start, so the demo never holds expired
+// contracts: options two and three monthly expiries out, the ES and CL front months. The front monthly options
+// (today's until 16:00 New York on an expiry day) are listed too; scenarios such as expiry-day hold them.
 // AAPL, TSLA, MSFT, SPX and EUR.USD carry their real IB conIds; the others are realistic in shape only.
+
+import {
+  clFront, esFront, frontMonthlyExpiry, monthAfter, monthlyOptionExpiry, newYorkDay, ymd, type Day,
+} from './calendar.js';
 
 export type SecType = 'STK' | 'OPT' | 'FUT' | 'FOP' | 'CASH' | 'BOND' | 'IND';
 
@@ -106,30 +112,8 @@ export const FX_VOL: Readonly<Record<string, number>> = { USD: 0, EUR: 0.07, CHF
 /** Risk-free rates per currency (continuous), for option pricing. */
 export const RATES: Readonly<Record<string, number>> = { USD: 0.043, EUR: 0.025, CHF: 0.005, JPY: 0.003, GBP: 0.045 };
 
-const MONTH_CODES = 'FGHJKMNQUVXZ';
-
-function ymd(d: Date): string {
-  return `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-}
-
-/** Third Friday of the month `monthsAhead` after `start` (UTC), at 21:00 UTC (16:00 New York, roughly). */
-export function thirdFriday(start: number, monthsAhead: number): Date {
-  const s = new Date(start);
-  const first = new Date(Date.UTC(s.getUTCFullYear(), s.getUTCMonth() + monthsAhead, 1, 21));
-  const offset = (5 - first.getUTCDay() + 7) % 7;
-  return new Date(first.getTime() + (offset + 14) * 86_400_000);
-}
-
-/** First quarterly (Mar/Jun/Sep/Dec) month at least `minMonths` after start. */
-function quarterlyAhead(start: number, minMonths: number): number {
-  const m = new Date(start).getUTCMonth();
-  let ahead = minMonths;
-  while ((m + ahead) % 3 !== 2) ahead++;
-  return ahead;
-}
-
-function occSymbol(symbol: string, expiry: Date, right: 'C' | 'P', strike: number): string {
-  return `${symbol.padEnd(6)}${ymd(expiry).slice(2)}${right}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
+function occSymbol(symbol: string, expiry: string, right: 'C' | 'P', strike: number): string {
+  return `${symbol.padEnd(6)}${expiry.slice(2)}${right}${String(Math.round(strike * 1000)).padStart(8, '0')}`;
 }
 
 const US_HOURS = '0930-1600';
@@ -153,31 +137,34 @@ export function buildUniverse(start: number): Instrument[] {
     tradingHours: US_HOURS, liquidHours: US_HOURS, industry, category: '', validExchanges: `SMART,${primaryExch}`,
   });
 
-  const aaplExp = thirdFriday(start, 3);
-  const spxExp = thirdFriday(start, 2);
-  const esAhead = quarterlyAhead(start, 1);
-  const esExp = thirdFriday(start, esAhead);
-  const esMonth = ymd(esExp).slice(0, 6);
-  const esLocal = `ES${MONTH_CODES[esExp.getUTCMonth()]}${esExp.getUTCFullYear() % 10}`;
-  const clMonthDate = new Date(Date.UTC(new Date(start).getUTCFullYear(), new Date(start).getUTCMonth() + 2, 1));
-  const clExp = new Date(Date.UTC(clMonthDate.getUTCFullYear(), clMonthDate.getUTCMonth() - 1, 20, 19, 30));
-  const clLocal = `CL${MONTH_CODES[clMonthDate.getUTCMonth()]}${clMonthDate.getUTCFullYear() % 10}`;
+  // Months count from the New York date, so a start late on 31 December UTC is still December's book.
+  const today = newYorkDay(start);
+  const monthly = (ahead: number) => {
+    const m = monthAfter(today.year, today.month, ahead);
+    return monthlyOptionExpiry(m.year, m.month);
+  };
+  const aaplExp = monthly(3);
+  const spxExp = monthly(2);
+  const frontExp = frontMonthlyExpiry(start);
+  const es = esFront(start);
+  const esLocal = es.localSymbol;
+  const cl = clFront(start);
 
   const opt = (
     conId: number,
     symbol: string,
     underConId: number,
-    expiry: Date,
+    expiry: { day: Day; ms: number },
     right: 'C' | 'P',
     strike: number,
     iv: number,
     broadIndex: boolean,
   ): Instrument => ({
     conId, symbol, secType: 'OPT', currency: 'USD', exchange: 'SMART', primaryExch: '',
-    localSymbol: occSymbol(symbol, expiry, right, strike), tradingClass: symbol,
-    lastTradeDateOrContractMonth: ymd(expiry), strike, right, multiplier: '100', minTick: broadIndex ? 0.05 : 0.01,
+    localSymbol: occSymbol(symbol, ymd(expiry.day), right, strike), tradingClass: symbol,
+    lastTradeDateOrContractMonth: ymd(expiry.day), strike, right, multiplier: '100', minTick: broadIndex ? 0.05 : 0.01,
     longName: symbol === 'SPX' ? 'S&P 500 Stock Index' : 'APPLE INC', factor: symbol, underConId,
-    underSymbol: symbol, underSecType: broadIndex ? 'IND' : 'STK', expiryMs: expiry.getTime(), iv, broadIndex,
+    underSymbol: symbol, underSecType: broadIndex ? 'IND' : 'STK', expiryMs: expiry.ms, iv, broadIndex,
     halfSpreadTicks: 2, timeZoneId: US_TZ, tradingHours: US_HOURS, liquidHours: US_HOURS,
     industry: '', category: '', validExchanges: broadIndex ? 'CBOE' : 'SMART,AMEX,CBOE,ISE,PHLX',
   });
@@ -199,25 +186,28 @@ export function buildUniverse(start: number): Instrument[] {
     opt(734559377, 'AAPL', 265598, aaplExp, 'P', 210, 0.3, false),
     opt(735012442, 'SPX', 416904, spxExp, 'P', 5700, 0.19, true),
     opt(735012458, 'SPX', 416904, spxExp, 'P', 5400, 0.23, true),
+    // Front-month options, in the money so that their intrinsic value at expiry is not zero.
+    opt(FRONT_AAPL_CALL, 'AAPL', 265598, frontExp, 'C', 220, 0.28, false),
+    opt(FRONT_SPX_PUT, 'SPX', 416904, frontExp, 'P', 6050, 0.17, true),
     {
       conId: 637533641, symbol: 'ES', secType: 'FUT', currency: 'USD', exchange: 'CME', primaryExch: '', localSymbol: esLocal,
-      tradingClass: 'ES', lastTradeDateOrContractMonth: esMonth, strike: 0, right: '', multiplier: '50', minTick: 0.25,
+      tradingClass: 'ES', lastTradeDateOrContractMonth: es.contractMonth, strike: 0, right: '', multiplier: '50', minTick: 0.25,
       longName: 'E-mini S&P 500', factor: 'SPX', underConId: 11004968, underSymbol: 'ES', underSecType: 'IND',
-      expiryMs: esExp.getTime(), basis: 0.0045, futMargin: { init: 24_200, maint: 22_000 }, halfSpreadTicks: 1,
+      expiryMs: es.expiryMs, basis: 0.0045, futMargin: { init: 24_200, maint: 22_000 }, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0830-1500', industry: '', category: '', validExchanges: 'CME',
     },
     {
       conId: 741231107, symbol: 'ES', secType: 'FOP', currency: 'USD', exchange: 'CME', primaryExch: '',
-      localSymbol: `${esLocal} C6300`, tradingClass: 'ES', lastTradeDateOrContractMonth: ymd(esExp), strike: 6300, right: 'C',
+      localSymbol: `${esLocal} C6300`, tradingClass: 'ES', lastTradeDateOrContractMonth: ymd(es.lastTradeDay), strike: 6300, right: 'C',
       multiplier: '50', minTick: 0.25, longName: 'E-mini S&P 500', factor: 'SPX', underConId: 637533641, underSymbol: 'ES',
-      underSecType: 'FUT', expiryMs: esExp.getTime(), iv: 0.17, futureConId: 637533641, halfSpreadTicks: 1,
+      underSecType: 'FUT', expiryMs: es.expiryMs, iv: 0.17, futureConId: 637533641, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0830-1500', industry: '', category: '', validExchanges: 'CME',
     },
     {
-      conId: 742168315, symbol: 'CL', secType: 'FUT', currency: 'USD', exchange: 'NYMEX', primaryExch: '', localSymbol: clLocal,
-      tradingClass: 'CL', lastTradeDateOrContractMonth: ymd(clMonthDate).slice(0, 6), strike: 0, right: '', multiplier: '1000',
+      conId: 742168315, symbol: 'CL', secType: 'FUT', currency: 'USD', exchange: 'NYMEX', primaryExch: '', localSymbol: cl.localSymbol,
+      tradingClass: 'CL', lastTradeDateOrContractMonth: cl.contractMonth, strike: 0, right: '', multiplier: '1000',
       minTick: 0.01, longName: 'Light Sweet Crude Oil', factor: 'CL', underConId: 17340715, underSymbol: 'CL', underSecType: 'IND',
-      expiryMs: clExp.getTime(), basis: 0, futMargin: { init: 6_600, maint: 6_000 }, halfSpreadTicks: 1,
+      expiryMs: cl.expiryMs, basis: 0, futMargin: { init: 6_600, maint: 6_000 }, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0800-1330', industry: '', category: '', validExchanges: 'NYMEX',
     },
     {
@@ -236,6 +226,10 @@ export function buildUniverse(start: number): Instrument[] {
     },
   ];
 }
+
+/** conIds of the front-month options (realistic in shape only: a real chain has one per expiry). */
+export const FRONT_AAPL_CALL = 734559100;
+export const FRONT_SPX_PUT = 735012400;
 
 /** An opening position: quantity and average price (per unit, before the multiplier). */
 export interface SeedPosition {
@@ -292,14 +286,22 @@ function normRight(r: string): string {
   return u === 'CALL' ? 'C' : u === 'PUT' ? 'P' : u;
 }
 
+/** Whether a contract still trades at `now`: an expiring option is listed until its expiry instant, then not. */
+export function isListed(inst: Instrument, now: number): boolean {
+  return inst.expiryMs === undefined || now < inst.expiryMs;
+}
+
 /**
  * Instruments matching a query, the way TWS resolves contracts: a conId wins; otherwise every non-empty
  * field must match (a YYYYMM expiry matches any day of that month; exchange SMART matches anything).
+ * With `now`, a search by description finds only contracts still listed then; a conId still names an expired
+ * contract (a position held through expiry keeps its marks).
  */
-export function findInstruments(universe: readonly Instrument[], q: ContractQuery): Instrument[] {
+export function findInstruments(universe: readonly Instrument[], q: ContractQuery, now?: number): Instrument[] {
   if (q.conId > 0) return universe.filter((i) => i.conId === q.conId);
   const eq = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
   return universe.filter((i) => {
+    if (now !== undefined && !isListed(i, now)) return false;
     if (q.symbol && !eq(q.symbol, i.symbol) && !eq(q.symbol, i.localSymbol)) return false;
     if (q.secType && !eq(q.secType, i.secType)) return false;
     if (q.currency && !eq(q.currency, i.currency)) return false;

@@ -6,6 +6,7 @@ import type { Cadence } from './config.js';
 import { parseIncident, type Incident } from './incidents.js';
 import type { JumpOptions, MarketOptions } from './market.js';
 import type { OrderOptions } from './orders.js';
+import type { SeedPosition } from './instruments.js';
 
 export interface ScheduledIncident {
   /** Virtual ms after the simulation start. */
@@ -28,6 +29,13 @@ export interface Scenario {
   readonly cadence?: Partial<Cadence>;
   readonly orders?: Partial<OrderOptions>;
   readonly cash?: Readonly<Record<string, string>>;
+  /** Positions held besides the demo book (by conId of the instrument table, e.g. the front-month options). */
+  readonly positions?: readonly SeedPosition[];
+  /**
+   * Start this many minutes before the front monthly option expiry (16:00 New York): the next one after the
+   * requested start, unless the start is already within that many minutes of it.
+   */
+  readonly startBeforeExpiryMinutes?: number;
   readonly events: readonly ScheduledIncident[];
 }
 
@@ -43,7 +51,7 @@ export class ScenarioError extends Error {
 
 const TOP_KEYS = [
   'name', 'description', 'seed', 'speed', 'startTime', 'account', 'baseCurrency', 'readOnlyApi', 'market', 'cadence',
-  'orders', 'cash', 'events',
+  'orders', 'cash', 'positions', 'startBeforeExpiryMinutes', 'events',
 ];
 
 /** Directory of the shipped scenarios: `scenarios/` at the package root (works from src/ and dist/). */
@@ -200,6 +208,32 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
     }
   }
 
+  let positions: SeedPosition[] | undefined;
+  if (o.positions !== undefined && !Array.isArray(o.positions)) p('positions', `expected a list, got ${JSON.stringify(o.positions)}`);
+  else if (Array.isArray(o.positions)) {
+    positions = [];
+    o.positions.forEach((e: unknown, i: number) => {
+      const key = `positions[${i}]`;
+      if (typeof e !== 'object' || e === null || Array.isArray(e)) {
+        p(key, `expected {"conId", "quantity", "avgPrice"}, got ${JSON.stringify(e)}`);
+        return;
+      }
+      const r = e as Record<string, unknown>;
+      for (const k of Object.keys(r)) if (!['conId', 'quantity', 'avgPrice'].includes(k)) p(`${key}.${k}`, 'unknown key');
+      const conId = typeof r.conId === 'number' && Number.isInteger(r.conId) && r.conId > 0 ? r.conId : undefined;
+      if (conId === undefined) p(`${key}.conId`, `expected a positive integer, got ${JSON.stringify(r.conId)}`);
+      const num = (k: string, v: unknown) => {
+        if ((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) return String(v);
+        p(`${key}.${k}`, `expected a number, got ${JSON.stringify(v)}`);
+        return undefined;
+      };
+      const quantity = num('quantity', r.quantity);
+      const avgPrice = num('avgPrice', r.avgPrice);
+      if (conId !== undefined && quantity !== undefined && avgPrice !== undefined) positions!.push({ conId, quantity, avgPrice });
+    });
+  }
+  const startBeforeExpiryMinutes = optNum('startBeforeExpiryMinutes', o.startBeforeExpiryMinutes, 0, 24 * 60);
+
   const events: ScheduledIncident[] = [];
   if (o.events !== undefined && !Array.isArray(o.events)) p('events', `expected a list, got ${JSON.stringify(o.events)}`);
   else if (Array.isArray(o.events)) {
@@ -216,6 +250,6 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   events.sort((a, b) => a.atMs - b.atMs);
   return {
     name, description, file: file === '<inline>' ? undefined : file, seed, speed, startTime, account, baseCurrency,
-    readOnlyApi, market, cadence, orders, cash, events,
+    readOnlyApi, market, cadence, orders, cash, positions, startBeforeExpiryMinutes, events,
   };
 }

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import { Decimal, ZERO, dec } from '../model/money.js';
 import { detailsOf } from './contract-details.js';
 import { FARM_MESSAGES, CONNECTIVITY_MESSAGES, defaultFarm } from './incidents.js';
-import { findInstruments, type ContractQuery, type Instrument } from './instruments.js';
+import { findInstruments, isListed, type ContractQuery, type Instrument } from './instruments.js';
 import * as M from './messages.js';
 import { executionView, openOrderView, orderStatusView } from './order-views.js';
 import type { SimExecution, SimOrder } from './orders.js';
@@ -384,7 +384,7 @@ export class Session {
   // ---- market data ----------------------------------------------------------------------------------
 
   private resolve(reqId: number, q: ContractQuery): Instrument | undefined {
-    const found = findInstruments(this.host.universe, q);
+    const found = findInstruments(this.host.universe, q, this.host.clock.now());
     if (found.length === 1) return found[0];
     const what = [q.symbol, q.secType, q.lastTradeDateOrContractMonth, q.strike || '', q.right, q.currency].filter(Boolean).join(' ');
     if (found.length === 0) this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
@@ -428,7 +428,9 @@ export class Session {
   // ---- contract details, orders, executions ----------------------------------------------------------
 
   private contractDetails(reqId: number, q: ContractQuery): void {
-    const found = findInstruments(this.host.universe, q);
+    const now = this.host.clock.now();
+    // By conId too: TWS no longer describes a contract past its expiry.
+    const found = findInstruments(this.host.universe, q, now).filter((i) => isListed(i, now));
     if (found.length === 0) {
       this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
       return;

@@ -5,7 +5,7 @@ import type { Decimal } from '../model/money.js';
 import { VirtualClock } from './clock.js';
 import type { ResolvedOptions } from './config.js';
 import { CONNECTIVITY_MESSAGES, FARM_MESSAGES, defaultFarm, type Incident, type OrderIncident } from './incidents.js';
-import { DEMO_CASH, DEMO_POSITIONS, buildUniverse, findInstruments, type ContractQuery, type Instrument } from './instruments.js';
+import { DEMO_CASH, DEMO_POSITIONS, buildUniverse, findInstruments, isListed, type ContractQuery, type Instrument } from './instruments.js';
 import { Ledger } from './ledger.js';
 import type { SimLogger, LogLevel } from './log.js';
 import { DEFAULT_MARGIN, type MarginSpike } from './margin.js';
@@ -100,7 +100,7 @@ export class Simulation implements SimulationApi, OrderEvents {
     this.universe = buildUniverse(opts.startTime);
     this.market = new Market(this.universe, opts.market, opts.seed, opts.startTime);
     if (this.market.usdPer(this.base) === undefined) throw new Error(`unsupported base currency ${this.base} (use ${this.market.currencies().join(', ')})`);
-    this.ledger = new Ledger(this.account, this.base, { positions: DEMO_POSITIONS, cash: opts.cash ?? DEMO_CASH }, this.universe);
+    this.ledger = new Ledger(this.account, this.base, { positions: [...DEMO_POSITIONS, ...(opts.scenario?.positions ?? [])], cash: opts.cash ?? DEMO_CASH }, this.universe);
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
     this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
     // Value the account once at the start: that fixes PreviousDayEquityWithLoanValue for the whole day.
@@ -209,7 +209,12 @@ export class Simulation implements SimulationApi, OrderEvents {
       s.send(M.errorMessage(orderId, 321, READ_ONLY));
       return;
     }
-    const found = findInstruments(this.universe, q);
+    const now = this.clock.now();
+    const found = findInstruments(this.universe, q, now);
+    if (found.length === 1 && !isListed(found[0]!, now)) {
+      s.send(M.errorMessage(orderId, 201, 'Order rejected - reason:The contract has expired.'));
+      return;
+    }
     if (found.length !== 1) {
       s.send(M.errorMessage(orderId, 200, found.length ? 'The contract description specified is ambiguous.' : 'No security definition has been found for the request'));
       return;

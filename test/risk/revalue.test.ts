@@ -3,18 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
 import { black76AmericanPrice, bsmAmericanPrice, bsmPrice } from '../../src/risk/pricing/index.js';
 import { option, stock } from '../support/events.js';
-import { NOW, av, contract, greeks, holding, pnlOf, report, result } from './stress-fixtures.js';
+import { NOW, av, contract, greeks, holding, newYorkClose, pnlOf, report, result } from './stress-fixtures.js';
 
 const USD_ACCOUNT = [av('NetLiquidation', '1000000'), av('EquityWithLoanValue', '1000000'), av('CashBalance', '1000000', 'USD')];
 const DAY = 86_400_000;
 const YEAR = 365 * DAY;
 
-/** An expiry date string and its instant at 21:00 UTC, `years` after NOW (NOW + years lands on an hour). */
+/** An expiry date string and its instant at 16:00 New York, `years` after NOW (NOW + years lands on an hour). */
 function expiryIn(years: number): { expiry: string; at: number } {
   const at = NOW + Math.round(years * YEAR);
   const d = new Date(at);
   const expiry = `${d.getUTCFullYear()}${String(d.getUTCMonth() + 1).padStart(2, '0')}${String(d.getUTCDate()).padStart(2, '0')}`;
-  return { expiry, at: Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 21) };
+  return { expiry, at: newYorkClose(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate()) };
 }
 
 describe('linear instruments: P&L = value × price move', () => {
@@ -84,7 +84,7 @@ describe('options: full revaluation on the shocked underlying and vol, time move
     const { expiry } = expiryIn(10 / 365);
     const bodies = [...USD_ACCOUNT, holding(option(8, 'XYZ', expiry, '100', 'C'), '1', '2.00'), greeks(8, 0.3, 100)];
     const r = report(bodies, ['px:STK=+10%,days=30', 'px:STK=-10%,days=30']);
-    const now = bsmAmericanPrice({ right: 'C', S: 100, K: 100, T: (Date.parse(`${expiry.slice(0, 4)}-${expiry.slice(4, 6)}-${expiry.slice(6)}T21:00:00Z`) - NOW) / YEAR, r: 0.04, vol: 0.3 });
+    const now = bsmAmericanPrice({ right: 'C', S: 100, K: 100, T: (newYorkClose(Number(expiry.slice(0, 4)), Number(expiry.slice(4, 6)) - 1, Number(expiry.slice(6))) - NOW) / YEAR, r: 0.04, vol: 0.3 });
     expect(Number(result(r, 'px:STK=+10%,days=30').pnl.total)).toBeCloseTo(100 * (10 - now), 2);
     expect(Number(result(r, 'px:STK=-10%,days=30').pnl.total)).toBeCloseTo(-100 * now, 2);
   });

@@ -66,3 +66,14 @@ export function pnlOf(s: ScenarioResult): { total: string; byCurrency: Record<st
     Object.fromEntries(Object.entries(o).flatMap(([k, v]) => (v === undefined ? [] : [[k, v.toFixed(2)]])));
   return { total: s.pnl.total.toFixed(2), byCurrency: fix(s.pnl.byCurrency), byAssetClass: fix(s.pnl.byAssetClass) };
 }
+
+const nyClock = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+
+/** 16:00 New York on a calendar day (month 0-based), read from the platform's time-zone data, not the engine's rule. */
+export function newYorkClose(year: number, month: number, day: number): number {
+  for (const h of [20, 21]) {
+    const t = Date.UTC(year, month, day, h);
+    if (nyClock.format(t) === '16:00') return t;
+  }
+  throw new Error(`no 16:00 New York on ${year}-${month + 1}-${day}`);
+}

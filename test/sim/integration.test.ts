@@ -5,6 +5,7 @@ import { firstValueFrom, filter, timeout } from 'rxjs';
 import { EventName, IBApiNextTickType, IBApiTickType, MarketDataType, OrderAction, OrderType, SecType, type IBApi, type IBApiNext } from '@stoqey/ib';
 import { Decimal } from '../../src/model/money.js';
 import { snapshotValue, type Simulator } from '../../src/sim/index.js';
+import { FRONT_AAPL_CALL } from '../../src/sim/instruments.js';
 import { accountValues, connectApi, connectNext, decodingErrors, disconnectAll, startTestSim, waitFor, type Recorder } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
@@ -254,7 +255,8 @@ describe('simulator seen through @stoqey/ib', () => {
     expect(aapl!.contract.conId).toBe(265598);
     expect(aapl!.longName).toBe('APPLE INC');
     const opts = await next.ib.getContractDetails({ symbol: 'AAPL', secType: SecType.OPT, currency: 'USD', exchange: 'SMART' });
-    expect(opts.map((d) => d.contract.conId).sort()).toEqual([AAPL_CALL, AAPL_PUT].sort());
+    // The demo's two AAPL options and the front-month call the instrument table lists beside them.
+    expect(opts.map((d) => d.contract.conId).sort()).toEqual([AAPL_CALL, AAPL_PUT, FRONT_AAPL_CALL].sort());
     await expect(next.ib.getContractDetails({ symbol: 'ZZZZ', secType: SecType.STK, currency: 'USD' })).rejects.toMatchObject({ code: 200 });
     // Bonds answer with BOND_CONTRACT_DATA, as TWS does.
     api.reqContractDetails(77, { conId: 563840112 });

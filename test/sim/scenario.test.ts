@@ -10,8 +10,8 @@ import { startTestSim, waitFor } from './helpers.js';
 const START = Date.parse('2026-03-02T14:30:00Z');
 
 describe('scenario files', () => {
-  it('ships quiet-day, chf-gap, margin-spike and crash, loadable by name', () => {
-    for (const name of ['quiet-day', 'chf-gap', 'margin-spike', 'crash']) {
+  it('ships quiet-day, chf-gap, margin-spike, crash and expiry-day, loadable by name', () => {
+    for (const name of ['quiet-day', 'chf-gap', 'margin-spike', 'crash', 'expiry-day']) {
       const s = loadScenario(name);
       expect(s.name).toBe(name);
       expect(s.description.length).toBeGreaterThan(20);

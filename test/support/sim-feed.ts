@@ -30,9 +30,10 @@ export interface SimFeed {
  * greeks for every option. With `orders`, also stages an open order from another client and a manual fill typed
  * into TWS, so the Orders and Executions panes have rows.
  */
-export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: string } = {}): Promise<SimFeed> {
+export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: number | string; scenario?: string } = {}): Promise<SimFeed> {
   const sim = await startSimulator({
     port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, startTime: o.startTime ?? T0, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
+    ...(o.scenario ? { scenario: o.scenario } : {}),
   });
   // A generous heartbeat: these rigs test the views, and a busy machine must not turn a late timer into a reconnect.
   const source = new TwsSource({

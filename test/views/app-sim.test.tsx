@@ -4,6 +4,7 @@ import { ConsoleStore } from '../../src/views/store.js';
 import { createAlertRunner } from '../../src/views/alert-model.js';
 import { createStressRunner } from '../../src/views/stress-model.js';
 import { ROWS, WIDTHS, renderApp, type Tui } from '../support/render-tui.js';
+import { DEMO_POSITIONS } from '../../src/sim/instruments.js';
 import { positionLabel, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
 
 // One simulator for the file (these tests only read it); each test gets its own store and terminal, so a test that
@@ -20,8 +21,8 @@ afterAll(async () => {
 
 const newStore = () => new ConsoleStore(live.feed, { throttleMs: 100, risk: createStressRunner(), alerts: createAlertRunner() });
 
-/** The long AAPL call as the simulator lists it at the pinned start. */
-const AAPL_CALL = positionLabel(simInstrument((i) => i.symbol === 'AAPL' && i.secType === 'OPT' && i.right === 'C'));
+/** The demo book's long AAPL call (DEMO_POSITIONS), labelled as the simulator lists it at the pinned start. */
+const AAPL_CALL = positionLabel(simInstrument((i) => i.conId === DEMO_POSITIONS.find((p) => p.quantity === '10')!.conId));
 
 const TAB = '\t';
 const SHIFT_TAB = '\u001b[Z';
