@@ -25,6 +25,7 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   managedAccountsReceived: [],
   accountValueUpdated: [],
   accountTimeUpdated: [],
+  brokerTimeReceived: [],
   accountDownloadEnded: [],
   accountSummaryUpdated: [],
   accountSummaryEnded: [],

@@ -107,6 +107,12 @@ export type FeedEventBody =
     }
   /** ACCT_UPDATE_TIME (8): TWS's "HH:mm" stamp of the account update batch. */
   | { readonly type: 'accountTimeUpdated'; readonly time: string }
+  /**
+   * CURRENT_TIME (49), TWS's answer to our heartbeat: its clock, epoch ms (whole seconds). Emitted when it first arrives
+   * and when it moves away from the local clock by 2 s or more: what the market's clock says matters for expiries and
+   * sessions, and may differ from this machine's (a skewed clock, a simulator started at another date or running fast).
+   */
+  | { readonly type: 'brokerTimeReceived'; readonly time: number }
   /** ACCT_DOWNLOAD_END (54): the account-updates snapshot for `account` is complete. */
   | { readonly type: 'accountDownloadEnded'; readonly account: string }
   /**
@@ -269,6 +275,7 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   managedAccountsReceived: 'connection',
   accountValueUpdated: 'accountValues',
   accountTimeUpdated: 'accountValues',
+  brokerTimeReceived: 'connection',
   accountDownloadEnded: 'accountValues',
   accountSummaryUpdated: 'accountSummary',
   accountSummaryEnded: 'accountSummary',

@@ -20,6 +20,8 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
       return account.accountValueUpdated(state, ev);
     case 'accountTimeUpdated':
       return account.accountTimeUpdated(state, ev);
+    case 'brokerTimeReceived':
+      return session.brokerTimeReceived(state, ev);
     case 'accountDownloadEnded':
       return account.accountDownloadEnded(state, ev);
     case 'accountSummaryUpdated':

@@ -145,6 +145,8 @@ export interface PortfolioState {
   /** Currency → value of one unit in base currency, from ExchangeRate rows (base itself is 1). */
   readonly fxRates: PMap<string, Decimal>;
   readonly accountTime?: string;
+  /** TWS's clock minus ours when its time was last received (brokerTimeReceived); see `marketNow`. */
+  readonly brokerTimeOffsetMs?: number;
   /** Portfolio rows (with marks) by conId. */
   readonly portfolio: PMap<number, PortfolioRow>;
   /** Positions (reqPositions) by conId. */
@@ -198,3 +200,11 @@ export const INITIAL_STATE: PortfolioState = {
   lastUpdate: {},
   otherAccountRows: 0,
 };
+
+/**
+ * The market's time at local time `localNow`: the local clock corrected by TWS's last reported offset. Expiries and
+ * trading sessions are judged on it; ages, throttles and durations stay on the local clock.
+ */
+export function marketNow(state: Pick<PortfolioState, 'brokerTimeOffsetMs'>, localNow: number): number {
+  return localNow + (state.brokerTimeOffsetMs ?? 0);
+}

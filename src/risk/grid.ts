@@ -1,5 +1,5 @@
 // The incremental stress grid: per-position scenario vectors, running per-currency sums, per-column account values.
-import type { PortfolioState } from '../model/state.js';
+import { marketNow, type PortfolioState } from '../model/state.js';
 import {
   QUANTUM, baseCurrencyOf, clockOf, currenciesOf, noLoanClasses, readAccount, readBook, readPosition, sameSources, sourcesOf,
   type Book, type BookPosition,
@@ -63,7 +63,14 @@ export interface StressGrid {
 }
 
 /** Builds the grid from scratch: reads the book and revalues every group in every column. */
-export function buildStressGrid(state: PortfolioState, shocks: readonly ScenarioShocks[], params: StressParams): StressGrid {
+function atMarketTime(params: StressParams, state: PortfolioState): StressParams {
+  const now = marketNow(state, params.now);
+  return now === params.now ? params : { ...params, now };
+}
+
+export function buildStressGrid(state: PortfolioState, shocks: readonly ScenarioShocks[], local: StressParams): StressGrid {
+  // Time to expiry runs on the market's clock (TWS's), which may differ from this machine's.
+  const params = atMarketTime(local, state);
   const grid = {
     params,
     shocks,
@@ -169,7 +176,8 @@ export interface UpdateResult {
  * the identity of unchanged rows). Account values (cash, exchange rates, reported requirements) are
  * re-read whenever their maps changed; they need no revaluation, only the per-column conversion.
  */
-export function updateStressGrid(grid: StressGrid, state: PortfolioState, now: number, touched?: Iterable<number>): UpdateResult {
+export function updateStressGrid(grid: StressGrid, state: PortfolioState, localNow: number, touched?: Iterable<number>): UpdateResult {
+  const now = marketNow(state, localNow);
   if (now !== grid.params.now) grid.params = { ...grid.params, now };
   const params = grid.params;
   const book = grid.book;

@@ -87,14 +87,6 @@ export class VirtualClock {
   /** Changes the speed without a jump in virtual time. */
   setSpeed(speed: number): void {
     const now = this.now();
-    // A drain that yielded mid-instant leaves timers due at `now` unrun; finish that instant first, so that a
-    // clock stopped here holds what a manual clock advanced to `now` holds.
-    this.draining = true;
-    try {
-      for (let top = this.heap[0]; top && top.due <= now; top = this.heap[0]) this.runTop();
-    } finally {
-      this.draining = false;
-    }
     this.running = true;
     this.anchorVirtual = now;
     this.anchorReal = performance.now();

@@ -126,4 +126,23 @@ describe('an expiring option in the stress report', () => {
     expect(r.unpriced).toEqual([]);
     expect(Number(r.scenarios[0]!.pnl.total)).toBeCloseTo(2 * 100 * (31.35 - 8.5) + 100 * 22.85, 6);
   });
+
+  it("runs on TWS's clock: a local clock an hour behind still sees the options expired when TWS says they are", () => {
+    // TWS reports its time (brokerTimeReceived) one hour and one second ahead of this machine, which reads an hour
+    // before the expiry: the market's clock is past it, and the greekless options are worth intrinsic.
+    const local = EXPIRY - 3_600_000;
+    const log = new EventLog(local - 60_000);
+    log.pushAll(expiringBook(false));
+    log.push({ type: 'brokerTimeReceived', time: EXPIRY + 1000 }, local);
+    const state = reduceAll(log.events);
+    expect(state.brokerTimeOffsetMs).toBe(3_601_000);
+    const scenarios = [scenario('px:STK=+10%')];
+    const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: local }));
+    const r = stressReportFromGrid(grid, state, scenarios);
+    expect(r.unpriced).toEqual([]);
+    expect(Number(r.scenarios[0]!.pnl.total)).toBeCloseTo(2 * 100 * (31.35 - 8.5) + 100 * 22.85, 6);
+    // And the update path: the same local time, the same answer.
+    updateStressGrid(grid, state, local + 1000, []);
+    expect(stressReportFromGrid(grid, state, scenarios).unpriced).toEqual([]);
+  });
 });

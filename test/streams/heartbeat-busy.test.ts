@@ -37,9 +37,9 @@ const busy = (ms: number) => {
 
 describe('heartbeat on a busy machine', () => {
   it('stays connected when the event loop is blocked past the timeout while TWS has already answered', async () => {
-    const TIMEOUT_MS = 300;
-    const ROUNDS = 2;
-    const source = new TwsSource({ host: '127.0.0.1', port, clientId: 61, heartbeatMs: 200, heartbeatTimeoutMs: TIMEOUT_MS, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
+    const TIMEOUT_MS = 1_500; // long enough for a loaded machine's simulator process to answer an ordinary heartbeat
+    const ROUNDS = 1;
+    const source = new TwsSource({ host: '127.0.0.1', port, clientId: 61, heartbeatMs: 500, heartbeatTimeoutMs: TIMEOUT_MS, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
     const feed = new Feed(source.events$);
     source.start();
     try {
@@ -47,15 +47,14 @@ describe('heartbeat on a busy machine', () => {
       const api = (source as unknown as { api: IBApi }).api;
       let blocked = 0;
       let lastBlockAt = Infinity;
-      // Right after each of the next two heartbeat requests goes out, block for ten timeouts: TWS (another process,
-      // with seconds to answer even on a loaded machine) answers meanwhile, and our timeout timer comes due before
-      // the answer is read.
+      // Right after the next heartbeat request goes out, block for three timeouts: TWS (another process, with seconds
+      // to answer even on a loaded machine) answers meanwhile, and our timeout timer comes due before the answer is read.
       const onSent = (tokens: unknown[]) => {
         if (Number(tokens[0]) !== 49 || blocked >= ROUNDS) return; // 49: REQ_CURRENT_TIME
         blocked++;
         setImmediate(() => {
           lastBlockAt = Date.now();
-          busy(10 * TIMEOUT_MS);
+          busy(3 * TIMEOUT_MS);
         });
       };
       api.on(EventName.sent, onSent);

@@ -13,7 +13,7 @@ import type { FeedEvent } from '../../src/model/events.js';
 import { isStale, STALE_AFTER_MS } from '../../src/model/freshness.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
-import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
+import { INITIAL_STATE, marketNow, type PortfolioState } from '../../src/model/state.js';
 import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { RotatingRecorder } from '../../src/streams/recorder.js';
@@ -99,6 +99,28 @@ async function beat(l: VirtualLive): Promise<void> {
 }
 
 const healthTrail = (l: Live) => l.events.filter((e) => e.type === 'healthChanged').map((e) => (e.type === 'healthChanged' ? e.health : ''));
+
+describe("TWS's clock", () => {
+  it('learns how far TWS is from the local clock, and says so again only when it drifts by 2 s or more', async () => {
+    // The simulator starts at T0 with its clock stopped; the local clock is a manual one, years away (2030).
+    const s = await sim({ speed: 0 });
+    const local = Date.UTC(2030, 0, 1, 12);
+    const clock = new ManualClock(local);
+    const l = { ...connect(s, { clock }, { now: clock.now }), clock };
+    await waitFor(synced(l), 15_000, 'sync');
+    const received = () => l.events.filter((e) => e.type === 'brokerTimeReceived');
+    expect(received()).toHaveLength(1);
+    // The market's time is the simulator's (T0, whole seconds, its clock stopped), whatever this machine says.
+    expect(marketNow(l.feed.state, clock.now())).toBe(Date.parse(T0));
+    await beat(l); // the local clock moved 10 s, TWS's did not: a drift of 10 s is news
+    expect(received()).toHaveLength(2);
+    expect(marketNow(l.feed.state, clock.now())).toBe(Date.parse(T0));
+    s.advance(HEARTBEAT_MS); // now both moved 10 s: no drift, no event
+    await beat(l);
+    expect(received()).toHaveLength(2);
+    expect(marketNow(l.feed.state, clock.now())).toBe(Date.parse(T0) + HEARTBEAT_MS);
+  });
+});
 
 describe('initial synchronisation', () => {
   it('receives positions, account values, summary with per-currency ledger, PnL, marks and option greeks', async () => {

@@ -22,7 +22,9 @@ afterAll(async () => {
 const newStore = () => new ConsoleStore(live.feed, { throttleMs: 100, risk: createStressRunner(), alerts: createAlertRunner() });
 
 /** The demo book's long AAPL call (DEMO_POSITIONS), labelled as the simulator lists it at the pinned start. */
-const AAPL_CALL = positionLabel(simInstrument((i) => i.conId === DEMO_POSITIONS.find((p) => p.quantity === '10')!.conId));
+const AAPL_CALL = positionLabel(
+  simInstrument((i) => i.symbol === 'AAPL' && i.secType === 'OPT' && i.right === 'C' && DEMO_POSITIONS.some((p) => p.conId === i.conId)),
+);
 
 const TAB = '\t';
 const SHIFT_TAB = '\u001b[Z';

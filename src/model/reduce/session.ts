@@ -18,6 +18,10 @@ export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChan
   };
 }
 
+export function brokerTimeReceived(state: PortfolioState, ev: FeedEventOf<'brokerTimeReceived'>): PortfolioState {
+  return { ...state, brokerTimeOffsetMs: ev.time - ev.receivedAt, lastUpdate: touched(state, ev) };
+}
+
 /** Appends to a bounded history: the state keeps the newest entries, the recording keeps all of them. */
 function appendBounded<T>(list: readonly T[], item: T, max: number): readonly T[] {
   return list.length < max ? [...list, item] : [...list.slice(list.length - max + 1), item];

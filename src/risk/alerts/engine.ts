@@ -1,4 +1,5 @@
 // The alert engine: runs every rule, then debounces, raises, escalates, acknowledges and clears, as a pure fold.
+import { marketNow } from '../../model/state.js';
 import { isMarketOpen } from './session.js';
 import { ruleTiming } from './config.js';
 import { accountRules } from './rules/account.js';
@@ -32,7 +33,8 @@ const RULES: readonly Rule[] = [twsCodeRule, accountRules, stressRules, exposure
 
 /** Runs every rule once; the stateful ones read and return their memory. */
 export function runRules(memory: RuleMemory, input: AlertInput): { findings: Finding[]; memory: RuleMemory } {
-  const ctx: RuleContext = { ...input, marketOpen: isMarketOpen(input.now, input.config.session) };
+  // The session is the exchange's: judged on the market's clock (TWS's), not on this machine's.
+  const ctx: RuleContext = { ...input, marketOpen: isMarketOpen(marketNow(input.state, input.now), input.config.session) };
   const connection = connectionRule(memory.connection, ctx);
   const margin = marginJumpRule(memory.margin, ctx);
   const positions = positionsRule(memory.positions, ctx);

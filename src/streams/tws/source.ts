@@ -29,6 +29,8 @@ const NOT_SUBSCRIBED: ReadonlySet<number> = new Set([354, 10089, 10090, 10168]);
 
 /** Our raw request ids start here, far above IBApiNext's own (which count up from 1): no collisions (§5 #7). */
 const RAW_REQ_ID_BASE = 700_000;
+/** TWS reports whole seconds: a drift below this is rounding, not news worth an event. */
+const BROKER_TIME_DRIFT_MS = 2_000;
 /** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
 export const ORDER_ID_FLOOR = 1_000_000;
 
@@ -98,6 +100,8 @@ export class TwsSource {
   private timers = new Set<TimerHandle>();
   private heartbeatPending: TimerHandle | undefined;
   private heartbeatAnsweredAt: number | undefined;
+  /** TWS's clock minus ours, as last published (brokerTimeReceived). */
+  private brokerOffset: number | undefined;
   /** Counts answers, so a late timeout can tell whether the answer it waited for arrived meanwhile. */
   private heartbeatAnswers = 0;
   private readonly clock: Clock;
@@ -352,6 +356,16 @@ export class TwsSource {
     this.api.reqCurrentTime();
   }
 
+  /** TWS's clock, from the heartbeat's answer: published when first seen and when it drifts 2 s or more from ours. */
+  private onBrokerTime(seconds: number): void {
+    if (!Number.isFinite(seconds) || seconds <= 0) return;
+    const time = seconds * 1000;
+    const offset = time - this.clock.now();
+    if (this.brokerOffset !== undefined && Math.abs(offset - this.brokerOffset) < BROKER_TIME_DRIFT_MS) return;
+    this.brokerOffset = offset;
+    this.subject.next({ type: 'brokerTimeReceived', time });
+  }
+
   private onHeartbeatAnswer(): void {
     this.clock.clear(this.heartbeatPending);
     this.heartbeatPending = undefined;
@@ -463,7 +477,10 @@ export class TwsSource {
         this.heartbeat();
       }
     });
-    api.on(EventName.currentTime, () => this.onHeartbeatAnswer());
+    api.on(EventName.currentTime, (time: number) => {
+      this.onBrokerTime(time);
+      this.onHeartbeatAnswer();
+    });
     api.on(EventName.managedAccounts, (list: string) => this.onManagedAccounts(list));
     api.on(EventName.info, (message: string, code: number) => this.onInfo(code, message));
     api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
