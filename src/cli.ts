@@ -7,7 +7,9 @@ import { replayEventsCommand, type EventsFlags } from './commands/replay-events.
 import { replayCommand, type ReplayFlags } from './commands/replay.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
-import { EXIT, processIo, type CommandIo } from './commands/io.js';
+import { EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
+import { loadSettings } from './config/load.js';
+import { setAccountMaskForced } from './views/format.js';
 import { verifyCommand } from './commands/verify.js';
 import { appVersion } from './version.js';
 
@@ -26,6 +28,7 @@ interface CommandSpec {
 const GLOBAL_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   config: { type: 'string' },
+  mask: { type: 'boolean' },
 } as const satisfies ParseArgsConfig['options'];
 
 const CONNECTION_OPTIONS = {
@@ -139,6 +142,7 @@ function usage(): string {
     '',
     'Global options:',
     '  --config FILE   settings file (default: $TWS_RISK_CONFIG, else the platform config dir; see `tws-risk config path`)',
+    '  --mask          show account ids masked (•••••4567) on screen and in every output; recordings keep the real id',
     '  -h, --help      help for tws-risk or a command',
     '  -V, --version   print the version',
     '',
@@ -227,5 +231,13 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     io.out(commandUsage(spec));
     return EXIT.ok;
   }
-  return spec.run!(parsed.positionals, parsed.values, io);
+  // Masking covers every line the command prints and the console's screen; what is written to files is not masked.
+  const mask = parsed.values.mask === true || loadSettings(parsed.values.config as string | undefined).settings.ui.maskAccount;
+  if (!mask) return spec.run!(parsed.positionals, parsed.values, io);
+  setAccountMaskForced(true);
+  try {
+    return await spec.run!(parsed.positionals, parsed.values, maskingIo(io));
+  } finally {
+    setAccountMaskForced(false);
+  }
 }

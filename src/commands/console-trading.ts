@@ -7,10 +7,10 @@ import { contractLabel } from '../model/contract.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Contract } from '../model/contract.js';
-import type { OrderRequest, SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../streams/tws/source.js';
 import { arm as armWith, DEFAULT_ARM_MS, DISARMED, isArmed, type ArmState, type TradeMode } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
-import { executeCancel, executeFlatten, type ExecutionResult, type LegResult, type TradingDeps } from '../trading/execute.js';
+import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type LegResult, type TradingDeps } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, planReduce, scopeText } from '../trading/plan.js';
 import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
@@ -28,6 +28,9 @@ export interface ConsoleTradingSource {
   globalCancel(): { ok: true } | { ok: false; reason: string };
   /** Contract details (minimum tick) for marketable limits on the grid TWS accepts; optional for tests. */
   contractDetails?(conId: number): Promise<{ minTick?: number } | undefined>;
+  /** Lost connections so far, and TWS's order lists now: orders out during a drop are reconciled (TwsSource). */
+  readonly connectionEpoch?: number;
+  orderSnapshot?(timeoutMs: number): Promise<OrderSnapshot | undefined>;
 }
 
 export interface ConsoleTradingOptions {
@@ -126,7 +129,7 @@ function cancelLines(c: CancelPlan): { title: string; lines: string[] } {
 function outcomeLine(l: LegResult): string {
   const id = l.orderId === undefined ? '' : `order ${l.orderId} `;
   const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : '';
-  return `${id}${l.label}: ${l.outcome.toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`;
+  return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }
 
 /** Creates the console's trading actions on a live session. Nothing is sent unless `mode` is 'trade'. */
@@ -187,6 +190,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     publish: (b) => o.feed.publish(b),
     audit: log(),
     clientId: o.clientId,
+    ...(o.source.connectionEpoch !== undefined ? { connectionEpoch: () => o.source.connectionEpoch ?? 0 } : {}),
+    ...(o.source.orderSnapshot ? { orderSnapshot: (ms: number) => o.source.orderSnapshot!(ms) } : {}),
   });
 
   // Tick sizes, fetched once per conId when trading is armed, so a dialog (which must open at once) has them.
@@ -358,6 +363,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
             return { kind: 'refused', message };
           }
           const lines = [...(r.denial ? [formatDenial(r.denial)] : []), ...r.cancels.map(outcomeLine), ...r.legs.map(outcomeLine)];
+          if (r.reconciled) lines.push('CONNECTION LOST while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
           if (l.plan.partial) lines.push(r.flat ? 'DONE: every trimmed position reads its target' : 'NOT done: some trimmed position does not read its target');
           else lines.push(r.flat ? 'FLAT: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
           return { kind: 'sent', lines: afterResult(r, lines), ...(r.flat !== undefined ? { flat: r.flat } : {}) };

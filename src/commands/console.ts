@@ -10,7 +10,7 @@ import type { RotatingRecorder } from '../streams/recorder.js';
 import type { CommandId } from '../keymap/bindings.js';
 import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
-import { duration } from '../views/format.js';
+import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
 
 /** A frame slower than this is reported in the session summary. */
@@ -163,7 +163,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       bindings: keymap.bindings,
       problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`)],
       theme,
-      maskAccount: o.settings.ui.maskAccount,
+      maskAccount: o.settings.ui.maskAccount || accountMaskForced(),
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
       ...(trading ? { trade: trading } : {}),
       ...(player ? { replay: player } : {}),
@@ -196,7 +196,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     o.source?.stop();
     await (player ? player.close() : o.feed?.close('operator quit'));
   }
-  o.io.out(
+  // The exit line names the account: masked like the screen was (the toggle's last state, or --mask).
+  const summaryOut = o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
+  summaryOut(
     sessionSummary({
       command: o.mode === 'paper' ? 'live' : o.mode,
       startedAt,

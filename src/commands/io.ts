@@ -1,5 +1,6 @@
 // Output sinks for commands, injectable so tests read what a command printed without spawning a process.
 import { terminalSafe } from '../model/text.js';
+import { maskAccounts } from '../views/format.js';
 export interface CommandIo {
   out(line: string): void;
   err(line: string): void;
@@ -13,6 +14,11 @@ export const processIo: CommandIo = {
   out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
   err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
 };
+
+/** The same sink with every account id masked (`--mask`, `ui.maskAccount`): plans, reports, JSON, exit lines. */
+export function maskingIo(io: CommandIo): CommandIo {
+  return { out: (line) => io.out(maskAccounts(line)), err: (line) => io.err(maskAccounts(line)) };
+}
 
 /** Exit codes shared by every command (README "Exit codes"). */
 export const EXIT = {

@@ -4,7 +4,7 @@ import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel } from '../model/contract.js';
 import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
-import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
+import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
 import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
@@ -54,15 +54,18 @@ export function planText(p: FlattenPlan): string[] {
 }
 
 function resultJson(r: ExecutionResult): Record<string, unknown> {
-  return { planId: r.planId, complete: r.complete, flat: r.flat ?? null, denial: r.denial ? { code: r.denial.code, message: formatDenial(r.denial) } : null, cancels: r.cancels, orders: r.legs, readOnlyApi: r.readOnlyApi };
+  return { planId: r.planId, complete: r.complete, flat: r.flat ?? null, denial: r.denial ? { code: r.denial.code, message: formatDenial(r.denial) } : null, cancels: r.cancels, orders: r.legs, readOnlyApi: r.readOnlyApi, reconciled: r.reconciled === true };
 }
 
 function resultText(r: ExecutionResult): string[] {
   const lines: string[] = [];
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
-    lines.push(`  ${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${l.outcome}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    lines.push(`  ${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
+    else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);
   }
+  if (r.reconciled) lines.push('the connection to TWS was lost while orders were out: each sent order above was reconciled with what TWS lists after the reconnect; nothing was sent again');
   if (r.flat !== undefined) lines.push(r.flat ? 'flat: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
   if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
   return lines;
@@ -124,6 +127,8 @@ function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
     publish: (b) => session.feed.publish(b),
     audit,
     clientId: p.clientId,
+    connectionEpoch: () => session.source.connectionEpoch,
+    orderSnapshot: (ms) => session.source.orderSnapshot(ms),
   };
 }
 

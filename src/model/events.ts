@@ -43,6 +43,8 @@ export type OperatorActionKind =
   | 'dialogShown'
   | 'decision'
   | 'ordersSent'
+  /** After a lost connection: what became of an order sent before it, with TWS's evidence (src/trading/reconcile.ts). */
+  | 'reconciled'
   | 'denied'
   | 'alertAcknowledged'
   | 'note';

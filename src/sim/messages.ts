@@ -38,6 +38,8 @@ export const IN = {
   TICK_REQ_PARAMS: 81,
   PNL: 94,
   PNL_SINGLE: 95,
+  COMPLETED_ORDER: 101,
+  COMPLETED_ORDERS_END: 102,
 } as const;
 
 /** The contract fields TWS repeats in POSITION, PORTFOLIO_VALUE, OPEN_ORDER and EXECUTION_DATA. */
@@ -361,6 +363,51 @@ export function openOrder(o: OpenOrderView): string[] {
 
 export function openOrderEnd(): string[] {
   return [id(IN.OPEN_ORDER_END), '1'];
+}
+
+/** An order TWS no longer works (filled, cancelled, rejected), as reqCompletedOrders lists it. */
+export interface CompletedOrderView extends OpenOrderView {
+  readonly filledQuantity: Decimal;
+  /** "yyyyMMdd-HH:mm:ss" (UTC). */
+  readonly completedTime: string;
+  readonly completedStatus: string;
+}
+
+/**
+ * COMPLETED_ORDER at sv 193 (no order id, no client id: TWS names a completed order by permId and orderRef), in the
+ * order @stoqey/ib's decodeMsg_COMPLETED_ORDER reads it, for a plain MKT/LMT order.
+ */
+export function completedOrder(o: CompletedOrderView): string[] {
+  const c = o.contract;
+  const u = UNSET_DOUBLE;
+  return [
+    id(IN.COMPLETED_ORDER),
+    fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth, fDbl(c.strike), c.right, c.multiplier, c.exchange,
+    c.currency, c.localSymbol, c.tradingClass,
+    o.action, fDec(o.totalQuantity), o.orderType, fDbl(o.lmtPrice), fDbl(o.auxPrice), o.tif, '', o.account, 'O', '0',
+    o.orderRef, fInt(o.permId), fBool(o.outsideRth), '0', '0', '', // permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
+    '', '', '', // faGroup, faMethod, faPercentage
+    '', '', '', u, '', // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
+    '0', '', '-1', // shortSaleSlot, designatedLocation, exemptCode
+    u, u, u, u, u, // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
+    UNSET_INTEGER, '0', '0', UNSET_INTEGER, '0', '0', // displaySize, sweepToFill, allOrNone, minQty, ocaType, triggerMethod
+    u, '0', '', u, '0', '0', // volatility, volatilityType, deltaNeutralOrderType (empty), dnAuxPrice, continuousUpdate, referencePriceType
+    u, u, // trailStopPrice, trailingPercent
+    '', '0', '0', '0', // comboLegsDescription, comboLegsCount, orderComboLegsCount, smartComboRoutingParamsCount
+    UNSET_INTEGER, UNSET_INTEGER, u, // scale fields (unset)
+    '', '', '', '0', '0', '', // hedgeType, clearingAccount, clearingIntent, notHeld, deltaNeutralContract, algoStrategy
+    '0', o.status, '0', '0', // solicited, status, randomizeSize, randomizePrice
+    '0', // conditionsCount
+    u, u, u, '0', '0', // trailStopPrice, lmtPriceOffset, cashQty, dontUseAutoPriceForHedge, isOmsContainer
+    '', fDec(o.filledQuantity), '0', '0', '', '0', '0', '0', // autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent, shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId
+    o.completedTime, o.completedStatus,
+    UNSET_INTEGER, UNSET_INTEGER, u, u, u, // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
+    '', '0', // customerAccount, professionalCustomer
+  ];
+}
+
+export function completedOrdersEnd(): string[] {
+  return [id(IN.COMPLETED_ORDERS_END)];
 }
 
 export interface OrderStatusView {

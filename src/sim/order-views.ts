@@ -15,6 +15,12 @@ export function openOrderView(o: SimOrder): M.OpenOrderView {
   };
 }
 
+/** completedStatus as TWS words it; the time is the order's last fill when it had one (the sim keeps no cancel time). */
+export function completedOrderView(o: SimOrder, lastFillAt: number | undefined): M.CompletedOrderView {
+  const words: Record<string, string> = { Filled: 'Filled', Cancelled: 'Cancelled by Trader', Inactive: 'Rejected' };
+  return { ...openOrderView(o), filledQuantity: o.filled, completedTime: lastFillAt === undefined ? '' : twsTime(lastFillAt), completedStatus: words[o.status] ?? o.status };
+}
+
 export function orderStatusView(o: SimOrder): M.OrderStatusView {
   const avg = o.filled.isZero() ? 0 : o.fillValue.div(o.filled).toNumber();
   return {

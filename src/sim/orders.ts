@@ -155,6 +155,11 @@ export class OrderEngine {
     return [...this.orders.values()].filter(isOpen);
   }
 
+  /** Orders TWS no longer works (filled, cancelled, rejected), for reqCompletedOrders. */
+  completedOrders(): SimOrder[] {
+    return [...this.orders.values()].filter((o) => !isOpen(o));
+  }
+
   find(clientId: number, orderId: number): SimOrder | undefined {
     return this.orders.get(`${clientId}:${orderId}`);
   }

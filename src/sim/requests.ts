@@ -17,6 +17,7 @@ export const OUT = {
   SET_SERVER_LOGLEVEL: 14,
   REQ_AUTO_OPEN_ORDERS: 15,
   REQ_ALL_OPEN_ORDERS: 16,
+  REQ_COMPLETED_ORDERS: 99,
   REQ_MANAGED_ACCTS: 17,
   REQ_CURRENT_TIME: 49,
   REQ_GLOBAL_CANCEL: 58,
@@ -90,6 +91,7 @@ export type ClientRequest =
   | { readonly type: 'reqOpenOrders' }
   | { readonly type: 'reqAllOpenOrders' }
   | { readonly type: 'reqAutoOpenOrders'; readonly autoBind: boolean }
+  | { readonly type: 'reqCompletedOrders'; readonly apiOnly: boolean }
   | { readonly type: 'reqExecutions'; readonly reqId: number; readonly filter: ExecutionFilterRequest }
   | { readonly type: 'placeOrder'; readonly orderId: number; readonly contract: ContractQuery; readonly order: OrderRequest }
   | { readonly type: 'cancelOrder'; readonly orderId: number }
@@ -231,6 +233,8 @@ export function parseRequest(fields: readonly string[]): ClientRequest {
       return { type: 'reqOpenOrders' };
     case OUT.REQ_ALL_OPEN_ORDERS:
       return { type: 'reqAllOpenOrders' };
+    case OUT.REQ_COMPLETED_ORDERS:
+      return { type: 'reqCompletedOrders', apiOnly: c.bool() };
     case OUT.REQ_AUTO_OPEN_ORDERS:
       c.int();
       return { type: 'reqAutoOpenOrders', autoBind: c.bool() };

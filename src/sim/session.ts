@@ -5,7 +5,7 @@ import { detailsOf } from './contract-details.js';
 import { FARM_MESSAGES, CONNECTIVITY_MESSAGES, defaultFarm } from './incidents.js';
 import { findInstruments, isListed, type ContractQuery, type Instrument } from './instruments.js';
 import * as M from './messages.js';
-import { executionView, openOrderView, orderStatusView } from './order-views.js';
+import { completedOrderView, executionView, openOrderView, orderStatusView } from './order-views.js';
 import type { SimExecution, SimOrder } from './orders.js';
 import { parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
 import type { SimulationApi } from './simulation.js';
@@ -239,6 +239,14 @@ export class Session {
         }
         this.autoBind = req.autoBind;
         this.sendOrders(h.engine.openOrders().filter((o) => o.clientId === 0));
+        return;
+      case 'reqCompletedOrders':
+        for (const o of h.engine.completedOrders()) {
+          if (req.apiOnly && o.manual) continue;
+          const fills = h.engine.executions.filter((e) => e.order === o);
+          this.send(M.completedOrder(completedOrderView(o, fills[fills.length - 1]?.time)));
+        }
+        this.send(M.completedOrdersEnd());
         return;
       case 'reqExecutions':
         this.sendExecutions(req.reqId, req.filter);

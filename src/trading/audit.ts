@@ -12,8 +12,13 @@ export const AUDIT_SCHEMA_VERSION = 1;
 /**
  * What gets audited: the operator's steps and the broker's answers, each with its context, and (`alert`) each alert
  * transition the console saw while the log was open (its transitionJson, docs/alerts.md "Recording").
+ * `orderSent` is written when an order is handed to the socket, `orderConfirmed` when TWS first says anything about
+ * it (open order, status, execution, error): a sent order without a confirmation may never have reached TWS.
+ * `reconciled`: an order's outcome decided after a lost connection from what the reconnected TWS lists.
  */
-export type AuditKind = 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'cancelSent' | 'globalCancelSent' | 'orderStatus' | 'brokerError' | 'result' | 'alert';
+export type AuditKind =
+  | 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'orderConfirmed' | 'cancelSent' | 'globalCancelSent'
+  | 'orderStatus' | 'reconciled' | 'brokerError' | 'result' | 'alert';
 
 export interface AuditEntry {
   readonly kind: AuditKind;

@@ -3,7 +3,9 @@ import type { Clock } from '../model/clock.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import { orderKey, TERMINAL_STATUSES } from '../model/reduce/orders.js';
 import type { PortfolioState } from '../model/state.js';
-import type { OrderRequest, SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../streams/tws/source.js';
+import type { Decimal } from '../model/money.js';
+import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
 import type { Contract } from '../model/contract.js';
 import type { ArmState, TradeMode } from './arming.js';
 import type { AuditLog } from './audit.js';
@@ -29,10 +31,26 @@ export interface TradingDeps {
   readonly clientId: number;
   /** Poll interval while following orders (ms). */
   readonly pollMs?: number;
+  /**
+   * Changes each time the connection is lost (TwsSource.connectionEpoch): an order sent before a change may not
+   * have reached TWS, and the answers to those that did may be lost. Without it a drop is not noticed as such.
+   */
+  readonly connectionEpoch?: () => number;
+  /** Asks TWS for open orders, completed orders and executions now (TwsSource.orderSnapshot): the reconciliation's evidence. */
+  readonly orderSnapshot?: (timeoutMs: number) => Promise<OrderSnapshot | undefined>;
 }
 
-/** `closed`: no longer listed as open by TWS, final state not reported to this client (other clients' orders). */
-export type Outcome = 'filled' | 'cancelled' | 'rejected' | 'closed' | 'timedOut' | 'notSent';
+/**
+ * `closed`: no longer listed as open by TWS, final state not reported to this client (other clients' orders).
+ * After a lost connection each order sent is reconciled with what the reconnected TWS lists (reconcile.ts), and may
+ * also read `partiallyFilled`, `working`, `neverReceived` or `unknown`, with its evidence.
+ */
+export type Outcome = 'filled' | 'cancelled' | 'rejected' | 'closed' | 'timedOut' | 'notSent' | ReconciledOutcome;
+
+/** An outcome as the operator reads it ("never received", "partially filled"). */
+export function outcomeText(o: Outcome): string {
+  return o.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+}
 
 export interface LegResult {
   readonly conId: number;
@@ -42,6 +60,9 @@ export interface LegResult {
   readonly filled: string;
   readonly code?: number;
   readonly message?: string;
+  /** Set when the outcome was reconciled after a lost connection: what TWS listed, or did not. */
+  readonly evidence?: string;
+  readonly execIds?: readonly string[];
 }
 
 export interface ExecutionResult {
@@ -55,6 +76,8 @@ export interface ExecutionResult {
   readonly flat?: boolean;
   /** TWS answered 321 (read-only API): the caller must disarm. */
   readonly readOnlyApi: boolean;
+  /** The connection was lost while orders were out: their outcomes were reconciled after the reconnect. */
+  readonly reconciled?: boolean;
 }
 
 const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
@@ -82,19 +105,81 @@ interface Followed {
   readonly label: string;
   /** Our own order: TWS reports its errors to us by order id. */
   readonly ours: boolean;
+  readonly clientId: number;
+  readonly permId?: number;
+  readonly orderRef?: string;
+  readonly quantity?: Decimal;
+  readonly planId: string;
 }
 
-/** Follows orders until each is final (or no longer listed as open) or the deadline passes. */
-async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: number): Promise<LegResult[]> {
+/** The first word TWS said about an order (its own messages or an execution), or undefined while it said nothing. */
+function confirmation(s: PortfolioState, o: Followed): { by: string; status: string | null; permId: number | null } | undefined {
+  const row = s.orders.get(o.key);
+  if (row) return { by: row.info ? 'openOrder' : 'orderStatus', status: row.status, permId: row.permId || null };
+  for (const e of s.executions.values()) if (e.orderId === o.orderId && e.clientId === o.clientId) return { by: 'execution', status: null, permId: e.permId || null };
+  const err = o.ours ? orderError(s, o.orderId) : undefined;
+  if (err) return { by: 'error', status: `${err.code}`, permId: null };
+  return undefined;
+}
+
+const RECONCILE_SNAPSHOT_MS = 10_000;
+
+/**
+ * The connection was lost after these orders left: wait for the reconnect (until the deadline), ask TWS what it has,
+ * and give each order the outcome its evidence supports. Nothing is sent again.
+ */
+async function reconcileAfterDrop(deps: TradingDeps, orders: readonly Followed[], deadline: number, confirmed: ReadonlySet<string>): Promise<LegResult[]> {
+  const back = () => deps.sourceReady() && deps.state().health === 'ready';
+  while (!back() && deps.clock.now() <= deadline) await sleep(deps.clock, deps.pollMs ?? 50);
+  const snap = back() && deps.orderSnapshot ? await deps.orderSnapshot(RECONCILE_SNAPSHOT_MS) : undefined;
+  const why = !back() ? 'the connection to TWS did not come back before the deadline' : !deps.orderSnapshot ? 'this session cannot ask TWS for its orders' : 'TWS did not answer the request for its orders';
+  const results = orders.map((o): LegResult => {
+    const r = snap
+      ? reconcileOrder({ orderId: o.orderId, clientId: o.clientId, conId: o.conId, ...(o.permId ? { permId: o.permId } : {}), ...(o.orderRef ? { orderRef: o.orderRef } : {}), ...(o.quantity ? { quantity: o.quantity } : {}) }, snap)
+      : { outcome: 'unknown' as const, filled: undefined, execIds: [], evidence: `the connection was lost after the order was sent and ${why}; check TWS before acting again` };
+    return { conId: o.conId, label: o.label, orderId: o.orderId, outcome: r.outcome, filled: r.filled?.toString() ?? '0', evidence: r.evidence, execIds: r.execIds };
+  });
+  for (const [i, o] of orders.entries()) {
+    const r = results[i]!;
+    // TWS lists it: it did receive the order, whatever we heard before the drop.
+    if (!confirmed.has(o.key) && r.outcome !== 'neverReceived' && r.outcome !== 'unknown') {
+      deps.audit.append({ kind: 'orderConfirmed', detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: 'reconciliation', status: r.outcome, permId: null } });
+    }
+    const detail = { planId: o.planId, orderId: o.orderId, clientId: o.clientId, conId: o.conId, outcome: r.outcome, filled: r.filled, execIds: [...(r.execIds ?? [])], evidence: r.evidence ?? null };
+    deps.audit.append({ kind: 'reconciled', detail });
+    deps.publish({ type: 'operatorActed', action: 'reconciled', detail });
+  }
+  return results;
+}
+
+/**
+ * Follows orders until each is final (or no longer listed as open) or the deadline passes, auditing the first word
+ * TWS says about each (`orderConfirmed`). A connection lost since `epoch` (the one the orders were sent on) ends the
+ * following: the state can no longer be trusted for them, so each is reconciled with what TWS lists after the
+ * reconnect (`disrupted`).
+ */
+async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: number, epoch: number): Promise<{ results: LegResult[]; disrupted: boolean }> {
+  const confirmed = new Set<string>();
   for (;;) {
     const s = deps.state();
+    for (const o of orders) {
+      if (confirmed.has(o.key)) continue;
+      const c = confirmation(s, o);
+      if (!c) continue;
+      confirmed.add(o.key);
+      deps.audit.append({ kind: 'orderConfirmed', detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: c.by, status: c.status, permId: c.permId } });
+    }
+    if ((deps.connectionEpoch?.() ?? epoch) !== epoch) {
+      const known = orders.map((o) => ({ ...o, permId: o.permId || s.orders.get(o.key)?.permId || undefined }));
+      return { results: await reconcileAfterDrop(deps, known, deadline, confirmed), disrupted: true };
+    }
     const errOf = (o: Followed) => (o.ours ? orderError(s, o.orderId) : undefined);
     const done = orders.every((o) => {
       const row = s.orders.get(o.key);
       return (row && (TERMINAL_STATUSES.has(row.status) || row.listed === false)) || errOf(o) !== undefined;
     });
     if (done || deps.clock.now() > deadline) {
-      return orders.map((o) => {
+      const results = orders.map((o) => {
         const row = s.orders.get(o.key);
         const err = errOf(o);
         const status = row?.status;
@@ -117,6 +202,7 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
           ...(err && outcome !== 'filled' ? { code: err.code, message: err.message } : {}),
         };
       });
+      return { results, disrupted: false };
     }
     await sleep(deps.clock, deps.pollMs ?? 50);
   }
@@ -150,14 +236,24 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
   const first = guardFlatten(ctx(), plan, 'first');
   if (first) return empty(deny(deps, first, { planId: plan.id }));
 
+  // Orders are sent on this connection; a later one may not have seen them (follow reconciles).
+  const epoch = deps.connectionEpoch?.() ?? 0;
+  const ref = `tws-risk:${plan.id}`;
   const cancelled: Followed[] = [];
   for (const c of plan.cancels) {
     deps.audit.append({ kind: 'cancelSent', detail: { planId: plan.id, orderId: c.orderId, description: c.description } });
     const r = deps.cancelOrder(c.orderId);
     if (!r.ok) return empty(deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: plan.id, orderId: c.orderId }));
-    cancelled.push({ key: orderKey(c.clientId, c.orderId, 0), orderId: c.orderId, conId: c.conId, label: c.description, ours: c.clientId === deps.clientId });
+    const row = deps.state().orders.get(orderKey(c.clientId, c.orderId, 0));
+    cancelled.push({
+      key: orderKey(c.clientId, c.orderId, 0), orderId: c.orderId, conId: c.conId, label: c.description, ours: c.clientId === deps.clientId, clientId: c.clientId, planId: plan.id,
+      ...(row?.permId ? { permId: row.permId } : {}), ...(row?.info?.orderRef ? { orderRef: row.info.orderRef } : {}), ...(row?.info ? { quantity: row.info.totalQuantity } : {}),
+    });
   }
-  const cancels = cancelled.length > 0 ? await follow(deps, cancelled, deadline) : [];
+  const followedCancels = cancelled.length > 0 ? await follow(deps, cancelled, deadline, epoch) : { results: [], disrupted: false };
+  const cancels = followedCancels.results;
+  let disrupted = followedCancels.disrupted;
+  const DROPPED = 'not sent: the connection to TWS was lost during the flatten; review the reconciled outcomes and plan again';
 
   // Derivatives first, and the rest only once they are all filled: closing a stock while its short calls are
   // still open would leave them naked.
@@ -165,8 +261,10 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
   const legs: LegResult[] = [];
   let denial: Denial | undefined;
   for (const stage of stages) {
+    if (disrupted) break;
     const sent: Followed[] = [];
     for (const leg of stage) {
+      if ((deps.connectionEpoch?.() ?? epoch) !== epoch) break;
       // Before every leg: the connection may have dropped, or a cancel may have filled instead (positions changed).
       // An order sent after the deadline would go unfollowed, and the outcome would read as if it were not working.
       // The guard goes first: when a cancel timed out, the order still working is the cause worth naming.
@@ -183,16 +281,18 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
       const detail = { planId: plan.id, orderId: r.orderId, conId: leg.conId, action: leg.action, quantity: leg.quantity.toString(), orderType: leg.orderType, limitPrice: leg.limitPrice?.toString() ?? null };
       deps.audit.append({ kind: 'orderSent', detail });
       deps.publish({ type: 'operatorActed', action: 'ordersSent', detail });
-      sent.push({ key: orderKey(deps.clientId, r.orderId, 0), orderId: r.orderId, conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`, ours: true });
+      sent.push({ key: orderKey(deps.clientId, r.orderId, 0), orderId: r.orderId, conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`, ours: true, clientId: deps.clientId, orderRef: ref, quantity: leg.quantity, planId: plan.id });
     }
-    const results = sent.length > 0 ? await follow(deps, sent, deadline) : [];
-    legs.push(...results);
-    for (const leg of stage.slice(sent.length)) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0' });
-    if (denial || results.some((l) => l.outcome !== 'filled')) break;
+    // A connection lost between two sends: the orders already out are reconciled, the rest are not sent.
+    const followed = sent.length > 0 ? await follow(deps, sent, deadline, epoch) : { results: [], disrupted: (deps.connectionEpoch?.() ?? epoch) !== epoch };
+    disrupted ||= followed.disrupted;
+    legs.push(...followed.results);
+    for (const leg of stage.slice(sent.length)) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted && !denial ? { message: DROPPED } : {}) });
+    if (denial || disrupted || followed.results.some((l) => l.outcome !== 'filled')) break;
   }
-  for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId))) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0' });
+  for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId))) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });
   for (const l of [...cancels, ...legs]) {
-    if (l.orderId !== undefined) deps.audit.append({ kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus', detail: { planId: plan.id, orderId: l.orderId, outcome: l.outcome, filled: l.filled, code: l.code ?? null, message: l.message ?? null } });
+    if (l.orderId !== undefined) deps.audit.append({ kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus', detail: { planId: plan.id, orderId: l.orderId, outcome: l.outcome, filled: l.filled, code: l.code ?? null, message: l.message ?? null, evidence: l.evidence ?? null } });
   }
 
   // Flat means the positions stream says zero (a reduction: the trimmed size), not that orders say filled.
@@ -216,8 +316,9 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     complete: !denial && [...cancels, ...legs].every((l) => l.outcome === 'filled' || l.outcome === 'cancelled' || l.outcome === 'rejected' || l.outcome === 'closed'),
     flat,
     readOnlyApi,
+    ...(disrupted ? { reconciled: true } : {}),
   };
-  deps.audit.append({ kind: 'result', detail: { planId: plan.id, complete: result.complete, flat, readOnlyApi, denial: denial?.code ?? null } });
+  deps.audit.append({ kind: 'result', detail: { planId: plan.id, complete: result.complete, flat, readOnlyApi, denial: denial?.code ?? null, reconciled: disrupted } });
   return result;
 }
 
@@ -227,8 +328,12 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
   const d = guardAny({ mode: deps.mode, state: deps.state(), sourceReady: deps.sourceReady(), arm: deps.arm(), now: deps.clock.now() });
   if (d) return { planId: id, denial: deny(deps, d, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
   const deadline = deps.clock.now() + timeoutMs;
+  const epoch = deps.connectionEpoch?.() ?? 0;
   const open = [...deps.state().orders.values()].filter((o) => !TERMINAL_STATUSES.has(o.status) && o.listed !== false);
-  const asFollowed = (o: (typeof open)[number]): Followed => ({ key: o.key, orderId: o.orderId, conId: o.info?.contract.conId ?? 0, label: `order ${o.orderId} (client ${o.clientId})`, ours: o.clientId === deps.clientId });
+  const asFollowed = (o: (typeof open)[number]): Followed => ({
+    key: o.key, orderId: o.orderId, conId: o.info?.contract.conId ?? 0, label: `order ${o.orderId} (client ${o.clientId})`, ours: o.clientId === deps.clientId, clientId: o.clientId, planId: id,
+    ...(o.permId ? { permId: o.permId } : {}), ...(o.info?.orderRef ? { orderRef: o.info.orderRef } : {}), ...(o.info ? { quantity: o.info.totalQuantity } : {}),
+  });
   let targets: Followed[];
   if (plan.kind === 'global') {
     deps.audit.append({ kind: 'globalCancelSent', detail: { planId: id, openOrders: plan.openOrders, otherClients: plan.otherClients } });
@@ -246,14 +351,15 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
   }
   const ids = targets.map((t) => t.orderId);
   deps.publish({ type: 'operatorActed', action: 'ordersSent', detail: { planId: id, cancel: plan.kind, orderIds: ids } });
-  const cancels = await follow(deps, targets, deadline);
-  for (const l of cancels) deps.audit.append({ kind: 'orderStatus', detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null } });
+  const { results: cancels, disrupted } = await follow(deps, targets, deadline, epoch);
+  for (const l of cancels) deps.audit.append({ kind: 'orderStatus', detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null, evidence: l.evidence ?? null } });
   const result: ExecutionResult = {
     planId: id,
     cancels,
     legs: [],
     complete: cancels.every((l) => l.outcome === 'cancelled' || l.outcome === 'filled' || l.outcome === 'rejected' || l.outcome === 'closed'),
     readOnlyApi: cancels.some((l) => l.code === 321),
+    ...(disrupted ? { reconciled: true } : {}),
   };
   deps.audit.append({ kind: 'result', detail: { planId: id, complete: result.complete } });
   return result;

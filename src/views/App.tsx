@@ -21,6 +21,7 @@ import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
 import type { PreviewPlan, TradeTarget, TradingActions } from './trading-actions.js';
 import { parseSpeed, type ReplayControls } from '../streams/replay/player.js';
 import { parseAt } from '../streams/replay/state-at.js';
+import { setScreenMasked } from './format.js';
 
 export type { TradeTarget } from './trading-actions.js';
 
@@ -84,6 +85,8 @@ export function App(props: AppProps) {
     theme: props.theme.name, maskAccount: props.maskAccount ?? false, ...(props.initialFocus ? { focus: props.initialFocus } : {}), replayInfo: props.replay !== undefined,
   });
   const [ui, setUi] = useState(uiRef.current);
+  // Set while rendering, before Ink writes this frame: the terminal stream masks what every view draws.
+  setScreenMasked(ui.maskAccount);
   /** Bumped whenever a dialog opens: keys typed before it was on screen must not answer it. */
   const dialogEpoch = useRef(0);
   const dispatch = useCallback((action: UiAction) => {

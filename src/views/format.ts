@@ -152,6 +152,38 @@ export function maskAccount(account: string): string {
   return account.length <= 4 ? account : `${'•'.repeat(account.length - 4)}${account.slice(-4)}`;
 }
 
+/** IB account ids: individual U…, paper DU…, advisor F…/DF…, broker I…/DI…, then digits. */
+const ACCOUNT_ID = /\b(?:D?[UFI])\d{5,10}\b/g;
+
+/**
+ * Every account id in `text` (IB's shapes, and any `known` id) masked like maskAccount. The masked form has the same
+ * width, so a masked screen line keeps its layout. Used on every line of text a command prints and on every write
+ * to the console's terminal when masking is on (`--mask`, `ui.maskAccount`, `view.maskAccount`).
+ */
+export function maskAccounts(text: string, known: readonly string[] = []): string {
+  let out = text.replace(ACCOUNT_ID, (m) => maskAccount(m));
+  for (const k of known) if (k.length > 4 && out.includes(k)) out = out.split(k).join(maskAccount(k));
+  return out;
+}
+
+let forced = false;
+/** `--mask` on the command line: the console starts masked whatever the settings say (cli.ts sets it per command). */
+export function setAccountMaskForced(on: boolean): void {
+  forced = on;
+}
+export function accountMaskForced(): boolean {
+  return forced;
+}
+
+let screenMasked = false;
+/** Whether the console's terminal output is masked now (the App keeps this in step with its toggle). */
+export function setScreenMasked(on: boolean): void {
+  screenMasked = on;
+}
+export function isScreenMasked(): boolean {
+  return screenMasked;
+}
+
 /** A column: where it sits, how wide it is, and when it is dropped on narrow screens. */
 export interface ColumnSpec {
   readonly id: string;

@@ -1,6 +1,24 @@
 // Mounts the console on a terminal with the render options DESIGN.md asks for, and returns Ink's instance.
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App.js';
+import { isScreenMasked, maskAccounts, setScreenMasked } from './format.js';
+
+/**
+ * The terminal as Ink sees it, with every write masked while masking is on: dialogs, log lines and panes all reach
+ * the screen through here, so no view can show an account id the status bar hides.
+ */
+function maskingStream(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+  return new Proxy(stdout, {
+    get(target, prop) {
+      if (prop === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) =>
+          (target.write as (...a: unknown[]) => boolean)(isScreenMasked() && typeof chunk === 'string' ? maskAccounts(chunk) : chunk, ...rest);
+      }
+      const v = Reflect.get(target, prop, target) as unknown;
+      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+    },
+  });
+}
 
 export interface TerminalStreams {
   readonly stdout?: NodeJS.WriteStream;
@@ -15,7 +33,9 @@ export interface TerminalStreams {
  * follows the TTY, not CI detection, so a console started under CI=true in tmux still draws.
  */
 export function renderConsole(props: AppProps, streams: TerminalStreams = {}, onRender?: (ms: number) => void): Instance {
-  const stdout = streams.stdout ?? process.stdout;
+  const stdout = maskingStream(streams.stdout ?? process.stdout);
+  // The first frame is masked too: the App sets this from its toggle on every render after.
+  setScreenMasked(props.maskAccount ?? false);
   return render(<App {...props} />, {
     stdout,
     stdin: streams.stdin ?? process.stdin,

@@ -70,6 +70,8 @@ function depsFor(s: Session, audit: AuditLog, clientId: number, over: Partial<Tr
     publish: (b) => s.feed.publish(b),
     audit,
     clientId,
+    connectionEpoch: () => s.source.connectionEpoch,
+    orderSnapshot: (ms) => s.source.orderSnapshot(ms),
     ...over,
   };
 }

@@ -9,7 +9,7 @@ import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
-import { orderKey } from '../../model/reduce/orders.js';
+import { orderKey, TERMINAL_STATUSES } from '../../model/reduce/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { neutraliseDeep } from '../../model/text.js';
@@ -79,6 +79,43 @@ export interface OrderRequest {
 export type SendRefusal = { readonly ok: false; readonly reason: string };
 export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
 
+/** One order as TWS lists it when asked after the fact (open, or completed: completed orders carry no order id). */
+export interface SnapshotOrder {
+  readonly orderId?: number;
+  readonly clientId?: number;
+  readonly permId: number;
+  readonly orderRef: string;
+  readonly conId: number;
+  readonly action: string;
+  readonly totalQuantity: Decimal | undefined;
+  readonly status: string;
+  readonly filled?: Decimal;
+  readonly completedStatus?: string;
+  readonly completedTime?: string;
+}
+
+export interface SnapshotExecution {
+  readonly execId: string;
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly permId: number;
+  readonly orderRef: string;
+  readonly conId: number;
+  readonly shares: Decimal;
+}
+
+/**
+ * What TWS says about orders right now, each list asked for afresh and collected up to its end message: open orders
+ * (all clients), completed orders and the day's executions. `complete` says which lists ended before the timeout;
+ * only a complete answer can prove that an order never reached TWS.
+ */
+export interface OrderSnapshot {
+  readonly open: readonly SnapshotOrder[];
+  readonly completed: readonly SnapshotOrder[];
+  readonly executions: readonly SnapshotExecution[];
+  readonly complete: { readonly open: boolean; readonly completed: boolean; readonly executions: boolean };
+}
+
 const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class TwsSource {
@@ -116,6 +153,11 @@ export class TwsSource {
   private readonly orderPrints = new Map<string, string>();
   /** Keys of the orders listed since the last OPEN_ORDER_END (see the openOrdersEnded event). */
   private listedOrders = new Set<string>();
+  /** reqAllOpenOrders sent and OPEN_ORDER_END seen on this connection: which end closes which list. */
+  private openOrderRequests = 0;
+  private openOrderEnds = 0;
+  /** Counts lost connections: an order sent before a change of epoch may have been lost on the way. */
+  private epoch = 0;
   private readonly mktReqByConId = new Map<number, number>();
   /** Contracts of our market-data lines, to re-request them as delayed data. */
   private readonly mktContracts = new Map<number, IbContract>();
@@ -150,6 +192,11 @@ export class TwsSource {
   /** When TWS last answered the heartbeat (clock ms), for diagnostics: a silent socket stops moving it. */
   get lastHeartbeatAt(): number | undefined {
     return this.heartbeatAnsweredAt;
+  }
+
+  /** How many times the connection was lost so far (see OrderSnapshot). */
+  get connectionEpoch(): number {
+    return this.epoch;
   }
 
   /** The account being followed, once chosen. */
@@ -210,6 +257,96 @@ export class TwsSource {
     } finally {
       this.clock.clear(timer);
     }
+  }
+
+  /**
+   * Asks TWS for its open orders, completed orders and executions now, and collects each list up to its end message
+   * (or `timeoutMs`): the evidence an execution reconciles its orders with after a reconnect. Read-only. Undefined
+   * when the connection is not ready.
+   */
+  orderSnapshot(timeoutMs = 10_000): Promise<OrderSnapshot | undefined> {
+    const api = this.api;
+    if (!api || !this.ready || !this.synced) return Promise.resolve(undefined);
+    const open = new Map<string, SnapshotOrder>();
+    const completed: SnapshotOrder[] = [];
+    const executions = new Map<string, SnapshotExecution>();
+    const done = { open: false, completed: false, executions: false };
+    const execReq = this.nextReqId++;
+    const mine = (account: string | undefined) => !account || !this.account || account === this.account;
+    const asOrder = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }, orderId?: number): SnapshotOrder => ({
+      ...(orderId !== undefined ? { orderId, clientId: order.clientId ?? 0 } : {}),
+      permId: order.permId ?? 0,
+      orderRef: order.orderRef ?? '',
+      conId: c.conId ?? 0,
+      action: String(order.action ?? ''),
+      totalQuantity: fromIbNumber(order.totalQuantity),
+      status: String(state.status ?? ''),
+      ...(order.filledQuantity !== undefined && fromIbNumber(order.filledQuantity) ? { filled: fromIbNumber(order.filledQuantity)! } : {}),
+      ...(state.completedStatus ? { completedStatus: state.completedStatus } : {}),
+      ...(state.completedTime ? { completedTime: state.completedTime } : {}),
+    });
+    return new Promise((resolve) => {
+      let target = 0;
+      const onOpen = (orderId: number, c: IbContract, order: Order, state: { status?: string }) => {
+        if (!mine(order.account)) return;
+        const key = `${order.clientId ?? 0}:${orderId}:${order.permId ?? 0}`;
+        // TWS also pushes an order's last state (Filled, Cancelled) as an OPEN_ORDER: that one is no longer open.
+        if (TERMINAL_STATUSES.has(String(state.status ?? ''))) open.delete(key);
+        else open.set(key, asOrder(c, order, state, orderId));
+      };
+      const onOpenEnd = () => {
+        // The end of a list asked for before ours (the periodic poll) also ends here: start over after it.
+        if (this.openOrderEnds < target) open.clear();
+        else done.open = true;
+        check();
+      };
+      const onCompleted = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }) => {
+        if (mine(order.account)) completed.push(asOrder(c, order, state));
+      };
+      const onCompletedEnd = () => {
+        done.completed = true;
+        check();
+      };
+      const onExec = (reqId: number, c: IbContract, e: { execId?: string; orderId?: number; clientId?: number; permId?: number; orderRef?: string; shares?: number; acctNumber?: string }) => {
+        if (reqId !== execReq || !e.execId || !mine(e.acctNumber)) return;
+        executions.set(e.execId, { execId: e.execId, orderId: e.orderId ?? 0, clientId: e.clientId ?? 0, permId: e.permId ?? 0, orderRef: e.orderRef ?? '', conId: c.conId ?? 0, shares: fromIbNumber(e.shares) ?? fromIbNumber(0)! });
+      };
+      const onExecEnd = (reqId: number) => {
+        if (reqId !== execReq) return;
+        done.executions = true;
+        check();
+      };
+      const finish = () => {
+        this.clock.clear(timer);
+        api.off(EventName.openOrder, onOpen);
+        api.off(EventName.openOrderEnd, onOpenEnd);
+        api.off(EventName.completedOrder, onCompleted);
+        api.off(EventName.completedOrdersEnd, onCompletedEnd);
+        api.off(EventName.execDetails, onExec as never);
+        api.off(EventName.execDetailsEnd, onExecEnd);
+        resolve(neutraliseDeep({ open: [...open.values()], completed, executions: [...executions.values()], complete: { ...done } }));
+      };
+      const check = () => {
+        if (done.open && done.completed && done.executions) finish();
+      };
+      // A connection lost meanwhile removes these listeners with the rest (teardown): the timeout still answers.
+      const timer = this.clock.setTimeout(finish, timeoutMs);
+      api.on(EventName.openOrder, onOpen);
+      api.on(EventName.openOrderEnd, onOpenEnd);
+      api.on(EventName.completedOrder, onCompleted);
+      api.on(EventName.completedOrdersEnd, onCompletedEnd);
+      api.on(EventName.execDetails, onExec as never);
+      api.on(EventName.execDetailsEnd, onExecEnd);
+      target = this.requestOpenOrders(api);
+      api.reqExecutions(execReq, {});
+      api.reqCompletedOrders(false);
+    });
+  }
+
+  /** reqAllOpenOrders, counted: returns which OPEN_ORDER_END will close this list. */
+  private requestOpenOrders(api: IBApi): number {
+    api.reqAllOpenOrders();
+    return ++this.openOrderRequests;
   }
 
   /** reqGlobalCancel: cancels every open order of the account, other clients' and manual TWS orders included. */
@@ -276,6 +413,8 @@ export class TwsSource {
     this.mktReqByConId.clear();
     this.conIdByMktReq.clear();
     this.mktContracts.clear();
+    this.openOrderRequests = 0;
+    this.openOrderEnds = 0;
     this.synced = false;
     if (ib) {
       try {
@@ -307,6 +446,7 @@ export class TwsSource {
 
   private onSocketDown(reason: string): void {
     if (this.inputs.fatal) return;
+    this.epoch++;
     this.synced = false;
     this.flushRepeats(true);
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
@@ -413,8 +553,12 @@ export class TwsSource {
     this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
     api.reqPositions();
     this.subject.next({ type: 'snapshotRequested', snapshot: 'openOrders' });
-    api.reqAllOpenOrders();
-    if (this.opts.clientId === 0) api.reqAutoOpenOrders(true);
+    this.requestOpenOrders(api);
+    if (this.opts.clientId === 0) {
+      // Its answer ends with an OPEN_ORDER_END too: counted, so orderSnapshot knows which end closes its own list.
+      api.reqAutoOpenOrders(true);
+      this.openOrderRequests++;
+    }
     // Every execution of the day again: the reducer keeps the first copy of each execId, so none is lost or doubled.
     api.reqExecutions(this.nextReqId++, {});
     this.subject.next({ type: 'snapshotRequested', snapshot: 'accountSummary' });
@@ -444,7 +588,7 @@ export class TwsSource {
       // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
       // poll both; the reducer keys orders by id and executions by execId, so repeats change nothing.
       const poll = () => {
-        this.api?.reqAllOpenOrders();
+        if (this.api) this.requestOpenOrders(this.api);
         this.api?.reqExecutions(this.nextReqId++, {});
         this.later(this.opts.openOrdersPollMs, poll);
       };
@@ -509,6 +653,7 @@ export class TwsSource {
       emit({ type: 'openOrderUpdated', order: info });
     });
     api.on(EventName.openOrderEnd, () => {
+      this.openOrderEnds++;
       emit({ type: 'openOrdersEnded', listed: [...this.listedOrders] });
       this.listedOrders = new Set();
     });
