@@ -36,9 +36,17 @@ const moveOf = (text: string, conId: number) => {
 };
 
 /** Each held expiring option's P&L per scenario and the underlying the engine priced it on, at `now`. */
+/**
+ * The local time at which the market's clock (TWS's, learnt from its heartbeat answers) reads `simTime`: the risk
+ * engine takes local time and adds the offset TWS reported, so a test that speaks in simulator time converts.
+ */
+function localAt(live: SimFeed, simTime: number): number {
+  return simTime - (live.feed.state.brokerTimeOffsetMs ?? 0);
+}
+
 function optionFigures(live: SimFeed, now: number) {
   const state = live.feed.state;
-  const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now }));
+  const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: localAt(live, now) }));
   const n = grid.cols.n;
   return HELD.map((h) => {
     const i = grid.positionIndex.get(h.conId)!;
@@ -66,7 +74,7 @@ describe('expiry day through the live source', () => {
       expect(state.portfolio.get(h.conId)?.position.toNumber()).toBe(h.qty);
       expect(state.portfolio.get(h.conId)?.contract.expiry).toBe('20260320');
     }
-    const pre = buildStressReport(state, scenarios, { now: before });
+    const pre = buildStressReport(state, scenarios, { now: localAt(live, before) });
     expect(pre.unpriced).toEqual([]);
     for (const s of pre.scenarios) expect(Number.isFinite(Number(s.pnl.total)), s.label).toBe(true);
 
@@ -80,7 +88,7 @@ describe('expiry day through the live source', () => {
     live.sim.setSpeed(0);
     const after = live.sim.now();
 
-    const post = buildStressReport(live.feed.state, scenarios, { now: after });
+    const post = buildStressReport(live.feed.state, scenarios, { now: localAt(live, after) });
     expect(post.unpriced).toEqual([]);
     for (const s of post.scenarios) {
       for (const v of [s.pnl.total, s.netLiquidation, s.maintMargin, s.excessLiquidity]) expect(Number.isFinite(Number(v)), s.label).toBe(true);

@@ -204,6 +204,22 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(one(M.openOrderEnd(), 'openOrderEnd')).toEqual([]);
   });
 
+  it('COMPLETED_ORDER (named by permId and orderRef, no order id) and its end', () => {
+    const [contract, order, state] = one(
+      M.completedOrder({
+        orderId: 0, contract: stock, action: 'SELL', totalQuantity: d('100'), orderType: 'LMT', lmtPrice: 231.25, tif: 'DAY',
+        account: 'DU1234567', orderRef: 'flat-1', clientId: 7, permId: 1000000043, parentId: 0, outsideRth: false, whatIf: false,
+        status: 'Filled', commissionCurrency: 'USD', warningText: '', commission: 1.0,
+        filledQuantity: d('100'), completedTime: '20260302-14:31:05', completedStatus: 'Filled',
+      }),
+      'completedOrder',
+    ) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
+    expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
+    expect(order).toMatchObject({ action: 'SELL', totalQuantity: 100, orderType: 'LMT', lmtPrice: 231.25, account: 'DU1234567', orderRef: 'flat-1', permId: 1000000043, filledQuantity: 100 });
+    expect(state).toMatchObject({ status: 'Filled', completedTime: '20260302-14:31:05', completedStatus: 'Filled' });
+    expect(one(M.completedOrdersEnd(), 'completedOrdersEnd')).toEqual([]);
+  });
+
   it('EXECUTION_DATA (live, reqId -1), its end, and COMMISSION_REPORT', () => {
     const [reqId, contract, exec] = one(
       M.execDetails(-1, {
