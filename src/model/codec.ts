@@ -23,6 +23,7 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   healthChanged: [],
   snapshotRequested: [],
   managedAccountsReceived: [],
+  accountChanged: [],
   accountValueUpdated: [],
   accountTimeUpdated: [],
   accountDownloadEnded: [],

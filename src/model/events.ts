@@ -6,7 +6,8 @@ import type { Decimal } from './money.js';
  * Connection health, in order of capability (DESIGN.md "Ready gating"):
  * - disconnected: no socket;
  * - connecting: socket being opened or handshake in progress;
- * - connected: socket open and handshake done, but nextValidId or the heartbeat not yet seen (nothing is usable);
+ * - connected: socket open and handshake done, but nextValidId or the heartbeat not yet seen, or the login does not
+ *   manage the followed account (nothing is usable);
  * - ready: nextValidId seen and the heartbeat answered;
  * - degraded: ready, but a data farm is down or a stream is stale.
  */
@@ -93,6 +94,12 @@ export type FeedEventBody =
   | { readonly type: 'snapshotRequested'; readonly snapshot: SnapshotKind }
   /** MANAGED_ACCTS (15): the accounts this login can see. */
   | { readonly type: 'managedAccountsReceived'; readonly accounts: readonly string[] }
+  /**
+   * The source's verdict on a (re)connection's MANAGED_ACCTS, said only when it changes: the login no longer manages
+   * the account this session follows (a reconnect landed on another login), or manages it again. `managed` is the
+   * new login's list; the followed account is lost while `managed` does not include `followed`.
+   */
+  | { readonly type: 'accountChanged'; readonly followed: string; readonly managed: readonly string[] }
   /**
    * ACCT_VALUE (6) from reqAccountUpdates. `key` is the raw tag, which may carry a segment suffix
    * (`-S` securities, `-C` commodities, `-P` crypto); `currency` may be `BASE` or empty. Value stays a string:
@@ -267,6 +274,7 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   healthChanged: 'connection',
   snapshotRequested: 'connection',
   managedAccountsReceived: 'connection',
+  accountChanged: 'connection',
   accountValueUpdated: 'accountValues',
   accountTimeUpdated: 'accountValues',
   accountDownloadEnded: 'accountValues',

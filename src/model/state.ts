@@ -120,6 +120,15 @@ export interface PendingSnapshots {
   readonly accountValues?: PMap<string, AccountValue>;
 }
 
+/** A switch of login away from the followed account (PortfolioState.accountChange). */
+export interface AccountChange {
+  readonly followed: string;
+  /** What the login that replaced it manages. */
+  readonly managed: readonly string[];
+  readonly since: number;
+  readonly until?: number;
+}
+
 /** Bounded history kept in state (older entries drop off; the recording keeps everything). */
 export const MESSAGE_HISTORY = 500;
 export const ACTION_HISTORY = 200;
@@ -136,6 +145,12 @@ export interface PortfolioState {
   readonly managedAccounts: readonly string[];
   /** The one account this state describes; rows for other accounts are ignored, never mixed. */
   readonly account?: string;
+  /**
+   * Set when a (re)connection landed on a login that does not manage `account` (accountChanged): from `since` the
+   * account's numbers are not current and trading is refused. `until` is when a login managing it came back; an
+   * arming from before then does not count (trading/guard.ts).
+   */
+  readonly accountChange?: AccountChange;
   /** Base currency: the currency of the whole-account NetLiquidation row. */
   readonly baseCurrency?: string;
   /** ACCT_VALUE rows keyed `tag|currency` (tag with its segment suffix). */

@@ -19,6 +19,8 @@ export function guardAny(ctx: GuardContext): Denial | undefined {
   const s = ctx.state;
   if (ctx.mode === 'replay') return { code: 'REPLAY_SOURCE' };
   if (ctx.mode === 'readOnly') return { code: 'READ_ONLY' };
+  const change = accountChangeDenial(s, ctx.arm);
+  if (change) return change;
   if (!ctx.sourceReady || s.health !== 'ready') return { code: 'NOT_READY', health: s.health, reason: s.healthReason ?? 'not ready' };
   if (!s.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
   if (!s.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
@@ -29,6 +31,19 @@ export function guardAny(ctx: GuardContext): Denial | undefined {
     }
   }
   if (!isArmed(ctx.arm, ctx.now)) return { code: 'NOT_ARMED' };
+  return undefined;
+}
+
+/**
+ * A reconnect that landed on a login not managing the account shown refuses every send while it lasts; once a login
+ * managing it is back, an arming from before the change (or one that does not say when it was made) still refuses:
+ * the operator re-arms, typing the account again, so trading resumes by choice and not by a reconnect.
+ */
+function accountChangeDenial(s: PortfolioState, arm: ArmState): Denial | undefined {
+  const c = s.accountChange;
+  if (c === undefined) return undefined;
+  if (c.until === undefined) return { code: 'ACCOUNT_CHANGED', followed: c.followed, managed: c.managed, back: false };
+  if (arm.armed && (arm.at === undefined || arm.at < c.until)) return { code: 'ACCOUNT_CHANGED', followed: c.followed, managed: c.managed, back: true };
   return undefined;
 }
 

@@ -43,4 +43,6 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
       firstSeenAt: 1_794_999_990_000, raisedAt: 1_794_999_991_000, lastSeenAt: 1_795_000_000_000, acknowledged: false, reduction: { kind: 'cushion', min: 0.05 },
     },
   },
+  // Last, so that the indexes of the older types stay where the recording tests expect them.
+  accountChanged: { type: 'accountChanged', followed: ACC, managed: ['DU7654321'] },
 };
