@@ -131,25 +131,28 @@ export type FeedEventBody =
   | { readonly type: 'accountSummaryEnded' }
   /**
    * PORTFOLIO_VALUE (7): a position with TWS's mark. Amounts are in the contract's currency. A zero position
-   * removes the row.
+   * removes the row. `position` is absent when TWS sent no usable quantity (NaN, infinite, an unset sentinel):
+   * `unknownQuantity` then says what it sent, and the row is kept apart as unknown, never read as 0.
    */
   | {
       readonly type: 'portfolioUpdated';
       readonly account: string;
       readonly contract: Contract;
-      readonly position: Decimal;
+      readonly position?: Decimal;
+      readonly unknownQuantity?: string;
       readonly marketPrice?: Decimal;
       readonly marketValue?: Decimal;
       readonly averageCost?: Decimal;
       readonly unrealizedPnl?: Decimal;
       readonly realizedPnl?: Decimal;
     }
-  /** POSITION (61) from reqPositions. A zero position removes the row. */
+  /** POSITION (61) from reqPositions. A zero position removes the row; an unusable one as in portfolioUpdated. */
   | {
       readonly type: 'positionUpdated';
       readonly account: string;
       readonly contract: Contract;
-      readonly position: Decimal;
+      readonly position?: Decimal;
+      readonly unknownQuantity?: string;
       readonly averageCost?: Decimal;
     }
   /** POSITION_END (62): the positions snapshot is complete; a new snapshot replaces the previous one. */

@@ -25,7 +25,25 @@ export interface AccountValue {
 }
 
 /** A position with TWS's mark, from PORTFOLIO_VALUE (7). Amounts in the contract's currency. */
-export type PortfolioRow = Omit<FeedEventOf<'portfolioUpdated'>, 'type' | 'seq' | 'receivedAt'> & { readonly updatedAt: number };
+export type PortfolioRow = Omit<FeedEventOf<'portfolioUpdated'>, 'type' | 'seq' | 'receivedAt' | 'position' | 'unknownQuantity'> & {
+  readonly position: Decimal;
+  readonly updatedAt: number;
+};
+
+/**
+ * A position whose quantity TWS sent as NaN, an infinity or an unset sentinel. Kept apart from `positions` and
+ * `portfolio` so that no sum, risk figure or plan reads it as a number; shown with a flag, and it refuses flattening.
+ */
+export interface UnknownQuantityRow {
+  readonly account: string;
+  readonly contract: Contract;
+  /** Which stream said so: each owns its own entries (POSITION 61 or PORTFOLIO_VALUE 7). */
+  readonly stream: 'positions' | 'portfolio';
+  /** What TWS sent instead of a quantity: 'NaN', 'Infinity', 'unset'... */
+  readonly sent: string;
+  readonly marketPrice?: Decimal;
+  readonly updatedAt: number;
+}
 
 /** A position from POSITION (61); average cost includes the multiplier, as TWS sends it. */
 export interface PositionRow {
@@ -164,6 +182,8 @@ export interface PortfolioState {
   readonly portfolio: PMap<number, PortfolioRow>;
   /** Positions (reqPositions) by conId. */
   readonly positions: PMap<number, PositionRow>;
+  /** Positions with no usable quantity, keyed `stream:conId`; absent from `positions` and `portfolio` meanwhile. */
+  readonly unknownQuantities: PMap<string, UnknownQuantityRow>;
   readonly prices: PMap<number, PriceRow>;
   readonly options: PMap<number, OptionRow>;
   readonly pnl?: PnlRow;
@@ -200,6 +220,7 @@ export const INITIAL_STATE: PortfolioState = {
   fxRates: PMap.empty(),
   portfolio: PMap.empty(),
   positions: PMap.empty(),
+  unknownQuantities: PMap.empty(),
   prices: PMap.empty(),
   options: PMap.empty(),
   orders: PMap.empty(),

@@ -2,7 +2,7 @@
 import { isStale } from '../model/freshness.js';
 import type { PortfolioState } from '../model/state.js';
 import { isArmed, type ArmState, type TradeMode } from './arming.js';
-import { scopeSnapshot, workingOrdersOn } from './plan.js';
+import { scopeSnapshot, unknownQuantityDenial, workingOrdersOn } from './plan.js';
 import type { CloseLeg, Denial, FlattenPlan } from './types.js';
 
 export interface GuardContext {
@@ -55,6 +55,8 @@ function accountChangeDenial(s: PortfolioState, arm: ArmState): Denial | undefin
 export function guardFlatten(ctx: GuardContext, plan: FlattenPlan, stage: 'first' | 'close', pending: readonly CloseLeg[] = plan.legs): Denial | undefined {
   const any = guardAny(ctx);
   if (any) return any;
+  const unknown = unknownQuantityDenial(ctx.state);
+  if (unknown) return unknown;
   const now = scopeSnapshot(ctx.state, plan.scope);
   const current = new Map(now.positions.map((r) => [r.contract.conId, r.position.toString()]));
   const legs = stage === 'first' ? plan.legs : pending;

@@ -100,6 +100,8 @@ export type Denial =
   | { readonly code: 'ACCOUNT_MISMATCH'; readonly confirmed: string; readonly connected: string }
   | { readonly code: 'TARGET_CHANGED'; readonly conId: number; readonly shown: string; readonly now: string }
   | { readonly code: 'WOULD_INCREASE_POSITION'; readonly conId: number }
+  /** TWS sent no usable quantity (NaN, infinite, unset) for these positions: no plan is made on a guess. */
+  | { readonly code: 'UNKNOWN_QUANTITY'; readonly conIds: readonly number[]; readonly sent: readonly string[] }
   | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
@@ -132,6 +134,8 @@ export function formatDenial(d: Denial): string {
       return `Refused: --confirm-account ${d.confirmed} is not the connected account ${d.connected}; nothing was sent (ACCOUNT_MISMATCH)`;
     case 'TARGET_CHANGED':
       return `Refused: positions changed since the plan was shown (TARGET_CHANGED conId=${d.conId} shown=${d.shown} now=${d.now}); review the new plan`;
+    case 'UNKNOWN_QUANTITY':
+      return `Refused: TWS sent no usable quantity (${d.sent.join(', ')}) for conId ${d.conIds.join(', ')}; no plan is made while a position's size is unknown (UNKNOWN_QUANTITY)`;
     case 'WOULD_INCREASE_POSITION':
       return `Refused: an order would increase a position instead of closing it (WOULD_INCREASE_POSITION conId=${d.conId})`;
     case 'FOREIGN_ORDERS_OPEN':
