@@ -23,6 +23,7 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   healthChanged: [],
   snapshotRequested: [],
   managedAccountsReceived: [],
+  accountChanged: [],
   accountValueUpdated: [],
   accountTimeUpdated: [],
   brokerTimeReceived: [],
@@ -118,6 +119,7 @@ const ROW_DECIMALS = {
   fxRates: [] as string[],
   portfolio: EVENT_DECIMALS.portfolioUpdated,
   positions: EVENT_DECIMALS.positionUpdated,
+  unknownQuantities: ['contract', 'marketPrice'],
   prices: ['prices.*'],
   options: [] as string[],
   orders: ['filled', 'remaining', 'avgFillPrice', 'lastFillPrice', ...ORDER_INFO.map((p) => `info.${p}`)],
@@ -138,6 +140,8 @@ function mapToJson(m: PMap<string | number, unknown>): Json {
 export function encodeState(state: PortfolioState): Json {
   const out: Obj = { ...state };
   for (const f of MAP_FIELDS) out[f] = mapToJson(state[f] as PMap<string | number, unknown>);
+  // Rare, and newer than the shipped recordings: left out when empty, so keyframes of a normal session keep their shape.
+  if (state.unknownQuantities.size === 0) delete out.unknownQuantities;
   const pending: Obj = {};
   for (const f of PENDING_FIELDS) {
     const m = state.pending[f];

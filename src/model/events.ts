@@ -6,7 +6,8 @@ import type { Decimal } from './money.js';
  * Connection health, in order of capability (DESIGN.md "Ready gating"):
  * - disconnected: no socket;
  * - connecting: socket being opened or handshake in progress;
- * - connected: socket open and handshake done, but nextValidId or the heartbeat not yet seen (nothing is usable);
+ * - connected: socket open and handshake done, but nextValidId or the heartbeat not yet seen, or the login does not
+ *   manage the followed account (nothing is usable);
  * - ready: nextValidId seen and the heartbeat answered;
  * - degraded: ready, but a data farm is down or a stream is stale.
  */
@@ -96,6 +97,12 @@ export type FeedEventBody =
   /** MANAGED_ACCTS (15): the accounts this login can see. */
   | { readonly type: 'managedAccountsReceived'; readonly accounts: readonly string[] }
   /**
+   * The source's verdict on a (re)connection's MANAGED_ACCTS, said only when it changes: the login no longer manages
+   * the account this session follows (a reconnect landed on another login), or manages it again. `managed` is the
+   * new login's list; the followed account is lost while `managed` does not include `followed`.
+   */
+  | { readonly type: 'accountChanged'; readonly followed: string; readonly managed: readonly string[] }
+  /**
    * ACCT_VALUE (6) from reqAccountUpdates. `key` is the raw tag, which may carry a segment suffix
    * (`-S` securities, `-C` commodities, `-P` crypto); `currency` may be `BASE` or empty. Value stays a string:
    * some tags are not numeric (AccountType), and numeric ones are parsed straight into Decimal by the reducer.
@@ -132,25 +139,28 @@ export type FeedEventBody =
   | { readonly type: 'accountSummaryEnded' }
   /**
    * PORTFOLIO_VALUE (7): a position with TWS's mark. Amounts are in the contract's currency. A zero position
-   * removes the row.
+   * removes the row. `position` is absent when TWS sent no usable quantity (NaN, infinite, an unset sentinel):
+   * `unknownQuantity` then says what it sent, and the row is kept apart as unknown, never read as 0.
    */
   | {
       readonly type: 'portfolioUpdated';
       readonly account: string;
       readonly contract: Contract;
-      readonly position: Decimal;
+      readonly position?: Decimal;
+      readonly unknownQuantity?: string;
       readonly marketPrice?: Decimal;
       readonly marketValue?: Decimal;
       readonly averageCost?: Decimal;
       readonly unrealizedPnl?: Decimal;
       readonly realizedPnl?: Decimal;
     }
-  /** POSITION (61) from reqPositions. A zero position removes the row. */
+  /** POSITION (61) from reqPositions. A zero position removes the row; an unusable one as in portfolioUpdated. */
   | {
       readonly type: 'positionUpdated';
       readonly account: string;
       readonly contract: Contract;
-      readonly position: Decimal;
+      readonly position?: Decimal;
+      readonly unknownQuantity?: string;
       readonly averageCost?: Decimal;
     }
   /** POSITION_END (62): the positions snapshot is complete; a new snapshot replaces the previous one. */
@@ -275,6 +285,7 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   healthChanged: 'connection',
   snapshotRequested: 'connection',
   managedAccountsReceived: 'connection',
+  accountChanged: 'connection',
   accountValueUpdated: 'accountValues',
   accountTimeUpdated: 'accountValues',
   brokerTimeReceived: 'connection',

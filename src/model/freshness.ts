@@ -21,13 +21,20 @@ export const STALE_AFTER_MS: Readonly<Partial<Record<StreamName, number>>> = {
 };
 
 /**
- * Is the stream stale now? It is when it never arrived, when it is older than its limit, or when the connection is
- * not usable (data cannot be current without a connection, whatever its age).
+ * Is the stream stale now? It is when it never arrived, when it is older than its limit, when the connection is
+ * not usable (data cannot be current without a connection, whatever its age), or while the login does not manage
+ * the account shown (accountChange): nothing about that account can arrive.
  */
 export function isStale(state: PortfolioState, stream: StreamName, now: number, limits = STALE_AFTER_MS): boolean {
   if (state.health !== 'ready' && state.health !== 'degraded') return true;
+  if (accountLost(state)) return true;
   const age = streamAge(state, stream, now);
   if (age === undefined) return true;
   const limit = limits[stream];
   return limit !== undefined && age > limit;
+}
+
+/** Does the login in use no longer manage the account this state describes (a reconnect landed on another login)? */
+export function accountLost(state: PortfolioState): boolean {
+  return state.accountChange !== undefined && state.accountChange.until === undefined;
 }

@@ -16,6 +16,8 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
       return positions.snapshotRequested(state, ev);
     case 'managedAccountsReceived':
       return account.managedAccountsReceived(state, ev);
+    case 'accountChanged':
+      return account.accountChanged(state, ev);
     case 'accountValueUpdated':
       return account.accountValueUpdated(state, ev);
     case 'accountTimeUpdated':

@@ -25,7 +25,25 @@ export interface AccountValue {
 }
 
 /** A position with TWS's mark, from PORTFOLIO_VALUE (7). Amounts in the contract's currency. */
-export type PortfolioRow = Omit<FeedEventOf<'portfolioUpdated'>, 'type' | 'seq' | 'receivedAt'> & { readonly updatedAt: number };
+export type PortfolioRow = Omit<FeedEventOf<'portfolioUpdated'>, 'type' | 'seq' | 'receivedAt' | 'position' | 'unknownQuantity'> & {
+  readonly position: Decimal;
+  readonly updatedAt: number;
+};
+
+/**
+ * A position whose quantity TWS sent as NaN, an infinity or an unset sentinel. Kept apart from `positions` and
+ * `portfolio` so that no sum, risk figure or plan reads it as a number; shown with a flag, and it refuses flattening.
+ */
+export interface UnknownQuantityRow {
+  readonly account: string;
+  readonly contract: Contract;
+  /** Which stream said so: each owns its own entries (POSITION 61 or PORTFOLIO_VALUE 7). */
+  readonly stream: 'positions' | 'portfolio';
+  /** What TWS sent instead of a quantity: 'NaN', 'Infinity', 'unset'... */
+  readonly sent: string;
+  readonly marketPrice?: Decimal;
+  readonly updatedAt: number;
+}
 
 /** A position from POSITION (61); average cost includes the multiplier, as TWS sends it. */
 export interface PositionRow {
@@ -120,6 +138,15 @@ export interface PendingSnapshots {
   readonly accountValues?: PMap<string, AccountValue>;
 }
 
+/** A switch of login away from the followed account (PortfolioState.accountChange). */
+export interface AccountChange {
+  readonly followed: string;
+  /** What the login that replaced it manages. */
+  readonly managed: readonly string[];
+  readonly since: number;
+  readonly until?: number;
+}
+
 /** Bounded history kept in state (older entries drop off; the recording keeps everything). */
 export const MESSAGE_HISTORY = 500;
 export const ACTION_HISTORY = 200;
@@ -136,6 +163,12 @@ export interface PortfolioState {
   readonly managedAccounts: readonly string[];
   /** The one account this state describes; rows for other accounts are ignored, never mixed. */
   readonly account?: string;
+  /**
+   * Set when a (re)connection landed on a login that does not manage `account` (accountChanged): from `since` the
+   * account's numbers are not current and trading is refused. `until` is when a login managing it came back; an
+   * arming from before then does not count (trading/guard.ts).
+   */
+  readonly accountChange?: AccountChange;
   /** Base currency: the currency of the whole-account NetLiquidation row. */
   readonly baseCurrency?: string;
   /** ACCT_VALUE rows keyed `tag|currency` (tag with its segment suffix). */
@@ -151,6 +184,8 @@ export interface PortfolioState {
   readonly portfolio: PMap<number, PortfolioRow>;
   /** Positions (reqPositions) by conId. */
   readonly positions: PMap<number, PositionRow>;
+  /** Positions with no usable quantity, keyed `stream:conId`; absent from `positions` and `portfolio` meanwhile. */
+  readonly unknownQuantities: PMap<string, UnknownQuantityRow>;
   readonly prices: PMap<number, PriceRow>;
   readonly options: PMap<number, OptionRow>;
   readonly pnl?: PnlRow;
@@ -187,6 +222,7 @@ export const INITIAL_STATE: PortfolioState = {
   fxRates: PMap.empty(),
   portfolio: PMap.empty(),
   positions: PMap.empty(),
+  unknownQuantities: PMap.empty(),
   prices: PMap.empty(),
   options: PMap.empty(),
   orders: PMap.empty(),

@@ -16,6 +16,11 @@ export interface HealthInputs {
   readonly staleStreams?: readonly string[];
   /** Why the socket is down or refused, when known (client id in use, heartbeat timeout, refused...). */
   readonly downReason?: string;
+  /**
+   * Set when this login does not manage the account being followed (a reconnect landed on another login): nothing
+   * about that account can arrive, so the connection is never usable, whatever else it does.
+   */
+  readonly accountMismatch?: string;
   /** Set when reconnecting would be pointless (326): the loop stops and says so. */
   readonly fatal?: string;
 }
@@ -36,6 +41,7 @@ export function deriveHealth(i: HealthInputs): { health: Health; reason: string 
     // A reconnect keeps saying why the last connection went, so no later reader loses the cause.
     return { health: 'connecting', reason: i.downReason ? `opening the socket and handshake, after: ${i.downReason}` : 'opening the socket and handshake' };
   }
+  if (i.accountMismatch) return { health: 'connected', reason: i.accountMismatch };
   if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId' };
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer' };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' };

@@ -4,8 +4,13 @@ import type { Denial } from './types.js';
 /** Trading mode for a session: read-only unless started with --trade; replays are never tradable. */
 export type TradeMode = 'readOnly' | 'trade' | 'replay';
 
-/** Armed until a time (epoch ms), or not armed. */
-export type ArmState = { readonly armed: false } | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless' };
+/**
+ * Armed until a time (epoch ms), or not armed. `at` is when the operator armed: an arming from before a change of
+ * login (PortfolioState.accountChange) does not count (guard.ts).
+ */
+export type ArmState =
+  | { readonly armed: false }
+  | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless'; readonly at?: number };
 
 export const DISARMED: ArmState = { armed: false };
 export const DEFAULT_ARM_MS = 5 * 60_000;
@@ -20,7 +25,7 @@ export function arm(mode: TradeMode, account: string | undefined, typed: string,
   if (!account) return { code: 'SNAPSHOT_PENDING', what: 'the account id' };
   const want = account.slice(-4).toUpperCase();
   if (typed.trim().toUpperCase() !== want) return { code: 'NOT_ARMED' };
-  return { armed: true, until: now + ttlMs, by: 'palette' };
+  return { armed: true, until: now + ttlMs, by: 'palette', at: now };
 }
 
 /** Still armed at `now`? Arming expires by itself. */

@@ -2,7 +2,7 @@
 import { isStale } from '../model/freshness.js';
 import type { PortfolioState } from '../model/state.js';
 import { isArmed, type ArmState, type TradeMode } from './arming.js';
-import { scopeSnapshot, workingOrdersOn } from './plan.js';
+import { scopeSnapshot, unknownQuantityDenial, workingOrdersOn } from './plan.js';
 import type { CloseLeg, Denial, FlattenPlan } from './types.js';
 
 export interface GuardContext {
@@ -19,6 +19,8 @@ export function guardAny(ctx: GuardContext): Denial | undefined {
   const s = ctx.state;
   if (ctx.mode === 'replay') return { code: 'REPLAY_SOURCE' };
   if (ctx.mode === 'readOnly') return { code: 'READ_ONLY' };
+  const change = accountChangeDenial(s, ctx.arm);
+  if (change) return change;
   if (!ctx.sourceReady || s.health !== 'ready') return { code: 'NOT_READY', health: s.health, reason: s.healthReason ?? 'not ready' };
   if (!s.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
   if (!s.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
@@ -33,6 +35,19 @@ export function guardAny(ctx: GuardContext): Denial | undefined {
 }
 
 /**
+ * A reconnect that landed on a login not managing the account shown refuses every send while it lasts; once a login
+ * managing it is back, an arming from before the change (or one that does not say when it was made) still refuses:
+ * the operator re-arms, typing the account again, so trading resumes by choice and not by a reconnect.
+ */
+function accountChangeDenial(s: PortfolioState, arm: ArmState): Denial | undefined {
+  const c = s.accountChange;
+  if (c === undefined) return undefined;
+  if (c.until === undefined) return { code: 'ACCOUNT_CHANGED', followed: c.followed, managed: c.managed, back: false };
+  if (arm.armed && (arm.at === undefined || arm.at < c.until)) return { code: 'ACCOUNT_CHANGED', followed: c.followed, managed: c.managed, back: true };
+  return undefined;
+}
+
+/**
  * Checks a flatten plan against the state now. `stage` 'first' (before any send) compares positions and open
  * orders with the preview; 'close' (before each closing order, after our own cancels and earlier fills) checks
  * that the legs still to send hold exactly the positions previewed and that no new position entered the scope.
@@ -40,6 +55,8 @@ export function guardAny(ctx: GuardContext): Denial | undefined {
 export function guardFlatten(ctx: GuardContext, plan: FlattenPlan, stage: 'first' | 'close', pending: readonly CloseLeg[] = plan.legs): Denial | undefined {
   const any = guardAny(ctx);
   if (any) return any;
+  const unknown = unknownQuantityDenial(ctx.state);
+  if (unknown) return unknown;
   const now = scopeSnapshot(ctx.state, plan.scope);
   const current = new Map(now.positions.map((r) => [r.contract.conId, r.position.toString()]));
   const legs = stage === 'first' ? plan.legs : pending;

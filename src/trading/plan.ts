@@ -157,6 +157,8 @@ export function planFlatten(state: PortfolioState, scope: FlattenScope, o: Flatt
   if (!state.account) return { code: 'SNAPSHOT_PENDING', what: 'the account' };
   if (!state.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
   if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
+  const unknown = unknownQuantityDenial(state);
+  if (unknown) return unknown;
   const { positions, orders, fingerprint, positionsPrint } = scopeSnapshot(state, scope);
   if (positions.length === 0) return { code: 'NOTHING_TO_DO', what: `no position in scope ${scopeText(scope)}` };
   const foreign = orders.filter((x) => !cancellable(x, o.clientId));
@@ -234,6 +236,8 @@ export function planReduce(state: PortfolioState, trims: readonly ReduceTrim[], 
   if (!state.account) return { code: 'SNAPSHOT_PENDING', what: 'the account' };
   if (!state.complete.positions) return { code: 'SNAPSHOT_PENDING', what: 'the positions snapshot' };
   if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
+  const unknown = unknownQuantityDenial(state);
+  if (unknown) return unknown;
   const wanted = trims.filter((t) => !t.quantity.isZero());
   if (wanted.length === 0) return { code: 'NOTHING_TO_DO', what: 'the reduction trims nothing' };
   const seen = new Set<number>();
@@ -257,6 +261,17 @@ export function planReduce(state: PortfolioState, trims: readonly ReduceTrim[], 
   if (isDenial(built)) return built;
   const accountPrint = scopeSnapshot(state, { kind: 'all' }).positionsPrint;
   return { id: `reduce-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint, partial: true, accountPrint };
+}
+
+/**
+ * A position whose quantity TWS did not give (NaN, infinite, unset) makes every plan a guess: its own close would
+ * have no size, and a scope or a reduction computed without it may be the wrong one. Refused, naming them.
+ */
+export function unknownQuantityDenial(state: PortfolioState): Denial | undefined {
+  if (state.unknownQuantities.size === 0) return undefined;
+  const rows = [...state.unknownQuantities.values()];
+  const conIds = [...new Set(rows.map((r) => r.contract.conId))].sort((a, b) => a - b);
+  return { code: 'UNKNOWN_QUANTITY', conIds, sent: [...new Set(rows.map((r) => r.sent))].sort() };
 }
 
 /** True when a value is a Denial rather than a plan. */

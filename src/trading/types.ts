@@ -95,9 +95,13 @@ export type Denial =
   | { readonly code: 'SNAPSHOT_PENDING'; readonly what: string }
   | { readonly code: 'DATA_STALE'; readonly stream: string; readonly ageMs: number | null }
   | { readonly code: 'NOT_ARMED' }
+  /** The login does not manage the followed account (or did not for a while, and the arming is from before). */
+  | { readonly code: 'ACCOUNT_CHANGED'; readonly followed: string; readonly managed: readonly string[]; readonly back: boolean }
   | { readonly code: 'ACCOUNT_MISMATCH'; readonly confirmed: string; readonly connected: string }
   | { readonly code: 'TARGET_CHANGED'; readonly conId: number; readonly shown: string; readonly now: string }
   | { readonly code: 'WOULD_INCREASE_POSITION'; readonly conId: number }
+  /** TWS sent no usable quantity (NaN, infinite, unset) for these positions: no plan is made on a guess. */
+  | { readonly code: 'UNKNOWN_QUANTITY'; readonly conIds: readonly number[]; readonly sent: readonly string[] }
   | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
@@ -122,10 +126,16 @@ export function formatDenial(d: Denial): string {
       return `Refused: ${d.stream} data is stale${d.ageMs === null ? ' (never received)' : ` (${Math.round(d.ageMs / 1000)} s old)`} (DATA_STALE stream=${d.stream})`;
     case 'NOT_ARMED':
       return 'Refused: trading is not armed; arm it from the command palette by typing the last four characters of the account id (NOT_ARMED)';
+    case 'ACCOUNT_CHANGED':
+      return d.back
+        ? `Refused: the login changed away from ${d.followed} and came back since trading was armed; check the account and arm again (ACCOUNT_CHANGED)`
+        : `Refused: this login manages ${d.managed.join(', ') || 'no account'}, not ${d.followed}, the account shown; restart tws-risk to follow another account (ACCOUNT_CHANGED)`;
     case 'ACCOUNT_MISMATCH':
       return `Refused: --confirm-account ${d.confirmed} is not the connected account ${d.connected}; nothing was sent (ACCOUNT_MISMATCH)`;
     case 'TARGET_CHANGED':
       return `Refused: positions changed since the plan was shown (TARGET_CHANGED conId=${d.conId} shown=${d.shown} now=${d.now}); review the new plan`;
+    case 'UNKNOWN_QUANTITY':
+      return `Refused: TWS sent no usable quantity (${d.sent.join(', ')}) for conId ${d.conIds.join(', ')}; no plan is made while a position's size is unknown (UNKNOWN_QUANTITY)`;
     case 'WOULD_INCREASE_POSITION':
       return `Refused: an order would increase a position instead of closing it (WOULD_INCREASE_POSITION conId=${d.conId})`;
     case 'FOREIGN_ORDERS_OPEN':

@@ -25,7 +25,7 @@ export interface FeedLike {
 
 /** Events the operator must see without delay (health, alerts, orders, fills, their own actions). */
 export const IMMEDIATE_EVENTS: ReadonlySet<FeedEventType> = new Set<FeedEventType>([
-  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'brokerMessage', 'operatorActed', 'alertChanged',
+  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'accountChanged', 'brokerMessage', 'operatorActed', 'alertChanged',
   'positionsEnded', 'accountDownloadEnded', 'accountSummaryEnded', 'openOrdersEnded',
   'openOrderUpdated', 'orderStatusUpdated', 'executionReceived', 'commissionReceived',
 ]);

@@ -45,4 +45,5 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
   },
   // Last, so that the indices the recording tests rely on stay where they were.
   brokerTimeReceived: { type: 'brokerTimeReceived', time: Date.UTC(2026, 10, 23, 14, 31, 5) },
+  accountChanged: { type: 'accountChanged', followed: ACC, managed: ['DU7654321'] },
 };

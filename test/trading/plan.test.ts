@@ -237,7 +237,7 @@ describe('guard', () => {
 
 describe('arming', () => {
   it('arms only with the last four characters of the account, and expires', () => {
-    expect(arm('trade', ACC, '4567', 1000, 5000)).toEqual({ armed: true, until: 6000, by: 'palette' });
+    expect(arm('trade', ACC, '4567', 1000, 5000)).toEqual({ armed: true, until: 6000, by: 'palette', at: 1000 });
     expect(arm('trade', ACC, '1234', 1000)).toEqual({ code: 'NOT_ARMED' });
     expect(arm('readOnly', ACC, '4567', 1000)).toEqual({ code: 'READ_ONLY' });
     expect(arm('replay', ACC, '4567', 1000)).toEqual({ code: 'REPLAY_SOURCE' });

@@ -3,7 +3,7 @@ import { accountValueKey, splitTag } from '../account-values.js';
 import type { FeedEventOf } from '../events.js';
 import { Decimal, parseDecimal } from '../money.js';
 import type { PMap } from '../pmap.js';
-import type { AccountValue, PortfolioState } from '../state.js';
+import type { AccountChange, AccountValue, PortfolioState } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
 
 const ONE = new Decimal(1);
@@ -99,4 +99,23 @@ export function accountSummaryEnded(state: PortfolioState, ev: FeedEventOf<'acco
 
 export function managedAccountsReceived(state: PortfolioState, ev: FeedEventOf<'managedAccountsReceived'>): PortfolioState {
   return { ...state, managedAccounts: [...ev.accounts], lastUpdate: touched(state, ev) };
+}
+
+/**
+ * A login that does not manage the followed account starts a change (its numbers stop being current); one that
+ * manages it again ends it, keeping when, so that the guard can ask for a new arming. The followed account never
+ * changes here: rows for the new login's accounts stay dropped, so its positions are never compared with the old ones.
+ */
+export function accountChanged(state: PortfolioState, ev: FeedEventOf<'accountChanged'>): PortfolioState {
+  const lost = !ev.managed.includes(ev.followed);
+  const prev = state.accountChange;
+  let accountChange: AccountChange | undefined;
+  if (lost) {
+    const ongoing = prev !== undefined && prev.until === undefined && prev.followed === ev.followed;
+    accountChange = { followed: ev.followed, managed: [...ev.managed], since: ongoing ? prev.since : ev.receivedAt };
+  } else {
+    if (prev === undefined) return { ...state, lastUpdate: touched(state, ev) };
+    accountChange = prev.until === undefined ? { ...prev, until: ev.receivedAt } : prev;
+  }
+  return { ...state, accountChange, lastUpdate: touched(state, ev) };
 }

@@ -3,7 +3,7 @@ import type { Contract } from '../contract.js';
 import type { FeedEventOf } from '../events.js';
 import { Decimal, decimalEquals, sameDecimal } from '../money.js';
 import { PMap } from '../pmap.js';
-import type { PortfolioRow, PortfolioState, PositionRow } from '../state.js';
+import type { PortfolioRow, PortfolioState, PositionRow, UnknownQuantityRow } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
 
 /** Same facts (ignoring when they arrived)? Then keep the old row so memoised views skip it. */
@@ -51,9 +51,10 @@ function sameContract(a: Contract, b: Contract): boolean {
  * holding a freshly decoded contract and six new Decimals (with thousands of rows, that is most of what a long
  * replay keeps promoting into the old generation). Fields keep the event's order: keyframes are the state's JSON.
  */
-function portfolioRow(ev: FeedEventOf<'portfolioUpdated'>, old: PortfolioRow | undefined): PortfolioRow {
-  const { type: _t, seq: _s, receivedAt, ...fields } = ev;
-  const row: Mutable<PortfolioRow> = { ...fields, updatedAt: receivedAt };
+function portfolioRow(ev: FeedEventOf<'portfolioUpdated'>, position: Decimal, old: PortfolioRow | undefined): PortfolioRow {
+  // `position` stays where the event has it (a key already spread keeps its place): keyframes are the state's JSON.
+  const { type: _t, seq: _s, receivedAt, unknownQuantity: _u, ...fields } = ev;
+  const row: Mutable<PortfolioRow> = { ...fields, position, updatedAt: receivedAt };
   if (old !== undefined) {
     if (sameContract(old.contract, row.contract)) row.contract = old.contract;
     row.position = keep(old.position, row.position);
@@ -78,16 +79,54 @@ function put<R extends { readonly position: { isZero(): boolean } }>(
   return old && same(old, row) ? map : map.set(conId, row);
 }
 
+/**
+ * A row whose quantity TWS did not give (NaN, infinite, unset): it leaves the stream's map, where its old quantity
+ * would pass for current and a 0 would make it vanish, and is kept under `stream:conId` until a usable quantity comes.
+ */
+function unknownQuantity(
+  state: PortfolioState,
+  ev: FeedEventOf<'portfolioUpdated' | 'positionUpdated'>,
+  stream: UnknownQuantityRow['stream'],
+  account: string | undefined,
+): PortfolioState {
+  const conId = ev.contract.conId;
+  const row: UnknownQuantityRow = {
+    account: ev.account || (account ?? ''),
+    contract: ev.contract,
+    stream,
+    sent: ev.unknownQuantity ?? 'nothing',
+    updatedAt: ev.receivedAt,
+    ...('marketPrice' in ev && ev.marketPrice !== undefined ? { marketPrice: ev.marketPrice } : {}),
+  };
+  const pending = state.pending[stream];
+  return {
+    ...state,
+    account,
+    [stream]: state[stream].delete(conId),
+    unknownQuantities: state.unknownQuantities.set(`${stream}:${conId}`, row),
+    pending: pending ? { ...state.pending, [stream]: pending.delete(conId) } : state.pending,
+    lastUpdate: touched(state, ev),
+  };
+}
+
+/** A usable quantity for the row ends its unknown entry from the same stream. */
+function known(state: PortfolioState, stream: UnknownQuantityRow['stream'], conId: number): PortfolioState['unknownQuantities'] {
+  const k = `${stream}:${conId}`;
+  return state.unknownQuantities.get(k) === undefined ? state.unknownQuantities : state.unknownQuantities.delete(k);
+}
+
 export function portfolioUpdated(state: PortfolioState, ev: FeedEventOf<'portfolioUpdated'>): PortfolioState {
   const acc = acceptAccount(state, ev.account);
   if (!acc.accepted) return dropOtherAccount(state);
+  if (ev.position === undefined) return unknownQuantity(state, ev, 'portfolio', acc.account);
   const conId = ev.contract.conId;
-  const row = portfolioRow(ev, state.portfolio.get(conId));
+  const row = portfolioRow(ev, ev.position, state.portfolio.get(conId));
   const pending = state.pending.portfolio;
   return {
     ...state,
     account: acc.account,
     portfolio: put(state.portfolio, conId, row, samePortfolio),
+    unknownQuantities: known(state, 'portfolio', conId),
     pending: pending ? { ...state.pending, portfolio: put(pending, conId, row, samePortfolio) } : state.pending,
     lastUpdate: touched(state, ev),
   };
@@ -100,6 +139,7 @@ function samePosition(a: PositionRow, b: PositionRow): boolean {
 export function positionUpdated(state: PortfolioState, ev: FeedEventOf<'positionUpdated'>): PortfolioState {
   const acc = acceptAccount(state, ev.account);
   if (!acc.accepted) return dropOtherAccount(state);
+  if (ev.position === undefined) return unknownQuantity(state, ev, 'positions', acc.account);
   const conId = ev.contract.conId;
   const old = state.positions.get(conId);
   const row: PositionRow = {
@@ -114,6 +154,7 @@ export function positionUpdated(state: PortfolioState, ev: FeedEventOf<'position
     ...state,
     account: acc.account,
     positions: put(state.positions, conId, row, samePosition),
+    unknownQuantities: known(state, 'positions', conId),
     pending: pending ? { ...state.pending, positions: put(pending, conId, row, samePosition) } : state.pending,
     lastUpdate: touched(state, ev),
   };
@@ -130,14 +171,31 @@ export function positionsEnded(state: PortfolioState, ev: FeedEventOf<'positions
   };
 }
 
-/** Starts collecting a fresh snapshot; the live map stays visible (and current) until the *End message swaps it in. */
+/** The unknown entries of one stream dropped: a new snapshot lists again those that are still unknown. */
+function withoutUnknown(state: PortfolioState, stream: UnknownQuantityRow['stream']): PortfolioState['unknownQuantities'] {
+  let m = state.unknownQuantities;
+  for (const [k, r] of m.entries()) if (r.stream === stream) m = m.delete(k);
+  return m;
+}
+
+/**
+ * Starts collecting a fresh snapshot; the live map stays visible (and current) until the *End message swaps it in.
+ * Unknown-quantity rows of the stream go at once (they hold no number to keep showing): the snapshot repeats those
+ * still unknown, and one TWS no longer lists cannot linger and block flattening for good.
+ */
 export function snapshotRequested(state: PortfolioState, ev: FeedEventOf<'snapshotRequested'>): PortfolioState {
   switch (ev.snapshot) {
     case 'positions':
-      return { ...state, pending: { ...state.pending, positions: PMap.empty() }, complete: { ...state.complete, positions: false } };
+      return {
+        ...state,
+        pending: { ...state.pending, positions: PMap.empty() },
+        unknownQuantities: withoutUnknown(state, 'positions'),
+        complete: { ...state.complete, positions: false },
+      };
     case 'account':
       return {
         ...state,
+        unknownQuantities: withoutUnknown(state, 'portfolio'),
         pending: { ...state.pending, portfolio: PMap.empty(), accountValues: PMap.empty() },
         complete: { ...state.complete, accountDownload: false },
       };

@@ -41,12 +41,22 @@ function opt<K extends string>(key: K, v: Decimal | undefined): Partial<Record<K
   return v === undefined ? {} : ({ [key]: v } as Record<K, Decimal>);
 }
 
+/**
+ * A quantity as Decimal, or what TWS sent instead: NaN, an infinity or an unset sentinel is not a quantity, and
+ * reading it as 0 would make the position vanish (issue 14 item 10).
+ */
+export function quantityFields(n: number | undefined | null): { position: Decimal } | { unknownQuantity: string } {
+  const d = fromIbNumber(n);
+  if (d !== undefined) return { position: d };
+  return { unknownQuantity: n === undefined || n === null ? 'nothing' : Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? 'unset' : String(n) };
+}
+
 export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number): FeedEventBody {
   return {
     type: 'positionUpdated',
     account,
     contract: toContract(contract),
-    position: fromIbNumber(pos) ?? ZERO,
+    ...quantityFields(pos),
     ...opt('averageCost', fromIbNumber(avgCost)),
   };
 }
@@ -65,7 +75,7 @@ export function portfolioBody(
     type: 'portfolioUpdated',
     account: account ?? '',
     contract: toContract(contract),
-    position: fromIbNumber(position) ?? ZERO,
+    ...quantityFields(position),
     ...opt('marketPrice', fromIbNumber(marketPrice)),
     ...opt('marketValue', fromIbNumber(marketValue)),
     ...opt('averageCost', fromIbNumber(averageCost)),

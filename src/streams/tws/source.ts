@@ -146,6 +146,10 @@ export class TwsSource {
   private nextOrderId = ORDER_ID_FLOOR;
   private account: string | undefined;
   private synced = false;
+  /** MANAGED_ACCTS seen on this connection: nothing is requested before the login is known to manage the account. */
+  private accountsSeen = false;
+  /** The login in use does not manage the followed account (said once per change, as an accountChanged event). */
+  private accountLost = false;
   /** Executions and commissions already emitted: reconciliation polls re-send them all, the recording wants each once. */
   private readonly seenExecs = new Set<string>();
   private readonly seenCommissions = new Set<string>();
@@ -416,6 +420,7 @@ export class TwsSource {
     this.openOrderRequests = 0;
     this.openOrderEnds = 0;
     this.synced = false;
+    this.accountsSeen = false;
     if (ib) {
       try {
         ib.disconnect();
@@ -542,7 +547,7 @@ export class TwsSource {
 
   private synchronise(): void {
     const api = this.api;
-    if (!api || !this.account) return;
+    if (!api || !this.account || !this.accountsSeen || this.accountLost) return;
     const acct = this.account;
     if (this.delayedData) api.reqMarketDataType(3);
     // Each (re)subscription gets a full staleness period before it can be called stale.
@@ -690,6 +695,7 @@ export class TwsSource {
   private onManagedAccounts(list: string): void {
     const accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
     this.subject.next({ type: 'managedAccountsReceived', accounts });
+    if (this.checkFollowedAccount(accounts)) return;
     const wanted = this.opts.account;
     if (wanted && !accounts.includes(wanted)) {
       this.onFatal(`account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
@@ -702,6 +708,32 @@ export class TwsSource {
       }
       this.account = chosen;
     }
+    this.accountsSeen = true;
+    // TWS sends MANAGED_ACCTS before it answers the first heartbeat; should it come after, synchronise now.
+    if (this.inputs.heartbeatAnswered && !this.synced) this.synchronise();
+  }
+
+  /**
+   * Once an account is followed, a reconnect may land on a login that does not manage it (TWS or the Gateway logged
+   * in again as someone else). Following the new login's account instead would show its book as if it were the old
+   * one's: say so instead, stay unsynchronised (health connected, naming both) and keep the socket, so that a login
+   * managing the account again is noticed on the next reconnect. True when the login does not manage it.
+   */
+  private checkFollowedAccount(accounts: readonly string[]): boolean {
+    const followed = this.account;
+    if (followed === undefined) return false;
+    const lost = !accounts.includes(followed);
+    if (lost !== this.accountLost) {
+      this.accountLost = lost;
+      this.subject.next({ type: 'accountChanged', followed, managed: [...accounts] });
+    }
+    if (!lost) return false;
+    const others = accounts.join(', ') || 'no account';
+    this.setInputs({
+      ...this.inputs,
+      accountMismatch: `this login manages ${others}, not ${followed} (the account followed): its numbers are not current and trading is refused until a login managing ${followed} is back or tws-risk is restarted`,
+    });
+    return true;
   }
 
   /** Frame lengths are checked below the library, and a message that fails to decode stays with that message (guard.ts). */

@@ -12,7 +12,7 @@ import type { RowVM } from './common.js';
  * cushion is depleted, red at liquidation; IBKR's own warning fires at ELV ≤ 110% of maintenance (§0.2). Each band
  * is a word in the pane, the slot only adds colour.
  */
-export type MarginBand = 'ok' | 'warn' | 'near' | 'depleted' | 'breach' | 'unknown';
+export type MarginBand = 'ok' | 'warn' | 'near' | 'depleted' | 'breach' | 'unknown' | 'unreadable';
 
 export const BAND_WORDS: Readonly<Record<MarginBand, string>> = {
   ok: 'OK',
@@ -21,10 +21,11 @@ export const BAND_WORDS: Readonly<Record<MarginBand, string>> = {
   depleted: 'DEPLETED cushion',
   breach: 'BREACH liquidation',
   unknown: 'no requirement yet',
+  unreadable: 'UNKNOWN: TWS sent a value that is not a number',
 };
 
 export const BAND_SLOTS: Readonly<Record<MarginBand, Slot>> = {
-  ok: 'risk.ok', warn: 'risk.warn', near: 'risk.warn', depleted: 'risk.breach', breach: 'risk.breach', unknown: 'muted',
+  ok: 'risk.ok', warn: 'risk.warn', near: 'risk.warn', depleted: 'risk.breach', breach: 'risk.breach', unknown: 'muted', unreadable: 'risk.warn',
 };
 
 /** The band of EquityWithLoanValue against maintenance: breach below it, depleted within 1%, near within 5%, warn within 10%. */
@@ -62,6 +63,16 @@ function row(state: PortfolioState, tag: string, currency: string, segment?: Seg
   return accountValue(state, tag, currency, segment) ?? accountValue(state, tag, currency, segment, 'accountSummary');
 }
 
+/** A numeric row TWS sent whose text is not a number ("abc", "", NaN, a sentinel): unknown, never a value. */
+function unreadable(v: AccountValue | undefined): boolean {
+  return v !== undefined && v.value === undefined;
+}
+
+/** Tags the band and the cushion are read from: if one is unreadable, neither may say OK. */
+const BAND_TAGS: readonly (readonly [string, boolean])[] = [
+  ['EquityWithLoanValue', true], ['MaintMarginReq', true], ['ExcessLiquidity', true], ['NetLiquidation', true], ['Cushion', false],
+];
+
 export interface AccountVM {
   readonly columns: readonly ColumnSpec[];
   readonly rows: readonly RowVM[];
@@ -98,9 +109,9 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
       kind: 'row',
       cells: {
         label: { text: r.label },
-        total: { text: money(total?.value) },
-        S: { text: money(s?.value), slot: 'muted' },
-        C: { text: money(c?.value), slot: 'muted' },
+        total: unreadable(total) ? { text: '?', slot: 'risk.warn' } : { text: money(total?.value) },
+        S: unreadable(s) ? { text: '?', slot: 'risk.warn' } : { text: money(s?.value), slot: 'muted' },
+        C: unreadable(c) ? { text: '?', slot: 'risk.warn' } : { text: money(c?.value), slot: 'muted' },
         estimate: { text: est === undefined ? '-' : money(est), slot: 'muted' },
         age: { text: Number.isFinite(newest) ? age(now - newest) : '-', slot: 'muted' },
       },
@@ -108,8 +119,12 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
   });
   const elv = row(state, 'EquityWithLoanValue', base)?.value;
   const maint = row(state, 'MaintMarginReq', base)?.value;
-  const band = marginBand(elv, maint);
-  const cushion = row(state, 'Cushion', '')?.value;
+  const cushionRow = row(state, 'Cushion', '');
+  const cushion = cushionRow?.value;
+  const bad = BAND_TAGS.some(([tag, inBase]) => unreadable(row(state, tag, inBase ? base : '')));
+  // An unreadable input never leaves the band at OK (nor at "no requirement yet"); a worse band it found stays.
+  const found = marginBand(elv, maint);
+  const band: MarginBand = bad && (found === 'ok' || found === 'unknown') ? 'unreadable' : found;
   const cash: RowVM[] = [];
   for (const v of state.accountValues.values()) {
     if (v.tag !== 'CashBalance' || v.segment || !v.currency || v.currency === 'BASE' || !v.value) continue;
@@ -131,7 +146,7 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
     rows,
     band,
     bandText: BAND_WORDS[band],
-    cushion: cushion === undefined ? '-' : percent(cushion),
+    cushion: unreadable(cushionRow) ? '? unknown' : cushion === undefined ? '-' : percent(cushion),
     cash,
     cashColumns: fitColumns(CASH_COLUMNS, width),
   };

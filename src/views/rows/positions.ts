@@ -1,7 +1,7 @@
 // The Positions pane: rows grouped by asset class or currency, with marks, values, P&L, greeks and stress share.
 import { assetClassOf, contractLabel } from '../../model/contract.js';
 import type { Decimal } from '../../model/money.js';
-import type { OptionRow, PortfolioRow, PortfolioState } from '../../model/state.js';
+import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from '../../model/state.js';
 import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
 import { SORTS } from '../list-sorts.js';
 import type { StressModel } from '../stress-model.js';
@@ -102,6 +102,42 @@ function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Deci
   });
 }
 
+/**
+ * Positions whose quantity TWS did not give, one per contract (the portfolio stream's entry first, it has the mark):
+ * shown with `?` and a flag, never valued, never in a total.
+ */
+function unknownRows(state: PortfolioState): UnknownQuantityRow[] {
+  const byConId = new Map<number, UnknownQuantityRow>();
+  for (const r of state.unknownQuantities.values()) {
+    const had = byConId.get(r.contract.conId);
+    if (!had || (had.stream === 'positions' && r.stream === 'portfolio')) byConId.set(r.contract.conId, r);
+  }
+  return [...byConId.values()].sort((a, b) => a.contract.conId - b.contract.conId);
+}
+
+function unknownRowVM(r: UnknownQuantityRow): RowVM {
+  const c = r.contract;
+  const cls = assetClassOf(c.secType) === 'UNKNOWN' ? c.secType || '?' : c.secType;
+  return {
+    id: `unknown:${c.conId}`,
+    kind: 'row',
+    cells: {
+      label: { text: contractLabel(c) },
+      class: { text: cls, slot: 'muted' },
+      ccy: { text: c.currency, slot: 'muted' },
+      qty: { text: '?', slot: 'risk.warn' },
+      mark: { text: price(r.marketPrice) },
+      local: { text: '-', slot: 'muted' },
+      base: { text: 'excluded', slot: 'data.stale' },
+      pnl: { text: '-' },
+      delta: { text: '' },
+      iv: { text: '' },
+      worst: { text: '' },
+      flag: { text: 'UNKNOWN QTY', slot: 'risk.warn' },
+    },
+  };
+}
+
 /** Why a position cannot be valued: the engine's reason, or no mark from TWS. */
 function unpricedReason(row: PortfolioRow, stress: StressModel | undefined): string | undefined {
   return stress?.unpriced.get(row.contract.conId) ?? (row.marketPrice === undefined ? 'no mark from TWS' : undefined);
@@ -137,19 +173,33 @@ export function positionsVM(
     if (!g) groups.set(k, (g = []));
     g.push(f);
   }
+  const unknownGroups = new Map<string, RowVM[]>();
+  let unknownCount = 0;
+  for (const r of unknownRows(state)) {
+    const vm = unknownRowVM(r);
+    if (!matches(`${vm.cells.label!.text} ${r.contract.symbol} ${r.contract.localSymbol ?? ''} ${vm.cells.class!.text} ${r.contract.currency} UNKNOWN`)) continue;
+    const k = group === 'class' ? vm.cells.class!.text : r.contract.currency;
+    let g = unknownGroups.get(k);
+    if (!g) unknownGroups.set(k, (g = []));
+    g.push(vm);
+    unknownCount++;
+    if (!groups.has(k)) groups.set(k, []);
+  }
   const display: (RowVM | PositionFacts)[] = [];
   for (const k of [...groups.keys()].sort()) {
     const members = groups.get(k)!;
+    const unknown = unknownGroups.get(k) ?? [];
     const total = members.reduce<Decimal | undefined>((sum, f) => (f.baseValue === undefined ? sum : sum ? sum.add(f.baseValue) : f.baseValue), undefined);
     const unpriced = members.filter((f) => f.unpriced).length;
     display.push({
       id: `group:${k}`,
       kind: 'group',
       cells: {},
-      label: `${k} · ${members.length} · ${total ? `${money(total)} ${base ?? ''}` : 'no value'}${unpriced ? ` · ${unpriced} UNPRICED` : ''}`,
+      label: `${k} · ${members.length + unknown.length} · ${total ? `${money(total)} ${base ?? ''}` : 'no value'}${unpriced ? ` · ${unpriced} UNPRICED` : ''}` +
+        (unknown.length ? ` · ${unknown.length} UNKNOWN QTY not in totals or risk` : ''),
       slot: 'heading',
     });
-    display.push(...members);
+    display.push(...members, ...unknown);
   }
   const toRow = (d: (typeof display)[number]): RowVM =>
     'cells' in d ? d : positionRow(d, state.options.get(d.row.contract.conId), base ? state.fxRates.get(d.row.contract.currency) : undefined);
@@ -159,14 +209,15 @@ export function positionsVM(
   return listVM(
     'positions',
     listInfo([
-      `${facts.length}${ui.filter ? ` of ${state.portfolio.size}` : ''}`,
+      `${facts.length + unknownCount}${ui.filter ? ` of ${state.portfolio.size + unknownRows(state).length}` : ''}`,
+      unknownCount > 0 && `${unknownCount} UNKNOWN QTY`,
       `by ${group === 'class' ? 'class' : 'currency'}`,
       sortInfo(sort.label, ui.sort.desc),
       ui.filter && `filter ${ui.filter}`,
     ]),
     columns,
     win,
-    facts.length,
+    facts.length + unknownCount,
     ui.filter ? `No position matches "${ui.filter}".` : state.complete.positions ? 'No positions.' : 'Waiting for the positions snapshot.',
   );
 }

@@ -1,5 +1,5 @@
 // The status bar: source, endpoint, account, base currency, health with data age, trading state, freeze, clock.
-import { STALE_AFTER_MS } from '../../model/freshness.js';
+import { accountLost, STALE_AFTER_MS } from '../../model/freshness.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age, clock, maskAccount, textWidth } from '../format.js';
@@ -46,7 +46,7 @@ export function dataAge(state: PortfolioState, now: number): number | undefined 
 /** Is what the panes show stale? Not connected and synced, or no price update within the quote limit. */
 export function dataStale(state: PortfolioState, now: number): boolean {
   const a = dataAge(state, now);
-  return !isConnectedAndSynced(state.health) || a === undefined || a > (STALE_AFTER_MS.marketData ?? 30_000);
+  return !isConnectedAndSynced(state.health) || accountLost(state) || a === undefined || a > (STALE_AFTER_MS.marketData ?? 30_000);
 }
 
 /**
@@ -91,6 +91,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
   else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
   else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
+  if (accountLost(st) && st.accountChange) {
+    // The account cell still names the old account: say at once that the login in use is another one's.
+    const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
+    const now = st.accountChange.managed.map(show).join(',') || 'none';
+    cells.push({ text: ` ACCOUNT CHANGED: login manages ${now}, not ${show(st.accountChange.followed)} `, slot: 'risk.breach', drop: 0 });
+  }
   if (s.mode !== 'replay' && recordingStopped(st)) cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0 });
   const critical = s.alerts?.filter((a) => a.severity === 'critical').length ?? 0;
   const warning = s.alerts?.filter((a) => a.severity === 'warning').length ?? 0;
