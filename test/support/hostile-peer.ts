@@ -1,6 +1,7 @@
 // A frame-exact proxy in front of the simulator that lets a test slip its own bytes into what the client reads.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { decodeFields, encodeFrame } from '../../src/sim/wire.js';
+import { startLoopbackProxy } from './proxy.js';
 
 export interface ProxyLink {
   /** The client's side of this connection (the proxy writes what TWS "said" here). */
@@ -30,11 +31,7 @@ export interface FrameProxy {
 export async function startFrameProxy(upstreamPort: number, rewrite?: (fields: string[]) => string[]): Promise<FrameProxy> {
   let target = upstreamPort;
   const links: ProxyLink[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ noDelay: true }, (client) => {
-    const upstream = connect({ host: '127.0.0.1', port: target, noDelay: true });
-    sockets.add(client);
-    sockets.add(upstream);
+  const proxy = await startLoopbackProxy(() => target, (client, upstream) => {
     let pending = Buffer.alloc(0);
     const link: ProxyLink = {
       client,
@@ -59,25 +56,14 @@ export async function startFrameProxy(upstreamPort: number, rewrite?: (fields: s
       }
       pending = pending.subarray(pos);
     });
-    const end = () => {
-      client.destroy();
-      upstream.destroy();
-    };
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
   return {
-    port,
+    port: proxy.port,
     links,
     retarget: (p) => {
       target = p;
     },
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
+    close: () => proxy.close(),
   };
 }
 

@@ -1,5 +1,5 @@
 // A proxy in front of the simulator that lets the first N orders of a connection through, then goes silent both ways.
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { startLoopbackProxy } from './proxy.js';
 
 /** PLACE_ORDER's message id on the wire (text field, server version 193). */
 const PLACE_ORDER = '3';
@@ -27,11 +27,7 @@ export interface OrderGate {
  */
 export async function startOrderGate(upstreamPort: number, passOrders: number): Promise<OrderGate> {
   const links: GateLink[] = [];
-  const sockets = new Set<Socket>();
-  const server: Server = createServer({ noDelay: true }, (client) => {
-    const upstream = connect({ host: '127.0.0.1', port: upstreamPort, noDelay: true });
-    sockets.add(client);
-    sockets.add(upstream);
+  const proxy = await startLoopbackProxy(() => upstreamPort, (client, upstream) => {
     const gated = links.length === 0;
     let closed = false;
     let pending = Buffer.alloc(0);
@@ -77,18 +73,6 @@ export async function startOrderGate(upstreamPort: number, passOrders: number): 
     upstream.on('data', (d: Buffer) => {
       if (!closed && !client.destroyed) client.write(d);
     });
-    const end = () => link.cut();
-    client.on('close', end).on('error', end);
-    upstream.on('close', end).on('error', end);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  return {
-    port,
-    links,
-    close: async () => {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return { port: proxy.port, links, close: () => proxy.close() };
 }
