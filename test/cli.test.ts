@@ -3,21 +3,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../src/cli.js';
 import { GENESIS_HASH, sealLine } from '../src/streams/recording/format.js';
-import type { CommandIo } from '../src/commands/io.js';
+import { runCli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
 
-async function run(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 describe('tws-risk CLI', () => {
   it('lists every command in --help and exits 0', async () => {

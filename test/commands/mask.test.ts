@@ -3,11 +3,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import type { CommandIo } from '../../src/commands/io.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { maskAccount, maskAccounts } from '../../src/views/format.js';
 import { T0 } from '../sim/helpers.js';
+import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-mask-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,12 +21,7 @@ async function sim(): Promise<Simulator> {
   return s;
 }
 
-async function run(...argv: string[]) {
-  const lines: string[] = [];
-  const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-  const code = await main(argv, io);
-  return { code, text: lines.join('\n') };
-}
+const run = runCli;
 
 describe('--mask', () => {
   it('masks IB account ids of every shape, keeping the width, and leaves other words alone', () => {

@@ -4,9 +4,7 @@ import { appendFileSync, existsSync, lstatSync, mkdtempSync, readFileSync, rmSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
 import { sessionSummary } from '../../src/commands/console.js';
-import type { CommandIo } from '../../src/commands/io.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { reduce } from '../../src/model/reducer.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
@@ -21,19 +19,14 @@ import { SAMPLE_BODIES } from '../support/samples.js';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 import { Subject } from 'rxjs';
 import type { FeedEventBody } from '../../src/model/events.js';
+import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-harden-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 let n = 0;
 const path = (ext = '.jsonl') => join(dir, `rec-${++n}${ext}`);
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 /** Market-data-like events only: none of them forces a flush, so a gzip writer flushes at the end of the turn. */
 function quietEvents(count: number): FeedEvent[] {

@@ -3,8 +3,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import type { CommandIo } from '../../src/commands/io.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { reduce } from '../../src/model/reducer.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
@@ -12,6 +10,7 @@ import { FlightRecorder } from '../../src/streams/recorder.js';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { acct, EventLog, portfolio, stock } from '../support/events.js';
+import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-rec-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -40,12 +39,7 @@ async function hostileRecording(): Promise<string> {
   return file;
 }
 
-async function run(...argv: string[]): Promise<{ code: number; text: string }> {
-  const lines: string[] = [];
-  const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-  const code = await main(argv, io);
-  return { code, text: lines.join('\n') };
-}
+const run = runCli;
 
 describe('control characters in a recording', () => {
   it('are shown as visible escapes by the reader, in events and messages', async () => {

@@ -2,13 +2,12 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli.js';
-import type { CommandIo } from '../../src/commands/io.js';
 import { dataDir } from '../../src/config/load.js';
 import { dec } from '../../src/model/money.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { T0, waitFor } from '../sim/helpers.js';
+import { runCli } from '../support/cli.js';
 
 const open: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -21,13 +20,7 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
   return s;
 }
 
-async function run(...argv: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(argv, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+const run = runCli;
 
 const positionOf = (s: Simulator, conId: number) => dec(s.snapshot().positions.find((p) => p.conId === conId)?.position ?? '0');
 const conIdOf = (s: Simulator, symbol: string, secType: string) => s.snapshot().positions.find((p) => p.symbol === symbol && p.secType === secType)!.conId;
