@@ -1,6 +1,6 @@
 // The console's root component: reads the store, keeps the UI state, dispatches keys, lays the panes out.
 import { Box, useApp, useWindowSize } from 'ink';
-import { useCallback, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { COMMANDS, commandEnabled, keyTable, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { Line } from './components/Line.js';
 import { PaneSlot } from './components/PaneFrame.js';
@@ -35,6 +35,12 @@ export interface AppProps {
   readonly problems?: readonly string[];
   readonly theme: { readonly name: ThemeName; readonly depth: ColorDepth; readonly noColor: boolean };
   readonly maskAccount?: boolean;
+  /**
+   * Called once the console has rendered at a new terminal size (not on the first render): the terminal side
+   * (render-console.tsx) then repaints the whole screen, because Ink's incremental renderer cannot erase a frame the
+   * terminal has re-wrapped.
+   */
+  readonly onResized?: () => void;
   readonly initialFocus?: PaneId;
   /** Called once when the operator quits, before Ink unmounts. */
   readonly onQuit?: () => void;
@@ -77,6 +83,12 @@ export function App(props: AppProps) {
   const { store, bindings } = props;
   const snapshot = useConsoleSnapshot(store);
   const { columns, rows } = useWindowSize();
+  const drawnSize = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    const size = `${columns}x${rows}`;
+    if (drawnSize.current !== undefined && drawnSize.current !== size) props.onResized?.();
+    drawnSize.current = size;
+  }, [columns, rows, props.onResized]);
   const { exit } = useApp();
   // The UI state lives in a ref updated synchronously by the pure reducer, so the dispatcher routes each key on the
   // newest state even when React has not rendered the previous key yet; React state only triggers the render.

@@ -36,7 +36,16 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
   const stdout = maskingStream(streams.stdout ?? process.stdout);
   // The first frame is masked too: the App sets this from its toggle on every render after.
   setScreenMasked(props.maskAccount ?? false);
-  return render(<App {...props} />, {
+  // After a resize, once the App has rendered at the new size, wipe the screen and draw that frame whole.
+  let instance: Instance | undefined;
+  const element = () => <App {...props} onResized={repaint} />;
+  const repaint = () => {
+    if (!instance || !stdout.isTTY) return;
+    instance.clear();
+    stdout.write(CLEAR_SCREEN);
+    instance.rerender(element());
+  };
+  instance = render(element(), {
     stdout,
     stdin: streams.stdin ?? process.stdin,
     stderr: streams.stderr ?? process.stderr,
@@ -48,4 +57,17 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
     patchConsole: false,
     ...(onRender ? { onRender: ({ renderTime }: { renderTime: number }) => onRender(renderTime) } : {}),
   });
+  return instance;
 }
+
+/** Erase the whole screen and put the cursor home (the alternate screen is ours: nothing else is on it). */
+export const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+
+/*
+ * Why a full repaint after every resize: Ink's incremental renderer erases and rewrites only the lines it believes
+ * changed, by cursor movements computed for the old size; on a resize it first redraws the tree still laid out for the
+ * old width (React has not re-rendered yet), the terminal wraps those lines, and the next diff lands on the wrong rows
+ * (fragments stay; a row can show another row's numbers: vadimdemedes/ink issues 1023 and 942, PR 828). So once the App
+ * has committed its render at the new size (its onResized), the screen is wiped and Ink, told its last frame is gone,
+ * draws the next one whole.
+ */
