@@ -14,8 +14,8 @@ import { AuditLog } from '../src/trading/audit.js';
 import { executeFlatten } from '../src/trading/execute.js';
 import { isDenial, planFlatten } from '../src/trading/plan.js';
 import { appVersion } from '../src/version.js';
-import { createAlertRunner } from '../src/views/alert-model.js';
-import { createStressRunner } from '../src/views/stress-model.js';
+import { createAlertRunner } from '../src/session/alert-runner.js';
+import { createStressRunner } from '../src/session/stress-model.js';
 
 /** What the manifest records per sample: the live run's final state, which a replay must reproduce exactly. */
 export interface SampleEntry {
