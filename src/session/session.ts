@@ -47,6 +47,12 @@ export interface SessionView {
   readonly dueInMs?: number;
 }
 
+/** The alerts a state recorded (PortfolioState.alerts), listed like the engine's: most severe first. */
+export function recordedAlerts(state: PortfolioState): Alert[] {
+  const rows = [...state.alerts.values()].map(alertOfRow);
+  return activeAlerts({ alerts: Object.fromEntries(rows.map((a) => [a.id, a])), pending: {}, memory: {}, evaluations: 0 });
+}
+
 /** The maps risk reads; an evaluation with all of them unchanged reuses the last result. */
 function riskInputs(s: PortfolioState): readonly unknown[] {
   return [s.portfolio, s.accountValues, s.options, s.prices, s.fxRates, s.account, s.baseCurrency];
@@ -79,10 +85,7 @@ export class AccountSession {
 
   /** The recorded alerts of a state, listed like the engine's (most severe first); the same list while they are. */
   recordedAlerts(state: PortfolioState): readonly Alert[] {
-    if (this.recorded?.from !== state.alerts) {
-      const rows = [...state.alerts.values()].map(alertOfRow);
-      this.recorded = { from: state.alerts, list: activeAlerts({ alerts: Object.fromEntries(rows.map((a) => [a.id, a])), pending: {}, memory: {}, evaluations: 0 }) };
-    }
+    if (this.recorded?.from !== state.alerts) this.recorded = { from: state.alerts, list: recordedAlerts(state) };
     return this.recorded.list;
   }
 
