@@ -1,4 +1,5 @@
 // Benchmark: the console's rendering cost: frames with 2,000 positions at 200x50, bytes/s at 4 Hz, start to first frame.
+import { AccountSession } from '../src/session/session.js';
 import { spawnSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { performance } from 'node:perf_hooks';
@@ -99,11 +100,11 @@ async function firstFrame(): Promise<void> {
   const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }] = await Promise.all([
     import('../src/views/render-console.js'),
     import('../src/views/store.js'),
-    import('../src/views/stress-model.js'),
-    import('../src/views/alert-model.js'),
+    import('../src/session/stress-model.js'),
+    import('../src/session/alert-runner.js'),
   ]);
   const feed = { state, events$: new Subject<FeedEvent>() };
-  const store = new ConsoleStore(feed, { throttleMs: 250, risk: createStressRunner(), alerts: createAlertRunner() });
+  const store = new ConsoleStore(feed, { throttleMs: 250, session: new AccountSession(feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
   const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream });
   const at = await shown;
   ink.unmount();
@@ -128,8 +129,8 @@ if (process.argv[2] === 'first-frame') {
 const results: BenchResult[] = [];
 const { renderConsole } = await import('../src/views/render-console.js');
 const { ConsoleStore } = await import('../src/views/store.js');
-const { createStressRunner } = await import('../src/views/stress-model.js');
-const { createAlertRunner } = await import('../src/views/alert-model.js');
+const { createStressRunner } = await import('../src/session/stress-model.js');
+const { createAlertRunner } = await import('../src/session/alert-runner.js');
 const { state: base, rows } = book();
 
 // 1. Frames: a new snapshot through the view model, React and Ink's layout and output, until the frame is written.
@@ -187,7 +188,7 @@ const { state: base, rows } = book();
   const tty = new CountingTty();
   const events$ = new Subject<FeedEvent>();
   const feed = { state: base, events$ };
-  const store = new ConsoleStore(feed, { throttleMs: 250, risk: createStressRunner(), alerts: createAlertRunner() });
+  const store = new ConsoleStore(feed, { throttleMs: 250, session: new AccountSession(feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
   const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream });
   await new Promise((r) => setTimeout(r, 1500)); // first frame and first risk pass
   const bytes0 = tty.bytes;

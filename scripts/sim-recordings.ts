@@ -14,8 +14,8 @@ import { AuditLog } from '../src/trading/audit.js';
 import { executeFlatten } from '../src/trading/execute.js';
 import { isDenial, planFlatten } from '../src/trading/plan.js';
 import { appVersion } from '../src/version.js';
-import { createAlertRunner } from '../src/views/alert-model.js';
-import { createStressRunner } from '../src/views/stress-model.js';
+import { createAlertRunner } from '../src/session/alert-runner.js';
+import { createStressRunner } from '../src/session/stress-model.js';
 
 /** What the manifest records per sample: the live run's final state, which a replay must reproduce exactly. */
 export interface SampleEntry {
@@ -26,8 +26,13 @@ export interface SampleEntry {
   readonly finalStateSha256: string;
 }
 
+/**
+ * SHA-256 of the portfolio facts of a state: the keyframe encoding without the recorded alerts, which are judgments
+ * checked on their own (test/recordings.test.ts), so that the samples' hashes stay those of the runs that wrote them.
+ */
 export function stateHash(s: PortfolioState): string {
-  return createHash('sha256').update(JSON.stringify(encodeState(s))).digest('hex');
+  const { alerts: _alerts, ...facts } = encodeState(s) as Record<string, unknown>;
+  return createHash('sha256').update(JSON.stringify(facts)).digest('hex');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

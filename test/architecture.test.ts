@@ -25,6 +25,30 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
     }
   });
 
+  it('src/session (the headless core) imports model, streams, risk, trading and config, never views, Ink or React', () => {
+    const allowed = ['model', 'streams', 'risk', 'trading', 'config', 'session'];
+    for (const f of files('src/session')) {
+      for (const m of imports(f)) {
+        if (m === 'ink' || m === 'react' || m.startsWith('ink/') || m.startsWith('react/')) expect.fail(`${f} imports ${m}`);
+        if (!m.startsWith('.')) continue;
+        const folder = normalize(join(dirname(f), m)).split(/[\\/]/)[1];
+        expect(allowed, `${f} imports ${m}`).toContain(folder);
+      }
+    }
+  });
+
+  it('the views import the session for its types only: risk and alerts run in the core, never in a view', () => {
+    for (const f of files('src/views')) {
+      const text = readFileSync(f, 'utf8');
+      const values = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)].filter((m) => !m[2] && m[3]!.includes('/session/')).map((m) => m[3]);
+      const dynamics = [...text.matchAll(/import\s*\(\s*'([^']*\/session\/[^']*)'\s*\)/g)].map((m) => m[1]);
+      expect([...values, ...dynamics], f).toEqual([]);
+      // No stress grid or alert engine in the views either.
+      const engine = imports(f).filter((m) => /\/risk\/(grid|report|alerts\/engine)\.js$/.test(m));
+      expect(engine, f).toEqual([]);
+    }
+  });
+
   it('the model imports only decimal.js and itself', () => {
     for (const f of files('src/model')) {
       const outside = imports(f).filter((m) => !m.startsWith('.') && m !== 'decimal.js');

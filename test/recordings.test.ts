@@ -12,6 +12,24 @@ import { INITIAL_STATE } from '../src/model/state.js';
 import { reduce } from '../src/model/reducer.js';
 import { verifyRecording } from '../src/streams/recording/reader.js';
 import { seek } from '../src/streams/replay/seek.js';
+import { encodeState } from '../src/model/codec.js';
+import type { PortfolioState } from '../src/model/state.js';
+
+/** The recorded alerts of a state as JSON (stateHash leaves them out: they are checked here on their own). */
+const alertsJson = (s: PortfolioState) => JSON.stringify((encodeState(s) as { alerts?: unknown }).alerts ?? []);
+
+/** Ids raised and not cleared by the alertChanged events up to `seq`, read straight off the events. */
+function openAlertIds(events: readonly FeedEvent[], seq: number): string[] {
+  const open = new Set<string>();
+  for (const e of events) {
+    if (e.seq > seq) break;
+    if (e.type !== 'alertChanged') continue;
+    const id = String(e.alert.id);
+    if (e.kind === 'cleared') open.delete(id);
+    else open.add(id);
+  }
+  return [...open].sort();
+}
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-samples-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -61,6 +79,19 @@ describe('simulator sample recordings (recordings/manifest.json)', () => {
         if (item.kind === 'event' && item.event.seq <= mid) played = reduce(played, item.event);
       }
       expect(stateHash((await seek(file, { seq: mid })).state)).toBe(stateHash(played));
+    });
+
+    it(`${entry.file}: seeking and playing list the same recorded alerts, those its alertChanged events left open`, async () => {
+      const file = join('recordings', entry.file);
+      const events: FeedEvent[] = [];
+      for await (const item of readRecording(file, { skipKeyframeStates: true })) if (item.kind === 'event') events.push(item.event);
+      // The keyframes of the shipped samples predate alerts in state: every seek from one must rebuild them.
+      for (const seq of [Math.floor(entry.events / 2), Math.floor((entry.events * 9) / 10), entry.events]) {
+        const played = reduceAll(events.filter((e) => e.seq <= seq));
+        const sought = (await seek(file, { seq })).state;
+        expect([...sought.alerts.keys()].sort()).toEqual(openAlertIds(events, seq));
+        expect(alertsJson(sought)).toBe(alertsJson(played));
+      }
     });
   }
 

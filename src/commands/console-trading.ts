@@ -160,14 +160,12 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     armState = DISARMED;
     recordDisarm(reason);
   };
-  // Disarmed at once on the state that says not ready; recorded right after (the feed is mid-publish here).
+  // Disarmed at once on the state that says not ready. The feed is mid-publish here: it queues the disarm right
+  // after the event that caused it (streams/feed.ts), so the recording says why, in order.
   const states = o.feed.state$?.subscribe((s) => {
     if (!armState.armed || s.health === 'ready') return;
     armState = DISARMED;
-    const reason = `connection not ready (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`;
-    queueMicrotask(() => {
-      if (!closed) recordDisarm(reason);
-    });
+    if (!closed) recordDisarm(`connection not ready (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`);
   });
 
   // Arming ends by itself, and with the connection: a reconnect must be armed again.

@@ -58,10 +58,11 @@ export function colorFlag(v: string | undefined): '16' | '256' | 'truecolor' | '
 
 /**
  * A recording failure while the console is up goes to the console's log as a note (stderr would scribble over the
- * frame); the Alerts pane then says recording stopped. Deferred: the feed is mid-publish when its sink throws.
+ * frame); the Alerts pane then says recording stopped.
  */
 export function noteRecorderError(feed: () => Feed | undefined): (e: Error) => void {
-  return (e) => queueMicrotask(() => noteRecordingStopped(feed(), e.message));
+  // The feed is mid-publish when its sink throws: it queues this note right after the event being recorded.
+  return (e) => noteRecordingStopped(feed(), e.message);
 }
 
 /** The operator-log note the Alerts pane and the status bar read to say that the session is not being recorded. */
@@ -115,11 +116,12 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // React's development build checks and times every render (several times slower); a terminal session is production.
   process.env.NODE_ENV ??= 'production';
   if (level && !theme.noColor && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = level;
-  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }] = await Promise.all([
+  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
     import('../views/render-console.js'),
     import('../views/store.js'),
-    import('../views/stress-model.js'),
-    import('../views/alert-model.js'),
+    import('../session/stress-model.js'),
+    import('../session/alert-runner.js'),
+    import('../session/session.js'),
   ]);
   const slow: number[] = [];
   const tradingMode = o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly');
@@ -148,12 +150,16 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
         audit: (t) => trading?.recordAlert(t),
       })
     : undefined;
-  const alerts = createAlertRunner(
-    alertConfigOf(o.settings),
-    live && effects ? { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) } : {},
-  );
+  // The account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state. A
+  // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
+  const session = new AccountSession(feed, {
+    risk: createStressRunner(),
+    ...(live && effects
+      ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
+      : {}),
+  });
   const store = new ConsoleStore(feed, {
-    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, risk: createStressRunner(), alerts, clock });
+    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, session, clock });
   const instance = renderConsole(
     {
       store,

@@ -12,7 +12,8 @@ import { chooseScenarios, stressOf } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
-import { alertJson, evaluateOnce, hasCritical } from '../risk/alerts/index.js';
+import { alertJson, bookScenarios, evaluateOnce, hasCritical, type Alert } from '../risk/alerts/index.js';
+import { recordedAlerts } from '../session/session.js';
 
 export interface ReportFlags extends ConnectionFlags {
   readonly json?: boolean;
@@ -30,11 +31,10 @@ export interface ReportFlags extends ConnectionFlags {
  */
 function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
-  extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now,
+  extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
 ): boolean {
   const stress = stressOf(state, scenarios, stressAt);
-  const config = alertConfigOf(settings);
-  const alerts = evaluateOnce({ state, config, now, ...('error' in stress ? {} : { stress }) });
+  const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, scenarios, stress, now, stressAt);
   const critical = hasCritical(alerts);
   // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
   const st = stateJson(state, now);
@@ -52,6 +52,17 @@ function print(
   if (alerts.length === 0) io.out('alerts: none');
   else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
   return critical;
+}
+
+/**
+ * A live report's alerts: one look of the rules at the state, judging the session's scenario list (bookScenarios),
+ * the list the console's alerts judge; scenarios added by --scenarios or --shock are printed but judge no alert.
+ */
+function lookOnce(state: PortfolioState, settings: Settings, scenarios: readonly Scenario[], stress: ReturnType<typeof stressOf>, now: number, stressAt: number): Alert[] {
+  const builtin = bookScenarios(state);
+  const same = builtin.length === scenarios.length && builtin.every((s, i) => s.id === scenarios[i]!.id);
+  const forAlerts = same ? stress : stressOf(state, builtin, stressAt);
+  return evaluateOnce({ state, config: alertConfigOf(settings), now, ...('error' in forAlerts ? {} : { stress: forAlerts }) });
 }
 
 export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<number> {
@@ -117,7 +128,9 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
     // A replay's clock is the recording's: --at, else its last event, else its start; never the wall clock, so option
     // time to expiry is what it was when recorded, whatever day the report is run.
     const now = atMs ?? (r.state.lastEventAt || (await recordingStart(file)));
-    const critical = print(r.state, f, loaded.settings, chosen.scenarios, now, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } }, now);
+    // A review's verdict comes from what was recorded: the alerts the session listed at that point (an operator's
+    // own stop at the end of every recording is not a lost connection), never today's rules on the replayed state.
+    const critical = print(r.state, f, loaded.settings, chosen.scenarios, now, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } }, now, true);
     return critical ? EXIT.criticalAlert : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {

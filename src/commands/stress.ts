@@ -1,30 +1,16 @@
 // The stress part of `report`: which scenarios to run (built-in, --shock, --scenarios FILE) and the engine call.
 import { readFileSync } from 'node:fs';
-import { accountCurrencies } from '../model/account-values.js';
-import { assetClassOf, type AssetClass } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
-import { builtinScenarios, parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
+import { bookScenarios } from '../risk/alerts/scenarios.js';
+import { parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
 import type { Scenario } from '../risk/scenario-types.js';
-
-/** The classes whose price moves matter for this book: derivatives move with their underlying's class. */
-export function drivingClasses(state: PortfolioState): AssetClass[] {
-  const out = new Set<AssetClass>();
-  for (const row of state.portfolio.values()) {
-    const c = assetClassOf(row.contract.secType);
-    if (c === 'OPT' || c === 'WAR') {
-      out.add('STK');
-      out.add('IND');
-    } else if (c === 'FOP') out.add('FUT');
-    else out.add(c);
-  }
-  return [...out];
-}
 
 /** Built-in scenarios for the book, then the user's file, then each --shock; or every problem found. */
 export function chooseScenarios(state: PortfolioState, shocks: readonly string[], file: string | undefined): { scenarios: Scenario[] } | { problems: string[] } {
   const base = state.baseCurrency ?? 'USD';
-  const scenarios = builtinScenarios(base, accountCurrencies(state), drivingClasses(state));
+  // The session's one selector (src/risk/alerts/scenarios.ts): the console and the alerts judge the same list.
+  const scenarios = bookScenarios(state);
   const problems: string[] = [];
   if (file) {
     let json: unknown;

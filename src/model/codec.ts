@@ -3,7 +3,7 @@ import type { FeedEvent, FeedEventType } from './events.js';
 import { STREAM_OF } from './events.js';
 import { Decimal, decimalFromString } from './money.js';
 import { PMap } from './pmap.js';
-import type { PortfolioState } from './state.js';
+import { INITIAL_STATE, type PortfolioState } from './state.js';
 
 /** A problem decoding a recorded value; the reader adds file and line. */
 export class CodecError extends Error {}
@@ -126,6 +126,7 @@ const ROW_DECIMALS = {
   orderKeyByPermId: [] as string[],
   executions: [...EVENT_DECIMALS.executionReceived, 'commission', 'realizedPnl'],
   pendingCommissions: ['commission', 'realizedPnl'],
+  alerts: [] as string[],
 } as const;
 
 type MapField = keyof typeof ROW_DECIMALS;
@@ -142,6 +143,9 @@ export function encodeState(state: PortfolioState): Json {
   for (const f of MAP_FIELDS) out[f] = mapToJson(state[f] as PMap<string | number, unknown>);
   // Rare, and newer than the shipped recordings: left out when empty, so keyframes of a normal session keep their shape.
   if (state.unknownQuantities.size === 0) delete out.unknownQuantities;
+  // Likewise the recorded alerts: a keyframe without them is read as "none recorded here"; a seek then rebuilds them
+  // from the file's alertChanged events, since keyframes written before alerts were kept lack them too.
+  if (state.alerts.size === 0) delete out.alerts;
   const pending: Obj = {};
   for (const f of PENDING_FIELDS) {
     const m = state.pending[f];
@@ -167,7 +171,11 @@ function mapFromJson(raw: unknown, paths: readonly string[], where: string, fxVa
 /** Rebuilds a PortfolioState from a keyframe's JSON. */
 export function decodeState(raw: unknown): PortfolioState {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('keyframe state is not an object');
-  const o = { ...(raw as Obj) };
+  // The fields in the order a fold builds them (INITIAL_STATE's), so that a map a keyframe left out (empty) takes its
+  // usual place and a state folded on from the keyframe encodes exactly like one played from the top.
+  const o: Obj = {};
+  for (const k of Object.keys(INITIAL_STATE)) if (k in (raw as Obj) || (MAP_FIELDS as readonly string[]).includes(k)) o[k] = (raw as Obj)[k];
+  Object.assign(o, raw);
   if (!Number.isSafeInteger(o.lastSeq)) throw new CodecError('keyframe state has no lastSeq');
   for (const f of MAP_FIELDS) o[f] = mapFromJson(o[f] ?? [], ROW_DECIMALS[f], f, f === 'fxRates');
   const pending: Obj = {};

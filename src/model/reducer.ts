@@ -1,5 +1,6 @@
 // The reducer: PortfolioState as a pure, deterministic fold of FeedEvents. One handler per event type.
 import type { FeedEvent } from './events.js';
+import * as alerts from './reduce/alerts.js';
 import * as account from './reduce/account.js';
 import * as market from './reduce/market.js';
 import * as orders from './reduce/orders.js';
@@ -59,8 +60,8 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
     case 'operatorActed':
       return session.operatorActed(state, ev);
     case 'alertChanged':
-      // A record of what the alert engine said (docs/alerts.md "Recording"): no portfolio fact changes.
-      return state;
+      // A record of what the alert engine said (docs/alerts.md "Recording"): only `alerts` changes.
+      return alerts.alertChanged(state, ev);
     default: {
       const never: never = ev;
       throw new Error(`unhandled event ${(never as { type: string }).type}`);

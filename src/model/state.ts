@@ -1,6 +1,6 @@
 // PortfolioState: everything the console knows, as a pure fold of FeedEvents. Readonly in public.
 import type { Contract } from './contract.js';
-import type { BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
+import type { AlertSeverity, BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
 import type { Decimal } from './money.js';
 import { PMap } from './pmap.js';
 
@@ -131,6 +131,27 @@ export interface OperatorActionRow {
   readonly detail: JsonValue;
 }
 
+/**
+ * An alert as the session's alert engine recorded it (alertChanged, docs/alerts.md "Recording"): listed from its
+ * raise until its clear. The fields are those of src/risk/alerts `alertJson`; `changedAt` is the time of the
+ * transition that last set the row. Acknowledgements (operatorActed alertAcknowledged) set `acknowledged`.
+ */
+export interface AlertRow {
+  readonly id: string;
+  readonly rule: string;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+  readonly detail: JsonValue;
+  readonly firstSeenAt: number;
+  readonly raisedAt: number;
+  readonly lastSeenAt: number;
+  readonly acknowledged: boolean;
+  readonly acknowledgedAt?: number;
+  /** What a leverage reduction would have to reach (src/risk/alerts ReductionTarget), as recorded. */
+  readonly reduction?: JsonValue;
+  readonly changedAt: number;
+}
+
 /** A snapshot being received (between the request and its *End message); it replaces the live map at the end. */
 export interface PendingSnapshots {
   readonly positions?: PMap<number, PositionRow>;
@@ -197,6 +218,11 @@ export interface PortfolioState {
   readonly pendingCommissions: PMap<string, PendingCommission>;
   readonly messages: readonly BrokerMessageEvent[];
   readonly operatorActions: readonly OperatorActionRow[];
+  /**
+   * The alerts the operator was shown, by id: folded from recorded alertChanged events, never re-evaluated here.
+   * Old keyframes lack this field; see docs/architecture.md "Alerts in state" for how a seek rebuilds it.
+   */
+  readonly alerts: PMap<string, AlertRow>;
   /** Snapshot completeness (the *End message of the last request was seen). */
   readonly complete: {
     readonly positions: boolean;
@@ -231,6 +257,7 @@ export const INITIAL_STATE: PortfolioState = {
   pendingCommissions: PMap.empty(),
   messages: [],
   operatorActions: [],
+  alerts: PMap.empty(),
   complete: { positions: false, accountDownload: false, accountSummary: false, openOrders: false },
   pending: {},
   lastUpdate: {},

@@ -27,6 +27,9 @@ export class Feed {
   private seq: number;
   private sink: EventSink | undefined;
   private closed = false;
+  /** Events stamped while another was being delivered (see `publish`). */
+  private readonly queue: FeedEvent[] = [];
+  private publishing = false;
 
   /** The state after every event (subscribers that need a throttle apply it at the store boundary). */
   readonly state$: Observable<PortfolioState>;
@@ -51,9 +54,27 @@ export class Feed {
     return this.stateSubject.value;
   }
 
-  /** Adds a fact that did not come from the source (operator actions): same stamping, same recording. */
+  /**
+   * Adds a fact that did not come from the source (operator actions, alert transitions): same stamping, same
+   * recording. Called while the feed is publishing (a subscriber reacting to an event: the session's alert engine,
+   * a disarm on a lost connection, a recorder failure), the event is stamped at once and delivered right after the
+   * one being published, in order, so every subscriber sees every event in seq order and no caller has to defer.
+   */
   publish(body: FeedEventBody): FeedEvent {
     const ev = { ...body, seq: ++this.seq, receivedAt: (this.opts.now ?? Date.now)() } as FeedEvent;
+    this.queue.push(ev);
+    if (this.publishing) return ev;
+    this.publishing = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.deliver(next);
+    } finally {
+      // Should delivery throw (a reducer bug), what is still queued keeps its seq and goes out with the next publish.
+      this.publishing = false;
+    }
+    return ev;
+  }
+
+  private deliver(ev: FeedEvent): void {
     const prev = this.stateSubject.value;
     const next = reduce(prev, ev);
     if (this.sink && !this.closed) {
@@ -67,7 +88,6 @@ export class Feed {
     }
     this.stateSubject.next(next);
     this.eventSubject.next(ev);
-    return ev;
   }
 
   /** Stops reading the source and seals the recording. */

@@ -5,8 +5,8 @@ import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js
 import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
 import type { ReplayStatus } from '../streams/replay/player.js';
-import type { AlertRunner } from './alert-model.js';
-import type { RiskResult } from './stress-model.js';
+import type { AccountSession } from '../session/session.js';
+import type { RiskResult } from '../session/stress-model.js';
 
 /*
  * DESIGN.md "Views are pure functions of a throttled view model. Throttle once, at the store boundary": price-like
@@ -63,23 +63,11 @@ export interface StoreOptions {
   readonly displayNow?: () => number;
   /** A replay's status, read at every publish. */
   readonly replay?: () => ReplayStatus;
-  /** Risk as a function of state; computed when its inputs change, at most every `riskMinIntervalMs`. */
-  readonly risk?: (state: PortfolioState, now: number) => RiskResult;
   /**
-   * Lower bound of the risk cadence (default 1 s, or throttleMs if longer); raised to 4× the last computation's time on
-   * big books. Once a second is ample for scenarios (Risk Navigator refreshes every 10 s, ux-and-peers.md §1.4) and
-   * halves the console's CPU against recomputing at the 4 Hz price cadence.
+   * The account's headless core (src/session): it runs risk and the alert engine on the LIVE state at each publish;
+   * the store only throttles and holds the picture while frozen. Absent: the panes show state alone.
    */
-  readonly riskMinIntervalMs?: number;
-  /** Option time rolls with the clock: recompute risk at least this often even without new data (default 60 s). */
-  readonly riskMaxAgeMs?: number;
-  /** The alert rules, evaluated on every publish (their debounce and cool-down count evaluations and time). */
-  readonly alerts?: AlertRunner;
-}
-
-/** The maps risk reads; a publish with all of them unchanged reuses the last result. */
-function riskInputs(s: PortfolioState): readonly unknown[] {
-  return [s.portfolio, s.accountValues, s.options, s.prices, s.fxRates, s.account, s.baseCurrency];
+  readonly session?: Pick<AccountSession, 'evaluate' | 'acknowledgeAlerts' | 'replaced'>;
 }
 
 export class ConsoleStore {
@@ -93,7 +81,6 @@ export class ConsoleStore {
   private lastPublish = -Infinity;
   private frozenState: PortfolioState | undefined;
   private frozenRisk: RiskResult | undefined;
-  private lastRisk: { inputs: readonly unknown[]; at: number; result: RiskResult; ms: number } | undefined;
   private disposed = false;
   private readonly clock: Clock;
   private readonly now: () => number;
@@ -108,7 +95,7 @@ export class ConsoleStore {
     // The first frame does not wait for the first risk pass (a grid over a big book takes a while): it follows at once.
     this.snapshot = { state: feed.state, live: feed.state, now: opts.displayNow?.() ?? now, version: 1, ...(opts.replay ? { replay: opts.replay() } : {}) };
     this.lastPublish = now;
-    if (opts.risk) this.schedule(0);
+    if (opts.session) this.schedule(0);
     this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
     this.tick = this.clock.setInterval(() => this.publish(), opts.clockMs ?? 1000);
     this.tick.unref?.();
@@ -142,8 +129,7 @@ export class ConsoleStore {
 
   /** The operator acknowledges every listed alert: recorded in the session, and the alerts say so at once. */
   acknowledgeAlerts(): void {
-    const ids = this.opts.alerts?.acknowledgeAll(this.now()) ?? [];
-    if (ids.length > 0) this.feed.publish?.({ type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: [...ids] } });
+    this.opts.session?.acknowledgeAlerts(this.now());
     this.publish();
   }
 
@@ -152,8 +138,7 @@ export class ConsoleStore {
    * debounce memory, which belong to another moment, and publish.
    */
   replaced(): void {
-    this.lastRisk = undefined;
-    this.opts.alerts?.reset?.();
+    this.opts.session?.replaced();
     this.publish();
   }
 
@@ -212,11 +197,13 @@ export class ConsoleStore {
     const live = this.feed.state;
     const state = this.frozenState ?? live;
     const now = this.opts.displayNow?.() ?? realNow;
-    // Freezing holds the picture only (DESIGN.md): risk and the alert engine always run on the live state, so an
+    // Freezing holds the picture only (DESIGN.md): the session runs risk and the alert engine on the live state, so an
     // alert raised while the panes are frozen is still raised, rung, hooked and recorded.
-    const liveRisk = this.riskFor(live, realNow, now);
+    const view = this.opts.session?.evaluate(realNow, now, Math.max(1000, this.opts.throttleMs));
+    if (view?.dueInMs !== undefined) this.schedule(view.dueInMs);
+    const liveRisk = view?.risk;
     const risk = this.frozenState ? this.frozenRisk : liveRisk;
-    const alerts = this.opts.alerts?.evaluate(live, liveRisk?.ok ? liveRisk.report : undefined, now);
+    const alerts = view?.alerts;
     const replay = this.opts.replay?.();
     return {
       state,
@@ -228,24 +215,5 @@ export class ConsoleStore {
       version: this.snapshot.version + 1,
       ...(replay ? { replay } : {}),
     };
-  }
-
-  private riskFor(state: PortfolioState, now: number, asOf: number): RiskResult | undefined {
-    const compute = this.opts.risk;
-    if (!compute) return undefined;
-    const inputs = riskInputs(state);
-    const last = this.lastRisk;
-    const same = last !== undefined && last.inputs.every((x, i) => x === inputs[i]);
-    if (last && same && now - last.at < (this.opts.riskMaxAgeMs ?? 60_000)) return last.result;
-    // On a big book a risk pass can take long: keep the risk cadence at no more than a quarter of the CPU.
-    const interval = Math.max(this.opts.riskMinIntervalMs ?? Math.max(1000, this.opts.throttleMs), 4 * (last?.ms ?? 0));
-    if (last && now - last.at < interval) {
-      this.schedule(last.at + interval - now);
-      return last.result;
-    }
-    const t0 = performance.now();
-    const result = compute(state, asOf);
-    this.lastRisk = { inputs, at: now, result, ms: performance.now() - t0 };
-    return result;
   }
 }

@@ -86,3 +86,30 @@ describe('RotatingRecorder', () => {
     expect(JSON.stringify(encodeState(alone))).toBe(JSON.stringify(encodeState(feed.state)));
   });
 });
+
+describe('Feed re-entrancy', () => {
+  it('delivers an event published by a subscriber right after the one being published, to every subscriber in seq order', () => {
+    const source = new Subject<FeedEventBody>();
+    let t = 1_000;
+    const feed = new Feed(source, { now: () => (t += 5) });
+    const first: number[] = [];
+    const second: number[] = [];
+    const statesSeen: number[] = [];
+    // The first subscriber reacts to a health change with a derived fact, as the session's alert engine does.
+    feed.events$.subscribe((e) => {
+      first.push(e.seq);
+      if (e.type === 'healthChanged') feed.publish(SAMPLE_BODIES.operatorActed);
+    });
+    feed.events$.subscribe((e) => {
+      second.push(e.seq);
+      statesSeen.push(feed.state.lastSeq);
+    });
+    source.next(SAMPLE_BODIES.healthChanged);
+    source.next(SAMPLE_BODIES.accountValueUpdated);
+    expect(first).toEqual([1, 2, 3]);
+    expect(second).toEqual([1, 2, 3]);
+    // Each subscriber sees the state of the event it is handed, never one from further on.
+    expect(statesSeen).toEqual([1, 2, 3]);
+    expect(feed.state.operatorActions.map((a) => a.seq)).toEqual([2]);
+  });
+});

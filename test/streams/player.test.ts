@@ -147,6 +147,24 @@ describe('ReplayPlayer', () => {
     const jump = alerts.find((m) => m.label.includes('rules-based estimate'))!;
     await p.seekTo({ seq: jump.seq });
     expect(p.state.lastSeq).toBe(jump.seq);
+    expect(p.state.alerts.get('margin.jump')?.severity).toBe('warning');
+    await p.close();
+  });
+
+  it('a seek far past the raise (from a keyframe written before alerts were kept) still lists the recorded alerts, as playing does', async () => {
+    const file = sample('margin-spike');
+    const events = await allEvents(file);
+    const raise = events.find((e) => e.type === 'alertChanged' && e.kind === 'raised')!;
+    const clear = events.find((e) => e.type === 'alertChanged' && e.kind === 'cleared')!;
+    const p = await ReplayPlayer.open(file);
+    // Between the raises and the clear, then after the clear: several keyframes later in both cases.
+    for (const seq of [Math.floor((raise.seq + clear.seq) / 2), clear.seq + 1]) {
+      await p.seekTo({ seq });
+      const played = foldUpTo(events, (e) => e.seq <= seq);
+      expect([...p.state.alerts.keys()].sort()).toEqual([...played.alerts.keys()].sort());
+      expect(played.alerts.size).toBeGreaterThan(0);
+      expect(JSON.stringify([...p.state.alerts.entries()])).toBe(JSON.stringify([...played.alerts.entries()]));
+    }
     await p.close();
   });
 

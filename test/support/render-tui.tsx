@@ -6,7 +6,7 @@ import { DEFAULT_BINDINGS } from '../../src/keymap/bindings.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { App, type AppProps } from '../../src/views/App.js';
 import type { ConsoleSnapshot } from '../../src/views/store.js';
-import type { RiskResult } from '../../src/views/stress-model.js';
+import type { RiskResult } from '../../src/session/stress-model.js';
 
 /*
  * Like ink-testing-library (same fake streams, `debug: true` so every render is written whole and at once), but

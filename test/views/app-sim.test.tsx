@@ -1,8 +1,9 @@
 // The console on live simulator data at 80, 120 and 200 columns: every pane, focus, help, filter, sort, freeze, resize.
+import { AccountSession } from '../../src/session/session.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ConsoleStore } from '../../src/views/store.js';
-import { createAlertRunner } from '../../src/views/alert-model.js';
-import { createStressRunner } from '../../src/views/stress-model.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
 import { ROWS, WIDTHS, renderApp, type Tui } from '../support/render-tui.js';
 import { DEMO_POSITIONS } from '../../src/sim/instruments.js';
 import { positionLabel, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
@@ -19,7 +20,7 @@ afterAll(async () => {
   await live?.close();
 });
 
-const newStore = () => new ConsoleStore(live.feed, { throttleMs: 100, risk: createStressRunner(), alerts: createAlertRunner() });
+const newStore = () => new ConsoleStore(live.feed, { throttleMs: 100, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
 
 /** The demo book's long AAPL call (DEMO_POSITIONS), labelled as the simulator lists it at the pinned start. */
 const AAPL_CALL = positionLabel(

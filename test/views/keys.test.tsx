@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PANE_IDS } from '../../src/keymap/bindings.js';
 import { ESCAPE_TAIL_KEYS } from '../../src/keymap/keys.js';
-import { createStressRunner } from '../../src/views/stress-model.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
 import { ACCOUNT, bookState } from '../support/book.js';
 import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
 

@@ -1,14 +1,15 @@
 // The leverage reduction in the console (Ink, the real simulator through the real source): after a crash the Alerts
 // pane lists cushion.stressed; `:trade.reduce` opens its plan, which asks for the word REDUCE, is never confirmed by
 // typing, and sends nothing when closed.
+import { AccountSession } from '../../src/session/session.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
-import { createAlertRunner } from '../../src/views/alert-model.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
-import { createStressRunner } from '../../src/views/stress-model.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
 import { renderApp } from '../support/render-tui.js';
 import { roundTrip, startSimFeed } from '../support/sim-feed.js';
 
@@ -19,7 +20,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the reduction dialog', () => {
   it('opens the listed alert\'s reduction as a REDUCE plan, needs the word, and closing it sends nothing', async () => {
     const live = await startSimFeed({ speed: 20 });
-    const store = new ConsoleStore(live.feed, { throttleMs: 50, risk: createStressRunner(), alerts: createAlertRunner() });
+    const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, timeoutMs: 20_000 });
     const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });
     const ours = () => live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);

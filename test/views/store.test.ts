@@ -1,4 +1,5 @@
 // The store is the one throttle: prices coalesce to the configured rate, health and alerts publish at once, freeze holds.
+import { AccountSession } from '../../src/session/session.js';
 import { Subject } from 'rxjs';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ManualClock } from '../../src/model/clock.js';
@@ -6,9 +7,9 @@ import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
-import { createAlertRunner } from '../../src/views/alert-model.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore, type FeedLike } from '../../src/views/store.js';
-import type { RiskResult } from '../../src/views/stress-model.js';
+import type { RiskResult } from '../../src/session/stress-model.js';
 
 /** A feed stand-in: reduces pushed events into `state` and emits them, like src/streams/feed.ts. */
 class FakeFeed implements FeedLike {
@@ -91,7 +92,7 @@ describe('ConsoleStore', () => {
     const feed = new FakeFeed();
     const recorded: FeedEventBody[] = [];
     const alerts = createAlertRunner(undefined, { publish: (b) => recorded.push(b) });
-    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, clock, alerts });
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, clock, session: new AccountSession(feed, { alerts }) });
     feed.push({ type: 'healthChanged', health: 'ready' });
     await advance(1000);
     store.setFrozen(true);
@@ -109,7 +110,7 @@ describe('ConsoleStore', () => {
   it('keeps publishing prices at the throttle while a slow risk pass waits for its own, later turn', async () => {
     const feed = new FakeFeed();
     const risk = vi.fn((): RiskResult => ({ ok: false, error: 'slow' }));
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, risk, riskMinIntervalMs: 2000, clock });
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, session: new AccountSession(feed, { risk, riskMinIntervalMs: 2000 }), clock });
     await advance(0);
     const published: number[] = [];
     store.subscribe(() => published.push(clock.now()));
@@ -137,7 +138,7 @@ describe('ConsoleStore', () => {
     const feed = new FakeFeed();
     const result: RiskResult = { ok: false, error: 'test' };
     const risk = vi.fn(() => result);
-    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, risk, clock });
+    const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 1000, session: new AccountSession(feed, { risk }), clock });
     expect(risk).not.toHaveBeenCalled(); // the first frame does not wait for risk
     expect(store.getSnapshot().risk).toBeUndefined();
     await advance(0);

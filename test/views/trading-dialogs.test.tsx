@@ -1,5 +1,6 @@
 // Trading in the console (issue 7) on the real simulator through a real TwsSource: arming, the flatten dialog's
 // confirm rules, one send per dialog, the progress view, TARGET_CHANGED under an open dialog, and the audit log.
+import { AccountSession } from '../../src/session/session.js';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,9 +8,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleTrading, type ConsoleTrading } from '../../src/commands/console-trading.js';
 import { TERMINAL_STATUSES } from '../../src/model/reduce/orders.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
-import { createAlertRunner } from '../../src/views/alert-model.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
-import { createStressRunner } from '../../src/views/stress-model.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
 import { renderApp, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
@@ -40,7 +41,7 @@ afterEach(async () => {
 
 async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }): Promise<Rig> {
   const live = await startSimFeed({ speed: 20, readOnlyApi });
-  const store = new ConsoleStore(live.feed, { throttleMs: 50, risk: createStressRunner(), alerts: createAlertRunner() });
+  const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
   const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
   const trading = trade ? createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 }) : undefined;
   const tui = renderApp(store, size, { trading: trade ? 'trade' : 'readOnly', ...(trading ? { trade: trading } : {}) });
@@ -282,7 +283,7 @@ describe('the flatten dialog', () => {
 describe('cancel dialogs', () => {
   async function startWithOrders(): Promise<Rig> {
     const live = await startSimFeed({ speed: 20, orders: true });
-    const store = new ConsoleStore(live.feed, { throttleMs: 50, risk: createStressRunner(), alerts: createAlertRunner() });
+    const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
     const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 });
     const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });

@@ -9,7 +9,7 @@ import type { PortfolioState } from '../../src/model/state.js';
 import { marginBand } from '../../src/views/rows/account.js';
 import type { ListVM } from '../../src/views/rows/common.js';
 import type { ConsoleSnapshot } from '../../src/views/store.js';
-import { createStressRunner } from '../../src/views/stress-model.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
 import { initialUi, reduceUi, type UiState } from '../../src/views/ui-state.js';
 import { buildViewModel, type ViewModel } from '../../src/views/view-model.js';
 import { ACCOUNT, MSFT, T0, bookState } from '../support/book.js';

@@ -1,6 +1,7 @@
 // Session handlers: health transitions, TWS messages and operator actions.
 import type { FeedEventOf } from '../events.js';
 import { ACTION_HISTORY, MESSAGE_HISTORY, type PortfolioState } from '../state.js';
+import { foldAlerts } from './alerts.js';
 import { touched } from './common.js';
 
 export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChanged'>): PortfolioState {
@@ -33,5 +34,7 @@ export function brokerMessage(state: PortfolioState, ev: FeedEventOf<'brokerMess
 
 export function operatorActed(state: PortfolioState, ev: FeedEventOf<'operatorActed'>): PortfolioState {
   const row = { seq: ev.seq, at: ev.receivedAt, action: ev.action, detail: ev.detail };
-  return { ...state, operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
+  // An acknowledgement marks the recorded alerts it names (model/reduce/alerts.ts); other actions leave them.
+  const alerts = foldAlerts(state.alerts, ev);
+  return { ...state, ...(alerts !== state.alerts ? { alerts } : {}), operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
 }

@@ -12,6 +12,6 @@ export type { AlertInput } from './rules/context.js';
 export {
   acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity, runRules, type Evaluation,
 } from './engine.js';
-export { alertScenarios, stressForAlerts, type AlertStress } from './scenarios.js';
+export { bookScenarios, stressForAlerts, type AlertStress } from './scenarios.js';
 export { applyTrims, proposeForAlert, proposeReduction, type ReductionInput, type ReductionProposal, type Trim } from './reduction.js';
-export { alertChangedBody, alertJson, transitionJson } from './json.js';
+export { alertChangedBody, alertJson, alertOfRow, transitionJson } from './json.js';

@@ -1,6 +1,7 @@
 // Alerts as JSON-safe values: for the recording (a transition per FeedEvent), `report --json` and the audit log.
 import type { FeedEventOf, JsonValue } from '../../model/events.js';
-import type { Alert, AlertTransition } from './types.js';
+import type { AlertRow } from '../../model/state.js';
+import type { Alert, AlertTransition, ReductionTarget, RuleName } from './types.js';
 
 /** An alert as plain JSON (no undefined fields). */
 export function alertJson(a: Alert): { readonly [k: string]: JsonValue } {
@@ -27,4 +28,24 @@ export function transitionJson(t: AlertTransition): { readonly [k: string]: Json
 /** The alertChanged FeedEvent body of one transition: what the console publishes and the recording keeps. */
 export function alertChangedBody(t: AlertTransition): Omit<FeedEventOf<'alertChanged'>, 'seq' | 'receivedAt'> {
   return { type: 'alertChanged', kind: t.kind, at: t.at, ...(t.from ? { from: t.from } : {}), alert: alertJson(t.alert) };
+}
+
+/**
+ * A recorded alert (PortfolioState.alerts, folded from alertChanged) as the Alerts pane and `report` list it. The
+ * row was written by `alertJson`; a rule or reduction this version does not know is shown as recorded.
+ */
+export function alertOfRow(r: AlertRow): Alert {
+  return {
+    id: r.id,
+    rule: r.rule as RuleName,
+    severity: r.severity,
+    title: r.title,
+    detail: r.detail,
+    firstSeenAt: r.firstSeenAt,
+    raisedAt: r.raisedAt,
+    lastSeenAt: r.lastSeenAt,
+    acknowledged: r.acknowledged,
+    ...(r.acknowledgedAt !== undefined ? { acknowledgedAt: r.acknowledgedAt } : {}),
+    ...(r.reduction !== undefined && r.reduction !== null && typeof r.reduction === 'object' && !Array.isArray(r.reduction) ? { reduction: r.reduction as unknown as ReductionTarget } : {}),
+  };
 }

@@ -13,7 +13,7 @@ import { buildStressReport, type ScenarioResult, type StressReport } from '../re
 import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../scenario-types.js';
 import { pct } from './format.js';
 import { rateOf, underlyingValues, valuedRows } from './rules/exposure.js';
-import { alertScenarios } from './scenarios.js';
+import { bookScenarios } from './scenarios.js';
 import type { ReductionTarget } from './types.js';
 
 /*
@@ -72,7 +72,7 @@ export interface ReductionProposal {
 
 export interface ReductionInput {
   readonly state: PortfolioState;
-  /** The scenarios the breached rule judged (alertScenarios, filtered by the rule's families). */
+  /** The scenarios the breached rule judged (bookScenarios, filtered by the rule's families). */
   readonly scenarios: readonly Scenario[];
   /** Stress parameters, `now` included. */
   readonly params: StressParamsInput;
@@ -418,7 +418,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
  * holds, those of the rule's families for a stressed Cushion. What the console turns into a reduction plan.
  */
 export function proposeForAlert(state: PortfolioState, target: ReductionTarget, now: number): ReductionProposal {
-  const all = alertScenarios(state);
+  const all = bookScenarios(state);
   const families = target.kind === 'stressedCushion' ? target.families : undefined;
   const scenarios = families ? all.filter((s) => families.includes(s.family)) : all;
   return proposeReduction({ state, scenarios, params: { now }, target });

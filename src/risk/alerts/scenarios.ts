@@ -1,4 +1,4 @@
-// The stress input of the alert rules: the built-in scenarios for what the account holds, and a report that never throws.
+// The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
 import type { PortfolioState } from '../../model/state.js';
 import { currenciesOf } from '../boundary.js';
 import { stressParams, type StressParamsInput } from '../params.js';
@@ -9,9 +9,11 @@ import type { Scenario } from '../scenario-types.js';
 
 /**
  * The built-in scenario families (docs/scenarios.md) for the price-driver classes and currencies the account
- * holds: the set the stress rules judge ("stressed Cushion under any built-in scenario").
+ * holds. The one selector (DESIGN.md "One scenario selector serves the console, `report`, the flatten preview and the
+ * alerts"): the Stress pane, `report` (before any --scenarios file or --shock), the flatten preview and the stress
+ * rules all read this list, so an exit 5, a "worst" scenario and an alert name the same scenarios for the same state.
  */
-export function alertScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}): Scenario[] {
+export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}): Scenario[] {
   const rows = [...state.portfolio.values()];
   const classes = classifyPositions(rows.map((r) => r.contract), stressParams({ ...params, now: 0 }));
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
@@ -27,7 +29,7 @@ export type AlertStress = { readonly ok: true; readonly report: StressReport } |
 export function stressForAlerts(state: PortfolioState, now: number, params: Omit<StressParamsInput, 'now'> = {}): AlertStress {
   if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions' };
   try {
-    return { ok: true, report: buildStressReport(state, alertScenarios(state, params), { ...params, now }) };
+    return { ok: true, report: buildStressReport(state, bookScenarios(state, params), { ...params, now }) };
   } catch (err) {
     return { ok: false, error: `stress engine: ${err instanceof Error ? err.message : String(err)}` };
   }

@@ -6,7 +6,7 @@ import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
 import type { IndexEntry, RecordingHeader } from '../recording/format.js';
 import { readRecording, RecordingError, type ReadSummary, type RecordingItem, type RecordingProblem } from '../recording/reader.js';
 import { MARKER_EVENT_TYPES, markerOf, newMarkerMemory, nextMarker, prevMarker, type Marker } from './markers.js';
-import { loadIndex, readHeader, type SeekTarget } from './seek.js';
+import { loadIndex, readHeader, withRecordedAlerts, type SeekTarget } from './seek.js';
 
 /*
  * DESIGN.md "Replay": the recording is the source; state is the same fold as live. Playing reads the file once,
@@ -323,6 +323,7 @@ export class ReplayPlayer implements ReplayControls {
     const it = readRecording(this.file, from ? { from: { header: this.header, entry: from }, firstKeyframeStateOnly: true } : baseOnly ? { firstKeyframeStateOnly: true } : { skipKeyframeStates: true });
     const cursor: Cursor = { it, done: false };
     let state: PortfolioState = INITIAL_STATE;
+    let keyframeLackedAlerts = false;
     let message: string | undefined;
     const past = (ev: FeedEvent) => ('atMs' in t ? ev.receivedAt > t.atMs : ev.seq > t.seq);
     try {
@@ -340,7 +341,10 @@ export class ReplayPlayer implements ReplayControls {
         const item = r.value;
         if (item.kind === 'keyframe') {
           // The keyframe we started from, or the base keyframe a rotated file opens with.
-          if (item.seq > state.lastSeq && (state === INITIAL_STATE || !('seq' in t) || item.seq <= t.seq)) state = item.state;
+          if (item.seq > state.lastSeq && (state === INITIAL_STATE || !('seq' in t) || item.seq <= t.seq)) {
+            state = item.state;
+            keyframeLackedAlerts = item.state.alerts.size === 0;
+          }
           continue;
         }
         if (item.kind !== 'event') continue;
@@ -354,6 +358,12 @@ export class ReplayPlayer implements ReplayControls {
       if (!(e instanceof RecordingError)) throw e;
       cursor.done = true;
       message = `stopped at ${e.file.split(/[\\/]/).pop()}:${e.line}: ${e.detail}`;
+    }
+    // A keyframe without alerts (older files, or none recorded) is completed from the top of the file (seek.ts).
+    state = await withRecordedAlerts(this.file, state, keyframeLackedAlerts).catch(() => state);
+    if (gen !== this.gen) {
+      await it.return(undefined as never).catch(() => undefined);
+      return;
     }
     this.cursor = cursor;
     this.stateValue = state;

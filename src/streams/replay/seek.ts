@@ -1,7 +1,9 @@
 // Seeking in a recording: start from the nearest keyframe before the target (via the seek index), then fold.
 import { readFile } from 'node:fs/promises';
+import { PMap } from '../../model/pmap.js';
+import { foldAlerts } from '../../model/reduce/alerts.js';
 import { reduce } from '../../model/reducer.js';
-import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
+import { INITIAL_STATE, type AlertRow, type PortfolioState } from '../../model/state.js';
 import { indexPathOf, type IndexEntry, type RecordingHeader } from '../recording/format.js';
 import { readRecording, RecordingError } from '../recording/reader.js';
 
@@ -37,6 +39,42 @@ export async function loadIndex(file: string): Promise<IndexEntry[]> {
     }
   }
   return out;
+}
+
+/**
+ * The recorded alerts after event `seq`, folded from the top of the file (alertChanged events and acknowledgements
+ * only). Keyframes written before alerts were kept in the state lack them, and a keyframe with no alerts cannot tell
+ * "none" from "not kept": a seek that starts from such a keyframe rebuilds them here, so seeking and playing agree
+ * (docs/architecture.md "Alerts in state"). A rotated file starts from its base keyframe: alerts raised in an
+ * earlier file and not re-raised are not known to it.
+ */
+export async function recordedAlertsUpTo(file: string, seq: number): Promise<PMap<string, AlertRow>> {
+  let alerts = PMap.empty<string, AlertRow>();
+  const it = readRecording(file, { skipKeyframeStates: true });
+  try {
+    for (;;) {
+      const r = await it.next();
+      if (r.done) break;
+      const item = r.value;
+      if (item.kind === 'keyframe' && item.seq > seq) break;
+      if (item.kind !== 'event') continue;
+      if (item.event.seq > seq) break;
+      alerts = foldAlerts(alerts, item.event);
+    }
+  } finally {
+    await it.return(undefined as never);
+  }
+  return alerts;
+}
+
+/**
+ * `state` with its alerts rebuilt from the top of the file, when it was folded on from a keyframe that listed none
+ * (the events after the keyframe then only added to an empty list).
+ */
+export async function withRecordedAlerts(file: string, state: PortfolioState, keyframeLackedAlerts: boolean): Promise<PortfolioState> {
+  if (!keyframeLackedAlerts) return state;
+  const alerts = await recordedAlertsUpTo(file, state.lastSeq);
+  return alerts.size === 0 && state.alerts.size === 0 ? state : { ...state, alerts };
 }
 
 /** Where to stop: at a receive time (inclusive), or after a sequence number. */
@@ -80,13 +118,17 @@ async function seekFrom(file: string, target: SeekTarget, entries: readonly Inde
   const it = readRecording(file, from && header ? { from: { header, entry: from } } : { skipKeyframeStates: true });
   let state: PortfolioState = INITIAL_STATE;
   let eventsFolded = 0;
+  let keyframeLackedAlerts = false;
   try {
     for (;;) {
       const r = await it.next();
       if (r.done) break;
       const item = r.value;
       if (item.kind === 'keyframe') {
-        if (item.seq > state.lastSeq && !past(item.seq, item.at, target)) state = item.state;
+        if (item.seq > state.lastSeq && !past(item.seq, item.at, target)) {
+          state = item.state;
+          keyframeLackedAlerts = item.state.alerts.size === 0;
+        }
         continue;
       }
       if (item.kind !== 'event') continue;
@@ -97,5 +139,6 @@ async function seekFrom(file: string, target: SeekTarget, entries: readonly Inde
   } finally {
     await it.return(undefined as never);
   }
+  state = await withRecordedAlerts(file, state, keyframeLackedAlerts);
   return { state, ...(from ? { from } : {}), eventsFolded };
 }

@@ -3,7 +3,7 @@ import { accountValue } from '../../model/account-values.js';
 import type { Decimal } from '../../model/money.js';
 import type { AccountValue, PortfolioState, Segment } from '../../model/state.js';
 import { age, fitColumns, money, percent, type ColumnSpec } from '../format.js';
-import type { StressModel } from '../stress-model.js';
+import type { StressModel } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { RowVM } from './common.js';
 

@@ -3,7 +3,7 @@ import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age, clock, count, fitColumns, type ColumnSpec } from '../format.js';
-import type { RiskResult } from '../stress-model.js';
+import type { RiskResult } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, windowRows, type Cell, type ListVM, type RowVM } from './common.js';

@@ -4,7 +4,7 @@ import type { Decimal } from '../../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from '../../model/state.js';
 import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
 import { SORTS } from '../list-sorts.js';
-import type { StressModel } from '../stress-model.js';
+import type { StressModel } from '../../session/stress-model.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
 

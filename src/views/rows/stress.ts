@@ -2,7 +2,7 @@
 import type { Decimal } from '../../model/money.js';
 import { compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
 import { SORTS } from '../list-sorts.js';
-import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../stress-model.js';
+import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';

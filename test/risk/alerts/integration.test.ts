@@ -1,7 +1,7 @@
 // The alert engine against the simulator, through the real @stoqey/ib client, the live source and the feed.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  acknowledge, activeAlerts, alertScenarios, evaluateAlerts, parseAlertConfig, proposeReduction, stressForAlerts,
+  acknowledge, activeAlerts, bookScenarios, evaluateAlerts, parseAlertConfig, proposeReduction, stressForAlerts,
 } from '../../../src/risk/alerts/index.js';
 import type { AlertConfig } from '../../../src/risk/alerts/config.js';
 import type { Alert, AlertState, AlertTransition, Finding } from '../../../src/risk/alerts/types.js';
@@ -211,7 +211,7 @@ describe('simulator incidents raise the right alert', () => {
     const st = h.feed.state;
     const target = h.alerts.alerts['cushion.stressed']?.reduction ?? a.reduction!;
     const families = new Set(testConfig().rules['cushion.stressed'].families);
-    const p = proposeReduction({ state: st, scenarios: alertScenarios(st).filter((x) => families.has(x.family)), params: { now: Date.now() }, target });
+    const p = proposeReduction({ state: st, scenarios: bookScenarios(st).filter((x) => families.has(x.family)), params: { now: Date.now() }, target });
     expect(p.error).toBeUndefined();
     expect(p.trims.length).toBeGreaterThan(0);
     expect(p.after).toBeGreaterThan(p.before);

@@ -8,7 +8,7 @@ import type { Finding, RuleMemory } from '../types.js';
 export interface AlertInput {
   readonly state: PortfolioState;
   /**
-   * The stress report for this state (buildStressReport with the built-in scenarios, see `alertScenarios`).
+   * The stress report for this state (buildStressReport with the built-in scenarios, see `bookScenarios`).
    * Without it the stress rules are silent and margin.jump uses its larger threshold.
    */
   readonly stress?: StressReport;

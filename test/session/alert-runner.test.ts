@@ -1,4 +1,5 @@
 // The console runs the alert engine with its lifecycle: raised after the debounce, acknowledged and recorded on request.
+import { AccountSession } from '../../src/session/session.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { FlightRecorder } from '../../src/streams/recorder.js';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
-import { createAlertRunner } from '../../src/views/alert-model.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { ACCOUNT, T0, accountEvents, bookState, positionEvents } from '../support/book.js';
 
@@ -57,7 +58,7 @@ describe('the store with alerts', () => {
       },
     };
     const clock = new ManualClock(t0);
-    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, alerts: createAlertRunner() });
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, session: new AccountSession(feed, { alerts: createAlertRunner() }) });
     store.publish();
     clock.advance(1000);
     store.publish();
@@ -70,7 +71,7 @@ describe('the store with alerts', () => {
 });
 
 describe('alert transitions in the session', () => {
-  it('publishes one alertChanged event per transition through the feed, after the evaluation, and the recording keeps it', async () => {
+  it('publishes one alertChanged event per transition through the feed, folds it into state.alerts, and the recording keeps it', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tws-risk-alert-rec-'));
     try {
       const file = join(dir, 'session.jsonl');
@@ -88,21 +89,24 @@ describe('alert transitions in the session', () => {
         publish: (b) => feed.publish(b),
         onTransitions: (ts, s) => effects.push({ transitions: ts, account: s.account, lastSeq: feed.state.lastSeq }),
       });
-      const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, alerts });
+      const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, session: new AccountSession(feed, { alerts }) });
       store.publish();
       clock.advance(1000);
       const before = feed.state;
       store.publish();
       expect(store.getSnapshot().alerts?.map((a) => a.id)).toEqual(['concentration.und:AAPL']);
-      // Not re-entrant: nothing is published while the store is publishing; it follows right after.
-      expect(feed.state).toBe(before);
-      await Promise.resolve();
+      // Recorded during the evaluation, in order: the feed queues it if it is mid-publish, so no caller defers it.
       expect(feed.state.lastSeq).toBe(before.lastSeq + 1);
       // The effects see the transitions after they are recorded, with the state's account.
       expect(effects).toEqual([{ transitions: [expect.objectContaining({ kind: 'raised' })], account: ACCOUNT, lastSeq: before.lastSeq + 1 }]);
-      // The event changes nothing but the envelope fields every event changes.
+      // The event changes nothing but the recorded alerts and the envelope fields every event changes.
       const after = feed.state;
-      expect(JSON.stringify({ ...(encodeState(after) as object), lastSeq: 0, lastEventAt: 0 })).toBe(JSON.stringify({ ...(encodeState(before) as object), lastSeq: 0, lastEventAt: 0 }));
+      expect(after.alerts.get('concentration.und:AAPL')).toMatchObject({ severity: 'warning', raisedAt: T0 + 1000, acknowledged: false });
+      const facts = (s: typeof after) => {
+        const { alerts: _a, ...rest } = encodeState(s) as Record<string, unknown>;
+        return JSON.stringify({ ...rest, lastSeq: 0, lastEventAt: 0 });
+      };
+      expect(facts(after)).toBe(facts(before));
       // Another evaluation with the condition unchanged: no new transition, no new event.
       clock.advance(1000);
       store.publish();

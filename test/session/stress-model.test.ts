@@ -1,7 +1,7 @@
 // The Stress pane's adapter over the risk engine: incremental equals fresh, shares of the worst loss, curves, errors.
 import { describe, expect, it } from 'vitest';
 import { INITIAL_STATE } from '../../src/model/state.js';
-import { CURVE_SHOCKS, createStressRunner, type StressModel } from '../../src/views/stress-model.js';
+import { CURVE_SHOCKS, createStressRunner, type StressModel } from '../../src/session/stress-model.js';
 import { bookState } from '../support/book.js';
 
 function model(r: ReturnType<ReturnType<typeof createStressRunner>>): StressModel {

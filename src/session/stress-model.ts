@@ -1,8 +1,8 @@
-// The Stress pane's narrow interface to the risk engine: runs the incremental grid and adapts its report for display.
+// The session's risk runner: runs the incremental grid on the live state and adapts its report for display.
 import type { AssetClass } from '../model/contract.js';
 import { ZERO, type Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
-import { alertScenarios } from '../risk/alerts/index.js';
+import { bookScenarios } from '../risk/alerts/index.js';
 import { QUANTUM } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { excessLiquidityOf, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
@@ -90,7 +90,7 @@ export interface StressRunnerOptions {
   readonly params?: Omit<StressParamsInput, 'now'>;
   /**
    * Scenario list for a state; defaults to the built-in families for the account's classes and currencies, the set
-   * the alert rules judge too (src/risk/alerts `alertScenarios`), so one report serves the pane and the alerts.
+   * the alert rules judge too (src/risk/alerts `bookScenarios`), so one report serves the pane and the alerts.
    */
   readonly scenarios?: (state: PortfolioState) => readonly Scenario[];
 }
@@ -110,7 +110,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): (state: Port
     try {
       // The scenario set follows the classes and currencies held; recompute it only when those maps change.
       if (!scenarioInputs || scenarioInputs.portfolio !== state.portfolio || scenarioInputs.accountValues !== state.accountValues) {
-        const next = opts.scenarios ? opts.scenarios(state) : alertScenarios(state, opts.params);
+        const next = opts.scenarios ? opts.scenarios(state) : bookScenarios(state, opts.params);
         const key = next.map((s) => s.id).join('\n');
         if (key !== scenarioKey) {
           scenarios = next;

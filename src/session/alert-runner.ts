@@ -1,4 +1,4 @@
-// The Alerts pane's engine: the alert rules of src/risk/alerts, run with their lifecycle at the view-model cadence.
+// The session's alert engine: the rules of src/risk/alerts, run with their lifecycle on the live state.
 import type { FeedEventBody } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import {
@@ -8,9 +8,9 @@ import {
 import type { StressReport } from '../risk/report.js';
 
 /*
- * docs/alerts.md "API": the console evaluates every few hundred milliseconds with its own clock; a finding must
+ * docs/alerts.md "API": the session evaluates every few hundred milliseconds with its own clock; a finding must
  * persist before it is raised and be gone for a cool-down before it clears, so the engine's state lives here,
- * beside the stress grid, and the store calls it on every publish. Each transition is recorded in the session as
+ * beside the stress grid, and the session (src/session/session.ts) calls it on the LIVE state. Each transition is recorded in the session as
  * one alertChanged FeedEvent (docs/alerts.md "Recording"), then handed to the side effects (bell, hook, audit log);
  * acknowledgements are recorded by the store (operatorActed alertAcknowledged).
  */
@@ -51,21 +51,17 @@ export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, op
       const r = evaluateAlerts(state, {
         state: portfolio, config, now, ...(report ? { stress: report } : {}), ...(ourClientId !== undefined ? { ourClientId } : {}),
       });
-      const next = r.state;
-      if (r.transitions.length > 0 && (publish || onTransitions)) {
-        const transitions = r.transitions;
-        // The store evaluates inside its publish (a listener may be mid-render, the feed mid-publish): record and
-        // act on the transitions right after it, in their order, one alertChanged event each.
-        queueMicrotask(() => {
-          if (publish) for (const t of transitions) publish(alertChangedBody(t));
-          onTransitions?.(transitions, portfolio);
-        });
-      }
-      const fresh = activeAlerts(next);
+      state = r.state;
+      const fresh = activeAlerts(state);
       // The engine builds a new state on every evaluation; keep the list's identity while what it shows is the same,
       // so the Alerts pane's view model is reused (view-model.ts memoPaneVM).
       if (!sameList(fresh, listed)) listed = fresh;
-      state = next;
+      if (r.transitions.length > 0) {
+        // One alertChanged event each, in order; published from inside the feed's own delivery (the session evaluates
+        // on an event) it is queued by the feed right after that event (streams/feed.ts), so no deferral is needed.
+        if (publish) for (const t of r.transitions) publish(alertChangedBody(t));
+        onTransitions?.(r.transitions, portfolio);
+      }
       return listed;
     },
     acknowledgeAll(now) {

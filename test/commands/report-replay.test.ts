@@ -1,0 +1,68 @@
+// `report --replay`: the verdict (exit 5 or 0) and the alerts listed come from what the recording holds, never from
+// today's rules re-run on the replayed state (issue 15: a review shows what the operator saw).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import { RULE_NAMES } from '../../src/risk/alerts/index.js';
+import { readRecording } from '../../src/streams/recording/reader.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-report-replay-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+async function report(...args: string[]): Promise<{ code: number; alerts: { id: string; severity: string }[]; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await main(['report', ...args, '--json'], { out: (x) => out.push(x), err: (x) => err.push(x) });
+  return { code, alerts: (JSON.parse(out.join('\n')) as { alerts: { id: string; severity: string }[] }).alerts, err: err.join('\n') };
+}
+
+async function alertEvents(file: string): Promise<Extract<FeedEvent, { type: 'alertChanged' }>[]> {
+  const out: Extract<FeedEvent, { type: 'alertChanged' }>[] = [];
+  for await (const it of readRecording(file, { skipKeyframeStates: true })) if (it.kind === 'event' && it.event.type === 'alertChanged') out.push(it.event);
+  return out;
+}
+
+/** Settings under which no rule would fire today. */
+function silentSettings(): string {
+  const file = join(dir, 'silent.json');
+  writeFileSync(file, JSON.stringify({ alerts: { rules: Object.fromEntries(RULE_NAMES.map((r) => [r, { enabled: false }])) } }));
+  return file;
+}
+
+describe('report --replay judges by the recorded alerts', () => {
+  it('a quiet day, stopped by the operator at its end, exits 0 with no alert listed', async () => {
+    const r = await report('--replay', 'recordings/quiet-day.jsonl.gz');
+    expect(r.alerts).toEqual([]);
+    expect(r.code).toBe(0);
+  }, 60_000);
+
+  it('the margin spike lists the alerts still open at its end and exits 5 only if one of them is critical', async () => {
+    const events = await alertEvents('recordings/margin-spike.jsonl.gz');
+    const open = new Map<string, string>();
+    for (const e of events) {
+      if (e.kind === 'cleared') open.delete(String(e.alert.id));
+      else open.set(String(e.alert.id), String(e.alert.severity));
+    }
+    expect(open.size).toBeGreaterThan(0);
+    const r = await report('--replay', 'recordings/margin-spike.jsonl.gz');
+    expect(r.alerts.map((a) => a.id).sort()).toEqual([...open.keys()].sort());
+    expect(r.code).toBe([...open.values()].includes('critical') ? 5 : 0);
+  }, 60_000);
+
+  it('with every rule switched off today, a moment when a critical alert was listed still shows it and exits 5', async () => {
+    const events = await alertEvents('recordings/chf-gap.jsonl.gz');
+    const raised = events.find((e) => e.kind === 'raised' && e.alert.severity === 'critical')!;
+    const cleared = events.find((e) => e.kind === 'cleared' && e.alert.id === raised.alert.id)!;
+    const at = new Date(Math.floor((raised.receivedAt + cleared.receivedAt) / 2)).toISOString();
+    const r = await report('--replay', 'recordings/chf-gap.jsonl.gz', '--at', at, '--config', silentSettings());
+    expect(r.alerts.find((a) => a.id === raised.alert.id)?.severity).toBe('critical');
+    expect(r.code).toBe(5);
+    // After the clear, the same file under the same settings has nothing critical.
+    const after = await report('--replay', 'recordings/chf-gap.jsonl.gz', '--at', new Date(cleared.receivedAt).toISOString(), '--config', silentSettings());
+    expect(after.alerts.some((a) => a.severity === 'critical')).toBe(false);
+    expect(after.code).toBe(0);
+  }, 60_000);
+});
