@@ -3,6 +3,7 @@ import type { CommissionReport, Contract as IbContract, Execution, Order, OrderS
 import { optionRightOf, type Contract } from '../../model/contract.js';
 import type { FeedEventBody, OptionTickKind, OrderInfo, PriceField } from '../../model/events.js';
 import { Decimal, fromIbNumber, isUnset } from '../../model/money.js';
+import { toOrderStatus } from '../../model/orders.js';
 
 const ZERO = new Decimal(0);
 
@@ -95,7 +96,7 @@ export function orderInfo(orderId: number, contract: IbContract, order: Order, s
     action,
     totalQuantity: fromIbNumber(order.totalQuantity) ?? ZERO,
     orderType: (order.orderType as string | undefined) ?? '',
-    status: (state.status as string | undefined) ?? '',
+    status: toOrderStatus(state.status),
     ...opt('limitPrice', fromIbNumber(order.lmtPrice)),
     ...opt('auxPrice', fromIbNumber(order.auxPrice)),
     ...(order.tif ? { tif: order.tif as string } : {}),

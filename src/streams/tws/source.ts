@@ -9,7 +9,8 @@ import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
-import { orderKey, TERMINAL_STATUSES } from '../../model/reduce/orders.js';
+import type { ConnectionCause, FatalCause } from '../../model/connection.js';
+import { isTerminalStatus, orderKey, toOrderStatus } from '../../model/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { neutraliseDeep } from '../../model/text.js';
@@ -220,7 +221,7 @@ export class TwsSource {
     this.stopped = true;
     this.flushRepeats(true);
     this.teardown();
-    this.setInputs({ ...this.inputs, socket: 'disconnected', downReason: 'stopped by the operator' });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: 'stopped by the operator' } });
     this.subject.complete();
   }
 
@@ -295,7 +296,7 @@ export class TwsSource {
         if (!mine(order.account)) return;
         const key = `${order.clientId ?? 0}:${orderId}:${order.permId ?? 0}`;
         // TWS also pushes an order's last state (Filled, Cancelled) as an OPEN_ORDER: that one is no longer open.
-        if (TERMINAL_STATUSES.has(String(state.status ?? ''))) open.delete(key);
+        if (isTerminalStatus(toOrderStatus(state.status))) open.delete(key);
         else open.set(key, asOrder(c, order, state, orderId));
       };
       const onOpenEnd = () => {
@@ -381,7 +382,7 @@ export class TwsSource {
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
     this.guardWire(ib, this.api);
-    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.downReason ? { downReason: this.inputs.downReason } : {}) };
+    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.down ? { down: this.inputs.down } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
     let attempted = false;
@@ -392,14 +393,14 @@ export class TwsSource {
         else if (s === ConnectionState.Connected) {
           attempted = true;
           this.onSocketUp();
-        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('the connection to TWS closed');
+        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('socketClosed', 'the connection to TWS closed');
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
     try {
       ib.connect(this.opts.clientId);
     } catch (err) {
-      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
+      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
     }
   }
 
@@ -441,20 +442,21 @@ export class TwsSource {
   }
 
   private onSocketUp(): void {
-    this.setInputs({ ...this.inputs, socket: 'connected', downReason: undefined });
+    const { down: _gone, ...rest } = this.inputs;
+    this.setInputs({ ...rest, socket: 'connected' });
     this.later(this.opts.readyTimeoutMs, () => {
       if (!this.inputs.nextValidIdSeen && this.inputs.socket === 'connected') {
-        this.onSocketDown(`connected but TWS sent no nextValidId within ${this.opts.readyTimeoutMs} ms`);
+        this.onSocketDown('noNextValidId', `connected but TWS sent no nextValidId within ${this.opts.readyTimeoutMs} ms`);
       }
     });
   }
 
-  private onSocketDown(reason: string): void {
+  private onSocketDown(cause: ConnectionCause, reason: string): void {
     if (this.inputs.fatal) return;
     this.epoch++;
     this.synced = false;
     this.flushRepeats(true);
-    this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, down: { cause, reason } });
     this.teardown();
     if (this.stopped) return;
     const delay = backoffDelay(this.attempt++, this.opts.backoff);
@@ -462,8 +464,8 @@ export class TwsSource {
     this.later(delay, () => this.connect());
   }
 
-  private onFatal(reason: string): void {
-    this.setInputs({ ...this.inputs, socket: 'disconnected', fatal: reason });
+  private onFatal(cause: FatalCause, reason: string): void {
+    this.setInputs({ ...this.inputs, socket: 'disconnected', fatal: { cause, reason } });
     this.teardown();
   }
 
@@ -474,10 +476,10 @@ export class TwsSource {
 
   private emitHealth(): void {
     const h = deriveHealth(this.inputs);
-    const key = `${h.health}|${h.reason}`;
+    const key = `${h.health}|${h.cause}|${h.reason}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
+    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
   }
 
   // ---- heartbeat ----
@@ -494,7 +496,7 @@ export class TwsSource {
         if (this.heartbeatAnswers !== answers || this.api !== api) return;
         this.heartbeatPending = undefined;
         // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
-        this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
+        this.onSocketDown('heartbeatTimeout', `TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
       });
     }, this.opts.heartbeatTimeoutMs);
     this.heartbeatPending.unref?.();
@@ -698,7 +700,7 @@ export class TwsSource {
     if (this.checkFollowedAccount(accounts)) return;
     const wanted = this.opts.account;
     if (wanted && !accounts.includes(wanted)) {
-      this.onFatal(`account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
+      this.onFatal('accountNotManaged', `account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
       return;
     }
     const chosen = wanted ?? accounts[0];
@@ -742,7 +744,7 @@ export class TwsSource {
       onBadFrame: (reason) => {
         if (this.ib !== ib) return;
         this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
-        this.onSocketDown(reason);
+        this.onSocketDown('badFrame', reason);
       },
       onMessageError: (reason) => {
         if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
@@ -767,7 +769,7 @@ export class TwsSource {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
     this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
-      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
+      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;
     }
     if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);
@@ -794,7 +796,7 @@ export class TwsSource {
     const effect = classify(code).effect;
     switch (effect) {
       case 'clientIdInUse':
-        this.onFatal(`client id ${this.opts.clientId} is already in use by another API client (326); choose another with --client-id`);
+        this.onFatal('clientIdInUse', `client id ${this.opts.clientId} is already in use by another API client (326); choose another with --client-id`);
         break;
       case 'connectivityLost':
       case 'twsToServerBroken':
@@ -856,7 +858,7 @@ function orderStatusBody(
     orderId,
     clientId: clientId ?? 0,
     permId: permId ?? 0,
-    status,
+    status: toOrderStatus(status),
     filled: fromIbNumber(filled) ?? zero,
     remaining: fromIbNumber(remaining) ?? zero,
     ...(avg && !avg.isZero() ? { avgFillPrice: avg } : {}),
