@@ -3,7 +3,7 @@ import type { Clock } from '../model/clock.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import { orderKey, TERMINAL_STATUSES } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
-import type { OrderRequest, OrderSnapshot, SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import type { Decimal } from '../model/money.js';
 import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
 import type { Contract } from '../model/contract.js';

@@ -203,3 +203,21 @@ export function optionBody(
   const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed, ...present };
 }
+
+/** "Market data farm connection is broken:usfarm" → "usfarm". */
+export function farmName(message: string): string {
+  const i = message.lastIndexOf(':');
+  return i >= 0 ? message.slice(i + 1).trim() : message;
+}
+
+/** PnL (94) fields as Decimals; unset ones left out. */
+export function pnlFields(p: { dailyPnL?: number; unrealizedPnL?: number; realizedPnL?: number }) {
+  const out: { dailyPnl?: Decimal; unrealizedPnl?: Decimal; realizedPnl?: Decimal } = {};
+  const d = fromIbNumber(p.dailyPnL);
+  const u = fromIbNumber(p.unrealizedPnL);
+  const r = fromIbNumber(p.realizedPnL);
+  if (d) out.dailyPnl = d;
+  if (u) out.unrealizedPnl = u;
+  if (r) out.realizedPnl = r;
+  return out;
+}
