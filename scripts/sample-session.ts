@@ -115,7 +115,7 @@ export function sampleSession(): FeedEvent[] {
   push({ type: 'healthChanged', health: 'ready', reason: 'connectivity restored, data maintained (1102)' });
   // The operator trims the ES future (an order, a fill and its commission).
   push({ type: 'operatorActed', action: 'note', detail: { text: 'sample: manual trim of ES from another client' } }, 3000);
-  const order = { orderId: 31, clientId: 7, permId: 1804289383, account: A, contract: C.esFut, action: 'SELL' as const, totalQuantity: dec(1), orderType: 'MKT', tif: 'DAY', status: 'PreSubmitted' };
+  const order = { orderId: 31, clientId: 7, permId: 1804289383, account: A, contract: C.esFut, action: 'SELL' as const, totalQuantity: dec(1), orderType: 'MKT', tif: 'DAY', status: 'PreSubmitted' as const };
   push({ type: 'openOrderUpdated', order });
   push({ type: 'orderStatusUpdated', orderId: 31, clientId: 7, permId: 1804289383, status: 'Submitted', filled: dec(0), remaining: dec(1) });
   push({ type: 'executionReceived', reqId: -1, execId: '0000e0d5.674a1b2c.01.01', orderId: 31, clientId: 7, permId: 1804289383, account: A, contract: C.esFut, side: 'SLD', shares: dec(1), price: dec('6018.50'), cumQty: dec(1), avgPrice: dec('6018.50'), time: '20261123 09:36:12 US/Eastern' });

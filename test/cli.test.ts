@@ -5,6 +5,9 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, sealLine } from '../src/streams/recording/format.js';
 import { runCli } from './support/cli.js';
+import { loadSettings } from '../src/config/load.js';
+import type { CommandId } from '../src/keymap/bindings.js';
+import { applyOverrides } from '../src/keymap/overrides.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -124,19 +127,52 @@ describe('tws-risk CLI', () => {
 });
 
 describe('tws-risk config', () => {
-  it('names the file and every bad key of a broken config, and keeps the defaults', async () => {
+  it('names the file and every bad key of a broken config; each bad key keeps its default alone, the rest is honoured', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ connection: { port: 'seven', hots: 'x' }, recorder: { gzip: 'yes' }, trading: { armMinutes: 0 } }));
+    writeFileSync(file, JSON.stringify({ connection: { host: 'tws.lan', port: 'seven', hots: 'x' }, recorder: { gzip: 'yes', dir: '/srv/rec' }, trading: { armMinutes: 0 }, ui: { theme: 'light' } }));
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${file}: key "connection.port" must be integer`);
-    expect(r.err).toContain(`${file}: key "connection.hots" is not a known setting`);
-    expect(r.err).toContain(`${file}: key "recorder.gzip" must be boolean`);
-    expect(r.err).toContain(`${file}: key "trading.armMinutes" must be > 0`);
+    expect(r.err.split('\n')).toEqual([
+      `${file}: error at connection.hots: unknown key (expected one of host, port, clientId, account)`,
+      `${file}: error at connection.port: expected a whole number from 1 to 65535, got "seven"`,
+      `${file}: error at recorder.gzip: expected true or false, got "yes"`,
+      `${file}: error at trading.armMinutes: expected a number of minutes above 0, at most 240, got 0`,
+    ]);
     const show = await run('config', 'show', '--config', file);
     expect(show.code).toBe(0);
-    expect(JSON.parse(show.out).connection.port).toBe(7497);
-    expect(show.err).toMatch(/defaults/);
+    const s = JSON.parse(show.out);
+    expect(s.connection).toEqual({ host: 'tws.lan', port: 7497, clientId: 4217, account: '' });
+    expect(s.recorder).toMatchObject({ gzip: false, dir: '/srv/rec' });
+    expect(s.ui.theme).toBe('light');
+    expect(s.trading.armMinutes).toBe(5);
+    expect(show.err).toMatch(/keeps its default/);
+  });
+
+  it("accepts the README's own settings example, keymap list included, and the console binds its key", async () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const example = /## Settings[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
+    const file = join(dir, 'readme.json');
+    writeFileSync(file, example);
+    expect(await run('config', 'validate', '--config', file)).toMatchObject({ code: 0, out: `ok ${file}`, err: '' });
+    const show = await run('config', 'show', '--config', file);
+    const shown = JSON.parse(show.out);
+    expect(shown.keymap).toEqual(JSON.parse(example).keymap);
+    expect(Array.isArray(shown.keymap)).toBe(true);
+    // What the console does with it (src/commands/console.ts): no error, and the key is bound.
+    const keys = applyOverrides(loadSettings(file).settings.keymap);
+    expect(keys.errors).toEqual([]);
+    const first = JSON.parse(example).keymap[0];
+    expect(keys.bindings[first.command as CommandId]).toContain(first.key);
+  });
+
+  it('names a bad keymap entry by its index, as the console would, and keeps the good ones', async () => {
+    const file = join(dir, 'keys.json');
+    writeFileSync(file, JSON.stringify({ keymap: [{ key: 'ctrl+n', command: 'nav.down' }, { key: 'ctrl+p', command: 'nav.upp' }] }));
+    const r = await run('config', 'validate', '--config', file);
+    expect(r.code).toBe(1);
+    expect(r.err.split('\n')).toHaveLength(1);
+    expect(r.err.startsWith(`${file}: error at keymap[1]: unknown command "nav.upp"; valid commands are`)).toBe(true);
+    expect(applyOverrides(loadSettings(file).settings.keymap).bindings['nav.down']).toContain('ctrl+n');
   });
 
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
@@ -144,8 +180,8 @@ describe('tws-risk config', () => {
     writeFileSync(file, JSON.stringify({ alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } }));
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
-    expect(r.err).toContain(`${file}: error at coolDownMs: expected a number`);
-    expect(r.err).toMatch(/error at rules\.bogus: unknown key \(expected one of excess\.negative/);
+    expect(r.err).toContain(`${file}: error at alerts.coolDownMs: expected a number`);
+    expect(r.err).toMatch(/error at alerts\.rules\.bogus: unknown key \(expected one of excess\.negative/);
   });
 
   it('reports invalid JSON by file, without a stack', async () => {

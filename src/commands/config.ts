@@ -1,16 +1,27 @@
 // `tws-risk config path|show|validate`: where the settings live, what is in force, and what is wrong with them.
-import { loadSettings } from '../config/load.js';
+import { loadSettings, type LoadedSettings } from '../config/load.js';
+import { applyOverrides } from '../keymap/overrides.js';
 import { EXIT, type CommandIo } from './io.js';
+
+/**
+ * Every problem the console would report for this file: the settings' own, and the key overrides checked as the
+ * console checks them (unknown commands, bad key names, conflicts), in the same `file: error at key: message` form.
+ */
+function allProblems(loaded: LoadedSettings): string[] {
+  const keys = applyOverrides(loaded.settings.keymap).errors.map((e) => `${loaded.path}: error at ${e}`);
+  return [...loaded.problems, ...keys];
+}
 
 export function configCommand(action: string, file: string | undefined, io: CommandIo): number {
   const loaded = loadSettings(file);
+  const problems = allProblems(loaded);
   switch (action) {
     case 'path':
       io.out(loaded.path);
       return EXIT.ok;
     case 'show':
-      for (const p of loaded.problems) io.err(`warning: ${p}`);
-      if (loaded.problems.length > 0) io.err('warning: showing the defaults, which are in force until the file is fixed');
+      for (const p of problems) io.err(`warning: ${p}`);
+      if (problems.length > 0) io.err('warning: each key named above keeps its default (shown); every other key is as the file says');
       io.out(JSON.stringify(loaded.settings, null, 2));
       return EXIT.ok;
     case 'validate':
@@ -18,11 +29,11 @@ export function configCommand(action: string, file: string | undefined, io: Comm
         io.out(`no config file at ${loaded.path}; the defaults are in force`);
         return EXIT.ok;
       }
-      if (loaded.problems.length === 0) {
+      if (problems.length === 0) {
         io.out(`ok ${loaded.path}`);
         return EXIT.ok;
       }
-      for (const p of loaded.problems) io.err(p);
+      for (const p of problems) io.err(p);
       return EXIT.invalid;
     default:
       io.err(`tws-risk config: unknown action '${action}' (use path, show or validate)`);

@@ -7,7 +7,7 @@ import { contractLabel } from '../model/contract.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Contract } from '../model/contract.js';
-import type { OrderRequest, OrderSnapshot, SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import { arm as armWith, DEFAULT_ARM_MS, DISARMED, isArmed, type ArmState, type TradeMode } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type LegResult, type TradingDeps } from '../trading/execute.js';

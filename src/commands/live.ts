@@ -3,6 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
+import { isFatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
@@ -99,8 +100,8 @@ export async function waitForData(session: LiveSession, done: (s: LiveSession['f
     const s = session.feed.state;
     if (s.health !== 'disconnected' && s.health !== 'connecting') everConnected = true;
     const reason = s.healthReason ?? '';
-    const fatal = s.health === 'disconnected' && /in use|not managed/.test(reason);
-    if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || /cannot connect/.test(reason)))) {
+    const fatal = s.health === 'disconnected' && isFatalCause(s.healthCause);
+    if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || s.healthCause === 'cannotConnect'))) {
       return { kind: 'cannotConnect', reason: reason || 'no answer' };
     }
     if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };

@@ -3,16 +3,17 @@ import { existsSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import Conf, { type Options } from 'conf';
 import envPaths from 'env-paths';
+import { Checker } from '../model/check.js';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
 import {
-  DEFAULT_ALERT_EFFECTS, DEFAULT_ALERT_HOOK, DEFAULT_SETTINGS, SETTINGS_SCHEMA,
+  checkSettings, DEFAULT_ALERT_EFFECTS, DEFAULT_ALERT_HOOK, DEFAULT_SETTINGS,
   type AlertEffectLevel, type AlertEffectSettings, type AlertHookSettings, type Settings,
 } from './settings.js';
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
 
 export interface LoadedSettings {
-  /** The settings in force: the file's when valid, otherwise the defaults. */
+  /** The settings in force: every valid key of the file, the default for each key that is missing or invalid. */
   readonly settings: Settings;
   readonly path: string;
   readonly exists: boolean;
@@ -20,8 +21,9 @@ export interface LoadedSettings {
   readonly problems: readonly string[];
 }
 
-function confOptions(file: string | undefined): Partial<Options<Settings>> {
-  const base: Partial<Options<Settings>> = { projectName: 'tws-risk', projectSuffix: '', schema: SETTINGS_SCHEMA as Options<Settings>['schema'], rootSchema: { additionalProperties: false } };
+function confOptions(file: string | undefined): Partial<Options<Record<string, unknown>>> {
+  // No conf schema: it refuses the whole file for one bad key. checkSettings judges each key alone instead.
+  const base: Partial<Options<Record<string, unknown>>> = { projectName: 'tws-risk', projectSuffix: '' };
   if (!file) return base;
   const abs = resolve(file);
   const ext = extname(abs);
@@ -36,47 +38,36 @@ export function configPath(file?: string, env: NodeJS.ProcessEnv = process.env):
   return resolve(envPaths('tws-risk', { suffix: '' }).config, 'config.json');
 }
 
-/** Deep-merges a partial settings object over the defaults (objects merge, everything else replaces). */
-function withDefaults<T>(defaults: T, given: unknown): T {
-  if (typeof defaults !== 'object' || defaults === null || typeof given !== 'object' || given === null) {
-    return (given === undefined ? defaults : given) as T;
-  }
-  const out: Record<string, unknown> = { ...(defaults as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(given)) out[k] = withDefaults((defaults as Record<string, unknown>)[k], v);
-  return out as T;
-}
-
-/** Turns conf's one-line schema message into one problem per key, each naming the file. */
-function problemsFrom(err: unknown, path: string): string[] {
+/** A file conf cannot read at all (syntax, permissions): the one case where the whole file gives way to the defaults. */
+function unreadable(err: unknown, path: string): string {
   const msg = err instanceof Error ? err.message : String(err);
-  const violation = /^Config schema violation: (.*)$/s.exec(msg);
-  if (violation) {
-    return violation[1]!.split('; ').map((p) => `${path}: ${p.replace(/`([^`]*)`/, (_m, key: string) => `key "${key.replaceAll('/', '.') || '(root)'}"`).replace('must NOT have additional properties', 'is not a known setting')}`);
-  }
-  if (/not valid JSON/.test(msg)) return [`${path}: not valid JSON (fix the syntax or delete the file to use defaults)`];
+  if (err instanceof SyntaxError || /not valid JSON/.test(msg)) return `${path}: not valid JSON (fix the syntax or delete the file to use defaults)`;
   const code = (err as NodeJS.ErrnoException).code;
-  if (code) return [`${path}: cannot read (${code})`];
-  return [`${path}: ${msg}`];
+  if (code) return `${path}: cannot read (${code})`;
+  return `${path}: ${msg}`;
 }
 
 /**
- * Loads settings. A missing file means defaults (nothing is written); a broken one gives problems naming the
- * file and key, and the defaults stay in force so the console still starts. Never throws for a bad file.
+ * Loads settings. A missing file means defaults (nothing is written). In a file that reads, each invalid key is
+ * named (file, key path, value) and falls back to its default alone; everything valid is in force. Only a file that
+ * cannot be read or parsed gives way to the defaults as a whole. Never throws for a bad file.
  */
 export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env): LoadedSettings {
   const path = configPath(file, env);
   if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: [] };
+  let raw: unknown;
   try {
-    // No `defaults` for conf: it would write them back into the user's hand-edited file. Merge them here instead.
-    const store = new Conf<Settings>(confOptions(path));
-    const settings = withDefaults(DEFAULT_SETTINGS, store.store);
-    // The alert rules have their own validator (every bad key named); a bad one keeps its default.
-    const alerts = parseAlertConfig(settings.alerts, path, EFFECT_KEYS);
-    const effects = parseAlertEffects(settings.alerts, path);
-    return { settings, path, exists: true, problems: [...alerts.problems, ...effects.problems] };
+    // No `defaults` for conf: it would write them back into the user's hand-edited file.
+    raw = new Conf<Record<string, unknown>>(confOptions(path)).store;
   } catch (err) {
-    return { settings: DEFAULT_SETTINGS, path, exists: true, problems: problemsFrom(err, path) };
+    return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path)] };
   }
+  const c = new Checker(path);
+  const settings = checkSettings(raw, c);
+  // The alert rules and effects have their own parsers on the same checker style; a bad key keeps its default.
+  const alerts = parseAlertConfig(settings.alerts, path, EFFECT_KEYS, 'alerts');
+  const effects = parseAlertEffects(settings.alerts, path, 'alerts');
+  return { settings, path, exists: true, problems: [...c.problems, ...alerts.problems, ...effects.problems] };
 }
 
 export const DATA_DIR_ENV = 'TWS_RISK_DATA_DIR';
@@ -100,9 +91,10 @@ const SEVERITY_LEVELS = ['info', 'warning', 'critical'] as const;
  * Checks `alerts.bell` and `alerts.hook` (docs/alerts.md "Bell", "Hook"). Each problem names the file and key and
  * keeps the default: a bad bell level rings at the default level; a hook without a valid command is not run.
  */
-export function parseAlertEffects(alerts: unknown, file: string): { readonly effects: AlertEffectSettings; readonly problems: readonly string[] } {
-  const problems: string[] = [];
-  const fail = (key: string, msg: string) => problems.push(`${file}: error at ${key}: ${msg}`);
+export function parseAlertEffects(alerts: unknown, file: string, root = ''): { readonly effects: AlertEffectSettings; readonly problems: readonly string[] } {
+  const c = new Checker(file, root);
+  const problems = c.problems;
+  const fail = (key: string, msg: string) => c.fail(key, msg);
   const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
   if (typeof alerts !== 'object' || alerts === null || Array.isArray(alerts)) return { effects: DEFAULT_ALERT_EFFECTS, problems };
   const a = alerts as Record<string, unknown>;

@@ -1,4 +1,5 @@
-// Settings: the typed shape of the config file, its defaults and its JSON schema (validated by conf/ajv).
+// Settings: the typed shape of the config file, its defaults and its checker (each bad key named, keeping its default).
+import { Checker, isObject, show } from '../model/check.js';
 
 export interface ConnectionSettings {
   readonly host: string;
@@ -42,7 +43,10 @@ export interface Settings {
   readonly profiles: Readonly<Record<string, Partial<ConnectionSettings>>>;
   readonly recorder: RecorderSettings;
   readonly ui: UiSettings;
-  /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
+  /**
+   * Key overrides as written in the file (a list): src/keymap/overrides.ts checks each entry at start, names a bad
+   * one and keeps the others, so an entry here may still be malformed.
+   */
   readonly keymap: readonly KeymapSetting[];
   readonly trading: TradingSettings;
   /**
@@ -95,57 +99,110 @@ export const DEFAULT_SETTINGS: Settings = {
   alerts: {},
 };
 
-const port = { type: 'integer', minimum: 1, maximum: 65535 } as const;
-const clientId = { type: 'integer', minimum: 0, maximum: 2147483647 } as const;
-const connectionProps = {
-  host: { type: 'string', minLength: 1 },
-  port,
-  clientId,
-  account: { type: 'string' },
-} as const;
+/**
+ * Checks a settings object as read from the file, key by key: each invalid key is named (file, key path, value) and
+ * keeps its default alone; every valid key is honoured; unknown keys are named so typos show. The `alerts` section
+ * is handed on as written: its own parser checks it in depth (risk/alerts/config.ts), with the same checker.
+ */
+export function checkSettings(raw: unknown, c: Checker): Settings {
+  const d = DEFAULT_SETTINGS;
+  if (raw === undefined) return d;
+  const top = c.object('', raw, Object.keys(d));
+  if (!top) return d;
+  const connectionField = (o: Record<string, unknown>, k: keyof ConnectionSettings, path: string, def: ConnectionSettings) => {
+    const at = Checker.at(path, k);
+    switch (k) {
+      case 'host':
+        return c.string(at, o[k], def.host, true);
+      case 'port':
+        return c.number(at, o[k], def.port, 1, 65535, true);
+      case 'clientId':
+        return c.number(at, o[k], def.clientId, 0, 2147483647, true);
+      case 'account':
+        return c.string(at, o[k], def.account);
+    }
+  };
+  const connection = (v: unknown, path: string, def: ConnectionSettings): Partial<ConnectionSettings> | undefined => {
+    const o = c.object(path, v, Object.keys(def));
+    if (!o) return undefined;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(def) as (keyof ConnectionSettings)[]) {
+      // A bad key is left out: the main connection's value (or the default) stands in for it.
+      if (k in o) {
+        const before = c.problems.length;
+        const value = connectionField(o, k, path, def);
+        if (c.problems.length === before) out[k] = value;
+      }
+    }
+    return out as Partial<ConnectionSettings>;
+  };
+  const has = (k: keyof Settings) => k in top && top[k] !== undefined;
 
-/** conf's `schema` option: one JSON schema per top-level key. Unknown keys are refused so typos get named. */
-export const SETTINGS_SCHEMA = {
-  connection: { type: 'object', additionalProperties: false, properties: connectionProps },
-  profiles: {
-    type: 'object',
-    additionalProperties: { type: 'object', additionalProperties: false, properties: connectionProps },
-  },
-  recorder: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      enabled: { type: 'boolean' },
-      dir: { type: 'string' },
-      gzip: { type: 'boolean' },
-      rotateBytes: { type: 'integer', minimum: 1024 * 1024 },
-      keyframeEveryEvents: { type: 'integer', minimum: 100 },
-      keyframeEveryMs: { type: 'integer', minimum: 1000 },
-    },
-  },
-  ui: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      throttleMs: { type: 'integer', minimum: 33, maximum: 5000 },
-      theme: { enum: ['dark', 'light', 'mono'] },
-      color: { enum: ['auto', '16', '256', 'truecolor'] },
-      maskAccount: { type: 'boolean' },
-    },
-  },
-  alerts: { type: 'object' },
-  trading: {
-    type: 'object',
-    additionalProperties: false,
-    properties: { armMinutes: { type: 'number', exclusiveMinimum: 0, maximum: 240 } },
-  },
-  keymap: {
-    type: 'array',
-    items: {
-      type: 'object',
-      additionalProperties: false,
-      required: ['key', 'command'],
-      properties: { key: { type: 'string', minLength: 1 }, command: { type: 'string', minLength: 1 } },
-    },
-  },
-} as const;
+  const conn = has('connection') ? { ...d.connection, ...connection(top.connection, 'connection', d.connection) } : d.connection;
+
+  const profiles: Record<string, Partial<ConnectionSettings>> = {};
+  if (has('profiles')) {
+    const p = c.object('profiles', top.profiles, Object.keys(top.profiles ?? {}));
+    for (const [name, v] of Object.entries(p ?? {})) {
+      const one = connection(v, Checker.at('profiles', name), d.connection);
+      if (one) profiles[name] = one;
+    }
+  }
+
+  let recorder = d.recorder;
+  if (has('recorder')) {
+    const o = c.object('recorder', top.recorder, Object.keys(d.recorder));
+    if (o) {
+      const r = d.recorder;
+      const at = (k: string) => Checker.at('recorder', k);
+      recorder = {
+        enabled: 'enabled' in o ? c.boolean(at('enabled'), o.enabled, r.enabled) : r.enabled,
+        dir: 'dir' in o ? c.string(at('dir'), o.dir, r.dir) : r.dir,
+        gzip: 'gzip' in o ? c.boolean(at('gzip'), o.gzip, r.gzip) : r.gzip,
+        rotateBytes: 'rotateBytes' in o ? c.number(at('rotateBytes'), o.rotateBytes, r.rotateBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.rotateBytes,
+        keyframeEveryEvents: 'keyframeEveryEvents' in o ? c.number(at('keyframeEveryEvents'), o.keyframeEveryEvents, r.keyframeEveryEvents, 100, 10_000_000, true) : r.keyframeEveryEvents,
+        keyframeEveryMs: 'keyframeEveryMs' in o ? c.number(at('keyframeEveryMs'), o.keyframeEveryMs, r.keyframeEveryMs, 1000, 86_400_000, true) : r.keyframeEveryMs,
+      };
+    }
+  }
+
+  let ui = d.ui;
+  if (has('ui')) {
+    const o = c.object('ui', top.ui, Object.keys(d.ui));
+    if (o) {
+      const u = d.ui;
+      ui = {
+        throttleMs: 'throttleMs' in o ? c.number('ui.throttleMs', o.throttleMs, u.throttleMs, 33, 5000, true) : u.throttleMs,
+        theme: 'theme' in o ? c.oneOf('ui.theme', o.theme, ['dark', 'light', 'mono'], u.theme) : u.theme,
+        color: 'color' in o ? c.oneOf('ui.color', o.color, ['auto', '16', '256', 'truecolor'], u.color) : u.color,
+        maskAccount: 'maskAccount' in o ? c.boolean('ui.maskAccount', o.maskAccount, u.maskAccount) : u.maskAccount,
+      };
+    }
+  }
+
+  let trading = d.trading;
+  if (has('trading')) {
+    const o = c.object('trading', top.trading, Object.keys(d.trading));
+    if (o && 'armMinutes' in o) {
+      const v = o.armMinutes;
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 240) trading = { armMinutes: v };
+      else c.fail('trading.armMinutes', `expected a number of minutes above 0, at most 240, got ${show(v)}`);
+    }
+  }
+
+  // The entries are the keymap's to judge (src/keymap/overrides.ts names each bad one and keeps the rest), so they
+  // pass through as written: `config validate` and the console report them alike.
+  let keymap = d.keymap;
+  if (has('keymap')) {
+    if (Array.isArray(top.keymap)) keymap = top.keymap as KeymapSetting[];
+    else c.fail('keymap', `expected a list of {"key": "...", "command": "..."} entries, got ${show(top.keymap)}`);
+  }
+
+  let alerts = d.alerts;
+  if (has('alerts')) {
+    if (isObject(top.alerts)) alerts = top.alerts;
+    else c.fail('alerts', `expected an object, got ${show(top.alerts)}`);
+  }
+
+  return { connection: conn, profiles, recorder, ui, keymap, trading, alerts };
+}

@@ -1,6 +1,8 @@
 // FeedEvent: the one event model. Every fact that can change what the operator sees is one of these.
 import type { Contract } from './contract.js';
+import type { ConnectionCause } from './connection.js';
 import type { Decimal } from './money.js';
+import type { OrderStatus } from './orders.js';
 
 /**
  * Connection health, in order of capability (DESIGN.md "Ready gating"):
@@ -75,7 +77,7 @@ export interface OrderInfo {
   readonly tif?: string;
   readonly orderRef?: string;
   /** Status as carried in OPEN_ORDER's orderState. */
-  readonly status: string;
+  readonly status: OrderStatus;
 }
 
 /** The payloads, without the envelope (seq, receivedAt). Each variant names its owning TWS message. */
@@ -84,7 +86,13 @@ export type FeedEventBody =
   | {
       readonly type: 'healthChanged';
       readonly health: Health;
+      /** For the operator: a sentence, never matched by code. */
       readonly reason?: string;
+      /**
+       * Why, for code (alert rules, the connect wait); null when nothing in particular. Absent only in recordings made
+       * before issue 15, whose sentence is then read as it was then (model/connection.ts `legacyCause`).
+       */
+      readonly cause?: ConnectionCause | null;
       readonly host?: string;
       readonly port?: number;
       readonly clientId?: number;
@@ -206,7 +214,7 @@ export type FeedEventBody =
       readonly orderId: number;
       readonly clientId: number;
       readonly permId: number;
-      readonly status: string;
+      readonly status: OrderStatus;
       readonly filled: Decimal;
       readonly remaining: Decimal;
       readonly avgFillPrice?: Decimal;

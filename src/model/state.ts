@@ -1,7 +1,9 @@
 // PortfolioState: everything the console knows, as a pure fold of FeedEvents. Readonly in public.
 import type { Contract } from './contract.js';
 import type { AlertSeverity, BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
+import type { ConnectionCause } from './connection.js';
 import type { Decimal } from './money.js';
+import type { OrderStatus } from './orders.js';
 import { PMap } from './pmap.js';
 
 /** Account segment from a tag suffix: `-S` securities, `-C` commodities, `-P` crypto (Paxos), `-F` kept as seen. */
@@ -94,7 +96,7 @@ export interface OrderRow {
   readonly clientId: number;
   readonly permId: number;
   readonly info?: OrderInfo;
-  readonly status: string;
+  readonly status: OrderStatus;
   readonly filled: Decimal;
   readonly remaining?: Decimal;
   readonly avgFillPrice?: Decimal;
@@ -179,6 +181,8 @@ export interface PortfolioState {
   readonly lastEventAt: number;
   readonly health: Health;
   readonly healthReason?: string;
+  /** The typed cause of the last health change, when it had one (healthChanged `cause`, or read from an old recording). */
+  readonly healthCause?: ConnectionCause;
   readonly endpoint?: { readonly host: string; readonly port: number; readonly clientId: number };
   /** Accounts this login manages (MANAGED_ACCTS). */
   readonly managedAccounts: readonly string[];

@@ -1,5 +1,12 @@
 // Connection health as a pure function of what the source has observed (DESIGN.md "Ready gating").
+import type { ConnectionCause, FatalCause } from '../model/connection.js';
 import type { Health } from '../model/events.js';
+
+/** A typed cause for code, and the sentence the operator reads. */
+export interface Why<C extends ConnectionCause = ConnectionCause> {
+  readonly cause: C;
+  readonly reason: string;
+}
 
 /** Everything the source knows about its connection; `deriveHealth` turns it into one state and a reason. */
 export interface HealthInputs {
@@ -14,15 +21,15 @@ export interface HealthInputs {
   readonly farmsDown: readonly string[];
   /** Subscribed streams that stopped updating past their limit (e.g. no ticks for 45 s while ready). */
   readonly staleStreams?: readonly string[];
-  /** Why the socket is down or refused, when known (client id in use, heartbeat timeout, refused...). */
-  readonly downReason?: string;
+  /** Why the socket is down or refused, when known (heartbeat timeout, refused, stopped by the operator...). */
+  readonly down?: Why;
   /**
    * Set when this login does not manage the account being followed (a reconnect landed on another login): nothing
    * about that account can arrive, so the connection is never usable, whatever else it does.
    */
   readonly accountMismatch?: string;
-  /** Set when reconnecting would be pointless (326): the loop stops and says so. */
-  readonly fatal?: string;
+  /** Set when reconnecting would be pointless (326, account not managed): the loop stops and says so. */
+  readonly fatal?: Why<FatalCause>;
 }
 
 export const INITIAL_HEALTH_INPUTS: HealthInputs = {
@@ -33,21 +40,29 @@ export const INITIAL_HEALTH_INPUTS: HealthInputs = {
   farmsDown: [],
 };
 
-/** The health state and a sentence for the operator. */
-export function deriveHealth(i: HealthInputs): { health: Health; reason: string } {
-  if (i.fatal) return { health: 'disconnected', reason: i.fatal };
-  if (i.socket === 'disconnected') return { health: 'disconnected', reason: i.downReason ?? 'not connected' };
+/** The health state, a sentence for the operator and, when there is one, the typed cause code decides on. */
+export interface DerivedHealth {
+  readonly health: Health;
+  readonly reason: string;
+  readonly cause: ConnectionCause | null;
+}
+
+export function deriveHealth(i: HealthInputs): DerivedHealth {
+  if (i.fatal) return { health: 'disconnected', ...i.fatal };
+  if (i.socket === 'disconnected') return i.down ? { health: 'disconnected', ...i.down } : { health: 'disconnected', reason: 'not connected', cause: null };
   if (i.socket === 'connecting') {
     // A reconnect keeps saying why the last connection went, so no later reader loses the cause.
-    return { health: 'connecting', reason: i.downReason ? `opening the socket and handshake, after: ${i.downReason}` : 'opening the socket and handshake' };
+    return i.down
+      ? { health: 'connecting', reason: `opening the socket and handshake, after: ${i.down.reason}`, cause: i.down.cause }
+      : { health: 'connecting', reason: 'opening the socket and handshake', cause: null };
   }
-  if (i.accountMismatch) return { health: 'connected', reason: i.accountMismatch };
-  if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId' };
-  if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer' };
-  if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' };
-  if (i.farmsDown.length > 0) return { health: 'degraded', reason: `market data farm down: ${i.farmsDown.join(', ')}` };
-  if (i.staleStreams && i.staleStreams.length > 0) return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit` };
-  return { health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered' };
+  if (i.accountMismatch) return { health: 'connected', reason: i.accountMismatch, cause: 'accountMismatch' };
+  if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId', cause: null };
+  if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer', cause: null };
+  if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' };
+  if (i.farmsDown.length > 0) return { health: 'degraded', reason: `market data farm down: ${i.farmsDown.join(', ')}`, cause: null };
+  if (i.staleStreams && i.staleStreams.length > 0) return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };
+  return { health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered', cause: null };
 }
 
 /** Only 'ready' and 'degraded' have a usable, synchronised connection; trading needs 'ready' (DESIGN.md). */

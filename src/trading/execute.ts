@@ -1,9 +1,9 @@
 // Execution: the only place that sends orders. Guard → audit → send → follow each order to a typed outcome.
 import type { Clock } from '../model/clock.js';
 import type { FeedEventBody, JsonValue } from '../model/events.js';
-import { orderKey, TERMINAL_STATUSES } from '../model/reduce/orders.js';
+import { orderKey, TERMINAL_STATUSES } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
-import type { OrderRequest, OrderSnapshot, SendResult } from '../streams/tws/source.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import type { Decimal } from '../model/money.js';
 import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
 import type { Contract } from '../model/contract.js';

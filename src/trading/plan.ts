@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { contractLabel, type Contract } from '../model/contract.js';
 import { Decimal } from '../model/money.js';
-import { TERMINAL_STATUSES } from '../model/reduce/orders.js';
+import { TERMINAL_STATUSES } from '../model/orders.js';
 import type { OrderRow, PortfolioState, PositionRow } from '../model/state.js';
 import type { CancelLeg, CancelPlan, CloseLeg, Denial, FlattenPlan, FlattenScope } from './types.js';
 

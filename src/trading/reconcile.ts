@@ -1,6 +1,6 @@
 // After a lost connection: what became of each order we sent, decided from what the reconnected TWS lists, with the evidence.
 import { Decimal } from '../model/money.js';
-import type { OrderSnapshot, SnapshotOrder } from '../streams/tws/source.js';
+import type { OrderSnapshot, SnapshotOrder } from '../model/orders.js';
 
 /** An order we handed to the socket, as we know it without TWS: its API identity and what we asked for. */
 export interface SentOrder {

@@ -190,6 +190,6 @@ describe('alerts.bell and alerts.hook settings', () => {
     writeFileSync(file, JSON.stringify({ alerts: { bell: 'off', hook: { command: ['x'] }, rules: { 'cushion.band': { enabled: false } } } }));
     expect(loadSettings(file).problems).toEqual([]);
     writeFileSync(file, JSON.stringify({ alerts: { bel: 'off' } }));
-    expect(loadSettings(file).problems).toEqual([`${file}: error at bel: unknown key (expected one of debounce, coolDownMs, session, rules, bell, hook)`]);
+    expect(loadSettings(file).problems).toEqual([`${file}: error at alerts.bel: unknown key (expected one of debounce, coolDownMs, session, rules, bell, hook)`]);
   });
 });

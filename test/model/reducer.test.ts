@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { accountCurrencies, accountValue, baseValue } from '../../src/model/account-values.js';
 import { encodeState } from '../../src/model/codec.js';
-import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
+import type { FeedEvent, FeedEventBody, FeedEventOf } from '../../src/model/events.js';
+import { isTerminalStatus, type OrderStatus } from '../../src/model/orders.js';
 import { dec } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
@@ -161,7 +162,7 @@ describe('reducer under duplicated and reordered TWS messages', () => {
     totalQuantity: dec(1000),
     orderType: 'LMT',
     limitPrice: dec('189.5'),
-    status: 'Submitted',
+    status: 'Submitted' as const,
   };
   const exec = (execId: string, shares: string, cum: string): FeedEventBody => ({
     type: 'executionReceived',
@@ -179,7 +180,7 @@ describe('reducer under duplicated and reordered TWS messages', () => {
     avgPrice: dec('189.5'),
     time: '20261123 09:31:00 US/Eastern',
   });
-  const status = (s: string, filled: string, remaining: string): FeedEventBody => ({
+  const status = (s: OrderStatus, filled: string, remaining: string): FeedEventBody => ({
     type: 'orderStatusUpdated',
     orderId: ORDER.orderId,
     clientId: 17,
@@ -251,6 +252,16 @@ describe('reducer under duplicated and reordered TWS messages', () => {
     expect(s.orders.get('perm:9001')?.status).toBe('Cancelled');
   });
 
+  it('reads a status text that is no TWS status (an old recording, a new TWS) as Unknown, which is not final', () => {
+    const log = new EventLog();
+    log.push({ type: 'openOrderUpdated', order: ORDER });
+    // Events decoded from a recording carry whatever text was recorded: the type cannot vouch for it.
+    log.push({ ...status('Submitted', '0', '1000'), status: 'Parked' } as unknown as FeedEventBody);
+    const s = reduceAll(log.events);
+    expect(s.orders.get(`17:${ORDER.orderId}`)?.status).toBe('Unknown');
+    expect(isTerminalStatus('Unknown')).toBe(false);
+  });
+
   it('marks an open order the open-orders snapshot no longer lists, and keeps listed ones', () => {
     const log = new EventLog();
     log.push({ type: 'openOrderUpdated', order: ORDER });
@@ -313,6 +324,27 @@ describe('snapshots that arrive in pieces', () => {
     expect([...s.positions.keys()]).toEqual([SAP.conId]);
     expect(s.positions.get(SAP.conId)?.position.toString()).toBe('3.75');
     expect(s.complete.positions).toBe(true);
+  });
+});
+
+describe('connection health', () => {
+  const health = (body: Partial<FeedEventOf<'healthChanged'>>) =>
+    reduceAll(new EventLog().pushAll([{ type: 'healthChanged', health: 'disconnected', ...body } as FeedEventBody]));
+
+  it('keeps the typed cause beside the sentence, and no cause when the source says none', () => {
+    expect(health({ reason: 'stopped by the operator', cause: 'operatorStop' })).toMatchObject({ healthReason: 'stopped by the operator', healthCause: 'operatorStop' });
+    // null: the source had no cause to give; the sentence is never read for one.
+    expect(health({ reason: 'client id 1 is already in use', cause: null }).healthCause).toBeUndefined();
+    const next = reduce(health({ reason: 'x', cause: 'heartbeatTimeout' }), { type: 'healthChanged', health: 'ready', reason: 'ok', cause: null, seq: 2, receivedAt: Date.UTC(2026, 10, 23, 15) });
+    expect(next.healthCause).toBeUndefined();
+  });
+
+  it('reads a healthChanged without cause (recorded before causes were typed) as the sentence was read then', () => {
+    expect(health({ reason: 'client id 17 is already in use by another API client (326)' }).healthCause).toBe('clientIdInUse');
+    expect(health({ reason: 'account DU1 is not managed by this login' }).healthCause).toBe('accountNotManaged');
+    expect(health({ health: 'connecting', reason: 'opening the socket and handshake, after: cannot connect to h:1' }).healthCause).toBe('cannotConnect');
+    expect(health({ health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' }).healthCause).toBe('connectivityLost');
+    expect(health({ reason: 'stopped by the operator' }).healthCause).toBeUndefined();
   });
 });
 

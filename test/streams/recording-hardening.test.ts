@@ -109,6 +109,51 @@ describe('a full disk (issue 14 item 3)', () => {
     expect(line).not.toContain('recorded to');
     expect(line).toContain(`recording STOPPED (${rec.failure!.message}); ${file} holds the session until then, unsealed`);
   });
+
+  it('reports a disk that fills up mid-rotation once, as recording stopped, with no unhandled rejection (issue 15 item 7)', async (ctx) => {
+    if (typeof fs === 'string') return ctx.skip();
+    const sub = join(fs.dir, 'rotate');
+    const errors: Error[] = [];
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const rec = new RotatingRecorder({ dir: sub, source: 'demo', appVersion: 'test', gzip: false, rotateBytes: 8 * 1024, policy: { everyEvents: 1e9, everyMs: 1e12 }, onError: (e) => errors.push(e) });
+      const source = new Subject<FeedEventBody>();
+      let t = Date.UTC(2026, 10, 23, 14, 30);
+      const feed = new Feed(source, { sink: rec, now: () => (t += 10), onSinkError: (e) => errors.push(e) });
+      // Bring the first file to exactly its rotation size, a whole number of tmpfs pages, so that once the disk is
+      // full not even the footer fits: the next event rotates, and closing the old file fails.
+      const size = () => statSync(first).size;
+      source.next({ ...SAMPLE_BODIES.accountValueUpdated, value: '0' });
+      const first = rec.file!;
+      while (size() < 8 * 1024 - 1500) source.next({ ...SAMPLE_BODIES.accountValueUpdated, value: '1' });
+      const was = size();
+      source.next({ ...SAMPLE_BODIES.accountValueUpdated, value: '2' });
+      const lineWithoutValue = size() - was - 1;
+      source.next({ ...SAMPLE_BODIES.accountValueUpdated, value: '3'.repeat(8 * 1024 - size() - lineWithoutValue) });
+      expect(size()).toBe(8 * 1024);
+      expect(rec.files).toEqual([first]);
+      fillUp(fs.dir);
+      const before = feed.state.lastSeq;
+      for (let k = 0; k < 20; k++) source.next({ ...SAMPLE_BODIES.accountValueUpdated, value: String(1e6 + k) });
+      // The old file's close rejects on a later turn: give it every chance to surface.
+      for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
+      expect(feed.state.lastSeq).toBe(before + 20);
+      expect(errors.map((e) => (e as NodeJS.ErrnoException).code)).toEqual(['ENOSPC']);
+      expect(rec.failure?.message).toMatch(/ENOSPC/);
+      await feed.close('operator quit');
+      for (let k = 0; k < 5; k++) await new Promise((r) => setImmediate(r));
+      expect(unhandled).toEqual([]);
+      expect(errors).toHaveLength(1);
+      rmSync(join(fs.dir, 'filler'));
+      // The file written before the rotation is still a readable (unsealed) prefix of the session.
+      const v = await verifyRecording(first);
+      expect(v).toMatchObject({ ok: true, summary: { sealed: false, events: before } });
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
 });
 
 describe('file permissions (issue 14 item 11)', () => {

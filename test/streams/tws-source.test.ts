@@ -187,8 +187,9 @@ describe('accounts', () => {
   it('refuses an --account the login does not manage, naming the ones it does', async () => {
     const s = await sim({ otherAccounts: ['DU7777777'] });
     const l = live(s, { account: 'DU0000000' });
-    await waitFor(() => /not managed/.test(l.feed.state.healthReason ?? ''), 5_000, 'refusal');
+    await waitFor(() => l.feed.state.healthCause === 'accountNotManaged', 5_000, 'refusal');
     expect(l.feed.state.health).toBe('disconnected');
+    expect(l.feed.state.healthReason).toMatch(/DU0000000 is not managed/);
     expect(l.feed.state.healthReason).toContain('DU1234567, DU7777777');
     expect(l.feed.state.portfolio.size).toBe(0);
   });
@@ -281,6 +282,7 @@ describe('incidents', () => {
     // At the deadline the source lets pending socket input be read once (a late timer is not a silent TWS), then drops.
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'the drop');
     expect(l.feed.state.healthReason).toBe(`TWS did not answer the heartbeat within ${HEARTBEAT_TIMEOUT_MS} ms`);
+    expect(l.feed.state.healthCause).toBe('heartbeatTimeout');
     await s.trigger({ incident: 'recover' });
     l.clock.advance(499);
     expect(l.feed.state.health).toBe('disconnected'); // still backing off
@@ -355,7 +357,8 @@ describe('incidents', () => {
     const a = live(s, { clientId: 31 });
     await waitFor(synced(a), 15_000, 'first client');
     const b = liveOnClock(s, { clientId: 31 });
-    await waitFor(() => /already in use/.test(b.feed.state.healthReason ?? ''), 5_000, '326');
+    await waitFor(() => b.feed.state.healthCause === 'clientIdInUse', 5_000, '326');
+    expect(b.feed.state.healthReason).toMatch(/already in use/);
     const n = b.events.length;
     // No reconnect flapping: no timer left, and a minute later (twice the longest backoff) nothing new.
     expect(b.clock.pending).toBe(0);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { OrderStatus } from '../../src/model/orders.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { dec } from '../../src/model/money.js';
 import { reduceAll } from '../../src/model/reducer.js';
@@ -88,7 +89,7 @@ describe('flatten planner', () => {
   it('cancels our open orders on the targets first, and refuses when another client has orders there', () => {
     const order = (clientId: number, orderId: number) => ({
       type: 'openOrderUpdated' as const,
-      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' },
+      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' as const },
     });
     const mine = plan(book([order(17, 1_000_005)]).state, 'underlying:AAPL');
     expect(mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
@@ -146,7 +147,7 @@ describe('reduction planner (planReduce)', () => {
   it('has the flatten\'s checks: snapshots, other clients\' orders refused, ours cancelled first, no mark no limit', () => {
     const order = (clientId: number, orderId: number) => ({
       type: 'openOrderUpdated' as const,
-      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' },
+      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' as const },
     });
     const mine = planReduce(book([order(17, 1_000_005)]).state, [trim(AAPL, '-40', '100.5')], OPTS);
     expect(isDenial(mine) ? mine : mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
@@ -210,7 +211,7 @@ describe('guard', () => {
   });
 
   it('refuses to send a closing order while any order still works on its contract, a pending cancel included', () => {
-    const order = (clientId: number, orderId: number, status: string) => ({
+    const order = (clientId: number, orderId: number, status: OrderStatus) => ({
       type: 'openOrderUpdated' as const,
       order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'SELL' as const, totalQuantity: dec(30), orderType: 'LMT', limitPrice: dec(250), status },
     });
@@ -249,7 +250,7 @@ describe('arming', () => {
 
 describe('cancel planner', () => {
   it('cancels one of our orders, refuses another client\'s, and counts other clients in a global cancel', () => {
-    const mk = (clientId: number, orderId: number) => ({ type: 'openOrderUpdated' as const, order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(1), orderType: 'LMT', limitPrice: dec(1), status: 'Submitted' } });
+    const mk = (clientId: number, orderId: number) => ({ type: 'openOrderUpdated' as const, order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(1), orderType: 'LMT', limitPrice: dec(1), status: 'Submitted' as const } });
     const { state } = book([mk(17, 1_000_001), mk(99, 7), mk(0, 0)]);
     expect(planCancel(state, { kind: 'order', orderId: 1_000_001 }, 17)).toMatchObject({ kind: 'order', orderId: 1_000_001 });
     expect(planCancel(state, { kind: 'order', orderId: 7 }, 17)).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });

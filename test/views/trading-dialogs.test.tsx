@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleTrading, type ConsoleTrading } from '../../src/commands/console-trading.js';
-import { TERMINAL_STATUSES } from '../../src/model/reduce/orders.js';
+import { TERMINAL_STATUSES } from '../../src/model/orders.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';

@@ -1,21 +1,16 @@
 // Order and execution handlers: OPEN_ORDER, ORDER_STATUS, EXECUTION_DATA, COMMISSION_REPORT, idempotent by id.
 import type { FeedEventOf } from '../events.js';
 import { Decimal } from '../money.js';
+import { isTerminalStatus, orderKey, toOrderStatus, type OrderStatus } from '../orders.js';
 import type { ExecutionRow, OrderRow, PortfolioState } from '../state.js';
 import { touched } from './common.js';
 
-/** Statuses after which an order never changes again (a late non-terminal status is a reordered duplicate). */
-export const TERMINAL_STATUSES: ReadonlySet<string> = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
-
 const ZERO = new Decimal(0);
 
-/** Key of an order: its API identity, or its permId when TWS gave it no order id (manual TWS orders). */
-export function orderKey(clientId: number, orderId: number, permId: number): string {
-  return orderId > 0 ? `${clientId}:${orderId}` : `perm:${permId}`;
-}
-
-function nextStatus(old: string | undefined, incoming: string): string {
-  if (old !== undefined && TERMINAL_STATUSES.has(old) && !TERMINAL_STATUSES.has(incoming)) return old;
+/** Recordings made before statuses were typed carry TWS's text as it came: it is read through the same table. */
+function nextStatus(old: OrderStatus | undefined, raw: OrderStatus): OrderStatus {
+  const incoming = toOrderStatus(raw);
+  if (old !== undefined && isTerminalStatus(old) && !isTerminalStatus(incoming)) return old;
   return incoming;
 }
 
@@ -48,7 +43,7 @@ export function openOrdersEnded(state: PortfolioState, ev: FeedEventOf<'openOrde
   if (ev.listed) {
     const listed = new Set(ev.listed);
     for (const [key, row] of state.orders) {
-      if (TERMINAL_STATUSES.has(row.status)) continue;
+      if (isTerminalStatus(row.status)) continue;
       const now = listed.has(key);
       if (row.listed !== now) orders = orders.set(key, { ...row, listed: now, updatedAt: ev.receivedAt });
     }

@@ -1,4 +1,5 @@
 // Session handlers: health transitions, TWS messages and operator actions.
+import { legacyCause } from '../connection.js';
 import type { FeedEventOf } from '../events.js';
 import { ACTION_HISTORY, MESSAGE_HISTORY, type PortfolioState } from '../state.js';
 import { foldAlerts } from './alerts.js';
@@ -9,11 +10,13 @@ export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChan
     ev.host !== undefined && ev.port !== undefined && ev.clientId !== undefined
       ? { host: ev.host, port: ev.port, clientId: ev.clientId }
       : state.endpoint;
-  const { healthReason: _old, ...rest } = state;
+  const { healthReason: _old, healthCause: _oldCause, ...rest } = state;
+  const cause = ev.cause === undefined ? legacyCause(ev.health, ev.reason) : ev.cause;
   return {
     ...rest,
     health: ev.health,
     ...(ev.reason ? { healthReason: ev.reason } : {}),
+    ...(cause ? { healthCause: cause } : {}),
     ...(endpoint ? { endpoint } : {}),
     lastUpdate: touched(state, ev),
   };

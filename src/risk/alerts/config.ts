@@ -1,4 +1,5 @@
 // Alert configuration: every threshold and severity with its default, and one validator that names each bad key.
+import { Checker as BaseChecker, isObject, show } from '../../model/check.js';
 import type { StreamName } from '../../model/events.js';
 import type { ScenarioFamily } from '../scenario-types.js';
 import { validTimeZone, WEEKDAYS, type SessionConfig, type Weekday } from './session.js';
@@ -184,8 +185,7 @@ export interface AlertConfigResult {
 }
 
 type Obj = Record<string, unknown>;
-const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
-const show = (v: unknown): string => (typeof v === 'string' ? JSON.stringify(v) : v === undefined ? 'nothing' : JSON.stringify(v) ?? String(v));
+const isObj = isObject;
 
 const STREAMS: readonly StreamName[] = [
   'connection', 'accountValues', 'accountSummary', 'portfolio', 'positions', 'marketData', 'optionComputations', 'pnl', 'orders',
@@ -196,54 +196,8 @@ const HHMM = /^([01]\d|2[0-4]):[0-5]\d$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
-/** A tiny schema walker that collects problems and returns the accepted value (or the default). */
-class Checker {
-  readonly problems: string[] = [];
-  constructor(private readonly file: string) {}
-
-  fail(path: string, message: string): void {
-    this.problems.push(`${this.file}: error at ${path || '(top level)'}: ${message}`);
-  }
-
-  object(path: string, v: unknown, known: readonly string[]): Obj | undefined {
-    if (!isObj(v)) {
-      this.fail(path, `expected an object, got ${show(v)}`);
-      return undefined;
-    }
-    for (const k of Object.keys(v)) {
-      if (!known.includes(k)) this.fail(path ? `${path}.${k}` : k, `unknown key (expected one of ${known.join(', ')})`);
-    }
-    return v;
-  }
-
-  number(path: string, v: unknown, def: number, min: number, max: number, integer = false): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || (integer && !Number.isInteger(v))) {
-      this.fail(path, `expected ${integer ? 'a whole number' : 'a number'} from ${min} to ${max}, got ${show(v)}`);
-      return def;
-    }
-    if (v < min || v > max) {
-      this.fail(path, `${v} is outside ${min} to ${max}`);
-      return def;
-    }
-    return v;
-  }
-
-  boolean(path: string, v: unknown, def: boolean): boolean {
-    if (typeof v !== 'boolean') {
-      this.fail(path, `expected true or false, got ${show(v)}`);
-      return def;
-    }
-    return v;
-  }
-
-  oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], def: T): T {
-    if (typeof v !== 'string' || !allowed.includes(v as T)) {
-      this.fail(path, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(v)}`);
-      return def;
-    }
-    return v as T;
-  }
-
+/** The settings checker, with the alert rules' own shapes (levels, debounce, client ids). */
+class Checker extends BaseChecker {
   levels(path: string, v: unknown, def: Levels, min: number, max: number): Levels {
     const o = this.object(path, v, SEVERITIES);
     if (!o) return def;
@@ -283,18 +237,6 @@ class Checker {
     return out;
   }
 
-  list<T extends string>(path: string, v: unknown, allowed: readonly T[], def: readonly T[]): readonly T[] {
-    if (!Array.isArray(v)) {
-      this.fail(path, `expected a list, got ${show(v)}`);
-      return def;
-    }
-    const out: T[] = [];
-    v.forEach((x, i) => {
-      if (typeof x === 'string' && allowed.includes(x as T)) out.push(x as T);
-      else this.fail(`${path}[${i}]`, `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(x)}`);
-    });
-    return out;
-  }
 }
 
 const COMMON_KEYS = ['enabled', 'debounce', 'coolDownMs'] as const;
@@ -481,10 +423,11 @@ function parseSession(c: Checker, path: string, v: unknown): SessionConfig {
  * Validates an `alerts` config object (as read from JSON) and merges it over DEFAULT_ALERT_CONFIG. Unknown keys,
  * wrong types and out-of-range values are problems; each keeps its default. `undefined` means "no config".
  * `otherKeys` are top-level keys another validator owns (the settings' `bell` and `hook`): accepted, not read.
+ * `root` is where the object sits in its file (`alerts` in the settings), so each problem names the whole key path.
  */
-export function parseAlertConfig(json: unknown, fileName: string, otherKeys: readonly string[] = []): AlertConfigResult {
+export function parseAlertConfig(json: unknown, fileName: string, otherKeys: readonly string[] = [], root = ''): AlertConfigResult {
   if (json === undefined) return { config: DEFAULT_ALERT_CONFIG, problems: [] };
-  const c = new Checker(fileName);
+  const c = new Checker(fileName, root);
   const o = c.object('', json, ['debounce', 'coolDownMs', 'session', 'rules', ...otherKeys]);
   if (!o) return { config: DEFAULT_ALERT_CONFIG, problems: c.problems };
   const d = DEFAULT_ALERT_CONFIG;

@@ -3,6 +3,7 @@ import type { CommissionReport, Contract as IbContract, Execution, Order, OrderS
 import { optionRightOf, type Contract } from '../../model/contract.js';
 import type { FeedEventBody, OptionTickKind, OrderInfo, PriceField } from '../../model/events.js';
 import { Decimal, fromIbNumber, isUnset } from '../../model/money.js';
+import { toOrderStatus } from '../../model/orders.js';
 
 const ZERO = new Decimal(0);
 
@@ -95,7 +96,7 @@ export function orderInfo(orderId: number, contract: IbContract, order: Order, s
     action,
     totalQuantity: fromIbNumber(order.totalQuantity) ?? ZERO,
     orderType: (order.orderType as string | undefined) ?? '',
-    status: (state.status as string | undefined) ?? '',
+    status: toOrderStatus(state.status),
     ...opt('limitPrice', fromIbNumber(order.lmtPrice)),
     ...opt('auxPrice', fromIbNumber(order.auxPrice)),
     ...(order.tif ? { tif: order.tif as string } : {}),
@@ -201,4 +202,22 @@ export function optionBody(
   };
   const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed, ...present };
+}
+
+/** "Market data farm connection is broken:usfarm" → "usfarm". */
+export function farmName(message: string): string {
+  const i = message.lastIndexOf(':');
+  return i >= 0 ? message.slice(i + 1).trim() : message;
+}
+
+/** PnL (94) fields as Decimals; unset ones left out. */
+export function pnlFields(p: { dailyPnL?: number; unrealizedPnL?: number; realizedPnL?: number }) {
+  const out: { dailyPnl?: Decimal; unrealizedPnl?: Decimal; realizedPnl?: Decimal } = {};
+  const d = fromIbNumber(p.dailyPnL);
+  const u = fromIbNumber(p.unrealizedPnL);
+  const r = fromIbNumber(p.realizedPnL);
+  if (d) out.dailyPnl = d;
+  if (u) out.unrealizedPnl = u;
+  if (r) out.realizedPnl = r;
+  return out;
 }

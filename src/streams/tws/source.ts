@@ -1,4 +1,5 @@
-// TwsSource: one connection to TWS / IB Gateway through @stoqey/ib, turned into FeedEvent bodies with health.
+// TwsSource: one connection to TWS / IB Gateway through @stoqey/ib (connection, health, subscriptions), as FeedEvent bodies.
+// Wire shapes become events in map.ts; orders (requests, status, the order snapshot) live in orders.ts.
 //
 // Decisions (reference/tws-protocol.md §5, §7): IBApiNext owns the socket, account summary and PnL; positions,
 // account updates, orders, executions and market data come from raw IBApi events so that our own reducer is the
@@ -9,15 +10,16 @@ import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
-import { orderKey, TERMINAL_STATUSES } from '../../model/reduce/orders.js';
+import type { ConnectionCause, FatalCause } from '../../model/connection.js';
+import { orderKey, type OrderRequest, type OrderSnapshot, type SendRefusal, type SendResult } from '../../model/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
-import { fromIbNumber, type Decimal } from '../../model/money.js';
 import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
 import { RepeatLimiter } from './repeat-limit.js';
-import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
+import { commissionBody, executionBody, farmName, optionBody, orderInfo, pnlFields, portfolioBody, positionBody, priceBody } from './map.js';
+import { collectOrderSnapshot, orderStatusBody, toIbContract } from './orders.js';
 
 /** Account summary tags the risk engine reads, plus the per-currency ledger. */
 export const SUMMARY_TAGS =
@@ -61,59 +63,6 @@ export interface TwsSourceOptions {
    * details timeout and staleness (default: the system clock). The socket itself always runs in real time.
    */
   readonly clock?: Clock;
-}
-
-/** An order as the trading layer asks for it; only this module turns it into @stoqey/ib's Order. */
-export interface OrderRequest {
-  readonly action: 'BUY' | 'SELL';
-  readonly totalQuantity: number;
-  readonly orderType: 'MKT' | 'LMT';
-  readonly lmtPrice?: number;
-  readonly tif?: 'DAY' | 'GTC' | 'IOC';
-  readonly account?: string;
-  /** Marks our orders in TWS (tws-risk:<plan id>). */
-  readonly orderRef?: string;
-}
-
-/** Why an order or cancel was not sent. The source never queues one for later (§5 #1). */
-export type SendRefusal = { readonly ok: false; readonly reason: string };
-export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
-
-/** One order as TWS lists it when asked after the fact (open, or completed: completed orders carry no order id). */
-export interface SnapshotOrder {
-  readonly orderId?: number;
-  readonly clientId?: number;
-  readonly permId: number;
-  readonly orderRef: string;
-  readonly conId: number;
-  readonly action: string;
-  readonly totalQuantity: Decimal | undefined;
-  readonly status: string;
-  readonly filled?: Decimal;
-  readonly completedStatus?: string;
-  readonly completedTime?: string;
-}
-
-export interface SnapshotExecution {
-  readonly execId: string;
-  readonly orderId: number;
-  readonly clientId: number;
-  readonly permId: number;
-  readonly orderRef: string;
-  readonly conId: number;
-  readonly shares: Decimal;
-}
-
-/**
- * What TWS says about orders right now, each list asked for afresh and collected up to its end message: open orders
- * (all clients), completed orders and the day's executions. `complete` says which lists ended before the timeout;
- * only a complete answer can prove that an order never reached TWS.
- */
-export interface OrderSnapshot {
-  readonly open: readonly SnapshotOrder[];
-  readonly completed: readonly SnapshotOrder[];
-  readonly executions: readonly SnapshotExecution[];
-  readonly complete: { readonly open: boolean; readonly completed: boolean; readonly executions: boolean };
 }
 
 const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
@@ -220,7 +169,7 @@ export class TwsSource {
     this.stopped = true;
     this.flushRepeats(true);
     this.teardown();
-    this.setInputs({ ...this.inputs, socket: 'disconnected', downReason: 'stopped by the operator' });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: 'stopped by the operator' } });
     this.subject.complete();
   }
 
@@ -271,80 +220,10 @@ export class TwsSource {
   orderSnapshot(timeoutMs = 10_000): Promise<OrderSnapshot | undefined> {
     const api = this.api;
     if (!api || !this.ready || !this.synced) return Promise.resolve(undefined);
-    const open = new Map<string, SnapshotOrder>();
-    const completed: SnapshotOrder[] = [];
-    const executions = new Map<string, SnapshotExecution>();
-    const done = { open: false, completed: false, executions: false };
-    const execReq = this.nextReqId++;
-    const mine = (account: string | undefined) => !account || !this.account || account === this.account;
-    const asOrder = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }, orderId?: number): SnapshotOrder => ({
-      ...(orderId !== undefined ? { orderId, clientId: order.clientId ?? 0 } : {}),
-      permId: order.permId ?? 0,
-      orderRef: order.orderRef ?? '',
-      conId: c.conId ?? 0,
-      action: String(order.action ?? ''),
-      totalQuantity: fromIbNumber(order.totalQuantity),
-      status: String(state.status ?? ''),
-      ...(order.filledQuantity !== undefined && fromIbNumber(order.filledQuantity) ? { filled: fromIbNumber(order.filledQuantity)! } : {}),
-      ...(state.completedStatus ? { completedStatus: state.completedStatus } : {}),
-      ...(state.completedTime ? { completedTime: state.completedTime } : {}),
-    });
-    return new Promise((resolve) => {
-      let target = 0;
-      const onOpen = (orderId: number, c: IbContract, order: Order, state: { status?: string }) => {
-        if (!mine(order.account)) return;
-        const key = `${order.clientId ?? 0}:${orderId}:${order.permId ?? 0}`;
-        // TWS also pushes an order's last state (Filled, Cancelled) as an OPEN_ORDER: that one is no longer open.
-        if (TERMINAL_STATUSES.has(String(state.status ?? ''))) open.delete(key);
-        else open.set(key, asOrder(c, order, state, orderId));
-      };
-      const onOpenEnd = () => {
-        // The end of a list asked for before ours (the periodic poll) also ends here: start over after it.
-        if (this.openOrderEnds < target) open.clear();
-        else done.open = true;
-        check();
-      };
-      const onCompleted = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }) => {
-        if (mine(order.account)) completed.push(asOrder(c, order, state));
-      };
-      const onCompletedEnd = () => {
-        done.completed = true;
-        check();
-      };
-      const onExec = (reqId: number, c: IbContract, e: { execId?: string; orderId?: number; clientId?: number; permId?: number; orderRef?: string; shares?: number; acctNumber?: string }) => {
-        if (reqId !== execReq || !e.execId || !mine(e.acctNumber)) return;
-        executions.set(e.execId, { execId: e.execId, orderId: e.orderId ?? 0, clientId: e.clientId ?? 0, permId: e.permId ?? 0, orderRef: e.orderRef ?? '', conId: c.conId ?? 0, shares: fromIbNumber(e.shares) ?? fromIbNumber(0)! });
-      };
-      const onExecEnd = (reqId: number) => {
-        if (reqId !== execReq) return;
-        done.executions = true;
-        check();
-      };
-      const finish = () => {
-        this.clock.clear(timer);
-        api.off(EventName.openOrder, onOpen);
-        api.off(EventName.openOrderEnd, onOpenEnd);
-        api.off(EventName.completedOrder, onCompleted);
-        api.off(EventName.completedOrdersEnd, onCompletedEnd);
-        api.off(EventName.execDetails, onExec as never);
-        api.off(EventName.execDetailsEnd, onExecEnd);
-        resolve(neutraliseDeep({ open: [...open.values()], completed, executions: [...executions.values()], complete: { ...done } }));
-      };
-      const check = () => {
-        if (done.open && done.completed && done.executions) finish();
-      };
-      // A connection lost meanwhile removes these listeners with the rest (teardown): the timeout still answers.
-      const timer = this.clock.setTimeout(finish, timeoutMs);
-      api.on(EventName.openOrder, onOpen);
-      api.on(EventName.openOrderEnd, onOpenEnd);
-      api.on(EventName.completedOrder, onCompleted);
-      api.on(EventName.completedOrdersEnd, onCompletedEnd);
-      api.on(EventName.execDetails, onExec as never);
-      api.on(EventName.execDetailsEnd, onExecEnd);
-      target = this.requestOpenOrders(api);
-      api.reqExecutions(execReq, {});
-      api.reqCompletedOrders(false);
-    });
+    return collectOrderSnapshot(
+      { api, clock: this.clock, account: this.account, execReqId: this.nextReqId++, openOrderEnds: () => this.openOrderEnds, requestOpenOrders: () => this.requestOpenOrders(api) },
+      timeoutMs,
+    );
   }
 
   /** reqAllOpenOrders, counted: returns which OPEN_ORDER_END will close this list. */
@@ -381,7 +260,7 @@ export class TwsSource {
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
     this.attachRaw(this.api);
     this.guardWire(ib, this.api);
-    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.downReason ? { downReason: this.inputs.downReason } : {}) };
+    this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.down ? { down: this.inputs.down } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
     let attempted = false;
@@ -392,14 +271,14 @@ export class TwsSource {
         else if (s === ConnectionState.Connected) {
           attempted = true;
           this.onSocketUp();
-        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('the connection to TWS closed');
+        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('socketClosed', 'the connection to TWS closed');
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
     try {
       ib.connect(this.opts.clientId);
     } catch (err) {
-      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
+      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
     }
   }
 
@@ -441,20 +320,21 @@ export class TwsSource {
   }
 
   private onSocketUp(): void {
-    this.setInputs({ ...this.inputs, socket: 'connected', downReason: undefined });
+    const { down: _gone, ...rest } = this.inputs;
+    this.setInputs({ ...rest, socket: 'connected' });
     this.later(this.opts.readyTimeoutMs, () => {
       if (!this.inputs.nextValidIdSeen && this.inputs.socket === 'connected') {
-        this.onSocketDown(`connected but TWS sent no nextValidId within ${this.opts.readyTimeoutMs} ms`);
+        this.onSocketDown('noNextValidId', `connected but TWS sent no nextValidId within ${this.opts.readyTimeoutMs} ms`);
       }
     });
   }
 
-  private onSocketDown(reason: string): void {
+  private onSocketDown(cause: ConnectionCause, reason: string): void {
     if (this.inputs.fatal) return;
     this.epoch++;
     this.synced = false;
     this.flushRepeats(true);
-    this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, downReason: reason });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, down: { cause, reason } });
     this.teardown();
     if (this.stopped) return;
     const delay = backoffDelay(this.attempt++, this.opts.backoff);
@@ -462,8 +342,8 @@ export class TwsSource {
     this.later(delay, () => this.connect());
   }
 
-  private onFatal(reason: string): void {
-    this.setInputs({ ...this.inputs, socket: 'disconnected', fatal: reason });
+  private onFatal(cause: FatalCause, reason: string): void {
+    this.setInputs({ ...this.inputs, socket: 'disconnected', fatal: { cause, reason } });
     this.teardown();
   }
 
@@ -474,10 +354,10 @@ export class TwsSource {
 
   private emitHealth(): void {
     const h = deriveHealth(this.inputs);
-    const key = `${h.health}|${h.reason}`;
+    const key = `${h.health}|${h.cause}|${h.reason}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
+    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
   }
 
   // ---- heartbeat ----
@@ -494,7 +374,7 @@ export class TwsSource {
         if (this.heartbeatAnswers !== answers || this.api !== api) return;
         this.heartbeatPending = undefined;
         // A socket that is open but silent is a zombie (§5 #3): drop it and reconnect.
-        this.onSocketDown(`TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
+        this.onSocketDown('heartbeatTimeout', `TWS did not answer the heartbeat within ${this.opts.heartbeatTimeoutMs} ms`);
       });
     }, this.opts.heartbeatTimeoutMs);
     this.heartbeatPending.unref?.();
@@ -698,7 +578,7 @@ export class TwsSource {
     if (this.checkFollowedAccount(accounts)) return;
     const wanted = this.opts.account;
     if (wanted && !accounts.includes(wanted)) {
-      this.onFatal(`account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
+      this.onFatal('accountNotManaged', `account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
       return;
     }
     const chosen = wanted ?? accounts[0];
@@ -742,7 +622,7 @@ export class TwsSource {
       onBadFrame: (reason) => {
         if (this.ib !== ib) return;
         this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
-        this.onSocketDown(reason);
+        this.onSocketDown('badFrame', reason);
       },
       onMessageError: (reason) => {
         if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
@@ -767,7 +647,7 @@ export class TwsSource {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
     this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
-      this.onSocketDown(`cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
+      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
       return;
     }
     if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);
@@ -794,7 +674,7 @@ export class TwsSource {
     const effect = classify(code).effect;
     switch (effect) {
       case 'clientIdInUse':
-        this.onFatal(`client id ${this.opts.clientId} is already in use by another API client (326); choose another with --client-id`);
+        this.onFatal('clientIdInUse', `client id ${this.opts.clientId} is already in use by another API client (326); choose another with --client-id`);
         break;
       case 'connectivityLost':
       case 'twsToServerBroken':
@@ -818,67 +698,4 @@ export class TwsSource {
         break;
     }
   }
-}
-
-/** "Market data farm connection is broken:usfarm" → "usfarm". */
-function farmName(message: string): string {
-  const i = message.lastIndexOf(':');
-  return i >= 0 ? message.slice(i + 1).trim() : message;
-}
-
-function pnlFields(p: { dailyPnL?: number; unrealizedPnL?: number; realizedPnL?: number }) {
-  const out: { dailyPnl?: Decimal; unrealizedPnl?: Decimal; realizedPnl?: Decimal } = {};
-  const d = fromIbNumber(p.dailyPnL);
-  const u = fromIbNumber(p.unrealizedPnL);
-  const r = fromIbNumber(p.realizedPnL);
-  if (d) out.dailyPnl = d;
-  if (u) out.unrealizedPnl = u;
-  if (r) out.realizedPnl = r;
-  return out;
-}
-
-function orderStatusBody(
-  orderId: number,
-  status: string,
-  filled: number,
-  remaining: number,
-  avgFillPrice: number,
-  permId: number | undefined,
-  lastFillPrice: number | undefined,
-  clientId: number | undefined,
-  whyHeld: string | undefined,
-): FeedEventBody {
-  const zero = fromIbNumber(0)!;
-  const avg = fromIbNumber(avgFillPrice);
-  const last = fromIbNumber(lastFillPrice);
-  return {
-    type: 'orderStatusUpdated',
-    orderId,
-    clientId: clientId ?? 0,
-    permId: permId ?? 0,
-    status,
-    filled: fromIbNumber(filled) ?? zero,
-    remaining: fromIbNumber(remaining) ?? zero,
-    ...(avg && !avg.isZero() ? { avgFillPrice: avg } : {}),
-    ...(last && !last.isZero() ? { lastFillPrice: last } : {}),
-    ...(whyHeld ? { whyHeld } : {}),
-  };
-}
-
-/** Our Contract as @stoqey/ib wants it for an order (numbers at the wire edge). */
-export function toIbContract(c: Contract): IbContract {
-  return {
-    conId: c.conId,
-    symbol: c.symbol,
-    secType: c.secType as IbContract['secType'],
-    currency: c.currency,
-    exchange: c.exchange ?? 'SMART',
-    ...(c.primaryExchange ? { primaryExch: c.primaryExchange } : {}),
-    ...(c.localSymbol ? { localSymbol: c.localSymbol } : {}),
-    ...(c.tradingClass ? { tradingClass: c.tradingClass } : {}),
-    ...(c.expiry ? { lastTradeDateOrContractMonth: c.expiry } : {}),
-    ...(c.strike ? { strike: c.strike.toNumber() } : {}),
-    ...(c.right ? { right: c.right as IbContract['right'] } : {}),
-    ...(c.multiplier ? { multiplier: c.multiplier.toNumber() } : {}),
-  };
 }

@@ -1,5 +1,6 @@
 // The Orders pane: open orders with status and the client id that placed them (0 = typed into TWS).
 import { contractLabel } from '../../model/contract.js';
+import { isTerminalStatus } from '../../model/orders.js';
 import type { OrderRow, PortfolioState } from '../../model/state.js';
 import { age, fitColumns, price, quantity, type ColumnSpec } from '../format.js';
 import { SORTS } from '../list-sorts.js';
@@ -20,8 +21,6 @@ export const ORDER_COLUMNS: readonly ColumnSpec[] = [
   { id: 'age', header: 'Age', width: 4, align: 'right', priority: 4 },
 ];
 
-/** Statuses after which an order can no longer fill (TWS orderStatus values). */
-const DONE = new Set(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
 
 const cache = new RowCache<OrderRow>();
 
@@ -30,7 +29,7 @@ function orderRow(o: OrderRow, now: number): RowVM {
   const ageText = age(now - o.updatedAt);
   return cache.get(o, [ageText], () => {
     const info = o.info;
-    const done = DONE.has(o.status);
+    const done = isTerminalStatus(o.status);
     return {
       id: o.key,
       kind: 'row',
@@ -58,11 +57,11 @@ export function ordersVM(state: PortfolioState, ui: ListUi, width: number, heigh
     matches(`${o.orderId} ${o.clientId} ${o.status} ${o.info ? `${contractLabel(o.info.contract)} ${o.info.action} ${o.info.orderType}` : ''}`),
   );
   const key = (o: OrderRow): number | string | undefined =>
-    ui.sort.key === 'status' ? `${DONE.has(o.status) ? 1 : 0}${o.status}` : ui.sort.key === 'symbol' ? (o.info ? contractLabel(o.info.contract) : undefined) : o.updatedAt;
+    ui.sort.key === 'status' ? `${isTerminalStatus(o.status) ? 1 : 0}${o.status}` : ui.sort.key === 'symbol' ? (o.info ? contractLabel(o.info.contract) : undefined) : o.updatedAt;
   sortRows(rows, key, ui.sort.desc, (o) => o.key);
   const display = rows.map((o) => ({ id: o.key, kind: 'row' as const, o }));
   const win = windowRows(display, ui, height - 1, (d) => orderRow(d.o, now)); // one row for the column header
-  const open = rows.filter((o) => !DONE.has(o.status)).length;
+  const open = rows.filter((o) => !isTerminalStatus(o.status)).length;
   const sort = SORTS.orders.find((s) => s.key === ui.sort.key) ?? SORTS.orders[0]!;
   return listVM(
     'orders',

@@ -1,6 +1,7 @@
 // Alert rules, one family at a time, on states built from FeedEvents, with hand-computed expectations.
 import { describe, expect, it } from 'vitest';
 import type { FeedEventBody, OrderInfo } from '../../../src/model/events.js';
+import type { OrderStatus } from '../../../src/model/orders.js';
 import { dec } from '../../../src/model/money.js';
 import { reduce } from '../../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../../src/model/state.js';
@@ -336,7 +337,7 @@ describe('position.unexplained', () => {
 });
 
 describe('foreign.client and manual.order', () => {
-  const order = (clientId: number, orderId: number, permId: number, status: string, extra: Partial<OrderInfo> = {}): FeedEventBody => ({
+  const order = (clientId: number, orderId: number, permId: number, status: OrderStatus, extra: Partial<OrderInfo> = {}): FeedEventBody => ({
     type: 'openOrderUpdated',
     order: { orderId, clientId, permId, account: ACC, contract: AAPL, action: 'SELL', totalQuantity: dec('300'), orderType: 'LMT', limitPrice: dec('250'), status, ...extra },
   });
@@ -392,6 +393,17 @@ describe('connection.lost, stream.stale, tws.code', () => {
     expect(back).toEqual({ memory: undefined, findings: [] });
   });
 
+  it('the operator stopping the session is not a lost connection: no connection.lost, whatever the sentence says', () => {
+    const stopped = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'operatorStop' }]);
+    expect(connectionRule(undefined, ctx(stopped, { marketOpen: true }))).toEqual({ memory: undefined, findings: [] });
+    // The same sentence with a cause that is a loss still alerts: the cause decides, not the words.
+    const lost = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'socketClosed' }]);
+    expect(ids(connectionRule(undefined, ctx(lost, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
+    // A recording made before causes were typed has none: its stop alerts as it did when it was recorded.
+    const old = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'stopped by the operator' }]);
+    expect(ids(connectionRule(undefined, ctx(old, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
+  });
+
   it('a stream older than its limit is stale while connected; quotes only in market hours; not just after a reconnect', () => {
     const b = new Book().pushAll([ready(), av('NetLiquidation', '1')], T0);
     b.push({ type: 'priceTicked', conId: 1, field: 'last', price: dec('10'), delayed: false }, T0 + 1_000);
@@ -413,9 +425,14 @@ describe('connection.lost, stream.stale, tws.code', () => {
     expect(ids(f)).toEqual(['tws.code:1100 critical']);
     expect(f[0]!.title).toBe("TWS lost its connection to IB's servers (1100): data is not updating and orders wait");
     expect(twsCodeRule(ctx(lost, { marketOpen: false }))[0]!.severity).toBe('warning');
-    // Scrolled out of the bounded message history: health still says 1100.
-    const scrolled = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' }, T0).state;
+    // Scrolled out of the bounded message history: health's cause still says 1100, in any words.
+    const scrolled = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'TWS cannot reach IB', cause: 'connectivityLost' }, T0).state;
     expect(ids(twsCodeRule(ctx(scrolled)))).toEqual(['tws.code:1100 critical']);
+    const farm = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'farm down (1100 is not it)', cause: null }, T0).state;
+    expect(twsCodeRule(ctx(farm))).toEqual([]);
+    // An old recording's sentence is read as it was.
+    const oldRecording = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' }, T0).state;
+    expect(ids(twsCodeRule(ctx(oldRecording)))).toEqual(['tws.code:1100 critical']);
     const restored = new Book().pushAll([msg(1100), msg(1102)], T0).state;
     expect(twsCodeRule(ctx(restored))).toEqual([]);
     const events = new Book().pushAll([msg(10197), msg(326), msg(2104)], T0).state;

@@ -1,6 +1,6 @@
 // foreign.client and manual.order: orders and fills on this account that this console did not place.
 import { contractLabel } from '../../../model/contract.js';
-import { TERMINAL_STATUSES } from '../../../model/reduce/orders.js';
+import { TERMINAL_STATUSES } from '../../../model/orders.js';
 import type { ExecutionRow, OrderRow } from '../../../model/state.js';
 import { ZERO } from '../../../model/money.js';
 import { qty } from '../format.js';

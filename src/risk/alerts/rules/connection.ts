@@ -43,7 +43,8 @@ const usable = (h: string) => h === 'ready' || h === 'degraded';
 export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
   const cfg = ctx.config.rules['connection.lost'];
   const { state, now } = ctx;
-  if (!cfg.enabled || usable(state.health)) return { memory: undefined, findings: [] };
+  // The operator ending the session is not a lost connection: nothing to alert on (issue 15 item 5).
+  if (!cfg.enabled || usable(state.health) || state.healthCause === 'operatorStop') return { memory: undefined, findings: [] };
   const reason = state.healthReason ?? 'no reason given';
   const cause = prev?.cause ?? (state.health === 'disconnected' ? reason : undefined);
   const memory: ConnectionMemory = { since: prev?.since ?? now, ...(cause !== undefined ? { cause } : {}) };
@@ -115,7 +116,7 @@ export function twsCodeRule(ctx: RuleContext): Finding[] {
   });
   const out: Finding[] = [];
   // The message history is bounded (MESSAGE_HISTORY): a 1100 that scrolled out still holds while health says so.
-  if (wanted.has(1100) && !last.has(1100) && state.health === 'degraded' && /\(1100\)/.test(state.healthReason ?? '')) {
+  if (wanted.has(1100) && !last.has(1100) && state.health === 'degraded' && state.healthCause === 'connectivityLost') {
     out.push({
       id: 'tws.code:1100', rule: 'tws.code', severity: marketSeverity(wanted.get(1100)!, ctx.marketOpen), title: CODE_TEXT[1100]!,
       detail: { code: 1100, id: -1, message: state.healthReason ?? '', class: 'connection', at: null },

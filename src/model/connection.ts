@@ -1,0 +1,47 @@
+// Connection cause vocabulary: why the source is down or not usable, typed, so no one decides on the sentence.
+
+/**
+ * Why health is what it is, when that matters to someone deciding something (the operator reads `reason`):
+ * - operatorStop: the operator ended the session (quit, command done); not a lost connection;
+ * - cannotConnect: the socket was refused or could not be opened (502, ECONNREFUSED);
+ * - socketClosed: TWS or the network closed an open socket;
+ * - heartbeatTimeout: TWS stopped answering the heartbeat (a zombie socket, tws-protocol.md §5 #3);
+ * - noNextValidId: connected, but TWS sent no nextValidId in time (§5 #2);
+ * - badFrame: a frame that cannot be TWS's (streams/tws/guard.ts): the socket is dropped;
+ * - connectivityLost: TWS lost IB's servers (1100) and has not said 1101/1102 yet (health degraded);
+ * - accountMismatch: this login does not manage the followed account (health connected, nothing usable);
+ * - clientIdInUse: 326, fatal: reconnecting with the same client id cannot work;
+ * - accountNotManaged: the account asked for is not managed by this login, fatal.
+ */
+export type ConnectionCause =
+  | 'operatorStop'
+  | 'cannotConnect'
+  | 'socketClosed'
+  | 'heartbeatTimeout'
+  | 'noNextValidId'
+  | 'badFrame'
+  | 'connectivityLost'
+  | 'accountMismatch'
+  | 'clientIdInUse'
+  | 'accountNotManaged';
+
+/** Causes after which the source stops reconnecting: nothing will change until the operator does something. */
+export type FatalCause = Extract<ConnectionCause, 'clientIdInUse' | 'accountNotManaged'>;
+
+export function isFatalCause(cause: ConnectionCause | undefined): cause is FatalCause {
+  return cause === 'clientIdInUse' || cause === 'accountNotManaged';
+}
+
+/**
+ * The cause a `healthChanged` recorded before causes were typed (issue 15) meant, read exactly as the code of that
+ * time read its sentence, so an old recording replays as it did. Only for events without `cause`; nothing new
+ * is decided on text.
+ */
+export function legacyCause(health: string, reason: string | undefined): ConnectionCause | undefined {
+  if (reason === undefined) return undefined;
+  if (health === 'disconnected' && /in use/.test(reason)) return 'clientIdInUse';
+  if (health === 'disconnected' && /not managed/.test(reason)) return 'accountNotManaged';
+  if (/cannot connect/.test(reason)) return 'cannotConnect';
+  if (health === 'degraded' && /\(1100\)/.test(reason)) return 'connectivityLost';
+  return undefined;
+}

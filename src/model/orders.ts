@@ -1,0 +1,84 @@
+// Order vocabulary shared by the reducer, trading, risk, streams and views: statuses, the order key, requests, snapshots.
+import type { Decimal } from './money.js';
+
+/**
+ * The statuses TWS sends in ORDER_STATUS (3) and OPEN_ORDER's orderState (tws-protocol.md, "Order status"):
+ * ApiPending/PendingSubmit/PreSubmitted/Submitted are working, PendingCancel is a cancel on its way, the rest are final.
+ */
+export const ORDER_STATUSES = ['ApiPending', 'PendingSubmit', 'PendingCancel', 'PreSubmitted', 'Submitted', 'ApiCancelled', 'Cancelled', 'Filled', 'Inactive'] as const;
+
+/** An order's status; `Unknown` stands for text TWS sent that is none of the above (or none at all). */
+export type OrderStatus = (typeof ORDER_STATUSES)[number] | 'Unknown';
+
+const KNOWN: ReadonlySet<string> = new Set(ORDER_STATUSES);
+
+/** TWS's status text as an OrderStatus, read once where it enters (the source, and events from older recordings). */
+export function toOrderStatus(raw: unknown): OrderStatus {
+  return typeof raw === 'string' && KNOWN.has(raw) ? (raw as OrderStatus) : 'Unknown';
+}
+
+/** Statuses after which an order never changes again (a late non-terminal status is a reordered duplicate). */
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+
+/** True once the order can no longer fill or change. */
+export function isTerminalStatus(status: OrderStatus): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** Key of an order: its API identity, or its permId when TWS gave it no order id (manual TWS orders). */
+export function orderKey(clientId: number, orderId: number, permId: number): string {
+  return orderId > 0 ? `${clientId}:${orderId}` : `perm:${permId}`;
+}
+
+/** An order as the trading layer asks for it; only src/streams/tws/orders.ts turns it into @stoqey/ib's Order. */
+export interface OrderRequest {
+  readonly action: 'BUY' | 'SELL';
+  readonly totalQuantity: number;
+  readonly orderType: 'MKT' | 'LMT';
+  readonly lmtPrice?: number;
+  readonly tif?: 'DAY' | 'GTC' | 'IOC';
+  readonly account?: string;
+  /** Marks our orders in TWS (tws-risk:<plan id>). */
+  readonly orderRef?: string;
+}
+
+/** Why an order or cancel was not sent. The source never queues one for later (§5 #1). */
+export type SendRefusal = { readonly ok: false; readonly reason: string };
+export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
+
+/** One order as TWS lists it when asked after the fact (open, or completed: completed orders carry no order id). */
+export interface SnapshotOrder {
+  readonly orderId?: number;
+  readonly clientId?: number;
+  readonly permId: number;
+  readonly orderRef: string;
+  readonly conId: number;
+  readonly action: string;
+  readonly totalQuantity: Decimal | undefined;
+  readonly status: string;
+  readonly filled?: Decimal;
+  readonly completedStatus?: string;
+  readonly completedTime?: string;
+}
+
+export interface SnapshotExecution {
+  readonly execId: string;
+  readonly orderId: number;
+  readonly clientId: number;
+  readonly permId: number;
+  readonly orderRef: string;
+  readonly conId: number;
+  readonly shares: Decimal;
+}
+
+/**
+ * What TWS says about orders right now, each list asked for afresh and collected up to its end message: open orders
+ * (all clients), completed orders and the day's executions. `complete` says which lists ended before the timeout;
+ * only a complete answer can prove that an order never reached TWS.
+ */
+export interface OrderSnapshot {
+  readonly open: readonly SnapshotOrder[];
+  readonly completed: readonly SnapshotOrder[];
+  readonly executions: readonly SnapshotExecution[];
+  readonly complete: { readonly open: boolean; readonly completed: boolean; readonly executions: boolean };
+}

@@ -1,0 +1,151 @@
+// Orders at the TWS edge: our order requests as @stoqey/ib's, ORDER_STATUS as events, and the order snapshot.
+import { EventName, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
+import type { Clock } from '../../model/clock.js';
+import type { Contract } from '../../model/contract.js';
+import type { FeedEventBody } from '../../model/events.js';
+import { fromIbNumber } from '../../model/money.js';
+import { isTerminalStatus, toOrderStatus, type OrderSnapshot, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
+import { neutraliseDeep } from '../../model/text.js';
+
+/** What collecting a snapshot needs from the connection that asks. */
+export interface SnapshotContext {
+  readonly api: IBApi;
+  readonly clock: Clock;
+  /** The followed account: other accounts' orders and executions are left out. */
+  readonly account: string | undefined;
+  /** A fresh raw request id for reqExecutions. */
+  readonly execReqId: number;
+  /** OPEN_ORDER_END messages seen on this connection so far. */
+  openOrderEnds(): number;
+  /** Sends reqAllOpenOrders and returns which OPEN_ORDER_END will close its list. */
+  requestOpenOrders(): number;
+}
+
+/**
+ * Asks TWS for its open orders, completed orders and executions now, and collects each list up to its end message
+ * (or `timeoutMs`): the evidence an execution reconciles its orders with after a reconnect. Read-only.
+ */
+export function collectOrderSnapshot(ctx: SnapshotContext, timeoutMs: number): Promise<OrderSnapshot> {
+  const api = ctx.api;
+  const open = new Map<string, SnapshotOrder>();
+  const completed: SnapshotOrder[] = [];
+  const executions = new Map<string, SnapshotExecution>();
+  const done = { open: false, completed: false, executions: false };
+  const execReq = ctx.execReqId;
+  const mine = (account: string | undefined) => !account || !ctx.account || account === ctx.account;
+  const asOrder = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }, orderId?: number): SnapshotOrder => ({
+    ...(orderId !== undefined ? { orderId, clientId: order.clientId ?? 0 } : {}),
+    permId: order.permId ?? 0,
+    orderRef: order.orderRef ?? '',
+    conId: c.conId ?? 0,
+    action: String(order.action ?? ''),
+    totalQuantity: fromIbNumber(order.totalQuantity),
+    status: String(state.status ?? ''),
+    ...(order.filledQuantity !== undefined && fromIbNumber(order.filledQuantity) ? { filled: fromIbNumber(order.filledQuantity)! } : {}),
+    ...(state.completedStatus ? { completedStatus: state.completedStatus } : {}),
+    ...(state.completedTime ? { completedTime: state.completedTime } : {}),
+  });
+  return new Promise((resolve) => {
+    let target = 0;
+    const onOpen = (orderId: number, c: IbContract, order: Order, state: { status?: string }) => {
+      if (!mine(order.account)) return;
+      const key = `${order.clientId ?? 0}:${orderId}:${order.permId ?? 0}`;
+      // TWS also pushes an order's last state (Filled, Cancelled) as an OPEN_ORDER: that one is no longer open.
+      if (isTerminalStatus(toOrderStatus(state.status))) open.delete(key);
+      else open.set(key, asOrder(c, order, state, orderId));
+    };
+    const onOpenEnd = () => {
+      // The end of a list asked for before ours (the periodic poll) also ends here: start over after it.
+      if (ctx.openOrderEnds() < target) open.clear();
+      else done.open = true;
+      check();
+    };
+    const onCompleted = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }) => {
+      if (mine(order.account)) completed.push(asOrder(c, order, state));
+    };
+    const onCompletedEnd = () => {
+      done.completed = true;
+      check();
+    };
+    const onExec = (reqId: number, c: IbContract, e: { execId?: string; orderId?: number; clientId?: number; permId?: number; orderRef?: string; shares?: number; acctNumber?: string }) => {
+      if (reqId !== execReq || !e.execId || !mine(e.acctNumber)) return;
+      executions.set(e.execId, { execId: e.execId, orderId: e.orderId ?? 0, clientId: e.clientId ?? 0, permId: e.permId ?? 0, orderRef: e.orderRef ?? '', conId: c.conId ?? 0, shares: fromIbNumber(e.shares) ?? fromIbNumber(0)! });
+    };
+    const onExecEnd = (reqId: number) => {
+      if (reqId !== execReq) return;
+      done.executions = true;
+      check();
+    };
+    const finish = () => {
+      ctx.clock.clear(timer);
+      api.off(EventName.openOrder, onOpen);
+      api.off(EventName.openOrderEnd, onOpenEnd);
+      api.off(EventName.completedOrder, onCompleted);
+      api.off(EventName.completedOrdersEnd, onCompletedEnd);
+      api.off(EventName.execDetails, onExec as never);
+      api.off(EventName.execDetailsEnd, onExecEnd);
+      resolve(neutraliseDeep({ open: [...open.values()], completed, executions: [...executions.values()], complete: { ...done } }));
+    };
+    const check = () => {
+      if (done.open && done.completed && done.executions) finish();
+    };
+    // A connection lost meanwhile removes these listeners with the rest (teardown): the timeout still answers.
+    const timer = ctx.clock.setTimeout(finish, timeoutMs);
+    api.on(EventName.openOrder, onOpen);
+    api.on(EventName.openOrderEnd, onOpenEnd);
+    api.on(EventName.completedOrder, onCompleted);
+    api.on(EventName.completedOrdersEnd, onCompletedEnd);
+    api.on(EventName.execDetails, onExec as never);
+    api.on(EventName.execDetailsEnd, onExecEnd);
+    target = ctx.requestOpenOrders();
+    api.reqExecutions(execReq, {});
+    api.reqCompletedOrders(false);
+  });
+}
+
+/** ORDER_STATUS (3) as a FeedEvent body, quantities and prices as Decimals. */
+export function orderStatusBody(
+  orderId: number,
+  status: string,
+  filled: number,
+  remaining: number,
+  avgFillPrice: number,
+  permId: number | undefined,
+  lastFillPrice: number | undefined,
+  clientId: number | undefined,
+  whyHeld: string | undefined,
+): FeedEventBody {
+  const zero = fromIbNumber(0)!;
+  const avg = fromIbNumber(avgFillPrice);
+  const last = fromIbNumber(lastFillPrice);
+  return {
+    type: 'orderStatusUpdated',
+    orderId,
+    clientId: clientId ?? 0,
+    permId: permId ?? 0,
+    status: toOrderStatus(status),
+    filled: fromIbNumber(filled) ?? zero,
+    remaining: fromIbNumber(remaining) ?? zero,
+    ...(avg && !avg.isZero() ? { avgFillPrice: avg } : {}),
+    ...(last && !last.isZero() ? { lastFillPrice: last } : {}),
+    ...(whyHeld ? { whyHeld } : {}),
+  };
+}
+
+/** Our Contract as @stoqey/ib wants it for an order (numbers at the wire edge). */
+export function toIbContract(c: Contract): IbContract {
+  return {
+    conId: c.conId,
+    symbol: c.symbol,
+    secType: c.secType as IbContract['secType'],
+    currency: c.currency,
+    exchange: c.exchange ?? 'SMART',
+    ...(c.primaryExchange ? { primaryExch: c.primaryExchange } : {}),
+    ...(c.localSymbol ? { localSymbol: c.localSymbol } : {}),
+    ...(c.tradingClass ? { tradingClass: c.tradingClass } : {}),
+    ...(c.expiry ? { lastTradeDateOrContractMonth: c.expiry } : {}),
+    ...(c.strike ? { strike: c.strike.toNumber() } : {}),
+    ...(c.right ? { right: c.right as IbContract['right'] } : {}),
+    ...(c.multiplier ? { multiplier: c.multiplier.toNumber() } : {}),
+  };
+}
