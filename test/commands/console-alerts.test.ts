@@ -55,13 +55,13 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
         },
         streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream },
       });
-      await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 10_000 });
+      await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
       // Arming is a trading action: it opens the session's audit log.
       stdin.type(':trade.arm\r');
-      await vi.waitFor(() => expect(stdout.out).toContain('Type the last four characters'), { timeout: 10_000 });
+      await vi.waitFor(() => expect(stdout.out).toContain('Type the last four characters'), { timeout: 20_000 });
       stdin.type('4567');
       stdin.type('\r');
-      await vi.waitFor(() => expect(stdout.out).toMatch(/ ARMED \d/), { timeout: 10_000 });
+      await vi.waitFor(() => expect(stdout.out).toMatch(/ ARMED \d/), { timeout: 20_000 });
       expect(readdirSync(auditDir)).toHaveLength(1);
 
       await sim.trigger({ incident: 'foreign-order', clientId: 42, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '300', orderType: 'MKT' });
@@ -76,7 +76,7 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
       expect(stdout.out).toContain('\u0007');
 
       stdin.type('Q');
-      await vi.waitFor(() => expect(stdout.out).toContain('Quit while trading is ARMED?'), { timeout: 10_000 });
+      await vi.waitFor(() => expect(stdout.out).toContain('Quit while trading is ARMED?'), { timeout: 20_000 });
       stdin.type('y');
       expect(await done).toBe(0);
 

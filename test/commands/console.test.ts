@@ -24,7 +24,7 @@ describe('runConsole', () => {
       recorder: { files: ['/tmp/x.jsonl'] },
       streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
     });
-    await vi.waitFor(() => expect(stdout.out).toContain('Positions'));
+    await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
     expect(stdout.out).toContain('\u001b[?1049h'); // entered the alternate screen
     stdin.type('Q'); // the user's own binding, from the settings
     expect(await done).toBe(0);

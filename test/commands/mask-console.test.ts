@@ -30,7 +30,7 @@ async function session(maskAccount: boolean): Promise<{ screen: string; out: str
     recorder: { files: [] },
     streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
   });
-  await vi.waitFor(() => expect(stdout.out).toMatch(/following (DU1234567|•••••4567)/));
+  await vi.waitFor(() => expect(stdout.out).toMatch(/following (DU1234567|•••••4567)/), { timeout: 20_000 });
   stdin.type('Q');
   expect(await done).toBe(0);
   return { screen: stdout.out, out };

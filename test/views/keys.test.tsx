@@ -106,10 +106,10 @@ describe('quitting', () => {
   it('quits on q and on Ctrl-C', async () => {
     const a = start();
     await a.tui.write('q');
-    await vi.waitFor(() => expect(a.onQuit).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(a.onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
     const b = start();
     await b.tui.write('\u0003');
-    await vi.waitFor(() => expect(b.onQuit).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(b.onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
   });
 
   it('asks first while armed: Enter, Esc and n keep running, a chunk "qy" does not answer, y quits', async () => {
@@ -133,7 +133,7 @@ describe('quitting', () => {
     await tui.write('q');
     await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
     await tui.write('y');
-    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1));
+    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
   });
 });
 
@@ -152,7 +152,7 @@ describe('trading commands', () => {
     await tui.write('j');
     await tui.waitForFrame((f) => /^›AAPL\s+500/.test(selectedRow(f)));
     await tui.write('X');
-    await vi.waitFor(() => expect(onTrade).toHaveBeenCalledWith('trade.flatten', { conId: 265598 }));
+    await vi.waitFor(() => expect(onTrade).toHaveBeenCalledWith('trade.flatten', { conId: 265598 }), { timeout: 20_000 });
   });
 });
 
