@@ -1,7 +1,8 @@
-// Client → server request parsing at server version 193 (tws-protocol.md §3.3, field orders from
-// @stoqey/ib's encoder.js). A request with missing fields throws RequestError; the session logs it and
-// carries on, so nothing a client sends can crash the server.
+// Client → server request parsing at the negotiated server version (tws-protocol.md §3.3, field orders from
+// @stoqey/ib's encoder.js and IB's client.py). A request with missing fields throws RequestError; the session logs it
+// and carries on, so nothing a client sends can crash the server.
 import type { ContractQuery } from './instruments.js';
+import { SERVER_VERSION, SV } from './wire.js';
 
 /** Outgoing message ids as the client numbers them (OUT_MSG_ID). */
 export const OUT = {
@@ -96,7 +97,7 @@ export type ClientRequest =
   | { readonly type: 'placeOrder'; readonly orderId: number; readonly contract: ContractQuery; readonly order: OrderRequest }
   | { readonly type: 'cancelOrder'; readonly orderId: number }
   | { readonly type: 'reqGlobalCancel' }
-  | { readonly type: 'unknown'; readonly msgId: number };
+  | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
 class Cursor {
@@ -160,7 +161,7 @@ function contract(c: Cursor, withSecId: boolean): ContractQuery {
 }
 
 /** Parses one framed message (fields[0] is the message id). Throws RequestError if fields are missing. */
-export function parseRequest(fields: readonly string[]): ClientRequest {
+export function parseRequest(fields: readonly string[], sv: number = SERVER_VERSION): ClientRequest {
   const c = new Cursor(fields);
   const msgId = c.int();
   switch (msgId) {
@@ -255,12 +256,13 @@ export function parseRequest(fields: readonly string[]): ClientRequest {
     case OUT.PLACE_ORDER:
       return parsePlaceOrder(c);
     case OUT.CANCEL_ORDER:
-      // sv ≥ 192: no version field; the manual-cancel fields that follow are not needed.
+      // A version field (1) before 192; the manual-cancel fields that follow are not needed.
+      if (sv < SV.CME_TAGGING_FIELDS) c.int();
       return { type: 'cancelOrder', orderId: c.int() };
     case OUT.REQ_GLOBAL_CANCEL:
       return { type: 'reqGlobalCancel' };
     default:
-      return { type: 'unknown', msgId };
+      return { type: 'unknown', msgId, fields };
   }
 }
 
