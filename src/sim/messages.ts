@@ -37,6 +37,7 @@ export const IN = {
   ACCOUNT_SUMMARY: 63,
   ACCOUNT_SUMMARY_END: 64,
   TICK_REQ_PARAMS: 81,
+  MARKET_RULE: 93,
   PNL: 94,
   PNL_SINGLE: 95,
   COMPLETED_ORDER: 101,
@@ -283,6 +284,11 @@ export function bondContractData(sv: number, reqId: number, d: BondDetailsView):
     fInt(d.secIdList.length), ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.marketRuleIds,
     ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : []),
   ];
+}
+
+/** MARKET_RULE (no version): the price increments of a rule id, lowest edge first. */
+export function marketRule(ruleId: number, increments: ReadonlyArray<readonly [number, number]>): string[] {
+  return [id(IN.MARKET_RULE), fInt(ruleId), fInt(increments.length), ...increments.flatMap(([edge, inc]) => [fDbl(edge), fDbl(inc)])];
 }
 
 export function contractDataEnd(reqId: number): string[] {

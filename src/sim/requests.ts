@@ -28,6 +28,7 @@ export const OUT = {
   CANCEL_ACCOUNT_SUMMARY: 63,
   CANCEL_POSITIONS: 64,
   START_API: 71,
+  REQ_MARKET_RULE: 91,
   REQ_PNL: 92,
   CANCEL_PNL: 93,
   REQ_PNL_SINGLE: 94,
@@ -97,6 +98,7 @@ export type ClientRequest =
   | { readonly type: 'placeOrder'; readonly orderId: number; readonly contract: ContractQuery; readonly order: OrderRequest }
   | { readonly type: 'cancelOrder'; readonly orderId: number }
   | { readonly type: 'reqGlobalCancel' }
+  | { readonly type: 'reqMarketRule'; readonly marketRuleId: number }
   | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
@@ -261,6 +263,8 @@ export function parseRequest(fields: readonly string[], sv: number = SERVER_VERS
       return { type: 'cancelOrder', orderId: c.int() };
     case OUT.REQ_GLOBAL_CANCEL:
       return { type: 'reqGlobalCancel' };
+    case OUT.REQ_MARKET_RULE:
+      return { type: 'reqMarketRule', marketRuleId: c.int() };
     default:
       return { type: 'unknown', msgId, fields };
   }

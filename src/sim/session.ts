@@ -1,7 +1,7 @@
 // One API client connection: handshake, request handling, and the per-client subscriptions it streams.
 import type { Socket } from 'node:net';
 import { Decimal, ZERO, dec } from '../model/money.js';
-import { detailsOf } from './contract-details.js';
+import { MARKET_RULES, detailsOf } from './contract-details.js';
 import { FARM_MESSAGES, CONNECTIVITY_MESSAGES, defaultFarm } from './incidents.js';
 import { findInstruments, isListed, type ContractQuery, type Instrument } from './instruments.js';
 import * as M from './messages.js';
@@ -276,6 +276,12 @@ export class Session {
       case 'reqGlobalCancel':
         h.globalCancel(this);
         return;
+      case 'reqMarketRule': {
+        const rule = MARKET_RULES[req.marketRuleId];
+        if (rule) this.send(M.marketRule(req.marketRuleId, rule));
+        else this.info(321, `Error validating request.-'bU' : cause - Invalid market rule id ${req.marketRuleId}`);
+        return;
+      }
       case 'unknown':
         this.unserved(req.msgId, req.fields);
         return;
@@ -301,7 +307,9 @@ export class Session {
 
   sendPosition(inst: Instrument): void {
     const p = this.host.ledger.positions.get(inst.conId);
-    if (p) this.send(M.position(this.host.account, inst, p.qty, avgCostOf(p).toNumber()));
+    // TWS reports a stock position on its listing exchange (NASDAQ), not on SMART.
+    const c = inst.secType === 'STK' && inst.primaryExch ? { ...inst, exchange: inst.primaryExch } : inst;
+    if (p) this.send(M.position(this.host.account, c, p.qty, avgCostOf(p).toNumber()));
   }
 
   /** A position changed (fill): POSITION to reqPositions subscribers, marks and values to account subscribers. */
@@ -475,7 +483,7 @@ export class Session {
       return;
     }
     for (const inst of found) {
-      const details = detailsOf(inst);
+      const details = detailsOf(inst, now);
       if (inst.secType === 'BOND' && inst.bond) this.send(M.bondContractData(this.sv, reqId, { ...details, ...inst.bond }));
       else this.send(M.contractData(this.sv, reqId, details));
     }

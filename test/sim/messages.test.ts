@@ -169,6 +169,10 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(one(M.contractDataEnd(5), 'contractDetailsEnd')).toEqual([5]);
   });
 
+  it('MARKET_RULE', () => {
+    expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
+  });
+
   it('OPEN_ORDER (133 fields) with what-if margins, ORDER_STATUS, OPEN_ORDER_END', () => {
     const fields = M.openOrder(193, {
       orderId: 1001, contract: stock, action: 'BUY', totalQuantity: d('150'), orderType: 'LMT', lmtPrice: 227.5, tif: 'DAY',

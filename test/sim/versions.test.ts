@@ -28,12 +28,12 @@ describe('messages in the official field order at every server version', () => {
   };
 
   it.each(VERSIONS)('CONTRACT_DATA and BOND_CONTRACT_DATA at %i', (sv) => {
-    const cd = decodeContractData(sv, M.contractData(sv, 5, detailsOf(aapl)));
+    const cd = decodeContractData(sv, M.contractData(sv, 5, detailsOf(aapl, Date.parse(T0))));
     expect(cd).toMatchObject({ reqId: '5', symbol: 'AAPL', secType: 'STK', conId: '265598', primaryExchange: 'NASDAQ', evMultiplier: '' });
     if (sv < 164) expect(cd.version).toBe('8');
     else expect(cd.minSize).toBeDefined();
     expect('lastTradeDate' in cd).toBe(sv >= 182);
-    const bd = decodeBondContractData(sv, M.bondContractData(sv, 6, { ...detailsOf(bond), ...bond.bond! }));
+    const bd = decodeBondContractData(sv, M.bondContractData(sv, 6, { ...detailsOf(bond, Date.parse(T0)), ...bond.bond! }));
     expect(bd).toMatchObject({ reqId: '6', cusip: '91282CLW9', maturity: '20341115', evMultiplier: '' });
     expect('tradingHours' in bd).toBe(sv >= 188);
   });
