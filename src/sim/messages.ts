@@ -36,7 +36,15 @@ export const IN = {
   POSITION_END: 62,
   ACCOUNT_SUMMARY: 63,
   ACCOUNT_SUMMARY_END: 64,
+  POSITION_MULTI: 71,
+  POSITION_MULTI_END: 72,
+  ACCOUNT_UPDATE_MULTI: 73,
+  ACCOUNT_UPDATE_MULTI_END: 74,
+  SECURITY_DEFINITION_OPTION_PARAMETER: 75,
+  SECURITY_DEFINITION_OPTION_PARAMETER_END: 76,
+  SYMBOL_SAMPLES: 79,
   TICK_REQ_PARAMS: 81,
+  HEAD_TIMESTAMP: 88,
   MARKET_RULE: 93,
   PNL: 94,
   PNL_SINGLE: 95,
@@ -104,6 +112,27 @@ export function position(account: string, c: WireContract, pos: Decimal, avgCost
 
 export function positionEnd(): string[] {
   return [id(IN.POSITION_END), '1'];
+}
+
+/** POSITION_MULTI v1 (reqPositionsMulti): like POSITION, with the request id first and the model code last. */
+export function positionMulti(reqId: number, account: string, c: WireContract, pos: Decimal, avgCost: number, modelCode: string): string[] {
+  return [
+    id(IN.POSITION_MULTI), '1', fInt(reqId), account, fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth,
+    fDbl(c.strike), c.right, c.multiplier, c.exchange, c.currency, c.localSymbol, c.tradingClass, fDec(pos), fDbl(avgCost), modelCode,
+  ];
+}
+
+export function positionMultiEnd(reqId: number): string[] {
+  return [id(IN.POSITION_MULTI_END), '1', fInt(reqId)];
+}
+
+/** ACCOUNT_UPDATE_MULTI v1 (reqAccountUpdatesMulti): one account value. */
+export function accountUpdateMulti(reqId: number, account: string, modelCode: string, key: string, value: string, currency: string): string[] {
+  return [id(IN.ACCOUNT_UPDATE_MULTI), '1', fInt(reqId), account, modelCode, key, value, currency];
+}
+
+export function accountUpdateMultiEnd(reqId: number): string[] {
+  return [id(IN.ACCOUNT_UPDATE_MULTI_END), '1', fInt(reqId)];
 }
 
 export function accountValue(key: string, value: string, currency: string, account: string): string[] {
@@ -284,6 +313,51 @@ export function bondContractData(sv: number, reqId: number, d: BondDetailsView):
     fInt(d.secIdList.length), ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.marketRuleIds,
     ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : []),
   ];
+}
+
+/** SECURITY_DEFINITION_OPTION_PARAMETER (no version): one exchange's expirations and strikes of an option chain. */
+export function secDefOptParams(
+  reqId: number,
+  exchange: string,
+  underlyingConId: number,
+  tradingClass: string,
+  multiplier: string,
+  expirations: readonly string[],
+  strikes: readonly number[],
+): string[] {
+  return [
+    id(IN.SECURITY_DEFINITION_OPTION_PARAMETER), fInt(reqId), exchange, fInt(underlyingConId), tradingClass, multiplier,
+    fInt(expirations.length), ...expirations, fInt(strikes.length), ...strikes.map((k) => fDbl(k)),
+  ];
+}
+
+export function secDefOptParamsEnd(reqId: number): string[] {
+  return [id(IN.SECURITY_DEFINITION_OPTION_PARAMETER_END), fInt(reqId)];
+}
+
+export interface SymbolSampleView {
+  readonly conId: number;
+  readonly symbol: string;
+  readonly secType: string;
+  readonly primaryExch: string;
+  readonly currency: string;
+  readonly derivativeSecTypes: readonly string[];
+  readonly description: string;
+}
+
+/** SYMBOL_SAMPLES (reqMatchingSymbols): description and issuerId from 176. */
+export function symbolSamples(sv: number, reqId: number, rows: readonly SymbolSampleView[]): string[] {
+  return [
+    id(IN.SYMBOL_SAMPLES), fInt(reqId), fInt(rows.length),
+    ...rows.flatMap((r) => [
+      fInt(r.conId), r.symbol, r.secType, r.primaryExch, r.currency, fInt(r.derivativeSecTypes.length), ...r.derivativeSecTypes,
+      ...(sv >= SV.BOND_ISSUERID ? [r.description, ''] : []),
+    ]),
+  ];
+}
+
+export function headTimestamp(reqId: number, timestamp: string): string[] {
+  return [id(IN.HEAD_TIMESTAMP), fInt(reqId), timestamp];
 }
 
 /** MARKET_RULE (no version): the price increments of a rule id, lowest edge first. */

@@ -28,6 +28,14 @@ export const OUT = {
   CANCEL_ACCOUNT_SUMMARY: 63,
   CANCEL_POSITIONS: 64,
   START_API: 71,
+  REQ_POSITIONS_MULTI: 74,
+  CANCEL_POSITIONS_MULTI: 75,
+  REQ_ACCOUNT_UPDATES_MULTI: 76,
+  CANCEL_ACCOUNT_UPDATES_MULTI: 77,
+  REQ_SEC_DEF_OPT_PARAMS: 78,
+  REQ_MATCHING_SYMBOLS: 81,
+  REQ_HEAD_TIMESTAMP: 87,
+  CANCEL_HEAD_TIMESTAMP: 90,
   REQ_MARKET_RULE: 91,
   REQ_PNL: 92,
   CANCEL_PNL: 93,
@@ -99,6 +107,14 @@ export type ClientRequest =
   | { readonly type: 'cancelOrder'; readonly orderId: number }
   | { readonly type: 'reqGlobalCancel' }
   | { readonly type: 'reqMarketRule'; readonly marketRuleId: number }
+  | { readonly type: 'reqPositionsMulti'; readonly reqId: number; readonly account: string; readonly modelCode: string }
+  | { readonly type: 'cancelPositionsMulti'; readonly reqId: number }
+  | { readonly type: 'reqAccountUpdatesMulti'; readonly reqId: number; readonly account: string; readonly modelCode: string; readonly ledgerAndNlv: boolean }
+  | { readonly type: 'cancelAccountUpdatesMulti'; readonly reqId: number }
+  | { readonly type: 'reqSecDefOptParams'; readonly reqId: number; readonly symbol: string; readonly futFopExchange: string; readonly secType: string; readonly conId: number }
+  | { readonly type: 'reqMatchingSymbols'; readonly reqId: number; readonly pattern: string }
+  | { readonly type: 'reqHeadTimestamp'; readonly reqId: number; readonly contract: ContractQuery; readonly useRth: boolean; readonly whatToShow: string; readonly formatDate: number }
+  | { readonly type: 'cancelHeadTimestamp'; readonly reqId: number }
   | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
@@ -265,6 +281,36 @@ export function parseRequest(fields: readonly string[], sv: number = SERVER_VERS
       return { type: 'reqGlobalCancel' };
     case OUT.REQ_MARKET_RULE:
       return { type: 'reqMarketRule', marketRuleId: c.int() };
+    case OUT.REQ_POSITIONS_MULTI:
+      c.int();
+      return { type: 'reqPositionsMulti', reqId: c.int(), account: c.str(), modelCode: c.str() };
+    case OUT.CANCEL_POSITIONS_MULTI:
+      c.int();
+      return { type: 'cancelPositionsMulti', reqId: c.int() };
+    case OUT.REQ_ACCOUNT_UPDATES_MULTI: {
+      c.int();
+      const reqId = c.int();
+      const account = c.str();
+      const modelCode = c.str();
+      return { type: 'reqAccountUpdatesMulti', reqId, account, modelCode, ledgerAndNlv: c.done ? false : c.bool() };
+    }
+    case OUT.CANCEL_ACCOUNT_UPDATES_MULTI:
+      c.int();
+      return { type: 'cancelAccountUpdatesMulti', reqId: c.int() };
+    case OUT.REQ_SEC_DEF_OPT_PARAMS:
+      return { type: 'reqSecDefOptParams', reqId: c.int(), symbol: c.str(), futFopExchange: c.str(), secType: c.str(), conId: c.int() };
+    case OUT.REQ_MATCHING_SYMBOLS:
+      return { type: 'reqMatchingSymbols', reqId: c.int(), pattern: c.str() };
+    case OUT.REQ_HEAD_TIMESTAMP: {
+      const reqId = c.int();
+      const q = contract(c, false);
+      c.bool(); // includeExpired
+      const useRth = c.bool();
+      const whatToShow = c.str();
+      return { type: 'reqHeadTimestamp', reqId, contract: q, useRth, whatToShow, formatDate: c.int() };
+    }
+    case OUT.CANCEL_HEAD_TIMESTAMP:
+      return { type: 'cancelHeadTimestamp', reqId: c.int() };
     default:
       return { type: 'unknown', msgId, fields };
   }

@@ -12,6 +12,7 @@ import type { SimulationApi } from './simulation.js';
 import { summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
+import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
 import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
 
@@ -224,6 +225,11 @@ export class Session {
         this.pnlSubs.delete(req.reqId);
         return;
       case 'reqPnLSingle':
+        // Like reqPnL: TWS refuses an account this login does not have instead of streaming zeros.
+        if (req.account !== h.account) {
+          this.error(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`);
+          return;
+        }
         this.pnlSingles.set(req.reqId, { conId: req.conId, last: '' });
         this.streamPnl(true);
         return;
@@ -276,6 +282,42 @@ export class Session {
       case 'reqGlobalCancel':
         h.globalCancel(this);
         return;
+      case 'reqPositionsMulti':
+        if (!this.knownAccount(req.reqId, req.account)) return;
+        for (const p of h.ledger.positions.values()) {
+          const c = p.inst.secType === 'STK' && p.inst.primaryExch ? { ...p.inst, exchange: p.inst.primaryExch } : p.inst;
+          this.send(M.positionMulti(req.reqId, h.account, c, p.qty, avgCostOf(p).toNumber(), req.modelCode));
+        }
+        this.send(M.positionMultiEnd(req.reqId));
+        return;
+      case 'reqAccountUpdatesMulti': {
+        if (!this.knownAccount(req.reqId, req.account)) return;
+        // A snapshot of the account values, then the end; the multi stream does not repeat changes here.
+        for (const r of h.view().rows) this.send(M.accountUpdateMulti(req.reqId, h.account, req.modelCode, r.key, r.value, r.currency));
+        this.send(M.accountUpdateMultiEnd(req.reqId));
+        return;
+      }
+      case 'cancelPositionsMulti':
+      case 'cancelAccountUpdatesMulti':
+      case 'cancelHeadTimestamp':
+        return;
+      case 'reqSecDefOptParams': {
+        const rows = optionChains(h.universe, req.symbol, req.futFopExchange, req.conId, h.clock.now());
+        if (rows.length === 0) {
+          this.error(req.reqId, 200, 'No security definition has been found for the request');
+          return;
+        }
+        for (const r of rows) this.send(M.secDefOptParams(req.reqId, r.exchange, r.underlyingConId, r.tradingClass, r.multiplier, r.expirations, r.strikes));
+        this.send(M.secDefOptParamsEnd(req.reqId));
+        return;
+      }
+      case 'reqMatchingSymbols':
+        this.send(M.symbolSamples(this.sv, req.reqId, matchingSymbols(h.universe, req.pattern, h.clock.now())));
+        return;
+      case 'reqHeadTimestamp': {
+        if (this.resolve(req.reqId, req.contract)) this.send(M.headTimestamp(req.reqId, headTimestampOf(h.market.startTime, req.formatDate)));
+        return;
+      }
       case 'reqMarketRule': {
         const rule = MARKET_RULES[req.marketRuleId];
         if (rule) this.send(M.marketRule(req.marketRuleId, rule));
@@ -286,6 +328,13 @@ export class Session {
         this.unserved(req.msgId, req.fields);
         return;
     }
+  }
+
+  /** TWS's answer to a request naming an account this login does not have ('' and All mean every account). */
+  private knownAccount(reqId: number, account: string): boolean {
+    if (!account || account === 'All' || account === this.host.account) return true;
+    this.error(reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${account}`);
+    return false;
   }
 
   /** A request the simulator does not serve gets what TWS answers it (an error, or its empty reply), never silence. */

@@ -169,6 +169,23 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(one(M.contractDataEnd(5), 'contractDetailsEnd')).toEqual([5]);
   });
 
+  it('POSITION_MULTI, ACCOUNT_UPDATE_MULTI, option chains, symbol samples, head timestamp and their ends', () => {
+    const [reqId, account, modelCode, contract, pos, avgCost] = one(M.positionMulti(8, 'DU1234567', stock, d('100'), 201.5, ''), 'positionMulti') as [number, string, string, Record<string, unknown>, number, number];
+    expect([reqId, account, modelCode, pos, avgCost]).toEqual([8, 'DU1234567', '', 100, 201.5]);
+    expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', exchange: 'SMART' });
+    expect(one(M.positionMultiEnd(8), 'positionMultiEnd')).toEqual([8]);
+    expect(one(M.accountUpdateMulti(9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD'), 'accountUpdateMulti')).toEqual([9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD']);
+    // @stoqey/ib reads this reqId with readStr.
+    expect(one(M.accountUpdateMultiEnd(9), 'accountUpdateMultiEnd')).toEqual(['9']);
+    expect(one(M.secDefOptParams(10, 'SMART', 265598, 'AAPL', '100', ['20260417', '20260515'], [210, 240]), 'securityDefinitionOptionParameter'))
+      .toEqual([10, 'SMART', 265598, 'AAPL', 100, ['20260417', '20260515'], [210, 240]]);
+    expect(one(M.secDefOptParamsEnd(10), 'securityDefinitionOptionParameterEnd')).toEqual([10]);
+    const [sreq, samples] = one(M.symbolSamples(193, 11, [{ conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD', derivativeSecTypes: ['OPT'], description: 'APPLE INC' }]), 'symbolSamples') as [number, Array<Record<string, unknown>>];
+    expect(sreq).toBe(11);
+    expect(samples[0]).toMatchObject({ contract: { conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD' }, derivativeSecTypes: ['OPT'] });
+    expect(one(M.headTimestamp(12, '20250302-14:30:00'), 'headTimestamp')).toEqual([12, '20250302-14:30:00']);
+  });
+
   it('MARKET_RULE', () => {
     expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
   });
