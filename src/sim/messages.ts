@@ -45,6 +45,7 @@ export const IN = {
   SYMBOL_SAMPLES: 79,
   TICK_REQ_PARAMS: 81,
   HEAD_TIMESTAMP: 88,
+  HISTORICAL_DATA: 17,
   MARKET_RULE: 93,
   PNL: 94,
   PNL_SINGLE: 95,
@@ -353,6 +354,25 @@ export function symbolSamples(sv: number, reqId: number, rows: readonly SymbolSa
       fInt(r.conId), r.symbol, r.secType, r.primaryExch, r.currency, fInt(r.derivativeSecTypes.length), ...r.derivativeSecTypes,
       ...(sv >= SV.BOND_ISSUERID ? [r.description, ''] : []),
     ]),
+  ];
+}
+
+export interface BarView {
+  readonly date: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly wap: number;
+  readonly count: number;
+}
+
+/** HISTORICAL_DATA (no version since 124; the end message is separate only from 196, beyond what the simulator speaks). */
+export function historicalData(reqId: number, startDate: string, endDate: string, bars: readonly BarView[]): string[] {
+  return [
+    id(IN.HISTORICAL_DATA), fInt(reqId), startDate, endDate, fInt(bars.length),
+    ...bars.flatMap((b) => [b.date, fDbl(b.open), fDbl(b.high), fDbl(b.low), fDbl(b.close), fInt(b.volume), fDbl(b.wap), fInt(b.count)]),
   ];
 }
 

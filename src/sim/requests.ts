@@ -16,6 +16,7 @@ export const OUT = {
   REQ_IDS: 8,
   REQ_CONTRACT_DATA: 9,
   SET_SERVER_LOGLEVEL: 14,
+  REQ_HISTORICAL_DATA: 20,
   REQ_AUTO_OPEN_ORDERS: 15,
   REQ_ALL_OPEN_ORDERS: 16,
   REQ_COMPLETED_ORDERS: 99,
@@ -115,6 +116,18 @@ export type ClientRequest =
   | { readonly type: 'reqMatchingSymbols'; readonly reqId: number; readonly pattern: string }
   | { readonly type: 'reqHeadTimestamp'; readonly reqId: number; readonly contract: ContractQuery; readonly useRth: boolean; readonly whatToShow: string; readonly formatDate: number }
   | { readonly type: 'cancelHeadTimestamp'; readonly reqId: number }
+  | {
+      readonly type: 'reqHistoricalData';
+      readonly reqId: number;
+      readonly contract: ContractQuery;
+      readonly endDateTime: string;
+      readonly barSize: string;
+      readonly duration: string;
+      readonly useRth: boolean;
+      readonly whatToShow: string;
+      readonly formatDate: number;
+      readonly keepUpToDate: boolean;
+    }
   | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
@@ -308,6 +321,21 @@ export function parseRequest(fields: readonly string[], sv: number = SERVER_VERS
       const useRth = c.bool();
       const whatToShow = c.str();
       return { type: 'reqHeadTimestamp', reqId, contract: q, useRth, whatToShow, formatDate: c.int() };
+    }
+    case OUT.REQ_HISTORICAL_DATA: {
+      // No version field since 124 (SYNT_REALTIME_BARS).
+      const reqId = c.int();
+      const q = contract(c, false);
+      c.bool(); // includeExpired
+      const endDateTime = c.str();
+      const barSize = c.str();
+      const duration = c.str();
+      const useRth = c.bool();
+      const whatToShow = c.str();
+      const formatDate = c.int();
+      if (q.secType.toUpperCase() === 'BAG') c.skip(c.int() * 4);
+      const keepUpToDate = c.done ? false : c.bool();
+      return { type: 'reqHistoricalData', reqId, contract: q, endDateTime, barSize, duration, useRth, whatToShow, formatDate, keepUpToDate };
     }
     case OUT.CANCEL_HEAD_TIMESTAMP:
       return { type: 'cancelHeadTimestamp', reqId: c.int() };

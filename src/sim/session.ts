@@ -12,6 +12,7 @@ import type { SimulationApi } from './simulation.js';
 import { summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
+import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, parseEndDateTime } from './history.js';
 import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
 import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
@@ -314,6 +315,9 @@ export class Session {
       case 'reqMatchingSymbols':
         this.send(M.symbolSamples(this.sv, req.reqId, matchingSymbols(h.universe, req.pattern, h.clock.now())));
         return;
+      case 'reqHistoricalData':
+        this.historicalData(req);
+        return;
       case 'reqHeadTimestamp': {
         if (this.resolve(req.reqId, req.contract)) this.send(M.headTimestamp(req.reqId, headTimestampOf(h.market.startTime, req.formatDate)));
         return;
@@ -327,6 +331,23 @@ export class Session {
       case 'unknown':
         this.unserved(req.msgId, req.fields);
         return;
+    }
+  }
+
+  private historicalData(req: Extract<ClientRequest, { type: 'reqHistoricalData' }>): void {
+    const inst = this.resolve(req.reqId, req.contract);
+    if (!inst) return;
+    const now = this.host.clock.now();
+    try {
+      const barMs = barMsOf(req.barSize);
+      const endMs = parseEndDateTime(req.endDateTime, now);
+      const durationMs = durationMsOf(req.duration);
+      const bars = historicalBars(this.host.market, now, { inst, endMs, durationMs, barMs, useRth: req.useRth });
+      const views = bars.map((b) => ({ ...b, date: barDate(inst, b, req.formatDate) }));
+      this.send(M.historicalData(req.reqId, twsTime(Math.min(endMs, now) - durationMs), twsTime(Math.min(endMs, now)), views));
+    } catch (err) {
+      if (!(err instanceof HistoryError)) throw err;
+      this.error(req.reqId, 162, `Historical Market Data Service error message:${err.message}`);
     }
   }
 

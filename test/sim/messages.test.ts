@@ -186,6 +186,17 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(one(M.headTimestamp(12, '20250302-14:30:00'), 'headTimestamp')).toEqual([12, '20250302-14:30:00']);
   });
 
+  it('HISTORICAL_DATA ends with the client\'s "finished" row', () => {
+    const r = decode(M.historicalData(13, '20260301 14:30:00 UTC', '20260302 14:30:00 UTC', [
+      { date: '20260227', open: 227.1, high: 229, low: 226.5, close: 228.5, volume: 2100000, wap: 228, count: 21000 },
+    ]));
+    expect(r.errors).toEqual([]);
+    expect(r.events.map((e) => e.args)).toEqual([
+      [13, '20260227', 227.1, 229, 226.5, 228.5, 2100000, 21000, 228, undefined],
+      [13, 'finished-20260301 14:30:00 UTC-20260302 14:30:00 UTC', -1, -1, -1, -1, -1, -1, -1, false],
+    ]);
+  });
+
   it('MARKET_RULE', () => {
     expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
   });
