@@ -25,8 +25,10 @@ export interface Instrument {
   readonly primaryExch: string;
   readonly localSymbol: string;
   readonly tradingClass: string;
-  /** YYYYMMDD for options, YYYYMM for futures, '' otherwise. */
+  /** YYYYMMDD (the last trading day) for options and futures, as TWS sends them; '' otherwise. */
   readonly lastTradeDateOrContractMonth: string;
+  /** Futures and their options: the delivery month YYYYMM (CL's is the month after its last trading day). */
+  readonly contractMonth?: string;
   readonly strike: number;
   readonly right: '' | 'C' | 'P';
   /**
@@ -117,6 +119,13 @@ function occSymbol(symbol: string, expiry: string, right: 'C' | 'P', strike: num
 }
 
 const US_HOURS = '0930-1600';
+
+/** TWS's trading class of a stock: NMS for NASDAQ listings, TSEJ for Tokyo, the symbol elsewhere. */
+function stockTradingClass(symbol: string, primaryExch: string): string {
+  if (primaryExch === 'NASDAQ') return 'NMS';
+  if (primaryExch === 'TSEJ') return 'TSEJ';
+  return symbol;
+}
 const US_TZ = 'US/Eastern';
 
 /** Builds the universe for a run starting at `start` (epoch ms). */
@@ -131,7 +140,7 @@ export function buildUniverse(start: number): Instrument[] {
     industry: string,
     minTick = 0.01,
   ): Instrument => ({
-    conId, symbol, secType: 'STK', currency, exchange: 'SMART', primaryExch, localSymbol: symbol, tradingClass: symbol === '7203' ? 'TSEJ' : symbol,
+    conId, symbol, secType: 'STK', currency, exchange: 'SMART', primaryExch, localSymbol: symbol, tradingClass: stockTradingClass(symbol, primaryExch),
     lastTradeDateOrContractMonth: '', strike: 0, right: '', multiplier: '', minTick, longName, factor: symbol,
     underConId: 0, underSymbol: '', underSecType: '', halfSpreadTicks: 1, timeZoneId: tz,
     tradingHours: US_HOURS, liquidHours: US_HOURS, industry, category: '', validExchanges: `SMART,${primaryExch}`,
@@ -191,21 +200,21 @@ export function buildUniverse(start: number): Instrument[] {
     opt(FRONT_SPX_PUT, 'SPX', 416904, frontExp, 'P', 6050, 0.17, true),
     {
       conId: 637533641, symbol: 'ES', secType: 'FUT', currency: 'USD', exchange: 'CME', primaryExch: '', localSymbol: esLocal,
-      tradingClass: 'ES', lastTradeDateOrContractMonth: es.contractMonth, strike: 0, right: '', multiplier: '50', minTick: 0.25,
+      tradingClass: 'ES', lastTradeDateOrContractMonth: ymd(es.lastTradeDay), contractMonth: es.contractMonth, strike: 0, right: '', multiplier: '50', minTick: 0.25,
       longName: 'E-mini S&P 500', factor: 'SPX', underConId: 11004968, underSymbol: 'ES', underSecType: 'IND',
       expiryMs: es.expiryMs, basis: 0.0045, futMargin: { init: 24_200, maint: 22_000 }, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0830-1500', industry: '', category: '', validExchanges: 'CME',
     },
     {
       conId: 741231107, symbol: 'ES', secType: 'FOP', currency: 'USD', exchange: 'CME', primaryExch: '',
-      localSymbol: `${esLocal} C6300`, tradingClass: 'ES', lastTradeDateOrContractMonth: ymd(es.lastTradeDay), strike: 6300, right: 'C',
+      localSymbol: `${esLocal} C6300`, tradingClass: 'ES', lastTradeDateOrContractMonth: ymd(es.lastTradeDay), contractMonth: es.contractMonth, strike: 6300, right: 'C',
       multiplier: '50', minTick: 0.25, longName: 'E-mini S&P 500', factor: 'SPX', underConId: 637533641, underSymbol: 'ES',
       underSecType: 'FUT', expiryMs: es.expiryMs, iv: 0.17, futureConId: 637533641, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0830-1500', industry: '', category: '', validExchanges: 'CME',
     },
     {
       conId: 742168315, symbol: 'CL', secType: 'FUT', currency: 'USD', exchange: 'NYMEX', primaryExch: '', localSymbol: cl.localSymbol,
-      tradingClass: 'CL', lastTradeDateOrContractMonth: cl.contractMonth, strike: 0, right: '', multiplier: '1000',
+      tradingClass: 'CL', lastTradeDateOrContractMonth: ymd(cl.lastTradeDay), contractMonth: cl.contractMonth, strike: 0, right: '', multiplier: '1000',
       minTick: 0.01, longName: 'Light Sweet Crude Oil', factor: 'CL', underConId: 17340715, underSymbol: 'CL', underSecType: 'IND',
       expiryMs: cl.expiryMs, basis: 0, futMargin: { init: 6_600, maint: 6_000 }, halfSpreadTicks: 1,
       timeZoneId: 'US/Central', tradingHours: '1700-1600', liquidHours: '0800-1330', industry: '', category: '', validExchanges: 'NYMEX',
@@ -308,8 +317,8 @@ export function findInstruments(universe: readonly Instrument[], q: ContractQuer
     if (q.localSymbol && !eq(q.localSymbol.replace(/\s+/g, ' '), i.localSymbol.replace(/\s+/g, ' '))) return false;
     if (q.tradingClass && !eq(q.tradingClass, i.tradingClass)) return false;
     if (q.lastTradeDateOrContractMonth && !i.lastTradeDateOrContractMonth.startsWith(q.lastTradeDateOrContractMonth)) {
-      // A futures month (YYYYMM) may also be asked for with the full last trade date.
-      if (!(i.secType === 'FUT' && q.lastTradeDateOrContractMonth.startsWith(i.lastTradeDateOrContractMonth))) return false;
+      // A future may be asked for by its delivery month (CLG6 is 202602, its last trading day 20260120).
+      if (!(i.contractMonth && q.lastTradeDateOrContractMonth === i.contractMonth)) return false;
     }
     if (q.strike > 0 && Math.abs(q.strike - i.strike) > 1e-9) return false;
     if (q.right && q.right !== '0' && q.right !== '?' && normRight(q.right) !== i.right) return false;

@@ -53,6 +53,8 @@ export interface OptionQuote extends OptionValue {
 }
 
 const TRADING_DAY_MS = 6.5 * 3600 * 1000;
+/** How much of the session's path the market keeps for historical bars: a week of minutes. */
+const TAPE_MINUTES = 7 * 24 * 60;
 const TRADING_YEAR_MS = 252 * TRADING_DAY_MS;
 const CALENDAR_YEAR_MS = 365 * 86_400_000;
 
@@ -95,6 +97,12 @@ export class Market {
   /** Virtual time of the last step (quotes are as of this instant). */
   time: number;
   readonly startTime: number;
+  readonly seed: number;
+  /**
+   * One mark per virtual minute of every non-option instrument since the start (the last TAPE_MINUTES of them):
+   * historical bars of the session are built from it. Recording reads quotes only, so it draws no random numbers.
+   */
+  private readonly tape: Array<{ readonly t: number; readonly marks: ReadonlyMap<number, number> }> = [];
 
   constructor(
     private readonly universe: readonly Instrument[],
@@ -107,6 +115,7 @@ export class Market {
     this.jumpRng = streamFor(seed, 'jumps');
     this.time = start;
     this.startTime = start;
+    this.seed = seed;
     for (const f of FACTORS) {
       this.factors.set(f.key, { key: f.key, kind: f.kind, beta: f.beta, dividendYield: f.dividendYield, value: f.start, vol: f.vol, high: f.start, low: f.start });
     }
@@ -116,6 +125,36 @@ export class Market {
     }
     // Yesterday's close: the start marks, so the first day's P&L starts at zero.
     for (const inst of universe) this.closes.set(inst.conId, this.rawQuote(inst).mark);
+    this.recordTape();
+  }
+
+  /** An instrument's mark at the start of the run (the end of its deterministic history). */
+  startMark(conId: number): number | undefined {
+    return this.closes.get(conId);
+  }
+
+  /** The recorded per-minute marks of an instrument in [from, to). */
+  marksBetween(conId: number, from: number, to: number): Array<readonly [number, number]> {
+    const out: Array<readonly [number, number]> = [];
+    for (const e of this.tape) {
+      if (e.t < from) continue;
+      if (e.t >= to) break;
+      const m = e.marks.get(conId);
+      if (m !== undefined) out.push([e.t, m]);
+    }
+    return out;
+  }
+
+  private recordTape(): void {
+    const last = this.tape[this.tape.length - 1];
+    if (last && Math.floor(last.t / 60_000) === Math.floor(this.time / 60_000)) return;
+    const marks = new Map<number, number>();
+    for (const inst of this.universe) {
+      if (inst.secType === 'OPT' || inst.secType === 'FOP') continue;
+      marks.set(inst.conId, this.rawQuote(inst).mark);
+    }
+    this.tape.push({ t: this.time, marks });
+    if (this.tape.length > TAPE_MINUTES) this.tape.shift();
   }
 
   /** Changes on every step or shock; quote caches and "what changed" checks key on it. */
@@ -167,6 +206,7 @@ export class Market {
       this.fx.set(ccy, v * Math.exp(sigma * Math.sqrt(dt) * this.rng.normal() - 0.5 * sigma * sigma * dt));
     }
     this.versionCounter++;
+    this.recordTape();
   }
 
   private maybeJump(f: FactorState, dtMs: number): void {

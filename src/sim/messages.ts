@@ -1,9 +1,10 @@
-// Server → client message builders at server version 193, one pure function per message, each
-// returning the wire fields (tws-protocol.md §3.4, §3.5; field order from @stoqey/ib's decoder.js).
-// test/sim/messages.test.ts feeds every builder through @stoqey/ib's own Decoder.
+// Server → client message builders, one pure function per message, each returning the wire fields for the
+// negotiated server version (tws-protocol.md §3.4, §3.5; gates from IB's MIN_SERVER_VER_* constants, field order
+// from the official decoder). test/sim/messages.test.ts feeds every builder through @stoqey/ib's own Decoder at
+// 193; test/sim/versions.test.ts decodes the versioned ones at 157, 178 and 193 in the official client's order.
 import type { Decimal } from '../model/money.js';
 import type { Instrument } from './instruments.js';
-import { UNSET_DOUBLE, UNSET_INTEGER, fBool, fDbl, fDec, fInt } from './wire.js';
+import { SV, UNSET_DOUBLE, UNSET_INTEGER, fBool, fDbl, fDec, fInt } from './wire.js';
 
 /** Incoming message ids (the client's IN_MSG_ID). */
 export const IN = {
@@ -35,7 +36,17 @@ export const IN = {
   POSITION_END: 62,
   ACCOUNT_SUMMARY: 63,
   ACCOUNT_SUMMARY_END: 64,
+  POSITION_MULTI: 71,
+  POSITION_MULTI_END: 72,
+  ACCOUNT_UPDATE_MULTI: 73,
+  ACCOUNT_UPDATE_MULTI_END: 74,
+  SECURITY_DEFINITION_OPTION_PARAMETER: 75,
+  SECURITY_DEFINITION_OPTION_PARAMETER_END: 76,
+  SYMBOL_SAMPLES: 79,
   TICK_REQ_PARAMS: 81,
+  HEAD_TIMESTAMP: 88,
+  HISTORICAL_DATA: 17,
+  MARKET_RULE: 93,
   PNL: 94,
   PNL_SINGLE: 95,
   COMPLETED_ORDER: 101,
@@ -84,9 +95,11 @@ export function currentTime(epochSeconds: number): string[] {
  * ERR_MSG. `reqId` -1 reaches the client as EventName.info (1100, 326, 2104…), anything else as an
  * error. Non-ASCII is escaped as \uXXXX, which the client decodes at sv ≥ 153.
  */
-export function errorMessage(reqId: number, code: number, message: string, advancedOrderRejectJson = ''): string[] {
+export function errorMessage(sv: number, reqId: number, code: number, message: string, advancedOrderRejectJson = ''): string[] {
   const ascii = message.replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-  return [id(IN.ERR_MSG), '2', fInt(reqId), fInt(code), ascii, advancedOrderRejectJson];
+  const f = [id(IN.ERR_MSG), '2', fInt(reqId), fInt(code), ascii];
+  if (sv >= SV.ADVANCED_ORDER_REJECT) f.push(advancedOrderRejectJson);
+  return f;
 }
 
 // ---- positions and account ------------------------------------------------------------------------
@@ -100,6 +113,27 @@ export function position(account: string, c: WireContract, pos: Decimal, avgCost
 
 export function positionEnd(): string[] {
   return [id(IN.POSITION_END), '1'];
+}
+
+/** POSITION_MULTI v1 (reqPositionsMulti): like POSITION, with the request id first and the model code last. */
+export function positionMulti(reqId: number, account: string, c: WireContract, pos: Decimal, avgCost: number, modelCode: string): string[] {
+  return [
+    id(IN.POSITION_MULTI), '1', fInt(reqId), account, fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth,
+    fDbl(c.strike), c.right, c.multiplier, c.exchange, c.currency, c.localSymbol, c.tradingClass, fDec(pos), fDbl(avgCost), modelCode,
+  ];
+}
+
+export function positionMultiEnd(reqId: number): string[] {
+  return [id(IN.POSITION_MULTI_END), '1', fInt(reqId)];
+}
+
+/** ACCOUNT_UPDATE_MULTI v1 (reqAccountUpdatesMulti): one account value. */
+export function accountUpdateMulti(reqId: number, account: string, modelCode: string, key: string, value: string, currency: string): string[] {
+  return [id(IN.ACCOUNT_UPDATE_MULTI), '1', fInt(reqId), account, modelCode, key, value, currency];
+}
+
+export function accountUpdateMultiEnd(reqId: number): string[] {
+  return [id(IN.ACCOUNT_UPDATE_MULTI_END), '1', fInt(reqId)];
 }
 
 export function accountValue(key: string, value: string, currency: string, account: string): string[] {
@@ -239,15 +273,23 @@ export interface ContractDetailsView extends WireContract {
   readonly suggestedSizeIncrement: string;
 }
 
-/** CONTRACT_DATA at sv 193 (no version; lastTradeDate since 182; ineligibility reasons since 186). */
-export function contractData(reqId: number, d: ContractDetailsView): string[] {
+/**
+ * CONTRACT_DATA: a version field (8) and mdSizeMultiplier before 164, sizeMinTick at 163 only, minSize/sizeIncrement/
+ * suggestedSizeIncrement from 164, lastTradeDate from 182, the ineligibility-reason list from 186. evMultiplier is
+ * empty as TWS sends it (IB's Python client decodes it as an int: Double.MAX would kill its reader).
+ */
+export function contractData(sv: number, reqId: number, d: ContractDetailsView): string[] {
+  const rules = sv >= SV.SIZE_RULES;
   return [
-    id(IN.CONTRACT_DATA), fInt(reqId), d.symbol, d.secType, d.lastTradeDateOrContractMonth, d.lastTradeDate, fDbl(d.strike), d.right,
-    d.exchange, d.currency, d.localSymbol, d.marketName, d.tradingClass, fInt(d.conId), fDbl(d.minTick), d.multiplier,
-    d.orderTypes, d.validExchanges, '1', fInt(d.underConId), d.longName, d.primaryExch, d.contractMonth, d.industry,
-    d.category, d.subcategory, d.timeZoneId, d.tradingHours, d.liquidHours, '', UNSET_DOUBLE, fInt(d.secIdList.length),
+    id(IN.CONTRACT_DATA), ...(rules ? [] : ['8']), fInt(reqId), d.symbol, d.secType, d.lastTradeDateOrContractMonth,
+    ...(sv >= SV.LAST_TRADE_DATE ? [d.lastTradeDate] : []), fDbl(d.strike), d.right, d.exchange, d.currency, d.localSymbol,
+    d.marketName, d.tradingClass, fInt(d.conId), fDbl(d.minTick), ...(rules ? [] : ['1']), d.multiplier, d.orderTypes,
+    d.validExchanges, '1', fInt(d.underConId), d.longName, d.primaryExch, d.contractMonth, d.industry, d.category,
+    d.subcategory, d.timeZoneId, d.tradingHours, d.liquidHours, '', '', fInt(d.secIdList.length),
     ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.underSymbol, d.underSecType, d.marketRuleIds,
-    d.realExpirationDate, d.stockType, d.minSize, d.sizeIncrement, d.suggestedSizeIncrement, '0',
+    d.realExpirationDate, d.stockType,
+    ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : sv >= SV.FRACTIONAL_SIZE_SUPPORT ? [d.sizeIncrement] : []),
+    ...(sv >= SV.INELIGIBILITY_REASONS ? ['0'] : []),
   ];
 }
 
@@ -258,15 +300,89 @@ export interface BondDetailsView extends ContractDetailsView {
   readonly issueDate: string;
 }
 
-/** BOND_CONTRACT_DATA: TWS answers reqContractDetails on a bond with this message instead of CONTRACT_DATA. */
-export function bondContractData(reqId: number, d: BondDetailsView): string[] {
+/**
+ * BOND_CONTRACT_DATA: TWS answers reqContractDetails on a bond with this message instead of CONTRACT_DATA. A version
+ * field (6) and mdSizeMultiplier before 164; time zone and trading hours from 188; size rules from 164.
+ */
+export function bondContractData(sv: number, reqId: number, d: BondDetailsView): string[] {
+  const rules = sv >= SV.SIZE_RULES;
   return [
-    id(IN.BOND_CONTRACT_DATA), fInt(reqId), d.symbol, d.secType, d.cusip, fDbl(d.coupon), d.maturity, d.issueDate, '', 'Government',
-    'FIXED', '0', '0', '0', '', d.exchange, d.currency, d.marketName, d.tradingClass, fInt(d.conId), fDbl(d.minTick), d.orderTypes,
-    d.validExchanges, '', '', '0', '', d.longName, d.timeZoneId, d.tradingHours, d.liquidHours, '', UNSET_DOUBLE,
-    fInt(d.secIdList.length), ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.marketRuleIds, d.minSize,
-    d.sizeIncrement, d.suggestedSizeIncrement,
+    id(IN.BOND_CONTRACT_DATA), ...(rules ? [] : ['6']), fInt(reqId), d.symbol, d.secType, d.cusip, fDbl(d.coupon), d.maturity,
+    d.issueDate, '', 'Government', 'FIXED', '0', '0', '0', '', d.exchange, d.currency, d.marketName, d.tradingClass,
+    fInt(d.conId), fDbl(d.minTick), ...(rules ? [] : ['1']), d.orderTypes, d.validExchanges, '', '', '0', '', d.longName,
+    ...(sv >= SV.BOND_TRADING_HOURS ? [d.timeZoneId, d.tradingHours, d.liquidHours] : []), '', '',
+    fInt(d.secIdList.length), ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.marketRuleIds,
+    ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : []),
   ];
+}
+
+/** SECURITY_DEFINITION_OPTION_PARAMETER (no version): one exchange's expirations and strikes of an option chain. */
+export function secDefOptParams(
+  reqId: number,
+  exchange: string,
+  underlyingConId: number,
+  tradingClass: string,
+  multiplier: string,
+  expirations: readonly string[],
+  strikes: readonly number[],
+): string[] {
+  return [
+    id(IN.SECURITY_DEFINITION_OPTION_PARAMETER), fInt(reqId), exchange, fInt(underlyingConId), tradingClass, multiplier,
+    fInt(expirations.length), ...expirations, fInt(strikes.length), ...strikes.map((k) => fDbl(k)),
+  ];
+}
+
+export function secDefOptParamsEnd(reqId: number): string[] {
+  return [id(IN.SECURITY_DEFINITION_OPTION_PARAMETER_END), fInt(reqId)];
+}
+
+export interface SymbolSampleView {
+  readonly conId: number;
+  readonly symbol: string;
+  readonly secType: string;
+  readonly primaryExch: string;
+  readonly currency: string;
+  readonly derivativeSecTypes: readonly string[];
+  readonly description: string;
+}
+
+/** SYMBOL_SAMPLES (reqMatchingSymbols): description and issuerId from 176. */
+export function symbolSamples(sv: number, reqId: number, rows: readonly SymbolSampleView[]): string[] {
+  return [
+    id(IN.SYMBOL_SAMPLES), fInt(reqId), fInt(rows.length),
+    ...rows.flatMap((r) => [
+      fInt(r.conId), r.symbol, r.secType, r.primaryExch, r.currency, fInt(r.derivativeSecTypes.length), ...r.derivativeSecTypes,
+      ...(sv >= SV.BOND_ISSUERID ? [r.description, ''] : []),
+    ]),
+  ];
+}
+
+export interface BarView {
+  readonly date: string;
+  readonly open: number;
+  readonly high: number;
+  readonly low: number;
+  readonly close: number;
+  readonly volume: number;
+  readonly wap: number;
+  readonly count: number;
+}
+
+/** HISTORICAL_DATA (no version since 124; the end message is separate only from 196, beyond what the simulator speaks). */
+export function historicalData(reqId: number, startDate: string, endDate: string, bars: readonly BarView[]): string[] {
+  return [
+    id(IN.HISTORICAL_DATA), fInt(reqId), startDate, endDate, fInt(bars.length),
+    ...bars.flatMap((b) => [b.date, fDbl(b.open), fDbl(b.high), fDbl(b.low), fDbl(b.close), fInt(b.volume), fDbl(b.wap), fInt(b.count)]),
+  ];
+}
+
+export function headTimestamp(reqId: number, timestamp: string): string[] {
+  return [id(IN.HEAD_TIMESTAMP), fInt(reqId), timestamp];
+}
+
+/** MARKET_RULE (no version): the price increments of a rule id, lowest edge first. */
+export function marketRule(ruleId: number, increments: ReadonlyArray<readonly [number, number]>): string[] {
+  return [id(IN.MARKET_RULE), fInt(ruleId), fInt(increments.length), ...increments.flatMap(([edge, inc]) => [fDbl(edge), fDbl(inc)])];
 }
 
 export function contractDataEnd(reqId: number): string[] {
@@ -311,8 +427,12 @@ export interface OpenOrderView {
   readonly filledQuantity?: Decimal;
 }
 
-/** OPEN_ORDER at sv 193: 133 fields for a plain (non-combo, non-algo, unconditioned) order (§3.5). */
-export function openOrder(o: OpenOrderView): string[] {
+/**
+ * OPEN_ORDER for a plain (non-combo, non-algo, unconditioned) order: 133 fields at 193 (§3.5). faProfile until 176;
+ * duration 158, postToAts 160, autoCancelParent 162, the peg-best/mid fields 170, customerAccount 183,
+ * professionalCustomer 184, bondAccruedInterest 185, includeOvernight 189, extOperator and manualOrderIndicator 193.
+ */
+export function openOrder(sv: number, o: OpenOrderView): string[] {
   const c = o.contract;
   const m = o.margin;
   const u = UNSET_DOUBLE;
@@ -325,7 +445,8 @@ export function openOrder(o: OpenOrderView): string[] {
     o.action, fDec(o.totalQuantity), o.orderType, fDbl(o.lmtPrice), fDbl(o.auxPrice), o.tif, '', o.account, 'O', '0',
     o.orderRef, fInt(o.clientId), fInt(o.permId), fBool(o.outsideRth), '0', '0', '',
     '', // sharesAllocation (ignored)
-    '', '', '', // faGroup, faMethod, faPercentage (no faProfile at sv ≥ 177)
+    '', '', '', // faGroup, faMethod, faPercentage
+    ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
     '', // modelCode
     '', '', u, '', // goodTillDate, rule80A, percentOffset, settlingFirm
     '0', '', '-1', // shortSaleSlot, designatedLocation, exemptCode
@@ -353,11 +474,17 @@ export function openOrder(o: OpenOrderView): string[] {
     '', u, u, u, u, u, u, '0', // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStop, adjustedStopLimit, adjustedTrailingAmount, adjustableTrailingUnit
     '', '', '', // softDollarTier name, value, displayName
     u, '0', '0', '0', '0', // cashQty, dontUseAutoPriceForHedge, isOmsContainer, discretionaryUpToLimitPrice, usePriceMgmtAlgo
-    UNSET_INTEGER, UNSET_INTEGER, '0', // duration, postToAts, autoCancelParent
-    UNSET_INTEGER, UNSET_INTEGER, u, u, u, // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
-    '', '0', '', '0', // customerAccount, professionalCustomer, bondAccruedInterest, includeOvernight
-    '', UNSET_INTEGER, // extOperator, manualOrderIndicator
   ];
+  if (sv >= SV.DURATION) f.push(UNSET_INTEGER);
+  if (sv >= SV.POST_TO_ATS) f.push(UNSET_INTEGER);
+  if (sv >= SV.AUTO_CANCEL_PARENT) f.push('0');
+  // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
+  if (sv >= SV.PEGBEST_PEGMID_OFFSETS) f.push(UNSET_INTEGER, UNSET_INTEGER, u, u, u);
+  if (sv >= SV.CUSTOMER_ACCOUNT) f.push('');
+  if (sv >= SV.PROFESSIONAL_CUSTOMER) f.push('0');
+  if (sv >= SV.BOND_ACCRUED_INTEREST) f.push('');
+  if (sv >= SV.INCLUDE_OVERNIGHT) f.push('0');
+  if (sv >= SV.CME_TAGGING_FIELDS_IN_OPEN_ORDER) f.push('', UNSET_INTEGER); // extOperator, manualOrderIndicator
   return f;
 }
 
@@ -374,10 +501,11 @@ export interface CompletedOrderView extends OpenOrderView {
 }
 
 /**
- * COMPLETED_ORDER at sv 193 (no order id, no client id: TWS names a completed order by permId and orderRef), in the
- * order @stoqey/ib's decodeMsg_COMPLETED_ORDER reads it, for a plain MKT/LMT order.
+ * COMPLETED_ORDER (no order id, no client id: TWS names a completed order by permId and orderRef), in the order the
+ * official processCompletedOrderMsg reads it, for a plain MKT/LMT order: faProfile until 176, the peg-best/mid
+ * fields from 170, customerAccount 183, professionalCustomer 184.
  */
-export function completedOrder(o: CompletedOrderView): string[] {
+export function completedOrder(sv: number, o: CompletedOrderView): string[] {
   const c = o.contract;
   const u = UNSET_DOUBLE;
   return [
@@ -387,6 +515,7 @@ export function completedOrder(o: CompletedOrderView): string[] {
     o.action, fDec(o.totalQuantity), o.orderType, fDbl(o.lmtPrice), fDbl(o.auxPrice), o.tif, '', o.account, 'O', '0',
     o.orderRef, fInt(o.permId), fBool(o.outsideRth), '0', '0', '', // permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
     '', '', '', // faGroup, faMethod, faPercentage
+    ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
     '', '', '', u, '', // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
     '0', '', '-1', // shortSaleSlot, designatedLocation, exemptCode
     u, u, u, u, u, // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
@@ -401,8 +530,10 @@ export function completedOrder(o: CompletedOrderView): string[] {
     u, u, u, '0', '0', // trailStopPrice, lmtPriceOffset, cashQty, dontUseAutoPriceForHedge, isOmsContainer
     '', fDec(o.filledQuantity), '0', '0', '', '0', '0', '0', // autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent, shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId
     o.completedTime, o.completedStatus,
-    UNSET_INTEGER, UNSET_INTEGER, u, u, u, // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
-    '', '0', // customerAccount, professionalCustomer
+    // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
+    ...(sv >= SV.PEGBEST_PEGMID_OFFSETS ? [UNSET_INTEGER, UNSET_INTEGER, u, u, u] : []),
+    ...(sv >= SV.CUSTOMER_ACCOUNT ? [''] : []),
+    ...(sv >= SV.PROFESSIONAL_CUSTOMER ? ['0'] : []),
   ];
 }
 
@@ -450,14 +581,17 @@ export interface ExecutionView {
   readonly lastLiquidity: number;
 }
 
-/** EXECUTION_DATA at sv ≥ 136 (no version); reqId -1 for live fills, the request id for reqExecutions. */
-export function execDetails(reqId: number, e: ExecutionView): string[] {
+/**
+ * EXECUTION_DATA at sv ≥ 136 (no version); reqId -1 for live fills, the request id for reqExecutions;
+ * pendingPriceRevision from 178.
+ */
+export function execDetails(sv: number, reqId: number, e: ExecutionView): string[] {
   const c = e.contract;
   return [
     id(IN.EXECUTION_DATA), fInt(reqId), fInt(e.orderId), fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth,
     fDbl(c.strike), c.right, c.multiplier, e.exchange, c.currency, c.localSymbol, c.tradingClass, e.execId, e.time, e.account,
     e.exchange, e.side, fDec(e.shares), fDbl(e.price), fInt(e.permId), fInt(e.clientId), '0', fDec(e.cumQty), fDbl(e.avgPrice),
-    e.orderRef, '', UNSET_DOUBLE, '', fInt(e.lastLiquidity), '0',
+    e.orderRef, '', UNSET_DOUBLE, '', fInt(e.lastLiquidity), ...(sv >= SV.PENDING_PRICE_REVISION ? ['0'] : []),
   ];
 }
 

@@ -178,6 +178,10 @@ export class OrderEngine {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
     }
     if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
+    // Only stocks trade in fractions: options and futures are whole contracts (sizeIncrement 1 in their details).
+    if ((inst.secType === 'OPT' || inst.secType === 'FOP' || inst.secType === 'FUT') && !qty.isInteger()) {
+      return { kind: 'error', code: 10243, message: 'Fractional-sized order cannot be placed for this contract.' };
+    }
     if (req.account && req.account !== this.ledger.account) {
       return { kind: 'error', code: 321, message: `Error validating request.-'bN' : cause - Invalid account code ${req.account}` };
     }

@@ -1,7 +1,8 @@
-// Client → server request parsing at server version 193 (tws-protocol.md §3.3, field orders from
-// @stoqey/ib's encoder.js). A request with missing fields throws RequestError; the session logs it and
-// carries on, so nothing a client sends can crash the server.
+// Client → server request parsing at the negotiated server version (tws-protocol.md §3.3, field orders from
+// @stoqey/ib's encoder.js and IB's client.py). A request with missing fields throws RequestError; the session logs it
+// and carries on, so nothing a client sends can crash the server.
 import type { ContractQuery } from './instruments.js';
+import { SERVER_VERSION, SV } from './wire.js';
 
 /** Outgoing message ids as the client numbers them (OUT_MSG_ID). */
 export const OUT = {
@@ -15,6 +16,7 @@ export const OUT = {
   REQ_IDS: 8,
   REQ_CONTRACT_DATA: 9,
   SET_SERVER_LOGLEVEL: 14,
+  REQ_HISTORICAL_DATA: 20,
   REQ_AUTO_OPEN_ORDERS: 15,
   REQ_ALL_OPEN_ORDERS: 16,
   REQ_COMPLETED_ORDERS: 99,
@@ -27,6 +29,15 @@ export const OUT = {
   CANCEL_ACCOUNT_SUMMARY: 63,
   CANCEL_POSITIONS: 64,
   START_API: 71,
+  REQ_POSITIONS_MULTI: 74,
+  CANCEL_POSITIONS_MULTI: 75,
+  REQ_ACCOUNT_UPDATES_MULTI: 76,
+  CANCEL_ACCOUNT_UPDATES_MULTI: 77,
+  REQ_SEC_DEF_OPT_PARAMS: 78,
+  REQ_MATCHING_SYMBOLS: 81,
+  REQ_HEAD_TIMESTAMP: 87,
+  CANCEL_HEAD_TIMESTAMP: 90,
+  REQ_MARKET_RULE: 91,
   REQ_PNL: 92,
   CANCEL_PNL: 93,
   REQ_PNL_SINGLE: 94,
@@ -96,7 +107,28 @@ export type ClientRequest =
   | { readonly type: 'placeOrder'; readonly orderId: number; readonly contract: ContractQuery; readonly order: OrderRequest }
   | { readonly type: 'cancelOrder'; readonly orderId: number }
   | { readonly type: 'reqGlobalCancel' }
-  | { readonly type: 'unknown'; readonly msgId: number };
+  | { readonly type: 'reqMarketRule'; readonly marketRuleId: number }
+  | { readonly type: 'reqPositionsMulti'; readonly reqId: number; readonly account: string; readonly modelCode: string }
+  | { readonly type: 'cancelPositionsMulti'; readonly reqId: number }
+  | { readonly type: 'reqAccountUpdatesMulti'; readonly reqId: number; readonly account: string; readonly modelCode: string; readonly ledgerAndNlv: boolean }
+  | { readonly type: 'cancelAccountUpdatesMulti'; readonly reqId: number }
+  | { readonly type: 'reqSecDefOptParams'; readonly reqId: number; readonly symbol: string; readonly futFopExchange: string; readonly secType: string; readonly conId: number }
+  | { readonly type: 'reqMatchingSymbols'; readonly reqId: number; readonly pattern: string }
+  | { readonly type: 'reqHeadTimestamp'; readonly reqId: number; readonly contract: ContractQuery; readonly useRth: boolean; readonly whatToShow: string; readonly formatDate: number }
+  | { readonly type: 'cancelHeadTimestamp'; readonly reqId: number }
+  | {
+      readonly type: 'reqHistoricalData';
+      readonly reqId: number;
+      readonly contract: ContractQuery;
+      readonly endDateTime: string;
+      readonly barSize: string;
+      readonly duration: string;
+      readonly useRth: boolean;
+      readonly whatToShow: string;
+      readonly formatDate: number;
+      readonly keepUpToDate: boolean;
+    }
+  | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
 class Cursor {
@@ -160,7 +192,7 @@ function contract(c: Cursor, withSecId: boolean): ContractQuery {
 }
 
 /** Parses one framed message (fields[0] is the message id). Throws RequestError if fields are missing. */
-export function parseRequest(fields: readonly string[]): ClientRequest {
+export function parseRequest(fields: readonly string[], sv: number = SERVER_VERSION): ClientRequest {
   const c = new Cursor(fields);
   const msgId = c.int();
   switch (msgId) {
@@ -255,12 +287,60 @@ export function parseRequest(fields: readonly string[]): ClientRequest {
     case OUT.PLACE_ORDER:
       return parsePlaceOrder(c);
     case OUT.CANCEL_ORDER:
-      // sv ≥ 192: no version field; the manual-cancel fields that follow are not needed.
+      // A version field (1) before 192; the manual-cancel fields that follow are not needed.
+      if (sv < SV.CME_TAGGING_FIELDS) c.int();
       return { type: 'cancelOrder', orderId: c.int() };
     case OUT.REQ_GLOBAL_CANCEL:
       return { type: 'reqGlobalCancel' };
+    case OUT.REQ_MARKET_RULE:
+      return { type: 'reqMarketRule', marketRuleId: c.int() };
+    case OUT.REQ_POSITIONS_MULTI:
+      c.int();
+      return { type: 'reqPositionsMulti', reqId: c.int(), account: c.str(), modelCode: c.str() };
+    case OUT.CANCEL_POSITIONS_MULTI:
+      c.int();
+      return { type: 'cancelPositionsMulti', reqId: c.int() };
+    case OUT.REQ_ACCOUNT_UPDATES_MULTI: {
+      c.int();
+      const reqId = c.int();
+      const account = c.str();
+      const modelCode = c.str();
+      return { type: 'reqAccountUpdatesMulti', reqId, account, modelCode, ledgerAndNlv: c.done ? false : c.bool() };
+    }
+    case OUT.CANCEL_ACCOUNT_UPDATES_MULTI:
+      c.int();
+      return { type: 'cancelAccountUpdatesMulti', reqId: c.int() };
+    case OUT.REQ_SEC_DEF_OPT_PARAMS:
+      return { type: 'reqSecDefOptParams', reqId: c.int(), symbol: c.str(), futFopExchange: c.str(), secType: c.str(), conId: c.int() };
+    case OUT.REQ_MATCHING_SYMBOLS:
+      return { type: 'reqMatchingSymbols', reqId: c.int(), pattern: c.str() };
+    case OUT.REQ_HEAD_TIMESTAMP: {
+      const reqId = c.int();
+      const q = contract(c, false);
+      c.bool(); // includeExpired
+      const useRth = c.bool();
+      const whatToShow = c.str();
+      return { type: 'reqHeadTimestamp', reqId, contract: q, useRth, whatToShow, formatDate: c.int() };
+    }
+    case OUT.REQ_HISTORICAL_DATA: {
+      // No version field since 124 (SYNT_REALTIME_BARS).
+      const reqId = c.int();
+      const q = contract(c, false);
+      c.bool(); // includeExpired
+      const endDateTime = c.str();
+      const barSize = c.str();
+      const duration = c.str();
+      const useRth = c.bool();
+      const whatToShow = c.str();
+      const formatDate = c.int();
+      if (q.secType.toUpperCase() === 'BAG') c.skip(c.int() * 4);
+      const keepUpToDate = c.done ? false : c.bool();
+      return { type: 'reqHistoricalData', reqId, contract: q, endDateTime, barSize, duration, useRth, whatToShow, formatDate, keepUpToDate };
+    }
+    case OUT.CANCEL_HEAD_TIMESTAMP:
+      return { type: 'cancelHeadTimestamp', reqId: c.int() };
     default:
-      return { type: 'unknown', msgId };
+      return { type: 'unknown', msgId, fields };
   }
 }
 

@@ -1,7 +1,7 @@
 // One API client connection: handshake, request handling, and the per-client subscriptions it streams.
 import type { Socket } from 'node:net';
 import { Decimal, ZERO, dec } from '../model/money.js';
-import { detailsOf } from './contract-details.js';
+import { MARKET_RULES, detailsOf } from './contract-details.js';
 import { FARM_MESSAGES, CONNECTIVITY_MESSAGES, defaultFarm } from './incidents.js';
 import { findInstruments, isListed, type ContractQuery, type Instrument } from './instruments.js';
 import * as M from './messages.js';
@@ -12,7 +12,10 @@ import type { SimulationApi } from './simulation.js';
 import { summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
-import { FrameError, FrameReader, MIN_CLIENT_VERSION, SERVER_VERSION, encodeFrame, hhmm, twsTime } from './wire.js';
+import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, parseEndDateTime } from './history.js';
+import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
+import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
+import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
 
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
 
@@ -21,6 +24,8 @@ export class Session {
   readonly remote: string;
   state: State = 'handshake';
   clientId = -1;
+  /** The negotiated server version: every message to this client is encoded for it. */
+  sv = SERVER_VERSION;
   /** reqAutoOpenOrders(true) on client 0: manual TWS orders are reported here. */
   autoBind = false;
   private readonly reader = new FrameReader();
@@ -73,7 +78,11 @@ export class Session {
   }
 
   info(code: number, message: string): void {
-    this.send(M.errorMessage(-1, code, message));
+    this.send(M.errorMessage(this.sv, -1, code, message));
+  }
+
+  error(reqId: number, code: number, message: string): void {
+    this.send(M.errorMessage(this.sv, reqId, code, message));
   }
 
   // ---- input ----------------------------------------------------------------------------------------
@@ -103,20 +112,29 @@ export class Session {
   }
 
   private onHandshake(min: number, max: number, raw: string): void {
-    // The simulator speaks exactly server version 193 (every builder is written for it), so the client's
-    // range must include it; a real TWS would negotiate down, this one closes and says why.
-    if (min < MIN_CLIENT_VERSION || min > SERVER_VERSION || max < SERVER_VERSION) {
-      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not include ${SERVER_VERSION}; closing`);
-      this.socket.destroy();
+    // Like TWS: the highest version both sides support, every message then encoded for it.
+    const v = negotiateVersion(min, max);
+    if (v === undefined) {
+      // No overlap: answer with the nearest version this server has (the client's own check then refuses it) and
+      // an error that says why, then close, as TWS closes on a client it cannot serve.
+      this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : SERVER_VERSION;
+      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${SERVER_VERSION}; closing`);
+      this.send(M.serverVersion(this.sv, twsTime(this.host.clock.now())));
+      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${SERVER_VERSION}. Upgrade the API client.`);
+      else this.info(503, 'The TWS is out of date and must be upgraded.');
+      this.state = 'closed';
+      this.socket.end();
       return;
     }
+    this.sv = v;
     this.state = 'startApi';
-    this.send(M.serverVersion(SERVER_VERSION, twsTime(this.host.clock.now())));
+    this.host.log('debug', `session ${this.id}: client offers ${JSON.stringify(raw)}; server version ${v}`);
+    this.send(M.serverVersion(v, twsTime(this.host.clock.now())));
   }
 
   private onFrame(fields: string[]): void {
     if (fields.length === 0) return;
-    const req = parseRequest(fields);
+    const req = parseRequest(fields, this.sv);
     if (this.state === 'startApi') {
       if (req.type !== 'startApi') {
         this.host.log('warn', `session ${this.id}: request ${fields[0]} before START_API ignored`);
@@ -198,7 +216,7 @@ export class Session {
         return;
       case 'reqPnL':
         if (req.account !== h.account) {
-          this.send(M.errorMessage(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`));
+          this.error(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`);
           return;
         }
         this.pnlSubs.set(req.reqId, '');
@@ -208,6 +226,11 @@ export class Session {
         this.pnlSubs.delete(req.reqId);
         return;
       case 'reqPnLSingle':
+        // Like reqPnL: TWS refuses an account this login does not have instead of streaming zeros.
+        if (req.account !== h.account) {
+          this.error(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`);
+          return;
+        }
         this.pnlSingles.set(req.reqId, { conId: req.conId, last: '' });
         this.streamPnl(true);
         return;
@@ -244,7 +267,7 @@ export class Session {
         for (const o of h.engine.completedOrders()) {
           if (req.apiOnly && o.manual) continue;
           const fills = h.engine.executions.filter((e) => e.order === o);
-          this.send(M.completedOrder(completedOrderView(o, fills[fills.length - 1]?.time)));
+          this.send(M.completedOrder(this.sv, completedOrderView(o, fills[fills.length - 1]?.time)));
         }
         this.send(M.completedOrdersEnd());
         return;
@@ -260,17 +283,103 @@ export class Session {
       case 'reqGlobalCancel':
         h.globalCancel(this);
         return;
+      case 'reqPositionsMulti':
+        if (!this.knownAccount(req.reqId, req.account)) return;
+        for (const p of h.ledger.positions.values()) {
+          const c = p.inst.secType === 'STK' && p.inst.primaryExch ? { ...p.inst, exchange: p.inst.primaryExch } : p.inst;
+          this.send(M.positionMulti(req.reqId, h.account, c, p.qty, avgCostOf(p).toNumber(), req.modelCode));
+        }
+        this.send(M.positionMultiEnd(req.reqId));
+        return;
+      case 'reqAccountUpdatesMulti': {
+        if (!this.knownAccount(req.reqId, req.account)) return;
+        // A snapshot of the account values, then the end; the multi stream does not repeat changes here.
+        for (const r of h.view().rows) this.send(M.accountUpdateMulti(req.reqId, h.account, req.modelCode, r.key, r.value, r.currency));
+        this.send(M.accountUpdateMultiEnd(req.reqId));
+        return;
+      }
+      case 'cancelPositionsMulti':
+      case 'cancelAccountUpdatesMulti':
+      case 'cancelHeadTimestamp':
+        return;
+      case 'reqSecDefOptParams': {
+        const rows = optionChains(h.universe, req.symbol, req.futFopExchange, req.conId, h.clock.now());
+        if (rows.length === 0) {
+          this.error(req.reqId, 200, 'No security definition has been found for the request');
+          return;
+        }
+        for (const r of rows) this.send(M.secDefOptParams(req.reqId, r.exchange, r.underlyingConId, r.tradingClass, r.multiplier, r.expirations, r.strikes));
+        this.send(M.secDefOptParamsEnd(req.reqId));
+        return;
+      }
+      case 'reqMatchingSymbols':
+        this.send(M.symbolSamples(this.sv, req.reqId, matchingSymbols(h.universe, req.pattern, h.clock.now())));
+        return;
+      case 'reqHistoricalData':
+        this.historicalData(req);
+        return;
+      case 'reqHeadTimestamp': {
+        if (this.resolve(req.reqId, req.contract)) this.send(M.headTimestamp(req.reqId, headTimestampOf(h.market.startTime, req.formatDate)));
+        return;
+      }
+      case 'reqMarketRule': {
+        const rule = MARKET_RULES[req.marketRuleId];
+        if (rule) this.send(M.marketRule(req.marketRuleId, rule));
+        else this.info(321, `Error validating request.-'bU' : cause - Invalid market rule id ${req.marketRuleId}`);
+        return;
+      }
       case 'unknown':
-        h.log('warn', `session ${this.id} client ${this.clientId}: unsupported request id ${req.msgId} ignored`);
+        this.unserved(req.msgId, req.fields);
         return;
     }
+  }
+
+  private historicalData(req: Extract<ClientRequest, { type: 'reqHistoricalData' }>): void {
+    const inst = this.resolve(req.reqId, req.contract);
+    if (!inst) return;
+    const now = this.host.clock.now();
+    try {
+      const barMs = barMsOf(req.barSize);
+      const endMs = parseEndDateTime(req.endDateTime, now);
+      const durationMs = durationMsOf(req.duration);
+      const bars = historicalBars(this.host.market, now, { inst, endMs, durationMs, barMs, useRth: req.useRth });
+      const views = bars.map((b) => ({ ...b, date: barDate(inst, b, req.formatDate) }));
+      this.send(M.historicalData(req.reqId, twsTime(Math.min(endMs, now) - durationMs), twsTime(Math.min(endMs, now)), views));
+    } catch (err) {
+      if (!(err instanceof HistoryError)) throw err;
+      this.error(req.reqId, 162, `Historical Market Data Service error message:${err.message}`);
+    }
+  }
+
+  /** TWS's answer to a request naming an account this login does not have ('' and All mean every account). */
+  private knownAccount(reqId: number, account: string): boolean {
+    if (!account || account === 'All' || account === this.host.account) return true;
+    this.error(reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${account}`);
+    return false;
+  }
+
+  /** A request the simulator does not serve gets what TWS answers it (an error, or its empty reply), never silence. */
+  private unserved(msgId: number, fields: readonly string[]): void {
+    const u = UNSERVED[msgId];
+    if (!u) {
+      this.host.log('warn', `session ${this.id} client ${this.clientId}: unknown request id ${msgId}`);
+      this.info(321, unknownRequestMessage(msgId));
+      return;
+    }
+    this.host.log('debug', `session ${this.id} client ${this.clientId}: ${u.name} is not served`);
+    if (u.kind === 'silent') return;
+    const reqId = unservedReqId(u, fields);
+    if (u.kind === 'reply') this.send(u.reply(reqId));
+    else this.error(reqId, u.code, u.message(reqId));
   }
 
   // ---- positions and account ------------------------------------------------------------------------
 
   sendPosition(inst: Instrument): void {
     const p = this.host.ledger.positions.get(inst.conId);
-    if (p) this.send(M.position(this.host.account, inst, p.qty, avgCostOf(p).toNumber()));
+    // TWS reports a stock position on its listing exchange (NASDAQ), not on SMART.
+    const c = inst.secType === 'STK' && inst.primaryExch ? { ...inst, exchange: inst.primaryExch } : inst;
+    if (p) this.send(M.position(this.host.account, c, p.qty, avgCostOf(p).toNumber()));
   }
 
   /** A position changed (fill): POSITION to reqPositions subscribers, marks and values to account subscribers. */
@@ -395,8 +504,8 @@ export class Session {
     const found = findInstruments(this.host.universe, q, this.host.clock.now());
     if (found.length === 1) return found[0];
     const what = [q.symbol, q.secType, q.lastTradeDateOrContractMonth, q.strike || '', q.right, q.currency].filter(Boolean).join(' ');
-    if (found.length === 0) this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
-    else this.send(M.errorMessage(reqId, 200, `The contract description specified for ${what || q.conId} is ambiguous.`));
+    if (found.length === 0) this.error(reqId, 200, 'No security definition has been found for the request');
+    else this.error(reqId, 200, `The contract description specified for ${what || q.conId} is ambiguous.`);
     return undefined;
   }
 
@@ -406,7 +515,7 @@ export class Session {
     const delayed = this.mdType === 3 || this.mdType === 4;
     if (!delayed && !this.host.liveMarketData) {
       // What TWS answers an account without a live subscription (the client may switch to delayed data).
-      this.send(M.errorMessage(reqId, 10089, `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.${inst.symbol} ${inst.exchange}/TOP/ALL`));
+      this.error(reqId, 10089, `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.${inst.symbol} ${inst.exchange}/TOP/ALL`);
       return;
     }
     const sub = marketDataSub(inst, delayed, genericTickList);
@@ -440,20 +549,20 @@ export class Session {
     // By conId too: TWS no longer describes a contract past its expiry.
     const found = findInstruments(this.host.universe, q, now).filter((i) => isListed(i, now));
     if (found.length === 0) {
-      this.send(M.errorMessage(reqId, 200, 'No security definition has been found for the request'));
+      this.error(reqId, 200, 'No security definition has been found for the request');
       return;
     }
     for (const inst of found) {
-      const details = detailsOf(inst);
-      if (inst.secType === 'BOND' && inst.bond) this.send(M.bondContractData(reqId, { ...details, ...inst.bond }));
-      else this.send(M.contractData(reqId, details));
+      const details = detailsOf(inst, now);
+      if (inst.secType === 'BOND' && inst.bond) this.send(M.bondContractData(this.sv, reqId, { ...details, ...inst.bond }));
+      else this.send(M.contractData(this.sv, reqId, details));
     }
     this.send(M.contractDataEnd(reqId));
   }
 
   private sendOrders(orders: readonly SimOrder[]): void {
     for (const o of orders) {
-      this.send(M.openOrder(openOrderView(o)));
+      this.send(M.openOrder(this.sv, openOrderView(o)));
       this.send(M.orderStatus(orderStatusView(o)));
     }
     this.send(M.openOrderEnd());
@@ -476,7 +585,7 @@ export class Session {
   }
 
   sendExecution(reqId: number, e: SimExecution): void {
-    this.send(M.execDetails(reqId, executionView(e, this.host.account)));
+    this.send(M.execDetails(this.sv, reqId, executionView(e, this.host.account)));
     if (reqId !== -1) this.sendCommission(e);
   }
 

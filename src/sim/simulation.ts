@@ -206,32 +206,32 @@ export class Simulation implements SimulationApi, OrderEvents {
 
   placeOrder(s: Session, orderId: number, q: ContractQuery, req: OrderRequest): void {
     if (this.opts.readOnlyApi) {
-      s.send(M.errorMessage(orderId, 321, READ_ONLY));
+      s.send(M.errorMessage(s.sv, orderId, 321, READ_ONLY));
       return;
     }
     const now = this.clock.now();
     const found = findInstruments(this.universe, q, now);
     if (found.length === 1 && !isListed(found[0]!, now)) {
-      s.send(M.errorMessage(orderId, 201, 'Order rejected - reason:The contract has expired.'));
+      s.send(M.errorMessage(s.sv, orderId, 201, 'Order rejected - reason:The contract has expired.'));
       return;
     }
     if (found.length !== 1) {
-      s.send(M.errorMessage(orderId, 200, found.length ? 'The contract description specified is ambiguous.' : 'No security definition has been found for the request'));
+      s.send(M.errorMessage(s.sv, orderId, 200, found.length ? 'The contract description specified is ambiguous.' : 'No security definition has been found for the request'));
       return;
     }
     const existing = this.engine.find(s.clientId, orderId);
     if (!(existing && isOpen(existing)) && orderId < this.nextValidOrderId(s.clientId)) {
-      s.send(M.errorMessage(orderId, 103, 'Duplicate order id'));
+      s.send(M.errorMessage(s.sv, orderId, 103, 'Duplicate order id'));
       return;
     }
     if (!existing) this.nextIds.set(s.clientId, Math.max(this.nextValidOrderId(s.clientId), orderId + 1));
     const r = this.engine.place(s.clientId, orderId, found[0]!, req);
-    if (r.kind === 'error') s.send(M.errorMessage(orderId, r.code, r.message));
+    if (r.kind === 'error') s.send(M.errorMessage(s.sv, orderId, r.code, r.message));
     else if (r.kind === 'whatIf') {
       const i = r.impact;
       const n = (d: Decimal) => d.toNumber();
       s.send(
-        M.openOrder({
+        M.openOrder(s.sv, {
           ...openOrderView(r.order),
           whatIf: true,
           margin: {
@@ -248,16 +248,16 @@ export class Simulation implements SimulationApi, OrderEvents {
 
   cancelOrder(s: Session, orderId: number): void {
     if (this.opts.readOnlyApi) {
-      s.send(M.errorMessage(orderId, 321, READ_ONLY));
+      s.send(M.errorMessage(s.sv, orderId, 321, READ_ONLY));
       return;
     }
     const err = this.engine.cancel(s.clientId, orderId);
-    if (err) s.send(M.errorMessage(orderId, err.code, err.message));
+    if (err) s.send(M.errorMessage(s.sv, orderId, err.code, err.message));
   }
 
   globalCancel(s: Session): void {
     if (this.opts.readOnlyApi) {
-      s.send(M.errorMessage(-1, 321, READ_ONLY));
+      s.send(M.errorMessage(s.sv, -1, 321, READ_ONLY));
       return;
     }
     const n = this.engine.cancelAll();
@@ -278,7 +278,7 @@ export class Simulation implements SimulationApi, OrderEvents {
   orderChanged(order: SimOrder, openOrder: boolean): void {
     const status = M.orderStatus(orderStatusView(order));
     for (const s of this.recipients(order)) {
-      if (openOrder) s.send(M.openOrder(openOrderView(order)));
+      if (openOrder) s.send(M.openOrder(s.sv, openOrderView(order)));
       s.send(status);
       // TWS often repeats the final status (tws-protocol.md §5 #17); clients must be idempotent.
       if (order.status === 'Filled' && openOrder) s.send(status);
@@ -298,7 +298,7 @@ export class Simulation implements SimulationApi, OrderEvents {
   }
 
   orderError(order: SimOrder, code: number, message: string): void {
-    for (const s of this.recipients(order)) s.send(M.errorMessage(order.orderId, code, message));
+    for (const s of this.recipients(order)) s.send(M.errorMessage(s.sv, order.orderId, code, message));
   }
 
   // ---- incidents ------------------------------------------------------------------------------------

@@ -9,8 +9,48 @@ export const UNSET_INTEGER = '2147483647';
 /** The client refuses frames above this size (socket.js MAX_V100_MESSAGE_LENGTH); so do we. */
 export const MAX_FRAME = 0xffffff;
 
+/** The highest server version the simulator speaks (what @stoqey/ib 1.6.10 offers as its maximum). */
 export const SERVER_VERSION = 193;
+/** The lowest it encodes for: ib_async and ib_insync offer v157..178. */
+export const MIN_SERVER_VERSION = 157;
 export const MIN_CLIENT_VERSION = 100;
+
+/**
+ * IB's MIN_SERVER_VER_* constants (ibapi/server_versions.py) for the fields that change between 157 and 193 in the
+ * messages the simulator sends or reads. A field gated at N is on the wire when the negotiated version is ≥ N.
+ */
+export const SV = {
+  DURATION: 158,
+  POST_TO_ATS: 160,
+  AUTO_CANCEL_PARENT: 162,
+  FRACTIONAL_SIZE_SUPPORT: 163,
+  SIZE_RULES: 164,
+  ADVANCED_ORDER_REJECT: 166,
+  MANUAL_ORDER_TIME: 169,
+  PEGBEST_PEGMID_OFFSETS: 170,
+  BOND_ISSUERID: 176,
+  FA_PROFILE_DESUPPORT: 177,
+  PENDING_PRICE_REVISION: 178,
+  LAST_TRADE_DATE: 182,
+  CUSTOMER_ACCOUNT: 183,
+  PROFESSIONAL_CUSTOMER: 184,
+  BOND_ACCRUED_INTEREST: 185,
+  INELIGIBILITY_REASONS: 186,
+  BOND_TRADING_HOURS: 188,
+  INCLUDE_OVERNIGHT: 189,
+  CME_TAGGING_FIELDS: 192,
+  CME_TAGGING_FIELDS_IN_OPEN_ORDER: 193,
+} as const;
+
+/**
+ * TWS's choice in the handshake: the highest version both sides support, or undefined when the ranges do not
+ * overlap (the client then gets an error and the connection closes).
+ */
+export function negotiateVersion(clientMin: number, clientMax: number): number | undefined {
+  const v = Math.min(clientMax, SERVER_VERSION);
+  if (v < MIN_SERVER_VERSION || v < clientMin || clientMin < MIN_CLIENT_VERSION) return undefined;
+  return v;
+}
 
 /** Integer field (truncates). */
 export function fInt(n: number): string {

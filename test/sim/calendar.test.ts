@@ -85,7 +85,9 @@ const CASES: readonly Expect[] = [
 const iso = (ms: number | undefined) => (ms === undefined ? 'none' : new Date(ms).toISOString().replace('.000Z', 'Z'));
 const byId = (u: readonly Instrument[], conId: number) => u.find((i) => i.conId === conId)!;
 const opt = (i: Instrument) => [i.lastTradeDateOrContractMonth, iso(i.expiryMs)];
-const fut = (i: Instrument) => [i.localSymbol, i.lastTradeDateOrContractMonth, iso(i.expiryMs)];
+const fut = (i: Instrument) => [i.localSymbol, i.contractMonth, iso(i.expiryMs)];
+/** TWS sends a future's full last trading day (the New York date of these expiries), not its month. */
+const lastDay = (expiry: string) => expiry.slice(0, 10).replaceAll('-', '');
 
 describe('the simulator\'s contracts on awkward dates', () => {
   it.each(CASES)('$at: $why', (c) => {
@@ -96,6 +98,8 @@ describe('the simulator\'s contracts on awkward dates', () => {
     expect(opt(byId(u, AAPL_CALL))).toEqual(c.aapl);
     expect(fut(byId(u, ES))).toEqual(c.es);
     expect(fut(byId(u, CL))).toEqual(c.cl);
+    expect(byId(u, ES).lastTradeDateOrContractMonth).toBe(lastDay(c.es[2]));
+    expect(byId(u, CL).lastTradeDateOrContractMonth).toBe(lastDay(c.cl[2]));
     // The ES option is the quarterly one: it ends with its future, on the future's last trading day.
     const fop = byId(u, ES_FOP);
     expect([fop.localSymbol, iso(fop.expiryMs), fop.lastTradeDateOrContractMonth]).toEqual([`${c.es[0]} C6300`, c.es[2], c.es[2].slice(0, 10).replaceAll('-', '')]);
@@ -219,12 +223,13 @@ describe('properties over a seeded spread of start dates, 2026 to 2033', () => {
         expect(f.expiryMs!, at).toBeGreaterThan(start);
         const m = /^(ES|CL)([FGHJKMNQUVXZ])(\d)$/.exec(f.localSymbol);
         expect(m, `${at} ${f.localSymbol}`).not.toBeNull();
-        expect(`${f.lastTradeDateOrContractMonth.slice(3, 4)}${CODES[m![2]!]}`, at).toBe(`${m![3]}${f.lastTradeDateOrContractMonth.slice(4, 6)}`);
+        expect(`${f.contractMonth!.slice(3, 4)}${CODES[m![2]!]}`, at).toBe(`${m![3]}${f.contractMonth!.slice(4, 6)}`);
+        expect(f.lastTradeDateOrContractMonth, at).toBe(ny(f.expiryMs!).date);
       }
       // ES: a quarterly month; its expiry at 09:30 New York; the start is before its roll day and after the last one.
-      expect(['03', '06', '09', '12'], at).toContain(es.lastTradeDateOrContractMonth.slice(4, 6));
+      expect(['03', '06', '09', '12'], at).toContain(es.contractMonth!.slice(4, 6));
       expect(ny(es.expiryMs!).time, at).toBe('09:30');
-      const esY = Number(es.lastTradeDateOrContractMonth.slice(0, 4)), esM = Number(es.lastTradeDateOrContractMonth.slice(4, 6));
+      const esY = Number(es.contractMonth!.slice(0, 4)), esM = Number(es.contractMonth!.slice(4, 6));
       const rollOf = (y: number, m1: number) => {
         const tf = thirdFridayOf(y, m1);
         const d = new Date(Date.UTC(Number(tf.slice(0, 4)), Number(tf.slice(4, 6)) - 1, Number(tf.slice(6, 8)) - 8));
@@ -237,7 +242,7 @@ describe('properties over a seeded spread of start dates, 2026 to 2033', () => {
       const clEnd = ny(cl.expiryMs!);
       expect(clEnd.time, at).toBe('14:30');
       expect(['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], at).toContain(clEnd.weekday);
-      const clY = Number(cl.lastTradeDateOrContractMonth.slice(0, 4)), clM = Number(cl.lastTradeDateOrContractMonth.slice(4, 6));
+      const clY = Number(cl.contractMonth!.slice(0, 4)), clM = Number(cl.contractMonth!.slice(4, 6));
       const prior = clM === 1 ? `${clY - 1}12` : `${clY}${String(clM - 1).padStart(2, '0')}`;
       expect(clEnd.date.slice(0, 6), at).toBe(prior);
       expect(Number(clEnd.date.slice(6, 8)), at).toBeLessThanOrEqual(22);

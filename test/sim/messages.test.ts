@@ -63,10 +63,10 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
   });
 
   it('ERR_MSG with id -1 is info, with an id is an error carrying code, id and the decoded text', () => {
-    const info = decode(M.errorMessage(-1, 2104, 'Market data farm connection is OK:usfarm'));
+    const info = decode(M.errorMessage(193, -1, 2104, 'Market data farm connection is OK:usfarm'));
     expect(info.infos).toEqual([{ message: 'Market data farm connection is OK:usfarm', code: 2104 }]);
     expect(info.errors).toEqual([]);
-    const err = decode(M.errorMessage(42, 202, 'Order Canceled - reason: Zürich'));
+    const err = decode(M.errorMessage(193, 42, 202, 'Order Canceled - reason: Zürich'));
     expect(err.errors).toEqual([{ message: 'Order Canceled - reason: Zürich', code: 202, reqId: 42 }]);
   });
 
@@ -152,7 +152,7 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
       underSymbol: 'AAPL', underSecType: 'STK', marketRuleIds: '26', realExpirationDate: '20270219', lastTradeDate: '20270219',
       stockType: '', minSize: '1', sizeIncrement: '1', suggestedSizeIncrement: '1',
     };
-    const [reqId, cd] = one(M.contractData(5, details), 'contractDetails') as [number, Record<string, unknown>];
+    const [reqId, cd] = one(M.contractData(193, 5, details), 'contractDetails') as [number, Record<string, unknown>];
     expect(reqId).toBe(5);
     expect(cd.contract).toMatchObject({ conId: 734559211, symbol: 'AAPL', secType: 'OPT', strike: 240, right: 'C', multiplier: 100, lastTradeDate: '20270219' });
     expect(cd).toMatchObject({ minTick: 0.01, underConId: 265598, longName: 'APPLE INC', timeZoneId: 'US/Eastern', underSymbol: 'AAPL', minSize: 1 });
@@ -163,14 +163,46 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
       lastTradeDateOrContractMonth: '20341115', cusip: '91282CLW9', coupon: 4.25, maturity: '20341115', issueDate: '20241115',
       secIdList: [['CUSIP', '91282CLW9']],
     };
-    const [, bd] = one(M.bondContractData(6, bond), 'bondContractDetails') as [number, Record<string, unknown>];
+    const [, bd] = one(M.bondContractData(193, 6, bond), 'bondContractDetails') as [number, Record<string, unknown>];
     expect(bd).toMatchObject({ cusip: '91282CLW9', coupon: 4.25, maturity: '20341115', issueDate: '20241115' });
     expect(bd.contract).toMatchObject({ conId: 563840112, symbol: 'US-T', secType: 'BOND' });
     expect(one(M.contractDataEnd(5), 'contractDetailsEnd')).toEqual([5]);
   });
 
+  it('POSITION_MULTI, ACCOUNT_UPDATE_MULTI, option chains, symbol samples, head timestamp and their ends', () => {
+    const [reqId, account, modelCode, contract, pos, avgCost] = one(M.positionMulti(8, 'DU1234567', stock, d('100'), 201.5, ''), 'positionMulti') as [number, string, string, Record<string, unknown>, number, number];
+    expect([reqId, account, modelCode, pos, avgCost]).toEqual([8, 'DU1234567', '', 100, 201.5]);
+    expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', exchange: 'SMART' });
+    expect(one(M.positionMultiEnd(8), 'positionMultiEnd')).toEqual([8]);
+    expect(one(M.accountUpdateMulti(9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD'), 'accountUpdateMulti')).toEqual([9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD']);
+    // @stoqey/ib reads this reqId with readStr.
+    expect(one(M.accountUpdateMultiEnd(9), 'accountUpdateMultiEnd')).toEqual(['9']);
+    expect(one(M.secDefOptParams(10, 'SMART', 265598, 'AAPL', '100', ['20260417', '20260515'], [210, 240]), 'securityDefinitionOptionParameter'))
+      .toEqual([10, 'SMART', 265598, 'AAPL', 100, ['20260417', '20260515'], [210, 240]]);
+    expect(one(M.secDefOptParamsEnd(10), 'securityDefinitionOptionParameterEnd')).toEqual([10]);
+    const [sreq, samples] = one(M.symbolSamples(193, 11, [{ conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD', derivativeSecTypes: ['OPT'], description: 'APPLE INC' }]), 'symbolSamples') as [number, Array<Record<string, unknown>>];
+    expect(sreq).toBe(11);
+    expect(samples[0]).toMatchObject({ contract: { conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD' }, derivativeSecTypes: ['OPT'] });
+    expect(one(M.headTimestamp(12, '20250302-14:30:00'), 'headTimestamp')).toEqual([12, '20250302-14:30:00']);
+  });
+
+  it('HISTORICAL_DATA ends with the client\'s "finished" row', () => {
+    const r = decode(M.historicalData(13, '20260301 14:30:00 UTC', '20260302 14:30:00 UTC', [
+      { date: '20260227', open: 227.1, high: 229, low: 226.5, close: 228.5, volume: 2100000, wap: 228, count: 21000 },
+    ]));
+    expect(r.errors).toEqual([]);
+    expect(r.events.map((e) => e.args)).toEqual([
+      [13, '20260227', 227.1, 229, 226.5, 228.5, 2100000, 21000, 228, undefined],
+      [13, 'finished-20260301 14:30:00 UTC-20260302 14:30:00 UTC', -1, -1, -1, -1, -1, -1, -1, false],
+    ]);
+  });
+
+  it('MARKET_RULE', () => {
+    expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
+  });
+
   it('OPEN_ORDER (133 fields) with what-if margins, ORDER_STATUS, OPEN_ORDER_END', () => {
-    const fields = M.openOrder({
+    const fields = M.openOrder(193, {
       orderId: 1001, contract: stock, action: 'BUY', totalQuantity: d('150'), orderType: 'LMT', lmtPrice: 227.5, tif: 'DAY',
       account: 'DU1234567', orderRef: 'ref-1', clientId: 7, permId: 1000000042, parentId: 0, outsideRth: false, whatIf: true,
       status: 'PreSubmitted', commissionCurrency: 'USD', warningText: '', commission: 1.0,
@@ -204,25 +236,25 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(one(M.openOrderEnd(), 'openOrderEnd')).toEqual([]);
   });
 
-  it('COMPLETED_ORDER (named by permId and orderRef, no order id) and its end', () => {
+  it('COMPLETED_ORDER and COMPLETED_ORDERS_END', () => {
     const [contract, order, state] = one(
-      M.completedOrder({
-        orderId: 0, contract: stock, action: 'SELL', totalQuantity: d('100'), orderType: 'LMT', lmtPrice: 231.25, tif: 'DAY',
-        account: 'DU1234567', orderRef: 'flat-1', clientId: 7, permId: 1000000043, parentId: 0, outsideRth: false, whatIf: false,
-        status: 'Filled', commissionCurrency: 'USD', warningText: '', commission: 1.0,
-        filledQuantity: d('100'), completedTime: '20260302-14:31:05', completedStatus: 'Filled',
+      M.completedOrder(193, {
+        orderId: 0, contract: stock, action: 'SELL', totalQuantity: d('20'), orderType: 'MKT', tif: 'DAY', account: 'DU1234567',
+        orderRef: 'ref-9', clientId: 0, permId: 1000000077, parentId: 0, outsideRth: false, whatIf: false, status: 'Filled',
+        commissionCurrency: 'USD', warningText: '', filledQuantity: d('20'), completedTime: '20260302-14:35:00',
+        completedStatus: 'Filled Size: 20',
       }),
       'completedOrder',
     ) as [Record<string, unknown>, Record<string, unknown>, Record<string, unknown>];
-    expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
-    expect(order).toMatchObject({ action: 'SELL', totalQuantity: 100, orderType: 'LMT', lmtPrice: 231.25, account: 'DU1234567', orderRef: 'flat-1', permId: 1000000043, filledQuantity: 100 });
-    expect(state).toMatchObject({ status: 'Filled', completedTime: '20260302-14:31:05', completedStatus: 'Filled' });
+    expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', secType: 'STK' });
+    expect(order).toMatchObject({ action: 'SELL', totalQuantity: 20, orderType: 'MKT', permId: 1000000077, orderRef: 'ref-9', filledQuantity: 20 });
+    expect(state).toMatchObject({ status: 'Filled', completedTime: '20260302-14:35:00', completedStatus: 'Filled Size: 20' });
     expect(one(M.completedOrdersEnd(), 'completedOrdersEnd')).toEqual([]);
   });
 
   it('EXECUTION_DATA (live, reqId -1), its end, and COMMISSION_REPORT', () => {
     const [reqId, contract, exec] = one(
-      M.execDetails(-1, {
+      M.execDetails(193, -1, {
         orderId: 1001, contract: option, execId: '00003b9a.00000001.01.01', time: '20260302 14:31:05 UTC', account: 'DU1234567',
         exchange: 'CBOE', side: 'SLD', shares: d('3'), price: 6.8, permId: 1000000042, clientId: 7, cumQty: d('3'), avgPrice: 6.8,
         orderRef: 'ref-1', lastLiquidity: 2,

@@ -91,6 +91,6 @@ describe('request parsing against the real Encoder', () => {
   it('reports missing fields as RequestError and unknown ids as unknown', () => {
     expect(() => parseRequest(['94', '1'])).toThrow(RequestError);
     expect(() => parseRequest(['1', '11', 'x'])).toThrow(RequestError);
-    expect(parseRequest(['20', '6', '1'])).toEqual({ type: 'unknown', msgId: 20 });
+    expect(parseRequest(['10', '5', '1'])).toEqual({ type: 'unknown', msgId: 10, fields: ['10', '5', '1'] });
   });
 });

@@ -1,0 +1,102 @@
+// Contract details as TWS sends them (issue 18 item 2): dated sessions in the contract's time zone with holidays
+// CLOSED, futures by their full last trading day, size rules per secType, market rules answered, and positions on the
+// listing exchange with TWS's trading class. Expected values are literals read off the exchange calendar.
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { EventName, SecType, type IBApi } from '@stoqey/ib';
+import { detailsOf } from '../../src/sim/contract-details.js';
+import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
+import * as M from '../../src/sim/messages.js';
+import type { Simulator } from '../../src/sim/index.js';
+import { connectApi, disconnectAll, startTestSim, T0, waitFor } from './helpers.js';
+import { decodeContractData } from './official-decoder.js';
+
+const at = (iso: string) => Date.parse(iso);
+const byId = (u: readonly Instrument[], conId: number) => u.find((i) => i.conId === conId)!;
+
+describe('contract details fields', () => {
+  // T0 is Monday 2 March 2026, 09:30 New York.
+  const u = buildUniverse(at(T0));
+
+  it('stocks: dated regular sessions from today, weekends CLOSED, in the contract time zone', () => {
+    const d = detailsOf(byId(u, 265598), at(T0));
+    expect(d.tradingHours).toBe(
+      '20260302:0930-20260302:1600;20260303:0930-20260303:1600;20260304:0930-20260304:1600;20260305:0930-20260305:1600;' +
+        '20260306:0930-20260306:1600;20260307:CLOSED;20260308:CLOSED',
+    );
+    expect(d.liquidHours).toBe(d.tradingHours);
+    expect(d).toMatchObject({ tradingClass: 'NMS', marketName: 'NMS', primaryExch: 'NASDAQ', minSize: '0.0001', sizeIncrement: '0.0001', marketRuleIds: '26' });
+  });
+
+  it('US holidays are CLOSED: Friday 3 July 2026 (Independence Day observed)', () => {
+    const t = at('2026-07-01T15:00:00Z');
+    const d = detailsOf(byId(buildUniverse(t), 265598), t);
+    expect(d.tradingHours.split(';').slice(0, 5)).toEqual([
+      '20260701:0930-20260701:1600', '20260702:0930-20260702:1600', '20260703:CLOSED', '20260704:CLOSED', '20260705:CLOSED',
+    ]);
+  });
+
+  it('the date is the contract time zone\'s: 23:30 UTC on Monday is still Monday in New York, already Tuesday in Tokyo', () => {
+    const t = at('2026-03-02T23:30:00Z');
+    const uu = buildUniverse(t);
+    expect(detailsOf(byId(uu, 265598), t).tradingHours.slice(0, 8)).toBe('20260302');
+    expect(detailsOf(byId(uu, 13905), t).tradingHours.slice(0, 8)).toBe('20260303');
+  });
+
+  it('futures: full last trading day, the delivery month, overnight sessions opening the evening before, whole-contract sizes', () => {
+    const es = detailsOf(byId(u, 637533641), at(T0));
+    expect(es).toMatchObject({
+      lastTradeDateOrContractMonth: '20260320', contractMonth: '202603', realExpirationDate: '20260320', lastTradeDate: '20260320',
+      minSize: '1', sizeIncrement: '1', marketRuleIds: '67',
+    });
+    expect(es.tradingHours.split(';').slice(0, 2)).toEqual(['20260301:1700-20260302:1600', '20260302:1700-20260303:1600']);
+    expect(es.tradingHours.split(';')[5]).toBe('20260307:CLOSED');
+    const cl = detailsOf(byId(u, 742168315), at(T0));
+    // CLJ6 delivers in April and stops trading on 20 March (three business days before the 25th of March).
+    expect(cl).toMatchObject({ localSymbol: 'CLJ6', contractMonth: '202604', lastTradeDateOrContractMonth: '20260320', realExpirationDate: '20260320' });
+    const opt = detailsOf(byId(u, 734559211), at(T0));
+    expect(opt).toMatchObject({ minSize: '1', sizeIncrement: '1', marketRuleIds: '32' });
+    expect(opt.realExpirationDate).toBe(opt.lastTradeDateOrContractMonth);
+  });
+
+  it('IB\'s Python client can read every CONTRACT_DATA field at 157 and 193 (evMultiplier empty, not Double.MAX)', () => {
+    for (const sv of [157, 193]) {
+      for (const inst of u.filter((i) => i.secType !== 'BOND')) {
+        const f = decodeContractData(sv, M.contractData(sv, 1, detailsOf(inst, at(T0))));
+        expect(f.evMultiplier, `${inst.localSymbol} at ${sv}`).toBe('');
+      }
+    }
+  });
+});
+
+describe('contract details, market rules and positions over the socket', () => {
+  let sim: Simulator;
+  let api: IBApi | undefined;
+
+  beforeAll(async () => {
+    ({ sim } = await startTestSim());
+  });
+
+  afterAll(async () => {
+    disconnectAll(api);
+    await sim.close();
+  });
+
+  it('answers reqMarketRule, lists ES by its month, and reports AAPL on NASDAQ with trading class NMS', async () => {
+    const c = await connectApi(sim.port, 301);
+    api = c.api;
+    api.reqContractDetails(11, { symbol: 'ES', secType: SecType.FUT, lastTradeDateOrContractMonth: '202603', exchange: 'CME', currency: 'USD' });
+    api.reqMarketRule(67);
+    api.reqMarketRule(4242);
+    api.reqPositions();
+    await waitFor(() => c.rec.of(EventName.contractDetailsEnd).length === 1 && c.rec.of(EventName.marketRule).length === 1 && c.rec.of(EventName.positionEnd).length === 1, 20_000, 'answers');
+    const [, cd] = c.rec.of(EventName.contractDetails)[0] as [number, { contract: Record<string, unknown>; realExpirationDate: string; tradingHours: string }];
+    expect(cd.contract).toMatchObject({ conId: 637533641, lastTradeDateOrContractMonth: '20260320' });
+    expect(cd.realExpirationDate).toBe('20260320');
+    expect(cd.tradingHours.startsWith('20260301:1700-20260302:1600;')).toBe(true);
+    expect(c.rec.of(EventName.marketRule)[0]).toEqual([67, [{ lowEdge: 0, increment: 0.25 }]]);
+    await waitFor(() => c.rec.infos.some((i) => i.code === 321), 20_000, 'unknown market rule refused');
+    const aapl = c.rec.of(EventName.position).find((p) => (p[1] as { conId: number }).conId === 265598)!;
+    expect(aapl[1]).toMatchObject({ exchange: 'NASDAQ', tradingClass: 'NMS' });
+    expect(c.rec.errors.filter((e) => e.code === 505)).toEqual([]);
+  });
+});
