@@ -36,12 +36,18 @@ function print(
   const stress = stressOf(state, scenarios, stressAt);
   const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, scenarios, stress, now, stressAt);
   const critical = hasCritical(alerts);
+  // A replay's verdict is what was recorded; where today's rules would judge the same moment differently (a file from
+  // before alerts were recorded, changed thresholds), say so beside it, never instead of it.
+  const differently = recorded ? judgedDifferently(alerts, lookOnce(state, settings, scenarios, stress, now, stressAt)) : [];
   // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
   const st = stateJson(state, now);
   if (f.json) {
     const { accountValues, accountSummary, ...rest } = st;
     const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
-    io.out(JSON.stringify({ ...doc, alerts: alerts.map(alertJson), reported: { accountValues, accountSummary }, ...extra }, null, 2));
+    io.out(JSON.stringify({
+      ...doc, alerts: alerts.map(alertJson), ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
+      reported: { accountValues, accountSummary }, ...extra,
+    }, null, 2));
     return critical;
   }
   for (const l of stateText(state)) io.out(l);
@@ -49,9 +55,19 @@ function print(
   if ('error' in stress) io.out(`stress: not available (${stress.error})`);
   else io.out(formatStressReportText(stress, process.stdout.columns ?? 100));
   io.out('');
-  if (alerts.length === 0) io.out('alerts: none');
+  if (alerts.length === 0) io.out(recorded ? 'alerts: none recorded at this point' : 'alerts: none');
   else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
+  if (differently.length > 0) {
+    io.out("today's rules would list (not recorded, not part of this report's verdict):");
+    for (const a of differently) io.out(`  ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
+  }
   return critical;
+}
+
+/** Alerts today's rules list that the recording did not (by id), or at another severity. */
+function judgedDifferently(recorded: readonly Alert[], today: readonly Alert[]): readonly Alert[] {
+  const had = new Map(recorded.map((a) => [a.id, a.severity]));
+  return today.filter((a) => had.get(a.id) !== a.severity);
 }
 
 /**

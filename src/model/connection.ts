@@ -45,3 +45,15 @@ export function legacyCause(health: string, reason: string | undefined): Connect
   if (health === 'degraded' && /\(1100\)/.test(reason)) return 'connectivityLost';
   return undefined;
 }
+
+/** The sentence the source writes when the operator ends the session (recordings before typed causes carry only it). */
+export const OPERATOR_STOP_REASON = 'stopped by the operator';
+
+/**
+ * Whether the connection is down because the operator ended the session: not a lost connection. A recording made
+ * before causes were typed says so only in its sentence, which the source always wrote exactly so.
+ */
+export function isOperatorStop(state: { readonly health: string; readonly healthCause?: ConnectionCause; readonly healthReason?: string }): boolean {
+  if (state.healthCause !== undefined) return state.healthCause === 'operatorStop';
+  return state.health === 'disconnected' && state.healthReason === OPERATOR_STOP_REASON;
+}

@@ -10,7 +10,7 @@ import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
-import type { ConnectionCause, FatalCause } from '../../model/connection.js';
+import { OPERATOR_STOP_REASON, type ConnectionCause, type FatalCause } from '../../model/connection.js';
 import { orderKey, type OrderRequest, type OrderSnapshot, type SendRefusal, type SendResult } from '../../model/orders.js';
 import { STALE_AFTER_MS } from '../../model/freshness.js';
 import { neutraliseDeep } from '../../model/text.js';
@@ -169,7 +169,7 @@ export class TwsSource {
     this.stopped = true;
     this.flushRepeats(true);
     this.teardown();
-    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: 'stopped by the operator' } });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: OPERATOR_STOP_REASON } });
     this.subject.complete();
   }
 

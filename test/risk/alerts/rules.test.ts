@@ -399,9 +399,13 @@ describe('connection.lost, stream.stale, tws.code', () => {
     // The same sentence with a cause that is a loss still alerts: the cause decides, not the words.
     const lost = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'socketClosed' }]);
     expect(ids(connectionRule(undefined, ctx(lost, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
-    // A recording made before causes were typed has none: its stop alerts as it did when it was recorded.
+    // A recording made before causes were typed has none; its stop carries the sentence the source always wrote for it,
+    // which is read as the operator's stop (the end of every recording is not a lost connection).
     const old = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'stopped by the operator' }]);
-    expect(ids(connectionRule(undefined, ctx(old, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
+    expect(connectionRule(undefined, ctx(old, { marketOpen: true }))).toEqual({ memory: undefined, findings: [] });
+    // Any other sentence without a cause is a loss, as before.
+    const oldLoss = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'the connection to TWS closed' }]);
+    expect(ids(connectionRule(undefined, ctx(oldLoss, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
   });
 
   it('a stream older than its limit is stale while connected; quotes only in market hours; not just after a reconnect', () => {

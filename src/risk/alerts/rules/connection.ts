@@ -1,4 +1,5 @@
 // connection.lost, stream.stale and tws.code: can the operator trust what is shown, and what did TWS say?
+import { isOperatorStop } from '../../../model/connection.js';
 import type { StreamName } from '../../../model/events.js';
 import { marketSeverity } from '../config.js';
 import type { ConnectionMemory, Finding } from '../types.js';
@@ -44,7 +45,7 @@ export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
   const cfg = ctx.config.rules['connection.lost'];
   const { state, now } = ctx;
   // The operator ending the session is not a lost connection: nothing to alert on (issue 15 item 5).
-  if (!cfg.enabled || usable(state.health) || state.healthCause === 'operatorStop') return { memory: undefined, findings: [] };
+  if (!cfg.enabled || usable(state.health) || isOperatorStop(state)) return { memory: undefined, findings: [] };
   const reason = state.healthReason ?? 'no reason given';
   const cause = prev?.cause ?? (state.health === 'disconnected' ? reason : undefined);
   const memory: ConnectionMemory = { since: prev?.since ?? now, ...(cause !== undefined ? { cause } : {}) };
