@@ -189,7 +189,7 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
     anchors: { netLiquidation: nlvAnchor, equityWithLoanValue: elvAnchor },
     reconciliation,
     margin: {
-      method: params.marginMethod,
+      method: params.marginMethod === 'portfolio' ? 'portfolio' : 'regT',
       estimate: true,
       description: params.marginMethod === 'portfolio'
         ? 'estimate: TIMS-like scan per underlying (stocks, stock and index options) plus rules for the rest, calibrated to the reported requirement at zero shock'

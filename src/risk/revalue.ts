@@ -2,7 +2,8 @@
 import type { AssetClass } from '../model/contract.js';
 import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
-import { nakedShortOptionPerUnit, shortFopPerUnit, stockRequirement } from './margin.js';
+import { shortFopPerUnit, stockRequirement } from './margin.js';
+import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -150,18 +151,19 @@ export class Scratch {
   out = new Float64Array(0);
   /** Column of each batch element; option price per column. */
   col = new Int32Array(0);
-  price = new Float64Array(0);
   maint = new Float64Array(0);
   init = new Float64Array(0);
+  /** Option values per member and column: [ordinal·n + j]. */
+  values = new Float64Array(0);
   size = 0;
 
-  ensure(n: number): void {
+  ensure(n: number, values = 0): void {
+    if (this.values.length < values) this.values = new Float64Array(values);
     if (n <= this.size) return;
     const f = () => new Float64Array(n);
     this.batch = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
     this.out = f();
     this.col = new Int32Array(n);
-    this.price = f();
     this.maint = f();
     this.init = f();
     this.size = n;
@@ -185,7 +187,9 @@ export interface GroupOutput {
 
 /**
  * Revalues every member of `group` in every column: each member's P&L (quanta, contract currency) and
- * the group's Reg T / commodity-segment requirements (quanta, length n). `shocks` is positionShocks(…).
+ * the group's requirements (quanta, length n): Reg T strategies for a stock or index with options
+ * (strategies.ts), the commodity-segment rule for futures families, the position rules for the rest.
+ * `shocks` is positionShocks(…).
  */
 export function revalueGroup(
   book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
@@ -193,13 +197,14 @@ export function revalueGroup(
 ): void {
   const pnl = dst.pnl;
   const n = cols.n;
-  scratch.ensure(n + 1);
+  const members = group.members;
+  scratch.ensure(n + 1, members.length * n);
   const gm = scratch.maint;
   const gi = scratch.init;
   gm.fill(0, 0, n);
   gi.fill(0, 0, n);
-  let coveredShares = coverableShares(book, group);
-  const members = group.members;
+  const strategies = group.hasOptions && group.segment === 'S';
+  const values = scratch.values;
   for (let ordinal = 0; ordinal < members.length; ordinal++) {
     const m = members[ordinal]!;
     const p = book.positions[m]!;
@@ -209,18 +214,13 @@ export function revalueGroup(
       // of their own (the calibration to the reported requirement absorbs it).
       pnl.fill(0, at, at + n);
     } else if (p.cls.kind === 'option') {
-      let covered = 0;
-      if (coveredShares > 0 && p.isCall === 1 && p.qty < 0) {
-        const units = -p.qty * p.multiplier;
-        const c = Math.min(units, coveredShares);
-        coveredShares -= c;
-        covered = c / units;
-      }
-      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, gm, gi, scratch, covered);
+      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, values, ordinal * n, scratch);
+      if (!strategies && p.qty < 0) shortFopRequirement(p, shocks[m]!, n, params, gm, gi);
     } else {
-      revalueLinear(p, shocks[m]!, cols, params, pnl, at, gm, gi);
+      revalueLinear(p, shocks[m]!, cols, params, pnl, at, strategies ? undefined : gm, strategies ? undefined : gi);
     }
   }
+  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi);
   const { maint, init, at } = dst;
   for (let j = 0; j < n; j++) {
     maint[at + j] = toQuanta(gm[j]!);
@@ -228,21 +228,77 @@ export function revalueGroup(
   }
 }
 
-/** Long shares in a stock group that can cover its short calls (covered call: stock requirement only, §1.4). */
-function coverableShares(book: Book, group: BookGroup): number {
-  if (group.driver !== 'STK' || !group.hasOptions) return 0;
+/** Naked-option percentages and stock rates of an underlying: broad-based ETFs at the index 15%, leveraged ETFs × leverage. */
+export function underlyingRates(symbol: string, broadIndex: boolean, params: StressParams): UnderlyingRates {
+  const rules = params.margin;
+  const lev = params.leveragedEtfs[symbol] ?? 1;
+  const broad = broadIndex || params.broadEtfSymbols.includes(symbol);
+  const cap = (x: number) => Math.min(1, x * lev);
+  return {
+    basePct: cap(broad ? rules.indexOptionBasePct : rules.optionBasePct),
+    minPct: cap(rules.optionMinPct),
+    longMaint: cap(rules.stockLongMaint),
+    longInit: cap(rules.stockLongInit),
+    protectPct: rules.protectivePct,
+  };
+}
+
+/**
+ * The Reg T requirement of a stock or index group with options, per column (strategies.ts): the pairing is
+ * planned once from the legs' rights, strikes, expiries and quantities, and evaluated in every column at the
+ * stressed underlying and option values.
+ */
+function strategyGroupRequirement(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], n: number, params: StressParams,
+  values: Float64Array, gm: Float64Array, gi: Float64Array,
+): void {
+  const legs: StrategyLeg[] = [];
+  const legOffset: number[] = [];
+  const legShock: Float64Array[] = [];
   let shares = 0;
-  for (const m of group.members) {
+  let stock: BookPosition | undefined;
+  let stockShock: Float64Array | undefined;
+  let und = NaN;
+  let symbol = '';
+  group.members.forEach((m, ordinal) => {
     const p = book.positions[m]!;
-    if (p.cls.assetClass === 'STK' && p.qty > 0 && p.unpriced === undefined) shares += p.qty;
+    if (p.unpriced !== undefined) return;
+    symbol = p.cls.symbol;
+    if (p.cls.kind === 'option') {
+      legs.push({ units: p.qty * p.multiplier, isCall: p.isCall === 1, strike: p.strike, expiryMs: p.expiryMs });
+      legOffset.push(ordinal * n);
+      legShock.push(shocks[m]!);
+      if (!Number.isFinite(und)) und = p.underlying;
+    } else if (p.cls.kind === 'linear') {
+      shares += p.qty * p.multiplier;
+      if (!stock) {
+        stock = p;
+        stockShock = shocks[m]!;
+      }
+    }
+  });
+  if (legs.length === 0 && !stock) return;
+  const plan = planStrategies(legs, shares);
+  const rates = underlyingRates(symbol, group.broadIndex, params);
+  const rules = params.margin;
+  const optShock = legShock[0] ?? stockShock!;
+  if (!Number.isFinite(und)) und = stock!.price;
+  const stockPrice = stock ? stock.price : und;
+  let j = 0;
+  const value = (leg: number) => values[legOffset[leg]! + j]!;
+  for (; j < n; j++) {
+    const S = und * (1 + optShock[j]!);
+    const px = stockPrice * (1 + (stockShock ?? optShock)[j]!);
+    const r = strategyRequirement(plan, legs, S, px, value, rates, rules);
+    gm[j] = gm[j]! + r.maint;
+    gi[j] = gi[j]! + r.init;
   }
-  return shares;
 }
 
 /** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
 function revalueLinear(
   p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array,
+  pnl: Float64Array, at: number, gm: Float64Array | undefined, gi: Float64Array | undefined,
 ): void {
   const n = cols.n;
   const rules = params.margin;
@@ -260,6 +316,8 @@ function revalueLinear(
   } else {
     for (let j = 0; j < n; j++) pnl[at + j] = toQuanta(value * shock[j]!);
   }
+  // In a stock group with options the strategies carry the shares' requirement.
+  if (!gm || !gi) return;
   const q = p.qty * p.multiplier;
   const price = p.price;
   switch (p.cls.assetClass) {
@@ -268,7 +326,8 @@ function revalueLinear(
     case 'IND':
     case 'CFD':
       if (q >= 0) {
-        const m = q * price * rules.stockLongMaint, i = q * price * rules.stockLongInit;
+        const lev = params.leveragedEtfs[p.cls.symbol] ?? 1;
+        const m = q * price * Math.min(1, rules.stockLongMaint * lev), i = q * price * Math.min(1, rules.stockLongInit * lev);
         for (let j = 0; j < n; j++) {
           const f = 1 + shock[j]!;
           gm[j] = gm[j]! + m * f;
@@ -305,16 +364,15 @@ function revalueLinear(
 
 /**
  * Options: the price now is element 0 of the batch and every column that moves the option follows, in
- * `cols.order`; P&L = q·m·(model' − model now). Short options add the naked Reg T requirement (FOPs the
- * commodity stand-in) at the column's underlying and option value (mark + model change); the covered
- * share of a short call adds nothing.
+ * `cols.order`; P&L = q·m·(model' − model now). The option's value per unit in each column (TWS's mark plus the
+ * model's change, at least 0) goes to values[vat + j], for the requirement rules.
  */
 function revalueOption(
   book: Book, p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array, scratch: Scratch, covered: number,
+  pnl: Float64Array, at: number, values: Float64Array, vat: number, scratch: Scratch,
 ): void {
   const n = cols.n;
-  const { batch, out, col, price } = scratch;
+  const { batch, out, col } = scratch;
   const { S, pvDividend, K, T, r, b, vol: sigma, isCall } = batch;
   const model = p.cls.model!;
   const futures = model === 'black76American';
@@ -354,27 +412,23 @@ function revalueOption(
   } else americanPriceBatch(out, batch, k);
   const now = out[0]!;
   const qm = p.qty * p.multiplier;
-  pnl.fill(0, at, at + n);
-  if (p.qty >= 0) {
-    for (let e = 1; e < k; e++) pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
-    return; // long options: paid in full, no requirement (§1.4)
-  }
-  price.fill(now, 0, n);
-  for (let e = 1; e < k; e++) {
-    pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
-    price[col[e]!] = out[e]!;
-  }
-  const units = -qm * (1 - covered);
-  if (units <= 0) return;
-  const rules = params.margin;
-  const basePct = p.cls.broadIndex ? rules.indexOptionBasePct : rules.optionBasePct;
-  const isCallOption = call === 1;
   const mark = p.price;
+  pnl.fill(0, at, at + n);
+  values.fill(mark > 0 ? mark : 0, vat, vat + n);
+  for (let e = 1; e < k; e++) {
+    const j = col[e]!;
+    pnl[at + j] = toQuanta(qm * (out[e]! - now));
+    const v = mark + (out[e]! - now);
+    values[vat + j] = v > 0 ? v : 0;
+  }
+}
+
+/** Short futures option, commodity-segment stand-in: max(p·F − OTM, share·p·F) per unit at the column's future. */
+function shortFopRequirement(p: BookPosition, shock: Float64Array, n: number, params: StressParams, gm: Float64Array, gi: Float64Array): void {
+  const units = -p.qty * p.multiplier;
+  const isCall = p.isCall === 1;
   for (let j = 0; j < n; j++) {
-    const Sj = und * (1 + shock[j]!);
-    const perUnit = futures
-      ? shortFopPerUnit(isCallOption, Sj, strike, rules)
-      : nakedShortOptionPerUnit(isCallOption, Sj, strike, Math.max(0, mark + (price[j]! - now)), basePct, rules.optionMinPct);
+    const perUnit = shortFopPerUnit(isCall, p.underlying * (1 + shock[j]!), p.strike, params.margin);
     gm[j] = gm[j]! + units * perUnit;
     gi[j] = gi[j]! + units * perUnit;
   }
