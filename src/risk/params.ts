@@ -22,13 +22,11 @@ export interface MarginRules {
   /** US Treasury 5–10 years: 5% (§1.4 bonds table); one rate for every bond. */
   readonly bondPct: number;
   /**
-   * Futures requirement as a share of notional, used only to spread the reported commodity-segment
-   * requirement across positions (or, when the account reports no -C rows, as the estimate itself).
-   * 8% is close to CME outright maintenance for ES and CL (§2.3: PSR ≈ outright maintenance).
+   * Default SPAN price scan range of a futures family as a share of its price at zero shock, held in points
+   * (`span.scanRanges` overrides it per symbol). 8% is close to CME outright maintenance for ES and CL (§2.3:
+   * PSR ≈ outright maintenance); the commodity segment is calibrated to its reported requirement.
    */
   readonly futuresPct: number;
-  /** Short futures option: max(futuresPct·F − OTM, fopMinShare·futuresPct·F) per unit (the simulator's rule). */
-  readonly fopMinShare: number;
   /**
    * Protective put and collar: min(this·Kput + put OTM, 25%·S or 25%·Kcall) per share; conversion: this·K
    * (IBKR "US Options Margin" strategy table, §1.4).
@@ -147,7 +145,6 @@ export const DEFAULT_MARGIN_RULES: MarginRules = Object.freeze({
   optionMinPct: 0.1,
   bondPct: 0.05,
   futuresPct: 0.08,
-  fopMinShare: 0.25,
   protectivePct: 0.1,
   nonMarginablePct: 1,
   fx: Object.freeze({
@@ -250,7 +247,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   }
   const m = params.margin;
   for (const k of ['stockLongInit', 'stockLongMaint', 'stockShortInit', 'stockShortMaint', 'optionBasePct', 'indexOptionBasePct',
-    'optionMinPct', 'bondPct', 'futuresPct', 'fopMinShare', 'protectivePct', 'nonMarginablePct'] as const) {
+    'optionMinPct', 'bondPct', 'futuresPct', 'protectivePct', 'nonMarginablePct'] as const) {
     finite(`margin.${k}`, m[k], 0, 10);
   }
   for (const [c, pair] of Object.entries(m.fx)) {

@@ -2,7 +2,7 @@
 import type { AssetClass } from '../model/contract.js';
 import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
-import { shortFopPerUnit, stockRequirement } from './margin.js';
+import { stockRequirement } from './margin.js';
 import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
@@ -156,6 +156,29 @@ export class Scratch {
   /** Option values per member and column: [ordinal·n + j]. */
   values = new Float64Array(0);
   size = 0;
+  private sl = new Float64Array(0);
+  private so = new Float64Array(0);
+  private sb: (OptionBatch & { readonly S: Float64Array }) | undefined;
+  private sbn = 0;
+
+  spanLosses(n: number): Float64Array {
+    if (this.sl.length < n) this.sl = new Float64Array(n);
+    return this.sl;
+  }
+
+  spanOut(n: number): Float64Array {
+    if (this.so.length < n) this.so = new Float64Array(n);
+    return this.so;
+  }
+
+  spanBatch(n: number): OptionBatch & { readonly S: Float64Array } {
+    if (!this.sb || this.sbn < n) {
+      const f = () => new Float64Array(n);
+      this.sb = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+      this.sbn = n;
+    }
+    return this.sb;
+  }
 
   ensure(n: number, values = 0): void {
     if (this.values.length < values) this.values = new Float64Array(values);
@@ -204,6 +227,9 @@ export function revalueGroup(
   gm.fill(0, 0, n);
   gi.fill(0, 0, n);
   const strategies = group.hasOptions && group.segment === 'S';
+  // Futures families: the SPAN-style scan below carries every member's requirement.
+  const span = group.segment === 'C';
+  const own = !strategies && !span;
   const values = scratch.values;
   for (let ordinal = 0; ordinal < members.length; ordinal++) {
     const m = members[ordinal]!;
@@ -215,16 +241,101 @@ export function revalueGroup(
       pnl.fill(0, at, at + n);
     } else if (p.cls.kind === 'option') {
       revalueOption(book, p, shocks[m]!, cols, params, pnl, at, values, ordinal * n, scratch);
-      if (!strategies && p.qty < 0) shortFopRequirement(p, shocks[m]!, n, params, gm, gi);
     } else {
-      revalueLinear(p, shocks[m]!, cols, params, pnl, at, strategies ? undefined : gm, strategies ? undefined : gi);
+      revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
   }
   if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi);
+  else if (span) spanGroupRequirement(book, group, shocks, cols, params, gm, gi, scratch);
   const { maint, init, at } = dst;
   for (let j = 0; j < n; j++) {
     maint[at + j] = toQuanta(gm[j]!);
     init[at + j] = toQuanta(gi[j]!);
+  }
+}
+
+/** Price moves of the 16 SPAN scenarios as fractions of the scan range, and whether each is an extreme one. */
+const SPAN_MOVES = [0, 0, 1 / 3, 1 / 3, -1 / 3, -1 / 3, 2 / 3, 2 / 3, -2 / 3, -2 / 3, 1, 1, -1, -1];
+const SPAN_SCENARIOS = SPAN_MOVES.length + 2;
+
+/**
+ * SPAN-style requirement of a futures family per column (risk-model.md §2.3): from the column's stressed state,
+ * 14 scenarios move the futures price by 0, ±1/3, ±2/3 and ±3/3 of the scan range with vol up and down, and two
+ * extremes by ±extremeMultiple ranges at unchanged vol, their loss counted at extremeCoverage; options revalued in
+ * full (Black-76, one day of look-ahead). The scan range is in points and fixed at the zero-shock price (or given
+ * per symbol), so a crash does not lower the futures' requirement. Requirement = max(scan risk + intra-commodity
+ * spread charge, short option minimum). SPAN's net option value is not subtracted: NetLiquidation and
+ * EquityWithLoanValue already hold futures options at market, so it would count twice; long options offset
+ * through the scan (a long put gains where the future loses).
+ */
+function spanGroupRequirement(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
+  gm: Float64Array, gi: Float64Array, scratch: Scratch,
+): void {
+  const n = cols.n;
+  const sp = params.span;
+  const X = sp.extremeMultiple;
+  const moves = [...SPAN_MOVES, X, -X];
+  const losses = scratch.spanLosses(n * SPAN_SCENARIOS);
+  losses.fill(0, 0, n * SPAN_SCENARIOS);
+  const fixed = new Float64Array(SPAN_SCENARIOS);
+  let longs = 0, shorts = 0, som = 0;
+  for (const m of group.members) {
+    const p = book.positions[m]!;
+    if (p.unpriced !== undefined) continue;
+    const qm = p.qty * p.multiplier;
+    const psr = sp.scanRanges[p.cls.symbol] ?? params.margin.futuresPct * (p.cls.kind === 'option' ? p.underlying : p.price);
+    if (p.cls.kind !== 'option') {
+      // A future's loss is linear in the move in points: the same in every column.
+      for (let s = 0; s < SPAN_SCENARIOS; s++) fixed[s] = fixed[s]! - qm * moves[s]! * psr * (s >= SPAN_MOVES.length ? sp.extremeCoverage : 1);
+      if (qm > 0) longs += qm * psr;
+      else shorts -= qm * psr;
+      continue;
+    }
+    if (qm < 0) som += -qm * sp.shortOptionMinShare * psr;
+    const per = SPAN_SCENARIOS + 1;
+    const batch = scratch.spanBatch(n * per);
+    const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
+    const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+    const shock = shocks[m]!;
+    let e = 0;
+    for (let j = 0; j < n; j++) {
+      const F = p.underlying * (1 + shock[j]!);
+      const T = T0 - cols.days[j]! / 365;
+      const r = r0 + cols.rates[j]!;
+      const vol = p.iv * (1 + cols.vol[j]!);
+      for (let s = 0; s < per; s++) {
+        // Element 0 of each column: the option in the column's state; then the 16 scenarios a day later.
+        const extreme = s > SPAN_MOVES.length;
+        const up = s > 0 && !extreme && (s - 1) % 2 === 0;
+        batch.S[e] = s === 0 ? F : Math.max(0, F + moves[s - 1]! * psr);
+        batch.T[e] = s === 0 ? T : T - sp.lookAheadDays / 365;
+        batch.r[e] = r;
+        batch.b[e] = 0;
+        batch.vol[e] = s === 0 || extreme ? vol : Math.max(0, vol * (up ? 1 + sp.volRange : 1 - sp.volRange));
+        batch.K[e] = p.strike;
+        batch.pvDividend[e] = 0;
+        batch.isCall[e] = p.isCall;
+        e++;
+      }
+    }
+    const out = scratch.spanOut(e);
+    americanPriceBatch(out, batch, e);
+    for (let j = 0; j < n; j++) {
+      const base = out[j * per]!;
+      for (let s = 0; s < SPAN_SCENARIOS; s++) {
+        const w = s >= SPAN_MOVES.length ? sp.extremeCoverage : 1;
+        losses[j * SPAN_SCENARIOS + s] = losses[j * SPAN_SCENARIOS + s]! - qm * (out[j * per + s + 1]! - base) * w;
+      }
+    }
+  }
+  const charge = sp.spreadChargeShare * Math.min(longs, shorts);
+  for (let j = 0; j < n; j++) {
+    let scan = 0;
+    for (let s = 0; s < SPAN_SCENARIOS; s++) scan = Math.max(scan, losses[j * SPAN_SCENARIOS + s]! + fixed[s]!);
+    const req = Math.max(scan + charge, som);
+    gm[j] = gm[j]! + req;
+    gi[j] = gi[j]! + req;
   }
 }
 
@@ -420,17 +531,6 @@ function revalueOption(
     pnl[at + j] = toQuanta(qm * (out[e]! - now));
     const v = mark + (out[e]! - now);
     values[vat + j] = v > 0 ? v : 0;
-  }
-}
-
-/** Short futures option, commodity-segment stand-in: max(p·F − OTM, share·p·F) per unit at the column's future. */
-function shortFopRequirement(p: BookPosition, shock: Float64Array, n: number, params: StressParams, gm: Float64Array, gi: Float64Array): void {
-  const units = -p.qty * p.multiplier;
-  const isCall = p.isCall === 1;
-  for (let j = 0; j < n; j++) {
-    const perUnit = shortFopPerUnit(isCall, p.underlying * (1 + shock[j]!), p.strike, params.margin);
-    gm[j] = gm[j]! + units * perUnit;
-    gi[j] = gi[j]! + units * perUnit;
   }
 }
 
