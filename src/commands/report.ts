@@ -12,6 +12,7 @@ import { chooseScenarios, stressOf } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
+import type { MarginMethodSetting } from '../risk/params.js';
 import { alertJson, evaluateOnce, hasCritical } from '../risk/alerts/index.js';
 
 export interface ReportFlags extends ConnectionFlags {
@@ -21,6 +22,7 @@ export interface ReportFlags extends ConnectionFlags {
   readonly config?: string;
   readonly shock?: string[];
   readonly scenarios?: string;
+  readonly 'margin-method'?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
   extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now,
 ): boolean {
-  const stress = stressOf(state, scenarios, stressAt);
+  const stress = stressOf(state, scenarios, stressAt, (f['margin-method'] ?? settings.risk.marginMethod) as MarginMethodSetting);
   const config = alertConfigOf(settings);
   const alerts = evaluateOnce({ state, config, now, ...('error' in stress ? {} : { stress }) });
   const critical = hasCritical(alerts);

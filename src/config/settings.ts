@@ -36,6 +36,12 @@ export interface KeymapSetting {
   readonly command: string;
 }
 
+/** Risk engine settings (docs/stress-model.md). */
+export interface RiskSettings {
+  /** `auto` decides from TWS's account type rows, else from which estimate the reported requirement matches. */
+  readonly marginMethod: 'auto' | 'regT' | 'portfolio';
+}
+
 export interface Settings {
   readonly connection: ConnectionSettings;
   /** Named connections, chosen with --profile NAME. */
@@ -45,6 +51,7 @@ export interface Settings {
   /** Key overrides, checked at start; a bad entry is named and the default keys stay. */
   readonly keymap: readonly KeymapSetting[];
   readonly trading: TradingSettings;
+  readonly risk: RiskSettings;
   /**
    * Alert thresholds and severities (docs/alerts.md); checked in depth by parseAlertConfig at load. Its `bell` and
    * `hook` keys are the console's side effects of alert transitions (AlertEffectSettings, checked by load.ts).
@@ -92,6 +99,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
   keymap: [],
   trading: { armMinutes: 5 },
+  risk: { marginMethod: 'auto' },
   alerts: {},
 };
 
@@ -134,6 +142,11 @@ export const SETTINGS_SCHEMA = {
     },
   },
   alerts: { type: 'object' },
+  risk: {
+    type: 'object',
+    additionalProperties: false,
+    properties: { marginMethod: { enum: ['auto', 'regT', 'portfolio'] } },
+  },
   trading: {
     type: 'object',
     additionalProperties: false,
