@@ -153,7 +153,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // The account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state. A
   // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
   const session = new AccountSession(feed, {
-    risk: createStressRunner(),
+    // The margin method the settings name (auto decides from what TWS reports), as report uses.
+    risk: createStressRunner({ params: { marginMethod: o.settings.risk.marginMethod } }),
     ...(live && effects
       ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
       : {}),

@@ -12,6 +12,7 @@ import { chooseScenarios, stressOf } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
+import type { MarginMethodSetting } from '../risk/params.js';
 import { alertJson, bookScenarios, evaluateOnce, hasCritical, type Alert } from '../risk/alerts/index.js';
 import { recordedAlerts } from '../session/session.js';
 
@@ -22,6 +23,7 @@ export interface ReportFlags extends ConnectionFlags {
   readonly config?: string;
   readonly shock?: string[];
   readonly scenarios?: string;
+  readonly 'margin-method'?: string;
 }
 
 /**
@@ -33,7 +35,7 @@ function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
   extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
 ): boolean {
-  const stress = stressOf(state, scenarios, stressAt);
+  const stress = stressOf(state, scenarios, stressAt, (f['margin-method'] ?? settings.risk.marginMethod) as MarginMethodSetting);
   const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, scenarios, stress, now, stressAt);
   const critical = hasCritical(alerts);
   // A replay's verdict is what was recorded; where today's rules would judge the same moment differently (a file from

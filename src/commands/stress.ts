@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { PortfolioState } from '../model/state.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
 import { bookScenarios } from '../risk/alerts/scenarios.js';
+import type { MarginMethodSetting } from '../risk/params.js';
 import { parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
 import type { Scenario } from '../risk/scenario-types.js';
 
@@ -34,10 +35,12 @@ export function chooseScenarios(state: PortfolioState, shocks: readonly string[]
 }
 
 /** The stress report, or why it cannot be built from this state (never throws). */
-export function stressOf(state: PortfolioState, scenarios: readonly Scenario[], now: number): StressReport | { error: string } {
+export function stressOf(
+  state: PortfolioState, scenarios: readonly Scenario[], now: number, marginMethod?: MarginMethodSetting,
+): StressReport | { error: string } {
   if (!state.baseCurrency || state.portfolio.size === 0 && state.accountValues.size === 0) return { error: 'no account data yet' };
   try {
-    return buildStressReport(state, scenarios, { now });
+    return buildStressReport(state, scenarios, { now, ...(marginMethod ? { marginMethod } : {}) });
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -37,6 +37,12 @@ export interface KeymapSetting {
   readonly command: string;
 }
 
+/** Risk engine settings (docs/stress-model.md). */
+export interface RiskSettings {
+  /** `auto` decides from TWS's account type rows, else from which estimate the reported requirement matches. */
+  readonly marginMethod: 'auto' | 'regT' | 'portfolio';
+}
+
 export interface Settings {
   readonly connection: ConnectionSettings;
   /** Named connections, chosen with --profile NAME. */
@@ -49,6 +55,7 @@ export interface Settings {
    */
   readonly keymap: readonly KeymapSetting[];
   readonly trading: TradingSettings;
+  readonly risk: RiskSettings;
   /**
    * Alert thresholds and severities (docs/alerts.md); checked in depth by parseAlertConfig at load. Its `bell` and
    * `hook` keys are the console's side effects of alert transitions (AlertEffectSettings, checked by load.ts).
@@ -96,6 +103,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
   keymap: [],
   trading: { armMinutes: 5 },
+  risk: { marginMethod: 'auto' },
   alerts: {},
 };
 
@@ -198,11 +206,17 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
     else c.fail('keymap', `expected a list of {"key": "...", "command": "..."} entries, got ${show(top.keymap)}`);
   }
 
+  let risk = d.risk;
+  if (has('risk')) {
+    const o = c.object('risk', top.risk, Object.keys(d.risk));
+    if (o && 'marginMethod' in o) risk = { marginMethod: c.oneOf('risk.marginMethod', o.marginMethod, ['auto', 'regT', 'portfolio'], d.risk.marginMethod) };
+  }
+
   let alerts = d.alerts;
   if (has('alerts')) {
     if (isObject(top.alerts)) alerts = top.alerts;
     else c.fail('alerts', `expected an object, got ${show(top.alerts)}`);
   }
 
-  return { connection: conn, profiles, recorder, ui, keymap, trading, alerts };
+  return { connection: conn, profiles, recorder, ui, keymap, trading, risk, alerts };
 }

@@ -5,6 +5,7 @@ import {
   type Book, type BookPosition,
 } from './boundary.js';
 import { fxHaircut, type SegmentEstimate } from './margin.js';
+import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import {
   PmScratch, Scratch, groupPositions, portfolioMarginGroup, positionShocks, revalueGroup, scenarioColumns,
@@ -27,7 +28,10 @@ const CASH_INDEX = CLASS_ORDER.indexOf('CASH');
 const FUT_INDEX = CLASS_ORDER.indexOf('FUT');
 
 export interface StressGrid {
+  /** Its margin method is always resolved (never `auto`): see `marginChoice`. */
   params: StressParams;
+  /** The margin method in force and why (margin-method.ts). */
+  readonly marginChoice: MarginMethodChoice;
   readonly shocks: readonly ScenarioShocks[];
   book: Book;
   groups: BookGroup[];
@@ -70,9 +74,15 @@ function atMarketTime(params: StressParams, state: PortfolioState): StressParams
 
 export function buildStressGrid(state: PortfolioState, shocks: readonly ScenarioShocks[], local: StressParams): StressGrid {
   // Time to expiry runs on the market's clock (TWS's), which may differ from this machine's.
-  const params = atMarketTime(local, state);
+  const atMarket = atMarketTime(local, state);
+  const marginChoice = resolveMarginMethod(state, atMarket, (method) => {
+    const g = buildStressGrid(state, [], { ...atMarket, marginMethod: method });
+    return columnAccount(g, columnSums(g, baseColumn(g))).maint.S;
+  });
+  const params = marginChoice.method === atMarket.marginMethod ? atMarket : { ...atMarket, marginMethod: marginChoice.method };
   const grid = {
     params,
+    marginChoice,
     shocks,
     scratch: new Scratch(),
     pmScratch: new PmScratch(),

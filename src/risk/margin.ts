@@ -39,13 +39,6 @@ export function nakedShortOptionPerUnit(
   return value + Math.max(basePct * S - otm, minPct * (isCall ? S : K));
 }
 
-/** Short futures option per unit (commodity segment stand-in): max(p·F − OTM, share·p·F). */
-export function shortFopPerUnit(isCall: boolean, F: number, K: number, rules: MarginRules): number {
-  const otm = isCall ? Math.max(0, K - F) : Math.max(0, F - K);
-  const outright = rules.futuresPct * F;
-  return Math.max(outright - otm, rules.fopMinShare * outright);
-}
-
 /** FX haircut rates [initial, maintenance] of a currency. */
 export function fxHaircut(rules: MarginRules, currency: string): readonly [number, number] {
   return rules.fx[currency] ?? rules.fxDefault;

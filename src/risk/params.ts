@@ -22,19 +22,46 @@ export interface MarginRules {
   /** US Treasury 5–10 years: 5% (§1.4 bonds table); one rate for every bond. */
   readonly bondPct: number;
   /**
-   * Futures requirement as a share of notional, used only to spread the reported commodity-segment
-   * requirement across positions (or, when the account reports no -C rows, as the estimate itself).
-   * 8% is close to CME outright maintenance for ES and CL (§2.3: PSR ≈ outright maintenance).
+   * Default SPAN price scan range of a futures family as a share of its price at zero shock, held in points
+   * (`span.scanRanges` overrides it per symbol). 8% is close to CME outright maintenance for ES and CL (§2.3:
+   * PSR ≈ outright maintenance); the commodity segment is calibrated to its reported requirement.
    */
   readonly futuresPct: number;
-  /** Short futures option: max(futuresPct·F − OTM, fopMinShare·futuresPct·F) per unit (the simulator's rule). */
-  readonly fopMinShare: number;
+  /**
+   * Protective put and collar: min(this·Kput + put OTM, 25%·S or 25%·Kcall) per share; conversion: this·K
+   * (IBKR "US Options Margin" strategy table, §1.4).
+   */
+  readonly protectivePct: number;
   /** Positions without loan value at IBKR (crypto, commodities, unknown types): requirement = this share of value. */
   readonly nonMarginablePct: number;
   /** FX haircut on negative currency balances, [initial, maintenance] by currency (§2.5 current table). */
   readonly fx: Readonly<Record<string, readonly [number, number]>>;
   /** Haircut for a currency missing from `fx`: 5% / 5% (§2.5, the HUF/ILS/PLN/SGD/ZAR row). */
   readonly fxDefault: readonly [number, number];
+}
+
+/**
+ * SPAN-style scan of a futures family (risk-model.md §2.3): 16 scenarios, the price moved by 0, ±1/3, ±2/3 and ±3/3
+ * of the price scan range with vol up and down, and two extreme moves counted at a fraction.
+ */
+export interface SpanRules {
+  /**
+   * Price scan range in points per unit of the underlying, by IB symbol (the exchange's outright maintenance per
+   * contract divided by the multiplier, as TWS quotes it). A family not listed scans `futuresPct` of its price at
+   * zero shock, held in points in every scenario; the commodity segment is then calibrated to the reported one.
+   */
+  readonly scanRanges: Readonly<Record<string, number>>;
+  /** Volatility scan, relative (assumed: CME sets it per product and does not publish it with the margins). */
+  readonly volRange: number;
+  /** Extreme moves: this multiple of the range, the loss counted at `extremeCoverage` (CME: 3 and 33%). */
+  readonly extremeMultiple: number;
+  readonly extremeCoverage: number;
+  /** Short option minimum per unit: this share of the scan range (assumed; CME sets a fixed amount per contract). */
+  readonly shortOptionMinShare: number;
+  /** Intra-commodity spread charge: this share of the scan range on offsetting long and short futures (assumed). */
+  readonly spreadChargeShare: number;
+  /** Look-ahead of the scan, in days (CME: one day of time decay). */
+  readonly lookAheadDays: number;
 }
 
 /** OCC TIMS-like portfolio-margin scan (risk-model.md §0.4, §1.5, §2.1). */
@@ -56,6 +83,8 @@ export interface PortfolioMarginRules {
 }
 
 export type MarginMethod = 'regT' | 'portfolio';
+/** The setting: a method, or `auto` to decide it from what TWS reports (margin-method.ts). */
+export type MarginMethodSetting = MarginMethod | 'auto';
 
 export interface StressParams {
   /** Valuation time, epoch ms. Required: risk code has no clock. */
@@ -73,9 +102,11 @@ export interface StressParams {
   /** Continuously compounded risk-free rate by currency; `defaultRate` for the others. */
   readonly rates: Readonly<Record<string, number>>;
   readonly defaultRate: number;
-  readonly marginMethod: MarginMethod;
+  /** `auto` is resolved when a grid is built (margin-method.ts); the grid's own params always carry a method. */
+  readonly marginMethod: MarginMethodSetting;
   readonly margin: MarginRules;
   readonly portfolioMargin: PortfolioMarginRules;
+  readonly span: SpanRules;
   /**
    * US Reg T: option values carry no loan value, so EquityWithLoanValue excludes them (risk-model.md §1.2).
    * Set true for risk-based (EU) accounts where ELV = NLV (§1.1, unverified).
@@ -87,6 +118,13 @@ export interface StressParams {
   readonly broadIndexSymbols: readonly string[];
   /** High-capitalisation broad-based indexes: TIMS −8% / +6% (§2.1). */
   readonly highCapIndexSymbols: readonly string[];
+  /** Broad-based index ETFs: their options take the 15% index base percentage (CBOE, §1.4). */
+  readonly broadEtfSymbols: readonly string[];
+  /**
+   * Leveraged ETFs by leverage factor (2, 3; inverse as positive): long stock rates × leverage up to 100% (§1.4),
+   * and the naked-option percentages × leverage (CBOE: 20% × leverage) up to 100%.
+   */
+  readonly leveragedEtfs: Readonly<Record<string, number>>;
   /** Modified duration and convexity by bond conId (TWS does not send them). */
   readonly bondDurations: Readonly<Record<number, { readonly duration: number; readonly convexity?: number }>>;
   /** IBKR's warning fires at EquityWithLoanValue ≤ 110% of maintenance (risk-model.md §0.2, §1.3). */
@@ -107,7 +145,7 @@ export const DEFAULT_MARGIN_RULES: MarginRules = Object.freeze({
   optionMinPct: 0.1,
   bondPct: 0.05,
   futuresPct: 0.08,
-  fopMinShare: 0.25,
+  protectivePct: 0.1,
   nonMarginablePct: 1,
   fx: Object.freeze({
     USD: [0.025, 0.025], EUR: [0.03, 0.03], GBP: [0.025, 0.025], JPY: [0.03, 0.025], CHF: [0.05, 0.03],
@@ -129,10 +167,22 @@ export const DEFAULT_PM_RULES: PortfolioMarginRules = Object.freeze({
   perContractMin: 0.375,
 });
 
+export const DEFAULT_SPAN_RULES: SpanRules = Object.freeze({
+  scanRanges: Object.freeze({}),
+  volRange: 0.1,
+  extremeMultiple: 3,
+  extremeCoverage: 0.33,
+  shortOptionMinShare: 0.1,
+  spreadChargeShare: 0.1,
+  lookAheadDays: 1,
+});
+
 /** Common index option roots (IB symbols). VIX is an index but not a broad-based equity index. */
 const INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'RUT', 'DJX', 'OEX', 'XEO', 'VIX', 'ESTX50', 'DAX', 'SMI', 'N225', 'HSI', 'NIFTY50', 'Z', 'CAC40', 'AEX'];
 const BROAD_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'RUT', 'DJX', 'OEX', 'XEO', 'ESTX50', 'DAX', 'SMI', 'N225', 'HSI', 'NIFTY50', 'Z', 'CAC40', 'AEX'];
 const HIGH_CAP_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'DJX', 'OEX', 'XEO'];
+/** ETFs on broad-based indexes (CBOE treats their options like broad-based index options). */
+const BROAD_ETF_SYMBOLS = ['SPY', 'IVV', 'VOO', 'QQQ', 'IWM', 'DIA', 'MDY', 'VTI', 'EFA', 'EEM'];
 
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   clockStepMs: 3_600_000,
@@ -142,10 +192,13 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   marginMethod: 'regT' as const,
   margin: DEFAULT_MARGIN_RULES,
   portfolioMargin: DEFAULT_PM_RULES,
+  span: DEFAULT_SPAN_RULES,
   optionsHaveLoanValue: false,
   indexSymbols: INDEX_SYMBOLS,
   broadIndexSymbols: BROAD_INDEX_SYMBOLS,
   highCapIndexSymbols: HIGH_CAP_INDEX_SYMBOLS,
+  broadEtfSymbols: BROAD_ETF_SYMBOLS,
+  leveragedEtfs: Object.freeze({}),
   bondDurations: Object.freeze({}),
   warnRatio: 1.1,
   liquidation: Object.freeze({ priceRange: 0.5, fxRange: 0.3, tolerance: 1e-4 }),
@@ -153,8 +206,9 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
 });
 
 /** What a caller passes: `now` is required, everything else defaults (nested rule sets merge field by field). */
-export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'liquidation'>> & {
+export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation'>> & {
   readonly margin?: Partial<MarginRules>;
+  readonly span?: Partial<SpanRules>;
   readonly portfolioMargin?: Partial<PortfolioMarginRules>;
   readonly liquidation?: Partial<StressParams['liquidation']>;
 };
@@ -176,6 +230,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
     ...input,
     margin: { ...DEFAULT_MARGIN_RULES, ...input.margin, fx: { ...DEFAULT_MARGIN_RULES.fx, ...input.margin?.fx } },
     portfolioMargin: { ...DEFAULT_PM_RULES, ...input.portfolioMargin },
+    span: { ...DEFAULT_SPAN_RULES, ...input.span, scanRanges: { ...DEFAULT_SPAN_RULES.scanRanges, ...input.span?.scanRanges } },
     liquidation: { ...DEFAULT_STRESS_PARAMS.liquidation, ...input.liquidation },
   };
   const finite = (path: string, v: unknown, min = -Infinity, max = Infinity) => {
@@ -187,12 +242,12 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   finite('expiryHourNewYork', params.expiryHourNewYork, 0, 24);
   finite('defaultRate', params.defaultRate, -0.2, 1);
   for (const [c, r] of Object.entries(params.rates)) finite(`rates.${c}`, r, -0.2, 1);
-  if (params.marginMethod !== 'regT' && params.marginMethod !== 'portfolio') {
-    problems.push(`marginMethod: expected "regT" or "portfolio", got ${String(params.marginMethod)}`);
+  if (params.marginMethod !== 'regT' && params.marginMethod !== 'portfolio' && params.marginMethod !== 'auto') {
+    problems.push(`marginMethod: expected "auto", "regT" or "portfolio", got ${String(params.marginMethod)}`);
   }
   const m = params.margin;
   for (const k of ['stockLongInit', 'stockLongMaint', 'stockShortInit', 'stockShortMaint', 'optionBasePct', 'indexOptionBasePct',
-    'optionMinPct', 'bondPct', 'futuresPct', 'fopMinShare', 'nonMarginablePct'] as const) {
+    'optionMinPct', 'bondPct', 'futuresPct', 'protectivePct', 'nonMarginablePct'] as const) {
     finite(`margin.${k}`, m[k], 0, 10);
   }
   for (const [c, pair] of Object.entries(m.fx)) {
@@ -206,6 +261,15 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   if (!Number.isInteger(pm.pointsPerSide) || pm.pointsPerSide < 1 || pm.pointsPerSide > 50) {
     problems.push(`portfolioMargin.pointsPerSide: expected a whole number from 1 to 50, got ${String(pm.pointsPerSide)}`);
   }
+  const sp = params.span;
+  finite('span.volRange', sp.volRange, 0, 10);
+  finite('span.extremeMultiple', sp.extremeMultiple, 0, 10);
+  finite('span.extremeCoverage', sp.extremeCoverage, 0, 1);
+  finite('span.shortOptionMinShare', sp.shortOptionMinShare, 0, 1);
+  finite('span.spreadChargeShare', sp.spreadChargeShare, 0, 1);
+  finite('span.lookAheadDays', sp.lookAheadDays, 0, 30);
+  for (const [sym, r] of Object.entries(sp.scanRanges)) finite(`span.scanRanges.${sym}`, r, 0);
+  for (const [sym, l] of Object.entries(params.leveragedEtfs)) finite(`leveragedEtfs.${sym}`, l, 1, 10);
   for (const [id, d] of Object.entries(params.bondDurations)) {
     finite(`bondDurations.${id}.duration`, d?.duration, 0, 100);
     if (d?.convexity !== undefined) finite(`bondDurations.${id}.convexity`, d.convexity, 0, 10_000);

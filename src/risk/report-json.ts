@@ -42,6 +42,8 @@ export function toReportJson(report: StressReport): Json {
     },
     margin: {
       method: report.margin.method,
+      methodSource: report.margin.methodSource,
+      methodEvidence: report.margin.methodEvidence,
       estimate: true,
       description: report.margin.description,
       calibration: { maint: report.margin.calibration.maint.map(partJson), init: report.margin.calibration.init.map(partJson) },

@@ -58,7 +58,8 @@ export function formatStressReportText(report: StressReport, width = 80): string
   );
   const factors = (parts: typeof report.margin.calibration.maint) =>
     parts.map((p) => `${p.scope === 'total' ? '' : `${p.scope} `}${p.factor ? `x${p.factor.toFixed(4)}` : p.mode}`).join(', ');
-  wrap(`Margin is an ESTIMATE (${report.margin.method === 'portfolio' ? 'portfolio margin, TIMS-like scan' : 'Reg T rules'}), calibrated to the reported requirement: maintenance ${factors(report.margin.calibration.maint)}, initial ${factors(report.margin.calibration.init)}.`);
+  const source = { setting: 'as set', accountType: 'from the account type', requirement: 'matching the reported requirement', default: 'by default' }[report.margin.methodSource];
+  wrap(`Margin is an ESTIMATE (${report.margin.method === 'portfolio' ? 'portfolio margin, TIMS-like scan' : 'Reg T rules'}, ${source}), calibrated to the reported requirement: maintenance ${factors(report.margin.calibration.maint)}, initial ${factors(report.margin.calibration.init)}.`);
   lines.push('');
 
   const wide = w >= 100;

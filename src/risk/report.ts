@@ -6,6 +6,7 @@ import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedVa
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
 import { anchorsOf, liquidationDistances, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, type Calibration } from './margin.js';
+import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
 import type { Scenario, ScenarioFamily, ScenarioShocks } from './scenario-types.js';
 
@@ -87,6 +88,9 @@ export interface StressReport {
   readonly reconciliation: Reconciliation;
   readonly margin: {
     readonly method: MarginMethod;
+    /** Where the method came from: the setting, an account-type row, the reported requirement, or the default. */
+    readonly methodSource: MarginMethodSource;
+    readonly methodEvidence: string;
     /** Always true: IBKR's per-position requirements are not public; this is our estimate, calibrated. */
     readonly estimate: true;
     readonly description: string;
@@ -189,11 +193,13 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
     anchors: { netLiquidation: nlvAnchor, equityWithLoanValue: elvAnchor },
     reconciliation,
     margin: {
-      method: params.marginMethod,
+      method: grid.marginChoice.method,
+      methodSource: grid.marginChoice.source,
+      methodEvidence: grid.marginChoice.evidence,
       estimate: true,
       description: params.marginMethod === 'portfolio'
         ? 'estimate: TIMS-like scan per underlying (stocks, stock and index options) plus rules for the rest, calibrated to the reported requirement at zero shock'
-        : 'estimate: Reg T rules per position, FX haircuts on negative balances, futures scaled with price, calibrated to the reported requirement at zero shock',
+        : 'estimate: Reg T rules and strategies, FX haircuts on negative balances, futures by a SPAN-style scan, calibrated to the reported requirement at zero shock',
       calibration,
     },
     scenarios: results,

@@ -2,7 +2,8 @@
 import type { AssetClass } from '../model/contract.js';
 import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
-import { nakedShortOptionPerUnit, shortFopPerUnit, stockRequirement } from './margin.js';
+import { stockRequirement } from './margin.js';
+import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -150,18 +151,42 @@ export class Scratch {
   out = new Float64Array(0);
   /** Column of each batch element; option price per column. */
   col = new Int32Array(0);
-  price = new Float64Array(0);
   maint = new Float64Array(0);
   init = new Float64Array(0);
+  /** Option values per member and column: [ordinal·n + j]. */
+  values = new Float64Array(0);
   size = 0;
+  private sl = new Float64Array(0);
+  private so = new Float64Array(0);
+  private sb: (OptionBatch & { readonly S: Float64Array }) | undefined;
+  private sbn = 0;
 
-  ensure(n: number): void {
+  spanLosses(n: number): Float64Array {
+    if (this.sl.length < n) this.sl = new Float64Array(n);
+    return this.sl;
+  }
+
+  spanOut(n: number): Float64Array {
+    if (this.so.length < n) this.so = new Float64Array(n);
+    return this.so;
+  }
+
+  spanBatch(n: number): OptionBatch & { readonly S: Float64Array } {
+    if (!this.sb || this.sbn < n) {
+      const f = () => new Float64Array(n);
+      this.sb = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+      this.sbn = n;
+    }
+    return this.sb;
+  }
+
+  ensure(n: number, values = 0): void {
+    if (this.values.length < values) this.values = new Float64Array(values);
     if (n <= this.size) return;
     const f = () => new Float64Array(n);
     this.batch = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
     this.out = f();
     this.col = new Int32Array(n);
-    this.price = f();
     this.maint = f();
     this.init = f();
     this.size = n;
@@ -185,7 +210,9 @@ export interface GroupOutput {
 
 /**
  * Revalues every member of `group` in every column: each member's P&L (quanta, contract currency) and
- * the group's Reg T / commodity-segment requirements (quanta, length n). `shocks` is positionShocks(…).
+ * the group's requirements (quanta, length n): Reg T strategies for a stock or index with options
+ * (strategies.ts), the commodity-segment rule for futures families, the position rules for the rest.
+ * `shocks` is positionShocks(…).
  */
 export function revalueGroup(
   book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
@@ -193,13 +220,17 @@ export function revalueGroup(
 ): void {
   const pnl = dst.pnl;
   const n = cols.n;
-  scratch.ensure(n + 1);
+  const members = group.members;
+  scratch.ensure(n + 1, members.length * n);
   const gm = scratch.maint;
   const gi = scratch.init;
   gm.fill(0, 0, n);
   gi.fill(0, 0, n);
-  let coveredShares = coverableShares(book, group);
-  const members = group.members;
+  const strategies = group.hasOptions && group.segment === 'S';
+  // Futures families: the SPAN-style scan below carries every member's requirement.
+  const span = group.segment === 'C';
+  const own = !strategies && !span;
+  const values = scratch.values;
   for (let ordinal = 0; ordinal < members.length; ordinal++) {
     const m = members[ordinal]!;
     const p = book.positions[m]!;
@@ -209,18 +240,13 @@ export function revalueGroup(
       // of their own (the calibration to the reported requirement absorbs it).
       pnl.fill(0, at, at + n);
     } else if (p.cls.kind === 'option') {
-      let covered = 0;
-      if (coveredShares > 0 && p.isCall === 1 && p.qty < 0) {
-        const units = -p.qty * p.multiplier;
-        const c = Math.min(units, coveredShares);
-        coveredShares -= c;
-        covered = c / units;
-      }
-      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, gm, gi, scratch, covered);
+      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, values, ordinal * n, scratch);
     } else {
-      revalueLinear(p, shocks[m]!, cols, params, pnl, at, gm, gi);
+      revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
   }
+  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi);
+  else if (span) spanGroupRequirement(book, group, shocks, cols, params, gm, gi, scratch);
   const { maint, init, at } = dst;
   for (let j = 0; j < n; j++) {
     maint[at + j] = toQuanta(gm[j]!);
@@ -228,21 +254,162 @@ export function revalueGroup(
   }
 }
 
-/** Long shares in a stock group that can cover its short calls (covered call: stock requirement only, §1.4). */
-function coverableShares(book: Book, group: BookGroup): number {
-  if (group.driver !== 'STK' || !group.hasOptions) return 0;
-  let shares = 0;
+/** Price moves of the 16 SPAN scenarios as fractions of the scan range, and whether each is an extreme one. */
+const SPAN_MOVES = [0, 0, 1 / 3, 1 / 3, -1 / 3, -1 / 3, 2 / 3, 2 / 3, -2 / 3, -2 / 3, 1, 1, -1, -1];
+const SPAN_SCENARIOS = SPAN_MOVES.length + 2;
+
+/**
+ * SPAN-style requirement of a futures family per column (risk-model.md §2.3): from the column's stressed state,
+ * 14 scenarios move the futures price by 0, ±1/3, ±2/3 and ±3/3 of the scan range with vol up and down, and two
+ * extremes by ±extremeMultiple ranges at unchanged vol, their loss counted at extremeCoverage; options revalued in
+ * full (Black-76, one day of look-ahead). The scan range is in points and fixed at the zero-shock price (or given
+ * per symbol), so a crash does not lower the futures' requirement. Requirement = max(scan risk + intra-commodity
+ * spread charge, short option minimum). SPAN's net option value is not subtracted: NetLiquidation and
+ * EquityWithLoanValue already hold futures options at market, so it would count twice; long options offset
+ * through the scan (a long put gains where the future loses).
+ */
+function spanGroupRequirement(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
+  gm: Float64Array, gi: Float64Array, scratch: Scratch,
+): void {
+  const n = cols.n;
+  const sp = params.span;
+  const X = sp.extremeMultiple;
+  const moves = [...SPAN_MOVES, X, -X];
+  const losses = scratch.spanLosses(n * SPAN_SCENARIOS);
+  losses.fill(0, 0, n * SPAN_SCENARIOS);
+  const fixed = new Float64Array(SPAN_SCENARIOS);
+  let longs = 0, shorts = 0, som = 0;
   for (const m of group.members) {
     const p = book.positions[m]!;
-    if (p.cls.assetClass === 'STK' && p.qty > 0 && p.unpriced === undefined) shares += p.qty;
+    if (p.unpriced !== undefined) continue;
+    const qm = p.qty * p.multiplier;
+    const psr = sp.scanRanges[p.cls.symbol] ?? params.margin.futuresPct * (p.cls.kind === 'option' ? p.underlying : p.price);
+    if (p.cls.kind !== 'option') {
+      // A future's loss is linear in the move in points: the same in every column.
+      for (let s = 0; s < SPAN_SCENARIOS; s++) fixed[s] = fixed[s]! - qm * moves[s]! * psr * (s >= SPAN_MOVES.length ? sp.extremeCoverage : 1);
+      if (qm > 0) longs += qm * psr;
+      else shorts -= qm * psr;
+      continue;
+    }
+    if (qm < 0) som += -qm * sp.shortOptionMinShare * psr;
+    const per = SPAN_SCENARIOS + 1;
+    const batch = scratch.spanBatch(n * per);
+    const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
+    const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+    const shock = shocks[m]!;
+    let e = 0;
+    for (let j = 0; j < n; j++) {
+      const F = p.underlying * (1 + shock[j]!);
+      const T = T0 - cols.days[j]! / 365;
+      const r = r0 + cols.rates[j]!;
+      const vol = p.iv * (1 + cols.vol[j]!);
+      for (let s = 0; s < per; s++) {
+        // Element 0 of each column: the option in the column's state; then the 16 scenarios a day later.
+        const extreme = s > SPAN_MOVES.length;
+        const up = s > 0 && !extreme && (s - 1) % 2 === 0;
+        batch.S[e] = s === 0 ? F : Math.max(0, F + moves[s - 1]! * psr);
+        batch.T[e] = s === 0 ? T : T - sp.lookAheadDays / 365;
+        batch.r[e] = r;
+        batch.b[e] = 0;
+        batch.vol[e] = s === 0 || extreme ? vol : Math.max(0, vol * (up ? 1 + sp.volRange : 1 - sp.volRange));
+        batch.K[e] = p.strike;
+        batch.pvDividend[e] = 0;
+        batch.isCall[e] = p.isCall;
+        e++;
+      }
+    }
+    const out = scratch.spanOut(e);
+    americanPriceBatch(out, batch, e);
+    for (let j = 0; j < n; j++) {
+      const base = out[j * per]!;
+      for (let s = 0; s < SPAN_SCENARIOS; s++) {
+        const w = s >= SPAN_MOVES.length ? sp.extremeCoverage : 1;
+        losses[j * SPAN_SCENARIOS + s] = losses[j * SPAN_SCENARIOS + s]! - qm * (out[j * per + s + 1]! - base) * w;
+      }
+    }
   }
-  return shares;
+  const charge = sp.spreadChargeShare * Math.min(longs, shorts);
+  for (let j = 0; j < n; j++) {
+    let scan = 0;
+    for (let s = 0; s < SPAN_SCENARIOS; s++) scan = Math.max(scan, losses[j * SPAN_SCENARIOS + s]! + fixed[s]!);
+    const req = Math.max(scan + charge, som);
+    gm[j] = gm[j]! + req;
+    gi[j] = gi[j]! + req;
+  }
+}
+
+/** Naked-option percentages and stock rates of an underlying: broad-based ETFs at the index 15%, leveraged ETFs × leverage. */
+export function underlyingRates(symbol: string, broadIndex: boolean, params: StressParams): UnderlyingRates {
+  const rules = params.margin;
+  const lev = params.leveragedEtfs[symbol] ?? 1;
+  const broad = broadIndex || params.broadEtfSymbols.includes(symbol);
+  const cap = (x: number) => Math.min(1, x * lev);
+  return {
+    basePct: cap(broad ? rules.indexOptionBasePct : rules.optionBasePct),
+    minPct: cap(rules.optionMinPct),
+    longMaint: cap(rules.stockLongMaint),
+    longInit: cap(rules.stockLongInit),
+    protectPct: rules.protectivePct,
+  };
+}
+
+/**
+ * The Reg T requirement of a stock or index group with options, per column (strategies.ts): the pairing is
+ * planned once from the legs' rights, strikes, expiries and quantities, and evaluated in every column at the
+ * stressed underlying and option values.
+ */
+function strategyGroupRequirement(
+  book: Book, group: BookGroup, shocks: readonly Float64Array[], n: number, params: StressParams,
+  values: Float64Array, gm: Float64Array, gi: Float64Array,
+): void {
+  const legs: StrategyLeg[] = [];
+  const legOffset: number[] = [];
+  const legShock: Float64Array[] = [];
+  let shares = 0;
+  let stock: BookPosition | undefined;
+  let stockShock: Float64Array | undefined;
+  let und = NaN;
+  let symbol = '';
+  group.members.forEach((m, ordinal) => {
+    const p = book.positions[m]!;
+    if (p.unpriced !== undefined) return;
+    symbol = p.cls.symbol;
+    if (p.cls.kind === 'option') {
+      legs.push({ units: p.qty * p.multiplier, isCall: p.isCall === 1, strike: p.strike, expiryMs: p.expiryMs });
+      legOffset.push(ordinal * n);
+      legShock.push(shocks[m]!);
+      if (!Number.isFinite(und)) und = p.underlying;
+    } else if (p.cls.kind === 'linear') {
+      shares += p.qty * p.multiplier;
+      if (!stock) {
+        stock = p;
+        stockShock = shocks[m]!;
+      }
+    }
+  });
+  if (legs.length === 0 && !stock) return;
+  const plan = planStrategies(legs, shares);
+  const rates = underlyingRates(symbol, group.broadIndex, params);
+  const rules = params.margin;
+  const optShock = legShock[0] ?? stockShock!;
+  if (!Number.isFinite(und)) und = stock!.price;
+  const stockPrice = stock ? stock.price : und;
+  let j = 0;
+  const value = (leg: number) => values[legOffset[leg]! + j]!;
+  for (; j < n; j++) {
+    const S = und * (1 + optShock[j]!);
+    const px = stockPrice * (1 + (stockShock ?? optShock)[j]!);
+    const r = strategyRequirement(plan, legs, S, px, value, rates, rules);
+    gm[j] = gm[j]! + r.maint;
+    gi[j] = gi[j]! + r.init;
+  }
 }
 
 /** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
 function revalueLinear(
   p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array,
+  pnl: Float64Array, at: number, gm: Float64Array | undefined, gi: Float64Array | undefined,
 ): void {
   const n = cols.n;
   const rules = params.margin;
@@ -260,6 +427,8 @@ function revalueLinear(
   } else {
     for (let j = 0; j < n; j++) pnl[at + j] = toQuanta(value * shock[j]!);
   }
+  // In a stock group with options the strategies carry the shares' requirement.
+  if (!gm || !gi) return;
   const q = p.qty * p.multiplier;
   const price = p.price;
   switch (p.cls.assetClass) {
@@ -268,7 +437,8 @@ function revalueLinear(
     case 'IND':
     case 'CFD':
       if (q >= 0) {
-        const m = q * price * rules.stockLongMaint, i = q * price * rules.stockLongInit;
+        const lev = params.leveragedEtfs[p.cls.symbol] ?? 1;
+        const m = q * price * Math.min(1, rules.stockLongMaint * lev), i = q * price * Math.min(1, rules.stockLongInit * lev);
         for (let j = 0; j < n; j++) {
           const f = 1 + shock[j]!;
           gm[j] = gm[j]! + m * f;
@@ -305,16 +475,15 @@ function revalueLinear(
 
 /**
  * Options: the price now is element 0 of the batch and every column that moves the option follows, in
- * `cols.order`; P&L = q·m·(model' − model now). Short options add the naked Reg T requirement (FOPs the
- * commodity stand-in) at the column's underlying and option value (mark + model change); the covered
- * share of a short call adds nothing.
+ * `cols.order`; P&L = q·m·(model' − model now). The option's value per unit in each column (TWS's mark plus the
+ * model's change, at least 0) goes to values[vat + j], for the requirement rules.
  */
 function revalueOption(
   book: Book, p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, gm: Float64Array, gi: Float64Array, scratch: Scratch, covered: number,
+  pnl: Float64Array, at: number, values: Float64Array, vat: number, scratch: Scratch,
 ): void {
   const n = cols.n;
-  const { batch, out, col, price } = scratch;
+  const { batch, out, col } = scratch;
   const { S, pvDividend, K, T, r, b, vol: sigma, isCall } = batch;
   const model = p.cls.model!;
   const futures = model === 'black76American';
@@ -354,29 +523,14 @@ function revalueOption(
   } else americanPriceBatch(out, batch, k);
   const now = out[0]!;
   const qm = p.qty * p.multiplier;
-  pnl.fill(0, at, at + n);
-  if (p.qty >= 0) {
-    for (let e = 1; e < k; e++) pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
-    return; // long options: paid in full, no requirement (§1.4)
-  }
-  price.fill(now, 0, n);
-  for (let e = 1; e < k; e++) {
-    pnl[at + col[e]!] = toQuanta(qm * (out[e]! - now));
-    price[col[e]!] = out[e]!;
-  }
-  const units = -qm * (1 - covered);
-  if (units <= 0) return;
-  const rules = params.margin;
-  const basePct = p.cls.broadIndex ? rules.indexOptionBasePct : rules.optionBasePct;
-  const isCallOption = call === 1;
   const mark = p.price;
-  for (let j = 0; j < n; j++) {
-    const Sj = und * (1 + shock[j]!);
-    const perUnit = futures
-      ? shortFopPerUnit(isCallOption, Sj, strike, rules)
-      : nakedShortOptionPerUnit(isCallOption, Sj, strike, Math.max(0, mark + (price[j]! - now)), basePct, rules.optionMinPct);
-    gm[j] = gm[j]! + units * perUnit;
-    gi[j] = gi[j]! + units * perUnit;
+  pnl.fill(0, at, at + n);
+  values.fill(mark > 0 ? mark : 0, vat, vat + n);
+  for (let e = 1; e < k; e++) {
+    const j = col[e]!;
+    pnl[at + j] = toQuanta(qm * (out[e]! - now));
+    const v = mark + (out[e]! - now);
+    values[vat + j] = v > 0 ? v : 0;
   }
 }
 

@@ -47,7 +47,7 @@ describe('maintenance margin under stress, calibrated at zero shock', () => {
     expect(r.margin.calibration.maint[0]?.estimated.toFixed(2)).toBe('25000.00');
   });
 
-  it('futures take the reported commodity-segment requirement, scaled with price', () => {
+  it('futures take the reported commodity-segment requirement, held in a price move (SPAN scan range in points)', () => {
     const es = contract({ conId: 4, symbol: 'ES', secType: 'FUT', currency: 'USD', expiry: '202612', multiplier: new Decimal(50) });
     const bodies = [
       av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('CashBalance', '100000', 'USD'),
@@ -57,8 +57,8 @@ describe('maintenance margin under stress, calibrated at zero shock', () => {
     const r = report(bodies, ['px:FUT=-10%', 'px:FUT=+10%']);
     // The securities segment reports 0 and estimates 0 (additive: held at 0); the commodity one is scaled.
     expect(r.margin.calibration.maint.map((p) => [p.scope, p.mode])).toEqual([['S', 'additive'], ['C', 'scaled']]);
-    expect(result(r, 'px:FUT=-10%').maintMargin.toFixed(2)).toBe('19800.00');
-    expect(result(r, 'px:FUT=+10%').maintMargin.toFixed(2)).toBe('24200.00');
+    expect(result(r, 'px:FUT=-10%').maintMargin.toFixed(2)).toBe('22000.00');
+    expect(result(r, 'px:FUT=+10%').maintMargin.toFixed(2)).toBe('22000.00');
   });
 
   it('FX margin on a negative balance grows when that currency rises against base', () => {

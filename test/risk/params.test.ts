@@ -24,7 +24,7 @@ describe('resolveStressParams', () => {
     expect(r.problems).toEqual([
       'bogus: unknown parameter',
       'now: expected a finite number, got NaN',
-      'marginMethod: expected "regT" or "portfolio", got spam',
+      'marginMethod: expected "auto", "regT" or "portfolio", got spam',
       'margin.optionBasePct: -1 is outside [0, 10]',
       'portfolioMargin.pointsPerSide: expected a whole number from 1 to 50, got 2.5',
       'warnRatio: 0.5 is outside [1, 10]',
