@@ -13,6 +13,9 @@ import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } 
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
 
+/** Erase the whole screen and put the cursor home: the alternate screen is the console's, nothing else is on it. */
+const CLEAR_SCREEN = '\u001b[2J\u001b[H';
+
 /** A frame slower than this is reported in the session summary. */
 export const SLOW_FRAME_MS = 100;
 
@@ -175,7 +178,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(trading ? { trade: trading } : {}),
       ...(player ? { replay: player } : {}),
     },
-    o.streams ?? {},
+    { ...o.streams, clearScreen: () => (o.streams?.stdout ?? process.stdout).write(CLEAR_SCREEN) },
     (ms) => {
       // Frames slower than a tenth of a second are worth knowing about (STYLE.md "log slow onRender times").
       if (ms > SLOW_FRAME_MS) slow.push(ms);

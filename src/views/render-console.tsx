@@ -24,6 +24,11 @@ export interface TerminalStreams {
   readonly stdout?: NodeJS.WriteStream;
   readonly stdin?: NodeJS.ReadStream;
   readonly stderr?: NodeJS.WriteStream;
+  /**
+   * Erases the whole screen (the caller owns the terminal's control sequences; views write none). Used after a
+   * resize, see below; without it a resize relies on Ink's own erase.
+   */
+  readonly clearScreen?: () => void;
 }
 
 /**
@@ -41,8 +46,9 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
   const element = () => <App {...props} onResized={repaint} />;
   const repaint = () => {
     if (!instance || !stdout.isTTY) return;
+    if (!streams.clearScreen) return;
     instance.clear();
-    stdout.write(CLEAR_SCREEN);
+    streams.clearScreen();
     instance.rerender(element());
   };
   instance = render(element(), {
@@ -59,9 +65,6 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
   });
   return instance;
 }
-
-/** Erase the whole screen and put the cursor home (the alternate screen is ours: nothing else is on it). */
-export const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 
 /*
  * Why a full repaint after every resize: Ink's incremental renderer erases and rewrites only the lines it believes

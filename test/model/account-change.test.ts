@@ -94,6 +94,6 @@ describe('accountChanged', () => {
 
   it('health: a login not managing the followed account is never usable, whatever else holds', () => {
     const h = deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connected', nextValidIdSeen: true, heartbeatAnswered: true, accountMismatch: `this login manages ${OTHER}, not ${ACCOUNT}` });
-    expect(h).toEqual({ health: 'connected', reason: `this login manages ${OTHER}, not ${ACCOUNT}` });
+    expect(h).toEqual({ health: 'connected', reason: `this login manages ${OTHER}, not ${ACCOUNT}`, cause: 'accountMismatch' });
   });
 });
