@@ -84,11 +84,12 @@ export function App(props: AppProps) {
   const snapshot = useConsoleSnapshot(store);
   const { columns, rows } = useWindowSize();
   const drawnSize = useRef<string | undefined>(undefined);
+  const { onResized } = props;
   useEffect(() => {
     const size = `${columns}x${rows}`;
-    if (drawnSize.current !== undefined && drawnSize.current !== size) props.onResized?.();
+    if (drawnSize.current !== undefined && drawnSize.current !== size) onResized?.();
     drawnSize.current = size;
-  }, [columns, rows, props.onResized]);
+  }, [columns, rows, onResized]);
   const { exit } = useApp();
   // The UI state lives in a ref updated synchronously by the pure reducer, so the dispatcher routes each key on the
   // newest state even when React has not rendered the previous key yet; React state only triggers the render.
