@@ -76,7 +76,8 @@ export function buildStressGrid(state: PortfolioState, shocks: readonly Scenario
   // Time to expiry runs on the market's clock (TWS's), which may differ from this machine's.
   const atMarket = atMarketTime(local, state);
   const marginChoice = resolveMarginMethod(state, atMarket, (method) => {
-    const g = buildStressGrid(state, [], { ...atMarket, marginMethod: method });
+    // Local time in, as for any caller: the offset to the market's clock is applied once, inside.
+    const g = buildStressGrid(state, [], { ...local, marginMethod: method });
     return columnAccount(g, columnSums(g, baseColumn(g))).maint.S;
   });
   const params = marginChoice.method === atMarket.marginMethod ? atMarket : { ...atMarket, marginMethod: marginChoice.method };

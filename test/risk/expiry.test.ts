@@ -145,4 +145,25 @@ describe('an expiring option in the stress report', () => {
     updateStressGrid(grid, state, local + 1000, []);
     expect(stressReportFromGrid(grid, state, scenarios).unpriced).toEqual([]);
   });
+
+  it("depends on the market's time only: the same market instant from any local clock gives the same figures", () => {
+    // Two machines an hour and two years from TWS's clock, both at the same market instant: every figure, the margin
+    // method's evidence included (it builds grids of its own), must agree.
+    const market = EXPIRY - 30 * 86_400_000;
+    const reportAt = (offset: number) => {
+      const log = new EventLog(market - offset - 60_000);
+      log.pushAll(expiringBook(true));
+      // A reported securities requirement: the margin method (auto) then compares estimates built from grids of its own.
+      log.pushAll([av('MaintMarginReq-S', '9000'), av('MaintMarginReq', '9000'), av('InitMarginReq-S', '12000'), av('InitMarginReq', '12000')]);
+      log.push({ type: 'brokerTimeReceived', time: market }, market - offset);
+      const state = reduceAll(log.events);
+      const scenarios = [scenario('px:STK=-10%'), scenario('px:STK=+10%')];
+      const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: market - offset, marginMethod: 'auto' }));
+      const r = stressReportFromGrid(grid, state, scenarios);
+      expect(grid.marginChoice.source).toBe('requirement');
+      return JSON.stringify({ scenarios: r.scenarios.map((x) => [x.pnl.total, x.maintMargin]), method: grid.marginChoice });
+    };
+    expect(reportAt(3_600_000)).toBe(reportAt(0));
+    expect(reportAt(-2 * YEAR_MS)).toBe(reportAt(0));
+  });
 });
