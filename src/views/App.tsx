@@ -319,14 +319,23 @@ export function App(props: AppProps) {
       if (r.ok) {
         dispatch({ type: 'closeDialog' });
         flash(r.message);
-      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: r.message } });
+      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: typed === '' ? `Nothing typed; ${r.message}` : `You typed "${typed}"; ${r.message}` } });
       return;
     }
     if (d.phase === 'word') {
-      if (typed.trim() === d.word) {
+      const word = d.word ?? '';
+      if (typed.trim() === word) {
         const { input: _typed, error: _error, ...rest } = d;
         dispatch({ type: 'openDialog', dialog: { ...rest, phase: 'confirm' } });
-      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: `Type ${d.word ?? ''} exactly (upper case) to continue` } });
+        return;
+      }
+      // Say what was wrong: a lower-case word is the usual slip, and it is refused on purpose.
+      const why = typed.trim() === ''
+        ? 'Nothing typed'
+        : typed.trim().toUpperCase() === word
+          ? `"${typed.trim()}" is not in capitals`
+          : `"${typed.trim()}" is not ${word}`;
+      dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: `${why}; type ${word} exactly, in capitals, to continue` } });
     }
   }
 
@@ -376,7 +385,10 @@ export function App(props: AppProps) {
   );
 
   const keyQueue = useMemo(
-    () => ({ dialogOpen: () => uiRef.current!.dialog !== undefined, dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
+    () => ({
+      dialogOpen: () => uiRef.current!.dialog !== undefined,
+      dialogTakesText: () => { const d = uiRef.current!.dialog; return d?.kind === 'trade' && d.input !== undefined; },
+      dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
     [],
   );
   useKeyQueue(handle, keyQueue);
