@@ -17,7 +17,7 @@ import { armedUntil, type ConsoleMode, type TradingMode } from './rows/status.js
 import type { ConsoleStore } from './store.js';
 import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import { initialUi, reduceUi, type ListContext, type UiAction, type UiState } from './ui-state.js';
-import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
+import { buildViewModel, completePalette, paletteItems, resolvePalette, type ViewModel } from './view-model.js';
 import type { PreviewPlan, TradeTarget, TradingActions } from './trading-actions.js';
 import { parseSpeed, type ReplayControls } from '../streams/replay/player.js';
 import { parseAt } from '../streams/replay/state-at.js';
@@ -205,6 +205,13 @@ export function App(props: AppProps) {
           }
           dispatch({ type: 'command', command });
           return;
+        case 'input.complete': {
+          if (u.overlay?.kind !== 'palette') return;
+          const done = completePalette(u.overlay.text);
+          if (done !== undefined && done !== u.overlay.text) dispatch({ type: 'paletteLine', text: done });
+          else dispatch({ type: 'command', command: 'input.next' });
+          return;
+        }
         case 'input.next':
         case 'input.prev':
           if (u.dialog) return;
@@ -216,11 +223,16 @@ export function App(props: AppProps) {
             return;
           }
           if (u.overlay?.kind === 'palette') {
+            // Enter runs what the line names, or the suggestion the operator moved to; never the top match by itself.
             const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text, props.replay !== undefined);
-            const item = items[Math.min(u.overlay.index, items.length - 1)];
+            const picked = u.overlay.picked ? items[Math.min(u.overlay.index, items.length - 1)] : undefined;
             const rest = u.overlay.text.trim().split(/\s+/).slice(1).join(' ');
-            dispatch({ type: 'closeOverlay' });
-            if (item) run(item.command, rest === '' ? undefined : rest);
+            const r = resolvePalette(picked ? `${picked.command} ${rest}` : u.overlay.text);
+            if (r.kind === 'run') {
+              dispatch({ type: 'closeOverlay' });
+              run(r.command, r.arg);
+            } else if (r.kind === 'complete') dispatch({ type: 'paletteLine', text: r.text });
+            else dispatch({ type: 'paletteLine', text: u.overlay.text, error: r.message });
             return;
           }
           dispatch({ type: 'command', command });

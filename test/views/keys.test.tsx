@@ -185,6 +185,44 @@ describe('the command palette', () => {
     expect(onTrade).not.toHaveBeenCalled();
   });
 
+  it('runs only what was meant: a unique prefix runs, several complete, nothing else runs (issue 16)', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    // `:tr` once ran the top match of a description search (quit); now it completes to what all its matches share.
+    await tui.write(':tr');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => /^:trade\.▏/m.test(f), 'completed to trade.');
+    expect(onQuit).not.toHaveBeenCalled();
+    await tui.write('zz\r');
+    await tui.waitForFrame((f) => /^:trade\.zz▏\s+No such command: trade\.zz/m.test(f), 'no such command, the line kept');
+    await tui.write('\u0015view.theme purple\r');
+    await tui.waitForFrame((f) => f.includes('view.theme: no theme "purple"; choose dark, light, mono'), 'a bad argument refused');
+    await tui.write('\u0015app.quit now\r');
+    await tui.waitForFrame((f) => f.includes('app.quit takes no argument (got "now")'), 'an argument to a command without one refused');
+    expect(onQuit).not.toHaveBeenCalled();
+    // A picked suggestion runs: "pane." lists pane.next then pane.prev; one down picks pane.prev.
+    await tui.write('\u0015pane.');
+    await tui.write('\u001b[B');
+    await tui.waitForFrame((f) => /^›pane\.prev/m.test(f), 'pane.prev picked');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('▶1 Account') && !/^:/m.test(f), 'pane.prev ran');
+    // `:q` lists quit first and runs it (a unique prefix of a command's name).
+    await tui.write(':q');
+    await tui.waitForFrame((f) => /^›app\.quit/m.test(f), 'quit listed first');
+    await tui.write('\r');
+    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
+  });
+
+  it('completes with Tab, as k9s does', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes(ACCOUNT));
+    await tui.write(':mas');
+    await tui.write('\t');
+    await tui.waitForFrame((f) => /^:view\.maskAccount▏/m.test(f), 'completed');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('•••••4567') && !f.includes(ACCOUNT));
+  });
+
   it('masks the account id on request', async () => {
     const { tui } = start();
     await tui.waitForFrame((f) => f.includes(ACCOUNT));
