@@ -169,9 +169,13 @@ export function App(props: AppProps) {
         case 'view.freeze':
           store.toggleFreeze();
           return;
-        case 'alerts.ack':
-          store.acknowledgeAlerts();
+        case 'alerts.ack': {
+          const listed = s.alerts?.length ?? 0;
+          const acked = store.acknowledgeAlerts().length;
+          if (acked > 0) flash(`Acknowledged ${acked} alert${acked === 1 ? '' : 's'} (listed, marked ack, until the condition clears)`);
+          else flash(listed === 0 ? 'Nothing to acknowledge: no alert is listed' : 'Nothing to acknowledge: every listed alert is already acknowledged');
           return;
+        }
         case 'trade.arm':
         case 'trade.disarm':
         case 'trade.flatten':

@@ -5,6 +5,13 @@ import { ESCAPE_TAIL_KEYS } from '../../src/keymap/keys.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { ACCOUNT, bookState } from '../support/book.js';
 import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
+import { Subject } from 'rxjs';
+import { ManualClock } from '../../src/model/clock.js';
+import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
+import { reduce } from '../../src/model/reducer.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
+import { AccountSession } from '../../src/session/session.js';
+import { ConsoleStore } from '../../src/views/store.js';
 
 const DOWN = '\u001b[B';
 const UP = '\u001b[A';
@@ -165,6 +172,42 @@ describe('alerts', () => {
     await tui.waitForFrame((f) => f.includes('▶6 Alerts and log'));
     await tui.write('a');
     expect(store.acks).toBe(1);
+  });
+});
+
+describe('acknowledging alerts', () => {
+  it('marks the alert, changes the count and says so; with nothing left to acknowledge it says that (issue 16)', async () => {
+    // The real store, session and alert engine over the book (AAPL is over 40% of gross: a concentration warning).
+    const published: FeedEventBody[] = [];
+    let s = state;
+    const feed = {
+      get state() {
+        return s;
+      },
+      events$: new Subject<FeedEvent>(),
+      publish(body: FeedEventBody) {
+        published.push(body);
+        s = reduce(s, { ...body, seq: s.lastSeq + 1, receivedAt: state.lastEventAt + 5000 } as FeedEvent);
+      },
+    };
+    const clock = new ManualClock(state.lastEventAt);
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, session: new AccountSession(feed, { alerts: createAlertRunner() }) });
+    store.publish();
+    clock.advance(1000);
+    store.publish();
+    const tui = renderApp(store, { columns: 200, rows: 50 }, { initialFocus: 'alerts' });
+    open.push(tui);
+    try {
+      await tui.waitForFrame((f) => /WARNING AAPL is/.test(f) && f.includes('1 alert, 1 new'), 'the warning, new');
+      await tui.write('a');
+      await tui.waitForFrame((f) => /WARNING \[ack\] AAPL is/.test(f) && f.includes('1 alert, all acked') && f.includes('Acknowledged 1 alert'), 'marked, counted, said');
+      expect(published.filter((b) => b.type === 'operatorActed')).toHaveLength(1);
+      await tui.write('a');
+      await tui.waitForFrame((f) => f.includes('Nothing to acknowledge: every listed alert is already acknowledged'), 'nothing left to acknowledge');
+      expect(published.filter((b) => b.type === 'operatorActed')).toHaveLength(1);
+    } finally {
+      store.dispose();
+    }
   });
 });
 

@@ -12,6 +12,8 @@ import { RowCache, filterMatcher, listInfo, listVM, windowRows, type Cell, type 
 export interface AlertLine {
   readonly level: 'critical' | 'warning' | 'info';
   readonly text: string;
+  /** Seen by the operator (`a`): shown dimmed, still listed until the condition clears. */
+  readonly acknowledged?: boolean;
 }
 
 const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk.breach', warning: 'risk.warn', info: 'muted' };
@@ -23,7 +25,9 @@ const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk
 export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk: RiskResult | undefined, now: number, problems: readonly string[]): AlertLine[] {
   const out: AlertLine[] = alerts.map((a) => ({
     level: a.severity,
-    text: `${a.severity.toUpperCase()} ${a.title}${a.acknowledged ? ' (acknowledged)' : ''} · ${age(now - a.raisedAt)}`,
+    // The mark comes first, where a narrow pane cannot cut it off.
+    text: `${a.severity.toUpperCase()} ${a.acknowledged ? '[ack] ' : ''}${a.title} · ${age(now - a.raisedAt)}`,
+    ...(a.acknowledged ? { acknowledged: true } : {}),
   }));
   if (risk && !risk.ok && state.portfolio.size > 0 && state.account) out.push({ level: 'warning', text: `NOTICE Stress not available: ${risk.error}` });
   if (risk?.ok && risk.model.unpriced.size > 0) {
@@ -63,12 +67,19 @@ export interface AlertsVM {
   readonly list: ListVM;
 }
 
+/** "2 alerts, 1 new": how many are listed and how many the operator has not acknowledged yet. */
+function alertCount(alerts: readonly Alert[]): string {
+  if (alerts.length === 0) return count(0, 'alert');
+  const fresh = alerts.filter((a) => !a.acknowledged).length;
+  return `${count(alerts.length, 'alert')}, ${fresh === 0 ? 'all acked' : `${fresh} new`}`;
+}
+
 /** Alerts take up to half the pane; the log fills the rest. */
 export function alertsVM(
   state: PortfolioState, engineAlerts: readonly Alert[], risk: RiskResult | undefined, problems: readonly string[], ui: ListUi, width: number, height: number, now: number,
 ): AlertsVM {
   const alerts = alertLines(state, engineAlerts, risk, now, problems);
-  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: LEVEL_SLOT[a.level] }));
+  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
   const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
   if (shown.length < lines.length) shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
   const matches = filterMatcher(ui.filter);
@@ -104,7 +115,7 @@ export function alertsVM(
     alerts: shown,
     list: listVM(
       'alerts',
-      listInfo([count(engineAlerts.length, 'alert'), count(entries.filter((e) => e.id.startsWith('msg:')).length, 'message'), ui.filter && `filter ${ui.filter}`]),
+      listInfo([alertCount(engineAlerts), count(entries.filter((e) => e.id.startsWith('msg:')).length, 'message'), ui.filter && `filter ${ui.filter}`]),
       fitColumns(LOG_COLUMNS, width),
       win,
       entries.length,
