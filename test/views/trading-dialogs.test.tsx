@@ -162,7 +162,8 @@ describe('the flatten dialog', () => {
     expect(types.filter((t) => t === 'decision').length).toBeGreaterThanOrEqual(3);
 
     await r.tui.write('\u001b');
-    await r.tui.waitForFrame((f) => !f.includes('sent'), 'the outcome closed');
+    // The log beside says "orders sent" in words now: look for the dialog's title, not the word.
+    await r.tui.waitForFrame((f) => !f.includes(': sent'), 'the outcome closed');
     r.trading!.close('test over');
     const v = await verifyAuditLog(r.trading!.auditFile!);
     expect(v).toMatchObject({ ok: true, sealed: true });
@@ -283,7 +284,8 @@ describe('the flatten dialog', () => {
     expect(auditTypes(r)).toContain('denied');
     // Cancel the new plan: still nothing sent.
     await r.tui.write('n');
-    await r.tui.waitForFrame((f) => !f.includes('TARGET_CHANGED'), 'closed');
+    // The log names the refusal in words (refused TARGET_CHANGED), so look for the dialog's own line.
+    await r.tui.waitForFrame((f) => !f.includes('review the new plan'), 'closed');
     expect(auditTypes(r)).not.toContain('orderSent');
   }, 90_000);
 });
