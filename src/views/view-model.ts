@@ -188,6 +188,24 @@ export function completePalette(text: string): string | undefined {
   return common.length > head.length ? common : undefined;
 }
 
+/** The footer's word for a pane's own command (the help overlay has the full descriptions). */
+const PANE_KEY_WORDS: Partial<Record<CommandId, string>> = {
+  'positions.group': 'group', 'stress.columns': 'columns', 'stress.subjectNext': 'next chart', 'stress.subjectPrev': 'prev chart',
+  'alerts.ack': 'ack', 'trade.flatten': 'flatten', 'trade.cancel': 'cancel order',
+};
+
+/** What mode the keys are in, first on the footer: help open, a filter on the focused pane, frozen, armed. */
+function stateCells(input: ViewInput): Cell[] {
+  const { ui, snapshot } = input;
+  const out: Cell[] = [];
+  if (ui.overlay?.kind === 'help') out.push({ text: ' HELP ', slot: 'heading' });
+  const filter = ui.lists[ui.focus].filter;
+  if (filter !== '' && ui.overlay?.kind !== 'filter') out.push({ text: ` FILTER ${filter} `, slot: 'heading' });
+  if (snapshot.frozen) out.push({ text: ' FROZEN ', slot: 'mode.frozen' });
+  if (input.trading === 'trade' && armedUntil(snapshot.live, snapshot.now) !== undefined) out.push({ text: ' ARMED ', slot: 'mode.armed' });
+  return out.flatMap((c) => [c, { text: ' ' }]);
+}
+
 function hintLine(input: ViewInput, now: number): Cell[] {
   const { ui, bindings } = input;
   if (ui.overlay?.kind === 'filter') {
@@ -197,18 +215,30 @@ function hintLine(input: ViewInput, now: number): Cell[] {
       { text: `  ${firstKey(bindings, 'input.submit')} keep · ${firstKey(bindings, 'input.cancel')} cancel · ! inverts`, slot: 'muted' },
     ];
   }
-  if (ui.flash && now - ui.flash.at < FLASH_MS) return [{ text: ui.flash.text, slot: 'flash' }];
-  const hints: [CommandId, string][] = input.mode === 'replay' ? [
+  const state = stateCells(input);
+  if (ui.flash && now - ui.flash.at < FLASH_MS) return [...state, { text: ui.flash.text, slot: 'flash' }];
+  const trade = input.trading === 'trade';
+  const replay = input.mode === 'replay';
+  // The focused pane's own keys, so the footer changes with the focus (the rest are in help).
+  // In a replay the player's keys shadow some of them ([ ] are markers there): those are left out.
+  const playerKeys = new Set(replay ? COMMAND_IDS.filter((id) => COMMANDS[id].scope === 'replay').flatMap((id) => bindings[id]) : []);
+  const paneKeys: [CommandId, string][] = COMMAND_IDS
+    .filter((id) => COMMANDS[id].scope === ui.focus && PANE_KEY_WORDS[id] && commandEnabled(id, trade, replay) && !playerKeys.has(bindings[id][0] ?? ''))
+    .map((id) => [id, PANE_KEY_WORDS[id]!]);
+  const filtered = ui.lists[ui.focus].filter !== '';
+  const hints: [CommandId, string][] = ui.overlay?.kind === 'help' ? [
+    ['help.close', 'close help'], ['nav.down', 'scroll'], ['nav.pageDown', 'page'],
+  ] : replay ? [
     ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
-    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ['app.quit', 'quit'],
+    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ...paneKeys, ['app.quit', 'quit'],
   ] : [
-    ['help.toggle', 'help'], ['palette.open', 'commands'], ['filter.open', 'filter'], ['pane.next', 'pane'],
-    ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
+    ['help.toggle', 'help'], ['palette.open', 'commands'], ...paneKeys, filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
+    ['pane.next', 'pane'], ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
   ];
-  return hints.flatMap(([id, word]) => {
+  return [...state, ...hints.flatMap(([id, word]) => {
     const k = firstKey(bindings, id);
     return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
-  });
+  })];
 }
 
 function helpVM(input: ViewInput, height: number): ViewModel['help'] {

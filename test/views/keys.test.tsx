@@ -169,9 +169,13 @@ describe('alerts', () => {
     await tui.write('a'); // Positions: no such key
     expect(store.acks).toBe(0);
     await tui.write('6');
-    await tui.waitForFrame((f) => f.includes('▶6 Alerts and log'));
+    // The footer follows the focus: the Alerts pane's own key is on it.
+    await tui.waitForFrame((f) => f.includes('▶6 Alerts and log') && /a ack/.test(f.split('\n').at(-1)!));
     await tui.write('a');
     expect(store.acks).toBe(1);
+    await tui.write('?');
+    // (the flash of the a just pressed still holds the rest of the line)
+    await tui.waitForFrame((f) => /^ HELP  Nothing to acknowledge/.test(f.split('\n').at(-1)!), 'the footer says help is open');
   });
 });
 
@@ -224,7 +228,7 @@ describe('the command palette', () => {
     await tui.write('globalcancel');
     await tui.waitForFrame((f) => /needs --trade/.test(f));
     await tui.write('\r');
-    await tui.waitForFrame((f) => /^Needs --trade .*: Cancel every open order of the acc/m.test(f) && !/^:/m.test(f), 'refused with a flash');
+    await tui.waitForFrame((f) => /^ FILTER sap  Needs --trade .*: Cancel every open order/m.test(f) && !/^:/m.test(f), 'refused with a flash');
     expect(onTrade).not.toHaveBeenCalled();
   });
 

@@ -222,3 +222,32 @@ describe('the alerts and log pane', () => {
     expect(p.info).not.toMatch(/\bmessages?\b/);
   });
 });
+
+describe('the footer', () => {
+  const footer = (v: ViewModel) => v.hint.map((c) => c.text).join('');
+
+  it('shows the focused pane\'s own keys, and changes with the focus (issue 16)', () => {
+    const snap = snapshot(bookState());
+    expect(footer(vm(snap, initialUi({ focus: 'alerts' })))).toContain('a ack');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).toContain('c group');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).not.toContain('a ack');
+    expect(footer(vm(snap, initialUi({ focus: 'stress' })))).toContain('] next chart');
+    // Trading keys only where they work.
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).not.toContain('flatten');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' }), undefined, 'trade'))).toContain('X flatten');
+  });
+
+  it('says the state the keys are in: help open, a filter on the pane, frozen, armed', () => {
+    const plain = snapshot(bookState());
+    expect(footer(vm(plain))).not.toMatch(/HELP|FILTER|FROZEN|ARMED/);
+    const help = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }));
+    expect(footer(help)).toMatch(/^ HELP .*\? close help/);
+    const filtered = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'filter.open', arg: 'msft' }));
+    expect(footer(filtered)).toMatch(/^ FILTER msft .*Esc clear filter/);
+    const frozen = vm({ ...plain, frozen: { at: plain.now, seq: plain.state.lastSeq } });
+    expect(footer(frozen)).toMatch(/^ FROZEN .*Space thaw/);
+    const armedState = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 10 * 60_000 } }] });
+    expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'trade'))).toMatch(/^ ARMED /);
+    expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'readOnly'))).not.toContain('ARMED');
+  });
+});
