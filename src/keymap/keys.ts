@@ -60,11 +60,12 @@ export function isEscapeTail(key: string): boolean {
 }
 
 /**
- * Keys a dangerous command may never use: the escape tails, and Enter, whose auto-repeat has confirmed
- * destructive prompts by itself (lazygit#4649, reference/ux-and-peers.md §2.2).
+ * Keys a dangerous or confirming command may never use: the escape tails, Esc (the head of every escape sequence, and
+ * what a split arrow arrives as first), and Enter and Space, whose auto-repeat has confirmed destructive prompts by
+ * itself (lazygit#4649, reference/ux-and-peers.md §2.2).
  */
 export function unsafeForDangerous(key: string): boolean {
-  return isEscapeTail(key) || key === 'enter' || key === 'space';
+  return isEscapeTail(key) || key === 'enter' || key === 'space' || key === 'esc';
 }
 
 function isPrintable(ch: string): boolean {
