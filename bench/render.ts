@@ -143,7 +143,7 @@ const { state: base, rows } = book();
   const riskMs = performance.now() - riskStart;
   let snapshot: ConsoleSnapshot = { state: base, live: base, risk, now: base.lastEventAt, version: 1 };
   const listeners = new Set<() => void>();
-  const store = { subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)), getSnapshot: () => snapshot, toggleFreeze() {}, acknowledgeAlerts() {} };
+  const store = { subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)), getSnapshot: () => snapshot, toggleFreeze() {}, acknowledgeAlerts: (): readonly string[] => [] };
   let rendered: (() => void) | undefined;
   const inkMs: number[] = [];
   const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream }, (ms) => {

@@ -60,11 +60,12 @@ export function isEscapeTail(key: string): boolean {
 }
 
 /**
- * Keys a dangerous command may never use: the escape tails, and Enter, whose auto-repeat has confirmed
- * destructive prompts by itself (lazygit#4649, reference/ux-and-peers.md §2.2).
+ * Keys a dangerous or confirming command may never use: the escape tails, Esc (the head of every escape sequence, and
+ * what a split arrow arrives as first), and Enter and Space, whose auto-repeat has confirmed destructive prompts by
+ * itself (lazygit#4649, reference/ux-and-peers.md §2.2).
  */
 export function unsafeForDangerous(key: string): boolean {
-  return isEscapeTail(key) || key === 'enter' || key === 'space';
+  return isEscapeTail(key) || key === 'enter' || key === 'space' || key === 'esc';
 }
 
 function isPrintable(ch: string): boolean {
@@ -114,10 +115,14 @@ export function keyOf(input: string, key: KeyFlags): string | undefined {
 /**
  * Keys typed faster than one read (SSH, tmux send-keys) reach the app as one multi-character input: its keys, one
  * per character, or undefined when the input is a single key (or carries a modifier, which a chunk never does).
+ * `untilEnter`: only the keys up to and including the first Enter.
  */
-export function chunkKeys(input: string, key: KeyFlags): { key?: string; text?: string }[] | undefined {
+export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolean } = {}): { key?: string; text?: string }[] | undefined {
   if (keyOf(input, key) !== undefined || key.ctrl || key.meta || [...input].length < 2) return undefined;
-  return [...input].map((ch) => {
+  const chars = [...input];
+  // A text line's chunk ends at its first Enter (what follows was typed for whatever that Enter leads to).
+  const enter = o.untilEnter ? chars.findIndex((ch) => keyOfChar(ch) === 'enter') : -1;
+  return (enter < 0 ? chars : chars.slice(0, enter + 1)).map((ch) => {
     const k = keyOfChar(ch);
     const t = textOf(ch, NO_FLAGS);
     return { ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) };

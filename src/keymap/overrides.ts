@@ -58,7 +58,24 @@ export function findConflicts(bindings: Bindings): Conflict[] {
 }
 
 const validCommands = () => COMMAND_IDS.join(', ');
-const UNSAFE_FOR_DANGEROUS = '[ O A-D F H P-S Z u ~ ; digits, Enter or Space';
+const UNSAFE_FOR_DANGEROUS = '[ O A-D F H P-S Z u ~ ; digits, Enter, Esc or Space';
+
+/** Commands that answer a dialog with yes: held to the same keys as the dangerous ones. */
+const CONFIRMING: ReadonlySet<CommandId> = new Set(['dialog.confirm']);
+
+/**
+ * Commands whose key opens a dialog, or leads to one (the palette and its Enter): the confirm key must differ from
+ * all of them, so a doubled or repeated key never opens and confirms (DESIGN.md Safety).
+ */
+function opensDialog(id: CommandId): boolean {
+  return COMMANDS[id].dangerous === true || id === 'app.quit' || id === 'palette.open' || id === 'input.submit';
+}
+
+function unsafeWhy(key: string): string {
+  if (isEscapeTail(key)) return 'can be the tail of an escape sequence (an arrow key split over SSH or tmux)';
+  if (key === 'esc') return 'starts every escape sequence (a split arrow arrives as Esc first)';
+  return 'auto-repeats, so it can confirm by itself';
+}
 
 function mutable(b: Bindings): Record<CommandId, string[]> {
   return Object.fromEntries(COMMAND_IDS.map((id) => [id, [...b[id]]])) as Record<CommandId, string[]>;
@@ -104,11 +121,22 @@ export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BI
   }
   for (const p of parsed.filter((e) => !e.remove)) {
     const where = `keymap[${p.i}]`;
-    if (COMMANDS[p.command].dangerous && unsafeForDangerous(p.key)) {
-      const why = isEscapeTail(p.key)
-        ? 'can be the tail of an escape sequence (an arrow key split over SSH or tmux)'
-        : 'auto-repeats, so it can confirm by itself';
-      errors.push(`${where}: refused: ${p.command} is dangerous and "${p.key}" ${why}; choose another key (not ${UNSAFE_FOR_DANGEROUS})`);
+    const confirming = CONFIRMING.has(p.command);
+    if ((COMMANDS[p.command].dangerous || confirming) && unsafeForDangerous(p.key)) {
+      const what = confirming ? 'confirms dialogs' : 'is dangerous';
+      errors.push(`${where}: refused: ${p.command} ${what} and "${p.key}" ${unsafeWhy(p.key)}; choose another key (not ${UNSAFE_FOR_DANGEROUS})`);
+      continue;
+    }
+    // The confirm key and a key that opens a dialog must differ, whichever of the two the entry binds.
+    const clashWith = confirming
+      ? COMMAND_IDS.find((id) => opensDialog(id) && b[id].includes(p.key))
+      : opensDialog(p.command) ? [...CONFIRMING].find((id) => b[id].includes(p.key)) : undefined;
+    if (clashWith) {
+      const [confirm, opener] = confirming ? [p.command, clashWith] : [clashWith, p.command];
+      errors.push(
+        `${where}: refused: "${p.key}" would both open a dialog (${opener}) and confirm it (${confirm}), so a doubled key ` +
+          `could confirm what it opened; choose another key`,
+      );
       continue;
     }
     if (b[p.command].includes(p.key)) continue;

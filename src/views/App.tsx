@@ -17,7 +17,7 @@ import { armedUntil, type ConsoleMode, type TradingMode } from './rows/status.js
 import type { ConsoleStore } from './store.js';
 import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import { initialUi, reduceUi, type ListContext, type UiAction, type UiState } from './ui-state.js';
-import { buildViewModel, paletteItems, type ViewModel } from './view-model.js';
+import { buildViewModel, completePalette, paletteItems, resolvePalette, type ViewModel } from './view-model.js';
 import type { PreviewPlan, TradeTarget, TradingActions } from './trading-actions.js';
 import { parseSpeed, type ReplayControls } from '../streams/replay/player.js';
 import { parseAt } from '../streams/replay/state-at.js';
@@ -170,9 +170,13 @@ export function App(props: AppProps) {
         case 'view.freeze':
           store.toggleFreeze();
           return;
-        case 'alerts.ack':
-          store.acknowledgeAlerts();
+        case 'alerts.ack': {
+          const listed = s.alerts?.length ?? 0;
+          const acked = store.acknowledgeAlerts().length;
+          if (acked > 0) flash(`Acknowledged ${acked} alert${acked === 1 ? '' : 's'} (listed, marked ack, until the condition clears)`);
+          else flash(listed === 0 ? 'Nothing to acknowledge: no alert is listed' : 'Nothing to acknowledge: every listed alert is already acknowledged');
           return;
+        }
         case 'trade.arm':
         case 'trade.disarm':
         case 'trade.flatten':
@@ -206,6 +210,13 @@ export function App(props: AppProps) {
           }
           dispatch({ type: 'command', command });
           return;
+        case 'input.complete': {
+          if (u.overlay?.kind !== 'palette') return;
+          const done = completePalette(u.overlay.text);
+          if (done !== undefined && done !== u.overlay.text) dispatch({ type: 'paletteLine', text: done });
+          else dispatch({ type: 'command', command: 'input.next' });
+          return;
+        }
         case 'input.next':
         case 'input.prev':
           if (u.dialog) return;
@@ -217,11 +228,16 @@ export function App(props: AppProps) {
             return;
           }
           if (u.overlay?.kind === 'palette') {
+            // Enter runs what the line names, or the suggestion the operator moved to; never the top match by itself.
             const items = paletteItems(bindings, props.trading === 'trade', u.overlay.text, props.replay !== undefined);
-            const item = items[Math.min(u.overlay.index, items.length - 1)];
+            const picked = u.overlay.picked ? items[Math.min(u.overlay.index, items.length - 1)] : undefined;
             const rest = u.overlay.text.trim().split(/\s+/).slice(1).join(' ');
-            dispatch({ type: 'closeOverlay' });
-            if (item) run(item.command, rest === '' ? undefined : rest);
+            const r = resolvePalette(picked ? `${picked.command} ${rest}` : u.overlay.text);
+            if (r.kind === 'run') {
+              dispatch({ type: 'closeOverlay' });
+              run(r.command, r.arg);
+            } else if (r.kind === 'complete') dispatch({ type: 'paletteLine', text: r.text });
+            else dispatch({ type: 'paletteLine', text: u.overlay.text, error: r.message });
             return;
           }
           dispatch({ type: 'command', command });
@@ -320,14 +336,23 @@ export function App(props: AppProps) {
       if (r.ok) {
         dispatch({ type: 'closeDialog' });
         flash(r.message);
-      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: r.message } });
+      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: typed === '' ? `Nothing typed; ${r.message}` : `You typed "${typed}"; ${r.message}` } });
       return;
     }
     if (d.phase === 'word') {
-      if (typed.trim() === d.word) {
+      const word = d.word ?? '';
+      if (typed.trim() === word) {
         const { input: _typed, error: _error, ...rest } = d;
         dispatch({ type: 'openDialog', dialog: { ...rest, phase: 'confirm' } });
-      } else dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: `Type ${d.word ?? ''} exactly (upper case) to continue` } });
+        return;
+      }
+      // Say what was wrong: a lower-case word is the usual slip, and it is refused on purpose.
+      const why = typed.trim() === ''
+        ? 'Nothing typed'
+        : typed.trim().toUpperCase() === word
+          ? `"${typed.trim()}" is not in capitals`
+          : `"${typed.trim()}" is not ${word}`;
+      dispatch({ type: 'openDialog', dialog: { ...d, input: '', error: `${why}; type ${word} exactly, in capitals, to continue` } });
     }
   }
 
@@ -377,7 +402,10 @@ export function App(props: AppProps) {
   );
 
   const keyQueue = useMemo(
-    () => ({ dialogOpen: () => uiRef.current!.dialog !== undefined, dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
+    () => ({
+      dialogOpen: () => uiRef.current!.dialog !== undefined,
+      dialogTakesText: () => { const d = uiRef.current!.dialog; return d?.kind === 'trade' && d.input !== undefined; },
+      dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
     [],
   );
   useKeyQueue(handle, keyQueue);

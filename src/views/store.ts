@@ -127,10 +127,14 @@ export class ConsoleStore {
     this.setFrozen(!this.frozen);
   }
 
-  /** The operator acknowledges every listed alert: recorded in the session, and the alerts say so at once. */
-  acknowledgeAlerts(): void {
-    this.opts.session?.acknowledgeAlerts(this.now());
+  /**
+   * The operator acknowledges every listed alert: recorded in the session, and the alerts say so at once. Returns the
+   * ids acknowledged now (none when every listed alert already was), so the console can say which happened.
+   */
+  acknowledgeAlerts(): readonly string[] {
+    const ids = this.opts.session?.acknowledgeAlerts(this.now()) ?? [];
     this.publish();
+    return ids;
   }
 
   /**

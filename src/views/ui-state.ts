@@ -22,7 +22,11 @@ export type Overlay =
   | { readonly kind: 'help'; readonly top: number }
   /** A replay's recording header and verification (opens with the replay; `i` toggles it). */
   | { readonly kind: 'replayInfo' }
-  | { readonly kind: 'palette'; readonly text: string; readonly index: number }
+  /**
+   * `picked`: the operator moved to a suggestion (↓ ↑), so Enter runs that one; otherwise Enter runs only what the
+   * typed text names. `error`: why the last Enter ran nothing (cleared by typing).
+   */
+  | { readonly kind: 'palette'; readonly text: string; readonly index: number; readonly picked?: boolean; readonly error?: string }
   | { readonly kind: 'filter'; readonly pane: PaneId; readonly text: string; readonly previous: string };
 
 /** A trading dialog's phase: typing (arm, word), waiting for the confirm key, sending, or showing the outcome. */
@@ -101,6 +105,8 @@ export type UiAction =
   | { readonly type: 'command'; readonly command: CommandId; readonly list?: ListContext; readonly arg?: string }
   /** Text typed into the palette or filter line. */
   | { readonly type: 'text'; readonly text: string }
+  /** Replaces the palette's line (a completion), with why nothing ran if so. */
+  | { readonly type: 'paletteLine'; readonly text: string; readonly error?: string }
   | { readonly type: 'flash'; readonly text: string; readonly at: number }
   | { readonly type: 'closeOverlay' }
   | { readonly type: 'closeDialog' }
@@ -171,6 +177,8 @@ export function reduceUi(ui: UiState, action: UiAction): UiState {
       return withList(ui, action.pane, { selectedId: action.id });
     case 'text':
       return typeText(ui, action.text);
+    case 'paletteLine':
+      return ui.overlay?.kind === 'palette' ? { ...ui, overlay: { kind: 'palette', text: action.text, index: 0, ...(action.error ? { error: action.error } : {}) } } : ui;
     case 'command':
       return command(ui, action);
   }
@@ -180,7 +188,7 @@ function typeText(ui: UiState, text: string): UiState {
   const d = ui.dialog;
   if (d?.kind === 'trade' && d.input !== undefined) return { ...ui, dialog: { ...d, input: d.input + text } };
   const o = ui.overlay;
-  if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: o.text + text, index: 0 } };
+  if (o?.kind === 'palette') return { ...ui, overlay: { kind: 'palette', text: o.text + text, index: 0 } };
   if (o?.kind === 'filter') return withList({ ...ui, overlay: { ...o, text: o.text + text } }, o.pane, { filter: o.text + text });
   return ui;
 }
@@ -189,7 +197,7 @@ function editLine(ui: UiState, edit: (s: string) => string): UiState {
   const d = ui.dialog;
   if (d?.kind === 'trade' && d.input !== undefined) return { ...ui, dialog: { ...d, input: edit(d.input) } };
   const o = ui.overlay;
-  if (o?.kind === 'palette') return { ...ui, overlay: { ...o, text: edit(o.text), index: 0 } };
+  if (o?.kind === 'palette') return { ...ui, overlay: { kind: 'palette', text: edit(o.text), index: 0 } };
   if (o?.kind === 'filter') {
     const text = edit(o.text);
     return withList({ ...ui, overlay: { ...o, text } }, o.pane, { filter: text });
@@ -242,7 +250,7 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
     case 'input.prev': {
       const o = ui.overlay;
       if (o?.kind !== 'palette') return ui;
-      return { ...ui, overlay: { ...o, index: Math.max(0, o.index + (a.command === 'input.next' ? 1 : -1)) } };
+      return { ...ui, overlay: { kind: 'palette', text: o.text, index: Math.max(0, o.index + (a.command === 'input.next' ? 1 : -1)), picked: true } };
     }
     case 'nav.down':
     case 'nav.up':

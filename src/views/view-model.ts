@@ -16,6 +16,7 @@ import { armedUntil, statusCells, type ConsoleMode, type TradingMode } from './r
 import { stressVM, type StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { UiState } from './ui-state.js';
+import { THEME_NAMES } from './theme.js';
 
 /*
  * DESIGN.md "Views are pure functions of a throttled view model": everything a pane shows is computed here, from the
@@ -76,7 +77,7 @@ export interface ViewModel {
   readonly hint: readonly Cell[];
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
-  readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string };
+  readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
   /** `hidden`: lines of a trading plan cut to fit the terminal; its confirm key is refused while any are hidden. */
   readonly dialog?: { readonly title: string; readonly lines: readonly Cell[]; readonly hidden?: number };
   /** A replay's transport line, under the status bar. */
@@ -100,14 +101,28 @@ function firstKey(bindings: Bindings, id: CommandId): string | undefined {
   return k === undefined ? undefined : keyLabel(k);
 }
 
-/** Palette matches: every word typed must be a substring of the id or the description (case-insensitive). */
+const PALETTE_IDS = COMMAND_IDS.filter((id) => COMMANDS[id].palette);
+
+/** Commands whose id, or its part after the dot, starts with `head` (case-insensitive): what Enter and Tab complete. */
+function prefixMatches(head: string): CommandId[] {
+  const h = head.toLowerCase();
+  if (h === '') return [];
+  return PALETTE_IDS.filter((id) => id.toLowerCase().startsWith(h) || id.slice(id.indexOf('.') + 1).toLowerCase().startsWith(h));
+}
+
+/**
+ * Palette suggestions: commands the typed word starts (see prefixMatches) first, then those whose id or description
+ * contains every part of it. The suggestions only help to find a command; Enter runs what `resolvePalette` says.
+ */
 export function paletteItems(bindings: Bindings, trade: boolean, text: string, replay = false): PaletteItem[] {
   const [head = ''] = text.trim().split(/\s+/);
   const words = head.toLowerCase().split(/[.\s]+/).filter(Boolean);
-  return COMMAND_IDS.filter((id) => COMMANDS[id].palette).flatMap((id) => {
+  const first = new Set(prefixMatches(head));
+  const ordered = [...PALETTE_IDS.filter((id) => first.has(id)), ...PALETTE_IDS.filter((id) => !first.has(id))];
+  return ordered.flatMap((id) => {
     const c = COMMANDS[id];
     const hay = `${id} ${c.description}`.toLowerCase();
-    if (!words.every((w) => hay.includes(w))) return [];
+    if (!first.has(id) && !words.every((w) => hay.includes(w))) return [];
     return [{
       command: id,
       keys: bindings[id].map(keyLabel).join(' '),
@@ -116,6 +131,79 @@ export function paletteItems(bindings: Bindings, trade: boolean, text: string, r
       ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
     }];
   });
+}
+
+export type PaletteOutcome =
+  | { readonly kind: 'run'; readonly command: CommandId; readonly arg?: string }
+  /** Enter or Tab filled in more of the command: the new line. */
+  | { readonly kind: 'complete'; readonly text: string }
+  | { readonly kind: 'error'; readonly message: string };
+
+function commonPrefix(ids: readonly string[]): string {
+  return ids.reduce((p, id) => {
+    let i = 0;
+    while (i < p.length && i < id.length && p[i]!.toLowerCase() === id[i]!.toLowerCase()) i++;
+    return p.slice(0, i);
+  });
+}
+
+/**
+ * What the palette line means (k9s's command line): an exact command id or a unique prefix of one (of the id or of
+ * its part after the dot) names that command; several matches complete to their common part; anything else is "no
+ * such command". A word after the command is its argument, and a command that takes none, or a theme that does not
+ * exist, is refused rather than read as something else. Never the top suggestion by itself: `:tr` is not quit.
+ */
+export function resolvePalette(text: string): PaletteOutcome {
+  const [head = '', ...restWords] = text.trim().split(/\s+/);
+  const rest = restWords.join(' ');
+  if (head === '') return { kind: 'error', message: 'Type a command (Tab completes)' };
+  const exact = PALETTE_IDS.find((id) => id.toLowerCase() === head.toLowerCase());
+  const matches = exact ? [exact] : prefixMatches(head);
+  if (matches.length === 0) return { kind: 'error', message: `No such command: ${head}` };
+  if (matches.length > 1) {
+    const idPrefix = matches.filter((id) => id.toLowerCase().startsWith(head.toLowerCase()));
+    const common = idPrefix.length === matches.length ? commonPrefix(idPrefix) : '';
+    if (common.length > head.length) return { kind: 'complete', text: common };
+    const shown = matches.slice(0, 4).join(', ');
+    return { kind: 'error', message: `${head} could be ${matches.length} commands (${shown}${matches.length > 4 ? ', …' : ''}); type more or pick one` };
+  }
+  const command = matches[0]!;
+  const spec = COMMANDS[command];
+  if (rest !== '' && !spec.args) return { kind: 'error', message: `${command} takes no argument (got "${rest}")` };
+  if (command === 'view.theme' && rest !== '' && !(THEME_NAMES as readonly string[]).includes(rest)) {
+    return { kind: 'error', message: `view.theme: no theme "${rest}"; choose ${THEME_NAMES.join(', ')}` };
+  }
+  return { kind: 'run', command, ...(rest !== '' ? { arg: rest } : {}) };
+}
+
+/** Tab: completes the typed command as far as it is certain, adding a space where an argument follows. */
+export function completePalette(text: string): string | undefined {
+  const [head = '', ...restWords] = text.trim().split(/\s+/);
+  if (head === '' || restWords.length > 0) return undefined;
+  const exact = PALETTE_IDS.find((id) => id.toLowerCase() === head.toLowerCase());
+  const matches = exact ? [exact] : prefixMatches(head);
+  if (matches.length === 1) return `${matches[0]!}${COMMANDS[matches[0]!].args ? ' ' : ''}`;
+  const idPrefix = matches.filter((id) => id.toLowerCase().startsWith(head.toLowerCase()));
+  const common = matches.length > 1 && idPrefix.length === matches.length ? commonPrefix(idPrefix) : '';
+  return common.length > head.length ? common : undefined;
+}
+
+/** The footer's word for a pane's own command (the help overlay has the full descriptions). */
+const PANE_KEY_WORDS: Partial<Record<CommandId, string>> = {
+  'positions.group': 'group', 'stress.columns': 'columns', 'stress.subjectNext': 'next chart', 'stress.subjectPrev': 'prev chart',
+  'alerts.ack': 'ack', 'trade.flatten': 'flatten', 'trade.cancel': 'cancel order',
+};
+
+/** What mode the keys are in, first on the footer: help open, a filter on the focused pane, frozen, armed. */
+function stateCells(input: ViewInput): Cell[] {
+  const { ui, snapshot } = input;
+  const out: Cell[] = [];
+  if (ui.overlay?.kind === 'help') out.push({ text: ' HELP ', slot: 'heading' });
+  const filter = ui.lists[ui.focus].filter;
+  if (filter !== '' && ui.overlay?.kind !== 'filter') out.push({ text: ` FILTER ${filter} `, slot: 'heading' });
+  if (snapshot.frozen) out.push({ text: ' FROZEN ', slot: 'mode.frozen' });
+  if (input.trading === 'trade' && armedUntil(snapshot.live, snapshot.now) !== undefined) out.push({ text: ' ARMED ', slot: 'mode.armed' });
+  return out.flatMap((c) => [c, { text: ' ' }]);
 }
 
 function hintLine(input: ViewInput, now: number): Cell[] {
@@ -127,18 +215,30 @@ function hintLine(input: ViewInput, now: number): Cell[] {
       { text: `  ${firstKey(bindings, 'input.submit')} keep · ${firstKey(bindings, 'input.cancel')} cancel · ! inverts`, slot: 'muted' },
     ];
   }
-  if (ui.flash && now - ui.flash.at < FLASH_MS) return [{ text: ui.flash.text, slot: 'flash' }];
-  const hints: [CommandId, string][] = input.mode === 'replay' ? [
+  const state = stateCells(input);
+  if (ui.flash && now - ui.flash.at < FLASH_MS) return [...state, { text: ui.flash.text, slot: 'flash' }];
+  const trade = input.trading === 'trade';
+  const replay = input.mode === 'replay';
+  // The focused pane's own keys, so the footer changes with the focus (the rest are in help).
+  // In a replay the player's keys shadow some of them ([ ] are markers there): those are left out.
+  const playerKeys = new Set(replay ? COMMAND_IDS.filter((id) => COMMANDS[id].scope === 'replay').flatMap((id) => bindings[id]) : []);
+  const paneKeys: [CommandId, string][] = COMMAND_IDS
+    .filter((id) => COMMANDS[id].scope === ui.focus && PANE_KEY_WORDS[id] && commandEnabled(id, trade, replay) && !playerKeys.has(bindings[id][0] ?? ''))
+    .map((id) => [id, PANE_KEY_WORDS[id]!]);
+  const filtered = ui.lists[ui.focus].filter !== '';
+  const hints: [CommandId, string][] = ui.overlay?.kind === 'help' ? [
+    ['help.close', 'close help'], ['nav.down', 'scroll'], ['nav.pageDown', 'page'],
+  ] : replay ? [
     ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
-    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ['app.quit', 'quit'],
+    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ...paneKeys, ['app.quit', 'quit'],
   ] : [
-    ['help.toggle', 'help'], ['palette.open', 'commands'], ['filter.open', 'filter'], ['pane.next', 'pane'],
-    ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
+    ['help.toggle', 'help'], ['palette.open', 'commands'], ...paneKeys, filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
+    ['pane.next', 'pane'], ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
   ];
-  return hints.flatMap(([id, word]) => {
+  return [...state, ...hints.flatMap(([id, word]) => {
     const k = firstKey(bindings, id);
     return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
-  });
+  })];
 }
 
 function helpVM(input: ViewInput, height: number): ViewModel['help'] {
@@ -260,7 +360,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
             text: ui.overlay.text,
             items: paletteItems(input.bindings, input.trading === 'trade', ui.overlay.text, input.mode === 'replay'),
             index: ui.overlay.index,
-            hint: `${firstKey(input.bindings, 'input.submit') ?? ''} runs · ${firstKey(input.bindings, 'input.next') ?? ''} next · ${firstKey(input.bindings, 'input.cancel') ?? ''} closes`,
+            hint: `${firstKey(input.bindings, 'input.submit') ?? ''} runs · ${firstKey(input.bindings, 'input.complete') ?? ''} completes · ${firstKey(input.bindings, 'input.next') ?? ''} picks · ${firstKey(input.bindings, 'input.cancel') ?? ''} closes`,
+            ...(ui.overlay.error ? { error: ui.overlay.error } : {}),
           },
         }
       : {}),

@@ -1,5 +1,9 @@
 // User key overrides: applied when valid, each bad entry named with what would be valid, defaults kept.
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadSettings } from '../../src/config/load.js';
 import { DEFAULT_BINDINGS } from '../../src/keymap/bindings.js';
 import { keyOf, keyOfChar, parseKeySpec, textOf, type KeyFlags } from '../../src/keymap/keys.js';
 import { applyOverrides, findConflicts } from '../../src/keymap/overrides.js';
@@ -39,6 +43,67 @@ describe('applyOverrides', () => {
     expect(r.errors[2]).toMatch(/"enter" auto-repeats/);
     expect(r.bindings['trade.flatten']).toEqual(['X']);
     expect(r.bindings['trade.globalCancel']).toEqual([]);
+  });
+
+  it('refuses Esc for a dangerous command, and Enter, Esc, Space or an escape tail for the confirm key (issue 16)', () => {
+    const r = applyOverrides([
+      { key: 'esc', command: 'trade.flatten' },
+      { key: 'enter', command: 'dialog.confirm' },
+      { key: 'Escape', command: 'dialog.confirm' },
+      { key: ' ', command: 'dialog.confirm' },
+      { key: 'B', command: 'dialog.confirm' },
+    ]);
+    expect(r.errors).toEqual([
+      expect.stringMatching(/^keymap\[0\]: refused: trade\.flatten is dangerous and "esc" starts every escape sequence/),
+      expect.stringMatching(/^keymap\[1\]: refused: dialog\.confirm confirms dialogs and "enter" auto-repeats/),
+      expect.stringMatching(/^keymap\[2\]: refused: dialog\.confirm confirms dialogs and "esc" starts every escape sequence/),
+      expect.stringMatching(/^keymap\[3\]: refused: dialog\.confirm confirms dialogs and "space" auto-repeats/),
+      expect.stringMatching(/^keymap\[4\]: refused: dialog\.confirm confirms dialogs and "B" can be the tail of an escape sequence/),
+    ]);
+    expect(r.bindings['dialog.confirm']).toEqual(['y']);
+    expect(r.bindings['trade.flatten']).toEqual(['X']);
+  });
+
+  it('refuses a confirm key that also opens a dialog, in either order, and names both commands', () => {
+    const r = applyOverrides([
+      { key: 'X', command: 'dialog.confirm' }, // opens the flatten dialog
+      { key: 'q', command: 'dialog.confirm' }, // opens the quit dialog while armed
+      { key: ':', command: 'dialog.confirm' }, // opens the palette, whose Enter opens a dialog
+      { key: 'y', command: 'trade.cancelAll' }, // y is the confirm key
+      { key: 'z', command: 'trade.globalCancel' },
+      { key: 'z', command: 'dialog.confirm' },
+    ]);
+    expect(r.errors).toEqual([
+      'keymap[0]: refused: "X" would both open a dialog (trade.flatten) and confirm it (dialog.confirm), so a doubled key could confirm what it opened; choose another key',
+      'keymap[1]: refused: "q" would both open a dialog (app.quit) and confirm it (dialog.confirm), so a doubled key could confirm what it opened; choose another key',
+      'keymap[2]: refused: ":" would both open a dialog (palette.open) and confirm it (dialog.confirm), so a doubled key could confirm what it opened; choose another key',
+      'keymap[3]: refused: "y" would both open a dialog (trade.cancelAll) and confirm it (dialog.confirm), so a doubled key could confirm what it opened; choose another key',
+      'keymap[5]: refused: "z" would both open a dialog (trade.globalCancel) and confirm it (dialog.confirm), so a doubled key could confirm what it opened; choose another key',
+    ]);
+    expect(r.bindings['dialog.confirm']).toEqual(['y']);
+    expect(r.bindings['trade.globalCancel']).toEqual(['z']);
+    // A safe confirm key is taken.
+    expect(applyOverrides([{ key: 'Y', command: 'dialog.confirm' }]).bindings['dialog.confirm']).toEqual(['Y', 'y']);
+  });
+
+  it('reads the keymap list exactly as the README writes it, from a real settings file', () => {
+    const readme = readFileSync('README.md', 'utf8');
+    // The two README examples, pasted into a settings file's keymap list.
+    const add = /`(\{"key": "ctrl\+n", "command":\s+"nav\.down"\})`/.exec(readme)?.[1];
+    const remove = /`(\{"key": "j", "command": "-nav\.down"\})`/.exec(readme)?.[1];
+    expect(add && remove).toBeTruthy();
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-keymap-'));
+    try {
+      const file = join(dir, 'config.json');
+      writeFileSync(file, `{ "keymap": [${add!.replace(/\s+/g, ' ')}, ${remove}] }`, { mode: 0o600 });
+      const loaded = loadSettings(file, {});
+      expect(loaded.problems).toEqual([]);
+      const r = applyOverrides(loaded.settings.keymap);
+      expect(r.errors).toEqual([]);
+      expect(r.bindings['nav.down']).toEqual(['ctrl+n', 'down']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('refuses a key that would mean two things in one pane, and says how to free it', () => {

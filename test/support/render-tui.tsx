@@ -137,8 +137,9 @@ export class TestStore {
   };
   readonly getSnapshot = () => this.snapshot;
   acks = 0;
-  acknowledgeAlerts(): void {
+  acknowledgeAlerts(): readonly string[] {
     this.acks++;
+    return [];
   }
   toggleFreeze(): void {
     this.freezes++;

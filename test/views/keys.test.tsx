@@ -5,6 +5,13 @@ import { ESCAPE_TAIL_KEYS } from '../../src/keymap/keys.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { ACCOUNT, bookState } from '../support/book.js';
 import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
+import { Subject } from 'rxjs';
+import { ManualClock } from '../../src/model/clock.js';
+import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
+import { reduce } from '../../src/model/reducer.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
+import { AccountSession } from '../../src/session/session.js';
+import { ConsoleStore } from '../../src/views/store.js';
 
 const DOWN = '\u001b[B';
 const UP = '\u001b[A';
@@ -162,9 +169,49 @@ describe('alerts', () => {
     await tui.write('a'); // Positions: no such key
     expect(store.acks).toBe(0);
     await tui.write('6');
-    await tui.waitForFrame((f) => f.includes('▶6 Alerts and log'));
+    // The footer follows the focus: the Alerts pane's own key is on it.
+    await tui.waitForFrame((f) => f.includes('▶6 Alerts and log') && /a ack/.test(f.split('\n').at(-1)!));
     await tui.write('a');
     expect(store.acks).toBe(1);
+    await tui.write('?');
+    // (the flash of the a just pressed still holds the rest of the line)
+    await tui.waitForFrame((f) => /^ HELP  Nothing to acknowledge/.test(f.split('\n').at(-1)!), 'the footer says help is open');
+  });
+});
+
+describe('acknowledging alerts', () => {
+  it('marks the alert, changes the count and says so; with nothing left to acknowledge it says that (issue 16)', async () => {
+    // The real store, session and alert engine over the book (AAPL is over 40% of gross: a concentration warning).
+    const published: FeedEventBody[] = [];
+    let s = state;
+    const feed = {
+      get state() {
+        return s;
+      },
+      events$: new Subject<FeedEvent>(),
+      publish(body: FeedEventBody) {
+        published.push(body);
+        s = reduce(s, { ...body, seq: s.lastSeq + 1, receivedAt: state.lastEventAt + 5000 } as FeedEvent);
+      },
+    };
+    const clock = new ManualClock(state.lastEventAt);
+    const store = new ConsoleStore(feed, { throttleMs: 250, clockMs: 60_000, clock, session: new AccountSession(feed, { alerts: createAlertRunner() }) });
+    store.publish();
+    clock.advance(1000);
+    store.publish();
+    const tui = renderApp(store, { columns: 200, rows: 50 }, { initialFocus: 'alerts' });
+    open.push(tui);
+    try {
+      await tui.waitForFrame((f) => /WARNING AAPL is/.test(f) && f.includes('1 alert, 1 new'), 'the warning, new');
+      await tui.write('a');
+      await tui.waitForFrame((f) => /WARNING \[ack\] AAPL is/.test(f) && f.includes('1 alert, all acked') && f.includes('Acknowledged 1 alert'), 'marked, counted, said');
+      expect(published.filter((b) => b.type === 'operatorActed')).toHaveLength(1);
+      await tui.write('a');
+      await tui.waitForFrame((f) => f.includes('Nothing to acknowledge: every listed alert is already acknowledged'), 'nothing left to acknowledge');
+      expect(published.filter((b) => b.type === 'operatorActed')).toHaveLength(1);
+    } finally {
+      store.dispose();
+    }
   });
 });
 
@@ -181,8 +228,46 @@ describe('the command palette', () => {
     await tui.write('globalcancel');
     await tui.waitForFrame((f) => /needs --trade/.test(f));
     await tui.write('\r');
-    await tui.waitForFrame((f) => /^Needs --trade .*: Cancel every open order of the acc/m.test(f) && !/^:/m.test(f), 'refused with a flash');
+    await tui.waitForFrame((f) => /^ FILTER sap  Needs --trade .*: Cancel every open order/m.test(f) && !/^:/m.test(f), 'refused with a flash');
     expect(onTrade).not.toHaveBeenCalled();
+  });
+
+  it('runs only what was meant: a unique prefix runs, several complete, nothing else runs (issue 16)', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    // `:tr` once ran the top match of a description search (quit); now it completes to what all its matches share.
+    await tui.write(':tr');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => /^:trade\.▏/m.test(f), 'completed to trade.');
+    expect(onQuit).not.toHaveBeenCalled();
+    await tui.write('zz\r');
+    await tui.waitForFrame((f) => /^:trade\.zz▏\s+No such command: trade\.zz/m.test(f), 'no such command, the line kept');
+    await tui.write('\u0015view.theme purple\r');
+    await tui.waitForFrame((f) => f.includes('view.theme: no theme "purple"; choose dark, light, mono'), 'a bad argument refused');
+    await tui.write('\u0015app.quit now\r');
+    await tui.waitForFrame((f) => f.includes('app.quit takes no argument (got "now")'), 'an argument to a command without one refused');
+    expect(onQuit).not.toHaveBeenCalled();
+    // A picked suggestion runs: "pane." lists pane.next then pane.prev; one down picks pane.prev.
+    await tui.write('\u0015pane.');
+    await tui.write('\u001b[B');
+    await tui.waitForFrame((f) => /^›pane\.prev/m.test(f), 'pane.prev picked');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('▶1 Account') && !/^:/m.test(f), 'pane.prev ran');
+    // `:q` lists quit first and runs it (a unique prefix of a command's name).
+    await tui.write(':q');
+    await tui.waitForFrame((f) => /^›app\.quit/m.test(f), 'quit listed first');
+    await tui.write('\r');
+    await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
+  });
+
+  it('completes with Tab, as k9s does', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes(ACCOUNT));
+    await tui.write(':mas');
+    await tui.write('\t');
+    await tui.waitForFrame((f) => /^:view\.maskAccount▏/m.test(f), 'completed');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('•••••4567') && !f.includes(ACCOUNT));
   });
 
   it('masks the account id on request', async () => {

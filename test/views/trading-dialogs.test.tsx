@@ -93,10 +93,12 @@ describe('arming', () => {
     await r.tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
     await r.tui.write('0000');
     await r.tui.write('\r');
-    await r.tui.waitForFrame((f) => f.includes('not armed (NOT_ARMED)'), 'the wrong answer');
+    await r.tui.waitForFrame((f) => f.includes('You typed "0000"') && f.includes('not armed (NOT_ARMED)'), 'the wrong answer, saying what was typed');
     expect(r.tui.lastFrame().split('\n')[0]).toContain('TRADE disarmed');
-    await r.tui.write('4567');
-    await r.tui.write('\r');
+    // Typed faster than one read (paste, SSH batching): the code and its Enter arrive as one chunk.
+    await r.tui.write('1234\r');
+    await r.tui.waitForFrame((f) => f.includes('You typed "1234"'), 'a wrong code in one burst, refused with the reason');
+    await r.tui.write('4567\r');
     await r.tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
     await r.tui.write('!'); // one key drops it
     await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed again');
@@ -160,7 +162,8 @@ describe('the flatten dialog', () => {
     expect(types.filter((t) => t === 'decision').length).toBeGreaterThanOrEqual(3);
 
     await r.tui.write('\u001b');
-    await r.tui.waitForFrame((f) => !f.includes('sent'), 'the outcome closed');
+    // The log beside says "orders sent" in words now: look for the dialog's title, not the word.
+    await r.tui.waitForFrame((f) => !f.includes(': sent'), 'the outcome closed');
     r.trading!.close('test over');
     const v = await verifyAuditLog(r.trading!.auditFile!);
     expect(v).toMatchObject({ ok: true, sealed: true });
@@ -203,10 +206,16 @@ describe('the flatten dialog', () => {
     await r.tui.write('y');
     await r.tui.waitForFrame((f) => /Type FLATTEN to unlock the confirm key: yy▏/.test(f), 'y typed, not confirming');
     await r.tui.write('\r');
-    await r.tui.waitForFrame((f) => f.includes('Type FLATTEN exactly'), 'the wrong word refused');
-    await r.tui.write('FLATTEN');
-    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => f.includes('"yy" is not FLATTEN') && f.includes('type FLATTEN exactly'), 'the wrong word refused');
+    await r.tui.write('flatten\r');
+    await r.tui.waitForFrame((f) => f.includes('"flatten" is not in capitals'), 'lower case in one burst, refused with the reason');
+    // The word and Enter in one read unlock the confirm step; a y in the same burst was typed before that step was
+    // on screen, so it must not send.
+    await r.tui.write('FLATTEN\ry');
     await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('y sends'), 'the confirm step');
+    await new Promise((done) => setTimeout(done, 300));
+    expect(r.tui.lastFrame()).toContain('y sends');
+    expect(ourOrders(r)).toEqual([]);
     await r.tui.write('n');
     await r.tui.waitForFrame((f) => !f.includes('FLATTEN currency:EUR?'), 'cancelled');
     expect(ourOrders(r)).toEqual([]);
@@ -275,7 +284,8 @@ describe('the flatten dialog', () => {
     expect(auditTypes(r)).toContain('denied');
     // Cancel the new plan: still nothing sent.
     await r.tui.write('n');
-    await r.tui.waitForFrame((f) => !f.includes('TARGET_CHANGED'), 'closed');
+    // The log names the refusal in words (refused TARGET_CHANGED), so look for the dialog's own line.
+    await r.tui.waitForFrame((f) => !f.includes('review the new plan'), 'closed');
     expect(auditTypes(r)).not.toContain('orderSent');
   }, 90_000);
 });

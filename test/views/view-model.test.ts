@@ -188,3 +188,66 @@ describe('layout', () => {
   });
 });
 
+
+describe('the alerts and log pane', () => {
+  it('shows operator actions in words with local times, never JSON or epoch milliseconds, and counts what it lists (issue 16)', () => {
+    const until = T0 + 5 * 60_000;
+    const state = bookState({
+      extra: [
+        { type: 'brokerMessage', id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm', class: 'info' },
+        { type: 'operatorActed', action: 'armed', detail: { until, by: 'palette', account: ACCOUNT } },
+        { type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: ['concentration.und:AAPL'] } },
+        { type: 'operatorActed', action: 'ordersSent', detail: { planId: 'p1', cancel: 'all', orderIds: [11, 12] } },
+        { type: 'operatorActed', action: 'reconciled', detail: { planId: 'p1', orderId: 11, outcome: 'filled', at: until } },
+      ],
+    });
+    const ui = initialUi({ focus: 'alerts' });
+    const p = vm(snapshot(state), ui, { columns: 200, rows: 50 }).panes.alerts;
+    if (p?.kind !== 'alerts') throw new Error('alerts pane not on screen');
+    const texts = p.alerts.list.rows.map((r) => (r.kind === 'row' ? r.cells.text?.text ?? '' : ''));
+    // The local time of `until`, worked out here rather than by the console's formatter.
+    const d = new Date(until);
+    const local = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+    expect(texts).toContain(`armed until ${local} (palette)`);
+    expect(texts).toContain('acknowledged concentration.und:AAPL');
+    expect(texts).toContain('orders sent for plan p1 (cancel all): order 11, 12');
+    expect(texts).toContain(`reconciled plan id p1, order id 11, outcome filled, at ${local}`);
+    for (const t of texts) {
+      expect(t).not.toMatch(/[{}"]/);
+      expect(t).not.toMatch(/\d{12,}/);
+    }
+    // Five log lines listed (one message, four actions), and the title says five, not "1 message".
+    expect(p.alerts.list.total).toBe(5);
+    expect(p.info).toContain('5 log lines');
+    expect(p.info).not.toMatch(/\bmessages?\b/);
+  });
+});
+
+describe('the footer', () => {
+  const footer = (v: ViewModel) => v.hint.map((c) => c.text).join('');
+
+  it('shows the focused pane\'s own keys, and changes with the focus (issue 16)', () => {
+    const snap = snapshot(bookState());
+    expect(footer(vm(snap, initialUi({ focus: 'alerts' })))).toContain('a ack');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).toContain('c group');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).not.toContain('a ack');
+    expect(footer(vm(snap, initialUi({ focus: 'stress' })))).toContain('] next chart');
+    // Trading keys only where they work.
+    expect(footer(vm(snap, initialUi({ focus: 'positions' })))).not.toContain('flatten');
+    expect(footer(vm(snap, initialUi({ focus: 'positions' }), undefined, 'trade'))).toContain('X flatten');
+  });
+
+  it('says the state the keys are in: help open, a filter on the pane, frozen, armed', () => {
+    const plain = snapshot(bookState());
+    expect(footer(vm(plain))).not.toMatch(/HELP|FILTER|FROZEN|ARMED/);
+    const help = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }));
+    expect(footer(help)).toMatch(/^ HELP .*\? close help/);
+    const filtered = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'filter.open', arg: 'msft' }));
+    expect(footer(filtered)).toMatch(/^ FILTER msft .*Esc clear filter/);
+    const frozen = vm({ ...plain, frozen: { at: plain.now, seq: plain.state.lastSeq } });
+    expect(footer(frozen)).toMatch(/^ FROZEN .*Space thaw/);
+    const armedState = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 10 * 60_000 } }] });
+    expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'trade'))).toMatch(/^ ARMED /);
+    expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'readOnly'))).not.toContain('ARMED');
+  });
+});

@@ -16,7 +16,11 @@ export function Palette({ palette }: { readonly palette: NonNullable<ViewModel['
         <Text {...theme.key}>:</Text>
         {palette.text}
         <Text {...theme.muted}>▏</Text>
-        <Text {...theme.muted}>{palette.items.length === 0 ? '  no command matches' : `  ${palette.items.length} commands · ${palette.hint}`}</Text>
+        {palette.error ? (
+          <Text {...theme.flash}>{`  ${palette.error}`}</Text>
+        ) : (
+          <Text {...theme.muted}>{palette.items.length === 0 ? '  no command matches' : `  ${palette.items.length} commands · ${palette.hint}`}</Text>
+        )}
       </Text>
       {items.map((it, i) => {
         const selected = first + i === index;

@@ -2,7 +2,8 @@
 import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
-import { age, clock, count, fitColumns, type ColumnSpec } from '../format.js';
+import { age, clock, count, fitColumns, money, type ColumnSpec } from '../format.js';
+import type { JsonValue } from '../../model/events.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
@@ -12,6 +13,8 @@ import { RowCache, filterMatcher, listInfo, listVM, windowRows, type Cell, type 
 export interface AlertLine {
   readonly level: 'critical' | 'warning' | 'info';
   readonly text: string;
+  /** Seen by the operator (`a`): shown dimmed, still listed until the condition clears. */
+  readonly acknowledged?: boolean;
 }
 
 const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk.breach', warning: 'risk.warn', info: 'muted' };
@@ -23,7 +26,9 @@ const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk
 export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk: RiskResult | undefined, now: number, problems: readonly string[]): AlertLine[] {
   const out: AlertLine[] = alerts.map((a) => ({
     level: a.severity,
-    text: `${a.severity.toUpperCase()} ${a.title}${a.acknowledged ? ' (acknowledged)' : ''} · ${age(now - a.raisedAt)}`,
+    // The mark comes first, where a narrow pane cannot cut it off.
+    text: `${a.severity.toUpperCase()} ${a.acknowledged ? '[ack] ' : ''}${a.title} · ${age(now - a.raisedAt)}`,
+    ...(a.acknowledged ? { acknowledged: true } : {}),
   }));
   if (risk && !risk.ok && state.portfolio.size > 0 && state.account) out.push({ level: 'warning', text: `NOTICE Stress not available: ${risk.error}` });
   if (risk?.ok && risk.model.unpriced.size > 0) {
@@ -58,9 +63,71 @@ interface LogEntry {
 
 const cache = new RowCache<object>();
 
+/** Detail fields that hold a time in epoch milliseconds: shown as a local clock time, like the log's own times. */
+const TIME_FIELDS = new Set(['at', 'until', 'since', 'time', 'raisedAt', 'changedAt', 'acknowledgedAt', 'lockedAt', 'expiresAt']);
+
+/** "orderIds" → "order ids". */
+const words = (id: string) => id.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
+
+type JsonRecord = { readonly [k: string]: JsonValue };
+function isRecord(v: JsonValue): v is JsonRecord {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+function detailValue(key: string, v: JsonValue): string {
+  if (v === null) return '-';
+  if (typeof v === 'number' && TIME_FIELDS.has(key) && Number.isFinite(v)) return clock(v);
+  if (isRecord(v)) return detailText(v);
+  if (typeof v === 'object') return v.length === 0 ? 'none' : v.map((x) => (typeof x === 'object' && x !== null ? detailText(x) : detailValue(key, x))).join(', ');
+  return String(v);
+}
+
+/** An action's detail as words: "until 15:05:00, by palette"; a plan's legs and orders are counted, not dumped. */
+function detailText(d: JsonValue): string {
+  if (!isRecord(d)) return detailValue('', d);
+  return Object.entries(d)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => (Array.isArray(v) && (v as readonly JsonValue[]).some((x) => typeof x === 'object' && x !== null) ? count((v as readonly JsonValue[]).length, words(k).replace(/s$/, ''), words(k)) : `${words(k)} ${detailValue(k, v)}`))
+    .join(', ');
+}
+
+/** One operator action as the log shows it: what happened in words, times in local time, never raw JSON. */
+export function operatorText(action: string, detail: JsonValue): string {
+  const d = isRecord(detail) ? detail : undefined;
+  const str = (k: string) => (d && typeof d[k] === 'string' ? (d[k] as string) : undefined);
+  switch (action) {
+    case 'alertAcknowledged':
+      return `acknowledged ${d && Array.isArray(d.ids) ? (d.ids as readonly JsonValue[]).join(', ') : detailText(detail)}`;
+    case 'armed':
+      return `armed${d && typeof d.until === 'number' ? ` until ${clock(d.until)}` : ''}${str('by') ? ` (${str('by')})` : ''}`;
+    case 'disarmed':
+      return `disarmed${str('reason') ? `: ${str('reason')}` : ''}`;
+    case 'dialogShown':
+      return `dialog shown: plan ${str('id') ?? str('planId') ?? '?'}${str('scope') ? ` (${str('scope')})` : ''}${d && Array.isArray(d.legs) ? `, ${count((d.legs as readonly JsonValue[]).length, 'order')}` : ''}`;
+    case 'decision':
+      return `${str('decision') ?? 'decision'} plan ${str('planId') ?? '?'}${str('by') ? ` (${str('by')})` : ''}`;
+    case 'ordersSent':
+      return `orders sent for plan ${str('planId') ?? '?'}${str('cancel') ? ` (cancel ${str('cancel')})` : ''}${d && Array.isArray(d.orderIds) ? `: order ${(d.orderIds as readonly JsonValue[]).join(', ')}` : ''}`;
+    case 'denied':
+      return `refused${str('code') ? ` ${str('code')}` : ''}${str('message') ? `: ${str('message')}` : ''}`;
+    case 'note':
+      if (d && d.recorder === 'stopped') return `recording stopped: ${str('reason') ?? 'write failed'}`;
+      return `note ${typeof detail === 'string' ? detail : detailText(detail)}`;
+    default:
+      return `${words(action)}${typeof detail === 'string' ? ` ${detail}` : detail === null ? '' : ` ${detailText(detail)}`}`;
+  }
+}
+
 export interface AlertsVM {
   readonly alerts: readonly Cell[];
   readonly list: ListVM;
+}
+
+/** "2 alerts, 1 new": how many are listed and how many the operator has not acknowledged yet. */
+function alertCount(alerts: readonly Alert[]): string {
+  if (alerts.length === 0) return count(0, 'alert');
+  const fresh = alerts.filter((a) => !a.acknowledged).length;
+  return `${count(alerts.length, 'alert')}, ${fresh === 0 ? 'all acked' : `${fresh} new`}`;
 }
 
 /** Alerts take up to half the pane; the log fills the rest. */
@@ -68,7 +135,7 @@ export function alertsVM(
   state: PortfolioState, engineAlerts: readonly Alert[], risk: RiskResult | undefined, problems: readonly string[], ui: ListUi, width: number, height: number, now: number,
 ): AlertsVM {
   const alerts = alertLines(state, engineAlerts, risk, now, problems);
-  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: LEVEL_SLOT[a.level] }));
+  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
   const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
   if (shown.length < lines.length) shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
   const matches = filterMatcher(ui.filter);
@@ -86,7 +153,7 @@ export function alertsVM(
     });
   }
   for (const a of state.operatorActions) {
-    const text = `${a.action} ${typeof a.detail === 'string' ? a.detail : JSON.stringify(a.detail)}`;
+    const text = operatorText(a.action, a.detail);
     if (!matches(`operator ${text}`)) continue;
     entries.push({
       id: `op:${a.seq}`, at: a.at, seq: a.seq, source: a,
@@ -97,6 +164,9 @@ export function alertsVM(
     });
   }
   entries.sort((a, b) => b.seq - a.seq);
+  const notices = alerts.length - engineAlerts.length;
+  const all = state.messages.length + state.operatorActions.length;
+  const logCount = ui.filter ? `${money(entries.length)} of ${count(all, 'log line')}` : count(entries.length, 'log line');
   const display = entries.map((e) => ({ id: e.id, kind: 'row' as const, e }));
   const logHeight = Math.max(1, height - shown.length - 1);
   const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, [], d.e.make));
@@ -104,7 +174,8 @@ export function alertsVM(
     alerts: shown,
     list: listVM(
       'alerts',
-      listInfo([count(engineAlerts.length, 'alert'), count(entries.filter((e) => e.id.startsWith('msg:')).length, 'message'), ui.filter && `filter ${ui.filter}`]),
+      // The counts are of what the pane lists: alerts up top, then every log line (messages and operator actions).
+      listInfo([alertCount(engineAlerts), notices > 0 && count(notices, 'notice'), logCount, ui.filter && `filter ${ui.filter}`]),
       fitColumns(LOG_COLUMNS, width),
       win,
       entries.length,
