@@ -7,9 +7,10 @@ import { replayEventsCommand, type EventsFlags } from './commands/replay-events.
 import { replayCommand, type ReplayFlags } from './commands/replay.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
-import { EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
+import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
 import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
+import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
 import { appVersion } from './version.js';
 
@@ -142,7 +143,7 @@ function usage(): string {
     '',
     'Global options:',
     '  --config FILE   settings file (default: $TWS_RISK_CONFIG, else the platform config dir; see `tws-risk config path`)',
-    '  --mask          show account ids masked (•••••4567) on screen and in every output; recordings keep the real id',
+    '  --mask          show account ids masked (all but the last four characters) on screen and in every output; recordings keep the real id',
     '  -h, --help      help for tws-risk or a command',
     '  -V, --version   print the version',
     '',
@@ -232,11 +233,15 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.ok;
   }
   // Masking covers every line the command prints and the console's screen; what is written to files is not masked.
-  const mask = parsed.values.mask === true || loadSettings(parsed.values.config as string | undefined).settings.ui.maskAccount;
-  if (!mask) return spec.run!(parsed.positionals, parsed.values, io);
+  const ui = loadSettings(parsed.values.config as string | undefined).settings.ui;
+  const mask = parsed.values.mask === true || ui.maskAccount;
+  // Text for people follows the locale (the console decides the same way for its screen); JSON is for programs
+  // and keeps its strings as they are.
+  const shown = asciiOnly(process.env, ui.ascii) && parsed.values.json !== true ? asciiIo(io) : io;
+  if (!mask) return spec.run!(parsed.positionals, parsed.values, shown);
   setAccountMaskForced(true);
   try {
-    return await spec.run!(parsed.positionals, parsed.values, maskingIo(io));
+    return await spec.run!(parsed.positionals, parsed.values, maskingIo(shown));
   } finally {
     setAccountMaskForced(false);
   }

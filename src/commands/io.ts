@@ -1,6 +1,6 @@
 // Output sinks for commands, injectable so tests read what a command printed without spawning a process.
 import { terminalSafe } from '../model/text.js';
-import { maskAccounts } from '../views/format.js';
+import { maskAccounts, toAscii } from '../views/format.js';
 export interface CommandIo {
   out(line: string): void;
   err(line: string): void;
@@ -18,6 +18,11 @@ export const processIo: CommandIo = {
 /** The same sink with every account id masked (`--mask`, `ui.maskAccount`): plans, reports, JSON, exit lines. */
 export function maskingIo(io: CommandIo): CommandIo {
   return { out: (line) => io.out(maskAccounts(line)), err: (line) => io.err(maskAccounts(line)) };
+}
+
+/** The same sink for a terminal that shows ASCII only (theme.ts `asciiOnly`): glyphs spelled out ("..." for "…"). */
+export function asciiIo(io: CommandIo): CommandIo {
+  return { out: (line) => io.out(toAscii(line, false)), err: (line) => io.err(toAscii(line, false)) };
 }
 
 /** Exit codes shared by every command (README "Exit codes"). */

@@ -29,6 +29,8 @@ export interface UiSettings {
   readonly color: 'auto' | '16' | '256' | 'truecolor';
   /** Start with the account id masked in the status bar (screen sharing). */
   readonly maskAccount: boolean;
+  /** ASCII only (box drawing, bars, markers, signs): forced when true; otherwise a non-UTF-8 locale decides. */
+  readonly ascii: boolean;
 }
 
 /** One key override: `{ "key": "ctrl+n", "command": "nav.down" }`, or `"-nav.down"` to unbind (src/keymap/overrides.ts). */
@@ -100,7 +102,7 @@ export const DEFAULT_SETTINGS: Settings = {
   connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
   profiles: {},
   recorder: { enabled: true, dir: '', gzip: false, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000 },
-  ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
+  ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
   trading: { armMinutes: 5 },
   risk: { marginMethod: 'auto' },
@@ -184,6 +186,7 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
         theme: 'theme' in o ? c.oneOf('ui.theme', o.theme, ['dark', 'light', 'mono'], u.theme) : u.theme,
         color: 'color' in o ? c.oneOf('ui.color', o.color, ['auto', '16', '256', 'truecolor'], u.color) : u.color,
         maskAccount: 'maskAccount' in o ? c.boolean('ui.maskAccount', o.maskAccount, u.maskAccount) : u.maskAccount,
+        ascii: 'ascii' in o ? c.boolean('ui.ascii', o.ascii, u.ascii) : u.ascii,
       };
     }
   }
