@@ -106,7 +106,8 @@ async function runDemo(
   for (const s of signals) process.once(s, onSignal);
   const draw = () => {
     const s = session.feed.state;
-    const lines = stateText(s, { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) });
+    // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
+    const lines = stateText(s, tty && !f.once ? { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) } : {});
     if (tty) io.out(`\x1b[H\x1b[2J${lines.join('\n')}`);
     else io.out(`${lines.join('\n')}\n`);
   };

@@ -55,7 +55,7 @@ function print(
   for (const l of stateText(state)) io.out(l);
   io.out('');
   if ('error' in stress) io.out(`stress: not available (${stress.error})`);
-  else io.out(formatStressReportText(stress, process.stdout.columns ?? 100));
+  else io.out(formatStressReportText(stress, io.columns ?? Infinity));
   io.out('');
   if (alerts.length === 0) io.out(recorded ? 'alerts: none recorded at this point' : 'alerts: none');
   else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);

@@ -8,6 +8,7 @@ import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type 
 import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
+import { money, price, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -45,10 +46,10 @@ export function planText(p: FlattenPlan): string[] {
   const lines = [`flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`];
   for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
   for (const l of p.legs) {
-    const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice?.toString()} (mark ${l.mark?.toString()})` : 'MKT';
-    lines.push(`  ${l.action.padEnd(4)} ${l.quantity.toString().padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase?.toFixed(0) ?? '?'} ${p.baseCurrency}`);
+    const px = l.orderType === 'LMT' ? `LMT ${price(l.limitPrice)} (mark ${price(l.mark)})` : 'MKT';
+    lines.push(`  ${l.action.padEnd(4)} ${quantity(l.quantity).padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase ? money(l.notionalBase) : '?'} ${p.baseCurrency}`);
   }
-  if (p.totalNotionalBase) lines.push(`  total notional ~${p.totalNotionalBase.toFixed(0)} ${p.baseCurrency}`);
+  if (p.totalNotionalBase) lines.push(`  total notional ~${money(p.totalNotionalBase)} ${p.baseCurrency}`);
   for (const n of p.notes) lines.push(`  note: ${n}`);
   return lines;
 }
