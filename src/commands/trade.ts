@@ -5,8 +5,9 @@ import { contractLabel } from '../model/contract.js';
 import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
-import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
-import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
+import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
+import type { PortfolioState } from '../model/state.js';
+import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import { appVersion } from '../version.js';
 import { money, price, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
@@ -177,6 +178,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       }
     }
     const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: p.session.clock.now() });
+    if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all') return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
     if (isDenial(plan)) return reportDenial(plan, json, io);
     const picture = afterFlatten(p.session.feed.state, plan, p.session.clock.now());
     const pictureLines = afterLines(picture, plan.baseCurrency);
@@ -200,6 +202,33 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
   } finally {
     await p.session.close('flatten done');
   }
+}
+
+/** What the account holds for a scope's kind, so a scope that matches nothing can name the ones that would. */
+function scopeChoices(state: PortfolioState, scope: FlattenScope): { noun: string; items: string[] } {
+  const held = [...state.positions.values()].filter((r) => !r.position.isZero()).map((r) => r.contract);
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  switch (scope.kind) {
+    case 'currency':
+      return { noun: 'position currencies', items: uniq(held.map((c) => `currency:${c.currency}`)) };
+    case 'class':
+      return { noun: 'position classes', items: uniq(held.map((c) => `class:${c.secType}`)) };
+    case 'underlying':
+      return { noun: 'underlyings', items: uniq(held.map((c) => `underlying:${c.symbol}`)) };
+    default:
+      return { noun: 'positions', items: held.sort((a, b) => a.conId - b.conId).map((c) => `conid:${c.conId} (${contractLabel(c)})`) };
+  }
+}
+
+/**
+ * A scope or order id that names nothing is a mistake to fix, not "nothing to do" (exit 1): the operator typed
+ * something the account does not hold, and is told what it does hold.
+ */
+function noMatch(command: string, problem: string, exists: { noun: string; items: string[] }, json: boolean, io: CommandIo): number {
+  const listed = exists.items.length === 0 ? `the account has no ${exists.noun}` : `${exists.noun}: ${exists.items.join(', ')}`;
+  if (json) io.out(JSON.stringify({ error: { message: `${problem}; ${listed}`, exists: exists.items } }, null, 2));
+  else io.err(`tws-risk ${command}: ${problem}; ${listed}`);
+  return EXIT.invalid;
 }
 
 function reportDenial(d: Denial, json: boolean, io: CommandIo): number {
@@ -235,6 +264,10 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
   try {
     const what = f.global ? ({ kind: 'global' } as const) : f.all ? ({ kind: 'client' } as const) : ({ kind: 'order', orderId: Number(f.order) } as const);
     const plan = planCancel(p.session.feed.state, what, p.clientId);
+    if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && what.kind === 'order') {
+      const open = [...p.session.feed.state.orders.values()].filter(isOpen).sort((a, b) => a.orderId - b.orderId).map(describeOrder);
+      return noMatch('cancel', `order ${what.orderId} is not an open order`, { noun: 'open orders', items: open }, json, io);
+    }
     if (isDenial(plan)) return reportDenial(plan, json, io);
     if (!p.trading) {
       finish(io, json, { dryRun: true, plan }, [...cancelPlanText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);

@@ -271,7 +271,12 @@ export class TwsSource {
         else if (s === ConnectionState.Connected) {
           attempted = true;
           this.onSocketUp();
-        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('socketClosed', 'the connection to TWS closed');
+        } else if (s === ConnectionState.Disconnected && attempted) {
+          // A socket that never opened was not "closed": the library drops the state before it emits the error that
+          // says why (CONNECT_FAIL 502, ECONNREFUSED), within the same emit. Let that error name the cause first.
+          if (this.inputs.socket === 'connecting') queueMicrotask(() => this.ib === ib && this.onSocketDown('cannotConnect', 'no connection'));
+          else this.onSocketDown('socketClosed', 'the connection to TWS closed');
+        }
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
@@ -647,7 +652,9 @@ export class TwsSource {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
     this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
-      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
+      // ECONNREFUSED is the errno name (nothing listens on the port), not a sentence: say it plainly.
+      const why = /ECONNREFUSED/.test(message) ? 'connection refused' : message;
+      this.onSocketDown('cannotConnect', why);
       return;
     }
     if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);
