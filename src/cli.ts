@@ -45,6 +45,7 @@ const TRADE_OPTIONS = {
   trade: { type: 'boolean' },
   'confirm-account': { type: 'string' },
   'no-record': { type: 'boolean' },
+  record: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const COMMANDS: readonly CommandSpec[] = [
@@ -78,7 +79,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'report',
     args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] | --replay FILE [--at TIME] [--json]',
     summary: 'print the account and its stress report once (live or from a recording), for scripts and cron',
-    options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
+    options: { ...CONNECTION_OPTIONS, record: { type: 'string' }, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
   },
   {

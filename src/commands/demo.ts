@@ -74,6 +74,8 @@ async function runDemo(
     settings: loaded.settings,
     // On the console a failure goes to its log; in text mode to stderr.
     onRecorderError: (e) => (consoleFeed ? noteRecorderError(() => consoleFeed)(e) : io.err(`recording stopped: ${e.message}`)),
+    // On the console the note is in the session (recorded); in text mode it goes to stderr as well.
+    onRecorderNote: (t) => (consoleFeed ? undefined : io.err(t)),
   });
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;

@@ -24,6 +24,7 @@ export interface ReportFlags extends ConnectionFlags {
   readonly shock?: string[];
   readonly scenarios?: string;
   readonly 'margin-method'?: string;
+  readonly record?: string;
 }
 
 /**
@@ -96,7 +97,9 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     io.err(`tws-risk report: ${c}`);
     return EXIT.usage;
   }
-  const session = openLive({ ...c, record: false, recordingSource: 'live', settings: loaded.settings });
+  // A report only reads: it records nothing unless --record FILE asks.
+  const session = openLive({ ...c, record: f.record !== undefined, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings });
+  if (session.recordingProblem) io.err(`tws-risk report: not recording: ${session.recordingProblem}`);
   const started = session.clock.now();
   try {
     const r = await waitForData(session, (s) => missingData(s).length === 0, c.timeoutMs);

@@ -21,6 +21,7 @@ export interface TradeFlags extends ConnectionFlags {
   readonly json?: boolean;
   readonly config?: string;
   readonly 'no-record'?: boolean;
+  readonly record?: string;
 }
 
 export interface FlattenFlags extends TradeFlags {
@@ -93,7 +94,14 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
     io.err(`tws-risk ${command}: ${c}`);
     return EXIT.usage;
   }
-  const session = openLive({ ...c, record: f['no-record'] !== true && loaded.settings.recorder.enabled, recordingSource: 'live', settings: loaded.settings });
+  // A dry run only reads: it records nothing unless --record asks (a cron job must not fill the data directory).
+  // Sending orders is recorded by default, like the console, for the review that may follow.
+  const record = f.record !== undefined || (f.trade === true && f['no-record'] !== true && loaded.settings.recorder.enabled);
+  const session = openLive({
+    ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings,
+    onRecorderNote: (t) => io.err(t),
+  });
+  if (session.recordingProblem) io.err(`tws-risk ${command}: not recording: ${session.recordingProblem}`);
   const r = await waitForData(session, (s) => s.complete.positions && s.complete.openOrders && s.complete.accountDownload, c.timeoutMs);
   if (r.kind !== 'ok') {
     await session.close(`${command}: ${r.kind}`);
