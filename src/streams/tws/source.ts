@@ -83,6 +83,8 @@ export class TwsSource {
   private lastHealth = '';
   private stopped = true;
   private attempt = 0;
+  /** When the next connection attempt is due (the source's clock), while it waits for it; shown to the operator. */
+  private retryAt: number | undefined;
   private timers = new Set<TimerHandle>();
   private heartbeatPending: TimerHandle | undefined;
   private heartbeatAnsweredAt: number | undefined;
@@ -250,6 +252,7 @@ export class TwsSource {
 
   private connect(): void {
     if (this.stopped) return;
+    this.retryAt = undefined;
     this.teardown();
     const ib = new IBApiNext({ host: this.opts.host, port: this.opts.port, reconnectInterval: 0, connectionWatchdogInterval: 0, logger: SILENT_LOGGER });
     this.ib = ib;
@@ -339,10 +342,12 @@ export class TwsSource {
     this.epoch++;
     this.synced = false;
     this.flushRepeats(true);
+    // The wait before the next try is decided first, so the health event that says "down" also says until when.
+    const delay = this.stopped ? undefined : backoffDelay(this.attempt++, this.opts.backoff);
+    this.retryAt = delay === undefined ? undefined : this.clock.now() + delay;
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, down: { cause, reason } });
     this.teardown();
-    if (this.stopped) return;
-    const delay = backoffDelay(this.attempt++, this.opts.backoff);
+    if (delay === undefined) return;
     this.opts.log?.('warn', `${reason}; reconnecting in ${delay} ms`);
     this.later(delay, () => this.connect());
   }
@@ -359,10 +364,14 @@ export class TwsSource {
 
   private emitHealth(): void {
     const h = deriveHealth(this.inputs);
-    const key = `${h.health}|${h.cause}|${h.reason}`;
+    const retryAt = h.health === 'disconnected' && !this.inputs.fatal ? this.retryAt : undefined;
+    const key = `${h.health}|${h.cause}|${h.reason}|${retryAt}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
+    this.subject.next({
+      type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId,
+      ...(retryAt !== undefined ? { retryAt } : {}),
+    });
   }
 
   // ---- heartbeat ----
