@@ -7,9 +7,10 @@ import { replayEventsCommand, type EventsFlags } from './commands/replay-events.
 import { replayCommand, type ReplayFlags } from './commands/replay.js';
 import { reportCommand, type ReportFlags } from './commands/report.js';
 import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
-import { EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
+import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
 import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
+import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
 import { appVersion } from './version.js';
 
@@ -20,6 +21,12 @@ interface CommandSpec {
   /** Set while a later issue has not built the command yet; the command then says so and exits 1. */
   readonly notBuilt?: string;
   readonly options?: ParseArgsConfig['options'];
+  /** This command's own reading of a flag, where FLAG_HELP's would mislead. */
+  readonly flagHelp?: Readonly<Record<string, readonly [arg: string, text: string]>>;
+  /** Formats (FORMAT_HELP keys) its flags use. */
+  readonly formats?: readonly string[];
+  /** Lines after the flags: defaults and exit codes particular to the command. */
+  readonly notes?: readonly string[];
   readonly run?: (positionals: string[], values: Record<string, unknown>, io: CommandIo) => Promise<number> | number;
   /** Commands that parse their own arguments (the simulator is also usable on its own). */
   readonly runRaw?: (argv: string[]) => Promise<number>;
@@ -44,13 +51,64 @@ const TRADE_OPTIONS = {
   trade: { type: 'boolean' },
   'confirm-account': { type: 'string' },
   'no-record': { type: 'boolean' },
+  record: { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
+
+/**
+ * What each flag takes and does, in one style for every command's --help: `--flag ARG  sentence (default)`. A
+ * command that reads a flag its own way says so in `CommandSpec.flagHelp`. A test checks that every flag a command
+ * accepts is described here or there.
+ */
+const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> = {
+  host: ['H', 'TWS or IB Gateway host (default: connection.host in the settings, 127.0.0.1)'],
+  port: ['P', 'API port (default: connection.port, 7497 = TWS paper; TWS live 7496, Gateway 4001 live / 4002 paper)'],
+  'client-id': ['N', 'API client id, 0 to 2147483647 (default: connection.clientId); TWS binds orders to it'],
+  account: ['A', 'the account to follow when the login manages several (default: the first, with a notice)'],
+  timeout: ['S', 'seconds to wait for positions, orders and account data before giving up (exit 4)'],
+  json: ['', 'print one JSON document instead of text (docs/report-json.md)'],
+  'no-record': ['', 'do not record this session (the flight recorder is on by default)'],
+  record: ['FILE', 'record to FILE (never overwritten; compressed when it ends in .gz)'],
+  color: ['DEPTH', 'colour depth: 16, 256, truecolor or auto (default: ui.color; NO_COLOR always means none)'],
+  trade: ['', 'allow trading; actions still need arming in the console (docs/trading.md)'],
+  'confirm-account': ['A', 'with --trade: the account id, typed, that the orders go to; must match the connected one'],
+  scenario: ['NAME|FILE', 'a shipped simulator scenario by name, or a scenario JSON file (docs/simulator.md)'],
+  seed: ['N', 'random seed of the simulated market, a whole number (default 1): the same seed, the same session'],
+  speed: ['X', 'simulated time per real second, a number from 0 (frozen) up (default 1)'],
+  start: ['ISO', 'the simulator\'s start time, an ISO-8601 date-time such as 2026-03-02T14:30:00Z (default: now)'],
+  once: ['', 'print the account once as text and exit, instead of opening the console'],
+  replay: ['FILE', 'read the account from a recording instead of TWS'],
+  at: ['TIME', 'the moment of the recording to use (default: its end)'],
+  shock: ['TEXT', 'an extra scenario in the SHOCK format; repeat the flag for more'],
+  scenarios: ['FILE', 'extra scenarios from a JSON FILE (see SCENARIOS FILE below)'],
+  'margin-method': ['M', 'auto, regT or portfolio: which margin rules the estimate uses (default: risk.marginMethod)'],
+  events: ['', 'print one line per recorded event instead of playing the recording'],
+  kind: ['K[,K...]', 'with --events: only these event kinds (e.g. orderStatusUpdated,alertChanged)'],
+  from: ['TIME', 'with --events: from this moment'],
+  to: ['TIME', 'with --events: up to this moment'],
+  strict: ['', 'also fail on an unsealed file (a crash or a writer still running)'],
+  scope: ['SCOPE', 'which positions to close (see SCOPE below)'],
+  mkt: ['', 'market orders instead of marketable limits'],
+  collar: ['PCT', 'how far past the mark a closing limit may be, in percent from 0 to 20 (default 2)'],
+  all: ['', 'cancel every open order of this client id'],
+  global: ['', 'cancel every open order of the account, from every client and TWS itself (reqGlobalCancel)'],
+  order: ['ID', 'cancel one open order by its order id'],
+};
+
+/** Formats that several flags share, explained once under "Formats:" wherever a command's flags use them. */
+const FORMAT_HELP: Readonly<Record<string, string>> = {
+  TIME: 'an ISO-8601 time (2026-03-02T14:30:00Z), or HH:MM[:SS] in UTC on the recording\'s first day',
+  SHOCK: 'comma-separated moves, e.g. px:STK=-10%,fx:EUR=-8%,sym:AAPL=-25%,rates=+50bp,vol=+30%,days=1 (docs/scenarios.md)',
+  'SCENARIOS FILE': 'a JSON list of {"label": "...", "shocks": "SHOCK"} objects (docs/scenarios.md "User scenarios")',
+  SCOPE: 'all, currency:EUR, class:OPT, underlying:AAPL or conid:N (an IB contract id); a scope that matches nothing is an error',
+  'SPEED (replay)': '0.25, 0.5, 1, 2, 4, 8, 16, 32, 64 or max',
+};
 
 const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'live',
     args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade]',
     summary: 'open the console on TWS or IB Gateway (the default command)',
+    flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
       'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' },
@@ -61,6 +119,8 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'demo',
     args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
+    flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
+    notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],
     options: {
       scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, start: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
       color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' },
@@ -77,13 +137,26 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'report',
     args: '[--host H] [--port P] [--client-id N] [--account A] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] | --replay FILE [--at TIME] [--json]',
     summary: 'print the account and its stress report once (live or from a recording), for scripts and cron',
-    options: { ...CONNECTION_OPTIONS, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
+    flagHelp: {
+      timeout: ['S', 'seconds to wait for a complete snapshot before printing what there is (exit 4; default 20)'],
+      record: ['FILE', 'record the connection to FILE (a report records nothing otherwise)'],
+      json: ['', 'print one JSON document instead of text (docs/report-json.md)'],
+    },
+    formats: ['TIME', 'SHOCK', 'SCENARIOS FILE'],
+    notes: ['Exit 0 ok, 1 bad recording, 2 usage, 3 cannot connect, 4 timed out, 5 a critical alert is active.'],
+    options: { ...CONNECTION_OPTIONS, record: { type: 'string' }, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
   },
   {
     name: 'replay',
     args: 'FILE [--speed 0.25..64|max] [--at TIME] [--color C] | FILE --events [--kind K[,K...]] [--from TIME] [--to TIME]',
     summary: 'play a recorded session in the console (read-only; Space, ., g, G, [ ], :goto); --events prints one line per event',
+    flagHelp: {
+      speed: ['SPEED', 'playback speed (see SPEED below; default 1)'],
+      at: ['TIME', 'start the player at this moment of the recording'],
+      color: ['DEPTH', 'colour depth: 16, 256, truecolor or auto (default: ui.color)'],
+    },
+    formats: ['TIME', 'SPEED (replay)'],
     options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' } },
     run: (pos, values, io) => {
       if (pos.length !== 1) return usageError('replay', 'expects exactly one recording file', io);
@@ -99,6 +172,14 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'flatten',
     args: '--scope all|currency:EUR|class:OPT|underlying:AAPL|conid:N [--mkt] [--collar PCT] [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',
     summary: 'print the plan to close positions; with --trade --confirm-account, send it and follow it',
+    flagHelp: {
+      timeout: ['S', 'seconds to wait for the snapshot, and with --trade for each order to end (default 30)'],
+      trade: ['', 'send the plan (needs --confirm-account); without it nothing is sent'],
+      'no-record': ['', 'with --trade: do not record the session (a dry run records nothing anyway)'],
+      record: ['FILE', 'record the session to FILE (a dry run records nothing otherwise)'],
+    },
+    formats: ['SCOPE'],
+    notes: ['Exit 0 planned or flat, 1 refused or nothing matches, 2 usage, 3 cannot connect, 4 timed out, 6 not flat.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, scope: { type: 'string' }, mkt: { type: 'boolean' }, collar: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('flatten', `unexpected argument '${pos[0]}'`, io) : flattenCommand(values as FlattenFlags, io)),
   },
@@ -106,6 +187,13 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'cancel',
     args: '--all|--global|--order ID [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',
     summary: 'print what would be cancelled; with --trade --confirm-account, cancel and follow',
+    flagHelp: {
+      timeout: ['S', 'seconds to wait for the snapshot, and with --trade for each cancel to end (default 30)'],
+      trade: ['', 'send the cancels (needs --confirm-account); without it nothing is sent'],
+      'no-record': ['', 'with --trade: do not record the session (a dry run records nothing anyway)'],
+      record: ['FILE', 'record the session to FILE (a dry run records nothing otherwise)'],
+    },
+    notes: ['Exit 0 ok, 1 refused or no such open order, 2 usage, 3 cannot connect, 4 timed out, 6 some cancel did not complete.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, all: { type: 'boolean' }, global: { type: 'boolean' }, order: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : cancelCommand(values as CancelFlags, io)),
   },
@@ -113,6 +201,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'verify',
     args: 'FILE [--strict] [--json]',
     summary: 'check a recording: JSON, hash chain, sequence, seal (exit 0 valid, 1 invalid)',
+    flagHelp: { json: ['', 'print the verdict as one JSON document'] },
     options: { strict: { type: 'boolean' }, json: { type: 'boolean' } },
     run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('verify', 'expects exactly one recording file', io);
@@ -123,6 +212,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'config',
     args: 'path|show|validate',
     summary: 'where the settings file is, the settings in force, or what is wrong with the file',
+    notes: ['  path      print where the settings file is read from', '  show      print the settings in force (file over defaults) as JSON', '  validate  list every problem in the file (exit 1 if any)'],
     run: (pos, values, io) => {
       if (pos.length !== 1) return usageError('config', 'expects one of path, show, validate', io);
       return configCommand(pos[0]!, values.config as string | undefined, io);
@@ -142,7 +232,7 @@ function usage(): string {
     '',
     'Global options:',
     '  --config FILE   settings file (default: $TWS_RISK_CONFIG, else the platform config dir; see `tws-risk config path`)',
-    '  --mask          show account ids masked (•••••4567) on screen and in every output; recordings keep the real id',
+    '  --mask          show account ids masked (all but the last four characters) on screen and in every output; recordings keep the real id',
     '  -h, --help      help for tws-risk or a command',
     '  -V, --version   print the version',
     '',
@@ -152,9 +242,29 @@ function usage(): string {
   return lines.join('\n');
 }
 
+/** `--help` for one command: usage, each flag with what it takes, the formats its flags use, its notes. */
 function commandUsage(c: CommandSpec): string {
-  return `Usage: tws-risk ${c.name} ${c.args}`.trimEnd() + `\n  ${c.summary}`;
+  const flags = Object.keys(c.options ?? {}).map((k) => {
+    const [arg, text] = c.flagHelp?.[k] ?? FLAG_HELP[k] ?? ['', ''];
+    return [`--${k}${arg ? ` ${arg}` : ''}`, text] as const;
+  });
+  const width = Math.max(0, ...flags.map(([f]) => f.length));
+  const lines = [`Usage: tws-risk ${c.name} ${c.args}`.trimEnd(), `  ${c.summary}`];
+  if (flags.length > 0) lines.push('', 'Options:', ...flags.map(([f, t]) => `  ${f.padEnd(width)}  ${t}`));
+  if (c.formats && c.formats.length > 0) lines.push('', 'Formats:', ...c.formats.map((k) => `  ${k}: ${FORMAT_HELP[k] ?? ''}`));
+  if (c.notes && c.notes.length > 0) lines.push('', ...c.notes);
+  if (!c.runRaw) lines.push('', 'Global options (before or after the command): --config FILE, --mask, -h/--help; see `tws-risk --help`.');
+  return lines.join('\n');
 }
+
+/** Every flag a command accepts and the text its --help gives it (for the test that none goes unexplained). */
+export function describedFlags(command: string): { flag: string; text: string }[] {
+  const c = COMMANDS.find((x) => x.name === command);
+  return Object.keys(c?.options ?? {}).map((k) => ({ flag: k, text: (c?.flagHelp?.[k] ?? FLAG_HELP[k])?.[1] ?? '' }));
+}
+
+/** The commands, for tests and docs. */
+export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
 function usageError(command: string | undefined, message: string, io: CommandIo): number {
   io.err(`tws-risk${command ? ` ${command}` : ''}: ${message}`);
@@ -198,6 +308,24 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     io.out(appVersion());
     return EXIT.ok;
   }
+  // Global flags may come before the command (`tws-risk --config F config show`): they move to after its name.
+  const globals: string[] = [];
+  for (;;) {
+    const a = argv[0];
+    if (a === '--mask' || a?.startsWith('--config=')) globals.push(argv.shift()!);
+    else if (a === '--config' && argv.length >= 2) globals.push(argv.shift()!, argv.shift()!);
+    else break;
+  }
+  if (globals.length > 0) {
+    const next = argv[0];
+    if (next === undefined || next.startsWith('-')) argv = ['live', ...globals, ...argv];
+    else if (next !== 'help') {
+      const spec = COMMANDS.find((c) => c.name === next);
+      if (!spec) return usageError(undefined, `unknown command '${next}'`, io);
+      if (spec.runRaw) return usageError(next, `${globals[0]} is not an option of ${next}`, io);
+      argv = [next, ...globals, ...argv.slice(1)];
+    }
+  }
   const first = argv[0]!;
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = argv[1] ? COMMANDS.find((c) => c.name === argv[1]) : undefined;
@@ -232,11 +360,15 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.ok;
   }
   // Masking covers every line the command prints and the console's screen; what is written to files is not masked.
-  const mask = parsed.values.mask === true || loadSettings(parsed.values.config as string | undefined).settings.ui.maskAccount;
-  if (!mask) return spec.run!(parsed.positionals, parsed.values, io);
+  const ui = loadSettings(parsed.values.config as string | undefined).settings.ui;
+  const mask = parsed.values.mask === true || ui.maskAccount;
+  // Text for people follows the locale (the console decides the same way for its screen); JSON is for programs
+  // and keeps its strings as they are.
+  const shown = asciiOnly(process.env, ui.ascii) && parsed.values.json !== true ? asciiIo(io) : io;
+  if (!mask) return spec.run!(parsed.positionals, parsed.values, shown);
   setAccountMaskForced(true);
   try {
-    return await spec.run!(parsed.positionals, parsed.values, maskingIo(io));
+    return await spec.run!(parsed.positionals, parsed.values, maskingIo(shown));
   } finally {
     setAccountMaskForced(false);
   }

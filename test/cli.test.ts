@@ -142,7 +142,7 @@ describe('tws-risk config', () => {
     expect(show.code).toBe(0);
     const s = JSON.parse(show.out);
     expect(s.connection).toEqual({ host: 'tws.lan', port: 7497, clientId: 4217, account: '' });
-    expect(s.recorder).toMatchObject({ gzip: false, dir: '/srv/rec' });
+    expect(s.recorder).toMatchObject({ gzip: true, dir: '/srv/rec' });
     expect(s.ui.theme).toBe('light');
     expect(s.trading.armMinutes).toBe(5);
     expect(show.err).toMatch(/keeps its default/);

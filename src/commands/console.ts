@@ -112,7 +112,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const firstSeq = feed.state.lastSeq;
   const keymap = applyOverrides(o.settings.keymap);
   for (const e of keymap.errors) o.io.err(`warning: ${e}`);
-  const { resolveTheme, forceColorLevel } = await import('../views/theme.js');
+  const { resolveTheme, forceColorLevel, asciiOnly } = await import('../views/theme.js');
   const color = o.color ?? o.settings.ui.color;
   const theme = resolveTheme({ theme: o.settings.ui.theme, color, env: process.env });
   const level = forceColorLevel(color);
@@ -183,6 +183,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       // Frames slower than a tenth of a second are worth knowing about (STYLE.md "log slow onRender times").
       if (ms > SLOW_FRAME_MS) slow.push(ms);
     },
+    asciiOnly(process.env, o.settings.ui.ascii),
   );
   // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
   const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));

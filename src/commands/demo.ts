@@ -1,7 +1,8 @@
 // `tws-risk demo`: the embedded simulator on a free loopback port, reached through the same live source as TWS.
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import { startSimulator } from '../sim/index.js';
+import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -43,6 +44,10 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   if (!Number.isFinite(speed) || speed < 0) return usage(`--speed expects a non-negative number, got ${JSON.stringify(f.speed)}`, io);
   const start = f.start === undefined ? undefined : Date.parse(f.start);
   if (start !== undefined && !Number.isFinite(start)) return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
+  if (f.scenario !== undefined) {
+    const unknown = unknownScenario(f.scenario);
+    if (unknown) return usage(unknown, io);
+  }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
   let sim;
@@ -74,6 +79,8 @@ async function runDemo(
     settings: loaded.settings,
     // On the console a failure goes to its log; in text mode to stderr.
     onRecorderError: (e) => (consoleFeed ? noteRecorderError(() => consoleFeed)(e) : io.err(`recording stopped: ${e.message}`)),
+    // On the console the note is in the session (recorded); in text mode it goes to stderr as well.
+    onRecorderNote: (t) => (consoleFeed ? undefined : io.err(t)),
   });
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;
@@ -106,7 +113,8 @@ async function runDemo(
   for (const s of signals) process.once(s, onSignal);
   const draw = () => {
     const s = session.feed.state;
-    const lines = stateText(s, { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) });
+    // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
+    const lines = stateText(s, tty && !f.once ? { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) } : {});
     if (tty) io.out(`\x1b[H\x1b[2J${lines.join('\n')}`);
     else io.out(`${lines.join('\n')}\n`);
   };
@@ -137,6 +145,24 @@ async function runDemo(
     );
   }
   return EXIT.ok;
+}
+
+/** The shipped scenarios' names, from the simulator's scenarios directory. */
+export function shippedScenarios(): string[] {
+  const dir = scenarioDir();
+  if (!dir) return [];
+  try {
+    return readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Why `--scenario` names nothing (neither a shipped scenario nor a file), listing the names that exist; else undefined. */
+function unknownScenario(name: string): string | undefined {
+  const shipped = shippedScenarios();
+  if (shipped.includes(name) || existsSync(name)) return undefined;
+  return `unknown scenario ${JSON.stringify(name)}: not a shipped scenario (${shipped.join(', ') || 'none found'}) nor a file`;
 }
 
 function usage(message: string, io: CommandIo): number {

@@ -1,9 +1,14 @@
 // Output sinks for commands, injectable so tests read what a command printed without spawning a process.
 import { terminalSafe } from '../model/text.js';
-import { maskAccounts } from '../views/format.js';
+import { maskAccounts, toAscii } from '../views/format.js';
 export interface CommandIo {
   out(line: string): void;
   err(line: string): void;
+  /**
+   * The width of the terminal `out` writes to; undefined when it is a pipe or a file, where no line is cut or wrapped
+   * (a script reads whole lines; `less -S` and `cut` can still narrow them).
+   */
+  readonly columns?: number;
 }
 
 /**
@@ -13,11 +18,23 @@ export interface CommandIo {
 export const processIo: CommandIo = {
   out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
   err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
+  get columns() {
+    return process.stdout.isTTY === true ? process.stdout.columns : undefined;
+  },
 };
 
 /** The same sink with every account id masked (`--mask`, `ui.maskAccount`): plans, reports, JSON, exit lines. */
 export function maskingIo(io: CommandIo): CommandIo {
-  return { out: (line) => io.out(maskAccounts(line)), err: (line) => io.err(maskAccounts(line)) };
+  return { out: (line) => io.out(maskAccounts(line)), err: (line) => io.err(maskAccounts(line)), ...columnsOf(io) };
+}
+
+/** The same sink for a terminal that shows ASCII only (theme.ts `asciiOnly`): glyphs spelled out ("..." for "…"). */
+export function asciiIo(io: CommandIo): CommandIo {
+  return { out: (line) => io.out(toAscii(line, false)), err: (line) => io.err(toAscii(line, false)), ...columnsOf(io) };
+}
+
+function columnsOf(io: CommandIo): { readonly columns?: number } {
+  return io.columns === undefined ? {} : { get columns() { return io.columns; } };
 }
 
 /** Exit codes shared by every command (README "Exit codes"). */

@@ -22,6 +22,8 @@ export interface LiveOptions {
   readonly recordingSource: RecordingSource;
   readonly settings: Settings;
   readonly onRecorderError?: (err: Error) => void;
+  /** The recordings budget's notes (files deleted, files kept for review), besides the note recorded in the feed. */
+  readonly onRecorderNote?: (text: string) => void;
   /** Time for the source's timers, the feed's stamps and the waits' deadlines (default: the system clock). */
   readonly clock?: Clock;
 }
@@ -56,8 +58,15 @@ export function openLive(o: LiveOptions): LiveSession {
         ...(o.recordFile ? { firstFile: resolve(o.recordFile) } : {}),
         source: o.recordingSource,
         appVersion: appVersion(),
-        gzip: r.gzip,
+        // A file named on the command line is compressed when its name says so; otherwise the setting decides.
+        gzip: o.recordFile ? o.recordFile.endsWith('.gz') : r.gzip,
         rotateBytes: r.rotateBytes,
+        budget: { maxBytes: r.maxBytes, keepDays: r.keepDays },
+        // Recorded too, so a review of this session knows which earlier recordings it removed.
+        onNote: (text) => {
+          feed.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'budget', text } });
+          o.onRecorderNote?.(text);
+        },
         policy: { everyEvents: r.keyframeEveryEvents, everyMs: r.keyframeEveryMs },
         meta: { host: o.host, port: o.port, clientId: o.clientId },
         ...(o.onRecorderError ? { onError: o.onRecorderError } : {}),

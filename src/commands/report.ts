@@ -24,6 +24,7 @@ export interface ReportFlags extends ConnectionFlags {
   readonly shock?: string[];
   readonly scenarios?: string;
   readonly 'margin-method'?: string;
+  readonly record?: string;
 }
 
 /**
@@ -55,7 +56,7 @@ function print(
   for (const l of stateText(state)) io.out(l);
   io.out('');
   if ('error' in stress) io.out(`stress: not available (${stress.error})`);
-  else io.out(formatStressReportText(stress, process.stdout.columns ?? 100));
+  else io.out(formatStressReportText(stress, io.columns ?? Infinity));
   io.out('');
   if (alerts.length === 0) io.out(recorded ? 'alerts: none recorded at this point' : 'alerts: none');
   else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
@@ -96,7 +97,9 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     io.err(`tws-risk report: ${c}`);
     return EXIT.usage;
   }
-  const session = openLive({ ...c, record: false, recordingSource: 'live', settings: loaded.settings });
+  // A report only reads: it records nothing unless --record FILE asks.
+  const session = openLive({ ...c, record: f.record !== undefined, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings });
+  if (session.recordingProblem) io.err(`tws-risk report: not recording: ${session.recordingProblem}`);
   const started = session.clock.now();
   try {
     const r = await waitForData(session, (s) => missingData(s).length === 0, c.timeoutMs);

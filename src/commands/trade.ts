@@ -5,9 +5,11 @@ import { contractLabel } from '../model/contract.js';
 import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
 import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
-import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
-import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
+import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
+import type { PortfolioState } from '../model/state.js';
+import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import { appVersion } from '../version.js';
+import { money, price, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -19,6 +21,7 @@ export interface TradeFlags extends ConnectionFlags {
   readonly json?: boolean;
   readonly config?: string;
   readonly 'no-record'?: boolean;
+  readonly record?: string;
 }
 
 export interface FlattenFlags extends TradeFlags {
@@ -45,10 +48,10 @@ export function planText(p: FlattenPlan): string[] {
   const lines = [`flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`];
   for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
   for (const l of p.legs) {
-    const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice?.toString()} (mark ${l.mark?.toString()})` : 'MKT';
-    lines.push(`  ${l.action.padEnd(4)} ${l.quantity.toString().padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase?.toFixed(0) ?? '?'} ${p.baseCurrency}`);
+    const px = l.orderType === 'LMT' ? `LMT ${price(l.limitPrice)} (mark ${price(l.mark)})` : 'MKT';
+    lines.push(`  ${l.action.padEnd(4)} ${quantity(l.quantity).padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase ? money(l.notionalBase) : '?'} ${p.baseCurrency}`);
   }
-  if (p.totalNotionalBase) lines.push(`  total notional ~${p.totalNotionalBase.toFixed(0)} ${p.baseCurrency}`);
+  if (p.totalNotionalBase) lines.push(`  total notional ~${money(p.totalNotionalBase)} ${p.baseCurrency}`);
   for (const n of p.notes) lines.push(`  note: ${n}`);
   return lines;
 }
@@ -91,7 +94,14 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
     io.err(`tws-risk ${command}: ${c}`);
     return EXIT.usage;
   }
-  const session = openLive({ ...c, record: f['no-record'] !== true && loaded.settings.recorder.enabled, recordingSource: 'live', settings: loaded.settings });
+  // A dry run only reads: it records nothing unless --record asks (a cron job must not fill the data directory).
+  // Sending orders is recorded by default, like the console, for the review that may follow.
+  const record = f.record !== undefined || (f.trade === true && f['no-record'] !== true && loaded.settings.recorder.enabled);
+  const session = openLive({
+    ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings,
+    onRecorderNote: (t) => io.err(t),
+  });
+  if (session.recordingProblem) io.err(`tws-risk ${command}: not recording: ${session.recordingProblem}`);
   const r = await waitForData(session, (s) => s.complete.positions && s.complete.openOrders && s.complete.accountDownload, c.timeoutMs);
   if (r.kind !== 'ok') {
     await session.close(`${command}: ${r.kind}`);
@@ -176,6 +186,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       }
     }
     const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: p.session.clock.now() });
+    if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all') return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
     if (isDenial(plan)) return reportDenial(plan, json, io);
     const picture = afterFlatten(p.session.feed.state, plan, p.session.clock.now());
     const pictureLines = afterLines(picture, plan.baseCurrency);
@@ -199,6 +210,33 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
   } finally {
     await p.session.close('flatten done');
   }
+}
+
+/** What the account holds for a scope's kind, so a scope that matches nothing can name the ones that would. */
+function scopeChoices(state: PortfolioState, scope: FlattenScope): { noun: string; items: string[] } {
+  const held = [...state.positions.values()].filter((r) => !r.position.isZero()).map((r) => r.contract);
+  const uniq = (xs: string[]) => [...new Set(xs)].sort();
+  switch (scope.kind) {
+    case 'currency':
+      return { noun: 'position currencies', items: uniq(held.map((c) => `currency:${c.currency}`)) };
+    case 'class':
+      return { noun: 'position classes', items: uniq(held.map((c) => `class:${c.secType}`)) };
+    case 'underlying':
+      return { noun: 'underlyings', items: uniq(held.map((c) => `underlying:${c.symbol}`)) };
+    default:
+      return { noun: 'positions', items: held.sort((a, b) => a.conId - b.conId).map((c) => `conid:${c.conId} (${contractLabel(c)})`) };
+  }
+}
+
+/**
+ * A scope or order id that names nothing is a mistake to fix, not "nothing to do" (exit 1): the operator typed
+ * something the account does not hold, and is told what it does hold.
+ */
+function noMatch(command: string, problem: string, exists: { noun: string; items: string[] }, json: boolean, io: CommandIo): number {
+  const listed = exists.items.length === 0 ? `the account has no ${exists.noun}` : `${exists.noun}: ${exists.items.join(', ')}`;
+  if (json) io.out(JSON.stringify({ error: { message: `${problem}; ${listed}`, exists: exists.items } }, null, 2));
+  else io.err(`tws-risk ${command}: ${problem}; ${listed}`);
+  return EXIT.invalid;
 }
 
 function reportDenial(d: Denial, json: boolean, io: CommandIo): number {
@@ -234,6 +272,10 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
   try {
     const what = f.global ? ({ kind: 'global' } as const) : f.all ? ({ kind: 'client' } as const) : ({ kind: 'order', orderId: Number(f.order) } as const);
     const plan = planCancel(p.session.feed.state, what, p.clientId);
+    if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && what.kind === 'order') {
+      const open = [...p.session.feed.state.orders.values()].filter(isOpen).sort((a, b) => a.orderId - b.orderId).map(describeOrder);
+      return noMatch('cancel', `order ${what.orderId} is not an open order`, { noun: 'open orders', items: open }, json, io);
+    }
     if (isDenial(plan)) return reportDenial(plan, json, io);
     if (!p.trading) {
       finish(io, json, { dryRun: true, plan }, [...cancelPlanText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);

@@ -19,6 +19,10 @@ export interface RecorderSettings {
   readonly rotateBytes: number;
   readonly keyframeEveryEvents: number;
   readonly keyframeEveryMs: number;
+  /** Our recordings in `dir` together stay under this many bytes: the oldest sealed ones are deleted, each named. */
+  readonly maxBytes: number;
+  /** Recordings last written more than this many days ago are deleted (sealed ones only, each named). */
+  readonly keepDays: number;
 }
 
 export interface UiSettings {
@@ -29,6 +33,8 @@ export interface UiSettings {
   readonly color: 'auto' | '16' | '256' | 'truecolor';
   /** Start with the account id masked in the status bar (screen sharing). */
   readonly maskAccount: boolean;
+  /** ASCII only (box drawing, bars, markers, signs): forced when true; otherwise a non-UTF-8 locale decides. */
+  readonly ascii: boolean;
 }
 
 /** One key override: `{ "key": "ctrl+n", "command": "nav.down" }`, or `"-nav.down"` to unbind (src/keymap/overrides.ts). */
@@ -99,8 +105,8 @@ export interface TradingSettings {
 export const DEFAULT_SETTINGS: Settings = {
   connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
   profiles: {},
-  recorder: { enabled: true, dir: '', gzip: false, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000 },
-  ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false },
+  recorder: { enabled: true, dir: '', gzip: true, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000, maxBytes: 4 * 1024 ** 3, keepDays: 30 },
+  ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
   trading: { armMinutes: 5 },
   risk: { marginMethod: 'auto' },
@@ -170,6 +176,8 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
         rotateBytes: 'rotateBytes' in o ? c.number(at('rotateBytes'), o.rotateBytes, r.rotateBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.rotateBytes,
         keyframeEveryEvents: 'keyframeEveryEvents' in o ? c.number(at('keyframeEveryEvents'), o.keyframeEveryEvents, r.keyframeEveryEvents, 100, 10_000_000, true) : r.keyframeEveryEvents,
         keyframeEveryMs: 'keyframeEveryMs' in o ? c.number(at('keyframeEveryMs'), o.keyframeEveryMs, r.keyframeEveryMs, 1000, 86_400_000, true) : r.keyframeEveryMs,
+        maxBytes: 'maxBytes' in o ? c.number(at('maxBytes'), o.maxBytes, r.maxBytes, 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.maxBytes,
+        keepDays: 'keepDays' in o ? c.number(at('keepDays'), o.keepDays, r.keepDays, 1, 36_500, true) : r.keepDays,
       };
     }
   }
@@ -184,6 +192,7 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
         theme: 'theme' in o ? c.oneOf('ui.theme', o.theme, ['dark', 'light', 'mono'], u.theme) : u.theme,
         color: 'color' in o ? c.oneOf('ui.color', o.color, ['auto', '16', '256', 'truecolor'], u.color) : u.color,
         maskAccount: 'maskAccount' in o ? c.boolean('ui.maskAccount', o.maskAccount, u.maskAccount) : u.maskAccount,
+        ascii: 'ascii' in o ? c.boolean('ui.ascii', o.ascii, u.ascii) : u.ascii,
       };
     }
   }

@@ -93,6 +93,8 @@ export type FeedEventBody =
        * before issue 15, whose sentence is then read as it was then (model/connection.ts `legacyCause`).
        */
       readonly cause?: ConnectionCause | null;
+      /** While disconnected and waiting: when the source tries again (ms, the session's clock). */
+      readonly retryAt?: number;
       readonly host?: string;
       readonly port?: number;
       readonly clientId?: number;

@@ -183,6 +183,8 @@ export interface PortfolioState {
   readonly healthReason?: string;
   /** The typed cause of the last health change, when it had one (healthChanged `cause`, or read from an old recording). */
   readonly healthCause?: ConnectionCause;
+  /** When the source tries to connect again, while it waits to (healthChanged `retryAt`). */
+  readonly healthRetryAt?: number;
   readonly endpoint?: { readonly host: string; readonly port: number; readonly clientId: number };
   /** Accounts this login manages (MANAGED_ACCTS). */
   readonly managedAccounts: readonly string[];

@@ -25,11 +25,12 @@ function pct(d: Decimal | undefined): string {
 }
 
 function fit(text: string, width: number): string {
+  if (!Number.isFinite(width)) return text;
   if (text.length <= width) return text.padEnd(width);
   return width <= 1 ? text.slice(0, width) : `${text.slice(0, width - 1)}…`;
 }
 
-/** The report as lines of at most `width` characters (minimum 60). */
+/** The report as lines of at most `width` characters (minimum 60); `Infinity` (a pipe) cuts and wraps nothing. */
 export function formatStressReportText(report: StressReport, width = 80): string {
   const w = Math.max(60, Math.floor(width));
   const lines: string[] = [];
@@ -74,7 +75,9 @@ export function formatStressReportText(report: StressReport, width = 80): string
   const names = ['P&L', 'NetLiq', ...(wide ? ['Maint (est.)'] : []), 'Excess liq.', 'Cushion', ''];
   // Each number column is as wide as its longest entry; the label takes what is left.
   const widths = names.map((name, i) => Math.max(name.length, ...cells.map((c) => c[i]!.length)));
-  const labelWidth = Math.max(12, w - widths.reduce((a, x) => a + x + 1, 0));
+  const labelWidth = Number.isFinite(w)
+    ? Math.max(12, w - widths.reduce((a, x) => a + x + 1, 0))
+    : Math.max(12, `Scenario (${base})`.length, ...report.scenarios.map((s) => s.label.length));
   const row = (label: string, values: readonly string[]) =>
     `${fit(label, labelWidth)}${values.map((c, i) => ` ${i === values.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)}`).join('')}`.trimEnd();
   lines.push(row(`Scenario (${base})`, names));
@@ -97,7 +100,7 @@ export function formatStressReportText(report: StressReport, width = 80): string
       const other = d.nearest !== null && d.nearest !== 0 && d.down !== null && d.up !== null
         ? ` (other side ${formatShock(d.nearest === d.down ? d.up : d.down)})`
         : '';
-      lines.push(`  ${fit(name, 30)} ${value}${other}`.trimEnd());
+      lines.push(`  ${name.padEnd(30)} ${value}${other}`.trimEnd());
     }
   }
   if (report.unpriced.length > 0) {

@@ -1,6 +1,7 @@
 // FlightRecorder: appends every FeedEvent to a recording and writes keyframes on a count or time cadence.
-import { closeSync, openSync, unlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, openSync, readdirSync, readSync, statSync, unlinkSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { FeedEvent } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { EventSink } from './feed.js';
@@ -69,6 +70,113 @@ export interface RotatingOptions {
    * recorder then drops every later event quietly and `failure` says why; the session itself goes on.
    */
   readonly onError?: (err: Error) => void;
+  /** The directory's size and age budget, applied when a file opens (at start and at each rotation). */
+  readonly budget?: RecordingBudget;
+  /** What the budget deleted or had to keep, in a sentence for the operator (the console's log, stderr). */
+  readonly onNote?: (text: string) => void;
+}
+
+export interface RecordingBudget {
+  /** The recordings in the directory together stay under this many bytes (the newest are kept). */
+  readonly maxBytes: number;
+  /** Recordings that ended more than this many days ago are deleted. */
+  readonly keepDays: number;
+}
+
+/** Our own file names only: a file someone else put in the directory is never ours to delete. */
+const OUR_RECORDING = /^tws-risk-\d{8}-\d{6}-[a-z]+(-\d+)?(-\d+)?\.jsonl(\.gz)?$/;
+
+/** A file written to within this long may be another session's current file (keyframes come every minute). */
+const BUSY_MS = 10 * 60_000;
+
+/**
+ * Whether a recording ends with its sealing footer, read from its tail: the last lines of a plain file, the last gzip
+ * member of a compressed one (the footer is always in the last member written, see writer.ts). Anything that cannot
+ * be read counts as unsealed, which keeps the file.
+ */
+export function isSealedFile(file: string): boolean {
+  try {
+    const size = statSync(file).size;
+    const len = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(len);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buf, 0, len, size - len);
+    } finally {
+      closeSync(fd);
+    }
+    const footer = (text: string) => /"kind":"footer"[^\n]*\n?$/.test(text.trimEnd() + '\n');
+    if (!file.endsWith('.gz')) return footer(buf.toString('utf8'));
+    // The last member starts at one of the gzip magics in the tail; try them from the end.
+    for (let i = len - 3; i >= 0; i--) {
+      if (buf[i] !== 0x1f || buf[i + 1] !== 0x8b || buf[i + 2] !== 0x08) continue;
+      try {
+        return footer(gunzipSync(buf.subarray(i)).toString('utf8'));
+      } catch {
+        // Not a member boundary (the bytes occur inside compressed data too): an earlier one.
+      }
+    }
+    return false;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Keeps `dir` within the budget: our recordings older than `keepDays`, then the oldest until the rest fit in
+ * `maxBytes`, are deleted with their seek index, each named in a note. Never deleted: the files in `keep` (this
+ * session's), a file written to in the last minutes (another session may be writing it) and an unsealed file (a crash
+ * a review will want to read); when those alone exceed the budget, the note says so instead of deleting them.
+ */
+export function applyBudget(dir: string, budget: RecordingBudget, now: number, keep: ReadonlySet<string>): string[] {
+  const notes: string[] = [];
+  let files: { path: string; size: number; mtime: number }[];
+  try {
+    files = readdirSync(dir)
+      .filter((n) => OUR_RECORDING.test(n))
+      .map((n) => {
+        const path = join(dir, n);
+        const st = statSync(path);
+        return { path, size: st.size, mtime: st.mtimeMs };
+      })
+      .sort((a, b) => a.mtime - b.mtime);
+  } catch (e) {
+    return [`recordings budget not applied: cannot list ${dir}: ${(e as Error).message}`];
+  }
+  let total = files.reduce((a, f) => a + f.size, 0);
+  const cutoff = now - budget.keepDays * 86_400_000;
+  const kept: string[] = [];
+  for (const f of files) {
+    const old = f.mtime < cutoff;
+    if (!old && total <= budget.maxBytes) break;
+    // A file that must stay is left out of the sum, so it pushes no other file out either.
+    if (keep.has(f.path) || now - f.mtime < BUSY_MS) {
+      total -= f.size;
+      continue;
+    }
+    if (!isSealedFile(f.path)) {
+      kept.push(basename(f.path));
+      total -= f.size;
+      continue;
+    }
+    try {
+      unlinkSync(f.path);
+    } catch (e) {
+      notes.push(`recordings budget: cannot delete ${f.path}: ${(e as Error).message}`);
+      continue;
+    }
+    try {
+      unlinkSync(`${f.path}.idx`);
+    } catch {
+      // No index (or already gone): nothing to do.
+    }
+    total -= f.size;
+    notes.push(`recordings budget: deleted ${f.path} (${old ? `older than ${budget.keepDays} days` : `the directory was over ${budget.maxBytes} bytes`})`);
+  }
+  if (kept.length > 0) {
+    notes.push(`recordings budget: kept ${kept.length} unsealed recording(s) over the budget, for review (crashed sessions; check them with tws-risk verify, then delete): ${kept.join(', ')}`);
+  }
+  return notes;
 }
 
 function stamp(ms: number): string {
@@ -166,6 +274,14 @@ export class RotatingRecorder implements EventSink {
     });
     this.files.push(writer.file);
     this.day = day;
+    const budget = this.opts.budget;
+    if (budget && !chosen) {
+      // After the event is recorded, not inside it: deleting files is no part of recording an event.
+      const keep = new Set(this.files);
+      setImmediate(() => {
+        for (const n of applyBudget(this.opts.dir, budget, (this.opts.now ?? Date.now)(), keep)) this.opts.onNote?.(n);
+      });
+    }
     this.current = new FlightRecorder(writer, this.opts.policy);
     // A continuation file starts from the state before its first event, so it replays on its own.
     if (first.seq > 1) this.current.baseline(stateBefore);

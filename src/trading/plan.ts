@@ -82,7 +82,7 @@ function defaultTick(c: Contract): number {
 }
 
 /** Open: not final, not being cancelled, and still listed by TWS (an unlisted order ended without telling us). */
-function isOpen(o: OrderRow): boolean {
+export function isOpen(o: OrderRow): boolean {
   return !TERMINAL_STATUSES.has(o.status) && o.status !== 'PendingCancel' && o.listed !== false;
 }
 
@@ -101,7 +101,7 @@ export function workingOrdersOn(state: PortfolioState, conId: number): string[] 
     .map(describeOrder);
 }
 
-function describeOrder(o: OrderRow): string {
+export function describeOrder(o: OrderRow): string {
   const i = o.info;
   return i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})` : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
 }

@@ -1,6 +1,7 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
 import type { Decimal } from '../model/money.js';
 import { neutralise } from '../model/text.js';
+import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
 
 /*
  * Every sign and state is carried by characters, never by colour alone (DESIGN.md "Terminal"): negative
@@ -43,6 +44,31 @@ export function truncate(text: string, width: number): string {
     w += cw;
   }
   return `${out}…`;
+}
+
+/**
+ * `text` in ASCII for a terminal whose locale is not UTF-8 (theme.ts `asciiOnly`): our glyphs by their stand-ins,
+ * accented letters by their base letter, anything else by "?" per cell. `keepWidth` (a laid-out frame) keeps every
+ * glyph to its cell count; without it (a command's text lines) "…" becomes "..." and "≤" "<=". ANSI escapes are
+ * ASCII and pass untouched.
+ */
+export function toAscii(text: string, keepWidth = true): string {
+  if (!/[^\x00-\x7f]/.test(text)) return text;
+  let out = '';
+  for (const ch of text) {
+    const cp = ch.codePointAt(0)!;
+    if (cp < 0x80) out += ch;
+    else if (cp >= 0x300 && cp <= 0x36f) continue; // a combining accent: its letter went out already
+    else {
+      const glyph = (keepWidth ? undefined : ASCII_WORDS[ch]) ?? ASCII_GLYPHS[ch];
+      if (glyph !== undefined) out += glyph;
+      else {
+        const base = ch.normalize('NFD').charAt(0);
+        out += base.charCodeAt(0) < 0x80 ? base : '?'.repeat(cellWidth(cp));
+      }
+    }
+  }
+  return out;
 }
 
 /** Exactly `width` cells: truncated with "…" or padded with spaces on the side away from `align`. */

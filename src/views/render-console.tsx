@@ -1,18 +1,22 @@
 // Mounts the console on a terminal with the render options DESIGN.md asks for, and returns Ink's instance.
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App.js';
-import { isScreenMasked, maskAccounts, setScreenMasked } from './format.js';
+import { isScreenMasked, maskAccounts, setScreenMasked, toAscii } from './format.js';
 
 /**
  * The terminal as Ink sees it, with every write masked while masking is on: dialogs, log lines and panes all reach
- * the screen through here, so no view can show an account id the status bar hides.
+ * the screen through here, so no view can show an account id the status bar hides. On an ASCII-only terminal
+ * (theme.ts `asciiOnly`) every glyph is swapped here too, cell for cell, Ink's own borders included.
  */
-function maskingStream(stdout: NodeJS.WriteStream): NodeJS.WriteStream {
+function maskingStream(stdout: NodeJS.WriteStream, ascii: boolean): NodeJS.WriteStream {
+  const text = (s: string) => {
+    const masked = isScreenMasked() ? maskAccounts(s) : s;
+    return ascii ? toAscii(masked) : masked;
+  };
   return new Proxy(stdout, {
     get(target, prop) {
       if (prop === 'write') {
-        return (chunk: unknown, ...rest: unknown[]) =>
-          (target.write as (...a: unknown[]) => boolean)(isScreenMasked() && typeof chunk === 'string' ? maskAccounts(chunk) : chunk, ...rest);
+        return (chunk: unknown, ...rest: unknown[]) => (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? text(chunk) : chunk, ...rest);
       }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
@@ -37,8 +41,8 @@ export interface TerminalStreams {
  * any other, and nothing may print over the frame (gemini-cli `interactiveCli.tsx` does the same). `interactive`
  * follows the TTY, not CI detection, so a console started under CI=true in tmux still draws.
  */
-export function renderConsole(props: AppProps, streams: TerminalStreams = {}, onRender?: (ms: number) => void): Instance {
-  const stdout = maskingStream(streams.stdout ?? process.stdout);
+export function renderConsole(props: AppProps, streams: TerminalStreams = {}, onRender?: (ms: number) => void, ascii = false): Instance {
+  const stdout = maskingStream(streams.stdout ?? process.stdout, ascii);
   // The first frame is masked too: the App sets this from its toggle on every render after.
   setScreenMasked(props.maskAccount ?? false);
   // After a resize, once the App has rendered at the new size, wipe the screen and draw that frame whole.

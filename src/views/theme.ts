@@ -151,3 +151,32 @@ export function resolveTheme(o: { theme: ThemeName; color: ColorOption; env: Rea
 export function forceColorLevel(color: ColorOption): string | undefined {
   return color === '16' ? '1' : color === '256' ? '2' : color === 'truecolor' ? '3' : undefined;
 }
+
+/**
+ * Whether the terminal gets ASCII only: `ui.ascii` forces it; otherwise the locale decides, read as the C library
+ * does (the first non-empty of LC_ALL, LC_CTYPE, LANG). A locale that names no UTF-8 charset ("C", "POSIX",
+ * "en_US.ISO-8859-1") cannot show "─", "▶" or "−", and a terminal set up for it shows mojibake. No locale at all
+ * is taken as UTF-8: containers and some SSH setups leave every variable unset on terminals that do show UTF-8.
+ * Every caller (the console's screen, the text commands) asks here, so they never disagree.
+ */
+export function asciiOnly(env: Readonly<Record<string, string | undefined>>, forced = false): boolean {
+  if (forced) return true;
+  const locale = [env.LC_ALL, env.LC_CTYPE, env.LANG].find((v) => v !== undefined && v !== '');
+  return locale !== undefined && !/utf-?8/i.test(locale);
+}
+
+/**
+ * The ASCII stand-in for each glyph the views and commands draw, one cell for one cell so that a laid-out frame keeps
+ * its columns: box drawing (Ink's single, double, round and bold borders and our axis), chart bars, markers, signs.
+ */
+export const ASCII_GLYPHS: Readonly<Record<string, string>> = {
+  '─': '-', '━': '-', '═': '=', '│': '|', '┃': '|', '║': '|', '┼': '+', '╋': '+', '╬': '+',
+  '┌': '+', '┐': '+', '└': '+', '┘': '+', '├': '+', '┤': '+', '┬': '+', '┴': '+',
+  '╭': '+', '╮': '+', '╰': '+', '╯': '+', '┏': '+', '┓': '+', '┗': '+', '┛': '+', '╔': '+', '╗': '+', '╚': '+', '╝': '+',
+  '█': '#', '▀': "'", '▄': '.', '▏': '|', '▶': '>', '›': '>', '‹': '<', '◆': '*', '■': '#', '‖': '=', '⧗': '~',
+  '−': '-', '–': '-', '—': '-', '·': '|', '…': '~', '•': '*', '×': 'x', '±': '~', '≤': '<', '≥': '>', '≈': '~',
+  '→': '>', '←': '<', '↑': '^', '↓': 'v', '↔': '-', '✓': '+', '⚠': '!', '§': 'S', '✗': 'x',
+};
+
+/** Where width does not matter (text a command prints), a few glyphs read better spelled out. */
+export const ASCII_WORDS: Readonly<Record<string, string>> = { '…': '...', '×': 'x', '±': '+/-', '≤': '<=', '≥': '>=', '→': '->', '←': '<-', '·': '-', '−': '-' };

@@ -146,7 +146,7 @@ describe('status bar', () => {
     const st = bookState();
     expect(text(vm(snapshot(st, { now: st.lastEventAt + 45_000 })).status)).toMatch(/READY STALE 45s/);
     const down = bookState({ extra: [{ type: 'healthChanged', health: 'disconnected', reason: 'socket closed' } as FeedEventBody] });
-    expect(text(vm(snapshot(down)).status)).toMatch(/DISCONNECTED data 0s old/);
+    expect(text(vm(snapshot(down)).status)).toMatch(/DISCONNECTED \(socket closed\) data 0s old/);
   });
 
   it('shows ARMED with time left only in a trading session, and FROZEN with what arrived since', () => {

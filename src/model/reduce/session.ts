@@ -10,13 +10,14 @@ export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChan
     ev.host !== undefined && ev.port !== undefined && ev.clientId !== undefined
       ? { host: ev.host, port: ev.port, clientId: ev.clientId }
       : state.endpoint;
-  const { healthReason: _old, healthCause: _oldCause, ...rest } = state;
+  const { healthReason: _old, healthCause: _oldCause, healthRetryAt: _oldRetry, ...rest } = state;
   const cause = ev.cause === undefined ? legacyCause(ev.health, ev.reason) : ev.cause;
   return {
     ...rest,
     health: ev.health,
     ...(ev.reason ? { healthReason: ev.reason } : {}),
     ...(cause ? { healthCause: cause } : {}),
+    ...(ev.retryAt !== undefined ? { healthRetryAt: ev.retryAt } : {}),
     ...(endpoint ? { endpoint } : {}),
     lastUpdate: touched(state, ev),
   };

@@ -83,6 +83,8 @@ export class TwsSource {
   private lastHealth = '';
   private stopped = true;
   private attempt = 0;
+  /** When the next connection attempt is due (the source's clock), while it waits for it; shown to the operator. */
+  private retryAt: number | undefined;
   private timers = new Set<TimerHandle>();
   private heartbeatPending: TimerHandle | undefined;
   private heartbeatAnsweredAt: number | undefined;
@@ -250,6 +252,7 @@ export class TwsSource {
 
   private connect(): void {
     if (this.stopped) return;
+    this.retryAt = undefined;
     this.teardown();
     const ib = new IBApiNext({ host: this.opts.host, port: this.opts.port, reconnectInterval: 0, connectionWatchdogInterval: 0, logger: SILENT_LOGGER });
     this.ib = ib;
@@ -271,7 +274,12 @@ export class TwsSource {
         else if (s === ConnectionState.Connected) {
           attempted = true;
           this.onSocketUp();
-        } else if (s === ConnectionState.Disconnected && attempted) this.onSocketDown('socketClosed', 'the connection to TWS closed');
+        } else if (s === ConnectionState.Disconnected && attempted) {
+          // A socket that never opened was not "closed": the library drops the state before it emits the error that
+          // says why (CONNECT_FAIL 502, ECONNREFUSED), within the same emit. Let that error name the cause first.
+          if (this.inputs.socket === 'connecting') queueMicrotask(() => this.ib === ib && this.onSocketDown('cannotConnect', 'no connection'));
+          else this.onSocketDown('socketClosed', 'the connection to TWS closed');
+        }
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
@@ -334,10 +342,12 @@ export class TwsSource {
     this.epoch++;
     this.synced = false;
     this.flushRepeats(true);
+    // The wait before the next try is decided first, so the health event that says "down" also says until when.
+    const delay = this.stopped ? undefined : backoffDelay(this.attempt++, this.opts.backoff);
+    this.retryAt = delay === undefined ? undefined : this.clock.now() + delay;
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, down: { cause, reason } });
     this.teardown();
-    if (this.stopped) return;
-    const delay = backoffDelay(this.attempt++, this.opts.backoff);
+    if (delay === undefined) return;
     this.opts.log?.('warn', `${reason}; reconnecting in ${delay} ms`);
     this.later(delay, () => this.connect());
   }
@@ -354,10 +364,14 @@ export class TwsSource {
 
   private emitHealth(): void {
     const h = deriveHealth(this.inputs);
-    const key = `${h.health}|${h.cause}|${h.reason}`;
+    const retryAt = h.health === 'disconnected' && !this.inputs.fatal ? this.retryAt : undefined;
+    const key = `${h.health}|${h.cause}|${h.reason}|${retryAt}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({ type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId });
+    this.subject.next({
+      type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId,
+      ...(retryAt !== undefined ? { retryAt } : {}),
+    });
   }
 
   // ---- heartbeat ----
@@ -647,7 +661,9 @@ export class TwsSource {
     // Errors for our market-data lines say the line is gone; keep the rest of the feed running.
     this.broker({ type: 'brokerMessage', id: reqId ?? -1, code: code ?? 0, message, class: classify(code).class });
     if (this.ib && (code === 502 || /ECONNREFUSED/.test(message))) {
-      this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port} (is TWS or IB Gateway running with the API enabled?)`);
+      // ECONNREFUSED is the errno name (nothing listens on the port), not a sentence: say it plainly.
+      const why = /ECONNREFUSED/.test(message) ? 'connection refused' : message;
+      this.onSocketDown('cannotConnect', why);
       return;
     }
     if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);

@@ -75,6 +75,18 @@ export function recordingStopped(state: PortfolioState): boolean {
 }
 
 /**
+ * Why the connection is down and when the source tries again, for the status bar (seen whatever pane is shown, not
+ * only in the connection pane): " (connection refused) next try in 4s". A replay counts down on recorded time.
+ */
+export function downText(st: PortfolioState, now: number): string {
+  if (st.health !== 'disconnected' || st.healthReason === undefined) return '';
+  const why = ` (${st.healthReason})`;
+  if (st.healthRetryAt === undefined) return why;
+  const wait = st.healthRetryAt - now;
+  return `${why} ${wait > 0 ? `next try in ${age(wait + 999)}` : 'trying again now'}`;
+}
+
+/**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
  * currency; the source, account, health, trading state and FROZEN always stay.
  */
@@ -88,7 +100,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
-  if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
+  if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
   else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
   else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
   if (accountLost(st) && st.accountChange) {

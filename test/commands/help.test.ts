@@ -1,0 +1,81 @@
+// Issue 16 item 18: every command's --help explains each flag and format in one style; --scenario with a wrong name
+// lists the valid ones; global flags work before the command.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { COMMAND_NAMES, describedFlags } from '../../src/cli.js';
+import { runCli } from '../support/cli.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-help-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+describe('--help', () => {
+  const commands = COMMAND_NAMES.filter((c) => c !== 'sim'); // the simulator parses its own arguments
+  for (const name of commands) {
+    it(`${name} --help explains every flag it accepts, one per line, in one style`, async () => {
+      const r = await runCli(name, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(new RegExp(`^Usage: tws-risk ${name}`));
+      const flags = describedFlags(name);
+      const optionLines = r.out.split('\n').filter((l) => /^ {2}--/.test(l));
+      expect(optionLines).toHaveLength(flags.length);
+      for (const { flag, text } of flags) {
+        expect(text, `--${flag} of ${name}`).not.toBe('');
+        expect(r.out).toMatch(new RegExp(`^ {2}--${escape(flag)}( \\S+)? {2,}${escape(text)}$`, 'm'));
+      }
+      expect(r.out).toContain('Global options (before or after the command): --config FILE, --mask');
+    });
+  }
+
+  it('report --help explains TIME, SHOCK and the scenarios file', async () => {
+    const r = await runCli('report', '--help');
+    expect(r.out).toMatch(/^ {2}--shock TEXT +an extra scenario in the SHOCK format; repeat the flag for more$/m);
+    expect(r.out).toMatch(/^ {2}TIME: an ISO-8601 time \(\d{4}-\d\d-\d\dT[\d:]+Z\), or HH:MM\[:SS\] in UTC/m);
+    expect(r.out).toMatch(/^ {2}SHOCK: comma-separated moves, e\.g\. px:STK=-10%,fx:EUR=-8%/m);
+    expect(r.out).toMatch(/^ {2}SCENARIOS FILE: a JSON list of \{"label": "\.\.\.", "shocks": "SHOCK"\} objects/m);
+    expect((await runCli('help', 'report')).out).toBe(r.out);
+  });
+
+  it('flatten --help explains SCOPE, replay --help the speeds', async () => {
+    expect((await runCli('flatten', '--help')).out).toMatch(/^ {2}SCOPE: all, currency:EUR, class:OPT, underlying:AAPL or conid:N/m);
+    expect((await runCli('replay', '--help')).out).toMatch(/^ {2}SPEED \(replay\): 0\.25, 0\.5, 1, 2, 4, 8, 16, 32, 64 or max$/m);
+  });
+});
+
+describe('--scenario with a name that does not exist', () => {
+  it('is a usage error listing every shipped scenario', async () => {
+    const shipped = readdirSync('scenarios').filter((n) => n.endsWith('.json')).map((n) => n.replace(/\.json$/, ''));
+    expect(shipped.length).toBeGreaterThan(2);
+    const r = await runCli('demo', '--once', '--no-record', '--scenario', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('unknown scenario "nope"');
+    for (const name of shipped) expect(r.err).toContain(name);
+  });
+});
+
+describe('global flags before the command', () => {
+  it('--config F config show reads F, as config show --config F does', async () => {
+    const file = join(dir, 'settings.json');
+    writeFileSync(file, JSON.stringify({ ui: { theme: 'light' } }));
+    const before = await runCli('--config', file, 'config', 'show');
+    const after = await runCli('config', 'show', '--config', file);
+    expect(before.code).toBe(0);
+    expect(before.out).toMatch(/"theme": "light"/);
+    expect(before.out).toBe(after.out);
+  });
+
+  it('--mask before the command masks its output', async () => {
+    const r = await runCli('--mask', 'report', '--replay', 'recordings/quiet-day.jsonl.gz');
+    expect(r.out).toContain('account •••••4567');
+    expect(r.out).not.toContain('DU1234567');
+  }, 60_000);
+
+  it('an unknown word after a global flag is named as an unknown command', async () => {
+    const r = await runCli('--mask', 'nope');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("unknown command 'nope'");
+  });
+});
