@@ -170,6 +170,10 @@ export function App(props: AppProps) {
         case 'view.freeze':
           store.toggleFreeze();
           return;
+        case 'view.redraw':
+          // The same whole-screen repaint a resize gets (render-console.tsx), on demand.
+          props.onResized?.();
+          return;
         case 'alerts.ack': {
           const listed = s.alerts?.length ?? 0;
           const acked = store.acknowledgeAlerts().length;

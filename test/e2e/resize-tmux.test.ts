@@ -1,6 +1,6 @@
 // A resize never leaves a row showing another row's numbers: after any sequence of resizes the console's screen is
 // exactly what a fresh console draws at the final size (a paused replay in tmux, where the data cannot move).
-import { rmSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hasTmux, tmuxServer, type TmuxServer } from '../support/tmux.js';
 
@@ -43,5 +43,13 @@ describe('resizing the console in tmux', () => {
     const fresh = server.capture('fresh');
     const healed = await server.waitForScreen('resized', (s) => visible(s) === visible(fresh), 'the resized screen to equal a fresh one', 15_000).catch(() => server.capture('resized'));
     expect(visible(healed)).toBe(visible(fresh));
+
+    // Something else writes over the screen (a stray process on the same terminal): Ctrl-L redraws it whole.
+    const tty = server.tmux('display-message', '-p', '-t', 'resized', '#{pane_tty}').trim();
+    writeFileSync(tty, '\u001b[5;5HGARBAGE OVER THE CONSOLE');
+    await server.waitForScreen('resized', (x) => x.includes('GARBAGE OVER THE CONSOLE'), 'the stray text on screen');
+    await server.press('resized', 'C-l');
+    const redrawn = await server.waitForScreen('resized', (x) => visible(x) === visible(fresh), 'the redraw after Ctrl-L', 15_000).catch(() => server.capture('resized'));
+    expect(visible(redrawn)).toBe(visible(fresh));
   }, 180_000);
 });
