@@ -2,24 +2,15 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import { afterAll, describe, expect, it } from 'vitest';
 import { maskAccount, maskAccounts } from '../../src/views/format.js';
 import { T0 } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-mask-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!();
-});
-
-async function sim(): Promise<Simulator> {
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
-  open.push(() => s.close());
-  return s;
-}
+const sim = simulatorsPerTest();
 
 const run = runCli;
 

@@ -1,30 +1,11 @@
 // Issue 16 item 16: a scope or order id that names nothing is an error (exit 1) that names what exists; a refused
 // connection is said at once, as "connection refused", with exit 3 (the source's typed cause, cannotConnect).
-import { createServer } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { T0 } from '../sim/helpers.js';
+import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
+import { deadPort, simulatorsPerTest } from '../support/sim-rig.js';
 
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!();
-});
+const sim = simulatorsPerTest();
 
-async function sim(): Promise<Simulator> {
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
-  open.push(() => s.close());
-  return s;
-}
-
-/** A loopback port nothing listens on: bound, noted, closed. */
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('a scope or an order that matches nothing', () => {
   it('flatten --scope currency:XYZ exits 1 and lists the currencies held', async () => {

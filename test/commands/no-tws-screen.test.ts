@@ -1,6 +1,5 @@
 // Issue 16 item 19: with no TWS listening, the console's status bar (on every pane) says why and when the next
 // connection attempt is, from the source's typed health (healthChanged retryAt), not only the connection pane.
-import { createServer } from 'node:net';
 import { describe, expect, it, vi } from 'vitest';
 import { runConsole } from '../../src/commands/console.js';
 import type { CommandIo } from '../../src/commands/io.js';
@@ -12,14 +11,8 @@ import { INITIAL_STATE } from '../../src/model/state.js';
 import { downText } from '../../src/views/rows/status.js';
 import { EventLog } from '../support/events.js';
 import { Tty, TtyIn } from '../support/fake-tty.js';
+import { deadPort } from '../support/sim-rig.js';
 
-async function deadPort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise((r) => srv.close(r));
-  return port;
-}
 
 describe('the status bar when TWS is not there', () => {
   it('says why and counts down to the next try, then says it is trying', () => {

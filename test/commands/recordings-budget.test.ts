@@ -4,10 +4,9 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEvent } from '../../src/model/events.js';
-import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { applyBudget, isSealedFile } from '../../src/streams/recorder.js';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
@@ -15,6 +14,7 @@ import { T0 } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
 import { EventLog } from '../support/events.js';
 import { SAMPLE_BODIES } from '../support/samples.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-budget-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -25,16 +25,7 @@ const fresh = (name: string) => {
   return d;
 };
 
-const open: Array<() => Promise<void>> = [];
-afterEach(async () => {
-  while (open.length) await open.pop()!();
-});
-
-async function sim(): Promise<Simulator> {
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
-  open.push(() => s.close());
-  return s;
-}
+const sim = simulatorsPerTest();
 
 /** A settings file sending recordings to `dir`. */
 function config(dir: string): string {
