@@ -136,7 +136,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           feed: o.feed,
           source: o.trade.source,
           clientId: o.trade.clientId,
-          armMs: o.settings.trading.armMinutes * 60_000,
+          armMinutes: o.settings.trading.armMinutes,
           clock,
           ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
         })

@@ -2,9 +2,8 @@
 import { join } from 'node:path';
 import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel } from '../model/contract.js';
-import { DEFAULT_ARM_MS, type ArmState } from '../trading/arming.js';
-import { AuditLog } from '../trading/audit.js';
-import { executeCancel, executeFlatten, outcomeText, type ExecutionResult, type TradingDeps } from '../trading/execute.js';
+import { outcomeText, type ExecutionResult } from '../trading/execute.js';
+import { TradingSession } from '../trading/session.js';
 import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
 import type { PortfolioState } from '../model/state.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
@@ -38,10 +37,6 @@ export interface CancelFlags extends TradeFlags {
 
 function auditDir(): string {
   return join(dataDir(), 'audit');
-}
-
-function stamp(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
 }
 
 export function planText(p: FlattenPlan): string[] {
@@ -79,6 +74,8 @@ interface Prepared {
   readonly account: string;
   readonly trading: boolean;
   readonly clientId: number;
+  /** The settings' `trading.armMinutes`: a headless arming lasts as long as the console's. */
+  readonly armMinutes: number;
 }
 
 /** Connects, waits for positions and open orders, and checks --trade/--confirm-account. */
@@ -119,37 +116,30 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
     await session.close(`${command}: account mismatch`);
     return EXIT.usage;
   }
-  return { session, account, trading: f.trade === true, clientId: c.clientId };
+  return { session, account, trading: f.trade === true, clientId: c.clientId, armMinutes: loaded.settings.trading.armMinutes };
 }
 
-/** Wires execution to the live session, with a headless arm that lasts this command only. */
-function depsFor(p: Prepared, audit: AuditLog, arm: ArmState): TradingDeps {
-  const { session } = p;
-  return {
+/**
+ * The trading session of one headless command: the same arming, audit, tick sizes, lock and one-send rule as the
+ * console's. The typed --confirm-account is the deliberate step; the arming lasts `trading.armMinutes`.
+ */
+function tradingFor(p: Prepared, command: string): TradingSession {
+  return new TradingSession({
     mode: 'trade',
-    state: () => session.feed.state,
-    sourceReady: () => session.source.ready,
-    arm: () => arm,
-    clock: session.clock,
-    placeOrder: (contract, order) => session.source.placeOrder(contract, order),
-    cancelOrder: (id) => session.source.cancelOrder(id),
-    globalCancel: () => session.source.globalCancel(),
-    publish: (b) => session.feed.publish(b),
-    audit,
+    actor: 'headless',
+    feed: p.session.feed,
+    gateway: p.session.source,
     clientId: p.clientId,
-    connectionEpoch: () => session.source.connectionEpoch,
-    orderSnapshot: (ms) => session.source.orderSnapshot(ms),
-  };
+    clock: p.session.clock,
+    armMinutes: p.armMinutes,
+    audit: { dir: auditDir(), name: command, appVersion: appVersion(), meta: { command } },
+  });
 }
 
-/** Opens the audit log and records the headless arming (the typed --confirm-account is the deliberate step). */
-function openAudit(p: Prepared, command: string): { audit: AuditLog; arm: ArmState } {
-  const now = p.session.clock.now();
-  const audit = new AuditLog(join(auditDir(), `tws-risk-audit-${stamp(now)}-${command}.jsonl`), { appVersion: appVersion(), account: p.account, mode: 'headless', meta: { command } }, () => p.session.clock.now());
-  const arm: ArmState = { armed: true, until: now + DEFAULT_ARM_MS, by: 'headless' };
-  audit.append({ kind: 'armed', detail: { by: 'headless --trade --confirm-account', account: p.account, until: new Date(arm.until).toISOString() } });
-  p.session.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'headless', account: p.account } });
-  return { audit, arm };
+/** Arms the session for this command; a refusal (not ready) is reported like any denial. */
+function armed(t: TradingSession): Denial | undefined {
+  const r = t.armHeadless();
+  return 'code' in r ? r : undefined;
 }
 
 function finish(io: CommandIo, json: boolean, payload: Record<string, unknown>, text: string[]): void {
@@ -176,36 +166,31 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
   if (typeof p === 'number') return p;
   const json = f.json === true;
   try {
-    // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
-    const minTicks = new Map<number, number>();
-    const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, now: p.session.clock.now() });
-    if (!isDenial(preview) && !f.mkt) {
-      for (const leg of preview.legs) {
-        const d = await p.session.source.contractDetails(leg.conId);
-        if (d?.minTick) minTicks.set(leg.conId, d.minTick);
-      }
-    }
-    const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType: f.mkt ? 'MKT' : 'LMT', collar, minTicks, now: p.session.clock.now() });
-    if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all') return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
-    if (isDenial(plan)) return reportDenial(plan, json, io);
-    const picture = afterFlatten(p.session.feed.state, plan, p.session.clock.now());
-    const pictureLines = afterLines(picture, plan.baseCurrency);
-    if (!p.trading) {
-      finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [...planText(plan), ...pictureLines, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
-      return EXIT.ok;
-    }
-    const { audit, arm } = openAudit(p, 'flatten');
+    const t = tradingFor(p, 'flatten');
     try {
-      audit.append({ kind: 'planShown', detail: { ...planJson(plan), afterFlatten: picture ?? null } as never });
-      audit.append({ kind: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless --trade --confirm-account' } });
-      p.session.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: planJson(plan) as never });
-      p.session.feed.publish({ type: 'operatorActed', action: 'decision', detail: { planId: plan.id, decision: 'confirm', by: 'headless' } });
+      const orderType = f.mkt ? 'MKT' : 'LMT';
+      // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
+      const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, now: t.now() });
+      if (!isDenial(preview) && !f.mkt) await t.fetchTicks(preview.legs.map((l) => l.conId));
+      const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, minTicks: t.minTicks, now: t.now() });
+      if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all') return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
+      if (isDenial(plan)) return reportDenial(plan, json, io);
+      const picture = afterFlatten(p.session.feed.state, plan, t.now());
+      const pictureLines = afterLines(picture, plan.baseCurrency);
+      if (!p.trading) {
+        finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [...planText(plan), ...pictureLines, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+        return EXIT.ok;
+      }
+      const refused = armed(t);
+      if (refused) return reportDenial(refused, json, io);
+      t.show(plan.id, { kind: 'flatten', plan }, { ...planJson(plan), afterFlatten: picture ?? null } as never);
       const deadline = Number(f.timeout ?? 30) * 1000;
-      const result = await executeFlatten(depsFor(p, audit, arm), plan, deadline);
-      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: audit.file }, [...planText(plan), ...pictureLines, ...resultText(result), `audit: ${audit.file}`]);
+      const result = await t.confirm(plan.id, () => t.executeFlatten(plan, deadline));
+      if (!result) throw new Error('the plan just shown could not be confirmed');
+      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: t.auditFile }, [...planText(plan), ...pictureLines, ...resultText(result), `audit: ${t.auditFile}`]);
       return result.complete && result.flat ? EXIT.ok : EXIT.incomplete;
     } finally {
-      audit.close();
+      t.close('flatten done');
     }
   } finally {
     await p.session.close('flatten done');
@@ -281,15 +266,18 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
       finish(io, json, { dryRun: true, plan }, [...cancelPlanText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
       return EXIT.ok;
     }
-    const { audit, arm } = openAudit(p, 'cancel');
+    const t = tradingFor(p, 'cancel');
     try {
-      audit.append({ kind: 'planShown', detail: plan as never });
-      audit.append({ kind: 'decision', detail: { decision: 'confirm', by: 'headless --trade --confirm-account' } });
-      const result = await executeCancel(depsFor(p, audit, arm), plan, Number(f.timeout ?? 30) * 1000);
-      finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: audit.file }, [...cancelPlanText(plan), ...resultText(result), `audit: ${audit.file}`]);
+      const refused = armed(t);
+      if (refused) return reportDenial(refused, json, io);
+      const id = `cancel-${t.now().toString(36)}`;
+      t.show(id, { kind: 'cancel', plan }, { planId: id, ...plan } as never);
+      const result = await t.confirm(id, () => t.executeCancel(plan, Number(f.timeout ?? 30) * 1000));
+      if (!result) throw new Error('the plan just shown could not be confirmed');
+      finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: t.auditFile }, [...cancelPlanText(plan), ...resultText(result), `audit: ${t.auditFile}`]);
       return result.complete ? EXIT.ok : EXIT.incomplete;
     } finally {
-      audit.close();
+      t.close('cancel done');
     }
   } finally {
     await p.session.close('cancel done');

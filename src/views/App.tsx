@@ -315,9 +315,10 @@ export function App(props: AppProps) {
         return;
       }
       const account = actions.account();
+      const minutes = actions.armMinutes();
       dispatch({
         type: 'openDialog',
-        dialog: { kind: 'trade', phase: 'arm', title: 'Arm trading', input: '', lines: [`Account ${account ?? '(not known yet)'}`, 'Arming allows sending orders from this console for 5 minutes.'] },
+        dialog: { kind: 'trade', phase: 'arm', title: 'Arm trading', input: '', lines: [`Account ${account ?? '(not known yet)'}`, `Arming allows sending orders from this console for ${minutes} minute${minutes === 1 ? '' : 's'}.`] },
       });
       return;
     }

@@ -42,6 +42,8 @@ export type ConfirmOutcome =
 export interface TradingActions {
   /** The account the arming dialog asks about (the dialog shows it masked, asks for its last four characters). */
   account(): string | undefined;
+  /** How long an arming lasts (the settings' `trading.armMinutes`): the arming dialog says so. */
+  armMinutes(): number;
   arm(typed: string): { readonly ok: true; readonly message: string } | { readonly ok: false; readonly message: string };
   disarm(): void;
   /** Plans what a trading command would do and locks it; a string is a refusal to show. */

@@ -1,5 +1,6 @@
 // Headless flatten and cancel against the simulator: the real client, the real audit log, the real guard.
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { dataDir } from '../../src/config/load.js';
@@ -90,6 +91,23 @@ describe('tws-risk flatten (headless)', () => {
     const t = await run('verify', bad);
     expect(t.code).toBe(1);
     expect(t.err).toContain(`${bad}:4: line breaks the hash chain`);
+  });
+
+  it('arms for the settings\' trading.armMinutes, like the console (not a fixed 5 minutes)', async () => {
+    const s = await sim();
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-armminutes-'));
+    open.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, 'settings.json');
+    writeFileSync(config, JSON.stringify({ trading: { armMinutes: 2 } }));
+    const aapl = conIdOf(s, 'AAPL', 'STK');
+    const r = await run('flatten', '--port', String(s.port), '--client-id', '70', '--config', config, '--scope', `conid:${aapl}`, '--trade', '--confirm-account', 'DU1234567', '--json');
+    expect(r.code).toBe(0);
+    const doc = JSON.parse(r.out);
+    const armed = readFileSync(doc.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at: string; detail?: { until?: string } }).find((e) => e.type === 'armed')!;
+    // Armed just before the line was written: until is two minutes after arming, so at most two after the line.
+    const ttl = Date.parse(armed.detail!.until!) - Date.parse(armed.at);
+    expect(ttl).toBeLessThanOrEqual(2 * 60_000);
+    expect(ttl).toBeGreaterThan(2 * 60_000 - 10_000);
   });
 
   for (const scope of ['currency:EUR', 'class:OPT', 'underlying:AAPL']) {

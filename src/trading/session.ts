@@ -1,0 +1,315 @@
+// One trading session for the console and the headless commands: arming with its TTL, audit, tick sizes, locked plans, one send.
+import { join } from 'node:path';
+import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
+import type { Contract } from '../model/contract.js';
+import type { FeedEventBody, JsonValue } from '../model/events.js';
+import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
+import type { PortfolioState } from '../model/state.js';
+import { arm as armTyped, DISARMED, isArmed, type ArmState, type TradeMode } from './arming.js';
+import { AuditLog } from './audit.js';
+import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from './execute.js';
+import { guardAny } from './guard.js';
+import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from './types.js';
+
+/** The default arming time, as the settings' `trading.armMinutes` defaults it. */
+export const DEFAULT_ARM_MINUTES = 5;
+
+/**
+ * The gateway port: where orders leave the trading layer. Orders cross it as Decimals (OrderRequest); only the TWS
+ * edge (src/streams/tws/orders.ts) turns them into numbers. TwsSource is one.
+ */
+export interface TradingGateway {
+  /** Handshake, nextValidId and a heartbeat answered, no 1100: the source refuses to send otherwise. */
+  readonly ready: boolean;
+  placeOrder(contract: Contract, order: OrderRequest): SendResult;
+  cancelOrder(orderId: number): { ok: true } | { ok: false; reason: string };
+  globalCancel(): { ok: true } | { ok: false; reason: string };
+  /** Contract details (minimum tick) for marketable limits on the grid TWS accepts; absent: limits on the default tick. */
+  contractDetails?(conId: number): Promise<{ minTick?: number } | undefined>;
+  /** Lost connections so far, and TWS's order lists now: orders out during a drop are reconciled (TwsSource). */
+  readonly connectionEpoch?: number;
+  orderSnapshot?(timeoutMs: number): Promise<OrderSnapshot | undefined>;
+}
+
+/** What the session reads and records through: the feed's state, every state (a disconnect disarms), publish. */
+export interface TradingFeed {
+  readonly state: PortfolioState;
+  readonly state$?: { subscribe(next: (s: PortfolioState) => void): { unsubscribe(): void } };
+  publish(body: FeedEventBody): unknown;
+}
+
+/** Where the audit log goes: `<dir>/tws-risk-audit-<time>-<name>.jsonl`, opened on the first trading action. */
+export interface AuditTarget {
+  readonly dir: string;
+  /** `console`, or the headless command (`flatten`, `cancel`). */
+  readonly name: string;
+  readonly appVersion: string;
+  readonly meta?: Record<string, string | number | boolean | null>;
+}
+
+/** A plan locked when it was shown; the console adds what it needs to offer a new plan (`again`). */
+export type LockedPlan = { readonly kind: 'flatten'; readonly plan: FlattenPlan } | { readonly kind: 'cancel'; readonly plan: CancelPlan };
+
+export interface TradingSessionOptions {
+  readonly mode: TradeMode;
+  /** Who decides: the console's operator (a dialog), or the headless command line (--trade --confirm-account). */
+  readonly actor: 'console' | 'headless';
+  readonly feed: TradingFeed;
+  readonly gateway: TradingGateway;
+  readonly clientId: number;
+  readonly audit: AuditTarget;
+  /** The settings' `trading.armMinutes`: how long an arming lasts (default 5). */
+  readonly armMinutes?: number;
+  /** Arming expiry, plan ids, deadlines and the watch timer (default: the system clock). */
+  readonly clock?: Clock;
+  /** How often expiry and the connection are checked (ms). */
+  readonly watchMs?: number;
+}
+
+function stamp(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-');
+}
+
+/** Minutes as the operator reads them: "5 minutes", "1 minute", "0.5 minutes". */
+export function minutesText(minutes: number): string {
+  return `${minutes} minute${minutes === 1 ? '' : 's'}`;
+}
+
+/**
+ * The one place trading state lives for a session (DESIGN.md "Safety"): the arming and its expiry, the audit log,
+ * the tick sizes, the plans locked when shown, and the rule that one plan sends once and nothing else is confirmed
+ * while a send is followed. The console's dialogs and the headless commands are two ways of driving it.
+ */
+export class TradingSession<L extends LockedPlan = LockedPlan> {
+  readonly clock: Clock;
+  readonly armMinutes: number;
+  readonly armMs: number;
+  /** Minimum ticks by conId, fetched once each (fetchTicks), so a dialog (which must open at once) has them. */
+  readonly minTicks = new Map<number, number>();
+  private armState: ArmState = DISARMED;
+  private log: AuditLog | undefined;
+  private closed = false;
+  private sending = false;
+  private readonly locked = new Map<string, L>();
+  private readonly watch: TimerHandle;
+  private readonly states: { unsubscribe(): void } | undefined;
+
+  constructor(private readonly o: TradingSessionOptions) {
+    this.clock = o.clock ?? systemClock;
+    this.armMinutes = o.armMinutes ?? DEFAULT_ARM_MINUTES;
+    this.armMs = this.armMinutes * 60_000;
+    // Disarmed at once on the state that says not ready. The feed is mid-publish here: it queues the disarm right
+    // after the event that caused it (streams/feed.ts), so the recording says why, in order.
+    this.states = o.feed.state$?.subscribe((s) => {
+      if (!this.armState.armed || s.health === 'ready') return;
+      this.armState = DISARMED;
+      if (!this.closed) this.recordDisarm(`connection not ready (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`);
+    });
+    // Arming ends by itself, and with the connection: a reconnect must be armed again.
+    this.watch = this.clock.setInterval(() => {
+      if (!this.armState.armed) return;
+      if (!isArmed(this.armState, this.now())) this.disarm('expired');
+      else if (!o.gateway.ready || o.feed.state.health !== 'ready') this.disarm(`connection not ready (${o.feed.state.health})`);
+    }, o.watchMs ?? 500);
+    this.watch.unref?.();
+  }
+
+  get mode(): TradeMode {
+    return this.o.mode;
+  }
+
+  get clientId(): number {
+    return this.o.clientId;
+  }
+
+  get state(): PortfolioState {
+    return this.o.feed.state;
+  }
+
+  get arming(): ArmState {
+    return this.armState;
+  }
+
+  /** The audit file, once the first trading action opened it. */
+  get auditFile(): string | undefined {
+    return this.log?.file;
+  }
+
+  /** A send is being followed: no other plan is shown or confirmed until its outcome. */
+  get busy(): boolean {
+    return this.sending;
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** The session's audit log, opened on first use. */
+  audit(): AuditLog {
+    this.log ??= new AuditLog(
+      join(this.o.audit.dir, `tws-risk-audit-${stamp(this.now())}-${this.o.audit.name}.jsonl`),
+      { appVersion: this.o.audit.appVersion, account: this.o.feed.state.account ?? null, mode: this.o.actor, ...(this.o.audit.meta ? { meta: this.o.audit.meta } : {}) },
+      () => this.now(),
+    );
+    return this.log;
+  }
+
+  /** Records an operator event in the session (the feed's recording). */
+  publish(action: string, detail: { [k: string]: JsonValue }): void {
+    this.o.feed.publish({ type: 'operatorActed', action, detail } as FeedEventBody);
+  }
+
+  /**
+   * Arms from the console: `typed` must be the last four characters of the account id (arming.ts), the connection
+   * ready. Lasts `armMinutes`. A wrong answer is audited; the tick sizes of the positions are fetched.
+   */
+  armTyped(typed: string): ArmState | Denial {
+    const r = armTyped(this.o.mode, this.o.feed.state.account, typed, this.now(), this.armMs);
+    if ('code' in r) {
+      if (this.o.mode === 'trade') this.audit().append({ kind: 'denied', detail: { code: r.code, message: formatDenial(r), action: 'arm' } });
+      return r;
+    }
+    const notReady = this.notReady();
+    if (notReady) return notReady;
+    if (!r.armed) return r;
+    this.armed(r, 'palette');
+    void this.fetchTicks([...this.o.feed.state.positions.keys()]);
+    return r;
+  }
+
+  /**
+   * Arms for a headless command: typing the account id on the command line (--confirm-account, checked against
+   * the connected account by the caller) is the deliberate step. Lasts `armMinutes`, like the console's.
+   */
+  armHeadless(): ArmState | Denial {
+    if (this.o.mode === 'replay') return { code: 'REPLAY_SOURCE' };
+    if (this.o.mode === 'readOnly') return { code: 'READ_ONLY' };
+    const at = this.now();
+    return this.armed({ armed: true, until: at + this.armMs, by: 'headless', at }, 'headless --trade --confirm-account');
+  }
+
+  disarm(reason: string): void {
+    if (!this.armState.armed) return;
+    this.armState = DISARMED;
+    this.recordDisarm(reason);
+  }
+
+  /** The checks any send passes (mode, connection, snapshots, freshness, arming) on the state now. */
+  guard(): Denial | undefined {
+    return guardAny({ mode: this.o.mode, state: this.o.feed.state, sourceReady: this.o.gateway.ready, arm: this.armState, now: this.now() });
+  }
+
+  /** Fetches the minimum tick of each conId not known yet; a contract TWS does not describe keeps the default. */
+  async fetchTicks(conIds: Iterable<number>): Promise<void> {
+    const details = this.o.gateway.contractDetails?.bind(this.o.gateway);
+    if (!details) return;
+    for (const conId of conIds) {
+      if (this.minTicks.has(conId)) continue;
+      const d = await details(conId).catch(() => undefined);
+      if (d?.minTick) this.minTicks.set(conId, d.minTick);
+    }
+  }
+
+  /** A plan as shown to the operator: locked under its id, audited (`planShown`) and recorded (`dialogShown`). */
+  show(id: string, locked: L, detail: { [k: string]: JsonValue }): void {
+    this.locked.set(id, locked);
+    this.audit().append({ kind: 'planShown', detail });
+    this.publish('dialogShown', detail);
+  }
+
+  /** The operator declined a shown plan: it is unlocked and the decision audited. */
+  decline(id: string): void {
+    if (!this.locked.delete(id)) return;
+    this.decide(id, 'cancel');
+  }
+
+  /**
+   * The one-send rule: the locked plan is taken before anything is sent (a second confirm finds nothing), the
+   * decision audited, and `send` runs alone. Undefined when the plan was already taken or another send is followed.
+   */
+  async confirm<R>(id: string, send: (locked: L) => Promise<R>): Promise<R | undefined> {
+    const l = this.locked.get(id);
+    if (!l || this.sending) return undefined;
+    this.locked.delete(id);
+    this.decide(id, 'confirm');
+    this.sending = true;
+    try {
+      return await send(l);
+    } finally {
+      this.sending = false;
+    }
+  }
+
+  /** Executes a confirmed flatten or reduction through the guard; TWS's read-only API (321) disarms. */
+  async executeFlatten(plan: FlattenPlan, timeoutMs: number): Promise<ExecutionResult> {
+    return this.after(await executeFlatten(this.deps(), plan, timeoutMs));
+  }
+
+  async executeCancel(plan: CancelPlan, timeoutMs: number): Promise<ExecutionResult> {
+    return this.after(await executeCancel(this.deps(), plan, timeoutMs));
+  }
+
+  /** Appends an alert transition to the audit log if one is open; an unopened or closed log takes none. */
+  recordAlert(transition: { readonly [k: string]: JsonValue }): void {
+    if (this.log && !this.closed) this.log.append({ kind: 'alert', detail: transition });
+  }
+
+  /** Disarms (if armed), stops watching and seals the audit log. */
+  close(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.clock.clear(this.watch);
+    this.states?.unsubscribe();
+    this.disarm(reason);
+    this.log?.close();
+  }
+
+  /** What execution needs, on this session's state, gateway, arming and audit log. */
+  deps(): TradingDeps {
+    const g = this.o.gateway;
+    return {
+      mode: this.o.mode,
+      state: () => this.o.feed.state,
+      sourceReady: () => g.ready,
+      arm: () => this.armState,
+      clock: this.clock,
+      placeOrder: (contract, order) => g.placeOrder(contract, order),
+      cancelOrder: (id) => g.cancelOrder(id),
+      globalCancel: () => g.globalCancel(),
+      publish: (b) => this.o.feed.publish(b),
+      audit: this.audit(),
+      clientId: this.o.clientId,
+      ...(g.connectionEpoch !== undefined ? { connectionEpoch: () => g.connectionEpoch ?? 0 } : {}),
+      ...(g.orderSnapshot ? { orderSnapshot: (ms: number) => g.orderSnapshot!(ms) } : {}),
+    };
+  }
+
+  private after(r: ExecutionResult): ExecutionResult {
+    if (r.readOnlyApi) this.disarm('TWS API is read-only (321)');
+    return r;
+  }
+
+  private notReady(): Denial | undefined {
+    const s = this.o.feed.state;
+    return this.o.gateway.ready && s.health === 'ready' ? undefined : { code: 'NOT_READY', health: s.health, reason: s.healthReason ?? 'not ready' };
+  }
+
+  private armed(a: ArmState & { armed: true }, by: string): ArmState {
+    this.armState = a;
+    const account = this.o.feed.state.account ?? '';
+    this.audit().append({ kind: 'armed', detail: { by, account, until: new Date(a.until).toISOString() } });
+    this.publish('armed', { until: a.until, by: a.by, account });
+    return a;
+  }
+
+  private decide(planId: string, decision: 'confirm' | 'cancel'): void {
+    const by = this.o.actor === 'console' ? 'console' : 'headless --trade --confirm-account';
+    this.audit().append({ kind: 'decision', detail: { planId, decision, by } });
+    this.publish('decision', { planId, decision, by: this.o.actor });
+  }
+
+  private recordDisarm(reason: string): void {
+    this.audit().append({ kind: 'disarmed', detail: { reason } });
+    this.publish('disarmed', { reason });
+  }
+}
