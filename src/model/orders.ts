@@ -30,12 +30,15 @@ export function orderKey(clientId: number, orderId: number, permId: number): str
   return orderId > 0 ? `${clientId}:${orderId}` : `perm:${permId}`;
 }
 
-/** An order as the trading layer asks for it; only src/streams/tws/orders.ts turns it into @stoqey/ib's Order. */
+/**
+ * An order as the trading layer asks for it, quantity and limit as Decimals (fractional shares stay exact); only
+ * src/streams/tws/orders.ts (toIbOrder) turns it into @stoqey/ib's Order, with numbers, at the wire.
+ */
 export interface OrderRequest {
   readonly action: 'BUY' | 'SELL';
-  readonly totalQuantity: number;
+  readonly totalQuantity: Decimal;
   readonly orderType: 'MKT' | 'LMT';
-  readonly lmtPrice?: number;
+  readonly lmtPrice?: Decimal;
   readonly tif?: 'DAY' | 'GTC' | 'IOC';
   readonly account?: string;
   /** Marks our orders in TWS (tws-risk:<plan id>). */

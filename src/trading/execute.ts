@@ -213,9 +213,9 @@ const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
 function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
   return {
     action: leg.action,
-    totalQuantity: leg.quantity.toNumber(),
+    totalQuantity: leg.quantity,
     orderType: leg.orderType,
-    ...(leg.limitPrice ? { lmtPrice: leg.limitPrice.toNumber() } : {}),
+    ...(leg.limitPrice ? { lmtPrice: leg.limitPrice } : {}),
     tif: 'DAY',
     account: plan.account,
     // Marks our orders in TWS and in every report: which plan sent them.

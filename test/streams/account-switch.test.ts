@@ -2,6 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedEvent } from '../../src/model/events.js';
 import { isStale } from '../../src/model/freshness.js';
+import { dec } from '../../src/model/money.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
@@ -107,7 +108,7 @@ describe('a reconnect that lands on a login managing another account', () => {
     // Every send is refused, by the guard with its own code and by the source itself.
     expect(guardAny(tradeContext(r, Date.now()))).toMatchObject({ code: 'ACCOUNT_CHANGED', followed: OLD, managed: [NEW] });
     const aapl = [...r.feed.state.positions.values()].find((p) => p.contract.secType === 'STK')!;
-    expect(r.source.placeOrder(aapl.contract, { action: 'SELL', totalQuantity: 1, orderType: 'MKT' }).ok).toBe(false);
+    expect(r.source.placeOrder(aapl.contract, { action: 'SELL', totalQuantity: dec('1'), orderType: 'MKT' }).ok).toBe(false);
     expect(r.second.snapshot().openOrders.filter((o) => o.clientId === 51)).toEqual([]);
     expect(r.second.snapshot().executions.filter((e) => e.clientId === 51)).toEqual([]);
   });

@@ -202,7 +202,7 @@ describe('orders', () => {
     await waitFor(synced(l), 15_000, 'sync');
     const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
     const before = aapl.position;
-    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: 10, orderType: 'MKT', tif: 'DAY', orderRef: 'test' });
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: dec('10'), orderType: 'MKT', tif: 'DAY', orderRef: 'test' });
     expect(r.ok).toBe(true);
     const orderId = r.ok ? r.orderId : 0;
     expect(orderId).toBeGreaterThanOrEqual(1_000_000);
@@ -222,7 +222,7 @@ describe('orders', () => {
     const execsBefore = s.snapshot().executions.length;
     await s.trigger({ incident: 'drop' });
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'the drop');
-    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: 1, orderType: 'MKT' });
+    const r = l.source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: dec('1'), orderType: 'MKT' });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/cannot place an order: the connection is (disconnected|connecting|connected)/);
     expect(l.source.globalCancel().ok).toBe(false);
@@ -241,7 +241,7 @@ describe('incidents', () => {
     const l = live(s);
     await waitFor(synced(l), 15_000, 'sync');
     const aapl = [...l.feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
-    for (let i = 0; i < 3; i++) l.source.placeOrder(aapl.contract, { action: 'SELL', totalQuantity: 5, orderType: 'MKT' });
+    for (let i = 0; i < 3; i++) l.source.placeOrder(aapl.contract, { action: 'SELL', totalQuantity: dec('5'), orderType: 'MKT' });
     await waitFor(() => l.feed.state.executions.size >= 3, 10_000, 'three fills');
     await s.trigger({ incident: 'drop' });
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'disconnected');

@@ -4,6 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock, type Clock } from '../../src/model/clock.js';
+import { dec, Decimal } from '../../src/model/money.js';
+import type { OrderRequest } from '../../src/model/orders.js';
+import { toIbOrder } from '../../src/streams/tws/orders.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
@@ -127,17 +130,17 @@ describe('executeFlatten', () => {
     const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
     // Our own working order on the stock, so far from the market that it never fills, which the flatten must cancel first.
-    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: 5, orderType: 'LMT', lmtPrice: 99_999, tif: 'DAY', account: feed.state.account! });
+    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('5'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account! });
     if (!resting.ok) throw new Error('resting order refused');
     await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 83), 10_000, 'the resting order');
     const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 83, orderType: 'MKT', collar: 0.02, now: clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     expect(plan.cancels.map((c) => c.orderId)).toEqual([resting.orderId]);
     const audit = new AuditLog(join(dir, 'audit-lost-cancel.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
-    const placed: number[] = [];
+    const placed: string[] = [];
     const deps = depsFor(s, audit, 83, {
       placeOrder: (c, o) => {
-        placed.push(o.totalQuantity);
+        placed.push(o.totalQuantity.toString());
         return source.placeOrder(c, o);
       },
       // The cancel is lost on the way (it never reaches TWS): the order keeps working.
@@ -162,7 +165,7 @@ describe('executeFlatten', () => {
     const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 84, orderType: 'MKT', collar: 0.02, now: clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-deadline.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
-    const placed: number[] = [];
+    const placed: string[] = [];
     // The machine stalls for 2 s right after the first reading of the clock (which sets the 1 s deadline).
     let stalled = false;
     const stalling: Clock = {
@@ -181,7 +184,7 @@ describe('executeFlatten', () => {
     const deps = depsFor(s, audit, 84, {
       clock: stalling,
       placeOrder: (c, o) => {
-        placed.push(o.totalQuantity);
+        placed.push(o.totalQuantity.toString());
         return source.placeOrder(c, o);
       },
     });
@@ -202,21 +205,59 @@ describe('executeFlatten', () => {
     const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 82, orderType: 'MKT', collar: 0.02, now: s.clock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-reduce.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
-    const sent: number[] = [];
+    const sent: string[] = [];
     const deps = depsFor(s, audit, 82, {
       placeOrder: (c, o) => {
-        sent.push(o.totalQuantity);
+        sent.push(o.totalQuantity.toString());
         return source.placeOrder(c, o);
       },
     });
     const result = await executeFlatten(deps, plan, 15_000);
     audit.close();
-    expect(sent).toEqual([trim.abs().toNumber()]);
+    expect(sent).toEqual([trim.abs().toString()]);
     expect(result.legs.map((l) => l.outcome)).toEqual(['filled']);
     expect(result.flat).toBe(true); // the position reads its target, not zero
     const target = before.add(trim);
     expect(feed.state.positions.get(row.contract.conId)?.position.toString()).toBe(target.toString());
     expect(sim.snapshot().positions.find((p) => p.conId === row.contract.conId)?.position).toBe(target.toString());
     expect((await verifyAuditLog(audit.file)).ok).toBe(true);
+  });
+
+  it('keeps a fractional quantity a Decimal up to the TWS edge: the trim the gateway receives is exact, and so is the position after', async () => {
+    const s = await session(85, 20);
+    const { sim, source, feed } = s;
+    const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
+    const before = row.position;
+    // 0.1 + 0.2 in floats is 0.30000000000000004: in Decimals it is 0.3, and it must stay so until the wire.
+    const trim = dec('0.1').add(dec('0.2')).neg();
+    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 85, orderType: 'MKT', collar: 0.02, now: s.clock.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    const audit = new AuditLog(join(dir, 'audit-fraction.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    const requests: OrderRequest[] = [];
+    const deps = depsFor(s, audit, 85, {
+      placeOrder: (c, o) => {
+        requests.push(o);
+        return source.placeOrder(c, o);
+      },
+    });
+    const result = await executeFlatten(deps, plan, 15_000);
+    audit.close();
+    expect(requests.length).toBe(1);
+    const q = requests[0]!.totalQuantity;
+    expect(Decimal.isDecimal(q)).toBe(true);
+    expect(q.toString()).toBe('0.3');
+    expect(result.legs.map((l) => l.outcome)).toEqual(['filled']);
+    const target = before.sub('0.3');
+    expect(sim.snapshot().positions.find((p) => p.conId === row.contract.conId)?.position).toBe(target.toString());
+    expect(feed.state.positions.get(row.contract.conId)?.position.toString()).toBe(target.toString());
+  });
+});
+
+describe('toIbOrder (the one Decimal to number conversion)', () => {
+  it('turns the quantity and the limit into the numbers their decimal text says, and always transmits', () => {
+    const o = toIbOrder({ action: 'SELL', totalQuantity: dec('1234.3'), orderType: 'LMT', lmtPrice: dec('101.15'), tif: 'DAY', account: 'DU1', orderRef: 'tws-risk:x' });
+    expect(o).toEqual({ action: 'SELL', totalQuantity: 1234.3, orderType: 'LMT', lmtPrice: 101.15, tif: 'DAY', account: 'DU1', orderRef: 'tws-risk:x', transmit: true });
+    expect(String(o.totalQuantity)).toBe('1234.3');
+    expect(toIbOrder({ action: 'BUY', totalQuantity: dec('0.3'), orderType: 'MKT' })).toEqual({ action: 'BUY', totalQuantity: 0.3, orderType: 'MKT', transmit: true });
   });
 });

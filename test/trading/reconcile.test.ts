@@ -129,7 +129,7 @@ describe('orderSnapshot', () => {
     open.push(() => source.stop());
     await waitFor(() => feed.state.health === 'ready' && feed.state.complete.openOrders, 15_000, 'sync');
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThan(0))!;
-    const placed = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: 1, orderType: 'LMT', lmtPrice: 99_999, tif: 'DAY', account: feed.state.account!, orderRef: 'tws-risk:test' });
+    const placed = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('1'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account!, orderRef: 'tws-risk:test' });
     if (!placed.ok) throw new Error(placed.reason);
     await waitFor(() => sim.snapshot().openOrders.some((o) => o.clientId === CLIENT), 10_000, 'the order at the simulator');
     source.cancelOrder(placed.orderId);

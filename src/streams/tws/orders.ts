@@ -4,7 +4,7 @@ import type { Clock } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { fromIbNumber } from '../../model/money.js';
-import { isTerminalStatus, toOrderStatus, type OrderSnapshot, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
+import { isTerminalStatus, toOrderStatus, type OrderRequest, type OrderSnapshot, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
 
 /** What collecting a snapshot needs from the connection that asks. */
@@ -130,6 +130,24 @@ export function orderStatusBody(
     ...(last && !last.isZero() ? { lastFillPrice: last } : {}),
     ...(whyHeld ? { whyHeld } : {}),
   };
+}
+
+/**
+ * Our order request as @stoqey/ib's Order: the one place a quantity or limit price becomes a number (the client
+ * writes numbers to the socket). `transmit` is always true (tws-protocol.md §5 #11).
+ */
+export function toIbOrder(o: OrderRequest): Order {
+  // The string unions are @stoqey/ib's enum values (OrderAction, OrderType, TimeInForce).
+  return {
+    action: o.action,
+    totalQuantity: o.totalQuantity.toNumber(),
+    orderType: o.orderType,
+    ...(o.lmtPrice ? { lmtPrice: o.lmtPrice.toNumber() } : {}),
+    ...(o.tif ? { tif: o.tif } : {}),
+    ...(o.account ? { account: o.account } : {}),
+    ...(o.orderRef ? { orderRef: o.orderRef } : {}),
+    transmit: true,
+  } as unknown as Order;
 }
 
 /** Our Contract as @stoqey/ib wants it for an order (numbers at the wire edge). */

@@ -19,7 +19,7 @@ import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
 import { RepeatLimiter } from './repeat-limit.js';
 import { commissionBody, executionBody, farmName, optionBody, orderInfo, pnlFields, portfolioBody, positionBody, priceBody } from './map.js';
-import { collectOrderSnapshot, orderStatusBody, toIbContract } from './orders.js';
+import { collectOrderSnapshot, orderStatusBody, toIbContract, toIbOrder } from './orders.js';
 
 /** Account summary tags the risk engine reads, plus the per-currency ledger. */
 export const SUMMARY_TAGS =
@@ -183,8 +183,7 @@ export class TwsSource {
     const refusal = this.refuseUnlessReady('place an order');
     if (refusal) return refusal;
     const orderId = this.nextOrderId++;
-    // The string unions above are @stoqey/ib's enum values (OrderAction, OrderType, TimeInForce).
-    this.api!.placeOrder(orderId, toIbContract(contract), { ...order, transmit: true } as unknown as Order);
+    this.api!.placeOrder(orderId, toIbContract(contract), toIbOrder(order));
     return { ok: true, orderId };
   }
 
