@@ -29,7 +29,12 @@ export interface TradingDeps {
   readonly audit: AuditLog;
   /** Our API client id: orders are identified by (client id, order id). */
   readonly clientId: number;
-  /** Poll interval while following orders (ms). */
+  /**
+   * The feed's events (Feed.events$): orders are followed on them, waking on each event about a followed order, a
+   * position or the connection, until the deadline. Without it (a bare test harness) the state is polled every pollMs.
+   */
+  readonly events?: { subscribe(next: (e: FeedEventBody) => void): { unsubscribe(): void } };
+  /** Poll interval when there is no event stream (ms). */
   readonly pollMs?: number;
   /**
    * Changes each time the connection is lost (TwsSource.connectionEpoch): an order sent before a change may not
@@ -82,6 +87,64 @@ export interface ExecutionResult {
 
 const sleep = (clock: Clock, ms: number) => new Promise<void>((r) => clock.setTimeout(r, ms));
 
+/**
+ * Resolves on the next feed event `relevant` accepts, or just after the deadline: the caller then reads the state
+ * again. Subscribed in the same turn as the caller's last read of the state, so no event falls between the two.
+ */
+function nextChange(deps: TradingDeps, deadline: number, relevant: (e: FeedEventBody) => boolean): Promise<void> {
+  const events = deps.events;
+  if (!events) return sleep(deps.clock, deps.pollMs ?? 50);
+  return new Promise<void>((resolve) => {
+    let done = false;
+    let sub: { unsubscribe(): void } | undefined;
+    const finish = () => {
+      if (done) return;
+      done = true;
+      deps.clock.clear(timer);
+      sub?.unsubscribe();
+      resolve();
+    };
+    const timer = deps.clock.setTimeout(finish, Math.max(0, deadline - deps.clock.now()) + 1);
+    sub = events.subscribe((e) => {
+      if (relevant(e)) finish();
+    });
+    if (done) sub.unsubscribe();
+  });
+}
+
+/** The connection changed (a drop, a reconnect, 1100): followed orders may need reconciling, or sending must stop. */
+const connectionEvent = (e: FeedEventBody) => e.type === 'healthChanged';
+
+/** Events that can change what is known about these orders: their status, open-order rows and list, fills, errors. */
+function aboutOrders(orders: readonly Followed[]): (e: FeedEventBody) => boolean {
+  const keys = new Set(orders.map((o) => o.key));
+  const perms = new Set(orders.flatMap((o) => (o.permId ? [o.permId] : [])));
+  const ours = new Set(orders.filter((o) => o.ours).map((o) => o.orderId));
+  const mine = (clientId: number, orderId: number, permId: number) => keys.has(orderKey(clientId, orderId, permId)) || (permId > 0 && perms.has(permId));
+  return (e) => {
+    switch (e.type) {
+      case 'orderStatusUpdated':
+      case 'executionReceived':
+        // Our own orders also by id alone: an answer whose client id TWS left out still concerns them.
+        return mine(e.clientId, e.orderId, e.permId) || ours.has(e.orderId);
+      case 'openOrderUpdated':
+        return mine(e.order.clientId, e.order.orderId, e.order.permId);
+      case 'openOrdersEnded':
+        return true;
+      case 'brokerMessage':
+        return ours.has(e.id);
+      default:
+        return connectionEvent(e);
+    }
+  };
+}
+
+/** Events that can make a position read its target. */
+function aboutPositions(conIds: readonly number[]): (e: FeedEventBody) => boolean {
+  const ids = new Set(conIds);
+  return (e) => (e.type === 'positionUpdated' && ids.has(e.contract.conId)) || e.type === 'positionsEnded' || connectionEvent(e);
+}
+
 function deny(deps: TradingDeps, d: Denial, context: { [k: string]: JsonValue }): Denial {
   deps.audit.append({ kind: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
   deps.publish({ type: 'operatorActed', action: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
@@ -130,7 +193,7 @@ const RECONCILE_SNAPSHOT_MS = 10_000;
  */
 async function reconcileAfterDrop(deps: TradingDeps, orders: readonly Followed[], deadline: number, confirmed: ReadonlySet<string>): Promise<LegResult[]> {
   const back = () => deps.sourceReady() && deps.state().health === 'ready';
-  while (!back() && deps.clock.now() <= deadline) await sleep(deps.clock, deps.pollMs ?? 50);
+  while (!back() && deps.clock.now() <= deadline) await nextChange(deps, deadline, connectionEvent);
   const snap = back() && deps.orderSnapshot ? await deps.orderSnapshot(RECONCILE_SNAPSHOT_MS) : undefined;
   const why = !back() ? 'the connection to TWS did not come back before the deadline' : !deps.orderSnapshot ? 'this session cannot ask TWS for its orders' : 'TWS did not answer the request for its orders';
   const results = orders.map((o): LegResult => {
@@ -160,6 +223,7 @@ async function reconcileAfterDrop(deps: TradingDeps, orders: readonly Followed[]
  */
 async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: number, epoch: number): Promise<{ results: LegResult[]; disrupted: boolean }> {
   const confirmed = new Set<string>();
+  const relevant = aboutOrders(orders);
   for (;;) {
     const s = deps.state();
     for (const o of orders) {
@@ -204,7 +268,7 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
       });
       return { results, disrupted: false };
     }
-    await sleep(deps.clock, deps.pollMs ?? 50);
+    await nextChange(deps, deadline, relevant);
   }
 }
 
@@ -305,7 +369,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
       return p === undefined ? target.isZero() : p.equals(target);
     });
     if (flat || deps.clock.now() > deadline || legs.some((l) => l.outcome !== 'filled')) break;
-    await sleep(deps.clock, deps.pollMs ?? 50);
+    await nextChange(deps, deadline, aboutPositions(plan.legs.map((l) => l.conId)));
   }
   const readOnlyApi = legs.some((l) => l.code === 321) || cancels.some((l) => l.code === 321);
   const result: ExecutionResult = {

@@ -31,10 +31,12 @@ export interface TradingGateway {
   orderSnapshot?(timeoutMs: number): Promise<OrderSnapshot | undefined>;
 }
 
-/** What the session reads and records through: the feed's state, every state (a disconnect disarms), publish. */
+/** What the session reads and records through: the feed's state, every state (a disconnect disarms), its events, publish. */
 export interface TradingFeed {
   readonly state: PortfolioState;
   readonly state$?: { subscribe(next: (s: PortfolioState) => void): { unsubscribe(): void } };
+  /** Every event (Feed.events$): sent orders are followed on it, not by polling the state. */
+  readonly events$?: { subscribe(next: (e: FeedEventBody) => void): { unsubscribe(): void } };
   publish(body: FeedEventBody): unknown;
 }
 
@@ -277,6 +279,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
       cancelOrder: (id) => g.cancelOrder(id),
       globalCancel: () => g.globalCancel(),
       publish: (b) => this.o.feed.publish(b),
+      ...(this.o.feed.events$ ? { events: this.o.feed.events$ } : {}),
       audit: this.audit(),
       clientId: this.o.clientId,
       ...(g.connectionEpoch !== undefined ? { connectionEpoch: () => g.connectionEpoch ?? 0 } : {}),

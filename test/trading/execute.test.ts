@@ -43,6 +43,11 @@ async function session(clientId: number, speed: number, clock: Clock = systemClo
   return { sim, source, feed, clock };
 }
 
+/** Lets the source's pending answers arrive: a request that TWS answers (the open orders) has made the round trip. */
+async function roundTripTo(s: Session, conId: number): Promise<void> {
+  if (!(await s.source.contractDetails(conId, 10_000))) throw new Error('the simulator did not answer a contract-details round trip');
+}
+
 /**
  * Lets an execution run on a manual clock: virtual time moves one poll at a time, and only after the execution's
  * pending work (promise continuations) has run, until it settles. For executions whose outcome needs no more I/O.
@@ -251,6 +256,49 @@ describe('executeFlatten', () => {
     expect(sim.snapshot().positions.find((p) => p.conId === row.contract.conId)?.position).toBe(target.toString());
     expect(feed.state.positions.get(row.contract.conId)?.position.toString()).toBe(target.toString());
   });
+});
+
+describe('following orders on the event stream', () => {
+  it('follows a flatten to FILLED and flat on the feed\'s events alone: the virtual clock never moves', async () => {
+    // A poll would wait on this clock forever; only the events can finish the execution.
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(86, 20, clock);
+    const row = [...s.feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!;
+    const plan = planFlatten(s.feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 86, orderType: 'MKT', collar: 0.02, now: clock.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    const audit = new AuditLog(join(dir, 'audit-events.jsonl'), { appVersion: 'test', account: s.feed.state.account ?? null, mode: 'test' });
+    const result = await executeFlatten(depsFor(s, audit, 86, { events: s.feed.events$ }), plan, 30_000);
+    audit.close();
+    expect(clock.now()).toBe(Date.parse(T0));
+    expect(result.legs.map((l) => l.outcome)).toEqual(['filled']);
+    expect(result.flat).toBe(true);
+    expect(s.sim.snapshot().positions.find((p) => p.conId === row.contract.conId)?.position ?? '0').toBe('0');
+  }, 30_000);
+
+  it('ends at the deadline when no answer comes: one step of the clock past it, no polling in between', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(87, 1, clock);
+    const { source, feed } = s;
+    const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
+    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('5'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account! });
+    if (!resting.ok) throw new Error('resting order refused');
+    await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 87), 10_000, 'the resting order');
+    const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 87, orderType: 'MKT', collar: 0.02, now: clock.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    const audit = new AuditLog(join(dir, 'audit-events-deadline.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
+    // The cancel is lost on the way: no event will ever say the order ended.
+    const run = executeFlatten(depsFor(s, audit, 87, { events: feed.events$, cancelOrder: () => ({ ok: true }) }), plan, 20_000);
+    let settled = false;
+    void run.finally(() => (settled = true));
+    await roundTripTo(s, row.contract.conId);
+    expect(settled).toBe(false);
+    clock.advance(20_001);
+    const result = await run;
+    audit.close();
+    expect(result.cancels.map((c) => c.outcome)).toEqual(['timedOut']);
+    expect(result.denial?.code).toBe('ORDERS_STILL_OPEN');
+    expect(result.legs.map((l) => l.outcome)).toEqual(['notSent']);
+  }, 30_000);
 });
 
 describe('toIbOrder (the one Decimal to number conversion)', () => {
