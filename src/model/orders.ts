@@ -7,8 +7,12 @@ import type { Decimal } from './money.js';
  */
 export const ORDER_STATUSES = ['ApiPending', 'PendingSubmit', 'PendingCancel', 'PreSubmitted', 'Submitted', 'ApiCancelled', 'Cancelled', 'Filled', 'Inactive'] as const;
 
-/** An order's status; `Unknown` stands for text TWS sent that is none of the above (or none at all). */
-export type OrderStatus = (typeof ORDER_STATUSES)[number] | 'Unknown';
+/**
+ * An order's status; `Unknown` stands for text TWS sent that is none of the above (or none at all). `Closed` is the
+ * console's own: TWS's open orders stopped listing the order without a final status reaching us (other clients' and
+ * manual orders are not streamed to us, so a cancel or fill of one shows only as its absence). TWS never sends it.
+ */
+export type OrderStatus = (typeof ORDER_STATUSES)[number] | 'Unknown' | 'Closed';
 
 const KNOWN: ReadonlySet<string> = new Set(ORDER_STATUSES);
 
@@ -18,7 +22,7 @@ export function toOrderStatus(raw: unknown): OrderStatus {
 }
 
 /** Statuses after which an order never changes again (a late non-terminal status is a reordered duplicate). */
-export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive']);
+export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set<OrderStatus>(['Filled', 'Cancelled', 'ApiCancelled', 'Inactive', 'Closed']);
 
 /** True once the order can no longer fill or change. */
 export function isTerminalStatus(status: OrderStatus): boolean {

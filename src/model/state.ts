@@ -103,8 +103,8 @@ export interface OrderRow {
   readonly lastFillPrice?: Decimal;
   readonly whyHeld?: string;
   /**
-   * False when the last open-orders snapshot did not list this (non-final) order: it was cancelled or filled
-   * at TWS and this client was not told (other clients' and manual orders are not streamed to us).
+   * False when the last open-orders snapshot did not list this order: it was cancelled or filled at TWS and this
+   * client was not told (other clients' and manual orders are not streamed to us), so its status became final.
    */
   readonly listed?: boolean;
   readonly updatedAt: number;

@@ -420,6 +420,7 @@ export function App(props: AppProps) {
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
         <StatusBar cells={vm.status} />
+        <StatusBar cells={vm.figures} />
         {vm.replayBar ? <StatusBar cells={vm.replayBar} /> : null}
         {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
         <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">

@@ -12,7 +12,7 @@ import { executionsVM } from './rows/executions.js';
 import { ordersVM } from './rows/orders.js';
 import { positionsVM } from './rows/positions.js';
 import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
-import { armedUntil, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
+import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import { stressVM, type StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { UiState } from './ui-state.js';
@@ -70,6 +70,8 @@ export interface ViewModel {
   readonly layout: Layout;
   readonly focus: PaneId;
   readonly status: readonly Cell[];
+  /** The figures line under the status bar: the account's key numbers and the worst stress result, on every layout. */
+  readonly figures: readonly Cell[];
   readonly tabs: readonly { readonly pane: PaneId; readonly label: string; readonly focused: boolean }[];
   readonly panes: Readonly<Partial<Record<PaneId, PaneVM>>>;
   readonly titles: { readonly [P in PaneId]: string };
@@ -88,6 +90,8 @@ const NO_ALERTS: readonly Alert[] = [];
 
 /** Rows the palette takes at the bottom (input line plus suggestions). */
 export const PALETTE_ROWS = 7;
+/** Rows the figures line takes under the status bar. */
+export const FIGURES_ROWS = 1;
 /** How long a flash message stays on the hint line. */
 export const FLASH_MS = 6000;
 
@@ -327,7 +331,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const now = snapshot.now;
   const palette = ui.overlay?.kind === 'palette';
   const replay = snapshot.replay;
-  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0));
+  // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
+  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0));
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);
   const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
@@ -349,6 +354,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
       ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
     }, size.columns),
+    figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
     tabs: PANE_IDS.map((p) => ({ pane: p, label: `${PANE_IDS.indexOf(p) + 1} ${PANE_TITLES[p]}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
     panes,
     titles,

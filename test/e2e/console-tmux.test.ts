@@ -34,7 +34,8 @@ describe('tws-risk demo in tmux', () => {
     const first = await waitForScreen('small', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console with positions');
     const lines = first.split('\n');
     expect(lines[0]).toMatch(/^ DEMO .*DU1234567 USD READY data \d+s READ-ONLY/);
-    expect(lines[1]).toMatch(/\[2 Positions\]/);
+    expect(lines[1]).toMatch(/^(Net liq|NLV) \S+ (Excess liq|XL) \S+ (Cushion|Cush) \d+\.\d% Worst /);
+    expect(lines[2]).toMatch(/\[2 Positions\]/);
     expect(first).toMatch(/▶2 Positions/);
 
     await press('small', '3');
@@ -50,10 +51,10 @@ describe('tws-risk demo in tmux', () => {
     await waitForScreen('small', (s) => !/Keys for Positions/.test(s) && /▶2 Positions/.test(s), 'help closed by Esc');
 
     await press('small', '/', 'N', 'E', 'S', 'N', 'Enter');
-    const filtered = await waitForScreen('small', (s) => /filter NESN/.test(s) && !/TSLA/.test(s), 'positions filtered to NESN');
+    const filtered = await waitForScreen('small', (s) => /filter NESN/.test(s) && !/\bSAP\s+300\b/.test(s), 'positions filtered to NESN');
     expect(filtered).toMatch(/NESN\s+1,000/);
     await press('small', 'Escape');
-    await waitForScreen('small', (s) => !/filter NESN/.test(s) && /TSLA/.test(s), 'filter cleared');
+    await waitForScreen('small', (s) => !/filter NESN/.test(s) && /\bSAP\s+300\b/.test(s), 'filter cleared');
 
     await press('small', 'Space');
     await waitForScreen('small', (s) => /FROZEN/.test(s), 'FROZEN in the status bar');

@@ -262,16 +262,43 @@ describe('reducer under duplicated and reordered TWS messages', () => {
     expect(isTerminalStatus('Unknown')).toBe(false);
   });
 
-  it('marks an open order the open-orders snapshot no longer lists, and keeps listed ones', () => {
+  it('closes an open order the open-orders snapshot no longer lists, and keeps listed ones open', () => {
     const log = new EventLog();
     log.push({ type: 'openOrderUpdated', order: ORDER });
     log.push({ type: 'openOrderUpdated', order: { ...ORDER, orderId: 0, clientId: 99, permId: 77 } });
     log.push({ type: 'openOrdersEnded', listed: [`17:${ORDER.orderId}`] });
     const s = reduceAll(log.events);
     expect(s.orders.get(`17:${ORDER.orderId}`)?.listed).toBe(true);
+    expect(s.orders.get(`17:${ORDER.orderId}`)?.status).toBe('Submitted');
     expect(s.orders.get('perm:77')?.listed).toBe(false);
-    // Still open by its last status: the row says only that TWS no longer lists it.
-    expect(s.orders.get('perm:77')?.status).toBe('Submitted');
+    // TWS no longer lists it: final, though nobody told us whether it was cancelled.
+    expect(s.orders.get('perm:77')?.status).toBe('Closed');
+    expect(isTerminalStatus('Closed')).toBe(true);
+  });
+
+  it('calls an unlisted order Filled when its known fills cover its quantity', () => {
+    const log = new EventLog();
+    log.push({ type: 'openOrderUpdated', order: ORDER });
+    log.push(status('Submitted', ORDER.totalQuantity.toString(), '0'));
+    log.push({ type: 'openOrdersEnded', listed: [] });
+    expect(reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)?.status).toBe('Filled');
+  });
+
+  it('reopens a closed order that a later snapshot or message says is still working', () => {
+    const log = new EventLog();
+    log.push({ type: 'openOrderUpdated', order: { ...ORDER, status: 'PreSubmitted' } });
+    log.push({ type: 'openOrdersEnded', listed: [] });
+    expect(reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)?.status).toBe('Closed');
+    log.push({ type: 'openOrdersEnded', listed: [`17:${ORDER.orderId}`] });
+    expect(reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)?.status).toBe('PreSubmitted');
+    log.push({ type: 'openOrdersEnded', listed: [] });
+    log.push(status('Submitted', '0', ORDER.totalQuantity.toString()));
+    expect(reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)?.status).toBe('Submitted');
+    // A final status TWS sends is never undone by a late working one.
+    log.push(status('Cancelled', '0', ORDER.totalQuantity.toString()));
+    log.push({ type: 'openOrdersEnded', listed: [`17:${ORDER.orderId}`] });
+    log.push(status('Submitted', '0', ORDER.totalQuantity.toString()));
+    expect(reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)?.status).toBe('Cancelled');
   });
 
   it('returns the same state reference for an event it has already applied', () => {

@@ -33,7 +33,8 @@ const SHIFT_TAB = '\u001b[Z';
 /** What each pane shows from the simulated account (DU1234567, USD base, the simulator's book). */
 const PANE_CHECKS: Record<string, { key: string; expect: RegExp[] }> = {
   account: { key: '1', expect: [/Net liquidation\s+\d{3},\d{3}/, /Maintenance margin/, /Cushion \d+\.\d%/] },
-  positions: { key: '2', expect: [/AAPL/, /NESN/, /7203/, /STK · 5/] },
+  // At 80x24 the last stock rows are below the fold: the title must then say so.
+  positions: { key: '2', expect: [/AAPL/, /NESN/, /7203|↓ \d+ more/, /STK · 5/] },
   stress: { key: '3', expect: [/Equities −30%/, /Liquidation at:/] },
   orders: { key: '4', expect: [/\b99\b/, /BUY/, /AAPL/, /Submitted|PreSubmitted/] },
   executions: { key: '5', expect: [/BOT/, /TSLA/, /\d+\.\d\d USD/] },

@@ -10,7 +10,8 @@ const ZERO = new Decimal(0);
 /** Recordings made before statuses were typed carry TWS's text as it came: it is read through the same table. */
 function nextStatus(old: OrderStatus | undefined, raw: OrderStatus): OrderStatus {
   const incoming = toOrderStatus(raw);
-  if (old !== undefined && isTerminalStatus(old) && !isTerminalStatus(incoming)) return old;
+  // Closed is inferred from an absence: TWS telling us the order is still working wins over it.
+  if (old !== undefined && old !== 'Closed' && isTerminalStatus(old) && !isTerminalStatus(incoming)) return old;
   return incoming;
 }
 
@@ -38,14 +39,30 @@ export function openOrderUpdated(state: PortfolioState, ev: FeedEventOf<'openOrd
   };
 }
 
+/**
+ * A fresh open-orders snapshot is TWS's word on which orders still work: one it no longer lists has reached its final
+ * state, Filled when its known fills cover its quantity, else Closed (we were not told how). One listed again after
+ * we closed it was open after all, and gets back the status its last open-order message gave.
+ */
 export function openOrdersEnded(state: PortfolioState, ev: FeedEventOf<'openOrdersEnded'>): PortfolioState {
   let orders = state.orders;
   if (ev.listed) {
     const listed = new Set(ev.listed);
     for (const [key, row] of state.orders) {
-      if (isTerminalStatus(row.status)) continue;
       const now = listed.has(key);
-      if (row.listed !== now) orders = orders.set(key, { ...row, listed: now, updatedAt: ev.receivedAt });
+      if (row.status === 'Closed' && now) {
+        const status = row.info && !isTerminalStatus(row.info.status) ? row.info.status : 'Submitted';
+        orders = orders.set(key, { ...row, status, listed: true, updatedAt: ev.receivedAt });
+        continue;
+      }
+      if (isTerminalStatus(row.status)) continue;
+      if (now) {
+        if (row.listed !== true) orders = orders.set(key, { ...row, listed: true, updatedAt: ev.receivedAt });
+        continue;
+      }
+      const total = row.info?.totalQuantity;
+      const status: OrderStatus = total !== undefined && total.greaterThan(0) && row.filled.greaterThanOrEqualTo(total) ? 'Filled' : 'Closed';
+      orders = orders.set(key, { ...row, status, listed: false, updatedAt: ev.receivedAt });
     }
   }
   return { ...state, orders, complete: { ...state.complete, openOrders: true }, lastUpdate: touched(state, ev) };

@@ -59,12 +59,12 @@ export const ACCOUNT_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 /** The row from account updates, else from the account summary (two streams, never merged into one number). */
-function row(state: PortfolioState, tag: string, currency: string, segment?: Segment): AccountValue | undefined {
+export function accountRow(state: PortfolioState, tag: string, currency: string, segment?: Segment): AccountValue | undefined {
   return accountValue(state, tag, currency, segment) ?? accountValue(state, tag, currency, segment, 'accountSummary');
 }
 
 /** A numeric row TWS sent whose text is not a number ("abc", "", NaN, a sentinel): unknown, never a value. */
-function unreadable(v: AccountValue | undefined): boolean {
+export function unreadable(v: AccountValue | undefined): boolean {
   return v !== undefined && v.value === undefined;
 }
 
@@ -99,9 +99,9 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
     return { columns, rows: [], band: 'unknown', bandText: BAND_WORDS.unknown, cushion: '-', cash: [], cashColumns: [], empty: 'Waiting for the account download (NetLiquidation names the base currency).' };
   }
   const rows: RowVM[] = ROWS.map((r) => {
-    const total = row(state, r.tag, base);
-    const s = row(state, r.tag, base, 'S');
-    const c = row(state, r.tag, base, 'C');
+    const total = accountRow(state, r.tag, base);
+    const s = accountRow(state, r.tag, base, 'S');
+    const c = accountRow(state, r.tag, base, 'C');
     const est = r.estimate && stress ? stress.estimates[r.estimate] : undefined;
     const newest = Math.max(total?.updatedAt ?? -Infinity, s?.updatedAt ?? -Infinity, c?.updatedAt ?? -Infinity);
     return {
@@ -117,11 +117,11 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
       },
     };
   });
-  const elv = row(state, 'EquityWithLoanValue', base)?.value;
-  const maint = row(state, 'MaintMarginReq', base)?.value;
-  const cushionRow = row(state, 'Cushion', '');
+  const elv = accountRow(state, 'EquityWithLoanValue', base)?.value;
+  const maint = accountRow(state, 'MaintMarginReq', base)?.value;
+  const cushionRow = accountRow(state, 'Cushion', '');
   const cushion = cushionRow?.value;
-  const bad = BAND_TAGS.some(([tag, inBase]) => unreadable(row(state, tag, inBase ? base : '')));
+  const bad = BAND_TAGS.some(([tag, inBase]) => unreadable(accountRow(state, tag, inBase ? base : '')));
   // An unreadable input never leaves the band at OK (nor at "no requirement yet"); a worse band it found stays.
   const found = marginBand(elv, maint);
   const band: MarginBand = bad && (found === 'ok' || found === 'unknown') ? 'unreadable' : found;

@@ -180,6 +180,7 @@ export function alertsVM(
       win,
       entries.length,
       ui.filter ? `No log line matches "${ui.filter}".` : 'No messages from TWS yet.',
+      LOG_COLUMNS,
     ),
   };
 }

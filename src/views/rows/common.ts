@@ -101,13 +101,30 @@ export function windowRows<T extends DisplayItem>(display: readonly T[], ui: Lis
   };
 }
 
-/** Assembles a list view model from its window (windowRows) and what the pane says about itself. */
+/**
+ * What the pane cannot show, for its title (issue 16 item 9): "+3 columns" dropped for width, "↑ 4 above" and
+ * "↓ 2 more" rows outside the window. Nothing is hidden silently.
+ */
+export function hiddenInfo(hiddenColumns: number, context: Pick<ListContext, 'rows' | 'top' | 'height'>): string {
+  const below = context.rows.length - context.top - context.height;
+  return listInfo([
+    hiddenColumns > 0 && `+${hiddenColumns} ${hiddenColumns === 1 ? 'column' : 'columns'}`,
+    context.top > 0 && `↑ ${context.top} above`,
+    below > 0 && `↓ ${below} more`,
+  ]);
+}
+
+/**
+ * Assembles a list view model from its window (windowRows) and what the pane says about itself. `specs` are the
+ * columns before fitting, so the title can say how many the width dropped.
+ */
 export function listVM(
   pane: PaneId, info: string, columns: readonly ColumnSpec[], win: ReturnType<typeof windowRows>, total: number, empty: string | undefined,
+  specs: readonly ColumnSpec[] = columns,
 ): ListVM {
   return {
     pane,
-    info,
+    info: listInfo([info, hiddenInfo(specs.length - columns.length, win.context)]),
     columns,
     rows: win.rows,
     ...(win.selectedId !== undefined ? { selectedId: win.selectedId } : {}),

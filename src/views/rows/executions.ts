@@ -60,5 +60,6 @@ export function executionsVM(state: PortfolioState, ui: ListUi, width: number, h
     win,
     rows.length,
     ui.filter ? `No fill matches "${ui.filter}".` : 'No fills this session.',
+    EXECUTION_COLUMNS,
   );
 }

@@ -70,5 +70,6 @@ export function ordersVM(state: PortfolioState, ui: ListUi, width: number, heigh
     win,
     rows.length,
     ui.filter ? `No order matches "${ui.filter}".` : state.complete.openOrders ? 'No open orders.' : 'Waiting for the open orders.',
+    ORDER_COLUMNS,
   );
 }

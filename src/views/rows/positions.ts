@@ -203,7 +203,8 @@ export function positionsVM(
   }
   const toRow = (d: (typeof display)[number]): RowVM =>
     'cells' in d ? d : positionRow(d, state.options.get(d.row.contract.conId), base ? state.fxRates.get(d.row.contract.currency) : undefined);
-  const columns = fitColumns(base ? POSITION_COLUMNS.map((c) => (c.id === 'base' ? { ...c, header: `Value ${base}` } : c)) : POSITION_COLUMNS, width);
+  const specs = base ? POSITION_COLUMNS.map((c) => (c.id === 'base' ? { ...c, header: `Value ${base}` } : c)) : POSITION_COLUMNS;
+  const columns = fitColumns(specs, width);
   const win = windowRows(display, ui, height - 1, toRow); // one row for the column header
   const sort = SORTS.positions.find((s) => s.key === ui.sort.key) ?? SORTS.positions[0]!;
   return listVM(
@@ -219,5 +220,6 @@ export function positionsVM(
     win,
     facts.length + unknownCount,
     ui.filter ? `No position matches "${ui.filter}".` : state.complete.positions ? 'No positions.' : 'Waiting for the positions snapshot.',
+    specs,
   );
 }

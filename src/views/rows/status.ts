@@ -1,8 +1,11 @@
 // The status bar: source, endpoint, account, base currency, health with data age, trading state, freeze, clock.
 import { accountLost, STALE_AFTER_MS } from '../../model/freshness.js';
+import type { Decimal } from '../../model/money.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
-import { age, clock, maskAccount, textWidth } from '../format.js';
+import type { RiskResult } from '../../session/stress-model.js';
+import { age, clock, compactMoney, maskAccount, money, percent, textWidth, truncate } from '../format.js';
+import { accountRow, unreadable } from './account.js';
 import type { Cell } from './common.js';
 
 /** Where the console's data comes from (the status bar's first word). */
@@ -125,4 +128,54 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
   for (const level of [3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
   return kept.map(({ drop: _d, ...c }) => c);
+}
+
+/**
+ * The figures line under the status bar (issue 16 item 2): NetLiquidation, ExcessLiquidity, Cushion and the worst
+ * stress result, with BREACH and how many scenarios breach, on screen whatever pane is focused or shown. Fitted to
+ * `width` by shortening, never by dropping a figure: long labels and whole amounts first, then short labels and
+ * compact amounts, then the scenario's name cut.
+ */
+export function figuresCells(state: PortfolioState, risk: RiskResult | undefined, width = Infinity): Cell[] {
+  const base = state.baseCurrency;
+  const value = (tag: string, currency: string) => {
+    const v = base ? accountRow(state, tag, currency) : undefined;
+    return unreadable(v) ? { bad: true as const } : { v: v?.value };
+  };
+  const nlv = value('NetLiquidation', base ?? '');
+  const xl = value('ExcessLiquidity', base ?? '');
+  const cushion = value('Cushion', '');
+  const m = risk?.ok ? risk.model : undefined;
+  const breaches = m?.scenarios.filter((s) => s.breach).length ?? 0;
+  const worstBreach = m?.worst ? m.scenarios.find((s) => s.id === m.worst!.id)?.breach === true : false;
+  const build = (short: boolean, labelRoom: number): Cell[] => {
+    const amount = (x: { bad?: true; v?: Decimal }) => ('bad' in x ? '?' : short ? compactMoney(x.v) : money(x.v));
+    const cells: Cell[] = [
+      { text: short ? 'NLV' : 'Net liq', slot: 'muted' },
+      { text: amount(nlv), ...('bad' in nlv ? { slot: 'risk.warn' as const } : {}) },
+      { text: short ? 'XL' : 'Excess liq', slot: 'muted' },
+      { text: amount(xl), ...('bad' in xl ? { slot: 'risk.warn' as const } : xl.v?.isNegative() ? { slot: 'risk.breach' as const } : {}) },
+      { text: short ? 'Cush' : 'Cushion', slot: 'muted' },
+      { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
+      { text: 'Worst', slot: 'muted' },
+    ];
+    if (!risk) cells.push({ text: 'computing…', slot: 'muted' });
+    else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
+    else if (!m?.worst) cells.push({ text: 'no loss' });
+    else {
+      const total = short ? compactMoney(m.worst.total) : `${money(m.worst.total)} ${m.baseCurrency}`;
+      cells.push({ text: truncate(m.worst.label, labelRoom) }, { text: total, slot: worstBreach ? 'risk.breach' : 'pnl.loss' });
+    }
+    if (breaches > 0) cells.push({ text: ` BREACH ${breaches} ${breaches === 1 ? 'scenario' : 'scenarios'} `, slot: 'risk.breach' });
+    return cells;
+  };
+  const lineWidth = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1);
+  const label = m?.worst ? textWidth(m.worst.label) : 0;
+  for (const short of [false, true]) {
+    const cells = build(short, label);
+    if (lineWidth(cells) <= width) return cells;
+  }
+  // Only the scenario's name gives way now (it is in the Stress pane in full); the amounts and BREACH stay.
+  const over = lineWidth(build(true, label)) - width;
+  return build(true, Math.max(4, label - over));
 }

@@ -5,7 +5,7 @@ import { SORTS } from '../list-sorts.js';
 import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
-import { RowCache, filterMatcher, listInfo, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
+import { RowCache, filterMatcher, hiddenInfo, listInfo, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
 
 /** Heat of a P&L relative to NetLiquidation: ≥10% loss is hot, ≥3% warm; gains are cool. */
 export function heatSlot(pnl: number, nlv: number): Slot {
@@ -28,17 +28,59 @@ function baseColumns(): ColumnSpec[] {
   ];
 }
 
-/** Heat-map columns: the total, then currencies and/or classes (the toggled breakdown outranks the other), EL', flag. */
+/** The heat map's columns, and which breakdown keys only an "Other" column sums (they did not fit one each). */
+export interface StressColumns {
+  readonly columns: readonly ColumnSpec[];
+  /** Breakdown columns not shown one by one (summed in their group's Other column, or the whole group left out). */
+  readonly hidden: number;
+  readonly rest: { readonly ccy: readonly string[]; readonly cls: readonly string[] };
+}
+
+const COLUMN_GAP = 1;
+const need = (cs: readonly ColumnSpec[]) => cs.reduce((sum, c) => sum + c.width, 0) + COLUMN_GAP * Math.max(0, cs.length - 1);
+
+/**
+ * Heat-map columns: the total, then currencies and/or classes (the toggled breakdown first), EL', flag. A breakdown
+ * is shown whole, or its first columns and an "Other n" column summing the rest, or not at all: the visible columns of
+ * a group always add up to the total (issue 16 item 9). The pane's title says how many are not shown one by one.
+ */
+export function stressLayout(m: StressModel, prefer: 'currency' | 'class', width: number): StressColumns {
+  const group = (kind: 'ccy' | 'cls', keys: readonly string[]) => keys.map<ColumnSpec>((c) => ({ id: `${kind}:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: 10 }));
+  const groups = prefer === 'currency' ? ([['ccy', m.currencies], ['cls', m.classes]] as const) : ([['cls', m.classes], ['ccy', m.currencies]] as const);
+  const head = baseColumns();
+  const excess: ColumnSpec = { id: 'excess', header: 'Excess liq', width: 11, align: 'right', priority: 5 };
+  const flag: ColumnSpec = { id: 'flag', header: 'Flag', width: 6, align: 'left', priority: 0 };
+  // Excess liquidity outranks the breakdowns; it goes only when not even it fits beside the label, total and flag.
+  const fixed = need([...head, excess, flag]) <= width ? [excess, flag] : [flag];
+  const chosen: ColumnSpec[] = [];
+  const rest = { ccy: [] as string[], cls: [] as string[] };
+  let hidden = fixed.length === 1 ? 1 : 0;
+  for (const [kind, keys] of groups) {
+    const all = group(kind, keys);
+    const fits = (cs: readonly ColumnSpec[]) => need([...head, ...chosen, ...cs, ...fixed]) <= width;
+    let picked: ColumnSpec[] = [];
+    if (fits(all)) picked = all;
+    else {
+      // k columns one by one and an Other column for the rest; with fewer than one, the group is left out.
+      for (let k = all.length - 1; k >= 1; k--) {
+        const other: ColumnSpec = { id: `rest:${kind}`, header: `Other ${all.length - k}`, width: CELL_WIDTH, align: 'right', priority: 10 };
+        if (fits([...all.slice(0, k), other])) {
+          picked = [...all.slice(0, k), other];
+          rest[kind] = keys.slice(k);
+          break;
+        }
+      }
+      hidden += picked.length === 0 ? all.length : all.length - (picked.length - 1);
+    }
+    chosen.push(...picked);
+  }
+  const specs = [...head, ...chosen, ...fixed];
+  return { columns: fitColumns(specs.map((c) => ({ ...c, priority: 0 })), width), hidden, rest };
+}
+
+/** The heat map's columns alone (see stressLayout). */
 export function stressColumns(m: StressModel, prefer: 'currency' | 'class', width: number): readonly ColumnSpec[] {
-  const ccy = m.currencies.map<ColumnSpec>((c, i) => ({ id: `ccy:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: (prefer === 'currency' ? 10 : 40) + i }));
-  const cls = m.classes.map<ColumnSpec>((c, i) => ({ id: `cls:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: (prefer === 'class' ? 10 : 40) + i }));
-  const specs: ColumnSpec[] = [
-    ...baseColumns(),
-    ...(prefer === 'currency' ? [...ccy, ...cls] : [...cls, ...ccy]),
-    { id: 'excess', header: 'Excess liq', width: 11, align: 'right', priority: 5 },
-    { id: 'flag', header: 'Flag', width: 6, align: 'left', priority: 0 },
-  ];
-  return fitColumns(specs, width);
+  return stressLayout(m, prefer, width).columns;
 }
 
 const cache = new RowCache<StressScenarioRow>();
@@ -49,9 +91,9 @@ function moneyCell(d: Decimal | undefined, nlv: number): Cell {
   return { text: compactMoney(n, true), slot: heatSlot(n, nlv) };
 }
 
-function scenarioRow(s: StressScenarioRow, m: StressModel): RowVM {
+function scenarioRow(s: StressScenarioRow, m: StressModel, rest: StressColumns['rest']): RowVM {
   const nlv = m.netLiquidation.toNumber();
-  return cache.get(s, [nlv], () => {
+  return cache.get(s, [nlv, rest.ccy.join(','), rest.cls.join(',')], () => {
     const cells: Record<string, Cell> = {
       label: { text: s.label },
       total: moneyCell(s.total, nlv),
@@ -60,8 +102,17 @@ function scenarioRow(s: StressScenarioRow, m: StressModel): RowVM {
     };
     for (const c of m.currencies) cells[`ccy:${c}`] = moneyCell(s.byCurrency[c], nlv);
     for (const c of m.classes) cells[`cls:${c}`] = moneyCell(s.byClass[c], nlv);
+    const sum = (parts: Readonly<Record<string, Decimal>>, keys: readonly string[]) => keys.reduce<Decimal | undefined>((a, k) => (parts[k] ? (a ? a.add(parts[k]) : parts[k]) : a), undefined);
+    if (rest.ccy.length > 0) cells['rest:ccy'] = moneyCell(sum(s.byCurrency, rest.ccy), nlv);
+    if (rest.cls.length > 0) cells['rest:cls'] = moneyCell(sum(s.byClass as Readonly<Record<string, Decimal>>, rest.cls), nlv);
     return { id: s.id, kind: 'row', cells };
   });
+}
+
+/** Distances in the order that matters: breached now, then the nearest finite ones, then those with none in range. */
+export function byNearest(subjects: readonly StressSubject[]): StressSubject[] {
+  const rank = (s: StressSubject) => (s.distance.nearest === null ? Infinity : Math.abs(s.distance.nearest));
+  return subjects.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i).map(({ s }) => s);
 }
 
 /** "Equities −23.7%", "EUR none within ±30%". */
@@ -177,7 +228,8 @@ export function stressVM(
   const chartTotal = available >= 13 ? Math.min(10, available - 7) : 0;
   const chart = chosen && chartTotal >= 6 ? curveChart(chosen, width, chartTotal - 1, m.baseCurrency) : undefined;
   const listHeight = Math.max(1, available - 1 - (chart ? chart.lines.length + 1 : 0));
-  const win = windowRows(display, ui, listHeight, (d) => scenarioRow(d.s, m));
+  const layout = stressLayout(m, prefer, width);
+  const win = windowRows(display, ui, listHeight, (d) => scenarioRow(d.s, m, layout.rest));
   const sort = SORTS.stress.find((s) => s.key === ui.sort.key) ?? SORTS.stress[0]!;
   const breaches = m.scenarios.filter((s) => s.breach).length;
   const warns = m.scenarios.filter((s) => s.warn && !s.breach).length;
@@ -191,8 +243,9 @@ export function stressVM(
         `by ${prefer}`,
         sortInfo(sort.label, ui.sort.desc),
         ui.filter && `filter ${ui.filter}`,
+        hiddenInfo(layout.hidden, win.context),
       ]),
-      columns: stressColumns(m, prefer, width),
+      columns: layout.columns,
       rows: win.rows,
       ...(win.selectedId !== undefined ? { selectedId: win.selectedId } : {}),
       total: indexed.length,
@@ -201,7 +254,7 @@ export function stressVM(
     },
     subjects,
     ...(chosen ? { subject: chosen.key } : {}),
-    distances: [{ text: 'Liquidation at:', slot: 'heading' }, ...m.subjects.map(distanceText)],
+    distances: [{ text: 'Liquidation at:', slot: 'heading' }, ...byNearest(m.subjects).map(distanceText)],
     ...(chart ? { chart } : {}),
     ...(m.worst ? { worst: `worst ${m.worst.label} ${money(m.worst.total)} ${m.baseCurrency}` } : {}),
   };
