@@ -1,6 +1,7 @@
 // The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
+import { marketNow } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
 import { keyLabel } from '../keymap/keys.js';
 import { age } from './format.js';
@@ -308,7 +309,8 @@ function paneVM(input: ViewInput, pane: PaneId, width: number, height: number): 
     }
     case 'stress': {
       const vm = stressVM(risk, list, ui.stressColumns, ui.stressSubject, width, content);
-      const asOf = stress ? `as of ${age(snapshot.now - stress.asOf)} ago` : '';
+      // The risk's time is the market's (TWS's clock); its age is measured on the same clock.
+      const asOf = stress ? `as of ${age(marketNow(snapshot.live, snapshot.now) - stress.asOf)} ago` : '';
       return { kind: 'stress', pane, info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
     }
     case 'orders': {

@@ -11,6 +11,7 @@ import type { ListVM } from '../../src/views/rows/common.js';
 import type { ConsoleSnapshot } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { initialUi, reduceUi, type UiState } from '../../src/views/ui-state.js';
+import { reduce } from '../../src/model/reducer.js';
 import { buildViewModel, type ViewModel } from '../../src/views/view-model.js';
 import { ACCOUNT, MSFT, T0, bookState } from '../support/book.js';
 import { EventLog, portfolio, stock } from '../support/events.js';
@@ -119,6 +120,19 @@ describe('stress', () => {
     const alerts = v.panes.alerts;
     expect(alerts?.kind === 'alerts' && text(alerts.alerts.alerts)).toMatch(/WARNING "Equities −30%" would liquidate this account/);
     expect(text(v.status)).toMatch(/ \d WARNING /);
+  });
+
+  it("gives the risk's age on the market's clock: TWS a year ahead of this machine does not make it a year old", () => {
+    const base = tight();
+    const log = new EventLog(base.lastEventAt);
+    // TWS says it is a year later than this machine thinks (a simulator started elsewhere, a wrong box clock).
+    const ev = log.push({ type: 'brokerTimeReceived', time: base.lastEventAt + 365 * 86_400_000 }, base.lastEventAt + 1000);
+    const state = reduce({ ...base, lastSeq: 0 }, ev);
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
+    const v = vm(snapshot(state, { now: state.lastEventAt + 5_000 }), ui, { columns: 120, rows: 40 });
+    const s = v.panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    expect(s.info).toMatch(/as of 5s ago/);
   });
 
   it('charts P&L against the shock for the chosen subject, with x where excess liquidity goes negative', () => {
