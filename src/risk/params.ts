@@ -99,7 +99,10 @@ export interface StressParams {
    * 21:00 UTC depending on daylight-saving time (src/risk/expiry.ts).
    */
   readonly expiryHourNewYork: number;
-  /** Continuously compounded risk-free rate by currency; `defaultRate` for the others. */
+  /**
+   * Continuously compounded risk-free rate by currency (DEFAULT_RATES, merged per currency with the input);
+   * `defaultRate` for the others.
+   */
   readonly rates: Readonly<Record<string, number>>;
   readonly defaultRate: number;
   /** `auto` is resolved when a grid is built (margin-method.ts); the grid's own params always carry a method. */
@@ -125,7 +128,10 @@ export interface StressParams {
    * and the naked-option percentages × leverage (CBOE: 20% × leverage) up to 100%.
    */
   readonly leveragedEtfs: Readonly<Record<string, number>>;
-  /** Modified duration and convexity by bond conId (TWS does not send them). */
+  /**
+   * Modified duration and convexity by bond conId. Without one, a bond's are computed from the coupon and maturity
+   * its contract names (src/risk/bond.ts); a bond with neither does not move with `rates=`.
+   */
   readonly bondDurations: Readonly<Record<number, { readonly duration: number; readonly convexity?: number }>>;
   /** IBKR's warning fires at EquityWithLoanValue ≤ 110% of maintenance (risk-model.md §0.2, §1.3). */
   readonly warnRatio: number;
@@ -184,10 +190,20 @@ const HIGH_CAP_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'DJX', 'OEX', 'XEO']
 /** ETFs on broad-based indexes (CBOE treats their options like broad-based index options). */
 const BROAD_ETF_SYMBOLS = ['SPY', 'IVV', 'VOO', 'QQQ', 'IWM', 'DIA', 'MDY', 'VTI', 'EFA', 'EEM'];
 
+/**
+ * Default risk-free rates by currency, continuous, for option pricing: central-bank policy rates as of mid-2025,
+ * rounded (Fed 4.25–4.50%, ECB deposit 2.00%, BoE 4.25%, SNB 0%, BoJ 0.50%, BoC 2.75%, RBA 3.85%) **[unverified
+ * against today's]**. They age: set `risk.rates` in the settings (docs/stress-model.md "Rates and bonds").
+ * A currency not listed takes `defaultRate`.
+ */
+export const DEFAULT_RATES: Readonly<Record<string, number>> = Object.freeze({
+  USD: 0.04, EUR: 0.02, GBP: 0.04, CHF: 0, JPY: 0.005, CAD: 0.0275, AUD: 0.0375,
+});
+
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   clockStepMs: 3_600_000,
   expiryHourNewYork: 16,
-  rates: Object.freeze({}),
+  rates: DEFAULT_RATES,
   defaultRate: 0.04,
   marginMethod: 'regT' as const,
   margin: DEFAULT_MARGIN_RULES,
@@ -228,6 +244,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   const params: StressParams = {
     ...DEFAULT_STRESS_PARAMS,
     ...input,
+    rates: { ...DEFAULT_RATES, ...input.rates },
     margin: { ...DEFAULT_MARGIN_RULES, ...input.margin, fx: { ...DEFAULT_MARGIN_RULES.fx, ...input.margin?.fx } },
     portfolioMargin: { ...DEFAULT_PM_RULES, ...input.portfolioMargin },
     span: { ...DEFAULT_SPAN_RULES, ...input.span, scanRanges: { ...DEFAULT_SPAN_RULES.scanRanges, ...input.span?.scanRanges } },
