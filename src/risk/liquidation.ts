@@ -107,7 +107,7 @@ function scaleShocks(s: ScenarioShocks, k: number): ScenarioShocks {
   for (const [c, x] of Object.entries(s.px)) if (x !== undefined) px[c] = x * k;
   const fx: Record<string, number> = {};
   for (const [c, x] of Object.entries(s.fx)) fx[c] = x * k;
-  return { ...ZERO_SHOCKS, px, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}) };
+  return { ...ZERO_SHOCKS, px, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}), ...(s.volTermDays ? { volTermDays: s.volTermDays } : {}) };
 }
 
 function search(

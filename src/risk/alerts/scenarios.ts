@@ -17,7 +17,9 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
   const rows = [...state.portfolio.values()];
   const classes = classifyPositions(rows.map((r) => r.contract), stressParams({ ...params, now: 0 }));
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
-  return builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers);
+  // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
+  const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
+  return builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers);
 }
 
 export type AlertStress = { readonly ok: true; readonly report: StressReport } | { readonly ok: false; readonly error: string };
