@@ -82,6 +82,16 @@ export interface PortfolioMarginRules {
   readonly perContractMin: number;
 }
 
+/** Single-name concentration (src/risk/concentration.ts, docs/stress-model.md "Names"). */
+export interface ConcentrationRules {
+  /** An underlying at or above this share of gross exposure gets its own jump scenarios (assumed 10%). */
+  readonly share: number;
+  /** Jump size both ways: ±30%, IBKR's concentration stress of the two riskiest class groups (§1.5, TIMS-based). */
+  readonly jump: number;
+  /** This many largest underlyings get their own liquidation distance. */
+  readonly names: number;
+}
+
 export type MarginMethod = 'regT' | 'portfolio';
 /** The setting: a method, or `auto` to decide it from what TWS reports (margin-method.ts). */
 export type MarginMethodSetting = MarginMethod | 'auto';
@@ -110,6 +120,7 @@ export interface StressParams {
   readonly margin: MarginRules;
   readonly portfolioMargin: PortfolioMarginRules;
   readonly span: SpanRules;
+  readonly concentration: ConcentrationRules;
   /**
    * US Reg T: option values carry no loan value, so EquityWithLoanValue excludes them (risk-model.md §1.2).
    * Set true for risk-based (EU) accounts where ELV = NLV (§1.1, unverified).
@@ -209,6 +220,7 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   margin: DEFAULT_MARGIN_RULES,
   portfolioMargin: DEFAULT_PM_RULES,
   span: DEFAULT_SPAN_RULES,
+  concentration: Object.freeze({ share: 0.1, jump: 0.3, names: 3 }),
   optionsHaveLoanValue: false,
   indexSymbols: INDEX_SYMBOLS,
   broadIndexSymbols: BROAD_INDEX_SYMBOLS,
@@ -222,7 +234,8 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
 });
 
 /** What a caller passes: `now` is required, everything else defaults (nested rule sets merge field by field). */
-export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation'>> & {
+export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation' | 'concentration'>> & {
+  readonly concentration?: Partial<ConcentrationRules>;
   readonly margin?: Partial<MarginRules>;
   readonly span?: Partial<SpanRules>;
   readonly portfolioMargin?: Partial<PortfolioMarginRules>;
@@ -249,6 +262,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
     portfolioMargin: { ...DEFAULT_PM_RULES, ...input.portfolioMargin },
     span: { ...DEFAULT_SPAN_RULES, ...input.span, scanRanges: { ...DEFAULT_SPAN_RULES.scanRanges, ...input.span?.scanRanges } },
     liquidation: { ...DEFAULT_STRESS_PARAMS.liquidation, ...input.liquidation },
+    concentration: { ...DEFAULT_STRESS_PARAMS.concentration, ...input.concentration },
   };
   const finite = (path: string, v: unknown, min = -Infinity, max = Infinity) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${path}: expected a finite number, got ${String(v)}`);
@@ -296,6 +310,11 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   finite('liquidation.fxRange', params.liquidation.fxRange, 0.001, 1);
   finite('liquidation.tolerance', params.liquidation.tolerance, 1e-8, 0.01);
   finite('reconcileTolerance', params.reconcileTolerance, 0, 1);
+  finite('concentration.share', params.concentration.share, 0, 1);
+  finite('concentration.jump', params.concentration.jump, 0.01, 1);
+  if (!Number.isInteger(params.concentration.names) || params.concentration.names < 0 || params.concentration.names > 50) {
+    problems.push(`concentration.names: expected a whole number from 0 to 50, got ${String(params.concentration.names)}`);
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params };
 }
 
