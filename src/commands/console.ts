@@ -157,7 +157,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
   const session = new AccountSession(feed, {
     // The margin method the settings name (auto decides from what TWS reports), as report uses.
-    risk: createStressRunner({ params: { marginMethod: o.settings.risk.marginMethod } }),
+    risk: createStressRunner({ params: { marginMethod: o.settings.risk.marginMethod, rates: o.settings.risk.rates } }),
     ...(live && effects
       ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
       : {}),

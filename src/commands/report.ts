@@ -36,7 +36,7 @@ function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
   extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
 ): boolean {
-  const stress = stressOf(state, scenarios, stressAt, (f['margin-method'] ?? settings.risk.marginMethod) as MarginMethodSetting);
+  const stress = stressOf(state, scenarios, stressAt, (f['margin-method'] ?? settings.risk.marginMethod) as MarginMethodSetting, settings.risk.rates);
   const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, scenarios, stress, now, stressAt);
   const critical = hasCritical(alerts);
   // A replay's verdict is what was recorded; where today's rules would judge the same moment differently (a file from

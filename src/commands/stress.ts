@@ -37,10 +37,11 @@ export function chooseScenarios(state: PortfolioState, shocks: readonly string[]
 /** The stress report, or why it cannot be built from this state (never throws). */
 export function stressOf(
   state: PortfolioState, scenarios: readonly Scenario[], now: number, marginMethod?: MarginMethodSetting,
+  rates?: Readonly<Record<string, number>>,
 ): StressReport | { error: string } {
   if (!state.baseCurrency || state.portfolio.size === 0 && state.accountValues.size === 0) return { error: 'no account data yet' };
   try {
-    return buildStressReport(state, scenarios, { now, ...(marginMethod ? { marginMethod } : {}) });
+    return buildStressReport(state, scenarios, { now, ...(marginMethod ? { marginMethod } : {}), ...(rates ? { rates } : {}) });
   } catch (e) {
     return { error: (e as Error).message };
   }

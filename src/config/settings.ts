@@ -47,6 +47,11 @@ export interface KeymapSetting {
 export interface RiskSettings {
   /** `auto` decides from TWS's account type rows, else from which estimate the reported requirement matches. */
   readonly marginMethod: 'auto' | 'regT' | 'portfolio';
+  /**
+   * Risk-free rate by ISO currency, a fraction (0.045 is 4.5%), for option pricing; merged over the engine's
+   * documented defaults (DEFAULT_RATES in src/risk/params.ts), so `{ "EUR": 0.025 }` changes EUR only.
+   */
+  readonly rates: Readonly<Record<string, number>>;
 }
 
 export interface Settings {
@@ -109,7 +114,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
   trading: { armMinutes: 5 },
-  risk: { marginMethod: 'auto' },
+  risk: { marginMethod: 'auto', rates: {} },
   alerts: {},
 };
 
@@ -218,7 +223,24 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
   let risk = d.risk;
   if (has('risk')) {
     const o = c.object('risk', top.risk, Object.keys(d.risk));
-    if (o && 'marginMethod' in o) risk = { marginMethod: c.oneOf('risk.marginMethod', o.marginMethod, ['auto', 'regT', 'portfolio'], d.risk.marginMethod) };
+    if (o) {
+      const marginMethod = 'marginMethod' in o ? c.oneOf('risk.marginMethod', o.marginMethod, ['auto', 'regT', 'portfolio'], d.risk.marginMethod) : d.risk.marginMethod;
+      // Each currency is judged alone: a bad one is named and left out, the others are honoured.
+      const rates: Record<string, number> = {};
+      if ('rates' in o) {
+        const r = c.object('risk.rates', o.rates, Object.keys(isObject(o.rates) ? o.rates : {}));
+        for (const [ccy, v] of Object.entries(r ?? {})) {
+          const at = Checker.at('risk.rates', ccy);
+          if (!/^[A-Z]{3}$/.test(ccy)) c.fail(at, 'expected a three-letter ISO currency code in capitals');
+          else {
+            const before = c.problems.length;
+            const x = c.number(at, v, NaN, -0.2, 1);
+            if (c.problems.length === before) rates[ccy] = x;
+          }
+        }
+      }
+      risk = { marginMethod, rates };
+    }
   }
 
   let alerts = d.alerts;

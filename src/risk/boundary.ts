@@ -4,6 +4,7 @@ import type { AssetClass } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
+import { bondRisk, bondTerms } from './bond.js';
 import { expiryInstant } from './expiry.js';
 import { classifyPositions, type PositionClass } from './positions.js';
 
@@ -288,7 +289,13 @@ export function readPosition(
       unpriced = `no ${missing.join(', no ')}`;
     }
   }
-  const dur = cls.kind === 'bond' ? params.bondDurations[c.conId] : undefined;
+  // A configured duration wins; else it is computed from the coupon and maturity the contract names, at the mark.
+  let dur: { readonly duration: number; readonly convexity?: number } | undefined;
+  if (cls.kind === 'bond') {
+    dur = params.bondDurations[c.conId];
+    const terms = dur ? undefined : bondTerms(c);
+    if (terms) dur = bondRisk(terms, price, clockOf(params));
+  }
   return {
     conId: c.conId,
     cls,

@@ -218,6 +218,8 @@ export function updateStressGrid(grid: StressGrid, state: PortfolioState, localN
     });
     book.positions.forEach((p, i) => {
       if (p.cls.kind === 'option' && p.unpriced !== undefined && p.expiryMs <= clockMs) expiring.add(i);
+      // A bond's computed duration shortens as its clock runs: read again so an update equals a rebuild.
+      if (p.cls.kind === 'bond' && Number.isFinite(p.duration)) expiring.add(i);
     });
   }
   const candidates = [...new Set([...(touchedList ? candidatesOf(grid, touchedList) : book.positions.map((_, i) => i)), ...expiring])];
@@ -249,7 +251,8 @@ function samePosition(a: BookPosition, b: BookPosition): boolean {
   return (
     a.qty === b.qty && a.multiplier === b.multiplier && same(a.price, b.price) && a.nlvQuanta === b.nlvQuanta &&
     same(a.iv, b.iv) && same(a.pvDividend, b.pvDividend) && same(a.underlying, b.underlying) && same(a.strike, b.strike) &&
-    same(a.expiryMs, b.expiryMs) && a.unpriced === b.unpriced && a.isCall === b.isCall
+    same(a.expiryMs, b.expiryMs) && a.unpriced === b.unpriced && a.isCall === b.isCall &&
+    same(a.duration, b.duration) && same(a.convexity, b.convexity)
   );
 }
 

@@ -3,6 +3,7 @@ import type { Decimal } from '../model/money.js';
 import { floatOf } from './boundary.js';
 import { baseColumn, columnAccount, columnSums, evaluateShocks, type ColumnAccount, type StressGrid } from './grid.js';
 import { stressedRequirementFloat, type CalibrationPart } from './margin.js';
+import { exposureByName } from './concentration.js';
 import { builtinScenarios } from './scenario-text.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type ScenarioShocks } from './scenario-types.js';
 
@@ -39,6 +40,11 @@ export interface LiquidationDistance {
   readonly up: number | null;
   /** The one of smaller size (down on a tie); 0 when EL is already below 0; null when neither. */
   readonly nearest: number | null;
+  /**
+   * Only when EL is already below 0: the smallest move (either side, down on a tie) at which EL is back at 0 or
+   * above, the move that would cure the breach; null when none within range.
+   */
+  readonly cure?: number | null;
 }
 
 /** Points per side of the coarse ladder: 1% steps over ±50%, 0.6% over ±30%. */
@@ -71,6 +77,22 @@ export function liquidationDistances(grid: StressGrid, anchors: Anchors): Liquid
     out.push(search(grid, anchors, el0, 'crash', 'crash', params.liquidation.priceRange, tol, shocksAt, false));
   }
   return out;
+}
+
+/**
+ * Liquidation distance of each of the `concentration.names` largest underlyings by gross exposure (key `sym:NAME`,
+ * kind `px`): the `sym:` move, alone, at which EL reaches 0. None for a book of a single underlying (its class
+ * distance is the same search).
+ */
+export function nameDistances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+  const { params } = grid;
+  const names = exposureByName(grid.book);
+  if (names.length < 2) return [];
+  const el0 = excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
+  return names.slice(0, params.concentration.names).map((n) => {
+    const shocksAt = (t: number): ScenarioShocks => ({ ...ZERO_SHOCKS, sym: { [n.symbol]: t } });
+    return search(grid, anchors, el0, `sym:${n.symbol}`, 'px', params.liquidation.priceRange, params.liquidation.tolerance, shocksAt, true);
+  });
 }
 
 /** Non-base currencies with a non-zero amount at zero shock or a currency future on them. */
@@ -107,19 +129,36 @@ function scaleShocks(s: ScenarioShocks, k: number): ScenarioShocks {
   for (const [c, x] of Object.entries(s.px)) if (x !== undefined) px[c] = x * k;
   const fx: Record<string, number> = {};
   for (const [c, x] of Object.entries(s.fx)) fx[c] = x * k;
-  return { ...ZERO_SHOCKS, px, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}) };
+  return { ...ZERO_SHOCKS, px, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}), ...(s.volTermDays ? { volTermDays: s.volTermDays } : {}) };
 }
 
 function search(
   grid: StressGrid, anchors: Anchors, el0: number, key: string, kind: DistanceKind, range: number, tol: number,
   shocksAt: (t: number) => ScenarioShocks, bothWays: boolean,
 ): LiquidationDistance {
-  if (!(el0 >= 0)) return { key, kind, range, down: 0, up: bothWays ? 0 : null, nearest: 0 };
   const ts: number[] = [];
   for (let i = 1; i <= LADDER_POINTS; i++) ts.push((-range * i) / LADDER_POINTS);
   if (bothWays) for (let i = 1; i <= LADDER_POINTS; i++) ts.push((range * i) / LADDER_POINTS);
   const els = evaluateShocks(grid, ts.map(shocksAt)).map((a) => excessLiquidityOf(a, anchors));
   const el = (t: number) => excessLiquidityOf(evaluateShocks(grid, [shocksAt(t)])[0]!, anchors);
+  if (!(el0 >= 0)) {
+    // In breach: the same ladder, looking for the first point back at EL ≥ 0 on each side.
+    const cureSide = (offset: number): number | null => {
+      let prev = 0;
+      for (let i = 0; i < LADDER_POINTS; i++) {
+        const t = ts[offset + i]!;
+        // bisect keeps its "safe" end where its function is ≥ 0: here that is "still in breach", so it returns
+        // the cured end.
+        if (els[offset + i]! >= 0) return bisect((x) => (el(x) >= 0 ? -1 : 1), prev, t, tol);
+        prev = t;
+      }
+      return null;
+    };
+    const cd = cureSide(0);
+    const cu = bothWays ? cureSide(LADDER_POINTS) : null;
+    const cure = cd === null ? cu : cu === null ? cd : Math.abs(cu) < Math.abs(cd) ? cu : cd;
+    return { key, kind, range, down: 0, up: bothWays ? 0 : null, nearest: 0, cure };
+  }
   const side = (offset: number): number | null => {
     let prev = 0;
     for (let i = 0; i < LADDER_POINTS; i++) {

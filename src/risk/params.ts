@@ -82,6 +82,16 @@ export interface PortfolioMarginRules {
   readonly perContractMin: number;
 }
 
+/** Single-name concentration (src/risk/concentration.ts, docs/stress-model.md "Names"). */
+export interface ConcentrationRules {
+  /** An underlying at or above this share of gross exposure gets its own jump scenarios (assumed 10%). */
+  readonly share: number;
+  /** Jump size both ways: ±30%, IBKR's concentration stress of the two riskiest class groups (§1.5, TIMS-based). */
+  readonly jump: number;
+  /** This many largest underlyings get their own liquidation distance. */
+  readonly names: number;
+}
+
 export type MarginMethod = 'regT' | 'portfolio';
 /** The setting: a method, or `auto` to decide it from what TWS reports (margin-method.ts). */
 export type MarginMethodSetting = MarginMethod | 'auto';
@@ -99,7 +109,10 @@ export interface StressParams {
    * 21:00 UTC depending on daylight-saving time (src/risk/expiry.ts).
    */
   readonly expiryHourNewYork: number;
-  /** Continuously compounded risk-free rate by currency; `defaultRate` for the others. */
+  /**
+   * Continuously compounded risk-free rate by currency (DEFAULT_RATES, merged per currency with the input);
+   * `defaultRate` for the others.
+   */
   readonly rates: Readonly<Record<string, number>>;
   readonly defaultRate: number;
   /** `auto` is resolved when a grid is built (margin-method.ts); the grid's own params always carry a method. */
@@ -107,6 +120,7 @@ export interface StressParams {
   readonly margin: MarginRules;
   readonly portfolioMargin: PortfolioMarginRules;
   readonly span: SpanRules;
+  readonly concentration: ConcentrationRules;
   /**
    * US Reg T: option values carry no loan value, so EquityWithLoanValue excludes them (risk-model.md §1.2).
    * Set true for risk-based (EU) accounts where ELV = NLV (§1.1, unverified).
@@ -125,7 +139,10 @@ export interface StressParams {
    * and the naked-option percentages × leverage (CBOE: 20% × leverage) up to 100%.
    */
   readonly leveragedEtfs: Readonly<Record<string, number>>;
-  /** Modified duration and convexity by bond conId (TWS does not send them). */
+  /**
+   * Modified duration and convexity by bond conId. Without one, a bond's are computed from the coupon and maturity
+   * its contract names (src/risk/bond.ts); a bond with neither does not move with `rates=`.
+   */
   readonly bondDurations: Readonly<Record<number, { readonly duration: number; readonly convexity?: number }>>;
   /** IBKR's warning fires at EquityWithLoanValue ≤ 110% of maintenance (risk-model.md §0.2, §1.3). */
   readonly warnRatio: number;
@@ -184,15 +201,26 @@ const HIGH_CAP_INDEX_SYMBOLS = ['SPX', 'XSP', 'NDX', 'XND', 'DJX', 'OEX', 'XEO']
 /** ETFs on broad-based indexes (CBOE treats their options like broad-based index options). */
 const BROAD_ETF_SYMBOLS = ['SPY', 'IVV', 'VOO', 'QQQ', 'IWM', 'DIA', 'MDY', 'VTI', 'EFA', 'EEM'];
 
+/**
+ * Default risk-free rates by currency, continuous, for option pricing: central-bank policy rates as of mid-2025,
+ * rounded (Fed 4.25–4.50%, ECB deposit 2.00%, BoE 4.25%, SNB 0%, BoJ 0.50%, BoC 2.75%, RBA 3.85%) **[unverified
+ * against today's]**. They age: set `risk.rates` in the settings (docs/stress-model.md "Rates and bonds").
+ * A currency not listed takes `defaultRate`.
+ */
+export const DEFAULT_RATES: Readonly<Record<string, number>> = Object.freeze({
+  USD: 0.04, EUR: 0.02, GBP: 0.04, CHF: 0, JPY: 0.005, CAD: 0.0275, AUD: 0.0375,
+});
+
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   clockStepMs: 3_600_000,
   expiryHourNewYork: 16,
-  rates: Object.freeze({}),
+  rates: DEFAULT_RATES,
   defaultRate: 0.04,
   marginMethod: 'regT' as const,
   margin: DEFAULT_MARGIN_RULES,
   portfolioMargin: DEFAULT_PM_RULES,
   span: DEFAULT_SPAN_RULES,
+  concentration: Object.freeze({ share: 0.1, jump: 0.3, names: 3 }),
   optionsHaveLoanValue: false,
   indexSymbols: INDEX_SYMBOLS,
   broadIndexSymbols: BROAD_INDEX_SYMBOLS,
@@ -206,7 +234,8 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
 });
 
 /** What a caller passes: `now` is required, everything else defaults (nested rule sets merge field by field). */
-export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation'>> & {
+export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation' | 'concentration'>> & {
+  readonly concentration?: Partial<ConcentrationRules>;
   readonly margin?: Partial<MarginRules>;
   readonly span?: Partial<SpanRules>;
   readonly portfolioMargin?: Partial<PortfolioMarginRules>;
@@ -228,10 +257,12 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   const params: StressParams = {
     ...DEFAULT_STRESS_PARAMS,
     ...input,
+    rates: { ...DEFAULT_RATES, ...input.rates },
     margin: { ...DEFAULT_MARGIN_RULES, ...input.margin, fx: { ...DEFAULT_MARGIN_RULES.fx, ...input.margin?.fx } },
     portfolioMargin: { ...DEFAULT_PM_RULES, ...input.portfolioMargin },
     span: { ...DEFAULT_SPAN_RULES, ...input.span, scanRanges: { ...DEFAULT_SPAN_RULES.scanRanges, ...input.span?.scanRanges } },
     liquidation: { ...DEFAULT_STRESS_PARAMS.liquidation, ...input.liquidation },
+    concentration: { ...DEFAULT_STRESS_PARAMS.concentration, ...input.concentration },
   };
   const finite = (path: string, v: unknown, min = -Infinity, max = Infinity) => {
     if (typeof v !== 'number' || !Number.isFinite(v)) problems.push(`${path}: expected a finite number, got ${String(v)}`);
@@ -279,6 +310,11 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   finite('liquidation.fxRange', params.liquidation.fxRange, 0.001, 1);
   finite('liquidation.tolerance', params.liquidation.tolerance, 1e-8, 0.01);
   finite('reconcileTolerance', params.reconcileTolerance, 0, 1);
+  finite('concentration.share', params.concentration.share, 0, 1);
+  finite('concentration.jump', params.concentration.jump, 0.01, 1);
+  if (!Number.isInteger(params.concentration.names) || params.concentration.names < 0 || params.concentration.names > 50) {
+    problems.push(`concentration.names: expected a whole number from 0 to 50, got ${String(params.concentration.names)}`);
+  }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params };
 }
 

@@ -18,7 +18,7 @@ const fraction = (x: number | null): number | null => (x === null ? null : Math.
 /** The JSON document of docs/report-json.md; JSON.stringify it as it is. */
 export function toReportJson(report: StressReport): Json {
   const liquidationDistance: Record<string, number | null> = {};
-  for (const d of report.liquidationDistance) liquidationDistance[d.key] = fraction(d.nearest);
+  for (const d of [...report.liquidationDistance, ...report.nameDistance]) liquidationDistance[d.key] = fraction(d.nearest);
   return {
     format: 'tws-risk/stress-report',
     version: REPORT_JSON_VERSION,
@@ -76,7 +76,9 @@ export function toReportJson(report: StressReport): Json {
       warn: s.warn,
     })),
     liquidationDistance,
-    liquidationSearch: report.liquidationDistance.map((d) => ({ key: d.key, range: d.range, down: fraction(d.down), up: fraction(d.up) })),
+    liquidationSearch: [...report.liquidationDistance, ...report.nameDistance].map((d) => ({
+      key: d.key, range: d.range, down: fraction(d.down), up: fraction(d.up), ...(d.cure !== undefined ? { cure: fraction(d.cure) } : {}),
+    })),
     unpriced: report.unpriced.map((u) => ({ conId: u.conId, label: u.label, assetClass: u.assetClass, currency: u.currency, reason: u.reason })),
     cashPairs: report.cashPairs.map((c) => ({ conId: c.conId, label: c.label })),
     positions: report.positions,

@@ -90,12 +90,15 @@ export function formatStressReportText(report: StressReport, width = 80): string
   if (report.liquidationDistance.length > 0) {
     lines.push('');
     lines.push('Liquidation distance: the uniform shock at which ExcessLiquidity reaches 0');
-    for (const d of report.liquidationDistance) {
-      const name = d.kind === 'px' ? `prices ${d.key.slice(3)}` : d.kind === 'fx' ? `${d.key.slice(3)} vs ${base}` : 'combined crash (price move)';
+    for (const d of [...report.liquidationDistance, ...report.nameDistance]) {
+      const name = d.key.startsWith('sym:')
+        ? `${d.key.slice(4)} alone`
+        : d.kind === 'px' ? `prices ${d.key.slice(3)}` : d.kind === 'fx' ? `${d.key.slice(3)} vs ${base}` : 'combined crash (price move)';
+      const cure = d.cure === undefined ? '' : d.cure === null ? '; no move within range cures it' : `; ${formatShock(d.cure)} cures it`;
       const value = d.nearest === null
         ? `none within ${d.kind === 'crash' ? '-' : '±'}${Math.round(d.range * 100)}%`
         : d.nearest === 0
-          ? 'already below 0'
+          ? `already below 0${cure}`
           : formatShock(d.nearest);
       const other = d.nearest !== null && d.nearest !== 0 && d.down !== null && d.up !== null
         ? ` (other side ${formatShock(d.nearest === d.down ? d.up : d.down)})`

@@ -4,7 +4,7 @@ import { Decimal, ZERO } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
-import { anchorsOf, liquidationDistances, type LiquidationDistance } from './liquidation.js';
+import { anchorsOf, liquidationDistances, nameDistances, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, type Calibration } from './margin.js';
 import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
@@ -98,6 +98,8 @@ export interface StressReport {
   };
   readonly scenarios: readonly ScenarioResult[];
   readonly liquidationDistance: readonly LiquidationDistance[];
+  /** The same search for the largest underlyings alone (`sym:NAME`, src/risk/concentration.ts). */
+  readonly nameDistance: readonly LiquidationDistance[];
   /** Positions that could not be revalued: held at their mark in every scenario and listed here. */
   readonly unpriced: readonly UnpricedPosition[];
   /** CASH pair positions, left out of P&L because their legs are the cash balances (risk-model.md §0.9). */
@@ -177,7 +179,9 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
     };
     return result;
   });
-  const liquidation = liquidationDistances(grid, anchorsOf(nlvAnchor.value, elvAnchor.value, calibration.maint));
+  const anchors = anchorsOf(nlvAnchor.value, elvAnchor.value, calibration.maint);
+  const liquidation = liquidationDistances(grid, anchors);
+  const names = nameDistances(grid, anchors);
   const reconciliation = reconcile(model, reported, book.currencies, decimalOf(params.reconcileTolerance));
   const labelOf = (i: number) => contractLabel(book.sources[i]!.row.contract);
   const unpriced = book.positions.flatMap((p, i) =>
@@ -204,6 +208,7 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
     },
     scenarios: results,
     liquidationDistance: liquidation,
+    nameDistance: names,
     unpriced,
     cashPairs,
     positions: book.positions.length,

@@ -22,6 +22,8 @@ export interface ScenarioColumns {
   readonly n: number;
   readonly shocks: readonly ScenarioShocks[];
   readonly vol: Float64Array;
+  /** volTermDays per column, 0 when the vol move is the same for every term. */
+  readonly volTerm: Float64Array;
   readonly days: Float64Array;
   readonly rates: Float64Array;
   /** fx[c·n + j]: change of currency c (Book.currencies order) against base in column j; 0 for the base currency. */
@@ -41,6 +43,7 @@ export interface ScenarioColumns {
 export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: readonly string[], baseCurrency: string): ScenarioColumns {
   const n = shocks.length + 1;
   const vol = new Float64Array(n);
+  const volTerm = new Float64Array(n);
   const days = new Float64Array(n);
   const rates = new Float64Array(n);
   const fx = new Float64Array(currencies.length * n);
@@ -48,6 +51,7 @@ export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: r
   const symMoves = new Map<string, Float64Array>();
   shocks.forEach((s, j) => {
     vol[j] = s.vol;
+    volTerm[j] = s.volTermDays ?? 0;
     days[j] = s.days;
     rates[j] = s.rates ?? 0;
     currencies.forEach((c, ci) => {
@@ -66,7 +70,18 @@ export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: r
   const idx = Array.from({ length: n }, (_, j) => j);
   const shocked = (j: number) => (vol[j] === 0 && rates[j] === 0 && days[j] === 0 ? 0 : 1);
   idx.sort((a, b) => shocked(a) - shocked(b) || vol[a]! - vol[b]! || rates[a]! - rates[b]! || days[a]! - days[b]! || a - b);
-  return { n, shocks: [...shocks], vol, days, rates, fx, pxByClass, symMoves, order: Int32Array.from(idx) };
+  return { n, shocks: [...shocks], vol, volTerm, days, rates, fx, pxByClass, symMoves, order: Int32Array.from(idx) };
+}
+
+/**
+ * The relative vol move of column j for an option `years` from expiry: the column's move, scaled by
+ * min(1, √(volTermDays / days to expiry)) when the column is vol-coordinated by term (risk-model.md §1.6 proxy).
+ */
+export function volMoveAt(cols: ScenarioColumns, j: number, years: number): number {
+  const v = cols.vol[j]!, term = cols.volTerm[j]!;
+  if (term === 0 || v === 0) return v;
+  const days = years * 365;
+  return days <= term ? v : v * Math.sqrt(term / days);
 }
 
 /**
@@ -303,7 +318,7 @@ function spanGroupRequirement(
       const F = p.underlying * (1 + shock[j]!);
       const T = T0 - cols.days[j]! / 365;
       const r = r0 + cols.rates[j]!;
-      const vol = p.iv * (1 + cols.vol[j]!);
+      const vol = p.iv * (1 + volMoveAt(cols, j, T0));
       for (let s = 0; s < per; s++) {
         // Element 0 of each column: the option in the column's state; then the 16 scenarios a day later.
         const extreme = s > SPAN_MOVES.length;
@@ -493,10 +508,10 @@ function revalueOption(
   const call = p.isCall, strike = p.strike, und = p.underlying, iv = p.iv;
   S[0] = und; T[0] = T0; r[0] = r0; sigma[0] = iv;
   let k = 1;
-  const { order, vol, days, rates } = cols;
+  const { order, days, rates } = cols;
   for (let i = 0; i < n; i++) {
     const j = order[i]!;
-    const x = shock[j]!, v = vol[j]!, d = days[j]!, dr = rates[j]!;
+    const x = shock[j]!, v = volMoveAt(cols, j, T0), d = days[j]!, dr = rates[j]!;
     if (x === 0 && v === 0 && d === 0 && dr === 0) continue;
     col[k] = j;
     S[k] = und * (1 + x);
@@ -589,7 +604,7 @@ export function portfolioMarginGroup(
       const S = p.underlying * (1 + shock[j]!);
       const T = T0 - cols.days[j]! / 365;
       const r = r0 + cols.rates[j]!;
-      const vol = p.iv * (1 + cols.vol[j]!);
+      const vol = p.iv * (1 + volMoveAt(cols, j, T0));
       for (let b = 0; b < volMoves.length; b++) {
         const vb = Math.max(0, vol * (1 + volMoves[b]!));
         for (let a = 0; a < moves.length; a++) {

@@ -50,6 +50,7 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
   let vol = 0;
   let days = 0;
   let rates = 0;
+  let volTermDays = 0;
   const firstToken = new Map<string, string>(); // canonical key → token that set it
   const items = trimmed.split(',');
   items.forEach((raw, index) => {
@@ -111,12 +112,23 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
         else days = parsed;
         return;
       }
+      case 'volterm': {
+        if (name !== undefined) return fail(`volterm takes no name: write volterm=${value}`);
+        claim(kind);
+        const parsed = parseDays(value);
+        if (typeof parsed === 'string') return fail(parsed);
+        if (parsed < 1) return fail('volterm is the days to expiry up to which the vol move applies in full: at least 1');
+        volTermDays = parsed;
+        return;
+      }
       default:
-        return fail(`unknown shock kind "${kind}" (expected px:, sym:, fx:, rates, vol or days)`);
+        return fail(`unknown shock kind "${kind}" (expected px:, sym:, fx:, rates, vol, volterm or days)`);
     }
   });
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, shocks: { px, sym, fx, vol, days, ...(rates !== 0 ? { rates } : {}) } };
+  // Without a vol move the term scaling changes nothing: dropped, so equal shocks keep one id.
+  const term = vol !== 0 && volTermDays > 0 ? { volTermDays } : {};
+  return { ok: true, shocks: { px, sym, fx, vol, days, ...(rates !== 0 ? { rates } : {}), ...term } };
 }
 
 const EXAMPLES = { px: 'px:STK=-10%', sym: 'sym:AAPL=-25%', fx: 'fx:EUR=-8%' } as const;
@@ -233,6 +245,7 @@ export function formatScenario(shocks: ScenarioShocks): string {
   for (const c of sortedKeys(shocks.fx)) parts.push(`fx:${c}=${signedPercent(shocks.fx[c]!, '-')}`);
   if (shocks.rates) parts.push(`rates=${signedBasisPoints(shocks.rates, '-')}`);
   if (shocks.vol !== 0) parts.push(`vol=${signedPercent(shocks.vol, '-')}`);
+  if (shocks.vol !== 0 && shocks.volTermDays) parts.push(`volterm=${shocks.volTermDays}`);
   if (shocks.days !== 0) parts.push(`days=${shocks.days}`);
   return parts.length > 0 ? parts.join(',') : 'base';
 }
@@ -303,7 +316,9 @@ export function describeShocks(shocks: ScenarioShocks, baseCurrency?: string): s
     ...sortedKeys(shocks.fx).map((c) => `${c} ${pct(shocks.fx[c]!)}${vs}`),
   ];
   if (shocks.rates) parts.push(`rates ${signedBasisPoints(shocks.rates, '\u2212')}`);
-  if (shocks.vol !== 0) parts.push(`vol ${pct(shocks.vol)}`);
+  if (shocks.vol !== 0) {
+    parts.push(shocks.volTermDays ? `vol ${pct(shocks.vol)} to ${shocks.volTermDays}d, less beyond` : `vol ${pct(shocks.vol)}`);
+  }
   if (shocks.days !== 0) parts.push(`${shocks.days} ${shocks.days === 1 ? 'day' : 'days'} forward`);
   return parts.length > 0 ? parts.join(', ') : 'No change';
 }
@@ -323,6 +338,14 @@ export const FX_LADDER: readonly number[] = [-0.2, -0.1, -0.05, 0.05, 0.1, 0.2];
  * market in real time (§0.1), so the intraday jump, not the day's close, is what an account must survive.
  */
 export const PEG_BREAK = { up: 0.38, down: -0.28 } as const;
+
+/**
+ * Vol coordinated with the fall (docs/stress-model.md "Volatility that moves with price"): each down rung of the
+ * asset ladder also comes with implied vol up `perFall` × the fall (−10% → vol +30%, the corner of Risk Navigator's
+ * grid, §1.6), in full to options expiring within `termDays` and by √(termDays / days to expiry) beyond (§1.6's
+ * proxy for Risk Navigator's volatility-coordinated term response). Only for classes whose options the book holds.
+ */
+export const VOL_COORDINATION = { perFall: 3, termDays: 30 } as const;
 
 /** A combined crash. FX moves are against a neutral basket and are translated to the base (below). */
 export interface CrashDefinition {
@@ -380,6 +403,7 @@ function basketToBase(moves: Readonly<Record<string, number>>, base: string, cur
  */
 export function builtinScenarios(
   baseCurrency: string, currencies: readonly string[], assetClasses: readonly AssetClass[],
+  optionDrivers: readonly AssetClass[] = [],
 ): Scenario[] {
   const out: Scenario[] = [];
   const ids = new Set<string>();
@@ -393,6 +417,11 @@ export function builtinScenarios(
   add('base', ZERO_SHOCKS);
   for (const c of PRICE_DRIVER_CLASSES.filter((k) => assetClasses.includes(k))) {
     for (const m of ASSET_LADDER) add('asset', { ...ZERO_SHOCKS, px: { [c]: m } });
+    if (!optionDrivers.includes(c)) continue;
+    for (const m of ASSET_LADDER.filter((x) => x < 0)) {
+      const shocks = { ...ZERO_SHOCKS, px: { [c]: m }, vol: roundToBasisPoint(-m * VOL_COORDINATION.perFall), volTermDays: VOL_COORDINATION.termDays };
+      add('asset', shocks, `${describeShocks(shocks, baseCurrency)} (vol coordinated: +${VOL_COORDINATION.perFall}% per 1% fall)`);
+    }
   }
   const foreign = [...new Set(currencies)].filter((c) => CURRENCY.test(c) && c !== baseCurrency).sort();
   for (const c of foreign) {

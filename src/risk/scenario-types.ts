@@ -26,6 +26,12 @@ export interface ScenarioShocks {
   readonly rates?: number;
   /** Relative implied-vol move: σ' = σ·(1 + vol); −1 is the floor (zero vol). */
   readonly vol: number;
+  /**
+   * Vol-coordinated by term (Risk Navigator's volatility-coordinated scenarios, risk-model.md §1.6): the vol move
+   * applies in full to options expiring within this many calendar days and scales by √(volTermDays / days to
+   * expiry) beyond, so short-dated vol spikes more than long-dated. Absent: the same move for every option.
+   */
+  readonly volTermDays?: number;
   /** Calendar days forward (T' = T − days/365); a whole number ≥ 0. */
   readonly days: number;
 }

@@ -8,7 +8,7 @@ import { av, contract, greeks, holding, report, result } from './stress-fixtures
 /*
  * Every expected value below is the rule applied by hand to the shocked state (S = 100 at no shock, 80 at −20%,
  * 110 at +10%), never a number read from the engine. To make the options' values their intrinsic values (so the
- * hand arithmetic needs no pricing model), they expire in 4 days, the rate is 0 and the implied vol 0.01%: the
+ * hand arithmetic needs no pricing model), they expire in 4 days, the USD rate is 0 (DEFAULT_RATES has 4%) and the implied vol 0.01%: the
  * time value left is under 0.0005 per share, 0.5 per 1,000 shares, inside the 1.00 tolerance. No requirement is
  * reported, so the estimate is shown uncalibrated, as it is.
  */
@@ -34,7 +34,7 @@ const account = [av('NetLiquidation', '1000000'), av('EquityWithLoanValue', '100
 
 /** Stressed maintenance requirement of the book in each scenario. */
 function maintenance(legs: FeedEventBody[][], params: Record<string, unknown> = {}): Record<string, number> {
-  const r = report([...account, ...legs.flat()], SCENARIOS, { defaultRate: 0, ...params });
+  const r = report([...account, ...legs.flat()], SCENARIOS, { defaultRate: 0, rates: { USD: 0 }, ...params });
   return Object.fromEntries(SCENARIOS.map((s) => [s, result(r, s).maintMargin.toNumber()]));
 }
 
@@ -57,7 +57,7 @@ describe('vertical spreads', () => {
 
   it('calibrated to a reported 5,000, the credit spread stays at 5,000 at −20% and +10% (was 7,294 and 2,735)', () => {
     const r = report([...account, av('MaintMarginReq', '5000'), ...option('XYZ', 'P', 100, -10), ...option('XYZ', 'P', 95, 10)],
-      SCENARIOS, { defaultRate: 0 });
+      SCENARIOS, { defaultRate: 0, rates: { USD: 0 } });
     for (const s of SCENARIOS) expect(result(r, s).maintMargin.toFixed(0)).toBe('5000');
   });
 

@@ -180,7 +180,7 @@ describe('parse errors: every problem at once, each naming its token', () => {
       '"px:opt=-10": OPT is not a price driver: options move with their underlying (px:STK or px:IND)',
       '"px:opt=-10": missing %: moves are percentages, write -10%',
       'shock 2 of 7 is empty: remove the extra comma',
-      '"foo=1": unknown shock kind "foo" (expected px:, sym:, fx:, rates, vol or days)',
+      '"foo=1": unknown shock kind "foo" (expected px:, sym:, fx:, rates, vol, volterm or days)',
       '"vol=-150%": vol cannot fall below -100% (the vol would be negative)',
       '"fx:eur=3%": currency "eur" must be upper case: EUR',
       '"days=2.5": days must be a whole number',

@@ -27,7 +27,7 @@ function fop(right: 'C' | 'P', strike: number, qty: number, F = 6000): FeedEvent
 }
 
 function maint(bodies: FeedEventBody[], params: Record<string, unknown> = {}): Record<string, number> {
-  const r = report([...account, ...bodies], SCENARIOS, { defaultRate: 0, ...params });
+  const r = report([...account, ...bodies], SCENARIOS, { defaultRate: 0, rates: { USD: 0 }, ...params });
   return Object.fromEntries(SCENARIOS.map((s) => [s, result(r, s).maintMargin.toNumber()]));
 }
 
@@ -52,7 +52,7 @@ describe('futures: scan range in points, so a crash does not lower the requireme
       av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('CashBalance', '100000', 'USD'),
       av('MaintMarginReq', '34689'), av('MaintMarginReq-S', '0'), av('MaintMarginReq-C', '34689'), future(2, 6000),
     ];
-    const r = report(bodies, SCENARIOS, { defaultRate: 0 });
+    const r = report(bodies, SCENARIOS, { defaultRate: 0, rates: { USD: 0 } });
     for (const s of SCENARIOS) expect(result(r, s).maintMargin.toFixed(2)).toBe('34689.00');
     // EL(s) = 100,000 + 600,000·s − 34,689 with the requirement fixed: s* = −65,311 / 600,000 = −10.885%.
     // A requirement scaled with the price would put it further away: −65,311 / (600,000 − 34,689) = −11.553%.

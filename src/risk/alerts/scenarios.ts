@@ -1,6 +1,7 @@
 // The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
 import type { PortfolioState } from '../../model/state.js';
-import { currenciesOf } from '../boundary.js';
+import { currenciesOf, readBook } from '../boundary.js';
+import { exposureByName, nameJumpScenarios } from '../concentration.js';
 import { stressParams, type StressParamsInput } from '../params.js';
 import { classifyPositions } from '../positions.js';
 import { buildStressReport, type StressReport } from '../report.js';
@@ -15,9 +16,17 @@ import type { Scenario } from '../scenario-types.js';
  */
 export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}): Scenario[] {
   const rows = [...state.portfolio.values()];
-  const classes = classifyPositions(rows.map((r) => r.contract), stressParams({ ...params, now: 0 }));
+  const resolved = stressParams({ ...params, now: 0 });
+  const classes = classifyPositions(rows.map((r) => r.contract), resolved);
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
-  return builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers);
+  // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
+  const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
+  const list = builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers);
+  // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock.
+  const ids = new Set(list.map((s) => s.id));
+  const names = nameJumpScenarios(exposureByName(readBook(state, resolved)), resolved.concentration).filter((s) => !ids.has(s.id));
+  const at = list.reduce((last, s, i) => (s.family === 'asset' ? i + 1 : last), 1);
+  return [...list.slice(0, at), ...names, ...list.slice(at)];
 }
 
 export type AlertStress = { readonly ok: true; readonly report: StressReport } | { readonly ok: false; readonly error: string };
