@@ -128,6 +128,9 @@ export function isSealedFile(file: string): boolean {
  * session's), a file written to in the last minutes (another session may be writing it) and an unsealed file (a crash
  * a review will want to read); when those alone exceed the budget, the note says so instead of deleting them.
  */
+/** More disagreement than this between our clock and the file system's times, and file ages are not judged. */
+const CLOCK_SKEW_MS = 3_600_000;
+
 export function applyBudget(dir: string, budget: RecordingBudget, now: number, keep: ReadonlySet<string>): string[] {
   const notes: string[] = [];
   let files: { path: string; size: number; mtime: number }[];
@@ -144,13 +147,22 @@ export function applyBudget(dir: string, budget: RecordingBudget, now: number, k
     return [`recordings budget not applied: cannot list ${dir}: ${(e as Error).message}`];
   }
   let total = files.reduce((a, f) => a + f.size, 0);
-  const cutoff = now - budget.keepDays * 86_400_000;
+  // This session's own file was written moments ago: if the file system's times and our clock disagree by more than
+  // an hour (a clock being corrected, a faked or skewed clock), neither a file's age nor whether another session is
+  // still writing it can be judged, so nothing is deleted.
+  const ours = files.filter((f) => keep.has(f.path)).map((f) => f.mtime);
+  const skew = ours.length > 0 ? now - Math.max(...ours) : 0;
+  const agesTrusted = Math.abs(skew) <= CLOCK_SKEW_MS;
+  if (!agesTrusted) {
+    notes.push(`recordings budget not applied: the clock and the file system's times disagree by ${Math.round(Math.abs(skew) / 3_600_000)} hour(s); no file was deleted`);
+  }
+  const cutoff = agesTrusted ? now - budget.keepDays * 86_400_000 : -Infinity;
   const kept: string[] = [];
   for (const f of files) {
     const old = f.mtime < cutoff;
     if (!old && total <= budget.maxBytes) break;
     // A file that must stay is left out of the sum, so it pushes no other file out either.
-    if (keep.has(f.path) || now - f.mtime < BUSY_MS) {
+    if (keep.has(f.path) || (agesTrusted ? now - f.mtime < BUSY_MS : true)) {
       total -= f.size;
       continue;
     }

@@ -139,6 +139,16 @@ describe('the recordings budget', () => {
     expect(notes).toEqual([a, b].map((f) => `recordings budget: deleted ${f} (the directory was over ${budget} bytes)`));
   });
 
+  it('deletes nothing when the clock and the file system disagree (a skewed or faked clock), and says so', () => {
+    const dir = fresh('skew');
+    const old = recording(dir, '20260101-100000', { sealed: true, ageMs: 400 * DAY });
+    // This session's file, just written by the file system's clock, reads as two years old by ours.
+    const mine = recording(dir, '20260305-100000', { sealed: false, ageMs: 730 * DAY });
+    const notes = applyBudget(dir, { maxBytes: 1, keepDays: 30 }, now, new Set([mine]));
+    expect([old, mine].map(existsSync)).toEqual([true, true]);
+    expect(notes).toEqual(['recordings budget not applied: the clock and the file system\'s times disagree by 17520 hour(s); no file was deleted']);
+  });
+
   it('reads the seal of plain and compressed files from their tail', () => {
     const dir = fresh('seal');
     expect(isSealedFile(recording(dir, '20260301-100000', { sealed: true, ageMs: 0, events: 200 }))).toBe(true);

@@ -23,6 +23,12 @@ async function sim(opts: Parameters<typeof startSimulator>[0] = {}): Promise<Sim
 
 const run = runCli;
 
+/**
+ * What stderr says beyond the recordings budget's notes (on a machine whose clock is skewed or faked, e.g. the
+ * suite run under faketime, the budget says why it deleted nothing): a headless flatten must print no error.
+ */
+const problems = (err: string) => err.split('\n').filter((l) => l !== '' && !l.startsWith('recordings budget'));
+
 const positionOf = (s: Simulator, conId: number) => dec(s.snapshot().positions.find((p) => p.conId === conId)?.position ?? '0');
 const conIdOf = (s: Simulator, symbol: string, secType: string) => s.snapshot().positions.find((p) => p.symbol === symbol && p.secType === secType)!.conId;
 const sent = (s: Simulator) => s.snapshot().executions.length + s.snapshot().openOrders.length;
@@ -72,7 +78,7 @@ describe('tws-risk flatten (headless)', () => {
     const toyota = conIdOf(s, '7203', 'STK');
     expect(positionOf(s, toyota).abs().greaterThan(500)).toBe(true); // larger than one fill (maxFillSize 500)
     const r = await run('flatten', '--port', String(s.port), '--client-id', '63', '--scope', `conid:${toyota}`, '--trade', '--confirm-account', 'DU1234567', '--json');
-    expect(r.err).toBe('');
+    expect(problems(r.err)).toEqual([]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     expect(doc.result.flat).toBe(true);
@@ -114,7 +120,7 @@ describe('tws-risk flatten (headless)', () => {
     it(`flattens ${scope}`, async () => {
       const s = await sim();
       const r = await run('flatten', '--port', String(s.port), '--client-id', '64', '--scope', scope, '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '20');
-      expect(r.err).toBe('');
+      expect(problems(r.err)).toEqual([]);
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.out);
       expect(doc.plan.legs.length).toBeGreaterThan(0);

@@ -43,7 +43,8 @@ describe('reconciliation after a lost connection', () => {
     const { sim, gate, optionLegs } = await rig(20, 2);
     expect(optionLegs).toBeGreaterThanOrEqual(3); // two get through, at least one is lost
     const out: string[] = [];
-    const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(l) };
+    // stderr apart: it may carry notes (the recordings budget's, on a machine whose clock is skewed or faked).
+    const io: CommandIo = { out: (l) => out.push(l), err: () => {} };
     const running = main(['flatten', '--port', String(gate.port), '--client-id', String(CLIENT), '--scope', 'class:OPT', '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '60'], io);
     // Two orders reach the simulator and fill there, but their answers are lost; the rest are written into the void.
     const mine = () => sim.snapshot().executions.filter((e) => e.clientId === CLIENT);
