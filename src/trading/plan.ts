@@ -288,7 +288,9 @@ export function planCancel(state: PortfolioState, what: { kind: 'order'; orderId
       const o = open.find((x) => x.orderId === what.orderId && cancellable(x, clientId));
       if (!o) {
         const other = open.find((x) => x.orderId === what.orderId);
-        return other ? { code: 'FOREIGN_ORDERS_OPEN', orders: [describeOrder(other)] } : { code: 'NOTHING_TO_DO', what: `order ${what.orderId} is not open` };
+        return other
+          ? { code: 'FOREIGN_ORDER', orderId: other.orderId, clientId: other.clientId, order: describeOrder(other) }
+          : { code: 'NOTHING_TO_DO', what: `order ${what.orderId} is not open` };
       }
       return { kind: 'order', orderId: o.orderId, description: describeOrder(o) };
     }

@@ -103,6 +103,8 @@ export type Denial =
   /** TWS sent no usable quantity (NaN, infinite, unset) for these positions: no plan is made on a guess. */
   | { readonly code: 'UNKNOWN_QUANTITY'; readonly conIds: readonly number[]; readonly sent: readonly string[] }
   | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
+  /** A cancel of one order that another API client placed, or that was typed into TWS (client 0). */
+  | { readonly code: 'FOREIGN_ORDER'; readonly orderId: number; readonly clientId: number; readonly order: string }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
   | { readonly code: 'READ_ONLY_API' }
@@ -138,6 +140,9 @@ export function formatDenial(d: Denial): string {
       return `Refused: TWS sent no usable quantity (${d.sent.join(', ')}) for conId ${d.conIds.join(', ')}; no plan is made while a position's size is unknown (UNKNOWN_QUANTITY)`;
     case 'WOULD_INCREASE_POSITION':
       return `Refused: an order would increase a position instead of closing it (WOULD_INCREASE_POSITION conId=${d.conId})`;
+    case 'FOREIGN_ORDER':
+      // Short enough to be read whole on the console's flash line: whose it is, and the only ways to cancel it.
+      return `Refused: order ${d.orderId} is ${d.clientId === 0 ? 'a manual TWS order' : `client ${d.clientId}'s`}; use :trade.globalCancel or TWS (FOREIGN_ORDER)`;
     case 'FOREIGN_ORDERS_OPEN':
       return `Refused: orders of other clients are open on these positions (${d.orders.join('; ')}); cancel them in TWS or with a global cancel first (FOREIGN_ORDERS_OPEN)`;
     case 'NOTHING_TO_DO':

@@ -7,7 +7,7 @@ import type { PortfolioState } from '../../src/model/state.js';
 import { arm, DISARMED, isArmed } from '../../src/trading/arming.js';
 import { guardFlatten } from '../../src/trading/guard.js';
 import { isDenial, parseScope, planCancel, planFlatten, planReduce, type FlattenOptions } from '../../src/trading/plan.js';
-import { formatDenial, legTarget, type FlattenPlan } from '../../src/trading/types.js';
+import { formatDenial, legTarget, type Denial, type FlattenPlan } from '../../src/trading/types.js';
 import { EventLog, acct, option, portfolio, stock } from '../support/events.js';
 
 const ACC = 'DU1234567';
@@ -253,7 +253,12 @@ describe('cancel planner', () => {
     const mk = (clientId: number, orderId: number) => ({ type: 'openOrderUpdated' as const, order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(1), orderType: 'LMT', limitPrice: dec(1), status: 'Submitted' as const } });
     const { state } = book([mk(17, 1_000_001), mk(99, 7), mk(0, 0)]);
     expect(planCancel(state, { kind: 'order', orderId: 1_000_001 }, 17)).toMatchObject({ kind: 'order', orderId: 1_000_001 });
-    expect(planCancel(state, { kind: 'order', orderId: 7 }, 17)).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });
+    const foreign = planCancel(state, { kind: 'order', orderId: 7 }, 17);
+    expect(foreign).toMatchObject({ code: 'FOREIGN_ORDER', orderId: 7, clientId: 99 });
+    // The refusal says whose order it is and how it can be cancelled, short enough for one line.
+    expect(formatDenial(foreign as Denial)).toBe("Refused: order 7 is client 99's; use :trade.globalCancel or TWS (FOREIGN_ORDER)");
+    const manual = planCancel(state, { kind: 'order', orderId: 0 }, 17);
+    expect(formatDenial(manual as Denial)).toBe('Refused: order 0 is a manual TWS order; use :trade.globalCancel or TWS (FOREIGN_ORDER)');
     expect(planCancel(state, { kind: 'client' }, 17)).toEqual({ kind: 'client', orderIds: [1_000_001] });
     expect(planCancel(state, { kind: 'global' }, 17)).toEqual({ kind: 'global', openOrders: 3, otherClients: 2 });
   });

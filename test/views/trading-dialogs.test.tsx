@@ -308,7 +308,9 @@ describe('cancel dialogs', () => {
     await r.tui.write('4');
     await r.tui.waitForFrame((f) => /^›.*\b99\b/m.test(f), 'the foreign order selected');
     await r.tui.write('x');
-    await r.tui.waitForFrame((f) => f.includes('Refused: orders of other clients'), 'the refusal');
+    // The whole refusal, on one line: whose order it is and the one way this console can cancel it.
+    const refused = await r.tui.waitForFrame((f) => f.includes('(FOREIGN_ORDER)'), 'the refusal');
+    expect(refused).toMatch(/Refused: order \d+ is client 99's; use :trade\.globalCancel or TWS \(FOREIGN_ORDER\)/);
     expect(r.live.sim.snapshot().openOrders.some((o) => o.clientId === 99)).toBe(true);
 
     await r.tui.write(':trade.globalCancel\r');
