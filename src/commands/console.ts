@@ -12,6 +12,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
+import { riskParamsOf } from './stress.js';
 
 /** Erase the whole screen and put the cursor home: the alternate screen is the console's, nothing else is on it. */
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
@@ -157,7 +158,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
   const session = new AccountSession(feed, {
     // The margin method the settings name (auto decides from what TWS reports), as report uses.
-    risk: createStressRunner({ params: { marginMethod: o.settings.risk.marginMethod, rates: o.settings.risk.rates } }),
+    risk: createStressRunner({ params: riskParamsOf(o.settings) }),
     ...(live && effects
       ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
       : {}),

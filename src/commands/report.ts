@@ -8,11 +8,10 @@ import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags } from './live.js';
 import { missingData, stateJson } from './state-json.js';
 import { stateText } from './state-text.js';
-import { chooseScenarios, stressOf } from './stress.js';
+import { chooseScenarios, riskParamsOf, stressOf, type RiskSettingsParams } from './stress.js';
 import { formatStressReportText } from '../risk/report-text.js';
 import { toReportJson } from '../risk/report-json.js';
 import type { Scenario } from '../risk/scenario-types.js';
-import type { MarginMethodSetting } from '../risk/params.js';
 import { alertJson, bookScenarios, evaluateOnce, hasCritical, type Alert } from '../risk/alerts/index.js';
 import { recordedAlerts } from '../session/session.js';
 
@@ -36,12 +35,13 @@ function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
   extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
 ): boolean {
-  const stress = stressOf(state, scenarios, stressAt, (f['margin-method'] ?? settings.risk.marginMethod) as MarginMethodSetting, settings.risk.rates);
-  const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, scenarios, stress, now, stressAt);
+  const risk = riskParamsOf(settings, f['margin-method']);
+  const stress = stressOf(state, scenarios, stressAt, risk);
+  const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, risk, scenarios, stress, now, stressAt);
   const critical = hasCritical(alerts);
   // A replay's verdict is what was recorded; where today's rules would judge the same moment differently (a file from
   // before alerts were recorded, changed thresholds), say so beside it, never instead of it.
-  const differently = recorded ? judgedDifferently(alerts, lookOnce(state, settings, scenarios, stress, now, stressAt)) : [];
+  const differently = recorded ? judgedDifferently(alerts, lookOnce(state, settings, risk, scenarios, stress, now, stressAt)) : [];
   // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
   const st = stateJson(state, now);
   if (f.json) {
@@ -77,10 +77,14 @@ function judgedDifferently(recorded: readonly Alert[], today: readonly Alert[]):
  * A live report's alerts: one look of the rules at the state, judging the session's scenario list (bookScenarios),
  * the list the console's alerts judge; scenarios added by --scenarios or --shock are printed but judge no alert.
  */
-function lookOnce(state: PortfolioState, settings: Settings, scenarios: readonly Scenario[], stress: ReturnType<typeof stressOf>, now: number, stressAt: number): Alert[] {
+function lookOnce(
+  state: PortfolioState, settings: Settings, risk: RiskSettingsParams, scenarios: readonly Scenario[], stress: ReturnType<typeof stressOf>, now: number,
+  stressAt: number,
+): Alert[] {
   const builtin = bookScenarios(state);
   const same = builtin.length === scenarios.length && builtin.every((s, i) => s.id === scenarios[i]!.id);
-  const forAlerts = same ? stress : stressOf(state, builtin, stressAt);
+  // The same margin method and rates as the printed report (and the console): the alerts judge the engine as set.
+  const forAlerts = same ? stress : stressOf(state, builtin, stressAt, risk);
   return evaluateOnce({ state, config: alertConfigOf(settings), now, ...('error' in forAlerts ? {} : { stress: forAlerts }) });
 }
 

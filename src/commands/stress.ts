@@ -1,6 +1,7 @@
 // The stress part of `report`: which scenarios to run (built-in, --shock, --scenarios FILE) and the engine call.
 import { readFileSync } from 'node:fs';
 import type { PortfolioState } from '../model/state.js';
+import type { Settings } from '../config/settings.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
 import { bookScenarios } from '../risk/alerts/scenarios.js';
 import type { MarginMethodSetting } from '../risk/params.js';
@@ -35,13 +36,25 @@ export function chooseScenarios(state: PortfolioState, shocks: readonly string[]
 }
 
 /** The stress report, or why it cannot be built from this state (never throws). */
+/** The risk settings every stress pass of a session uses (console, report, alerts): one place reads them. */
+export interface RiskSettingsParams {
+  readonly marginMethod?: MarginMethodSetting;
+  readonly rates?: Readonly<Record<string, number>>;
+}
+
+/** The settings' risk section, with `report --margin-method` over it when given. */
+export function riskParamsOf(settings: Settings, marginMethodFlag?: string): RiskSettingsParams {
+  return { marginMethod: (marginMethodFlag ?? settings.risk.marginMethod) as MarginMethodSetting, rates: settings.risk.rates };
+}
+
 export function stressOf(
-  state: PortfolioState, scenarios: readonly Scenario[], now: number, marginMethod?: MarginMethodSetting,
-  rates?: Readonly<Record<string, number>>,
+  state: PortfolioState, scenarios: readonly Scenario[], now: number, risk: RiskSettingsParams = {},
 ): StressReport | { error: string } {
   if (!state.baseCurrency || state.portfolio.size === 0 && state.accountValues.size === 0) return { error: 'no account data yet' };
   try {
-    return buildStressReport(state, scenarios, { now, ...(marginMethod ? { marginMethod } : {}), ...(rates ? { rates } : {}) });
+    return buildStressReport(state, scenarios, {
+      now, ...(risk.marginMethod ? { marginMethod: risk.marginMethod } : {}), ...(risk.rates ? { rates: risk.rates } : {}),
+    });
   } catch (e) {
     return { error: (e as Error).message };
   }

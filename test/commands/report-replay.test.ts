@@ -65,4 +65,20 @@ describe('report --replay judges by the recorded alerts', () => {
     expect(after.alerts.some((a) => a.severity === 'critical')).toBe(false);
     expect(after.code).toBe(0);
   }, 60_000);
+
+  it("judges today's rules with the margin method it prints, whatever extra scenarios are asked for", async () => {
+    // The alerts judge the built-in scenario list; with --shock the report prints more, and the alerts' own stress pass
+    // must still use --margin-method (it used the default, and margin.jump compared against another estimate).
+    const estimateOf = async (...extra: string[]) => {
+      const out: string[] = [];
+      await main(['report', '--replay', 'recordings/sample-multicurrency.jsonl', '--at', '14:30:20', '--json', '--margin-method', 'portfolio', ...extra], {
+        out: (x) => out.push(x), err: () => {},
+      });
+      const doc = JSON.parse(out.join('\n')) as { todaysRulesDiffer: { id: string; detail: { factor?: { estimated: string } } }[] };
+      return doc.todaysRulesDiffer.find((a) => a.id === 'margin.jump')?.detail.factor?.estimated;
+    };
+    const plain = await estimateOf();
+    expect(plain).toBeDefined();
+    expect(await estimateOf('--shock', 'px:STK=-7%')).toBe(plain);
+  }, 60_000);
 });
