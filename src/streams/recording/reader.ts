@@ -13,19 +13,36 @@ import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, chainHash, unsealLine, type 
 export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
 
 /**
- * Whether a line's bytes could hold text a terminal would act on: a JSON escape (a control character is always written
- * escaped), a raw DEL, or the first byte of a C1 control or a bidi mark in UTF-8. Almost no line does, so the deep
- * neutralising below runs only for the few that might (a recording is text from outside, maybe from someone else).
+ * Whether a line's bytes could hold text a terminal would act on: a JSON escape of a control character (`\u00..`,
+ * `\b`, `\f`, `\n`, `\r`, `\t`), a raw DEL, or the UTF-8 of a C1 control (C2 80-9F) or a bidi mark (D8 9C, E2 80
+ * 8E-8F and AA-AE, E2 81 A6-A9). Almost no line does (a minus sign or a middle dot is E2/C2 too, but not these), so
+ * the deep neutralising below runs only for the few that might.
  */
 function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
-  for (const b of SUSPECT_BYTES) {
-    const i = buf.indexOf(b, start);
-    if (i !== -1 && i < end) return true;
+  if (hasByte(buf, 0x7f, start, end)) return true;
+  for (let i = buf.indexOf(0x5c, start); i !== -1 && i < end - 1; i = buf.indexOf(0x5c, i + 2)) {
+    const n = buf[i + 1]!;
+    if (n === 0x75 || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) return true; // u b f n r t
+  }
+  for (let i = buf.indexOf(0xc2, start); i !== -1 && i < end - 1; i = buf.indexOf(0xc2, i + 1)) {
+    if (buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
+  }
+  for (let i = buf.indexOf(0xd8, start); i !== -1 && i < end - 1; i = buf.indexOf(0xd8, i + 1)) {
+    if (buf[i + 1] === 0x9c) return true;
+  }
+  for (let i = buf.indexOf(0xe2, start); i !== -1 && i < end - 2; i = buf.indexOf(0xe2, i + 1)) {
+    const b1 = buf[i + 1]!;
+    const b2 = buf[i + 2]!;
+    if (b1 === 0x80 && (b2 === 0x8e || b2 === 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return true;
+    if (b1 === 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;
   }
   return false;
 }
-/** Backslash, DEL, 0xC2 (U+0080..U+00BF), 0xD8 (U+061C), 0xE2 (U+200E.., U+202A.., U+2066..). */
-const SUSPECT_BYTES = [0x5c, 0x7f, 0xc2, 0xd8, 0xe2] as const;
+
+function hasByte(buf: Buffer, byte: number, start: number, end: number): boolean {
+  const i = buf.indexOf(byte, start);
+  return i !== -1 && i < end;
+}
 
 /** A recording that cannot be read past `line`; everything before it was yielded and is trustworthy. */
 export class RecordingError extends Error {

@@ -1,5 +1,6 @@
 // Seeking in a recording: start from the nearest keyframe before the target (via the seek index), then fold.
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import type { FeedEvent } from '../../model/events.js';
 import { PMap } from '../../model/pmap.js';
 import { foldAlerts } from '../../model/reduce/alerts.js';
 import { reduce } from '../../model/reducer.js';
@@ -50,21 +51,42 @@ export async function loadIndex(file: string): Promise<IndexEntry[]> {
  */
 export async function recordedAlertsUpTo(file: string, seq: number): Promise<PMap<string, AlertRow>> {
   let alerts = PMap.empty<string, AlertRow>();
-  const it = readRecording(file, { skipKeyframeStates: true });
-  try {
-    for (;;) {
-      const r = await it.next();
-      if (r.done) break;
-      const item = r.value;
-      if (item.kind === 'keyframe' && item.seq > seq) break;
-      if (item.kind !== 'event') continue;
-      if (item.event.seq > seq) break;
-      alerts = foldAlerts(alerts, item.event);
-    }
-  } finally {
-    await it.return(undefined as never);
+  for (const ev of await alertEventsOf(file)) {
+    if (ev.seq > seq) break;
+    alerts = foldAlerts(alerts, ev);
   }
   return alerts;
+}
+
+/** Only these events change the alerts (foldAlerts); every other line is skimmed, not decoded. */
+const ALERT_EVENT_TYPES: ReadonlySet<string> = new Set(['alertChanged', 'operatorActed']);
+/** Per file (and its size and mtime, so a growing file is read again): the events that change its alerts. */
+const alertEventCache = new Map<string, { readonly key: string; readonly events: Promise<readonly FeedEvent[]> }>();
+
+/**
+ * The alert-changing events of a file, read once per file version: a player seeks many times, and reading the whole
+ * file for each seek (what the first version did) cost seconds per seek on a long recording.
+ */
+async function alertEventsOf(file: string): Promise<readonly FeedEvent[]> {
+  const st = await stat(file);
+  const key = `${st.size}:${st.mtimeMs}`;
+  const hit = alertEventCache.get(file);
+  if (hit?.key === key) return hit.events;
+  const events = (async () => {
+    const out: FeedEvent[] = [];
+    try {
+      for await (const item of readRecording(file, { skipKeyframeStates: true, decodeTypes: ALERT_EVENT_TYPES })) {
+        if (item.kind === 'event') out.push(item.event);
+      }
+    } catch (e) {
+      // Every line before a bad one is trustworthy (reader.ts); a seek before it must still work.
+      if (!(e instanceof RecordingError)) throw e;
+    }
+    return out;
+  })();
+  alertEventCache.set(file, { key, events });
+  events.catch(() => alertEventCache.delete(file));
+  return events;
 }
 
 /**
