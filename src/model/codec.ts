@@ -44,6 +44,7 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   commissionReceived: ['commission', 'realizedPnl'],
   brokerMessage: [],
   operatorActed: [],
+  guardActed: [],
   alertChanged: [],
 };
 

@@ -40,6 +40,40 @@ export type PriceField = 'bid' | 'ask' | 'last' | 'close' | 'mark';
 export type MessageClass = 'info' | 'warning' | 'data' | 'order' | 'connection' | 'error';
 
 /** Operator actions that a replay must show (issue 7 fills in their details). */
+/** The alert a guard action answered, as it was listed when the guard decided. */
+export interface GuardAlertRef {
+  readonly id: string;
+  readonly severity: AlertSeverity;
+  readonly title: string;
+}
+
+/**
+ * One step of the guard daemon (src/commands/guard.ts): a policy loaded or refused (by its sha256), an action
+ * decided (which rule, on which alert, held how long, in a dry run or not, and the plan), and its result. Every
+ * step names the policy in force, so a review can tell which written rule acted.
+ */
+export type GuardActedBody =
+  | { readonly step: 'policyLoaded'; readonly policyHash: string; readonly file: string; readonly rules: number; readonly reload: boolean }
+  | { readonly step: 'policyRejected'; readonly policyHash: string; readonly file: string; readonly problems: readonly string[] }
+  | {
+      readonly step: 'decided';
+      readonly policyHash: string;
+      readonly actionId: string;
+      readonly rule: string;
+      readonly action: string;
+      readonly alert: GuardAlertRef;
+      readonly heldMs: number;
+      readonly dryRun: boolean;
+      readonly plan: readonly string[];
+    }
+  | {
+      readonly step: 'result';
+      readonly policyHash: string;
+      readonly actionId: string;
+      readonly outcome: 'done' | 'failed' | 'refused' | 'nothingToDo' | 'dryRun';
+      readonly lines: readonly string[];
+    };
+
 export type OperatorActionKind =
   | 'armed'
   | 'disarmed'
@@ -257,6 +291,8 @@ export type FeedEventBody =
    * (which @stoqey/ib routes to its `info` event, reference/tws-protocol.md §5 #4).
    */
   | { readonly type: 'brokerMessage'; readonly id: number; readonly code: number; readonly message: string; readonly class: MessageClass }
+  /** What the guard daemon's written policy did (docs/guard.md "Recording"); it changes no portfolio state. */
+  | ({ readonly type: 'guardActed' } & GuardActedBody)
   /** Something the operator did or was shown (arming, dialogs, decisions, sends). */
   | { readonly type: 'operatorActed'; readonly action: OperatorActionKind; readonly detail: JsonValue }
   /**
@@ -316,5 +352,6 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   commissionReceived: 'executions',
   brokerMessage: 'messages',
   operatorActed: 'operator',
+  guardActed: 'operator',
   alertChanged: 'operator',
 };

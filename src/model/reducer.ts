@@ -59,6 +59,8 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
       return session.brokerMessage(state, ev);
     case 'operatorActed':
       return session.operatorActed(state, ev);
+    case 'guardActed':
+      return session.guardActed(state, ev);
     case 'alertChanged':
       // A record of what the alert engine said (docs/alerts.md "Recording"): only `alerts` changes.
       return alerts.alertChanged(state, ev);

@@ -42,3 +42,8 @@ export function operatorActed(state: PortfolioState, ev: FeedEventOf<'operatorAc
   const alerts = foldAlerts(state.alerts, ev);
   return { ...state, ...(alerts !== state.alerts ? { alerts } : {}), operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
 }
+
+/** A record of what the guard daemon did (docs/guard.md "Recording"): the portfolio is what TWS says it is. */
+export function guardActed(state: PortfolioState, ev: FeedEventOf<'guardActed'>): PortfolioState {
+  return { ...state, lastUpdate: touched(state, ev) };
+}

@@ -1,0 +1,126 @@
+// The guard's decisions, pure: which policy rule acts on which listed alert now, and why the others wait.
+import { SEVERITY_RANK, type Alert } from '../risk/alerts/index.js';
+import { isTradingAction, matchesAlert, type GuardPolicy, type PolicyRule } from './guard-policy.js';
+
+/*
+ * docs/guard.md "How the guard decides". The alert engine already debounces a finding before raising it and waits a
+ * cool-down before clearing it; on top of that the guard keeps one episode per (rule, alert): it starts when the
+ * alert first matches the rule, the rule acts at most once in it (whatever the result), and it ends only when the
+ * alert stops matching. Between trading actions the policy's cool-down and hourly cap hold; only one trading action
+ * is chosen per evaluation, and none while the previous one is followed. Notifications never wait for the
+ * connection: saying what is wrong is the one thing the guard must still do when it cannot act.
+ */
+
+type EpisodeState = 'waiting' | 'acting' | 'done' | 'failed';
+
+interface Episode {
+  readonly since: number;
+  readonly state: EpisodeState;
+}
+
+/** What the guard remembers between evaluations. */
+export interface GuardMemory {
+  /** By `ruleIndex|alertId`. */
+  readonly episodes: ReadonlyMap<string, Episode>;
+  /** When each trading action of the last hour was decided. */
+  readonly actions: readonly number[];
+  readonly lastActionAt?: number;
+}
+
+export const EMPTY_MEMORY: GuardMemory = { episodes: new Map(), actions: [] };
+
+export interface GuardInput {
+  /** The listed alerts (the session's engine), most severe first. */
+  readonly alerts: readonly Alert[];
+  readonly now: number;
+  /** Why no trading action may run now (not connected, not ready, stale data, unknown state), if so. */
+  readonly blocked?: string;
+  /** A trading action is being followed: nothing else trades until its outcome. */
+  readonly busy: boolean;
+  /** The alert session's market is open now (for `window: market`). */
+  readonly marketOpen: boolean;
+}
+
+/** One (rule, alert) pair as of this evaluation. */
+export type Verdict =
+  | { readonly kind: 'act'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly heldMs: number }
+  | { readonly kind: 'waiting'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly dueInMs: number }
+  | { readonly kind: 'held'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly why: string }
+  | { readonly kind: 'done'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly failed: boolean };
+
+export interface Decision {
+  readonly memory: GuardMemory;
+  /** What to do now: every due notification, and at most one trading action. Each episode is marked `acting`. */
+  readonly acts: readonly Extract<Verdict, { kind: 'act' }>[];
+  /** Every matching (rule, alert) pair, in policy order: what the guard would do, and why it does not yet. */
+  readonly verdicts: readonly Verdict[];
+}
+
+const HOUR_MS = 3_600_000;
+
+function atLeast(alert: Alert, rule: PolicyRule): boolean {
+  return SEVERITY_RANK[alert.severity] >= SEVERITY_RANK[rule.when.severity];
+}
+
+function clock(ms: number): string {
+  return `${Math.ceil(ms / 1000)} s`;
+}
+
+/** One evaluation of the policy against the listed alerts. Pure. */
+export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInput): Decision {
+  const { now } = input;
+  const episodes = new Map<string, Episode>();
+  const actions = memory.actions.filter((t) => now - t < HOUR_MS);
+  let lastActionAt = memory.lastActionAt;
+  const verdicts: Verdict[] = [];
+  const acts: Extract<Verdict, { kind: 'act' }>[] = [];
+  let trading = false;
+  for (const rule of policy.rules) {
+    for (const alert of input.alerts) {
+      if (!matchesAlert(rule.when.alert, alert) || !atLeast(alert, rule)) continue;
+      const key = `${rule.index}|${alert.id}`;
+      const ep = memory.episodes.get(key) ?? { since: now, state: 'waiting' as const };
+      episodes.set(key, ep);
+      if (ep.state === 'done' || ep.state === 'failed' || ep.state === 'acting') {
+        verdicts.push({ kind: 'done', key, rule, alert, failed: ep.state === 'failed' });
+        continue;
+      }
+      const heldMs = now - ep.since;
+      if (heldMs < rule.when.forMs) {
+        verdicts.push({ kind: 'waiting', key, rule, alert, dueInMs: rule.when.forMs - heldMs });
+        continue;
+      }
+      const held = (why: string) => verdicts.push({ kind: 'held', key, rule, alert, why });
+      if (isTradingAction(rule.do)) {
+        if (policy.limits.window === 'market' && !input.marketOpen) { held('outside the market window (limits.window is "market")'); continue; }
+        if (input.blocked) { held(input.blocked); continue; }
+        if (input.busy || trading) { held('one action at a time: another is being followed'); continue; }
+        if (lastActionAt !== undefined && now - lastActionAt < policy.limits.coolDownMs) {
+          held(`cool-down: ${clock(policy.limits.coolDownMs - (now - lastActionAt))} left of limits.coolDownMs`);
+          continue;
+        }
+        if (actions.length >= policy.limits.maxActionsPerHour) {
+          held(`limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}`);
+          continue;
+        }
+        trading = true;
+        actions.push(now);
+        lastActionAt = now;
+      }
+      episodes.set(key, { since: ep.since, state: 'acting' });
+      const act = { kind: 'act' as const, key, rule, alert, heldMs };
+      acts.push(act);
+      verdicts.push(act);
+    }
+  }
+  return { memory: { episodes, actions, ...(lastActionAt !== undefined ? { lastActionAt } : {}) }, acts, verdicts };
+}
+
+/** An action's outcome: its episode is over either way (a failure is escalated, never retried blindly). */
+export function settle(memory: GuardMemory, key: string, ok: boolean): GuardMemory {
+  const ep = memory.episodes.get(key);
+  if (!ep) return memory;
+  const episodes = new Map(memory.episodes);
+  episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed' });
+  return { ...memory, episodes };
+}

@@ -1,0 +1,123 @@
+// The guard's decisions: hold times, one trading action at a time, cool-down, hourly cap, market window, episodes.
+import { describe, expect, it } from 'vitest';
+import { decide, EMPTY_MEMORY, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
+import { parsePolicy, type GuardPolicy } from '../../src/session/guard-policy.js';
+import type { Alert } from '../../src/risk/alerts/index.js';
+
+const T = 1_772_461_800_000; // 2026-03-02T14:30:00Z, a fixed instant
+
+function policy(rules: unknown[], limits: unknown = { maxActionsPerHour: 3, coolDownMs: 300_000, window: 'always' }): GuardPolicy {
+  const r = parsePolicy(JSON.stringify({ rules, limits }), 'p.json');
+  if (!r.policy) throw new Error(r.problems.join('\n'));
+  return r.policy;
+}
+
+function alert(id: string, severity: Alert['severity'] = 'critical'): Alert {
+  const rule = id.includes(':') ? id.slice(0, id.indexOf(':')) : id;
+  return { id, rule: rule as Alert['rule'], severity, title: id, detail: null, firstSeenAt: T, raisedAt: T, lastSeenAt: T, acknowledged: false };
+}
+
+const input = (now: number, alerts: Alert[], more: Partial<GuardInput> = {}): GuardInput => ({ now, alerts, busy: false, marketOpen: true, ...more });
+
+describe('decide', () => {
+  it('acts once a matching alert has held for forMs, and only once per episode', () => {
+    const p = policy([{ when: { alert: 'cushion.band', severity: 'critical', forMs: 30_000 }, do: 'reduce', maxReductionPct: 25 }]);
+    let d = decide(EMPTY_MEMORY, p, input(T, [alert('cushion.band')]));
+    expect(d.acts).toEqual([]);
+    expect(d.verdicts[0]).toMatchObject({ kind: 'waiting', dueInMs: 30_000 });
+    d = decide(d.memory, p, input(T + 29_999, [alert('cushion.band')]));
+    expect(d.acts).toEqual([]);
+    d = decide(d.memory, p, input(T + 30_000, [alert('cushion.band')]));
+    expect(d.acts.map((a) => [a.rule.do, a.alert.id, a.heldMs])).toEqual([['reduce', 'cushion.band', 30_000]]);
+    const m = settle(d.memory, d.acts[0]!.key, true);
+    d = decide(m, p, input(T + 600_000, [alert('cushion.band')]));
+    expect(d.acts).toEqual([]);
+    expect(d.verdicts[0]).toMatchObject({ kind: 'done', failed: false });
+  });
+
+  it('does not match a lesser severity, and a warning does not start a critical rule\'s clock', () => {
+    const p = policy([{ when: { alert: 'cushion.band', severity: 'critical', forMs: 10_000 }, do: 'notify' }]);
+    let d = decide(EMPTY_MEMORY, p, input(T, [alert('cushion.band', 'warning')]));
+    expect(d.verdicts).toEqual([]);
+    d = decide(d.memory, p, input(T + 20_000, [alert('cushion.band', 'critical')]));
+    expect(d.verdicts[0]).toMatchObject({ kind: 'waiting', dueInMs: 10_000 });
+  });
+
+  it('holds trading actions while blocked, but still notifies', () => {
+    const p = policy([
+      { when: { alert: 'excess.negative' }, do: 'globalCancel' },
+      { when: { alert: 'excess.negative' }, do: 'notify' },
+    ]);
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')], { blocked: 'not connected' }));
+    expect(d.acts.map((a) => a.rule.do)).toEqual(['notify']);
+    expect(d.verdicts[0]).toMatchObject({ kind: 'held', why: 'not connected' });
+    // Once unblocked, the held rule acts: it never acted in this episode.
+    const d2 = decide(settle(d.memory, d.acts[0]!.key, true), p, input(T + 1000, [alert('excess.negative')]));
+    expect(d2.acts.map((a) => a.rule.do)).toEqual(['globalCancel']);
+  });
+
+  it('chooses one trading action per evaluation, in policy order, and none while one is followed', () => {
+    const p = policy([
+      { when: { alert: 'excess.negative' }, do: 'globalCancel' },
+      { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' },
+    ], { maxActionsPerHour: 10, coolDownMs: 0, window: 'always' });
+    const both = [alert('excess.negative'), alert('foreign.client:42', 'warning')];
+    const d = decide(EMPTY_MEMORY, p, input(T, both));
+    expect(d.acts.map((a) => a.rule.do)).toEqual(['globalCancel']);
+    expect(d.verdicts[1]).toMatchObject({ kind: 'held', why: 'one action at a time: another is being followed' });
+    const busy = decide(d.memory, p, input(T + 100, both, { busy: true }));
+    expect(busy.acts).toEqual([]);
+    const next = decide(settle(busy.memory, d.acts[0]!.key, true), p, input(T + 200, both));
+    expect(next.acts.map((a) => [a.rule.do, a.alert.id])).toEqual([['cancelClient', 'foreign.client:42']]);
+  });
+
+  it('a flapping alert acts once within the cool-down, and again only after it', () => {
+    const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 10, coolDownMs: 300_000, window: 'always' });
+    let m: GuardMemory = EMPTY_MEMORY;
+    let acted = 0;
+    for (let i = 0; i < 10; i++) {
+      // Listed for 10 s, cleared for 10 s, over and over.
+      const on = decide(m, p, input(T + i * 20_000, [alert('excess.negative')]));
+      acted += on.acts.length;
+      m = on.acts.reduce((mm, a) => settle(mm, a.key, true), on.memory);
+      m = decide(m, p, input(T + i * 20_000 + 10_000, [])).memory;
+    }
+    expect(acted).toBe(1);
+    const later = decide(m, p, input(T + 300_000, [alert('excess.negative')]));
+    expect(later.acts).toHaveLength(1);
+  });
+
+  it('caps trading actions per rolling hour', () => {
+    const p = policy([{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' }], { maxActionsPerHour: 2, coolDownMs: 0, window: 'always' });
+    let m: GuardMemory = EMPTY_MEMORY;
+    const ids = [41, 42, 43];
+    const acts: string[] = [];
+    ids.forEach((id, i) => {
+      const d = decide(m, p, input(T + i * 1000, ids.slice(0, i + 1).map((x) => alert(`foreign.client:${x}`, 'warning'))));
+      for (const a of d.acts) acts.push(a.alert.id);
+      m = d.acts.reduce((mm, a) => settle(mm, a.key, true), d.memory);
+      if (i === 2) expect(d.verdicts[2]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached; the next is possible in 3598 s$/) }) ;
+    });
+    expect(acts).toEqual(['foreign.client:41', 'foreign.client:42']);
+    const hourLater = decide(m, p, input(T + 3_600_000, ids.map((x) => alert(`foreign.client:${x}`, 'warning'))));
+    expect(hourLater.acts.map((a) => a.alert.id)).toEqual(['foreign.client:43']);
+  });
+
+  it('keeps trading actions to the market window when asked', () => {
+    const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { window: 'market' });
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')], { marketOpen: false }));
+    expect(d.acts).toEqual([]);
+    expect(d.verdicts[0]).toMatchObject({ kind: 'held', why: 'outside the market window (limits.window is "market")' });
+  });
+
+  it('a failed action is not retried in the same episode; a new episode may act', () => {
+    const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 10, coolDownMs: 0, window: 'always' });
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
+    const failed = settle(d.memory, d.acts[0]!.key, false);
+    const again = decide(failed, p, input(T + 1000, [alert('excess.negative')]));
+    expect(again.acts).toEqual([]);
+    expect(again.verdicts[0]).toMatchObject({ kind: 'done', failed: true });
+    const cleared = decide(again.memory, p, input(T + 2000, []));
+    expect(decide(cleared.memory, p, input(T + 3000, [alert('excess.negative')])).acts).toHaveLength(1);
+  });
+});
