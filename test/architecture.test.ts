@@ -15,6 +15,44 @@ function imports(file: string): string[] {
   return [...text.matchAll(/^\s*(?:import|export)\b[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
 }
 
+/**
+ * The first import cycle among the files under `dir` (type-only imports count: they tie the modules' shapes together
+ * just the same), as the path that closes it, or undefined when there is none.
+ */
+function findCycle(dir: string): string[] | undefined {
+  const all = new Set(files(dir));
+  const graph = new Map<string, string[]>();
+  for (const f of all) {
+    const text = readFileSync(f, 'utf8');
+    const dynamics = [...text.matchAll(/import\s*\(\s*'([^']+)'\s*\)/g)].map((m) => m[1]!);
+    const targets = [...imports(f), ...dynamics]
+      .filter((m) => m.startsWith('.'))
+      .map((m) => normalize(join(dirname(f), m)).replace(/\.js$/, ''))
+      .flatMap((t) => [`${t}.ts`, `${t}.tsx`, join(t, 'index.ts')].filter((c) => all.has(c)));
+    graph.set(f, targets);
+  }
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (f: string): string[] | undefined => {
+    const at = path.indexOf(f);
+    if (at >= 0) return [...path.slice(at), f];
+    if (done.has(f) || !graph.has(f)) return undefined;
+    path.push(f);
+    for (const t of graph.get(f)!) {
+      const cycle = visit(t);
+      if (cycle) return cycle;
+    }
+    path.pop();
+    done.add(f);
+    return undefined;
+  };
+  for (const f of graph.keys()) {
+    const cycle = visit(f);
+    if (cycle) return cycle;
+  }
+  return undefined;
+}
+
 describe('import boundaries (DESIGN.md "Folders")', () => {
   it('the model, the risk engine and the trading planner never import Ink or React', () => {
     for (const dir of ['src/model', 'src/risk', 'src/trading']) {
@@ -95,5 +133,10 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
     expect(seen.has(join('src', 'views', 'App.tsx'))).toBe(true);
     const sockets = reached.filter((m) => m.startsWith(join('src', 'streams', 'tws')) || m.startsWith(join('src', 'sim')) || /^(node:)?(net|tls|dgram|http|https)$/.test(m) || m.startsWith('@stoqey/ib'));
     expect(sockets).toEqual([]);
+  });
+
+  it.each([join('src', 'sim'), join('src', 'streams', 'tws')])('%s has no import cycle, type-only imports included', (dir) => {
+    expect(files(dir).length).toBeGreaterThan(3);
+    expect(findCycle(dir)?.join(' -> ')).toBeUndefined();
   });
 });

@@ -1,23 +1,10 @@
 // Simulator options and their defaults (CLI flags, scenario files and tests all end up here).
+import { DEFAULT_CADENCE, type Cadence } from './cadence.js';
 import { frontMonthlyExpiry } from './calendar.js';
 import type { LogTarget } from './log.js';
 import { DEFAULT_MARKET, type MarketOptions } from './market.js';
 import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
 import type { Scenario } from './scenario.js';
-
-/** How often TWS-like pushes happen, in virtual ms (TWS: account values every 3 minutes or on change). */
-export interface Cadence {
-  /** PORTFOLIO_VALUE marks (and ACCT_UPDATE_TIME) to reqAccountUpdates subscribers. */
-  readonly portfolioMs: number;
-  /** Periodic ACCT_VALUE refresh (fills, incidents and position changes also push at once). */
-  readonly accountMs: number;
-  /** Account summary updates (changed tags only). */
-  readonly summaryMs: number;
-  /** PNL and PNL_SINGLE updates. */
-  readonly pnlMs: number;
-}
-
-export const DEFAULT_CADENCE: Cadence = { portfolioMs: 3_000, accountMs: 180_000, summaryMs: 180_000, pnlMs: 1_000 };
 
 export interface SimulatorOptions {
   /** Interface to bind; 127.0.0.1 unless another is named explicitly. */

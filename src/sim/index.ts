@@ -8,7 +8,8 @@ import { TcpTransport } from './server.js';
 import type { SimSnapshot } from './snapshot.js';
 import { Simulation } from './simulation.js';
 
-export type { SimulatorOptions, Cadence } from './config.js';
+export type { SimulatorOptions } from './config.js';
+export type { Cadence } from './cadence.js';
 export type { Incident, OrderIncident } from './incidents.js';
 export { INCIDENT_NAMES } from './incidents.js';
 export type { Scenario, ScheduledIncident } from './scenario.js';

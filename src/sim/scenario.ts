@@ -2,7 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Cadence } from './config.js';
+import type { Cadence } from './cadence.js';
 import { parseIncident, type Incident } from './incidents.js';
 import type { JumpOptions, MarketOptions } from './market.js';
 import type { OrderOptions } from './orders.js';

@@ -1,7 +1,7 @@
 // The listening TCP socket for API clients; it can stop and start again on the same port (TWS restart).
 import { createServer, type Server, type Socket } from 'node:net';
 import type { SimLogger } from './log.js';
-import type { Transport } from './simulation.js';
+import type { Transport } from './world.js';
 
 export class TcpTransport implements Transport {
   private server: Server | undefined;

@@ -8,7 +8,6 @@ import * as M from './messages.js';
 import { completedOrderView, executionView, openOrderView, orderStatusView } from './order-views.js';
 import type { SimExecution, SimOrder } from './orders.js';
 import { parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
-import type { SimulationApi } from './simulation.js';
 import { summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
@@ -16,6 +15,7 @@ import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, parseEndD
 import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
 import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
+import type { SessionDescription, SimulationApi } from './world.js';
 
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
 
@@ -41,7 +41,7 @@ export class Session {
 
   constructor(
     private readonly socket: Socket,
-    private readonly host: SimulationApi,
+    private readonly host: SimulationApi<Session>,
     id: number,
   ) {
     this.id = id;
@@ -594,7 +594,7 @@ export class Session {
   }
 
   /** Tests and snapshots: what this session is subscribed to. */
-  describe(): { clientId: number; remote: string; positions: boolean; account: boolean; marketData: number; summaries: number; pnl: number } {
+  describe(): SessionDescription {
     return {
       clientId: this.clientId,
       remote: this.remote,

@@ -18,46 +18,12 @@ import type { OrderRequest } from './requests.js';
 import { Session } from './session.js';
 import { buildSnapshot, type SimSnapshot } from './snapshot.js';
 import { valueAccount, type AccountView, type ValuationParams } from './valuation.js';
+import type { SimulationApi, Transport } from './world.js';
 
 /** TWS's answer to orders and cancels when "Read-Only API" is ticked (error 321). */
 const READ_ONLY = "Error validating request.-'bN' : cause - The API interface is currently in Read-Only mode.";
 
-/** What a Session needs from the world. */
-export interface SimulationApi {
-  readonly account: string;
-  readonly base: string;
-  readonly clock: VirtualClock;
-  readonly market: Market;
-  readonly ledger: Ledger;
-  readonly engine: OrderEngine;
-  readonly universe: readonly Instrument[];
-  readonly zombie: boolean;
-  readonly connectivityLost: boolean;
-  readonly marketFarmDown: boolean;
-  readonly backpressureBytes: number;
-  /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
-  readonly liveMarketData: boolean;
-  /** Every account MANAGED_ACCTS lists: the simulated one first, then any others (which carry no data). */
-  readonly managedAccounts: readonly string[];
-  log(level: LogLevel, message: string): void;
-  view(): AccountView;
-  clientIdInUse(clientId: number, except: Session): boolean;
-  nextValidOrderId(clientId: number): number;
-  sessionClosed(s: Session): void;
-  placeOrder(s: Session, orderId: number, q: ContractQuery, req: OrderRequest): void;
-  cancelOrder(s: Session, orderId: number): void;
-  globalCancel(s: Session): void;
-  impliedVolOf(inst: Instrument): number;
-}
-
-/** Starting and stopping the listening socket (TWS restart). */
-export interface Transport {
-  stop(): Promise<void>;
-  start(): Promise<void>;
-  readonly listening: boolean;
-}
-
-export class Simulation implements SimulationApi, OrderEvents {
+export class Simulation implements SimulationApi<Session>, OrderEvents {
   readonly account: string;
   readonly base: string;
   readonly clock: VirtualClock;

@@ -1,8 +1,14 @@
 // The simulator's own truth, for tests (compare with what a client decoded) and the control channel.
 import type { Decimal } from '../model/money.js';
-import type { Session } from './session.js';
-import type { Simulation } from './simulation.js';
 import type { AccountValueRow, AccountView } from './valuation.js';
+import type { SessionDescription, SimulationApi, Transport } from './world.js';
+
+/** What a snapshot reads from the world (the Simulation). */
+export interface SnapshotSource extends Pick<SimulationApi<unknown>, 'clock' | 'market' | 'account' | 'base' | 'ledger' | 'engine' | 'zombie' | 'connectivityLost' | 'marketFarmDown'> {
+  readonly sessions: Iterable<{ readonly ready: boolean; describe(): SessionDescription }>;
+  readonly transport: Transport | undefined;
+  readonly opts: { readonly readOnlyApi: boolean };
+}
 
 /** The simulator's own truth, for tests and the control channel (Decimals as exact strings). */
 export interface SimSnapshot {
@@ -50,7 +56,7 @@ export interface SimSnapshot {
     readonly price: string;
     readonly commission: string;
   }>;
-  readonly sessions: ReadonlyArray<ReturnType<Session['describe']>>;
+  readonly sessions: readonly SessionDescription[];
   readonly state: {
     readonly listening: boolean;
     readonly zombie: boolean;
@@ -67,7 +73,7 @@ export function snapshotValue(s: SimSnapshot, key: string, currency = s.baseCurr
 
 
 /** Builds a JSON-safe snapshot (Decimals as exact strings). */
-export function buildSnapshot(sim: Simulation, view: AccountView): SimSnapshot {
+export function buildSnapshot(sim: SnapshotSource, view: AccountView): SimSnapshot {
   const s = (d: Decimal) => d.toFixed();
   return {
     time: sim.clock.now(),

@@ -1,6 +1,6 @@
 // The live source against the embedded simulator: the real @stoqey/ib client over a real loopback socket.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -9,7 +9,7 @@ import type { CommandIo } from '../../src/commands/io.js';
 import { accountValue } from '../../src/model/account-values.js';
 import { ManualClock } from '../../src/model/clock.js';
 import { encodeState } from '../../src/model/codec.js';
-import type { FeedEvent } from '../../src/model/events.js';
+import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { isStale, STALE_AFTER_MS } from '../../src/model/freshness.js';
 import { dec } from '../../src/model/money.js';
 import { reduce } from '../../src/model/reducer.js';
@@ -99,6 +99,56 @@ async function beat(l: VirtualLive): Promise<void> {
 }
 
 const healthTrail = (l: Live) => l.events.filter((e) => e.type === 'healthChanged').map((e) => (e.type === 'healthChanged' ? e.health : ''));
+
+/** A loopback port nothing listens on (bound, then closed). */
+function closedPort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const srv = createServer();
+    srv.listen(0, '127.0.0.1', () => {
+      const p = (srv.address() as { port: number }).port;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+/** The source alone (no feed) against `port`, with a retry far enough away that each test sees one attempt. */
+function lone(port: number): { source: TwsSource; events: FeedEventBody[] } {
+  const source = new TwsSource({ host: '127.0.0.1', port, clientId: 21, backoff: { initialMs: 600_000, maxMs: 600_000, jitter: 0 } });
+  const events: FeedEventBody[] = [];
+  source.events$.subscribe((e) => events.push(e));
+  source.start();
+  open.push(() => source.stop());
+  return { source, events };
+}
+
+const downs = (events: readonly FeedEventBody[]) =>
+  events.flatMap((e) => (e.type === 'healthChanged' && e.health === 'disconnected' ? [{ cause: e.cause, reason: e.reason }] : []));
+
+describe('connecting', () => {
+  it('a refused connection is said once as such, with the 502 that says why', async () => {
+    const { events } = lone(await closedPort());
+    await waitFor(() => downs(events).length > 0, 10_000, 'the refusal');
+    expect(downs(events)).toEqual([{ cause: 'cannotConnect', reason: 'connection refused' }]);
+    expect(events.filter((e) => e.type === 'brokerMessage').map((e) => (e.type === 'brokerMessage' ? e.code : 0))).toEqual([502]);
+  });
+
+  it('a listener that closes before the handshake is "no connection", not a closed session', async () => {
+    const accepted: Socket[] = [];
+    const srv = createServer((socket) => {
+      accepted.push(socket);
+      socket.end();
+    });
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+    open.push(() => new Promise<void>((r) => {
+      for (const socket of accepted) socket.destroy();
+      srv.close(() => r());
+    }));
+    const { events } = lone((srv.address() as { port: number }).port);
+    await waitFor(() => downs(events).length > 0, 10_000, 'the close');
+    expect(downs(events)).toEqual([{ cause: 'cannotConnect', reason: 'no connection' }]);
+    expect(events.filter((e) => e.type === 'brokerMessage')).toEqual([]);
+  });
+});
 
 describe("TWS's clock", () => {
   it('learns how far TWS is from the local clock, and says so again only when it drifts by 2 s or more', async () => {

@@ -1,11 +1,84 @@
-// Orders at the TWS edge: our order requests as @stoqey/ib's, ORDER_STATUS as events, and the order snapshot.
+// Orders at the TWS edge: the order desk (ids, sends, open-order lists), our order requests as @stoqey/ib's,
+// ORDER_STATUS as events, and the order snapshot.
 import { EventName, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
 import type { Clock } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
-import type { FeedEventBody } from '../../model/events.js';
+import type { FeedEventBody, OrderInfo } from '../../model/events.js';
 import { fromIbNumber } from '../../model/money.js';
-import { isTerminalStatus, toOrderStatus, type OrderRequest, type OrderSnapshot, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
+import { isTerminalStatus, orderKey, toOrderStatus, type OrderRequest, type OrderSnapshot, type SendResult, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
+
+/** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
+export const ORDER_ID_FLOOR = 1_000_000;
+
+/**
+ * One source's orders on the wire: local order ids, the sends themselves, and the open-order lists (which
+ * OPEN_ORDER_END closes which list, which orders a list named, which updates are news). The connection decides
+ * whether a send may happen at all (TwsSource refuses unless ready); the desk only does it.
+ */
+export class OrderDesk {
+  private nextOrderId = ORDER_ID_FLOOR;
+  /** Last emitted fingerprint per order, so a poll that repeats an unchanged order adds no event. */
+  private readonly orderPrints = new Map<string, string>();
+  /** Keys of the orders listed since the last OPEN_ORDER_END (see the openOrdersEnded event). */
+  private listedOrders = new Set<string>();
+  /** reqAllOpenOrders sent and OPEN_ORDER_END seen on this connection: which end closes which list. */
+  private openOrderRequests = 0;
+  private openOrderEnds = 0;
+
+  /** A new connection: its open-order lists are counted from zero. */
+  reset(): void {
+    this.openOrderRequests = 0;
+    this.openOrderEnds = 0;
+  }
+
+  /** NEXT_VALID_ID: our ids stay above it, above the floor, and never go back. */
+  nextValidId(id: number): void {
+    this.nextOrderId = Math.max(this.nextOrderId, id, ORDER_ID_FLOOR);
+  }
+
+  /** Places an order with a fresh local id. `transmit` is always true (§5 #11). */
+  place(api: IBApi, contract: Contract, order: OrderRequest): SendResult {
+    const orderId = this.nextOrderId++;
+    api.placeOrder(orderId, toIbContract(contract), toIbOrder(order));
+    return { ok: true, orderId };
+  }
+
+  /** reqAllOpenOrders, counted: returns which OPEN_ORDER_END will close this list. */
+  requestOpenOrders(api: IBApi): number {
+    api.reqAllOpenOrders();
+    return ++this.openOrderRequests;
+  }
+
+  /** reqAutoOpenOrders (client id 0 only): its answer ends with an OPEN_ORDER_END too, so it is counted. */
+  requestAutoOpenOrders(api: IBApi): void {
+    api.reqAutoOpenOrders(true);
+    this.openOrderRequests++;
+  }
+
+  /** Collects the order snapshot (see collectOrderSnapshot) on this connection's counts. */
+  snapshot(api: IBApi, clock: Clock, account: string | undefined, execReqId: number, timeoutMs: number): Promise<OrderSnapshot> {
+    return collectOrderSnapshot({ api, clock, account, execReqId, openOrderEnds: () => this.openOrderEnds, requestOpenOrders: () => this.requestOpenOrders(api) }, timeoutMs);
+  }
+
+  /** An OPEN_ORDER of the followed account: listed, and true when it differs from what was last emitted for it. */
+  openOrderSeen(info: OrderInfo): boolean {
+    this.listedOrders.add(orderKey(info.clientId, info.orderId, info.permId));
+    const key = `${info.clientId}:${info.orderId}:${info.permId}`;
+    const print = JSON.stringify(info);
+    if (this.orderPrints.get(key) === print) return false;
+    this.orderPrints.set(key, print);
+    return true;
+  }
+
+  /** OPEN_ORDER_END: the keys the list it closes named; the next list starts empty. */
+  openOrdersEnded(): string[] {
+    this.openOrderEnds++;
+    const listed = [...this.listedOrders];
+    this.listedOrders = new Set();
+    return listed;
+  }
+}
 
 /** What collecting a snapshot needs from the connection that asks. */
 export interface SnapshotContext {

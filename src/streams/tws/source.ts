@@ -1,40 +1,32 @@
-// TwsSource: one connection to TWS / IB Gateway through @stoqey/ib (connection, health, subscriptions), as FeedEvent bodies.
-// Wire shapes become events in map.ts; orders (requests, status, the order snapshot) live in orders.ts.
+// TwsSource: one connection to TWS / IB Gateway through @stoqey/ib, as FeedEvent bodies. This file is the connection
+// (lifecycle, health, heartbeat, the followed account, TWS's notices); what it asks for is in subscriptions.ts, the
+// raw events it turns into FeedEvent bodies in raw-events.ts (wire shapes in map.ts), and orders in orders.ts.
 //
 // Decisions (reference/tws-protocol.md §5, §7): IBApiNext owns the socket, account summary and PnL; positions,
 // account updates, orders, executions and market data come from raw IBApi events so that our own reducer is the
 // only store. Reconnection, the heartbeat and the ready gate are ours, not the library's (its watchdog misses
 // zombies, and it queues orders while disconnected and replays them later).
-import { ConnectionState, EventName, IBApiNext, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
+import { ConnectionState, EventName, IBApiNext, type IBApi } from '@stoqey/ib';
 import { map, Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { OPERATOR_STOP_REASON, type ConnectionCause, type FatalCause } from '../../model/connection.js';
-import { orderKey, type OrderRequest, type OrderSnapshot, type SendRefusal, type SendResult } from '../../model/orders.js';
-import { STALE_AFTER_MS } from '../../model/freshness.js';
+import type { OrderRequest, OrderSnapshot, SendRefusal, SendResult } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
+import { farmName } from './map.js';
+import { OrderDesk } from './orders.js';
+import { RawEvents } from './raw-events.js';
 import { RepeatLimiter } from './repeat-limit.js';
-import { commissionBody, executionBody, farmName, optionBody, orderInfo, pnlFields, portfolioBody, positionBody, priceBody } from './map.js';
-import { collectOrderSnapshot, orderStatusBody, toIbContract, toIbOrder } from './orders.js';
-
-/** Account summary tags the risk engine reads, plus the per-currency ledger. */
-export const SUMMARY_TAGS =
-  'NetLiquidation,TotalCashValue,EquityWithLoanValue,InitMarginReq,MaintMarginReq,AvailableFunds,ExcessLiquidity,' +
-  'Cushion,GrossPositionValue,BuyingPower,SMA,LookAheadExcessLiquidity,$LEDGER:ALL';
-
-/** Codes saying live market data is not subscribed for a line (delayed data is available). */
-const NOT_SUBSCRIBED: ReadonlySet<number> = new Set([354, 10089, 10090, 10168]);
+import { Subscriptions, type WatchedStream } from './subscriptions.js';
 
 /** Our raw request ids start here, far above IBApiNext's own (which count up from 1): no collisions (§5 #7). */
 const RAW_REQ_ID_BASE = 700_000;
 /** TWS reports whole seconds: a drift below this is rounding, not news worth an event. */
 const BROKER_TIME_DRIFT_MS = 2_000;
-/** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
-export const ORDER_ID_FLOOR = 1_000_000;
 
 export interface TwsSourceOptions {
   readonly host: string;
@@ -55,7 +47,7 @@ export interface TwsSourceOptions {
    * A subscribed stream that stops updating for longer than this (ms) makes health degraded, with the stream named.
    * Defaults: model/freshness.ts STALE_AFTER_MS (market data 30 s, portfolio marks 200 s).
    */
-  readonly staleAfterMs?: Partial<Record<'marketData' | 'portfolio', number>>;
+  readonly staleAfterMs?: Partial<Record<WatchedStream, number>>;
   /** Diagnostic log (the library's own logger never writes to the terminal). */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /**
@@ -94,36 +86,20 @@ export class TwsSource {
   private heartbeatAnswers = 0;
   private readonly clock: Clock;
   private nextReqId = RAW_REQ_ID_BASE;
-  private nextOrderId = ORDER_ID_FLOOR;
   private account: string | undefined;
   private synced = false;
   /** MANAGED_ACCTS seen on this connection: nothing is requested before the login is known to manage the account. */
   private accountsSeen = false;
   /** The login in use does not manage the followed account (said once per change, as an accountChanged event). */
   private accountLost = false;
-  /** Executions and commissions already emitted: reconciliation polls re-send them all, the recording wants each once. */
-  private readonly seenExecs = new Set<string>();
-  private readonly seenCommissions = new Set<string>();
-  /** Last emitted fingerprint per order, so a poll that repeats an unchanged order adds no event. */
-  private readonly orderPrints = new Map<string, string>();
-  /** Keys of the orders listed since the last OPEN_ORDER_END (see the openOrdersEnded event). */
-  private listedOrders = new Set<string>();
-  /** reqAllOpenOrders sent and OPEN_ORDER_END seen on this connection: which end closes which list. */
-  private openOrderRequests = 0;
-  private openOrderEnds = 0;
   /** Counts lost connections: an order sent before a change of epoch may have been lost on the way. */
   private epoch = 0;
-  private readonly mktReqByConId = new Map<number, number>();
-  /** Contracts of our market-data lines, to re-request them as delayed data. */
-  private readonly mktContracts = new Map<number, IbContract>();
-  /** Switched to delayed market data after TWS said live data is not subscribed (354/10089/10090). */
-  private delayedData = false;
-  private readonly conIdByMktReq = new Map<number, number>();
   private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log' | 'clock'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
-  /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
-  private readonly lastSeen = new Map<'marketData' | 'portfolio', number>();
   /** Identical broker messages beyond a few per window are counted, not emitted (a storm must not fill a recording). */
   private readonly repeats = new RepeatLimiter();
+  private readonly orders = new OrderDesk();
+  private readonly subscriptions: Subscriptions;
+  private readonly rawEvents: RawEvents;
 
   constructor(options: TwsSourceOptions) {
     this.clock = options.clock ?? systemClock;
@@ -137,6 +113,33 @@ export class TwsSource {
       staleAfterMs: {},
       ...options,
     };
+    const emit = (b: FeedEventBody) => this.subject.next(b);
+    const reqId = () => this.nextReqId++;
+    this.subscriptions = new Subscriptions({
+      clock: this.clock,
+      clientId: this.opts.clientId,
+      maxMarketDataLines: this.opts.maxMarketDataLines,
+      openOrdersPollMs: this.opts.openOrdersPollMs,
+      staleAfterMs: this.opts.staleAfterMs,
+      orders: this.orders,
+      emit,
+      reqId,
+      later: (ms, fn) => this.later(ms, fn),
+      onError: (id, code, message) => this.onError(id, code, message),
+    });
+    this.rawEvents = new RawEvents({
+      emit,
+      account: () => this.account,
+      orders: this.orders,
+      subscriptions: this.subscriptions,
+      nextValidId: (id) => this.onNextValidId(id),
+      currentTime: (seconds) => {
+        this.onBrokerTime(seconds);
+        this.onHeartbeatAnswer();
+      },
+      managedAccounts: (list) => this.onManagedAccounts(list),
+      info: (code, message) => this.onInfo(code, message),
+    });
   }
 
   /** The connection is usable for trading: handshake, nextValidId and heartbeat done, no connectivity loss. */
@@ -182,9 +185,7 @@ export class TwsSource {
   placeOrder(contract: Contract, order: OrderRequest): SendResult {
     const refusal = this.refuseUnlessReady('place an order');
     if (refusal) return refusal;
-    const orderId = this.nextOrderId++;
-    this.api!.placeOrder(orderId, toIbContract(contract), toIbOrder(order));
-    return { ok: true, orderId };
+    return this.orders.place(this.api!, contract, order);
   }
 
   cancelOrder(orderId: number): { ok: true } | SendRefusal {
@@ -221,16 +222,7 @@ export class TwsSource {
   orderSnapshot(timeoutMs = 10_000): Promise<OrderSnapshot | undefined> {
     const api = this.api;
     if (!api || !this.ready || !this.synced) return Promise.resolve(undefined);
-    return collectOrderSnapshot(
-      { api, clock: this.clock, account: this.account, execReqId: this.nextReqId++, openOrderEnds: () => this.openOrderEnds, requestOpenOrders: () => this.requestOpenOrders(api) },
-      timeoutMs,
-    );
-  }
-
-  /** reqAllOpenOrders, counted: returns which OPEN_ORDER_END will close this list. */
-  private requestOpenOrders(api: IBApi): number {
-    api.reqAllOpenOrders();
-    return ++this.openOrderRequests;
+    return this.orders.snapshot(api, this.clock, this.account, this.nextReqId++, timeoutMs);
   }
 
   /** reqGlobalCancel: cancels every open order of the account, other clients' and manual TWS orders included. */
@@ -260,8 +252,9 @@ export class TwsSource {
     // IBApiNext drops the socket itself on 1100/2110 (tws-protocol.md §5 #6), although TWS is still there and will
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
-    this.attachRaw(this.api);
-    this.guardWire(ib, this.api);
+    const api = this.api;
+    this.rawEvents.attach(api);
+    this.guardWire(ib, api);
     this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.down ? { down: this.inputs.down } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
@@ -273,15 +266,20 @@ export class TwsSource {
         else if (s === ConnectionState.Connected) {
           attempted = true;
           this.onSocketUp();
-        } else if (s === ConnectionState.Disconnected && attempted) {
-          // A socket that never opened was not "closed": the library drops the state before it emits the error that
-          // says why (CONNECT_FAIL 502, ECONNREFUSED), within the same emit. Let that error name the cause first.
-          if (this.inputs.socket === 'connecting') queueMicrotask(() => this.ib === ib && this.onSocketDown('cannotConnect', 'no connection'));
-          else this.onSocketDown('socketClosed', 'the connection to TWS closed');
+        } else if (s === ConnectionState.Disconnected && attempted && this.inputs.socket !== 'connecting') {
+          this.onSocketDown('socketClosed', 'the connection to TWS closed');
         }
       }),
       ib.error.subscribe((e) => this.onError(e.reqId, e.code, e.error?.message ?? String(e.message))),
     );
+    // A connect that fails is not judged from connectionState: @stoqey/ib's IBApiAutoConnection turns the socket's
+    // CONNECT_FAIL (502, e.g. ECONNREFUSED) into Disconnected from its own 'error' listener, which runs before
+    // IBApiNext publishes that error, so the state would arrive first and without a cause. The 502 names it
+    // (onError). A socket that closes before the handshake without an error (TWS hanging up on us) reaches us as the
+    // raw `disconnected` event, which the library emits from the socket's close, after any error of that socket.
+    api.on(EventName.disconnected, () => {
+      if (this.ib === ib && this.inputs.socket === 'connecting') this.onSocketDown('cannotConnect', 'no connection');
+    });
     try {
       ib.connect(this.opts.clientId);
     } catch (err) {
@@ -300,11 +298,8 @@ export class TwsSource {
     this.ib = undefined;
     this.api?.removeAllListeners();
     this.api = undefined;
-    this.mktReqByConId.clear();
-    this.conIdByMktReq.clear();
-    this.mktContracts.clear();
-    this.openOrderRequests = 0;
-    this.openOrderEnds = 0;
+    this.subscriptions.reset();
+    this.orders.reset();
     this.synced = false;
     this.accountsSeen = false;
     if (ib) {
@@ -423,15 +418,7 @@ export class TwsSource {
   /** Marks subscribed streams that stopped updating; a stream is only watched once it has been requested. */
   private checkStaleness(): void {
     if (!this.synced) return;
-    const now = this.clock.now();
-    const stale: string[] = [];
-    for (const stream of ['marketData', 'portfolio'] as const) {
-      const limit = this.opts.staleAfterMs[stream] ?? STALE_AFTER_MS[stream];
-      const since = this.lastSeen.get(stream);
-      if (limit === undefined || since === undefined) continue;
-      if (stream === 'marketData' && this.mktReqByConId.size === 0) continue;
-      if (now - since > limit) stale.push(stream === 'marketData' ? 'market data' : 'portfolio marks');
-    }
+    const stale = this.subscriptions.staleStreams();
     const before = this.inputs.staleStreams ?? [];
     if (stale.join() !== before.join()) this.setInputs({ ...this.inputs, staleStreams: stale });
   }
@@ -441,148 +428,18 @@ export class TwsSource {
   private synchronise(): void {
     const api = this.api;
     if (!api || !this.account || !this.accountsSeen || this.accountLost) return;
-    const acct = this.account;
-    if (this.delayedData) api.reqMarketDataType(3);
-    // Each (re)subscription gets a full staleness period before it can be called stale.
-    this.lastSeen.set('portfolio', this.clock.now());
-    this.lastSeen.set('marketData', this.clock.now());
-    this.subject.next({ type: 'snapshotRequested', snapshot: 'account' });
-    api.reqAccountUpdates(true, acct);
-    this.subject.next({ type: 'snapshotRequested', snapshot: 'positions' });
-    api.reqPositions();
-    this.subject.next({ type: 'snapshotRequested', snapshot: 'openOrders' });
-    this.requestOpenOrders(api);
-    if (this.opts.clientId === 0) {
-      // Its answer ends with an OPEN_ORDER_END too: counted, so orderSnapshot knows which end closes its own list.
-      api.reqAutoOpenOrders(true);
-      this.openOrderRequests++;
-    }
-    // Every execution of the day again: the reducer keeps the first copy of each execId, so none is lost or doubled.
-    api.reqExecutions(this.nextReqId++, {});
-    this.subject.next({ type: 'snapshotRequested', snapshot: 'accountSummary' });
-    const ib = this.ib!;
-    this.subs.push(
-      ib.getAccountSummary('All', SUMMARY_TAGS).subscribe({
-        next: (u) => {
-          for (const [account, tags] of (u.changed ?? u.added ?? u.all) ?? []) {
-            if (account !== acct) continue;
-            for (const [tag, byCcy] of tags) {
-              for (const [currency, v] of byCcy) this.subject.next({ type: 'accountSummaryUpdated', account, tag, currency, value: v.value });
-            }
-          }
-          if (u.added && u.all === u.added) this.subject.next({ type: 'accountSummaryEnded' });
-        },
-        error: (e: { code?: number; message?: string }) => this.onError(-1, e.code ?? 0, `account summary: ${e.message ?? String(e)}`),
-      }),
-      ib.getPnL(acct).subscribe({
-        next: (p) => {
-          const body: FeedEventBody = { type: 'pnlUpdated', account: acct, ...pnlFields(p) };
-          this.subject.next(body);
-        },
-        error: (e: { code?: number; message?: string }) => this.onError(-1, e.code ?? 0, `PnL: ${e.message ?? String(e)}`),
-      }),
-    );
-    if (this.opts.openOrdersPollMs > 0) {
-      // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
-      // poll both; the reducer keys orders by id and executions by execId, so repeats change nothing.
-      const poll = () => {
-        if (this.api) this.requestOpenOrders(this.api);
-        this.api?.reqExecutions(this.nextReqId++, {});
-        this.later(this.opts.openOrdersPollMs, poll);
-      };
-      this.later(this.opts.openOrdersPollMs, poll);
-    }
+    this.subs.push(...this.subscriptions.synchronise(this.ib!, api, this.account));
     this.synced = true;
   }
 
-  /** Market data for a position's contract (once per conId per connection), within the line budget. */
-  private subscribeMarketData(c: IbContract): void {
-    const conId = c.conId;
-    if (!this.api || !conId || this.mktReqByConId.has(conId)) return;
-    if (this.mktReqByConId.size >= this.opts.maxMarketDataLines) return;
-    const reqId = this.nextReqId++;
-    this.mktReqByConId.set(conId, reqId);
-    this.conIdByMktReq.set(reqId, conId);
-    const contract = { ...c, exchange: c.exchange || c.primaryExch || 'SMART' };
-    this.mktContracts.set(reqId, contract);
-    this.api.reqMktData(reqId, contract, '', false, false);
-  }
+  // ---- messages of the connection itself ----
 
-  // ---- raw events ----
-
-  private attachRaw(api: IBApi): void {
-    const emit = (b: FeedEventBody | undefined) => b && this.subject.next(b);
-    api.on(EventName.nextValidId, (id: number) => {
-      this.nextOrderId = Math.max(this.nextOrderId, id, ORDER_ID_FLOOR);
-      if (!this.inputs.nextValidIdSeen) {
-        this.setInputs({ ...this.inputs, nextValidIdSeen: true });
-        this.heartbeat();
-      }
-    });
-    api.on(EventName.currentTime, (time: number) => {
-      this.onBrokerTime(time);
-      this.onHeartbeatAnswer();
-    });
-    api.on(EventName.managedAccounts, (list: string) => this.onManagedAccounts(list));
-    api.on(EventName.info, (message: string, code: number) => this.onInfo(code, message));
-    api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
-      if (account === this.account) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
-    });
-    api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
-      if (account !== undefined && account !== this.account) return;
-      this.lastSeen.set('portfolio', this.clock.now());
-      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? this.account));
-      if (pos !== 0) this.subscribeMarketData(c);
-    });
-    api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
-    api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
-    api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
-      if (account === this.account) emit(positionBody(account, c, pos, avg));
-    });
-    api.on(EventName.positionEnd, () => emit({ type: 'positionsEnded' }));
-    api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
-      const info = orderInfo(orderId, c, order, state);
-      if (info.account && this.account && info.account !== this.account) return;
-      this.listedOrders.add(orderKey(info.clientId, info.orderId, info.permId));
-      const key = `${info.clientId}:${info.orderId}:${info.permId}`;
-      const print = JSON.stringify(info);
-      if (this.orderPrints.get(key) === print) return;
-      this.orderPrints.set(key, print);
-      emit({ type: 'openOrderUpdated', order: info });
-    });
-    api.on(EventName.openOrderEnd, () => {
-      this.openOrderEnds++;
-      emit({ type: 'openOrdersEnded', listed: [...this.listedOrders] });
-      this.listedOrders = new Set();
-    });
-    api.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, _parentId?: number, lastFillPrice?: number, clientId?: number, whyHeld?: string) => {
-      emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
-    });
-    api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
-      if (e.acctNumber && this.account && e.acctNumber !== this.account) return;
-      if (!e.execId || this.seenExecs.has(e.execId)) return;
-      this.seenExecs.add(e.execId);
-      emit(executionBody(reqId, c, e));
-    });
-    api.on(EventName.execDetailsEnd, (reqId: number) => emit({ type: 'executionsEnded', reqId }));
-    api.on(EventName.commissionReport, (r: Parameters<typeof commissionBody>[0]) => {
-      if (!r.execId || this.seenCommissions.has(r.execId)) return;
-      this.seenCommissions.add(r.execId);
-      emit(commissionBody(r));
-    });
-    api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
-      const conId = this.conIdByMktReq.get(reqId);
-      if (conId === undefined) return;
-      this.lastSeen.set('marketData', this.clock.now());
-      emit(priceBody(conId, tickType, value));
-    });
-    api.on(
-      EventName.tickOptionComputation,
-      (reqId: number, tickType: number, _attrib: number | undefined, iv?: number, delta?: number, optPrice?: number, pvDiv?: number, gamma?: number, vega?: number, theta?: number, und?: number) => {
-        const conId = this.conIdByMktReq.get(reqId);
-        if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
-      },
-    );
+  private onNextValidId(id: number): void {
+    this.orders.nextValidId(id);
+    if (!this.inputs.nextValidIdSeen) {
+      this.setInputs({ ...this.inputs, nextValidIdSeen: true });
+      this.heartbeat();
+    }
   }
 
   private onManagedAccounts(list: string): void {
@@ -665,24 +522,8 @@ export class TwsSource {
       this.onSocketDown('cannotConnect', why);
       return;
     }
-    if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(reqId);
+    this.subscriptions.onError(this.api, reqId, code);
     this.applyEffect(code, message);
-  }
-
-  /**
-   * TWS refused live data for a line because the account has no subscription: ask for delayed data from now on
-   * (reqMarketDataType 3) and request the line again. Said once, so the operator knows quotes are 15-20 min old.
-   */
-  private fallBackToDelayed(reqId: number): void {
-    const api = this.api;
-    const contract = this.mktContracts.get(reqId);
-    if (!api || !contract) return;
-    if (!this.delayedData) {
-      this.delayedData = true;
-      api.reqMarketDataType(3);
-      this.subject.next({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: 'live market data is not subscribed for this account: using delayed data (marked delayed)' });
-    }
-    api.reqMktData(reqId, contract, '', false, false);
   }
 
   private applyEffect(code: number, message: string): void {

@@ -1,0 +1,59 @@
+// What a session, the transport and a snapshot need from the simulated world: the shared types, in a leaf module,
+// so that the world (simulation.ts), its sessions (session.ts) and snapshot.ts do not import one another's types.
+import type { VirtualClock } from './clock.js';
+import type { ContractQuery, Instrument } from './instruments.js';
+import type { Ledger } from './ledger.js';
+import type { LogLevel } from './log.js';
+import type { Market } from './market.js';
+import type { OrderEngine } from './orders.js';
+import type { OrderRequest } from './requests.js';
+import type { AccountView } from './valuation.js';
+
+/**
+ * What a Session needs from the world. `S` is the session type: the world calls its sessions back, so it passes them
+ * to itself by their own type, while a session knows the world only through this interface.
+ */
+export interface SimulationApi<S> {
+  readonly account: string;
+  readonly base: string;
+  readonly clock: VirtualClock;
+  readonly market: Market;
+  readonly ledger: Ledger;
+  readonly engine: OrderEngine;
+  readonly universe: readonly Instrument[];
+  readonly zombie: boolean;
+  readonly connectivityLost: boolean;
+  readonly marketFarmDown: boolean;
+  readonly backpressureBytes: number;
+  /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
+  readonly liveMarketData: boolean;
+  /** Every account MANAGED_ACCTS lists: the simulated one first, then any others (which carry no data). */
+  readonly managedAccounts: readonly string[];
+  log(level: LogLevel, message: string): void;
+  view(): AccountView;
+  clientIdInUse(clientId: number, except: S): boolean;
+  nextValidOrderId(clientId: number): number;
+  sessionClosed(s: S): void;
+  placeOrder(s: S, orderId: number, q: ContractQuery, req: OrderRequest): void;
+  cancelOrder(s: S, orderId: number): void;
+  globalCancel(s: S): void;
+  impliedVolOf(inst: Instrument): number;
+}
+
+/** Starting and stopping the listening socket (TWS restart). */
+export interface Transport {
+  stop(): Promise<void>;
+  start(): Promise<void>;
+  readonly listening: boolean;
+}
+
+/** One connected API client as the snapshot and the control channel describe it. */
+export interface SessionDescription {
+  readonly clientId: number;
+  readonly remote: string;
+  readonly positions: boolean;
+  readonly account: boolean;
+  readonly marketData: number;
+  readonly summaries: number;
+  readonly pnl: number;
+}

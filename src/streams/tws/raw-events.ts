@@ -1,0 +1,91 @@
+// The raw @stoqey/ib events our reducer owns, as FeedEvent bodies: filtered to the followed account, each execution
+// and commission once, unchanged orders not repeated (the wire shapes themselves are mapped in map.ts and orders.ts).
+import { EventName, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
+import type { FeedEventBody } from '../../model/events.js';
+import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
+import { orderStatusBody, type OrderDesk } from './orders.js';
+import type { Subscriptions } from './subscriptions.js';
+
+/** What the raw events report to, besides the event stream. */
+export interface RawEventSink {
+  emit(body: FeedEventBody): void;
+  /** The followed account, once chosen. */
+  account(): string | undefined;
+  readonly orders: OrderDesk;
+  readonly subscriptions: Subscriptions;
+  /** The connection's own messages: the handshake's NEXT_VALID_ID, the heartbeat's answer, the login's accounts, notices. */
+  nextValidId(id: number): void;
+  currentTime(seconds: number): void;
+  managedAccounts(list: string): void;
+  info(code: number, message: string): void;
+}
+
+export class RawEvents {
+  /** Executions and commissions already emitted: reconciliation polls re-send them all, the recording wants each once. */
+  private readonly seenExecs = new Set<string>();
+  private readonly seenCommissions = new Set<string>();
+
+  constructor(private readonly sink: RawEventSink) {}
+
+  /** Listens to one connection's IBApi (its listeners all go when the connection is torn down). */
+  attach(api: IBApi): void {
+    const sink = this.sink;
+    const { orders, subscriptions } = sink;
+    const emit = (b: FeedEventBody | undefined) => b && sink.emit(b);
+    api.on(EventName.nextValidId, (id: number) => sink.nextValidId(id));
+    api.on(EventName.currentTime, (time: number) => sink.currentTime(time));
+    api.on(EventName.managedAccounts, (list: string) => sink.managedAccounts(list));
+    api.on(EventName.info, (message: string, code: number) => sink.info(code, message));
+    api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
+      if (account === sink.account()) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
+    });
+    api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
+      if (account !== undefined && account !== sink.account()) return;
+      subscriptions.seen('portfolio');
+      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account()));
+      if (pos !== 0) subscriptions.subscribeMarketData(api, c);
+    });
+    api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
+    api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
+    api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
+      if (account === sink.account()) emit(positionBody(account, c, pos, avg));
+    });
+    api.on(EventName.positionEnd, () => emit({ type: 'positionsEnded' }));
+    api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
+      const info = orderInfo(orderId, c, order, state);
+      const followed = sink.account();
+      if (info.account && followed && info.account !== followed) return;
+      if (orders.openOrderSeen(info)) emit({ type: 'openOrderUpdated', order: info });
+    });
+    api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded', listed: orders.openOrdersEnded() }));
+    api.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, _parentId?: number, lastFillPrice?: number, clientId?: number, whyHeld?: string) => {
+      emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
+    });
+    api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
+      const followed = sink.account();
+      if (e.acctNumber && followed && e.acctNumber !== followed) return;
+      if (!e.execId || this.seenExecs.has(e.execId)) return;
+      this.seenExecs.add(e.execId);
+      emit(executionBody(reqId, c, e));
+    });
+    api.on(EventName.execDetailsEnd, (reqId: number) => emit({ type: 'executionsEnded', reqId }));
+    api.on(EventName.commissionReport, (r: Parameters<typeof commissionBody>[0]) => {
+      if (!r.execId || this.seenCommissions.has(r.execId)) return;
+      this.seenCommissions.add(r.execId);
+      emit(commissionBody(r));
+    });
+    api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
+      const conId = subscriptions.conIdOf(reqId);
+      if (conId === undefined) return;
+      subscriptions.seen('marketData');
+      emit(priceBody(conId, tickType, value));
+    });
+    api.on(
+      EventName.tickOptionComputation,
+      (reqId: number, tickType: number, _attrib: number | undefined, iv?: number, delta?: number, optPrice?: number, pvDiv?: number, gamma?: number, vega?: number, theta?: number, und?: number) => {
+        const conId = subscriptions.conIdOf(reqId);
+        if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
+      },
+    );
+  }
+}

@@ -1,0 +1,170 @@
+// What one connection asks TWS for: the snapshots and streams of a (re)synchronisation, the market-data lines with
+// their delayed-data fallback, the open-orders poll, and whether those streams went stale.
+import type { Contract as IbContract, IBApi, IBApiNext } from '@stoqey/ib';
+import type { Subscription } from 'rxjs';
+import type { Clock } from '../../model/clock.js';
+import type { FeedEventBody } from '../../model/events.js';
+import { STALE_AFTER_MS } from '../../model/freshness.js';
+import { pnlFields } from './map.js';
+import type { OrderDesk } from './orders.js';
+
+/** Account summary tags the risk engine reads, plus the per-currency ledger. */
+export const SUMMARY_TAGS =
+  'NetLiquidation,TotalCashValue,EquityWithLoanValue,InitMarginReq,MaintMarginReq,AvailableFunds,ExcessLiquidity,' +
+  'Cushion,GrossPositionValue,BuyingPower,SMA,LookAheadExcessLiquidity,$LEDGER:ALL';
+
+/** Codes saying live market data is not subscribed for a line (delayed data is available). */
+const NOT_SUBSCRIBED: ReadonlySet<number> = new Set([354, 10089, 10090, 10168]);
+
+/** The streams whose silence makes health degraded. */
+export type WatchedStream = 'marketData' | 'portfolio';
+
+/** What the subscriptions need from the connection that owns them. */
+export interface SubscriptionLink {
+  readonly clock: Clock;
+  readonly clientId: number;
+  /** At most this many market-data lines. */
+  readonly maxMarketDataLines: number;
+  /** Poll open orders and executions this often; 0 disables. */
+  readonly openOrdersPollMs: number;
+  readonly staleAfterMs: Partial<Record<WatchedStream, number>>;
+  readonly orders: OrderDesk;
+  emit(body: FeedEventBody): void;
+  /** A fresh raw request id. */
+  reqId(): number;
+  /** Runs `fn` after `ms` on the connection's clock, unless the connection is torn down first. */
+  later(ms: number, fn: () => void): void;
+  /** An error of a subscription stream, handled like any error TWS sends. */
+  onError(reqId: number, code: number, message: string): void;
+}
+
+export class Subscriptions {
+  private readonly mktReqByConId = new Map<number, number>();
+  private readonly conIdByMktReq = new Map<number, number>();
+  /** Contracts of our market-data lines, to re-request them as delayed data. */
+  private readonly mktContracts = new Map<number, IbContract>();
+  /** Switched to delayed market data after TWS said live data is not subscribed (354/10089/10090). */
+  private delayedData = false;
+  /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
+  private readonly lastSeen = new Map<WatchedStream, number>();
+
+  constructor(private readonly link: SubscriptionLink) {}
+
+  /** A connection ended: its market-data lines went with it (the delayed-data choice stays). */
+  reset(): void {
+    this.mktReqByConId.clear();
+    this.conIdByMktReq.clear();
+    this.mktContracts.clear();
+  }
+
+  /**
+   * Requests every snapshot and stream of the followed account (at start, after every reconnect, and when TWS says
+   * its data was lost). Returns the library subscriptions, which the connection ends on teardown.
+   */
+  synchronise(ib: IBApiNext, api: IBApi, acct: string): Subscription[] {
+    const { clock, orders } = this.link;
+    const emit = (b: FeedEventBody) => this.link.emit(b);
+    if (this.delayedData) api.reqMarketDataType(3);
+    // Each (re)subscription gets a full staleness period before it can be called stale.
+    this.lastSeen.set('portfolio', clock.now());
+    this.lastSeen.set('marketData', clock.now());
+    emit({ type: 'snapshotRequested', snapshot: 'account' });
+    api.reqAccountUpdates(true, acct);
+    emit({ type: 'snapshotRequested', snapshot: 'positions' });
+    api.reqPositions();
+    emit({ type: 'snapshotRequested', snapshot: 'openOrders' });
+    orders.requestOpenOrders(api);
+    // Its answer ends with an OPEN_ORDER_END too: counted, so orderSnapshot knows which end closes its own list.
+    if (this.link.clientId === 0) orders.requestAutoOpenOrders(api);
+    // Every execution of the day again: the reducer keeps the first copy of each execId, so none is lost or doubled.
+    api.reqExecutions(this.link.reqId(), {});
+    emit({ type: 'snapshotRequested', snapshot: 'accountSummary' });
+    const subs = [
+      ib.getAccountSummary('All', SUMMARY_TAGS).subscribe({
+        next: (u) => {
+          for (const [account, tags] of (u.changed ?? u.added ?? u.all) ?? []) {
+            if (account !== acct) continue;
+            for (const [tag, byCcy] of tags) {
+              for (const [currency, v] of byCcy) emit({ type: 'accountSummaryUpdated', account, tag, currency, value: v.value });
+            }
+          }
+          if (u.added && u.all === u.added) emit({ type: 'accountSummaryEnded' });
+        },
+        error: (e: { code?: number; message?: string }) => this.link.onError(-1, e.code ?? 0, `account summary: ${e.message ?? String(e)}`),
+      }),
+      ib.getPnL(acct).subscribe({
+        next: (p) => emit({ type: 'pnlUpdated', account: acct, ...pnlFields(p) }),
+        error: (e: { code?: number; message?: string }) => this.link.onError(-1, e.code ?? 0, `PnL: ${e.message ?? String(e)}`),
+      }),
+    ];
+    const every = this.link.openOrdersPollMs;
+    if (every > 0) {
+      // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
+      // poll both; the reducer keys orders by id and executions by execId, so repeats change nothing.
+      const poll = () => {
+        orders.requestOpenOrders(api);
+        api.reqExecutions(this.link.reqId(), {});
+        this.link.later(every, poll);
+      };
+      this.link.later(every, poll);
+    }
+    return subs;
+  }
+
+  /** Market data for a position's contract (once per conId per connection), within the line budget. */
+  subscribeMarketData(api: IBApi, c: IbContract): void {
+    const conId = c.conId;
+    if (!conId || this.mktReqByConId.has(conId)) return;
+    if (this.mktReqByConId.size >= this.link.maxMarketDataLines) return;
+    const reqId = this.link.reqId();
+    this.mktReqByConId.set(conId, reqId);
+    this.conIdByMktReq.set(reqId, conId);
+    const contract = { ...c, exchange: c.exchange || c.primaryExch || 'SMART' };
+    this.mktContracts.set(reqId, contract);
+    api.reqMktData(reqId, contract, '', false, false);
+  }
+
+  /** The conId a market-data request id is for, when it is one of our lines. */
+  conIdOf(reqId: number): number | undefined {
+    return this.conIdByMktReq.get(reqId);
+  }
+
+  /** A watched stream delivered now. */
+  seen(stream: WatchedStream): void {
+    this.lastSeen.set(stream, this.link.clock.now());
+  }
+
+  /** An error for a request: when it says one of our lines has no live subscription, fall back to delayed data. */
+  onError(api: IBApi | undefined, reqId: number, code: number): void {
+    if (NOT_SUBSCRIBED.has(code) && this.conIdByMktReq.has(reqId)) this.fallBackToDelayed(api, reqId);
+  }
+
+  /**
+   * TWS refused live data for a line because the account has no subscription: ask for delayed data from now on
+   * (reqMarketDataType 3) and request the line again. Said once, so the operator knows quotes are 15-20 min old.
+   */
+  private fallBackToDelayed(api: IBApi | undefined, reqId: number): void {
+    const contract = this.mktContracts.get(reqId);
+    if (!api || !contract) return;
+    if (!this.delayedData) {
+      this.delayedData = true;
+      api.reqMarketDataType(3);
+      this.link.emit({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: 'live market data is not subscribed for this account: using delayed data (marked delayed)' });
+    }
+    api.reqMktData(reqId, contract, '', false, false);
+  }
+
+  /** The subscribed streams that stopped updating past their limit, as the operator reads them; a stream is only watched once requested. */
+  staleStreams(): string[] {
+    const now = this.link.clock.now();
+    const stale: string[] = [];
+    for (const stream of ['marketData', 'portfolio'] as const) {
+      const limit = this.link.staleAfterMs[stream] ?? STALE_AFTER_MS[stream];
+      const since = this.lastSeen.get(stream);
+      if (limit === undefined || since === undefined) continue;
+      if (stream === 'marketData' && this.mktReqByConId.size === 0) continue;
+      if (now - since > limit) stale.push(stream === 'marketData' ? 'market data' : 'portfolio marks');
+    }
+    return stale;
+  }
+}
