@@ -12,6 +12,7 @@ import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
+import { guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
 import { appVersion } from './version.js';
 
 interface CommandSpec {
@@ -92,6 +93,9 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
   all: ['', 'cancel every open order of this client id'],
   global: ['', 'cancel every open order of the account, from every client and TWS itself (reqGlobalCancel)'],
   order: ['ID', 'cancel one open order by its order id'],
+  policy: ['FILE', 'the guard\'s policy: which alert, how bad, for how long, leads to which action (docs/guard.md)'],
+  'status-file': ['F', 'where the guard writes its status, and guard status reads it (default: <data dir>/guard/status.json)'],
+  'max-age': ['S', 'guard status: a status older than S seconds means the guard is not running (default 15)'],
 };
 
 /** Formats that several flags share, explained once under "Formats:" wherever a command's flags use them. */
@@ -196,6 +200,37 @@ const COMMANDS: readonly CommandSpec[] = [
     notes: ['Exit 0 ok, 1 refused or no such open order, 2 usage, 3 cannot connect, 4 timed out, 6 some cancel did not complete.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, all: { type: 'boolean' }, global: { type: 'boolean' }, order: { type: 'string' } },
     run: (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : cancelCommand(values as CancelFlags, io)),
+  },
+  {
+    name: 'guard',
+    args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] | guard status [--status-file F] [--max-age S] [--json]',
+    summary: 'the kill switch daemon: act on alerts by a written policy (a dry run without --trade); `guard status` for monitors',
+    flagHelp: {
+      'client-id': ['N', 'the guard\'s own API client id, never the trading engine\'s (default 4218)'],
+      trade: ['', 'act: send the cancels and orders the policy decides (needs --confirm-account); without it, a dry run that only says and records what it would do'],
+      timeout: ['S', 'seconds to wait for each order or cancel of an action to end (default 30)'],
+      json: ['', 'guard status: print the status as one JSON document'],
+      record: ['FILE', 'record to FILE instead of the recordings directory (the guard records by default)'],
+    },
+    notes: [
+      'The daemon logs one line per event (level=... event=...) to stdout; SIGHUP reloads the policy (a bad one is refused and the old kept), SIGTERM stops it and seals the recording.',
+      'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard status: exit 0 healthy, 1 not (stopped, stale, not connected).',
+    ],
+    options: {
+      ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' },
+    },
+    run: (pos, values, io) => {
+      if (pos[0] === 'status') {
+        if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
+        for (const k of ['policy', 'trade', 'confirm-account', 'record', 'no-record', 'host', 'port', 'client-id', 'account', 'timeout'] as const) {
+          if (values[k] !== undefined) return usageError('guard', `--${k} is for the daemon, not guard status`, io);
+        }
+        return guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
+      }
+      if (pos.length > 0) return usageError('guard', `unexpected argument '${pos[0]}' (the only subcommand is status)`, io);
+      if (values['max-age'] !== undefined || values.json !== undefined) return usageError('guard', '--max-age and --json are for guard status', io);
+      return guardCommand(values as GuardFlags, io);
+    },
   },
   {
     name: 'verify',

@@ -20,6 +20,18 @@ const STDERR_TAIL = 400;
 
 type JsonObject = { [k: string]: JsonValue };
 
+/** What the hook reads for a guard action: the action, its outcome, the alert and rule it answered, the account. */
+export interface GuardHookPayload extends JsonObject {
+  readonly action: string;
+  readonly outcome: string;
+  readonly alert: { readonly id: string; readonly severity: string; readonly title: string };
+  readonly rule: string;
+  readonly policyHash: string;
+  readonly dryRun: boolean;
+  readonly account: string | null;
+  readonly lines: string[];
+}
+
 export interface AlertEffectsOptions {
   readonly settings: AlertEffectSettings;
   /** Where the bell goes: the stream the console renders on (Ink's stdout). */
@@ -35,6 +47,11 @@ export interface AlertEffectsOptions {
 export interface AlertEffects {
   /** Acts on one evaluation's transitions, in order. Never blocks: a hook runs on its own. */
   handle(transitions: readonly AlertTransition[], account: string | undefined): void;
+  /**
+   * The guard daemon's action (docs/guard.md "Hook"): the hook runs once with `{"kind":"guardAction", ...}`, whatever
+   * the alert's severity, because an action or its failure is what a supervisor must hear about.
+   */
+  action(payload: GuardHookPayload): void;
   /** Hooks running now. */
   readonly running: number;
   /** Resolves once no hook is running (tests and shutdown; the console never waits on a hook otherwise). */
@@ -70,10 +87,9 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     }
   };
 
-  const runHook = (hook: AlertHookSettings, t: AlertTransition, account: string | undefined): void => {
+  /** Runs the hook once with `payload` as its stdin line; `what` names it in notes, `base` heads each note. */
+  const runHook = (hook: AlertHookSettings, payload: JsonObject, what: string, base: JsonObject, env: Record<string, string>): void => {
     const [program, ...args] = hook.command;
-    const what = `${t.alert.id} ${t.kind}`;
-    const base = { hook: program!, alert: t.alert.id, kind: t.kind };
     if (running >= hook.maxRunning) {
       o.note?.({ ...base, outcome: 'dropped', message: `alert hook not run for ${what}: ${running} hook(s) still running (maxRunning ${hook.maxRunning})` });
       return;
@@ -103,12 +119,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       child = spawn(program!, args, {
         stdio: ['pipe', 'ignore', 'pipe'],
         detached: process.platform !== 'win32',
-        env: {
-          ...(o.env ?? process.env),
-          TWS_RISK_ALERT_ID: t.alert.id,
-          TWS_RISK_ALERT_KIND: t.kind,
-          TWS_RISK_ALERT_SEVERITY: t.alert.severity,
-        },
+        env: { ...(o.env ?? process.env), ...env },
       });
     } catch (e) {
       settle();
@@ -153,7 +164,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     });
     // A hook that does not read its stdin may exit before the write: that is its business, not an error.
     child.stdin?.on('error', () => {});
-    child.stdin?.end(`${JSON.stringify(hookPayload(t, account))}\n`);
+    child.stdin?.end(`${JSON.stringify(payload)}\n`);
   };
 
   return {
@@ -162,7 +173,26 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       for (const t of transitions) o.audit?.(transitionJson(t));
       if (o.terminal && ringsBell(transitions, o.settings.bell)) o.terminal.write(BEL);
       const hook = o.settings.hook;
-      if (hook) for (const t of hookTransitions(transitions, hook.minSeverity)) runHook(hook, t, account);
+      if (!hook) return;
+      for (const t of hookTransitions(transitions, hook.minSeverity)) {
+        runHook(hook, hookPayload(t, account), `${t.alert.id} ${t.kind}`, { hook: hook.command[0]!, alert: t.alert.id, kind: t.kind }, {
+          TWS_RISK_ALERT_ID: t.alert.id,
+          TWS_RISK_ALERT_KIND: t.kind,
+          TWS_RISK_ALERT_SEVERITY: t.alert.severity,
+        });
+      }
+    },
+    action(payload) {
+      const hook = o.settings.hook;
+      if (!hook) return;
+      const alert = payload.alert as { id: string; severity: string };
+      runHook(hook, { kind: 'guardAction', ...payload }, `guard ${payload.action} for ${alert.id}`, { hook: hook.command[0]!, alert: alert.id, kind: 'guardAction' }, {
+        TWS_RISK_ALERT_ID: alert.id,
+        TWS_RISK_ALERT_KIND: 'guardAction',
+        TWS_RISK_ALERT_SEVERITY: alert.severity,
+        TWS_RISK_GUARD_ACTION: payload.action,
+        TWS_RISK_GUARD_OUTCOME: payload.outcome,
+      });
     },
     get running() {
       return running;

@@ -7,7 +7,7 @@ import { isFatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
-import { TwsSource } from '../streams/tws/source.js';
+import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
 
 export interface LiveOptions {
@@ -26,6 +26,8 @@ export interface LiveOptions {
   readonly onRecorderNote?: (text: string) => void;
   /** Time for the source's timers, the feed's stamps and the waits' deadlines (default: the system clock). */
   readonly clock?: Clock;
+  /** The source's timing (heartbeat, backoff, open-orders poll), where a caller needs other than the defaults. */
+  readonly sourceOptions?: Partial<Omit<TwsSourceOptions, 'host' | 'port' | 'clientId' | 'account' | 'clock'>>;
 }
 
 export interface LiveSession {
@@ -46,7 +48,7 @@ export function defaultRecordingDir(settings: Settings): string {
 
 export function openLive(o: LiveOptions): LiveSession {
   const clock = o.clock ?? systemClock;
-  const source = new TwsSource({ host: o.host, port: o.port, clientId: o.clientId, clock, ...(o.account ? { account: o.account } : {}) });
+  const source = new TwsSource({ ...o.sourceOptions, host: o.host, port: o.port, clientId: o.clientId, clock, ...(o.account ? { account: o.account } : {}) });
   const r = o.settings.recorder;
   let recorder: RotatingRecorder | undefined;
   let recordingProblem: string | undefined;

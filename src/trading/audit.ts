@@ -15,10 +15,14 @@ export const AUDIT_SCHEMA_VERSION = 1;
  * `orderSent` is written when an order is handed to the socket, `orderConfirmed` when TWS first says anything about
  * it (open order, status, execution, error): a sent order without a confirmation may never have reached TWS.
  * `reconciled`: an order's outcome decided after a lost connection from what the reconnected TWS lists.
+ * `policy`, `guardDecision`, `guardResult`: the guard daemon's policy (by hash), each evaluation that led to an
+ * action (the alert, the rule, how long it held) and what became of it (docs/guard.md "Audit").
  */
 export type AuditKind =
   | 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'orderConfirmed' | 'cancelSent' | 'globalCancelSent'
-  | 'orderStatus' | 'reconciled' | 'brokerError' | 'result' | 'alert';
+  | 'orderStatus' | 'reconciled' | 'brokerError' | 'result' | 'alert'
+  /** The guard daemon: a policy loaded or refused, an action it decided (rule, alert, plan) and that action's result. */
+  | 'policy' | 'guardDecision' | 'guardResult';
 
 export interface AuditEntry {
   readonly kind: AuditKind;

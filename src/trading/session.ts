@@ -54,12 +54,20 @@ export type LockedPlan = { readonly kind: 'flatten'; readonly plan: FlattenPlan 
 
 export interface TradingSessionOptions {
   readonly mode: TradeMode;
-  /** Who decides: the console's operator (a dialog), or the headless command line (--trade --confirm-account). */
-  readonly actor: 'console' | 'headless';
+  /**
+   * Who decides: the console's operator (a dialog), the headless command line (--trade --confirm-account), or the
+   * guard daemon's written policy (started with --trade --confirm-account).
+   */
+  readonly actor: 'console' | 'headless' | 'guard';
   readonly feed: TradingFeed;
   readonly gateway: TradingGateway;
   readonly clientId: number;
   readonly audit: AuditTarget;
+  /**
+   * An audit log already open, to write to instead of opening one (the guard keeps one log for its whole run, and for
+   * the sessions it opens under another client's id). The session does not close it.
+   */
+  readonly auditLog?: AuditLog;
   /** The settings' `trading.armMinutes`: how long an arming lasts (default 5). */
   readonly armMinutes?: number;
   /** Arming expiry, plan ids, deadlines and the watch timer (default: the system clock). */
@@ -134,7 +142,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
 
   /** The audit file, once the first trading action opened it. */
   get auditFile(): string | undefined {
-    return this.log?.file;
+    return this.o.auditLog?.file ?? this.log?.file;
   }
 
   /** A send is being followed: no other plan is shown or confirmed until its outcome. */
@@ -148,6 +156,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
 
   /** The session's audit log, opened on first use. */
   audit(): AuditLog {
+    if (this.o.auditLog) return this.o.auditLog;
     this.log ??= new AuditLog(
       join(this.o.audit.dir, `tws-risk-audit-${stamp(this.now())}-${this.o.audit.name}.jsonl`),
       { appVersion: this.o.audit.appVersion, account: this.o.feed.state.account ?? null, mode: this.o.actor, ...(this.o.audit.meta ? { meta: this.o.audit.meta } : {}) },
@@ -187,7 +196,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     if (this.o.mode === 'replay') return { code: 'REPLAY_SOURCE' };
     if (this.o.mode === 'readOnly') return { code: 'READ_ONLY' };
     const at = this.now();
-    return this.armed({ armed: true, until: at + this.armMs, by: 'headless', at }, 'headless --trade --confirm-account');
+    return this.armed({ armed: true, until: at + this.armMs, by: 'headless', at }, this.o.actor === 'guard' ? 'guard --trade --confirm-account' : 'headless --trade --confirm-account');
   }
 
   disarm(reason: string): void {
@@ -253,7 +262,8 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
 
   /** Appends an alert transition to the audit log if one is open; an unopened or closed log takes none. */
   recordAlert(transition: { readonly [k: string]: JsonValue }): void {
-    if (this.log && !this.closed) this.log.append({ kind: 'alert', detail: transition });
+    const log = this.o.auditLog ?? this.log;
+    if (log && !this.closed) log.append({ kind: 'alert', detail: transition });
   }
 
   /** Disarms (if armed), stops watching and seals the audit log. */
@@ -306,7 +316,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   private decide(planId: string, decision: 'confirm' | 'cancel'): void {
-    const by = this.o.actor === 'console' ? 'console' : 'headless --trade --confirm-account';
+    const by = this.o.actor === 'console' ? 'console' : this.o.actor === 'guard' ? 'guard policy (--trade --confirm-account)' : 'headless --trade --confirm-account';
     this.audit().append({ kind: 'decision', detail: { planId, decision, by } });
     this.publish('decision', { planId, decision, by: this.o.actor });
   }

@@ -1,0 +1,681 @@
+// `tws-risk guard`: a headless kill switch on its own host that acts on the alert engine by a written policy (docs/guard.md).
+import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { alertConfigOf, alertEffectsOf, dataDir, loadSettings } from '../config/load.js';
+import type { Settings } from '../config/settings.js';
+import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
+import { isFatalCause } from '../model/connection.js';
+import type { FeedEventBody, GuardActedBody } from '../model/events.js';
+import { streamAge } from '../model/freshness.js';
+import { marketNow, type PortfolioState } from '../model/state.js';
+import { neutralise } from '../model/text.js';
+import { isMarketOpen } from '../risk/alerts/session.js';
+import { proposeForAlert, type Alert } from '../risk/alerts/index.js';
+import { createAlertRunner } from '../session/alert-runner.js';
+import { decide, EMPTY_MEMORY, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
+import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type PolicyRule } from '../session/guard-policy.js';
+import { AccountSession } from '../session/session.js';
+import { createStressRunner } from '../session/stress-model.js';
+import { Feed } from '../streams/feed.js';
+import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
+import { AuditLog } from '../trading/audit.js';
+import { outcomeText, type ExecutionResult } from '../trading/execute.js';
+import { guardAny } from '../trading/guard.js';
+import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
+import { TradingSession, type TradingFeed } from '../trading/session.js';
+import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
+import { appVersion } from '../version.js';
+import { createAlertEffects, type AlertEffects } from './alert-effects.js';
+import { EXIT, type CommandIo } from './io.js';
+import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
+import { riskParamsOf } from './stress.js';
+import { planText } from './trade.js';
+
+/*
+ * The guard runs the console's headless core (AccountSession: the stress runner and the alert engine on the live
+ * state) on its own timer, and turns listed alerts into actions through the policy's decisions (session/guard-engine.ts)
+ * and the same TradingSession as `flatten` and `cancel`: plan, guard, one send, follow, audit. Without --trade it is a
+ * dry run that says and records what it would have done. DESIGN.md "Safety": when in doubt it refuses and says why.
+ */
+
+export interface GuardFlags extends ConnectionFlags {
+  readonly policy?: string;
+  readonly trade?: boolean;
+  readonly 'confirm-account'?: string;
+  readonly config?: string;
+  readonly record?: string;
+  readonly 'no-record'?: boolean;
+  readonly 'status-file'?: string;
+}
+
+/** What tests (and nothing else) replace: time, the evaluation cadence, where files go, the source's timing. */
+export interface GuardRuntime {
+  readonly clock?: Clock;
+  /** How often the policy is evaluated (default 500 ms). */
+  readonly evalMs?: number;
+  readonly auditDir?: string;
+  readonly settings?: Settings;
+  readonly source?: Partial<Omit<TwsSourceOptions, 'host' | 'port' | 'clientId' | 'account' | 'clock'>>;
+  readonly env?: NodeJS.ProcessEnv;
+  /** Seconds to wait for each order or cancel of an action to end (default: --timeout, else 30). */
+  readonly actionTimeoutMs?: number;
+}
+
+/** The guard's client id when none is given: not the console's default (4217), so both can run beside each other. */
+export const DEFAULT_GUARD_CLIENT_ID = 4218;
+/** The status file is rewritten at least this often, so a monitor can tell a live guard from a dead one. */
+export const STATUS_EVERY_MS = 5_000;
+
+/** One line of what the guard would do now, for the status file and `guard status`. */
+export interface VerdictStatus {
+  readonly rule: string;
+  readonly action: string;
+  readonly alert: string;
+  readonly state: Verdict['kind'];
+  readonly why?: string;
+}
+
+/** The status file (`guard status` reads it): is it connected, what would it do now, when did it last act. */
+export interface GuardStatus {
+  readonly format: 'tws-risk-guard-status';
+  readonly pid: number;
+  readonly startedAt: string;
+  readonly updatedAt: string;
+  readonly stopped: boolean;
+  readonly mode: 'trade' | 'dryRun';
+  readonly account: string | null;
+  readonly connection: { readonly health: string; readonly reason: string | null };
+  readonly policy: { readonly file: string; readonly hash: string; readonly rules: number };
+  /** Why no trading action could run now, if so. */
+  readonly blocked: string | null;
+  readonly wouldDo: readonly VerdictStatus[];
+  readonly lastAction: { readonly at: string; readonly actionId: string; readonly rule: string; readonly action: string; readonly alert: string; readonly outcome: string } | null;
+  readonly actionsLastHour: number;
+  readonly audit: string;
+  readonly recording: string | null;
+}
+
+export interface GuardHandle {
+  /** Resolves with the exit code once the guard has stopped (recording sealed, audit log closed). */
+  readonly done: Promise<number>;
+  /** Reads the policy file again; a bad one is refused and the running policy kept. True if the new one is in force. */
+  reload(): boolean;
+  stop(reason: string): Promise<number>;
+  status(): GuardStatus;
+  readonly statusFile: string;
+  readonly auditFile: string;
+  readonly recordingFile?: string;
+  /** The action being followed, if any (tests wait for it). */
+  idle(): Promise<void>;
+}
+
+/** A logfmt value: bare when it can be, else quoted; never a control character (journald and terminals read it). */
+function fmt(v: string | number | boolean): string {
+  const s = neutralise(String(v));
+  return /^[\w.:/+@-]+$/.test(s) ? s : JSON.stringify(s);
+}
+
+function readPolicy(file: string): { policy?: GuardPolicy; problems: readonly string[] } {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    return { problems: [`${file}: cannot read the policy: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`] };
+  }
+  return parsePolicy(text, file);
+}
+
+/** Writes a small JSON file whole or not at all, private to the user (0600 in a 0700 directory). */
+function writeAtomic(file: string, text: string): void {
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text, { mode: 0o600 });
+  chmodSync(tmp, 0o600);
+  renameSync(tmp, file);
+}
+
+/** The client ids a `cancelClient foreign` rule means now: every API client with open orders that is neither ours nor expected. */
+export function foreignClientIds(state: PortfolioState, ours: number, expected: readonly number[]): number[] {
+  const ids = new Set<number>();
+  for (const o of state.orders.values()) if (isOpen(o) && o.clientId > 0 && o.clientId !== ours && !expected.includes(o.clientId)) ids.add(o.clientId);
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** The API clients with open orders (manual TWS orders, client 0, are reached only by globalCancel). */
+function clientsWithOpenOrders(state: PortfolioState): number[] {
+  return [...new Set([...state.orders.values()].filter((o) => isOpen(o) && o.clientId > 0).map((o) => o.clientId))].sort((a, b) => a - b);
+}
+
+/** The reduction's trims, each cut to at most `pct` percent of its position (whole units, rounded down). */
+export function capTrims(trims: readonly ReduceTrim[], pct: number): { trims: ReduceTrim[]; capped: boolean } {
+  let capped = false;
+  const out: ReduceTrim[] = [];
+  for (const t of trims) {
+    const max = t.position.abs().mul(pct).div(100).toDecimalPlaces(0, 1 /* ROUND_DOWN: never more than the cap */);
+    if (t.quantity.abs().lessThanOrEqualTo(max)) {
+      out.push(t);
+      continue;
+    }
+    capped = true;
+    if (max.isZero()) continue;
+    out.push({ ...t, quantity: t.quantity.isNegative() ? max.neg() : max });
+  }
+  return { trims: out, capped };
+}
+
+/** What an action will do, planned on the state now. */
+type Planned =
+  | { readonly kind: 'cancel'; readonly plan: CancelPlan; readonly lines: readonly string[] }
+  | { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly lines: readonly string[] }
+  /** Other API clients' orders: TWS lets only the client that placed an order cancel it (or a global cancel). */
+  | { readonly kind: 'asClients'; readonly clientIds: readonly number[]; readonly own: boolean; readonly lines: readonly string[] }
+  | { readonly kind: 'nothing'; readonly lines: readonly string[] }
+  | { readonly kind: 'refused'; readonly lines: readonly string[] };
+
+export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime = {}): Promise<GuardHandle | number> {
+  const clock = rt.clock ?? systemClock;
+  if (!f.policy) {
+    io.err('tws-risk guard: --policy FILE is required (docs/guard.md "The policy file")');
+    return EXIT.usage;
+  }
+  if ((f.trade === true) !== (f['confirm-account'] !== undefined)) {
+    io.err('tws-risk guard: --trade and --confirm-account ACCOUNT go together (without both, the guard is a dry run: it says what it would do and sends nothing)');
+    return EXIT.usage;
+  }
+  const policyFile = resolve(f.policy);
+  const first = readPolicy(policyFile);
+  if (!first.policy) {
+    for (const p of first.problems) io.err(p);
+    io.err(`tws-risk guard: ${first.problems.length} problem(s) in the policy; not started`);
+    return EXIT.usage;
+  }
+  let policy = first.policy;
+  const loaded = rt.settings ? { settings: rt.settings, problems: [] as string[] } : loadSettings(f.config);
+  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  const settings = loaded.settings;
+  const c = resolveConnection({ ...f, 'client-id': f['client-id'] ?? String(DEFAULT_GUARD_CLIENT_ID) }, settings, 30);
+  if (typeof c === 'string') {
+    io.err(`tws-risk guard: ${c}`);
+    return EXIT.usage;
+  }
+  const alertConfig = alertConfigOf(settings);
+  const expected = alertConfig.rules['foreign.client'].expectedClientIds;
+  if (expected.includes(c.clientId)) {
+    io.err(`tws-risk guard: client id ${c.clientId} is listed in alerts.foreign.client.expectedClientIds (the trading engine's); the guard needs its own (--client-id N)`);
+    return EXIT.usage;
+  }
+  const trade = f.trade === true;
+  const confirm = f['confirm-account'];
+  const actionTimeoutMs = rt.actionTimeoutMs ?? c.timeoutMs;
+  const env = rt.env ?? process.env;
+  const statusFile = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
+  const auditDir = rt.auditDir ?? join(dataDir(env), 'audit');
+
+  const log = (level: 'info' | 'notice' | 'warning' | 'err' | 'crit', event: string, fields: Record<string, string | number | boolean | undefined> = {}) => {
+    const parts = [`level=${level}`, `event=${event}`];
+    for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${fmt(v)}`);
+    (level === 'err' || level === 'crit' ? io.err : io.out)(parts.join(' '));
+  };
+
+  // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
+  const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
+  const live: LiveSession = openLive({
+    ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings, clock,
+    ...(rt.source ? { sourceOptions: rt.source } : {}),
+    onRecorderNote: (t) => log('notice', 'recorder.note', { msg: t }),
+    onRecorderError: (e) => log('err', 'recorder.error', { msg: e.message }),
+  });
+  if (live.recordingProblem) log('err', 'recorder.unavailable', { msg: live.recordingProblem });
+  const feed = live.feed;
+  const startedAt = clock.now();
+  const audit = new AuditLog(
+    join(auditDir, `tws-risk-audit-${new Date(startedAt).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-guard.jsonl`),
+    { appVersion: appVersion(), account: confirm ?? null, mode: 'guard', meta: { clientId: c.clientId, dryRun: !trade, policy: policyFile } },
+    () => clock.now(),
+  );
+  const recordGuard = (body: GuardActedBody) => feed.publish({ type: 'guardActed', ...body } as FeedEventBody);
+  const policyLoaded = (reload: boolean) => {
+    audit.append({ kind: 'policy', detail: { outcome: reload ? 'reloaded' : 'loaded', file: policyFile, hash: policy.hash, rules: policyLines(policy), limits: { ...policy.limits } } });
+    recordGuard({ step: 'policyLoaded', policyHash: policy.hash, file: policyFile, rules: policy.rules.length, reload });
+    log('notice', reload ? 'policy.reloaded' : 'policy.loaded', { file: policyFile, hash: policy.hash, rules: policy.rules.length });
+    for (const l of policyLines(policy)) log('info', 'policy.rule', { rule: l });
+  };
+  log('notice', 'guard.start', {
+    version: appVersion(), mode: trade ? 'trade' : 'dry-run', host: c.host, port: c.port, clientId: c.clientId, account: confirm ?? c.account,
+    audit: audit.file, recording: live.recorder?.file,
+  });
+  if (!trade) log('notice', 'guard.dryRun', { msg: 'dry run: every action is planned, logged and recorded, and nothing is sent (--trade --confirm-account ACCOUNT to act)' });
+  policyLoaded(false);
+
+  const effects: AlertEffects = createAlertEffects({
+    settings: alertEffectsOf(settings),
+    note: (detail) => {
+      feed.publish({ type: 'operatorActed', action: 'note', detail });
+      log('warning', 'hook.note', { msg: String(detail.message ?? '') });
+    },
+    audit: (t) => audit.append({ kind: 'alert', detail: t }),
+    env,
+  });
+  const session = new AccountSession(feed, {
+    risk: createStressRunner({ params: riskParamsOf(settings) }),
+    alerts: createAlertRunner(alertConfig, {
+      ourClientId: c.clientId,
+      publish: (b) => feed.publish(b),
+      onTransitions: (ts, s) => {
+        effects.handle(ts, s.account);
+        for (const t of ts) {
+          log(t.alert.severity === 'critical' ? 'crit' : t.alert.severity === 'warning' ? 'warning' : 'info', `alert.${t.kind}`, { id: t.alert.id, severity: t.alert.severity, title: t.alert.title });
+        }
+      },
+    }),
+  });
+  const trading = new TradingSession({
+    mode: trade ? 'trade' : 'readOnly', actor: 'guard', feed, gateway: live.source, clientId: c.clientId, clock,
+    armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit,
+  });
+
+  let memory: GuardMemory = EMPTY_MEMORY;
+  let verdicts: readonly Verdict[] = [];
+  let blocked: string | undefined;
+  let inFlight: Promise<void> | undefined;
+  let lastAction: GuardStatus['lastAction'] = null;
+  let stopping = false;
+  let exitCode: number = EXIT.ok;
+  let everReady = false;
+  let actionSeq = 0;
+  let lastStatusText = '';
+  let lastStatusAt = 0;
+  const shown = new Map<string, string>();
+
+  const whyBlocked = (now: number): string | undefined => {
+    const s = feed.state;
+    if (trade && s.account !== undefined && s.account !== confirm) return `connected account ${s.account} is not the confirmed ${confirm}`;
+    // The checks every send passes, except the arming (the guard arms for each action it takes).
+    const d = guardAny({ mode: 'trade', state: s, sourceReady: live.source.ready, arm: { armed: true, until: now + 60_000, by: 'headless', at: now }, now });
+    if (d) return formatDenial(d);
+    if (!s.complete.accountDownload) return 'waiting for the account values';
+    for (const stream of ['accountValues', 'portfolio'] as const) {
+      const age = streamAge(s, stream, now);
+      if (age === undefined || age > policy.limits.maxDataAgeMs) {
+        return `stale data: ${stream} ${age === undefined ? 'never arrived' : `last updated ${Math.round(age / 1000)} s ago`} (limits.maxDataAgeMs ${policy.limits.maxDataAgeMs})`;
+      }
+    }
+    return undefined;
+  };
+
+  const verdictStatus = (v: Verdict): VerdictStatus => ({
+    rule: v.rule.name, action: v.rule.do, alert: v.alert.id, state: v.kind,
+    ...(v.kind === 'held' ? { why: v.why } : v.kind === 'waiting' ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` } : v.kind === 'done' && v.failed ? { why: 'failed; not retried until the alert clears' } : {}),
+  });
+
+  const status = (): GuardStatus => {
+    const now = clock.now();
+    const s = feed.state;
+    return {
+      format: 'tws-risk-guard-status', pid: process.pid, startedAt: new Date(startedAt).toISOString(), updatedAt: new Date(now).toISOString(), stopped: stopping,
+      mode: trade ? 'trade' : 'dryRun', account: s.account ?? null, connection: { health: s.health, reason: s.healthReason ?? null },
+      policy: { file: policyFile, hash: policy.hash, rules: policy.rules.length }, blocked: blocked ?? null,
+      wouldDo: verdicts.map(verdictStatus), lastAction, actionsLastHour: memory.actions.filter((t) => now - t < 3_600_000).length,
+      audit: audit.file, recording: live.recorder?.file ?? null,
+    };
+  };
+  const writeStatus = (force = false) => {
+    const now = clock.now();
+    const st = status();
+    const key = JSON.stringify({ ...st, updatedAt: '' });
+    if (!force && key === lastStatusText && now - lastStatusAt < STATUS_EVERY_MS) return;
+    lastStatusText = key;
+    lastStatusAt = now;
+    try {
+      writeAtomic(statusFile, `${JSON.stringify(st, null, 2)}\n`);
+    } catch (e) {
+      log('err', 'status.unwritable', { file: statusFile, msg: (e as Error).message });
+    }
+  };
+
+  const hookAction = (a: { rule: PolicyRule; alert: Alert }, actionId: string, outcome: string, lines: readonly string[]) => {
+    effects.action({
+      action: a.rule.do, outcome, alert: { id: a.alert.id, severity: a.alert.severity, title: a.alert.title }, rule: a.rule.name, policyHash: policy.hash,
+      dryRun: !trade, account: feed.state.account ?? null, lines: [...lines], actionId,
+    });
+  };
+
+  /** Plans what a rule's action would do on the state now; nothing is sent here. */
+  const plan = async (rule: PolicyRule, alert: Alert, now: number): Promise<Planned> => {
+    const s = feed.state;
+    const opts = { clientId: c.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, minTicks: trading.minTicks, now };
+    const fromDenial = (d: Denial): Planned => (d.code === 'NOTHING_TO_DO' ? { kind: 'nothing', lines: [formatDenial(d)] } : { kind: 'refused', lines: [formatDenial(d)] });
+    const asClients = (ids: readonly number[], what: string): Planned => {
+      if (ids.length === 0) return { kind: 'nothing', lines: [`no open order of ${what}`] };
+      const own = ids.includes(c.clientId);
+      const others = ids.filter((id) => id !== c.clientId);
+      const lines = ids.map((id) => {
+        const open = [...s.orders.values()].filter((o) => isOpen(o) && o.clientId === id).length;
+        return `cancel ${open} open order(s) of API client ${id}${id === c.clientId ? ' (the guard\'s own)' : ' (connecting as that client: TWS lets only the client that placed an order cancel it)'}`;
+      });
+      return { kind: 'asClients', clientIds: others, own, lines };
+    };
+    switch (rule.do) {
+      case 'notify':
+        return { kind: 'nothing', lines: [alert.title] };
+      case 'cancelOwn': {
+        const p = planCancel(s, { kind: 'client' }, c.clientId);
+        return isDenial(p) ? fromDenial(p) : { kind: 'cancel', plan: p, lines: [`cancel the guard's ${p.kind === 'client' ? p.orderIds.length : 0} open order(s)`] };
+      }
+      case 'globalCancel': {
+        const p = planCancel(s, { kind: 'global' }, c.clientId);
+        return isDenial(p) ? fromDenial(p) : { kind: 'cancel', plan: p, lines: [`GLOBAL CANCEL: ${p.kind === 'global' ? `${p.openOrders} open order(s), ${p.otherClients} of them from other API clients or typed into TWS by hand` : ''}`] };
+      }
+      case 'cancelAll': {
+        const planned = asClients(clientsWithOpenOrders(s), 'any API client');
+        const manual = [...s.orders.values()].filter((o) => isOpen(o) && o.clientId <= 0).length;
+        return manual > 0 && planned.kind === 'asClients' ? { ...planned, lines: [...planned.lines, `${manual} order(s) typed into TWS by hand are left: only globalCancel reaches them`] } : planned;
+      }
+      case 'cancelClient': {
+        const ids = rule.clientIds === 'foreign' ? foreignClientIds(s, c.clientId, expected) : (rule.clientIds ?? []).filter((id) => clientsWithOpenOrders(s).includes(id));
+        return asClients(ids, rule.clientIds === 'foreign' ? 'a foreign client (neither the guard nor an expected one)' : `clients ${(rule.clientIds as number[]).join(', ')}`);
+      }
+      case 'reduce': {
+        if (!alert.reduction) return { kind: 'refused', lines: [`${alert.id} proposes no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`] };
+        const proposal = proposeForAlert(s, alert.reduction, now);
+        if (proposal.error) return { kind: 'refused', lines: [`no leverage reduction for ${alert.id}: ${proposal.error}`] };
+        if (proposal.trims.length === 0) return { kind: proposal.withinLimit ? 'nothing' : 'refused', lines: [proposal.withinLimit ? `${proposal.metric} is inside its limit now` : `no trim helps: ${proposal.notes[proposal.notes.length - 1] ?? ''}`] };
+        const capped = capTrims(proposal.trims, rule.maxReductionPct ?? 100);
+        if (capped.trims.length === 0) return { kind: 'refused', lines: [`every trim is below one unit at maxReductionPct ${rule.maxReductionPct}`] };
+        await trading.fetchTicks(capped.trims.map((t) => t.conId));
+        const p = planReduce(feed.state, capped.trims, { ...opts, minTicks: trading.minTicks });
+        if (isDenial(p)) return fromDenial(p);
+        const note = capped.capped ? [`capped at maxReductionPct ${rule.maxReductionPct}: the reduction may not bring ${proposal.metric} back inside its limit (${proposal.limit})`] : [];
+        return { kind: 'flatten', plan: p, lines: [...planText(p), ...note] };
+      }
+      case 'flatten': {
+        const scope = rule.scope!;
+        const preview = planFlatten(s, scope, opts);
+        if (!isDenial(preview)) await trading.fetchTicks(preview.legs.map((l) => l.conId));
+        const p = planFlatten(feed.state, scope, { ...opts, minTicks: trading.minTicks });
+        return isDenial(p) ? fromDenial(p) : { kind: 'flatten', plan: p, lines: planText(p) };
+      }
+    }
+  };
+
+  const resultLines = (r: ExecutionResult): string[] => {
+    const lines: string[] = [];
+    if (r.denial) lines.push(formatDenial(r.denial));
+    for (const l of [...r.cancels, ...r.legs]) lines.push(`${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    if (r.reconciled) lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
+    if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
+    return lines;
+  };
+
+  /** Arms for one action, shows (locks and audits) its plan, confirms it as the policy and follows it. */
+  const send = async (t: TradingSession, id: string, p: Extract<Planned, { kind: 'cancel' | 'flatten' }>, detail: { [k: string]: string | number | boolean | null | string[] }): Promise<{ ok: boolean; lines: string[] }> => {
+    const armed = t.armHeadless();
+    if ('code' in armed) return { ok: false, lines: [formatDenial(armed)] };
+    try {
+      t.show(id, p.kind === 'cancel' ? { kind: 'cancel', plan: p.plan } : { kind: 'flatten', plan: p.plan }, detail);
+      const r = await t.confirm(id, () => (p.kind === 'cancel' ? t.executeCancel(p.plan, actionTimeoutMs) : t.executeFlatten(p.plan, actionTimeoutMs)));
+      if (!r) return { ok: false, lines: ['the plan could not be confirmed (another action is being followed)'] };
+      const flat = p.kind === 'flatten' ? r.flat === true : true;
+      return { ok: r.complete && flat && !r.denial, lines: [...resultLines(r), ...(p.kind === 'flatten' ? [r.flat ? (p.plan.partial ? 'done: every trimmed position reads its target' : 'flat: every position in scope reads zero') : 'NOT done: some position in scope does not read its target'] : [])] };
+    } finally {
+      t.disarm('guard action done');
+    }
+  };
+
+  /**
+   * Cancels the open orders of another API client by connecting as that client for the time it takes: TWS lets only
+   * the client that placed an order cancel it (or a global cancel, which takes every client's). While that client is
+   * connected TWS refuses its id (326), and the action fails and is escalated, never forced.
+   */
+  const cancelAsClient = async (clientId: number, id: string): Promise<{ ok: boolean; lines: string[] }> => {
+    const source = new TwsSource({ ...rt.source, host: c.host, port: c.port, clientId, clock, ...(c.account ? { account: c.account } : {}) });
+    const borrowed = new Feed(source.events$, { now: () => clock.now() });
+    source.start();
+    try {
+      const waitMs = Math.min(actionTimeoutMs, 20_000);
+      const deadline = clock.now() + waitMs;
+      for (;;) {
+        const s = borrowed.state;
+        if (s.health === 'ready' && s.complete.openOrders) break;
+        if (s.health === 'disconnected' && isFatalCause(s.healthCause)) return { ok: false, lines: [`API client ${clientId}: cannot connect as it: ${s.healthReason ?? 'refused'} (is it still connected? only it, or globalCancel, can cancel its orders)`] };
+        if (clock.now() > deadline) return { ok: false, lines: [`API client ${clientId}: no usable connection as it within ${Math.round(waitMs / 1000)} s (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`] };
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      const p = planCancel(borrowed.state, { kind: 'client' }, clientId);
+      if (isDenial(p)) return { ok: p.code === 'NOTHING_TO_DO', lines: [`API client ${clientId}: ${formatDenial(p)}`] };
+      const tradingFeed: TradingFeed = { state$: borrowed.state$, events$: borrowed.events$, publish: (b) => feed.publish(b), get state() { return borrowed.state; } };
+      const t = new TradingSession({ mode: 'trade', actor: 'guard', feed: tradingFeed, gateway: source, clientId, clock, armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit });
+      try {
+        const r = await send(t, `${id}-client${clientId}`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${id}-client${clientId}`, kind: 'cancelClient', clientId, orderIds: p.kind === 'client' ? p.orderIds.map(String) : [] });
+        return { ok: r.ok, lines: r.lines.map((l) => `API client ${clientId}: ${l}`) };
+      } finally {
+        t.close('guard action done');
+      }
+    } finally {
+      source.stop();
+      await borrowed.close('guard: cancelled as another client');
+    }
+  };
+
+  /** One decided action: planned, recorded and audited with the alert and rule, then sent (or not, in a dry run). */
+  const run = async (a: Extract<Verdict, { kind: 'act' }>, actionId: string): Promise<void> => {
+    const now = clock.now();
+    const planned = await plan(a.rule, a.alert, now);
+    const alertRef = { id: a.alert.id, severity: a.alert.severity, title: a.alert.title };
+    recordGuard({ step: 'decided', policyHash: policy.hash, actionId, rule: a.rule.name, action: a.rule.do, alert: alertRef, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines] });
+    audit.append({ kind: 'guardDecision', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, ruleText: a.rule.text, action: a.rule.do, alert: { ...alertRef, raisedAt: new Date(a.alert.raisedAt).toISOString() }, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines] } });
+    log(isTradingAction(a.rule.do) ? 'crit' : 'warning', 'action.decided', { id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, severity: a.alert.severity, heldMs: a.heldMs, dryRun: !trade, plan: planned.lines.join('; ') });
+    let outcome: 'done' | 'failed' | 'refused' | 'nothingToDo' | 'dryRun';
+    let lines: string[];
+    if (a.rule.do === 'notify') {
+      outcome = 'done';
+      lines = [`notified: ${a.alert.title}`];
+    } else if (planned.kind === 'nothing') {
+      outcome = 'nothingToDo';
+      lines = [...planned.lines];
+    } else if (planned.kind === 'refused') {
+      outcome = 'refused';
+      lines = [...planned.lines];
+    } else if (!trade) {
+      outcome = 'dryRun';
+      lines = ['dry run: nothing sent (the guard runs with --trade --confirm-account ACCOUNT to act)'];
+    } else if (planned.kind === 'asClients') {
+      const results: { ok: boolean; lines: string[] }[] = [];
+      if (planned.own) {
+        const p = planCancel(feed.state, { kind: 'client' }, c.clientId);
+        if (!isDenial(p)) results.push(await send(trading, `${actionId}-own`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${actionId}-own`, kind: 'cancelOwn' }));
+      }
+      for (const id of planned.clientIds) results.push(await cancelAsClient(id, actionId));
+      outcome = results.every((r) => r.ok) ? 'done' : 'failed';
+      lines = results.flatMap((r) => r.lines);
+    } else {
+      const detail = { planId: actionId, kind: a.rule.do, rule: a.rule.name, alert: a.alert.id, policyHash: policy.hash, plan: [...planned.lines] };
+      const r = await send(trading, actionId, planned, detail);
+      outcome = r.ok ? 'done' : 'failed';
+      lines = r.lines;
+    }
+    const ok = outcome === 'done' || outcome === 'nothingToDo' || outcome === 'dryRun';
+    recordGuard({ step: 'result', policyHash: policy.hash, actionId, outcome, lines });
+    audit.append({ kind: 'guardResult', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, lines } });
+    const level = ok ? (outcome === 'dryRun' ? 'notice' : 'warning') : 'crit';
+    log(level, 'action.result', { id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, result: lines.join('; ') });
+    if (outcome === 'dryRun') log('notice', 'action.dryRun', { id: actionId, msg: `would ${a.rule.do} for ${a.alert.id}: ${planned.lines.join('; ')}` });
+    // A failure escalates: it is said loudly, given to the hook, and not retried until the alert clears.
+    if (!ok) log('crit', 'action.escalated', { id: actionId, rule: a.rule.name, msg: `${a.rule.do} for ${a.alert.id} ${outcome}; not retried until the alert clears and is raised again` });
+    hookAction(a, actionId, outcome, lines);
+    lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
+    memory = settle(memory, a.key, ok);
+  };
+
+  const logVerdicts = (list: readonly Verdict[]) => {
+    const seen = new Set<string>();
+    for (const v of list) {
+      seen.add(v.key);
+      const text = v.kind === 'held' ? `held:${v.why}` : v.kind;
+      if (shown.get(v.key) === text) continue;
+      shown.set(v.key, text);
+      if (v.kind === 'held') log('warning', 'action.held', { rule: v.rule.name, action: v.rule.do, alert: v.alert.id, why: v.why });
+      else if (v.kind === 'waiting') log('info', 'action.waiting', { rule: v.rule.name, action: v.rule.do, alert: v.alert.id, dueInMs: v.dueInMs });
+    }
+    for (const k of [...shown.keys()]) if (!seen.has(k)) shown.delete(k);
+  };
+
+  let resolveDone!: (code: number) => void;
+  const done = new Promise<number>((r) => (resolveDone = r));
+  let timer: TimerHandle | undefined;
+  let lastHealth = '';
+
+  const tick = () => {
+    if (stopping) return;
+    const now = clock.now();
+    const s = feed.state;
+    const health = `${s.health}${s.healthReason ? `: ${s.healthReason}` : ''}`;
+    if (health !== lastHealth) {
+      lastHealth = health;
+      log(s.health === 'ready' ? 'notice' : 'warning', 'connection', { health: s.health, reason: s.healthReason, account: s.account });
+    }
+    if (s.health === 'ready') everReady = true;
+    if (s.health === 'disconnected' && isFatalCause(s.healthCause)) {
+      log('err', 'connection.fatal', { reason: s.healthReason, msg: everReady ? 'the connection cannot come back by itself' : 'cannot connect' });
+      exitCode = EXIT.cannotConnect;
+      void stop('fatal connection condition');
+      return;
+    }
+    if (trade && s.account !== undefined && s.account !== confirm) {
+      log('err', 'account.mismatch', { connected: s.account, confirmed: confirm, msg: formatDenial({ code: 'ACCOUNT_MISMATCH', confirmed: confirm!, connected: s.account }) });
+      exitCode = EXIT.usage;
+      void stop('account mismatch');
+      return;
+    }
+    const view = session.evaluate(now, now);
+    blocked = whyBlocked(now);
+    const d = decide(memory, policy, { alerts: view.alerts ?? [], now, ...(blocked ? { blocked } : {}), busy: inFlight !== undefined, marketOpen: isMarketOpen(marketNow(s, now), alertConfig.session) });
+    memory = d.memory;
+    verdicts = d.verdicts;
+    logVerdicts(d.verdicts);
+    for (const a of d.acts) {
+      const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
+      if (!isTradingAction(a.rule.do)) {
+        void run(a, id);
+        continue;
+      }
+      inFlight = run(a, id)
+        .catch((e: unknown) => {
+          log('crit', 'action.error', { id, msg: (e as Error).message });
+          memory = settle(memory, a.key, false);
+        })
+        .finally(() => {
+          inFlight = undefined;
+        });
+    }
+    writeStatus();
+  };
+
+  const stop = async (reason: string): Promise<number> => {
+    if (stopping) return done;
+    stopping = true;
+    if (timer) clock.clear(timer);
+    log('notice', 'guard.stopping', { reason, waitingForAction: inFlight !== undefined });
+    // An action already sent is followed to its end (bounded by its own deadlines): stopping never abandons one.
+    await inFlight;
+    trading.close(reason);
+    await effects.idle();
+    await live.close(`guard stopped: ${reason}`);
+    log('notice', 'guard.stopped', { reason, recording: live.recorder?.file, audit: audit.file });
+    audit.close();
+    writeStatus(true);
+    resolveDone(exitCode);
+    return exitCode;
+  };
+
+  const reload = (): boolean => {
+    const r = readPolicy(policyFile);
+    if (!r.policy) {
+      for (const p of r.problems) log('err', 'policy.problem', { msg: p });
+      log('err', 'policy.rejected', { file: policyFile, kept: policy.hash, msg: `the new policy has ${r.problems.length} problem(s); the running policy ${policy.hash.slice(0, 12)} stays in force` });
+      audit.append({ kind: 'policy', detail: { outcome: 'rejected', file: policyFile, kept: policy.hash, problems: [...r.problems] } });
+      recordGuard({ step: 'policyRejected', policyHash: policy.hash, file: policyFile, problems: [...r.problems] });
+      return false;
+    }
+    policy = r.policy;
+    // Rules are numbered by the file: episodes belong to the old rules. The actions taken still count against the limits.
+    memory = { ...memory, episodes: new Map() };
+    shown.clear();
+    policyLoaded(true);
+    writeStatus(true);
+    return true;
+  };
+
+  timer = clock.setInterval(tick, rt.evalMs ?? 500);
+  writeStatus(true);
+  return {
+    done,
+    reload,
+    stop,
+    status,
+    statusFile,
+    auditFile: audit.file,
+    ...(live.recorder?.file ? { recordingFile: live.recorder.file } : {}),
+    idle: async () => {
+      while (inFlight) await inFlight;
+    },
+  };
+}
+
+/** `tws-risk guard`: starts the daemon and wires the signals: SIGHUP reloads the policy, SIGTERM and SIGINT stop it. */
+export async function guardCommand(f: GuardFlags, io: CommandIo): Promise<number> {
+  const h = await startGuard(f, io);
+  if (typeof h === 'number') return h;
+  const onHup = () => h.reload();
+  const onStop = (sig: string) => () => void h.stop(sig);
+  const term = onStop('SIGTERM');
+  const int = onStop('SIGINT');
+  process.on('SIGHUP', onHup);
+  process.on('SIGTERM', term);
+  process.on('SIGINT', int);
+  try {
+    return await h.done;
+  } finally {
+    process.off('SIGHUP', onHup);
+    process.off('SIGTERM', term);
+    process.off('SIGINT', int);
+  }
+}
+
+/** `tws-risk guard status`: what the status file says, for a person or a monitor (exit 0 only when healthy). */
+export function guardStatusCommand(f: { readonly 'status-file'?: string; readonly json?: boolean; readonly 'max-age'?: string }, io: CommandIo, now = Date.now(), env: NodeJS.ProcessEnv = process.env): number {
+  const file = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
+  const maxAgeS = f['max-age'] === undefined ? 15 : Number(f['max-age']);
+  if (!Number.isFinite(maxAgeS) || maxAgeS <= 0) {
+    io.err(`tws-risk guard status: --max-age expects seconds (a positive number), got ${JSON.stringify(f['max-age'])}`);
+    return EXIT.usage;
+  }
+  let st: GuardStatus;
+  try {
+    st = JSON.parse(readFileSync(file, 'utf8')) as GuardStatus;
+    if (st.format !== 'tws-risk-guard-status') throw new Error('not a guard status file');
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file: is the guard running, with this --status-file?' : (e as Error).message;
+    if (f.json) io.out(JSON.stringify({ healthy: false, problem: `${file}: ${why}` }));
+    else io.err(`tws-risk guard status: ${file}: ${why}`);
+    return EXIT.invalid;
+  }
+  const ageS = (now - Date.parse(st.updatedAt)) / 1000;
+  const problems: string[] = [];
+  if (st.stopped) problems.push('the guard has stopped');
+  else if (ageS > maxAgeS) problems.push(`the status is ${Math.round(ageS)} s old (more than --max-age ${maxAgeS}): the guard is not running or is stuck`);
+  if (st.connection.health !== 'ready') problems.push(`not connected: ${st.connection.health}${st.connection.reason ? ` (${st.connection.reason})` : ''}`);
+  if (f.json) {
+    io.out(JSON.stringify({ healthy: problems.length === 0, problems, ageSeconds: Math.round(ageS), status: st }, null, 2));
+    return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+  }
+  io.out(`guard ${st.stopped ? 'STOPPED' : 'running'} (pid ${st.pid}), ${st.mode === 'trade' ? 'TRADING' : 'dry run'}, account ${st.account ?? '?'}, status ${Math.round(ageS)} s old`);
+  io.out(`connection: ${st.connection.health}${st.connection.reason ? ` (${st.connection.reason})` : ''}`);
+  io.out(`policy: ${st.policy.file} (sha256 ${st.policy.hash.slice(0, 12)}…, ${st.policy.rules} rule(s)); ${st.actionsLastHour} action(s) in the last hour`);
+  if (st.blocked) io.out(`trading actions held: ${st.blocked}`);
+  if (st.wouldDo.length === 0) io.out('would do now: nothing (no listed alert matches a rule)');
+  for (const v of st.wouldDo) io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${v.state}${v.why ? ` (${v.why})` : ''}`);
+  io.out(st.lastAction ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome}` : 'last action: none');
+  for (const p of problems) io.err(`tws-risk guard status: ${p}`);
+  return problems.length === 0 ? EXIT.ok : EXIT.invalid;
+}
