@@ -2,7 +2,7 @@
 // program and the audit line. Side effects only; no Ink, so it is tested on its own (docs/alerts.md "Bell", "Hook").
 import { spawn } from 'node:child_process';
 import type { AlertEffectLevel, AlertEffectSettings, AlertHookSettings } from '../config/settings.js';
-import type { JsonValue } from '../model/events.js';
+import type { JsonValue, OperatorDetail } from '../model/events.js';
 import { SEVERITY_RANK, transitionJson, type AlertTransition } from '../risk/alerts/index.js';
 
 /** The terminal bell. */
@@ -36,8 +36,8 @@ export interface AlertEffectsOptions {
   readonly settings: AlertEffectSettings;
   /** Where the bell goes: the stream the console renders on (Ink's stdout). */
   readonly terminal?: { write(chunk: string): unknown };
-  /** Records a note in the session (operatorActed 'note'): hook failures, drops and kills. */
-  readonly note?: (detail: JsonObject) => void;
+  /** Records a hook's failure, drop or kill in the session (operatorActed 'alertHook'). */
+  readonly note?: (detail: OperatorDetail<'alertHook'>) => void;
   /** Appends a transition to the trading audit log, when one is open (console --trade). */
   readonly audit?: (transition: JsonObject) => void;
   /** The hook's environment; default the console's. */
@@ -88,7 +88,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
   };
 
   /** Runs the hook once with `payload` as its stdin line; `what` names it in notes, `base` heads each note. */
-  const runHook = (hook: AlertHookSettings, payload: JsonObject, what: string, base: JsonObject, env: Record<string, string>): void => {
+  const runHook = (hook: AlertHookSettings, payload: JsonObject, what: string, base: { hook: string; alert: string; kind: string }, env: Record<string, string>): void => {
     const [program, ...args] = hook.command;
     if (running >= hook.maxRunning) {
       o.note?.({ ...base, outcome: 'dropped', message: `alert hook not run for ${what}: ${running} hook(s) still running (maxRunning ${hook.maxRunning})` });
@@ -100,7 +100,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     let stderr = '';
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     let drainTimer: ReturnType<typeof setTimeout> | undefined;
-    const finish = (detail: JsonObject | undefined) => {
+    const finish = (detail: Omit<OperatorDetail<'alertHook'>, 'hook' | 'alert' | 'kind'> | undefined) => {
       if (done) return;
       done = true;
       clearTimeout(timer);

@@ -71,7 +71,7 @@ export function noteRecorderError(feed: () => Feed | undefined): (e: Error) => v
 
 /** The operator-log note the Alerts pane and the status bar read to say that the session is not being recorded. */
 export function noteRecordingStopped(feed: Feed | undefined, reason: string): void {
-  feed?.publish({ type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason } });
+  feed?.publish({ type: 'operatorActed', action: 'recorderStopped', detail: { reason } });
 }
 
 /** What a session leaves behind: the one line printed on the normal screen after the alternate screen closes. */
@@ -150,7 +150,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     ? createAlertEffects({
         settings: alertEffectsOf(o.settings),
         terminal: o.streams?.stdout ?? process.stdout,
-        note: (detail) => live.publish({ type: 'operatorActed', action: 'note', detail }),
+        note: (detail) => live.publish({ type: 'operatorActed', action: 'alertHook', detail }),
         audit: (t) => trading?.recordAlert(t),
       })
     : undefined;

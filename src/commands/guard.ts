@@ -250,8 +250,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const effects: AlertEffects = createAlertEffects({
     settings: alertEffectsOf(settings),
     note: (detail) => {
-      feed.publish({ type: 'operatorActed', action: 'note', detail });
-      log('warning', 'hook.note', { msg: String(detail.message ?? '') });
+      feed.publish({ type: 'operatorActed', action: 'alertHook', detail });
+      log('warning', 'hook.note', { msg: detail.message });
     },
     audit: (t) => audit.append({ kind: 'alert', detail: t }),
     env,

@@ -2,8 +2,10 @@
 import type { FeedEvent, FeedEventType } from './events.js';
 import { STREAM_OF } from './events.js';
 import { Decimal, decimalFromString } from './money.js';
+import { operatorProblem, upgradeOperatorV1 } from './operator.js';
 import { PMap } from './pmap.js';
-import { INITIAL_STATE, type PortfolioState } from './state.js';
+import { nextArming } from './reduce/session.js';
+import { INITIAL_STATE, type Arming, type OperatorActionRow, type PortfolioState } from './state.js';
 
 /** A problem decoding a recorded value; the reader adds file and line. */
 export class CodecError extends Error {}
@@ -95,8 +97,12 @@ function revive(obj: Obj, paths: readonly string[], where: string): void {
   for (const p of paths) reviveAt(obj, p, where);
 }
 
-/** Turns a parsed JSON object back into a FeedEvent, checking the envelope and reviving Decimals. */
-export function decodeEvent(raw: unknown): FeedEvent {
+/**
+ * Turns a parsed JSON object back into a FeedEvent, checking the envelope and reviving Decimals. `legacy`: the
+ * recording is schema 1, whose operator details were free JSON: they are upgraded to the typed events
+ * (model/operator.ts) instead of checked.
+ */
+export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('event is not an object');
   const o = raw as Obj;
   const type = o.type;
@@ -104,6 +110,16 @@ export function decodeEvent(raw: unknown): FeedEvent {
   if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) throw new CodecError(`event seq ${JSON.stringify(o.seq)} is not a positive integer`);
   if (typeof o.receivedAt !== 'number' || !Number.isFinite(o.receivedAt)) throw new CodecError('event receivedAt is not a number');
   revive(o, EVENT_DECIMALS[type as FeedEventType], type);
+  if (type === 'operatorActed') {
+    if (legacy) {
+      const up = upgradeOperatorV1(o.action, o.detail);
+      o.action = up.action;
+      o.detail = up.detail;
+    } else {
+      const problem = operatorProblem(o.action, o.detail);
+      if (problem) throw new CodecError(problem);
+    }
+  }
   return o as unknown as FeedEvent;
 }
 
@@ -169,8 +185,11 @@ function mapFromJson(raw: unknown, paths: readonly string[], where: string, fxVa
   );
 }
 
-/** Rebuilds a PortfolioState from a keyframe's JSON. */
-export function decodeState(raw: unknown): PortfolioState {
+/**
+ * Rebuilds a PortfolioState from a keyframe's JSON. `legacy` (schema 1): the operator log's rows are upgraded as
+ * their events are, and the arming in force is folded from them, since those keyframes predate `arming`.
+ */
+export function decodeState(raw: unknown, legacy = false): PortfolioState {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('keyframe state is not an object');
   // The fields in the order a fold builds them (INITIAL_STATE's), so that a map a keyframe left out (empty) takes its
   // usual place and a state folded on from the keyframe encodes exactly like one played from the top.
@@ -186,5 +205,12 @@ export function decodeState(raw: unknown): PortfolioState {
   }
   o.pending = pending;
   if (o.pnl && typeof o.pnl === 'object') revive(o.pnl as Obj, EVENT_DECIMALS.pnlUpdated, 'pnl');
+  if (legacy && Array.isArray(o.operatorActions)) {
+    const rows = (o.operatorActions as Obj[]).map((r) => ({ seq: r.seq, at: r.at, ...upgradeOperatorV1(r.action, r.detail) }) as OperatorActionRow);
+    o.operatorActions = rows;
+    let arming: Arming | undefined;
+    for (const r of rows) arming = nextArming(arming, r);
+    if (arming) o.arming = arming;
+  }
   return o as unknown as PortfolioState;
 }

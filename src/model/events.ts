@@ -39,7 +39,6 @@ export type PriceField = 'bid' | 'ask' | 'last' | 'close' | 'mark';
 /** Severity class of a TWS error/info code (see src/streams/tws/error-codes.ts once it exists). */
 export type MessageClass = 'info' | 'warning' | 'data' | 'order' | 'connection' | 'error';
 
-/** Operator actions that a replay must show (issue 7 fills in their details). */
 /** The alert a guard action answered, as it was listed when the guard decided. */
 export interface GuardAlertRef {
   readonly id: string;
@@ -74,17 +73,98 @@ export type GuardActedBody =
       readonly lines: readonly string[];
     };
 
-export type OperatorActionKind =
-  | 'armed'
-  | 'disarmed'
-  | 'dialogShown'
-  | 'decision'
-  | 'ordersSent'
+/** Who armed: the console's palette, a headless command, or a script (the sample generator). */
+export type ArmedBy = string;
+
+/** One order of a plan as the dialog listed it (src/commands/plan-json.ts legs; Decimals as strings). */
+export interface ShownLeg {
+  readonly conId: number;
+  readonly contract?: string;
+  readonly action: string;
+  readonly quantity: string;
+  readonly orderType: string;
+  readonly limitPrice?: string | null;
+}
+
+/**
+ * Something the operator did or was shown, one variant per action with its own fields (schema 2,
+ * docs/recording-format.md "Operator events"). Recordings of schema 1 carried the same `action` with a free JSON
+ * `detail`; the reader upgrades them to these shapes (model/operator.ts). New kinds of operator or daemon events are
+ * added as variants here, with their parser in model/operator.ts.
+ */
+export type OperatorEvent =
+  /** Trading armed for `account` until `until` (epoch ms). `until` is absent only in schema-1 files that did not say it: such an arming never counts. */
+  | { readonly action: 'armed'; readonly detail: { readonly until?: number; readonly by: ArmedBy; readonly account: string } }
+  | { readonly action: 'disarmed'; readonly detail: { readonly reason: string } }
+  /** A plan shown in a confirmation dialog: its id, and what the operator read (title and lines). */
+  | {
+      readonly action: 'dialogShown';
+      readonly detail: {
+        readonly planId: string;
+        readonly scope?: string;
+        readonly account?: string;
+        readonly legs?: readonly string[] | readonly ShownLeg[];
+        readonly shown?: { readonly title: string; readonly lines: readonly string[] };
+      };
+    }
+  | { readonly action: 'decision'; readonly detail: { readonly planId: string; readonly decision: 'confirm' | 'cancel'; readonly by?: string } }
+  /** One order of a plan sent to TWS. */
+  | {
+      readonly action: 'ordersSent';
+      readonly detail: {
+        readonly planId: string;
+        readonly orderId: number;
+        readonly conId: number;
+        readonly action: string;
+        readonly quantity: string;
+        readonly orderType: string;
+        readonly limitPrice: string | null;
+      };
+    }
+  /** Cancels sent for a cancel plan (one order, our orders, or the global cancel), and the orders they target. */
+  | { readonly action: 'cancelsSent'; readonly detail: { readonly planId: string; readonly cancel: 'order' | 'client' | 'global'; readonly orderIds: readonly number[] } }
   /** After a lost connection: what became of an order sent before it, with TWS's evidence (src/trading/reconcile.ts). */
-  | 'reconciled'
-  | 'denied'
-  | 'alertAcknowledged'
-  | 'note';
+  | {
+      readonly action: 'reconciled';
+      readonly detail: {
+        readonly planId: string;
+        readonly orderId: number;
+        readonly clientId?: number;
+        readonly conId?: number;
+        readonly outcome: string;
+        readonly filled?: string | null;
+        readonly execIds?: readonly string[];
+        readonly evidence?: string | null;
+        readonly at?: number;
+      };
+    }
+  /** A send or an arming refused by the guard: the denial code (src/trading/types.ts) and its sentence. */
+  | { readonly action: 'denied'; readonly detail: { readonly code: string; readonly message: string; readonly planId?: string; readonly conId?: number; readonly orderId?: number; readonly action?: string } }
+  | { readonly action: 'alertAcknowledged'; readonly detail: { readonly ids: readonly string[] } }
+  /** The session stopped being recorded (a write failed, or the recording could not start). */
+  | { readonly action: 'recorderStopped'; readonly detail: { readonly reason: string } }
+  /** An alert hook that failed, timed out, could not start or was not run (docs/alerts.md "Hooks"). */
+  | {
+      readonly action: 'alertHook';
+      readonly detail: {
+        readonly hook: string;
+        readonly alert: string;
+        readonly kind: string;
+        readonly outcome: string;
+        readonly message: string;
+        readonly stderr?: string;
+        readonly exitCode?: number | null;
+        readonly signal?: string | null;
+      };
+    }
+  /** A sentence for the review: a flatten's outcome, the recordings budget (`recorder: 'budget'`), a sample's comment. */
+  | { readonly action: 'note'; readonly detail: { readonly text: string; readonly recorder?: 'budget' } };
+
+export type OperatorActionKind = OperatorEvent['action'];
+
+export type OperatorEventOf<A extends OperatorActionKind> = Extract<OperatorEvent, { action: A }>;
+
+export type OperatorDetail<A extends OperatorActionKind> = OperatorEventOf<A>['detail'];
 
 /** What happened to an alert (src/risk/alerts/types.ts AlertTransitionKind, kept here so the model stands alone). */
 export type AlertChangeKind = 'raised' | 'escalated' | 'deescalated' | 'cleared';
@@ -92,7 +172,7 @@ export type AlertChangeKind = 'raised' | 'escalated' | 'deescalated' | 'cleared'
 /** An alert's severity (src/risk/alerts/types.ts Severity). */
 export type AlertSeverity = 'info' | 'warning' | 'critical';
 
-/** A JSON-safe value: what operator-action details may carry. */
+/** A JSON-safe value: what a recorded alert carries. */
 export type JsonValue = null | boolean | number | string | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
 /** An order as TWS describes it in OPEN_ORDER. Quantities and prices are Decimal. */
@@ -293,8 +373,8 @@ export type FeedEventBody =
   | { readonly type: 'brokerMessage'; readonly id: number; readonly code: number; readonly message: string; readonly class: MessageClass }
   /** What the guard daemon's written policy did (docs/guard.md "Recording"); it changes no portfolio state. */
   | ({ readonly type: 'guardActed' } & GuardActedBody)
-  /** Something the operator did or was shown (arming, dialogs, decisions, sends). */
-  | { readonly type: 'operatorActed'; readonly action: OperatorActionKind; readonly detail: JsonValue }
+  /** Something the operator did or was shown (arming, dialogs, decisions, sends): one typed variant per action. */
+  | ({ readonly type: 'operatorActed' } & OperatorEvent)
   /**
    * One transition of the console's alert engine (src/risk/alerts, docs/alerts.md "Recording"): the body of
    * `transitionJson`, so that a replay shows what the operator was alerted to, and when. `at` is the evaluation

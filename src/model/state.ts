@@ -1,6 +1,6 @@
 // PortfolioState: everything the console knows, as a pure fold of FeedEvents. Readonly in public.
 import type { Contract } from './contract.js';
-import type { AlertSeverity, BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorActionKind, OrderInfo, PriceField, StreamName } from './events.js';
+import type { AlertSeverity, BrokerMessageEvent, FeedEventOf, Health, JsonValue, OperatorEvent, OrderInfo, PriceField, StreamName } from './events.js';
 import type { ConnectionCause } from './connection.js';
 import type { Decimal } from './money.js';
 import type { OrderStatus } from './orders.js';
@@ -125,12 +125,19 @@ export interface PendingCommission {
   readonly realizedPnl?: Decimal;
 }
 
-/** An operator action as recorded. */
-export interface OperatorActionRow {
-  readonly seq: number;
+/** An operator action as recorded: the typed event (action and detail) with its seq and receive time. */
+export type OperatorActionRow = { readonly seq: number; readonly at: number } & OperatorEvent;
+
+/**
+ * Trading armed, as the recorded armed/disarmed events say (model/reduce/session.ts): for `account`, by whom, from
+ * `at` (the armed event's receive time) until `until`. Expiry is judged against a clock by its reader
+ * (trading/arming.ts `isArmed`): the fold has none. Absent while disarmed.
+ */
+export interface Arming {
+  readonly account: string;
+  readonly by: string;
   readonly at: number;
-  readonly action: OperatorActionKind;
-  readonly detail: JsonValue;
+  readonly until: number;
 }
 
 /**
@@ -224,6 +231,8 @@ export interface PortfolioState {
   readonly pendingCommissions: PMap<string, PendingCommission>;
   readonly messages: readonly BrokerMessageEvent[];
   readonly operatorActions: readonly OperatorActionRow[];
+  /** The arming in force, reduced from armed/disarmed events; absent while disarmed (and in states before schema 2). */
+  readonly arming?: Arming;
   /**
    * The alerts the operator was shown, by id: folded from recorded alertChanged events, never re-evaluated here.
    * Old keyframes lack this field; see docs/architecture.md "Alerts in state" for how a seek rebuilds it.

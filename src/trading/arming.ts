@@ -1,4 +1,5 @@
 // Arming: a deliberate, expiring step between read-only and sending orders (DESIGN.md "Safety").
+import type { Arming } from '../model/state.js';
 import type { Denial } from './types.js';
 
 /** Trading mode for a session: read-only unless started with --trade; replays are never tradable. */
@@ -10,7 +11,7 @@ export type TradeMode = 'readOnly' | 'trade' | 'replay';
  */
 export type ArmState =
   | { readonly armed: false }
-  | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless'; readonly at?: number };
+  | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless' | (string & {}); readonly at?: number };
 
 export const DISARMED: ArmState = { armed: false };
 export const DEFAULT_ARM_MS = 5 * 60_000;
@@ -26,6 +27,11 @@ export function arm(mode: TradeMode, account: string | undefined, typed: string,
   const want = account.slice(-4).toUpperCase();
   if (typed.trim().toUpperCase() !== want) return { code: 'NOT_ARMED' };
   return { armed: true, until: now + ttlMs, by: 'palette', at: now };
+}
+
+/** The arming the state holds (reduced from the recorded armed/disarmed events), as the guard reads it. */
+export function armStateOf(arming: Arming | undefined): ArmState {
+  return arming ? { armed: true, until: arming.until, by: arming.by, at: arming.at } : DISARMED;
 }
 
 /** Still armed at `now`? Arming expires by itself. */

@@ -1,6 +1,6 @@
 // Execution: the only place that sends orders. Guard → audit → send → follow each order to a typed outcome.
 import type { Clock } from '../model/clock.js';
-import type { FeedEventBody, JsonValue } from '../model/events.js';
+import type { FeedEventBody } from '../model/events.js';
 import { orderKey, TERMINAL_STATUSES } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
@@ -145,7 +145,7 @@ function aboutPositions(conIds: readonly number[]): (e: FeedEventBody) => boolea
   return (e) => (e.type === 'positionUpdated' && ids.has(e.contract.conId)) || e.type === 'positionsEnded' || connectionEvent(e);
 }
 
-function deny(deps: TradingDeps, d: Denial, context: { [k: string]: JsonValue }): Denial {
+function deny(deps: TradingDeps, d: Denial, context: { planId: string; conId?: number; orderId?: number }): Denial {
   deps.audit.append({ kind: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
   deps.publish({ type: 'operatorActed', action: 'denied', detail: { code: d.code, message: formatDenial(d), ...context } });
   return d;
@@ -414,7 +414,7 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
     }
   }
   const ids = targets.map((t) => t.orderId);
-  deps.publish({ type: 'operatorActed', action: 'ordersSent', detail: { planId: id, cancel: plan.kind, orderIds: ids } });
+  deps.publish({ type: 'operatorActed', action: 'cancelsSent', detail: { planId: id, cancel: plan.kind, orderIds: ids } });
   const { results: cancels, disrupted } = await follow(deps, targets, deadline, epoch);
   for (const l of cancels) deps.audit.append({ kind: 'orderStatus', detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null, evidence: l.evidence ?? null } });
   const result: ExecutionResult = {

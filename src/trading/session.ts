@@ -2,10 +2,12 @@
 import { join } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import type { Contract } from '../model/contract.js';
-import type { FeedEventBody, JsonValue } from '../model/events.js';
+import type { FeedEventBody, JsonValue, OperatorEvent } from '../model/events.js';
+import { dialogShownOf } from '../model/operator.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
-import { arm as armTyped, DISARMED, isArmed, type ArmState, type TradeMode } from './arming.js';
+import type { Arming } from '../model/state.js';
+import { arm as armTyped, armStateOf, isArmed, type ArmState, type TradeMode } from './arming.js';
 import { AuditLog } from './audit.js';
 import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from './execute.js';
 import { guardAny } from './guard.js';
@@ -96,7 +98,8 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   readonly armMs: number;
   /** Minimum ticks by conId, fetched once each (fetchTicks), so a dialog (which must open at once) has them. */
   readonly minTicks = new Map<number, number>();
-  private armState: ArmState = DISARMED;
+  /** The arming a disarm was published for: it stays in the state until the feed delivers the disarm (feed.ts queue). */
+  private disarmedArming: Arming | undefined;
   private log: AuditLog | undefined;
   private closed = false;
   private sending = false;
@@ -111,14 +114,14 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     // Disarmed at once on the state that says not ready. The feed is mid-publish here: it queues the disarm right
     // after the event that caused it (streams/feed.ts), so the recording says why, in order.
     this.states = o.feed.state$?.subscribe((s) => {
-      if (!this.armState.armed || s.health === 'ready') return;
-      this.armState = DISARMED;
-      if (!this.closed) this.recordDisarm(`connection not ready (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`);
+      if (s.health === 'ready' || this.closed) return;
+      this.disarmState(s, `connection not ready (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`);
     });
     // Arming ends by itself, and with the connection: a reconnect must be armed again.
     this.watch = this.clock.setInterval(() => {
-      if (!this.armState.armed) return;
-      if (!isArmed(this.armState, this.now())) this.disarm('expired');
+      const arm = this.arming;
+      if (!arm.armed) return;
+      if (!isArmed(arm, this.now())) this.disarm('expired');
       else if (!o.gateway.ready || o.feed.state.health !== 'ready') this.disarm(`connection not ready (${o.feed.state.health})`);
     }, o.watchMs ?? 500);
     this.watch.unref?.();
@@ -136,8 +139,10 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     return this.o.feed.state;
   }
 
+  /** The arming in force: the state's, reduced from the armed/disarmed events this session recorded (guard.ts reads it). */
   get arming(): ArmState {
-    return this.armState;
+    const a = this.o.feed.state.arming;
+    return a === this.disarmedArming ? armStateOf(undefined) : armStateOf(a);
   }
 
   /** The audit file, once the first trading action opened it. */
@@ -166,8 +171,8 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   /** Records an operator event in the session (the feed's recording). */
-  publish(action: string, detail: { [k: string]: JsonValue }): void {
-    this.o.feed.publish({ type: 'operatorActed', action, detail } as FeedEventBody);
+  publish(e: OperatorEvent): void {
+    this.o.feed.publish({ type: 'operatorActed', ...e });
   }
 
   /**
@@ -200,14 +205,12 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   disarm(reason: string): void {
-    if (!this.armState.armed) return;
-    this.armState = DISARMED;
-    this.recordDisarm(reason);
+    this.disarmState(this.o.feed.state, reason);
   }
 
   /** The checks any send passes (mode, connection, snapshots, freshness, arming) on the state now. */
   guard(): Denial | undefined {
-    return guardAny({ mode: this.o.mode, state: this.o.feed.state, sourceReady: this.o.gateway.ready, arm: this.armState, now: this.now() });
+    return guardAny({ mode: this.o.mode, state: this.o.feed.state, sourceReady: this.o.gateway.ready, arm: this.arming, now: this.now() });
   }
 
   /** Fetches the minimum tick of each conId not known yet; a contract TWS does not describe keeps the default. */
@@ -221,11 +224,14 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     }
   }
 
-  /** A plan as shown to the operator: locked under its id, audited (`planShown`) and recorded (`dialogShown`). */
+  /**
+   * A plan as shown to the operator: locked under its id, audited (`planShown`, the whole plan JSON) and recorded
+   * (`dialogShown`: the plan's id, scope, orders and what the dialog said).
+   */
   show(id: string, locked: L, detail: { [k: string]: JsonValue }): void {
     this.locked.set(id, locked);
     this.audit().append({ kind: 'planShown', detail });
-    this.publish('dialogShown', detail);
+    this.publish({ action: 'dialogShown', detail: dialogShownOf(id, detail) });
   }
 
   /** The operator declined a shown plan: it is unlocked and the decision audited. */
@@ -283,7 +289,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
       mode: this.o.mode,
       state: () => this.o.feed.state,
       sourceReady: () => g.ready,
-      arm: () => this.armState,
+      arm: () => this.arming,
       clock: this.clock,
       placeOrder: (contract, order) => g.placeOrder(contract, order),
       cancelOrder: (id) => g.cancelOrder(id),
@@ -307,22 +313,29 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     return this.o.gateway.ready && s.health === 'ready' ? undefined : { code: 'NOT_READY', health: s.health, reason: s.healthReason ?? 'not ready' };
   }
 
+  /** Disarms the arming `s` holds, once: the disarm may wait in the feed's queue while later states still show it. */
+  private disarmState(s: PortfolioState, reason: string): void {
+    if (!s.arming || s.arming === this.disarmedArming) return;
+    this.disarmedArming = s.arming;
+    this.recordDisarm(reason);
+  }
+
+  /** Records the arming; the state's `arming`, reduced from this event, is what the guard then reads. */
   private armed(a: ArmState & { armed: true }, by: string): ArmState {
-    this.armState = a;
     const account = this.o.feed.state.account ?? '';
     this.audit().append({ kind: 'armed', detail: { by, account, until: new Date(a.until).toISOString() } });
-    this.publish('armed', { until: a.until, by: a.by, account });
+    this.publish({ action: 'armed', detail: { until: a.until, by: a.by, account } });
     return a;
   }
 
   private decide(planId: string, decision: 'confirm' | 'cancel'): void {
     const by = this.o.actor === 'console' ? 'console' : this.o.actor === 'guard' ? 'guard policy (--trade --confirm-account)' : 'headless --trade --confirm-account';
     this.audit().append({ kind: 'decision', detail: { planId, decision, by } });
-    this.publish('decision', { planId, decision, by: this.o.actor });
+    this.publish({ action: 'decision', detail: { planId, decision, by: this.o.actor } });
   }
 
   private recordDisarm(reason: string): void {
     this.audit().append({ kind: 'disarmed', detail: { reason } });
-    this.publish('disarmed', { reason });
+    this.publish({ action: 'disarmed', detail: { reason } });
   }
 }

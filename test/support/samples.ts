@@ -35,7 +35,7 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
   executionsEnded: { type: 'executionsEnded', reqId: 9 },
   commissionReceived: { type: 'commissionReceived', execId: '0000e0d5.6d1b.01', commission: dec('1.95'), currency: 'USD', realizedPnl: dec('-51.2') },
   brokerMessage: { type: 'brokerMessage', id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm', class: 'info' },
-  operatorActed: { type: 'operatorActed', action: 'dialogShown', detail: { plan: [{ conId: 700001, qty: '3' }], scope: 'conid:700001' } },
+  operatorActed: { type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-1', legs: ['SELL 3 AAPL STK MKT'], scope: 'conid:700001' } },
   guardActed: {
     type: 'guardActed', step: 'decided', policyHash: 'ab'.repeat(32), actionId: 'guard-1', rule: 'rules[0]', action: 'globalCancel',
     alert: { id: 'excess.negative', severity: 'critical', title: 'ExcessLiquidity is negative' }, heldMs: 0, dryRun: true, plan: ['GLOBAL CANCEL: 2 open order(s)'],

@@ -120,7 +120,7 @@ describe('quitting', () => {
   });
 
   it('asks first while armed: Enter, Esc and n keep running, a chunk "qy" does not answer, y quits', async () => {
-    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0) } }] });
+    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0), by: 'palette', account: ACCOUNT } }] });
     const store = new TestStore(armed, risk);
     const onQuit = vi.fn();
     const tui = renderApp(store, { columns: 80, rows: 24 }, { onQuit, trading: 'trade' });

@@ -68,10 +68,10 @@ describe('replay bar', () => {
 
 describe('recorded trading dialogs', () => {
   const log = new EventLog(T0);
-  log.push({ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000 } });
-  const shown = log.push({ type: 'operatorActed', action: 'dialogShown', detail: { id: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } } });
+  log.push({ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: 'DU1234567' } });
+  const shown = log.push({ type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } } });
   const decided = log.push({ type: 'operatorActed', action: 'decision', detail: { planId: 'flat-1', decision: 'confirm', by: 'console' } });
-  const sent = log.push({ type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 17, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' } });
+  const sent = log.push({ type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 17, conId: 265598, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' } });
   const acked = log.push({ type: 'orderStatusUpdated', orderId: 17, clientId: 9, permId: 4017, status: 'Filled', filled: dec(500), remaining: dec(0), avgFillPrice: dec('228.41') });
 
   it('shows the plan exactly as the operator read it, waiting for the decision', () => {

@@ -164,7 +164,7 @@ describe('status bar', () => {
   });
 
   it('shows ARMED with time left only in a trading session, and FROZEN with what arrived since', () => {
-    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000 } }] });
+    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: ACCOUNT } }] });
     expect(text(vm(snapshot(armed), initialUi(), undefined, 'trade').status)).toMatch(/ ARMED 4m /);
     expect(text(vm(snapshot(armed)).status)).toMatch(/READ-ONLY/);
     const frozen = vm(snapshot(armed, { frozen: { at: T0, seq: armed.lastSeq - 3 } }));
@@ -211,7 +211,7 @@ describe('the alerts and log pane', () => {
         { type: 'brokerMessage', id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm', class: 'info' },
         { type: 'operatorActed', action: 'armed', detail: { until, by: 'palette', account: ACCOUNT } },
         { type: 'operatorActed', action: 'alertAcknowledged', detail: { ids: ['concentration.und:AAPL'] } },
-        { type: 'operatorActed', action: 'ordersSent', detail: { planId: 'p1', cancel: 'all', orderIds: [11, 12] } },
+        { type: 'operatorActed', action: 'cancelsSent', detail: { planId: 'p1', cancel: 'client', orderIds: [11, 12] } },
         { type: 'operatorActed', action: 'reconciled', detail: { planId: 'p1', orderId: 11, outcome: 'filled', at: until } },
       ],
     });
@@ -224,8 +224,8 @@ describe('the alerts and log pane', () => {
     const local = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
     expect(texts).toContain(`armed until ${local} (palette)`);
     expect(texts).toContain('acknowledged concentration.und:AAPL');
-    expect(texts).toContain('orders sent for plan p1 (cancel all): order 11, 12');
-    expect(texts).toContain(`reconciled plan id p1, order id 11, outcome filled, at ${local}`);
+    expect(texts).toContain('orders sent for plan p1 (cancel client): order 11, 12');
+    expect(texts).toContain('reconciled order 11 of plan p1: filled');
     for (const t of texts) {
       expect(t).not.toMatch(/[{}"]/);
       expect(t).not.toMatch(/\d{12,}/);
@@ -260,7 +260,7 @@ describe('the footer', () => {
     expect(footer(filtered)).toMatch(/^ FILTER msft .*Esc clear filter/);
     const frozen = vm({ ...plain, frozen: { at: plain.now, seq: plain.state.lastSeq } });
     expect(footer(frozen)).toMatch(/^ FROZEN .*Space thaw/);
-    const armedState = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 10 * 60_000 } }] });
+    const armedState = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 10 * 60_000, by: 'palette', account: ACCOUNT } }] });
     expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'trade'))).toMatch(/^ ARMED /);
     expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'readOnly'))).not.toContain('ARMED');
   });

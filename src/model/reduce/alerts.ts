@@ -50,11 +50,9 @@ export function foldAlerts(alerts: PMap<string, AlertRow>, ev: FeedEvent): PMap<
     return ev.kind === 'cleared' ? alerts.delete(row.id) : alerts.set(row.id, row);
   }
   if (ev.type === 'operatorActed' && ev.action === 'alertAcknowledged') {
-    const ids = ev.detail !== null && typeof ev.detail === 'object' && !Array.isArray(ev.detail) ? (ev.detail as JsonObject).ids : undefined;
-    if (!Array.isArray(ids)) return alerts;
     let out = alerts;
-    for (const id of ids) {
-      const row = typeof id === 'string' ? out.get(id) : undefined;
+    for (const id of ev.detail.ids) {
+      const row = out.get(id);
       if (row && !row.acknowledged) out = out.set(row.id, { ...row, acknowledged: true, acknowledgedAt: ev.receivedAt });
     }
     return out;

@@ -1,7 +1,7 @@
 // Session handlers: health transitions, TWS messages and operator actions.
 import { legacyCause } from '../connection.js';
 import type { FeedEventOf } from '../events.js';
-import { ACTION_HISTORY, MESSAGE_HISTORY, type PortfolioState } from '../state.js';
+import { ACTION_HISTORY, MESSAGE_HISTORY, type Arming, type OperatorActionRow, type PortfolioState } from '../state.js';
 import { foldAlerts } from './alerts.js';
 import { touched } from './common.js';
 
@@ -36,11 +36,29 @@ export function brokerMessage(state: PortfolioState, ev: FeedEventOf<'brokerMess
   return { ...state, messages: appendBounded(state.messages, ev, MESSAGE_HISTORY), lastUpdate: touched(state, ev) };
 }
 
+/**
+ * The arming after one operator event: an armed event with its expiry arms, a disarmed event ends it, others leave it.
+ * An armed event without `until` (schema-1 files only) is not an arming anyone can honour: it changes nothing.
+ */
+export function nextArming(arming: Arming | undefined, row: OperatorActionRow): Arming | undefined {
+  if (row.action === 'armed') return row.detail.until === undefined ? arming : { account: row.detail.account, by: row.detail.by, at: row.at, until: row.detail.until };
+  if (row.action === 'disarmed') return undefined;
+  return arming;
+}
+
+/** The state with `arming` set, or removed when undefined (a disarmed state has no such key, as before schema 2). */
+export function withArming(state: PortfolioState, arming: Arming | undefined): PortfolioState {
+  if (arming === state.arming) return state;
+  const { arming: _old, ...rest } = state;
+  return arming ? { ...rest, arming } : rest;
+}
+
 export function operatorActed(state: PortfolioState, ev: FeedEventOf<'operatorActed'>): PortfolioState {
-  const row = { seq: ev.seq, at: ev.receivedAt, action: ev.action, detail: ev.detail };
+  const row = { seq: ev.seq, at: ev.receivedAt, action: ev.action, detail: ev.detail } as OperatorActionRow;
   // An acknowledgement marks the recorded alerts it names (model/reduce/alerts.ts); other actions leave them.
   const alerts = foldAlerts(state.alerts, ev);
-  return { ...state, ...(alerts !== state.alerts ? { alerts } : {}), operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
+  const next = { ...state, ...(alerts !== state.alerts ? { alerts } : {}), operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
+  return withArming(next, nextArming(state.arming, row));
 }
 
 /** A record of what the guard daemon did (docs/guard.md "Recording"): the portfolio is what TWS says it is. */

@@ -2,7 +2,12 @@
 import { hash } from 'node:crypto';
 
 export const FORMAT_NAME = 'tws-risk-recording';
-export const SCHEMA_VERSION = 1;
+/**
+ * 2: operator events are typed (model/events.ts OperatorEvent) and checked on read. 1: their details were free JSON;
+ * still read, each upgraded to the typed event it meant (model/operator.ts, docs/recording-format.md "Versioning").
+ */
+export const SCHEMA_VERSION = 2;
+export const LEGACY_SCHEMA_VERSION = 1;
 /** The chain starts from 64 zeros, so the header is hashed like every other line. */
 export const GENESIS_HASH = '0'.repeat(64);
 

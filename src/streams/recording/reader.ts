@@ -7,7 +7,7 @@ import { CodecError, decodeEvent, decodeState } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
-import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, chainHash, unsealLine, type IndexEntry, type RecordingFooter, type RecordingHeader } from './format.js';
+import { FORMAT_NAME, GENESIS_HASH, LEGACY_SCHEMA_VERSION, SCHEMA_VERSION, chainHash, unsealLine, type IndexEntry, type RecordingFooter, type RecordingHeader } from './format.js';
 
 /** What went wrong with a recording. `tampered` means the hash chain broke: the file was edited after writing. */
 export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
@@ -382,12 +382,12 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
   if (o.format !== FORMAT_NAME) {
     throw new RecordingError(file, 1, 'unsupported', `not a tws-risk recording (format ${JSON.stringify(o.format)})`);
   }
-  if (o.schemaVersion !== SCHEMA_VERSION) {
+  if (o.schemaVersion !== SCHEMA_VERSION && o.schemaVersion !== LEGACY_SCHEMA_VERSION) {
     throw new RecordingError(
       file,
       1,
       'unsupported',
-      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads version ${SCHEMA_VERSION}); use the tws-risk version that wrote it`,
+      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads versions ${LEGACY_SCHEMA_VERSION} and ${SCHEMA_VERSION}); use the tws-risk version that wrote it`,
     );
   }
   if (typeof o.startedAtMs !== 'number') throw new RecordingError(file, 1, 'structure', 'header has no startedAtMs');
@@ -498,7 +498,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           }
           let ev: FeedEvent;
           try {
-            ev = decodeEvent(eventJson);
+            ev = decodeEvent(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
           } catch (e) {
             if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
             throw e;
@@ -523,7 +523,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           if (skipStates) break;
           let state: PortfolioState;
           try {
-            state = decodeState(o.state);
+            state = decodeState(o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
           } catch (e) {
             if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
             throw e;

@@ -1,5 +1,5 @@
 // Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders).
-import type { FeedEvent, JsonValue } from '../../model/events.js';
+import type { FeedEvent } from '../../model/events.js';
 
 export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order';
 
@@ -30,10 +30,6 @@ export const MARKER_EVENT_TYPES: ReadonlySet<string> = new Set([
 /** TWS codes that are alerts in their own right (connectivity lost, read-only API, competing session). */
 const ALERT_CODES = new Set([1100, 2110, 321, 326, 10197]);
 
-function field(detail: JsonValue, key: string): JsonValue | undefined {
-  return detail !== null && typeof detail === 'object' && !Array.isArray(detail) ? (detail as { readonly [k: string]: JsonValue })[key] : undefined;
-}
-
 function excessLiquidity(ev: FeedEvent, base: string | undefined): number | undefined {
   if (ev.type === 'accountValueUpdated' && ev.key === 'ExcessLiquidity' && (ev.currency === base || ev.currency === 'BASE')) return Number(ev.value);
   if (ev.type === 'accountSummaryUpdated' && ev.tag === 'ExcessLiquidity') return Number(ev.value);
@@ -49,8 +45,8 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
   switch (ev.type) {
     case 'alertChanged': {
       if (ev.kind === 'cleared' || ev.kind === 'deescalated') return undefined;
-      const title = field(ev.alert, 'title');
-      const severity = field(ev.alert, 'severity');
+      const title = ev.alert.title;
+      const severity = ev.alert.severity;
       return mk('alert', `alert ${ev.kind}: ${String(severity ?? '')} ${String(title ?? '')}`.replace(/\s+/g, ' ').trim());
     }
     case 'healthChanged': {
@@ -73,10 +69,10 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       return !was && el < 0 ? mk('breach', `ExcessLiquidity below zero: ${ev.value}`) : undefined;
     }
     case 'operatorActed': {
-      if (ev.action === 'note') return undefined;
-      const plan = field(ev.detail, 'planId');
-      const decision = field(ev.detail, 'decision');
-      return mk('operator', `operator ${ev.action}${decision !== undefined ? ` ${String(decision)}` : ''}${plan !== undefined ? ` (${String(plan)})` : ''}`);
+      if (ev.action === 'note' || ev.action === 'alertHook') return undefined;
+      const plan = 'planId' in ev.detail ? ev.detail.planId : undefined;
+      const decision = ev.action === 'decision' ? ev.detail.decision : undefined;
+      return mk('operator', `operator ${ev.action}${decision !== undefined ? ` ${decision}` : ''}${plan !== undefined ? ` (${plan})` : ''}`);
     }
     case 'openOrderUpdated': {
       const o = ev.order;

@@ -3,7 +3,7 @@ import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age, clock, count, fitColumns, money, type ColumnSpec } from '../format.js';
-import type { JsonValue } from '../../model/events.js';
+import type { OperatorEvent } from '../../model/events.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
@@ -38,8 +38,8 @@ export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk
     });
     out.push({ level: 'warning', text: `NOTICE ${count(names.length, 'position')} UNPRICED, held at their mark in every scenario: ${names.join(', ')}` });
   }
-  const stopped = state.operatorActions.find((a) => a.action === 'note' && typeof a.detail === 'object' && a.detail !== null && !Array.isArray(a.detail) && (a.detail as { recorder?: unknown }).recorder === 'stopped');
-  if (stopped) out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${String((stopped.detail as { reason?: unknown }).reason ?? 'write failed')}; the session is no longer recorded` });
+  const stopped = state.operatorActions.find((a) => a.action === 'recorderStopped');
+  if (stopped?.action === 'recorderStopped') out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${stopped.detail.reason}; the session is no longer recorded` });
   for (const p of problems) out.push({ level: 'warning', text: `NOTICE ${p}` });
   return out;
 }
@@ -63,58 +63,35 @@ interface LogEntry {
 
 const cache = new RowCache<object>();
 
-/** Detail fields that hold a time in epoch milliseconds: shown as a local clock time, like the log's own times. */
-const TIME_FIELDS = new Set(['at', 'until', 'since', 'time', 'raisedAt', 'changedAt', 'acknowledgedAt', 'lockedAt', 'expiresAt']);
-
-/** "orderIds" → "order ids". */
-const words = (id: string) => id.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
-
-type JsonRecord = { readonly [k: string]: JsonValue };
-function isRecord(v: JsonValue): v is JsonRecord {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
-}
-
-function detailValue(key: string, v: JsonValue): string {
-  if (v === null) return '-';
-  if (typeof v === 'number' && TIME_FIELDS.has(key) && Number.isFinite(v)) return clock(v);
-  if (isRecord(v)) return detailText(v);
-  if (typeof v === 'object') return v.length === 0 ? 'none' : v.map((x) => (typeof x === 'object' && x !== null ? detailText(x) : detailValue(key, x))).join(', ');
-  return String(v);
-}
-
-/** An action's detail as words: "until 15:05:00, by palette"; a plan's legs and orders are counted, not dumped. */
-function detailText(d: JsonValue): string {
-  if (!isRecord(d)) return detailValue('', d);
-  return Object.entries(d)
-    .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => (Array.isArray(v) && (v as readonly JsonValue[]).some((x) => typeof x === 'object' && x !== null) ? count((v as readonly JsonValue[]).length, words(k).replace(/s$/, ''), words(k)) : `${words(k)} ${detailValue(k, v)}`))
-    .join(', ');
-}
-
 /** One operator action as the log shows it: what happened in words, times in local time, never raw JSON. */
-export function operatorText(action: string, detail: JsonValue): string {
-  const d = isRecord(detail) ? detail : undefined;
-  const str = (k: string) => (d && typeof d[k] === 'string' ? (d[k] as string) : undefined);
-  switch (action) {
+export function operatorText(e: OperatorEvent): string {
+  switch (e.action) {
     case 'alertAcknowledged':
-      return `acknowledged ${d && Array.isArray(d.ids) ? (d.ids as readonly JsonValue[]).join(', ') : detailText(detail)}`;
+      return `acknowledged ${e.detail.ids.join(', ')}`;
     case 'armed':
-      return `armed${d && typeof d.until === 'number' ? ` until ${clock(d.until)}` : ''}${str('by') ? ` (${str('by')})` : ''}`;
+      return `armed${e.detail.until !== undefined ? ` until ${clock(e.detail.until)}` : ''}${e.detail.by ? ` (${e.detail.by})` : ''}`;
     case 'disarmed':
-      return `disarmed${str('reason') ? `: ${str('reason')}` : ''}`;
+      return `disarmed${e.detail.reason ? `: ${e.detail.reason}` : ''}`;
     case 'dialogShown':
-      return `dialog shown: plan ${str('id') ?? str('planId') ?? '?'}${str('scope') ? ` (${str('scope')})` : ''}${d && Array.isArray(d.legs) ? `, ${count((d.legs as readonly JsonValue[]).length, 'order')}` : ''}`;
+      return `dialog shown: plan ${e.detail.planId}${e.detail.scope ? ` (${e.detail.scope})` : ''}${e.detail.legs ? `, ${count(e.detail.legs.length, 'order')}` : ''}`;
     case 'decision':
-      return `${str('decision') ?? 'decision'} plan ${str('planId') ?? '?'}${str('by') ? ` (${str('by')})` : ''}`;
-    case 'ordersSent':
-      return `orders sent for plan ${str('planId') ?? '?'}${str('cancel') ? ` (cancel ${str('cancel')})` : ''}${d && Array.isArray(d.orderIds) ? `: order ${(d.orderIds as readonly JsonValue[]).join(', ')}` : ''}`;
+      return `${e.detail.decision} plan ${e.detail.planId}${e.detail.by ? ` (${e.detail.by})` : ''}`;
+    case 'ordersSent': {
+      const d = e.detail;
+      return `orders sent for plan ${d.planId}: order ${d.orderId} ${d.action} ${d.quantity} ${d.orderType}${d.limitPrice !== null ? ` ${d.limitPrice}` : ''}`;
+    }
+    case 'cancelsSent':
+      return `orders sent for plan ${e.detail.planId} (cancel ${e.detail.cancel})${e.detail.orderIds.length > 0 ? `: order ${e.detail.orderIds.join(', ')}` : ''}`;
+    case 'reconciled':
+      return `reconciled order ${e.detail.orderId} of plan ${e.detail.planId}: ${e.detail.outcome}${e.detail.evidence ? ` (${e.detail.evidence})` : ''}`;
     case 'denied':
-      return `refused${str('code') ? ` ${str('code')}` : ''}${str('message') ? `: ${str('message')}` : ''}`;
+      return `refused ${e.detail.code}${e.detail.message ? `: ${e.detail.message}` : ''}`;
+    case 'recorderStopped':
+      return `recording stopped: ${e.detail.reason}`;
+    case 'alertHook':
+      return e.detail.message;
     case 'note':
-      if (d && d.recorder === 'stopped') return `recording stopped: ${str('reason') ?? 'write failed'}`;
-      return `note ${typeof detail === 'string' ? detail : detailText(detail)}`;
-    default:
-      return `${words(action)}${typeof detail === 'string' ? ` ${detail}` : detail === null ? '' : ` ${detailText(detail)}`}`;
+      return `note ${e.detail.text}`;
   }
 }
 
@@ -153,7 +130,7 @@ export function alertsVM(
     });
   }
   for (const a of state.operatorActions) {
-    const text = operatorText(a.action, a.detail);
+    const text = operatorText(a);
     if (!matches(`operator ${text}`)) continue;
     entries.push({
       id: `op:${a.seq}`, at: a.at, seq: a.seq, source: a,

@@ -1,6 +1,5 @@
 // Replay chrome: the transport bar, the recording's header and verification, and operator dialogs as recorded.
-import type { JsonValue } from '../../model/events.js';
-import type { PortfolioState } from '../../model/state.js';
+import type { OperatorActionRow, PortfolioState } from '../../model/state.js';
 import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
 import { count, textWidth } from '../format.js';
@@ -100,10 +99,6 @@ export function replayInfo(s: ReplayStatus, keys: { close: string; play: string;
   return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines };
 }
 
-function obj(v: JsonValue | undefined): { readonly [k: string]: JsonValue } | undefined {
-  return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { readonly [k: string]: JsonValue }) : undefined;
-}
-
 /** How long (recorded time) a replayed dialog stays up after its last decision or send. */
 export const REPLAYED_DIALOG_MS = 5000;
 
@@ -114,62 +109,48 @@ export const REPLAYED_DIALOG_MS = 5000;
  */
 export function replayedDialog(state: PortfolioState, now: number): { title: string; lines: Cell[] } | undefined {
   const acts = state.operatorActions;
-  let shown = -1;
-  for (let i = acts.length - 1; i >= 0; i--) {
-    if (acts[i]!.action === 'dialogShown') {
-      shown = i;
-      break;
-    }
-  }
-  if (shown < 0) return undefined;
-  const d = acts[shown]!;
-  const detail = obj(d.detail) ?? {};
-  const planId = detail.id ?? detail.planId;
-  const after = acts.slice(shown + 1).filter((a) => {
-    const x = obj(a.detail);
-    return (a.action === 'decision' || a.action === 'ordersSent' || a.action === 'denied') && (x?.planId === undefined || x.planId === planId);
+  let d: OperatorActionRow | undefined;
+  for (let i = acts.length - 1; i >= 0 && !d; i--) if (acts[i]!.action === 'dialogShown') d = acts[i];
+  if (d?.action !== 'dialogShown') return undefined;
+  const detail = d.detail;
+  const planId = detail.planId;
+  const after = acts.slice(acts.indexOf(d) + 1).filter((a) => {
+    if (a.action === 'decision' || a.action === 'ordersSent' || a.action === 'cancelsSent') return a.detail.planId === planId;
+    return a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId);
   });
   const last = after[after.length - 1];
-  const declined = after.some((a) => obj(a.detail)?.decision === 'cancel');
-  if (last && (declined || last.action === 'ordersSent' || last.action === 'denied') && now - last.at > REPLAYED_DIALOG_MS) return undefined;
-  const view = obj(detail.shown);
-  const title = typeof view?.title === 'string' ? view.title : `Plan ${String(planId ?? '')}`.trim();
+  const declined = after.some((a) => a.action === 'decision' && a.detail.decision === 'cancel');
+  if (last && (declined || last.action === 'ordersSent' || last.action === 'cancelsSent' || last.action === 'denied') && now - last.at > REPLAYED_DIALOG_MS) return undefined;
+  const title = detail.shown?.title ?? `Plan ${planId}`.trim();
   const lines: Cell[] = [{ text: `Recorded ${utcClock(d.at)} UTC: the operator saw`, slot: 'muted' }, { text: '' }];
-  const shownLines = Array.isArray(view?.lines) ? (view!.lines as JsonValue[]) : undefined;
-  if (shownLines) for (const l of shownLines) lines.push({ text: String(l) });
+  if (detail.shown) for (const l of detail.shown.lines) lines.push({ text: l });
   else {
-    const legs = Array.isArray(detail.legs) ? (detail.legs as JsonValue[]) : [];
+    const legs = detail.legs ?? [];
     for (const leg of legs) {
       if (typeof leg === 'string') {
         lines.push({ text: leg });
         continue;
       }
-      const l = obj(leg) ?? {};
-      const contract = typeof l.contract === 'string' ? l.contract : String(l.conId ?? '');
-      const limit = l.limitPrice !== undefined && l.limitPrice !== null ? ` ${String(l.limitPrice)}` : '';
-      lines.push({ text: `${String(l.action ?? '')} ${String(l.quantity ?? '')} ${contract} ${String(l.orderType ?? '')}${limit}`.replace(/\s+/g, ' ').trim() });
+      const limit = leg.limitPrice !== undefined && leg.limitPrice !== null ? ` ${leg.limitPrice}` : '';
+      lines.push({ text: `${leg.action} ${leg.quantity} ${leg.contract ?? String(leg.conId)} ${leg.orderType}${limit}`.replace(/\s+/g, ' ').trim() });
     }
-    if (legs.length === 0) lines.push({ text: JSON.stringify(detail).slice(0, 400) });
+    if (legs.length === 0) lines.push({ text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
   }
   lines.push({ text: '' });
   if (after.length === 0) lines.push({ text: 'Waiting for the operator (no decision yet at this time)', slot: 'risk.warn' });
   for (const a of after) {
-    const x = obj(a.detail) ?? {};
-    if (a.action === 'decision') lines.push({ text: `${utcClock(a.at)} decision: ${String(x.decision)}${x.by ? ` (${String(x.by)})` : ''}`, slot: x.decision === 'confirm' ? 'dialog.danger' : 'muted' });
+    if (a.action === 'decision') lines.push({ text: `${utcClock(a.at)} decision: ${a.detail.decision}${a.detail.by ? ` (${a.detail.by})` : ''}`, slot: a.detail.decision === 'confirm' ? 'dialog.danger' : 'muted' });
     else if (a.action === 'ordersSent') {
-      const what = x.orderId !== undefined
-        ? `order ${String(x.orderId)}: ${String(x.action ?? '')} ${String(x.quantity ?? '')} ${String(x.orderType ?? '')}${x.limitPrice !== null && x.limitPrice !== undefined ? ` ${String(x.limitPrice)}` : ''}`
-        : Array.isArray(x.orderIds) ? `cancel of order(s) ${(x.orderIds as JsonValue[]).join(', ')}` : String(x.cancel ?? '');
-      lines.push({ text: `${utcClock(a.at)} sent ${what}`.replace(/\s+/g, ' ').trim() });
-    } else lines.push({ text: `${utcClock(a.at)} refused: ${String(x.message ?? x.code ?? '')}`, slot: 'dialog.danger' });
+      const x = a.detail;
+      lines.push({ text: `${utcClock(a.at)} sent order ${x.orderId}: ${x.action} ${x.quantity} ${x.orderType}${x.limitPrice !== null ? ` ${x.limitPrice}` : ''}`.replace(/\s+/g, ' ').trim() });
+    } else if (a.action === 'cancelsSent') {
+      lines.push({ text: `${utcClock(a.at)} sent ${a.detail.orderIds.length > 0 ? `cancel of order(s) ${a.detail.orderIds.join(', ')}` : a.detail.cancel}` });
+    } else if (a.action === 'denied') lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
   }
   // What TWS acknowledged for the plan's orders at this time (our orders carry orderRef tws-risk:<plan id>).
-  const sentIds = new Set(after.flatMap((a) => {
-    const id = obj(a.detail)?.orderId;
-    return typeof id === 'number' ? [id] : [];
-  }));
+  const sentIds = new Set(after.flatMap((a) => (a.action === 'ordersSent' ? [a.detail.orderId] : [])));
   for (const o of state.orders.values()) {
-    if (o.info?.orderRef !== `tws-risk:${String(planId)}` && !sentIds.has(o.orderId)) continue;
+    if (o.info?.orderRef !== `tws-risk:${planId}` && !sentIds.has(o.orderId)) continue;
     lines.push({ text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`, slot: o.status === 'Filled' ? 'risk.ok' : 'muted' });
   }
   lines.push({ text: '' }, { text: 'REPLAY: read-only; nothing here can be answered or sent', slot: 'muted' });

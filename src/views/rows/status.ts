@@ -52,21 +52,10 @@ export function dataStale(state: PortfolioState, now: number): boolean {
   return !isConnectedAndSynced(state.health) || accountLost(state) || a === undefined || a > (STALE_AFTER_MS.marketData ?? 30_000);
 }
 
-/**
- * Armed until when, from the recorded operator actions (so a replay shows it too): the last `armed` action's
- * `detail.until`, unless a `disarmed` came after it or the time has passed.
- */
+/** Armed until when, from the arming reduced from the recorded events (so a replay shows it too), unless it has passed. */
 export function armedUntil(state: PortfolioState, now: number): number | undefined {
-  for (let i = state.operatorActions.length - 1; i >= 0; i--) {
-    const a = state.operatorActions[i]!;
-    if (a.action === 'disarmed') return undefined;
-    if (a.action === 'armed') {
-      const d = a.detail;
-      const until = d && typeof d === 'object' && !Array.isArray(d) ? (d as { until?: unknown }).until : undefined;
-      return typeof until === 'number' && until > now ? until : undefined;
-    }
-  }
-  return undefined;
+  const a = state.arming;
+  return a !== undefined && a.until > now ? a.until : undefined;
 }
 
 /**
@@ -74,7 +63,7 @@ export function armedUntil(state: PortfolioState, now: number): number | undefin
  * operator-log fact (console.ts noteRecorderError), so the bar says it whichever pane is shown.
  */
 export function recordingStopped(state: PortfolioState): boolean {
-  return state.operatorActions.some((a) => a.action === 'note' && typeof a.detail === 'object' && a.detail !== null && !Array.isArray(a.detail) && (a.detail as { recorder?: unknown }).recorder === 'stopped');
+  return state.operatorActions.some((a) => a.action === 'recorderStopped');
 }
 
 /**
