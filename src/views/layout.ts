@@ -1,5 +1,6 @@
 // Screen layout as a pure function of the terminal size: tabs when small, a sidebar when medium, every pane when large.
 import type { PaneId } from '../keymap/bindings.js';
+import { SIDEBAR_PANES } from './panes/registry.js';
 
 /*
  * The frame is exactly the terminal's height (never more: an overflowing frame makes Ink clear the screen on every
@@ -67,12 +68,15 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
   if (kind === 'sidebar') {
     const side = Math.min(56, Math.floor((columns * 38) / 100));
     const mainWidth = columns - side - GAP;
-    const account = Math.min(12, Math.floor(bodyHeight / 2));
+    // The side column holds the registry's sidebar panes: the first (Account) a fixed block, the others the rest.
+    const [first, ...others] = SIDEBAR_PANES as [PaneId, ...PaneId[]];
+    const top = Math.min(12, Math.floor(bodyHeight / 2));
+    const heights = others.length > 0 ? split(bodyHeight - top, others.map(() => 1), 3) : [];
     return {
       kind, columns, rows, showTabs, bodyHeight,
       body: [
         { width: mainWidth, panes: [{ pane: main, width: mainWidth, height: bodyHeight }] },
-        { width: side, panes: [{ pane: 'account', width: side, height: account }, { pane: 'alerts', width: side, height: bodyHeight - account }] },
+        { width: side, panes: [{ pane: first, width: side, height: others.length > 0 ? top : bodyHeight }, ...others.map((pane, i) => ({ pane, width: side, height: heights[i]! }))] },
       ],
     };
   }

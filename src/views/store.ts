@@ -77,7 +77,6 @@ export class ConsoleStore {
   private readonly tick: TimerHandle;
   private timer: TimerHandle | undefined;
   private timerDue = 0;
-  private microtaskQueued = false;
   private lastPublish = -Infinity;
   private frozenState: PortfolioState | undefined;
   private frozenRisk: RiskResult | undefined;
@@ -169,15 +168,11 @@ export class ConsoleStore {
 
   private onEvent(ev: FeedEvent): void {
     if (this.disposed) return;
+    // Immediate events publish on the store's clock at the next turn, not inside the feed's delivery: a burst (a
+    // snapshot end, a reconnect) is one publish, and the session's evaluation, which may publish alert transitions
+    // into the feed (queued there in order, streams/feed.ts), runs outside any delivery.
     if (IMMEDIATE_EVENTS.has(ev.type)) {
-      // A burst of immediate events (a snapshot end, a reconnect) arrives in one tick: publish once after it.
-      if (!this.microtaskQueued) {
-        this.microtaskQueued = true;
-        queueMicrotask(() => {
-          this.microtaskQueued = false;
-          this.publish();
-        });
-      }
+      this.schedule(0);
       return;
     }
     this.schedule(this.lastPublish + this.opts.throttleMs - this.now());

@@ -1,6 +1,6 @@
 // The UI reducer: focus, overlays, and per-pane selection, scroll, filter and sort. Pure; changed only by commands.
 import { PANE_IDS, type CommandId, type PaneId } from '../keymap/bindings.js';
-import { SORTS } from './list-sorts.js';
+import { PANES, SIDEBAR_PANES, paneOfKey } from './panes/registry.js';
 import { THEME_NAMES, type ThemeName } from './theme.js';
 
 /*
@@ -65,11 +65,8 @@ export interface UiState {
   readonly flash?: { readonly text: string; readonly at: number };
 }
 
-/** Panes the sidebar layout keeps in its sidebar. */
-export const SIDEBAR_PANES: readonly PaneId[] = ['account', 'alerts'];
-
 function initialList(pane: PaneId): ListUi {
-  const s = SORTS[pane][0]!;
+  const s = PANES[pane].sorts[0]!;
   return { selectedIndex: 0, top: 0, filter: '', sort: { key: s.key, desc: s.desc } };
 }
 
@@ -206,6 +203,8 @@ function editLine(ui: UiState, edit: (s: string) => string): UiState {
 }
 
 function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiState {
+  const named = paneOfKey(a.command);
+  if (named) return focusPane(ui, named);
   const pane = ui.focus;
   const list = ui.lists[pane];
   switch (a.command) {
@@ -215,12 +214,6 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
       const step = a.command === 'pane.next' ? 1 : -1;
       return focusPane(ui, PANE_IDS[(i + step + PANE_IDS.length) % PANE_IDS.length]!);
     }
-    case 'pane.account': return focusPane(ui, 'account');
-    case 'pane.positions': return focusPane(ui, 'positions');
-    case 'pane.stress': return focusPane(ui, 'stress');
-    case 'pane.orders': return focusPane(ui, 'orders');
-    case 'pane.executions': return focusPane(ui, 'executions');
-    case 'pane.alerts': return focusPane(ui, 'alerts');
     case 'help.toggle':
       return ui.overlay?.kind === 'help' ? reduceUi(ui, { type: 'closeOverlay' }) : { ...ui, overlay: { kind: 'help', top: 0 } };
     case 'help.close':
@@ -267,7 +260,7 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
       return a.list ? withList(ui, pane, navigate(list, a.list, a.command)) : ui;
     }
     case 'sort.next': {
-      const options = SORTS[pane];
+      const options = PANES[pane].sorts;
       const next = cycle(options.map((o) => o.key), list.sort.key, 1)!;
       const desc = options.find((o) => o.key === next)!.desc;
       return withList(ui, pane, { sort: { key: next, desc } });

@@ -1,20 +1,16 @@
 // The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
-import { marketNow } from '../model/state.js';
-import type { Alert } from '../risk/alerts/index.js';
 import { keyLabel } from '../keymap/keys.js';
 import { age } from './format.js';
+import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, visiblePanes, type Layout } from './layout.js';
-import { accountVM, type AccountVM } from './rows/account.js';
-import { alertsVM, type AlertsVM } from './rows/alerts.js';
+import type { AccountVM } from './rows/account.js';
+import type { AlertsVM } from './rows/alerts.js';
 import type { Cell, ListVM } from './rows/common.js';
-import { executionsVM } from './rows/executions.js';
-import { ordersVM } from './rows/orders.js';
-import { positionsVM } from './rows/positions.js';
 import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
 import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
-import { stressVM, type StressVM } from './rows/stress.js';
+import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
@@ -24,15 +20,6 @@ import { THEME_NAMES } from './theme.js';
  * snapshot the store published (state and risk) and the UI state, then rendered by thin components. Only the panes
  * on screen are built, and only their visible rows.
  */
-
-export const PANE_TITLES: { readonly [P in PaneId]: string } = {
-  account: 'Account',
-  positions: 'Positions',
-  stress: 'Stress',
-  orders: 'Orders',
-  executions: 'Executions',
-  alerts: 'Alerts and log',
-};
 
 export interface ViewInput {
   readonly snapshot: ConsoleSnapshot;
@@ -87,8 +74,6 @@ export interface ViewModel {
   readonly replayBar?: readonly Cell[];
 }
 
-const NO_ALERTS: readonly Alert[] = [];
-
 /** Rows the palette takes at the bottom (input line plus suggestions). */
 export const PALETTE_ROWS = 7;
 /** Rows the figures line takes under the status bar. */
@@ -98,7 +83,7 @@ export const FLASH_MS = 6000;
 
 /** "2 Positions" with a focus marker that does not rely on colour. */
 export function paneTitle(pane: PaneId, focused: boolean): string {
-  return `${focused ? '▶' : ' '}${PANE_IDS.indexOf(pane) + 1} ${PANE_TITLES[pane]}`;
+  return `${focused ? '▶' : ' '}${PANE_IDS.indexOf(pane) + 1} ${PANES[pane].title}`;
 }
 
 function firstKey(bindings: Bindings, id: CommandId): string | undefined {
@@ -215,7 +200,7 @@ function hintLine(input: ViewInput, now: number): Cell[] {
   const { ui, bindings } = input;
   if (ui.overlay?.kind === 'filter') {
     return [
-      { text: `Filter ${PANE_TITLES[ui.overlay.pane]}: `, slot: 'heading' },
+      { text: `Filter ${PANES[ui.overlay.pane].title}: `, slot: 'heading' },
       { text: `${ui.overlay.text}▏` },
       { text: `  ${firstKey(bindings, 'input.submit')} keep · ${firstKey(bindings, 'input.cancel')} cancel · ! inverts`, slot: 'muted' },
     ];
@@ -257,75 +242,22 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   const visible = Math.max(1, height - 1);
   const top = Math.min(ui.overlay?.kind === 'help' ? ui.overlay.top : 0, Math.max(0, lines.length - visible));
   const more = top + visible < lines.length ? `more below (${[firstKey(bindings, 'nav.down'), firstKey(bindings, 'nav.pageDown')].filter(Boolean).join(', ')})` : undefined;
-  return { title: `Keys for ${PANE_TITLES[ui.focus]} (${firstKey(bindings, 'help.close') ?? 'palette'} closes)`, lines, top, ...(more ? { more } : {}) };
-}
-
-/**
- * What each pane reads, for the memo below: the state maps it shows (the reducer keeps a map's identity while nothing
- * in it changes), its UI state, its size, and the clock to the second for panes that show ages.
- */
-function paneInputs(input: ViewInput, pane: PaneId, width: number, height: number): readonly unknown[] {
-  const { snapshot: { state: s, risk, now }, ui } = input;
-  const second = Math.floor(now / 1000);
-  const common = [width, height, ui.lists[pane]];
-  switch (pane) {
-    case 'account': return [...common, s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, risk, second];
-    case 'positions': return [...common, s.portfolio, s.options, s.fxRates, s.baseCurrency, s.complete.positions, risk, ui.positionsGroup];
-    case 'stress': return [...common, risk, ui.stressColumns, ui.stressSubject, second];
-    case 'orders': return [...common, s.orders, s.complete.openOrders, second];
-    case 'executions': return [...common, s.executions];
-    case 'alerts': return [...common, input.snapshot.alerts, s.messages, s.operatorActions, s.portfolio, risk, input.problems, second];
-  }
+  return { title: `Keys for ${PANES[ui.focus].title} (${firstKey(bindings, 'help.close') ?? 'palette'} closes)`, lines, top, ...(more ? { more } : {}) };
 }
 
 /** The last view model built per pane, reused while its inputs are the same (so its component skips rendering). */
 const paneMemo = new Map<PaneId, { inputs: readonly unknown[]; vm: PaneVM }>();
 
+/** A pane's view model from its registry entry, rebuilt only when what it reads changed (PaneEntry.inputs). */
 function memoPaneVM(input: ViewInput, pane: PaneId, width: number, height: number): PaneVM {
-  const inputs = paneInputs(input, pane, width, height);
+  const entry = PANES[pane];
+  const inputs = [width, height, input.ui.lists[pane], ...entry.inputs(input)];
   const hit = paneMemo.get(pane);
   if (hit && hit.inputs.length === inputs.length && hit.inputs.every((x, i) => x === inputs[i])) return hit.vm;
-  const vm = paneVM(input, pane, width, height);
+  // The frame's title line and the selection marker's column are not the pane's.
+  const vm = entry.build(input, { width: Math.max(10, width - 1), height: Math.max(1, height - 1) });
   paneMemo.set(pane, { inputs, vm });
   return vm;
-}
-
-function paneVM(input: ViewInput, pane: PaneId, width: number, height: number): PaneVM {
-  const { snapshot, ui } = input;
-  const state = snapshot.state;
-  const content = Math.max(1, height - 1); // the title line
-  width = Math.max(10, width - 1); // the selection marker column
-  const risk = snapshot.risk;
-  const stress = risk?.ok ? risk.model : undefined;
-  const list = ui.lists[pane];
-  switch (pane) {
-    case 'account': {
-      const account = accountVM(state, stress, width, snapshot.now);
-      return { kind: 'account', pane, info: `cushion ${account.cushion} · ${account.bandText}`, account };
-    }
-    case 'positions': {
-      const vm = positionsVM(state, stress, list, ui.positionsGroup, width, content);
-      return { kind: 'list', pane, info: vm.info, list: vm };
-    }
-    case 'stress': {
-      const vm = stressVM(risk, list, ui.stressColumns, ui.stressSubject, width, content);
-      // The risk's time is the market's (TWS's clock); its age is measured on the same clock.
-      const asOf = stress ? `as of ${age(marketNow(snapshot.live, snapshot.now) - stress.asOf)} ago` : '';
-      return { kind: 'stress', pane, info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
-    }
-    case 'orders': {
-      const vm = ordersVM(state, list, width, content, snapshot.now);
-      return { kind: 'list', pane, info: vm.info, list: vm };
-    }
-    case 'executions': {
-      const vm = executionsVM(state, list, width, content);
-      return { kind: 'list', pane, info: vm.info, list: vm };
-    }
-    case 'alerts': {
-      const vm = alertsVM(state, snapshot.alerts ?? NO_ALERTS, risk, input.problems, list, width, content, snapshot.now);
-      return { kind: 'alerts', pane, info: vm.list.info, alerts: vm };
-    }
-  }
 }
 
 export function buildViewModel(input: ViewInput): ViewModel {
@@ -357,7 +289,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
     }, size.columns),
     figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
-    tabs: PANE_IDS.map((p) => ({ pane: p, label: `${PANE_IDS.indexOf(p) + 1} ${PANE_TITLES[p]}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
+    tabs: PANE_LIST.map(({ id: p, title }, i) => ({ pane: p, label: `${i + 1} ${title}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
     panes,
     titles,
     hint: hintLine(input, now),

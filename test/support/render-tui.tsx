@@ -21,9 +21,11 @@ class FakeStdout extends EventEmitter {
   constructor(public columns: number, public rows: number) {
     super();
   }
-  write = (frame: string): boolean => {
+  // A real stream calls back once written; Ink's unmount waits on that before `waitUntilExit` resolves.
+  write = (frame: string, done?: () => void): boolean => {
     this.frames.push(frame);
     this.bytes += Buffer.byteLength(frame);
+    done?.();
     return true;
   };
 }

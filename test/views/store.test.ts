@@ -32,7 +32,7 @@ beforeEach(() => {
   clock = new ManualClock(Date.parse('2026-03-02T14:30:00Z'));
 });
 
-/** Moves virtual time (running the store's due timers), then lets queued microtasks (immediate publishes) run. */
+/** Moves virtual time, running the store's due timers (immediate publishes are due at once), then lets promises settle. */
 async function advance(ms: number): Promise<void> {
   clock.advance(ms);
   for (let i = 0; i < 3; i++) await Promise.resolve();

@@ -1,4 +1,4 @@
-// A pane that throws shows its message in place; the rest of the console keeps running (STYLE.md "A failing pane").
+// A pane that throws shows its message in place and the rest keeps running (STYLE.md "A failing pane"); also the root's.
 import { Text } from 'ink';
 import { Component, type ReactNode } from 'react';
 
@@ -7,6 +7,8 @@ interface Props {
   readonly children: ReactNode;
   /** Who else hears of it (the console flashes it on the hint line); the pane shows one line. */
   readonly onError?: (name: string, error: Error) => void;
+  /** What to show instead of the failed children; by default the one line a pane shows. */
+  readonly fallback?: (error: Error) => ReactNode;
 }
 
 export class ErrorBoundary extends Component<Props, { error?: Error }> {
@@ -22,6 +24,7 @@ export class ErrorBoundary extends Component<Props, { error?: Error }> {
 
   override render(): ReactNode {
     if (this.state.error) {
+      if (this.props.fallback) return this.props.fallback(this.state.error);
       return (
         <Text wrap="truncate-end" bold>
           {`This pane failed: ${this.state.error.message} (the other panes are unaffected)`}

@@ -1,20 +1,152 @@
-// The pane registry: each pane view model to its component, in one table (STYLE.md "wired in one table").
+// The pane registry: one entry per pane (id, title, key, sorts, view-model builder, component), read by everything else.
 import type { ReactNode } from 'react';
-import type { PaneVM } from '../view-model.js';
+import { PANE_COMMANDS, PANE_IDS, type CommandId, type PaneId } from '../../keymap/bindings.js';
+import { marketNow } from '../../model/state.js';
+import type { Alert } from '../../risk/alerts/index.js';
+import { age } from '../format.js';
+import type { SortOption } from '../list-sorts.js';
+import { accountVM } from '../rows/account.js';
+import { alertsVM } from '../rows/alerts.js';
+import { EXECUTIONS_SORTS, executionsVM } from '../rows/executions.js';
+import { ORDERS_SORTS, ordersVM } from '../rows/orders.js';
+import { POSITIONS_SORTS, positionsVM } from '../rows/positions.js';
+import { STRESS_SORTS, stressVM } from '../rows/stress.js';
+import type { PaneVM, ViewInput } from '../view-model.js';
 import { AccountPane } from './AccountPane.js';
 import { AlertsPane } from './AlertsPane.js';
 import { ListPane } from './ListPane.js';
 import { StressPane } from './StressPane.js';
 
+/*
+ * STYLE.md "wired in one table": adding a pane is one entry here (plus its id in the keymap, which owns the pane
+ * scopes and the focus commands). The tab bar, the help overlay's title, the layout's sidebar, the UI reducer's
+ * focus keys and sorts, and the view model all read this table instead of keeping lists of their own.
+ */
+
+/** What a pane's builder gets: the whole view input and the room inside its frame. */
+export interface PaneRoom {
+  /** Columns for the rows (the selection marker's column already taken off). */
+  readonly width: number;
+  /** Rows for the content (the title line already taken off). */
+  readonly height: number;
+}
+
+export interface PaneEntry<V extends PaneVM = PaneVM> {
+  readonly id: PaneId;
+  readonly title: string;
+  /** The command that focuses the pane (its digit in the default keymap). */
+  readonly key: CommandId;
+  /** The orders `sort.next` cycles through, the first being the default. */
+  readonly sorts: readonly SortOption[];
+  /** Kept in the sidebar layout's side column (top to bottom in table order), beside the main pane. */
+  readonly sidebar?: boolean;
+  /**
+   * What the pane's view model reads besides its size and list UI (the state maps it shows; the reducer keeps a
+   * map's identity while nothing in it changes): the same values mean the same view model, so it is not rebuilt.
+   */
+  readonly inputs: (input: ViewInput) => readonly unknown[];
+  readonly build: (input: ViewInput, room: PaneRoom) => V;
+  readonly Component: (props: { readonly vm: V; readonly focused: boolean; readonly height: number }) => ReactNode;
+}
+
+const NO_ALERTS: readonly Alert[] = [];
+
+/** The clock to the second, for panes that show ages. */
+const second = (input: ViewInput) => Math.floor(input.snapshot.now / 1000);
+
+type Kind<K extends PaneVM['kind']> = Extract<PaneVM, { kind: K }>;
+
+const account: PaneEntry<Kind<'account'>> = {
+  id: 'account', title: 'Account', key: PANE_COMMANDS.account, sidebar: true,
+  sorts: [{ key: 'table', label: 'table', desc: false }],
+  inputs: (i) => { const s = i.snapshot.state; return [s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, i.snapshot.risk, second(i)]; },
+  build: (i, room) => {
+    const risk = i.snapshot.risk;
+    const vm = accountVM(i.snapshot.state, risk?.ok ? risk.model : undefined, room.width, i.snapshot.now);
+    return { kind: 'account', pane: 'account', info: `cushion ${vm.cushion} · ${vm.bandText}`, account: vm };
+  },
+  Component: ({ vm, height }) => <AccountPane account={vm.account} height={height} />,
+};
+
+const positions: PaneEntry<Kind<'list'>> = {
+  id: 'positions', title: 'Positions', key: PANE_COMMANDS.positions, sorts: POSITIONS_SORTS,
+  inputs: (i) => { const s = i.snapshot.state; return [s.portfolio, s.options, s.fxRates, s.baseCurrency, s.complete.positions, i.snapshot.risk, i.ui.positionsGroup]; },
+  build: (i, room) => {
+    const risk = i.snapshot.risk;
+    const vm = positionsVM(i.snapshot.state, risk?.ok ? risk.model : undefined, i.ui.lists.positions, i.ui.positionsGroup, room.width, room.height);
+    return { kind: 'list', pane: 'positions', info: vm.info, list: vm };
+  },
+  Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
+};
+
+const stress: PaneEntry<Kind<'stress'>> = {
+  id: 'stress', title: 'Stress', key: PANE_COMMANDS.stress, sorts: STRESS_SORTS,
+  inputs: (i) => [i.snapshot.risk, i.ui.stressColumns, i.ui.stressSubject, second(i)],
+  build: (i, room) => {
+    const { snapshot, ui } = i;
+    const risk = snapshot.risk;
+    const model = risk?.ok ? risk.model : undefined;
+    const vm = stressVM(risk, ui.lists.stress, ui.stressColumns, ui.stressSubject, room.width, room.height);
+    // The risk's time is the market's (TWS's clock); its age is measured on the same clock.
+    const asOf = model ? `as of ${age(marketNow(snapshot.live, snapshot.now) - model.asOf)} ago` : '';
+    return { kind: 'stress', pane: 'stress', info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
+  },
+  Component: ({ vm, focused, height }) => <StressPane stress={vm.stress} focused={focused} height={height} />,
+};
+
+const orders: PaneEntry<Kind<'list'>> = {
+  id: 'orders', title: 'Orders', key: PANE_COMMANDS.orders, sorts: ORDERS_SORTS,
+  inputs: (i) => [i.snapshot.state.orders, i.snapshot.state.complete.openOrders, second(i)],
+  build: (i, room) => {
+    const vm = ordersVM(i.snapshot.state, i.ui.lists.orders, room.width, room.height, i.snapshot.now);
+    return { kind: 'list', pane: 'orders', info: vm.info, list: vm };
+  },
+  Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
+};
+
+const executions: PaneEntry<Kind<'list'>> = {
+  id: 'executions', title: 'Executions', key: PANE_COMMANDS.executions, sorts: EXECUTIONS_SORTS,
+  inputs: (i) => [i.snapshot.state.executions],
+  build: (i, room) => {
+    const vm = executionsVM(i.snapshot.state, i.ui.lists.executions, room.width, room.height);
+    return { kind: 'list', pane: 'executions', info: vm.info, list: vm };
+  },
+  Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
+};
+
+const alerts: PaneEntry<Kind<'alerts'>> = {
+  id: 'alerts', title: 'Alerts and log', key: PANE_COMMANDS.alerts, sidebar: true,
+  sorts: [{ key: 'time', label: 'time', desc: true }],
+  inputs: (i) => {
+    const s = i.snapshot.state;
+    return [i.snapshot.alerts, s.messages, s.operatorActions, s.portfolio, i.snapshot.risk, i.problems, second(i)];
+  },
+  build: (i, room) => {
+    const { snapshot } = i;
+    const vm = alertsVM(snapshot.state, snapshot.alerts ?? NO_ALERTS, snapshot.risk, i.problems, i.ui.lists.alerts, room.width, room.height, snapshot.now);
+    return { kind: 'alerts', pane: 'alerts', info: vm.list.info, alerts: vm };
+  },
+  Component: ({ vm, focused, height }) => <AlertsPane alerts={vm.alerts} focused={focused} height={height} />,
+};
+
+/**
+ * Every pane, by id. Each entry is typed by its own view model; here they are seen as taking any PaneVM, which holds
+ * because a pane's component is only ever given what its own builder returned (PaneVM.pane says whose it is).
+ */
+export const PANES = { account, positions, stress, orders, executions, alerts } as unknown as { readonly [P in PaneId]: PaneEntry };
+
+/** The panes in keymap order (the digits and `pane.next`). */
+export const PANE_LIST: readonly PaneEntry[] = PANE_IDS.map((id) => PANES[id]);
+
+/** Panes the sidebar layout keeps in its side column. */
+export const SIDEBAR_PANES: readonly PaneId[] = PANE_LIST.filter((p) => p.sidebar).map((p) => p.id);
+
+/** The pane a focus command names, if it is one. */
+export function paneOfKey(command: CommandId): PaneId | undefined {
+  return PANE_LIST.find((p) => p.key === command)?.id;
+}
+
 export function renderPane(vm: PaneVM, focused: boolean, height: number): ReactNode {
-  switch (vm.kind) {
-    case 'account':
-      return <AccountPane account={vm.account} height={height} />;
-    case 'list':
-      return <ListPane list={vm.list} focused={focused} height={height} />;
-    case 'stress':
-      return <StressPane stress={vm.stress} focused={focused} height={height} />;
-    case 'alerts':
-      return <AlertsPane alerts={vm.alerts} focused={focused} height={height} />;
-  }
+  const { Component } = PANES[vm.pane];
+  return <Component vm={vm} focused={focused} height={height} />;
 }

@@ -2,9 +2,16 @@
 import { contractLabel } from '../../model/contract.js';
 import type { ExecutionRow, PortfolioState } from '../../model/state.js';
 import { fitColumns, money, price, quantity, type ColumnSpec } from '../format.js';
-import { SORTS } from '../list-sorts.js';
+import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+/** The orders `sort.next` cycles through on this pane, the first being the default. */
+export const EXECUTIONS_SORTS: readonly SortOption[] = [
+  { key: 'time', label: 'time', desc: true },
+  { key: 'symbol', label: 'symbol', desc: false },
+  { key: 'commission', label: 'commission', desc: true },
+];
 
 export const EXECUTION_COLUMNS: readonly ColumnSpec[] = [
   { id: 'time', header: 'Time', width: 8, align: 'left', priority: 0 },
@@ -52,7 +59,7 @@ export function executionsVM(state: PortfolioState, ui: ListUi, width: number, h
   sortRows(rows, key, ui.sort.desc, (e) => e.execId);
   const display = rows.map((e) => ({ id: e.execId, kind: 'row' as const, e }));
   const win = windowRows(display, ui, height - 1, (d) => executionRow(d.e)); // one row for the column header
-  const sort = SORTS.executions.find((s) => s.key === ui.sort.key) ?? SORTS.executions[0]!;
+  const sort = EXECUTIONS_SORTS.find((s) => s.key === ui.sort.key) ?? EXECUTIONS_SORTS[0]!;
   return listVM(
     'executions',
     listInfo([`${rows.length} fills`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),

@@ -3,9 +3,16 @@ import { contractLabel } from '../../model/contract.js';
 import { isTerminalStatus } from '../../model/orders.js';
 import type { OrderRow, PortfolioState } from '../../model/state.js';
 import { age, fitColumns, price, quantity, type ColumnSpec } from '../format.js';
-import { SORTS } from '../list-sorts.js';
+import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+/** The orders `sort.next` cycles through on this pane, the first being the default. */
+export const ORDERS_SORTS: readonly SortOption[] = [
+  { key: 'time', label: 'time', desc: true },
+  { key: 'status', label: 'status', desc: false },
+  { key: 'symbol', label: 'symbol', desc: false },
+];
 
 export const ORDER_COLUMNS: readonly ColumnSpec[] = [
   { id: 'order', header: 'Order', width: 7, align: 'right', priority: 0 },
@@ -62,7 +69,7 @@ export function ordersVM(state: PortfolioState, ui: ListUi, width: number, heigh
   const display = rows.map((o) => ({ id: o.key, kind: 'row' as const, o }));
   const win = windowRows(display, ui, height - 1, (d) => orderRow(d.o, now)); // one row for the column header
   const open = rows.filter((o) => !isTerminalStatus(o.status)).length;
-  const sort = SORTS.orders.find((s) => s.key === ui.sort.key) ?? SORTS.orders[0]!;
+  const sort = ORDERS_SORTS.find((s) => s.key === ui.sort.key) ?? ORDERS_SORTS[0]!;
   return listVM(
     'orders',
     listInfo([`${open} open`, rows.length > open && `${rows.length - open} done`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),

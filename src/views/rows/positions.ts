@@ -3,10 +3,19 @@ import { assetClassOf, contractLabel } from '../../model/contract.js';
 import type { Decimal } from '../../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from '../../model/state.js';
 import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
-import { SORTS } from '../list-sorts.js';
+import type { SortOption } from '../list-sorts.js';
 import type { StressModel } from '../../session/stress-model.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+
+/** The orders `sort.next` cycles through on this pane, the first being the default. */
+export const POSITIONS_SORTS: readonly SortOption[] = [
+  { key: 'value', label: 'value', desc: true },
+  { key: 'pnl', label: 'P&L', desc: false },
+  { key: 'worst', label: 'worst-loss share', desc: true },
+  { key: 'symbol', label: 'symbol', desc: false },
+  { key: 'quantity', label: 'quantity', desc: true },
+];
 
 /** Columns by priority: at 80 columns the label, quantity, value in base, P&L and stress share stay. */
 export const POSITION_COLUMNS: readonly ColumnSpec[] = [
@@ -206,7 +215,7 @@ export function positionsVM(
   const specs = base ? POSITION_COLUMNS.map((c) => (c.id === 'base' ? { ...c, header: `Value ${base}` } : c)) : POSITION_COLUMNS;
   const columns = fitColumns(specs, width);
   const win = windowRows(display, ui, height - 1, toRow); // one row for the column header
-  const sort = SORTS.positions.find((s) => s.key === ui.sort.key) ?? SORTS.positions[0]!;
+  const sort = POSITIONS_SORTS.find((s) => s.key === ui.sort.key) ?? POSITIONS_SORTS[0]!;
   return listVM(
     'positions',
     listInfo([

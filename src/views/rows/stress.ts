@@ -1,11 +1,18 @@
 // The Stress pane: scenario × (total, currency, asset class) heat map, liquidation distances, and a P&L-vs-shock chart.
 import type { Decimal } from '../../model/money.js';
 import { compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
-import { SORTS } from '../list-sorts.js';
+import type { SortOption } from '../list-sorts.js';
 import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, hiddenInfo, listInfo, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
+
+/** The orders `sort.next` cycles through on this pane, the first being the default. */
+export const STRESS_SORTS: readonly SortOption[] = [
+  { key: 'scenario', label: 'scenario', desc: false },
+  { key: 'total', label: 'P&L', desc: false },
+  { key: 'excess', label: 'excess liquidity', desc: false },
+];
 
 /** Heat of a P&L relative to NetLiquidation: ≥10% loss is hot, ≥3% warm; gains are cool. */
 export function heatSlot(pnl: number, nlv: number): Slot {
@@ -230,7 +237,7 @@ export function stressVM(
   const listHeight = Math.max(1, available - 1 - (chart ? chart.lines.length + 1 : 0));
   const layout = stressLayout(m, prefer, width);
   const win = windowRows(display, ui, listHeight, (d) => scenarioRow(d.s, m, layout.rest));
-  const sort = SORTS.stress.find((s) => s.key === ui.sort.key) ?? SORTS.stress[0]!;
+  const sort = STRESS_SORTS.find((s) => s.key === ui.sort.key) ?? STRESS_SORTS[0]!;
   const breaches = m.scenarios.filter((s) => s.breach).length;
   const warns = m.scenarios.filter((s) => s.warn && !s.breach).length;
   return {

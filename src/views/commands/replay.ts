@@ -1,0 +1,59 @@
+// The replay player's transport commands (tws-risk replay FILE): play, step, speed, markers, goto.
+import type { CommandId } from '../../keymap/bindings.js';
+import { parseSpeed } from '../../streams/replay/player.js';
+import { parseAt } from '../../streams/replay/state-at.js';
+import type { CommandContext, CommandHandler } from './context.js';
+
+/** Any transport command closes the recording info that opens with the replay. */
+export const replayCommands: CommandHandler = (ctx, command, arg) => {
+  const player = ctx.props().replay;
+  if (!command.startsWith('replay.') || !player) return false;
+  if (command === 'replay.info') {
+    ctx.dispatch({ type: 'command', command });
+    return true;
+  }
+  if (ctx.ui().overlay?.kind === 'replayInfo') ctx.dispatch({ type: 'closeOverlay' });
+  const failed = (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`);
+  switch (command) {
+    case 'replay.pause': player.togglePause(); break;
+    case 'replay.step': void player.step().catch(failed); break;
+    case 'replay.faster': player.faster(); break;
+    case 'replay.slower': player.slower(); break;
+    case 'replay.start': void player.toStart().catch(failed); break;
+    case 'replay.end': void player.toEnd().catch(failed); break;
+    case 'replay.nextMarker':
+    case 'replay.prevMarker':
+      void (command === 'replay.nextMarker' ? player.nextMarker() : player.prevMarker()).then((m) => ctx.flash(m ? `Marker ${m.kind}: ${m.label}` : (player.status().message ?? 'no marker')), failed);
+      break;
+    case 'replay.speed': speed(ctx, command, arg); break;
+    case 'replay.goto': goto(ctx, arg, failed); break;
+    default: break;
+  }
+  return true;
+};
+
+function speed(ctx: CommandContext, command: CommandId, arg: string | undefined): void {
+  if (arg === undefined) {
+    ctx.dispatch({ type: 'command', command: 'palette.open', arg: `${command} ` });
+    return;
+  }
+  const s = parseSpeed(arg);
+  if ('error' in s) ctx.flash(s.error);
+  else ctx.props().replay?.setSpeed(s.speed);
+}
+
+function goto(ctx: CommandContext, arg: string | undefined, failed: (e: unknown) => void): void {
+  const player = ctx.props().replay!;
+  if (arg === undefined) {
+    ctx.dispatch({ type: 'command', command: 'palette.open', arg: 'goto ' });
+    return;
+  }
+  const status = player.status();
+  const t = parseAt(arg.trim(), status.header.startedAtMs);
+  if (typeof t === 'string') {
+    ctx.flash(t.replace('--at', 'goto'));
+    return;
+  }
+  if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt)) ctx.flash(`goto ${arg.trim()}: outside the recording; going to the nearest end`);
+  void player.seekTo({ atMs: t }).catch(failed);
+}

@@ -1,0 +1,79 @@
+// The trading dialog's state machine as a pure reducer: arm, word, confirm, sending, done; the handler does the effects.
+import type { ConfirmOutcome, PreviewPlan, ProgressRow } from './trading-actions.js';
+import type { Dialog } from './ui-state.js';
+
+/*
+ * What the operator sees and may answer is a function of the dialog and what happened, nothing else, so every path
+ * (a wrong word, a refusal with a new plan, a failed send) is testable without a terminal. Effects (arming,
+ * declining, sending) stay in commands/trading.ts, which dispatches the outcome here.
+ */
+
+export type TradeDialog = Extract<Dialog, { kind: 'trade' }>;
+
+export type TradeDialogAction =
+  /** trade.arm without an argument: ask for the account's last four characters. */
+  | { readonly type: 'arm'; readonly account: string | undefined; readonly minutes: number }
+  /** A locked plan to review (a bulk scope first asks for its word); `error` says why a previous plan was replaced. */
+  | { readonly type: 'plan'; readonly plan: PreviewPlan; readonly error?: string }
+  /** The wiring refused the typed arming code: ask again, saying what was typed. */
+  | { readonly type: 'armRefused'; readonly typed: string; readonly message: string }
+  /** Enter in the word phase: the typed word unlocks the confirm key, or is refused with the reason. */
+  | { readonly type: 'submitWord' }
+  /** The operator confirmed: the phase leaves 'confirm' before anything is sent, so a repeated key finds nothing. */
+  | { readonly type: 'send' }
+  /** Orders followed after the send: the plan's lines, then one line per order. */
+  | { readonly type: 'progress'; readonly planId: string; readonly planLines: readonly string[]; readonly rows: readonly ProgressRow[] }
+  /** The send's outcome; `confirmed` is the dialog as it was confirmed. */
+  | { readonly type: 'outcome'; readonly confirmed: TradeDialog; readonly outcome: ConfirmOutcome }
+  | { readonly type: 'failed'; readonly confirmed: TradeDialog; readonly message: string }
+  /** Cancel or Esc: closes, except while orders are on the way (closing cannot call them back). */
+  | { readonly type: 'close' };
+
+export function planDialog(p: PreviewPlan, error?: string): TradeDialog {
+  return {
+    kind: 'trade', phase: p.word ? 'word' : 'confirm', title: p.title, lines: p.lines, planId: p.id,
+    ...(p.word ? { word: p.word, input: '' } : {}), ...(error ? { error } : {}),
+  };
+}
+
+/** The dialog after `action`; undefined when it closes. Returns `d` itself when the action does not apply. */
+export function tradeDialogReducer(d: TradeDialog | undefined, action: TradeDialogAction): TradeDialog | undefined {
+  switch (action.type) {
+    case 'arm':
+      return {
+        kind: 'trade', phase: 'arm', title: 'Arm trading', input: '',
+        lines: [`Account ${action.account ?? '(not known yet)'}`, `Arming allows sending orders from this console for ${action.minutes} minute${action.minutes === 1 ? '' : 's'}.`],
+      };
+    case 'plan':
+      return planDialog(action.plan, action.error);
+    case 'armRefused':
+      if (d?.phase !== 'arm') return d;
+      return { ...d, input: '', error: action.typed === '' ? `Nothing typed; ${action.message}` : `You typed "${action.typed}"; ${action.message}` };
+    case 'submitWord': {
+      if (d?.phase !== 'word') return d;
+      const word = d.word ?? '';
+      const typed = (d.input ?? '').trim();
+      if (typed === word) {
+        const { input: _typed, error: _error, ...rest } = d;
+        return { ...rest, phase: 'confirm' };
+      }
+      // Say what was wrong: a lower-case word is the usual slip, and it is refused on purpose.
+      const why = typed === '' ? 'Nothing typed' : typed.toUpperCase() === word ? `"${typed}" is not in capitals` : `"${typed}" is not ${word}`;
+      return { ...d, input: '', error: `${why}; type ${word} exactly, in capitals, to continue` };
+    }
+    case 'send':
+      return d?.phase === 'confirm' && d.planId !== undefined ? { ...d, phase: 'sending' } : d;
+    case 'progress':
+      if (d?.phase !== 'sending' || d.planId !== action.planId) return d;
+      return { ...d, lines: [...action.planLines, '', ...action.rows.map((r) => `${r.label}: ${r.status}`)] };
+    case 'outcome': {
+      const { confirmed: c, outcome: o } = action;
+      if (o.kind === 'refused') return o.replan ? planDialog(o.replan, o.message) : { ...c, phase: 'done', error: o.message };
+      return { kind: 'trade', phase: 'done', title: `${c.title.replace(/\?$/, '')}: sent`, lines: o.lines };
+    }
+    case 'failed':
+      return { ...action.confirmed, phase: 'done', error: `Sending failed: ${action.message}` };
+    case 'close':
+      return d?.phase === 'sending' ? d : undefined;
+  }
+}

@@ -1,0 +1,54 @@
+// One registry entry per pane: its focus key, its sorts, its title in the tab bar and help, its place in the sidebar.
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_BINDINGS, PANE_IDS } from '../../src/keymap/bindings.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
+import { layoutFor, SIDEBAR_MIN } from '../../src/views/layout.js';
+import { PANES, PANE_LIST } from '../../src/views/panes/registry.js';
+import { initialUi, reduceUi } from '../../src/views/ui-state.js';
+import { buildViewModel } from '../../src/views/view-model.js';
+import { bookState } from '../support/book.js';
+
+const state = bookState();
+const risk = createStressRunner()(state, state.lastEventAt);
+const input = (ui = initialUi(), size = { columns: 80, rows: 24 }) => ({
+  snapshot: { state, live: state, risk, now: state.lastEventAt, version: 1 }, ui, size, mode: 'demo' as const, trading: 'readOnly' as const, bindings: DEFAULT_BINDINGS, problems: [],
+});
+
+describe('the pane registry', () => {
+  it('has exactly one entry per pane, in keymap order, each under its own id', () => {
+    expect(PANE_LIST.map((p) => p.id)).toEqual([...PANE_IDS]);
+    for (const id of PANE_IDS) expect(PANES[id].id).toBe(id);
+  });
+
+  it('each entry\'s key focuses its pane, and sort.next cycles its own sorts back to the first', () => {
+    for (const entry of PANE_LIST) {
+      let ui = reduceUi(initialUi({ focus: entry.id === 'orders' ? 'stress' : 'orders' }), { type: 'command', command: entry.key });
+      expect(ui.focus).toBe(entry.id);
+      expect(ui.lists[entry.id].sort.key).toBe(entry.sorts[0]!.key);
+      const seen = [];
+      for (let i = 0; i < entry.sorts.length; i++) {
+        ui = reduceUi(ui, { type: 'command', command: 'sort.next' });
+        seen.push(ui.lists[entry.id].sort.key);
+      }
+      expect(seen).toEqual([...entry.sorts.slice(1), entry.sorts[0]!].map((s) => s.key));
+    }
+  });
+
+  it('the tab bar, the pane titles and the help title are the entries\' titles; the sidebar holds the sidebar entries', () => {
+    const vm = buildViewModel(input());
+    expect(vm.tabs.map((t) => t.label)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
+    expect(vm.titles.alerts).toBe(' 6 Alerts and log');
+    const help = buildViewModel(input(reduceUi(initialUi({ focus: 'executions' }), { type: 'command', command: 'help.toggle' })));
+    expect(help.help?.title).toMatch(/^Keys for Executions /);
+    const side = layoutFor(SIDEBAR_MIN.columns, SIDEBAR_MIN.rows, 'positions', 'positions').body[1]!.panes.map((p) => p.pane);
+    expect(side).toEqual(PANE_LIST.filter((p) => p.sidebar).map((p) => p.id));
+    expect(side).toEqual(['account', 'alerts']);
+  });
+
+  it('each pane is built by its own entry, with the view model its component takes', () => {
+    for (const entry of PANE_LIST) {
+      const vm = buildViewModel(input(initialUi({ focus: entry.id }))).panes[entry.id];
+      expect(vm?.pane).toBe(entry.id);
+    }
+  });
+});

@@ -1,0 +1,81 @@
+// The trade dialog's state machine on its own: each phase, each refusal, one send, and no close while sending.
+import { describe, expect, it } from 'vitest';
+import { planDialog, tradeDialogReducer, type TradeDialog } from '../../src/views/trade-dialog.js';
+import type { PreviewPlan } from '../../src/views/trading-actions.js';
+
+const plan: PreviewPlan = { id: 'p1', title: 'Flatten AAPL?', lines: ['SELL 100 AAPL LMT 189.50'] };
+const bulk: PreviewPlan = { id: 'p2', title: 'Flatten every position?', lines: ['SELL 100 AAPL', 'BUY 5 ES'], word: 'FLATTEN' };
+const typed = (d: TradeDialog | undefined, input: string): TradeDialog => ({ ...d!, input });
+
+describe('tradeDialogReducer', () => {
+  it('opens the arming dialog asking for the last four, with the arming time from the settings', () => {
+    const d = tradeDialogReducer(undefined, { type: 'arm', account: 'DU***4567', minutes: 1 });
+    expect(d).toEqual({
+      kind: 'trade', phase: 'arm', title: 'Arm trading', input: '',
+      lines: ['Account DU***4567', 'Arming allows sending orders from this console for 1 minute.'],
+    });
+    expect(tradeDialogReducer(undefined, { type: 'arm', account: undefined, minutes: 15 })!.lines).toEqual([
+      'Account (not known yet)', 'Arming allows sending orders from this console for 15 minutes.',
+    ]);
+  });
+
+  it('a refused arming code clears the line and says what was typed, or that nothing was', () => {
+    const d = tradeDialogReducer(undefined, { type: 'arm', account: 'DU***4567', minutes: 5 });
+    const wrong = tradeDialogReducer(typed(d, '1234'), { type: 'armRefused', typed: '1234', message: 'that is not the account' });
+    expect(wrong).toMatchObject({ phase: 'arm', input: '', error: 'You typed "1234"; that is not the account' });
+    expect(tradeDialogReducer(d, { type: 'armRefused', typed: '', message: 'type 4 characters' })!.error).toBe('Nothing typed; type 4 characters');
+  });
+
+  it('a single plan waits for the confirm key; a bulk plan first asks for its word', () => {
+    expect(tradeDialogReducer(undefined, { type: 'plan', plan })).toEqual({ kind: 'trade', phase: 'confirm', title: plan.title, lines: plan.lines, planId: 'p1' });
+    expect(tradeDialogReducer(undefined, { type: 'plan', plan: bulk })).toMatchObject({ phase: 'word', word: 'FLATTEN', input: '', planId: 'p2' });
+  });
+
+  it('the word unlocks the confirm key only typed exactly, and says why not otherwise', () => {
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan: bulk });
+    const ok = tradeDialogReducer(typed(d, ' FLATTEN '), { type: 'submitWord' })!;
+    expect(ok.phase).toBe('confirm');
+    expect(ok).not.toHaveProperty('input');
+    expect(ok).not.toHaveProperty('error');
+    const errorOf = (text: string) => tradeDialogReducer(typed(d, text), { type: 'submitWord' })!;
+    expect(errorOf('flatten')).toMatchObject({ phase: 'word', input: '', error: '"flatten" is not in capitals; type FLATTEN exactly, in capitals, to continue' });
+    expect(errorOf('FLAT').error).toBe('"FLAT" is not FLATTEN; type FLATTEN exactly, in capitals, to continue');
+    expect(errorOf('').error).toBe('Nothing typed; type FLATTEN exactly, in capitals, to continue');
+  });
+
+  it('sends once: only a confirm-phase plan goes to sending, and a second send finds nothing to do', () => {
+    const d = planDialog(plan);
+    const sending = tradeDialogReducer(d, { type: 'send' })!;
+    expect(sending.phase).toBe('sending');
+    expect(tradeDialogReducer(sending, { type: 'send' })).toBe(sending);
+    const word = planDialog(bulk);
+    expect(tradeDialogReducer(word, { type: 'send' })).toBe(word);
+  });
+
+  it('shows progress under the plan, only for the plan being sent', () => {
+    const sending = tradeDialogReducer(planDialog(plan), { type: 'send' })!;
+    const rows = [{ label: 'SELL 100 AAPL', status: 'Submitted' }];
+    expect(tradeDialogReducer(sending, { type: 'progress', planId: 'p1', planLines: plan.lines, rows })!.lines).toEqual(['SELL 100 AAPL LMT 189.50', '', 'SELL 100 AAPL: Submitted']);
+    expect(tradeDialogReducer(sending, { type: 'progress', planId: 'other', planLines: plan.lines, rows })).toBe(sending);
+    const done = tradeDialogReducer(sending, { type: 'failed', confirmed: planDialog(plan), message: 'socket closed' })!;
+    expect(tradeDialogReducer(done, { type: 'progress', planId: 'p1', planLines: plan.lines, rows })).toBe(done);
+  });
+
+  it('ends with the outcome: sent, refused with a new plan to review, refused outright, or failed', () => {
+    const confirmed = planDialog(plan);
+    const sending = tradeDialogReducer(confirmed, { type: 'send' });
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'sent', lines: ['AAPL flat'] } })).toEqual({ kind: 'trade', phase: 'done', title: 'Flatten AAPL: sent', lines: ['AAPL flat'] });
+    const replan: PreviewPlan = { id: 'p3', title: 'Flatten AAPL?', lines: ['SELL 150 AAPL LMT 189.50'] };
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'TARGET_CHANGED', replan } })).toEqual({ ...planDialog(replan), error: 'TARGET_CHANGED' });
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'not armed' } })).toEqual({ ...confirmed, phase: 'done', error: 'not armed' });
+    expect(tradeDialogReducer(sending, { type: 'failed', confirmed, message: 'socket closed' })).toEqual({ ...confirmed, phase: 'done', error: 'Sending failed: socket closed' });
+  });
+
+  it('closes from every phase but sending: orders on the way cannot be called back by closing', () => {
+    const d = planDialog(plan);
+    expect(tradeDialogReducer(d, { type: 'close' })).toBeUndefined();
+    expect(tradeDialogReducer(planDialog(bulk), { type: 'close' })).toBeUndefined();
+    const sending = tradeDialogReducer(d, { type: 'send' })!;
+    expect(tradeDialogReducer(sending, { type: 'close' })).toBe(sending);
+  });
+});
