@@ -22,7 +22,7 @@ import { AuditLog } from '../trading/audit.js';
 import { outcomeText, type ExecutionResult } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
-import { TradingSession, type TradingFeed } from '../trading/session.js';
+import { TradingSession } from '../trading/session.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
 import { createAlertEffects, type AlertEffects } from './alert-effects.js';
@@ -443,8 +443,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       }
       const p = planCancel(borrowed.state, { kind: 'client' }, clientId);
       if (isDenial(p)) return { ok: p.code === 'NOTHING_TO_DO', lines: [`API client ${clientId}: ${formatDenial(p)}`] };
-      const tradingFeed: TradingFeed = { state$: borrowed.state$, events$: borrowed.events$, publish: (b) => feed.publish(b), get state() { return borrowed.state; } };
-      const t = new TradingSession({ mode: 'trade', actor: 'guard', feed: tradingFeed, gateway: source, clientId, clock, armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit });
+      // Its own feed carries its arming and follows its orders (arming is state reduced from that feed's events; the
+      // guard's own session must never read it). Its steps go to the guard's audit log; the result to the recording.
+      const t = new TradingSession({ mode: 'trade', actor: 'guard', feed: borrowed, gateway: source, clientId, clock, armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit });
       try {
         const r = await send(t, `${id}-client${clientId}`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${id}-client${clientId}`, kind: 'cancelClient', clientId, orderIds: p.kind === 'client' ? p.orderIds.map(String) : [] });
         return { ok: r.ok, lines: r.lines.map((l) => `API client ${clientId}: ${l}`) };
@@ -606,7 +607,14 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     return true;
   };
 
-  timer = clock.setInterval(tick, rt.evalMs ?? 500);
+  // An evaluation that throws is a bug: said loudly every time, and the guard keeps its last decisions (it acts on none).
+  timer = clock.setInterval(() => {
+    try {
+      tick();
+    } catch (e) {
+      log('crit', 'guard.error', { msg: (e as Error).stack ?? String(e) });
+    }
+  }, rt.evalMs ?? 500);
   writeStatus(true);
   return {
     done,

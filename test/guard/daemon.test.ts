@@ -1,0 +1,277 @@
+// The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
+// disconnected or stale, a dry run that sends nothing, reloads that keep a good policy, and an audit log that verifies.
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { startGuard, type GuardFlags, type GuardHandle } from '../../src/commands/guard.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { verifyCommand } from '../../src/commands/verify.js';
+import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import type { Simulator } from '../../src/sim/index.js';
+import { readRecording } from '../../src/streams/recording/reader.js';
+import { TwsSource } from '../../src/streams/tws/source.js';
+import { waitFor } from '../sim/helpers.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tws-risk-guard-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const sims = simulatorsPerTest();
+const ACCOUNT = 'DU1234567';
+const GUARD_CLIENT = 61;
+let n = 0;
+
+interface Run {
+  readonly h: GuardHandle;
+  readonly lines: string[];
+  readonly dir: string;
+  readonly policyFile: string;
+  readonly recording: string;
+}
+
+const running: GuardHandle[] = [];
+afterEach(async () => {
+  while (running.length) await running.pop()!.stop('test over');
+});
+
+function writePolicy(file: string, policy: unknown): string {
+  writeFileSync(file, `${JSON.stringify(policy, null, 2)}\n`);
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+async function guard(sim: Simulator, policy: unknown, o: { trade?: boolean; alerts?: Record<string, unknown>; flags?: Partial<GuardFlags> } = {}): Promise<Run> {
+  const dir = join(root, `run-${++n}`);
+  const policyFile = join(dir, 'policy.json');
+  const lines: string[] = [];
+  const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
+  const { mkdirSync } = await import('node:fs');
+  mkdirSync(dir, { recursive: true });
+  writePolicy(policyFile, policy);
+  const recording = join(dir, 'guard.jsonl');
+  const settings: Settings = { ...DEFAULT_SETTINGS, alerts: { ...(o.alerts ?? {}) } };
+  const h = await startGuard(
+    {
+      policy: policyFile, port: String(sim.port), 'client-id': String(GUARD_CLIENT), record: recording, 'status-file': join(dir, 'status.json'),
+      ...(o.trade ? { trade: true, 'confirm-account': ACCOUNT } : {}), ...o.flags,
+    },
+    io,
+    {
+      evalMs: 100, auditDir: join(dir, 'audit'), settings, actionTimeoutMs: 20_000, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
+      source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
+    },
+  );
+  if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
+  running.push(h);
+  return { h, lines, dir, policyFile, recording };
+}
+
+/** waitFor, with the guard's log as it is at the deadline (not as it was when the wait began). */
+async function until<T>(r: Run, predicate: () => T | undefined | null | false, ms: number, what: string): Promise<T> {
+  try {
+    return await waitFor(predicate, ms, what);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\nguard log:\n${r.lines.join('\n')}\nstatus: ${JSON.stringify(r.h.status(), null, 1)}`);
+  }
+}
+
+const ready = (r: Run) => until(r, () => r.h.status().connection.health === 'ready' && r.h.status().blocked === null, 30_000, 'a ready guard');
+
+type AuditLine = { kind: string; type?: string; detail?: Record<string, unknown> };
+const audit = (r: Run): AuditLine[] => readFileSync(r.h.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
+const entries = (r: Run, type: string) => audit(r).filter((e) => e.kind === 'entry' && e.type === type);
+
+async function recorded(file: string): Promise<FeedEvent[]> {
+  const out: FeedEvent[] = [];
+  for await (const it of readRecording(file)) if (it.kind === 'event') out.push(it.event);
+  return out;
+}
+
+async function verifies(file: string): Promise<string> {
+  const out: string[] = [];
+  const code = await verifyCommand(file, { strict: true, json: false }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+  expect(code, out.join('\n')).toBe(0);
+  return out[0]!;
+}
+
+const restingOrder = (clientId: number) =>
+  ({ incident: 'foreign-order', clientId, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '100', orderType: 'LMT', lmtPrice: 100_000 }) as const;
+const openOrderClients = (sim: Simulator) => sim.snapshot().openOrders.map((o) => o.clientId).sort((a, b) => a - b);
+
+const EXCESS_GLOBAL = {
+  rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }],
+  limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
+};
+
+describe('tws-risk guard on the simulator', () => {
+  it('a margin spike that makes ExcessLiquidity negative triggers exactly one action; the audit log and recording verify and show it', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, EXCESS_GLOBAL, { trade: true });
+    const hash = createHash('sha256').update(readFileSync(r.policyFile)).digest('hex');
+    await ready(r);
+    expect(openOrderClients(sim)).toEqual([42]);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().lastAction?.outcome === 'done', 30_000, `the action`);
+    // Evaluated again after its action, the rule stays done for this episode.
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'done'), 20_000, 'a later evaluation');
+    expect(openOrderClients(sim)).toEqual([]);
+    expect(await r.h.stop('test over')).toBe(0);
+
+    const decisions = entries(r, 'guardDecision');
+    expect(decisions).toHaveLength(1);
+    expect(decisions[0]!.detail).toMatchObject({ policyHash: hash, rule: 'rules[0]', action: 'globalCancel', alert: { id: 'excess.negative', severity: 'critical' }, dryRun: false });
+    expect(entries(r, 'globalCancelSent')).toHaveLength(1);
+    expect(entries(r, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['done']);
+    expect(entries(r, 'policy')[0]!.detail).toMatchObject({ outcome: 'loaded', hash });
+    expect(await verifies(r.h.auditFile)).toMatch(/^VALID audit log/);
+    expect(await verifies(r.recording)).toMatch(/^VALID/);
+    const guardEvents = (await recorded(r.recording)).filter((e) => e.type === 'guardActed');
+    expect(guardEvents.map((e) => (e.type === 'guardActed' ? e.step : ''))).toEqual(['policyLoaded', 'decided', 'result']);
+    expect(guardEvents[1]).toMatchObject({ action: 'globalCancel', alert: { id: 'excess.negative' }, dryRun: false, policyHash: hash });
+    expect(r.lines.some((l) => /^level=crit event=action\.decided .*action=globalCancel alert=excess\.negative/.test(l))).toBe(true);
+  }, 120_000);
+
+  it('cancelClient foreign cancels a foreign client\'s orders and not an expected client\'s', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    await sim.trigger(restingOrder(7));
+    const r = await guard(sim, {
+      rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }],
+      limits: { window: 'always' },
+    }, { trade: true, alerts: { rules: { 'foreign.client': { expectedClientIds: [7] } } } });
+    await ready(r);
+    await until(r, () => r.h.status().lastAction?.outcome === 'done', 30_000, `the cancel`);
+    expect(openOrderClients(sim)).toEqual([7]);
+    await r.h.stop('test over');
+    const decisions = entries(r, 'guardDecision');
+    expect(decisions.map((d) => (d.detail!.alert as { id: string }).id)).toEqual(['foreign.client:42']);
+    expect(entries(r, 'cancelSent').length).toBeGreaterThan(0);
+    expect(await verifies(r.h.auditFile)).toMatch(/^VALID audit log/);
+  }, 120_000);
+
+  it('escalates, and does not retry, when the foreign client is still connected (TWS refuses its id)', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    // Client 42 is connected: TWS lets only it cancel its orders, and refuses a second connection with its id.
+    const other = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 42 });
+    other.start();
+    try {
+      const hookOut = join(root, `hook-${n + 1}.jsonl`);
+      const hook = join(root, `hook-${n + 1}.sh`);
+      writeFileSync(hook, '#!/bin/sh\ncat >> "$1"\n', { mode: 0o755 });
+      const r = await guard(sim, {
+        rules: [{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: [42] }],
+        limits: { window: 'always', coolDownMs: 0 },
+      }, { trade: true, alerts: { hook: { command: [hook, hookOut] } } });
+      await ready(r);
+      await until(r, () => r.h.status().lastAction?.outcome === 'failed', 40_000, `the failed action`);
+      await until(r, () => r.h.status().wouldDo.some((v) => v.state === 'done' && v.why?.startsWith('failed')), 20_000, 'a later evaluation');
+      expect(openOrderClients(sim)).toEqual([42]);
+      expect(r.lines.some((l) => l.startsWith('level=crit event=action.escalated'))).toBe(true);
+      await r.h.stop('test over');
+      expect(entries(r, 'guardDecision')).toHaveLength(1);
+      expect(entries(r, 'guardResult')[0]!.detail).toMatchObject({ outcome: 'failed' });
+      expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(/API client 42: cannot connect as it/);
+      const hookLines = readFileSync(hookOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; action?: string; outcome?: string });
+      expect(hookLines.filter((l) => l.kind === 'guardAction')).toEqual([expect.objectContaining({ action: 'cancelClient', outcome: 'failed' })]);
+    } finally {
+      other.stop();
+    }
+  }, 120_000);
+
+  it('a flapping condition acts once within the cool-down', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, EXCESS_GLOBAL, { trade: true, alerts: { coolDownMs: 200 } });
+    await ready(r);
+    for (let i = 0; i < 3; i++) {
+      await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+      const want = i === 0 ? 'done' : 'held';
+      await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === want), 30_000, `flap ${i}: ${want}`);
+      if (i > 0) expect(r.h.status().wouldDo.find((v) => v.alert === 'excess.negative')!.why).toMatch(/^cool-down: \d+ s left of limits\.coolDownMs$/);
+      await sim.trigger({ incident: 'margin-spike', factor: 1, secTypes: ['ALL'] });
+      await until(r, () => r.h.status().wouldDo.length === 0, 30_000, `flap ${i}: cleared`);
+    }
+    await r.h.stop('test over');
+    expect(entries(r, 'guardDecision')).toHaveLength(1);
+  }, 120_000);
+
+  it('a disconnect causes no action (and the notify rule still says so)', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, {
+      rules: [
+        { when: { alert: 'excess.negative', severity: 'critical', forMs: 2_000 }, do: 'globalCancel' },
+        { when: { alert: 'connection.lost' }, do: 'notify' },
+      ],
+      limits: { window: 'always' },
+    }, { trade: true });
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'waiting'), 30_000, 'the rule waiting for forMs');
+    // TWS goes away for an hour of its (frozen) time: it does not come back during the test.
+    await sim.trigger({ incident: 'restart', downSeconds: 3600 });
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'held'), 30_000, `held`);
+    expect(r.h.status().blocked).toMatch(/NOT_READY|not ready|disconnected|connecting/i);
+    await until(r, () => r.h.status().lastAction?.action === 'notify', 30_000, 'the notification');
+    await r.h.stop('test over');
+    const decided = entries(r, 'guardDecision').map((d) => d.detail!.action);
+    expect(decided).toEqual(['notify']);
+    expect(entries(r, 'globalCancelSent')).toEqual([]);
+  }, 120_000);
+
+  it('stale data causes no action', async () => {
+    const sim = await sims();
+    const r = await guard(sim, {
+      rules: [{ when: { alert: 'excess.negative', severity: 'critical', forMs: 1_500 }, do: 'globalCancel' }],
+      limits: { window: 'always', maxDataAgeMs: 1_000 },
+    }, { trade: true });
+    // The simulated clock is frozen: nothing is pushed after the first snapshot, so the data ages past 1 s.
+    await waitFor(() => /^stale data: (accountValues|portfolio) last updated \d+ s ago \(limits\.maxDataAgeMs 1000\)$/.test(r.h.status().blocked ?? ''), 30_000, `stale`);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'held' && v.why?.startsWith('stale data')), 30_000, `held as stale`);
+    await r.h.stop('test over');
+    expect(entries(r, 'guardDecision')).toEqual([]);
+  }, 120_000);
+
+  it('the dry run sends nothing and says what it would have done', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, {
+      rules: [
+        { when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' },
+        { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' },
+      ],
+      limits: { window: 'always', coolDownMs: 0, maxActionsPerHour: 10 },
+    });
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().wouldDo.filter((v) => v.state === 'done').length === 2, 30_000, `both dry actions`);
+    expect(openOrderClients(sim)).toEqual([42]);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would globalCancel for excess\.negative: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/));
+    expect(r.lines).toContainEqual(expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/));
+    await r.h.stop('test over');
+    expect(entries(r, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['dryRun', 'dryRun']);
+    for (const sent of ['orderSent', 'cancelSent', 'globalCancelSent', 'armed']) expect(entries(r, sent)).toEqual([]);
+    expect((await recorded(r.recording)).filter((e) => e.type === 'guardActed' && e.step === 'decided').every((e) => e.type === 'guardActed' && e.step === 'decided' && e.dryRun)).toBe(true);
+  }, 120_000);
+
+  it('a reload with a bad policy keeps the old one and says so; a good one replaces it', async () => {
+    const sim = await sims();
+    const r = await guard(sim, EXCESS_GLOBAL);
+    const first = r.h.status().policy.hash;
+    writeFileSync(r.policyFile, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'sell everything' }], limits: { window: 'weekends' } }));
+    expect(r.h.reload()).toBe(false);
+    expect(r.h.status().policy.hash).toBe(first);
+    expect(r.lines).toContainEqual(expect.stringContaining('event=policy.problem msg="' + r.policyFile + ': error at rules[0].do: expected one of'));
+    expect(r.lines).toContainEqual(expect.stringContaining('error at limits.window: expected one of \\"market\\", \\"always\\", got \\"weekends\\"'));
+    expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^level=err event=policy\\.rejected .*kept=${first}`)));
+    const second = writePolicy(r.policyFile, { rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] });
+    expect(r.h.reload()).toBe(true);
+    expect(r.h.status().policy.hash).toBe(second);
+    await r.h.stop('test over');
+    expect(entries(r, 'policy').map((e) => [e.detail!.outcome, e.detail!.hash ?? e.detail!.kept])).toEqual([['loaded', first], ['rejected', first], ['reloaded', second]]);
+  }, 120_000);
+});
