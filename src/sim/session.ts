@@ -135,14 +135,15 @@ export class Session {
 
   private onHandshake(min: number, max: number, raw: string): void {
     // Like TWS: the highest version both sides support, every message then encoded for it.
-    const v = negotiateVersion(min, max);
+    const top = this.host.maxServerVersion;
+    const v = negotiateVersion(min, max, top);
     if (v === undefined) {
       // No overlap: answer with the nearest version this server has (the client's own check then refuses it) and
       // an error that says why, then close, as TWS closes on a client it cannot serve.
-      this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : SERVER_VERSION;
-      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${SERVER_VERSION}; closing`);
+      this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : top;
+      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${top}; closing`);
       this.send(M.serverVersion(this.sv, twsTime(this.host.clock.now())));
-      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${SERVER_VERSION}. Upgrade the API client.`);
+      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${top}. Upgrade the API client.`);
       else this.info(503, 'The TWS is out of date and must be upgraded.');
       this.state = 'closed';
       this.socket.end();
@@ -679,6 +680,7 @@ export class Session {
     return {
       clientId: this.clientId,
       remote: this.remote,
+      serverVersion: this.sv,
       positions: this.positionsSub,
       account: this.accountSub,
       marketData: this.mkt.size,
