@@ -93,6 +93,15 @@ describe('historical data kept up to date', () => {
     // At 14:33:00 the 14:32 bar is complete; the updates start with the 14:33 bar.
     expect(Math.min(...dates)).toBe(T0_S + 180);
     expect(dates.every((d) => d % 60 === 0)).toBe(true);
+    // Daily bars too: today's bar (the session day of the start) follows the market.
+    api.reqHistoricalData(22, { conId: AAPL, exchange: 'SMART' }, '', '5 D', BarSizeSetting.DAYS_ONE, WhatToShow.TRADES, 1, 1, true);
+    await waitFor(() => c.rec.of(EventName.historicalData).some((r) => r[0] === 22 && String(r[1]).startsWith('finished')), 20_000, 'the daily bars');
+    const n = c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).length;
+    for (let k = 0; k < 8; k++) sim.advance(250);
+    await waitFor(() => c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).length > n, 20_000, 'a daily update');
+    const daily = c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).at(-1)!;
+    expect(daily[1]).toBe('20260302');
+    expect(Number(daily[5])).toBeCloseTo(Number(sim.snapshot().positions.find((p) => p.conId === AAPL)!.marketPrice), 2);
     expect(decodingErrors(c.rec)).toEqual([]);
   });
 });
