@@ -614,9 +614,10 @@ export class Session {
     this.streamLiveBars();
   }
 
-  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions. */
+  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions, kept-up-to-date bars included. */
   dropMarketData(): void {
     this.mkt.clear();
+    this.liveBars.clear();
   }
 
   private sendTicks(reqId: number, sub: MarketDataSub, force: boolean): void {
