@@ -1,10 +1,11 @@
 // `tws-risk sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
 import { parseArgs } from 'node:util';
 import { startSimulator, ScenarioError } from './index.js';
+import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
 export const SIM_USAGE = `usage: tws-risk sim [options]
 
-Runs a simulated TWS (server version 193) for tws-risk and any other TWS API client.
+Runs a simulated TWS (server versions 157 to 193) for tws-risk and any other TWS API client.
 
   --port N            API port (default 7497; 0 = any free port)
   --host H            interface to bind (default 127.0.0.1; name another one explicitly to expose it)
@@ -15,6 +16,7 @@ Runs a simulated TWS (server version 193) for tws-risk and any other TWS API cli
   --start ISO         simulated start time, e.g. 2026-03-02T14:30:00Z (default: now)
   --account ID        account id (default DU1234567)
   --base CCY          base currency: USD, EUR, CHF, GBP or JPY (default USD)
+  --max-server-version V  offer at most server version V (157..193; default 193), like an older TWS
   --read-only-api     answer orders and cancels with error 321, like TWS's "Read-Only API"
   --log FILE          append the log to FILE instead of stderr
   -h, --help          show this help
@@ -52,6 +54,7 @@ export async function simCommand(argv: string[]): Promise<number> {
         account: { type: 'string' },
         base: { type: 'string' },
         'read-only-api': { type: 'boolean' },
+        'max-server-version': { type: 'string' },
         log: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -66,7 +69,8 @@ export async function simCommand(argv: string[]): Promise<number> {
   const port = intFlag('port', values.port, 0, 65535);
   const controlPort = intFlag('control-port', values['control-port'], 0, 65535);
   const seed = intFlag('seed', values.seed, 0, 2 ** 32 - 1);
-  for (const v of [port, controlPort, seed]) if (typeof v === 'string') return fail(v);
+  const maxServerVersion = intFlag('max-server-version', values['max-server-version'], MIN_SERVER_VERSION, SERVER_VERSION);
+  for (const v of [port, controlPort, seed, maxServerVersion]) if (typeof v === 'string') return fail(v);
   let speed: number | undefined;
   if (values.speed !== undefined) {
     speed = Number(values.speed);
@@ -92,6 +96,7 @@ export async function simCommand(argv: string[]): Promise<number> {
       account: values.account,
       baseCurrency: values.base,
       readOnlyApi: values['read-only-api'],
+      maxServerVersion: maxServerVersion as number | undefined,
       log: values.log ? { file: values.log } : 'stderr',
     });
   } catch (err) {

@@ -5,6 +5,7 @@ import type { LogTarget } from './log.js';
 import { DEFAULT_MARKET, type MarketOptions } from './market.js';
 import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
 import type { Scenario } from './scenario.js';
+import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
 export interface SimulatorOptions {
   /** Interface to bind; 127.0.0.1 unless another is named explicitly. */
@@ -38,6 +39,11 @@ export interface SimulatorOptions {
   readonly masterClientId?: number;
   /** Bytes queued on a socket above which streaming updates (ticks, marks, PnL) are skipped for it. */
   readonly backpressureBytes?: number;
+  /**
+   * The highest server version this TWS offers (157..193, default 193): an older TWS, so that a client whose range
+   * reaches higher (such as @stoqey/ib, which always offers v100..193) runs at a lower version.
+   */
+  readonly maxServerVersion?: number;
 }
 
 export const DEFAULT_ACCOUNT = 'DU1234567';
@@ -64,6 +70,7 @@ export interface ResolvedOptions {
   readonly cash?: Readonly<Record<string, string>>;
   readonly masterClientId?: number;
   readonly backpressureBytes: number;
+  readonly maxServerVersion: number;
 }
 
 function parseStart(v: number | string | undefined): number | undefined {
@@ -78,6 +85,14 @@ function beforeExpiry(start: number, minutes: number | undefined): number {
   if (minutes === undefined) return start;
   const expiry = frontMonthlyExpiry(start).ms;
   return expiry - start <= minutes * 60_000 ? start : expiry - minutes * 60_000;
+}
+
+function serverVersionCap(v: number | undefined): number {
+  if (v === undefined) return SERVER_VERSION;
+  if (!Number.isInteger(v) || v < MIN_SERVER_VERSION || v > SERVER_VERSION) {
+    throw new Error(`maxServerVersion must be an integer from ${MIN_SERVER_VERSION} to ${SERVER_VERSION}, got ${JSON.stringify(v)}`);
+  }
+  return v;
 }
 
 /** Merges explicit options over the scenario's over the defaults. */
@@ -110,5 +125,6 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     cash: o.cash ?? s?.cash,
     masterClientId: o.masterClientId,
     backpressureBytes: o.backpressureBytes ?? 1 << 20,
+    maxServerVersion: serverVersionCap(o.maxServerVersion),
   };
 }

@@ -221,10 +221,7 @@ export function historicalBars(market: Market, now: number, r: HistoryRequest): 
   const byDay = new Map(daily.map((b) => [dayMs(b.day), b]));
   const MAX_BARS = 20_000;
   for (let t = Math.floor(start / r.barMs) * r.barMs; t < end && out.length < MAX_BARS; t += r.barMs) {
-    const d = dayOf(wall(t + r.barMs / 2, inst.timeZoneId));
-    // An overnight session belongs to the next day when it opens the evening before.
-    const candidates = [d, addDays(d, 1)].filter((x) => isTradingDay(inst, x));
-    const hit = candidates.map((x) => ({ x, s: sessionOf(inst, x, template) })).find(({ s }) => t >= s.open && t < s.close);
+    const hit = sessionAt(inst, t, r.barMs, template);
     if (!hit) continue;
     const barEnd = Math.min(t + r.barMs, hit.s.close);
     const volume = baseVolume * ((barEnd - t) / (6.5 * 3600_000)) * (1 + 0.3 * hashNoise(market.seed, inst.conId, t, 3));
@@ -241,6 +238,31 @@ export function historicalBars(market: Market, now: number, r: HistoryRequest): 
     }
   }
   return out;
+}
+
+/** The trading day and session in which an intraday bar starting at `t` lies, if any. */
+function sessionAt(inst: Instrument, t: number, barMs: number, template: string): { x: Day; s: { open: number; close: number } } | undefined {
+  const d = dayOf(wall(t + barMs / 2, inst.timeZoneId));
+  // An overnight session belongs to the next day when it opens the evening before.
+  const candidates = [d, addDays(d, 1)].filter((x) => isTradingDay(inst, x));
+  return candidates.map((x) => ({ x, s: sessionOf(inst, x, template) })).find(({ s }) => t >= s.open && t < s.close);
+}
+
+/**
+ * The last bar of a keepUpToDate request as of `now`: the last bar historicalBars gives, its close (and high/low) moved
+ * to the current mark while the bar is still open, since the per-minute tape lags the market by up to a minute.
+ */
+export function lastBar(market: Market, now: number, r: Omit<HistoryRequest, 'endMs' | 'durationMs'>): Bar | undefined {
+  const { inst } = r;
+  const template = r.useRth ? inst.liquidHours : inst.tradingHours;
+  const last = historicalBars(market, now, { ...r, endMs: now, durationMs: r.barMs === 0 ? 7 * DAY_MS : r.barMs * 2 }).at(-1);
+  if (!last) return undefined;
+  const close = last.day ? sessionOf(inst, last.day, template).close : Math.min(last.t + r.barMs, sessionAt(inst, last.t, r.barMs, template)?.s.close ?? 0);
+  if (now >= close || market.time < last.t) return last;
+  const mark = round(market.quote(inst).mark, inst.minTick);
+  const high = Math.max(last.high, mark);
+  const low = Math.min(last.low, mark);
+  return { ...last, close: mark, high, low, wap: round((high + low + mark) / 3, inst.minTick) };
 }
 
 /** TWS's bar date: yyyyMMdd for daily bars; intraday "yyyyMMdd HH:mm:ss <zone>" (formatDate 1) or epoch seconds (2). */

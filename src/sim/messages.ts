@@ -46,6 +46,7 @@ export const IN = {
   TICK_REQ_PARAMS: 81,
   HEAD_TIMESTAMP: 88,
   HISTORICAL_DATA: 17,
+  HISTORICAL_DATA_UPDATE: 90,
   MARKET_RULE: 93,
   PNL: 94,
   PNL_SINGLE: 95,
@@ -374,6 +375,11 @@ export function historicalData(reqId: number, startDate: string, endDate: string
     id(IN.HISTORICAL_DATA), fInt(reqId), startDate, endDate, fInt(bars.length),
     ...bars.flatMap((b) => [b.date, fDbl(b.open), fDbl(b.high), fDbl(b.low), fDbl(b.close), fInt(b.volume), fDbl(b.wap), fInt(b.count)]),
   ];
+}
+
+/** HISTORICAL_DATA_UPDATE (keepUpToDate; no version): the last bar again, bar count before the date, close before high. */
+export function historicalDataUpdate(reqId: number, b: BarView): string[] {
+  return [id(IN.HISTORICAL_DATA_UPDATE), fInt(reqId), fInt(b.count), b.date, fDbl(b.open), fDbl(b.close), fDbl(b.high), fDbl(b.low), fDbl(b.wap), fInt(b.volume)];
 }
 
 export function headTimestamp(reqId: number, timestamp: string): string[] {

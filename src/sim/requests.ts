@@ -17,6 +17,7 @@ export const OUT = {
   REQ_CONTRACT_DATA: 9,
   SET_SERVER_LOGLEVEL: 14,
   REQ_HISTORICAL_DATA: 20,
+  CANCEL_HISTORICAL_DATA: 25,
   REQ_AUTO_OPEN_ORDERS: 15,
   REQ_ALL_OPEN_ORDERS: 16,
   REQ_COMPLETED_ORDERS: 99,
@@ -128,6 +129,7 @@ export type ClientRequest =
       readonly formatDate: number;
       readonly keepUpToDate: boolean;
     }
+  | { readonly type: 'cancelHistoricalData'; readonly reqId: number }
   | { readonly type: 'unknown'; readonly msgId: number; readonly fields: readonly string[] };
 
 /** A cursor over one message's fields. */
@@ -337,6 +339,9 @@ export function parseRequest(fields: readonly string[], sv: number = SERVER_VERS
       const keepUpToDate = c.done ? false : c.bool();
       return { type: 'reqHistoricalData', reqId, contract: q, endDateTime, barSize, duration, useRth, whatToShow, formatDate, keepUpToDate };
     }
+    case OUT.CANCEL_HISTORICAL_DATA:
+      c.int(); // version 1
+      return { type: 'cancelHistoricalData', reqId: c.int() };
     case OUT.CANCEL_HEAD_TIMESTAMP:
       return { type: 'cancelHeadTimestamp', reqId: c.int() };
     default:

@@ -8,16 +8,32 @@ import * as M from './messages.js';
 import { completedOrderView, executionView, openOrderView, orderStatusView } from './order-views.js';
 import type { SimExecution, SimOrder } from './orders.js';
 import { parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
-import { summaryRows, summarySub, type SummarySub } from './summary.js';
+import { LEDGER_KEYS, summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
-import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, parseEndDateTime } from './history.js';
+import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, lastBar, parseEndDateTime } from './history.js';
 import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
 import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
 import type { SessionDescription, SimulationApi } from './world.js';
 
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
+
+/** One keepUpToDate historical-data request and the last bar it was sent (as its fields). */
+interface LiveBarsSub {
+  readonly inst: Instrument;
+  readonly barMs: number;
+  readonly useRth: boolean;
+  readonly formatDate: number;
+  last: string;
+}
+
+/** One reqAccountUpdatesMulti subscription and what it was last sent per (key, currency). */
+interface AccountMultiSub {
+  readonly modelCode: string;
+  readonly ledgerAndNlv: boolean;
+  readonly last: Map<string, string>;
+}
 
 export class Session {
   readonly id: number;
@@ -34,9 +50,15 @@ export class Session {
   private readonly lastAccount = new Map<string, string>();
   private readonly lastPortfolio = new Map<number, string>();
   private readonly summaries = new Map<number, SummarySub>();
+  /** reqAccountUpdatesMulti subscriptions by request id, each with its own "last sent" cache. */
+  private readonly accountMulti = new Map<number, AccountMultiSub>();
+  /** reqPositionsMulti subscriptions: request id → model code. */
+  private readonly positionsMulti = new Map<number, string>();
   private readonly pnlSubs = new Map<number, string>();
   private readonly pnlSingles = new Map<number, { conId: number; last: string }>();
   private readonly mkt = new Map<number, MarketDataSub>();
+  /** reqHistoricalData with keepUpToDate, by request id, until cancelHistoricalData. */
+  private readonly liveBars = new Map<number, LiveBarsSub>();
   private mdType = 1;
 
   constructor(
@@ -113,14 +135,15 @@ export class Session {
 
   private onHandshake(min: number, max: number, raw: string): void {
     // Like TWS: the highest version both sides support, every message then encoded for it.
-    const v = negotiateVersion(min, max);
+    const top = this.host.maxServerVersion;
+    const v = negotiateVersion(min, max, top);
     if (v === undefined) {
       // No overlap: answer with the nearest version this server has (the client's own check then refuses it) and
       // an error that says why, then close, as TWS closes on a client it cannot serve.
-      this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : SERVER_VERSION;
-      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${SERVER_VERSION}; closing`);
+      this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : top;
+      this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${top}; closing`);
       this.send(M.serverVersion(this.sv, twsTime(this.host.clock.now())));
-      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${SERVER_VERSION}. Upgrade the API client.`);
+      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${top}. Upgrade the API client.`);
       else this.info(503, 'The TWS is out of date and must be upgraded.');
       this.state = 'closed';
       this.socket.end();
@@ -285,21 +308,25 @@ export class Session {
         return;
       case 'reqPositionsMulti':
         if (!this.knownAccount(req.reqId, req.account)) return;
-        for (const p of h.ledger.positions.values()) {
-          const c = p.inst.secType === 'STK' && p.inst.primaryExch ? { ...p.inst, exchange: p.inst.primaryExch } : p.inst;
-          this.send(M.positionMulti(req.reqId, h.account, c, p.qty, avgCostOf(p).toNumber(), req.modelCode));
-        }
+        this.positionsMulti.set(req.reqId, req.modelCode);
+        for (const p of h.ledger.positions.values()) this.sendPositionMulti(req.reqId, p.inst, req.modelCode);
         this.send(M.positionMultiEnd(req.reqId));
         return;
       case 'reqAccountUpdatesMulti': {
         if (!this.knownAccount(req.reqId, req.account)) return;
-        // A snapshot of the account values, then the end; the multi stream does not repeat changes here.
-        for (const r of h.view().rows) this.send(M.accountUpdateMulti(req.reqId, h.account, req.modelCode, r.key, r.value, r.currency));
+        // Like TWS: the snapshot and its end, then every changed value until cancelAccountUpdatesMulti.
+        const sub: AccountMultiSub = { modelCode: req.modelCode, ledgerAndNlv: req.ledgerAndNlv, last: new Map() };
+        this.accountMulti.set(req.reqId, sub);
+        this.streamAccountMulti(h.view(), req.reqId, sub, true);
         this.send(M.accountUpdateMultiEnd(req.reqId));
         return;
       }
       case 'cancelPositionsMulti':
+        this.positionsMulti.delete(req.reqId);
+        return;
       case 'cancelAccountUpdatesMulti':
+        this.accountMulti.delete(req.reqId);
+        return;
       case 'cancelHeadTimestamp':
         return;
       case 'reqSecDefOptParams': {
@@ -318,6 +345,9 @@ export class Session {
       case 'reqHistoricalData':
         this.historicalData(req);
         return;
+      case 'cancelHistoricalData':
+        if (!this.liveBars.delete(req.reqId)) this.error(req.reqId, 366, `No historical data query found for ticker id:${req.reqId}`);
+        return;
       case 'reqHeadTimestamp': {
         if (this.resolve(req.reqId, req.contract)) this.send(M.headTimestamp(req.reqId, headTimestampOf(h.market.startTime, req.formatDate)));
         return;
@@ -335,6 +365,11 @@ export class Session {
   }
 
   private historicalData(req: Extract<ClientRequest, { type: 'reqHistoricalData' }>): void {
+    if (req.keepUpToDate && req.endDateTime.trim() !== '') {
+      // TWS refuses live updates of a window that ends in the past.
+      this.error(req.reqId, 321, "Error validating request.-'bX' : cause - End date not supported with live updates");
+      return;
+    }
     const inst = this.resolve(req.reqId, req.contract);
     if (!inst) return;
     const now = this.host.clock.now();
@@ -345,9 +380,29 @@ export class Session {
       const bars = historicalBars(this.host.market, now, { inst, endMs, durationMs, barMs, useRth: req.useRth });
       const views = bars.map((b) => ({ ...b, date: barDate(inst, b, req.formatDate) }));
       this.send(M.historicalData(req.reqId, twsTime(Math.min(endMs, now) - durationMs), twsTime(Math.min(endMs, now)), views));
+      if (req.keepUpToDate) {
+        const sub: LiveBarsSub = { inst, barMs, useRth: req.useRth, formatDate: req.formatDate, last: '' };
+        const last = views.at(-1);
+        if (last) sub.last = M.historicalDataUpdate(req.reqId, last).join('\0');
+        this.liveBars.set(req.reqId, sub);
+      }
     } catch (err) {
       if (!(err instanceof HistoryError)) throw err;
       this.error(req.reqId, 162, `Historical Market Data Service error message:${err.message}`);
+    }
+  }
+
+  /** HISTORICAL_DATA_UPDATE for every keepUpToDate request whose last bar changed (or a new bar began) this step. */
+  private streamLiveBars(): void {
+    const m = this.host.market;
+    for (const [reqId, sub] of this.liveBars) {
+      const bar = lastBar(m, m.time, { inst: sub.inst, barMs: sub.barMs, useRth: sub.useRth });
+      if (!bar) continue;
+      const fields = M.historicalDataUpdate(reqId, { ...bar, date: barDate(sub.inst, bar, sub.formatDate) });
+      const sig = fields.join('\0');
+      if (sig === sub.last) continue;
+      sub.last = sig;
+      this.send(fields);
     }
   }
 
@@ -382,16 +437,25 @@ export class Session {
     if (p) this.send(M.position(this.host.account, c, p.qty, avgCostOf(p).toNumber()));
   }
 
-  /** A position changed (fill): POSITION to reqPositions subscribers, marks and values to account subscribers. */
+  private sendPositionMulti(reqId: number, inst: Instrument, modelCode: string): void {
+    const p = this.host.ledger.positions.get(inst.conId);
+    const c = inst.secType === 'STK' && inst.primaryExch ? { ...inst, exchange: inst.primaryExch } : inst;
+    if (p) this.send(M.positionMulti(reqId, this.host.account, c, p.qty, avgCostOf(p).toNumber(), modelCode));
+  }
+
+  /**
+   * A position changed (fill): POSITION to reqPositions subscribers, POSITION_MULTI to reqPositionsMulti ones, marks
+   * and values to account subscribers (single and multi).
+   */
   positionChanged(inst: Instrument): void {
     if (this.positionsSub) this.sendPosition(inst);
-    if (this.accountSub && !this.host.connectivityLost) {
-      const view = this.host.view();
-      const row = view.portfolio.find((r) => r.inst.conId === inst.conId);
-      if (row) this.sendPortfolioRow(row, true);
-      this.streamAccountValues(view, false);
-      this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
-    }
+    for (const [reqId, modelCode] of this.positionsMulti) this.sendPositionMulti(reqId, inst, modelCode);
+    if (this.host.connectivityLost || (!this.accountSub && this.accountMulti.size === 0)) return;
+    const view = this.host.view();
+    const row = this.accountSub ? view.portfolio.find((r) => r.inst.conId === inst.conId) : undefined;
+    if (row) this.sendPortfolioRow(row, true);
+    this.streamAccountValues(view, false);
+    if (this.accountSub) this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
   }
 
   private fullAccountDownload(): void {
@@ -404,14 +468,31 @@ export class Session {
     this.send(M.accountDownloadEnd(this.host.account));
   }
 
-  /** ACCT_VALUE rows that changed since last sent (all of them when `all`). */
+  /**
+   * ACCT_VALUE rows that changed since last sent (all of them when `all`), and, when not a full download, the changed
+   * ACCOUNT_UPDATE_MULTI rows of every multi subscription: TWS pushes both on the same triggers.
+   */
   streamAccountValues(view: AccountView, all: boolean): void {
-    if (!this.accountSub || (!all && this.congested)) return;
+    if (!all && this.congested) return;
+    if (this.accountSub) {
+      for (const r of view.rows) {
+        const k = `${r.key}|${r.currency}`;
+        if (!all && this.lastAccount.get(k) === r.value) continue;
+        this.lastAccount.set(k, r.value);
+        this.send(M.accountValue(r.key, r.value, r.currency, this.host.account));
+      }
+    }
+    if (!all) for (const [reqId, sub] of this.accountMulti) this.streamAccountMulti(view, reqId, sub, false);
+  }
+
+  /** One multi subscription's rows that changed (all when `all`); ledgerAndNLV keeps only the ledger and NetLiquidation. */
+  private streamAccountMulti(view: AccountView, reqId: number, sub: AccountMultiSub, all: boolean): void {
     for (const r of view.rows) {
+      if (sub.ledgerAndNlv && r.key !== 'NetLiquidation' && !LEDGER_KEYS.includes(r.key)) continue;
       const k = `${r.key}|${r.currency}`;
-      if (!all && this.lastAccount.get(k) === r.value) continue;
-      this.lastAccount.set(k, r.value);
-      this.send(M.accountValue(r.key, r.value, r.currency, this.host.account));
+      if (!all && sub.last.get(k) === r.value) continue;
+      sub.last.set(k, r.value);
+      this.send(M.accountUpdateMulti(reqId, this.host.account, sub.modelCode, r.key, r.value, r.currency));
     }
   }
 
@@ -528,13 +609,15 @@ export class Session {
 
   /** Streams changed ticks of every subscription (called on each market step). */
   streamMarketData(): void {
-    if (this.mkt.size === 0 || this.host.connectivityLost || this.host.marketFarmDown || this.congested) return;
+    if ((this.mkt.size === 0 && this.liveBars.size === 0) || this.host.connectivityLost || this.host.marketFarmDown || this.congested) return;
     for (const [reqId, sub] of this.mkt) this.sendTicks(reqId, sub, false);
+    this.streamLiveBars();
   }
 
-  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions. */
+  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions, kept-up-to-date bars included. */
   dropMarketData(): void {
     this.mkt.clear();
+    this.liveBars.clear();
   }
 
   private sendTicks(reqId: number, sub: MarketDataSub, force: boolean): void {
@@ -598,6 +681,7 @@ export class Session {
     return {
       clientId: this.clientId,
       remote: this.remote,
+      serverVersion: this.sv,
       positions: this.positionsSub,
       account: this.accountSub,
       marketData: this.mkt.size,

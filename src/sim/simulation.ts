@@ -32,6 +32,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   readonly ledger: Ledger;
   readonly engine: OrderEngine;
   readonly backpressureBytes: number;
+  readonly maxServerVersion: number;
   readonly liveMarketData: boolean;
   readonly managedAccounts: readonly string[];
   readonly sessions = new Set<Session>();
@@ -56,6 +57,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.account = opts.account;
     this.base = opts.baseCurrency;
     this.backpressureBytes = opts.backpressureBytes;
+    this.maxServerVersion = opts.maxServerVersion;
     this.liveMarketData = opts.liveMarketData;
     this.managedAccounts = [opts.account, ...opts.otherAccounts];
     this.clock = new VirtualClock({

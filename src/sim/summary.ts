@@ -13,8 +13,8 @@ const SUMMARY_TAGS = new Set([
 /** Summary tags without a currency. */
 const DIMENSIONLESS = new Set(['AccountType', 'Cushion', 'DayTradesRemaining', 'HighestSeverity', 'LookAheadNextChange', 'Leverage']);
 
-/** Per-currency keys returned for $LEDGER tags. */
-const LEDGER_KEYS = [
+/** Per-currency keys returned for $LEDGER tags (and, with NetLiquidation, to a ledgerAndNLV multi subscription). */
+export const LEDGER_KEYS = [
   'CashBalance', 'TotalCashBalance', 'AccruedCash', 'StockMarketValue', 'OptionMarketValue', 'FutureOptionValue', 'FuturesPNL',
   'NetLiquidationByCurrency', 'UnrealizedPnL', 'RealizedPnL', 'ExchangeRate', 'TBondValue', 'CorporateBondValue',
 ];

@@ -31,7 +31,6 @@ export const UNSERVED: Readonly<Record<number, Unserved>> = {
   22: { kind: 'error', name: 'reqScannerSubscription', idAt: 1, code: 162, message: () => HMDS('Scanner data requires a market data subscription.') },
   23: { kind: 'silent', name: 'cancelScannerSubscription' },
   24: { kind: 'reply', name: 'reqScannerParameters', idAt: 'none', reply: () => ['19', '1', '<?xml version="1.0" encoding="UTF-8"?><ScanParameterResponse/>'] },
-  25: { kind: 'error', name: 'cancelHistoricalData', idAt: 2, code: 366, message: (id) => `No historical data query found for ticker id:${id}` },
   50: { kind: 'error', name: 'reqRealTimeBars', idAt: 2, code: 420, message: () => 'Invalid Real-time Query:No market data permissions.' },
   51: { kind: 'silent', name: 'cancelRealTimeBars' },
   52: { kind: 'error', name: 'reqFundamentalData', idAt: 2, code: 430, message: () => 'We are sorry, but fundamentals data for the security specified is not available.Not allowed' },

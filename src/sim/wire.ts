@@ -46,8 +46,8 @@ export const SV = {
  * TWS's choice in the handshake: the highest version both sides support, or undefined when the ranges do not
  * overlap (the client then gets an error and the connection closes).
  */
-export function negotiateVersion(clientMin: number, clientMax: number): number | undefined {
-  const v = Math.min(clientMax, SERVER_VERSION);
+export function negotiateVersion(clientMin: number, clientMax: number, serverMax: number = SERVER_VERSION): number | undefined {
+  const v = Math.min(clientMax, serverMax);
   if (v < MIN_SERVER_VERSION || v < clientMin || clientMin < MIN_CLIENT_VERSION) return undefined;
   return v;
 }

@@ -25,6 +25,8 @@ export interface SimulationApi<S> {
   readonly connectivityLost: boolean;
   readonly marketFarmDown: boolean;
   readonly backpressureBytes: number;
+  /** The highest server version offered in the handshake (SERVER_VERSION unless capped). */
+  readonly maxServerVersion: number;
   /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
   readonly liveMarketData: boolean;
   /** Every account MANAGED_ACCTS lists: the simulated one first, then any others (which carry no data). */
@@ -51,6 +53,8 @@ export interface Transport {
 export interface SessionDescription {
   readonly clientId: number;
   readonly remote: string;
+  /** The server version negotiated in the handshake. */
+  readonly serverVersion: number;
   readonly positions: boolean;
   readonly account: boolean;
   readonly marketData: number;

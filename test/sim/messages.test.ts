@@ -197,6 +197,11 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     ]);
   });
 
+  it('HISTORICAL_DATA_UPDATE (keepUpToDate): the bar count before the date, close before high on the wire', () => {
+    const bar = { date: '20260302 14:40:00 US/Eastern', open: 228.1, high: 228.9, low: 227.95, close: 228.4, volume: 25600, wap: 228.42, count: 256 };
+    expect(one(M.historicalDataUpdate(14, bar), 'historicalDataUpdate')).toEqual([14, '20260302 14:40:00 US/Eastern', 228.1, 228.9, 227.95, 228.4, 25600, 256, 228.42]);
+  });
+
   it('MARKET_RULE', () => {
     expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
   });

@@ -303,4 +303,55 @@ export function decodeSymbolSamples(sv: number, f: readonly string[]): { reqId: 
   return { reqId, rows };
 }
 
+/** processAccountUpdateMultiMsg. */
+export function decodeAccountUpdateMulti(f: readonly string[]): Record<string, string> {
+  const r = new Reader(f);
+  r.int('version');
+  r.int('reqId');
+  for (const k of ['account', 'modelCode', 'key', 'value', 'currency']) r.read(k);
+  return r.end();
+}
+
+/** processPositionMultiMsg: position is a Decimal, avgCost a float. */
+export function decodePositionMulti(f: readonly string[]): Record<string, string> {
+  const r = new Reader(f);
+  r.int('version');
+  r.int('reqId');
+  r.read('account');
+  contractFields(r);
+  r.read('position');
+  r.float('avgCost');
+  r.read('modelCode');
+  return r.end();
+}
+
+/** processHistoricalDataUpdateMsg: barCount before the date, close before high; wap and volume are Decimals. */
+export function decodeHistoricalDataUpdate(f: readonly string[]): Record<string, string> {
+  const r = new Reader(f);
+  r.int('reqId');
+  r.int('barCount');
+  r.read('date');
+  for (const k of ['open', 'close', 'high', 'low']) r.float(k);
+  r.read('wap');
+  r.read('volume');
+  return r.end();
+}
+
+/** processHistoricalDataMsg at sv ≥ 124 and < 196 (no version field; the end is implied by the bar count). */
+export function decodeHistoricalData(f: readonly string[]): { reqId: number; bars: Array<Record<string, string>> } {
+  const r = new Reader(f);
+  const reqId = r.int();
+  r.read('startDate');
+  r.read('endDate');
+  const n = r.int();
+  const bars: Array<Record<string, string>> = [];
+  for (let k = 0; k < n; k++) {
+    const b: Record<string, string> = {};
+    for (const key of ['date', 'open', 'high', 'low', 'close', 'volume', 'wap', 'barCount']) b[key] = r.read();
+    bars.push(b);
+  }
+  r.end();
+  return { reqId, bars };
+}
+
 export const OFFICIAL_VERSIONS = V;
