@@ -12,7 +12,7 @@ import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
-import { guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
+import { guardCheckCommand, guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
 import { appVersion } from './version.js';
 
 interface CommandSpec {
@@ -203,7 +203,7 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'guard',
-    args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] | guard status [--status-file F] [--max-age S] [--json]',
+    args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] | guard check --policy FILE | guard status [--status-file F] [--max-age S] [--json]',
     summary: 'the kill switch daemon: act on alerts by a written policy (a dry run without --trade); `guard status` for monitors',
     flagHelp: {
       'client-id': ['N', 'the guard\'s own API client id, never the trading engine\'s (default 4218)'],
@@ -214,7 +214,7 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     notes: [
       'The daemon logs one line per event (level=... event=...) to stdout; SIGHUP reloads the policy (a bad one is refused and the old kept), SIGTERM stops it and seals the recording.',
-      'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard status: exit 0 healthy, 1 not (stopped, stale, not connected).',
+      'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard check: 0 valid, 2 not. guard status: exit 0 healthy, 1 not (stopped, stale, not connected, cannot act).',
     ],
     options: {
       ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' },
@@ -227,7 +227,11 @@ const COMMANDS: readonly CommandSpec[] = [
         }
         return guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
       }
-      if (pos.length > 0) return usageError('guard', `unexpected argument '${pos[0]}' (the only subcommand is status)`, io);
+      if (pos[0] === 'check') {
+        if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
+        return guardCheckCommand(values as { policy?: string }, io);
+      }
+      if (pos.length > 0) return usageError('guard', `unexpected argument '${pos[0]}' (the subcommands are status and check)`, io);
       if (values['max-age'] !== undefined || values.json !== undefined) return usageError('guard', '--max-age and --json are for guard status', io);
       return guardCommand(values as GuardFlags, io);
     },

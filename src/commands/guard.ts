@@ -12,7 +12,7 @@ import { neutralise } from '../model/text.js';
 import { isMarketOpen } from '../risk/alerts/session.js';
 import { proposeForAlert, type Alert } from '../risk/alerts/index.js';
 import { createAlertRunner } from '../session/alert-runner.js';
-import { decide, EMPTY_MEMORY, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
+import { carryOver, decide, EMPTY_MEMORY, restored, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
 import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type PolicyRule } from '../session/guard-policy.js';
 import { AccountSession } from '../session/session.js';
 import { createStressRunner } from '../session/stress-model.js';
@@ -91,6 +91,9 @@ export interface GuardStatus {
   readonly wouldDo: readonly VerdictStatus[];
   readonly lastAction: { readonly at: string; readonly actionId: string; readonly rule: string; readonly action: string; readonly alert: string; readonly outcome: string } | null;
   readonly actionsLastHour: number;
+  /** When the trading actions of the last hour, and the last one, were decided: a restart keeps its limits from these. */
+  readonly actionTimes: readonly string[];
+  readonly lastActionAt: string | null;
   readonly audit: string;
   readonly recording: string | null;
 }
@@ -108,6 +111,10 @@ export interface GuardHandle {
   /** The action being followed, if any (tests wait for it). */
   idle(): Promise<void>;
 }
+
+type LogLevel = 'info' | 'notice' | 'warning' | 'err' | 'crit';
+/** syslog priorities (RFC 5424) of the log levels. */
+const PRIORITY: Readonly<Record<LogLevel, number>> = { crit: 2, err: 3, warning: 4, notice: 5, info: 6 };
 
 /** A logfmt value: bare when it can be, else quoted; never a control character (journald and terminals read it). */
 function fmt(v: string | number | boolean): string {
@@ -211,10 +218,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const statusFile = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
   const auditDir = rt.auditDir ?? join(dataDir(env), 'audit');
 
-  const log = (level: 'info' | 'notice' | 'warning' | 'err' | 'crit', event: string, fields: Record<string, string | number | boolean | undefined> = {}) => {
+  // Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority, `<2>` to `<6>`, which journald takes
+  // as the entry's priority (SyslogLevelPrefix): `journalctl -p warning -u tws-risk-guard` then shows what matters.
+  const journald = env.JOURNAL_STREAM !== undefined;
+  const log = (level: LogLevel, event: string, fields: Record<string, string | number | boolean | undefined> = {}) => {
     const parts = [`level=${level}`, `event=${event}`];
     for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${fmt(v)}`);
-    (level === 'err' || level === 'crit' ? io.err : io.out)(parts.join(' '));
+    (level === 'err' || level === 'crit' ? io.err : io.out)(`${journald ? `<${PRIORITY[level]}>` : ''}${parts.join(' ')}`);
   };
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
@@ -275,6 +285,15 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   });
 
   let memory: GuardMemory = EMPTY_MEMORY;
+  // A restart (systemd's Restart=on-failure, a reboot) must not reset the cool-down and the hourly cap mid-incident.
+  const previous = readStatus(statusFile);
+  if (previous && !('problem' in previous)) {
+    const times = [...(previous.actionTimes ?? []), ...(previous.lastActionAt ? [previous.lastActionAt] : [])].map((t) => Date.parse(t));
+    memory = restored([...new Set(times)], clock.now());
+    if (memory.lastActionAt !== undefined) {
+      log('notice', 'limits.restored', { from: statusFile, actionsLastHour: memory.actions.length, lastActionAt: new Date(memory.lastActionAt).toISOString() });
+    }
+  }
   let verdicts: readonly Verdict[] = [];
   let blocked: string | undefined;
   let inFlight: Promise<void> | undefined;
@@ -316,6 +335,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       mode: trade ? 'trade' : 'dryRun', account: s.account ?? null, connection: { health: s.health, reason: s.healthReason ?? null },
       policy: { file: policyFile, hash: policy.hash, rules: policy.rules.length }, blocked: blocked ?? null,
       wouldDo: verdicts.map(verdictStatus), lastAction, actionsLastHour: memory.actions.filter((t) => now - t < 3_600_000).length,
+      actionTimes: memory.actions.map((t) => new Date(t).toISOString()), lastActionAt: memory.lastActionAt === undefined ? null : new Date(memory.lastActionAt).toISOString(),
       audit: audit.file, recording: live.recorder?.file ?? null,
     };
   };
@@ -401,7 +421,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const resultLines = (r: ExecutionResult): string[] => {
     const lines: string[] = [];
     if (r.denial) lines.push(formatDenial(r.denial));
-    for (const l of [...r.cancels, ...r.legs]) lines.push(`${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    for (const l of [...r.cancels, ...r.legs]) lines.push(`${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
     if (r.reconciled) lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
     if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
     return lines;
@@ -505,14 +525,16 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     if (!ok) log('crit', 'action.escalated', { id: actionId, rule: a.rule.name, msg: `${a.rule.do} for ${a.alert.id} ${outcome}; not retried until the alert clears and is raised again` });
     hookAction(a, actionId, outcome, lines);
     lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
-    memory = settle(memory, a.key, ok);
+    // Refused or nothing to do: nothing went to TWS, so the action gives back its place in the limits.
+    memory = settle(memory, a.key, ok, outcome !== 'refused' && outcome !== 'nothingToDo');
   };
 
   const logVerdicts = (list: readonly Verdict[]) => {
     const seen = new Set<string>();
     for (const v of list) {
       seen.add(v.key);
-      const text = v.kind === 'held' ? `held:${v.why}` : v.kind;
+      // The reason, not its countdown: a cool-down is said once, not every second it lasts.
+      const text = v.kind === 'held' ? `held:${v.why.replace(/\d+/g, 'N')}` : v.kind;
       if (shown.get(v.key) === text) continue;
       shown.set(v.key, text);
       if (v.kind === 'held') log('warning', 'action.held', { rule: v.rule.name, action: v.rule.do, alert: v.alert.id, why: v.why });
@@ -581,8 +603,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     await inFlight;
     trading.close(reason);
     await effects.idle();
+    const recordingFile = live.recorder?.file;
     await live.close(`guard stopped: ${reason}`);
-    log('notice', 'guard.stopped', { reason, recording: live.recorder?.file, audit: audit.file });
+    log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });
     audit.close();
     writeStatus(true);
     resolveDone(exitCode);
@@ -598,9 +621,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       recordGuard({ step: 'policyRejected', policyHash: policy.hash, file: policyFile, problems: [...r.problems] });
       return false;
     }
+    // A rule written as before keeps its episodes (it does not act again on an alert it answered); the limits carry over.
+    memory = carryOver(memory, policy, r.policy);
     policy = r.policy;
-    // Rules are numbered by the file: episodes belong to the old rules. The actions taken still count against the limits.
-    memory = { ...memory, episodes: new Map() };
     shown.clear();
     policyLoaded(true);
     writeStatus(true);
@@ -634,6 +657,10 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 export async function guardCommand(f: GuardFlags, io: CommandIo): Promise<number> {
   const h = await startGuard(f, io);
   if (typeof h === 'number') return h;
+  // when-exit (loaded by conf, through atomically) treats the first SIGHUP as an exit: it runs its clean-ups and sends
+  // the signal again, so one `kill -HUP` reloaded twice. For this daemon SIGHUP means reload, never exit: its
+  // listener goes. (Upstream, when-exit could leave a signal alone when the program listens for it itself.)
+  for (const l of process.listeners('SIGHUP')) process.off('SIGHUP', l);
   const onHup = () => h.reload();
   const onStop = (sig: string) => () => void h.stop(sig);
   const term = onStop('SIGTERM');
@@ -650,6 +677,38 @@ export async function guardCommand(f: GuardFlags, io: CommandIo): Promise<number
   }
 }
 
+/** `tws-risk guard check --policy FILE`: validates a policy as the daemon would, without connecting (exit 0 or 2). */
+export function guardCheckCommand(f: { readonly policy?: string }, io: CommandIo): number {
+  if (!f.policy) {
+    io.err('tws-risk guard check: --policy FILE is required');
+    return EXIT.usage;
+  }
+  const file = resolve(f.policy);
+  const r = readPolicy(file);
+  if (!r.policy) {
+    for (const p of r.problems) io.err(p);
+    io.err(`tws-risk guard check: ${r.problems.length} problem(s) in the policy`);
+    return EXIT.usage;
+  }
+  const l = r.policy.limits;
+  io.out(`${file}: valid (sha256 ${r.policy.hash})`);
+  for (const line of policyLines(r.policy)) io.out(`  ${line}`);
+  io.out(`  limits: at most ${l.maxActionsPerHour} trading action(s) an hour, ${l.coolDownMs} ms apart, ${l.window === 'market' ? 'in market hours only' : 'at any time'}, on data younger than ${l.maxDataAgeMs} ms`);
+  return EXIT.ok;
+}
+
+/** The status file as the guard wrote it, or why it cannot be read. */
+function readStatus(file: string): GuardStatus | { problem: string } | undefined {
+  try {
+    const st = JSON.parse(readFileSync(file, 'utf8')) as GuardStatus;
+    if (st.format !== 'tws-risk-guard-status') return { problem: 'not a guard status file' };
+    return st;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    return { problem: (e as Error).message };
+  }
+}
+
 /** `tws-risk guard status`: what the status file says, for a person or a monitor (exit 0 only when healthy). */
 export function guardStatusCommand(f: { readonly 'status-file'?: string; readonly json?: boolean; readonly 'max-age'?: string }, io: CommandIo, now = Date.now(), env: NodeJS.ProcessEnv = process.env): number {
   const file = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
@@ -658,21 +717,21 @@ export function guardStatusCommand(f: { readonly 'status-file'?: string; readonl
     io.err(`tws-risk guard status: --max-age expects seconds (a positive number), got ${JSON.stringify(f['max-age'])}`);
     return EXIT.usage;
   }
-  let st: GuardStatus;
-  try {
-    st = JSON.parse(readFileSync(file, 'utf8')) as GuardStatus;
-    if (st.format !== 'tws-risk-guard-status') throw new Error('not a guard status file');
-  } catch (e) {
-    const why = (e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file: is the guard running, with this --status-file?' : (e as Error).message;
+  const read = readStatus(file);
+  if (read === undefined || 'problem' in read) {
+    const why = read === undefined ? 'no such file: is the guard running, with this --status-file?' : read.problem;
     if (f.json) io.out(JSON.stringify({ healthy: false, problem: `${file}: ${why}` }));
     else io.err(`tws-risk guard status: ${file}: ${why}`);
     return EXIT.invalid;
   }
+  const st = read;
   const ageS = (now - Date.parse(st.updatedAt)) / 1000;
   const problems: string[] = [];
   if (st.stopped) problems.push('the guard has stopped');
   else if (ageS > maxAgeS) problems.push(`the status is ${Math.round(ageS)} s old (more than --max-age ${maxAgeS}): the guard is not running or is stuck`);
   if (st.connection.health !== 'ready') problems.push(`not connected: ${st.connection.health}${st.connection.reason ? ` (${st.connection.reason})` : ''}`);
+  // A guard that could not act now is not a working kill switch, whatever the reason (stale data, a snapshot pending).
+  else if (st.blocked && !st.stopped) problems.push(`cannot act now: ${st.blocked}`);
   if (f.json) {
     io.out(JSON.stringify({ healthy: problems.length === 0, problems, ageSeconds: Math.round(ageS), status: st }, null, 2));
     return problems.length === 0 ? EXIT.ok : EXIT.invalid;

@@ -16,6 +16,8 @@ type EpisodeState = 'waiting' | 'acting' | 'done' | 'failed';
 interface Episode {
   readonly since: number;
   readonly state: EpisodeState;
+  /** While acting: the cool-down's start before this action, restored if the action sends nothing (refund). */
+  readonly prevLastActionAt?: number;
 }
 
 /** What the guard remembers between evaluations. */
@@ -107,7 +109,7 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
         actions.push(now);
         lastActionAt = now;
       }
-      episodes.set(key, { since: ep.since, state: 'acting' });
+      episodes.set(key, { since: ep.since, state: 'acting', ...(isTradingAction(rule.do) && memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}) });
       const act = { kind: 'act' as const, key, rule, alert, heldMs };
       acts.push(act);
       verdicts.push(act);
@@ -116,11 +118,43 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
   return { memory: { episodes, actions, ...(lastActionAt !== undefined ? { lastActionAt } : {}) }, acts, verdicts };
 }
 
-/** An action's outcome: its episode is over either way (a failure is escalated, never retried blindly). */
-export function settle(memory: GuardMemory, key: string, ok: boolean): GuardMemory {
+/**
+ * An action's outcome: its episode is over either way (a failure is escalated, never retried blindly). `sent`:
+ * whether anything went to TWS. An action that sent nothing (refused by the guard, nothing left to cancel) gives its
+ * place in the cool-down and the hourly cap back, so that it does not hold back another rule's action that would.
+ */
+export function settle(memory: GuardMemory, key: string, ok: boolean, sent = true): GuardMemory {
   const ep = memory.episodes.get(key);
   if (!ep) return memory;
   const episodes = new Map(memory.episodes);
   episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed' });
+  if (sent || ep.state !== 'acting') return { ...memory, episodes };
+  const at = memory.lastActionAt;
+  const actions = [...memory.actions];
+  const i = at === undefined ? -1 : actions.lastIndexOf(at);
+  if (i >= 0) actions.splice(i, 1);
+  const { lastActionAt: _dropped, ...rest } = memory;
+  return { ...rest, episodes, actions, ...(ep.prevLastActionAt !== undefined ? { lastActionAt: ep.prevLastActionAt } : {}) };
+}
+
+/**
+ * The memory under a reloaded policy: a rule written exactly as before (same text, same place or not) keeps its
+ * episodes, so a reload does not make a rule act again on an alert it already answered; the limits carry over.
+ */
+export function carryOver(memory: GuardMemory, from: GuardPolicy, to: GuardPolicy): GuardMemory {
+  const episodes = new Map<string, Episode>();
+  for (const [key, ep] of memory.episodes) {
+    const bar = key.indexOf('|');
+    const old = from.rules[Number(key.slice(0, bar))];
+    const now = old && to.rules.find((r) => r.text === old.text);
+    if (now) episodes.set(`${now.index}|${key.slice(bar + 1)}`, ep);
+  }
   return { ...memory, episodes };
+}
+
+/** Memory seeded with the trading actions of an earlier run (the status file), so a restart does not reset the limits. */
+export function restored(actions: readonly number[], now: number): GuardMemory {
+  const recent = actions.filter((t) => Number.isFinite(t) && t <= now).sort((a, b) => a - b);
+  const last = recent[recent.length - 1];
+  return { episodes: new Map(), actions: recent.filter((t) => now - t < HOUR_MS), ...(last !== undefined ? { lastActionAt: last } : {}) };
 }

@@ -35,7 +35,7 @@ export interface PolicyRule {
   readonly do: GuardActionKind;
   /** reduce: each trim is cut to at most this share of its position (percent, 1 to 100). */
   readonly maxReductionPct?: number;
-  /** cancelClient: listed client ids, or `foreign` (the ids the alert names as neither ours nor expected). */
+  /** cancelClient: listed client ids, or `foreign`: every API client with open orders that is neither the guard nor expected. */
   readonly clientIds?: 'foreign' | readonly number[];
   /** flatten: which positions. */
   readonly scope?: FlattenScope;

@@ -258,6 +258,28 @@ describe('tws-risk guard on the simulator', () => {
     expect((await recorded(r.recording)).filter((e) => e.type === 'guardActed' && e.step === 'decided').every((e) => e.type === 'guardActed' && e.step === 'decided' && e.dryRun)).toBe(true);
   }, 120_000);
 
+  it('a reduction that cannot help is refused and escalated, and gives its place in the limits to the next rule', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, {
+      rules: [
+        { when: { alert: 'margin.warning', severity: 'warning' }, do: 'reduce', maxReductionPct: 25 },
+        { when: { alert: 'margin.warning', severity: 'warning' }, do: 'globalCancel' },
+      ],
+      limits: { window: 'always', coolDownMs: 600_000, maxActionsPerHour: 1 },
+    }, { trade: true });
+    await ready(r);
+    // Twice the margin on everything: the warning line is crossed, and the house charge is one no trim of ours cures.
+    await sim.trigger({ incident: 'margin-spike', factor: 2, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().lastAction?.action === 'globalCancel' && r.h.status().lastAction?.outcome === 'done', 60_000, 'the global cancel after the refused reduction');
+    await r.h.stop('test over');
+    expect(entries(r, 'guardResult').map((e) => [e.detail!.action, e.detail!.outcome])).toEqual([['reduce', 'refused'], ['globalCancel', 'done']]);
+    expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(/^no trim helps: /);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^level=crit event=action\.escalated .*msg="reduce for margin\.warning refused; not retried/));
+    expect(entries(r, 'orderSent')).toEqual([]);
+    expect(openOrderClients(sim)).toEqual([]);
+  }, 120_000);
+
   it('a reload with a bad policy keeps the old one and says so; a good one replaces it', async () => {
     const sim = await sims();
     const r = await guard(sim, EXCESS_GLOBAL);

@@ -1,6 +1,6 @@
 // The guard's decisions: hold times, one trading action at a time, cool-down, hourly cap, market window, episodes.
 import { describe, expect, it } from 'vitest';
-import { decide, EMPTY_MEMORY, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
+import { carryOver, decide, EMPTY_MEMORY, restored, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
 import { parsePolicy, type GuardPolicy } from '../../src/session/guard-policy.js';
 import type { Alert } from '../../src/risk/alerts/index.js';
 
@@ -119,5 +119,54 @@ describe('decide', () => {
     expect(again.verdicts[0]).toMatchObject({ kind: 'done', failed: true });
     const cleared = decide(again.memory, p, input(T + 2000, []));
     expect(decide(cleared.memory, p, input(T + 3000, [alert('excess.negative')])).acts).toHaveLength(1);
+  });
+});
+
+describe('settle, carryOver, restored', () => {
+  const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
+
+  it('an action that sent nothing gives back its place in the cool-down and the hourly cap', () => {
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
+    expect(d.memory.lastActionAt).toBe(T);
+    const refunded = settle(d.memory, d.acts[0]!.key, false, false);
+    expect(refunded.actions).toEqual([]);
+    expect(refunded.lastActionAt).toBeUndefined();
+    // The next alert may act at once; the refused one is not retried.
+    const next = decide(refunded, p, input(T + 100, [alert('excess.negative'), alert('margin.warning')]));
+    expect(next.verdicts[0]).toMatchObject({ kind: 'done', failed: true });
+    const sent = settle(d.memory, d.acts[0]!.key, true, true);
+    expect(sent.actions).toEqual([T]);
+    expect(sent.lastActionAt).toBe(T);
+  });
+
+  it('a reload keeps the episodes of rules written as before, wherever they moved', () => {
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
+    const m = settle(d.memory, d.acts[0]!.key, true);
+    const moved = policy([{ when: { alert: 'margin.warning' }, do: 'notify' }, { when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
+    const carried = carryOver(m, p, moved);
+    expect([...carried.episodes.keys()]).toEqual(['1|excess.negative']);
+    expect(decide(carried, moved, input(T + 1000, [alert('excess.negative')])).verdicts[0]).toMatchObject({ kind: 'done' });
+    const changed = policy([{ when: { alert: 'excess.negative', forMs: 1000 }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
+    expect(carryOver(m, p, changed).episodes.size).toBe(0);
+    expect(carryOver(m, p, changed).lastActionAt).toBe(T);
+  });
+
+  it('a restart keeps the limits from the actions it was told about', () => {
+    const m = restored([T - 4_000_000, T - 60_000, T + 5], T);
+    expect(m.actions).toEqual([T - 60_000]);
+    expect(m.lastActionAt).toBe(T - 60_000);
+    expect(decide(m, p, input(T, [alert('excess.negative')])).verdicts[0]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^cool-down: 240 s left/) });
+  });
+});
+
+describe('capTrims', () => {
+  it('cuts each trim to the share of its position, rounding down, and drops what rounds to nothing', async () => {
+    const { capTrims } = await import('../../src/commands/guard.js');
+    const { Decimal } = await import('../../src/model/money.js');
+    const t = (conId: number, position: string, quantity: string) => ({ conId, position: new Decimal(position), quantity: new Decimal(quantity) });
+    const r = capTrims([t(1, '1000', '-600'), t(2, '-10', '3'), t(3, '3', '-3'), t(4, '40', '-5')], 25);
+    expect(r.capped).toBe(true);
+    expect(r.trims.map((x) => [x.conId, x.quantity.toString()])).toEqual([[1, '-250'], [2, '2'], [4, '-5']]);
+    expect(capTrims([t(4, '40', '-5')], 25).capped).toBe(false);
   });
 });

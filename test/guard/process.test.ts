@@ -1,0 +1,128 @@
+// `tws-risk guard` as systemd runs it: a process that logs one line per event, reloads on SIGHUP (a bad policy is
+// refused and the old one kept), stops on SIGTERM with its recording sealed, and answers `guard status` for monitors.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { verifyCommand } from '../../src/commands/verify.js';
+import { waitFor } from '../sim/helpers.js';
+import { runCli } from '../support/cli.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
+
+const ROOT = resolve(import.meta.dirname, '..', '..');
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-guard-proc-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const sims = simulatorsPerTest();
+
+function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: string[]; exited: Promise<number | null> } {
+  const child = spawn(process.execPath, [join(ROOT, 'bin', 'tws-risk'), ...args], {
+    cwd: dir, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  let tail = '';
+  const take = (b: Buffer) => {
+    tail += b.toString('utf8');
+    const parts = tail.split('\n');
+    tail = parts.pop()!;
+    out.push(...parts);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out, exited };
+}
+
+describe('tws-risk guard, the process', () => {
+  it('refuses a bad policy with exit 2, naming each problem, before connecting', async () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ rules: [{ when: { alert: 'cushion.bnad', forMs: 'long' }, do: 'reduce', scope: 'all' }], limits: { coolDownMs: -1 } }));
+    // Port 1: nothing listens there, and nothing may be tried before the policy is good.
+    const r = await runCli('guard', '--policy', bad, '--port', '1');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${bad}: error at rules[0].when.alert: no alert rule is called "cushion.bnad"`);
+    expect(r.err).toContain(`${bad}: error at rules[0].when.forMs: expected a whole number from 0 to 86400000, got "long"`);
+    expect(r.err).toContain(`${bad}: error at rules[0].scope: only a "flatten" rule takes scope`);
+    expect(r.err).toContain(`${bad}: error at limits.coolDownMs: -1 is outside 0 to 86400000`);
+    expect(r.err).toContain('tws-risk guard: 4 problem(s) in the policy; not started');
+    expect((await runCli('guard', '--port', '1')).err).toContain('--policy FILE is required');
+    expect((await runCli('guard', '--policy', bad, '--trade')).err).toContain('--trade and --confirm-account ACCOUNT go together');
+    expect((await runCli('guard', 'stats')).err).toContain("unexpected argument 'stats' (the subcommands are status and check)");
+    const checked = await runCli('guard', 'check', '--policy', bad);
+    expect(checked.code).toBe(2);
+    expect(checked.err).toContain('tws-risk guard check: 4 problem(s) in the policy');
+    const good = join(dir, 'good.json');
+    writeFileSync(good, JSON.stringify({ rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }], limits: { window: 'always' } }));
+    const ok = await runCli('guard', 'check', '--policy', good);
+    expect(ok.code).toBe(0);
+    expect(ok.out.split('\n')).toEqual([
+      expect.stringMatching(new RegExp(`^${good.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: valid \\(sha256 [0-9a-f]{64}\\)$`)),
+      '  rules[0]: when foreign.client is warning or worse for 0 ms do cancelClient clientIds=foreign',
+      '  limits: at most 3 trading action(s) an hour, 300000 ms apart, at any time, on data younger than 200000 ms',
+    ]);
+  });
+
+  it('reloads on SIGHUP (keeping the old policy when the new one is bad), reports its status, and seals on SIGTERM', async () => {
+    const sim = await sims();
+    const policy = join(dir, 'policy.json');
+    writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }] }));
+    const status = join(dir, 'status.json');
+    const recording = join(dir, 'guard.jsonl');
+    const g = start(['guard', '--policy', policy, '--port', String(sim.port), '--client-id', '62', '--status-file', status, '--record', recording], { JOURNAL_STREAM: '8:1234' });
+    try {
+      await waitFor(() => g.out.some((l) => /^<5>level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
+      // The status file follows the evaluation that saw the connection (the first one runs the whole stress grid).
+      const statusSays = () => {
+        try {
+          return (JSON.parse(readFileSync(status, 'utf8')) as { connection: { health: string } }).connection.health === 'ready';
+        } catch {
+          return false;
+        }
+      };
+      await waitFor(statusSays, 30_000, 'the status file saying ready');
+      expect(g.out[0]).toMatch(/^<5>level=notice event=guard\.start version=\S+ mode=dry-run host=127\.0\.0\.1 /);
+      const healthy = await runCli('guard', 'status', '--status-file', status);
+      expect(healthy.code, `${healthy.text}\n${g.out.join("\n")}`).toBe(0);
+      expect(healthy.out).toMatch(/^guard running \(pid \d+\), dry run, account DU1234567, status \d+ s old/);
+      expect(healthy.out).toContain('would do now: nothing (no listed alert matches a rule)');
+      expect(healthy.out).toContain('last action: none');
+
+      writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'panic' }] }));
+      g.child.kill('SIGHUP');
+      await waitFor(() => g.out.some((l) => l.startsWith('<3>level=err event=policy.rejected ')), 20_000, `rejected; output:\n${g.out.join('\n')}`);
+      expect(g.out).toContainEqual(expect.stringMatching(/^<3>level=err event=policy\.problem msg=".*error at rules\[0\]\.do: expected one of/));
+      writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+      g.child.kill('SIGHUP');
+      await waitFor(() => g.out.some((l) => l.startsWith('<5>level=notice event=policy.reloaded ')), 20_000, `reloaded; output:\n${g.out.join('\n')}`);
+
+      g.child.kill('SIGTERM');
+      expect(await g.exited).toBe(0);
+      // One signal, one reload: nothing in the process sends SIGHUP again (when-exit did, before the guard took it).
+      expect(g.out.filter((l) => l.includes('event=policy.rejected '))).toHaveLength(1);
+      expect(g.out.filter((l) => l.includes('event=policy.reloaded '))).toHaveLength(1);
+      expect(g.out).toContainEqual(expect.stringMatching(/^<5>level=notice event=guard\.stopped reason=SIGTERM recording=\S+guard\.jsonl audit=/));
+      const out: string[] = [];
+      expect(await verifyCommand(recording, { strict: true, json: false }, { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
+      const stopped = await runCli('guard', 'status', '--status-file', status);
+      expect(stopped.code).toBe(1);
+      expect(stopped.err).toContain('tws-risk guard status: the guard has stopped');
+    } finally {
+      g.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it('guard status says when there is no guard, or its status is too old', async () => {
+    const none = await runCli('guard', 'status', '--status-file', join(dir, 'nothing.json'));
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('no such file: is the guard running, with this --status-file?');
+    const old = join(dir, 'old.json');
+    writeFileSync(old, JSON.stringify({
+      format: 'tws-risk-guard-status', pid: 1, startedAt: '2026-03-02T14:30:00.000Z', updatedAt: '2026-03-02T14:30:00.000Z', stopped: false, mode: 'trade',
+      account: 'DU1234567', connection: { health: 'ready', reason: null }, policy: { file: 'p.json', hash: 'ab'.repeat(32), rules: 1 }, blocked: null,
+      wouldDo: [], lastAction: null, actionsLastHour: 0, audit: 'a.jsonl', recording: null,
+    }));
+    const r = await runCli('guard', 'status', '--status-file', old, '--json');
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.out)).toMatchObject({ healthy: false, problems: [expect.stringMatching(/^the status is \d+ s old \(more than --max-age 15\): the guard is not running or is stuck$/)] });
+  });
+});
