@@ -131,16 +131,17 @@ describe('damaged recordings', () => {
     const events = sampleEvents(2);
     expect(events[21]!.type).toBe('operatorActed');
     expect(events[22]!.type).toBe('alertChanged');
+    expect(events[23]!.type).toBe('guardActed');
     const file = path('.jsonl.gz');
     const writer = new RecordingWriter({ file, gzip: true, appVersion: 'x', source: 'synthetic', startedAtMs: 0 });
     for (const ev of events.slice(0, 20)) writer.append(ev);
     await new Promise((r) => setImmediate(r)); // the end of a turn flushes
-    // seq 22, an operator action, and seq 23, an alert transition, each flush at once
+    // seq 22, an operator action, seq 23, an alert transition, and seq 24, a guard's step, each flush at once
     for (const ev of events.slice(20, 27)) writer.append(ev);
-    writer.abandon(); // the process dies here: seq 24-27 were never compressed
+    writer.abandon(); // the process dies here: seq 25-27 were never compressed
     const { items, summary } = await readAll(file);
     expect(summary.ok && summary.summary.sealed).toBe(false);
-    expect(items.flatMap((i) => (i.kind === 'event' ? [i.event.seq] : []))).toEqual(events.slice(0, 23).map((e) => e.seq));
+    expect(items.flatMap((i) => (i.kind === 'event' ? [i.event.seq] : []))).toEqual(events.slice(0, 24).map((e) => e.seq));
   });
 
   it('reads a gzip recording cut mid-stream up to its last whole line', async () => {

@@ -36,16 +36,16 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
   commissionReceived: { type: 'commissionReceived', execId: '0000e0d5.6d1b.01', commission: dec('1.95'), currency: 'USD', realizedPnl: dec('-51.2') },
   brokerMessage: { type: 'brokerMessage', id: -1, code: 2104, message: 'Market data farm connection is OK:usfarm', class: 'info' },
   operatorActed: { type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-1', legs: ['SELL 3 AAPL STK MKT'], scope: 'conid:700001' } },
-  guardActed: {
-    type: 'guardActed', step: 'decided', policyHash: 'ab'.repeat(32), actionId: 'guard-1', rule: 'rules[0]', action: 'globalCancel',
-    alert: { id: 'excess.negative', severity: 'critical', title: 'ExcessLiquidity is negative' }, heldMs: 0, dryRun: true, plan: ['GLOBAL CANCEL: 2 open order(s)'],
-  },
   alertChanged: {
     type: 'alertChanged', kind: 'escalated', at: 1_795_000_000_000, from: 'warning',
     alert: {
       id: 'cushion.band', rule: 'cushion.band', severity: 'critical', title: 'Cushion 4.1% is below 5%', detail: { cushion: 0.041, threshold: 0.05 },
       firstSeenAt: 1_794_999_990_000, raisedAt: 1_794_999_991_000, lastSeenAt: 1_795_000_000_000, acknowledged: false, reduction: { kind: 'cushion', min: 0.05 },
     },
+  },
+  guardActed: {
+    type: 'guardActed', step: 'decided', policyHash: 'ab'.repeat(32), actionId: 'guard-1', rule: 'rules[0]', action: 'globalCancel',
+    alert: { id: 'excess.negative', severity: 'critical', title: 'ExcessLiquidity is negative' }, heldMs: 0, dryRun: true, plan: ['GLOBAL CANCEL: 2 open order(s)'],
   },
   // Last, so that the indices the recording tests rely on stay where they were.
   brokerTimeReceived: { type: 'brokerTimeReceived', time: Date.UTC(2026, 10, 23, 14, 31, 5) },

@@ -99,8 +99,9 @@ export class RecordingWriter {
     this.writeLine({ kind: 'event', event: ev });
     this.events++;
     this.lastSeq = ev.seq;
-    // What the operator did, and what they were alerted to, must survive a crash right after it (DESIGN.md "Recording").
-    if (ev.type === 'operatorActed' || ev.type === 'alertChanged') this.sync();
+    // What the operator did, what they were alerted to and what the guard decided must survive a crash right after it
+    // (DESIGN.md "Recording").
+    if (ev.type === 'operatorActed' || ev.type === 'alertChanged' || ev.type === 'guardActed') this.sync();
   }
 
   /** Writes a full-state keyframe (for seeking) and fsyncs. `state.lastSeq` must be the last appended seq. */
