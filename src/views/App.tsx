@@ -425,7 +425,7 @@ export function App(props: AppProps) {
         {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
         <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">
           {vm.dialog ? (
-            <ConfirmDialog dialog={vm.dialog} height={layout.bodyHeight} />
+            <ConfirmDialog dialog={vm.dialog} height={layout.bodyHeight} note={ui.dialog?.kind === 'trade' && ui.dialog.planId !== undefined && (ui.dialog.phase === 'confirm' || ui.dialog.phase === 'word') ? props.trade?.whatIf?.(ui.dialog.planId) : undefined} />
           ) : vm.help ? (
             <HelpOverlay help={vm.help} height={layout.bodyHeight} />
           ) : (
