@@ -14,10 +14,15 @@ import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type Flat
 import type { ConfirmOutcome, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { planJson } from './plan-json.js';
-import { afterFlatten, afterLines } from './after-flatten.js';
+import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
+import { planWhatIf, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
+import { Decimal } from '../model/money.js';
 
-/** What the wiring needs from the live session: the trading gateway (TwsSource is one). */
-export type ConsoleTradingSource = TradingGateway;
+/**
+ * What the wiring needs from the live session: the trading gateway (TwsSource is one); with whatIfOrder, a flatten
+ * preview also shows IBKR's own post-flatten requirement (what-if.ts).
+ */
+export type ConsoleTradingSource = TradingGateway & Partial<WhatIfGateway>;
 
 export interface ConsoleTradingOptions {
   readonly mode: TradeMode;
@@ -123,6 +128,28 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     ...(o.watchMs !== undefined ? { watchMs: o.watchMs } : {}),
   });
   const now = () => session.now();
+  /** TWS's what-if answers per shown plan, with our estimate they are compared with; the dialog reads its line. */
+  const whatIfs = new Map<string, { state: PlanWhatIf | 'pending'; ours: Decimal | undefined; base: string }>();
+  const askWhatIf = (plan: FlattenPlan, picture: AfterFlatten | undefined) => {
+    const gw = o.source;
+    if (o.mode !== 'trade' || !gw.whatIfOrder) return;
+    const ours = picture ? new Decimal(picture.after.maintMargin) : undefined;
+    whatIfs.set(plan.id, { state: 'pending', ours, base: plan.baseCurrency });
+    void planWhatIf({ whatIfOrder: gw.whatIfOrder.bind(gw) }, plan).then((w) => {
+      whatIfs.set(plan.id, { state: w, ours, base: plan.baseCurrency });
+      const detail = {
+        planId: plan.id, maintBefore: w.maintBefore?.toString() ?? null, maintAfter: w.maintAfter?.toString() ?? null,
+        initAfter: w.initAfter?.toString() ?? null, oursMaintAfter: ours?.toString() ?? null, missing: [...w.missing],
+        legs: w.legs.map((l) => ({ conId: l.conId, label: l.label, ...(l.reply.ok ? { maintChange: l.reply.maintChange?.toString() ?? null, initChange: l.reply.initChange?.toString() ?? null } : { reason: l.reply.reason }) })),
+        shown: whatIfLine(w, ours, plan.baseCurrency),
+      };
+      try {
+        session.audit().append({ kind: 'whatIf', detail });
+      } catch {
+        // A closed audit log (the session ended meanwhile) takes nothing; the answer is still shown.
+      }
+    });
+  };
   const lockOpts = () => ({ clientId: o.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, minTicks: session.minTicks });
 
   const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
@@ -135,6 +162,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     };
     // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read.
     session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, { ...planJson(plan), afterFlatten: picture ?? null, shown } as { [k: string]: JsonValue });
+    askWhatIf(plan, picture);
     return { id: plan.id, ...shown, ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
   };
 
@@ -163,6 +191,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     };
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
     session.show(plan.id, { kind: 'flatten', plan, again: () => reducePreview(alert) }, detail);
+    askWhatIf(plan, picture);
     return { id: plan.id, ...shown, word: 'REDUCE' };
   };
 
@@ -265,6 +294,10 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       // One dialog, one send: the session takes the plan before anything is sent, a second confirm finds nothing.
       const r = await session.confirm(planId, (l) => send(planId, l, progress));
       return r ?? { kind: 'refused', message: 'This plan was already confirmed or closed; nothing sent' };
+    },
+    whatIf(planId) {
+      const w = whatIfs.get(planId);
+      return w ? whatIfLine(w.state, w.ours, w.base) : undefined;
     },
     decline: (planId) => session.decline(planId),
     close: (reason) => session.close(reason),

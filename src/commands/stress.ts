@@ -40,11 +40,12 @@ export function chooseScenarios(state: PortfolioState, shocks: readonly string[]
 export interface RiskSettingsParams {
   readonly marginMethod?: MarginMethodSetting;
   readonly rates?: Readonly<Record<string, number>>;
+  readonly dividends?: Settings['risk']['dividends'];
 }
 
 /** The settings' risk section, with `report --margin-method` over it when given. */
 export function riskParamsOf(settings: Settings, marginMethodFlag?: string): RiskSettingsParams {
-  return { marginMethod: (marginMethodFlag ?? settings.risk.marginMethod) as MarginMethodSetting, rates: settings.risk.rates };
+  return { marginMethod: (marginMethodFlag ?? settings.risk.marginMethod) as MarginMethodSetting, rates: settings.risk.rates, dividends: settings.risk.dividends };
 }
 
 export function stressOf(
@@ -54,6 +55,7 @@ export function stressOf(
   try {
     return buildStressReport(state, scenarios, {
       now, ...(risk.marginMethod ? { marginMethod: risk.marginMethod } : {}), ...(risk.rates ? { rates: risk.rates } : {}),
+      ...(risk.dividends ? { dividends: risk.dividends } : {}),
     });
   } catch (e) {
     return { error: (e as Error).message };

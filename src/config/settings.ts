@@ -1,5 +1,6 @@
 // Settings: the typed shape of the config file, its defaults and its checker (each bad key named, keeping its default).
 import { Checker, isObject, show } from '../model/check.js';
+import { exDateMs } from '../risk/params.js';
 
 export interface ConnectionSettings {
   readonly host: string;
@@ -52,6 +53,11 @@ export interface RiskSettings {
    * documented defaults (DEFAULT_RATES in src/risk/params.ts), so `{ "EUR": 0.025 }` changes EUR only.
    */
   readonly rates: Readonly<Record<string, number>>;
+  /**
+   * Announced cash dividends by underlying symbol, `[{ "exDate": "YYYY-MM-DD", "amount": 0.26 }]`: American options
+   * on the symbol with an ex-date before expiry are priced on the cash-dividend lattice (docs/stress-model.md).
+   */
+  readonly dividends: Readonly<Record<string, readonly { readonly exDate: string; readonly amount: number }[]>>;
 }
 
 export interface Settings {
@@ -114,7 +120,7 @@ export const DEFAULT_SETTINGS: Settings = {
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
   trading: { armMinutes: 5 },
-  risk: { marginMethod: 'auto', rates: {} },
+  risk: { marginMethod: 'auto', rates: {}, dividends: {} },
   alerts: {},
 };
 
@@ -239,7 +245,31 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
           }
         }
       }
-      risk = { marginMethod, rates };
+      // Each dividend is judged alone too: a bad one is named and left out.
+      const dividends: Record<string, { exDate: string; amount: number }[]> = {};
+      if ('dividends' in o) {
+        const dv = c.object('risk.dividends', o.dividends, Object.keys(isObject(o.dividends) ? o.dividends : {}));
+        for (const [sym, list] of Object.entries(dv ?? {})) {
+          const at = Checker.at('risk.dividends', sym);
+          if (!Array.isArray(list)) {
+            c.fail(at, `expected a list of { "exDate": "YYYY-MM-DD", "amount": number }, got ${show(list)}`);
+            continue;
+          }
+          const kept: { exDate: string; amount: number }[] = [];
+          list.forEach((d: unknown, i) => {
+            const di = Checker.at(at, i);
+            const e = c.object(di, d, ['exDate', 'amount']);
+            if (!e) return;
+            const before = c.problems.length;
+            const exDate = e.exDate;
+            if (typeof exDate !== 'string' || !Number.isFinite(exDateMs(exDate))) c.fail(Checker.at(di, 'exDate'), `expected a date as YYYY-MM-DD, got ${show(exDate)}`);
+            const amount = c.number(Checker.at(di, 'amount'), e.amount, NaN, 0, 1e6);
+            if (c.problems.length === before) kept.push({ exDate: exDate as string, amount });
+          });
+          dividends[sym] = kept;
+        }
+      }
+      risk = { marginMethod, rates, dividends };
     }
   }
 

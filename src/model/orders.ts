@@ -53,6 +53,21 @@ export interface OrderRequest {
 export type SendRefusal = { readonly ok: false; readonly reason: string };
 export type SendResult = { readonly ok: true; readonly orderId: number } | SendRefusal;
 
+/**
+ * TWS's answer to a what-if order (an OPEN_ORDER with whatIf set, its OrderState's margin fields): the account's
+ * requirements and equity with loan value before and after that one order, in the base currency; a field TWS left
+ * unset is absent. Or why there is no answer (refused, an error from TWS, no answer in time).
+ */
+export type WhatIfReply =
+  | {
+    readonly ok: true;
+    readonly initBefore?: Decimal; readonly maintBefore?: Decimal; readonly equityWithLoanBefore?: Decimal;
+    readonly initChange?: Decimal; readonly maintChange?: Decimal; readonly equityWithLoanChange?: Decimal;
+    readonly initAfter?: Decimal; readonly maintAfter?: Decimal; readonly equityWithLoanAfter?: Decimal;
+    readonly commission?: Decimal; readonly commissionCurrency?: string; readonly warning?: string;
+  }
+  | SendRefusal;
+
 /** One order as TWS lists it when asked after the fact (open, or completed: completed orders carry no order id). */
 export interface SnapshotOrder {
   readonly orderId?: number;

@@ -7,6 +7,12 @@ import type { AssetClass } from '../model/contract.js';
  * *estimate* that is calibrated to the account's reported requirement at zero shock (docs/stress-model.md).
  */
 
+/** An announced cash dividend: the stock trades without it from the start of `exDate` (taken as 00:00 UTC). */
+export interface CashDividend {
+  readonly exDate: string;
+  readonly amount: number;
+}
+
 /** Reg T-style rules (risk-model.md §1.4) and the stand-ins used when a segment is not reported. */
 export interface MarginRules {
   /** Long stock: initial 50% (Reg T end of day), maintenance 25% (IBKR), §1.4. */
@@ -144,6 +150,12 @@ export interface StressParams {
    * its contract names (src/risk/bond.ts); a bond with neither does not move with `rates=`.
    */
   readonly bondDurations: Readonly<Record<number, { readonly duration: number; readonly convexity?: number }>>;
+  /**
+   * Announced cash dividends by underlying symbol (ex-date `YYYY-MM-DD`, amount per share in the option's
+   * currency). American options on a symbol with an ex-date before their expiry are priced on the cash-dividend
+   * lattice (pricing/dividend-lattice.ts) instead of BAW on the escrowed spot; TWS's pvDividend is then not used.
+   */
+  readonly dividends: Readonly<Record<string, readonly CashDividend[]>>;
   /** IBKR's warning fires at EquityWithLoanValue ≤ 110% of maintenance (risk-model.md §0.2, §1.3). */
   readonly warnRatio: number;
   /** Liquidation-distance search ranges: ±50% prices, ±30% currencies (the issue); precision of the answer. */
@@ -228,6 +240,7 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   broadEtfSymbols: BROAD_ETF_SYMBOLS,
   leveragedEtfs: Object.freeze({}),
   bondDurations: Object.freeze({}),
+  dividends: Object.freeze({}),
   warnRatio: 1.1,
   liquidation: Object.freeze({ priceRange: 0.5, fxRange: 0.3, tolerance: 1e-4 }),
   reconcileTolerance: 0.01,
@@ -305,6 +318,18 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
     finite(`bondDurations.${id}.duration`, d?.duration, 0, 100);
     if (d?.convexity !== undefined) finite(`bondDurations.${id}.convexity`, d.convexity, 0, 10_000);
   }
+  for (const [sym, list] of Object.entries(params.dividends)) {
+    if (!Array.isArray(list)) {
+      problems.push(`dividends.${sym}: expected a list of { exDate, amount }`);
+      continue;
+    }
+    list.forEach((d: CashDividend, i) => {
+      if (typeof d?.exDate !== 'string' || !Number.isFinite(exDateMs(d.exDate))) {
+        problems.push(`dividends.${sym}[${i}].exDate: expected a date as YYYY-MM-DD, got ${String(d?.exDate)}`);
+      }
+      finite(`dividends.${sym}[${i}].amount`, d?.amount, 0, 1e6);
+    });
+  }
   finite('warnRatio', params.warnRatio, 1, 10);
   finite('liquidation.priceRange', params.liquidation.priceRange, 0.001, 1);
   finite('liquidation.fxRange', params.liquidation.fxRange, 0.001, 1);
@@ -316,6 +341,14 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
     problems.push(`concentration.names: expected a whole number from 0 to 50, got ${String(params.concentration.names)}`);
   }
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params };
+}
+
+/** Start of an ex-date (00:00 UTC) in epoch ms, NaN unless `YYYY-MM-DD` names a real day. */
+export function exDateMs(exDate: string): number {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(exDate);
+  if (!m) return NaN;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
+  return new Date(ms).toISOString().slice(0, 10) === exDate ? ms : NaN;
 }
 
 /** resolveStressParams that throws with every problem listed (for callers with fixed, known-good params). */

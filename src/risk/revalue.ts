@@ -1,10 +1,12 @@
 // Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
 import type { AssetClass } from '../model/contract.js';
 import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
+import type { Dividend } from './pricing/black-scholes.js';
+import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
 import { stockRequirement } from './margin.js';
 import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
-import { CLASS_ORDER, type StressParams } from './params.js';
+import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -526,7 +528,10 @@ function revalueOption(
   isCall.fill(call, 0, k);
   if (futures) b.fill(0, 0, k);
   else b.set(r.subarray(0, k));
-  if (model === 'bsmEuropean') europeanPriceBatch(out, batch, k);
+  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p.cls.symbol, book.clockMs) : undefined;
+  if (dividends && dividendsBeforeExpiry(dividends, T0)) {
+    cashDividendBatch(out, batch, k, T0, und, dividends);
+  } else if (model === 'bsmEuropean') europeanPriceBatch(out, batch, k);
   else if (model === 'bsmAmerican' && call === 1) {
     // A stock call priced on the escrowed spot with carry b = r never exercises early under BAW, so
     // americanPriceBatch would return max(European(S − pv), intrinsic(S)): the same value, computed directly.
@@ -546,6 +551,45 @@ function revalueOption(
     pnl[at + j] = toQuanta(qm * (out[e]! - now));
     const v = mark + (out[e]! - now);
     values[vat + j] = v > 0 ? v : 0;
+  }
+}
+
+/** The symbol's announced cash dividends (params.dividends) as times in years from the valuation clock. */
+function dividendsOf(params: StressParams, symbol: string, clockMs: number): Dividend[] | undefined {
+  const list = params.dividends[symbol];
+  if (!list || list.length === 0) return undefined;
+  return list.map((d) => ({ time: (exDateMs(d.exDate) - clockMs) / YEAR_MS, amount: d.amount }));
+}
+
+/**
+ * Tree steps of the cash-dividend lattice in the grid: within 0.4% of the reference on the committed vectors
+ * (test/risk/pricing/dividend-lattice.test.ts), a quarter of the default's cost (docs/stress-model.md gives the
+ * bench figure).
+ */
+export const GRID_LATTICE_STEPS = 80;
+
+/**
+ * American options with an ex-date before expiry, on the cash-dividend lattice. A column `days` forward moves
+ * every ex-date as near (T0 − T[e] is the time that passed); a dividend whose ex-date has passed by then is paid
+ * and left out, and the column's spot is the spot after it (px moves are relative to today's spot). Elements come
+ * in cols.order, so those sharing vol, rate and horizon are neighbours: each such run is one ladder (two trees).
+ */
+function cashDividendBatch(
+  out: Float64Array, batch: OptionBatch & { readonly S: Float64Array }, k: number, T0: number, center: number,
+  dividends: readonly Dividend[],
+): void {
+  const { S, K, T, r, vol, isCall } = batch;
+  let from = 0;
+  while (from < k) {
+    let to = from + 1;
+    while (to < k && T[to] === T[from] && r[to] === r[from] && vol[to] === vol[from]) to++;
+    const passed = T0 - T[from]!;
+    cashDividendAmericanLadder(out, S, from, to, center, {
+      right: isCall[from] === 1 ? 'C' : 'P', K: K[from]!, T: T[from]!, r: r[from]!, vol: vol[from]!,
+      dividends: passed === 0 ? dividends : dividends.map((d) => ({ time: d.time - passed, amount: d.amount })),
+      steps: GRID_LATTICE_STEPS,
+    });
+    from = to;
   }
 }
 

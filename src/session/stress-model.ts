@@ -158,7 +158,8 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     equityWithLoanValue: report.anchors.equityWithLoanValue.value.toNumber(),
     maint: report.margin.calibration.maint,
   };
-  const subjects = report.liquidationDistance.map((d) => subjectOf(d, grid, anchors, report.baseCurrency));
+  // The classes, currencies and crash, then the largest underlyings alone (sym:NAME, concentration.names of them).
+  const subjects = [...report.liquidationDistance, ...report.nameDistance].map((d) => subjectOf(d, grid, anchors, report.baseCurrency));
   const sum = (parts: readonly { estimated: Decimal }[]) => parts.reduce((a, p) => a.add(p.estimated), ZERO);
   return {
     asOf: report.asOf,
@@ -203,10 +204,11 @@ function contributions(grid: StressGrid, j: number, worstTotal: number): Map<num
 }
 
 function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string): StressSubject {
-  const [kind, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash', string?];
-  const label = kind === 'px' ? (ASSET_CLASS_NAMES[name as AssetClass] ?? name) : kind === 'fx' ? `${name} vs ${base}` : 'Combined crash';
+  const [axis, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash' | 'sym', string?];
+  const kind = d.kind;
+  const label = axis === 'sym' ? `${name} alone` : axis === 'px' ? (ASSET_CLASS_NAMES[name as AssetClass] ?? name) : axis === 'fx' ? `${name} vs ${base}` : 'Combined crash';
   if (kind === 'crash') return { key: d.key, kind, label, distance: d, curve: [] };
-  const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => (kind === 'px' ? { ...ZERO_SHOCKS, px: { [name]: t } } : { ...ZERO_SHOCKS, fx: { [name]: t } }));
+  const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => ({ ...ZERO_SHOCKS, [axis]: { [name]: t } }));
   const accounts = evaluateShocks(grid, shocks);
   const curve = accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));
   return { key: d.key, kind, label, distance: d, curve };

@@ -193,10 +193,13 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
       return;
     }
     if (!existing) this.nextIds.set(s.clientId, Math.max(this.nextValidOrderId(s.clientId), orderId + 1));
+    // The order log: every placement with the two flags that decide whether it may trade (whatIf, transmit).
+    this.log('info', `client ${s.clientId}: place order ${orderId} ${req.action} ${req.totalQuantity} ${found[0]!.localSymbol} ${req.orderType} whatIf=${req.whatIf} transmit=${req.transmit}`);
     const r = this.engine.place(s.clientId, orderId, found[0]!, req);
     if (r.kind === 'error') s.send(M.errorMessage(s.sv, orderId, r.code, r.message));
     else if (r.kind === 'whatIf') {
       const i = r.impact;
+      this.log('info', `client ${s.clientId}: what-if order ${orderId} answered, not placed (maint ${i.maintBefore.toFixed(2)} -> ${i.maintAfter.toFixed(2)})`);
       const n = (d: Decimal) => d.toNumber();
       s.send(
         M.openOrder(s.sv, {

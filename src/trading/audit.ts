@@ -21,6 +21,8 @@ export const AUDIT_SCHEMA_VERSION = 1;
 export type AuditKind =
   | 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'orderConfirmed' | 'cancelSent' | 'globalCancelSent'
   | 'orderStatus' | 'reconciled' | 'brokerError' | 'result' | 'alert'
+  /** TWS's what-if margins for a shown plan's orders (asked, never transmitted: what-if.ts). */
+  | 'whatIf'
   /** The guard daemon: a policy loaded or refused, an action it decided (rule, alert, plan) and that action's result. */
   | 'policy' | 'guardDecision' | 'guardResult';
 

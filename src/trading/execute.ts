@@ -274,7 +274,8 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
 
 const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
 
-function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
+/** The order execution sends for a leg (also what a what-if preview asks TWS about, what-if.ts). */
+export function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
   return {
     action: leg.action,
     totalQuantity: leg.quantity,

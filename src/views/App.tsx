@@ -156,6 +156,9 @@ function Console(props: AppProps) {
   useKeyQueue(handle, keyQueue);
 
   const { layout } = vm;
+  // IBKR's what-if margins of the plan on show, once TWS answered (issue 17 item 8).
+  const d = ui.dialog;
+  const whatIfNote = d?.kind === 'trade' && d.planId !== undefined && (d.phase === 'confirm' || d.phase === 'word') ? props.trade?.whatIf?.(d.planId) : undefined;
   return (
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
@@ -164,7 +167,7 @@ function Console(props: AppProps) {
         {vm.replayBar ? <StatusBar cells={vm.replayBar} /> : null}
         {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
         <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">
-          <DialogHost vm={vm} height={layout.bodyHeight}>
+          <DialogHost vm={vm} height={layout.bodyHeight} note={whatIfNote}>
             {layout.body.map((col, i) => (
               <Box key={i} flexDirection="column" width={col.width} marginLeft={i > 0 ? 1 : 0}>
                 {col.panes.map((box) => (

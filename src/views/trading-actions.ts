@@ -50,6 +50,11 @@ export interface TradingActions {
   preview(command: CommandId, target: TradeTarget): PreviewPlan | string;
   /** The operator confirmed: guard, send once, follow. `progress` reports each order while it is followed. */
   confirm(planId: string, progress: (p: TradeProgress) => void): Promise<ConfirmOutcome>;
+  /**
+   * IBKR's what-if line for a shown flatten plan (its post-flatten requirement beside ours), or undefined when TWS is
+   * not asked (not a `--trade` session, or not a flatten); "asking…" until TWS answers.
+   */
+  whatIf?(planId: string): string | undefined;
   /** The operator cancelled the dialog (audited as a decision). */
   decline(planId: string): void;
 }

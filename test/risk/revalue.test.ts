@@ -1,7 +1,8 @@
 // Revaluation under a shock, one asset class at a time: expected values by hand or from the textbook pricers.
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
-import { black76AmericanPrice, bsmAmericanPrice, bsmPrice } from '../../src/risk/pricing/index.js';
+import { black76AmericanPrice, bsmAmericanPrice, bsmPrice, cashDividendAmericanPrice } from '../../src/risk/pricing/index.js';
+import { GRID_LATTICE_STEPS } from '../../src/risk/revalue.js';
 import { option, stock } from '../support/events.js';
 import { NOW, av, contract, greeks, holding, newYorkClose, pnlOf, report, result } from './stress-fixtures.js';
 
@@ -78,6 +79,33 @@ describe('options: full revaluation on the shocked underlying and vol, time move
     const price = (S: number, vol: number, t: number) => bsmAmericanPrice({ right: 'P', S, K: 100, T: t, r: 0.05, pvDividend: 1.2, vol });
     const want = -400 * (price(76, 0.525, T - 30 / 365) - price(95, 0.35, T));
     expect(Number(result(r, 'px:STK=-20%,vol=+50%,days=30').pnl.total)).toBeCloseTo(want, 2);
+  });
+
+  it('with an announced ex-date before expiry, a stock option is priced on the cash-dividend lattice, the dividend dropped once paid', () => {
+    const { expiry, at } = expiryIn(0.75);
+    const now = at - Math.round(0.75 * YEAR);
+    const T = (at - now) / YEAR;
+    // Ex-date 20 days after the valuation day's midnight (UTC): inside a 30-day column, after a 10-day one.
+    const day0 = Date.UTC(new Date(now).getUTCFullYear(), new Date(now).getUTCMonth(), new Date(now).getUTCDate());
+    const exMs = day0 + 20 * DAY;
+    const exDate = new Date(exMs).toISOString().slice(0, 10);
+    const t = (exMs - now) / YEAR;
+    const bodies = [...USD_ACCOUNT, holding(option(7, 'XYZ', expiry, '100', 'P'), '-4', '9.00'), greeks(7, 0.35, 95, 1.2)];
+    const texts = ['px:STK=-20%,vol=+50%,days=30', 'px:STK=-20%,days=10'];
+    const r = report(bodies, texts, { now, rates: { USD: 0.05 }, dividends: { XYZ: [{ exDate, amount: 2 }] } });
+    const lattice = (S: number, vol: number, passed: number, divs: { time: number; amount: number }[]) =>
+      cashDividendAmericanPrice({ right: 'P', S, K: 100, T: T - passed, r: 0.05, vol, dividends: divs, steps: GRID_LATTICE_STEPS });
+    const base = lattice(95, 0.35, 0, [{ time: t, amount: 2 }]);
+    const after30 = lattice(76, 0.525, 30 / 365, []);
+    const after10 = lattice(76, 0.35, 10 / 365, [{ time: t - 10 / 365, amount: 2 }]);
+    expect(Number(result(r, texts[0]!).pnl.total)).toBeCloseTo(-400 * (after30 - base), 2);
+    expect(Number(result(r, texts[1]!).pnl.total)).toBeCloseTo(-400 * (after10 - base), 2);
+    // Not the escrowed BAW path: that one would give another number.
+    const escrowed = (S: number, vol: number, tt: number) => bsmAmericanPrice({ right: 'P', S, K: 100, T: tt, r: 0.05, pvDividend: 1.2, vol });
+    expect(Math.abs(Number(result(r, texts[1]!).pnl.total) + 400 * (escrowed(76, 0.35, T - 10 / 365) - escrowed(95, 0.35, T)))).toBeGreaterThan(1);
+    // An ex-date after expiry keeps the fast path (BAW on S − pvDividend).
+    const late = report(bodies, texts, { now, rates: { USD: 0.05 }, dividends: { XYZ: [{ exDate: '2099-01-02', amount: 2 }] } });
+    expect(Number(result(late, texts[1]!).pnl.total)).toBeCloseTo(-400 * (escrowed(76, 0.35, T - 10 / 365) - escrowed(95, 0.35, T)), 2);
   });
 
   it('an option that expires within the horizon is worth its intrinsic value', () => {

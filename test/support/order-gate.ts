@@ -1,8 +1,17 @@
 // A proxy in front of the simulator that lets the first N orders of a connection through, then goes silent both ways.
+import { parseRequest } from '../../src/sim/requests.js';
 import { startLoopbackProxy } from './proxy.js';
 
 /** PLACE_ORDER's message id on the wire (text field, server version 193). */
 const PLACE_ORDER = '3';
+
+/** True for a PLACE_ORDER frame body with the whatIf flag set (read by the simulator's own parser). */
+function isWhatIf(body: Buffer): boolean {
+  const fields = body.toString('latin1').split('\0');
+  if (fields[fields.length - 1] === '') fields.pop();
+  const r = parseRequest(fields);
+  return r.type === 'placeOrder' && r.order.whatIf;
+}
 
 export interface GateLink {
   /** Orders this link passed on to the simulator. */
@@ -61,7 +70,8 @@ export async function startOrderGate(upstreamPort: number, passOrders: number): 
         pending = pending.subarray(4 + len);
         const body = frame.subarray(4);
         const nul = body.indexOf(0);
-        const isOrder = (nul < 0 ? body : body.subarray(0, nul)).toString('latin1') === PLACE_ORDER;
+        // A what-if (a preview asking TWS for margins, never an order TWS keeps) is not one of the N orders.
+        const isOrder = (nul < 0 ? body : body.subarray(0, nul)).toString('latin1') === PLACE_ORDER && !isWhatIf(body);
         if (closed) {
           if (isOrder) link.swallowed++;
           continue;

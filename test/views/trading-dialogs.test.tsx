@@ -329,3 +329,23 @@ describe('cancel dialogs', () => {
     expect(auditTypes(r)).toEqual(expect.arrayContaining(['planShown', 'decision', 'globalCancelSent', 'result']));
   }, 90_000);
 });
+
+describe('IBKR what-if in the flatten dialog', () => {
+  it('the dialog gains IBKR\'s post-flatten requirement beside ours, the answer keys still on screen, nothing sent', async () => {
+    const r = await start(true);
+    await arm(r);
+    await selectToyota(r);
+    const before = toyotaPosition(r);
+    await openFlatten(r);
+    const frame = await r.tui.waitForFrame((f) => /IBKR what-if: maint after [\d,]+ [A-Z]{3}; ours [\d,]+, difference [+-][\d,]+/.test(f), 'the what-if line', 15_000);
+    expect(frame).toContain('sends');
+    expect(frame).toContain('Flatten 7203');
+    await r.tui.writeSplit(['\u001b', '[B'], 30);
+    await r.tui.waitForFrame((f) => !f.includes('Flatten 7203'), 'closed by Esc');
+    await roundTrip(r.live);
+    expect(ourOrders(r)).toEqual([]);
+    expect(ourExecutions(r)).toEqual([]);
+    expect(toyotaPosition(r)).toBe(before);
+    expect(auditTypes(r)).toContain('whatIf');
+  }, 60_000);
+});

@@ -146,6 +146,32 @@ describe('stress', () => {
     expect(text(axis)).toMatch(/x/);
     expect(text(s.stress.distances)).toMatch(/Liquidation at: Equities -\d+\.\d%/);
   });
+
+  it('lists the largest underlyings alone in the liquidation line, each at the report\'s distance for it', () => {
+    const st = tight();
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
+    const snap = snapshot(st);
+    const s = vm(snap, ui, { columns: 400, rows: 40 }).panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    const report = snap.risk?.ok ? snap.risk.report : undefined;
+    if (!report) throw new Error('no risk report');
+    expect(report.nameDistance.length).toBeGreaterThanOrEqual(2);
+    const line = text(s.stress.distances);
+    for (const d of report.nameDistance) {
+      const name = d.key.slice(4);
+      const shown = d.nearest === null ? 'none' : `${d.nearest > 0 ? '+' : '-'}${Math.abs(d.nearest * 100).toFixed(1)}%`;
+      expect(line).toContain(`${name} alone ${shown}`);
+    }
+    // And a name's P&L curve can be charted like a class's.
+    expect(s.stress.subjects).toContain(report.nameDistance[0]!.key);
+  });
+
+  it('a breach already on says which move would cure it', () => {
+    const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
+    const s = vm(snapshot(bookState({ nlv: '100000', elv: '50000', maint: '58000', init: '90000' })), ui, { columns: 400, rows: 40 }).panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    expect(text(s.stress.distances)).toMatch(/BREACH now \(([+-]\d+\.\d% cures it|no move in range cures it)\)/);
+  });
 });
 
 describe('status bar', () => {

@@ -7,5 +7,8 @@ export {
 } from './black-scholes.js';
 export { bawPrice, black76AmericanPrice, bsmAmericanPrice } from './american.js';
 export { crrPrice, type TreeInputs } from './binomial.js';
+export {
+  DEFAULT_LATTICE_STEPS, cashDividendAmericanGreeks, cashDividendAmericanLadder, cashDividendAmericanPrice, dividendsBeforeExpiry, type CashDividendInputs,
+} from './dividend-lattice.js';
 export { MAX_IMPLIED_VOL, black76ImpliedVol, bsmImpliedVol, gbsImpliedVol } from './implied-vol.js';
 export { americanPriceBatch, bareBsmLoop, europeanPriceBatch, type OptionBatch } from './batch.js';

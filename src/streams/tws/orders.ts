@@ -5,7 +5,7 @@ import type { Clock } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody, OrderInfo } from '../../model/events.js';
 import { fromIbNumber } from '../../model/money.js';
-import { isTerminalStatus, orderKey, toOrderStatus, type OrderRequest, type OrderSnapshot, type SendResult, type SnapshotExecution, type SnapshotOrder } from '../../model/orders.js';
+import { isTerminalStatus, orderKey, toOrderStatus, type OrderRequest, type OrderSnapshot, type SendResult, type SnapshotExecution, type SnapshotOrder, type WhatIfReply } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
 
 /** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
@@ -44,6 +44,49 @@ export class OrderDesk {
     return { ok: true, orderId };
   }
 
+  /**
+   * A what-if order: TWS's margin requirements before and after this order, without it being placed. Two locks keep
+   * it from trading: whatIf (TWS answers with an OPEN_ORDER carrying the margins and keeps nothing) and transmit false
+   * (were the what-if flag lost, TWS would hold the order without sending it to the market). It takes an order id
+   * of its own. Resolves with the answer, TWS's error for that id, or a refusal after `timeoutMs`.
+   */
+  whatIf(api: IBApi, clock: Clock, contract: Contract, order: OrderRequest, timeoutMs: number): Promise<WhatIfReply> {
+    const orderId = this.nextOrderId++;
+    return new Promise((resolve) => {
+      const onOpen = (id: number, _c: IbContract, o: Order, state: Partial<Record<string, number | string | undefined>>) => {
+        if (id !== orderId || !o.whatIf) return;
+        const d = (k: string) => {
+          const v = fromIbNumber(typeof state[k] === 'number' ? (state[k] as number) : undefined);
+          return v === undefined ? {} : { [k]: v };
+        };
+        const text = (k: string) => (typeof state[k] === 'string' && state[k] !== '' ? state[k] as string : undefined);
+        const currency = text('commissionCurrency'), warning = text('warningText');
+        done(neutraliseDeep({
+          ok: true as const,
+          ...rename(d('initMarginBefore'), 'initBefore'), ...rename(d('maintMarginBefore'), 'maintBefore'), ...rename(d('equityWithLoanBefore'), 'equityWithLoanBefore'),
+          ...rename(d('initMarginChange'), 'initChange'), ...rename(d('maintMarginChange'), 'maintChange'), ...rename(d('equityWithLoanChange'), 'equityWithLoanChange'),
+          ...rename(d('initMarginAfter'), 'initAfter'), ...rename(d('maintMarginAfter'), 'maintAfter'), ...rename(d('equityWithLoanAfter'), 'equityWithLoanAfter'),
+          ...d('commission'), ...(currency ? { commissionCurrency: currency } : {}), ...(warning ? { warning } : {}),
+        }));
+      };
+      const onError = (err: Error, code: number, reqId: number) => {
+        // Informational codes (2100s) for this id are not an answer.
+        if (reqId !== orderId || (code >= 2100 && code < 2200)) return;
+        done({ ok: false, reason: neutraliseDeep(`TWS ${code}: ${err?.message ?? ''}`) });
+      };
+      const timer = clock.setTimeout(() => done({ ok: false, reason: `no what-if answer from TWS within ${Math.round(timeoutMs / 1000)} s` }), timeoutMs);
+      function done(r: WhatIfReply): void {
+        clock.clear(timer);
+        api.off(EventName.openOrder, onOpen as never);
+        api.off(EventName.error, onError as never);
+        resolve(r);
+      }
+      api.on(EventName.openOrder, onOpen as never);
+      api.on(EventName.error, onError as never);
+      api.placeOrder(orderId, toIbContract(contract), { ...toIbOrder(order), whatIf: true, transmit: false } as Order);
+    });
+  }
+
   /** reqAllOpenOrders, counted: returns which OPEN_ORDER_END will close this list. */
   requestOpenOrders(api: IBApi): number {
     api.reqAllOpenOrders();
@@ -78,6 +121,12 @@ export class OrderDesk {
     this.listedOrders = new Set();
     return listed;
   }
+}
+
+/** { [from]: v } as { [to]: v } (an absent field stays absent). */
+function rename(o: Record<string, unknown>, to: string): Record<string, unknown> {
+  const v = Object.values(o)[0];
+  return v === undefined ? {} : { [to]: v };
 }
 
 /** What collecting a snapshot needs from the connection that asks. */
@@ -121,7 +170,8 @@ export function collectOrderSnapshot(ctx: SnapshotContext, timeoutMs: number): P
   return new Promise((resolve) => {
     let target = 0;
     const onOpen = (orderId: number, c: IbContract, order: Order, state: { status?: string }) => {
-      if (!mine(order.account)) return;
+      // A what-if answer is not an order TWS holds.
+      if (!mine(order.account) || order.whatIf) return;
       const key = `${order.clientId ?? 0}:${orderId}:${order.permId ?? 0}`;
       // TWS also pushes an order's last state (Filled, Cancelled) as an OPEN_ORDER: that one is no longer open.
       if (isTerminalStatus(toOrderStatus(state.status))) open.delete(key);

@@ -52,6 +52,8 @@ export class RawEvents {
     });
     api.on(EventName.positionEnd, () => emit({ type: 'positionsEnded' }));
     api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
+      // A what-if answer (OrderDesk.whatIf) is not an order TWS holds: it never enters the state.
+      if (order.whatIf) return;
       const info = orderInfo(orderId, c, order, state);
       const followed = sink.account();
       if (info.account && followed && info.account !== followed) return;

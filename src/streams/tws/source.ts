@@ -12,7 +12,7 @@ import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js'
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
 import { OPERATOR_STOP_REASON, type ConnectionCause, type FatalCause } from '../../model/connection.js';
-import type { OrderRequest, OrderSnapshot, SendRefusal, SendResult } from '../../model/orders.js';
+import type { OrderRequest, OrderSnapshot, SendRefusal, SendResult, WhatIfReply } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
@@ -186,6 +186,13 @@ export class TwsSource {
     const refusal = this.refuseUnlessReady('place an order');
     if (refusal) return refusal;
     return this.orders.place(this.api!, contract, order);
+  }
+
+  /** TWS's margins before and after one order, asked as a what-if that is not transmitted (OrderDesk.whatIf). */
+  whatIfOrder(contract: Contract, order: OrderRequest, timeoutMs = 10_000): Promise<WhatIfReply> {
+    const refusal = this.refuseUnlessReady('ask for what-if margins');
+    if (refusal) return Promise.resolve(refusal);
+    return this.orders.whatIf(this.api!, this.clock, contract, order, timeoutMs);
   }
 
   cancelOrder(orderId: number): { ok: true } | SendRefusal {

@@ -125,7 +125,11 @@ export function byNearest(subjects: readonly StressSubject[]): StressSubject[] {
 /** "Equities −23.7%", "EUR none within ±30%". */
 export function distanceText(s: StressSubject): Cell {
   const d = s.distance;
-  if (d.nearest === 0) return { text: `${s.label} BREACH now`, slot: 'risk.breach' };
+  if (d.nearest === 0) {
+    // The move that would cure it, when one within range does (the report's "cures it").
+    const cure = d.cure === undefined ? '' : d.cure === null ? ' (no move in range cures it)' : ` (${percent(d.cure, 1, true)} cures it)`;
+    return { text: `${s.label} BREACH now${cure}`, slot: 'risk.breach' };
+  }
   if (d.nearest === null) return { text: `${s.label} none ±${Math.round(d.range * 100)}%`, slot: 'muted' };
   const near = Math.abs(d.nearest) <= 0.1;
   return { text: `${s.label} ${percent(d.nearest, 1, true)}`, slot: near ? 'risk.breach' : Math.abs(d.nearest) <= 0.2 ? 'risk.warn' : 'text' };
