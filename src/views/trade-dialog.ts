@@ -64,7 +64,10 @@ export function armingEnded(d: TradeDialog, live: PortfolioState, now: number): 
   if (d.planId === undefined || (d.phase !== 'confirm' && d.phase !== 'word')) return undefined;
   const a = live.arming;
   if (a && a.until > now) return undefined;
-  const why = a ? 'the arming expired' : 'trading was disarmed';
+  // The session's watch disarms an expired arming at once: the recorded reason says it expired, not the operator.
+  const last = [...live.operatorActions].reverse().find((x) => x.action === 'disarmed');
+  const reason = last?.action === 'disarmed' ? last.detail.reason : undefined;
+  const why = a || reason === 'expired' ? 'the arming expired' : 'trading was disarmed';
   return `Trading is no longer armed (${why}) while this dialog was open: confirming is refused (NOT_ARMED). Close it, arm again and plan anew.`;
 }
 

@@ -119,3 +119,12 @@ describe('what the open dialog reads again on every publish', () => {
 function reduce(s: PortfolioState, bodies: readonly FeedEventBody[], at: number): PortfolioState {
   return bodies.reduce((st, b, i) => reduceEvent(st, { ...b, seq: st.lastSeq + 1 + i, receivedAt: at } as FeedEvent), s);
 }
+
+describe('the arming-ended footer after the session disarmed an expired arming', () => {
+  it('still says the arming expired (the recorded reason), not a plain disarm', () => {
+    const T = Date.UTC(2026, 10, 23, 14, 30);
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan })!;
+    const s = { ...INITIAL_STATE, operatorActions: [{ seq: 1, at: T, action: 'disarmed', detail: { reason: 'expired' } }] } as PortfolioState;
+    expect(armingEnded(d, s, T)).toMatch(/\(the arming expired\)/);
+  });
+});
