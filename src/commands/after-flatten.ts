@@ -6,6 +6,7 @@ import { noLoanClasses } from '../risk/boundary.js';
 import { stressParams } from '../risk/params.js';
 import type { ScenarioResult, StressReport } from '../risk/report.js';
 import type { FlattenPlan } from '../trading/types.js';
+import { WORSE_MARK } from '../views/trading-actions.js';
 import { chooseScenarios, stressOf } from './stress.js';
 
 export interface Picture {
@@ -20,6 +21,37 @@ export interface Picture {
 export interface AfterFlatten {
   readonly before: Picture;
   readonly after: Picture;
+  /** What the flatten makes worse, one line each (WORSE_MARK first): margin, excess, cushion, scenario losses. */
+  readonly worse: readonly string[];
+}
+
+/** Scenario lines listed at most; the rest are counted (the dialog must keep its answer keys on screen). */
+const MAX_WORSE_SCENARIOS = 4;
+
+const whole = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
+
+/**
+ * Before against after, figure by figure: more margin, less excess or cushion, and every scenario that loses more
+ * (a currency shock loses more when the flatten leaves that currency's exposure larger). Moves under one unit of
+ * the base currency are noise of the estimate and are not listed.
+ */
+export function worseAfter(a: StressReport, b: StressReport, base: string): string[] {
+  const out: string[] = [];
+  const za = a.scenarios.find((s) => s.family === 'base') ?? a.scenarios[0];
+  const zb = b.scenarios.find((s) => s.family === 'base') ?? b.scenarios[0];
+  if (za && zb) {
+    if (zb.maintMargin.sub(za.maintMargin).greaterThanOrEqualTo(1)) out.push(`${WORSE_MARK}maint margin (est.) grows ${whole(za.maintMargin)} -> ${whole(zb.maintMargin)} ${base}`);
+    if (za.excessLiquidity.sub(zb.excessLiquidity).greaterThanOrEqualTo(1)) out.push(`${WORSE_MARK}excess liquidity falls ${whole(za.excessLiquidity)} -> ${whole(zb.excessLiquidity)} ${base}`);
+    if (za.cushion && zb.cushion && zb.cushion.lessThan(za.cushion.sub(0.0005))) out.push(`${WORSE_MARK}cushion falls ${za.cushion.mul(100).toFixed(1)}% -> ${zb.cushion.mul(100).toFixed(1)}%`);
+  }
+  const before = new Map(a.scenarios.map((s) => [s.id, s]));
+  const grown = b.scenarios
+    .map((s) => ({ s, was: before.get(s.id) }))
+    .filter((x): x is { s: ScenarioResult; was: ScenarioResult } => x.was !== undefined && x.s.family !== 'base' && x.was.pnl.total.sub(x.s.pnl.total).greaterThanOrEqualTo(1) && x.s.pnl.total.isNegative())
+    .sort((x, y) => x.s.pnl.total.sub(x.was.pnl.total).comparedTo(y.s.pnl.total.sub(y.was.pnl.total)));
+  for (const { s, was } of grown.slice(0, MAX_WORSE_SCENARIOS)) out.push(`${WORSE_MARK}scenario ${s.label} loses more ${whole(was.pnl.total)} -> ${whole(s.pnl.total)} ${base}`);
+  if (grown.length > MAX_WORSE_SCENARIOS) out.push(`${WORSE_MARK}${grown.length - MAX_WORSE_SCENARIOS} more scenario(s) lose more (in the audit log)`);
+  return out;
 }
 
 function picture(r: StressReport): Picture {
@@ -52,7 +84,7 @@ export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: numb
   if ('error' in estimate) return undefined;
   const b = stressOf(withRequirements(closed, a.margin.calibration, estimate.margin.calibration), chosen.scenarios, now);
   if ('error' in b) return undefined;
-  return { before: picture(a), after: picture(b) };
+  return { before: picture(a), after: picture(b), worse: worseAfter(a, b, a.baseCurrency) };
 }
 
 /** Two lines for a dialog or the headless plan. */
@@ -63,5 +95,5 @@ export function afterLines(x: AfterFlatten | undefined, base: string): string[] 
     const worst = p.worst ? `; worst ${p.worst.label} ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''}` : '';
     return `${tag} maint (est.) ${Number(p.maintMargin).toLocaleString('en-US', { maximumFractionDigits: 0 })} ${base}, excess ${Number(p.excessLiquidity).toLocaleString('en-US', { maximumFractionDigits: 0 })}, cushion ${pct}${worst}`;
   };
-  return [line('now:  ', x.before), line('after:', x.after)];
+  return [line('now:  ', x.before), line('after:', x.after), ...x.worse];
 }

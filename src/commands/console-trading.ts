@@ -8,15 +8,17 @@ import type { JsonValue } from '../model/events.js';
 import { outcomeText, type ExecutionResult, type LegResult } from '../trading/execute.js';
 import type { TradeMode } from '../trading/arming.js';
 import { TradingSession, type TradingFeed, type TradingGateway } from '../trading/session.js';
-import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, planReduce, scopeText } from '../trading/plan.js';
+import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, planReduce, scopeText, staleMarkDenial } from '../trading/plan.js';
 import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
 import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type FlattenScope } from '../trading/types.js';
-import type { ConfirmOutcome, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
+import type { PortfolioState } from '../model/state.js';
+import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
 import { planWhatIf, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
 import { Decimal } from '../model/money.js';
+import { expectedRealized, realizedLines } from './expected-pnl.js';
 
 /**
  * What the wiring needs from the live session: the trading gateway (TwsSource is one); with whatIfOrder, a flatten
@@ -108,9 +110,27 @@ function cancelLines(c: CancelPlan): { title: string; lines: string[] } {
   }
 }
 
-function outcomeLine(l: LegResult): string {
+/** Each leg's locked mark with the time it arrived: the dialog shows its age on every publish. */
+export function planMarks(p: FlattenPlan): PreviewMark[] {
+  return p.legs.flatMap((l) => (l.mark && l.markAt !== undefined && l.markLimitMs !== undefined ? [{ conId: l.conId, label: contractLabel(l.contract), price: l.mark.toString(), at: l.markAt, limitMs: l.markLimitMs }] : []));
+}
+
+/**
+ * What an order filled at, from the state: the order's average fill price, then each execution's size and price
+ * (our client's executions of that order id). Empty when nothing filled.
+ */
+export function fillText(state: PortfolioState, clientId: number, orderId: number | undefined): string {
+  if (orderId === undefined) return '';
+  const execs = [...state.executions.values()].filter((e) => e.orderId === orderId && e.clientId === clientId).sort((a, b) => a.execId.localeCompare(b.execId));
+  const avg = state.orders.get(`${clientId}:${orderId}`)?.avgFillPrice ?? execs[execs.length - 1]?.avgPrice;
+  if (execs.length === 0 && (!avg || avg.isZero())) return '';
+  const fills = execs.map((e) => `${e.shares.toString()} @ ${e.price.toString()}`).join(', ');
+  return `${avg && !avg.isZero() ? ` avg ${avg.toString()}` : ''}${fills ? ` fills ${fills}` : ''}`;
+}
+
+export function outcomeLine(l: LegResult, fills = ''): string {
   const id = l.orderId === undefined ? '' : `order ${l.orderId} `;
-  const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : '';
+  const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled}${fills})` : '';
   return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }
 
@@ -155,15 +175,17 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
     const plan = planFlatten(o.feed.state, scope, { ...lockOpts(), now: now() });
     if (isDenial(plan)) return formatDenial(plan);
+    const stale = staleMarkDenial(plan, now());
+    if (stale) return formatDenial(stale);
     const picture = afterFlatten(o.feed.state, plan, now());
     const shown = {
       title: isBulkScope(scope) ? `FLATTEN ${scopeText(scope)}?` : `Flatten ${contractLabel(plan.legs[0]!.contract)}?`,
-      lines: [...flattenLines(plan), ...afterLines(picture, plan.baseCurrency)],
+      lines: [...flattenLines(plan), ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency), ...afterLines(picture, plan.baseCurrency)],
     };
     // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read.
     session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, { ...planJson(plan), afterFlatten: picture ?? null, shown } as { [k: string]: JsonValue });
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
+    return { id: plan.id, ...shown, marks: planMarks(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
   };
 
   /**
@@ -180,10 +202,12 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     }
     const plan = planReduce(o.feed.state, proposal.trims, { ...lockOpts(), now: at });
     if (isDenial(plan)) return formatDenial(plan);
+    const stale = staleMarkDenial(plan, at);
+    if (stale) return formatDenial(stale);
     const picture = afterFlatten(o.feed.state, plan, at);
     const shown = {
       title: `REDUCE leverage for ${alert.id}?`,
-      lines: [...flattenLines(plan), ...reductionLines(alert, proposal), ...afterLines(picture, plan.baseCurrency)],
+      lines: [...flattenLines(plan), ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency), ...reductionLines(alert, proposal), ...afterLines(picture, plan.baseCurrency)],
     };
     const reduction = {
       alert: alert.id, notes: [...proposal.notes], metric: proposal.metric, before: proposal.before, after: proposal.after, limit: proposal.limit, withinLimit: proposal.withinLimit,
@@ -192,7 +216,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
     session.show(plan.id, { kind: 'flatten', plan, again: () => reducePreview(alert) }, detail);
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, word: 'REDUCE' };
+    return { id: plan.id, ...shown, marks: planMarks(plan), word: 'REDUCE' };
   };
 
   /** Follows our orders of a plan in the state while they are worked (the progress view). */
@@ -210,6 +234,15 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const timer = session.clock.setInterval(() => progress(progressOf(ref, l.kind === 'flatten' ? l.plan.cancels.map((c) => c.orderId) : [])), 200);
     try {
       if (l.kind === 'flatten') {
+        // The plan stays locked while the dialog is open, but its limits come from its marks: once one is older than
+        // its freshness limit nothing is sent, and the plan is offered again on the marks of now.
+        const stale = staleMarkDenial(l.plan, now());
+        if (stale) {
+          const message = formatDenial(stale);
+          session.audit().append({ kind: 'denied', detail: { code: stale.code, message, planId } });
+          const replan = l.again();
+          return typeof replan === 'string' ? { kind: 'refused', message: `${message}. ${replan}` } : { kind: 'refused', message, replan };
+        }
         const r = await session.executeFlatten(l.plan, o.timeoutMs ?? 30_000);
         if (r.denial && r.cancels.length === 0 && r.legs.length === 0) {
           const message = formatDenial(r.denial);
@@ -219,7 +252,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           }
           return { kind: 'refused', message };
         }
-        const lines = [...(r.denial ? [formatDenial(r.denial)] : []), ...r.cancels.map(outcomeLine), ...r.legs.map(outcomeLine)];
+        const filledAt = (x: LegResult) => outcomeLine(x, fillText(o.feed.state, o.clientId, x.orderId));
+        const lines = [...(r.denial ? [formatDenial(r.denial)] : []), ...r.cancels.map((x) => outcomeLine(x)), ...r.legs.map(filledAt)];
         if (r.reconciled) lines.push('CONNECTION LOST while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
         if (l.plan.partial) lines.push(r.flat ? 'DONE: every trimmed position reads its target' : 'NOT done: some trimmed position does not read its target');
         else lines.push(r.flat ? 'FLAT: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
@@ -227,7 +261,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       }
       const r = await session.executeCancel(l.plan, o.timeoutMs ?? 30_000);
       if (r.denial) return { kind: 'refused', message: formatDenial(r.denial) };
-      const lines = r.cancels.map(outcomeLine);
+      const lines = r.cancels.map((x) => outcomeLine(x));
       lines.push(r.complete ? 'Done: every order reached a final state' : 'Not complete: some order is still open');
       return { kind: 'sent', lines: readOnlyLine(r, lines) };
     } finally {

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { contractLabel, type Contract } from '../model/contract.js';
 import { Decimal } from '../model/money.js';
+import { liveMark } from '../model/mark.js';
 import { TERMINAL_STATUSES } from '../model/orders.js';
 import type { OrderRow, PortfolioState, PositionRow } from '../model/state.js';
 import type { CancelLeg, CancelPlan, CloseLeg, Denial, FlattenPlan, FlattenScope } from './types.js';
@@ -106,15 +107,9 @@ export function describeOrder(o: OrderRow): string {
   return i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})` : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
 }
 
-/** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick. */
+/** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick (model/mark.ts). */
 export function markOf(state: PortfolioState, conId: number): Decimal | undefined {
-  const p = state.portfolio.get(conId)?.marketPrice;
-  if (p && p.greaterThan(0)) return p;
-  const t = state.prices.get(conId)?.prices;
-  if (!t) return undefined;
-  if (t.mark) return t.mark;
-  if (t.bid && t.ask) return t.bid.plus(t.ask).div(2);
-  return t.last;
+  return liveMark(state, conId)?.price;
 }
 
 /** Order and rounding of a marketable limit: away from the mark, onto the tick grid. */
@@ -180,7 +175,8 @@ function buildPlan(
   for (const { row, quantity } of closes) {
     const c = row.contract;
     const action = row.position.greaterThan(0) ? 'SELL' : 'BUY';
-    const mark = markOf(state, c.conId);
+    const live = liveMark(state, c.conId);
+    const mark = live?.price;
     const fx = state.fxRates.get(c.currency);
     const mult = c.multiplier ?? new Decimal(1);
     const notionalBase = mark && fx ? quantity.mul(mark).mul(mult).mul(fx) : undefined;
@@ -206,7 +202,7 @@ function buildPlan(
       quantity,
       orderType: o.orderType,
       ...(limitPrice ? { limitPrice } : {}),
-      ...(mark ? { mark } : {}),
+      ...(live ? { mark: live.price, markAt: live.at, markLimitMs: live.limitMs } : {}),
       ...(notionalBase ? { notionalBase } : {}),
     });
   }
@@ -272,6 +268,16 @@ export function unknownQuantityDenial(state: PortfolioState): Denial | undefined
   const rows = [...state.unknownQuantities.values()];
   const conIds = [...new Set(rows.map((r) => r.contract.conId))].sort((a, b) => a - b);
   return { code: 'UNKNOWN_QUANTITY', conIds, sent: [...new Set(rows.map((r) => r.sent))].sort() };
+}
+
+/** The first leg whose mark is older than its freshness limit at `now`: a limit set from it is priced on old data. */
+export function staleMarkDenial(plan: FlattenPlan, now: number): Denial | undefined {
+  for (const l of plan.legs) {
+    if (l.markAt === undefined || l.markLimitMs === undefined) continue;
+    const ageMs = Math.max(0, now - l.markAt);
+    if (ageMs > l.markLimitMs) return { code: 'MARK_STALE', conId: l.conId, label: contractLabel(l.contract), ageMs, limitMs: l.markLimitMs };
+  }
+  return undefined;
 }
 
 /** True when a value is a Denial rather than a plan. */

@@ -36,6 +36,9 @@ export interface CloseLeg {
   readonly limitPrice?: Decimal;
   /** The mark the limit came from (contract currency). */
   readonly mark?: Decimal;
+  /** When the mark arrived (ms), and how old it may get before the plan priced on it is refused (model/mark.ts). */
+  readonly markAt?: number;
+  readonly markLimitMs?: number;
   /** Estimated notional in base currency (|qty| × mark × multiplier × FX), when a mark and rate are known. */
   readonly notionalBase?: Decimal;
 }
@@ -107,6 +110,8 @@ export type Denial =
   | { readonly code: 'FOREIGN_ORDER'; readonly orderId: number; readonly clientId: number; readonly order: string }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
+  /** A leg's limit was set from a mark older than its freshness limit (model/mark.ts): the plan is priced on old data. */
+  | { readonly code: 'MARK_STALE'; readonly conId: number; readonly label: string; readonly ageMs: number; readonly limitMs: number }
   | { readonly code: 'READ_ONLY_API' }
   /** An order (ours whose cancel did not complete, or anyone's) still works on a contract about to be closed. */
   | { readonly code: 'ORDERS_STILL_OPEN'; readonly conId: number; readonly orders: readonly string[] }
@@ -149,6 +154,8 @@ export function formatDenial(d: Denial): string {
       return `Nothing to do: ${d.what} (NOTHING_TO_DO)`;
     case 'NO_MARK':
       return `Refused: no mark for ${d.conIds.join(', ')} to set a marketable limit; use --mkt to send market orders (NO_MARK)`;
+    case 'MARK_STALE':
+      return `Refused: the mark of ${d.label} is ${Math.round(d.ageMs / 1000)} s old, older than ${Math.round(d.limitMs / 1000)} s; its limit would be set on old prices (MARK_STALE conId=${d.conId})`;
     case 'ORDERS_STILL_OPEN':
       return `Refused: orders still work on conId ${d.conId} (${d.orders.join('; ')}); a closing order beside them could overfill and flip the position, so it was not sent (ORDERS_STILL_OPEN)`;
     case 'DEADLINE_PASSED':

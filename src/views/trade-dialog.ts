@@ -1,5 +1,8 @@
 // The trading dialog's state machine as a pure reducer: arm, word, confirm, sending, done; the handler does the effects.
-import type { ConfirmOutcome, PreviewPlan, ProgressRow } from './trading-actions.js';
+import { ageText, liveMark } from '../model/mark.js';
+import type { PortfolioState } from '../model/state.js';
+import type { Cell } from './rows/common.js';
+import { WORSE_MARK, type ConfirmOutcome, type PreviewPlan, type ProgressRow } from './trading-actions.js';
 import type { Dialog } from './ui-state.js';
 
 /*
@@ -32,8 +35,45 @@ export type TradeDialogAction =
 export function planDialog(p: PreviewPlan, error?: string): TradeDialog {
   return {
     kind: 'trade', phase: p.word ? 'word' : 'confirm', title: p.title, lines: p.lines, planId: p.id,
-    ...(p.word ? { word: p.word, input: '' } : {}), ...(error ? { error } : {}),
+    ...(p.word ? { word: p.word, input: '' } : {}), ...(error ? { error } : {}), ...(p.marks && p.marks.length > 0 ? { marks: p.marks } : {}),
   };
+}
+
+/**
+ * Each leg's mark line, read again on every publish while the plan is under review: the locked mark with its age,
+ * the live mark beside it when it moved, and STALE once it is older than its limit (confirming is then refused).
+ */
+export function markCells(d: TradeDialog, live: PortfolioState, now: number): Cell[] {
+  if (!d.marks || (d.phase !== 'confirm' && d.phase !== 'word')) return [];
+  return d.marks.map((m): Cell => {
+    const ageMs = Math.max(0, now - m.at);
+    const cur = liveMark(live, m.conId);
+    const moved = cur && cur.at > m.at && cur.price.toString() !== m.price ? ` (now ${cur.price.toString()}, ${ageText(now - cur.at)})` : '';
+    if (ageMs > m.limitMs) {
+      return { text: `${m.label} mark ${m.price}, ${ageText(ageMs)}${moved}: STALE (older than ${Math.round(m.limitMs / 1000)} s), confirming is refused and the plan offered again`, slot: 'dialog.danger' };
+    }
+    return { text: `${m.label} mark ${m.price}, ${ageText(ageMs)}${moved}`, slot: 'muted' };
+  });
+}
+
+/**
+ * Why the plan can no longer be sent because of the arming (undefined while armed): said in the footer in place of
+ * the confirm key, since the guard would refuse it anyway.
+ */
+export function armingEnded(d: TradeDialog, live: PortfolioState, now: number): string | undefined {
+  if (d.planId === undefined || (d.phase !== 'confirm' && d.phase !== 'word')) return undefined;
+  const a = live.arming;
+  if (a && a.until > now) return undefined;
+  // The session's watch disarms an expired arming at once: the recorded reason says it expired, not the operator.
+  const last = [...live.operatorActions].reverse().find((x) => x.action === 'disarmed');
+  const reason = last?.action === 'disarmed' ? last.detail.reason : undefined;
+  const why = a || reason === 'expired' ? 'the arming expired' : 'trading was disarmed';
+  return `Trading is no longer armed (${why}) while this dialog was open: confirming is refused (NOT_ARMED). Close it, arm again and plan anew.`;
+}
+
+/** Lines the after-flatten picture marks as getting worse are drawn in the warning colour (the words say it too). */
+export function planCell(text: string): Cell {
+  return text.startsWith(WORSE_MARK) ? { text, slot: 'risk.warn' } : { text };
 }
 
 /** The dialog after `action`; undefined when it closes. Returns `d` itself when the action does not apply. */

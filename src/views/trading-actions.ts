@@ -12,6 +12,23 @@ export interface TradeTarget {
   readonly alerts?: readonly Alert[];
 }
 
+/**
+ * Starts a dialog line about something the plan makes worse (after-flatten.ts): the dialog draws it in the theme's
+ * warning colour, and the words carry it where there is no colour (NO_COLOR, mono, a recording read as text).
+ */
+export const WORSE_MARK = '! WORSE: ';
+
+/** A leg's mark as locked in the plan: the dialog shows its age, read again on every publish, and the live mark beside it. */
+export interface PreviewMark {
+  readonly conId: number;
+  readonly label: string;
+  /** The locked mark, as text (contract currency). */
+  readonly price: string;
+  /** When it arrived (ms) and how old it may get before confirming is refused (MARK_STALE). */
+  readonly at: number;
+  readonly limitMs: number;
+}
+
 /** A plan as the dialog shows it; the wiring keeps the plan itself (with its fingerprint) under `id`. */
 export interface PreviewPlan {
   readonly id: string;
@@ -19,6 +36,8 @@ export interface PreviewPlan {
   readonly lines: readonly string[];
   /** A word to type before the confirm key works (bulk scopes: FLATTEN). */
   readonly word?: string;
+  /** Each leg's mark with its arrival time (flatten and reduce plans). */
+  readonly marks?: readonly PreviewMark[];
 }
 
 /** One order being followed after the send. */

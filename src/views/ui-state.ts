@@ -2,6 +2,7 @@
 import { PANE_IDS, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { PANES, SIDEBAR_PANES, paneOfKey } from './panes/registry.js';
 import { THEME_NAMES, type ThemeName } from './theme.js';
+import type { PreviewMark } from './trading-actions.js';
 
 /*
  * STYLE.md "State and reducer": what a replay must show is a FeedEvent; scroll and focus stay here. Pane focus is
@@ -47,6 +48,8 @@ export type Dialog =
       readonly input?: string;
       /** A refusal or a wrong answer, shown in the dialog. */
       readonly error?: string;
+      /** The plan's marks: their ages are read again on every publish while the plan is under review. */
+      readonly marks?: readonly PreviewMark[];
     };
 
 export interface UiState {

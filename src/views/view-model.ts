@@ -14,6 +14,7 @@ import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
+import { armingEnded, markCells, planCell } from './trade-dialog.js';
 
 /*
  * DESIGN.md "Views are pure functions of a throttled view model": everything a pane shows is computed here, from the
@@ -335,7 +336,8 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   const submit = firstKey(input.bindings, 'input.submit') ?? '';
   const back = firstKey(input.bindings, 'input.cancel') ?? '';
   // Long lines (a refusal: sentence, code, next step) go one clause per line, so a narrow terminal keeps the code.
-  const body: Cell[] = d.lines.flatMap((l) => l.split('; ')).map((text) => ({ text }));
+  const body: Cell[] = [...d.lines.flatMap((l) => l.split('; ')).map(planCell), ...markCells(d, input.snapshot.live, input.snapshot.now)];
+  const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
   tail.push({ text: '' });
@@ -344,10 +346,12 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
       tail.push({ text: `Type the last four characters of the account id: ${d.input ?? ''}▏` }, { text: `${submit} arms    ${back} cancels (the default)`, slot: 'key' });
       break;
     case 'word':
+      if (ended) tail.push({ text: ended, slot: 'dialog.danger' });
       tail.push({ text: `Type ${d.word ?? ''} to unlock the confirm key: ${d.input ?? ''}▏` }, { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' });
       break;
     case 'confirm':
-      tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
+      if (ended) tail.push({ text: ended, slot: 'dialog.danger' }, { text: `${no} closes`, slot: 'key' });
+      else tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
       break;
     case 'sending':
       tail.push({ text: 'Sending; following each order (the confirm key does nothing now)…', slot: 'dialog.danger' });

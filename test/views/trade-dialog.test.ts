@@ -1,7 +1,11 @@
 // The trade dialog's state machine on its own: each phase, each refusal, one send, and no close while sending.
 import { describe, expect, it } from 'vitest';
-import { planDialog, tradeDialogReducer, type TradeDialog } from '../../src/views/trade-dialog.js';
-import type { PreviewPlan } from '../../src/views/trading-actions.js';
+import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
+import { reduce as reduceEvent } from '../../src/model/reducer.js';
+import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
+import { armingEnded, markCells, planCell, planDialog, tradeDialogReducer, type TradeDialog } from '../../src/views/trade-dialog.js';
+import { WORSE_MARK, type PreviewPlan } from '../../src/views/trading-actions.js';
 
 const plan: PreviewPlan = { id: 'p1', title: 'Flatten AAPL?', lines: ['SELL 100 AAPL LMT 189.50'] };
 const bulk: PreviewPlan = { id: 'p2', title: 'Flatten every position?', lines: ['SELL 100 AAPL', 'BUY 5 ES'], word: 'FLATTEN' };
@@ -77,5 +81,50 @@ describe('tradeDialogReducer', () => {
     expect(tradeDialogReducer(planDialog(bulk), { type: 'close' })).toBeUndefined();
     const sending = tradeDialogReducer(d, { type: 'send' })!;
     expect(tradeDialogReducer(sending, { type: 'close' })).toBe(sending);
+  });
+});
+
+describe('what the open dialog reads again on every publish', () => {
+  const T = Date.UTC(2026, 10, 23, 14, 30);
+  const marked: PreviewPlan = { ...plan, marks: [{ conId: 265598, label: 'AAPL', price: '187.2', at: T, limitMs: 30_000 }] };
+  const armed = { ...INITIAL_STATE, arming: { until: T + 60_000, by: 'palette', at: T - 1000 } } as PortfolioState;
+
+  it('each leg\'s mark with its age, STALE past its limit, and the live mark when it moved', () => {
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan: marked })!;
+    expect(d.marks).toEqual(marked.marks);
+    expect(markCells(d, armed, T + 3_400)).toEqual([{ text: 'AAPL mark 187.2, 3 s old', slot: 'muted' }]);
+    const stale = markCells(d, armed, T + 30_001)[0]!;
+    expect(stale).toEqual({ text: 'AAPL mark 187.2, 30 s old: STALE (older than 30 s), confirming is refused and the plan offered again', slot: 'dialog.danger' });
+    const moved = reduce(armed, [{ type: 'priceTicked', conId: 265598, field: 'mark', price: dec('188'), delayed: false }], T + 20_000);
+    expect(markCells(d, moved, T + 21_000)[0]!.text).toBe('AAPL mark 187.2, 21 s old (now 188, 1 s old)');
+    // Once sent, the plan's marks are history: no live line.
+    expect(markCells(tradeDialogReducer(d, { type: 'send' })!, armed, T + 1000)).toEqual([]);
+  });
+
+  it('says when the arming ended under the open plan, and why', () => {
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan: marked })!;
+    expect(armingEnded(d, armed, T + 59_999)).toBeUndefined();
+    expect(armingEnded(d, armed, T + 60_000)).toMatch(/^Trading is no longer armed \(the arming expired\) while this dialog was open: confirming is refused \(NOT_ARMED\)/);
+    expect(armingEnded(d, INITIAL_STATE, T)).toMatch(/\(trading was disarmed\)/);
+    // The arming dialog itself has no plan to refuse.
+    expect(armingEnded(tradeDialogReducer(undefined, { type: 'arm', account: 'x', minutes: 1 })!, INITIAL_STATE, T)).toBeUndefined();
+  });
+
+  it('a line marked WORSE takes the warning colour, the others none', () => {
+    expect(planCell(`${WORSE_MARK}cushion falls 50.0% -> 40.0%`)).toEqual({ text: '! WORSE: cushion falls 50.0% -> 40.0%', slot: 'risk.warn' });
+    expect(planCell('after: maint (est.) 1,000 USD')).toEqual({ text: 'after: maint (est.) 1,000 USD' });
+  });
+});
+
+function reduce(s: PortfolioState, bodies: readonly FeedEventBody[], at: number): PortfolioState {
+  return bodies.reduce((st, b, i) => reduceEvent(st, { ...b, seq: st.lastSeq + 1 + i, receivedAt: at } as FeedEvent), s);
+}
+
+describe('the arming-ended footer after the session disarmed an expired arming', () => {
+  it('still says the arming expired (the recorded reason), not a plain disarm', () => {
+    const T = Date.UTC(2026, 10, 23, 14, 30);
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan })!;
+    const s = { ...INITIAL_STATE, operatorActions: [{ seq: 1, at: T, action: 'disarmed', detail: { reason: 'expired' } }] } as PortfolioState;
+    expect(armingEnded(d, s, T)).toMatch(/\(the arming expired\)/);
   });
 });

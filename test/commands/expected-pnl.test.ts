@@ -1,0 +1,131 @@
+// The dialog's line builders on a fixed book: expected realized P&L, what gets worse after the flatten, fill prices.
+import { describe, expect, it } from 'vitest';
+import { afterFlatten, worseAfter } from '../../src/commands/after-flatten.js';
+import { fillText, outcomeLine, planMarks } from '../../src/commands/console-trading.js';
+import { expectedRealized, realizedLines, signedMoney } from '../../src/commands/expected-pnl.js';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
+import { planFlatten, staleMarkDenial } from '../../src/trading/plan.js';
+import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
+import { WORSE_MARK } from '../../src/views/trading-actions.js';
+import { AAPL, ACCOUNT, bookState, SAP, T0 } from '../support/book.js';
+
+/** The book with its positions stream too (planFlatten reads POSITION rows; their average cost carries the multiplier). */
+function book(extra: FeedEventBody[] = []) {
+  return bookState({
+    extra: [
+      { type: 'positionUpdated', account: ACCOUNT, contract: AAPL, position: dec(500), averageCost: dec(190) },
+      { type: 'positionUpdated', account: ACCOUNT, contract: SAP, position: dec(300), averageCost: dec(200) },
+      ...extra,
+    ],
+  });
+}
+
+const opts = { clientId: 7, orderType: 'LMT' as const, collar: 0.02, minTicks: new Map([[AAPL.conId, 0.01], [SAP.conId, 0.01]]), now: T0 };
+
+function plan(conId: number, state = book()): FlattenPlan {
+  const p = planFlatten(state, { kind: 'conid', conId }, opts);
+  if ('code' in p) throw new Error(formatDenial(p));
+  return p;
+}
+
+describe('expected realized P&L', () => {
+  it('is the average cost against the mark and the limit, per leg and in base, in Decimal', () => {
+    const state = book();
+    // AAPL 500 bought at 190, marked 228.50; the limit is the mark less 2% on the tick: 223.93.
+    const p = plan(AAPL.conId, state);
+    expect(p.legs[0]!.limitPrice!.toString()).toBe('223.93');
+    const x = expectedRealized(state, p);
+    expect(x.legs[0]!.atMark!.toString()).toBe('19250');
+    expect(x.legs[0]!.atLimit!.toString()).toBe('16965');
+    expect(x.totalBase!.toString()).toBe('16965');
+    expect(realizedLines(x, 'USD')).toEqual([
+      'realized AAPL: +19,250.00 USD at the mark, +16,965.00 USD at the limit',
+      'Expected realized P&L +16,965.00 USD at the limits (at worst; before commissions)',
+    ]);
+  });
+
+  it('converts a leg in another currency to base, and says so on the line', () => {
+    const state = book();
+    // SAP 300 bought at 200 EUR, marked 234; limit 229.32; EUR at 1.10 USD.
+    const x = expectedRealized(state, plan(SAP.conId, state));
+    expect(x.legs[0]!.atLimit!.toString()).toBe('8796');
+    expect(x.totalBase!.toString()).toBe('9675.6');
+    expect(realizedLines(x, 'USD')[0]).toBe('realized SAP: +10,200.00 EUR at the mark, +8,796.00 EUR at the limit (+9,675.60 USD)');
+  });
+
+  it('a short closed above its cost loses, and money keeps its sign and grouping', () => {
+    expect(signedMoney(dec('-1234567.891'))).toBe('-1,234,567.89');
+    expect(signedMoney(dec('-0.001'))).toBe('+0.00');
+    const state = book();
+    const p = plan(AAPL.conId, state);
+    const short: FlattenPlan = { ...p, legs: [{ ...p.legs[0]!, position: dec(-500), action: 'BUY', limitPrice: dec('233.07') }] };
+    expect(expectedRealized(state, short).legs[0]!.atLimit!.toString()).toBe('-21535');
+  });
+
+  it('says when TWS gave no average cost rather than guess', () => {
+    const state = book();
+    const p = plan(AAPL.conId, state);
+    const noCost = { ...state, positions: state.positions.set(AAPL.conId, { ...state.positions.get(AAPL.conId)!, averageCost: undefined }) } as typeof state;
+    const x = expectedRealized(noCost, p);
+    expect(x.totalBase).toBeUndefined();
+    expect(realizedLines(x, 'USD')).toEqual(['realized AAPL: unknown (TWS gave no average cost)', 'Expected realized P&L: not known for every leg']);
+  });
+});
+
+describe('marks and their freshness', () => {
+  it('each leg keeps its mark and when it arrived; older than its limit refuses with MARK_STALE', () => {
+    const state = book();
+    const p = plan(AAPL.conId, state);
+    const at = state.portfolio.get(AAPL.conId)!.updatedAt;
+    expect(planMarks(p)).toEqual([{ conId: AAPL.conId, label: 'AAPL', price: '228.5', at, limitMs: 200_000 }]);
+    expect(staleMarkDenial(p, at + 200_000)).toBeUndefined();
+    const d = staleMarkDenial(p, at + 200_001);
+    expect(d).toEqual({ code: 'MARK_STALE', conId: AAPL.conId, label: 'AAPL', ageMs: 200_001, limitMs: 200_000 });
+    expect(formatDenial(d!)).toMatch(/^Refused: the mark of AAPL is 200 s old, older than 200 s; .*\(MARK_STALE conId=265598\)$/);
+  });
+});
+
+describe('after the flatten: what gets worse', () => {
+  it('selling a long stock flags neither the margin nor a down move as worse; any line it flags carries the WORSE word', () => {
+    const state = book();
+    const x = afterFlatten(state, plan(AAPL.conId, state), T0);
+    expect(x).toBeDefined();
+    // Selling a long stock lowers every down-move loss: no scenario loses more, the margin falls.
+    expect(x!.worse.filter((l) => /maint margin|down/.test(l))).toEqual([]);
+    for (const l of x!.worse) expect(l.startsWith(WORSE_MARK)).toBe(true);
+  });
+
+  it('compares report against report, figure by figure', () => {
+    const scen = (id: string, family: string, total: string, maint = '100', excess = '1000', cushion = '0.5') => ({
+      id, label: id, family, pnl: { total: dec(total) }, maintMargin: dec(maint), excessLiquidity: dec(excess), cushion: dec(cushion),
+    });
+    const before = { scenarios: [scen('base', 'base', '0'), scen('EUR -10%', 'fx', '-500'), scen('SPX -20%', 'equity', '-9000')] };
+    const after = { scenarios: [scen('base', 'base', '0', '150', '900', '0.4'), scen('EUR -10%', 'fx', '-2500'), scen('SPX -20%', 'equity', '-100')] };
+    type R = Parameters<typeof worseAfter>[0];
+    expect(worseAfter(before as unknown as R, after as unknown as R, 'USD')).toEqual([
+      `${WORSE_MARK}maint margin (est.) grows 100 -> 150 USD`,
+      `${WORSE_MARK}excess liquidity falls 1,000 -> 900 USD`,
+      `${WORSE_MARK}cushion falls 50.0% -> 40.0%`,
+      `${WORSE_MARK}scenario EUR -10% loses more -500 -> -2,500 USD`,
+    ]);
+    expect(worseAfter(before as unknown as R, before as unknown as R, 'USD')).toEqual([]);
+  });
+});
+
+describe('the result shows fill prices', () => {
+  it('the order\'s average fill and each execution, from the state', () => {
+    const state = book([
+        { type: 'orderStatusUpdated', orderId: 12, clientId: 7, permId: 5012, status: 'Filled', filled: dec(500), remaining: dec(0), avgFillPrice: dec('228.41'), lastFillPrice: dec('228.40') },
+        ...['228.42', '228.40'].map((price, i) => ({
+          type: 'executionReceived' as const, reqId: -1, execId: `0001.0${i}`, orderId: 12, clientId: 7, permId: 5012, account: ACCOUNT, contract: AAPL,
+          side: 'SLD' as const, shares: dec(250), price: dec(price), cumQty: dec(250 * (i + 1)), avgPrice: dec('228.41'), time: '20261123 09:30:00',
+        })),
+    ]);
+    const fills = fillText(state, 7, 12);
+    expect(fills).toBe(' avg 228.41 fills 250 @ 228.42, 250 @ 228.4');
+    expect(outcomeLine({ conId: AAPL.conId, label: 'SELL 500 AAPL', orderId: 12, outcome: 'filled', filled: '500' }, fills)).toBe('order 12 SELL 500 AAPL: FILLED (filled 500 avg 228.41 fills 250 @ 228.42, 250 @ 228.4)');
+    expect(fillText(state, 7, 99)).toBe('');
+    expect(fillText(state, 8, 12)).toBe('');
+  });
+});
