@@ -27,6 +27,13 @@ export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, 
     if (command) return { kind: 'command', command, scope: 'input' };
     return text !== undefined ? { kind: 'text', text } : { kind: 'swallow' };
   }
+  if (ui.dialog?.kind === 'detail') {
+    // The detail view reads like a page: its own answers (Esc, Enter, q close), then the list keys that scroll it.
+    const answer = key === undefined ? undefined : resolveKey(table, key, ['dialog']);
+    if (answer) return { kind: 'command', command: answer, scope: 'dialog' };
+    const scroll = key === undefined ? undefined : resolveKey(table, key, ['pane']);
+    return scroll?.startsWith('nav.') ? { kind: 'command', command: scroll, scope: 'dialog' } : { kind: 'swallow' };
+  }
   if (ui.dialog) {
     const command = key === undefined ? undefined : resolveKey(table, key, ['dialog']);
     return command ? { kind: 'command', command, scope: 'dialog' } : { kind: 'swallow' };
