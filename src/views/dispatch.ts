@@ -27,6 +27,13 @@ export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, 
     if (command) return { kind: 'command', command, scope: 'input' };
     return text !== undefined ? { kind: 'text', text } : { kind: 'swallow' };
   }
+  if (ui.dialog?.kind === 'detail') {
+    // The detail view reads like a page: its own answers (Esc, Enter, q close), then the list keys that scroll it.
+    const answer = key === undefined ? undefined : resolveKey(table, key, ['dialog']);
+    if (answer) return { kind: 'command', command: answer, scope: 'dialog' };
+    const scroll = key === undefined ? undefined : resolveKey(table, key, ['pane']);
+    return scroll?.startsWith('nav.') ? { kind: 'command', command: scroll, scope: 'dialog' } : { kind: 'swallow' };
+  }
   if (ui.dialog) {
     const command = key === undefined ? undefined : resolveKey(table, key, ['dialog']);
     return command ? { kind: 'command', command, scope: 'dialog' } : { kind: 'swallow' };
@@ -37,8 +44,11 @@ export function routeKey(ui: UiState, table: KeyTable, key: string | undefined, 
     return text !== undefined ? { kind: 'text', text } : { kind: 'swallow' };
   }
   if (key === undefined) return { kind: 'none' };
-  // In a replay the player's keys come first (they shadow freeze, first/last row and the chart keys on purpose).
-  const base: Scope[] = replay ? ['replay', ui.focus, 'pane', 'global'] : [ui.focus, 'pane', 'global'];
+  // In a replay the player's keys come first (they shadow freeze, first/last row and the chart keys on purpose),
+  // except under help: someone reading the keys is not driving the player (g, G and Space then scroll help or
+  // nothing). The recording info is the player's own page, so there they act (and close it).
+  const player: Scope[] = replay && ui.overlay?.kind !== 'help' ? ['replay'] : [];
+  const base: Scope[] = [...player, ui.focus, 'pane', 'global'];
   const scopes: Scope[] = ui.overlay?.kind === 'help' || ui.overlay?.kind === 'replayInfo' ? ['help', ...base] : base;
   const command = resolveKey(table, key, scopes);
   return command ? { kind: 'command', command, scope: 'pane' } : { kind: 'none' };

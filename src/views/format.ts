@@ -264,3 +264,41 @@ export function layoutLine(cols: readonly ColumnSpec[], text: (c: ColumnSpec) =>
 export function layoutCells(cols: readonly ColumnSpec[], text: (c: ColumnSpec) => string): { col: ColumnSpec; text: string; gap: string }[] {
   return cols.map((c, i) => ({ col: c, text: pad(text(c), c.width, c.align), gap: i < cols.length - 1 ? ' '.repeat(COLUMN_GAP) : '' }));
 }
+
+/**
+ * `text` broken into lines of at most `width` cells, at spaces where it can and inside a word only when the word
+ * alone is wider: nothing is cut (the detail view, issue 16 item 8). Newlines in the text start new lines; every
+ * other control character is neutralised, as in `truncate`.
+ */
+export function wrap(text: string, width: number): string[] {
+  const w = Math.max(1, width);
+  const out: string[] = [];
+  for (const para of text.split(/\r?\n/)) {
+    let line = '';
+    let used = 0;
+    const push = () => {
+      out.push(line.trimEnd());
+      line = '';
+      used = 0;
+    };
+    for (const token of neutralise(para).split(/( +)/)) {
+      if (token === '') continue;
+      const tw = textWidth(token);
+      if (used + tw <= w) {
+        line += token;
+        used += tw;
+      } else if (token.startsWith(' ')) push();
+      else {
+        if (used > 0) push();
+        for (const ch of token) {
+          const cw = cellWidth(ch.codePointAt(0)!);
+          if (used + cw > w && used > 0) push();
+          line += ch;
+          used += cw;
+        }
+      }
+    }
+    push();
+  }
+  return out;
+}

@@ -1,6 +1,7 @@
 // The UI reducer: focus, overlays, and per-pane selection, scroll, filter and sort. Pure; changed only by commands.
 import { PANE_IDS, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { PANES, SIDEBAR_PANES, paneOfKey } from './panes/registry.js';
+import type { DetailLine } from './rows/detail.js';
 import { THEME_NAMES, type ThemeName } from './theme.js';
 import type { PreviewMark } from './trading-actions.js';
 
@@ -35,6 +36,8 @@ export type TradePhase = 'arm' | 'word' | 'confirm' | 'sending' | 'done';
 
 export type Dialog =
   | { readonly kind: 'confirmQuit' }
+  /** A row in full (Enter on a row), captured when it opened; `top` is the first line shown. */
+  | { readonly kind: 'detail'; readonly title: string; readonly lines: readonly DetailLine[]; readonly top: number }
   | {
       readonly kind: 'trade';
       readonly phase: TradePhase;

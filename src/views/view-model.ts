@@ -7,6 +7,7 @@ import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
 import type { AlertsVM } from './rows/alerts.js';
+import { detailVM } from './rows/detail.js';
 import type { Cell, ListVM } from './rows/common.js';
 import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
 import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
@@ -70,7 +71,13 @@ export interface ViewModel {
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
   /** `hidden`: lines of a trading plan cut to fit the terminal; its confirm key is refused while any are hidden. */
-  readonly dialog?: { readonly title: string; readonly lines: readonly Cell[]; readonly hidden?: number };
+  readonly dialog?: {
+    readonly title: string;
+    readonly lines: readonly Cell[];
+    readonly hidden?: number;
+    /** A detail view (Enter on a row): drawn over the whole body, and where it is scrolled to. */
+    readonly scroll?: { readonly top: number; readonly max: number; readonly page: number; readonly total: number };
+  };
   /** A replay's transport line, under the status bar. */
   readonly replayBar?: readonly Cell[];
 }
@@ -217,7 +224,9 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     .filter((id) => COMMANDS[id].scope === ui.focus && PANE_KEY_WORDS[id] && commandEnabled(id, trade, replay) && !playerKeys.has(bindings[id][0] ?? ''))
     .map((id) => [id, PANE_KEY_WORDS[id]!]);
   const filtered = ui.lists[ui.focus].filter !== '';
-  const hints: [CommandId, string][] = ui.overlay?.kind === 'help' ? [
+  const hints: [CommandId, string][] = ui.dialog?.kind === 'detail' ? [
+    ['nav.down', 'scroll'], ['nav.pageDown', 'page'], ['nav.bottom', 'end'], ['dialog.cancel', 'close'],
+  ] : ui.overlay?.kind === 'help' ? [
     ['help.close', 'close help'], ['nav.down', 'scroll'], ['nav.pageDown', 'page'],
   ] : replay ? [
     ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
@@ -227,7 +236,8 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     ['pane.next', 'pane'], ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
   ];
   return [...state, ...hints.flatMap(([id, word]) => {
-    const k = firstKey(bindings, id);
+    // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
+    const k = id === 'dialog.cancel' && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
     return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
   })];
 }
@@ -306,7 +316,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
           },
         }
       : {}),
-    ...(ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: replayDialog } : {}),
+    ...(ui.dialog?.kind === 'detail' ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) } :
+      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: replayDialog } : {}),
     ...(replay ? { replayBar: replayBar(replay, size.columns) } : {}),
   };
   return vm;
@@ -365,6 +376,13 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   const hidden = body.length <= room ? 0 : body.length - room + 1;
   const shown = hidden === 0 ? body : [...body.slice(0, room - 1), { text: `… ${hidden} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' as const }];
   return { title: d.title, lines: [...shown, ...tail], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
+}
+
+/** Border and padding take 4 columns; border and title 3 rows (DetailView). */
+function detailDialog(d: Extract<NonNullable<UiState['dialog']>, { kind: 'detail' }>, columns: number, height: number): ViewModel['dialog'] {
+  const v = detailVM(d, Math.max(10, columns - 4), Math.max(1, height - 3));
+  const where = v.max > 0 ? ` · lines ${v.top + 1}-${Math.min(v.total, v.top + v.lines.length)} of ${v.total}` : '';
+  return { title: `${d.title}${where}`, lines: v.lines, scroll: { top: v.top, max: v.max, page: v.page, total: v.total } };
 }
 
 function quitDialog(input: ViewInput): ViewModel['dialog'] {

@@ -39,6 +39,20 @@ describe('keys in a replay', () => {
     expect(cmd('home', true)).toBe('nav.top');
   });
 
+  it('with help open the player keys do not move the player: they scroll help or do nothing (issue 16 item 13)', () => {
+    const ui = { ...initialUi({ focus: 'stress' }), overlay: { kind: 'help', top: 0 } as const };
+    const cmd = (key: string) => {
+      const r = routeKey(ui, table, key, key, true);
+      return r.kind === 'command' ? r.command : r.kind;
+    };
+    const playerKeys = Object.entries(DEFAULT_BINDINGS).filter(([id]) => id.startsWith('replay.')).flatMap(([, keys]) => keys);
+    expect(playerKeys.length).toBeGreaterThan(0);
+    for (const key of playerKeys) expect(String(cmd(key)), key).not.toMatch(/^replay\./);
+    expect(cmd('G')).toBe('nav.bottom');
+    expect(cmd('g')).toBe('nav.top');
+    expect(cmd('?')).toBe('help.close');
+  });
+
   it('the recording info that opens with a replay routes like help: its close keys close it', () => {
     const ui = initialUi({ replayInfo: true });
     expect(ui.overlay?.kind).toBe('replayInfo');

@@ -1,7 +1,7 @@
-// Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders).
+// Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders, margin changes).
 import type { FeedEvent } from '../../model/events.js';
 
-export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order';
+export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order' | 'margin';
 
 export interface Marker {
   readonly seq: number;
@@ -16,19 +16,50 @@ export interface MarkerMemory {
   health: string | undefined;
   excessNegative: boolean;
   readonly orders: Set<string>;
+  /** The last maintenance requirement in the base currency, and whether a position changed since it came. */
+  maint: number | undefined;
+  positionsMoved: boolean;
 }
 
 export function newMarkerMemory(): MarkerMemory {
-  return { health: undefined, excessNegative: false, orders: new Set() };
+  return { health: undefined, excessNegative: false, orders: new Set(), maint: undefined, positionsMoved: false };
 }
 
 /** The event types markerOf looks at: a scan decodes only these. */
 export const MARKER_EVENT_TYPES: ReadonlySet<string> = new Set([
   'alertChanged', 'healthChanged', 'brokerMessage', 'accountValueUpdated', 'accountSummaryUpdated', 'operatorActed', 'openOrderUpdated', 'executionReceived',
+  'positionUpdated',
 ]);
+
+/**
+ * A maintenance requirement that moves by this share or more with no position change in between is what a
+ * house-margin change looks like from the account (IBKR raises an instrument's margin; nothing else moved). Price
+ * moves shift it too, but by a few percent between two updates, not by a tenth.
+ */
+export const MARGIN_CHANGE_SHARE = 0.1;
 
 /** TWS codes that are alerts in their own right (connectivity lost, read-only API, competing session). */
 const ALERT_CODES = new Set([1100, 2110, 321, 326, 10197]);
+
+function maintMargin(ev: FeedEvent, base: string | undefined): number | undefined {
+  if (ev.type === 'accountValueUpdated' && ev.key === 'MaintMarginReq' && (ev.currency === base || ev.currency === 'BASE')) return Number(ev.value);
+  if (ev.type === 'accountSummaryUpdated' && ev.tag === 'MaintMarginReq') return Number(ev.value);
+  return undefined;
+}
+
+/** "MaintMarginReq 100,000 → 250,000 (+150%)" when the requirement jumped with no position change since the last value. */
+function marginChange(ev: FeedEvent, mem: MarkerMemory, base: string | undefined): string | undefined {
+  const now = maintMargin(ev, base);
+  if (now === undefined || !Number.isFinite(now)) return undefined;
+  const was = mem.maint;
+  const moved = mem.positionsMoved;
+  mem.maint = now;
+  mem.positionsMoved = false;
+  if (was === undefined || was <= 0 || moved || Math.abs(now - was) / was < MARGIN_CHANGE_SHARE) return undefined;
+  const pct = Math.round(((now - was) / was) * 100);
+  const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+  return `margin change: MaintMarginReq ${fmt(was)} → ${fmt(now)} (${pct > 0 ? '+' : ''}${pct}%) with no position change (house margin?)`;
+}
 
 function excessLiquidity(ev: FeedEvent, base: string | undefined): number | undefined {
   if (ev.type === 'accountValueUpdated' && ev.key === 'ExcessLiquidity' && (ev.currency === base || ev.currency === 'BASE')) return Number(ev.value);
@@ -60,8 +91,13 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
     }
     case 'brokerMessage':
       return ALERT_CODES.has(ev.code) ? mk('alert', `TWS ${ev.code}: ${ev.message}`) : undefined;
+    case 'positionUpdated':
+      mem.positionsMoved = true;
+      return undefined;
     case 'accountValueUpdated':
     case 'accountSummaryUpdated': {
+      const margin = marginChange(ev, mem, baseCurrency);
+      if (margin) return mk('margin', margin);
       const el = excessLiquidity(ev, baseCurrency);
       if (el === undefined || Number.isNaN(el)) return undefined;
       const was = mem.excessNegative;

@@ -96,7 +96,10 @@ export function operatorText(e: OperatorEvent): string {
 }
 
 export interface AlertsVM {
+  /** The alert lines that fit (the last says how many more), */
   readonly alerts: readonly Cell[];
+  /** and every one of them, for the detail view. */
+  readonly all: readonly Cell[];
   readonly list: ListVM;
 }
 
@@ -149,6 +152,7 @@ export function alertsVM(
   const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, [], d.e.make));
   return {
     alerts: shown,
+    all: lines,
     list: listVM(
       'alerts',
       // The counts are of what the pane lists: alerts up top, then every log line (messages and operator actions).

@@ -34,6 +34,8 @@ export interface ListVM {
   readonly context: ListContext;
   /** Shown instead of rows when there are none (a sentence, not a blank pane). */
   readonly empty?: string;
+  /** Every column before fitting to the width: the detail view shows each of the selected row's cells in full. */
+  readonly allColumns?: readonly ColumnSpec[];
 }
 
 /** Case-insensitive substring filter; a leading "!" keeps the rows that do not match (k9s `/!x`). */
@@ -131,6 +133,7 @@ export function listVM(
     total,
     context: win.context,
     ...(total === 0 && empty !== undefined ? { empty } : {}),
+    allColumns: specs,
   };
 }
 

@@ -1,0 +1,142 @@
+// The detail view (Enter on a row): every field of the selected row in full, wrapped to the width, never cut.
+import type { Alert } from '../../risk/alerts/index.js';
+import type { JsonValue } from '../../model/events.js';
+import { money, percent, textWidth, wrap, type ColumnSpec } from '../format.js';
+import type { Slot } from '../theme.js';
+import type { PaneVM } from '../view-model.js';
+import type { ConsoleSnapshot } from '../store.js';
+import type { Cell, ListVM, RowVM } from './common.js';
+import { byNearest, distanceText } from './stress.js';
+
+/*
+ * Issue 16 item 8: a table cuts cells to fit ("…"); nothing important may be cut without a way to read it. The
+ * detail is captured when it opens (the row may re-sort or vanish underneath); its lines hold the raw text, and the
+ * view model wraps them to whatever width the terminal has (`detailVM`), neutralising control characters on the way.
+ */
+
+/** A field (`label` then its value) or, without a label, a line of its own; `heading` starts a section. */
+export interface DetailLine {
+  readonly label?: string;
+  readonly text: string;
+  readonly slot?: Slot;
+  readonly heading?: boolean;
+}
+
+export interface Detail {
+  readonly title: string;
+  readonly lines: readonly DetailLine[];
+}
+
+/** The selected row's cells under their headers, every column (those the width dropped too). */
+function rowFields(list: Pick<ListVM, 'columns' | 'allColumns'>, row: RowVM): DetailLine[] {
+  const columns: readonly ColumnSpec[] = list.allColumns ?? list.columns;
+  return columns.flatMap((c) => {
+    const cell = row.cells[c.id];
+    if (!cell || cell.text.trim() === '') return [];
+    return [{ label: c.header.trim() === '' ? c.id : c.header.trim(), text: cell.text, ...(cell.slot ? { slot: cell.slot } : {}) }];
+  });
+}
+
+function selectedRow(list: ListVM): RowVM | undefined {
+  return list.rows.find((r) => r.kind === 'row' && r.id === list.selectedId);
+}
+
+/** An alert's detail (a JSON value from the rule) as fields: nested keys are joined with dots. */
+function jsonFields(value: JsonValue, prefix = ''): DetailLine[] {
+  if (value === null || typeof value !== 'object') return value === null ? [] : [{ label: prefix || 'detail', text: String(value) }];
+  if (Array.isArray(value)) {
+    if (value.every((v) => v === null || typeof v !== 'object')) return [{ label: prefix || 'detail', text: value.map(String).join(', ') }];
+    return value.flatMap((v, i) => jsonFields(v, `${prefix}[${i}]`));
+  }
+  return Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : jsonFields(v, prefix ? `${prefix}.${k}` : k)));
+}
+
+function alertFields(alerts: readonly Alert[], shown: readonly Cell[]): DetailLine[] {
+  const out: DetailLine[] = [{ text: 'Alerts', heading: true }];
+  // The pane's lines (alerts, then notices) in full; each engine alert then with its rule's detail.
+  for (const c of shown) out.push({ text: c.text, ...(c.slot ? { slot: c.slot } : {}) });
+  for (const a of alerts) {
+    out.push({ text: `${a.severity.toUpperCase()} ${a.title}`, heading: true });
+    out.push({ label: 'rule', text: a.rule }, ...jsonFields(a.detail));
+    if (a.reduction) out.push({ label: 'reduction', text: JSON.stringify(a.reduction) });
+  }
+  return out;
+}
+
+/**
+ * What Enter shows for the focused pane: the selected row of a list, the scenario with its liquidation distances,
+ * the log line with every alert, or the whole account. Undefined when there is nothing to show (an empty list).
+ */
+export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | undefined {
+  switch (vm.kind) {
+    case 'list': {
+      const row = selectedRow(vm.list);
+      return row ? { title: `${vm.pane[0]!.toUpperCase()}${vm.pane.slice(1)}: ${row.cells[vm.list.columns[0]?.id ?? '']?.text ?? row.id}`, lines: rowFields(vm.list, row) } : undefined;
+    }
+    case 'alerts': {
+      const row = selectedRow(vm.alerts.list);
+      const log: DetailLine[] = row ? [{ text: 'Log line', heading: true }, ...rowFields(vm.alerts.list, row)] : [];
+      return { title: row ? 'Log line and alerts' : 'Alerts', lines: [...log, ...alertFields(snapshot.alerts ?? [], vm.alerts.all)] };
+    }
+    case 'stress': {
+      const risk = snapshot.risk;
+      const m = risk?.ok ? risk.model : undefined;
+      const s = m?.scenarios.find((x) => x.id === vm.stress.list.selectedId);
+      const distances: DetailLine[] = m ? [{ text: 'Liquidation at', heading: true }, ...byNearest(m.subjects).map((x): DetailLine => { const c = distanceText(x); return { text: c.text, ...(c.slot ? { slot: c.slot } : {}) }; })] : [];
+      if (!m || !s) return distances.length > 0 ? { title: 'Stress', lines: distances } : undefined;
+      const ccy = m.baseCurrency;
+      const share = (v: { toNumber(): number } | undefined) => (v && !m.netLiquidation.isZero() ? ` (${percent(v.toNumber() / m.netLiquidation.toNumber(), 1, true)} of NLV)` : '');
+      const lines: DetailLine[] = [
+        { label: 'Scenario', text: s.label },
+        { label: 'Family', text: s.family },
+        { label: `P&L ${ccy}`, text: `${money(s.total, 0, true)}${share(s.total)}` },
+        { label: `Excess liquidity ${ccy}`, text: money(s.excessLiquidity), ...(s.excessLiquidity.isNegative() ? { slot: 'risk.breach' as const } : {}) },
+        ...(s.cushion ? [{ label: 'Cushion', text: percent(s.cushion) }] : []),
+        ...(s.breach ? [{ label: 'Flag', text: 'BREACH: excess liquidity below 0, liquidation', slot: 'risk.breach' as const }] : s.warn ? [{ label: 'Flag', text: 'WARN: equity at or below 110% of maintenance', slot: 'risk.warn' as const }] : []),
+        { text: `By currency (${ccy})`, heading: true },
+        ...m.currencies.map((c) => ({ label: c, text: money(s.byCurrency[c], 0, true) })),
+        { text: `By asset class (${ccy})`, heading: true },
+        ...m.classes.map((c) => ({ label: c, text: money(s.byClass[c], 0, true) })),
+        ...distances,
+      ];
+      return { title: `Scenario ${s.label}`, lines };
+    }
+    case 'account': {
+      const a = vm.account;
+      if (a.empty) return { title: 'Account', lines: [{ text: a.empty }] };
+      const lines: DetailLine[] = [];
+      for (const r of a.rows) {
+        lines.push({ text: r.cells[a.columns[0]?.id ?? '']?.text ?? r.id, heading: true });
+        lines.push(...rowFields({ columns: a.columns.slice(1) }, r));
+      }
+      lines.push({ label: 'Cushion', text: a.cushion }, { label: 'Margin band', text: a.bandText });
+      if (a.cash.length > 0) lines.push({ text: 'Cash', heading: true }, ...a.cash.map((r) => ({ text: a.cashColumns.map((c) => r.cells[c.id]?.text ?? '').filter(Boolean).join('  ') })));
+      return { title: 'Account', lines };
+    }
+  }
+}
+
+/** The detail laid out: wrapped to `width`, the window of `height` lines from `top` (clamped), and how to scroll. */
+export function detailVM(d: Detail & { readonly top: number }, width: number, height: number): { lines: Cell[]; top: number; max: number; page: number; total: number } {
+  const labels = d.lines.filter((l) => l.label !== undefined).map((l) => textWidth(l.label!));
+  // Labels take a column of their own up to a third of the width; a longer label wraps like its value.
+  const labelWidth = Math.min(Math.max(0, ...labels) + 2, Math.max(6, Math.floor(width / 3)));
+  const all: Cell[] = [];
+  for (const l of d.lines) {
+    if (l.label === undefined) {
+      if (l.heading && all.length > 0) all.push({ text: '' });
+      for (const t of wrap(l.text, width)) all.push({ text: t, ...(l.heading ? { slot: 'heading' as const } : l.slot ? { slot: l.slot } : {}) });
+      continue;
+    }
+    const label = wrap(`${l.label}:`, labelWidth - 1);
+    const value = wrap(l.text, Math.max(1, width - labelWidth));
+    for (let i = 0; i < Math.max(label.length, value.length); i++) {
+      const left = label[i] ?? '';
+      all.push({ text: `${left}${' '.repeat(Math.max(0, labelWidth - textWidth(left)))}${value[i] ?? ''}`, ...(l.slot ? { slot: l.slot } : {}) });
+    }
+  }
+  const room = Math.max(1, height);
+  const max = Math.max(0, all.length - room);
+  const top = Math.max(0, Math.min(d.top, max));
+  return { lines: all.slice(top, top + room), top, max, page: Math.max(1, room - 1), total: all.length };
+}
