@@ -138,6 +138,23 @@ describe('ReplayPlayer', () => {
     await p.close();
   });
 
+  it('goes as many markers on as `]` was pressed, even when the presses come before the first seek lands', async () => {
+    const file = sample('flatten-disconnect');
+    const p = await ReplayPlayer.open(file);
+    await p.scanned();
+    const markers = p.status().markers;
+    expect(markers.length).toBeGreaterThanOrEqual(4);
+    // Three presses in one read of the terminal: none awaited before the next.
+    const jumps = [p.nextMarker(), p.nextMarker(), p.nextMarker()];
+    const landed = await Promise.all(jumps);
+    expect(landed.map((m) => m?.seq)).toEqual([markers[0]!.seq, markers[1]!.seq, markers[2]!.seq]);
+    expect(p.state.lastSeq).toBe(markers[2]!.seq);
+    const back = [p.prevMarker(), p.prevMarker()];
+    await Promise.all(back);
+    expect(p.state.lastSeq).toBe(markers[0]!.seq);
+    await p.close();
+  });
+
   it('marks the alerts the margin-spike session raised (recorded as alertChanged events)', async () => {
     const p = await ReplayPlayer.open(sample('margin-spike'));
     await p.scanned();

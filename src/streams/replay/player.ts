@@ -125,6 +125,8 @@ export class ReplayPlayer implements ReplayControls {
   private paused = true;
   private ended = false;
   private seeking = false;
+  /** The marker a seek in flight is going to (markerBase). */
+  private markerTarget: { readonly seq: number; readonly gen: number } | undefined;
   private message: string | undefined;
   /** Clock anchor: recorded time `anchorAt` was on screen at real time `anchorReal`. */
   private anchorAt: number;
@@ -276,26 +278,42 @@ export class ReplayPlayer implements ReplayControls {
     return this.seekTo({ seq: Number.MAX_SAFE_INTEGER });
   }
 
+  /**
+   * Where the state is, or will be once the seek in flight lands: `]` pressed twice quickly goes two markers on, not
+   * twice to the same one (the second press comes before the first seek has moved the state).
+   */
+  private get markerBase(): number {
+    const t = this.markerTarget;
+    // Only while that very seek is running: anything else that moved the player since (a step, another seek) owns it.
+    return t !== undefined && t.gen === this.gen && this.seeking ? t.seq : this.stateValue.lastSeq;
+  }
+
+  private seekToMarker(m: Marker): Promise<void> {
+    const done = this.seekTo({ seq: m.seq });
+    this.markerTarget = { seq: m.seq, gen: this.gen };
+    return done;
+  }
+
   async nextMarker(): Promise<Marker | undefined> {
-    const m = nextMarker(this.markers, this.stateValue.lastSeq);
+    const m = nextMarker(this.markers, this.markerBase);
     if (!m) {
       this.say(this.integrity.state === 'checking' ? 'no later marker found yet (still reading the file)' : 'no later marker');
       return undefined;
     }
     this.pause();
-    await this.seekTo({ seq: m.seq });
+    await this.seekToMarker(m);
     this.say(m.label);
     return m;
   }
 
   async prevMarker(): Promise<Marker | undefined> {
-    const m = prevMarker(this.markers, this.stateValue.lastSeq);
+    const m = prevMarker(this.markers, this.markerBase);
     if (!m) {
       this.say('no earlier marker');
       return undefined;
     }
     this.pause();
-    await this.seekTo({ seq: m.seq });
+    await this.seekToMarker(m);
     this.say(m.label);
     return m;
   }
