@@ -5,7 +5,7 @@ import { alertConfigOf, alertEffectsOf, dataDir, loadSettings } from '../config/
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import { isFatalCause } from '../model/connection.js';
-import type { FeedEventBody, GuardActedBody } from '../model/events.js';
+import type { FeedEvent, FeedEventBody, GuardActedBody } from '../model/events.js';
 import { streamAge } from '../model/freshness.js';
 import { marketNow, type PortfolioState } from '../model/state.js';
 import { neutralise } from '../model/text.js';
@@ -235,11 +235,18 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
   const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
+  const held: FeedEvent[] = [];
+  let releaseHeld = () => {};
   const live: LiveSession = openLive({
     ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings, clock,
     ...(rt.source ? { sourceOptions: rt.source } : {}),
     onRecorderNote: (t) => log('notice', 'recorder.note', { msg: t }),
     onRecorderError: (e) => log('err', 'recorder.error', { msg: e.message }),
+    // With --publish, every event from seq 1 is held until NATS answers, so the stream has the session whole.
+    ...(f.publish !== undefined ? { onFeed: (fd: LiveSession['feed']) => {
+      const s = fd.events$.subscribe({ next: (ev) => void (held.push(ev) > 10_000 && held.shift()) });
+      releaseHeld = () => s.unsubscribe();
+    } } : {}),
   });
   if (live.recordingProblem) log('err', 'recorder.unavailable', { msg: live.recordingProblem });
   const feed = live.feed;
@@ -296,9 +303,10 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let behindShown: string | undefined;
   if (f.publish !== undefined) {
     try {
-      publishing = await startPublishing({ flags: { ...f, publish: f.publish }, feed, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env });
+      publishing = await startPublishing({ flags: { ...f, publish: f.publish }, feed, held: { events: held, release: () => releaseHeld() }, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env });
       log('notice', 'publish.start', { url: publishing.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
     } catch (e) {
+      releaseHeld();
       log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
     }
   }

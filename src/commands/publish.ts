@@ -1,6 +1,8 @@
 // `--publish nats://HOST:PORT` for the console and the guard: starts the publisher and feeds it events and summaries.
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import type { Clock } from '../model/clock.js';
+import type { FeedEvent } from '../model/events.js';
 import type { SessionView } from '../session/session.js';
 import { riskSummary } from '../session/summary.js';
 import type { Feed } from '../streams/feed.js';
@@ -48,28 +50,48 @@ export async function startPublishing(o: {
   readonly clock: Clock;
   readonly env?: NodeJS.ProcessEnv;
   readonly host?: string;
+  /** Events stamped before this call, held by a subscriber attached before the source started (openLive's onFeed). */
+  readonly held?: { readonly events: readonly FeedEvent[]; readonly release: () => void };
 }): Promise<Publishing> {
   const host = o.host ?? hostname();
-  const session = `${host}-${process.pid}-${o.clock.now()}`;
-  const publisher = await NatsPublisher.start({
-    url: o.flags.publish, ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}), ...(o.env ? { env: o.env } : {}),
-    ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}), host, session, name: `tws-risk ${o.role}@${host}`,
-  });
+  // Unique even for two publishers started in the same millisecond by one process: it makes the Nats-Msg-Id, and a
+  // shared one would make JetStream drop one publisher's events as duplicates of the other's.
+  const session = `${host}-${process.pid}-${o.clock.now()}-${randomBytes(4).toString('hex')}`;
+  // Subscribed before connecting: the events the feed stamps while NATS answers are held here, then handed over in order.
   // The feed has delivered the event's state before its event (feed.ts): the state names the account it belongs to.
-  const sub = o.feed.events$.subscribe({ next: (ev) => publisher.event(ev, o.feed.state.account) });
+  const waiting: Array<{ ev: FeedEvent; account: string | undefined }> = (o.held?.events ?? []).map((ev) => ({ ev, account: undefined }));
+  o.held?.release();
+  let publisher: NatsPublisher | undefined;
+  const sub = o.feed.events$.subscribe({
+    next: (ev) => {
+      if (publisher) publisher.event(ev, o.feed.state.account);
+      else if (waiting.push({ ev, account: o.feed.state.account }) > 10_000) waiting.shift();
+    },
+  });
+  try {
+    publisher = await NatsPublisher.start({
+      url: o.flags.publish, ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}), ...(o.env ? { env: o.env } : {}),
+      ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}), host, session, name: `tws-risk ${o.role}@${host}`,
+    });
+  } catch (e) {
+    sub.unsubscribe();
+    throw e;
+  }
+  for (const w of waiting.splice(0)) publisher.event(w.ev, w.account ?? o.feed.state.account);
+  const pub = publisher;
   const tick = () => {
-    const st = publisher.status();
+    const st = pub.status();
     const s = riskSummary(o.feed.state, o.view(), { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } }, o.clock.now());
-    if (s) publisher.summary(s);
+    if (s) pub.summary(s);
   };
   const timer = setInterval(tick, SUMMARY_EVERY_MS);
   return {
-    publisher,
+    publisher: pub,
     async stop() {
       clearInterval(timer);
       sub.unsubscribe();
       tick();
-      await publisher.close();
+      await pub.close();
     },
   };
 }

@@ -11,18 +11,18 @@ const FETCH_EXPIRES_MS = 5_000;
 
 async function readAll(js: JetStreamClient, stream: string, o: { filter: string; deliver: DeliverPolicy }, each: (data: string, session: string | undefined) => void): Promise<void> {
   const c = await js.consumers.get(stream, { filter_subjects: o.filter, deliver_policy: o.deliver });
-  let pending = (await c.info()).num_pending;
-  while (pending > 0) {
-    const batch = await c.fetch({ max_messages: Math.min(pending, 1_000), expires: FETCH_EXPIRES_MS });
+  // Fetched until the server says nothing is pending (or a fetch brings nothing: an empty stream, or it stopped).
+  for (;;) {
+    const batch = await c.fetch({ max_messages: 1_000, expires: FETCH_EXPIRES_MS, idle_heartbeat: 1_000 });
     let got = 0;
+    let pending = 0;
     for await (const m of batch) {
       got++;
       each(m.string(), m.headers?.get(HDR_SESSION) || undefined);
       pending = m.info.pending;
       if (pending === 0) break;
     }
-    // The server said there was more but delivered nothing: stop rather than spin.
-    if (got === 0) break;
+    if (got === 0 || pending === 0) break;
   }
   await c.delete().catch(() => undefined);
 }
