@@ -18,9 +18,10 @@ export interface NatsServer {
  */
 export async function startNatsServer(o: { config?: string } = {}): Promise<NatsServer> {
   const dir = mkdtempSync(join(tmpdir(), 'tws-risk-nats-'));
-  const args = ['-js', '-sd', join(dir, 'store'), '-a', '127.0.0.1', '-p', '-1'];
+  // A configuration names its own store (STORE in its text becomes the temp one); nats-server refuses it twice.
+  const args = ['-js', ...(o.config === undefined ? ['-sd', join(dir, 'store')] : []), '-a', '127.0.0.1', '-p', '-1'];
   if (o.config !== undefined) {
-    writeFileSync(join(dir, 'server.conf'), o.config);
+    writeFileSync(join(dir, 'server.conf'), o.config.replace(/STORE/g, join(dir, 'store')));
     args.unshift('-c', join(dir, 'server.conf'));
   }
   let child: ChildProcess;
