@@ -12,6 +12,7 @@ import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
+import { fleetCommand, type FleetFlags } from './commands/fleet.js';
 import { guardCheckCommand, guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
 import { appVersion } from './version.js';
 
@@ -46,6 +47,13 @@ const CONNECTION_OPTIONS = {
   account: { type: 'string' },
   timeout: { type: 'string' },
   json: { type: 'boolean' },
+} as const satisfies ParseArgsConfig['options'];
+
+/** Publishing to NATS JetStream (docs/fleet.md), on the console and the guard. */
+const PUBLISH_OPTIONS = {
+  publish: { type: 'string' },
+  'nats-creds': { type: 'string' },
+  'nats-stream': { type: 'string' },
 } as const satisfies ParseArgsConfig['options'];
 
 const TRADE_OPTIONS = {
@@ -95,6 +103,11 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
   order: ['ID', 'cancel one open order by its order id'],
   policy: ['FILE', 'the guard\'s policy: which alert, how bad, for how long, leads to which action (docs/guard.md)'],
   'status-file': ['F', 'where the guard writes its status, and guard status reads it (default: <data dir>/guard/status.json)'],
+  publish: ['URL', 'also publish events and a risk summary to NATS JetStream, nats://[USER:PASS@]HOST:PORT (docs/fleet.md)'],
+  'nats-creds': ['FILE', 'NATS credentials file (else the URL\'s user and password, else NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN)'],
+  'nats-stream': ['NAME', 'the JetStream stream (default TWS_RISK; created when missing)'],
+  nats: ['URL', 'the NATS server the accounts publish to, nats://[USER:PASS@]HOST:PORT'],
+  'stale-after': ['S', 'fleet: a publisher silent for S seconds is shown stale (default 5)'],
   'max-age': ['S', 'guard status: a status older than S seconds means the guard is not running (default 15)'],
 };
 
@@ -110,24 +123,24 @@ const FORMAT_HELP: Readonly<Record<string, string>> = {
 const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'live',
-    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade]',
+    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade] [--publish URL [--nats-creds FILE] [--nats-stream NAME]]',
     summary: 'open the console on TWS or IB Gateway (the default command)',
     flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
     options: {
       host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
-      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' },
+      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
     },
     run: (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : liveCommand(values as LiveFlags, io)),
   },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade] [--publish URL]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
     flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
     notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],
     options: {
       scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, start: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
-      color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' },
+      color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
     },
     run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
   },
@@ -203,7 +216,7 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'guard',
-    args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] | guard check --policy FILE | guard status [--status-file F] [--max-age S] [--json]',
+    args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] [--publish URL] | guard check --policy FILE | guard status [--status-file F] [--max-age S] [--json]',
     summary: 'the kill switch daemon: act on alerts by a written policy (a dry run without --trade); `guard status` for monitors',
     flagHelp: {
       'client-id': ['N', 'the guard\'s own API client id, never the trading engine\'s (default 4218)'],
@@ -217,12 +230,12 @@ const COMMANDS: readonly CommandSpec[] = [
       'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard check: 0 valid, 2 not. guard status: exit 0 healthy, 1 not (stopped, stale, not connected, cannot act).',
     ],
     options: {
-      ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' },
+      ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' }, ...PUBLISH_OPTIONS,
     },
     run: (pos, values, io) => {
       if (pos[0] === 'status') {
         if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
-        for (const k of ['policy', 'trade', 'confirm-account', 'record', 'no-record', 'host', 'port', 'client-id', 'account', 'timeout'] as const) {
+        for (const k of ['policy', 'trade', 'confirm-account', 'record', 'no-record', 'host', 'port', 'client-id', 'account', 'timeout', 'publish', 'nats-creds', 'nats-stream'] as const) {
           if (values[k] !== undefined) return usageError('guard', `--${k} is for the daemon, not guard status`, io);
         }
         return guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
@@ -235,6 +248,15 @@ const COMMANDS: readonly CommandSpec[] = [
       if (values['max-age'] !== undefined || values.json !== undefined) return usageError('guard', '--max-age and --json are for guard status', io);
       return guardCommand(values as GuardFlags, io);
     },
+  },
+  {
+    name: 'fleet',
+    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json]',
+    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first',
+    flagHelp: { json: ['', 'print the table once as one JSON document (docs/fleet.md)'] },
+    notes: ['Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert.'],
+    options: { nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' } },
+    run: (pos, values, io) => (pos.length > 0 ? usageError('fleet', `unexpected argument '${pos[0]}'`, io) : fleetCommand(values as FleetFlags, io)),
   },
   {
     name: 'verify',

@@ -12,6 +12,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
+import type { PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
 
 /** Erase the whole screen and put the cursor home: the alternate screen is the console's, nothing else is on it. */
@@ -50,6 +51,8 @@ export interface ConsoleOptions {
   readonly close?: (reason: string) => Promise<void>;
   /** Time for the store, arming and the session summary (default: the system clock; the live session's clock). */
   readonly clock?: Clock;
+  /** --publish: events and summaries to NATS JetStream (docs/fleet.md); a live or demo session only. */
+  readonly publish?: PublishFlags & { readonly publish: string };
   /** Terminal streams (tests); default the process's. */
   readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
 }
@@ -165,6 +168,33 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   });
   const store = new ConsoleStore(feed, {
     ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, session, clock });
+  // Publishing is a copy for the fleet: when NATS cannot be reached the console still opens, and says so as an alert.
+  let publishing: Publishing | undefined;
+  const publishProblems: string[] = [];
+  let behindTimer: ReturnType<typeof setInterval> | undefined;
+  if (o.publish && live) {
+    try {
+      // Loaded only when asked: a console that does not publish never loads the NATS client.
+      const { startPublishing, SUMMARY_EVERY_MS } = await import('./publish.js');
+      publishing = await startPublishing({
+        flags: o.publish, feed: live, role: 'console', mode: tradingMode === 'trade' ? 'trade' : 'readOnly', clock,
+        view: () => {
+          const snap = store.getSnapshot();
+          return { ...(snap.risk ? { risk: snap.risk } : {}), ...(snap.alerts ? { alerts: snap.alerts } : {}) };
+        },
+      });
+      // Falling behind and catching up are said once each, in the log (recorded like any note).
+      let shown: string | undefined;
+      behindTimer = setInterval(() => {
+        const text = publishing?.publisher.behindText();
+        if (text === shown) return;
+        live.publish({ type: 'operatorActed', action: 'note', detail: { text: text ?? 'publishing caught up' } });
+        shown = text;
+      }, SUMMARY_EVERY_MS);
+    } catch (e) {
+      publishProblems.push(`Publishing: ${(e as Error).message}; the console runs without it`);
+    }
+  }
   const instance = renderConsole(
     {
       store,
@@ -172,7 +202,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       trading: o.mode === 'replay' ? 'replay' : tradingMode,
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       bindings: keymap.bindings,
-      problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`)],
+      problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`), ...publishProblems],
       theme,
       maskAccount: o.settings.ui.maskAccount || accountMaskForced(),
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
@@ -203,11 +233,14 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     trading?.close('operator quit');
   }
   const last = feed.state;
+  if (behindTimer) clearInterval(behindTimer);
   if (o.close) await o.close('operator quit');
   else {
     o.source?.stop();
     await (player ? player.close() : o.feed?.close('operator quit'));
   }
+  // After the close, so that the session's last events (the recording's seal) are published too.
+  await publishing?.stop();
   // The exit line names the account: masked like the screen was (the toggle's last state, or --mask).
   const summaryOut = o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
   summaryOut(

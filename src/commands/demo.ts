@@ -6,10 +6,11 @@ import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
+import { publishFlagsProblem, type PublishFlags } from './publish.js';
 import { openLive } from './live.js';
 import { stateText } from './state-text.js';
 
-export interface DemoFlags {
+export interface DemoFlags extends PublishFlags {
   readonly scenario?: string;
   readonly seed?: string;
   readonly speed?: string;
@@ -35,6 +36,8 @@ const CLIENT_ID = 4217;
  */
 export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> {
   if (f.record && f['no-record']) return usage('--record and --no-record contradict each other', io);
+  const publishProblem = publishFlagsProblem(f);
+  if (publishProblem) return usage(publishProblem, io);
   const color = colorFlag(f.color);
   if (color === null) return usage(`--color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`, io);
   if (f.record && existsSync(f.record)) return usage(`${f.record} exists; a recording is never overwritten (choose another name)`, io);
@@ -103,6 +106,7 @@ async function runDemo(
       trading: f.trade ? 'trade' : 'readOnly',
       ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
       clock: session.clock,
+      ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
       close: (reason) => session.close(reason),
     });
   }

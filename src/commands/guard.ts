@@ -5,7 +5,7 @@ import { alertConfigOf, alertEffectsOf, dataDir, loadSettings } from '../config/
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import { isFatalCause } from '../model/connection.js';
-import type { FeedEventBody, GuardActedBody } from '../model/events.js';
+import type { FeedEvent, FeedEventBody, GuardActedBody } from '../model/events.js';
 import { streamAge } from '../model/freshness.js';
 import { marketNow, type PortfolioState } from '../model/state.js';
 import { neutralise } from '../model/text.js';
@@ -29,6 +29,7 @@ import { createAlertEffects, type AlertEffects } from './alert-effects.js';
 import { EXIT, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
+import { publishFlagsProblem, startPublishing, type PublishFlags, type Publishing } from './publish.js';
 import { planText } from './trade.js';
 
 /*
@@ -38,7 +39,7 @@ import { planText } from './trade.js';
  * dry run that says and records what it would have done. DESIGN.md "Safety": when in doubt it refuses and says why.
  */
 
-export interface GuardFlags extends ConnectionFlags {
+export interface GuardFlags extends ConnectionFlags, PublishFlags {
   readonly policy?: string;
   readonly trade?: boolean;
   readonly 'confirm-account'?: string;
@@ -189,6 +190,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     io.err('tws-risk guard: --trade and --confirm-account ACCOUNT go together (without both, the guard is a dry run: it says what it would do and sends nothing)');
     return EXIT.usage;
   }
+  const publishProblem = publishFlagsProblem(f);
+  if (publishProblem) {
+    io.err(`tws-risk guard: ${publishProblem}`);
+    return EXIT.usage;
+  }
   const policyFile = resolve(f.policy);
   const first = readPolicy(policyFile);
   if (!first.policy) {
@@ -229,11 +235,18 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
   const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
+  const held: FeedEvent[] = [];
+  let releaseHeld = () => {};
   const live: LiveSession = openLive({
     ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings, clock,
     ...(rt.source ? { sourceOptions: rt.source } : {}),
     onRecorderNote: (t) => log('notice', 'recorder.note', { msg: t }),
     onRecorderError: (e) => log('err', 'recorder.error', { msg: e.message }),
+    // With --publish, every event from seq 1 is held until NATS answers, so the stream has the session whole.
+    ...(f.publish !== undefined ? { onFeed: (fd: LiveSession['feed']) => {
+      const s = fd.events$.subscribe({ next: (ev) => void (held.push(ev) > 10_000 && held.shift()) });
+      releaseHeld = () => s.unsubscribe();
+    } } : {}),
   });
   if (live.recordingProblem) log('err', 'recorder.unavailable', { msg: live.recordingProblem });
   const feed = live.feed;
@@ -283,6 +296,27 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     mode: trade ? 'trade' : 'readOnly', actor: 'guard', feed, gateway: live.source, clientId: c.clientId, clock,
     armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit,
   });
+
+  // Publishing (docs/fleet.md) is a copy for the fleet: NATS being unreachable never keeps the kill switch from running.
+  let lastView: ReturnType<AccountSession['evaluate']> | undefined;
+  let publishing: Publishing | undefined;
+  let behindShown: string | undefined;
+  if (f.publish !== undefined) {
+    try {
+      publishing = await startPublishing({ flags: { ...f, publish: f.publish }, feed, held: { events: held, release: () => releaseHeld() }, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env });
+      log('notice', 'publish.start', { url: publishing.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
+    } catch (e) {
+      releaseHeld();
+      log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
+    }
+  }
+  const notePublishing = () => {
+    const text = publishing?.publisher.behindText();
+    if (text === behindShown) return;
+    if (text) log('warning', 'publish.behind', { msg: text });
+    else log('notice', 'publish.caughtUp', { published: publishing?.publisher.status().published });
+    behindShown = text;
+  };
 
   let memory: GuardMemory = EMPTY_MEMORY;
   // A restart (systemd's Restart=on-failure, a reboot) must not reset the cool-down and the hourly cap mid-incident.
@@ -571,6 +605,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       return;
     }
     const view = session.evaluate(now, now);
+    lastView = view;
+    notePublishing();
     blocked = whyBlocked(now);
     const d = decide(memory, policy, { alerts: view.alerts ?? [], now, ...(blocked ? { blocked } : {}), busy: inFlight !== undefined, marketOpen: isMarketOpen(marketNow(s, now), alertConfig.session) });
     memory = d.memory;
@@ -605,6 +641,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     await effects.idle();
     const recordingFile = live.recorder?.file;
     await live.close(`guard stopped: ${reason}`);
+    await publishing?.stop();
     log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });
     audit.close();
     writeStatus(true);

@@ -4,9 +4,10 @@ import { loadSettings } from '../config/load.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
+import { publishFlagsProblem, type PublishFlags } from './publish.js';
 import { openLive, resolveConnection, type ConnectionFlags } from './live.js';
 
-export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'> {
+export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'>, PublishFlags {
   readonly 'no-record'?: boolean;
   readonly record?: string;
   readonly color?: string;
@@ -26,6 +27,8 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
   };
   if (f.record && f['no-record']) return usage('--record and --no-record contradict each other');
   if (f.record && existsSync(f.record)) return usage(`${f.record} exists; a recording is never overwritten (choose another name)`);
+  const publishProblem = publishFlagsProblem(f);
+  if (publishProblem) return usage(publishProblem);
   const color = colorFlag(f.color);
   if (color === null) return usage(`--color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`);
   if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
@@ -66,6 +69,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     trading: f.trade ? 'trade' : 'readOnly',
     ...(f.trade ? { trade: { source: session.source, clientId: c.clientId } } : {}),
     clock: session.clock,
+    ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
     close: (reason) => session.close(reason),
   });
 }

@@ -28,6 +28,8 @@ export interface LiveOptions {
   readonly clock?: Clock;
   /** The source's timing (heartbeat, backoff, open-orders poll), where a caller needs other than the defaults. */
   readonly sourceOptions?: Partial<Omit<TwsSourceOptions, 'host' | 'port' | 'clientId' | 'account' | 'clock'>>;
+  /** Called with the feed before the source starts: a subscriber that must see every event from seq 1 (publishing). */
+  readonly onFeed?: (feed: Feed) => void;
 }
 
 export interface LiveSession {
@@ -79,6 +81,7 @@ export function openLive(o: LiveOptions): LiveSession {
     }
   }
   const feed = new Feed(source.events$, { now: () => clock.now(), ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
+  o.onFeed?.(feed);
   source.start();
   return {
     source,

@@ -1,0 +1,148 @@
+// `tws-risk fleet --nats URL`: every account across hosts from the stream's last summaries, riskiest first.
+import { systemClock, type Clock } from '../model/clock.js';
+import { Decimal } from '../model/money.js';
+import { connectNats, natsUrlProblem, redactedUrl } from '../streams/nats/connect.js';
+import { readSummaries } from '../streams/nats/fleet.js';
+import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
+import type { RiskSummary } from '../streams/nats/summary.js';
+import { EXIT, type CommandIo } from './io.js';
+import { SUMMARY_EVERY_MS } from './publish.js';
+
+export interface FleetFlags {
+  readonly nats?: string;
+  readonly 'nats-creds'?: string;
+  readonly 'nats-stream'?: string;
+  readonly 'stale-after'?: string;
+  readonly json?: boolean;
+}
+
+/** A publisher silent for this long is shown stale: five summaries missed. */
+export const DEFAULT_STALE_AFTER_MS = 5 * SUMMARY_EVERY_MS;
+
+export interface FleetRow {
+  readonly account: string;
+  readonly host: string;
+  readonly role: RiskSummary['role'];
+  readonly session: string;
+  readonly health: string;
+  /** Since the publisher's last summary, and since the last event it had seen (ms, the fleet's clock). */
+  readonly ageMs: number;
+  readonly lastEventAgeMs: number | null;
+  readonly stale: boolean;
+  readonly lastSeq: number;
+  readonly baseCurrency: string | null;
+  readonly netLiquidation: string | null;
+  readonly excessLiquidity: string | null;
+  readonly cushion: string | null;
+  readonly worstStress: RiskSummary['worstStress'];
+  readonly alerts: RiskSummary['alerts'];
+  readonly armed: boolean;
+  readonly mode: RiskSummary['mode'];
+  readonly publishing: RiskSummary['publishing'];
+}
+
+/** Riskiest first: a critical alert, then the lowest cushion (unknown last), then by account and host for a stable order. */
+export function fleetRows(summaries: readonly RiskSummary[], now: number, staleAfterMs: number): FleetRow[] {
+  const rows = summaries.map((s): FleetRow => ({
+    account: s.account, host: s.host, role: s.role, session: s.session, health: s.health,
+    ageMs: Math.max(0, now - s.at), lastEventAgeMs: s.lastEventAt === null ? null : Math.max(0, now - s.lastEventAt), stale: now - s.at > staleAfterMs,
+    lastSeq: s.lastSeq, baseCurrency: s.baseCurrency, netLiquidation: s.netLiquidation, excessLiquidity: s.excessLiquidity, cushion: s.cushion,
+    worstStress: s.worstStress, alerts: s.alerts, armed: s.armed, mode: s.mode, publishing: s.publishing,
+  }));
+  const cushion = (r: FleetRow) => (r.cushion === null ? undefined : new Decimal(r.cushion));
+  return rows.sort((a, b) => {
+    const crit = Number(b.alerts.critical > 0) - Number(a.alerts.critical > 0);
+    if (crit !== 0) return crit;
+    const ca = cushion(a);
+    const cb = cushion(b);
+    if (ca && cb && !ca.eq(cb)) return ca.lt(cb) ? -1 : 1;
+    if (ca && !cb) return -1;
+    if (!ca && cb) return 1;
+    return a.account.localeCompare(b.account) || a.host.localeCompare(b.host) || a.role.localeCompare(b.role);
+  });
+}
+
+const age = (ms: number | null) => (ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : ms < 3600_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 3600_000)}h`);
+const money = (v: string | null) => (v === null ? '-' : new Decimal(v).toDecimalPlaces(0).toNumber().toLocaleString('en-US'));
+
+export function fleetText(rows: readonly FleetRow[]): string[] {
+  const head = ['ACCOUNT', 'HOST', 'ROLE', 'HEALTH', 'AGE', 'NLV', 'EXCESS LIQ', 'CUSHION', 'WORST STRESS', 'ALERTS C/W/I', 'MODE'];
+  const body = rows.map((r) => [
+    r.account, r.host, r.role, r.stale ? `STALE (${r.health})` : r.health.toUpperCase(), `${age(r.ageMs)}/${age(r.lastEventAgeMs)}`,
+    `${money(r.netLiquidation)}${r.baseCurrency ? ` ${r.baseCurrency}` : ''}`, money(r.excessLiquidity),
+    r.cushion === null ? '-' : `${new Decimal(r.cushion).mul(100).toFixed(1)}%`,
+    r.worstStress ? `${money(r.worstStress.loss)} ${r.worstStress.scenario}` : '-',
+    `${r.alerts.critical}/${r.alerts.warning}/${r.alerts.info}`, r.armed ? 'ARMED' : r.mode === 'trade' ? 'trade' : 'read-only',
+  ]);
+  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  return rows.length === 0 ? ['no account has published a summary yet'] : [line(head), ...body.map(line)];
+}
+
+/** `fleet --json`: once, exit 5 on any critical alert; without --json the text table, once (refreshed on a terminal). */
+export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: Clock; env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<number> {
+  const clock = rt.clock ?? systemClock;
+  const usage = (m: string) => {
+    io.err(`tws-risk fleet: ${m}`);
+    return EXIT.usage;
+  };
+  if (f.nats === undefined) return usage('--nats nats://HOST:PORT is required');
+  const p = natsUrlProblem(f.nats);
+  if (p) return usage(`--nats ${p}`);
+  let staleAfterMs = DEFAULT_STALE_AFTER_MS;
+  if (f['stale-after'] !== undefined) {
+    if (!/^\d+$/.test(f['stale-after']) || Number(f['stale-after']) < 1) return usage(`--stale-after expects whole seconds, got ${JSON.stringify(f['stale-after'])}`);
+    staleAfterMs = Number(f['stale-after']) * 1000;
+  }
+  const stream = f['nats-stream'] ?? DEFAULT_STREAM;
+  let nc;
+  try {
+    nc = await connectNats({ url: f.nats, ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}), ...(rt.env ? { env: rt.env } : {}), name: 'tws-risk fleet' });
+  } catch (e) {
+    io.err(`tws-risk fleet: cannot connect to NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
+    return EXIT.cannotConnect;
+  }
+  try {
+    const once = async (): Promise<number> => {
+      let read;
+      try {
+        read = await readSummaries(nc, stream);
+      } catch (e) {
+        const m = (e as Error).message;
+        if (/stream not found/i.test(m)) {
+          io.err(`tws-risk fleet: no stream ${stream} at ${redactedUrl(f.nats!)} yet: nothing has been published`);
+          read = { summaries: [], skipped: [] };
+        } else {
+          io.err(`tws-risk fleet: cannot read stream ${stream}: ${m}`);
+          return EXIT.cannotConnect;
+        }
+      }
+      for (const s of new Set(read.skipped)) io.err(`warning: a message in ${stream} is not a summary we can read (${s}); skipped`);
+      const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
+      if (f.json) io.out(JSON.stringify({ format: 'tws-risk-fleet', asOf: new Date(clock.now()).toISOString(), stream, staleAfterMs, rows }, null, 2));
+      else io.out(fleetText(rows).join('\n'));
+      return rows.some((r) => r.alerts.critical > 0) ? EXIT.criticalAlert : EXIT.ok;
+    };
+    if (f.json || !(rt.watch ?? process.stdout.isTTY === true)) return await once();
+    // On a terminal: the table redrawn every two seconds until Ctrl-C.
+    let stop!: () => void;
+    let quit = false;
+    const stopped = new Promise<void>((r) => (stop = r));
+    const onSigint = () => {
+      quit = true;
+      stop();
+    };
+    process.once('SIGINT', onSigint);
+    let code: number = EXIT.ok;
+    while (!quit) {
+      io.out('\x1b[H\x1b[2J');
+      code = await once();
+      if (code === EXIT.cannotConnect) break;
+      await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000))]);
+    }
+    process.off('SIGINT', onSigint);
+    return code;
+  } finally {
+    await nc.close().catch(() => undefined);
+  }
+}

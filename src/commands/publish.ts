@@ -1,0 +1,97 @@
+// `--publish nats://HOST:PORT` for the console and the guard: starts the publisher and feeds it events and summaries.
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Clock } from '../model/clock.js';
+import type { FeedEvent } from '../model/events.js';
+import type { SessionView } from '../session/session.js';
+import { riskSummary } from '../session/summary.js';
+import type { Feed } from '../streams/feed.js';
+import { natsUrlProblem } from '../streams/nats/connect.js';
+import { NatsPublisher } from '../streams/nats/publisher.js';
+import type { RiskSummary } from '../streams/nats/summary.js';
+
+export interface PublishFlags {
+  readonly publish?: string;
+  readonly 'nats-creds'?: string;
+  readonly 'nats-stream'?: string;
+}
+
+/** How often a summary goes out: once a second is what a fleet row needs, and costs little in the stream. */
+export const SUMMARY_EVERY_MS = 1_000;
+
+/** Why the publish flags cannot work, as a usage sentence, else undefined. */
+export function publishFlagsProblem(f: PublishFlags): string | undefined {
+  if (f.publish === undefined) {
+    if (f['nats-creds'] !== undefined || f['nats-stream'] !== undefined) return '--nats-creds and --nats-stream go with --publish nats://HOST:PORT';
+    return undefined;
+  }
+  const p = natsUrlProblem(f.publish);
+  if (p) return `--publish ${p}`;
+  if (f['nats-stream'] !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(f['nats-stream'])) return `--nats-stream expects a stream name (letters, digits, _ and -), got ${JSON.stringify(f['nats-stream'])}`;
+  return undefined;
+}
+
+export interface Publishing {
+  readonly publisher: NatsPublisher;
+  /** Stops the summaries, sends what is buffered (bounded), closes the connection. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Connects and attaches: every event the feed stamps (seq kept) and, every SUMMARY_EVERY_MS, the summary of `view()`.
+ * Throws with a readable reason when NATS cannot be reached at start; later outages only make it fall behind.
+ */
+export async function startPublishing(o: {
+  readonly flags: PublishFlags & { readonly publish: string };
+  readonly feed: Feed;
+  readonly view: () => SessionView | undefined;
+  readonly role: RiskSummary['role'];
+  readonly mode: RiskSummary['mode'];
+  readonly clock: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host?: string;
+  /** Events stamped before this call, held by a subscriber attached before the source started (openLive's onFeed). */
+  readonly held?: { readonly events: readonly FeedEvent[]; readonly release: () => void };
+}): Promise<Publishing> {
+  const host = o.host ?? hostname();
+  // Unique even for two publishers started in the same millisecond by one process: it makes the Nats-Msg-Id, and a
+  // shared one would make JetStream drop one publisher's events as duplicates of the other's.
+  const session = `${host}-${process.pid}-${o.clock.now()}-${randomBytes(4).toString('hex')}`;
+  // Subscribed before connecting: the events the feed stamps while NATS answers are held here, then handed over in order.
+  // The feed has delivered the event's state before its event (feed.ts): the state names the account it belongs to.
+  const waiting: Array<{ ev: FeedEvent; account: string | undefined }> = (o.held?.events ?? []).map((ev) => ({ ev, account: undefined }));
+  o.held?.release();
+  let publisher: NatsPublisher | undefined;
+  const sub = o.feed.events$.subscribe({
+    next: (ev) => {
+      if (publisher) publisher.event(ev, o.feed.state.account);
+      else if (waiting.push({ ev, account: o.feed.state.account }) > 10_000) waiting.shift();
+    },
+  });
+  try {
+    publisher = await NatsPublisher.start({
+      url: o.flags.publish, ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}), ...(o.env ? { env: o.env } : {}),
+      ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}), host, session, name: `tws-risk ${o.role}@${host}`,
+    });
+  } catch (e) {
+    sub.unsubscribe();
+    throw e;
+  }
+  for (const w of waiting.splice(0)) publisher.event(w.ev, w.account ?? o.feed.state.account);
+  const pub = publisher;
+  const tick = () => {
+    const st = pub.status();
+    const s = riskSummary(o.feed.state, o.view(), { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } }, o.clock.now());
+    if (s) pub.summary(s);
+  };
+  const timer = setInterval(tick, SUMMARY_EVERY_MS);
+  return {
+    publisher: pub,
+    async stop() {
+      clearInterval(timer);
+      sub.unsubscribe();
+      tick();
+      await pub.close();
+    },
+  };
+}

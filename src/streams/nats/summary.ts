@@ -1,0 +1,55 @@
+// The compact risk summary a console or guard publishes about once a second, and its checked decoding for `fleet`.
+
+/** Money as decimal strings (the recording's convention): the fleet shows them, it never sums floats. */
+export interface RiskSummary {
+  readonly format: 'tws-risk-summary';
+  readonly account: string;
+  /** The host the publishing process runs on, and its session (a restart is a new session, seq from 1). */
+  readonly host: string;
+  readonly session: string;
+  /** Who publishes: the console (live, demo) or the guard. */
+  readonly role: 'console' | 'guard';
+  /** When the summary was built (epoch ms, the publisher's clock): the fleet's staleness reads it. */
+  readonly at: number;
+  /** The seq and receive time of the last event the publisher had seen. */
+  readonly lastSeq: number;
+  readonly lastEventAt: number | null;
+  readonly health: string;
+  readonly baseCurrency: string | null;
+  readonly netLiquidation: string | null;
+  readonly excessLiquidity: string | null;
+  readonly cushion: string | null;
+  readonly worstStress: { readonly scenario: string; readonly loss: string } | null;
+  readonly alerts: { readonly critical: number; readonly warning: number; readonly info: number };
+  readonly armed: boolean;
+  readonly mode: 'trade' | 'readOnly';
+  /** The publisher's own backlog: events waiting and events dropped because the buffer was full. */
+  readonly publishing: { readonly behind: number; readonly dropped: number };
+}
+
+const str = (v: unknown) => typeof v === 'string';
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+const count = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+
+/** A summary from a message body, or why not (a foreign or damaged message is skipped by the fleet, and said). */
+export function decodeSummary(text: string): RiskSummary | string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof o !== 'object' || o === null || o.format !== 'tws-risk-summary') return 'not a tws-risk summary';
+  const a = o.alerts as Record<string, unknown> | undefined;
+  const w = o.worstStress as Record<string, unknown> | null | undefined;
+  const p = o.publishing as Record<string, unknown> | undefined;
+  const ok =
+    str(o.account) && str(o.host) && str(o.session) && (o.role === 'console' || o.role === 'guard') && typeof o.at === 'number' && Number.isFinite(o.at) &&
+    count(o.lastSeq) && (o.lastEventAt === null || typeof o.lastEventAt === 'number') && str(o.health) && strOrNull(o.baseCurrency) &&
+    strOrNull(o.netLiquidation) && strOrNull(o.excessLiquidity) && strOrNull(o.cushion) &&
+    (w === null || (typeof w === 'object' && w !== undefined && str(w.scenario) && str(w.loss))) &&
+    typeof a === 'object' && a !== null && count(a.critical) && count(a.warning) && count(a.info) &&
+    typeof o.armed === 'boolean' && (o.mode === 'trade' || o.mode === 'readOnly') &&
+    typeof p === 'object' && p !== null && count(p.behind) && count(p.dropped);
+  return ok ? (o as unknown as RiskSummary) : 'a field is missing or of the wrong type';
+}
