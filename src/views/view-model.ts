@@ -13,7 +13,7 @@ import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
 import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
-import type { UiState } from './ui-state.js';
+import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
 import { armingEnded, markCells, planCell } from './trade-dialog.js';
 
@@ -80,6 +80,8 @@ export interface ViewModel {
   };
   /** A replay's transport line, under the status bar. */
   readonly replayBar?: readonly Cell[];
+  /** The recording info's marker list as shown, for the list keys that move through it (commands/replay.ts). */
+  readonly replayMarkers?: ListContext;
 }
 
 /** Rows the palette takes at the bottom (input line plus suggestions). */
@@ -317,27 +319,33 @@ export function buildViewModel(input: ViewInput): ViewModel {
         }
       : {}),
     ...(ui.dialog?.kind === 'detail' ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) } :
-      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: replayDialog } : {}),
+      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } } : {}),
     ...(replay ? { replayBar: replayBar(replay, size.columns) } : {}),
+    ...(replayDialog?.list ? { replayMarkers: replayDialog.list } : {}),
   };
   return vm;
 }
 
 /**
- * In a replay: the recording's header and verification while `i` has it open, else the trading dialog the operator
- * had open at the replay's time (help and the palette go over it; it is cut to the body's height).
+ * In a replay: the recording's header, verification and markers while `i` has it open, else the trading dialog the
+ * operator had open at the replay's time (help and the palette go over it; it is cut to the body's height).
  */
-function replayDialogFor(input: ViewInput, height: number): ViewModel['dialog'] {
+function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog'] & { list?: ListContext }) | undefined {
   const r = input.snapshot.replay;
   if (!r || input.ui.dialog) return undefined;
   const o = input.ui.overlay;
   const k = (id: CommandId) => firstKey(input.bindings, id) ?? `:${id}`;
-  const d = o?.kind === 'replayInfo'
-    ? replayInfo(r, { close: k('help.close'), play: k('replay.pause'), markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}` })
+  const room = Math.max(1, height - 3);
+  const keys = {
+    close: input.bindings['help.close'].includes('esc') ? keyLabel('esc') : k('help.close'), play: k('replay.pause'),
+    markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}`, pick: (['up', 'down'].every((x) => input.bindings['nav.up'].includes(x) || input.bindings['nav.down'].includes(x)) ? [keyLabel('up'), keyLabel('down')] : [k('nav.up'), k('nav.down')]).join(' '), jump: k('row.detail'),
+  };
+  const d: { title: string; lines: Cell[]; list?: ListContext } | undefined = o?.kind === 'replayInfo'
+    ? replayInfo(r, keys, { room, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}), ...(o.top !== undefined ? { top: o.top } : {}) })
     : o === undefined ? replayedDialog(input.snapshot.state, input.snapshot.now) : undefined;
   if (!d) return undefined;
-  const room = Math.max(1, height - 3);
-  return { title: d.title, lines: d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' }] };
+  const lines = d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
+  return { title: d.title, lines, ...(d.list ? { list: d.list } : {}) };
 }
 
 /** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */

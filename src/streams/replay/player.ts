@@ -84,6 +84,8 @@ export interface ReplayControls {
   /** Jumps to the next (or previous) marker and pauses there; false when there is none. */
   nextMarker(): Promise<Marker | undefined>;
   prevMarker(): Promise<Marker | undefined>;
+  /** Jumps to a marker picked from the list (the recording info) and pauses there, like `]` onto it. */
+  toMarker(m: Marker): Promise<void>;
   /** Called after anything that changes the status ('status') or replaces the state by a seek ('replaced'). */
   onChange(listener: (kind: 'status' | 'replaced') => void): () => void;
 }
@@ -282,9 +284,7 @@ export class ReplayPlayer implements ReplayControls {
       this.say(this.integrity.state === 'checking' ? 'no later marker found yet (still reading the file)' : 'no later marker');
       return undefined;
     }
-    this.pause();
-    await this.seekTo({ seq: m.seq });
-    this.say(m.label);
+    await this.toMarker(m);
     return m;
   }
 
@@ -294,10 +294,15 @@ export class ReplayPlayer implements ReplayControls {
       this.say('no earlier marker');
       return undefined;
     }
+    await this.toMarker(m);
+    return m;
+  }
+
+  /** Lands just after the marked event (it is folded), so the panes show what the marker names. */
+  async toMarker(m: Marker): Promise<void> {
     this.pause();
     await this.seekTo({ seq: m.seq });
     this.say(m.label);
-    return m;
   }
 
   /**

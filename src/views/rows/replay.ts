@@ -3,6 +3,7 @@ import type { OperatorActionRow, PortfolioState } from '../../model/state.js';
 import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
 import { count, textWidth } from '../format.js';
+import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
@@ -54,8 +55,28 @@ export function replayBar(s: ReplayStatus, width: number): Cell[] {
   return kept.map(({ keep: _k, ...c }) => c);
 }
 
-/** The recording's header and what verification found: shown when the file opens and on `i`. */
-export function replayInfo(s: ReplayStatus, keys: { close: string; play: string; markers: string }): { title: string; lines: Cell[] } {
+/** Keys named on the recording info's last line. */
+export interface ReplayInfoKeys {
+  readonly close: string;
+  readonly play: string;
+  readonly markers: string;
+  readonly pick: string;
+  readonly jump: string;
+}
+
+/** Where the marker list stands: rows it may take, and the selection and first row the UI state keeps. */
+export interface MarkerListView {
+  readonly room: number;
+  readonly selectedId?: string;
+  readonly top?: number;
+}
+
+/**
+ * The recording's header and what verification found, then every marker with its recorded time (UTC), kind and
+ * text: shown when the file opens and on `i`. The list scrolls within `view.room` lines in all; the selection starts
+ * at the next marker after the player's position. `list` is what the list keys move through (ui-state navigate).
+ */
+export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerListView): { title: string; lines: Cell[]; list: ListContext } {
   const h = s.header;
   const lines: Cell[] = [
     { text: `File        ${s.file}` },
@@ -87,16 +108,39 @@ export function replayInfo(s: ReplayStatus, keys: { close: string; play: string;
       );
       break;
   }
+  const markers = s.markers;
   const kinds = new Map<string, number>();
-  for (const m of s.markers) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-  lines.push(
+  for (const m of markers) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+  const footer: Cell[] = [
     { text: '' },
-    { text: `Markers     ${s.markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : [...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')}` },
     { text: 'A replay never trades and never opens a socket.', slot: 'muted' },
     { text: '' },
-    { text: `${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+    { text: `${markers.length > 0 ? `${keys.pick} picks a marker · ${keys.jump} jumps there · ` : ''}${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+  ];
+  // The rows the list may take: what the header, the summary line and the footer leave, at least one.
+  const height = Math.max(1, Math.min(markers.length, view.room - lines.length - 2 - footer.length));
+  const rows = markers.map((m) => ({ id: String(m.seq), selectable: true }));
+  let sel = view.selectedId === undefined ? -1 : rows.findIndex((r) => r.id === view.selectedId);
+  if (sel < 0) {
+    const next = markers.findIndex((m) => m.seq > s.seq);
+    sel = next >= 0 ? next : markers.length - 1;
+  }
+  let top = Math.min(view.top ?? 0, Math.max(0, sel));
+  if (sel >= top + height) top = sel - height + 1;
+  top = Math.max(0, Math.min(top, Math.max(0, markers.length - height)));
+  const shown = markers.slice(top, top + height);
+  const where = markers.length > shown.length ? ` (${top + 1}–${top + shown.length} of ${markers.length})` : '';
+  lines.push(
+    { text: '' },
+    { text: `Markers     ${markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : `${[...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')} · times UTC${where}`}` },
   );
-  return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines };
+  shown.forEach((m, k) => {
+    const picked = top + k === sel;
+    lines.push({ text: `${picked ? '▶' : ' '} ${utcClock(m.at)}  ${m.kind.padEnd(10)} ${m.label}`, ...(picked ? { slot: 'selection' as const } : {}) });
+  });
+  lines.push(...footer);
+  const list: ListContext = { rows, height, top, ...(sel >= 0 ? { selected: rows[sel]!.id } : {}) };
+  return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines, list };
 }
 
 /** How long (recorded time) a replayed dialog stays up after its last decision or send. */

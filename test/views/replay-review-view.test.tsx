@@ -1,0 +1,105 @@
+// Replay as a review tool in the console (issue 16 item 13): `i` lists every marker and jumps to the one picked, and
+// `]` lands where the pane shows what the marker names. The real player on the recorded samples, the real store.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { Marker } from '../../src/streams/replay/markers.js';
+import { ReplayPlayer } from '../../src/streams/replay/player.js';
+import { AccountSession } from '../../src/session/session.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
+import { ConsoleStore } from '../../src/views/store.js';
+import { renderApp, type Tui } from '../support/render-tui.js';
+import type { SampleEntry } from '../../scripts/sim-recordings.js';
+
+const manifest = JSON.parse(readFileSync('recordings/manifest.json', 'utf8')) as SampleEntry[];
+const sample = (name: string) => join('recordings', manifest.find((m) => m.scenario === name)!.file);
+
+interface Rig {
+  player: ReplayPlayer;
+  store: ConsoleStore;
+  tui: Tui;
+  markers: readonly Marker[];
+}
+
+let rig: Rig | undefined;
+
+afterEach(async () => {
+  if (!rig) return;
+  rig.tui.unmount();
+  rig.store.dispose();
+  await rig.player.close();
+  rig = undefined;
+});
+
+/** The console as `tws-risk replay FILE` wires it (src/commands/console.ts), with the scan done. */
+async function open(name: string, size: { columns: number; rows: number }): Promise<Rig> {
+  const player = await ReplayPlayer.open(sample(name));
+  await player.scanned();
+  const session = new AccountSession(player, { risk: createStressRunner() });
+  const store = new ConsoleStore(player, { displayNow: () => player.clock(), replay: () => player.status(), throttleMs: 20, session });
+  player.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
+  store.publish();
+  const tui = renderApp(store, size, { mode: 'replay', trading: 'replay', replay: player });
+  rig = { player, store, tui, markers: player.status().markers };
+  await tui.waitForFrame((f) => /Sealed and verified/.test(f), 'the recording info');
+  return rig;
+}
+
+/** "14:30:05" for a recorded time, as the reference for what the list shows (not the code under test's helper). */
+const hhmmss = (ms: number) => {
+  const d = new Date(ms);
+  return [d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
+};
+
+/** The marker line the info shows selected (▶), as [time, kind]. */
+function selectedLine(frame: string): string | undefined {
+  return /▶ (\d\d:\d\d:\d\d) {2}(\w+)/.exec(frame)?.slice(1, 3).join(' ');
+}
+
+describe('`i` lists every marker with its time and jumps to the one picked', () => {
+  it('lists each marker of flatten-disconnect with its UTC time, kind and text; j j Enter seeks there and closes the list', async () => {
+    const r = await open('flatten-disconnect', { columns: 120, rows: 40 });
+    expect(r.markers.length).toBeGreaterThanOrEqual(5);
+    const frame = r.tui.lastFrame();
+    for (const m of r.markers) expect(frame).toContain(`${hhmmss(m.at)}  ${m.kind.padEnd(10)} ${m.label}`.slice(0, 60));
+    // At the start the selection is the first marker; two down is the third.
+    expect(selectedLine(frame)).toBe(`${hhmmss(r.markers[0]!.at)} ${r.markers[0]!.kind}`);
+    await r.tui.write('j');
+    await r.tui.write('j');
+    const third = r.markers[2]!;
+    await r.tui.waitForFrame((f) => selectedLine(f) === `${hhmmss(third.at)} ${third.kind}` && f.includes(`▶ ${hhmmss(third.at)}  ${third.kind.padEnd(10)} ${third.label}`.slice(0, 50)), 'the third marker selected');
+    await r.tui.write('k');
+    await r.tui.write('j');
+    await r.tui.write('\r');
+    const landed = await r.tui.waitForFrame((f) => f.includes(`Marker ${third.kind}: ${third.label}`.slice(0, 40)) && !/Sealed and verified/.test(f), 'the jump');
+    expect(r.player.status().seq).toBe(third.seq);
+    expect(r.player.status().paused).toBe(true);
+    expect(landed).toContain(`${hhmmss(third.at)} UTC #${third.seq.toLocaleString('en-US')}/`);
+    // `i` again opens the list at the next marker after where the player now stands.
+    await r.tui.write('i');
+    const next = r.markers[3]!;
+    await r.tui.waitForFrame((f) => selectedLine(f) === `${hhmmss(next.at)} ${next.kind}`, 'the list reopened at the next marker');
+    // Esc closes it without moving the player.
+    await r.tui.write('\u001b');
+    await r.tui.waitForFrame((f) => !/Sealed and verified/.test(f), 'the list closed');
+    expect(r.player.status().seq).toBe(third.seq);
+  });
+
+  it('a list longer than the terminal scrolls: the selection stays on screen and Enter jumps to the marker far down', async () => {
+    const r = await open('margin-spike', { columns: 100, rows: 24 });
+    const first = await r.tui.waitForFrame((f) => /of \d+\)/.test(f), 'a list cut to the terminal');
+    const m = /\((\d+)–(\d+) of (\d+)\)/.exec(first)!;
+    const shown = Number(m[2]) - Number(m[1]) + 1;
+    expect(Number(m[3])).toBe(r.markers.length);
+    expect(shown).toBeLessThan(r.markers.length);
+    // Past the last row shown: the window follows the selection.
+    const target = Math.min(r.markers.length - 1, shown + 2);
+    for (let k = 0; k < target; k++) await r.tui.write('j');
+    const want = r.markers[target]!;
+    const scrolled = await r.tui.waitForFrame((f) => selectedLine(f) === `${hhmmss(want.at)} ${want.kind}`, 'the selection scrolled into view');
+    expect(scrolled).not.toContain(`(1–${shown} of`);
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => !/Sealed and verified/.test(f), 'the jump');
+    await expect.poll(() => r.player.status().seq, { timeout: 15_000 }).toBe(want.seq);
+  });
+});
