@@ -103,3 +103,31 @@ describe('`i` lists every marker with its time and jumps to the one picked', () 
     await expect.poll(() => r.player.status().seq, { timeout: 15_000 }).toBe(want.seq);
   });
 });
+
+describe('a replayed trading dialog', () => {
+  it('shows beside the panes, never over them, and closes exactly at the recorded decision', async () => {
+    const r = await open('flatten-disconnect', { columns: 120, rows: 40 });
+    const shown = r.markers.find((m) => /operator dialogShown/.test(m.label))!;
+    const decision = r.markers.find((m) => m.seq > shown.seq && /operator decision/.test(m.label))!;
+    expect(shown).toBeDefined();
+    expect(decision).toBeDefined();
+    await r.tui.write('\u001b');
+    await r.tui.waitForFrame((f) => !/Sealed and verified/.test(f), 'the info closed');
+    await r.player.seekTo({ seq: shown.seq });
+    const open1 = await r.tui.waitForFrame((f) => /REPLAY · FLATTEN/.test(f), 'the replayed dialog');
+    expect(open1).toMatch(/had not decided yet/);
+    // The panes stay on screen above it: Positions with its AAPL stock row, the Account pane beside.
+    expect(open1).toMatch(/▶2 Positions/);
+    expect(open1).toMatch(/AAPL\s+500\s+228\.50/);
+    expect(open1).toMatch(/Net liquidation\s+554,301/);
+    expect(open1.indexOf('REPLAY · FLATTEN')).toBeGreaterThan(open1.indexOf('AAPL  '));
+    // Still open one event before the decision, however much recorded time passed…
+    await r.player.seekTo({ seq: decision.seq - 1 });
+    await r.tui.waitForFrame((f) => f.includes(`#${(decision.seq - 1).toLocaleString('en-US')}/`) && /REPLAY · FLATTEN/.test(f), 'the dialog just before the decision');
+    // …and gone at the decision itself (one step), the panes keeping the whole body.
+    await r.tui.write('.');
+    const closed = await r.tui.waitForFrame((f) => f.includes(`#${decision.seq.toLocaleString('en-US')}/`), 'the decision');
+    expect(closed).not.toMatch(/REPLAY · FLATTEN/);
+    expect(closed).toMatch(/AAPL\s+500\s+228\.50/);
+  });
+});
