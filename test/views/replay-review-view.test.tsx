@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Marker } from '../../src/streams/replay/markers.js';
 import { ReplayPlayer } from '../../src/streams/replay/player.js';
+import { readRecording } from '../../src/streams/recording/reader.js';
 import { AccountSession } from '../../src/session/session.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { ConsoleStore } from '../../src/views/store.js';
@@ -129,5 +130,45 @@ describe('a replayed trading dialog', () => {
     const closed = await r.tui.waitForFrame((f) => f.includes(`#${decision.seq.toLocaleString('en-US')}/`), 'the decision');
     expect(closed).not.toMatch(/REPLAY · FLATTEN/);
     expect(closed).toMatch(/AAPL\s+500\s+228\.50/);
+  });
+});
+
+describe('`]` lands after the marked event', () => {
+  it('on margin-spike, `]` onto each alert marker leaves the Alerts pane listing the alert it names', async () => {
+    const r = await open('margin-spike', { columns: 200, rows: 50 });
+    const alerts = r.markers.filter((m) => m.kind === 'alert');
+    expect(alerts.length).toBeGreaterThanOrEqual(1);
+    // The reference: the alert each marked event raised, read from the file itself.
+    const titles = new Map<number, string>();
+    for await (const item of readRecording(sample('margin-spike'), { skipKeyframeStates: true })) {
+      if (item.kind === 'event' && item.event.type === 'alertChanged' && alerts.some((m) => m.seq === item.event.seq)) titles.set(item.event.seq, String(item.event.alert.title));
+    }
+    expect(titles.size).toBe(alerts.length);
+    await r.tui.write('\u001b');
+    await r.tui.waitForFrame((f) => !/Sealed and verified/.test(f), 'the info closed');
+    // The Alerts pane's own rows: from its title's column, on the lines below it, without the hint line (its flash
+    // names the marker too).
+    const alertsPane = (f: string) => {
+      const lines = f.split('\n').slice(0, -1);
+      const row = lines.findIndex((l) => l.includes('6 Alerts and log'));
+      const col = lines[row]!.indexOf('6 Alerts and log');
+      return lines.slice(row).map((l) => l.slice(col)).join('\n');
+    };
+    for (const m of r.markers) {
+      if (m.seq > alerts[alerts.length - 1]!.seq) break;
+      await r.tui.write(']');
+      const f = await r.tui.waitForFrame((x) => x.includes(`#${m.seq.toLocaleString('en-US')}/`) && x.includes(`Marker ${m.kind}`), `the marker at #${m.seq}`);
+      if (m.kind !== 'alert') continue;
+      const title = titles.get(m.seq)!;
+      expect(r.player.state.alerts.size).toBeGreaterThan(0);
+      expect(alertsPane(f)).toContain(`WARNING ${title.slice(0, 40)}`);
+      if (m !== alerts[0]) continue;
+      // Where a seek that stopped short of the marked event would leave it: the alert is not listed yet.
+      await r.player.seekTo({ seq: m.seq - 1 });
+      const before = await r.tui.waitForFrame((x) => x.includes(`#${(m.seq - 1).toLocaleString('en-US')}/`), 'one event before the marker');
+      expect(alertsPane(before)).not.toContain(title.slice(0, 40));
+      await r.player.seekTo({ seq: m.seq });
+      await r.tui.waitForFrame((x) => alertsPane(x).includes(`WARNING ${title.slice(0, 40)}`), 'back on the marker');
+    }
   });
 });
