@@ -9,6 +9,7 @@ import { DialogHost } from './components/DialogHost.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
 import { Line } from './components/Line.js';
 import { PaneSlot } from './components/PaneFrame.js';
+import { ReplayStrip } from './components/ReplayStrip.js';
 import { StatusBar } from './components/StatusBar.js';
 import { TabBar } from './components/TabBar.js';
 import { ThemeProvider } from './context/theme.js';
@@ -180,6 +181,7 @@ function Console(props: AppProps) {
             ))}
           </DialogHost>
         </Box>
+        {vm.replayStrip ? <ReplayStrip strip={vm.replayStrip} /> : null}
         {vm.palette ? <Palette palette={vm.palette} /> : null}
         <Line cells={vm.hint} />
       </Box>

@@ -22,8 +22,11 @@ export interface ListUi {
 
 export type Overlay =
   | { readonly kind: 'help'; readonly top: number }
-  /** A replay's recording header and verification (opens with the replay; `i` toggles it). */
-  | { readonly kind: 'replayInfo' }
+  /**
+   * A replay's recording header, verification and markers (opens with the replay; `i` toggles it). The marker list
+   * keeps its selection by seq (as a row id) and its first shown row, like a pane's list; Enter jumps to the marker.
+   */
+  | { readonly kind: 'replayInfo'; readonly selectedId?: string; readonly selectedIndex?: number; readonly top?: number }
   /**
    * `picked`: the operator moved to a suggestion (↓ ↑), so Enter runs that one; otherwise Enter runs only what the
    * typed text names. `error`: why the last Enter ran nothing (cleared by typing).
@@ -128,7 +131,7 @@ function withList(ui: UiState, pane: PaneId, change: Partial<ListUi>): UiState {
 }
 
 /** Moves the selection within the selectable rows and scrolls only as far as needed to keep it visible. */
-function navigate(list: ListUi, ctx: ListContext, command: CommandId): Partial<ListUi> {
+function navigate(list: Pick<ListUi, 'selectedId' | 'selectedIndex'>, ctx: ListContext, command: CommandId): Partial<ListUi> {
   const selectable = ctx.rows.flatMap((r, i) => (r.selectable ? [i] : []));
   if (selectable.length === 0) return {};
   const current = ctx.rows.findIndex((r) => r.id === (ctx.selected ?? list.selectedId));
@@ -262,6 +265,10 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
         const page = Math.max(1, Math.floor((a.list?.height ?? 10) / 2));
         const next = { 'nav.down': o.top + 1, 'nav.up': o.top - 1, 'nav.top': 0, 'nav.bottom': Number.MAX_SAFE_INTEGER, 'nav.pageDown': o.top + page, 'nav.pageUp': o.top - page }[a.command];
         return { ...ui, overlay: { ...o, top: Math.max(0, next) } };
+      }
+      if (ui.overlay?.kind === 'replayInfo') {
+        const o = ui.overlay;
+        return a.list ? { ...ui, overlay: { ...o, ...navigate({ selectedIndex: o.selectedIndex ?? 0, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}) }, a.list, a.command) } } : ui;
       }
       return a.list ? withList(ui, pane, navigate(list, a.list, a.command)) : ui;
     }

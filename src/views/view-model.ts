@@ -13,7 +13,7 @@ import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
 import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
-import type { UiState } from './ui-state.js';
+import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
 import { armingEnded, markCells, planCell } from './trade-dialog.js';
 
@@ -80,6 +80,13 @@ export interface ViewModel {
   };
   /** A replay's transport line, under the status bar. */
   readonly replayBar?: readonly Cell[];
+  /**
+   * In a replay: the trading dialog the operator had open at the replay's time, as a strip of `height` rows under the
+   * panes (border included), never over them.
+   */
+  readonly replayStrip?: { readonly title: string; readonly lines: readonly Cell[]; readonly height: number };
+  /** The recording info's marker list as shown, for the list keys that move through it (commands/replay.ts). */
+  readonly replayMarkers?: ListContext;
 }
 
 /** Rows the palette takes at the bottom (input line plus suggestions). */
@@ -277,7 +284,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const palette = ui.overlay?.kind === 'palette';
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
-  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0));
+  const strip = replay ? replayStripFor(input) : undefined;
+  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0));
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);
   const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
@@ -317,27 +325,48 @@ export function buildViewModel(input: ViewInput): ViewModel {
         }
       : {}),
     ...(ui.dialog?.kind === 'detail' ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) } :
-      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: replayDialog } : {}),
+      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } } : {}),
     ...(replay ? { replayBar: replayBar(replay, size.columns) } : {}),
+    ...(replayDialog?.list ? { replayMarkers: replayDialog.list } : {}),
+    ...(strip ? { replayStrip: strip } : {}),
   };
   return vm;
 }
 
 /**
- * In a replay: the recording's header and verification while `i` has it open, else the trading dialog the operator
- * had open at the replay's time (help and the palette go over it; it is cut to the body's height).
+ * In a replay: the recording's header, verification and markers while `i` has it open (the player's own page, over
+ * the body, cut to its height). Nothing else in a replay covers the panes.
  */
-function replayDialogFor(input: ViewInput, height: number): ViewModel['dialog'] {
+function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog'] & { list?: ListContext }) | undefined {
   const r = input.snapshot.replay;
-  if (!r || input.ui.dialog) return undefined;
   const o = input.ui.overlay;
+  if (!r || input.ui.dialog || o?.kind !== 'replayInfo') return undefined;
   const k = (id: CommandId) => firstKey(input.bindings, id) ?? `:${id}`;
-  const d = o?.kind === 'replayInfo'
-    ? replayInfo(r, { close: k('help.close'), play: k('replay.pause'), markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}` })
-    : o === undefined ? replayedDialog(input.snapshot.state, input.snapshot.now) : undefined;
-  if (!d) return undefined;
   const room = Math.max(1, height - 3);
-  return { title: d.title, lines: d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' }] };
+  const keys = {
+    close: input.bindings['help.close'].includes('esc') ? keyLabel('esc') : k('help.close'), play: k('replay.pause'),
+    markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}`, jump: k('row.detail'),
+    pick: (['up', 'down'].every((x) => input.bindings['nav.up'].includes(x) || input.bindings['nav.down'].includes(x)) ? [keyLabel('up'), keyLabel('down')] : [k('nav.up'), k('nav.down')]).join(' '),
+  };
+  const d = replayInfo(r, keys, { room, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}), ...(o.top !== undefined ? { top: o.top } : {}) });
+  const lines = d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
+  return { title: d.title, lines, list: d.list };
+}
+
+/**
+ * The recorded trading dialog open at the replay's time, as a strip under the panes: at most a third of the screen,
+ * its last line (that the operator had not decided yet) always kept.
+ */
+function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
+  const d = replayedDialog(input.snapshot.state);
+  if (!d) return undefined;
+  // Border (2) and title (1) take 3 rows.
+  const height = Math.min(Math.max(4, Math.floor(input.size.rows / 3)), d.lines.length + 3);
+  const room = height - 3;
+  const last = d.lines[d.lines.length - 1]!;
+  const lines = d.lines.length <= room ? d.lines
+    : [...d.lines.slice(0, Math.max(0, room - 2)), ...(room >= 2 ? [{ text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []), last];
+  return { title: d.title, lines, height };
 }
 
 /** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */

@@ -44,15 +44,20 @@ describe('tws-risk replay in tmux', () => {
     await press(s, '.');
     await waitForScreen(s, (x) => position(x).seq === mid.seq + 2, 'a second step');
 
-    // ] goes to the next marker: the operator's flatten dialog as recorded, with the decision and the order sent.
+    // ] goes to the next marker: the operator's flatten dialog as recorded, in a strip under the panes (which stay),
+    // open until the recorded decision, which closes it.
     await press(s, ']');
     await waitForScreen(s, (x) => /Marker operator: operator armed/.test(x), 'the arming marker');
-    await press(s, ']', ']');
-    const dialog = await waitForScreen(s, (x) => /REPLAY · FLATTEN underlying:AAPL\?/.test(x) && /decision: confirm/.test(x), 'the replayed flatten dialog');
+    await press(s, ']');
+    const dialog = await waitForScreen(s, (x) => /REPLAY · FLATTEN underlying:AAPL\?/.test(x) && /had not decided yet/.test(x), 'the replayed flatten dialog');
     expect(dialog).toMatch(/SELL 500 AAPL STK/);
-    const atDecision = position(dialog).seq;
+    expect(dialog).toMatch(/Positions/);
+    const atShown = position(dialog).seq;
+    await press(s, ']');
+    const decided = await waitForScreen(s, (x) => /Marker operator: operator decision confirm/.test(x), 'the decision marker');
+    expect(decided).not.toMatch(/REPLAY · FLATTEN/);
     await press(s, '[');
-    await waitForScreen(s, (x) => position(x).seq < atDecision && /Waiting for the operator/.test(x), 'back to the dialog before the decision');
+    await waitForScreen(s, (x) => position(x).seq === atShown && /had not decided yet/.test(x), 'back to the dialog before the decision');
 
     // Trading keys explain themselves and do nothing. (No Escape first: on a busy machine Escape and the next key can
     // reach the console in one read, which a terminal means as Alt-2.)

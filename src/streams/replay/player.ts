@@ -84,6 +84,8 @@ export interface ReplayControls {
   /** Jumps to the next (or previous) marker and pauses there; false when there is none. */
   nextMarker(): Promise<Marker | undefined>;
   prevMarker(): Promise<Marker | undefined>;
+  /** Jumps to a marker picked from the list (the recording info) and pauses there, like `]` onto it. */
+  toMarker(m: Marker): Promise<void>;
   /** Called after anything that changes the status ('status') or replaces the state by a seek ('replaced'). */
   onChange(listener: (kind: 'status' | 'replaced') => void): () => void;
 }
@@ -300,9 +302,7 @@ export class ReplayPlayer implements ReplayControls {
       this.say(this.integrity.state === 'checking' ? 'no later marker found yet (still reading the file)' : 'no later marker');
       return undefined;
     }
-    this.pause();
-    await this.seekToMarker(m);
-    this.say(m.label);
+    await this.toMarker(m);
     return m;
   }
 
@@ -312,10 +312,15 @@ export class ReplayPlayer implements ReplayControls {
       this.say('no earlier marker');
       return undefined;
     }
+    await this.toMarker(m);
+    return m;
+  }
+
+  /** Lands just after the marked event (it is folded), so the panes show what the marker names. */
+  async toMarker(m: Marker): Promise<void> {
     this.pause();
     await this.seekToMarker(m);
     this.say(m.label);
-    return m;
   }
 
   /**

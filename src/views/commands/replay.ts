@@ -4,6 +4,31 @@ import { parseSpeed } from '../../streams/replay/player.js';
 import { parseAt } from '../../streams/replay/state-at.js';
 import type { CommandContext, CommandHandler } from './context.js';
 
+/**
+ * The recording info's marker list: the list keys move through it, Enter jumps to the picked marker (and closes the
+ * info so the panes show it). Before the other domains, so Enter does not open a row's detail underneath.
+ */
+export const replayInfoCommands: CommandHandler = (ctx, command) => {
+  const player = ctx.props().replay;
+  const u = ctx.ui();
+  if (!player || u.overlay?.kind !== 'replayInfo' || u.dialog) return false;
+  if (command.startsWith('nav.')) {
+    const list = ctx.vm().replayMarkers;
+    ctx.dispatch({ type: 'command', command, ...(list ? { list } : {}) });
+    return true;
+  }
+  if (command !== 'row.detail') return false;
+  const id = ctx.vm().replayMarkers?.selected;
+  const m = player.status().markers.find((x) => String(x.seq) === id);
+  if (!m) {
+    ctx.flash('No marker to jump to');
+    return true;
+  }
+  ctx.dispatch({ type: 'closeOverlay' });
+  void player.toMarker(m).then(() => ctx.flash(`Marker ${m.kind}: ${m.label}`), (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`));
+  return true;
+};
+
 /** Any transport command closes the recording info that opens with the replay. */
 export const replayCommands: CommandHandler = (ctx, command, arg) => {
   const player = ctx.props().replay;

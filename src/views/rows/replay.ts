@@ -1,8 +1,9 @@
 // Replay chrome: the transport bar, the recording's header and verification, and operator dialogs as recorded.
-import type { OperatorActionRow, PortfolioState } from '../../model/state.js';
+import type { PortfolioState } from '../../model/state.js';
 import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
 import { count, textWidth } from '../format.js';
+import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
@@ -54,8 +55,28 @@ export function replayBar(s: ReplayStatus, width: number): Cell[] {
   return kept.map(({ keep: _k, ...c }) => c);
 }
 
-/** The recording's header and what verification found: shown when the file opens and on `i`. */
-export function replayInfo(s: ReplayStatus, keys: { close: string; play: string; markers: string }): { title: string; lines: Cell[] } {
+/** Keys named on the recording info's last line. */
+export interface ReplayInfoKeys {
+  readonly close: string;
+  readonly play: string;
+  readonly markers: string;
+  readonly pick: string;
+  readonly jump: string;
+}
+
+/** Where the marker list stands: rows it may take, and the selection and first row the UI state keeps. */
+export interface MarkerListView {
+  readonly room: number;
+  readonly selectedId?: string;
+  readonly top?: number;
+}
+
+/**
+ * The recording's header and what verification found, then every marker with its recorded time (UTC), kind and
+ * text: shown when the file opens and on `i`. The list scrolls within `view.room` lines in all; the selection starts
+ * at the next marker after the player's position. `list` is what the list keys move through (ui-state navigate).
+ */
+export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerListView): { title: string; lines: Cell[]; list: ListContext } {
   const h = s.header;
   const lines: Cell[] = [
     { text: `File        ${s.file}` },
@@ -87,42 +108,60 @@ export function replayInfo(s: ReplayStatus, keys: { close: string; play: string;
       );
       break;
   }
+  const markers = s.markers;
   const kinds = new Map<string, number>();
-  for (const m of s.markers) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
-  lines.push(
+  for (const m of markers) kinds.set(m.kind, (kinds.get(m.kind) ?? 0) + 1);
+  const footer: Cell[] = [
     { text: '' },
-    { text: `Markers     ${s.markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : [...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')}` },
     { text: 'A replay never trades and never opens a socket.', slot: 'muted' },
     { text: '' },
-    { text: `${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+    { text: `${markers.length > 0 ? `${keys.pick} picks a marker · ${keys.jump} jumps there · ` : ''}${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+  ];
+  // The rows the list may take: what the header, the summary line and the footer leave, at least one.
+  const height = Math.max(1, Math.min(markers.length, view.room - lines.length - 2 - footer.length));
+  const rows = markers.map((m) => ({ id: String(m.seq), selectable: true }));
+  let sel = view.selectedId === undefined ? -1 : rows.findIndex((r) => r.id === view.selectedId);
+  if (sel < 0) {
+    const next = markers.findIndex((m) => m.seq > s.seq);
+    sel = next >= 0 ? next : markers.length - 1;
+  }
+  let top = Math.min(view.top ?? 0, Math.max(0, sel));
+  if (sel >= top + height) top = sel - height + 1;
+  top = Math.max(0, Math.min(top, Math.max(0, markers.length - height)));
+  const shown = markers.slice(top, top + height);
+  const where = markers.length > shown.length ? ` (${top + 1}–${top + shown.length} of ${markers.length})` : '';
+  lines.push(
+    { text: '' },
+    { text: `Markers     ${markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : `${[...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')} · times UTC${where}`}` },
   );
-  return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines };
+  shown.forEach((m, k) => {
+    const picked = top + k === sel;
+    lines.push({ text: `${picked ? '▶' : ' '} ${utcClock(m.at)}  ${m.kind.padEnd(10)} ${m.label}`, ...(picked ? { slot: 'selection' as const } : {}) });
+  });
+  lines.push(...footer);
+  const list: ListContext = { rows, height, top, ...(sel >= 0 ? { selected: rows[sel]!.id } : {}) };
+  return { title: `Replay of ${s.file.split(/[\\/]/).pop()}`, lines, list };
 }
 
-/** How long (recorded time) a replayed dialog stays up after its last decision or send. */
-export const REPLAYED_DIALOG_MS = 5000;
-
 /**
- * The trading dialog the operator had open at the clock's time, rebuilt from the recorded operator actions: the plan
- * as shown (its recorded title and lines, or its legs for recordings that predate them), then the decision and the
- * orders sent. Undefined when no dialog was open then.
+ * The trading dialog the operator had open at the replay's position, rebuilt from the recorded operator actions: the
+ * plan as shown (its recorded title and lines, or its legs for recordings that predate them), any refusal while it was
+ * up, and TWS's state of the plan's orders. It is open from its dialogShown until the event that ended it on the
+ * operator's screen: the plan's decision, the next dialogShown, or a disarm. Undefined when none was open then.
+ * The view shows it beside the panes, never over them (a replay is for reading what happened around it).
  */
-export function replayedDialog(state: PortfolioState, now: number): { title: string; lines: Cell[] } | undefined {
+export function replayedDialog(state: PortfolioState): { title: string; lines: Cell[] } | undefined {
   const acts = state.operatorActions;
-  let d: OperatorActionRow | undefined;
-  for (let i = acts.length - 1; i >= 0 && !d; i--) if (acts[i]!.action === 'dialogShown') d = acts[i];
+  let at = -1;
+  for (let i = acts.length - 1; i >= 0 && at < 0; i--) if (acts[i]!.action === 'dialogShown') at = i;
+  const d = acts[at];
   if (d?.action !== 'dialogShown') return undefined;
   const detail = d.detail;
   const planId = detail.planId;
-  const after = acts.slice(acts.indexOf(d) + 1).filter((a) => {
-    if (a.action === 'decision' || a.action === 'ordersSent' || a.action === 'cancelsSent') return a.detail.planId === planId;
-    return a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId);
-  });
-  const last = after[after.length - 1];
-  const declined = after.some((a) => a.action === 'decision' && a.detail.decision === 'cancel');
-  if (last && (declined || last.action === 'ordersSent' || last.action === 'cancelsSent' || last.action === 'denied') && now - last.at > REPLAYED_DIALOG_MS) return undefined;
+  const after = acts.slice(at + 1);
+  if (after.some((a) => a.action === 'disarmed' || (a.action === 'decision' && a.detail.planId === planId))) return undefined;
   const title = detail.shown?.title ?? `Plan ${planId}`.trim();
-  const lines: Cell[] = [{ text: `Recorded ${utcClock(d.at)} UTC: the operator saw`, slot: 'muted' }, { text: '' }];
+  const lines: Cell[] = [];
   if (detail.shown) for (const l of detail.shown.lines) lines.push({ text: l });
   else {
     const legs = detail.legs ?? [];
@@ -136,23 +175,14 @@ export function replayedDialog(state: PortfolioState, now: number): { title: str
     }
     if (legs.length === 0) lines.push({ text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
   }
-  lines.push({ text: '' });
-  if (after.length === 0) lines.push({ text: 'Waiting for the operator (no decision yet at this time)', slot: 'risk.warn' });
   for (const a of after) {
-    if (a.action === 'decision') lines.push({ text: `${utcClock(a.at)} decision: ${a.detail.decision}${a.detail.by ? ` (${a.detail.by})` : ''}`, slot: a.detail.decision === 'confirm' ? 'dialog.danger' : 'muted' });
-    else if (a.action === 'ordersSent') {
-      const x = a.detail;
-      lines.push({ text: `${utcClock(a.at)} sent order ${x.orderId}: ${x.action} ${x.quantity} ${x.orderType}${x.limitPrice !== null ? ` ${x.limitPrice}` : ''}`.replace(/\s+/g, ' ').trim() });
-    } else if (a.action === 'cancelsSent') {
-      lines.push({ text: `${utcClock(a.at)} sent ${a.detail.orderIds.length > 0 ? `cancel of order(s) ${a.detail.orderIds.join(', ')}` : a.detail.cancel}` });
-    } else if (a.action === 'denied') lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
+    if (a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId)) lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
   }
   // What TWS acknowledged for the plan's orders at this time (our orders carry orderRef tws-risk:<plan id>).
-  const sentIds = new Set(after.flatMap((a) => (a.action === 'ordersSent' ? [a.detail.orderId] : [])));
   for (const o of state.orders.values()) {
-    if (o.info?.orderRef !== `tws-risk:${planId}` && !sentIds.has(o.orderId)) continue;
+    if (o.info?.orderRef !== `tws-risk:${planId}`) continue;
     lines.push({ text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`, slot: o.status === 'Filled' ? 'risk.ok' : 'muted' });
   }
-  lines.push({ text: '' }, { text: 'REPLAY: read-only; nothing here can be answered or sent', slot: 'muted' });
+  lines.push({ text: `Shown ${utcClock(d.at)} UTC; the operator had not decided yet (read-only replay: nothing here can be answered)`, slot: 'risk.warn' });
   return { title: `REPLAY · ${title}`, lines };
 }
