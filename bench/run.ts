@@ -24,6 +24,7 @@ process.stdout.write(`node flags: ${NODE_FLAGS.join(' ') || '(none)'}\n`);
 const tmp = mkdtempSync(join(tmpdir(), 'tws-risk-bench-'));
 const results: BenchResult[] = [];
 try {
+  results.push(...child('startup.js'));
   results.push(...child('reducer.js'));
   const rec = join(tmp, 'synthetic.jsonl.gz');
   results.push(...child('write-recording.js', [rec]));

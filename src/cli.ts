@@ -1,19 +1,18 @@
 // tws-risk command line: argument parsing, subcommands and exit codes. Every path returns a code; none throws.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { configCommand } from './commands/config.js';
-import { demoCommand, type DemoFlags } from './commands/demo.js';
-import { liveCommand, type LiveFlags } from './commands/live-console.js';
-import { replayEventsCommand, type EventsFlags } from './commands/replay-events.js';
-import { replayCommand, type ReplayFlags } from './commands/replay.js';
-import { reportCommand, type ReportFlags } from './commands/report.js';
-import { cancelCommand, flattenCommand, type CancelFlags, type FlattenFlags } from './commands/trade.js';
+// Each command's module is imported when that command runs, never before: `--help` or `verify` must not pay for the
+// TWS client, RxJS and Ink that the console needs (docs/performance.md "Start-up").
+import type { DemoFlags } from './commands/demo.js';
+import type { LiveFlags } from './commands/live-console.js';
+import type { EventsFlags } from './commands/replay-events.js';
+import type { ReplayFlags } from './commands/replay.js';
+import type { ReportFlags } from './commands/report.js';
+import type { CancelFlags, FlattenFlags } from './commands/trade.js';
+import type { GuardFlags } from './commands/guard.js';
 import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
-import { loadSettings } from './config/load.js';
 import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
-import { verifyCommand } from './commands/verify.js';
-import { fleetCommand, type FleetFlags } from './commands/fleet.js';
-import { guardCheckCommand, guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
+import type { FleetFlags } from './commands/fleet.js';
 import { appVersion } from './version.js';
 
 interface CommandSpec {
@@ -130,7 +129,7 @@ const COMMANDS: readonly CommandSpec[] = [
       host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
       'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
     },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : liveCommand(values as LiveFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/live-console.js')).liveCommand(values as LiveFlags, io)),
   },
   {
     name: 'demo',
@@ -142,7 +141,7 @@ const COMMANDS: readonly CommandSpec[] = [
       scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, start: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
       color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
     },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : demoCommand(values as DemoFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/demo.js')).demoCommand(values as DemoFlags, io)),
   },
   {
     name: 'sim',
@@ -162,7 +161,7 @@ const COMMANDS: readonly CommandSpec[] = [
     formats: ['TIME', 'SHOCK', 'SCENARIOS FILE'],
     notes: ['Exit 0 ok, 1 bad recording, 2 usage, 3 cannot connect, 4 timed out, 5 a critical alert is active.'],
     options: { ...CONNECTION_OPTIONS, record: { type: 'string' }, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : reportCommand(values as ReportFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/report.js')).reportCommand(values as ReportFlags, io)),
   },
   {
     name: 'replay',
@@ -175,14 +174,14 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     formats: ['TIME', 'SPEED (replay)'],
     options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' } },
-    run: (pos, values, io) => {
+    run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('replay', 'expects exactly one recording file', io);
       if (values.events === true) {
         for (const k of ['speed', 'at', 'color'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} is for the player, not --events`, io);
-        return replayEventsCommand(pos[0]!, values as EventsFlags, io);
+        return (await import('./commands/replay-events.js')).replayEventsCommand(pos[0]!, values as EventsFlags, io);
       }
       for (const k of ['kind', 'from', 'to'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} needs --events`, io);
-      return replayCommand(pos[0]!, values as ReplayFlags, io);
+      return (await import('./commands/replay.js')).replayCommand(pos[0]!, values as ReplayFlags, io);
     },
   },
   {
@@ -198,7 +197,7 @@ const COMMANDS: readonly CommandSpec[] = [
     formats: ['SCOPE'],
     notes: ['Exit 0 planned or flat, 1 refused or nothing matches, 2 usage, 3 cannot connect, 4 timed out, 6 not flat.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, scope: { type: 'string' }, mkt: { type: 'boolean' }, collar: { type: 'string' } },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('flatten', `unexpected argument '${pos[0]}'`, io) : flattenCommand(values as FlattenFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('flatten', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/trade.js')).flattenCommand(values as FlattenFlags, io)),
   },
   {
     name: 'cancel',
@@ -212,7 +211,7 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     notes: ['Exit 0 ok, 1 refused or no such open order, 2 usage, 3 cannot connect, 4 timed out, 6 some cancel did not complete.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, all: { type: 'boolean' }, global: { type: 'boolean' }, order: { type: 'string' } },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : cancelCommand(values as CancelFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/trade.js')).cancelCommand(values as CancelFlags, io)),
   },
   {
     name: 'guard',
@@ -232,21 +231,21 @@ const COMMANDS: readonly CommandSpec[] = [
     options: {
       ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' }, ...PUBLISH_OPTIONS,
     },
-    run: (pos, values, io) => {
+    run: async (pos, values, io) => {
       if (pos[0] === 'status') {
         if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
         for (const k of ['policy', 'trade', 'confirm-account', 'record', 'no-record', 'host', 'port', 'client-id', 'account', 'timeout', 'publish', 'nats-creds', 'nats-stream'] as const) {
           if (values[k] !== undefined) return usageError('guard', `--${k} is for the daemon, not guard status`, io);
         }
-        return guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
+        return (await import('./commands/guard.js')).guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
       }
       if (pos[0] === 'check') {
         if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
-        return guardCheckCommand(values as { policy?: string }, io);
+        return (await import('./commands/guard.js')).guardCheckCommand(values as { policy?: string }, io);
       }
       if (pos.length > 0) return usageError('guard', `unexpected argument '${pos[0]}' (the subcommands are status and check)`, io);
       if (values['max-age'] !== undefined || values.json !== undefined) return usageError('guard', '--max-age and --json are for guard status', io);
-      return guardCommand(values as GuardFlags, io);
+      return (await import('./commands/guard.js')).guardCommand(values as GuardFlags, io);
     },
   },
   {
@@ -256,7 +255,7 @@ const COMMANDS: readonly CommandSpec[] = [
     flagHelp: { json: ['', 'print the table once as one JSON document (docs/fleet.md)'] },
     notes: ['Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert.'],
     options: { nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' } },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('fleet', `unexpected argument '${pos[0]}'`, io) : fleetCommand(values as FleetFlags, io)),
+    run: async (pos, values, io) => (pos.length > 0 ? usageError('fleet', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/fleet.js')).fleetCommand(values as FleetFlags, io)),
   },
   {
     name: 'verify',
@@ -266,7 +265,7 @@ const COMMANDS: readonly CommandSpec[] = [
     options: { strict: { type: 'boolean' }, json: { type: 'boolean' } },
     run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('verify', 'expects exactly one recording file', io);
-      return verifyCommand(pos[0]!, { strict: values.strict === true, json: values.json === true }, io);
+      return (await import('./commands/verify.js')).verifyCommand(pos[0]!, { strict: values.strict === true, json: values.json === true }, io);
     },
   },
   {
@@ -274,9 +273,9 @@ const COMMANDS: readonly CommandSpec[] = [
     args: 'path|show|validate',
     summary: 'where the settings file is, the settings in force, or what is wrong with the file',
     notes: ['  path      print where the settings file is read from', '  show      print the settings in force (file over defaults) as JSON', '  validate  list every problem in the file (exit 1 if any)'],
-    run: (pos, values, io) => {
+    run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('config', 'expects one of path, show, validate', io);
-      return configCommand(pos[0]!, values.config as string | undefined, io);
+      return (await import('./commands/config.js')).configCommand(pos[0]!, values.config as string | undefined, io);
     },
   },
 ];
@@ -421,7 +420,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     return EXIT.ok;
   }
   // Masking covers every line the command prints and the console's screen; what is written to files is not masked.
-  const ui = loadSettings(parsed.values.config as string | undefined).settings.ui;
+  const ui = (await import('./config/load.js')).loadSettings(parsed.values.config as string | undefined).settings.ui;
   const mask = parsed.values.mask === true || ui.maskAccount;
   // Text for people follows the locale (the console decides the same way for its screen); JSON is for programs
   // and keeps its strings as they are.

@@ -6,7 +6,7 @@ import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
-import { publishFlagsProblem, type PublishFlags } from './publish.js';
+import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive } from './live.js';
 import { stateText } from './state-text.js';
 

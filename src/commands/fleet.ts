@@ -6,7 +6,7 @@ import { readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import type { RiskSummary } from '../streams/nats/summary.js';
 import { EXIT, type CommandIo } from './io.js';
-import { SUMMARY_EVERY_MS } from './publish.js';
+import { SUMMARY_EVERY_MS } from './publish-flags.js';
 
 export interface FleetFlags {
   readonly nats?: string;

@@ -4,7 +4,7 @@ import { loadSettings } from '../config/load.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
-import { publishFlagsProblem, type PublishFlags } from './publish.js';
+import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, resolveConnection, type ConnectionFlags } from './live.js';
 
 export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'>, PublishFlags {

@@ -5,7 +5,7 @@ import type { PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
-import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags } from './live.js';
+import type { ConnectionFlags } from './live.js';
 import { missingData, stateJson } from './state-json.js';
 import { stateText } from './state-text.js';
 import { chooseScenarios, riskParamsOf, stressOf, type RiskSettingsParams } from './stress.js';
@@ -94,6 +94,8 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     io.err('tws-risk report: --at needs --replay FILE');
     return EXIT.usage;
   }
+  // The TWS client (and RxJS under it) only for a live report: `report --replay` reads a file.
+  const { cannotConnectLines, openLive, resolveConnection, waitForData } = await import('./live.js');
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
   const c = resolveConnection(f, loaded.settings, 20);

@@ -1,7 +1,9 @@
 // Loads settings through conf: finds the file (--config, TWS_RISK_CONFIG, platform dir), validates, and degrades.
 import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { basename, dirname, extname, resolve } from 'node:path';
-import Conf, { type Options } from 'conf';
+import type ConfClass from 'conf';
+import type { Options } from 'conf';
 import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
@@ -11,6 +13,15 @@ import {
 } from './settings.js';
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
+
+/**
+ * conf, and the ~200 modules of the JSON-schema validator and semver under it, are loaded only when a settings file
+ * exists: most runs have none, and `verify` or `--help` should not pay for them (docs/performance.md "Start-up").
+ * It is required synchronously (Node 22.12+ loads an ES module through require) so that loadSettings stays sync.
+ */
+function Conf(): typeof ConfClass {
+  return (createRequire(import.meta.url)('conf') as { default: typeof ConfClass }).default;
+}
 
 export interface LoadedSettings {
   /** The settings in force: every valid key of the file, the default for each key that is missing or invalid. */
@@ -58,7 +69,7 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   let raw: unknown;
   try {
     // No `defaults` for conf: it would write them back into the user's hand-edited file.
-    raw = new Conf<Record<string, unknown>>(confOptions(path)).store;
+    raw = new (Conf())<Record<string, unknown>>(confOptions(path)).store;
   } catch (err) {
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path)] };
   }

@@ -98,17 +98,29 @@ function revive(obj: Obj, paths: readonly string[], where: string): void {
 }
 
 /**
+ * What is wrong with an event's envelope (an object with a known type, a positive seq and a receivedAt), or
+ * undefined. Checking a recording without decoding it (`tws-risk verify`) asks only this of each event.
+ */
+export function envelopeProblem(raw: unknown): string | undefined {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'event is not an object';
+  const o = raw as Obj;
+  const type = o.type;
+  if (typeof type !== 'string' || !(type in STREAM_OF)) return `unknown event type ${JSON.stringify(type)}`;
+  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) return `event seq ${JSON.stringify(o.seq)} is not a positive integer`;
+  if (typeof o.receivedAt !== 'number' || !Number.isFinite(o.receivedAt)) return 'event receivedAt is not a number';
+  return undefined;
+}
+
+/**
  * Turns a parsed JSON object back into a FeedEvent, checking the envelope and reviving Decimals. `legacy`: the
  * recording is schema 1, whose operator details were free JSON: they are upgraded to the typed events
  * (model/operator.ts) instead of checked.
  */
 export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CodecError('event is not an object');
+  const problem = envelopeProblem(raw);
+  if (problem) throw new CodecError(problem);
   const o = raw as Obj;
-  const type = o.type;
-  if (typeof type !== 'string' || !(type in STREAM_OF)) throw new CodecError(`unknown event type ${JSON.stringify(type)}`);
-  if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) throw new CodecError(`event seq ${JSON.stringify(o.seq)} is not a positive integer`);
-  if (typeof o.receivedAt !== 'number' || !Number.isFinite(o.receivedAt)) throw new CodecError('event receivedAt is not a number');
+  const type = o.type as string;
   revive(o, EVENT_DECIMALS[type as FeedEventType], type);
   if (type === 'operatorActed') {
     if (legacy) {

@@ -1,6 +1,9 @@
 // Connects to NATS from a URL, a creds file or the NATS_* environment variables, never logging a secret.
 import { readFileSync } from 'node:fs';
 import { connect, credsAuthenticator, type NatsConnection, type NodeConnectionOptions } from '@nats-io/transport-node';
+import { redactedUrl } from './url.js';
+
+export { natsUrlProblem, redactedUrl } from './url.js';
 
 export interface NatsTarget {
   /** nats://[user:pass@]host:port, or several separated by commas. */
@@ -11,25 +14,6 @@ export interface NatsTarget {
   readonly env?: NodeJS.ProcessEnv;
   /** How the connection names itself in the server's monitoring (`tws-risk guard@host`). */
   readonly name?: string;
-}
-
-/** A target's URL without its password, for logs and the status line. */
-export function redactedUrl(url: string): string {
-  return url.replace(/(\/\/[^:@/]*):[^@/]*@/g, '$1:***@');
-}
-
-/** Checks the URL form before any connection is tried: a usage error, not a network one. */
-export function natsUrlProblem(url: string): string | undefined {
-  for (const u of url.split(',')) {
-    let p: URL;
-    try {
-      p = new URL(u.trim());
-    } catch {
-      return `expected nats://HOST:PORT, got ${JSON.stringify(redactedUrl(u))}`;
-    }
-    if (!['nats:', 'tls:'].includes(p.protocol) || !p.hostname) return `expected nats://HOST:PORT, got ${JSON.stringify(redactedUrl(u))}`;
-  }
-  return undefined;
 }
 
 /** Connection options: servers without credentials, credentials from the URL, else the file, else the environment. */

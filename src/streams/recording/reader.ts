@@ -3,7 +3,7 @@ import { createHash, hash } from 'node:crypto';
 import { constants as fsc, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
-import { CodecError, decodeEvent, decodeState } from '../../model/codec.js';
+import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
@@ -483,7 +483,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         case 'event': {
           const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
           if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
-            if (!Number.isSafeInteger(raw.seq) || typeof raw.receivedAt !== 'number') fail('malformed', 'bad event: no seq or receivedAt');
+            const problem = envelopeProblem(raw);
+            if (problem) fail('malformed', `bad event: ${problem}`);
             const seq = raw.seq as number;
             if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
             if (events === 0) {
@@ -580,9 +581,18 @@ export type VerifyResult =
   | { readonly ok: true; readonly summary: ReadSummary }
   | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
-/** Reads the whole file, checking everything; never throws for a bad file. */
-export async function verifyRecording(file: string): Promise<VerifyResult> {
-  const it = readRecording(file, { skipKeyframeStates: false });
+/** Every event type: a reader asked to decode none of them checks each event's envelope only. */
+const DECODE_NONE: ReadonlySet<string> = new Set();
+
+/**
+ * Reads the whole file, checking everything; never throws for a bad file. `decode: false` (what `tws-risk verify`
+ * does) checks every line's JSON, hash chain, sequence and the seal, and each event's envelope, but builds no
+ * Decimal and no keyframe state: a line the writer hashed is what it wrote, so the chain vouches for its contents,
+ * and a line that fails the codec is named when a replay or report reads it. The default decodes everything too.
+ */
+export async function verifyRecording(file: string, opts: { readonly decode?: boolean } = {}): Promise<VerifyResult> {
+  const decode = opts.decode !== false;
+  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: DECODE_NONE });
   let linesRead = 0;
   try {
     for (;;) {

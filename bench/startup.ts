@@ -1,0 +1,91 @@
+// Benchmark: start-up of the installed bin as users run it, as a ratio to `node -e 0` timed in the same rounds.
+import { spawn } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { report, type BenchResult } from './measure.js';
+import { productNodeFlags } from './node-flags.js';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const BIN = join(root, 'bin', 'tws-risk');
+const SAMPLE = join(root, 'recordings', 'sample-multicurrency.jsonl');
+const ROUNDS = Number(process.env.BENCH_STARTUP_ROUNDS ?? 7);
+
+interface Case {
+  readonly name: string;
+  readonly argv: readonly string[];
+  /** Text on stdout that ends the measurement (the console's first frame); otherwise the process's exit does. */
+  readonly until?: string;
+  /** Run in a pseudo-terminal (script(1)), as the console needs one. */
+  readonly tty?: boolean;
+}
+
+const node = [process.execPath, ...productNodeFlags()];
+const CASES: readonly Case[] = [
+  { name: 'node -e 0', argv: [process.execPath, '-e', '0'] },
+  { name: '--help', argv: [...node, BIN, '--help'] },
+  { name: 'verify (sample recording)', argv: [...node, BIN, 'verify', SAMPLE] },
+  { name: 'replay --events (sample recording)', argv: [...node, BIN, 'replay', SAMPLE, '--events'] },
+  { name: 'demo to first frame', argv: [...node, BIN, 'demo', '--no-record', '--start', '2026-03-02T14:30:00Z'], until: 'Positions', tty: true },
+  { name: 'replay to first frame', argv: [...node, BIN, 'replay', SAMPLE, '--speed', '1'], until: 'Positions', tty: true },
+];
+
+const quote = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
+
+/** Milliseconds from spawning the case to its end (exit, or the text it waits for); the child is stopped then. */
+function once(c: Case): Promise<number> {
+  const [cmd, ...args] = c.tty ? ['script', '-qfec', c.argv.map(quote).join(' '), '/dev/null'] : c.argv;
+  return new Promise((done, fail) => {
+    const t0 = performance.now();
+    const child = spawn(cmd!, args, { stdio: ['pipe', 'pipe', 'ignore'], env: { ...process.env, COLUMNS: '120', LINES: '40' }, detached: c.tty === true });
+    let seen = '';
+    let finished = false;
+    const end = (ms: number) => {
+      if (finished) return;
+      finished = true;
+      if (c.tty && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+      }
+      done(ms);
+    };
+    child.stdout.on('data', (chunk: Buffer) => {
+      if (!c.until) return;
+      seen = (seen + chunk.toString('utf8')).slice(-4096);
+      if (seen.includes(c.until)) end(performance.now() - t0);
+    });
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      if (c.until && !finished) fail(new Error(`${c.name}: exited (${code}) before "${c.until}"`));
+      else end(performance.now() - t0);
+    });
+  });
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
+// Rounds interleave the cases, so that the anchor and each command see the same load on a shared machine.
+const times = new Map<string, number[]>(CASES.map((c) => [c.name, []]));
+for (let r = 0; r < ROUNDS; r++) for (const c of CASES) times.get(c.name)!.push(await once(c));
+const anchor = median(times.get('node -e 0')!);
+const results: BenchResult[] = CASES.map((c) => {
+  const ms = median(times.get(c.name)!);
+  const ratio = ms / anchor;
+  const isAnchor = c.name === 'node -e 0';
+  return {
+    name: 'startup',
+    metric: isAnchor ? `node -e 0 (the anchor), median of ${ROUNDS}` : `${c.name}, median of ${ROUNDS}, × node -e 0`,
+    value: Number((isAnchor ? ms : ratio).toFixed(isAnchor ? 0 : 2)),
+    unit: isAnchor ? 'ms' : '×',
+    ...(isAnchor || c.name === '--help' ? {} : { target: '<= 3×', pass: ratio <= 3 }),
+    extra: { medianMs: Math.round(ms), minMs: Math.round(Math.min(...times.get(c.name)!)), maxMs: Math.round(Math.max(...times.get(c.name)!)) },
+  };
+});
+report(results);
+process.exit(0);
