@@ -129,7 +129,8 @@ export function fillText(state: PortfolioState, clientId: number, orderId: numbe
 }
 
 export function outcomeLine(l: LegResult, fills = ''): string {
-  const id = l.orderId === undefined ? '' : `order ${l.orderId} `;
+  // A cancel's label already names its order ("order 12 (client 0) ..."): the id is not said twice.
+  const id = l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `;
   const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled}${fills})` : '';
   return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }

@@ -59,7 +59,7 @@ function resultText(r: ExecutionResult): string[] {
   const lines: string[] = [];
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
-    lines.push(`  ${l.orderId === undefined ? '-' : `order ${l.orderId}`} ${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    lines.push(`  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
     if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
     else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);
   }
