@@ -217,13 +217,18 @@ describe('tws-risk config', () => {
 });
 
 describe('bin/tws-risk', () => {
-  it('says in one line that Node 22 is needed when started on an older Node', () => {
+  it('says in one line that Node 22.12 is needed when started on an older Node', () => {
     // Pretend to be Node 18 before the shim runs: the check must not depend on syntax an old Node cannot parse.
     const preload = join(dir, 'old-node.cjs');
     writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.19.1' } }); Object.defineProperty(process, 'version', { value: 'v18.19.1' });");
     const r = spawnSync(process.execPath, ['-r', preload, 'bin/tws-risk', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/needs Node\.js 22 or newer \(this is v18\.19\.1\)/);
+    expect(r.stderr).toMatch(/needs Node\.js 22\.12 or newer \(this is v18\.19\.1\)/);
+    // 22.0 to 22.11 cannot require() the settings loader's ES module: refused the same way.
+    writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '22.11.0' } }); Object.defineProperty(process, 'version', { value: 'v22.11.0' });");
+    const r22 = spawnSync(process.execPath, ['-r', preload, 'bin/tws-risk', '--help'], { encoding: 'utf8' });
+    expect(r22.status).toBe(1);
+    expect(r22.stderr).toMatch(/needs Node\.js 22\.12 or newer \(this is v22\.11\.0\)/);
   });
 });

@@ -132,6 +132,9 @@ describe('schema 2', () => {
     const [ok] = log.pushAll([{ type: 'operatorActed', action: 'disarmed', detail: { reason: 'expired' } }]);
     const bad = { type: 'operatorActed', action: 'disarmed', detail: { why: 'expired' }, seq: 2, receivedAt: ok!.receivedAt };
     const file = writeLines([header(2), { kind: 'event', event: ok }, { kind: 'event', event: bad }]);
+    // `tws-risk verify` decodes no market event, but still the recorded facts: it names the same line.
+    const quick = await verifyRecording(file, { decode: false });
+    expect(!quick.ok && [quick.error.line, quick.error.problem]).toEqual([3, 'malformed']);
     const v = await verifyRecording(file);
     expect(v.ok).toBe(false);
     if (!v.ok) {

@@ -582,17 +582,23 @@ export type VerifyResult =
   | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
 /** Every event type: a reader asked to decode none of them checks each event's envelope only. */
-const DECODE_NONE: ReadonlySet<string> = new Set();
+/**
+ * What `verify` still decodes: the operator's and the guard's steps and the alert transitions. They carry no
+ * Decimal and are a few per session, so checking their typed shapes costs nothing, and a recording whose operator
+ * detail a replay would refuse is not called VALID.
+ */
+const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActed', 'guardActed', 'alertChanged']);
 
 /**
  * Reads the whole file, checking everything; never throws for a bad file. `decode: false` (what `tws-risk verify`
- * does) checks every line's JSON, hash chain, sequence and the seal, and each event's envelope, but builds no
- * Decimal and no keyframe state: a line the writer hashed is what it wrote, so the chain vouches for its contents,
- * and a line that fails the codec is named when a replay or report reads it. The default decodes everything too.
+ * does) checks every line's JSON, hash chain, sequence and the seal, each event's envelope and the typed shape of
+ * the recorded facts (operator and guard steps, alert transitions), but builds no Decimal and no keyframe state: a
+ * line the writer hashed is what it wrote, so the chain vouches for its contents, and a market event that fails the
+ * codec is named when a replay or report reads it. The default decodes everything too.
  */
 export async function verifyRecording(file: string, opts: { readonly decode?: boolean } = {}): Promise<VerifyResult> {
   const decode = opts.decode !== false;
-  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: DECODE_NONE });
+  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: DECODE_RECORDED_FACTS });
   let linesRead = 0;
   try {
     for (;;) {
