@@ -301,15 +301,18 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let lastView: ReturnType<AccountSession['evaluate']> | undefined;
   let publishing: Publishing | undefined;
   let behindShown: string | undefined;
-  if (f.publish !== undefined) {
-    try {
-      publishing = await startPublishing({ flags: { ...f, publish: f.publish }, feed, held: { events: held, release: () => releaseHeld() }, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env });
-      log('notice', 'publish.start', { url: publishing.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
-    } catch (e) {
-      releaseHeld();
-      log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
-    }
-  }
+  // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer.
+  const publishingStarted: Promise<void> = f.publish === undefined
+    ? Promise.resolve()
+    : startPublishing({ flags: { ...f, publish: f.publish }, feed, held: { events: held, release: () => releaseHeld() }, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env })
+      .then((p) => {
+        publishing = p;
+        log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
+      })
+      .catch((e: unknown) => {
+        releaseHeld();
+        log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
+      });
   const notePublishing = () => {
     const text = publishing?.publisher.behindText();
     if (text === behindShown) return;
@@ -641,6 +644,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     await effects.idle();
     const recordingFile = live.recorder?.file;
     await live.close(`guard stopped: ${reason}`);
+    await publishingStarted;
     await publishing?.stop();
     log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });
     audit.close();
