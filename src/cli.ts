@@ -13,6 +13,7 @@ import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
 import { verifyCommand } from './commands/verify.js';
 import { fleetCommand, type FleetFlags } from './commands/fleet.js';
+import { DEFAULT_COMMAND_TIMEOUT_S, fleetCommandCommand, type FleetCommandFlags } from './commands/fleet-command.js';
 import { guardCheckCommand, guardCommand, guardStatusCommand, type GuardFlags } from './commands/guard.js';
 import { appVersion } from './version.js';
 
@@ -251,12 +252,35 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'fleet',
-    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json]',
-    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first',
-    flagHelp: { json: ['', 'print the table once as one JSON document (docs/fleet.md)'] },
-    notes: ['Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert.'],
-    options: { nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' } },
-    run: (pos, values, io) => (pos.length > 0 ? usageError('fleet', `unexpected argument '${pos[0]}'`, io) : fleetCommand(values as FleetFlags, io)),
+    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
+    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first; `fleet command` asks a guard to run one of its policy actions',
+    flagHelp: {
+      json: ['', 'print the table (or the guard\'s reply) once as one JSON document (docs/fleet.md)'],
+      account: ['A', 'fleet command: the account whose guard runs the action'],
+      rule: ['NAME', 'fleet command: a rule of that guard\'s policy, by name or index'],
+      'confirm-account': ['A', 'fleet command: the account typed again'],
+      operator: ['NAME', 'fleet command: who asks, for the guard\'s audit log (default: the login name)'],
+      timeout: ['S', `fleet command: seconds to wait for the guard's answer (default ${DEFAULT_COMMAND_TIMEOUT_S})`],
+    },
+    notes: [
+      'Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert.',
+      'fleet command: exit 0 done (or planned by a dry-run guard, or nothing to do), 1 refused (by the guard or the server), 2 usage, 3 cannot connect or no guard listens, 4 no answer in time, 6 failed.',
+    ],
+    options: {
+      nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' },
+      account: { type: 'string' }, rule: { type: 'string' }, 'confirm-account': { type: 'string' }, operator: { type: 'string' }, timeout: { type: 'string' },
+    },
+    run: (pos, values, io) => {
+      const commandOnly = ['account', 'rule', 'confirm-account', 'operator', 'timeout'] as const;
+      if (pos[0] === 'command') {
+        if (pos.length > 1) return usageError('fleet', `unexpected argument '${pos[1]}'`, io);
+        for (const k of ['nats-stream', 'stale-after'] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
+        return fleetCommandCommand(values as FleetCommandFlags, io);
+      }
+      if (pos.length > 0) return usageError('fleet', `unexpected argument '${pos[0]}' (the subcommand is command)`, io);
+      for (const k of commandOnly) if (values[k] !== undefined) return usageError('fleet', `--${k} is for fleet command`, io);
+      return fleetCommand(values as FleetFlags, io);
+    },
   },
   {
     name: 'verify',
