@@ -129,7 +129,7 @@ describe('fleet command: the remote kill switch', () => {
     expect(kill.out.join('\n')).toMatch(/plan: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/);
     await waitFor(() => openOrderClients(sim).length === 0, 20_000, 'the simulator\'s open order cancelled');
     expect(g.h.status().lastAction).toMatchObject({ rule: 'kill', action: 'globalCancel', alert: 'operator', outcome: 'done' });
-    // A second kill at once is within the cool-down, which a person's command passes; the hourly cap still counts it.
+    // The command counts in the policy's hourly cap like an alert's action (engine.test.ts tests what it passes).
     expect(g.h.status().actionsLastHour).toBe(1);
     await g.h.stop('test over');
 
