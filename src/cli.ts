@@ -13,6 +13,8 @@ import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/
 import { setAccountMaskForced } from './views/format.js';
 import { asciiOnly } from './views/theme.js';
 import type { FleetFlags } from './commands/fleet.js';
+import type { FleetCommandFlags } from './commands/fleet-command.js';
+import type { FleetOpenFlags } from './commands/fleet-open.js';
 import { appVersion } from './version.js';
 
 interface CommandSpec {
@@ -250,12 +252,46 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'fleet',
-    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json]',
-    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first',
-    flagHelp: { json: ['', 'print the table once as one JSON document (docs/fleet.md)'] },
-    notes: ['Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert.'],
-    options: { nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' } },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('fleet', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/fleet.js')).fleetCommand(values as FleetFlags, io)),
+    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
+    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first; --open one account\'s console from the stream; `fleet command` asks a guard to run one of its policy actions',
+    flagHelp: {
+      json: ['', 'print the table (or the guard\'s reply) once as one JSON document (docs/fleet.md)'],
+      account: ['A', 'fleet command: the account whose guard runs the action'],
+      rule: ['NAME', 'fleet command: a rule of that guard\'s policy, by name or index'],
+      'confirm-account': ['A', 'fleet command: the account typed again'],
+      operator: ['NAME', 'fleet command: who asks, for the guard\'s audit log (default: the login name)'],
+      timeout: ['S', 'fleet command: seconds to wait for the guard\'s answer (default 90)'],
+      open: ['ACCOUNT', 'open that account\'s console, read-only, from its latest session in the stream (at its end, or at --at)'],
+      session: ['ID', 'with --open: that session of the account instead of the latest'],
+      at: ['TIME', 'with --open: the moment of the session to show (default: its end)'],
+    },
+    notes: [
+      'Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert. --open: exit 1 when the stream has no such account.',
+      'fleet command: exit 0 done (or planned by a dry-run guard, or nothing to do), 1 refused (by the guard or the server), 2 usage, 3 cannot connect or no guard listens, 4 no answer in time, 6 failed.',
+    ],
+    options: {
+      nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' },
+      account: { type: 'string' }, rule: { type: 'string' }, 'confirm-account': { type: 'string' }, operator: { type: 'string' }, timeout: { type: 'string' },
+      open: { type: 'string' }, session: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' },
+    },
+    run: async (pos, values, io) => {
+      const commandOnly = ['account', 'rule', 'confirm-account', 'operator', 'timeout'] as const;
+      const openOnly = ['session', 'at', 'color'] as const;
+      if (pos[0] === 'command') {
+        if (pos.length > 1) return usageError('fleet', `unexpected argument '${pos[1]}'`, io);
+        for (const k of ['nats-stream', 'stale-after'] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
+        for (const k of ['open', ...openOnly] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the fleet view, not fleet command`, io);
+        return (await import('./commands/fleet-command.js')).fleetCommandCommand(values as FleetCommandFlags, io);
+      }
+      if (pos.length > 0) return usageError('fleet', `unexpected argument '${pos[0]}' (the subcommand is command)`, io);
+      for (const k of commandOnly) if (values[k] !== undefined) return usageError('fleet', `--${k} is for fleet command`, io);
+      if (values.open !== undefined) {
+        for (const k of ['json', 'stale-after'] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not --open`, io);
+        return (await import('./commands/fleet-open.js')).fleetOpenCommand(values as FleetOpenFlags, io);
+      }
+      for (const k of openOnly) if (values[k] !== undefined) return usageError('fleet', `--${k} goes with --open ACCOUNT`, io);
+      return (await import('./commands/fleet.js')).fleetCommand(values as FleetFlags, io);
+    },
   },
   {
     name: 'verify',

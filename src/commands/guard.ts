@@ -12,11 +12,14 @@ import { neutralise } from '../model/text.js';
 import { isMarketOpen } from '../risk/alerts/session.js';
 import { proposeForAlert, type Alert } from '../risk/alerts/index.js';
 import { createAlertRunner } from '../session/alert-runner.js';
-import { carryOver, decide, EMPTY_MEMORY, restored, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
+import { carryOver, decide, decideCommand, EMPTY_MEMORY, refundCommand, restored, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
 import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type PolicyRule } from '../session/guard-policy.js';
 import { AccountSession } from '../session/session.js';
 import { createStressRunner } from '../session/stress-model.js';
 import { Feed } from '../streams/feed.js';
+import type { Msg, Subscription } from '@nats-io/transport-node';
+import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
+import { commandSubject } from '../streams/nats/subjects.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { AuditLog } from '../trading/audit.js';
 import { outcomeText, type ExecutionResult } from '../trading/execute.js';
@@ -170,6 +173,16 @@ export function capTrims(trims: readonly ReduceTrim[], pct: number): { trims: Re
   }
   return { trims: out, capped };
 }
+
+/** An action to run: a rule's, for an alert it matched, or asked for by an operator's command (with a stand-in alert). */
+interface Act {
+  readonly rule: PolicyRule;
+  readonly alert: Alert;
+  readonly heldMs: number;
+  readonly operator?: { readonly name: string; readonly from: string; readonly requestId: string };
+}
+
+type ActionOutcome = Extract<GuardActedBody, { step: 'result' }>['outcome'];
 
 /** What an action will do, planned on the state now. */
 type Planned =
@@ -515,15 +528,22 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     }
   };
 
-  /** One decided action: planned, recorded and audited with the alert and rule, then sent (or not, in a dry run). */
-  const run = async (a: Extract<Verdict, { kind: 'act' }>, actionId: string): Promise<void> => {
+  /**
+   * One decided action: planned, recorded and audited with the alert (or the operator who asked) and the rule, then
+   * sent (or not, in a dry run). `settled` gets whether it ended well and whether anything went to TWS.
+   */
+  const run = async (a: Act, actionId: string, settled: (ok: boolean, sent: boolean) => void): Promise<{ outcome: ActionOutcome; plan: string[]; lines: string[] }> => {
     const now = clock.now();
     const planned = await plan(a.rule, a.alert, now);
     const alertRef = { id: a.alert.id, severity: a.alert.severity, title: a.alert.title };
-    recordGuard({ step: 'decided', policyHash: policy.hash, actionId, rule: a.rule.name, action: a.rule.do, alert: alertRef, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines] });
-    audit.append({ kind: 'guardDecision', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, ruleText: a.rule.text, action: a.rule.do, alert: { ...alertRef, raisedAt: new Date(a.alert.raisedAt).toISOString() }, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines] } });
-    log(isTradingAction(a.rule.do) ? 'crit' : 'warning', 'action.decided', { id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, severity: a.alert.severity, heldMs: a.heldMs, dryRun: !trade, plan: planned.lines.join('; ') });
-    let outcome: 'done' | 'failed' | 'refused' | 'nothingToDo' | 'dryRun';
+    const op: { operator?: { name: string; from: string; requestId: string } } = a.operator ? { operator: { ...a.operator } } : {};
+    recordGuard({ step: 'decided', policyHash: policy.hash, actionId, rule: a.rule.name, action: a.rule.do, alert: alertRef, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines], ...op });
+    audit.append({ kind: 'guardDecision', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, ruleText: a.rule.text, action: a.rule.do, alert: { ...alertRef, raisedAt: new Date(a.alert.raisedAt).toISOString() }, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines], ...op } });
+    log(isTradingAction(a.rule.do) ? 'crit' : 'warning', 'action.decided', {
+      id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, severity: a.alert.severity, heldMs: a.heldMs, dryRun: !trade, plan: planned.lines.join('; '),
+      ...(a.operator ? { operator: a.operator.name, from: a.operator.from, request: a.operator.requestId } : {}),
+    });
+    let outcome: ActionOutcome;
     let lines: string[];
     if (a.rule.do === 'notify') {
       outcome = 'done';
@@ -563,7 +583,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     hookAction(a, actionId, outcome, lines);
     lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
     // Refused or nothing to do: nothing went to TWS, so the action gives back its place in the limits.
-    memory = settle(memory, a.key, ok, outcome !== 'refused' && outcome !== 'nothingToDo');
+    settled(ok, outcome !== 'refused' && outcome !== 'nothingToDo');
+    return { outcome, plan: [...planned.lines], lines };
   };
 
   const logVerdicts = (list: readonly Verdict[]) => {
@@ -578,6 +599,79 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       else if (v.kind === 'waiting') log('info', 'action.waiting', { rule: v.rule.name, action: v.rule.do, alert: v.alert.id, dueInMs: v.dueInMs });
     }
     for (const k of [...shown.keys()]) if (!seen.has(k)) shown.delete(k);
+  };
+
+  /*
+   * The remote kill switch (docs/fleet.md "Remote kill switch"): with --publish, an operator's request on
+   * `tws-risk.<account>.command` names one of this policy's rules; the guard runs that rule's action as it would for
+   * an alert (plan, checks, audit, recording, one send) and answers with the outcome once the action has ended.
+   */
+  let commandSub: Subscription | undefined;
+  const onCommand = async (msg: Msg): Promise<void> => {
+    const now = clock.now();
+    const account = feed.state.account ?? null;
+    const reply = (r: Omit<CommandReply, 'format' | 'account' | 'dryRun'>) => {
+      try {
+        msg.respond(JSON.stringify({ format: 'tws-risk-command-reply', account, dryRun: !trade, ...r } satisfies CommandReply));
+      } catch (e) {
+        log('err', 'command.replyFailed', { msg: (e as Error).message });
+      }
+    };
+    const req = decodeCommand(msg.string());
+    const refuse = (why: string, rule: PolicyRule | undefined) => {
+      const who: Record<string, string> = typeof req === 'string' ? {} : { request: req.id, operator: req.operator, from: req.from, asked: String(req.rule), confirmed: req.account };
+      log('warning', 'command.refused', { ...who, why });
+      audit.append({ kind: 'guardCommand', detail: { outcome: 'refused', why, account, ...who } });
+      reply({ id: typeof req === 'string' ? null : req.id, outcome: 'refused', rule: rule?.name ?? null, action: rule?.do ?? null, actionId: null, plan: [], lines: [why] });
+    };
+    if (typeof req === 'string') return refuse(`not a command this guard reads: ${req}`, undefined);
+    if (stopping) return refuse('the guard is stopping', undefined);
+    if (account === null || req.account !== account) return refuse(`the command confirms account ${req.account}; this guard follows ${account ?? 'no account yet'}`, undefined);
+    const rule = typeof req.rule === 'number' ? policy.rules[req.rule] : policy.rules.find((r) => r.name === req.rule);
+    if (!rule) return refuse(`no rule ${JSON.stringify(req.rule)} in the policy ${policy.hash.slice(0, 12)} (rules: ${policy.rules.map((r) => r.name).join(', ')}); a command runs only the policy's own actions`, undefined);
+    const d = decideCommand(memory, policy, rule, {
+      now, busy: inFlight !== undefined, marketOpen: isMarketOpen(marketNow(feed.state, now), alertConfig.session), ...(() => {
+        const b = whyBlocked(now);
+        return b ? { blocked: b } : {};
+      })(),
+    });
+    if (d.kind === 'held') return refuse(`held: ${d.why}`, rule);
+    memory = d.memory;
+    const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
+    const operator = { name: req.operator, from: req.from, requestId: req.id };
+    const stand: Alert = { id: 'operator', rule: 'operator' as Alert['rule'], severity: 'critical', title: `operator ${req.operator} asked from ${req.from}`, detail: null, firstSeenAt: now, raisedAt: now, lastSeenAt: now, acknowledged: false };
+    log('warning', 'command.accepted', { request: req.id, operator: req.operator, from: req.from, rule: rule.name, action: rule.do, id });
+    const running = run({ rule, alert: stand, heldMs: 0, operator }, id, (_ok, sent) => {
+      if (!sent) memory = refundCommand(memory, d);
+    });
+    if (isTradingAction(rule.do)) {
+      inFlight = running.then(() => undefined, () => undefined).finally(() => {
+        inFlight = undefined;
+      });
+    }
+    try {
+      const r = await running;
+      reply({ id: req.id, outcome: r.outcome, rule: rule.name, action: rule.do, actionId: id, plan: r.plan, lines: r.lines });
+    } catch (e) {
+      log('crit', 'action.error', { id, msg: (e as Error).message });
+      reply({ id: req.id, outcome: 'failed', rule: rule.name, action: rule.do, actionId: id, plan: [], lines: [`the guard failed: ${(e as Error).message}`] });
+    }
+    writeStatus(true);
+  };
+  const listenForCommands = (account: string) => {
+    if (!publishing || commandSub || stopping) return;
+    const subject = commandSubject(account);
+    try {
+      commandSub = publishing.publisher.connection.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err) log('err', 'command.subscription', { msg: err.message });
+          else void onCommand(msg);
+        },
+      });
+      log('notice', 'command.listening', { subject, msg: 'an operator may ask for one of this policy\'s actions (docs/fleet.md "Remote kill switch")' });
+    } catch (e) {
+      log('err', 'command.unavailable', { subject, msg: (e as Error).message });
+    }
   };
 
   let resolveDone!: (code: number) => void;
@@ -607,6 +701,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       void stop('account mismatch');
       return;
     }
+    if (s.account !== undefined) listenForCommands(s.account);
     const view = session.evaluate(now, now);
     lastView = view;
     notePublishing();
@@ -617,11 +712,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     logVerdicts(d.verdicts);
     for (const a of d.acts) {
       const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
+      const settled = (ok: boolean, sent: boolean) => (memory = settle(memory, a.key, ok, sent));
       if (!isTradingAction(a.rule.do)) {
-        void run(a, id);
+        void run(a, id, settled);
         continue;
       }
-      inFlight = run(a, id)
+      inFlight = run(a, id, settled)
+        .then(() => undefined)
         .catch((e: unknown) => {
           log('crit', 'action.error', { id, msg: (e as Error).message });
           memory = settle(memory, a.key, false);
@@ -638,6 +735,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     stopping = true;
     if (timer) clock.clear(timer);
     log('notice', 'guard.stopping', { reason, waitingForAction: inFlight !== undefined });
+    commandSub?.unsubscribe();
     // An action already sent is followed to its end (bounded by its own deadlines): stopping never abandons one.
     await inFlight;
     trading.close(reason);

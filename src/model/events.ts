@@ -64,6 +64,8 @@ export type GuardActedBody =
       readonly heldMs: number;
       readonly dryRun: boolean;
       readonly plan: readonly string[];
+      /** Set when an operator's remote command asked for the action (docs/fleet.md "Remote kill switch"); `alert` is then a stand-in. */
+      readonly operator?: { readonly name: string; readonly from: string; readonly requestId: string };
     }
   | {
       readonly step: 'result';

@@ -158,3 +158,42 @@ export function restored(actions: readonly number[], now: number): GuardMemory {
   const last = recent[recent.length - 1];
   return { episodes: new Map(), actions: recent.filter((t) => now - t < HOUR_MS), ...(last !== undefined ? { lastActionAt: last } : {}) };
 }
+
+/** What an operator's command (docs/fleet.md "Remote kill switch") may do now. */
+export type CommandDecision =
+  | { readonly kind: 'act'; readonly memory: GuardMemory; readonly at: number; readonly prevLastActionAt?: number }
+  | { readonly kind: 'held'; readonly why: string };
+
+/**
+ * An operator asking for a rule's action. There is no alert, so no episode and no `when.forMs`; and a person asked,
+ * so the cool-down between actions does not hold it back. Everything that makes a send safe still holds: the market
+ * window, a usable connection with fresh data (`blocked`), one action at a time, and the hourly cap (a stolen operator
+ * credential cannot churn the account). A trading action counts in the limits like any other. Pure.
+ */
+export function decideCommand(memory: GuardMemory, policy: GuardPolicy, rule: PolicyRule, input: Omit<GuardInput, 'alerts'>): CommandDecision {
+  const { now } = input;
+  if (!isTradingAction(rule.do)) return { kind: 'act', memory, at: now };
+  if (policy.limits.window === 'market' && !input.marketOpen) return { kind: 'held', why: 'outside the market window (limits.window is "market")' };
+  if (input.blocked) return { kind: 'held', why: input.blocked };
+  if (input.busy) return { kind: 'held', why: 'one action at a time: another is being followed' };
+  const actions = memory.actions.filter((t) => now - t < HOUR_MS);
+  if (actions.length >= policy.limits.maxActionsPerHour) {
+    return { kind: 'held', why: `limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}` };
+  }
+  return {
+    kind: 'act', at: now, memory: { ...memory, actions: [...actions, now], lastActionAt: now },
+    ...(memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}),
+  };
+}
+
+/** A command's action that sent nothing gives its place in the limits back (as `settle` does for an episode). */
+export function refundCommand(memory: GuardMemory, d: Extract<CommandDecision, { kind: 'act' }>): GuardMemory {
+  const i = memory.actions.lastIndexOf(d.at);
+  if (i < 0) return memory;
+  const actions = [...memory.actions];
+  actions.splice(i, 1);
+  const { lastActionAt, ...rest } = memory;
+  // Only when no later action has taken the cool-down's start since.
+  const last = lastActionAt === d.at ? d.prevLastActionAt : lastActionAt;
+  return { ...rest, actions, ...(last !== undefined ? { lastActionAt: last } : {}) };
+}

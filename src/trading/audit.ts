@@ -24,7 +24,9 @@ export type AuditKind =
   /** TWS's what-if margins for a shown plan's orders (asked, never transmitted: what-if.ts). */
   | 'whatIf'
   /** The guard daemon: a policy loaded or refused, an action it decided (rule, alert, plan) and that action's result. */
-  | 'policy' | 'guardDecision' | 'guardResult';
+  | 'policy' | 'guardDecision' | 'guardResult'
+  /** A remote command the guard refused before any action (who asked, from where, why); an accepted one is a guardDecision. */
+  | 'guardCommand';
 
 export interface AuditEntry {
   readonly kind: AuditKind;

@@ -63,6 +63,15 @@ describe('deploy/nats/nats-server.conf', () => {
     const agent = await connect({ servers: `127.0.0.1:${server.port}`, user: 'agent-DU1234567', pass: 'change-me-agent' });
     stops.push(() => agent.close());
     expect(await publishRefusal(agent, 'tws-risk.DU9999999.events')).toMatch(/Permissions Violation for Publish/i);
+    // The agent listens for its own account's commands (its guard answers them) but may not send one, even to itself.
+    expect(await publishRefusal(agent, commandSubject('DU1234567'))).toMatch(/Permissions Violation for Publish to "tws-risk\.DU1234567\.command"/i);
+    const own = agent.subscribe(commandSubject('DU1234567'), { max: 1 });
+    const other = agent.subscribe(commandSubject('DU9999999'), { max: 1 });
+    await agent.flush();
+    operator.publish(commandSubject('DU1234567'), 'cancel please');
+    for await (const m of own) expect(m.string()).toBe('cancel please');
+    // nats.js resolves a subscription's `closed` with the server's refusal.
+    expect(String(await other.closed)).toMatch(/Permissions Violation for Subscription to "tws-risk\.DU9999999\.command"/i);
 
     const out: string[] = [];
     const code = await fleetCommand({ nats: at('viewer', 'change-me-viewer'), json: true }, { out: (l) => out.push(l), err: (l) => out.push(l) });

@@ -1,6 +1,6 @@
 // The guard's decisions: hold times, one trading action at a time, cool-down, hourly cap, market window, episodes.
 import { describe, expect, it } from 'vitest';
-import { carryOver, decide, EMPTY_MEMORY, restored, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
+import { carryOver, decide, decideCommand, EMPTY_MEMORY, refundCommand, restored, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
 import { parsePolicy, type GuardPolicy } from '../../src/session/guard-policy.js';
 import type { Alert } from '../../src/risk/alerts/index.js';
 
@@ -168,5 +168,42 @@ describe('capTrims', () => {
     expect(r.capped).toBe(true);
     expect(r.trims.map((x) => [x.conId, x.quantity.toString()])).toEqual([[1, '-250'], [2, '2'], [4, '-5']]);
     expect(capTrims([t(4, '40', '-5')], 25).capped).toBe(false);
+  });
+});
+
+describe('decideCommand (an operator\'s remote command)', () => {
+  const p = policy([{ name: 'kill', when: { alert: 'excess.negative', severity: 'critical', forMs: 60_000 }, do: 'globalCancel' }], { maxActionsPerHour: 2, coolDownMs: 300_000, window: 'market' });
+  const rule = p.rules[0]!;
+  const cmd = (m: GuardMemory, now: number, more: Partial<GuardInput> = {}) => decideCommand(m, p, rule, { now, busy: false, marketOpen: true, ...more });
+
+  it('passes forMs and the cool-down, and counts in the limits', () => {
+    const d = cmd(EMPTY_MEMORY, T);
+    expect(d).toMatchObject({ kind: 'act', at: T });
+    if (d.kind !== 'act') return;
+    expect(d.memory).toMatchObject({ actions: [T], lastActionAt: T });
+    // A second command one second later: the cool-down is an automatic rule's, not a person's.
+    const e = cmd(d.memory, T + 1_000);
+    expect(e).toMatchObject({ kind: 'act' });
+    if (e.kind !== 'act') return;
+    // The hourly cap holds: a stolen credential cannot churn the account.
+    expect(cmd(e.memory, T + 2_000)).toEqual({ kind: 'held', why: 'limits.maxActionsPerHour (2) reached; the next is possible in 3598 s' });
+    // And an automatic action after it waits for the cool-down from the command.
+    const auto = decide(e.memory, policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }]), input(T + 2_000, [alert('excess.negative')]));
+    expect(auto.verdicts[0]).toMatchObject({ kind: 'held' });
+  });
+
+  it('holds when blocked, busy or outside the market window; notify is never held', () => {
+    expect(cmd(EMPTY_MEMORY, T, { blocked: 'stale data' })).toEqual({ kind: 'held', why: 'stale data' });
+    expect(cmd(EMPTY_MEMORY, T, { busy: true })).toEqual({ kind: 'held', why: 'one action at a time: another is being followed' });
+    expect(cmd(EMPTY_MEMORY, T, { marketOpen: false })).toEqual({ kind: 'held', why: 'outside the market window (limits.window is "market")' });
+    const say = policy([{ when: { alert: '*' }, do: 'notify' }]);
+    expect(decideCommand(EMPTY_MEMORY, say, say.rules[0]!, { now: T, busy: true, marketOpen: false, blocked: 'x' })).toMatchObject({ kind: 'act', memory: EMPTY_MEMORY });
+  });
+
+  it('gives its place back when it sent nothing', () => {
+    const before: GuardMemory = { episodes: new Map(), actions: [T - 600_000], lastActionAt: T - 600_000 };
+    const d = cmd(before, T);
+    if (d.kind !== 'act') throw new Error('held');
+    expect(refundCommand(d.memory, d)).toEqual(before);
   });
 });

@@ -114,6 +114,11 @@ export class NatsPublisher implements EventSink {
     this.wake?.();
   }
 
+  /** The connection, for the guard's command subscription (the same credential answers commands). */
+  get connection(): NatsConnection {
+    return this.nc;
+  }
+
   status(): PublishStatus {
     return {
       url: redactedUrl(this.o.url), connected: this.connected, behind: this.buffer.length + this.early.length, dropped: this.dropped, published: this.published,

@@ -1,0 +1,90 @@
+// The remote kill switch's request and reply on `tws-risk.<account>.command` (docs/fleet.md "Remote kill switch").
+import type { NatsConnection } from '@nats-io/transport-node';
+import { commandSubject } from './subjects.js';
+
+/*
+ * A command names one of the guard's own policy rules (never an order): the guard runs that rule's action through its
+ * own checks. The account is typed again as a confirmation, like `--confirm-account`: the subject routes the request,
+ * the field proves the operator meant that account. `operator` and `from` are what the operator's side says; what
+ * makes the request legitimate is the server's permission (only the operator credential may publish it).
+ */
+
+export interface CommandRequest {
+  readonly format: 'tws-risk-command';
+  /** A request id, echoed in the reply and written to the audit log. */
+  readonly id: string;
+  /** The rule: its `name` (`rules[i]` when unnamed) or its 0-based index in the policy. */
+  readonly rule: string | number;
+  /** What the action answers instead of an alert. */
+  readonly trigger: 'operator';
+  readonly operator: string;
+  /** The operator's host, as the operator's side names it. */
+  readonly from: string;
+  /** The account, typed again. */
+  readonly account: string;
+  readonly at: number;
+}
+
+/** The guard's outcomes (guardActed `result`), as the reply carries them. */
+export type CommandOutcome = 'done' | 'failed' | 'refused' | 'nothingToDo' | 'dryRun';
+
+export interface CommandReply {
+  readonly format: 'tws-risk-command-reply';
+  readonly id: string | null;
+  /** The account this guard follows. */
+  readonly account: string | null;
+  readonly outcome: CommandOutcome;
+  readonly rule: string | null;
+  readonly action: string | null;
+  /** The guard's action id (its log, audit log and recording name it), when an action ran. */
+  readonly actionId: string | null;
+  readonly dryRun: boolean;
+  /** What the action planned, and what became of it (or why it was refused). */
+  readonly plan: readonly string[];
+  readonly lines: readonly string[];
+}
+
+const MAX_TEXT = 200;
+const text = (v: unknown) => typeof v === 'string' && v.length > 0 && v.length <= MAX_TEXT;
+
+/** A request from a message body, or why not (the guard refuses it, saying so). */
+export function decodeCommand(body: string): CommandRequest | string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof o !== 'object' || o === null || o.format !== 'tws-risk-command') return 'not a tws-risk command';
+  if (o.trigger !== 'operator') return `trigger must be "operator", got ${JSON.stringify(o.trigger)?.slice(0, 40)}`;
+  if (!text(o.rule) && !(Number.isSafeInteger(o.rule) && (o.rule as number) >= 0)) return 'rule must be a rule name or index';
+  for (const k of ['id', 'operator', 'from', 'account'] as const) if (!text(o[k])) return `${k} must be a non-empty string (at most ${MAX_TEXT} characters)`;
+  if (typeof o.at !== 'number' || !Number.isFinite(o.at)) return 'at must be a time (epoch ms)';
+  return o as unknown as CommandRequest;
+}
+
+const OUTCOMES: readonly string[] = ['done', 'failed', 'refused', 'nothingToDo', 'dryRun'];
+const strs = (v: unknown) => Array.isArray(v) && v.every((x) => typeof x === 'string');
+const strOrNull = (v: unknown) => v === null || typeof v === 'string';
+
+export function decodeReply(body: string): CommandReply | string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(body) as Record<string, unknown>;
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof o !== 'object' || o === null || o.format !== 'tws-risk-command-reply') return 'not a tws-risk command reply';
+  const ok = strOrNull(o.id) && strOrNull(o.account) && OUTCOMES.includes(o.outcome as string) && strOrNull(o.rule) && strOrNull(o.action) && strOrNull(o.actionId) &&
+    typeof o.dryRun === 'boolean' && strs(o.plan) && strs(o.lines);
+  return ok ? (o as unknown as CommandReply) : 'a field is missing or of the wrong type';
+}
+
+/**
+ * Sends a request and waits for the guard's reply (it answers once the action has ended). Throws the client's error:
+ * no guard listening (503 no responders), a timeout, or the server refusing the publish (permissions).
+ */
+export async function requestCommand(nc: NatsConnection, account: string, req: CommandRequest, timeoutMs: number): Promise<CommandReply | string> {
+  const m = await nc.request(commandSubject(account), JSON.stringify(req), { timeout: timeoutMs });
+  return decodeReply(m.string());
+}
