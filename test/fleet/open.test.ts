@@ -1,0 +1,86 @@
+// fleet --open: one account's latest session copied from the stream into a private recording that verifies and
+// folds to the state the publisher had; a missing account is named, with those the stream has.
+import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { contiguous, fleetOpenCommand } from '../../src/commands/fleet-open.js';
+import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { verifyCommand } from '../../src/commands/verify.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import { readRecording } from '../../src/streams/recording/reader.js';
+import { waitFor } from '../sim/helpers.js';
+import { startNatsServer } from '../support/nats-server.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
+
+const root = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-open-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+const sims = simulatorsPerTest();
+const stops: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (stops.length) await stops.pop()!();
+});
+
+describe('fleet --open', () => {
+  it('copies the account\'s session from the stream whole, and plays it read-only', async () => {
+    const nats = await startNatsServer();
+    stops.push(() => nats.stop());
+    const sim = await sims({ account: 'DU3333333', seed: 9 });
+    const dir = join(root, 'guard');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    const lines: string[] = [];
+    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
+    const h = await startGuard(
+      { policy: join(dir, 'policy.json'), port: String(sim.port), 'client-id': '63', record: join(dir, 'guard.jsonl'), 'status-file': join(dir, 'status.json'), publish: nats.url },
+      io,
+      { evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') } },
+    );
+    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
+    stops.push(() => (h as GuardHandle).stop('test over'));
+    await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await waitFor(() => h.status().lastAction?.action === 'notify', 30_000, 'the notification');
+    await h.stop('test over');
+
+    // What the guard recorded locally is the reference: the stream's copy must hold the same events.
+    const local: FeedEvent[] = [];
+    for await (const it of readRecording(join(dir, 'guard.jsonl'))) if (it.kind === 'event') local.push(it.event);
+
+    let played: { file: string; at?: string } | undefined;
+    const copied: FeedEvent[] = [];
+    const out: string[] = [];
+    const code = await fleetOpenCommand({ nats: nats.url, open: 'DU3333333' }, { out: (l) => out.push(l), err: (l) => out.push(l) }, {
+      play: async (file, f) => {
+        played = { file, ...(f.at ? { at: f.at } : {}) };
+        expect(statSync(file).mode & 0o777).toBe(0o600);
+        const v: string[] = [];
+        expect(await verifyCommand(file, { strict: true, json: false }, { out: (l) => v.push(l), err: (l) => v.push(l) })).toBe(0);
+        for await (const it of readRecording(file)) if (it.kind === 'event') copied.push(it.event);
+        return 0;
+      },
+    });
+    expect(code, out.join('\n')).toBe(0);
+    expect(out[0]).toMatch(/^DU3333333 from \S+ \(session \S+\): [\d,]+ events copied from TWS_RISK; read-only$/);
+    expect(copied.map((e) => [e.seq, e.type])).toEqual(local.map((e) => [e.seq, e.type]));
+    expect(copied.filter((e) => e.type === 'guardActed').length).toBeGreaterThan(0);
+    // It opens at the session's end: what the account looks like now.
+    expect(played!.at).toBe(new Date(local[local.length - 1]!.receivedAt).toISOString());
+    // The copy is gone once the console closes.
+    expect(() => statSync(played!.file)).toThrow();
+
+    const missing: string[] = [];
+    expect(await fleetOpenCommand({ nats: nats.url, open: 'DU9999999' }, { out: (l) => missing.push(l), err: (l) => missing.push(l) })).toBe(1);
+    expect(missing[0]).toBe('tws-risk fleet: no account DU9999999 in stream TWS_RISK; it has DU3333333');
+  }, 120_000);
+
+  it('stops a copy at the first gap in seq', () => {
+    const ev = (seq: number) => ({ type: 'positionsEnded', seq, receivedAt: seq }) as unknown as FeedEvent;
+    expect(contiguous([ev(1), ev(2), ev(2), ev(3)]).events.map((e) => e.seq)).toEqual([1, 2, 3]);
+    const cut = contiguous([ev(1), ev(2), ev(5), ev(6)]);
+    expect(cut.events.map((e) => e.seq)).toEqual([1, 2]);
+    expect(cut.gap).toEqual({ after: 2, next: 5 });
+  });
+});
