@@ -124,24 +124,26 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       return rows.some((r) => r.alerts.critical > 0) ? EXIT.criticalAlert : EXIT.ok;
     };
     if (f.json || !(rt.watch ?? process.stdout.isTTY === true)) return await once();
-    // On a terminal: the table redrawn every two seconds until Ctrl-C.
-    let stop!: () => void;
-    let quit = false;
-    const stopped = new Promise<void>((r) => (stop = r));
-    const onSigint = () => {
-      quit = true;
-      stop();
+    // On a terminal: the interactive view (src/views/fleet), the table redrawn every two seconds; Enter opens the
+    // selected account's console from the stream, and q there comes back here.
+    const { runFleetView } = await import('../views/fleet/FleetView.js');
+    const { fleetOpenCommand } = await import('./fleet-open.js');
+    const load = async () => {
+      const read = await readSummaries(nc, stream).catch((e: unknown) => {
+        if (/stream not found/i.test((e as Error).message)) return { summaries: [], skipped: [] };
+        throw e;
+      });
+      const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
+      return { lines: fleetText(rows), keys: rows.map((r) => `${r.account}\u0000${r.session}`) };
     };
-    process.once('SIGINT', onSigint);
-    let code: number = EXIT.ok;
-    while (!quit) {
-      io.out('\x1b[H\x1b[2J');
-      code = await once();
-      if (code === EXIT.cannotConnect) break;
-      await Promise.race([stopped, new Promise((r) => setTimeout(r, 2_000))]);
+    let selected: string | undefined;
+    for (;;) {
+      const chosen = await runFleetView({ title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}`, load, everyMs: 2_000, ...(selected ? { selected } : {}) });
+      if (chosen === undefined) return EXIT.ok;
+      selected = chosen;
+      const [account, session] = chosen.split('\u0000') as [string, string];
+      await fleetOpenCommand({ ...f, open: account, session }, io);
     }
-    process.off('SIGINT', onSigint);
-    return code;
   } finally {
     await nc.close().catch(() => undefined);
   }

@@ -235,6 +235,9 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     ['nav.down', 'scroll'], ['nav.pageDown', 'page'], ['nav.bottom', 'end'], ['dialog.cancel', 'close'],
   ] : ui.overlay?.kind === 'help' ? [
     ['help.close', 'close help'], ['nav.down', 'scroll'], ['nav.pageDown', 'page'],
+  ] : ui.overlay?.kind === 'replayInfo' ? [
+    // The recording's page is open: q closes it (a second q quits), so the footer says what the keys do here.
+    ['nav.down', 'select marker'], ['row.detail', 'jump there'], ['help.close', 'close this page'],
   ] : replay ? [
     ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
     ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ...paneKeys, ['app.quit', 'quit'],
@@ -244,7 +247,7 @@ function hintLine(input: ViewInput, now: number): Cell[] {
   ];
   return [...state, ...hints.flatMap(([id, word]) => {
     // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
-    const k = id === 'dialog.cancel' && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
+    const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
     return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
   })];
 }

@@ -281,7 +281,7 @@ describe('the footer', () => {
     const plain = snapshot(bookState());
     expect(footer(vm(plain))).not.toMatch(/HELP|FILTER|FROZEN|ARMED/);
     const help = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }));
-    expect(footer(help)).toMatch(/^ HELP .*\? close help/);
+    expect(footer(help)).toMatch(/^ HELP .*Esc close help/);
     const filtered = vm(plain, reduceUi(initialUi(), { type: 'command', command: 'filter.open', arg: 'msft' }));
     expect(footer(filtered)).toMatch(/^ FILTER msft .*Esc clear filter/);
     const frozen = vm({ ...plain, frozen: { at: plain.now, seq: plain.state.lastSeq } });

@@ -1,0 +1,68 @@
+// `tws-risk fleet` in a real terminal: the accounts a real nats-server holds, Enter opens one read-only, q comes back.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { waitFor } from '../sim/helpers.js';
+import { startNatsServer, type NatsServer } from '../support/nats-server.js';
+import { simulatorsPerTest } from '../support/sim-rig.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+
+const server = tmuxServer('fleet-e2e');
+const { dir, tmux, waitForScreen, press } = server;
+const sims = simulatorsPerTest();
+let nats: NatsServer | undefined;
+let guard: GuardHandle | undefined;
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(async () => {
+  if (hasTmux) server.kill();
+  await guard?.stop('test over');
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('tws-risk fleet in tmux', () => {
+  it.skipIf(!hasTmux)('lists the publishing account, opens its console from the stream on Enter, and comes back on q', async () => {
+    nats = await startNatsServer();
+    const sim = await sims({ account: 'DU4444444', seed: 9 });
+    const gdir = join(dir, 'guard');
+    mkdirSync(gdir, { recursive: true });
+    writeFileSync(join(gdir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    const lines: string[] = [];
+    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
+    const h = await startGuard(
+      { policy: join(gdir, 'policy.json'), port: String(sim.port), 'client-id': '64', 'no-record': true, 'status-file': join(gdir, 'status.json'), publish: nats.url },
+      io,
+      { evalMs: 100, auditDir: join(gdir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(gdir, 'data') } },
+    );
+    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
+    guard = h;
+    await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
+
+    const s = 'fl';
+    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
+    const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
+    expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
+    expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
+
+    await press(s, 'Enter');
+    const opened = await waitForScreen(s, (x) => /^ REPLAY /m.test(x) && /DU4444444/.test(x) && /Sealed and verified/.test(x), 'the account opened from the stream, its page on top');
+    expect(opened).toMatch(/READ-ONLY/);
+    // The copy's page is on top, and the footer says how it closes (q, like Esc, closes it; a second q quits).
+    expect(opened).toMatch(/Esc close this page/);
+    await press(s, 'q');
+    await waitForScreen(s, (x) => !/Sealed and verified/.test(x), 'the page closed');
+    await press(s, '3');
+    await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
+    await press(s, 'q');
+    await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard/.test(x) && !/^ REPLAY /m.test(x), 'back in the fleet');
+    await press(s, 'q');
+    await waitForScreen(s, (x) => /Pane is dead \(status 0/.test(x), 'the fleet exited with status 0');
+  }, 120_000);
+});
