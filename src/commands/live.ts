@@ -7,6 +7,7 @@ import { isFatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
+import { AccountRouter } from '../streams/tws/multi.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
 
@@ -92,6 +93,50 @@ export function openLive(o: LiveOptions): LiveSession {
     async close(reason: string) {
       source.stop();
       await feed.close(reason);
+    },
+  };
+}
+
+/**
+ * Several accounts of one login over one connection (`--account all` or a list): the connection's own feed (health,
+ * notices: what waitForData watches until the accounts are known) and one feed per followed account. Nothing is
+ * recorded: a flight recording holds one account.
+ */
+export interface MultiLiveSession {
+  readonly source: TwsSource;
+  readonly router: AccountRouter;
+  /** Every event of the connection, unrouted: its health is the connection's. */
+  readonly connection: LiveSession;
+  /** One session per followed account, once the accounts are known (each with its own feed and state). */
+  readonly accounts: ReadonlyMap<string, LiveSession>;
+  readonly clock: Clock;
+  close(reason: string): Promise<void>;
+}
+
+export function openLiveMulti(o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & { readonly accounts: 'all' | readonly string[] }): MultiLiveSession {
+  const clock = o.clock ?? systemClock;
+  const source = new TwsSource({ ...o.sourceOptions, host: o.host, port: o.port, clientId: o.clientId, clock, accounts: o.accounts });
+  const router = new AccountRouter(source, o.accounts);
+  const now = () => clock.now();
+  const feeds: Feed[] = [];
+  const session = (feed: Feed): LiveSession => ({ source, feed, clock, close: async (reason) => feed.close(reason) });
+  const connection = session(new Feed(source.events$, { now }));
+  feeds.push(connection.feed);
+  const accounts = new Map<string, LiveSession>();
+  router.onAccounts((list) => {
+    for (const a of list) {
+      const feed = new Feed(router.streamOf(a), { now });
+      feeds.push(feed);
+      accounts.set(a, session(feed));
+    }
+  });
+  source.start();
+  return {
+    source, router, connection, accounts, clock,
+    async close(reason: string) {
+      source.stop();
+      router.stop();
+      for (const f of feeds) await f.close(reason);
     },
   };
 }

@@ -56,6 +56,8 @@ export interface SimulatorOptions {
 export interface SubAccountBook {
   readonly positions: readonly SeedPosition[];
   readonly cash: Readonly<Record<string, string>>;
+  /** Its own base currency (default: the login's); its values are reported in it. */
+  readonly baseCurrency?: string;
 }
 
 export const DEFAULT_ACCOUNT = 'DU1234567';

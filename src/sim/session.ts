@@ -554,7 +554,7 @@ export class Session {
     for (const account of this.host.bookAccounts) {
       const v = account === this.host.account ? view : this.host.viewOf(account)!;
       const other = account === this.host.account ? '' : `${account}|`;
-      for (const r of summaryRows(v, sub, this.host.base)) {
+      for (const r of summaryRows(v, sub, this.host.ledgerOf(account)!.base)) {
         const k = `${other}${r.tag}|${r.currency}`;
         if (!all && sub.last.get(k) === r.value) continue;
         sub.last.set(k, r.value);

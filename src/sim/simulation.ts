@@ -76,7 +76,9 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
     this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
     for (const [name, book] of Object.entries(opts.subAccounts)) {
-      this.subs.set(name, { ledger: new Ledger(name, this.base, book, this.universe), valuation: { margin: DEFAULT_MARGIN, spike: this.spike } });
+      const base = (book.baseCurrency ?? this.base).toUpperCase();
+      if (this.market.usdPer(base) === undefined) throw new Error(`unsupported base currency ${base} for ${name}`);
+      this.subs.set(name, { ledger: new Ledger(name, base, book, this.universe), valuation: { margin: DEFAULT_MARGIN, spike: this.spike } });
     }
     // Value the accounts once at the start: that fixes PreviousDayEquityWithLoanValue for the whole day.
     this.view();
@@ -127,7 +129,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     const sub = this.subs.get(account);
     if (!sub) throw new Error(`no book for account ${account} (it has ${this.bookAccounts.join(', ')})`);
     // The same world seen through the sub-account's book (its orders and fills are the main account's: none).
-    const through = Object.assign(Object.create(this) as Simulation, { account, ledger: sub.ledger });
+    const through = Object.assign(Object.create(this) as Simulation, { account, base: sub.ledger.base, ledger: sub.ledger });
     return { ...buildSnapshot(through, this.viewOf(account)!), openOrders: [], executions: [] };
   }
 

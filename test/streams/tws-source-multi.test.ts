@@ -8,14 +8,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { AccountRouter, markOf, parseAccounts } from '../../src/streams/tws/multi.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { dec } from '../../src/model/money.js';
-import { T0, waitFor } from '../sim/helpers.js';
-
-/** Three sub-accounts under the main one, each with a book of its own (stocks in two currencies, cash). */
-export const FA_BOOKS: NonNullable<SimulatorOptions['subAccounts']> = {
-  DU2000001: { positions: [{ conId: 265598, quantity: '100', avgPrice: '180' }], cash: { USD: '50000' } },
-  DU2000002: { positions: [{ conId: 76792991, quantity: '-50', avgPrice: '250' }], cash: { USD: '80000', EUR: '10000' } },
-  DU2000003: { positions: [{ conId: 14204, quantity: '200', avgPrice: '170' }], cash: { EUR: '30000' } },
-};
+import { FA_BOOKS, T0, waitFor } from '../sim/helpers.js';
 
 const open: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -46,7 +39,7 @@ function followAll(s: Simulator, accounts: 'all' | readonly string[], clientId =
 }
 
 const positionsOf = (st: PortfolioState) => [...st.positions.values()].map((p) => [p.contract.conId, p.position!.toString()]).sort();
-const nlv = (st: PortfolioState) => st.accountValues.get('NetLiquidation|USD')?.raw;
+const nlv = (st: PortfolioState) => st.accountValues.get(`NetLiquidation|${st.baseCurrency}`)?.raw;
 
 describe('--account all on an advisor login (simulator FA sub-accounts)', () => {
   it('parses the account flag: all, a list, or one account', () => {
@@ -63,7 +56,9 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
     const s = await faSim();
     expect(snapshotValue(s.snapshot('DU2000001'), 'NetLiquidation')).toBeDefined();
     expect(s.snapshot('DU2000001').positions.map((p) => [p.conId, p.position])).toEqual([[265598, '100']]);
-    expect(s.snapshot('DU2000003').cash).toEqual({ USD: '0', EUR: '30000' });
+    expect(s.snapshot('DU2000003').cash).toEqual({ EUR: '30000' });
+    expect(s.snapshot('DU2000003').baseCurrency).toBe('EUR');
+    expect(snapshotValue(s.snapshot('DU2000003'), 'NetLiquidation')).toBeDefined();
     expect(() => s.snapshot('DU9')).toThrow(/no book for account DU9/);
   });
 
@@ -83,7 +78,8 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
       expect(st.otherAccountRows).toBe(0);
       expect(positionsOf(st)).toEqual(snap.positions.map((p) => [p.conId, p.position]).sort());
       expect(nlv(st)).toBe(snapshotValue(snap, 'NetLiquidation'));
-      expect(st.accountSummary.get('NetLiquidation|USD')?.raw).toBe(snapshotValue(snap, 'NetLiquidation'));
+      expect(st.baseCurrency).toBe(snap.baseCurrency);
+      expect(st.accountSummary.get(`NetLiquidation|${snap.baseCurrency}`)?.raw).toBe(snapshotValue(snap, 'NetLiquidation'));
     }
     // PnL per account (reqPnL for each), as the simulator values that account.
     await waitFor(() => [...feeds.values()].every((f) => f.state.pnl?.unrealizedPnl !== undefined), 20_000, 'PnL for every account');
