@@ -4,8 +4,7 @@ import { frontMonthlyExpiry } from './calendar.js';
 import type { LogTarget } from './log.js';
 import { DEFAULT_MARKET, type MarketOptions } from './market.js';
 import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
-import type { SeedPosition } from './instruments.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, SubAccountBook } from './scenario.js';
 import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
 export interface SimulatorOptions {
@@ -52,13 +51,7 @@ export interface SimulatorOptions {
   readonly maxServerVersion?: number;
 }
 
-/** One FA sub-account's opening book (same base currency and market as the main account). */
-export interface SubAccountBook {
-  readonly positions: readonly SeedPosition[];
-  readonly cash: Readonly<Record<string, string>>;
-  /** Its own base currency (default: the login's); its values are reported in it. */
-  readonly baseCurrency?: string;
-}
+export type { SubAccountBook };
 
 export const DEFAULT_ACCOUNT = 'DU1234567';
 export const DEFAULT_PORT = 7497;
@@ -127,7 +120,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
     liveMarketData: o.liveMarketData ?? true,
     otherAccounts: o.otherAccounts ?? [],
-    subAccounts: subAccountsOf(o.subAccounts, o.account ?? s?.account ?? DEFAULT_ACCOUNT),
+    subAccounts: subAccountsOf(o.subAccounts ?? s?.subAccounts, o.account ?? s?.account ?? DEFAULT_ACCOUNT),
     scenario: s,
     log: o.log ?? false,
     cadence: { ...DEFAULT_CADENCE, ...s?.cadence, ...o.cadence },
