@@ -7,7 +7,7 @@ import { isFatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
-import { AccountRouter } from '../streams/tws/multi.js';
+import { AccountRouter, parseAccounts } from '../streams/tws/multi.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
 
@@ -193,13 +193,17 @@ export function intFlag(name: string, v: string | undefined, min: number, max: n
 }
 
 /** host, port, client id, account and timeout from flags over settings, or a usage error sentence. */
-export function resolveConnection(f: ConnectionFlags, settings: Settings, defaultTimeoutS: number): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
+export function resolveConnection(
+  f: ConnectionFlags, settings: Settings, defaultTimeoutS: number, severalAccounts = false,
+): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
   const port = intFlag('port', f.port, 1, 65535);
   const clientId = intFlag('client-id', f['client-id'], 0, 2147483647);
   const timeout = intFlag('timeout', f.timeout, 1, 3600);
   for (const v of [port, clientId, timeout]) if (typeof v === 'string') return v;
   const c = settings.connection;
   const account = f.account || c.account;
+  // Trading, the console and the guard follow exactly one account; only a report reads several (docs/fleet.md).
+  if (!severalAccounts && parseAccounts(account)) return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` follows several (this command follows exactly one)`;
   return {
     host: f.host ?? c.host,
     port: (port as number | undefined) ?? c.port,

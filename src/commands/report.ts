@@ -114,7 +114,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
-  const c = resolveConnection(f, loaded.settings, 20);
+  const c = resolveConnection(f, loaded.settings, 20, true);
   if (typeof c === 'string') {
     io.err(`tws-risk report: ${c}`);
     return EXIT.usage;

@@ -92,6 +92,17 @@ describe('tws-risk report --account all (advisor login)', () => {
   }, 90_000);
 });
 
+describe('commands that trade follow exactly one account', () => {
+  it('flatten and cancel refuse --account all or a list before connecting (exit 2), naming report as the way', async () => {
+    for (const args of [['flatten', '--scope', 'all', '--account', 'all'], ['cancel', '--all', '--account', 'DU1,DU2']]) {
+      const err: string[] = [];
+      const code = await main([...args, '--port', '1'], { out: () => {}, err: (x) => err.push(x) });
+      expect(code).toBe(2);
+      expect(err.join('\n')).toMatch(/names several accounts; only `tws-risk report` follows several/);
+    }
+  });
+});
+
 describe('tws-risk report --account all, one account in trouble', () => {
   it('exits 5 when any one account has a critical alert, naming it in that account section', async () => {
     // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero.
