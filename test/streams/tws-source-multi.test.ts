@@ -23,7 +23,10 @@ async function faSim(opts: SimulatorOptions = {}): Promise<Simulator> {
 }
 
 function followAll(s: Simulator, accounts: 'all' | readonly string[], clientId = 31): { source: TwsSource; router: AccountRouter; feeds: Map<string, Feed> } {
-  const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId, accounts, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, openOrdersPollMs: 300 });
+  const source = new TwsSource({
+    host: '127.0.0.1', port: s.port, clientId, accounts, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, openOrdersPollMs: 300,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+  });
   const router = new AccountRouter(source, accounts);
   const feeds = new Map<string, Feed>();
   router.onAccounts((list) => {
@@ -87,6 +90,26 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
     // Positions are marked at the contract's own price: the simulator's mark for that account's row.
     const sap = feeds.get('DU2000003')!.state.portfolio.get(14204)!;
     expect(sap.marketValue!.toString()).toBe(s.snapshot('DU2000003').positions[0]!.marketValue);
+  });
+
+  it('after a dropped connection every account is synchronised again, each complete and matching its own book', async () => {
+    const s = await faSim();
+    const { feeds, source } = followAll(s, 'all', 33);
+    const ready = () => [...feeds.values()].every((f) => f.state.health === 'ready' && missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size);
+    await waitFor(() => feeds.size === 4 && ready(), 30_000, 'complete states');
+    const requested = (a: string) => feeds.get(a)!.state.lastSeq;
+    const before = new Map([...feeds.keys()].map((a) => [a, requested(a)]));
+    await s.trigger({ incident: 'drop' });
+    await waitFor(() => [...feeds.values()].every((f) => f.state.health !== 'ready'), 20_000, 'the drop seen by every account');
+    await waitFor(() => ready(), 30_000, 'every account synchronised again');
+    expect(source.followedAccounts).toEqual([...feeds.keys()]);
+    for (const [a, f] of feeds) {
+      const snap = s.snapshot(a);
+      expect(f.state.lastSeq).toBeGreaterThan(before.get(a)!);
+      expect(positionsOf(f.state)).toEqual(snap.positions.map((p) => [p.conId, p.position]).sort());
+      expect([...f.state.portfolio.keys()].sort()).toEqual(snap.positions.map((p) => p.conId).sort());
+      expect(nlv(f.state)).toBe(snapshotValue(snap, 'NetLiquidation'));
+    }
   });
 
   it('a list follows only the accounts named; an account the login does not manage is refused', async () => {

@@ -119,6 +119,8 @@ export class AccountRouter {
     const owner = account ?? this.ownerOf(body);
     if (owner === undefined) this.broadcast(body);
     else this.send(owner, body);
+    // A fresh positions snapshot lists again every position still held: one it no longer lists is marked no more.
+    if (owner !== undefined && body.type === 'snapshotRequested' && body.snapshot === 'positions') this.streams.get(owner)?.held.clear();
     if (owner !== undefined && body.type === 'positionUpdated') this.hold(owner, body);
     if (body.type === 'priceTicked') this.ticked(body);
   }

@@ -114,10 +114,12 @@ export class Subscriptions {
       const positionsReq = this.link.reqId();
       this.multiReqs.set(valuesReq, { account: acct, kind: 'values' });
       this.multiReqs.set(positionsReq, { account: acct, kind: 'positions' });
+      // Positions before values: AccountRouter marks each listed position at once (from prices it already has), so
+      // the account's fresh portfolio is complete when the values' end swaps it in, with no empty moment between.
       emit({ type: 'snapshotRequested', snapshot: 'account' }, acct);
-      api.reqAccountUpdatesMulti(valuesReq, acct, '', false);
       emit({ type: 'snapshotRequested', snapshot: 'positions' }, acct);
       api.reqPositionsMulti(positionsReq, acct, '');
+      api.reqAccountUpdatesMulti(valuesReq, acct, '', false);
     }
     emit({ type: 'snapshotRequested', snapshot: 'openOrders' });
     orders.requestOpenOrders(api);
