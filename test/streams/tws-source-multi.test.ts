@@ -9,6 +9,7 @@ import { AccountRouter, markOf, parseAccounts } from '../../src/streams/tws/mult
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { dec } from '../../src/model/money.js';
 import { FA_BOOKS, T0, waitFor } from '../sim/helpers.js';
+import { startFrameProxy } from '../support/hostile-peer.js';
 
 const open: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -110,6 +111,36 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
       expect([...f.state.portfolio.keys()].sort()).toEqual(snap.positions.map((p) => p.conId).sort());
       expect(nlv(f.state)).toBe(snapshotValue(snap, 'NetLiquidation'));
     }
+  });
+
+  it('a reconnect to a login that no longer manages one followed account says so for that account only', async () => {
+    const first = await faSim();
+    // The same advisor login, but DU2000002 has left it.
+    const { DU2000002: _gone, ...rest } = FA_BOOKS;
+    const second = await faSim({ subAccounts: rest });
+    const proxy = await startFrameProxy(first.port);
+    open.push(() => proxy.close());
+    const source = new TwsSource({ host: '127.0.0.1', port: proxy.port, clientId: 34, accounts: 'all', heartbeatMs: 300, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
+    const router = new AccountRouter(source, 'all');
+    const feeds = new Map<string, Feed>();
+    router.onAccounts((list) => {
+      for (const a of list) {
+        const feed = new Feed(router.streamOf(a));
+        feeds.set(a, feed);
+        open.push(() => feed.close('test over'));
+      }
+    });
+    source.start();
+    open.push(() => source.stop());
+    await waitFor(() => feeds.size === 4 && [...feeds.values()].every((f) => missingData(f.state).length === 0), 30_000, 'complete states');
+    expect([...feeds.values()].every((f) => f.state.accountChange === undefined)).toBe(true);
+    proxy.retarget(second.port);
+    await first.trigger({ incident: 'drop' });
+    await waitFor(() => feeds.get('DU2000002')!.state.accountChange !== undefined, 20_000, 'the change said for DU2000002');
+    expect(feeds.get('DU2000002')!.state.accountChange?.followed).toBe('DU2000002');
+    for (const a of ['DU1234567', 'DU2000001', 'DU2000003']) expect(feeds.get(a)!.state.accountChange).toBeUndefined();
+    // Nothing is requested for the lost account on the new login: the connection stays up, unsynchronised, and says why.
+    await waitFor(() => /DU2000002/.test(feeds.get('DU2000001')!.state.healthReason ?? ''), 20_000, 'the mismatch in the health reason');
   });
 
   it('a list follows only the accounts named; an account the login does not manage is refused', async () => {

@@ -116,6 +116,11 @@ export class AccountRouter {
       this.open([...body.accounts]);
       return;
     }
+    if (body.type === 'accountChanged' && this.accounts) {
+      // Said per account: each feed's reducer judges whether the login still manages its own account.
+      for (const a of this.accounts) this.send(a, { ...body, followed: a });
+      return;
+    }
     const owner = account ?? this.ownerOf(body);
     if (owner === undefined) this.broadcast(body);
     else this.send(owner, body);

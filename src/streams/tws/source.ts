@@ -522,9 +522,11 @@ export class TwsSource {
    * managing the account again is noticed on the next reconnect. True when the login does not manage it.
    */
   private checkFollowedAccount(accounts: readonly string[]): boolean {
-    const followed = this.account;
+    // Several accounts followed: losing any one of them is a change of login (AccountRouter tells each account's feed).
+    const missing = this.followed.filter((a) => !accounts.includes(a));
+    const followed = missing.length > 0 ? missing.join(', ') : this.account;
     if (followed === undefined) return false;
-    const lost = !accounts.includes(followed);
+    const lost = this.followed.length > 0 ? missing.length > 0 : !accounts.includes(followed);
     if (lost !== this.accountLost) {
       this.accountLost = lost;
       this.subject.next({ body: { type: 'accountChanged', followed, managed: [...accounts] } });
