@@ -93,16 +93,19 @@ export function flattenLines(p: FlattenPlan): string[] {
   return lines;
 }
 
-function cancelLines(c: CancelPlan): { title: string; lines: string[] } {
+/** A cancel dialog names the one account it acts on first, like the flatten dialog (an advisor login has several). */
+function cancelLines(c: CancelPlan, account: string | undefined): { title: string; lines: string[] } {
+  const acct = `Account ${account ?? '(not known yet)'}`;
   switch (c.kind) {
     case 'order':
-      return { title: 'Cancel order?', lines: [`Cancel ${c.description}`] };
+      return { title: 'Cancel order?', lines: [acct, `Cancel ${c.description}`] };
     case 'client':
-      return { title: 'Cancel this client\'s orders?', lines: [`Cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`] };
+      return { title: 'Cancel this client\'s orders?', lines: [acct, `Cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`] };
     case 'global':
       return {
         title: 'GLOBAL CANCEL?',
         lines: [
+          acct,
           `Cancels every open order of the account: ${c.openOrders} order(s).`,
           `This also cancels other clients' and manual TWS orders: ${c.otherClients} of them are not from this console.`,
         ],
@@ -317,7 +320,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           const plan = planCancel(o.feed.state, what, o.clientId);
           if (isDenial(plan)) return formatDenial(plan);
           const id = `cancel-${now().toString(36)}`;
-          const shown = cancelLines(plan);
+          const shown = cancelLines(plan, o.feed.state.account);
           session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as { [k: string]: JsonValue });
           return { id, ...shown };
         }

@@ -7,6 +7,7 @@ import { isFatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
+import { AccountRouter, parseAccounts } from '../streams/tws/multi.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
 
@@ -96,6 +97,50 @@ export function openLive(o: LiveOptions): LiveSession {
   };
 }
 
+/**
+ * Several accounts of one login over one connection (`--account all` or a list): the connection's own feed (health,
+ * notices: what waitForData watches until the accounts are known) and one feed per followed account. Nothing is
+ * recorded: a flight recording holds one account.
+ */
+export interface MultiLiveSession {
+  readonly source: TwsSource;
+  readonly router: AccountRouter;
+  /** Every event of the connection, unrouted: its health is the connection's. */
+  readonly connection: LiveSession;
+  /** One session per followed account, once the accounts are known (each with its own feed and state). */
+  readonly accounts: ReadonlyMap<string, LiveSession>;
+  readonly clock: Clock;
+  close(reason: string): Promise<void>;
+}
+
+export function openLiveMulti(o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & { readonly accounts: 'all' | readonly string[] }): MultiLiveSession {
+  const clock = o.clock ?? systemClock;
+  const source = new TwsSource({ ...o.sourceOptions, host: o.host, port: o.port, clientId: o.clientId, clock, accounts: o.accounts });
+  const router = new AccountRouter(source, o.accounts);
+  const now = () => clock.now();
+  const feeds: Feed[] = [];
+  const session = (feed: Feed): LiveSession => ({ source, feed, clock, close: async (reason) => feed.close(reason) });
+  const connection = session(new Feed(source.events$, { now }));
+  feeds.push(connection.feed);
+  const accounts = new Map<string, LiveSession>();
+  router.onAccounts((list) => {
+    for (const a of list) {
+      const feed = new Feed(router.streamOf(a), { now });
+      feeds.push(feed);
+      accounts.set(a, session(feed));
+    }
+  });
+  source.start();
+  return {
+    source, router, connection, accounts, clock,
+    async close(reason: string) {
+      source.stop();
+      router.stop();
+      for (const f of feeds) await f.close(reason);
+    },
+  };
+}
+
 /** How long a headless command waits for the socket before saying it cannot connect. */
 export const CONNECT_DEADLINE_MS = 4_000;
 
@@ -148,13 +193,17 @@ export function intFlag(name: string, v: string | undefined, min: number, max: n
 }
 
 /** host, port, client id, account and timeout from flags over settings, or a usage error sentence. */
-export function resolveConnection(f: ConnectionFlags, settings: Settings, defaultTimeoutS: number): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
+export function resolveConnection(
+  f: ConnectionFlags, settings: Settings, defaultTimeoutS: number, severalAccounts = false,
+): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
   const port = intFlag('port', f.port, 1, 65535);
   const clientId = intFlag('client-id', f['client-id'], 0, 2147483647);
   const timeout = intFlag('timeout', f.timeout, 1, 3600);
   for (const v of [port, clientId, timeout]) if (typeof v === 'string') return v;
   const c = settings.connection;
   const account = f.account || c.account;
+  // Trading, the console and the guard follow exactly one account; only a report reads several (docs/fleet.md).
+  if (!severalAccounts && parseAccounts(account)) return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` follows several (this command follows exactly one)`;
   return {
     host: f.host ?? c.host,
     port: (port as number | undefined) ?? c.port,

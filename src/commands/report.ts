@@ -1,11 +1,13 @@
 // `tws-risk report`: connect (or read a recording), wait for a complete snapshot, print it once, exit.
 import { alertConfigOf, loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
+import { contractLabel } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
-import type { ConnectionFlags } from './live.js';
+import type { ConnectionFlags, resolveConnection } from './live.js';
+import { aggregateAccounts, aggregateJson, aggregateText, type AccountFigures } from '../risk/aggregate.js';
 import { missingData, stateJson } from './state-json.js';
 import { stateText } from './state-text.js';
 import { chooseScenarios, riskParamsOf, stressOf, type RiskSettingsParams } from './stress.js';
@@ -35,6 +37,24 @@ function print(
   state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
   extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
 ): boolean {
+  const b = build(state, f, settings, scenarios, now, io.columns, extra, stressAt, recorded);
+  if (f.json) io.out(JSON.stringify(b.json, null, 2));
+  else for (const l of b.text) io.out(l);
+  return b.critical;
+}
+
+/** One state's report, as the JSON document and as text lines, with its stress report and verdict. */
+interface Built {
+  readonly critical: boolean;
+  readonly stress: ReturnType<typeof stressOf>;
+  readonly json: Record<string, unknown>;
+  readonly text: readonly string[];
+}
+
+function build(
+  state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, columns: number | undefined,
+  extra: Record<string, unknown>, stressAt: number, recorded: boolean,
+): Built {
   const risk = riskParamsOf(settings, f['margin-method']);
   const stress = stressOf(state, scenarios, stressAt, risk);
   const alerts: readonly Alert[] = recorded ? recordedAlerts(state) : lookOnce(state, settings, risk, scenarios, stress, now, stressAt);
@@ -44,27 +64,24 @@ function print(
   const differently = recorded ? judgedDifferently(alerts, lookOnce(state, settings, risk, scenarios, stress, now, stressAt)) : [];
   // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
   const st = stateJson(state, now);
-  if (f.json) {
-    const { accountValues, accountSummary, ...rest } = st;
-    const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
-    io.out(JSON.stringify({
-      ...doc, alerts: alerts.map(alertJson), ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
-      reported: { accountValues, accountSummary }, ...extra,
-    }, null, 2));
-    return critical;
-  }
-  for (const l of stateText(state)) io.out(l);
-  io.out('');
-  if ('error' in stress) io.out(`stress: not available (${stress.error})`);
-  else io.out(formatStressReportText(stress, io.columns ?? Infinity));
-  io.out('');
-  if (alerts.length === 0) io.out(recorded ? 'alerts: none recorded at this point' : 'alerts: none');
-  else for (const a of alerts) io.out(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
+  const { accountValues, accountSummary, ...rest } = st;
+  const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
+  const json = {
+    ...doc, alerts: alerts.map(alertJson), ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
+    reported: { accountValues, accountSummary }, ...extra,
+  };
+  if (f.json) return { critical, stress, json, text: [] };
+  const text: string[] = [...stateText(state), ''];
+  if ('error' in stress) text.push(`stress: not available (${stress.error})`);
+  else text.push(formatStressReportText(stress, columns ?? Infinity));
+  text.push('');
+  if (alerts.length === 0) text.push(recorded ? 'alerts: none recorded at this point' : 'alerts: none');
+  else for (const a of alerts) text.push(`alert ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
   if (differently.length > 0) {
-    io.out("today's rules would list (not recorded, not part of this report's verdict):");
-    for (const a of differently) io.out(`  ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
+    text.push("today's rules would list (not recorded, not part of this report's verdict):");
+    for (const a of differently) text.push(`  ${a.severity.toUpperCase().padEnd(8)} ${a.title}`);
   }
-  return critical;
+  return { critical, stress, json, text };
 }
 
 /** Alerts today's rules list that the recording did not (by id), or at another severity. */
@@ -98,11 +115,14 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   const { cannotConnectLines, openLive, resolveConnection, waitForData } = await import('./live.js');
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
-  const c = resolveConnection(f, loaded.settings, 20);
+  const c = resolveConnection(f, loaded.settings, 20, true);
   if (typeof c === 'string') {
     io.err(`tws-risk report: ${c}`);
     return EXIT.usage;
   }
+  const { parseAccounts } = await import('../streams/tws/multi.js');
+  const several = parseAccounts(c.account);
+  if (several) return reportAccounts(f, c, several, loaded.settings, io);
   // A report only reads: it records nothing unless --record FILE asks.
   const session = openLive({ ...c, record: f.record !== undefined, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings });
   if (session.recordingProblem) io.err(`tws-risk report: not recording: ${session.recordingProblem}`);
@@ -129,6 +149,82 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     return print(s, f, loaded.settings, scenarios, session.clock.now(), io) ? EXIT.criticalAlert : EXIT.ok;
   } finally {
     await session.close('report done');
+  }
+}
+
+/**
+ * What one of several accounts still lacks: the single report's list, and a mark for every position (no
+ * PORTFOLIO_VALUE comes for them: AccountRouter marks each from its contract's market data once it ticks).
+ */
+function missingOfMany(state: PortfolioState): string[] {
+  const unmarked = [...state.positions.values()].filter((p) => !state.portfolio.has(p.contract.conId)).map((p) => contractLabel(p.contract));
+  return [...missingData(state), ...(unmarked.length > 0 ? [`a market price for ${unmarked.sort().join(', ')}`] : [])];
+}
+
+/**
+ * `--account all` or `--account A,B`: every account of one (advisor) login over one connection, a report per account
+ * (the single-account report, unchanged) and the aggregate (sums in the first account's base currency, the worst
+ * cushion and the worst stress scenario). Exits 5 when any account has a critical alert.
+ */
+async function reportAccounts(
+  f: ReportFlags, c: Exclude<ReturnType<typeof resolveConnection>, string>, accounts: 'all' | readonly string[], settings: Settings, io: CommandIo,
+): Promise<number> {
+  if (f.record !== undefined) {
+    io.err('tws-risk report: --record follows one account; it cannot be used with several (--account all or a list)');
+    return EXIT.usage;
+  }
+  const { cannotConnectLines, openLiveMulti, waitForData } = await import('./live.js');
+  const m = openLiveMulti({ host: c.host, port: c.port, clientId: c.clientId, accounts, settings });
+  const started = m.clock.now();
+  try {
+    const known = await waitForData(m.connection, () => m.router.followed !== undefined, c.timeoutMs);
+    if (known.kind === 'cannotConnect') {
+      for (const l of cannotConnectLines('report', c.host, c.port, known.reason)) io.err(l);
+      return EXIT.cannotConnect;
+    }
+    if (known.kind === 'timedOut') {
+      io.err(`tws-risk report: timed out after ${Math.round((m.clock.now() - started) / 1000)} s waiting for the login's accounts (${m.connection.feed.state.health})`);
+      return EXIT.timedOut;
+    }
+    const left = Math.max(1, c.timeoutMs - (m.clock.now() - started));
+    const sessions = [...m.accounts];
+    const waits = await Promise.all(sessions.map(([, s]) => waitForData(s, (st) => missingOfMany(st).length === 0, left)));
+    const refused = waits.find((w) => w.kind === 'cannotConnect');
+    if (refused && refused.kind === 'cannotConnect') {
+      for (const l of cannotConnectLines('report', c.host, c.port, refused.reason)) io.err(l);
+      return EXIT.cannotConnect;
+    }
+    const now = m.clock.now();
+    const built: Array<{ account: string; b: Built }> = [];
+    for (const [account, s] of sessions) {
+      const state = s.feed.state;
+      const chosen = chooseScenarios(state, f.shock ?? [], f.scenarios);
+      if ('problems' in chosen) {
+        for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
+        return EXIT.usage;
+      }
+      built.push({ account, b: build(state, f, settings, chosen.scenarios, now, io.columns, {}, state.lastEventAt || now, false) });
+    }
+    const figures: AccountFigures[] = built.map(({ account, b }, i) => ({ account, state: sessions[i]![1].feed.state, stress: b.stress }));
+    const aggregate = aggregateAccounts(figures);
+    const timedOut = sessions.filter((_, i) => waits[i]!.kind === 'timedOut').map(([a, s]) => `${a}: ${missingOfMany(s.feed.state).join('; ') || s.feed.state.health}`);
+    for (const t of timedOut) io.err(`tws-risk report: timed out waiting for ${t}`);
+    const critical = built.some(({ b }) => b.critical);
+    if (f.json) {
+      io.out(JSON.stringify({ accounts: built.map(({ account, b }) => ({ account, ...b.json })), aggregate: aggregateJson(aggregate) }, null, 2));
+    } else {
+      for (const { account, b } of built) {
+        io.out(`== account ${account} ==`);
+        for (const l of b.text) io.out(l);
+        io.out('');
+      }
+      io.out('== all accounts ==');
+      for (const l of aggregateText(aggregate)) io.out(l);
+    }
+    if (timedOut.length > 0) return EXIT.timedOut;
+    return critical ? EXIT.criticalAlert : EXIT.ok;
+  } finally {
+    await m.close('report done');
   }
 }
 

@@ -11,7 +11,7 @@ Runs a simulated TWS (server versions 157 to 193) for tws-risk and any other TWS
   --host H            interface to bind (default 127.0.0.1; name another one explicitly to expose it)
   --control-port P    JSON-lines control channel on 127.0.0.1 (default: port + 1)
   --seed N            random seed; the same seed gives the same market path (default 1)
-  --scenario S        shipped scenario (quiet-day, chf-gap, margin-spike, crash, expiry-day) or a JSON file
+  --scenario S        shipped scenario (quiet-day, chf-gap, margin-spike, crash, expiry-day, advisor-login) or a JSON file
   --speed X           simulated seconds per real second (default 1; 0 = frozen clock)
   --start ISO         simulated start time, e.g. 2026-03-02T14:30:00Z (default: now)
   --account ID        account id (default DU1234567)

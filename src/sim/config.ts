@@ -4,7 +4,7 @@ import { frontMonthlyExpiry } from './calendar.js';
 import type { LogTarget } from './log.js';
 import { DEFAULT_MARKET, type MarketOptions } from './market.js';
 import { DEFAULT_ORDERS, type OrderOptions } from './orders.js';
-import type { Scenario } from './scenario.js';
+import type { Scenario, SubAccountBook } from './scenario.js';
 import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
 export interface SimulatorOptions {
@@ -25,6 +25,11 @@ export interface SimulatorOptions {
   readonly readOnlyApi?: boolean;
   /** Other accounts the login "manages" (listed in MANAGED_ACCTS, no data): rehearses multi-account logins. */
   readonly otherAccounts?: readonly string[];
+  /**
+   * An advisor (FA) login: sub-accounts with books of their own, listed in MANAGED_ACCTS after `account` and answered
+   * by the *Multi requests, reqPnL and an "All" account summary. Orders still go to `account` only.
+   */
+  readonly subAccounts?: Readonly<Record<string, SubAccountBook>>;
   /** False: the account has no live market-data subscription, so live requests get 10089 (delayed still works). */
   readonly liveMarketData?: boolean;
   /** A scenario object, a shipped scenario name (quiet-day, chf-gap, …) or a file path. */
@@ -46,6 +51,8 @@ export interface SimulatorOptions {
   readonly maxServerVersion?: number;
 }
 
+export type { SubAccountBook };
+
 export const DEFAULT_ACCOUNT = 'DU1234567';
 export const DEFAULT_PORT = 7497;
 
@@ -62,6 +69,7 @@ export interface ResolvedOptions {
   readonly readOnlyApi: boolean;
   readonly liveMarketData: boolean;
   readonly otherAccounts: readonly string[];
+  readonly subAccounts: Readonly<Record<string, SubAccountBook>>;
   readonly scenario?: Scenario;
   readonly log: LogTarget;
   readonly cadence: Cadence;
@@ -112,6 +120,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
     liveMarketData: o.liveMarketData ?? true,
     otherAccounts: o.otherAccounts ?? [],
+    subAccounts: subAccountsOf(o.subAccounts ?? s?.subAccounts, o.account ?? s?.account ?? DEFAULT_ACCOUNT),
     scenario: s,
     log: o.log ?? false,
     cadence: { ...DEFAULT_CADENCE, ...s?.cadence, ...o.cadence },
@@ -127,4 +136,12 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     backpressureBytes: o.backpressureBytes ?? 1 << 20,
     maxServerVersion: serverVersionCap(o.maxServerVersion),
   };
+}
+
+/** Sub-account names must be distinct from the main account and non-empty (they are wire fields). */
+function subAccountsOf(v: SimulatorOptions['subAccounts'], main: string): Readonly<Record<string, SubAccountBook>> {
+  for (const name of Object.keys(v ?? {})) {
+    if (!/^[A-Za-z0-9]+$/.test(name) || name === main) throw new Error(`invalid sub-account name ${JSON.stringify(name)}`);
+  }
+  return v ?? {};
 }

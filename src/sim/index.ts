@@ -33,8 +33,11 @@ export interface Simulator {
   close(): Promise<void>;
   /** Applies an incident now (resolves once applied; a restart resolves when the listener is down). */
   trigger(incident: Incident): Promise<void>;
-  /** The simulator's own truth: positions, cash, account values as they would be sent now, orders, fills. */
-  snapshot(): SimSnapshot;
+  /**
+   * The simulator's own truth: positions, cash, account values as they would be sent now, orders, fills. With an FA
+   * sub-account's name: that account's book and values (it has no orders).
+   */
+  snapshot(account?: string): SimSnapshot;
   /** Steps a manual clock (speed 0) by `ms` of virtual time; with a running clock it jumps ahead. */
   advance(ms: number): void;
   setSpeed(speed: number): void;
@@ -104,7 +107,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
       return closed;
     },
     trigger: (i) => sim.trigger(i),
-    snapshot: () => sim.snapshot(),
+    snapshot: (account) => sim.snapshot(account),
     advance: (ms) => sim.clock.advance(ms),
     setSpeed: (s) => sim.clock.setSpeed(s),
     now: () => sim.clock.now(),

@@ -31,12 +31,22 @@ export interface Scenario {
   readonly cash?: Readonly<Record<string, string>>;
   /** Positions held besides the demo book (by conId of the instrument table, e.g. the front-month options). */
   readonly positions?: readonly SeedPosition[];
+  /** An advisor (FA) login: sub-accounts with books of their own (SimulatorOptions.subAccounts). */
+  readonly subAccounts?: Readonly<Record<string, SubAccountBook>>;
   /**
    * Start this many minutes before the front monthly option expiry (16:00 New York): the next one after the
    * requested start, unless the start is already within that many minutes of it.
    */
   readonly startBeforeExpiryMinutes?: number;
   readonly events: readonly ScheduledIncident[];
+}
+
+/** One FA sub-account's opening book, in the shared market. */
+export interface SubAccountBook {
+  readonly positions: readonly SeedPosition[];
+  readonly cash: Readonly<Record<string, string>>;
+  /** Its own base currency (default: the login's); its values are reported in it. */
+  readonly baseCurrency?: string;
 }
 
 /** A scenario file with problems; `problems` lists each as "file: key: message". */
@@ -51,7 +61,7 @@ export class ScenarioError extends Error {
 
 const TOP_KEYS = [
   'name', 'description', 'seed', 'speed', 'startTime', 'account', 'baseCurrency', 'readOnlyApi', 'market', 'cadence',
-  'orders', 'cash', 'positions', 'startBeforeExpiryMinutes', 'events',
+  'orders', 'cash', 'positions', 'subAccounts', 'startBeforeExpiryMinutes', 'events',
 ];
 
 /** Directory of the shipped scenarios: `scenarios/` at the package root (works from src/ and dist/). */
@@ -196,24 +206,28 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
     } as Partial<OrderOptions>;
   }
 
-  let cash: Record<string, string> | undefined;
-  if (o.cash !== undefined) {
-    const cc = optObj('cash', o.cash, ['USD', 'EUR', 'CHF', 'JPY', 'GBP']);
-    if (cc) {
-      cash = {};
-      for (const [k, v] of Object.entries(cc)) {
-        if ((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) cash[k] = String(v);
-        else p(`cash.${k}`, `expected a number, got ${JSON.stringify(v)}`);
-      }
+  const cashOf = (at: string, value: unknown): Record<string, string> | undefined => {
+    if (value === undefined) return undefined;
+    const cc = optObj(at, value, ['USD', 'EUR', 'CHF', 'JPY', 'GBP']);
+    if (!cc) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(cc)) {
+      if ((typeof v === 'number' && Number.isFinite(v)) || (typeof v === 'string' && /^-?\d+(\.\d+)?$/.test(v))) out[k] = String(v);
+      else p(`${at}.${k}`, `expected a number, got ${JSON.stringify(v)}`);
     }
-  }
+    return out;
+  };
+  const cash = cashOf('cash', o.cash);
 
-  let positions: SeedPosition[] | undefined;
-  if (o.positions !== undefined && !Array.isArray(o.positions)) p('positions', `expected a list, got ${JSON.stringify(o.positions)}`);
-  else if (Array.isArray(o.positions)) {
-    positions = [];
-    o.positions.forEach((e: unknown, i: number) => {
-      const key = `positions[${i}]`;
+  const positionsOf = (at: string, list: unknown): SeedPosition[] | undefined => {
+    if (list === undefined) return undefined;
+    if (!Array.isArray(list)) {
+      p(at, `expected a list, got ${JSON.stringify(list)}`);
+      return undefined;
+    }
+    const positions: SeedPosition[] = [];
+    list.forEach((e: unknown, i: number) => {
+      const key = `${at}[${i}]`;
       if (typeof e !== 'object' || e === null || Array.isArray(e)) {
         p(key, `expected {"conId", "quantity", "avgPrice"}, got ${JSON.stringify(e)}`);
         return;
@@ -229,8 +243,27 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
       };
       const quantity = num('quantity', r.quantity);
       const avgPrice = num('avgPrice', r.avgPrice);
-      if (conId !== undefined && quantity !== undefined && avgPrice !== undefined) positions!.push({ conId, quantity, avgPrice });
+      if (conId !== undefined && quantity !== undefined && avgPrice !== undefined) positions.push({ conId, quantity, avgPrice });
     });
+    return positions;
+  };
+  const positions = positionsOf('positions', o.positions);
+
+  // An advisor login: sub-accounts by name, each with its book (see SimulatorOptions.subAccounts).
+  let subAccounts: Record<string, SubAccountBook> | undefined;
+  if (o.subAccounts !== undefined) {
+    if (typeof o.subAccounts !== 'object' || o.subAccounts === null || Array.isArray(o.subAccounts)) p('subAccounts', `expected an object of accounts, got ${JSON.stringify(o.subAccounts)}`);
+    else {
+      subAccounts = {};
+      for (const [name, book] of Object.entries(o.subAccounts as Record<string, unknown>)) {
+        const at = `subAccounts.${name}`;
+        if (!/^[A-Za-z0-9]{3,20}$/.test(name)) p(at, 'expected an account id of 3 to 20 letters and digits');
+        const b = optObj(at, book ?? {}, ['positions', 'cash', 'baseCurrency']);
+        if (!b) continue;
+        const baseCcy = optStr(`${at}.baseCurrency`, b.baseCurrency, /^[A-Z]{3}$/);
+        subAccounts[name] = { positions: positionsOf(`${at}.positions`, b.positions) ?? [], cash: cashOf(`${at}.cash`, b.cash) ?? {}, ...(baseCcy ? { baseCurrency: baseCcy } : {}) };
+      }
+    }
   }
   const startBeforeExpiryMinutes = optNum('startBeforeExpiryMinutes', o.startBeforeExpiryMinutes, 0, 24 * 60);
 
@@ -250,6 +283,6 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   events.sort((a, b) => a.atMs - b.atMs);
   return {
     name, description, file: file === '<inline>' ? undefined : file, seed, speed, startTime, account, baseCurrency,
-    readOnlyApi, market, cadence, orders, cash, positions, startBeforeExpiryMinutes, events,
+    readOnlyApi, market, cadence, orders, cash, positions, ...(subAccounts ? { subAccounts } : {}), startBeforeExpiryMinutes, events,
   };
 }

@@ -30,6 +30,8 @@ interface LiveBarsSub {
 
 /** One reqAccountUpdatesMulti subscription and what it was last sent per (key, currency). */
 interface AccountMultiSub {
+  /** The account whose values it streams (an FA login's sub-account, or the main one for '' and All). */
+  readonly account: string;
   readonly modelCode: string;
   readonly ledgerAndNlv: boolean;
   readonly last: Map<string, string>;
@@ -52,9 +54,10 @@ export class Session {
   private readonly summaries = new Map<number, SummarySub>();
   /** reqAccountUpdatesMulti subscriptions by request id, each with its own "last sent" cache. */
   private readonly accountMulti = new Map<number, AccountMultiSub>();
-  /** reqPositionsMulti subscriptions: request id → model code. */
-  private readonly positionsMulti = new Map<number, string>();
-  private readonly pnlSubs = new Map<number, string>();
+  /** reqPositionsMulti subscriptions: request id → model code and the accounts it covers (all for '' and All). */
+  private readonly positionsMulti = new Map<number, { modelCode: string; accounts: readonly string[] }>();
+  /** reqPnL subscriptions: request id → account and the fields last sent. */
+  private readonly pnlSubs = new Map<number, { account: string; last: string }>();
   private readonly pnlSingles = new Map<number, { conId: number; last: string }>();
   private readonly mkt = new Map<number, MarketDataSub>();
   /** reqHistoricalData with keepUpToDate, by request id, until cancelHistoricalData. */
@@ -238,11 +241,11 @@ export class Session {
         if (req.subscribe) this.fullAccountDownload();
         return;
       case 'reqPnL':
-        if (req.account !== h.account) {
+        if (!h.bookAccounts.includes(req.account)) {
           this.error(req.reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${req.account}`);
           return;
         }
-        this.pnlSubs.set(req.reqId, '');
+        this.pnlSubs.set(req.reqId, { account: req.account, last: '' });
         this.streamPnl(true);
         return;
       case 'cancelPnL':
@@ -306,18 +309,21 @@ export class Session {
       case 'reqGlobalCancel':
         h.globalCancel(this);
         return;
-      case 'reqPositionsMulti':
+      case 'reqPositionsMulti': {
         if (!this.knownAccount(req.reqId, req.account)) return;
-        this.positionsMulti.set(req.reqId, req.modelCode);
-        for (const p of h.ledger.positions.values()) this.sendPositionMulti(req.reqId, p.inst, req.modelCode);
+        const accounts = !req.account || req.account === 'All' ? h.bookAccounts : [req.account];
+        this.positionsMulti.set(req.reqId, { modelCode: req.modelCode, accounts });
+        for (const a of accounts) for (const p of h.ledgerOf(a)!.positions.values()) this.sendPositionMulti(req.reqId, p.inst, req.modelCode, a);
         this.send(M.positionMultiEnd(req.reqId));
         return;
+      }
       case 'reqAccountUpdatesMulti': {
         if (!this.knownAccount(req.reqId, req.account)) return;
         // Like TWS: the snapshot and its end, then every changed value until cancelAccountUpdatesMulti.
-        const sub: AccountMultiSub = { modelCode: req.modelCode, ledgerAndNlv: req.ledgerAndNlv, last: new Map() };
+        const account = !req.account || req.account === 'All' ? h.account : req.account;
+        const sub: AccountMultiSub = { account, modelCode: req.modelCode, ledgerAndNlv: req.ledgerAndNlv, last: new Map() };
         this.accountMulti.set(req.reqId, sub);
-        this.streamAccountMulti(h.view(), req.reqId, sub, true);
+        this.streamAccountMulti(h.viewOf(account)!, req.reqId, sub, true);
         this.send(M.accountUpdateMultiEnd(req.reqId));
         return;
       }
@@ -408,7 +414,7 @@ export class Session {
 
   /** TWS's answer to a request naming an account this login does not have ('' and All mean every account). */
   private knownAccount(reqId: number, account: string): boolean {
-    if (!account || account === 'All' || account === this.host.account) return true;
+    if (!account || account === 'All' || this.host.bookAccounts.includes(account)) return true;
     this.error(reqId, 321, `Error validating request.-'bN' : cause - Invalid account code ${account}`);
     return false;
   }
@@ -437,10 +443,10 @@ export class Session {
     if (p) this.send(M.position(this.host.account, c, p.qty, avgCostOf(p).toNumber()));
   }
 
-  private sendPositionMulti(reqId: number, inst: Instrument, modelCode: string): void {
-    const p = this.host.ledger.positions.get(inst.conId);
+  private sendPositionMulti(reqId: number, inst: Instrument, modelCode: string, account: string): void {
+    const p = this.host.ledgerOf(account)?.positions.get(inst.conId);
     const c = inst.secType === 'STK' && inst.primaryExch ? { ...inst, exchange: inst.primaryExch } : inst;
-    if (p) this.send(M.positionMulti(reqId, this.host.account, c, p.qty, avgCostOf(p).toNumber(), modelCode));
+    if (p) this.send(M.positionMulti(reqId, account, c, p.qty, avgCostOf(p).toNumber(), modelCode));
   }
 
   /**
@@ -449,7 +455,10 @@ export class Session {
    */
   positionChanged(inst: Instrument): void {
     if (this.positionsSub) this.sendPosition(inst);
-    for (const [reqId, modelCode] of this.positionsMulti) this.sendPositionMulti(reqId, inst, modelCode);
+    // Fills only ever reach the main account's book.
+    for (const [reqId, sub] of this.positionsMulti) {
+      if (sub.accounts.includes(this.host.account)) this.sendPositionMulti(reqId, inst, sub.modelCode, this.host.account);
+    }
     if (this.host.connectivityLost || (!this.accountSub && this.accountMulti.size === 0)) return;
     const view = this.host.view();
     const row = this.accountSub ? view.portfolio.find((r) => r.inst.conId === inst.conId) : undefined;
@@ -482,7 +491,12 @@ export class Session {
         this.send(M.accountValue(r.key, r.value, r.currency, this.host.account));
       }
     }
-    if (!all) for (const [reqId, sub] of this.accountMulti) this.streamAccountMulti(view, reqId, sub, false);
+    if (!all) {
+      for (const [reqId, sub] of this.accountMulti) {
+        const v = sub.account === this.host.account ? view : this.host.viewOf(sub.account);
+        if (v) this.streamAccountMulti(v, reqId, sub, false);
+      }
+    }
   }
 
   /** One multi subscription's rows that changed (all when `all`); ledgerAndNLV keeps only the ledger and NetLiquidation. */
@@ -492,7 +506,7 @@ export class Session {
       const k = `${r.key}|${r.currency}`;
       if (!all && sub.last.get(k) === r.value) continue;
       sub.last.set(k, r.value);
-      this.send(M.accountUpdateMulti(reqId, this.host.account, sub.modelCode, r.key, r.value, r.currency));
+      this.send(M.accountUpdateMulti(reqId, sub.account, sub.modelCode, r.key, r.value, r.currency));
     }
   }
 
@@ -535,12 +549,17 @@ export class Session {
     this.send(M.accountSummaryEnd(reqId));
   }
 
+  /** The group "All": every account with a book (an FA login's sub-accounts after the main one). */
   private streamSummary(view: AccountView, reqId: number, sub: SummarySub, all: boolean): void {
-    for (const r of summaryRows(view, sub, this.host.base)) {
-      const k = `${r.tag}|${r.currency}`;
-      if (!all && sub.last.get(k) === r.value) continue;
-      sub.last.set(k, r.value);
-      this.send(M.accountSummary(reqId, this.host.account, r.tag, r.value, r.currency));
+    for (const account of this.host.bookAccounts) {
+      const v = account === this.host.account ? view : this.host.viewOf(account)!;
+      const other = account === this.host.account ? '' : `${account}|`;
+      for (const r of summaryRows(v, sub, this.host.ledgerOf(account)!.base)) {
+        const k = `${other}${r.tag}|${r.currency}`;
+        if (!all && sub.last.get(k) === r.value) continue;
+        sub.last.set(k, r.value);
+        this.send(M.accountSummary(reqId, account, r.tag, r.value, r.currency));
+      }
     }
   }
 
@@ -555,11 +574,12 @@ export class Session {
     if (this.pnlSubs.size === 0 && this.pnlSingles.size === 0) return;
     if (!force && this.congested) return;
     const view = this.host.view();
-    for (const [reqId, last] of this.pnlSubs) {
-      const fields = M.pnl(reqId, view.pnl.daily.toNumber(), view.pnl.unrealized.toNumber(), view.pnl.realized.toNumber());
+    for (const [reqId, sub] of this.pnlSubs) {
+      const v = sub.account === this.host.account ? view : this.host.viewOf(sub.account)!;
+      const fields = M.pnl(reqId, v.pnl.daily.toNumber(), v.pnl.unrealized.toNumber(), v.pnl.realized.toNumber());
       const sig = fields.join('\0');
-      if (sig === last && !force) continue;
-      this.pnlSubs.set(reqId, sig);
+      if (sig === sub.last && !force) continue;
+      sub.last = sig;
       this.send(fields);
     }
     for (const [reqId, sub] of this.pnlSingles) {

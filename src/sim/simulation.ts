@@ -35,6 +35,9 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   readonly maxServerVersion: number;
   readonly liveMarketData: boolean;
   readonly managedAccounts: readonly string[];
+  readonly bookAccounts: readonly string[];
+  /** FA sub-accounts' books, each valued on its own (its own PreviousDayEquityWithLoanValue) in the shared market. */
+  private readonly subs = new Map<string, { ledger: Ledger; valuation: ValuationParams; cache?: { key: string; view: AccountView } }>();
   readonly sessions = new Set<Session>();
   zombie = false;
   connectivityLost = false;
@@ -59,7 +62,8 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.backpressureBytes = opts.backpressureBytes;
     this.maxServerVersion = opts.maxServerVersion;
     this.liveMarketData = opts.liveMarketData;
-    this.managedAccounts = [opts.account, ...opts.otherAccounts];
+    this.bookAccounts = [opts.account, ...Object.keys(opts.subAccounts)];
+    this.managedAccounts = [...this.bookAccounts, ...opts.otherAccounts.filter((a) => !this.bookAccounts.includes(a))];
     this.clock = new VirtualClock({
       start: opts.startTime,
       speed: opts.speed,
@@ -71,8 +75,14 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.ledger = new Ledger(this.account, this.base, { positions: [...DEMO_POSITIONS, ...(opts.scenario?.positions ?? [])], cash: opts.cash ?? DEMO_CASH }, this.universe);
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
     this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
-    // Value the account once at the start: that fixes PreviousDayEquityWithLoanValue for the whole day.
+    for (const [name, book] of Object.entries(opts.subAccounts)) {
+      const base = (book.baseCurrency ?? this.base).toUpperCase();
+      if (this.market.usdPer(base) === undefined) throw new Error(`unsupported base currency ${base} for ${name}`);
+      this.subs.set(name, { ledger: new Ledger(name, base, book, this.universe), valuation: { margin: DEFAULT_MARGIN, spike: this.spike } });
+    }
+    // Value the accounts once at the start: that fixes PreviousDayEquityWithLoanValue for the whole day.
     this.view();
+    for (const name of this.subs.keys()) this.viewOf(name);
   }
 
   log(level: LogLevel, message: string): void {
@@ -113,9 +123,27 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.sessions.delete(s);
   }
 
-  /** The simulator's own truth (see snapshot.ts). */
-  snapshot(): SimSnapshot {
-    return buildSnapshot(this, this.view());
+  /** The simulator's own truth (see snapshot.ts); `account` names an FA sub-account for its book instead. */
+  snapshot(account?: string): SimSnapshot {
+    if (account === undefined || account === this.account) return buildSnapshot(this, this.view());
+    const sub = this.subs.get(account);
+    if (!sub) throw new Error(`no book for account ${account} (it has ${this.bookAccounts.join(', ')})`);
+    // The same world seen through the sub-account's book (its orders and fills are the main account's: none).
+    const through = Object.assign(Object.create(this) as Simulation, { account, base: sub.ledger.base, ledger: sub.ledger });
+    return { ...buildSnapshot(through, this.viewOf(account)!), openOrders: [], executions: [] };
+  }
+
+  ledgerOf(account: string): Ledger | undefined {
+    return account === this.account ? this.ledger : this.subs.get(account)?.ledger;
+  }
+
+  viewOf(account: string): AccountView | undefined {
+    if (account === this.account) return this.view();
+    const sub = this.subs.get(account);
+    if (!sub) return undefined;
+    const key = `${this.market.version}|${sub.ledger.version}|${this.spikeVersion}`;
+    if (sub.cache?.key !== key) sub.cache = { key, view: valueAccount(sub.ledger, this.market, sub.valuation) };
+    return sub.cache.view;
   }
 
   // ---- world state ----------------------------------------------------------------------------------
@@ -349,6 +377,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   private setSpike(spike: MarginSpike): void {
     this.spike = spike;
     this.valuation.spike = spike;
+    for (const sub of this.subs.values()) sub.valuation.spike = spike;
     this.spikeVersion++;
     this.pushAll();
   }

@@ -29,10 +29,15 @@ export interface SimulationApi<S> {
   readonly maxServerVersion: number;
   /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
   readonly liveMarketData: boolean;
-  /** Every account MANAGED_ACCTS lists: the simulated one first, then any others (which carry no data). */
+  /** Every account MANAGED_ACCTS lists: the simulated one first, its FA sub-accounts, then any others (no data). */
   readonly managedAccounts: readonly string[];
+  /** The accounts that carry data: the simulated one first, then its FA sub-accounts. */
+  readonly bookAccounts: readonly string[];
   log(level: LogLevel, message: string): void;
   view(): AccountView;
+  /** One account's book and its valuation (main or FA sub-account); undefined for an account with no data. */
+  ledgerOf(account: string): Ledger | undefined;
+  viewOf(account: string): AccountView | undefined;
   clientIdInUse(clientId: number, except: S): boolean;
   nextValidOrderId(clientId: number): number;
   sessionClosed(s: S): void;

@@ -102,6 +102,13 @@ export function disconnectAll(...clients: Array<IBApi | IBApiNext | undefined>):
 /** Fixed start so expiries and timestamps are the same on every run. */
 export const T0 = '2026-03-02T14:30:00Z';
 
+/** An advisor (FA) login's three sub-accounts, each with a book of its own (stocks in two currencies, cash; one EUR-based). */
+export const FA_BOOKS: NonNullable<SimulatorOptions['subAccounts']> = {
+  DU2000001: { positions: [{ conId: 265598, quantity: '100', avgPrice: '180' }], cash: { USD: '50000' } },
+  DU2000002: { positions: [{ conId: 76792991, quantity: '-50', avgPrice: '250' }], cash: { USD: '80000', EUR: '10000' } },
+  DU2000003: { positions: [{ conId: 14204, quantity: '200', avgPrice: '170' }], cash: { EUR: '30000' }, baseCurrency: 'EUR' },
+};
+
 /** Starts a simulator on a free port, without control channel, logging into `logs` (printed on demand). */
 export async function startTestSim(opts: SimulatorOptions = {}): Promise<{ sim: Simulator; logs: string[] }> {
   const logs: string[] = [];

@@ -4,8 +4,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { loadScenario, ScenarioError, snapshotValue } from '../../src/sim/index.js';
-import { startTestSim, waitFor } from './helpers.js';
+import { loadScenario, parseScenario, ScenarioError, snapshotValue } from '../../src/sim/index.js';
+import { FA_BOOKS, startTestSim, waitFor } from './helpers.js';
 
 const START = Date.parse('2026-03-02T14:30:00Z');
 
@@ -20,6 +20,24 @@ describe('scenario files', () => {
     expect(loadScenario('chf-gap').events.map((e) => [e.atMs, e.incident.incident])).toEqual([
       [60_000, 'fx-gap'], [60_000, 'move'], [90_000, 'connectivity-lost'], [110_000, 'connectivity-restored'],
     ]);
+  });
+
+  it('ships advisor-login: an FA login whose sub-accounts are the books the multi-account tests use; bad books are named', () => {
+    const s = loadScenario('advisor-login');
+    expect(s.subAccounts).toEqual(FA_BOOKS);
+    expect(() => parseScenario({ subAccounts: { 'D!': {}, DU5: { cash: { USD: 'x' }, positions: [{ conId: 1 }], margin: 1, baseCurrency: 'eur' } } })).toThrow(ScenarioError);
+    let err: ScenarioError | undefined;
+    try {
+      parseScenario({ subAccounts: { 'D!': {}, DU555: { cash: { USD: 'x' }, positions: [{ conId: 1 }], margin: 1, baseCurrency: 'eur' } } });
+    } catch (e) {
+      err = e as ScenarioError;
+    }
+    const text = err!.problems.join('\n');
+    expect(text).toContain('subAccounts.D!: expected an account id');
+    expect(text).toContain('subAccounts.DU555.cash.USD: expected a number');
+    expect(text).toContain('subAccounts.DU555.positions[0].quantity');
+    expect(text).toContain('subAccounts.DU555.margin: unknown key');
+    expect(text).toContain('subAccounts.DU555.baseCurrency');
   });
 
   it('reports every problem with the file and the key path, and rejects unknown keys', () => {

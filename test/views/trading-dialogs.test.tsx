@@ -316,6 +316,8 @@ describe('cancel dialogs', () => {
     await r.tui.write(':trade.globalCancel\r');
     const dialog = await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?'), 'the global cancel dialog');
     expect(dialog).toMatch(/also cancels other clients' and manual TWS orders: 1 of them/);
+    // The one account it acts on is named, as in every trading dialog.
+    expect(dialog).toContain(`Account ${r.live.sim.account}`);
     // Enter cancels the dialog; nothing is cancelled.
     await r.tui.write('\r');
     await r.tui.waitForFrame((f) => !f.includes('GLOBAL CANCEL?'), 'closed by Enter');

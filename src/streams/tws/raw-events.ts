@@ -8,9 +8,12 @@ import type { Subscriptions } from './subscriptions.js';
 
 /** What the raw events report to, besides the event stream. */
 export interface RawEventSink {
-  emit(body: FeedEventBody): void;
-  /** The followed account, once chosen. */
+  /** `account`: whose event it is, where the body does not say (the end of one account's *Multi snapshot). */
+  emit(body: FeedEventBody, account?: string): void;
+  /** The followed account, once chosen (the first one when several are followed). */
   account(): string | undefined;
+  /** Whether rows of this account are followed (the one account, or one of several). */
+  follows(account: string): boolean;
   readonly orders: OrderDesk;
   readonly subscriptions: Subscriptions;
   /** The connection's own messages: the handshake's NEXT_VALID_ID, the heartbeat's answer, the login's accounts, notices. */
@@ -37,10 +40,10 @@ export class RawEvents {
     api.on(EventName.managedAccounts, (list: string) => sink.managedAccounts(list));
     api.on(EventName.info, (message: string, code: number) => sink.info(code, message));
     api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
-      if (account === sink.account()) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
+      if (sink.follows(account)) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
     });
     api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
-      if (account !== undefined && account !== sink.account()) return;
+      if (account !== undefined && !sink.follows(account)) return;
       subscriptions.seen('portfolio');
       emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account()));
       if (pos !== 0) subscriptions.subscribeMarketData(api, c);
@@ -48,15 +51,35 @@ export class RawEvents {
     api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
     api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
     api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
-      if (account === sink.account()) emit(positionBody(account, c, pos, avg));
+      if (sink.follows(account)) emit(positionBody(account, c, pos, avg));
+    });
+    // Several accounts of one login (TwsSource `accounts`): each answered on its own request id (Subscriptions).
+    api.on(EventName.accountUpdateMulti, (reqId: number, account: string, _model: string, key: string, value: string, currency: string) => {
+      if (subscriptions.multiAccountOf(reqId) === undefined || !sink.follows(account)) return;
+      subscriptions.seen('portfolio');
+      emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
+    });
+    // @stoqey/ib decodes this request id as a string (unlike every other): compared as a number.
+    api.on(EventName.accountUpdateMultiEnd, (reqId: number | string) => {
+      const account = subscriptions.multiAccountOf(Number(reqId));
+      if (account !== undefined) emit({ type: 'accountDownloadEnded', account });
+    });
+    api.on(EventName.positionMulti, (reqId: number, account: string, _model: string, c: IbContract, pos: number, avg?: number) => {
+      if (subscriptions.multiAccountOf(reqId) === undefined || !sink.follows(account)) return;
+      emit(positionBody(account, c, pos, avg));
+      // No PORTFOLIO_VALUE comes for these accounts: their marks are priced from the contract's own market data.
+      if (pos !== 0) subscriptions.subscribeMarketData(api, c);
+    });
+    api.on(EventName.positionMultiEnd, (reqId: number) => {
+      const account = subscriptions.multiAccountOf(reqId);
+      if (account !== undefined) sink.emit({ type: 'positionsEnded' }, account);
     });
     api.on(EventName.positionEnd, () => emit({ type: 'positionsEnded' }));
     api.on(EventName.openOrder, (orderId: number, c: IbContract, order: Order, state: Parameters<typeof orderInfo>[3]) => {
       // A what-if answer (OrderDesk.whatIf) is not an order TWS holds: it never enters the state.
       if (order.whatIf) return;
       const info = orderInfo(orderId, c, order, state);
-      const followed = sink.account();
-      if (info.account && followed && info.account !== followed) return;
+      if (info.account && sink.account() && !sink.follows(info.account)) return;
       if (orders.openOrderSeen(info)) emit({ type: 'openOrderUpdated', order: info });
     });
     api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded', listed: orders.openOrdersEnded() }));
@@ -64,8 +87,7 @@ export class RawEvents {
       emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
     });
     api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
-      const followed = sink.account();
-      if (e.acctNumber && followed && e.acctNumber !== followed) return;
+      if (e.acctNumber && sink.account() && !sink.follows(e.acctNumber)) return;
       if (!e.execId || this.seenExecs.has(e.execId)) return;
       this.seenExecs.add(e.execId);
       emit(executionBody(reqId, c, e));

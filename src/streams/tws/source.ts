@@ -34,6 +34,12 @@ export interface TwsSourceOptions {
   readonly clientId: number;
   /** Account to follow when the login manages several; else the first one, with a notice. */
   readonly account?: string;
+  /**
+   * Follow several accounts of one (advisor) login at once, through reqAccountUpdatesMulti and reqPositionsMulti:
+   * 'all' the login manages, or the ones named (each must be managed). Overrides `account`; orders still go to the
+   * first. Route the events per account with multi.ts.
+   */
+  readonly accounts?: 'all' | readonly string[];
   readonly heartbeatMs?: number;
   readonly heartbeatTimeoutMs?: number;
   /** Connected but no nextValidId within this time: reconnect (§5 #2). */
@@ -57,16 +63,27 @@ export interface TwsSourceOptions {
   readonly clock?: Clock;
 }
 
+/** A FeedEvent body and, where it is not in the body, the account it belongs to (see routed$). */
+export interface RoutedBody {
+  readonly body: FeedEventBody;
+  readonly account?: string;
+}
+
 const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class TwsSource {
-  private readonly subject = new Subject<FeedEventBody>();
+  private readonly subject = new Subject<RoutedBody>();
   /**
    * Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). Every string in them is
    * TWS's text: control characters are made visible here, where it enters, so no symbol or message can drive the
    * operator's terminal.
    */
-  readonly events$: Observable<FeedEventBody> = this.subject.pipe(map((b) => neutraliseDeep(b)));
+  readonly events$: Observable<FeedEventBody> = this.subject.pipe(map((r) => neutraliseDeep(r.body)));
+  /**
+   * The same events, each with the account it belongs to where the wire says so apart from the body (the end of one
+   * account's *Multi snapshot): what multi.ts routes to per-account feeds when several accounts are followed.
+   */
+  readonly routed$: Observable<RoutedBody> = this.subject.pipe(map((r) => ({ ...r, body: neutraliseDeep(r.body) })));
 
   private ib: IBApiNext | undefined;
   private api: IBApi | undefined;
@@ -94,7 +111,9 @@ export class TwsSource {
   private accountLost = false;
   /** Counts lost connections: an order sent before a change of epoch may have been lost on the way. */
   private epoch = 0;
-  private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'log' | 'clock'>> & Pick<TwsSourceOptions, 'account' | 'log'>;
+  private readonly opts: Required<Omit<TwsSourceOptions, 'account' | 'accounts' | 'log' | 'clock'>> & Pick<TwsSourceOptions, 'account' | 'accounts' | 'log'>;
+  /** Every account followed in multi-account mode (`accounts`), once MANAGED_ACCTS named them; else empty. */
+  private followed: readonly string[] = [];
   /** Identical broker messages beyond a few per window are counted, not emitted (a storm must not fill a recording). */
   private readonly repeats = new RepeatLimiter();
   private readonly orders = new OrderDesk();
@@ -113,7 +132,7 @@ export class TwsSource {
       staleAfterMs: {},
       ...options,
     };
-    const emit = (b: FeedEventBody) => this.subject.next(b);
+    const emit = (b: FeedEventBody, account?: string) => this.subject.next({ body: b, ...(account ? { account } : {}) });
     const reqId = () => this.nextReqId++;
     this.subscriptions = new Subscriptions({
       clock: this.clock,
@@ -130,6 +149,7 @@ export class TwsSource {
     this.rawEvents = new RawEvents({
       emit,
       account: () => this.account,
+      follows: (account) => (this.opts.accounts ? this.followed.includes(account) : account === this.account),
       orders: this.orders,
       subscriptions: this.subscriptions,
       nextValidId: (id) => this.onNextValidId(id),
@@ -155,6 +175,11 @@ export class TwsSource {
   /** How many times the connection was lost so far (see OrderSnapshot). */
   get connectionEpoch(): number {
     return this.epoch;
+  }
+
+  /** Every account followed in multi-account mode, once known; else empty. */
+  get followedAccounts(): readonly string[] {
+    return this.followed;
   }
 
   /** The account being followed, once chosen. */
@@ -369,10 +394,10 @@ export class TwsSource {
     const key = `${h.health}|${h.cause}|${h.reason}|${retryAt}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({
+    this.subject.next({ body: {
       type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId,
       ...(retryAt !== undefined ? { retryAt } : {}),
-    });
+    } });
   }
 
   // ---- heartbeat ----
@@ -403,7 +428,7 @@ export class TwsSource {
     const offset = time - this.clock.now();
     if (this.brokerOffset !== undefined && Math.abs(offset - this.brokerOffset) < BROKER_TIME_DRIFT_MS) return;
     this.brokerOffset = offset;
-    this.subject.next({ type: 'brokerTimeReceived', time });
+    this.subject.next({ body: { type: 'brokerTimeReceived', time } });
   }
 
   private onHeartbeatAnswer(): void {
@@ -435,7 +460,7 @@ export class TwsSource {
   private synchronise(): void {
     const api = this.api;
     if (!api || !this.account || !this.accountsSeen || this.accountLost) return;
-    this.subs.push(...this.subscriptions.synchronise(this.ib!, api, this.account));
+    this.subs.push(...(this.opts.accounts ? this.subscriptions.synchroniseMulti(this.ib!, api, this.followed) : this.subscriptions.synchronise(this.ib!, api, this.account)));
     this.synced = true;
   }
 
@@ -451,8 +476,12 @@ export class TwsSource {
 
   private onManagedAccounts(list: string): void {
     const accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
-    this.subject.next({ type: 'managedAccountsReceived', accounts });
+    this.subject.next({ body: { type: 'managedAccountsReceived', accounts } });
     if (this.checkFollowedAccount(accounts)) return;
+    if (this.opts.accounts) {
+      this.onManagedAccountsMulti(accounts, this.opts.accounts);
+      return;
+    }
     const wanted = this.opts.account;
     if (wanted && !accounts.includes(wanted)) {
       this.onFatal('accountNotManaged', `account ${wanted} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
@@ -461,12 +490,28 @@ export class TwsSource {
     const chosen = wanted ?? accounts[0];
     if (chosen && chosen !== this.account) {
       if (!wanted && accounts.length > 1) {
-        this.subject.next({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)` });
+        this.subject.next({ body: { type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)` } });
       }
       this.account = chosen;
     }
     this.accountsSeen = true;
     // TWS sends MANAGED_ACCTS before it answers the first heartbeat; should it come after, synchronise now.
+    if (this.inputs.heartbeatAnswered && !this.synced) this.synchronise();
+  }
+
+  /** Multi-account mode: every named account must be managed; 'all' takes the login's list as first seen. */
+  private onManagedAccountsMulti(accounts: readonly string[], wanted: 'all' | readonly string[]): void {
+    if (this.followed.length === 0) {
+      const list = wanted === 'all' ? accounts : wanted;
+      const missing = list.filter((a) => !accounts.includes(a));
+      if (missing.length > 0 || list.length === 0) {
+        this.onFatal('accountNotManaged', `account ${missing.join(', ') || '(none)'} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
+        return;
+      }
+      this.followed = [...list];
+      this.account = list[0];
+    }
+    this.accountsSeen = true;
     if (this.inputs.heartbeatAnswered && !this.synced) this.synchronise();
   }
 
@@ -477,12 +522,14 @@ export class TwsSource {
    * managing the account again is noticed on the next reconnect. True when the login does not manage it.
    */
   private checkFollowedAccount(accounts: readonly string[]): boolean {
-    const followed = this.account;
+    // Several accounts followed: losing any one of them is a change of login (AccountRouter tells each account's feed).
+    const missing = this.followed.filter((a) => !accounts.includes(a));
+    const followed = missing.length > 0 ? missing.join(', ') : this.account;
     if (followed === undefined) return false;
-    const lost = !accounts.includes(followed);
+    const lost = this.followed.length > 0 ? missing.length > 0 : !accounts.includes(followed);
     if (lost !== this.accountLost) {
       this.accountLost = lost;
-      this.subject.next({ type: 'accountChanged', followed, managed: [...accounts] });
+      this.subject.next({ body: { type: 'accountChanged', followed, managed: [...accounts] } });
     }
     if (!lost) return false;
     const others = accounts.join(', ') || 'no account';
@@ -508,11 +555,11 @@ export class TwsSource {
   }
 
   private broker(body: Extract<FeedEventBody, { type: 'brokerMessage' }>): void {
-    for (const b of this.repeats.offer(body, this.clock.now())) this.subject.next(b);
+    for (const b of this.repeats.offer(body, this.clock.now())) this.subject.next({ body: b });
   }
 
   private flushRepeats(all: boolean): void {
-    for (const b of this.repeats.flush(this.clock.now(), all)) this.subject.next(b);
+    for (const b of this.repeats.flush(this.clock.now(), all)) this.subject.next({ body: b });
   }
 
   private onInfo(code: number, message: string): void {

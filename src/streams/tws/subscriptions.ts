@@ -29,7 +29,8 @@ export interface SubscriptionLink {
   readonly openOrdersPollMs: number;
   readonly staleAfterMs: Partial<Record<WatchedStream, number>>;
   readonly orders: OrderDesk;
-  emit(body: FeedEventBody): void;
+  /** `account`: whose event it is, where the body does not say. */
+  emit(body: FeedEventBody, account?: string): void;
   /** A fresh raw request id. */
   reqId(): number;
   /** Runs `fn` after `ms` on the connection's clock, unless the connection is torn down first. */
@@ -47,6 +48,8 @@ export class Subscriptions {
   private delayedData = false;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
   private readonly lastSeen = new Map<WatchedStream, number>();
+  /** The *Multi requests of this connection (several accounts followed): request id → account. */
+  private readonly multiReqs = new Map<number, { readonly account: string; readonly kind: 'values' | 'positions' }>();
 
   constructor(private readonly link: SubscriptionLink) {}
 
@@ -55,6 +58,12 @@ export class Subscriptions {
     this.mktReqByConId.clear();
     this.conIdByMktReq.clear();
     this.mktContracts.clear();
+    this.multiReqs.clear();
+  }
+
+  /** The account a reqAccountUpdatesMulti or reqPositionsMulti request id is for, when it is one of ours. */
+  multiAccountOf(reqId: number): string | undefined {
+    return this.multiReqs.get(reqId)?.account;
   }
 
   /**
@@ -79,11 +88,56 @@ export class Subscriptions {
     // Every execution of the day again: the reducer keeps the first copy of each execId, so none is lost or doubled.
     api.reqExecutions(this.link.reqId(), {});
     emit({ type: 'snapshotRequested', snapshot: 'accountSummary' });
-    const subs = [
+    return [...this.accountSummaryAndPnl(ib, [acct]), ...this.pollOrders(api)];
+  }
+
+  /**
+   * Like `synchronise`, for several accounts of one (advisor) login: account values and positions of each through
+   * reqAccountUpdatesMulti and reqPositionsMulti (reqAccountUpdates follows one account per connection), PnL per
+   * account, one account summary for the group All; orders and executions of the login (filtered per account by
+   * RawEvents). Each account's snapshot requests and their ends carry its name (routed$).
+   */
+  synchroniseMulti(ib: IBApiNext, api: IBApi, accounts: readonly string[]): Subscription[] {
+    const { clock, orders } = this.link;
+    const emit = (b: FeedEventBody, account?: string) => this.link.emit(b, account);
+    if (this.delayedData) api.reqMarketDataType(3);
+    this.lastSeen.set('portfolio', clock.now());
+    this.lastSeen.set('marketData', clock.now());
+    for (const [reqId, r] of this.multiReqs) {
+      // A resynchronisation on the same connection (data lost): the old requests end before the new ones start.
+      if (r.kind === 'values') api.cancelAccountUpdatesMulti(reqId);
+      else api.cancelPositionsMulti(reqId);
+    }
+    this.multiReqs.clear();
+    for (const acct of accounts) {
+      const valuesReq = this.link.reqId();
+      const positionsReq = this.link.reqId();
+      this.multiReqs.set(valuesReq, { account: acct, kind: 'values' });
+      this.multiReqs.set(positionsReq, { account: acct, kind: 'positions' });
+      // Positions before values: AccountRouter marks each listed position at once (from prices it already has), so
+      // the account's fresh portfolio is complete when the values' end swaps it in, with no empty moment between.
+      emit({ type: 'snapshotRequested', snapshot: 'account' }, acct);
+      emit({ type: 'snapshotRequested', snapshot: 'positions' }, acct);
+      api.reqPositionsMulti(positionsReq, acct, '');
+      api.reqAccountUpdatesMulti(valuesReq, acct, '', false);
+    }
+    emit({ type: 'snapshotRequested', snapshot: 'openOrders' });
+    orders.requestOpenOrders(api);
+    if (this.link.clientId === 0) orders.requestAutoOpenOrders(api);
+    api.reqExecutions(this.link.reqId(), {});
+    emit({ type: 'snapshotRequested', snapshot: 'accountSummary' });
+    return [...this.accountSummaryAndPnl(ib, accounts), ...this.pollOrders(api)];
+  }
+
+  /** The account summary (group All, rows of the followed accounts) and each followed account's PnL. */
+  private accountSummaryAndPnl(ib: IBApiNext, accounts: readonly string[]): Subscription[] {
+    const emit = (b: FeedEventBody) => this.link.emit(b);
+    const followed = new Set(accounts);
+    return [
       ib.getAccountSummary('All', SUMMARY_TAGS).subscribe({
         next: (u) => {
           for (const [account, tags] of (u.changed ?? u.added ?? u.all) ?? []) {
-            if (account !== acct) continue;
+            if (!followed.has(account)) continue;
             for (const [tag, byCcy] of tags) {
               for (const [currency, v] of byCcy) emit({ type: 'accountSummaryUpdated', account, tag, currency, value: v.value });
             }
@@ -92,11 +146,18 @@ export class Subscriptions {
         },
         error: (e: { code?: number; message?: string }) => this.link.onError(-1, e.code ?? 0, `account summary: ${e.message ?? String(e)}`),
       }),
-      ib.getPnL(acct).subscribe({
-        next: (p) => emit({ type: 'pnlUpdated', account: acct, ...pnlFields(p) }),
-        error: (e: { code?: number; message?: string }) => this.link.onError(-1, e.code ?? 0, `PnL: ${e.message ?? String(e)}`),
-      }),
+      ...accounts.map((acct) =>
+        ib.getPnL(acct).subscribe({
+          next: (p) => emit({ type: 'pnlUpdated', account: acct, ...pnlFields(p) }),
+          error: (e: { code?: number; message?: string }) => this.link.onError(-1, e.code ?? 0, `PnL: ${e.message ?? String(e)}`),
+        }),
+      ),
     ];
+  }
+
+  /** The open-orders and executions poll (see `openOrdersPollMs`). */
+  private pollOrders(api: IBApi): Subscription[] {
+    const { orders } = this.link;
     const every = this.link.openOrdersPollMs;
     if (every > 0) {
       // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
@@ -108,7 +169,7 @@ export class Subscriptions {
       };
       this.link.later(every, poll);
     }
-    return subs;
+    return [];
   }
 
   /** Market data for a position's contract (once per conId per connection), within the line budget. */
