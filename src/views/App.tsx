@@ -19,11 +19,11 @@ import { useConsoleSnapshot } from './hooks/use-console-snapshot.js';
 import { useKeyQueue } from './hooks/use-key-queue.js';
 import { Palette } from './overlays/Palette.js';
 import type { ConsoleMode, TradingMode } from './rows/status.js';
-import type { ConsoleStore } from './store.js';
+import type { ConsoleSnapshot, ConsoleStore } from './store.js';
 import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import type { TradeTarget, TradingActions } from './trading-actions.js';
 import { initialUi, reduceUi, type UiAction, type UiState } from './ui-state.js';
-import { buildViewModel } from './view-model.js';
+import { buildViewModel, sameView, type ViewModel } from './view-model.js';
 
 export type { TradeTarget } from './trading-actions.js';
 
@@ -56,6 +56,12 @@ export interface AppProps {
 
 const NO_PROBLEMS: readonly string[] = [];
 
+/** IBKR's what-if margins of the plan on show, once TWS answered (issue 17 item 8). */
+function whatIfFor(ui: UiState, props: AppProps): string | undefined {
+  const d = ui.dialog;
+  return d?.kind === 'trade' && d.planId !== undefined && (d.phase === 'confirm' || d.phase === 'word') ? props.trade?.whatIf?.(d.planId) : undefined;
+}
+
 /** The console under the root error boundary: a failure outside any pane shows what failed, and quit still works. */
 export function App(props: AppProps) {
   const { bindings, onQuit } = props;
@@ -69,8 +75,37 @@ export function App(props: AppProps) {
 
 function Console(props: AppProps) {
   const { store, bindings } = props;
-  const snapshot = useConsoleSnapshot(store);
   const { columns, rows } = useWindowSize();
+  // A publish that would draw the same screen is not rendered: the view model of the new snapshot, under the UI
+  // state and size on screen, is compared with the one drawn. The one built here is kept for the render that follows.
+  const built = useRef<{ key: readonly unknown[]; vm: ViewModel } | undefined>(undefined);
+  const viewInput = (snap: ConsoleSnapshot, u: UiState, p: AppProps, size: { columns: number; rows: number }) => ({
+    key: [snap, u, size.columns, size.rows, p.mode, p.trading, p.endpoint, p.bindings, p.problems] as const,
+    build: () => buildViewModel({
+      snapshot: snap, ui: u, size, mode: p.mode, trading: p.trading, ...(p.endpoint ? { endpoint: p.endpoint } : {}), bindings: p.bindings, problems: p.problems ?? NO_PROBLEMS,
+    }),
+  });
+  const sizeRef = useRef({ columns, rows });
+  sizeRef.current = { columns, rows };
+  const snapshot = useConsoleSnapshot(store, (next) => {
+    const drawn = latest.current;
+    const input = viewInput(next, uiRef.current!, drawn.props, sizeRef.current);
+    let vm: ViewModel;
+    try {
+      vm = input.build();
+    } catch {
+      // Rendered, so the failure is met inside the error boundaries, where the operator sees it.
+      return true;
+    }
+    built.current = { key: input.key, vm };
+    // The what-if margins are drawn beside the view model: an answer that arrived is a change too.
+    if (sameView(vm, drawn.vm) && whatIfFor(uiRef.current!, drawn.props) === drawn.whatIfNote) {
+      // Commands read the newest data even when nothing on screen changed.
+      latest.current = { ...drawn, snapshot: next };
+      return false;
+    }
+    return true;
+  });
   const drawnSize = useRef<string | undefined>(undefined);
   const { onResized } = props;
   useEffect(() => {
@@ -91,15 +126,12 @@ function Console(props: AppProps) {
   /** Bumped whenever a dialog opens: keys typed before it was on screen must not answer it. */
   const dialogEpoch = useRef(0);
   const table = useMemo(() => keyTable(bindings), [bindings]);
-  const problems = props.problems ?? NO_PROBLEMS;
-  const vm = useMemo(
-    () =>
-      buildViewModel({
-        snapshot, ui, size: { columns, rows }, mode: props.mode, trading: props.trading,
-        ...(props.endpoint ? { endpoint: props.endpoint } : {}), bindings, problems,
-      }),
-    [snapshot, ui, columns, rows, props.mode, props.trading, props.endpoint, bindings, problems],
-  );
+  const vm = useMemo(() => {
+    const input = viewInput(snapshot, ui, props, { columns, rows });
+    const hit = built.current;
+    return hit && hit.key.length === input.key.length && hit.key.every((x, i) => x === input.key[i]) ? hit.vm : input.build();
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- viewInput reads exactly these
+  }, [snapshot, ui, columns, rows, props.mode, props.trading, props.endpoint, bindings, props.problems]);
   const theme = useMemo(
     () => themeFor(props.theme.noColor ? 'mono' : ui.theme, props.theme.depth),
     [props.theme.noColor, props.theme.depth, ui.theme],
@@ -107,7 +139,7 @@ function Console(props: AppProps) {
 
   // The handlers read the newest view model, snapshot and props through this, without re-subscribing to input on
   // every frame (commands/context.ts).
-  const latest = useRef({ vm, snapshot, props });
+  const latest = useRef<{ vm: ViewModel; snapshot: ConsoleSnapshot; props: AppProps; whatIfNote?: string | undefined }>({ vm, snapshot, props });
   latest.current = { vm, snapshot, props };
   const quitting = useRef(false);
 
@@ -157,9 +189,8 @@ function Console(props: AppProps) {
   useKeyQueue(handle, keyQueue);
 
   const { layout } = vm;
-  // IBKR's what-if margins of the plan on show, once TWS answered (issue 17 item 8).
-  const d = ui.dialog;
-  const whatIfNote = d?.kind === 'trade' && d.planId !== undefined && (d.phase === 'confirm' || d.phase === 'word') ? props.trade?.whatIf?.(d.planId) : undefined;
+  const whatIfNote = whatIfFor(ui, props);
+  latest.current.whatIfNote = whatIfNote;
   return (
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">

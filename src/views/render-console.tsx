@@ -2,6 +2,10 @@
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App.js';
 import { isScreenMasked, maskAccounts, setScreenMasked, toAscii } from './format.js';
+import { shareInkOutputCaches } from './ink-output-cache.js';
+
+// Before the first frame: unchanged lines are then not re-tokenised or re-measured frame after frame.
+await shareInkOutputCaches();
 
 /**
  * The terminal as Ink sees it, with every write masked while masking is on: dialogs, log lines and panes all reach

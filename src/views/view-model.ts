@@ -431,3 +431,27 @@ function quitDialog(input: ViewInput): ViewModel['dialog'] {
     ],
   };
 }
+
+/**
+ * Whether two view models draw the same screen: structural equality of the plain data they hold (cells, rows,
+ * layout), with anything that is not plain data (a class instance, a function) equal only to itself. A false
+ * "different" costs one frame; a false "same" would hide a change, so the comparison never guesses.
+ */
+export function sameView(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameView(a[i], b[i])) return false;
+    return true;
+  }
+  const proto = Object.getPrototypeOf(a) as unknown;
+  if ((proto !== Object.prototype && proto !== null) || Object.getPrototypeOf(b) !== proto) return false;
+  const ka = Object.keys(a);
+  if (ka.length !== Object.keys(b).length) return false;
+  for (const k of ka) {
+    if (!Object.prototype.hasOwnProperty.call(b, k)) return false;
+    if (!sameView((a as Record<string, unknown>)[k], (b as Record<string, unknown>)[k])) return false;
+  }
+  return true;
+}
