@@ -241,6 +241,14 @@ export function updateStressGrid(grid: StressGrid, state: PortfolioState, localN
   return { rebuilt: false, groups: dirty.size };
 }
 
+/**
+ * Reads the whole book again and revalues every group, in the grid's own buffers: what an update does when the
+ * set of positions changed (also the benchmark's "full grid", as the console pays it).
+ */
+export function rebuildStressGrid(grid: StressGrid, state: PortfolioState): UpdateResult {
+  return fullRebuild(grid, state);
+}
+
 function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
   rebuild(grid, readBook(state, grid.params));
   remember(grid, state);
