@@ -23,7 +23,27 @@ export function newYorkIsDst(t: number): boolean {
  * expiry has no day to price to).
  */
 export function expiryInstant(expiry: string | undefined, hour: number, minute = 0): number {
-  const m = expiry === undefined ? null : /^(\d{4})(\d{2})(\d{2})/.exec(expiry);
+  if (expiry === undefined) return NaN;
+  // A book holds few distinct expiries and reads each of them once per option on every rebuild. The memo holds
+  // one time of day (the configured close), so a string of the expiry is its whole key.
+  const at = hour * 60 + minute;
+  if (at !== instantsAt || instants.size >= INSTANTS_KEPT) {
+    instants.clear();
+    instantsAt = at;
+  }
+  const known = instants.get(expiry);
+  if (known !== undefined) return known;
+  const t = computeInstant(expiry, hour, minute);
+  instants.set(expiry, t);
+  return t;
+}
+
+const INSTANTS_KEPT = 4096;
+const instants = new Map<string, number>();
+let instantsAt = NaN;
+
+function computeInstant(expiry: string, hour: number, minute: number): number {
+  const m = /^(\d{4})(\d{2})(\d{2})/.exec(expiry);
   if (!m) return NaN;
   const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;

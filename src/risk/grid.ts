@@ -64,6 +64,40 @@ export interface StressGrid {
   seen: { portfolio?: PortfolioState['portfolio']; accountValues?: PortfolioState['accountValues']; fxRates?: PortfolioState['fxRates'] };
   /** Counters, for tests and the benchmark. */
   stats: { rebuilds: number; groupsRecomputed: number };
+  /** The storage behind the vectors above, kept across rebuilds. */
+  buffers?: GridBuffers;
+}
+
+type VectorName = 'pnl' | 'groupMaint' | 'groupInit' | 'pnlSum' | 'nlvSum' | 'maintS' | 'initS' | 'maintC' | 'initC';
+
+/**
+ * A rebuild (a position opened or closed) lays the grid out again at nearly the same size: it takes its vectors
+ * from these grow-only buffers instead of fresh ones, which at 50,000 positions × 176 columns spared a 70 MB
+ * allocation, its page faults and its collection on every rebuild. Each vector is a view of exactly its length,
+ * so readers see the same shapes as before.
+ */
+export class GridBuffers {
+  private readonly f64 = new Map<VectorName, Float64Array>();
+  private i32 = new Int32Array(0);
+
+  view(name: VectorName, length: number): Float64Array {
+    let b = this.f64.get(name);
+    if (!b || b.length < length) {
+      // Some headroom, so a book that grows by a position at a time does not reallocate every rebuild.
+      b = new Float64Array(length + (length >> 4));
+      this.f64.set(name, b);
+    }
+    return b.length === length ? b : b.subarray(0, length);
+  }
+
+  zeroed(name: VectorName, length: number): Float64Array {
+    return this.view(name, length).fill(0);
+  }
+
+  groupOf(length: number): Int32Array {
+    if (this.i32.length < length) this.i32 = new Int32Array(length + (length >> 4));
+    return this.i32.length === length ? this.i32 : this.i32.subarray(0, length);
+  }
 }
 
 /** Builds the grid from scratch: reads the book and revalues every group in every column. */
@@ -103,20 +137,24 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.book = book;
   grid.cols = cols;
   grid.groups = groups;
-  grid.groupOf = new Int32Array(book.positions.length);
+  const P = book.positions.length;
+  const buf = (grid.buffers ??= new GridBuffers());
+  grid.groupOf = buf.groupOf(P);
   groups.forEach((g, gi) => {
     for (const m of g.members) grid.groupOf[m] = gi;
   });
   grid.shockOf = positionShocks(book, cols);
-  grid.pnl = new Float64Array(book.positions.length * n);
-  grid.groupMaint = new Float64Array(groups.length * n);
-  grid.groupInit = new Float64Array(groups.length * n);
-  grid.pnlSum = new Float64Array(C * K * n);
-  grid.nlvSum = new Float64Array(C * K);
-  grid.maintS = new Float64Array(C * n);
-  grid.initS = new Float64Array(C * n);
-  grid.maintC = new Float64Array(C * n);
-  grid.initC = new Float64Array(C * n);
+  // Written in full by the revaluation below (every position belongs to one group, every group writes all n
+  // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
+  grid.pnl = buf.view('pnl', P * n);
+  grid.groupMaint = buf.view('groupMaint', groups.length * n);
+  grid.groupInit = buf.view('groupInit', groups.length * n);
+  grid.pnlSum = buf.zeroed('pnlSum', C * K * n);
+  grid.nlvSum = buf.zeroed('nlvSum', C * K);
+  grid.maintS = buf.zeroed('maintS', C * n);
+  grid.initS = buf.zeroed('initS', C * n);
+  grid.maintC = buf.zeroed('maintC', C * n);
+  grid.initC = buf.zeroed('initC', C * n);
   grid.dependents = new Map();
   grid.positionIndex = new Map(book.positions.map((p, i) => [p.conId, i]));
   const depend = (conId: number, i: number) => {
@@ -239,6 +277,14 @@ export function updateStressGrid(grid: StressGrid, state: PortfolioState, localN
   for (const g of [...dirty].sort((a, b) => a - b)) recomputeGroup(grid, g);
   remember(grid, state);
   return { rebuilt: false, groups: dirty.size };
+}
+
+/**
+ * Reads the whole book again and revalues every group, in the grid's own buffers: what an update does when the
+ * set of positions changed (also the benchmark's "full grid", as the console pays it).
+ */
+export function rebuildStressGrid(grid: StressGrid, state: PortfolioState): UpdateResult {
+  return fullRebuild(grid, state);
 }
 
 function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {

@@ -508,26 +508,31 @@ function revalueOption(
   const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
   const pv = futures ? 0 : p.pvDividend;
   const call = p.isCall, strike = p.strike, und = p.underlying, iv = p.iv;
-  S[0] = und; T[0] = T0; r[0] = r0; sigma[0] = iv;
+  // One pass writes every input of an element, the column-invariant ones included, instead of a pass per array.
+  S[0] = und; T[0] = T0; r[0] = r0; sigma[0] = iv; b[0] = futures ? 0 : r0;
+  pvDividend[0] = pv; K[0] = strike; isCall[0] = call;
   let k = 1;
-  const { order, days, rates } = cols;
+  const { order, days, rates, vol: volMove, volTerm } = cols;
+  const termDays = T0 * 365;
   for (let i = 0; i < n; i++) {
     const j = order[i]!;
-    const x = shock[j]!, v = volMoveAt(cols, j, T0), d = days[j]!, dr = rates[j]!;
+    const x = shock[j]!, d = days[j]!, dr = rates[j]!;
+    // volMoveAt, inlined: the column's move, scaled down for a term longer than the column's vol term.
+    const vj = volMove[j]!, term = volTerm[j]!;
+    const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
     if (x === 0 && v === 0 && d === 0 && dr === 0) continue;
     col[k] = j;
     S[k] = und * (1 + x);
     T[k] = T0 - d / 365;
-    r[k] = r0 + dr;
+    const rk = r0 + dr;
+    r[k] = rk;
+    b[k] = futures ? 0 : rk;
     sigma[k] = iv * (1 + v);
+    pvDividend[k] = pv;
+    K[k] = strike;
+    isCall[k] = call;
     k++;
   }
-  // What does not change across the columns, in bulk.
-  pvDividend.fill(pv, 0, k);
-  K.fill(strike, 0, k);
-  isCall.fill(call, 0, k);
-  if (futures) b.fill(0, 0, k);
-  else b.set(r.subarray(0, k));
   const dividends = model === 'bsmAmerican' ? dividendsOf(params, p.cls.symbol, book.clockMs) : undefined;
   if (dividends && dividendsBeforeExpiry(dividends, T0)) {
     cashDividendBatch(out, batch, k, T0, und, dividends);
