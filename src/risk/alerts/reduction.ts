@@ -429,6 +429,12 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       const m = stressMetric(input, report, noLoan);
       metric = m;
       notes.push('Margin after the trims is our estimate, scaled to the requirement TWS reports now (docs/stress-model.md); IBKR will compute its own.');
+      const scopes = { total: 'total', S: 'securities', C: 'commodities' } as const;
+      const gaps = report.margin.calibration.maint
+        .filter((c) => c.mode === 'scaled' && c.factor && c.factor.toFixed(2) !== '1.00')
+        .map((c) => `${c.factor!.toFixed(2)}× (${scopes[c.scope]})`);
+      // The factor is a margin spike, requirements we do not model, or both; one snapshot cannot tell them apart.
+      if (gaps.length > 0) notes.push(`TWS reports ${gaps.join(', ')} our maintenance estimate, so a trim releases that multiple of its estimated requirement: right for a margin spike, too much where the gap is requirements we do not model.`);
       if (t.kind === 'stressedCushion' || t.kind === 'liquidationDistance') {
         const rank = rankingScenario(input, report);
         rankedBy = rank?.label;
@@ -471,7 +477,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
     });
     const withinLimit = metric.ok(value);
     if (withinLimit) {
-      notes.push(`These ${trims.length} trim${trims.length === 1 ? '' : 's'} reach the limit: the smallest set found (a whole trim the limit does not need was dropped; the last is cut only as far as needed).`);
+      notes.push(`${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (a whole trim the limit does not need was dropped; the last is cut only as far as needed).`);
     } else if (candidates.length === 0) {
       notes.push(t.kind === 'cushion' || t.kind === 'excessLiquidity' || t.kind === 'equityToMaint'
         ? 'No position releases margin when closed: trimming cannot help.'
