@@ -477,7 +477,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
     });
     const withinLimit = metric.ok(value);
     if (withinLimit) {
-      notes.push(`${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (a whole trim the limit does not need was dropped; the last is cut only as far as needed).`);
+      notes.push(`${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (no whole trim the limit does not need; the last cut only as far as needed).`);
     } else if (candidates.length === 0) {
       notes.push(t.kind === 'cushion' || t.kind === 'excessLiquidity' || t.kind === 'equityToMaint'
         ? 'No position releases margin when closed: trimming cannot help.'
