@@ -19,19 +19,27 @@ import type { ReductionTarget } from './types.js';
 /*
  * A proposal, never an order: the wiring turns it into a flatten plan that goes through the confirmation
  * flow and the guard (docs/trading.md). How it is found:
- * 1. Rank. Each position's contribution is its own P&L in the ranking scenario (the breached scenario, or
- *    the shock at the liquidation distance, or the worst scenario for the zero-shock metrics), read from
- *    the stress grid's per-position vectors, in base currency. Only positions that lose there are
- *    candidates, largest loss first (ties by conId). A trim removes that P&L; its FX translation stays,
- *    because the proceeds stay in the position's currency as cash.
+ * 1. Rank. For the stress metrics (stressed Cushion, liquidation distance) each position's contribution is its
+ *    own P&L in the ranking scenario (the breached scenario, or the shock at the liquidation distance), read
+ *    from the stress grid's per-position vectors, in base currency; positions that lose there come first,
+ *    largest loss first (ties by conId). A trim removes that P&L; its FX translation stays, because the
+ *    proceeds stay in the position's currency as cash. The zero-shock metrics (Cushion, ExcessLiquidity,
+ *    ELV / maintenance) do not move with any scenario's P&L, only with the margin a trim releases and the
+ *    loan value it adds, so there each position is ranked by how far closing it whole moves the metric (step
+ *    2), largest first. A scenario's losers are often exactly the positions a margin model sees as hedges (a
+ *    long future under short calls), so ranking those by loss found nothing that releases margin. When the
+ *    losers are not enough for a stress metric, the other positions follow, ranked the zero-shock way.
  * 2. Evaluate exactly. A trimmed state is the state with the positions cut at TWS's marks, the proceeds
  *    added to the currency's CashBalance, EquityWithLoanValue raised by the proceeds of positions without
  *    loan value (US options), and the reported requirements scaled by our estimate's change
- *    (reported × estimate after / estimate before, per calibrated segment). The metric is read from the
- *    stress report of that state, so it is the number the alert would see.
- * 3. Greedy. Whole positions are added in rank order (one that does not improve the metric is skipped)
- *    until the metric is inside its limit; the last one is then cut only as far as needed, by bisection
- *    over whole lots. Quantities are Decimal, reduce the position and never cross zero.
+ *    (reported × estimate after / estimate before, per calibrated segment, which carries a margin spike
+ *    TWS reports onto what a trim releases). The metric is read from the stress report of that state, so
+ *    it is the number the alert would see.
+ * 3. Greedy, then pruned. Whole positions are added in rank order (one that does not improve the metric is
+ *    skipped) until the metric is inside its limit; whole trims the limit turns out not to need are then
+ *    dropped (smallest contribution first), and the last one is cut only as far as needed, by bisection over
+ *    whole lots. Quantities are Decimal, reduce the position and never cross zero. When no set reaches the
+ *    limit, the proposal is the best partial set found, and its notes say so.
  * Float inside (the grid), Decimal out; deterministic for the same inputs.
  */
 
@@ -47,7 +55,8 @@ export interface Trim {
   readonly after: Decimal;
   /**
    * Why it was chosen: its loss in the ranking scenario (base currency, positive is a loss); for a
-   * concentration target, its gross value in base currency.
+   * concentration target, its gross value in base currency; for the zero-shock metrics (and a stress metric's
+   * positions beyond the scenario's losers), how far closing it whole moves the metric, in the metric's units.
    */
   readonly contribution: number;
 }
@@ -63,7 +72,7 @@ export interface ReductionProposal {
   readonly limit: number;
   readonly withinLimit: boolean;
   readonly trims: readonly Trim[];
-  /** The scenario the positions were ranked in. */
+  /** The scenario the positions were ranked in (absent for the zero-shock metrics and concentration). */
   readonly rankedBy?: string;
   readonly notes: readonly string[];
   /** Set when no proposal could be computed (the stress engine failed); trims are then empty. */
@@ -285,9 +294,7 @@ function rankingScenario(input: ReductionInput, report: StressReport): { shocks:
   }
   const list = report.scenarios;
   if (list.length === 0) return undefined;
-  const worst = t.kind === 'stressedCushion'
-    ? list.reduce((w, s) => (cushionOf(s) < cushionOf(w) ? s : w))
-    : list.reduce((w, s) => (s.pnl.total.lt(w.pnl.total) ? s : w));
+  const worst = list.reduce((w, s) => (cushionOf(s) < cushionOf(w) ? s : w));
   return { shocks: worst.shocks, label: worst.label };
 }
 
@@ -307,37 +314,78 @@ function lossesIn(state: PortfolioState, shocks: ScenarioShocks, params: StressP
 
 // ── The search ───────────────────────────────────────────────────────────────────────────────────
 
-function search(metric: Metric, candidates: readonly Candidate[], lots: Readonly<Record<string, number>>, before: number) {
-  const chosen = new Map<number, Decimal>();
+interface Found {
+  readonly chosen: Map<number, Decimal>;
+  readonly value: number;
+  readonly reached: boolean;
+}
+
+function search(metric: Metric, candidates: readonly Candidate[], lots: Readonly<Record<string, number>>, before: number): Found {
+  let chosen = new Map<number, Decimal>();
+  const whole: Candidate[] = [];
   let current = before;
+  let last: Candidate | undefined;
   for (const c of candidates) {
-    const sign = c.position.isNegative() ? 1 : -1;
-    const size = c.position.abs();
-    const withQty = (amount: Decimal) => new Map(chosen).set(c.conId, amount.mul(sign));
-    const full = metric.value(withQty(size));
+    const full = metric.value(new Map(chosen).set(c.conId, c.position.neg()));
+    if (!metric.ok(full) && !metric.better(full, current)) continue;
+    chosen.set(c.conId, c.position.neg());
+    current = full;
     if (metric.ok(full)) {
-      const lot = new Decimal(lots[c.secType] ?? 1);
-      const count = size.div(lot).ceil().toNumber();
-      const amountAt = (k: number) => (k >= count ? size : lot.mul(k));
-      let lo = 0, hi = count, best = full;
-      while (hi - lo > 1) {
-        const mid = Math.floor((lo + hi) / 2);
-        const v = metric.value(withQty(amountAt(mid)));
-        if (metric.ok(v)) {
-          hi = mid;
-          best = v;
-        } else lo = mid;
-      }
-      chosen.set(c.conId, amountAt(hi).mul(sign));
-      return { chosen, value: best };
+      last = c;
+      break;
     }
-    if (metric.better(full, current)) {
-      chosen.set(c.conId, size.mul(sign));
-      current = full;
+    whole.push(c);
+  }
+  if (!last) return { chosen, value: current, reached: false };
+  // Greedy order can take a trim that a later, larger one makes unnecessary: drop those, least useful first.
+  for (const c of [...whole].sort((a, b) => a.contribution - b.contribution || b.conId - a.conId)) {
+    const without = new Map(chosen);
+    without.delete(c.conId);
+    const v = metric.value(without);
+    if (metric.ok(v)) {
+      chosen = without;
+      current = v;
     }
   }
-  return { chosen, value: current };
+  const sign = last.position.isNegative() ? 1 : -1;
+  const size = last.position.abs();
+  const lot = new Decimal(lots[last.secType] ?? 1);
+  const count = size.div(lot).ceil().toNumber();
+  const amountAt = (k: number) => (k >= count ? size : lot.mul(k)).mul(sign);
+  const withQty = (k: number) => new Map(chosen).set(last.conId, amountAt(k));
+  let lo = 0, hi = count, best = current;
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    const v = metric.value(withQty(mid));
+    if (metric.ok(v)) {
+      hi = mid;
+      best = v;
+    } else lo = mid;
+  }
+  return { chosen: withQty(hi), value: best, reached: true };
 }
+
+/**
+ * Positions ranked by how far closing each one whole (alone) moves the metric toward its limit: the margin it
+ * releases and the loan value it adds. Only those that help; the pool is the largest by gross value, which bounds
+ * the work on a large book.
+ */
+function byMetricGain(
+  state: PortfolioState, metric: Metric, before: number, skip: ReadonlySet<number>, pool: number,
+): Candidate[] {
+  const gross = (r: { marketValue?: Decimal; contract: { currency: string } }) => (r.marketValue ?? ZERO).abs().mul(rateOf(state, r.contract.currency) ?? 0).toNumber();
+  const rows = [...state.portfolio.values()]
+    .filter((r) => !r.position.isZero() && !skip.has(r.contract.conId) && assetClassOf(r.contract.secType) !== 'CASH')
+    .sort((a, b) => gross(b) - gross(a) || a.contract.conId - b.contract.conId)
+    .slice(0, pool);
+  return rows.flatMap((r) => {
+    const v = metric.value(new Map([[r.contract.conId, r.position.neg()]]));
+    if (!metric.better(v, before)) return [];
+    return [{ conId: r.contract.conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: Math.abs(v - before) }];
+  });
+}
+
+const byContribution = (a: Candidate, b: Candidate) => b.contribution - a.contribution || a.conId - b.conId;
 
 /**
  * The leverage reduction for a breached target: which positions to cut and by how much, with the metric before
@@ -351,6 +399,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
   ];
   const lots = { ...DEFAULT_LOTS, ...input.lotSize };
   const exclude = new Set(input.exclude ?? []);
+  const max = input.maxCandidates ?? 20;
   const fail = (error: string): ReductionProposal => ({ target: t, metric: '', before: NaN, after: NaN, limit, withinLimit: false, trims: [], notes, error });
   let params;
   try {
@@ -365,6 +414,8 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
     let metric: Metric;
     let candidates: Candidate[];
     let rankedBy: string | undefined;
+    /** Further candidates, for a stress metric whose scenario losers are not enough. */
+    let more: ((before: number, tried: ReadonlySet<number>) => Candidate[]) | undefined;
     if (t.kind === 'concentration') {
       metric = concentrationMetric(input, t.underlying, t.max, noLoan);
       candidates = valuedRows(state)
@@ -375,25 +426,48 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         }));
     } else {
       const report = buildStressReport(state, input.scenarios, input.params);
-      metric = stressMetric(input, report, noLoan);
-      const rank = rankingScenario(input, report);
-      rankedBy = rank?.label;
-      const losses = rank ? lossesIn(state, rank.shocks, input.params) : new Map<number, number>();
-      candidates = [...losses.entries()].flatMap(([conId, loss]) => {
-        const r = row(conId);
-        if (!r || !(loss > 0) || exclude.has(conId) || assetClassOf(r.contract.secType) === 'CASH') return [];
-        return [{ conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: loss }];
-      });
+      const m = stressMetric(input, report, noLoan);
+      metric = m;
       notes.push('Margin after the trims is our estimate, scaled to the requirement TWS reports now (docs/stress-model.md); IBKR will compute its own.');
-      if (rankedBy) notes.push(`Positions are ranked by their own loss under "${rankedBy}"; their currency exposure stays with the cash a trim raises.`);
+      const scopes = { total: 'total', S: 'securities', C: 'commodities' } as const;
+      const gaps = report.margin.calibration.maint
+        .filter((c) => c.mode === 'scaled' && c.factor && c.factor.toFixed(2) !== '1.00')
+        .map((c) => `${c.factor!.toFixed(2)}× (${scopes[c.scope]})`);
+      // The factor is a margin spike, requirements we do not model, or both; one snapshot cannot tell them apart.
+      if (gaps.length > 0) notes.push(`TWS reports ${gaps.join(', ')} our maintenance estimate, so a trim releases that multiple of its estimated requirement: right for a margin spike, too much where the gap is requirements we do not model.`);
+      if (t.kind === 'stressedCushion' || t.kind === 'liquidationDistance') {
+        const rank = rankingScenario(input, report);
+        rankedBy = rank?.label;
+        const losses = rank ? lossesIn(state, rank.shocks, input.params) : new Map<number, number>();
+        candidates = [...losses.entries()].flatMap(([conId, loss]) => {
+          const r = row(conId);
+          if (!r || !(loss > 0) || exclude.has(conId) || assetClassOf(r.contract.secType) === 'CASH') return [];
+          return [{ conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: loss }];
+        });
+        if (rankedBy) notes.push(`Positions are ranked by their own loss under "${rankedBy}"; their currency exposure stays with the cash a trim raises.`);
+        more = (before, tried) => byMetricGain(state, m, before, new Set([...tried, ...exclude]), max).sort(byContribution);
+      } else {
+        // Nothing is shocked in these metrics: what moves them is the margin a trim releases, so rank by that.
+        candidates = byMetricGain(state, metric, metric.value(new Map()), exclude, 2 * max);
+        notes.push(`Positions are ranked by how far closing each one moves the ${metric.name} (the margin it releases, the loan value it adds), largest first.`);
+      }
     }
-    candidates.sort((a, b) => b.contribution - a.contribution || a.conId - b.conId);
-    candidates = candidates.slice(0, input.maxCandidates ?? 20);
+    candidates.sort(byContribution);
+    candidates = candidates.slice(0, max);
     const before = metric.value(new Map());
     if (metric.ok(before)) {
       return { target: t, metric: metric.name, before, after: before, limit, withinLimit: true, trims: [], ...(rankedBy ? { rankedBy } : {}), notes: [...notes, 'Already inside the limit: nothing to trim.'] };
     }
-    const { chosen, value } = search(metric, candidates, lots, before);
+    let found = search(metric, candidates, lots, before);
+    if (!found.reached && more && candidates.length < max) {
+      const extra = more(before, new Set(candidates.map((c) => c.conId))).slice(0, max - candidates.length);
+      if (extra.length > 0) {
+        candidates = [...candidates, ...extra];
+        found = search(metric, candidates, lots, before);
+        notes.push('The losers there were not enough: positions that do not lose follow, ranked by how far closing each one moves the metric.');
+      }
+    }
+    const { chosen, value } = found;
     const trims: Trim[] = candidates.filter((c) => chosen.has(c.conId)).map((c) => {
       const q = chosen.get(c.conId)!;
       return {
@@ -402,10 +476,16 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       };
     });
     const withinLimit = metric.ok(value);
-    if (!withinLimit) {
-      notes.push(candidates.length === 0
-        ? 'No position loses in the ranking scenario: trimming cannot help (a currency exposure needs an FX trade, not a trim).'
-        : 'Even with every useful trim the metric stays outside its limit: the rest comes from cash, currency or hedges.');
+    if (withinLimit) {
+      notes.push(`${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (no whole trim the limit does not need; the last cut only as far as needed).`);
+    } else if (candidates.length === 0) {
+      notes.push(t.kind === 'cushion' || t.kind === 'excessLiquidity' || t.kind === 'equityToMaint'
+        ? 'No position releases margin when closed: trimming cannot help.'
+        : 'No position loses in the ranking scenario: trimming cannot help (a currency exposure needs an FX trade, not a trim).');
+    } else if (trims.length === 0) {
+      notes.push('No trim moves the metric toward its limit: the rest comes from cash, currency or hedges.');
+    } else {
+      notes.push('No set of trims reaches the limit: this is the best partial set found (every useful trim, whole); the rest comes from cash, currency or hedges.');
     }
     return { target: t, metric: metric.name, before, after: value, limit, withinLimit, trims, ...(rankedBy ? { rankedBy } : {}), notes };
   } catch (err) {

@@ -108,6 +108,63 @@ describe('zero-shock metrics and the liquidation distance', () => {
   });
 });
 
+/*
+ * The same book while TWS reports three times the requirement (a margin spike): MaintMarginReq 150,000, so
+ * EL = 80,000 − 150,000 = −70,000 and Cushion −0.875. Selling V of stock leaves ELV as it is (cash for stock) and
+ * releases 3 × 0.25V = 0.75V of reported maintenance: EL′ = −70,000 + 0.75V.
+ */
+const SPIKED = stateOf([
+  av('NetLiquidation', '80000'), av('EquityWithLoanValue', '80000'), av('MaintMarginReq', '150000'), av('InitMarginReq', '300000'),
+  av('ExcessLiquidity', '-70000'), av('Cushion', '-0.875', ''), av('CashBalance', '-120000'),
+  ...held(AAPL, '1000', '100'), ...held(MSFT, '500', '200'),
+]);
+
+describe('zero-shock metrics rank by released margin, whatever the scenarios', () => {
+  // Only a rise is in the set: no position loses in any scenario, which left the old ranking without candidates.
+  const RISE = scenarios('base', 'px:STK=+20%');
+
+  it('ExcessLiquidity ≥ 0 under a ×3 spike needs 0.75V ≥ 70,000, V ≥ 93,334: 934 AAPL (AAPL before MSFT on a tie)', () => {
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 0 } });
+    expect(p.before).toBeCloseTo(-70_000, 2);
+    expect(trims(p)).toEqual(['SELL -934 AAPL → 66']);
+    expect(p.after).toBeCloseTo(-70_000 + 0.75 * 93_400, 2);
+    expect(p.withinLimit).toBe(true);
+    expect(p.rankedBy).toBeUndefined();
+    expect(p.trims[0]!.contribution).toBeCloseTo(0.75 * 100_000, 2); // closing all of AAPL moves EL by 75,000
+    expect(p.notes.some((n) => n.startsWith('TWS reports 3.00× (total) our maintenance estimate'))).toBe(true);
+    expect(p.notes.at(-1)).toMatch(/^This trim reaches the limit: the smallest set found/);
+  });
+
+  it('Cushion ≥ 10% needs (−70,000 + 0.75V) / 80,000 ≥ 0.1, V ≥ 104,000: all of AAPL and 20 MSFT', () => {
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 } });
+    expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -20 MSFT → 480']);
+    expect(p.after).toBeCloseTo(0.1, 6);
+  });
+
+  it('an unreachable limit gets the best partial set, every useful trim whole, and says so', () => {
+    // Everything sold: EL′ = −70,000 + 0.75 × 200,000 = 80,000, short of 100,000.
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 100_000 } });
+    expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -500 MSFT → 0']);
+    expect(p.after).toBeCloseTo(80_000, 2);
+    expect(p.withinLimit).toBe(false);
+    expect(p.notes.at(-1)).toMatch(/^No set of trims reaches the limit: this is the best partial set/);
+  });
+});
+
+describe('a stress metric whose scenario losers are not enough', () => {
+  /*
+   * BOOK under AAPL −20% alone: only AAPL loses. Sold whole, both scenarios read (30,000 + 25,000 + 0.25 V_MSFT)
+   * / 80,000, which is 68.75% without MSFT; 75% needs V_MSFT ≥ 20,000: 100 MSFT, which does not lose there.
+   */
+  it('takes the loser whole, then the others by how far they move the metric: all AAPL and 100 MSFT', () => {
+    const p = proposeReduction({ state: BOOK, scenarios: scenarios('base', 'sym:AAPL=-20%'), params: { now: NOW }, target: { kind: 'stressedCushion', min: 0.75 } });
+    expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -100 MSFT → 400']);
+    expect(p.after).toBeCloseTo(0.75, 6);
+    expect(p.withinLimit).toBe(true);
+    expect(p.notes.some((n) => n.startsWith('The losers there were not enough'))).toBe(true);
+  });
+});
+
 describe('quantities reduce and never cross zero', () => {
   // TSLA short 400 at 250 (|value| 100,000) and AAPL 500 at 100 (50,000): TSLA is 2/3 of gross.
   const SHORT = stateOf([
