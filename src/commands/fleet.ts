@@ -125,9 +125,9 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
     };
     if (f.json || !(rt.watch ?? process.stdout.isTTY === true)) return await once();
     // On a terminal: the interactive view (src/views/fleet), the table redrawn every two seconds; Enter opens the
-    // selected account's console from the stream, and q there comes back here.
+    // selected account's console from the stream (fleet --open) in its place, and quitting that console ends the
+    // command (one Ink app after another on the terminal, never a third).
     const { runFleetView } = await import('../views/fleet/FleetView.js');
-    const { fleetOpenCommand } = await import('./fleet-open.js');
     const load = async () => {
       const read = await readSummaries(nc, stream).catch((e: unknown) => {
         if (/stream not found/i.test((e as Error).message)) return { summaries: [], skipped: [] };
@@ -136,14 +136,11 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
       return { lines: fleetText(rows), keys: rows.map((r) => `${r.account}\u0000${r.session}`) };
     };
-    let selected: string | undefined;
-    for (;;) {
-      const chosen = await runFleetView({ title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}`, load, everyMs: 2_000, ...(selected ? { selected } : {}) });
-      if (chosen === undefined) return EXIT.ok;
-      selected = chosen;
-      const [account, session] = chosen.split('\u0000') as [string, string];
-      await fleetOpenCommand({ ...f, open: account, session }, io);
-    }
+    const chosen = await runFleetView({ title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}`, load, everyMs: 2_000 });
+    if (chosen === undefined) return EXIT.ok;
+    const [account, session] = chosen.split('\u0000') as [string, string];
+    const { fleetOpenCommand } = await import('./fleet-open.js');
+    return await fleetOpenCommand({ ...f, open: account, session }, io);
   } finally {
     await nc.close().catch(() => undefined);
   }

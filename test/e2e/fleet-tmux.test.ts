@@ -1,5 +1,6 @@
 // `tws-risk fleet` in a real terminal: the accounts a real nats-server holds, Enter opens one read-only, q comes back.
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
@@ -28,7 +29,7 @@ afterAll(async () => {
 });
 
 describe('tws-risk fleet in tmux', () => {
-  it.skipIf(!hasTmux)('lists the publishing account, opens its console from the stream on Enter, and comes back on q', async () => {
+  it.skipIf(!hasTmux)('lists the publishing account, opens its console from the stream on Enter, and ends with it', async () => {
     nats = await startNatsServer();
     const sim = await sims({ account: 'DU4444444', seed: 9 });
     const gdir = join(dir, 'guard');
@@ -46,7 +47,8 @@ describe('tws-risk fleet in tmux', () => {
     await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
 
     const s = 'fl';
-    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
+    const exitFile = join(dir, 'fleet-exit.txt');
+    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}`);
     const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
     expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
     expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
@@ -60,9 +62,18 @@ describe('tws-risk fleet in tmux', () => {
     await waitForScreen(s, (x) => !/Sealed and verified/.test(x), 'the page closed');
     await press(s, '3');
     await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
+    // Quitting the account's console ends the command (run fleet again for the table).
     await press(s, 'q');
-    await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard/.test(x) && !/^ REPLAY /m.test(x), 'back in the fleet');
-    await press(s, 'q');
-    await waitForScreen(s, (x) => /Pane is dead \(status 0/.test(x), 'the fleet exited with status 0');
+    // The exit code from a file: tmux may take its time to reap a finished pane.
+    await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+
+    // A terminal that goes away (tmux kills the pane, SSH drops) takes the fleet view with it.
+    tmux('new-session', '-d', '-s', 'gone', '-x', '160', '-y', '30', `node bin/tws-risk fleet --nats ${nats.url} --stale-after 7`);
+    await waitForScreen('gone', (x) => /DU4444444/.test(x), 'a second fleet view');
+    const running = () => spawnSync('pgrep', ['-f', `tws-risk fleet --nats ${nats!.url} --stale-after 7`]).status === 0;
+    expect(running()).toBe(true);
+    tmux('kill-session', '-t', 'gone');
+    await waitFor(() => !running(), 20_000, 'the fleet process to end with its terminal');
   }, 120_000);
 });

@@ -1,10 +1,10 @@
 // A new user's first trading session in a real terminal: demo, resize, palette, arm with a burst, flatten, global cancel, quit.
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
-import { T0 } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
@@ -43,9 +43,11 @@ const qty = (q: string) => Number(q).toLocaleString('en-US');
 describe('a new user in tmux', () => {
   it.skipIf(!hasTmux)('demo at 80x24, resize to 200x50, arm from the palette with a burst, flatten, global cancel, an empty Orders pane, quit', async () => {
     const err = join(dir, 'stderr.txt');
+    const exitFile = join(dir, 'exit.txt');
     // stderr goes to a file: the demo's first line names the control channel and the account, outside the console.
     tmux('new-session', '-d', '-s', 'user', '-x', '80', '-y', '24', '-e', `${DATA_DIR_ENV}=${join(dir, 'data')}`, '-e', `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-      `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}`);
+      // The exit code goes to a file: tmux may take its time to reap a finished pane (pane_dead_status stays empty).
+      `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}`);
     const first = await waitForScreen('user', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console at 80x24');
     expect(first.split('\n')[0]).toContain('TRADE disarmed');
     const hello = /control channel (\d+)\), account (\S+)/.exec(readFileSync(err, 'utf8'));
@@ -101,7 +103,9 @@ describe('a new user in tmux', () => {
     await press('user', 'q');
     await waitForScreen('user', (s) => /Quit while trading is ARMED/.test(s), 'the quit confirmation');
     await press('user', 'y');
-    const gone = await waitForScreen('user', () => tmux('display-message', '-p', '-t', 'user', '#{pane_dead} #{pane_dead_status}').trim() === '1 0', 'the console to exit with status 0');
+    await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+    const gone = server.capture('user');
     const audit = /trading audit log: (\S+)/.exec(gone.replace(/\n/g, ''));
     expect(audit, 'the exit summary names the audit log').not.toBeNull();
     expect(await verifyAuditLog(audit![1]!)).toMatchObject({ ok: true, sealed: true });

@@ -27,8 +27,6 @@ export interface FleetViewProps {
   /** Enter on a row: the view closes and the caller opens that account. */
   readonly onOpen: (key: string) => void;
   readonly onQuit: () => void;
-  /** The row to select first (after coming back from an account). */
-  readonly selected?: string;
   /** The keymap (the console's, user overrides included); the defaults when absent. */
   readonly bindings?: Bindings;
 }
@@ -36,7 +34,7 @@ export interface FleetViewProps {
 export function FleetView(p: FleetViewProps) {
   const { exit } = useApp();
   const [table, setTable] = useState<FleetTable>({ lines: ['reading the stream...'], keys: [] });
-  const [sel, setSel] = useState<string | undefined>(p.selected);
+  const [sel, setSel] = useState<string | undefined>(undefined);
   useEffect(() => {
     let alive = true;
     const tick = () => void p.load().then((t) => alive && setTable(t), (e: unknown) => alive && setTable((old) => ({ ...old, problem: (e as Error).message })));
@@ -92,10 +90,23 @@ export function FleetView(p: FleetViewProps) {
 /** Runs the view until q (undefined) or Enter (the row's key). */
 export async function runFleetView(props: Omit<FleetViewProps, 'onOpen' | 'onQuit'>, streams: { stdout?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream } = {}): Promise<string | undefined> {
   let chosen: string | undefined;
+  const input = streams.stdin ?? process.stdin;
   const instance: Instance = render(<FleetView {...props} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
-    stdout: streams.stdout ?? process.stdout, stdin: streams.stdin ?? process.stdin, exitOnCtrlC: true, patchConsole: false,
+    stdout: streams.stdout ?? process.stdout, stdin: input, exitOnCtrlC: true, patchConsole: false,
   });
-  await instance.waitUntilExit();
-  instance.cleanup();
+  // A signal (the terminal closed under it: SIGHUP; a kill: SIGTERM) ends the view as q does: nothing keeps running
+  // on a terminal that is gone.
+  const onSignal = () => {
+    chosen = undefined;
+    instance.unmount();
+  };
+  const signals = ['SIGHUP', 'SIGTERM', 'SIGINT'] as const;
+  for (const sig of signals) process.on(sig, onSignal);
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    for (const sig of signals) process.off(sig, onSignal);
+    instance.cleanup();
+  }
   return chosen;
 }
