@@ -19,7 +19,15 @@ async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
 
 // 1. Throughput: a fast simulated market (a step every virtual 10 ms at 50x: 5,000 steps/s) streamed to one client.
 {
-  const sim = await startSimulator({ port: 0, controlPort: null, seed: 5, speed: 50, log: false, market: { tickMs: 10 }, cadence: { portfolioMs: 10, pnlMs: 10 } });
+  const sim = await startSimulator({
+    port: 0,
+    controlPort: null,
+    seed: 5,
+    speed: 50,
+    log: false,
+    market: { tickMs: 10 },
+    cadence: { portfolioMs: 10, pnlMs: 10 },
+  });
   const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 51, openOrdersPollMs: 0 });
   const feed = new Feed(source.events$);
   source.start();
@@ -40,7 +48,12 @@ async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
       metric: 'events/s from the simulator through @stoqey/ib into state',
       value: Math.round(events / secs),
       unit: 'events/s',
-      extra: { events, seconds: Number(secs.toFixed(1)), cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / (secs * 1000)) * 100), note: 'simulator and client in one process' },
+      extra: {
+        events,
+        seconds: Number(secs.toFixed(1)),
+        cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / (secs * 1000)) * 100),
+        note: 'simulator and client in one process',
+      },
     },
   ]);
 }
@@ -69,6 +82,12 @@ async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
   const q = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
   report([
     { name: 'live', metric: 'simulator price change to updated state, median', value: Number(q(0.5).toFixed(2)), unit: 'ms', extra: { samples: lat.length } },
-    { name: 'live', metric: 'simulator price change to updated state, p99', value: Number(q(0.99).toFixed(2)), unit: 'ms', extra: { peakRssMb: Math.round(peakRssMb()) } },
+    {
+      name: 'live',
+      metric: 'simulator price change to updated state, p99',
+      value: Number(q(0.99).toFixed(2)),
+      unit: 'ms',
+      extra: { peakRssMb: Math.round(peakRssMb()) },
+    },
   ]);
 }

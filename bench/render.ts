@@ -79,9 +79,17 @@ function moved(row: PortfolioRow, step: number, seq: number, at: number): FeedEv
   const px = row.marketPrice!.mul(1 + 0.001 * ((step % 3) + 1) * (step % 2 ? 1 : -1)).toDecimalPlaces(2);
   const mult = row.contract.multiplier ?? new Decimal(1);
   return {
-    type: 'portfolioUpdated', account: row.account, contract: row.contract, position: row.position, marketPrice: px,
-    marketValue: px.mul(row.position).mul(mult), averageCost: row.averageCost!, unrealizedPnl: new Decimal(step % 100), realizedPnl: new Decimal(0),
-    seq, receivedAt: at,
+    type: 'portfolioUpdated',
+    account: row.account,
+    contract: row.contract,
+    position: row.position,
+    marketPrice: px,
+    marketValue: px.mul(row.position).mul(mult),
+    averageCost: row.averageCost!,
+    unrealizedPnl: new Decimal(step % 100),
+    realizedPnl: new Decimal(0),
+    seq,
+    receivedAt: at,
   } as FeedEvent;
 }
 
@@ -144,13 +152,22 @@ const { state: base, rows } = book();
   const riskMs = performance.now() - riskStart;
   let snapshot: ConsoleSnapshot = { state: base, live: base, risk, now: base.lastEventAt, version: 1 };
   const listeners = new Set<() => void>();
-  const store = { subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)), getSnapshot: () => snapshot, toggleFreeze() {}, acknowledgeAlerts: (): readonly string[] => [] };
+  const store = {
+    subscribe: (l: () => void) => (listeners.add(l), () => listeners.delete(l)),
+    getSnapshot: () => snapshot,
+    toggleFreeze() {},
+    acknowledgeAlerts: (): readonly string[] => [],
+  };
   let rendered: (() => void) | undefined;
   const inkMs: number[] = [];
-  const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream }, (ms) => {
-    inkMs.push(ms);
-    rendered?.();
-  });
+  const ink = renderConsole(
+    appProps(store),
+    { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream },
+    (ms) => {
+      inkMs.push(ms);
+      rendered?.();
+    },
+  );
   await new Promise((r) => setTimeout(r, 100));
   let state = base;
   let undrawn = 0;
@@ -161,13 +178,19 @@ const { state: base, rows } = book();
       const done = new Promise<void>((r) => (rendered = r));
       const t0 = performance.now();
       snapshot = {
-        ...snapshot, state, live: state, version: snapshot.version + 1,
+        ...snapshot,
+        state,
+        live: state,
+        version: snapshot.version + 1,
         now: full ? snapshot.now + 1000 : snapshot.now,
         ...(full && risk ? { risk: { ...risk } } : {}),
       };
       for (const l of listeners) l();
       // A snapshot that changes nothing visible draws no frame: not waited for (and not counted) after 1 s.
-      if (await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1000))])) { undrawn++; continue; }
+      if (await Promise.race([done.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 1000))])) {
+        undrawn++;
+        continue;
+      }
       if (i >= 10) times.push(performance.now() - t0); // after warm-up
       await new Promise((r) => setTimeout(r, 35)); // past the 30 fps throttle, so every frame is drawn at once
     }
@@ -178,11 +201,28 @@ const { state: base, rows } = book();
   ink.unmount();
   results.push(
     {
-      name: 'render', metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, median`, value: Number(quantile(full, 0.5).toFixed(2)), unit: 'ms',
-      target: '< 33 (30 fps)', pass: quantile(full, 0.5) < 33, extra: { frames: full.length, inkLayoutAndOutputMedianMs: Number(quantile(inkMs, 0.5).toFixed(2)) },
+      name: 'render',
+      metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, median`,
+      value: Number(quantile(full, 0.5).toFixed(2)),
+      unit: 'ms',
+      target: '< 33 (30 fps)',
+      pass: quantile(full, 0.5) < 33,
+      extra: { frames: full.length, inkLayoutAndOutputMedianMs: Number(quantile(inkMs, 0.5).toFixed(2)) },
     },
-    { name: 'render', metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, p99`, value: Number(quantile(full, 0.99).toFixed(2)), unit: 'ms', extra: { riskBuildMs: Math.round(riskMs) } },
-    { name: 'render', metric: 'frame after one mark moves (unchanged panes reused), median', value: Number(quantile(tick, 0.5).toFixed(2)), unit: 'ms', extra: { p99: Number(quantile(tick, 0.99).toFixed(2)), undrawnSnapshots: undrawn } },
+    {
+      name: 'render',
+      metric: `full frame (every pane rebuilt), ${POSITIONS} positions at 200x50, p99`,
+      value: Number(quantile(full, 0.99).toFixed(2)),
+      unit: 'ms',
+      extra: { riskBuildMs: Math.round(riskMs) },
+    },
+    {
+      name: 'render',
+      metric: 'frame after one mark moves (unchanged panes reused), median',
+      value: Number(quantile(tick, 0.5).toFixed(2)),
+      unit: 'ms',
+      extra: { p99: Number(quantile(tick, 0.99).toFixed(2)), undrawnSnapshots: undrawn },
+    },
   );
 }
 
@@ -195,7 +235,11 @@ for (const frozen of [false, true]) {
   const feed = { state: base, events$ };
   const store = new ConsoleStore(feed, { throttleMs: 250, session: new AccountSession(feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
   let frames = 0;
-  const ink = renderConsole(appProps(store), { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream }, () => frames++);
+  const ink = renderConsole(
+    appProps(store),
+    { stdout: tty as unknown as NodeJS.WriteStream, stdin: new SilentTtyIn() as unknown as NodeJS.ReadStream },
+    () => frames++,
+  );
   await new Promise((r) => setTimeout(r, 1500)); // first frame and first risk pass
   if (frozen) {
     store.setFrozen(true);

@@ -20,7 +20,10 @@ const rss = peakRssMb();
 await player.close();
 report([
   {
-    name: 'replay', metric: 'events/s played at max speed, no rendering (verification scan running beside)', value: Math.round(rate), unit: 'events/s',
+    name: 'replay',
+    metric: 'events/s played at max speed, no rendering (verification scan running beside)',
+    value: Math.round(rate),
+    unit: 'events/s',
     extra: { events, ms: Math.round(ms), scanMs: Math.round(scanMs), integrity: integrity.state, markers: player.status().markers.length },
   },
   { name: 'replay', metric: 'peak RSS while playing', value: Math.round(rss), unit: 'MB', target: '< 200', pass: rss < 200 },

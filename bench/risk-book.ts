@@ -39,8 +39,7 @@ const d = (x: number, places = 2) => new Decimal(x.toFixed(places));
 export function riskBookEvents(o: RiskBookOptions): RiskBook {
   const rand = rng(o.seed ?? 7);
   const bodies: FeedEventBody[] = [];
-  const acct = (key: string, value: string, currency: string) =>
-    bodies.push({ type: 'accountValueUpdated', account: RISK_ACCOUNT, key, value, currency });
+  const acct = (key: string, value: string, currency: string) => bodies.push({ type: 'accountValueUpdated', account: RISK_ACCOUNT, key, value, currency });
   const underlyings: { stock: number; symbol: string; price: number; options: number[] }[] = [];
   const rows: FeedEventBody[] = [];
   const side: FeedEventBody[] = [];
@@ -53,8 +52,15 @@ export function riskBookEvents(o: RiskBookOptions): RiskBook {
     nlv += value * FX[c.currency]!;
     gross += Math.abs(qty * price * mult) * FX[c.currency]!;
     rows.push({
-      type: 'portfolioUpdated', account: RISK_ACCOUNT, contract: c, position: d(qty, 0), marketPrice: d(price, 4),
-      marketValue: d(value), averageCost: d(price * mult, 4), unrealizedPnl: d(0), realizedPnl: d(0),
+      type: 'portfolioUpdated',
+      account: RISK_ACCOUNT,
+      contract: c,
+      position: d(qty, 0),
+      marketPrice: d(price, 4),
+      marketValue: d(value),
+      averageCost: d(price * mult, 4),
+      unrealizedPnl: d(0),
+      realizedPnl: d(0),
     });
   };
   for (let u = 0; u < o.underlyings; u++) {
@@ -74,12 +80,28 @@ export function riskBookEvents(o: RiskBookOptions): RiskBook {
     const expiry = new Date(o.now + (14 + rand() * 410) * 86_400_000);
     const ymd = `${expiry.getUTCFullYear()}${String(expiry.getUTCMonth() + 1).padStart(2, '0')}${String(expiry.getUTCDate()).padStart(2, '0')}`;
     const c: Contract = {
-      conId: ++conId, symbol: u.symbol, secType: 'OPT', currency, expiry: ymd, strike: d(strike), right, multiplier: new Decimal(100),
+      conId: ++conId,
+      symbol: u.symbol,
+      secType: 'OPT',
+      currency,
+      expiry: ymd,
+      strike: d(strike),
+      right,
+      multiplier: new Decimal(100),
     };
     const iv = 0.15 + rand() * 0.45;
     const mark = Math.max(0.05, Math.abs(u.price - strike) * 0.5 + u.price * iv * 0.1);
     hold(c, rand() < 0.4 ? -Math.ceil(rand() * 10) : Math.ceil(rand() * 20), mark);
-    side.push({ type: 'optionComputed', conId: c.conId, kind: 'model', delayed: false, impliedVol: iv, underlyingPrice: u.price, pvDividend: rand() < 0.3 ? u.price * 0.01 : 0, optionPrice: mark });
+    side.push({
+      type: 'optionComputed',
+      conId: c.conId,
+      kind: 'model',
+      delayed: false,
+      impliedVol: iv,
+      underlyingPrice: u.price,
+      pvDividend: rand() < 0.3 ? u.price * 0.01 : 0,
+      optionPrice: mark,
+    });
     u.options.push(c.conId);
   }
   const others = o.positions - o.underlyings - o.options;

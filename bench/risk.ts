@@ -24,8 +24,14 @@ const round = (x: number, places = 1) => Math.round(x * 10 ** places) / 10 ** pl
 
 /** A bare Float64Array Black-Scholes loop over as many elements as the grid's option revaluations. */
 function bareLoopInputs(N: number): { run: () => void } {
-  const S = new Float64Array(N), K = new Float64Array(N), T = new Float64Array(N), r = new Float64Array(N);
-  const q = new Float64Array(N), vol = new Float64Array(N), isCall = new Uint8Array(N), out = new Float64Array(N);
+  const S = new Float64Array(N),
+    K = new Float64Array(N),
+    T = new Float64Array(N),
+    r = new Float64Array(N);
+  const q = new Float64Array(N),
+    vol = new Float64Array(N),
+    isCall = new Uint8Array(N),
+    out = new Float64Array(N);
   for (let i = 0; i < N; i++) {
     S[i] = 100 * (0.7 + (i % 7) * 0.1);
     K[i] = 80 + (i % 41);
@@ -59,15 +65,20 @@ const hasSchedstat = (() => {
 const cpuMs = hasSchedstat
   ? () => Number(readFileSync(SCHEDSTAT, 'latin1').split(' ')[0]) / 1e6
   : () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-interface Timed { wall: number[]; cpu: number[] }
+      const u = process.cpuUsage();
+      return (u.user + u.system) / 1000;
+    };
+interface Timed {
+  wall: number[];
+  cpu: number[];
+}
 const timed = (): Timed => ({ wall: [], cpu: [] });
 function time(into: Timed | undefined, f: () => void): void {
-  const c0 = cpuMs(), t0 = performance.now();
+  const c0 = cpuMs(),
+    t0 = performance.now();
   f();
-  const wall = performance.now() - t0, cpu = cpuMs() - c0;
+  const wall = performance.now() - t0,
+    cpu = cpuMs() - c0;
   if (into) {
     into.wall.push(wall);
     into.cpu.push(cpu);
@@ -77,10 +88,13 @@ function time(into: Timed | undefined, f: () => void): void {
 // 1. Full grid: read the book from state and revalue everything, as the console does when the set of positions
 // changes (rebuildStressGrid: the grid's own buffers). A fresh buildStressGrid is reported beside it.
 const grid0 = buildStressGrid(state, shocks, params);
-const revaluations = grid0.book.positions.filter((p) => p.cls.kind === 'option' && p.unpriced === undefined).length *
-  scenarios.filter((s) => s.id !== 'base').length;
+const revaluations =
+  grid0.book.positions.filter((p) => p.cls.kind === 'option' && p.unpriced === undefined).length * scenarios.filter((s) => s.id !== 'base').length;
 const bare = bareLoopInputs(revaluations);
-const fullT = timed(), bareT = timed(), freshT = timed(), readT = timed();
+const fullT = timed(),
+  bareT = timed(),
+  freshT = timed(),
+  readT = timed();
 let grid = grid0;
 for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
@@ -100,7 +114,8 @@ const peak5k = peakRssMb();
 const bigBook = riskBookEvents({ positions: POSITIONS * 10, options: OPTIONS * 10, underlyings: UNDERLYINGS * 10, now: NOW });
 const bigState = reduceAll(bigBook.events);
 const bigGrid = buildStressGrid(bigState, shocks, params);
-const bigT = timed(), smallT = timed();
+const bigT = timed(),
+  smallT = timed();
 const BIG_RUNS = Math.max(5, Math.ceil(RUNS / 2));
 for (let i = 0; i < 2 + BIG_RUNS; i++) {
   const keep = i >= 2;
@@ -110,7 +125,6 @@ for (let i = 0; i < 2 + BIG_RUNS; i++) {
 const big = median(bigT.wall);
 const exponent = Math.log10(big / median(smallT.wall));
 const exponentCpu = Math.log10(median(bigT.cpu) / median(smallT.cpu));
-
 
 // The option phase alone: revalue the groups that hold options (P&L vectors and short-option margin), as the grid does.
 const n = grid.cols.n;
@@ -189,8 +203,13 @@ report([
     target: '< 50',
     pass: full < 50,
     extra: {
-      readBookMs: round(median(readT.wall)), minMs: round(Math.min(...fullT.wall)), maxMs: round(Math.max(...fullT.wall)),
-      cpuMs: round(median(fullT.cpu)), cpuClock: hasSchedstat ? 'main thread (schedstat)' : 'process (cpuUsage)', freshBuildMs: round(median(freshT.wall)), peakRssMb: Math.round(peak5k),
+      readBookMs: round(median(readT.wall)),
+      minMs: round(Math.min(...fullT.wall)),
+      maxMs: round(Math.max(...fullT.wall)),
+      cpuMs: round(median(fullT.cpu)),
+      cpuClock: hasSchedstat ? 'main thread (schedstat)' : 'process (cpuUsage)',
+      freshBuildMs: round(median(freshT.wall)),
+      peakRssMb: Math.round(peak5k),
     },
   },
   {
@@ -200,7 +219,12 @@ report([
     unit: 'x',
     target: '>= 0.8',
     pass: fullVsBare >= 0.8,
-    extra: { bareMs: round(median(bareT.wall)), gridMs: round(full), byCpuTime: round(fullVsBareCpu, 2), freshBuildRatio: round(median(bareT.wall) / median(freshT.wall), 2) },
+    extra: {
+      bareMs: round(median(bareT.wall)),
+      gridMs: round(full),
+      byCpuTime: round(fullVsBareCpu, 2),
+      freshBuildRatio: round(median(bareT.wall) / median(freshT.wall), 2),
+    },
   },
   {
     name: 'risk grid',
@@ -209,7 +233,13 @@ report([
     unit: '',
     target: '<= 1.05',
     pass: exponent <= 1.05,
-    extra: { ms50k: round(big), ms5k: round(median(smallT.wall)), byCpuTime: round(exponentCpu, 2), cpuMs50k: round(median(bigT.cpu)), peakRssMb: Math.round(peakRssMb()) },
+    extra: {
+      ms50k: round(big),
+      ms5k: round(median(smallT.wall)),
+      byCpuTime: round(exponentCpu, 2),
+      cpuMs50k: round(median(bigT.cpu)),
+      peakRssMb: Math.round(peakRssMb()),
+    },
   },
   {
     name: 'risk grid',
@@ -235,8 +265,11 @@ report([
     target: '>= 0.5',
     pass: ratio >= 0.5,
     extra: {
-      ourPerSecond: Math.round(ourRate), barePerSecond: Math.round(bareRate), revaluations,
-      optionPhaseMs: Math.round(optionPhase * 10) / 10, perSecondOverWholeGrid: Math.round(revaluations / (full / 1000)),
+      ourPerSecond: Math.round(ourRate),
+      barePerSecond: Math.round(bareRate),
+      revaluations,
+      optionPhaseMs: Math.round(optionPhase * 10) / 10,
+      perSecondOverWholeGrid: Math.round(revaluations / (full / 1000)),
     },
   },
 ]);

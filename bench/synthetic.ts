@@ -53,11 +53,22 @@ export function* syntheticEvents(opts: SyntheticOptions): Generator<FeedEvent> {
     const c = contracts[i]!;
     const px = new Decimal(prices[i]!.toFixed(2));
     const mv = px.mul(qty[i]!).mul(c.multiplier ?? 1);
-    return { type: 'portfolioUpdated', account: ACCOUNT, contract: c, position: qty[i]!, marketPrice: px, marketValue: mv, averageCost: px, unrealizedPnl: new Decimal(0), realizedPnl: new Decimal(0) };
+    return {
+      type: 'portfolioUpdated',
+      account: ACCOUNT,
+      contract: c,
+      position: qty[i]!,
+      marketPrice: px,
+      marketValue: mv,
+      averageCost: px,
+      unrealizedPnl: new Decimal(0),
+      realizedPnl: new Decimal(0),
+    };
   };
   if (seq < opts.events) yield make({ type: 'snapshotRequested', snapshot: 'account' });
   for (let i = 0; i < opts.positions && seq < opts.events; i++) yield make(portfolioRow(i));
-  for (const c of CCYS) if (seq < opts.events) yield make({ type: 'accountValueUpdated', account: ACCOUNT, key: 'ExchangeRate', currency: c, value: String(1 + rand()) });
+  for (const c of CCYS)
+    if (seq < opts.events) yield make({ type: 'accountValueUpdated', account: ACCOUNT, key: 'ExchangeRate', currency: c, value: String(1 + rand()) });
   if (seq < opts.events) yield make({ type: 'accountDownloadEnded', account: ACCOUNT });
   let orderId = 1_000_000;
   while (seq < opts.events) {
@@ -67,9 +78,27 @@ export function* syntheticEvents(opts: SyntheticOptions): Generator<FeedEvent> {
     if (r < 0.45) {
       yield make(portfolioRow(i));
     } else if (r < 0.8) {
-      yield make({ type: 'priceTicked', conId: contracts[i]!.conId, field: rand() < 0.5 ? 'bid' : 'ask', price: new Decimal(prices[i]!.toFixed(2)), delayed: false });
+      yield make({
+        type: 'priceTicked',
+        conId: contracts[i]!.conId,
+        field: rand() < 0.5 ? 'bid' : 'ask',
+        price: new Decimal(prices[i]!.toFixed(2)),
+        delayed: false,
+      });
     } else if (r < 0.9) {
-      yield make({ type: 'optionComputed', conId: contracts[i]!.conId, kind: 'model', delayed: false, impliedVol: 0.2 + rand() * 0.1, delta: rand(), gamma: rand() * 0.05, vega: rand(), theta: -rand(), optionPrice: prices[i]!, underlyingPrice: 100 + rand() });
+      yield make({
+        type: 'optionComputed',
+        conId: contracts[i]!.conId,
+        kind: 'model',
+        delayed: false,
+        impliedVol: 0.2 + rand() * 0.1,
+        delta: rand(),
+        gamma: rand() * 0.05,
+        vega: rand(),
+        theta: -rand(),
+        optionPrice: prices[i]!,
+        underlyingPrice: 100 + rand(),
+      });
     } else if (r < 0.997) {
       const tag = ['NetLiquidation', 'ExcessLiquidity', 'MaintMarginReq', 'CashBalance'][Math.floor(rand() * 4)]!;
       yield make({ type: 'accountValueUpdated', account: ACCOUNT, key: tag, currency: CCYS[Math.floor(rand() * 4)]!, value: (rand() * 1e6).toFixed(2) });
@@ -78,9 +107,33 @@ export function* syntheticEvents(opts: SyntheticOptions): Generator<FeedEvent> {
       const c = contracts[i]!;
       const q = new Decimal(Math.floor(rand() * 100) + 1);
       const px = new Decimal(prices[i]!.toFixed(2));
-      yield make({ type: 'orderStatusUpdated', orderId: id, clientId: 17, permId: id, status: 'Filled', filled: q, remaining: new Decimal(0), avgFillPrice: px });
+      yield make({
+        type: 'orderStatusUpdated',
+        orderId: id,
+        clientId: 17,
+        permId: id,
+        status: 'Filled',
+        filled: q,
+        remaining: new Decimal(0),
+        avgFillPrice: px,
+      });
       if (seq < opts.events) {
-        yield make({ type: 'executionReceived', reqId: -1, execId: `E${id}`, orderId: id, clientId: 17, permId: id, account: ACCOUNT, contract: c, side: 'BOT', shares: q, price: px, cumQty: q, avgPrice: px, time: '20261123 10:00:00' });
+        yield make({
+          type: 'executionReceived',
+          reqId: -1,
+          execId: `E${id}`,
+          orderId: id,
+          clientId: 17,
+          permId: id,
+          account: ACCOUNT,
+          contract: c,
+          side: 'BOT',
+          shares: q,
+          price: px,
+          cumQty: q,
+          avgPrice: px,
+          time: '20261123 10:00:00',
+        });
       }
     }
   }

@@ -12,7 +12,15 @@ const file = process.argv[2];
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 if (!file) throw new Error('usage: write-recording.js FILE');
 const t0 = performance.now();
-const writer = new RecordingWriter({ file, gzip: true, appVersion: 'bench', source: 'synthetic', account: 'DU1234567', baseCurrency: 'USD', startedAtMs: Date.UTC(2026, 10, 23, 14, 30) });
+const writer = new RecordingWriter({
+  file,
+  gzip: true,
+  appVersion: 'bench',
+  source: 'synthetic',
+  account: 'DU1234567',
+  baseCurrency: 'USD',
+  startedAtMs: Date.UTC(2026, 10, 23, 14, 30),
+});
 const recorder = new FlightRecorder(writer, { everyEvents: 5000, everyMs: 60_000 });
 let state = INITIAL_STATE;
 let n = 0;
@@ -25,5 +33,11 @@ for (const ev of syntheticEvents({ events: EVENTS, positions: 2000 })) {
 await recorder.close('bench', state, state.lastEventAt);
 const ms = performance.now() - t0;
 report([
-  { name: 'recorder', metric: 'events/s written (reduce + gzip recording)', value: Math.round(EVENTS / (ms / 1000)), unit: 'events/s', extra: { bytes: statSync(file).size, peakRssMb: Math.round(peakRssMb()) } },
+  {
+    name: 'recorder',
+    metric: 'events/s written (reduce + gzip recording)',
+    value: Math.round(EVENTS / (ms / 1000)),
+    unit: 'events/s',
+    extra: { bytes: statSync(file).size, peakRssMb: Math.round(peakRssMb()) },
+  },
 ]);

@@ -13,7 +13,10 @@ import { pathToFileURL } from 'node:url';
  */
 
 export const SCREENSHOT_DIR = 'docs/screenshots';
-export const SIZES: ReadonlyArray<readonly [number, number]> = [[80, 24], [200, 50]];
+export const SIZES: ReadonlyArray<readonly [number, number]> = [
+  [80, 24],
+  [200, 50],
+];
 export const screenshotFile = ([x, y]: readonly [number, number]): string => join(SCREENSHOT_DIR, `demo-${x}x${y}.txt`);
 const DEMO = 'node bin/tws-risk demo --start 2026-03-02T14:30:00Z --seed 1 --speed 0 --no-record';
 
@@ -31,8 +34,15 @@ export function normalize(screen: string): string {
   s = keepWidth(s, /\bdata \d+s/g, () => 'data 0s');
   s = s.replace(/\b\d\d:\d\d:\d\d\b/g, '14:30:00');
   // The Account pane's Age column ends its rows: right-aligned seconds.
-  s = s.split('\n').map((l) => keepWidth(l, / +\d+s$/, () => '0s', true)).join('\n');
-  return s.split('\n').map((l) => l.trimEnd()).join('\n').replace(/\n+$/, '\n');
+  s = s
+    .split('\n')
+    .map((l) => keepWidth(l, / +\d+s$/, () => '0s', true))
+    .join('\n');
+  return s
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')
+    .replace(/\n+$/, '\n');
 }
 
 /** Opens the pinned demo in a private tmux at each size and returns the screens, normalized. */

@@ -69,8 +69,24 @@ async function open(dir: string, file: string, scenario: string | undefined, spe
     market: { tickMs: 2_000 },
     cadence: { portfolioMs: 10_000, pnlMs: 5_000 },
   });
-  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 4217, heartbeatMs: 2_000, heartbeatTimeoutMs: 2_000, backoff: { initialMs: 200, maxMs: 1_000, jitter: 0.1 } });
-  const recorder = new RotatingRecorder({ dir, firstFile: path, source: 'sim', appVersion: appVersion(), gzip: true, rotateBytes: 512 * 1024 * 1024, policy: { everyEvents: 2_000, everyMs: 60_000 }, meta: { scenario: scenario ?? 'flatten-disconnect' } });
+  const source = new TwsSource({
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId: 4217,
+    heartbeatMs: 2_000,
+    heartbeatTimeoutMs: 2_000,
+    backoff: { initialMs: 200, maxMs: 1_000, jitter: 0.1 },
+  });
+  const recorder = new RotatingRecorder({
+    dir,
+    firstFile: path,
+    source: 'sim',
+    appVersion: appVersion(),
+    gzip: true,
+    rotateBytes: 512 * 1024 * 1024,
+    policy: { everyEvents: 2_000, everyMs: 60_000 },
+    meta: { scenario: scenario ?? 'flatten-disconnect' },
+  });
   // Simulated time, so the recording reads as the simulated session.
   const feed = new Feed(source.events$, { sink: recorder, now: () => sim.now() });
   source.start();
@@ -111,7 +127,11 @@ async function flattenDisconnectSample(dir: string): Promise<SampleEntry> {
   const audit = new AuditLog(join(dir, '.flatten-disconnect.audit.jsonl'), { appVersion: appVersion(), account: plan.account, mode: 'sample' });
   s.feed.publish({ type: 'operatorActed', action: 'armed', detail: { by: 'sample', account: plan.account } });
   const lines = plan.legs.map((l) => `${l.action} ${l.quantity.toString()} ${l.contract.symbol} ${l.contract.secType} ${l.orderType}`);
-  s.feed.publish({ type: 'operatorActed', action: 'dialogShown', detail: { planId: plan.id, legs: lines, shown: { title: 'FLATTEN underlying:AAPL?', lines } } });
+  s.feed.publish({
+    type: 'operatorActed',
+    action: 'dialogShown',
+    detail: { planId: plan.id, legs: lines, shown: { title: 'FLATTEN underlying:AAPL?', lines } },
+  });
   s.feed.publish({ type: 'operatorActed', action: 'decision', detail: { planId: plan.id, decision: 'confirm' } });
   let placed = 0;
   const result = await executeFlatten(
@@ -138,14 +158,19 @@ async function flattenDisconnectSample(dir: string): Promise<SampleEntry> {
   );
   audit.close();
   rmSync(audit.file);
-  s.feed.publish({ type: 'operatorActed', action: 'note', detail: { text: `flatten ${result.complete ? 'complete' : 'incomplete'}: ${result.legs.map((l) => `${l.label} ${l.outcome}`).join('; ')}` } });
+  s.feed.publish({
+    type: 'operatorActed',
+    action: 'note',
+    detail: { text: `flatten ${result.complete ? 'complete' : 'incomplete'}: ${result.legs.map((l) => `${l.label} ${l.outcome}`).join('; ')}` },
+  });
   await until(() => s.feed.state.health === 'ready', 15_000, 'reconnect');
   await sleep(1_500);
   const state = await close(s);
   return {
     file,
     scenario: 'flatten-disconnect',
-    description: 'An AAPL flatten (options first, then the stock) whose socket drops right after the first order: the stock is never sent, nothing is resent after the reconnect.',
+    description:
+      'An AAPL flatten (options first, then the stock) whose socket drops right after the first order: the stock is never sent, nothing is resent after the reconnect.',
     events: state.lastSeq,
     finalStateSha256: stateHash(state),
   };

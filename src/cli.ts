@@ -84,7 +84,7 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
   scenario: ['NAME|FILE', 'a shipped simulator scenario by name, or a scenario JSON file (docs/simulator.md)'],
   seed: ['N', 'random seed of the simulated market, a whole number (default 1): the same seed, the same session'],
   speed: ['X', 'simulated time per real second, a number from 0 (frozen) up (default 1)'],
-  start: ['ISO', 'the simulator\'s start time, an ISO-8601 date-time such as 2026-03-02T14:30:00Z (default: now)'],
+  start: ['ISO', "the simulator's start time, an ISO-8601 date-time such as 2026-03-02T14:30:00Z (default: now)"],
   once: ['', 'print the account once as text and exit, instead of opening the console'],
   replay: ['FILE', 'read the account from a recording instead of TWS'],
   at: ['TIME', 'the moment of the recording to use (default: its end)'],
@@ -102,10 +102,10 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
   all: ['', 'cancel every open order of this client id'],
   global: ['', 'cancel every open order of the account, from every client and TWS itself (reqGlobalCancel)'],
   order: ['ID', 'cancel one open order by its order id'],
-  policy: ['FILE', 'the guard\'s policy: which alert, how bad, for how long, leads to which action (docs/guard.md)'],
+  policy: ['FILE', "the guard's policy: which alert, how bad, for how long, leads to which action (docs/guard.md)"],
   'status-file': ['F', 'where the guard writes its status, and guard status reads it (default: <data dir>/guard/status.json)'],
   publish: ['URL', 'also publish events and a risk summary to NATS JetStream, nats://[USER:PASS@]HOST:PORT (docs/fleet.md)'],
-  'nats-creds': ['FILE', 'NATS credentials file (else the URL\'s user and password, else NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN)'],
+  'nats-creds': ['FILE', "NATS credentials file (else the URL's user and password, else NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN)"],
   'nats-stream': ['NAME', 'the JetStream stream (default TWS_RISK; created when missing)'],
   nats: ['URL', 'the NATS server the accounts publish to, nats://[USER:PASS@]HOST:PORT'],
   'stale-after': ['S', 'fleet: a publisher silent for S seconds is shown stale (default 5)'],
@@ -114,7 +114,7 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
 
 /** Formats that several flags share, explained once under "Formats:" wherever a command's flags use them. */
 const FORMAT_HELP: Readonly<Record<string, string>> = {
-  TIME: 'an ISO-8601 time (2026-03-02T14:30:00Z), or HH:MM[:SS] in UTC on the recording\'s first day',
+  TIME: "an ISO-8601 time (2026-03-02T14:30:00Z), or HH:MM[:SS] in UTC on the recording's first day",
   SHOCK: 'comma-separated moves, e.g. px:STK=-10%,fx:EUR=-8%,sym:AAPL=-25%,rates=+50bp,vol=+30%,days=1 (docs/scenarios.md)',
   'SCENARIOS FILE': 'a JSON list of {"label": "...", "shocks": "SHOCK"} objects (docs/scenarios.md "User scenarios")',
   SCOPE: 'all, currency:EUR, class:OPT, underlying:AAPL or conid:N (an IB contract id); a scope that matches nothing is an error',
@@ -128,10 +128,20 @@ const COMMANDS: readonly CommandSpec[] = [
     summary: 'open the console on TWS or IB Gateway (the default command)',
     flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
     options: {
-      host: { type: 'string' }, port: { type: 'string' }, 'client-id': { type: 'string' }, account: { type: 'string' },
-      'no-record': { type: 'boolean' }, record: { type: 'string' }, color: { type: 'string' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
+      host: { type: 'string' },
+      port: { type: 'string' },
+      'client-id': { type: 'string' },
+      account: { type: 'string' },
+      'no-record': { type: 'boolean' },
+      record: { type: 'string' },
+      color: { type: 'string' },
+      trade: { type: 'boolean' },
+      ...PUBLISH_OPTIONS,
     },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('live', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/live-console.js')).liveCommand(values as LiveFlags, io)),
+    run: async (pos, values, io) =>
+      pos.length > 0
+        ? usageError('live', `unexpected argument '${pos[0]}'`, io)
+        : (await import('./commands/live-console.js')).liveCommand(values as LiveFlags, io),
   },
   {
     name: 'demo',
@@ -140,10 +150,19 @@ const COMMANDS: readonly CommandSpec[] = [
     flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
     notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],
     options: {
-      scenario: { type: 'string' }, seed: { type: 'string' }, speed: { type: 'string' }, start: { type: 'string' }, 'no-record': { type: 'boolean' }, record: { type: 'string' },
-      color: { type: 'string' }, once: { type: 'boolean' }, trade: { type: 'boolean' }, ...PUBLISH_OPTIONS,
+      scenario: { type: 'string' },
+      seed: { type: 'string' },
+      speed: { type: 'string' },
+      start: { type: 'string' },
+      'no-record': { type: 'boolean' },
+      record: { type: 'string' },
+      color: { type: 'string' },
+      once: { type: 'boolean' },
+      trade: { type: 'boolean' },
+      ...PUBLISH_OPTIONS,
     },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/demo.js')).demoCommand(values as DemoFlags, io)),
+    run: async (pos, values, io) =>
+      pos.length > 0 ? usageError('demo', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/demo.js')).demoCommand(values as DemoFlags, io),
   },
   {
     name: 'sim',
@@ -163,8 +182,19 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     formats: ['TIME', 'SHOCK', 'SCENARIOS FILE'],
     notes: ['Exit 0 ok, 1 bad recording, 2 usage, 3 cannot connect, 4 timed out, 5 a critical alert is active.'],
-    options: { ...CONNECTION_OPTIONS, record: { type: 'string' }, replay: { type: 'string' }, at: { type: 'string' }, shock: { type: 'string', multiple: true }, scenarios: { type: 'string' }, 'margin-method': { type: 'string' } },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('report', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/report.js')).reportCommand(values as ReportFlags, io)),
+    options: {
+      ...CONNECTION_OPTIONS,
+      record: { type: 'string' },
+      replay: { type: 'string' },
+      at: { type: 'string' },
+      shock: { type: 'string', multiple: true },
+      scenarios: { type: 'string' },
+      'margin-method': { type: 'string' },
+    },
+    run: async (pos, values, io) =>
+      pos.length > 0
+        ? usageError('report', `unexpected argument '${pos[0]}'`, io)
+        : (await import('./commands/report.js')).reportCommand(values as ReportFlags, io),
   },
   {
     name: 'replay',
@@ -176,11 +206,20 @@ const COMMANDS: readonly CommandSpec[] = [
       color: ['DEPTH', 'colour depth: 16, 256, truecolor or auto (default: ui.color)'],
     },
     formats: ['TIME', 'SPEED (replay)'],
-    options: { events: { type: 'boolean' }, kind: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, speed: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' } },
+    options: {
+      events: { type: 'boolean' },
+      kind: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      speed: { type: 'string' },
+      at: { type: 'string' },
+      color: { type: 'string' },
+    },
     run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('replay', 'expects exactly one recording file', io);
       if (values.events === true) {
-        for (const k of ['speed', 'at', 'color'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} is for the player, not --events`, io);
+        for (const k of ['speed', 'at', 'color'] as const)
+          if (values[k] !== undefined) return usageError('replay', `--${k} is for the player, not --events`, io);
         return (await import('./commands/replay-events.js')).replayEventsCommand(pos[0]!, values as EventsFlags, io);
       }
       for (const k of ['kind', 'from', 'to'] as const) if (values[k] !== undefined) return usageError('replay', `--${k} needs --events`, io);
@@ -200,7 +239,10 @@ const COMMANDS: readonly CommandSpec[] = [
     formats: ['SCOPE'],
     notes: ['Exit 0 planned or flat, 1 refused or nothing matches, 2 usage, 3 cannot connect, 4 timed out, 6 not flat.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, scope: { type: 'string' }, mkt: { type: 'boolean' }, collar: { type: 'string' } },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('flatten', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/trade.js')).flattenCommand(values as FlattenFlags, io)),
+    run: async (pos, values, io) =>
+      pos.length > 0
+        ? usageError('flatten', `unexpected argument '${pos[0]}'`, io)
+        : (await import('./commands/trade.js')).flattenCommand(values as FlattenFlags, io),
   },
   {
     name: 'cancel',
@@ -214,15 +256,21 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     notes: ['Exit 0 ok, 1 refused or no such open order, 2 usage, 3 cannot connect, 4 timed out, 6 some cancel did not complete.'],
     options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, all: { type: 'boolean' }, global: { type: 'boolean' }, order: { type: 'string' } },
-    run: async (pos, values, io) => (pos.length > 0 ? usageError('cancel', `unexpected argument '${pos[0]}'`, io) : (await import('./commands/trade.js')).cancelCommand(values as CancelFlags, io)),
+    run: async (pos, values, io) =>
+      pos.length > 0
+        ? usageError('cancel', `unexpected argument '${pos[0]}'`, io)
+        : (await import('./commands/trade.js')).cancelCommand(values as CancelFlags, io),
   },
   {
     name: 'guard',
     args: '--policy FILE [--trade --confirm-account A] [--host H] [--port P] [--client-id N] [--account A] [--status-file F] [--publish URL] | guard check --policy FILE | guard status [--status-file F] [--max-age S] [--json]',
     summary: 'the kill switch daemon: act on alerts by a written policy (a dry run without --trade); `guard status` for monitors',
     flagHelp: {
-      'client-id': ['N', 'the guard\'s own API client id, never the trading engine\'s (default 4218)'],
-      trade: ['', 'act: send the cancels and orders the policy decides (needs --confirm-account); without it, a dry run that only says and records what it would do'],
+      'client-id': ['N', "the guard's own API client id, never the trading engine's (default 4218)"],
+      trade: [
+        '',
+        'act: send the cancels and orders the policy decides (needs --confirm-account); without it, a dry run that only says and records what it would do',
+      ],
       timeout: ['S', 'seconds to wait for each order or cancel of an action to end (default 30)'],
       json: ['', 'guard status: print the status as one JSON document'],
       record: ['FILE', 'record to FILE instead of the recordings directory (the guard records by default)'],
@@ -232,12 +280,31 @@ const COMMANDS: readonly CommandSpec[] = [
       'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard check: 0 valid, 2 not. guard status: exit 0 healthy, 1 not (stopped, stale, not connected, cannot act).',
     ],
     options: {
-      ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, policy: { type: 'string' }, 'status-file': { type: 'string' }, 'max-age': { type: 'string' }, ...PUBLISH_OPTIONS,
+      ...CONNECTION_OPTIONS,
+      ...TRADE_OPTIONS,
+      policy: { type: 'string' },
+      'status-file': { type: 'string' },
+      'max-age': { type: 'string' },
+      ...PUBLISH_OPTIONS,
     },
     run: async (pos, values, io) => {
       if (pos[0] === 'status') {
         if (pos.length > 1) return usageError('guard', `unexpected argument '${pos[1]}'`, io);
-        for (const k of ['policy', 'trade', 'confirm-account', 'record', 'no-record', 'host', 'port', 'client-id', 'account', 'timeout', 'publish', 'nats-creds', 'nats-stream'] as const) {
+        for (const k of [
+          'policy',
+          'trade',
+          'confirm-account',
+          'record',
+          'no-record',
+          'host',
+          'port',
+          'client-id',
+          'account',
+          'timeout',
+          'publish',
+          'nats-creds',
+          'nats-stream',
+        ] as const) {
           if (values[k] !== undefined) return usageError('guard', `--${k} is for the daemon, not guard status`, io);
         }
         return (await import('./commands/guard.js')).guardStatusCommand(values as { 'status-file'?: string; json?: boolean; 'max-age'?: string }, io);
@@ -254,15 +321,16 @@ const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'fleet',
     args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
-    summary: 'every account that publishes to NATS (consoles and guards with --publish), riskiest first; --open one account\'s console from the stream; `fleet command` asks a guard to run one of its policy actions',
+    summary:
+      "every account that publishes to NATS (consoles and guards with --publish), riskiest first; --open one account's console from the stream; `fleet command` asks a guard to run one of its policy actions",
     flagHelp: {
-      json: ['', 'print the table (or the guard\'s reply) once as one JSON document (docs/fleet.md)'],
+      json: ['', "print the table (or the guard's reply) once as one JSON document (docs/fleet.md)"],
       account: ['A', 'fleet command: the account whose guard runs the action'],
-      rule: ['NAME', 'fleet command: a rule of that guard\'s policy, by name or index'],
+      rule: ['NAME', "fleet command: a rule of that guard's policy, by name or index"],
       'confirm-account': ['A', 'fleet command: the account typed again'],
-      operator: ['NAME', 'fleet command: who asks, for the guard\'s audit log (default: the login name)'],
-      timeout: ['S', 'fleet command: seconds to wait for the guard\'s answer (default 90)'],
-      open: ['ACCOUNT', 'open that account\'s console, read-only, from its latest session in the stream (at its end, or at --at)'],
+      operator: ['NAME', "fleet command: who asks, for the guard's audit log (default: the login name)"],
+      timeout: ['S', "fleet command: seconds to wait for the guard's answer (default 90)"],
+      open: ['ACCOUNT', "open that account's console, read-only, from its latest session in the stream (at its end, or at --at)"],
       session: ['ID', 'with --open: that session of the account instead of the latest'],
       at: ['TIME', 'with --open: the moment of the session to show (default: its end)'],
     },
@@ -271,17 +339,30 @@ const COMMANDS: readonly CommandSpec[] = [
       'fleet command: exit 0 done (or planned by a dry-run guard, or nothing to do), 1 refused (by the guard or the server), 2 usage, 3 cannot connect or no guard listens, 4 no answer in time, 6 failed.',
     ],
     options: {
-      nats: { type: 'string' }, 'nats-creds': { type: 'string' }, 'nats-stream': { type: 'string' }, 'stale-after': { type: 'string' }, json: { type: 'boolean' },
-      account: { type: 'string' }, rule: { type: 'string' }, 'confirm-account': { type: 'string' }, operator: { type: 'string' }, timeout: { type: 'string' },
-      open: { type: 'string' }, session: { type: 'string' }, at: { type: 'string' }, color: { type: 'string' },
+      nats: { type: 'string' },
+      'nats-creds': { type: 'string' },
+      'nats-stream': { type: 'string' },
+      'stale-after': { type: 'string' },
+      json: { type: 'boolean' },
+      account: { type: 'string' },
+      rule: { type: 'string' },
+      'confirm-account': { type: 'string' },
+      operator: { type: 'string' },
+      timeout: { type: 'string' },
+      open: { type: 'string' },
+      session: { type: 'string' },
+      at: { type: 'string' },
+      color: { type: 'string' },
     },
     run: async (pos, values, io) => {
       const commandOnly = ['account', 'rule', 'confirm-account', 'operator', 'timeout'] as const;
       const openOnly = ['session', 'at', 'color'] as const;
       if (pos[0] === 'command') {
         if (pos.length > 1) return usageError('fleet', `unexpected argument '${pos[1]}'`, io);
-        for (const k of ['nats-stream', 'stale-after'] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
-        for (const k of ['open', ...openOnly] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the fleet view, not fleet command`, io);
+        for (const k of ['nats-stream', 'stale-after'] as const)
+          if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
+        for (const k of ['open', ...openOnly] as const)
+          if (values[k] !== undefined) return usageError('fleet', `--${k} is for the fleet view, not fleet command`, io);
         return (await import('./commands/fleet-command.js')).fleetCommandCommand(values as FleetCommandFlags, io);
       }
       if (pos.length > 0) return usageError('fleet', `unexpected argument '${pos[0]}' (the subcommand is command)`, io);
@@ -309,7 +390,11 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'config',
     args: 'path|show|validate',
     summary: 'where the settings file is, the settings in force, or what is wrong with the file',
-    notes: ['  path      print where the settings file is read from', '  show      print the settings in force (file over defaults) as JSON', '  validate  list every problem in the file (exit 1 if any)'],
+    notes: [
+      '  path      print where the settings file is read from',
+      '  show      print the settings in force (file over defaults) as JSON',
+      '  validate  list every problem in the file (exit 1 if any)',
+    ],
     run: async (pos, values, io) => {
       if (pos.length !== 1) return usageError('config', 'expects one of path, show, validate', io);
       return (await import('./commands/config.js')).configCommand(pos[0]!, values.config as string | undefined, io);

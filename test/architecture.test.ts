@@ -78,7 +78,9 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
   it('the views import the session for its types only: risk and alerts run in the core, never in a view', () => {
     for (const f of files('src/views')) {
       const text = readFileSync(f, 'utf8');
-      const values = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)].filter((m) => !m[2] && m[3]!.includes('/session/')).map((m) => m[3]);
+      const values = [...text.matchAll(/^\s*(import|export)\s+(type\s+)?[^'"]*?from\s+'([^']+)'/gm)]
+        .filter((m) => !m[2] && m[3]!.includes('/session/'))
+        .map((m) => m[3]);
       const dynamics = [...text.matchAll(/import\s*\(\s*'([^']*\/session\/[^']*)'\s*\)/g)].map((m) => m[1]);
       expect([...values, ...dynamics], f).toEqual([]);
       // No stress grid or alert engine in the views either.
@@ -121,7 +123,17 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
           continue;
         }
         const target = normalize(join(dirname(file), m)).replace(/\.js$/, '');
-        const found = [`${target}.ts`, `${target}.tsx`].find((c) => seen.has(c) || (() => { try { return statSync(c).isFile(); } catch { return false; } })());
+        const found = [`${target}.ts`, `${target}.tsx`].find(
+          (c) =>
+            seen.has(c) ||
+            (() => {
+              try {
+                return statSync(c).isFile();
+              } catch {
+                return false;
+              }
+            })(),
+        );
         if (found) {
           reached.push(found);
           visit(found);
@@ -131,7 +143,13 @@ describe('import boundaries (DESIGN.md "Folders")', () => {
     visit(join('src', 'commands', 'replay.ts'));
     expect(seen.has(join('src', 'streams', 'replay', 'player.ts'))).toBe(true);
     expect(seen.has(join('src', 'views', 'App.tsx'))).toBe(true);
-    const sockets = reached.filter((m) => m.startsWith(join('src', 'streams', 'tws')) || m.startsWith(join('src', 'sim')) || /^(node:)?(net|tls|dgram|http|https)$/.test(m) || m.startsWith('@stoqey/ib'));
+    const sockets = reached.filter(
+      (m) =>
+        m.startsWith(join('src', 'streams', 'tws')) ||
+        m.startsWith(join('src', 'sim')) ||
+        /^(node:)?(net|tls|dgram|http|https)$/.test(m) ||
+        m.startsWith('@stoqey/ib'),
+    );
     expect(sockets).toEqual([]);
   });
 

@@ -129,7 +129,15 @@ describe('tws-risk CLI', () => {
 describe('tws-risk config', () => {
   it('names the file and every bad key of a broken config; each bad key keeps its default alone, the rest is honoured', async () => {
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({ connection: { host: 'tws.lan', port: 'seven', hots: 'x' }, recorder: { gzip: 'yes', dir: '/srv/rec' }, trading: { armMinutes: 0 }, ui: { theme: 'light' } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        connection: { host: 'tws.lan', port: 'seven', hots: 'x' },
+        recorder: { gzip: 'yes', dir: '/srv/rec' },
+        trading: { armMinutes: 0 },
+        ui: { theme: 'light' },
+      }),
+    );
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err.split('\n')).toEqual([
@@ -167,7 +175,15 @@ describe('tws-risk config', () => {
 
   it('names a bad keymap entry by its index, as the console would, and keeps the good ones', async () => {
     const file = join(dir, 'keys.json');
-    writeFileSync(file, JSON.stringify({ keymap: [{ key: 'ctrl+n', command: 'nav.down' }, { key: 'ctrl+p', command: 'nav.upp' }] }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        keymap: [
+          { key: 'ctrl+n', command: 'nav.down' },
+          { key: 'ctrl+p', command: 'nav.upp' },
+        ],
+      }),
+    );
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err.split('\n')).toHaveLength(1);
@@ -220,13 +236,19 @@ describe('bin/tws-risk', () => {
   it('says in one line that Node 22.12 is needed when started on an older Node', () => {
     // Pretend to be Node 18 before the shim runs: the check must not depend on syntax an old Node cannot parse.
     const preload = join(dir, 'old-node.cjs');
-    writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.19.1' } }); Object.defineProperty(process, 'version', { value: 'v18.19.1' });");
+    writeFileSync(
+      preload,
+      "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '18.19.1' } }); Object.defineProperty(process, 'version', { value: 'v18.19.1' });",
+    );
     const r = spawnSync(process.execPath, ['-r', preload, 'bin/tws-risk', '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(/needs Node\.js 22\.12 or newer \(this is v18\.19\.1\)/);
     // 22.0 to 22.11 cannot require() the settings loader's ES module: refused the same way.
-    writeFileSync(preload, "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '22.11.0' } }); Object.defineProperty(process, 'version', { value: 'v22.11.0' });");
+    writeFileSync(
+      preload,
+      "Object.defineProperty(process, 'versions', { value: { ...process.versions, node: '22.11.0' } }); Object.defineProperty(process, 'version', { value: 'v22.11.0' });",
+    );
     const r22 = spawnSync(process.execPath, ['-r', preload, 'bin/tws-risk', '--help'], { encoding: 'utf8' });
     expect(r22.status).toBe(1);
     expect(r22.stderr).toMatch(/needs Node\.js 22\.12 or newer \(this is v22\.11\.0\)/);

@@ -97,7 +97,8 @@ describe('simulator sample recordings (recordings/manifest.json)', () => {
 
   it('flatten-disconnect shows the drop after the first order and the stock never sent', async () => {
     const events: FeedEvent[] = [];
-    for await (const item of readRecording(join('recordings', 'flatten-disconnect.jsonl.gz'), { skipKeyframeStates: true })) if (item.kind === 'event') events.push(item.event);
+    for await (const item of readRecording(join('recordings', 'flatten-disconnect.jsonl.gz'), { skipKeyframeStates: true }))
+      if (item.kind === 'event') events.push(item.event);
     const sentAt = events.findIndex((e) => e.type === 'operatorActed' && e.action === 'ordersSent');
     const drop = events.findIndex((e, i) => i > sentAt && e.type === 'healthChanged' && e.health === 'disconnected');
     expect(sentAt).toBeGreaterThan(0);

@@ -26,7 +26,11 @@ process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...se
 
 /** The modules the built CLI loaded for these arguments (the child runs what `bin/tws-risk` runs). */
 function modulesLoaded(...argv: string[]): string[] {
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, BIN, ...argv], { encoding: 'utf8', env: { ...process.env, TWS_RISK_CONFIG: join(dir, 'none.json') }, timeout: 60_000 });
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, BIN, ...argv], {
+    encoding: 'utf8',
+    env: { ...process.env, TWS_RISK_CONFIG: join(dir, 'none.json') },
+    timeout: 60_000,
+  });
   const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
   if (!line) throw new Error(`no module list (exit ${r.status}): ${r.stderr}`);
   return JSON.parse(line.slice('MODULES '.length)) as string[];
@@ -43,7 +47,10 @@ describe('start-up loads only what the command needs', () => {
   });
 
   it('verify and replay --events load decimal.js but not the TWS client, RxJS, Ink, React or conf', () => {
-    for (const argv of [['verify', SAMPLE], ['replay', SAMPLE, '--events', '--kind', 'alertChanged']]) {
+    for (const argv of [
+      ['verify', SAMPLE],
+      ['replay', SAMPLE, '--events', '--kind', 'alertChanged'],
+    ]) {
       const pkgs = packagesIn(modulesLoaded(...argv));
       // The hook sees packages: decimal.js is what the recording reader does need.
       expect(pkgs.has('decimal.js'), argv.join(' ')).toBe(true);
@@ -60,7 +67,9 @@ describe('start-up loads only what the command needs', () => {
 describe('verify checks without decoding', () => {
   it('still names the first event whose envelope is bad, with a chain that holds', async () => {
     // A writer bug, not tampering: the chain is intact, the event has no seq. verify must not call it valid.
-    const lines = readFileSync(SAMPLE, 'utf8').split('\n').filter((l) => l !== '');
+    const lines = readFileSync(SAMPLE, 'utf8')
+      .split('\n')
+      .filter((l) => l !== '');
     const bodies = lines.map((l) => JSON.parse(l) as Record<string, unknown>).map(({ hash: _h, ...body }) => body);
     const i = bodies.findIndex((b) => b.kind === 'event' && (b.event as { type: string }).type === 'priceTicked');
     expect(i).toBeGreaterThan(0);

@@ -40,16 +40,23 @@ export function worseAfter(a: StressReport, b: StressReport, base: string): stri
   const za = a.scenarios.find((s) => s.family === 'base') ?? a.scenarios[0];
   const zb = b.scenarios.find((s) => s.family === 'base') ?? b.scenarios[0];
   if (za && zb) {
-    if (zb.maintMargin.sub(za.maintMargin).greaterThanOrEqualTo(1)) out.push(`${WORSE_MARK}maint margin (est.) grows ${whole(za.maintMargin)} -> ${whole(zb.maintMargin)} ${base}`);
-    if (za.excessLiquidity.sub(zb.excessLiquidity).greaterThanOrEqualTo(1)) out.push(`${WORSE_MARK}excess liquidity falls ${whole(za.excessLiquidity)} -> ${whole(zb.excessLiquidity)} ${base}`);
-    if (za.cushion && zb.cushion && zb.cushion.lessThan(za.cushion.sub(0.0005))) out.push(`${WORSE_MARK}cushion falls ${za.cushion.mul(100).toFixed(1)}% -> ${zb.cushion.mul(100).toFixed(1)}%`);
+    if (zb.maintMargin.sub(za.maintMargin).greaterThanOrEqualTo(1))
+      out.push(`${WORSE_MARK}maint margin (est.) grows ${whole(za.maintMargin)} -> ${whole(zb.maintMargin)} ${base}`);
+    if (za.excessLiquidity.sub(zb.excessLiquidity).greaterThanOrEqualTo(1))
+      out.push(`${WORSE_MARK}excess liquidity falls ${whole(za.excessLiquidity)} -> ${whole(zb.excessLiquidity)} ${base}`);
+    if (za.cushion && zb.cushion && zb.cushion.lessThan(za.cushion.sub(0.0005)))
+      out.push(`${WORSE_MARK}cushion falls ${za.cushion.mul(100).toFixed(1)}% -> ${zb.cushion.mul(100).toFixed(1)}%`);
   }
   const before = new Map(a.scenarios.map((s) => [s.id, s]));
   const grown = b.scenarios
     .map((s) => ({ s, was: before.get(s.id) }))
-    .filter((x): x is { s: ScenarioResult; was: ScenarioResult } => x.was !== undefined && x.s.family !== 'base' && x.was.pnl.total.sub(x.s.pnl.total).greaterThanOrEqualTo(1) && x.s.pnl.total.isNegative())
+    .filter(
+      (x): x is { s: ScenarioResult; was: ScenarioResult } =>
+        x.was !== undefined && x.s.family !== 'base' && x.was.pnl.total.sub(x.s.pnl.total).greaterThanOrEqualTo(1) && x.s.pnl.total.isNegative(),
+    )
     .sort((x, y) => x.s.pnl.total.sub(x.was.pnl.total).comparedTo(y.s.pnl.total.sub(y.was.pnl.total)));
-  for (const { s, was } of grown.slice(0, MAX_WORSE_SCENARIOS)) out.push(`${WORSE_MARK}scenario ${s.label} loses more ${whole(was.pnl.total)} -> ${whole(s.pnl.total)} ${base}`);
+  for (const { s, was } of grown.slice(0, MAX_WORSE_SCENARIOS))
+    out.push(`${WORSE_MARK}scenario ${s.label} loses more ${whole(was.pnl.total)} -> ${whole(s.pnl.total)} ${base}`);
   if (grown.length > MAX_WORSE_SCENARIOS) out.push(`${WORSE_MARK}${grown.length - MAX_WORSE_SCENARIOS} more scenario(s) lose more (in the audit log)`);
   return out;
 }
@@ -80,7 +87,11 @@ export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: numb
   if ('error' in a) return undefined;
   const closed = applyTrims(state, trims, new Set(noLoanClasses(stressParams({ now }))));
   // TWS's reported requirement moves by our estimate's change (the calibration is kept), as the reduction does.
-  const estimate = stressOf(closed, chosen.scenarios.filter((s) => s.family === 'base'), now);
+  const estimate = stressOf(
+    closed,
+    chosen.scenarios.filter((s) => s.family === 'base'),
+    now,
+  );
   if ('error' in estimate) return undefined;
   const b = stressOf(withRequirements(closed, a.margin.calibration, estimate.margin.calibration), chosen.scenarios, now);
   if ('error' in b) return undefined;
@@ -92,7 +103,9 @@ export function afterLines(x: AfterFlatten | undefined, base: string): string[] 
   if (!x) return ['after the flatten: no stress estimate (account data incomplete)'];
   const line = (tag: string, p: Picture) => {
     const pct = p.cushion === 'n/a' ? 'n/a' : `${(Number(p.cushion) * 100).toFixed(1)}%`;
-    const worst = p.worst ? `; worst ${p.worst.label} ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''}` : '';
+    const worst = p.worst
+      ? `; worst ${p.worst.label} ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''}`
+      : '';
     return `${tag} maint (est.) ${Number(p.maintMargin).toLocaleString('en-US', { maximumFractionDigits: 0 })} ${base}, excess ${Number(p.excessLiquidity).toLocaleString('en-US', { maximumFractionDigits: 0 })}, cushion ${pct}${worst}`;
   };
   return [line('now:  ', x.before), line('after:', x.after), ...x.worse];

@@ -58,7 +58,8 @@ export interface AlertEffects {
   idle(): Promise<void>;
 }
 
-const atLeast = (severity: AlertTransition['alert']['severity'], level: AlertEffectLevel): boolean => level !== 'off' && SEVERITY_RANK[severity] >= SEVERITY_RANK[level];
+const atLeast = (severity: AlertTransition['alert']['severity'], level: AlertEffectLevel): boolean =>
+  level !== 'off' && SEVERITY_RANK[severity] >= SEVERITY_RANK[level];
 
 /** Whether one evaluation's transitions ring the bell: an alert at or above `level` raised or escalated. One BEL per batch. */
 export function ringsBell(transitions: readonly AlertTransition[], level: AlertEffectLevel): boolean {
@@ -88,7 +89,13 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
   };
 
   /** Runs the hook once with `payload` as its stdin line; `what` names it in notes, `base` heads each note. */
-  const runHook = (hook: AlertHookSettings, payload: JsonObject, what: string, base: { hook: string; alert: string; kind: string }, env: Record<string, string>): void => {
+  const runHook = (
+    hook: AlertHookSettings,
+    payload: JsonObject,
+    what: string,
+    base: { hook: string; alert: string; kind: string },
+    env: Record<string, string>,
+  ): void => {
     const [program, ...args] = hook.command;
     if (running >= hook.maxRunning) {
       o.note?.({ ...base, outcome: 'dropped', message: `alert hook not run for ${what}: ${running} hook(s) still running (maxRunning ${hook.maxRunning})` });
@@ -146,7 +153,11 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim();
       if (timedOut) {
-        finish({ outcome: 'timedOut', message: `alert hook ${program} killed after ${hook.timeoutMs} ms (timeout) for ${what}`, ...(tail ? { stderr: tail } : {}) });
+        finish({
+          outcome: 'timedOut',
+          message: `alert hook ${program} killed after ${hook.timeoutMs} ms (timeout) for ${what}`,
+          ...(tail ? { stderr: tail } : {}),
+        });
       } else if (code !== 0) {
         const how = code === null ? `was killed by ${signal ?? 'a signal'}` : `exited with code ${code}`;
         finish({ outcome: 'failed', message: `alert hook ${program} ${how} for ${what}${tail ? `: ${tail}` : ''}`, exitCode: code, signal: signal ?? null });
@@ -175,24 +186,36 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       const hook = o.settings.hook;
       if (!hook) return;
       for (const t of hookTransitions(transitions, hook.minSeverity)) {
-        runHook(hook, hookPayload(t, account), `${t.alert.id} ${t.kind}`, { hook: hook.command[0]!, alert: t.alert.id, kind: t.kind }, {
-          TWS_RISK_ALERT_ID: t.alert.id,
-          TWS_RISK_ALERT_KIND: t.kind,
-          TWS_RISK_ALERT_SEVERITY: t.alert.severity,
-        });
+        runHook(
+          hook,
+          hookPayload(t, account),
+          `${t.alert.id} ${t.kind}`,
+          { hook: hook.command[0]!, alert: t.alert.id, kind: t.kind },
+          {
+            TWS_RISK_ALERT_ID: t.alert.id,
+            TWS_RISK_ALERT_KIND: t.kind,
+            TWS_RISK_ALERT_SEVERITY: t.alert.severity,
+          },
+        );
       }
     },
     action(payload) {
       const hook = o.settings.hook;
       if (!hook) return;
       const alert = payload.alert as { id: string; severity: string };
-      runHook(hook, { kind: 'guardAction', ...payload }, `guard ${payload.action} for ${alert.id}`, { hook: hook.command[0]!, alert: alert.id, kind: 'guardAction' }, {
-        TWS_RISK_ALERT_ID: alert.id,
-        TWS_RISK_ALERT_KIND: 'guardAction',
-        TWS_RISK_ALERT_SEVERITY: alert.severity,
-        TWS_RISK_GUARD_ACTION: payload.action,
-        TWS_RISK_GUARD_OUTCOME: payload.outcome,
-      });
+      runHook(
+        hook,
+        { kind: 'guardAction', ...payload },
+        `guard ${payload.action} for ${alert.id}`,
+        { hook: hook.command[0]!, alert: alert.id, kind: 'guardAction' },
+        {
+          TWS_RISK_ALERT_ID: alert.id,
+          TWS_RISK_ALERT_KIND: 'guardAction',
+          TWS_RISK_ALERT_SEVERITY: alert.severity,
+          TWS_RISK_GUARD_ACTION: payload.action,
+          TWS_RISK_GUARD_OUTCOME: payload.outcome,
+        },
+      );
     },
     get running() {
       return running;

@@ -54,7 +54,8 @@ export interface ConsoleTrading extends TradingActions {
 }
 
 /** A locked plan; `again` plans it anew from the state now (offered when TARGET_CHANGED refuses the locked one). */
-type Locked = { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly again: () => PreviewPlan | string } | { readonly kind: 'cancel'; readonly plan: CancelPlan };
+type Locked =
+  { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly again: () => PreviewPlan | string } | { readonly kind: 'cancel'; readonly plan: CancelPlan };
 
 /** A reduction metric as the dialog says it: money for ExcessLiquidity, a ratio, or a percentage. */
 function metricText(p: ReductionProposal, v: number): string {
@@ -100,7 +101,7 @@ function cancelLines(c: CancelPlan, account: string | undefined): { title: strin
     case 'order':
       return { title: 'Cancel order?', lines: [acct, `Cancel ${c.description}`] };
     case 'client':
-      return { title: 'Cancel this client\'s orders?', lines: [acct, `Cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`] };
+      return { title: "Cancel this client's orders?", lines: [acct, `Cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`] };
     case 'global':
       return {
         title: 'GLOBAL CANCEL?',
@@ -115,7 +116,11 @@ function cancelLines(c: CancelPlan, account: string | undefined): { title: strin
 
 /** Each leg's locked mark with the time it arrived: the dialog shows its age on every publish. */
 export function planMarks(p: FlattenPlan): PreviewMark[] {
-  return p.legs.flatMap((l) => (l.mark && l.markAt !== undefined && l.markLimitMs !== undefined ? [{ conId: l.conId, label: contractLabel(l.contract), price: l.mark.toString(), at: l.markAt, limitMs: l.markLimitMs }] : []));
+  return p.legs.flatMap((l) =>
+    l.mark && l.markAt !== undefined && l.markLimitMs !== undefined
+      ? [{ conId: l.conId, label: contractLabel(l.contract), price: l.mark.toString(), at: l.markAt, limitMs: l.markLimitMs }]
+      : [],
+  );
 }
 
 /**
@@ -162,9 +167,19 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     void planWhatIf({ whatIfOrder: gw.whatIfOrder.bind(gw) }, plan).then((w) => {
       whatIfs.set(plan.id, { state: w, ours, base: plan.baseCurrency });
       const detail = {
-        planId: plan.id, maintBefore: w.maintBefore?.toString() ?? null, maintAfter: w.maintAfter?.toString() ?? null,
-        initAfter: w.initAfter?.toString() ?? null, oursMaintAfter: ours?.toString() ?? null, missing: [...w.missing],
-        legs: w.legs.map((l) => ({ conId: l.conId, label: l.label, ...(l.reply.ok ? { maintChange: l.reply.maintChange?.toString() ?? null, initChange: l.reply.initChange?.toString() ?? null } : { reason: l.reply.reason }) })),
+        planId: plan.id,
+        maintBefore: w.maintBefore?.toString() ?? null,
+        maintAfter: w.maintAfter?.toString() ?? null,
+        initAfter: w.initAfter?.toString() ?? null,
+        oursMaintAfter: ours?.toString() ?? null,
+        missing: [...w.missing],
+        legs: w.legs.map((l) => ({
+          conId: l.conId,
+          label: l.label,
+          ...(l.reply.ok
+            ? { maintChange: l.reply.maintChange?.toString() ?? null, initChange: l.reply.initChange?.toString() ?? null }
+            : { reason: l.reply.reason }),
+        })),
         shown: whatIfLine(w, ours, plan.baseCurrency),
       };
       try {
@@ -187,7 +202,9 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       lines: [...flattenLines(plan), ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency), ...afterLines(picture, plan.baseCurrency)],
     };
     // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read.
-    session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, { ...planJson(plan), afterFlatten: picture ?? null, shown } as { [k: string]: JsonValue });
+    session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, { ...planJson(plan), afterFlatten: picture ?? null, shown } as {
+      [k: string]: JsonValue;
+    });
     askWhatIf(plan, picture);
     return { id: plan.id, ...shown, marks: planMarks(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
   };
@@ -202,7 +219,9 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const proposal = proposeForAlert(o.feed.state, alert.reduction, at);
     if (proposal.error) return `No leverage reduction for ${alert.id}: ${proposal.error}`;
     if (proposal.trims.length === 0) {
-      return proposal.withinLimit ? `Nothing to trim for ${alert.id}: ${proposal.metric} is inside its limit now` : `No trim helps ${alert.id}: ${proposal.notes[proposal.notes.length - 1] ?? ''}`;
+      return proposal.withinLimit
+        ? `Nothing to trim for ${alert.id}: ${proposal.metric} is inside its limit now`
+        : `No trim helps ${alert.id}: ${proposal.notes[proposal.notes.length - 1] ?? ''}`;
     }
     const plan = planReduce(o.feed.state, proposal.trims, { ...lockOpts(), now: at });
     if (isDenial(plan)) return formatDenial(plan);
@@ -211,10 +230,21 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const picture = afterFlatten(o.feed.state, plan, at);
     const shown = {
       title: `REDUCE leverage for ${alert.id}?`,
-      lines: [...flattenLines(plan), ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency), ...reductionLines(alert, proposal), ...afterLines(picture, plan.baseCurrency)],
+      lines: [
+        ...flattenLines(plan),
+        ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency),
+        ...reductionLines(alert, proposal),
+        ...afterLines(picture, plan.baseCurrency),
+      ],
     };
     const reduction = {
-      alert: alert.id, notes: [...proposal.notes], metric: proposal.metric, before: proposal.before, after: proposal.after, limit: proposal.limit, withinLimit: proposal.withinLimit,
+      alert: alert.id,
+      notes: [...proposal.notes],
+      metric: proposal.metric,
+      before: proposal.before,
+      after: proposal.after,
+      limit: proposal.limit,
+      withinLimit: proposal.withinLimit,
       ...(proposal.rankedBy ? { rankedBy: proposal.rankedBy } : {}),
     };
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
@@ -227,7 +257,10 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const progressOf = (ref: string, cancelIds: readonly number[]): TradeProgress => {
     const rows = [...o.feed.state.orders.values()]
       .filter((r) => (r.clientId === o.clientId && r.info?.orderRef === ref) || (cancelIds.includes(r.orderId) && r.clientId === o.clientId))
-      .map((r) => ({ label: `order ${r.orderId} ${r.info ? `${r.info.action} ${r.info.totalQuantity.toString()} ${contractLabel(r.info.contract)}` : ''}`.trim(), status: `${r.status} (filled ${r.filled.toString()})` }));
+      .map((r) => ({
+        label: `order ${r.orderId} ${r.info ? `${r.info.action} ${r.info.totalQuantity.toString()} ${contractLabel(r.info.contract)}` : ''}`.trim(),
+        status: `${r.status} (filled ${r.filled.toString()})`,
+      }));
     return { rows, done: false, lines: [] };
   };
 
@@ -258,7 +291,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
         }
         const filledAt = (x: LegResult) => outcomeLine(x, fillText(o.feed.state, o.clientId, x.orderId));
         const lines = [...(r.denial ? [formatDenial(r.denial)] : []), ...r.cancels.map((x) => outcomeLine(x)), ...r.legs.map(filledAt)];
-        if (r.reconciled) lines.push('CONNECTION LOST while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
+        if (r.reconciled)
+          lines.push('CONNECTION LOST while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
         if (l.plan.partial) lines.push(r.flat ? 'DONE: every trimmed position reads its target' : 'NOT done: some trimmed position does not read its target');
         else lines.push(r.flat ? 'FLAT: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
         return { kind: 'sent', lines: readOnlyLine(r, lines), ...(r.flat !== undefined ? { flat: r.flat } : {}) };
@@ -282,7 +316,11 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     armMinutes: () => session.armMinutes,
     arm(typed) {
       const r = session.armTyped(typed);
-      if ('code' in r) return { ok: false, message: r.code === 'NOT_ARMED' ? 'Those are not the last four characters of the account id; not armed (NOT_ARMED)' : formatDenial(r) };
+      if ('code' in r)
+        return {
+          ok: false,
+          message: r.code === 'NOT_ARMED' ? 'Those are not the last four characters of the account id; not armed (NOT_ARMED)' : formatDenial(r),
+        };
       if (!r.armed) return { ok: false, message: 'Not armed' };
       return { ok: true, message: `Trading ARMED on ${o.feed.state.account ?? ''} for ${session.armMinutes} min` };
     },
@@ -321,7 +359,9 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           if (isDenial(plan)) return formatDenial(plan);
           const id = `cancel-${now().toString(36)}`;
           const shown = cancelLines(plan, o.feed.state.account);
-          session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as { [k: string]: JsonValue });
+          session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as {
+            [k: string]: JsonValue;
+          });
           return { id, ...shown };
         }
         default:

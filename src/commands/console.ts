@@ -79,7 +79,14 @@ export function noteRecordingStopped(feed: Feed | undefined, reason: string): vo
 
 /** What a session leaves behind: the one line printed on the normal screen after the alternate screen closes. */
 export function sessionSummary(o: {
-  command: string; startedAt: number; endedAt: number; events: number; account?: string; baseCurrency?: string; health: string; files: readonly string[];
+  command: string;
+  startedAt: number;
+  endedAt: number;
+  events: number;
+  account?: string;
+  baseCurrency?: string;
+  health: string;
+  files: readonly string[];
   /** Render times above SLOW_FRAME_MS, if any. */
   slowFrames?: readonly number[];
   /** The recording a replay played (instead of where the session was recorded). */
@@ -93,13 +100,18 @@ export function sessionSummary(o: {
   const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
   const files = o.files.join(', ');
   const rec =
-    o.replayed !== undefined ? `replayed ${o.replayed} (read-only)`
-    : o.recordingStopped !== undefined
-      ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
-    : o.files.length > 0 ? `recorded to ${files} (check it with: tws-risk verify FILE)`
-    : o.recordingOff !== undefined ? `not recorded (${o.recordingOff})`
-    : 'not recorded';
-  const slow = o.slowFrames?.length ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)` : '';
+    o.replayed !== undefined
+      ? `replayed ${o.replayed} (read-only)`
+      : o.recordingStopped !== undefined
+        ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
+        : o.files.length > 0
+          ? `recorded to ${files} (check it with: tws-risk verify FILE)`
+          : o.recordingOff !== undefined
+            ? `not recorded (${o.recordingOff})`
+            : 'not recorded';
+  const slow = o.slowFrames?.length
+    ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
+    : '';
   return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
 }
 
@@ -167,7 +179,11 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       : {}),
   });
   const store = new ConsoleStore(feed, {
-    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}), throttleMs: o.settings.ui.throttleMs, session, clock });
+    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
+    throttleMs: o.settings.ui.throttleMs,
+    session,
+    clock,
+  });
   // Publishing is a copy for the fleet: when NATS cannot be reached the console still opens, and says so as an alert.
   let publishing: Publishing | undefined;
   const publishProblems: string[] = [];
@@ -177,7 +193,11 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       // Loaded only when asked: a console that does not publish never loads the NATS client.
       const { startPublishing, SUMMARY_EVERY_MS } = await import('./publish.js');
       publishing = await startPublishing({
-        flags: o.publish, feed: live, role: 'console', mode: tradingMode === 'trade' ? 'trade' : 'readOnly', clock,
+        flags: o.publish,
+        feed: live,
+        role: 'console',
+        mode: tradingMode === 'trade' ? 'trade' : 'readOnly',
+        clock,
         view: () => {
           const snap = store.getSnapshot();
           return { ...(snap.risk ? { risk: snap.risk } : {}), ...(snap.alerts ? { alerts: snap.alerts } : {}) };
@@ -242,7 +262,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // After the close, so that the session's last events (the recording's seal) are published too.
   await publishing?.stop();
   // The exit line names the account: masked like the screen was (the toggle's last state, or --mask).
-  const summaryOut = o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
+  const summaryOut =
+    o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
   summaryOut(
     sessionSummary({
       command: o.mode === 'paper' ? 'live' : o.mode,

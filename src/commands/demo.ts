@@ -46,7 +46,8 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   if (!Number.isInteger(seed) || seed < 0) return usage(`--seed expects a non-negative integer, got ${JSON.stringify(f.seed)}`, io);
   if (!Number.isFinite(speed) || speed < 0) return usage(`--speed expects a non-negative number, got ${JSON.stringify(f.speed)}`, io);
   const start = f.start === undefined ? undefined : Date.parse(f.start);
-  if (start !== undefined && !Number.isFinite(start)) return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
+  if (start !== undefined && !Number.isFinite(start))
+    return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
   if (f.scenario !== undefined) {
     const unknown = unknownScenario(f.scenario);
     if (unknown) return usage(unknown, io);
@@ -55,7 +56,15 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
   let sim;
   try {
-    sim = await startSimulator({ port: 0, controlPort: 0, seed, speed, ...(start !== undefined ? { startTime: start } : {}), ...(f.scenario ? { scenario: f.scenario } : {}), log: false });
+    sim = await startSimulator({
+      port: 0,
+      controlPort: 0,
+      seed,
+      speed,
+      ...(start !== undefined ? { startTime: start } : {}),
+      ...(f.scenario ? { scenario: f.scenario } : {}),
+      log: false,
+    });
   } catch (e) {
     io.err(`tws-risk demo: ${(e as Error).message}`);
     return EXIT.invalid;
@@ -69,7 +78,11 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
 }
 
 async function runDemo(
-  f: DemoFlags, io: CommandIo, sim: Awaited<ReturnType<typeof startSimulator>>, loaded: ReturnType<typeof loadSettings>, color: ReturnType<typeof colorFlag>,
+  f: DemoFlags,
+  io: CommandIo,
+  sim: Awaited<ReturnType<typeof startSimulator>>,
+  loaded: ReturnType<typeof loadSettings>,
+  color: ReturnType<typeof colorFlag>,
 ): Promise<number> {
   let consoleFeed: Feed | undefined;
   const session = openLive({
@@ -87,7 +100,9 @@ async function runDemo(
   });
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;
-  io.err(`demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`);
+  io.err(
+    `demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`,
+  );
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
     consoleFeed = session.feed;
@@ -122,17 +137,20 @@ async function runDemo(
     if (tty) io.out(`\x1b[H\x1b[2J${lines.join('\n')}`);
     else io.out(`${lines.join('\n')}\n`);
   };
-  const timer = setInterval(() => {
-    const s = session.feed.state;
-    if (f.once) {
-      if (s.complete.accountDownload && s.complete.positions) {
-        draw();
-        stop();
+  const timer = setInterval(
+    () => {
+      const s = session.feed.state;
+      if (f.once) {
+        if (s.complete.accountDownload && s.complete.positions) {
+          draw();
+          stop();
+        }
+        return;
       }
-      return;
-    }
-    draw();
-  }, f.once ? 100 : 2000);
+      draw();
+    },
+    f.once ? 100 : 2000,
+  );
   try {
     await stopped;
   } finally {
@@ -142,10 +160,13 @@ async function runDemo(
     await session.close('operator quit');
     const failure = session.recorder?.failure;
     io.err(
-      failure ? `session recording STOPPED (${failure.message})${files.length > 0 ? `; ${files.join(', ')} holds the session until then, unsealed` : ''}`
-      : files.length > 0 ? `session recorded to ${files.join(', ')} (check it with: tws-risk verify FILE)`
-      : session.recordingProblem ? `session not recorded (${session.recordingProblem})`
-      : 'session not recorded',
+      failure
+        ? `session recording STOPPED (${failure.message})${files.length > 0 ? `; ${files.join(', ')} holds the session until then, unsealed` : ''}`
+        : files.length > 0
+          ? `session recorded to ${files.join(', ')} (check it with: tws-risk verify FILE)`
+          : session.recordingProblem
+            ? `session not recorded (${session.recordingProblem})`
+            : 'session not recorded',
     );
   }
   return EXIT.ok;
@@ -156,7 +177,10 @@ export function shippedScenarios(): string[] {
   const dir = scenarioDir();
   if (!dir) return [];
   try {
-    return readdirSync(dir).filter((n) => n.endsWith('.json')).map((n) => n.slice(0, -'.json'.length)).sort();
+    return readdirSync(dir)
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.slice(0, -'.json'.length))
+      .sort();
   } catch {
     return [];
   }

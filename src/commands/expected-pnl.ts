@@ -32,7 +32,8 @@ export function expectedRealized(state: PortfolioState, plan: FlattenPlan): Expe
     const mult = l.contract.multiplier ?? new Decimal(1);
     const one = { conId: l.conId, label: contractLabel(l.contract), currency: l.contract.currency };
     if (!cost) return one;
-    const at = (px: Decimal | undefined) => (px === undefined ? undefined : l.quantity.mul(l.action === 'SELL' ? px.mul(mult).sub(cost) : cost.sub(px.mul(mult))));
+    const at = (px: Decimal | undefined) =>
+      px === undefined ? undefined : l.quantity.mul(l.action === 'SELL' ? px.mul(mult).sub(cost) : cost.sub(px.mul(mult)));
     const atMark = at(l.mark);
     const atLimit = at(l.limitPrice);
     const fx = state.fxRates.get(l.contract.currency);
@@ -61,6 +62,10 @@ export function realizedLines(x: ExpectedRealized, base: string): string[] {
     const inBase = l.base && l.currency !== base ? ` (${signedMoney(l.base)} ${base})` : '';
     return `realized ${l.label}: ${[mark, limit].filter(Boolean).join(', ')}${inBase}`;
   });
-  lines.push(x.totalBase ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the limits (at worst; before commissions)` : 'Expected realized P&L: not known for every leg');
+  lines.push(
+    x.totalBase
+      ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the limits (at worst; before commissions)`
+      : 'Expected realized P&L: not known for every leg',
+  );
   return lines;
 }

@@ -38,9 +38,10 @@ export async function fleetCommandCommand(f: FleetCommandFlags, io: CommandIo, r
   const p = natsUrlProblem(f.nats);
   if (p) return usage(`--nats ${p}`);
   if (!f.account) return usage('--account ACCOUNT is required: the account whose guard runs the action');
-  if (!f.rule) return usage('--rule NAME is required: the name (or index) of a rule in that guard\'s policy; a command never sends an order of its own');
+  if (!f.rule) return usage("--rule NAME is required: the name (or index) of a rule in that guard's policy; a command never sends an order of its own");
   if (f['confirm-account'] === undefined) return usage(`--confirm-account ${f.account} is required: type the account again to confirm`);
-  if (f['confirm-account'] !== f.account) return usage(`--confirm-account ${JSON.stringify(f['confirm-account'])} is not --account ${JSON.stringify(f.account)}; nothing was sent`);
+  if (f['confirm-account'] !== f.account)
+    return usage(`--confirm-account ${JSON.stringify(f['confirm-account'])} is not --account ${JSON.stringify(f.account)}; nothing was sent`);
   let timeoutMs = DEFAULT_COMMAND_TIMEOUT_S * 1000;
   if (f.timeout !== undefined) {
     if (!/^\d+$/.test(f.timeout) || Number(f.timeout) < 1) return usage(`--timeout expects whole seconds, got ${JSON.stringify(f.timeout)}`);
@@ -55,12 +56,23 @@ export async function fleetCommandCommand(f: FleetCommandFlags, io: CommandIo, r
     }
   }
   const req: CommandRequest = {
-    format: 'tws-risk-command', id: randomBytes(8).toString('hex'), rule: /^\d+$/.test(f.rule) ? Number(f.rule) : f.rule, trigger: 'operator',
-    operator, from: hostname(), account: f['confirm-account'], at: clock.now(),
+    format: 'tws-risk-command',
+    id: randomBytes(8).toString('hex'),
+    rule: /^\d+$/.test(f.rule) ? Number(f.rule) : f.rule,
+    trigger: 'operator',
+    operator,
+    from: hostname(),
+    account: f['confirm-account'],
+    at: clock.now(),
   };
   let nc;
   try {
-    nc = await connectNats({ url: f.nats, ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}), ...(rt.env ? { env: rt.env } : {}), name: `tws-risk fleet command (${operator})` });
+    nc = await connectNats({
+      url: f.nats,
+      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
+      ...(rt.env ? { env: rt.env } : {}),
+      name: `tws-risk fleet command (${operator})`,
+    });
   } catch (e) {
     io.err(`tws-risk fleet command: cannot connect to NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
     return EXIT.cannotConnect;
@@ -80,7 +92,9 @@ export async function fleetCommandCommand(f: FleetCommandFlags, io: CommandIo, r
         return EXIT.cannotConnect;
       }
       if (/timeout/i.test(m)) {
-        io.err(`tws-risk fleet command: no answer within ${timeoutMs / 1000} s: the action may still be running; see the guard's log and audit log (request ${req.id})`);
+        io.err(
+          `tws-risk fleet command: no answer within ${timeoutMs / 1000} s: the action may still be running; see the guard's log and audit log (request ${req.id})`,
+        );
         return EXIT.timedOut;
       }
       io.err(`tws-risk fleet command: ${m}`);

@@ -43,7 +43,11 @@ export function contiguous(events: readonly FeedEvent[]): { events: FeedEvent[];
   return { events: out };
 }
 
-export async function fleetOpenCommand(f: FleetOpenFlags, io: CommandIo, rt: { readonly env?: NodeJS.ProcessEnv; readonly play?: typeof replayCommand } = {}): Promise<number> {
+export async function fleetOpenCommand(
+  f: FleetOpenFlags,
+  io: CommandIo,
+  rt: { readonly env?: NodeJS.ProcessEnv; readonly play?: typeof replayCommand } = {},
+): Promise<number> {
   if (!f.nats) {
     io.err('tws-risk fleet: --nats nats://HOST:PORT is required');
     return EXIT.usage;
@@ -57,7 +61,12 @@ export async function fleetOpenCommand(f: FleetOpenFlags, io: CommandIo, rt: { r
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
   let nc: Awaited<ReturnType<typeof connectNats>>;
   try {
-    nc = await connectNats({ url: f.nats, ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}), ...(rt.env ? { env: rt.env } : {}), name: 'tws-risk fleet --open' });
+    nc = await connectNats({
+      url: f.nats,
+      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
+      ...(rt.env ? { env: rt.env } : {}),
+      name: 'tws-risk fleet --open',
+    });
   } catch (e) {
     io.err(`tws-risk fleet: cannot reach NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
     return EXIT.cannotConnect;
@@ -68,7 +77,9 @@ export async function fleetOpenCommand(f: FleetOpenFlags, io: CommandIo, rt: { r
     const mine = summaries.filter((s) => s.account === account && (f.session === undefined || s.session === f.session)).sort((a, b) => b.at - a.at);
     if (mine.length === 0) {
       const accounts = [...new Set(summaries.map((s) => s.account))].sort();
-      io.err(`tws-risk fleet: no ${f.session ? `session ${f.session} of ` : ''}account ${account} in stream ${stream}; ${accounts.length ? `it has ${accounts.join(', ')}` : 'it has no account yet'}`);
+      io.err(
+        `tws-risk fleet: no ${f.session ? `session ${f.session} of ` : ''}account ${account} in stream ${stream}; ${accounts.length ? `it has ${accounts.join(', ')}` : 'it has no account yet'}`,
+      );
       return EXIT.invalid;
     }
     const pick = mine[0]!;
@@ -83,11 +94,19 @@ export async function fleetOpenCommand(f: FleetOpenFlags, io: CommandIo, rt: { r
     const first = read.events[0]!;
     const last = read.events[read.events.length - 1]!;
     const writer = new RecordingWriter({
-      file, appVersion: appVersion(), source: 'live', account, baseCurrency: pick.baseCurrency, startedAtMs: first.receivedAt,
+      file,
+      appVersion: appVersion(),
+      source: 'live',
+      account,
+      baseCurrency: pick.baseCurrency,
+      startedAtMs: first.receivedAt,
       meta: { from: 'nats', stream, session: pick.session, host: pick.host, role: pick.role },
     });
     for (const ev of read.events) writer.append(ev);
-    await writer.close(read.gap ? `copied from the stream up to a gap (seq ${read.gap.after + 1} to ${read.gap.next - 1} missing)` : 'copied from the stream', last.receivedAt);
+    await writer.close(
+      read.gap ? `copied from the stream up to a gap (seq ${read.gap.after + 1} to ${read.gap.next - 1} missing)` : 'copied from the stream',
+      last.receivedAt,
+    );
     copy = { file, dir, host: pick.host, session: pick.session, count: read.events.length, lastAt: last.receivedAt, ...(read.gap ? { gap: read.gap } : {}) };
   } catch (e) {
     io.err(`tws-risk fleet: cannot read ${account}'s events from stream ${stream}: ${(e as Error).message}`);
@@ -97,10 +116,17 @@ export async function fleetOpenCommand(f: FleetOpenFlags, io: CommandIo, rt: { r
   }
   try {
     io.err(`${account} from ${copy.host} (session ${copy.session}): ${copy.count.toLocaleString('en-US')} events copied from ${stream}; read-only`);
-    if (copy.gap) io.err(`warning: the stream lacks seq ${copy.gap.after + 1} to ${copy.gap.next - 1} (dropped while the publisher was behind): the view ends at seq ${copy.gap.after}`);
+    if (copy.gap)
+      io.err(
+        `warning: the stream lacks seq ${copy.gap.after + 1} to ${copy.gap.next - 1} (dropped while the publisher was behind): the view ends at seq ${copy.gap.after}`,
+      );
     const play = rt.play ?? replayCommand;
     // At the stream's end unless --at: what the account looks like now is why one opens it from the fleet.
-    return await play(copy.file, { at: f.at ?? new Date(copy.lastAt).toISOString(), ...(f.color ? { color: f.color } : {}), ...(f.config ? { config: f.config } : {}) }, io);
+    return await play(
+      copy.file,
+      { at: f.at ?? new Date(copy.lastAt).toISOString(), ...(f.color ? { color: f.color } : {}), ...(f.config ? { config: f.config } : {}) },
+      io,
+    );
   } finally {
     rmSync(copy.dir, { recursive: true, force: true });
   }

@@ -44,10 +44,24 @@ export interface FleetRow {
 /** Riskiest first: a critical alert, then the lowest cushion (unknown last), then by account and host for a stable order. */
 export function fleetRows(summaries: readonly RiskSummary[], now: number, staleAfterMs: number): FleetRow[] {
   const rows = summaries.map((s): FleetRow => ({
-    account: s.account, host: s.host, role: s.role, session: s.session, health: s.health,
-    ageMs: Math.max(0, now - s.at), lastEventAgeMs: s.lastEventAt === null ? null : Math.max(0, now - s.lastEventAt), stale: now - s.at > staleAfterMs,
-    lastSeq: s.lastSeq, baseCurrency: s.baseCurrency, netLiquidation: s.netLiquidation, excessLiquidity: s.excessLiquidity, cushion: s.cushion,
-    worstStress: s.worstStress, alerts: s.alerts, armed: s.armed, mode: s.mode, publishing: s.publishing,
+    account: s.account,
+    host: s.host,
+    role: s.role,
+    session: s.session,
+    health: s.health,
+    ageMs: Math.max(0, now - s.at),
+    lastEventAgeMs: s.lastEventAt === null ? null : Math.max(0, now - s.lastEventAt),
+    stale: now - s.at > staleAfterMs,
+    lastSeq: s.lastSeq,
+    baseCurrency: s.baseCurrency,
+    netLiquidation: s.netLiquidation,
+    excessLiquidity: s.excessLiquidity,
+    cushion: s.cushion,
+    worstStress: s.worstStress,
+    alerts: s.alerts,
+    armed: s.armed,
+    mode: s.mode,
+    publishing: s.publishing,
   }));
   const cushion = (r: FleetRow) => (r.cushion === null ? undefined : new Decimal(r.cushion));
   return rows.sort((a, b) => {
@@ -62,20 +76,31 @@ export function fleetRows(summaries: readonly RiskSummary[], now: number, staleA
   });
 }
 
-const age = (ms: number | null) => (ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : ms < 3600_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 3600_000)}h`);
+const age = (ms: number | null) =>
+  ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : ms < 3600_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 3600_000)}h`;
 const money = (v: string | null) => (v === null ? '-' : new Decimal(v).toDecimalPlaces(0).toNumber().toLocaleString('en-US'));
 
 export function fleetText(rows: readonly FleetRow[]): string[] {
   const head = ['ACCOUNT', 'HOST', 'ROLE', 'HEALTH', 'AGE', 'NLV', 'EXCESS LIQ', 'CUSHION', 'WORST STRESS', 'ALERTS C/W/I', 'MODE'];
   const body = rows.map((r) => [
-    r.account, r.host, r.role, r.stale ? `STALE (${r.health})` : r.health.toUpperCase(), `${age(r.ageMs)}/${age(r.lastEventAgeMs)}`,
-    `${money(r.netLiquidation)}${r.baseCurrency ? ` ${r.baseCurrency}` : ''}`, money(r.excessLiquidity),
+    r.account,
+    r.host,
+    r.role,
+    r.stale ? `STALE (${r.health})` : r.health.toUpperCase(),
+    `${age(r.ageMs)}/${age(r.lastEventAgeMs)}`,
+    `${money(r.netLiquidation)}${r.baseCurrency ? ` ${r.baseCurrency}` : ''}`,
+    money(r.excessLiquidity),
     r.cushion === null ? '-' : `${new Decimal(r.cushion).mul(100).toFixed(1)}%`,
     r.worstStress ? `${money(r.worstStress.loss)} ${r.worstStress.scenario}` : '-',
-    `${r.alerts.critical}/${r.alerts.warning}/${r.alerts.info}`, r.armed ? 'ARMED' : r.mode === 'trade' ? 'trade' : 'read-only',
+    `${r.alerts.critical}/${r.alerts.warning}/${r.alerts.info}`,
+    r.armed ? 'ARMED' : r.mode === 'trade' ? 'trade' : 'read-only',
   ]);
   const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(w[i]!)).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => c.padEnd(w[i]!))
+      .join('  ')
+      .trimEnd();
   return rows.length === 0 ? ['no account has published a summary yet'] : [line(head), ...body.map(line)];
 }
 
@@ -91,13 +116,19 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
   if (p) return usage(`--nats ${p}`);
   let staleAfterMs = DEFAULT_STALE_AFTER_MS;
   if (f['stale-after'] !== undefined) {
-    if (!/^\d+$/.test(f['stale-after']) || Number(f['stale-after']) < 1) return usage(`--stale-after expects whole seconds, got ${JSON.stringify(f['stale-after'])}`);
+    if (!/^\d+$/.test(f['stale-after']) || Number(f['stale-after']) < 1)
+      return usage(`--stale-after expects whole seconds, got ${JSON.stringify(f['stale-after'])}`);
     staleAfterMs = Number(f['stale-after']) * 1000;
   }
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
   let nc;
   try {
-    nc = await connectNats({ url: f.nats, ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}), ...(rt.env ? { env: rt.env } : {}), name: 'tws-risk fleet' });
+    nc = await connectNats({
+      url: f.nats,
+      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
+      ...(rt.env ? { env: rt.env } : {}),
+      name: 'tws-risk fleet',
+    });
   } catch (e) {
     io.err(`tws-risk fleet: cannot connect to NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
     return EXIT.cannotConnect;

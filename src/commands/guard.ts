@@ -93,7 +93,14 @@ export interface GuardStatus {
   /** Why no trading action could run now, if so. */
   readonly blocked: string | null;
   readonly wouldDo: readonly VerdictStatus[];
-  readonly lastAction: { readonly at: string; readonly actionId: string; readonly rule: string; readonly action: string; readonly alert: string; readonly outcome: string } | null;
+  readonly lastAction: {
+    readonly at: string;
+    readonly actionId: string;
+    readonly rule: string;
+    readonly action: string;
+    readonly alert: string;
+    readonly outcome: string;
+  } | null;
   readonly actionsLastHour: number;
   /** When the trading actions of the last hour, and the last one, were decided: a restart keeps its limits from these. */
   readonly actionTimes: readonly string[];
@@ -200,7 +207,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     return EXIT.usage;
   }
   if ((f.trade === true) !== (f['confirm-account'] !== undefined)) {
-    io.err('tws-risk guard: --trade and --confirm-account ACCOUNT go together (without both, the guard is a dry run: it says what it would do and sends nothing)');
+    io.err(
+      'tws-risk guard: --trade and --confirm-account ACCOUNT go together (without both, the guard is a dry run: it says what it would do and sends nothing)',
+    );
     return EXIT.usage;
   }
   const publishProblem = publishFlagsProblem(f);
@@ -227,7 +236,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const alertConfig = alertConfigOf(settings);
   const expected = alertConfig.rules['foreign.client'].expectedClientIds;
   if (expected.includes(c.clientId)) {
-    io.err(`tws-risk guard: client id ${c.clientId} is listed in alerts.foreign.client.expectedClientIds (the trading engine's); the guard needs its own (--client-id N)`);
+    io.err(
+      `tws-risk guard: client id ${c.clientId} is listed in alerts.foreign.client.expectedClientIds (the trading engine's); the guard needs its own (--client-id N)`,
+    );
     return EXIT.usage;
   }
   const trade = f.trade === true;
@@ -251,15 +262,24 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const held: FeedEvent[] = [];
   let releaseHeld = () => {};
   const live: LiveSession = openLive({
-    ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings, clock,
+    ...c,
+    record,
+    ...(f.record !== undefined ? { recordFile: f.record } : {}),
+    recordingSource: 'live',
+    settings,
+    clock,
     ...(rt.source ? { sourceOptions: rt.source } : {}),
     onRecorderNote: (t) => log('notice', 'recorder.note', { msg: t }),
     onRecorderError: (e) => log('err', 'recorder.error', { msg: e.message }),
     // With --publish, every event from seq 1 is held until NATS answers, so the stream has the session whole.
-    ...(f.publish !== undefined ? { onFeed: (fd: LiveSession['feed']) => {
-      const s = fd.events$.subscribe({ next: (ev) => void (held.push(ev) > 10_000 && held.shift()) });
-      releaseHeld = () => s.unsubscribe();
-    } } : {}),
+    ...(f.publish !== undefined
+      ? {
+          onFeed: (fd: LiveSession['feed']) => {
+            const s = fd.events$.subscribe({ next: (ev) => void (held.push(ev) > 10_000 && held.shift()) });
+            releaseHeld = () => s.unsubscribe();
+          },
+        }
+      : {}),
   });
   if (live.recordingProblem) log('err', 'recorder.unavailable', { msg: live.recordingProblem });
   const feed = live.feed;
@@ -271,16 +291,28 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   );
   const recordGuard = (body: GuardActedBody) => feed.publish({ type: 'guardActed', ...body } as FeedEventBody);
   const policyLoaded = (reload: boolean) => {
-    audit.append({ kind: 'policy', detail: { outcome: reload ? 'reloaded' : 'loaded', file: policyFile, hash: policy.hash, rules: policyLines(policy), limits: { ...policy.limits } } });
+    audit.append({
+      kind: 'policy',
+      detail: { outcome: reload ? 'reloaded' : 'loaded', file: policyFile, hash: policy.hash, rules: policyLines(policy), limits: { ...policy.limits } },
+    });
     recordGuard({ step: 'policyLoaded', policyHash: policy.hash, file: policyFile, rules: policy.rules.length, reload });
     log('notice', reload ? 'policy.reloaded' : 'policy.loaded', { file: policyFile, hash: policy.hash, rules: policy.rules.length });
     for (const l of policyLines(policy)) log('info', 'policy.rule', { rule: l });
   };
   log('notice', 'guard.start', {
-    version: appVersion(), mode: trade ? 'trade' : 'dry-run', host: c.host, port: c.port, clientId: c.clientId, account: confirm ?? c.account,
-    audit: audit.file, recording: live.recorder?.file,
+    version: appVersion(),
+    mode: trade ? 'trade' : 'dry-run',
+    host: c.host,
+    port: c.port,
+    clientId: c.clientId,
+    account: confirm ?? c.account,
+    audit: audit.file,
+    recording: live.recorder?.file,
   });
-  if (!trade) log('notice', 'guard.dryRun', { msg: 'dry run: every action is planned, logged and recorded, and nothing is sent (--trade --confirm-account ACCOUNT to act)' });
+  if (!trade)
+    log('notice', 'guard.dryRun', {
+      msg: 'dry run: every action is planned, logged and recorded, and nothing is sent (--trade --confirm-account ACCOUNT to act)',
+    });
   policyLoaded(false);
 
   const effects: AlertEffects = createAlertEffects({
@@ -300,14 +332,25 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       onTransitions: (ts, s) => {
         effects.handle(ts, s.account);
         for (const t of ts) {
-          log(t.alert.severity === 'critical' ? 'crit' : t.alert.severity === 'warning' ? 'warning' : 'info', `alert.${t.kind}`, { id: t.alert.id, severity: t.alert.severity, title: t.alert.title });
+          log(t.alert.severity === 'critical' ? 'crit' : t.alert.severity === 'warning' ? 'warning' : 'info', `alert.${t.kind}`, {
+            id: t.alert.id,
+            severity: t.alert.severity,
+            title: t.alert.title,
+          });
         }
       },
     }),
   });
   const trading = new TradingSession({
-    mode: trade ? 'trade' : 'readOnly', actor: 'guard', feed, gateway: live.source, clientId: c.clientId, clock,
-    armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit,
+    mode: trade ? 'trade' : 'readOnly',
+    actor: 'guard',
+    feed,
+    gateway: live.source,
+    clientId: c.clientId,
+    clock,
+    armMinutes: 1,
+    audit: { dir: auditDir, name: 'guard', appVersion: appVersion() },
+    auditLog: audit,
   });
 
   // Publishing (docs/fleet.md) is a copy for the fleet: NATS being unreachable never keeps the kill switch from running.
@@ -315,17 +358,27 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let publishing: Publishing | undefined;
   let behindShown: string | undefined;
   // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer.
-  const publishingStarted: Promise<void> = f.publish === undefined
-    ? Promise.resolve()
-    : startPublishing({ flags: { ...f, publish: f.publish }, feed, held: { events: held, release: () => releaseHeld() }, view: () => lastView, role: 'guard', mode: trade ? 'trade' : 'readOnly', clock, env })
-      .then((p) => {
-        publishing = p;
-        log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
-      })
-      .catch((e: unknown) => {
-        releaseHeld();
-        log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
-      });
+  const publishingStarted: Promise<void> =
+    f.publish === undefined
+      ? Promise.resolve()
+      : startPublishing({
+          flags: { ...f, publish: f.publish },
+          feed,
+          held: { events: held, release: () => releaseHeld() },
+          view: () => lastView,
+          role: 'guard',
+          mode: trade ? 'trade' : 'readOnly',
+          clock,
+          env,
+        })
+          .then((p) => {
+            publishing = p;
+            log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
+          })
+          .catch((e: unknown) => {
+            releaseHeld();
+            log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
+          });
   const notePublishing = () => {
     const text = publishing?.publisher.behindText();
     if (text === behindShown) return;
@@ -373,20 +426,40 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   };
 
   const verdictStatus = (v: Verdict): VerdictStatus => ({
-    rule: v.rule.name, action: v.rule.do, alert: v.alert.id, state: v.kind,
-    ...(v.kind === 'held' ? { why: v.why } : v.kind === 'waiting' ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` } : v.kind === 'done' && v.failed ? { why: 'failed; not retried until the alert clears' } : {}),
+    rule: v.rule.name,
+    action: v.rule.do,
+    alert: v.alert.id,
+    state: v.kind,
+    ...(v.kind === 'held'
+      ? { why: v.why }
+      : v.kind === 'waiting'
+        ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` }
+        : v.kind === 'done' && v.failed
+          ? { why: 'failed; not retried until the alert clears' }
+          : {}),
   });
 
   const status = (): GuardStatus => {
     const now = clock.now();
     const s = feed.state;
     return {
-      format: 'tws-risk-guard-status', pid: process.pid, startedAt: new Date(startedAt).toISOString(), updatedAt: new Date(now).toISOString(), stopped: stopping,
-      mode: trade ? 'trade' : 'dryRun', account: s.account ?? null, connection: { health: s.health, reason: s.healthReason ?? null },
-      policy: { file: policyFile, hash: policy.hash, rules: policy.rules.length }, blocked: blocked ?? null,
-      wouldDo: verdicts.map(verdictStatus), lastAction, actionsLastHour: memory.actions.filter((t) => now - t < 3_600_000).length,
-      actionTimes: memory.actions.map((t) => new Date(t).toISOString()), lastActionAt: memory.lastActionAt === undefined ? null : new Date(memory.lastActionAt).toISOString(),
-      audit: audit.file, recording: live.recorder?.file ?? null,
+      format: 'tws-risk-guard-status',
+      pid: process.pid,
+      startedAt: new Date(startedAt).toISOString(),
+      updatedAt: new Date(now).toISOString(),
+      stopped: stopping,
+      mode: trade ? 'trade' : 'dryRun',
+      account: s.account ?? null,
+      connection: { health: s.health, reason: s.healthReason ?? null },
+      policy: { file: policyFile, hash: policy.hash, rules: policy.rules.length },
+      blocked: blocked ?? null,
+      wouldDo: verdicts.map(verdictStatus),
+      lastAction,
+      actionsLastHour: memory.actions.filter((t) => now - t < 3_600_000).length,
+      actionTimes: memory.actions.map((t) => new Date(t).toISOString()),
+      lastActionAt: memory.lastActionAt === undefined ? null : new Date(memory.lastActionAt).toISOString(),
+      audit: audit.file,
+      recording: live.recorder?.file ?? null,
     };
   };
   const writeStatus = (force = false) => {
@@ -405,8 +478,15 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 
   const hookAction = (a: { rule: PolicyRule; alert: Alert }, actionId: string, outcome: string, lines: readonly string[]) => {
     effects.action({
-      action: a.rule.do, outcome, alert: { id: a.alert.id, severity: a.alert.severity, title: a.alert.title }, rule: a.rule.name, policyHash: policy.hash,
-      dryRun: !trade, account: feed.state.account ?? null, lines: [...lines], actionId,
+      action: a.rule.do,
+      outcome,
+      alert: { id: a.alert.id, severity: a.alert.severity, title: a.alert.title },
+      rule: a.rule.name,
+      policyHash: policy.hash,
+      dryRun: !trade,
+      account: feed.state.account ?? null,
+      lines: [...lines],
+      actionId,
     });
   };
 
@@ -414,14 +494,15 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const plan = async (rule: PolicyRule, alert: Alert, now: number): Promise<Planned> => {
     const s = feed.state;
     const opts = { clientId: c.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, minTicks: trading.minTicks, now };
-    const fromDenial = (d: Denial): Planned => (d.code === 'NOTHING_TO_DO' ? { kind: 'nothing', lines: [formatDenial(d)] } : { kind: 'refused', lines: [formatDenial(d)] });
+    const fromDenial = (d: Denial): Planned =>
+      d.code === 'NOTHING_TO_DO' ? { kind: 'nothing', lines: [formatDenial(d)] } : { kind: 'refused', lines: [formatDenial(d)] };
     const asClients = (ids: readonly number[], what: string): Planned => {
       if (ids.length === 0) return { kind: 'nothing', lines: [`no open order of ${what}`] };
       const own = ids.includes(c.clientId);
       const others = ids.filter((id) => id !== c.clientId);
       const lines = ids.map((id) => {
         const open = [...s.orders.values()].filter((o) => isOpen(o) && o.clientId === id).length;
-        return `cancel ${open} open order(s) of API client ${id}${id === c.clientId ? ' (the guard\'s own)' : ' (connecting as that client: TWS lets only the client that placed an order cancel it)'}`;
+        return `cancel ${open} open order(s) of API client ${id}${id === c.clientId ? " (the guard's own)" : ' (connecting as that client: TWS lets only the client that placed an order cancel it)'}`;
       });
       return { kind: 'asClients', clientIds: others, own, lines };
     };
@@ -430,32 +511,60 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         return { kind: 'nothing', lines: [alert.title] };
       case 'cancelOwn': {
         const p = planCancel(s, { kind: 'client' }, c.clientId);
-        return isDenial(p) ? fromDenial(p) : { kind: 'cancel', plan: p, lines: [`cancel the guard's ${p.kind === 'client' ? p.orderIds.length : 0} open order(s)`] };
+        return isDenial(p)
+          ? fromDenial(p)
+          : { kind: 'cancel', plan: p, lines: [`cancel the guard's ${p.kind === 'client' ? p.orderIds.length : 0} open order(s)`] };
       }
       case 'globalCancel': {
         const p = planCancel(s, { kind: 'global' }, c.clientId);
-        return isDenial(p) ? fromDenial(p) : { kind: 'cancel', plan: p, lines: [`GLOBAL CANCEL: ${p.kind === 'global' ? `${p.openOrders} open order(s), ${p.otherClients} of them from other API clients or typed into TWS by hand` : ''}`] };
+        return isDenial(p)
+          ? fromDenial(p)
+          : {
+              kind: 'cancel',
+              plan: p,
+              lines: [
+                `GLOBAL CANCEL: ${p.kind === 'global' ? `${p.openOrders} open order(s), ${p.otherClients} of them from other API clients or typed into TWS by hand` : ''}`,
+              ],
+            };
       }
       case 'cancelAll': {
         const planned = asClients(clientsWithOpenOrders(s), 'any API client');
         const manual = [...s.orders.values()].filter((o) => isOpen(o) && o.clientId <= 0).length;
-        return manual > 0 && planned.kind === 'asClients' ? { ...planned, lines: [...planned.lines, `${manual} order(s) typed into TWS by hand are left: only globalCancel reaches them`] } : planned;
+        return manual > 0 && planned.kind === 'asClients'
+          ? { ...planned, lines: [...planned.lines, `${manual} order(s) typed into TWS by hand are left: only globalCancel reaches them`] }
+          : planned;
       }
       case 'cancelClient': {
-        const ids = rule.clientIds === 'foreign' ? foreignClientIds(s, c.clientId, expected) : (rule.clientIds ?? []).filter((id) => clientsWithOpenOrders(s).includes(id));
-        return asClients(ids, rule.clientIds === 'foreign' ? 'a foreign client (neither the guard nor an expected one)' : `clients ${(rule.clientIds as number[]).join(', ')}`);
+        const ids =
+          rule.clientIds === 'foreign'
+            ? foreignClientIds(s, c.clientId, expected)
+            : (rule.clientIds ?? []).filter((id) => clientsWithOpenOrders(s).includes(id));
+        return asClients(
+          ids,
+          rule.clientIds === 'foreign' ? 'a foreign client (neither the guard nor an expected one)' : `clients ${(rule.clientIds as number[]).join(', ')}`,
+        );
       }
       case 'reduce': {
-        if (!alert.reduction) return { kind: 'refused', lines: [`${alert.id} proposes no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`] };
+        if (!alert.reduction)
+          return {
+            kind: 'refused',
+            lines: [`${alert.id} proposes no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`],
+          };
         const proposal = proposeForAlert(s, alert.reduction, now);
         if (proposal.error) return { kind: 'refused', lines: [`no leverage reduction for ${alert.id}: ${proposal.error}`] };
-        if (proposal.trims.length === 0) return { kind: proposal.withinLimit ? 'nothing' : 'refused', lines: [proposal.withinLimit ? `${proposal.metric} is inside its limit now` : `no trim helps: ${proposal.notes[proposal.notes.length - 1] ?? ''}`] };
+        if (proposal.trims.length === 0)
+          return {
+            kind: proposal.withinLimit ? 'nothing' : 'refused',
+            lines: [proposal.withinLimit ? `${proposal.metric} is inside its limit now` : `no trim helps: ${proposal.notes[proposal.notes.length - 1] ?? ''}`],
+          };
         const capped = capTrims(proposal.trims, rule.maxReductionPct ?? 100);
         if (capped.trims.length === 0) return { kind: 'refused', lines: [`every trim is below one unit at maxReductionPct ${rule.maxReductionPct}`] };
         await trading.fetchTicks(capped.trims.map((t) => t.conId));
         const p = planReduce(feed.state, capped.trims, { ...opts, minTicks: trading.minTicks });
         if (isDenial(p)) return fromDenial(p);
-        const note = capped.capped ? [`capped at maxReductionPct ${rule.maxReductionPct}: the reduction may not bring ${proposal.metric} back inside its limit (${proposal.limit})`] : [];
+        const note = capped.capped
+          ? [`capped at maxReductionPct ${rule.maxReductionPct}: the reduction may not bring ${proposal.metric} back inside its limit (${proposal.limit})`]
+          : [];
         return { kind: 'flatten', plan: p, lines: [...planText(p), ...note] };
       }
       case 'flatten': {
@@ -471,14 +580,23 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const resultLines = (r: ExecutionResult): string[] => {
     const lines: string[] = [];
     if (r.denial) lines.push(formatDenial(r.denial));
-    for (const l of [...r.cancels, ...r.legs]) lines.push(`${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
-    if (r.reconciled) lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
+    for (const l of [...r.cancels, ...r.legs])
+      lines.push(
+        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+      );
+    if (r.reconciled)
+      lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
     if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
     return lines;
   };
 
   /** Arms for one action, shows (locks and audits) its plan, confirms it as the policy and follows it. */
-  const send = async (t: TradingSession, id: string, p: Extract<Planned, { kind: 'cancel' | 'flatten' }>, detail: { [k: string]: string | number | boolean | null | string[] }): Promise<{ ok: boolean; lines: string[] }> => {
+  const send = async (
+    t: TradingSession,
+    id: string,
+    p: Extract<Planned, { kind: 'cancel' | 'flatten' }>,
+    detail: { [k: string]: string | number | boolean | null | string[] },
+  ): Promise<{ ok: boolean; lines: string[] }> => {
     const armed = t.armHeadless();
     if ('code' in armed) return { ok: false, lines: [formatDenial(armed)] };
     try {
@@ -486,7 +604,21 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       const r = await t.confirm(id, () => (p.kind === 'cancel' ? t.executeCancel(p.plan, actionTimeoutMs) : t.executeFlatten(p.plan, actionTimeoutMs)));
       if (!r) return { ok: false, lines: ['the plan could not be confirmed (another action is being followed)'] };
       const flat = p.kind === 'flatten' ? r.flat === true : true;
-      return { ok: r.complete && flat && !r.denial, lines: [...resultLines(r), ...(p.kind === 'flatten' ? [r.flat ? (p.plan.partial ? 'done: every trimmed position reads its target' : 'flat: every position in scope reads zero') : 'NOT done: some position in scope does not read its target'] : [])] };
+      return {
+        ok: r.complete && flat && !r.denial,
+        lines: [
+          ...resultLines(r),
+          ...(p.kind === 'flatten'
+            ? [
+                r.flat
+                  ? p.plan.partial
+                    ? 'done: every trimmed position reads its target'
+                    : 'flat: every position in scope reads zero'
+                  : 'NOT done: some position in scope does not read its target',
+              ]
+            : []),
+        ],
+      };
     } finally {
       t.disarm('guard action done');
     }
@@ -507,17 +639,44 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       for (;;) {
         const s = borrowed.state;
         if (s.health === 'ready' && s.complete.openOrders) break;
-        if (s.health === 'disconnected' && isFatalCause(s.healthCause)) return { ok: false, lines: [`API client ${clientId}: cannot connect as it: ${s.healthReason ?? 'refused'} (is it still connected? only it, or globalCancel, can cancel its orders)`] };
-        if (clock.now() > deadline) return { ok: false, lines: [`API client ${clientId}: no usable connection as it within ${Math.round(waitMs / 1000)} s (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`] };
+        if (s.health === 'disconnected' && isFatalCause(s.healthCause))
+          return {
+            ok: false,
+            lines: [
+              `API client ${clientId}: cannot connect as it: ${s.healthReason ?? 'refused'} (is it still connected? only it, or globalCancel, can cancel its orders)`,
+            ],
+          };
+        if (clock.now() > deadline)
+          return {
+            ok: false,
+            lines: [
+              `API client ${clientId}: no usable connection as it within ${Math.round(waitMs / 1000)} s (${s.health}${s.healthReason ? `: ${s.healthReason}` : ''})`,
+            ],
+          };
         await new Promise((r) => setTimeout(r, 50));
       }
       const p = planCancel(borrowed.state, { kind: 'client' }, clientId);
       if (isDenial(p)) return { ok: p.code === 'NOTHING_TO_DO', lines: [`API client ${clientId}: ${formatDenial(p)}`] };
       // Its own feed carries its arming and follows its orders (arming is state reduced from that feed's events; the
       // guard's own session must never read it). Its steps go to the guard's audit log; the result to the recording.
-      const t = new TradingSession({ mode: 'trade', actor: 'guard', feed: borrowed, gateway: source, clientId, clock, armMinutes: 1, audit: { dir: auditDir, name: 'guard', appVersion: appVersion() }, auditLog: audit });
+      const t = new TradingSession({
+        mode: 'trade',
+        actor: 'guard',
+        feed: borrowed,
+        gateway: source,
+        clientId,
+        clock,
+        armMinutes: 1,
+        audit: { dir: auditDir, name: 'guard', appVersion: appVersion() },
+        auditLog: audit,
+      });
       try {
-        const r = await send(t, `${id}-client${clientId}`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${id}-client${clientId}`, kind: 'cancelClient', clientId, orderIds: p.kind === 'client' ? p.orderIds.map(String) : [] });
+        const r = await send(
+          t,
+          `${id}-client${clientId}`,
+          { kind: 'cancel', plan: p, lines: [] },
+          { planId: `${id}-client${clientId}`, kind: 'cancelClient', clientId, orderIds: p.kind === 'client' ? p.orderIds.map(String) : [] },
+        );
         return { ok: r.ok, lines: r.lines.map((l) => `API client ${clientId}: ${l}`) };
       } finally {
         t.close('guard action done');
@@ -532,15 +691,51 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
    * One decided action: planned, recorded and audited with the alert (or the operator who asked) and the rule, then
    * sent (or not, in a dry run). `settled` gets whether it ended well and whether anything went to TWS.
    */
-  const run = async (a: Act, actionId: string, settled: (ok: boolean, sent: boolean) => void): Promise<{ outcome: ActionOutcome; plan: string[]; lines: string[] }> => {
+  const run = async (
+    a: Act,
+    actionId: string,
+    settled: (ok: boolean, sent: boolean) => void,
+  ): Promise<{ outcome: ActionOutcome; plan: string[]; lines: string[] }> => {
     const now = clock.now();
     const planned = await plan(a.rule, a.alert, now);
     const alertRef = { id: a.alert.id, severity: a.alert.severity, title: a.alert.title };
     const op: { operator?: { name: string; from: string; requestId: string } } = a.operator ? { operator: { ...a.operator } } : {};
-    recordGuard({ step: 'decided', policyHash: policy.hash, actionId, rule: a.rule.name, action: a.rule.do, alert: alertRef, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines], ...op });
-    audit.append({ kind: 'guardDecision', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, ruleText: a.rule.text, action: a.rule.do, alert: { ...alertRef, raisedAt: new Date(a.alert.raisedAt).toISOString() }, heldMs: a.heldMs, dryRun: !trade, plan: [...planned.lines], ...op } });
+    recordGuard({
+      step: 'decided',
+      policyHash: policy.hash,
+      actionId,
+      rule: a.rule.name,
+      action: a.rule.do,
+      alert: alertRef,
+      heldMs: a.heldMs,
+      dryRun: !trade,
+      plan: [...planned.lines],
+      ...op,
+    });
+    audit.append({
+      kind: 'guardDecision',
+      detail: {
+        actionId,
+        policyHash: policy.hash,
+        rule: a.rule.name,
+        ruleText: a.rule.text,
+        action: a.rule.do,
+        alert: { ...alertRef, raisedAt: new Date(a.alert.raisedAt).toISOString() },
+        heldMs: a.heldMs,
+        dryRun: !trade,
+        plan: [...planned.lines],
+        ...op,
+      },
+    });
     log(isTradingAction(a.rule.do) ? 'crit' : 'warning', 'action.decided', {
-      id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, severity: a.alert.severity, heldMs: a.heldMs, dryRun: !trade, plan: planned.lines.join('; '),
+      id: actionId,
+      rule: a.rule.name,
+      action: a.rule.do,
+      alert: a.alert.id,
+      severity: a.alert.severity,
+      heldMs: a.heldMs,
+      dryRun: !trade,
+      plan: planned.lines.join('; '),
       ...(a.operator ? { operator: a.operator.name, from: a.operator.from, request: a.operator.requestId } : {}),
     });
     let outcome: ActionOutcome;
@@ -561,7 +756,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       const results: { ok: boolean; lines: string[] }[] = [];
       if (planned.own) {
         const p = planCancel(feed.state, { kind: 'client' }, c.clientId);
-        if (!isDenial(p)) results.push(await send(trading, `${actionId}-own`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${actionId}-own`, kind: 'cancelOwn' }));
+        if (!isDenial(p))
+          results.push(await send(trading, `${actionId}-own`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${actionId}-own`, kind: 'cancelOwn' }));
       }
       for (const id of planned.clientIds) results.push(await cancelAsClient(id, actionId));
       outcome = results.every((r) => r.ok) ? 'done' : 'failed';
@@ -574,12 +770,20 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     }
     const ok = outcome === 'done' || outcome === 'nothingToDo' || outcome === 'dryRun';
     recordGuard({ step: 'result', policyHash: policy.hash, actionId, outcome, lines });
-    audit.append({ kind: 'guardResult', detail: { actionId, policyHash: policy.hash, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, lines } });
+    audit.append({
+      kind: 'guardResult',
+      detail: { actionId, policyHash: policy.hash, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, lines },
+    });
     const level = ok ? (outcome === 'dryRun' ? 'notice' : 'warning') : 'crit';
     log(level, 'action.result', { id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, result: lines.join('; ') });
     if (outcome === 'dryRun') log('notice', 'action.dryRun', { id: actionId, msg: `would ${a.rule.do} for ${a.alert.id}: ${planned.lines.join('; ')}` });
     // A failure escalates: it is said loudly, given to the hook, and not retried until the alert clears.
-    if (!ok) log('crit', 'action.escalated', { id: actionId, rule: a.rule.name, msg: `${a.rule.do} for ${a.alert.id} ${outcome}; not retried until the alert clears and is raised again` });
+    if (!ok)
+      log('crit', 'action.escalated', {
+        id: actionId,
+        rule: a.rule.name,
+        msg: `${a.rule.do} for ${a.alert.id} ${outcome}; not retried until the alert clears and is raised again`,
+      });
     hookAction(a, actionId, outcome, lines);
     lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
     // Refused or nothing to do: nothing went to TWS, so the action gives back its place in the limits.
@@ -619,18 +823,35 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     };
     const req = decodeCommand(msg.string());
     const refuse = (why: string, rule: PolicyRule | undefined) => {
-      const who: Record<string, string> = typeof req === 'string' ? {} : { request: req.id, operator: req.operator, from: req.from, asked: String(req.rule), confirmed: req.account };
+      const who: Record<string, string> =
+        typeof req === 'string' ? {} : { request: req.id, operator: req.operator, from: req.from, asked: String(req.rule), confirmed: req.account };
       log('warning', 'command.refused', { ...who, why });
       audit.append({ kind: 'guardCommand', detail: { outcome: 'refused', why, account, ...who } });
-      reply({ id: typeof req === 'string' ? null : req.id, outcome: 'refused', rule: rule?.name ?? null, action: rule?.do ?? null, actionId: null, plan: [], lines: [why] });
+      reply({
+        id: typeof req === 'string' ? null : req.id,
+        outcome: 'refused',
+        rule: rule?.name ?? null,
+        action: rule?.do ?? null,
+        actionId: null,
+        plan: [],
+        lines: [why],
+      });
     };
     if (typeof req === 'string') return refuse(`not a command this guard reads: ${req}`, undefined);
     if (stopping) return refuse('the guard is stopping', undefined);
-    if (account === null || req.account !== account) return refuse(`the command confirms account ${req.account}; this guard follows ${account ?? 'no account yet'}`, undefined);
+    if (account === null || req.account !== account)
+      return refuse(`the command confirms account ${req.account}; this guard follows ${account ?? 'no account yet'}`, undefined);
     const rule = typeof req.rule === 'number' ? policy.rules[req.rule] : policy.rules.find((r) => r.name === req.rule);
-    if (!rule) return refuse(`no rule ${JSON.stringify(req.rule)} in the policy ${policy.hash.slice(0, 12)} (rules: ${policy.rules.map((r) => r.name).join(', ')}); a command runs only the policy's own actions`, undefined);
+    if (!rule)
+      return refuse(
+        `no rule ${JSON.stringify(req.rule)} in the policy ${policy.hash.slice(0, 12)} (rules: ${policy.rules.map((r) => r.name).join(', ')}); a command runs only the policy's own actions`,
+        undefined,
+      );
     const d = decideCommand(memory, policy, rule, {
-      now, busy: inFlight !== undefined, marketOpen: isMarketOpen(marketNow(feed.state, now), alertConfig.session), ...(() => {
+      now,
+      busy: inFlight !== undefined,
+      marketOpen: isMarketOpen(marketNow(feed.state, now), alertConfig.session),
+      ...(() => {
         const b = whyBlocked(now);
         return b ? { blocked: b } : {};
       })(),
@@ -639,15 +860,30 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     memory = d.memory;
     const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
     const operator = { name: req.operator, from: req.from, requestId: req.id };
-    const stand: Alert = { id: 'operator', rule: 'operator' as Alert['rule'], severity: 'critical', title: `operator ${req.operator} asked from ${req.from}`, detail: null, firstSeenAt: now, raisedAt: now, lastSeenAt: now, acknowledged: false };
+    const stand: Alert = {
+      id: 'operator',
+      rule: 'operator' as Alert['rule'],
+      severity: 'critical',
+      title: `operator ${req.operator} asked from ${req.from}`,
+      detail: null,
+      firstSeenAt: now,
+      raisedAt: now,
+      lastSeenAt: now,
+      acknowledged: false,
+    };
     log('warning', 'command.accepted', { request: req.id, operator: req.operator, from: req.from, rule: rule.name, action: rule.do, id });
     const running = run({ rule, alert: stand, heldMs: 0, operator }, id, (_ok, sent) => {
       if (!sent) memory = refundCommand(memory, d);
     });
     if (isTradingAction(rule.do)) {
-      inFlight = running.then(() => undefined, () => undefined).finally(() => {
-        inFlight = undefined;
-      });
+      inFlight = running
+        .then(
+          () => undefined,
+          () => undefined,
+        )
+        .finally(() => {
+          inFlight = undefined;
+        });
     }
     try {
       const r = await running;
@@ -696,7 +932,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       return;
     }
     if (trade && s.account !== undefined && s.account !== confirm) {
-      log('err', 'account.mismatch', { connected: s.account, confirmed: confirm, msg: formatDenial({ code: 'ACCOUNT_MISMATCH', confirmed: confirm!, connected: s.account }) });
+      log('err', 'account.mismatch', {
+        connected: s.account,
+        confirmed: confirm,
+        msg: formatDenial({ code: 'ACCOUNT_MISMATCH', confirmed: confirm!, connected: s.account }),
+      });
       exitCode = EXIT.usage;
       void stop('account mismatch');
       return;
@@ -706,7 +946,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     lastView = view;
     notePublishing();
     blocked = whyBlocked(now);
-    const d = decide(memory, policy, { alerts: view.alerts ?? [], now, ...(blocked ? { blocked } : {}), busy: inFlight !== undefined, marketOpen: isMarketOpen(marketNow(s, now), alertConfig.session) });
+    const d = decide(memory, policy, {
+      alerts: view.alerts ?? [],
+      now,
+      ...(blocked ? { blocked } : {}),
+      busy: inFlight !== undefined,
+      marketOpen: isMarketOpen(marketNow(s, now), alertConfig.session),
+    });
     memory = d.memory;
     verdicts = d.verdicts;
     logVerdicts(d.verdicts);
@@ -755,7 +1001,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     const r = readPolicy(policyFile);
     if (!r.policy) {
       for (const p of r.problems) log('err', 'policy.problem', { msg: p });
-      log('err', 'policy.rejected', { file: policyFile, kept: policy.hash, msg: `the new policy has ${r.problems.length} problem(s); the running policy ${policy.hash.slice(0, 12)} stays in force` });
+      log('err', 'policy.rejected', {
+        file: policyFile,
+        kept: policy.hash,
+        msg: `the new policy has ${r.problems.length} problem(s); the running policy ${policy.hash.slice(0, 12)} stays in force`,
+      });
       audit.append({ kind: 'policy', detail: { outcome: 'rejected', file: policyFile, kept: policy.hash, problems: [...r.problems] } });
       recordGuard({ step: 'policyRejected', policyHash: policy.hash, file: policyFile, problems: [...r.problems] });
       return false;
@@ -832,7 +1082,9 @@ export function guardCheckCommand(f: { readonly policy?: string }, io: CommandIo
   const l = r.policy.limits;
   io.out(`${file}: valid (sha256 ${r.policy.hash})`);
   for (const line of policyLines(r.policy)) io.out(`  ${line}`);
-  io.out(`  limits: at most ${l.maxActionsPerHour} trading action(s) an hour, ${l.coolDownMs} ms apart, ${l.window === 'market' ? 'in market hours only' : 'at any time'}, on data younger than ${l.maxDataAgeMs} ms`);
+  io.out(
+    `  limits: at most ${l.maxActionsPerHour} trading action(s) an hour, ${l.coolDownMs} ms apart, ${l.window === 'market' ? 'in market hours only' : 'at any time'}, on data younger than ${l.maxDataAgeMs} ms`,
+  );
   return EXIT.ok;
 }
 
@@ -849,7 +1101,12 @@ function readStatus(file: string): GuardStatus | { problem: string } | undefined
 }
 
 /** `tws-risk guard status`: what the status file says, for a person or a monitor (exit 0 only when healthy). */
-export function guardStatusCommand(f: { readonly 'status-file'?: string; readonly json?: boolean; readonly 'max-age'?: string }, io: CommandIo, now = Date.now(), env: NodeJS.ProcessEnv = process.env): number {
+export function guardStatusCommand(
+  f: { readonly 'status-file'?: string; readonly json?: boolean; readonly 'max-age'?: string },
+  io: CommandIo,
+  now = Date.now(),
+  env: NodeJS.ProcessEnv = process.env,
+): number {
   const file = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
   const maxAgeS = f['max-age'] === undefined ? 15 : Number(f['max-age']);
   if (!Number.isFinite(maxAgeS) || maxAgeS <= 0) {
@@ -875,13 +1132,19 @@ export function guardStatusCommand(f: { readonly 'status-file'?: string; readonl
     io.out(JSON.stringify({ healthy: problems.length === 0, problems, ageSeconds: Math.round(ageS), status: st }, null, 2));
     return problems.length === 0 ? EXIT.ok : EXIT.invalid;
   }
-  io.out(`guard ${st.stopped ? 'STOPPED' : 'running'} (pid ${st.pid}), ${st.mode === 'trade' ? 'TRADING' : 'dry run'}, account ${st.account ?? '?'}, status ${Math.round(ageS)} s old`);
+  io.out(
+    `guard ${st.stopped ? 'STOPPED' : 'running'} (pid ${st.pid}), ${st.mode === 'trade' ? 'TRADING' : 'dry run'}, account ${st.account ?? '?'}, status ${Math.round(ageS)} s old`,
+  );
   io.out(`connection: ${st.connection.health}${st.connection.reason ? ` (${st.connection.reason})` : ''}`);
   io.out(`policy: ${st.policy.file} (sha256 ${st.policy.hash.slice(0, 12)}…, ${st.policy.rules} rule(s)); ${st.actionsLastHour} action(s) in the last hour`);
   if (st.blocked) io.out(`trading actions held: ${st.blocked}`);
   if (st.wouldDo.length === 0) io.out('would do now: nothing (no listed alert matches a rule)');
   for (const v of st.wouldDo) io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${v.state}${v.why ? ` (${v.why})` : ''}`);
-  io.out(st.lastAction ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome}` : 'last action: none');
+  io.out(
+    st.lastAction
+      ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome}`
+      : 'last action: none',
+  );
   for (const p of problems) io.err(`tws-risk guard status: ${p}`);
   return problems.length === 0 ? EXIT.ok : EXIT.invalid;
 }

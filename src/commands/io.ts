@@ -34,7 +34,13 @@ export function asciiIo(io: CommandIo): CommandIo {
 }
 
 function columnsOf(io: CommandIo): { readonly columns?: number } {
-  return io.columns === undefined ? {} : { get columns() { return io.columns; } };
+  return io.columns === undefined
+    ? {}
+    : {
+        get columns() {
+          return io.columns;
+        },
+      };
 }
 
 /** Exit codes shared by every command (README "Exit codes"). */

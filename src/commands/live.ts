@@ -81,7 +81,11 @@ export function openLive(o: LiveOptions): LiveSession {
       recordingProblem = `cannot record in ${dir}: ${(e as Error).message}`;
     }
   }
-  const feed = new Feed(source.events$, { now: () => clock.now(), ...(recorder ? { sink: recorder } : {}), ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}) });
+  const feed = new Feed(source.events$, {
+    now: () => clock.now(),
+    ...(recorder ? { sink: recorder } : {}),
+    ...(o.onRecorderError ? { onSinkError: o.onRecorderError } : {}),
+  });
   o.onFeed?.(feed);
   source.start();
   return {
@@ -113,7 +117,9 @@ export interface MultiLiveSession {
   close(reason: string): Promise<void>;
 }
 
-export function openLiveMulti(o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & { readonly accounts: 'all' | readonly string[] }): MultiLiveSession {
+export function openLiveMulti(
+  o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & { readonly accounts: 'all' | readonly string[] },
+): MultiLiveSession {
   const clock = o.clock ?? systemClock;
   const source = new TwsSource({ ...o.sourceOptions, host: o.host, port: o.port, clientId: o.clientId, clock, accounts: o.accounts });
   const router = new AccountRouter(source, o.accounts);
@@ -132,7 +138,11 @@ export function openLiveMulti(o: Omit<LiveOptions, 'account' | 'record' | 'recor
   });
   source.start();
   return {
-    source, router, connection, accounts, clock,
+    source,
+    router,
+    connection,
+    accounts,
+    clock,
     async close(reason: string) {
       source.stop();
       router.stop();
@@ -194,7 +204,10 @@ export function intFlag(name: string, v: string | undefined, min: number, max: n
 
 /** host, port, client id, account and timeout from flags over settings, or a usage error sentence. */
 export function resolveConnection(
-  f: ConnectionFlags, settings: Settings, defaultTimeoutS: number, severalAccounts = false,
+  f: ConnectionFlags,
+  settings: Settings,
+  defaultTimeoutS: number,
+  severalAccounts = false,
 ): { host: string; port: number; clientId: number; account?: string; timeoutMs: number } | string {
   const port = intFlag('port', f.port, 1, 65535);
   const clientId = intFlag('client-id', f['client-id'], 0, 2147483647);
@@ -203,7 +216,8 @@ export function resolveConnection(
   const c = settings.connection;
   const account = f.account || c.account;
   // Trading, the console and the guard follow exactly one account; only a report reads several (docs/fleet.md).
-  if (!severalAccounts && parseAccounts(account)) return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` follows several (this command follows exactly one)`;
+  if (!severalAccounts && parseAccounts(account))
+    return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` follows several (this command follows exactly one)`;
   return {
     host: f.host ?? c.host,
     port: (port as number | undefined) ?? c.port,

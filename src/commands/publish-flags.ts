@@ -18,6 +18,7 @@ export function publishFlagsProblem(f: PublishFlags): string | undefined {
   }
   const p = natsUrlProblem(f.publish);
   if (p) return `--publish ${p}`;
-  if (f['nats-stream'] !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(f['nats-stream'])) return `--nats-stream expects a stream name (letters, digits, _ and -), got ${JSON.stringify(f['nats-stream'])}`;
+  if (f['nats-stream'] !== undefined && !/^[A-Za-z0-9_-]{1,64}$/.test(f['nats-stream']))
+    return `--nats-stream expects a stream name (letters, digits, _ and -), got ${JSON.stringify(f['nats-stream'])}`;
   return undefined;
 }

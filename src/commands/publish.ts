@@ -51,8 +51,13 @@ export async function startPublishing(o: {
   });
   try {
     publisher = await NatsPublisher.start({
-      url: o.flags.publish, ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}), ...(o.env ? { env: o.env } : {}),
-      ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}), host, session, name: `tws-risk ${o.role}@${host}`,
+      url: o.flags.publish,
+      ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+      ...(o.env ? { env: o.env } : {}),
+      ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+      host,
+      session,
+      name: `tws-risk ${o.role}@${host}`,
     });
   } catch (e) {
     sub.unsubscribe();
@@ -62,7 +67,12 @@ export async function startPublishing(o: {
   const pub = publisher;
   const tick = () => {
     const st = pub.status();
-    const s = riskSummary(o.feed.state, o.view(), { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } }, o.clock.now());
+    const s = riskSummary(
+      o.feed.state,
+      o.view(),
+      { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } },
+      o.clock.now(),
+    );
     if (s) pub.summary(s);
   };
   const timer = setInterval(tick, SUMMARY_EVERY_MS);

@@ -31,7 +31,14 @@ export function eventLine(ev: FeedEvent): string {
 const BATCH_LINES = 512;
 
 export async function replayEventsCommand(file: string, f: EventsFlags, io: CommandIo): Promise<number> {
-  const kinds = f.kind ? new Set(f.kind.split(',').map((k) => k.trim()).filter(Boolean)) : undefined;
+  const kinds = f.kind
+    ? new Set(
+        f.kind
+          .split(',')
+          .map((k) => k.trim())
+          .filter(Boolean),
+      )
+    : undefined;
   for (const k of kinds ?? []) {
     if (!(k in STREAM_OF)) {
       io.err(`tws-risk replay: unknown event kind ${JSON.stringify(k)} (kinds: ${Object.keys(STREAM_OF).join(', ')})`);
@@ -57,7 +64,10 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
       }
       const item = r.value;
       if (item.kind === 'header') {
-        for (const [name, text] of [['from', f.from], ['to', f.to]] as const) {
+        for (const [name, text] of [
+          ['from', f.from],
+          ['to', f.to],
+        ] as const) {
           if (text === undefined) continue;
           const t = parseAt(text, item.header.startedAtMs);
           if (typeof t === 'string') {

@@ -34,8 +34,15 @@ export interface ReportFlags extends ConnectionFlags {
  * the alerts, and the raw account rows under `reported`.
  */
 function print(
-  state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, io: CommandIo,
-  extra: Record<string, unknown> = {}, stressAt = state.lastEventAt || now, recorded = false,
+  state: PortfolioState,
+  f: ReportFlags,
+  settings: Settings,
+  scenarios: readonly Scenario[],
+  now: number,
+  io: CommandIo,
+  extra: Record<string, unknown> = {},
+  stressAt = state.lastEventAt || now,
+  recorded = false,
 ): boolean {
   const b = build(state, f, settings, scenarios, now, io.columns, extra, stressAt, recorded);
   if (f.json) io.out(JSON.stringify(b.json, null, 2));
@@ -52,8 +59,15 @@ interface Built {
 }
 
 function build(
-  state: PortfolioState, f: ReportFlags, settings: Settings, scenarios: readonly Scenario[], now: number, columns: number | undefined,
-  extra: Record<string, unknown>, stressAt: number, recorded: boolean,
+  state: PortfolioState,
+  f: ReportFlags,
+  settings: Settings,
+  scenarios: readonly Scenario[],
+  now: number,
+  columns: number | undefined,
+  extra: Record<string, unknown>,
+  stressAt: number,
+  recorded: boolean,
 ): Built {
   const risk = riskParamsOf(settings, f['margin-method']);
   const stress = stressOf(state, scenarios, stressAt, risk);
@@ -67,8 +81,11 @@ function build(
   const { accountValues, accountSummary, ...rest } = st;
   const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
   const json = {
-    ...doc, alerts: alerts.map(alertJson), ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
-    reported: { accountValues, accountSummary }, ...extra,
+    ...doc,
+    alerts: alerts.map(alertJson),
+    ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
+    reported: { accountValues, accountSummary },
+    ...extra,
   };
   if (f.json) return { critical, stress, json, text: [] };
   const text: string[] = [...stateText(state), ''];
@@ -95,7 +112,12 @@ function judgedDifferently(recorded: readonly Alert[], today: readonly Alert[]):
  * the list the console's alerts judge; scenarios added by --scenarios or --shock are printed but judge no alert.
  */
 function lookOnce(
-  state: PortfolioState, settings: Settings, risk: RiskSettingsParams, scenarios: readonly Scenario[], stress: ReturnType<typeof stressOf>, now: number,
+  state: PortfolioState,
+  settings: Settings,
+  risk: RiskSettingsParams,
+  scenarios: readonly Scenario[],
+  stress: ReturnType<typeof stressOf>,
+  now: number,
   stressAt: number,
 ): Alert[] {
   const builtin = bookScenarios(state);
@@ -124,7 +146,13 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   const several = parseAccounts(c.account);
   if (several) return reportAccounts(f, c, several, loaded.settings, io);
   // A report only reads: it records nothing unless --record FILE asks.
-  const session = openLive({ ...c, record: f.record !== undefined, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings });
+  const session = openLive({
+    ...c,
+    record: f.record !== undefined,
+    ...(f.record !== undefined ? { recordFile: f.record } : {}),
+    recordingSource: 'live',
+    settings: loaded.settings,
+  });
   if (session.recordingProblem) io.err(`tws-risk report: not recording: ${session.recordingProblem}`);
   const started = session.clock.now();
   try {
@@ -142,7 +170,9 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
-      io.err(`tws-risk report: timed out after ${Math.round((session.clock.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`);
+      io.err(
+        `tws-risk report: timed out after ${Math.round((session.clock.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`,
+      );
       print(s, f, loaded.settings, scenarios, session.clock.now(), io);
       return EXIT.timedOut;
     }
@@ -167,7 +197,11 @@ function missingOfMany(state: PortfolioState): string[] {
  * cushion and the worst stress scenario). Exits 5 when any account has a critical alert.
  */
 async function reportAccounts(
-  f: ReportFlags, c: Exclude<ReturnType<typeof resolveConnection>, string>, accounts: 'all' | readonly string[], settings: Settings, io: CommandIo,
+  f: ReportFlags,
+  c: Exclude<ReturnType<typeof resolveConnection>, string>,
+  accounts: 'all' | readonly string[],
+  settings: Settings,
+  io: CommandIo,
 ): Promise<number> {
   if (f.record !== undefined) {
     io.err('tws-risk report: --record follows one account; it cannot be used with several (--account all or a list)');
@@ -183,7 +217,9 @@ async function reportAccounts(
       return EXIT.cannotConnect;
     }
     if (known.kind === 'timedOut') {
-      io.err(`tws-risk report: timed out after ${Math.round((m.clock.now() - started) / 1000)} s waiting for the login's accounts (${m.connection.feed.state.health})`);
+      io.err(
+        `tws-risk report: timed out after ${Math.round((m.clock.now() - started) / 1000)} s waiting for the login's accounts (${m.connection.feed.state.health})`,
+      );
       return EXIT.timedOut;
     }
     const left = Math.max(1, c.timeoutMs - (m.clock.now() - started));
@@ -207,7 +243,9 @@ async function reportAccounts(
     }
     const figures: AccountFigures[] = built.map(({ account, b }, i) => ({ account, state: sessions[i]![1].feed.state, stress: b.stress }));
     const aggregate = aggregateAccounts(figures);
-    const timedOut = sessions.filter((_, i) => waits[i]!.kind === 'timedOut').map(([a, s]) => `${a}: ${missingOfMany(s.feed.state).join('; ') || s.feed.state.health}`);
+    const timedOut = sessions
+      .filter((_, i) => waits[i]!.kind === 'timedOut')
+      .map(([a, s]) => `${a}: ${missingOfMany(s.feed.state).join('; ') || s.feed.state.health}`);
     for (const t of timedOut) io.err(`tws-risk report: timed out waiting for ${t}`);
     const critical = built.some(({ b }) => b.critical);
     if (f.json) {
@@ -253,7 +291,17 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
     const now = atMs ?? (r.state.lastEventAt || (await recordingStart(file)));
     // A review's verdict comes from what was recorded: the alerts the session listed at that point (an operator's
     // own stop at the end of every recording is not a lost connection), never today's rules on the replayed state.
-    const critical = print(r.state, f, loaded.settings, chosen.scenarios, now, io, { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } }, now, true);
+    const critical = print(
+      r.state,
+      f,
+      loaded.settings,
+      chosen.scenarios,
+      now,
+      io,
+      { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } },
+      now,
+      true,
+    );
     return critical ? EXIT.criticalAlert : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {

@@ -48,7 +48,9 @@ export function stateJson(state: PortfolioState, now: number): Record<string, un
         marketValue: s(r.marketValue),
         averageCost: s(r.averageCost),
         unrealizedPnl: s(r.unrealizedPnl),
-        ...(o ? { option: { impliedVol: o.impliedVol ?? null, delta: o.delta ?? null, underlyingPrice: o.underlyingPrice ?? null, fromModel: o.fromModel } } : {}),
+        ...(o
+          ? { option: { impliedVol: o.impliedVol ?? null, delta: o.delta ?? null, underlyingPrice: o.underlyingPrice ?? null, fromModel: o.fromModel } }
+          : {}),
       };
     });
   const orders = [...state.orders.values()]
@@ -60,7 +62,15 @@ export function stateJson(state: PortfolioState, now: number): Record<string, un
       status: o.status,
       filled: o.filled.toString(),
       remaining: s(o.remaining),
-      ...(o.info ? { symbol: contractLabel(o.info.contract), action: o.info.action, totalQuantity: o.info.totalQuantity.toString(), orderType: o.info.orderType, limitPrice: s(o.info.limitPrice) } : {}),
+      ...(o.info
+        ? {
+            symbol: contractLabel(o.info.contract),
+            action: o.info.action,
+            totalQuantity: o.info.totalQuantity.toString(),
+            orderType: o.info.orderType,
+            limitPrice: s(o.info.limitPrice),
+          }
+        : {}),
     }));
   return {
     asOf: new Date(state.lastEventAt || now).toISOString(),

@@ -4,7 +4,6 @@ import { contractLabel } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
 import { money, price, quantity } from '../views/format.js';
 
-
 const KEY_TAGS = ['NetLiquidation', 'EquityWithLoanValue', 'InitMarginReq', 'MaintMarginReq', 'ExcessLiquidity', 'AvailableFunds'] as const;
 
 /**
@@ -38,7 +37,11 @@ export function stateText(state: PortfolioState, opts: { width?: number; maxPosi
     const rate = ccy === base ? undefined : state.fxRates.get(ccy);
     const inBase = ccy === base ? money(r.marketValue) : rate && r.marketValue ? money(r.marketValue.mul(rate)) : '?';
     const local = ccy === base ? '' : `  (${money(r.marketValue)} ${ccy}${rate ? '' : ', no rate'})`;
-    lines.push(cut(`  ${contractLabel(r.contract).padEnd(labelWidth)} ${r.contract.secType.padEnd(5)} ${quantity(r.position).padStart(10)} @ ${price(r.marketPrice).padStart(11)} ${ccy}  ${inBase.padStart(13)} ${base}${local}`));
+    lines.push(
+      cut(
+        `  ${contractLabel(r.contract).padEnd(labelWidth)} ${r.contract.secType.padEnd(5)} ${quantity(r.position).padStart(10)} @ ${price(r.marketPrice).padStart(11)} ${ccy}  ${inBase.padStart(13)} ${base}${local}`,
+      ),
+    );
   }
   if (shown.length < rows.length) lines.push(`  ... ${money(rows.length - shown.length)} more`);
   return lines;

@@ -9,7 +9,11 @@ import { parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
 import type { Scenario } from '../risk/scenario-types.js';
 
 /** Built-in scenarios for the book, then the user's file, then each --shock; or every problem found. */
-export function chooseScenarios(state: PortfolioState, shocks: readonly string[], file: string | undefined): { scenarios: Scenario[] } | { problems: string[] } {
+export function chooseScenarios(
+  state: PortfolioState,
+  shocks: readonly string[],
+  file: string | undefined,
+): { scenarios: Scenario[] } | { problems: string[] } {
   const base = state.baseCurrency ?? 'USD';
   // The session's one selector (src/risk/alerts/scenarios.ts): the console and the alerts judge the same list.
   const scenarios = bookScenarios(state);
@@ -45,16 +49,20 @@ export interface RiskSettingsParams {
 
 /** The settings' risk section, with `report --margin-method` over it when given. */
 export function riskParamsOf(settings: Settings, marginMethodFlag?: string): RiskSettingsParams {
-  return { marginMethod: (marginMethodFlag ?? settings.risk.marginMethod) as MarginMethodSetting, rates: settings.risk.rates, dividends: settings.risk.dividends };
+  return {
+    marginMethod: (marginMethodFlag ?? settings.risk.marginMethod) as MarginMethodSetting,
+    rates: settings.risk.rates,
+    dividends: settings.risk.dividends,
+  };
 }
 
-export function stressOf(
-  state: PortfolioState, scenarios: readonly Scenario[], now: number, risk: RiskSettingsParams = {},
-): StressReport | { error: string } {
-  if (!state.baseCurrency || state.portfolio.size === 0 && state.accountValues.size === 0) return { error: 'no account data yet' };
+export function stressOf(state: PortfolioState, scenarios: readonly Scenario[], now: number, risk: RiskSettingsParams = {}): StressReport | { error: string } {
+  if (!state.baseCurrency || (state.portfolio.size === 0 && state.accountValues.size === 0)) return { error: 'no account data yet' };
   try {
     return buildStressReport(state, scenarios, {
-      now, ...(risk.marginMethod ? { marginMethod: risk.marginMethod } : {}), ...(risk.rates ? { rates: risk.rates } : {}),
+      now,
+      ...(risk.marginMethod ? { marginMethod: risk.marginMethod } : {}),
+      ...(risk.rates ? { rates: risk.rates } : {}),
       ...(risk.dividends ? { dividends: risk.dividends } : {}),
     });
   } catch (e) {

@@ -44,7 +44,9 @@ export function planText(p: FlattenPlan): string[] {
   for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
   for (const l of p.legs) {
     const px = l.orderType === 'LMT' ? `LMT ${price(l.limitPrice)} (mark ${price(l.mark)})` : 'MKT';
-    lines.push(`  ${l.action.padEnd(4)} ${quantity(l.quantity).padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase ? money(l.notionalBase) : '?'} ${p.baseCurrency}`);
+    lines.push(
+      `  ${l.action.padEnd(4)} ${quantity(l.quantity).padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase ? money(l.notionalBase) : '?'} ${p.baseCurrency}`,
+    );
   }
   if (p.totalNotionalBase) lines.push(`  total notional ~${money(p.totalNotionalBase)} ${p.baseCurrency}`);
   for (const n of p.notes) lines.push(`  note: ${n}`);
@@ -52,18 +54,32 @@ export function planText(p: FlattenPlan): string[] {
 }
 
 function resultJson(r: ExecutionResult): Record<string, unknown> {
-  return { planId: r.planId, complete: r.complete, flat: r.flat ?? null, denial: r.denial ? { code: r.denial.code, message: formatDenial(r.denial) } : null, cancels: r.cancels, orders: r.legs, readOnlyApi: r.readOnlyApi, reconciled: r.reconciled === true };
+  return {
+    planId: r.planId,
+    complete: r.complete,
+    flat: r.flat ?? null,
+    denial: r.denial ? { code: r.denial.code, message: formatDenial(r.denial) } : null,
+    cancels: r.cancels,
+    orders: r.legs,
+    readOnlyApi: r.readOnlyApi,
+    reconciled: r.reconciled === true,
+  };
 }
 
 function resultText(r: ExecutionResult): string[] {
   const lines: string[] = [];
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
-    lines.push(`  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`);
+    lines.push(
+      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+    );
     if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
     else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);
   }
-  if (r.reconciled) lines.push('the connection to TWS was lost while orders were out: each sent order above was reconciled with what TWS lists after the reconnect; nothing was sent again');
+  if (r.reconciled)
+    lines.push(
+      'the connection to TWS was lost while orders were out: each sent order above was reconciled with what TWS lists after the reconnect; nothing was sent again',
+    );
   if (r.flat !== undefined) lines.push(r.flat ? 'flat: every position in scope reads zero' : 'NOT flat: some position in scope is still open');
   if (r.readOnlyApi) lines.push(formatDenial({ code: 'READ_ONLY_API' }));
   return lines;
@@ -95,7 +111,11 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
   // Sending orders is recorded by default, like the console, for the review that may follow.
   const record = f.record !== undefined || (f.trade === true && f['no-record'] !== true && loaded.settings.recorder.enabled);
   const session = openLive({
-    ...c, record, ...(f.record !== undefined ? { recordFile: f.record } : {}), recordingSource: 'live', settings: loaded.settings,
+    ...c,
+    record,
+    ...(f.record !== undefined ? { recordFile: f.record } : {}),
+    recordingSource: 'live',
+    settings: loaded.settings,
     onRecorderNote: (t) => io.err(t),
   });
   if (session.recordingProblem) io.err(`tws-risk ${command}: not recording: ${session.recordingProblem}`);
@@ -173,12 +193,17 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, now: t.now() });
       if (!isDenial(preview) && !f.mkt) await t.fetchTicks(preview.legs.map((l) => l.conId));
       const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, minTicks: t.minTicks, now: t.now() });
-      if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all') return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
+      if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all')
+        return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
       if (isDenial(plan)) return reportDenial(plan, json, io);
       const picture = afterFlatten(p.session.feed.state, plan, t.now());
       const pictureLines = afterLines(picture, plan.baseCurrency);
       if (!p.trading) {
-        finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [...planText(plan), ...pictureLines, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+        finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [
+          ...planText(plan),
+          ...pictureLines,
+          'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)',
+        ]);
         return EXIT.ok;
       }
       const refused = armed(t);
@@ -187,7 +212,12 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       const deadline = Number(f.timeout ?? 30) * 1000;
       const result = await t.confirm(plan.id, () => t.executeFlatten(plan, deadline));
       if (!result) throw new Error('the plan just shown could not be confirmed');
-      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: t.auditFile }, [...planText(plan), ...pictureLines, ...resultText(result), `audit: ${t.auditFile}`]);
+      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: t.auditFile }, [
+        ...planText(plan),
+        ...pictureLines,
+        ...resultText(result),
+        `audit: ${t.auditFile}`,
+      ]);
       return result.complete && result.flat ? EXIT.ok : EXIT.incomplete;
     } finally {
       t.close('flatten done');
@@ -244,7 +274,7 @@ function cancelPlanText(c: CancelPlan): string[] {
 export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<number> {
   const chosen = [f.all, f.global, f.order !== undefined].filter(Boolean).length;
   if (chosen !== 1) {
-    io.err('tws-risk cancel: choose exactly one of --all (this client\'s orders), --global (every order, all clients) or --order ID');
+    io.err("tws-risk cancel: choose exactly one of --all (this client's orders), --global (every order, all clients) or --order ID");
     return EXIT.usage;
   }
   if (f.order !== undefined && !/^\d+$/.test(f.order)) {
@@ -258,7 +288,10 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
     const what = f.global ? ({ kind: 'global' } as const) : f.all ? ({ kind: 'client' } as const) : ({ kind: 'order', orderId: Number(f.order) } as const);
     const plan = planCancel(p.session.feed.state, what, p.clientId);
     if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && what.kind === 'order') {
-      const open = [...p.session.feed.state.orders.values()].filter(isOpen).sort((a, b) => a.orderId - b.orderId).map(describeOrder);
+      const open = [...p.session.feed.state.orders.values()]
+        .filter(isOpen)
+        .sort((a, b) => a.orderId - b.orderId)
+        .map(describeOrder);
       return noMatch('cancel', `order ${what.orderId} is not an open order`, { noun: 'open orders', items: open }, json, io);
     }
     if (isDenial(plan)) return reportDenial(plan, json, io);
@@ -274,7 +307,11 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
       t.show(id, { kind: 'cancel', plan }, { planId: id, ...plan } as never);
       const result = await t.confirm(id, () => t.executeCancel(plan, Number(f.timeout ?? 30) * 1000));
       if (!result) throw new Error('the plan just shown could not be confirmed');
-      finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: t.auditFile }, [...cancelPlanText(plan), ...resultText(result), `audit: ${t.auditFile}`]);
+      finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: t.auditFile }, [
+        ...cancelPlanText(plan),
+        ...resultText(result),
+        `audit: ${t.auditFile}`,
+      ]);
       return result.complete ? EXIT.ok : EXIT.incomplete;
     } finally {
       t.close('cancel done');

@@ -8,8 +8,14 @@ import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
 import {
-  checkSettings, DEFAULT_ALERT_EFFECTS, DEFAULT_ALERT_HOOK, DEFAULT_SETTINGS,
-  type AlertEffectLevel, type AlertEffectSettings, type AlertHookSettings, type Settings,
+  checkSettings,
+  DEFAULT_ALERT_EFFECTS,
+  DEFAULT_ALERT_HOOK,
+  DEFAULT_SETTINGS,
+  type AlertEffectLevel,
+  type AlertEffectSettings,
+  type AlertHookSettings,
+  type Settings,
 } from './settings.js';
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
@@ -126,7 +132,8 @@ export function parseAlertEffects(alerts: unknown, file: string, root = ''): { r
   let command: readonly string[] | undefined;
   // A string is the program alone (no arguments, no shell); a list is the program and its arguments.
   if (typeof o.command === 'string' && o.command.trim() !== '') command = [o.command];
-  else if (Array.isArray(o.command) && o.command.length > 0 && o.command.every((x) => typeof x === 'string') && (o.command[0] as string).trim() !== '') command = o.command as string[];
+  else if (Array.isArray(o.command) && o.command.length > 0 && o.command.every((x) => typeof x === 'string') && (o.command[0] as string).trim() !== '')
+    command = o.command as string[];
   else fail('hook.command', `expected a program path, or a list of the program and its arguments, got ${show(o.command)}; the hook is off`);
   const int = (key: 'timeoutMs' | 'maxRunning', min: number, max: number): number => {
     const v = o[key];
@@ -139,7 +146,8 @@ export function parseAlertEffects(alerts: unknown, file: string, root = ''): { r
   const maxRunning = int('maxRunning', 1, 64);
   let minSeverity = DEFAULT_ALERT_HOOK.minSeverity;
   if ('minSeverity' in o) {
-    if (typeof o.minSeverity === 'string' && (SEVERITY_LEVELS as readonly string[]).includes(o.minSeverity)) minSeverity = o.minSeverity as AlertHookSettings['minSeverity'];
+    if (typeof o.minSeverity === 'string' && (SEVERITY_LEVELS as readonly string[]).includes(o.minSeverity))
+      minSeverity = o.minSeverity as AlertHookSettings['minSeverity'];
     else fail('hook.minSeverity', `expected one of ${SEVERITY_LEVELS.map((l) => `"${l}"`).join(', ')}, got ${show(o.minSeverity)}`);
   }
   return { effects: { bell, ...(command ? { hook: { command, timeoutMs, minSeverity, maxRunning } } : {}) }, problems };

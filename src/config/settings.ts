@@ -116,7 +116,16 @@ export interface TradingSettings {
 export const DEFAULT_SETTINGS: Settings = {
   connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
   profiles: {},
-  recorder: { enabled: true, dir: '', gzip: true, rotateBytes: 256 * 1024 * 1024, keyframeEveryEvents: 5000, keyframeEveryMs: 60_000, maxBytes: 4 * 1024 ** 3, keepDays: 30 },
+  recorder: {
+    enabled: true,
+    dir: '',
+    gzip: true,
+    rotateBytes: 256 * 1024 * 1024,
+    keyframeEveryEvents: 5000,
+    keyframeEveryMs: 60_000,
+    maxBytes: 4 * 1024 ** 3,
+    keepDays: 30,
+  },
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
   trading: { armMinutes: 5 },
@@ -185,8 +194,12 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
         dir: 'dir' in o ? c.string(at('dir'), o.dir, r.dir) : r.dir,
         gzip: 'gzip' in o ? c.boolean(at('gzip'), o.gzip, r.gzip) : r.gzip,
         rotateBytes: 'rotateBytes' in o ? c.number(at('rotateBytes'), o.rotateBytes, r.rotateBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.rotateBytes,
-        keyframeEveryEvents: 'keyframeEveryEvents' in o ? c.number(at('keyframeEveryEvents'), o.keyframeEveryEvents, r.keyframeEveryEvents, 100, 10_000_000, true) : r.keyframeEveryEvents,
-        keyframeEveryMs: 'keyframeEveryMs' in o ? c.number(at('keyframeEveryMs'), o.keyframeEveryMs, r.keyframeEveryMs, 1000, 86_400_000, true) : r.keyframeEveryMs,
+        keyframeEveryEvents:
+          'keyframeEveryEvents' in o
+            ? c.number(at('keyframeEveryEvents'), o.keyframeEveryEvents, r.keyframeEveryEvents, 100, 10_000_000, true)
+            : r.keyframeEveryEvents,
+        keyframeEveryMs:
+          'keyframeEveryMs' in o ? c.number(at('keyframeEveryMs'), o.keyframeEveryMs, r.keyframeEveryMs, 1000, 86_400_000, true) : r.keyframeEveryMs,
         maxBytes: 'maxBytes' in o ? c.number(at('maxBytes'), o.maxBytes, r.maxBytes, 16 * 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.maxBytes,
         keepDays: 'keepDays' in o ? c.number(at('keepDays'), o.keepDays, r.keepDays, 1, 36_500, true) : r.keepDays,
       };
@@ -230,7 +243,8 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
   if (has('risk')) {
     const o = c.object('risk', top.risk, Object.keys(d.risk));
     if (o) {
-      const marginMethod = 'marginMethod' in o ? c.oneOf('risk.marginMethod', o.marginMethod, ['auto', 'regT', 'portfolio'], d.risk.marginMethod) : d.risk.marginMethod;
+      const marginMethod =
+        'marginMethod' in o ? c.oneOf('risk.marginMethod', o.marginMethod, ['auto', 'regT', 'portfolio'], d.risk.marginMethod) : d.risk.marginMethod;
       // Each currency is judged alone: a bad one is named and left out, the others are honoured.
       const rates: Record<string, number> = {};
       if ('rates' in o) {
@@ -262,7 +276,8 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
             if (!e) return;
             const before = c.problems.length;
             const exDate = e.exDate;
-            if (typeof exDate !== 'string' || !Number.isFinite(exDateMs(exDate))) c.fail(Checker.at(di, 'exDate'), `expected a date as YYYY-MM-DD, got ${show(exDate)}`);
+            if (typeof exDate !== 'string' || !Number.isFinite(exDateMs(exDate)))
+              c.fail(Checker.at(di, 'exDate'), `expected a date as YYYY-MM-DD, got ${show(exDate)}`);
             const amount = c.number(Checker.at(di, 'amount'), e.amount, NaN, 0, 1e6);
             if (c.problems.length === before) kept.push({ exDate: exDate as string, amount });
           });

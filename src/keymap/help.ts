@@ -1,7 +1,15 @@
 // Help text generated from the binding table: the overlay's rows per pane, and the README keys table.
 import {
-  CATEGORIES, COMMANDS, COMMAND_IDS, commandEnabled, paneStack,
-  type Bindings, type Category, type CommandId, type PaneId, type Scope,
+  CATEGORIES,
+  COMMANDS,
+  COMMAND_IDS,
+  commandEnabled,
+  paneStack,
+  type Bindings,
+  type Category,
+  type CommandId,
+  type PaneId,
+  type Scope,
 } from './bindings.js';
 import { keyLabel } from './keys.js';
 
@@ -48,8 +56,18 @@ export function disabledReason(id: CommandId, replay: boolean): string {
 }
 
 const SCOPE_NAMES: Readonly<Record<Scope, string>> = {
-  global: 'anywhere', pane: 'any list pane', account: 'Account', positions: 'Positions', stress: 'Stress', orders: 'Orders',
-  executions: 'Executions', alerts: 'Alerts', help: 'help overlay', input: 'palette and filter line', dialog: 'dialogs', replay: 'replays',
+  global: 'anywhere',
+  pane: 'any list pane',
+  account: 'Account',
+  positions: 'Positions',
+  stress: 'Stress',
+  orders: 'Orders',
+  executions: 'Executions',
+  alerts: 'Alerts',
+  help: 'help overlay',
+  input: 'palette and filter line',
+  dialog: 'dialogs',
+  replay: 'replays',
 };
 
 /** The README keys table (Markdown), regenerated from the defaults and checked by a test. */

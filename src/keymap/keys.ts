@@ -25,8 +25,21 @@ export interface KeyFlags {
 
 /** Named keys, spelt as a config file writes them. */
 export const NAMED_KEYS = [
-  'tab', 'shift+tab', 'enter', 'esc', 'space', 'backspace', 'delete',
-  'up', 'down', 'left', 'right', 'home', 'end', 'pageup', 'pagedown',
+  'tab',
+  'shift+tab',
+  'enter',
+  'esc',
+  'space',
+  'backspace',
+  'delete',
+  'up',
+  'down',
+  'left',
+  'right',
+  'home',
+  'end',
+  'pageup',
+  'pagedown',
 ] as const;
 
 const NAMED = new Set<string>(NAMED_KEYS);
@@ -41,8 +54,7 @@ const ALIASES: Readonly<Record<string, string>> = {
 };
 
 /** What a valid key looks like, for error messages (STYLE.md: "names a bad key and lists the valid ones"). */
-export const KEY_FORMS =
-  `a single printable character ("j", "G", "?", ":"), ctrl+<letter> ("ctrl+d"), alt+<character> ("alt+x"), or one of ${NAMED_KEYS.join(', ')}`;
+export const KEY_FORMS = `a single printable character ("j", "G", "?", ":"), ctrl+<letter> ("ctrl+d"), alt+<character> ("alt+x"), or one of ${NAMED_KEYS.join(', ')}`;
 
 /**
  * Characters that can arrive as the tail of an escape sequence when a terminal, tmux or SSH splits it
@@ -51,7 +63,32 @@ export const KEY_FORMS =
  * (ink · src/components/App.tsx), so a split arrow reaches the app as Esc and then `[B`, or `[` and `B`.
  */
 export const ESCAPE_TAIL_KEYS: ReadonlySet<string> = new Set([
-  '[', 'O', 'A', 'B', 'C', 'D', 'F', 'H', 'P', 'Q', 'R', 'S', 'Z', 'u', '~', ';', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9',
+  '[',
+  'O',
+  'A',
+  'B',
+  'C',
+  'D',
+  'F',
+  'H',
+  'P',
+  'Q',
+  'R',
+  'S',
+  'Z',
+  'u',
+  '~',
+  ';',
+  '0',
+  '1',
+  '2',
+  '3',
+  '4',
+  '5',
+  '6',
+  '7',
+  '8',
+  '9',
 ]);
 
 /** True when `key` (canonical) can be produced by a split escape sequence. */
@@ -130,8 +167,22 @@ export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolea
 }
 
 const NO_FLAGS: KeyFlags = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageUp: false,
+  pageDown: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
 };
 
 /**
@@ -157,8 +208,21 @@ export function textOf(input: string, key: KeyFlags): string | undefined {
 }
 
 const LABELS: Readonly<Record<string, string>> = {
-  up: '↑', down: '↓', left: '←', right: '→', pageup: 'PgUp', pagedown: 'PgDn', home: 'Home', end: 'End',
-  tab: 'Tab', 'shift+tab': 'Shift-Tab', enter: 'Enter', esc: 'Esc', space: 'Space', backspace: 'Backspace', delete: 'Del',
+  up: '↑',
+  down: '↓',
+  left: '←',
+  right: '→',
+  pageup: 'PgUp',
+  pagedown: 'PgDn',
+  home: 'Home',
+  end: 'End',
+  tab: 'Tab',
+  'shift+tab': 'Shift-Tab',
+  enter: 'Enter',
+  esc: 'Esc',
+  space: 'Space',
+  backspace: 'Backspace',
+  delete: 'Del',
 };
 
 /** How help shows a key: "Ctrl-d", "Shift-Tab", "↓", "G". */

@@ -1,8 +1,5 @@
 // User key overrides from the settings: validated entry by entry; a bad entry is named and the defaults stay in force.
-import {
-  COMMANDS, COMMAND_IDS, DEFAULT_BINDINGS, PANE_IDS, isCommandId, paneStack,
-  type Bindings, type CommandId, type Scope,
-} from './bindings.js';
+import { COMMANDS, COMMAND_IDS, DEFAULT_BINDINGS, PANE_IDS, isCommandId, paneStack, type Bindings, type CommandId, type Scope } from './bindings.js';
 import { isEscapeTail, parseKeySpec, unsafeForDangerous } from './keys.js';
 
 /*
@@ -130,7 +127,9 @@ export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BI
     // The confirm key and a key that opens a dialog must differ, whichever of the two the entry binds.
     const clashWith = confirming
       ? COMMAND_IDS.find((id) => opensDialog(id) && b[id].includes(p.key))
-      : opensDialog(p.command) ? [...CONFIRMING].find((id) => b[id].includes(p.key)) : undefined;
+      : opensDialog(p.command)
+        ? [...CONFIRMING].find((id) => b[id].includes(p.key))
+        : undefined;
     if (clashWith) {
       const [confirm, opener] = confirming ? [p.command, clashWith] : [clashWith, p.command];
       errors.push(

@@ -2,9 +2,7 @@
 import type { Decimal } from './money.js';
 
 /** IB security types we know; anything else is kept verbatim as an `unknown` class with its raw secType. */
-export const KNOWN_SEC_TYPES = [
-  'STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO',
-] as const;
+export const KNOWN_SEC_TYPES = ['STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO'] as const;
 export type KnownSecType = (typeof KNOWN_SEC_TYPES)[number];
 
 /** Asset class of an instrument: IB's secType when known, else 'UNKNOWN' (the raw secType stays on the contract). */

@@ -124,7 +124,10 @@ export type OperatorEvent =
       };
     }
   /** Cancels sent for a cancel plan (one order, our orders, or the global cancel), and the orders they target. */
-  | { readonly action: 'cancelsSent'; readonly detail: { readonly planId: string; readonly cancel: 'order' | 'client' | 'global'; readonly orderIds: readonly number[] } }
+  | {
+      readonly action: 'cancelsSent';
+      readonly detail: { readonly planId: string; readonly cancel: 'order' | 'client' | 'global'; readonly orderIds: readonly number[] };
+    }
   /** After a lost connection: what became of an order sent before it, with TWS's evidence (src/trading/reconcile.ts). */
   | {
       readonly action: 'reconciled';
@@ -141,7 +144,17 @@ export type OperatorEvent =
       };
     }
   /** A send or an arming refused by the guard: the denial code (src/trading/types.ts) and its sentence. */
-  | { readonly action: 'denied'; readonly detail: { readonly code: string; readonly message: string; readonly planId?: string; readonly conId?: number; readonly orderId?: number; readonly action?: string } }
+  | {
+      readonly action: 'denied';
+      readonly detail: {
+        readonly code: string;
+        readonly message: string;
+        readonly planId?: string;
+        readonly conId?: number;
+        readonly orderId?: number;
+        readonly action?: string;
+      };
+    }
   | { readonly action: 'alertAcknowledged'; readonly detail: { readonly ids: readonly string[] } }
   /** The session stopped being recorded (a write failed, or the recording could not start). */
   | { readonly action: 'recorderStopped'; readonly detail: { readonly reason: string } }

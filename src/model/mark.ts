@@ -16,7 +16,8 @@ export interface LiveMark {
 /** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick. */
 export function liveMark(state: PortfolioState, conId: number): LiveMark | undefined {
   const row = state.portfolio.get(conId);
-  if (row?.marketPrice && row.marketPrice.greaterThan(0)) return { price: row.marketPrice, stream: 'portfolio', at: row.updatedAt, limitMs: STALE_AFTER_MS.portfolio ?? 200_000 };
+  if (row?.marketPrice && row.marketPrice.greaterThan(0))
+    return { price: row.marketPrice, stream: 'portfolio', at: row.updatedAt, limitMs: STALE_AFTER_MS.portfolio ?? 200_000 };
   const p = state.prices.get(conId);
   const t = p?.prices;
   if (!p || !t) return undefined;

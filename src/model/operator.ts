@@ -23,7 +23,15 @@ function pick(d: Obj, keys: readonly string[]): Obj {
 }
 
 function shownLeg(v: unknown): v is ShownLeg {
-  return isObj(v) && num(v.conId) && optStr(v.contract) && str(v.action) && str(v.quantity) && str(v.orderType) && (v.limitPrice === undefined || strOrNull(v.limitPrice));
+  return (
+    isObj(v) &&
+    num(v.conId) &&
+    optStr(v.contract) &&
+    str(v.action) &&
+    str(v.quantity) &&
+    str(v.orderType) &&
+    (v.limitPrice === undefined || strOrNull(v.limitPrice))
+  );
 }
 
 const LEG_KEYS = ['conId', 'contract', 'action', 'quantity', 'orderType', 'limitPrice'];
@@ -34,7 +42,9 @@ const SHAPES: { readonly [A in OperatorActionKind]: { readonly fits: (d: Obj) =>
   disarmed: { fits: (d) => str(d.reason), keys: ['reason'] },
   dialogShown: {
     fits: (d) =>
-      str(d.planId) && optStr(d.scope) && optStr(d.account) &&
+      str(d.planId) &&
+      optStr(d.scope) &&
+      optStr(d.account) &&
       (d.legs === undefined || strings(d.legs) || (Array.isArray(d.legs) && d.legs.every(shownLeg))) &&
       (d.shown === undefined || (isObj(d.shown) && str(d.shown.title) && strings(d.shown.lines))),
     keys: ['planId', 'scope', 'account', 'legs', 'shown'],
@@ -44,20 +54,40 @@ const SHAPES: { readonly [A in OperatorActionKind]: { readonly fits: (d: Obj) =>
     fits: (d) => str(d.planId) && num(d.orderId) && num(d.conId) && str(d.action) && str(d.quantity) && str(d.orderType) && strOrNull(d.limitPrice),
     keys: ['planId', 'orderId', 'conId', 'action', 'quantity', 'orderType', 'limitPrice'],
   },
-  cancelsSent: { fits: (d) => str(d.planId) && (d.cancel === 'order' || d.cancel === 'client' || d.cancel === 'global') && Array.isArray(d.orderIds) && d.orderIds.every(num), keys: ['planId', 'cancel', 'orderIds'] },
+  cancelsSent: {
+    fits: (d) =>
+      str(d.planId) && (d.cancel === 'order' || d.cancel === 'client' || d.cancel === 'global') && Array.isArray(d.orderIds) && d.orderIds.every(num),
+    keys: ['planId', 'cancel', 'orderIds'],
+  },
   reconciled: {
     fits: (d) =>
-      str(d.planId) && num(d.orderId) && optNum(d.clientId) && optNum(d.conId) && str(d.outcome) && (d.filled === undefined || strOrNull(d.filled)) &&
-      (d.execIds === undefined || strings(d.execIds)) && (d.evidence === undefined || strOrNull(d.evidence)) && optNum(d.at),
+      str(d.planId) &&
+      num(d.orderId) &&
+      optNum(d.clientId) &&
+      optNum(d.conId) &&
+      str(d.outcome) &&
+      (d.filled === undefined || strOrNull(d.filled)) &&
+      (d.execIds === undefined || strings(d.execIds)) &&
+      (d.evidence === undefined || strOrNull(d.evidence)) &&
+      optNum(d.at),
     keys: ['planId', 'orderId', 'clientId', 'conId', 'outcome', 'filled', 'execIds', 'evidence', 'at'],
   },
-  denied: { fits: (d) => str(d.code) && str(d.message) && optStr(d.planId) && optNum(d.conId) && optNum(d.orderId) && optStr(d.action), keys: ['code', 'message', 'planId', 'conId', 'orderId', 'action'] },
+  denied: {
+    fits: (d) => str(d.code) && str(d.message) && optStr(d.planId) && optNum(d.conId) && optNum(d.orderId) && optStr(d.action),
+    keys: ['code', 'message', 'planId', 'conId', 'orderId', 'action'],
+  },
   alertAcknowledged: { fits: (d) => strings(d.ids), keys: ['ids'] },
   recorderStopped: { fits: (d) => str(d.reason), keys: ['reason'] },
   alertHook: {
     fits: (d) =>
-      str(d.hook) && str(d.alert) && str(d.kind) && str(d.outcome) && str(d.message) && optStr(d.stderr) &&
-      (d.exitCode === undefined || d.exitCode === null || num(d.exitCode)) && (d.signal === undefined || strOrNull(d.signal)),
+      str(d.hook) &&
+      str(d.alert) &&
+      str(d.kind) &&
+      str(d.outcome) &&
+      str(d.message) &&
+      optStr(d.stderr) &&
+      (d.exitCode === undefined || d.exitCode === null || num(d.exitCode)) &&
+      (d.signal === undefined || strOrNull(d.signal)),
     keys: ['hook', 'alert', 'kind', 'outcome', 'message', 'stderr', 'exitCode', 'signal'],
   },
   note: { fits: (d) => str(d.text) && (d.recorder === undefined || d.recorder === 'budget'), keys: ['text', 'recorder'] },
@@ -113,7 +143,11 @@ export function upgradeOperatorV1(action: unknown, detail: unknown): OperatorEve
  * lines the operator read. The audit log keeps the whole plan (plan-json.ts); `plan` is that JSON.
  */
 export function dialogShownOf(planId: string, plan: { readonly [k: string]: unknown }): OperatorDetail<'dialogShown'> {
-  const legs = strings(plan.legs) ? plan.legs : Array.isArray(plan.legs) && plan.legs.every(shownLeg) ? plan.legs.map((l) => pick(l as unknown as Obj, LEG_KEYS) as unknown as ShownLeg) : undefined;
+  const legs = strings(plan.legs)
+    ? plan.legs
+    : Array.isArray(plan.legs) && plan.legs.every(shownLeg)
+      ? plan.legs.map((l) => pick(l as unknown as Obj, LEG_KEYS) as unknown as ShownLeg)
+      : undefined;
   const v = plan.shown;
   const shown = isObj(v) && str(v.title) && strings(v.lines) ? { title: v.title, lines: [...v.lines] } : undefined;
   return {

@@ -5,7 +5,17 @@ import type { Decimal } from './money.js';
  * The statuses TWS sends in ORDER_STATUS (3) and OPEN_ORDER's orderState (tws-protocol.md, "Order status"):
  * ApiPending/PendingSubmit/PreSubmitted/Submitted are working, PendingCancel is a cancel on its way, the rest are final.
  */
-export const ORDER_STATUSES = ['ApiPending', 'PendingSubmit', 'PendingCancel', 'PreSubmitted', 'Submitted', 'ApiCancelled', 'Cancelled', 'Filled', 'Inactive'] as const;
+export const ORDER_STATUSES = [
+  'ApiPending',
+  'PendingSubmit',
+  'PendingCancel',
+  'PreSubmitted',
+  'Submitted',
+  'ApiCancelled',
+  'Cancelled',
+  'Filled',
+  'Inactive',
+] as const;
 
 /**
  * An order's status; `Unknown` stands for text TWS sent that is none of the above (or none at all). `Closed` is the
@@ -60,12 +70,20 @@ export type SendResult = { readonly ok: true; readonly orderId: number } | SendR
  */
 export type WhatIfReply =
   | {
-    readonly ok: true;
-    readonly initBefore?: Decimal; readonly maintBefore?: Decimal; readonly equityWithLoanBefore?: Decimal;
-    readonly initChange?: Decimal; readonly maintChange?: Decimal; readonly equityWithLoanChange?: Decimal;
-    readonly initAfter?: Decimal; readonly maintAfter?: Decimal; readonly equityWithLoanAfter?: Decimal;
-    readonly commission?: Decimal; readonly commissionCurrency?: string; readonly warning?: string;
-  }
+      readonly ok: true;
+      readonly initBefore?: Decimal;
+      readonly maintBefore?: Decimal;
+      readonly equityWithLoanBefore?: Decimal;
+      readonly initChange?: Decimal;
+      readonly maintChange?: Decimal;
+      readonly equityWithLoanChange?: Decimal;
+      readonly initAfter?: Decimal;
+      readonly maintAfter?: Decimal;
+      readonly equityWithLoanAfter?: Decimal;
+      readonly commission?: Decimal;
+      readonly commissionCurrency?: string;
+      readonly warning?: string;
+    }
   | SendRefusal;
 
 /** One order as TWS lists it when asked after the fact (open, or completed: completed orders carry no order id). */

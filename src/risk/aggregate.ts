@@ -77,7 +77,8 @@ export function aggregateAccounts(list: readonly AccountFigures[]): Aggregate {
     }
     for (const s of a.stress.scenarios) {
       const pnl = inBase(a, s.pnl.total);
-      if (pnl !== undefined && (!worstStress || pnl.lt(worstStress.pnl))) worstStress = { account: a.account, scenario: s.id, label: s.label, pnl: pnl.toDecimalPlaces(2) };
+      if (pnl !== undefined && (!worstStress || pnl.lt(worstStress.pnl)))
+        worstStress = { account: a.account, scenario: s.id, label: s.label, pnl: pnl.toDecimalPlaces(2) };
     }
   }
   return {

@@ -56,7 +56,9 @@ export function bondTerms(c: Pick<Contract, 'expiry' | 'localSymbol'>): BondTerm
 /** `months` calendar months before the maturity, on its day of the month (clamped to the month's last day). */
 function monthsBefore(maturityMs: number, months: number): number {
   const m = new Date(maturityMs);
-  const y = m.getUTCFullYear(), mo = m.getUTCMonth() - months, d = m.getUTCDate();
+  const y = m.getUTCFullYear(),
+    mo = m.getUTCMonth() - months,
+    d = m.getUTCDate();
   const last = new Date(Date.UTC(y, mo + 1, 0)).getUTCDate();
   return Date.UTC(y, mo, Math.min(d, last));
 }
@@ -83,7 +85,8 @@ export function bondRisk(terms: BondTerms, cleanPrice: number, nowMs: number): B
     return p;
   };
   // Price falls as the yield rises: bisection on the bracket.
-  let lo = -0.5, hi = 1;
+  let lo = -0.5,
+    hi = 1;
   if (price(lo) < dirty || price(hi) > dirty) return undefined;
   for (let it = 0; it < 200 && hi - lo > 1e-12; it++) {
     const mid = (lo + hi) / 2;
@@ -91,12 +94,15 @@ export function bondRisk(terms: BondTerms, cleanPrice: number, nowMs: number): B
     else hi = mid;
   }
   const y = (lo + hi) / 2;
-  let p = 0, d1 = 0, d2 = 0;
+  let p = 0,
+    d1 = 0,
+    d2 = 0;
   for (let i = 0; i < flows; i++) {
-    const n = w + i, cf = c + (i === flows - 1 ? 100 : 0);
+    const n = w + i,
+      cf = c + (i === flows - 1 ? 100 : 0);
     p += cf / (1 + y / 2) ** n;
-    d1 += (n / 2) * cf / (1 + y / 2) ** (n + 1);
-    d2 += ((n * (n + 1)) / 4) * cf / (1 + y / 2) ** (n + 2);
+    d1 += ((n / 2) * cf) / (1 + y / 2) ** (n + 1);
+    d2 += (((n * (n + 1)) / 4) * cf) / (1 + y / 2) ** (n + 2);
   }
   return { yield: y, duration: d1 / p, convexity: d2 / p };
 }

@@ -162,7 +162,10 @@ export function baseCurrencyOf(state: PortfolioState): string {
 export function readBook(state: PortfolioState, params: StressParams): Book {
   const baseCurrency = baseCurrencyOf(state);
   const rows = sortedRows(state);
-  const classes = classifyPositions(rows.map((r) => r.contract), params);
+  const classes = classifyPositions(
+    rows.map((r) => r.contract),
+    params,
+  );
   const currencies = currenciesOf(state, rows);
   const ccyIndex = new Map(currencies.map((c, i) => [c, i]));
   const futures = rows.filter((_, i) => classes[i]!.kind === 'future');
@@ -197,7 +200,8 @@ export function readBook(state: PortfolioState, params: StressParams): Book {
 function sortedRows(state: PortfolioState): PortfolioRow[] {
   const walked: PortfolioRow[] = new Array(state.portfolio.size);
   const keys = new Float64Array(walked.length);
-  let i = 0, packable = walked.length < PLACE;
+  let i = 0,
+    packable = walked.length < PLACE;
   for (const row of state.portfolio.values()) {
     const id = row.contract.conId;
     if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 31)) packable = false;
@@ -229,7 +233,8 @@ export function currenciesOf(state: PortfolioState, rows: Iterable<PortfolioRow>
 
 /** Re-reads the per-currency ledger and the reported values (cheap: a few dozen rows). */
 export function readAccount(
-  state: PortfolioState, book: Pick<Book, 'baseCurrency' | 'currencies' | 'positions' | 'sources'>,
+  state: PortfolioState,
+  book: Pick<Book, 'baseCurrency' | 'currencies' | 'positions' | 'sources'>,
 ): { ledger: BookLedger; reported: ReportedValues } {
   const futures = book.sources.filter((_, i) => book.positions[i]!.cls.kind === 'future').map((s) => s.row);
   return {
@@ -272,7 +277,11 @@ function livePrice(p: PriceRow | undefined): number {
  * when TWS sent no exchange rate for it.
  */
 export function readPosition(
-  src: PositionSources, cls: PositionClass, currencyIndex: number, missingFx: string | undefined, params: StressParams,
+  src: PositionSources,
+  cls: PositionClass,
+  currencyIndex: number,
+  missingFx: string | undefined,
+  params: StressParams,
 ): BookPosition {
   const row = src.row;
   const c = row.contract;
@@ -283,7 +292,12 @@ export function readPosition(
   // A row with a value but no price (rare): the price implied by the value, for the margin rules.
   if (!Number.isFinite(price) && row.marketValue && qty !== 0) price = toFloat(row.marketValue) / (qty * multiplier);
   let unpriced: string | undefined;
-  let isCall = 0, strike = NaN, expiryMs = NaN, iv = NaN, pvDividend = 0, underlying = NaN;
+  let isCall = 0,
+    strike = NaN,
+    expiryMs = NaN,
+    iv = NaN,
+    pvDividend = 0,
+    underlying = NaN;
   if (cls.kind === 'none') unpriced = `no revaluation model for secType ${c.secType || '(empty)'}`;
   else if (missingFx !== undefined) unpriced = `no ExchangeRate for ${missingFx}`;
   else if (cls.kind !== 'cashPair' && !Number.isFinite(price)) unpriced = 'no market price';
@@ -441,7 +455,10 @@ export interface ModelNetLiquidation {
  */
 export function modelNetLiquidation(state: PortfolioState, params: StressParams): ModelNetLiquidation {
   const rows = [...state.portfolio.values()];
-  const classes = classifyPositions(rows.map((r) => r.contract), params);
+  const classes = classifyPositions(
+    rows.map((r) => r.contract),
+    params,
+  );
   const base = baseCurrencyOf(state);
   const currencies = currenciesOf(state, rows);
   const futures = rows.filter((_, i) => classes[i]!.kind === 'future');

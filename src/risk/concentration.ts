@@ -76,7 +76,9 @@ export function nameJumpScenarios(names: readonly NameExposure[], rules: Concent
       const id = formatScenario(shocks);
       if (!parseShocks(id).ok) continue;
       out.push({
-        id, family: 'asset', shocks,
+        id,
+        family: 'asset',
+        shocks,
         label: `${describeShocks(shocks)} (single-name jump: at least ${Math.round(rules.share * 100)}% of gross exposure)`,
       });
     }

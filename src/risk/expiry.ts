@@ -45,7 +45,9 @@ let instantsAt = NaN;
 function computeInstant(expiry: string, hour: number, minute: number): number {
   const m = /^(\d{4})(\d{2})(\d{2})/.exec(expiry);
   if (!m) return NaN;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
+  const y = Number(m[1]),
+    mo = Number(m[2]),
+    d = Number(m[3]);
   if (mo < 1 || mo > 12 || d < 1 || d > 31) return NaN;
   const standard = Date.UTC(y, mo - 1, d) + (hour + 5) * HOUR_MS + minute * 60_000;
   return newYorkIsDst(standard - HOUR_MS) ? standard - HOUR_MS : standard;

@@ -1,15 +1,33 @@
 // The incremental stress grid: per-position scenario vectors, running per-currency sums, per-column account values.
 import { marketNow, type PortfolioState } from '../model/state.js';
 import {
-  QUANTUM, baseCurrencyOf, clockOf, currenciesOf, noLoanClasses, readAccount, readBook, readPosition, sameSources, sourcesOf,
-  type Book, type BookPosition,
+  QUANTUM,
+  baseCurrencyOf,
+  clockOf,
+  currenciesOf,
+  noLoanClasses,
+  readAccount,
+  readBook,
+  readPosition,
+  sameSources,
+  sourcesOf,
+  type Book,
+  type BookPosition,
 } from './boundary.js';
 import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import {
-  PmScratch, Scratch, groupPositions, portfolioMarginGroup, positionShocks, revalueGroup, scenarioColumns,
-  usesPortfolioMargin, type BookGroup, type ScenarioColumns,
+  PmScratch,
+  Scratch,
+  groupPositions,
+  portfolioMarginGroup,
+  positionShocks,
+  revalueGroup,
+  scenarioColumns,
+  usesPortfolioMargin,
+  type BookGroup,
+  type ScenarioColumns,
 } from './revalue.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -234,7 +252,13 @@ export function updateStressGrid(grid: StressGrid, state: PortfolioState, localN
   if (structureChanged(grid, state, touchedList)) return fullRebuild(grid, state);
   if (state.accountValues !== grid.seen.accountValues || state.fxRates !== grid.seen.fxRates || state.portfolio !== grid.seen.portfolio) {
     // A currency appearing or leaving the cash rows, or losing or gaining its exchange rate, changes the layout.
-    if (currenciesOf(state, book.sources.map((s) => s.row)).join() !== book.currencies.join()) return fullRebuild(grid, state);
+    if (
+      currenciesOf(
+        state,
+        book.sources.map((s) => s.row),
+      ).join() !== book.currencies.join()
+    )
+      return fullRebuild(grid, state);
     const { ledger, reported } = readAccount(state, book);
     if (ledger.missingFx.join() !== book.ledger.missingFx.join()) return fullRebuild(grid, state);
     book.ledger = ledger;
@@ -295,10 +319,19 @@ function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
 
 function samePosition(a: BookPosition, b: BookPosition): boolean {
   return (
-    a.qty === b.qty && a.multiplier === b.multiplier && same(a.price, b.price) && a.nlvQuanta === b.nlvQuanta &&
-    same(a.iv, b.iv) && same(a.pvDividend, b.pvDividend) && same(a.underlying, b.underlying) && same(a.strike, b.strike) &&
-    same(a.expiryMs, b.expiryMs) && a.unpriced === b.unpriced && a.isCall === b.isCall &&
-    same(a.duration, b.duration) && same(a.convexity, b.convexity)
+    a.qty === b.qty &&
+    a.multiplier === b.multiplier &&
+    same(a.price, b.price) &&
+    a.nlvQuanta === b.nlvQuanta &&
+    same(a.iv, b.iv) &&
+    same(a.pvDividend, b.pvDividend) &&
+    same(a.underlying, b.underlying) &&
+    same(a.strike, b.strike) &&
+    same(a.expiryMs, b.expiryMs) &&
+    a.unpriced === b.unpriced &&
+    a.isCall === b.isCall &&
+    same(a.duration, b.duration) &&
+    same(a.convexity, b.convexity)
   );
 }
 
@@ -396,7 +429,12 @@ export function columnAccount(grid: StressGrid, sums: ColumnSums): ColumnAccount
   const C = book.currencies.length;
   const cells = new Float64Array(C * K);
   const noLoan = new Set(noLoanClasses(params).map((c) => CLASS_ORDER.indexOf(c)));
-  let pnl = 0, pnlNoLoan = 0, mS = 0, iS = 0, mC = 0, iC = 0;
+  let pnl = 0,
+    pnlNoLoan = 0,
+    mS = 0,
+    iS = 0,
+    mC = 0,
+    iC = 0;
   for (let c = 0; c < C; c++) {
     const x0 = book.ledger.fx[c]!;
     const x1 = x0 * (1 + sums.fx[c]!);
@@ -429,7 +467,6 @@ export function columnAccount(grid: StressGrid, sums: ColumnSums): ColumnAccount
 export function baseColumn(grid: StressGrid): number {
   return grid.cols.n - 1;
 }
-
 
 /**
  * Evaluates extra scenarios against the grid's current book without storing them (the liquidation

@@ -133,8 +133,15 @@ function scaleShocks(s: ScenarioShocks, k: number): ScenarioShocks {
 }
 
 function search(
-  grid: StressGrid, anchors: Anchors, el0: number, key: string, kind: DistanceKind, range: number, tol: number,
-  shocksAt: (t: number) => ScenarioShocks, bothWays: boolean,
+  grid: StressGrid,
+  anchors: Anchors,
+  el0: number,
+  key: string,
+  kind: DistanceKind,
+  range: number,
+  tol: number,
+  shocksAt: (t: number) => ScenarioShocks,
+  bothWays: boolean,
 ): LiquidationDistance {
   const ts: number[] = [];
   for (let i = 1; i <= LADDER_POINTS; i++) ts.push((-range * i) / LADDER_POINTS);
@@ -176,7 +183,8 @@ function search(
 
 /** Bisection between a safe shock `a` (EL ≥ 0) and a breaching shock `b` (EL < 0); returns the breaching end. */
 function bisect(el: (t: number) => number, a: number, b: number, tol: number): number {
-  let safe = a, breach = b;
+  let safe = a,
+    breach = b;
   while (Math.abs(breach - safe) > tol) {
     const mid = 0.5 * (safe + breach);
     if (el(mid) < 0) breach = mid;

@@ -47,9 +47,7 @@ function reportedSecurities(r: ReportedValues): number {
  * Resolves `params.marginMethod`. `estimate(method)` is the securities-segment maintenance estimate at zero
  * shock under that method, in base currency (the grid computes it; passed in so this module needs no grid).
  */
-export function resolveMarginMethod(
-  state: PortfolioState, params: StressParams, estimate: (method: MarginMethod) => number,
-): MarginMethodChoice {
+export function resolveMarginMethod(state: PortfolioState, params: StressParams, estimate: (method: MarginMethod) => number): MarginMethodChoice {
   if (params.marginMethod !== 'auto') return { method: params.marginMethod, source: 'setting', evidence: `risk.marginMethod = ${params.marginMethod}` };
   const fromRows = methodFromAccountRows(state);
   if (fromRows) return fromRows;
@@ -61,7 +59,8 @@ export function resolveMarginMethod(
   const evidence = `reported securities requirement ${fmt(reported)}; Reg T estimate ${fmt(regT)}, portfolio-margin estimate ${fmt(pm)} at zero shock`;
   // Distance by ratio, so that a book's size does not matter; an estimate of 0 can match nothing.
   const off = (e: number) => (e > 0 ? Math.abs(Math.log(reported / e)) : Infinity);
-  if (off(regT) === Infinity && off(pm) === Infinity) return { method: 'regT', source: 'default', evidence: `${evidence}: neither estimates a requirement, Reg T assumed` };
+  if (off(regT) === Infinity && off(pm) === Infinity)
+    return { method: 'regT', source: 'default', evidence: `${evidence}: neither estimates a requirement, Reg T assumed` };
   return off(pm) < off(regT)
     ? { method: 'portfolio', source: 'requirement', evidence: `${evidence}: portfolio margin is nearer` }
     : { method: 'regT', source: 'requirement', evidence: `${evidence}: Reg T is nearer` };

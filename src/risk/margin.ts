@@ -32,9 +32,7 @@ export function stockRequirement(qty: number, price: number, rules: MarginRules,
  * Naked short option per unit of underlying (§1.4): value + max(base·S − OTM, min·S) for a call,
  * value + max(base·S − OTM, min·K) for a put. `value` is the option price per unit.
  */
-export function nakedShortOptionPerUnit(
-  isCall: boolean, S: number, K: number, value: number, basePct: number, minPct: number,
-): number {
+export function nakedShortOptionPerUnit(isCall: boolean, S: number, K: number, value: number, basePct: number, minPct: number): number {
   const otm = isCall ? Math.max(0, K - S) : Math.max(0, S - K);
   return value + Math.max(basePct * S - otm, minPct * (isCall ? S : K));
 }

@@ -177,10 +177,28 @@ export const DEFAULT_MARGIN_RULES: MarginRules = Object.freeze({
   protectivePct: 0.1,
   nonMarginablePct: 1,
   fx: Object.freeze({
-    USD: [0.025, 0.025], EUR: [0.03, 0.03], GBP: [0.025, 0.025], JPY: [0.03, 0.025], CHF: [0.05, 0.03],
-    AUD: [0.03, 0.025], CAD: [0.025, 0.025], NOK: [0.0333, 0.0333], NZD: [0.0333, 0.0333], SEK: [0.0333, 0.0333],
-    DKK: [0.15, 0.15], HUF: [0.05, 0.05], ILS: [0.05, 0.05], PLN: [0.05, 0.05], SGD: [0.05, 0.05], ZAR: [0.05, 0.05],
-    MXN: [0.06, 0.05], CZK: [0.1, 0.1], KRW: [0.1, 0.1], CNH: [0.12, 0.1], HKD: [0.12, 0.1], RUB: [0.2, 0.15],
+    USD: [0.025, 0.025],
+    EUR: [0.03, 0.03],
+    GBP: [0.025, 0.025],
+    JPY: [0.03, 0.025],
+    CHF: [0.05, 0.03],
+    AUD: [0.03, 0.025],
+    CAD: [0.025, 0.025],
+    NOK: [0.0333, 0.0333],
+    NZD: [0.0333, 0.0333],
+    SEK: [0.0333, 0.0333],
+    DKK: [0.15, 0.15],
+    HUF: [0.05, 0.05],
+    ILS: [0.05, 0.05],
+    PLN: [0.05, 0.05],
+    SGD: [0.05, 0.05],
+    ZAR: [0.05, 0.05],
+    MXN: [0.06, 0.05],
+    CZK: [0.1, 0.1],
+    KRW: [0.1, 0.1],
+    CNH: [0.12, 0.1],
+    HKD: [0.12, 0.1],
+    RUB: [0.2, 0.15],
   } as Record<string, readonly [number, number]>),
   fxDefault: [0.05, 0.05] as const,
 });
@@ -220,7 +238,13 @@ const BROAD_ETF_SYMBOLS = ['SPY', 'IVV', 'VOO', 'QQQ', 'IWM', 'DIA', 'MDY', 'VTI
  * A currency not listed takes `defaultRate`.
  */
 export const DEFAULT_RATES: Readonly<Record<string, number>> = Object.freeze({
-  USD: 0.04, EUR: 0.02, GBP: 0.04, CHF: 0, JPY: 0.005, CAD: 0.0275, AUD: 0.0375,
+  USD: 0.04,
+  EUR: 0.02,
+  GBP: 0.04,
+  CHF: 0,
+  JPY: 0.005,
+  CAD: 0.0275,
+  AUD: 0.0375,
 });
 
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
@@ -247,17 +271,17 @@ export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
 });
 
 /** What a caller passes: `now` is required, everything else defaults (nested rule sets merge field by field). */
-export type StressParamsInput = { readonly now: number } & Partial<Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation' | 'concentration'>> & {
-  readonly concentration?: Partial<ConcentrationRules>;
-  readonly margin?: Partial<MarginRules>;
-  readonly span?: Partial<SpanRules>;
-  readonly portfolioMargin?: Partial<PortfolioMarginRules>;
-  readonly liquidation?: Partial<StressParams['liquidation']>;
-};
+export type StressParamsInput = { readonly now: number } & Partial<
+  Omit<StressParams, 'now' | 'margin' | 'portfolioMargin' | 'span' | 'liquidation' | 'concentration'>
+> & {
+    readonly concentration?: Partial<ConcentrationRules>;
+    readonly margin?: Partial<MarginRules>;
+    readonly span?: Partial<SpanRules>;
+    readonly portfolioMargin?: Partial<PortfolioMarginRules>;
+    readonly liquidation?: Partial<StressParams['liquidation']>;
+  };
 
-export type ParamsResult =
-  | { readonly ok: true; readonly params: StressParams }
-  | { readonly ok: false; readonly problems: readonly string[] };
+export type ParamsResult = { readonly ok: true; readonly params: StressParams } | { readonly ok: false; readonly problems: readonly string[] };
 
 /**
  * Merges the input over the defaults and checks every field, returning all problems at once (STYLE.md
@@ -290,8 +314,19 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
     problems.push(`marginMethod: expected "auto", "regT" or "portfolio", got ${String(params.marginMethod)}`);
   }
   const m = params.margin;
-  for (const k of ['stockLongInit', 'stockLongMaint', 'stockShortInit', 'stockShortMaint', 'optionBasePct', 'indexOptionBasePct',
-    'optionMinPct', 'bondPct', 'futuresPct', 'protectivePct', 'nonMarginablePct'] as const) {
+  for (const k of [
+    'stockLongInit',
+    'stockLongMaint',
+    'stockShortInit',
+    'stockShortMaint',
+    'optionBasePct',
+    'indexOptionBasePct',
+    'optionMinPct',
+    'bondPct',
+    'futuresPct',
+    'protectivePct',
+    'nonMarginablePct',
+  ] as const) {
     finite(`margin.${k}`, m[k], 0, 10);
   }
   for (const [c, pair] of Object.entries(m.fx)) {
@@ -359,6 +394,4 @@ export function stressParams(input: StressParamsInput): StressParams {
 }
 
 /** Asset classes in the fixed order used by every per-class array and by the report. */
-export const CLASS_ORDER: readonly AssetClass[] = [
-  'STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO', 'UNKNOWN',
-];
+export const CLASS_ORDER: readonly AssetClass[] = ['STK', 'OPT', 'FUT', 'FOP', 'CASH', 'BOND', 'CFD', 'WAR', 'IND', 'FUND', 'CMDTY', 'CRYPTO', 'UNKNOWN'];

@@ -65,8 +65,27 @@ export interface PositionClass {
 
 /** ISO codes that name currency futures on CME, ICE and Eurex in IB's symbology. */
 const FX_FUTURE_SYMBOLS = new Set([
-  'EUR', 'GBP', 'JPY', 'CHF', 'AUD', 'CAD', 'NZD', 'MXN', 'BRL', 'ZAR', 'RUB', 'CNH', 'NOK', 'SEK', 'PLN', 'HUF', 'CZK',
-  'ILS', 'KRW', 'INR', 'USD',
+  'EUR',
+  'GBP',
+  'JPY',
+  'CHF',
+  'AUD',
+  'CAD',
+  'NZD',
+  'MXN',
+  'BRL',
+  'ZAR',
+  'RUB',
+  'CNH',
+  'NOK',
+  'SEK',
+  'PLN',
+  'HUF',
+  'CZK',
+  'ILS',
+  'KRW',
+  'INR',
+  'USD',
 ]);
 
 /** Classifies every contract of the book; `held` are all the book's contracts (to link options to held stocks). */
@@ -89,7 +108,9 @@ export function classifyPositions(contracts: readonly Contract[], params: Stress
   }
   const scanEach = params.marginMethod === 'portfolio';
   const ctx: Context = {
-    stockBySymbol, index: new Set(params.indexSymbols), broad: new Set(params.broadIndexSymbols),
+    stockBySymbol,
+    index: new Set(params.indexSymbols),
+    broad: new Set(params.broadIndexSymbols),
     highCap: new Set(params.highCapIndexSymbols),
     ownGroup: (c, driver) => perSymbol.has(`${c.symbol}|${c.currency}`) || (scanEach && (driver === 'STK' || driver === 'IND')),
   };
@@ -110,11 +131,29 @@ function classifyOne(c: Contract, ctx: Context): PositionClass {
   const assetClass = assetClassOf(c.secType);
   // One object shape for every class (fields undefined when they do not apply): cheap to build for large books.
   const make = (
-    kind: RevalKind, driver: AssetClass | undefined, groupKey: string, segment: 'S' | 'C', model?: OptionModel,
-    underlyingConId?: number, isBroad = false, isHighCap = false, fxFutureCurrency?: string,
+    kind: RevalKind,
+    driver: AssetClass | undefined,
+    groupKey: string,
+    segment: 'S' | 'C',
+    model?: OptionModel,
+    underlyingConId?: number,
+    isBroad = false,
+    isHighCap = false,
+    fxFutureCurrency?: string,
   ): PositionClass => ({
-    conId: c.conId, assetClass, kind, driver, symbol: c.symbol, currency: c.currency, groupKey, underlyingConId, model,
-    broadIndex: isBroad, highCapIndex: isHighCap, fxFutureCurrency, segment,
+    conId: c.conId,
+    assetClass,
+    kind,
+    driver,
+    symbol: c.symbol,
+    currency: c.currency,
+    groupKey,
+    underlyingConId,
+    model,
+    broadIndex: isBroad,
+    highCapIndex: isHighCap,
+    fxFutureCurrency,
+    segment,
   });
   const group = (driver: AssetClass) => `${driver}|${ctx.ownGroup(c, driver) ? c.symbol : '*'}|${c.currency}`;
   switch (assetClass) {

@@ -77,7 +77,11 @@ export function toReportJson(report: StressReport): Json {
     })),
     liquidationDistance,
     liquidationSearch: [...report.liquidationDistance, ...report.nameDistance].map((d) => ({
-      key: d.key, range: d.range, down: fraction(d.down), up: fraction(d.up), ...(d.cure !== undefined ? { cure: fraction(d.cure) } : {}),
+      key: d.key,
+      range: d.range,
+      down: fraction(d.down),
+      up: fraction(d.up),
+      ...(d.cure !== undefined ? { cure: fraction(d.cure) } : {}),
     })),
     unpriced: report.unpriced.map((u) => ({ conId: u.conId, label: u.label, assetClass: u.assetClass, currency: u.currency, reason: u.reason })),
     cashPairs: report.cashPairs.map((c) => ({ conId: c.conId, label: c.label })),

@@ -49,7 +49,9 @@ export function formatStressReportText(report: StressReport, width = 80): string
   wrap(`Stress report${report.account ? ` for ${report.account}` : ''}, base ${base}, as of ${at} UTC, ${report.positions} positions`);
   const v = report.accountValues;
   const show = (name: string, d: Decimal | undefined) => `${name} ${d === undefined ? 'n/a' : formatMoney(d)}`;
-  wrap(`Reported: ${show('NetLiquidation', v.netLiquidation)}, ${show('EquityWithLoanValue', v.equityWithLoanValue)}, ${show('MaintMarginReq', v.maintMarginReq)}, ${show('ExcessLiquidity', v.excessLiquidity)}, Cushion ${pct(v.cushion)}`);
+  wrap(
+    `Reported: ${show('NetLiquidation', v.netLiquidation)}, ${show('EquityWithLoanValue', v.equityWithLoanValue)}, ${show('MaintMarginReq', v.maintMarginReq)}, ${show('ExcessLiquidity', v.excessLiquidity)}, Cushion ${pct(v.cushion)}`,
+  );
   const rec = report.reconciliation;
   wrap(
     `Model NetLiquidation ${formatMoney(rec.model)}` +
@@ -59,8 +61,12 @@ export function formatStressReportText(report: StressReport, width = 80): string
   );
   const factors = (parts: typeof report.margin.calibration.maint) =>
     parts.map((p) => `${p.scope === 'total' ? '' : `${p.scope} `}${p.factor ? `x${p.factor.toFixed(4)}` : p.mode}`).join(', ');
-  const source = { setting: 'as set', accountType: 'from the account type', requirement: 'matching the reported requirement', default: 'by default' }[report.margin.methodSource];
-  wrap(`Margin is an ESTIMATE (${report.margin.method === 'portfolio' ? 'portfolio margin, TIMS-like scan' : 'Reg T rules'}, ${source}), calibrated to the reported requirement: maintenance ${factors(report.margin.calibration.maint)}, initial ${factors(report.margin.calibration.init)}.`);
+  const source = { setting: 'as set', accountType: 'from the account type', requirement: 'matching the reported requirement', default: 'by default' }[
+    report.margin.methodSource
+  ];
+  wrap(
+    `Margin is an ESTIMATE (${report.margin.method === 'portfolio' ? 'portfolio margin, TIMS-like scan' : 'Reg T rules'}, ${source}), calibrated to the reported requirement: maintenance ${factors(report.margin.calibration.maint)}, initial ${factors(report.margin.calibration.init)}.`,
+  );
   lines.push('');
 
   const wide = w >= 100;
@@ -85,7 +91,9 @@ export function formatStressReportText(report: StressReport, width = 80): string
   const breaches = report.scenarios.filter((s) => s.breach).length;
   const warns = report.scenarios.filter((s) => !s.breach && s.warn).length;
   lines.push('');
-  wrap(`${breaches} of ${report.scenarios.length} scenarios breach (ExcessLiquidity below 0: IBKR liquidates at once); ${warns} more reach the margin warning (EquityWithLoanValue at most 110% of maintenance).`);
+  wrap(
+    `${breaches} of ${report.scenarios.length} scenarios breach (ExcessLiquidity below 0: IBKR liquidates at once); ${warns} more reach the margin warning (EquityWithLoanValue at most 110% of maintenance).`,
+  );
 
   if (report.liquidationDistance.length > 0) {
     lines.push('');
@@ -93,23 +101,29 @@ export function formatStressReportText(report: StressReport, width = 80): string
     for (const d of [...report.liquidationDistance, ...report.nameDistance]) {
       const name = d.key.startsWith('sym:')
         ? `${d.key.slice(4)} alone`
-        : d.kind === 'px' ? `prices ${d.key.slice(3)}` : d.kind === 'fx' ? `${d.key.slice(3)} vs ${base}` : 'combined crash (price move)';
+        : d.kind === 'px'
+          ? `prices ${d.key.slice(3)}`
+          : d.kind === 'fx'
+            ? `${d.key.slice(3)} vs ${base}`
+            : 'combined crash (price move)';
       const cure = d.cure === undefined ? '' : d.cure === null ? '; no move within range cures it' : `; ${formatShock(d.cure)} cures it`;
-      const value = d.nearest === null
-        ? `none within ${d.kind === 'crash' ? '-' : '±'}${Math.round(d.range * 100)}%`
-        : d.nearest === 0
-          ? `already below 0${cure}`
-          : formatShock(d.nearest);
-      const other = d.nearest !== null && d.nearest !== 0 && d.down !== null && d.up !== null
-        ? ` (other side ${formatShock(d.nearest === d.down ? d.up : d.down)})`
-        : '';
+      const value =
+        d.nearest === null
+          ? `none within ${d.kind === 'crash' ? '-' : '±'}${Math.round(d.range * 100)}%`
+          : d.nearest === 0
+            ? `already below 0${cure}`
+            : formatShock(d.nearest);
+      const other =
+        d.nearest !== null && d.nearest !== 0 && d.down !== null && d.up !== null ? ` (other side ${formatShock(d.nearest === d.down ? d.up : d.down)})` : '';
       lines.push(`  ${name.padEnd(30)} ${value}${other}`.trimEnd());
     }
   }
   if (report.unpriced.length > 0) {
     lines.push('');
     const one = report.unpriced.length === 1;
-    wrap(`UNPRICED: ${report.unpriced.length} position${one ? '' : 's'} could not be revalued and ${one ? 'stays at its' : 'stay at their'} mark in every scenario:`);
+    wrap(
+      `UNPRICED: ${report.unpriced.length} position${one ? '' : 's'} could not be revalued and ${one ? 'stays at its' : 'stay at their'} mark in every scenario:`,
+    );
     for (const u of report.unpriced) lines.push(fit(`  ${u.label} (${u.assetClass}, ${u.currency}): ${u.reason}`, w).trimEnd());
   }
   if (report.notes.length > 0) {

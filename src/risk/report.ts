@@ -114,7 +114,11 @@ export interface StressReport {
  * defaults (src/risk/params.ts). Throws when params are invalid, listing every problem.
  */
 export function buildStressReport(state: PortfolioState, scenarios: readonly Scenario[], params: StressParamsInput): StressReport {
-  const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams(params));
+  const grid = buildStressGrid(
+    state,
+    scenarios.map((s) => s.shocks),
+    stressParams(params),
+  );
   return stressReportFromGrid(grid, state, scenarios);
 }
 
@@ -185,7 +189,9 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
   const reconciliation = reconcile(model, reported, book.currencies, decimalOf(params.reconcileTolerance));
   const labelOf = (i: number) => contractLabel(book.sources[i]!.row.contract);
   const unpriced = book.positions.flatMap((p, i) =>
-    p.unpriced === undefined ? [] : [{ conId: p.conId, label: labelOf(i), assetClass: p.cls.assetClass, currency: book.currencies[p.currencyIndex]!, reason: p.unpriced }],
+    p.unpriced === undefined
+      ? []
+      : [{ conId: p.conId, label: labelOf(i), assetClass: p.cls.assetClass, currency: book.currencies[p.currencyIndex]!, reason: p.unpriced }],
   );
   const cashPairs = book.positions.flatMap((p, i) => (p.cls.kind === 'cashPair' ? [{ conId: p.conId, label: labelOf(i) }] : []));
   notes.push(...notesFor(grid, state, calibration, reconciliation, nlvAnchor, elvAnchor, scenarios, cashPairs.length));
@@ -201,9 +207,10 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
       methodSource: grid.marginChoice.source,
       methodEvidence: grid.marginChoice.evidence,
       estimate: true,
-      description: params.marginMethod === 'portfolio'
-        ? 'estimate: TIMS-like scan per underlying (stocks, stock and index options) plus rules for the rest, calibrated to the reported requirement at zero shock'
-        : 'estimate: Reg T rules and strategies, FX haircuts on negative balances, futures by a SPAN-style scan, calibrated to the reported requirement at zero shock',
+      description:
+        params.marginMethod === 'portfolio'
+          ? 'estimate: TIMS-like scan per underlying (stocks, stock and index options) plus rules for the rest, calibrated to the reported requirement at zero shock'
+          : 'estimate: Reg T rules and strategies, FX haircuts on negative balances, futures by a SPAN-style scan, calibrated to the reported requirement at zero shock',
       calibration,
     },
     scenarios: results,
@@ -227,9 +234,7 @@ function presentClasses(grid: StressGrid): number[] {
   return [...present].sort((a, b) => a - b);
 }
 
-function reconcile(
-  model: ReturnType<typeof modelNetLiquidation>, reported: ReportedValues, currencies: readonly string[], tolerance: Decimal,
-): Reconciliation {
+function reconcile(model: ReturnType<typeof modelNetLiquidation>, reported: ReportedValues, currencies: readonly string[], tolerance: Decimal): Reconciliation {
   const rep = reported.netLiquidation;
   const byCurrency = currencies.map((c) => {
     const m = (model.byCurrency[c] ?? ZERO).toDecimalPlaces(2);
@@ -250,8 +255,14 @@ function reconcile(
 }
 
 function notesFor(
-  grid: StressGrid, state: PortfolioState, calibration: Calibration, rec: Reconciliation,
-  nlv: Anchor, elv: Anchor, scenarios: readonly Scenario[], cashPairs: number,
+  grid: StressGrid,
+  state: PortfolioState,
+  calibration: Calibration,
+  rec: Reconciliation,
+  nlv: Anchor,
+  elv: Anchor,
+  scenarios: readonly Scenario[],
+  cashPairs: number,
 ): string[] {
   const { book, params } = grid;
   const notes: string[] = [];
@@ -260,7 +271,10 @@ function notesFor(
   if (elv.source === 'model') {
     notes.push(`EquityWithLoanValue was not reported: the model value (NetLiquidation${params.optionsHaveLoanValue ? '' : ' less option values'}) anchors it.`);
   }
-  for (const [kind, parts] of [['maintenance', calibration.maint], ['initial', calibration.init]] as const) {
+  for (const [kind, parts] of [
+    ['maintenance', calibration.maint],
+    ['initial', calibration.init],
+  ] as const) {
     for (const p of parts) {
       if (p.mode === 'uncalibrated') notes.push(`No reported ${kind} requirement for ${scopeName(p.scope)}: the ${kind} estimate is used uncalibrated.`);
       if (p.mode === 'additive' && p.reported && !p.reported.isZero()) {
@@ -269,10 +283,14 @@ function notesFor(
     }
   }
   if (rec.withinTolerance === false) {
-    notes.push(`Model NetLiquidation differs from the reported one by ${rec.residual!.toFixed(2)} ${book.baseCurrency} (more than ${params.reconcileTolerance * 100}%): check the unpriced positions and stale rows.`);
+    notes.push(
+      `Model NetLiquidation differs from the reported one by ${rec.residual!.toFixed(2)} ${book.baseCurrency} (more than ${params.reconcileTolerance * 100}%): check the unpriced positions and stale rows.`,
+    );
   }
   if (book.ledger.missingFx.length > 0) {
-    notes.push(`No ExchangeRate for ${book.ledger.missingFx.join(', ')}: amounts in ${book.ledger.missingFx.length === 1 ? 'it' : 'them'} are left out of the model.`);
+    notes.push(
+      `No ExchangeRate for ${book.ledger.missingFx.join(', ')}: amounts in ${book.ledger.missingFx.length === 1 ? 'it' : 'them'} are left out of the model.`,
+    );
   }
   if (cashPairs > 0) notes.push('CASH pair positions are left out of P&L: their legs are already in the cash balances.');
   if (scenarios.some((s) => s.shocks.rates) && book.positions.some((p) => p.cls.kind === 'bond' && !Number.isFinite(p.duration))) {

@@ -80,7 +80,8 @@ export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: r
  * min(1, √(volTermDays / days to expiry)) when the column is vol-coordinated by term (risk-model.md §1.6 proxy).
  */
 export function volMoveAt(cols: ScenarioColumns, j: number, years: number): number {
-  const v = cols.vol[j]!, term = cols.volTerm[j]!;
+  const v = cols.vol[j]!,
+    term = cols.volTerm[j]!;
   if (term === 0 || v === 0) return v;
   const days = years * 365;
   return days <= term ? v : v * Math.sqrt(term / days);
@@ -232,8 +233,13 @@ export interface GroupOutput {
  * `shocks` is positionShocks(…).
  */
 export function revalueGroup(
-  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
-  dst: GroupOutput, scratch: Scratch,
+  book: Book,
+  group: BookGroup,
+  shocks: readonly Float64Array[],
+  cols: ScenarioColumns,
+  params: StressParams,
+  dst: GroupOutput,
+  scratch: Scratch,
 ): void {
   const pnl = dst.pnl;
   const n = cols.n;
@@ -286,8 +292,14 @@ const SPAN_SCENARIOS = SPAN_MOVES.length + 2;
  * through the scan (a long put gains where the future loses).
  */
 function spanGroupRequirement(
-  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
-  gm: Float64Array, gi: Float64Array, scratch: Scratch,
+  book: Book,
+  group: BookGroup,
+  shocks: readonly Float64Array[],
+  cols: ScenarioColumns,
+  params: StressParams,
+  gm: Float64Array,
+  gi: Float64Array,
+  scratch: Scratch,
 ): void {
   const n = cols.n;
   const sp = params.span;
@@ -296,7 +308,9 @@ function spanGroupRequirement(
   const losses = scratch.spanLosses(n * SPAN_SCENARIOS);
   losses.fill(0, 0, n * SPAN_SCENARIOS);
   const fixed = new Float64Array(SPAN_SCENARIOS);
-  let longs = 0, shorts = 0, som = 0;
+  let longs = 0,
+    shorts = 0,
+    som = 0;
   for (const m of group.members) {
     const p = book.positions[m]!;
     if (p.unpriced !== undefined) continue;
@@ -377,8 +391,14 @@ export function underlyingRates(symbol: string, broadIndex: boolean, params: Str
  * stressed underlying and option values.
  */
 function strategyGroupRequirement(
-  book: Book, group: BookGroup, shocks: readonly Float64Array[], n: number, params: StressParams,
-  values: Float64Array, gm: Float64Array, gi: Float64Array,
+  book: Book,
+  group: BookGroup,
+  shocks: readonly Float64Array[],
+  n: number,
+  params: StressParams,
+  values: Float64Array,
+  gm: Float64Array,
+  gi: Float64Array,
 ): void {
   const legs: StrategyLeg[] = [];
   const legOffset: number[] = [];
@@ -425,8 +445,14 @@ function strategyGroupRequirement(
 
 /** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
 function revalueLinear(
-  p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, gm: Float64Array | undefined, gi: Float64Array | undefined,
+  p: BookPosition,
+  shock: Float64Array,
+  cols: ScenarioColumns,
+  params: StressParams,
+  pnl: Float64Array,
+  at: number,
+  gm: Float64Array | undefined,
+  gi: Float64Array | undefined,
 ): void {
   const n = cols.n;
   const rules = params.margin;
@@ -436,7 +462,9 @@ function revalueLinear(
     const notional = p.qty * p.multiplier * p.price;
     for (let j = 0; j < n; j++) pnl[at + j] = toQuanta(notional * shock[j]!);
   } else if (kind === 'bond' && Number.isFinite(p.duration)) {
-    const D = p.duration, C = p.convexity, rates = cols.rates;
+    const D = p.duration,
+      C = p.convexity,
+      rates = cols.rates;
     for (let j = 0; j < n; j++) {
       const dy = rates[j]!;
       pnl[at + j] = toQuanta(value * ((1 + shock[j]!) * (1 - D * dy + 0.5 * C * dy * dy) - 1));
@@ -455,7 +483,8 @@ function revalueLinear(
     case 'CFD':
       if (q >= 0) {
         const lev = params.leveragedEtfs[p.cls.symbol] ?? 1;
-        const m = q * price * Math.min(1, rules.stockLongMaint * lev), i = q * price * Math.min(1, rules.stockLongInit * lev);
+        const m = q * price * Math.min(1, rules.stockLongMaint * lev),
+          i = q * price * Math.min(1, rules.stockLongInit * lev);
         for (let j = 0; j < n; j++) {
           const f = 1 + shock[j]!;
           gm[j] = gm[j]! + m * f;
@@ -496,8 +525,16 @@ function revalueLinear(
  * model's change, at least 0) goes to values[vat + j], for the requirement rules.
  */
 function revalueOption(
-  book: Book, p: BookPosition, shock: Float64Array, cols: ScenarioColumns, params: StressParams,
-  pnl: Float64Array, at: number, values: Float64Array, vat: number, scratch: Scratch,
+  book: Book,
+  p: BookPosition,
+  shock: Float64Array,
+  cols: ScenarioColumns,
+  params: StressParams,
+  pnl: Float64Array,
+  at: number,
+  values: Float64Array,
+  vat: number,
+  scratch: Scratch,
 ): void {
   const n = cols.n;
   const { batch, out, col } = scratch;
@@ -507,18 +544,30 @@ function revalueOption(
   const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
   const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
   const pv = futures ? 0 : p.pvDividend;
-  const call = p.isCall, strike = p.strike, und = p.underlying, iv = p.iv;
+  const call = p.isCall,
+    strike = p.strike,
+    und = p.underlying,
+    iv = p.iv;
   // One pass writes every input of an element, the column-invariant ones included, instead of a pass per array.
-  S[0] = und; T[0] = T0; r[0] = r0; sigma[0] = iv; b[0] = futures ? 0 : r0;
-  pvDividend[0] = pv; K[0] = strike; isCall[0] = call;
+  S[0] = und;
+  T[0] = T0;
+  r[0] = r0;
+  sigma[0] = iv;
+  b[0] = futures ? 0 : r0;
+  pvDividend[0] = pv;
+  K[0] = strike;
+  isCall[0] = call;
   let k = 1;
   const { order, days, rates, vol: volMove, volTerm } = cols;
   const termDays = T0 * 365;
   for (let i = 0; i < n; i++) {
     const j = order[i]!;
-    const x = shock[j]!, d = days[j]!, dr = rates[j]!;
+    const x = shock[j]!,
+      d = days[j]!,
+      dr = rates[j]!;
     // volMoveAt, inlined: the column's move, scaled down for a term longer than the column's vol term.
-    const vj = volMove[j]!, term = volTerm[j]!;
+    const vj = volMove[j]!,
+      term = volTerm[j]!;
     const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
     if (x === 0 && v === 0 && d === 0 && dr === 0) continue;
     col[k] = j;
@@ -580,7 +629,11 @@ export const GRID_LATTICE_STEPS = 80;
  * in cols.order, so those sharing vol, rate and horizon are neighbours: each such run is one ladder (two trees).
  */
 function cashDividendBatch(
-  out: Float64Array, batch: OptionBatch & { readonly S: Float64Array }, k: number, T0: number, center: number,
+  out: Float64Array,
+  batch: OptionBatch & { readonly S: Float64Array },
+  k: number,
+  T0: number,
+  center: number,
   dividends: readonly Dividend[],
 ): void {
   const { S, K, T, r, vol, isCall } = batch;
@@ -590,7 +643,11 @@ function cashDividendBatch(
     while (to < k && T[to] === T[from] && r[to] === r[from] && vol[to] === vol[from]) to++;
     const passed = T0 - T[from]!;
     cashDividendAmericanLadder(out, S, from, to, center, {
-      right: isCall[from] === 1 ? 'C' : 'P', K: K[from]!, T: T[from]!, r: r[from]!, vol: vol[from]!,
+      right: isCall[from] === 1 ? 'C' : 'P',
+      K: K[from]!,
+      T: T[from]!,
+      r: r[from]!,
+      vol: vol[from]!,
       dividends: passed === 0 ? dividends : dividends.map((d) => ({ time: d.time - passed, amount: d.amount })),
       steps: GRID_LATTICE_STEPS,
     });
@@ -612,8 +669,13 @@ export function usesPortfolioMargin(group: BookGroup, params: StressParams): boo
  * 3·(2·points + 1) prices per option per column. Overwrites maint and init (quanta, maint = init).
  */
 export function portfolioMarginGroup(
-  book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns, params: StressParams,
-  dst: GroupOutput, scratch: PmScratch,
+  book: Book,
+  group: BookGroup,
+  shocks: readonly Float64Array[],
+  cols: ScenarioColumns,
+  params: StressParams,
+  dst: GroupOutput,
+  scratch: PmScratch,
 ): void {
   const { maint, init, at } = dst;
   const pm = params.portfolioMargin;

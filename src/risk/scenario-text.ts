@@ -1,8 +1,6 @@
 // Scenario text form (px:STK=-10%,fx:EUR=-8%,rates=+50bp,vol=+30%,days=1): parse, format, labels, built-ins, user files.
 import type { AssetClass } from '../model/contract.js';
-import {
-  PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type Scenario, type ScenarioFamily, type ScenarioShocks,
-} from './scenario-types.js';
+import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type Scenario, type ScenarioFamily, type ScenarioShocks } from './scenario-types.js';
 
 /*
  * One grammar for the CLI and the config (docs/scenarios.md is its reference). The parser collects
@@ -14,13 +12,9 @@ import {
 
 // ── Parsing ──────────────────────────────────────────────────────────────────────────────────────
 
-export type ShocksResult =
-  | { readonly ok: true; readonly shocks: ScenarioShocks }
-  | { readonly ok: false; readonly problems: readonly string[] };
+export type ShocksResult = { readonly ok: true; readonly shocks: ScenarioShocks } | { readonly ok: false; readonly problems: readonly string[] };
 
-export type ScenarioResult =
-  | { readonly ok: true; readonly scenario: Scenario }
-  | { readonly ok: false; readonly problems: readonly string[] };
+export type ScenarioResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly problems: readonly string[] };
 
 export interface ParseOptions {
   /** When known, an fx shock on the base currency is reported (its value against itself cannot move). */
@@ -67,7 +61,10 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
     const eq = token.indexOf('=');
     if (eq < 0) return fail('expected kind=value, e.g. px:STK=-10%, vol=+30% or days=1');
     const lhs = token.slice(0, eq).trim();
-    const value = token.slice(eq + 1).trim().replaceAll('\u2212', '-'); // accept "−" as typed in labels
+    const value = token
+      .slice(eq + 1)
+      .trim()
+      .replaceAll('\u2212', '-'); // accept "−" as typed in labels
     const colon = lhs.indexOf(':');
     const kind = colon < 0 ? lhs : lhs.slice(0, colon).trim();
     const name = colon < 0 ? undefined : lhs.slice(colon + 1).trim();
@@ -81,8 +78,7 @@ export function parseShocks(text: string, options: ParseOptions = {}): ShocksRes
       case 'sym':
       case 'fx': {
         if (!name) return fail(`${kind} needs a name, e.g. ${EXAMPLES[kind]}`);
-        const nameProblem =
-          kind === 'px' ? assetClassProblem(name) : kind === 'sym' ? symbolProblem(name) : currencyProblem(name, options);
+        const nameProblem = kind === 'px' ? assetClassProblem(name) : kind === 'sym' ? symbolProblem(name) : currencyProblem(name, options);
         const move = parseMove(value, kind === 'fx' ? 'a currency' : 'a price');
         // Report a bad name and a bad value together; check duplicates only for a valid name.
         if (nameProblem) fail(nameProblem);
@@ -137,15 +133,11 @@ const EXAMPLES = { px: 'px:STK=-10%', sym: 'sym:AAPL=-25%', fx: 'fx:EUR=-8%' } a
 function parseMove(value: string, what: 'a price' | 'a currency' | 'vol'): number | string {
   if (value === '') return 'missing value after "="';
   if (!PERCENT.test(value)) {
-    return BARE_NUMBER.test(value)
-      ? `missing %: moves are percentages, write ${value}%`
-      : `"${value}" is not a percentage like -10% or +2.5%`;
+    return BARE_NUMBER.test(value) ? `missing %: moves are percentages, write ${value}%` : `"${value}" is not a percentage like -10% or +2.5%`;
   }
   const x = fractionOf(value.slice(0, -1));
   if (x < -1) {
-    return what === 'vol'
-      ? 'vol cannot fall below -100% (the vol would be negative)'
-      : `${what} cannot fall more than 100%`;
+    return what === 'vol' ? 'vol cannot fall below -100% (the vol would be negative)' : `${what} cannot fall more than 100%`;
   }
   if (x > MAX_MOVE) return `${value} is beyond +${MAX_MOVE * 100}%`;
   return x;
@@ -207,9 +199,7 @@ function currencyProblem(name: string, options: ParseOptions): string | undefine
   if (name === 'BASE') return '"BASE" is TWS\'s converted-total row, not a currency';
   if (!CURRENCY.test(name)) {
     const upper = name.toUpperCase();
-    return CURRENCY.test(upper)
-      ? `currency "${name}" must be upper case: ${upper}`
-      : `currency "${name}" is not a 3-letter ISO code like EUR`;
+    return CURRENCY.test(upper) ? `currency "${name}" must be upper case: ${upper}` : `currency "${name}" is not a 3-letter ISO code like EUR`;
   }
   if (name === options.baseCurrency) {
     return `${name} is the base currency: shock the other currencies against it instead`;
@@ -302,8 +292,14 @@ function roundToBasisPoint(x: number): number {
 
 /** Names of the price-driver classes in labels ("Equities −10%"). */
 export const ASSET_CLASS_NAMES: Readonly<Partial<Record<AssetClass, string>>> = {
-  STK: 'Equities', FUT: 'Futures', BOND: 'Bonds', CFD: 'CFDs', IND: 'Indexes', FUND: 'Funds',
-  CMDTY: 'Commodities', CRYPTO: 'Crypto',
+  STK: 'Equities',
+  FUT: 'Futures',
+  BOND: 'Bonds',
+  CFD: 'CFDs',
+  IND: 'Indexes',
+  FUND: 'Funds',
+  CMDTY: 'Commodities',
+  CRYPTO: 'Crypto',
 };
 
 /** A short human description: "Equities −10%, EUR −8% vs USD, vol +30%, 1 day forward". */
@@ -402,7 +398,9 @@ function basketToBase(moves: Readonly<Record<string, number>>, base: string, cur
  * for the same inputs; a scenario that repeats an earlier id is dropped.
  */
 export function builtinScenarios(
-  baseCurrency: string, currencies: readonly string[], assetClasses: readonly AssetClass[],
+  baseCurrency: string,
+  currencies: readonly string[],
+  assetClasses: readonly AssetClass[],
   optionDrivers: readonly AssetClass[] = [],
 ): Scenario[] {
   const out: Scenario[] = [];

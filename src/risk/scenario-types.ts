@@ -55,9 +55,7 @@ export interface Scenario {
  * Left out: OPT, FOP and WAR (derivatives move with their underlying), CASH (pairs move with fx
  * shocks, risk-model.md §4.1) and UNKNOWN (not an IB secType).
  */
-export const PRICE_DRIVER_CLASSES: readonly AssetClass[] = KNOWN_SEC_TYPES.filter(
-  (c) => c !== 'OPT' && c !== 'FOP' && c !== 'WAR' && c !== 'CASH',
-);
+export const PRICE_DRIVER_CLASSES: readonly AssetClass[] = KNOWN_SEC_TYPES.filter((c) => c !== 'OPT' && c !== 'FOP' && c !== 'WAR' && c !== 'CASH');
 
 /** The zero scenario: nothing moves. */
 export const ZERO_SHOCKS: ScenarioShocks = Object.freeze({

@@ -139,7 +139,11 @@ export function planStrategies(legs: readonly StrategyLeg[], shares: number): St
   for (const s of [...shortCalls, ...shortPuts]) if (left[s]! > EPS) naked.push({ leg: s, units: left[s]! });
 
   return {
-    spreadLoss, spreadShorts, stock: blocks, straddles, naked,
+    spreadLoss,
+    spreadShorts,
+    stock: blocks,
+    straddles,
+    naked,
     counts: { spreads, covered, protectedShares, straddles: straddles.length, naked: naked.length },
   };
 }
@@ -183,8 +187,13 @@ export interface UnderlyingRates {
  * scenario (mark plus the model's change, at least 0).
  */
 export function strategyRequirement(
-  plan: StrategyPlan, legs: readonly StrategyLeg[], S: number, stockPrice: number, value: (leg: number) => number,
-  rates: UnderlyingRates, rules: MarginRules,
+  plan: StrategyPlan,
+  legs: readonly StrategyLeg[],
+  S: number,
+  stockPrice: number,
+  value: (leg: number) => number,
+  rates: UnderlyingRates,
+  rules: MarginRules,
 ): { maint: number; init: number } {
   const naked = (leg: number) => {
     const l = legs[leg]!;
@@ -197,11 +206,13 @@ export function strategyRequirement(
     options += Math.min(plan.spreadLoss, nakedSum);
   }
   for (const { call, put, units } of plan.straddles) {
-    const rc = naked(call), rp = naked(put);
+    const rc = naked(call),
+      rp = naked(put);
     options += units * (rc >= rp ? rc + value(put) : rp + value(call));
   }
   for (const { leg, units } of plan.naked) options += units * naked(leg);
-  let maint = options, init = options;
+  let maint = options,
+    init = options;
   const px = stockPrice > 0 ? stockPrice : 0;
   for (const b of plan.stock) {
     if (b.shares < 0) {
@@ -210,7 +221,8 @@ export function strategyRequirement(
       init += stockRequirement(b.shares, px, rules, true) - b.shares * itm;
       continue;
     }
-    const hasCall = !Number.isNaN(b.callStrike), hasPut = !Number.isNaN(b.putStrike);
+    const hasCall = !Number.isNaN(b.callStrike),
+      hasPut = !Number.isNaN(b.putStrike);
     if (hasPut) {
       const floor = rates.protectPct * b.putStrike + Math.max(0, px - b.putStrike);
       const conversion = hasCall && b.callStrike === b.putStrike;

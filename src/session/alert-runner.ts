@@ -2,8 +2,16 @@
 import type { FeedEventBody } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import {
-  DEFAULT_ALERT_CONFIG, INITIAL_ALERT_STATE, acknowledgeAll, activeAlerts, alertChangedBody, evaluateAlerts,
-  type Alert, type AlertConfig, type AlertState, type AlertTransition,
+  DEFAULT_ALERT_CONFIG,
+  INITIAL_ALERT_STATE,
+  acknowledgeAll,
+  activeAlerts,
+  alertChangedBody,
+  evaluateAlerts,
+  type Alert,
+  type AlertConfig,
+  type AlertState,
+  type AlertTransition,
 } from '../risk/alerts/index.js';
 import type { StressReport } from '../risk/report.js';
 
@@ -36,10 +44,13 @@ export interface AlertRunner {
 }
 
 function sameList(a: readonly Alert[], b: readonly Alert[]): boolean {
-  return a.length === b.length && a.every((x, i) => {
-    const y = b[i]!;
-    return x.id === y.id && x.severity === y.severity && x.title === y.title && x.acknowledged === y.acknowledged && x.raisedAt === y.raisedAt;
-  });
+  return (
+    a.length === b.length &&
+    a.every((x, i) => {
+      const y = b[i]!;
+      return x.id === y.id && x.severity === y.severity && x.title === y.title && x.acknowledged === y.acknowledged && x.raisedAt === y.raisedAt;
+    })
+  );
 }
 
 export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, opts: AlertRunnerOptions = {}): AlertRunner {
@@ -49,7 +60,11 @@ export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, op
   return {
     evaluate(portfolio, report, now) {
       const r = evaluateAlerts(state, {
-        state: portfolio, config, now, ...(report ? { stress: report } : {}), ...(ourClientId !== undefined ? { ourClientId } : {}),
+        state: portfolio,
+        config,
+        now,
+        ...(report ? { stress: report } : {}),
+        ...(ourClientId !== undefined ? { ourClientId } : {}),
       });
       state = r.state;
       const fresh = activeAlerts(state);

@@ -94,9 +94,18 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
       }
       const held = (why: string) => verdicts.push({ kind: 'held', key, rule, alert, why });
       if (isTradingAction(rule.do)) {
-        if (policy.limits.window === 'market' && !input.marketOpen) { held('outside the market window (limits.window is "market")'); continue; }
-        if (input.blocked) { held(input.blocked); continue; }
-        if (input.busy || trading) { held('one action at a time: another is being followed'); continue; }
+        if (policy.limits.window === 'market' && !input.marketOpen) {
+          held('outside the market window (limits.window is "market")');
+          continue;
+        }
+        if (input.blocked) {
+          held(input.blocked);
+          continue;
+        }
+        if (input.busy || trading) {
+          held('one action at a time: another is being followed');
+          continue;
+        }
         if (lastActionAt !== undefined && now - lastActionAt < policy.limits.coolDownMs) {
           held(`cool-down: ${clock(policy.limits.coolDownMs - (now - lastActionAt))} left of limits.coolDownMs`);
           continue;
@@ -109,7 +118,11 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
         actions.push(now);
         lastActionAt = now;
       }
-      episodes.set(key, { since: ep.since, state: 'acting', ...(isTradingAction(rule.do) && memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}) });
+      episodes.set(key, {
+        since: ep.since,
+        state: 'acting',
+        ...(isTradingAction(rule.do) && memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}),
+      });
       const act = { kind: 'act' as const, key, rule, alert, heldMs };
       acts.push(act);
       verdicts.push(act);
@@ -178,10 +191,15 @@ export function decideCommand(memory: GuardMemory, policy: GuardPolicy, rule: Po
   if (input.busy) return { kind: 'held', why: 'one action at a time: another is being followed' };
   const actions = memory.actions.filter((t) => now - t < HOUR_MS);
   if (actions.length >= policy.limits.maxActionsPerHour) {
-    return { kind: 'held', why: `limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}` };
+    return {
+      kind: 'held',
+      why: `limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}`,
+    };
   }
   return {
-    kind: 'act', at: now, memory: { ...memory, actions: [...actions, now], lastActionAt: now },
+    kind: 'act',
+    at: now,
+    memory: { ...memory, actions: [...actions, now], lastActionAt: now },
     ...(memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}),
   };
 }

@@ -97,10 +97,11 @@ export function parsePolicy(text: string, file: string): { readonly policy?: Gua
   const rules: PolicyRule[] = [];
   if (!Array.isArray(top.rules)) c.fail('rules', `expected a list of rules, got ${show(top.rules)}`);
   else if (top.rules.length === 0) c.fail('rules', 'a policy needs at least one rule');
-  else top.rules.forEach((r, i) => {
-    const rule = parseRule(c, r, i);
-    if (rule) rules.push(rule);
-  });
+  else
+    top.rules.forEach((r, i) => {
+      const rule = parseRule(c, r, i);
+      if (rule) rules.push(rule);
+    });
   const limits = parseLimits(c, top.limits);
   if (c.problems.length > 0) return { problems: c.problems };
   return { policy: { rules, limits, hash: createHash('sha256').update(text).digest('hex') }, problems: [] };
@@ -118,7 +119,8 @@ function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   let forMs = 0;
   if (w) {
     alert = c.string(`${at}.when.alert`, w.alert, '', true);
-    if (alert && !knownAlert(alert)) c.fail(`${at}.when.alert`, `no alert rule is called ${show(alert.split(':')[0])} (rules: ${RULE_NAMES.join(', ')}, or "*")`);
+    if (alert && !knownAlert(alert))
+      c.fail(`${at}.when.alert`, `no alert rule is called ${show(alert.split(':')[0])} (rules: ${RULE_NAMES.join(', ')}, or "*")`);
     if (w.severity !== undefined) severity = c.oneOf(`${at}.when.severity`, w.severity, SEVERITIES, 'info');
     if (w.forMs !== undefined) forMs = c.number(`${at}.when.forMs`, w.forMs, 0, 0, DAY_MS, true);
   }
@@ -135,14 +137,22 @@ function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   if (kind === 'reduce') maxReductionPct = r.maxReductionPct === undefined ? 100 : c.number(`${at}.maxReductionPct`, r.maxReductionPct, 100, 1, 100);
   if (kind === 'cancelClient') {
     if (r.clientIds === 'foreign') clientIds = 'foreign';
-    else if (Array.isArray(r.clientIds) && r.clientIds.length > 0 && r.clientIds.every((x) => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 2147483647)) {
+    else if (
+      Array.isArray(r.clientIds) &&
+      r.clientIds.length > 0 &&
+      r.clientIds.every((x) => Number.isInteger(x) && (x as number) > 0 && (x as number) <= 2147483647)
+    ) {
       clientIds = r.clientIds as number[];
     } else {
-      c.fail(`${at}.clientIds`, `expected "foreign" or a list of API client ids (whole numbers from 1; client 0 is TWS's own window, cancelled only by globalCancel), got ${show(r.clientIds)}`);
+      c.fail(
+        `${at}.clientIds`,
+        `expected "foreign" or a list of API client ids (whole numbers from 1; client 0 is TWS's own window, cancelled only by globalCancel), got ${show(r.clientIds)}`,
+      );
     }
   }
   if (kind === 'flatten') {
-    if (typeof r.scope !== 'string') c.fail(`${at}.scope`, `a flatten rule needs a scope (all, currency:EUR, class:OPT, underlying:AAPL, conid:N), got ${show(r.scope)}`);
+    if (typeof r.scope !== 'string')
+      c.fail(`${at}.scope`, `a flatten rule needs a scope (all, currency:EUR, class:OPT, underlying:AAPL, conid:N), got ${show(r.scope)}`);
     else {
       const s = parseScope(r.scope);
       if (typeof s === 'string') c.fail(`${at}.scope`, s);
@@ -151,7 +161,10 @@ function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   }
   if (c.problems.length > before) return undefined;
   return {
-    index: i, name, when: { alert, severity, forMs }, do: kind,
+    index: i,
+    name,
+    when: { alert, severity, forMs },
+    do: kind,
     ...(maxReductionPct !== undefined ? { maxReductionPct } : {}),
     ...(clientIds !== undefined ? { clientIds } : {}),
     ...(scope ? { scope } : {}),
@@ -164,7 +177,8 @@ function parseLimits(c: Checker, v: unknown): PolicyLimits {
   const l = c.object('limits', v, LIMIT_KEYS);
   if (!l) return DEFAULT_LIMITS;
   return {
-    maxActionsPerHour: l.maxActionsPerHour === undefined ? DEFAULT_LIMITS.maxActionsPerHour : c.number('limits.maxActionsPerHour', l.maxActionsPerHour, 3, 1, 60, true),
+    maxActionsPerHour:
+      l.maxActionsPerHour === undefined ? DEFAULT_LIMITS.maxActionsPerHour : c.number('limits.maxActionsPerHour', l.maxActionsPerHour, 3, 1, 60, true),
     coolDownMs: l.coolDownMs === undefined ? DEFAULT_LIMITS.coolDownMs : c.number('limits.coolDownMs', l.coolDownMs, 300_000, 0, DAY_MS, true),
     window: l.window === undefined ? DEFAULT_LIMITS.window : c.oneOf('limits.window', l.window, ['market', 'always'] as const, 'market'),
     maxDataAgeMs: l.maxDataAgeMs === undefined ? DEFAULT_LIMITS.maxDataAgeMs : c.number('limits.maxDataAgeMs', l.maxDataAgeMs, 200_000, 1_000, DAY_MS, true),
@@ -174,7 +188,12 @@ function parseLimits(c: Checker, v: unknown): PolicyLimits {
 /** One line per rule, as the daemon prints it at start and on reload. */
 export function policyLines(p: GuardPolicy): string[] {
   return p.rules.map((r) => {
-    const extra = r.do === 'reduce' ? ` maxReductionPct=${r.maxReductionPct}` : r.do === 'cancelClient' ? ` clientIds=${r.clientIds === 'foreign' ? 'foreign' : (r.clientIds ?? []).join(',')}` : '';
+    const extra =
+      r.do === 'reduce'
+        ? ` maxReductionPct=${r.maxReductionPct}`
+        : r.do === 'cancelClient'
+          ? ` clientIds=${r.clientIds === 'foreign' ? 'foreign' : (r.clientIds ?? []).join(',')}`
+          : '';
     return `${r.name}: when ${r.when.alert} is ${r.when.severity} or worse for ${r.when.forMs} ms do ${r.do}${extra}${r.scope ? ` scope=${JSON.stringify(r.scope)}` : ''}`;
   });
 }

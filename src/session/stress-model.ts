@@ -119,7 +119,12 @@ export function createStressRunner(opts: StressRunnerOptions = {}): (state: Port
         }
         scenarioInputs = { portfolio: state.portfolio, accountValues: state.accountValues };
       }
-      if (!grid) grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ ...opts.params, now }));
+      if (!grid)
+        grid = buildStressGrid(
+          state,
+          scenarios.map((s) => s.shocks),
+          stressParams({ ...opts.params, now }),
+        );
       else updateStressGrid(grid, state, now);
       const report = stressReportFromGrid(grid, state, scenarios);
       const model = stressModelOf(report, grid);
@@ -206,11 +211,17 @@ function contributions(grid: StressGrid, j: number, worstTotal: number): Map<num
 function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string): StressSubject {
   const [axis, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash' | 'sym', string?];
   const kind = d.kind;
-  const label = axis === 'sym' ? `${name} alone` : axis === 'px' ? (ASSET_CLASS_NAMES[name as AssetClass] ?? name) : axis === 'fx' ? `${name} vs ${base}` : 'Combined crash';
+  const label =
+    axis === 'sym'
+      ? `${name} alone`
+      : axis === 'px'
+        ? (ASSET_CLASS_NAMES[name as AssetClass] ?? name)
+        : axis === 'fx'
+          ? `${name} vs ${base}`
+          : 'Combined crash';
   if (kind === 'crash') return { key: d.key, kind, label, distance: d, curve: [] };
   const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => ({ ...ZERO_SHOCKS, [axis]: { [name]: t } }));
   const accounts = evaluateShocks(grid, shocks);
   const curve = accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));
   return { key: d.key, kind, label, distance: d, curve };
 }
-

@@ -39,10 +39,18 @@ function nthWeekday(year: number, month: number, dow: number, n: number): Day {
 
 /** Western Easter Sunday (anonymous Gregorian algorithm). */
 export function easterSunday(year: number): Day {
-  const a = year % 19, b = Math.floor(year / 100), c = year % 100;
-  const d = Math.floor(b / 4), e = b % 4, f = Math.floor((b + 8) / 25), g = Math.floor((b - f + 1) / 3);
-  const h = (19 * a + b - d - g + 15) % 30, i = Math.floor(c / 4), k = c % 4;
-  const l = (32 + 2 * e + 2 * i - h - k) % 7, m = Math.floor((a + 11 * h + 22 * l) / 451);
+  const a = year % 19,
+    b = Math.floor(year / 100),
+    c = year % 100;
+  const d = Math.floor(b / 4),
+    e = b % 4,
+    f = Math.floor((b + 8) / 25),
+    g = Math.floor((b - f + 1) / 3);
+  const h = (19 * a + b - d - g + 15) % 30,
+    i = Math.floor(c / 4),
+    k = c % 4;
+  const l = (32 + 2 * e + 2 * i - h - k) % 7,
+    m = Math.floor((a + 11 * h + 22 * l) / 451);
   const month = Math.floor((h + l - 7 * m + 114) / 31) - 1;
   return { year, month, day: ((h + l - 7 * m + 114) % 31) + 1 };
 }
@@ -159,8 +167,12 @@ export interface FutureContract {
 
 function contract(root: string, year: number, month: number, lastTradeDay: Day, expiryMs: number): FutureContract {
   return {
-    year, month, contractMonth: `${year}${String(month + 1).padStart(2, '0')}`,
-    localSymbol: `${root}${MONTH_CODES[month]}${year % 10}`, lastTradeDay, expiryMs,
+    year,
+    month,
+    contractMonth: `${year}${String(month + 1).padStart(2, '0')}`,
+    localSymbol: `${root}${MONTH_CODES[month]}${year % 10}`,
+    lastTradeDay,
+    expiryMs,
   };
 }
 

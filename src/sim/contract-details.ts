@@ -61,8 +61,14 @@ export type MarketRule = ReadonlyArray<readonly [number, number]>;
  */
 export const MARKET_RULES: Readonly<Record<number, MarketRule>> = {
   26: [[0, 0.01]], // US stocks
-  32: [[0, 0.01], [3, 0.05]], // US equity options (penny class)
-  33: [[0, 0.05], [3, 0.1]], // SPX options
+  32: [
+    [0, 0.01],
+    [3, 0.05],
+  ], // US equity options (penny class)
+  33: [
+    [0, 0.05],
+    [3, 0.1],
+  ], // SPX options
   67: [[0, 0.25]], // ES futures and options
   68: [[0, 0.01]], // CL futures
   239: [[0, 0.00005]], // EUR.USD on IDEALPRO
@@ -112,7 +118,7 @@ export function detailsOf(inst: Instrument, now: number): ContractDetailsView {
     ...inst,
     marketName: inst.tradingClass,
     orderTypes: 'ACTIVETIM,AD,ADJUST,ALERT,ALLOC,DAY,GTC,LMT,MKT,NONALGO,OCA,STP,TRAIL,WHATIF',
-    contractMonth: derivative ? inst.contractMonth ?? lastDay.slice(0, 6) : '',
+    contractMonth: derivative ? (inst.contractMonth ?? lastDay.slice(0, 6)) : '',
     subcategory: '',
     // Only the bond's CUSIP is given: the simulator does not invent ISINs for real companies.
     secIdList: inst.bond ? [['CUSIP', inst.bond.cusip]] : [],

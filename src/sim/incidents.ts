@@ -40,8 +40,19 @@ export interface OrderIncident {
 }
 
 export const INCIDENT_NAMES = [
-  'drop', 'restart', 'zombie', 'recover', 'connectivity-lost', 'connectivity-restored', 'farm', 'margin-spike',
-  'fx-gap', 'crash', 'move', 'foreign-order', 'manual-order',
+  'drop',
+  'restart',
+  'zombie',
+  'recover',
+  'connectivity-lost',
+  'connectivity-restored',
+  'farm',
+  'margin-spike',
+  'fx-gap',
+  'crash',
+  'move',
+  'foreign-order',
+  'manual-order',
 ] as const;
 
 /** Farm message texts as TWS writes them (the farm name is appended). */

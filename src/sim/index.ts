@@ -85,8 +85,11 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     throw err;
   }
   sim.start();
-  log('info', `simulator up on ${opts.host}:${transport.port}, account ${opts.account}, seed ${opts.seed}, speed ${opts.speed}` +
-    (scenario ? `, scenario ${scenario.name}` : ''));
+  log(
+    'info',
+    `simulator up on ${opts.host}:${transport.port}, account ${opts.account}, seed ${opts.seed}, speed ${opts.speed}` +
+      (scenario ? `, scenario ${scenario.name}` : ''),
+  );
   let closed: Promise<void> | undefined;
   return {
     get port() {

@@ -68,15 +68,17 @@ export class Ledger {
   applyFill(inst: Instrument, qty: Decimal, price: Decimal, commission: Decimal): FillResult {
     const mult = dec(multiplierOf(inst));
     const existing = this.positions.get(inst.conId);
-    const pos: PositionState =
-      existing ?? { inst, qty: ZERO, avgPrice: ZERO, realized: ZERO, dayStartQty: ZERO, dayFlow: ZERO };
+    const pos: PositionState = existing ?? { inst, qty: ZERO, avgPrice: ZERO, realized: ZERO, dayStartQty: ZERO, dayFlow: ZERO };
     const old = pos.qty;
     const next = old.add(qty);
     let realized = ZERO;
     const closing = !old.isZero() && old.isPositive() !== qty.isPositive();
     if (closing) {
       const closed = Decimal.min(old.abs(), qty.abs());
-      realized = closed.mul(price.sub(pos.avgPrice)).mul(mult).mul(old.isPositive() ? 1 : -1);
+      realized = closed
+        .mul(price.sub(pos.avgPrice))
+        .mul(mult)
+        .mul(old.isPositive() ? 1 : -1);
     }
     if (next.isZero()) pos.avgPrice = ZERO;
     else if (old.isZero() || (old.isPositive() === next.isPositive() && !closing)) {

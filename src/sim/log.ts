@@ -18,10 +18,7 @@ const ORDER: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 }
 export function createLogger(target: LogTarget, minLevel: LogLevel = 'info'): SimLogger {
   if (target === false) return () => {};
   if (typeof target === 'function') return target;
-  const write =
-    target === 'stderr'
-      ? (line: string) => process.stderr.write(line)
-      : (line: string) => appendFileSync(target.file, line);
+  const write = target === 'stderr' ? (line: string) => process.stderr.write(line) : (line: string) => appendFileSync(target.file, line);
   return (level, message) => {
     if (ORDER[level] < ORDER[minLevel]) return;
     write(`${new Date().toISOString()} sim ${level.padEnd(5)} ${message}\n`);

@@ -107,7 +107,9 @@ export function positionRequirement(
       const otm = inst.right === 'C' ? Decimal.max(ZERO, strike.sub(und)) : Decimal.max(ZERO, und.sub(strike));
       const charge = (m: number): Decimal => {
         const fm = new Decimal(String(m));
-        return Decimal.max(fm.sub(otm.mul(mult)), fm.mul(params.fopMinPct)).mul(n).mul(k);
+        return Decimal.max(fm.sub(otm.mul(mult)), fm.mul(params.fopMinPct))
+          .mul(n)
+          .mul(k);
       };
       return { init: charge(underlyingFuture.futMargin.init), maint: charge(underlyingFuture.futMargin.maint), segment: 'C' };
     }

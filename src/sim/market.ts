@@ -117,7 +117,16 @@ export class Market {
     this.startTime = start;
     this.seed = seed;
     for (const f of FACTORS) {
-      this.factors.set(f.key, { key: f.key, kind: f.kind, beta: f.beta, dividendYield: f.dividendYield, value: f.start, vol: f.vol, high: f.start, low: f.start });
+      this.factors.set(f.key, {
+        key: f.key,
+        kind: f.kind,
+        beta: f.beta,
+        dividendYield: f.dividendYield,
+        value: f.start,
+        vol: f.vol,
+        high: f.start,
+        low: f.start,
+      });
     }
     for (const [ccy, v] of Object.entries(FX_START)) {
       this.fx.set(ccy, v);
@@ -316,8 +325,16 @@ export class Market {
         askIv: impliedVol(ask, o.undPrice, inst.strike, T, r, q, right),
       };
       return {
-        bid, ask, last: roundToTick(o.price, tick), mark, close: close ?? mark, high: Math.max(mark, close ?? mark),
-        low: Math.min(mark, close ?? mark), ...sizes, volume: Math.floor(volume / 100), option,
+        bid,
+        ask,
+        last: roundToTick(o.price, tick),
+        mark,
+        close: close ?? mark,
+        high: Math.max(mark, close ?? mark),
+        low: Math.min(mark, close ?? mark),
+        ...sizes,
+        volume: Math.floor(volume / 100),
+        option,
       };
     }
     const f = inst.secType === 'CASH' ? undefined : this.factors.get(inst.factor);
@@ -327,8 +344,13 @@ export class Market {
     const high = f ? this.linearPrice(inst, f.high) : mark;
     const low = f ? this.linearPrice(inst, f.low) : mark;
     const base = {
-      last: roundToTick(raw, tick), mark, close: close ?? mark, high: roundToTick(Math.max(high, mark), tick),
-      low: roundToTick(Math.min(low, mark), tick), ...sizes, volume,
+      last: roundToTick(raw, tick),
+      mark,
+      close: close ?? mark,
+      high: roundToTick(Math.max(high, mark), tick),
+      low: roundToTick(Math.min(low, mark), tick),
+      ...sizes,
+      volume,
     };
     if (inst.secType === 'IND') return base;
     const half = Math.max(1, inst.halfSpreadTicks) * tick;

@@ -107,8 +107,22 @@ export function errorMessage(sv: number, reqId: number, code: number, message: s
 
 export function position(account: string, c: WireContract, pos: Decimal, avgCost: number): string[] {
   return [
-    id(IN.POSITION), '3', account, fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth, fDbl(c.strike),
-    c.right, c.multiplier, c.exchange, c.currency, c.localSymbol, c.tradingClass, fDec(pos), fDbl(avgCost),
+    id(IN.POSITION),
+    '3',
+    account,
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    fDec(pos),
+    fDbl(avgCost),
   ];
 }
 
@@ -119,8 +133,24 @@ export function positionEnd(): string[] {
 /** POSITION_MULTI v1 (reqPositionsMulti): like POSITION, with the request id first and the model code last. */
 export function positionMulti(reqId: number, account: string, c: WireContract, pos: Decimal, avgCost: number, modelCode: string): string[] {
   return [
-    id(IN.POSITION_MULTI), '1', fInt(reqId), account, fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth,
-    fDbl(c.strike), c.right, c.multiplier, c.exchange, c.currency, c.localSymbol, c.tradingClass, fDec(pos), fDbl(avgCost), modelCode,
+    id(IN.POSITION_MULTI),
+    '1',
+    fInt(reqId),
+    account,
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    fDec(pos),
+    fDbl(avgCost),
+    modelCode,
   ];
 }
 
@@ -155,9 +185,26 @@ export interface PortfolioValueView {
 export function portfolioValue(v: PortfolioValueView, account: string): string[] {
   const c = v.contract;
   return [
-    id(IN.PORTFOLIO_VALUE), '8', fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth, fDbl(c.strike), c.right,
-    c.multiplier, c.primaryExch, c.currency, c.localSymbol, c.tradingClass, fDec(v.position), fDbl(v.marketPrice),
-    fDbl(v.marketValue), fDbl(v.averageCost), fDbl(v.unrealizedPnl), fDbl(v.realizedPnl), account,
+    id(IN.PORTFOLIO_VALUE),
+    '8',
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    c.primaryExch,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    fDec(v.position),
+    fDbl(v.marketPrice),
+    fDbl(v.marketValue),
+    fDbl(v.averageCost),
+    fDbl(v.unrealizedPnl),
+    fDbl(v.realizedPnl),
+    account,
   ];
 }
 
@@ -228,8 +275,18 @@ export interface OptionComputationView {
 export function tickOptionComputation(reqId: number, tickType: number, tickAttrib: number, v: OptionComputationView): string[] {
   const or = (x: number | undefined, na: string) => (x === undefined || !Number.isFinite(x) ? na : fDbl(x));
   return [
-    id(IN.TICK_OPTION_COMPUTATION), fInt(reqId), fInt(tickType), fInt(tickAttrib), or(v.impliedVol, '-1'), or(v.delta, '-2'),
-    or(v.optPrice, '-1'), or(v.pvDividend, '-1'), or(v.gamma, '-2'), or(v.vega, '-2'), or(v.theta, '-2'), or(v.undPrice, '-1'),
+    id(IN.TICK_OPTION_COMPUTATION),
+    fInt(reqId),
+    fInt(tickType),
+    fInt(tickAttrib),
+    or(v.impliedVol, '-1'),
+    or(v.delta, '-2'),
+    or(v.optPrice, '-1'),
+    or(v.pvDividend, '-1'),
+    or(v.gamma, '-2'),
+    or(v.vega, '-2'),
+    or(v.theta, '-2'),
+    or(v.undPrice, '-1'),
   ];
 }
 
@@ -282,13 +339,47 @@ export interface ContractDetailsView extends WireContract {
 export function contractData(sv: number, reqId: number, d: ContractDetailsView): string[] {
   const rules = sv >= SV.SIZE_RULES;
   return [
-    id(IN.CONTRACT_DATA), ...(rules ? [] : ['8']), fInt(reqId), d.symbol, d.secType, d.lastTradeDateOrContractMonth,
-    ...(sv >= SV.LAST_TRADE_DATE ? [d.lastTradeDate] : []), fDbl(d.strike), d.right, d.exchange, d.currency, d.localSymbol,
-    d.marketName, d.tradingClass, fInt(d.conId), fDbl(d.minTick), ...(rules ? [] : ['1']), d.multiplier, d.orderTypes,
-    d.validExchanges, '1', fInt(d.underConId), d.longName, d.primaryExch, d.contractMonth, d.industry, d.category,
-    d.subcategory, d.timeZoneId, d.tradingHours, d.liquidHours, '', '', fInt(d.secIdList.length),
-    ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.underSymbol, d.underSecType, d.marketRuleIds,
-    d.realExpirationDate, d.stockType,
+    id(IN.CONTRACT_DATA),
+    ...(rules ? [] : ['8']),
+    fInt(reqId),
+    d.symbol,
+    d.secType,
+    d.lastTradeDateOrContractMonth,
+    ...(sv >= SV.LAST_TRADE_DATE ? [d.lastTradeDate] : []),
+    fDbl(d.strike),
+    d.right,
+    d.exchange,
+    d.currency,
+    d.localSymbol,
+    d.marketName,
+    d.tradingClass,
+    fInt(d.conId),
+    fDbl(d.minTick),
+    ...(rules ? [] : ['1']),
+    d.multiplier,
+    d.orderTypes,
+    d.validExchanges,
+    '1',
+    fInt(d.underConId),
+    d.longName,
+    d.primaryExch,
+    d.contractMonth,
+    d.industry,
+    d.category,
+    d.subcategory,
+    d.timeZoneId,
+    d.tradingHours,
+    d.liquidHours,
+    '',
+    '',
+    fInt(d.secIdList.length),
+    ...d.secIdList.flatMap(([tag, value]) => [tag, value]),
+    '0',
+    d.underSymbol,
+    d.underSecType,
+    d.marketRuleIds,
+    d.realExpirationDate,
+    d.stockType,
     ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : sv >= SV.FRACTIONAL_SIZE_SUPPORT ? [d.sizeIncrement] : []),
     ...(sv >= SV.INELIGIBILITY_REASONS ? ['0'] : []),
   ];
@@ -308,11 +399,43 @@ export interface BondDetailsView extends ContractDetailsView {
 export function bondContractData(sv: number, reqId: number, d: BondDetailsView): string[] {
   const rules = sv >= SV.SIZE_RULES;
   return [
-    id(IN.BOND_CONTRACT_DATA), ...(rules ? [] : ['6']), fInt(reqId), d.symbol, d.secType, d.cusip, fDbl(d.coupon), d.maturity,
-    d.issueDate, '', 'Government', 'FIXED', '0', '0', '0', '', d.exchange, d.currency, d.marketName, d.tradingClass,
-    fInt(d.conId), fDbl(d.minTick), ...(rules ? [] : ['1']), d.orderTypes, d.validExchanges, '', '', '0', '', d.longName,
-    ...(sv >= SV.BOND_TRADING_HOURS ? [d.timeZoneId, d.tradingHours, d.liquidHours] : []), '', '',
-    fInt(d.secIdList.length), ...d.secIdList.flatMap(([tag, value]) => [tag, value]), '0', d.marketRuleIds,
+    id(IN.BOND_CONTRACT_DATA),
+    ...(rules ? [] : ['6']),
+    fInt(reqId),
+    d.symbol,
+    d.secType,
+    d.cusip,
+    fDbl(d.coupon),
+    d.maturity,
+    d.issueDate,
+    '',
+    'Government',
+    'FIXED',
+    '0',
+    '0',
+    '0',
+    '',
+    d.exchange,
+    d.currency,
+    d.marketName,
+    d.tradingClass,
+    fInt(d.conId),
+    fDbl(d.minTick),
+    ...(rules ? [] : ['1']),
+    d.orderTypes,
+    d.validExchanges,
+    '',
+    '',
+    '0',
+    '',
+    d.longName,
+    ...(sv >= SV.BOND_TRADING_HOURS ? [d.timeZoneId, d.tradingHours, d.liquidHours] : []),
+    '',
+    '',
+    fInt(d.secIdList.length),
+    ...d.secIdList.flatMap(([tag, value]) => [tag, value]),
+    '0',
+    d.marketRuleIds,
     ...(rules ? [d.minSize, d.sizeIncrement, d.suggestedSizeIncrement] : []),
   ];
 }
@@ -328,8 +451,16 @@ export function secDefOptParams(
   strikes: readonly number[],
 ): string[] {
   return [
-    id(IN.SECURITY_DEFINITION_OPTION_PARAMETER), fInt(reqId), exchange, fInt(underlyingConId), tradingClass, multiplier,
-    fInt(expirations.length), ...expirations, fInt(strikes.length), ...strikes.map((k) => fDbl(k)),
+    id(IN.SECURITY_DEFINITION_OPTION_PARAMETER),
+    fInt(reqId),
+    exchange,
+    fInt(underlyingConId),
+    tradingClass,
+    multiplier,
+    fInt(expirations.length),
+    ...expirations,
+    fInt(strikes.length),
+    ...strikes.map((k) => fDbl(k)),
   ];
 }
 
@@ -350,9 +481,17 @@ export interface SymbolSampleView {
 /** SYMBOL_SAMPLES (reqMatchingSymbols): description and issuerId from 176. */
 export function symbolSamples(sv: number, reqId: number, rows: readonly SymbolSampleView[]): string[] {
   return [
-    id(IN.SYMBOL_SAMPLES), fInt(reqId), fInt(rows.length),
+    id(IN.SYMBOL_SAMPLES),
+    fInt(reqId),
+    fInt(rows.length),
     ...rows.flatMap((r) => [
-      fInt(r.conId), r.symbol, r.secType, r.primaryExch, r.currency, fInt(r.derivativeSecTypes.length), ...r.derivativeSecTypes,
+      fInt(r.conId),
+      r.symbol,
+      r.secType,
+      r.primaryExch,
+      r.currency,
+      fInt(r.derivativeSecTypes.length),
+      ...r.derivativeSecTypes,
       ...(sv >= SV.BOND_ISSUERID ? [r.description, ''] : []),
     ]),
   ];
@@ -372,14 +511,29 @@ export interface BarView {
 /** HISTORICAL_DATA (no version since 124; the end message is separate only from 196, beyond what the simulator speaks). */
 export function historicalData(reqId: number, startDate: string, endDate: string, bars: readonly BarView[]): string[] {
   return [
-    id(IN.HISTORICAL_DATA), fInt(reqId), startDate, endDate, fInt(bars.length),
+    id(IN.HISTORICAL_DATA),
+    fInt(reqId),
+    startDate,
+    endDate,
+    fInt(bars.length),
     ...bars.flatMap((b) => [b.date, fDbl(b.open), fDbl(b.high), fDbl(b.low), fDbl(b.close), fInt(b.volume), fDbl(b.wap), fInt(b.count)]),
   ];
 }
 
 /** HISTORICAL_DATA_UPDATE (keepUpToDate; no version): the last bar again, bar count before the date, close before high. */
 export function historicalDataUpdate(reqId: number, b: BarView): string[] {
-  return [id(IN.HISTORICAL_DATA_UPDATE), fInt(reqId), fInt(b.count), b.date, fDbl(b.open), fDbl(b.close), fDbl(b.high), fDbl(b.low), fDbl(b.wap), fInt(b.volume)];
+  return [
+    id(IN.HISTORICAL_DATA_UPDATE),
+    fInt(reqId),
+    fInt(b.count),
+    b.date,
+    fDbl(b.open),
+    fDbl(b.close),
+    fDbl(b.high),
+    fDbl(b.low),
+    fDbl(b.wap),
+    fInt(b.volume),
+  ];
 }
 
 export function headTimestamp(reqId: number, timestamp: string): string[] {
@@ -443,43 +597,128 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
   const m = o.margin;
   const u = UNSET_DOUBLE;
   const f: string[] = [
-    id(IN.OPEN_ORDER), fInt(o.orderId),
+    id(IN.OPEN_ORDER),
+    fInt(o.orderId),
     // contract
-    fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth, fDbl(c.strike), c.right, c.multiplier, c.exchange,
-    c.currency, c.localSymbol, c.tradingClass,
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
     // main order fields
-    o.action, fDec(o.totalQuantity), o.orderType, fDbl(o.lmtPrice), fDbl(o.auxPrice), o.tif, '', o.account, 'O', '0',
-    o.orderRef, fInt(o.clientId), fInt(o.permId), fBool(o.outsideRth), '0', '0', '',
+    o.action,
+    fDec(o.totalQuantity),
+    o.orderType,
+    fDbl(o.lmtPrice),
+    fDbl(o.auxPrice),
+    o.tif,
+    '',
+    o.account,
+    'O',
+    '0',
+    o.orderRef,
+    fInt(o.clientId),
+    fInt(o.permId),
+    fBool(o.outsideRth),
+    '0',
+    '0',
+    '',
     '', // sharesAllocation (ignored)
-    '', '', '', // faGroup, faMethod, faPercentage
+    '',
+    '',
+    '', // faGroup, faMethod, faPercentage
     ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
     '', // modelCode
-    '', '', u, '', // goodTillDate, rule80A, percentOffset, settlingFirm
-    '0', '', '-1', // shortSaleSlot, designatedLocation, exemptCode
-    '0', u, u, u, u, u, // auctionStrategy, startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
+    '',
+    '',
+    u,
+    '', // goodTillDate, rule80A, percentOffset, settlingFirm
+    '0',
+    '',
+    '-1', // shortSaleSlot, designatedLocation, exemptCode
+    '0',
+    u,
+    u,
+    u,
+    u,
+    u, // auctionStrategy, startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
     UNSET_INTEGER, // displaySize
-    '0', '0', '0', UNSET_INTEGER, '0', '0', '0', u, // blockOrder, sweepToFill, allOrNone, minQty, ocaType, eTradeOnly, firmQuoteOnly, nbboPriceCap
-    fInt(o.parentId), '0', // parentId, triggerMethod
-    u, '0', '', u, '0', '0', // volatility, volatilityType, deltaNeutralOrderType (empty: no DN fields), dnAuxPrice, continuousUpdate, referencePriceType
-    u, u, // trailStopPrice, trailingPercent
-    u, UNSET_INTEGER, // basisPoints, basisPointsType
-    '', '0', '0', // comboLegsDescription, comboLegsCount, orderComboLegsCount
+    '0',
+    '0',
+    '0',
+    UNSET_INTEGER,
+    '0',
+    '0',
+    '0',
+    u, // blockOrder, sweepToFill, allOrNone, minQty, ocaType, eTradeOnly, firmQuoteOnly, nbboPriceCap
+    fInt(o.parentId),
+    '0', // parentId, triggerMethod
+    u,
+    '0',
+    '',
+    u,
+    '0',
+    '0', // volatility, volatilityType, deltaNeutralOrderType (empty: no DN fields), dnAuxPrice, continuousUpdate, referencePriceType
+    u,
+    u, // trailStopPrice, trailingPercent
+    u,
+    UNSET_INTEGER, // basisPoints, basisPointsType
+    '',
+    '0',
+    '0', // comboLegsDescription, comboLegsCount, orderComboLegsCount
     '0', // smartComboRoutingParamsCount
-    UNSET_INTEGER, UNSET_INTEGER, u, // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (unset: no scale fields)
+    UNSET_INTEGER,
+    UNSET_INTEGER,
+    u, // scaleInitLevelSize, scaleSubsLevelSize, scalePriceIncrement (unset: no scale fields)
     '', // hedgeType (empty: no hedgeParam)
-    '0', '', '', '0', // optOutSmartRouting, clearingAccount, clearingIntent, notHeld
+    '0',
+    '',
+    '',
+    '0', // optOutSmartRouting, clearingAccount, clearingIntent, notHeld
     '0', // deltaNeutralContract present
     '', // algoStrategy (empty: no params)
-    '0', fBool(o.whatIf), o.status, // solicited, whatIf, status
-    m ? fDbl(m.initMarginBefore) : u, m ? fDbl(m.maintMarginBefore) : u, m ? fDbl(m.equityWithLoanBefore) : u,
-    m ? fDbl(m.initMarginChange) : u, m ? fDbl(m.maintMarginChange) : u, m ? fDbl(m.equityWithLoanChange) : u,
-    m ? fDbl(m.initMarginAfter) : u, m ? fDbl(m.maintMarginAfter) : u, m ? fDbl(m.equityWithLoanAfter) : u,
-    fDbl(o.commission), u, u, o.commissionCurrency, o.warningText,
-    '0', '0', // randomizeSize, randomizePrice
+    '0',
+    fBool(o.whatIf),
+    o.status, // solicited, whatIf, status
+    m ? fDbl(m.initMarginBefore) : u,
+    m ? fDbl(m.maintMarginBefore) : u,
+    m ? fDbl(m.equityWithLoanBefore) : u,
+    m ? fDbl(m.initMarginChange) : u,
+    m ? fDbl(m.maintMarginChange) : u,
+    m ? fDbl(m.equityWithLoanChange) : u,
+    m ? fDbl(m.initMarginAfter) : u,
+    m ? fDbl(m.maintMarginAfter) : u,
+    m ? fDbl(m.equityWithLoanAfter) : u,
+    fDbl(o.commission),
+    u,
+    u,
+    o.commissionCurrency,
+    o.warningText,
+    '0',
+    '0', // randomizeSize, randomizePrice
     '0', // conditionsCount (no PEG BENCH fields for MKT/LMT)
-    '', u, u, u, u, u, u, '0', // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStop, adjustedStopLimit, adjustedTrailingAmount, adjustableTrailingUnit
-    '', '', '', // softDollarTier name, value, displayName
-    u, '0', '0', '0', '0', // cashQty, dontUseAutoPriceForHedge, isOmsContainer, discretionaryUpToLimitPrice, usePriceMgmtAlgo
+    '',
+    u,
+    u,
+    u,
+    u,
+    u,
+    u,
+    '0', // adjustedOrderType, triggerPrice, trailStopPrice, lmtPriceOffset, adjustedStop, adjustedStopLimit, adjustedTrailingAmount, adjustableTrailingUnit
+    '',
+    '',
+    '', // softDollarTier name, value, displayName
+    u,
+    '0',
+    '0',
+    '0',
+    '0', // cashQty, dontUseAutoPriceForHedge, isOmsContainer, discretionaryUpToLimitPrice, usePriceMgmtAlgo
   ];
   if (sv >= SV.DURATION) f.push(UNSET_INTEGER);
   if (sv >= SV.POST_TO_ATS) f.push(UNSET_INTEGER);
@@ -516,26 +755,97 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
   const u = UNSET_DOUBLE;
   return [
     id(IN.COMPLETED_ORDER),
-    fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth, fDbl(c.strike), c.right, c.multiplier, c.exchange,
-    c.currency, c.localSymbol, c.tradingClass,
-    o.action, fDec(o.totalQuantity), o.orderType, fDbl(o.lmtPrice), fDbl(o.auxPrice), o.tif, '', o.account, 'O', '0',
-    o.orderRef, fInt(o.permId), fBool(o.outsideRth), '0', '0', '', // permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
-    '', '', '', // faGroup, faMethod, faPercentage
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    c.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    o.action,
+    fDec(o.totalQuantity),
+    o.orderType,
+    fDbl(o.lmtPrice),
+    fDbl(o.auxPrice),
+    o.tif,
+    '',
+    o.account,
+    'O',
+    '0',
+    o.orderRef,
+    fInt(o.permId),
+    fBool(o.outsideRth),
+    '0',
+    '0',
+    '', // permId, outsideRth, hidden, discretionaryAmt, goodAfterTime
+    '',
+    '',
+    '', // faGroup, faMethod, faPercentage
     ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
-    '', '', '', u, '', // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
-    '0', '', '-1', // shortSaleSlot, designatedLocation, exemptCode
-    u, u, u, u, u, // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
-    UNSET_INTEGER, '0', '0', UNSET_INTEGER, '0', '0', // displaySize, sweepToFill, allOrNone, minQty, ocaType, triggerMethod
-    u, '0', '', u, '0', '0', // volatility, volatilityType, deltaNeutralOrderType (empty), dnAuxPrice, continuousUpdate, referencePriceType
-    u, u, // trailStopPrice, trailingPercent
-    '', '0', '0', '0', // comboLegsDescription, comboLegsCount, orderComboLegsCount, smartComboRoutingParamsCount
-    UNSET_INTEGER, UNSET_INTEGER, u, // scale fields (unset)
-    '', '', '', '0', '0', '', // hedgeType, clearingAccount, clearingIntent, notHeld, deltaNeutralContract, algoStrategy
-    '0', o.status, '0', '0', // solicited, status, randomizeSize, randomizePrice
+    '',
+    '',
+    '',
+    u,
+    '', // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
+    '0',
+    '',
+    '-1', // shortSaleSlot, designatedLocation, exemptCode
+    u,
+    u,
+    u,
+    u,
+    u, // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
+    UNSET_INTEGER,
+    '0',
+    '0',
+    UNSET_INTEGER,
+    '0',
+    '0', // displaySize, sweepToFill, allOrNone, minQty, ocaType, triggerMethod
+    u,
+    '0',
+    '',
+    u,
+    '0',
+    '0', // volatility, volatilityType, deltaNeutralOrderType (empty), dnAuxPrice, continuousUpdate, referencePriceType
+    u,
+    u, // trailStopPrice, trailingPercent
+    '',
+    '0',
+    '0',
+    '0', // comboLegsDescription, comboLegsCount, orderComboLegsCount, smartComboRoutingParamsCount
+    UNSET_INTEGER,
+    UNSET_INTEGER,
+    u, // scale fields (unset)
+    '',
+    '',
+    '',
+    '0',
+    '0',
+    '', // hedgeType, clearingAccount, clearingIntent, notHeld, deltaNeutralContract, algoStrategy
+    '0',
+    o.status,
+    '0',
+    '0', // solicited, status, randomizeSize, randomizePrice
     '0', // conditionsCount
-    u, u, u, '0', '0', // trailStopPrice, lmtPriceOffset, cashQty, dontUseAutoPriceForHedge, isOmsContainer
-    '', fDec(o.filledQuantity), '0', '0', '', '0', '0', '0', // autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent, shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId
-    o.completedTime, o.completedStatus,
+    u,
+    u,
+    u,
+    '0',
+    '0', // trailStopPrice, lmtPriceOffset, cashQty, dontUseAutoPriceForHedge, isOmsContainer
+    '',
+    fDec(o.filledQuantity),
+    '0',
+    '0',
+    '',
+    '0',
+    '0',
+    '0', // autoCancelDate, filledQuantity, refFuturesConId, autoCancelParent, shareholder, imbalanceOnly, routeMarketableToBbo, parentPermId
+    o.completedTime,
+    o.completedStatus,
     // minTradeQty, minCompeteSize, competeAgainstBestOffset, midOffsetAtWhole, midOffsetAtHalf
     ...(sv >= SV.PEGBEST_PEGMID_OFFSETS ? [UNSET_INTEGER, UNSET_INTEGER, u, u, u] : []),
     ...(sv >= SV.CUSTOMER_ACCOUNT ? [''] : []),
@@ -563,8 +873,18 @@ export interface OrderStatusView {
 /** ORDER_STATUS at sv ≥ 131 (no version), mktCapPrice last. */
 export function orderStatus(s: OrderStatusView): string[] {
   return [
-    id(IN.ORDER_STATUS), fInt(s.orderId), s.status, fDec(s.filled), fDec(s.remaining), fDbl(s.avgFillPrice), fInt(s.permId),
-    fInt(s.parentId), fDbl(s.lastFillPrice), fInt(s.clientId), s.whyHeld, '0',
+    id(IN.ORDER_STATUS),
+    fInt(s.orderId),
+    s.status,
+    fDec(s.filled),
+    fDec(s.remaining),
+    fDbl(s.avgFillPrice),
+    fInt(s.permId),
+    fInt(s.parentId),
+    fDbl(s.lastFillPrice),
+    fInt(s.clientId),
+    s.whyHeld,
+    '0',
   ];
 }
 
@@ -594,10 +914,38 @@ export interface ExecutionView {
 export function execDetails(sv: number, reqId: number, e: ExecutionView): string[] {
   const c = e.contract;
   return [
-    id(IN.EXECUTION_DATA), fInt(reqId), fInt(e.orderId), fInt(c.conId), c.symbol, c.secType, c.lastTradeDateOrContractMonth,
-    fDbl(c.strike), c.right, c.multiplier, e.exchange, c.currency, c.localSymbol, c.tradingClass, e.execId, e.time, e.account,
-    e.exchange, e.side, fDec(e.shares), fDbl(e.price), fInt(e.permId), fInt(e.clientId), '0', fDec(e.cumQty), fDbl(e.avgPrice),
-    e.orderRef, '', UNSET_DOUBLE, '', fInt(e.lastLiquidity), ...(sv >= SV.PENDING_PRICE_REVISION ? ['0'] : []),
+    id(IN.EXECUTION_DATA),
+    fInt(reqId),
+    fInt(e.orderId),
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    e.exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+    e.execId,
+    e.time,
+    e.account,
+    e.exchange,
+    e.side,
+    fDec(e.shares),
+    fDbl(e.price),
+    fInt(e.permId),
+    fInt(e.clientId),
+    '0',
+    fDec(e.cumQty),
+    fDbl(e.avgPrice),
+    e.orderRef,
+    '',
+    UNSET_DOUBLE,
+    '',
+    fInt(e.lastLiquidity),
+    ...(sv >= SV.PENDING_PRICE_REVISION ? ['0'] : []),
   ];
 }
 

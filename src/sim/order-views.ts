@@ -6,11 +6,25 @@ import { twsTime } from './wire.js';
 
 export function openOrderView(o: SimOrder): M.OpenOrderView {
   return {
-    orderId: o.orderId, contract: o.inst, action: o.action, totalQuantity: o.totalQty, orderType: o.orderType,
-    lmtPrice: o.lmtPrice, auxPrice: undefined, tif: o.tif, account: o.account, orderRef: o.orderRef, clientId: o.clientId,
-    permId: o.permId, parentId: 0, outsideRth: false, whatIf: false, status: o.status,
+    orderId: o.orderId,
+    contract: o.inst,
+    action: o.action,
+    totalQuantity: o.totalQty,
+    orderType: o.orderType,
+    lmtPrice: o.lmtPrice,
+    auxPrice: undefined,
+    tif: o.tif,
+    account: o.account,
+    orderRef: o.orderRef,
+    clientId: o.clientId,
+    permId: o.permId,
+    parentId: 0,
+    outsideRth: false,
+    whatIf: false,
+    status: o.status,
     // TWS fills in the commission of a finished order in its final OPEN_ORDER's orderState.
-    commission: o.status === 'Filled' ? o.commission.toNumber() : undefined, commissionCurrency: o.status === 'Filled' ? o.inst.currency : '',
+    commission: o.status === 'Filled' ? o.commission.toNumber() : undefined,
+    commissionCurrency: o.status === 'Filled' ? o.inst.currency : '',
     warningText: '',
   };
 }
@@ -18,14 +32,27 @@ export function openOrderView(o: SimOrder): M.OpenOrderView {
 /** completedStatus as TWS words it; the time is the order's last fill when it had one (the sim keeps no cancel time). */
 export function completedOrderView(o: SimOrder, lastFillAt: number | undefined): M.CompletedOrderView {
   const words: Record<string, string> = { Filled: 'Filled', Cancelled: 'Cancelled by Trader', Inactive: 'Rejected' };
-  return { ...openOrderView(o), filledQuantity: o.filled, completedTime: lastFillAt === undefined ? '' : twsTime(lastFillAt), completedStatus: words[o.status] ?? o.status };
+  return {
+    ...openOrderView(o),
+    filledQuantity: o.filled,
+    completedTime: lastFillAt === undefined ? '' : twsTime(lastFillAt),
+    completedStatus: words[o.status] ?? o.status,
+  };
 }
 
 export function orderStatusView(o: SimOrder): M.OrderStatusView {
   const avg = o.filled.isZero() ? 0 : o.fillValue.div(o.filled).toNumber();
   return {
-    orderId: o.orderId, status: o.status, filled: o.filled, remaining: isOpen(o) ? o.totalQty.sub(o.filled) : ZERO,
-    avgFillPrice: avg, permId: o.permId, parentId: 0, lastFillPrice: o.lastFillPrice, clientId: o.clientId, whyHeld: '',
+    orderId: o.orderId,
+    status: o.status,
+    filled: o.filled,
+    remaining: isOpen(o) ? o.totalQty.sub(o.filled) : ZERO,
+    avgFillPrice: avg,
+    permId: o.permId,
+    parentId: 0,
+    lastFillPrice: o.lastFillPrice,
+    clientId: o.clientId,
+    whyHeld: '',
   };
 }
 
@@ -34,8 +61,20 @@ export function executionView(e: SimExecution, account: string): M.ExecutionView
   // Stocks report the venue they traded on (the primary exchange here); derivatives their exchange.
   const exchange = o.inst.secType === 'STK' ? o.inst.primaryExch || 'ISLAND' : o.inst.exchange;
   return {
-    orderId: o.orderId, contract: o.inst, execId: e.execId, time: twsTime(e.time), account, exchange,
-    side: e.side, shares: e.shares, price: e.price.toNumber(), permId: o.permId, clientId: o.clientId, cumQty: e.cumQty,
-    avgPrice: e.avgPrice.toDecimalPlaces(8).toNumber(), orderRef: o.orderRef, lastLiquidity: o.orderType === 'MKT' ? 2 : 1,
+    orderId: o.orderId,
+    contract: o.inst,
+    execId: e.execId,
+    time: twsTime(e.time),
+    account,
+    exchange,
+    side: e.side,
+    shares: e.shares,
+    price: e.price.toNumber(),
+    permId: o.permId,
+    clientId: o.clientId,
+    cumQty: e.cumQty,
+    avgPrice: e.avgPrice.toDecimalPlaces(8).toNumber(),
+    orderRef: o.orderRef,
+    lastLiquidity: o.orderType === 'MKT' ? 2 : 1,
   };
 }

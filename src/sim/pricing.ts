@@ -29,7 +29,7 @@ export function normCdf(x: number): number {
   if (z > 37) {
     c = 0;
   } else {
-    const e = Math.exp(-z * z / 2);
+    const e = Math.exp((-z * z) / 2);
     if (z < 7.07106781186547) {
       let n = 3.52624965998911e-2 * z + 0.700383064443688;
       n = n * z + 6.37396220353165;
@@ -98,15 +98,7 @@ export function black76(F: number, K: number, T: number, r: number, sigma: numbe
  * Implied volatility by bisection on [0.001, 5]; undefined when the price is outside the no-arbitrage
  * band (TWS then sends -1 "not computed", which is what the caller should do).
  */
-export function impliedVol(
-  price: number,
-  S: number,
-  K: number,
-  T: number,
-  r: number,
-  q: number,
-  right: Right,
-): number | undefined {
+export function impliedVol(price: number, S: number, K: number, T: number, r: number, q: number, right: Right): number | undefined {
   if (!(T > 0) || !(price > 0)) return undefined;
   let lo = 0.001;
   let hi = 5;

@@ -22,7 +22,9 @@ export interface ChainRow {
  */
 export function optionChains(universe: readonly Instrument[], symbol: string, futFopExchange: string, conId: number, now: number): ChainRow[] {
   const options = universe.filter(
-    (i) => (i.secType === 'OPT' || i.secType === 'FOP') && isListed(i, now) &&
+    (i) =>
+      (i.secType === 'OPT' || i.secType === 'FOP') &&
+      isListed(i, now) &&
       (conId > 0 ? i.underConId === conId : i.underSymbol.toUpperCase() === symbol.toUpperCase()),
   );
   const rows = new Map<string, { row: ChainRow; exp: Set<string>; strikes: Set<number> }>();
@@ -33,7 +35,11 @@ export function optionChains(universe: readonly Instrument[], symbol: string, fu
       const key = `${exchange}|${o.tradingClass}`;
       let r = rows.get(key);
       if (!r) {
-        r = { row: { exchange, underlyingConId: o.underConId, tradingClass: o.tradingClass, multiplier: o.multiplier, expirations: [], strikes: [] }, exp: new Set(), strikes: new Set() };
+        r = {
+          row: { exchange, underlyingConId: o.underConId, tradingClass: o.tradingClass, multiplier: o.multiplier, expirations: [], strikes: [] },
+          exp: new Set(),
+          strikes: new Set(),
+        };
         rows.set(key, r);
       }
       r.exp.add(o.lastTradeDateOrContractMonth);
@@ -49,15 +55,18 @@ export function matchingSymbols(universe: readonly Instrument[], pattern: string
   if (!p) return [];
   const roots = universe.filter((i) => i.secType === 'STK' || i.secType === 'IND' || i.secType === 'CASH' || i.secType === 'BOND');
   const hit = (i: Instrument) => i.symbol.toUpperCase().startsWith(p) || i.longName.toUpperCase().includes(p);
-  return roots.filter(hit).slice(0, 16).map((i) => ({
-    conId: i.conId,
-    symbol: i.symbol,
-    secType: i.secType,
-    primaryExch: i.primaryExch || i.exchange,
-    currency: i.currency,
-    derivativeSecTypes: [...new Set(universe.filter((d) => d.underConId === i.conId && isListed(d, now)).map((d) => d.secType))].sort(),
-    description: i.longName,
-  }));
+  return roots
+    .filter(hit)
+    .slice(0, 16)
+    .map((i) => ({
+      conId: i.conId,
+      symbol: i.symbol,
+      secType: i.secType,
+      primaryExch: i.primaryExch || i.exchange,
+      currency: i.currency,
+      derivativeSecTypes: [...new Set(universe.filter((d) => d.underConId === i.conId && isListed(d, now)).map((d) => d.secType))].sort(),
+      description: i.longName,
+    }));
 }
 
 /** The earliest bar the simulator can give (its start less HISTORY_DAYS), as TWS formats it for formatDate 1 or 2. */

@@ -113,9 +113,23 @@ export type ClientRequest =
   | { readonly type: 'cancelPositionsMulti'; readonly reqId: number }
   | { readonly type: 'reqAccountUpdatesMulti'; readonly reqId: number; readonly account: string; readonly modelCode: string; readonly ledgerAndNlv: boolean }
   | { readonly type: 'cancelAccountUpdatesMulti'; readonly reqId: number }
-  | { readonly type: 'reqSecDefOptParams'; readonly reqId: number; readonly symbol: string; readonly futFopExchange: string; readonly secType: string; readonly conId: number }
+  | {
+      readonly type: 'reqSecDefOptParams';
+      readonly reqId: number;
+      readonly symbol: string;
+      readonly futFopExchange: string;
+      readonly secType: string;
+      readonly conId: number;
+    }
   | { readonly type: 'reqMatchingSymbols'; readonly reqId: number; readonly pattern: string }
-  | { readonly type: 'reqHeadTimestamp'; readonly reqId: number; readonly contract: ContractQuery; readonly useRth: boolean; readonly whatToShow: string; readonly formatDate: number }
+  | {
+      readonly type: 'reqHeadTimestamp';
+      readonly reqId: number;
+      readonly contract: ContractQuery;
+      readonly useRth: boolean;
+      readonly whatToShow: string;
+      readonly formatDate: number;
+    }
   | { readonly type: 'cancelHeadTimestamp'; readonly reqId: number }
   | {
       readonly type: 'reqHistoricalData';

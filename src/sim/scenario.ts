@@ -60,8 +60,22 @@ export class ScenarioError extends Error {
 }
 
 const TOP_KEYS = [
-  'name', 'description', 'seed', 'speed', 'startTime', 'account', 'baseCurrency', 'readOnlyApi', 'market', 'cadence',
-  'orders', 'cash', 'positions', 'subAccounts', 'startBeforeExpiryMinutes', 'events',
+  'name',
+  'description',
+  'seed',
+  'speed',
+  'startTime',
+  'account',
+  'baseCurrency',
+  'readOnlyApi',
+  'market',
+  'cadence',
+  'orders',
+  'cash',
+  'positions',
+  'subAccounts',
+  'startBeforeExpiryMinutes',
+  'events',
 ];
 
 /** Directory of the shipped scenarios: `scenarios/` at the package root (works from src/ and dist/). */
@@ -252,7 +266,8 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   // An advisor login: sub-accounts by name, each with its book (see SimulatorOptions.subAccounts).
   let subAccounts: Record<string, SubAccountBook> | undefined;
   if (o.subAccounts !== undefined) {
-    if (typeof o.subAccounts !== 'object' || o.subAccounts === null || Array.isArray(o.subAccounts)) p('subAccounts', `expected an object of accounts, got ${JSON.stringify(o.subAccounts)}`);
+    if (typeof o.subAccounts !== 'object' || o.subAccounts === null || Array.isArray(o.subAccounts))
+      p('subAccounts', `expected an object of accounts, got ${JSON.stringify(o.subAccounts)}`);
     else {
       subAccounts = {};
       for (const [name, book] of Object.entries(o.subAccounts as Record<string, unknown>)) {
@@ -261,7 +276,11 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
         const b = optObj(at, book ?? {}, ['positions', 'cash', 'baseCurrency']);
         if (!b) continue;
         const baseCcy = optStr(`${at}.baseCurrency`, b.baseCurrency, /^[A-Z]{3}$/);
-        subAccounts[name] = { positions: positionsOf(`${at}.positions`, b.positions) ?? [], cash: cashOf(`${at}.cash`, b.cash) ?? {}, ...(baseCcy ? { baseCurrency: baseCcy } : {}) };
+        subAccounts[name] = {
+          positions: positionsOf(`${at}.positions`, b.positions) ?? [],
+          cash: cashOf(`${at}.cash`, b.cash) ?? {},
+          ...(baseCcy ? { baseCurrency: baseCcy } : {}),
+        };
       }
     }
   }
@@ -282,7 +301,22 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   if (problems.length) throw new ScenarioError(file, problems);
   events.sort((a, b) => a.atMs - b.atMs);
   return {
-    name, description, file: file === '<inline>' ? undefined : file, seed, speed, startTime, account, baseCurrency,
-    readOnlyApi, market, cadence, orders, cash, positions, ...(subAccounts ? { subAccounts } : {}), startBeforeExpiryMinutes, events,
+    name,
+    description,
+    file: file === '<inline>' ? undefined : file,
+    seed,
+    speed,
+    startTime,
+    account,
+    baseCurrency,
+    readOnlyApi,
+    market,
+    cadence,
+    orders,
+    cash,
+    positions,
+    ...(subAccounts ? { subAccounts } : {}),
+    startBeforeExpiryMinutes,
+    events,
   };
 }

@@ -131,7 +131,10 @@ export class Session {
       } catch (err) {
         // One bad request must never take the server (or this client's other requests) down.
         const what = err instanceof RequestError ? 'malformed request' : 'error handling request';
-        this.host.log('warn', `session ${this.id} client ${this.clientId}: ${what} [${item.kind === 'frame' ? item.fields.slice(0, 4).join(',') : 'handshake'}]: ${(err as Error).message}`);
+        this.host.log(
+          'warn',
+          `session ${this.id} client ${this.clientId}: ${what} [${item.kind === 'frame' ? item.fields.slice(0, 4).join(',') : 'handshake'}]: ${(err as Error).message}`,
+        );
       }
     }
   }
@@ -146,7 +149,8 @@ export class Session {
       this.sv = max < MIN_SERVER_VERSION ? MIN_SERVER_VERSION : top;
       this.host.log('warn', `session ${this.id}: client version range ${JSON.stringify(raw)} does not overlap ${MIN_SERVER_VERSION}..${top}; closing`);
       this.send(M.serverVersion(this.sv, twsTime(this.host.clock.now())));
-      if (max < MIN_SERVER_VERSION) this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${top}. Upgrade the API client.`);
+      if (max < MIN_SERVER_VERSION)
+        this.info(506, `Unsupported version: the API client offers ${raw.trim()}; this TWS serves v${MIN_SERVER_VERSION}..${top}. Upgrade the API client.`);
       else this.info(503, 'The TWS is out of date and must be upgraded.');
       this.state = 'closed';
       this.socket.end();
@@ -616,7 +620,11 @@ export class Session {
     const delayed = this.mdType === 3 || this.mdType === 4;
     if (!delayed && !this.host.liveMarketData) {
       // What TWS answers an account without a live subscription (the client may switch to delayed data).
-      this.error(reqId, 10089, `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.${inst.symbol} ${inst.exchange}/TOP/ALL`);
+      this.error(
+        reqId,
+        10089,
+        `Requested market data requires additional subscription for API. See link in 'Market Data Connections' dialog for more details.Delayed market data is available.${inst.symbol} ${inst.exchange}/TOP/ALL`,
+      );
       return;
     }
     const sub = marketDataSub(inst, delayed, genericTickList);

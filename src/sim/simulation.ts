@@ -72,7 +72,12 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.universe = buildUniverse(opts.startTime);
     this.market = new Market(this.universe, opts.market, opts.seed, opts.startTime);
     if (this.market.usdPer(this.base) === undefined) throw new Error(`unsupported base currency ${this.base} (use ${this.market.currencies().join(', ')})`);
-    this.ledger = new Ledger(this.account, this.base, { positions: [...DEMO_POSITIONS, ...(opts.scenario?.positions ?? [])], cash: opts.cash ?? DEMO_CASH }, this.universe);
+    this.ledger = new Ledger(
+      this.account,
+      this.base,
+      { positions: [...DEMO_POSITIONS, ...(opts.scenario?.positions ?? [])], cash: opts.cash ?? DEMO_CASH },
+      this.universe,
+    );
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
     this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
     for (const [name, book] of Object.entries(opts.subAccounts)) {
@@ -212,7 +217,14 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
       return;
     }
     if (found.length !== 1) {
-      s.send(M.errorMessage(s.sv, orderId, 200, found.length ? 'The contract description specified is ambiguous.' : 'No security definition has been found for the request'));
+      s.send(
+        M.errorMessage(
+          s.sv,
+          orderId,
+          200,
+          found.length ? 'The contract description specified is ambiguous.' : 'No security definition has been found for the request',
+        ),
+      );
       return;
     }
     const existing = this.engine.find(s.clientId, orderId);
@@ -222,7 +234,10 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     }
     if (!existing) this.nextIds.set(s.clientId, Math.max(this.nextValidOrderId(s.clientId), orderId + 1));
     // The order log: every placement with the two flags that decide whether it may trade (whatIf, transmit).
-    this.log('info', `client ${s.clientId}: place order ${orderId} ${req.action} ${req.totalQuantity} ${found[0]!.localSymbol} ${req.orderType} whatIf=${req.whatIf} transmit=${req.transmit}`);
+    this.log(
+      'info',
+      `client ${s.clientId}: place order ${orderId} ${req.action} ${req.totalQuantity} ${found[0]!.localSymbol} ${req.orderType} whatIf=${req.whatIf} transmit=${req.transmit}`,
+    );
     const r = this.engine.place(s.clientId, orderId, found[0]!, req);
     if (r.kind === 'error') s.send(M.errorMessage(s.sv, orderId, r.code, r.message));
     else if (r.kind === 'whatIf') {
@@ -234,10 +249,15 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
           ...openOrderView(r.order),
           whatIf: true,
           margin: {
-            initMarginBefore: n(i.initBefore), maintMarginBefore: n(i.maintBefore), equityWithLoanBefore: n(i.elvBefore),
-            initMarginChange: n(i.initAfter.sub(i.initBefore)), maintMarginChange: n(i.maintAfter.sub(i.maintBefore)),
-            equityWithLoanChange: n(i.elvAfter.sub(i.elvBefore)), initMarginAfter: n(i.initAfter),
-            maintMarginAfter: n(i.maintAfter), equityWithLoanAfter: n(i.elvAfter),
+            initMarginBefore: n(i.initBefore),
+            maintMarginBefore: n(i.maintBefore),
+            equityWithLoanBefore: n(i.elvBefore),
+            initMarginChange: n(i.initAfter.sub(i.initBefore)),
+            maintMarginChange: n(i.maintAfter.sub(i.maintBefore)),
+            equityWithLoanChange: n(i.elvAfter.sub(i.elvBefore)),
+            initMarginAfter: n(i.initAfter),
+            maintMarginAfter: n(i.maintAfter),
+            equityWithLoanAfter: n(i.elvAfter),
           },
           commission: n(i.commission),
         }),
@@ -406,8 +426,18 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   private externalOrder(i: OrderIncident): void {
     const manual = i.incident === 'manual-order';
     const q: ContractQuery = {
-      conId: i.conId ?? 0, symbol: i.conId ? '' : (i.symbol ?? ''), secType: i.secType ?? '', lastTradeDateOrContractMonth: '',
-      strike: 0, right: '', multiplier: '', exchange: '', primaryExch: '', currency: '', localSymbol: '', tradingClass: '',
+      conId: i.conId ?? 0,
+      symbol: i.conId ? '' : (i.symbol ?? ''),
+      secType: i.secType ?? '',
+      lastTradeDateOrContractMonth: '',
+      strike: 0,
+      right: '',
+      multiplier: '',
+      exchange: '',
+      primaryExch: '',
+      currency: '',
+      localSymbol: '',
+      tradingClass: '',
     };
     const found = findInstruments(this.universe, q);
     if (found.length !== 1) throw new Error(`${i.incident}: ${found.length ? 'ambiguous' : 'unknown'} instrument ${i.conId ?? i.symbol}`);
@@ -419,8 +449,17 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
       orderId,
       found[0]!,
       {
-        action: i.action, totalQuantity: i.quantity, orderType: i.orderType, lmtPrice: i.lmtPrice, auxPrice: undefined, tif: 'DAY',
-        account: this.account, orderRef: manual ? 'TWS' : `client-${clientId}`, transmit: true, parentId: 0, whatIf: false,
+        action: i.action,
+        totalQuantity: i.quantity,
+        orderType: i.orderType,
+        lmtPrice: i.lmtPrice,
+        auxPrice: undefined,
+        tif: 'DAY',
+        account: this.account,
+        orderRef: manual ? 'TWS' : `client-${clientId}`,
+        transmit: true,
+        parentId: 0,
+        whatIf: false,
       },
       manual,
     );

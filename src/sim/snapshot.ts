@@ -4,7 +4,10 @@ import type { AccountValueRow, AccountView } from './valuation.js';
 import type { SessionDescription, SimulationApi, Transport } from './world.js';
 
 /** What a snapshot reads from the world (the Simulation). */
-export interface SnapshotSource extends Pick<SimulationApi<unknown>, 'clock' | 'market' | 'account' | 'base' | 'ledger' | 'engine' | 'zombie' | 'connectivityLost' | 'marketFarmDown'> {
+export interface SnapshotSource extends Pick<
+  SimulationApi<unknown>,
+  'clock' | 'market' | 'account' | 'base' | 'ledger' | 'engine' | 'zombie' | 'connectivityLost' | 'marketFarmDown'
+> {
   readonly sessions: Iterable<{ readonly ready: boolean; describe(): SessionDescription }>;
   readonly transport: Transport | undefined;
   readonly opts: { readonly readOnlyApi: boolean };
@@ -71,7 +74,6 @@ export function snapshotValue(s: SimSnapshot, key: string, currency = s.baseCurr
   return s.accountValues.find((r) => r.key === key && r.currency === currency)?.value;
 }
 
-
 /** Builds a JSON-safe snapshot (Decimals as exact strings). */
 export function buildSnapshot(sim: SnapshotSource, view: AccountView): SimSnapshot {
   const s = (d: Decimal) => d.toFixed();
@@ -81,25 +83,50 @@ export function buildSnapshot(sim: SnapshotSource, view: AccountView): SimSnapsh
     account: sim.account,
     baseCurrency: sim.base,
     positions: view.portfolio.map((r) => ({
-      conId: r.inst.conId, symbol: r.inst.symbol, secType: r.inst.secType, currency: r.inst.currency, localSymbol: r.inst.localSymbol,
-      position: s(r.position), avgCost: s(r.avgCost), marketPrice: s(r.marketPrice), marketValue: s(r.marketValue),
-      unrealizedPnl: s(r.unrealizedPnl), realizedPnl: s(r.realizedPnl),
+      conId: r.inst.conId,
+      symbol: r.inst.symbol,
+      secType: r.inst.secType,
+      currency: r.inst.currency,
+      localSymbol: r.inst.localSymbol,
+      position: s(r.position),
+      avgCost: s(r.avgCost),
+      marketPrice: s(r.marketPrice),
+      marketValue: s(r.marketValue),
+      unrealizedPnl: s(r.unrealizedPnl),
+      realizedPnl: s(r.realizedPnl),
     })),
     cash: Object.fromEntries([...sim.ledger.cash].map(([c, v]) => [c, s(v)])),
     accountValues: view.rows,
     pnl: { daily: s(view.pnl.daily), unrealized: s(view.pnl.unrealized), realized: s(view.pnl.realized) },
     openOrders: sim.engine.openOrders().map((o) => ({
-      orderId: o.orderId, clientId: o.clientId, permId: o.permId, conId: o.inst.conId, action: o.action,
-      totalQuantity: s(o.totalQty), filled: s(o.filled), orderType: o.orderType, lmtPrice: o.lmtPrice, status: o.status,
+      orderId: o.orderId,
+      clientId: o.clientId,
+      permId: o.permId,
+      conId: o.inst.conId,
+      action: o.action,
+      totalQuantity: s(o.totalQty),
+      filled: s(o.filled),
+      orderType: o.orderType,
+      lmtPrice: o.lmtPrice,
+      status: o.status,
     })),
     executions: sim.engine.executions.map((e) => ({
-      execId: e.execId, orderId: e.order.orderId, clientId: e.order.clientId, conId: e.order.inst.conId, side: e.side,
-      shares: s(e.shares), price: s(e.price), commission: s(e.commission),
+      execId: e.execId,
+      orderId: e.order.orderId,
+      clientId: e.order.clientId,
+      conId: e.order.inst.conId,
+      side: e.side,
+      shares: s(e.shares),
+      price: s(e.price),
+      commission: s(e.commission),
     })),
     sessions: [...sim.sessions].filter((x) => x.ready).map((x) => x.describe()),
     state: {
-      listening: sim.transport?.listening ?? false, zombie: sim.zombie, connectivityLost: sim.connectivityLost,
-      marketFarmDown: sim.marketFarmDown, readOnlyApi: sim.opts.readOnlyApi,
+      listening: sim.transport?.listening ?? false,
+      zombie: sim.zombie,
+      connectivityLost: sim.connectivityLost,
+      marketFarmDown: sim.marketFarmDown,
+      readOnlyApi: sim.opts.readOnlyApi,
     },
   };
 }

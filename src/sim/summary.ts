@@ -3,11 +3,35 @@ import type { AccountView } from './valuation.js';
 
 /** Account summary tags TWS knows (other tags are ignored, as TWS does). */
 const SUMMARY_TAGS = new Set([
-  'AccountType', 'NetLiquidation', 'TotalCashValue', 'SettledCash', 'AccruedCash', 'BuyingPower', 'EquityWithLoanValue',
-  'PreviousDayEquityWithLoanValue', 'GrossPositionValue', 'RegTEquity', 'RegTMargin', 'SMA', 'InitMarginReq',
-  'MaintMarginReq', 'AvailableFunds', 'ExcessLiquidity', 'Cushion', 'FullInitMarginReq', 'FullMaintMarginReq',
-  'FullAvailableFunds', 'FullExcessLiquidity', 'LookAheadNextChange', 'LookAheadInitMarginReq', 'LookAheadMaintMarginReq',
-  'LookAheadAvailableFunds', 'LookAheadExcessLiquidity', 'HighestSeverity', 'DayTradesRemaining', 'Leverage',
+  'AccountType',
+  'NetLiquidation',
+  'TotalCashValue',
+  'SettledCash',
+  'AccruedCash',
+  'BuyingPower',
+  'EquityWithLoanValue',
+  'PreviousDayEquityWithLoanValue',
+  'GrossPositionValue',
+  'RegTEquity',
+  'RegTMargin',
+  'SMA',
+  'InitMarginReq',
+  'MaintMarginReq',
+  'AvailableFunds',
+  'ExcessLiquidity',
+  'Cushion',
+  'FullInitMarginReq',
+  'FullMaintMarginReq',
+  'FullAvailableFunds',
+  'FullExcessLiquidity',
+  'LookAheadNextChange',
+  'LookAheadInitMarginReq',
+  'LookAheadMaintMarginReq',
+  'LookAheadAvailableFunds',
+  'LookAheadExcessLiquidity',
+  'HighestSeverity',
+  'DayTradesRemaining',
+  'Leverage',
 ]);
 
 /** Summary tags without a currency. */
@@ -15,8 +39,19 @@ const DIMENSIONLESS = new Set(['AccountType', 'Cushion', 'DayTradesRemaining', '
 
 /** Per-currency keys returned for $LEDGER tags (and, with NetLiquidation, to a ledgerAndNLV multi subscription). */
 export const LEDGER_KEYS = [
-  'CashBalance', 'TotalCashBalance', 'AccruedCash', 'StockMarketValue', 'OptionMarketValue', 'FutureOptionValue', 'FuturesPNL',
-  'NetLiquidationByCurrency', 'UnrealizedPnL', 'RealizedPnL', 'ExchangeRate', 'TBondValue', 'CorporateBondValue',
+  'CashBalance',
+  'TotalCashBalance',
+  'AccruedCash',
+  'StockMarketValue',
+  'OptionMarketValue',
+  'FutureOptionValue',
+  'FuturesPNL',
+  'NetLiquidationByCurrency',
+  'UnrealizedPnL',
+  'RealizedPnL',
+  'ExchangeRate',
+  'TBondValue',
+  'CorporateBondValue',
 ];
 
 /** One reqAccountSummary subscription and what was last sent per (tag, currency). */
@@ -30,7 +65,10 @@ export interface SummarySub {
 export function summarySub(tagList: string): SummarySub {
   const tags = new Set<string>();
   let ledger = '';
-  for (const raw of tagList.split(',').map((t) => t.trim()).filter(Boolean)) {
+  for (const raw of tagList
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean)) {
     if (raw === '$LEDGER') ledger = 'BASE';
     else if (raw === '$LEDGER:ALL') ledger = 'ALL';
     else if (raw.startsWith('$LEDGER:')) ledger = raw.slice(8).toUpperCase();

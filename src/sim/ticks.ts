@@ -6,11 +6,35 @@ import * as M from './messages.js';
 
 /** TWS tick type ids used by the simulator (live, and the delayed twins after reqMarketDataType(3|4)). */
 export const TICK = {
-  BID_SIZE: 0, BID: 1, ASK: 2, ASK_SIZE: 3, LAST: 4, LAST_SIZE: 5, HIGH: 6, LOW: 7, VOLUME: 8, CLOSE: 9,
-  BID_OPTION: 10, ASK_OPTION: 11, MODEL_OPTION: 13, OPTION_IMPLIED_VOL: 24, MARK_PRICE: 37, LAST_TIMESTAMP: 45,
-  DELAYED_BID: 66, DELAYED_ASK: 67, DELAYED_LAST: 68, DELAYED_BID_SIZE: 69, DELAYED_ASK_SIZE: 70, DELAYED_HIGH: 72,
-  DELAYED_LOW: 73, DELAYED_VOLUME: 74, DELAYED_CLOSE: 75, DELAYED_BID_OPTION: 80, DELAYED_ASK_OPTION: 81,
-  DELAYED_MODEL_OPTION: 83, DELAYED_LAST_TIMESTAMP: 88,
+  BID_SIZE: 0,
+  BID: 1,
+  ASK: 2,
+  ASK_SIZE: 3,
+  LAST: 4,
+  LAST_SIZE: 5,
+  HIGH: 6,
+  LOW: 7,
+  VOLUME: 8,
+  CLOSE: 9,
+  BID_OPTION: 10,
+  ASK_OPTION: 11,
+  MODEL_OPTION: 13,
+  OPTION_IMPLIED_VOL: 24,
+  MARK_PRICE: 37,
+  LAST_TIMESTAMP: 45,
+  DELAYED_BID: 66,
+  DELAYED_ASK: 67,
+  DELAYED_LAST: 68,
+  DELAYED_BID_SIZE: 69,
+  DELAYED_ASK_SIZE: 70,
+  DELAYED_HIGH: 72,
+  DELAYED_LOW: 73,
+  DELAYED_VOLUME: 74,
+  DELAYED_CLOSE: 75,
+  DELAYED_BID_OPTION: 80,
+  DELAYED_ASK_OPTION: 81,
+  DELAYED_MODEL_OPTION: 83,
+  DELAYED_LAST_TIMESTAMP: 88,
 } as const;
 
 /** One reqMktData subscription and what was last sent per tick type. */
@@ -23,7 +47,17 @@ export interface MarketDataSub {
 }
 
 export function marketDataSub(inst: Instrument, delayed: boolean, genericTickList: string): MarketDataSub {
-  return { inst, delayed, generic: new Set(genericTickList.split(',').map((s) => s.trim()).filter(Boolean)), last: new Map() };
+  return {
+    inst,
+    delayed,
+    generic: new Set(
+      genericTickList
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean),
+    ),
+    last: new Map(),
+  };
 }
 
 /**
@@ -72,8 +106,14 @@ export function ticksFor(reqId: number, sub: MarketDataSub, q: Quote, stepTime: 
     const askT = pick(TICK.ASK_OPTION, TICK.DELAYED_ASK_OPTION);
     const modelT = pick(TICK.MODEL_OPTION, TICK.DELAYED_MODEL_OPTION);
     // Bid/ask computations carry the IV implied by that price; n/a (-1) when it has none, as TWS does.
-    emit(bidT, M.tickOptionComputation(reqId, bidT, 0, { ...greeks, impliedVol: o.bidIv, delta: o.bidIv === undefined ? undefined : o.delta, optPrice: q.bid }));
-    emit(askT, M.tickOptionComputation(reqId, askT, 0, { ...greeks, impliedVol: o.askIv, delta: o.askIv === undefined ? undefined : o.delta, optPrice: q.ask }));
+    emit(
+      bidT,
+      M.tickOptionComputation(reqId, bidT, 0, { ...greeks, impliedVol: o.bidIv, delta: o.bidIv === undefined ? undefined : o.delta, optPrice: q.bid }),
+    );
+    emit(
+      askT,
+      M.tickOptionComputation(reqId, askT, 0, { ...greeks, impliedVol: o.askIv, delta: o.askIv === undefined ? undefined : o.delta, optPrice: q.ask }),
+    );
     emit(modelT, M.tickOptionComputation(reqId, modelT, 0, { ...greeks, impliedVol: o.iv, delta: o.delta, optPrice: o.price }));
   }
   return out;

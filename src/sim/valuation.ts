@@ -97,7 +97,14 @@ interface CcyBucket {
 }
 
 const emptyBucket = (): CcyBucket => ({
-  cash: ZERO, stock: ZERO, option: ZERO, fop: ZERO, futPnl: ZERO, bond: ZERO, unrealized: ZERO, realized: ZERO,
+  cash: ZERO,
+  stock: ZERO,
+  option: ZERO,
+  fop: ZERO,
+  futPnl: ZERO,
+  bond: ZERO,
+  unrealized: ZERO,
+  realized: ZERO,
 });
 
 /** Values the whole account now. Pure apart from memoising previousDayElv in `params`. */
@@ -113,7 +120,11 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   for (const [ccy, amount] of ledger.cash) bucket(ccy).cash = amount;
 
   const portfolio: PortfolioRow[] = [];
-  let imS = ZERO, mmS = ZERO, imC = ZERO, mmC = ZERO, gpv = ZERO;
+  let imS = ZERO,
+    mmS = ZERO,
+    imC = ZERO,
+    mmC = ZERO,
+    gpv = ZERO;
   let daily = ZERO;
   for (const p of ledger.positions.values()) {
     const row = portfolioRow(p, market);
@@ -122,12 +133,23 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
     const b = bucket(ccy);
     const x = sentRate(market, ccy, base);
     switch (p.inst.secType) {
-      case 'STK': b.stock = b.stock.add(row.marketValue); break;
-      case 'OPT': b.option = b.option.add(row.marketValue); break;
-      case 'FOP': b.fop = b.fop.add(row.marketValue); break;
-      case 'FUT': b.futPnl = b.futPnl.add(row.unrealizedPnl); break;
-      case 'BOND': b.bond = b.bond.add(row.marketValue); break;
-      default: break; // CASH pairs live in the cash legs
+      case 'STK':
+        b.stock = b.stock.add(row.marketValue);
+        break;
+      case 'OPT':
+        b.option = b.option.add(row.marketValue);
+        break;
+      case 'FOP':
+        b.fop = b.fop.add(row.marketValue);
+        break;
+      case 'FUT':
+        b.futPnl = b.futPnl.add(row.unrealizedPnl);
+        break;
+      case 'BOND':
+        b.bond = b.bond.add(row.marketValue);
+        break;
+      default:
+        break; // CASH pairs live in the cash legs
     }
     if (p.inst.secType === 'CASH') bucket(p.inst.symbol);
     b.unrealized = b.unrealized.add(row.unrealizedPnl);
@@ -151,8 +173,7 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   const currencies = [base, ...[...buckets.keys()].filter((c) => c !== base).sort()];
   const rates = new Map(currencies.map((c) => [c, sentRate(market, c, base)]));
   const conv = (ccy: string, v: Decimal) => cents(v.mul(rates.get(ccy) ?? ZERO));
-  const sumBase = (f: (b: CcyBucket) => Decimal) =>
-    currencies.reduce((acc, c) => acc.add(conv(c, f(buckets.get(c) ?? emptyBucket()))), ZERO);
+  const sumBase = (f: (b: CcyBucket) => Decimal) => currencies.reduce((acc, c) => acc.add(conv(c, f(buckets.get(c) ?? emptyBucket()))), ZERO);
 
   const cashB = sumBase((b) => b.cash);
   const stockB = sumBase((b) => b.stock);
@@ -238,11 +259,7 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   add('LookAheadNextChange', '0', '');
   seg('MaintMarginReq', maint, maintS, maintC);
   seg('NetLiquidation', nlv, nlvS, nlvC);
-  perCcy(
-    'NetLiquidationByCurrency',
-    (b) => money(b.cash.add(b.stock).add(b.option).add(b.fop).add(b.futPnl).add(b.bond)),
-    money(nlv),
-  );
+  perCcy('NetLiquidationByCurrency', (b) => money(b.cash.add(b.stock).add(b.option).add(b.fop).add(b.futPnl).add(b.bond)), money(nlv));
   perCcy('OptionMarketValue', (b) => money(b.option), money(optB));
   add('PreviousDayEquityWithLoanValue', money(prevElv));
   add('PreviousDayEquityWithLoanValue-S', money(prevElv));
@@ -274,7 +291,16 @@ function nlvByCcyBase(buckets: ReadonlyMap<string, CcyBucket>, currencies: reado
   const out = new Map<string, Decimal>();
   for (const c of currencies) {
     const b = buckets.get(c) ?? emptyBucket();
-    out.set(c, b.cash.add(b.stock).add(b.option).add(b.fop).add(b.futPnl).add(b.bond).mul(rates.get(c) ?? ZERO));
+    out.set(
+      c,
+      b.cash
+        .add(b.stock)
+        .add(b.option)
+        .add(b.fop)
+        .add(b.futPnl)
+        .add(b.bond)
+        .mul(rates.get(c) ?? ZERO),
+    );
   }
   return out;
 }

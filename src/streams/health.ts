@@ -61,7 +61,8 @@ export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer', cause: null };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' };
   if (i.farmsDown.length > 0) return { health: 'degraded', reason: `market data farm down: ${i.farmsDown.join(', ')}`, cause: null };
-  if (i.staleStreams && i.staleStreams.length > 0) return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };
+  if (i.staleStreams && i.staleStreams.length > 0)
+    return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };
   return { health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered', cause: null };
 }
 

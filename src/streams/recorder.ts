@@ -154,7 +154,9 @@ export function applyBudget(dir: string, budget: RecordingBudget, now: number, k
   const skew = ours.length > 0 ? now - Math.max(...ours) : 0;
   const agesTrusted = Math.abs(skew) <= CLOCK_SKEW_MS;
   if (!agesTrusted) {
-    notes.push(`recordings budget not applied: the clock and the file system's times disagree by ${Math.round(Math.abs(skew) / 3_600_000)} hour(s); no file was deleted`);
+    notes.push(
+      `recordings budget not applied: the clock and the file system's times disagree by ${Math.round(Math.abs(skew) / 3_600_000)} hour(s); no file was deleted`,
+    );
   }
   const cutoff = agesTrusted ? now - budget.keepDays * 86_400_000 : -Infinity;
   const kept: string[] = [];
@@ -186,7 +188,9 @@ export function applyBudget(dir: string, budget: RecordingBudget, now: number, k
     notes.push(`recordings budget: deleted ${f.path} (${old ? `older than ${budget.keepDays} days` : `the directory was over ${budget.maxBytes} bytes`})`);
   }
   if (kept.length > 0) {
-    notes.push(`recordings budget: kept ${kept.length} unsealed recording(s) over the budget, for review (crashed sessions; check them with tws-risk verify, then delete): ${kept.join(', ')}`);
+    notes.push(
+      `recordings budget: kept ${kept.length} unsealed recording(s) over the budget, for review (crashed sessions; check them with tws-risk verify, then delete): ${kept.join(', ')}`,
+    );
   }
   return notes;
 }

@@ -10,8 +10,7 @@ export type TradeMode = 'readOnly' | 'trade' | 'replay';
  * login (PortfolioState.accountChange) does not count (guard.ts).
  */
 export type ArmState =
-  | { readonly armed: false }
-  | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless' | (string & {}); readonly at?: number };
+  { readonly armed: false } | { readonly armed: true; readonly until: number; readonly by: 'palette' | 'headless' | (string & {}); readonly at?: number };
 
 export const DISARMED: ArmState = { armed: false };
 export const DEFAULT_ARM_MS = 5 * 60_000;

@@ -19,12 +19,26 @@ export const AUDIT_SCHEMA_VERSION = 1;
  * action (the alert, the rule, how long it held) and what became of it (docs/guard.md "Audit").
  */
 export type AuditKind =
-  | 'armed' | 'disarmed' | 'planShown' | 'decision' | 'denied' | 'orderSent' | 'orderConfirmed' | 'cancelSent' | 'globalCancelSent'
-  | 'orderStatus' | 'reconciled' | 'brokerError' | 'result' | 'alert'
+  | 'armed'
+  | 'disarmed'
+  | 'planShown'
+  | 'decision'
+  | 'denied'
+  | 'orderSent'
+  | 'orderConfirmed'
+  | 'cancelSent'
+  | 'globalCancelSent'
+  | 'orderStatus'
+  | 'reconciled'
+  | 'brokerError'
+  | 'result'
+  | 'alert'
   /** TWS's what-if margins for a shown plan's orders (asked, never transmitted: what-if.ts). */
   | 'whatIf'
   /** The guard daemon: a policy loaded or refused, an action it decided (rule, alert, plan) and that action's result. */
-  | 'policy' | 'guardDecision' | 'guardResult'
+  | 'policy'
+  | 'guardDecision'
+  | 'guardResult'
   /** A remote command the guard refused before any action (who asked, from where, why); an accepted one is a guardDecision. */
   | 'guardCommand';
 

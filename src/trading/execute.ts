@@ -179,7 +179,8 @@ interface Followed {
 function confirmation(s: PortfolioState, o: Followed): { by: string; status: string | null; permId: number | null } | undefined {
   const row = s.orders.get(o.key);
   if (row) return { by: row.info ? 'openOrder' : 'orderStatus', status: row.status, permId: row.permId || null };
-  for (const e of s.executions.values()) if (e.orderId === o.orderId && e.clientId === o.clientId) return { by: 'execution', status: null, permId: e.permId || null };
+  for (const e of s.executions.values())
+    if (e.orderId === o.orderId && e.clientId === o.clientId) return { by: 'execution', status: null, permId: e.permId || null };
   const err = o.ours ? orderError(s, o.orderId) : undefined;
   if (err) return { by: 'error', status: `${err.code}`, permId: null };
   return undefined;
@@ -195,20 +196,59 @@ async function reconcileAfterDrop(deps: TradingDeps, orders: readonly Followed[]
   const back = () => deps.sourceReady() && deps.state().health === 'ready';
   while (!back() && deps.clock.now() <= deadline) await nextChange(deps, deadline, connectionEvent);
   const snap = back() && deps.orderSnapshot ? await deps.orderSnapshot(RECONCILE_SNAPSHOT_MS) : undefined;
-  const why = !back() ? 'the connection to TWS did not come back before the deadline' : !deps.orderSnapshot ? 'this session cannot ask TWS for its orders' : 'TWS did not answer the request for its orders';
+  const why = !back()
+    ? 'the connection to TWS did not come back before the deadline'
+    : !deps.orderSnapshot
+      ? 'this session cannot ask TWS for its orders'
+      : 'TWS did not answer the request for its orders';
   const results = orders.map((o): LegResult => {
     const r = snap
-      ? reconcileOrder({ orderId: o.orderId, clientId: o.clientId, conId: o.conId, ...(o.permId ? { permId: o.permId } : {}), ...(o.orderRef ? { orderRef: o.orderRef } : {}), ...(o.quantity ? { quantity: o.quantity } : {}) }, snap)
-      : { outcome: 'unknown' as const, filled: undefined, execIds: [], evidence: `the connection was lost after the order was sent and ${why}; check TWS before acting again` };
-    return { conId: o.conId, label: o.label, orderId: o.orderId, outcome: r.outcome, filled: r.filled?.toString() ?? '0', evidence: r.evidence, execIds: r.execIds };
+      ? reconcileOrder(
+          {
+            orderId: o.orderId,
+            clientId: o.clientId,
+            conId: o.conId,
+            ...(o.permId ? { permId: o.permId } : {}),
+            ...(o.orderRef ? { orderRef: o.orderRef } : {}),
+            ...(o.quantity ? { quantity: o.quantity } : {}),
+          },
+          snap,
+        )
+      : {
+          outcome: 'unknown' as const,
+          filled: undefined,
+          execIds: [],
+          evidence: `the connection was lost after the order was sent and ${why}; check TWS before acting again`,
+        };
+    return {
+      conId: o.conId,
+      label: o.label,
+      orderId: o.orderId,
+      outcome: r.outcome,
+      filled: r.filled?.toString() ?? '0',
+      evidence: r.evidence,
+      execIds: r.execIds,
+    };
   });
   for (const [i, o] of orders.entries()) {
     const r = results[i]!;
     // TWS lists it: it did receive the order, whatever we heard before the drop.
     if (!confirmed.has(o.key) && r.outcome !== 'neverReceived' && r.outcome !== 'unknown') {
-      deps.audit.append({ kind: 'orderConfirmed', detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: 'reconciliation', status: r.outcome, permId: null } });
+      deps.audit.append({
+        kind: 'orderConfirmed',
+        detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: 'reconciliation', status: r.outcome, permId: null },
+      });
     }
-    const detail = { planId: o.planId, orderId: o.orderId, clientId: o.clientId, conId: o.conId, outcome: r.outcome, filled: r.filled, execIds: [...(r.execIds ?? [])], evidence: r.evidence ?? null };
+    const detail = {
+      planId: o.planId,
+      orderId: o.orderId,
+      clientId: o.clientId,
+      conId: o.conId,
+      outcome: r.outcome,
+      filled: r.filled,
+      execIds: [...(r.execIds ?? [])],
+      evidence: r.evidence ?? null,
+    };
     deps.audit.append({ kind: 'reconciled', detail });
     deps.publish({ type: 'operatorActed', action: 'reconciled', detail });
   }
@@ -231,7 +271,10 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
       const c = confirmation(s, o);
       if (!c) continue;
       confirmed.add(o.key);
-      deps.audit.append({ kind: 'orderConfirmed', detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: c.by, status: c.status, permId: c.permId } });
+      deps.audit.append({
+        kind: 'orderConfirmed',
+        detail: { planId: o.planId, orderId: o.orderId, clientId: o.clientId, by: c.by, status: c.status, permId: c.permId },
+      });
     }
     if ((deps.connectionEpoch?.() ?? epoch) !== epoch) {
       const known = orders.map((o) => ({ ...o, permId: o.permId || s.orders.get(o.key)?.permId || undefined }));
@@ -311,8 +354,16 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     if (!r.ok) return empty(deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: plan.id, orderId: c.orderId }));
     const row = deps.state().orders.get(orderKey(c.clientId, c.orderId, 0));
     cancelled.push({
-      key: orderKey(c.clientId, c.orderId, 0), orderId: c.orderId, conId: c.conId, label: c.description, ours: c.clientId === deps.clientId, clientId: c.clientId, planId: plan.id,
-      ...(row?.permId ? { permId: row.permId } : {}), ...(row?.info?.orderRef ? { orderRef: row.info.orderRef } : {}), ...(row?.info ? { quantity: row.info.totalQuantity } : {}),
+      key: orderKey(c.clientId, c.orderId, 0),
+      orderId: c.orderId,
+      conId: c.conId,
+      label: c.description,
+      ours: c.clientId === deps.clientId,
+      clientId: c.clientId,
+      planId: plan.id,
+      ...(row?.permId ? { permId: row.permId } : {}),
+      ...(row?.info?.orderRef ? { orderRef: row.info.orderRef } : {}),
+      ...(row?.info ? { quantity: row.info.totalQuantity } : {}),
     });
   }
   const followedCancels = cancelled.length > 0 ? await follow(deps, cancelled, deadline, epoch) : { results: [], disrupted: false };
@@ -322,7 +373,9 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
 
   // Derivatives first, and the rest only once they are all filled: closing a stock while its short calls are
   // still open would leave them naked.
-  const stages = [plan.legs.filter((l) => DERIVATIVES.has(l.contract.secType)), plan.legs.filter((l) => !DERIVATIVES.has(l.contract.secType))].filter((g) => g.length > 0);
+  const stages = [plan.legs.filter((l) => DERIVATIVES.has(l.contract.secType)), plan.legs.filter((l) => !DERIVATIVES.has(l.contract.secType))].filter(
+    (g) => g.length > 0,
+  );
   const legs: LegResult[] = [];
   let denial: Denial | undefined;
   for (const stage of stages) {
@@ -343,21 +396,53 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
         denial = deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: plan.id, conId: leg.conId });
         break;
       }
-      const detail = { planId: plan.id, orderId: r.orderId, conId: leg.conId, action: leg.action, quantity: leg.quantity.toString(), orderType: leg.orderType, limitPrice: leg.limitPrice?.toString() ?? null };
+      const detail = {
+        planId: plan.id,
+        orderId: r.orderId,
+        conId: leg.conId,
+        action: leg.action,
+        quantity: leg.quantity.toString(),
+        orderType: leg.orderType,
+        limitPrice: leg.limitPrice?.toString() ?? null,
+      };
       deps.audit.append({ kind: 'orderSent', detail });
       deps.publish({ type: 'operatorActed', action: 'ordersSent', detail });
-      sent.push({ key: orderKey(deps.clientId, r.orderId, 0), orderId: r.orderId, conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`, ours: true, clientId: deps.clientId, orderRef: ref, quantity: leg.quantity, planId: plan.id });
+      sent.push({
+        key: orderKey(deps.clientId, r.orderId, 0),
+        orderId: r.orderId,
+        conId: leg.conId,
+        label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`,
+        ours: true,
+        clientId: deps.clientId,
+        orderRef: ref,
+        quantity: leg.quantity,
+        planId: plan.id,
+      });
     }
     // A connection lost between two sends: the orders already out are reconciled, the rest are not sent.
     const followed = sent.length > 0 ? await follow(deps, sent, deadline, epoch) : { results: [], disrupted: (deps.connectionEpoch?.() ?? epoch) !== epoch };
     disrupted ||= followed.disrupted;
     legs.push(...followed.results);
-    for (const leg of stage.slice(sent.length)) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted && !denial ? { message: DROPPED } : {}) });
+    for (const leg of stage.slice(sent.length))
+      legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted && !denial ? { message: DROPPED } : {}) });
     if (denial || disrupted || followed.results.some((l) => l.outcome !== 'filled')) break;
   }
-  for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId))) legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });
+  for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId)))
+    legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });
   for (const l of [...cancels, ...legs]) {
-    if (l.orderId !== undefined) deps.audit.append({ kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus', detail: { planId: plan.id, orderId: l.orderId, outcome: l.outcome, filled: l.filled, code: l.code ?? null, message: l.message ?? null, evidence: l.evidence ?? null } });
+    if (l.orderId !== undefined)
+      deps.audit.append({
+        kind: l.outcome === 'rejected' ? 'brokerError' : 'orderStatus',
+        detail: {
+          planId: plan.id,
+          orderId: l.orderId,
+          outcome: l.outcome,
+          filled: l.filled,
+          code: l.code ?? null,
+          message: l.message ?? null,
+          evidence: l.evidence ?? null,
+        },
+      });
   }
 
   // Flat means the positions stream says zero (a reduction: the trimmed size), not that orders say filled.
@@ -378,12 +463,16 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     ...(denial ? { denial } : {}),
     cancels,
     legs,
-    complete: !denial && [...cancels, ...legs].every((l) => l.outcome === 'filled' || l.outcome === 'cancelled' || l.outcome === 'rejected' || l.outcome === 'closed'),
+    complete:
+      !denial && [...cancels, ...legs].every((l) => l.outcome === 'filled' || l.outcome === 'cancelled' || l.outcome === 'rejected' || l.outcome === 'closed'),
     flat,
     readOnlyApi,
     ...(disrupted ? { reconciled: true } : {}),
   };
-  deps.audit.append({ kind: 'result', detail: { planId: plan.id, complete: result.complete, flat, readOnlyApi, denial: denial?.code ?? null, reconciled: disrupted } });
+  deps.audit.append({
+    kind: 'result',
+    detail: { planId: plan.id, complete: result.complete, flat, readOnlyApi, denial: denial?.code ?? null, reconciled: disrupted },
+  });
   return result;
 }
 
@@ -396,14 +485,30 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
   const epoch = deps.connectionEpoch?.() ?? 0;
   const open = [...deps.state().orders.values()].filter((o) => !TERMINAL_STATUSES.has(o.status) && o.listed !== false);
   const asFollowed = (o: (typeof open)[number]): Followed => ({
-    key: o.key, orderId: o.orderId, conId: o.info?.contract.conId ?? 0, label: `order ${o.orderId} (client ${o.clientId})`, ours: o.clientId === deps.clientId, clientId: o.clientId, planId: id,
-    ...(o.permId ? { permId: o.permId } : {}), ...(o.info?.orderRef ? { orderRef: o.info.orderRef } : {}), ...(o.info ? { quantity: o.info.totalQuantity } : {}),
+    key: o.key,
+    orderId: o.orderId,
+    conId: o.info?.contract.conId ?? 0,
+    label: `order ${o.orderId} (client ${o.clientId})`,
+    ours: o.clientId === deps.clientId,
+    clientId: o.clientId,
+    planId: id,
+    ...(o.permId ? { permId: o.permId } : {}),
+    ...(o.info?.orderRef ? { orderRef: o.info.orderRef } : {}),
+    ...(o.info ? { quantity: o.info.totalQuantity } : {}),
   });
   let targets: Followed[];
   if (plan.kind === 'global') {
     deps.audit.append({ kind: 'globalCancelSent', detail: { planId: id, openOrders: plan.openOrders, otherClients: plan.otherClients } });
     const r = deps.globalCancel();
-    if (!r.ok) return { planId: id, denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
+    if (!r.ok)
+      return {
+        planId: id,
+        denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }),
+        cancels: [],
+        legs: [],
+        complete: false,
+        readOnlyApi: false,
+      };
     targets = open.map(asFollowed);
   } else {
     const ids = plan.kind === 'order' ? [plan.orderId] : [...plan.orderIds];
@@ -411,13 +516,25 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
     for (const orderId of ids) {
       deps.audit.append({ kind: 'cancelSent', detail: { planId: id, orderId } });
       const r = deps.cancelOrder(orderId);
-      if (!r.ok) return { planId: id, denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }), cancels: [], legs: [], complete: false, readOnlyApi: false };
+      if (!r.ok)
+        return {
+          planId: id,
+          denial: deny(deps, { code: 'NOT_READY', health: deps.state().health, reason: r.reason }, { planId: id }),
+          cancels: [],
+          legs: [],
+          complete: false,
+          readOnlyApi: false,
+        };
     }
   }
   const ids = targets.map((t) => t.orderId);
   deps.publish({ type: 'operatorActed', action: 'cancelsSent', detail: { planId: id, cancel: plan.kind, orderIds: ids } });
   const { results: cancels, disrupted } = await follow(deps, targets, deadline, epoch);
-  for (const l of cancels) deps.audit.append({ kind: 'orderStatus', detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null, evidence: l.evidence ?? null } });
+  for (const l of cancels)
+    deps.audit.append({
+      kind: 'orderStatus',
+      detail: { planId: id, orderId: l.orderId ?? null, outcome: l.outcome, code: l.code ?? null, evidence: l.evidence ?? null },
+    });
   const result: ExecutionResult = {
     planId: id,
     cancels,

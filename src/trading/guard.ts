@@ -83,7 +83,10 @@ export function guardFlatten(ctx: GuardContext, plan: FlattenPlan, stage: 'first
   }
   for (const leg of legs) {
     const pos = ctx.state.positions.get(leg.conId)?.position;
-    const reduces = pos !== undefined && ((leg.action === 'SELL' && pos.greaterThan(0)) || (leg.action === 'BUY' && pos.lessThan(0))) && leg.quantity.lessThanOrEqualTo(pos.abs());
+    const reduces =
+      pos !== undefined &&
+      ((leg.action === 'SELL' && pos.greaterThan(0)) || (leg.action === 'BUY' && pos.lessThan(0))) &&
+      leg.quantity.lessThanOrEqualTo(pos.abs());
     if (!reduces) return { code: 'WOULD_INCREASE_POSITION', conId: leg.conId };
   }
   return undefined;

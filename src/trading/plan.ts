@@ -104,7 +104,9 @@ export function workingOrdersOn(state: PortfolioState, conId: number): string[] 
 
 export function describeOrder(o: OrderRow): string {
   const i = o.info;
-  return i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})` : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
+  return i
+    ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})`
+    : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
 }
 
 /** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick (model/mark.ts). */
@@ -122,7 +124,10 @@ function limitFor(mark: Decimal, action: 'BUY' | 'SELL', collar: number, tick: n
 }
 
 function digest(parts: readonly string[]): string {
-  return createHash('sha256').update(JSON.stringify([...parts].sort())).digest('hex').slice(0, 16);
+  return createHash('sha256')
+    .update(JSON.stringify([...parts].sort()))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 /** What a dialog locks: the positions in scope and their open orders, with a fingerprint of each. */
@@ -159,14 +164,22 @@ export function planFlatten(state: PortfolioState, scope: FlattenScope, o: Flatt
   const foreign = orders.filter((x) => !cancellable(x, o.clientId));
   if (foreign.length > 0) return { code: 'FOREIGN_ORDERS_OPEN', orders: foreign.map(describeOrder) };
 
-  const built = buildPlan(state, positions.map((row) => ({ row, quantity: row.position.abs() })), orders, o);
+  const built = buildPlan(
+    state,
+    positions.map((row) => ({ row, quantity: row.position.abs() })),
+    orders,
+    o,
+  );
   if (isDenial(built)) return built;
   return { id: `flat-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint };
 }
 
 /** The legs (each `quantity` of its row, in the direction that reduces it), the cancels and the notes of a plan. */
 function buildPlan(
-  state: PortfolioState, closes: readonly { row: PositionRow; quantity: Decimal }[], orders: readonly OrderRow[], o: FlattenOptions,
+  state: PortfolioState,
+  closes: readonly { row: PositionRow; quantity: Decimal }[],
+  orders: readonly OrderRow[],
+  o: FlattenOptions,
 ): Pick<FlattenPlan, 'cancels' | 'legs' | 'totalNotionalBase' | 'baseCurrency' | 'notes'> | Denial {
   const notes: string[] = [];
   const base = state.baseCurrency ?? '';
@@ -286,7 +299,11 @@ export function isDenial(x: object): x is Denial {
 }
 
 /** Plans a cancel: one order (ours), all our open orders, or the global cancel (every client, manual orders too). */
-export function planCancel(state: PortfolioState, what: { kind: 'order'; orderId: number } | { kind: 'client' } | { kind: 'global' }, clientId: number): CancelPlan | Denial {
+export function planCancel(
+  state: PortfolioState,
+  what: { kind: 'order'; orderId: number } | { kind: 'client' } | { kind: 'global' },
+  clientId: number,
+): CancelPlan | Denial {
   if (!state.complete.openOrders) return { code: 'SNAPSHOT_PENDING', what: 'the open orders' };
   const open = [...state.orders.values()].filter(isOpen);
   switch (what.kind) {

@@ -50,7 +50,8 @@ export function reconcileOrder(o: SentOrder, snap: OrderSnapshot): Reconciled {
   const execs = snap.executions.filter((e) => sameOrder(o, e));
   const execIds = execs.map((e) => e.execId);
   const filled = execs.reduce((a, e) => a.add(e.shares), ZERO);
-  const fills = execIds.length > 0 ? `executions ${execIds.join(', ')} (${filled.toString()}${o.quantity ? ` of ${o.quantity.toString()}` : ''})` : 'no executions';
+  const fills =
+    execIds.length > 0 ? `executions ${execIds.join(', ')} (${filled.toString()}${o.quantity ? ` of ${o.quantity.toString()}` : ''})` : 'no executions';
   const open = snap.open.find((x) => sameOrder(o, x));
   const completed = snap.completed.find((x) => sameOrder(o, x));
   if (o.quantity && filled.greaterThanOrEqualTo(o.quantity) && filled.greaterThan(0)) {
@@ -72,11 +73,21 @@ export function reconcileOrder(o: SentOrder, snap: OrderSnapshot): Reconciled {
     return { outcome: outcome === 'cancelled' && done.greaterThan(0) ? 'partiallyFilled' : outcome, filled: done, execIds, evidence: said };
   }
   if (filled.greaterThan(0)) {
-    return { outcome: o.quantity ? 'partiallyFilled' : 'filled', filled, execIds, evidence: `TWS lists ${fills}; the order is neither open nor among completed orders` };
+    return {
+      outcome: o.quantity ? 'partiallyFilled' : 'filled',
+      filled,
+      execIds,
+      evidence: `TWS lists ${fills}; the order is neither open nor among completed orders`,
+    };
   }
   const missing = (['open', 'completed', 'executions'] as const).filter((k) => !snap.complete[k]);
   if (missing.length > 0) {
-    return { outcome: 'unknown', filled, execIds, evidence: `not found, but TWS did not finish listing ${missing.map((m) => (m === 'open' ? 'open orders' : m === 'completed' ? 'completed orders' : 'executions')).join(', ')}; check TWS` };
+    return {
+      outcome: 'unknown',
+      filled,
+      execIds,
+      evidence: `not found, but TWS did not finish listing ${missing.map((m) => (m === 'open' ? 'open orders' : m === 'completed' ? 'completed orders' : 'executions')).join(', ')}; check TWS`,
+    };
   }
   return { outcome: 'neverReceived', filled, execIds, evidence: 'the reconnected TWS lists it nowhere: not open, not among completed orders, no executions' };
 }

@@ -164,7 +164,12 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     if (this.o.auditLog) return this.o.auditLog;
     this.log ??= new AuditLog(
       join(this.o.audit.dir, `tws-risk-audit-${stamp(this.now())}-${this.o.audit.name}.jsonl`),
-      { appVersion: this.o.audit.appVersion, account: this.o.feed.state.account ?? null, mode: this.o.actor, ...(this.o.audit.meta ? { meta: this.o.audit.meta } : {}) },
+      {
+        appVersion: this.o.audit.appVersion,
+        account: this.o.feed.state.account ?? null,
+        mode: this.o.actor,
+        ...(this.o.audit.meta ? { meta: this.o.audit.meta } : {}),
+      },
       () => this.now(),
     );
     return this.log;
@@ -201,7 +206,10 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     if (this.o.mode === 'replay') return { code: 'REPLAY_SOURCE' };
     if (this.o.mode === 'readOnly') return { code: 'READ_ONLY' };
     const at = this.now();
-    return this.armed({ armed: true, until: at + this.armMs, by: 'headless', at }, this.o.actor === 'guard' ? 'guard --trade --confirm-account' : 'headless --trade --confirm-account');
+    return this.armed(
+      { armed: true, until: at + this.armMs, by: 'headless', at },
+      this.o.actor === 'guard' ? 'guard --trade --confirm-account' : 'headless --trade --confirm-account',
+    );
   }
 
   disarm(reason: string): void {
@@ -329,7 +337,8 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   private decide(planId: string, decision: 'confirm' | 'cancel'): void {
-    const by = this.o.actor === 'console' ? 'console' : this.o.actor === 'guard' ? 'guard policy (--trade --confirm-account)' : 'headless --trade --confirm-account';
+    const by =
+      this.o.actor === 'console' ? 'console' : this.o.actor === 'guard' ? 'guard policy (--trade --confirm-account)' : 'headless --trade --confirm-account';
     this.audit().append({ kind: 'decision', detail: { planId, decision, by } });
     this.publish({ action: 'decision', detail: { planId, decision, by: this.o.actor } });
   }

@@ -45,14 +45,18 @@ export async function planWhatIf(gateway: WhatIfGateway, plan: FlattenPlan, time
     const reply = await gateway.whatIfOrder(leg.contract, orderFor(leg, plan), timeoutMs);
     legs.push({ conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.localSymbol ?? leg.contract.symbol}`, reply });
   }
-  const missing = legs.flatMap((l) => (l.reply.ok ? (l.reply.maintChange === undefined ? [`${l.label}: no margin in TWS's answer`] : []) : [`${l.label}: ${l.reply.reason}`]));
+  const missing = legs.flatMap((l) =>
+    l.reply.ok ? (l.reply.maintChange === undefined ? [`${l.label}: no margin in TWS's answer`] : []) : [`${l.label}: ${l.reply.reason}`],
+  );
   const first = legs.find((l) => l.reply.ok && l.reply.maintBefore !== undefined)?.reply;
   const before = first?.ok ? first : undefined;
-  const sum = (k: 'maintChange' | 'initChange') => legs.reduce<Decimal | undefined>((acc, l) => {
-    if (acc === undefined || !l.reply.ok || l.reply[k] === undefined) return undefined;
-    return acc.add(l.reply[k]!);
-  }, new Decimal(0));
-  const maintSum = sum('maintChange'), initSum = sum('initChange');
+  const sum = (k: 'maintChange' | 'initChange') =>
+    legs.reduce<Decimal | undefined>((acc, l) => {
+      if (acc === undefined || !l.reply.ok || l.reply[k] === undefined) return undefined;
+      return acc.add(l.reply[k]!);
+    }, new Decimal(0));
+  const maintSum = sum('maintChange'),
+    initSum = sum('initChange');
   return {
     planId: plan.id,
     legs,
@@ -77,7 +81,10 @@ export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Dec
     const why = w.missing[0] ?? 'TWS gave no requirement';
     return `IBKR what-if: no post-flatten requirement (${why}${w.missing.length > 1 ? `, +${w.missing.length - 1} more` : ''})`;
   }
-  const ours = oursAfter === undefined ? 'ours n/a' : `ours ${whole(oursAfter)}, difference ${w.maintAfter.sub(oursAfter).isNegative() ? '' : '+'}${whole(w.maintAfter.sub(oursAfter))}`;
+  const ours =
+    oursAfter === undefined
+      ? 'ours n/a'
+      : `ours ${whole(oursAfter)}, difference ${w.maintAfter.sub(oursAfter).isNegative() ? '' : '+'}${whole(w.maintAfter.sub(oursAfter))}`;
   const many = w.legs.length > 1 ? ` (sum of ${w.legs.length} one-order what-ifs)` : '';
   return `IBKR what-if: maint after ${whole(w.maintAfter)} ${base}${many}; ${ours}`;
 }

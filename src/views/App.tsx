@@ -81,9 +81,17 @@ function Console(props: AppProps) {
   const built = useRef<{ key: readonly unknown[]; vm: ViewModel } | undefined>(undefined);
   const viewInput = (snap: ConsoleSnapshot, u: UiState, p: AppProps, size: { columns: number; rows: number }) => ({
     key: [snap, u, size.columns, size.rows, p.mode, p.trading, p.endpoint, p.bindings, p.problems] as const,
-    build: () => buildViewModel({
-      snapshot: snap, ui: u, size, mode: p.mode, trading: p.trading, ...(p.endpoint ? { endpoint: p.endpoint } : {}), bindings: p.bindings, problems: p.problems ?? NO_PROBLEMS,
-    }),
+    build: () =>
+      buildViewModel({
+        snapshot: snap,
+        ui: u,
+        size,
+        mode: p.mode,
+        trading: p.trading,
+        ...(p.endpoint ? { endpoint: p.endpoint } : {}),
+        bindings: p.bindings,
+        problems: p.problems ?? NO_PROBLEMS,
+      }),
   });
   const sizeRef = useRef({ columns, rows });
   sizeRef.current = { columns, rows };
@@ -118,7 +126,10 @@ function Console(props: AppProps) {
   // newest state even when React has not rendered the previous key yet; React state only triggers the render.
   const uiRef = useRef<UiState | undefined>(undefined);
   uiRef.current ??= initialUi({
-    theme: props.theme.name, maskAccount: props.maskAccount ?? false, ...(props.initialFocus ? { focus: props.initialFocus } : {}), replayInfo: props.replay !== undefined,
+    theme: props.theme.name,
+    maskAccount: props.maskAccount ?? false,
+    ...(props.initialFocus ? { focus: props.initialFocus } : {}),
+    replayInfo: props.replay !== undefined,
   });
   const [ui, setUi] = useState(uiRef.current);
   // Set while rendering, before Ink writes this frame: the terminal stream masks what every view draws.
@@ -132,10 +143,7 @@ function Console(props: AppProps) {
     return hit && hit.key.length === input.key.length && hit.key.every((x, i) => x === input.key[i]) ? hit.vm : input.build();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- viewInput reads exactly these
   }, [snapshot, ui, columns, rows, props.mode, props.trading, props.endpoint, bindings, props.problems]);
-  const theme = useMemo(
-    () => themeFor(props.theme.noColor ? 'mono' : ui.theme, props.theme.depth),
-    [props.theme.noColor, props.theme.depth, ui.theme],
-  );
+  const theme = useMemo(() => themeFor(props.theme.noColor ? 'mono' : ui.theme, props.theme.depth), [props.theme.noColor, props.theme.depth, ui.theme]);
 
   // The handlers read the newest view model, snapshot and props through this, without re-subscribing to input on
   // every frame (commands/context.ts).
@@ -182,8 +190,13 @@ function Console(props: AppProps) {
   const keyQueue = useMemo(
     () => ({
       dialogOpen: () => uiRef.current!.dialog !== undefined,
-      dialogTakesText: () => { const d = uiRef.current!.dialog; return d?.kind === 'trade' && d.input !== undefined; },
-      dialogEpoch: () => dialogEpoch.current, stopped: () => quitting.current }),
+      dialogTakesText: () => {
+        const d = uiRef.current!.dialog;
+        return d?.kind === 'trade' && d.input !== undefined;
+      },
+      dialogEpoch: () => dialogEpoch.current,
+      stopped: () => quitting.current,
+    }),
     [],
   );
   useKeyQueue(handle, keyQueue);
@@ -204,8 +217,13 @@ function Console(props: AppProps) {
               <Box key={i} flexDirection="column" width={col.width} marginLeft={i > 0 ? 1 : 0}>
                 {col.panes.map((box) => (
                   <PaneSlot
-                    key={box.pane} vm={vm.panes[box.pane]} title={vm.titles[box.pane]} focused={box.pane === vm.focus}
-                    width={box.width} height={box.height} onError={paneFailed}
+                    key={box.pane}
+                    vm={vm.panes[box.pane]}
+                    title={vm.titles[box.pane]}
+                    focused={box.pane === vm.focus}
+                    width={box.width}
+                    height={box.height}
+                    onError={paneFailed}
                   />
                 ))}
               </Box>

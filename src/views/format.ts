@@ -12,10 +12,17 @@ import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
 function cellWidth(cp: number): number {
   if (cp < 0x1100) return 1;
   if (
-    (cp >= 0x1100 && cp <= 0x115f) || (cp >= 0x2e80 && cp <= 0xa4cf) || (cp >= 0xac00 && cp <= 0xd7a3) ||
-    (cp >= 0xf900 && cp <= 0xfaff) || (cp >= 0xfe30 && cp <= 0xfe4f) || (cp >= 0xff00 && cp <= 0xff60) ||
-    (cp >= 0xffe0 && cp <= 0xffe6) || (cp >= 0x1f300 && cp <= 0x1faff) || (cp >= 0x20000 && cp <= 0x3fffd)
-  ) return 2;
+    (cp >= 0x1100 && cp <= 0x115f) ||
+    (cp >= 0x2e80 && cp <= 0xa4cf) ||
+    (cp >= 0xac00 && cp <= 0xd7a3) ||
+    (cp >= 0xf900 && cp <= 0xfaff) ||
+    (cp >= 0xfe30 && cp <= 0xfe4f) ||
+    (cp >= 0xff00 && cp <= 0xff60) ||
+    (cp >= 0xffe0 && cp <= 0xffe6) ||
+    (cp >= 0x1f300 && cp <= 0x1faff) ||
+    (cp >= 0x20000 && cp <= 0x3fffd)
+  )
+    return 2;
   return 1;
 }
 
@@ -58,7 +65,8 @@ export function toAscii(text: string, keepWidth = true): string {
   for (const ch of text) {
     const cp = ch.codePointAt(0)!;
     if (cp < 0x80) out += ch;
-    else if (cp >= 0x300 && cp <= 0x36f) continue; // a combining accent: its letter went out already
+    else if (cp >= 0x300 && cp <= 0x36f)
+      continue; // a combining accent: its letter went out already
     else {
       const glyph = (keepWidth ? undefined : ASCII_WORDS[ch]) ?? ASCII_GLYPHS[ch];
       if (glyph !== undefined) out += glyph;

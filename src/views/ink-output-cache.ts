@@ -35,11 +35,14 @@ export async function shareInkOutputCaches(): Promise<boolean> {
   installed = false;
   try {
     const inkEntry = createRequire(import.meta.url).resolve('ink');
-    const mod = (await import(pathToFileURL(inkEntry.replace(/index\.js$/, 'output.js')).href)) as { default: new (o: { width: number; height: number }) => OutputLike };
+    const mod = (await import(pathToFileURL(inkEntry.replace(/index\.js$/, 'output.js')).href)) as {
+      default: new (o: { width: number; height: number }) => OutputLike;
+    };
     const Output = mod.default;
     const probe = new Output({ width: 1, height: 1 });
     const Caches = probe.caches?.constructor as (new () => OutputLike['caches']) | undefined;
-    if (!Caches || !(probe.caches.widths instanceof Map) || !(probe.caches.styledChars instanceof Map) || typeof Output.prototype.get !== 'function') return false;
+    if (!Caches || !(probe.caches.widths instanceof Map) || !(probe.caches.styledChars instanceof Map) || typeof Output.prototype.get !== 'function')
+      return false;
     const shared = new Caches();
     shared.widths = new BoundedMap();
     shared.blockWidths = new BoundedMap();

@@ -46,8 +46,13 @@ function split(total: number, weights: readonly number[], min = 3): number[] {
   let diff = total - parts.reduce((a, b) => a + b, 0);
   for (let i = 0; diff !== 0 && i < parts.length * 4; i++) {
     const k = i % parts.length;
-    if (diff > 0) { parts[k]! += 1; diff -= 1; }
-    else if (parts[k]! > 1) { parts[k]! -= 1; diff += 1; }
+    if (diff > 0) {
+      parts[k]! += 1;
+      diff -= 1;
+    } else if (parts[k]! > 1) {
+      parts[k]! -= 1;
+      diff += 1;
+    }
   }
   return parts;
 }
@@ -71,12 +76,29 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
     // The side column holds the registry's sidebar panes: the first (Account) a fixed block, the others the rest.
     const [first, ...others] = SIDEBAR_PANES as [PaneId, ...PaneId[]];
     const top = Math.min(12, Math.floor(bodyHeight / 2));
-    const heights = others.length > 0 ? split(bodyHeight - top, others.map(() => 1), 3) : [];
+    const heights =
+      others.length > 0
+        ? split(
+            bodyHeight - top,
+            others.map(() => 1),
+            3,
+          )
+        : [];
     return {
-      kind, columns, rows, showTabs, bodyHeight,
+      kind,
+      columns,
+      rows,
+      showTabs,
+      bodyHeight,
       body: [
         { width: mainWidth, panes: [{ pane: main, width: mainWidth, height: bodyHeight }] },
-        { width: side, panes: [{ pane: first, width: side, height: others.length > 0 ? top : bodyHeight }, ...others.map((pane, i) => ({ pane, width: side, height: heights[i]! }))] },
+        {
+          width: side,
+          panes: [
+            { pane: first, width: side, height: others.length > 0 ? top : bodyHeight },
+            ...others.map((pane, i) => ({ pane, width: side, height: heights[i]! })),
+          ],
+        },
       ],
     };
   }
@@ -86,9 +108,19 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
   const account = Math.min(12, Math.floor(bodyHeight / 3));
   const [orders, executions, alerts] = split(bodyHeight - account, [1, 1, 1], 4) as [number, number, number];
   return {
-    kind, columns, rows, showTabs, bodyHeight,
+    kind,
+    columns,
+    rows,
+    showTabs,
+    bodyHeight,
     body: [
-      { width: left, panes: [{ pane: 'positions', width: left, height: positions }, { pane: 'stress', width: left, height: stress }] },
+      {
+        width: left,
+        panes: [
+          { pane: 'positions', width: left, height: positions },
+          { pane: 'stress', width: left, height: stress },
+        ],
+      },
       {
         width: right,
         panes: [

@@ -25,9 +25,21 @@ export interface FeedLike {
 
 /** Events the operator must see without delay (health, alerts, orders, fills, their own actions). */
 export const IMMEDIATE_EVENTS: ReadonlySet<FeedEventType> = new Set<FeedEventType>([
-  'healthChanged', 'snapshotRequested', 'managedAccountsReceived', 'accountChanged', 'brokerMessage', 'operatorActed', 'alertChanged',
-  'positionsEnded', 'accountDownloadEnded', 'accountSummaryEnded', 'openOrdersEnded',
-  'openOrderUpdated', 'orderStatusUpdated', 'executionReceived', 'commissionReceived',
+  'healthChanged',
+  'snapshotRequested',
+  'managedAccountsReceived',
+  'accountChanged',
+  'brokerMessage',
+  'operatorActed',
+  'alertChanged',
+  'positionsEnded',
+  'accountDownloadEnded',
+  'accountSummaryEnded',
+  'openOrdersEnded',
+  'openOrderUpdated',
+  'orderStatusUpdated',
+  'executionReceived',
+  'commissionReceived',
 ]);
 
 export interface ConsoleSnapshot {
@@ -185,10 +197,13 @@ export class ConsoleStore {
     if (this.timer && this.timerDue <= due) return;
     this.clock.clear(this.timer);
     this.timerDue = due;
-    this.timer = this.clock.setTimeout(() => {
-      this.timer = undefined;
-      this.publish();
-    }, Math.max(0, delayMs));
+    this.timer = this.clock.setTimeout(
+      () => {
+        this.timer = undefined;
+        this.publish();
+      },
+      Math.max(0, delayMs),
+    );
     this.timer.unref?.();
   }
 

@@ -7,13 +7,38 @@
  */
 
 export const SLOTS = [
-  'text', 'muted', 'heading', 'title', 'title.focused', 'selection', 'border',
-  'pnl.gain', 'pnl.loss',
-  'risk.ok', 'risk.warn', 'risk.breach',
-  'heat.loss3', 'heat.loss2', 'heat.loss1', 'heat.flat', 'heat.gain1', 'heat.gain2',
-  'data.live', 'data.stale', 'data.unpriced',
-  'mode.live', 'mode.paper', 'mode.demo', 'mode.replay', 'mode.readOnly', 'mode.armed', 'mode.frozen',
-  'dialog.danger', 'disabled', 'key', 'flash',
+  'text',
+  'muted',
+  'heading',
+  'title',
+  'title.focused',
+  'selection',
+  'border',
+  'pnl.gain',
+  'pnl.loss',
+  'risk.ok',
+  'risk.warn',
+  'risk.breach',
+  'heat.loss3',
+  'heat.loss2',
+  'heat.loss1',
+  'heat.flat',
+  'heat.gain1',
+  'heat.gain2',
+  'data.live',
+  'data.stale',
+  'data.unpriced',
+  'mode.live',
+  'mode.paper',
+  'mode.demo',
+  'mode.replay',
+  'mode.readOnly',
+  'mode.armed',
+  'mode.frozen',
+  'dialog.danger',
+  'disabled',
+  'key',
+  'flash',
 ] as const;
 export type Slot = (typeof SLOTS)[number];
 
@@ -140,7 +165,11 @@ export type ColorOption = 'auto' | ColorDepth;
  * the depth; otherwise truecolor when COLORTERM says so, 256 for *-256color terminals, else 16. COLORTERM is not
  * forwarded over SSH (reference/ux-and-peers.md §2.5), hence the flag.
  */
-export function resolveTheme(o: { theme: ThemeName; color: ColorOption; env: Readonly<Record<string, string | undefined>> }): { name: ThemeName; depth: ColorDepth; noColor: boolean } {
+export function resolveTheme(o: { theme: ThemeName; color: ColorOption; env: Readonly<Record<string, string | undefined>> }): {
+  name: ThemeName;
+  depth: ColorDepth;
+  noColor: boolean;
+} {
   const noColor = o.env.NO_COLOR !== undefined && o.env.NO_COLOR !== '';
   const depth: ColorDepth =
     o.color !== 'auto' ? o.color : /truecolor|24bit/i.test(o.env.COLORTERM ?? '') ? 'truecolor' : /256/.test(o.env.TERM ?? '') ? '256' : '16';
@@ -170,13 +199,77 @@ export function asciiOnly(env: Readonly<Record<string, string | undefined>>, for
  * its columns: box drawing (Ink's single, double, round and bold borders and our axis), chart bars, markers, signs.
  */
 export const ASCII_GLYPHS: Readonly<Record<string, string>> = {
-  '─': '-', '━': '-', '═': '=', '│': '|', '┃': '|', '║': '|', '┼': '+', '╋': '+', '╬': '+',
-  '┌': '+', '┐': '+', '└': '+', '┘': '+', '├': '+', '┤': '+', '┬': '+', '┴': '+',
-  '╭': '+', '╮': '+', '╰': '+', '╯': '+', '┏': '+', '┓': '+', '┗': '+', '┛': '+', '╔': '+', '╗': '+', '╚': '+', '╝': '+',
-  '█': '#', '▀': "'", '▄': '.', '▏': '|', '▶': '>', '›': '>', '‹': '<', '◆': '*', '■': '#', '‖': '=', '⧗': '~',
-  '−': '-', '–': '-', '—': '-', '·': '|', '…': '~', '•': '*', '×': 'x', '±': '~', '≤': '<', '≥': '>', '≈': '~',
-  '→': '>', '←': '<', '↑': '^', '↓': 'v', '↔': '-', '✓': '+', '⚠': '!', '§': 'S', '✗': 'x',
+  '─': '-',
+  '━': '-',
+  '═': '=',
+  '│': '|',
+  '┃': '|',
+  '║': '|',
+  '┼': '+',
+  '╋': '+',
+  '╬': '+',
+  '┌': '+',
+  '┐': '+',
+  '└': '+',
+  '┘': '+',
+  '├': '+',
+  '┤': '+',
+  '┬': '+',
+  '┴': '+',
+  '╭': '+',
+  '╮': '+',
+  '╰': '+',
+  '╯': '+',
+  '┏': '+',
+  '┓': '+',
+  '┗': '+',
+  '┛': '+',
+  '╔': '+',
+  '╗': '+',
+  '╚': '+',
+  '╝': '+',
+  '█': '#',
+  '▀': "'",
+  '▄': '.',
+  '▏': '|',
+  '▶': '>',
+  '›': '>',
+  '‹': '<',
+  '◆': '*',
+  '■': '#',
+  '‖': '=',
+  '⧗': '~',
+  '−': '-',
+  '–': '-',
+  '—': '-',
+  '·': '|',
+  '…': '~',
+  '•': '*',
+  '×': 'x',
+  '±': '~',
+  '≤': '<',
+  '≥': '>',
+  '≈': '~',
+  '→': '>',
+  '←': '<',
+  '↑': '^',
+  '↓': 'v',
+  '↔': '-',
+  '✓': '+',
+  '⚠': '!',
+  '§': 'S',
+  '✗': 'x',
 };
 
 /** Where width does not matter (text a command prints), a few glyphs read better spelled out. */
-export const ASCII_WORDS: Readonly<Record<string, string>> = { '…': '...', '×': 'x', '±': '+/-', '≤': '<=', '≥': '>=', '→': '->', '←': '<-', '·': '-', '−': '-' };
+export const ASCII_WORDS: Readonly<Record<string, string>> = {
+  '…': '...',
+  '×': 'x',
+  '±': '+/-',
+  '≤': '<=',
+  '≥': '>=',
+  '→': '->',
+  '←': '<-',
+  '·': '-',
+  '−': '-',
+};

@@ -34,8 +34,14 @@ export type TradeDialogAction =
 
 export function planDialog(p: PreviewPlan, error?: string): TradeDialog {
   return {
-    kind: 'trade', phase: p.word ? 'word' : 'confirm', title: p.title, lines: p.lines, planId: p.id,
-    ...(p.word ? { word: p.word, input: '' } : {}), ...(error ? { error } : {}), ...(p.marks && p.marks.length > 0 ? { marks: p.marks } : {}),
+    kind: 'trade',
+    phase: p.word ? 'word' : 'confirm',
+    title: p.title,
+    lines: p.lines,
+    planId: p.id,
+    ...(p.word ? { word: p.word, input: '' } : {}),
+    ...(error ? { error } : {}),
+    ...(p.marks && p.marks.length > 0 ? { marks: p.marks } : {}),
   };
 }
 
@@ -50,7 +56,10 @@ export function markCells(d: TradeDialog, live: PortfolioState, now: number): Ce
     const cur = liveMark(live, m.conId);
     const moved = cur && cur.at > m.at && cur.price.toString() !== m.price ? ` (now ${cur.price.toString()}, ${ageText(now - cur.at)})` : '';
     if (ageMs > m.limitMs) {
-      return { text: `${m.label} mark ${m.price}, ${ageText(ageMs)}${moved}: STALE (older than ${Math.round(m.limitMs / 1000)} s), confirming is refused and the plan offered again`, slot: 'dialog.danger' };
+      return {
+        text: `${m.label} mark ${m.price}, ${ageText(ageMs)}${moved}: STALE (older than ${Math.round(m.limitMs / 1000)} s), confirming is refused and the plan offered again`,
+        slot: 'dialog.danger',
+      };
     }
     return { text: `${m.label} mark ${m.price}, ${ageText(ageMs)}${moved}`, slot: 'muted' };
   });
@@ -81,8 +90,14 @@ export function tradeDialogReducer(d: TradeDialog | undefined, action: TradeDial
   switch (action.type) {
     case 'arm':
       return {
-        kind: 'trade', phase: 'arm', title: 'Arm trading', input: '',
-        lines: [`Account ${action.account ?? '(not known yet)'}`, `Arming allows sending orders from this console for ${action.minutes} minute${action.minutes === 1 ? '' : 's'}.`],
+        kind: 'trade',
+        phase: 'arm',
+        title: 'Arm trading',
+        input: '',
+        lines: [
+          `Account ${action.account ?? '(not known yet)'}`,
+          `Arming allows sending orders from this console for ${action.minutes} minute${action.minutes === 1 ? '' : 's'}.`,
+        ],
       };
     case 'plan':
       return planDialog(action.plan, action.error);

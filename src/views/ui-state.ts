@@ -139,13 +139,26 @@ function navigate(list: Pick<ListUi, 'selectedId' | 'selectedIndex'>, ctx: ListC
   let at = current >= 0 ? selectable.indexOf(current) : Math.min(list.selectedIndex, selectable.length - 1);
   const half = Math.max(1, Math.floor(ctx.height / 2));
   switch (command) {
-    case 'nav.down': at = current >= 0 ? at + 1 : at; break;
-    case 'nav.up': at -= 1; break;
-    case 'nav.top': at = 0; break;
-    case 'nav.bottom': at = selectable.length - 1; break;
-    case 'nav.pageDown': at += half; break;
-    case 'nav.pageUp': at -= half; break;
-    default: break;
+    case 'nav.down':
+      at = current >= 0 ? at + 1 : at;
+      break;
+    case 'nav.up':
+      at -= 1;
+      break;
+    case 'nav.top':
+      at = 0;
+      break;
+    case 'nav.bottom':
+      at = selectable.length - 1;
+      break;
+    case 'nav.pageDown':
+      at += half;
+      break;
+    case 'nav.pageUp':
+      at -= half;
+      break;
+    default:
+      break;
   }
   at = Math.max(0, Math.min(selectable.length - 1, at));
   const display = selectable[at]!;
@@ -161,7 +174,7 @@ function navigate(list: Pick<ListUi, 'selectedId' | 'selectedIndex'>, ctx: ListC
 function cycle<T>(list: readonly T[], current: T | undefined, step: number): T | undefined {
   if (list.length === 0) return undefined;
   const i = current === undefined ? -1 : list.indexOf(current);
-  return list[(((i < 0 ? (step > 0 ? -1 : 0) : i) + step) % list.length + list.length) % list.length];
+  return list[((((i < 0 ? (step > 0 ? -1 : 0) : i) + step) % list.length) + list.length) % list.length];
 }
 
 export function reduceUi(ui: UiState, action: UiAction): UiState {
@@ -184,7 +197,9 @@ export function reduceUi(ui: UiState, action: UiAction): UiState {
     case 'text':
       return typeText(ui, action.text);
     case 'paletteLine':
-      return ui.overlay?.kind === 'palette' ? { ...ui, overlay: { kind: 'palette', text: action.text, index: 0, ...(action.error ? { error: action.error } : {}) } } : ui;
+      return ui.overlay?.kind === 'palette'
+        ? { ...ui, overlay: { kind: 'palette', text: action.text, index: 0, ...(action.error ? { error: action.error } : {}) } }
+        : ui;
     case 'command':
       return command(ui, action);
   }
@@ -263,18 +278,37 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
       if (ui.overlay?.kind === 'help') {
         const o = ui.overlay;
         const page = Math.max(1, Math.floor((a.list?.height ?? 10) / 2));
-        const next = { 'nav.down': o.top + 1, 'nav.up': o.top - 1, 'nav.top': 0, 'nav.bottom': Number.MAX_SAFE_INTEGER, 'nav.pageDown': o.top + page, 'nav.pageUp': o.top - page }[a.command];
+        const next = {
+          'nav.down': o.top + 1,
+          'nav.up': o.top - 1,
+          'nav.top': 0,
+          'nav.bottom': Number.MAX_SAFE_INTEGER,
+          'nav.pageDown': o.top + page,
+          'nav.pageUp': o.top - page,
+        }[a.command];
         return { ...ui, overlay: { ...o, top: Math.max(0, next) } };
       }
       if (ui.overlay?.kind === 'replayInfo') {
         const o = ui.overlay;
-        return a.list ? { ...ui, overlay: { ...o, ...navigate({ selectedIndex: o.selectedIndex ?? 0, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}) }, a.list, a.command) } } : ui;
+        return a.list
+          ? {
+              ...ui,
+              overlay: {
+                ...o,
+                ...navigate({ selectedIndex: o.selectedIndex ?? 0, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}) }, a.list, a.command),
+              },
+            }
+          : ui;
       }
       return a.list ? withList(ui, pane, navigate(list, a.list, a.command)) : ui;
     }
     case 'sort.next': {
       const options = PANES[pane].sorts;
-      const next = cycle(options.map((o) => o.key), list.sort.key, 1)!;
+      const next = cycle(
+        options.map((o) => o.key),
+        list.sort.key,
+        1,
+      )!;
       const desc = options.find((o) => o.key === next)!.desc;
       return withList(ui, pane, { sort: { key: next, desc } });
     }

@@ -112,7 +112,14 @@ const PALETTE_IDS = COMMAND_IDS.filter((id) => COMMANDS[id].palette);
 function prefixMatches(head: string): CommandId[] {
   const h = head.toLowerCase();
   if (h === '') return [];
-  return PALETTE_IDS.filter((id) => id.toLowerCase().startsWith(h) || id.slice(id.indexOf('.') + 1).toLowerCase().startsWith(h));
+  return PALETTE_IDS.filter(
+    (id) =>
+      id.toLowerCase().startsWith(h) ||
+      id
+        .slice(id.indexOf('.') + 1)
+        .toLowerCase()
+        .startsWith(h),
+  );
 }
 
 /**
@@ -121,20 +128,25 @@ function prefixMatches(head: string): CommandId[] {
  */
 export function paletteItems(bindings: Bindings, trade: boolean, text: string, replay = false): PaletteItem[] {
   const [head = ''] = text.trim().split(/\s+/);
-  const words = head.toLowerCase().split(/[.\s]+/).filter(Boolean);
+  const words = head
+    .toLowerCase()
+    .split(/[.\s]+/)
+    .filter(Boolean);
   const first = new Set(prefixMatches(head));
   const ordered = [...PALETTE_IDS.filter((id) => first.has(id)), ...PALETTE_IDS.filter((id) => !first.has(id))];
   return ordered.flatMap((id) => {
     const c = COMMANDS[id];
     const hay = `${id} ${c.description}`.toLowerCase();
     if (!first.has(id) && !words.every((w) => hay.includes(w))) return [];
-    return [{
-      command: id,
-      keys: bindings[id].map(keyLabel).join(' '),
-      description: c.description,
-      ...(c.args ? { args: c.args } : {}),
-      ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
-    }];
+    return [
+      {
+        command: id,
+        keys: bindings[id].map(keyLabel).join(' '),
+        description: c.description,
+        ...(c.args ? { args: c.args } : {}),
+        ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
+      },
+    ];
   });
 }
 
@@ -195,8 +207,13 @@ export function completePalette(text: string): string | undefined {
 
 /** The footer's word for a pane's own command (the help overlay has the full descriptions). */
 const PANE_KEY_WORDS: Partial<Record<CommandId, string>> = {
-  'positions.group': 'group', 'stress.columns': 'columns', 'stress.subjectNext': 'next chart', 'stress.subjectPrev': 'prev chart',
-  'alerts.ack': 'ack', 'trade.flatten': 'flatten', 'trade.cancel': 'cancel order',
+  'positions.group': 'group',
+  'stress.columns': 'columns',
+  'stress.subjectNext': 'next chart',
+  'stress.subjectPrev': 'prev chart',
+  'alerts.ack': 'ack',
+  'trade.flatten': 'flatten',
+  'trade.cancel': 'cancel order',
 };
 
 /** What mode the keys are in, first on the footer: help open, a filter on the focused pane, frozen, armed. */
@@ -227,29 +244,66 @@ function hintLine(input: ViewInput, now: number): Cell[] {
   // The focused pane's own keys, so the footer changes with the focus (the rest are in help).
   // In a replay the player's keys shadow some of them ([ ] are markers there): those are left out.
   const playerKeys = new Set(replay ? COMMAND_IDS.filter((id) => COMMANDS[id].scope === 'replay').flatMap((id) => bindings[id]) : []);
-  const paneKeys: [CommandId, string][] = COMMAND_IDS
-    .filter((id) => COMMANDS[id].scope === ui.focus && PANE_KEY_WORDS[id] && commandEnabled(id, trade, replay) && !playerKeys.has(bindings[id][0] ?? ''))
-    .map((id) => [id, PANE_KEY_WORDS[id]!]);
+  const paneKeys: [CommandId, string][] = COMMAND_IDS.filter(
+    (id) => COMMANDS[id].scope === ui.focus && PANE_KEY_WORDS[id] && commandEnabled(id, trade, replay) && !playerKeys.has(bindings[id][0] ?? ''),
+  ).map((id) => [id, PANE_KEY_WORDS[id]!]);
   const filtered = ui.lists[ui.focus].filter !== '';
-  const hints: [CommandId, string][] = ui.dialog?.kind === 'detail' ? [
-    ['nav.down', 'scroll'], ['nav.pageDown', 'page'], ['nav.bottom', 'end'], ['dialog.cancel', 'close'],
-  ] : ui.overlay?.kind === 'help' ? [
-    ['help.close', 'close help'], ['nav.down', 'scroll'], ['nav.pageDown', 'page'],
-  ] : ui.overlay?.kind === 'replayInfo' ? [
-    // The recording's page is open: q closes it (a second q quits), so the footer says what the keys do here.
-    ['nav.down', 'select marker'], ['row.detail', 'jump there'], ['help.close', 'close this page'],
-  ] : replay ? [
-    ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'], ['replay.step', 'step'], ['replay.faster', 'faster'],
-    ['replay.slower', 'slower'], ['replay.nextMarker', 'marker'], ['palette.open', 'goto'], ['help.toggle', 'help'], ...paneKeys, ['app.quit', 'quit'],
-  ] : [
-    ['help.toggle', 'help'], ['palette.open', 'commands'], ...paneKeys, filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
-    ['pane.next', 'pane'], ['sort.next', 'sort'], ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'], ['app.quit', 'quit'],
+  const hints: [CommandId, string][] =
+    ui.dialog?.kind === 'detail'
+      ? [
+          ['nav.down', 'scroll'],
+          ['nav.pageDown', 'page'],
+          ['nav.bottom', 'end'],
+          ['dialog.cancel', 'close'],
+        ]
+      : ui.overlay?.kind === 'help'
+        ? [
+            ['help.close', 'close help'],
+            ['nav.down', 'scroll'],
+            ['nav.pageDown', 'page'],
+          ]
+        : ui.overlay?.kind === 'replayInfo'
+          ? [
+              // The recording's page is open: q closes it (a second q quits), so the footer says what the keys do here.
+              ['nav.down', 'select marker'],
+              ['row.detail', 'jump there'],
+              ['help.close', 'close this page'],
+            ]
+          : replay
+            ? [
+                ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'],
+                ['replay.step', 'step'],
+                ['replay.faster', 'faster'],
+                ['replay.slower', 'slower'],
+                ['replay.nextMarker', 'marker'],
+                ['palette.open', 'goto'],
+                ['help.toggle', 'help'],
+                ...paneKeys,
+                ['app.quit', 'quit'],
+              ]
+            : [
+                ['help.toggle', 'help'],
+                ['palette.open', 'commands'],
+                ...paneKeys,
+                filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
+                ['pane.next', 'pane'],
+                ['sort.next', 'sort'],
+                ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'],
+                ['app.quit', 'quit'],
+              ];
+  return [
+    ...state,
+    ...hints.flatMap(([id, word]) => {
+      // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
+      const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
+      return k
+        ? [
+            { text: k, slot: 'key' as const },
+            { text: ` ${word}  `, slot: 'muted' as const },
+          ]
+        : [];
+    }),
   ];
-  return [...state, ...hints.flatMap(([id, word]) => {
-    // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
-    const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
-    return k ? [{ text: k, slot: 'key' as const }, { text: ` ${word}  `, slot: 'muted' as const }] : [];
-  })];
 }
 
 function helpVM(input: ViewInput, height: number): ViewModel['help'] {
@@ -262,7 +316,10 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   }
   const visible = Math.max(1, height - 1);
   const top = Math.min(ui.overlay?.kind === 'help' ? ui.overlay.top : 0, Math.max(0, lines.length - visible));
-  const more = top + visible < lines.length ? `more below (${[firstKey(bindings, 'nav.down'), firstKey(bindings, 'nav.pageDown')].filter(Boolean).join(', ')})` : undefined;
+  const more =
+    top + visible < lines.length
+      ? `more below (${[firstKey(bindings, 'nav.down'), firstKey(bindings, 'nav.pageDown')].filter(Boolean).join(', ')})`
+      : undefined;
   return { title: `Keys for ${PANES[ui.focus].title} (${firstKey(bindings, 'help.close') ?? 'palette'} closes)`, lines, top, ...(more ? { more } : {}) };
 }
 
@@ -300,16 +357,19 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const vm: ViewModel = {
     layout,
     focus: ui.focus,
-    status: statusCells({
-      live: snapshot.live,
-      mode: input.mode,
-      ...(input.endpoint ? { endpoint: input.endpoint } : {}),
-      maskAccount: ui.maskAccount,
-      trading: input.trading,
-      now,
-      ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
-      ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
-    }, size.columns),
+    status: statusCells(
+      {
+        live: snapshot.live,
+        mode: input.mode,
+        ...(input.endpoint ? { endpoint: input.endpoint } : {}),
+        maskAccount: ui.maskAccount,
+        trading: input.trading,
+        now,
+        ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
+        ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+      },
+      size.columns,
+    ),
     figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
     tabs: PANE_LIST.map(({ id: p, title }, i) => ({ pane: p, label: `${i + 1} ${title}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
     panes,
@@ -327,8 +387,15 @@ export function buildViewModel(input: ViewInput): ViewModel {
           },
         }
       : {}),
-    ...(ui.dialog?.kind === 'detail' ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) } :
-      ui.dialog?.kind === 'confirmQuit' ? { dialog: quitDialog(input) } : ui.dialog?.kind === 'trade' ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) } : replayDialog ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } } : {}),
+    ...(ui.dialog?.kind === 'detail'
+      ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) }
+      : ui.dialog?.kind === 'confirmQuit'
+        ? { dialog: quitDialog(input) }
+        : ui.dialog?.kind === 'trade'
+          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) }
+          : replayDialog
+            ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } }
+            : {}),
     ...(replay ? { replayBar: replayBar(replay, size.columns) } : {}),
     ...(replayDialog?.list ? { replayMarkers: replayDialog.list } : {}),
     ...(strip ? { replayStrip: strip } : {}),
@@ -347,12 +414,18 @@ function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog']
   const k = (id: CommandId) => firstKey(input.bindings, id) ?? `:${id}`;
   const room = Math.max(1, height - 3);
   const keys = {
-    close: input.bindings['help.close'].includes('esc') ? keyLabel('esc') : k('help.close'), play: k('replay.pause'),
-    markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}`, jump: k('row.detail'),
-    pick: (['up', 'down'].every((x) => input.bindings['nav.up'].includes(x) || input.bindings['nav.down'].includes(x)) ? [keyLabel('up'), keyLabel('down')] : [k('nav.up'), k('nav.down')]).join(' '),
+    close: input.bindings['help.close'].includes('esc') ? keyLabel('esc') : k('help.close'),
+    play: k('replay.pause'),
+    markers: `${k('replay.prevMarker')} ${k('replay.nextMarker')}`,
+    jump: k('row.detail'),
+    pick: (['up', 'down'].every((x) => input.bindings['nav.up'].includes(x) || input.bindings['nav.down'].includes(x))
+      ? [keyLabel('up'), keyLabel('down')]
+      : [k('nav.up'), k('nav.down')]
+    ).join(' '),
   };
   const d = replayInfo(r, keys, { room, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}), ...(o.top !== undefined ? { top: o.top } : {}) });
-  const lines = d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
+  const lines =
+    d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
   return { title: d.title, lines, list: d.list };
 }
 
@@ -367,8 +440,14 @@ function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
   const height = Math.min(Math.max(4, Math.floor(input.size.rows / 3)), d.lines.length + 3);
   const room = height - 3;
   const last = d.lines[d.lines.length - 1]!;
-  const lines = d.lines.length <= room ? d.lines
-    : [...d.lines.slice(0, Math.max(0, room - 2)), ...(room >= 2 ? [{ text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []), last];
+  const lines =
+    d.lines.length <= room
+      ? d.lines
+      : [
+          ...d.lines.slice(0, Math.max(0, room - 2)),
+          ...(room >= 2 ? [{ text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []),
+          last,
+        ];
   return { title: d.title, lines, height };
 }
 
@@ -386,11 +465,17 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   tail.push({ text: '' });
   switch (d.phase) {
     case 'arm':
-      tail.push({ text: `Type the last four characters of the account id: ${d.input ?? ''}▏` }, { text: `${submit} arms    ${back} cancels (the default)`, slot: 'key' });
+      tail.push(
+        { text: `Type the last four characters of the account id: ${d.input ?? ''}▏` },
+        { text: `${submit} arms    ${back} cancels (the default)`, slot: 'key' },
+      );
       break;
     case 'word':
       if (ended) tail.push({ text: ended, slot: 'dialog.danger' });
-      tail.push({ text: `Type ${d.word ?? ''} to unlock the confirm key: ${d.input ?? ''}▏` }, { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' });
+      tail.push(
+        { text: `Type ${d.word ?? ''} to unlock the confirm key: ${d.input ?? ''}▏` },
+        { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' },
+      );
       break;
     case 'confirm':
       if (ended) tail.push({ text: ended, slot: 'dialog.danger' }, { text: `${no} closes`, slot: 'key' });
@@ -406,7 +491,16 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not shown.
   const room = Math.max(1, height - 3 - tail.length);
   const hidden = body.length <= room ? 0 : body.length - room + 1;
-  const shown = hidden === 0 ? body : [...body.slice(0, room - 1), { text: `… ${hidden} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' as const }];
+  const shown =
+    hidden === 0
+      ? body
+      : [
+          ...body.slice(0, room - 1),
+          {
+            text: `… ${hidden} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`,
+            slot: 'dialog.danger' as const,
+          },
+        ];
   return { title: d.title, lines: [...shown, ...tail], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
 }
 

@@ -26,8 +26,15 @@ function engineTransitions(): AlertTransition[] {
 }
 
 const critical: Alert = {
-  id: 'excess.negative', rule: 'excess.negative', severity: 'critical', title: 'ExcessLiquidity is −12,000 USD: IBKR is liquidating',
-  detail: { excess: -12000 }, firstSeenAt: 1000, raisedAt: 2000, lastSeenAt: 2000, acknowledged: false,
+  id: 'excess.negative',
+  rule: 'excess.negative',
+  severity: 'critical',
+  title: 'ExcessLiquidity is −12,000 USD: IBKR is liquidating',
+  detail: { excess: -12000 },
+  firstSeenAt: 1000,
+  raisedAt: 2000,
+  lastSeenAt: 2000,
+  acknowledged: false,
 };
 const escalated: AlertTransition = { kind: 'escalated', at: 3000, from: 'warning', alert: { ...critical, lastSeenAt: 3000 } };
 const deescalated: AlertTransition = { kind: 'deescalated', at: 4000, from: 'critical', alert: { ...critical, severity: 'warning' } };
@@ -48,7 +55,13 @@ function rig(settings: AlertEffectSettings) {
   return { fx, written, notes, audited };
 }
 
-const hook = (command: string[], over: Partial<NonNullable<AlertEffectSettings['hook']>> = {}) => ({ command, timeoutMs: 10_000, minSeverity: 'warning' as const, maxRunning: 4, ...over });
+const hook = (command: string[], over: Partial<NonNullable<AlertEffectSettings['hook']>> = {}) => ({
+  command,
+  timeoutMs: 10_000,
+  minSeverity: 'warning' as const,
+  maxRunning: 4,
+  ...over,
+});
 
 describe('the terminal bell', () => {
   it('rings once per evaluation when an alert at or above the level is raised or escalated, never on de-escalation or clearing', () => {
@@ -73,7 +86,12 @@ describe('the terminal bell', () => {
     const r = rig({ bell: 'off' });
     r.fx.handle([escalated, cleared], 'DU1234567');
     expect(r.audited).toEqual([
-      expect.objectContaining({ kind: 'escalated', at: 3000, from: 'warning', alert: expect.objectContaining({ id: 'excess.negative', severity: 'critical' }) }),
+      expect.objectContaining({
+        kind: 'escalated',
+        at: 3000,
+        from: 'warning',
+        alert: expect.objectContaining({ id: 'excess.negative', severity: 'critical' }),
+      }),
       expect.objectContaining({ kind: 'cleared', at: 5000 }),
     ]);
   });
@@ -97,8 +115,16 @@ describe('the alert hook', () => {
     await r.fx.idle();
     const json = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
     expect(json).toEqual({
-      kind: 'raised', at: t!.at, account: 'DU1234567',
-      alert: expect.objectContaining({ id: 'concentration.und:AAPL', rule: 'concentration.und', severity: 'warning', title: t!.alert.title, acknowledged: false }),
+      kind: 'raised',
+      at: t!.at,
+      account: 'DU1234567',
+      alert: expect.objectContaining({
+        id: 'concentration.und:AAPL',
+        rule: 'concentration.und',
+        severity: 'warning',
+        title: t!.alert.title,
+        acknowledged: false,
+      }),
     });
     expect(readFileSync(out, 'utf8').endsWith('}\n')).toBe(true);
     expect(readFileSync(env, 'utf8')).toBe('concentration.und:AAPL raised warning');
@@ -115,7 +141,13 @@ describe('the alert hook', () => {
     await r.fx.idle();
     expect(r.fx.running).toBe(0);
     expect(r.notes).toEqual([
-      { hook: h, alert: 'excess.negative', kind: 'escalated', outcome: 'timedOut', message: `alert hook ${h} killed after 300 ms (timeout) for excess.negative escalated` },
+      {
+        hook: h,
+        alert: 'excess.negative',
+        kind: 'escalated',
+        outcome: 'timedOut',
+        message: `alert hook ${h} killed after 300 ms (timeout) for excess.negative escalated`,
+      },
     ]);
     const alive = (pid: number) => {
       try {
@@ -135,13 +167,24 @@ describe('the alert hook', () => {
     r.fx.handle([cleared], 'U1');
     await r.fx.idle();
     expect(r.notes).toEqual([
-      expect.objectContaining({ outcome: 'failed', exitCode: 3, alert: 'excess.negative', kind: 'cleared', message: `alert hook ${h} exited with code 3 for excess.negative cleared: pager unreachable` }),
+      expect.objectContaining({
+        outcome: 'failed',
+        exitCode: 3,
+        alert: 'excess.negative',
+        kind: 'cleared',
+        message: `alert hook ${h} exited with code 3 for excess.negative cleared: pager unreachable`,
+      }),
     ]);
     const missing = join(dir, 'no-such-hook');
     const m = rig({ bell: 'off', hook: hook([missing]) });
     m.fx.handle([cleared], 'U1');
     await m.fx.idle();
-    expect(m.notes).toEqual([expect.objectContaining({ outcome: 'spawnError', message: expect.stringMatching(new RegExp(`^alert hook ${missing} could not start for excess.negative cleared: .*ENOENT`)) })]);
+    expect(m.notes).toEqual([
+      expect.objectContaining({
+        outcome: 'spawnError',
+        message: expect.stringMatching(new RegExp(`^alert hook ${missing} could not start for excess.negative cleared: .*ENOENT`)),
+      }),
+    ]);
   });
 
   it('runs at most maxRunning hooks at once and drops the rest with a note', async () => {
@@ -151,7 +194,13 @@ describe('the alert hook', () => {
     r.fx.handle([escalated, cleared, { ...cleared, alert: { ...critical, id: 'margin.warning' } }], 'U1');
     expect(r.fx.running).toBe(2);
     expect(r.notes).toEqual([
-      { hook: h, alert: 'margin.warning', kind: 'cleared', outcome: 'dropped', message: 'alert hook not run for margin.warning cleared: 2 hook(s) still running (maxRunning 2)' },
+      {
+        hook: h,
+        alert: 'margin.warning',
+        kind: 'cleared',
+        outcome: 'dropped',
+        message: 'alert hook not run for margin.warning cleared: 2 hook(s) still running (maxRunning 2)',
+      },
     ]);
     writeFileSync(gate, '');
     await r.fx.idle();
@@ -169,8 +218,9 @@ describe('alerts.bell and alerts.hook settings', () => {
       effects: { bell: 'warning', hook: { command: ['/usr/local/bin/page-me'], timeoutMs: 10_000, minSeverity: 'warning', maxRunning: 4 } },
       problems: [],
     });
-    expect(parseAlertEffects({ hook: { command: ['notify', '--urgent'], timeoutMs: 2000, minSeverity: 'critical', maxRunning: 1 } }, 's.json').effects.hook)
-      .toEqual({ command: ['notify', '--urgent'], timeoutMs: 2000, minSeverity: 'critical', maxRunning: 1 });
+    expect(
+      parseAlertEffects({ hook: { command: ['notify', '--urgent'], timeoutMs: 2000, minSeverity: 'critical', maxRunning: 1 } }, 's.json').effects.hook,
+    ).toEqual({ command: ['notify', '--urgent'], timeoutMs: 2000, minSeverity: 'critical', maxRunning: 1 });
   });
 
   it('names each bad key in the file, keeps the defaults, and leaves a hook without a command off', () => {
@@ -190,6 +240,8 @@ describe('alerts.bell and alerts.hook settings', () => {
     writeFileSync(file, JSON.stringify({ alerts: { bell: 'off', hook: { command: ['x'] }, rules: { 'cushion.band': { enabled: false } } } }));
     expect(loadSettings(file).problems).toEqual([]);
     writeFileSync(file, JSON.stringify({ alerts: { bel: 'off' } }));
-    expect(loadSettings(file).problems).toEqual([`${file}: error at alerts.bel: unknown key (expected one of debounce, coolDownMs, session, rules, bell, hook)`]);
+    expect(loadSettings(file).problems).toEqual([
+      `${file}: error at alerts.bel: unknown key (expected one of debounce, coolDownMs, session, rules, bell, hook)`,
+    ]);
   });
 });

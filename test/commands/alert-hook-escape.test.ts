@@ -25,8 +25,15 @@ afterAll(() => {
 });
 
 const alert: Alert = {
-  id: 'excess.negative', rule: 'excess.negative', severity: 'critical', title: 'ExcessLiquidity is negative',
-  detail: {}, firstSeenAt: 1000, raisedAt: 2000, lastSeenAt: 2000, acknowledged: false,
+  id: 'excess.negative',
+  rule: 'excess.negative',
+  severity: 'critical',
+  title: 'ExcessLiquidity is negative',
+  detail: {},
+  firstSeenAt: 1000,
+  raisedAt: 2000,
+  lastSeenAt: 2000,
+  acknowledged: false,
 };
 const raised = (id: string): AlertTransition => ({ kind: 'raised', at: 2000, alert: { ...alert, id } });
 

@@ -49,14 +49,27 @@ describe('asciiOnly reads the locale as the C library does', () => {
 async function consoleFrame(settings: Settings): Promise<string> {
   const source = new Subject<FeedEventBody>();
   const feed = new Feed(source);
-  for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents(), ...positionEvents()]) source.next(b);
+  for (const b of [
+    { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody,
+    ...accountEvents(),
+    ...positionEvents(),
+  ])
+    source.next(b);
   const stdout = new Tty(120, 40);
   const stdin = new TtyIn();
   const io: CommandIo = { out: () => {}, err: () => {} };
   const done = runConsole({
-    feed, mode: 'demo', endpoint: { host: '127.0.0.1', port: 7497 }, settings: { ...settings, keymap: [{ key: 'Q', command: 'app.quit' }] }, io,
+    feed,
+    mode: 'demo',
+    endpoint: { host: '127.0.0.1', port: 7497 },
+    settings: { ...settings, keymap: [{ key: 'Q', command: 'app.quit' }] },
+    io,
     close: async () => feed.close('test'),
-    streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+    streams: {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: new Tty() as unknown as NodeJS.WriteStream,
+    },
   });
   await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
   stdin.type('Q');

@@ -25,14 +25,26 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const CLIENT = 33;
 
 describe('alerts in the console (runConsole on the simulator, --trade)', () => {
-  it('records, rings, runs the hook and audits a foreign client\'s order; the audit log verifies', async () => {
+  it("records, rings, runs the hook and audits a foreign client's order; the audit log verifies", async () => {
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 7, speed: 20, startTime: T0, log: false });
     const source = new TwsSource({
-      host: '127.0.0.1', port: sim.port, clientId: CLIENT, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: CLIENT,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 300,
     });
     const recording = join(dir, 'session.jsonl');
-    const writer = new RecordingWriter({ file: recording, appVersion: '0.0.0-test', source: 'live', account: null, baseCurrency: null, startedAtMs: Date.now() });
+    const writer = new RecordingWriter({
+      file: recording,
+      appVersion: '0.0.0-test',
+      source: 'live',
+      account: null,
+      baseCurrency: null,
+      startedAtMs: Date.now(),
+    });
     const feed = new Feed(source.events$, { sink: new FlightRecorder(writer) });
     source.start();
     const hookOut = join(dir, 'hook.jsonl');
@@ -48,12 +60,22 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
     try {
       await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 20_000, 'a synchronised feed');
       const done = runConsole({
-        feed, source, mode: 'live', settings, io, trading: 'trade', trade: { source, clientId: CLIENT, auditDir },
+        feed,
+        source,
+        mode: 'live',
+        settings,
+        io,
+        trading: 'trade',
+        trade: { source, clientId: CLIENT, auditDir },
         close: async () => {
           source.stop();
           await feed.close('operator quit');
         },
-        streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream },
+        streams: {
+          stdout: stdout as unknown as NodeJS.WriteStream,
+          stdin: stdin as unknown as NodeJS.ReadStream,
+          stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream,
+        },
       });
       await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
       // Arming is a trading action: it opens the session's audit log.
@@ -71,7 +93,10 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
       await waitFor(() => seen.some(raised), 30_000, 'foreign.client:42 raised and published');
       sub.unsubscribe();
       await waitFor(() => existsSync(hookOut) && readFileSync(hookOut, 'utf8').includes('"foreign.client:42"'), 10_000, 'the hook run');
-      const lines = readFileSync(hookOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; account: string; alert: { id: string; severity: string } });
+      const lines = readFileSync(hookOut, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; account: string; alert: { id: string; severity: string } });
       expect(lines.find((l) => l.alert.id === 'foreign.client:42')).toMatchObject({ kind: 'raised', account: 'DU1234567', alert: { severity: 'warning' } });
       expect(stdout.out).toContain('\u0007');
 
@@ -87,7 +112,10 @@ describe('alerts in the console (runConsole on the simulator, --trade)', () => {
 
       // The audit log has an alert entry among the operator's steps, and its chain verifies.
       const auditFile = join(auditDir, readdirSync(auditDir)[0]!);
-      const entries = readFileSync(auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: { kind?: string; alert?: { id?: string } } });
+      const entries = readFileSync(auditFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type?: string; detail?: { kind?: string; alert?: { id?: string } } });
       expect(entries.map((e) => e.type)).toContain('armed');
       expect(entries.some((e) => e.type === 'alert' && e.detail?.kind === 'raised' && e.detail.alert?.id === 'foreign.client:42')).toBe(true);
       const verifyOut: string[] = [];

@@ -33,14 +33,32 @@ class JumpClock implements Clock {
 }
 
 describe('the trade dialog while it is open', () => {
-  it('shows each mark\'s age as it grows, refuses a stale mark and re-offers the plan on fresh data, then shows fill prices; the footer says when the arming expired', async () => {
+  it("shows each mark's age as it grows, refuses a stale mark and re-offers the plan on fresh data, then shows fill prices; the footer says when the arming expired", async () => {
     const clock = new JumpClock();
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 });
+    const source = new TwsSource({
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: CLIENT,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 300,
+    });
     const feed = new Feed(source.events$, { now: clock.now });
     source.start();
     const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
-    const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, clock, armMinutes: 10, timeoutMs: 20_000, watchMs: 200 });
+    const trading = createConsoleTrading({
+      mode: 'trade',
+      feed,
+      source,
+      clientId: CLIENT,
+      auditDir: dir,
+      clock,
+      armMinutes: 10,
+      timeoutMs: 20_000,
+      watchMs: 200,
+    });
     const tui = renderApp(store, { columns: 140, rows: 50 }, { trading: 'trade', trade: trading });
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);

@@ -21,17 +21,30 @@ const dir = mkdtempSync(join(tmpdir(), 'tws-risk-console-freeze-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The house-margin jump, made critical at 2× our estimate in these settings (report-alerts.test.ts does the same). */
-const isExcessAlert = (ev: FeedEvent) => ev.type === 'alertChanged' && ev.kind === 'raised' && ev.alert.id === 'margin.jump' && ev.alert.severity === 'critical';
+const isExcessAlert = (ev: FeedEvent) =>
+  ev.type === 'alertChanged' && ev.kind === 'raised' && ev.alert.id === 'margin.jump' && ev.alert.severity === 'critical';
 
 describe('a frozen console during a margin spike', () => {
   it('raises, rings, hooks and records the critical alert while the panes stay frozen', async () => {
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 7, speed: 20, startTime: T0, log: false });
     const source = new TwsSource({
-      host: '127.0.0.1', port: sim.port, clientId: 34, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: 34,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 300,
     });
     const recording = join(dir, 'session.jsonl');
-    const writer = new RecordingWriter({ file: recording, appVersion: '0.0.0-test', source: 'live', account: null, baseCurrency: null, startedAtMs: Date.now() });
+    const writer = new RecordingWriter({
+      file: recording,
+      appVersion: '0.0.0-test',
+      source: 'live',
+      account: null,
+      baseCurrency: null,
+      startedAtMs: Date.now(),
+    });
     const feed = new Feed(source.events$, { sink: new FlightRecorder(writer) });
     source.start();
     const hookOut = join(dir, 'hook.jsonl');
@@ -41,16 +54,29 @@ describe('a frozen console during a margin spike', () => {
     const stdout = new Tty(120, 40);
     const stdin = new TtyIn();
     const io: CommandIo = { out: () => {}, err: () => {} };
-    const settings = { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }], alerts: { bell: 'critical', hook: { command: [hook, hookOut] }, rules: { 'margin.jump': { factorAbove: { critical: 2 } } } } };
+    const settings = {
+      ...DEFAULT_SETTINGS,
+      keymap: [{ key: 'Q', command: 'app.quit' }],
+      alerts: { bell: 'critical', hook: { command: [hook, hookOut] }, rules: { 'margin.jump': { factorAbove: { critical: 2 } } } },
+    };
     try {
       await waitFor(() => feed.state.health === 'ready' && feed.state.complete.accountDownload && feed.state.complete.positions, 20_000, 'a synchronised feed');
       const done = runConsole({
-        feed, source, mode: 'live', settings, io, trading: 'readOnly',
+        feed,
+        source,
+        mode: 'live',
+        settings,
+        io,
+        trading: 'readOnly',
         close: async () => {
           source.stop();
           await feed.close('operator quit');
         },
-        streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream },
+        streams: {
+          stdout: stdout as unknown as NodeJS.WriteStream,
+          stdin: stdin as unknown as NodeJS.ReadStream,
+          stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream,
+        },
       });
       await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
       expect(stdout.out).not.toContain('\u0007'); // nothing critical before the spike

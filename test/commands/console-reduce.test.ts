@@ -15,7 +15,12 @@ const CLIENT = 31; // sim-feed's client id
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reduce-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-interface ShownLeg { conId: number; position: string; action: 'BUY' | 'SELL'; quantity: string }
+interface ShownLeg {
+  conId: number;
+  position: string;
+  action: 'BUY' | 'SELL';
+  quantity: string;
+}
 
 describe('trade.reduce: a leverage reduction through the confirmation flow', () => {
   it('locks the proposal as a plan (type REDUCE), sends nothing until confirmed, then trims to the targets', async () => {
@@ -23,18 +28,26 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, timeoutMs: 20_000 });
     try {
       await live.sim.trigger({ incident: 'crash', pct: -12, volJump: 0.8 });
-      const alert = await waitFor(() => {
-        const now = Date.now();
-        const stress = stressForAlerts(live.feed.state, now);
-        if (!stress.ok) return undefined;
-        return evaluateOnce({ state: live.feed.state, config: DEFAULT_ALERT_CONFIG, now, stress: stress.report }).find((a: Alert) => a.id === 'cushion.stressed');
-      }, 20_000, 'cushion.stressed after the crash');
+      const alert = await waitFor(
+        () => {
+          const now = Date.now();
+          const stress = stressForAlerts(live.feed.state, now);
+          if (!stress.ok) return undefined;
+          return evaluateOnce({ state: live.feed.state, config: DEFAULT_ALERT_CONFIG, now, stress: stress.report }).find(
+            (a: Alert) => a.id === 'cushion.stressed',
+          );
+        },
+        20_000,
+        'cushion.stressed after the crash',
+      );
       expect(alert.reduction).toMatchObject({ kind: 'stressedCushion' });
 
       // Refused until armed, like every trading dialog.
       expect(trading.preview('trade.reduce', { alerts: [alert] })).toMatch(/NOT_ARMED/);
       expect(trading.arm('4567').ok).toBe(true);
-      expect(trading.preview('trade.reduce', { alerts: [alert], arg: 'no.such' })).toBe('No listed alert no.such (trade.reduce takes the id of a listed alert)');
+      expect(trading.preview('trade.reduce', { alerts: [alert], arg: 'no.such' })).toBe(
+        'No listed alert no.such (trade.reduce takes the id of a listed alert)',
+      );
 
       const plan = trading.preview('trade.reduce', { alerts: [alert] });
       if (typeof plan === 'string') throw new Error(plan);
@@ -42,13 +55,19 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
       expect(plan.title).toBe('REDUCE leverage for cushion.stressed?');
       // The orders come first (they must stay on screen), then what the trims do to the metric.
       expect(plan.lines[0]).toMatch(/^Account DU\d+ · scope conids:/);
-      expect(plan.lines.find((l) => l.startsWith('For '))).toMatch(/^For \w+ cushion\.stressed: lowest stressed Cushion now -?[\d.]+%, after -?[\d.]+% \(limit [\d.]+%\)/);
+      expect(plan.lines.find((l) => l.startsWith('For '))).toMatch(
+        /^For \w+ cushion\.stressed: lowest stressed Cushion now -?[\d.]+%, after -?[\d.]+% \(limit [\d.]+%\)/,
+      );
       expect(plan.lines.findIndex((l) => l.startsWith('For '))).toBeGreaterThan(plan.lines.findIndex((l) => /^(BUY|SELL) /.test(l)));
       // Shown is not sent: no order of ours reached the simulator.
       expect(live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT)).toEqual([]);
       expect(live.sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT)).toEqual([]);
 
-      const audit = () => readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: Record<string, unknown> });
+      const audit = () =>
+        readFileSync(trading.auditFile!, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l) as { type?: string; detail?: Record<string, unknown> });
       const shown = audit().find((e) => e.type === 'planShown')!.detail!;
       expect(shown.scope).toMatch(/^conids:/);
       expect(shown.reduction).toMatchObject({ alert: 'cushion.stressed', metric: 'lowest stressed Cushion' });

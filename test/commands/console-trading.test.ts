@@ -23,7 +23,16 @@ describe('console arming', () => {
     const live = await startSimFeed({ speed: 0 });
     const clock = new ManualClock(Date.parse(T0));
     const armMs = 60_000;
-    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, clock, armMinutes: 1, watchMs: 500 });
+    const trading = createConsoleTrading({
+      mode: 'trade',
+      feed: live.feed,
+      source: live.source,
+      clientId: CLIENT,
+      auditDir: dir,
+      clock,
+      armMinutes: 1,
+      watchMs: 500,
+    });
     const acts: Array<{ action: string; detail: unknown }> = [];
     const sub = live.feed.events$.subscribe((e: FeedEvent) => {
       if (e.type === 'operatorActed') acts.push({ action: e.action, detail: e.detail });
@@ -44,8 +53,13 @@ describe('console arming', () => {
       clock.advance(1);
       expect(acts.filter((a) => a.action === 'disarmed')).toEqual([{ action: 'disarmed', detail: { reason: 'expired' } }]);
       expect(trading.preview('trade.flatten', { conId })).toMatch(/NOT_ARMED/);
-      const audit = readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { reason?: string } });
-      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([['expired', new Date(Date.parse(T0) + armMs).toISOString()]]);
+      const audit = readFileSync(trading.auditFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { reason?: string } });
+      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([
+        ['expired', new Date(Date.parse(T0) + armMs).toISOString()],
+      ]);
     } finally {
       sub.unsubscribe();
       trading.close('test over');
@@ -55,11 +69,18 @@ describe('console arming', () => {
 });
 
 describe('one trading session for the console and the headless commands', () => {
-  it('a headless arming lasts the settings\' trading.armMinutes, then expires by itself', async () => {
+  it("a headless arming lasts the settings' trading.armMinutes, then expires by itself", async () => {
     const live = await startSimFeed({ speed: 0 });
     const clock = new ManualClock(Date.parse(T0));
     const t = new TradingSession({
-      mode: 'trade', actor: 'headless', feed: live.feed, gateway: live.source, clientId: CLIENT, clock, armMinutes: 2, watchMs: 500,
+      mode: 'trade',
+      actor: 'headless',
+      feed: live.feed,
+      gateway: live.source,
+      clientId: CLIENT,
+      clock,
+      armMinutes: 2,
+      watchMs: 500,
       audit: { dir, name: 'flatten', appVersion: 'test', meta: { command: 'flatten' } },
     });
     try {
@@ -69,9 +90,17 @@ describe('one trading session for the console and the headless commands', () => 
       expect(t.guard()).toBeUndefined();
       clock.advance(1);
       expect(t.guard()).toEqual({ code: 'NOT_ARMED' });
-      const audit = readFileSync(t.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { by?: string; until?: string; reason?: string } });
-      expect(audit.find((e) => e.type === 'armed')?.detail).toMatchObject({ by: 'headless --trade --confirm-account', until: new Date(Date.parse(T0) + 2 * 60_000).toISOString() });
-      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([['expired', new Date(Date.parse(T0) + 2 * 60_000).toISOString()]]);
+      const audit = readFileSync(t.auditFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { by?: string; until?: string; reason?: string } });
+      expect(audit.find((e) => e.type === 'armed')?.detail).toMatchObject({
+        by: 'headless --trade --confirm-account',
+        until: new Date(Date.parse(T0) + 2 * 60_000).toISOString(),
+      });
+      expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([
+        ['expired', new Date(Date.parse(T0) + 2 * 60_000).toISOString()],
+      ]);
     } finally {
       t.close('test over');
       await live.close();

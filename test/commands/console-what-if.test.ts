@@ -16,7 +16,16 @@ describe('flatten preview with IBKR what-if margins', () => {
   it('shows "asking" at once, then IBKR\'s post-flatten requirement beside ours, and audits what TWS said', async () => {
     const live = await startSimFeed({ speed: 0 });
     const clock = new ManualClock(Date.parse(T0));
-    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, clock, armMinutes: 5, watchMs: 500 });
+    const trading = createConsoleTrading({
+      mode: 'trade',
+      feed: live.feed,
+      source: live.source,
+      clientId: CLIENT,
+      auditDir: dir,
+      clock,
+      armMinutes: 5,
+      watchMs: 500,
+    });
     try {
       const conId = [...live.feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!.contract.conId;
       expect(trading.arm('4567').ok).toBe(true);
@@ -32,7 +41,10 @@ describe('flatten preview with IBKR what-if margins', () => {
       // Nothing was placed: the console's own order list is empty.
       expect([...live.feed.state.orders.values()].filter((o) => o.clientId === CLIENT)).toEqual([]);
       trading.decline(plan.id);
-      const audit = readFileSync(trading.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: { planId?: string; maintAfter?: string | null; shown?: string } });
+      const audit = readFileSync(trading.auditFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { type?: string; detail?: { planId?: string; maintAfter?: string | null; shown?: string } });
       const entry = audit.find((e) => e.type === 'whatIf');
       expect(entry?.detail).toMatchObject({ planId: plan.id, shown: line });
       expect(Number(entry?.detail?.maintAfter)).toBeGreaterThan(0);
@@ -46,10 +58,21 @@ describe('flatten preview with IBKR what-if margins', () => {
     const live = await startSimFeed({ speed: 0 });
     const src = live.source;
     const gateway = {
-      get ready() { return src.ready; },
-      placeOrder: src.placeOrder.bind(src), cancelOrder: src.cancelOrder.bind(src), globalCancel: src.globalCancel.bind(src),
+      get ready() {
+        return src.ready;
+      },
+      placeOrder: src.placeOrder.bind(src),
+      cancelOrder: src.cancelOrder.bind(src),
+      globalCancel: src.globalCancel.bind(src),
     };
-    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: gateway, clientId: CLIENT, auditDir: dir, clock: new ManualClock(Date.parse(T0)) });
+    const trading = createConsoleTrading({
+      mode: 'trade',
+      feed: live.feed,
+      source: gateway,
+      clientId: CLIENT,
+      auditDir: dir,
+      clock: new ManualClock(Date.parse(T0)),
+    });
     try {
       const conId = [...live.feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!.contract.conId;
       expect(trading.arm('4567').ok).toBe(true);

@@ -13,16 +13,30 @@ describe('runConsole', () => {
   it('draws on the alternate screen, quits on q, restores the screen, closes the session and prints one line', async () => {
     const source = new Subject<FeedEventBody>();
     const feed = new Feed(source);
-    for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents(), ...positionEvents()]) source.next(b);
+    for (const b of [
+      { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody,
+      ...accountEvents(),
+      ...positionEvents(),
+    ])
+      source.next(b);
     const stdout = new Tty();
     const stdin = new TtyIn();
     const out: string[] = [];
     const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) };
     const close = vi.fn(async () => feed.close('test'));
     const done = runConsole({
-      feed, mode: 'demo', endpoint: { host: '127.0.0.1', port: 7497 }, settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] }, io, close,
+      feed,
+      mode: 'demo',
+      endpoint: { host: '127.0.0.1', port: 7497 },
+      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
+      io,
+      close,
       recorder: { files: ['/tmp/x.jsonl'] },
-      streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+      streams: {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: new Tty() as unknown as NodeJS.WriteStream,
+      },
     });
     await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
     expect(stdout.out).toContain('\u001b[?1049h'); // entered the alternate screen
@@ -31,16 +45,29 @@ describe('runConsole', () => {
     expect(stdout.out).toContain('\u001b[?1049l'); // and left it
     expect(close).toHaveBeenCalledWith('operator quit');
     expect(out).toHaveLength(1);
-    expect(out[0]).toMatch(/^tws-risk demo: \d+s, \d+ events, account DU1234567 \(USD\), last health READY; recorded to \/tmp\/x\.jsonl \(check it with: tws-risk verify FILE\)$/);
+    expect(out[0]).toMatch(
+      /^tws-risk demo: \d+s, \d+ events, account DU1234567 \(USD\), last health READY; recorded to \/tmp\/x\.jsonl \(check it with: tws-risk verify FILE\)$/,
+    );
   });
 });
 
 describe('sessionSummary', () => {
   it('says how long, how much, which account, and where it was recorded, in one line', () => {
-    expect(sessionSummary({ command: 'live', startedAt: 0, endedAt: 3_725_000, events: 12345, account: 'U1', baseCurrency: 'EUR', health: 'disconnected', files: [] }))
-      .toBe('tws-risk live: 1h02m, 12,345 events, account U1 (EUR), last health DISCONNECTED; not recorded');
-    expect(sessionSummary({ command: 'demo', startedAt: 0, endedAt: 1000, events: 1, health: 'ready', files: ['a.jsonl'], slowFrames: [120, 250.4] }))
-      .toBe('tws-risk demo: 1s, 1 events, no account seen, last health READY; recorded to a.jsonl (check it with: tws-risk verify FILE); 2 frames took over 100 ms (slowest 250 ms)');
+    expect(
+      sessionSummary({
+        command: 'live',
+        startedAt: 0,
+        endedAt: 3_725_000,
+        events: 12345,
+        account: 'U1',
+        baseCurrency: 'EUR',
+        health: 'disconnected',
+        files: [],
+      }),
+    ).toBe('tws-risk live: 1h02m, 12,345 events, account U1 (EUR), last health DISCONNECTED; not recorded');
+    expect(sessionSummary({ command: 'demo', startedAt: 0, endedAt: 1000, events: 1, health: 'ready', files: ['a.jsonl'], slowFrames: [120, 250.4] })).toBe(
+      'tws-risk demo: 1s, 1 events, no account seen, last health READY; recorded to a.jsonl (check it with: tws-risk verify FILE); 2 frames took over 100 ms (slowest 250 ms)',
+    );
   });
 });
 

@@ -38,7 +38,11 @@ writeFileSync(scenario, JSON.stringify({ name: 'pinned', startTime: '2026-03-02T
 /** Runs the built CLI to its exit (killed and failed past a generous deadline: a hang is the bug). */
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tws-risk'), ...args], { cwd: dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(ROOT, 'bin', 'tws-risk'), ...args], {
+      cwd: dir,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
@@ -69,7 +73,9 @@ describe('demo with an unwritable recording directory', () => {
 
   it('starts anyway with --record FILE in a directory it cannot write', async () => {
     const file = join(locked, 'session.jsonl');
-    const r = await cli(['demo', '--once', '--scenario', scenario, '--record', file, '--config', join(dir, 'none.json')], { TWS_RISK_DATA_DIR: join(dir, 'data') });
+    const r = await cli(['demo', '--once', '--scenario', scenario, '--record', file, '--config', join(dir, 'none.json')], {
+      TWS_RISK_DATA_DIR: join(dir, 'data'),
+    });
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/health READY/);
     expect(r.err).toMatch(new RegExp(`demo: not recording: cannot record in ${locked}: (EACCES|EROFS|ENOENT)`));

@@ -21,7 +21,16 @@ function book(extra: FeedEventBody[] = []) {
   });
 }
 
-const opts = { clientId: 7, orderType: 'LMT' as const, collar: 0.02, minTicks: new Map([[AAPL.conId, 0.01], [SAP.conId, 0.01]]), now: T0 };
+const opts = {
+  clientId: 7,
+  orderType: 'LMT' as const,
+  collar: 0.02,
+  minTicks: new Map([
+    [AAPL.conId, 0.01],
+    [SAP.conId, 0.01],
+  ]),
+  now: T0,
+};
 
 function plan(conId: number, state = book()): FlattenPlan {
   const p = planFlatten(state, { kind: 'conid', conId }, opts);
@@ -98,7 +107,13 @@ describe('after the flatten: what gets worse', () => {
 
   it('compares report against report, figure by figure', () => {
     const scen = (id: string, family: string, total: string, maint = '100', excess = '1000', cushion = '0.5') => ({
-      id, label: id, family, pnl: { total: dec(total) }, maintMargin: dec(maint), excessLiquidity: dec(excess), cushion: dec(cushion),
+      id,
+      label: id,
+      family,
+      pnl: { total: dec(total) },
+      maintMargin: dec(maint),
+      excessLiquidity: dec(excess),
+      cushion: dec(cushion),
     });
     const before = { scenarios: [scen('base', 'base', '0'), scen('EUR -10%', 'fx', '-500'), scen('SPX -20%', 'equity', '-9000')] };
     const after = { scenarios: [scen('base', 'base', '0', '150', '900', '0.4'), scen('EUR -10%', 'fx', '-2500'), scen('SPX -20%', 'equity', '-100')] };
@@ -114,17 +129,41 @@ describe('after the flatten: what gets worse', () => {
 });
 
 describe('the result shows fill prices', () => {
-  it('the order\'s average fill and each execution, from the state', () => {
+  it("the order's average fill and each execution, from the state", () => {
     const state = book([
-        { type: 'orderStatusUpdated', orderId: 12, clientId: 7, permId: 5012, status: 'Filled', filled: dec(500), remaining: dec(0), avgFillPrice: dec('228.41'), lastFillPrice: dec('228.40') },
-        ...['228.42', '228.40'].map((price, i) => ({
-          type: 'executionReceived' as const, reqId: -1, execId: `0001.0${i}`, orderId: 12, clientId: 7, permId: 5012, account: ACCOUNT, contract: AAPL,
-          side: 'SLD' as const, shares: dec(250), price: dec(price), cumQty: dec(250 * (i + 1)), avgPrice: dec('228.41'), time: '20261123 09:30:00',
-        })),
+      {
+        type: 'orderStatusUpdated',
+        orderId: 12,
+        clientId: 7,
+        permId: 5012,
+        status: 'Filled',
+        filled: dec(500),
+        remaining: dec(0),
+        avgFillPrice: dec('228.41'),
+        lastFillPrice: dec('228.40'),
+      },
+      ...['228.42', '228.40'].map((price, i) => ({
+        type: 'executionReceived' as const,
+        reqId: -1,
+        execId: `0001.0${i}`,
+        orderId: 12,
+        clientId: 7,
+        permId: 5012,
+        account: ACCOUNT,
+        contract: AAPL,
+        side: 'SLD' as const,
+        shares: dec(250),
+        price: dec(price),
+        cumQty: dec(250 * (i + 1)),
+        avgPrice: dec('228.41'),
+        time: '20261123 09:30:00',
+      })),
     ]);
     const fills = fillText(state, 7, 12);
     expect(fills).toBe(' avg 228.41 fills 250 @ 228.42, 250 @ 228.4');
-    expect(outcomeLine({ conId: AAPL.conId, label: 'SELL 500 AAPL', orderId: 12, outcome: 'filled', filled: '500' }, fills)).toBe('order 12 SELL 500 AAPL: FILLED (filled 500 avg 228.41 fills 250 @ 228.42, 250 @ 228.4)');
+    expect(outcomeLine({ conId: AAPL.conId, label: 'SELL 500 AAPL', orderId: 12, outcome: 'filled', filled: '500' }, fills)).toBe(
+      'order 12 SELL 500 AAPL: FILLED (filled 500 avg 228.41 fills 250 @ 228.42, 250 @ 228.4)',
+    );
     expect(fillText(state, 7, 99)).toBe('');
     expect(fillText(state, 8, 12)).toBe('');
   });

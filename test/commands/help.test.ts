@@ -47,7 +47,9 @@ describe('--help', () => {
 
 describe('--scenario with a name that does not exist', () => {
   it('is a usage error listing every shipped scenario', async () => {
-    const shipped = readdirSync('scenarios').filter((n) => n.endsWith('.json')).map((n) => n.replace(/\.json$/, ''));
+    const shipped = readdirSync('scenarios')
+      .filter((n) => n.endsWith('.json'))
+      .map((n) => n.replace(/\.json$/, ''));
     expect(shipped.length).toBeGreaterThan(2);
     const r = await runCli('demo', '--once', '--no-record', '--scenario', 'nope');
     expect(r.code).toBe(2);

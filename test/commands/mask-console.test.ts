@@ -25,10 +25,18 @@ async function session(maskAccount: boolean): Promise<{ screen: string; out: str
   const out: string[] = [];
   const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(l) };
   const done = runConsole({
-    feed, mode: 'demo', endpoint: { host: '127.0.0.1', port: 7497 }, io, close: async () => feed.close('test'),
+    feed,
+    mode: 'demo',
+    endpoint: { host: '127.0.0.1', port: 7497 },
+    io,
+    close: async () => feed.close('test'),
     settings: { ...DEFAULT_SETTINGS, ui: { ...DEFAULT_SETTINGS.ui, maskAccount }, keymap: [{ key: 'Q', command: 'app.quit' }] },
     recorder: { files: [] },
-    streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+    streams: {
+      stdout: stdout as unknown as NodeJS.WriteStream,
+      stdin: stdin as unknown as NodeJS.ReadStream,
+      stderr: new Tty() as unknown as NodeJS.WriteStream,
+    },
   });
   await vi.waitFor(() => expect(stdout.out).toMatch(/following (DU1234567|•••••4567)/), { timeout: 20_000 });
   stdin.type('Q');

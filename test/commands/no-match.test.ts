@@ -6,13 +6,19 @@ import { deadPort, simulatorsPerTest } from '../support/sim-rig.js';
 
 const sim = simulatorsPerTest();
 
-
 describe('a scope or an order that matches nothing', () => {
   it('flatten --scope currency:XYZ exits 1 and lists the currencies held', async () => {
     const s = await sim();
     const r = await runCli('flatten', '--port', String(s.port), '--client-id', '71', '--scope', 'currency:XYZ', '--no-record');
     expect(r.code).toBe(1);
-    const held = [...new Set(s.snapshot().positions.filter((p) => Number(p.position) !== 0).map((p) => p.currency))].sort();
+    const held = [
+      ...new Set(
+        s
+          .snapshot()
+          .positions.filter((p) => Number(p.position) !== 0)
+          .map((p) => p.currency),
+      ),
+    ].sort();
     expect(held.length).toBeGreaterThan(1);
     expect(r.err).toContain('no position matches --scope currency:XYZ');
     for (const c of held) expect(r.err).toContain(`currency:${c}`);
@@ -23,7 +29,14 @@ describe('a scope or an order that matches nothing', () => {
     const cls = await runCli('flatten', '--port', String(s.port), '--client-id', '72', '--scope', 'class:WAR', '--no-record', '--json');
     expect(cls.code).toBe(1);
     const doc = JSON.parse(cls.out) as { error: { message: string; exists: string[] } };
-    const classes = [...new Set(s.snapshot().positions.filter((p) => Number(p.position) !== 0).map((p) => `class:${p.secType}`))].sort();
+    const classes = [
+      ...new Set(
+        s
+          .snapshot()
+          .positions.filter((p) => Number(p.position) !== 0)
+          .map((p) => `class:${p.secType}`),
+      ),
+    ].sort();
     expect(doc.error.exists).toEqual(classes);
     const und = await runCli('flatten', '--port', String(s.port), '--client-id', '73', '--scope', 'underlying:NOPE', '--no-record');
     expect(und.code).toBe(1);

@@ -13,7 +13,6 @@ import { EventLog } from '../support/events.js';
 import { Tty, TtyIn } from '../support/fake-tty.js';
 import { deadPort } from '../support/sim-rig.js';
 
-
 describe('the status bar when TWS is not there', () => {
   it('says why and counts down to the next try, then says it is trying', () => {
     const t = 1_000_000;
@@ -24,7 +23,15 @@ describe('the status bar when TWS is not there', () => {
     expect(downText(st, t + 2_500)).toBe(' (connection refused) next try in 2s');
     expect(downText(st, t + 4_000)).toBe(' (connection refused) trying again now');
     // Once connecting again, the countdown is gone (the next healthChanged carries no retryAt).
-    log.push({ type: 'healthChanged', health: 'connecting', reason: 'opening the socket and handshake, after: connection refused', cause: 'cannotConnect' } as FeedEventBody, t + 4_000);
+    log.push(
+      {
+        type: 'healthChanged',
+        health: 'connecting',
+        reason: 'opening the socket and handshake, after: connection refused',
+        cause: 'cannotConnect',
+      } as FeedEventBody,
+      t + 4_000,
+    );
     expect(reduceAll(log.events, INITIAL_STATE).healthRetryAt).toBeUndefined();
   });
 
@@ -35,9 +42,18 @@ describe('the status bar when TWS is not there', () => {
     const stdin = new TtyIn();
     const io: CommandIo = { out: () => {}, err: () => {} };
     const done = runConsole({
-      feed: session.feed, source: session.source, mode: 'live', endpoint: { host: '127.0.0.1', port },
-      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] }, io, close: (r) => session.close(r),
-      streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream, stderr: new Tty() as unknown as NodeJS.WriteStream },
+      feed: session.feed,
+      source: session.source,
+      mode: 'live',
+      endpoint: { host: '127.0.0.1', port },
+      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
+      io,
+      close: (r) => session.close(r),
+      streams: {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: new Tty() as unknown as NodeJS.WriteStream,
+      },
     });
     // The default pane is the positions list, not the connection pane: the bar says it anyway.
     await vi.waitFor(() => expect(stdout.out).toMatch(/DISCONNECTED \(connection refused\) next try in \d+s/), { timeout: 20_000 });

@@ -8,8 +8,18 @@ import { runCli } from '../support/cli.js';
 
 const FILE = 'recordings/margin-spike.jsonl.gz';
 
-interface JsonPosition { label: string; currency: string; position: string; marketValue: string | null }
-interface JsonReport { baseCurrency: string; fxRates: Record<string, string>; positions: JsonPosition[]; scenarios: { label: string }[] }
+interface JsonPosition {
+  label: string;
+  currency: string;
+  position: string;
+  marketValue: string | null;
+}
+interface JsonReport {
+  baseCurrency: string;
+  fxRates: Record<string, string>;
+  positions: JsonPosition[];
+  scenarios: { label: string }[];
+}
 
 const grouped = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
 

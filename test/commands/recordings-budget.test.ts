@@ -66,7 +66,10 @@ describe('compressed by default', () => {
   it('after each batch the compressed file holds every line a plain file holds (what kill -9 leaves)', async () => {
     const dir = fresh('kill');
     const log = new EventLog(Date.parse(T0));
-    const writers = [true, false].map((gzip) => new RecordingWriter({ file: join(dir, `r${gzip ? '.jsonl.gz' : '.jsonl'}`), gzip, appVersion: 't', source: 'synthetic', startedAtMs: Date.parse(T0) }));
+    const writers = [true, false].map(
+      (gzip) =>
+        new RecordingWriter({ file: join(dir, `r${gzip ? '.jsonl.gz' : '.jsonl'}`), gzip, appVersion: 't', source: 'synthetic', startedAtMs: Date.parse(T0) }),
+    );
     const counts = async (file: string) => {
       let events = 0;
       for await (const it of readRecording(file)) if (it.kind === 'event') events++;
@@ -123,7 +126,7 @@ describe('the recordings budget', () => {
     expect(notes.some((x) => x.includes('kept 1 unsealed') && x.includes('tws-risk-20260103-100000-live.jsonl.gz'))).toBe(true);
   });
 
-  it('deletes the oldest sealed recordings until the rest fit maxBytes, never this session\'s file or one being written', () => {
+  it("deletes the oldest sealed recordings until the rest fit maxBytes, never this session's file or one being written", () => {
     const dir = fresh('size');
     const a = recording(dir, '20260301-100000', { sealed: true, ageMs: 5 * DAY, events: 20 });
     const b = recording(dir, '20260302-100000', { sealed: true, ageMs: 4 * DAY, events: 20 });
@@ -146,7 +149,7 @@ describe('the recordings budget', () => {
     const mine = recording(dir, '20260305-100000', { sealed: false, ageMs: 730 * DAY });
     const notes = applyBudget(dir, { maxBytes: 1, keepDays: 30 }, now, new Set([mine]));
     expect([old, mine].map(existsSync)).toEqual([true, true]);
-    expect(notes).toEqual(['recordings budget not applied: the clock and the file system\'s times disagree by 17520 hour(s); no file was deleted']);
+    expect(notes).toEqual(["recordings budget not applied: the clock and the file system's times disagree by 17520 hour(s); no file was deleted"]);
   });
 
   it('reads the seal of plain and compressed files from their tail', () => {

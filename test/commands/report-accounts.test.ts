@@ -49,11 +49,13 @@ describe('tws-risk report --account all (advisor login)', () => {
     const usd = sim.snapshot();
     const eurRate = new Decimal(snapshotValue(usd, 'ExchangeRate', 'EUR')!);
     const sum = (key: string) =>
-      all.reduce((acc, a) => {
-        const snap = sim.snapshot(a);
-        const v = new Decimal(snapshotValue(snap, key)!);
-        return acc.add(snap.baseCurrency === 'EUR' ? v.mul(eurRate) : v);
-      }, new Decimal(0)).toDecimalPlaces(2);
+      all
+        .reduce((acc, a) => {
+          const snap = sim.snapshot(a);
+          const v = new Decimal(snapshotValue(snap, key)!);
+          return acc.add(snap.baseCurrency === 'EUR' ? v.mul(eurRate) : v);
+        }, new Decimal(0))
+        .toDecimalPlaces(2);
     expect(sim.snapshot('DU2000003').baseCurrency).toBe('EUR');
     expect(doc.aggregate.baseCurrency).toBe('USD');
     expect(doc.aggregate.netLiquidation).toBe(sum('NetLiquidation').toString());
@@ -94,7 +96,10 @@ describe('tws-risk report --account all (advisor login)', () => {
 
 describe('commands that trade follow exactly one account', () => {
   it('flatten and cancel refuse --account all or a list before connecting (exit 2), naming report as the way', async () => {
-    for (const args of [['flatten', '--scope', 'all', '--account', 'all'], ['cancel', '--all', '--account', 'DU1,DU2']]) {
+    for (const args of [
+      ['flatten', '--scope', 'all', '--account', 'all'],
+      ['cancel', '--all', '--account', 'DU1,DU2'],
+    ]) {
       const err: string[] = [];
       const code = await main([...args, '--port', '1'], { out: () => {}, err: (x) => err.push(x) });
       expect(code).toBe(2);
@@ -107,7 +112,13 @@ describe('tws-risk report --account all, one account in trouble', () => {
   it('exits 5 when any one account has a critical alert, naming it in that account section', async () => {
     // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero.
     const sim = await startSimulator({
-      port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 },
+      port: 0,
+      controlPort: null,
+      seed: 3,
+      speed: 0,
+      startTime: T0,
+      log: false,
+      market: { volScale: 0 },
       subAccounts: { DU3000001: { positions: [{ conId: 76792991, quantity: '-5000', avgPrice: '250' }], cash: { USD: '1400000' } } },
     });
     open.push(() => sim.close());

@@ -11,12 +11,20 @@ import { T0 } from '../sim/helpers.js';
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-report-alerts-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function report(port: number, clientId: number, config?: string): Promise<{ code: number; doc: { alerts: { id: string; severity: string; title: string }[] }; err: string }> {
+async function report(
+  port: number,
+  clientId: number,
+  config?: string,
+): Promise<{ code: number; doc: { alerts: { id: string; severity: string; title: string }[] }; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await main(['report', '--port', String(port), '--client-id', String(clientId), '--json', '--timeout', '20', ...(config ? ['--config', config] : [])], {
-    out: (x) => out.push(x), err: (x) => err.push(x),
-  });
+  const code = await main(
+    ['report', '--port', String(port), '--client-id', String(clientId), '--json', '--timeout', '20', ...(config ? ['--config', config] : [])],
+    {
+      out: (x) => out.push(x),
+      err: (x) => err.push(x),
+    },
+  );
   return { code, doc: JSON.parse(out.join('\n')), err: err.join('\n') };
 }
 

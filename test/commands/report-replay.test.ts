@@ -72,7 +72,8 @@ describe('report --replay judges by the recorded alerts', () => {
     const estimateOf = async (...extra: string[]) => {
       const out: string[] = [];
       await main(['report', '--replay', 'recordings/sample-multicurrency.jsonl', '--at', '14:30:20', '--json', '--margin-method', 'portfolio', ...extra], {
-        out: (x) => out.push(x), err: () => {},
+        out: (x) => out.push(x),
+        err: () => {},
       });
       const doc = JSON.parse(out.join('\n')) as { todaysRulesDiffer: { id: string; detail: { factor?: { estimated: string } } }[] };
       return doc.todaysRulesDiffer.find((a) => a.id === 'margin.jump')?.detail.factor?.estimated;

@@ -95,33 +95,49 @@ describe('tws-risk demo in tmux', () => {
     await waitForScreen('large', (s) => /tws-risk demo: .* recorded to /.test(s), 'the summary after Ctrl-C');
   });
 
-  it.skipIf(!hasTmux)('demo --trade: arms from the palette, flattens the selected position with X then y, and it leaves Positions', async () => {
-    const data = join(dir, 'data');
-    tmux('new-session', '-d', '-s', 'trade', '-x', '120', '-y', '40', '-e', `${DATA_DIR_ENV}=${data}`, `node bin/tws-risk demo --start ${T0} --trade --speed 5 --no-record`);
-    const first = await waitForScreen('trade', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console');
-    expect(first.split('\n')[0]).toContain('TRADE disarmed');
+  it.skipIf(!hasTmux)(
+    'demo --trade: arms from the palette, flattens the selected position with X then y, and it leaves Positions',
+    async () => {
+      const data = join(dir, 'data');
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'trade',
+        '-x',
+        '120',
+        '-y',
+        '40',
+        '-e',
+        `${DATA_DIR_ENV}=${data}`,
+        `node bin/tws-risk demo --start ${T0} --trade --speed 5 --no-record`,
+      );
+      const first = await waitForScreen('trade', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console');
+      expect(first.split('\n')[0]).toContain('TRADE disarmed');
 
-    await press('trade', ':', 'trade.arm', 'Enter');
-    await waitForScreen('trade', (s) => /Type the last four characters/.test(s), 'the arming dialog');
-    await press('trade', '4567', 'Enter');
-    await waitForScreen('trade', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await press('trade', ':', 'trade.arm', 'Enter');
+      await waitForScreen('trade', (s) => /Type the last four characters/.test(s), 'the arming dialog');
+      await press('trade', '4567', 'Enter');
+      await waitForScreen('trade', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
 
-    await press('trade', '/', 'NESN', 'Enter');
-    await waitForScreen('trade', (s) => /^›NESN\s+1,000/m.test(s), 'NESN selected');
-    await press('trade', 'X');
-    const dialog = await waitForScreen('trade', (s) => /Flatten NESN\?/.test(s) && /y sends/.test(s), 'the flatten dialog');
-    expect(dialog).toMatch(/SELL 1000 NESN LMT [\d.]+ ~[\d,]+ USD/);
-    await press('trade', 'y');
-    await waitForScreen('trade', (s) => /FLAT: every position in scope reads zero/.test(s), 'the progress view saying flat', 40_000);
-    await press('trade', 'Escape');
-    await waitForScreen('trade', (s) => /filter NESN/.test(s) && !/^[› ]NESN\s+[\d,]/m.test(s), 'NESN gone from Positions');
+      await press('trade', '/', 'NESN', 'Enter');
+      await waitForScreen('trade', (s) => /^›NESN\s+1,000/m.test(s), 'NESN selected');
+      await press('trade', 'X');
+      const dialog = await waitForScreen('trade', (s) => /Flatten NESN\?/.test(s) && /y sends/.test(s), 'the flatten dialog');
+      expect(dialog).toMatch(/SELL 1000 NESN LMT [\d.]+ ~[\d,]+ USD/);
+      await press('trade', 'y');
+      await waitForScreen('trade', (s) => /FLAT: every position in scope reads zero/.test(s), 'the progress view saying flat', 40_000);
+      await press('trade', 'Escape');
+      await waitForScreen('trade', (s) => /filter NESN/.test(s) && !/^[› ]NESN\s+[\d,]/m.test(s), 'NESN gone from Positions');
 
-    await press('trade', 'q');
-    await waitForScreen('trade', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
-    await press('trade', 'y');
-    const after = await waitForScreen('trade', (s) => /trading audit log: \S+/.test(s), 'the summary with the audit log');
-    const file = /trading audit log: (\S+)/.exec(after.replace(/\n/g, ''))![1]!;
-    const v = await verifyAuditLog(file);
-    expect(v).toMatchObject({ ok: true, sealed: true });
-  }, 90_000);
+      await press('trade', 'q');
+      await waitForScreen('trade', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
+      await press('trade', 'y');
+      const after = await waitForScreen('trade', (s) => /trading audit log: \S+/.test(s), 'the summary with the audit log');
+      const file = /trading audit log: (\S+)/.exec(after.replace(/\n/g, ''))![1]!;
+      const v = await verifyAuditLog(file);
+      expect(v).toMatchObject({ ok: true, sealed: true });
+    },
+    90_000,
+  );
 });

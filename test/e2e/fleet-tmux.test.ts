@@ -29,51 +29,76 @@ afterAll(async () => {
 });
 
 describe('tws-risk fleet in tmux', () => {
-  it.skipIf(!hasTmux)('lists the publishing account, opens its console from the stream on Enter, and ends with it', async () => {
-    nats = await startNatsServer();
-    const sim = await sims({ account: 'DU4444444', seed: 9 });
-    const gdir = join(dir, 'guard');
-    mkdirSync(gdir, { recursive: true });
-    writeFileSync(join(gdir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-    const lines: string[] = [];
-    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-    const h = await startGuard(
-      { policy: join(gdir, 'policy.json'), port: String(sim.port), 'client-id': '64', 'no-record': true, 'status-file': join(gdir, 'status.json'), publish: nats.url },
-      io,
-      { evalMs: 100, auditDir: join(gdir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(gdir, 'data') } },
-    );
-    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-    guard = h;
-    await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
+  it.skipIf(!hasTmux)(
+    'lists the publishing account, opens its console from the stream on Enter, and ends with it',
+    async () => {
+      nats = await startNatsServer();
+      const sim = await sims({ account: 'DU4444444', seed: 9 });
+      const gdir = join(dir, 'guard');
+      mkdirSync(gdir, { recursive: true });
+      writeFileSync(join(gdir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+      const lines: string[] = [];
+      const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
+      const h = await startGuard(
+        {
+          policy: join(gdir, 'policy.json'),
+          port: String(sim.port),
+          'client-id': '64',
+          'no-record': true,
+          'status-file': join(gdir, 'status.json'),
+          publish: nats.url,
+        },
+        io,
+        { evalMs: 100, auditDir: join(gdir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(gdir, 'data') } },
+      );
+      if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
+      guard = h;
+      await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
 
-    const s = 'fl';
-    const exitFile = join(dir, 'fleet-exit.txt');
-    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}`);
-    const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
-    expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
-    expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
+      const s = 'fl';
+      const exitFile = join(dir, 'fleet-exit.txt');
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        s,
+        '-x',
+        '160',
+        '-y',
+        '30',
+        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}`,
+      );
+      const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
+      expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
+      expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
 
-    await press(s, 'Enter');
-    const opened = await waitForScreen(s, (x) => /^ REPLAY /m.test(x) && /DU4444444/.test(x) && /Sealed and verified/.test(x), 'the account opened from the stream, its page on top');
-    expect(opened).toMatch(/READ-ONLY/);
-    // The copy's page is on top, and the footer says how it closes (q, like Esc, closes it; a second q quits).
-    expect(opened).toMatch(/Esc close this page/);
-    await press(s, 'q');
-    await waitForScreen(s, (x) => !/Sealed and verified/.test(x), 'the page closed');
-    await press(s, '3');
-    await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
-    // Quitting the account's console ends the command (run fleet again for the table).
-    await press(s, 'q');
-    // The exit code from a file: tmux may take its time to reap a finished pane.
-    await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
-    expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      await press(s, 'Enter');
+      const opened = await waitForScreen(
+        s,
+        (x) => /^ REPLAY /m.test(x) && /DU4444444/.test(x) && /Sealed and verified/.test(x),
+        'the account opened from the stream, its page on top',
+      );
+      expect(opened).toMatch(/READ-ONLY/);
+      // The copy's page is on top, and the footer says how it closes (q, like Esc, closes it; a second q quits).
+      expect(opened).toMatch(/Esc close this page/);
+      await press(s, 'q');
+      await waitForScreen(s, (x) => !/Sealed and verified/.test(x), 'the page closed');
+      await press(s, '3');
+      await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
+      // Quitting the account's console ends the command (run fleet again for the table).
+      await press(s, 'q');
+      // The exit code from a file: tmux may take its time to reap a finished pane.
+      await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
 
-    // A terminal that goes away (tmux kills the pane, SSH drops) takes the fleet view with it.
-    tmux('new-session', '-d', '-s', 'gone', '-x', '160', '-y', '30', `node bin/tws-risk fleet --nats ${nats.url} --stale-after 7`);
-    await waitForScreen('gone', (x) => /DU4444444/.test(x), 'a second fleet view');
-    const running = () => spawnSync('pgrep', ['-f', `tws-risk fleet --nats ${nats!.url} --stale-after 7`]).status === 0;
-    expect(running()).toBe(true);
-    tmux('kill-session', '-t', 'gone');
-    await waitFor(() => !running(), 20_000, 'the fleet process to end with its terminal');
-  }, 120_000);
+      // A terminal that goes away (tmux kills the pane, SSH drops) takes the fleet view with it.
+      tmux('new-session', '-d', '-s', 'gone', '-x', '160', '-y', '30', `node bin/tws-risk fleet --nats ${nats.url} --stale-after 7`);
+      await waitForScreen('gone', (x) => /DU4444444/.test(x), 'a second fleet view');
+      const running = () => spawnSync('pgrep', ['-f', `tws-risk fleet --nats ${nats!.url} --stale-after 7`]).status === 0;
+      expect(running()).toBe(true);
+      tmux('kill-session', '-t', 'gone');
+      await waitFor(() => !running(), 20_000, 'the fleet process to end with its terminal');
+    },
+    120_000,
+  );
 });

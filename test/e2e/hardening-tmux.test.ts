@@ -45,60 +45,85 @@ function startDemo(session: string, args: string): void {
 }
 
 describe('the console under outside trouble', () => {
-  it.skipIf(!hasTmux)('seals the recording on kill -INT from outside, like SIGTERM and SIGHUP', async () => {
-    const record = join(dir, 'int.jsonl');
-    startDemo('int', `--record ${record} --config ${join(dir, 'none.json')}`);
-    await waitForScreen('int', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-    const pid = Number(tmux('display-message', '-p', '-t', 'int', '#{pane_pid}').trim());
-    process.kill(pid, 'SIGINT');
-    const after = await waitForScreen('int', (s) => /tws-risk demo: .* recorded to /.test(s), 'the session summary after SIGINT');
-    expect(after).toContain(`recorded to ${record}`);
-    const v = await verifyRecording(record);
-    expect(v.ok && v.summary.sealed).toBe(true);
-    expect(v.ok && v.summary.footer?.reason).toBe('operator quit');
-  }, 60_000);
+  it.skipIf(!hasTmux)(
+    'seals the recording on kill -INT from outside, like SIGTERM and SIGHUP',
+    async () => {
+      const record = join(dir, 'int.jsonl');
+      startDemo('int', `--record ${record} --config ${join(dir, 'none.json')}`);
+      await waitForScreen('int', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      const pid = Number(tmux('display-message', '-p', '-t', 'int', '#{pane_pid}').trim());
+      process.kill(pid, 'SIGINT');
+      const after = await waitForScreen('int', (s) => /tws-risk demo: .* recorded to /.test(s), 'the session summary after SIGINT');
+      expect(after).toContain(`recorded to ${record}`);
+      const v = await verifyRecording(record);
+      expect(v.ok && v.summary.sealed).toBe(true);
+      expect(v.ok && v.summary.footer?.reason).toBe('operator quit');
+    },
+    60_000,
+  );
 
-  it.skipIf(!hasTmux)('keeps running when the disk fills under a gzip recording, says so on screen and in the exit line', async (ctx) => {
-    if (typeof disk === 'string') return ctx.skip();
-    const config = join(dir, 'gzip.json');
-    writeFileSync(config, JSON.stringify({ recorder: { gzip: true } }));
-    const record = join(disk.dir, 'full.jsonl.gz');
-    startDemo('full', `--record ${record} --config ${config}`);
-    await waitForScreen('full', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-    fillUp(disk.dir);
-    const stopped = await waitForScreen('full', (s) => /REC STOPPED/.test(s), 'REC STOPPED in the status bar');
-    expect(stopped.split('\n')[0]).toMatch(/^ DEMO .*READY.*REC STOPPED.*READ-ONLY/);
-    // Still alive and drawing after the failure: the Alerts pane (6) says why.
-    await press('full', '6');
-    await waitForScreen('full', (s) => /Recording STOPPED: .*ENOSPC/.test(s), 'the reason in the Alerts pane');
-    await press('full', 'q');
-    const after = await waitForScreen('full', (s) => /tws-risk demo: .*recording STOPPED \(/.test(s), 'the session summary');
-    // One file, or more when the session rotated (at midnight, on a run that crosses one) before the disk filled.
-    expect(after).toMatch(/recording STOPPED \(ENOSPC[^)]*\); \S*full\.jsonl\.gz(, \S+)* holds? the session until then, unsealed/);
-    expect(after).not.toContain('recorded to');
-    rmSync(join(disk.dir, 'filler'));
-    const v = await verifyRecording(record);
-    expect(v.ok && !v.summary.sealed).toBe(true);
-  }, 60_000);
+  it.skipIf(!hasTmux)(
+    'keeps running when the disk fills under a gzip recording, says so on screen and in the exit line',
+    async (ctx) => {
+      if (typeof disk === 'string') return ctx.skip();
+      const config = join(dir, 'gzip.json');
+      writeFileSync(config, JSON.stringify({ recorder: { gzip: true } }));
+      const record = join(disk.dir, 'full.jsonl.gz');
+      startDemo('full', `--record ${record} --config ${config}`);
+      await waitForScreen('full', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      fillUp(disk.dir);
+      const stopped = await waitForScreen('full', (s) => /REC STOPPED/.test(s), 'REC STOPPED in the status bar');
+      expect(stopped.split('\n')[0]).toMatch(/^ DEMO .*READY.*REC STOPPED.*READ-ONLY/);
+      // Still alive and drawing after the failure: the Alerts pane (6) says why.
+      await press('full', '6');
+      await waitForScreen('full', (s) => /Recording STOPPED: .*ENOSPC/.test(s), 'the reason in the Alerts pane');
+      await press('full', 'q');
+      const after = await waitForScreen('full', (s) => /tws-risk demo: .*recording STOPPED \(/.test(s), 'the session summary');
+      // One file, or more when the session rotated (at midnight, on a run that crosses one) before the disk filled.
+      expect(after).toMatch(/recording STOPPED \(ENOSPC[^)]*\); \S*full\.jsonl\.gz(, \S+)* holds? the session until then, unsealed/);
+      expect(after).not.toContain('recorded to');
+      rmSync(join(disk.dir, 'filler'));
+      const v = await verifyRecording(record);
+      expect(v.ok && !v.summary.sealed).toBe(true);
+    },
+    60_000,
+  );
 
-  it.skipIf(!hasTmux)('exits within the hook bound although a hook left a setsid child holding its pipe (item 5)', async () => {
-    const marker = join(dir, 'hook-ran');
-    const hook = join(dir, 'escaping-hook.sh');
-    writeFileSync(hook, `#!/bin/sh\ntouch "${marker}"\nsetsid sh -c 'echo $$ > "${escapedPid}"; exec sleep 300' &\nsleep 300\n`);
-    chmodSync(hook, 0o755);
-    const config = join(dir, 'hook.json');
-    writeFileSync(config, JSON.stringify({ alerts: { hook: { command: [hook], timeoutMs: 500, minSeverity: 'info', maxRunning: 1 } } }));
-    // A crash a second in raises alerts (at speed 10: at once), and with them the hook.
-    const crash = join(dir, 'crash.json');
-    writeFileSync(crash, JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -12, volJump: 0.8 }] }));
-    tmux('new-session', '-d', '-s', 'hook', '-x', '100', '-y', '30', `exec node bin/tws-risk demo --scenario ${crash} --speed 10 --no-record --config ${config}`);
-    await waitForScreen('hook', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-    await waitForScreen('hook', () => existsSync(marker) && existsSync(escapedPid), 'the hook and its escaped child started');
-    await press('hook', 'q');
-    await waitForScreen('hook', (s) => /tws-risk demo: /.test(s), 'the session summary');
-    const quitAt = Date.now();
-    // The documented bound: the hook's timeout, then SIGKILL 2 s later (plenty of slack for a loaded machine).
-    await waitForScreen('hook', () => tmux('display-message', '-p', '-t', 'hook', '#{pane_dead}').trim() === '1', 'the console process gone', 15_000);
-    expect(Date.now() - quitAt).toBeLessThan(500 + 2_000 + 10_000);
-  }, 60_000);
+  it.skipIf(!hasTmux)(
+    'exits within the hook bound although a hook left a setsid child holding its pipe (item 5)',
+    async () => {
+      const marker = join(dir, 'hook-ran');
+      const hook = join(dir, 'escaping-hook.sh');
+      writeFileSync(hook, `#!/bin/sh\ntouch "${marker}"\nsetsid sh -c 'echo $$ > "${escapedPid}"; exec sleep 300' &\nsleep 300\n`);
+      chmodSync(hook, 0o755);
+      const config = join(dir, 'hook.json');
+      writeFileSync(config, JSON.stringify({ alerts: { hook: { command: [hook], timeoutMs: 500, minSeverity: 'info', maxRunning: 1 } } }));
+      // A crash a second in raises alerts (at speed 10: at once), and with them the hook.
+      const crash = join(dir, 'crash.json');
+      writeFileSync(
+        crash,
+        JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -12, volJump: 0.8 }] }),
+      );
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'hook',
+        '-x',
+        '100',
+        '-y',
+        '30',
+        `exec node bin/tws-risk demo --scenario ${crash} --speed 10 --no-record --config ${config}`,
+      );
+      await waitForScreen('hook', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      await waitForScreen('hook', () => existsSync(marker) && existsSync(escapedPid), 'the hook and its escaped child started');
+      await press('hook', 'q');
+      await waitForScreen('hook', (s) => /tws-risk demo: /.test(s), 'the session summary');
+      const quitAt = Date.now();
+      // The documented bound: the hook's timeout, then SIGKILL 2 s later (plenty of slack for a loaded machine).
+      await waitForScreen('hook', () => tmux('display-message', '-p', '-t', 'hook', '#{pane_dead}').trim() === '1', 'the console process gone', 15_000);
+      expect(Date.now() - quitAt).toBeLessThan(500 + 2_000 + 10_000);
+    },
+    60_000,
+  );
 });

@@ -23,61 +23,69 @@ function position(screen: string): { seq: number; last: number } {
 }
 
 describe('tws-risk replay in tmux', () => {
-  it.skipIf(!hasTmux)('opens flatten-disconnect at 80x24 with its verification, seeks, steps, jumps between markers and never trades', async () => {
-    const s = 'rp';
-    tmux('new-session', '-d', '-s', s, '-x', '80', '-y', '24', 'node bin/tws-risk replay recordings/flatten-disconnect.jsonl.gz');
-    const opened = await waitForScreen(s, (x) => /Sealed and verified: 1,020 events/.test(x), 'the recording info with its verification');
-    expect(opened).toMatch(/^ REPLAY /);
-    expect(opened).toMatch(/‖ paused 1×\s+14:30:00 UTC #0\/1,020/);
-    expect(opened).toMatch(/Markers\s+5 operator · 2 disconnect/);
+  it.skipIf(!hasTmux)(
+    'opens flatten-disconnect at 80x24 with its verification, seeks, steps, jumps between markers and never trades',
+    async () => {
+      const s = 'rp';
+      tmux('new-session', '-d', '-s', s, '-x', '80', '-y', '24', 'node bin/tws-risk replay recordings/flatten-disconnect.jsonl.gz');
+      const opened = await waitForScreen(s, (x) => /Sealed and verified: 1,020 events/.test(x), 'the recording info with its verification');
+      expect(opened).toMatch(/^ REPLAY /);
+      expect(opened).toMatch(/‖ paused 1×\s+14:30:00 UTC #0\/1,020/);
+      expect(opened).toMatch(/Markers\s+5 operator · 2 disconnect/);
 
-    // :goto a recorded time (UTC): the clock and the position move there, the panes show the account then.
-    await press(s, ':', 'g', 'o', 't', 'o', 'Space', '1', '4', ':', '3', '0', ':', '0', '3', 'Enter');
-    const at = await waitForScreen(s, (x) => /14:30:03 UTC #/.test(x) && /AAPL/.test(x), 'the seek to 14:30:03');
-    const mid = position(at);
-    expect(mid.seq).toBeGreaterThan(0);
-    expect(mid.seq).toBeLessThan(mid.last);
+      // :goto a recorded time (UTC): the clock and the position move there, the panes show the account then.
+      await press(s, ':', 'g', 'o', 't', 'o', 'Space', '1', '4', ':', '3', '0', ':', '0', '3', 'Enter');
+      const at = await waitForScreen(s, (x) => /14:30:03 UTC #/.test(x) && /AAPL/.test(x), 'the seek to 14:30:03');
+      const mid = position(at);
+      expect(mid.seq).toBeGreaterThan(0);
+      expect(mid.seq).toBeLessThan(mid.last);
 
-    // `.` plays exactly one event.
-    await press(s, '.');
-    await waitForScreen(s, (x) => position(x).seq === mid.seq + 1, 'one step');
-    await press(s, '.');
-    await waitForScreen(s, (x) => position(x).seq === mid.seq + 2, 'a second step');
+      // `.` plays exactly one event.
+      await press(s, '.');
+      await waitForScreen(s, (x) => position(x).seq === mid.seq + 1, 'one step');
+      await press(s, '.');
+      await waitForScreen(s, (x) => position(x).seq === mid.seq + 2, 'a second step');
 
-    // ] goes to the next marker: the operator's flatten dialog as recorded, in a strip under the panes (which stay),
-    // open until the recorded decision, which closes it.
-    await press(s, ']');
-    await waitForScreen(s, (x) => /Marker operator: operator armed/.test(x), 'the arming marker');
-    await press(s, ']');
-    const dialog = await waitForScreen(s, (x) => /REPLAY · FLATTEN underlying:AAPL\?/.test(x) && /had not decided yet/.test(x), 'the replayed flatten dialog');
-    expect(dialog).toMatch(/SELL 500 AAPL STK/);
-    expect(dialog).toMatch(/Positions/);
-    const atShown = position(dialog).seq;
-    await press(s, ']');
-    const decided = await waitForScreen(s, (x) => /Marker operator: operator decision confirm/.test(x), 'the decision marker');
-    expect(decided).not.toMatch(/REPLAY · FLATTEN/);
-    await press(s, '[');
-    await waitForScreen(s, (x) => position(x).seq === atShown && /had not decided yet/.test(x), 'back to the dialog before the decision');
+      // ] goes to the next marker: the operator's flatten dialog as recorded, in a strip under the panes (which stay),
+      // open until the recorded decision, which closes it.
+      await press(s, ']');
+      await waitForScreen(s, (x) => /Marker operator: operator armed/.test(x), 'the arming marker');
+      await press(s, ']');
+      const dialog = await waitForScreen(
+        s,
+        (x) => /REPLAY · FLATTEN underlying:AAPL\?/.test(x) && /had not decided yet/.test(x),
+        'the replayed flatten dialog',
+      );
+      expect(dialog).toMatch(/SELL 500 AAPL STK/);
+      expect(dialog).toMatch(/Positions/);
+      const atShown = position(dialog).seq;
+      await press(s, ']');
+      const decided = await waitForScreen(s, (x) => /Marker operator: operator decision confirm/.test(x), 'the decision marker');
+      expect(decided).not.toMatch(/REPLAY · FLATTEN/);
+      await press(s, '[');
+      await waitForScreen(s, (x) => position(x).seq === atShown && /had not decided yet/.test(x), 'back to the dialog before the decision');
 
-    // Trading keys explain themselves and do nothing. (No Escape first: on a busy machine Escape and the next key can
-    // reach the console in one read, which a terminal means as Alt-2.)
-    await press(s, '2', 'X');
-    await waitForScreen(s, (x) => /A replay never trades/.test(x), 'the refusal to trade');
+      // Trading keys explain themselves and do nothing. (No Escape first: on a busy machine Escape and the next key can
+      // reach the console in one read, which a terminal means as Alt-2.)
+      await press(s, '2', 'X');
+      await waitForScreen(s, (x) => /A replay never trades/.test(x), 'the refusal to trade');
 
-    // G goes to the end, g back to the start.
-    await press(s, 'G');
-    await waitForScreen(s, (x) => /■ end/.test(x) && position(x).seq === 1020, 'the end');
-    await press(s, 'g');
-    await waitForScreen(s, (x) => position(x).seq === 0, 'the start');
+      // G goes to the end, g back to the start.
+      await press(s, 'G');
+      await waitForScreen(s, (x) => /■ end/.test(x) && position(x).seq === 1020, 'the end');
+      await press(s, 'g');
+      await waitForScreen(s, (x) => position(x).seq === 0, 'the start');
 
-    // Space plays at the chosen speed; q quits with a one-line summary on the normal screen.
-    await press(s, '+', '+', '+', '+', '+', '+', '+', '+', '+', 'Space');
-    await waitForScreen(s, (x) => /■ end/.test(x), 'playing to the end at max speed', 60_000);
-    await press(s, 'q');
-    await waitForScreen(s, (x) => /replayed recordings\/flatten-disconnect\.jsonl\.gz \(read-only\)/.test(x), 'the exit summary');
-    // The summary is one long line; read it with the scrollback in case its start scrolled up.
-    const done = tmux('capture-pane', '-p', '-J', '-S', '-100', '-t', s);
-    expect(done).toMatch(/tws-risk replay: .*1,020 events, account DU1234567 \(USD\)/);
-    expect(done).not.toMatch(/Error|at .*\.js:\d+/);
-  }, 180_000);
+      // Space plays at the chosen speed; q quits with a one-line summary on the normal screen.
+      await press(s, '+', '+', '+', '+', '+', '+', '+', '+', '+', 'Space');
+      await waitForScreen(s, (x) => /■ end/.test(x), 'playing to the end at max speed', 60_000);
+      await press(s, 'q');
+      await waitForScreen(s, (x) => /replayed recordings\/flatten-disconnect\.jsonl\.gz \(read-only\)/.test(x), 'the exit summary');
+      // The summary is one long line; read it with the scrollback in case its start scrolled up.
+      const done = tmux('capture-pane', '-p', '-J', '-S', '-100', '-t', s);
+      expect(done).toMatch(/tws-risk replay: .*1,020 events, account DU1234567 \(USD\)/);
+      expect(done).not.toMatch(/Error|at .*\.js:\d+/);
+    },
+    180_000,
+  );
 });

@@ -15,7 +15,10 @@ const FILE = 'recordings/flatten-disconnect.jsonl.gz';
 
 /** Positions as the recording holds them at 14:30:05 on its first day, read from its events, not from the console. */
 function recordedPositions(): Map<string, string> {
-  const lines = gunzipSync(readFileSync(FILE)).toString('utf8').split('\n').filter((l) => l !== '');
+  const lines = gunzipSync(readFileSync(FILE))
+    .toString('utf8')
+    .split('\n')
+    .filter((l) => l !== '');
   const header = JSON.parse(lines[0]!) as { startedAt: string };
   const at = Date.parse(`${header.startedAt.slice(0, 10)}T14:30:05Z`);
   type Contract = { conId: number; symbol: string; secType: string; localSymbol?: string; expiry?: string; strike?: string; right?: string };
@@ -25,8 +28,12 @@ function recordedPositions(): Map<string, string> {
     if (!e || (e.type !== 'portfolioUpdated' && e.type !== 'positionUpdated') || e.receivedAt > at) continue;
     const c = e.contract;
     // How an operator names each kind of contract: options by expiry, strike and right; futures and FX by their local symbol.
-    const label = c.secType === 'OPT' || c.secType === 'FOP' ? `${c.symbol} ${c.expiry} ${c.strike} ${c.right}`
-      : c.secType === 'FUT' || c.secType === 'CASH' ? c.localSymbol! : c.symbol;
+    const label =
+      c.secType === 'OPT' || c.secType === 'FOP'
+        ? `${c.symbol} ${c.expiry} ${c.strike} ${c.right}`
+        : c.secType === 'FUT' || c.secType === 'CASH'
+          ? c.localSymbol!
+          : c.symbol;
     byConId.set(c.conId, { label, qty: e.position });
   }
   return new Map([...byConId.values()].filter((p) => Number(p.qty) !== 0).map((p) => [p.label, Number(p.qty).toLocaleString('en-US')]));
@@ -79,7 +86,11 @@ function positionsProblems(screen: string, expected: ReadonlyMap<string, string>
 }
 
 /** The screen as a person sees it: blank cells at the end of a line look the same whether written or cleared. */
-const visible = (screen: string) => screen.split('\n').map((l) => l.trimEnd()).join('\n');
+const visible = (screen: string) =>
+  screen
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
 
 /** Opens the replay at a size, closes its info overlay and seeks to a recorded moment with positions on screen. */
 async function openPaused(s: TmuxServer, session: string, columns: number, rows: number): Promise<void> {
@@ -94,35 +105,57 @@ async function openPaused(s: TmuxServer, session: string, columns: number, rows:
 }
 
 describe('resizing the console in tmux', () => {
-  it.skipIf(!hasTmux)('heals completely across every layout boundary (80, 120, 180 columns; 24, 28, 40 rows)', async () => {
-    await openPaused(server, 'resized', 120, 30);
-    const expected = recordedPositions();
-    expect(expected.size).toBe(14);
-    // Each layout boundary crossed both ways: 120 and 80 columns down then up, 24 rows down then up, 28 up, 40 up,
-    // 180 down, 40 down, 180 up, 28 down (110x30 → 120x27) and up again at the end.
-    const sizes: ReadonlyArray<readonly [number, number]> = [
-      [119, 30], [120, 30], [79, 24], [80, 23], [80, 24], [120, 27], [120, 28], [180, 39], [180, 40], [179, 40], [179, 39],
-      [200, 50], [181, 40], [110, 30], [120, 27], [120, 29],
-    ];
-    for (const [x, y] of sizes) {
-      server.tmux('resize-window', '-t', 'resized', '-x', String(x), '-y', String(y));
-      // Each size is drawn before the next resize: the status bar is back on the first line and the rows are right.
-      const drawn = (s: string) => s.split('\n')[0]!.startsWith(' REPLAY') && s.split('\n').length >= y && positionsProblems(s, expected).length === 0;
-      const screen = await server.waitForScreen('resized', drawn, `the frame at ${x}x${y}`).catch(() => server.capture('resized'));
-      expect(positionsProblems(screen, expected), `Positions at ${x}x${y}:\n${screen}`).toEqual([]);
-    }
-    const [fx, fy] = sizes[sizes.length - 1]!;
-    await openPaused(server, 'fresh', fx, fy);
-    const fresh = server.capture('fresh');
-    const healed = await server.waitForScreen('resized', (s) => visible(s) === visible(fresh), 'the resized screen to equal a fresh one', 15_000).catch(() => server.capture('resized'));
-    expect(visible(healed)).toBe(visible(fresh));
+  it.skipIf(!hasTmux)(
+    'heals completely across every layout boundary (80, 120, 180 columns; 24, 28, 40 rows)',
+    async () => {
+      await openPaused(server, 'resized', 120, 30);
+      const expected = recordedPositions();
+      expect(expected.size).toBe(14);
+      // Each layout boundary crossed both ways: 120 and 80 columns down then up, 24 rows down then up, 28 up, 40 up,
+      // 180 down, 40 down, 180 up, 28 down (110x30 → 120x27) and up again at the end.
+      const sizes: ReadonlyArray<readonly [number, number]> = [
+        [119, 30],
+        [120, 30],
+        [79, 24],
+        [80, 23],
+        [80, 24],
+        [120, 27],
+        [120, 28],
+        [180, 39],
+        [180, 40],
+        [179, 40],
+        [179, 39],
+        [200, 50],
+        [181, 40],
+        [110, 30],
+        [120, 27],
+        [120, 29],
+      ];
+      for (const [x, y] of sizes) {
+        server.tmux('resize-window', '-t', 'resized', '-x', String(x), '-y', String(y));
+        // Each size is drawn before the next resize: the status bar is back on the first line and the rows are right.
+        const drawn = (s: string) => s.split('\n')[0]!.startsWith(' REPLAY') && s.split('\n').length >= y && positionsProblems(s, expected).length === 0;
+        const screen = await server.waitForScreen('resized', drawn, `the frame at ${x}x${y}`).catch(() => server.capture('resized'));
+        expect(positionsProblems(screen, expected), `Positions at ${x}x${y}:\n${screen}`).toEqual([]);
+      }
+      const [fx, fy] = sizes[sizes.length - 1]!;
+      await openPaused(server, 'fresh', fx, fy);
+      const fresh = server.capture('fresh');
+      const healed = await server
+        .waitForScreen('resized', (s) => visible(s) === visible(fresh), 'the resized screen to equal a fresh one', 15_000)
+        .catch(() => server.capture('resized'));
+      expect(visible(healed)).toBe(visible(fresh));
 
-    // Something else writes over the screen (a stray process on the same terminal): Ctrl-L redraws it whole.
-    const tty = server.tmux('display-message', '-p', '-t', 'resized', '#{pane_tty}').trim();
-    writeFileSync(tty, '\u001b[5;5HGARBAGE OVER THE CONSOLE');
-    await server.waitForScreen('resized', (x) => x.includes('GARBAGE OVER THE CONSOLE'), 'the stray text on screen');
-    await server.press('resized', 'C-l');
-    const redrawn = await server.waitForScreen('resized', (x) => visible(x) === visible(fresh), 'the redraw after Ctrl-L', 15_000).catch(() => server.capture('resized'));
-    expect(visible(redrawn)).toBe(visible(fresh));
-  }, 180_000);
+      // Something else writes over the screen (a stray process on the same terminal): Ctrl-L redraws it whole.
+      const tty = server.tmux('display-message', '-p', '-t', 'resized', '#{pane_tty}').trim();
+      writeFileSync(tty, '\u001b[5;5HGARBAGE OVER THE CONSOLE');
+      await server.waitForScreen('resized', (x) => x.includes('GARBAGE OVER THE CONSOLE'), 'the stray text on screen');
+      await server.press('resized', 'C-l');
+      const redrawn = await server
+        .waitForScreen('resized', (x) => visible(x) === visible(fresh), 'the redraw after Ctrl-L', 15_000)
+        .catch(() => server.capture('resized'));
+      expect(visible(redrawn)).toBe(visible(fresh));
+    },
+    180_000,
+  );
 });

@@ -11,17 +11,21 @@ beforeAll(() => {
 }, 120_000);
 
 describe('the README screenshots', () => {
-  it.skipIf(!hasTmux)('regenerate to exactly the committed files (npm run screenshots)', async () => {
-    const screens = await captureScreens();
-    expect([...screens.keys()]).toEqual(SIZES.map(screenshotFile));
-    for (const [file, text] of screens) {
-      expect(text, `${file} is out of date: run npm run screenshots`).toBe(readFileSync(file, 'utf8'));
-      const [x, y] = /(\d+)x(\d+)/.exec(file)!.slice(1).map(Number) as [number, number];
-      const lines = text.replace(/\n$/, '').split('\n');
-      expect(lines).toHaveLength(y);
-      for (const l of lines) expect(l.length).toBeLessThanOrEqual(x);
-    }
-  }, 120_000);
+  it.skipIf(!hasTmux)(
+    'regenerate to exactly the committed files (npm run screenshots)',
+    async () => {
+      const screens = await captureScreens();
+      expect([...screens.keys()]).toEqual(SIZES.map(screenshotFile));
+      for (const [file, text] of screens) {
+        expect(text, `${file} is out of date: run npm run screenshots`).toBe(readFileSync(file, 'utf8'));
+        const [x, y] = /(\d+)x(\d+)/.exec(file)!.slice(1).map(Number) as [number, number];
+        const lines = text.replace(/\n$/, '').split('\n');
+        expect(lines).toHaveLength(y);
+        for (const l of lines) expect(l.length).toBeLessThanOrEqual(x);
+      }
+    },
+    120_000,
+  );
 
   it('are what the README shows: the 80x24 screen embedded, the 200x50 one linked', () => {
     const readme = readFileSync('README.md', 'utf8');

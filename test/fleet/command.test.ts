@@ -59,12 +59,21 @@ async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean)
   const recording = join(dir, 'guard.jsonl');
   const h = await startGuard(
     {
-      policy: join(dir, 'policy.json'), port: String(sim.port), 'client-id': '61', record: recording, 'status-file': join(dir, 'status.json'),
-      publish: url(nats, `agent-${ACCOUNT}`), ...(trade ? { trade: true, 'confirm-account': ACCOUNT } : {}),
+      policy: join(dir, 'policy.json'),
+      port: String(sim.port),
+      'client-id': '61',
+      record: recording,
+      'status-file': join(dir, 'status.json'),
+      publish: url(nats, `agent-${ACCOUNT}`),
+      ...(trade ? { trade: true, 'confirm-account': ACCOUNT } : {}),
     },
     io,
     {
-      evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, actionTimeoutMs: 20_000, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
+      evalMs: 100,
+      auditDir: join(dir, 'audit'),
+      settings: DEFAULT_SETTINGS,
+      actionTimeoutMs: 20_000,
+      env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
       source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
     },
   );
@@ -72,7 +81,11 @@ async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean)
   stops.push(() => h.stop('test over'));
   const r = { h, lines, recording };
   try {
-    await waitFor(() => h.status().connection.health === 'ready' && h.status().blocked === null && lines.some((l) => l.includes('event=command.listening')), 30_000, 'a ready guard listening for commands');
+    await waitFor(
+      () => h.status().connection.health === 'ready' && h.status().blocked === null && lines.some((l) => l.includes('event=command.listening')),
+      30_000,
+      'a ready guard listening for commands',
+    );
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${lines.join('\n')}`);
   }
@@ -82,18 +95,38 @@ async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean)
 async function command(flags: FleetCommandFlags): Promise<{ code: number; out: string[]; err: string[] }> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await fleetCommandCommand({ account: ACCOUNT, 'confirm-account': ACCOUNT, timeout: '60', ...flags }, { out: (l) => out.push(l), err: (l) => err.push(l) });
+  const code = await fleetCommandCommand(
+    { account: ACCOUNT, 'confirm-account': ACCOUNT, timeout: '60', ...flags },
+    { out: (l) => out.push(l), err: (l) => err.push(l) },
+  );
   return { code, out, err };
 }
 
-const restingOrder = { incident: 'foreign-order', clientId: 42, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '100', orderType: 'LMT', lmtPrice: 100_000 } as const;
-const openOrderClients = (sim: Simulator) => sim.snapshot().openOrders.map((o) => o.clientId).sort((a, b) => a - b);
+const restingOrder = {
+  incident: 'foreign-order',
+  clientId: 42,
+  symbol: 'AAPL',
+  secType: 'STK',
+  action: 'SELL',
+  quantity: '100',
+  orderType: 'LMT',
+  lmtPrice: 100_000,
+} as const;
+const openOrderClients = (sim: Simulator) =>
+  sim
+    .snapshot()
+    .openOrders.map((o) => o.clientId)
+    .sort((a, b) => a - b);
 type AuditLine = { kind: string; type?: string; detail?: Record<string, unknown> };
 const entries = (h: GuardHandle, type: string) =>
-  readFileSync(h.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditLine).filter((e) => e.kind === 'entry' && e.type === type);
+  readFileSync(h.auditFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditLine)
+    .filter((e) => e.kind === 'entry' && e.type === type);
 
 describe('fleet command: the remote kill switch', () => {
-  it('the operator runs the guard\'s globalCancel rule; a viewer is refused by the server, an unknown rule and a wrong account by the guard', async () => {
+  it("the operator runs the guard's globalCancel rule; a viewer is refused by the server, an unknown rule and a wrong account by the guard", async () => {
     const nats = await shippedServer();
     const sim = await sims({ account: ACCOUNT });
     await sim.trigger(restingOrder);
@@ -113,13 +146,26 @@ describe('fleet command: the remote kill switch', () => {
     const unknown = await command({ nats: url(nats, 'operator'), rule: 'sell-everything', operator: 'risk-manager' });
     expect(unknown.code, unknown.err.join('\n')).toBe(1);
     expect(unknown.out[0]).toBe('DU1234567: sell-everything: REFUSED');
-    expect(unknown.out.join('\n')).toMatch(/no rule "sell-everything" in the policy [0-9a-f]{12} \(rules: kill, say\); a command runs only the policy's own actions/);
+    expect(unknown.out.join('\n')).toMatch(
+      /no rule "sell-everything" in the policy [0-9a-f]{12} \(rules: kill, say\); a command runs only the policy's own actions/,
+    );
 
     // A request made by hand on this account's subject that confirms another account is refused by the guard itself.
     const op = await connect({ servers: `127.0.0.1:${nats.port}`, user: 'operator', pass: 'change-me-operator' });
     stops.push(() => op.close());
-    const wrong = await requestCommand(op, ACCOUNT, { format: 'tws-risk-command', id: 'r-wrong', rule: 'kill', trigger: 'operator', operator: 'risk-manager', from: 'desk', account: 'DU9999999', at: 0 }, 30_000);
-    expect(wrong).toMatchObject({ id: 'r-wrong', account: ACCOUNT, outcome: 'refused', actionId: null, lines: ['the command confirms account DU9999999; this guard follows DU1234567'] });
+    const wrong = await requestCommand(
+      op,
+      ACCOUNT,
+      { format: 'tws-risk-command', id: 'r-wrong', rule: 'kill', trigger: 'operator', operator: 'risk-manager', from: 'desk', account: 'DU9999999', at: 0 },
+      30_000,
+    );
+    expect(wrong).toMatchObject({
+      id: 'r-wrong',
+      account: ACCOUNT,
+      outcome: 'refused',
+      actionId: null,
+      lines: ['the command confirms account DU9999999; this guard follows DU1234567'],
+    });
     expect(openOrderClients(sim)).toEqual([42]);
     expect(g.lines.some((l) => l.includes('event=command.accepted'))).toBe(false);
 
@@ -127,7 +173,7 @@ describe('fleet command: the remote kill switch', () => {
     expect(kill.code, `${kill.out.join('\n')}\n${kill.err.join('\n')}\n${g.lines.join('\n')}`).toBe(0);
     expect(kill.out[0]).toBe('DU1234567: kill (globalCancel): DONE');
     expect(kill.out.join('\n')).toMatch(/plan: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/);
-    await waitFor(() => openOrderClients(sim).length === 0, 20_000, 'the simulator\'s open order cancelled');
+    await waitFor(() => openOrderClients(sim).length === 0, 20_000, "the simulator's open order cancelled");
     expect(g.h.status().lastAction).toMatchObject({ rule: 'kill', action: 'globalCancel', alert: 'operator', outcome: 'done' });
     // The command counts in the policy's hourly cap like an alert's action (engine.test.ts tests what it passes).
     expect(g.h.status().actionsLastHour).toBe(1);
@@ -139,7 +185,12 @@ describe('fleet command: the remote kill switch', () => {
     ]);
     const decided = entries(g.h, 'guardDecision');
     expect(decided).toHaveLength(1);
-    expect(decided[0]!.detail).toMatchObject({ rule: 'kill', action: 'globalCancel', dryRun: false, operator: { name: 'risk-manager', requestId: expect.stringMatching(/^[0-9a-f]{16}$/) } });
+    expect(decided[0]!.detail).toMatchObject({
+      rule: 'kill',
+      action: 'globalCancel',
+      dryRun: false,
+      operator: { name: 'risk-manager', requestId: expect.stringMatching(/^[0-9a-f]{16}$/) },
+    });
     expect(entries(g.h, 'globalCancelSent')).toHaveLength(1);
     expect(entries(g.h, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['done']);
     const events: FeedEvent[] = [];

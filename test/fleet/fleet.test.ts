@@ -25,7 +25,10 @@ afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
 
-const POLICY = { rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }], limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' } };
+const POLICY = {
+  rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }],
+  limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
+};
 let n = 0;
 
 async function publishingGuard(sim: Simulator, url: string, clientId: number): Promise<{ h: GuardHandle; lines: string[] }> {
@@ -35,10 +38,20 @@ async function publishingGuard(sim: Simulator, url: string, clientId: number): P
   const lines: string[] = [];
   const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
   const h = await startGuard(
-    { policy: join(dir, 'policy.json'), port: String(sim.port), 'client-id': String(clientId), 'no-record': true, 'status-file': join(dir, 'status.json'), publish: url },
+    {
+      policy: join(dir, 'policy.json'),
+      port: String(sim.port),
+      'client-id': String(clientId),
+      'no-record': true,
+      'status-file': join(dir, 'status.json'),
+      publish: url,
+    },
     io,
     {
-      evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
+      evalMs: 100,
+      auditDir: join(dir, 'audit'),
+      settings: DEFAULT_SETTINGS,
+      env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
       source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
     },
   );
@@ -77,8 +90,13 @@ describe('fleet over NATS JetStream', () => {
     const row = (rows: FleetRow[], account: string) => rows.find((r) => r.account === account);
     const matches = (rows: FleetRow[], sim: Simulator, account: string) => {
       const r = row(rows, account);
-      return r && r.netLiquidation !== null && r.excessLiquidity !== null
-        && new Decimal(r.netLiquidation).eq(simValue(sim, 'NetLiquidation')) && new Decimal(r.excessLiquidity).eq(simValue(sim, 'ExcessLiquidity'));
+      return (
+        r &&
+        r.netLiquidation !== null &&
+        r.excessLiquidity !== null &&
+        new Decimal(r.netLiquidation).eq(simValue(sim, 'NetLiquidation')) &&
+        new Decimal(r.excessLiquidity).eq(simValue(sim, 'ExcessLiquidity'))
+      );
     };
     let last = { code: -1, rows: [] as FleetRow[], err: [] as string[] };
     // waitFor polls synchronously, so the fleet is read in a loop of our own with a generous deadline.
@@ -87,12 +105,13 @@ describe('fleet over NATS JetStream', () => {
       for (;;) {
         last = await fleet(nats.url);
         if (ok(last)) return last;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last fleet: ${JSON.stringify(last, null, 1)}\nguard A:\n${a.lines.join('\n')}`);
+        if (Date.now() > deadline)
+          throw new Error(`timed out waiting for ${what}; last fleet: ${JSON.stringify(last, null, 1)}\nguard A:\n${a.lines.join('\n')}`);
         await new Promise((r) => setTimeout(r, 200));
       }
     };
 
-    const first = await until('both accounts with the simulators\' values', (f) => !!matches(f.rows, simA, 'DU1111111') && !!matches(f.rows, simB, 'DU2222222'));
+    const first = await until("both accounts with the simulators' values", (f) => !!matches(f.rows, simA, 'DU1111111') && !!matches(f.rows, simB, 'DU2222222'));
     expect(first.rows.map((r) => r.host)).toEqual([first.rows[0]!.host, first.rows[0]!.host]);
     expect(first.rows.every((r) => !r.stale && r.role === 'guard' && r.mode === 'readOnly' && !r.armed)).toBe(true);
     expect(first.code).toBe(first.rows.some((r) => r.alerts.critical > 0) ? 5 : 0);

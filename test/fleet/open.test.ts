@@ -24,7 +24,7 @@ afterEach(async () => {
 });
 
 describe('fleet --open', () => {
-  it('copies the account\'s session from the stream whole, and plays it read-only', async () => {
+  it("copies the account's session from the stream whole, and plays it read-only", async () => {
     const nats = await startNatsServer();
     stops.push(() => nats.stop());
     const sim = await sims({ account: 'DU3333333', seed: 9 });
@@ -34,7 +34,14 @@ describe('fleet --open', () => {
     const lines: string[] = [];
     const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
     const h = await startGuard(
-      { policy: join(dir, 'policy.json'), port: String(sim.port), 'client-id': '63', record: join(dir, 'guard.jsonl'), 'status-file': join(dir, 'status.json'), publish: nats.url },
+      {
+        policy: join(dir, 'policy.json'),
+        port: String(sim.port),
+        'client-id': '63',
+        record: join(dir, 'guard.jsonl'),
+        'status-file': join(dir, 'status.json'),
+        publish: nats.url,
+      },
       io,
       { evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') } },
     );
@@ -52,16 +59,20 @@ describe('fleet --open', () => {
     let played: { file: string; at?: string } | undefined;
     const copied: FeedEvent[] = [];
     const out: string[] = [];
-    const code = await fleetOpenCommand({ nats: nats.url, open: 'DU3333333' }, { out: (l) => out.push(l), err: (l) => out.push(l) }, {
-      play: async (file, f) => {
-        played = { file, ...(f.at ? { at: f.at } : {}) };
-        expect(statSync(file).mode & 0o777).toBe(0o600);
-        const v: string[] = [];
-        expect(await verifyCommand(file, { strict: true, json: false }, { out: (l) => v.push(l), err: (l) => v.push(l) })).toBe(0);
-        for await (const it of readRecording(file)) if (it.kind === 'event') copied.push(it.event);
-        return 0;
+    const code = await fleetOpenCommand(
+      { nats: nats.url, open: 'DU3333333' },
+      { out: (l) => out.push(l), err: (l) => out.push(l) },
+      {
+        play: async (file, f) => {
+          played = { file, ...(f.at ? { at: f.at } : {}) };
+          expect(statSync(file).mode & 0o777).toBe(0o600);
+          const v: string[] = [];
+          expect(await verifyCommand(file, { strict: true, json: false }, { out: (l) => v.push(l), err: (l) => v.push(l) })).toBe(0);
+          for await (const it of readRecording(file)) if (it.kind === 'event') copied.push(it.event);
+          return 0;
+        },
       },
-    });
+    );
     expect(code, out.join('\n')).toBe(0);
     expect(out[0]).toMatch(/^DU3333333 from \S+ \(session \S+\): [\d,]+ events copied from TWS_RISK; read-only$/);
     expect(copied.map((e) => [e.seq, e.type])).toEqual(local.map((e) => [e.seq, e.type]));

@@ -55,9 +55,24 @@ describe('deploy/nats/nats-server.conf', () => {
     // The agent creates the stream and publishes its account's summary; another account's subject is refused.
     const p = await NatsPublisher.start({ url: at('agent-DU1234567', 'change-me-agent'), host: 'h1', session: 's1' });
     p.summary({
-      format: 'tws-risk-summary', account: 'DU1234567', host: 'h1', session: 's1', role: 'guard', at: Date.now(), lastSeq: 1, lastEventAt: null, health: 'ready',
-      baseCurrency: 'USD', netLiquidation: '100', excessLiquidity: '50', cushion: '0.5', worstStress: null, alerts: { critical: 0, warning: 0, info: 0 },
-      armed: false, mode: 'readOnly', publishing: { behind: 0, dropped: 0 },
+      format: 'tws-risk-summary',
+      account: 'DU1234567',
+      host: 'h1',
+      session: 's1',
+      role: 'guard',
+      at: Date.now(),
+      lastSeq: 1,
+      lastEventAt: null,
+      health: 'ready',
+      baseCurrency: 'USD',
+      netLiquidation: '100',
+      excessLiquidity: '50',
+      cushion: '0.5',
+      worstStress: null,
+      alerts: { critical: 0, warning: 0, info: 0 },
+      armed: false,
+      mode: 'readOnly',
+      publishing: { behind: 0, dropped: 0 },
     });
     await p.close();
     const agent = await connect({ servers: `127.0.0.1:${server.port}`, user: 'agent-DU1234567', pass: 'change-me-agent' });
@@ -76,6 +91,8 @@ describe('deploy/nats/nats-server.conf', () => {
     const out: string[] = [];
     const code = await fleetCommand({ nats: at('viewer', 'change-me-viewer'), json: true }, { out: (l) => out.push(l), err: (l) => out.push(l) });
     expect(code).toBe(0);
-    expect((JSON.parse(out.join('\n')) as { rows: { account: string; netLiquidation: string }[] }).rows.map((r) => [r.account, r.netLiquidation])).toEqual([['DU1234567', '100']]);
+    expect((JSON.parse(out.join('\n')) as { rows: { account: string; netLiquidation: string }[] }).rows.map((r) => [r.account, r.netLiquidation])).toEqual([
+      ['DU1234567', '100'],
+    ]);
   }, 60_000);
 });

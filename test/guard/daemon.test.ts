@@ -41,7 +41,11 @@ function writePolicy(file: string, policy: unknown): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }
 
-async function guard(sim: Simulator, policy: unknown, o: { trade?: boolean; alerts?: Record<string, unknown>; flags?: Partial<GuardFlags> } = {}): Promise<Run> {
+async function guard(
+  sim: Simulator,
+  policy: unknown,
+  o: { trade?: boolean; alerts?: Record<string, unknown>; flags?: Partial<GuardFlags> } = {},
+): Promise<Run> {
   const dir = join(root, `run-${++n}`);
   const policyFile = join(dir, 'policy.json');
   const lines: string[] = [];
@@ -53,12 +57,21 @@ async function guard(sim: Simulator, policy: unknown, o: { trade?: boolean; aler
   const settings: Settings = { ...DEFAULT_SETTINGS, alerts: { ...(o.alerts ?? {}) } };
   const h = await startGuard(
     {
-      policy: policyFile, port: String(sim.port), 'client-id': String(GUARD_CLIENT), record: recording, 'status-file': join(dir, 'status.json'),
-      ...(o.trade ? { trade: true, 'confirm-account': ACCOUNT } : {}), ...o.flags,
+      policy: policyFile,
+      port: String(sim.port),
+      'client-id': String(GUARD_CLIENT),
+      record: recording,
+      'status-file': join(dir, 'status.json'),
+      ...(o.trade ? { trade: true, 'confirm-account': ACCOUNT } : {}),
+      ...o.flags,
     },
     io,
     {
-      evalMs: 100, auditDir: join(dir, 'audit'), settings, actionTimeoutMs: 20_000, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
+      evalMs: 100,
+      auditDir: join(dir, 'audit'),
+      settings,
+      actionTimeoutMs: 20_000,
+      env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
       source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
     },
   );
@@ -79,7 +92,11 @@ async function until<T>(r: Run, predicate: () => T | undefined | null | false, m
 const ready = (r: Run) => until(r, () => r.h.status().connection.health === 'ready' && r.h.status().blocked === null, 30_000, 'a ready guard');
 
 type AuditLine = { kind: string; type?: string; detail?: Record<string, unknown> };
-const audit = (r: Run): AuditLine[] => readFileSync(r.h.auditFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
+const audit = (r: Run): AuditLine[] =>
+  readFileSync(r.h.auditFile, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditLine);
 const entries = (r: Run, type: string) => audit(r).filter((e) => e.kind === 'entry' && e.type === type);
 
 async function recorded(file: string): Promise<FeedEvent[]> {
@@ -97,7 +114,11 @@ async function verifies(file: string): Promise<string> {
 
 const restingOrder = (clientId: number) =>
   ({ incident: 'foreign-order', clientId, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '100', orderType: 'LMT', lmtPrice: 100_000 }) as const;
-const openOrderClients = (sim: Simulator) => sim.snapshot().openOrders.map((o) => o.clientId).sort((a, b) => a - b);
+const openOrderClients = (sim: Simulator) =>
+  sim
+    .snapshot()
+    .openOrders.map((o) => o.clientId)
+    .sort((a, b) => a - b);
 
 const EXCESS_GLOBAL = {
   rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }],
@@ -121,7 +142,13 @@ describe('tws-risk guard on the simulator', () => {
 
     const decisions = entries(r, 'guardDecision');
     expect(decisions).toHaveLength(1);
-    expect(decisions[0]!.detail).toMatchObject({ policyHash: hash, rule: 'rules[0]', action: 'globalCancel', alert: { id: 'excess.negative', severity: 'critical' }, dryRun: false });
+    expect(decisions[0]!.detail).toMatchObject({
+      policyHash: hash,
+      rule: 'rules[0]',
+      action: 'globalCancel',
+      alert: { id: 'excess.negative', severity: 'critical' },
+      dryRun: false,
+    });
     expect(entries(r, 'globalCancelSent')).toHaveLength(1);
     expect(entries(r, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['done']);
     expect(entries(r, 'policy')[0]!.detail).toMatchObject({ outcome: 'loaded', hash });
@@ -133,14 +160,18 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.lines.some((l) => /^level=crit event=action\.decided .*action=globalCancel alert=excess\.negative/.test(l))).toBe(true);
   }, 120_000);
 
-  it('cancelClient foreign cancels a foreign client\'s orders and not an expected client\'s', async () => {
+  it("cancelClient foreign cancels a foreign client's orders and not an expected client's", async () => {
     const sim = await sims();
     await sim.trigger(restingOrder(42));
     await sim.trigger(restingOrder(7));
-    const r = await guard(sim, {
-      rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }],
-      limits: { window: 'always' },
-    }, { trade: true, alerts: { rules: { 'foreign.client': { expectedClientIds: [7] } } } });
+    const r = await guard(
+      sim,
+      {
+        rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }],
+        limits: { window: 'always' },
+      },
+      { trade: true, alerts: { rules: { 'foreign.client': { expectedClientIds: [7] } } } },
+    );
     await ready(r);
     await until(r, () => r.h.status().lastAction?.outcome === 'done', 30_000, `the cancel`);
     expect(openOrderClients(sim)).toEqual([7]);
@@ -161,10 +192,14 @@ describe('tws-risk guard on the simulator', () => {
       const hookOut = join(root, `hook-${n + 1}.jsonl`);
       const hook = join(root, `hook-${n + 1}.sh`);
       writeFileSync(hook, '#!/bin/sh\ncat >> "$1"\n', { mode: 0o755 });
-      const r = await guard(sim, {
-        rules: [{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: [42] }],
-        limits: { window: 'always', coolDownMs: 0 },
-      }, { trade: true, alerts: { hook: { command: [hook, hookOut] } } });
+      const r = await guard(
+        sim,
+        {
+          rules: [{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: [42] }],
+          limits: { window: 'always', coolDownMs: 0 },
+        },
+        { trade: true, alerts: { hook: { command: [hook, hookOut] } } },
+      );
       await ready(r);
       await until(r, () => r.h.status().lastAction?.outcome === 'failed', 40_000, `the failed action`);
       await until(r, () => r.h.status().wouldDo.some((v) => v.state === 'done' && v.why?.startsWith('failed')), 20_000, 'a later evaluation');
@@ -174,7 +209,10 @@ describe('tws-risk guard on the simulator', () => {
       expect(entries(r, 'guardDecision')).toHaveLength(1);
       expect(entries(r, 'guardResult')[0]!.detail).toMatchObject({ outcome: 'failed' });
       expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(/API client 42: cannot connect as it/);
-      const hookLines = readFileSync(hookOut, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { kind: string; action?: string; outcome?: string });
+      const hookLines = readFileSync(hookOut, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; action?: string; outcome?: string });
       expect(hookLines.filter((l) => l.kind === 'guardAction')).toEqual([expect.objectContaining({ action: 'cancelClient', outcome: 'failed' })]);
     } finally {
       other.stop();
@@ -201,13 +239,17 @@ describe('tws-risk guard on the simulator', () => {
   it('a disconnect causes no action (and the notify rule still says so)', async () => {
     const sim = await sims();
     await sim.trigger(restingOrder(42));
-    const r = await guard(sim, {
-      rules: [
-        { when: { alert: 'excess.negative', severity: 'critical', forMs: 2_000 }, do: 'globalCancel' },
-        { when: { alert: 'connection.lost' }, do: 'notify' },
-      ],
-      limits: { window: 'always' },
-    }, { trade: true });
+    const r = await guard(
+      sim,
+      {
+        rules: [
+          { when: { alert: 'excess.negative', severity: 'critical', forMs: 2_000 }, do: 'globalCancel' },
+          { when: { alert: 'connection.lost' }, do: 'notify' },
+        ],
+        limits: { window: 'always' },
+      },
+      { trade: true },
+    );
     await ready(r);
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
     await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'waiting'), 30_000, 'the rule waiting for forMs');
@@ -224,14 +266,27 @@ describe('tws-risk guard on the simulator', () => {
 
   it('stale data causes no action', async () => {
     const sim = await sims();
-    const r = await guard(sim, {
-      rules: [{ when: { alert: 'excess.negative', severity: 'critical', forMs: 1_500 }, do: 'globalCancel' }],
-      limits: { window: 'always', maxDataAgeMs: 1_000 },
-    }, { trade: true });
+    const r = await guard(
+      sim,
+      {
+        rules: [{ when: { alert: 'excess.negative', severity: 'critical', forMs: 1_500 }, do: 'globalCancel' }],
+        limits: { window: 'always', maxDataAgeMs: 1_000 },
+      },
+      { trade: true },
+    );
     // The simulated clock is frozen: nothing is pushed after the first snapshot, so the data ages past 1 s.
-    await waitFor(() => /^stale data: (accountValues|portfolio) last updated \d+ s ago \(limits\.maxDataAgeMs 1000\)$/.test(r.h.status().blocked ?? ''), 30_000, `stale`);
+    await waitFor(
+      () => /^stale data: (accountValues|portfolio) last updated \d+ s ago \(limits\.maxDataAgeMs 1000\)$/.test(r.h.status().blocked ?? ''),
+      30_000,
+      `stale`,
+    );
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
-    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'held' && v.why?.startsWith('stale data')), 30_000, `held as stale`);
+    await until(
+      r,
+      () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'held' && v.why?.startsWith('stale data')),
+      30_000,
+      `held as stale`,
+    );
     await r.h.stop('test over');
     expect(entries(r, 'guardDecision')).toEqual([]);
   }, 120_000);
@@ -250,33 +305,57 @@ describe('tws-risk guard on the simulator', () => {
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
     await until(r, () => r.h.status().wouldDo.filter((v) => v.state === 'done').length === 2, 30_000, `both dry actions`);
     expect(openOrderClients(sim)).toEqual([42]);
-    expect(r.lines).toContainEqual(expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would globalCancel for excess\.negative: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/));
-    expect(r.lines).toContainEqual(expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/));
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        /^level=notice event=action\.dryRun .*msg="would globalCancel for excess\.negative: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/,
+      ),
+    );
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/),
+    );
     await r.h.stop('test over');
     expect(entries(r, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['dryRun', 'dryRun']);
     for (const sent of ['orderSent', 'cancelSent', 'globalCancelSent', 'armed']) expect(entries(r, sent)).toEqual([]);
-    expect((await recorded(r.recording)).filter((e) => e.type === 'guardActed' && e.step === 'decided').every((e) => e.type === 'guardActed' && e.step === 'decided' && e.dryRun)).toBe(true);
+    expect(
+      (await recorded(r.recording))
+        .filter((e) => e.type === 'guardActed' && e.step === 'decided')
+        .every((e) => e.type === 'guardActed' && e.step === 'decided' && e.dryRun),
+    ).toBe(true);
   }, 120_000);
 
   it('a reduction that cannot go through is refused and escalated, and gives its place in the limits to the next rule', async () => {
     const sim = await sims();
     await sim.trigger(restingOrder(42));
-    const r = await guard(sim, {
-      rules: [
-        { when: { alert: 'margin.warning', severity: 'warning' }, do: 'reduce', maxReductionPct: 25 },
-        { when: { alert: 'margin.warning', severity: 'warning' }, do: 'globalCancel' },
-      ],
-      limits: { window: 'always', coolDownMs: 600_000, maxActionsPerHour: 1 },
-    }, { trade: true });
+    const r = await guard(
+      sim,
+      {
+        rules: [
+          { when: { alert: 'margin.warning', severity: 'warning' }, do: 'reduce', maxReductionPct: 25 },
+          { when: { alert: 'margin.warning', severity: 'warning' }, do: 'globalCancel' },
+        ],
+        limits: { window: 'always', coolDownMs: 600_000, maxActionsPerHour: 1 },
+      },
+      { trade: true },
+    );
     await ready(r);
     // Twice the margin on everything: the warning line is crossed. Selling AAPL releases the most margin, but client
     // 42's resting AAPL order is open on it, so the plan is refused until a global cancel clears it. (Seen once: the
     // guard acted on a half-applied spike, whose proposal trimmed only one-lot positions, below one unit at 25%.)
     await sim.trigger({ incident: 'margin-spike', factor: 2, secTypes: ['ALL'] });
-    await until(r, () => r.h.status().lastAction?.action === 'globalCancel' && r.h.status().lastAction?.outcome === 'done', 60_000, 'the global cancel after the refused reduction');
+    await until(
+      r,
+      () => r.h.status().lastAction?.action === 'globalCancel' && r.h.status().lastAction?.outcome === 'done',
+      60_000,
+      'the global cancel after the refused reduction',
+    );
     await r.h.stop('test over');
-    expect(entries(r, 'guardResult').map((e) => [e.detail!.action, e.detail!.outcome])).toEqual([['reduce', 'refused'], ['globalCancel', 'done']]);
-    expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(/^Refused: orders of other clients are open on these positions .*\(FOREIGN_ORDERS_OPEN\)$|^every trim is below one unit at maxReductionPct 25$/);
+    expect(entries(r, 'guardResult').map((e) => [e.detail!.action, e.detail!.outcome])).toEqual([
+      ['reduce', 'refused'],
+      ['globalCancel', 'done'],
+    ]);
+    expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(
+      /^Refused: orders of other clients are open on these positions .*\(FOREIGN_ORDERS_OPEN\)$|^every trim is below one unit at maxReductionPct 25$/,
+    );
     expect(r.lines).toContainEqual(expect.stringMatching(/^level=crit event=action\.escalated .*msg="reduce for margin\.warning refused; not retried/));
     expect(entries(r, 'orderSent')).toEqual([]);
     expect(openOrderClients(sim)).toEqual([]);
@@ -296,6 +375,10 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.h.reload()).toBe(true);
     expect(r.h.status().policy.hash).toBe(second);
     await r.h.stop('test over');
-    expect(entries(r, 'policy').map((e) => [e.detail!.outcome, e.detail!.hash ?? e.detail!.kept])).toEqual([['loaded', first], ['rejected', first], ['reloaded', second]]);
+    expect(entries(r, 'policy').map((e) => [e.detail!.outcome, e.detail!.hash ?? e.detail!.kept])).toEqual([
+      ['loaded', first],
+      ['rejected', first],
+      ['reloaded', second],
+    ]);
   }, 120_000);
 });

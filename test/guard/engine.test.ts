@@ -1,6 +1,16 @@
 // The guard's decisions: hold times, one trading action at a time, cool-down, hourly cap, market window, episodes.
 import { describe, expect, it } from 'vitest';
-import { carryOver, decide, decideCommand, EMPTY_MEMORY, refundCommand, restored, settle, type GuardInput, type GuardMemory } from '../../src/session/guard-engine.js';
+import {
+  carryOver,
+  decide,
+  decideCommand,
+  EMPTY_MEMORY,
+  refundCommand,
+  restored,
+  settle,
+  type GuardInput,
+  type GuardMemory,
+} from '../../src/session/guard-engine.js';
 import { parsePolicy, type GuardPolicy } from '../../src/session/guard-policy.js';
 import type { Alert } from '../../src/risk/alerts/index.js';
 
@@ -35,7 +45,7 @@ describe('decide', () => {
     expect(d.verdicts[0]).toMatchObject({ kind: 'done', failed: false });
   });
 
-  it('does not match a lesser severity, and a warning does not start a critical rule\'s clock', () => {
+  it("does not match a lesser severity, and a warning does not start a critical rule's clock", () => {
     const p = policy([{ when: { alert: 'cushion.band', severity: 'critical', forMs: 10_000 }, do: 'notify' }]);
     let d = decide(EMPTY_MEMORY, p, input(T, [alert('cushion.band', 'warning')]));
     expect(d.verdicts).toEqual([]);
@@ -57,10 +67,13 @@ describe('decide', () => {
   });
 
   it('chooses one trading action per evaluation, in policy order, and none while one is followed', () => {
-    const p = policy([
-      { when: { alert: 'excess.negative' }, do: 'globalCancel' },
-      { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' },
-    ], { maxActionsPerHour: 10, coolDownMs: 0, window: 'always' });
+    const p = policy(
+      [
+        { when: { alert: 'excess.negative' }, do: 'globalCancel' },
+        { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' },
+      ],
+      { maxActionsPerHour: 10, coolDownMs: 0, window: 'always' },
+    );
     const both = [alert('excess.negative'), alert('foreign.client:42', 'warning')];
     const d = decide(EMPTY_MEMORY, p, input(T, both));
     expect(d.acts.map((a) => a.rule.do)).toEqual(['globalCancel']);
@@ -88,18 +101,40 @@ describe('decide', () => {
   });
 
   it('caps trading actions per rolling hour', () => {
-    const p = policy([{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' }], { maxActionsPerHour: 2, coolDownMs: 0, window: 'always' });
+    const p = policy([{ when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' }], {
+      maxActionsPerHour: 2,
+      coolDownMs: 0,
+      window: 'always',
+    });
     let m: GuardMemory = EMPTY_MEMORY;
     const ids = [41, 42, 43];
     const acts: string[] = [];
     ids.forEach((id, i) => {
-      const d = decide(m, p, input(T + i * 1000, ids.slice(0, i + 1).map((x) => alert(`foreign.client:${x}`, 'warning'))));
+      const d = decide(
+        m,
+        p,
+        input(
+          T + i * 1000,
+          ids.slice(0, i + 1).map((x) => alert(`foreign.client:${x}`, 'warning')),
+        ),
+      );
       for (const a of d.acts) acts.push(a.alert.id);
       m = d.acts.reduce((mm, a) => settle(mm, a.key, true), d.memory);
-      if (i === 2) expect(d.verdicts[2]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached; the next is possible in 3598 s$/) }) ;
+      if (i === 2)
+        expect(d.verdicts[2]).toMatchObject({
+          kind: 'held',
+          why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached; the next is possible in 3598 s$/),
+        });
     });
     expect(acts).toEqual(['foreign.client:41', 'foreign.client:42']);
-    const hourLater = decide(m, p, input(T + 3_600_000, ids.map((x) => alert(`foreign.client:${x}`, 'warning'))));
+    const hourLater = decide(
+      m,
+      p,
+      input(
+        T + 3_600_000,
+        ids.map((x) => alert(`foreign.client:${x}`, 'warning')),
+      ),
+    );
     expect(hourLater.acts.map((a) => a.alert.id)).toEqual(['foreign.client:43']);
   });
 
@@ -142,11 +177,21 @@ describe('settle, carryOver, restored', () => {
   it('a reload keeps the episodes of rules written as before, wherever they moved', () => {
     const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
     const m = settle(d.memory, d.acts[0]!.key, true);
-    const moved = policy([{ when: { alert: 'margin.warning' }, do: 'notify' }, { when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
+    const moved = policy(
+      [
+        { when: { alert: 'margin.warning' }, do: 'notify' },
+        { when: { alert: 'excess.negative' }, do: 'globalCancel' },
+      ],
+      { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' },
+    );
     const carried = carryOver(m, p, moved);
     expect([...carried.episodes.keys()]).toEqual(['1|excess.negative']);
     expect(decide(carried, moved, input(T + 1000, [alert('excess.negative')])).verdicts[0]).toMatchObject({ kind: 'done' });
-    const changed = policy([{ when: { alert: 'excess.negative', forMs: 1000 }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
+    const changed = policy([{ when: { alert: 'excess.negative', forMs: 1000 }, do: 'globalCancel' }], {
+      maxActionsPerHour: 1,
+      coolDownMs: 300_000,
+      window: 'always',
+    });
     expect(carryOver(m, p, changed).episodes.size).toBe(0);
     expect(carryOver(m, p, changed).lastActionAt).toBe(T);
   });
@@ -155,7 +200,10 @@ describe('settle, carryOver, restored', () => {
     const m = restored([T - 4_000_000, T - 60_000, T + 5], T);
     expect(m.actions).toEqual([T - 60_000]);
     expect(m.lastActionAt).toBe(T - 60_000);
-    expect(decide(m, p, input(T, [alert('excess.negative')])).verdicts[0]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^cool-down: 240 s left/) });
+    expect(decide(m, p, input(T, [alert('excess.negative')])).verdicts[0]).toMatchObject({
+      kind: 'held',
+      why: expect.stringMatching(/^cool-down: 240 s left/),
+    });
   });
 });
 
@@ -166,13 +214,21 @@ describe('capTrims', () => {
     const t = (conId: number, position: string, quantity: string) => ({ conId, position: new Decimal(position), quantity: new Decimal(quantity) });
     const r = capTrims([t(1, '1000', '-600'), t(2, '-10', '3'), t(3, '3', '-3'), t(4, '40', '-5')], 25);
     expect(r.capped).toBe(true);
-    expect(r.trims.map((x) => [x.conId, x.quantity.toString()])).toEqual([[1, '-250'], [2, '2'], [4, '-5']]);
+    expect(r.trims.map((x) => [x.conId, x.quantity.toString()])).toEqual([
+      [1, '-250'],
+      [2, '2'],
+      [4, '-5'],
+    ]);
     expect(capTrims([t(4, '40', '-5')], 25).capped).toBe(false);
   });
 });
 
-describe('decideCommand (an operator\'s remote command)', () => {
-  const p = policy([{ name: 'kill', when: { alert: 'excess.negative', severity: 'critical', forMs: 60_000 }, do: 'globalCancel' }], { maxActionsPerHour: 2, coolDownMs: 300_000, window: 'market' });
+describe("decideCommand (an operator's remote command)", () => {
+  const p = policy([{ name: 'kill', when: { alert: 'excess.negative', severity: 'critical', forMs: 60_000 }, do: 'globalCancel' }], {
+    maxActionsPerHour: 2,
+    coolDownMs: 300_000,
+    window: 'market',
+  });
   const rule = p.rules[0]!;
   const cmd = (m: GuardMemory, now: number, more: Partial<GuardInput> = {}) => decideCommand(m, p, rule, { now, busy: false, marketOpen: true, ...more });
 
@@ -197,7 +253,10 @@ describe('decideCommand (an operator\'s remote command)', () => {
     expect(cmd(EMPTY_MEMORY, T, { busy: true })).toEqual({ kind: 'held', why: 'one action at a time: another is being followed' });
     expect(cmd(EMPTY_MEMORY, T, { marketOpen: false })).toEqual({ kind: 'held', why: 'outside the market window (limits.window is "market")' });
     const say = policy([{ when: { alert: '*' }, do: 'notify' }]);
-    expect(decideCommand(EMPTY_MEMORY, say, say.rules[0]!, { now: T, busy: true, marketOpen: false, blocked: 'x' })).toMatchObject({ kind: 'act', memory: EMPTY_MEMORY });
+    expect(decideCommand(EMPTY_MEMORY, say, say.rules[0]!, { now: T, busy: true, marketOpen: false, blocked: 'x' })).toMatchObject({
+      kind: 'act',
+      memory: EMPTY_MEMORY,
+    });
   });
 
   it('gives its place back when it sent nothing', () => {

@@ -33,11 +33,16 @@ describe('parsePolicy', () => {
   });
 
   it('takes alert ids, names, a flatten scope and client lists', () => {
-    const r = parsePolicy(JSON.stringify({ rules: [
-      { name: 'cut CHF', when: { alert: 'liquidation.fx:CHF' }, do: 'flatten', scope: 'currency:CHF' },
-      { when: { alert: 'foreign.client:42' }, do: 'cancelClient', clientIds: [42, 43] },
-      { when: { alert: '*', severity: 'critical' }, do: 'notify' },
-    ] }), 'p.json');
+    const r = parsePolicy(
+      JSON.stringify({
+        rules: [
+          { name: 'cut CHF', when: { alert: 'liquidation.fx:CHF' }, do: 'flatten', scope: 'currency:CHF' },
+          { when: { alert: 'foreign.client:42' }, do: 'cancelClient', clientIds: [42, 43] },
+          { when: { alert: '*', severity: 'critical' }, do: 'notify' },
+        ],
+      }),
+      'p.json',
+    );
     expect(r.problems).toEqual([]);
     expect(r.policy!.rules[0]).toMatchObject({ name: 'cut CHF', scope: { kind: 'currency', currency: 'CHF' } });
     expect(r.policy!.rules[1]!.clientIds).toEqual([42, 43]);
@@ -45,17 +50,20 @@ describe('parsePolicy', () => {
   });
 
   it('names every problem, with its key path, and gives no policy', () => {
-    const r = parsePolicy(JSON.stringify({
-      rules: [
-        { when: { alert: 'excess.negativ', severity: 'fatal' }, do: 'globalCancel' },
-        { when: { alert: 'cushion.band', forMs: -5 }, do: 'reduce', maxReductionPct: 250, scope: 'all' },
-        { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: [0] },
-        { when: { alert: 'excess.negative' }, do: 'flatten', scope: 'sector:tech' },
-        { when: { alert: 'excess.negative' }, do: 'sell everything', extra: 1 },
-      ],
-      limits: { maxActionsPerHour: 0, coolDownMs: 'soon', window: 'weekdays', burst: 2 },
-      comment: 'x',
-    }), 'bad.json');
+    const r = parsePolicy(
+      JSON.stringify({
+        rules: [
+          { when: { alert: 'excess.negativ', severity: 'fatal' }, do: 'globalCancel' },
+          { when: { alert: 'cushion.band', forMs: -5 }, do: 'reduce', maxReductionPct: 250, scope: 'all' },
+          { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: [0] },
+          { when: { alert: 'excess.negative' }, do: 'flatten', scope: 'sector:tech' },
+          { when: { alert: 'excess.negative' }, do: 'sell everything', extra: 1 },
+        ],
+        limits: { maxActionsPerHour: 0, coolDownMs: 'soon', window: 'weekdays', burst: 2 },
+        comment: 'x',
+      }),
+      'bad.json',
+    );
     expect(r.policy).toBeUndefined();
     const text = r.problems.join('\n');
     for (const want of [
@@ -72,7 +80,8 @@ describe('parsePolicy', () => {
       'error at limits.coolDownMs: expected a whole number from 0 to 86400000, got "soon"',
       'error at limits.window: expected one of "market", "always", got "weekdays"',
       'error at limits.burst: unknown key (expected one of maxActionsPerHour, coolDownMs, window, maxDataAgeMs)',
-    ]) expect(text).toContain(want);
+    ])
+      expect(text).toContain(want);
   });
 
   it('refuses what is not a policy at all', () => {

@@ -17,7 +17,9 @@ const sims = simulatorsPerTest();
 
 function start(args: string[], env: Record<string, string> = {}): { child: ChildProcess; out: string[]; exited: Promise<number | null> } {
   const child = spawn(process.execPath, [join(ROOT, 'bin', 'tws-risk'), ...args], {
-    cwd: dir, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data'), ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+    cwd: dir,
+    env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const out: string[] = [];
   let tail = '';
@@ -52,7 +54,13 @@ describe('tws-risk guard, the process', () => {
     expect(checked.code).toBe(2);
     expect(checked.err).toContain('tws-risk guard check: 4 problem(s) in the policy');
     const good = join(dir, 'good.json');
-    writeFileSync(good, JSON.stringify({ rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }], limits: { window: 'always' } }));
+    writeFileSync(
+      good,
+      JSON.stringify({
+        rules: [{ when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' }],
+        limits: { window: 'always' },
+      }),
+    );
     const ok = await runCli('guard', 'check', '--policy', good);
     expect(ok.code).toBe(0);
     expect(ok.out.split('\n')).toEqual([
@@ -68,7 +76,9 @@ describe('tws-risk guard, the process', () => {
     writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' }] }));
     const status = join(dir, 'status.json');
     const recording = join(dir, 'guard.jsonl');
-    const g = start(['guard', '--policy', policy, '--port', String(sim.port), '--client-id', '62', '--status-file', status, '--record', recording], { JOURNAL_STREAM: '8:1234' });
+    const g = start(['guard', '--policy', policy, '--port', String(sim.port), '--client-id', '62', '--status-file', status, '--record', recording], {
+      JOURNAL_STREAM: '8:1234',
+    });
     try {
       await waitFor(() => g.out.some((l) => /^<5>level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
       // The status file follows the evaluation that saw the connection (the first one runs the whole stress grid).
@@ -82,7 +92,7 @@ describe('tws-risk guard, the process', () => {
       await waitFor(statusSays, 30_000, 'the status file saying ready');
       expect(g.out[0]).toMatch(/^<5>level=notice event=guard\.start version=\S+ mode=dry-run host=127\.0\.0\.1 /);
       const healthy = await runCli('guard', 'status', '--status-file', status);
-      expect(healthy.code, `${healthy.text}\n${g.out.join("\n")}`).toBe(0);
+      expect(healthy.code, `${healthy.text}\n${g.out.join('\n')}`).toBe(0);
       expect(healthy.out).toMatch(/^guard running \(pid \d+\), dry run, account DU1234567, status \d+ s old/);
       expect(healthy.out).toContain('would do now: nothing (no listed alert matches a rule)');
       expect(healthy.out).toContain('last action: none');
@@ -116,13 +126,31 @@ describe('tws-risk guard, the process', () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain('no such file: is the guard running, with this --status-file?');
     const old = join(dir, 'old.json');
-    writeFileSync(old, JSON.stringify({
-      format: 'tws-risk-guard-status', pid: 1, startedAt: '2026-03-02T14:30:00.000Z', updatedAt: '2026-03-02T14:30:00.000Z', stopped: false, mode: 'trade',
-      account: 'DU1234567', connection: { health: 'ready', reason: null }, policy: { file: 'p.json', hash: 'ab'.repeat(32), rules: 1 }, blocked: null,
-      wouldDo: [], lastAction: null, actionsLastHour: 0, audit: 'a.jsonl', recording: null,
-    }));
+    writeFileSync(
+      old,
+      JSON.stringify({
+        format: 'tws-risk-guard-status',
+        pid: 1,
+        startedAt: '2026-03-02T14:30:00.000Z',
+        updatedAt: '2026-03-02T14:30:00.000Z',
+        stopped: false,
+        mode: 'trade',
+        account: 'DU1234567',
+        connection: { health: 'ready', reason: null },
+        policy: { file: 'p.json', hash: 'ab'.repeat(32), rules: 1 },
+        blocked: null,
+        wouldDo: [],
+        lastAction: null,
+        actionsLastHour: 0,
+        audit: 'a.jsonl',
+        recording: null,
+      }),
+    );
     const r = await runCli('guard', 'status', '--status-file', old, '--json');
     expect(r.code).toBe(1);
-    expect(JSON.parse(r.out)).toMatchObject({ healthy: false, problems: [expect.stringMatching(/^the status is \d+ s old \(more than --max-age 15\): the guard is not running or is stuck$/)] });
+    expect(JSON.parse(r.out)).toMatchObject({
+      healthy: false,
+      problems: [expect.stringMatching(/^the status is \d+ s old \(more than --max-age 15\): the guard is not running or is stuck$/)],
+    });
   });
 });

@@ -1,9 +1,7 @@
 // The binding table is complete, conflict-free, and keeps dangerous commands off escape-sequence tails.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  CATEGORIES, COMMANDS, COMMAND_IDS, DEFAULT_BINDINGS, PANE_IDS, SCOPES, keyTable, resolveKey,
-} from '../../src/keymap/bindings.js';
+import { CATEGORIES, COMMANDS, COMMAND_IDS, DEFAULT_BINDINGS, PANE_IDS, SCOPES, keyTable, resolveKey } from '../../src/keymap/bindings.js';
 import { helpSections, keysMarkdown } from '../../src/keymap/help.js';
 import { ESCAPE_TAIL_KEYS, parseKeySpec, unsafeForDangerous } from '../../src/keymap/keys.js';
 import { findConflicts } from '../../src/keymap/overrides.js';
@@ -53,7 +51,14 @@ describe('the default binding table', () => {
     expect(on('tab')).toBe('pane.next');
     expect(on('shift+tab')).toBe('pane.prev');
     expect(PANE_IDS.map((_, i) => on(String(i + 1)))).toEqual(PANE_IDS.map((p) => `pane.${p}`));
-    expect([on('j'), on('k'), on('g'), on('G'), on('ctrl+d'), on('ctrl+u')]).toEqual(['nav.down', 'nav.up', 'nav.top', 'nav.bottom', 'nav.pageDown', 'nav.pageUp']);
+    expect([on('j'), on('k'), on('g'), on('G'), on('ctrl+d'), on('ctrl+u')]).toEqual([
+      'nav.down',
+      'nav.up',
+      'nav.top',
+      'nav.bottom',
+      'nav.pageDown',
+      'nav.pageUp',
+    ]);
     expect(on('space')).toBe('view.freeze');
     expect(on('q')).toBe('app.quit');
     expect(on('[', 'stress')).toBe('stress.subjectPrev');
@@ -63,7 +68,7 @@ describe('the default binding table', () => {
 });
 
 describe('help generated from the table', () => {
-  it('lists the focused pane\'s commands and the global ones, dims trading without --trade', () => {
+  it("lists the focused pane's commands and the global ones, dims trading without --trade", () => {
     const sections = helpSections(DEFAULT_BINDINGS, 'orders', false);
     const rows = sections.flatMap((s) => s.rows);
     expect(rows.find((r) => r.command === 'trade.cancel')).toMatchObject({ keys: 'x', disabled: 'needs --trade' });
@@ -79,6 +84,6 @@ describe('help generated from the table', () => {
     const readme = readFileSync('README.md', 'utf8');
     const m = /<!-- KEYS:BEGIN generated from src\/keymap\/bindings\.ts -->\n([\s\S]*?)\n<!-- KEYS:END -->/.exec(readme);
     expect(m, 'README.md has the generated keys section').not.toBeNull();
-    expect(m![1], "regenerate it: npm run build && node dist/scripts/keys-readme.js").toBe(keysMarkdown(DEFAULT_BINDINGS));
+    expect(m![1], 'regenerate it: npm run build && node dist/scripts/keys-readme.js').toBe(keysMarkdown(DEFAULT_BINDINGS));
   });
 });

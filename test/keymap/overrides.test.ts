@@ -111,7 +111,10 @@ describe('applyOverrides', () => {
     expect(r.errors).toEqual([
       'keymap[0]: "j" for positions.group conflicts with nav.down in the positions pane; unbind it first with {"key": "j", "command": "-nav.down"} or choose another key',
     ]);
-    const freed = applyOverrides([{ key: 'j', command: '-nav.down' }, { key: 'j', command: 'positions.group' }]);
+    const freed = applyOverrides([
+      { key: 'j', command: '-nav.down' },
+      { key: 'j', command: 'positions.group' },
+    ]);
     expect(freed.errors).toEqual([]);
     expect(freed.bindings['positions.group']).toEqual(['j', 'c']);
     expect(findConflicts(freed.bindings)).toEqual([]);
@@ -119,7 +122,12 @@ describe('applyOverrides', () => {
 
   it('lets different panes use one key, and layers (help, input, dialog) shadow global keys', () => {
     expect(applyOverrides([{ key: 'g', command: 'stress.columns' }]).errors).toHaveLength(1); // g is nav.top in every list pane
-    expect(applyOverrides([{ key: 'v', command: 'stress.columns' }, { key: 'v', command: 'positions.group' }]).errors).toEqual([]);
+    expect(
+      applyOverrides([
+        { key: 'v', command: 'stress.columns' },
+        { key: 'v', command: 'positions.group' },
+      ]).errors,
+    ).toEqual([]);
     expect(applyOverrides([{ key: 'ctrl+c', command: 'input.cancel' }]).errors).toEqual([]);
   });
 
@@ -136,8 +144,22 @@ describe('applyOverrides', () => {
 
 describe('key names', () => {
   const none: KeyFlags = {
-    upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageUp: false, pageDown: false, home: false, end: false,
-    return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
+    upArrow: false,
+    downArrow: false,
+    leftArrow: false,
+    rightArrow: false,
+    pageUp: false,
+    pageDown: false,
+    home: false,
+    end: false,
+    return: false,
+    escape: false,
+    ctrl: false,
+    shift: false,
+    tab: false,
+    backspace: false,
+    delete: false,
+    meta: false,
   };
   it('parses config spellings into one canonical form', () => {
     expect(parseKeySpec('Ctrl-D')).toEqual({ key: 'ctrl+d' });

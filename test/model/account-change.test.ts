@@ -83,17 +83,27 @@ describe('accountChanged', () => {
   it('the status bar says it, with both accounts masked when accounts are masked', () => {
     const { after, log } = stateAfter([{ type: 'accountChanged', followed: ACCOUNT, managed: [OTHER] }]);
     const now = log.events[log.events.length - 1]!.receivedAt;
-    const plain = statusCells({ live: after, mode: 'paper', maskAccount: false, trading: 'readOnly', now }).map((c) => c.text).join('|');
+    const plain = statusCells({ live: after, mode: 'paper', maskAccount: false, trading: 'readOnly', now })
+      .map((c) => c.text)
+      .join('|');
     expect(plain).toContain(`ACCOUNT CHANGED: login manages ${OTHER}, not ${ACCOUNT}`);
     expect(plain).toContain('STALE');
-    const masked = statusCells({ live: after, mode: 'paper', maskAccount: true, trading: 'readOnly', now }).map((c) => c.text).join('|');
+    const masked = statusCells({ live: after, mode: 'paper', maskAccount: true, trading: 'readOnly', now })
+      .map((c) => c.text)
+      .join('|');
     expect(masked).toContain('ACCOUNT CHANGED');
     expect(masked).not.toContain(OTHER);
     expect(masked).not.toContain(ACCOUNT);
   });
 
   it('health: a login not managing the followed account is never usable, whatever else holds', () => {
-    const h = deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connected', nextValidIdSeen: true, heartbeatAnswered: true, accountMismatch: `this login manages ${OTHER}, not ${ACCOUNT}` });
+    const h = deriveHealth({
+      ...INITIAL_HEALTH_INPUTS,
+      socket: 'connected',
+      nextValidIdSeen: true,
+      heartbeatAnswered: true,
+      accountMismatch: `this login manages ${OTHER}, not ${ACCOUNT}`,
+    });
     expect(h).toEqual({ health: 'connected', reason: `this login manages ${OTHER}, not ${ACCOUNT}`, cause: 'accountMismatch' });
   });
 });

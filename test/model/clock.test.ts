@@ -16,7 +16,10 @@ describe('ManualClock', () => {
     expect(seen).toEqual([['a', T0 + 100]]);
     expect(c.now()).toBe(T0 + 199);
     c.advance(1);
-    expect(seen).toEqual([['a', T0 + 100], ['b', T0 + 200]]);
+    expect(seen).toEqual([
+      ['a', T0 + 100],
+      ['b', T0 + 200],
+    ]);
     expect(c.pending).toBe(1);
   });
 

@@ -29,8 +29,36 @@ function viaFast(text: string): unknown {
 
 describe('decimalFromString', () => {
   it('builds exactly the Decimal that new Decimal(text) builds, for edge cases and random plain decimals', () => {
-    const edges = ['0', '-0', '0.0', '00.000', '-0.000', '1', '10', '100', '1234567', '12345678', '0.1', '0.0000001', '0.00000001',
-      '123.45', '-20834.32', '9999999.9999999', '000123.4500', '1e5', '1E-7', '.5', '5.', '+5', '-', '', 'abc', '1.2.3', 'Infinity', 'NaN'];
+    const edges = [
+      '0',
+      '-0',
+      '0.0',
+      '00.000',
+      '-0.000',
+      '1',
+      '10',
+      '100',
+      '1234567',
+      '12345678',
+      '0.1',
+      '0.0000001',
+      '0.00000001',
+      '123.45',
+      '-20834.32',
+      '9999999.9999999',
+      '000123.4500',
+      '1e5',
+      '1E-7',
+      '.5',
+      '5.',
+      '+5',
+      '-',
+      '',
+      'abc',
+      '1.2.3',
+      'Infinity',
+      'NaN',
+    ];
     const rand = rng(7);
     const texts = [...edges];
     for (let i = 0; i < 20_000; i++) {
@@ -52,7 +80,15 @@ describe('decimalFromString', () => {
 
 describe('sameDecimal and decimalEquals', () => {
   it('agree with equals() on values, and sameDecimal also tells 0 from -0', () => {
-    const pairs: [string, string][] = [['1.50', '1.5'], ['1.5', '1.51'], ['-2', '2'], ['0', '-0'], ['0', '0.000'], ['100', '1e2'], ['12345678.9', '12345678.90']];
+    const pairs: [string, string][] = [
+      ['1.50', '1.5'],
+      ['1.5', '1.51'],
+      ['-2', '2'],
+      ['0', '-0'],
+      ['0', '0.000'],
+      ['100', '1e2'],
+      ['12345678.9', '12345678.90'],
+    ];
     for (const [x, y] of pairs) {
       const a = new Decimal(x);
       const b = new Decimal(y);

@@ -17,14 +17,27 @@ afterAll(async () => {
 });
 
 describe('orders after a global cancel', () => {
-  it('a foreign client\'s order and a manual TWS order both reach a final state in the feed', async () => {
+  it("a foreign client's order and a manual TWS order both reach a final state in the feed", async () => {
     // Limits far from the market, so neither fills before the cancel.
-    await live.sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '100', orderType: 'LMT', lmtPrice: 1 });
+    await live.sim.trigger({
+      incident: 'foreign-order',
+      clientId: 99,
+      symbol: 'AAPL',
+      secType: 'STK',
+      action: 'BUY',
+      quantity: '100',
+      orderType: 'LMT',
+      lmtPrice: 1,
+    });
     await live.sim.trigger({ incident: 'manual-order', symbol: 'TSLA', secType: 'STK', action: 'BUY', quantity: '50', orderType: 'LMT', lmtPrice: 1 });
-    await waitFor(() => {
-      const rows = [...live.feed.state.orders.values()];
-      return rows.length === 2 && rows.every((r) => !isTerminalStatus(r.status));
-    }, 20_000, 'both staged orders open in the feed');
+    await waitFor(
+      () => {
+        const rows = [...live.feed.state.orders.values()];
+        return rows.length === 2 && rows.every((r) => !isTerminalStatus(r.status));
+      },
+      20_000,
+      'both staged orders open in the feed',
+    );
     expect(live.sim.snapshot().openOrders).toHaveLength(2);
 
     expect(live.source.globalCancel()).toEqual({ ok: true });

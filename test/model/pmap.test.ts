@@ -32,10 +32,19 @@ describe('PMap', () => {
   });
 
   it('leaves earlier versions unchanged (persistence)', () => {
-    const a = PMap.from<number, string>([[1, 'a'], [2, 'b']]);
+    const a = PMap.from<number, string>([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
     const b = a.set(3, 'c').delete(1);
-    expect([...a.entries()].sort()).toEqual([[1, 'a'], [2, 'b']]);
-    expect([...b.entries()].sort()).toEqual([[2, 'b'], [3, 'c']]);
+    expect([...a.entries()].sort()).toEqual([
+      [1, 'a'],
+      [2, 'b'],
+    ]);
+    expect([...b.entries()].sort()).toEqual([
+      [2, 'b'],
+      [3, 'c'],
+    ]);
   });
 
   it('returns itself when a set or delete changes nothing', () => {

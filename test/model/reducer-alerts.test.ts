@@ -8,7 +8,9 @@ import { EventLog } from '../support/events.js';
 
 function alertEvent(kind: 'raised' | 'escalated' | 'deescalated' | 'cleared', id: string, severity: string, at: number, title = `${id} title`): FeedEventBody {
   return {
-    type: 'alertChanged', kind, at,
+    type: 'alertChanged',
+    kind,
+    at,
     alert: { id, rule: id.split(':')[0]!, severity, title, detail: { n: 1 }, firstSeenAt: at - 1000, raisedAt: at, lastSeenAt: at, acknowledged: false },
   };
 }

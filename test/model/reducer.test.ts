@@ -22,7 +22,11 @@ function facts(s: PortfolioState): unknown {
     Array.isArray(v)
       ? v.map(stripTimes)
       : v && typeof v === 'object'
-        ? Object.fromEntries(Object.entries(v).filter(([k]) => k !== 'updatedAt').map(([k, x]) => [k, stripTimes(x)]))
+        ? Object.fromEntries(
+            Object.entries(v)
+              .filter(([k]) => k !== 'updatedAt')
+              .map(([k, x]) => [k, stripTimes(x)]),
+          )
         : v;
   const out = stripTimes(o) as Record<string, unknown>;
   // Map iteration order depends on history (hash trie layout after deletes); compare maps as sorted entries.
@@ -223,7 +227,12 @@ describe('reducer under duplicated and reordered TWS messages', () => {
 
   it('keeps a terminal status and the highest fill when an older status arrives late', () => {
     const log = usdBaseSession();
-    log.pushAll([{ type: 'openOrderUpdated', order: ORDER }, status('Filled', '1000', '0'), status('Submitted', '400', '600'), { type: 'openOrderUpdated', order: ORDER }]);
+    log.pushAll([
+      { type: 'openOrderUpdated', order: ORDER },
+      status('Filled', '1000', '0'),
+      status('Submitted', '400', '600'),
+      { type: 'openOrderUpdated', order: ORDER },
+    ]);
     const row = reduceAll(log.events).orders.get(`17:${ORDER.orderId}`)!;
     expect(row.status).toBe('Filled');
     expect(row.filled.toString()).toBe('1000');
@@ -359,10 +368,20 @@ describe('connection health', () => {
     reduceAll(new EventLog().pushAll([{ type: 'healthChanged', health: 'disconnected', ...body } as FeedEventBody]));
 
   it('keeps the typed cause beside the sentence, and no cause when the source says none', () => {
-    expect(health({ reason: 'stopped by the operator', cause: 'operatorStop' })).toMatchObject({ healthReason: 'stopped by the operator', healthCause: 'operatorStop' });
+    expect(health({ reason: 'stopped by the operator', cause: 'operatorStop' })).toMatchObject({
+      healthReason: 'stopped by the operator',
+      healthCause: 'operatorStop',
+    });
     // null: the source had no cause to give; the sentence is never read for one.
     expect(health({ reason: 'client id 1 is already in use', cause: null }).healthCause).toBeUndefined();
-    const next = reduce(health({ reason: 'x', cause: 'heartbeatTimeout' }), { type: 'healthChanged', health: 'ready', reason: 'ok', cause: null, seq: 2, receivedAt: Date.UTC(2026, 10, 23, 15) });
+    const next = reduce(health({ reason: 'x', cause: 'heartbeatTimeout' }), {
+      type: 'healthChanged',
+      health: 'ready',
+      reason: 'ok',
+      cause: null,
+      seq: 2,
+      receivedAt: Date.UTC(2026, 10, 23, 15),
+    });
     expect(next.healthCause).toBeUndefined();
   });
 

@@ -18,7 +18,13 @@ import { acct } from '../support/events.js';
 
 const IB_AAPL: IbContract = { conId: AAPL.conId, symbol: 'AAPL', secType: 'STK' as IbContract['secType'], currency: 'USD', exchange: 'SMART' };
 /** IB's two unset sentinels (UNSET_DOUBLE, and UNSET_DECIMAL as @stoqey/ib parses it) and the non-finite numbers. */
-const NOT_QUANTITIES: readonly [number, string][] = [[Number.NaN, 'NaN'], [Infinity, 'Infinity'], [-Infinity, '-Infinity'], [Number.MAX_VALUE, 'unset'], [1.7014118346046923e38, 'unset']];
+const NOT_QUANTITIES: readonly [number, string][] = [
+  [Number.NaN, 'NaN'],
+  [Infinity, 'Infinity'],
+  [-Infinity, '-Infinity'],
+  [Number.MAX_VALUE, 'unset'],
+  [1.7014118346046923e38, 'unset'],
+];
 
 describe('at the edge', () => {
   it.each(NOT_QUANTITIES)('a quantity of %s is no quantity, and says what TWS sent', (n, sent) => {
@@ -122,7 +128,13 @@ describe('trading', () => {
     const plan = planFlatten(known, { kind: 'underlying', symbol: 'MSFT' }, { clientId: 17, orderType: 'LMT', collar: 0.02, now: 1 }) as FlattenPlan;
     expect(plan.legs.length).toBeGreaterThan(0);
     const now = s.lastEventAt;
-    const ctx = { mode: 'trade' as const, state: s, sourceReady: true, arm: { armed: true as const, until: now + 60_000, by: 'palette' as const, at: now }, now };
+    const ctx = {
+      mode: 'trade' as const,
+      state: s,
+      sourceReady: true,
+      arm: { armed: true as const, until: now + 60_000, by: 'palette' as const, at: now },
+      now,
+    };
     expect(guardFlatten(ctx, plan, 'first')).toMatchObject({ code: 'UNKNOWN_QUANTITY' });
     expect(guardFlatten({ ...ctx, arm: DISARMED }, plan, 'first')).toMatchObject({ code: 'NOT_ARMED' });
   });

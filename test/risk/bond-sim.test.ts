@@ -19,8 +19,13 @@ describe('the simulator Treasury, as TWS describes it on the portfolio row', () 
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
     cleanup.push(() => sim.close());
     const source = new TwsSource({
-      host: '127.0.0.1', port: sim.port, clientId: 71, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 0,
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: 71,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 0,
     });
     const feed = new Feed(source.events$);
     source.start();
@@ -28,7 +33,8 @@ describe('the simulator Treasury, as TWS describes it on the portfolio row', () 
     cleanup.push(() => source.stop());
     await waitFor(
       () => feed.state.complete.accountDownload && feed.state.portfolio.has(UST) && feed.state.brokerTimeOffsetMs !== undefined,
-      20_000, 'the portfolio with the US-T and TWS\'s clock',
+      20_000,
+      "the portfolio with the US-T and TWS's clock",
     );
     const row = feed.state.portfolio.get(UST)!;
     expect(row.contract.localSymbol).toBe('T 4 1/4 11/15/34');

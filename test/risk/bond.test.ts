@@ -15,11 +15,12 @@ const USD_ACCOUNT = [av('NetLiquidation', '1000000'), av('EquityWithLoanValue', 
 const parDuration = (y: number, n: number) => (1 / y) * (1 - (1 + y / 2) ** -n);
 /** Convexity (1/P)·Σ n_i(n_i + 1)/4 · CF_i · (1 + y/2)^−(n_i + 2), written out from its definition. */
 function convexityByHand(coupon: number, y: number, n: number): number {
-  let p = 0, c = 0;
+  let p = 0,
+    c = 0;
   for (let i = 1; i <= n; i++) {
     const cf = coupon / 2 + (i === n ? 100 : 0);
     p += cf / (1 + y / 2) ** i;
-    c += ((i * (i + 1)) / 4) * cf / (1 + y / 2) ** (i + 2);
+    c += (((i * (i + 1)) / 4) * cf) / (1 + y / 2) ** (i + 2);
   }
   return c / p;
 }
@@ -48,7 +49,8 @@ describe('duration and convexity at the yield the clean price implies', () => {
   });
 
   it('a zero-coupon bond: D = T/(1 + y/2), C = n(n + 1)/4/(1 + y/2)²', () => {
-    const n = 10, y = 0.05;
+    const n = 10,
+      y = 0.05;
     const r = bondRisk({ coupon: 0, maturityMs: Date.UTC(2036, 4, 15) }, 100 / (1 + y / 2) ** n, Date.UTC(2031, 4, 15))!;
     expect(r.yield).toBeCloseTo(y, 9);
     expect(r.duration).toBeCloseTo(5 / 1.025, 9);
@@ -57,13 +59,15 @@ describe('duration and convexity at the yield the clean price implies', () => {
 
   it('between coupons the clean price plus accrued interest is discounted over the fraction of a period left', () => {
     // 1 year to maturity, halfway (by days) through a period: flows 2 at w, 102 at w + 1, accrued 1.
-    const prev = Date.UTC(2030, 4, 15), next = Date.UTC(2030, 10, 15);
+    const prev = Date.UTC(2030, 4, 15),
+      next = Date.UTC(2030, 10, 15);
     const now = prev + (next - prev) / 2;
-    const w = 0.5, y = 0.06;
+    const w = 0.5,
+      y = 0.06;
     const dirty = 2 / 1.03 ** w + 102 / 1.03 ** (w + 1);
     const r = bondRisk({ coupon: 4, maturityMs: Date.UTC(2031, 4, 15) }, dirty - 1, now)!;
     expect(r.yield).toBeCloseTo(y, 9);
-    const d = ((w / 2) * 2 / 1.03 ** (w + 1) + ((w + 1) / 2) * 102 / 1.03 ** (w + 2)) / dirty;
+    const d = (((w / 2) * 2) / 1.03 ** (w + 1) + (((w + 1) / 2) * 102) / 1.03 ** (w + 2)) / dirty;
     expect(r.duration).toBeCloseTo(d, 9);
   });
 
@@ -76,16 +80,26 @@ describe('duration and convexity at the yield the clean price implies', () => {
 describe('rates= moves a bond whose contract names its terms (the simulator US-T)', () => {
   // The simulator's Treasury as TWS's portfolio row describes it; 8 years (16 half-years) from a coupon date, at par.
   const ust = contract({
-    conId: 563840112, symbol: 'US-T', secType: 'BOND', currency: 'USD', multiplier: new Decimal('0.01'),
-    localSymbol: 'T 4 1/4 11/15/34', expiry: '20341115',
+    conId: 563840112,
+    symbol: 'US-T',
+    secType: 'BOND',
+    currency: 'USD',
+    multiplier: new Decimal('0.01'),
+    localSymbol: 'T 4 1/4 11/15/34',
+    expiry: '20341115',
   });
   const now = Date.UTC(2026, 10, 15);
   const bodies = [...USD_ACCOUNT, holding(ust, '100000', '100')]; // value 100,000
 
   it('value × (−D·Δy + ½·C·Δy²) with D and C from the coupon and maturity', () => {
     const r = report(bodies, ['rates=+100bp', 'rates=-50bp'], { now });
-    const y = 0.0425, D = parDuration(y, 16), C = convexityByHand(4.25, y, 16);
-    for (const [text, dy] of [['rates=+100bp', 0.01], ['rates=-50bp', -0.005]] as const) {
+    const y = 0.0425,
+      D = parDuration(y, 16),
+      C = convexityByHand(4.25, y, 16);
+    for (const [text, dy] of [
+      ['rates=+100bp', 0.01],
+      ['rates=-50bp', -0.005],
+    ] as const) {
       const expected = 100_000 * (-D * dy + 0.5 * C * dy * dy);
       expect(Math.abs(result(r, text).pnl.total.toNumber() - expected), text).toBeLessThan(0.011);
     }

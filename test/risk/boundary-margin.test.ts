@@ -8,11 +8,32 @@ import { nakedShortOptionPerUnit, shortStockMaintPerShare, stockRequirement } fr
 describe('toFloat', () => {
   it('equals Decimal#toNumber (the nearest double) on prices, quantities, amounts and edge cases', () => {
     const samples = [
-      '0', '-0', '1', '-1', '0.1', '0.3', '185.2', '-0.05', '12345.67', '99.999999', '1e-7', '0.0001', '-50000',
-      '123456789.123456', '1234567890123456789', '9007199254740993', '1e30', '-1e-30', '5e-324', '1.7976931348623157e308',
-      '0.1234567890123456789', '2650', '0.00673', '98.40',
+      '0',
+      '-0',
+      '1',
+      '-1',
+      '0.1',
+      '0.3',
+      '185.2',
+      '-0.05',
+      '12345.67',
+      '99.999999',
+      '1e-7',
+      '0.0001',
+      '-50000',
+      '123456789.123456',
+      '1234567890123456789',
+      '9007199254740993',
+      '1e30',
+      '-1e-30',
+      '5e-324',
+      '1.7976931348623157e308',
+      '0.1234567890123456789',
+      '2650',
+      '0.00673',
+      '98.40',
     ];
-    for (let i = 1; i < 2000; i++) samples.push(((i * 7919) % 100_003 / 97).toFixed(i % 9), (-i * 104729 / 13).toFixed(4));
+    for (let i = 1; i < 2000; i++) samples.push((((i * 7919) % 100_003) / 97).toFixed(i % 9), ((-i * 104729) / 13).toFixed(4));
     for (const s of samples) {
       const d = new Decimal(s);
       expect(Object.is(toFloat(d), d.toNumber()) || (toFloat(d) === 0 && d.isZero()), s).toBe(true);

@@ -16,7 +16,9 @@ import { NOW, av, contract, greeks, holding, report, stateOf } from './stress-fi
  */
 function book(elv: string) {
   return [
-    av('NetLiquidation', elv), av('EquityWithLoanValue', elv), av('CashBalance', String(Number(elv) - 100_000), 'USD'),
+    av('NetLiquidation', elv),
+    av('EquityWithLoanValue', elv),
+    av('CashBalance', String(Number(elv) - 100_000), 'USD'),
     holding(stock(1, 'AAPL', 'USD'), '300', '200'),
     holding(stock(2, 'MSFT', 'USD'), '100', '300'),
     holding(stock(3, 'KO', 'USD'), '100', '50'),
@@ -26,11 +28,25 @@ function book(elv: string) {
 
 describe('exposure by underlying', () => {
   it('stocks at |value|, options at their underlying notional |q·m·S|, shares of the gross', () => {
-    const ko = contract({ conId: 5, symbol: 'KO', secType: 'OPT', currency: 'USD', expiry: '20270115', strike: new Decimal(50), right: 'P', multiplier: new Decimal(100) });
+    const ko = contract({
+      conId: 5,
+      symbol: 'KO',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry: '20270115',
+      strike: new Decimal(50),
+      right: 'P',
+      multiplier: new Decimal(100),
+    });
     const state = stateOf([...book('30000'), holding(ko, '-4', '2'), greeks(5, 0.2, 50)]);
     const names = exposureByName(readBook(state, stressParams({ now: NOW })));
     // KO: 5,000 of stock + 4 × 100 × 50 = 20,000 of option notional = 25,000; gross 120,000.
-    expect(names.map((n) => [n.symbol, n.exposure])).toEqual([['AAPL', 60_000], ['MSFT', 30_000], ['KO', 25_000], ['XOM', 5_000]]);
+    expect(names.map((n) => [n.symbol, n.exposure])).toEqual([
+      ['AAPL', 60_000],
+      ['MSFT', 30_000],
+      ['KO', 25_000],
+      ['XOM', 5_000],
+    ]);
     expect(names[2]!.share).toBeCloseTo(25_000 / 120_000, 12);
   });
 });
@@ -48,7 +64,14 @@ describe('single-name jumps in the built-in list', () => {
   it('the share and the jump are settings of the engine', () => {
     const s = bookScenarios(stateOf(book('30000')), { concentration: { share: 0.05, jump: 0.4 } });
     expect(s.filter((x) => Object.keys(x.shocks.sym).length > 0).map((x) => x.id)).toEqual([
-      'sym:AAPL=-40%', 'sym:AAPL=+40%', 'sym:MSFT=-40%', 'sym:MSFT=+40%', 'sym:KO=-40%', 'sym:KO=+40%', 'sym:XOM=-40%', 'sym:XOM=+40%',
+      'sym:AAPL=-40%',
+      'sym:AAPL=+40%',
+      'sym:MSFT=-40%',
+      'sym:MSFT=+40%',
+      'sym:KO=-40%',
+      'sym:KO=+40%',
+      'sym:XOM=-40%',
+      'sym:XOM=+40%',
     ]);
   });
 

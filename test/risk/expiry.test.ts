@@ -6,7 +6,13 @@ import { expiryInstant } from '../../src/risk/expiry.js';
 import { buildStressGrid, updateStressGrid } from '../../src/risk/grid.js';
 import { stressParams } from '../../src/risk/params.js';
 import {
-  americanPriceBatch, black76AmericanPrice, bsmAmericanPrice, bsmPrice, europeanPriceBatch, gbsPrice, type OptionBatch,
+  americanPriceBatch,
+  black76AmericanPrice,
+  bsmAmericanPrice,
+  bsmPrice,
+  europeanPriceBatch,
+  gbsPrice,
+  type OptionBatch,
 } from '../../src/risk/pricing/index.js';
 import { stressReportFromGrid } from '../../src/risk/report.js';
 import { EventLog, option, stock } from '../support/events.js';
@@ -32,10 +38,16 @@ describe('expiry instant: 16:00 New York on the expiry date', () => {
 });
 
 describe('pricing as T → 0: finite, within a hair of intrinsic, intrinsic at and after expiry', () => {
-  const S = 100, r = 0.05, vol = 0.3;
+  const S = 100,
+    r = 0.05,
+    vol = 0.3;
   const times: ReadonlyArray<readonly [string, number]> = [
-    ['one hour', 1 / (365 * 24)], ['one minute', 1 / (365 * 24 * 60)], ['one second', 1 / (365 * 86_400)],
-    ['1e-15 years', 1e-15], ['zero', 0], ['a day past', -1 / 365],
+    ['one hour', 1 / (365 * 24)],
+    ['one minute', 1 / (365 * 24 * 60)],
+    ['one second', 1 / (365 * 86_400)],
+    ['1e-15 years', 1e-15],
+    ['zero', 0],
+    ['a day past', -1 / 365],
   ];
   for (const [what, T] of times) {
     it(`${what}`, () => {
@@ -52,8 +64,18 @@ describe('pricing as T → 0: finite, within a hair of intrinsic, intrinsic at a
           ];
           const n = 2;
           const f = () => new Float64Array(n);
-          const batch: OptionBatch = { S: f().fill(S), pvDividend: f(), K: f().fill(K), T: f().fill(T), r: f().fill(r), b: f().fill(r), vol: new Float64Array([vol, 0]), isCall: new Uint8Array(n).fill(call ? 1 : 0) };
-          const eu = f(), am = f();
+          const batch: OptionBatch = {
+            S: f().fill(S),
+            pvDividend: f(),
+            K: f().fill(K),
+            T: f().fill(T),
+            r: f().fill(r),
+            b: f().fill(r),
+            vol: new Float64Array([vol, 0]),
+            isCall: new Uint8Array(n).fill(call ? 1 : 0),
+          };
+          const eu = f(),
+            am = f();
           europeanPriceBatch(eu, batch, n);
           americanPriceBatch(am, batch, n);
           prices.push(...eu, ...am);
@@ -73,7 +95,9 @@ function expiringBook(withGreeks: boolean) {
   const call = option(7001, 'AAPL', '20260320', '220', 'C');
   const put = option(7002, 'SPX', '20260320', '6050', 'P');
   return [
-    av('NetLiquidation', '1000000'), av('EquityWithLoanValue', '1000000'), av('CashBalance', '1000000', 'USD'),
+    av('NetLiquidation', '1000000'),
+    av('EquityWithLoanValue', '1000000'),
+    av('CashBalance', '1000000', 'USD'),
     holding(aapl, '100', '228.50'),
     holding(call, '2', '8.60'),
     holding(put, '1', '50.20'),
@@ -108,7 +132,10 @@ describe('an expiring option in the stress report', () => {
 
   it('with no implied vol (TWS stops sending greeks): unpriced before expiry, intrinsic after it', () => {
     const before = report(expiringBook(false), ['px:STK=+10%'], { now: EXPIRY - 3_600_000 });
-    expect(before.unpriced.map((u) => [u.conId, u.reason])).toEqual([[7001, 'no implied vol'], [7002, 'no implied vol']]);
+    expect(before.unpriced.map((u) => [u.conId, u.reason])).toEqual([
+      [7001, 'no implied vol'],
+      [7002, 'no implied vol'],
+    ]);
     const after = report(expiringBook(false), ['px:STK=+10%'], { now: EXPIRY });
     expect(after.unpriced).toEqual([]);
     expect(Number(result(after, 'px:STK=+10%').pnl.total)).toBeCloseTo(2 * 100 * (31.35 - 8.5) + 100 * 22.85, 6);
@@ -119,7 +146,11 @@ describe('an expiring option in the stress report', () => {
     log.pushAll(expiringBook(false));
     const state = reduceAll(log.events);
     const scenarios = [scenario('px:STK=+10%')];
-    const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: EXPIRY - 3_600_000 }));
+    const grid = buildStressGrid(
+      state,
+      scenarios.map((s) => s.shocks),
+      stressParams({ now: EXPIRY - 3_600_000 }),
+    );
     expect(stressReportFromGrid(grid, state, scenarios).unpriced).toHaveLength(2);
     updateStressGrid(grid, state, EXPIRY + 1000, []);
     const r = stressReportFromGrid(grid, state, scenarios);
@@ -137,7 +168,11 @@ describe('an expiring option in the stress report', () => {
     const state = reduceAll(log.events);
     expect(state.brokerTimeOffsetMs).toBe(3_601_000);
     const scenarios = [scenario('px:STK=+10%')];
-    const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: local }));
+    const grid = buildStressGrid(
+      state,
+      scenarios.map((s) => s.shocks),
+      stressParams({ now: local }),
+    );
     const r = stressReportFromGrid(grid, state, scenarios);
     expect(r.unpriced).toEqual([]);
     expect(Number(r.scenarios[0]!.pnl.total)).toBeCloseTo(2 * 100 * (31.35 - 8.5) + 100 * 22.85, 6);
@@ -158,7 +193,11 @@ describe('an expiring option in the stress report', () => {
       log.push({ type: 'brokerTimeReceived', time: market }, market - offset);
       const state = reduceAll(log.events);
       const scenarios = [scenario('px:STK=-10%'), scenario('px:STK=+10%')];
-      const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: market - offset, marginMethod: 'auto' }));
+      const grid = buildStressGrid(
+        state,
+        scenarios.map((s) => s.shocks),
+        stressParams({ now: market - offset, marginMethod: 'auto' }),
+      );
       const r = stressReportFromGrid(grid, state, scenarios);
       expect(grid.marginChoice.source).toBe('requirement');
       return JSON.stringify({ scenarios: r.scenarios.map((x) => [x.pnl.total, x.maintMargin]), method: grid.marginChoice });

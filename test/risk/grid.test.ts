@@ -23,7 +23,8 @@ const params = stressParams({ now: NOW, bondDurations: {} });
 /** Every vector and sum of two grids, compared exactly (Object.is on every element). */
 function expectSameGrid(a: StressGrid, b: StressGrid): void {
   for (const key of ['pnlSum', 'nlvSum', 'maintS', 'initS', 'maintC', 'initC', 'pnl'] as const) {
-    const x = a[key], y = b[key];
+    const x = a[key],
+      y = b[key];
     expect(x.length, key).toBe(y.length);
     let diff = -1;
     for (let i = 0; i < x.length && diff < 0; i++) if (!Object.is(x[i], y[i])) diff = i;
@@ -45,7 +46,12 @@ describe('incremental stress grid', () => {
     const tick = underlyingTick(book, 3, 0.004, NOW + 1000, ++seq);
     seq += tick.length;
     state = apply(state, tick);
-    const result = updateStressGrid(grid, state, NOW + 1000, tick.map((e) => ('conId' in e ? e.conId : 0)));
+    const result = updateStressGrid(
+      grid,
+      state,
+      NOW + 1000,
+      tick.map((e) => ('conId' in e ? e.conId : 0)),
+    );
     expect(result).toEqual({ rebuilt: false, groups: 1 });
     const fresh = buildStressGrid(state, shocks, { ...params, now: NOW + 1000 });
     expectSameGrid(grid, fresh);
@@ -67,8 +73,18 @@ describe('incremental stress grid', () => {
     const grid = buildStressGrid(state, shocks, params);
     const row = [...state.portfolio.values()].find((r) => r.contract.secType === 'STK')!;
     const events: FeedEvent[] = [
-      { type: 'portfolioUpdated', account: RISK_ACCOUNT, contract: row.contract, position: row.position.add(10), marketPrice: row.marketPrice!,
-        marketValue: row.position.add(10).mul(row.marketPrice!), averageCost: row.averageCost!, unrealizedPnl: new Decimal(0), realizedPnl: new Decimal(0), ...at(NOW + 3000) },
+      {
+        type: 'portfolioUpdated',
+        account: RISK_ACCOUNT,
+        contract: row.contract,
+        position: row.position.add(10),
+        marketPrice: row.marketPrice!,
+        marketValue: row.position.add(10).mul(row.marketPrice!),
+        averageCost: row.averageCost!,
+        unrealizedPnl: new Decimal(0),
+        realizedPnl: new Decimal(0),
+        ...at(NOW + 3000),
+      },
       { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'ExchangeRate', currency: 'EUR', value: '1.0911', ...at(NOW + 3000) },
       { type: 'accountValueUpdated', account: RISK_ACCOUNT, key: 'CashBalance', currency: 'GBP', value: '-12345.67', ...at(NOW + 3000) },
     ];
@@ -95,8 +111,17 @@ describe('incremental stress grid', () => {
     let state = reduceAll(book.events);
     const grid = buildStressGrid(state, shocks, params);
     const contract = { conId: 42, symbol: 'NEW', secType: 'STK', currency: 'USD' };
-    state = apply(state, [{ type: 'portfolioUpdated', account: RISK_ACCOUNT, contract, position: new Decimal(5), marketPrice: new Decimal(10),
-      marketValue: new Decimal(50), ...at(NOW + 4000) }]);
+    state = apply(state, [
+      {
+        type: 'portfolioUpdated',
+        account: RISK_ACCOUNT,
+        contract,
+        position: new Decimal(5),
+        marketPrice: new Decimal(10),
+        marketValue: new Decimal(50),
+        ...at(NOW + 4000),
+      },
+    ]);
     expect(updateStressGrid(grid, state, NOW + 4000, [42]).rebuilt).toBe(true);
     expectSameGrid(grid, buildStressGrid(state, shocks, params));
   });

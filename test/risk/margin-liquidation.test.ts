@@ -32,31 +32,65 @@ describe('maintenance margin under stress, calibrated at zero shock', () => {
   });
 
   it('short options add the naked Reg T requirement at the stressed underlying: premium + max(20%·S − OTM, 10%·K)', () => {
-    const put = contract({ conId: 2, symbol: 'XYZ', secType: 'OPT', currency: 'USD', expiry: '20261127', strike: new Decimal(100), right: 'P', multiplier: new Decimal(100) });
+    const put = contract({
+      conId: 2,
+      symbol: 'XYZ',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry: '20261127',
+      strike: new Decimal(100),
+      right: 'P',
+      multiplier: new Decimal(100),
+    });
     // 4 days to expiry: tiny time value; put at mark 0.50 with S = 110: 0.50 + max(22 − 10, 10) = 12.50 per share.
-    const bodies = [av('NetLiquidation', '100000'), av('CashBalance', '100200', 'USD'), holding(put, '-4', '0.50'),
-      { type: 'optionComputed' as const, conId: 2, kind: 'model' as const, delayed: false, impliedVol: 0.2, underlyingPrice: 110 }];
+    const bodies = [
+      av('NetLiquidation', '100000'),
+      av('CashBalance', '100200', 'USD'),
+      holding(put, '-4', '0.50'),
+      { type: 'optionComputed' as const, conId: 2, kind: 'model' as const, delayed: false, impliedVol: 0.2, underlyingPrice: 110 },
+    ];
     const r = report(bodies, ['base']);
     expect(r.margin.calibration.maint[0]?.estimated.toFixed(2)).toBe('5000.00');
   });
 
   it('covered calls carry the stock requirement only', () => {
-    const call = contract({ conId: 3, symbol: 'SPY', secType: 'OPT', currency: 'USD', expiry: '20270115', strike: new Decimal(120), right: 'C', multiplier: new Decimal(100) });
-    const r = report(longStockBook('25000', [holding(call, '-10', '1.00'),
-      { type: 'optionComputed', conId: 3, kind: 'model', delayed: false, impliedVol: 0.2, underlyingPrice: 100 }]), ['base']);
+    const call = contract({
+      conId: 3,
+      symbol: 'SPY',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry: '20270115',
+      strike: new Decimal(120),
+      right: 'C',
+      multiplier: new Decimal(100),
+    });
+    const r = report(
+      longStockBook('25000', [
+        holding(call, '-10', '1.00'),
+        { type: 'optionComputed', conId: 3, kind: 'model', delayed: false, impliedVol: 0.2, underlyingPrice: 100 },
+      ]),
+      ['base'],
+    );
     expect(r.margin.calibration.maint[0]?.estimated.toFixed(2)).toBe('25000.00');
   });
 
   it('futures take the reported commodity-segment requirement, held in a price move (SPAN scan range in points)', () => {
     const es = contract({ conId: 4, symbol: 'ES', secType: 'FUT', currency: 'USD', expiry: '202612', multiplier: new Decimal(50) });
     const bodies = [
-      av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('CashBalance', '100000', 'USD'),
-      av('MaintMarginReq', '22000'), av('MaintMarginReq-S', '0'), av('MaintMarginReq-C', '22000'),
+      av('NetLiquidation', '100000'),
+      av('EquityWithLoanValue', '100000'),
+      av('CashBalance', '100000', 'USD'),
+      av('MaintMarginReq', '22000'),
+      av('MaintMarginReq-S', '0'),
+      av('MaintMarginReq-C', '22000'),
       holding(es, '1', '6000'),
     ];
     const r = report(bodies, ['px:FUT=-10%', 'px:FUT=+10%']);
     // The securities segment reports 0 and estimates 0 (additive: held at 0); the commodity one is scaled.
-    expect(r.margin.calibration.maint.map((p) => [p.scope, p.mode])).toEqual([['S', 'additive'], ['C', 'scaled']]);
+    expect(r.margin.calibration.maint.map((p) => [p.scope, p.mode])).toEqual([
+      ['S', 'additive'],
+      ['C', 'scaled'],
+    ]);
     expect(result(r, 'px:FUT=-10%').maintMargin.toFixed(2)).toBe('22000.00');
     expect(result(r, 'px:FUT=+10%').maintMargin.toFixed(2)).toBe('22000.00');
   });
@@ -64,8 +98,11 @@ describe('maintenance margin under stress, calibrated at zero shock', () => {
   it('FX margin on a negative balance grows when that currency rises against base', () => {
     // JPY −10,000,000 at 0.0067 = −67,000 USD of JPY NLV: maintenance haircut 2.5% = 1,675 (risk-model.md §2.5).
     const bodies = [
-      av('NetLiquidation', '133000'), av('EquityWithLoanValue', '133000'), av('ExchangeRate', '0.0067', 'JPY'),
-      av('CashBalance', '200000', 'USD'), av('CashBalance', '-10000000', 'JPY'),
+      av('NetLiquidation', '133000'),
+      av('EquityWithLoanValue', '133000'),
+      av('ExchangeRate', '0.0067', 'JPY'),
+      av('CashBalance', '200000', 'USD'),
+      av('CashBalance', '-10000000', 'JPY'),
     ];
     const r = report(bodies, ['fx:JPY=+10%']);
     expect(r.margin.calibration.maint[0]).toMatchObject({ mode: 'uncalibrated' });
@@ -129,14 +166,22 @@ describe('liquidation distance', () => {
   it('a short currency position liquidates when that currency rises', () => {
     // 100,000 USD cash and −1,000,000 JPY·… : EL falls as JPY rises. NLV = 200,000 − 0.0067·20,000,000 = 66,000.
     const bodies = [
-      av('NetLiquidation', '66000'), av('EquityWithLoanValue', '66000'), av('MaintMarginReq', '3350'), av('ExchangeRate', '0.0067', 'JPY'),
-      av('CashBalance', '200000', 'USD'), av('CashBalance', '-20000000', 'JPY'),
+      av('NetLiquidation', '66000'),
+      av('EquityWithLoanValue', '66000'),
+      av('MaintMarginReq', '3350'),
+      av('ExchangeRate', '0.0067', 'JPY'),
+      av('CashBalance', '200000', 'USD'),
+      av('CashBalance', '-20000000', 'JPY'),
     ];
     const r = report(bodies, ['base']);
     // EL(s) = 66,000 − 134,000·s − 0.025·134,000·(1 + s) = 62,650 − 137,350·s → s* = +45.6%: beyond ±30%.
     expect(r.liquidationDistance.find((x) => x.key === 'fx:JPY')?.nearest).toBeNull();
-    const tighter = report(bodies.map((b) => (b.type === 'accountValueUpdated' && b.key === 'NetLiquidation' ? { ...b, value: '40000' } : b))
-      .map((b) => (b.type === 'accountValueUpdated' && b.key === 'EquityWithLoanValue' ? { ...b, value: '40000' } : b)), ['base']);
+    const tighter = report(
+      bodies
+        .map((b) => (b.type === 'accountValueUpdated' && b.key === 'NetLiquidation' ? { ...b, value: '40000' } : b))
+        .map((b) => (b.type === 'accountValueUpdated' && b.key === 'EquityWithLoanValue' ? { ...b, value: '40000' } : b)),
+      ['base'],
+    );
     // EL(s) = 40,000 − 3,350 − 137,350·s → s* = 36,650 / 137,350 = +26.68%.
     expect(tighter.liquidationDistance.find((x) => x.key === 'fx:JPY')?.nearest).toBeCloseTo(36650 / 137350, 3);
   });

@@ -15,8 +15,12 @@ import { av, holding, report, result } from './stress-fixtures.js';
  * other 15,600 (a portfolio-margin account, with a little house add-on).
  */
 const book = (maint: string, extra: ReturnType<typeof av>[] = []) => [
-  av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('CashBalance', '0', 'USD'),
-  av('MaintMarginReq', maint), ...extra, holding(stock(1, 'XYZ', 'USD'), '1000', '100'),
+  av('NetLiquidation', '100000'),
+  av('EquityWithLoanValue', '100000'),
+  av('CashBalance', '0', 'USD'),
+  av('MaintMarginReq', maint),
+  ...extra,
+  holding(stock(1, 'XYZ', 'USD'), '1000', '100'),
 ];
 
 describe('auto margin method', () => {
@@ -25,15 +29,19 @@ describe('auto margin method', () => {
     const pm = report(book('15600'), ['px:STK=-10%'], { marginMethod: 'auto' });
     expect([regT.margin.method, regT.margin.methodSource]).toEqual(['regT', 'requirement']);
     expect([pm.margin.method, pm.margin.methodSource]).toEqual(['portfolio', 'requirement']);
-    expect(pm.margin.methodEvidence).toBe('reported securities requirement 15,600; Reg T estimate 25,000, portfolio-margin estimate 15,000 at zero shock: portfolio margin is nearer');
+    expect(pm.margin.methodEvidence).toBe(
+      'reported securities requirement 15,600; Reg T estimate 25,000, portfolio-margin estimate 15,000 at zero shock: portfolio margin is nearer',
+    );
     // And each is then stressed in its own shape: at −10% the PM scan is 15% of 90,000 = 13,500, scaled by 15,600 / 15,000.
-    expect(result(pm, 'px:STK=-10%').maintMargin.toFixed(2)).toBe((13500 * 15600 / 15000).toFixed(2));
+    expect(result(pm, 'px:STK=-10%').maintMargin.toFixed(2)).toBe(((13500 * 15600) / 15000).toFixed(2));
     expect(result(regT, 'px:STK=-10%').maintMargin.toFixed(2)).toBe('22500.00');
   });
 
   it('says which it chose in the JSON report and in the text', () => {
     const pm = report(book('15600'), ['base'], { marginMethod: 'auto' });
-    expect(toReportJson(pm)).toMatchObject({ margin: { method: 'portfolio', methodSource: 'requirement', methodEvidence: expect.stringMatching(/portfolio margin is nearer$/) } });
+    expect(toReportJson(pm)).toMatchObject({
+      margin: { method: 'portfolio', methodSource: 'requirement', methodEvidence: expect.stringMatching(/portfolio margin is nearer$/) },
+    });
     expect(formatStressReportText(pm, 200)).toMatch(/portfolio margin, TIMS-like scan, matching the reported requirement/);
   });
 

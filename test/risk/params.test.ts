@@ -16,8 +16,13 @@ describe('resolveStressParams', () => {
 
   it('reports every problem, each naming its path', () => {
     const r = resolveStressParams({
-      now: Number.NaN, marginMethod: 'spam' as never, warnRatio: 0.5, margin: { optionBasePct: -1 },
-      portfolioMargin: { pointsPerSide: 2.5 }, liquidation: { fxRange: 3 }, bogus: 1,
+      now: Number.NaN,
+      marginMethod: 'spam' as never,
+      warnRatio: 0.5,
+      margin: { optionBasePct: -1 },
+      portfolioMargin: { pointsPerSide: 2.5 },
+      liquidation: { fxRange: 3 },
+      bogus: 1,
     } as never);
     expect(r.ok).toBe(false);
     if (r.ok) return;

@@ -56,8 +56,10 @@ describe('vertical spreads', () => {
   });
 
   it('calibrated to a reported 5,000, the credit spread stays at 5,000 at −20% and +10% (was 7,294 and 2,735)', () => {
-    const r = report([...account, av('MaintMarginReq', '5000'), ...option('XYZ', 'P', 100, -10), ...option('XYZ', 'P', 95, 10)],
-      SCENARIOS, { defaultRate: 0, rates: { USD: 0 } });
+    const r = report([...account, av('MaintMarginReq', '5000'), ...option('XYZ', 'P', 100, -10), ...option('XYZ', 'P', 95, 10)], SCENARIOS, {
+      defaultRate: 0,
+      rates: { USD: 0 },
+    });
     for (const s of SCENARIOS) expect(result(r, s).maintMargin.toFixed(0)).toBe('5000');
   });
 
@@ -99,14 +101,16 @@ describe('butterflies, condors and boxes: the largest loss at expiry', () => {
 describe('straddles and strangles: the greater side plus the other side’s value', () => {
   it('a short straddle at 100', () => {
     expectRule(maintenance([option('XYZ', 'C', 100, -10), option('XYZ', 'P', 100, -10)]), (S) => {
-      const c = nakedCall(S, 100), p = nakedPut(S, 100);
+      const c = nakedCall(S, 100),
+        p = nakedPut(S, 100);
       return 1000 * (c >= p ? c + pos(100 - S) : p + pos(S - 100));
     });
   });
 
   it('a short 95/105 strangle', () => {
     expectRule(maintenance([option('XYZ', 'C', 105, -10), option('XYZ', 'P', 95, -10)]), (S) => {
-      const c = nakedCall(S, 105), p = nakedPut(S, 95);
+      const c = nakedCall(S, 105),
+        p = nakedPut(S, 95);
       return 1000 * (c >= p ? c + pos(95 - S) : p + pos(S - 105));
     });
   });
@@ -136,8 +140,10 @@ describe('stock with options', () => {
 
   it('long options give nothing, short options beyond the shares stay naked', () => {
     // 500 shares cover 5 of 10 short 110 calls; the other 5 are naked.
-    expectRule(maintenance([[shares('XYZ', 500)], option('XYZ', 'C', 110, -10), option('XYZ', 'P', 90, 5)]),
-      (S) => 500 * Math.min(0.1 * 90 + pos(S - 90), 0.25 * 110) + 500 * nakedCall(S, 110));
+    expectRule(
+      maintenance([[shares('XYZ', 500)], option('XYZ', 'C', 110, -10), option('XYZ', 'P', 90, 5)]),
+      (S) => 500 * Math.min(0.1 * 90 + pos(S - 90), 0.25 * 110) + 500 * nakedCall(S, 110),
+    );
   });
 });
 

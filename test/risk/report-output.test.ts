@@ -10,9 +10,16 @@ import { option, stock } from '../support/events.js';
 import { NOW, av, contract, holding, report, stateOf } from './stress-fixtures.js';
 
 const WORKED = [
-  av('NetLiquidation', '83000.00'), av('EquityWithLoanValue', '83000.00'), av('MaintMarginReq', '27500.00'), av('InitMarginReq', '55000.00'),
-  av('ExcessLiquidity', '55500.00'), av('Cushion', '0.668675', ''),
-  av('ExchangeRate', '1.10', 'EUR'), av('ExchangeRate', '1.15', 'CHF'), av('CashBalance', '20000', 'CHF'), av('CashBalance', '-50000', 'USD'),
+  av('NetLiquidation', '83000.00'),
+  av('EquityWithLoanValue', '83000.00'),
+  av('MaintMarginReq', '27500.00'),
+  av('InitMarginReq', '55000.00'),
+  av('ExcessLiquidity', '55500.00'),
+  av('Cushion', '0.668675', ''),
+  av('ExchangeRate', '1.10', 'EUR'),
+  av('ExchangeRate', '1.15', 'CHF'),
+  av('CashBalance', '20000', 'CHF'),
+  av('CashBalance', '-50000', 'USD'),
   holding(stock(14204, 'SAP', 'EUR'), '1000', '100'),
 ];
 
@@ -46,7 +53,10 @@ describe('toReportJson', () => {
 
 describe('formatStressReportText', () => {
   const bodies = [
-    av('NetLiquidation', '40000'), av('EquityWithLoanValue', '40000'), av('MaintMarginReq', '25000'), av('CashBalance', '-60000', 'USD'),
+    av('NetLiquidation', '40000'),
+    av('EquityWithLoanValue', '40000'),
+    av('MaintMarginReq', '25000'),
+    av('CashBalance', '-60000', 'USD'),
     holding(stock(1, 'SPY', 'USD'), '1000', '100'),
     holding(option(2, 'QQQ', '20261218', '500', 'C'), '1', '4.00'),
     holding(contract({ conId: 3, symbol: 'SPREAD', secType: 'BAG', currency: 'USD' }), '1', '0'),

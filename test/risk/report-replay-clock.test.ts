@@ -35,15 +35,19 @@ describe('report --replay on a shipped sample, whatever the wall clock says', ()
     ['the end of the recording', ['--replay', 'recordings/quiet-day.jsonl.gz']],
     ['--at a moment inside it', ['--replay', 'recordings/quiet-day.jsonl.gz', '--at', '14:31:00']],
     ['a recording with an FX gap', ['--replay', 'recordings/chf-gap.jsonl.gz', '--at', '14:31:30']],
-  ])('%s: the same JSON before the options expire and years after', async (_what, args) => {
-    const early = await reportOn(BEFORE, ...args);
-    const late = await reportOn(LONG_AFTER, ...args);
-    expect(late).toEqual(early);
-    // The figures are real ones, with options priced by the model (not left out), as of the recording's time.
-    const positions = early.positions as Array<{ secType: string; expiry?: string }>;
-    expect(positions.filter((p) => p.secType === 'OPT' || p.secType === 'FOP').length).toBeGreaterThan(0);
-    expect(early.unpriced).toEqual([]);
-    expect(String(early.asOf).slice(0, 10)).toBe('2026-11-23');
-    expect((early.scenarios as unknown[]).length).toBeGreaterThan(0);
-  }, 60_000);
+  ])(
+    '%s: the same JSON before the options expire and years after',
+    async (_what, args) => {
+      const early = await reportOn(BEFORE, ...args);
+      const late = await reportOn(LONG_AFTER, ...args);
+      expect(late).toEqual(early);
+      // The figures are real ones, with options priced by the model (not left out), as of the recording's time.
+      const positions = early.positions as Array<{ secType: string; expiry?: string }>;
+      expect(positions.filter((p) => p.secType === 'OPT' || p.secType === 'FOP').length).toBeGreaterThan(0);
+      expect(early.unpriced).toEqual([]);
+      expect(String(early.asOf).slice(0, 10)).toBe('2026-11-23');
+      expect((early.scenarios as unknown[]).length).toBeGreaterThan(0);
+    },
+    60_000,
+  );
 });

@@ -60,7 +60,16 @@ describe('options: full revaluation on the shocked underlying and vol, time move
   it('an index option is European BSM on px:IND (Hull Ex. 15.6: S = 42, K = 40, T = 0.5, r = 10%, σ = 20% → 4.7594)', () => {
     const { expiry, at } = expiryIn(0.5);
     const now = at - 0.5 * YEAR; // T = 0.5 exactly on the engine's hourly clock
-    const spx = contract({ conId: 5, symbol: 'SPX', secType: 'OPT', currency: 'USD', expiry, strike: new Decimal(40), right: 'C', multiplier: new Decimal(100) });
+    const spx = contract({
+      conId: 5,
+      symbol: 'SPX',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry,
+      strike: new Decimal(40),
+      right: 'C',
+      multiplier: new Decimal(100),
+    });
     const r = report([...USD_ACCOUNT, holding(spx, '3', '3.31'), greeks(5, 0.2, 40)], ['px:IND=+5%', 'px:STK=+5%'], { now, rates: { USD: 0.1 } });
     const at42 = bsmPrice({ right: 'C', S: 42, K: 40, T: 0.5, r: 0.1, vol: 0.2 });
     const at40 = bsmPrice({ right: 'C', S: 40, K: 40, T: 0.5, r: 0.1, vol: 0.2 });
@@ -112,7 +121,14 @@ describe('options: full revaluation on the shocked underlying and vol, time move
     const { expiry } = expiryIn(10 / 365);
     const bodies = [...USD_ACCOUNT, holding(option(8, 'XYZ', expiry, '100', 'C'), '1', '2.00'), greeks(8, 0.3, 100)];
     const r = report(bodies, ['px:STK=+10%,days=30', 'px:STK=-10%,days=30']);
-    const now = bsmAmericanPrice({ right: 'C', S: 100, K: 100, T: (newYorkClose(Number(expiry.slice(0, 4)), Number(expiry.slice(4, 6)) - 1, Number(expiry.slice(6))) - NOW) / YEAR, r: 0.04, vol: 0.3 });
+    const now = bsmAmericanPrice({
+      right: 'C',
+      S: 100,
+      K: 100,
+      T: (newYorkClose(Number(expiry.slice(0, 4)), Number(expiry.slice(4, 6)) - 1, Number(expiry.slice(6))) - NOW) / YEAR,
+      r: 0.04,
+      vol: 0.3,
+    });
     expect(Number(result(r, 'px:STK=+10%,days=30').pnl.total)).toBeCloseTo(100 * (10 - now), 2);
     expect(Number(result(r, 'px:STK=-10%,days=30').pnl.total)).toBeCloseTo(-100 * now, 2);
   });
@@ -121,7 +137,16 @@ describe('options: full revaluation on the shocked underlying and vol, time move
     const { expiry, at } = expiryIn(4 / 12);
     const now = at - Math.round((4 / 12) * YEAR);
     const T = (at - now) / YEAR;
-    const fop = contract({ conId: 11, symbol: 'CL', secType: 'FOP', currency: 'USD', expiry, strike: new Decimal(20), right: 'P', multiplier: new Decimal(1000) });
+    const fop = contract({
+      conId: 11,
+      symbol: 'CL',
+      secType: 'FOP',
+      currency: 'USD',
+      expiry,
+      strike: new Decimal(20),
+      right: 'P',
+      multiplier: new Decimal(1000),
+    });
     const r = report([...USD_ACCOUNT, holding(fop, '2', '1.12'), greeks(11, 0.25, 20)], ['px:FUT=-10%', 'px:STK=-10%'], { now, rates: { USD: 0.09 } });
     const price = (F: number) => black76AmericanPrice({ right: 'P', F, K: 20, T, r: 0.09, vol: 0.25 });
     expect(Number(result(r, 'px:FUT=-10%').pnl.byAssetClass.FOP)).toBeCloseTo(2000 * (price(18) - price(20)), 2);
@@ -131,7 +156,16 @@ describe('options: full revaluation on the shocked underlying and vol, time move
   it('a warrant is revalued like an option on its stock (European)', () => {
     const { expiry, at } = expiryIn(1);
     const now = at - YEAR;
-    const war = contract({ conId: 12, symbol: 'XYZ', secType: 'WAR', currency: 'USD', expiry, strike: new Decimal(50), right: 'C', multiplier: new Decimal(1) });
+    const war = contract({
+      conId: 12,
+      symbol: 'XYZ',
+      secType: 'WAR',
+      currency: 'USD',
+      expiry,
+      strike: new Decimal(50),
+      right: 'C',
+      multiplier: new Decimal(1),
+    });
     const r = report([...USD_ACCOUNT, holding(war, '1000', '6'), greeks(12, 0.4, 50)], ['px:STK=+10%'], { now, rates: { USD: 0.03 } });
     const p = (S: number) => bsmPrice({ right: 'C', S, K: 50, T: 1, r: 0.03, vol: 0.4 });
     expect(Number(result(r, 'px:STK=+10%').pnl.byAssetClass.WAR)).toBeCloseTo(1000 * (p(55) - p(50)), 2);
@@ -186,8 +220,10 @@ describe('futures, CFDs, bonds and currencies', () => {
   it('a CASH pair is not counted on top of the cash balances that hold its legs', () => {
     const pair = contract({ conId: 24, symbol: 'EUR', secType: 'CASH', currency: 'USD', localSymbol: 'EUR.USD' });
     const bodies = [
-      av('NetLiquidation', '110000'), av('ExchangeRate', '1.10', 'EUR'),
-      av('CashBalance', '100000', 'EUR'), av('CashBalance', '0', 'USD'),
+      av('NetLiquidation', '110000'),
+      av('ExchangeRate', '1.10', 'EUR'),
+      av('CashBalance', '100000', 'EUR'),
+      av('CashBalance', '0', 'USD'),
       holding(pair, '100000', '1.10'),
     ];
     const r = report(bodies, ['fx:EUR=-10%']);

@@ -1,12 +1,9 @@
 // Built-in scenario families: exact lists, stable canonical ids, and base-currency translation.
 import { describe, expect, it } from 'vitest';
-import {
-  ASSET_LADDER, CRASHES, FX_LADDER, PEG_BREAK, builtinScenarios, formatScenario, parseShocks,
-} from '../../src/risk/scenario-text.js';
+import { ASSET_LADDER, CRASHES, FX_LADDER, PEG_BREAK, builtinScenarios, formatScenario, parseShocks } from '../../src/risk/scenario-text.js';
 import type { Scenario } from '../../src/risk/scenario-types.js';
 
-const ids = (list: readonly Scenario[], family?: string) =>
-  list.filter((s) => family === undefined || s.family === family).map((s) => s.id);
+const ids = (list: readonly Scenario[], family?: string) => list.filter((s) => family === undefined || s.family === family).map((s) => s.id);
 
 describe('builtinScenarios', () => {
   const usd = builtinScenarios('USD', ['BASE', 'USD', 'EUR', 'CHF', 'JPY', 'AUD'], ['STK', 'OPT', 'FUT', 'FOP']);
@@ -18,8 +15,22 @@ describe('builtinScenarios', () => {
   it('moves each price-driver class alone by ±5, 10, 20, 30%, ignoring derivative classes', () => {
     expect(ASSET_LADDER).toEqual([-0.3, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.3]);
     expect(ids(usd, 'asset')).toEqual([
-      'px:STK=-30%', 'px:STK=-20%', 'px:STK=-10%', 'px:STK=-5%', 'px:STK=+5%', 'px:STK=+10%', 'px:STK=+20%', 'px:STK=+30%',
-      'px:FUT=-30%', 'px:FUT=-20%', 'px:FUT=-10%', 'px:FUT=-5%', 'px:FUT=+5%', 'px:FUT=+10%', 'px:FUT=+20%', 'px:FUT=+30%',
+      'px:STK=-30%',
+      'px:STK=-20%',
+      'px:STK=-10%',
+      'px:STK=-5%',
+      'px:STK=+5%',
+      'px:STK=+10%',
+      'px:STK=+20%',
+      'px:STK=+30%',
+      'px:FUT=-30%',
+      'px:FUT=-20%',
+      'px:FUT=-10%',
+      'px:FUT=-5%',
+      'px:FUT=+5%',
+      'px:FUT=+10%',
+      'px:FUT=+20%',
+      'px:FUT=+30%',
     ]);
     expect(usd.find((s) => s.id === 'px:STK=-10%')?.label).toBe('Equities −10%');
   });
@@ -28,7 +39,14 @@ describe('builtinScenarios', () => {
     expect(FX_LADDER).toEqual([-0.2, -0.1, -0.05, 0.05, 0.1, 0.2]);
     expect(PEG_BREAK).toEqual({ up: 0.38, down: -0.28 });
     const perCurrency = (c: string) => [
-      `fx:${c}=-20%`, `fx:${c}=-10%`, `fx:${c}=-5%`, `fx:${c}=+5%`, `fx:${c}=+10%`, `fx:${c}=+20%`, `fx:${c}=+38%`, `fx:${c}=-28%`,
+      `fx:${c}=-20%`,
+      `fx:${c}=-10%`,
+      `fx:${c}=-5%`,
+      `fx:${c}=+5%`,
+      `fx:${c}=+10%`,
+      `fx:${c}=+20%`,
+      `fx:${c}=+38%`,
+      `fx:${c}=-28%`,
     ];
     // BASE (TWS's converted row) and the base currency itself are skipped; currencies sorted.
     expect(ids(usd, 'fx')).toEqual([...perCurrency('AUD'), ...perCurrency('CHF'), ...perCurrency('EUR'), ...perCurrency('JPY')]);

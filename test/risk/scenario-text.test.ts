@@ -1,8 +1,6 @@
 // Scenario text form: the issue's example, canonical formatting, round trips, and every parse error.
 import { describe, expect, it } from 'vitest';
-import {
-  describeShocks, formatScenario, parseScenario, parseShocks, riskNavigatorScenarios, type ShocksResult,
-} from '../../src/risk/scenario-text.js';
+import { describeShocks, formatScenario, parseScenario, parseShocks, riskNavigatorScenarios, type ShocksResult } from '../../src/risk/scenario-text.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type ScenarioShocks } from '../../src/risk/scenario-types.js';
 
 const ISSUE_EXAMPLE = 'px:STK=-10%,px:FUT=-5%,sym:AAPL=-25%,fx:EUR=-8%,vol=+30%,days=1';
@@ -21,7 +19,7 @@ function problemsOf(r: ShocksResult): readonly string[] {
 const shocks = (patch: Partial<ScenarioShocks>): ScenarioShocks => ({ ...ZERO_SHOCKS, ...patch });
 
 describe('parseShocks', () => {
-  it('reads the issue\'s example as fractions', () => {
+  it("reads the issue's example as fractions", () => {
     expect(shocksOf(ISSUE_EXAMPLE)).toEqual({
       px: { STK: -0.1, FUT: -0.05 },
       sym: { AAPL: -0.25 },
@@ -43,9 +41,7 @@ describe('parseShocks', () => {
 
   it('reads -0% as 0, and accepts the floors -100% for prices, currencies and vol', () => {
     expect(Object.is(shocksOf('px:STK=-0%').px.STK, 0)).toBe(true);
-    expect(shocksOf('px:STK=-100%,fx:RUB=-100%,vol=-100%,days=0')).toEqual(
-      shocks({ px: { STK: -1 }, fx: { RUB: -1 }, vol: -1 }),
-    );
+    expect(shocksOf('px:STK=-100%,fx:RUB=-100%,vol=-100%,days=0')).toEqual(shocks({ px: { STK: -1 }, fx: { RUB: -1 }, vol: -1 }));
   });
 
   it('accepts every price-driver class and IB symbol spellings', () => {
@@ -118,7 +114,7 @@ describe('parse errors: every problem at once, each naming its token', () => {
     ['a symbol with a double space', 'sym:BRK  B=-25%', /^"sym:BRK {2}B=-25%": symbol "BRK {2}B" may contain only/],
     ['a lower-case currency', 'fx:eur=-8%', /^"fx:eur=-8%": currency "eur" must be upper case: EUR/],
     ['a currency that is not an ISO code', 'fx:EURO=-8%', /^"fx:EURO=-8%": currency "EURO" is not a 3-letter ISO code/],
-    ['TWS\'s BASE row as a currency', 'fx:BASE=-8%', /^"fx:BASE=-8%": "BASE" is TWS's converted-total row/],
+    ["TWS's BASE row as a currency", 'fx:BASE=-8%', /^"fx:BASE=-8%": "BASE" is TWS's converted-total row/],
     ['a missing %', 'px:STK=-10', /^"px:STK=-10": missing %: moves are percentages, write -10%/],
     ['a missing % on vol', 'vol=30', /^"vol=30": missing %/],
     ['a malformed number', 'px:STK=-1o%', /^"px:STK=-1o%": "-1o%" is not a percentage like -10% or \+2\.5%/],
@@ -159,9 +155,7 @@ describe('parse errors: every problem at once, each naming its token', () => {
   });
 
   it('reports "base" combined with other shocks', () => {
-    expect(problemsOf(parseShocks('base,vol=+10%'))).toEqual([
-      '"base" is the zero scenario and stands alone: drop it or the other shocks',
-    ]);
+    expect(problemsOf(parseShocks('base,vol=+10%'))).toEqual(['"base" is the zero scenario and stands alone: drop it or the other shocks']);
   });
 
   it.each([
@@ -217,9 +211,7 @@ describe('parseScenario', () => {
 
 describe('describeShocks', () => {
   it('names classes, uses the typographic minus and says against what a currency moves', () => {
-    expect(describeShocks(shocksOf(ISSUE_EXAMPLE), 'USD')).toBe(
-      'Equities −10%, Futures −5%, AAPL −25%, EUR −8% vs USD, vol +30%, 1 day forward',
-    );
+    expect(describeShocks(shocksOf(ISSUE_EXAMPLE), 'USD')).toBe('Equities −10%, Futures −5%, AAPL −25%, EUR −8% vs USD, vol +30%, 1 day forward');
     expect(describeShocks(shocksOf('fx:EUR=-8%,days=3'))).toBe('EUR −8%, 3 days forward');
     expect(describeShocks(ZERO_SHOCKS)).toBe('No change');
   });
@@ -248,7 +240,7 @@ describe('rates shocks (basis points)', () => {
 });
 
 describe('riskNavigatorScenarios', () => {
-  it('is Risk Navigator\'s 7 × 5 × 5 grid (risk-model.md §1.6), price innermost, with the all-zero cell as base', () => {
+  it("is Risk Navigator's 7 × 5 × 5 grid (risk-model.md §1.6), price innermost, with the all-zero cell as base", () => {
     const grid = riskNavigatorScenarios(['STK', 'OPT', 'FUT']);
     expect(grid).toHaveLength(175);
     expect(new Set(grid.map((s) => s.id)).size).toBe(175);

@@ -21,7 +21,16 @@ const future = (qty: number, price: number, symbol = 'ES', expiry = '202612'): F
 
 function fop(right: 'C' | 'P', strike: number, qty: number, F = 6000): FeedEventBody[] {
   const conId = nextId++;
-  const c = contract({ conId, symbol: 'ES', secType: 'FOP', currency: 'USD', expiry: '20261127', strike: new Decimal(strike), right, multiplier: new Decimal(50) });
+  const c = contract({
+    conId,
+    symbol: 'ES',
+    secType: 'FOP',
+    currency: 'USD',
+    expiry: '20261127',
+    strike: new Decimal(strike),
+    right,
+    multiplier: new Decimal(50),
+  });
   const intrinsic = Math.max(0, right === 'C' ? F - strike : strike - F);
   return [holding(c, String(qty), String(intrinsic)), greeks(conId, 0.0001, F)];
 }
@@ -49,8 +58,13 @@ describe('futures: scan range in points, so a crash does not lower the requireme
 
   it('calibrated to the reported commodity segment, a long ES book keeps its requirement at −20% and its liquidation distance is that of a fixed requirement', () => {
     const bodies = [
-      av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('CashBalance', '100000', 'USD'),
-      av('MaintMarginReq', '34689'), av('MaintMarginReq-S', '0'), av('MaintMarginReq-C', '34689'), future(2, 6000),
+      av('NetLiquidation', '100000'),
+      av('EquityWithLoanValue', '100000'),
+      av('CashBalance', '100000', 'USD'),
+      av('MaintMarginReq', '34689'),
+      av('MaintMarginReq-S', '0'),
+      av('MaintMarginReq-C', '34689'),
+      future(2, 6000),
     ];
     const r = report(bodies, SCENARIOS, { defaultRate: 0, rates: { USD: 0 } });
     for (const s of SCENARIOS) expect(result(r, s).maintMargin.toFixed(2)).toBe('34689.00');

@@ -26,7 +26,10 @@ export function holding(contract: Contract, qty: string, price: string, unrealiz
 /** TWS's model option computation (tick 13) for an option. */
 export function greeks(conId: number, impliedVol: number | undefined, underlyingPrice: number | undefined, pvDividend = 0): FeedEventBody {
   return {
-    type: 'optionComputed', conId, kind: 'model', delayed: false,
+    type: 'optionComputed',
+    conId,
+    kind: 'model',
+    delayed: false,
     ...(impliedVol !== undefined ? { impliedVol } : {}),
     ...(underlyingPrice !== undefined ? { underlyingPrice } : {}),
     pvDividend,
@@ -49,7 +52,11 @@ export function scenario(text: string, label?: string): Scenario {
 }
 
 export function report(bodies: readonly FeedEventBody[], texts: readonly string[], params: Partial<StressParamsInput> = {}): StressReport {
-  return buildStressReport(stateOf(bodies), texts.map((t) => scenario(t)), { now: NOW, ...params });
+  return buildStressReport(
+    stateOf(bodies),
+    texts.map((t) => scenario(t)),
+    { now: NOW, ...params },
+  );
 }
 
 /** The result of one scenario of a report, by its text form. */

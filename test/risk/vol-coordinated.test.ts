@@ -34,8 +34,10 @@ describe('a short 90 put in a 10% fall, vol fixed and vol coordinated by term', 
     contract({ conId, symbol: 'SPX', secType: 'OPT', currency: 'USD', expiry, strike: new Decimal(90), right: 'P', multiplier: new Decimal(100) });
   const bodies = [
     ...USD_ACCOUNT,
-    holding(put(1, '20261213'), '-1', '0.05'), greeks(1, 0.2, 100),
-    holding(put(2, '20270322'), '-1', '0.60'), greeks(2, 0.2, 100),
+    holding(put(1, '20261213'), '-1', '0.05'),
+    greeks(1, 0.2, 100),
+    holding(put(2, '20270322'), '-1', '0.60'),
+    greeks(2, 0.2, 100),
   ];
   const price = (S: number, vol: number, at: number) => bsmPrice({ right: 'P', S, K: 90, T: (at - NOW) / YEAR, r: 0.04, vol });
   const loss = (vol: number, at: number) => -100 * (price(90, vol, at) - price(100, 0.2, at));
@@ -61,7 +63,10 @@ describe('the built-in ladder: coordinated rungs beside the plain ones, for clas
     const s = bookScenarios(stateOf([...USD_ACCOUNT, holding(option(3, 'SPX', '20261218', '5000', 'P'), '-1', '10'), greeks(3, 0.2, 5500)]));
     const coordinated = s.filter((x) => x.shocks.volTermDays !== undefined && x.family === 'asset');
     expect(coordinated.map((x) => x.id)).toEqual([
-      'px:IND=-30%,vol=+90%,volterm=30', 'px:IND=-20%,vol=+60%,volterm=30', 'px:IND=-10%,vol=+30%,volterm=30', 'px:IND=-5%,vol=+15%,volterm=30',
+      'px:IND=-30%,vol=+90%,volterm=30',
+      'px:IND=-20%,vol=+60%,volterm=30',
+      'px:IND=-10%,vol=+30%,volterm=30',
+      'px:IND=-5%,vol=+15%,volterm=30',
     ]);
     expect(coordinated[2]!.label).toBe('Indexes \u221210%, vol +30% to 30d, less beyond (vol coordinated: +3% per 1% fall)');
     // The plain ladder stays.

@@ -81,9 +81,13 @@ describe('alert transitions in the session', () => {
       const feed = new Feed(source, { now: clock.now, sink: new FlightRecorder(writer) });
       for (const b of [
         { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 4217 } as FeedEventBody,
-        ...accountEvents(), { type: 'accountDownloadEnded', account: ACCOUNT } as FeedEventBody,
-        ...positionEvents(), { type: 'positionsEnded' } as FeedEventBody, { type: 'openOrdersEnded' } as FeedEventBody,
-      ]) source.next(b);
+        ...accountEvents(),
+        { type: 'accountDownloadEnded', account: ACCOUNT } as FeedEventBody,
+        ...positionEvents(),
+        { type: 'positionsEnded' } as FeedEventBody,
+        { type: 'openOrdersEnded' } as FeedEventBody,
+      ])
+        source.next(b);
       const effects: { transitions: readonly AlertTransition[]; account: string | undefined; lastSeq: number }[] = [];
       const alerts = createAlertRunner(undefined, {
         publish: (b) => feed.publish(b),
@@ -120,8 +124,18 @@ describe('alert transitions in the session', () => {
       const changed = recorded.filter((e) => e.type === 'alertChanged');
       expect(changed).toEqual([
         {
-          type: 'alertChanged', seq: before.lastSeq + 1, receivedAt: T0 + 1000, kind: 'raised', at: T0 + 1000,
-          alert: expect.objectContaining({ id: 'concentration.und:AAPL', rule: 'concentration.und', severity: 'warning', raisedAt: T0 + 1000, acknowledged: false }),
+          type: 'alertChanged',
+          seq: before.lastSeq + 1,
+          receivedAt: T0 + 1000,
+          kind: 'raised',
+          at: T0 + 1000,
+          alert: expect.objectContaining({
+            id: 'concentration.und:AAPL',
+            rule: 'concentration.und',
+            severity: 'warning',
+            raisedAt: T0 + 1000,
+            acknowledged: false,
+          }),
         },
       ]);
     } finally {

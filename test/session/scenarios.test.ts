@@ -5,7 +5,7 @@ import { bookScenarios, stressForAlerts } from '../../src/risk/alerts/index.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { stateAt } from '../../src/streams/replay/state-at.js';
 
-describe('the session\'s one scenario selector', () => {
+describe("the session's one scenario selector", () => {
   it('on the multi-currency sample, the Stress pane, report (and the flatten preview it shares) and the alert rules run the same scenarios', async () => {
     const { state } = await stateAt('recordings/sample-multicurrency.jsonl');
     const now = state.lastEventAt;

@@ -54,7 +54,12 @@ describe('account values at the start of the demo (frozen clock, start prices)',
     expect(v('EquityWithLoanValue-S').eq(v('NetLiquidation-S').sub(v('OptionMarketValue', 'BASE')))).toBe(true);
     expect(v('ExcessLiquidity').eq(v('EquityWithLoanValue').sub(v('MaintMarginReq')))).toBe(true);
     expect(v('AvailableFunds').eq(v('EquityWithLoanValue').sub(v('InitMarginReq')))).toBe(true);
-    expect(new Decimal(snapshotValue(snap, 'Cushion', '')!).sub(v('ExcessLiquidity').div(v('NetLiquidation'))).abs().lte('5e-7')).toBe(true);
+    expect(
+      new Decimal(snapshotValue(snap, 'Cushion', '')!)
+        .sub(v('ExcessLiquidity').div(v('NetLiquidation')))
+        .abs()
+        .lte('5e-7'),
+    ).toBe(true);
     // Cash covering the commodity requirement sits in the -C segment (IBKR's sweep), never more than there is.
     expect(v('TotalCashValue-C').gte(0)).toBe(true);
     expect(v('TotalCashValue').eq(v('TotalCashValue-S').add(v('TotalCashValue-C')))).toBe(true);

@@ -26,59 +26,103 @@ interface Expect {
 
 const CASES: readonly Expect[] = [
   {
-    at: '2026-01-16T20:55:00Z', why: 'January expiry day, 15:55 New York (EST): today\'s options still listed',
-    front: ['20260116', '2026-01-16T21:00:00Z'], spx: ['20260320', '2026-03-20T20:00:00Z'], aapl: ['20260417', '2026-04-17T20:00:00Z'],
-    es: ['ESH6', '202603', '2026-03-20T13:30:00Z'], cl: ['CLG6', '202602', '2026-01-20T19:30:00Z'],
+    at: '2026-01-16T20:55:00Z',
+    why: "January expiry day, 15:55 New York (EST): today's options still listed",
+    front: ['20260116', '2026-01-16T21:00:00Z'],
+    spx: ['20260320', '2026-03-20T20:00:00Z'],
+    aapl: ['20260417', '2026-04-17T20:00:00Z'],
+    es: ['ESH6', '202603', '2026-03-20T13:30:00Z'],
+    cl: ['CLG6', '202602', '2026-01-20T19:30:00Z'],
   },
   {
-    at: '2026-01-16T21:05:00Z', why: 'the same day, 16:05 New York: the front month is February',
-    front: ['20260220', '2026-02-20T21:00:00Z'], spx: ['20260320', '2026-03-20T20:00:00Z'], aapl: ['20260417', '2026-04-17T20:00:00Z'],
-    es: ['ESH6', '202603', '2026-03-20T13:30:00Z'], cl: ['CLG6', '202602', '2026-01-20T19:30:00Z'],
+    at: '2026-01-16T21:05:00Z',
+    why: 'the same day, 16:05 New York: the front month is February',
+    front: ['20260220', '2026-02-20T21:00:00Z'],
+    spx: ['20260320', '2026-03-20T20:00:00Z'],
+    aapl: ['20260417', '2026-04-17T20:00:00Z'],
+    es: ['ESH6', '202603', '2026-03-20T13:30:00Z'],
+    cl: ['CLG6', '202602', '2026-01-20T19:30:00Z'],
   },
   {
-    at: '2026-03-20T19:55:00Z', why: 'March expiry day under daylight time, 15:55 New York: expiry is 20:00 UTC',
-    front: ['20260320', '2026-03-20T20:00:00Z'], spx: ['20260515', '2026-05-15T20:00:00Z'], aapl: ['20260618', '2026-06-18T20:00:00Z'],
-    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'], cl: ['CLK6', '202605', '2026-04-21T18:30:00Z'],
+    at: '2026-03-20T19:55:00Z',
+    why: 'March expiry day under daylight time, 15:55 New York: expiry is 20:00 UTC',
+    front: ['20260320', '2026-03-20T20:00:00Z'],
+    spx: ['20260515', '2026-05-15T20:00:00Z'],
+    aapl: ['20260618', '2026-06-18T20:00:00Z'],
+    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'],
+    cl: ['CLK6', '202605', '2026-04-21T18:30:00Z'],
   },
   {
-    at: '2026-03-20T20:05:00Z', why: '16:05 New York (before 21:00 UTC): March has expired, April is the front',
-    front: ['20260417', '2026-04-17T20:00:00Z'], spx: ['20260515', '2026-05-15T20:00:00Z'], aapl: ['20260618', '2026-06-18T20:00:00Z'],
-    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'], cl: ['CLK6', '202605', '2026-04-21T18:30:00Z'],
+    at: '2026-03-20T20:05:00Z',
+    why: '16:05 New York (before 21:00 UTC): March has expired, April is the front',
+    front: ['20260417', '2026-04-17T20:00:00Z'],
+    spx: ['20260515', '2026-05-15T20:00:00Z'],
+    aapl: ['20260618', '2026-06-18T20:00:00Z'],
+    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'],
+    cl: ['CLK6', '202605', '2026-04-21T18:30:00Z'],
   },
   {
-    at: '2026-06-10T14:00:00Z', why: 'the day before the June ES roll: still ESM6 (its last day moved to Thursday by Juneteenth)',
-    front: ['20260618', '2026-06-18T20:00:00Z'], spx: ['20260821', '2026-08-21T20:00:00Z'], aapl: ['20260918', '2026-09-18T20:00:00Z'],
-    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'], cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
+    at: '2026-06-10T14:00:00Z',
+    why: 'the day before the June ES roll: still ESM6 (its last day moved to Thursday by Juneteenth)',
+    front: ['20260618', '2026-06-18T20:00:00Z'],
+    spx: ['20260821', '2026-08-21T20:00:00Z'],
+    aapl: ['20260918', '2026-09-18T20:00:00Z'],
+    es: ['ESM6', '202606', '2026-06-18T13:30:00Z'],
+    cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
   },
   {
-    at: '2026-06-12T14:00:00Z', why: 'the day after the ES roll (Thursday 11 June): September is the front',
-    front: ['20260618', '2026-06-18T20:00:00Z'], spx: ['20260821', '2026-08-21T20:00:00Z'], aapl: ['20260918', '2026-09-18T20:00:00Z'],
-    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'], cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
+    at: '2026-06-12T14:00:00Z',
+    why: 'the day after the ES roll (Thursday 11 June): September is the front',
+    front: ['20260618', '2026-06-18T20:00:00Z'],
+    spx: ['20260821', '2026-08-21T20:00:00Z'],
+    aapl: ['20260918', '2026-09-18T20:00:00Z'],
+    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'],
+    cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
   },
   {
-    at: '2026-06-18T19:50:00Z', why: 'Thursday 18 June 2026: Juneteenth falls on the third Friday, so today is the expiry day',
-    front: ['20260618', '2026-06-18T20:00:00Z'], spx: ['20260821', '2026-08-21T20:00:00Z'], aapl: ['20260918', '2026-09-18T20:00:00Z'],
-    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'], cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
+    at: '2026-06-18T19:50:00Z',
+    why: 'Thursday 18 June 2026: Juneteenth falls on the third Friday, so today is the expiry day',
+    front: ['20260618', '2026-06-18T20:00:00Z'],
+    spx: ['20260821', '2026-08-21T20:00:00Z'],
+    aapl: ['20260918', '2026-09-18T20:00:00Z'],
+    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'],
+    cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
   },
   {
-    at: '2026-06-19T15:00:00Z', why: 'Juneteenth itself: June has expired, July is the front',
-    front: ['20260717', '2026-07-17T20:00:00Z'], spx: ['20260821', '2026-08-21T20:00:00Z'], aapl: ['20260918', '2026-09-18T20:00:00Z'],
-    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'], cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
+    at: '2026-06-19T15:00:00Z',
+    why: 'Juneteenth itself: June has expired, July is the front',
+    front: ['20260717', '2026-07-17T20:00:00Z'],
+    spx: ['20260821', '2026-08-21T20:00:00Z'],
+    aapl: ['20260918', '2026-09-18T20:00:00Z'],
+    es: ['ESU6', '202609', '2026-09-18T13:30:00Z'],
+    cl: ['CLN6', '202607', '2026-06-22T18:30:00Z'],
   },
   {
-    at: '2026-12-31T23:59:00Z', why: '31 December 2026, 18:59 New York: next year\'s months and year digits',
-    front: ['20270115', '2027-01-15T21:00:00Z'], spx: ['20270219', '2027-02-19T21:00:00Z'], aapl: ['20270319', '2027-03-19T20:00:00Z'],
-    es: ['ESH7', '202703', '2027-03-19T13:30:00Z'], cl: ['CLG7', '202702', '2027-01-20T19:30:00Z'],
+    at: '2026-12-31T23:59:00Z',
+    why: "31 December 2026, 18:59 New York: next year's months and year digits",
+    front: ['20270115', '2027-01-15T21:00:00Z'],
+    spx: ['20270219', '2027-02-19T21:00:00Z'],
+    aapl: ['20270319', '2027-03-19T20:00:00Z'],
+    es: ['ESH7', '202703', '2027-03-19T13:30:00Z'],
+    cl: ['CLG7', '202702', '2027-01-20T19:30:00Z'],
   },
   {
-    at: '2027-12-31T23:59:00Z', why: '31 December 2027 (a Friday; Christmas observed on Friday 24th moves CLF8\'s last day)',
-    front: ['20280121', '2028-01-21T21:00:00Z'], spx: ['20280218', '2028-02-18T21:00:00Z'], aapl: ['20280317', '2028-03-17T20:00:00Z'],
-    es: ['ESH8', '202803', '2028-03-17T13:30:00Z'], cl: ['CLG8', '202802', '2028-01-20T19:30:00Z'],
+    at: '2027-12-31T23:59:00Z',
+    why: "31 December 2027 (a Friday; Christmas observed on Friday 24th moves CLF8's last day)",
+    front: ['20280121', '2028-01-21T21:00:00Z'],
+    spx: ['20280218', '2028-02-18T21:00:00Z'],
+    aapl: ['20280317', '2028-03-17T20:00:00Z'],
+    es: ['ESH8', '202803', '2028-03-17T13:30:00Z'],
+    cl: ['CLG8', '202802', '2028-01-20T19:30:00Z'],
   },
   {
-    at: '2028-02-29T15:00:00Z', why: 'leap day 2028',
-    front: ['20280317', '2028-03-17T20:00:00Z'], spx: ['20280421', '2028-04-21T20:00:00Z'], aapl: ['20280519', '2028-05-19T20:00:00Z'],
-    es: ['ESH8', '202803', '2028-03-17T13:30:00Z'], cl: ['CLJ8', '202804', '2028-03-21T18:30:00Z'],
+    at: '2028-02-29T15:00:00Z',
+    why: 'leap day 2028',
+    front: ['20280317', '2028-03-17T20:00:00Z'],
+    spx: ['20280421', '2028-04-21T20:00:00Z'],
+    aapl: ['20280519', '2028-05-19T20:00:00Z'],
+    es: ['ESH8', '202803', '2028-03-17T13:30:00Z'],
+    cl: ['CLJ8', '202804', '2028-03-21T18:30:00Z'],
   },
 ];
 
@@ -89,7 +133,7 @@ const fut = (i: Instrument) => [i.localSymbol, i.contractMonth, iso(i.expiryMs)]
 /** TWS sends a future's full last trading day (the New York date of these expiries), not its month. */
 const lastDay = (expiry: string) => expiry.slice(0, 10).replaceAll('-', '');
 
-describe('the simulator\'s contracts on awkward dates', () => {
+describe("the simulator's contracts on awkward dates", () => {
   it.each(CASES)('$at: $why', (c) => {
     const u = buildUniverse(Date.parse(c.at));
     expect(opt(byId(u, FRONT_AAPL_CALL))).toEqual(c.front);
@@ -102,10 +146,14 @@ describe('the simulator\'s contracts on awkward dates', () => {
     expect(byId(u, CL).lastTradeDateOrContractMonth).toBe(lastDay(c.cl[2]));
     // The ES option is the quarterly one: it ends with its future, on the future's last trading day.
     const fop = byId(u, ES_FOP);
-    expect([fop.localSymbol, iso(fop.expiryMs), fop.lastTradeDateOrContractMonth]).toEqual([`${c.es[0]} C6300`, c.es[2], c.es[2].slice(0, 10).replaceAll('-', '')]);
+    expect([fop.localSymbol, iso(fop.expiryMs), fop.lastTradeDateOrContractMonth]).toEqual([
+      `${c.es[0]} C6300`,
+      c.es[2],
+      c.es[2].slice(0, 10).replaceAll('-', ''),
+    ]);
   });
 
-  it('an option\'s OCC local symbol carries its (holiday-moved) expiry', () => {
+  it("an option's OCC local symbol carries its (holiday-moved) expiry", () => {
     const u = buildUniverse(Date.parse('2026-03-02T14:30:00Z'));
     expect(byId(u, AAPL_CALL).localSymbol).toBe('AAPL  260618C00240000');
     expect(byId(u, FRONT_SPX_PUT).localSymbol).toBe('SPX   260320P06050000');
@@ -128,15 +176,31 @@ describe('the simulator\'s contracts on awkward dates', () => {
 describe('listing: an option expiring today is listed until its expiry instant, then not', () => {
   const u = buildUniverse(Date.parse('2026-03-20T19:55:00Z'));
   const query = (over: Partial<ContractQuery>): ContractQuery => ({
-    conId: 0, symbol: '', secType: '', lastTradeDateOrContractMonth: '', strike: 0, right: '', multiplier: '', exchange: '',
-    primaryExch: '', currency: '', localSymbol: '', tradingClass: '', ...over,
+    conId: 0,
+    symbol: '',
+    secType: '',
+    lastTradeDateOrContractMonth: '',
+    strike: 0,
+    right: '',
+    multiplier: '',
+    exchange: '',
+    primaryExch: '',
+    currency: '',
+    localSymbol: '',
+    tradingClass: '',
+    ...over,
   });
-  const chain = (now: string) => findInstruments(u, query({ symbol: 'AAPL', secType: 'OPT' }), Date.parse(now)).map((i) => i.lastTradeDateOrContractMonth).sort();
+  const chain = (now: string) =>
+    findInstruments(u, query({ symbol: 'AAPL', secType: 'OPT' }), Date.parse(now))
+      .map((i) => i.lastTradeDateOrContractMonth)
+      .sort();
 
   it('the AAPL chain at 15:59:59 New York holds today, at 16:00 it does not', () => {
     expect(chain('2026-03-20T19:59:59Z')).toEqual(['20260320', '20260618', '20260618']);
     expect(chain('2026-03-20T20:00:00Z')).toEqual(['20260618', '20260618']);
-    expect(findInstruments(u, query({ symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20260320' }), Date.parse('2026-03-20T20:00:00Z'))).toEqual([]);
+    expect(findInstruments(u, query({ symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20260320' }), Date.parse('2026-03-20T20:00:00Z'))).toEqual(
+      [],
+    );
   });
 
   it('a conId still names the expired contract (a held position keeps its marks); isListed says it no longer trades', () => {
@@ -150,7 +214,14 @@ describe('listing: an option expiring today is listed until its expiry instant, 
 
 /** An independent reading of New York wall time, through the platform's time-zone database. */
 const nyFmt = new Intl.DateTimeFormat('en-US', {
-  timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', weekday: 'short',
+  timeZone: 'America/New_York',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+  hourCycle: 'h23',
+  weekday: 'short',
 });
 function ny(ms: number): { date: string; time: string; weekday: string } {
   const p = Object.fromEntries(nyFmt.formatToParts(ms).map((x) => [x.type, x.value]));
@@ -202,10 +273,11 @@ describe('properties over a seeded spread of start dates, 2026 to 2033', () => {
     }
   });
 
-  it('the front monthly option is the first expiry still ahead: last month\'s third Friday is behind the start', () => {
+  it("the front monthly option is the first expiry still ahead: last month's third Friday is behind the start", () => {
     for (const start of starts) {
       const front = buildUniverse(start).find((i) => i.conId === FRONT_AAPL_CALL)!;
-      const y = Number(front.lastTradeDateOrContractMonth.slice(0, 4)), m = Number(front.lastTradeDateOrContractMonth.slice(4, 6));
+      const y = Number(front.lastTradeDateOrContractMonth.slice(0, 4)),
+        m = Number(front.lastTradeDateOrContractMonth.slice(4, 6));
       const prev = m === 1 ? thirdFridayOf(y - 1, 12) : thirdFridayOf(y, m - 1);
       // The month before's third Friday (or the Thursday before it) is before the start's New York date.
       expect(Number(prev) - 1, new Date(start).toISOString()).toBeLessThanOrEqual(Number(ny(start).date));
@@ -229,7 +301,8 @@ describe('properties over a seeded spread of start dates, 2026 to 2033', () => {
       // ES: a quarterly month; its expiry at 09:30 New York; the start is before its roll day and after the last one.
       expect(['03', '06', '09', '12'], at).toContain(es.contractMonth!.slice(4, 6));
       expect(ny(es.expiryMs!).time, at).toBe('09:30');
-      const esY = Number(es.contractMonth!.slice(0, 4)), esM = Number(es.contractMonth!.slice(4, 6));
+      const esY = Number(es.contractMonth!.slice(0, 4)),
+        esM = Number(es.contractMonth!.slice(4, 6));
       const rollOf = (y: number, m1: number) => {
         const tf = thirdFridayOf(y, m1);
         const d = new Date(Date.UTC(Number(tf.slice(0, 4)), Number(tf.slice(4, 6)) - 1, Number(tf.slice(6, 8)) - 8));
@@ -242,7 +315,8 @@ describe('properties over a seeded spread of start dates, 2026 to 2033', () => {
       const clEnd = ny(cl.expiryMs!);
       expect(clEnd.time, at).toBe('14:30');
       expect(['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], at).toContain(clEnd.weekday);
-      const clY = Number(cl.contractMonth!.slice(0, 4)), clM = Number(cl.contractMonth!.slice(4, 6));
+      const clY = Number(cl.contractMonth!.slice(0, 4)),
+        clM = Number(cl.contractMonth!.slice(4, 6));
       const prior = clM === 1 ? `${clY - 1}12` : `${clY}${String(clM - 1).padStart(2, '0')}`;
       expect(clEnd.date.slice(0, 6), at).toBe(prior);
       expect(Number(clEnd.date.slice(6, 8)), at).toBeLessThanOrEqual(22);

@@ -46,7 +46,15 @@ describe('tws-risk sim', () => {
     process.removeAllListeners('SIGTERM');
     try {
       const running = simCommand(['--port', '0', '--control-port', '0', '--seed', '3', '--speed', '5', '--log', log, '--account', 'DU7654321']);
-      const line = await waitFor(() => err.text().split('\n').find((l) => l.includes('TWS API on')), 5_000, 'start line');
+      const line = await waitFor(
+        () =>
+          err
+            .text()
+            .split('\n')
+            .find((l) => l.includes('TWS API on')),
+        5_000,
+        'start line',
+      );
       expect(line).toMatch(/^tws-risk sim: TWS API on 127\.0\.0\.1:\d+, control 127\.0\.0\.1:\d+, account DU7654321 \(USD\), seed 3$/);
       const port = Number(/127\.0\.0\.1:(\d+),/.exec(line)![1]);
       const { api, rec } = await connectApi(port, 1);

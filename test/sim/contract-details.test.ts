@@ -31,11 +31,15 @@ describe('contract details fields', () => {
     const t = at('2026-07-01T15:00:00Z');
     const d = detailsOf(byId(buildUniverse(t), 265598), t);
     expect(d.tradingHours.split(';').slice(0, 5)).toEqual([
-      '20260701:0930-20260701:1600', '20260702:0930-20260702:1600', '20260703:CLOSED', '20260704:CLOSED', '20260705:CLOSED',
+      '20260701:0930-20260701:1600',
+      '20260702:0930-20260702:1600',
+      '20260703:CLOSED',
+      '20260704:CLOSED',
+      '20260705:CLOSED',
     ]);
   });
 
-  it('the date is the contract time zone\'s: 23:30 UTC on Monday is still Monday in New York, already Tuesday in Tokyo', () => {
+  it("the date is the contract time zone's: 23:30 UTC on Monday is still Monday in New York, already Tuesday in Tokyo", () => {
     const t = at('2026-03-02T23:30:00Z');
     const uu = buildUniverse(t);
     expect(detailsOf(byId(uu, 265598), t).tradingHours.slice(0, 8)).toBe('20260302');
@@ -45,8 +49,13 @@ describe('contract details fields', () => {
   it('futures: full last trading day, the delivery month, overnight sessions opening the evening before, whole-contract sizes', () => {
     const es = detailsOf(byId(u, 637533641), at(T0));
     expect(es).toMatchObject({
-      lastTradeDateOrContractMonth: '20260320', contractMonth: '202603', realExpirationDate: '20260320', lastTradeDate: '20260320',
-      minSize: '1', sizeIncrement: '1', marketRuleIds: '67',
+      lastTradeDateOrContractMonth: '20260320',
+      contractMonth: '202603',
+      realExpirationDate: '20260320',
+      lastTradeDate: '20260320',
+      minSize: '1',
+      sizeIncrement: '1',
+      marketRuleIds: '67',
     });
     expect(es.tradingHours.split(';').slice(0, 2)).toEqual(['20260301:1700-20260302:1600', '20260302:1700-20260303:1600']);
     expect(es.tradingHours.split(';')[5]).toBe('20260307:CLOSED');
@@ -58,7 +67,7 @@ describe('contract details fields', () => {
     expect(opt.realExpirationDate).toBe(opt.lastTradeDateOrContractMonth);
   });
 
-  it('IB\'s Python client can read every CONTRACT_DATA field at 157 and 193 (evMultiplier empty, not Double.MAX)', () => {
+  it("IB's Python client can read every CONTRACT_DATA field at 157 and 193 (evMultiplier empty, not Double.MAX)", () => {
     for (const sv of [157, 193]) {
       for (const inst of u.filter((i) => i.secType !== 'BOND')) {
         const f = decodeContractData(sv, M.contractData(sv, 1, detailsOf(inst, at(T0))));
@@ -88,7 +97,11 @@ describe('contract details, market rules and positions over the socket', () => {
     api.reqMarketRule(67);
     api.reqMarketRule(4242);
     api.reqPositions();
-    await waitFor(() => c.rec.of(EventName.contractDetailsEnd).length === 1 && c.rec.of(EventName.marketRule).length === 1 && c.rec.of(EventName.positionEnd).length === 1, 20_000, 'answers');
+    await waitFor(
+      () => c.rec.of(EventName.contractDetailsEnd).length === 1 && c.rec.of(EventName.marketRule).length === 1 && c.rec.of(EventName.positionEnd).length === 1,
+      20_000,
+      'answers',
+    );
     const [, cd] = c.rec.of(EventName.contractDetails)[0] as [number, { contract: Record<string, unknown>; realExpirationDate: string; tradingHours: string }];
     expect(cd.contract).toMatchObject({ conId: 637533641, lastTradeDateOrContractMonth: '20260320' });
     expect(cd.realExpirationDate).toBe('20260320');

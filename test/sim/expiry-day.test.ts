@@ -46,7 +46,11 @@ function localAt(live: SimFeed, simTime: number): number {
 
 function optionFigures(live: SimFeed, now: number) {
   const state = live.feed.state;
-  const grid = buildStressGrid(state, scenarios.map((s) => s.shocks), stressParams({ now: localAt(live, now) }));
+  const grid = buildStressGrid(
+    state,
+    scenarios.map((s) => s.shocks),
+    stressParams({ now: localAt(live, now) }),
+  );
   const n = grid.cols.n;
   return HELD.map((h) => {
     const i = grid.positionIndex.get(h.conId)!;
@@ -81,10 +85,14 @@ describe('expiry day through the live source', () => {
     // Run the clock past the expiry and wait for the feed to see the expired options' greeks (no time value left).
     live.sim.setSpeed(300);
     await waitFor(() => live.sim.now() > EXPIRY + 20_000, 20_000, 'the simulator past 16:00 New York');
-    await waitFor(() => {
-      const s = live.feed.state;
-      return s.options.get(FRONT_AAPL_CALL)?.delta === 1 && s.options.get(FRONT_SPX_PUT)?.delta === -1 && s.options.get(FRONT_SPX_PUT)?.gamma === 0;
-    }, 20_000, 'expired greeks in the feed');
+    await waitFor(
+      () => {
+        const s = live.feed.state;
+        return s.options.get(FRONT_AAPL_CALL)?.delta === 1 && s.options.get(FRONT_SPX_PUT)?.delta === -1 && s.options.get(FRONT_SPX_PUT)?.gamma === 0;
+      },
+      20_000,
+      'expired greeks in the feed',
+    );
     live.sim.setSpeed(0);
     const after = live.sim.now();
 
@@ -108,7 +116,7 @@ describe('expiry day through the live source', () => {
     expect(Math.abs(early.pnl[fall]! - 4 * 100 * (0 - intrinsic(true, early.underlying, 220)))).toBeGreaterThan(0.05);
   }, 90_000);
 
-  it('the simulator stops listing today\'s expiry at 16:00 New York: contract details by description find only later expiries', async () => {
+  it("the simulator stops listing today's expiry at 16:00 New York: contract details by description find only later expiries", async () => {
     const { ib } = await connectNext(live.sim.port, 77);
     try {
       const details = await ib.getContractDetails({ symbol: 'AAPL', secType: SecType.OPT, currency: 'USD', exchange: 'SMART' });

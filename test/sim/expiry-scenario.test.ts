@@ -15,17 +15,18 @@ describe('expiry-day scenario and startBeforeExpiryMinutes', () => {
 
   it.each([
     ['2026-03-02T14:30:00Z', '2026-03-20T19:50:00.000Z', 'a Monday: the next expiry day, 15:50 New York (daylight time)'],
-    ['2026-03-20T19:55:00Z', '2026-03-20T19:55:00.000Z', 'already within 10 minutes of today\'s expiry: kept'],
+    ['2026-03-20T19:55:00Z', '2026-03-20T19:55:00.000Z', "already within 10 minutes of today's expiry: kept"],
     ['2026-03-20T14:00:00Z', '2026-03-20T19:50:00.000Z', 'the morning of an expiry day: later that day'],
-    ['2026-03-20T20:00:00Z', '2026-04-17T19:50:00.000Z', 'at the expiry instant: the next month\'s'],
-    ['2026-12-31T23:59:00Z', '2027-01-15T20:50:00.000Z', 'a year end: January\'s, under standard time'],
+    ['2026-03-20T20:00:00Z', '2026-04-17T19:50:00.000Z', "at the expiry instant: the next month's"],
+    ['2026-12-31T23:59:00Z', '2027-01-15T20:50:00.000Z', "a year end: January's, under standard time"],
     ['2026-06-15T12:00:00Z', '2026-06-18T19:50:00.000Z', 'June 2026: Thursday, Juneteenth being the third Friday'],
   ])('start %s → %s (%s)', (start, expected) => {
     expect(startOf(start)).toBe(expected);
   });
 
   it('refuses bad positions, naming each', () => {
-    const bad = () => parseScenario({ positions: [{ conId: 'x', quantity: '1', avgPrice: '2' }, { conId: 1, quantity: 'ten', avgPrice: '2', side: 'buy' }, 7] }, 'f.json');
+    const bad = () =>
+      parseScenario({ positions: [{ conId: 'x', quantity: '1', avgPrice: '2' }, { conId: 1, quantity: 'ten', avgPrice: '2', side: 'buy' }, 7] }, 'f.json');
     expect(bad).toThrow(ScenarioError);
     try {
       bad();

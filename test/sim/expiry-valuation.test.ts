@@ -29,7 +29,8 @@ describe('simulator marks around expiry', () => {
     ['a week after', EXPIRY + 7 * 86_400_000],
   ])('%s: the AAPL 220 call marks 8.50 and the SPX 6050 put 50, with the greeks of intrinsic value', (_what, t) => {
     const m = marketAt(t);
-    const c = m.quote(call), p = m.quote(put);
+    const c = m.quote(call),
+      p = m.quote(put);
     expect(c.mark).toBe(8.5);
     expect(p.mark).toBe(50);
     expect([c.option!.delta, c.option!.gamma, c.option!.vega, c.option!.theta]).toEqual([1, 0, 0, 0]);
@@ -44,7 +45,10 @@ describe('simulator marks around expiry', () => {
     ['one millisecond before', EXPIRY - 1],
   ])('%s: finite marks and greeks, within cents of intrinsic, never below it by more than discounting', (_what, t) => {
     const m = marketAt(t);
-    for (const [q, intrinsic] of [[m.quote(call), 8.5], [m.quote(put), 50]] as const) {
+    for (const [q, intrinsic] of [
+      [m.quote(call), 8.5],
+      [m.quote(put), 50],
+    ] as const) {
       for (const v of [q.mark, q.bid!, q.ask!, q.option!.delta, q.option!.gamma, q.option!.vega, q.option!.theta]) expect(Number.isFinite(v)).toBe(true);
       expect(Math.abs(q.mark - intrinsic)).toBeLessThan(0.05);
       expect(q.bid!).toBeLessThanOrEqual(q.ask!);
@@ -52,10 +56,19 @@ describe('simulator marks around expiry', () => {
   });
 
   it('the account holding them past expiry values to finite figures, the options at intrinsic × 100', () => {
-    const ledger = new Ledger('DU1', 'USD', {
-      positions: [...DEMO_POSITIONS, { conId: FRONT_AAPL_CALL, quantity: '4', avgPrice: '7.40' }, { conId: FRONT_SPX_PUT, quantity: '-2', avgPrice: '61.00' }],
-      cash: DEMO_CASH,
-    }, universe);
+    const ledger = new Ledger(
+      'DU1',
+      'USD',
+      {
+        positions: [
+          ...DEMO_POSITIONS,
+          { conId: FRONT_AAPL_CALL, quantity: '4', avgPrice: '7.40' },
+          { conId: FRONT_SPX_PUT, quantity: '-2', avgPrice: '61.00' },
+        ],
+        cash: DEMO_CASH,
+      },
+      universe,
+    );
     const view = valueAccount(ledger, marketAt(EXPIRY + 60_000), { margin: DEFAULT_MARGIN, spike: {} });
     for (const r of view.rows) if (/^-?\d/.test(r.value)) expect(Number.isFinite(Number(r.value)), r.key).toBe(true);
     const row = (conId: number) => view.portfolio.find((x) => x.inst.conId === conId)!;

@@ -26,12 +26,16 @@ describe('fractional quantities', () => {
     api!.placeOrder(2_000_002, { conId: 637533641, exchange: 'CME' }, mkt(1.5));
     api!.placeOrder(2_000_003, { conId: 265598, exchange: 'SMART' }, mkt(0.5));
     await waitFor(
-      () => rec.errors.filter((e) => e.code === 10243).length === 2 &&
-        rec.of(EventName.orderStatus).some((s) => s[0] === 2_000_003 && s[1] === 'Filled'),
+      () => rec.errors.filter((e) => e.code === 10243).length === 2 && rec.of(EventName.orderStatus).some((s) => s[0] === 2_000_003 && s[1] === 'Filled'),
       20_000,
       'two rejections and one fill',
     );
-    expect(rec.errors.filter((e) => e.code === 10243).map((e) => e.reqId).sort()).toEqual([2_000_001, 2_000_002]);
+    expect(
+      rec.errors
+        .filter((e) => e.code === 10243)
+        .map((e) => e.reqId)
+        .sort(),
+    ).toEqual([2_000_001, 2_000_002]);
     // Nothing of the rejected orders was booked: no open order or execution names them.
     expect(rec.of(EventName.openOrder).some((o) => o[0] === 2_000_001 || o[0] === 2_000_002)).toBe(false);
     expect(rec.of(EventName.execDetails).some((e) => (e[2] as { orderId: number }).orderId !== 2_000_003)).toBe(false);

@@ -71,11 +71,7 @@ export async function connectApi(port: number, clientId: number): Promise<{ api:
 }
 
 /** An IBApiNext connected to the simulator, ready (nextValidId seen); the raw IBApi is `raw`. */
-export async function connectNext(
-  port: number,
-  clientId: number,
-  reconnectInterval = 0,
-): Promise<{ ib: IBApiNext; raw: IBApi; rec: Recorder }> {
+export async function connectNext(port: number, clientId: number, reconnectInterval = 0): Promise<{ ib: IBApiNext; raw: IBApi; rec: Recorder }> {
   const ib = new IBApiNext({ host: '127.0.0.1', port, reconnectInterval });
   // tws-protocol.md §2.2: the wrapped IBApi is only reachable as a private field.
   const raw = (ib as unknown as { api: IBApi }).api;
@@ -97,7 +93,6 @@ export function disconnectAll(...clients: Array<IBApi | IBApiNext | undefined>):
     }
   }
 }
-
 
 /** Fixed start so expiries and timestamps are the same on every run. */
 export const T0 = '2026-03-02T14:30:00Z';

@@ -215,10 +215,17 @@ describe('market and margin incidents', () => {
     await waitFor(() => seen.length > 1, 5_000, 'model IV after the crash');
     expect(seen[1]).toBeCloseTo(0.405, 9);
     sub.unsubscribe();
-    await waitFor(() => {
-      const row = rec.of(EventName.updatePortfolio).filter((a) => (a[0] as { conId: number }).conId === 265598).at(-1);
-      return row && Math.abs((row[2] as number) - aapl0 * 0.9) < 0.011;
-    }, 5_000, 'AAPL mark −10%');
+    await waitFor(
+      () => {
+        const row = rec
+          .of(EventName.updatePortfolio)
+          .filter((a) => (a[0] as { conId: number }).conId === 265598)
+          .at(-1);
+        return row && Math.abs((row[2] as number) - aapl0 * 0.9) < 0.011;
+      },
+      5_000,
+      'AAPL mark −10%',
+    );
     expect(num(rec, 'NetLiquidation').lt(nlv0)).toBe(true);
   });
 

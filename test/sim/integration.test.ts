@@ -103,7 +103,12 @@ describe('simulator seen through @stoqey/ib', () => {
       expect(n(key).eq(n(`${key}-S`).add(n(`${key}-C`))), key).toBe(true);
     }
     const cushion = new Decimal(v.get('Cushion|') as string);
-    expect(cushion.sub(n('ExcessLiquidity').div(n('NetLiquidation'))).abs().lte('0.0000005')).toBe(true);
+    expect(
+      cushion
+        .sub(n('ExcessLiquidity').div(n('NetLiquidation')))
+        .abs()
+        .lte('0.0000005'),
+    ).toBe(true);
     expect(n('NetLiquidationByCurrency', 'BASE').eq(n('NetLiquidation'))).toBe(true);
     expect(n('InitMarginReq').gt(n('MaintMarginReq'))).toBe(true);
     expect(v.get('AccountCode|')).toBe(ACCOUNT);
@@ -124,7 +129,9 @@ describe('simulator seen through @stoqey/ib', () => {
     for (const args of rec.of(EventName.updatePortfolio)) latest.set((args[0] as { conId: number }).conId, args);
     expect(latest.size).toBe(sim.snapshot().positions.length);
     const stockByCcy = new Map<string, Decimal>();
-    for (const [contract, pos, price, value] of latest.values() as Iterable<[{ secType: string; currency: string; multiplier?: number }, number, number, number]>) {
+    for (const [contract, pos, price, value] of latest.values() as Iterable<
+      [{ secType: string; currency: string; multiplier?: number }, number, number, number]
+    >) {
       const mult = contract.multiplier ? contract.multiplier : 1;
       expect(Math.abs(value - pos * price * mult)).toBeLessThan(0.006 + Math.abs(value) * 1e-12);
       if (contract.secType === 'STK') {
@@ -166,7 +173,12 @@ describe('simulator seen through @stoqey/ib', () => {
   });
 
   it('streams PnL and PnL single', async () => {
-    const pnl = await firstValueFrom(next.ib.getPnL(ACCOUNT).pipe(filter((p) => p.unrealizedPnL !== undefined), timeout(5_000)));
+    const pnl = await firstValueFrom(
+      next.ib.getPnL(ACCOUNT).pipe(
+        filter((p) => p.unrealizedPnL !== undefined),
+        timeout(5_000),
+      ),
+    );
     expect(typeof pnl.dailyPnL).toBe('number');
     expect(pnl.realizedPnL).toBe(0);
     const single = await firstValueFrom(next.ib.getPnLSingle(ACCOUNT, '', 265598).pipe(timeout(5_000)));
@@ -182,16 +194,12 @@ describe('simulator seen through @stoqey/ib', () => {
 
   it('streams stock quotes (bid < ask, sizes) and option greeks on model, bid and ask computations', async () => {
     const stock = await firstValueFrom(
-      next.ib
-        .getMarketData({ conId: 265598, exchange: 'SMART' }, '106,221', false, false)
-        .pipe(
-          filter((u) =>
-            [IBApiTickType.BID, IBApiTickType.ASK, IBApiTickType.BID_SIZE, IBApiTickType.OPTION_IMPLIED_VOL, IBApiTickType.MARK_PRICE].every((t) =>
-              u.all.has(t),
-            ),
-          ),
-          timeout(5_000),
+      next.ib.getMarketData({ conId: 265598, exchange: 'SMART' }, '106,221', false, false).pipe(
+        filter((u) =>
+          [IBApiTickType.BID, IBApiTickType.ASK, IBApiTickType.BID_SIZE, IBApiTickType.OPTION_IMPLIED_VOL, IBApiTickType.MARK_PRICE].every((t) => u.all.has(t)),
         ),
+        timeout(5_000),
+      ),
     );
     const bid = stock.all.get(IBApiTickType.BID)!.value!;
     const ask = stock.all.get(IBApiTickType.ASK)!.value!;
@@ -201,11 +209,20 @@ describe('simulator seen through @stoqey/ib', () => {
     expect(stock.all.get(IBApiTickType.MARK_PRICE)?.value).toBeGreaterThan(bid - 0.02);
 
     const want = [
-      IBApiNextTickType.MODEL_OPTION_IV, IBApiNextTickType.MODEL_OPTION_DELTA, IBApiNextTickType.MODEL_OPTION_GAMMA,
-      IBApiNextTickType.MODEL_OPTION_VEGA, IBApiNextTickType.MODEL_OPTION_THETA, IBApiNextTickType.MODEL_OPTION_PRICE,
-      IBApiTickType.BID, IBApiTickType.ASK,
+      IBApiNextTickType.MODEL_OPTION_IV,
+      IBApiNextTickType.MODEL_OPTION_DELTA,
+      IBApiNextTickType.MODEL_OPTION_GAMMA,
+      IBApiNextTickType.MODEL_OPTION_VEGA,
+      IBApiNextTickType.MODEL_OPTION_THETA,
+      IBApiNextTickType.MODEL_OPTION_PRICE,
+      IBApiTickType.BID,
+      IBApiTickType.ASK,
     ];
-    for (const [conId, sign] of [[AAPL_CALL, 1], [AAPL_PUT, -1], [ES_FOP, 1]] as const) {
+    for (const [conId, sign] of [
+      [AAPL_CALL, 1],
+      [AAPL_PUT, -1],
+      [ES_FOP, 1],
+    ] as const) {
       const u = await firstValueFrom(
         next.ib.getMarketData({ conId, exchange: conId === ES_FOP ? 'CME' : 'SMART' }, '', false, false).pipe(
           filter((x) => want.every((t) => x.all.get(t)?.value !== undefined)),
@@ -266,7 +283,11 @@ describe('simulator seen through @stoqey/ib', () => {
 
   it('lists open orders (own, all) and executions with commission reports', async () => {
     const id = 1_000;
-    api.placeOrder(id, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 100, totalQuantity: 10, transmit: true });
+    api.placeOrder(
+      id,
+      { conId: 265598, exchange: 'SMART' },
+      { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 100, totalQuantity: 10, transmit: true },
+    );
     await waitFor(() => sim.snapshot().openOrders.some((o) => o.orderId === id && o.status === 'Submitted'));
     const all = await next.ib.getAllOpenOrders();
     expect(all.some((o) => o.orderId === id && o.order.clientId === 5 && o.order.lmtPrice === 100)).toBe(true);

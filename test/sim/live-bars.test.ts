@@ -14,7 +14,31 @@ const T0_S = 1_772_461_800;
 
 /** REQ_HISTORICAL_DATA at sv ≥ 124 (no version field), in the official client's order. */
 function histFrame(reqId: number, end: string, barSize: string, duration: string, keepUpToDate: boolean): Buffer {
-  return frame([20, reqId, AAPL, 'AAPL', 'STK', '', 0, '', '', 'SMART', '', 'USD', '', '', 0, end, barSize, duration, 1, 'TRADES', 2, keepUpToDate ? 1 : 0, '']);
+  return frame([
+    20,
+    reqId,
+    AAPL,
+    'AAPL',
+    'STK',
+    '',
+    0,
+    '',
+    '',
+    'SMART',
+    '',
+    'USD',
+    '',
+    '',
+    0,
+    end,
+    barSize,
+    duration,
+    1,
+    'TRADES',
+    2,
+    keepUpToDate ? 1 : 0,
+    '',
+  ]);
 }
 
 describe('historical data kept up to date', () => {
@@ -35,7 +59,12 @@ describe('historical data kept up to date', () => {
     raw = new RawClient(sim.port);
     await raw.start(701, 'v157..157');
     const c = raw;
-    const updates = (from = 0) => c.frames.slice(from).filter((f) => f[0] === '90').map(decodeHistoricalDataUpdate).filter((u) => u.reqId === '11');
+    const updates = (from = 0) =>
+      c.frames
+        .slice(from)
+        .filter((f) => f[0] === '90')
+        .map(decodeHistoricalDataUpdate)
+        .filter((u) => u.reqId === '11');
     const roundTrip = async () => {
       const n = c.count(49);
       c.write(frame([49, 1]));
@@ -45,7 +74,10 @@ describe('historical data kept up to date', () => {
     c.write(histFrame(12, '20260302 14:40:00 UTC', '5 mins', '1800 S', true));
     c.write(histFrame(11, '', '5 mins', '1800 S', true));
     await waitFor(() => c.count(17) === 1 && c.count(4) > 0, 20_000, 'the bars and the refusal');
-    const refusal = c.frames.filter((f) => f[0] === '4').map((f) => decodeError(157, f)).find((e) => e.reqId === '12')!;
+    const refusal = c.frames
+      .filter((f) => f[0] === '4')
+      .map((f) => decodeError(157, f))
+      .find((e) => e.reqId === '12')!;
     expect(refusal.code).toBe('321');
     expect(refusal.message).toContain('End date not supported with live updates');
     const hist = decodeHistoricalData(c.frames.find((f) => f[0] === '17')!);
@@ -75,7 +107,10 @@ describe('historical data kept up to date', () => {
     c.write(frame([25, 1, 11]));
     await waitFor(() => c.frames.slice(mark).some((f) => f[0] === '4'), 20_000, 'the second cancel refused');
     expect(updates(mark)).toEqual([]);
-    const again = decodeError(157, c.frames.slice(mark).find((f) => f[0] === '4')!);
+    const again = decodeError(
+      157,
+      c.frames.slice(mark).find((f) => f[0] === '4')!,
+    );
     expect(again).toMatchObject({ reqId: '11', code: '366' });
   });
 
@@ -88,7 +123,17 @@ describe('historical data kept up to date', () => {
     api.reqHistoricalData(21, { conId: AAPL, exchange: 'SMART' }, '', '600 S', BarSizeSetting.MINUTES_ONE, WhatToShow.TRADES, 1, 2, true);
     await waitFor(() => c.rec.of(EventName.historicalData).some((r) => r[0] === 21 && String(r[1]).startsWith('finished')), 20_000, 'the bars');
     for (let k = 0; k < 4 * 90; k++) sim.advance(250);
-    await waitFor(() => new Set(c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 21).map((r) => r[1])).size >= 2, 20_000, 'updates of two bars');
+    await waitFor(
+      () =>
+        new Set(
+          c.rec
+            .of(EventName.historicalDataUpdate)
+            .filter((r) => r[0] === 21)
+            .map((r) => r[1]),
+        ).size >= 2,
+      20_000,
+      'updates of two bars',
+    );
     const dates = c.rec.of(EventName.historicalDataUpdate).map((r) => Number(r[1]));
     // At 14:33:00 the 14:32 bar is complete; the updates start with the 14:33 bar.
     expect(Math.min(...dates)).toBe(T0_S + 180);
@@ -99,7 +144,10 @@ describe('historical data kept up to date', () => {
     const n = c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).length;
     for (let k = 0; k < 8; k++) sim.advance(250);
     await waitFor(() => c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).length > n, 20_000, 'a daily update');
-    const daily = c.rec.of(EventName.historicalDataUpdate).filter((r) => r[0] === 22).at(-1)!;
+    const daily = c.rec
+      .of(EventName.historicalDataUpdate)
+      .filter((r) => r[0] === 22)
+      .at(-1)!;
     expect(daily[1]).toBe('20260302');
     expect(Number(daily[5])).toBeCloseTo(Number(sim.snapshot().positions.find((p) => p.conId === AAPL)!.marketPrice), 2);
     expect(decodingErrors(c.rec)).toEqual([]);

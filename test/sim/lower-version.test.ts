@@ -19,12 +19,23 @@ afterEach(async () => {
 async function rig(maxServerVersion: number): Promise<{ sim: Simulator; source: TwsSource; feed: Feed; logs: string[]; events: FeedEvent[] }> {
   const logs: string[] = [];
   const sim = await startSimulator({
-    port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, maxServerVersion, log: (level, m) => logs.push(`${level} ${m}`),
+    port: 0,
+    controlPort: null,
+    seed: 3,
+    speed: 20,
+    startTime: T0,
+    maxServerVersion,
+    log: (level, m) => logs.push(`${level} ${m}`),
   });
   open.push(() => sim.close());
   const source = new TwsSource({
-    host: '127.0.0.1', port: sim.port, clientId: 41, heartbeatMs: 300, heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId: 41,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 300,
   });
   const feed = new Feed(source.events$);
   const events: FeedEvent[] = [];
@@ -38,10 +49,14 @@ async function rig(maxServerVersion: number): Promise<{ sim: Simulator; source: 
 describe('the live source at a lower server version', () => {
   it.each([178, 157])('at %i: positions, account values and open orders sync, and a market order fills', async (sv) => {
     const { sim, source, feed, logs, events } = await rig(sv);
-    await waitFor(() => {
-      const st = feed.state;
-      return st.health === 'ready' && st.complete.accountDownload && st.complete.positions && st.complete.accountSummary && st.complete.openOrders;
-    }, 20_000, `sync at ${sv}`);
+    await waitFor(
+      () => {
+        const st = feed.state;
+        return st.health === 'ready' && st.complete.accountDownload && st.complete.positions && st.complete.accountSummary && st.complete.openOrders;
+      },
+      20_000,
+      `sync at ${sv}`,
+    );
     expect(sim.snapshot().sessions.map((s) => s.serverVersion)).toEqual([sv]);
 
     const st = feed.state;
@@ -54,7 +69,16 @@ describe('the live source at a lower server version', () => {
     expect(accountValue(feed.state, 'NetLiquidation', 'USD')?.value?.gt(0)).toBe(true);
 
     // An open order from another client is listed; then our market order fills and moves the position.
-    await sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '100', orderType: 'LMT', lmtPrice: 150 });
+    await sim.trigger({
+      incident: 'foreign-order',
+      clientId: 99,
+      symbol: 'AAPL',
+      secType: 'STK',
+      action: 'BUY',
+      quantity: '100',
+      orderType: 'LMT',
+      lmtPrice: 150,
+    });
     await waitFor(() => [...feed.state.orders.values()].some((o) => o.clientId === 99 && o.status === 'Submitted'), 20_000, 'the foreign open order');
     const aapl = [...feed.state.portfolio.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
     // Contract details (version field and mdSizeMultiplier below 164) decode to the contract's tick.
@@ -63,7 +87,11 @@ describe('the live source at a lower server version', () => {
     const r = source.placeOrder(aapl.contract, { action: 'BUY', totalQuantity: dec('10'), orderType: 'MKT', tif: 'DAY', orderRef: `v${sv}` });
     expect(r.ok).toBe(true);
     const orderId = r.ok ? r.orderId : 0;
-    await waitFor(() => [...feed.state.executions.values()].some((e) => e.orderId === orderId && e.commission !== undefined), 20_000, 'the fill and its commission');
+    await waitFor(
+      () => [...feed.state.executions.values()].some((e) => e.orderId === orderId && e.commission !== undefined),
+      20_000,
+      'the fill and its commission',
+    );
     await waitFor(() => feed.state.positions.get(aapl.contract.conId)?.position.equals(before.plus(10)), 20_000, 'the position update');
     await waitFor(() => [...feed.state.orders.values()].find((o) => o.orderId === orderId)?.status === 'Filled', 20_000, 'the Filled status');
     expect(sim.snapshot().positions.find((p) => p.conId === aapl.contract.conId)?.position).toBe(before.plus(10).toString());

@@ -45,12 +45,32 @@ const M = new Proxy(Messages, {
 }) as typeof Messages;
 
 const option: WireContract = {
-  conId: 734559211, symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20270219', strike: 240, right: 'C',
-  multiplier: '100', exchange: 'SMART', primaryExch: '', currency: 'USD', localSymbol: 'AAPL  270219C00240000', tradingClass: 'AAPL',
+  conId: 734559211,
+  symbol: 'AAPL',
+  secType: 'OPT',
+  lastTradeDateOrContractMonth: '20270219',
+  strike: 240,
+  right: 'C',
+  multiplier: '100',
+  exchange: 'SMART',
+  primaryExch: '',
+  currency: 'USD',
+  localSymbol: 'AAPL  270219C00240000',
+  tradingClass: 'AAPL',
 };
 const stock: WireContract = {
-  conId: 265598, symbol: 'AAPL', secType: 'STK', lastTradeDateOrContractMonth: '', strike: 0, right: '', multiplier: '',
-  exchange: 'SMART', primaryExch: 'NASDAQ', currency: 'USD', localSymbol: 'AAPL', tradingClass: 'AAPL',
+  conId: 265598,
+  symbol: 'AAPL',
+  secType: 'STK',
+  lastTradeDateOrContractMonth: '',
+  strike: 0,
+  right: '',
+  multiplier: '',
+  exchange: 'SMART',
+  primaryExch: 'NASDAQ',
+  currency: 'USD',
+  localSymbol: 'AAPL',
+  tradingClass: 'AAPL',
 };
 const d = (s: string) => new Decimal(s);
 
@@ -74,8 +94,17 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     const [account, contract, pos, avgCost] = one(M.position('DU1234567', option, d('-5'), 410), 'position');
     expect(account).toBe('DU1234567');
     expect(contract).toMatchObject({
-      conId: 734559211, symbol: 'AAPL', secType: 'OPT', lastTradeDateOrContractMonth: '20270219', strike: 240, right: 'C',
-      multiplier: 100, exchange: 'SMART', currency: 'USD', localSymbol: 'AAPL  270219C00240000', tradingClass: 'AAPL',
+      conId: 734559211,
+      symbol: 'AAPL',
+      secType: 'OPT',
+      lastTradeDateOrContractMonth: '20270219',
+      strike: 240,
+      right: 'C',
+      multiplier: 100,
+      exchange: 'SMART',
+      currency: 'USD',
+      localSymbol: 'AAPL  270219C00240000',
+      tradingClass: 'AAPL',
     });
     expect(pos).toBe(-5);
     expect(avgCost).toBe(410);
@@ -86,7 +115,10 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
 
   it('ACCT_VALUE, PORTFOLIO_VALUE, ACCT_UPDATE_TIME, ACCT_DOWNLOAD_END', () => {
     expect(one(M.accountValue('NetLiquidation-S', '555366.42', 'USD', 'DU1234567'), 'updateAccountValue')).toEqual([
-      'NetLiquidation-S', '555366.42', 'USD', 'DU1234567',
+      'NetLiquidation-S',
+      '555366.42',
+      'USD',
+      'DU1234567',
     ]);
     const args = one(
       M.portfolioValue(
@@ -129,7 +161,16 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
 
   it('TICK_OPTION_COMPUTATION with greeks, and with TWS n/a sentinels', () => {
     const full = one(
-      M.tickOptionComputation(8, 13, 0, { impliedVol: 0.27, delta: 0.41, optPrice: 6.85, pvDividend: 0.28, gamma: 0.012, vega: 0.45, theta: -0.06, undPrice: 228.5 }),
+      M.tickOptionComputation(8, 13, 0, {
+        impliedVol: 0.27,
+        delta: 0.41,
+        optPrice: 6.85,
+        pvDividend: 0.28,
+        gamma: 0.012,
+        vega: 0.45,
+        theta: -0.06,
+        undPrice: 228.5,
+      }),
       'tickOptionComputation',
     );
     expect(full).toEqual([8, 13, 0, 0.27, 0.41, 6.85, 0.28, 0.012, 0.45, -0.06, 228.5]);
@@ -146,21 +187,58 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
 
   it('CONTRACT_DATA and BOND_CONTRACT_DATA and their end', () => {
     const details: Messages.ContractDetailsView = {
-      ...option, marketName: 'AAPL', minTick: 0.01, orderTypes: 'LMT,MKT', validExchanges: 'SMART,CBOE', underConId: 265598,
-      longName: 'APPLE INC', contractMonth: '202702', industry: 'Technology', category: 'Computers', subcategory: '',
-      timeZoneId: 'US/Eastern', tradingHours: '0930-1600', liquidHours: '0930-1600', secIdList: [['ISIN', 'US0378331005']],
-      underSymbol: 'AAPL', underSecType: 'STK', marketRuleIds: '26', realExpirationDate: '20270219', lastTradeDate: '20270219',
-      stockType: '', minSize: '1', sizeIncrement: '1', suggestedSizeIncrement: '1',
+      ...option,
+      marketName: 'AAPL',
+      minTick: 0.01,
+      orderTypes: 'LMT,MKT',
+      validExchanges: 'SMART,CBOE',
+      underConId: 265598,
+      longName: 'APPLE INC',
+      contractMonth: '202702',
+      industry: 'Technology',
+      category: 'Computers',
+      subcategory: '',
+      timeZoneId: 'US/Eastern',
+      tradingHours: '0930-1600',
+      liquidHours: '0930-1600',
+      secIdList: [['ISIN', 'US0378331005']],
+      underSymbol: 'AAPL',
+      underSecType: 'STK',
+      marketRuleIds: '26',
+      realExpirationDate: '20270219',
+      lastTradeDate: '20270219',
+      stockType: '',
+      minSize: '1',
+      sizeIncrement: '1',
+      suggestedSizeIncrement: '1',
     };
     const [reqId, cd] = one(M.contractData(193, 5, details), 'contractDetails') as [number, Record<string, unknown>];
     expect(reqId).toBe(5);
-    expect(cd.contract).toMatchObject({ conId: 734559211, symbol: 'AAPL', secType: 'OPT', strike: 240, right: 'C', multiplier: 100, lastTradeDate: '20270219' });
+    expect(cd.contract).toMatchObject({
+      conId: 734559211,
+      symbol: 'AAPL',
+      secType: 'OPT',
+      strike: 240,
+      right: 'C',
+      multiplier: 100,
+      lastTradeDate: '20270219',
+    });
     expect(cd).toMatchObject({ minTick: 0.01, underConId: 265598, longName: 'APPLE INC', timeZoneId: 'US/Eastern', underSymbol: 'AAPL', minSize: 1 });
     expect(cd.secIdList).toEqual([{ tag: 'ISIN', value: 'US0378331005' }]);
 
     const bond: Messages.BondDetailsView = {
-      ...details, conId: 563840112, symbol: 'US-T', secType: 'BOND', strike: 0, right: '', multiplier: '0.01',
-      lastTradeDateOrContractMonth: '20341115', cusip: '91282CLW9', coupon: 4.25, maturity: '20341115', issueDate: '20241115',
+      ...details,
+      conId: 563840112,
+      symbol: 'US-T',
+      secType: 'BOND',
+      strike: 0,
+      right: '',
+      multiplier: '0.01',
+      lastTradeDateOrContractMonth: '20341115',
+      cusip: '91282CLW9',
+      coupon: 4.25,
+      maturity: '20341115',
+      issueDate: '20241115',
       secIdList: [['CUSIP', '91282CLW9']],
     };
     const [, bd] = one(M.bondContractData(193, 6, bond), 'bondContractDetails') as [number, Record<string, unknown>];
@@ -170,26 +248,57 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
   });
 
   it('POSITION_MULTI, ACCOUNT_UPDATE_MULTI, option chains, symbol samples, head timestamp and their ends', () => {
-    const [reqId, account, modelCode, contract, pos, avgCost] = one(M.positionMulti(8, 'DU1234567', stock, d('100'), 201.5, ''), 'positionMulti') as [number, string, string, Record<string, unknown>, number, number];
+    const [reqId, account, modelCode, contract, pos, avgCost] = one(M.positionMulti(8, 'DU1234567', stock, d('100'), 201.5, ''), 'positionMulti') as [
+      number,
+      string,
+      string,
+      Record<string, unknown>,
+      number,
+      number,
+    ];
     expect([reqId, account, modelCode, pos, avgCost]).toEqual([8, 'DU1234567', '', 100, 201.5]);
     expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', exchange: 'SMART' });
     expect(one(M.positionMultiEnd(8), 'positionMultiEnd')).toEqual([8]);
-    expect(one(M.accountUpdateMulti(9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD'), 'accountUpdateMulti')).toEqual([9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD']);
+    expect(one(M.accountUpdateMulti(9, 'DU1234567', '', 'NetLiquidation', '1000.5', 'USD'), 'accountUpdateMulti')).toEqual([
+      9,
+      'DU1234567',
+      '',
+      'NetLiquidation',
+      '1000.5',
+      'USD',
+    ]);
     // @stoqey/ib reads this reqId with readStr.
     expect(one(M.accountUpdateMultiEnd(9), 'accountUpdateMultiEnd')).toEqual(['9']);
-    expect(one(M.secDefOptParams(10, 'SMART', 265598, 'AAPL', '100', ['20260417', '20260515'], [210, 240]), 'securityDefinitionOptionParameter'))
-      .toEqual([10, 'SMART', 265598, 'AAPL', 100, ['20260417', '20260515'], [210, 240]]);
+    expect(one(M.secDefOptParams(10, 'SMART', 265598, 'AAPL', '100', ['20260417', '20260515'], [210, 240]), 'securityDefinitionOptionParameter')).toEqual([
+      10,
+      'SMART',
+      265598,
+      'AAPL',
+      100,
+      ['20260417', '20260515'],
+      [210, 240],
+    ]);
     expect(one(M.secDefOptParamsEnd(10), 'securityDefinitionOptionParameterEnd')).toEqual([10]);
-    const [sreq, samples] = one(M.symbolSamples(193, 11, [{ conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD', derivativeSecTypes: ['OPT'], description: 'APPLE INC' }]), 'symbolSamples') as [number, Array<Record<string, unknown>>];
+    const [sreq, samples] = one(
+      M.symbolSamples(193, 11, [
+        { conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD', derivativeSecTypes: ['OPT'], description: 'APPLE INC' },
+      ]),
+      'symbolSamples',
+    ) as [number, Array<Record<string, unknown>>];
     expect(sreq).toBe(11);
-    expect(samples[0]).toMatchObject({ contract: { conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD' }, derivativeSecTypes: ['OPT'] });
+    expect(samples[0]).toMatchObject({
+      contract: { conId: 265598, symbol: 'AAPL', secType: 'STK', primaryExch: 'NASDAQ', currency: 'USD' },
+      derivativeSecTypes: ['OPT'],
+    });
     expect(one(M.headTimestamp(12, '20250302-14:30:00'), 'headTimestamp')).toEqual([12, '20250302-14:30:00']);
   });
 
   it('HISTORICAL_DATA ends with the client\'s "finished" row', () => {
-    const r = decode(M.historicalData(13, '20260301 14:30:00 UTC', '20260302 14:30:00 UTC', [
-      { date: '20260227', open: 227.1, high: 229, low: 226.5, close: 228.5, volume: 2100000, wap: 228, count: 21000 },
-    ]));
+    const r = decode(
+      M.historicalData(13, '20260301 14:30:00 UTC', '20260302 14:30:00 UTC', [
+        { date: '20260227', open: 227.1, high: 229, low: 226.5, close: 228.5, volume: 2100000, wap: 228, count: 21000 },
+      ]),
+    );
     expect(r.errors).toEqual([]);
     expect(r.events.map((e) => e.args)).toEqual([
       [13, '20260227', 227.1, 229, 226.5, 228.5, 2100000, 21000, 228, undefined],
@@ -199,21 +308,66 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
 
   it('HISTORICAL_DATA_UPDATE (keepUpToDate): the bar count before the date, close before high on the wire', () => {
     const bar = { date: '20260302 14:40:00 US/Eastern', open: 228.1, high: 228.9, low: 227.95, close: 228.4, volume: 25600, wap: 228.42, count: 256 };
-    expect(one(M.historicalDataUpdate(14, bar), 'historicalDataUpdate')).toEqual([14, '20260302 14:40:00 US/Eastern', 228.1, 228.9, 227.95, 228.4, 25600, 256, 228.42]);
+    expect(one(M.historicalDataUpdate(14, bar), 'historicalDataUpdate')).toEqual([
+      14,
+      '20260302 14:40:00 US/Eastern',
+      228.1,
+      228.9,
+      227.95,
+      228.4,
+      25600,
+      256,
+      228.42,
+    ]);
   });
 
   it('MARKET_RULE', () => {
-    expect(one(M.marketRule(32, [[0, 0.01], [3, 0.05]]), 'marketRule')).toEqual([32, [{ lowEdge: 0, increment: 0.01 }, { lowEdge: 3, increment: 0.05 }]]);
+    expect(
+      one(
+        M.marketRule(32, [
+          [0, 0.01],
+          [3, 0.05],
+        ]),
+        'marketRule',
+      ),
+    ).toEqual([
+      32,
+      [
+        { lowEdge: 0, increment: 0.01 },
+        { lowEdge: 3, increment: 0.05 },
+      ],
+    ]);
   });
 
   it('OPEN_ORDER (133 fields) with what-if margins, ORDER_STATUS, OPEN_ORDER_END', () => {
     const fields = M.openOrder(193, {
-      orderId: 1001, contract: stock, action: 'BUY', totalQuantity: d('150'), orderType: 'LMT', lmtPrice: 227.5, tif: 'DAY',
-      account: 'DU1234567', orderRef: 'ref-1', clientId: 7, permId: 1000000042, parentId: 0, outsideRth: false, whatIf: true,
-      status: 'PreSubmitted', commissionCurrency: 'USD', warningText: '', commission: 1.0,
+      orderId: 1001,
+      contract: stock,
+      action: 'BUY',
+      totalQuantity: d('150'),
+      orderType: 'LMT',
+      lmtPrice: 227.5,
+      tif: 'DAY',
+      account: 'DU1234567',
+      orderRef: 'ref-1',
+      clientId: 7,
+      permId: 1000000042,
+      parentId: 0,
+      outsideRth: false,
+      whatIf: true,
+      status: 'PreSubmitted',
+      commissionCurrency: 'USD',
+      warningText: '',
+      commission: 1.0,
       margin: {
-        initMarginBefore: 351637.81, maintMarginBefore: 254690.47, equityWithLoanBefore: 526474.42, initMarginChange: 17062.5,
-        maintMarginChange: 8531.25, equityWithLoanChange: -1, initMarginAfter: 368700.31, maintMarginAfter: 263221.72,
+        initMarginBefore: 351637.81,
+        maintMarginBefore: 254690.47,
+        equityWithLoanBefore: 526474.42,
+        initMarginChange: 17062.5,
+        maintMarginChange: 8531.25,
+        equityWithLoanChange: -1,
+        initMarginAfter: 368700.31,
+        maintMarginAfter: 263221.72,
         equityWithLoanAfter: 526473.42,
       },
     });
@@ -222,18 +376,42 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
     expect(orderId).toBe(1001);
     expect(contract).toMatchObject({ conId: 265598, symbol: 'AAPL', secType: 'STK', exchange: 'SMART', currency: 'USD' });
     expect(order).toMatchObject({
-      orderId: 1001, action: 'BUY', totalQuantity: 150, orderType: 'LMT', lmtPrice: 227.5, auxPrice: undefined, tif: 'DAY',
-      account: 'DU1234567', orderRef: 'ref-1', clientId: 7, permId: 1000000042, whatIf: true,
+      orderId: 1001,
+      action: 'BUY',
+      totalQuantity: 150,
+      orderType: 'LMT',
+      lmtPrice: 227.5,
+      auxPrice: undefined,
+      tif: 'DAY',
+      account: 'DU1234567',
+      orderRef: 'ref-1',
+      clientId: 7,
+      permId: 1000000042,
+      whatIf: true,
     });
     expect(state).toMatchObject({
-      status: 'PreSubmitted', initMarginBefore: 351637.81, initMarginChange: 17062.5, initMarginAfter: 368700.31,
-      maintMarginAfter: 263221.72, equityWithLoanAfter: 526473.42, commission: 1, commissionCurrency: 'USD',
+      status: 'PreSubmitted',
+      initMarginBefore: 351637.81,
+      initMarginChange: 17062.5,
+      initMarginAfter: 368700.31,
+      maintMarginAfter: 263221.72,
+      equityWithLoanAfter: 526473.42,
+      commission: 1,
+      commissionCurrency: 'USD',
     });
 
     const st = one(
       M.orderStatus({
-        orderId: 1001, status: 'Submitted', filled: d('100'), remaining: d('50'), avgFillPrice: 227.48, permId: 1000000042,
-        parentId: 0, lastFillPrice: 227.49, clientId: 7, whyHeld: '',
+        orderId: 1001,
+        status: 'Submitted',
+        filled: d('100'),
+        remaining: d('50'),
+        avgFillPrice: 227.48,
+        permId: 1000000042,
+        parentId: 0,
+        lastFillPrice: 227.49,
+        clientId: 7,
+        whyHeld: '',
       }),
       'orderStatus',
     );
@@ -244,9 +422,24 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
   it('COMPLETED_ORDER and COMPLETED_ORDERS_END', () => {
     const [contract, order, state] = one(
       M.completedOrder(193, {
-        orderId: 0, contract: stock, action: 'SELL', totalQuantity: d('20'), orderType: 'MKT', tif: 'DAY', account: 'DU1234567',
-        orderRef: 'ref-9', clientId: 0, permId: 1000000077, parentId: 0, outsideRth: false, whatIf: false, status: 'Filled',
-        commissionCurrency: 'USD', warningText: '', filledQuantity: d('20'), completedTime: '20260302-14:35:00',
+        orderId: 0,
+        contract: stock,
+        action: 'SELL',
+        totalQuantity: d('20'),
+        orderType: 'MKT',
+        tif: 'DAY',
+        account: 'DU1234567',
+        orderRef: 'ref-9',
+        clientId: 0,
+        permId: 1000000077,
+        parentId: 0,
+        outsideRth: false,
+        whatIf: false,
+        status: 'Filled',
+        commissionCurrency: 'USD',
+        warningText: '',
+        filledQuantity: d('20'),
+        completedTime: '20260302-14:35:00',
         completedStatus: 'Filled Size: 20',
       }),
       'completedOrder',
@@ -260,23 +453,52 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
   it('EXECUTION_DATA (live, reqId -1), its end, and COMMISSION_REPORT', () => {
     const [reqId, contract, exec] = one(
       M.execDetails(193, -1, {
-        orderId: 1001, contract: option, execId: '00003b9a.00000001.01.01', time: '20260302 14:31:05 UTC', account: 'DU1234567',
-        exchange: 'CBOE', side: 'SLD', shares: d('3'), price: 6.8, permId: 1000000042, clientId: 7, cumQty: d('3'), avgPrice: 6.8,
-        orderRef: 'ref-1', lastLiquidity: 2,
+        orderId: 1001,
+        contract: option,
+        execId: '00003b9a.00000001.01.01',
+        time: '20260302 14:31:05 UTC',
+        account: 'DU1234567',
+        exchange: 'CBOE',
+        side: 'SLD',
+        shares: d('3'),
+        price: 6.8,
+        permId: 1000000042,
+        clientId: 7,
+        cumQty: d('3'),
+        avgPrice: 6.8,
+        orderRef: 'ref-1',
+        lastLiquidity: 2,
       }),
       'execDetails',
     ) as [number, Record<string, unknown>, Record<string, unknown>];
     expect(reqId).toBe(-1);
     expect(contract).toMatchObject({ conId: 734559211, secType: 'OPT', strike: 240, right: 'C', multiplier: 100, exchange: 'CBOE' });
     expect(exec).toMatchObject({
-      orderId: 1001, execId: '00003b9a.00000001.01.01', time: '20260302 14:31:05 UTC', acctNumber: 'DU1234567', exchange: 'CBOE',
-      side: 'SLD', shares: 3, price: 6.8, permId: 1000000042, clientId: 7, cumQty: 3, avgPrice: 6.8, orderRef: 'ref-1',
-      lastLiquidity: 2, pendingPriceRevision: false,
+      orderId: 1001,
+      execId: '00003b9a.00000001.01.01',
+      time: '20260302 14:31:05 UTC',
+      acctNumber: 'DU1234567',
+      exchange: 'CBOE',
+      side: 'SLD',
+      shares: 3,
+      price: 6.8,
+      permId: 1000000042,
+      clientId: 7,
+      cumQty: 3,
+      avgPrice: 6.8,
+      orderRef: 'ref-1',
+      lastLiquidity: 2,
+      pendingPriceRevision: false,
     });
     expect(one(M.execDetailsEnd(12), 'execDetailsEnd')).toEqual([12]);
     const [report] = one(M.commissionReport('00003b9a.00000001.01.01', 1.95, 'USD', undefined), 'commissionReport') as [Record<string, unknown>];
     expect(report).toEqual({
-      execId: '00003b9a.00000001.01.01', commission: 1.95, currency: 'USD', realizedPNL: undefined, yield: undefined, yieldRedemptionDate: 0,
+      execId: '00003b9a.00000001.01.01',
+      commission: 1.95,
+      currency: 'USD',
+      realizedPNL: undefined,
+      yield: undefined,
+      yieldRedemptionDate: 0,
     });
     const [closing] = one(M.commissionReport('x', 1, 'USD', -250.5), 'commissionReport') as [Record<string, unknown>];
     expect(closing.realizedPNL).toBe(-250.5);
@@ -284,7 +506,9 @@ describe('messages decode cleanly with @stoqey/ib Decoder at server version 193'
 
   afterAll(() => {
     // Every exported builder was exercised above (IN is the id table, not a builder).
-    const builders = Object.entries(Messages).filter(([, v]) => typeof v === 'function').map(([k]) => k);
+    const builders = Object.entries(Messages)
+      .filter(([, v]) => typeof v === 'function')
+      .map(([k]) => k);
     expect(builders.filter((b) => !used.has(b))).toEqual([]);
   });
 });

@@ -11,8 +11,20 @@ const ACCOUNT = 'DU1234567';
 const AAPL = '265598';
 /** The per-currency ledger keys of TWS's $LEDGER and ledgerAndNLV answers, written out here. */
 const LEDGER = new Set([
-  'CashBalance', 'TotalCashBalance', 'AccruedCash', 'StockMarketValue', 'OptionMarketValue', 'FutureOptionValue', 'FuturesPNL',
-  'NetLiquidationByCurrency', 'UnrealizedPnL', 'RealizedPnL', 'ExchangeRate', 'TBondValue', 'CorporateBondValue', 'NetLiquidation',
+  'CashBalance',
+  'TotalCashBalance',
+  'AccruedCash',
+  'StockMarketValue',
+  'OptionMarketValue',
+  'FutureOptionValue',
+  'FuturesPNL',
+  'NetLiquidationByCurrency',
+  'UnrealizedPnL',
+  'RealizedPnL',
+  'ExchangeRate',
+  'TBondValue',
+  'CorporateBondValue',
+  'NetLiquidation',
 ]);
 
 describe('multi subscriptions keep streaming until cancelled', () => {
@@ -26,8 +38,14 @@ describe('multi subscriptions keep streaming until cancelled', () => {
 
   /** Frames of one message id since index `from`. */
   const since = (c: RawClient, from: number, msgId: number) => c.frames.slice(from).filter((f) => f[0] === String(msgId));
-  const values = (c: RawClient, from: number, reqId: number) => since(c, from, 73).map(decodeAccountUpdateMulti).filter((v) => v.reqId === String(reqId));
-  const positions = (c: RawClient, from: number, reqId: number) => since(c, from, 71).map(decodePositionMulti).filter((p) => p.reqId === String(reqId));
+  const values = (c: RawClient, from: number, reqId: number) =>
+    since(c, from, 73)
+      .map(decodeAccountUpdateMulti)
+      .filter((v) => v.reqId === String(reqId));
+  const positions = (c: RawClient, from: number, reqId: number) =>
+    since(c, from, 71)
+      .map(decodePositionMulti)
+      .filter((p) => p.reqId === String(reqId));
 
   /** Every frame the client sent so far has been read by the server once the current time comes back. */
   async function roundTrip(c: RawClient): Promise<void> {
@@ -76,8 +94,16 @@ describe('multi subscriptions keep streaming until cancelled', () => {
     await waitFor(() => positions(c, mark, 9).some((p) => p.conId === AAPL), 20_000, 'the AAPL position change');
     expect(Number(positions(c, mark, 9).find((p) => p.conId === AAPL)!.position)).toBe(Number(aaplBefore.position) + 50);
     const cash = sim.snapshot().cash.USD!;
-    await waitFor(() => values(c, mark, 7).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash)), 20_000, 'full stream cash');
-    await waitFor(() => values(c, mark, 8).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash)), 20_000, 'ledger stream cash');
+    await waitFor(
+      () => values(c, mark, 7).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash)),
+      20_000,
+      'full stream cash',
+    );
+    await waitFor(
+      () => values(c, mark, 8).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash)),
+      20_000,
+      'ledger stream cash',
+    );
 
     // Cancel the full value stream and the positions stream; the ledger stream stays and proves the next fill landed.
     c.write(frame([77, 1, 7]));
@@ -87,7 +113,11 @@ describe('multi subscriptions keep streaming until cancelled', () => {
     await sim.trigger({ incident: 'manual-order', symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '25', orderType: 'MKT' });
     sim.advance(11_000);
     const cash2 = () => sim.snapshot().cash.USD!;
-    await waitFor(() => cash2() !== cash && values(c, mark, 8).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash2())), 20_000, 'ledger stream after the second fill');
+    await waitFor(
+      () => cash2() !== cash && values(c, mark, 8).some((v) => v.key === 'CashBalance' && v.currency === 'USD' && Number(v.value) === Number(cash2())),
+      20_000,
+      'ledger stream after the second fill',
+    );
     await roundTrip(c);
     expect(values(c, mark, 7)).toEqual([]);
     expect(positions(c, mark, 9)).toEqual([]);

@@ -152,8 +152,36 @@ export function decodeExecution(sv: number, f: readonly string[]): Record<string
   r.int('reqId');
   r.int('orderId');
   r.int('conId');
-  for (const k of ['symbol', 'secType', 'lastTradeDateOrContractMonth', 'strike', 'right', 'multiplier', 'contractExchange', 'currency', 'localSymbol', 'tradingClass']) r.read(k);
-  for (const k of ['execId', 'time', 'acctNumber', 'exchange', 'side', 'shares', 'price', 'permId', 'clientId', 'liquidation', 'cumQty', 'avgPrice', 'orderRef', 'evRule']) r.read(k);
+  for (const k of [
+    'symbol',
+    'secType',
+    'lastTradeDateOrContractMonth',
+    'strike',
+    'right',
+    'multiplier',
+    'contractExchange',
+    'currency',
+    'localSymbol',
+    'tradingClass',
+  ])
+    r.read(k);
+  for (const k of [
+    'execId',
+    'time',
+    'acctNumber',
+    'exchange',
+    'side',
+    'shares',
+    'price',
+    'permId',
+    'clientId',
+    'liquidation',
+    'cumQty',
+    'avgPrice',
+    'orderRef',
+    'evRule',
+  ])
+    r.read(k);
   r.float('evMultiplier');
   r.read('modelCode');
   r.int('lastLiquidity');
@@ -163,7 +191,8 @@ export function decodeExecution(sv: number, f: readonly string[]): Record<string
 
 function contractFields(r: Reader): void {
   r.int('conId');
-  for (const k of ['symbol', 'secType', 'lastTradeDateOrContractMonth', 'strike', 'right', 'multiplier', 'exchange', 'currency', 'localSymbol', 'tradingClass']) r.read(k);
+  for (const k of ['symbol', 'secType', 'lastTradeDateOrContractMonth', 'strike', 'right', 'multiplier', 'exchange', 'currency', 'localSymbol', 'tradingClass'])
+    r.read(k);
 }
 
 /** The part of decodeVolOrderParams … decodeAlgoParams shared by open and completed orders, for a plain order. */
@@ -225,16 +254,47 @@ export function decodeOpenOrder(sv: number, f: readonly string[]): Record<string
   volToAlgo(r, true);
   r.read('whatIf');
   r.read('status');
-  for (const k of ['initMarginBefore', 'maintMarginBefore', 'equityWithLoanBefore', 'initMarginChange', 'maintMarginChange', 'equityWithLoanChange', 'initMarginAfter', 'maintMarginAfter', 'equityWithLoanAfter']) r.read(k);
+  for (const k of [
+    'initMarginBefore',
+    'maintMarginBefore',
+    'equityWithLoanBefore',
+    'initMarginChange',
+    'maintMarginChange',
+    'equityWithLoanChange',
+    'initMarginAfter',
+    'maintMarginAfter',
+    'equityWithLoanAfter',
+  ])
+    r.read(k);
   for (const k of ['commission', 'minCommission', 'maxCommission', 'commissionCurrency', 'warningText', 'randomizeSize', 'randomizePrice']) r.read(k);
   if (r.int('conditionsCount') !== 0) throw new Error('conditions are not covered');
-  for (const k of ['adjustedOrderType', 'triggerPrice', 'trailStopPrice2', 'lmtPriceOffset', 'adjustedStopPrice', 'adjustedStopLimitPrice', 'adjustedTrailingAmount']) r.read(k);
+  for (const k of [
+    'adjustedOrderType',
+    'triggerPrice',
+    'trailStopPrice2',
+    'lmtPriceOffset',
+    'adjustedStopPrice',
+    'adjustedStopLimitPrice',
+    'adjustedTrailingAmount',
+  ])
+    r.read(k);
   r.int('adjustableTrailingUnit');
-  for (const k of ['softDollarTierName', 'softDollarTierValue', 'softDollarTierDisplayName', 'cashQty', 'dontUseAutoPriceForHedge', 'isOmsContainer', 'discretionaryUpToLimitPrice', 'usePriceMgmtAlgo']) r.read(k);
+  for (const k of [
+    'softDollarTierName',
+    'softDollarTierValue',
+    'softDollarTierDisplayName',
+    'cashQty',
+    'dontUseAutoPriceForHedge',
+    'isOmsContainer',
+    'discretionaryUpToLimitPrice',
+    'usePriceMgmtAlgo',
+  ])
+    r.read(k);
   if (sv >= V.DURATION) r.int('duration');
   if (sv >= V.POST_TO_ATS) r.int('postToAts');
   if (sv >= V.AUTO_CANCEL_PARENT) r.read('autoCancelParent');
-  if (sv >= V.PEGBEST_PEGMID_OFFSETS) for (const k of ['minTradeQty', 'minCompeteSize', 'competeAgainstBestOffset', 'midOffsetAtWhole', 'midOffsetAtHalf']) r.read(k);
+  if (sv >= V.PEGBEST_PEGMID_OFFSETS)
+    for (const k of ['minTradeQty', 'minCompeteSize', 'competeAgainstBestOffset', 'midOffsetAtWhole', 'midOffsetAtHalf']) r.read(k);
   if (sv >= V.CUSTOMER_ACCOUNT) r.read('customerAccount');
   if (sv >= V.PROFESSIONAL_CUSTOMER) r.read('professionalCustomer');
   if (sv >= V.BOND_ACCRUED_INTEREST) r.read('bondAccruedInterest');
@@ -277,7 +337,8 @@ export function decodeCompletedOrder(sv: number, f: readonly string[]): Record<s
   r.int('parentPermId');
   r.read('completedTime');
   r.read('completedStatus');
-  if (sv >= V.PEGBEST_PEGMID_OFFSETS) for (const k of ['minTradeQty', 'minCompeteSize', 'competeAgainstBestOffset', 'midOffsetAtWhole', 'midOffsetAtHalf']) r.read(k);
+  if (sv >= V.PEGBEST_PEGMID_OFFSETS)
+    for (const k of ['minTradeQty', 'minCompeteSize', 'competeAgainstBestOffset', 'midOffsetAtWhole', 'midOffsetAtHalf']) r.read(k);
   if (sv >= V.CUSTOMER_ACCOUNT) r.read('customerAccount');
   if (sv >= V.PROFESSIONAL_CUSTOMER) r.read('professionalCustomer');
   return r.end();

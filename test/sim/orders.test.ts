@@ -18,7 +18,13 @@ interface Fill {
 }
 
 /** Places an order and waits until it is Filled and every execution has its commission report. */
-async function placeAndFill(api: IBApi, rec: Recorder, id: number, contract: Contract, order: Order): Promise<{ fills: Fill[]; commissions: Map<string, { commission: number; currency: string }> }> {
+async function placeAndFill(
+  api: IBApi,
+  rec: Recorder,
+  id: number,
+  contract: Contract,
+  order: Order,
+): Promise<{ fills: Fill[]; commissions: Map<string, { commission: number; currency: string }> }> {
   api.placeOrder(id, contract, { transmit: true, ...order });
   await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === id && a[1] === 'Filled'), 10_000, `order ${id} Filled`);
   const fills = rec
@@ -26,10 +32,14 @@ async function placeAndFill(api: IBApi, rec: Recorder, id: number, contract: Con
     .filter((a) => (a[2] as { orderId: number }).orderId === id)
     .map((a) => ({ ...(a[2] as Omit<Fill, 'contract'>), contract: a[1] as Contract }));
   const commissions = new Map<string, { commission: number; currency: string }>();
-  await waitFor(() => {
-    for (const [r] of rec.of(EventName.commissionReport) as Array<[{ execId: string; commission: number; currency: string }]>) commissions.set(r.execId, r);
-    return fills.every((f) => commissions.has(f.execId));
-  }, 5_000, `commission reports of order ${id}`);
+  await waitFor(
+    () => {
+      for (const [r] of rec.of(EventName.commissionReport) as Array<[{ execId: string; commission: number; currency: string }]>) commissions.set(r.execId, r);
+      return fills.every((f) => commissions.has(f.execId));
+    },
+    5_000,
+    `commission reports of order ${id}`,
+  );
   return { fills, commissions };
 }
 
@@ -60,11 +70,25 @@ describe('orders', () => {
   it('fills a market order: PreSubmitted → Submitted → Filled, live execDetails (reqId -1), commission, position and cash follow', async () => {
     const id = nextId++;
     const cashBefore = accountValues(rec).get('CashBalance|USD') as Decimal;
-    const { fills, commissions } = await placeAndFill(api, rec, id, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 100 });
-    const statuses = rec.of(EventName.orderStatus).filter((a) => a[0] === id).map((a) => a[1]);
+    const { fills, commissions } = await placeAndFill(
+      api,
+      rec,
+      id,
+      { conId: 265598, exchange: 'SMART' },
+      { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 100 },
+    );
+    const statuses = rec
+      .of(EventName.orderStatus)
+      .filter((a) => a[0] === id)
+      .map((a) => a[1]);
     expect(statuses.slice(0, 2)).toEqual(['PreSubmitted', 'Submitted']);
     expect(statuses.at(-1)).toBe('Filled');
-    expect(rec.of(EventName.execDetails).filter((a) => (a[2] as { orderId: number }).orderId === id).every((a) => a[0] === -1)).toBe(true);
+    expect(
+      rec
+        .of(EventName.execDetails)
+        .filter((a) => (a[2] as { orderId: number }).orderId === id)
+        .every((a) => a[0] === -1),
+    ).toBe(true);
     expect(fills).toHaveLength(1);
     expect(fills[0]!.side).toBe('BOT');
     // IBKR-Pro-like fixed schedule: 0.005 USD per share, 1 USD minimum.
@@ -80,14 +104,26 @@ describe('orders', () => {
 
   it('fills a large order in parts (maxFillSize 400): Submitted with filled/remaining, then Filled with the right average', async () => {
     const id = nextId++;
-    const { fills } = await placeAndFill(api, rec, id, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.SELL, orderType: OrderType.MKT, totalQuantity: 1000 });
+    const { fills } = await placeAndFill(
+      api,
+      rec,
+      id,
+      { conId: 265598, exchange: 'SMART' },
+      { action: OrderAction.SELL, orderType: OrderType.MKT, totalQuantity: 1000 },
+    );
     expect(fills.map((f) => f.shares)).toEqual([400, 400, 200]);
     const st = rec.of(EventName.orderStatus).filter((a) => a[0] === id);
     const partial = st.filter((a) => a[1] === 'Submitted' && (a[2] as number) > 0).map((a) => [a[2], a[3]]);
-    expect(partial).toEqual([[400, 600], [800, 200]]);
+    expect(partial).toEqual([
+      [400, 600],
+      [800, 200],
+    ]);
     const final = st.filter((a) => a[1] === 'Filled');
     expect(final.length).toBeGreaterThanOrEqual(2); // TWS repeats the final status
-    const avg = fills.reduce((acc, f) => acc.add(dec(f.price).mul(f.shares)), dec(0)).div(1000).toNumber();
+    const avg = fills
+      .reduce((acc, f) => acc.add(dec(f.price).mul(f.shares)), dec(0))
+      .div(1000)
+      .toNumber();
     expect(final[0]![4]).toBeCloseTo(avg, 8);
     await waitFor(() => sim.snapshot().positions.find((p) => p.conId === 265598)!.position === '-400');
     // The long position flipped to short: realized P&L was booked on the 600 closed shares.
@@ -115,10 +151,20 @@ describe('orders', () => {
         // A marketable limit: 5% through the market.
         const lmtPrice = type === 'LMT' ? Number((k.action === 'BUY' ? mark * 1.05 + 1 : mark * 0.95).toFixed(4)) : undefined;
         const id = nextId++;
-        const { fills, commissions } = await placeAndFill(api, rec, id, k.c, { action: k.action as OrderAction, orderType: type as OrderType, totalQuantity: k.qty, lmtPrice });
+        const { fills, commissions } = await placeAndFill(api, rec, id, k.c, {
+          action: k.action as OrderAction,
+          orderType: type as OrderType,
+          totalQuantity: k.qty,
+          lmtPrice,
+        });
         const sign = k.action === 'BUY' ? 1 : -1;
         const after = sim.snapshot();
-        expect(dec(after.positions.find((p) => p.conId === k.c.conId)!.position).sub(posBefore).toNumber(), `${type} ${k.c.conId}`).toBe(sign * k.qty);
+        expect(
+          dec(after.positions.find((p) => p.conId === k.c.conId)!.position)
+            .sub(posBefore)
+            .toNumber(),
+          `${type} ${k.c.conId}`,
+        ).toBe(sign * k.qty);
         if (type === 'LMT') for (const f of fills) expect(sign * (f.price - lmtPrice!)).toBeLessThanOrEqual(1e-9);
         // Expected cash change, from what the client was told (execDetails + commissionReport).
         const delta = new Map<string, Decimal>();
@@ -136,19 +182,31 @@ describe('orders', () => {
           expect(dec(after.cash[ccy]!).sub(before.cash[ccy]!).eq(d), `${type} ${k.c.conId} cash ${ccy}`).toBe(true);
         }
         // The client's account values caught up with the ledger.
-        await waitFor(() => [...delta.keys()].every((ccy) => (accountValues(rec).get(`CashBalance|${ccy}`) as Decimal).eq(after.cash[ccy]!)), 5_000, 'CashBalance rows');
+        await waitFor(
+          () => [...delta.keys()].every((ccy) => (accountValues(rec).get(`CashBalance|${ccy}`) as Decimal).eq(after.cash[ccy]!)),
+          5_000,
+          'CashBalance rows',
+        );
       }
     }
     // The rows of one account push arrive one message at a time, and on a busy machine the client may hold half of
     // the newest push: the identity must hold once a push is whole.
     const n = (k: string) => accountValues(rec).get(`${k}|USD`) as Decimal;
-    await waitFor(() => n('ExcessLiquidity').eq(n('EquityWithLoanValue').sub(n('MaintMarginReq'))), 10_000, 'ExcessLiquidity = EquityWithLoanValue − MaintMarginReq');
+    await waitFor(
+      () => n('ExcessLiquidity').eq(n('EquityWithLoanValue').sub(n('MaintMarginReq'))),
+      10_000,
+      'ExcessLiquidity = EquityWithLoanValue − MaintMarginReq',
+    );
   });
 
   it('rests a non-marketable limit order, fills it when the market comes through, and cancels another (202)', async () => {
     const mark = Number(sim.snapshot().positions.find((p) => p.conId === 272093)?.marketPrice ?? 415.2);
     const resting = nextId++;
-    api.placeOrder(resting, { conId: 272093, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: Number((mark * 0.97).toFixed(2)), totalQuantity: 10, transmit: true });
+    api.placeOrder(
+      resting,
+      { conId: 272093, exchange: 'SMART' },
+      { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: Number((mark * 0.97).toFixed(2)), totalQuantity: 10, transmit: true },
+    );
     await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === resting && a[1] === 'Submitted'));
     await sim.trigger({ incident: 'move', factor: 'MSFT', pct: -6 });
     await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === resting && a[1] === 'Filled'), 5_000, 'limit fill after the move');
@@ -156,7 +214,11 @@ describe('orders', () => {
     expect(fill.price).toBeLessThanOrEqual(Number((mark * 0.97).toFixed(2)));
 
     const cancelled = nextId++;
-    api.placeOrder(cancelled, { conId: 272093, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 1, totalQuantity: 10, transmit: true });
+    api.placeOrder(
+      cancelled,
+      { conId: 272093, exchange: 'SMART' },
+      { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 1, totalQuantity: 10, transmit: true },
+    );
     await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === cancelled && a[1] === 'Submitted'));
     api.cancelOrder(cancelled);
     await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === cancelled && a[1] === 'Cancelled'));
@@ -184,14 +246,22 @@ describe('orders', () => {
     api.placeOrder(zero, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 0, transmit: true });
     await waitFor(() => rec.errors.some((e) => e.reqId === zero && e.code === 434));
     const stop = nextId++;
-    api.placeOrder(stop, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.SELL, orderType: OrderType.STP, auxPrice: 100, totalQuantity: 1, transmit: true });
+    api.placeOrder(
+      stop,
+      { conId: 265598, exchange: 'SMART' },
+      { action: OrderAction.SELL, orderType: OrderType.STP, auxPrice: 100, totalQuantity: 1, transmit: true },
+    );
     await waitFor(() => rec.errors.some((e) => e.reqId === stop && e.code === 387));
   });
 
   it('answers a what-if order with margin impact and does not trade', async () => {
     const id = nextId++;
     const before = sim.snapshot().executions.length;
-    api.placeOrder(id, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 100, whatIf: true, transmit: true });
+    api.placeOrder(
+      id,
+      { conId: 265598, exchange: 'SMART' },
+      { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 100, whatIf: true, transmit: true },
+    );
     await waitFor(() => rec.of(EventName.openOrder).some((a) => a[0] === id));
     const [, , order, state] = rec.of(EventName.openOrder).find((a) => a[0] === id)! as [number, unknown, { whatIf: boolean }, Record<string, number>];
     expect(order.whatIf).toBe(true);
@@ -203,12 +273,20 @@ describe('orders', () => {
     expect(sim.snapshot().executions.length).toBe(before);
   });
 
-  it('global cancel cancels every open order, including other clients\' and a manual TWS order', async () => {
+  it("global cancel cancels every open order, including other clients' and a manual TWS order", async () => {
     const { api: other, rec: orec, nextValidId } = await connectApi(sim.port, 4);
     try {
       const mine = nextId++;
-      api.placeOrder(mine, { conId: 272093, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 1, totalQuantity: 1, transmit: true });
-      other.placeOrder(nextValidId, { conId: 272093, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 2, totalQuantity: 1, transmit: true });
+      api.placeOrder(
+        mine,
+        { conId: 272093, exchange: 'SMART' },
+        { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 1, totalQuantity: 1, transmit: true },
+      );
+      other.placeOrder(
+        nextValidId,
+        { conId: 272093, exchange: 'SMART' },
+        { action: OrderAction.BUY, orderType: OrderType.LMT, lmtPrice: 2, totalQuantity: 1, transmit: true },
+      );
       await sim.trigger({ incident: 'manual-order', conId: 265598, action: 'BUY', quantity: '1', orderType: 'LMT', lmtPrice: 3 });
       await sim.trigger({ incident: 'foreign-order', clientId: 77, conId: 265598, action: 'BUY', quantity: '1', orderType: 'LMT', lmtPrice: 4 });
       await waitFor(() => sim.snapshot().openOrders.filter((o) => o.status === 'Submitted').length >= 4, 5_000, 'four working orders');
@@ -228,7 +306,11 @@ describe('read-only API', () => {
     const { sim } = await startTestSim({ readOnlyApi: true });
     const { api, rec, nextValidId } = await connectApi(sim.port, 8);
     try {
-      api.placeOrder(nextValidId, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 1, transmit: true });
+      api.placeOrder(
+        nextValidId,
+        { conId: 265598, exchange: 'SMART' },
+        { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 1, transmit: true },
+      );
       await waitFor(() => rec.errors.some((e) => e.reqId === nextValidId && e.code === 321));
       expect(rec.errors.find((e) => e.code === 321)!.message).toMatch(/Read-Only/);
       api.cancelOrder(nextValidId);

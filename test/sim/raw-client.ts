@@ -28,7 +28,13 @@ export class RawClient {
       this.buf = Buffer.concat([this.buf, d]);
       while (this.buf.length >= 4 && this.buf.length >= 4 + this.buf.readUInt32BE(0)) {
         const n = this.buf.readUInt32BE(0);
-        this.frames.push(this.buf.subarray(4, 4 + n).toString('utf8').split('\0').slice(0, -1));
+        this.frames.push(
+          this.buf
+            .subarray(4, 4 + n)
+            .toString('utf8')
+            .split('\0')
+            .slice(0, -1),
+        );
         this.buf = this.buf.subarray(4 + n);
       }
     });

@@ -7,7 +7,6 @@ import { mulberry32 } from '../../src/sim/random.js';
 import { connectApi, startTestSim, waitFor } from './helpers.js';
 import { RawClient, frame, handshake } from './raw-client.js';
 
-
 describe('server robustness', () => {
   let sim: Simulator;
   let logs: string[];
@@ -104,8 +103,31 @@ describe('server robustness', () => {
 
   it('survives a seeded fuzz of 400 random frames with real message ids, then serves a client', async () => {
     const rnd = mulberry32(20260302);
-    const pool = ['', '0', '1', '-1', '2147483647', '1.7976931348623157E308', 'abc', 'BUY', 'SELL', 'MKT', 'LMT', 'STK', 'OPT',
-      'AAPL', 'USD', '265598', '1e309', 'NaN', '99999999999999999999', 'DU1234567', '$LEDGER:ALL', 'Zürich', '\u0000x'];
+    const pool = [
+      '',
+      '0',
+      '1',
+      '-1',
+      '2147483647',
+      '1.7976931348623157E308',
+      'abc',
+      'BUY',
+      'SELL',
+      'MKT',
+      'LMT',
+      'STK',
+      'OPT',
+      'AAPL',
+      'USD',
+      '265598',
+      '1e309',
+      'NaN',
+      '99999999999999999999',
+      'DU1234567',
+      '$LEDGER:ALL',
+      'Zürich',
+      '\u0000x',
+    ];
     const ids = [1, 2, 3, 4, 5, 6, 7, 8, 9, 14, 15, 16, 17, 49, 58, 59, 61, 62, 63, 64, 71, 92, 93, 94, 95, 12, 20, 100];
     const c = new RawClient(sim.port);
     await c.start(106);

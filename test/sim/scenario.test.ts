@@ -18,14 +18,19 @@ describe('scenario files', () => {
       expect(s.file).toMatch(new RegExp(`scenarios[\\\\/]${name}\\.json$`));
     }
     expect(loadScenario('chf-gap').events.map((e) => [e.atMs, e.incident.incident])).toEqual([
-      [60_000, 'fx-gap'], [60_000, 'move'], [90_000, 'connectivity-lost'], [110_000, 'connectivity-restored'],
+      [60_000, 'fx-gap'],
+      [60_000, 'move'],
+      [90_000, 'connectivity-lost'],
+      [110_000, 'connectivity-restored'],
     ]);
   });
 
   it('ships advisor-login: an FA login whose sub-accounts are the books the multi-account tests use; bad books are named', () => {
     const s = loadScenario('advisor-login');
     expect(s.subAccounts).toEqual(FA_BOOKS);
-    expect(() => parseScenario({ subAccounts: { 'D!': {}, DU5: { cash: { USD: 'x' }, positions: [{ conId: 1 }], margin: 1, baseCurrency: 'eur' } } })).toThrow(ScenarioError);
+    expect(() => parseScenario({ subAccounts: { 'D!': {}, DU5: { cash: { USD: 'x' }, positions: [{ conId: 1 }], margin: 1, baseCurrency: 'eur' } } })).toThrow(
+      ScenarioError,
+    );
     let err: ScenarioError | undefined;
     try {
       parseScenario({ subAccounts: { 'D!': {}, DU555: { cash: { USD: 'x' }, positions: [{ conId: 1 }], margin: 1, baseCurrency: 'eur' } } });
@@ -43,15 +48,21 @@ describe('scenario files', () => {
   it('reports every problem with the file and the key path, and rejects unknown keys', () => {
     const dir = mkdtempSync(join(tmpdir(), 'sim-scenario-'));
     const file = join(dir, 'bad.json');
-    writeFileSync(file, JSON.stringify({
-      name: 'bad', speed: -1, colour: 'red', market: { tickMs: 1, jumps: { perDay: 'lots' } },
-      events: [
-        { at: '00:01:00', incident: 'fx-gap', currency: 'CHF' },
-        { at: 'soon', incident: 'drop' },
-        { at: 5, incident: 'meteor' },
-        { at: 6, incident: 'crash', pct: -10, volJmp: 0.5 },
-      ],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: 'bad',
+        speed: -1,
+        colour: 'red',
+        market: { tickMs: 1, jumps: { perDay: 'lots' } },
+        events: [
+          { at: '00:01:00', incident: 'fx-gap', currency: 'CHF' },
+          { at: 'soon', incident: 'drop' },
+          { at: 5, incident: 'meteor' },
+          { at: 6, incident: 'crash', pct: -10, volJmp: 0.5 },
+        ],
+      }),
+    );
     let err: ScenarioError | undefined;
     try {
       loadScenario(file);

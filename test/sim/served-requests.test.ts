@@ -35,9 +35,14 @@ describe('served requests', () => {
     api.reqPnLSingle(26, 'DU0000000', '', 265598);
     api.reqPositionsMulti(27, 'DU0000000', '');
     await waitFor(
-      () => of(EventName.positionMultiEnd).length === 1 && of(EventName.accountUpdateMultiEnd).length === 1 &&
-        of(EventName.securityDefinitionOptionParameterEnd).length === 1 && of(EventName.symbolSamples).length === 1 &&
-        of(EventName.headTimestamp).length === 1 && c.rec.errors.some((e) => e.reqId === 26) && c.rec.errors.some((e) => e.reqId === 27),
+      () =>
+        of(EventName.positionMultiEnd).length === 1 &&
+        of(EventName.accountUpdateMultiEnd).length === 1 &&
+        of(EventName.securityDefinitionOptionParameterEnd).length === 1 &&
+        of(EventName.symbolSamples).length === 1 &&
+        of(EventName.headTimestamp).length === 1 &&
+        c.rec.errors.some((e) => e.reqId === 26) &&
+        c.rec.errors.some((e) => e.reqId === 27),
       20_000,
       'every answer',
     );
@@ -68,8 +73,22 @@ describe('served requests', () => {
     await raw.start(402, 'v157..178');
     raw.write(frame([81, 31, 'TSL']));
     await waitFor(() => raw!.count(79) === 1, 20_000, 'symbol samples');
-    const s = decodeSymbolSamples(178, raw.frames.find((f) => f[0] === '79')!);
+    const s = decodeSymbolSamples(
+      178,
+      raw.frames.find((f) => f[0] === '79')!,
+    );
     expect(s.reqId).toBe(31);
-    expect(s.rows).toEqual([{ conId: '76792991', symbol: 'TSLA', secType: 'STK', primaryExchange: 'NASDAQ', currency: 'USD', derivativeSecTypes: '', description: 'TESLA INC', issuerId: '' }]);
+    expect(s.rows).toEqual([
+      {
+        conId: '76792991',
+        symbol: 'TSLA',
+        secType: 'STK',
+        primaryExchange: 'NASDAQ',
+        currency: 'USD',
+        derivativeSecTypes: '',
+        description: 'TESLA INC',
+        issuerId: '',
+      },
+    ]);
   });
 });

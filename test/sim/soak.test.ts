@@ -24,7 +24,16 @@ describe('soak', () => {
   it('runs a simulated trading day at high speed with bounded memory and a healthy client', { timeout: 300_000 }, async () => {
     const events: unknown[] = [];
     for (let h = 0.5; h < 6.5; h += 0.5) {
-      events.push({ at: h * 3600, incident: 'foreign-order', clientId: 42, symbol: 'MSFT', secType: 'STK', action: h % 1 ? 'SELL' : 'BUY', quantity: 50, orderType: 'MKT' });
+      events.push({
+        at: h * 3600,
+        incident: 'foreign-order',
+        clientId: 42,
+        symbol: 'MSFT',
+        secType: 'STK',
+        action: h % 1 ? 'SELL' : 'BUY',
+        quantity: 50,
+        orderType: 'MKT',
+      });
     }
     events.push(
       { at: '01:00:00', incident: 'manual-order', conId: 637533641, action: 'BUY', quantity: 1, orderType: 'MKT' },
@@ -64,13 +73,21 @@ describe('soak', () => {
       // The client trades too: a market order every virtual hour.
       let orderId = 1000;
       let nextOrderAt = start + 3600_000;
-      await waitFor(() => {
-        if (sim.now() >= nextOrderAt) {
-          api.placeOrder(orderId++, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 30, transmit: true });
-          nextOrderAt += 3600_000;
-        }
-        return sim.now() - start >= DAY_MS;
-      }, 240_000, 'a simulated trading day'); // about 13 s on an idle machine: a deadline for a hang, not a speed test
+      await waitFor(
+        () => {
+          if (sim.now() >= nextOrderAt) {
+            api.placeOrder(
+              orderId++,
+              { conId: 265598, exchange: 'SMART' },
+              { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 30, transmit: true },
+            );
+            nextOrderAt += 3600_000;
+          }
+          return sim.now() - start >= DAY_MS;
+        },
+        240_000,
+        'a simulated trading day',
+      ); // about 13 s on an idle machine: a deadline for a hang, not a speed test
       const wallSeconds = (Date.now() - startWall) / 1000;
       const growth = heapMb() - before;
       const snap = sim.snapshot();

@@ -9,9 +9,7 @@ import { buildUniverse } from '../../src/sim/instruments.js';
 import * as M from '../../src/sim/messages.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { connectApi, disconnectAll, startTestSim, T0, waitFor } from './helpers.js';
-import {
-  decodeBondContractData, decodeCompletedOrder, decodeContractData, decodeError, decodeExecution, decodeOpenOrder,
-} from './official-decoder.js';
+import { decodeBondContractData, decodeCompletedOrder, decodeContractData, decodeError, decodeExecution, decodeOpenOrder } from './official-decoder.js';
 import { RawClient, frame, handshake } from './raw-client.js';
 
 const VERSIONS = [157, 163, 170, 178, 186, 193];
@@ -22,9 +20,23 @@ describe('messages in the official field order at every server version', () => {
   const aapl = universe.find((i) => i.conId === 265598)!;
   const bond = universe.find((i) => i.secType === 'BOND')!;
   const order = {
-    orderId: 1001, contract: aapl, action: 'BUY', totalQuantity: d('150'), orderType: 'LMT', lmtPrice: 227.5, tif: 'DAY',
-    account: 'DU1234567', orderRef: 'ref-1', clientId: 7, permId: 1000000042, parentId: 0, outsideRth: false, whatIf: false,
-    status: 'Submitted', commissionCurrency: 'USD', warningText: '',
+    orderId: 1001,
+    contract: aapl,
+    action: 'BUY',
+    totalQuantity: d('150'),
+    orderType: 'LMT',
+    lmtPrice: 227.5,
+    tif: 'DAY',
+    account: 'DU1234567',
+    orderRef: 'ref-1',
+    clientId: 7,
+    permId: 1000000042,
+    parentId: 0,
+    outsideRth: false,
+    whatIf: false,
+    status: 'Submitted',
+    commissionCurrency: 'USD',
+    warningText: '',
   };
 
   it.each(VERSIONS)('CONTRACT_DATA and BOND_CONTRACT_DATA at %i', (sv) => {
@@ -40,16 +52,44 @@ describe('messages in the official field order at every server version', () => {
 
   it.each(VERSIONS)('OPEN_ORDER, COMPLETED_ORDER, EXECUTION_DATA and ERR_MSG at %i', (sv) => {
     const open = decodeOpenOrder(sv, M.openOrder(sv, order));
-    expect(open).toMatchObject({ orderId: '1001', symbol: 'AAPL', action: 'BUY', totalQuantity: '150', lmtPrice: '227.5', account: 'DU1234567', permId: '1000000042', status: 'Submitted' });
+    expect(open).toMatchObject({
+      orderId: '1001',
+      symbol: 'AAPL',
+      action: 'BUY',
+      totalQuantity: '150',
+      lmtPrice: '227.5',
+      account: 'DU1234567',
+      permId: '1000000042',
+      status: 'Submitted',
+    });
     expect('faProfile' in open).toBe(sv < 177);
     expect('manualOrderIndicator' in open).toBe(sv >= 193);
-    const done = decodeCompletedOrder(sv, M.completedOrder(sv, { ...order, filledQuantity: d('150'), completedTime: '20260302-14:35:00', completedStatus: 'Filled Size: 150', status: 'Filled' }));
+    const done = decodeCompletedOrder(
+      sv,
+      M.completedOrder(sv, { ...order, filledQuantity: d('150'), completedTime: '20260302-14:35:00', completedStatus: 'Filled Size: 150', status: 'Filled' }),
+    );
     expect(done).toMatchObject({ permId: '1000000042', status: 'Filled', filledQuantity: '150', completedTime: '20260302-14:35:00' });
     expect('customerAccount' in done).toBe(sv >= 183);
-    const exec = decodeExecution(sv, M.execDetails(sv, -1, {
-      orderId: 1001, contract: aapl, execId: 'e1', time: '20260302 14:31:05 UTC', account: 'DU1234567', exchange: 'NASDAQ', side: 'BOT',
-      shares: d('150'), price: 227.5, permId: 1000000042, clientId: 7, cumQty: d('150'), avgPrice: 227.5, orderRef: 'ref-1', lastLiquidity: 1,
-    }));
+    const exec = decodeExecution(
+      sv,
+      M.execDetails(sv, -1, {
+        orderId: 1001,
+        contract: aapl,
+        execId: 'e1',
+        time: '20260302 14:31:05 UTC',
+        account: 'DU1234567',
+        exchange: 'NASDAQ',
+        side: 'BOT',
+        shares: d('150'),
+        price: 227.5,
+        permId: 1000000042,
+        clientId: 7,
+        cumQty: d('150'),
+        avgPrice: 227.5,
+        orderRef: 'ref-1',
+        lastLiquidity: 1,
+      }),
+    );
     expect(exec).toMatchObject({ reqId: '-1', orderId: '1001', execId: 'e1', side: 'BOT', shares: '150', lastLiquidity: '1' });
     expect('pendingPriceRevision' in exec).toBe(sv >= 178);
     const err = decodeError(sv, M.errorMessage(sv, 12, 354, 'Requested market data is not subscribed.'));
@@ -79,19 +119,25 @@ describe('version negotiation over the socket', () => {
     return c;
   }
 
-  it('ib_async\'s v157..178 gets 178, contract details in the 178 layout, and errors with the 178 fields', async () => {
+  it("ib_async's v157..178 gets 178, contract details in the 178 layout, and errors with the 178 fields", async () => {
     const c = raw();
     await c.start(201, 'v157..178');
     expect(c.frames[0]![0]).toBe('178');
     // REQ_CONTRACT_DATA v8 for AAPL by conId.
     c.write(frame([9, 8, 7, 265598, '', '', '', '', '', '', '', '', '', '', '', 0, '', '', '']));
     await waitFor(() => c.count(52) === 1, 20_000, 'contract details end');
-    const cd = decodeContractData(178, c.frames.find((f) => f[0] === '10')!);
+    const cd = decodeContractData(
+      178,
+      c.frames.find((f) => f[0] === '10')!,
+    );
     expect(cd).toMatchObject({ reqId: '7', symbol: 'AAPL', conId: '265598', evMultiplier: '' });
     // CANCEL_ORDER keeps its version field before 192: an unknown order id is reported as such.
     c.write(frame([4, 1, 424242, '']));
     await waitFor(() => c.frames.some((f) => f[0] === '4' && f[3] === '10147'), 20_000, 'cancel of an unknown order');
-    const err = decodeError(178, c.frames.find((f) => f[0] === '4' && f[3] === '10147')!);
+    const err = decodeError(
+      178,
+      c.frames.find((f) => f[0] === '4' && f[3] === '10147')!,
+    );
     expect(err.reqId).toBe('424242');
   });
 
@@ -101,7 +147,12 @@ describe('version negotiation over the socket', () => {
     expect(c.frames[0]![0]).toBe('157');
     c.write(frame([10, 5, 31, 265598, 'AAPL', 'STK', '', 0, '', '', 'SMART', '', 'USD', '', '', 5, 0, ''])); // reqMktDepth
     await waitFor(() => c.frames.some((f) => f[0] === '4' && f[2] === '31'), 20_000, 'market depth refused');
-    expect(decodeError(157, c.frames.find((f) => f[0] === '4' && f[2] === '31')!)).toMatchObject({ code: '354' });
+    expect(
+      decodeError(
+        157,
+        c.frames.find((f) => f[0] === '4' && f[2] === '31')!,
+      ),
+    ).toMatchObject({ code: '354' });
   });
 
   it('a client range above 193 gets 193 and error 503; a range below 157 gets 157 and error 506; both are closed', async () => {
@@ -120,7 +171,7 @@ describe('version negotiation over the socket', () => {
     expect(wide.frames[0]![0]).toBe('193');
   });
 
-  it('@stoqey/ib (v100..193) runs at 193 and gets TWS\'s answer to requests the simulator does not serve', async () => {
+  it("@stoqey/ib (v100..193) runs at 193 and gets TWS's answer to requests the simulator does not serve", async () => {
     const { api, rec } = await connectApi(sim.port, 204);
     apis.push(api);
     expect(api.serverVersion).toBe(193);

@@ -41,8 +41,14 @@ async function startRig(account?: string): Promise<Rig> {
   const proxy = await startFrameProxy(first.port);
   cleanup.push(() => proxy.close());
   const source = new TwsSource({
-    host: '127.0.0.1', port: proxy.port, clientId: 51, heartbeatMs: 300, heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300, ...(account ? { account } : {}),
+    host: '127.0.0.1',
+    port: proxy.port,
+    clientId: 51,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 300,
+    ...(account ? { account } : {}),
   });
   const feed = new Feed(source.events$);
   const events: FeedEvent[] = [];
@@ -68,7 +74,10 @@ function tradeContext(r: Rig, armedAt: number): GuardContext {
 
 describe('a reconnect that lands on a login managing another account', () => {
   // Without --account the source follows the first login's account; with it, the same holds after a reconnect.
-  it.each([['without --account', undefined], ['with --account', OLD]])('%s: says so at once, shows the old numbers as not current, leaves the old book alone and refuses trading', async (_label, account) => {
+  it.each([
+    ['without --account', undefined],
+    ['with --account', OLD],
+  ])('%s: says so at once, shows the old numbers as not current, leaves the old book alone and refuses trading', async (_label, account) => {
     const r = await startRig(account);
     await waitFor(synced(r), 20_000, 'the first login synchronised');
     expect(r.feed.state.account).toBe(OLD);
@@ -102,7 +111,9 @@ describe('a reconnect that lands on a login managing another account', () => {
       expect(isStale(r.feed.state, stream, Date.now())).toBe(true);
     }
     // The status bar says it in words, naming both accounts.
-    const bar = statusCells({ live: r.feed.state, mode: 'paper', maskAccount: false, trading: 'trade', now: Date.now() }).map((c) => c.text).join(' ');
+    const bar = statusCells({ live: r.feed.state, mode: 'paper', maskAccount: false, trading: 'trade', now: Date.now() })
+      .map((c) => c.text)
+      .join(' ');
     expect(bar).toContain(`ACCOUNT CHANGED`);
     expect(bar).toContain(NEW);
     // Every send is refused, by the guard with its own code and by the source itself.

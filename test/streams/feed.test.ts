@@ -50,7 +50,12 @@ describe('Feed', () => {
     const source = new Subject<FeedEventBody>();
     const errors: Error[] = [];
     const feed = new Feed(source, {
-      sink: { record: () => { throw new Error('ENOSPC: no space left on device'); }, close: async () => {} },
+      sink: {
+        record: () => {
+          throw new Error('ENOSPC: no space left on device');
+        },
+        close: async () => {},
+      },
       onSinkError: (e) => errors.push(e),
     });
     source.next(SAMPLE_BODIES.healthChanged);
@@ -63,7 +68,18 @@ describe('Feed', () => {
 describe('RotatingRecorder', () => {
   it('rotates by size and by UTC day; every file verifies and the files replay to the live state', async () => {
     const out = join(dir, 'rotate');
-    const rec = new RotatingRecorder({ dir: out, source: 'demo', appVersion: 'test', gzip: false, rotateBytes: 8 * 1024, policy: { everyEvents: 10, everyMs: 1e12 }, now: (() => { let n = 0; return () => Date.UTC(2026, 10, 23) + n++ * 1000; })() });
+    const rec = new RotatingRecorder({
+      dir: out,
+      source: 'demo',
+      appVersion: 'test',
+      gzip: false,
+      rotateBytes: 8 * 1024,
+      policy: { everyEvents: 10, everyMs: 1e12 },
+      now: (() => {
+        let n = 0;
+        return () => Date.UTC(2026, 10, 23) + n++ * 1000;
+      })(),
+    });
     const source = new Subject<FeedEventBody>();
     // Events at 23:59:50 onwards cross midnight half-way.
     let t = Date.UTC(2026, 10, 23, 23, 59, 50);
@@ -72,7 +88,11 @@ describe('RotatingRecorder', () => {
     for (let i = 0; i < 80; i++) source.next(bodies[i % bodies.length]!);
     await feed.close('test over');
     expect(rec.files.length).toBeGreaterThanOrEqual(3);
-    expect(readdirSync(out).filter((f) => !f.endsWith('.idx')).sort()).toEqual(rec.files.map((f) => f.slice(out.length + 1)).sort());
+    expect(
+      readdirSync(out)
+        .filter((f) => !f.endsWith('.idx'))
+        .sort(),
+    ).toEqual(rec.files.map((f) => f.slice(out.length + 1)).sort());
     for (const f of rec.files) {
       const v = await verifyRecording(f);
       expect(v.ok && v.summary.sealed).toBe(true);

@@ -4,8 +4,18 @@ import { deriveHealth, INITIAL_HEALTH_INPUTS } from '../../src/streams/health.js
 
 describe('deriveHealth', () => {
   it('a first connection says what it is doing; a reconnect also says why the last connection went, and keeps its cause', () => {
-    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connecting' })).toEqual({ health: 'connecting', reason: 'opening the socket and handshake', cause: null });
-    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connecting', down: { cause: 'heartbeatTimeout', reason: 'TWS did not answer the heartbeat within 5000 ms' } })).toEqual({
+    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connecting' })).toEqual({
+      health: 'connecting',
+      reason: 'opening the socket and handshake',
+      cause: null,
+    });
+    expect(
+      deriveHealth({
+        ...INITIAL_HEALTH_INPUTS,
+        socket: 'connecting',
+        down: { cause: 'heartbeatTimeout', reason: 'TWS did not answer the heartbeat within 5000 ms' },
+      }),
+    ).toEqual({
       health: 'connecting',
       reason: 'opening the socket and handshake, after: TWS did not answer the heartbeat within 5000 ms',
       cause: 'heartbeatTimeout',
@@ -13,8 +23,14 @@ describe('deriveHealth', () => {
   });
 
   it('a refused or dropped socket is disconnected with its reason and cause; a fatal cause wins over everything', () => {
-    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, down: { cause: 'cannotConnect', reason: 'connection refused' } })).toEqual({ health: 'disconnected', reason: 'connection refused', cause: 'cannotConnect' });
-    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connected', fatal: { cause: 'clientIdInUse', reason: 'client id 4217 is in use (326)' } })).toEqual({
+    expect(deriveHealth({ ...INITIAL_HEALTH_INPUTS, down: { cause: 'cannotConnect', reason: 'connection refused' } })).toEqual({
+      health: 'disconnected',
+      reason: 'connection refused',
+      cause: 'cannotConnect',
+    });
+    expect(
+      deriveHealth({ ...INITIAL_HEALTH_INPUTS, socket: 'connected', fatal: { cause: 'clientIdInUse', reason: 'client id 4217 is in use (326)' } }),
+    ).toEqual({
       health: 'disconnected',
       reason: 'client id 4217 is in use (326)',
       cause: 'clientIdInUse',

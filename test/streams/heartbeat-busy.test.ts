@@ -39,7 +39,14 @@ describe('heartbeat on a busy machine', () => {
   it('stays connected when the event loop is blocked past the timeout while TWS has already answered', async () => {
     const TIMEOUT_MS = 1_500; // long enough for a loaded machine's simulator process to answer an ordinary heartbeat
     const ROUNDS = 1;
-    const source = new TwsSource({ host: '127.0.0.1', port, clientId: 61, heartbeatMs: 500, heartbeatTimeoutMs: TIMEOUT_MS, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
+    const source = new TwsSource({
+      host: '127.0.0.1',
+      port,
+      clientId: 61,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: TIMEOUT_MS,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    });
     const feed = new Feed(source.events$);
     source.start();
     try {

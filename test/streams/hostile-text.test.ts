@@ -21,7 +21,16 @@ beforeAll(async () => {
   sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
   // Every field that says AAPL (positions, portfolio, orders, executions, contract details) says HOSTILE instead.
   proxy = await startFrameProxy(sim.port, (fields) => fields.map((f) => (f === 'AAPL' ? HOSTILE : f)));
-  await sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '100', orderType: 'LMT', lmtPrice: 150 });
+  await sim.trigger({
+    incident: 'foreign-order',
+    clientId: 99,
+    symbol: 'AAPL',
+    secType: 'STK',
+    action: 'BUY',
+    quantity: '100',
+    orderType: 'LMT',
+    lmtPrice: 150,
+  });
 });
 afterAll(async () => {
   await proxy?.close();
@@ -47,7 +56,7 @@ describe('TWS text with control codes', () => {
       source.start();
       await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 20_000, 'a synchronised feed');
       proxy.links.at(-1)!.inject(errFrame(-1, 2100, `bad \u001b[2J\u001b]0;title\u0007 news`));
-      await waitFor(() => feed.state.messages.some((m) => m.message.startsWith("bad ")), 20_000, 'the hostile message');
+      await waitFor(() => feed.state.messages.some((m) => m.message.startsWith('bad ')), 20_000, 'the hostile message');
       const s = feed.state;
       const symbols = [...s.positions.values()].map((p) => p.contract.symbol);
       expect(symbols).toContain(SHOWN);

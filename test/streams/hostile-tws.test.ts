@@ -25,15 +25,24 @@ async function startRig(): Promise<Rig> {
   const sim = await startSimulator({ port: 0, controlPort: null, seed: 5, speed: 20, startTime: T0, log: false });
   const proxy = await startFrameProxy(sim.port);
   const source = new TwsSource({
-    host: '127.0.0.1', port: proxy.port, clientId: 41, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 0,
+    host: '127.0.0.1',
+    port: proxy.port,
+    clientId: 41,
+    heartbeatMs: 500,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 0,
   });
   const feed = new Feed(source.events$);
   const events: FeedEvent[] = [];
   feed.events$.subscribe((e) => events.push(e));
   source.start();
   const rig: Rig = {
-    sim, proxy, source, feed, events,
+    sim,
+    proxy,
+    source,
+    feed,
+    events,
     close: async () => {
       source.stop();
       await feed.close('test over');
@@ -56,7 +65,11 @@ describe('a frame length the library would read as negative', () => {
     rig.proxy.links[0]!.inject(Buffer.concat([errFrame(-1, 2104, 'marker before the bad frame'), lengthHeader(0x8000_0000), Buffer.from('junk')]));
     await waitFor(() => saw(rig, 507, '2147483648 bytes'), 20_000, 'the bad frame named');
     expect(saw(rig, 2104, 'marker before the bad frame')).toBe(true);
-    await waitFor(() => rig.events.some((e) => e.type === 'healthChanged' && e.health !== 'ready' && (e.reason ?? '').includes('2147483648')), 20_000, 'health saying why');
+    await waitFor(
+      () => rig.events.some((e) => e.type === 'healthChanged' && e.health !== 'ready' && (e.reason ?? '').includes('2147483648')),
+      20_000,
+      'health saying why',
+    );
     await waitFor(() => rig.proxy.links.length === 2 && rig.feed.state.health === 'ready', 20_000, 'a new connection, ready');
     // The reason names the length and the limit, so an operator can tell corruption from a network fault.
     const reason = brokerMessages(rig).find((m) => m.code === 507)!.message;

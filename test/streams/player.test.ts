@@ -187,7 +187,14 @@ describe('ReplayPlayer', () => {
 
   it('marks a margin breach, recorded alerts and the TWS codes that matter in a recording written through the real writer', async () => {
     const file = join(dir, 'breach.jsonl');
-    const writer = new RecordingWriter({ file, appVersion: 'test', source: 'synthetic', account: 'DU1', baseCurrency: 'USD', startedAtMs: Date.UTC(2026, 10, 23, 14, 30) });
+    const writer = new RecordingWriter({
+      file,
+      appVersion: 'test',
+      source: 'synthetic',
+      account: 'DU1',
+      baseCurrency: 'USD',
+      startedAtMs: Date.UTC(2026, 10, 23, 14, 30),
+    });
     const recorder = new FlightRecorder(writer);
     const log = new EventLog();
     let s = INITIAL_STATE;
@@ -214,7 +221,11 @@ describe('ReplayPlayer', () => {
     const markers = p.status().markers;
     // One breach (the first negative USD value, not the EUR row, not the second negative), alerts for 1100 (not
     // 2104) and for the raised alert (not its clearing).
-    expect(markers.map((m) => [m.kind, m.seq])).toEqual([['breach', 3], ['alert', 5], ['alert', 7]]);
+    expect(markers.map((m) => [m.kind, m.seq])).toEqual([
+      ['breach', 3],
+      ['alert', 5],
+      ['alert', 7],
+    ]);
     expect(markers[2]!.label).toBe('alert raised: critical ExcessLiquidity below zero');
     await p.close();
   });

@@ -32,7 +32,17 @@ function writeLines(bodies: object[], gzip: boolean): { file: string; finalHash:
   return { file, finalHash: prev };
 }
 
-const header = { kind: 'header', format: 'tws-risk-recording', schemaVersion: 1, appVersion: 'x', source: 'synthetic', account: null, baseCurrency: null, startedAt: '2026-11-23T14:30:00.000Z', startedAtMs: 0 };
+const header = {
+  kind: 'header',
+  format: 'tws-risk-recording',
+  schemaVersion: 1,
+  appVersion: 'x',
+  source: 'synthetic',
+  account: null,
+  baseCurrency: null,
+  startedAt: '2026-11-23T14:30:00.000Z',
+  startedAtMs: 0,
+};
 
 function roundTrip(ev: FeedEvent): FeedEvent {
   return decodeEvent(JSON.parse(JSON.stringify(ev)));
@@ -83,7 +93,10 @@ describe('reading recordings from bytes', () => {
   }
 
   it('still reports a changed byte in a keyframe it skips as tampering', async () => {
-    const { file } = writeLines([header, { kind: 'event', event: a }, { kind: 'keyframe', seq: 1, at: a!.receivedAt, state: encodeState(reduceAll([a!])) }, { kind: 'event', event: b }], false);
+    const { file } = writeLines(
+      [header, { kind: 'event', event: a }, { kind: 'keyframe', seq: 1, at: a!.receivedAt, state: encodeState(reduceAll([a!])) }, { kind: 'event', event: b }],
+      false,
+    );
     const lines = readFileSync(file, 'utf8').split('\n');
     lines[2] = lines[2]!.replace('"lastSeq":1', '"lastSeq":7');
     writeFileSync(file, lines.join('\n'));

@@ -60,7 +60,15 @@ describe('a full disk (issue 14 item 3)', () => {
     if (typeof fs === 'string') return ctx.skip();
     const sub = join(fs.dir, 'gzip');
     const errors: Error[] = [];
-    const rec = new RotatingRecorder({ dir: sub, source: 'demo', appVersion: 'test', gzip: true, rotateBytes: 1e9, policy: { everyEvents: 1e9, everyMs: 1e12 }, onError: (e) => errors.push(e) });
+    const rec = new RotatingRecorder({
+      dir: sub,
+      source: 'demo',
+      appVersion: 'test',
+      gzip: true,
+      rotateBytes: 1e9,
+      policy: { everyEvents: 1e9, everyMs: 1e12 },
+      onError: (e) => errors.push(e),
+    });
     fillUp(fs.dir);
     const events = quietEvents(50);
     let s = INITIAL_STATE;
@@ -88,7 +96,15 @@ describe('a full disk (issue 14 item 3)', () => {
     if (typeof fs === 'string') return ctx.skip();
     const sub = join(fs.dir, 'plain');
     const errors: Error[] = [];
-    const rec = new RotatingRecorder({ dir: sub, source: 'demo', appVersion: 'test', gzip: false, rotateBytes: 1e9, policy: { everyEvents: 1e9, everyMs: 1e12 }, onError: (e) => errors.push(e) });
+    const rec = new RotatingRecorder({
+      dir: sub,
+      source: 'demo',
+      appVersion: 'test',
+      gzip: false,
+      rotateBytes: 1e9,
+      policy: { everyEvents: 1e9, everyMs: 1e12 },
+      onError: (e) => errors.push(e),
+    });
     const source = new Subject<FeedEventBody>();
     let t = Date.UTC(2026, 10, 23, 14, 30);
     const sinkErrors: Error[] = [];
@@ -105,7 +121,15 @@ describe('a full disk (issue 14 item 3)', () => {
     // What reached the disk is a readable, unsealed prefix.
     const v = await verifyRecording(file);
     expect(v.ok && !v.summary.sealed && v.summary.events >= 5).toBe(true);
-    const line = sessionSummary({ command: 'demo', startedAt: 0, endedAt: 60_000, events: 205, health: 'ready', files: rec.files, ...(rec.failure ? { recordingStopped: rec.failure.message } : {}) });
+    const line = sessionSummary({
+      command: 'demo',
+      startedAt: 0,
+      endedAt: 60_000,
+      events: 205,
+      health: 'ready',
+      files: rec.files,
+      ...(rec.failure ? { recordingStopped: rec.failure.message } : {}),
+    });
     expect(line).not.toContain('recorded to');
     expect(line).toContain(`recording STOPPED (${rec.failure!.message}); ${file} holds the session until then, unsealed`);
   });
@@ -118,7 +142,15 @@ describe('a full disk (issue 14 item 3)', () => {
     const onUnhandled = (reason: unknown) => unhandled.push(reason);
     process.on('unhandledRejection', onUnhandled);
     try {
-      const rec = new RotatingRecorder({ dir: sub, source: 'demo', appVersion: 'test', gzip: false, rotateBytes: 8 * 1024, policy: { everyEvents: 1e9, everyMs: 1e12 }, onError: (e) => errors.push(e) });
+      const rec = new RotatingRecorder({
+        dir: sub,
+        source: 'demo',
+        appVersion: 'test',
+        gzip: false,
+        rotateBytes: 8 * 1024,
+        policy: { everyEvents: 1e9, everyMs: 1e12 },
+        onError: (e) => errors.push(e),
+      });
       const source = new Subject<FeedEventBody>();
       let t = Date.UTC(2026, 10, 23, 14, 30);
       const feed = new Feed(source, { sink: rec, now: () => (t += 10), onSinkError: (e) => errors.push(e) });
@@ -161,7 +193,14 @@ describe('file permissions (issue 14 item 11)', () => {
     const old = process.umask(0o022);
     try {
       const recDir = join(dir, 'perm', 'recordings', 'deep');
-      const rec = new RotatingRecorder({ dir: recDir, source: 'demo', appVersion: 'test', gzip: false, rotateBytes: 1e9, policy: { everyEvents: 2, everyMs: 1e12 } });
+      const rec = new RotatingRecorder({
+        dir: recDir,
+        source: 'demo',
+        appVersion: 'test',
+        gzip: false,
+        rotateBytes: 1e9,
+        policy: { everyEvents: 2, everyMs: 1e12 },
+      });
       let s = INITIAL_STATE;
       for (const ev of quietEvents(5)) {
         const before = s;
@@ -249,7 +288,11 @@ describe('verify (issue 14 items 9 and 14)', () => {
     expect(r.code).toBe(1);
     expect(r.err).toBe(`INVALID ${fifo}: not a regular file (a FIFO)`);
     const items: unknown[] = [];
-    await expect((async () => { for await (const i of readRecording(fifo)) items.push(i); })()).rejects.toThrow(/not a regular file \(a FIFO\)/);
+    await expect(
+      (async () => {
+        for await (const i of readRecording(fifo)) items.push(i);
+      })(),
+    ).rejects.toThrow(/not a regular file \(a FIFO\)/);
   }, 10_000);
 
   it('reports a symlink loop as a file that cannot be opened, not as a decompression error', async () => {

@@ -33,8 +33,15 @@ function writeLines(bodies: object[]): string {
 }
 
 const header = (schemaVersion: number) => ({
-  kind: 'header', format: 'tws-risk-recording', schemaVersion, appVersion: 'x', source: 'synthetic', account: null, baseCurrency: null,
-  startedAt: '2026-11-23T14:30:00.000Z', startedAtMs: 1_795_444_200_000,
+  kind: 'header',
+  format: 'tws-risk-recording',
+  schemaVersion,
+  appVersion: 'x',
+  source: 'synthetic',
+  account: null,
+  baseCurrency: null,
+  startedAt: '2026-11-23T14:30:00.000Z',
+  startedAtMs: 1_795_444_200_000,
 });
 
 async function fold(file: string): Promise<{ state: PortfolioState; events: FeedEvent[]; keyframes: PortfolioState[] }> {
@@ -51,7 +58,15 @@ async function fold(file: string): Promise<{ state: PortfolioState; events: Feed
 }
 
 /** The first line's JSON, as written. */
-const firstLine = (file: string) => JSON.parse(readFileSync(file).subarray(0, 400).toString('latin1').split('\n')[0]!.replace(/,"hash".*$/, '}').replace(/,"meta".*$/, '}')) as { schemaVersion: number };
+const firstLine = (file: string) =>
+  JSON.parse(
+    readFileSync(file)
+      .subarray(0, 400)
+      .toString('latin1')
+      .split('\n')[0]!
+      .replace(/,"hash".*$/, '}')
+      .replace(/,"meta".*$/, '}'),
+  ) as { schemaVersion: number };
 
 describe('the shipped schema-1 recordings', () => {
   const manifest = JSON.parse(readFileSync(join('recordings', MANIFEST), 'utf8')) as SampleEntry[];
@@ -98,22 +113,96 @@ describe('upgrading schema-1 operator events', () => {
     { type: 'operatorActed', action: 'armed', detail: { until, by: 'palette', account: 'DU1234567' } },
     { type: 'operatorActed', action: 'note', detail: { recorder: 'stopped', reason: 'ENOSPC' } },
     { type: 'operatorActed', action: 'ordersSent', detail: { planId: 'cancel-1', cancel: 'client', orderIds: [11, 12] } },
-    { type: 'operatorActed', action: 'dialogShown', detail: { id: 'flat-1', scope: 'underlying:AAPL', account: 'DU1234567', cancels: [], legs: [{ conId: 265598, contract: 'AAPL', secType: 'STK', currency: 'USD', position: '500', action: 'SELL', quantity: '500', target: '0', orderType: 'LMT', limitPrice: '228.4', mark: null, notionalBase: null }], totalNotionalBase: null, notes: [], afterFlatten: null, shown: { title: 'FLATTEN AAPL?', lines: ['SELL 500 AAPL LMT 228.4'] } } },
-    { type: 'operatorActed', action: 'note', detail: { hook: '/bin/false', alert: 'a1', kind: 'raised', outcome: 'failed', message: 'alert hook /bin/false exited with code 1 for a1 raised', exitCode: 1, signal: null } },
+    {
+      type: 'operatorActed',
+      action: 'dialogShown',
+      detail: {
+        id: 'flat-1',
+        scope: 'underlying:AAPL',
+        account: 'DU1234567',
+        cancels: [],
+        legs: [
+          {
+            conId: 265598,
+            contract: 'AAPL',
+            secType: 'STK',
+            currency: 'USD',
+            position: '500',
+            action: 'SELL',
+            quantity: '500',
+            target: '0',
+            orderType: 'LMT',
+            limitPrice: '228.4',
+            mark: null,
+            notionalBase: null,
+          },
+        ],
+        totalNotionalBase: null,
+        notes: [],
+        afterFlatten: null,
+        shown: { title: 'FLATTEN AAPL?', lines: ['SELL 500 AAPL LMT 228.4'] },
+      },
+    },
+    {
+      type: 'operatorActed',
+      action: 'note',
+      detail: {
+        hook: '/bin/false',
+        alert: 'a1',
+        kind: 'raised',
+        outcome: 'failed',
+        message: 'alert hook /bin/false exited with code 1 for a1 raised',
+        exitCode: 1,
+        signal: null,
+      },
+    },
     { type: 'operatorActed', action: 'armed', detail: { account: 'DU1234567' } },
     { type: 'operatorActed', action: 'mystery', detail: [1, 2] },
   ].map((b, i) => ({ ...b, seq: i + 1, receivedAt: T0 + i * 1000 }));
 
   it('reads each as the typed event it meant; a detail that fits nothing becomes a note that keeps its text', async () => {
-    const file = writeLines([header(1), ...v1.map((event) => ({ kind: 'event', event })), { kind: 'keyframe', seq: v1.length, at: T0, state: { ...(encodeState(INITIAL_STATE) as object), lastSeq: v1.length, operatorActions: v1.map((e) => ({ seq: e.seq, at: e.receivedAt, action: e.action, detail: e.detail })) } }]);
+    const file = writeLines([
+      header(1),
+      ...v1.map((event) => ({ kind: 'event', event })),
+      {
+        kind: 'keyframe',
+        seq: v1.length,
+        at: T0,
+        state: {
+          ...(encodeState(INITIAL_STATE) as object),
+          lastSeq: v1.length,
+          operatorActions: v1.map((e) => ({ seq: e.seq, at: e.receivedAt, action: e.action, detail: e.detail })),
+        },
+      },
+    ]);
     const { state, events, keyframes } = await fold(file);
     const ops = events.map((e) => (e.type === 'operatorActed' ? { action: e.action, detail: e.detail } : undefined));
     expect(ops).toEqual([
       { action: 'armed', detail: { until, by: 'palette', account: 'DU1234567' } },
       { action: 'recorderStopped', detail: { reason: 'ENOSPC' } },
       { action: 'cancelsSent', detail: { planId: 'cancel-1', cancel: 'client', orderIds: [11, 12] } },
-      { action: 'dialogShown', detail: { planId: 'flat-1', scope: 'underlying:AAPL', account: 'DU1234567', legs: [{ conId: 265598, contract: 'AAPL', action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.4' }], shown: { title: 'FLATTEN AAPL?', lines: ['SELL 500 AAPL LMT 228.4'] } } },
-      { action: 'alertHook', detail: { hook: '/bin/false', alert: 'a1', kind: 'raised', outcome: 'failed', message: 'alert hook /bin/false exited with code 1 for a1 raised', exitCode: 1, signal: null } },
+      {
+        action: 'dialogShown',
+        detail: {
+          planId: 'flat-1',
+          scope: 'underlying:AAPL',
+          account: 'DU1234567',
+          legs: [{ conId: 265598, contract: 'AAPL', action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.4' }],
+          shown: { title: 'FLATTEN AAPL?', lines: ['SELL 500 AAPL LMT 228.4'] },
+        },
+      },
+      {
+        action: 'alertHook',
+        detail: {
+          hook: '/bin/false',
+          alert: 'a1',
+          kind: 'raised',
+          outcome: 'failed',
+          message: 'alert hook /bin/false exited with code 1 for a1 raised',
+          exitCode: 1,
+          signal: null,
+        },
+      },
       // `armed` without `by` fits no variant: a note keeps what it said, and it arms nothing.
       { action: 'note', detail: { text: 'armed: {"account":"DU1234567"}' } },
       { action: 'note', detail: { text: 'mystery: [1,2]' } },

@@ -28,7 +28,14 @@ async function hostileRecording(): Promise<string> {
     portfolio('DU1234567', stock(265598, HOSTILE, 'USD'), '100', '200'),
     { type: 'brokerMessage', id: -1, code: 2104, message: `farm ${HOSTILE}`, class: 'info' },
   ]);
-  const writer = new RecordingWriter({ file, appVersion: '0.0.0-test', source: 'synthetic', account: 'DU1234567', baseCurrency: 'USD', startedAtMs: events[0]!.receivedAt });
+  const writer = new RecordingWriter({
+    file,
+    appVersion: '0.0.0-test',
+    source: 'synthetic',
+    account: 'DU1234567',
+    baseCurrency: 'USD',
+    startedAtMs: events[0]!.receivedAt,
+  });
   const rec = new FlightRecorder(writer, { everyEvents: 2, everyMs: 1e12 });
   let s = INITIAL_STATE;
   for (const ev of events) {

@@ -28,7 +28,15 @@ function sampleEvents(repeat = 5): FeedEvent[] {
 
 /** Writes events through the real writer and recorder (keyframe every 7 events). */
 async function record(file: string, events: FeedEvent[], opts: { gzip?: boolean; seal?: boolean } = {}): Promise<void> {
-  const writer = new RecordingWriter({ file, gzip: opts.gzip, appVersion: '0.0.0-test', source: 'synthetic', account: 'DU1234567', baseCurrency: 'USD', startedAtMs: events[0]!.receivedAt });
+  const writer = new RecordingWriter({
+    file,
+    gzip: opts.gzip,
+    appVersion: '0.0.0-test',
+    source: 'synthetic',
+    account: 'DU1234567',
+    baseCurrency: 'USD',
+    startedAtMs: events[0]!.receivedAt,
+  });
   const rec = new FlightRecorder(writer, { everyEvents: 7, everyMs: 1e12 });
   let s = INITIAL_STATE;
   for (const ev of events) {

@@ -11,7 +11,7 @@ const manifest = JSON.parse(readFileSync('recordings/manifest.json', 'utf8')) as
 const sample = (name: string) => join('recordings', manifest.find((m) => m.scenario === name)!.file);
 
 describe('replay markers for review', () => {
-  it('marks the margin-spike session\'s margin changes, made with no position change, at the event that shows them', async () => {
+  it("marks the margin-spike session's margin changes, made with no position change, at the event that shows them", async () => {
     const file = sample('margin-spike');
     // The reference, from the reader alone: base-currency MaintMarginReq jumps of a tenth or more, no position change between.
     const jumps: number[] = [];
@@ -23,8 +23,12 @@ describe('replay markers for review', () => {
       if (item.kind !== 'event') continue;
       const e = item.event;
       if (e.type === 'positionUpdated') moved = true;
-      const v = e.type === 'accountValueUpdated' && e.key === 'MaintMarginReq' && (e.currency === base || e.currency === 'BASE') ? Number(e.value)
-        : e.type === 'accountSummaryUpdated' && e.tag === 'MaintMarginReq' ? Number(e.value) : undefined;
+      const v =
+        e.type === 'accountValueUpdated' && e.key === 'MaintMarginReq' && (e.currency === base || e.currency === 'BASE')
+          ? Number(e.value)
+          : e.type === 'accountSummaryUpdated' && e.tag === 'MaintMarginReq'
+            ? Number(e.value)
+            : undefined;
       if (v === undefined) continue;
       if (last !== undefined && last > 0 && !moved && Math.abs(v - last) / last >= MARGIN_CHANGE_SHARE) jumps.push(e.seq);
       last = v;

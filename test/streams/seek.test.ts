@@ -58,7 +58,10 @@ describe('seek', () => {
     const want = reduceAll(events.filter((e) => e.seq <= 3333));
     rmSync(indexPathOf(file));
     same((await seek(file, { seq: 3333 })).state, want);
-    writeFileSync(indexPathOf(file), good.replace(/"offset":(\d+)/g, (_m, n: string) => `"offset":${Number(n) + 7}`));
+    writeFileSync(
+      indexPathOf(file),
+      good.replace(/"offset":(\d+)/g, (_m, n: string) => `"offset":${Number(n) + 7}`),
+    );
     same((await seek(file, { seq: 3333 })).state, want);
   });
 });

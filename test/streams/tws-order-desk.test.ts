@@ -5,7 +5,12 @@ import { OrderDesk } from '../../src/streams/tws/orders.js';
 
 const contract = { conId: 265598, symbol: 'AAPL', secType: 'STK', currency: 'USD', exchange: 'SMART' } as Parameters<typeof orderInfo>[1];
 const info = (orderId: number, clientId: number, permId: number, lmtPrice: number, status = 'Submitted') =>
-  orderInfo(orderId, contract, { action: 'BUY', totalQuantity: 10, orderType: 'LMT', lmtPrice, clientId, permId, account: 'DU1' } as Parameters<typeof orderInfo>[2], { status } as Parameters<typeof orderInfo>[3]);
+  orderInfo(
+    orderId,
+    contract,
+    { action: 'BUY', totalQuantity: 10, orderType: 'LMT', lmtPrice, clientId, permId, account: 'DU1' } as Parameters<typeof orderInfo>[2],
+    { status } as Parameters<typeof orderInfo>[3],
+  );
 
 describe('OrderDesk', () => {
   it('says an open order is news only when it differs from what was last emitted for it', () => {

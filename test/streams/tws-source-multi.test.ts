@@ -18,14 +18,30 @@ afterEach(async () => {
 
 async function faSim(opts: SimulatorOptions = {}): Promise<Simulator> {
   // A manual clock (speed 0): every figure the test compares stays put while the client catches up.
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 }, subAccounts: FA_BOOKS, ...opts });
+  const s = await startSimulator({
+    port: 0,
+    controlPort: null,
+    seed: 3,
+    speed: 0,
+    startTime: T0,
+    log: false,
+    market: { volScale: 0 },
+    subAccounts: FA_BOOKS,
+    ...opts,
+  });
   open.push(() => s.close());
   return s;
 }
 
 function followAll(s: Simulator, accounts: 'all' | readonly string[], clientId = 31): { source: TwsSource; router: AccountRouter; feeds: Map<string, Feed> } {
   const source = new TwsSource({
-    host: '127.0.0.1', port: s.port, clientId, accounts, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, openOrdersPollMs: 300,
+    host: '127.0.0.1',
+    port: s.port,
+    clientId,
+    accounts,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 10_000,
+    openOrdersPollMs: 300,
     backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
   });
   const router = new AccountRouter(source, accounts);
@@ -73,7 +89,11 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
     await waitFor(() => router.followed?.length === 4, 20_000, 'the followed accounts');
     expect(router.followed).toEqual(all);
     expect(source.followedAccounts).toEqual(all);
-    await waitFor(() => [...feeds.values()].every((f) => missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size), 30_000, 'complete states for every account');
+    await waitFor(
+      () => [...feeds.values()].every((f) => missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size),
+      30_000,
+      'complete states for every account',
+    );
     for (const a of all) {
       const st = feeds.get(a)!.state;
       const snap = s.snapshot(a);
@@ -96,7 +116,8 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
   it('after a dropped connection every account is synchronised again, each complete and matching its own book', async () => {
     const s = await faSim();
     const { feeds, source } = followAll(s, 'all', 33);
-    const ready = () => [...feeds.values()].every((f) => f.state.health === 'ready' && missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size);
+    const ready = () =>
+      [...feeds.values()].every((f) => f.state.health === 'ready' && missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size);
     await waitFor(() => feeds.size === 4 && ready(), 30_000, 'complete states');
     const requested = (a: string) => feeds.get(a)!.state.lastSeq;
     const before = new Map([...feeds.keys()].map((a) => [a, requested(a)]));
@@ -120,7 +141,15 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
     const second = await faSim({ subAccounts: rest });
     const proxy = await startFrameProxy(first.port);
     open.push(() => proxy.close());
-    const source = new TwsSource({ host: '127.0.0.1', port: proxy.port, clientId: 34, accounts: 'all', heartbeatMs: 300, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 } });
+    const source = new TwsSource({
+      host: '127.0.0.1',
+      port: proxy.port,
+      clientId: 34,
+      accounts: 'all',
+      heartbeatMs: 300,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    });
     const router = new AccountRouter(source, 'all');
     const feeds = new Map<string, Feed>();
     router.onAccounts((list) => {

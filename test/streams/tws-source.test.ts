@@ -44,13 +44,17 @@ interface Live {
 function live(s: Simulator, opts: Partial<TwsSourceOptions> = {}, feedOpts: ConstructorParameters<typeof Feed>[1] = {}): Live {
   // Real timers here: a timeout long enough that a busy machine is never mistaken for a silent TWS (the heartbeat
   // itself is tested on the virtual clock below).
-  return connect(s, {
-    heartbeatMs: 300,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 300,
-    ...opts,
-  }, feedOpts);
+  return connect(
+    s,
+    {
+      heartbeatMs: 300,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 300,
+      ...opts,
+    },
+    feedOpts,
+  );
 }
 
 interface VirtualLive extends Live {
@@ -139,10 +143,13 @@ describe('connecting', () => {
       socket.end();
     });
     await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
-    open.push(() => new Promise<void>((r) => {
-      for (const socket of accepted) socket.destroy();
-      srv.close(() => r());
-    }));
+    open.push(
+      () =>
+        new Promise<void>((r) => {
+          for (const socket of accepted) socket.destroy();
+          srv.close(() => r());
+        }),
+    );
     const { events } = lone((srv.address() as { port: number }).port);
     await waitFor(() => downs(events).length > 0, 10_000, 'the close');
     expect(downs(events)).toEqual([{ cause: 'cannotConnect', reason: 'no connection' }]);
@@ -177,11 +184,15 @@ describe('initial synchronisation', () => {
     const s = await sim();
     const l = live(s);
     await waitFor(synced(l), 15_000, 'a synchronised feed');
-    await waitFor(() => {
-      const st = l.feed.state;
-      const opts = [...st.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-      return st.pnl && opts.length > 0 && opts.every((r) => st.options.get(r.contract.conId)?.impliedVol !== undefined);
-    }, 15_000, 'greeks for every option and PnL');
+    await waitFor(
+      () => {
+        const st = l.feed.state;
+        const opts = [...st.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+        return st.pnl && opts.length > 0 && opts.every((r) => st.options.get(r.contract.conId)?.impliedVol !== undefined);
+      },
+      15_000,
+      'greeks for every option and PnL',
+    );
     const st = l.feed.state;
     const truth = s.snapshot();
     expect(st.account).toBe(truth.account);
@@ -256,7 +267,11 @@ describe('orders', () => {
     expect(r.ok).toBe(true);
     const orderId = r.ok ? r.orderId : 0;
     expect(orderId).toBeGreaterThanOrEqual(1_000_000);
-    await waitFor(() => [...l.feed.state.executions.values()].some((e) => e.orderId === orderId && e.commission !== undefined), 10_000, 'the fill and its commission');
+    await waitFor(
+      () => [...l.feed.state.executions.values()].some((e) => e.orderId === orderId && e.commission !== undefined),
+      10_000,
+      'the fill and its commission',
+    );
     await waitFor(() => l.feed.state.positions.get(aapl.contract.conId)?.position.equals(before.plus(10)), 10_000, 'the position update');
     const truth = s.snapshot();
     expect(truth.positions.find((p) => p.conId === aapl.contract.conId)?.position).toBe(before.plus(10).toString());
@@ -298,7 +313,11 @@ describe('incidents', () => {
     expect(isStale(l.feed.state, 'portfolio', Date.now())).toBe(true);
     await waitFor(synced(l), 15_000, 're-sync');
     expect(isStale(l.feed.state, 'portfolio', Date.now())).toBe(false);
-    const truthExecs = s.snapshot().executions.filter((e) => e.clientId === 21).map((e) => e.execId).sort();
+    const truthExecs = s
+      .snapshot()
+      .executions.filter((e) => e.clientId === 21)
+      .map((e) => e.execId)
+      .sort();
     expect([...l.feed.state.executions.keys()].sort()).toEqual(truthExecs);
     // The recording shows the gap: each execution is an event exactly once, and the health trail has the drop.
     const execEvents = l.events.filter((e) => e.type === 'executionReceived').map((e) => (e.type === 'executionReceived' ? e.execId : ''));
@@ -433,7 +452,14 @@ describe('incidents', () => {
 describe('flight recording of a live session', () => {
   it('verifies, and replaying it yields the state the live reducer had', async () => {
     const s = await sim();
-    const rec = new RotatingRecorder({ dir: join(dir, 'live'), source: 'sim', appVersion: 'test', gzip: true, rotateBytes: 64 * 1024 * 1024, policy: { everyEvents: 100, everyMs: 60_000 } });
+    const rec = new RotatingRecorder({
+      dir: join(dir, 'live'),
+      source: 'sim',
+      appVersion: 'test',
+      gzip: true,
+      rotateBytes: 64 * 1024 * 1024,
+      policy: { everyEvents: 100, everyMs: 60_000 },
+    });
     const l = live(s, {}, { sink: rec });
     await waitFor(synced(l), 15_000, 'sync');
     await s.trigger({ incident: 'drop' });
@@ -478,7 +504,18 @@ describe('tws-risk report', () => {
 
   it('--json carries the stress report: built-in and ad-hoc scenarios, consistent with the simulator at zero shock', async () => {
     const s = await sim({ speed: 0 });
-    const r = await run('report', '--port', String(s.port), '--client-id', '42', '--json', '--shock', 'px:STK=-10%,fx:EUR=-8%,vol=+30%', '--shock', 'sym:AAPL=-25%');
+    const r = await run(
+      'report',
+      '--port',
+      String(s.port),
+      '--client-id',
+      '42',
+      '--json',
+      '--shock',
+      'px:STK=-10%,fx:EUR=-8%,vol=+30%',
+      '--shock',
+      'sym:AAPL=-25%',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
     const truth = s.snapshot();

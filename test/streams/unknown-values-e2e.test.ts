@@ -29,17 +29,26 @@ describe('a TWS sending quantities and values that are not numbers', () => {
     });
     cleanup.push(() => proxy.close());
     const source = new TwsSource({
-      host: '127.0.0.1', port: proxy.port, clientId: 61, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 0,
+      host: '127.0.0.1',
+      port: proxy.port,
+      clientId: 61,
+      heartbeatMs: 500,
+      heartbeatTimeoutMs: 10_000,
+      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+      openOrdersPollMs: 0,
     });
     const feed = new Feed(source.events$);
     source.start();
     cleanup.push(() => feed.close('test over'));
     cleanup.push(() => source.stop());
-    await waitFor(() => {
-      const s = feed.state;
-      return s.complete.positions && s.complete.accountDownload && s.unknownQuantities.size >= 2 && s.accountValues.get('Cushion|') !== undefined;
-    }, 20_000, 'the snapshots with AAPL unknown');
+    await waitFor(
+      () => {
+        const s = feed.state;
+        return s.complete.positions && s.complete.accountDownload && s.unknownQuantities.size >= 2 && s.accountValues.get('Cushion|') !== undefined;
+      },
+      20_000,
+      'the snapshots with AAPL unknown',
+    );
     const s = feed.state;
     expect(s.unknownQuantities.get(`positions:${aapl.conId}`)).toMatchObject({ sent: 'NaN' });
     expect(s.unknownQuantities.get(`portfolio:${aapl.conId}`)).toMatchObject({ sent: 'NaN' });

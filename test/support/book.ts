@@ -51,7 +51,9 @@ export function positionEvents(prices: { aapl?: string; msft?: string } = {}): F
 }
 
 /** A synchronised state: ready, snapshots complete, the book above, prices fresh at the last event. */
-export function bookState(o: Parameters<typeof accountEvents>[0] & { prices?: Parameters<typeof positionEvents>[0]; extra?: FeedEventBody[] } = {}): PortfolioState {
+export function bookState(
+  o: Parameters<typeof accountEvents>[0] & { prices?: Parameters<typeof positionEvents>[0]; extra?: FeedEventBody[] } = {},
+): PortfolioState {
   const log = new EventLog(T0);
   log.pushAll([
     { type: 'healthChanged', health: 'ready', reason: 'heartbeat answered', host: '127.0.0.1', port: 7497, clientId: 4217 },

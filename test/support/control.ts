@@ -40,10 +40,11 @@ export async function controlChannel(port: number, host = '127.0.0.1'): Promise<
     for (const w of waiting.splice(0)) w.reject(e);
   });
   return {
-    request: (req) => new Promise((resolve, reject) => {
-      waiting.push({ resolve, reject });
-      socket.write(`${JSON.stringify(req)}\n`);
-    }),
+    request: (req) =>
+      new Promise((resolve, reject) => {
+        waiting.push({ resolve, reject });
+        socket.write(`${JSON.stringify(req)}\n`);
+      }),
     close: () => socket.destroy(),
   };
 }

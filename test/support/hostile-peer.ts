@@ -31,32 +31,35 @@ export interface FrameProxy {
 export async function startFrameProxy(upstreamPort: number, rewrite?: (fields: string[]) => string[]): Promise<FrameProxy> {
   let target = upstreamPort;
   const links: ProxyLink[] = [];
-  const proxy = await startLoopbackProxy(() => target, (client, upstream) => {
-    let pending = Buffer.alloc(0);
-    const link: ProxyLink = {
-      client,
-      framesForwarded: 0,
-      inject: (bytes) => {
-        if (!client.destroyed) client.write(bytes);
-      },
-    };
-    links.push(link);
-    client.on('data', (d) => upstream.write(d));
-    upstream.on('data', (d: Buffer) => {
-      pending = Buffer.concat([pending, d]);
-      let pos = 0;
-      while (pending.length - pos >= 4) {
-        const len = pending.readUInt32BE(pos);
-        if (pending.length - pos - 4 < len) break;
-        const frame = pending.subarray(pos, pos + 4 + len);
-        const out = rewrite && link.framesForwarded > 0 ? encodeFrame(rewrite(decodeFields(frame.subarray(4)))) : frame;
-        if (!client.destroyed) client.write(out);
-        link.framesForwarded++;
-        pos += 4 + len;
-      }
-      pending = pending.subarray(pos);
-    });
-  });
+  const proxy = await startLoopbackProxy(
+    () => target,
+    (client, upstream) => {
+      let pending = Buffer.alloc(0);
+      const link: ProxyLink = {
+        client,
+        framesForwarded: 0,
+        inject: (bytes) => {
+          if (!client.destroyed) client.write(bytes);
+        },
+      };
+      links.push(link);
+      client.on('data', (d) => upstream.write(d));
+      upstream.on('data', (d: Buffer) => {
+        pending = Buffer.concat([pending, d]);
+        let pos = 0;
+        while (pending.length - pos >= 4) {
+          const len = pending.readUInt32BE(pos);
+          if (pending.length - pos - 4 < len) break;
+          const frame = pending.subarray(pos, pos + 4 + len);
+          const out = rewrite && link.framesForwarded > 0 ? encodeFrame(rewrite(decodeFields(frame.subarray(4)))) : frame;
+          if (!client.destroyed) client.write(out);
+          link.framesForwarded++;
+          pos += 4 + len;
+        }
+        pending = pending.subarray(pos);
+      });
+    },
+  );
   return {
     port: proxy.port,
     links,

@@ -36,53 +36,56 @@ export interface OrderGate {
  */
 export async function startOrderGate(upstreamPort: number, passOrders: number): Promise<OrderGate> {
   const links: GateLink[] = [];
-  const proxy = await startLoopbackProxy(() => upstreamPort, (client, upstream) => {
-    const gated = links.length === 0;
-    let closed = false;
-    let pending = Buffer.alloc(0);
-    let prefixDone = false;
-    const link: GateLink = {
-      passed: 0,
-      swallowed: 0,
-      cut: () => {
-        client.destroy();
-        upstream.destroy();
-      },
-    };
-    links.push(link);
-    client.on('data', (d: Buffer) => {
-      if (!gated) {
-        upstream.write(d);
-        return;
-      }
-      pending = Buffer.concat([pending, d]);
-      if (!prefixDone) {
-        if (pending.length < 4) return;
-        // "API\0" opens the handshake, outside any frame.
-        upstream.write(pending.subarray(0, 4));
-        pending = pending.subarray(4);
-        prefixDone = true;
-      }
-      while (pending.length >= 4) {
-        const len = pending.readUInt32BE(0);
-        if (pending.length < 4 + len) break;
-        const frame = pending.subarray(0, 4 + len);
-        pending = pending.subarray(4 + len);
-        const body = frame.subarray(4);
-        const nul = body.indexOf(0);
-        // A what-if (a preview asking TWS for margins, never an order TWS keeps) is not one of the N orders.
-        const isOrder = (nul < 0 ? body : body.subarray(0, nul)).toString('latin1') === PLACE_ORDER && !isWhatIf(body);
-        if (closed) {
-          if (isOrder) link.swallowed++;
-          continue;
+  const proxy = await startLoopbackProxy(
+    () => upstreamPort,
+    (client, upstream) => {
+      const gated = links.length === 0;
+      let closed = false;
+      let pending = Buffer.alloc(0);
+      let prefixDone = false;
+      const link: GateLink = {
+        passed: 0,
+        swallowed: 0,
+        cut: () => {
+          client.destroy();
+          upstream.destroy();
+        },
+      };
+      links.push(link);
+      client.on('data', (d: Buffer) => {
+        if (!gated) {
+          upstream.write(d);
+          return;
         }
-        upstream.write(frame);
-        if (isOrder && ++link.passed >= passOrders) closed = true;
-      }
-    });
-    upstream.on('data', (d: Buffer) => {
-      if (!closed && !client.destroyed) client.write(d);
-    });
-  });
+        pending = Buffer.concat([pending, d]);
+        if (!prefixDone) {
+          if (pending.length < 4) return;
+          // "API\0" opens the handshake, outside any frame.
+          upstream.write(pending.subarray(0, 4));
+          pending = pending.subarray(4);
+          prefixDone = true;
+        }
+        while (pending.length >= 4) {
+          const len = pending.readUInt32BE(0);
+          if (pending.length < 4 + len) break;
+          const frame = pending.subarray(0, 4 + len);
+          pending = pending.subarray(4 + len);
+          const body = frame.subarray(4);
+          const nul = body.indexOf(0);
+          // A what-if (a preview asking TWS for margins, never an order TWS keeps) is not one of the N orders.
+          const isOrder = (nul < 0 ? body : body.subarray(0, nul)).toString('latin1') === PLACE_ORDER && !isWhatIf(body);
+          if (closed) {
+            if (isOrder) link.swallowed++;
+            continue;
+          }
+          upstream.write(frame);
+          if (isOrder && ++link.passed >= passOrders) closed = true;
+        }
+      });
+      upstream.on('data', (d: Buffer) => {
+        if (!closed && !client.destroyed) client.write(d);
+      });
+    },
+  );
   return { port: proxy.port, links, close: () => proxy.close() };
 }

@@ -18,7 +18,10 @@ import type { RiskResult } from '../../src/session/stress-model.js';
 class FakeStdout extends EventEmitter {
   frames: string[] = [];
   bytes = 0;
-  constructor(public columns: number, public rows: number) {
+  constructor(
+    public columns: number,
+    public rows: number,
+  ) {
     super();
   }
   // A real stream calls back once written; Ink's unmount waits on that before `waitUntilExit` resolves.
@@ -162,14 +165,7 @@ export const ROWS: Readonly<Record<number, number>> = { 80: 24, 120: 40, 200: 50
 /** The App with test defaults: mono theme, default keys, read-only demo; any prop can be overridden. */
 export function renderApp(store: AppProps['store'], size: { columns: number; rows: number }, props: Partial<AppProps> = {}): Tui {
   return renderTui(
-    <App
-      store={store}
-      mode="demo"
-      trading="readOnly"
-      bindings={DEFAULT_BINDINGS}
-      theme={{ name: 'mono', depth: '16', noColor: true }}
-      {...props}
-    />,
+    <App store={store} mode="demo" trading="readOnly" bindings={DEFAULT_BINDINGS} theme={{ name: 'mono', depth: '16', noColor: true }} {...props} />,
     size,
   );
 }

@@ -30,15 +30,28 @@ export interface SimFeed {
  * greeks for every option. With `orders`, also stages an open order from another client and a manual fill typed
  * into TWS, so the Orders and Executions panes have rows.
  */
-export async function startSimFeed(o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: number | string; scenario?: string } = {}): Promise<SimFeed> {
+export async function startSimFeed(
+  o: { orders?: boolean; speed?: number; readOnlyApi?: boolean; startTime?: number | string; scenario?: string } = {},
+): Promise<SimFeed> {
   const sim = await startSimulator({
-    port: 0, controlPort: null, seed: 3, speed: o.speed ?? 20, startTime: o.startTime ?? T0, log: false, ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
+    port: 0,
+    controlPort: null,
+    seed: 3,
+    speed: o.speed ?? 20,
+    startTime: o.startTime ?? T0,
+    log: false,
+    ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
     ...(o.scenario ? { scenario: o.scenario } : {}),
   });
   // A generous heartbeat: these rigs test the views, and a busy machine must not turn a late timer into a reconnect.
   const source = new TwsSource({
-    host: '127.0.0.1', port: sim.port, clientId: 31, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId: 31,
+    heartbeatMs: 500,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 300,
   });
   const feed = new Feed(source.events$);
   source.start();
@@ -48,19 +61,42 @@ export async function startSimFeed(o: { orders?: boolean; speed?: number; readOn
     await sim.close();
   };
   try {
-    await waitFor(() => {
-      const s = feed.state;
-      const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-      return s.health === 'ready' && s.complete.accountDownload && s.complete.positions && s.complete.openOrders && options.length > 0 &&
-        options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined);
-    }, 20_000, 'a synchronised feed with greeks');
-    if (o.orders) {
-      await sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '100', orderType: 'LMT', lmtPrice: 150 });
-      await sim.trigger({ incident: 'manual-order', symbol: 'TSLA', secType: 'STK', action: 'BUY', quantity: '50', orderType: 'MKT' });
-      await waitFor(() => {
+    await waitFor(
+      () => {
         const s = feed.state;
-        return [...s.orders.values()].some((r) => r.clientId === 99) && [...s.executions.values()].some((e) => e.commission !== undefined);
-      }, 20_000, 'the staged order and fill');
+        const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+        return (
+          s.health === 'ready' &&
+          s.complete.accountDownload &&
+          s.complete.positions &&
+          s.complete.openOrders &&
+          options.length > 0 &&
+          options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
+        );
+      },
+      20_000,
+      'a synchronised feed with greeks',
+    );
+    if (o.orders) {
+      await sim.trigger({
+        incident: 'foreign-order',
+        clientId: 99,
+        symbol: 'AAPL',
+        secType: 'STK',
+        action: 'BUY',
+        quantity: '100',
+        orderType: 'LMT',
+        lmtPrice: 150,
+      });
+      await sim.trigger({ incident: 'manual-order', symbol: 'TSLA', secType: 'STK', action: 'BUY', quantity: '50', orderType: 'MKT' });
+      await waitFor(
+        () => {
+          const s = feed.state;
+          return [...s.orders.values()].some((r) => r.clientId === 99) && [...s.executions.values()].some((e) => e.commission !== undefined);
+        },
+        20_000,
+        'the staged order and fill',
+      );
     }
   } catch (e) {
     await close();

@@ -60,7 +60,11 @@ export function tmuxServer(name: string): TmuxServer {
   };
   const capture = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
   return {
-    dir, socket, env, tmux, capture,
+    dir,
+    socket,
+    env,
+    tmux,
+    capture,
     async waitForScreen(session, predicate, what, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

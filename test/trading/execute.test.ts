@@ -34,7 +34,14 @@ interface Session {
 async function session(clientId: number, speed: number, clock: Clock = systemClock): Promise<Session> {
   const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed, startTime: T0, log: false });
   open.push(() => sim.close());
-  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+  const source = new TwsSource({
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 },
+  });
   const feed = new Feed(source.events$, { now: () => clock.now() });
   source.start();
   open.push(() => feed.close('done'));
@@ -101,7 +108,10 @@ describe('executeFlatten', () => {
         const r = source.placeOrder(c, o);
         // The socket drops once the first orders have reached the simulator.
         if (++placed === 1) {
-          void waitFor(() => sim.snapshot().openOrders.filter((x) => x.clientId === 81).length >= placed, 5_000, 'orders at the simulator').then(() => sim.trigger({ incident: 'drop' }), () => undefined);
+          void waitFor(() => sim.snapshot().openOrders.filter((x) => x.clientId === 81).length >= placed, 5_000, 'orders at the simulator').then(
+            () => sim.trigger({ incident: 'drop' }),
+            () => undefined,
+          );
         }
         return r;
       },
@@ -121,7 +131,16 @@ describe('executeFlatten', () => {
     // One heartbeat round trip after the reconnect: the simulator reads a connection in order, so it has seen all before.
     const hb = source.lastHeartbeatAt;
     await waitFor(() => source.lastHeartbeatAt !== hb, 10_000, 'a heartbeat after the reconnect');
-    const ids = [...sim.snapshot().executions.filter((e) => e.clientId === 81).map((e) => e.orderId), ...sim.snapshot().openOrders.filter((o) => o.clientId === 81).map((o) => o.orderId)];
+    const ids = [
+      ...sim
+        .snapshot()
+        .executions.filter((e) => e.clientId === 81)
+        .map((e) => e.orderId),
+      ...sim
+        .snapshot()
+        .openOrders.filter((o) => o.clientId === 81)
+        .map((o) => o.orderId),
+    ];
     expect(new Set(ids).size).toBe(placed);
     expect(placed).toBe(plan.legs.length - 1);
     expect(sim.snapshot().executions.some((e) => e.clientId === 81 && e.conId === stock.conId)).toBe(false);
@@ -135,7 +154,14 @@ describe('executeFlatten', () => {
     const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
     // Our own working order on the stock, so far from the market that it never fills, which the flatten must cancel first.
-    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('5'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account! });
+    const resting = source.placeOrder(row.contract, {
+      action: 'SELL',
+      totalQuantity: dec('5'),
+      orderType: 'LMT',
+      lmtPrice: dec('99999'),
+      tif: 'DAY',
+      account: feed.state.account!,
+    });
     if (!resting.ok) throw new Error('resting order refused');
     await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 83), 10_000, 'the resting order');
     const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 83, orderType: 'MKT', collar: 0.02, now: clock.now() });
@@ -158,11 +184,16 @@ describe('executeFlatten', () => {
     expect(placed).toEqual([]);
     expect(result.legs.map((l) => l.outcome)).toEqual(['notSent']);
     // The simulator holds only the resting order from this client: no closing order reached it.
-    expect(sim.snapshot().openOrders.filter((o) => o.clientId === 83).map((o) => o.orderId)).toEqual([resting.orderId]);
+    expect(
+      sim
+        .snapshot()
+        .openOrders.filter((o) => o.clientId === 83)
+        .map((o) => o.orderId),
+    ).toEqual([resting.orderId]);
     expect((await verifyAuditLog(audit.file)).ok).toBe(true);
   });
 
-  it('does not send an order once the plan\'s time has run out (it could not be followed)', async () => {
+  it("does not send an order once the plan's time has run out (it could not be followed)", async () => {
     const clock = new ManualClock(Date.parse(T0));
     const s = await session(84, 1, clock);
     const { sim, source, feed } = s;
@@ -200,14 +231,19 @@ describe('executeFlatten', () => {
     expect(sim.snapshot().openOrders.filter((o) => o.clientId === 84)).toEqual([]);
   });
 
-  it('executes a reduction\'s partial trim: one order for part of the position, done when the position reads its target', async () => {
+  it("executes a reduction's partial trim: one order for part of the position, done when the position reads its target", async () => {
     const s = await session(82, 20);
     const { sim, source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.abs().greaterThanOrEqualTo(10))!;
     const before = row.position;
     const trim = before.div(2).truncated().neg(); // half, towards zero
     // Real time here: the fill comes over the socket, and the 15 s deadline is only a safety net.
-    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 82, orderType: 'MKT', collar: 0.02, now: s.clock.now() });
+    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], {
+      clientId: 82,
+      orderType: 'MKT',
+      collar: 0.02,
+      now: s.clock.now(),
+    });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-reduce.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const sent: string[] = [];
@@ -235,7 +271,12 @@ describe('executeFlatten', () => {
     const before = row.position;
     // 0.1 + 0.2 in floats is 0.30000000000000004: in Decimals it is 0.3, and it must stay so until the wire.
     const trim = dec('0.1').add(dec('0.2')).neg();
-    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], { clientId: 85, orderType: 'MKT', collar: 0.02, now: s.clock.now() });
+    const plan = planReduce(feed.state, [{ conId: row.contract.conId, quantity: trim, position: before }], {
+      clientId: 85,
+      orderType: 'MKT',
+      collar: 0.02,
+      now: s.clock.now(),
+    });
     if (isDenial(plan)) throw new Error(plan.code);
     const audit = new AuditLog(join(dir, 'audit-fraction.jsonl'), { appVersion: 'test', account: feed.state.account ?? null, mode: 'test' });
     const requests: OrderRequest[] = [];
@@ -259,7 +300,7 @@ describe('executeFlatten', () => {
 });
 
 describe('following orders on the event stream', () => {
-  it('follows a flatten to FILLED and flat on the feed\'s events alone: the virtual clock never moves', async () => {
+  it("follows a flatten to FILLED and flat on the feed's events alone: the virtual clock never moves", async () => {
     // A poll would wait on this clock forever; only the events can finish the execution.
     const clock = new ManualClock(Date.parse(T0));
     const s = await session(86, 20, clock);
@@ -280,7 +321,14 @@ describe('following orders on the event stream', () => {
     const s = await session(87, 1, clock);
     const { source, feed } = s;
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThanOrEqualTo(10))!;
-    const resting = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('5'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account! });
+    const resting = source.placeOrder(row.contract, {
+      action: 'SELL',
+      totalQuantity: dec('5'),
+      orderType: 'LMT',
+      lmtPrice: dec('99999'),
+      tif: 'DAY',
+      account: feed.state.account!,
+    });
     if (!resting.ok) throw new Error('resting order refused');
     await waitFor(() => [...feed.state.orders.values()].some((o) => o.orderId === resting.orderId && o.clientId === 87), 10_000, 'the resting order');
     const plan = planFlatten(feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId: 87, orderType: 'MKT', collar: 0.02, now: clock.now() });
@@ -303,9 +351,31 @@ describe('following orders on the event stream', () => {
 
 describe('toIbOrder (the one Decimal to number conversion)', () => {
   it('turns the quantity and the limit into the numbers their decimal text says, and always transmits', () => {
-    const o = toIbOrder({ action: 'SELL', totalQuantity: dec('1234.3'), orderType: 'LMT', lmtPrice: dec('101.15'), tif: 'DAY', account: 'DU1', orderRef: 'tws-risk:x' });
-    expect(o).toEqual({ action: 'SELL', totalQuantity: 1234.3, orderType: 'LMT', lmtPrice: 101.15, tif: 'DAY', account: 'DU1', orderRef: 'tws-risk:x', transmit: true });
+    const o = toIbOrder({
+      action: 'SELL',
+      totalQuantity: dec('1234.3'),
+      orderType: 'LMT',
+      lmtPrice: dec('101.15'),
+      tif: 'DAY',
+      account: 'DU1',
+      orderRef: 'tws-risk:x',
+    });
+    expect(o).toEqual({
+      action: 'SELL',
+      totalQuantity: 1234.3,
+      orderType: 'LMT',
+      lmtPrice: 101.15,
+      tif: 'DAY',
+      account: 'DU1',
+      orderRef: 'tws-risk:x',
+      transmit: true,
+    });
     expect(String(o.totalQuantity)).toBe('1234.3');
-    expect(toIbOrder({ action: 'BUY', totalQuantity: dec('0.3'), orderType: 'MKT' })).toEqual({ action: 'BUY', totalQuantity: 0.3, orderType: 'MKT', transmit: true });
+    expect(toIbOrder({ action: 'BUY', totalQuantity: dec('0.3'), orderType: 'MKT' })).toEqual({
+      action: 'BUY',
+      totalQuantity: 0.3,
+      orderType: 'MKT',
+      transmit: true,
+    });
   });
 });

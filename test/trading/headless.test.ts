@@ -46,7 +46,7 @@ describe('tws-risk flatten (headless)', () => {
     const firstStock = doc.plan.legs.findIndex((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType));
     expect(doc.plan.legs.slice(firstStock).every((l: { secType: string }) => !['OPT', 'FOP', 'WAR'].includes(l.secType))).toBe(true);
     // The simulator reads a connection in order: once it has seen this client leave, it has seen all it sent.
-    await waitFor(() => !s.snapshot().sessions.some((x) => x.clientId === 61), 10_000, 'the command\'s client gone');
+    await waitFor(() => !s.snapshot().sessions.some((x) => x.clientId === 61), 10_000, "the command's client gone");
     expect(sent(s)).toBe(before);
   });
 
@@ -77,7 +77,19 @@ describe('tws-risk flatten (headless)', () => {
     const s = await sim();
     const toyota = conIdOf(s, '7203', 'STK');
     expect(positionOf(s, toyota).abs().greaterThan(500)).toBe(true); // larger than one fill (maxFillSize 500)
-    const r = await run('flatten', '--port', String(s.port), '--client-id', '63', '--scope', `conid:${toyota}`, '--trade', '--confirm-account', 'DU1234567', '--json');
+    const r = await run(
+      'flatten',
+      '--port',
+      String(s.port),
+      '--client-id',
+      '63',
+      '--scope',
+      `conid:${toyota}`,
+      '--trade',
+      '--confirm-account',
+      'DU1234567',
+      '--json',
+    );
     expect(problems(r.err)).toEqual([]);
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
@@ -86,7 +98,11 @@ describe('tws-risk flatten (headless)', () => {
     expect(s.snapshot().executions.filter((e) => e.conId === toyota).length).toBeGreaterThan(1);
     const v = await verifyAuditLog(doc.audit);
     expect(v.ok && v.sealed && v.entries).toBeGreaterThanOrEqual(5);
-    const kinds = readFileSync(doc.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type).filter(Boolean);
+    const kinds = readFileSync(doc.audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).type)
+      .filter(Boolean);
     expect(kinds).toEqual(expect.arrayContaining(['armed', 'planShown', 'decision', 'orderSent', 'orderStatus', 'result']));
     // tws-risk verify checks audit logs too, and a tampered copy fails with its line.
     expect((await run('verify', doc.audit)).code).toBe(0);
@@ -99,17 +115,35 @@ describe('tws-risk flatten (headless)', () => {
     expect(t.err).toContain(`${bad}:4: line breaks the hash chain`);
   });
 
-  it('arms for the settings\' trading.armMinutes, like the console (not a fixed 5 minutes)', async () => {
+  it("arms for the settings' trading.armMinutes, like the console (not a fixed 5 minutes)", async () => {
     const s = await sim();
     const dir = mkdtempSync(join(tmpdir(), 'tws-risk-armminutes-'));
     open.push(async () => rmSync(dir, { recursive: true, force: true }));
     const config = join(dir, 'settings.json');
     writeFileSync(config, JSON.stringify({ trading: { armMinutes: 2 } }));
     const aapl = conIdOf(s, 'AAPL', 'STK');
-    const r = await run('flatten', '--port', String(s.port), '--client-id', '70', '--config', config, '--scope', `conid:${aapl}`, '--trade', '--confirm-account', 'DU1234567', '--json');
+    const r = await run(
+      'flatten',
+      '--port',
+      String(s.port),
+      '--client-id',
+      '70',
+      '--config',
+      config,
+      '--scope',
+      `conid:${aapl}`,
+      '--trade',
+      '--confirm-account',
+      'DU1234567',
+      '--json',
+    );
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out);
-    const armed = readFileSync(doc.audit, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; at: string; detail?: { until?: string } }).find((e) => e.type === 'armed')!;
+    const armed = readFileSync(doc.audit, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type?: string; at: string; detail?: { until?: string } })
+      .find((e) => e.type === 'armed')!;
     // Armed just before the line was written: until is two minutes after arming, so at most two after the line.
     const ttl = Date.parse(armed.detail!.until!) - Date.parse(armed.at);
     expect(ttl).toBeLessThanOrEqual(2 * 60_000);
@@ -119,7 +153,21 @@ describe('tws-risk flatten (headless)', () => {
   for (const scope of ['currency:EUR', 'class:OPT', 'underlying:AAPL']) {
     it(`flattens ${scope}`, async () => {
       const s = await sim();
-      const r = await run('flatten', '--port', String(s.port), '--client-id', '64', '--scope', scope, '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '20');
+      const r = await run(
+        'flatten',
+        '--port',
+        String(s.port),
+        '--client-id',
+        '64',
+        '--scope',
+        scope,
+        '--trade',
+        '--confirm-account',
+        'DU1234567',
+        '--json',
+        '--timeout',
+        '20',
+      );
       expect(problems(r.err)).toEqual([]);
       expect(r.code).toBe(0);
       const doc = JSON.parse(r.out);
@@ -130,7 +178,21 @@ describe('tws-risk flatten (headless)', () => {
 
   it('flattens everything', async () => {
     const s = await sim();
-    const r = await run('flatten', '--port', String(s.port), '--client-id', '65', '--scope', 'all', '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '25');
+    const r = await run(
+      'flatten',
+      '--port',
+      String(s.port),
+      '--client-id',
+      '65',
+      '--scope',
+      'all',
+      '--trade',
+      '--confirm-account',
+      'DU1234567',
+      '--json',
+      '--timeout',
+      '25',
+    );
     const doc = JSON.parse(r.out);
     // Index positions cannot be traded (the simulator rejects them like TWS): everything else must be flat.
     const tradable = doc.plan.legs.filter((l: { secType: string }) => l.secType !== 'IND');
@@ -150,7 +212,7 @@ describe('tws-risk flatten (headless)', () => {
 });
 
 describe('tws-risk cancel (headless)', () => {
-  it('global cancel cancels another client\'s and a manual TWS order', async () => {
+  it("global cancel cancels another client's and a manual TWS order", async () => {
     const s = await sim();
     await s.trigger({ incident: 'foreign-order', clientId: 99, symbol: 'AAPL', secType: 'STK', action: 'BUY', quantity: '5', orderType: 'LMT', lmtPrice: 1 });
     await s.trigger({ incident: 'manual-order', symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '5', orderType: 'LMT', lmtPrice: 100000 });

@@ -89,7 +89,18 @@ describe('flatten planner', () => {
   it('cancels our open orders on the targets first, and refuses when another client has orders there', () => {
     const order = (clientId: number, orderId: number) => ({
       type: 'openOrderUpdated' as const,
-      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' as const },
+      order: {
+        orderId,
+        clientId,
+        permId: orderId,
+        account: ACC,
+        contract: AAPL,
+        action: 'BUY' as const,
+        totalQuantity: dec(10),
+        orderType: 'LMT',
+        limitPrice: dec(150),
+        status: 'Submitted' as const,
+      },
     });
     const mine = plan(book([order(17, 1_000_005)]).state, 'underlying:AAPL');
     expect(mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
@@ -115,7 +126,7 @@ describe('flatten planner', () => {
 describe('reduction planner (planReduce)', () => {
   const trim = (c: { conId: number }, quantity: string, position: string) => ({ conId: c.conId, quantity: dec(quantity), position: dec(position) });
 
-  it('orders part of each position, in the direction that reduces it, options first, with the flatten\'s limits', () => {
+  it("orders part of each position, in the direction that reduces it, options first, with the flatten's limits", () => {
     const p = planReduce(book().state, [trim(AAPL, '-40', '100.5'), trim(SAP, '15', '-40'), trim(CALL, '3', '-3')], OPTS);
     if (isDenial(p)) throw new Error(formatDenial(p));
     expect(p.partial).toBe(true);
@@ -144,10 +155,21 @@ describe('reduction planner (planReduce)', () => {
     expect(planReduce(book().state, [trim({ conId: 1 }, '-1', '5')], OPTS)).toEqual({ code: 'TARGET_CHANGED', conId: 1, shown: '5', now: '0' });
   });
 
-  it('has the flatten\'s checks: snapshots, other clients\' orders refused, ours cancelled first, no mark no limit', () => {
+  it("has the flatten's checks: snapshots, other clients' orders refused, ours cancelled first, no mark no limit", () => {
     const order = (clientId: number, orderId: number) => ({
       type: 'openOrderUpdated' as const,
-      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(10), orderType: 'LMT', limitPrice: dec(150), status: 'Submitted' as const },
+      order: {
+        orderId,
+        clientId,
+        permId: orderId,
+        account: ACC,
+        contract: AAPL,
+        action: 'BUY' as const,
+        totalQuantity: dec(10),
+        orderType: 'LMT',
+        limitPrice: dec(150),
+        status: 'Submitted' as const,
+      },
     });
     const mine = planReduce(book([order(17, 1_000_005)]).state, [trim(AAPL, '-40', '100.5')], OPTS);
     expect(isDenial(mine) ? mine : mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
@@ -213,7 +235,18 @@ describe('guard', () => {
   it('refuses to send a closing order while any order still works on its contract, a pending cancel included', () => {
     const order = (clientId: number, orderId: number, status: OrderStatus) => ({
       type: 'openOrderUpdated' as const,
-      order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'SELL' as const, totalQuantity: dec(30), orderType: 'LMT', limitPrice: dec(250), status },
+      order: {
+        orderId,
+        clientId,
+        permId: orderId,
+        account: ACC,
+        contract: AAPL,
+        action: 'SELL' as const,
+        totalQuantity: dec(30),
+        orderType: 'LMT',
+        limitPrice: dec(250),
+        status,
+      },
     });
     const { log, state } = book();
     const p = plan(state, 'underlying:AAPL');
@@ -249,8 +282,22 @@ describe('arming', () => {
 });
 
 describe('cancel planner', () => {
-  it('cancels one of our orders, refuses another client\'s, and counts other clients in a global cancel', () => {
-    const mk = (clientId: number, orderId: number) => ({ type: 'openOrderUpdated' as const, order: { orderId, clientId, permId: orderId, account: ACC, contract: AAPL, action: 'BUY' as const, totalQuantity: dec(1), orderType: 'LMT', limitPrice: dec(1), status: 'Submitted' as const } });
+  it("cancels one of our orders, refuses another client's, and counts other clients in a global cancel", () => {
+    const mk = (clientId: number, orderId: number) => ({
+      type: 'openOrderUpdated' as const,
+      order: {
+        orderId,
+        clientId,
+        permId: orderId,
+        account: ACC,
+        contract: AAPL,
+        action: 'BUY' as const,
+        totalQuantity: dec(1),
+        orderType: 'LMT',
+        limitPrice: dec(1),
+        status: 'Submitted' as const,
+      },
+    });
     const { state } = book([mk(17, 1_000_001), mk(99, 7), mk(0, 0)]);
     expect(planCancel(state, { kind: 'order', orderId: 1_000_001 }, 17)).toMatchObject({ kind: 'order', orderId: 1_000_001 });
     const foreign = planCancel(state, { kind: 'order', orderId: 7 }, 17);

@@ -35,7 +35,11 @@ interface AuditLine {
   type?: string;
   detail?: { orderId?: number; outcome?: string; by?: string; execIds?: string[] };
 }
-const auditLines = (file: string): AuditLine[] => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as AuditLine);
+const auditLines = (file: string): AuditLine[] =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as AuditLine);
 
 describe('reconciliation after a lost connection', () => {
   it('headless flatten: orders that reached TWS and filled read filled with their executions; the others never received; the audit separates sent from confirmed', async () => {
@@ -45,17 +49,43 @@ describe('reconciliation after a lost connection', () => {
     const out: string[] = [];
     // stderr apart: it may carry notes (the recordings budget's, on a machine whose clock is skewed or faked).
     const io: CommandIo = { out: (l) => out.push(l), err: () => {} };
-    const running = main(['flatten', '--port', String(gate.port), '--client-id', String(CLIENT), '--scope', 'class:OPT', '--trade', '--confirm-account', 'DU1234567', '--json', '--timeout', '60'], io);
+    const running = main(
+      [
+        'flatten',
+        '--port',
+        String(gate.port),
+        '--client-id',
+        String(CLIENT),
+        '--scope',
+        'class:OPT',
+        '--trade',
+        '--confirm-account',
+        'DU1234567',
+        '--json',
+        '--timeout',
+        '60',
+      ],
+      io,
+    );
     // Two orders reach the simulator and fill there, but their answers are lost; the rest are written into the void.
     const mine = () => sim.snapshot().executions.filter((e) => e.clientId === CLIENT);
-    await waitFor(() => gate.links[0]?.swallowed === optionLegs - 2 && new Set(mine().map((e) => e.orderId)).size === 2 && !sim.snapshot().openOrders.some((o) => o.clientId === CLIENT), 30_000, 'two orders filled, the rest swallowed');
+    await waitFor(
+      () =>
+        gate.links[0]?.swallowed === optionLegs - 2 &&
+        new Set(mine().map((e) => e.orderId)).size === 2 &&
+        !sim.snapshot().openOrders.some((o) => o.clientId === CLIENT),
+      30_000,
+      'two orders filled, the rest swallowed',
+    );
     gate.links[0]!.cut();
     const code = await running;
     expect(code).toBe(6);
     const doc = JSON.parse(out.join('\n'));
     expect(doc.result.reconciled).toBe(true);
     const filledIds = [...new Set(mine().map((e) => e.orderId))].sort();
-    const sent = (doc.result.orders as Array<{ orderId?: number; outcome: string; execIds?: string[]; evidence?: string; filled: string }>).filter((o) => o.orderId !== undefined);
+    const sent = (doc.result.orders as Array<{ orderId?: number; outcome: string; execIds?: string[]; evidence?: string; filled: string }>).filter(
+      (o) => o.orderId !== undefined,
+    );
     expect(sent.length).toBe(optionLegs);
     for (const o of sent) {
       if (filledIds.includes(o.orderId!)) {
@@ -75,22 +105,40 @@ describe('reconciliation after a lost connection', () => {
     // The audit says what was handed to the socket and, separately, what TWS confirmed.
     const lines = auditLines(doc.audit);
     expect(lines.filter((l) => l.type === 'orderSent').length).toBe(optionLegs);
-    expect(lines.filter((l) => l.type === 'orderConfirmed').map((l) => l.detail!.orderId).sort()).toEqual(filledIds);
+    expect(
+      lines
+        .filter((l) => l.type === 'orderConfirmed')
+        .map((l) => l.detail!.orderId)
+        .sort(),
+    ).toEqual(filledIds);
     const reconciled = lines.filter((l) => l.type === 'reconciled');
-    expect(reconciled.map((l) => [l.detail!.orderId, l.detail!.outcome]).sort()).toEqual(sent.map((o) => [o.orderId, filledIds.includes(o.orderId!) ? 'filled' : 'neverReceived']).sort());
+    expect(reconciled.map((l) => [l.detail!.orderId, l.detail!.outcome]).sort()).toEqual(
+      sent.map((o) => [o.orderId, filledIds.includes(o.orderId!) ? 'filled' : 'neverReceived']).sort(),
+    );
     expect((await verifyAuditLog(doc.audit)).ok).toBe(true);
   });
 
-  it('console: orders resting at TWS read working, the lost ones never received, in the dialog\'s outcome', async () => {
+  it("console: orders resting at TWS read working, the lost ones never received, in the dialog's outcome", async () => {
     const CLIENT = 72;
     // A frozen market: the orders that get through rest, unfilled.
     const { sim, gate, optionLegs } = await rig(0, 2);
-    const source = new TwsSource({ host: '127.0.0.1', port: gate.port, clientId: CLIENT, heartbeatMs: 300, heartbeatTimeoutMs: 20_000, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+    const source = new TwsSource({
+      host: '127.0.0.1',
+      port: gate.port,
+      clientId: CLIENT,
+      heartbeatMs: 300,
+      heartbeatTimeoutMs: 20_000,
+      backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 },
+    });
     const feed = new Feed(source.events$);
     source.start();
     open.push(() => feed.close('done'));
     open.push(() => source.stop());
-    await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders && feed.state.complete.accountDownload, 15_000, 'sync');
+    await waitFor(
+      () => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders && feed.state.complete.accountDownload,
+      15_000,
+      'sync',
+    );
     const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, timeoutMs: 60_000 });
     open.push(() => trading.close('test over'));
     expect(trading.arm('4567').ok).toBe(true);
@@ -130,7 +178,15 @@ describe('orderSnapshot', () => {
     open.push(() => source.stop());
     await waitFor(() => feed.state.health === 'ready' && feed.state.complete.openOrders, 15_000, 'sync');
     const row = [...feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && r.position.greaterThan(0))!;
-    const placed = source.placeOrder(row.contract, { action: 'SELL', totalQuantity: dec('1'), orderType: 'LMT', lmtPrice: dec('99999'), tif: 'DAY', account: feed.state.account!, orderRef: 'tws-risk:test' });
+    const placed = source.placeOrder(row.contract, {
+      action: 'SELL',
+      totalQuantity: dec('1'),
+      orderType: 'LMT',
+      lmtPrice: dec('99999'),
+      tif: 'DAY',
+      account: feed.state.account!,
+      orderRef: 'tws-risk:test',
+    });
     if (!placed.ok) throw new Error(placed.reason);
     await waitFor(() => sim.snapshot().openOrders.some((o) => o.clientId === CLIENT), 10_000, 'the order at the simulator');
     source.cancelOrder(placed.orderId);

@@ -20,7 +20,14 @@ async function session(clientId: number) {
   // A running market: an order that reached it would fill, so "nothing filled" is a real check.
   const sim = await startSimulator({ port: 0, controlPort: null, seed: 4, speed: 60, startTime: T0, log: (_level, message) => log.push(message) });
   open.push(() => sim.close());
-  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId, heartbeatMs: 300, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 } });
+  const source = new TwsSource({
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId,
+    heartbeatMs: 300,
+    heartbeatTimeoutMs: 10_000,
+    backoff: { initialMs: 100, maxMs: 300, jitter: 0.1 },
+  });
   const feed = new Feed(source.events$, { now: () => systemClock.now() });
   source.start();
   open.push(() => feed.close('done'));
@@ -30,7 +37,7 @@ async function session(clientId: number) {
 }
 
 describe('planWhatIf against the simulator', () => {
-  it('gives TWS\'s requirement after a flatten, sent as whatIf with transmit=false, and nothing is placed or filled', async () => {
+  it("gives TWS's requirement after a flatten, sent as whatIf with transmit=false, and nothing is placed or filled", async () => {
     const { sim, source, feed, log } = await session(91);
     const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 91, orderType: 'MKT', collar: 0.02, now: systemClock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
@@ -69,7 +76,10 @@ describe('planWhatIf against the simulator', () => {
     const plan = planFlatten(feed.state, { kind: 'underlying', symbol: 'AAPL' }, { clientId: 92, orderType: 'MKT', collar: 0.02, now: systemClock.now() });
     if (isDenial(plan)) throw new Error(plan.code);
     // The first leg on a contract the simulator does not know: TWS answers 200 for that order id.
-    const broken = { ...plan, legs: [{ ...plan.legs[0]!, contract: { ...plan.legs[0]!.contract, conId: 999_999_999, symbol: 'NOPE', localSymbol: 'NOPE' } }, ...plan.legs.slice(1)] };
+    const broken = {
+      ...plan,
+      legs: [{ ...plan.legs[0]!, contract: { ...plan.legs[0]!.contract, conId: 999_999_999, symbol: 'NOPE', localSymbol: 'NOPE' } }, ...plan.legs.slice(1)],
+    };
     const w = await planWhatIf(source, broken);
     expect(w.maintAfter).toBeUndefined();
     expect(w.missing).toHaveLength(1);
@@ -79,7 +89,10 @@ describe('planWhatIf against the simulator', () => {
 
   it('a source that is not ready refuses before anything is sent', async () => {
     const source = new TwsSource({ host: '127.0.0.1', port: 1, clientId: 93 });
-    const r = await source.whatIfOrder({ conId: 1, symbol: 'X', secType: 'STK', currency: 'USD' }, { action: 'BUY', totalQuantity: new Decimal(1), orderType: 'MKT' });
+    const r = await source.whatIfOrder(
+      { conId: 1, symbol: 'X', secType: 'STK', currency: 'USD' },
+      { action: 'BUY', totalQuantity: new Decimal(1), orderType: 'MKT' },
+    );
     expect(r.ok).toBe(false);
     expect(!r.ok && r.reason).toMatch(/cannot ask for what-if margins/);
   });
@@ -87,13 +100,17 @@ describe('planWhatIf against the simulator', () => {
 
 describe('whatIfLine', () => {
   const w = (maintAfter: string | undefined, legs = 1): PlanWhatIf => ({
-    planId: 'p', legs: Array.from({ length: legs }, (_, i) => ({ conId: i, label: `leg ${i}`, reply: { ok: true } })),
-    ...(maintAfter ? { maintAfter: new Decimal(maintAfter), maintBefore: new Decimal('50000') } : {}), missing: [],
+    planId: 'p',
+    legs: Array.from({ length: legs }, (_, i) => ({ conId: i, label: `leg ${i}`, reply: { ok: true } })),
+    ...(maintAfter ? { maintAfter: new Decimal(maintAfter), maintBefore: new Decimal('50000') } : {}),
+    missing: [],
   });
 
-  it('shows IBKR\'s figure beside ours with the difference IBKR − ours, signed', () => {
+  it("shows IBKR's figure beside ours with the difference IBKR − ours, signed", () => {
     expect(whatIfLine(w('12345.6'), new Decimal('12000'), 'USD')).toBe('IBKR what-if: maint after 12,346 USD; ours 12,000, difference +346');
-    expect(whatIfLine(w('11000', 2), new Decimal('12000.4'), 'EUR')).toBe('IBKR what-if: maint after 11,000 EUR (sum of 2 one-order what-ifs); ours 12,000, difference -1,000');
+    expect(whatIfLine(w('11000', 2), new Decimal('12000.4'), 'EUR')).toBe(
+      'IBKR what-if: maint after 11,000 EUR (sum of 2 one-order what-ifs); ours 12,000, difference -1,000',
+    );
     expect(whatIfLine(w('11000'), undefined, 'USD')).toBe('IBKR what-if: maint after 11,000 USD; ours n/a');
   });
 

@@ -20,7 +20,8 @@ afterAll(async () => {
   await live?.close();
 });
 
-const newStore = () => new ConsoleStore(live.feed, { throttleMs: 100, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
+const newStore = () =>
+  new ConsoleStore(live.feed, { throttleMs: 100, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
 
 /** The demo book's long AAPL call (DEMO_POSITIONS), labelled as the simulator lists it at the pinned start. */
 const AAPL_CALL = positionLabel(
@@ -132,7 +133,10 @@ describe('layout follows the terminal', () => {
     try {
       await tui.waitForFrame((f) => f.includes('[2 Positions]'), 'tabs at 80x24');
       tui.resize(200, 50);
-      const wide = await tui.waitForFrame((f) => f.includes('1 Account') && f.includes('3 Stress') && f.includes('4 Orders') && !f.includes('[2 Positions]'), 'every pane at 200x50');
+      const wide = await tui.waitForFrame(
+        (f) => f.includes('1 Account') && f.includes('3 Stress') && f.includes('4 Orders') && !f.includes('[2 Positions]'),
+        'every pane at 200x50',
+      );
       expect(wide.split('\n')).toHaveLength(50);
       tui.resize(80, 24);
       const narrow = await tui.waitForFrame((f) => f.includes('[2 Positions]'), 'tabs again');

@@ -36,10 +36,23 @@ describe('PaneFrame', () => {
 
 describe('Table', () => {
   it('renders the header, the rows given, and marks the selected one with ›', async () => {
-    const columns = fitColumns([{ id: 'label', header: 'Name', width: 10, align: 'left', priority: 0, flex: true }, { id: 'v', header: 'Value', width: 8, align: 'right', priority: 0 }], 30);
+    const columns = fitColumns(
+      [
+        { id: 'label', header: 'Name', width: 10, align: 'left', priority: 0, flex: true },
+        { id: 'v', header: 'Value', width: 8, align: 'right', priority: 0 },
+      ],
+      30,
+    );
     const list: ListVM = {
-      pane: 'positions', info: '', columns, total: 2, selectedId: 'b',
-      rows: [{ id: 'a', kind: 'row', cells: { label: { text: 'AAPL' }, v: { text: '-1,200' } } }, { id: 'b', kind: 'row', cells: { label: { text: 'SAP' }, v: { text: '+3' } } }],
+      pane: 'positions',
+      info: '',
+      columns,
+      total: 2,
+      selectedId: 'b',
+      rows: [
+        { id: 'a', kind: 'row', cells: { label: { text: 'AAPL' }, v: { text: '-1,200' } } },
+        { id: 'b', kind: 'row', cells: { label: { text: 'SAP' }, v: { text: '+3' } } },
+      ],
       context: { rows: [], height: 5, top: 0 },
     };
     const tui = renderTui(<Table list={list} focused height={5} />, { columns: 31, rows: 6 });

@@ -52,7 +52,10 @@ describe('the detail view (Enter on a row)', () => {
     expect(pane.split('\n').some((l) => /Order rejected.*…/.test(l))).toBe(true); // …and says so with "…"
     await tui.write(ENTER);
     const detail = await tui.waitForFrame((f) => f.includes('Log line and alerts'), 'the detail view');
-    const text = detail.split('\n').map((l) => l.replace(/^[│|] ?| ?[│|]$/g, '').trim()).join(' ');
+    const text = detail
+      .split('\n')
+      .map((l) => l.replace(/^[│|] ?| ?[│|]$/g, '').trim())
+      .join(' ');
     expect(text.replace(/\s+/g, ' ')).toContain('after-the-escape THE-END');
     expect(detail).toContain('\\x1b[2J'); // shown as an escape, never sent to the terminal
     expect(tui.lastRawFrame()).not.toContain('\u001b[2J');

@@ -1,7 +1,22 @@
 // Formatting: signs and words carry meaning, widths are exact, columns drop by priority.
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/model/money.js';
-import { age, compactMoney, duration, fitColumns, layoutLine, maskAccount, money, pad, percent, price, quantity, textWidth, truncate, type ColumnSpec } from '../../src/views/format.js';
+import {
+  age,
+  compactMoney,
+  duration,
+  fitColumns,
+  layoutLine,
+  maskAccount,
+  money,
+  pad,
+  percent,
+  price,
+  quantity,
+  textWidth,
+  truncate,
+  type ColumnSpec,
+} from '../../src/views/format.js';
 
 describe('numbers', () => {
   it('groups thousands and keeps the sign as a character', () => {
@@ -50,7 +65,12 @@ describe('fitColumns', () => {
     { id: 'c', header: 'C', width: 10, align: 'right', priority: 1 },
   ];
   it('drops the highest priority numbers first and gives the rest to the flex column', () => {
-    expect(fitColumns(specs, 80).map((c) => [c.id, c.width])).toEqual([['label', 47], ['a', 10], ['b', 10], ['c', 10]]);
+    expect(fitColumns(specs, 80).map((c) => [c.id, c.width])).toEqual([
+      ['label', 47],
+      ['a', 10],
+      ['b', 10],
+      ['c', 10],
+    ]);
     expect(fitColumns(specs, 35).map((c) => c.id)).toEqual(['label', 'a', 'c']);
     expect(fitColumns(specs, 25).map((c) => c.id)).toEqual(['label', 'a']);
   });

@@ -41,7 +41,11 @@ function near(shown: number, expected: number): boolean {
   return Math.abs(shown - expected) <= Math.max(1, Math.abs(expected) * 0.006);
 }
 
-const SIZES = [[80, 24], [120, 30], [200, 50]] as const;
+const SIZES = [
+  [80, 24],
+  [120, 30],
+  [200, 50],
+] as const;
 const PANES = ['1', '2', '3', '4', '5', '6'];
 
 describe.each(SIZES)('at %ix%i', (columns, rows) => {
@@ -69,7 +73,9 @@ describe.each(SIZES)('at %ix%i', (columns, rows) => {
         expect(lines).toHaveLength(rows);
         const line = lines[1]!;
         expect(line.length).toBeLessThanOrEqual(columns);
-        const m = /^(?:Net liq|NLV) (\S+) (?:Excess liq|XL) (\S+) (?:Cushion|Cush) (\d+\.\d)% Worst (.+?) (\S+?)(?: [A-Z]{3})?\s+BREACH (\d+) scenarios?$/.exec(line.trim());
+        const m = /^(?:Net liq|NLV) (\S+) (?:Excess liq|XL) (\S+) (?:Cushion|Cush) (\d+\.\d)% Worst (.+?) (\S+?)(?: [A-Z]{3})?\s+BREACH (\d+) scenarios?$/.exec(
+          line.trim(),
+        );
         expect(m, `figures line at ${columns}x${rows}, pane ${key}: ${line}`).not.toBeNull();
         expect(near(figure(m![1]!), value('NetLiquidation', base)), `NetLiquidation ${m![1]}`).toBe(true);
         expect(near(figure(m![2]!), value('ExcessLiquidity', base)), `ExcessLiquidity ${m![2]}`).toBe(true);

@@ -120,7 +120,9 @@ describe('quitting', () => {
   });
 
   it('asks first while armed: Enter, Esc and n keep running, a chunk "qy" does not answer, y quits', async () => {
-    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0), by: 'palette', account: ACCOUNT } }] });
+    const armed = bookState({
+      extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0), by: 'palette', account: ACCOUNT } }],
+    });
     const store = new TestStore(armed, risk);
     const onQuit = vi.fn();
     const tui = renderApp(store, { columns: 80, rows: 24 }, { onQuit, trading: 'trade' });
@@ -164,7 +166,7 @@ describe('trading commands', () => {
 });
 
 describe('alerts', () => {
-  it('acknowledges them with the Alerts pane\'s key, and only there', async () => {
+  it("acknowledges them with the Alerts pane's key, and only there", async () => {
     const { tui, store } = start();
     await tui.write('a'); // Positions: no such key
     expect(store.acks).toBe(0);
@@ -204,7 +206,10 @@ describe('acknowledging alerts', () => {
     try {
       await tui.waitForFrame((f) => /WARNING AAPL is/.test(f) && f.includes('1 alert, 1 new'), 'the warning, new');
       await tui.write('a');
-      await tui.waitForFrame((f) => /WARNING \[ack\] AAPL is/.test(f) && f.includes('1 alert, all acked') && f.includes('Acknowledged 1 alert'), 'marked, counted, said');
+      await tui.waitForFrame(
+        (f) => /WARNING \[ack\] AAPL is/.test(f) && f.includes('1 alert, all acked') && f.includes('Acknowledged 1 alert'),
+        'marked, counted, said',
+      );
       expect(published.filter((b) => b.type === 'operatorActed')).toHaveLength(1);
       await tui.write('a');
       await tui.waitForFrame((f) => f.includes('Nothing to acknowledge: every listed alert is already acknowledged'), 'nothing left to acknowledge');

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function files(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : []));
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : /\.tsx?$/.test(e.name) ? [join(dir, e.name)] : [],
+  );
 }
 
 const VIEWS = files('src/views');
@@ -12,7 +14,9 @@ const VIEWS = files('src/views');
 /** Lines of a file matching a pattern, as "file:line: text" for a readable failure. */
 function hits(re: RegExp): string[] {
   return VIEWS.flatMap((f) =>
-    readFileSync(f, 'utf8').split('\n').flatMap((line, i) => (re.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
+    readFileSync(f, 'utf8')
+      .split('\n')
+      .flatMap((line, i) => (re.test(line) && !/^\s*(\/\/|\*)/.test(line) ? [`${f}:${i + 1}: ${line.trim()}`] : [])),
   );
 }
 
@@ -29,7 +33,7 @@ describe('src/views and keys (STYLE.md "Match commands, not keys")', () => {
     expect(hits(new RegExp(String.raw`\bcase\s+(['"\`])${keyish}\1\s*:`))).toEqual([]);
   });
 
-  it('reads no key flags of Ink\'s Key object', () => {
+  it("reads no key flags of Ink's Key object", () => {
     expect(hits(/\bkey\.(upArrow|downArrow|leftArrow|rightArrow|pageUp|pageDown|home|end|return|escape|ctrl|shift|tab|backspace|delete|meta)\b/)).toEqual([]);
   });
 

@@ -11,7 +11,13 @@ import { bookState } from '../support/book.js';
 const state = bookState();
 const risk = createStressRunner()(state, state.lastEventAt);
 const input = (ui = initialUi(), size = { columns: 80, rows: 24 }) => ({
-  snapshot: { state, live: state, risk, now: state.lastEventAt, version: 1 }, ui, size, mode: 'demo' as const, trading: 'readOnly' as const, bindings: DEFAULT_BINDINGS, problems: [],
+  snapshot: { state, live: state, risk, now: state.lastEventAt, version: 1 },
+  ui,
+  size,
+  mode: 'demo' as const,
+  trading: 'readOnly' as const,
+  bindings: DEFAULT_BINDINGS,
+  problems: [],
 });
 
 describe('the pane registry', () => {
@@ -20,7 +26,7 @@ describe('the pane registry', () => {
     for (const id of PANE_IDS) expect(PANES[id].id).toBe(id);
   });
 
-  it('each entry\'s key focuses its pane, and sort.next cycles its own sorts back to the first', () => {
+  it("each entry's key focuses its pane, and sort.next cycles its own sorts back to the first", () => {
     for (const entry of PANE_LIST) {
       let ui = reduceUi(initialUi({ focus: entry.id === 'orders' ? 'stress' : 'orders' }), { type: 'command', command: entry.key });
       expect(ui.focus).toBe(entry.id);
@@ -34,7 +40,7 @@ describe('the pane registry', () => {
     }
   });
 
-  it('the tab bar, the pane titles and the help title are the entries\' titles; the sidebar holds the sidebar entries', () => {
+  it("the tab bar, the pane titles and the help title are the entries' titles; the sidebar holds the sidebar entries", () => {
     const vm = buildViewModel(input());
     expect(vm.tabs.map((t) => t.label)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
     expect(vm.titles.alerts).toBe(' 6 Alerts and log');

@@ -18,9 +18,12 @@ const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reduce-dialog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('the reduction dialog', () => {
-  it('opens the listed alert\'s reduction as a REDUCE plan, needs the word, and closing it sends nothing', async () => {
+  it("opens the listed alert's reduction as a REDUCE plan, needs the word, and closing it sends nothing", async () => {
     const live = await startSimFeed({ speed: 20 });
-    const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
+    const store = new ConsoleStore(live.feed, {
+      throttleMs: 50,
+      session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }),
+    });
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, timeoutMs: 20_000 });
     const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });
     const ours = () => live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);

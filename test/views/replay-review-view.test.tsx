@@ -68,11 +68,18 @@ describe('`i` lists every marker with its time and jumps to the one picked', () 
     await r.tui.write('j');
     await r.tui.write('j');
     const third = r.markers[2]!;
-    await r.tui.waitForFrame((f) => selectedLine(f) === `${hhmmss(third.at)} ${third.kind}` && f.includes(`▶ ${hhmmss(third.at)}  ${third.kind.padEnd(10)} ${third.label}`.slice(0, 50)), 'the third marker selected');
+    await r.tui.waitForFrame(
+      (f) =>
+        selectedLine(f) === `${hhmmss(third.at)} ${third.kind}` && f.includes(`▶ ${hhmmss(third.at)}  ${third.kind.padEnd(10)} ${third.label}`.slice(0, 50)),
+      'the third marker selected',
+    );
     await r.tui.write('k');
     await r.tui.write('j');
     await r.tui.write('\r');
-    const landed = await r.tui.waitForFrame((f) => f.includes(`Marker ${third.kind}: ${third.label}`.slice(0, 40)) && !/Sealed and verified/.test(f), 'the jump');
+    const landed = await r.tui.waitForFrame(
+      (f) => f.includes(`Marker ${third.kind}: ${third.label}`.slice(0, 40)) && !/Sealed and verified/.test(f),
+      'the jump',
+    );
     expect(r.player.status().seq).toBe(third.seq);
     expect(r.player.status().paused).toBe(true);
     expect(landed).toContain(`${hhmmss(third.at)} UTC #${third.seq.toLocaleString('en-US')}/`);
@@ -124,7 +131,10 @@ describe('a replayed trading dialog', () => {
     expect(open1.indexOf('REPLAY · FLATTEN')).toBeGreaterThan(open1.indexOf('AAPL  '));
     // Still open one event before the decision, however much recorded time passed…
     await r.player.seekTo({ seq: decision.seq - 1 });
-    await r.tui.waitForFrame((f) => f.includes(`#${(decision.seq - 1).toLocaleString('en-US')}/`) && /REPLAY · FLATTEN/.test(f), 'the dialog just before the decision');
+    await r.tui.waitForFrame(
+      (f) => f.includes(`#${(decision.seq - 1).toLocaleString('en-US')}/`) && /REPLAY · FLATTEN/.test(f),
+      'the dialog just before the decision',
+    );
     // …and gone at the decision itself (one step), the panes keeping the whole body.
     await r.tui.write('.');
     const closed = await r.tui.waitForFrame((f) => f.includes(`#${decision.seq.toLocaleString('en-US')}/`), 'the decision');
@@ -141,7 +151,8 @@ describe('`]` lands after the marked event', () => {
     // The reference: the alert each marked event raised, read from the file itself.
     const titles = new Map<number, string>();
     for await (const item of readRecording(sample('margin-spike'), { skipKeyframeStates: true })) {
-      if (item.kind === 'event' && item.event.type === 'alertChanged' && alerts.some((m) => m.seq === item.event.seq)) titles.set(item.event.seq, String(item.event.alert.title));
+      if (item.kind === 'event' && item.event.type === 'alertChanged' && alerts.some((m) => m.seq === item.event.seq))
+        titles.set(item.event.seq, String(item.event.alert.title));
     }
     expect(titles.size).toBe(alerts.length);
     await r.tui.write('\u001b');
@@ -152,7 +163,10 @@ describe('`]` lands after the marked event', () => {
       const lines = f.split('\n').slice(0, -1);
       const row = lines.findIndex((l) => l.includes('6 Alerts and log'));
       const col = lines[row]!.indexOf('6 Alerts and log');
-      return lines.slice(row).map((l) => l.slice(col)).join('\n');
+      return lines
+        .slice(row)
+        .map((l) => l.slice(col))
+        .join('\n');
     };
     for (const m of r.markers) {
       if (m.seq > alerts[alerts.length - 1]!.seq) break;

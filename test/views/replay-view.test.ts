@@ -14,11 +14,35 @@ const table = keyTable(DEFAULT_BINDINGS);
 const T0 = Date.UTC(2026, 10, 23, 14, 30);
 
 function status(over: Partial<ReplayStatus> = {}): ReplayStatus {
-  const header = { kind: 'header', format: 'tws-risk-recording', schemaVersion: 1, appVersion: 't', source: 'sim', account: 'DU1', baseCurrency: 'USD', startedAt: '', startedAtMs: T0 } as unknown as RecordingHeader;
+  const header = {
+    kind: 'header',
+    format: 'tws-risk-recording',
+    schemaVersion: 1,
+    appVersion: 't',
+    source: 'sim',
+    account: 'DU1',
+    baseCurrency: 'USD',
+    startedAt: '',
+    startedAtMs: T0,
+  } as unknown as RecordingHeader;
   return {
-    file: 'x.jsonl', header, at: T0 + 3_725_000, seq: 1234, firstAt: T0, lastSeq: 5000, lastAt: T0 + 7_450_000, speed: 4, paused: false, ended: false,
-    markers: [{ seq: 10, at: T0, kind: 'operator', label: 'a' }, { seq: 2000, at: T0, kind: 'order', label: 'b' }],
-    integrity: { state: 'checking', events: 100 }, seeking: false, ...over,
+    file: 'x.jsonl',
+    header,
+    at: T0 + 3_725_000,
+    seq: 1234,
+    firstAt: T0,
+    lastSeq: 5000,
+    lastAt: T0 + 7_450_000,
+    speed: 4,
+    paused: false,
+    ended: false,
+    markers: [
+      { seq: 10, at: T0, kind: 'operator', label: 'a' },
+      { seq: 2000, at: T0, kind: 'order', label: 'b' },
+    ],
+    integrity: { state: 'checking', events: 100 },
+    seeking: false,
+    ...over,
   };
 }
 
@@ -45,7 +69,9 @@ describe('keys in a replay', () => {
       const r = routeKey(ui, table, key, key, true);
       return r.kind === 'command' ? r.command : r.kind;
     };
-    const playerKeys = Object.entries(DEFAULT_BINDINGS).filter(([id]) => id.startsWith('replay.')).flatMap(([, keys]) => keys);
+    const playerKeys = Object.entries(DEFAULT_BINDINGS)
+      .filter(([id]) => id.startsWith('replay.'))
+      .flatMap(([, keys]) => keys);
     expect(playerKeys.length).toBeGreaterThan(0);
     for (const key of playerKeys) expect(String(cmd(key)), key).not.toMatch(/^replay\./);
     expect(cmd('G')).toBe('nav.bottom');
@@ -63,7 +89,9 @@ describe('keys in a replay', () => {
 
 describe('replay bar', () => {
   it('shows play state, speed, recorded UTC time, position and markers passed', () => {
-    const text = replayBar(status(), 200).map((c) => c.text).join(' ');
+    const text = replayBar(status(), 200)
+      .map((c) => c.text)
+      .join(' ');
     expect(text).toContain('▶ 4×');
     expect(text).toContain('15:32:05 UTC');
     expect(text).toContain('#1,234/5,000 50%');
@@ -72,7 +100,12 @@ describe('replay bar', () => {
   });
 
   it('keeps play state, time and a tampered warning at 40 columns, dropping the rest', () => {
-    const text = replayBar(status({ paused: true, integrity: { state: 'broken', problem: 'tampered', line: 77, message: 'm', lastGoodSeq: 75, lastGoodAt: T0 } }), 40).map((c) => c.text).join(' ');
+    const text = replayBar(
+      status({ paused: true, integrity: { state: 'broken', problem: 'tampered', line: 77, message: 'm', lastGoodSeq: 75, lastGoodAt: T0 } }),
+      40,
+    )
+      .map((c) => c.text)
+      .join(' ');
     expect(text).toContain('‖ paused 4×');
     expect(text).toContain('15:32:05 UTC');
     expect(text).toContain('TAMPERED at line 77');
@@ -83,12 +116,29 @@ describe('replay bar', () => {
 describe('recorded trading dialogs', () => {
   const log = new EventLog(T0);
   log.push({ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: 'DU1234567' } });
-  const shown = log.push({ type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } } });
+  const shown = log.push({
+    type: 'operatorActed',
+    action: 'dialogShown',
+    detail: { planId: 'flat-1', shown: { title: 'Flatten AAPL?', lines: ['SELL 500 AAPL LMT 228.40', 'After: ExcessLiquidity 41,200 USD'] } },
+  });
   // Price events while the operator reads: the dialog stays up however long (recorded time) they take.
   const tick = log.push({ type: 'accountValueUpdated', account: 'DU1234567', key: 'NetLiquidation', value: '100000', currency: 'USD' }, T0 + 600_000);
   const decided = log.push({ type: 'operatorActed', action: 'decision', detail: { planId: 'flat-1', decision: 'confirm', by: 'console' } });
-  log.push({ type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 17, conId: 265598, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' } });
-  log.push({ type: 'orderStatusUpdated', orderId: 17, clientId: 9, permId: 4017, status: 'Filled', filled: dec(500), remaining: dec(0), avgFillPrice: dec('228.41') });
+  log.push({
+    type: 'operatorActed',
+    action: 'ordersSent',
+    detail: { planId: 'flat-1', orderId: 17, conId: 265598, action: 'SELL', quantity: '500', orderType: 'LMT', limitPrice: '228.40' },
+  });
+  log.push({
+    type: 'orderStatusUpdated',
+    orderId: 17,
+    clientId: 9,
+    permId: 4017,
+    status: 'Filled',
+    filled: dec(500),
+    remaining: dec(0),
+    avgFillPrice: dec('228.41'),
+  });
   const upTo = (seq: number) => reduceAll(log.events.filter((e) => e.seq <= seq));
 
   it('shows the plan exactly as the operator read it, waiting for the decision', () => {
@@ -108,7 +158,7 @@ describe('recorded trading dialogs', () => {
     expect(replayedDialog(reduceAll(log.events))).toBeUndefined();
   });
 
-  it('closes at a disarm, and the next dialogShown replaces it; another plan\'s decision does not close it', () => {
+  it("closes at a disarm, and the next dialogShown replaces it; another plan's decision does not close it", () => {
     const l = new EventLog(T0);
     const a = l.push({ type: 'operatorActed', action: 'dialogShown', detail: { planId: 'p-1', shown: { title: 'First?', lines: ['one'] } } });
     const other = l.push({ type: 'operatorActed', action: 'decision', detail: { planId: 'p-0', decision: 'cancel' } });

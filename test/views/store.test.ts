@@ -68,7 +68,7 @@ describe('ConsoleStore', () => {
     store.dispose();
   });
 
-  it('holds the panes\' state while frozen, keeps the live state moving, and thaws to the newest', async () => {
+  it("holds the panes' state while frozen, keeps the live state moving, and thaws to the newest", async () => {
     const feed = new FakeFeed();
     const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 60_000, clock });
     feed.push(tick(1, '10'));
@@ -100,7 +100,9 @@ describe('ConsoleStore', () => {
     // TWS says the API is read-only (321): a warning the operator must get even with the panes frozen.
     feed.push({ type: 'brokerMessage', id: 7, code: 321, message: 'Error validating request: API is read-only', class: 'error' });
     for (let i = 0; i < 10 && !recorded.some((b) => b.type === 'alertChanged'); i++) await advance(1000);
-    expect(recorded).toContainEqual(expect.objectContaining({ type: 'alertChanged', kind: 'raised', alert: expect.objectContaining({ id: expect.stringMatching(/^tws\.code/) }) }));
+    expect(recorded).toContainEqual(
+      expect.objectContaining({ type: 'alertChanged', kind: 'raised', alert: expect.objectContaining({ id: expect.stringMatching(/^tws\.code/) }) }),
+    );
     const s = store.getSnapshot();
     expect(s.state).toBe(held); // the panes still show the moment of the freeze
     expect(s.alerts?.map((a) => a.id)).toEqual([expect.stringMatching(/^tws\.code/)]);

@@ -45,7 +45,10 @@ describe('the stress breakdown', () => {
         const vm = stressVM(risk, ui, prefer, undefined, width, 30);
         const ids = vm.list.columns.map((c) => c.id);
         let notShown = 0;
-        for (const [kind, keys] of [['ccy', model.currencies], ['cls', model.classes]] as const) {
+        for (const [kind, keys] of [
+          ['ccy', model.currencies],
+          ['cls', model.classes],
+        ] as const) {
           const single = ids.filter((id) => id.startsWith(`${kind}:`)).map((id) => id.slice(4));
           const other = vm.list.columns.find((c) => c.id === `rest:${kind}`);
           // The first columns of the group, in order; an Other column names how many it sums.
@@ -79,8 +82,12 @@ describe('the stress breakdown', () => {
     const texts = vm.distances.slice(1).map((c) => c.text);
     const finite = model.subjects.filter((s) => s.distance.nearest !== null);
     expect(finite.length).toBeGreaterThan(0);
-    const rank = (t: string) => (/ none ±/.test(t) ? Infinity : / BREACH now$/.test(t) ? 0 : Math.abs(Number(/([+−-]?\d+(\.\d+)?)%$/.exec(t)![1]!.replace('−', '-'))));
-    expect(texts.slice(0, finite.length).every((t) => rank(t) < Infinity), texts.join(' · ')).toBe(true);
+    const rank = (t: string) =>
+      / none ±/.test(t) ? Infinity : / BREACH now$/.test(t) ? 0 : Math.abs(Number(/([+−-]?\d+(\.\d+)?)%$/.exec(t)![1]!.replace('−', '-')));
+    expect(
+      texts.slice(0, finite.length).every((t) => rank(t) < Infinity),
+      texts.join(' · '),
+    ).toBe(true);
     const ranks = texts.map(rank);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   });

@@ -4,9 +4,10 @@ import { SLOTS, THEME_NAMES, forceColorLevel, resolveTheme, themeFor } from '../
 
 describe('themes', () => {
   it('define every slot at every depth', () => {
-    for (const name of THEME_NAMES) for (const depth of ['16', '256', 'truecolor'] as const) {
-      expect(Object.keys(themeFor(name, depth)).sort(), `${name} ${depth}`).toEqual([...SLOTS].sort());
-    }
+    for (const name of THEME_NAMES)
+      for (const depth of ['16', '256', 'truecolor'] as const) {
+        expect(Object.keys(themeFor(name, depth)).sort(), `${name} ${depth}`).toEqual([...SLOTS].sort());
+      }
   });
 
   it('speak the depth asked for: names at 16, ansi256() at 256, hex at truecolor', () => {

@@ -15,11 +15,15 @@ describe('tradeDialogReducer', () => {
   it('opens the arming dialog asking for the last four, with the arming time from the settings', () => {
     const d = tradeDialogReducer(undefined, { type: 'arm', account: 'DU***4567', minutes: 1 });
     expect(d).toEqual({
-      kind: 'trade', phase: 'arm', title: 'Arm trading', input: '',
+      kind: 'trade',
+      phase: 'arm',
+      title: 'Arm trading',
+      input: '',
       lines: ['Account DU***4567', 'Arming allows sending orders from this console for 1 minute.'],
     });
     expect(tradeDialogReducer(undefined, { type: 'arm', account: undefined, minutes: 15 })!.lines).toEqual([
-      'Account (not known yet)', 'Arming allows sending orders from this console for 15 minutes.',
+      'Account (not known yet)',
+      'Arming allows sending orders from this console for 15 minutes.',
     ]);
   });
 
@@ -31,7 +35,13 @@ describe('tradeDialogReducer', () => {
   });
 
   it('a single plan waits for the confirm key; a bulk plan first asks for its word', () => {
-    expect(tradeDialogReducer(undefined, { type: 'plan', plan })).toEqual({ kind: 'trade', phase: 'confirm', title: plan.title, lines: plan.lines, planId: 'p1' });
+    expect(tradeDialogReducer(undefined, { type: 'plan', plan })).toEqual({
+      kind: 'trade',
+      phase: 'confirm',
+      title: plan.title,
+      lines: plan.lines,
+      planId: 'p1',
+    });
     expect(tradeDialogReducer(undefined, { type: 'plan', plan: bulk })).toMatchObject({ phase: 'word', word: 'FLATTEN', input: '', planId: 'p2' });
   });
 
@@ -42,7 +52,11 @@ describe('tradeDialogReducer', () => {
     expect(ok).not.toHaveProperty('input');
     expect(ok).not.toHaveProperty('error');
     const errorOf = (text: string) => tradeDialogReducer(typed(d, text), { type: 'submitWord' })!;
-    expect(errorOf('flatten')).toMatchObject({ phase: 'word', input: '', error: '"flatten" is not in capitals; type FLATTEN exactly, in capitals, to continue' });
+    expect(errorOf('flatten')).toMatchObject({
+      phase: 'word',
+      input: '',
+      error: '"flatten" is not in capitals; type FLATTEN exactly, in capitals, to continue',
+    });
     expect(errorOf('FLAT').error).toBe('"FLAT" is not FLATTEN; type FLATTEN exactly, in capitals, to continue');
     expect(errorOf('').error).toBe('Nothing typed; type FLATTEN exactly, in capitals, to continue');
   });
@@ -59,7 +73,11 @@ describe('tradeDialogReducer', () => {
   it('shows progress under the plan, only for the plan being sent', () => {
     const sending = tradeDialogReducer(planDialog(plan), { type: 'send' })!;
     const rows = [{ label: 'SELL 100 AAPL', status: 'Submitted' }];
-    expect(tradeDialogReducer(sending, { type: 'progress', planId: 'p1', planLines: plan.lines, rows })!.lines).toEqual(['SELL 100 AAPL LMT 189.50', '', 'SELL 100 AAPL: Submitted']);
+    expect(tradeDialogReducer(sending, { type: 'progress', planId: 'p1', planLines: plan.lines, rows })!.lines).toEqual([
+      'SELL 100 AAPL LMT 189.50',
+      '',
+      'SELL 100 AAPL: Submitted',
+    ]);
     expect(tradeDialogReducer(sending, { type: 'progress', planId: 'other', planLines: plan.lines, rows })).toBe(sending);
     const done = tradeDialogReducer(sending, { type: 'failed', confirmed: planDialog(plan), message: 'socket closed' })!;
     expect(tradeDialogReducer(done, { type: 'progress', planId: 'p1', planLines: plan.lines, rows })).toBe(done);
@@ -68,11 +86,27 @@ describe('tradeDialogReducer', () => {
   it('ends with the outcome: sent, refused with a new plan to review, refused outright, or failed', () => {
     const confirmed = planDialog(plan);
     const sending = tradeDialogReducer(confirmed, { type: 'send' });
-    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'sent', lines: ['AAPL flat'] } })).toEqual({ kind: 'trade', phase: 'done', title: 'Flatten AAPL: sent', lines: ['AAPL flat'] });
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'sent', lines: ['AAPL flat'] } })).toEqual({
+      kind: 'trade',
+      phase: 'done',
+      title: 'Flatten AAPL: sent',
+      lines: ['AAPL flat'],
+    });
     const replan: PreviewPlan = { id: 'p3', title: 'Flatten AAPL?', lines: ['SELL 150 AAPL LMT 189.50'] };
-    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'TARGET_CHANGED', replan } })).toEqual({ ...planDialog(replan), error: 'TARGET_CHANGED' });
-    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'not armed' } })).toEqual({ ...confirmed, phase: 'done', error: 'not armed' });
-    expect(tradeDialogReducer(sending, { type: 'failed', confirmed, message: 'socket closed' })).toEqual({ ...confirmed, phase: 'done', error: 'Sending failed: socket closed' });
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'TARGET_CHANGED', replan } })).toEqual({
+      ...planDialog(replan),
+      error: 'TARGET_CHANGED',
+    });
+    expect(tradeDialogReducer(sending, { type: 'outcome', confirmed, outcome: { kind: 'refused', message: 'not armed' } })).toEqual({
+      ...confirmed,
+      phase: 'done',
+      error: 'not armed',
+    });
+    expect(tradeDialogReducer(sending, { type: 'failed', confirmed, message: 'socket closed' })).toEqual({
+      ...confirmed,
+      phase: 'done',
+      error: 'Sending failed: socket closed',
+    });
   });
 
   it('closes from every phase but sending: orders on the way cannot be called back by closing', () => {
@@ -89,12 +123,15 @@ describe('what the open dialog reads again on every publish', () => {
   const marked: PreviewPlan = { ...plan, marks: [{ conId: 265598, label: 'AAPL', price: '187.2', at: T, limitMs: 30_000 }] };
   const armed = { ...INITIAL_STATE, arming: { until: T + 60_000, by: 'palette', at: T - 1000 } } as PortfolioState;
 
-  it('each leg\'s mark with its age, STALE past its limit, and the live mark when it moved', () => {
+  it("each leg's mark with its age, STALE past its limit, and the live mark when it moved", () => {
     const d = tradeDialogReducer(undefined, { type: 'plan', plan: marked })!;
     expect(d.marks).toEqual(marked.marks);
     expect(markCells(d, armed, T + 3_400)).toEqual([{ text: 'AAPL mark 187.2, 3 s old', slot: 'muted' }]);
     const stale = markCells(d, armed, T + 30_001)[0]!;
-    expect(stale).toEqual({ text: 'AAPL mark 187.2, 30 s old: STALE (older than 30 s), confirming is refused and the plan offered again', slot: 'dialog.danger' });
+    expect(stale).toEqual({
+      text: 'AAPL mark 187.2, 30 s old: STALE (older than 30 s), confirming is refused and the plan offered again',
+      slot: 'dialog.danger',
+    });
     const moved = reduce(armed, [{ type: 'priceTicked', conId: 265598, field: 'mark', price: dec('188'), delayed: false }], T + 20_000);
     expect(markCells(d, moved, T + 21_000)[0]!.text).toBe('AAPL mark 187.2, 21 s old (now 188, 1 s old)');
     // Once sent, the plan's marks are history: no live line.
@@ -104,7 +141,9 @@ describe('what the open dialog reads again on every publish', () => {
   it('says when the arming ended under the open plan, and why', () => {
     const d = tradeDialogReducer(undefined, { type: 'plan', plan: marked })!;
     expect(armingEnded(d, armed, T + 59_999)).toBeUndefined();
-    expect(armingEnded(d, armed, T + 60_000)).toMatch(/^Trading is no longer armed \(the arming expired\) while this dialog was open: confirming is refused \(NOT_ARMED\)/);
+    expect(armingEnded(d, armed, T + 60_000)).toMatch(
+      /^Trading is no longer armed \(the arming expired\) while this dialog was open: confirming is refused \(NOT_ARMED\)/,
+    );
     expect(armingEnded(d, INITIAL_STATE, T)).toMatch(/\(trading was disarmed\)/);
     // The arming dialog itself has no plan to refuse.
     expect(armingEnded(tradeDialogReducer(undefined, { type: 'arm', account: 'x', minutes: 1 })!, INITIAL_STATE, T)).toBeUndefined();

@@ -41,9 +41,14 @@ afterEach(async () => {
 
 async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }): Promise<Rig> {
   const live = await startSimFeed({ speed: 20, readOnlyApi });
-  const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
+  const store = new ConsoleStore(live.feed, {
+    throttleMs: 50,
+    session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }),
+  });
   const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
-  const trading = trade ? createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 }) : undefined;
+  const trading = trade
+    ? createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 })
+    : undefined;
   const tui = renderApp(store, size, { trading: trade ? 'trade' : 'readOnly', ...(trading ? { trade: trading } : {}) });
   rig = { live, store, tui, ...(trading ? { trading } : {}), auditDir };
   await tui.waitForFrame((f) => f.includes('READY') && f.includes('AAPL'), 'the console on live data');
@@ -53,7 +58,12 @@ async function start(trade: boolean, readOnlyApi = false, size = { columns: 120,
 const toyotaPosition = (r: Rig) => r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)?.position ?? '0';
 const ourOrders = (r: Rig) => r.live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
 const ourExecutions = (r: Rig) => r.live.sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
-const auditTypes = (r: Rig) => readFileSync(r.trading!.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l).type as string | undefined).filter(Boolean);
+const auditTypes = (r: Rig) =>
+  readFileSync(r.trading!.auditFile!, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).type as string | undefined)
+    .filter(Boolean);
 
 /** Selects the Toyota position: filter the Positions pane down to it (its row is then the selected one). */
 async function selectToyota(r: Rig): Promise<void> {
@@ -110,7 +120,10 @@ describe('arming', () => {
     await arm(r);
     await r.live.sim.trigger({ incident: 'drop' });
     await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed after the drop', 15_000);
-    const lines = readFileSync(r.trading!.auditFile!, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type?: string; detail?: { reason?: string } });
+    const lines = readFileSync(r.trading!.auditFile!, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { type?: string; detail?: { reason?: string } });
     expect(lines.find((l) => l.type === 'disarmed')?.detail?.reason).toMatch(/connection not ready/);
   }, 60_000);
 
@@ -169,7 +182,7 @@ describe('the flatten dialog', () => {
     expect(v).toMatchObject({ ok: true, sealed: true });
   }, 90_000);
 
-  it('uses the contract\'s tick size for the marketable limit once armed (ES: 0.25)', async () => {
+  it("uses the contract's tick size for the marketable limit once armed (ES: 0.25)", async () => {
     const r = await start(true);
     await arm(r);
     await r.tui.write(`/${ES}\r`);
@@ -243,7 +256,7 @@ describe('the flatten dialog', () => {
     expect(ourOrders(r)).toEqual([]);
   }, 60_000);
 
-  it('says plainly when TWS\'s API is read-only (321) and disarms', async () => {
+  it("says plainly when TWS's API is read-only (321) and disarms", async () => {
     const r = await start(true, true);
     await arm(r);
     await selectToyota(r);
@@ -267,11 +280,22 @@ describe('the flatten dialog', () => {
     await r.live.sim.trigger({ incident: 'foreign-order', clientId: 99, symbol: TOYOTA, action: 'BUY', quantity: '100', orderType: 'MKT' });
     // Fills may come in parts: wait for all 100.
     await waitFor(() => Number(toyotaPosition(r)) === Number(before) + 100, 10_000, 'the foreign fill in the simulator');
-    await waitFor(() => r.live.feed.state.positions.get([...r.live.feed.state.positions.values()].find((p) => p.contract.symbol === TOYOTA)!.contract.conId)!.position.toString() === toyotaPosition(r), 10_000, 'the feed to see it');
+    await waitFor(
+      () =>
+        r.live.feed.state.positions
+          .get([...r.live.feed.state.positions.values()].find((p) => p.contract.symbol === TOYOTA)!.contract.conId)!
+          .position.toString() === toyotaPosition(r),
+      10_000,
+      'the feed to see it',
+    );
     // Other clients' orders are not streamed to us: the open-orders poll (300 ms) lists or unlists them. Two polls
     // after the fill, the foreign order is not open in the feed (else the new plan would rightly be refused too).
     await nextEvents(r.live, 'openOrdersEnded', 2);
-    await waitFor(() => ![...r.live.feed.state.orders.values()].some((o) => o.clientId === 99 && !TERMINAL_STATUSES.has(o.status) && o.listed !== false), 10_000, 'no open foreign order in the feed');
+    await waitFor(
+      () => ![...r.live.feed.state.orders.values()].some((o) => o.clientId === 99 && !TERMINAL_STATUSES.has(o.status) && o.listed !== false),
+      10_000,
+      'no open foreign order in the feed',
+    );
     await r.tui.write('y');
     const refused = await r.tui.waitForFrame((f) => f.includes('TARGET_CHANGED'), 'the refusal in the dialog');
     expect(refused).toContain('review the new plan');
@@ -293,7 +317,10 @@ describe('the flatten dialog', () => {
 describe('cancel dialogs', () => {
   async function startWithOrders(): Promise<Rig> {
     const live = await startSimFeed({ speed: 20, orders: true });
-    const store = new ConsoleStore(live.feed, { throttleMs: 50, session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
+    const store = new ConsoleStore(live.feed, {
+      throttleMs: 50,
+      session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }),
+    });
     const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 });
     const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });
@@ -302,7 +329,7 @@ describe('cancel dialogs', () => {
     return rig;
   }
 
-  it('x on another client\'s order is refused (it can only be cancelled globally); the global cancel says whose orders it cancels', async () => {
+  it("x on another client's order is refused (it can only be cancelled globally); the global cancel says whose orders it cancels", async () => {
     const r = await startWithOrders();
     await arm(r);
     await r.tui.write('4');
@@ -333,13 +360,17 @@ describe('cancel dialogs', () => {
 });
 
 describe('IBKR what-if in the flatten dialog', () => {
-  it('the dialog gains IBKR\'s post-flatten requirement beside ours, the answer keys still on screen, nothing sent', async () => {
+  it("the dialog gains IBKR's post-flatten requirement beside ours, the answer keys still on screen, nothing sent", async () => {
     const r = await start(true);
     await arm(r);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
-    const frame = await r.tui.waitForFrame((f) => /IBKR what-if: maint after [\d,]+ [A-Z]{3}; ours [\d,]+, difference [+-][\d,]+/.test(f), 'the what-if line', 15_000);
+    const frame = await r.tui.waitForFrame(
+      (f) => /IBKR what-if: maint after [\d,]+ [A-Z]{3}; ours [\d,]+, difference [+-][\d,]+/.test(f),
+      'the what-if line',
+      15_000,
+    );
     expect(frame).toContain('sends');
     expect(frame).toContain('Flatten 7203');
     await r.tui.writeSplit(['\u001b', '[B'], 30);

@@ -8,7 +8,12 @@ const cmd = (ui: UiState, command: CommandId, list?: ListContext, arg?: string) 
 
 /** A list of rows: "g:" ids are group headers. */
 function list(ids: string[], o: { height?: number; top?: number; selected?: string } = {}): ListContext {
-  return { rows: ids.map((id) => ({ id, selectable: !id.startsWith('g:') })), height: o.height ?? 10, top: o.top ?? 0, ...(o.selected ? { selected: o.selected } : {}) };
+  return {
+    rows: ids.map((id) => ({ id, selectable: !id.startsWith('g:') })),
+    height: o.height ?? 10,
+    top: o.top ?? 0,
+    ...(o.selected ? { selected: o.selected } : {}),
+  };
 }
 
 describe('focus', () => {

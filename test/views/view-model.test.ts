@@ -39,7 +39,14 @@ describe('positions', () => {
   it('groups by asset class, flags the unpriced, and keeps only the columns that fit 80 columns', () => {
     const p = list(vm(snapshot(bookState())), 'positions');
     expect(p.rows.map((r) => (r.kind === 'group' ? r.label : r.cells.label!.text))).toEqual([
-      'OPT · 1 · 8,200 USD', 'AAPL 20270219 240 C', 'STK · 3 · 232,470 USD', 'AAPL', 'SAP', 'MSFT', 'XYZ · 1 · 500 USD · 1 UNPRICED', 'XYZ',
+      'OPT · 1 · 8,200 USD',
+      'AAPL 20270219 240 C',
+      'STK · 3 · 232,470 USD',
+      'AAPL',
+      'SAP',
+      'MSFT',
+      'XYZ · 1 · 500 USD · 1 UNPRICED',
+      'XYZ',
     ]);
     expect(p.columns.map((c) => c.id)).toEqual(['label', 'qty', 'mark', 'base', 'pnl', 'worst', 'flag']);
     const xyz = p.rows.find((r) => r.id === '900001')!;
@@ -84,7 +91,7 @@ describe('positions', () => {
 });
 
 describe('account and margin bands', () => {
-  it('puts each band into words, from TWS\'s colour codes and IBKR\'s 110% warning', () => {
+  it("puts each band into words, from TWS's colour codes and IBKR's 110% warning", () => {
     const d = (elv: string) => marginBand(dec(elv), dec('100000'));
     expect(['120000', '109000', '104000', '100500', '99999'].map(d)).toEqual(['ok', 'warn', 'near', 'depleted', 'breach']);
     const v = vm(snapshot(bookState({ elv: '104000', maint: '100000' })), reduceUi(initialUi(), { type: 'command', command: 'pane.account' }));
@@ -147,7 +154,7 @@ describe('stress', () => {
     expect(text(s.stress.distances)).toMatch(/Liquidation at: Equities -\d+\.\d%/);
   });
 
-  it('lists the largest underlyings alone in the liquidation line, each at the report\'s distance for it', () => {
+  it("lists the largest underlyings alone in the liquidation line, each at the report's distance for it", () => {
     const st = tight();
     const ui = reduceUi(initialUi(), { type: 'command', command: 'pane.stress' });
     const snap = snapshot(st);
@@ -177,7 +184,9 @@ describe('stress', () => {
 describe('status bar', () => {
   it('says PAPER for a DU account, READY with the data age, READ-ONLY and the clock', () => {
     const st = bookState();
-    expect(text(vm(snapshot(st, { now: st.lastEventAt + 3_000, alerts: [] })).status)).toMatch(/^ PAPER  127\.0\.0\.1:7497 DU1234567 USD READY data 3s READ-ONLY \d\d:\d\d:\d\d$/);
+    expect(text(vm(snapshot(st, { now: st.lastEventAt + 3_000, alerts: [] })).status)).toMatch(
+      /^ PAPER  127\.0\.0\.1:7497 DU1234567 USD READY data 3s READ-ONLY \d\d:\d\d:\d\d$/,
+    );
     // The concentration rule warns on this book (AAPL over 40% of gross): counted in the status bar, tabs or not.
     expect(text(vm(snapshot(st)).status)).toMatch(/READY data 0s [1-9] WARNING READ-ONLY/);
   });
@@ -210,10 +219,17 @@ describe('layout', () => {
     const s = snapshot(bookState());
     expect(Object.keys(vm(s).panes)).toEqual(['positions']);
     expect(Object.keys(vm(s, initialUi(), { columns: 120, rows: 40 }).panes).sort()).toEqual(['account', 'alerts', 'positions']);
-    expect(Object.keys(vm(s, initialUi(), { columns: 200, rows: 50 }).panes).sort()).toEqual(['account', 'alerts', 'executions', 'orders', 'positions', 'stress']);
+    expect(Object.keys(vm(s, initialUi(), { columns: 200, rows: 50 }).panes).sort()).toEqual([
+      'account',
+      'alerts',
+      'executions',
+      'orders',
+      'positions',
+      'stress',
+    ]);
   });
 
-  it('hides the panes behind help, which lists the focused pane\'s keys', () => {
+  it("hides the panes behind help, which lists the focused pane's keys", () => {
     const v = vm(snapshot(bookState()), reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }));
     expect(v.panes).toEqual({});
     expect(v.help?.title).toBe('Keys for Positions (? closes)');
@@ -223,11 +239,12 @@ describe('layout', () => {
     const ui = reduceUi(reduceUi(initialUi(), { type: 'command', command: 'palette.open' }), { type: 'text', text: 'cancel' });
     const v = vm(snapshot(bookState()), ui);
     expect(v.palette?.items.map((i) => [i.command, i.disabled ?? ''])).toEqual([
-      ['trade.cancel', 'needs --trade'], ['trade.cancelAll', 'needs --trade'], ['trade.globalCancel', 'needs --trade'],
+      ['trade.cancel', 'needs --trade'],
+      ['trade.cancelAll', 'needs --trade'],
+      ['trade.globalCancel', 'needs --trade'],
     ]);
   });
 });
-
 
 describe('the alerts and log pane', () => {
   it('shows operator actions in words with local times, never JSON or epoch milliseconds, and counts what it lists (issue 16)', () => {
@@ -244,7 +261,7 @@ describe('the alerts and log pane', () => {
     const ui = initialUi({ focus: 'alerts' });
     const p = vm(snapshot(state), ui, { columns: 200, rows: 50 }).panes.alerts;
     if (p?.kind !== 'alerts') throw new Error('alerts pane not on screen');
-    const texts = p.alerts.list.rows.map((r) => (r.kind === 'row' ? r.cells.text?.text ?? '' : ''));
+    const texts = p.alerts.list.rows.map((r) => (r.kind === 'row' ? (r.cells.text?.text ?? '') : ''));
     // The local time of `until`, worked out here rather than by the console's formatter.
     const d = new Date(until);
     const local = [d.getHours(), d.getMinutes(), d.getSeconds()].map((n) => String(n).padStart(2, '0')).join(':');
@@ -266,7 +283,7 @@ describe('the alerts and log pane', () => {
 describe('the footer', () => {
   const footer = (v: ViewModel) => v.hint.map((c) => c.text).join('');
 
-  it('shows the focused pane\'s own keys, and changes with the focus (issue 16)', () => {
+  it("shows the focused pane's own keys, and changes with the focus (issue 16)", () => {
     const snap = snapshot(bookState());
     expect(footer(vm(snap, initialUi({ focus: 'alerts' })))).toContain('a ack');
     expect(footer(vm(snap, initialUi({ focus: 'positions' })))).toContain('c group');

@@ -7,9 +7,7 @@ import { touched } from './common.js';
 
 export function healthChanged(state: PortfolioState, ev: FeedEventOf<'healthChanged'>): PortfolioState {
   const endpoint =
-    ev.host !== undefined && ev.port !== undefined && ev.clientId !== undefined
-      ? { host: ev.host, port: ev.port, clientId: ev.clientId }
-      : state.endpoint;
+    ev.host !== undefined && ev.port !== undefined && ev.clientId !== undefined ? { host: ev.host, port: ev.port, clientId: ev.clientId } : state.endpoint;
   const { healthReason: _old, healthCause: _oldCause, healthRetryAt: _oldRetry, ...rest } = state;
   const cause = ev.cause === undefined ? legacyCause(ev.health, ev.reason) : ev.cause;
   return {
@@ -41,7 +39,8 @@ export function brokerMessage(state: PortfolioState, ev: FeedEventOf<'brokerMess
  * An armed event without `until` (schema-1 files only) is not an arming anyone can honour: it changes nothing.
  */
 export function nextArming(arming: Arming | undefined, row: OperatorActionRow): Arming | undefined {
-  if (row.action === 'armed') return row.detail.until === undefined ? arming : { account: row.detail.account, by: row.detail.by, at: row.at, until: row.detail.until };
+  if (row.action === 'armed')
+    return row.detail.until === undefined ? arming : { account: row.detail.account, by: row.detail.by, at: row.at, until: row.detail.until };
   if (row.action === 'disarmed') return undefined;
   return arming;
 }
@@ -57,7 +56,12 @@ export function operatorActed(state: PortfolioState, ev: FeedEventOf<'operatorAc
   const row = { seq: ev.seq, at: ev.receivedAt, action: ev.action, detail: ev.detail } as OperatorActionRow;
   // An acknowledgement marks the recorded alerts it names (model/reduce/alerts.ts); other actions leave them.
   const alerts = foldAlerts(state.alerts, ev);
-  const next = { ...state, ...(alerts !== state.alerts ? { alerts } : {}), operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY), lastUpdate: touched(state, ev) };
+  const next = {
+    ...state,
+    ...(alerts !== state.alerts ? { alerts } : {}),
+    operatorActions: appendBounded(state.operatorActions, row, ACTION_HISTORY),
+    lastUpdate: touched(state, ev),
+  };
   return withArming(next, nextArming(state.arming, row));
 }
 

@@ -118,8 +118,13 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = deepFreeze({
       within: { px: { warning: 0.1, critical: 0.05 }, fx: { warning: 0.05, critical: 0.02 }, crash: { warning: 0.15, critical: 0.05 } },
     },
     'margin.jump': {
-      ...ON, above: { warning: 0.15 }, aboveWithoutEstimate: { warning: 0.3 }, factorAbove: { warning: 2 }, factorMinShare: 0.02,
-      settleMs: 60_000, holdMs: 1_800_000,
+      ...ON,
+      above: { warning: 0.15 },
+      aboveWithoutEstimate: { warning: 0.3 },
+      factorAbove: { warning: 2 },
+      factorMinShare: 0.02,
+      settleMs: 60_000,
+      holdMs: 1_800_000,
     },
     'foreign.client': { ...ON, severity: 'warning', expectedClientIds: [], holdMs: 900_000 },
     'manual.order': { ...ON, severity: 'warning', holdMs: 900_000 },
@@ -188,8 +193,18 @@ type Obj = Record<string, unknown>;
 const isObj = isObject;
 
 const STREAMS: readonly StreamName[] = [
-  'connection', 'accountValues', 'accountSummary', 'portfolio', 'positions', 'marketData', 'optionComputations', 'pnl', 'orders',
-  'executions', 'messages', 'operator',
+  'connection',
+  'accountValues',
+  'accountSummary',
+  'portfolio',
+  'positions',
+  'marketData',
+  'optionComputations',
+  'pnl',
+  'orders',
+  'executions',
+  'messages',
+  'operator',
 ];
 const FAMILIES: readonly ScenarioFamily[] = ['base', 'asset', 'fx', 'crash', 'grid', 'user'];
 const HHMM = /^([01]\d|2[0-4]):[0-5]\d$/;
@@ -236,7 +251,6 @@ class Checker extends BaseChecker {
     });
     return out;
   }
-
 }
 
 const COMMON_KEYS = ['enabled', 'debounce', 'coolDownMs'] as const;
@@ -291,9 +305,10 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
         out[k] = c.number(at(k), x, (def[k] as number | undefined) ?? DEFAULT_ALERT_CONFIG.coolDownMs, 0, 7 * DAY_MS);
         break;
       case 'severity':
-        out[k] = name === 'connection.lost'
-          ? c.oneOf<SeverityOrMarket>(at(k), x, [...SEVERITIES, 'marketHours'], def[k] as SeverityOrMarket)
-          : c.oneOf(at(k), x, SEVERITIES, def[k] as Severity);
+        out[k] =
+          name === 'connection.lost'
+            ? c.oneOf<SeverityOrMarket>(at(k), x, [...SEVERITIES, 'marketHours'], def[k] as SeverityOrMarket)
+            : c.oneOf(at(k), x, SEVERITIES, def[k] as Severity);
         break;
       case 'ratio':
         out[k] = c.number(at(k), x, def[k] as number, 1, 10);

@@ -11,7 +11,14 @@ import { marginJumpRule } from './rules/margin-jump.js';
 import { positionsRule } from './rules/positions.js';
 import { stressRules } from './rules/stress.js';
 import {
-  SEVERITY_RANK, type Alert, type AlertId, type AlertState, type AlertTransition, type Finding, type PendingFinding, type RuleMemory,
+  SEVERITY_RANK,
+  type Alert,
+  type AlertId,
+  type AlertState,
+  type AlertTransition,
+  type Finding,
+  type PendingFinding,
+  type RuleMemory,
   type Severity,
 } from './types.js';
 
@@ -97,8 +104,16 @@ export function evaluateAlerts(prev: AlertState, input: AlertInput): Evaluation 
     const firstSeenAt = p?.firstSeenAt ?? now;
     if (count >= debounce.evaluations && now - firstSeenAt >= debounce.ms) {
       const alert: Alert = {
-        id: f.id, rule: f.rule, severity: f.severity, title: f.title, detail: f.detail,
-        firstSeenAt, raisedAt: now, lastSeenAt: now, acknowledged: false, ...reductionOf(f),
+        id: f.id,
+        rule: f.rule,
+        severity: f.severity,
+        title: f.title,
+        detail: f.detail,
+        firstSeenAt,
+        raisedAt: now,
+        lastSeenAt: now,
+        acknowledged: false,
+        ...reductionOf(f),
       };
       alerts[f.id] = alert;
       transitions.push({ kind: 'raised', at: now, alert });
@@ -164,10 +179,23 @@ export function highestSeverity(state: AlertState): Severity | undefined {
 export function evaluateOnce(input: AlertInput): Alert[] {
   const { findings } = runRules({}, input);
   const state: AlertState = {
-    alerts: Object.fromEntries(findings.map((f) => [f.id, {
-      id: f.id, rule: f.rule, severity: f.severity, title: f.title, detail: f.detail,
-      firstSeenAt: input.now, raisedAt: input.now, lastSeenAt: input.now, acknowledged: false, ...reductionOf(f),
-    } satisfies Alert])),
+    alerts: Object.fromEntries(
+      findings.map((f) => [
+        f.id,
+        {
+          id: f.id,
+          rule: f.rule,
+          severity: f.severity,
+          title: f.title,
+          detail: f.detail,
+          firstSeenAt: input.now,
+          raisedAt: input.now,
+          lastSeenAt: input.now,
+          acknowledged: false,
+          ...reductionOf(f),
+        } satisfies Alert,
+      ]),
+    ),
     pending: {},
     memory: {},
     evaluations: 1,

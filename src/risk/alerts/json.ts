@@ -46,6 +46,8 @@ export function alertOfRow(r: AlertRow): Alert {
     lastSeenAt: r.lastSeenAt,
     acknowledged: r.acknowledged,
     ...(r.acknowledgedAt !== undefined ? { acknowledgedAt: r.acknowledgedAt } : {}),
-    ...(r.reduction !== undefined && r.reduction !== null && typeof r.reduction === 'object' && !Array.isArray(r.reduction) ? { reduction: r.reduction as unknown as ReductionTarget } : {}),
+    ...(r.reduction !== undefined && r.reduction !== null && typeof r.reduction === 'object' && !Array.isArray(r.reduction)
+      ? { reduction: r.reduction as unknown as ReductionTarget }
+      : {}),
   };
 }

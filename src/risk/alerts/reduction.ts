@@ -126,7 +126,10 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
     const gone = new Decimal(1).sub(keep);
     const cls = assetClassOf(r.contract.secType);
     bodies.push({
-      type: 'portfolioUpdated', account, contract: r.contract, position: after,
+      type: 'portfolioUpdated',
+      account,
+      contract: r.contract,
+      position: after,
       ...(r.marketPrice ? { marketPrice: r.marketPrice } : {}),
       ...(r.marketValue ? { marketValue: r.marketValue.mul(keep) } : {}),
       ...(r.averageCost ? { averageCost: r.averageCost } : {}),
@@ -138,9 +141,14 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
     const ccy = r.contract.currency;
     const value = r.marketValue ?? (r.marketPrice ? r.position.mul(r.marketPrice).mul(r.contract.multiplier ?? 1) : ZERO);
     // Futures and CFDs are worth their unrealized P&L, which a close turns into cash (unless TWS reports FuturesPNL).
-    const proceeds = cls === 'FUT'
-      ? futuresPnlReported.has(ccy) ? ZERO : (r.unrealizedPnl ?? ZERO).mul(gone)
-      : cls === 'CFD' ? (r.unrealizedPnl ?? ZERO).mul(gone) : value.mul(gone);
+    const proceeds =
+      cls === 'FUT'
+        ? futuresPnlReported.has(ccy)
+          ? ZERO
+          : (r.unrealizedPnl ?? ZERO).mul(gone)
+        : cls === 'CFD'
+          ? (r.unrealizedPnl ?? ZERO).mul(gone)
+          : value.mul(gone);
     cash.set(ccy, (cash.get(ccy) ?? ZERO).add(proceeds));
     const rate = rateOf(state, ccy);
     if (noLoan.has(cls) && rate) elvDelta = elvDelta.add(proceeds.mul(rate));
@@ -152,7 +160,8 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
   }
   const base = state.baseCurrency;
   const elv = base ? accountValue(state, 'EquityWithLoanValue', base)?.value : undefined;
-  if (base && elv && !elvDelta.isZero()) bodies.push({ type: 'accountValueUpdated', account, key: 'EquityWithLoanValue', currency: base, value: elv.add(elvDelta).toString() });
+  if (base && elv && !elvDelta.isZero())
+    bodies.push({ type: 'accountValueUpdated', account, key: 'EquityWithLoanValue', currency: base, value: elv.add(elvDelta).toString() });
   return fold(state, bodies);
 }
 
@@ -177,7 +186,8 @@ export function withRequirements(state: PortfolioState, original: Calibration, t
   if (!account || !base) return state;
   const bodies: FeedEventBody[] = [];
   const row = (tag: string) => accountValue(state, tag, base)?.value;
-  const put = (key: string, v: Decimal, currency = base) => bodies.push({ type: 'accountValueUpdated', account, key, currency, value: v.toDecimalPlaces(2).toString() });
+  const put = (key: string, v: Decimal, currency = base) =>
+    bodies.push({ type: 'accountValueUpdated', account, key, currency, value: v.toDecimalPlaces(2).toString() });
   const totals: Record<'Maint' | 'Init', Decimal | undefined> = { Maint: undefined, Init: undefined };
   for (const kind of ['Maint', 'Init'] as const) {
     const tag = `${kind}MarginReq`;
@@ -185,7 +195,10 @@ export function withRequirements(state: PortfolioState, original: Calibration, t
     const after = kind === 'Maint' ? trimmed.maint : trimmed.init;
     const next = new Map<string, Decimal>();
     for (const p of before) {
-      const v = moved(p, after.find((a) => a.scope === p.scope));
+      const v = moved(
+        p,
+        after.find((a) => a.scope === p.scope),
+      );
       if (v) next.set(p.scope, v);
     }
     if (next.has('total')) {
@@ -261,8 +274,11 @@ function stressMetric(input: ReductionInput, original: StressReport, noLoan: Rea
   };
   const min = t.kind === 'concentration' ? 0 : t.min;
   const names = {
-    stressedCushion: 'lowest stressed Cushion', cushion: 'Cushion', excessLiquidity: 'ExcessLiquidity',
-    equityToMaint: 'EquityWithLoanValue / maintenance', liquidationDistance: `liquidation distance (${t.kind === 'liquidationDistance' ? t.key : ''})`,
+    stressedCushion: 'lowest stressed Cushion',
+    cushion: 'Cushion',
+    excessLiquidity: 'ExcessLiquidity',
+    equityToMaint: 'EquityWithLoanValue / maintenance',
+    liquidationDistance: `liquidation distance (${t.kind === 'liquidationDistance' ? t.key : ''})`,
     concentration: '',
   } as const;
   return { name: names[t.kind], limit: min, ok: (v) => v >= min, better: (a, b) => a > b, value };
@@ -353,7 +369,9 @@ function search(metric: Metric, candidates: readonly Candidate[], lots: Readonly
   const count = size.div(lot).ceil().toNumber();
   const amountAt = (k: number) => (k >= count ? size : lot.mul(k)).mul(sign);
   const withQty = (k: number) => new Map(chosen).set(last.conId, amountAt(k));
-  let lo = 0, hi = count, best = current;
+  let lo = 0,
+    hi = count,
+    best = current;
   while (hi - lo > 1) {
     const mid = Math.floor((lo + hi) / 2);
     const v = metric.value(withQty(mid));
@@ -370,10 +388,12 @@ function search(metric: Metric, candidates: readonly Candidate[], lots: Readonly
  * releases and the loan value it adds. Only those that help; the pool is the largest by gross value, which bounds
  * the work on a large book.
  */
-function byMetricGain(
-  state: PortfolioState, metric: Metric, before: number, skip: ReadonlySet<number>, pool: number,
-): Candidate[] {
-  const gross = (r: { marketValue?: Decimal; contract: { currency: string } }) => (r.marketValue ?? ZERO).abs().mul(rateOf(state, r.contract.currency) ?? 0).toNumber();
+function byMetricGain(state: PortfolioState, metric: Metric, before: number, skip: ReadonlySet<number>, pool: number): Candidate[] {
+  const gross = (r: { marketValue?: Decimal; contract: { currency: string } }) =>
+    (r.marketValue ?? ZERO)
+      .abs()
+      .mul(rateOf(state, r.contract.currency) ?? 0)
+      .toNumber();
   const rows = [...state.portfolio.values()]
     .filter((r) => !r.position.isZero() && !skip.has(r.contract.conId) && assetClassOf(r.contract.secType) !== 'CASH')
     .sort((a, b) => gross(b) - gross(a) || a.contract.conId - b.contract.conId)
@@ -381,7 +401,9 @@ function byMetricGain(
   return rows.flatMap((r) => {
     const v = metric.value(new Map([[r.contract.conId, r.position.neg()]]));
     if (!metric.better(v, before)) return [];
-    return [{ conId: r.contract.conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: Math.abs(v - before) }];
+    return [
+      { conId: r.contract.conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract), contribution: Math.abs(v - before) },
+    ];
   });
 }
 
@@ -394,9 +416,7 @@ const byContribution = (a: Candidate, b: Candidate) => b.contribution - a.contri
 export function proposeReduction(input: ReductionInput): ReductionProposal {
   const t = input.target;
   const limit = t.kind === 'concentration' ? t.max : t.min;
-  const notes = [
-    "Trims are at TWS's marks; commissions, spreads and market impact are not counted.",
-  ];
+  const notes = ["Trims are at TWS's marks; commissions, spreads and market impact are not counted."];
   const lots = { ...DEFAULT_LOTS, ...input.lotSize };
   const exclude = new Set(input.exclude ?? []);
   const max = input.maxCandidates ?? 20;
@@ -421,8 +441,14 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       candidates = valuedRows(state)
         .filter((r) => r.contract.symbol === t.underlying && !exclude.has(r.contract.conId) && r.marketValue)
         .map((r) => ({
-          conId: r.contract.conId, position: r.position, secType: r.contract.secType, label: contractLabel(r.contract),
-          contribution: r.marketValue!.abs().mul(rateOf(state, r.contract.currency) ?? 0).toNumber(),
+          conId: r.contract.conId,
+          position: r.position,
+          secType: r.contract.secType,
+          label: contractLabel(r.contract),
+          contribution: r
+            .marketValue!.abs()
+            .mul(rateOf(state, r.contract.currency) ?? 0)
+            .toNumber(),
         }));
     } else {
       const report = buildStressReport(state, input.scenarios, input.params);
@@ -434,7 +460,10 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         .filter((c) => c.mode === 'scaled' && c.factor && c.factor.toFixed(2) !== '1.00')
         .map((c) => `${c.factor!.toFixed(2)}× (${scopes[c.scope]})`);
       // The factor is a margin spike, requirements we do not model, or both; one snapshot cannot tell them apart.
-      if (gaps.length > 0) notes.push(`TWS reports ${gaps.join(', ')} our maintenance estimate, so a trim releases that multiple of its estimated requirement: right for a margin spike, too much where the gap is requirements we do not model.`);
+      if (gaps.length > 0)
+        notes.push(
+          `TWS reports ${gaps.join(', ')} our maintenance estimate, so a trim releases that multiple of its estimated requirement: right for a margin spike, too much where the gap is requirements we do not model.`,
+        );
       if (t.kind === 'stressedCushion' || t.kind === 'liquidationDistance') {
         const rank = rankingScenario(input, report);
         rankedBy = rank?.label;
@@ -449,14 +478,26 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       } else {
         // Nothing is shocked in these metrics: what moves them is the margin a trim releases, so rank by that.
         candidates = byMetricGain(state, metric, metric.value(new Map()), exclude, 2 * max);
-        notes.push(`Positions are ranked by how far closing each one moves the ${metric.name} (the margin it releases, the loan value it adds), largest first.`);
+        notes.push(
+          `Positions are ranked by how far closing each one moves the ${metric.name} (the margin it releases, the loan value it adds), largest first.`,
+        );
       }
     }
     candidates.sort(byContribution);
     candidates = candidates.slice(0, max);
     const before = metric.value(new Map());
     if (metric.ok(before)) {
-      return { target: t, metric: metric.name, before, after: before, limit, withinLimit: true, trims: [], ...(rankedBy ? { rankedBy } : {}), notes: [...notes, 'Already inside the limit: nothing to trim.'] };
+      return {
+        target: t,
+        metric: metric.name,
+        before,
+        after: before,
+        limit,
+        withinLimit: true,
+        trims: [],
+        ...(rankedBy ? { rankedBy } : {}),
+        notes: [...notes, 'Already inside the limit: nothing to trim.'],
+      };
     }
     let found = search(metric, candidates, lots, before);
     if (!found.reached && more && candidates.length < max) {
@@ -468,24 +509,38 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       }
     }
     const { chosen, value } = found;
-    const trims: Trim[] = candidates.filter((c) => chosen.has(c.conId)).map((c) => {
-      const q = chosen.get(c.conId)!;
-      return {
-        conId: c.conId, label: c.label, secType: c.secType, action: c.position.isNegative() ? 'BUY' : 'SELL',
-        quantity: q, position: c.position, after: c.position.add(q), contribution: c.contribution,
-      };
-    });
+    const trims: Trim[] = candidates
+      .filter((c) => chosen.has(c.conId))
+      .map((c) => {
+        const q = chosen.get(c.conId)!;
+        return {
+          conId: c.conId,
+          label: c.label,
+          secType: c.secType,
+          action: c.position.isNegative() ? 'BUY' : 'SELL',
+          quantity: q,
+          position: c.position,
+          after: c.position.add(q),
+          contribution: c.contribution,
+        };
+      });
     const withinLimit = metric.ok(value);
     if (withinLimit) {
-      notes.push(`${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (no whole trim the limit does not need; the last cut only as far as needed).`);
+      notes.push(
+        `${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (no whole trim the limit does not need; the last cut only as far as needed).`,
+      );
     } else if (candidates.length === 0) {
-      notes.push(t.kind === 'cushion' || t.kind === 'excessLiquidity' || t.kind === 'equityToMaint'
-        ? 'No position releases margin when closed: trimming cannot help.'
-        : 'No position loses in the ranking scenario: trimming cannot help (a currency exposure needs an FX trade, not a trim).');
+      notes.push(
+        t.kind === 'cushion' || t.kind === 'excessLiquidity' || t.kind === 'equityToMaint'
+          ? 'No position releases margin when closed: trimming cannot help.'
+          : 'No position loses in the ranking scenario: trimming cannot help (a currency exposure needs an FX trade, not a trim).',
+      );
     } else if (trims.length === 0) {
       notes.push('No trim moves the metric toward its limit: the rest comes from cash, currency or hedges.');
     } else {
-      notes.push('No set of trims reaches the limit: this is the best partial set found (every useful trim, whole); the rest comes from cash, currency or hedges.');
+      notes.push(
+        'No set of trims reaches the limit: this is the best partial set found (every useful trim, whole); the rest comes from cash, currency or hedges.',
+      );
     }
     return { target: t, metric: metric.name, before, after: value, limit, withinLimit, trims, ...(rankedBy ? { rankedBy } : {}), notes };
   } catch (err) {

@@ -17,7 +17,10 @@ import type { Scenario } from '../scenario-types.js';
 export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}): Scenario[] {
   const rows = [...state.portfolio.values()];
   const resolved = stressParams({ ...params, now: 0 });
-  const classes = classifyPositions(rows.map((r) => r.contract), resolved);
+  const classes = classifyPositions(
+    rows.map((r) => r.contract),
+    resolved,
+  );
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
   // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
   const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];

@@ -35,7 +35,14 @@ export function validTimeZone(tz: string): boolean {
 /** The local weekday, date and time of `now` in a time zone. */
 export function localTime(now: number, timeZone: string): { weekday: Weekday; date: string; time: string } {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, weekday: 'short', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+    timeZone,
+    weekday: 'short',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(now);
   const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
   return { weekday: get('weekday') as Weekday, date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };

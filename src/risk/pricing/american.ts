@@ -56,7 +56,12 @@ export function bawExponent(isCall: boolean, T: number, r: number, b: number, vo
  * iteration fails; callers then fall back to max(European, intrinsic).
  */
 export function bawBoundary(
-  isCall: boolean, K: number, T: number, r: number, b: number, vol: number,
+  isCall: boolean,
+  K: number,
+  T: number,
+  r: number,
+  b: number,
+  vol: number,
   exponent: number = bawExponent(isCall, T, r, b, vol),
 ): number {
   const v2 = vol * vol;
@@ -69,9 +74,7 @@ export function bawBoundary(
   // Seed: the perpetual boundary Su, pulled toward K for finite T.
   const qInf = isCall ? 0.5 * (-n1 + Math.sqrt(n1 * n1 + 4 * m)) : 0.5 * (-n1 - Math.sqrt(n1 * n1 + 4 * m));
   const su = K / (1 - 1 / qInf);
-  let s = isCall
-    ? K + (su - K) * (1 - exp((-(b * T + 2 * vs) * K) / (su - K)))
-    : su + (K - su) * exp(((b * T - 2 * vs) * K) / (K - su));
+  let s = isCall ? K + (su - K) * (1 - exp((-(b * T + 2 * vs) * K) / (su - K))) : su + (K - su) * exp(((b * T - 2 * vs) * K) / (K - su));
   /*
    * The boundary solve dominates the cost of an American grid (risk-model.md §5), so the European price
    * inside the loop is gbsPrice written out with d1 computed once and the discount factors hoisted, and
@@ -117,14 +120,10 @@ export function bawBoundary(
 }
 
 /** Early-exercise premium coefficient A2 (call) or A1 (put) at the boundary S*. */
-export function bawCoefficient(
-  isCall: boolean, boundary: number, K: number, T: number, r: number, b: number, vol: number, exponent: number,
-): number {
+export function bawCoefficient(isCall: boolean, boundary: number, K: number, T: number, r: number, b: number, vol: number, exponent: number): number {
   const d1 = gbsD1(boundary, K, T, b, vol);
   const dfb = exp((b - r) * T);
-  return isCall
-    ? (boundary / exponent) * (1 - dfb * normCdf(d1))
-    : -(boundary / exponent) * (1 - dfb * normCdf(-d1));
+  return isCall ? (boundary / exponent) * (1 - dfb * normCdf(d1)) : -(boundary / exponent) * (1 - dfb * normCdf(-d1));
 }
 
 /**
@@ -132,8 +131,16 @@ export function bawCoefficient(
  * continuation side, intrinsic on the exercise side. A NaN boundary means "no usable boundary".
  */
 export function bawFromBoundary(
-  isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number,
-  boundary: number, coefficient: number, exponent: number,
+  isCall: boolean,
+  S: number,
+  K: number,
+  T: number,
+  r: number,
+  b: number,
+  vol: number,
+  boundary: number,
+  coefficient: number,
+  exponent: number,
 ): number {
   const european = gbsPrice(isCall, S, K, T, r, b, vol);
   if (!(boundary > 0)) return Math.max(european, intrinsic(isCall, S, K));

@@ -63,13 +63,27 @@ function lnAt(p: number, x: number): number {
 export function europeanPriceBatch(out: Float64Array, o: OptionBatch, n: number): void {
   const { S, pvDividend, K, T, r, b, vol, isCall } = o;
   lnMemo.fill(NaN, 0, LN_SLOTS);
-  let cT = NaN, cR = NaN, cB = NaN, cVol = NaN;
-  let regular = false, dfr = 0, dfb = 0, vs = 0, drift = 0, den = 0;
+  let cT = NaN,
+    cR = NaN,
+    cB = NaN,
+    cVol = NaN;
+  let regular = false,
+    dfr = 0,
+    dfb = 0,
+    vs = 0,
+    drift = 0,
+    den = 0;
   let p = 0; // position in the run
   for (let i = 0; i < n; i++, p++) {
-    const t = T[i]!, ri = r[i]!, bi = b[i]!, v = vol[i]!;
+    const t = T[i]!,
+      ri = r[i]!,
+      bi = b[i]!,
+      v = vol[i]!;
     if (t !== cT || ri !== cR || bi !== cB || v !== cVol) {
-      cT = t; cR = ri; cB = bi; cVol = v;
+      cT = t;
+      cR = ri;
+      cB = bi;
+      cVol = v;
       p = 0;
       vs = v * Math.sqrt(t);
       regular = t > 0 && vs > 0;
@@ -103,17 +117,41 @@ export function europeanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
 export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number): void {
   const { S, pvDividend, K, T, r, b, vol, isCall } = o;
   lnMemo.fill(NaN, 0, LN_SLOTS);
-  let cCall = -1, cK = NaN, cT = NaN, cR = NaN, cB = NaN, cVol = NaN;
-  let early = false, solved = false, regular = false;
-  let dfr = 0, dfb = 0, vs = 0, drift = 0, den = 0;
-  let boundary = NaN, coefficient = 0, exponent = NaN, lnBoundary = NaN;
+  let cCall = -1,
+    cK = NaN,
+    cT = NaN,
+    cR = NaN,
+    cB = NaN,
+    cVol = NaN;
+  let early = false,
+    solved = false,
+    regular = false;
+  let dfr = 0,
+    dfb = 0,
+    vs = 0,
+    drift = 0,
+    den = 0;
+  let boundary = NaN,
+    coefficient = 0,
+    exponent = NaN,
+    lnBoundary = NaN;
   let p = 0; // position in the run
   for (let i = 0; i < n; i++, p++) {
     const flag = isCall[i]!;
     const call = flag === 1;
-    const s = S[i]!, k = K[i]!, t = T[i]!, ri = r[i]!, bi = b[i]!, v = vol[i]!;
+    const s = S[i]!,
+      k = K[i]!,
+      t = T[i]!,
+      ri = r[i]!,
+      bi = b[i]!,
+      v = vol[i]!;
     if (flag !== cCall || k !== cK || t !== cT || ri !== cR || bi !== cB || v !== cVol) {
-      cCall = flag; cK = k; cT = t; cR = ri; cB = bi; cVol = v;
+      cCall = flag;
+      cK = k;
+      cT = t;
+      cR = ri;
+      cB = bi;
+      cVol = v;
       p = 0;
       early = bawEarlyExercise(call, t, ri, bi, v);
       solved = false;
@@ -165,11 +203,22 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
  * dividends, no degenerate-input handling. Not for pricing: it returns NaN at T = 0 or vol = 0.
  */
 export function bareBsmLoop(
-  out: Float64Array, S: Float64Array, K: Float64Array, T: Float64Array, r: Float64Array,
-  q: Float64Array, vol: Float64Array, isCall: Uint8Array, n: number,
+  out: Float64Array,
+  S: Float64Array,
+  K: Float64Array,
+  T: Float64Array,
+  r: Float64Array,
+  q: Float64Array,
+  vol: Float64Array,
+  isCall: Uint8Array,
+  n: number,
 ): void {
   for (let i = 0; i < n; i++) {
-    const s = S[i]!, k = K[i]!, t = T[i]!, ri = r[i]!, v = vol[i]!;
+    const s = S[i]!,
+      k = K[i]!,
+      t = T[i]!,
+      ri = r[i]!,
+      v = vol[i]!;
     const vs = v * Math.sqrt(t);
     const d1 = (Math.log(s / k) + (ri - q[i]! + 0.5 * v * v) * t) / vs;
     const d2 = d1 - vs;

@@ -39,4 +39,3 @@ export function crrPrice(o: TreeInputs): number {
   }
   return v[0]!;
 }
-

@@ -34,9 +34,7 @@ export function gbsD1(S: number, K: number, T: number, b: number, vol: number): 
  * expiry (T ≤ 0) the intrinsic value; at vol ≤ 0 the discounted payoff of the forward S·e^(bT). A NaN
  * input gives NaN (a missing model vol must not quietly price as zero vol).
  */
-export function gbsPrice(
-  isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number,
-): number {
+export function gbsPrice(isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number): number {
   if (!(T > 0)) return T <= 0 ? intrinsic(isCall, S, K) : NaN;
   const dfr = Math.exp(-r * T);
   const dfb = Math.exp((b - r) * T);
@@ -47,9 +45,7 @@ export function gbsPrice(
   }
   const d1 = gbsD1(S, K, T, b, vol);
   const d2 = d1 - vs;
-  return isCall
-    ? S * dfb * normCdf(d1) - K * dfr * normCdf(d2)
-    : K * dfr * normCdf(-d2) - S * dfb * normCdf(-d1);
+  return isCall ? S * dfb * normCdf(d1) - K * dfr * normCdf(d2) : K * dfr * normCdf(-d2) - S * dfb * normCdf(-d1);
 }
 
 /**
@@ -57,9 +53,7 @@ export function gbsPrice(
  * convention). At the kink of a degenerate case (S = K at expiry, forward = K at zero vol) delta is the
  * mid value and gamma is reported as 0 rather than infinity.
  */
-export function gbsGreeks(
-  isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number,
-): Greeks {
+export function gbsGreeks(isCall: boolean, S: number, K: number, T: number, r: number, b: number, vol: number): Greeks {
   if (!(T > 0)) {
     if (!(T <= 0)) return nanGreeks();
     const itm = isCall ? S - K : K - S;
@@ -104,9 +98,7 @@ export function gbsGreeks(
 }
 
 /** Zero vol (or zero spot): the option is its discounted forward payoff; only the ITM side has greeks. */
-function deterministicGreeks(
-  isCall: boolean, S: number, K: number, T: number, r: number, b: number, dfr: number, dfb: number,
-): Greeks {
+function deterministicGreeks(isCall: boolean, S: number, K: number, T: number, r: number, b: number, dfr: number, dfb: number): Greeks {
   const fwdItm = isCall ? S * dfb - K * dfr : K * dfr - S * dfb; // discounted (F − K) or (K − F)
   const sign = isCall ? 1 : -1;
   if (fwdItm > 0) {

@@ -62,8 +62,16 @@ let spare = new Float64Array(0);
  * layer instead of building a tree per spot (the grid's price columns, cashDividendAmericanLadder).
  */
 function tree(
-  isCall: boolean, S: number, K: number, T: number, r: number, q: number, vol: number,
-  dividends: readonly Dividend[], n: number, m = 0,
+  isCall: boolean,
+  S: number,
+  K: number,
+  T: number,
+  r: number,
+  q: number,
+  vol: number,
+  dividends: readonly Dividend[],
+  n: number,
+  m = 0,
 ): TreeResult {
   const dt = T / n;
   const h = vol * Math.sqrt(dt);
@@ -71,7 +79,8 @@ function tree(
   const d = 1 / u;
   const p = (Math.exp((r - q) * dt) - d) / (u - d);
   const disc = Math.exp(-r * dt);
-  const pu = disc * p, pd = disc * (1 - p);
+  const pu = disc * p,
+    pd = disc * (1 - p);
   const top = n + m;
   // Dividends by layer: an ex-date between steps is taken at the nearest one (at least one step after now).
   const divAt = new Map<number, number>();
@@ -90,7 +99,8 @@ function tree(
   // deviations from the strike the price is its limit (forward minus discounted strike, or 0) to within Φ(−8) ≈ 6e-16:
   // only the few nodes near the strike need the normal CDF (it was 40% of a ladder's time).
   let s = S * Math.pow(d, top - 1);
-  const dfr = Math.exp(-r * dt), dfq = Math.exp(-q * dt);
+  const dfr = Math.exp(-r * dt),
+    dfq = Math.exp(-q * dt);
   const lnK = Math.log(K);
   let z = (Math.log(s) - lnK) / h;
   for (let j = 0; j < top; j++, s *= u2, z += 2) {
@@ -135,9 +145,11 @@ function onLayer(layer: Float64Array, lnLo: number, step: number, target: number
   }
   const k = Math.min(Math.max(Math.floor(x) - 1, 0), last - 3);
   const t = x - k;
-  const a0 = layer[k]!, a1 = layer[k + 1]!, a2 = layer[k + 2]!, a3 = layer[k + 3]!;
-  return (a0 * (t - 1) * (t - 2) * (t - 3)) / -6 + (a1 * t * (t - 2) * (t - 3)) / 2 +
-    (a2 * t * (t - 1) * (t - 3)) / -2 + (a3 * t * (t - 1) * (t - 2)) / 6;
+  const a0 = layer[k]!,
+    a1 = layer[k + 1]!,
+    a2 = layer[k + 2]!,
+    a3 = layer[k + 3]!;
+  return (a0 * (t - 1) * (t - 2) * (t - 3)) / -6 + (a1 * t * (t - 2) * (t - 3)) / 2 + (a2 * t * (t - 1) * (t - 3)) / -2 + (a3 * t * (t - 1) * (t - 2)) / 6;
 }
 
 /**
@@ -201,13 +213,16 @@ export function cashDividendAmericanGreeks(o: CashDividendInputs): Greeks {
   const q = o.q ?? 0;
   const t = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n);
   const { u, dt } = t;
-  const Su = o.S * u, Sd = o.S / u;
+  const Su = o.S * u,
+    Sd = o.S / u;
   const delta = (t.v1[1] - t.v1[0]) / (Su - Sd);
-  const Suu = Su * u, Sdd = Sd / u;
+  const Suu = Su * u,
+    Sdd = Sd / u;
   const gamma = ((t.v2[2] - t.v2[1]) / (Suu - o.S) - (t.v2[1] - t.v2[0]) / (o.S - Sdd)) / (0.5 * (Suu - Sdd));
   const theta = (t.v2[1] - t.layer[0]!) / (2 * dt);
   const price = cashDividendAmericanPrice(o);
-  const dv = 0.005, dr = 0.0001;
+  const dv = 0.005,
+    dr = 0.0001;
   const at = (patch: Partial<CashDividendInputs>) => cashDividendAmericanPrice({ ...o, ...patch });
   const vega = (at({ vol: o.vol + dv }) - at({ vol: Math.max(1e-6, o.vol - dv) })) / (o.vol + dv - Math.max(1e-6, o.vol - dv));
   const rho = (at({ r: o.r + dr }) - at({ r: o.r - dr })) / (2 * dr);
@@ -223,7 +238,11 @@ const MAX_LADDER_STEPS = 400;
  * interpolation in ln S, then combined as in cashDividendAmericanPrice. out[i] for S[i], i in [from, to).
  */
 export function cashDividendAmericanLadder(
-  out: Float64Array, spots: Float64Array, from: number, to: number, center: number,
+  out: Float64Array,
+  spots: Float64Array,
+  from: number,
+  to: number,
+  center: number,
   o: Omit<CashDividendInputs, 'S'>,
 ): void {
   const isCall = o.right === 'C';

@@ -26,8 +26,15 @@ const VOL_TOL = 1e-12;
  * spot whose intrinsic value floors an American price.
  */
 export function gbsImpliedVol(
-  isCall: boolean, price: number, S: number, K: number, T: number, r: number, b: number,
-  american: boolean, exerciseSpot: number = S,
+  isCall: boolean,
+  price: number,
+  S: number,
+  K: number,
+  T: number,
+  r: number,
+  b: number,
+  american: boolean,
+  exerciseSpot: number = S,
 ): number | undefined {
   if (!(T > 0) || ![price, S, K, r, b, exerciseSpot].every(Number.isFinite) || !(K > 0)) return undefined;
   const model = american
@@ -65,17 +72,13 @@ function initialGuess(price: number, S: number, K: number, T: number, r: number,
 }
 
 /** Implied vol of a stock or index option (BSM, or BAW when `exercise` is 'american'). */
-export function bsmImpliedVol(
-  price: number, o: Omit<BsmInputs, 'vol'>, exercise: Exercise = 'european',
-): number | undefined {
+export function bsmImpliedVol(price: number, o: Omit<BsmInputs, 'vol'>, exercise: Exercise = 'european'): number | undefined {
   const q = o.q ?? 0;
   const S = escrowedSpot(o.S, o.pvDividend ?? 0);
   return gbsImpliedVol(o.right === 'C', price, S, o.K, o.T, o.r, o.r - q, exercise === 'american', o.S);
 }
 
 /** Implied vol of a futures option (Black-76, or BAW with zero carry when 'american'). */
-export function black76ImpliedVol(
-  price: number, o: Omit<Black76Inputs, 'vol'>, exercise: Exercise = 'european',
-): number | undefined {
+export function black76ImpliedVol(price: number, o: Omit<Black76Inputs, 'vol'>, exercise: Exercise = 'european'): number | undefined {
   return gbsImpliedVol(o.right === 'C', price, o.F, o.K, o.T, o.r, 0, exercise === 'american', o.F);
 }

@@ -75,8 +75,16 @@ export function decodeReply(body: string): CommandReply | string {
     return 'not JSON';
   }
   if (typeof o !== 'object' || o === null || o.format !== 'tws-risk-command-reply') return 'not a tws-risk command reply';
-  const ok = strOrNull(o.id) && strOrNull(o.account) && OUTCOMES.includes(o.outcome as string) && strOrNull(o.rule) && strOrNull(o.action) && strOrNull(o.actionId) &&
-    typeof o.dryRun === 'boolean' && strs(o.plan) && strs(o.lines);
+  const ok =
+    strOrNull(o.id) &&
+    strOrNull(o.account) &&
+    OUTCOMES.includes(o.outcome as string) &&
+    strOrNull(o.rule) &&
+    strOrNull(o.action) &&
+    strOrNull(o.actionId) &&
+    typeof o.dryRun === 'boolean' &&
+    strs(o.plan) &&
+    strs(o.lines);
   return ok ? (o as unknown as CommandReply) : 'a field is missing or of the wrong type';
 }
 

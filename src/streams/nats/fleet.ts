@@ -9,7 +9,12 @@ import { decodeSummary, type RiskSummary } from './summary.js';
 /** How long a read waits for the server to deliver what it said is pending. */
 const FETCH_EXPIRES_MS = 5_000;
 
-async function readAll(js: JetStreamClient, stream: string, o: { filter: string; deliver: DeliverPolicy }, each: (data: string, session: string | undefined) => void): Promise<void> {
+async function readAll(
+  js: JetStreamClient,
+  stream: string,
+  o: { filter: string; deliver: DeliverPolicy },
+  each: (data: string, session: string | undefined) => void,
+): Promise<void> {
   const c = await js.consumers.get(stream, { filter_subjects: o.filter, deliver_policy: o.deliver });
   // Fetched until the server says nothing is pending (or a fetch brings nothing: an empty stream, or it stopped).
   for (;;) {

@@ -121,7 +121,11 @@ export class NatsPublisher implements EventSink {
 
   status(): PublishStatus {
     return {
-      url: redactedUrl(this.o.url), connected: this.connected, behind: this.buffer.length + this.early.length, dropped: this.dropped, published: this.published,
+      url: redactedUrl(this.o.url),
+      connected: this.connected,
+      behind: this.buffer.length + this.early.length,
+      dropped: this.dropped,
+      published: this.published,
       ...(this.lastError ? { lastError: this.lastError } : {}),
     };
   }

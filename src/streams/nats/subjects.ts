@@ -21,7 +21,8 @@ export const eventsSubject = (account: string) => `${SUBJECT_ROOT}.${accountToke
  * One summary subject per account and source (host and role), so that the stream's last message per subject is the
  * last word of each publisher: a console and a guard on the same account, or two hosts, never hide each other.
  */
-export const summarySubject = (account: string, host: string, role: string) => `${SUBJECT_ROOT}.${accountToken(account)}.summary.${accountToken(`${host}-${role}`)}`;
+export const summarySubject = (account: string, host: string, role: string) =>
+  `${SUBJECT_ROOT}.${accountToken(account)}.summary.${accountToken(`${host}-${role}`)}`;
 export const commandSubject = (account: string) => `${SUBJECT_ROOT}.${accountToken(account)}.command`;
 /** Every account's summary: what `fleet` reads, last message per subject. */
 export const ALL_SUMMARIES = `${SUBJECT_ROOT}.*.summary.*`;

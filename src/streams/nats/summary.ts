@@ -44,12 +44,30 @@ export function decodeSummary(text: string): RiskSummary | string {
   const w = o.worstStress as Record<string, unknown> | null | undefined;
   const p = o.publishing as Record<string, unknown> | undefined;
   const ok =
-    str(o.account) && str(o.host) && str(o.session) && (o.role === 'console' || o.role === 'guard') && typeof o.at === 'number' && Number.isFinite(o.at) &&
-    count(o.lastSeq) && (o.lastEventAt === null || typeof o.lastEventAt === 'number') && str(o.health) && strOrNull(o.baseCurrency) &&
-    strOrNull(o.netLiquidation) && strOrNull(o.excessLiquidity) && strOrNull(o.cushion) &&
+    str(o.account) &&
+    str(o.host) &&
+    str(o.session) &&
+    (o.role === 'console' || o.role === 'guard') &&
+    typeof o.at === 'number' &&
+    Number.isFinite(o.at) &&
+    count(o.lastSeq) &&
+    (o.lastEventAt === null || typeof o.lastEventAt === 'number') &&
+    str(o.health) &&
+    strOrNull(o.baseCurrency) &&
+    strOrNull(o.netLiquidation) &&
+    strOrNull(o.excessLiquidity) &&
+    strOrNull(o.cushion) &&
     (w === null || (typeof w === 'object' && w !== undefined && str(w.scenario) && str(w.loss))) &&
-    typeof a === 'object' && a !== null && count(a.critical) && count(a.warning) && count(a.info) &&
-    typeof o.armed === 'boolean' && (o.mode === 'trade' || o.mode === 'readOnly') &&
-    typeof p === 'object' && p !== null && count(p.behind) && count(p.dropped);
+    typeof a === 'object' &&
+    a !== null &&
+    count(a.critical) &&
+    count(a.warning) &&
+    count(a.info) &&
+    typeof o.armed === 'boolean' &&
+    (o.mode === 'trade' || o.mode === 'readOnly') &&
+    typeof p === 'object' &&
+    p !== null &&
+    count(p.behind) &&
+    count(p.dropped);
   return ok ? (o as unknown as RiskSummary) : 'a field is missing or of the wrong type';
 }

@@ -7,7 +7,17 @@ import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../mod
 import { neutraliseRecorded } from '../../model/text.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
-import { FORMAT_NAME, GENESIS_HASH, LEGACY_SCHEMA_VERSION, SCHEMA_VERSION, chainHash, unsealLine, type IndexEntry, type RecordingFooter, type RecordingHeader } from './format.js';
+import {
+  FORMAT_NAME,
+  GENESIS_HASH,
+  LEGACY_SCHEMA_VERSION,
+  SCHEMA_VERSION,
+  chainHash,
+  unsealLine,
+  type IndexEntry,
+  type RecordingFooter,
+  type RecordingHeader,
+} from './format.js';
 
 /** What went wrong with a recording. `tampered` means the hash chain broke: the file was edited after writing. */
 export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
@@ -324,7 +334,12 @@ class ByteChain {
    */
   advance(buf: Buffer, start: number, end: number): boolean {
     const bodyEnd = end - HASH_TAIL;
-    if (bodyEnd <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 || buf.compare(HASH_FIELD, 0, HASH_FIELD.length, bodyEnd, bodyEnd + HASH_FIELD.length) !== 0) {
+    if (
+      bodyEnd <= start ||
+      buf[end - 1] !== 0x7d ||
+      buf[end - 2] !== 0x22 ||
+      buf.compare(HASH_FIELD, 0, HASH_FIELD.length, bodyEnd, bodyEnd + HASH_FIELD.length) !== 0
+    ) {
       return false;
     }
     let h: string;
@@ -411,142 +426,148 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let firstAt = 0;
   let lastAt = 0;
 
-
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
   };
 
   try {
     const lines = new LineReader();
-    read: for await (const chunk of chunks(file, opts.from?.entry.offset ?? 0)) for (lines.feed(chunk); lines.next(); ) {
-      lineNo++;
-      // Anything after the seal, even a cut-off line or a bare newline, was added after the writer finished.
-      if (footer) fail('structure', 'content after the sealing footer');
-      const { buf, start, end, terminated } = lines;
-      // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
-      // check its hash but read only its seq instead of parsing it.
-      const skipStates = opts.skipKeyframeStates === true || (opts.firstKeyframeStateOnly === true && keyframes > 0);
-      let o: Record<string, unknown> | undefined;
-      let eventJson: unknown;
-      // The lines a replay is made of (events, and keyframes it skips) are checked on their bytes, and an event is
-      // parsed without its envelope and hash: per line, no copy of the text for hashing, no envelope object, no
-      // hash string. Anything else, and any line these checks do not pass, is read as text below, which names
-      // the problem exactly as it always did.
-      if (terminated && lineNo > 1 && footer === undefined) {
-        if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
-          const json = parseJson(buf, start + EVENT_PREFIX.length, end - HASH_TAIL);
-          if (json !== NOT_JSON && chain.advance(buf, start, end)) {
-            o = EVENT_LINE;
-            eventJson = json;
-          }
-        } else if (skipStates) {
-          const skim = skimKeyframeBytes(buf, start, end);
-          if (skim && chain.advance(buf, start, end)) o = skim;
-        }
-      }
-      if (o === undefined) {
-        const text = buf.toString('utf8', start, end);
-        const sealed = unsealLine(text);
-        let parsed: unknown;
-        const skim = skipStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
-        if (skim) {
-          parsed = skim;
-        } else {
-          try {
-            parsed = JSON.parse(text);
-          } catch {
-            parsed = undefined;
-          }
-        }
-        if (!terminated && (parsed === undefined || sealed === undefined)) {
-          // The writer died mid-line: everything before it is good; this file is unsealed, not corrupt.
-          truncatedTail = true;
-          lineNo--;
-          break read;
-        }
-        if (parsed === undefined) fail('malformed', 'line is not valid JSON');
-        if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
-        if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
-        if (chainHash(chain.prev, sealed!.body) !== sealed!.hash) {
-          fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
-        }
-        chain.set(sealed!.hash);
-        o = parsed as Record<string, unknown>;
-        eventJson = o.event;
-      }
-      if (lineNo === 1) {
-        header = neutraliseRecorded(checkHeader(file, o));
-        yield { kind: 'header', line: 1, header };
-        continue;
-      }
-      switch (o.kind) {
-        case 'event': {
-          const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
-          if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
-            const problem = envelopeProblem(raw);
-            if (problem) fail('malformed', `bad event: ${problem}`);
-            const seq = raw.seq as number;
-            if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
-            if (events === 0) {
-              firstSeq = seq;
-              firstAt = raw.receivedAt as number;
+    read: for await (const chunk of chunks(file, opts.from?.entry.offset ?? 0))
+      for (lines.feed(chunk); lines.next();) {
+        lineNo++;
+        // Anything after the seal, even a cut-off line or a bare newline, was added after the writer finished.
+        if (footer) fail('structure', 'content after the sealing footer');
+        const { buf, start, end, terminated } = lines;
+        // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
+        // check its hash but read only its seq instead of parsing it.
+        const skipStates = opts.skipKeyframeStates === true || (opts.firstKeyframeStateOnly === true && keyframes > 0);
+        let o: Record<string, unknown> | undefined;
+        let eventJson: unknown;
+        // The lines a replay is made of (events, and keyframes it skips) are checked on their bytes, and an event is
+        // parsed without its envelope and hash: per line, no copy of the text for hashing, no envelope object, no
+        // hash string. Anything else, and any line these checks do not pass, is read as text below, which names
+        // the problem exactly as it always did.
+        if (terminated && lineNo > 1 && footer === undefined) {
+          if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
+            const json = parseJson(buf, start + EVENT_PREFIX.length, end - HASH_TAIL);
+            if (json !== NOT_JSON && chain.advance(buf, start, end)) {
+              o = EVENT_LINE;
+              eventJson = json;
             }
-            lastSeq = seq;
-            lastAt = raw.receivedAt as number;
+          } else if (skipStates) {
+            const skim = skimKeyframeBytes(buf, start, end);
+            if (skim && chain.advance(buf, start, end)) o = skim;
+          }
+        }
+        if (o === undefined) {
+          const text = buf.toString('utf8', start, end);
+          const sealed = unsealLine(text);
+          let parsed: unknown;
+          const skim = skipStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
+          if (skim) {
+            parsed = skim;
+          } else {
+            try {
+              parsed = JSON.parse(text);
+            } catch {
+              parsed = undefined;
+            }
+          }
+          if (!terminated && (parsed === undefined || sealed === undefined)) {
+            // The writer died mid-line: everything before it is good; this file is unsealed, not corrupt.
+            truncatedTail = true;
+            lineNo--;
+            break read;
+          }
+          if (parsed === undefined) fail('malformed', 'line is not valid JSON');
+          if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
+          if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
+          if (chainHash(chain.prev, sealed!.body) !== sealed!.hash) {
+            fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
+          }
+          chain.set(sealed!.hash);
+          o = parsed as Record<string, unknown>;
+          eventJson = o.event;
+        }
+        if (lineNo === 1) {
+          header = neutraliseRecorded(checkHeader(file, o));
+          yield { kind: 'header', line: 1, header };
+          continue;
+        }
+        switch (o.kind) {
+          case 'event': {
+            const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
+            if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
+              const problem = envelopeProblem(raw);
+              if (problem) fail('malformed', `bad event: ${problem}`);
+              const seq = raw.seq as number;
+              if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+              if (events === 0) {
+                firstSeq = seq;
+                firstAt = raw.receivedAt as number;
+              }
+              lastSeq = seq;
+              lastAt = raw.receivedAt as number;
+              events++;
+              yield { kind: 'seen', line: lineNo, type: raw.type, seq, at: lastAt };
+              break;
+            }
+            let ev: FeedEvent;
+            try {
+              ev = decodeEvent(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+            } catch (e) {
+              if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
+              throw e;
+            }
+            if (lastSeq !== 0 && ev!.seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${ev!.seq}`);
+            if (events === 0) {
+              firstSeq = ev!.seq;
+              firstAt = ev!.receivedAt;
+            }
+            lastSeq = ev!.seq;
+            lastAt = ev!.receivedAt;
             events++;
-            yield { kind: 'seen', line: lineNo, type: raw.type, seq, at: lastAt };
+            yield { kind: 'event', line: lineNo, event: mayHoldControls(buf, start, end) ? neutraliseRecorded(ev!) : ev! };
             break;
           }
-          let ev: FeedEvent;
-          try {
-            ev = decodeEvent(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
-          } catch (e) {
-            if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
-            throw e;
+          case 'keyframe': {
+            // A file continuing a rotated session opens with a keyframe of the state its first event builds on.
+            const base = (events === 0 && keyframes === 0 && Number.isSafeInteger(o.seq)) || (opts.from !== undefined && events === 0 && keyframes === 0);
+            if (base) lastSeq = o.seq as number;
+            if (o.seq !== lastSeq) fail('sequence', `keyframe at seq ${JSON.stringify(o.seq)} does not follow event seq ${lastSeq}`);
+            keyframes++;
+            if (skipStates) break;
+            let state: PortfolioState;
+            try {
+              state = decodeState(o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+            } catch (e) {
+              if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
+              throw e;
+            }
+            yield {
+              kind: 'keyframe',
+              line: lineNo,
+              seq: lastSeq,
+              at: Number(o.at),
+              state: mayHoldControls(buf, start, end) ? neutraliseRecorded(state!) : state!,
+            };
+            break;
           }
-          if (lastSeq !== 0 && ev!.seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${ev!.seq}`);
-          if (events === 0) {
-            firstSeq = ev!.seq;
-            firstAt = ev!.receivedAt;
+          case 'footer': {
+            const f = o as unknown as RecordingFooter;
+            if ((!opts.from && f.events !== events) || f.lastSeq !== lastSeq) {
+              fail('structure', `footer says ${f.events} events up to seq ${f.lastSeq}, file has ${events} up to seq ${lastSeq}`);
+            }
+            footer = f;
+            break;
           }
-          lastSeq = ev!.seq;
-          lastAt = ev!.receivedAt;
-          events++;
-          yield { kind: 'event', line: lineNo, event: mayHoldControls(buf, start, end) ? neutraliseRecorded(ev!) : ev! };
-          break;
+          case 'header':
+            fail('structure', 'a second header inside the recording');
+            break;
+          default:
+            fail('malformed', `unknown line kind ${JSON.stringify(o.kind)}`);
         }
-        case 'keyframe': {
-          // A file continuing a rotated session opens with a keyframe of the state its first event builds on.
-          const base = (events === 0 && keyframes === 0 && Number.isSafeInteger(o.seq)) || (opts.from !== undefined && events === 0 && keyframes === 0);
-          if (base) lastSeq = o.seq as number;
-          if (o.seq !== lastSeq) fail('sequence', `keyframe at seq ${JSON.stringify(o.seq)} does not follow event seq ${lastSeq}`);
-          keyframes++;
-          if (skipStates) break;
-          let state: PortfolioState;
-          try {
-            state = decodeState(o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
-          } catch (e) {
-            if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
-            throw e;
-          }
-          yield { kind: 'keyframe', line: lineNo, seq: lastSeq, at: Number(o.at), state: mayHoldControls(buf, start, end) ? neutraliseRecorded(state!) : state! };
-          break;
-        }
-        case 'footer': {
-          const f = o as unknown as RecordingFooter;
-          if ((!opts.from && f.events !== events) || f.lastSeq !== lastSeq) {
-            fail('structure', `footer says ${f.events} events up to seq ${f.lastSeq}, file has ${events} up to seq ${lastSeq}`);
-          }
-          footer = f;
-          break;
-        }
-        case 'header':
-          fail('structure', 'a second header inside the recording');
-          break;
-        default:
-          fail('malformed', `unknown line kind ${JSON.stringify(o.kind)}`);
       }
-    }
   } catch (e) {
     if (e instanceof RecordingError) throw e;
     const err = e as NodeJS.ErrnoException;
@@ -578,8 +599,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
 
 /** Outcome of `verifyRecording`, as `tws-risk verify` reports it. */
 export type VerifyResult =
-  | { readonly ok: true; readonly summary: ReadSummary }
-  | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
+  { readonly ok: true; readonly summary: ReadSummary } | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
 /** Every event type: a reader asked to decode none of them checks each event's envelope only. */
 /**

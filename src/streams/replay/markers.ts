@@ -27,7 +27,14 @@ export function newMarkerMemory(): MarkerMemory {
 
 /** The event types markerOf looks at: a scan decodes only these. */
 export const MARKER_EVENT_TYPES: ReadonlySet<string> = new Set([
-  'alertChanged', 'healthChanged', 'brokerMessage', 'accountValueUpdated', 'accountSummaryUpdated', 'operatorActed', 'openOrderUpdated', 'executionReceived',
+  'alertChanged',
+  'healthChanged',
+  'brokerMessage',
+  'accountValueUpdated',
+  'accountSummaryUpdated',
+  'operatorActed',
+  'openOrderUpdated',
+  'executionReceived',
   'positionUpdated',
 ]);
 
@@ -115,7 +122,10 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       const key = `${o.clientId}/${o.orderId}/${o.permId}`;
       if (mem.orders.has(key)) return undefined;
       mem.orders.add(key);
-      return mk('order', `order ${o.orderId} client ${o.clientId}: ${o.action} ${o.totalQuantity.toString()} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`);
+      return mk(
+        'order',
+        `order ${o.orderId} client ${o.clientId}: ${o.action} ${o.totalQuantity.toString()} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`,
+      );
     }
     case 'executionReceived':
       return mk('order', `fill ${ev.side} ${ev.shares.toString()} ${ev.contract.symbol ?? ev.contract.conId} @ ${ev.price.toString()}`);

@@ -22,7 +22,10 @@ export const SPEEDS: readonly Speed[] = [0.25, 0.5, 1, 2, 4, 8, 16, 32, 64, 'max
 
 /** Parses a speed as typed (`4`, `4x`, `0.25`, `max`), or says why it is not one of SPEEDS. */
 export function parseSpeed(text: string): { readonly speed: Speed } | { readonly error: string } {
-  const t = text.trim().toLowerCase().replace(/(\d)\s*[x×]$/, '$1');
+  const t = text
+    .trim()
+    .toLowerCase()
+    .replace(/(\d)\s*[x×]$/, '$1');
   if (t === 'max') return { speed: 'max' };
   const n = Number(t);
   if (t !== '' && SPEEDS.includes(n)) return { speed: n };
@@ -40,7 +43,14 @@ export type Integrity =
   /** No footer: the writer crashed or is still writing. Everything read is intact. */
   | { readonly state: 'unsealed'; readonly summary: ReadSummary }
   /** The file cannot be read past `line` (a tampered hash chain, a malformed line). Playback stops before it. */
-  | { readonly state: 'broken'; readonly problem: RecordingProblem; readonly line: number; readonly message: string; readonly lastGoodSeq: number; readonly lastGoodAt: number };
+  | {
+      readonly state: 'broken';
+      readonly problem: RecordingProblem;
+      readonly line: number;
+      readonly message: string;
+      readonly lastGoodSeq: number;
+      readonly lastGoodAt: number;
+    };
 
 export interface ReplayStatus {
   readonly file: string;
@@ -343,7 +353,14 @@ export class ReplayPlayer implements ReplayControls {
     // From the top, only a rotated file's base keyframe (line 2) is needed; any later one is skipped undecoded
     // (megabytes on big books). Without an index we cannot tell, so the first keyframe is decoded to be safe.
     const baseOnly = this.index.length === 0 || this.index[0]!.line === 2;
-    const it = readRecording(this.file, from ? { from: { header: this.header, entry: from }, firstKeyframeStateOnly: true } : baseOnly ? { firstKeyframeStateOnly: true } : { skipKeyframeStates: true });
+    const it = readRecording(
+      this.file,
+      from
+        ? { from: { header: this.header, entry: from }, firstKeyframeStateOnly: true }
+        : baseOnly
+          ? { firstKeyframeStateOnly: true }
+          : { skipKeyframeStates: true },
+    );
     const cursor: Cursor = { it, done: false };
     let state: PortfolioState = INITIAL_STATE;
     let keyframeLackedAlerts = false;

@@ -35,7 +35,10 @@ export function markOf(q: Quotes | undefined): Decimal | undefined {
 export function parseAccounts(v: string | undefined): 'all' | readonly string[] | undefined {
   if (v === undefined) return undefined;
   if (v.trim().toLowerCase() === 'all') return 'all';
-  const list = v.split(',').map((a) => a.trim()).filter(Boolean);
+  const list = v
+    .split(',')
+    .map((a) => a.trim())
+    .filter(Boolean);
   return list.length > 1 ? [...new Set(list)] : undefined;
 }
 
@@ -51,7 +54,10 @@ export class AccountRouter {
   private readonly listeners: Array<(accounts: readonly string[]) => void> = [];
   private readonly subscription: Subscription;
 
-  constructor(source: Pick<TwsSource, 'routed$'>, private readonly wanted: 'all' | readonly string[]) {
+  constructor(
+    source: Pick<TwsSource, 'routed$'>,
+    private readonly wanted: 'all' | readonly string[],
+  ) {
     if (wanted !== 'all') this.open(wanted);
     this.subscription = source.routed$.subscribe({
       next: (r) => this.route(r),
@@ -187,7 +193,10 @@ export class AccountRouter {
     const mult = contract.multiplier && !contract.multiplier.isZero() ? contract.multiplier : new Decimal(1);
     const marketValue = price === undefined ? new Decimal(0) : position.mul(price).mul(mult).toDecimalPlaces(2);
     const body: Body<'portfolioUpdated'> = {
-      type: 'portfolioUpdated', account, contract, position,
+      type: 'portfolioUpdated',
+      account,
+      contract,
+      position,
       ...(price !== undefined ? { marketPrice: price, marketValue } : {}),
       ...(averageCost ? { averageCost, ...(price !== undefined ? { unrealizedPnl: marketValue.sub(position.mul(averageCost)).toDecimalPlaces(2) } : {}) } : {}),
     };

@@ -5,7 +5,17 @@ import type { Clock } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody, OrderInfo } from '../../model/events.js';
 import { fromIbNumber } from '../../model/money.js';
-import { isTerminalStatus, orderKey, toOrderStatus, type OrderRequest, type OrderSnapshot, type SendResult, type SnapshotExecution, type SnapshotOrder, type WhatIfReply } from '../../model/orders.js';
+import {
+  isTerminalStatus,
+  orderKey,
+  toOrderStatus,
+  type OrderRequest,
+  type OrderSnapshot,
+  type SendResult,
+  type SnapshotExecution,
+  type SnapshotOrder,
+  type WhatIfReply,
+} from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
 
 /** Order ids start here at least, disjoint from every request id (§5 #7), above nextValidId, never reused (§5 #10). */
@@ -59,15 +69,26 @@ export class OrderDesk {
           const v = fromIbNumber(typeof state[k] === 'number' ? (state[k] as number) : undefined);
           return v === undefined ? {} : { [k]: v };
         };
-        const text = (k: string) => (typeof state[k] === 'string' && state[k] !== '' ? state[k] as string : undefined);
-        const currency = text('commissionCurrency'), warning = text('warningText');
-        done(neutraliseDeep({
-          ok: true as const,
-          ...rename(d('initMarginBefore'), 'initBefore'), ...rename(d('maintMarginBefore'), 'maintBefore'), ...rename(d('equityWithLoanBefore'), 'equityWithLoanBefore'),
-          ...rename(d('initMarginChange'), 'initChange'), ...rename(d('maintMarginChange'), 'maintChange'), ...rename(d('equityWithLoanChange'), 'equityWithLoanChange'),
-          ...rename(d('initMarginAfter'), 'initAfter'), ...rename(d('maintMarginAfter'), 'maintAfter'), ...rename(d('equityWithLoanAfter'), 'equityWithLoanAfter'),
-          ...d('commission'), ...(currency ? { commissionCurrency: currency } : {}), ...(warning ? { warning } : {}),
-        }));
+        const text = (k: string) => (typeof state[k] === 'string' && state[k] !== '' ? (state[k] as string) : undefined);
+        const currency = text('commissionCurrency'),
+          warning = text('warningText');
+        done(
+          neutraliseDeep({
+            ok: true as const,
+            ...rename(d('initMarginBefore'), 'initBefore'),
+            ...rename(d('maintMarginBefore'), 'maintBefore'),
+            ...rename(d('equityWithLoanBefore'), 'equityWithLoanBefore'),
+            ...rename(d('initMarginChange'), 'initChange'),
+            ...rename(d('maintMarginChange'), 'maintChange'),
+            ...rename(d('equityWithLoanChange'), 'equityWithLoanChange'),
+            ...rename(d('initMarginAfter'), 'initAfter'),
+            ...rename(d('maintMarginAfter'), 'maintAfter'),
+            ...rename(d('equityWithLoanAfter'), 'equityWithLoanAfter'),
+            ...d('commission'),
+            ...(currency ? { commissionCurrency: currency } : {}),
+            ...(warning ? { warning } : {}),
+          }),
+        );
       };
       const onError = (err: Error, code: number, reqId: number) => {
         // Informational codes (2100s) for this id are not an answer.
@@ -101,7 +122,10 @@ export class OrderDesk {
 
   /** Collects the order snapshot (see collectOrderSnapshot) on this connection's counts. */
   snapshot(api: IBApi, clock: Clock, account: string | undefined, execReqId: number, timeoutMs: number): Promise<OrderSnapshot> {
-    return collectOrderSnapshot({ api, clock, account, execReqId, openOrderEnds: () => this.openOrderEnds, requestOpenOrders: () => this.requestOpenOrders(api) }, timeoutMs);
+    return collectOrderSnapshot(
+      { api, clock, account, execReqId, openOrderEnds: () => this.openOrderEnds, requestOpenOrders: () => this.requestOpenOrders(api) },
+      timeoutMs,
+    );
   }
 
   /** An OPEN_ORDER of the followed account: listed, and true when it differs from what was last emitted for it. */
@@ -155,7 +179,12 @@ export function collectOrderSnapshot(ctx: SnapshotContext, timeoutMs: number): P
   const done = { open: false, completed: false, executions: false };
   const execReq = ctx.execReqId;
   const mine = (account: string | undefined) => !account || !ctx.account || account === ctx.account;
-  const asOrder = (c: IbContract, order: Order, state: { status?: string; completedStatus?: string; completedTime?: string }, orderId?: number): SnapshotOrder => ({
+  const asOrder = (
+    c: IbContract,
+    order: Order,
+    state: { status?: string; completedStatus?: string; completedTime?: string },
+    orderId?: number,
+  ): SnapshotOrder => ({
     ...(orderId !== undefined ? { orderId, clientId: order.clientId ?? 0 } : {}),
     permId: order.permId ?? 0,
     orderRef: order.orderRef ?? '',
@@ -190,9 +219,21 @@ export function collectOrderSnapshot(ctx: SnapshotContext, timeoutMs: number): P
       done.completed = true;
       check();
     };
-    const onExec = (reqId: number, c: IbContract, e: { execId?: string; orderId?: number; clientId?: number; permId?: number; orderRef?: string; shares?: number; acctNumber?: string }) => {
+    const onExec = (
+      reqId: number,
+      c: IbContract,
+      e: { execId?: string; orderId?: number; clientId?: number; permId?: number; orderRef?: string; shares?: number; acctNumber?: string },
+    ) => {
       if (reqId !== execReq || !e.execId || !mine(e.acctNumber)) return;
-      executions.set(e.execId, { execId: e.execId, orderId: e.orderId ?? 0, clientId: e.clientId ?? 0, permId: e.permId ?? 0, orderRef: e.orderRef ?? '', conId: c.conId ?? 0, shares: fromIbNumber(e.shares) ?? fromIbNumber(0)! });
+      executions.set(e.execId, {
+        execId: e.execId,
+        orderId: e.orderId ?? 0,
+        clientId: e.clientId ?? 0,
+        permId: e.permId ?? 0,
+        orderRef: e.orderRef ?? '',
+        conId: c.conId ?? 0,
+        shares: fromIbNumber(e.shares) ?? fromIbNumber(0)!,
+      });
     };
     const onExecEnd = (reqId: number) => {
       if (reqId !== execReq) return;

@@ -83,9 +83,23 @@ export class RawEvents {
       if (orders.openOrderSeen(info)) emit({ type: 'openOrderUpdated', order: info });
     });
     api.on(EventName.openOrderEnd, () => emit({ type: 'openOrdersEnded', listed: orders.openOrdersEnded() }));
-    api.on(EventName.orderStatus, (orderId: number, status: string, filled: number, remaining: number, avgFillPrice: number, permId?: number, _parentId?: number, lastFillPrice?: number, clientId?: number, whyHeld?: string) => {
-      emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
-    });
+    api.on(
+      EventName.orderStatus,
+      (
+        orderId: number,
+        status: string,
+        filled: number,
+        remaining: number,
+        avgFillPrice: number,
+        permId?: number,
+        _parentId?: number,
+        lastFillPrice?: number,
+        clientId?: number,
+        whyHeld?: string,
+      ) => {
+        emit(orderStatusBody(orderId, status, filled, remaining, avgFillPrice, permId, lastFillPrice, clientId, whyHeld));
+      },
+    );
     api.on(EventName.execDetails, (reqId: number, c: IbContract, e: Parameters<typeof executionBody>[2]) => {
       if (e.acctNumber && sink.account() && !sink.follows(e.acctNumber)) return;
       if (!e.execId || this.seenExecs.has(e.execId)) return;
@@ -106,7 +120,19 @@ export class RawEvents {
     });
     api.on(
       EventName.tickOptionComputation,
-      (reqId: number, tickType: number, _attrib: number | undefined, iv?: number, delta?: number, optPrice?: number, pvDiv?: number, gamma?: number, vega?: number, theta?: number, und?: number) => {
+      (
+        reqId: number,
+        tickType: number,
+        _attrib: number | undefined,
+        iv?: number,
+        delta?: number,
+        optPrice?: number,
+        pvDiv?: number,
+        gamma?: number,
+        vega?: number,
+        theta?: number,
+        und?: number,
+      ) => {
         const conId = subscriptions.conIdOf(reqId);
         if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
       },

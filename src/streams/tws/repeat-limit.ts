@@ -58,6 +58,14 @@ export class RepeatLimiter {
     const secs = Math.max(1, Math.round((now - w.start) / 1000));
     const s = w.sample;
     const cls: MessageClass = s.class;
-    return [{ type: 'brokerMessage', id: s.id, code: s.code, class: cls, message: `${s.message} [repeated ${w.suppressed} more times within ${secs} s; the repeats were not recorded one by one]` }];
+    return [
+      {
+        type: 'brokerMessage',
+        id: s.id,
+        code: s.code,
+        class: cls,
+        message: `${s.message} [repeated ${w.suppressed} more times within ${secs} s; the repeats were not recorded one by one]`,
+      },
+    ];
   }
 }

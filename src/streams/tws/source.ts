@@ -394,10 +394,18 @@ export class TwsSource {
     const key = `${h.health}|${h.cause}|${h.reason}|${retryAt}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({ body: {
-      type: 'healthChanged', health: h.health, reason: h.reason, cause: h.cause, host: this.opts.host, port: this.opts.port, clientId: this.opts.clientId,
-      ...(retryAt !== undefined ? { retryAt } : {}),
-    } });
+    this.subject.next({
+      body: {
+        type: 'healthChanged',
+        health: h.health,
+        reason: h.reason,
+        cause: h.cause,
+        host: this.opts.host,
+        port: this.opts.port,
+        clientId: this.opts.clientId,
+        ...(retryAt !== undefined ? { retryAt } : {}),
+      },
+    });
   }
 
   // ---- heartbeat ----
@@ -460,7 +468,9 @@ export class TwsSource {
   private synchronise(): void {
     const api = this.api;
     if (!api || !this.account || !this.accountsSeen || this.accountLost) return;
-    this.subs.push(...(this.opts.accounts ? this.subscriptions.synchroniseMulti(this.ib!, api, this.followed) : this.subscriptions.synchronise(this.ib!, api, this.account)));
+    this.subs.push(
+      ...(this.opts.accounts ? this.subscriptions.synchroniseMulti(this.ib!, api, this.followed) : this.subscriptions.synchronise(this.ib!, api, this.account)),
+    );
     this.synced = true;
   }
 
@@ -475,7 +485,10 @@ export class TwsSource {
   }
 
   private onManagedAccounts(list: string): void {
-    const accounts = list.split(',').map((a) => a.trim()).filter(Boolean);
+    const accounts = list
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean);
     this.subject.next({ body: { type: 'managedAccountsReceived', accounts } });
     if (this.checkFollowedAccount(accounts)) return;
     if (this.opts.accounts) {
@@ -490,7 +503,15 @@ export class TwsSource {
     const chosen = wanted ?? accounts[0];
     if (chosen && chosen !== this.account) {
       if (!wanted && accounts.length > 1) {
-        this.subject.next({ body: { type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)` } });
+        this.subject.next({
+          body: {
+            type: 'brokerMessage',
+            id: -1,
+            code: 0,
+            class: 'warning',
+            message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)`,
+          },
+        });
       }
       this.account = chosen;
     }
@@ -505,7 +526,10 @@ export class TwsSource {
       const list = wanted === 'all' ? accounts : wanted;
       const missing = list.filter((a) => !accounts.includes(a));
       if (missing.length > 0 || list.length === 0) {
-        this.onFatal('accountNotManaged', `account ${missing.join(', ') || '(none)'} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`);
+        this.onFatal(
+          'accountNotManaged',
+          `account ${missing.join(', ') || '(none)'} is not managed by this login (it manages ${accounts.join(', ') || 'none'})`,
+        );
         return;
       }
       this.followed = [...list];

@@ -136,7 +136,7 @@ export class Subscriptions {
     return [
       ib.getAccountSummary('All', SUMMARY_TAGS).subscribe({
         next: (u) => {
-          for (const [account, tags] of (u.changed ?? u.added ?? u.all) ?? []) {
+          for (const [account, tags] of u.changed ?? u.added ?? u.all ?? []) {
             if (!followed.has(account)) continue;
             for (const [tag, byCcy] of tags) {
               for (const [currency, v] of byCcy) emit({ type: 'accountSummaryUpdated', account, tag, currency, value: v.value });
@@ -210,7 +210,13 @@ export class Subscriptions {
     if (!this.delayedData) {
       this.delayedData = true;
       api.reqMarketDataType(3);
-      this.link.emit({ type: 'brokerMessage', id: -1, code: 0, class: 'warning', message: 'live market data is not subscribed for this account: using delayed data (marked delayed)' });
+      this.link.emit({
+        type: 'brokerMessage',
+        id: -1,
+        code: 0,
+        class: 'warning',
+        message: 'live market data is not subscribed for this account: using delayed data (marked delayed)',
+      });
     }
     api.reqMktData(reqId, contract, '', false, false);
   }

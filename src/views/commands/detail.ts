@@ -9,7 +9,14 @@ export const detailCommands: CommandHandler = (ctx, command) => {
     else if (command.startsWith('nav.')) {
       // The view model knows how far the wrapped text scrolls at this width; the state keeps only the top line.
       const s = ctx.vm().dialog?.scroll ?? { top: d.top, max: d.top, page: 1 };
-      const next = { 'nav.down': s.top + 1, 'nav.up': s.top - 1, 'nav.top': 0, 'nav.bottom': s.max, 'nav.pageDown': s.top + s.page, 'nav.pageUp': s.top - s.page }[command as string];
+      const next = {
+        'nav.down': s.top + 1,
+        'nav.up': s.top - 1,
+        'nav.top': 0,
+        'nav.bottom': s.max,
+        'nav.pageDown': s.top + s.page,
+        'nav.pageUp': s.top - s.page,
+      }[command as string];
       if (next !== undefined) ctx.dispatch({ type: 'updateDialog', dialog: { ...d, top: Math.max(0, Math.min(s.max, next)) } });
     }
     // Nothing else reaches the panes under an open detail.

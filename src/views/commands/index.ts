@@ -12,7 +12,16 @@ import { tradingCommands } from './trading.js';
 export type { CommandContext } from './context.js';
 
 /** In order: an open detail view or dialog's answers first (Enter and Esc mean its own), the navigation last (it takes the rest). */
-const HANDLERS: readonly CommandHandler[] = [replayInfoCommands, detailCommands, dialogCommands, replayCommands, tradingCommands, alertCommands, appCommands, navigationCommands];
+const HANDLERS: readonly CommandHandler[] = [
+  replayInfoCommands,
+  detailCommands,
+  dialogCommands,
+  replayCommands,
+  tradingCommands,
+  alertCommands,
+  appCommands,
+  navigationCommands,
+];
 
 export function runCommand(ctx: CommandContext, command: CommandId, arg?: string): void {
   const p = ctx.props();

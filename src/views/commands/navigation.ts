@@ -54,7 +54,7 @@ export const navigationCommands: CommandHandler = (ctx, command, arg) => {
       // Rows as last rendered; not when focus moved since (a key typed ahead of the render), to never mix panes.
       const list = v.focus === u.focus ? listContext(v, u.focus) : undefined;
       const help = u.overlay?.kind === 'help' ? { rows: [], height: v.layout.bodyHeight, top: 0 } : undefined;
-      ctx.dispatch({ type: 'command', command, ...(help ?? list ? { list: help ?? list } : {}), ...(arg !== undefined ? { arg } : {}) });
+      ctx.dispatch({ type: 'command', command, ...((help ?? list) ? { list: help ?? list } : {}), ...(arg !== undefined ? { arg } : {}) });
       return true;
     }
   }

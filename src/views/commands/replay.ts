@@ -25,7 +25,10 @@ export const replayInfoCommands: CommandHandler = (ctx, command) => {
     return true;
   }
   ctx.dispatch({ type: 'closeOverlay' });
-  void player.toMarker(m).then(() => ctx.flash(`Marker ${m.kind}: ${m.label}`), (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`));
+  void player.toMarker(m).then(
+    () => ctx.flash(`Marker ${m.kind}: ${m.label}`),
+    (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`),
+  );
   return true;
 };
 
@@ -40,19 +43,39 @@ export const replayCommands: CommandHandler = (ctx, command, arg) => {
   if (ctx.ui().overlay?.kind === 'replayInfo') ctx.dispatch({ type: 'closeOverlay' });
   const failed = (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`);
   switch (command) {
-    case 'replay.pause': player.togglePause(); break;
-    case 'replay.step': void player.step().catch(failed); break;
-    case 'replay.faster': player.faster(); break;
-    case 'replay.slower': player.slower(); break;
-    case 'replay.start': void player.toStart().catch(failed); break;
-    case 'replay.end': void player.toEnd().catch(failed); break;
+    case 'replay.pause':
+      player.togglePause();
+      break;
+    case 'replay.step':
+      void player.step().catch(failed);
+      break;
+    case 'replay.faster':
+      player.faster();
+      break;
+    case 'replay.slower':
+      player.slower();
+      break;
+    case 'replay.start':
+      void player.toStart().catch(failed);
+      break;
+    case 'replay.end':
+      void player.toEnd().catch(failed);
+      break;
     case 'replay.nextMarker':
     case 'replay.prevMarker':
-      void (command === 'replay.nextMarker' ? player.nextMarker() : player.prevMarker()).then((m) => ctx.flash(m ? `Marker ${m.kind}: ${m.label}` : (player.status().message ?? 'no marker')), failed);
+      void (command === 'replay.nextMarker' ? player.nextMarker() : player.prevMarker()).then(
+        (m) => ctx.flash(m ? `Marker ${m.kind}: ${m.label}` : (player.status().message ?? 'no marker')),
+        failed,
+      );
       break;
-    case 'replay.speed': speed(ctx, command, arg); break;
-    case 'replay.goto': goto(ctx, arg, failed); break;
-    default: break;
+    case 'replay.speed':
+      speed(ctx, command, arg);
+      break;
+    case 'replay.goto':
+      goto(ctx, arg, failed);
+      break;
+    default:
+      break;
   }
   return true;
 };
@@ -79,6 +102,7 @@ function goto(ctx: CommandContext, arg: string | undefined, failed: (e: unknown)
     ctx.flash(t.replace('--at', 'goto'));
     return;
   }
-  if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt)) ctx.flash(`goto ${arg.trim()}: outside the recording; going to the nearest end`);
+  if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt))
+    ctx.flash(`goto ${arg.trim()}: outside the recording; going to the nearest end`);
   void player.seekTo({ atMs: t }).catch(failed);
 }

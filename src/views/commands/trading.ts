@@ -29,7 +29,14 @@ function step(ctx: CommandContext, action: TradeDialogAction): void {
 }
 
 const TRADE_COMMANDS: ReadonlySet<CommandId> = new Set<CommandId>([
-  'trade.arm', 'trade.disarm', 'trade.flatten', 'trade.flattenScope', 'trade.reduce', 'trade.cancel', 'trade.cancelAll', 'trade.globalCancel',
+  'trade.arm',
+  'trade.disarm',
+  'trade.flatten',
+  'trade.flattenScope',
+  'trade.reduce',
+  'trade.cancel',
+  'trade.cancelAll',
+  'trade.globalCancel',
 ]);
 
 /** A trading command: what it acts on is captured now (the selected row, the listed alerts), then the dialog opens. */

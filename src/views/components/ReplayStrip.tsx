@@ -7,8 +7,17 @@ import { Line } from './Line.js';
 export function ReplayStrip({ strip }: { readonly strip: NonNullable<ViewModel['replayStrip']> }) {
   const theme = useTheme();
   return (
-    <Box height={strip.height} borderStyle="single" flexDirection="column" paddingX={1} overflow="hidden" {...(theme['dialog.danger'].color ? { borderColor: theme['dialog.danger'].color } : {})}>
-      <Text wrap="truncate-end" {...theme['dialog.danger']}>{strip.title}</Text>
+    <Box
+      height={strip.height}
+      borderStyle="single"
+      flexDirection="column"
+      paddingX={1}
+      overflow="hidden"
+      {...(theme['dialog.danger'].color ? { borderColor: theme['dialog.danger'].color } : {})}
+    >
+      <Text wrap="truncate-end" {...theme['dialog.danger']}>
+        {strip.title}
+      </Text>
       {strip.lines.map((c, i) => (
         <Line key={i} cells={[c.text === '' ? { ...c, text: ' ' } : c]} />
       ))}

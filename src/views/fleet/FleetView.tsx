@@ -37,7 +37,11 @@ export function FleetView(p: FleetViewProps) {
   const [sel, setSel] = useState<string | undefined>(undefined);
   useEffect(() => {
     let alive = true;
-    const tick = () => void p.load().then((t) => alive && setTable(t), (e: unknown) => alive && setTable((old) => ({ ...old, problem: (e as Error).message })));
+    const tick = () =>
+      void p.load().then(
+        (t) => alive && setTable(t),
+        (e: unknown) => alive && setTable((old) => ({ ...old, problem: (e as Error).message })),
+      );
     tick();
     const timer = setInterval(tick, p.everyMs);
     return () => {
@@ -51,30 +55,38 @@ export function FleetView(p: FleetViewProps) {
   // The console's keymap, as commands: the views compare no keys (STYLE.md "Match commands, not keys").
   const latest = useRef({ table, index });
   latest.current = { table, index };
-  const handle = useCallback((key: string | undefined) => {
-    if (key === undefined) return;
-    const { table: t, index: i } = latest.current;
-    // As in a list pane: the navigation and Enter (row.detail) keys, and quit; the close keys of a view close it too.
-    const command = resolveKey(keys, key, ['pane', 'global']) ?? (bindings['dialog.cancel'].includes(key) ? 'dialog.cancel' : undefined);
-    const move = (d: number) => setSel(t.keys[Math.min(t.keys.length - 1, Math.max(0, i + d))]);
-    if (command === 'nav.up') move(-1);
-    else if (command === 'nav.down') move(1);
-    else if (command === 'row.detail' && t.keys[i] !== undefined) {
-      p.onOpen(t.keys[i]!);
-      exit();
-    } else if (command === 'app.quit' || command === 'dialog.cancel') {
-      p.onQuit();
-      exit();
-    }
-  }, [keys, bindings, p, exit]);
+  const handle = useCallback(
+    (key: string | undefined) => {
+      if (key === undefined) return;
+      const { table: t, index: i } = latest.current;
+      // As in a list pane: the navigation and Enter (row.detail) keys, and quit; the close keys of a view close it too.
+      const command = resolveKey(keys, key, ['pane', 'global']) ?? (bindings['dialog.cancel'].includes(key) ? 'dialog.cancel' : undefined);
+      const move = (d: number) => setSel(t.keys[Math.min(t.keys.length - 1, Math.max(0, i + d))]);
+      if (command === 'nav.up') move(-1);
+      else if (command === 'nav.down') move(1);
+      else if (command === 'row.detail' && t.keys[i] !== undefined) {
+        p.onOpen(t.keys[i]!);
+        exit();
+      } else if (command === 'app.quit' || command === 'dialog.cancel') {
+        p.onQuit();
+        exit();
+      }
+    },
+    [keys, bindings, p, exit],
+  );
   const stopped = useRef(false);
-  useKeyQueue(handle, useMemo(() => ({ dialogOpen: () => false, dialogTakesText: () => false, dialogEpoch: () => 0, stopped: () => stopped.current }), []));
+  useKeyQueue(
+    handle,
+    useMemo(() => ({ dialogOpen: () => false, dialogTakesText: () => false, dialogEpoch: () => 0, stopped: () => stopped.current }), []),
+  );
   const label = (id: keyof Bindings) => (bindings[id][0] ? keyLabel(bindings[id][0]) : '?');
   const [head, ...rows] = table.lines;
   return (
     <Box flexDirection="column">
       <Text bold>{neutralise(p.title)}</Text>
-      <Text dimColor>{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} open the account (read-only, from the stream) · ${label('app.quit')} quit`}</Text>
+      <Text
+        dimColor
+      >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} open the account (read-only, from the stream) · ${label('app.quit')} quit`}</Text>
       <Text> </Text>
       <Text bold>{neutralise(head ?? '')}</Text>
       {rows.map((l, i) => (
@@ -88,11 +100,17 @@ export function FleetView(p: FleetViewProps) {
 }
 
 /** Runs the view until q (undefined) or Enter (the row's key). */
-export async function runFleetView(props: Omit<FleetViewProps, 'onOpen' | 'onQuit'>, streams: { stdout?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream } = {}): Promise<string | undefined> {
+export async function runFleetView(
+  props: Omit<FleetViewProps, 'onOpen' | 'onQuit'>,
+  streams: { stdout?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream } = {},
+): Promise<string | undefined> {
   let chosen: string | undefined;
   const input = streams.stdin ?? process.stdin;
   const instance: Instance = render(<FleetView {...props} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
-    stdout: streams.stdout ?? process.stdout, stdin: input, exitOnCtrlC: true, patchConsole: false,
+    stdout: streams.stdout ?? process.stdout,
+    stdin: input,
+    exitOnCtrlC: true,
+    patchConsole: false,
   });
   // A signal (the terminal closed under it: SIGHUP; a kill: SIGTERM) ends the view as q does: nothing keeps running
   // on a terminal that is gone.

@@ -8,10 +8,7 @@ import type { ConsoleSnapshot, ConsoleStore } from '../store.js';
  * tick under a frozen pane or off the visible rows, costs no render). Whatever renders next (a key, a resize, a
  * visible publish) reads the newest snapshot, so nothing skipped is lost.
  */
-export function useConsoleSnapshot(
-  store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot'>,
-  visible?: (next: ConsoleSnapshot) => boolean,
-): ConsoleSnapshot {
+export function useConsoleSnapshot(store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot'>, visible?: (next: ConsoleSnapshot) => boolean): ConsoleSnapshot {
   const check = useRef(visible);
   check.current = visible;
   const shown = useRef(store.getSnapshot());

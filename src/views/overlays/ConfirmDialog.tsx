@@ -8,7 +8,15 @@ import type { ViewModel } from '../view-model.js';
  * `note`: a line that arrives after the dialog opened (IBKR's what-if margin for a flatten plan). It takes the place
  * of the blank line above the answer keys, so the dialog keeps its height and the keys stay on screen.
  */
-export function ConfirmDialog({ dialog, height, note }: { readonly dialog: NonNullable<ViewModel['dialog']>; readonly height: number; readonly note?: string | undefined }) {
+export function ConfirmDialog({
+  dialog,
+  height,
+  note,
+}: {
+  readonly dialog: NonNullable<ViewModel['dialog']>;
+  readonly height: number;
+  readonly note?: string | undefined;
+}) {
   const theme = useTheme();
   let lines = dialog.lines;
   if (note) {

@@ -12,7 +12,9 @@ export function StressPane({ stress, focused, height }: { readonly stress: Stres
   return (
     <Box flexDirection="column" height={height} overflow="hidden">
       <Table list={stress.list} focused={focused} height={tableHeight} />
-      {stress.distances.length > 0 ? <Line cells={stress.distances.flatMap((c, i) => (i === 0 ? [c] : [{ text: i === 1 ? ' ' : ' · ', slot: 'muted' as const }, c]))} /> : null}
+      {stress.distances.length > 0 ? (
+        <Line cells={stress.distances.flatMap((c, i) => (i === 0 ? [c] : [{ text: i === 1 ? ' ' : ' · ', slot: 'muted' as const }, c]))} />
+      ) : null}
       {stress.chart ? (
         <Box flexDirection="column">
           <Text wrap="truncate-end" {...theme.heading}>

@@ -57,9 +57,15 @@ const second = (input: ViewInput) => Math.floor(input.snapshot.now / 1000);
 type Kind<K extends PaneVM['kind']> = Extract<PaneVM, { kind: K }>;
 
 const account: PaneEntry<Kind<'account'>> = {
-  id: 'account', title: 'Account', key: PANE_COMMANDS.account, sidebar: true,
+  id: 'account',
+  title: 'Account',
+  key: PANE_COMMANDS.account,
+  sidebar: true,
   sorts: [{ key: 'table', label: 'table', desc: false }],
-  inputs: (i) => { const s = i.snapshot.state; return [s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, i.snapshot.risk, second(i)]; },
+  inputs: (i) => {
+    const s = i.snapshot.state;
+    return [s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, i.snapshot.risk, second(i)];
+  },
   build: (i, room) => {
     const risk = i.snapshot.risk;
     const vm = accountVM(i.snapshot.state, risk?.ok ? risk.model : undefined, room.width, i.snapshot.now);
@@ -69,8 +75,14 @@ const account: PaneEntry<Kind<'account'>> = {
 };
 
 const positions: PaneEntry<Kind<'list'>> = {
-  id: 'positions', title: 'Positions', key: PANE_COMMANDS.positions, sorts: POSITIONS_SORTS,
-  inputs: (i) => { const s = i.snapshot.state; return [s.portfolio, s.options, s.fxRates, s.baseCurrency, s.complete.positions, i.snapshot.risk, i.ui.positionsGroup]; },
+  id: 'positions',
+  title: 'Positions',
+  key: PANE_COMMANDS.positions,
+  sorts: POSITIONS_SORTS,
+  inputs: (i) => {
+    const s = i.snapshot.state;
+    return [s.portfolio, s.options, s.fxRates, s.baseCurrency, s.complete.positions, i.snapshot.risk, i.ui.positionsGroup];
+  },
   build: (i, room) => {
     const risk = i.snapshot.risk;
     const vm = positionsVM(i.snapshot.state, risk?.ok ? risk.model : undefined, i.ui.lists.positions, i.ui.positionsGroup, room.width, room.height);
@@ -80,7 +92,10 @@ const positions: PaneEntry<Kind<'list'>> = {
 };
 
 const stress: PaneEntry<Kind<'stress'>> = {
-  id: 'stress', title: 'Stress', key: PANE_COMMANDS.stress, sorts: STRESS_SORTS,
+  id: 'stress',
+  title: 'Stress',
+  key: PANE_COMMANDS.stress,
+  sorts: STRESS_SORTS,
   inputs: (i) => [i.snapshot.risk, i.ui.stressColumns, i.ui.stressSubject, second(i)],
   build: (i, room) => {
     const { snapshot, ui } = i;
@@ -95,7 +110,10 @@ const stress: PaneEntry<Kind<'stress'>> = {
 };
 
 const orders: PaneEntry<Kind<'list'>> = {
-  id: 'orders', title: 'Orders', key: PANE_COMMANDS.orders, sorts: ORDERS_SORTS,
+  id: 'orders',
+  title: 'Orders',
+  key: PANE_COMMANDS.orders,
+  sorts: ORDERS_SORTS,
   inputs: (i) => [i.snapshot.state.orders, i.snapshot.state.complete.openOrders, second(i)],
   build: (i, room) => {
     const vm = ordersVM(i.snapshot.state, i.ui.lists.orders, room.width, room.height, i.snapshot.now);
@@ -105,7 +123,10 @@ const orders: PaneEntry<Kind<'list'>> = {
 };
 
 const executions: PaneEntry<Kind<'list'>> = {
-  id: 'executions', title: 'Executions', key: PANE_COMMANDS.executions, sorts: EXECUTIONS_SORTS,
+  id: 'executions',
+  title: 'Executions',
+  key: PANE_COMMANDS.executions,
+  sorts: EXECUTIONS_SORTS,
   inputs: (i) => [i.snapshot.state.executions],
   build: (i, room) => {
     const vm = executionsVM(i.snapshot.state, i.ui.lists.executions, room.width, room.height);
@@ -115,7 +136,10 @@ const executions: PaneEntry<Kind<'list'>> = {
 };
 
 const alerts: PaneEntry<Kind<'alerts'>> = {
-  id: 'alerts', title: 'Alerts and log', key: PANE_COMMANDS.alerts, sidebar: true,
+  id: 'alerts',
+  title: 'Alerts and log',
+  key: PANE_COMMANDS.alerts,
+  sidebar: true,
   sorts: [{ key: 'time', label: 'time', desc: true }],
   inputs: (i) => {
     const s = i.snapshot.state;

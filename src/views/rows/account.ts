@@ -25,7 +25,13 @@ export const BAND_WORDS: Readonly<Record<MarginBand, string>> = {
 };
 
 export const BAND_SLOTS: Readonly<Record<MarginBand, Slot>> = {
-  ok: 'risk.ok', warn: 'risk.warn', near: 'risk.warn', depleted: 'risk.breach', breach: 'risk.breach', unknown: 'muted', unreadable: 'risk.warn',
+  ok: 'risk.ok',
+  warn: 'risk.warn',
+  near: 'risk.warn',
+  depleted: 'risk.breach',
+  breach: 'risk.breach',
+  unknown: 'muted',
+  unreadable: 'risk.warn',
 };
 
 /** The band of EquityWithLoanValue against maintenance: breach below it, depleted within 1%, near within 5%, warn within 10%. */
@@ -70,7 +76,11 @@ export function unreadable(v: AccountValue | undefined): boolean {
 
 /** Tags the band and the cushion are read from: if one is unreadable, neither may say OK. */
 const BAND_TAGS: readonly (readonly [string, boolean])[] = [
-  ['EquityWithLoanValue', true], ['MaintMarginReq', true], ['ExcessLiquidity', true], ['NetLiquidation', true], ['Cushion', false],
+  ['EquityWithLoanValue', true],
+  ['MaintMarginReq', true],
+  ['ExcessLiquidity', true],
+  ['NetLiquidation', true],
+  ['Cushion', false],
 ];
 
 export interface AccountVM {
@@ -96,7 +106,16 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
   const base = state.baseCurrency;
   const columns = fitColumns(ACCOUNT_COLUMNS, width);
   if (!base) {
-    return { columns, rows: [], band: 'unknown', bandText: BAND_WORDS.unknown, cushion: '-', cash: [], cashColumns: [], empty: 'Waiting for the account download (NetLiquidation names the base currency).' };
+    return {
+      columns,
+      rows: [],
+      band: 'unknown',
+      bandText: BAND_WORDS.unknown,
+      cushion: '-',
+      cash: [],
+      cashColumns: [],
+      empty: 'Waiting for the account download (NetLiquidation names the base currency).',
+    };
   }
   const rows: RowVM[] = ROWS.map((r) => {
     const total = accountRow(state, r.tag, base);

@@ -23,7 +23,13 @@ const LEVEL_SLOT: Readonly<Record<AlertLine['level'], Slot>> = { critical: 'risk
  * The engine's alerts (src/risk/alerts: debounced, with cool-down and acknowledgement; docs/alerts.md), then what
  * only the console knows: positions the stress engine could not price, a recording that stopped, settings problems.
  */
-export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk: RiskResult | undefined, now: number, problems: readonly string[]): AlertLine[] {
+export function alertLines(
+  state: PortfolioState,
+  alerts: readonly Alert[],
+  risk: RiskResult | undefined,
+  now: number,
+  problems: readonly string[],
+): AlertLine[] {
   const out: AlertLine[] = alerts.map((a) => ({
     level: a.severity,
     // The mark comes first, where a narrow pane cannot cut it off.
@@ -39,7 +45,8 @@ export function alertLines(state: PortfolioState, alerts: readonly Alert[], risk
     out.push({ level: 'warning', text: `NOTICE ${count(names.length, 'position')} UNPRICED, held at their mark in every scenario: ${names.join(', ')}` });
   }
   const stopped = state.operatorActions.find((a) => a.action === 'recorderStopped');
-  if (stopped?.action === 'recorderStopped') out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${stopped.detail.reason}; the session is no longer recorded` });
+  if (stopped?.action === 'recorderStopped')
+    out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${stopped.detail.reason}; the session is no longer recorded` });
   for (const p of problems) out.push({ level: 'warning', text: `NOTICE ${p}` });
   return out;
 }
@@ -51,7 +58,14 @@ export const LOG_COLUMNS: readonly ColumnSpec[] = [
   { id: 'text', header: 'Message', width: 20, align: 'left', priority: 0, flex: true },
 ];
 
-const CLASS_SLOT: Readonly<Record<string, Slot>> = { error: 'risk.breach', connection: 'risk.warn', warning: 'risk.warn', order: 'text', data: 'muted', info: 'muted' };
+const CLASS_SLOT: Readonly<Record<string, Slot>> = {
+  error: 'risk.breach',
+  connection: 'risk.warn',
+  warning: 'risk.warn',
+  order: 'text',
+  data: 'muted',
+  info: 'muted',
+};
 
 interface LogEntry {
   readonly id: string;
@@ -112,12 +126,23 @@ function alertCount(alerts: readonly Alert[]): string {
 
 /** Alerts take up to half the pane; the log fills the rest. */
 export function alertsVM(
-  state: PortfolioState, engineAlerts: readonly Alert[], risk: RiskResult | undefined, problems: readonly string[], ui: ListUi, width: number, height: number, now: number,
+  state: PortfolioState,
+  engineAlerts: readonly Alert[],
+  risk: RiskResult | undefined,
+  problems: readonly string[],
+  ui: ListUi,
+  width: number,
+  height: number,
+  now: number,
 ): AlertsVM {
   const alerts = alertLines(state, engineAlerts, risk, now, problems);
-  const lines: Cell[] = alerts.length === 0 ? [{ text: 'OK no alerts', slot: 'risk.ok' }] : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
+  const lines: Cell[] =
+    alerts.length === 0
+      ? [{ text: 'OK no alerts', slot: 'risk.ok' }]
+      : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
   const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
-  if (shown.length < lines.length) shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
+  if (shown.length < lines.length)
+    shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
   const matches = filterMatcher(ui.filter);
   const entries: LogEntry[] = [];
   for (const m of state.messages) {
@@ -125,10 +150,19 @@ export function alertsVM(
     const text = m.id >= 0 ? `${m.message} (id ${m.id})` : m.message;
     if (!matches(`${kind} ${m.code} ${text}`)) continue;
     entries.push({
-      id: `msg:${m.seq}`, at: m.receivedAt, seq: m.seq, source: m,
+      id: `msg:${m.seq}`,
+      at: m.receivedAt,
+      seq: m.seq,
+      source: m,
       make: () => ({
-        id: `msg:${m.seq}`, kind: 'row',
-        cells: { time: { text: clock(m.receivedAt), slot: 'muted' }, kind: { text: kind, slot: CLASS_SLOT[kind] ?? 'text' }, code: { text: String(m.code) }, text: { text } },
+        id: `msg:${m.seq}`,
+        kind: 'row',
+        cells: {
+          time: { text: clock(m.receivedAt), slot: 'muted' },
+          kind: { text: kind, slot: CLASS_SLOT[kind] ?? 'text' },
+          code: { text: String(m.code) },
+          text: { text },
+        },
       }),
     });
   }
@@ -136,9 +170,13 @@ export function alertsVM(
     const text = operatorText(a);
     if (!matches(`operator ${text}`)) continue;
     entries.push({
-      id: `op:${a.seq}`, at: a.at, seq: a.seq, source: a,
+      id: `op:${a.seq}`,
+      at: a.at,
+      seq: a.seq,
+      source: a,
       make: () => ({
-        id: `op:${a.seq}`, kind: 'row',
+        id: `op:${a.seq}`,
+        kind: 'row',
         cells: { time: { text: clock(a.at), slot: 'muted' }, kind: { text: 'operator', slot: 'key' }, code: { text: '' }, text: { text } },
       }),
     });

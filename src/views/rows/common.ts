@@ -80,7 +80,12 @@ export interface DisplayItem {
  * is kept in view, starting from the stored top. Only the window is formatted (`toRow`), so a 2,000-row book
  * formats the two dozen rows on screen. Returns those rows and the navigation context.
  */
-export function windowRows<T extends DisplayItem>(display: readonly T[], ui: ListUi, height: number, toRow: (t: T) => RowVM): { rows: RowVM[]; selectedId?: string; context: ListContext } {
+export function windowRows<T extends DisplayItem>(
+  display: readonly T[],
+  ui: ListUi,
+  height: number,
+  toRow: (t: T) => RowVM,
+): { rows: RowVM[]; selectedId?: string; context: ListContext } {
   const selectable = display.flatMap((r, i) => (r.kind === 'row' ? [i] : []));
   let sel = display.findIndex((r) => r.kind === 'row' && r.id === ui.selectedId);
   if (sel < 0 && selectable.length > 0) sel = selectable[Math.min(ui.selectedIndex, selectable.length - 1)]!;
@@ -121,7 +126,12 @@ export function hiddenInfo(hiddenColumns: number, context: Pick<ListContext, 'ro
  * columns before fitting, so the title can say how many the width dropped.
  */
 export function listVM(
-  pane: PaneId, info: string, columns: readonly ColumnSpec[], win: ReturnType<typeof windowRows>, total: number, empty: string | undefined,
+  pane: PaneId,
+  info: string,
+  columns: readonly ColumnSpec[],
+  win: ReturnType<typeof windowRows>,
+  total: number,
+  empty: string | undefined,
   specs: readonly ColumnSpec[] = columns,
 ): ListVM {
   return {

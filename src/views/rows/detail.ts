@@ -71,7 +71,12 @@ export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | unde
   switch (vm.kind) {
     case 'list': {
       const row = selectedRow(vm.list);
-      return row ? { title: `${vm.pane[0]!.toUpperCase()}${vm.pane.slice(1)}: ${row.cells[vm.list.columns[0]?.id ?? '']?.text ?? row.id}`, lines: rowFields(vm.list, row) } : undefined;
+      return row
+        ? {
+            title: `${vm.pane[0]!.toUpperCase()}${vm.pane.slice(1)}: ${row.cells[vm.list.columns[0]?.id ?? '']?.text ?? row.id}`,
+            lines: rowFields(vm.list, row),
+          }
+        : undefined;
     }
     case 'alerts': {
       const row = selectedRow(vm.alerts.list);
@@ -82,17 +87,30 @@ export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | unde
       const risk = snapshot.risk;
       const m = risk?.ok ? risk.model : undefined;
       const s = m?.scenarios.find((x) => x.id === vm.stress.list.selectedId);
-      const distances: DetailLine[] = m ? [{ text: 'Liquidation at', heading: true }, ...byNearest(m.subjects).map((x): DetailLine => { const c = distanceText(x); return { text: c.text, ...(c.slot ? { slot: c.slot } : {}) }; })] : [];
+      const distances: DetailLine[] = m
+        ? [
+            { text: 'Liquidation at', heading: true },
+            ...byNearest(m.subjects).map((x): DetailLine => {
+              const c = distanceText(x);
+              return { text: c.text, ...(c.slot ? { slot: c.slot } : {}) };
+            }),
+          ]
+        : [];
       if (!m || !s) return distances.length > 0 ? { title: 'Stress', lines: distances } : undefined;
       const ccy = m.baseCurrency;
-      const share = (v: { toNumber(): number } | undefined) => (v && !m.netLiquidation.isZero() ? ` (${percent(v.toNumber() / m.netLiquidation.toNumber(), 1, true)} of NLV)` : '');
+      const share = (v: { toNumber(): number } | undefined) =>
+        v && !m.netLiquidation.isZero() ? ` (${percent(v.toNumber() / m.netLiquidation.toNumber(), 1, true)} of NLV)` : '';
       const lines: DetailLine[] = [
         { label: 'Scenario', text: s.label },
         { label: 'Family', text: s.family },
         { label: `P&L ${ccy}`, text: `${money(s.total, 0, true)}${share(s.total)}` },
         { label: `Excess liquidity ${ccy}`, text: money(s.excessLiquidity), ...(s.excessLiquidity.isNegative() ? { slot: 'risk.breach' as const } : {}) },
         ...(s.cushion ? [{ label: 'Cushion', text: percent(s.cushion) }] : []),
-        ...(s.breach ? [{ label: 'Flag', text: 'BREACH: excess liquidity below 0, liquidation', slot: 'risk.breach' as const }] : s.warn ? [{ label: 'Flag', text: 'WARN: equity at or below 110% of maintenance', slot: 'risk.warn' as const }] : []),
+        ...(s.breach
+          ? [{ label: 'Flag', text: 'BREACH: excess liquidity below 0, liquidation', slot: 'risk.breach' as const }]
+          : s.warn
+            ? [{ label: 'Flag', text: 'WARN: equity at or below 110% of maintenance', slot: 'risk.warn' as const }]
+            : []),
         { text: `By currency (${ccy})`, heading: true },
         ...m.currencies.map((c) => ({ label: c, text: money(s.byCurrency[c], 0, true) })),
         { text: `By asset class (${ccy})`, heading: true },
@@ -110,14 +128,27 @@ export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | unde
         lines.push(...rowFields({ columns: a.columns.slice(1) }, r));
       }
       lines.push({ label: 'Cushion', text: a.cushion }, { label: 'Margin band', text: a.bandText });
-      if (a.cash.length > 0) lines.push({ text: 'Cash', heading: true }, ...a.cash.map((r) => ({ text: a.cashColumns.map((c) => r.cells[c.id]?.text ?? '').filter(Boolean).join('  ') })));
+      if (a.cash.length > 0)
+        lines.push(
+          { text: 'Cash', heading: true },
+          ...a.cash.map((r) => ({
+            text: a.cashColumns
+              .map((c) => r.cells[c.id]?.text ?? '')
+              .filter(Boolean)
+              .join('  '),
+          })),
+        );
       return { title: 'Account', lines };
     }
   }
 }
 
 /** The detail laid out: wrapped to `width`, the window of `height` lines from `top` (clamped), and how to scroll. */
-export function detailVM(d: Detail & { readonly top: number }, width: number, height: number): { lines: Cell[]; top: number; max: number; page: number; total: number } {
+export function detailVM(
+  d: Detail & { readonly top: number },
+  width: number,
+  height: number,
+): { lines: Cell[]; top: number; max: number; page: number; total: number } {
   const labels = d.lines.filter((l) => l.label !== undefined).map((l) => textWidth(l.label!));
   // Labels take a column of their own up to a third of the width; a longer label wraps like its value.
   const labelWidth = Math.min(Math.max(0, ...labels) + 2, Math.max(6, Math.floor(width / 3)));

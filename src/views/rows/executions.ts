@@ -44,7 +44,10 @@ function executionRow(e: ExecutionRow): RowVM {
       label: { text: contractLabel(e.contract) },
       price: { text: price(e.price) },
       commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
-      realized: { text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '', ...(e.realizedPnl?.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
+      realized: {
+        text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '',
+        ...(e.realizedPnl?.isNegative() ? { slot: 'pnl.loss' as const } : {}),
+      },
       order: { text: String(e.orderId) },
       client: { text: e.clientId === 0 ? 'TWS' : String(e.clientId) },
     },

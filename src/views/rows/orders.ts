@@ -28,7 +28,6 @@ export const ORDER_COLUMNS: readonly ColumnSpec[] = [
   { id: 'age', header: 'Age', width: 4, align: 'right', priority: 4 },
 ];
 
-
 const cache = new RowCache<OrderRow>();
 
 function orderRow(o: OrderRow, now: number): RowVM {
@@ -64,7 +63,13 @@ export function ordersVM(state: PortfolioState, ui: ListUi, width: number, heigh
     matches(`${o.orderId} ${o.clientId} ${o.status} ${o.info ? `${contractLabel(o.info.contract)} ${o.info.action} ${o.info.orderType}` : ''}`),
   );
   const key = (o: OrderRow): number | string | undefined =>
-    ui.sort.key === 'status' ? `${isTerminalStatus(o.status) ? 1 : 0}${o.status}` : ui.sort.key === 'symbol' ? (o.info ? contractLabel(o.info.contract) : undefined) : o.updatedAt;
+    ui.sort.key === 'status'
+      ? `${isTerminalStatus(o.status) ? 1 : 0}${o.status}`
+      : ui.sort.key === 'symbol'
+        ? o.info
+          ? contractLabel(o.info.contract)
+          : undefined
+        : o.updatedAt;
   sortRows(rows, key, ui.sort.desc, (o) => o.key);
   const display = rows.map((o) => ({ id: o.key, kind: 'row' as const, o }));
   const win = windowRows(display, ui, height - 1, (d) => orderRow(d.o, now)); // one row for the column header

@@ -101,7 +101,10 @@ function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Deci
         mark: { text: price(f.row.marketPrice) },
         local: { text: money(f.row.marketValue), slot: 'muted' },
         base: { text: f.baseValue === undefined ? 'no rate' : money(f.baseValue), ...(f.baseValue === undefined ? { slot: 'data.stale' as const } : {}) },
-        pnl: { text: pnl === undefined ? '-' : compactMoney(pnl, true), ...(pnl ? { slot: pnl.isNegative() ? 'pnl.loss' as const : 'pnl.gain' as const } : {}) },
+        pnl: {
+          text: pnl === undefined ? '-' : compactMoney(pnl, true),
+          ...(pnl ? { slot: pnl.isNegative() ? ('pnl.loss' as const) : ('pnl.gain' as const) } : {}),
+        },
         delta: { text: opt && option?.delta !== undefined ? option.delta.toFixed(2) : '' },
         iv: { text: opt && option?.impliedVol !== undefined ? percent(option.impliedVol, 1) : opt ? 'no IV' : '' },
         worst: { text: f.share === undefined ? '' : percent(f.share, 0), ...(f.share !== undefined && f.share >= 0.25 ? { slot: 'risk.warn' as const } : {}) },
@@ -153,7 +156,12 @@ function unpricedReason(row: PortfolioRow, stress: StressModel | undefined): str
 }
 
 export function positionsVM(
-  state: PortfolioState, stress: StressModel | undefined, ui: ListUi, group: 'class' | 'currency', width: number, height: number,
+  state: PortfolioState,
+  stress: StressModel | undefined,
+  ui: ListUi,
+  group: 'class' | 'currency',
+  width: number,
+  height: number,
 ): ListVM {
   const base = state.baseCurrency;
   const matches = filterMatcher(ui.filter);
@@ -167,11 +175,16 @@ export function positionsVM(
   }
   const sortKey = (f: PositionFacts): number | string | undefined => {
     switch (ui.sort.key) {
-      case 'pnl': return f.pnlNumber;
-      case 'worst': return f.share;
-      case 'symbol': return f.label;
-      case 'quantity': return f.absQuantity;
-      default: return f.absValue;
+      case 'pnl':
+        return f.pnlNumber;
+      case 'worst':
+        return f.share;
+      case 'symbol':
+        return f.label;
+      case 'quantity':
+        return f.absQuantity;
+      default:
+        return f.absValue;
     }
   };
   sortRows(facts, sortKey, ui.sort.desc, (f) => f.id);
@@ -186,7 +199,8 @@ export function positionsVM(
   let unknownCount = 0;
   for (const r of unknownRows(state)) {
     const vm = unknownRowVM(r);
-    if (!matches(`${vm.cells.label!.text} ${r.contract.symbol} ${r.contract.localSymbol ?? ''} ${vm.cells.class!.text} ${r.contract.currency} UNKNOWN`)) continue;
+    if (!matches(`${vm.cells.label!.text} ${r.contract.symbol} ${r.contract.localSymbol ?? ''} ${vm.cells.class!.text} ${r.contract.currency} UNKNOWN`))
+      continue;
     const k = group === 'class' ? vm.cells.class!.text : r.contract.currency;
     let g = unknownGroups.get(k);
     if (!g) unknownGroups.set(k, (g = []));
@@ -204,7 +218,8 @@ export function positionsVM(
       id: `group:${k}`,
       kind: 'group',
       cells: {},
-      label: `${k} · ${members.length + unknown.length} · ${total ? `${money(total)} ${base ?? ''}` : 'no value'}${unpriced ? ` · ${unpriced} UNPRICED` : ''}` +
+      label:
+        `${k} · ${members.length + unknown.length} · ${total ? `${money(total)} ${base ?? ''}` : 'no value'}${unpriced ? ` · ${unpriced} UNPRICED` : ''}` +
         (unknown.length ? ` · ${unknown.length} UNKNOWN QTY not in totals or risk` : ''),
       slot: 'heading',
     });

@@ -91,7 +91,10 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
       break;
     case 'sealed':
       lines.push(
-        { text: `✓ Sealed and verified: ${count(i.summary.events, 'event')}, seq ${i.summary.firstSeq}–${i.summary.lastSeq}, ${utcClock(i.summary.firstAt)}–${utcClock(i.summary.lastAt)} UTC`, slot: 'risk.ok' },
+        {
+          text: `✓ Sealed and verified: ${count(i.summary.events, 'event')}, seq ${i.summary.firstSeq}–${i.summary.lastSeq}, ${utcClock(i.summary.firstAt)}–${utcClock(i.summary.lastAt)} UTC`,
+          slot: 'risk.ok',
+        },
         { text: `  Footer: ${i.summary.footer?.reason ?? 'closed'}`, slot: 'muted' },
       );
       break;
@@ -115,7 +118,10 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
     { text: '' },
     { text: 'A replay never trades and never opens a socket.', slot: 'muted' },
     { text: '' },
-    { text: `${markers.length > 0 ? `${keys.pick} picks a marker · ${keys.jump} jumps there · ` : ''}${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`, slot: 'key' },
+    {
+      text: `${markers.length > 0 ? `${keys.pick} picks a marker · ${keys.jump} jumps there · ` : ''}${keys.play} plays · ${keys.markers} markers · ${keys.close} closes this`,
+      slot: 'key',
+    },
   ];
   // The rows the list may take: what the header, the summary line and the footer leave, at least one.
   const height = Math.max(1, Math.min(markers.length, view.room - lines.length - 2 - footer.length));
@@ -132,7 +138,9 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
   const where = markers.length > shown.length ? ` (${top + 1}–${top + shown.length} of ${markers.length})` : '';
   lines.push(
     { text: '' },
-    { text: `Markers     ${markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : `${[...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')} · times UTC${where}`}` },
+    {
+      text: `Markers     ${markers.length === 0 ? 'none found' + (i.state === 'checking' ? ' yet' : '') : `${[...kinds].map(([k, n]) => `${n} ${k}`).join(' · ')} · times UTC${where}`}`,
+    },
   );
   shown.forEach((m, k) => {
     const picked = top + k === sel;
@@ -176,12 +184,16 @@ export function replayedDialog(state: PortfolioState): { title: string; lines: C
     if (legs.length === 0) lines.push({ text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
   }
   for (const a of after) {
-    if (a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId)) lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
+    if (a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId))
+      lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
   }
   // What TWS acknowledged for the plan's orders at this time (our orders carry orderRef tws-risk:<plan id>).
   for (const o of state.orders.values()) {
     if (o.info?.orderRef !== `tws-risk:${planId}`) continue;
-    lines.push({ text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`, slot: o.status === 'Filled' ? 'risk.ok' : 'muted' });
+    lines.push({
+      text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`,
+      slot: o.status === 'Filled' ? 'risk.ok' : 'muted',
+    });
   }
   lines.push({ text: `Shown ${utcClock(d.at)} UTC; the operator had not decided yet (read-only replay: nothing here can be answered)`, slot: 'risk.warn' });
   return { title: `REPLAY · ${title}`, lines };

@@ -92,7 +92,8 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
-  if (!isConnectedAndSynced(st.health)) cells.push({ text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
+  if (!isConnectedAndSynced(st.health))
+    cells.push({ text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
   else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
   else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
   if (accountLost(st) && st.accountChange) {

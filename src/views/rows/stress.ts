@@ -52,8 +52,18 @@ const need = (cs: readonly ColumnSpec[]) => cs.reduce((sum, c) => sum + c.width,
  * a group always add up to the total (issue 16 item 9). The pane's title says how many are not shown one by one.
  */
 export function stressLayout(m: StressModel, prefer: 'currency' | 'class', width: number): StressColumns {
-  const group = (kind: 'ccy' | 'cls', keys: readonly string[]) => keys.map<ColumnSpec>((c) => ({ id: `${kind}:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: 10 }));
-  const groups = prefer === 'currency' ? ([['ccy', m.currencies], ['cls', m.classes]] as const) : ([['cls', m.classes], ['ccy', m.currencies]] as const);
+  const group = (kind: 'ccy' | 'cls', keys: readonly string[]) =>
+    keys.map<ColumnSpec>((c) => ({ id: `${kind}:${c}`, header: c, width: CELL_WIDTH, align: 'right', priority: 10 }));
+  const groups =
+    prefer === 'currency'
+      ? ([
+          ['ccy', m.currencies],
+          ['cls', m.classes],
+        ] as const)
+      : ([
+          ['cls', m.classes],
+          ['ccy', m.currencies],
+        ] as const);
   const head = baseColumns();
   const excess: ColumnSpec = { id: 'excess', header: 'Excess liq', width: 11, align: 'right', priority: 5 };
   const flag: ColumnSpec = { id: 'flag', header: 'Flag', width: 6, align: 'left', priority: 0 };
@@ -82,7 +92,14 @@ export function stressLayout(m: StressModel, prefer: 'currency' | 'class', width
     chosen.push(...picked);
   }
   const specs = [...head, ...chosen, ...fixed];
-  return { columns: fitColumns(specs.map((c) => ({ ...c, priority: 0 })), width), hidden, rest };
+  return {
+    columns: fitColumns(
+      specs.map((c) => ({ ...c, priority: 0 })),
+      width,
+    ),
+    hidden,
+    rest,
+  };
 }
 
 /** The heat map's columns alone (see stressLayout). */
@@ -109,7 +126,8 @@ function scenarioRow(s: StressScenarioRow, m: StressModel, rest: StressColumns['
     };
     for (const c of m.currencies) cells[`ccy:${c}`] = moneyCell(s.byCurrency[c], nlv);
     for (const c of m.classes) cells[`cls:${c}`] = moneyCell(s.byClass[c], nlv);
-    const sum = (parts: Readonly<Record<string, Decimal>>, keys: readonly string[]) => keys.reduce<Decimal | undefined>((a, k) => (parts[k] ? (a ? a.add(parts[k]) : parts[k]) : a), undefined);
+    const sum = (parts: Readonly<Record<string, Decimal>>, keys: readonly string[]) =>
+      keys.reduce<Decimal | undefined>((a, k) => (parts[k] ? (a ? a.add(parts[k]) : parts[k]) : a), undefined);
     if (rest.ccy.length > 0) cells['rest:ccy'] = moneyCell(sum(s.byCurrency, rest.ccy), nlv);
     if (rest.cls.length > 0) cells['rest:cls'] = moneyCell(sum(s.byClass as Readonly<Record<string, Decimal>>, rest.cls), nlv);
     return { id: s.id, kind: 'row', cells };
@@ -119,7 +137,10 @@ function scenarioRow(s: StressScenarioRow, m: StressModel, rest: StressColumns['
 /** Distances in the order that matters: breached now, then the nearest finite ones, then those with none in range. */
 export function byNearest(subjects: readonly StressSubject[]): StressSubject[] {
   const rank = (s: StressSubject) => (s.distance.nearest === null ? Infinity : Math.abs(s.distance.nearest));
-  return subjects.map((s, i) => ({ s, i })).sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i).map(({ s }) => s);
+  return subjects
+    .map((s, i) => ({ s, i }))
+    .sort((a, b) => rank(a.s) - rank(b.s) || a.i - b.i)
+    .map(({ s }) => s);
 }
 
 /** "Equities −23.7%", "EUR none within ±30%". */
@@ -220,14 +241,21 @@ export interface StressVM {
  * liquidation distances, and the chart (6 to 10 rows) when the pane is 14 rows or more.
  */
 export function stressVM(
-  risk: RiskResult | undefined, ui: ListUi, prefer: 'currency' | 'class', subject: string | undefined, width: number, height: number,
+  risk: RiskResult | undefined,
+  ui: ListUi,
+  prefer: 'currency' | 'class',
+  subject: string | undefined,
+  width: number,
+  height: number,
 ): StressVM {
   const empty: ListVM = { pane: 'stress', info: '', columns: fitColumns(baseColumns(), width), rows: [], total: 0, context: { rows: [], height: 1, top: 0 } };
   if (!risk) return { list: { ...empty, empty: 'Computing the stress scenarios…' }, subjects: [], distances: [] };
   if (!risk.ok) return { list: { ...empty, empty: risk.error }, subjects: [], distances: [], error: risk.error };
   const m = risk.model;
   const matches = filterMatcher(ui.filter);
-  const indexed = m.scenarios.map((s, i) => ({ s, i })).filter(({ s }) => matches(`${s.label} ${s.family} ${s.breach ? 'breach' : ''} ${s.warn ? 'warn' : ''}`));
+  const indexed = m.scenarios
+    .map((s, i) => ({ s, i }))
+    .filter(({ s }) => matches(`${s.label} ${s.family} ${s.breach ? 'breach' : ''} ${s.warn ? 'warn' : ''}`));
   const key = (x: { s: StressScenarioRow; i: number }) =>
     ui.sort.key === 'total' ? x.s.total.toNumber() : ui.sort.key === 'excess' ? x.s.excessLiquidity.toNumber() : x.i;
   sortRows(indexed, key, ui.sort.desc, (x) => String(x.i).padStart(6, '0'));

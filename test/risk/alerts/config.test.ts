@@ -15,22 +15,31 @@ describe('parseAlertConfig', () => {
     expect(r['excess.negative'].severity).toBe('critical');
     expect(r['connection.lost'].severity).toBe('marketHours');
     expect(r['margin.warning']).toMatchObject({ ratio: 1.1, severity: 'warning' });
-    expect(DEFAULT_ALERT_CONFIG.session).toEqual({ timeZone: 'America/New_York', open: '09:30', close: '16:00', days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'], holidays: [] });
+    expect(DEFAULT_ALERT_CONFIG.session).toEqual({
+      timeZone: 'America/New_York',
+      open: '09:30',
+      close: '16:00',
+      days: ['Mon', 'Tue', 'Wed', 'Thu', 'Fri'],
+      holidays: [],
+    });
     expect(Object.keys(r).sort()).toEqual([...RULE_NAMES].sort());
   });
 
   it('merges valid values over the defaults, level by level; null turns a level off', () => {
-    const { config, problems } = parseAlertConfig({
-      coolDownMs: 30_000,
-      rules: {
-        'cushion.band': { below: { warning: 0.2 } },
-        'cushion.stressed': { below: { warning: null, critical: 0 } },
-        'foreign.client': { expectedClientIds: [7, 8] },
-        'tws.code': { codes: { '2110': null, '1101': 'info' } },
-        'liquidation.distance': { within: { fx: { warning: 0.08 } } },
-        'stream.stale': { limitsMs: { marketData: 90_000 } },
+    const { config, problems } = parseAlertConfig(
+      {
+        coolDownMs: 30_000,
+        rules: {
+          'cushion.band': { below: { warning: 0.2 } },
+          'cushion.stressed': { below: { warning: null, critical: 0 } },
+          'foreign.client': { expectedClientIds: [7, 8] },
+          'tws.code': { codes: { '2110': null, '1101': 'info' } },
+          'liquidation.distance': { within: { fx: { warning: 0.08 } } },
+          'stream.stale': { limitsMs: { marketData: 90_000 } },
+        },
       },
-    }, 'settings.json');
+      'settings.json',
+    );
     expect(problems).toEqual([]);
     expect(config.coolDownMs).toBe(30_000);
     expect(config.rules['cushion.band'].below).toEqual({ warning: 0.2, critical: 0.05 });
@@ -44,19 +53,22 @@ describe('parseAlertConfig', () => {
   });
 
   it('names every bad key with the file and its path, and keeps the default for each', () => {
-    const { config, problems } = parseAlertConfig({
-      debounce: { evaluations: 0 },
-      colour: 'red',
-      session: { timeZone: 'Mars/Olympus', open: '9:30', days: ['Mon', 'Funday'] },
-      rules: {
-        'cushion.band': { below: { warning: 'ten' }, enabeld: true },
-        'margin.jump': { above: { severe: 0.2 }, settleMs: -1 },
-        'connection.lost': { severity: 'loud' },
-        'foreign.client': { expectedClientIds: [1, 'two'] },
-        'exposure.ccy': { perCurrency: { chf: { warning: 0.2 } } },
-        'no.such.rule': {},
+    const { config, problems } = parseAlertConfig(
+      {
+        debounce: { evaluations: 0 },
+        colour: 'red',
+        session: { timeZone: 'Mars/Olympus', open: '9:30', days: ['Mon', 'Funday'] },
+        rules: {
+          'cushion.band': { below: { warning: 'ten' }, enabeld: true },
+          'margin.jump': { above: { severe: 0.2 }, settleMs: -1 },
+          'connection.lost': { severity: 'loud' },
+          'foreign.client': { expectedClientIds: [1, 'two'] },
+          'exposure.ccy': { perCurrency: { chf: { warning: 0.2 } } },
+          'no.such.rule': {},
+        },
       },
-    }, 'settings.json');
+      'settings.json',
+    );
     expect(problems).toEqual([
       'settings.json: error at colour: unknown key (expected one of debounce, coolDownMs, session, rules)',
       'settings.json: error at debounce.evaluations: 0 is outside 1 to 1000',

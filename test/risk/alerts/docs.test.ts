@@ -15,9 +15,14 @@ describe('docs/alerts.md', () => {
 
   it('describes every rule', () => {
     const ids: Record<string, string> = {
-      'liquidation.distance': 'liquidation.px:CLASS', 'foreign.client': 'foreign.client:ID', 'manual.order': 'manual.order:perm:N',
-      'position.unexplained': 'position.unexplained:CONID', 'stream.stale': 'stream.stale:STREAM', 'tws.code': 'tws.code:CODE',
-      'exposure.ccy': 'exposure.ccy:CCY', 'concentration.und': 'concentration.und:SYMBOL',
+      'liquidation.distance': 'liquidation.px:CLASS',
+      'foreign.client': 'foreign.client:ID',
+      'manual.order': 'manual.order:perm:N',
+      'position.unexplained': 'position.unexplained:CONID',
+      'stream.stale': 'stream.stale:STREAM',
+      'tws.code': 'tws.code:CODE',
+      'exposure.ccy': 'exposure.ccy:CCY',
+      'concentration.und': 'concentration.und:SYMBOL',
     };
     for (const r of RULE_NAMES) expect(doc).toContain(`| \`${ids[r] ?? r}\` |`);
   });

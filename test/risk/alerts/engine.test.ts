@@ -4,9 +4,7 @@ import type { FeedEventBody } from '../../../src/model/events.js';
 import { reduceAll } from '../../../src/model/reducer.js';
 import type { PortfolioState } from '../../../src/model/state.js';
 import { parseAlertConfig, type AlertConfig } from '../../../src/risk/alerts/config.js';
-import {
-  acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity,
-} from '../../../src/risk/alerts/engine.js';
+import { acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity } from '../../../src/risk/alerts/engine.js';
 import { transitionJson } from '../../../src/risk/alerts/json.js';
 import { INITIAL_ALERT_STATE, RULE_NAMES, type AlertState, type AlertTransition } from '../../../src/risk/alerts/types.js';
 import { EventLog, acct } from '../../support/events.js';
@@ -52,7 +50,11 @@ const kinds = (ts: readonly AlertTransition[]) => ts.map((t) => `${t.kind} ${t.a
 
 describe('debounce', () => {
   it('raises once the finding was seen in 3 consecutive evaluations spanning 2 s, with the time it was first seen', () => {
-    const { transitions, states } = run([[0, 0.08], [1_000, 0.08], [2_000, 0.08]]);
+    const { transitions, states } = run([
+      [0, 0.08],
+      [1_000, 0.08],
+      [2_000, 0.08],
+    ]);
     expect(states[1]!.pending['cushion.band']).toEqual({ firstSeenAt: T0, lastSeenAt: T0 + 1_000, count: 2, severity: 'warning' });
     expect(kinds(transitions)).toEqual(['raised warning@2000']);
     const a = transitions[0]!.alert;
@@ -61,12 +63,30 @@ describe('debounce', () => {
   });
 
   it('needs both: three evaluations within half a second do not raise; the count alone does not either', () => {
-    expect(run([[0, 0.08], [200, 0.08], [400, 0.08]]).transitions).toEqual([]);
-    expect(run([[0, 0.08], [2_500, 0.08]]).transitions).toEqual([]);
+    expect(
+      run([
+        [0, 0.08],
+        [200, 0.08],
+        [400, 0.08],
+      ]).transitions,
+    ).toEqual([]);
+    expect(
+      run([
+        [0, 0.08],
+        [2_500, 0.08],
+      ]).transitions,
+    ).toEqual([]);
   });
 
   it('one evaluation without the finding starts the count again', () => {
-    const { transitions } = run([[0, 0.08], [1_000, 0.08], [1_500, 0.5], [2_000, 0.08], [3_000, 0.08], [4_000, 0.08]]);
+    const { transitions } = run([
+      [0, 0.08],
+      [1_000, 0.08],
+      [1_500, 0.5],
+      [2_000, 0.08],
+      [3_000, 0.08],
+      [4_000, 0.08],
+    ]);
     expect(kinds(transitions)).toEqual(['raised warning@4000']);
   });
 
@@ -77,7 +97,11 @@ describe('debounce', () => {
 });
 
 describe('acknowledge, escalate, de-escalate, clear', () => {
-  const raised = run([[0, 0.08], [1_000, 0.08], [2_000, 0.08]]).state;
+  const raised = run([
+    [0, 0.08],
+    [1_000, 0.08],
+    [2_000, 0.08],
+  ]).state;
 
   it('an acknowledged alert stays listed; acknowledging again, or an unknown id, returns the same state', () => {
     const acked = acknowledge(raised, 'cushion.band', T0 + 2_500);
@@ -85,7 +109,14 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
     expect(acknowledge(acked, 'cushion.band', T0 + 3_000)).toBe(acked);
     expect(acknowledge(acked, 'nothing.here', T0 + 3_000)).toBe(acked);
     expect(acknowledgeAll(acked, T0 + 3_000)).toBe(acked);
-    const still = run([[3_000, 0.08], [60_000, 0.08]], CUSHION, acked);
+    const still = run(
+      [
+        [3_000, 0.08],
+        [60_000, 0.08],
+      ],
+      CUSHION,
+      acked,
+    );
     expect(still.transitions).toEqual([]);
     expect(activeAlerts(still.state)[0]!.acknowledged).toBe(true);
   });
@@ -102,7 +133,15 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
 
   it('de-escalates only after the cool-down, and keeps the acknowledgement', () => {
     const critical = acknowledge(run([[3_000, 0.04]], CUSHION, raised).state, 'cushion.band', T0 + 3_500);
-    const { transitions, states } = run([[4_000, 0.08], [8_999, 0.08], [9_000, 0.08]], CUSHION, critical);
+    const { transitions, states } = run(
+      [
+        [4_000, 0.08],
+        [8_999, 0.08],
+        [9_000, 0.08],
+      ],
+      CUSHION,
+      critical,
+    );
     expect(states[1]!.alerts['cushion.band']).toMatchObject({ severity: 'critical', lowerSince: T0 + 4_000 });
     expect(kinds(transitions)).toEqual(['deescalated warning@9000']);
     expect(states[2]!.alerts['cushion.band']).toMatchObject({ severity: 'warning', acknowledged: true });
@@ -110,7 +149,15 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
   });
 
   it('clears only after the finding has been absent for the cool-down (5 s after it was last seen)', () => {
-    const { transitions, states } = run([[3_000, 0.5], [6_999, 0.5], [7_000, 0.5]], CUSHION, raised);
+    const { transitions, states } = run(
+      [
+        [3_000, 0.5],
+        [6_999, 0.5],
+        [7_000, 0.5],
+      ],
+      CUSHION,
+      raised,
+    );
     expect(states[1]!.alerts['cushion.band']).toBeDefined();
     expect(kinds(transitions)).toEqual(['cleared warning@7000']);
     expect(states[2]!.alerts).toEqual({});
@@ -118,12 +165,24 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
   });
 
   it('a finding that comes back within the cool-down keeps the same alert (no second raise)', () => {
-    const { transitions } = run([[3_000, 0.5], [5_000, 0.08], [6_000, 0.08]], CUSHION, raised);
+    const { transitions } = run(
+      [
+        [3_000, 0.5],
+        [5_000, 0.08],
+        [6_000, 0.08],
+      ],
+      CUSHION,
+      raised,
+    );
     expect(transitions).toEqual([]);
   });
 
   it('transitions are JSON-safe bodies for a FeedEvent', () => {
-    const { transitions } = run([[0, 0.08], [1_000, 0.08], [2_000, 0.08]]);
+    const { transitions } = run([
+      [0, 0.08],
+      [1_000, 0.08],
+      [2_000, 0.08],
+    ]);
     const j = transitionJson(transitions[0]!);
     expect(JSON.parse(JSON.stringify(j))).toEqual(j);
     expect(j).toMatchObject({ kind: 'raised', at: T0 + 2_000, alert: { id: 'cushion.band', severity: 'warning', reduction: { kind: 'cushion', min: 0.1 } } });
@@ -132,7 +191,9 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
 
 describe('listing and one-look evaluation', () => {
   it('lists most severe first, then oldest; hasCritical and highestSeverity follow', () => {
-    const c = configWith(['cushion.band', 'connection.lost'], { session: { open: '00:00', close: '24:00', days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] } });
+    const c = configWith(['cushion.band', 'connection.lost'], {
+      session: { open: '00:00', close: '24:00', days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] },
+    });
     // Disconnected (the state has no health event): connection.lost, critical in session; the cushion is a warning.
     let s = INITIAL_ALERT_STATE;
     for (const at of [0, 1_000, 2_000, 3_000]) s = evaluateAlerts(s, { state: cushion(0.08), config: c, now: T0 + at }).state;
@@ -153,8 +214,18 @@ describe('listing and one-look evaluation', () => {
   });
 
   it('is deterministic: the same inputs give the same state and transitions', () => {
-    const a = run([[0, 0.08], [1_000, 0.04], [2_000, 0.04], [9_000, 0.5]]);
-    const b = run([[0, 0.08], [1_000, 0.04], [2_000, 0.04], [9_000, 0.5]]);
+    const a = run([
+      [0, 0.08],
+      [1_000, 0.04],
+      [2_000, 0.04],
+      [9_000, 0.5],
+    ]);
+    const b = run([
+      [0, 0.08],
+      [1_000, 0.04],
+      [2_000, 0.04],
+      [9_000, 0.5],
+    ]);
     expect(b).toEqual(a);
   });
 

@@ -1,7 +1,13 @@
 // The alert engine against the simulator, through the real @stoqey/ib client, the live source and the feed.
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  acknowledge, activeAlerts, bookScenarios, evaluateAlerts, parseAlertConfig, proposeReduction, stressForAlerts,
+  acknowledge,
+  activeAlerts,
+  bookScenarios,
+  evaluateAlerts,
+  parseAlertConfig,
+  proposeReduction,
+  stressForAlerts,
 } from '../../../src/risk/alerts/index.js';
 import type { AlertConfig } from '../../../src/risk/alerts/config.js';
 import type { Alert, AlertState, AlertTransition, Finding } from '../../../src/risk/alerts/types.js';
@@ -32,11 +38,14 @@ const CLIENT_ID = 21;
 const ALWAYS_OPEN = { open: '00:00', close: '24:00', days: ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'] };
 
 function testConfig(extra: Record<string, unknown> = {}): AlertConfig {
-  const { config, problems } = parseAlertConfig({
-    session: ALWAYS_OPEN,
-    coolDownMs: 1_000,
-    rules: { 'margin.jump': { settleMs: 800 }, 'connection.lost': { debounce: { evaluations: 2, ms: 1_000 } }, ...extra },
-  }, 'integration.test');
+  const { config, problems } = parseAlertConfig(
+    {
+      session: ALWAYS_OPEN,
+      coolDownMs: 1_000,
+      rules: { 'margin.jump': { settleMs: 800 }, 'connection.lost': { debounce: { evaluations: 2, ms: 1_000 } }, ...extra },
+    },
+    'integration.test',
+  );
   expect(problems).toEqual([]);
   return config;
 }
@@ -66,14 +75,25 @@ afterEach(async () => {
   while (open.length) await open.pop()!.close();
 });
 
-async function start(o: { scenario?: string; speed?: number; seed?: number; source?: Partial<TwsSourceOptions>; config?: AlertConfig; clock?: ManualClock } = {}): Promise<Harness> {
+async function start(
+  o: { scenario?: string; speed?: number; seed?: number; source?: Partial<TwsSourceOptions>; config?: AlertConfig; clock?: ManualClock } = {},
+): Promise<Harness> {
   const sim = await startSimulator({
-    port: 0, controlPort: null, seed: o.seed ?? 7, speed: o.speed ?? 20, startTime: T0, log: false,
+    port: 0,
+    controlPort: null,
+    seed: o.seed ?? 7,
+    speed: o.speed ?? 20,
+    startTime: T0,
+    log: false,
     ...(o.scenario ? { scenario: o.scenario } : {}),
   });
   const clock = o.clock;
   const source = new TwsSource({
-    host: '127.0.0.1', port: sim.port, clientId: CLIENT_ID, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId: CLIENT_ID,
+    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+    openOrdersPollMs: 300,
     ...(clock ? { clock, heartbeatMs: HEARTBEAT_MS, heartbeatTimeoutMs: HEARTBEAT_TIMEOUT_MS } : { heartbeatMs: 300, heartbeatTimeoutMs: 10_000 }),
     ...o.source,
   });
@@ -96,7 +116,11 @@ async function start(o: { scenario?: string; speed?: number; seed?: number; sour
     return cache.report;
   };
   const h: Harness = {
-    sim, source, feed, transitions, stressErrors,
+    sim,
+    source,
+    feed,
+    transitions,
+    stressErrors,
     alerts: INITIAL_ALERT_STATE,
     findings: () => last,
     raised: (id) => transitions.find((t) => t.kind === 'raised' && (typeof id === 'string' ? t.alert.id === id : id.test(t.alert.id)))?.alert,
@@ -127,12 +151,22 @@ async function start(o: { scenario?: string; speed?: number; seed?: number; sour
     last = r.findings;
     transitions.push(...r.transitions);
   };
-  await waitFor(() => {
-    const s = feed.state;
-    const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-    return s.health === 'ready' && s.complete.accountDownload && s.complete.positions && s.complete.openOrders && options.length > 0 &&
-      options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined);
-  }, 20_000, 'a synchronised feed with greeks');
+  await waitFor(
+    () => {
+      const s = feed.state;
+      const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+      return (
+        s.health === 'ready' &&
+        s.complete.accountDownload &&
+        s.complete.positions &&
+        s.complete.openOrders &&
+        options.length > 0 &&
+        options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
+      );
+    },
+    20_000,
+    'a synchronised feed with greeks',
+  );
   tick();
   if (!clock) timer = setInterval(tick, EVAL_MS);
   return h;
@@ -177,8 +211,12 @@ describe('simulator incidents raise the right alert', () => {
   it('a fill by another API client: foreign.client:42, and its position change is explained', async () => {
     const h = await start();
     await settle(h);
-    const a = await incident(h, { incident: 'foreign-order', clientId: 42, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '300', orderType: 'MKT' },
-      'foreign.client:42', 'foreign.client:42');
+    const a = await incident(
+      h,
+      { incident: 'foreign-order', clientId: 42, symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: '300', orderType: 'MKT' },
+      'foreign.client:42',
+      'foreign.client:42',
+    );
     expect(a.title).toMatch(/API client 42.*sold 300 AAPL/);
     expect(h.findings().some((f) => f.rule === 'position.unexplained')).toBe(false);
   });
@@ -186,8 +224,12 @@ describe('simulator incidents raise the right alert', () => {
   it('an order typed into TWS: manual.order:perm:N, acknowledged and still listed', async () => {
     const h = await start();
     await settle(h);
-    const a = await incident(h, { incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9000 },
-      /^manual\.order:perm:\d+$/, 'manual.order');
+    const a = await incident(
+      h,
+      { incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9000 },
+      /^manual\.order:perm:\d+$/,
+      'manual.order',
+    );
     expect(a.title).toMatch(/entered by hand in TWS: SELL 1 ES.*LMT at 9000/);
     h.alerts = acknowledge(h.alerts, a.id, Date.now());
     await new Promise((r) => setTimeout(r, 600));
@@ -222,7 +264,8 @@ describe('simulator incidents raise the right alert', () => {
       expect(t.quantity.isNegative()).toBe(t.position.isPositive());
       expect(t.quantity.abs().lte(t.position.abs())).toBe(true);
     }
-    if (process.env.ALERTS_DEBUG) console.log('REDUCTION', JSON.stringify({ ...p, trims: p.trims.map((t) => `${t.action} ${t.quantity} ${t.label} (${t.contribution.toFixed(0)})`) }));
+    if (process.env.ALERTS_DEBUG)
+      console.log('REDUCTION', JSON.stringify({ ...p, trims: p.trims.map((t) => `${t.action} ${t.quantity} ${t.label} (${t.contribution.toFixed(0)})`) }));
   });
 
   it('a dropped connection: connection.lost after its debounce, critical in market hours, cleared a cool-down after the reconnect', async () => {

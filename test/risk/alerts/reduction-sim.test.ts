@@ -31,18 +31,32 @@ describe('reduction under a margin spike (simulator, seed 9)', () => {
     it(`×${factor}: each raised margin alert gets trims that reach its limit; sent, they release margin at TWS`, async () => {
       const sim = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
       const source = new TwsSource({
-        host: '127.0.0.1', port: sim.port, clientId: 33, heartbeatMs: 500, heartbeatTimeoutMs: 10_000,
-        backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300,
+        host: '127.0.0.1',
+        port: sim.port,
+        clientId: 33,
+        heartbeatMs: 500,
+        heartbeatTimeoutMs: 10_000,
+        backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+        openOrdersPollMs: 300,
       });
       const feed = new Feed(source.events$);
       source.start();
       try {
-        await waitFor(() => {
-          const s = feed.state;
-          const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-          return s.health === 'ready' && s.complete.accountDownload && s.complete.positions && options.length > 0 &&
-            options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined);
-        }, 20_000, 'a synchronised feed with greeks');
+        await waitFor(
+          () => {
+            const s = feed.state;
+            const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+            return (
+              s.health === 'ready' &&
+              s.complete.accountDownload &&
+              s.complete.positions &&
+              options.length > 0 &&
+              options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
+            );
+          },
+          20_000,
+          'a synchronised feed with greeks',
+        );
         const maint0 = usd(feed.state, 'MaintMarginReq')!;
         await sim.trigger({ incident: 'margin-spike', factor, secTypes: ['ALL'] });
         // TWS rounds each segment to cents: the spiked total is within a few cents of factor × the old one.

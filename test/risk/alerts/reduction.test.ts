@@ -44,9 +44,15 @@ function scenarios(...texts: string[]): Scenario[] {
  * maintenance' = 0.25(1 − s)(200,000 − V), so EL' = 30,000 + 0.25V − 0.75 s (200,000 − V).
  */
 const BOOK = stateOf([
-  av('NetLiquidation', '80000'), av('EquityWithLoanValue', '80000'), av('MaintMarginReq', '50000'), av('InitMarginReq', '100000'),
-  av('ExcessLiquidity', '30000'), av('Cushion', '0.375', ''), av('CashBalance', '-120000'),
-  ...held(AAPL, '1000', '100'), ...held(MSFT, '500', '200'),
+  av('NetLiquidation', '80000'),
+  av('EquityWithLoanValue', '80000'),
+  av('MaintMarginReq', '50000'),
+  av('InitMarginReq', '100000'),
+  av('ExcessLiquidity', '30000'),
+  av('Cushion', '0.375', ''),
+  av('CashBalance', '-120000'),
+  ...held(AAPL, '1000', '100'),
+  ...held(MSFT, '500', '200'),
 ]);
 const CRASH20 = scenarios('base', 'px:STK=-20%');
 
@@ -114,9 +120,15 @@ describe('zero-shock metrics and the liquidation distance', () => {
  * releases 3 × 0.25V = 0.75V of reported maintenance: EL′ = −70,000 + 0.75V.
  */
 const SPIKED = stateOf([
-  av('NetLiquidation', '80000'), av('EquityWithLoanValue', '80000'), av('MaintMarginReq', '150000'), av('InitMarginReq', '300000'),
-  av('ExcessLiquidity', '-70000'), av('Cushion', '-0.875', ''), av('CashBalance', '-120000'),
-  ...held(AAPL, '1000', '100'), ...held(MSFT, '500', '200'),
+  av('NetLiquidation', '80000'),
+  av('EquityWithLoanValue', '80000'),
+  av('MaintMarginReq', '150000'),
+  av('InitMarginReq', '300000'),
+  av('ExcessLiquidity', '-70000'),
+  av('Cushion', '-0.875', ''),
+  av('CashBalance', '-120000'),
+  ...held(AAPL, '1000', '100'),
+  ...held(MSFT, '500', '200'),
 ]);
 
 describe('zero-shock metrics rank by released margin, whatever the scenarios', () => {
@@ -157,7 +169,12 @@ describe('a stress metric whose scenario losers are not enough', () => {
    * / 80,000, which is 68.75% without MSFT; 75% needs V_MSFT ≥ 20,000: 100 MSFT, which does not lose there.
    */
   it('takes the loser whole, then the others by how far they move the metric: all AAPL and 100 MSFT', () => {
-    const p = proposeReduction({ state: BOOK, scenarios: scenarios('base', 'sym:AAPL=-20%'), params: { now: NOW }, target: { kind: 'stressedCushion', min: 0.75 } });
+    const p = proposeReduction({
+      state: BOOK,
+      scenarios: scenarios('base', 'sym:AAPL=-20%'),
+      params: { now: NOW },
+      target: { kind: 'stressedCushion', min: 0.75 },
+    });
     expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -100 MSFT → 400']);
     expect(p.after).toBeCloseTo(0.75, 6);
     expect(p.withinLimit).toBe(true);
@@ -168,8 +185,12 @@ describe('a stress metric whose scenario losers are not enough', () => {
 describe('quantities reduce and never cross zero', () => {
   // TSLA short 400 at 250 (|value| 100,000) and AAPL 500 at 100 (50,000): TSLA is 2/3 of gross.
   const SHORT = stateOf([
-    av('NetLiquidation', '150000'), av('EquityWithLoanValue', '150000'), av('MaintMarginReq', '45000'), av('CashBalance', '200000'),
-    ...held(TSLA, '-400', '250'), ...held(AAPL, '500', '100'),
+    av('NetLiquidation', '150000'),
+    av('EquityWithLoanValue', '150000'),
+    av('MaintMarginReq', '45000'),
+    av('CashBalance', '200000'),
+    ...held(TSLA, '-400', '250'),
+    ...held(AAPL, '500', '100'),
   ]);
 
   it('concentration: buying back 200 TSLA brings it to half of gross (250 (400 − k) ≤ 50,000)', () => {
@@ -190,7 +211,11 @@ describe('quantities reduce and never cross zero', () => {
 
   it('the short is the loser when equities rise: buying it back first, in lots', () => {
     const p = proposeReduction({
-      state: SHORT, scenarios: scenarios('base', 'px:STK=+50%'), params: { now: NOW }, target: { kind: 'stressedCushion', min: 0.7 }, lotSize: { STK: 50 },
+      state: SHORT,
+      scenarios: scenarios('base', 'px:STK=+50%'),
+      params: { now: NOW },
+      target: { kind: 'stressedCushion', min: 0.7 },
+      lotSize: { STK: 50 },
     });
     expect(p.trims[0]!.label).toBe('TSLA');
     expect(p.trims[0]!.action).toBe('BUY');
@@ -202,8 +227,21 @@ describe('quantities reduce and never cross zero', () => {
 describe('the trimmed state', () => {
   it('cuts the position at its mark, adds the proceeds to cash, and credits ELV for options (no loan value)', () => {
     const call = option(700001, 'AAPL', '20261218', '200', 'C');
-    const s = stateOf([av('NetLiquidation', '80000'), av('EquityWithLoanValue', '70000'), av('CashBalance', '10000'), ...held(AAPL, '100', '100'), portfolio(ACC, call, '4', '5')]);
-    const t = applyTrims(s, new Map([[265598, dec(-40)], [700001, dec(-4)]]), new Set(['OPT']));
+    const s = stateOf([
+      av('NetLiquidation', '80000'),
+      av('EquityWithLoanValue', '70000'),
+      av('CashBalance', '10000'),
+      ...held(AAPL, '100', '100'),
+      portfolio(ACC, call, '4', '5'),
+    ]);
+    const t = applyTrims(
+      s,
+      new Map([
+        [265598, dec(-40)],
+        [700001, dec(-4)],
+      ]),
+      new Set(['OPT']),
+    );
     expect(t.portfolio.get(265598)?.position.toString()).toBe('60');
     expect(t.portfolio.get(265598)?.marketValue?.toString()).toBe('6000');
     expect(t.positions.get(265598)?.position.toString()).toBe('60');

@@ -61,16 +61,17 @@ function config(rules: Record<string, unknown>): AlertConfig {
 const ids = (fs: readonly Finding[]) => fs.map((f) => `${f.id} ${f.severity}`);
 
 describe('account rules (reported values)', () => {
-  it('Cushion 5% is below the 10% warning band but not the 5% critical one; ELV 100,000 ≤ 1.1 × 95,000 is IBKR\'s warning', () => {
+  it("Cushion 5% is below the 10% warning band but not the 5% critical one; ELV 100,000 ≤ 1.1 × 95,000 is IBKR's warning", () => {
     const s = stateOf([
-      av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('MaintMarginReq', '95000'),
-      av('ExcessLiquidity', '5000'), av('Cushion', '0.05', ''),
+      av('NetLiquidation', '100000'),
+      av('EquityWithLoanValue', '100000'),
+      av('MaintMarginReq', '95000'),
+      av('ExcessLiquidity', '5000'),
+      av('Cushion', '0.05', ''),
     ]);
     const f = accountRules(ctx(s));
     expect(ids(f)).toEqual(['margin.warning warning', 'cushion.band warning']);
-    expect(f[0]!.title).toBe(
-      "EquityWithLoanValue 100,000 USD is within 10% of the maintenance requirement 95,000 USD (1.053×): IBKR's margin warning line",
-    );
+    expect(f[0]!.title).toBe("EquityWithLoanValue 100,000 USD is within 10% of the maintenance requirement 95,000 USD (1.053×): IBKR's margin warning line");
     expect(f[1]!.title).toBe('Cushion is 5.0%, below the 10% warning band: ExcessLiquidity 5,000 USD on NetLiquidation 100,000 USD');
     expect(f[1]!.reduction).toEqual({ kind: 'cushion', min: 0.1 });
     expect(f[0]!.reduction).toEqual({ kind: 'equityToMaint', min: 1.1 });
@@ -98,8 +99,13 @@ describe('stress rules (the stress report)', () => {
   // Under equities −s: NLV' = 30,000 − 100,000 s, maintenance' = 25,000 (1 − s), EL' = 5,000 − 75,000 s:
   // −5% leaves 1,250 on 25,000 (5%), −10% leaves −2,500 on 20,000 (−12.5%); EL' = 0 at s = 1/15 = 6.67%.
   const state = stateOf([
-    av('NetLiquidation', '30000'), av('EquityWithLoanValue', '30000'), av('MaintMarginReq', '25000'), av('InitMarginReq', '50000'),
-    av('ExcessLiquidity', '5000'), av('Cushion', '0.166667', ''), av('CashBalance', '-70000'),
+    av('NetLiquidation', '30000'),
+    av('EquityWithLoanValue', '30000'),
+    av('MaintMarginReq', '25000'),
+    av('InitMarginReq', '50000'),
+    av('ExcessLiquidity', '5000'),
+    av('Cushion', '0.166667', ''),
+    av('CashBalance', '-70000'),
     portfolio(ACC, AAPL, '1000', '100'),
   ]);
   const scenarios = ['base', 'px:STK=-5%', 'px:STK=-10%'].map((t) => {
@@ -134,21 +140,32 @@ describe('stress rules (the stress report)', () => {
   it('critical when the configured move is larger; silent without a report', () => {
     const c = config({ 'liquidation.distance': { within: { px: { critical: 0.08 } } } });
     // A stock-only book: the combined crash is the same move (its critical limit is 5%).
-    expect(ids(stressRules(ctx(state, { stress: report, config: c })).filter((f) => f.rule === 'liquidation.distance')))
-      .toEqual(['liquidation.px:STK critical', 'liquidation.crash warning']);
+    expect(ids(stressRules(ctx(state, { stress: report, config: c })).filter((f) => f.rule === 'liquidation.distance'))).toEqual([
+      'liquidation.px:STK critical',
+      'liquidation.crash warning',
+    ]);
     expect(stressRules(ctx(state))).toEqual([]);
   });
 });
 
 describe('margin.jump', () => {
   /** A fake report carrying only our zero-shock estimates (what the rule reads). */
-  const est = (maint: number, init = maint * 2): StressReport => ({
-    margin: { calibration: { maint: [{ scope: 'total', mode: 'scaled', estimated: dec(maint), estimatedFloat: maint, reportedFloat: 0 }], init: [{ scope: 'total', mode: 'scaled', estimated: dec(init), estimatedFloat: init, reportedFloat: 0 }] } },
-  }) as unknown as StressReport;
+  const est = (maint: number, init = maint * 2): StressReport =>
+    ({
+      margin: {
+        calibration: {
+          maint: [{ scope: 'total', mode: 'scaled', estimated: dec(maint), estimatedFloat: maint, reportedFloat: 0 }],
+          init: [{ scope: 'total', mode: 'scaled', estimated: dec(init), estimatedFloat: init, reportedFloat: 0 }],
+        },
+      },
+    }) as unknown as StressReport;
 
   /** Runs the rule over (time, events, estimate) steps, returning the findings of each step. */
   function run(steps: readonly { at: number; events?: readonly FeedEventBody[]; stress?: StressReport; config?: AlertConfig }[]): Finding[][] {
-    const b = new Book().pushAll([av('NetLiquidation', '500000'), ready(), position(AAPL, '100'), posEnd, av('MaintMarginReq', '10000'), av('InitMarginReq', '20000')], T0);
+    const b = new Book().pushAll(
+      [av('NetLiquidation', '500000'), ready(), position(AAPL, '100'), posEnd, av('MaintMarginReq', '10000'), av('InitMarginReq', '20000')],
+      T0,
+    );
     let mem: MarginMemory | undefined;
     return steps.map((s) => {
       if (s.events) b.pushAll(s.events, s.at);
@@ -161,7 +178,8 @@ describe('margin.jump', () => {
 
   it('without a stress report, +20% is tolerated and +40% is unexplained (the 30% limit is said)', () => {
     const out = run([
-      { at: T0 }, { at: T0 + MIN + 10_000 },
+      { at: T0 },
+      { at: T0 + MIN + 10_000 },
       { at: T0 + MIN + 20_000, events: [av('MaintMarginReq', '12000')] },
       { at: T0 + MIN + 30_000, events: [av('MaintMarginReq', '14000')] },
     ]);
@@ -175,20 +193,25 @@ describe('margin.jump', () => {
 
   it('with our estimate: +30% reported against +25% estimated is explained by prices; against 0% it is a house change', () => {
     const explained = run([
-      { at: T0, stress: est(10_000) }, { at: T0 + MIN + 10_000, stress: est(10_000) },
+      { at: T0, stress: est(10_000) },
+      { at: T0 + MIN + 10_000, stress: est(10_000) },
       { at: T0 + MIN + 20_000, stress: est(12_500), events: [av('MaintMarginReq', '13000')] },
     ]);
     expect(explained.flat()).toEqual([]);
     const house = run([
-      { at: T0, stress: est(10_000) }, { at: T0 + MIN + 10_000, stress: est(10_000) },
+      { at: T0, stress: est(10_000) },
+      { at: T0 + MIN + 10_000, stress: est(10_000) },
       { at: T0 + MIN + 20_000, stress: est(10_000), events: [av('MaintMarginReq', '13000')] },
     ]);
-    expect(house[2]![0]!.title).toMatch(/^Maintenance margin rose \+30\.0% \(10,000 USD → 13,000 USD\).*our estimate moved 0\.0%, leaving \+30\.0% unexplained/);
+    expect(house[2]![0]!.title).toMatch(
+      /^Maintenance margin rose \+30\.0% \(10,000 USD → 13,000 USD\).*our estimate moved 0\.0%, leaving \+30\.0% unexplained/,
+    );
   });
 
   it('compares with the estimate as it was when the reported row arrived (prices moved back since)', () => {
     const out = run([
-      { at: T0, stress: est(10_000) }, { at: T0 + MIN + 10_000, stress: est(10_000) },
+      { at: T0, stress: est(10_000) },
+      { at: T0 + MIN + 10_000, stress: est(10_000) },
       { at: T0 + MIN + 20_000, stress: est(12_500), events: [av('MaintMarginReq', '13000')] },
       { at: T0 + MIN + 30_000, stress: est(10_000) },
     ]);
@@ -197,7 +220,8 @@ describe('margin.jump', () => {
 
   it('a position change re-anchors: a doubled requirement after buying is not a jump', () => {
     const out = run([
-      { at: T0 }, { at: T0 + MIN + 10_000 },
+      { at: T0 },
+      { at: T0 + MIN + 10_000 },
       { at: T0 + MIN + 20_000, events: [position(AAPL, '200')] },
       { at: T0 + MIN + 25_000, events: [av('MaintMarginReq', '20000')] },
       { at: T0 + 3 * MIN, events: [] },
@@ -208,7 +232,8 @@ describe('margin.jump', () => {
   it('an unexplained level is accepted as the new baseline after holdMs', () => {
     const c = config({ 'margin.jump': { holdMs: 120_000 } });
     const out = run([
-      { at: T0, config: c }, { at: T0 + MIN + 10_000, config: c },
+      { at: T0, config: c },
+      { at: T0 + MIN + 10_000, config: c },
       { at: T0 + MIN + 20_000, config: c, events: [av('MaintMarginReq', '15000')] },
       { at: T0 + MIN + 20_000 + 119_000, config: c },
       { at: T0 + MIN + 20_000 + 120_000, config: c },
@@ -219,14 +244,25 @@ describe('margin.jump', () => {
 
   describe('in one look: a requirement far above our estimate (the calibration factor)', () => {
     /** A report whose calibration says: TWS reports `reported` where our rules estimate `estimated` (one segment). */
-    const cal = (reported: number, estimated: number): StressReport => ({
-      margin: {
-        calibration: {
-          maint: [{ scope: 'C', mode: 'scaled', reported: dec(reported), estimated: dec(estimated), factor: dec(reported).div(estimated), estimatedFloat: estimated, reportedFloat: reported }],
-          init: [],
+    const cal = (reported: number, estimated: number): StressReport =>
+      ({
+        margin: {
+          calibration: {
+            maint: [
+              {
+                scope: 'C',
+                mode: 'scaled',
+                reported: dec(reported),
+                estimated: dec(estimated),
+                factor: dec(reported).div(estimated),
+                estimatedFloat: estimated,
+                reportedFloat: reported,
+              },
+            ],
+            init: [],
+          },
         },
-      },
-    }) as unknown as StressReport;
+      }) as unknown as StressReport;
     const look = (stress: StressReport, c: AlertConfig = DEFAULT_ALERT_CONFIG) => {
       const state = new Book().pushAll([av('NetLiquidation', '500000'), ready(), position(AAPL, '100'), posEnd, av('MaintMarginReq', '10000')], T0).state;
       return marginJumpRule(undefined, ctx(state, { stress, config: c })).findings;
@@ -256,7 +292,8 @@ describe('margin.jump', () => {
 
   it('a change TWS announced (LookAheadMaintMarginReq) is scheduled, not a house change', () => {
     const out = run([
-      { at: T0, events: [av('LookAheadMaintMarginReq', '15000')] }, { at: T0 + MIN + 10_000 },
+      { at: T0, events: [av('LookAheadMaintMarginReq', '15000')] },
+      { at: T0 + MIN + 10_000 },
       { at: T0 + MIN + 20_000, events: [av('MaintMarginReq', '15000')] },
     ]);
     expect(out.flat()).toEqual([]);
@@ -265,8 +302,20 @@ describe('margin.jump', () => {
 
 describe('position.unexplained', () => {
   const exec = (execId: string, side: 'BOT' | 'SLD', shares: string, clientId = 21): FeedEventBody => ({
-    type: 'executionReceived', reqId: -1, execId, orderId: 5, clientId, permId: 77, account: ACC, contract: AAPL, side,
-    shares: dec(shares), price: dec('100'), cumQty: dec(shares), avgPrice: dec('100'), time: '20260302 10:00:00 US/Eastern',
+    type: 'executionReceived',
+    reqId: -1,
+    execId,
+    orderId: 5,
+    clientId,
+    permId: 77,
+    account: ACC,
+    contract: AAPL,
+    side,
+    shares: dec(shares),
+    price: dec('100'),
+    cumQty: dec(shares),
+    avgPrice: dec('100'),
+    time: '20260302 10:00:00 US/Eastern',
   });
   function run(steps: readonly { at: number; events?: readonly FeedEventBody[] }[], start: readonly FeedEventBody[] = []): Finding[][] {
     const b = new Book().pushAll([av('NetLiquidation', '500000'), ready(), position(AAPL, '400'), position(MSFT, '10'), posEnd, ...start], T0);
@@ -308,7 +357,10 @@ describe('position.unexplained', () => {
 
   it('an execution seen before its position update is no discrepancy', () => {
     const out = run([
-      { at: T0 }, { at: T0 + 1_000, events: [exec('e3', 'SLD', '100')] }, { at: T0 + 1_200, events: [position(AAPL, '300')] }, { at: T0 + 40_000 },
+      { at: T0 },
+      { at: T0 + 1_000, events: [exec('e3', 'SLD', '100')] },
+      { at: T0 + 1_200, events: [position(AAPL, '300')] },
+      { at: T0 + 40_000 },
     ]);
     expect(out.flat()).toEqual([]);
   });
@@ -317,7 +369,9 @@ describe('position.unexplained', () => {
     const out = run([
       { at: T0 },
       { at: T0 + 500, events: [exec('old1', 'BOT', '300'), exec('old2', 'SLD', '50')] },
-      { at: T0 + 10_000 }, { at: T0 + 25_000 }, { at: T0 + 60_000 },
+      { at: T0 + 10_000 },
+      { at: T0 + 25_000 },
+      { at: T0 + 60_000 },
     ]);
     expect(out.flat()).toEqual([]);
   });
@@ -339,20 +393,48 @@ describe('position.unexplained', () => {
 describe('foreign.client and manual.order', () => {
   const order = (clientId: number, orderId: number, permId: number, status: OrderStatus, extra: Partial<OrderInfo> = {}): FeedEventBody => ({
     type: 'openOrderUpdated',
-    order: { orderId, clientId, permId, account: ACC, contract: AAPL, action: 'SELL', totalQuantity: dec('300'), orderType: 'LMT', limitPrice: dec('250'), status, ...extra },
+    order: {
+      orderId,
+      clientId,
+      permId,
+      account: ACC,
+      contract: AAPL,
+      action: 'SELL',
+      totalQuantity: dec('300'),
+      orderType: 'LMT',
+      limitPrice: dec('250'),
+      status,
+      ...extra,
+    },
   });
   const fill = (execId: string, clientId: number, orderId: number, permId: number): FeedEventBody => ({
-    type: 'executionReceived', reqId: -1, execId, orderId, clientId, permId, account: ACC, contract: MSFT, side: 'BOT',
-    shares: dec('10'), price: dec('400.5'), cumQty: dec('10'), avgPrice: dec('400.5'), time: '20260302 10:01:00 US/Eastern',
+    type: 'executionReceived',
+    reqId: -1,
+    execId,
+    orderId,
+    clientId,
+    permId,
+    account: ACC,
+    contract: MSFT,
+    side: 'BOT',
+    shares: dec('10'),
+    price: dec('400.5'),
+    cumQty: dec('10'),
+    avgPrice: dec('400.5'),
+    time: '20260302 10:01:00 US/Eastern',
   });
-  const b = new Book().pushAll([
-    av('NetLiquidation', '500000'), ready(21),
-    order(21, 1_000_001, 11, 'Submitted'), // ours
-    order(42, 7, 12, 'Submitted'), // foreign, open
-    order(77, 3, 13, 'Submitted'), // expected
-    order(0, -5, 555, 'PreSubmitted', { action: 'BUY', totalQuantity: dec('1'), orderType: 'MKT' }), // manual
-    order(43, 9, 14, 'Filled'), // foreign, done long ago (see below)
-  ], T0 - 2_000_000);
+  const b = new Book().pushAll(
+    [
+      av('NetLiquidation', '500000'),
+      ready(21),
+      order(21, 1_000_001, 11, 'Submitted'), // ours
+      order(42, 7, 12, 'Submitted'), // foreign, open
+      order(77, 3, 13, 'Submitted'), // expected
+      order(0, -5, 555, 'PreSubmitted', { action: 'BUY', totalQuantity: dec('1'), orderType: 'MKT' }), // manual
+      order(43, 9, 14, 'Filled'), // foreign, done long ago (see below)
+    ],
+    T0 - 2_000_000,
+  );
   b.pushAll([fill('x1', 42, 8, 15), fill('x2', 0, 0, 556)], T0 - 1_000);
 
   it('one alert per foreign client id and per manual order; ours, expected and old finished ones are left out', () => {
@@ -377,7 +459,10 @@ describe('foreign.client and manual.order', () => {
 
 describe('connection.lost, stream.stale, tws.code', () => {
   it('a lost connection is critical in market hours and a warning outside; the first cause stays in the title', () => {
-    const down = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'TWS did not answer the heartbeat within 5000 ms' }]);
+    const down = stateOf([
+      av('NetLiquidation', '1'),
+      { type: 'healthChanged', health: 'disconnected', reason: 'TWS did not answer the heartbeat within 5000 ms' },
+    ]);
     const first = connectionRule(undefined, ctx(down, { marketOpen: true }));
     expect(ids(first.findings)).toEqual(['connection.lost critical']);
     expect(first.findings[0]!.title).toBe(
@@ -394,10 +479,16 @@ describe('connection.lost, stream.stale, tws.code', () => {
   });
 
   it('the operator stopping the session is not a lost connection: no connection.lost, whatever the sentence says', () => {
-    const stopped = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'operatorStop' }]);
+    const stopped = stateOf([
+      av('NetLiquidation', '1'),
+      { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'operatorStop' },
+    ]);
     expect(connectionRule(undefined, ctx(stopped, { marketOpen: true }))).toEqual({ memory: undefined, findings: [] });
     // The same sentence with a cause that is a loss still alerts: the cause decides, not the words.
-    const lost = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'socketClosed' }]);
+    const lost = stateOf([
+      av('NetLiquidation', '1'),
+      { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'socketClosed' },
+    ]);
     expect(ids(connectionRule(undefined, ctx(lost, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
     // A recording made before causes were typed has none; its stop carries the sentence the source always wrote for it,
     // which is read as the operator's stop (the end of every recording is not a lost connection).
@@ -424,7 +515,10 @@ describe('connection.lost, stream.stale, tws.code', () => {
 
   it('1100 lasts until 1101/1102 (or health ready); 10197 is an event listed for holdMs; 326 is critical in market hours', () => {
     const msg = (code: number, message = 'x'): FeedEventBody => ({ type: 'brokerMessage', id: -1, code, message, class: 'connection' });
-    const lost = new Book().pushAll([{ type: 'healthChanged', health: 'degraded', reason: '1100' }, msg(1100, 'Connectivity between IB and Trader Workstation has been lost.')], T0).state;
+    const lost = new Book().pushAll(
+      [{ type: 'healthChanged', health: 'degraded', reason: '1100' }, msg(1100, 'Connectivity between IB and Trader Workstation has been lost.')],
+      T0,
+    ).state;
     const f = twsCodeRule(ctx(lost));
     expect(ids(f)).toEqual(['tws.code:1100 critical']);
     expect(f[0]!.title).toBe("TWS lost its connection to IB's servers (1100): data is not updating and orders wait");
@@ -435,7 +529,10 @@ describe('connection.lost, stream.stale, tws.code', () => {
     const farm = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'farm down (1100 is not it)', cause: null }, T0).state;
     expect(twsCodeRule(ctx(farm))).toEqual([]);
     // An old recording's sentence is read as it was.
-    const oldRecording = new Book().push({ type: 'healthChanged', health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' }, T0).state;
+    const oldRecording = new Book().push(
+      { type: 'healthChanged', health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating' },
+      T0,
+    ).state;
     expect(ids(twsCodeRule(ctx(oldRecording)))).toEqual(['tws.code:1100 critical']);
     const restored = new Book().pushAll([msg(1100), msg(1102)], T0).state;
     expect(twsCodeRule(ctx(restored))).toEqual([]);
@@ -449,10 +546,16 @@ describe('exposure.ccy and concentration.und', () => {
   // NLV 100,000 USD. EUR: 50,000 × 1.10 = 55,000 (55%); CHF: −20,000 × 1.13 = −22,600 (22.6%).
   // Gross (futures left out): AAPL 20,000 + AAPL option 1,000 = 21,000; MSFT 3,000; SAP 10,000 EUR = 11,000 → 35,000.
   const s = stateOf([
-    av('NetLiquidation', '100000'), av('ExchangeRate', '1.10', 'EUR'), av('ExchangeRate', '1.13', 'CHF'),
-    av('NetLiquidationByCurrency', '50000', 'EUR'), av('NetLiquidationByCurrency', '-20000', 'CHF'), av('CashBalance', '-20000', 'CHF'),
-    portfolio(ACC, AAPL, '100', '200'), portfolio(ACC, option(700001, 'AAPL', '20261218', '200', 'C'), '2', '5'),
-    portfolio(ACC, MSFT, '10', '300'), portfolio(ACC, SAP, '100', '100'),
+    av('NetLiquidation', '100000'),
+    av('ExchangeRate', '1.10', 'EUR'),
+    av('ExchangeRate', '1.13', 'CHF'),
+    av('NetLiquidationByCurrency', '50000', 'EUR'),
+    av('NetLiquidationByCurrency', '-20000', 'CHF'),
+    av('CashBalance', '-20000', 'CHF'),
+    portfolio(ACC, AAPL, '100', '200'),
+    portfolio(ACC, option(700001, 'AAPL', '20261218', '200', 'C'), '2', '5'),
+    portfolio(ACC, MSFT, '10', '300'),
+    portfolio(ACC, SAP, '100', '100'),
     portfolio(ACC, { conId: 637533641, symbol: 'ES', secType: 'FUT', currency: 'USD', multiplier: dec('50') }, '2', '6000'),
   ]);
 

@@ -1,8 +1,6 @@
 // Barone-Adesi-Whaley against Haug's table, its no-arbitrage bounds, and the CRR tree.
 import { describe, expect, it } from 'vitest';
-import {
-  bawBoundary, bawEarlyExercise, bawExponent, black76AmericanPrice, bsmAmericanPrice,
-} from '../../../src/risk/pricing/american.js';
+import { bawBoundary, bawEarlyExercise, bawExponent, black76AmericanPrice, bsmAmericanPrice } from '../../../src/risk/pricing/american.js';
 import { black76Price, bsmPrice, gbsD1, gbsPrice } from '../../../src/risk/pricing/black-scholes.js';
 import { crrPrice } from '../../../src/risk/pricing/binomial.js';
 import { normCdf } from '../../../src/risk/pricing/normal.js';
@@ -17,24 +15,42 @@ type Row = readonly [OptionRight, number, number, number, number, number, number
  * to the second digit" by Haug's own code; we see the same (largest gap 2.8e-3, call S 110, T 0.1, σ 15%).
  */
 const HAUG_BAW: readonly Row[] = [
-  ['C', 100, 90, 0.1, 0.1, 0.1, 0.15, 0.0206], ['C', 100, 100, 0.1, 0.1, 0.1, 0.15, 1.8771],
-  ['C', 100, 110, 0.1, 0.1, 0.1, 0.15, 10.0089], ['C', 100, 90, 0.1, 0.1, 0.1, 0.25, 0.3159],
-  ['C', 100, 100, 0.1, 0.1, 0.1, 0.25, 3.128], ['C', 100, 110, 0.1, 0.1, 0.1, 0.25, 10.3919],
-  ['C', 100, 90, 0.1, 0.1, 0.1, 0.35, 0.9495], ['C', 100, 100, 0.1, 0.1, 0.1, 0.35, 4.3777],
-  ['C', 100, 110, 0.1, 0.1, 0.1, 0.35, 11.1679], ['C', 100, 90, 0.1, 0.1, 0.5, 0.15, 0.8208],
-  ['C', 100, 100, 0.1, 0.1, 0.5, 0.15, 4.0842], ['C', 100, 110, 0.1, 0.1, 0.5, 0.15, 10.8087],
-  ['C', 100, 90, 0.1, 0.1, 0.5, 0.25, 2.7437], ['C', 100, 100, 0.1, 0.1, 0.5, 0.25, 6.8015],
-  ['C', 100, 110, 0.1, 0.1, 0.5, 0.25, 13.017], ['C', 100, 90, 0.1, 0.1, 0.5, 0.35, 5.0063],
-  ['C', 100, 100, 0.1, 0.1, 0.5, 0.35, 9.5106], ['C', 100, 110, 0.1, 0.1, 0.5, 0.35, 15.5689],
-  ['P', 100, 90, 0.1, 0.1, 0.1, 0.15, 10.0], ['P', 100, 100, 0.1, 0.1, 0.1, 0.15, 1.877],
-  ['P', 100, 110, 0.1, 0.1, 0.1, 0.15, 0.041], ['P', 100, 90, 0.1, 0.1, 0.1, 0.25, 10.2533],
-  ['P', 100, 100, 0.1, 0.1, 0.1, 0.25, 3.1277], ['P', 100, 110, 0.1, 0.1, 0.1, 0.25, 0.4562],
-  ['P', 100, 90, 0.1, 0.1, 0.1, 0.35, 10.8787], ['P', 100, 100, 0.1, 0.1, 0.1, 0.35, 4.3777],
-  ['P', 100, 110, 0.1, 0.1, 0.1, 0.35, 1.2402], ['P', 100, 90, 0.1, 0.1, 0.5, 0.15, 10.5595],
-  ['P', 100, 100, 0.1, 0.1, 0.5, 0.15, 4.0842], ['P', 100, 110, 0.1, 0.1, 0.5, 0.15, 1.0822],
-  ['P', 100, 90, 0.1, 0.1, 0.5, 0.25, 12.4419], ['P', 100, 100, 0.1, 0.1, 0.5, 0.25, 6.8014],
-  ['P', 100, 110, 0.1, 0.1, 0.5, 0.25, 3.3226], ['P', 100, 90, 0.1, 0.1, 0.5, 0.35, 14.6945],
-  ['P', 100, 100, 0.1, 0.1, 0.5, 0.35, 9.5104], ['P', 100, 110, 0.1, 0.1, 0.5, 0.35, 5.8823],
+  ['C', 100, 90, 0.1, 0.1, 0.1, 0.15, 0.0206],
+  ['C', 100, 100, 0.1, 0.1, 0.1, 0.15, 1.8771],
+  ['C', 100, 110, 0.1, 0.1, 0.1, 0.15, 10.0089],
+  ['C', 100, 90, 0.1, 0.1, 0.1, 0.25, 0.3159],
+  ['C', 100, 100, 0.1, 0.1, 0.1, 0.25, 3.128],
+  ['C', 100, 110, 0.1, 0.1, 0.1, 0.25, 10.3919],
+  ['C', 100, 90, 0.1, 0.1, 0.1, 0.35, 0.9495],
+  ['C', 100, 100, 0.1, 0.1, 0.1, 0.35, 4.3777],
+  ['C', 100, 110, 0.1, 0.1, 0.1, 0.35, 11.1679],
+  ['C', 100, 90, 0.1, 0.1, 0.5, 0.15, 0.8208],
+  ['C', 100, 100, 0.1, 0.1, 0.5, 0.15, 4.0842],
+  ['C', 100, 110, 0.1, 0.1, 0.5, 0.15, 10.8087],
+  ['C', 100, 90, 0.1, 0.1, 0.5, 0.25, 2.7437],
+  ['C', 100, 100, 0.1, 0.1, 0.5, 0.25, 6.8015],
+  ['C', 100, 110, 0.1, 0.1, 0.5, 0.25, 13.017],
+  ['C', 100, 90, 0.1, 0.1, 0.5, 0.35, 5.0063],
+  ['C', 100, 100, 0.1, 0.1, 0.5, 0.35, 9.5106],
+  ['C', 100, 110, 0.1, 0.1, 0.5, 0.35, 15.5689],
+  ['P', 100, 90, 0.1, 0.1, 0.1, 0.15, 10.0],
+  ['P', 100, 100, 0.1, 0.1, 0.1, 0.15, 1.877],
+  ['P', 100, 110, 0.1, 0.1, 0.1, 0.15, 0.041],
+  ['P', 100, 90, 0.1, 0.1, 0.1, 0.25, 10.2533],
+  ['P', 100, 100, 0.1, 0.1, 0.1, 0.25, 3.1277],
+  ['P', 100, 110, 0.1, 0.1, 0.1, 0.25, 0.4562],
+  ['P', 100, 90, 0.1, 0.1, 0.1, 0.35, 10.8787],
+  ['P', 100, 100, 0.1, 0.1, 0.1, 0.35, 4.3777],
+  ['P', 100, 110, 0.1, 0.1, 0.1, 0.35, 1.2402],
+  ['P', 100, 90, 0.1, 0.1, 0.5, 0.15, 10.5595],
+  ['P', 100, 100, 0.1, 0.1, 0.5, 0.15, 4.0842],
+  ['P', 100, 110, 0.1, 0.1, 0.5, 0.15, 1.0822],
+  ['P', 100, 90, 0.1, 0.1, 0.5, 0.25, 12.4419],
+  ['P', 100, 100, 0.1, 0.1, 0.5, 0.25, 6.8014],
+  ['P', 100, 110, 0.1, 0.1, 0.5, 0.25, 3.3226],
+  ['P', 100, 90, 0.1, 0.1, 0.5, 0.35, 14.6945],
+  ['P', 100, 100, 0.1, 0.1, 0.5, 0.35, 9.5104],
+  ['P', 100, 110, 0.1, 0.1, 0.5, 0.35, 5.8823],
   ['P', 100, 100, 0, 0, 0.5, 0.15, 4.2294],
 ];
 
@@ -46,12 +62,12 @@ describe('bsmAmericanPrice (Barone-Adesi-Whaley)', () => {
   it('solves the BAW boundary equation to full precision', () => {
     // Independent check: the BAW equations (Haug §3.3.2) solved at 30 digits with mpmath's findroot.
     expect(bsmAmericanPrice({ right: 'C', S: 110, K: 100, T: 0.1, r: 0.1, q: 0.1, vol: 0.15 })).toBeCloseTo(10.00606005525999, 9);
-    expect(bsmAmericanPrice({ right: 'P', S: 90, K: 100, T: 0.1, r: 0.1, q: 0.1, vol: 0.25 })).toBeCloseTo(10.25299372923810, 9);
+    expect(bsmAmericanPrice({ right: 'P', S: 90, K: 100, T: 0.1, r: 0.1, q: 0.1, vol: 0.25 })).toBeCloseTo(10.2529937292381, 9);
     expect(bsmAmericanPrice({ right: 'P', S: 50, K: 50, T: 5 / 12, r: 0.1, vol: 0.4 })).toBeCloseTo(4.284969466914003, 9);
     expect(bsmAmericanPrice({ right: 'C', S: 100, K: 100, T: 1, r: 0.05, q: 0.08, vol: 0.3 })).toBeCloseTo(10.32584182322233, 9);
   });
 
-  it('is close to a 2000-step CRR tree on Hull\'s American put (BAW is an approximation: within 0.01)', () => {
+  it("is close to a 2000-step CRR tree on Hull's American put (BAW is an approximation: within 0.01)", () => {
     const o = { right: 'P', S: 50, K: 50, T: 5 / 12, r: 0.1, vol: 0.4 } as const;
     expect(Math.abs(bsmAmericanPrice(o) - crrPrice({ ...o, steps: 2000, exercise: 'american' }))).toBeLessThan(0.01);
   });
@@ -61,7 +77,13 @@ describe('bsmAmericanPrice (Barone-Adesi-Whaley)', () => {
       for (const S of [20, 60, 80, 95, 100, 105, 120, 150, 400]) {
         for (const T of [1 / 365, 0.1, 1, 5]) {
           for (const vol of [0.05, 0.3, 1.2]) {
-            for (const [r, q] of [[0.05, 0], [0.05, 0.03], [0.01, 0.08], [0, 0.02], [-0.005, 0.01]] as const) {
+            for (const [r, q] of [
+              [0.05, 0],
+              [0.05, 0.03],
+              [0.01, 0.08],
+              [0, 0.02],
+              [-0.005, 0.01],
+            ] as const) {
               const o = { right, S, K: 100, T, r, q, vol };
               const am = bsmAmericanPrice(o);
               expect(am).toBeGreaterThanOrEqual(bsmPrice(o) - 1e-12);
@@ -117,16 +139,21 @@ describe('bawBoundary', () => {
     for (const isCall of [true, false]) {
       for (const T of [1 / 365, 7 / 365, 0.1, 0.5, 1, 3]) {
         for (const vol of [0.05, 0.15, 0.3, 0.6, 1.2]) {
-          for (const [r, b] of [[0.05, 0.05], [0.05, 0], [0.03, -0.02], [0.1, 0.04], [0.01, 0.01], [0.08, 0.08]] as const) {
+          for (const [r, b] of [
+            [0.05, 0.05],
+            [0.05, 0],
+            [0.03, -0.02],
+            [0.1, 0.04],
+            [0.01, 0.01],
+            [0.08, 0.08],
+          ] as const) {
             if (!bawEarlyExercise(isCall, T, r, b, vol)) continue;
             const s = bawBoundary(isCall, K, T, r, b, vol);
             const q = bawExponent(isCall, T, r, b, vol);
             const d1 = gbsD1(s, K, T, b, vol);
             const dfb = Math.exp((b - r) * T);
             const european = gbsPrice(isCall, s, K, T, r, b, vol);
-            const residual = isCall
-              ? s - K - (european + ((1 - dfb * normCdf(d1)) * s) / q)
-              : K - s - (european - ((1 - dfb * normCdf(-d1)) * s) / q);
+            const residual = isCall ? s - K - (european + ((1 - dfb * normCdf(d1)) * s) / q) : K - s - (european - ((1 - dfb * normCdf(-d1)) * s) / q);
             expect(Math.abs(residual), `call ${isCall} T ${T} vol ${vol} r ${r} b ${b}: S* ${s}`).toBeLessThan(2e-12 * K);
             solved++;
           }
@@ -151,7 +178,7 @@ describe('black76AmericanPrice', () => {
     expect(fut).toBeCloseTo(stk, 12);
   });
 
-  it('is within 0.5% of a CRR tree on the future (b = 0), the size of BAW\'s own approximation error', () => {
+  it("is within 0.5% of a CRR tree on the future (b = 0), the size of BAW's own approximation error", () => {
     // BAW overprices this put by 0.034 (0.19%); solving the BAW equations at 30 digits gives the same
     // 17.71256, so the gap is the approximation, not the root solve.
     const tree = crrPrice({ right: 'P', S: 100, K: 110, T: 0.75, r: 0.06, q: 0.06, vol: 0.35, steps: 2000, exercise: 'american' });

@@ -60,9 +60,10 @@ describe('batch kernels equal the scalar pricers exactly', () => {
     const out = new Float64Array(legs.length);
     europeanPriceBatch(out, batch, legs.length);
     legs.forEach((l, i) => {
-      const want = l.kind === 'b76'
-        ? black76Price({ right: l.right, F: l.S, K: l.K, T: l.T, r: l.r, vol: l.vol })
-        : bsmPrice({ right: l.right, S: l.S, K: l.K, T: l.T, r: l.r, q: l.q, pvDividend: l.pv, vol: l.vol });
+      const want =
+        l.kind === 'b76'
+          ? black76Price({ right: l.right, F: l.S, K: l.K, T: l.T, r: l.r, vol: l.vol })
+          : bsmPrice({ right: l.right, S: l.S, K: l.K, T: l.T, r: l.r, q: l.q, pvDividend: l.pv, vol: l.vol });
       expect(Object.is(out[i], want), `leg ${i}: ${out[i]} vs ${want}`).toBe(true);
     });
   });
@@ -71,9 +72,10 @@ describe('batch kernels equal the scalar pricers exactly', () => {
     const out = new Float64Array(legs.length);
     americanPriceBatch(out, batch, legs.length);
     legs.forEach((l, i) => {
-      const want = l.kind === 'b76'
-        ? black76AmericanPrice({ right: l.right, F: l.S, K: l.K, T: l.T, r: l.r, vol: l.vol })
-        : bsmAmericanPrice({ right: l.right, S: l.S, K: l.K, T: l.T, r: l.r, q: l.q, pvDividend: l.pv, vol: l.vol });
+      const want =
+        l.kind === 'b76'
+          ? black76AmericanPrice({ right: l.right, F: l.S, K: l.K, T: l.T, r: l.r, vol: l.vol })
+          : bsmAmericanPrice({ right: l.right, S: l.S, K: l.K, T: l.T, r: l.r, q: l.q, pvDividend: l.pv, vol: l.vol });
       expect(Object.is(out[i], want), `leg ${i}: ${out[i]} vs ${want}`).toBe(true);
     });
   });
@@ -111,8 +113,7 @@ describe('log(S/K) remembered from run to run', () => {
       expect(Object.is(am[i], bsmAmericanPrice(o)), `American leg ${i}: ${am[i]} vs ${bsmAmericanPrice(o)}`).toBe(true);
     });
   }
-  const leg = (right: 'C' | 'P', S: number, K: number, vol: number, pv = 0): Leg =>
-    ({ kind: 'bsm', right, S, K, T: 0.5, r: 0.05, q: 0.01, pv, vol });
+  const leg = (right: 'C' | 'P', S: number, K: number, vol: number, pv = 0): Leg => ({ kind: 'bsm', right, S, K, T: 0.5, r: 0.05, q: 0.01, pv, vol });
 
   it('runs longer than the positions remembered (64) price like the scalar pricers', () => {
     const legs: Leg[] = [];
@@ -124,7 +125,13 @@ describe('log(S/K) remembered from run to run', () => {
 
   it('runs whose spots, strike or dividend differ at the same positions price like the scalar pricers', () => {
     const legs: Leg[] = [];
-    for (const [K, vol, pv] of [[100, 0.25, 0], [110, 0.35, 0], [100, 0.45, 0], [100, 0.3, 1.5], [100, 0.2, 0]] as const) {
+    for (const [K, vol, pv] of [
+      [100, 0.25, 0],
+      [110, 0.35, 0],
+      [100, 0.45, 0],
+      [100, 0.3, 1.5],
+      [100, 0.2, 0],
+    ] as const) {
       for (const S of [90, 100, 110]) legs.push(leg('P', S, K, vol, pv));
     }
     // The same length with other spots, then those spots reversed, then degenerate spots.

@@ -1,8 +1,6 @@
 // European pricers against the textbook vectors of risk-model.md §3.5, parity, and finite-difference greeks.
 import { describe, expect, it } from 'vitest';
-import {
-  black76Greeks, black76Price, bsmGreeks, bsmPrice, gbsD1, gbsGreeks, gbsPrice, pvDividends,
-} from '../../../src/risk/pricing/black-scholes.js';
+import { black76Greeks, black76Price, bsmGreeks, bsmPrice, gbsD1, gbsGreeks, gbsPrice, pvDividends } from '../../../src/risk/pricing/black-scholes.js';
 import type { Black76Inputs, BsmInputs, Greeks } from '../../../src/risk/pricing/types.js';
 
 /**
@@ -26,7 +24,7 @@ describe('risk-model.md §3.5 textbook vectors', () => {
     near(d1 - 0.2 * Math.sqrt(0.5), '0.6278');
   });
 
-  it('Hull ch. 19 running example: S 49, K 50, T 20/52, r 5%, σ 20% gives Hull\'s greeks', () => {
+  it("Hull ch. 19 running example: S 49, K 50, T 20/52, r 5%, σ 20% gives Hull's greeks", () => {
     const g = bsmGreeks({ right: 'C', S: 49, K: 50, T: 20 / 52, r: 0.05, vol: 0.2 });
     near(g.price, '2.4005');
     near(g.delta, '0.5216');
@@ -43,7 +41,14 @@ describe('risk-model.md §3.5 textbook vectors', () => {
   });
 
   it('Hull discrete dividends: 0.50 at 2 and 5 months has PV 0.9742 and the call is worth 3.6712', () => {
-    const pv = pvDividends([{ time: 2 / 12, amount: 0.5 }, { time: 5 / 12, amount: 0.5 }], 0.09, 0.5);
+    const pv = pvDividends(
+      [
+        { time: 2 / 12, amount: 0.5 },
+        { time: 5 / 12, amount: 0.5 },
+      ],
+      0.09,
+      0.5,
+    );
     near(pv, '0.9742');
     near(bsmPrice({ right: 'C', S: 40, K: 40, T: 0.5, r: 0.09, vol: 0.3, pvDividend: pv }), '3.6712');
   });
@@ -55,7 +60,16 @@ describe('risk-model.md §3.5 textbook vectors', () => {
 
 describe('pvDividends', () => {
   it('ignores dividends after expiry or already paid', () => {
-    expect(pvDividends([{ time: -0.1, amount: 1 }, { time: 0.6, amount: 1 }], 0.05, 0.5)).toBe(0);
+    expect(
+      pvDividends(
+        [
+          { time: -0.1, amount: 1 },
+          { time: 0.6, amount: 1 },
+        ],
+        0.05,
+        0.5,
+      ),
+    ).toBe(0);
     expect(pvDividends([], 0.05, 0.5)).toBe(0);
   });
 });

@@ -9,24 +9,34 @@ import { bsmAmericanPrice } from '../../../src/risk/pricing/american.js';
 import { GRID_LATTICE_STEPS } from '../../../src/risk/revalue.js';
 import { pvDividends } from '../../../src/risk/pricing/black-scholes.js';
 import {
-  cashDividendAmericanGreeks, cashDividendAmericanLadder, cashDividendAmericanPrice, dividendsBeforeExpiry, type CashDividendInputs,
+  cashDividendAmericanGreeks,
+  cashDividendAmericanLadder,
+  cashDividendAmericanPrice,
+  dividendsBeforeExpiry,
+  type CashDividendInputs,
 } from '../../../src/risk/pricing/dividend-lattice.js';
 
 interface Vector {
-  right: 'C' | 'P'; S: number; K: number; T: number; r: number; vol: number;
-  dividends: { time: number; amount: number }[]; price: number; error: number;
+  right: 'C' | 'P';
+  S: number;
+  K: number;
+  T: number;
+  r: number;
+  vol: number;
+  dividends: { time: number; amount: number }[];
+  price: number;
+  error: number;
 }
 
 // Computed outside the project by test/risk/fixtures/american-cash-dividends.py (Crank-Nicolson on a price grid,
 // Python); the inputs are in the same file.
-const reference = JSON.parse(
-  readFileSync(new URL('../fixtures/american-cash-dividends.json', import.meta.url), 'utf8'),
-) as { vectors: Vector[] };
+const reference = JSON.parse(readFileSync(new URL('../fixtures/american-cash-dividends.json', import.meta.url), 'utf8')) as { vectors: Vector[] };
 
-const label = (v: Vector) => `${v.right} S=${v.S} K=${v.K} T=${v.T} r=${v.r} σ=${v.vol} divs=${v.dividends.map((d) => `${d.amount}@${d.time}`).join('+') || 'none'}`;
+const label = (v: Vector) =>
+  `${v.right} S=${v.S} K=${v.K} T=${v.T} r=${v.r} σ=${v.vol} divs=${v.dividends.map((d) => `${d.amount}@${d.time}`).join('+') || 'none'}`;
 
 describe('cashDividendAmericanPrice', () => {
-  it('the reference is sharp: its own error bound is far inside the tolerance, and it finds Hull\'s American put', () => {
+  it("the reference is sharp: its own error bound is far inside the tolerance, and it finds Hull's American put", () => {
     for (const v of reference.vectors) expect(v.error / v.price).toBeLessThan(1e-3);
     const hull = reference.vectors.find((v) => v.dividends.length === 0)!;
     expect(Math.abs(hull.price - 4.284)).toBeLessThan(2e-3);
@@ -37,7 +47,7 @@ describe('cashDividendAmericanPrice', () => {
     expect(Math.abs(got - v.price) / v.price).toBeLessThan(0.01);
   });
 
-  it.each(reference.vectors.map((v) => [label(v), v] as const))('%s is within 1%% of the reference at the grid\'s step count too', (_, v) => {
+  it.each(reference.vectors.map((v) => [label(v), v] as const))("%s is within 1%% of the reference at the grid's step count too", (_, v) => {
     const got = cashDividendAmericanPrice({ ...v, steps: GRID_LATTICE_STEPS });
     expect(Math.abs(got - v.price) / v.price).toBeLessThan(0.01);
   });
@@ -62,7 +72,13 @@ describe('cashDividendAmericanPrice', () => {
 
   it('dividends after expiry or in the past change nothing, and say the lattice is not needed', () => {
     const base: CashDividendInputs = { right: 'P', S: 100, K: 100, T: 0.5, r: 0.05, vol: 0.3, dividends: [] };
-    const late = { ...base, dividends: [{ time: 0.7, amount: 3 }, { time: -0.1, amount: 3 }] };
+    const late = {
+      ...base,
+      dividends: [
+        { time: 0.7, amount: 3 },
+        { time: -0.1, amount: 3 },
+      ],
+    };
     expect(dividendsBeforeExpiry(late.dividends, late.T)).toBe(false);
     expect(dividendsBeforeExpiry([{ time: 0.2, amount: 3 }], 0.5)).toBe(true);
     expect(cashDividendAmericanPrice(late)).toBe(cashDividendAmericanPrice(base));
@@ -111,16 +127,36 @@ describe('cashDividendAmericanGreeks', () => {
 describe('announced dividends in the settings and the stress parameters', () => {
   it('settings risk.dividends: each bad entry named and left out, the good ones kept', () => {
     const c = new Checker('settings.json');
-    const s = checkSettings({
-      risk: { dividends: { AAPL: [{ exDate: '2027-02-08', amount: 0.26 }, { exDate: '2027-02-30', amount: 0.26 }, { exDate: '2027-05-10', amount: -1 }], MSFT: 'soon' } },
-    }, c);
+    const s = checkSettings(
+      {
+        risk: {
+          dividends: {
+            AAPL: [
+              { exDate: '2027-02-08', amount: 0.26 },
+              { exDate: '2027-02-30', amount: 0.26 },
+              { exDate: '2027-05-10', amount: -1 },
+            ],
+            MSFT: 'soon',
+          },
+        },
+      },
+      c,
+    );
     expect(s.risk.dividends).toEqual({ AAPL: [{ exDate: '2027-02-08', amount: 0.26 }] });
     expect(c.problems.join('\n')).toMatch(/risk\.dividends\.AAPL\[1\]\.exDate[\s\S]*risk\.dividends\.AAPL\[2\]\.amount[\s\S]*risk\.dividends\.MSFT/);
     expect(riskParamsOf(s).dividends).toEqual(s.risk.dividends);
   });
 
   it('resolveStressParams names a bad ex-date or amount', () => {
-    const r = resolveStressParams({ now: 0, dividends: { XYZ: [{ exDate: '27-01-01', amount: 1 }, { exDate: '2027-01-01', amount: NaN }] } });
+    const r = resolveStressParams({
+      now: 0,
+      dividends: {
+        XYZ: [
+          { exDate: '27-01-01', amount: 1 },
+          { exDate: '2027-01-01', amount: NaN },
+        ],
+      },
+    });
     expect(r.ok).toBe(false);
     expect(!r.ok && r.problems.join('\n')).toMatch(/dividends\.XYZ\[0\]\.exDate[\s\S]*dividends\.XYZ\[1\]\.amount/);
     expect(exDateMs('2027-01-01')).toBe(Date.UTC(2027, 0, 1));

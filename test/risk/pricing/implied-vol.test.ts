@@ -28,7 +28,7 @@ describe('bsmImpliedVol round trips', () => {
     expect(cases).toBe(1050);
   });
 
-  it('recovers Hull\'s 20% from his Ex. 15.6 call price 4.7594 (risk-model.md §3.5)', () => {
+  it("recovers Hull's 20% from his Ex. 15.6 call price 4.7594 (risk-model.md §3.5)", () => {
     expect(bsmImpliedVol(4.7594, { right: 'C', S: 42, K: 40, T: 0.5, r: 0.1 })).toBeCloseTo(0.2, 4);
   });
 
@@ -68,7 +68,7 @@ describe('black76ImpliedVol', () => {
     }
   });
 
-  it('recovers Hull\'s 25% from the Black-76 put price 1.1166 (risk-model.md §3.5)', () => {
+  it("recovers Hull's 25% from the Black-76 put price 1.1166 (risk-model.md §3.5)", () => {
     expect(black76ImpliedVol(1.1166, { right: 'P', F: 20, K: 20, T: 4 / 12, r: 0.09 })).toBeCloseTo(0.25, 4);
   });
 });

@@ -50,7 +50,8 @@ export function accountRules(ctx: RuleContext): Finding[] {
       id: 'excess.negative',
       rule: 'excess.negative',
       severity: rules['excess.negative'].severity,
-      title: `ExcessLiquidity is ${money(excess, base)}: IBKR liquidates positions in real time with market orders until it is back above 0` +
+      title:
+        `ExcessLiquidity is ${money(excess, base)}: IBKR liquidates positions in real time with market orders until it is back above 0` +
         (elv && maint ? ` (EquityWithLoanValue ${money(elv, base)}, maintenance ${money(maint, base)})` : ''),
       detail: { excessLiquidity: excess.toString(), equityWithLoanValue: str(elv), maintMarginReq: str(maint), currency: base },
       reduction: { kind: 'excessLiquidity', min: 0 },
@@ -64,7 +65,8 @@ export function accountRules(ctx: RuleContext): Finding[] {
       id: 'margin.warning',
       rule: 'margin.warning',
       severity: mw.severity,
-      title: `EquityWithLoanValue ${money(elv, base)} is within ${pct(mw.ratio - 1, 0)} of the maintenance requirement ${money(maint, base)} ` +
+      title:
+        `EquityWithLoanValue ${money(elv, base)} is within ${pct(mw.ratio - 1, 0)} of the maintenance requirement ${money(maint, base)} ` +
         `(${ratio.toFixed(3)}×): IBKR's margin warning line`,
       detail: { equityWithLoanValue: elv.toString(), maintMarginReq: maint.toString(), ratio, limit: mw.ratio, currency: base },
       reduction: { kind: 'equityToMaint', min: mw.ratio },
@@ -80,7 +82,8 @@ export function accountRules(ctx: RuleContext): Finding[] {
         id: 'cushion.band',
         rule: 'cushion.band',
         severity: lv.severity,
-        title: `Cushion is ${pct(cushion)}, below the ${pct(lv.threshold, 0)} ${lv.severity} band` +
+        title:
+          `Cushion is ${pct(cushion)}, below the ${pct(lv.threshold, 0)} ${lv.severity} band` +
           (excess && nlv ? `: ExcessLiquidity ${money(excess, base)} on NetLiquidation ${money(nlv, base)}` : ''),
         detail: { cushion, threshold: lv.threshold, excessLiquidity: str(excess), netLiquidation: str(nlv), currency: base },
         ...(target !== undefined ? { reduction: { kind: 'cushion', min: target } as const } : {}),

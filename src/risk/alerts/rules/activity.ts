@@ -88,7 +88,8 @@ export function activityRules(ctx: RuleContext): Finding[] {
     const fills = [...a.fills].sort((x, y) => x.updatedAt - y.updatedAt || (x.execId < y.execId ? -1 : 1));
     const parts: string[] = [];
     if (fills.length > 0) parts.push(`${fills.length === 1 ? 'a fill' : `${fills.length} fills`} (last: ${describeFill(fills[fills.length - 1]!)})`);
-    if (open.length > 0) parts.push(`${open.length === 1 ? 'an open order' : `${open.length} open orders`} (${describeOrder(open[0]!)}${open.length > 1 ? ', …' : ''})`);
+    if (open.length > 0)
+      parts.push(`${open.length === 1 ? 'an open order' : `${open.length} open orders`} (${describeOrder(open[0]!)}${open.length > 1 ? ', …' : ''})`);
     if (parts.length === 0) parts.push(`${a.orders.length === 1 ? 'an order' : `${a.orders.length} orders`} (${describeOrder(a.orders[0]!)})`);
     out.push({
       id: `foreign.client:${clientId}`,
@@ -96,8 +97,12 @@ export function activityRules(ctx: RuleContext): Finding[] {
       severity: fc.severity,
       title: `API client ${clientId}, neither this console (${ours}) nor an expected one, is trading this account: ${parts.join(' and ')}`,
       detail: {
-        clientId: Number(clientId), ourClientId: ours ?? null, openOrders: open.map((o) => o.key), orders: a.orders.map((o) => o.key),
-        executions: fills.map((e) => e.execId), lastAt: a.last,
+        clientId: Number(clientId),
+        ourClientId: ours ?? null,
+        openOrders: open.map((o) => o.key),
+        orders: a.orders.map((o) => o.key),
+        executions: fills.map((e) => e.execId),
+        lastAt: a.last,
       },
     });
   }
@@ -113,7 +118,13 @@ export function activityRules(ctx: RuleContext): Finding[] {
       rule: 'manual.order',
       severity: mc.severity,
       title: `An order was entered by hand in TWS: ${what}`,
-      detail: { permId: Number(key.slice(5)), order: order?.key ?? null, status: order?.status ?? null, executions: fills.map((e) => e.execId), lastAt: a.last },
+      detail: {
+        permId: Number(key.slice(5)),
+        order: order?.key ?? null,
+        status: order?.status ?? null,
+        executions: fills.map((e) => e.execId),
+        lastAt: a.last,
+      },
     });
   }
   return out;

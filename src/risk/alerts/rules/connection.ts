@@ -51,18 +51,19 @@ export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
   const memory: ConnectionMemory = { since: prev?.since ?? now, ...(cause !== undefined ? { cause } : {}) };
   const hadData = state.lastUpdate.accountValues !== undefined || state.lastUpdate.positions !== undefined;
   const head = hadData ? `Connection to TWS lost ${ageText(now - memory.since)} ago` : 'Not connected to TWS';
-  const why = cause !== undefined && (cause !== reason || state.health !== 'disconnected')
-    ? `${cause}; now ${state.health}: ${reason}`
-    : `${state.health}: ${reason}`;
+  const why =
+    cause !== undefined && (cause !== reason || state.health !== 'disconnected') ? `${cause}; now ${state.health}: ${reason}` : `${state.health}: ${reason}`;
   return {
     memory,
-    findings: [{
-      id: 'connection.lost',
-      rule: 'connection.lost',
-      severity: marketSeverity(cfg.severity, ctx.marketOpen),
-      title: `${head} (${why}); nothing shown is current${ctx.marketOpen ? ' and the market is open' : ''}`,
-      detail: { health: state.health, reason, cause: cause ?? null, since: memory.since, marketOpen: ctx.marketOpen },
-    }],
+    findings: [
+      {
+        id: 'connection.lost',
+        rule: 'connection.lost',
+        severity: marketSeverity(cfg.severity, ctx.marketOpen),
+        title: `${head} (${why}); nothing shown is current${ctx.marketOpen ? ' and the market is open' : ''}`,
+        detail: { health: state.health, reason, cause: cause ?? null, since: memory.since, marketOpen: ctx.marketOpen },
+      },
+    ],
   };
 };
 
@@ -85,9 +86,10 @@ export function staleRule(ctx: RuleContext): Finding[] {
       id: `stream.stale:${stream}`,
       rule: 'stream.stale',
       severity: cfg.severity,
-      title: last === undefined
-        ? `${label} never arrived: connected ${ageText(age)} ago (limit ${ageText(limit)})`
-        : `${label} stale: last update ${ageText(age)} ago (limit ${ageText(limit)})`,
+      title:
+        last === undefined
+          ? `${label} never arrived: connected ${ageText(age)} ago (limit ${ageText(limit)})`
+          : `${label} stale: last update ${ageText(age)} ago (limit ${ageText(limit)})`,
       detail: { stream, ageMs: age, limitMs: limit, lastUpdate: last ?? null },
     });
   }
@@ -119,7 +121,10 @@ export function twsCodeRule(ctx: RuleContext): Finding[] {
   // The message history is bounded (MESSAGE_HISTORY): a 1100 that scrolled out still holds while health says so.
   if (wanted.has(1100) && !last.has(1100) && state.health === 'degraded' && state.healthCause === 'connectivityLost') {
     out.push({
-      id: 'tws.code:1100', rule: 'tws.code', severity: marketSeverity(wanted.get(1100)!, ctx.marketOpen), title: CODE_TEXT[1100]!,
+      id: 'tws.code:1100',
+      rule: 'tws.code',
+      severity: marketSeverity(wanted.get(1100)!, ctx.marketOpen),
+      title: CODE_TEXT[1100]!,
       detail: { code: 1100, id: -1, message: state.healthReason ?? '', class: 'connection', at: null },
     });
   }

@@ -78,7 +78,8 @@ export function exposureRules(ctx: RuleContext): Finding[] {
         id: `exposure.ccy:${c}`,
         rule: 'exposure.ccy',
         severity: lv.severity,
-        title: `${c} exposure is ${money(value, base)} (${value.isNegative() ? 'short' : 'long'}), ${pct(Math.abs(share))} of NetLiquidation ` +
+        title:
+          `${c} exposure is ${money(value, base)} (${value.isNegative() ? 'short' : 'long'}), ${pct(Math.abs(share))} of NetLiquidation ` +
           `${money(nlv, base)}: above the ${pct(lv.threshold, 0)} limit`,
         detail: { currency: c, value: value.toDecimalPlaces(2).toString(), share, threshold: lv.threshold, netLiquidation: nlv.toString(), base },
       });

@@ -85,14 +85,19 @@ function scheduled(anchor: NonNullable<MarginMemory['anchor']>, maint: Decimal):
 const SEGMENT: Readonly<Record<CalibrationPart['scope'], string>> = { total: '', S: ' (securities)', C: ' (commodities)' };
 
 /** The one-look view: the worst calibration factor above its level, if any (see the header). */
-function factorFinding(ctx: Parameters<StatefulRule<MarginMemory>>[1]): { severity: Finding['severity']; text: string; detail: Record<string, string | number> } | undefined {
+function factorFinding(
+  ctx: Parameters<StatefulRule<MarginMemory>>[1],
+): { severity: Finding['severity']; text: string; detail: Record<string, string | number> } | undefined {
   const cfg = ctx.config.rules['margin.jump'];
   const cal = ctx.stress?.margin.calibration;
   const base = ctx.state.baseCurrency;
   const nlv = base ? accountValue(ctx.state, 'NetLiquidation', base)?.value : undefined;
   if (!cfg.enabled || !cal || !base || !nlv || !nlv.gt(0)) return undefined;
   let worst: { severity: Finding['severity']; threshold: number; factor: number; part: CalibrationPart; kind: 'Maintenance' | 'Initial' } | undefined;
-  for (const [kind, parts] of [['Maintenance', cal.maint], ['Initial', cal.init]] as const) {
+  for (const [kind, parts] of [
+    ['Maintenance', cal.maint],
+    ['Initial', cal.init],
+  ] as const) {
     for (const p of parts) {
       if (p.mode !== 'scaled' || !p.factor || !p.reported) continue;
       const factor = p.factor.toNumber();
@@ -108,9 +113,17 @@ function factorFinding(ctx: Parameters<StatefulRule<MarginMemory>>[1]): { severi
   const p = worst.part;
   return {
     severity: worst.severity,
-    text: `${worst.kind} margin${SEGMENT[p.scope]} ${money(p.reported!, base)} is ${worst.factor.toFixed(2)}× our rules-based estimate ` +
+    text:
+      `${worst.kind} margin${SEGMENT[p.scope]} ${money(p.reported!, base)} is ${worst.factor.toFixed(2)}× our rules-based estimate ` +
       `${money(p.estimated, base)} (limit ${worst.threshold}×): a house-margin or concentration charge our rules do not know`,
-    detail: { kind: worst.kind, scope: p.scope, reported: p.reported!.toString(), estimated: p.estimated.toString(), factor: worst.factor, threshold: worst.threshold },
+    detail: {
+      kind: worst.kind,
+      scope: p.scope,
+      reported: p.reported!.toString(),
+      estimated: p.estimated.toString(),
+      factor: worst.factor,
+      threshold: worst.threshold,
+    },
   };
 }
 
@@ -146,15 +159,21 @@ const baselineRule: StatefulRule<MarginMemory> = (prev, ctx) => {
   const estMaintAtReport = newRow ? est.maint : (prev.estMaintAtReport ?? est.maint);
   const estInitAtReport = newRow ? est.init : (prev.estInitAtReport ?? est.init);
   const common = {
-    positionsKey: key, executions, reportedAt: row.updatedAt,
+    positionsKey: key,
+    executions,
+    reportedAt: row.updatedAt,
     ...(changedAt !== undefined ? { changedAt } : {}),
     ...(estMaintAtReport !== undefined ? { estMaintAtReport } : {}),
     ...(estInitAtReport !== undefined ? { estInitAtReport } : {}),
   };
   const lookAhead = accountValue(state, 'LookAheadMaintMarginReq', base)?.value;
   const anchorNow = {
-    at: now, maint: maint.toString(), ...(init ? { init: init.toString() } : {}), ...(lookAhead ? { lookAhead: lookAhead.toString() } : {}),
-    ...(est.maint !== undefined ? { estMaint: est.maint } : {}), ...(est.init !== undefined ? { estInit: est.init } : {}),
+    at: now,
+    maint: maint.toString(),
+    ...(init ? { init: init.toString() } : {}),
+    ...(lookAhead ? { lookAhead: lookAhead.toString() } : {}),
+    ...(est.maint !== undefined ? { estMaint: est.maint } : {}),
+    ...(est.init !== undefined ? { estInit: est.init } : {}),
   };
   const anchor = prev?.anchor;
   const settling = changedAt !== undefined && now - changedAt <= cfg.settleMs;
@@ -164,9 +183,8 @@ const baselineRule: StatefulRule<MarginMemory> = (prev, ctx) => {
     return { memory: { ...common, anchor: anchorNow }, findings: [] };
   }
   const m = jumpOf(maint, new Decimal(anchor.maint), anchor.estMaint, [est.maint, estMaintAtReport]);
-  const i = init && anchor.init && new Decimal(anchor.init).gt(0)
-    ? jumpOf(init, new Decimal(anchor.init), anchor.estInit, [est.init, estInitAtReport])
-    : undefined;
+  const i =
+    init && anchor.init && new Decimal(anchor.init).gt(0) ? jumpOf(init, new Decimal(anchor.init), anchor.estInit, [est.init, estInitAtReport]) : undefined;
   if (scheduled(anchor, maint)) return { memory: { ...common, anchor }, findings: [] };
   const withEstimate = m.estimate !== undefined;
   const levels = withEstimate ? cfg.above : cfg.aboveWithoutEstimate;
@@ -179,21 +197,25 @@ const baselineRule: StatefulRule<MarginMemory> = (prev, ctx) => {
     return { memory: { ...common, anchor: anchorNow }, findings: [] };
   }
   // Report the worse of the two: higher severity, then the larger unexplained rise.
-  const useInit = i !== undefined && li !== undefined &&
+  const useInit =
+    i !== undefined &&
+    li !== undefined &&
     (!lm || SEVERITY_RANK[li.severity] > SEVERITY_RANK[lm.severity] || (li.severity === lm.severity && i.unexplained > m.unexplained));
   const j = useInit ? i : m;
   const lv = (useInit ? li : lm)!;
   const name = useInit ? 'Initial' : 'Maintenance';
-  const because = j.estimate !== undefined
-    ? `our estimate moved ${move(j.estimate)}, leaving ${move(j.unexplained)} unexplained`
-    : `no stress estimate to compare with, so the limit is ${pct(lv.threshold, 0)}`;
+  const because =
+    j.estimate !== undefined
+      ? `our estimate moved ${move(j.estimate)}, leaving ${move(j.unexplained)} unexplained`
+      : `no stress estimate to compare with, so the limit is ${pct(lv.threshold, 0)}`;
   const jsonJump = (x: Jump | undefined) =>
     x ? { from: x.from.toString(), to: x.to.toString(), reported: x.reported, estimate: x.estimate ?? null, unexplained: x.unexplained } : null;
   const finding: Finding = {
     id: 'margin.jump',
     rule: 'margin.jump',
     severity: lv.severity,
-    title: `${name} margin rose ${move(j.reported)} (${money(j.from, base)} → ${money(j.to, base)}) with no trade or position change; ` +
+    title:
+      `${name} margin rose ${move(j.reported)} (${money(j.from, base)} → ${money(j.to, base)}) with no trade or position change; ` +
       `${because}, as a house-margin change would`,
     detail: { maint: jsonJump(m), init: jsonJump(i), withEstimate, threshold: lv.threshold, anchorAt: anchor.at, currency: base },
   };

@@ -88,10 +88,19 @@ export const positionsRule: StatefulRule<PositionsMemory> = (prev, ctx) => {
       id: `position.unexplained:${k}`,
       rule: 'position.unexplained',
       severity: cfg.severity,
-      title: `Position in ${label} changed by ${qty(unexplained, true)} with no execution seen (was ${qty(was)}, now ${qty(now_)}` +
+      title:
+        `Position in ${label} changed by ${qty(unexplained, true)} with no execution seen (was ${qty(was)}, now ${qty(now_)}` +
         (execs.length > 0 ? `; executions account for ${qty(byExecs, true)}` : '') +
         '): a trade in another session, a transfer, an exercise or an assignment',
-      detail: { conId: Number(k), label, was: was.toString(), now: now_.toString(), executions: byExecs.toString(), unexplained: unexplained.toString(), since: start },
+      detail: {
+        conId: Number(k),
+        label,
+        was: was.toString(),
+        now: now_.toString(),
+        executions: byExecs.toString(),
+        unexplained: unexplained.toString(),
+        since: start,
+      },
     });
   }
   // Labels of contracts no longer in the baseline nor watched are dropped, so the memory does not grow for ever.

@@ -47,8 +47,15 @@ export function stressRules(ctx: RuleContext): Finding[] {
           severity: lv.severity,
           title: `${head}, below the ${pct(lv.threshold, 0)} stressed level; ${below} of ${considered.length} scenarios are below it`,
           detail: {
-            scenario: worst.id, label: worst.label, cushion: c, excessLiquidity: worst.excessLiquidity.toString(),
-            netLiquidation: worst.netLiquidation.toString(), threshold: lv.threshold, scenariosBelow: below, scenarios: considered.length, currency: base,
+            scenario: worst.id,
+            label: worst.label,
+            cushion: c,
+            excessLiquidity: worst.excessLiquidity.toString(),
+            netLiquidation: worst.netLiquidation.toString(),
+            threshold: lv.threshold,
+            scenariosBelow: below,
+            scenarios: considered.length,
+            currency: base,
           },
           ...(target !== undefined ? { reduction: { kind: 'stressedCushion', min: target, families: [...cs.families] } as const } : {}),
         });
@@ -66,11 +73,12 @@ export function stressRules(ctx: RuleContext): Finding[] {
       if (!lv) continue;
       const target = clearLevel(levels, 'below');
       const name = d.key.slice(d.key.indexOf(':') + 1);
-      const what = d.kind === 'px'
-        ? `${ASSET_CLASS_NAMES[name as AssetClass] ?? name} ${move(d.nearest)}`
-        : d.kind === 'fx'
-          ? `${name} ${move(d.nearest)} vs ${base}`
-          : `A combined crash with prices ${move(d.nearest)} (the Risk-off scenario scaled)`;
+      const what =
+        d.kind === 'px'
+          ? `${ASSET_CLASS_NAMES[name as AssetClass] ?? name} ${move(d.nearest)}`
+          : d.kind === 'fx'
+            ? `${name} ${move(d.nearest)} vs ${base}`
+            : `A combined crash with prices ${move(d.nearest)} (the Risk-off scenario scaled)`;
       out.push({
         id: `liquidation.${d.key}`,
         rule: 'liquidation.distance',
