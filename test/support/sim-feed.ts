@@ -1,6 +1,7 @@
 // A real simulator reached through the real live source and feed, synchronised, for view tests with live data.
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { PortfolioState } from '../../src/model/state.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
@@ -16,6 +17,22 @@ export function simInstrument(pick: (i: Instrument) => boolean, startTime: strin
 export function positionLabel(i: Instrument): string {
   if (i.secType === 'OPT' || i.secType === 'FOP') return `${i.symbol} ${i.lastTradeDateOrContractMonth} ${i.strike} ${i.right}`;
   return i.localSymbol;
+}
+
+/**
+ * The feed is ready, its snapshots are complete (open orders too, unless `orders` is false) and every option it holds
+ * has TWS's model greeks: what risk and alert tests wait for before they look.
+ */
+export function syncedWithGreeks(s: PortfolioState, o: { readonly orders?: boolean } = {}): boolean {
+  const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
+  return (
+    s.health === 'ready' &&
+    s.complete.accountDownload &&
+    s.complete.positions &&
+    (o.orders === false || s.complete.openOrders) &&
+    options.length > 0 &&
+    options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
+  );
 }
 
 export interface SimFeed {
@@ -61,22 +78,7 @@ export async function startSimFeed(
     await sim.close();
   };
   try {
-    await waitFor(
-      () => {
-        const s = feed.state;
-        const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-        return (
-          s.health === 'ready' &&
-          s.complete.accountDownload &&
-          s.complete.positions &&
-          s.complete.openOrders &&
-          options.length > 0 &&
-          options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
-        );
-      },
-      20_000,
-      'a synchronised feed with greeks',
-    );
+    await waitFor(() => syncedWithGreeks(feed.state), 20_000, 'a synchronised feed with greeks');
     if (o.orders) {
       await sim.trigger({
         incident: 'foreign-order',

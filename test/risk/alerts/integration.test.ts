@@ -19,6 +19,7 @@ import { startSimulator, type Incident, type Simulator } from '../../../src/sim/
 import { Feed } from '../../../src/streams/feed.js';
 import { TwsSource, type TwsSourceOptions } from '../../../src/streams/tws/source.js';
 import { T0, waitFor } from '../../sim/helpers.js';
+import { syncedWithGreeks } from '../../support/sim-feed.js';
 
 /*
  * Each test starts a simulator at speed 20 (a simulated minute in three real seconds), connects the live
@@ -151,22 +152,7 @@ async function start(
     last = r.findings;
     transitions.push(...r.transitions);
   };
-  await waitFor(
-    () => {
-      const s = feed.state;
-      const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-      return (
-        s.health === 'ready' &&
-        s.complete.accountDownload &&
-        s.complete.positions &&
-        s.complete.openOrders &&
-        options.length > 0 &&
-        options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
-      );
-    },
-    20_000,
-    'a synchronised feed with greeks',
-  );
+  await waitFor(() => syncedWithGreeks(feed.state), 20_000, 'a synchronised feed with greeks');
   tick();
   if (!clock) timer = setInterval(tick, EVAL_MS);
   return h;

@@ -9,6 +9,7 @@ import { startSimulator } from '../../../src/sim/index.js';
 import { Feed } from '../../../src/streams/feed.js';
 import { TwsSource } from '../../../src/streams/tws/source.js';
 import { T0, waitFor } from '../../sim/helpers.js';
+import { syncedWithGreeks } from '../../support/sim-feed.js';
 
 const NOW = Date.parse(T0);
 const usd = (s: PortfolioState, key: string) => accountValue(s, key, 'USD')?.value;
@@ -42,21 +43,7 @@ describe('reduction under a margin spike (simulator, seed 9)', () => {
       const feed = new Feed(source.events$);
       source.start();
       try {
-        await waitFor(
-          () => {
-            const s = feed.state;
-            const options = [...s.portfolio.values()].filter((r) => ['OPT', 'FOP'].includes(r.contract.secType));
-            return (
-              s.health === 'ready' &&
-              s.complete.accountDownload &&
-              s.complete.positions &&
-              options.length > 0 &&
-              options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
-            );
-          },
-          20_000,
-          'a synchronised feed with greeks',
-        );
+        await waitFor(() => syncedWithGreeks(feed.state, { orders: false }), 20_000, 'a synchronised feed with greeks');
         const maint0 = usd(feed.state, 'MaintMarginReq')!;
         await sim.trigger({ incident: 'margin-spike', factor, secTypes: ['ALL'] });
         // TWS rounds each segment to cents: the spiked total is within a few cents of factor × the old one.
