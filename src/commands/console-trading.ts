@@ -45,6 +45,8 @@ export interface ConsoleTradingOptions {
 }
 
 export interface ConsoleTrading extends TradingActions {
+  /** The one trading session these actions drive (the account's session core holds it: AccountSession.trading). */
+  readonly session: TradingSession;
   /** The audit file, once the first trading action opened it. */
   readonly auditFile: string | undefined;
   /** Appends an alert transition (transitionJson) to the audit log if one is open; a closed or unopened log takes none. */
@@ -308,6 +310,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   };
 
   return {
+    session: session as unknown as TradingSession,
     get auditFile() {
       return session.auditFile;
     },

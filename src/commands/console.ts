@@ -172,6 +172,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // The account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state. A
   // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
   const session = new AccountSession(feed, {
+    ...(trading ? { trading: trading.session } : {}),
     // The margin method the settings name (auto decides from what TWS reports), as report uses.
     risk: createStressRunner({ params: riskParamsOf(o.settings) }),
     ...(live && effects

@@ -324,7 +324,19 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     audit: (t) => audit.append({ kind: 'alert', detail: t }),
     env,
   });
+  const trading = new TradingSession({
+    mode: trade ? 'trade' : 'readOnly',
+    actor: 'guard',
+    feed,
+    gateway: live.source,
+    clientId: c.clientId,
+    clock,
+    armMinutes: 1,
+    audit: { dir: auditDir, name: 'guard', appVersion: appVersion() },
+    auditLog: audit,
+  });
   const session = new AccountSession(feed, {
+    trading,
     risk: createStressRunner({ params: riskParamsOf(settings) }),
     alerts: createAlertRunner(alertConfig, {
       ourClientId: c.clientId,
@@ -340,17 +352,6 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         }
       },
     }),
-  });
-  const trading = new TradingSession({
-    mode: trade ? 'trade' : 'readOnly',
-    actor: 'guard',
-    feed,
-    gateway: live.source,
-    clientId: c.clientId,
-    clock,
-    armMinutes: 1,
-    audit: { dir: auditDir, name: 'guard', appVersion: appVersion() },
-    auditLog: audit,
   });
 
   // Publishing (docs/fleet.md) is a copy for the fleet: NATS being unreachable never keeps the kill switch from running.

@@ -5,6 +5,7 @@ import type { PortfolioState } from '../model/state.js';
 import { activeAlerts, alertOfRow, type Alert } from '../risk/alerts/index.js';
 import type { AlertRunner } from './alert-runner.js';
 import type { RiskResult } from './stress-model.js';
+import type { TradingSession } from '../trading/session.js';
 
 /*
  * DESIGN.md "src/session: the headless core". Console, `report`, `replay` and future daemons hold one of these per
@@ -37,6 +38,11 @@ export interface SessionOptions {
   readonly riskMinIntervalMs?: number;
   /** Option time rolls with the clock: recompute risk at least this often even without new data (default 60 s). */
   readonly riskMaxAgeMs?: number;
+  /**
+   * The account's one trading session (arming, audit, plans, sends), when this front end may trade: the console with
+   * --trade, the guard. Absent in a replay and a read-only console: nothing here can send.
+   */
+  readonly trading?: TradingSession;
 }
 
 /** One evaluation's results. `due`: when risk must be looked at again (a cadence-held recomputation), if at all. */
@@ -66,6 +72,11 @@ export class AccountSession {
     readonly feed: SessionFeed,
     private readonly opts: SessionOptions = {},
   ) {}
+
+  /** The account's trading session, if this front end may trade (SessionOptions.trading). */
+  get trading(): TradingSession | undefined {
+    return this.opts.trading;
+  }
 
   /** Does this session judge alerts itself (live), or list the recorded ones (replay)? */
   get evaluatesAlerts(): boolean {
