@@ -109,6 +109,8 @@ export async function runFleetView(
   const instance: Instance = render(<FleetView {...props} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
     stdout: streams.stdout ?? process.stdout,
     stdin: input,
+    // As the console: interactive follows the terminal, not CI detection (under CI=true Ink would draw only at exit).
+    interactive: Boolean((streams.stdout ?? process.stdout).isTTY),
     exitOnCtrlC: true,
     patchConsole: false,
   });
