@@ -73,6 +73,41 @@ export type WireContract = Pick<
 
 const id = (n: number) => String(n);
 
+/**
+ * The eleven contract fields most messages carry in this order (conId to tradingClass). The exchange slot is the
+ * contract's own unless the message puts another there (PORTFOLIO_VALUE the primary exchange, EXECUTION_DATA the fill's).
+ */
+function contractFields(
+  c: {
+    conId: number;
+    symbol: string;
+    secType: string;
+    lastTradeDateOrContractMonth: string;
+    strike: number;
+    right: string;
+    multiplier: string;
+    exchange: string;
+    currency: string;
+    localSymbol: string;
+    tradingClass: string;
+  },
+  exchange = c.exchange,
+): string[] {
+  return [
+    fInt(c.conId),
+    c.symbol,
+    c.secType,
+    c.lastTradeDateOrContractMonth,
+    fDbl(c.strike),
+    c.right,
+    c.multiplier,
+    exchange,
+    c.currency,
+    c.localSymbol,
+    c.tradingClass,
+  ];
+}
+
 // ---- connection -----------------------------------------------------------------------------------
 
 /** Handshake reply: server version and connection time (the first frame after "API\0"). */
@@ -106,24 +141,7 @@ export function errorMessage(sv: number, reqId: number, code: number, message: s
 // ---- positions and account ------------------------------------------------------------------------
 
 export function position(account: string, c: WireContract, pos: Decimal, avgCost: number): string[] {
-  return [
-    id(IN.POSITION),
-    '3',
-    account,
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    c.exchange,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
-    fDec(pos),
-    fDbl(avgCost),
-  ];
+  return [id(IN.POSITION), '3', account, ...contractFields(c), fDec(pos), fDbl(avgCost)];
 }
 
 export function positionEnd(): string[] {
@@ -132,26 +150,7 @@ export function positionEnd(): string[] {
 
 /** POSITION_MULTI v1 (reqPositionsMulti): like POSITION, with the request id first and the model code last. */
 export function positionMulti(reqId: number, account: string, c: WireContract, pos: Decimal, avgCost: number, modelCode: string): string[] {
-  return [
-    id(IN.POSITION_MULTI),
-    '1',
-    fInt(reqId),
-    account,
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    c.exchange,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
-    fDec(pos),
-    fDbl(avgCost),
-    modelCode,
-  ];
+  return [id(IN.POSITION_MULTI), '1', fInt(reqId), account, ...contractFields(c), fDec(pos), fDbl(avgCost), modelCode];
 }
 
 export function positionMultiEnd(reqId: number): string[] {
@@ -187,17 +186,7 @@ export function portfolioValue(v: PortfolioValueView, account: string): string[]
   return [
     id(IN.PORTFOLIO_VALUE),
     '8',
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    c.primaryExch,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
+    ...contractFields(c, c.primaryExch),
     fDec(v.position),
     fDbl(v.marketPrice),
     fDbl(v.marketValue),
@@ -600,17 +589,7 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     id(IN.OPEN_ORDER),
     fInt(o.orderId),
     // contract
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    c.exchange,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
+    ...contractFields(c),
     // main order fields
     o.action,
     fDec(o.totalQuantity),
@@ -755,17 +734,7 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
   const u = UNSET_DOUBLE;
   return [
     id(IN.COMPLETED_ORDER),
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    c.exchange,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
+    ...contractFields(c),
     o.action,
     fDec(o.totalQuantity),
     o.orderType,
@@ -917,17 +886,7 @@ export function execDetails(sv: number, reqId: number, e: ExecutionView): string
     id(IN.EXECUTION_DATA),
     fInt(reqId),
     fInt(e.orderId),
-    fInt(c.conId),
-    c.symbol,
-    c.secType,
-    c.lastTradeDateOrContractMonth,
-    fDbl(c.strike),
-    c.right,
-    c.multiplier,
-    e.exchange,
-    c.currency,
-    c.localSymbol,
-    c.tradingClass,
+    ...contractFields(c, e.exchange),
     e.execId,
     e.time,
     e.account,
