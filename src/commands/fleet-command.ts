@@ -4,7 +4,8 @@ import { hostname, userInfo } from 'node:os';
 import { systemClock, type Clock } from '../model/clock.js';
 import { neutralise } from '../model/text.js';
 import { requestCommand, type CommandReply, type CommandRequest } from '../streams/nats/command.js';
-import { connectNats, natsUrlProblem, redactedUrl } from '../streams/nats/connect.js';
+import { natsUrlProblem } from '../streams/nats/connect.js';
+import { connectForCommand } from './fleet.js';
 import { EXIT, type CommandIo } from './io.js';
 
 export interface FleetCommandFlags {
@@ -65,18 +66,8 @@ export async function fleetCommandCommand(f: FleetCommandFlags, io: CommandIo, r
     account: f['confirm-account'],
     at: clock.now(),
   };
-  let nc;
-  try {
-    nc = await connectNats({
-      url: f.nats,
-      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
-      ...(rt.env ? { env: rt.env } : {}),
-      name: `tws-risk fleet command (${operator})`,
-    });
-  } catch (e) {
-    io.err(`tws-risk fleet command: cannot connect to NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
-    return EXIT.cannotConnect;
-  }
+  const nc = await connectForCommand(f, io, 'fleet command', `tws-risk fleet command (${operator})`, rt.env);
+  if (typeof nc === 'number') return nc;
   try {
     let r: CommandReply | string;
     try {

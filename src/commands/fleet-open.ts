@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FeedEvent } from '../model/events.js';
-import { connectNats, natsUrlProblem, redactedUrl } from '../streams/nats/connect.js';
+import { natsUrlProblem } from '../streams/nats/connect.js';
+import { connectForCommand } from './fleet.js';
 import { readEvents, readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import { RecordingWriter } from '../streams/recording/writer.js';
@@ -59,18 +60,8 @@ export async function fleetOpenCommand(
   }
   const account = f.open!;
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
-  let nc: Awaited<ReturnType<typeof connectNats>>;
-  try {
-    nc = await connectNats({
-      url: f.nats,
-      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
-      ...(rt.env ? { env: rt.env } : {}),
-      name: 'tws-risk fleet --open',
-    });
-  } catch (e) {
-    io.err(`tws-risk fleet: cannot reach NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
-    return EXIT.cannotConnect;
-  }
+  const nc = await connectForCommand(f, io, 'fleet', 'tws-risk fleet --open', rt.env);
+  if (typeof nc === 'number') return nc;
   let copy: { file: string; dir: string; host: string; session: string; count: number; lastAt: number; gap?: { after: number; next: number } } | undefined;
   try {
     const { summaries } = await readSummaries(nc, stream);

@@ -104,6 +104,22 @@ export function fleetText(rows: readonly FleetRow[]): string[] {
   return rows.length === 0 ? ['no account has published a summary yet'] : [line(head), ...body.map(line)];
 }
 
+/** Connects for a fleet command, or says why not (one line naming the server, credentials left out) and gives exit 3. */
+export async function connectForCommand(
+  f: { readonly nats?: string; readonly 'nats-creds'?: string },
+  io: CommandIo,
+  command: string,
+  name: string,
+  env?: NodeJS.ProcessEnv,
+): Promise<Awaited<ReturnType<typeof connectNats>> | number> {
+  try {
+    return await connectNats({ url: f.nats!, ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}), ...(env ? { env } : {}), name });
+  } catch (e) {
+    io.err(`tws-risk ${command}: cannot connect to NATS at ${redactedUrl(f.nats!)}: ${(e as Error).message}`);
+    return EXIT.cannotConnect;
+  }
+}
+
 /** `fleet --json`: once, exit 5 on any critical alert; without --json the text table, once (refreshed on a terminal). */
 export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: Clock; env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<number> {
   const clock = rt.clock ?? systemClock;
@@ -121,18 +137,8 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
     staleAfterMs = Number(f['stale-after']) * 1000;
   }
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
-  let nc;
-  try {
-    nc = await connectNats({
-      url: f.nats,
-      ...(f['nats-creds'] ? { credsFile: f['nats-creds'] } : {}),
-      ...(rt.env ? { env: rt.env } : {}),
-      name: 'tws-risk fleet',
-    });
-  } catch (e) {
-    io.err(`tws-risk fleet: cannot connect to NATS at ${redactedUrl(f.nats)}: ${(e as Error).message}`);
-    return EXIT.cannotConnect;
-  }
+  const nc = await connectForCommand(f, io, 'fleet', 'tws-risk fleet', rt.env);
+  if (typeof nc === 'number') return nc;
   try {
     const once = async (): Promise<number> => {
       let read;

@@ -154,9 +154,7 @@ function writeAtomic(file: string, text: string): void {
 
 /** The client ids a `cancelClient foreign` rule means now: every API client with open orders that is neither ours nor expected. */
 export function foreignClientIds(state: PortfolioState, ours: number, expected: readonly number[]): number[] {
-  const ids = new Set<number>();
-  for (const o of state.orders.values()) if (isOpen(o) && o.clientId > 0 && o.clientId !== ours && !expected.includes(o.clientId)) ids.add(o.clientId);
-  return [...ids].sort((a, b) => a - b);
+  return clientsWithOpenOrders(state).filter((id) => id !== ours && !expected.includes(id));
 }
 
 /** The API clients with open orders (manual TWS orders, client 0, are reached only by globalCancel). */
