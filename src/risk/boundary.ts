@@ -81,6 +81,8 @@ export interface BookPosition {
    */
   readonly feedExDateMs: number;
   readonly feedDividend: number;
+  /** Payments a year the tick's next-12-months sum implies at that amount (next12Months / amount, 1 to 12; 1 when unknown). */
+  readonly feedPerYear: number;
   /** Bonds: modified duration and convexity when configured, else NaN. */
   readonly duration: number;
   readonly convexity: number;
@@ -311,7 +313,8 @@ export function readPosition(
     pvDividend = 0,
     underlying = NaN,
     feedExDateMs = NaN,
-    feedDividend = NaN;
+    feedDividend = NaN,
+    feedPerYear = 1;
   if (cls.kind === 'none') unpriced = `no revaluation model for secType ${c.secType || '(empty)'}`;
   else if (missingFx !== undefined) unpriced = `no ExchangeRate for ${missingFx}`;
   else if (cls.kind !== 'cashPair' && !Number.isFinite(price)) unpriced = 'no market price';
@@ -326,6 +329,8 @@ export function readPosition(
     if (cls.model === 'bsmAmerican' && dv?.nextExDate && dv.nextAmount) {
       feedExDateMs = exDateMs(dv.nextExDate);
       feedDividend = toFloat(dv.nextAmount);
+      const k = dv.next12Months ? Math.round(toFloat(dv.next12Months) / feedDividend) : 1;
+      feedPerYear = k >= 1 && k <= 12 ? k : 1;
     }
     // The held underlying's live price, else its mark, else the price TWS priced the option on.
     underlying = livePrice(src.underlyingPrice);
@@ -370,6 +375,7 @@ export function readPosition(
     underlying,
     feedExDateMs,
     feedDividend,
+    feedPerYear,
     duration: dur ? dur.duration : NaN,
     convexity: dur ? (dur.convexity ?? 0) : NaN,
     unpriced,

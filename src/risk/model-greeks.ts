@@ -14,6 +14,8 @@ import type { StressParams } from './params.js';
 export interface LatticeDividend {
   readonly exDate: string;
   readonly amount: number;
+  /** Projected from TWS's next dividend at its frequency, not announced (revalue.ts `dividendsOf`). */
+  readonly projected?: boolean;
 }
 
 /** Model greeks in TWS's units: delta per share, gamma per unit of price, vega per vol point, theta per calendar day. */
@@ -44,9 +46,18 @@ export function latticeGreeksOf(book: Pick<Book, 'currencies' | 'clockMs'>, p: B
     vol: p.iv,
     dividends,
   });
-  const used = dividends
-    .filter((d) => d.time > 0 && d.time < T && d.amount > 0)
-    .map((d) => ({ exDate: new Date(Math.round(book.clockMs + d.time * YEAR_MS)).toISOString().slice(0, 10), amount: d.amount }));
+  const from = Object.hasOwn(params.dividends, p.cls.symbol) ? 'settings' : 'TWS';
+  const used = dividends.flatMap((d, i) =>
+    d.time > 0 && d.time < T && d.amount > 0
+      ? [
+          {
+            exDate: new Date(Math.round(book.clockMs + d.time * YEAR_MS)).toISOString().slice(0, 10),
+            amount: d.amount,
+            ...(from === 'TWS' && i > 0 ? { projected: true } : {}),
+          },
+        ]
+      : [],
+  );
   return {
     price: g.price,
     delta: g.delta,
@@ -54,6 +65,6 @@ export function latticeGreeksOf(book: Pick<Book, 'currencies' | 'clockMs'>, p: B
     vega: g.vega / 100,
     theta: g.theta / 365,
     dividends: used,
-    from: Object.hasOwn(params.dividends, p.cls.symbol) ? 'settings' : 'TWS',
+    from,
   };
 }

@@ -611,13 +611,23 @@ function revalueOption(
 /**
  * The cash dividends an American stock option is priced with, as times in years from the valuation clock: the
  * settings' list when they name the symbol (an empty list says "none", and TWS's is not used), else the next one TWS
- * announced for the underlying (tick 59). Only that one: later payments are not projected (docs/stress-model.md).
+ * announced for the underlying (tick 59) and, up to expiry, the same amount every 1/k year after it, k the payments
+ * a year its next-12-months sum implies (docs/stress-model.md: TWS gives one date; a later payment left out would
+ * be a dividend missing from the price, where the escrowed model had all of them).
  */
-export function dividendsOf(params: StressParams, p: Pick<BookPosition, 'cls' | 'feedExDateMs' | 'feedDividend'>, clockMs: number): Dividend[] | undefined {
+export function dividendsOf(
+  params: StressParams,
+  p: Pick<BookPosition, 'cls' | 'feedExDateMs' | 'feedDividend' | 'feedPerYear' | 'expiryMs'>,
+  clockMs: number,
+): Dividend[] | undefined {
   const list = Object.hasOwn(params.dividends, p.cls.symbol) ? params.dividends[p.cls.symbol] : undefined;
   if (list) return list.length === 0 ? undefined : list.map((d) => ({ time: (exDateMs(d.exDate) - clockMs) / YEAR_MS, amount: d.amount }));
-  if (Number.isFinite(p.feedExDateMs) && p.feedDividend > 0) return [{ time: (p.feedExDateMs - clockMs) / YEAR_MS, amount: p.feedDividend }];
-  return undefined;
+  if (!(Number.isFinite(p.feedExDateMs) && p.feedDividend > 0)) return undefined;
+  const first = (p.feedExDateMs - clockMs) / YEAR_MS;
+  const T = (p.expiryMs - clockMs) / YEAR_MS;
+  const out: Dividend[] = [{ time: first, amount: p.feedDividend }];
+  for (let i = 1; first + i / p.feedPerYear < T && i <= 12 * 50; i++) out.push({ time: first + i / p.feedPerYear, amount: p.feedDividend });
+  return out;
 }
 
 /**

@@ -6,7 +6,7 @@ import { dec } from '../../src/model/money.js';
 import { bsmAmericanPrice } from '../../src/risk/pricing/american.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import type { ConsoleSnapshot } from '../../src/views/store.js';
-import { paneDetail } from '../../src/views/rows/detail.js';
+import { modelGreeksSource, paneDetail } from '../../src/views/rows/detail.js';
 import { positionsVM } from '../../src/views/rows/positions.js';
 import { initialUi } from '../../src/views/ui-state.js';
 import { AAPL, ACCOUNT, bookState } from '../support/book.js';
@@ -91,6 +91,26 @@ describe('the engine on a deep in-the-money American put of a dividend payer', (
     expect(listed.from).toBe('settings');
     expect(listed.dividends).toEqual([{ exDate: '2027-01-15', amount: 2 }]);
     expect(run([...putEvents, tick59], { params: { dividends: { AAPL: [] } } }).model.modelGreeks.has(PUT.conId)).toBe(false);
+  });
+
+  it("projects TWS's next dividend at the frequency its 12-month sum implies, up to expiry, and says which are projected", () => {
+    // Four payments of 0.26 in the next year: one every quarter year after 2027-02-08 (00:00 UTC + 91.25 days).
+    const june = option(700010, 'AAPL', '20270618', '280', 'P');
+    const events: FeedEventBody[] = [
+      portfolio(ACCOUNT, june, '-2', '54', '50'),
+      { type: 'optionComputed', conId: june.conId, kind: 'model', delayed: false, impliedVol: 0.3, delta: -0.85, underlyingPrice: 228.5, pvDividend: 0.51 },
+    ];
+    const g = run([...events, tick59]).model.modelGreeks.get(june.conId)!;
+    expect(g.dividends).toEqual([
+      { exDate: '2027-02-08', amount: 0.26 },
+      { exDate: '2027-05-10', amount: 0.26, projected: true },
+    ]);
+    expect(modelGreeksSource(g)).toBe('model (lattice, div 0.26 on 2027-02-08 + 0.26 on 2027-05-10 (projected))');
+    // Without a 12-month sum nothing is projected, and the put, with one dividend less to come, is worth less.
+    const { next12Months: _n, ...alone } = tick59 as Extract<FeedEventBody, { type: 'dividendsReceived' }>;
+    const one = run([...events, alone]).model.modelGreeks.get(june.conId)!;
+    expect(one.dividends).toEqual([{ exDate: '2027-02-08', amount: 0.26 }]);
+    expect(one.price).toBeLessThan(g.price);
   });
 
   it('without a dividend before expiry it stays on the fast path: no model greeks', () => {

@@ -69,7 +69,7 @@ const greek = (v: number | undefined, places: number) => (v === undefined || !Nu
 
 /** Where model greeks come from, as the detail names it: "model (lattice, div 0.23 on 2027-02-19)". */
 export function modelGreeksSource(g: ModelGreeks): string {
-  const divs = g.dividends.map((d) => `${d.amount} on ${d.exDate}`).join(' + ');
+  const divs = g.dividends.map((d) => `${d.amount} on ${d.exDate}${d.projected ? ' (projected)' : ''}`).join(' + ');
   return `model (lattice, div ${divs}${g.from === 'settings' ? ', settings' : ''})`;
 }
 
