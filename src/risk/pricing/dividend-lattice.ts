@@ -193,7 +193,7 @@ export function cashDividendAmericanPrice(o: CashDividendInputs): number {
   return Math.max(2 * fine - coarse, intrinsic(isCall, o.S, o.K));
 }
 
-/** Relative spot bump of the lattice delta and gamma: 1% of the spot each way. */
+/** Relative spot bump of the lattice delta: 1% of the spot each way. */
 const SPOT_BUMP = 0.01;
 
 /**
