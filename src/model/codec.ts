@@ -37,6 +37,7 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   positionsEnded: [],
   priceTicked: ['price'],
   optionComputed: [],
+  dividendsReceived: ['past12Months', 'next12Months', 'nextAmount'],
   pnlUpdated: ['dailyPnl', 'unrealizedPnl', 'realizedPnl'],
   openOrderUpdated: ORDER_INFO.map((p) => `order.${p}`),
   openOrdersEnded: [],
@@ -151,6 +152,7 @@ const ROW_DECIMALS = {
   unknownQuantities: ['contract', 'marketPrice'],
   prices: ['prices.*'],
   options: [] as string[],
+  dividends: EVENT_DECIMALS.dividendsReceived,
   orders: ['filled', 'remaining', 'avgFillPrice', 'lastFillPrice', ...ORDER_INFO.map((p) => `info.${p}`)],
   orderKeyByPermId: [] as string[],
   executions: [...EVENT_DECIMALS.executionReceived, 'commission', 'realizedPnl'],
@@ -175,6 +177,8 @@ export function encodeState(state: PortfolioState): Json {
   // Likewise the recorded alerts: a keyframe without them is read as "none recorded here"; a seek then rebuilds them
   // from the file's alertChanged events, since keyframes written before alerts were kept lack them too.
   if (state.alerts.size === 0) delete out.alerts;
+  // Newer still (tick 456): a session that never received one keeps the keyframe shape of the recordings before it.
+  if (state.dividends.size === 0) delete out.dividends;
   const pending: Obj = {};
   for (const f of PENDING_FIELDS) {
     const m = state.pending[f];

@@ -324,6 +324,21 @@ export type FeedEventBody =
       readonly underlyingPrice?: number;
       readonly pvDividend?: number;
     }
+  /**
+   * TICK_STRING (46) of tick type 59, IB Dividends (generic tick 456 on a stock's market data), whose value TWS writes
+   * "past12Months,next12Months,nextDividendDate,nextDividendAmount" (e.g. "0.83,0.92,20130219,0.23"). Amounts per
+   * share in the stock's currency; `nextExDate` as YYYY-MM-DD (TWS sends YYYYMMDD), the first day the stock trades
+   * without the dividend. No next date and amount: none announced. Only a well-formed value becomes this event
+   * (src/streams/tws/map.ts `dividendsBody`); a malformed one is a brokerMessage and changes nothing.
+   */
+  | {
+      readonly type: 'dividendsReceived';
+      readonly conId: number;
+      readonly past12Months?: Decimal;
+      readonly next12Months?: Decimal;
+      readonly nextExDate?: string;
+      readonly nextAmount?: Decimal;
+    }
   /** PNL (94), account level, in base currency. */
   | {
       readonly type: 'pnlUpdated';
@@ -438,6 +453,7 @@ export const STREAM_OF: { readonly [T in FeedEventType]: StreamName } = {
   positionsEnded: 'positions',
   priceTicked: 'marketData',
   optionComputed: 'optionComputations',
+  dividendsReceived: 'marketData',
   pnlUpdated: 'pnl',
   openOrderUpdated: 'orders',
   openOrdersEnded: 'orders',

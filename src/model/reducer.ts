@@ -41,6 +41,8 @@ function apply(state: PortfolioState, ev: FeedEvent): PortfolioState {
       return market.priceTicked(state, ev);
     case 'optionComputed':
       return market.optionComputed(state, ev);
+    case 'dividendsReceived':
+      return market.dividendsReceived(state, ev);
     case 'pnlUpdated':
       return market.pnlUpdated(state, ev);
     case 'openOrderUpdated':

@@ -81,6 +81,13 @@ export interface OptionRow {
   readonly updatedAt: number;
 }
 
+/**
+ * A stock's dividends as TWS last reported them, from TICK_STRING tick type 59 (IB Dividends, generic tick 456):
+ * amounts per share in the stock's currency, `nextExDate` YYYY-MM-DD. The risk engine prices American options on the
+ * stock with the next one where the settings do not list the symbol (docs/stress-model.md).
+ */
+export type DividendRow = Omit<FeedEventOf<'dividendsReceived'>, 'type' | 'seq' | 'receivedAt'> & { readonly updatedAt: number };
+
 /** Account-level P&L from PNL (94), in base currency. */
 export interface PnlRow {
   readonly dailyPnl?: Decimal;
@@ -222,6 +229,8 @@ export interface PortfolioState {
   readonly unknownQuantities: PMap<string, UnknownQuantityRow>;
   readonly prices: PMap<number, PriceRow>;
   readonly options: PMap<number, OptionRow>;
+  /** Dividends by stock conId, from tick 59 (see DividendRow). */
+  readonly dividends: PMap<number, DividendRow>;
   readonly pnl?: PnlRow;
   /** Orders keyed `clientId:orderId`, or `perm:permId` for orders without an API order id (manual TWS orders). */
   readonly orders: PMap<string, OrderRow>;
@@ -266,6 +275,7 @@ export const INITIAL_STATE: PortfolioState = {
   unknownQuantities: PMap.empty(),
   prices: PMap.empty(),
   options: PMap.empty(),
+  dividends: PMap.empty(),
   orders: PMap.empty(),
   orderKeyByPermId: PMap.empty(),
   executions: PMap.empty(),

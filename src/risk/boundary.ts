@@ -2,8 +2,8 @@
 import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
 import type { AssetClass } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
-import type { OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
-import { CLASS_ORDER, type StressParams } from './params.js';
+import type { DividendRow, OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
+import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
 import { bondRisk, bondTerms } from './bond.js';
 import { expiryInstant } from './expiry.js';
 import { classifyPositions, type PositionClass } from './positions.js';
@@ -74,6 +74,15 @@ export interface BookPosition {
   readonly iv: number;
   readonly pvDividend: number;
   readonly underlying: number;
+  /**
+   * Stock options: the underlying's next cash dividend as TWS announced it (tick 59, state.dividends): its ex-date
+   * (00:00 UTC, ms) and amount per share; NaN when none was sent. The settings' `risk.dividends` win over it
+   * (revalue.ts `dividendsOf`).
+   */
+  readonly feedExDateMs: number;
+  readonly feedDividend: number;
+  /** Payments a year the tick's next-12-months sum implies at that amount (next12Months / amount, 1 to 12; 1 when unknown). */
+  readonly feedPerYear: number;
   /** Bonds: modified duration and convexity when configured, else NaN. */
   readonly duration: number;
   readonly convexity: number;
@@ -87,6 +96,8 @@ export interface PositionSources {
   readonly option?: OptionRow;
   readonly underlyingPrice?: PriceRow;
   readonly underlyingRow?: PortfolioRow;
+  /** The underlying stock's dividends from TWS (tick 59). */
+  readonly dividends?: DividendRow;
 }
 
 /** Account values the report shows and anchors on (Decimal, base currency unless said otherwise). */
@@ -245,19 +256,22 @@ export function readAccount(
 
 /** The state rows a position reads. */
 export function sourcesOf(state: PortfolioState, row: PortfolioRow, cls: PositionClass): PositionSources {
-  if (cls.kind !== 'option') return { row, option: undefined, underlyingPrice: undefined, underlyingRow: undefined };
+  if (cls.kind !== 'option') return { row, option: undefined, underlyingPrice: undefined, underlyingRow: undefined, dividends: undefined };
   const und = cls.underlyingConId;
   return {
     row,
     option: state.options.get(cls.conId),
     underlyingPrice: und !== undefined ? state.prices.get(und) : undefined,
     underlyingRow: und !== undefined ? state.portfolio.get(und) : undefined,
+    dividends: und !== undefined ? state.dividends.get(und) : undefined,
   };
 }
 
 /** True when every source is the very same object (the reducer returns the same reference for unchanged rows). */
 export function sameSources(a: PositionSources, b: PositionSources): boolean {
-  return a.row === b.row && a.option === b.option && a.underlyingPrice === b.underlyingPrice && a.underlyingRow === b.underlyingRow;
+  return (
+    a.row === b.row && a.option === b.option && a.underlyingPrice === b.underlyingPrice && a.underlyingRow === b.underlyingRow && a.dividends === b.dividends
+  );
 }
 
 const num = (d: Decimal | undefined): number => (d === undefined ? NaN : toFloat(d));
@@ -297,7 +311,10 @@ export function readPosition(
     expiryMs = NaN,
     iv = NaN,
     pvDividend = 0,
-    underlying = NaN;
+    underlying = NaN,
+    feedExDateMs = NaN,
+    feedDividend = NaN,
+    feedPerYear = 1;
   if (cls.kind === 'none') unpriced = `no revaluation model for secType ${c.secType || '(empty)'}`;
   else if (missingFx !== undefined) unpriced = `no ExchangeRate for ${missingFx}`;
   else if (cls.kind !== 'cashPair' && !Number.isFinite(price)) unpriced = 'no market price';
@@ -308,6 +325,13 @@ export function readPosition(
     const o = src.option;
     iv = o?.impliedVol ?? NaN;
     pvDividend = cls.model === 'black76American' ? 0 : (o?.pvDividend ?? 0);
+    const dv = src.dividends;
+    if (cls.model === 'bsmAmerican' && dv?.nextExDate && dv.nextAmount) {
+      feedExDateMs = exDateMs(dv.nextExDate);
+      feedDividend = toFloat(dv.nextAmount);
+      const k = dv.next12Months ? Math.round(toFloat(dv.next12Months) / feedDividend) : 1;
+      feedPerYear = k >= 1 && k <= 12 ? k : 1;
+    }
     // The held underlying's live price, else its mark, else the price TWS priced the option on.
     underlying = livePrice(src.underlyingPrice);
     if (!Number.isFinite(underlying)) underlying = num(src.underlyingRow?.marketPrice);
@@ -349,6 +373,9 @@ export function readPosition(
     iv,
     pvDividend,
     underlying,
+    feedExDateMs,
+    feedDividend,
+    feedPerYear,
     duration: dur ? dur.duration : NaN,
     convexity: dur ? (dur.convexity ?? 0) : NaN,
     unpriced,

@@ -325,6 +325,9 @@ function samePosition(a: BookPosition, b: BookPosition): boolean {
     a.nlvQuanta === b.nlvQuanta &&
     same(a.iv, b.iv) &&
     same(a.pvDividend, b.pvDividend) &&
+    same(a.feedExDateMs, b.feedExDateMs) &&
+    same(a.feedDividend, b.feedDividend) &&
+    a.feedPerYear === b.feedPerYear &&
     same(a.underlying, b.underlying) &&
     same(a.strike, b.strike) &&
     same(a.expiryMs, b.expiryMs) &&

@@ -212,7 +212,7 @@ export class Scratch {
 }
 
 /** Risk-free rate of a currency. */
-function rateOf(params: StressParams, currency: string): number {
+export function rateOf(params: StressParams, currency: string): number {
   return params.rates[currency] ?? params.defaultRate;
 }
 
@@ -582,7 +582,7 @@ function revalueOption(
     isCall[k] = call;
     k++;
   }
-  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p.cls.symbol, book.clockMs) : undefined;
+  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
   if (dividends && dividendsBeforeExpiry(dividends, T0)) {
     cashDividendBatch(out, batch, k, T0, und, dividends);
   } else if (model === 'bsmEuropean') europeanPriceBatch(out, batch, k);
@@ -608,11 +608,26 @@ function revalueOption(
   }
 }
 
-/** The symbol's announced cash dividends (params.dividends) as times in years from the valuation clock. */
-function dividendsOf(params: StressParams, symbol: string, clockMs: number): Dividend[] | undefined {
-  const list = params.dividends[symbol];
-  if (!list || list.length === 0) return undefined;
-  return list.map((d) => ({ time: (exDateMs(d.exDate) - clockMs) / YEAR_MS, amount: d.amount }));
+/**
+ * The cash dividends an American stock option is priced with, as times in years from the valuation clock: the
+ * settings' list when they name the symbol (an empty list says "none", and TWS's is not used), else the next one TWS
+ * announced for the underlying (tick 59) and, up to expiry, the same amount every 1/k year after it, k the payments
+ * a year its next-12-months sum implies (docs/stress-model.md: TWS gives one date; a later payment left out would
+ * be a dividend missing from the price, where the escrowed model had all of them).
+ */
+export function dividendsOf(
+  params: StressParams,
+  p: Pick<BookPosition, 'cls' | 'feedExDateMs' | 'feedDividend' | 'feedPerYear' | 'expiryMs'>,
+  clockMs: number,
+): Dividend[] | undefined {
+  const list = Object.hasOwn(params.dividends, p.cls.symbol) ? params.dividends[p.cls.symbol] : undefined;
+  if (list) return list.length === 0 ? undefined : list.map((d) => ({ time: (exDateMs(d.exDate) - clockMs) / YEAR_MS, amount: d.amount }));
+  if (!(Number.isFinite(p.feedExDateMs) && p.feedDividend > 0)) return undefined;
+  const first = (p.feedExDateMs - clockMs) / YEAR_MS;
+  const T = (p.expiryMs - clockMs) / YEAR_MS;
+  const out: Dividend[] = [{ time: first, amount: p.feedDividend }];
+  for (let i = 1; first + i / p.feedPerYear < T && i <= 12 * 50; i++) out.push({ time: first + i / p.feedPerYear, amount: p.feedDividend });
+  return out;
 }
 
 /**

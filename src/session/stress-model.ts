@@ -3,8 +3,9 @@ import type { AssetClass } from '../model/contract.js';
 import { ZERO, type Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { bookScenarios } from '../risk/alerts/index.js';
-import { QUANTUM } from '../risk/boundary.js';
+import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
+import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
 import { excessLiquidityOf, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
 import { stressParams, type StressParamsInput } from '../risk/params.js';
 import { stressReportFromGrid, type StressReport } from '../risk/report.js';
@@ -66,6 +67,11 @@ export interface StressModel {
   readonly subjects: readonly StressSubject[];
   /** conId → why it could not be revalued (held at its mark). */
   readonly unpriced: ReadonlyMap<number, string>;
+  /**
+   * conId → our model's greeks, for the options priced on the cash-dividend lattice (American stock options with a
+   * dividend before expiry, from the settings or TWS's tick 59); the panes show these instead of TWS's for them.
+   */
+  readonly modelGreeks: ReadonlyMap<number, ModelGreeks>;
   /** Our own estimates, shown beside TWS's reported values. */
   readonly estimates: {
     readonly netLiquidation: Decimal;
@@ -177,6 +183,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
     subjects,
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
+    modelGreeks: modelGreeksOf(grid),
     estimates: {
       netLiquidation: report.reconciliation.model,
       maintMargin: sum(report.margin.calibration.maint),
@@ -186,6 +193,27 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     },
     notes: report.notes,
   };
+}
+
+/**
+ * Lattice greeks cost about a millisecond an option: they are kept per book position (the grid replaces a position's
+ * object when any of its inputs changes) and valuation clock step, so a publish recomputes only what moved.
+ */
+const greeksCache = new WeakMap<BookPosition, { readonly clockMs: number; readonly params: unknown; readonly greeks: ModelGreeks | undefined }>();
+
+function modelGreeksOf(grid: StressGrid): Map<number, ModelGreeks> {
+  const out = new Map<number, ModelGreeks>();
+  const { book, params } = grid;
+  for (const p of book.positions) {
+    if (p.cls.kind !== 'option') continue;
+    let hit = greeksCache.get(p);
+    if (!hit || hit.clockMs !== book.clockMs || hit.params !== params.dividends) {
+      hit = { clockMs: book.clockMs, params: params.dividends, greeks: latticeGreeksOf(book, p, params) };
+      greeksCache.set(p, hit);
+    }
+    if (hit.greeks) out.set(p.conId, hit.greeks);
+  }
+  return out;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Market data for one subscription: which TWS ticks a quote turns into, sending only what changed.
 import { dec } from '../model/money.js';
+import { ibDividendsValue } from './dividends.js';
 import type { Instrument } from './instruments.js';
 import type { Quote } from './market.js';
 import * as M from './messages.js';
@@ -22,6 +23,7 @@ export const TICK = {
   OPTION_IMPLIED_VOL: 24,
   MARK_PRICE: 37,
   LAST_TIMESTAMP: 45,
+  IB_DIVIDENDS: 59,
   DELAYED_BID: 66,
   DELAYED_ASK: 67,
   DELAYED_LAST: 68,
@@ -41,7 +43,7 @@ export const TICK = {
 export interface MarketDataSub {
   readonly inst: Instrument;
   readonly delayed: boolean;
-  /** Generic tick list: 106 adds OPTION_IMPLIED_VOL, 221 MARK_PRICE. */
+  /** Generic tick list: 106 adds OPTION_IMPLIED_VOL, 221 MARK_PRICE, 456 IB_DIVIDENDS (payers only, dividends.ts). */
   readonly generic: ReadonlySet<string>;
   readonly last: Map<number, string>;
 }
@@ -98,6 +100,11 @@ export function ticksFor(reqId: number, sub: MarketDataSub, q: Quote, stepTime: 
   if (sub.generic.has('221')) emit(TICK.MARK_PRICE, M.tickPrice(reqId, TICK.MARK_PRICE, q.mark, undefined));
   if (sub.generic.has('106') && (sub.inst.secType === 'STK' || sub.inst.secType === 'IND')) {
     emit(TICK.OPTION_IMPLIED_VOL, M.tickGeneric(reqId, TICK.OPTION_IMPLIED_VOL, impliedVol));
+  }
+  if (sub.generic.has('456') && sub.inst.secType === 'STK') {
+    // Not a delayed twin: TWS sends tick 59 whatever the market data type.
+    const v = ibDividendsValue(sub.inst.symbol, stepTime);
+    if (v !== undefined) emit(TICK.IB_DIVIDENDS, M.tickString(reqId, TICK.IB_DIVIDENDS, v));
   }
   const o = q.option;
   if (o) {

@@ -97,6 +97,32 @@ describe('incremental stress grid', () => {
     );
   });
 
+  it("TWS's dividends for an underlying (tick 59) revalue its option group, move its P&L, and equal a rebuild", () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const und = book.underlyings[5]!;
+    const n = grid.cols.n;
+    const pnlOf = (conId: number) => {
+      const i = grid.book.positions.findIndex((p) => p.conId === conId);
+      return Array.from(grid.pnl.slice(i * n, (i + 1) * n));
+    };
+    expect(und.options.length).toBeGreaterThan(0);
+    const before = und.options.map(pnlOf);
+    const ev = {
+      type: 'dividendsReceived',
+      conId: und.stock,
+      next12Months: new Decimal('4'),
+      nextExDate: new Date(NOW + 20 * 86_400_000).toISOString().slice(0, 10),
+      nextAmount: new Decimal('1'),
+      ...at(NOW + 3000),
+    } as FeedEvent;
+    state = apply(state, [ev]);
+    expect(updateStressGrid(grid, state, NOW + 3000, [und.stock])).toEqual({ rebuilt: false, groups: 1 });
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+    // Some of its options are American with expiry after the ex-date: priced on the lattice now, their P&L moves.
+    expect(und.options.map(pnlOf)).not.toEqual(before);
+  });
+
   it('a new clock step revalues every option group (time moved) and still equals a rebuild', () => {
     const state = reduceAll(book.events);
     const grid = buildStressGrid(state, shocks, params);

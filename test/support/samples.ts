@@ -118,4 +118,12 @@ export const SAMPLE_BODIES: { readonly [T in FeedEventType]: Extract<FeedEventBo
   // Last, so that the indices the recording tests rely on stay where they were.
   brokerTimeReceived: { type: 'brokerTimeReceived', time: Date.UTC(2026, 10, 23, 14, 31, 5) },
   accountChanged: { type: 'accountChanged', followed: ACC, managed: ['DU7654321'] },
+  dividendsReceived: {
+    type: 'dividendsReceived',
+    conId: 265598,
+    past12Months: dec('0.99'),
+    next12Months: dec('1.04'),
+    nextExDate: '2027-02-08',
+    nextAmount: dec('0.26'),
+  },
 };

@@ -1,7 +1,7 @@
-// Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION and PNL.
+// Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION, IB Dividends (tick 59) and PNL.
 import type { FeedEventOf } from '../events.js';
-import { decimalEquals } from '../money.js';
-import type { OptionRow, PortfolioState, PriceRow } from '../state.js';
+import { decimalEquals, type Decimal } from '../money.js';
+import type { DividendRow, OptionRow, PortfolioState, PriceRow } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
 
 export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'>): PortfolioState {
@@ -61,6 +61,34 @@ export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionCom
   if (!changed) return { ...state, lastUpdate: touched(state, ev) };
   next.updatedAt = ev.receivedAt;
   return { ...state, options: state.options.set(ev.conId, next), lastUpdate: touched(state, ev) };
+}
+
+const sameAmount = (a: Decimal | undefined, b: Decimal | undefined) => (a === undefined ? b === undefined : b !== undefined && decimalEquals(a, b));
+
+/**
+ * A stock's dividends: each tick 59 replaces the row whole (a next dividend no longer sent was paid or withdrawn). An
+ * unchanged repeat keeps the row's identity, so the risk engine does not revalue the stock's options for it.
+ */
+export function dividendsReceived(state: PortfolioState, ev: FeedEventOf<'dividendsReceived'>): PortfolioState {
+  const old = state.dividends.get(ev.conId);
+  if (
+    old &&
+    old.nextExDate === ev.nextExDate &&
+    sameAmount(old.nextAmount, ev.nextAmount) &&
+    sameAmount(old.past12Months, ev.past12Months) &&
+    sameAmount(old.next12Months, ev.next12Months)
+  ) {
+    return { ...state, lastUpdate: touched(state, ev) };
+  }
+  const row: DividendRow = {
+    conId: ev.conId,
+    ...(ev.past12Months ? { past12Months: ev.past12Months } : {}),
+    ...(ev.next12Months ? { next12Months: ev.next12Months } : {}),
+    ...(ev.nextExDate ? { nextExDate: ev.nextExDate } : {}),
+    ...(ev.nextAmount ? { nextAmount: ev.nextAmount } : {}),
+    updatedAt: ev.receivedAt,
+  };
+  return { ...state, dividends: state.dividends.set(ev.conId, row), lastUpdate: touched(state, ev) };
 }
 
 export function pnlUpdated(state: PortfolioState, ev: FeedEventOf<'pnlUpdated'>): PortfolioState {

@@ -204,6 +204,50 @@ export function optionBody(
   return { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed, ...present };
 }
 
+/** TICK_STRING tick type of IB Dividends (generic tick 456), @stoqey/ib TickType.IB_DIVIDENDS. */
+export const IB_DIVIDENDS_TICK = 59;
+
+const AMOUNT = /^\d+(\.\d+)?$/;
+
+/**
+ * The IB Dividends tick's value ("past12Months,next12Months,YYYYMMDD,nextAmount", e.g. "0.83,0.92,20130219,0.23") as
+ * a dividendsReceived body, or why it is not one. Four fields; amounts are plain non-negative decimals (the next one
+ * above 0); the date a real day. The 12-month sums may be empty; the date and the next amount are both given or both
+ * empty (nothing announced). Anything else is refused whole: a half-read dividend would price options on a wrong date.
+ */
+export function dividendsBody(conId: number, value: string): { body: FeedEventBody } | { problem: string } {
+  const parts = value.split(',').map((p) => p.trim());
+  if (parts.length !== 4) return { problem: `expected 4 comma-separated fields, got ${parts.length}` };
+  const [past, next, date, amount] = parts as [string, string, string, string];
+  for (const [name, v] of [
+    ['past12Months', past],
+    ['next12Months', next],
+    ['nextDividendAmount', amount],
+  ] as const) {
+    if (v !== '' && !AMOUNT.test(v)) return { problem: `${name} ${JSON.stringify(v)} is not a non-negative amount` };
+  }
+  if ((date === '') !== (amount === '')) return { problem: 'the next dividend needs both a date and an amount' };
+  let nextExDate: string | undefined;
+  if (date !== '') {
+    const m = /^(\d{4})(\d{2})(\d{2})$/.exec(date);
+    const iso = m ? `${m[1]}-${m[2]}-${m[3]}` : '';
+    // Date.UTC rolls 20270230 over to 2 March: a day that does not come back as written is not a day.
+    if (!m || new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!)).toISOString().slice(0, 10) !== iso)
+      return { problem: `nextDividendDate ${JSON.stringify(date)} is not a YYYYMMDD date` };
+    if (!new Decimal(amount).gt(0)) return { problem: 'the next dividend amount is 0' };
+    nextExDate = iso;
+  }
+  return {
+    body: {
+      type: 'dividendsReceived',
+      conId,
+      ...(past !== '' ? { past12Months: new Decimal(past) } : {}),
+      ...(next !== '' ? { next12Months: new Decimal(next) } : {}),
+      ...(nextExDate ? { nextExDate, nextAmount: new Decimal(amount) } : {}),
+    },
+  };
+}
+
 /** "Market data farm connection is broken:usfarm" → "usfarm". */
 export function farmName(message: string): string {
   const i = message.lastIndexOf(':');

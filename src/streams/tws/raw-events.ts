@@ -2,7 +2,7 @@
 // and commission once, unchanged orders not repeated (the wire shapes themselves are mapped in map.ts and orders.ts).
 import { EventName, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
 import type { FeedEventBody } from '../../model/events.js';
-import { commissionBody, executionBody, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
+import { commissionBody, dividendsBody, executionBody, IB_DIVIDENDS_TICK, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
 import { orderStatusBody, type OrderDesk } from './orders.js';
 import type { Subscriptions } from './subscriptions.js';
 
@@ -27,6 +27,8 @@ export class RawEvents {
   /** Executions and commissions already emitted: reconciliation polls re-send them all, the recording wants each once. */
   private readonly seenExecs = new Set<string>();
   private readonly seenCommissions = new Set<string>();
+  /** The last malformed IB Dividends value per line: said once, not again at every resend of the same text. */
+  private readonly badDividends = new Map<number, string>();
 
   constructor(private readonly sink: RawEventSink) {}
 
@@ -117,6 +119,29 @@ export class RawEvents {
       if (conId === undefined) return;
       subscriptions.seen('marketData');
       emit(priceBody(conId, tickType, value));
+    });
+    // IB Dividends (generic tick 456, requested on stock lines): the only tickString we read.
+    api.on(EventName.tickString, (reqId: number, tickType: number, value: string) => {
+      if (tickType !== IB_DIVIDENDS_TICK) return;
+      const conId = subscriptions.conIdOf(reqId);
+      if (conId === undefined) return;
+      const text = String(value ?? '');
+      const r = dividendsBody(conId, text);
+      if ('body' in r) {
+        this.badDividends.delete(reqId);
+        emit(r.body);
+        return;
+      }
+      if (this.badDividends.get(reqId) === text) return;
+      this.badDividends.set(reqId, text);
+      const shown = text.length > 80 ? `${text.slice(0, 80)}…` : text;
+      emit({
+        type: 'brokerMessage',
+        id: reqId,
+        code: 0,
+        class: 'data',
+        message: `IB Dividends tick (59) for conId ${conId} ignored: ${r.problem} in ${JSON.stringify(shown)} (expected past12Months,next12Months,YYYYMMDD,amount); its options keep their previous dividends`,
+      });
     });
     api.on(
       EventName.tickOptionComputation,

@@ -39,6 +39,14 @@ export interface SubscriptionLink {
   onError(reqId: number, code: number, message: string): void;
 }
 
+/**
+ * Generic ticks of a market-data line: 456 (IB Dividends, answered as tick 59) on stocks, whose next dividend prices
+ * their American options (docs/stress-model.md); nothing extra elsewhere.
+ */
+export function genericTicksFor(c: IbContract): string {
+  return c.secType === 'STK' ? '456' : '';
+}
+
 export class Subscriptions {
   private readonly mktReqByConId = new Map<number, number>();
   private readonly conIdByMktReq = new Map<number, number>();
@@ -182,7 +190,7 @@ export class Subscriptions {
     this.conIdByMktReq.set(reqId, conId);
     const contract = { ...c, exchange: c.exchange || c.primaryExch || 'SMART' };
     this.mktContracts.set(reqId, contract);
-    api.reqMktData(reqId, contract, '', false, false);
+    api.reqMktData(reqId, contract, genericTicksFor(contract), false, false);
   }
 
   /** The conId a market-data request id is for, when it is one of our lines. */
@@ -218,7 +226,7 @@ export class Subscriptions {
         message: 'live market data is not subscribed for this account: using delayed data (marked delayed)',
       });
     }
-    api.reqMktData(reqId, contract, '', false, false);
+    api.reqMktData(reqId, contract, genericTicksFor(contract), false, false);
   }
 
   /** The subscribed streams that stopped updating past their limit, as the operator reads them; a stream is only watched once requested. */

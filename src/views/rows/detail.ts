@@ -1,6 +1,8 @@
 // The detail view (Enter on a row): every field of the selected row in full, wrapped to the width, never cut.
 import type { Alert } from '../../risk/alerts/index.js';
 import type { JsonValue } from '../../model/events.js';
+import type { ModelGreeks } from '../../risk/model-greeks.js';
+import type { OptionRow } from '../../model/state.js';
 import { money, percent, textWidth, wrap, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { PaneVM } from '../view-model.js';
@@ -63,6 +65,53 @@ function alertFields(alerts: readonly Alert[], shown: readonly Cell[]): DetailLi
   return out;
 }
 
+const greek = (v: number | undefined, places: number) => (v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(places));
+
+/** Where model greeks come from, as the detail names it: "model (lattice, div 0.23 on 2027-02-19)". */
+export function modelGreeksSource(g: ModelGreeks): string {
+  const divs = g.dividends.map((d) => `${d.amount} on ${d.exDate}${d.projected ? ' (projected)' : ''}`).join(' + ');
+  return `model (lattice, div ${divs}${g.from === 'settings' ? ', settings' : ''})`;
+}
+
+/**
+ * An option position's greeks with their source: our lattice model's (bump-and-reprice, docs/stress-model.md) where
+ * the engine prices it on its cash dividends, TWS's otherwise; with the model's, TWS's delta beside it.
+ */
+function greekLines(model: ModelGreeks | undefined, tws: OptionRow | undefined): DetailLine[] {
+  if (!model && !tws) return [];
+  const out: DetailLine[] = [{ text: 'Greeks', heading: true }];
+  if (model) {
+    out.push(
+      { label: 'Source', text: modelGreeksSource(model) },
+      { label: 'Delta', text: greek(model.delta, 4) },
+      { label: 'Gamma', text: greek(model.gamma, 4) },
+      { label: 'Vega', text: `${greek(model.vega, 4)} per vol point` },
+      { label: 'Theta', text: `${greek(model.theta, 4)} per day` },
+      { label: 'Model price', text: greek(model.price, 4) },
+      { label: 'TWS delta', text: `${greek(tws?.delta, 4)} (TWS, escrowed dividends)` },
+    );
+    return out;
+  }
+  out.push(
+    { label: 'Source', text: 'TWS' },
+    { label: 'Delta', text: greek(tws?.delta, 4) },
+    { label: 'Gamma', text: greek(tws?.gamma, 4) },
+    { label: 'Vega', text: `${greek(tws?.vega, 4)} per vol point` },
+    { label: 'Theta', text: `${greek(tws?.theta, 4)} per day` },
+  );
+  return out;
+}
+
+/** The greeks section of a position's detail, for option rows of the Positions pane. */
+function positionGreeks(snapshot: ConsoleSnapshot, rowId: string): DetailLine[] {
+  const conId = Number(rowId);
+  const row = Number.isInteger(conId) ? snapshot.state.portfolio.get(conId) : undefined;
+  const secType = row?.contract.secType;
+  if (secType !== 'OPT' && secType !== 'FOP' && secType !== 'WAR') return [];
+  const model = snapshot.risk?.ok ? snapshot.risk.model.modelGreeks.get(conId) : undefined;
+  return greekLines(model, snapshot.state.options.get(conId));
+}
+
 /**
  * What Enter shows for the focused pane: the selected row of a list, the scenario with its liquidation distances,
  * the log line with every alert, or the whole account. Undefined when there is nothing to show (an empty list).
@@ -74,7 +123,7 @@ export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | unde
       return row
         ? {
             title: `${vm.pane[0]!.toUpperCase()}${vm.pane.slice(1)}: ${row.cells[vm.list.columns[0]?.id ?? '']?.text ?? row.id}`,
-            lines: rowFields(vm.list, row),
+            lines: vm.pane === 'positions' ? [...rowFields(vm.list, row), ...positionGreeks(snapshot, row.id)] : rowFields(vm.list, row),
           }
         : undefined;
     }

@@ -5,6 +5,7 @@ import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from
 import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { StressModel } from '../../session/stress-model.js';
+import type { ModelGreeks } from '../../risk/model-greeks.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
 
@@ -85,8 +86,18 @@ function isOption(secType: string): boolean {
   return secType === 'OPT' || secType === 'FOP' || secType === 'WAR';
 }
 
-function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Decimal | undefined): RowVM {
-  return cache.get(f.row, [option, rate, f.share, f.unpriced], () => {
+/**
+ * The Delta cell: our lattice model's delta with an `m` after it where the engine prices the option on its cash
+ * dividends (American stock option, dividend before expiry), else TWS's own. Enter shows both and their source.
+ */
+function deltaText(opt: boolean, option: OptionRow | undefined, model: ModelGreeks | undefined): string {
+  if (!opt) return '';
+  if (model) return `${model.delta.toFixed(2)}m`;
+  return option?.delta !== undefined ? option.delta.toFixed(2) : '';
+}
+
+function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Decimal | undefined, model: ModelGreeks | undefined): RowVM {
+  return cache.get(f.row, [option, rate, f.share, f.unpriced, model], () => {
     const c = f.row.contract;
     const opt = isOption(c.secType);
     const pnl = f.pnlBase;
@@ -105,7 +116,7 @@ function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Deci
           text: pnl === undefined ? '-' : compactMoney(pnl, true),
           ...(pnl ? { slot: pnl.isNegative() ? ('pnl.loss' as const) : ('pnl.gain' as const) } : {}),
         },
-        delta: { text: opt && option?.delta !== undefined ? option.delta.toFixed(2) : '' },
+        delta: { text: deltaText(opt, option, model) },
         iv: { text: opt && option?.impliedVol !== undefined ? percent(option.impliedVol, 1) : opt ? 'no IV' : '' },
         worst: { text: f.share === undefined ? '' : percent(f.share, 0), ...(f.share !== undefined && f.share >= 0.25 ? { slot: 'risk.warn' as const } : {}) },
         flag: f.unpriced ? { text: 'UNPRICED', slot: 'data.unpriced' } : { text: '' },
@@ -226,7 +237,14 @@ export function positionsVM(
     display.push(...members, ...unknown);
   }
   const toRow = (d: (typeof display)[number]): RowVM =>
-    'cells' in d ? d : positionRow(d, state.options.get(d.row.contract.conId), base ? state.fxRates.get(d.row.contract.currency) : undefined);
+    'cells' in d
+      ? d
+      : positionRow(
+          d,
+          state.options.get(d.row.contract.conId),
+          base ? state.fxRates.get(d.row.contract.currency) : undefined,
+          stress?.modelGreeks.get(d.row.contract.conId),
+        );
   const specs = base ? POSITION_COLUMNS.map((c) => (c.id === 'base' ? { ...c, header: `Value ${base}` } : c)) : POSITION_COLUMNS;
   const columns = fitColumns(specs, width);
   const win = windowRows(display, ui, height - 1, toRow); // one row for the column header
