@@ -330,9 +330,9 @@ const COMMANDS: readonly CommandSpec[] = [
       'confirm-account': ['A', 'fleet command: the account typed again'],
       operator: ['NAME', "fleet command: who asks, for the guard's audit log (default: the login name)"],
       timeout: ['S', "fleet command: seconds to wait for the guard's answer (default 90)"],
-      open: ['ACCOUNT', "open that account's console, read-only, from its latest session in the stream (at its end, or at --at)"],
+      open: ['ACCOUNT', "follow that account's latest session live from the stream in its console, read-only (--at: a replay of it instead)"],
       session: ['ID', 'with --open: that session of the account instead of the latest'],
-      at: ['TIME', 'with --open: the moment of the session to show (default: its end)'],
+      at: ['TIME', 'with --open: replay the session from the stream at that moment instead of following it live'],
     },
     notes: [
       'Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert. --open: exit 1 when the stream has no such account.',
