@@ -172,12 +172,13 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'report',
-    args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] | --replay FILE [--at TIME] [--json]',
+    args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] [--publish URL] | --replay FILE [--at TIME] [--json]',
     summary: 'print the account and its stress report once (live or from a recording), for scripts and cron',
     flagHelp: {
       account: ['A', 'the account to follow; all (or a list A,B,C) reports every account of an advisor login and their sum'],
       timeout: ['S', 'seconds to wait for a complete snapshot before printing what there is (exit 4; default 20)'],
       record: ['FILE', 'record the connection to FILE (a report records nothing otherwise)'],
+      publish: ['URL', 'with several accounts: also publish each account (its events and a summary) to NATS JetStream (docs/fleet.md)'],
       json: ['', 'print one JSON document instead of text (docs/report-json.md)'],
     },
     formats: ['TIME', 'SHOCK', 'SCENARIOS FILE'],
@@ -190,6 +191,7 @@ const COMMANDS: readonly CommandSpec[] = [
       shock: { type: 'string', multiple: true },
       scenarios: { type: 'string' },
       'margin-method': { type: 'string' },
+      ...PUBLISH_OPTIONS,
     },
     run: async (pos, values, io) =>
       pos.length > 0
