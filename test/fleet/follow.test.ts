@@ -185,7 +185,8 @@ describe('fleet --open follows live', () => {
       stream: DEFAULT_LIMITS.name,
       account: 'DU7777777',
       session: 'hostA-1',
-      host: 'hostA',
+      // A host name is the publisher's text: it reaches the status bar with its control characters shown, not obeyed.
+      host: 'hostA\u001b[2J',
       server: nats.url,
       clock: systemClock,
       staleAfterMs: 60_000,
@@ -204,6 +205,8 @@ describe('fleet --open follows live', () => {
         .map((c) => c.text)
         .join(' '),
     ).toContain('GAP seq 3-3 missing');
+    expect(f.status().host).toBe('hostA\\x1b[2J');
+    expect(followCells(f.status(), systemClock.now()).some((c) => c.text.includes('\u001b'))).toBe(false);
     // While the gap lasts it is read again from the stream; the state never moves past it.
     await until('the gap read again twice', () => f.refetches >= 2);
     expect(f.state.lastSeq).toBe(2);
