@@ -109,7 +109,7 @@ export class StreamFollower {
     const now = this.o.clock.now();
     const silent = this.lastHeardAt === undefined ? undefined : now - this.lastHeardAt;
     const lo = this.expected;
-    const next = this.held.size > 0 ? Math.min(...this.held.keys()) : undefined;
+    const next = this.firstHeld();
     return {
       server: this.o.server,
       host: neutralise(this.o.host),
@@ -131,6 +131,13 @@ export class StreamFollower {
     for (const c of this.consumers) c.stop();
     this.eventSubject.complete();
     this.stateSubject.complete();
+  }
+
+  /** The lowest seq held past the gap (a loop: up to maxHeld keys would overflow a spread's arguments). */
+  private firstHeld(): number | undefined {
+    let min: number | undefined;
+    for (const k of this.held.keys()) if (min === undefined || k < min) min = k;
+    return min;
   }
 
   private heard(): void {
@@ -202,7 +209,7 @@ export class StreamFollower {
     this.refetches++;
     try {
       const from = this.expected;
-      const until = Math.min(...this.held.keys());
+      const until = this.firstHeld() ?? Infinity;
       for (const ev of await readEvents(this.o.nc, this.o.stream, this.o.account, this.o.session, from))
         if (ev.seq < until) this.onEvent(neutraliseRecorded(ev), false);
     } catch (e) {
