@@ -110,19 +110,18 @@ export function sessionSummary(o: {
   const rec =
     o.replayed !== undefined
       ? `replayed ${o.replayed} (read-only)`
-      : o.followed !== undefined
-        ? `followed from NATS ${o.followed}`
-        : o.recordingStopped !== undefined
-          ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
-          : o.files.length > 0
-            ? `recorded to ${files} (check it with: tws-risk verify FILE)`
-            : o.recordingOff !== undefined
-              ? `not recorded (${o.recordingOff})`
-              : 'not recorded';
+      : o.recordingStopped !== undefined
+        ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
+        : o.files.length > 0
+          ? `recorded to ${files} (check it with: tws-risk verify FILE)`
+          : o.recordingOff !== undefined
+            ? `not recorded (${o.recordingOff})`
+            : 'not recorded';
+  const source = o.followed !== undefined ? `followed from NATS ${o.followed}` : rec;
   const slow = o.slowFrames?.length
     ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
     : '';
-  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
+  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}`;
 }
 
 /**
