@@ -1,6 +1,7 @@
 // Benchmark: 200 accounts publishing events and summaries into one local nats-server; fleet update latency, reader CPU, stream bytes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,6 +30,8 @@ const ACCOUNTS = Number(process.env.BENCH_FLEET_ACCOUNTS ?? 200);
 const EVENTS_PER_S = Number(process.env.BENCH_FLEET_EVENTS_PER_S ?? 10);
 const WARMUP_MS = Number(process.env.BENCH_FLEET_WARMUP_MS ?? 5_000);
 const MEASURE_MS = Number(process.env.BENCH_FLEET_MS ?? 30_000);
+/** 3: a three-node JetStream cluster on loopback and the stream at replicas 3 (docs/fleet.md "A three-node cluster"). */
+const CLUSTER = Number(process.env.BENCH_FLEET_CLUSTER ?? 1);
 const TICK_MS = 100;
 
 const hiResNow = () => performance.timeOrigin + performance.now();
@@ -49,7 +52,7 @@ function procCpuS(pid: number): number | undefined {
 }
 
 async function reader(url: string, warmupMs: number, measureMs: number): Promise<void> {
-  const nc = await connect({ servers: url });
+  const nc = await connect({ servers: url.split(',') });
   const js = jetstream(nc);
   const c = await js.consumers.get(DEFAULT_STREAM, { filter_subjects: ALL_SUMMARIES, deliver_policy: DeliverPolicy.New });
   const msgs = await c.consume({ max_messages: 1_000 });
@@ -120,6 +123,67 @@ async function startServer(dir: string): Promise<{ child: ChildProcess; url: str
   return { child, url: `nats://127.0.0.1:${port}` };
 }
 
+/** A free loopback port: bound, noted, closed (the cluster's configuration names its ports before the servers start). */
+function rotate(xs: readonly string[], k: number): string[] {
+  return xs.map((_, i) => xs[(i + k) % xs.length]!);
+}
+
+async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise((r) => srv.close(r));
+  return port;
+}
+
+/**
+ * Three nats-servers in one JetStream cluster, each configured as a deployment would be (the configuration in
+ * docs/fleet.md): server_name, its own store_dir, cluster { name, listen, routes } to the other two.
+ */
+async function startCluster(dir: string, n: number): Promise<{ children: ChildProcess[]; urls: string[] }> {
+  const client = await Promise.all(Array.from({ length: n }, freePort));
+  const route = await Promise.all(Array.from({ length: n }, freePort));
+  const children: ChildProcess[] = [];
+  for (let i = 0; i < n; i++) {
+    const conf = join(dir, `n${i}.conf`);
+    writeFileSync(
+      conf,
+      [
+        `server_name: n${i}`,
+        `listen: 127.0.0.1:${client[i]}`,
+        `jetstream { store_dir: "${join(dir, `store-${i}`)}" }`,
+        `cluster { name: tws-risk, listen: 127.0.0.1:${route[i]}, routes: [${route.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')}] }`,
+      ].join('\n'),
+    );
+    children.push(spawn('nats-server', ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] }));
+  }
+  const urls = client.map((p) => `nats://127.0.0.1:${p}`);
+  // Ready when the cluster has elected its JetStream meta leader and places a stream on three nodes.
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      const nc = await connect({ servers: urls });
+      try {
+        await (
+          await jetstreamManager(nc)
+        ).streams.add({
+          name: DEFAULT_STREAM,
+          subjects: ['tws-risk.*.events', 'tws-risk.*.summary.*'],
+          num_replicas: n,
+          max_bytes: 1024 ** 3,
+          duplicate_window: 120_000_000_000,
+        });
+        return { children, urls };
+      } finally {
+        await nc.close();
+      }
+    } catch (e) {
+      if (Date.now() > deadline) throw new Error(`the cluster did not come up: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+}
+
 function summary(i: number, session: string, lastSeq: number): RiskSummary {
   const nlv = 1_000_000 + i * 1_000;
   return {
@@ -147,13 +211,17 @@ function summary(i: number, session: string, lastSeq: number): RiskSummary {
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tws-risk-bench-nats-'));
   const load0 = loadavg();
-  const { child: server, url } = await startServer(dir);
+  const cluster = CLUSTER > 1 ? await startCluster(dir, CLUSTER) : undefined;
+  const { child: server, url } = cluster ? { child: cluster.children[0]!, url: cluster.urls.join(',') } : await startServer(dir);
   const publishers: NatsPublisher[] = [];
   let readerProc: ChildProcess | undefined;
   try {
     for (let i = 0; i < ACCOUNTS; i += 20) {
       const batch = await Promise.all(
-        Array.from({ length: Math.min(20, ACCOUNTS - i) }, (_, k) => NatsPublisher.start({ url, host: `host-${i + k}`, session: `bench-${i + k}` })),
+        Array.from({ length: Math.min(20, ACCOUNTS - i) }, (_, k) =>
+          // In a cluster each host lists its nearest node first: the publishers spread over the nodes.
+          NatsPublisher.start({ url: cluster ? rotate(cluster.urls, i + k).join(',') : url, host: `host-${i + k}`, session: `bench-${i + k}` }),
+        ),
       );
       publishers.push(...batch);
     }
@@ -174,7 +242,13 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 20));
     }
 
-    const serverCpu0 = procCpuS(server.pid!);
+    const servers = cluster ? cluster.children : [server];
+    // The cluster's CPU is the three servers' together.
+    const serversCpu = () => {
+      const each = servers.map((c) => procCpuS(c.pid!));
+      return each.every((x) => x !== undefined) ? each.reduce((a, x) => a! + x!, 0) : undefined;
+    };
+    const serverCpu0 = serversCpu();
     const cpu0 = process.cpuUsage();
     const t0 = performance.now();
     const perTick = (EVENTS_PER_S * TICK_MS) / 1000;
@@ -203,7 +277,7 @@ async function main(): Promise<void> {
     clearInterval(timer);
     const publishS = (performance.now() - t0) / 1000;
     const pubCpu = process.cpuUsage(cpu0);
-    const serverCpu1 = procCpuS(server.pid!);
+    const serverCpu1 = serversCpu();
     if ((await readerExit) !== 0) throw new Error(`the reader failed:\n${out}`);
     const r = JSON.parse(
       out
@@ -224,13 +298,16 @@ async function main(): Promise<void> {
     const dropped = publishers.reduce((a, p) => a + p.status().dropped, 0);
     publishers.length = 0;
 
-    const nc = await connect({ servers: url });
+    const nc = await connect({ servers: url.split(',') });
     const info = await (await jetstreamManager(nc)).streams.info(DEFAULT_STREAM);
     await nc.close();
     const bytesPerAccountMin = info.state.bytes / ACCOUNTS / (publishS / 60);
     const load1 = loadavg();
     const extra = {
       accounts: ACCOUNTS,
+      servers: CLUSTER,
+      replicas: info.config.num_replicas,
+      streamLeader: info.cluster?.leader ?? 'n/a',
       eventsPerSecondPerAccount: EVENTS_PER_S,
       measuredSeconds: MEASURE_MS / 1000,
       samples: r.n,
@@ -286,9 +363,10 @@ async function main(): Promise<void> {
   } finally {
     await Promise.all(publishers.map((p) => p.close().catch(() => undefined)));
     if (readerProc && readerProc.exitCode === null) readerProc.kill('SIGTERM');
-    if (server.exitCode === null) {
-      const gone = new Promise((r) => server.once('exit', r));
-      server.kill('SIGTERM');
+    for (const child of cluster ? cluster.children : [server]) {
+      if (child.exitCode !== null) continue;
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
       await gone;
     }
     rmSync(dir, { recursive: true, force: true });

@@ -172,12 +172,13 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'report',
-    args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] | --replay FILE [--at TIME] [--json]',
+    args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--timeout S] [--json] [--shock TEXT]... [--scenarios FILE] [--margin-method auto|regT|portfolio] [--publish URL] | --replay FILE [--at TIME] [--json]',
     summary: 'print the account and its stress report once (live or from a recording), for scripts and cron',
     flagHelp: {
       account: ['A', 'the account to follow; all (or a list A,B,C) reports every account of an advisor login and their sum'],
       timeout: ['S', 'seconds to wait for a complete snapshot before printing what there is (exit 4; default 20)'],
       record: ['FILE', 'record the connection to FILE (a report records nothing otherwise)'],
+      publish: ['URL', 'with several accounts: also publish each account (its events and a summary) to NATS JetStream (docs/fleet.md)'],
       json: ['', 'print one JSON document instead of text (docs/report-json.md)'],
     },
     formats: ['TIME', 'SHOCK', 'SCENARIOS FILE'],
@@ -190,6 +191,7 @@ const COMMANDS: readonly CommandSpec[] = [
       shock: { type: 'string', multiple: true },
       scenarios: { type: 'string' },
       'margin-method': { type: 'string' },
+      ...PUBLISH_OPTIONS,
     },
     run: async (pos, values, io) =>
       pos.length > 0
@@ -330,9 +332,9 @@ const COMMANDS: readonly CommandSpec[] = [
       'confirm-account': ['A', 'fleet command: the account typed again'],
       operator: ['NAME', "fleet command: who asks, for the guard's audit log (default: the login name)"],
       timeout: ['S', "fleet command: seconds to wait for the guard's answer (default 90)"],
-      open: ['ACCOUNT', "open that account's console, read-only, from its latest session in the stream (at its end, or at --at)"],
+      open: ['ACCOUNT', "follow that account's latest session live from the stream in its console, read-only (--at: a replay of it instead)"],
       session: ['ID', 'with --open: that session of the account instead of the latest'],
-      at: ['TIME', 'with --open: the moment of the session to show (default: its end)'],
+      at: ['TIME', 'with --open: replay the session from the stream at that moment instead of following it live'],
     },
     notes: [
       'Exit 0 ok, 2 usage, 3 cannot reach NATS, 5 some account has a critical alert. --open: exit 1 when the stream has no such account.',

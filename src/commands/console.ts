@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
+import type { StreamFollower } from '../streams/nats/follow.js';
 import type { ReplayPlayer } from '../streams/replay/player.js';
 import type { RotatingRecorder } from '../streams/recorder.js';
 import type { CommandId } from '../keymap/bindings.js';
@@ -22,13 +23,18 @@ const CLEAR_SCREEN = '\u001b[2J\u001b[H';
 export const SLOW_FRAME_MS = 100;
 
 /** Where the data comes from, as the status bar says it. */
-export type ConsoleSourceMode = 'live' | 'paper' | 'demo' | 'replay';
+export type ConsoleSourceMode = 'live' | 'paper' | 'demo' | 'replay' | 'follow';
 
 export interface ConsoleOptions {
   /** The live or demo session's feed; absent in a replay, whose player is the source. */
   readonly feed?: Feed;
   /** `tws-risk replay FILE`: the player feeds the panes and the transport keys drive it; nothing can trade. */
   readonly replay?: ReplayPlayer;
+  /**
+   * `fleet --open`: another host's session followed from NATS; its events are the publisher's (seq kept), so like a
+   * replay it runs no rules of its own (the recorded alerts are listed) and can never trade.
+   */
+  readonly follow?: Pick<StreamFollower, 'state' | 'events$' | 'status' | 'close'>;
   /** The source, stopped when the console closes (unless `close` is given, which then does it). */
   readonly source?: { stop(): void };
   readonly recorder?: Pick<RotatingRecorder, 'files'> & { readonly failure?: Error | undefined };
@@ -91,6 +97,8 @@ export function sessionSummary(o: {
   slowFrames?: readonly number[];
   /** The recording a replay played (instead of where the session was recorded). */
   replayed?: string;
+  /** The NATS server a follow read (nothing is recorded here: the stream holds it). */
+  followed?: string;
   /** Recording stopped mid-session (a write failed): why. */
   recordingStopped?: string;
   /** Recording was asked for but could not start: why. */
@@ -109,10 +117,11 @@ export function sessionSummary(o: {
           : o.recordingOff !== undefined
             ? `not recorded (${o.recordingOff})`
             : 'not recorded';
+  const source = o.followed !== undefined ? `followed from NATS ${o.followed}` : rec;
   const slow = o.slowFrames?.length
     ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
     : '';
-  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${rec}${slow}`;
+  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}`;
 }
 
 /**
@@ -123,8 +132,8 @@ export function sessionSummary(o: {
 export async function runConsole(o: ConsoleOptions): Promise<number> {
   const clock = o.clock ?? systemClock;
   const startedAt = clock.now();
-  const feed = o.replay ?? o.feed;
-  if (!feed) throw new Error('runConsole needs a feed or a replay');
+  const feed = o.replay ?? o.follow ?? o.feed;
+  if (!feed) throw new Error('runConsole needs a feed, a replay or a follow');
   const firstSeq = feed.state.lastSeq;
   const keymap = applyOverrides(o.settings.keymap);
   for (const e of keymap.errors) o.io.err(`warning: ${e}`);
@@ -143,7 +152,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     import('../session/session.js'),
   ]);
   const slow: number[] = [];
-  const tradingMode = o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly');
+  const tradingMode = o.follow ? 'readOnly' : (o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly'));
   // A replay never trades, whatever was asked.
   const trading: ConsoleTrading | undefined =
     tradingMode === 'trade' && o.mode !== 'replay' && o.trade && o.feed && !o.replay
@@ -160,7 +169,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const player = o.replay;
   // A live session records each alert transition (alertChanged) and acts on it: bell on the console's own stdout,
   // the hook, the audit line. A replay shows the transitions it recorded and adds none (docs/alerts.md "Recording").
-  const live = player ? undefined : o.feed;
+  const live = player || o.follow ? undefined : o.feed;
   const effects = live
     ? createAlertEffects({
         settings: alertEffectsOf(o.settings),
@@ -181,6 +190,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   });
   const store = new ConsoleStore(feed, {
     ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
+    ...(o.follow ? { follow: () => o.follow!.status() } : {}),
     throttleMs: o.settings.ui.throttleMs,
     session,
     clock,
@@ -258,7 +268,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   if (o.close) await o.close('operator quit');
   else {
     o.source?.stop();
-    await (player ? player.close() : o.feed?.close('operator quit'));
+    await (player ? player.close() : o.follow ? o.follow.close() : o.feed?.close('operator quit'));
   }
   // After the close, so that the session's last events (the recording's seal) are published too.
   await publishing?.stop();
@@ -267,7 +277,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
   summaryOut(
     sessionSummary({
-      command: o.mode === 'paper' ? 'live' : o.mode,
+      command: o.mode === 'paper' ? 'live' : o.mode === 'follow' ? 'fleet --open' : o.mode,
       startedAt,
       endedAt: clock.now(),
       events: last.lastSeq - firstSeq,
@@ -279,6 +289,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(o.recordingOff ? { recordingOff: o.recordingOff } : {}),
       slowFrames: slow,
       ...(player ? { replayed: player.file } : {}),
+      ...(o.follow ? { followed: `${o.follow.status().server} (read-only)` } : {}),
     }),
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: tws-risk verify FILE)`);

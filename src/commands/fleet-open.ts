@@ -2,9 +2,16 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { loadSettings } from '../config/load.js';
+import { systemClock, type Clock } from '../model/clock.js';
 import type { FeedEvent } from '../model/events.js';
-import { natsUrlProblem } from '../streams/nats/connect.js';
-import { connectForCommand } from './fleet.js';
+import { neutralise } from '../model/text.js';
+import { natsUrlProblem, redactedUrl } from '../streams/nats/connect.js';
+import { StreamFollower } from '../streams/nats/follow.js';
+import type { RiskSummary } from '../streams/nats/summary.js';
+import { colorFlag, runConsole } from './console.js';
+import { connectForCommand, DEFAULT_STALE_AFTER_MS } from './fleet.js';
 import { readEvents, readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import { RecordingWriter } from '../streams/recording/writer.js';
@@ -13,7 +20,10 @@ import { EXIT, type CommandIo } from './io.js';
 import { replayCommand } from './replay.js';
 
 /*
- * The stream holds every event a publisher sent, seq kept, encoded as a recording encodes them. Opening an account
+ * Without --at, opening an account follows its latest session (or the one named) live: the console's panes fed by
+ * the stream as the publisher sends (src/streams/nats/follow.ts), read-only, the status bar saying where it comes
+ * from, how old its last event is, and when the publisher has gone silent. With --at it is a replay:
+ * the stream holds every event a publisher sent, seq kept, encoded as a recording encodes them. Opening an account at a moment
  * copies its latest session (or the one named) into a private recording and plays it in the replay console: the
  * same panes, verification, markers and seeking as a recording, read-only by construction (a replay never trades),
  * at the stream's end or at --at. A gap in seq (events the publisher dropped while it was behind) ends the copy
@@ -47,7 +57,15 @@ export function contiguous(events: readonly FeedEvent[]): { events: FeedEvent[];
 export async function fleetOpenCommand(
   f: FleetOpenFlags,
   io: CommandIo,
-  rt: { readonly env?: NodeJS.ProcessEnv; readonly play?: typeof replayCommand } = {},
+  rt: {
+    readonly env?: NodeJS.ProcessEnv;
+    readonly play?: typeof replayCommand;
+    /** Runs the console on the follower (tests read the follower instead of a terminal). */
+    readonly follow?: (follower: StreamFollower, f: FleetOpenFlags, io: CommandIo) => Promise<number>;
+    readonly clock?: Clock;
+    /** The fleet's --stale-after: a publisher silent this long is said silent (default 5 s). */
+    readonly staleAfterMs?: number;
+  } = {},
 ): Promise<number> {
   if (!f.nats) {
     io.err('tws-risk fleet: --nats nats://HOST:PORT is required');
@@ -74,6 +92,7 @@ export async function fleetOpenCommand(
       return EXIT.invalid;
     }
     const pick = mine[0]!;
+    if (f.at === undefined) return await followAccount(nc, { f, io, rt, account, stream, pick });
     const read = contiguous(await readEvents(nc, stream, account, pick.session, 1));
     if (read.events.length === 0) {
       io.err(`tws-risk fleet: the stream keeps no event of ${account}'s session ${pick.session} (retention may have removed them)`);
@@ -121,4 +140,53 @@ export async function fleetOpenCommand(
   } finally {
     rmSync(copy.dir, { recursive: true, force: true });
   }
+}
+
+/** The live follow: the console on the stream until the operator quits; the connection is the caller's to close. */
+async function followAccount(
+  nc: NatsConnection,
+  o: { f: FleetOpenFlags; io: CommandIo; rt: Parameters<typeof fleetOpenCommand>[2]; account: string; stream: string; pick: RiskSummary },
+): Promise<number> {
+  const { f, io, rt, account, stream, pick } = o;
+  const run = rt?.follow ?? followInConsole;
+  // Checked before subscribing: a script learns at once that a follow needs a terminal.
+  if (!rt?.follow && (process.stdout.isTTY !== true || process.stdin.isTTY !== true)) {
+    io.err('tws-risk fleet: following an account needs a terminal; for scripts use `tws-risk fleet --json`, or --at TIME for a copy');
+    return EXIT.invalid;
+  }
+  const follower = await StreamFollower.start({
+    nc,
+    stream,
+    account,
+    session: pick.session,
+    host: pick.host,
+    server: redactedUrl(f.nats!),
+    clock: rt?.clock ?? systemClock,
+    staleAfterMs: rt?.staleAfterMs ?? DEFAULT_STALE_AFTER_MS,
+  });
+  io.err(`${account} from ${neutralise(pick.host)} (session ${neutralise(pick.session)}): following stream ${stream} live; read-only`);
+  try {
+    return await run(follower, f, io);
+  } finally {
+    await follower.close();
+  }
+}
+
+async function followInConsole(follower: StreamFollower, f: FleetOpenFlags, io: CommandIo): Promise<number> {
+  const color = colorFlag(f.color);
+  if (color === null) {
+    io.err(`tws-risk fleet: --color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`);
+    return EXIT.usage;
+  }
+  const loaded = loadSettings(f.config);
+  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  return runConsole({
+    follow: follower,
+    mode: 'follow',
+    trading: 'readOnly',
+    settings: loaded.settings,
+    io,
+    ...(color ? { color } : {}),
+    problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+  });
 }

@@ -161,8 +161,8 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       return rows.some((r) => r.alerts.critical > 0) ? EXIT.criticalAlert : EXIT.ok;
     };
     if (f.json || !(rt.watch ?? process.stdout.isTTY === true)) return await once();
-    // On a terminal: the interactive view (src/views/fleet), the table redrawn every two seconds; Enter opens the
-    // selected account's console from the stream (fleet --open) in its place, and quitting that console ends the
+    // On a terminal: the interactive view (src/views/fleet), the table redrawn every two seconds; Enter follows the
+    // selected account's session live from the stream (fleet --open) in its place, and quitting that console ends the
     // command (one Ink app after another on the terminal, never a third).
     const { runFleetView } = await import('../views/fleet/FleetView.js');
     const load = async () => {
@@ -177,7 +177,7 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
     if (chosen === undefined) return EXIT.ok;
     const [account, session] = chosen.split('\u0000') as [string, string];
     const { fleetOpenCommand } = await import('./fleet-open.js');
-    return await fleetOpenCommand({ ...f, open: account, session }, io);
+    return await fleetOpenCommand({ ...f, open: account, session }, io, { staleAfterMs, clock, ...(rt.env ? { env: rt.env } : {}) });
   } finally {
     await nc.close().catch(() => undefined);
   }

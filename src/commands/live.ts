@@ -1,5 +1,6 @@
 // Opens a live session: TWS source → feed (→ flight recorder). Used by report, demo and the console.
 import { dirname, join, resolve } from 'node:path';
+import { Subject, switchMap, take } from 'rxjs';
 import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
@@ -118,7 +119,11 @@ export interface MultiLiveSession {
 }
 
 export function openLiveMulti(
-  o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & { readonly accounts: 'all' | readonly string[] },
+  o: Omit<LiveOptions, 'account' | 'record' | 'recordFile' | 'recordingSource' | 'onFeed'> & {
+    readonly accounts: 'all' | readonly string[];
+    /** Called with each account's feed as it is made, before its first event (publishing: its stream from seq 1). */
+    readonly onAccountFeed?: (account: string, feed: Feed) => void;
+  },
 ): MultiLiveSession {
   const clock = o.clock ?? systemClock;
   const source = new TwsSource({ ...o.sourceOptions, host: o.host, port: o.port, clientId: o.clientId, clock, accounts: o.accounts });
@@ -131,9 +136,20 @@ export function openLiveMulti(
   const accounts = new Map<string, LiveSession>();
   router.onAccounts((list) => {
     for (const a of list) {
-      const feed = new Feed(router.streamOf(a), { now });
+      // The account's events (its early ones first) flow once the hook has subscribed to the feed, so a publisher
+      // attached there sees every event from seq 1.
+      const open = new Subject<void>();
+      const feed = new Feed(
+        open.pipe(
+          take(1),
+          switchMap(() => router.streamOf(a)),
+        ),
+        { now },
+      );
       feeds.push(feed);
       accounts.set(a, session(feed));
+      o.onAccountFeed?.(a, feed);
+      open.next();
     }
   });
   source.start();

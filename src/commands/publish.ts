@@ -7,6 +7,7 @@ import type { SessionView } from '../session/session.js';
 import { riskSummary } from '../session/summary.js';
 import type { Feed } from '../streams/feed.js';
 import { NatsPublisher } from '../streams/nats/publisher.js';
+import { accountToken } from '../streams/nats/subjects.js';
 import type { RiskSummary } from '../streams/nats/summary.js';
 
 export { publishFlagsProblem, SUMMARY_EVERY_MS, type PublishFlags } from './publish-flags.js';
@@ -81,6 +82,87 @@ export async function startPublishing(o: {
     async stop() {
       clearInterval(timer);
       sub.unsubscribe();
+      tick();
+      await pub.close();
+    },
+  };
+}
+
+/** One account of a process that follows several: its feed and what its session last computed. */
+export interface PublishedAccount {
+  readonly feed: Feed;
+  readonly view: () => SessionView | undefined;
+}
+
+export interface AccountsPublishing {
+  readonly publisher: NatsPublisher;
+  /** Each account's session id (its events' Tws-Risk-Session header and its summaries' `session`). */
+  readonly sessions: ReadonlyMap<string, string>;
+  /**
+   * Publishes one more account, from the next event its feed stamps: call it as the feed is made (openLiveMulti's
+   * onAccountFeed), so its stream starts at seq 1.
+   */
+  add(account: string, a: PublishedAccount): void;
+  stop(): Promise<void>;
+}
+
+/**
+ * Several accounts of one login from one process (`--account all`): one connection and one buffer, each account under
+ * its own `tws-risk.<account>.…` subjects and its own session (each feed counts its own seq), a summary per account
+ * every SUMMARY_EVERY_MS. The account is the router's name for the feed, known before TWS's first word about it.
+ */
+export async function startPublishingAccounts(o: {
+  readonly flags: PublishFlags & { readonly publish: string };
+  readonly accounts?: ReadonlyMap<string, PublishedAccount>;
+  readonly role: RiskSummary['role'];
+  readonly mode: RiskSummary['mode'];
+  readonly clock: Clock;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host?: string;
+}): Promise<AccountsPublishing> {
+  const host = o.host ?? hostname();
+  const base = `${host}-${process.pid}-${o.clock.now()}-${randomBytes(4).toString('hex')}`;
+  const pub = await NatsPublisher.start({
+    url: o.flags.publish,
+    ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+    ...(o.env ? { env: o.env } : {}),
+    ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+    host,
+    session: base,
+    name: `tws-risk ${o.role}@${host}`,
+  });
+  const followed = new Map<string, PublishedAccount & { readonly session: string; readonly off: () => void }>();
+  const sessions = new Map<string, string>();
+  const add = (account: string, a: PublishedAccount) => {
+    if (followed.has(account)) return;
+    const session = `${base}-${accountToken(account)}`;
+    const sub = a.feed.events$.subscribe({ next: (ev) => pub.event(ev, account, session) });
+    followed.set(account, { ...a, session, off: () => sub.unsubscribe() });
+    sessions.set(account, session);
+  };
+  for (const [account, a] of o.accounts ?? []) add(account, a);
+  const tick = () => {
+    const st = pub.status();
+    for (const [account, a] of followed) {
+      // The router's name is the account's, even before its feed has seen TWS say it.
+      const state = a.feed.state.account ? a.feed.state : { ...a.feed.state, account };
+      const s = riskSummary(
+        state,
+        a.view(),
+        { host, session: a.session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } },
+        o.clock.now(),
+      );
+      if (s) pub.summary(s);
+    }
+  };
+  const timer = setInterval(tick, SUMMARY_EVERY_MS);
+  return {
+    publisher: pub,
+    sessions,
+    add,
+    async stop() {
+      clearInterval(timer);
+      for (const a of followed.values()) a.off();
       tick();
       await pub.close();
     },

@@ -1,12 +1,15 @@
 // `tws-risk report`: connect (or read a recording), wait for a complete snapshot, print it once, exit.
 import { alertConfigOf, loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
+import type { Clock } from '../model/clock.js';
 import { contractLabel } from '../model/contract.js';
+import type { Feed } from '../streams/feed.js';
 import type { PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
 import type { ConnectionFlags, resolveConnection } from './live.js';
+import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { aggregateAccounts, aggregateJson, aggregateText, type AccountFigures } from '../risk/aggregate.js';
 import { missingData, stateJson } from './state-json.js';
 import { stateText } from './state-text.js';
@@ -17,7 +20,7 @@ import type { Scenario } from '../risk/scenario-types.js';
 import { alertJson, bookScenarios, evaluateOnce, hasCritical, type Alert } from '../risk/alerts/index.js';
 import { recordedAlerts } from '../session/session.js';
 
-export interface ReportFlags extends ConnectionFlags {
+export interface ReportFlags extends ConnectionFlags, PublishFlags {
   readonly json?: boolean;
   readonly replay?: string;
   readonly at?: string;
@@ -133,6 +136,11 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     io.err('tws-risk report: --at needs --replay FILE');
     return EXIT.usage;
   }
+  const publishProblem = publishFlagsProblem(f);
+  if (publishProblem) {
+    io.err(`tws-risk report: ${publishProblem}`);
+    return EXIT.usage;
+  }
   // The TWS client (and RxJS under it) only for a live report: `report --replay` reads a file.
   const { cannotConnectLines, openLive, resolveConnection, waitForData } = await import('./live.js');
   const loaded = loadSettings(f.config);
@@ -145,6 +153,10 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   const { parseAccounts } = await import('../streams/tws/multi.js');
   const several = parseAccounts(c.account);
   if (several) return reportAccounts(f, c, several, loaded.settings, io);
+  if (f.publish !== undefined) {
+    io.err('tws-risk report: --publish is for several accounts (--account all or a list); a console or a guard publishes one');
+    return EXIT.usage;
+  }
   // A report only reads: it records nothing unless --record FILE asks.
   const session = openLive({
     ...c,
@@ -208,7 +220,19 @@ async function reportAccounts(
     return EXIT.usage;
   }
   const { cannotConnectLines, openLiveMulti, waitForData } = await import('./live.js');
-  const m = openLiveMulti({ host: c.host, port: c.port, clientId: c.clientId, accounts, settings });
+  const { systemClock } = await import('../model/clock.js');
+  // --publish: each account under its own subjects and session, from its first event (docs/fleet.md "Several
+  // accounts"); NATS being unreachable is said and the report goes on without it, as for a console.
+  const publishing = f.publish === undefined ? undefined : await startAccountsPublishing(f, settings, systemClock, io);
+  const m = openLiveMulti({
+    host: c.host,
+    port: c.port,
+    clientId: c.clientId,
+    accounts,
+    settings,
+    clock: systemClock,
+    ...(publishing ? { onAccountFeed: publishing.add } : {}),
+  });
   const started = m.clock.now();
   try {
     const known = await waitForData(m.connection, () => m.router.followed !== undefined, c.timeoutMs);
@@ -262,8 +286,43 @@ async function reportAccounts(
     if (timedOut.length > 0) return EXIT.timedOut;
     return critical ? EXIT.criticalAlert : EXIT.ok;
   } finally {
+    // The last summary of each account is the one the report printed from; then the connection closes.
+    await publishing?.stop();
     await m.close('report done');
   }
+}
+
+/** Connects the publisher of several accounts, each with its session core (risk and the alert rules) for its summary. */
+async function startAccountsPublishing(
+  f: ReportFlags,
+  settings: Settings,
+  clock: Clock,
+  io: CommandIo,
+): Promise<{ add: (account: string, feed: Feed) => void; stop: () => Promise<void> } | undefined> {
+  const [{ startPublishingAccounts }, { AccountSession }, { createStressRunner }, { createAlertRunner }] = await Promise.all([
+    import('./publish.js'),
+    import('../session/session.js'),
+    import('../session/stress-model.js'),
+    import('../session/alert-runner.js'),
+  ]);
+  let p;
+  try {
+    p = await startPublishingAccounts({ flags: { ...f, publish: f.publish! }, role: 'report', mode: 'readOnly', clock });
+  } catch (e) {
+    io.err(`warning: ${(e as Error).message}; the report runs without publishing`);
+    return undefined;
+  }
+  const pub = p;
+  return {
+    add: (account, feed) => {
+      const session = new AccountSession(feed, {
+        risk: createStressRunner({ params: riskParamsOf(settings) }),
+        alerts: createAlertRunner(alertConfigOf(settings), { publish: (b) => feed.publish(b) }),
+      });
+      pub.add(account, { feed, view: () => session.evaluate(clock.now(), clock.now()) });
+    },
+    stop: () => pub.stop(),
+  };
 }
 
 async function reportFromRecording(file: string, at: string | undefined, f: ReportFlags, io: CommandIo): Promise<number> {

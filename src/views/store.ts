@@ -4,6 +4,7 @@ import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
+import type { FollowStatus } from '../streams/nats/follow.js';
 import type { ReplayStatus } from '../streams/replay/player.js';
 import type { AccountSession } from '../session/session.js';
 import type { RiskResult } from '../session/stress-model.js';
@@ -59,6 +60,8 @@ export interface ConsoleSnapshot {
   readonly version: number;
   /** In a replay: the player's position, speed, markers and the file's verification. */
   readonly replay?: ReplayStatus;
+  /** Following an account from NATS: the publisher, its silence, a gap being read again. */
+  readonly follow?: FollowStatus;
 }
 
 export interface StoreOptions {
@@ -75,6 +78,8 @@ export interface StoreOptions {
   readonly displayNow?: () => number;
   /** A replay's status, read at every publish. */
   readonly replay?: () => ReplayStatus;
+  /** A follow's status, read at every publish (the clock tick keeps its "silent for" moving). */
+  readonly follow?: () => FollowStatus;
   /**
    * The account's headless core (src/session): it runs risk and the alert engine on the LIVE state at each publish;
    * the store only throttles and holds the picture while frozen. Absent: the panes show state alone.
@@ -219,6 +224,7 @@ export class ConsoleStore {
     const risk = this.frozenState ? this.frozenRisk : liveRisk;
     const alerts = view?.alerts;
     const replay = this.opts.replay?.();
+    const follow = this.opts.follow?.();
     return {
       state,
       live,
@@ -228,6 +234,7 @@ export class ConsoleStore {
       ...(this.frozenState ? { frozen: { at: this.snapshot.frozen?.at ?? now, seq: this.frozenState.lastSeq } } : {}),
       version: this.snapshot.version + 1,
       ...(replay ? { replay } : {}),
+      ...(follow ? { follow } : {}),
     };
   }
 }

@@ -367,6 +367,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
         now,
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
         ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+        ...(snapshot.follow ? { follow: snapshot.follow } : {}),
       },
       size.columns,
     ),

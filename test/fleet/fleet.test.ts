@@ -77,7 +77,7 @@ function simValue(sim: Simulator, key: string): Decimal {
 }
 
 describe('fleet over NATS JetStream', () => {
-  it('shows each account with its own values, marks a silent publisher stale, and the stream refills its gap', async () => {
+  it('shows each account with its own values, marks a silent publisher stale, the stream refills its gap, and a killed publisher comes back as a new session', async () => {
     const nats: NatsServer = await startNatsServer();
     stops.push(() => nats.stop());
     const relay = await startRelay(nats.port);
@@ -85,7 +85,7 @@ describe('fleet over NATS JetStream', () => {
     const simA = await sims({ account: 'DU1111111', seed: 9 });
     const simB = await sims({ account: 'DU2222222', seed: 10 });
     const a = await publishingGuard(simA, `nats://127.0.0.1:${relay.port}`, 61);
-    await publishingGuard(simB, nats.url, 62);
+    const b = await publishingGuard(simB, nats.url, 62);
 
     const row = (rows: FleetRow[], account: string) => rows.find((r) => r.account === account);
     const matches = (rows: FleetRow[], sim: Simulator, account: string) => {
@@ -151,10 +151,32 @@ describe('fleet over NATS JetStream', () => {
       const rest = await readEvents(nc, DEFAULT_STREAM, 'DU1111111', before.session, before.lastSeq + 1);
       expect(rest[0]!.seq).toBe(before.lastSeq + 1);
       expect(typeof rest[0]!.receivedAt).toBe('number');
+
+      // B's publisher is killed outright: its row goes stale and ages; restarted, it is a new session (seq from 1),
+      // fresh again with the simulator's values, and the stream holds the new session whole.
+      const bBefore = row(back.rows, 'DU2222222')!;
+      await b.h.stop('killed by the test');
+      const bStale = await until('B stale', (f) => {
+        const r = row(f.rows, 'DU2222222');
+        return !!r && r.stale && r.ageMs > bBefore.ageMs && r.session === bBefore.session;
+      });
+      await until('B older still', (f) => row(f.rows, 'DU2222222')!.ageMs > row(bStale.rows, 'DU2222222')!.ageMs);
+      await publishingGuard(simB, nats.url, 67);
+      const bBack = await until(
+        'B fresh in a new session',
+        (f) => !!matches(f.rows, simB, 'DU2222222') && !row(f.rows, 'DU2222222')!.stale && row(f.rows, 'DU2222222')!.session !== bBefore.session,
+      );
+      const restarted = row(bBack.rows, 'DU2222222')!;
+      let bSeqs: number[] = [];
+      for (const deadline = Date.now() + 60_000; bSeqs.length < restarted.lastSeq && Date.now() < deadline;) {
+        bSeqs = (await readEvents(nc, DEFAULT_STREAM, 'DU2222222', restarted.session)).map((e) => e.seq);
+        if (bSeqs.length < restarted.lastSeq) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(bSeqs.slice(0, restarted.lastSeq)).toEqual(Array.from({ length: restarted.lastSeq }, (_, i) => i + 1));
     } finally {
       await nc.close();
     }
-  }, 180_000);
+  }, 240_000);
 
   it('fleet --json exits 3 when NATS cannot be reached, 2 on a bad URL; guard --publish refuses a bad URL', async () => {
     const dead = await deadPort();

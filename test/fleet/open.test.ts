@@ -23,8 +23,8 @@ afterEach(async () => {
   while (stops.length) await stops.pop()!();
 });
 
-describe('fleet --open', () => {
-  it("copies the account's session from the stream whole, and plays it read-only", async () => {
+describe('fleet --open --at', () => {
+  it("copies the account's session from the stream whole, and plays it read-only at the moment asked", async () => {
     const nats = await startNatsServer();
     stops.push(() => nats.stop());
     const sim = await sims({ account: 'DU3333333', seed: 9 });
@@ -59,8 +59,10 @@ describe('fleet --open', () => {
     let played: { file: string; at?: string } | undefined;
     const copied: FeedEvent[] = [];
     const out: string[] = [];
+    // A moment inside the session, not its end: the replay opens where it was asked to.
+    const at = new Date(local[Math.floor(local.length / 2)]!.receivedAt).toISOString();
     const code = await fleetOpenCommand(
-      { nats: nats.url, open: 'DU3333333' },
+      { nats: nats.url, open: 'DU3333333', at },
       { out: (l) => out.push(l), err: (l) => out.push(l) },
       {
         play: async (file, f) => {
@@ -77,8 +79,7 @@ describe('fleet --open', () => {
     expect(out[0]).toMatch(/^DU3333333 from \S+ \(session \S+\): [\d,]+ events copied from TWS_RISK; read-only$/);
     expect(copied.map((e) => [e.seq, e.type])).toEqual(local.map((e) => [e.seq, e.type]));
     expect(copied.filter((e) => e.type === 'guardActed').length).toBeGreaterThan(0);
-    // It opens at the session's end: what the account looks like now.
-    expect(played!.at).toBe(new Date(local[local.length - 1]!.receivedAt).toISOString());
+    expect(played!.at).toBe(at);
     // The copy is gone once the console closes.
     expect(() => statSync(played!.file)).toThrow();
 

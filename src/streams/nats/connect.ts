@@ -28,7 +28,8 @@ export function connectionOptions(t: NatsTarget): NodeConnectionOptions {
       user = decodeURIComponent(u.username);
       pass = decodeURIComponent(u.password);
     }
-    servers.push(`${u.hostname.includes(':') ? `[${u.hostname}]` : u.hostname}:${u.port || '4222'}`);
+    // WHATWG URL keeps an IPv6 literal's brackets in `hostname`: host:port as the client wants it, as is.
+    servers.push(`${u.hostname}:${u.port || '4222'}`);
   }
   const creds = t.credsFile ?? env.NATS_CREDS;
   const o: NodeConnectionOptions = {
@@ -36,6 +37,8 @@ export function connectionOptions(t: NatsTarget): NodeConnectionOptions {
     ...(t.name ? { name: t.name } : {}),
     // A console or a guard outlives a NATS restart: keep trying, quietly (the status line says "behind").
     maxReconnectAttempts: -1,
+    // The servers in the order given: each host lists its nearest cluster node first (docs/fleet.md "cluster").
+    noRandomize: true,
     reconnectTimeWait: 500,
   };
   if (user !== undefined) {

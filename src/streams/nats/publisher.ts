@@ -43,11 +43,13 @@ interface Pending {
   readonly subject: string;
   readonly data: string;
   readonly id: string;
+  /** The session header: the publisher's, or one account's when a process publishes several (publish.ts). */
+  readonly session: string;
 }
 
 export class NatsPublisher implements EventSink {
   private readonly buffer: Pending[] = [];
-  private summaryPending: Pending | undefined;
+  private summaryPending: Pending[] | undefined;
   private dropped = 0;
   private published = 0;
   private lastError: string | undefined;
@@ -92,7 +94,11 @@ export class NatsPublisher implements EventSink {
 
   private early: FeedEvent[] = [];
 
-  event(ev: FeedEvent, account: string | undefined): void {
+  /**
+   * `session`: each account of a process that publishes several has its own (its feed has its own seq, and the
+   * Nats-Msg-Id `session:seq` must not make JetStream drop one account's events as another's duplicates).
+   */
+  event(ev: FeedEvent, account: string | undefined, session = this.o.session): void {
     if (this.closed) return;
     if (account === undefined) {
       // The handshake's events come before TWS names the account: held (bounded like the buffer) until it does.
@@ -103,14 +109,16 @@ export class NatsPublisher implements EventSink {
       }
       return;
     }
-    for (const e of this.early.splice(0)) this.push({ subject: eventsSubject(account), data: encodeEvent(e), id: `${this.o.session}:${e.seq}` });
-    this.push({ subject: eventsSubject(account), data: encodeEvent(ev), id: `${this.o.session}:${ev.seq}` });
+    for (const e of this.early.splice(0)) this.push({ subject: eventsSubject(account), data: encodeEvent(e), id: `${session}:${e.seq}`, session });
+    this.push({ subject: eventsSubject(account), data: encodeEvent(ev), id: `${session}:${ev.seq}`, session });
   }
 
   /** Queues a summary, replacing one not yet sent. */
   summary(s: RiskSummary): void {
     if (this.closed) return;
-    this.summaryPending = { subject: summarySubject(s.account, s.host, s.role), data: JSON.stringify(s), id: `${this.o.session}:summary:${s.at}` };
+    const p = { subject: summarySubject(s.account, s.host, s.role), data: JSON.stringify(s), id: `${s.session}:summary:${s.at}`, session: s.session };
+    // One slot per subject: several accounts' summaries of one tick all go, a newer one of the same account replaces.
+    this.summaryPending = [...(this.summaryPending ?? []).filter((q) => q.subject !== p.subject), p];
     this.wake?.();
   }
 
@@ -166,7 +174,7 @@ export class NatsPublisher implements EventSink {
 
   private send(p: Pending): Promise<unknown> {
     const h = headers();
-    h.set(HDR_SESSION, this.o.session);
+    h.set(HDR_SESSION, p.session);
     h.set(HDR_HOST, this.o.host);
     return this.js.publish(p.subject, p.data, { msgID: p.id, headers: h, timeout: 5_000 });
   }
@@ -184,11 +192,12 @@ export class NatsPublisher implements EventSink {
       const batch = this.buffer.slice(0, window);
       const summary = this.summaryPending;
       try {
-        await Promise.all([...batch.map((p) => this.send(p)), ...(summary ? [this.send(summary)] : [])]);
+        await Promise.all([...batch.map((p) => this.send(p)), ...(summary ?? []).map((p) => this.send(p))]);
         // Overflow may have shifted stored entries out meanwhile: remove exactly the ones just sent that are still there.
         const sent = new Set(batch);
         while (this.buffer.length > 0 && sent.has(this.buffer[0]!)) this.buffer.shift();
-        if (this.summaryPending === summary) this.summaryPending = undefined;
+        const left = this.summaryPending?.filter((q) => !summary?.includes(q));
+        this.summaryPending = left?.length ? left : undefined;
         this.published += batch.length;
         this.lastError = undefined;
         backoff = 100;

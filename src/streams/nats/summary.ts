@@ -7,8 +7,8 @@ export interface RiskSummary {
   /** The host the publishing process runs on, and its session (a restart is a new session, seq from 1). */
   readonly host: string;
   readonly session: string;
-  /** Who publishes: the console (live, demo) or the guard. */
-  readonly role: 'console' | 'guard';
+  /** Who publishes: the console (live, demo), the guard, or a one-shot `report --account all --publish`. */
+  readonly role: 'console' | 'guard' | 'report';
   /** When the summary was built (epoch ms, the publisher's clock): the fleet's staleness reads it. */
   readonly at: number;
   /** The seq and receive time of the last event the publisher had seen. */
@@ -47,7 +47,7 @@ export function decodeSummary(text: string): RiskSummary | string {
     str(o.account) &&
     str(o.host) &&
     str(o.session) &&
-    (o.role === 'console' || o.role === 'guard') &&
+    (o.role === 'console' || o.role === 'guard' || o.role === 'report') &&
     typeof o.at === 'number' &&
     Number.isFinite(o.at) &&
     count(o.lastSeq) &&

@@ -86,7 +86,7 @@ export function FleetView(p: FleetViewProps) {
       <Text bold>{neutralise(p.title)}</Text>
       <Text
         dimColor
-      >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} open the account (read-only, from the stream) · ${label('app.quit')} quit`}</Text>
+      >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} follow the account live (read-only, from the stream) · ${label('app.quit')} quit`}</Text>
       <Text> </Text>
       <Text bold>{neutralise(head ?? '')}</Text>
       {rows.map((l, i) => (

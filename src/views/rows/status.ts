@@ -4,12 +4,13 @@ import type { Decimal } from '../../model/money.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
+import type { FollowStatus } from '../../streams/nats/follow.js';
 import { age, clock, compactMoney, maskAccount, money, percent, textWidth, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
 import type { Cell } from './common.js';
 
 /** Where the console's data comes from (the status bar's first word). */
-export type ConsoleMode = 'live' | 'paper' | 'demo' | 'replay';
+export type ConsoleMode = 'live' | 'paper' | 'demo' | 'replay' | 'follow';
 
 /** Trading as the console knows it: read-only unless a trading mode was passed in (issue 7 wires arming). */
 export type TradingMode = 'readOnly' | 'trade' | 'replay';
@@ -24,6 +25,8 @@ export interface StatusInput {
   readonly frozen?: { readonly at: number; readonly seq: number };
   /** Listed alerts: the status bar counts the critical and warning ones, so tabs never hide them. */
   readonly alerts?: readonly Alert[];
+  /** Following an account from NATS (fleet --open): where from, and whether its publisher is still heard. */
+  readonly follow?: FollowStatus;
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -32,8 +35,9 @@ function isConnectedAndSynced(h: PortfolioState['health']): boolean {
 }
 
 /** Paper accounts start with D (DU…, DF…); ports 7497 and 4002 are TWS's and the Gateway's paper defaults. */
-export function sourceLabel(mode: ConsoleMode, account: string | undefined, port: number | undefined): 'LIVE' | 'PAPER' | 'DEMO' | 'REPLAY' {
+export function sourceLabel(mode: ConsoleMode, account: string | undefined, port: number | undefined): 'LIVE' | 'PAPER' | 'DEMO' | 'REPLAY' | 'FOLLOW' {
   if (mode === 'demo') return 'DEMO';
+  if (mode === 'follow') return 'FOLLOW';
   if (mode === 'replay') return 'REPLAY';
   if (mode === 'paper') return 'PAPER';
   if (account) return /^D/i.test(account) ? 'PAPER' : 'LIVE';
@@ -78,6 +82,18 @@ export function downText(st: PortfolioState, now: number): string {
   return `${why} ${wait > 0 ? `next try in ${age(wait + 999)}` : 'trying again now'}`;
 }
 
+/** Following from NATS: the server and publisher, then what is wrong first (our link, a gap, silence), else the last event's age. */
+export function followCells(f: FollowStatus, now: number): (Cell & { drop: number })[] {
+  const cells: (Cell & { drop: number })[] = [{ text: `NATS ${f.server} ← ${f.host}`, slot: 'muted', drop: 3 }];
+  if (!f.connected) cells.push({ text: 'NATS DISCONNECTED', slot: 'risk.breach', drop: 0 });
+  if (f.error) cells.push({ text: f.error, slot: 'risk.breach', drop: 0 });
+  if (f.gap) cells.push({ text: ` GAP seq ${f.gap.after + 1}-${f.gap.next - 1} missing: reading it again `, slot: 'risk.breach', drop: 0 });
+  if (f.silentMs !== undefined) cells.push({ text: ` publisher silent for ${age(f.silentMs)} `, slot: 'risk.breach', drop: 0 });
+  else if (f.lastEventAt !== undefined) cells.push({ text: `last event ${age(Math.max(0, now - f.lastEventAt))} ago`, slot: 'data.live', drop: 1 });
+  else cells.push({ text: 'waiting for the stream', slot: 'muted', drop: 1 });
+  return cells;
+}
+
 /**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
  * currency; the source, account, health, trading state and FROZEN always stay.
@@ -85,9 +101,13 @@ export function downText(st: PortfolioState, now: number): string {
 export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const st = s.live;
   const src = sourceLabel(s.mode, st.account, s.endpoint?.port ?? st.endpoint?.port);
-  const cells: (Cell & { drop: number })[] = [{ text: ` ${src} `, slot: `mode.${src.toLowerCase()}` as Cell['slot'], drop: 0 }];
-  const ep = s.endpoint ?? st.endpoint;
+  // A follow is drawn like a replay (a copy of someone else's session), and says where it comes from and how fresh.
+  const cells: (Cell & { drop: number })[] = [
+    { text: ` ${src} `, slot: (src === 'FOLLOW' ? 'mode.replay' : `mode.${src.toLowerCase()}`) as Cell['slot'], drop: 0 },
+  ];
+  const ep = s.follow ? undefined : (s.endpoint ?? st.endpoint);
   if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
+  if (s.follow) cells.push(...followCells(s.follow, s.now));
   cells.push({ text: st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?', drop: 0 });
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();

@@ -1,0 +1,81 @@
+// Several accounts of one advisor login published from one process: each under its own subjects and session, whole.
+import { connect } from '@nats-io/transport-node';
+import { afterEach, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { FleetRow } from '../../src/commands/fleet.js';
+import { fleetCommand } from '../../src/commands/fleet.js';
+import { Decimal } from '../../src/model/money.js';
+import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
+import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
+import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
+import { FA_BOOKS, T0 } from '../sim/helpers.js';
+import { startNatsServer } from '../support/nats-server.js';
+
+const open: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  while (open.length) await open.pop()!();
+});
+
+async function faSim(): Promise<Simulator> {
+  // Frozen prices: the figures compared do not move between the report and the snapshot.
+  const s = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 }, subAccounts: FA_BOOKS });
+  open.push(() => s.close());
+  return s;
+}
+
+describe('report --account all --publish', () => {
+  it("publishes every account of the login under its own subjects, each session whole from seq 1, and the fleet shows each account's values", async () => {
+    const nats = await startNatsServer();
+    open.push(() => nats.stop());
+    const sim = await faSim();
+    const all = [sim.account, ...Object.keys(FA_BOOKS)];
+    const out: string[] = [];
+    const code = await main(
+      ['report', '--timeout', '30', '--port', String(sim.port), '--client-id', '71', '--account', 'all', '--json', '--publish', nats.url],
+      {
+        out: (x) => out.push(x),
+        err: (x) => out.push(x),
+      },
+    );
+    expect([0, 5], out.join('\n')).toContain(code);
+
+    const fo: string[] = [];
+    expect(await fleetCommand({ nats: nats.url, json: true }, { out: (l) => fo.push(l), err: (l) => fo.push(l) })).toBe(code);
+    const rows = (JSON.parse(fo.join('\n')) as { rows: FleetRow[] }).rows;
+    expect(rows.map((r) => r.account).sort()).toEqual([...all].sort());
+    for (const a of all) {
+      const r = rows.find((x) => x.account === a)!;
+      const snap = sim.snapshot(a);
+      expect(r.role).toBe('report');
+      expect(r.baseCurrency).toBe(snap.baseCurrency);
+      expect(new Decimal(r.netLiquidation!).eq(snapshotValue(snap, 'NetLiquidation')!), a).toBe(true);
+      expect(new Decimal(r.excessLiquidity!).eq(snapshotValue(snap, 'ExcessLiquidity')!), a).toBe(true);
+      // Its own stress, computed on its own book.
+      expect(r.worstStress).not.toBeNull();
+    }
+    // One session per account: each feed counts its own seq, and none is dropped as another's duplicate.
+    expect(new Set(rows.map((r) => r.session)).size).toBe(all.length);
+
+    const nc = await connect({ servers: nats.url });
+    open.push(() => nc.close());
+    const { summaries } = await readSummaries(nc, DEFAULT_STREAM);
+    for (const a of all) {
+      const s = summaries.find((x) => x.account === a)!;
+      const events = await readEvents(nc, DEFAULT_STREAM, a, s.session);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+      expect(events.length).toBeGreaterThanOrEqual(s.lastSeq);
+      // What went to an account's subject is that account's: no other account's values in it.
+      const named = new Set(events.flatMap((e) => (e.type === 'accountValueUpdated' ? [e.account] : [])));
+      expect([...named]).toEqual([a]);
+    }
+  }, 120_000);
+
+  it('refuses --publish with one account, and a bad URL, before connecting', async () => {
+    const out: string[] = [];
+    const io = { out: (x: string) => out.push(x), err: (x: string) => out.push(x) };
+    expect(await main(['report', '--port', '1', '--publish', 'nats://127.0.0.1:1'], io)).toBe(2);
+    expect(out.join('\n')).toMatch(/--publish is for several accounts/);
+    expect(await main(['report', '--port', '1', '--account', 'all', '--publish', 'localhost:4222'], io)).toBe(2);
+    expect(out.join('\n')).toMatch(/--publish expected nats:\/\/HOST:PORT/);
+  }, 30_000);
+});
