@@ -48,8 +48,8 @@ const seconds = (ms: number) => Number((ms / 1000).toFixed(1)).toString();
 
 /**
  * Asks TWS for the what-if margins of every closing order of the plan, exactly as execution would send it
- * (orderFor), one after another so that the answers cannot be confused; with a budget, no longer than it in all. Cancels are not asked: they free no margin
- * TWS counts (open orders carry none in the requirement).
+ * (orderFor), one after another so that the answers cannot be confused; with a budget, no longer than it in all.
+ * Cancels are not asked: they free no margin TWS counts (open orders carry none in the requirement).
  */
 export async function planWhatIf(gateway: WhatIfGateway, plan: FlattenPlan, timeoutMs = 10_000, budget?: WhatIfBudget): Promise<PlanWhatIf> {
   const legs: LegWhatIf[] = [];
