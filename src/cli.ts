@@ -230,17 +230,25 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'flatten',
-    args: '--scope all|currency:EUR|class:OPT|underlying:AAPL|conid:N [--mkt] [--collar PCT] [--json] [--trade --confirm-account A] [--timeout S] [--host H] [--port P] [--client-id N] [--account A]',
+    args: '--scope all|currency:EUR|class:OPT|underlying:AAPL|conid:N [--mkt] [--collar PCT] [--json] [--trade --confirm-account A] [--timeout S] [--what-if-timeout S] [--host H] [--port P] [--client-id N] [--account A]',
     summary: 'print the plan to close positions; with --trade --confirm-account, send it and follow it',
     flagHelp: {
       timeout: ['S', 'seconds to wait for the snapshot, and with --trade for each order to end (default 30)'],
+      'what-if-timeout': ['S', "seconds to wait in all for TWS's what-if margins of the plan, before printing or sending (default 5; 0 does not ask)"],
       trade: ['', 'send the plan (needs --confirm-account); without it nothing is sent'],
       'no-record': ['', 'with --trade: do not record the session (a dry run records nothing anyway)'],
       record: ['FILE', 'record the session to FILE (a dry run records nothing otherwise)'],
     },
     formats: ['SCOPE'],
     notes: ['Exit 0 planned or flat, 1 refused or nothing matches, 2 usage, 3 cannot connect, 4 timed out, 6 not flat.'],
-    options: { ...CONNECTION_OPTIONS, ...TRADE_OPTIONS, scope: { type: 'string' }, mkt: { type: 'boolean' }, collar: { type: 'string' } },
+    options: {
+      ...CONNECTION_OPTIONS,
+      ...TRADE_OPTIONS,
+      scope: { type: 'string' },
+      mkt: { type: 'boolean' },
+      collar: { type: 'string' },
+      'what-if-timeout': { type: 'string' },
+    },
     run: async (pos, values, io) =>
       pos.length > 0
         ? usageError('flatten', `unexpected argument '${pos[0]}'`, io)

@@ -16,7 +16,7 @@ import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarg
 import { appVersion } from '../version.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
-import { planWhatIf, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
+import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
 import { Decimal } from '../model/money.js';
 import { expectedRealized, realizedLines } from './expected-pnl.js';
 
@@ -168,22 +168,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     whatIfs.set(plan.id, { state: 'pending', ours, base: plan.baseCurrency });
     void planWhatIf({ whatIfOrder: gw.whatIfOrder.bind(gw) }, plan).then((w) => {
       whatIfs.set(plan.id, { state: w, ours, base: plan.baseCurrency });
-      const detail = {
-        planId: plan.id,
-        maintBefore: w.maintBefore?.toString() ?? null,
-        maintAfter: w.maintAfter?.toString() ?? null,
-        initAfter: w.initAfter?.toString() ?? null,
-        oursMaintAfter: ours?.toString() ?? null,
-        missing: [...w.missing],
-        legs: w.legs.map((l) => ({
-          conId: l.conId,
-          label: l.label,
-          ...(l.reply.ok
-            ? { maintChange: l.reply.maintChange?.toString() ?? null, initChange: l.reply.initChange?.toString() ?? null }
-            : { reason: l.reply.reason }),
-        })),
-        shown: whatIfLine(w, ours, plan.baseCurrency),
-      };
+      const detail = whatIfJson(w, ours, plan.baseCurrency);
       try {
         session.audit().append({ kind: 'whatIf', detail });
       } catch {

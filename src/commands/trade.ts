@@ -11,6 +11,8 @@ import { appVersion } from '../version.js';
 import { money, price, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
+import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/what-if.js';
+import { Decimal } from '../model/money.js';
 import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
 
@@ -27,6 +29,7 @@ export interface FlattenFlags extends TradeFlags {
   readonly scope?: string;
   readonly mkt?: boolean;
   readonly collar?: string;
+  readonly 'what-if-timeout'?: string;
 }
 
 export interface CancelFlags extends TradeFlags {
@@ -182,6 +185,14 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
     io.err(`tws-risk flatten: --collar expects a percentage from 0 to 20, got ${JSON.stringify(f.collar)}`);
     return EXIT.usage;
   }
+  const whatIfSeconds = f['what-if-timeout'] === undefined ? DEFAULT_WHAT_IF_SECONDS : Number(f['what-if-timeout']);
+  if (
+    f['what-if-timeout'] !== undefined &&
+    (f['what-if-timeout'].trim() === '' || !Number.isFinite(whatIfSeconds) || whatIfSeconds < 0 || whatIfSeconds > 120)
+  ) {
+    io.err(`tws-risk flatten: --what-if-timeout expects seconds from 0 to 120, got ${JSON.stringify(f['what-if-timeout'])}`);
+    return EXIT.usage;
+  }
   const p = await prepare('flatten', f, io);
   if (typeof p === 'number') return p;
   const json = f.json === true;
@@ -198,10 +209,14 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       if (isDenial(plan)) return reportDenial(plan, json, io);
       const picture = afterFlatten(p.session.feed.state, plan, t.now());
       const pictureLines = afterLines(picture, plan.baseCurrency);
+      const ours = picture ? new Decimal(picture.after.maintMargin) : undefined;
+      const ask = () => askWhatIf(p, plan, whatIfSeconds * 1000);
       if (!p.trading) {
-        finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null }, [
+        const w = await ask();
+        finish(io, json, { dryRun: true, plan: planJson(plan), afterFlatten: picture ?? null, whatIf: w ? whatIfJson(w, ours, plan.baseCurrency) : null }, [
           ...planText(plan),
           ...pictureLines,
+          ...(w ? [whatIfLine(w, ours, plan.baseCurrency)] : []),
           'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)',
         ]);
         return EXIT.ok;
@@ -209,12 +224,18 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       const refused = armed(t);
       if (refused) return reportDenial(refused, json, io);
       t.show(plan.id, { kind: 'flatten', plan }, { ...planJson(plan), afterFlatten: picture ?? null } as never);
+      // Asked after the plan is locked and before it is sent, as the console's dialog does; bounded, so a TWS that
+      // does not answer delays the flatten by the budget at most.
+      const w = await ask();
+      const whatIf = w ? whatIfJson(w, ours, plan.baseCurrency) : null;
+      if (whatIf) t.audit().append({ kind: 'whatIf', detail: whatIf });
       const deadline = Number(f.timeout ?? 30) * 1000;
       const result = await t.confirm(plan.id, () => t.executeFlatten(plan, deadline));
       if (!result) throw new Error('the plan just shown could not be confirmed');
-      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, result: resultJson(result), audit: t.auditFile }, [
+      finish(io, json, { dryRun: false, plan: planJson(plan), afterFlatten: picture ?? null, whatIf, result: resultJson(result), audit: t.auditFile }, [
         ...planText(plan),
         ...pictureLines,
+        ...(w ? [whatIfLine(w, ours, plan.baseCurrency)] : []),
         ...resultText(result),
         `audit: ${t.auditFile}`,
       ]);
@@ -225,6 +246,19 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
   } finally {
     await p.session.close('flatten done');
   }
+}
+
+/** Seconds a headless flatten waits in all for TWS's what-if answers (--what-if-timeout). */
+const DEFAULT_WHAT_IF_SECONDS = 5;
+
+/**
+ * IBKR's own margin after the plan: each closing order asked of TWS as a what-if (never transmitted), within
+ * `totalMs` in all on the session's clock; undefined when told not to ask (0).
+ */
+function askWhatIf(p: Prepared, plan: FlattenPlan, totalMs: number): Promise<PlanWhatIf | undefined> {
+  if (totalMs <= 0 || plan.legs.length === 0) return Promise.resolve(undefined);
+  const clock = p.session.clock;
+  return planWhatIf(p.session.source, plan, totalMs, { totalMs, now: () => clock.now() });
 }
 
 /** What the account holds for a scope's kind, so a scope that matches nothing can name the ones that would. */

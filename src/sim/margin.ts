@@ -152,3 +152,128 @@ export function fxRequirement(
   }
   return { init, maint };
 }
+
+/** One option position of an underlying, for the strategy pairing (quantities in contracts, signed). */
+export interface OptionHolding {
+  readonly inst: Instrument;
+  readonly qty: Decimal;
+  readonly mark: Decimal;
+  /** The underlying's price the option is margined on. */
+  readonly und: Decimal;
+}
+
+interface Leg {
+  readonly h: OptionHolding;
+  /** Contracts not yet paired. */
+  left: Decimal;
+}
+
+/**
+ * Reg T requirement of one underlying's stock options paired per CBOE rules (risk-model.md §1.4), in the options'
+ * currency, `shares` being the signed stock position of that underlying. The simulator's own greedy pairing, in
+ * this order (docs/simulator.md "Option strategies"):
+ *
+ * 1. Verticals: per expiry and right, each short option with long options of the same expiry (calls: shorts and
+ *    longs by ascending strike; puts: by descending strike, so the nearest protective strike comes first). Per
+ *    expiry, all paired legs together are margined at their largest loss at expiry, premiums aside, so a debit
+ *    vertical, a long butterfly or a long box need nothing, a credit vertical its width, an iron condor its wider
+ *    side, a short box its width; never more than the paired short legs would need naked.
+ * 2. Straddles and strangles: remaining short calls with remaining short puts of the same expiry: the greater
+ *    naked requirement plus the other side's premium.
+ * 3. Covered: remaining short calls against long shares, short puts against short shares (a multiplier's worth
+ *    per contract): the option's in-the-money amount on top of the stock's own requirement.
+ * 4. Whatever short option is left is naked; long options are paid in full and need nothing.
+ */
+export function optionGroupRequirement(
+  options: readonly OptionHolding[],
+  shares: Decimal,
+  params: MarginParams,
+  spike: MarginSpike,
+): { init: Decimal; maint: Decimal } {
+  const k = spikeOf(spike, 'OPT');
+  const mult = (h: OptionHolding) => new Decimal(h.inst.multiplier === '' ? '1' : h.inst.multiplier);
+  const naked = (h: OptionHolding, n: Decimal) => positionRequirement(h.inst, n.neg(), h.mark, h.und, params, spike).maint;
+  const legs: Leg[] = options.filter((h) => !h.qty.isZero()).map((h) => ({ h, left: h.qty.abs() }));
+  const byStrike = (dir: 1 | -1) => (a: Leg, b: Leg) => dir * (a.h.inst.strike - b.h.inst.strike) || a.h.inst.conId - b.h.inst.conId;
+  const pick = (right: 'C' | 'P', short: boolean, expiry: string) =>
+    legs
+      .filter((l) => l.h.inst.right === right && l.h.qty.isNegative() === short && l.h.inst.lastTradeDateOrContractMonth === expiry)
+      .sort(byStrike(right === 'C' ? 1 : -1));
+  const expiries = [...new Set(legs.map((l) => l.h.inst.lastTradeDateOrContractMonth))].sort();
+  let total = ZERO;
+
+  // 1. Verticals, margined per expiry at the paired legs' largest loss at expiry.
+  for (const expiry of expiries) {
+    const paired: { h: OptionHolding; units: Decimal }[] = [];
+    let nakedSum = ZERO;
+    for (const right of ['C', 'P'] as const) {
+      const longs = pick(right, false, expiry);
+      for (const s of pick(right, true, expiry)) {
+        for (const l of longs) {
+          if (s.left.isZero()) break;
+          if (l.left.isZero() || !mult(l.h).eq(mult(s.h))) continue;
+          const u = Decimal.min(s.left, l.left);
+          s.left = s.left.sub(u);
+          l.left = l.left.sub(u);
+          paired.push({ h: s.h, units: u.neg() }, { h: l.h, units: u });
+          nakedSum = nakedSum.add(naked(s.h, u));
+        }
+      }
+    }
+    if (paired.length > 0) total = total.add(Decimal.min(maxLossAtExpiry(paired).mul(k), nakedSum));
+  }
+
+  // 2. Straddles and strangles of one expiry.
+  for (const expiry of expiries) {
+    const puts = pick('P', true, expiry);
+    for (const c of pick('C', true, expiry)) {
+      for (const p of puts) {
+        if (c.left.isZero()) break;
+        if (p.left.isZero() || !mult(p.h).eq(mult(c.h))) continue;
+        const u = Decimal.min(c.left, p.left);
+        c.left = c.left.sub(u);
+        p.left = p.left.sub(u);
+        const nc = naked(c.h, u),
+          np = naked(p.h, u);
+        const premium = (h: OptionHolding) => h.mark.mul(mult(h)).mul(u).mul(k);
+        total = total.add(nc.gte(np) ? nc.add(premium(p.h)) : np.add(premium(c.h)));
+      }
+    }
+  }
+
+  // 3. Covered by the stock: a call by long shares, a put by short shares.
+  let free = shares.abs();
+  const coverRight = shares.isPositive() ? 'C' : 'P';
+  for (const s of legs.filter((l) => l.h.inst.right === coverRight && l.h.qty.isNegative() && !l.left.isZero()).sort(byStrike(coverRight === 'C' ? 1 : -1))) {
+    if (shares.isZero()) break;
+    const u = Decimal.min(s.left, free.div(mult(s.h)).floor());
+    if (u.lte(0)) continue;
+    s.left = s.left.sub(u);
+    free = free.sub(u.mul(mult(s.h)));
+    const strike = new Decimal(String(s.h.inst.strike));
+    const itm = Decimal.max(ZERO, coverRight === 'C' ? s.h.und.sub(strike) : strike.sub(s.h.und));
+    total = total.add(itm.mul(mult(s.h)).mul(u).mul(k));
+  }
+
+  // 4. Naked.
+  for (const l of legs) if (l.h.qty.isNegative() && !l.left.isZero()) total = total.add(naked(l.h, l.left));
+  return { init: total, maint: total };
+}
+
+/**
+ * Largest loss at expiry of option legs valued at intrinsic, premiums aside (≥ 0), in currency units. The payoff is
+ * piecewise linear in the underlying with kinks at the strikes, so its minimum over S ≥ 0 lies at 0 or at a strike:
+ * beyond the highest strike its slope is the net call contracts, never negative since every paired short call has
+ * its long call.
+ */
+function maxLossAtExpiry(legs: readonly { h: OptionHolding; units: Decimal }[]): Decimal {
+  const payoff = (S: Decimal) =>
+    legs.reduce((acc, { h, units }) => {
+      const K = new Decimal(String(h.inst.strike));
+      const intrinsic = Decimal.max(ZERO, h.inst.right === 'C' ? S.sub(K) : K.sub(S));
+      return acc.add(intrinsic.mul(units).mul(h.inst.multiplier === '' ? '1' : h.inst.multiplier));
+    }, ZERO);
+  let worst = payoff(ZERO);
+  for (const { h } of legs) worst = Decimal.min(worst, payoff(new Decimal(String(h.inst.strike))));
+  return Decimal.max(ZERO, worst.neg());
+}

@@ -7,7 +7,7 @@
 import { Decimal, ZERO, dec } from '../model/money.js';
 import { multiplierOf, type Instrument } from './instruments.js';
 import type { Ledger, PositionState } from './ledger.js';
-import { fxRequirement, positionRequirement, type MarginParams, type MarginSpike } from './margin.js';
+import { fxRequirement, optionGroupRequirement, positionRequirement, type MarginParams, type MarginSpike, type OptionHolding } from './margin.js';
 import type { Market } from './market.js';
 
 /** One ACCT_VALUE row (key may carry a -S/-C segment suffix; currency '' for dimensionless values). */
@@ -126,6 +126,8 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
     mmC = ZERO,
     gpv = ZERO;
   let daily = ZERO;
+  // Stock options are margined per underlying, paired into strategies (margin.ts optionGroupRequirement).
+  const optionGroups = new Map<string, OptionHolding[]>();
   for (const p of ledger.positions.values()) {
     const row = portfolioRow(p, market);
     portfolio.push(row);
@@ -160,6 +162,13 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
     }
     const und = underlyingPrice(p.inst, market);
     const fut = p.inst.futureConId ? ledger.universe.find((i) => i.conId === p.inst.futureConId) : undefined;
+    if (p.inst.secType === 'OPT') {
+      const key = `${p.inst.underConId}|${ccy}`;
+      const group = optionGroups.get(key) ?? [];
+      group.push({ inst: p.inst, qty: p.qty, mark: row.marketPrice, und });
+      optionGroups.set(key, group);
+      continue;
+    }
     const req = positionRequirement(p.inst, p.qty, row.marketPrice, und, params.margin, params.spike, fut);
     if (req.segment === 'S') {
       imS = imS.add(req.init.mul(x));
@@ -168,6 +177,16 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
       imC = imC.add(req.init.mul(x));
       mmC = mmC.add(req.maint.mul(x));
     }
+  }
+
+  for (const group of optionGroups.values()) {
+    const first = group[0]!.inst;
+    const stock = ledger.positions.get(first.underConId);
+    const shares = stock && stock.inst.currency === first.currency ? stock.qty : ZERO;
+    const req = optionGroupRequirement(group, shares, params.margin, params.spike);
+    const x = sentRate(market, first.currency, base);
+    imS = imS.add(req.init.mul(x));
+    mmS = mmS.add(req.maint.mul(x));
   }
 
   const currencies = [base, ...[...buckets.keys()].filter((c) => c !== base).sort()];

@@ -1,5 +1,6 @@
 // IBKR's own margin for a plan: each closing order asked of TWS as a what-if (never transmitted), beside our estimate.
 import type { Contract } from '../model/contract.js';
+import type { JsonValue } from '../model/events.js';
 import { Decimal } from '../model/money.js';
 import type { OrderRequest, WhatIfReply } from '../model/orders.js';
 import { orderFor } from './execute.js';
@@ -35,15 +36,34 @@ export interface PlanWhatIf {
 }
 
 /**
- * Asks TWS for the what-if margins of every closing order of the plan, exactly as execution would send it
- * (orderFor), one after another so that the answers cannot be confused. Cancels are not asked: they free no margin
- * TWS counts (open orders carry none in the requirement).
+ * How long asking may take in all, on the caller's clock: a headless flatten waits for the answers before it prints
+ * or sends, so a TWS that does not answer must not hold it up for ten seconds per order.
  */
-export async function planWhatIf(gateway: WhatIfGateway, plan: FlattenPlan, timeoutMs = 10_000): Promise<PlanWhatIf> {
+export interface WhatIfBudget {
+  readonly totalMs: number;
+  readonly now: () => number;
+}
+
+const seconds = (ms: number) => Number((ms / 1000).toFixed(1)).toString();
+
+/**
+ * Asks TWS for the what-if margins of every closing order of the plan, exactly as execution would send it
+ * (orderFor), one after another so that the answers cannot be confused; with a budget, no longer than it in all.
+ * Cancels are not asked: they free no margin TWS counts (open orders carry none in the requirement).
+ */
+export async function planWhatIf(gateway: WhatIfGateway, plan: FlattenPlan, timeoutMs = 10_000, budget?: WhatIfBudget): Promise<PlanWhatIf> {
   const legs: LegWhatIf[] = [];
+  const end = budget ? budget.now() + budget.totalMs : Infinity;
   for (const leg of plan.legs) {
-    const reply = await gateway.whatIfOrder(leg.contract, orderFor(leg, plan), timeoutMs);
-    legs.push({ conId: leg.conId, label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.localSymbol ?? leg.contract.symbol}`, reply });
+    const label = `${leg.action} ${leg.quantity.toString()} ${leg.contract.localSymbol ?? leg.contract.symbol}`;
+    // Past the budget the rest is not asked at all: a what-if placed now would only be answered after we stopped waiting.
+    const left = end - (budget?.now() ?? 0);
+    if (left <= 0) {
+      legs.push({ conId: leg.conId, label, reply: { ok: false, reason: `not asked: TWS had not answered within ${seconds(budget!.totalMs)} s` } });
+      continue;
+    }
+    const reply = await gateway.whatIfOrder(leg.contract, orderFor(leg, plan), Math.min(timeoutMs, left));
+    legs.push({ conId: leg.conId, label, reply });
   }
   const missing = legs.flatMap((l) =>
     l.reply.ok ? (l.reply.maintChange === undefined ? [`${l.label}: no margin in TWS's answer`] : []) : [`${l.label}: ${l.reply.reason}`],
@@ -87,4 +107,28 @@ export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Dec
       : `ours ${whole(oursAfter)}, difference ${w.maintAfter.sub(oursAfter).isNegative() ? '' : '+'}${whole(w.maintAfter.sub(oursAfter))}`;
   const many = w.legs.length > 1 ? ` (sum of ${w.legs.length} one-order what-ifs)` : '';
   return `IBKR what-if: maint after ${whole(w.maintAfter)} ${base}${many}; ${ours}`;
+}
+
+/**
+ * What the audit log and `flatten --json` keep of an answer: per order TWS's change or why none, the sums, ours and
+ * IBKR − ours (decimal strings, null when absent), and the line shown.
+ */
+export function whatIfJson(w: PlanWhatIf, oursAfter: Decimal | undefined, base: string): { [k: string]: JsonValue } {
+  return {
+    planId: w.planId,
+    maintBefore: w.maintBefore?.toString() ?? null,
+    maintAfter: w.maintAfter?.toString() ?? null,
+    initAfter: w.initAfter?.toString() ?? null,
+    oursMaintAfter: oursAfter?.toString() ?? null,
+    difference: w.maintAfter && oursAfter ? w.maintAfter.sub(oursAfter).toString() : null,
+    missing: [...w.missing],
+    legs: w.legs.map((l) => ({
+      conId: l.conId,
+      label: l.label,
+      ...(l.reply.ok
+        ? { maintChange: l.reply.maintChange?.toString() ?? null, initChange: l.reply.initChange?.toString() ?? null }
+        : { reason: l.reply.reason }),
+    })),
+    shown: whatIfLine(w, oursAfter, base),
+  };
 }

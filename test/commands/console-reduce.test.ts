@@ -27,7 +27,9 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
     const live = await startSimFeed({ speed: 20 });
     const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir: dir, timeoutMs: 20_000 });
     try {
-      await live.sim.trigger({ incident: 'crash', pct: -12, volJump: 0.8 });
+      // −24%: the simulator pairs the SPX puts as a debit vertical (CBOE), so the stressed Cushion falls under 5% only
+      // past about −22%.
+      await live.sim.trigger({ incident: 'crash', pct: -24, volJump: 0.8 });
       const alert = await waitFor(
         () => {
           const now = Date.now();

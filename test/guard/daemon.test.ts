@@ -338,10 +338,11 @@ describe('tws-risk guard on the simulator', () => {
       { trade: true },
     );
     await ready(r);
-    // Twice the margin on everything: the warning line is crossed. Selling AAPL releases the most margin, but client
+    // 2.6 times the margin on everything: the warning line (ELV under 110% of maintenance, crossed past ×2.51 now that
+    // the simulator pairs the demo's SPX puts as a debit vertical) is crossed, ExcessLiquidity stays positive. Selling AAPL releases the most margin, but client
     // 42's resting AAPL order is open on it, so the plan is refused until a global cancel clears it. (Seen once: the
     // guard acted on a half-applied spike, whose proposal trimmed only one-lot positions, below one unit at 25%.)
-    await sim.trigger({ incident: 'margin-spike', factor: 2, secTypes: ['ALL'] });
+    await sim.trigger({ incident: 'margin-spike', factor: 2.6, secTypes: ['ALL'] });
     await until(
       r,
       () => r.h.status().lastAction?.action === 'globalCancel' && r.h.status().lastAction?.outcome === 'done',

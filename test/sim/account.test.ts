@@ -39,9 +39,10 @@ describe('account values at the start of the demo (frozen clock, start prices)',
   it('charges the securities segment Reg T rates (risk-model.md §1.4) plus the FX haircut on the CHF loan', () => {
     const x = { EUR: 1.08, CHF: 1.13, JPY: Number((1 / 149.2).toFixed(8)) };
     const stocks = 0.25 * 500 * 228.5 + 0.3 * 200 * 251.3 + 0.25 * 300 * 234.5 * x.EUR + 0.25 * 1000 * 86.4 * x.CHF + 0.25 * 2000 * 2890 * x.JPY;
-    // Short AAPL 210 put: premium + max(20% × S − OTM, 10% × K); short SPX 5400 put: 15% for a broad index.
+    // Short AAPL 210 put, naked: premium + max(20% × S − OTM, 10% × K). The short SPX 5400 put is paired with one of
+    // the two long 5700 puts of its expiry: a debit vertical, which needs nothing beyond its premium (CBOE).
     const aaplPut = (mark(734559377) + Math.max(0.2 * 228.5 - (228.5 - 210), 0.1 * 210)) * 100 * 5;
-    const spxPut = (mark(735012458) + Math.max(0.15 * 6000 - (6000 - 5400), 0.1 * 5400)) * 100;
+    const spxPut = 0;
     const bond = 0.05 * 50_000 * 97.85 * 0.01;
     const chfNlvBase = (-250_000 + 1000 * 86.4) * x.CHF;
     const fxMaint = 0.03 * Math.abs(chfNlvBase);

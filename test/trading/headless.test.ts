@@ -107,12 +107,15 @@ describe('tws-risk flatten (headless)', () => {
     // tws-risk verify checks audit logs too, and a tampered copy fails with its line.
     expect((await run('verify', doc.audit)).code).toBe(0);
     const lines = readFileSync(doc.audit, 'utf8').split('\n');
-    lines[3] = lines[3]!.replace('"confirm"', '"reject"');
+    // The decision line (after the plan shown and TWS's what-if answer).
+    const decision = lines.findIndex((l) => l.includes('"confirm"'));
+    expect(decision).toBeGreaterThan(0);
+    lines[decision] = lines[decision]!.replace('"confirm"', '"reject"');
     const bad = `${doc.audit}.tampered`;
     writeFileSync(bad, lines.join('\n'));
     const t = await run('verify', bad);
     expect(t.code).toBe(1);
-    expect(t.err).toContain(`${bad}:4: line breaks the hash chain`);
+    expect(t.err).toContain(`${bad}:${decision + 1}: line breaks the hash chain`);
   });
 
   it("arms for the settings' trading.armMinutes, like the console (not a fixed 5 minutes)", async () => {

@@ -38,9 +38,12 @@ describe('the reduction dialog', () => {
       await tui.write(':trade.reduce\r');
       await tui.waitForFrame((f) => f.includes('No listed alert proposes a leverage reduction'), 'nothing to reduce before the crash');
 
-      await live.sim.trigger({ incident: 'crash', pct: -12, volJump: 0.8 });
+      // −24%: the simulator pairs the SPX puts as a debit vertical (CBOE), so the stressed Cushion falls under 5% only
+      // past about −22%.
+      await live.sim.trigger({ incident: 'crash', pct: -24, volJump: 0.8 });
       await waitUntil(() => store.getSnapshot().alerts?.some((a) => a.id === 'cushion.stressed') === true, 20_000);
-      await tui.write(':trade.reduce\r');
+      // Named: a crash that deep also lists the SPX concentration, whose reduction may rank first.
+      await tui.write(':trade.reduce cushion.stressed\r');
       const d = await tui.waitForFrame((f) => f.includes('REDUCE leverage for cushion.stressed?') && f.includes('Type REDUCE'), 'the reduction dialog');
       expect(d).toMatch(/(SELL|BUY) \d+ /);
       // y only types into the word field; nothing is sent.
