@@ -108,6 +108,24 @@ describe('the bundled CLI', () => {
     expect(existsSync(off)).toBe(false);
   });
 
+  it('runs without the cache, promptly, where the cache dir cannot be made', () => {
+    const file = join(dir, 'not-a-dir');
+    writeFileSync(file, '');
+    const homes: NodeJS.ProcessEnv[] = [
+      { XDG_CACHE_HOME: file },
+      // A parent under which Node's recursive mkdir loops for ever: the shim must not hang there.
+      ...(process.platform === 'linux' ? [{ XDG_CACHE_HOME: '', HOME: '/proc/no-such-home' }] : []),
+    ];
+    for (const home of homes) {
+      const env: NodeJS.ProcessEnv = { ...process.env, ...home, [CONFIG_ENV]: join(dir, 'none.json') };
+      delete env.NODE_COMPILE_CACHE;
+      const r = spawnSync(process.execPath, [join(ROOT, 'bin', 'tws-risk'), 'verify', SAMPLE], { encoding: 'utf8', env, timeout: 60_000 });
+      expect(r.status, JSON.stringify(home)).toBe(0);
+      expect(r.stdout).toContain(`VALID ${SAMPLE}`);
+      expect(r.stderr).toBe('');
+    }
+  });
+
   it.skipIf(!hasTmux)(
     'draws the demo console in a terminal from its own chunks: Ink, React and yoga bundled, nothing from node_modules',
     async () => {
