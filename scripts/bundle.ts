@@ -10,7 +10,8 @@ import { build, type Plugin } from 'esbuild';
  * them (Ink, React, yoga, RxJS, @stoqey/ib, the simulator). Loading a few dozen larger chunks instead took `demo`
  * from about 14× `node -e 0` to first frame down to the figures in docs/performance.md "Start-up". cli.ts imports each
  * command when it runs; `splitting` keeps those dynamic imports as chunk boundaries, so `--help` and `verify` still
- * load none of the console's chunks (test/startup-bundle.test.ts reads packages.json, written below, to check it).
+ * load none of the console's chunks (test/startup-modules.test.ts and test/e2e/bundle-tmux.test.ts read packages.json,
+ * written below, to check it).
  */
 
 /** From dist/scripts/ (compiled) or scripts/ (sources): the project root, where package.json is. */

@@ -21,7 +21,10 @@ writeFileSync(
   `import { registerHooks } from 'node:module';
 const seen = new Set();
 registerHooks({ load(url, ctx, next) { seen.add(url); return next(url, ctx); } });
-process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));
+process.on('exit', () => {
+  process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n');
+  process.stderr.write('BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n');
+});
 `,
 );
 const modules = (stderr: string): string[] => {
@@ -127,7 +130,7 @@ describe('the bundled CLI', () => {
   });
 
   it.skipIf(!hasTmux)(
-    'draws the demo console in a terminal from its own chunks: Ink, React and yoga bundled, nothing from node_modules',
+    'draws the demo console in a terminal from its own chunks: Ink, React and yoga bundled, nothing from node_modules, no fetch',
     async () => {
       const err = join(dir, 'demo-stderr.txt');
       const exitFile = join(dir, 'demo-exit.txt');
@@ -158,6 +161,15 @@ describe('the bundled CLI', () => {
       const chunks = chunkPackages();
       const packages = new Set(fromBundle(loaded).flatMap((u) => chunks[u.slice(pathToFileURL(BUNDLE).href.length + 1)] ?? []));
       for (const p of ['ink', 'react', 'yoga-layout', '@stoqey/ib', 'rxjs']) expect(packages.has(p), p).toBe(true);
+      // yoga's wasm decoded without fetch(): Node's HTTP client (undici, a built-in) never loaded (scripts/bundle.ts).
+      const builtins = JSON.parse(
+        readFileSync(err, 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('BUILTINS '))!
+          .slice('BUILTINS '.length),
+      ) as string[];
+      expect(builtins.some((m) => m.includes('internal/deps/undici'))).toBe(false);
+      expect(builtins.some((m) => m.includes('node:net') || m.endsWith(' net'))).toBe(true);
     },
     90_000,
   );
