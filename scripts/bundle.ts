@@ -96,7 +96,7 @@ export async function bundle(): Promise<number> {
     minifyWhitespace: true,
     minifySyntax: true,
     banner: { js: BANNER },
-    // Ink imports React's devtools only when DEV=true, and it is not installed: left as an import that never runs.
+    // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
     external: ['react-devtools-core'],
     plugins: [inkOutput, yogaWithoutFetch],
     metafile: true,
@@ -114,6 +114,10 @@ export async function bundle(): Promise<number> {
     packages[relative(BUNDLE_DIR, resolve(root, file))] = [...pkgs].sort();
   }
   writeFileSync(join(BUNDLE_DIR, 'packages.json'), JSON.stringify(packages, null, 1) + '\n');
+  // Under DEV=true (a common name for other things) Ink reads its package.json at ../package.json from its own file,
+  // which from a chunk is this one: without it Ink prints a warning and a stack into the console. It names no
+  // package, so Ink keeps its defaults, and the version and scenarios lookups walk on past it to the project's.
+  writeFileSync(join(BUNDLE_DIR, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
   return Object.keys(result.metafile.outputs).length;
 }
 

@@ -147,13 +147,19 @@ describe('the bundled CLI', () => {
         `${DATA_DIR_ENV}=${join(dir, 'data')}`,
         '-e',
         `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+        // Ink's React DevTools switch, set for other reasons in many shells: the bundled console must not mind it.
+        '-e',
+        'DEV=true',
         `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}`,
       );
       const screen = await waitForScreen('demo', (s) => /READY/.test(s) && /Positions/.test(s) && /AAPL/.test(s), 'the demo console with its positions');
       expect(screen).toMatch(/DU\d+/);
+      expect(screen).not.toMatch(/Failed to load|DevTools|ENOENT/);
       await press('demo', 'q');
       await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
       expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      // Ink's console.warn goes to stderr, here the file.
+      expect(readFileSync(err, 'utf8')).not.toMatch(/Failed to load|DevTools/);
       const loaded = modules(readFileSync(err, 'utf8'));
       // The Ink output cache reaches Ink's Output class by path: in the bundle that must be the bundled Ink, or the
       // console would load a second Ink from node_modules and the cache would patch the copy nobody draws with.
