@@ -16,6 +16,7 @@ export default defineConfig({
     // halve the wall time; no test depends on the machine being otherwise idle.
     maxWorkers: 2,
     // Recordings and audit logs written by commands under test go to a scratch directory, never the user's.
-    env: { TWS_RISK_DATA_DIR: join(tmpdir(), `tws-risk-test-data-${process.pid}`) },
+    // V8's compile cache (bin/tws-risk keeps it in the user's cache dir) likewise goes to a scratch directory.
+    env: { TWS_RISK_DATA_DIR: join(tmpdir(), `tws-risk-test-data-${process.pid}`), NODE_COMPILE_CACHE: join(tmpdir(), `tws-risk-test-v8-${process.pid}`) },
   },
 });

@@ -1,4 +1,4 @@
-// Start-up loads only what a command needs: --help, verify and replay --events never load the TWS client, RxJS, Ink or React.
+// Start-up loads only what a command needs, bundled or not: --help, verify and replay --events never load the TWS client, RxJS, Ink or React.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +12,7 @@ const dir = mkdtempSync(join(tmpdir(), 'tws-risk-startup-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const BIN = resolve('bin/tws-risk');
 const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
+const BUNDLE = resolve('dist/bundle');
 
 // A module hook in the child records every module it loads (ES and CommonJS alike) and prints them as it exits.
 const HOOK = join(dir, 'modules-hook.mjs');
@@ -23,10 +24,18 @@ registerHooks({ load(url, ctx, next) { seen.add(url); return next(url, ctx); } }
 process.on('exit', () => process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n'));
 `,
 );
+// The unbundled build, started as the shim starts it when there is no bundle.
+const SRC_ENTRY = join(dir, 'src-entry.mjs');
+writeFileSync(
+  SRC_ENTRY,
+  `const cli = await import(${JSON.stringify(pathToFileURL(resolve('dist/src/cli.js')).href)});\nprocess.exitCode = await cli.main(process.argv.slice(2));\n`,
+);
 
-/** The modules the built CLI loaded for these arguments (the child runs what `bin/tws-risk` runs). */
-function modulesLoaded(...argv: string[]): string[] {
-  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, BIN, ...argv], {
+type Build = 'dist/src' | 'bundle';
+
+/** The module URLs the CLI loaded for these arguments: the bundle through `bin/tws-risk`, or the unbundled dist/src. */
+function modulesLoaded(build: Build, ...argv: string[]): string[] {
+  const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, build === 'bundle' ? BIN : SRC_ENTRY, ...argv], {
     encoding: 'utf8',
     env: { ...process.env, TWS_RISK_CONFIG: join(dir, 'none.json') },
     timeout: 60_000,
@@ -37,12 +46,33 @@ function modulesLoaded(...argv: string[]): string[] {
 }
 
 const HEAVY = ['@stoqey/ib', 'rxjs', 'ink', 'react', 'conf', 'ajv'];
-const packagesIn = (urls: string[]): Set<string> => new Set(urls.flatMap((u) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? []));
 
-describe('start-up loads only what the command needs', () => {
+/**
+ * The packages behind the loaded modules: a file under node_modules names its package; a bundle chunk holds the
+ * packages the build listed for it in dist/bundle/packages.json (esbuild's own account of its inputs).
+ */
+function packagesIn(urls: string[]): Set<string> {
+  const chunks = JSON.parse(readFileSync(join(BUNDLE, 'packages.json'), 'utf8')) as Record<string, string[]>;
+  const bundleUrl = pathToFileURL(BUNDLE).href + '/';
+  return new Set(
+    urls.flatMap((u) => {
+      if (u.startsWith(bundleUrl)) {
+        const pkgs = chunks[u.slice(bundleUrl.length)];
+        if (!pkgs) throw new Error(`${u} is not in dist/bundle/packages.json: a stale bundle?`);
+        return pkgs;
+      }
+      return /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(u)?.[1] ?? [];
+    }),
+  );
+}
+
+describe.each<[Build, string]>([
+  ['dist/src', '/dist/src/cli.js'],
+  ['bundle', '/dist/bundle/cli.js'],
+])('start-up loads only what the command needs (%s)', (build, entry) => {
   it('--help loads no package at all', () => {
-    const mods = modulesLoaded('--help');
-    expect(mods.some((u) => u.endsWith('/dist/src/cli.js'))).toBe(true);
+    const mods = modulesLoaded(build, '--help');
+    expect(mods.some((u) => u.endsWith(entry))).toBe(true);
     expect([...packagesIn(mods)]).toEqual([]);
   });
 
@@ -51,7 +81,7 @@ describe('start-up loads only what the command needs', () => {
       ['verify', SAMPLE],
       ['replay', SAMPLE, '--events', '--kind', 'alertChanged'],
     ]) {
-      const pkgs = packagesIn(modulesLoaded(...argv));
+      const pkgs = packagesIn(modulesLoaded(build, ...argv));
       // The hook sees packages: decimal.js is what the recording reader does need.
       expect(pkgs.has('decimal.js'), argv.join(' ')).toBe(true);
       for (const p of HEAVY) expect(pkgs.has(p), `${argv.join(' ')} loaded ${p}`).toBe(false);
@@ -59,8 +89,17 @@ describe('start-up loads only what the command needs', () => {
   });
 
   it('the demo does load the TWS client: the check above can see it', () => {
-    const pkgs = packagesIn(modulesLoaded('demo', '--once', '--no-record', '--start', '2026-03-02T14:30:00Z'));
+    const pkgs = packagesIn(modulesLoaded(build, 'demo', '--once', '--no-record', '--start', '2026-03-02T14:30:00Z'));
     expect(pkgs.has('@stoqey/ib')).toBe(true);
+  });
+});
+
+describe('the bundle', () => {
+  it('runs the demo from its own chunks alone: no module from node_modules', () => {
+    // ink-output-cache reaches Ink's Output by path; in the bundle that must be the bundled Ink, not a second copy.
+    const mods = modulesLoaded('bundle', 'demo', '--once', '--no-record', '--start', '2026-03-02T14:30:00Z');
+    expect(mods.filter((u) => u.includes('/node_modules/'))).toEqual([]);
+    expect(mods.filter((u) => u.includes('/dist/bundle/')).length).toBeGreaterThan(1);
   });
 });
 

@@ -1,6 +1,5 @@
 // Keeps Ink's line-tokenising and width caches across frames, so a line that did not change is not re-measured.
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { importInkOutput } from './ink-output.js';
 
 /*
  * Ink (8.0) builds a new Output for every frame, and with it new caches of each line's styled characters
@@ -34,8 +33,7 @@ export async function shareInkOutputCaches(): Promise<boolean> {
   if (installed !== undefined) return installed;
   installed = false;
   try {
-    const inkEntry = createRequire(import.meta.url).resolve('ink');
-    const mod = (await import(pathToFileURL(inkEntry.replace(/index\.js$/, 'output.js')).href)) as {
+    const mod = (await importInkOutput()) as {
       default: new (o: { width: number; height: number }) => OutputLike;
     };
     const Output = mod.default;

@@ -20,11 +20,15 @@ function newestMtime(path: string): number {
   return Math.max(st.mtimeMs, ...readdirSync(path).map((e) => newestMtime(join(path, e))));
 }
 
-/** Builds dist when any source is newer than the built CLI (npm ci builds it through `prepare`). */
+/** Builds dist and the bundle when any source is newer than either (npm ci builds both through `prepare`). */
 export function ensureBuilt(): void {
   const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
   const cli = join(ROOT, 'dist', 'src', 'cli.js');
-  if (existsSync(cli) && newestMtime(join(ROOT, 'src')) <= statSync(cli).mtimeMs) return;
+  // bin/tws-risk runs the bundle when there is one: a stale bundle would test yesterday's code.
+  const bundle = join(ROOT, 'dist', 'bundle', 'cli.js');
+  const newest = Math.max(newestMtime(join(ROOT, 'src')), statSync(join(ROOT, 'scripts', 'bundle.ts')).mtimeMs);
+  const fresh = (f: string) => existsSync(f) && newest <= statSync(f).mtimeMs;
+  if (fresh(cli) && fresh(bundle)) return;
   // Compared with the file's own earlier mtime, not with Date.now(): the suite may run under a faked clock
   // (faketime), while the file system stamps real times.
   const before = existsSync(cli) ? statSync(cli).mtimeMs : undefined;
@@ -32,6 +36,8 @@ export function ensureBuilt(): void {
   // tsc emits despite type errors; those fail `npm run typecheck` on their own, so only a missing output stops this test.
   if (!existsSync(cli) || statSync(cli).mtimeMs === before) throw new Error(`build failed:\n${r.stdout}${r.stderr}`);
   if (r.status !== 0) console.warn(`test/e2e: tsc reported type errors (the build was still written):\n${r.stdout}`);
+  const b = spawnSync(process.execPath, [join(ROOT, 'dist', 'scripts', 'bundle.js')], { cwd: ROOT, encoding: 'utf8', env });
+  if (b.status !== 0 || !existsSync(bundle)) throw new Error(`bundle failed:\n${b.stdout}${b.stderr}`);
 }
 
 export interface TmuxServer {

@@ -1,0 +1,127 @@
+// Bundles the CLI with esbuild into dist/bundle/, split so that each command loads only the chunks it needs.
+import { createRequire } from 'node:module';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build, type Plugin } from 'esbuild';
+
+/*
+ * Why a bundle: Node resolves, reads and compiles every module file on its own, and the console needs hundreds of
+ * them (Ink, React, yoga, RxJS, @stoqey/ib, the simulator). Loading a few dozen larger chunks instead took `demo`
+ * from about 14× `node -e 0` to first frame down to the figures in docs/performance.md "Start-up". cli.ts imports each
+ * command when it runs; `splitting` keeps those dynamic imports as chunk boundaries, so `--help` and `verify` still
+ * load none of the console's chunks (test/startup-modules.test.ts and test/e2e/bundle-tmux.test.ts read packages.json,
+ * written below, to check it).
+ */
+
+/** From dist/scripts/ (compiled) or scripts/ (sources): the project root, where package.json is. */
+const here = dirname(fileURLToPath(import.meta.url));
+const root = basename(dirname(here)) === 'dist' ? resolve(here, '..', '..') : resolve(here, '..');
+export const BUNDLE_DIR = join(root, 'dist', 'bundle');
+
+/*
+ * Ink does not export its Output class, so src/views/ink-output.ts reaches it by file path at run time. Inside the
+ * bundle that would load a second Ink from node_modules, whose Output the renderer never uses; the bundle instead
+ * imports the very file Ink's renderer imports, so both name the one bundled module.
+ */
+const inkOutput: Plugin = {
+  name: 'ink-output',
+  setup(b) {
+    const inkEntry = createRequire(join(root, 'package.json')).resolve('ink');
+    const outputFile = join(dirname(inkEntry), 'output.js');
+    b.onLoad({ filter: /[\\/]src[\\/]views[\\/]ink-output\.ts$/ }, () => ({
+      contents: `export const importInkOutput = () => import(${JSON.stringify(outputFile)});\n`,
+      loader: 'js',
+      resolveDir: dirname(outputFile),
+    }));
+  },
+};
+
+/*
+ * yoga-layout (Ink's layout engine) ships its wasm as a base64 data: URL and, where a global fetch exists, loads it
+ * through fetch(), which makes Node load its whole HTTP client (undici) to decode 90 kB: a tenth of the console's
+ * start-up in a CPU profile. Emscripten's own fallback decodes the same bytes without fetch; the bundle takes it.
+ * Should a yoga release change that code, the build warns and the bundle keeps fetch: slower, never wrong.
+ */
+const YOGA_FETCH = '"function"!=typeof fetch?Promise.resolve().then(function(){return wa()})';
+const yogaWithoutFetch: Plugin = {
+  name: 'yoga-without-fetch',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/][^\\/]+\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const at = text.indexOf(YOGA_FETCH);
+      if (at === -1 || text.indexOf(YOGA_FETCH, at + 1) !== -1)
+        return {
+          contents: text,
+          loader: 'js',
+          warnings: [{ text: 'yoga-layout: the wasm loader changed; the bundle loads it through fetch (slower start-up)' }],
+        };
+      return { contents: text.replace(YOGA_FETCH, YOGA_FETCH.replace('"function"!=typeof fetch', 'true')), loader: 'js' };
+    });
+  },
+};
+
+/*
+ * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
+ * file beside itself). An ES module has neither, so each chunk defines them for its own location.
+ */
+const BANNER = [
+  "import { createRequire as __twsCreateRequire } from 'node:module';",
+  "import { fileURLToPath as __twsFileURLToPath } from 'node:url';",
+  "import { dirname as __twsDirname } from 'node:path';",
+  'const require = __twsCreateRequire(import.meta.url);',
+  'const __filename = __twsFileURLToPath(import.meta.url);',
+  'const __dirname = __twsDirname(__filename);',
+].join('\n');
+
+/** Builds dist/bundle/cli.js and its chunks; returns the number of output files. */
+export async function bundle(): Promise<number> {
+  rmSync(BUNDLE_DIR, { recursive: true, force: true });
+  mkdirSync(BUNDLE_DIR, { recursive: true });
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: [join(root, 'src', 'cli.ts')],
+    outdir: BUNDLE_DIR,
+    entryNames: '[name]',
+    chunkNames: 'chunks/[name]-[hash]',
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node22',
+    // Readable stack traces: run with --enable-source-maps (or NODE_OPTIONS) to have them point at src/.
+    sourcemap: 'linked',
+    sourcesContent: false,
+    // Whitespace and syntax only: names stay as written, so a stack trace reads even without the source map.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    banner: { js: BANNER },
+    // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
+    external: ['react-devtools-core'],
+    plugins: [inkOutput, yogaWithoutFetch],
+    metafile: true,
+    logLevel: 'warning',
+  });
+  // Which packages each output file holds, so a test can tell which chunks a command loaded.
+  const packages: Record<string, string[]> = {};
+  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+    if (!file.endsWith('.js')) continue;
+    const pkgs = new Set<string>();
+    for (const input of Object.keys(out.inputs)) {
+      const m = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
+      if (m) pkgs.add(m[1]!);
+    }
+    packages[relative(BUNDLE_DIR, resolve(root, file))] = [...pkgs].sort();
+  }
+  writeFileSync(join(BUNDLE_DIR, 'packages.json'), JSON.stringify(packages, null, 1) + '\n');
+  // Under DEV=true (a common name for other things) Ink reads its package.json at ../package.json from its own file,
+  // which from a chunk is this one: without it Ink prints a warning and a stack into the console. It names no
+  // package, so Ink keeps its defaults, and the version and scenarios lookups walk on past it to the project's.
+  writeFileSync(join(BUNDLE_DIR, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
+  return Object.keys(result.metafile.outputs).length;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const n = await bundle();
+  process.stdout.write(`bundle: ${n} files in ${relative(root, BUNDLE_DIR)}/\n`);
+}
