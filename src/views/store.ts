@@ -5,6 +5,7 @@ import type { FeedEvent, FeedEventBody, FeedEventType } from '../model/events.js
 import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
 import type { ReplayStatus } from '../streams/replay/player.js';
+import type { AccountsView } from '../session/accounts.js';
 import type { AccountSession } from '../session/session.js';
 import type { RiskResult } from '../session/stress-model.js';
 
@@ -59,6 +60,8 @@ export interface ConsoleSnapshot {
   readonly version: number;
   /** In a replay: the player's position, speed, markers and the file's verification. */
   readonly replay?: ReplayStatus;
+  /** Several accounts followed (issue 20): every account's row, the aggregate, which one the panes show. */
+  readonly accounts?: AccountsView;
 }
 
 export interface StoreOptions {
@@ -80,6 +83,8 @@ export interface StoreOptions {
    * the store only throttles and holds the picture while frozen. Absent: the panes show state alone.
    */
   readonly session?: Pick<AccountSession, 'evaluate' | 'acknowledgeAlerts' | 'replaced'>;
+  /** Several accounts (src/session/accounts.ts): their rows, read at every publish after the session's evaluation. */
+  readonly accounts?: () => AccountsView;
 }
 
 export class ConsoleStore {
@@ -219,6 +224,7 @@ export class ConsoleStore {
     const risk = this.frozenState ? this.frozenRisk : liveRisk;
     const alerts = view?.alerts;
     const replay = this.opts.replay?.();
+    const accounts = this.opts.accounts?.();
     return {
       state,
       live,
@@ -228,6 +234,7 @@ export class ConsoleStore {
       ...(this.frozenState ? { frozen: { at: this.snapshot.frozen?.at ?? now, seq: this.frozenState.lastSeq } } : {}),
       version: this.snapshot.version + 1,
       ...(replay ? { replay } : {}),
+      ...(accounts ? { accounts } : {}),
     };
   }
 }

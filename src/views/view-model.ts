@@ -345,7 +345,14 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
-  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0));
+  const layout = layoutFor(
+    size.columns,
+    size.rows,
+    ui.focus,
+    ui.main,
+    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0),
+    ui.accountsPane === true,
+  );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);
   const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
@@ -367,11 +374,16 @@ export function buildViewModel(input: ViewInput): ViewModel {
         now,
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
         ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+        ...(snapshot.accounts ? { accounts: { count: snapshot.accounts.rows.length, all: snapshot.accounts.selected === 'all' } } : {}),
       },
       size.columns,
     ),
     figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
-    tabs: PANE_LIST.map(({ id: p, title }, i) => ({ pane: p, label: `${i + 1} ${title}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
+    tabs: PANE_LIST.map(({ id: p, title }, i) => ({
+      pane: p,
+      label: `${i + 1} ${title}`,
+      focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main),
+    })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
     panes,
     titles,
     hint: hintLine(input, now),

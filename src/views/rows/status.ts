@@ -24,6 +24,8 @@ export interface StatusInput {
   readonly frozen?: { readonly at: number; readonly seq: number };
   /** Listed alerts: the status bar counts the critical and warning ones, so tabs never hide them. */
   readonly alerts?: readonly Alert[];
+  /** Several accounts followed: how many, and whether the aggregate row (no trading target) is selected. */
+  readonly accounts?: { readonly count: number; readonly all: boolean };
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -88,7 +90,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const cells: (Cell & { drop: number })[] = [{ text: ` ${src} `, slot: `mode.${src.toLowerCase()}` as Cell['slot'], drop: 0 }];
   const ep = s.endpoint ?? st.endpoint;
   if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
-  cells.push({ text: st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?', drop: 0 });
+  const acct = st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?';
+  // With several accounts the bar names the one the panes show and trading targets, or says that none is targeted.
+  cells.push({
+    text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (1 of ${s.accounts.count})`) : acct,
+    drop: 0,
+  });
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);

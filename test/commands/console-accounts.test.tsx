@@ -1,0 +1,194 @@
+// The console on the simulator's advisor login (--account all): every account as the simulator holds it, the Accounts
+// pane switching the other panes, the aggregate row's sums, and trading on the selected account only.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { followAccounts } from '../../src/commands/accounts-console.js';
+import { createConsoleTrading } from '../../src/commands/console-trading.js';
+import { accountGateway } from '../../src/commands/accounts-console.js';
+import { openLiveMulti } from '../../src/commands/live.js';
+import { riskParamsOf } from '../../src/commands/stress.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { baseValue } from '../../src/model/account-values.js';
+import { Decimal } from '../../src/model/money.js';
+import { AccountSession } from '../../src/session/session.js';
+import { createStressRunner } from '../../src/session/stress-model.js';
+import { snapshotValue, startSimulator } from '../../src/sim/index.js';
+import { ConsoleStore } from '../../src/views/store.js';
+import { FA_BOOKS, T0, waitFor } from '../sim/helpers.js';
+import { renderApp } from '../support/render-tui.js';
+
+const CLIENT = 73;
+const MAIN = 'DU1234567';
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-accounts-console-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** "1,234,567" as the panes print a whole amount. */
+const whole = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
+
+describe('the console with several accounts of one login', () => {
+  it('shows each account as the simulator has it, switches the panes on Enter, sums NLV, and trades only the selected account', async () => {
+    // Frozen prices and a manual clock: the figures compared stay put while the test reads them.
+    const sim = await startSimulator({
+      port: 0,
+      controlPort: null,
+      seed: 3,
+      speed: 0,
+      startTime: T0,
+      log: false,
+      market: { volScale: 0 },
+      subAccounts: FA_BOOKS,
+    });
+    const all = [MAIN, ...Object.keys(FA_BOOKS)];
+    const m = openLiveMulti({
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: CLIENT,
+      accounts: 'all',
+      settings: DEFAULT_SETTINGS,
+      sourceOptions: { openOrdersPollMs: 300 },
+    });
+    const { set, trading } = followAccounts({
+      multi: m,
+      connection: m.connection.feed,
+      trade: true,
+      core: (feed, account) => {
+        const t = createConsoleTrading({
+          mode: 'trade',
+          feed,
+          source: accountGateway(m.source, account),
+          clientId: CLIENT,
+          auditDir: dir,
+          armMinutes: 10,
+          timeoutMs: 20_000,
+        });
+        return { session: new AccountSession(feed, { risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }), trading: t.session }), trading: t };
+      },
+    });
+    const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
+    const off = set.onChange(() => store.publish());
+    const tui = renderApp(store, { columns: 200, rows: 50 }, { trading: 'trade', trade: trading!, accounts: set });
+    try {
+      // (a) Each account's own state is the simulator's book and values of that account.
+      await waitFor(() => set.accounts.length === all.length, 20_000, 'every account of the login');
+      expect(set.accounts).toEqual(all);
+      for (const a of all) {
+        const snap = sim.snapshot(a);
+        const feed = set.member(a)!.feed;
+        const nlv = new Decimal(snapshotValue(snap, 'NetLiquidation')!);
+        await waitFor(() => baseValue(feed.state, 'NetLiquidation')?.eq(nlv), 20_000, `${a} NetLiquidation`);
+        // The Accounts pane's row reads the same figure.
+        await waitFor(
+          () =>
+            set
+              .view()
+              .rows.find((r) => r.account === a)
+              ?.netLiquidation?.eq(nlv),
+          20_000,
+          `${a} row`,
+        );
+        await waitFor(() => feed.state.positions.size === snap.positions.length, 20_000, `${a} positions`);
+        const held = [...feed.state.positions.values()].map((p) => [p.contract.conId, p.position.toString()]).sort();
+        expect(held).toEqual(snap.positions.map((p) => [p.conId, new Decimal(p.position).toString()]).sort());
+        expect(feed.state.account).toBe(a);
+      }
+
+      // The Accounts pane: a row per account and "all", whose NLV is the sum in USD (the EUR account at TWS's rate).
+      const eurRate = new Decimal(snapshotValue(sim.snapshot(), 'ExchangeRate', 'EUR')!);
+      const sum = all
+        .reduce((acc, a) => {
+          const snap = sim.snapshot(a);
+          const v = new Decimal(snapshotValue(snap, 'NetLiquidation')!);
+          return acc.add(snap.baseCurrency === 'EUR' ? v.mul(eurRate) : v);
+        }, new Decimal(0))
+        .toDecimalPlaces(2);
+      await waitFor(() => set.view().aggregate.netLiquidation?.eq(sum), 20_000, 'the aggregate NLV');
+      const first = await tui.waitForFrame(
+        (f) => f.includes('all (4)') && f.includes(`${whole(sum)} USD`) && f.includes('7 Accounts'),
+        'the Accounts pane with its sum',
+        20_000,
+      );
+      for (const a of all) expect(first).toContain(a);
+      // The first account is shown at first: its Toyota position is on the Positions pane.
+      await tui.waitForFrame((f) => f.includes('7203') && f.includes(`${MAIN} (1 of 4)`), 'the first account in the panes', 20_000);
+
+      // (b) Enter on another row switches the panes: DU2000001 holds only AAPL, no Toyota.
+      await tui.write('7');
+      await tui.write('j');
+      await tui.write('\r');
+      const sub = await tui.waitForFrame((f) => f.includes('DU2000001 (1 of 4)') && !f.includes('7203'), 'DU2000001 in the panes', 20_000);
+      expect(sub).toContain('AAPL');
+
+      // (c) The aggregate row selected: nothing trades, and the refusal says why.
+      await tui.write('G');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => f.includes('ALL 4 accounts'), 'the aggregate selected');
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes('trading always targets exactly one account'), 'arming refused on the aggregate');
+      await tui.write(':trade.flattenScope all\r');
+      await tui.waitForFrame((f) => f.includes('Refused: the aggregate row "all" is selected'), 'flatten refused on the aggregate');
+      expect(sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT)).toEqual([]);
+
+      // (d) A sub-account's flatten dialog names it and plans its own position only (100 AAPL, not the login's 500).
+      await tui.write('g');
+      await tui.write('j');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => f.includes('DU2000001 (1 of 4)'), 'DU2000001 selected again');
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes('Account DU2000001') && f.includes('Type the last four characters'), 'the arming dialog names the account');
+      await tui.write('0001');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'DU2000001 armed');
+      await tui.write('2');
+      await tui.write('X');
+      const subPlan = await tui.waitForFrame((f) => f.includes('Account DU2000001 ·') && f.includes('sends'), 'the flatten dialog of DU2000001');
+      expect(subPlan).toMatch(/SELL 100 AAPL/);
+      expect(subPlan).not.toMatch(/SELL 500 AAPL/);
+      await tui.write('\u001b');
+      await tui.waitForFrame((f) => !f.includes('Account DU2000001 ·'), 'the dialog declined');
+
+      // (e) The login's own account: armed on its own (the other's arming does not carry over), flatten sent, and the
+      // simulator's order book holds that one order, sent with the account field naming it.
+      await tui.write('7');
+      await tui.write('g');
+      await tui.write('\r');
+      await tui.waitForFrame(
+        (f) => f.includes(`${MAIN} (1 of 4)`) && f.includes('7203') && !/ ARMED \d/.test(f.split('\n')[0]!),
+        'the login account, not armed',
+      );
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes(`Account ${MAIN}`) && f.includes('Type the last four characters'), 'the arming dialog of the login account');
+      await tui.write('4567');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), `${MAIN} armed`);
+      await tui.write('2');
+      await tui.write('/7203\r');
+      await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
+      await tui.write('X');
+      const plan = await tui.waitForFrame(
+        (f) => f.includes(`Account ${MAIN} ·`) && f.includes('Flatten 7203') && f.includes('sends'),
+        'the flatten dialog of the login account',
+      );
+      const toyota = [...set.member(MAIN)!.feed.state.positions.values()].find((p) => p.contract.symbol === '7203')!;
+      expect(plan).toContain(`SELL ${toyota.position.toString()} 7203`);
+      await tui.write('y');
+      const ours = await waitFor(
+        () => {
+          const o = sim.snapshot().openOrders.filter((x) => x.clientId === CLIENT);
+          return o.length > 0 ? o : undefined;
+        },
+        20_000,
+        'the order in the simulator',
+      );
+      expect(ours.map((o) => [o.conId, o.requestedAccount, o.action])).toEqual([[toyota.contract.conId, MAIN, 'SELL']]);
+    } finally {
+      tui.unmount();
+      off();
+      trading?.close('test over');
+      store.dispose();
+      await m.close('test over');
+      await sim.close();
+    }
+  }, 120_000);
+});
