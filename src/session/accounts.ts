@@ -136,9 +136,11 @@ export class AccountSet {
         if (v.dueInMs !== undefined) due = Math.min(due ?? Infinity, v.dueInMs);
       }
       const shown = this.shownId === undefined ? undefined : this.views.get(this.shownId);
+      // Each listed alert names its account (the pane lists the shown account's; the bar counts every account's).
+      const alerts = shown?.alerts && this.shownId !== undefined ? this.named(this.shownId, shown.alerts) : undefined;
       return {
         ...(shown?.risk ? { risk: shown.risk } : {}),
-        ...(shown?.alerts ? { alerts: shown.alerts } : {}),
+        ...(alerts ? { alerts } : {}),
         ...(due !== undefined ? { dueInMs: due } : {}),
       };
     },
@@ -148,6 +150,17 @@ export class AccountSet {
       for (const m of this.members.values()) m.session.replaced();
     },
   };
+
+  private readonly namedCache = new WeakMap<readonly Alert[], { account: string; list: readonly Alert[] }>();
+
+  /** An account's listed alerts, each title naming the account (the same list while the alerts are the same). */
+  private named(account: string, alerts: readonly Alert[]): readonly Alert[] {
+    const hit = this.namedCache.get(alerts);
+    if (hit?.account === account) return hit.list;
+    const list = alerts.map((a) => ({ ...a, title: `${account}: ${a.title}` }));
+    this.namedCache.set(alerts, { account, list });
+    return list;
+  }
 
   /** The Accounts pane's rows and aggregate, from the last evaluation. */
   view(): AccountsView {
@@ -161,7 +174,7 @@ export class AccountSet {
       let worst: AccountRow['worstStress'];
       for (const sc of report?.scenarios ?? []) if (!worst || sc.pnl.total.lt(worst.pnl)) worst = { label: sc.label, pnl: sc.pnl.total };
       const listed = v?.alerts ?? [];
-      for (const alert of listed) alerts.push({ account, alert });
+      for (const alert of this.named(account, listed)) alerts.push({ account, alert });
       let sev: Severity | undefined;
       for (const a of listed) if (!sev || SEVERITY_RANK[a.severity] > SEVERITY_RANK[sev]) sev = a.severity;
       const nlv = baseValue(s, 'NetLiquidation');

@@ -373,7 +373,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
         trading: input.trading,
         now,
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
-        ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+        // With several accounts the bar counts every account's alerts: one not on screen is never hidden.
+        ...(snapshot.accounts ? { alerts: snapshot.accounts.alerts.map((a) => a.alert) } : snapshot.alerts ? { alerts: snapshot.alerts } : {}),
         ...(snapshot.accounts ? { accounts: { count: snapshot.accounts.rows.length, all: snapshot.accounts.selected === 'all' } } : {}),
       },
       size.columns,

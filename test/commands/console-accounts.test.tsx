@@ -9,7 +9,9 @@ import { createConsoleTrading } from '../../src/commands/console-trading.js';
 import { accountGateway } from '../../src/commands/accounts-console.js';
 import { openLiveMulti } from '../../src/commands/live.js';
 import { riskParamsOf } from '../../src/commands/stress.js';
+import { alertConfigOf } from '../../src/config/load.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { baseValue } from '../../src/model/account-values.js';
 import { Decimal } from '../../src/model/money.js';
 import { AccountSession } from '../../src/session/session.js';
@@ -186,6 +188,56 @@ describe('the console with several accounts of one login', () => {
       tui.unmount();
       off();
       trading?.close('test over');
+      store.dispose();
+      await m.close('test over');
+      await sim.close();
+    }
+  }, 120_000);
+
+  it("raises an account's alerts in that account only, names the account in each, and counts them on the bar whichever account is shown", async () => {
+    // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero, a critical alert.
+    const sim = await startSimulator({
+      port: 0,
+      controlPort: null,
+      seed: 3,
+      speed: 0,
+      startTime: T0,
+      log: false,
+      market: { volScale: 0 },
+      subAccounts: { DU3000001: { positions: [{ conId: 76792991, quantity: '-5000', avgPrice: '250' }], cash: { USD: '1400000' } } },
+    });
+    const m = openLiveMulti({ host: '127.0.0.1', port: sim.port, clientId: CLIENT + 1, accounts: 'all', settings: DEFAULT_SETTINGS });
+    const { set } = followAccounts({
+      multi: m,
+      connection: m.connection.feed,
+      trade: false,
+      core: (feed) => ({
+        session: new AccountSession(feed, {
+          risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }),
+          alerts: createAlertRunner(alertConfigOf(DEFAULT_SETTINGS), { publish: (b) => feed.publish(b) }),
+        }),
+      }),
+    });
+    const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
+    const off = set.onChange(() => store.publish());
+    const tui = renderApp(store, { columns: 200, rows: 50 }, { accounts: set });
+    try {
+      await waitFor(() => set.member('DU3000001')?.feed.state.alerts.size, 30_000, "DU3000001's alert recorded in its own feed");
+      // The login's own account is calm: nothing recorded there.
+      expect(set.member(MAIN)!.feed.state.alerts.size).toBe(0);
+      // Shown: the login's account; the bar still counts the other account's critical alert, and its row says it.
+      const frame = await tui.waitForFrame((f) => /DU3000001 .* \d+ CRIT/.test(f) && f.includes(`${MAIN} (1 of 2)`), 'the critical alert on its row', 20_000);
+      expect(frame.split('\n')[0]).toMatch(/ \d+ CRITICAL /);
+      expect(frame).toMatch(new RegExp(`${MAIN} .* none`));
+      expect(frame).not.toMatch(/DU3000001: /);
+      // Shown: DU3000001; its alert is listed, naming the account.
+      await tui.write('7');
+      await tui.write('j');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => f.includes('DU3000001 (1 of 2)') && /DU3000001: .*[Ee]xcess/.test(f), "DU3000001's alert in the Alerts pane", 20_000);
+    } finally {
+      tui.unmount();
+      off();
       store.dispose();
       await m.close('test over');
       await sim.close();

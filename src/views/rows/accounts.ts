@@ -23,7 +23,8 @@ const pct = (v: Decimal | undefined): string => (v === undefined ? 'n/a' : `${v.
 function alertCell(r: Pick<AccountRow, 'alerts' | 'worstSeverity'>): Cell {
   if (r.alerts === 0) return { text: 'none', slot: 'muted' };
   const slot: Slot = r.worstSeverity === 'critical' ? 'risk.breach' : r.worstSeverity === 'warning' ? 'risk.warn' : 'muted';
-  return { text: `${r.alerts} ${r.worstSeverity ?? ''}`.trim(), slot };
+  const word = r.worstSeverity === 'critical' ? 'CRIT' : r.worstSeverity === 'warning' ? 'WARN' : 'info';
+  return { text: `${r.alerts} ${word}`, slot };
 }
 
 function accountRow(r: AccountRow, view: AccountsView): RowVM {
