@@ -92,6 +92,8 @@ export function sessionSummary(o: {
   endedAt: number;
   events: number;
   account?: string;
+  /** Several accounts followed (issue 20): named instead of `account`. */
+  accounts?: readonly string[];
   baseCurrency?: string;
   health: string;
   files: readonly string[];
@@ -105,7 +107,12 @@ export function sessionSummary(o: {
   recordingOff?: string;
 }): string {
   const dur = duration(o.endedAt - o.startedAt);
-  const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
+  const acct =
+    o.accounts && o.accounts.length > 0
+      ? `accounts ${o.accounts.join(', ')}`
+      : o.account
+        ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}`
+        : 'no account seen';
   const files = o.files.join(', ');
   const rec =
     o.replayed !== undefined
@@ -310,7 +317,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       endedAt: clock.now(),
       events: last.lastSeq - firstSeq,
       ...(multiSet && multiSet.accounts.length > 0
-        ? { account: multiSet.accounts.join(', ') }
+        ? { accounts: multiSet.accounts }
         : { ...(last.account ? { account: last.account } : {}), ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}) }),
       health: last.health,
       files: o.recorder?.files ?? [],

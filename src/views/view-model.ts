@@ -375,7 +375,15 @@ export function buildViewModel(input: ViewInput): ViewModel {
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
         // With several accounts the bar counts every account's alerts: one not on screen is never hidden.
         ...(snapshot.accounts ? { alerts: snapshot.accounts.alerts.map((a) => a.alert) } : snapshot.alerts ? { alerts: snapshot.alerts } : {}),
-        ...(snapshot.accounts ? { accounts: { count: snapshot.accounts.rows.length, all: snapshot.accounts.selected === 'all' } } : {}),
+        ...(snapshot.accounts
+          ? {
+              accounts: {
+                count: snapshot.accounts.rows.length,
+                all: snapshot.accounts.selected === 'all',
+                index: snapshot.accounts.rows.findIndex((r) => r.account === snapshot.accounts?.shown) + 1,
+              },
+            }
+          : {}),
       },
       size.columns,
     ),

@@ -94,6 +94,23 @@ describe('the console with several accounts of one login', () => {
         const held = [...feed.state.positions.values()].map((p) => [p.contract.conId, p.position.toString()]).sort();
         expect(held).toEqual(snap.positions.map((p) => [p.conId, new Decimal(p.position).toString()]).sort());
         expect(feed.state.account).toBe(a);
+        // Marked from market data (no PORTFOLIO_VALUE for a *Multi account): the simulator's own unrealized P&L, bonds
+        // (priced in percent of face) and futures (average cost per contract) included. Options are left out: their
+        // quotes tick on the option's price grid, while the simulator's own row uses its unrounded model mark.
+        const priced = new Set(snap.positions.filter((p) => p.secType !== 'OPT' && p.secType !== 'FOP').map((p) => p.conId));
+        const unrealized = () =>
+          snap.positions
+            .filter((p) => priced.has(p.conId))
+            .map((p) => [p.conId, new Decimal(p.unrealizedPnl).toString()])
+            .sort();
+        const ours = () =>
+          [...feed.state.portfolio.values()]
+            .filter((r) => priced.has(r.contract.conId))
+            .map((r) => [r.contract.conId, r.unrealizedPnl?.toString()])
+            .sort();
+        await waitFor(() => JSON.stringify(ours()) === JSON.stringify(unrealized()), 20_000, `${a} unrealized P&L`).catch(() => {
+          expect(ours()).toEqual(unrealized());
+        });
       }
 
       // The Accounts pane: a row per account and "all", whose NLV is the sum in USD (the EUR account at TWS's rate).
@@ -119,7 +136,7 @@ describe('the console with several accounts of one login', () => {
       await tui.write('7');
       await tui.write('j');
       await tui.write('\r');
-      const sub = await tui.waitForFrame((f) => f.includes('DU2000001 (1 of 4)') && !f.includes('7203'), 'DU2000001 in the panes', 20_000);
+      const sub = await tui.waitForFrame((f) => f.includes('DU2000001 (2 of 4)') && !f.includes('7203'), 'DU2000001 in the panes', 20_000);
       expect(sub).toContain('AAPL');
 
       // (c) The aggregate row selected: nothing trades, and the refusal says why.
@@ -136,7 +153,7 @@ describe('the console with several accounts of one login', () => {
       await tui.write('g');
       await tui.write('j');
       await tui.write('\r');
-      await tui.waitForFrame((f) => f.includes('DU2000001 (1 of 4)'), 'DU2000001 selected again');
+      await tui.waitForFrame((f) => f.includes('DU2000001 (2 of 4)'), 'DU2000001 selected again');
       await tui.write(':trade.arm\r');
       await tui.waitForFrame((f) => f.includes('Account DU2000001') && f.includes('Type the last four characters'), 'the arming dialog names the account');
       await tui.write('0001');
@@ -234,7 +251,7 @@ describe('the console with several accounts of one login', () => {
       await tui.write('7');
       await tui.write('j');
       await tui.write('\r');
-      await tui.waitForFrame((f) => f.includes('DU3000001 (1 of 2)') && /DU3000001: .*[Ee]xcess/.test(f), "DU3000001's alert in the Alerts pane", 20_000);
+      await tui.waitForFrame((f) => f.includes('DU3000001 (2 of 2)') && /DU3000001: .*[Ee]xcess/.test(f), "DU3000001's alert in the Alerts pane", 20_000);
     } finally {
       tui.unmount();
       off();

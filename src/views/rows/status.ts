@@ -25,7 +25,7 @@ export interface StatusInput {
   /** Listed alerts: the status bar counts the critical and warning ones, so tabs never hide them. */
   readonly alerts?: readonly Alert[];
   /** Several accounts followed: how many, and whether the aggregate row (no trading target) is selected. */
-  readonly accounts?: { readonly count: number; readonly all: boolean };
+  readonly accounts?: { readonly count: number; readonly all: boolean; readonly index: number };
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -93,7 +93,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const acct = st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?';
   // With several accounts the bar names the one the panes show and trading targets, or says that none is targeted.
   cells.push({
-    text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (1 of ${s.accounts.count})`) : acct,
+    text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (${s.accounts.index} of ${s.accounts.count})`) : acct,
     drop: 0,
   });
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
