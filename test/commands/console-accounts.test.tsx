@@ -132,12 +132,16 @@ describe('the console with several accounts of one login', () => {
       // The first account is shown at first: its Toyota position is on the Positions pane.
       await tui.waitForFrame((f) => f.includes('7203') && f.includes(`${MAIN} (1 of 4)`), 'the first account in the panes', 20_000);
 
-      // (b) Enter on another row switches the panes: DU2000001 holds only AAPL, no Toyota.
+      // (b) Enter on another row switches the panes: DU2000001 holds only AAPL, no Toyota. The panes were frozen on the
+      // first account: showing another thaws them, so the bar and the panes name the same account.
+      await tui.write(' ');
+      await tui.waitForFrame((f) => f.includes('FROZEN'), 'frozen');
       await tui.write('7');
       await tui.write('j');
       await tui.write('\r');
       const sub = await tui.waitForFrame((f) => f.includes('DU2000001 (2 of 4)') && !f.includes('7203'), 'DU2000001 in the panes', 20_000);
       expect(sub).toContain('AAPL');
+      expect(sub).not.toContain('FROZEN');
 
       // (c) The aggregate row selected: nothing trades, and the refusal says why.
       await tui.write('G');

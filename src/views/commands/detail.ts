@@ -31,6 +31,8 @@ export const detailCommands: CommandHandler = (ctx, command) => {
   const accounts = ctx.props().accounts;
   if (pane?.kind === 'list' && pane.pane === 'accounts' && accounts) {
     const id = pane.list.selectedId;
+    // A frozen picture is of the account shown when it froze: showing another thaws, so bar and panes agree.
+    if (id !== undefined && ctx.snapshot().frozen && id !== ctx.snapshot().accounts?.shown) ctx.props().store.toggleFreeze();
     if (id !== undefined && accounts.select(id))
       ctx.flash(id === 'all' ? 'All accounts selected: the sums are in the Accounts pane; trading needs one account' : `Showing account ${id}`);
     else ctx.flash('No account selected');
