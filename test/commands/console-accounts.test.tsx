@@ -3,7 +3,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Subject } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli.js';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { Feed } from '../../src/streams/feed.js';
+import { accountEvents, positionEvents } from '../support/book.js';
 import { followAccounts } from '../../src/commands/accounts-console.js';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
 import { accountGateway } from '../../src/commands/accounts-console.js';
@@ -264,4 +269,49 @@ describe('the console with several accounts of one login', () => {
       await sim.close();
     }
   }, 120_000);
+
+  it('a single-account console has no Accounts pane: no tab, and its key says why instead of doing nothing', async () => {
+    const source = new Subject<FeedEventBody>();
+    const feed = new Feed(source);
+    for (const b of [
+      { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody,
+      ...accountEvents(),
+      ...positionEvents(),
+    ])
+      source.next(b);
+    const store = new ConsoleStore(feed, { throttleMs: 50 });
+    const tui = renderApp(store, { columns: 100, rows: 30 });
+    try {
+      const first = await tui.waitForFrame((f) => f.includes('6 Alerts and log'), 'the console');
+      expect(first).not.toContain('Accounts');
+      expect(first.split('\n')[0]).not.toMatch(/ of \d/);
+      await tui.write('7');
+      const after = await tui.waitForFrame((f) => f.includes('One account is followed'), 'the reason on the hint line');
+      expect(after).toMatch(/▶2 Positions/);
+    } finally {
+      tui.unmount();
+      store.dispose();
+      await feed.close('test over');
+    }
+  });
+
+  it('demo --account refuses what several accounts cannot do before starting anything (exit 2)', async () => {
+    const run = async (...argv: string[]) => {
+      const err: string[] = [];
+      const code = await main(argv, { out: () => {}, err: (x) => err.push(x) });
+      return { code, err: err.join('\n') };
+    };
+    const rec = await run('demo', '--account', 'all', '--record', join(dir, 'x.jsonl'));
+    expect(rec.code).toBe(2);
+    expect(rec.err).toMatch(/--record: a flight recording holds one account/);
+    const pub = await run('demo', '--account', 'DU2000001,DU2000002', '--publish', 'nats://127.0.0.1:1');
+    expect(pub.code).toBe(2);
+    expect(pub.err).toMatch(/--publish follows one account per session/);
+    const once = await run('demo', '--account', 'all', '--once');
+    expect(once.code).toBe(2);
+    expect(once.err).toMatch(/opens the console .*tws-risk report --account all/);
+    const one = await run('demo', '--account', 'DU2000001');
+    expect(one.code).toBe(2);
+    expect(one.err).toMatch(/--account expects all or a list/);
+  });
 });
