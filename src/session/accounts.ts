@@ -164,6 +164,18 @@ export class AccountSet {
 
   /** The Accounts pane's rows and aggregate, from the last evaluation. */
   view(): AccountsView {
+    // The same view while nothing it reads changed (a state, risk result or alert list is a new object when it changes), so the
+    // console's memoised pane and its rows are not rebuilt on every publish.
+    const key = [this.selectedId, this.shownId, ...[...this.members].flatMap(([a, m]) => [m.feed.state, this.views.get(a)?.risk, this.views.get(a)?.alerts])];
+    if (this.lastView && this.lastView.key.length === key.length && this.lastView.key.every((x, i) => x === key[i])) return this.lastView.view;
+    const view = this.buildView();
+    this.lastView = { key, view };
+    return view;
+  }
+
+  private lastView: { key: readonly unknown[]; view: AccountsView } | undefined;
+
+  private buildView(): AccountsView {
     const rows: AccountRow[] = [];
     const figures: AccountFigures[] = [];
     const alerts: { account: string; alert: Alert }[] = [];
