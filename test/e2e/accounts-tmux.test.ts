@@ -4,7 +4,8 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
-import { T0 } from '../sim/helpers.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { FA_BOOKS, T0 } from '../sim/helpers.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('accounts');
@@ -73,6 +74,51 @@ describe('tws-risk demo --account all in tmux', () => {
         }
       })();
       expect(files.filter((f) => f.endsWith('.jsonl') || f.endsWith('.gz'))).toEqual([]);
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'live --account A,B follows the two accounts named on an advisor login, and --no-record says nothing about recording',
+    async () => {
+      const sim = await startSimulator({
+        port: 0,
+        controlPort: null,
+        seed: 3,
+        speed: 0,
+        startTime: T0,
+        log: false,
+        market: { volScale: 0 },
+        subAccounts: FA_BOOKS,
+      });
+      try {
+        tmux(
+          'new-session',
+          '-d',
+          '-s',
+          'live',
+          '-x',
+          '120',
+          '-y',
+          '40',
+          `env ${DATA_DIR_ENV}=${join(dir, 'live-data')} node bin/tws-risk live --port ${sim.port} --client-id 75 --account DU2000003,DU2000001 --no-record --config ${join(dir, 'none.json')}`,
+        );
+        const first = await waitForScreen(
+          'live',
+          (s) => /DU2000003 \(1 of 2\) EUR READY/.test(s.split('\n')[0]!) && /all \(2\)/.test(s) && /DU2000001/.test(s),
+          'the two accounts named, in their order',
+          60_000,
+        );
+        expect(first).not.toMatch(/DU1234567|DU2000002/);
+        expect(first.split('\n')[0]).not.toMatch(/REC STOPPED/);
+        // The EUR account's own figures, and the sum in its base currency (the first named).
+        expect(first).toMatch(/DU2000003 +READY +76,900 EUR/);
+        await press('live', 'q');
+        const after = await waitForScreen('live', (s) => /tws-risk live: .* accounts DU2000003, DU2000001,/.test(s), 'the exit line');
+        expect(after).toMatch(/; not recorded$/m);
+      } finally {
+        await sim.close();
+      }
     },
     120_000,
   );
