@@ -26,6 +26,14 @@ export interface AccountsTrading extends TradingActions {
   close(reason: string): void;
 }
 
+/**
+ * The audit log's name part for one account's trading session: one log per account, so two armings in one second never
+ * share a file. The id comes from TWS: anything but letters, digits, `-` and `_` is replaced, never a path.
+ */
+export function accountAuditName(account: string): string {
+  return `console-${account.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
 /** Why nothing can trade while the aggregate row is selected: the refusal the console shows. */
 export const AGGREGATE_REFUSAL =
   'Refused: the aggregate row "all" is selected, and trading always targets exactly one account. Select that account in the Accounts pane (7, then Enter) first';

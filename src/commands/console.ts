@@ -14,7 +14,7 @@ import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../vi
 import { EXIT, type CommandIo } from './io.js';
 import type { PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
-import { accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
+import { accountAuditName, accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
 import type { MultiLiveSession } from './live.js';
 import type { AccountSet } from '../session/accounts.js';
 
@@ -178,6 +178,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
             armMinutes: o.settings.trading.armMinutes,
             clock,
             ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
+            // Several accounts: one audit log each, named by its account (two armings in one second never share a file).
+            ...(account !== undefined ? { auditName: accountAuditName(account) } : {}),
           })
         : undefined;
     const effects = live

@@ -1,6 +1,6 @@
 // The console on the simulator's advisor login (--account all): every account as the simulator holds it, the Accounts
 // pane switching the other panes, the aggregate row's sums, and trading on the selected account only.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
@@ -11,7 +11,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { accountEvents, positionEvents } from '../support/book.js';
 import { followAccounts } from '../../src/commands/accounts-console.js';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
-import { accountGateway } from '../../src/commands/accounts-console.js';
+import { accountAuditName, accountGateway } from '../../src/commands/accounts-console.js';
 import { openLiveMulti } from '../../src/commands/live.js';
 import { riskParamsOf } from '../../src/commands/stress.js';
 import { alertConfigOf } from '../../src/config/load.js';
@@ -67,6 +67,7 @@ describe('the console with several accounts of one login', () => {
           source: accountGateway(m.source, account),
           clientId: CLIENT,
           auditDir: dir,
+          auditName: accountAuditName(account),
           armMinutes: 10,
           timeoutMs: 20_000,
         });
@@ -210,6 +211,13 @@ describe('the console with several accounts of one login', () => {
         'the order in the simulator',
       );
       expect(ours.map((o) => [o.conId, o.requestedAccount, o.action])).toEqual([[toyota.contract.conId, MAIN, 'SELL']]);
+      // One audit log per account armed, each named by and written for its own account.
+      const logs = readdirSync(dir).filter((f) => f.endsWith('.jsonl'));
+      expect(logs.map((f) => /-console-(\w+)\.jsonl$/.exec(f)?.[1]).sort()).toEqual(['DU1234567', 'DU2000001']);
+      for (const f of logs) {
+        const header = JSON.parse(readFileSync(join(dir, f), 'utf8').split('\n')[0]!) as { account?: string };
+        expect(f).toContain(`-console-${header.account}.jsonl`);
+      }
     } finally {
       tui.unmount();
       off();
