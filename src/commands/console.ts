@@ -161,6 +161,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const slow: number[] = [];
   const tradingMode = o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly');
   const player = o.replay;
+  // A replay never trades, whatever was asked.
   const canTrade = tradingMode === 'trade' && o.mode !== 'replay' && o.trade !== undefined && o.feed !== undefined && !player;
   /**
    * One account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state and

@@ -37,6 +37,8 @@ export interface AccountRow {
   readonly worstStress?: { readonly label: string; readonly pnl: Decimal };
   readonly alerts: number;
   readonly worstSeverity?: Severity;
+  /** Until when its trading is armed (its own arming, folded into its state), if it was. */
+  readonly armedUntil?: number;
 }
 
 export interface AccountsView {
@@ -202,6 +204,7 @@ export class AccountSet {
         ...(worst ? { worstStress: worst } : {}),
         alerts: listed.length,
         ...(sev ? { worstSeverity: sev } : {}),
+        ...(s.arming ? { armedUntil: s.arming.until } : {}),
       });
       figures.push({ account, state: s, stress: report ?? { error: v?.risk && !v.risk.ok ? v.risk.error : 'not computed yet' } });
     }

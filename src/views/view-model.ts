@@ -10,7 +10,7 @@ import type { AlertsVM } from './rows/alerts.js';
 import { detailVM } from './rows/detail.js';
 import type { Cell, ListVM } from './rows/common.js';
 import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
-import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
+import { armedElsewhere, armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
@@ -381,6 +381,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
                 count: snapshot.accounts.rows.length,
                 all: snapshot.accounts.selected === 'all',
                 index: snapshot.accounts.rows.findIndex((r) => r.account === snapshot.accounts?.shown) + 1,
+                armedElsewhere: armedElsewhere(snapshot.accounts, now),
               },
             }
           : {}),

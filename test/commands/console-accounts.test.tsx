@@ -183,8 +183,9 @@ describe('the console with several accounts of one login', () => {
       await tui.write('g');
       await tui.write('\r');
       await tui.waitForFrame(
-        (f) => f.includes(`${MAIN} (1 of 4)`) && f.includes('7203') && !/ ARMED \d/.test(f.split('\n')[0]!),
-        'the login account, not armed',
+        (f) =>
+          f.includes(`${MAIN} (1 of 4)`) && f.includes('7203') && !/ ARMED \d/.test(f.split('\n')[0]!) && f.split('\n')[0]!.includes('ARMED ALSO DU2000001'),
+        'the login account, not armed, the other one said to be',
       );
       await tui.write(':trade.arm\r');
       await tui.waitForFrame((f) => f.includes(`Account ${MAIN}`) && f.includes('Type the last four characters'), 'the arming dialog of the login account');

@@ -6,6 +6,7 @@ import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import { age, clock, compactMoney, maskAccount, money, percent, textWidth, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
+import type { AccountsView } from '../../session/accounts.js';
 import type { Cell } from './common.js';
 
 /** Where the console's data comes from (the status bar's first word). */
@@ -25,7 +26,7 @@ export interface StatusInput {
   /** Listed alerts: the status bar counts the critical and warning ones, so tabs never hide them. */
   readonly alerts?: readonly Alert[];
   /** Several accounts followed: how many, and whether the aggregate row (no trading target) is selected. */
-  readonly accounts?: { readonly count: number; readonly all: boolean; readonly index: number };
+  readonly accounts?: { readonly count: number; readonly all: boolean; readonly index: number; readonly armedElsewhere?: readonly string[] };
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -55,6 +56,12 @@ export function dataStale(state: PortfolioState, now: number): boolean {
 }
 
 /** Armed until when, from the arming reduced from the recorded events (so a replay shows it too), unless it has passed. */
+/** Accounts other than the one shown whose trading is armed now (several accounts followed). */
+export function armedElsewhere(accounts: AccountsView | undefined, now: number): string[] {
+  if (!accounts) return [];
+  return accounts.rows.filter((r) => r.account !== accounts.shown && r.armedUntil !== undefined && r.armedUntil > now).map((r) => r.account);
+}
+
 export function armedUntil(state: PortfolioState, now: number): number | undefined {
   const a = state.arming;
   return a !== undefined && a.until > now ? a.until : undefined;
@@ -118,6 +125,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${age(until - s.now)} `, slot: 'mode.armed', drop: 0 });
   else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
   else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
+  // Another account than the one shown is armed: said, so an arming is never out of sight.
+  const elsewhere = s.trading === 'trade' ? (s.accounts?.armedElsewhere ?? []) : [];
+  if (elsewhere.length > 0) {
+    const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
+    cells.push({ text: ` ARMED ALSO ${elsewhere.map(show).join(',')} `, slot: 'mode.armed', drop: 0 });
+  }
   if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
   // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
   cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : clock(s.now), slot: 'muted', drop: 2 });
