@@ -285,6 +285,8 @@ function hintLine(input: ViewInput, now: number): Cell[] {
                 ['help.toggle', 'help'],
                 ['palette.open', 'commands'],
                 ...paneKeys,
+                // On the Accounts pane, Enter is what matters: it chooses the account every other pane shows.
+                ...(ui.focus === 'accounts' ? ([['row.detail', 'show account']] as [CommandId, string][]) : []),
                 filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
                 ['pane.next', 'pane'],
                 ['sort.next', 'sort'],

@@ -135,6 +135,7 @@ describe('the console with several accounts of one login', () => {
         20_000,
       );
       for (const a of all) expect(first).toContain(a);
+      expect(first).toMatch(/Enter show account/);
       // The first account is shown at first: its Toyota position is on the Positions pane.
       await tui.waitForFrame((f) => f.includes('7203') && f.includes(`${MAIN} (1 of 4)`), 'the first account in the panes', 20_000);
 
