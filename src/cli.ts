@@ -124,9 +124,12 @@ const FORMAT_HELP: Readonly<Record<string, string>> = {
 const COMMANDS: readonly CommandSpec[] = [
   {
     name: 'live',
-    args: '[--host H] [--port P] [--client-id N] [--account A] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade] [--publish URL [--nats-creds FILE] [--nats-stream NAME]]',
+    args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade] [--publish URL [--nats-creds FILE] [--nats-stream NAME]]',
     summary: 'open the console on TWS or IB Gateway (the default command)',
-    flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
+    flagHelp: {
+      record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'],
+      account: ['A', 'the account to follow; all (or a list A,B) follows every account of an advisor login in an Accounts pane (7); not recorded'],
+    },
     options: {
       host: { type: 'string' },
       port: { type: 'string' },
@@ -145,11 +148,18 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'demo',
-    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade] [--publish URL]',
+    args: '[--scenario NAME|FILE] [--seed N] [--speed X] [--start ISO] [--account all|A,B,...] [--no-record | --record FILE] [--color 16|256|truecolor] [--once] [--trade] [--publish URL]',
     summary: 'run tws-risk on the embedded TWS simulator, no broker account needed',
-    flagHelp: { record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'] },
+    flagHelp: {
+      record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'],
+      account: [
+        'A',
+        'all (or a list A,B) follows several accounts of the simulator advisor login (scenario advisor-login unless --scenario names one); not recorded',
+      ],
+    },
     notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],
     options: {
+      account: { type: 'string' },
       scenario: { type: 'string' },
       seed: { type: 'string' },
       speed: { type: 'string' },

@@ -34,6 +34,8 @@ export interface ConsoleTradingOptions {
   readonly clientId: number;
   /** Where the session's audit log goes; default `<data dir>/audit`. */
   readonly auditDir?: string;
+  /** The audit file's name part (default `console`); with several accounts, one per account so no two share a file. */
+  readonly auditName?: string;
   /** Time for arming expiry, plan ids and deadlines, and the watch and progress timers (default: the system clock). */
   readonly clock?: Clock;
   /** The settings' `trading.armMinutes`: how long an arming lasts (default 5). */
@@ -153,7 +155,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     feed: o.feed,
     gateway: o.source,
     clientId: o.clientId,
-    audit: { dir: o.auditDir ?? join(dataDir(), 'audit'), name: 'console', appVersion: appVersion(), meta: { clientId: o.clientId } },
+    audit: { dir: o.auditDir ?? join(dataDir(), 'audit'), name: o.auditName ?? 'console', appVersion: appVersion(), meta: { clientId: o.clientId } },
     ...(o.armMinutes !== undefined ? { armMinutes: o.armMinutes } : {}),
     ...(o.clock ? { clock: o.clock } : {}),
     ...(o.watchMs !== undefined ? { watchMs: o.watchMs } : {}),

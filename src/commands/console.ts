@@ -15,6 +15,10 @@ import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../vi
 import { EXIT, type CommandIo } from './io.js';
 import type { PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
+import { accountAuditName, accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
+import type { MultiLiveSession } from './live.js';
+import type { AccountSet } from '../session/accounts.js';
+import type { SessionFeed } from '../session/session.js';
 
 /** Erase the whole screen and put the cursor home: the alternate screen is the console's, nothing else is on it. */
 const CLEAR_SCREEN = '\u001b[2J\u001b[H';
@@ -59,6 +63,11 @@ export interface ConsoleOptions {
   readonly clock?: Clock;
   /** --publish: events and summaries to NATS JetStream (docs/fleet.md); a live or demo session only. */
   readonly publish?: PublishFlags & { readonly publish: string };
+  /**
+   * Several accounts of one login (`--account all` or a list, issue 20): `feed` is the connection's own; each account
+   * gets its own session core (risk, alerts, trading) and the Accounts pane chooses which one the other panes show.
+   */
+  readonly multi?: Pick<MultiLiveSession, 'router' | 'accounts'>;
   /** Terminal streams (tests); default the process's. */
   readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
 }
@@ -90,6 +99,8 @@ export function sessionSummary(o: {
   endedAt: number;
   events: number;
   account?: string;
+  /** Several accounts followed (issue 20): named instead of `account`. */
+  accounts?: readonly string[];
   baseCurrency?: string;
   health: string;
   files: readonly string[];
@@ -105,7 +116,12 @@ export function sessionSummary(o: {
   recordingOff?: string;
 }): string {
   const dur = duration(o.endedAt - o.startedAt);
-  const acct = o.account ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}` : 'no account seen';
+  const acct =
+    o.accounts && o.accounts.length > 0
+      ? `accounts ${o.accounts.join(', ')}`
+      : o.account
+        ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}`
+        : 'no account seen';
   const files = o.files.join(', ');
   const rec =
     o.replayed !== undefined
@@ -151,55 +167,87 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     import('../session/alert-runner.js'),
     import('../session/session.js'),
   ]);
+  let multiSet: AccountSet | undefined;
   const slow: number[] = [];
+  // A follow from NATS is read-only whatever was asked, as a replay is.
   const tradingMode = o.follow ? 'readOnly' : (o.trading ?? (o.mode === 'replay' ? 'replay' : 'readOnly'));
+  const player = o.replay;
   // A replay never trades, whatever was asked.
-  const trading: ConsoleTrading | undefined =
-    tradingMode === 'trade' && o.mode !== 'replay' && o.trade && o.feed && !o.replay
-      ? createConsoleTrading({
-          mode: 'trade',
-          feed: o.feed,
-          source: o.trade.source,
-          clientId: o.trade.clientId,
-          armMinutes: o.settings.trading.armMinutes,
-          clock,
-          ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
+  const canTrade = tradingMode === 'trade' && o.mode !== 'replay' && o.trade !== undefined && o.feed !== undefined && !player;
+  /**
+   * One account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state and
+   * its effects (bell on the console's own stdout, the hook, the audit line), with its trading session under --trade.
+   * A replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
+   */
+  const coreOf = (f: SessionFeed, live: Feed | undefined, account?: string) => {
+    const trading: ConsoleTrading | undefined =
+      canTrade && live && o.trade
+        ? createConsoleTrading({
+            mode: 'trade',
+            feed: live,
+            source: account === undefined ? o.trade.source : accountGateway(o.trade.source, account),
+            clientId: o.trade.clientId,
+            armMinutes: o.settings.trading.armMinutes,
+            clock,
+            ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
+            // Several accounts: one audit log each, named by its account (two armings in one second never share a file).
+            ...(account !== undefined ? { auditName: accountAuditName(account) } : {}),
+          })
+        : undefined;
+    const effects = live
+      ? createAlertEffects({
+          settings: alertEffectsOf(o.settings),
+          terminal: o.streams?.stdout ?? process.stdout,
+          note: (detail) => live.publish({ type: 'operatorActed', action: 'alertHook', detail }),
+          audit: (t) => trading?.recordAlert(t),
         })
       : undefined;
-  const player = o.replay;
-  // A live session records each alert transition (alertChanged) and acts on it: bell on the console's own stdout,
-  // the hook, the audit line. A replay shows the transitions it recorded and adds none (docs/alerts.md "Recording").
+    const session = new AccountSession(f, {
+      ...(trading ? { trading: trading.session } : {}),
+      // The margin method the settings name (auto decides from what TWS reports), as report uses.
+      risk: createStressRunner({ params: riskParamsOf(o.settings) }),
+      ...(live && effects
+        ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
+        : {}),
+    });
+    return { session, trading };
+  };
+  // A live session records each alert transition (alertChanged) and acts on it. A replay or a follow from NATS shows
+  // the transitions the publisher recorded and adds none (docs/alerts.md "Recording").
   const live = player || o.follow ? undefined : o.feed;
-  const effects = live
-    ? createAlertEffects({
-        settings: alertEffectsOf(o.settings),
-        terminal: o.streams?.stdout ?? process.stdout,
-        note: (detail) => live.publish({ type: 'operatorActed', action: 'alertHook', detail }),
-        audit: (t) => trading?.recordAlert(t),
-      })
-    : undefined;
-  // The account's headless core: risk (the one scenario selector) and, live, the alert engine on the live state. A
-  // replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
-  const session = new AccountSession(feed, {
-    ...(trading ? { trading: trading.session } : {}),
-    // The margin method the settings name (auto decides from what TWS reports), as report uses.
-    risk: createStressRunner({ params: riskParamsOf(o.settings) }),
-    ...(live && effects
-      ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
-      : {}),
-  });
-  const store = new ConsoleStore(feed, {
-    ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
-    ...(o.follow ? { follow: () => o.follow!.status() } : {}),
-    throttleMs: o.settings.ui.throttleMs,
-    session,
-    clock,
-  });
+  let trading: ConsoleTrading | undefined;
+  let accountsTrading: AccountsTrading | undefined;
+  let store: InstanceType<typeof ConsoleStore>;
+  let offAccounts: (() => void) | undefined;
+  if (o.multi && live) {
+    const followed = followAccounts({
+      multi: o.multi,
+      connection: live,
+      core: (f, account) => coreOf(f, f, account),
+      trade: canTrade,
+      ...(o.recordingOff ? { recordingOff: o.recordingOff } : {}),
+    });
+    const set = followed.set;
+    accountsTrading = followed.trading;
+    store = new ConsoleStore(set.feed, { throttleMs: o.settings.ui.throttleMs, session: set.session, accounts: () => set.view(), clock });
+    offAccounts = set.onChange(() => store.publish());
+    multiSet = set;
+  } else {
+    const core = coreOf(feed, live);
+    trading = core.trading;
+    store = new ConsoleStore(feed, {
+      ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
+      ...(o.follow ? { follow: () => o.follow!.status() } : {}),
+      throttleMs: o.settings.ui.throttleMs,
+      session: core.session,
+      clock,
+    });
+  }
   // Publishing is a copy for the fleet: when NATS cannot be reached the console still opens, and says so as an alert.
   let publishing: Publishing | undefined;
   const publishProblems: string[] = [];
   let behindTimer: ReturnType<typeof setInterval> | undefined;
-  if (o.publish && live) {
+  if (o.publish && live && !o.multi) {
     try {
       // Loaded only when asked: a console that does not publish never loads the NATS client.
       const { startPublishing, SUMMARY_EVERY_MS } = await import('./publish.js');
@@ -238,7 +286,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       maskAccount: o.settings.ui.maskAccount || accountMaskForced(),
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
       ...(trading ? { trade: trading } : {}),
+      ...(accountsTrading ? { trade: accountsTrading } : {}),
       ...(player ? { replay: player } : {}),
+      ...(multiSet ? { accounts: multiSet } : {}),
     },
     { ...o.streams, clearScreen: () => (o.streams?.stdout ?? process.stdout).write(CLEAR_SCREEN) },
     (ms) => {
@@ -259,9 +309,11 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   } finally {
     for (const s of signals) process.off(s, onSignal);
     offReplay?.();
+    offAccounts?.();
     store.dispose();
     // Quitting disarms (audited) and closes the session's audit log before the feed closes.
     trading?.close('operator quit');
+    accountsTrading?.close('operator quit');
   }
   const last = feed.state;
   if (behindTimer) clearInterval(behindTimer);
@@ -281,8 +333,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       startedAt,
       endedAt: clock.now(),
       events: last.lastSeq - firstSeq,
-      ...(last.account ? { account: last.account } : {}),
-      ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}),
+      ...(multiSet && multiSet.accounts.length > 0
+        ? { accounts: multiSet.accounts }
+        : { ...(last.account ? { account: last.account } : {}), ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}) }),
       health: last.health,
       files: o.recorder?.files ?? [],
       ...(o.recorder?.failure ? { recordingStopped: o.recorder.failure.message } : {}),
@@ -293,5 +346,6 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     }),
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: tws-risk verify FILE)`);
+  for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (check it with: tws-risk verify FILE)`);
   return EXIT.ok;
 }

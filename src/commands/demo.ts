@@ -7,7 +7,8 @@ import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
-import { openLive } from './live.js';
+import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
+import { parseAccounts } from '../streams/tws/multi.js';
 import { stateText } from './state-text.js';
 
 export interface DemoFlags extends PublishFlags {
@@ -25,6 +26,8 @@ export interface DemoFlags extends PublishFlags {
   readonly color?: string;
   /** Enables the trading commands (arming, flatten and cancel dialogs); read-only without it. */
   readonly trade?: boolean;
+  /** `all` or a list: follow several accounts of the simulator's advisor login (scenario advisor-login by default). */
+  readonly account?: string;
 }
 
 const CLIENT_ID = 4217;
@@ -48,6 +51,12 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   const start = f.start === undefined ? undefined : Date.parse(f.start);
   if (start !== undefined && !Number.isFinite(start))
     return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
+  const several = f.account === undefined ? undefined : parseAccounts(f.account);
+  if (f.account !== undefined && !several) return usage(`--account expects all or a list like DU2000001,DU2000003, got ${JSON.stringify(f.account)}`, io);
+  if (several) {
+    const problem = severalAccountsProblem(f) ?? (f.once || process.stdout.isTTY !== true || process.stdin.isTTY !== true ? SEVERAL_TEXT : undefined);
+    if (problem) return usage(problem, io);
+  }
   if (f.scenario !== undefined) {
     const unknown = unknownScenario(f.scenario);
     if (unknown) return usage(unknown, io);
@@ -62,7 +71,8 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
       seed,
       speed,
       ...(start !== undefined ? { startTime: start } : {}),
-      ...(f.scenario ? { scenario: f.scenario } : {}),
+      // Several accounts need an advisor login: the shipped one unless another scenario is named.
+      ...(f.scenario ? { scenario: f.scenario } : several ? { scenario: 'advisor-login' } : {}),
       log: false,
     });
   } catch (e) {
@@ -71,6 +81,7 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   }
   // From here on the simulator holds two ports: whatever happens, it is closed before the command returns.
   try {
+    if (several) return await runDemoAccounts(f, io, sim, loaded, color, several);
     return await runDemo(f, io, sim, loaded, color);
   } finally {
     await sim.close();
@@ -170,6 +181,42 @@ async function runDemo(
     );
   }
   return EXIT.ok;
+}
+
+const SEVERAL_TEXT =
+  '--account with several accounts opens the console (a terminal, no --once); for text, run `tws-risk sim --scenario advisor-login` and `tws-risk report --account all`';
+
+/** The console on several accounts of the simulator's advisor login (issue 20): not recorded, as `live` with several. */
+async function runDemoAccounts(
+  f: DemoFlags,
+  io: CommandIo,
+  sim: Awaited<ReturnType<typeof startSimulator>>,
+  loaded: ReturnType<typeof loadSettings>,
+  color: ReturnType<typeof colorFlag>,
+  accounts: 'all' | readonly string[],
+): Promise<number> {
+  const m = openLiveMulti({ host: sim.host, port: sim.port, clientId: CLIENT_ID, accounts, settings: loaded.settings });
+  const wanted = f['no-record'] !== true && loaded.settings.recorder.enabled;
+  io.err(
+    `demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), advisor login ${sim.account}, following ${accounts === 'all' ? 'all its accounts' : accounts.join(', ')}`,
+  );
+  if (wanted) io.err(`demo: not recording: ${SEVERAL_ACCOUNTS_NOT_RECORDED}`);
+  return await runConsole({
+    feed: m.connection.feed,
+    source: m.source,
+    multi: m,
+    ...(wanted ? { recordingOff: SEVERAL_ACCOUNTS_NOT_RECORDED } : {}),
+    mode: 'demo',
+    endpoint: { host: sim.host, port: sim.port },
+    settings: loaded.settings,
+    io,
+    ...(color ? { color } : {}),
+    problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+    trading: f.trade ? 'trade' : 'readOnly',
+    ...(f.trade ? { trade: { source: m.source, clientId: CLIENT_ID } } : {}),
+    clock: m.clock,
+    close: (reason) => m.close(reason),
+  });
 }
 
 /** The shipped scenarios' names, from the simulator's scenarios directory. */

@@ -5,7 +5,8 @@ import type { Feed } from '../streams/feed.js';
 import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
-import { openLive, resolveConnection, type ConnectionFlags } from './live.js';
+import { openLive, openLiveMulti, resolveConnection, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem, type ConnectionFlags } from './live.js';
+import { parseAccounts } from '../streams/tws/multi.js';
 
 export interface LiveFlags extends Omit<ConnectionFlags, 'timeout'>, PublishFlags {
   readonly 'no-record'?: boolean;
@@ -37,8 +38,32 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
-  const c = resolveConnection(f, loaded.settings, 20);
+  const c = resolveConnection(f, loaded.settings, 20, true);
   if (typeof c === 'string') return usage(c);
+  const several = parseAccounts(c.account);
+  if (several) {
+    const problem = severalAccountsProblem(f);
+    if (problem) return usage(problem);
+    // An advisor login, several of its accounts (issue 20): one connection, a session core per account, not recorded.
+    const m = openLiveMulti({ host: c.host, port: c.port, clientId: c.clientId, accounts: several, settings: loaded.settings });
+    const wanted = f['no-record'] !== true && loaded.settings.recorder.enabled;
+    return runConsole({
+      feed: m.connection.feed,
+      source: m.source,
+      multi: m,
+      ...(wanted ? { recordingOff: SEVERAL_ACCOUNTS_NOT_RECORDED } : {}),
+      mode: 'live',
+      endpoint: { host: c.host, port: c.port },
+      settings: loaded.settings,
+      io,
+      ...(color ? { color } : {}),
+      problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+      trading: f.trade ? 'trade' : 'readOnly',
+      ...(f.trade ? { trade: { source: m.source, clientId: c.clientId } } : {}),
+      clock: m.clock,
+      close: (reason) => m.close(reason),
+    });
+  }
   let feed: Feed | undefined;
   const session = openLive({
     host: c.host,

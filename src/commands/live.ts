@@ -167,6 +167,19 @@ export function openLiveMulti(
   };
 }
 
+/**
+ * Why a console following several accounts is not recorded (said on its status bar, in each account's log and on the
+ * exit line): a flight recording holds one account, and its replay shows one account's picture.
+ */
+export const SEVERAL_ACCOUNTS_NOT_RECORDED = 'a flight recording holds one account and several are followed; to record one, run it with --account ACCOUNT';
+
+/** `--record FILE` or `--publish` with several accounts: refused before anything starts. */
+export function severalAccountsProblem(f: { readonly record?: string | undefined; readonly publish?: string | undefined }): string | undefined {
+  if (f.record !== undefined) return `--record: ${SEVERAL_ACCOUNTS_NOT_RECORDED}`;
+  if (f.publish !== undefined) return '--publish follows one account per session; with several accounts, publish each with its own --account ACCOUNT';
+  return undefined;
+}
+
 /** How long a headless command waits for the socket before saying it cannot connect. */
 export const CONNECT_DEADLINE_MS = 4_000;
 
@@ -231,9 +244,9 @@ export function resolveConnection(
   for (const v of [port, clientId, timeout]) if (typeof v === 'string') return v;
   const c = settings.connection;
   const account = f.account || c.account;
-  // Trading, the console and the guard follow exactly one account; only a report reads several (docs/fleet.md).
+  // Headless trading and the guard follow exactly one account; a report and the console read several (docs/fleet.md).
   if (!severalAccounts && parseAccounts(account))
-    return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` follows several (this command follows exactly one)`;
+    return `--account ${JSON.stringify(account)} names several accounts; only \`tws-risk report\` and the console follow several (this command follows exactly one)`;
   return {
     host: f.host ?? c.host,
     port: (port as number | undefined) ?? c.port,

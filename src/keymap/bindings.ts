@@ -8,7 +8,7 @@
  */
 
 /** The panes, in tab order (the digit keys follow this order). */
-export const PANE_IDS = ['account', 'positions', 'stress', 'orders', 'executions', 'alerts'] as const;
+export const PANE_IDS = ['account', 'positions', 'stress', 'orders', 'executions', 'alerts', 'accounts'] as const;
 export type PaneId = (typeof PANE_IDS)[number];
 
 /**
@@ -61,6 +61,7 @@ export const COMMAND_IDS = [
   'pane.orders',
   'pane.executions',
   'pane.alerts',
+  'pane.accounts',
   'nav.down',
   'nav.up',
   'nav.top',
@@ -141,6 +142,12 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
   'pane.orders': { description: 'Focus Orders', category: 'Panes', scope: 'global', palette: true },
   'pane.executions': { description: 'Focus Executions', category: 'Panes', scope: 'global', palette: true },
   'pane.alerts': { description: 'Focus Alerts and log', category: 'Panes', scope: 'global', palette: true },
+  'pane.accounts': {
+    description: 'Focus Accounts (several accounts followed; Enter shows the selected one)',
+    category: 'Panes',
+    scope: 'global',
+    palette: true,
+  },
   'nav.down': { description: 'Next row', category: 'Navigation', scope: 'pane' },
   'nav.up': { description: 'Previous row', category: 'Navigation', scope: 'pane' },
   'nav.top': { description: 'First row', category: 'Navigation', scope: 'pane', palette: true },
@@ -148,7 +155,7 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
   'nav.pageDown': { description: 'Half a page down', category: 'Navigation', scope: 'pane' },
   'nav.pageUp': { description: 'Half a page up', category: 'Navigation', scope: 'pane' },
   'row.detail': {
-    description: 'Show the selected row in full, every field wrapped (↑ ↓ PgUp PgDn scroll, Esc closes)',
+    description: 'Show the selected row in full, every field wrapped (↑ ↓ PgUp PgDn scroll, Esc closes); on Accounts: show that account in every pane',
     category: 'Lists',
     scope: 'pane',
     palette: true,
@@ -282,6 +289,7 @@ export const DEFAULT_BINDINGS: Bindings = {
   'pane.orders': ['4'],
   'pane.executions': ['5'],
   'pane.alerts': ['6'],
+  'pane.accounts': ['7'],
   'nav.down': ['j', 'down'],
   'nav.up': ['k', 'up'],
   'nav.top': ['g', 'home'],
@@ -337,6 +345,7 @@ export const PANE_COMMANDS: { readonly [P in PaneId]: CommandId } = {
   orders: 'pane.orders',
   executions: 'pane.executions',
   alerts: 'pane.alerts',
+  accounts: 'pane.accounts',
 };
 
 export function isCommandId(s: string): s is CommandId {

@@ -64,6 +64,7 @@ const SCOPE_NAMES: Readonly<Record<Scope, string>> = {
   orders: 'Orders',
   executions: 'Executions',
   alerts: 'Alerts',
+  accounts: 'Accounts',
   help: 'help overlay',
   input: 'palette and filter line',
   dialog: 'dialogs',

@@ -43,6 +43,8 @@ export interface SimOrder {
   lmtPrice?: number;
   readonly tif: string;
   readonly account: string;
+  /** The account field the client's order named (blank: the login's default), kept for tests of who asked for what. */
+  readonly requestedAccount?: string;
   readonly orderRef: string;
   readonly transmitted: boolean;
   /** Placed in TWS by hand (client id 0), not through the API. */
@@ -211,6 +213,7 @@ export class OrderEngine {
       lmtPrice: type === 'LMT' ? req.lmtPrice : undefined,
       tif: req.tif || 'DAY',
       account: this.ledger.account,
+      ...(req.account ? { requestedAccount: req.account } : {}),
       orderRef: req.orderRef,
       transmitted: req.transmit,
       manual,

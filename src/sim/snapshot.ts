@@ -48,6 +48,9 @@ export interface SimSnapshot {
     readonly orderType: string;
     readonly lmtPrice?: number;
     readonly status: string;
+    readonly account: string;
+    /** The account field the order was sent with, when it named one. */
+    readonly requestedAccount?: string;
   }>;
   readonly executions: ReadonlyArray<{
     readonly execId: string;
@@ -109,6 +112,8 @@ export function buildSnapshot(sim: SnapshotSource, view: AccountView): SimSnapsh
       orderType: o.orderType,
       lmtPrice: o.lmtPrice,
       status: o.status,
+      account: o.account,
+      ...(o.requestedAccount ? { requestedAccount: o.requestedAccount } : {}),
     })),
     executions: sim.engine.executions.map((e) => ({
       execId: e.execId,

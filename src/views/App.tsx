@@ -52,6 +52,8 @@ export interface AppProps {
   readonly trade?: TradingActions;
   /** The replay player (`tws-risk replay FILE`): the transport keys drive it. */
   readonly replay?: ReplayControls;
+  /** Several accounts followed (issue 20): the Accounts pane's Enter selects the account the other panes show. */
+  readonly accounts?: { select(id: string): boolean };
 }
 
 const NO_PROBLEMS: readonly string[] = [];
@@ -130,6 +132,7 @@ function Console(props: AppProps) {
     maskAccount: props.maskAccount ?? false,
     ...(props.initialFocus ? { focus: props.initialFocus } : {}),
     replayInfo: props.replay !== undefined,
+    accountsPane: props.accounts !== undefined,
   });
   const [ui, setUi] = useState(uiRef.current);
   // Set while rendering, before Ink writes this frame: the terminal stream masks what every view draws.

@@ -61,7 +61,7 @@ function split(total: number, weights: readonly number[], min = 3): number[] {
  * The layout for a terminal of `columns` × `rows` with `focus` and, for the sidebar layout, `main` (the big pane
  * shown beside the sidebar when the focus is in the sidebar). `extraRows` are taken by the open palette.
  */
-export function layoutFor(columns: number, rows: number, focus: PaneId, main: PaneId, extraRows = 0): Layout {
+export function layoutFor(columns: number, rows: number, focus: PaneId, main: PaneId, extraRows = 0, accounts = false): Layout {
   const kind: LayoutKind =
     columns >= GRID_MIN.columns && rows >= GRID_MIN.rows ? 'grid' : columns >= SIDEBAR_MIN.columns && rows >= SIDEBAR_MIN.rows ? 'sidebar' : 'tabs';
   const showTabs = kind !== 'grid';
@@ -106,7 +106,9 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
   const right = columns - left - GAP;
   const [positions, stress] = split(bodyHeight, [55, 45], 8) as [number, number];
   const account = Math.min(12, Math.floor(bodyHeight / 3));
-  const [orders, executions, alerts] = split(bodyHeight - account, [1, 1, 1], 4) as [number, number, number];
+  // Several accounts: the Accounts pane heads the right column (a row per account, the aggregate, the title, the header).
+  const accountsRows = accounts ? Math.min(10, Math.floor(bodyHeight / 4)) : 0;
+  const [orders, executions, alerts] = split(bodyHeight - account - accountsRows, [1, 1, 1], 4) as [number, number, number];
   return {
     kind,
     columns,
@@ -124,6 +126,7 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
       {
         width: right,
         panes: [
+          ...(accounts ? [{ pane: 'accounts' as const, width: right, height: accountsRows }] : []),
           { pane: 'account', width: right, height: account },
           { pane: 'orders', width: right, height: orders },
           { pane: 'executions', width: right, height: executions },

@@ -6,6 +6,7 @@ import type { PortfolioState } from '../model/state.js';
 import type { Alert } from '../risk/alerts/index.js';
 import type { FollowStatus } from '../streams/nats/follow.js';
 import type { ReplayStatus } from '../streams/replay/player.js';
+import type { AccountsView } from '../session/accounts.js';
 import type { AccountSession } from '../session/session.js';
 import type { RiskResult } from '../session/stress-model.js';
 
@@ -62,6 +63,8 @@ export interface ConsoleSnapshot {
   readonly replay?: ReplayStatus;
   /** Following an account from NATS: the publisher, its silence, a gap being read again. */
   readonly follow?: FollowStatus;
+  /** Several accounts followed (issue 20): every account's row, the aggregate, which one the panes show. */
+  readonly accounts?: AccountsView;
 }
 
 export interface StoreOptions {
@@ -85,6 +88,8 @@ export interface StoreOptions {
    * the store only throttles and holds the picture while frozen. Absent: the panes show state alone.
    */
   readonly session?: Pick<AccountSession, 'evaluate' | 'acknowledgeAlerts' | 'replaced'>;
+  /** Several accounts (src/session/accounts.ts): their rows, read at every publish after the session's evaluation. */
+  readonly accounts?: () => AccountsView;
 }
 
 export class ConsoleStore {
@@ -225,6 +230,7 @@ export class ConsoleStore {
     const alerts = view?.alerts;
     const replay = this.opts.replay?.();
     const follow = this.opts.follow?.();
+    const accounts = this.opts.accounts?.();
     return {
       state,
       live,
@@ -235,6 +241,7 @@ export class ConsoleStore {
       version: this.snapshot.version + 1,
       ...(replay ? { replay } : {}),
       ...(follow ? { follow } : {}),
+      ...(accounts ? { accounts } : {}),
     };
   }
 }

@@ -76,4 +76,6 @@ export interface TradingActions {
   whatIf?(planId: string): string | undefined;
   /** The operator cancelled the dialog (audited as a decision). */
   decline(planId: string): void;
+  /** Why this command cannot open a dialog now (several accounts and no one of them selected), or undefined. */
+  refuse?(command: CommandId): string | undefined;
 }

@@ -72,6 +72,13 @@ export interface UiState {
   readonly theme: ThemeName;
   readonly maskAccount: boolean;
   readonly flash?: { readonly text: string; readonly at: number };
+  /** Several accounts are followed: the Accounts pane exists (a single-account console has none). */
+  readonly accountsPane?: boolean;
+}
+
+/** The panes this console has: every one, less the Accounts pane unless several accounts are followed. */
+export function panesOf(ui: Pick<UiState, 'accountsPane'>): readonly PaneId[] {
+  return ui.accountsPane ? PANE_IDS : PANE_IDS.filter((p) => p !== 'accounts');
 }
 
 function initialList(pane: PaneId): ListUi {
@@ -79,8 +86,9 @@ function initialList(pane: PaneId): ListUi {
   return { selectedIndex: 0, top: 0, filter: '', sort: { key: s.key, desc: s.desc } };
 }
 
-export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?: PaneId; replayInfo?: boolean } = {}): UiState {
-  const focus = o.focus ?? 'positions';
+export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?: PaneId; replayInfo?: boolean; accountsPane?: boolean } = {}): UiState {
+  // With several accounts the console opens on the Accounts pane: which account the others show is the first question.
+  const focus = o.focus ?? (o.accountsPane ? 'accounts' : 'positions');
   return {
     focus,
     main: SIDEBAR_PANES.includes(focus) ? 'positions' : focus,
@@ -90,6 +98,7 @@ export function initialUi(o: { theme?: ThemeName; maskAccount?: boolean; focus?:
     theme: o.theme ?? 'dark',
     maskAccount: o.maskAccount ?? false,
     ...(o.replayInfo ? { overlay: { kind: 'replayInfo' } as const } : {}),
+    ...(o.accountsPane ? { accountsPane: true } : {}),
   };
 }
 
@@ -123,6 +132,7 @@ export type UiAction =
   | { readonly type: 'select'; readonly pane: PaneId; readonly id: string };
 
 function focusPane(ui: UiState, pane: PaneId): UiState {
+  if (!panesOf(ui).includes(pane)) return ui;
   return { ...ui, focus: pane, main: SIDEBAR_PANES.includes(pane) ? ui.main : pane };
 }
 
@@ -234,9 +244,10 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
   switch (a.command) {
     case 'pane.next':
     case 'pane.prev': {
-      const i = PANE_IDS.indexOf(pane);
+      const panes = panesOf(ui);
+      const i = panes.indexOf(pane);
       const step = a.command === 'pane.next' ? 1 : -1;
-      return focusPane(ui, PANE_IDS[(i + step + PANE_IDS.length) % PANE_IDS.length]!);
+      return focusPane(ui, panes[(i + step + panes.length) % panes.length]!);
     }
     case 'help.toggle':
       return ui.overlay?.kind === 'help' ? reduceUi(ui, { type: 'closeOverlay' }) : { ...ui, overlay: { kind: 'help', top: 0 } };

@@ -10,7 +10,7 @@ import type { AlertsVM } from './rows/alerts.js';
 import { detailVM } from './rows/detail.js';
 import type { Cell, ListVM } from './rows/common.js';
 import { replayBar, replayedDialog, replayInfo } from './rows/replay.js';
-import { armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
+import { armedElsewhere, armedUntil, figuresCells, statusCells, type ConsoleMode, type TradingMode } from './rows/status.js';
 import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
@@ -285,6 +285,8 @@ function hintLine(input: ViewInput, now: number): Cell[] {
                 ['help.toggle', 'help'],
                 ['palette.open', 'commands'],
                 ...paneKeys,
+                // On the Accounts pane, Enter is what matters: it chooses the account every other pane shows.
+                ...(ui.focus === 'accounts' ? ([['row.detail', 'show account']] as [CommandId, string][]) : []),
                 filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
                 ['pane.next', 'pane'],
                 ['sort.next', 'sort'],
@@ -345,7 +347,14 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
-  const layout = layoutFor(size.columns, size.rows, ui.focus, ui.main, FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0));
+  const layout = layoutFor(
+    size.columns,
+    size.rows,
+    ui.focus,
+    ui.main,
+    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0),
+    ui.accountsPane === true,
+  );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);
   const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
@@ -366,13 +375,28 @@ export function buildViewModel(input: ViewInput): ViewModel {
         trading: input.trading,
         now,
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
-        ...(snapshot.alerts ? { alerts: snapshot.alerts } : {}),
         ...(snapshot.follow ? { follow: snapshot.follow } : {}),
+        // With several accounts the bar counts every account's alerts: one not on screen is never hidden.
+        ...(snapshot.accounts ? { alerts: snapshot.accounts.alerts.map((a) => a.alert) } : snapshot.alerts ? { alerts: snapshot.alerts } : {}),
+        ...(snapshot.accounts
+          ? {
+              accounts: {
+                count: snapshot.accounts.rows.length,
+                all: snapshot.accounts.selected === 'all',
+                index: snapshot.accounts.rows.findIndex((r) => r.account === snapshot.accounts?.shown) + 1,
+                armedElsewhere: armedElsewhere(snapshot.accounts, now),
+              },
+            }
+          : {}),
       },
       size.columns,
     ),
     figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
-    tabs: PANE_LIST.map(({ id: p, title }, i) => ({ pane: p, label: `${i + 1} ${title}`, focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main) })),
+    tabs: PANE_LIST.map(({ id: p, title }, i) => ({
+      pane: p,
+      label: `${i + 1} ${title}`,
+      focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main),
+    })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
     panes,
     titles,
     hint: hintLine(input, now),

@@ -103,7 +103,7 @@ describe('commands that trade follow exactly one account', () => {
       const err: string[] = [];
       const code = await main([...args, '--port', '1'], { out: () => {}, err: (x) => err.push(x) });
       expect(code).toBe(2);
-      expect(err.join('\n')).toMatch(/names several accounts; only `tws-risk report` follows several/);
+      expect(err.join('\n')).toMatch(/names several accounts; only `tws-risk report` and the console follow several/);
     }
   });
 });

@@ -28,7 +28,7 @@ describe('the pane registry', () => {
 
   it("each entry's key focuses its pane, and sort.next cycles its own sorts back to the first", () => {
     for (const entry of PANE_LIST) {
-      let ui = reduceUi(initialUi({ focus: entry.id === 'orders' ? 'stress' : 'orders' }), { type: 'command', command: entry.key });
+      let ui = reduceUi(initialUi({ focus: entry.id === 'orders' ? 'stress' : 'orders', accountsPane: true }), { type: 'command', command: entry.key });
       expect(ui.focus).toBe(entry.id);
       expect(ui.lists[entry.id].sort.key).toBe(entry.sorts[0]!.key);
       const seen = [];
@@ -42,7 +42,10 @@ describe('the pane registry', () => {
 
   it("the tab bar, the pane titles and the help title are the entries' titles; the sidebar holds the sidebar entries", () => {
     const vm = buildViewModel(input());
-    expect(vm.tabs.map((t) => t.label)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
+    // One account: no Accounts pane, its key focuses nothing; several: its tab is the seventh.
+    expect(vm.tabs.map((t) => t.label)).toEqual(PANE_LIST.filter((p) => p.id !== 'accounts').map((p, i) => `${i + 1} ${p.title}`));
+    expect(reduceUi(initialUi(), { type: 'command', command: 'pane.accounts' }).focus).toBe('positions');
+    expect(buildViewModel(input(initialUi({ accountsPane: true }))).tabs.map((t) => t.label)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
     expect(vm.titles.alerts).toBe(' 6 Alerts and log');
     const help = buildViewModel(input(reduceUi(initialUi({ focus: 'executions' }), { type: 'command', command: 'help.toggle' })));
     expect(help.help?.title).toMatch(/^Keys for Executions /);
@@ -53,7 +56,7 @@ describe('the pane registry', () => {
 
   it('each pane is built by its own entry, with the view model its component takes', () => {
     for (const entry of PANE_LIST) {
-      const vm = buildViewModel(input(initialUi({ focus: entry.id }))).panes[entry.id];
+      const vm = buildViewModel(input(initialUi({ focus: entry.id, accountsPane: true }))).panes[entry.id];
       expect(vm?.pane).toBe(entry.id);
     }
   });

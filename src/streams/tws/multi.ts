@@ -16,6 +16,9 @@ interface AccountStream {
   readonly held: Map<number, { contract: Contract; position: Decimal; averageCost?: Decimal }>;
 }
 
+/** Security types whose TWS average cost is per contract (price × multiplier). */
+const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'FUT', 'WAR']);
+
 /** Prices of one contract as ticked, by field. */
 type Quotes = Partial<Record<PriceField, Decimal>>;
 
@@ -192,13 +195,17 @@ export class AccountRouter {
     if (!position.isZero() && price === undefined) return;
     const mult = contract.multiplier && !contract.multiplier.isZero() ? contract.multiplier : new Decimal(1);
     const marketValue = price === undefined ? new Decimal(0) : position.mul(price).mul(mult).toDecimalPlaces(2);
+    // TWS's average cost carries the multiplier for derivatives only; a bond's (price in percent of face) does not.
+    const costPerUnit = averageCost && (DERIVATIVES.has(contract.secType) ? averageCost : averageCost.mul(mult));
     const body: Body<'portfolioUpdated'> = {
       type: 'portfolioUpdated',
       account,
       contract,
       position,
       ...(price !== undefined ? { marketPrice: price, marketValue } : {}),
-      ...(averageCost ? { averageCost, ...(price !== undefined ? { unrealizedPnl: marketValue.sub(position.mul(averageCost)).toDecimalPlaces(2) } : {}) } : {}),
+      ...(averageCost
+        ? { averageCost, ...(price !== undefined && costPerUnit ? { unrealizedPnl: marketValue.sub(position.mul(costPerUnit)).toDecimalPlaces(2) } : {}) }
+        : {}),
     };
     this.send(account, body as FeedEventBody);
   }

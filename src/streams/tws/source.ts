@@ -251,10 +251,11 @@ export class TwsSource {
    * (or `timeoutMs`): the evidence an execution reconciles its orders with after a reconnect. Read-only. Undefined
    * when the connection is not ready.
    */
-  orderSnapshot(timeoutMs = 10_000): Promise<OrderSnapshot | undefined> {
+  orderSnapshot(timeoutMs = 10_000, account?: string): Promise<OrderSnapshot | undefined> {
     const api = this.api;
     if (!api || !this.ready || !this.synced) return Promise.resolve(undefined);
-    return this.orders.snapshot(api, this.clock, this.account, this.nextReqId++, timeoutMs);
+    // `account`: one of several followed accounts (multi.ts), whose orders a reconciliation reads instead of the first's.
+    return this.orders.snapshot(api, this.clock, account ?? this.account, this.nextReqId++, timeoutMs);
   }
 
   /** reqGlobalCancel: cancels every open order of the account, other clients' and manual TWS orders included. */

@@ -27,6 +27,17 @@ export const detailCommands: CommandHandler = (ctx, command) => {
   const v = ctx.vm();
   // What is on screen now; not when focus moved since (a key typed ahead of the render), to never show another pane's row.
   const pane = v.focus === u.focus ? v.panes[u.focus] : undefined;
+  // On the Accounts pane, Enter selects the row: the other panes, the status bar and trading follow that account.
+  const accounts = ctx.props().accounts;
+  if (pane?.kind === 'list' && pane.pane === 'accounts' && accounts) {
+    const id = pane.list.selectedId;
+    // A frozen picture is of the account shown when it froze: showing another thaws, so bar and panes agree.
+    if (id !== undefined && ctx.snapshot().frozen && id !== ctx.snapshot().accounts?.shown) ctx.props().store.toggleFreeze();
+    if (id !== undefined && accounts.select(id))
+      ctx.flash(id === 'all' ? 'All accounts selected: the sums are in the Accounts pane; trading needs one account' : `Showing account ${id}`);
+    else ctx.flash('No account selected');
+    return true;
+  }
   const detail = pane ? paneDetail(pane, ctx.snapshot()) : undefined;
   if (!detail) ctx.flash(pane ? 'Nothing selected to show' : 'Nothing to show: the pane is not on screen');
   else ctx.dispatch({ type: 'openDialog', dialog: { kind: 'detail', title: detail.title, lines: detail.lines, top: 0 } });

@@ -49,6 +49,14 @@ export const navigationCommands: CommandHandler = (ctx, command, arg) => {
       else ctx.dispatch({ type: 'paletteLine', text: u.overlay.text, error: r.message });
       return true;
     }
+    case 'pane.accounts':
+      // A single-account console has no Accounts pane: say so rather than ignore the key.
+      if (!u.accountsPane) {
+        if (!u.overlay && !u.dialog) ctx.flash('One account is followed: the Accounts pane is there with --account all (or a list)');
+        return true;
+      }
+      ctx.dispatch({ type: 'command', command });
+      return true;
     default: {
       const v = ctx.vm();
       // Rows as last rendered; not when focus moved since (a key typed ahead of the render), to never mix panes.

@@ -60,6 +60,11 @@ export const tradingCommands: CommandHandler = (ctx, command, arg) => {
 
 /** Opens the dialog a trading command asks for: arming, or the locked plan of a flatten or cancel. */
 function startTrade(ctx: CommandContext, actions: TradingActions, command: CommandId, target: TradeTarget): void {
+  const refused = actions.refuse?.(command);
+  if (refused !== undefined) {
+    ctx.flash(refused);
+    return;
+  }
   if (command === 'trade.arm') {
     if (target.arg !== undefined) ctx.flash(actions.arm(target.arg).message);
     else step(ctx, { type: 'arm', account: actions.account(), minutes: actions.armMinutes() });

@@ -6,6 +6,7 @@ import type { Alert } from '../../risk/alerts/index.js';
 import { age } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import { accountVM } from '../rows/account.js';
+import { accountsVM } from '../rows/accounts.js';
 import { alertsVM } from '../rows/alerts.js';
 import { EXECUTIONS_SORTS, executionsVM } from '../rows/executions.js';
 import { ORDERS_SORTS, ordersVM } from '../rows/orders.js';
@@ -153,11 +154,27 @@ const alerts: PaneEntry<Kind<'alerts'>> = {
   Component: ({ vm, focused, height }) => <AlertsPane alerts={vm.alerts} focused={focused} height={height} />,
 };
 
+const NO_ACCOUNTS = { selected: 'all', shown: undefined, rows: [], aggregate: { baseCurrency: undefined, accounts: [], problems: [] }, alerts: [] } as const;
+
+/** Several accounts followed (issue 20): a row per account and the aggregate; Enter shows the selected one. */
+const accounts: PaneEntry<Kind<'list'>> = {
+  id: 'accounts',
+  title: 'Accounts',
+  key: PANE_COMMANDS.accounts,
+  sorts: [{ key: 'table', label: 'table', desc: false }],
+  inputs: (i) => [i.snapshot.accounts],
+  build: (i, room) => {
+    const vm = accountsVM(i.snapshot.accounts ?? NO_ACCOUNTS, i.ui.lists.accounts, room.width, room.height);
+    return { kind: 'list', pane: 'accounts', info: vm.info, list: vm };
+  },
+  Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
+};
+
 /**
  * Every pane, by id. Each entry is typed by its own view model; here they are seen as taking any PaneVM, which holds
  * because a pane's component is only ever given what its own builder returned (PaneVM.pane says whose it is).
  */
-export const PANES = { account, positions, stress, orders, executions, alerts } as unknown as { readonly [P in PaneId]: PaneEntry };
+export const PANES = { account, positions, stress, orders, executions, alerts, accounts } as unknown as { readonly [P in PaneId]: PaneEntry };
 
 /** The panes in keymap order (the digits and `pane.next`). */
 export const PANE_LIST: readonly PaneEntry[] = PANE_IDS.map((id) => PANES[id]);

@@ -7,6 +7,7 @@ import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
 import { age, clock, compactMoney, maskAccount, money, percent, textWidth, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
+import type { AccountsView } from '../../session/accounts.js';
 import type { Cell } from './common.js';
 
 /** Where the console's data comes from (the status bar's first word). */
@@ -27,6 +28,8 @@ export interface StatusInput {
   readonly alerts?: readonly Alert[];
   /** Following an account from NATS (fleet --open): where from, and whether its publisher is still heard. */
   readonly follow?: FollowStatus;
+  /** Several accounts followed: how many, and whether the aggregate row (no trading target) is selected. */
+  readonly accounts?: { readonly count: number; readonly all: boolean; readonly index: number; readonly armedElsewhere?: readonly string[] };
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -57,6 +60,12 @@ export function dataStale(state: PortfolioState, now: number): boolean {
 }
 
 /** Armed until when, from the arming reduced from the recorded events (so a replay shows it too), unless it has passed. */
+/** Accounts other than the one shown whose trading is armed now (several accounts followed). */
+export function armedElsewhere(accounts: AccountsView | undefined, now: number): string[] {
+  if (!accounts) return [];
+  return accounts.rows.filter((r) => r.account !== accounts.shown && r.armedUntil !== undefined && r.armedUntil > now).map((r) => r.account);
+}
+
 export function armedUntil(state: PortfolioState, now: number): number | undefined {
   const a = state.arming;
   return a !== undefined && a.until > now ? a.until : undefined;
@@ -108,7 +117,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const ep = s.follow ? undefined : (s.endpoint ?? st.endpoint);
   if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
   if (s.follow) cells.push(...followCells(s.follow, s.now));
-  cells.push({ text: st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?', drop: 0 });
+  const acct = st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?';
+  // With several accounts the bar names the one the panes show and trading targets, or says that none is targeted.
+  cells.push({
+    text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (${s.accounts.index} of ${s.accounts.count})`) : acct,
+    drop: 0,
+  });
   cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
@@ -131,6 +145,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${age(until - s.now)} `, slot: 'mode.armed', drop: 0 });
   else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
   else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
+  // Another account than the one shown is armed: said, so an arming is never out of sight.
+  const elsewhere = s.trading === 'trade' ? (s.accounts?.armedElsewhere ?? []) : [];
+  if (elsewhere.length > 0) {
+    const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
+    cells.push({ text: ` ARMED ALSO ${elsewhere.map(show).join(',')} `, slot: 'mode.armed', drop: 0 });
+  }
   if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
   // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
   cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : clock(s.now), slot: 'muted', drop: 2 });
