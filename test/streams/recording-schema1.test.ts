@@ -247,9 +247,9 @@ describe('schema 2', () => {
     expect(decodeState(JSON.parse(JSON.stringify(encodeState(s1)))).arming).toEqual(s1.arming);
   });
 
-  it('refuses a schema it does not know, naming both it reads', async () => {
-    const file = writeLines([header(3)]);
+  it('refuses a schema it does not know, naming those it reads', async () => {
+    const file = writeLines([header(4)]);
     const v = await verifyRecording(file);
-    expect(!v.ok && v.error.message).toMatch(/schema version 3 is not supported \(this tws-risk reads versions 1 and 2\)/);
+    expect(!v.ok && v.error.message).toMatch(/schema version 4 is not supported \(this tws-risk reads versions 1, 2, 3\)/);
   });
 });

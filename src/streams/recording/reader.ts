@@ -11,9 +11,14 @@ import {
   FORMAT_NAME,
   GENESIS_HASH,
   LEGACY_SCHEMA_VERSION,
-  SCHEMA_VERSION,
+  READABLE_SCHEMA_VERSIONS,
   chainHash,
+  hashFormOf,
+  hashTail,
+  statedChars,
+  statedHash,
   unsealLine,
+  type HashForm,
   type IndexEntry,
   type RecordingFooter,
   type RecordingHeader,
@@ -286,7 +291,6 @@ async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefin
 }
 
 /** `,"hash":"` + 64 hex digits + `"}`: the tail every sealed line ends with (format.ts). */
-const HASH_TAIL = 9 + 64 + 2;
 const HASH_FIELD = Buffer.from(',"hash":"', 'latin1');
 const EVENT_PREFIX = Buffer.from('{"kind":"event","event":', 'latin1');
 const KEYFRAME_SEQ = Buffer.from('{"kind":"keyframe","seq":', 'latin1');
@@ -313,9 +317,29 @@ function digitsEnd(buf: Buffer, at: number, end: number): number {
 class ByteChain {
   private scratch = Buffer.allocUnsafe(4096);
   private head = 0;
+  /** How lines state their hash; until the header says, the header is read as text. */
+  private tail: number;
+  private stated: number;
 
-  constructor(public prev: string) {
+  constructor(
+    public prev: string,
+    public form: HashForm,
+  ) {
     this.set(prev);
+    this.tail = hashTail(form);
+    this.stated = statedChars(form);
+  }
+
+  /** The lines after the header state their hash in this form. */
+  setForm(form: HashForm): void {
+    this.form = form;
+    this.tail = hashTail(form);
+    this.stated = statedChars(form);
+  }
+
+  /** Length of the `,"hash":"…"}` tail of this file's lines. */
+  get tailLength(): number {
+    return this.tail;
   }
 
   /** The line was checked as text: continue from its hash. */
@@ -333,7 +357,7 @@ class ByteChain {
    * chained to prev. False leaves everything as it was (the caller checks the line as text to say what is wrong).
    */
   advance(buf: Buffer, start: number, end: number): boolean {
-    const bodyEnd = end - HASH_TAIL;
+    const bodyEnd = end - this.tail;
     if (
       bodyEnd <= start ||
       buf[end - 1] !== 0x7d ||
@@ -342,7 +366,7 @@ class ByteChain {
     ) {
       return false;
     }
-    let h: string;
+    let d: Buffer;
     const n = this.head + (bodyEnd - start) + 1;
     if (bodyEnd - start <= COPY_HASH_MAX) {
       if (n > this.scratch.length) {
@@ -352,14 +376,16 @@ class ByteChain {
       }
       buf.copy(this.scratch, this.head, start, bodyEnd);
       this.scratch[n - 1] = 0x7d;
-      h = hash('sha256', this.scratch.subarray(0, n), 'hex');
+      d = hash('sha256', this.scratch.subarray(0, n), 'buffer');
     } else {
-      h = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest('hex');
+      d = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest();
     }
-    const stated = end - 66;
-    for (let i = 0; i < 64; i++) if (h.charCodeAt(i) !== buf[stated + i]) return false;
-    this.prev = h;
-    buf.copy(this.scratch, 0, stated, stated + 64);
+    const hex = d.toString('hex');
+    const want = this.form === 'hex' ? hex : d.toString('base64url', 0, 8);
+    const stated = end - 2 - this.stated;
+    for (let i = 0; i < this.stated; i++) if (want.charCodeAt(i) !== buf[stated + i]) return false;
+    this.prev = hex;
+    this.scratch.write(hex, 0, 'latin1');
     this.scratch[64] = 0x0a;
     this.head = 65;
     return true;
@@ -397,12 +423,12 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
   if (o.format !== FORMAT_NAME) {
     throw new RecordingError(file, 1, 'unsupported', `not a tws-risk recording (format ${JSON.stringify(o.format)})`);
   }
-  if (o.schemaVersion !== SCHEMA_VERSION && o.schemaVersion !== LEGACY_SCHEMA_VERSION) {
+  if (typeof o.schemaVersion !== 'number' || !READABLE_SCHEMA_VERSIONS.includes(o.schemaVersion)) {
     throw new RecordingError(
       file,
       1,
       'unsupported',
-      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads versions ${LEGACY_SCHEMA_VERSION} and ${SCHEMA_VERSION}); use the tws-risk version that wrote it`,
+      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads versions ${READABLE_SCHEMA_VERSIONS.join(', ')}); use the tws-risk version that wrote it`,
     );
   }
   if (typeof o.startedAtMs !== 'number') throw new RecordingError(file, 1, 'structure', 'header has no startedAtMs');
@@ -415,10 +441,12 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  */
 export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
   let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
-  const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH);
+  const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH, hashFormOf(opts.from ? opts.from.header.schemaVersion : 1));
   let header: RecordingHeader | undefined = opts.from?.header;
   let footer: RecordingFooter | undefined;
   let truncatedTail = false;
+  /** The form the last line read as text stated its hash in (what the header is checked against). */
+  let headerForm: HashForm | undefined;
   let events = 0;
   let keyframes = 0;
   let firstSeq = 0;
@@ -449,7 +477,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         // the problem exactly as it always did.
         if (terminated && lineNo > 1 && footer === undefined) {
           if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
-            const json = parseJson(buf, start + EVENT_PREFIX.length, end - HASH_TAIL);
+            const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
             if (json !== NOT_JSON && chain.advance(buf, start, end)) {
               o = EVENT_LINE;
               eventJson = json;
@@ -461,7 +489,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         if (o === undefined) {
           const text = buf.toString('utf8', start, end);
-          const sealed = unsealLine(text);
+          // The header's hash is read in either form: its schema version, inside it, says which form the file uses.
+          const sealed = unsealLine(text, lineNo === 1 && !opts.from ? 'any' : chain.form);
           let parsed: unknown;
           const skim = skipStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
           if (skim) {
@@ -482,15 +511,23 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           if (parsed === undefined) fail('malformed', 'line is not valid JSON');
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
           if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
-          if (chainHash(chain.prev, sealed!.body) !== sealed!.hash) {
+          const full = chainHash(chain.prev, sealed!.body);
+          headerForm = sealed!.hash.length === 64 ? 'hex' : 'tag';
+          if (statedHash(full, headerForm) !== sealed!.hash) {
             fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
           }
-          chain.set(sealed!.hash);
+          chain.set(full);
           o = parsed as Record<string, unknown>;
           eventJson = o.event;
         }
         if (lineNo === 1) {
           header = neutraliseRecorded(checkHeader(file, o));
+          const form = hashFormOf(header.schemaVersion);
+          // A file states every hash in its version's form; a header in the other form was not written by us.
+          if (headerForm !== form) {
+            fail('malformed', `schema ${header.schemaVersion} states hashes as ${form === 'hex' ? '64 hex digits' : '11-character tags'}; its header does not`);
+          }
+          chain.setForm(form);
           yield { kind: 'header', line: 1, header };
           continue;
         }
