@@ -6,11 +6,12 @@ import { join } from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeState } from '../../src/model/codec.js';
+import { PMap } from '../../src/model/pmap.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
 import { FlightRecorder } from '../../src/streams/recorder.js';
-import { GENESIS_HASH, sealLine } from '../../src/streams/recording/format.js';
+import { GENESIS_HASH, indexPathOf, sealLine, type HashForm } from '../../src/streams/recording/format.js';
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { loadIndex, seek } from '../../src/streams/replay/seek.js';
@@ -257,5 +258,56 @@ describe('older schemas', () => {
     writeFileSync(bad, lines.join('\n'));
     const r = await verifyRecording(bad);
     expect(!r.ok && [r.error.problem, r.error.line]).toEqual(['tampered', i + 1]);
+  });
+});
+
+describe('seeking from a schema-3 keyframe', () => {
+  /** Header, an alert raised (seq 1), a keyframe at seq 1 whose state lists no alerts, one more event; with its index. */
+  function keyframeWithoutAlerts(schemaVersion: number, form: HashForm): string {
+    const [raised, after] = [SAMPLE_BODIES.alertChanged, SAMPLE_BODIES.brokerMessage].map(
+      (b, i) => ({ ...b, seq: i + 1, receivedAt: 1_795_000_000_000 + i }) as FeedEvent,
+    );
+    const state = reduce(INITIAL_STATE, raised!);
+    expect(state.alerts.size).toBe(1);
+    const bodies = [
+      {
+        kind: 'header',
+        format: 'tws-risk-recording',
+        schemaVersion,
+        appVersion: 'x',
+        source: 'synthetic',
+        account: null,
+        baseCurrency: null,
+        startedAt: '2026-11-23T14:30:00.000Z',
+        startedAtMs: 1_795_000_000_000,
+      },
+      { kind: 'event', event: raised },
+      { kind: 'keyframe', seq: 1, at: raised!.receivedAt, state: encodeState({ ...state, alerts: PMap.empty() }) },
+      { kind: 'event', event: after },
+    ];
+    let prev = GENESIS_HASH;
+    let text = '';
+    let entry = '';
+    for (const [i, b] of bodies.entries()) {
+      if (b.kind === 'keyframe') entry = JSON.stringify({ seq: 1, at: raised!.receivedAt, offset: Buffer.byteLength(text), line: i + 1, prevHash: prev });
+      const sealed = sealLine(prev, b, form);
+      text += `${sealed.text}\n`;
+      prev = sealed.hash;
+    }
+    const file = path();
+    writeFileSync(file, text);
+    writeFileSync(indexPathOf(file), `${entry}\n`);
+    return file;
+  }
+
+  it('takes the keyframe as the whole state (alerts included), where an older keyframe is completed from the top', async () => {
+    const three = keyframeWithoutAlerts(3, 'tag');
+    const r3 = await seek(three, { seq: 2 });
+    expect(r3.from?.seq).toBe(1);
+    expect(r3.state.alerts.size).toBe(0);
+    const two = keyframeWithoutAlerts(2, 'hex');
+    const r2 = await seek(two, { seq: 2 });
+    expect(r2.from?.seq).toBe(1);
+    expect([...r2.state.alerts.keys()]).toEqual(['cushion.band']);
   });
 });
