@@ -34,29 +34,32 @@ export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structur
  * the deep neutralising below runs only for the few that might.
  */
 function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
-  if (hasByte(buf, 0x7f, start, end)) return true;
-  for (let i = buf.indexOf(0x5c, start); i !== -1 && i < end - 1; i = buf.indexOf(0x5c, i + 2)) {
-    const n = buf[i + 1]!;
-    if (n === 0x75 || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) return true; // u b f n r t
-  }
-  for (let i = buf.indexOf(0xc2, start); i !== -1 && i < end - 1; i = buf.indexOf(0xc2, i + 1)) {
-    if (buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
-  }
-  for (let i = buf.indexOf(0xd8, start); i !== -1 && i < end - 1; i = buf.indexOf(0xd8, i + 1)) {
-    if (buf[i + 1] === 0x9c) return true;
-  }
-  for (let i = buf.indexOf(0xe2, start); i !== -1 && i < end - 2; i = buf.indexOf(0xe2, i + 1)) {
-    const b1 = buf[i + 1]!;
-    const b2 = buf[i + 2]!;
-    if (b1 === 0x80 && (b2 === 0x8e || b2 === 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return true;
-    if (b1 === 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;
+  // One pass over the line's bytes. Buffer.indexOf per byte of interest looked past the line's end to the next
+  // occurrence anywhere in the chunk (256 KiB for a byte no line holds): a third of a replay's time went there.
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b < 0x5c) continue;
+    if (b === 0x5c) {
+      if (i + 1 >= end) return false;
+      const n = buf[i + 1]!;
+      if (n === 0x75 || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) return true; // u b f n r t
+      i++; // the escaped character, so that an escaped backslash before a `u` is not read as an escape
+      continue;
+    }
+    if (b < 0x7f) continue;
+    if (b === 0x7f) return true;
+    if (b === 0xc2) {
+      if (i + 1 < end && buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
+    } else if (b === 0xd8) {
+      if (i + 1 < end && buf[i + 1] === 0x9c) return true;
+    } else if (b === 0xe2 && i + 2 < end) {
+      const b1 = buf[i + 1]!;
+      const b2 = buf[i + 2]!;
+      if (b1 === 0x80 && (b2 === 0x8e || b2 === 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return true;
+      if (b1 === 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;
+    }
   }
   return false;
-}
-
-function hasByte(buf: Buffer, byte: number, start: number, end: number): boolean {
-  const i = buf.indexOf(byte, start);
-  return i !== -1 && i < end;
 }
 
 /** A recording that cannot be read past `line`; everything before it was yielded and is trustworthy. */
