@@ -20,7 +20,9 @@ interface Case {
   readonly target?: number;
 }
 
-// Each case is one shell pipeline under /usr/bin/time: wall seconds and the peak RSS of its largest process.
+// Each case is one shell pipeline under /usr/bin/time: wall seconds, CPU seconds (user + system, every process of the
+// pipeline: on a loaded shared machine the wall ratio swings with the load, the CPU ratio much less) and the peak
+// RSS of its largest process.
 const CASES: readonly Case[] = [
   { name: 'gzip -dc | sha256sum', shell: `gzip -dc ${q(file)} | sha256sum > /dev/null` },
   { name: 'verify', shell: `${node} verify ${q(file)} > /dev/null`, target: 1.5 },
@@ -28,24 +30,38 @@ const CASES: readonly Case[] = [
   { name: 'replay --events', shell: `${node} replay ${q(file)} --events > /dev/null`, target: 2 },
 ];
 
-function once(c: Case): { s: number; rssMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %M', 'sh', '-c', c.shell], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
-  const m = /TIME ([\d.]+) (\d+)/.exec(r.stderr);
+interface Run {
+  readonly s: number;
+  readonly cpu: number;
+  readonly rssMb: number;
+}
+
+function once(c: Case): Run {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', 'sh', '-c', c.shell], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
+  const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
   if (r.status !== 0 || !m) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.slice(-500)}`);
-  return { s: Number(m[1]), rssMb: Number(m[2]) / 1024 };
+  return { s: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024 };
 }
 
 // Rounds interleave the cases, so that the anchor and each command see the same load on a shared machine.
-const runs = new Map<string, { s: number; rssMb: number }[]>(CASES.map((c) => [c.name, []]));
+const runs = new Map<string, Run[]>(CASES.map((c) => [c.name, []]));
 for (let r = 0; r < ROUNDS; r++) for (const c of CASES) runs.get(c.name)!.push(once(c));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const anchor = median(runs.get(CASES[0]!.name)!.map((x) => x.s));
+const anchorCpu = median(runs.get(CASES[0]!.name)!.map((x) => x.cpu));
 const results: BenchResult[] = [];
 for (const c of CASES) {
   const s = median(runs.get(c.name)!.map((x) => x.s));
+  const cpu = median(runs.get(c.name)!.map((x) => x.cpu));
   const rss = Math.max(...runs.get(c.name)!.map((x) => x.rssMb));
   if (c.target === undefined) {
-    results.push({ name: 'big recording', metric: `${c.name} (the anchor), median of ${ROUNDS}`, value: Number(s.toFixed(1)), unit: 's' });
+    results.push({
+      name: 'big recording',
+      metric: `${c.name} (the anchor), median of ${ROUNDS}`,
+      value: Number(s.toFixed(1)),
+      unit: 's',
+      extra: { cpuSeconds: Number(cpu.toFixed(1)) },
+    });
     continue;
   }
   const ratio = s / anchor;
@@ -56,7 +72,7 @@ for (const c of CASES) {
     unit: '×',
     target: `<= ${c.target}×`,
     pass: ratio <= c.target,
-    extra: { seconds: Number(s.toFixed(1)) },
+    extra: { seconds: Number(s.toFixed(1)), cpuSeconds: Number(cpu.toFixed(1)), cpuRatio: Number((cpu / anchorCpu).toFixed(2)) },
   });
   results.push({ name: 'big recording', metric: `${c.name}, peak RSS`, value: Math.round(rss), unit: 'MB', target: '<= 150', pass: rss <= 150 });
 }
