@@ -323,9 +323,11 @@ class ByteChain {
   /** How lines state their hash; until the header says, the header is read as text. */
   private tail: number;
   private stated: number;
+  /** The previous line's full hash as text, made only when asked for: its hex digits are in `scratch` already. */
+  private prevText: string | undefined;
 
   constructor(
-    public prev: string,
+    prev: string,
     public form: HashForm,
   ) {
     this.set(prev);
@@ -345,9 +347,15 @@ class ByteChain {
     return this.tail;
   }
 
+  /** The full hash of the last line (64 hex digits). */
+  get prev(): string {
+    this.prevText ??= this.scratch.toString('latin1', 0, this.head - 1);
+    return this.prevText;
+  }
+
   /** The line was checked as text: continue from its hash. */
   set(prev: string): void {
-    this.prev = prev;
+    this.prevText = prev;
     const len = Buffer.byteLength(prev) + 1;
     if (len > this.scratch.length) this.scratch = Buffer.allocUnsafe(len * 2);
     this.scratch.write(prev, 0);
@@ -383,16 +391,39 @@ class ByteChain {
     } else {
       d = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest();
     }
-    const hex = d.toString('hex');
-    const want = this.form === 'hex' ? hex : d.toString('base64url', 0, 8);
+    // Compared and written digit by digit from the digest: no hex or base64 string per line.
     const stated = end - 2 - this.stated;
-    for (let i = 0; i < this.stated; i++) if (want.charCodeAt(i) !== buf[stated + i]) return false;
-    this.prev = hex;
-    this.scratch.write(hex, 0, 'latin1');
+    if (this.form === 'hex') {
+      for (let i = 0; i < 32; i++) if (buf[stated + 2 * i] !== HEX[d[i]! >> 4] || buf[stated + 2 * i + 1] !== HEX[d[i]! & 15]) return false;
+    } else if (!tagMatches(d, buf, stated)) {
+      return false;
+    }
+    for (let i = 0; i < 32; i++) {
+      this.scratch[2 * i] = HEX[d[i]! >> 4]!;
+      this.scratch[2 * i + 1] = HEX[d[i]! & 15]!;
+    }
     this.scratch[64] = 0x0a;
     this.head = 65;
+    this.prevText = undefined;
     return true;
   }
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const B64URL = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 'latin1');
+
+/** Whether `buf` at `at` holds the 11 base64url characters of the digest's first 8 bytes (format.ts statedHash). */
+function tagMatches(d: Buffer, buf: Buffer, at: number): boolean {
+  // Two groups of 3 bytes (4 characters each), then 2 bytes (3 characters, unpadded).
+  for (let g = 0; g < 2; g++) {
+    const v = (d[3 * g]! << 16) | (d[3 * g + 1]! << 8) | d[3 * g + 2]!;
+    const o = at + 4 * g;
+    if (buf[o] !== B64URL[v >> 18] || buf[o + 1] !== B64URL[(v >> 12) & 63] || buf[o + 2] !== B64URL[(v >> 6) & 63] || buf[o + 3] !== B64URL[v & 63]) {
+      return false;
+    }
+  }
+  const v = (d[6]! << 8) | d[7]!;
+  return buf[at + 8] === B64URL[v >> 10] && buf[at + 9] === B64URL[(v >> 4) & 63] && buf[at + 10] === B64URL[(v << 2) & 63];
 }
 
 /** What an event line read on the fast path stands for (only its kind is looked at). */
