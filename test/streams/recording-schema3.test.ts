@@ -15,6 +15,7 @@ import { GENESIS_HASH, indexPathOf, sealLine, type HashForm } from '../../src/st
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { loadIndex, seek } from '../../src/streams/replay/seek.js';
+import { stateAt } from '../../src/streams/replay/state-at.js';
 import { EventLog } from '../support/events.js';
 import { SAMPLE_BODIES } from '../support/samples.js';
 
@@ -309,5 +310,40 @@ describe('seeking from a schema-3 keyframe', () => {
     const r2 = await seek(two, { seq: 2 });
     expect(r2.from?.seq).toBe(1);
     expect([...r2.state.alerts.keys()]).toEqual(['cushion.band']);
+  });
+});
+
+describe('report --replay on a schema-3 file (stateAt)', () => {
+  it('folds on from the last keyframe before the target to the state and event count of a fold from the top', async () => {
+    const file = path('.jsonl.gz');
+    const events = sampleEvents(8);
+    await record(file, events, { gzip: true, perTurn: 3, everyEvents: 40 });
+    const index = await loadIndex(file);
+    expect(index.length).toBeGreaterThanOrEqual(3);
+    const targets = [undefined, events[10]!.receivedAt, index[1]!.at, index[1]!.at + 1, events.at(-2)!.receivedAt];
+    for (const atMs of targets) {
+      const want = events.filter((e) => atMs === undefined || e.receivedAt <= atMs);
+      const r = await stateAt(file, atMs);
+      expect(r.events).toBe(want.length);
+      expect(stateJson(r.state)).toBe(stateJson(reduceAll(want)));
+      if (atMs === undefined) expect(r.summary?.sealed).toBe(true);
+    }
+  });
+
+  it('still folds from the top when the index names a line that is no keyframe, and still names a tampered line before the keyframe', async () => {
+    const file = path();
+    const events = sampleEvents(8);
+    await record(file, events, { everyEvents: 40 });
+    const good = readFileSync(indexPathOf(file), 'utf8');
+    const entries = good.split('\n').filter((l) => l !== '');
+    const last = JSON.parse(entries.at(-1)!) as { line: number };
+    writeFileSync(indexPathOf(file), `${entries.slice(0, -1).join('\n')}\n${JSON.stringify({ ...JSON.parse(entries.at(-1)!), line: last.line - 3 })}\n`);
+    expect(stateJson((await stateAt(file)).state)).toBe(stateJson(reduceAll(events)));
+    writeFileSync(indexPathOf(file), good);
+    const lines = readFileSync(file, 'utf8').split('\n');
+    const i = lines.findIndex((l, k) => k > 10 && l.includes('"1000.25"'));
+    lines[i] = lines[i]!.replace('"1000.25"', '"1000.35"');
+    writeFileSync(file, lines.join('\n'));
+    await expect(stateAt(file)).rejects.toMatchObject({ problem: 'tampered', line: i + 1 });
   });
 });

@@ -113,6 +113,12 @@ export interface ReadOptions {
    */
   readonly decodeTypes?: ReadonlySet<string>;
   /**
+   * The line of a keyframe (from the seek index) the caller folds on from: before it, events are decoded only if
+   * `decodeTypes` lists them (none without it) and no keyframe state is decoded; that keyframe's state is; after it,
+   * every event is. Everything is still checked line by line from the top.
+   */
+  readonly decodeFromLine?: number;
+  /**
    * Start at a keyframe from the seek index instead of the top: the header (read separately), the keyframe's
    * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
    */
@@ -502,7 +508,10 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         const { buf, start, end, terminated } = lines;
         // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
         // check its hash but read only its seq instead of parsing it.
-        const skipStates = opts.skipKeyframeStates === true || (opts.firstKeyframeStateOnly === true && keyframes > 0);
+        const skipStates =
+          opts.skipKeyframeStates === true ||
+          (opts.firstKeyframeStateOnly === true && keyframes > 0) ||
+          (opts.decodeFromLine !== undefined && lineNo !== opts.decodeFromLine);
         let o: Record<string, unknown> | undefined;
         let eventJson: unknown;
         // The lines a replay is made of (events, and keyframes it skips) are checked on their bytes, and an event is
@@ -568,7 +577,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         switch (o.kind) {
           case 'event': {
             const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
-            if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
+            const only = opts.decodeFromLine === undefined ? opts.decodeTypes : lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+            if (only && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !only.has(raw.type)) {
               const problem = envelopeProblem(raw);
               if (problem) fail('malformed', `bad event: ${problem}`);
               const seq = raw.seq as number;
@@ -672,13 +682,14 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
 export type VerifyResult =
   { readonly ok: true; readonly summary: ReadSummary } | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
-/** Every event type: a reader asked to decode none of them checks each event's envelope only. */
+const NO_TYPES: ReadonlySet<string> = new Set();
+
 /**
  * What `verify` still decodes: the operator's and the guard's steps and the alert transitions. They carry no
  * Decimal and are a few per session, so checking their typed shapes costs nothing, and a recording whose operator
  * detail a replay would refuse is not called VALID.
  */
-const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActed', 'guardActed', 'alertChanged']);
+export const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActed', 'guardActed', 'alertChanged']);
 
 /**
  * Reads the whole file, checking everything; never throws for a bad file. `decode: false` (what `tws-risk verify`
