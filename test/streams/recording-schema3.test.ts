@@ -10,7 +10,7 @@ import { PMap } from '../../src/model/pmap.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
-import { FlightRecorder } from '../../src/streams/recorder.js';
+import { FlightRecorder, isSealedFile } from '../../src/streams/recorder.js';
 import { GENESIS_HASH, indexPathOf, sealLine, type HashForm } from '../../src/streams/recording/format.js';
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
@@ -196,6 +196,25 @@ describe('schema 3 gzip', () => {
     for (const seq of [39, 41, 100, events.length]) {
       expect(stateJson((await seek(file, { seq })).state)).toBe(stateJson(reduceAll(events.filter((e) => e.seq <= seq))));
     }
+  });
+
+  it('seals a gzip recording whose last member is longer than the tail the seal check reads', async () => {
+    const file = path('.jsonl.gz');
+    const events = sampleEvents(700);
+    // Straight through the writer, with no keyframe: one member from the header to the end, turn after turn.
+    const writer = new RecordingWriter({ file, gzip: true, appVersion: 't', source: 'synthetic', startedAtMs: 0 });
+    for (const [i, ev] of events.entries()) {
+      writer.append(ev);
+      if (i % 50 === 49) await new Promise((r) => setImmediate(r));
+    }
+    await writer.close('test done', 1_795_000_000_000);
+    const raw = readFileSync(file);
+    // Far longer than the 256 KiB isSealedFile reads from the end...
+    expect(raw.length).toBeGreaterThan(300 * 1024);
+    // ...yet the footer is in a member of its own, which the tail holds.
+    expect(isSealedFile(file)).toBe(true);
+    const v = await verifyRecording(file);
+    expect(v.ok && v.summary.sealed && v.summary.events).toBe(events.length);
   });
 
   it('reads a gzip recording cut inside a member up to the last segment written before the cut', async () => {

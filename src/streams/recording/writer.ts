@@ -183,6 +183,14 @@ export class RecordingWriter {
       this.abandon();
       throw this.broken;
     }
+    // The footer gets a gzip member of its own: whoever checks the seal reads the file's tail (recorder.ts
+    // isSealedFile), and the member it would otherwise end may have begun a keyframe interval earlier.
+    try {
+      this.flushGzip(true);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
     this.writeLine({
       kind: 'footer',
       events: this.events,
