@@ -383,7 +383,8 @@ class ByteChain {
     ) {
       return false;
     }
-    let d: Buffer;
+    // The digest as a one-byte-per-character string: a Buffer per line costs an ArrayBuffer allocation each.
+    let d: string;
     const n = this.head + (bodyEnd - start) + 1;
     if (bodyEnd - start <= COPY_HASH_MAX) {
       if (n > this.scratch.length) {
@@ -393,20 +394,24 @@ class ByteChain {
       }
       buf.copy(this.scratch, this.head, start, bodyEnd);
       this.scratch[n - 1] = 0x7d;
-      d = hash('sha256', this.scratch.subarray(0, n), 'buffer');
+      d = hash('sha256', this.scratch.subarray(0, n), 'binary');
     } else {
-      d = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest();
+      d = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest('binary');
     }
     // Compared and written digit by digit from the digest: no hex or base64 string per line.
     const stated = end - 2 - this.stated;
     if (this.form === 'hex') {
-      for (let i = 0; i < 32; i++) if (buf[stated + 2 * i] !== HEX[d[i]! >> 4] || buf[stated + 2 * i + 1] !== HEX[d[i]! & 15]) return false;
+      for (let i = 0; i < 32; i++) {
+        const b = d.charCodeAt(i);
+        if (buf[stated + 2 * i] !== HEX[b >> 4] || buf[stated + 2 * i + 1] !== HEX[b & 15]) return false;
+      }
     } else if (!tagMatches(d, buf, stated)) {
       return false;
     }
     for (let i = 0; i < 32; i++) {
-      this.scratch[2 * i] = HEX[d[i]! >> 4]!;
-      this.scratch[2 * i + 1] = HEX[d[i]! & 15]!;
+      const b = d.charCodeAt(i);
+      this.scratch[2 * i] = HEX[b >> 4]!;
+      this.scratch[2 * i + 1] = HEX[b & 15]!;
     }
     this.scratch[64] = 0x0a;
     this.head = 65;
@@ -419,16 +424,16 @@ const HEX = Buffer.from('0123456789abcdef', 'latin1');
 const B64URL = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 'latin1');
 
 /** Whether `buf` at `at` holds the 11 base64url characters of the digest's first 8 bytes (format.ts statedHash). */
-function tagMatches(d: Buffer, buf: Buffer, at: number): boolean {
+function tagMatches(d: string, buf: Buffer, at: number): boolean {
   // Two groups of 3 bytes (4 characters each), then 2 bytes (3 characters, unpadded).
   for (let g = 0; g < 2; g++) {
-    const v = (d[3 * g]! << 16) | (d[3 * g + 1]! << 8) | d[3 * g + 2]!;
+    const v = (d.charCodeAt(3 * g) << 16) | (d.charCodeAt(3 * g + 1) << 8) | d.charCodeAt(3 * g + 2);
     const o = at + 4 * g;
     if (buf[o] !== B64URL[v >> 18] || buf[o + 1] !== B64URL[(v >> 12) & 63] || buf[o + 2] !== B64URL[(v >> 6) & 63] || buf[o + 3] !== B64URL[v & 63]) {
       return false;
     }
   }
-  const v = (d[6]! << 8) | d[7]!;
+  const v = (d.charCodeAt(6) << 8) | d.charCodeAt(7);
   return buf[at + 8] === B64URL[v >> 10] && buf[at + 9] === B64URL[(v >> 4) & 63] && buf[at + 10] === B64URL[(v << 2) & 63];
 }
 
