@@ -625,7 +625,9 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
             if (skipStates) break;
             let state: PortfolioState;
             try {
-              state = decodeState(o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+              // Neutralised as JSON, before decoding: the decoded state keeps its rows in persistent maps, which the
+              // deep neutralising leaves alone as class instances (a keyframe's symbols reached the terminal so).
+              state = decodeState(mayHoldControls(buf, start, end) ? neutraliseRecorded(o.state) : o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
             } catch (e) {
               if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
               throw e;
@@ -635,7 +637,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
               line: lineNo,
               seq: lastSeq,
               at: Number(o.at),
-              state: mayHoldControls(buf, start, end) ? neutraliseRecorded(state!) : state!,
+              state: state!,
             };
             break;
           }
