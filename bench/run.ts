@@ -31,6 +31,7 @@ try {
   results.push(...child('reader.js', [rec]));
   results.push(...child('replay.js', [rec]));
   results.push(...child('seek.js', [rec]));
+  results.push(...child('big-recording.js', [rec]));
   results.push(...child('risk.js'));
   results.push(...child('live.js'));
   results.push(...child('render.js'));

@@ -38,6 +38,6 @@ report([
     metric: 'events/s written (reduce + gzip recording)',
     value: Math.round(EVENTS / (ms / 1000)),
     unit: 'events/s',
-    extra: { bytes: statSync(file).size, peakRssMb: Math.round(peakRssMb()) },
+    extra: { bytes: statSync(file).size, bytesPerEvent: Math.round(statSync(file).size / EVENTS), peakRssMb: Math.round(peakRssMb()) },
   },
 ]);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, sealLine } from '../src/streams/recording/format.js';
+import { GENESIS_HASH, SCHEMA_VERSION, hashFormOf, sealLine } from '../src/streams/recording/format.js';
 import { runCli } from './support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-startup-'));
@@ -117,7 +117,7 @@ describe('verify checks without decoding', () => {
     bodies[i] = { kind: 'event', event: ev };
     let prev = GENESIS_HASH;
     const out = bodies.slice(0, i + 1).map((b) => {
-      const s = sealLine(prev, b);
+      const s = sealLine(prev, b, hashFormOf(SCHEMA_VERSION));
       prev = s.hash;
       return s.text;
     });

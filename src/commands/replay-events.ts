@@ -20,11 +20,36 @@ function value(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** The ISO text of the last whole second seen: events come many to a second, and a Date per event showed in profiles. */
+let isoSecond = Number.NaN;
+let isoPrefix = '';
+
+/** `new Date(ms).toISOString()`, from the cached second when ms is a plain non-negative integer. */
+function isoOf(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < 0) return new Date(ms).toISOString();
+  const sec = Math.floor(ms / 1000);
+  if (sec !== isoSecond) {
+    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
+    isoSecond = sec;
+  }
+  const frac = ms - sec * 1000;
+  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
+}
+
 /** `2026-11-23T14:30:00.040Z #12 priceTicked conId=265598 field=last price=189.85 delayed=false` */
 export function eventLine(ev: FeedEvent): string {
-  const { seq, receivedAt, type, ...rest } = ev as FeedEvent & Record<string, unknown>;
-  const fields = Object.entries(rest).map(([k, v]) => `${k}=${value(v)}`);
-  return `${new Date(receivedAt).toISOString()} #${seq} ${type}${fields.length ? ` ${fields.join(' ')}` : ''}`;
+  let line = '';
+  let seq: unknown;
+  let at = 0;
+  let type: unknown;
+  for (const k in ev) {
+    const v = (ev as unknown as Record<string, unknown>)[k];
+    if (k === 'seq') seq = v;
+    else if (k === 'receivedAt') at = v as number;
+    else if (k === 'type') type = v;
+    else line += ` ${k}=${value(v)}`;
+  }
+  return `${isoOf(at)} #${String(seq)} ${String(type)}${line}`;
 }
 
 /** Lines per write: one write per event line cost a system call each, most of `--events` on a big recording. */

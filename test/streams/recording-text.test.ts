@@ -60,6 +60,16 @@ describe('control characters in a recording', () => {
     expect(symbols).toEqual([SHOWN, `farm ${SHOWN}`]);
   });
 
+  it('are shown as visible escapes in keyframe states too (where a seek or a report starts)', async () => {
+    const file = await hostileRecording();
+    const symbols: string[] = [];
+    for await (const it of readRecording(file)) {
+      if (it.kind === 'keyframe') for (const row of it.state.portfolio.values()) symbols.push(row.contract.symbol);
+    }
+    expect(symbols.length).toBeGreaterThan(0);
+    expect(new Set(symbols)).toEqual(new Set([SHOWN]));
+  });
+
   it.each([
     ['replay --events', ['replay', '--events']],
     ['report --replay', ['report', '--replay']],

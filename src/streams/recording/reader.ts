@@ -11,9 +11,14 @@ import {
   FORMAT_NAME,
   GENESIS_HASH,
   LEGACY_SCHEMA_VERSION,
-  SCHEMA_VERSION,
+  READABLE_SCHEMA_VERSIONS,
   chainHash,
+  hashFormOf,
+  hashTail,
+  statedChars,
+  statedHash,
   unsealLine,
+  type HashForm,
   type IndexEntry,
   type RecordingFooter,
   type RecordingHeader,
@@ -29,29 +34,32 @@ export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structur
  * the deep neutralising below runs only for the few that might.
  */
 function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
-  if (hasByte(buf, 0x7f, start, end)) return true;
-  for (let i = buf.indexOf(0x5c, start); i !== -1 && i < end - 1; i = buf.indexOf(0x5c, i + 2)) {
-    const n = buf[i + 1]!;
-    if (n === 0x75 || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) return true; // u b f n r t
-  }
-  for (let i = buf.indexOf(0xc2, start); i !== -1 && i < end - 1; i = buf.indexOf(0xc2, i + 1)) {
-    if (buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
-  }
-  for (let i = buf.indexOf(0xd8, start); i !== -1 && i < end - 1; i = buf.indexOf(0xd8, i + 1)) {
-    if (buf[i + 1] === 0x9c) return true;
-  }
-  for (let i = buf.indexOf(0xe2, start); i !== -1 && i < end - 2; i = buf.indexOf(0xe2, i + 1)) {
-    const b1 = buf[i + 1]!;
-    const b2 = buf[i + 2]!;
-    if (b1 === 0x80 && (b2 === 0x8e || b2 === 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return true;
-    if (b1 === 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;
+  // One pass over the line's bytes. Buffer.indexOf per byte of interest looked past the line's end to the next
+  // occurrence anywhere in the chunk (256 KiB for a byte no line holds): a third of a replay's time went there.
+  for (let i = start; i < end; i++) {
+    const b = buf[i]!;
+    if (b < 0x5c) continue;
+    if (b === 0x5c) {
+      if (i + 1 >= end) return false;
+      const n = buf[i + 1]!;
+      if (n === 0x75 || n === 0x62 || n === 0x66 || n === 0x6e || n === 0x72 || n === 0x74) return true; // u b f n r t
+      i++; // the escaped character, so that an escaped backslash before a `u` is not read as an escape
+      continue;
+    }
+    if (b < 0x7f) continue;
+    if (b === 0x7f) return true;
+    if (b === 0xc2) {
+      if (i + 1 < end && buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
+    } else if (b === 0xd8) {
+      if (i + 1 < end && buf[i + 1] === 0x9c) return true;
+    } else if (b === 0xe2 && i + 2 < end) {
+      const b1 = buf[i + 1]!;
+      const b2 = buf[i + 2]!;
+      if (b1 === 0x80 && (b2 === 0x8e || b2 === 0x8f || (b2 >= 0xaa && b2 <= 0xae))) return true;
+      if (b1 === 0x81 && b2 >= 0xa6 && b2 <= 0xa9) return true;
+    }
   }
   return false;
-}
-
-function hasByte(buf: Buffer, byte: number, start: number, end: number): boolean {
-  const i = buf.indexOf(byte, start);
-  return i !== -1 && i < end;
 }
 
 /** A recording that cannot be read past `line`; everything before it was yielded and is trustworthy. */
@@ -104,6 +112,12 @@ export interface ReadOptions {
    * looks for a few kinds of event (replay markers) then skips the decoding of every price tick.
    */
   readonly decodeTypes?: ReadonlySet<string>;
+  /**
+   * The line of a keyframe (from the seek index) the caller folds on from: before it, events are decoded only if
+   * `decodeTypes` lists them (none without it) and no keyframe state is decoded; that keyframe's state is; after it,
+   * every event is. Everything is still checked line by line from the top.
+   */
+  readonly decodeFromLine?: number;
   /**
    * Start at a keyframe from the seek index instead of the top: the header (read separately), the keyframe's
    * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
@@ -286,7 +300,6 @@ async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefin
 }
 
 /** `,"hash":"` + 64 hex digits + `"}`: the tail every sealed line ends with (format.ts). */
-const HASH_TAIL = 9 + 64 + 2;
 const HASH_FIELD = Buffer.from(',"hash":"', 'latin1');
 const EVENT_PREFIX = Buffer.from('{"kind":"event","event":', 'latin1');
 const KEYFRAME_SEQ = Buffer.from('{"kind":"keyframe","seq":', 'latin1');
@@ -313,14 +326,42 @@ function digitsEnd(buf: Buffer, at: number, end: number): number {
 class ByteChain {
   private scratch = Buffer.allocUnsafe(4096);
   private head = 0;
+  /** How lines state their hash; until the header says, the header is read as text. */
+  private tail: number;
+  private stated: number;
+  /** The previous line's full hash as text, made only when asked for: its hex digits are in `scratch` already. */
+  private prevText: string | undefined;
 
-  constructor(public prev: string) {
+  constructor(
+    prev: string,
+    public form: HashForm,
+  ) {
     this.set(prev);
+    this.tail = hashTail(form);
+    this.stated = statedChars(form);
+  }
+
+  /** The lines after the header state their hash in this form. */
+  setForm(form: HashForm): void {
+    this.form = form;
+    this.tail = hashTail(form);
+    this.stated = statedChars(form);
+  }
+
+  /** Length of the `,"hash":"…"}` tail of this file's lines. */
+  get tailLength(): number {
+    return this.tail;
+  }
+
+  /** The full hash of the last line (64 hex digits). */
+  get prev(): string {
+    this.prevText ??= this.scratch.toString('latin1', 0, this.head - 1);
+    return this.prevText;
   }
 
   /** The line was checked as text: continue from its hash. */
   set(prev: string): void {
-    this.prev = prev;
+    this.prevText = prev;
     const len = Buffer.byteLength(prev) + 1;
     if (len > this.scratch.length) this.scratch = Buffer.allocUnsafe(len * 2);
     this.scratch.write(prev, 0);
@@ -333,7 +374,7 @@ class ByteChain {
    * chained to prev. False leaves everything as it was (the caller checks the line as text to say what is wrong).
    */
   advance(buf: Buffer, start: number, end: number): boolean {
-    const bodyEnd = end - HASH_TAIL;
+    const bodyEnd = end - this.tail;
     if (
       bodyEnd <= start ||
       buf[end - 1] !== 0x7d ||
@@ -342,7 +383,8 @@ class ByteChain {
     ) {
       return false;
     }
-    let h: string;
+    // The digest as a one-byte-per-character string: a Buffer per line costs an ArrayBuffer allocation each.
+    let d: string;
     const n = this.head + (bodyEnd - start) + 1;
     if (bodyEnd - start <= COPY_HASH_MAX) {
       if (n > this.scratch.length) {
@@ -352,18 +394,47 @@ class ByteChain {
       }
       buf.copy(this.scratch, this.head, start, bodyEnd);
       this.scratch[n - 1] = 0x7d;
-      h = hash('sha256', this.scratch.subarray(0, n), 'hex');
+      d = hash('sha256', this.scratch.subarray(0, n), 'binary');
     } else {
-      h = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest('hex');
+      d = createHash('sha256').update(this.scratch.subarray(0, this.head)).update(buf.subarray(start, bodyEnd)).update('}').digest('binary');
     }
-    const stated = end - 66;
-    for (let i = 0; i < 64; i++) if (h.charCodeAt(i) !== buf[stated + i]) return false;
-    this.prev = h;
-    buf.copy(this.scratch, 0, stated, stated + 64);
+    // Compared and written digit by digit from the digest: no hex or base64 string per line.
+    const stated = end - 2 - this.stated;
+    if (this.form === 'hex') {
+      for (let i = 0; i < 32; i++) {
+        const b = d.charCodeAt(i);
+        if (buf[stated + 2 * i] !== HEX[b >> 4] || buf[stated + 2 * i + 1] !== HEX[b & 15]) return false;
+      }
+    } else if (!tagMatches(d, buf, stated)) {
+      return false;
+    }
+    for (let i = 0; i < 32; i++) {
+      const b = d.charCodeAt(i);
+      this.scratch[2 * i] = HEX[b >> 4]!;
+      this.scratch[2 * i + 1] = HEX[b & 15]!;
+    }
     this.scratch[64] = 0x0a;
     this.head = 65;
+    this.prevText = undefined;
     return true;
   }
+}
+
+const HEX = Buffer.from('0123456789abcdef', 'latin1');
+const B64URL = Buffer.from('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_', 'latin1');
+
+/** Whether `buf` at `at` holds the 11 base64url characters of the digest's first 8 bytes (format.ts statedHash). */
+function tagMatches(d: string, buf: Buffer, at: number): boolean {
+  // Two groups of 3 bytes (4 characters each), then 2 bytes (3 characters, unpadded).
+  for (let g = 0; g < 2; g++) {
+    const v = (d.charCodeAt(3 * g) << 16) | (d.charCodeAt(3 * g + 1) << 8) | d.charCodeAt(3 * g + 2);
+    const o = at + 4 * g;
+    if (buf[o] !== B64URL[v >> 18] || buf[o + 1] !== B64URL[(v >> 12) & 63] || buf[o + 2] !== B64URL[(v >> 6) & 63] || buf[o + 3] !== B64URL[v & 63]) {
+      return false;
+    }
+  }
+  const v = (d.charCodeAt(6) << 8) | d.charCodeAt(7);
+  return buf[at + 8] === B64URL[v >> 10] && buf[at + 9] === B64URL[(v >> 4) & 63] && buf[at + 10] === B64URL[(v << 2) & 63];
 }
 
 /** What an event line read on the fast path stands for (only its kind is looked at). */
@@ -397,12 +468,12 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
   if (o.format !== FORMAT_NAME) {
     throw new RecordingError(file, 1, 'unsupported', `not a tws-risk recording (format ${JSON.stringify(o.format)})`);
   }
-  if (o.schemaVersion !== SCHEMA_VERSION && o.schemaVersion !== LEGACY_SCHEMA_VERSION) {
+  if (typeof o.schemaVersion !== 'number' || !READABLE_SCHEMA_VERSIONS.includes(o.schemaVersion)) {
     throw new RecordingError(
       file,
       1,
       'unsupported',
-      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads versions ${LEGACY_SCHEMA_VERSION} and ${SCHEMA_VERSION}); use the tws-risk version that wrote it`,
+      `schema version ${JSON.stringify(o.schemaVersion)} is not supported (this tws-risk reads versions ${READABLE_SCHEMA_VERSIONS.join(', ')}); use the tws-risk version that wrote it`,
     );
   }
   if (typeof o.startedAtMs !== 'number') throw new RecordingError(file, 1, 'structure', 'header has no startedAtMs');
@@ -415,10 +486,12 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  */
 export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
   let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
-  const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH);
+  const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH, hashFormOf(opts.from ? opts.from.header.schemaVersion : 1));
   let header: RecordingHeader | undefined = opts.from?.header;
   let footer: RecordingFooter | undefined;
   let truncatedTail = false;
+  /** The form the last line read as text stated its hash in (what the header is checked against). */
+  let headerForm: HashForm | undefined;
   let events = 0;
   let keyframes = 0;
   let firstSeq = 0;
@@ -440,7 +513,10 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         const { buf, start, end, terminated } = lines;
         // A keyframe is the whole state (megabytes for big books); when the caller folds from the start anyway,
         // check its hash but read only its seq instead of parsing it.
-        const skipStates = opts.skipKeyframeStates === true || (opts.firstKeyframeStateOnly === true && keyframes > 0);
+        const skipStates =
+          opts.skipKeyframeStates === true ||
+          (opts.firstKeyframeStateOnly === true && keyframes > 0) ||
+          (opts.decodeFromLine !== undefined && lineNo !== opts.decodeFromLine);
         let o: Record<string, unknown> | undefined;
         let eventJson: unknown;
         // The lines a replay is made of (events, and keyframes it skips) are checked on their bytes, and an event is
@@ -449,7 +525,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         // the problem exactly as it always did.
         if (terminated && lineNo > 1 && footer === undefined) {
           if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
-            const json = parseJson(buf, start + EVENT_PREFIX.length, end - HASH_TAIL);
+            const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
             if (json !== NOT_JSON && chain.advance(buf, start, end)) {
               o = EVENT_LINE;
               eventJson = json;
@@ -461,7 +537,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         if (o === undefined) {
           const text = buf.toString('utf8', start, end);
-          const sealed = unsealLine(text);
+          // The header's hash is read in either form: its schema version, inside it, says which form the file uses.
+          const sealed = unsealLine(text, lineNo === 1 && !opts.from ? 'any' : chain.form);
           let parsed: unknown;
           const skim = skipStates && terminated && sealed !== undefined ? skimKeyframe(text) : undefined;
           if (skim) {
@@ -482,22 +559,31 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           if (parsed === undefined) fail('malformed', 'line is not valid JSON');
           if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) fail('malformed', 'line is not a JSON object');
           if (sealed === undefined) fail('malformed', 'line has no hash field at its end');
-          if (chainHash(chain.prev, sealed!.body) !== sealed!.hash) {
+          const full = chainHash(chain.prev, sealed!.body);
+          headerForm = sealed!.hash.length === 64 ? 'hex' : 'tag';
+          if (statedHash(full, headerForm) !== sealed!.hash) {
             fail('tampered', `line breaks the hash chain (edited, inserted or removed lines); readable up to line ${lineNo - 1}`);
           }
-          chain.set(sealed!.hash);
+          chain.set(full);
           o = parsed as Record<string, unknown>;
           eventJson = o.event;
         }
         if (lineNo === 1) {
           header = neutraliseRecorded(checkHeader(file, o));
+          const form = hashFormOf(header.schemaVersion);
+          // A file states every hash in its version's form; a header in the other form was not written by us.
+          if (headerForm !== form) {
+            fail('malformed', `schema ${header.schemaVersion} states hashes as ${form === 'hex' ? '64 hex digits' : '11-character tags'}; its header does not`);
+          }
+          chain.setForm(form);
           yield { kind: 'header', line: 1, header };
           continue;
         }
         switch (o.kind) {
           case 'event': {
             const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
-            if (opts.decodeTypes && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !opts.decodeTypes.has(raw.type)) {
+            const only = opts.decodeFromLine === undefined ? opts.decodeTypes : lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+            if (only && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !only.has(raw.type)) {
               const problem = envelopeProblem(raw);
               if (problem) fail('malformed', `bad event: ${problem}`);
               const seq = raw.seq as number;
@@ -539,7 +625,9 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
             if (skipStates) break;
             let state: PortfolioState;
             try {
-              state = decodeState(o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+              // Neutralised as JSON, before decoding: the decoded state keeps its rows in persistent maps, which the
+              // deep neutralising leaves alone as class instances (a keyframe's symbols reached the terminal so).
+              state = decodeState(mayHoldControls(buf, start, end) ? neutraliseRecorded(o.state) : o.state, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
             } catch (e) {
               if (e instanceof CodecError) fail('malformed', `bad keyframe: ${e.message}`);
               throw e;
@@ -549,7 +637,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
               line: lineNo,
               seq: lastSeq,
               at: Number(o.at),
-              state: mayHoldControls(buf, start, end) ? neutraliseRecorded(state!) : state!,
+              state: state!,
             };
             break;
           }
@@ -601,13 +689,14 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
 export type VerifyResult =
   { readonly ok: true; readonly summary: ReadSummary } | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
-/** Every event type: a reader asked to decode none of them checks each event's envelope only. */
+const NO_TYPES: ReadonlySet<string> = new Set();
+
 /**
  * What `verify` still decodes: the operator's and the guard's steps and the alert transitions. They carry no
  * Decimal and are a few per session, so checking their typed shapes costs nothing, and a recording whose operator
  * detail a replay would refuse is not called VALID.
  */
-const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActed', 'guardActed', 'alertChanged']);
+export const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActed', 'guardActed', 'alertChanged']);
 
 /**
  * Reads the whole file, checking everything; never throws for a bad file. `decode: false` (what `tws-risk verify`

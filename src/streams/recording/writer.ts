@@ -2,15 +2,25 @@
 import { closeSync, fsyncSync, writeSync } from 'node:fs';
 import { mkdirPrivate, openExclusive, replaceExclusive } from './open-unique.js';
 import { dirname } from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { constants as zc, crc32, deflateRawSync } from 'node:zlib';
 import { encodeState } from '../../model/codec.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
-import { FORMAT_NAME, GENESIS_HASH, SCHEMA_VERSION, indexPathOf, sealLine, type IndexEntry, type RecordingHeader, type RecordingSource } from './format.js';
+import {
+  FORMAT_NAME,
+  GENESIS_HASH,
+  SCHEMA_VERSION,
+  hashFormOf,
+  indexPathOf,
+  sealLine,
+  type IndexEntry,
+  type RecordingHeader,
+  type RecordingSource,
+} from './format.js';
 
 export interface WriterOptions {
   readonly file: string;
-  /** Compress with gzip (a member per event-loop turn or 64 KiB, so a crash leaves a readable prefix). */
+  /** Compress with gzip (a segment per event-loop turn or 64 KiB, so a crash leaves a readable prefix). */
   readonly gzip?: boolean;
   readonly appVersion: string;
   readonly source: RecordingSource;
@@ -29,12 +39,61 @@ export interface WriterOptions {
 
 /** Pending gzip text is compressed and written once it reaches this size, or at the end of the event-loop turn. */
 const GZIP_MEMBER_BYTES = 64 * 1024;
+/** Deflate looks back at most 32 KiB: the text a segment may refer to. */
+const WINDOW = 32 * 1024;
+/** A gzip member's header: deflate, no name, no time, Unix (what zlib writes). */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
+/** An empty final deflate block (fixed Huffman): ends a member's deflate stream after a sync-flushed segment. */
+const FINAL_BLOCK = Buffer.from([0x03, 0x00]);
+const HASH_FORM = hashFormOf(SCHEMA_VERSION);
+
+/**
+ * One gzip member written in segments as the lines come (pigz's construction): each segment is raw deflate
+ * ending in a sync flush, compressed with the member's last 32 KiB of text as its dictionary, so it refers back
+ * to the lines before it exactly as one deflate stream would. A member per event-loop turn restarted the
+ * compressor's memory every few lines; this keeps it until the member ends (at a keyframe, where a seek starts
+ * decompressing, and at close). A file cut off mid-member still decompresses up to its last whole segment.
+ */
+class GzipMember {
+  private open = false;
+  private crc = 0;
+  private size = 0;
+  private window: Buffer = Buffer.alloc(0);
+
+  /** The bytes to write for this text: the member's header first if it starts here, then one segment. */
+  segment(text: Buffer): Buffer {
+    const head = this.open ? undefined : GZIP_HEADER;
+    const seg = deflateRawSync(text, { finishFlush: zc.Z_SYNC_FLUSH, ...(this.window.length > 0 ? { dictionary: this.window } : {}) });
+    this.open = true;
+    this.crc = crc32(text, this.crc);
+    this.size = (this.size + text.length) >>> 0;
+    this.window =
+      text.length >= WINDOW
+        ? Buffer.from(text.subarray(text.length - WINDOW))
+        : Buffer.concat([this.window.subarray(Math.max(0, this.window.length + text.length - WINDOW)), text]);
+    return head ? Buffer.concat([head, seg]) : seg;
+  }
+
+  /** The bytes that end the member (none if none is open): the final block, CRC-32 and size of its text. */
+  end(): Buffer | undefined {
+    if (!this.open) return undefined;
+    const trailer = Buffer.alloc(10);
+    FINAL_BLOCK.copy(trailer, 0);
+    trailer.writeUInt32LE(this.crc >>> 0, 2);
+    trailer.writeUInt32LE(this.size, 6);
+    this.open = false;
+    this.crc = 0;
+    this.size = 0;
+    this.window = Buffer.alloc(0);
+    return trailer;
+  }
+}
 
 /**
  * Writes one recording. Plain files: every line reaches the OS with a synchronous write before `append` returns,
- * so a killed process leaves every appended line. Gzip files: lines are compressed synchronously as one gzip
- * member per event-loop turn (or per 64 KiB in a burst) and written at once, so memory stays bounded whatever the
- * event rate, and a kill loses at most the lines of the current turn. Keyframes, operator actions and close flush
+ * so a killed process leaves every appended line. Gzip files: lines are compressed synchronously as one segment of
+ * the current gzip member per event-loop turn (or per 64 KiB in a burst) and written at once, so memory stays
+ * bounded whatever the event rate, and a kill loses at most the lines of the current turn. Keyframes, operator actions and close flush
  * and fsync. The file is created exclusively and private (0600): an existing recording is never overwritten.
  * After a failed write the writer is broken: every later call throws that error (a partly written line may
  * end the file, which readers treat as a cut-off tail).
@@ -44,6 +103,7 @@ export class RecordingWriter {
   private readonly path: string;
   private readonly gzip: boolean;
   private pending: string[] = [];
+  private readonly member = new GzipMember();
   private pendingBytes = 0;
   private flushScheduled = false;
   private prevHash = GENESIS_HASH;
@@ -108,7 +168,7 @@ export class RecordingWriter {
   keyframe(state: PortfolioState): void {
     if (this.events === 0) this.lastSeq = state.lastSeq;
     // A keyframe starts a new gzip member, so a reader can start decompressing exactly there.
-    this.flushGzip();
+    this.flushGzip(true);
     const entry: IndexEntry = { seq: state.lastSeq, at: state.lastEventAt, offset: this.bytes, line: this.lines + 1, prevHash: this.prevHash };
     this.writeIndex(`${JSON.stringify(entry)}\n`);
     this.writeLine({ kind: 'keyframe', seq: state.lastSeq, at: state.lastEventAt, state: encodeState(state) });
@@ -123,6 +183,14 @@ export class RecordingWriter {
       this.abandon();
       throw this.broken;
     }
+    // The footer gets a gzip member of its own: whoever checks the seal reads the file's tail (recorder.ts
+    // isSealedFile), and the member it would otherwise end may have begun a keyframe interval earlier.
+    try {
+      this.flushGzip(true);
+    } catch (e) {
+      this.abandon();
+      throw e;
+    }
     this.writeLine({
       kind: 'footer',
       events: this.events,
@@ -132,7 +200,7 @@ export class RecordingWriter {
       reason,
     });
     try {
-      this.flushGzip();
+      this.flushGzip(true);
       fsyncSync(this.fd);
     } catch (e) {
       this.abandon();
@@ -170,7 +238,7 @@ export class RecordingWriter {
   private writeLine(body: object): void {
     if (this.closed) throw new Error(`recording ${this.path} is closed`);
     if (this.broken) throw this.broken;
-    const { text, hash } = sealLine(this.prevHash, body);
+    const { text, hash } = sealLine(this.prevHash, body, HASH_FORM);
     this.prevHash = hash;
     this.lines++;
     if (!this.gzip) {
@@ -196,13 +264,19 @@ export class RecordingWriter {
     }
   }
 
-  /** Compresses the pending lines as one gzip member (readers decode concatenated members) and writes it. */
-  private flushGzip(): void {
-    if (this.pending.length === 0) return;
-    const member = gzipSync(this.pending.join(''));
-    this.pending = [];
-    this.pendingBytes = 0;
-    this.writeRaw(member);
+  /**
+   * Compresses the pending lines as the next segment of the current gzip member and writes it; `endMember` also
+   * closes the member (readers decode concatenated members).
+   */
+  private flushGzip(endMember = false): void {
+    if (this.pending.length > 0) {
+      const seg = this.member.segment(Buffer.from(this.pending.join('')));
+      this.pending = [];
+      this.pendingBytes = 0;
+      this.writeRaw(seg);
+    }
+    const end = endMember ? this.member.end() : undefined;
+    if (end) this.writeRaw(end);
   }
 
   private writeRaw(buf: Buffer): void {

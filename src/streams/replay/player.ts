@@ -6,7 +6,7 @@ import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
 import type { IndexEntry, RecordingHeader } from '../recording/format.js';
 import { readRecording, RecordingError, type ReadSummary, type RecordingItem, type RecordingProblem } from '../recording/reader.js';
 import { MARKER_EVENT_TYPES, markerOf, newMarkerMemory, nextMarker, prevMarker, type Marker } from './markers.js';
-import { loadIndex, readHeader, withRecordedAlerts, type SeekTarget } from './seek.js';
+import { keyframesKeepAlerts, loadIndex, readHeader, withRecordedAlerts, type SeekTarget } from './seek.js';
 
 /*
  * DESIGN.md "Replay": the recording is the source; state is the same fold as live. Playing reads the file once,
@@ -383,7 +383,7 @@ export class ReplayPlayer implements ReplayControls {
           // The keyframe we started from, or the base keyframe a rotated file opens with.
           if (item.seq > state.lastSeq && (state === INITIAL_STATE || !('seq' in t) || item.seq <= t.seq)) {
             state = item.state;
-            keyframeLackedAlerts = item.state.alerts.size === 0;
+            keyframeLackedAlerts = item.state.alerts.size === 0 && !keyframesKeepAlerts(this.header);
           }
           continue;
         }
@@ -399,7 +399,7 @@ export class ReplayPlayer implements ReplayControls {
       cursor.done = true;
       message = `stopped at ${e.file.split(/[\\/]/).pop()}:${e.line}: ${e.detail}`;
     }
-    // A keyframe without alerts (older files, or none recorded) is completed from the top of the file (seek.ts).
+    // A keyframe of an older file without alerts (none, or not kept) is completed from the top of the file (seek.ts).
     state = await withRecordedAlerts(this.file, state, keyframeLackedAlerts).catch(() => state);
     if (gen !== this.gen) {
       await it.return(undefined as never).catch(() => undefined);

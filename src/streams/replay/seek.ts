@@ -90,6 +90,15 @@ async function alertEventsOf(file: string): Promise<readonly FeedEvent[]> {
 }
 
 /**
+ * Whether a keyframe of this file that lists no alerts means "none": schema-3 writers always keep them, so its
+ * keyframes are the whole state and a seek from one never reads the file from the top (a cold seek in a long
+ * recording cost seconds). Older keyframes may predate alerts in the state.
+ */
+export function keyframesKeepAlerts(header: RecordingHeader | undefined): boolean {
+  return header !== undefined && header.schemaVersion >= 3;
+}
+
+/**
  * `state` with its alerts rebuilt from the top of the file, when it was folded on from a keyframe that listed none
  * (the events after the keyframe then only added to an empty list).
  */
@@ -149,7 +158,7 @@ async function seekFrom(file: string, target: SeekTarget, entries: readonly Inde
       if (item.kind === 'keyframe') {
         if (item.seq > state.lastSeq && !past(item.seq, item.at, target)) {
           state = item.state;
-          keyframeLackedAlerts = item.state.alerts.size === 0;
+          keyframeLackedAlerts = item.state.alerts.size === 0 && !keyframesKeepAlerts(header);
         }
         continue;
       }
