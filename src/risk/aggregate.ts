@@ -5,6 +5,9 @@ import { Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import type { StressReport } from './report.js';
 
+/** The aggregate row's id among account ids (TWS account ids are never this word); views may name it without the session core. */
+export const ALL_ACCOUNTS = 'all';
+
 export interface AccountFigures {
   readonly account: string;
   readonly state: PortfolioState;

@@ -5,7 +5,7 @@ import type { FeedEvent, FeedEventBody } from '../model/events.js';
 import type { Decimal } from '../model/money.js';
 import type { Health } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
-import { aggregateAccounts, type Aggregate, type AccountFigures } from '../risk/aggregate.js';
+import { ALL_ACCOUNTS, aggregateAccounts, type Aggregate, type AccountFigures } from '../risk/aggregate.js';
 import { SEVERITY_RANK, type Alert, type Severity } from '../risk/alerts/index.js';
 import type { AccountSession, SessionFeed, SessionView } from './session.js';
 
@@ -17,7 +17,7 @@ import type { AccountSession, SessionFeed, SessionView } from './session.js';
  */
 
 /** The Accounts pane's aggregate row: selecting it shows sums, never a target for trading. */
-export const ALL_ACCOUNTS = 'all';
+export { ALL_ACCOUNTS };
 
 export interface AccountMember {
   readonly account: string;

@@ -1,6 +1,7 @@
 // The Accounts pane (several accounts followed): one row per account and the aggregate row "all".
 import type { Decimal } from '../../model/money.js';
-import { ALL_ACCOUNTS, type AccountRow, type AccountsView } from '../../session/accounts.js';
+import { ALL_ACCOUNTS } from '../../risk/aggregate.js';
+import type { AccountRow, AccountsView } from '../../session/accounts.js';
 import { fitColumns, money, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { ListUi } from '../ui-state.js';
