@@ -137,7 +137,7 @@ if (process.argv[2] === 'first-frame') {
 
 const results: BenchResult[] = [];
 const { renderConsole } = await import('../src/views/render-console.js');
-const { ConsoleStore } = await import('../src/views/store.js');
+const { ConsoleStore, CONSOLE_FRAME_MS } = await import('../src/views/store.js');
 const { createStressRunner } = await import('../src/session/stress-model.js');
 const { createAlertRunner } = await import('../src/session/alert-runner.js');
 const { state: base, rows } = book();
@@ -233,7 +233,12 @@ for (const frozen of [false, true]) {
   const tty = new CountingTty();
   const events$ = new Subject<FeedEvent>();
   const feed = { state: base, events$ };
-  const store = new ConsoleStore(feed, { throttleMs: 250, session: new AccountSession(feed, { risk: createStressRunner(), alerts: createAlertRunner() }) });
+  // Paced as the console's store is (src/commands/console.ts).
+  const store = new ConsoleStore(feed, {
+    throttleMs: 250,
+    frameMs: CONSOLE_FRAME_MS,
+    session: new AccountSession(feed, { risk: createStressRunner(), alerts: createAlertRunner() }),
+  });
   let frames = 0;
   const ink = renderConsole(
     appProps(store),

@@ -135,7 +135,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // React's development build checks and times every render (several times slower); a terminal session is production.
   process.env.NODE_ENV ??= 'production';
   if (level && !theme.noColor && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = level;
-  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
+  const [{ renderConsole }, { ConsoleStore, CONSOLE_FRAME_MS }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
     import('../views/render-console.js'),
     import('../views/store.js'),
     import('../session/stress-model.js'),
@@ -182,6 +182,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const store = new ConsoleStore(feed, {
     ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
     throttleMs: o.settings.ui.throttleMs,
+    frameMs: Math.max(CONSOLE_FRAME_MS, o.settings.ui.throttleMs),
     session,
     clock,
   });
