@@ -28,12 +28,13 @@ const root = [resolve(here, '..'), resolve(here, '..', '..')].find((d) => {
 const WARMUP_S = Number(process.env.BENCH_CONSOLE_WARMUP_S ?? 20);
 const MEASURE_S = Number(process.env.BENCH_CONSOLE_S ?? 30);
 const MEMORY_S = Number(process.env.BENCH_CONSOLE_MEMORY_S ?? 0);
-const RUNS = (process.env.BENCH_CONSOLE_RUNS ?? 'steady,frozen,alone').split(',');
+const RUNS = (process.env.BENCH_CONSOLE_RUNS ?? 'steady,frozen,alone').split(',').filter(Boolean);
 /** Extra Node flags for the console (e.g. a V8 flag under test), after the product's own. */
 const EXTRA_FLAGS = (process.env.BENCH_CONSOLE_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 /** A pinned simulator calendar: the session looks the same whatever day the bench runs. */
 const START = '2026-03-02T14:30:00Z';
 const SOCKET = `tws-risk-bench-${process.pid}`;
+const SIM_SOCKET = `${SOCKET}-sim`;
 const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -122,16 +123,10 @@ function spawnSim(home: string): { ready: Promise<{ pid: number; port: number }>
   const log = join(home, 'sim.log');
   writeFileSync(log, '', { mode: 0o600 });
   const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
-  // In tmux too (its own window in a separate session), so it is killed with the server whatever happens.
-  spawnSync('tmux', [
-    '-L',
-    SOCKET,
-    'new-session',
-    '-d',
-    '-s',
-    'sim',
-    `exec ${node} ${shq(join(root, 'bin', 'tws-risk'))} sim --port 0 --control-port 0 --start ${START} 2>${shq(log)}`,
-  ]);
+  // In tmux too, on its own server (the console's is killed and started again between runs), so it ends with the bench.
+  const sim = `exec ${node} ${shq(join(root, 'bin', 'tws-risk'))} sim --port 0 --control-port 0 --start ${START} 2>${shq(log)}`;
+  const r = spawnSync('tmux', ['-L', SIM_SOCKET, 'new-session', '-d', '-s', 'sim', sim], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`tmux: the simulator did not start: ${r.stderr.trim()}`);
   const ready = (async () => {
     let port = 0;
     await until('the simulator to listen', () => {
@@ -139,9 +134,9 @@ function spawnSim(home: string): { ready: Promise<{ pid: number; port: number }>
       if (m) port = Number(m[1]);
       return port > 0;
     });
-    return { pid: Number(tmux('display', '-p', '-t', 'sim:0', '#{pane_pid}')), port };
+    return { pid: Number(spawnSync('tmux', ['-L', SIM_SOCKET, 'display', '-p', '-t', 'sim:0', '#{pane_pid}'], { encoding: 'utf8' }).stdout.trim()), port };
   })();
-  return { ready, stop: () => spawnSync('tmux', ['-L', SOCKET, 'kill-server']) };
+  return { ready, stop: () => spawnSync('tmux', ['-L', SIM_SOCKET, 'kill-server']) };
 }
 
 const results: BenchResult[] = [];
