@@ -45,6 +45,20 @@ function tmux(...args: string[]): string {
   return r.stdout.trim();
 }
 
+/** A new tmux server and session; once more after a moment if the server went away as it started (seen under load). */
+async function startSession(args: string[]): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      tmux('new-session', ...args);
+      return;
+    } catch (e) {
+      if (attempt === 3) throw e;
+      spawnSync('tmux', ['-L', SOCKET, 'kill-server']);
+      await sleep(1000);
+    }
+  }
+}
+
 /** CPU ticks (user + system) of a process so far. */
 function cpuTicks(pid: number): number {
   const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -87,7 +101,7 @@ async function run(kind: 'steady' | 'frozen' | 'alone', measureS: number, home: 
     }
     // The console records, as a user's does (into the bench's own HOME).
     const cmd = kind === 'alone' ? `${bin} live --port ${simPort} --client-id 7` : `${bin} demo --start ${START}`;
-    tmux('new-session', '-d', '-s', 'bench', '-x', '200', '-y', '50', `exec env ${env} ${node} ${cmd}`);
+    await startSession(['-d', '-s', 'bench', '-x', '200', '-y', '50', `exec env ${env} ${node} ${cmd}`]);
     tmux('new-window', '-d', '-t', 'bench', 'exec top -d 1');
     const consolePid = Number(tmux('display', '-p', '-t', 'bench:0', '#{pane_pid}'));
     const topPid = Number(tmux('display', '-p', '-t', 'bench:1', '#{pane_pid}'));
