@@ -35,6 +35,7 @@ try {
   results.push(...child('risk.js'));
   results.push(...child('live.js'));
   results.push(...child('render.js'));
+  results.push(...child('console.js'));
   results.push(...child('fleet.js'));
 } finally {
   rmSync(tmp, { recursive: true, force: true });

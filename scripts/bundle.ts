@@ -30,7 +30,10 @@ const inkOutput: Plugin = {
     const inkEntry = createRequire(join(root, 'package.json')).resolve('ink');
     const outputFile = join(dirname(inkEntry), 'output.js');
     b.onLoad({ filter: /[\\/]src[\\/]views[\\/]ink-output\.ts$/ }, () => ({
-      contents: `export const importInkOutput = () => import(${JSON.stringify(outputFile)});\n`,
+      // From Ink's own folder, '@alcalzone/ansi-tokenize' resolves to the copy Ink's Output imports.
+      contents:
+        `export const importInkOutput = () => import(${JSON.stringify(outputFile)});\n` +
+        `export const importAnsiTokenize = () => import('@alcalzone/ansi-tokenize').catch(() => ({}));\n`,
       loader: 'js',
       resolveDir: dirname(outputFile),
     }));

@@ -160,7 +160,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // React's development build checks and times every render (several times slower); a terminal session is production.
   process.env.NODE_ENV ??= 'production';
   if (level && !theme.noColor && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = level;
-  const [{ renderConsole }, { ConsoleStore }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
+  const [{ renderConsole }, { ConsoleStore, CONSOLE_FRAME_MS }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
     import('../views/render-console.js'),
     import('../views/store.js'),
     import('../session/stress-model.js'),
@@ -217,6 +217,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const live = player || o.follow ? undefined : o.feed;
   let trading: ConsoleTrading | undefined;
   let accountsTrading: AccountsTrading | undefined;
+  // Prices and the clock redraw at most this often; health, alerts, orders and keys at once (docs/performance.md).
+  const frameMs = Math.max(CONSOLE_FRAME_MS, o.settings.ui.throttleMs);
   let store: InstanceType<typeof ConsoleStore>;
   let offAccounts: (() => void) | undefined;
   if (o.multi && live) {
@@ -229,7 +231,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     });
     const set = followed.set;
     accountsTrading = followed.trading;
-    store = new ConsoleStore(set.feed, { throttleMs: o.settings.ui.throttleMs, session: set.session, accounts: () => set.view(), clock });
+    store = new ConsoleStore(set.feed, { throttleMs: o.settings.ui.throttleMs, frameMs, session: set.session, accounts: () => set.view(), clock });
     offAccounts = set.onChange(() => store.publish());
     multiSet = set;
   } else {
@@ -239,6 +241,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(player ? { displayNow: () => player.clock(), replay: () => player.status() } : {}),
       ...(o.follow ? { follow: () => o.follow!.status() } : {}),
       throttleMs: o.settings.ui.throttleMs,
+      frameMs,
       session: core.session,
       clock,
     });

@@ -1,5 +1,5 @@
 // Keeps Ink's line-tokenising and width caches across frames, so a line that did not change is not re-measured.
-import { importInkOutput } from './ink-output.js';
+import { importAnsiTokenize, importInkOutput } from './ink-output.js';
 
 /*
  * Ink (8.0) builds a new Output for every frame, and with it new caches of each line's styled characters
@@ -11,22 +11,157 @@ import { importInkOutput } from './ink-output.js';
  * Anything unexpected (another Ink version without these members) leaves Ink as it is: slower, never wrong.
  */
 
-/** Entries per cache before it starts over: a 200x50 screen has a few thousand distinct lines and cells. */
+/** Entries per cache before it starts over, whatever the generations hold (a guard; a frame needs a few thousand). */
 const MAX_ENTRIES = 20_000;
 
-class BoundedMap<K, V> extends Map<K, V> {
-  override set(key: K, value: V): this {
-    if (this.size >= MAX_ENTRIES) this.clear();
-    return super.set(key, value);
+/*
+ * A cache that keeps what the last two frames used. A count bound alone was not enough: the tokenised lines are
+ * arrays of one cell object per character (10-20 kB for a 200-column line), lines with a moving mark or clock are new
+ * every frame, and 20,000 of them were most of the console's resident memory after five minutes (docs/performance.md).
+ * Each frame starts a generation: what the frame before used and this one uses again moves forward, the rest is let go.
+ */
+class GenerationMap<K, V> {
+  private current = new Map<K, V>();
+  private older = new Map<K, V>();
+  nextGeneration(): void {
+    this.older = this.current;
+    this.current = new Map();
   }
+  get(key: K): V | undefined {
+    let v = this.current.get(key);
+    if (v === undefined) {
+      v = this.older.get(key);
+      if (v !== undefined) this.current.set(key, v);
+    }
+    return v;
+  }
+  has(key: K): boolean {
+    return this.current.has(key) || this.older.has(key);
+  }
+  set(key: K, value: V): this {
+    if (this.current.size >= MAX_ENTRIES) this.current.clear();
+    this.current.set(key, value);
+    return this;
+  }
+}
+
+interface Clip {
+  readonly x1?: number | undefined;
+  readonly x2?: number | undefined;
+  readonly y1?: number | undefined;
+  readonly y2?: number | undefined;
+}
+
+type Operation =
+  | { readonly type: 'write'; readonly x: number; readonly y: number; readonly text: string; readonly transformers: readonly unknown[] }
+  | { readonly type: 'clip'; readonly clip: Clip }
+  | { readonly type: 'unclip' };
+
+interface Cell {
+  readonly type: 'char';
+  readonly value: string;
+  readonly fullWidth: boolean;
+  readonly styles: readonly unknown[];
 }
 
 interface OutputLike {
   caches: { widths: Map<string, number>; blockWidths: Map<string, number>; styledChars: Map<string, unknown> };
-  get(): unknown;
+  operations: Operation[];
+  width: number;
+  height: number;
+  get(): { output: string; height: number };
+  applyWriteOperation(output: (Cell[] | undefined)[], operation: Operation, clip: Clip | undefined): void;
 }
 
 let installed: boolean | undefined;
+
+/** Rows drawn and rows reused since start (bench/render.ts reports them per frame); `reuse` off draws every row. */
+export const inkRowCache = { reuse: true, rowsDrawn: 0, rowsReused: 0 };
+
+/*
+ * Rows that did not change are not drawn again. Ink's Output.get() starts each frame from a blank 200x50 grid (10,000
+ * cell objects), applies every write of the frame and serialises every row, although a moved mark changes one or two
+ * rows. A row's text is a function of the screen width and of the writes that reach it, in order: each write's text,
+ * position, transformers (functions: compared by identity, and a memoised component keeps its own) and the clip in
+ * force. That list is the row's key; a row whose key equals the previous frame's keeps the previous frame's text, and
+ * only the other rows are drawn, by Ink's own applyWriteOperation on a grid that holds just those rows (it skips rows
+ * it has not been given). So a row is reused only where Ink would have drawn the same text.
+ */
+let previous: { width: number; rows: string[]; keys: unknown[][] } | undefined;
+
+const intersectBound = (a: number | undefined, b: number | undefined, tighter: (x: number, y: number) => number) =>
+  a === undefined ? b : b === undefined ? a : tighter(a, b);
+
+/** Ink's intersectClips (output.js): nested clips intersect. */
+function intersect(outer: Clip | undefined, inner: Clip): Clip {
+  if (!outer) return inner;
+  return {
+    x1: intersectBound(outer.x1, inner.x1, Math.max),
+    x2: intersectBound(outer.x2, inner.x2, Math.min),
+    y1: intersectBound(outer.y1, inner.y1, Math.max),
+    y2: intersectBound(outer.y2, inner.y2, Math.min),
+  };
+}
+
+const sameKey = (a: readonly unknown[] | undefined, b: readonly unknown[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
+
+function lineCount(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => string): { output: string; height: number } {
+  const { width, height, operations } = output;
+  const keys: unknown[][] = Array.from({ length: height }, () => []);
+  const clipOf = new Array<Clip | undefined>(operations.length);
+  const clips: (Clip | undefined)[] = [];
+  operations.forEach((op, i) => {
+    if (op.type === 'clip') clips.push(intersect(clips.at(-1), op.clip));
+    else if (op.type === 'unclip') clips.pop();
+    else {
+      const clip = clips.at(-1);
+      clipOf[i] = clip;
+      const from = Math.max(0, op.y, clip?.y1 ?? 0);
+      const to = Math.min(height, op.y + lineCount(op.text), clip?.y2 ?? height);
+      for (let r = from; r < to; r++) keys[r]!.push(op.text, op.x, op.y, clip?.x1, clip?.x2, clip?.y1, clip?.y2, op.transformers.length, ...op.transformers);
+    }
+  });
+  const last = previous?.width === width ? previous : undefined;
+  const grid: (Cell[] | undefined)[] = new Array<Cell[] | undefined>(height);
+  let drawn = 0;
+  for (let r = 0; r < height; r++) {
+    if (sameKey(last?.keys[r], keys[r]!) && last!.rows[r] !== undefined) continue;
+    const row: Cell[] = [];
+    for (let x = 0; x < width; x++) row.push({ type: 'char', value: ' ', fullWidth: false, styles: [] });
+    grid[r] = row;
+    drawn++;
+  }
+  if (drawn > 0) {
+    operations.forEach((op, i) => {
+      if (op.type !== 'write') return;
+      const clip = clipOf[i];
+      const from = Math.max(0, op.y, clip?.y1 ?? 0);
+      const to = Math.min(height, op.y + lineCount(op.text), clip?.y2 ?? height);
+      for (let r = from; r < to; r++) {
+        if (grid[r]) {
+          output.applyWriteOperation(grid, op, clip);
+          return;
+        }
+      }
+    });
+  }
+  // As Ink's get(): holes left by wide characters dropped, trailing blanks trimmed.
+  // The grid is sparse (holes for reused rows), which map() would skip: index it instead.
+  const rows = Array.from({ length: height }, (_, r) => {
+    const row = grid[r];
+    return row ? styledCharsToString(row.filter((c) => c !== undefined)).trimEnd() : last!.rows[r]!;
+  });
+  previous = { width, rows, keys };
+  inkRowCache.rowsDrawn += drawn;
+  inkRowCache.rowsReused += height - drawn;
+  return { output: rows.join('\n'), height };
+}
 
 /** Installs the shared caches once; returns whether they are in use. */
 export async function shareInkOutputCaches(): Promise<boolean> {
@@ -42,14 +177,22 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     if (!Caches || !(probe.caches.widths instanceof Map) || !(probe.caches.styledChars instanceof Map) || typeof Output.prototype.get !== 'function')
       return false;
     const shared = new Caches();
-    shared.widths = new BoundedMap();
-    shared.blockWidths = new BoundedMap();
-    shared.styledChars = new BoundedMap();
+    // Ink calls only get() and set() on these (output.js OutputCaches).
+    const generations = [new GenerationMap<string, number>(), new GenerationMap<string, number>(), new GenerationMap<string, unknown>()] as const;
+    shared.widths = generations[0] as unknown as Map<string, number>;
+    shared.blockWidths = generations[1] as unknown as Map<string, number>;
+    shared.styledChars = generations[2] as unknown as Map<string, unknown>;
     const get = Output.prototype.get;
+    // The tokenizer Ink itself uses, whose cells these are.
+    const { styledCharsToString } = (await importAnsiTokenize()) as {
+      styledCharsToString?: (cells: Cell[]) => string;
+    };
+    const byRows = typeof styledCharsToString === 'function' && typeof Output.prototype.applyWriteOperation === 'function' && Array.isArray(probe.operations);
     // get() is where a frame's writes are applied, the only reader of the caches.
     Output.prototype.get = function (this: OutputLike) {
       this.caches = shared;
-      return get.call(this);
+      for (const g of generations) g.nextGeneration();
+      return byRows && inkRowCache.reuse ? getByRows(this, styledCharsToString) : get.call(this);
     };
     installed = true;
   } catch {

@@ -44,6 +44,13 @@ export const IMMEDIATE_EVENTS: ReadonlySet<FeedEventType> = new Set<FeedEventTyp
   'commissionReceived',
 ]);
 
+/**
+ * The console's frame pace while only prices and the clock move (StoreOptions.frameMs): two frames a second. Each
+ * frame lays out and serialises the whole screen, so this, not the size of a change, sets the console's CPU
+ * (docs/performance.md).
+ */
+export const CONSOLE_FRAME_MS = 500;
+
 export interface ConsoleSnapshot {
   /** The state the panes show: held while frozen. */
   readonly state: PortfolioState;
@@ -72,6 +79,13 @@ export interface StoreOptions {
   readonly throttleMs: number;
   /** Re-publish this often without events, so ages and the clock move (default 1000). */
   readonly clockMs?: number;
+  /**
+   * Frame pacing: the views are told of a publish caused only by price-like events or the clock at most this often
+   * (at most once per `clockMs` while frozen); health, alerts, orders, fills and operator actions are told at once.
+   * Default `throttleMs` (no pacing beyond the throttle). The snapshot itself is built, and risk and the alerts
+   * evaluated, at every publish: commands and keys always read the newest one.
+   */
+  readonly frameMs?: number;
   /** Time for the throttle, the clock tick, the risk cadence and the alerts' durations (default: the system clock). */
   readonly clock?: Clock;
   /**
@@ -103,6 +117,10 @@ export class ConsoleStore {
   private frozenState: PortfolioState | undefined;
   private frozenRisk: RiskResult | undefined;
   private disposed = false;
+  /** An immediate event arrived since the last publish: that publish is told to the views at once. */
+  private urgent = false;
+  private toldAt = -Infinity;
+  private tellTimer: TimerHandle | undefined;
   private readonly clock: Clock;
   private readonly now: () => number;
 
@@ -118,7 +136,7 @@ export class ConsoleStore {
     this.lastPublish = now;
     if (opts.session) this.schedule(0);
     this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
-    this.tick = this.clock.setInterval(() => this.publish(), opts.clockMs ?? 1000);
+    this.tick = this.clock.setInterval(() => this.publishPaced(), opts.clockMs ?? 1000);
     this.tick.unref?.();
   }
 
@@ -167,17 +185,9 @@ export class ConsoleStore {
     this.publish();
   }
 
-  /** Publishes now (also used after a UI action that needs fresh data, e.g. thawing). */
+  /** Publishes now and tells the views at once (also used after a UI action that needs fresh data, e.g. thawing). */
   publish(): void {
-    if (this.disposed) return;
-    if (this.timer) {
-      this.clock.clear(this.timer);
-      this.timer = undefined;
-    }
-    const now = this.now();
-    this.lastPublish = now;
-    this.snapshot = this.build(now);
-    for (const l of [...this.listeners]) l();
+    this.publishNow(false);
   }
 
   dispose(): void {
@@ -185,7 +195,51 @@ export class ConsoleStore {
     this.subscription.unsubscribe();
     this.clock.clear(this.tick);
     this.clock.clear(this.timer);
+    this.clock.clear(this.tellTimer);
     this.listeners.clear();
+  }
+
+  /** A publish for prices or the clock alone: the views hear of it at the frame pace (issue 21: adaptive frame rate). */
+  private publishPaced(): void {
+    this.publishNow(!this.urgent);
+  }
+
+  private publishNow(paced: boolean): void {
+    if (this.disposed) return;
+    if (this.timer) {
+      this.clock.clear(this.timer);
+      this.timer = undefined;
+    }
+    const now = this.now();
+    this.lastPublish = now;
+    this.urgent = false;
+    this.snapshot = this.build(now);
+    this.tell(paced, now);
+  }
+
+  /*
+   * Every frame costs a whole-screen layout and serialisation in Ink, whatever changed, so frames for moving marks
+   * are what the console's CPU is made of. Telling the views at most every frameMs (the newest snapshot, when it
+   * falls due) bounds that to a few frames a second while marks move and one a second when only the clock does.
+   */
+  private tell(paced: boolean, now: number): void {
+    const gap = this.frozen ? Math.max(this.opts.frameMs ?? this.opts.throttleMs, this.opts.clockMs ?? 1000) : (this.opts.frameMs ?? this.opts.throttleMs);
+    const wait = this.toldAt + gap - now;
+    if (paced && wait > 0) {
+      this.tellTimer ??= this.clock.setTimeout(() => {
+        this.tellTimer = undefined;
+        if (this.disposed) return;
+        // A publish due now too is built first, so the frame shows it rather than waiting a whole frame more.
+        if (this.timer && this.timerDue <= this.now()) this.publishNow(false);
+        else this.tell(false, this.now());
+      }, wait);
+      this.tellTimer.unref?.();
+      return;
+    }
+    this.clock.clear(this.tellTimer);
+    this.tellTimer = undefined;
+    this.toldAt = now;
+    for (const l of [...this.listeners]) l();
   }
 
   private onEvent(ev: FeedEvent): void {
@@ -194,6 +248,7 @@ export class ConsoleStore {
     // snapshot end, a reconnect) is one publish, and the session's evaluation, which may publish alert transitions
     // into the feed (queued there in order, streams/feed.ts), runs outside any delivery.
     if (IMMEDIATE_EVENTS.has(ev.type)) {
+      this.urgent = true;
       this.schedule(0);
       return;
     }
@@ -210,7 +265,7 @@ export class ConsoleStore {
     this.timer = this.clock.setTimeout(
       () => {
         this.timer = undefined;
-        this.publish();
+        this.publishPaced();
       },
       Math.max(0, delayMs),
     );

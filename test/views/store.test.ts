@@ -68,6 +68,54 @@ describe('ConsoleStore', () => {
     store.dispose();
   });
 
+  it('paces what the views hear of price publishes to frameMs, with the newest snapshot, and tells them of health at once', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 250, frameMs: 500, clockMs: 60_000, clock });
+    const told: number[] = [];
+    store.subscribe(() => told.push(store.getSnapshot().live.lastSeq));
+    feed.push(tick(1, '10'));
+    await advance(250);
+    expect(told).toEqual([1]); // the first frame is not held back
+    feed.push(tick(1, '11'));
+    await advance(250);
+    // Published (commands read it) but not yet told: the last frame was 250 ms ago.
+    expect(store.getSnapshot().live.lastSeq).toBe(2);
+    expect(told).toEqual([1]);
+    feed.push(tick(1, '12'));
+    await advance(249);
+    expect(told).toEqual([1]);
+    await advance(1);
+    expect(told).toEqual([1, 3]); // 500 ms after the last frame, the newest snapshot
+    feed.push(tick(1, '13'));
+    await advance(250);
+    expect(told).toEqual([1, 3]);
+    feed.push({ type: 'healthChanged', health: 'degraded', reason: '1100' });
+    await advance(0);
+    expect(told).toEqual([1, 3, 5]); // health is not paced, and carries the price that waited
+    await advance(1000);
+    expect(told).toEqual([1, 3, 5]); // nothing left pending
+    store.dispose();
+  });
+
+  it('tells the views of price publishes once per clock tick while frozen; freezing itself at once', async () => {
+    const feed = new FakeFeed();
+    const store = new ConsoleStore(feed, { throttleMs: 250, frameMs: 500, clockMs: 1000, clock });
+    let told = 0;
+    store.subscribe(() => told++);
+    store.setFrozen(true);
+    expect(told).toBe(1);
+    for (let ms = 0; ms < 900; ms += 100) {
+      feed.push(tick(1, String(10 + ms)));
+      await advance(100);
+    }
+    expect(told).toBe(1);
+    await advance(100);
+    expect(told).toBe(2); // one second after the freeze was drawn
+    store.setFrozen(false);
+    expect(told).toBe(3);
+    store.dispose();
+  });
+
   it("holds the panes' state while frozen, keeps the live state moving, and thaws to the newest", async () => {
     const feed = new FakeFeed();
     const store = new ConsoleStore(feed, { throttleMs: 100, clockMs: 60_000, clock });

@@ -1,0 +1,75 @@
+// Ink's rows drawn again only where they changed: same screen as Ink's own whole-grid get(), far fewer rows drawn.
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inkRowCache, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
+import { bookState } from '../support/book.js';
+import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
+
+interface OutputProto {
+  get(this: unknown): { output: string; height: number };
+}
+
+let proto: OutputProto;
+let installedGet: OutputProto['get'];
+/** Every frame: was the row-reusing text the same as Ink's own get() of the same writes? */
+const checks: { same: boolean; cached: string; whole: string }[] = [];
+
+beforeAll(async () => {
+  expect(await shareInkOutputCaches()).toBe(true);
+  const entry = createRequire(import.meta.url).resolve('ink');
+  const mod = (await import(pathToFileURL(entry.replace(/index\.js$/, 'output.js')).href)) as { default: { prototype: OutputProto } };
+  proto = mod.default.prototype;
+  installedGet = proto.get;
+  // Each frame is drawn twice from the same writes: with row reuse (what is shown), then whole, as Ink draws it.
+  proto.get = function (this: unknown) {
+    const cached = installedGet.call(this);
+    inkRowCache.reuse = false;
+    try {
+      const whole = installedGet.call(this);
+      checks.push({ same: cached.output === whole.output && cached.height === whole.height, cached: cached.output, whole: whole.output });
+    } finally {
+      inkRowCache.reuse = true;
+    }
+    return cached;
+  };
+});
+
+afterAll(() => {
+  proto.get = installedGet;
+});
+
+describe('ink row cache', () => {
+  let tui: Tui | undefined;
+  afterAll(() => tui?.unmount());
+
+  it('draws only the rows a moved mark changed, and every frame equals the whole-grid drawing, across a resize and an overlay', async () => {
+    const store = new TestStore(bookState());
+    tui = renderApp(store, { columns: 200, rows: 50 }, { theme: { name: 'dark', depth: '256', noColor: false } });
+    await tui.waitForFrame((f) => f.includes('Positions') && f.includes('AAPL'), 'the console');
+
+    const drawn0 = inkRowCache.rowsDrawn;
+    const reused0 = inkRowCache.rowsReused;
+    const moved = bookState({ prices: { aapl: '231.25' } });
+    store.set({ state: moved, live: moved });
+    await tui.waitForFrame((f) => f.includes('231.25'), 'the new AAPL mark');
+    const drawn = inkRowCache.rowsDrawn - drawn0;
+    const reused = inkRowCache.rowsReused - reused0;
+    // One frame of 50 rows: the AAPL row, its totals and the figures that follow it, not the whole screen.
+    expect(drawn + reused).toBe(50);
+    expect(drawn).toBeGreaterThan(0);
+    expect(drawn).toBeLessThan(25);
+
+    tui.resize(120, 40);
+    await tui.waitForFrame((f) => f.split('\n').length === 40 && f.split('\n').every((l) => l.length <= 120), 'the 120x40 layout');
+    await tui.write('?');
+    await tui.waitForFrame((f) => /help/i.test(f), 'the help overlay');
+    await tui.write('\u001B');
+    tui.resize(200, 50);
+    await tui.waitForFrame((f) => f.split('\n').length === 50 && f.includes('231.25'), 'the 200x50 layout again');
+
+    expect(checks.length).toBeGreaterThan(4);
+    const differing = checks.filter((c) => !c.same);
+    expect(differing.map((c) => ({ cached: c.cached.split('\n'), whole: c.whole.split('\n') }))).toEqual([]);
+  });
+});
