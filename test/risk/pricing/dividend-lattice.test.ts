@@ -213,5 +213,8 @@ describe('cashDividendAmericanLadder', () => {
     });
     // Read off layers, not priced alone: no case equals its own tree to the last bit.
     expect(scoped.filter((x, i) => x === alone[i])).toEqual([]);
+    // Spots beyond the scope's span widen the layers they need rather than read past their ends.
+    const narrow = withLadderCache(-0.05, 0.05, () => cases.map(([S, vol]) => one(S, vol)));
+    cases.forEach((_, i) => expect(Math.abs(narrow[i]! - alone[i]!)).toBeLessThan(2e-3 * Math.max(alone[i]!, 1)));
   });
 });
