@@ -5,10 +5,14 @@ import { performance } from 'node:perf_hooks';
 import { reduce, reduceAll } from '../src/model/reducer.js';
 import { readBook } from '../src/risk/boundary.js';
 import { buildStressGrid, rebuildStressGrid, updateStressGrid } from '../src/risk/grid.js';
+import { anchorsOf, liquidationDistances, nameDistances } from '../src/risk/liquidation.js';
+import { stressReportFromGrid } from '../src/risk/report.js';
+import { Decimal } from '../src/model/money.js';
+import type { FeedEvent } from '../src/model/events.js';
 import { stressParams } from '../src/risk/params.js';
 import { revalueGroup } from '../src/risk/revalue.js';
 import { bareBsmLoop } from '../src/risk/pricing/batch.js';
-import { riskNavigatorScenarios } from '../src/risk/scenario-text.js';
+import { builtinScenarios, riskNavigatorScenarios } from '../src/risk/scenario-text.js';
 import { peakRssMb, report } from './measure.js';
 import { riskBookEvents, underlyingTick } from './risk-book.js';
 
@@ -155,6 +159,53 @@ for (let i = 0; i < Math.ceil(RUNS / 3) + 2; i++) {
 }
 const dividendPhase = median(divMs);
 
+// 1c. The liquidation search (report and console: every class, currency, the crash and the largest names) on a
+// 400-position book, 160 options on 24 stocks, with and without TWS's dividends (tick 59, quarterly) on every stock,
+// interleaved, main-thread CPU: the search evaluates one column at a time, where the lattice has no ladder to share.
+const smallBook = riskBookEvents({ positions: 400, options: 160, underlyings: 24, now: NOW });
+const smallState = reduceAll(smallBook.events);
+const tick59 = smallBook.underlyings.map(
+  (u, i) =>
+    ({
+      type: 'dividendsReceived',
+      conId: u.stock,
+      next12Months: new Decimal((u.price * 0.04).toFixed(4)),
+      nextExDate: exDate,
+      nextAmount: new Decimal((u.price * 0.01).toFixed(4)),
+      seq: smallState.lastSeq + 1 + i,
+      receivedAt: NOW - 1000,
+    }) as FeedEvent,
+);
+const paidState = reduceAll([...smallBook.events, ...tick59]);
+const smallScenarios = builtinScenarios('USD', ['USD', 'EUR', 'GBP', 'JPY', 'CHF', 'CAD', 'AUD', 'HKD'], ['STK', 'FUT', 'BOND']);
+const plainGrid = buildStressGrid(
+  smallState,
+  smallScenarios.map((x) => x.shocks),
+  params,
+);
+const paidGrid = buildStressGrid(
+  paidState,
+  smallScenarios.map((x) => x.shocks),
+  params,
+);
+const smallReport = stressReportFromGrid(plainGrid, smallState, smallScenarios);
+const smallAnchors = anchorsOf(smallReport.anchors.netLiquidation.value, smallReport.anchors.equityWithLoanValue.value, smallReport.margin.calibration.maint);
+const searchPlain = timed(),
+  searchPaid = timed();
+for (let i = 0; i < 3 + RUNS; i++) {
+  const keep = i >= 3;
+  for (const [g, into] of [
+    [plainGrid, searchPlain],
+    [paidGrid, searchPaid],
+  ] as const) {
+    time(keep ? into : undefined, () => {
+      liquidationDistances(g, smallAnchors);
+      nameDistances(g, smallAnchors);
+    });
+  }
+}
+const searchRatio = median(searchPaid.cpu) / median(searchPlain.cpu);
+
 // 2. Incremental: one underlying ticks (its stock's mark and its options' model values), update with the touched conIds.
 const incMs: number[] = [];
 const scanMs: number[] = [];
@@ -256,6 +307,20 @@ report([
     value: Math.round(dividendPhase * 10) / 10,
     unit: 'ms',
     extra: { withoutDividendsMs: Math.round(optionPhase * 10) / 10, perOptionUs: Math.round((dividendPhase * 1000) / OPTIONS) },
+  },
+  {
+    name: 'risk grid',
+    metric: 'liquidation search, 160 options on 24 stocks: with TWS dividends on every stock (lattice) / without, main-thread CPU',
+    value: round(searchRatio, 2),
+    unit: 'x',
+    target: '<= 1.5',
+    pass: searchRatio <= 1.5,
+    extra: {
+      withDividendsCpuMs: round(median(searchPaid.cpu)),
+      withoutCpuMs: round(median(searchPlain.cpu)),
+      withDividendsWallMs: round(median(searchPaid.wall)),
+      withoutWallMs: round(median(searchPlain.wall)),
+    },
   },
   {
     name: 'risk grid',

@@ -4,6 +4,7 @@ import { floatOf } from './boundary.js';
 import { baseColumn, columnAccount, columnSums, evaluateShocks, type ColumnAccount, type StressGrid } from './grid.js';
 import { stressedRequirementFloat, type CalibrationPart } from './margin.js';
 import { exposureByName } from './concentration.js';
+import { withLadderCache } from './pricing/dividend-lattice.js';
 import { builtinScenarios } from './scenario-text.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type ScenarioShocks } from './scenario-types.js';
 
@@ -49,6 +50,8 @@ export interface LiquidationDistance {
 
 /** Points per side of the coarse ladder: 1% steps over ±50%, 0.6% over ±30%. */
 const LADDER_POINTS = 50;
+/** Points of the crash's ladder evaluated at a time, nearest first (search). */
+const CRASH_CHUNK = 10;
 
 /**
  * Liquidation distances of the grid's book: every price-driver class it holds, every non-base currency
@@ -56,6 +59,12 @@ const LADDER_POINTS = 50;
  * t, vol and currency moves in proportion; `nearest` is then the crash's price move).
  */
 export function liquidationDistances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+  const range = grid.params.liquidation.priceRange;
+  // One scope over every search: the crash reads its unshocked vol level off the layers the px searches built.
+  return withLadderCache(-range, range, () => distances(grid, anchors));
+}
+
+function distances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
   const { book, params } = grid;
   const out: LiquidationDistance[] = [];
   const el0 = excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
@@ -143,10 +152,36 @@ function search(
   shocksAt: (t: number) => ScenarioShocks,
   bothWays: boolean,
 ): LiquidationDistance {
+  // Options on the cash-dividend lattice read every spot of the search off layers built once per scope (one or two
+  // spots at a time they would be two trees per spot); the crash only moves prices down.
+  return withLadderCache(-range, bothWays ? range : 0, () => searchIn(grid, anchors, el0, key, kind, range, tol, shocksAt, bothWays));
+}
+
+function searchIn(
+  grid: StressGrid,
+  anchors: Anchors,
+  el0: number,
+  key: string,
+  kind: DistanceKind,
+  range: number,
+  tol: number,
+  shocksAt: (t: number) => ScenarioShocks,
+  bothWays: boolean,
+): LiquidationDistance {
   const ts: number[] = [];
   for (let i = 1; i <= LADDER_POINTS; i++) ts.push((-range * i) / LADDER_POINTS);
   if (bothWays) for (let i = 1; i <= LADDER_POINTS; i++) ts.push((range * i) / LADDER_POINTS);
-  const els = evaluateShocks(grid, ts.map(shocksAt)).map((a) => excessLiquidityOf(a, anchors));
+  // The crash's ladder goes a chunk at a time, nearest first, and stops at the chunk holding its first sign change:
+  // each of its columns has a vol of its own, and lattice-priced options pay for each vol level they reach.
+  const chunk = bothWays ? ts.length : CRASH_CHUNK;
+  const ladder: number[] = [];
+  const elAt = (i: number): number => {
+    while (ladder.length <= i) {
+      const next = ts.slice(ladder.length, ladder.length + chunk).map(shocksAt);
+      for (const a of evaluateShocks(grid, next)) ladder.push(excessLiquidityOf(a, anchors));
+    }
+    return ladder[i]!;
+  };
   const el = (t: number) => excessLiquidityOf(evaluateShocks(grid, [shocksAt(t)])[0]!, anchors);
   if (!(el0 >= 0)) {
     // In breach: the same ladder, looking for the first point back at EL ≥ 0 on each side.
@@ -156,7 +191,7 @@ function search(
         const t = ts[offset + i]!;
         // bisect keeps its "safe" end where its function is ≥ 0: here that is "still in breach", so it returns
         // the cured end.
-        if (els[offset + i]! >= 0) return bisect((x) => (el(x) >= 0 ? -1 : 1), prev, t, tol);
+        if (elAt(offset + i) >= 0) return bisect((x) => (el(x) >= 0 ? -1 : 1), prev, t, tol);
         prev = t;
       }
       return null;
@@ -170,7 +205,7 @@ function search(
     let prev = 0;
     for (let i = 0; i < LADDER_POINTS; i++) {
       const t = ts[offset + i]!;
-      if (els[offset + i]! < 0) return bisect(el, prev, t, tol);
+      if (elAt(offset + i) < 0) return bisect(el, prev, t, tol);
       prev = t;
     }
     return null;

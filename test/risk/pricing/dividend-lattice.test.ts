@@ -13,6 +13,7 @@ import {
   cashDividendAmericanLadder,
   cashDividendAmericanPrice,
   dividendsBeforeExpiry,
+  withLadderCache,
   type CashDividendInputs,
 } from '../../../src/risk/pricing/dividend-lattice.js';
 
@@ -185,5 +186,35 @@ describe('cashDividendAmericanLadder', () => {
     const out = new Float64Array(spots.length);
     cashDividendAmericanLadder(out, spots, 0, spots.length, 100, o);
     spots.forEach((s, i) => expect(out[i]).toBe(cashDividendAmericanPrice({ ...o, S: s })));
+  });
+
+  it('inside withLadderCache, one spot at a time (and a vol between levels) reads held layers: within 0.2% of a tree per spot; outside, a tree per spot again', () => {
+    const o = { right: 'P' as const, K: 100, T: 1, r: 0.06, vol: 0.25, dividends: [{ time: 0.5, amount: 4 }], steps: GRID_LATTICE_STEPS };
+    const one = (S: number, vol: number) => {
+      // Two spots, as the liquidation search asks: the unshocked one and the shocked one.
+      const out = new Float64Array(2);
+      cashDividendAmericanLadder(out, Float64Array.from([100, S]), 0, 2, 100, { ...o, vol });
+      return out[1]!;
+    };
+    const cases: [number, number][] = [
+      [80, 0.25],
+      [95, 0.25],
+      [120, 0.25],
+      // Between vol levels (0.25·e^(0.25k)): the crash's vol rising with its fall.
+      [90, 0.3],
+      [70, 0.45],
+      [55, 0.6],
+    ];
+    const scoped = withLadderCache(-0.5, 0.5, () => cases.map(([S, vol]) => one(S, vol)));
+    const alone = cases.map(([S, vol]) => cashDividendAmericanPrice({ ...o, S, vol }));
+    cases.forEach(([S, vol], i) => {
+      expect(Math.abs(scoped[i]! - alone[i]!)).toBeLessThan(2e-3 * Math.max(alone[i]!, 1));
+      expect(one(S, vol)).toBe(alone[i]);
+    });
+    // Read off layers, not priced alone: no case equals its own tree to the last bit.
+    expect(scoped.filter((x, i) => x === alone[i])).toEqual([]);
+    // Spots beyond the scope's span widen the layers they need rather than read past their ends.
+    const narrow = withLadderCache(-0.05, 0.05, () => cases.map(([S, vol]) => one(S, vol)));
+    cases.forEach((_, i) => expect(Math.abs(narrow[i]! - alone[i]!)).toBeLessThan(2e-3 * Math.max(alone[i]!, 1)));
   });
 });
