@@ -18,7 +18,6 @@ import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import {
-  PmScratch,
   Scratch,
   groupPositions,
   portfolioMarginGroup,
@@ -75,7 +74,6 @@ export interface StressGrid {
   /** conId → positions that read it (itself; options read their underlying stock). */
   dependents: Map<number, number[]>;
   scratch: Scratch;
-  pmScratch: PmScratch;
   /** Index of each conId in Book.positions. */
   positionIndex: Map<number, number>;
   /** The state maps last read, so an unchanged map is never scanned again. */
@@ -138,7 +136,6 @@ export function buildStressGrid(state: PortfolioState, shocks: readonly Scenario
     marginChoice,
     shocks,
     scratch: new Scratch(),
-    pmScratch: new PmScratch(),
     stats: { rebuilds: 0, groupsRecomputed: 0 },
     seen: {},
   } as Partial<StressGrid> as StressGrid;
@@ -152,6 +149,7 @@ function rebuild(grid: StressGrid, book: Book): void {
   const n = cols.n;
   const C = book.currencies.length;
   const groups = groupPositions(book);
+  grid.scratch.keepPlans(groups);
   grid.book = book;
   grid.cols = cols;
   grid.groups = groups;
@@ -203,7 +201,7 @@ function recomputeGroup(grid: StressGrid, g: number, subtractOld = true): void {
   if (subtractOld) addGroup(grid, g, -1);
   const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: g * cols.n };
   revalueGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch);
-  if (usesPortfolioMargin(group, grid.params)) portfolioMarginGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.pmScratch);
+  if (usesPortfolioMargin(group, grid.params)) portfolioMarginGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch.scan);
   addGroup(grid, g, 1);
   grid.stats.groupsRecomputed++;
 }
@@ -501,7 +499,7 @@ export function evaluateShocks(grid: StressGrid, shocks: readonly ScenarioShocks
     if (!moved) return;
     const dst = { pnl, byOrdinal: true, maint, init, at: 0 };
     revalueGroup(book, group, moves, cols, params, dst, grid.scratch);
-    if (usesPortfolioMargin(group, params)) portfolioMarginGroup(book, group, moves, cols, params, dst, grid.pmScratch);
+    if (usesPortfolioMargin(group, params)) portfolioMarginGroup(book, group, moves, cols, params, dst, grid.scratch.scan);
     const ci = group.currencyIndex;
     const seg = group.segment;
     for (let j = 0; j < m; j++) {

@@ -5,7 +5,7 @@ import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
 import { stockRequirement } from './margin.js';
-import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
+import { StrategyBuffers, planStrategies, strategyRequirements, type StrategyLeg, type StrategyPlan, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -163,6 +163,36 @@ export function positionShocks(book: Book, cols: ScenarioColumns): Float64Array[
   });
 }
 
+/**
+ * Grow-only buffers of a margin scan (the SPAN-style futures scan and the portfolio-margin scan): the loss or value
+ * table, the kernel's output and its input batch. One set serves both scans, which never run at the same time.
+ */
+export class ScanBuffers {
+  private v = new Float64Array(0);
+  private o = new Float64Array(0);
+  private b: (OptionBatch & { readonly S: Float64Array }) | undefined;
+  private bn = 0;
+
+  values(n: number): Float64Array {
+    if (this.v.length < n) this.v = new Float64Array(n);
+    return this.v;
+  }
+
+  out(n: number): Float64Array {
+    if (this.o.length < n) this.o = new Float64Array(n);
+    return this.o;
+  }
+
+  batch(n: number): OptionBatch & { readonly S: Float64Array } {
+    if (!this.b || this.bn < n) {
+      const f = () => new Float64Array(n);
+      this.b = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+      this.bn = n;
+    }
+    return this.b;
+  }
+}
+
 /** Caller-owned buffers for the kernels (sized to the largest column count seen; never shrunk). */
 export class Scratch {
   batch!: OptionBatch & { readonly S: Float64Array };
@@ -174,28 +204,29 @@ export class Scratch {
   /** Option values per member and column: [ordinal·n + j]. */
   values = new Float64Array(0);
   size = 0;
-  private sl = new Float64Array(0);
-  private so = new Float64Array(0);
-  private sb: (OptionBatch & { readonly S: Float64Array }) | undefined;
-  private sbn = 0;
+  /** The SPAN and portfolio-margin scans' buffers. */
+  readonly scan = new ScanBuffers();
+  readonly strategy = new StrategyBuffers();
+  /**
+   * The Reg T pairing of each group by group key, with the legs it was planned from. The pairing depends only on
+   * the legs' rights, strikes, expiries and units and on the shares held, which a price tick or a rebuild for
+   * another group's position leaves as they were, so it is planned again only when one of those changed.
+   */
+  private readonly plans = new Map<string, { legs: readonly StrategyLeg[]; shares: number; plan: StrategyPlan }>();
 
-  spanLosses(n: number): Float64Array {
-    if (this.sl.length < n) this.sl = new Float64Array(n);
-    return this.sl;
+  plan(key: string, legs: readonly StrategyLeg[], shares: number): StrategyPlan {
+    const hit = this.plans.get(key);
+    if (hit && hit.shares === shares && sameLegs(hit.legs, legs)) return hit.plan;
+    const plan = planStrategies(legs, shares);
+    this.plans.set(key, { legs, shares, plan });
+    return plan;
   }
 
-  spanOut(n: number): Float64Array {
-    if (this.so.length < n) this.so = new Float64Array(n);
-    return this.so;
-  }
-
-  spanBatch(n: number): OptionBatch & { readonly S: Float64Array } {
-    if (!this.sb || this.sbn < n) {
-      const f = () => new Float64Array(n);
-      this.sb = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
-      this.sbn = n;
-    }
-    return this.sb;
+  /** Forgets the pairings of groups no longer in the book. */
+  keepPlans(groups: readonly BookGroup[]): void {
+    if (this.plans.size === 0) return;
+    const live = new Set(groups.map((g) => g.key));
+    for (const key of this.plans.keys()) if (!live.has(key)) this.plans.delete(key);
   }
 
   ensure(n: number, values = 0): void {
@@ -209,6 +240,16 @@ export class Scratch {
     this.init = f();
     this.size = n;
   }
+}
+
+function sameLegs(a: readonly StrategyLeg[], b: readonly StrategyLeg[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!,
+      y = b[i]!;
+    if (x.units !== y.units || x.isCall !== y.isCall || x.strike !== y.strike || x.expiryMs !== y.expiryMs) return false;
+  }
+  return true;
 }
 
 /** Risk-free rate of a currency. */
@@ -268,7 +309,7 @@ export function revalueGroup(
       revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
   }
-  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi);
+  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi, scratch);
   else if (span) spanGroupRequirement(book, group, shocks, cols, params, gm, gi, scratch);
   const { maint, init, at } = dst;
   for (let j = 0; j < n; j++) {
@@ -305,7 +346,7 @@ function spanGroupRequirement(
   const sp = params.span;
   const X = sp.extremeMultiple;
   const moves = [...SPAN_MOVES, X, -X];
-  const losses = scratch.spanLosses(n * SPAN_SCENARIOS);
+  const losses = scratch.scan.values(n * SPAN_SCENARIOS);
   losses.fill(0, 0, n * SPAN_SCENARIOS);
   const fixed = new Float64Array(SPAN_SCENARIOS);
   let longs = 0,
@@ -325,7 +366,7 @@ function spanGroupRequirement(
     }
     if (qm < 0) som += -qm * sp.shortOptionMinShare * psr;
     const per = SPAN_SCENARIOS + 1;
-    const batch = scratch.spanBatch(n * per);
+    const batch = scratch.scan.batch(n * per);
     const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
     const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
     const shock = shocks[m]!;
@@ -350,7 +391,7 @@ function spanGroupRequirement(
         e++;
       }
     }
-    const out = scratch.spanOut(e);
+    const out = scratch.scan.out(e);
     americanPriceBatch(out, batch, e);
     for (let j = 0; j < n; j++) {
       const base = out[j * per]!;
@@ -399,6 +440,7 @@ function strategyGroupRequirement(
   values: Float64Array,
   gm: Float64Array,
   gi: Float64Array,
+  scratch: Scratch,
 ): void {
   const legs: StrategyLeg[] = [];
   const legOffset: number[] = [];
@@ -426,21 +468,20 @@ function strategyGroupRequirement(
     }
   });
   if (legs.length === 0 && !stock) return;
-  const plan = planStrategies(legs, shares);
+  const plan = scratch.plan(group.key, legs, shares);
   const rates = underlyingRates(symbol, group.broadIndex, params);
-  const rules = params.margin;
   const optShock = legShock[0] ?? stockShock!;
   if (!Number.isFinite(und)) und = stock!.price;
   const stockPrice = stock ? stock.price : und;
-  let j = 0;
-  const value = (leg: number) => values[legOffset[leg]! + j]!;
-  for (; j < n; j++) {
-    const S = und * (1 + optShock[j]!);
-    const px = stockPrice * (1 + (stockShock ?? optShock)[j]!);
-    const r = strategyRequirement(plan, legs, S, px, value, rates, rules);
-    gm[j] = gm[j]! + r.maint;
-    gi[j] = gi[j]! + r.init;
+  const pxShock = stockShock ?? optShock;
+  const buf = scratch.strategy;
+  buf.ensure(n);
+  const { S, stockPrice: px } = buf;
+  for (let j = 0; j < n; j++) {
+    S[j] = und * (1 + optShock[j]!);
+    px[j] = stockPrice * (1 + pxShock[j]!);
   }
+  strategyRequirements(plan, legs, S, px, values, legOffset, n, rates, params.margin, buf, gm, gi);
 }
 
 /** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
@@ -675,7 +716,7 @@ export function portfolioMarginGroup(
   cols: ScenarioColumns,
   params: StressParams,
   dst: GroupOutput,
-  scratch: PmScratch,
+  scratch: ScanBuffers,
 ): void {
   const { maint, init, at } = dst;
   const pm = params.portfolioMargin;
@@ -744,32 +785,5 @@ export function portfolioMarginGroup(
     const req = toQuanta(Math.max(loss, floor));
     maint[at + j] = req;
     init[at + j] = req;
-  }
-}
-
-/** Growable buffers for the portfolio-margin scan. */
-export class PmScratch {
-  private v = new Float64Array(0);
-  private o = new Float64Array(0);
-  private b: OptionBatch | undefined;
-  private bn = 0;
-
-  values(n: number): Float64Array {
-    if (this.v.length < n) this.v = new Float64Array(n);
-    return this.v;
-  }
-
-  out(n: number): Float64Array {
-    if (this.o.length < n) this.o = new Float64Array(n);
-    return this.o;
-  }
-
-  batch(n: number): OptionBatch & { readonly S: Float64Array } {
-    if (!this.b || this.bn < n) {
-      const f = () => new Float64Array(n);
-      this.b = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
-      this.bn = n;
-    }
-    return this.b as OptionBatch & { readonly S: Float64Array };
   }
 }
