@@ -6,7 +6,7 @@ import { reduce, reduceAll } from '../src/model/reducer.js';
 import { readBook } from '../src/risk/boundary.js';
 import { buildStressGrid, rebuildStressGrid, updateStressGrid } from '../src/risk/grid.js';
 import { stressParams } from '../src/risk/params.js';
-import { revalueGroup } from '../src/risk/revalue.js';
+import { revalueGroup, strategyGroupRequirement } from '../src/risk/revalue.js';
 import { bareBsmLoop } from '../src/risk/pricing/batch.js';
 import { riskNavigatorScenarios } from '../src/risk/scenario-text.js';
 import { peakRssMb, report } from './measure.js';
@@ -129,16 +129,31 @@ const exponentCpu = Math.log10(median(bigT.cpu) / median(smallT.cpu));
 // The option phase alone: revalue the groups that hold options (P&L vectors and short-option margin), as the grid does.
 const n = grid.cols.n;
 const optionGroups = grid.groups.flatMap((g, gi) => (g.hasOptions ? [gi] : []));
+// The cost of the Reg T pairing (issue 17): after each group's revaluation, its strategy requirement again on its own,
+// from the option values that revaluation left in the scratch; timed apart from the option phase, which includes it once.
 const optionMs: number[] = [];
+const pairingMs: number[] = [];
+const pairMaint = new Float64Array(n),
+  pairInit = new Float64Array(n);
 for (let i = 0; i < RUNS + WARMUP; i++) {
-  const t0 = performance.now();
+  let phase = 0,
+    pairing = 0;
   for (const gi of optionGroups) {
     const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: gi * n };
+    const t0 = performance.now();
     revalueGroup(grid.book, grid.groups[gi]!, grid.shockOf, grid.cols, params, dst, grid.scratch);
+    const t1 = performance.now();
+    strategyGroupRequirement(grid.book, grid.groups[gi]!, grid.shockOf, n, params, grid.scratch.values, pairMaint, pairInit, grid.scratch);
+    pairing += performance.now() - t1;
+    phase += t1 - t0;
   }
-  if (i >= WARMUP) optionMs.push(performance.now() - t0);
+  if (i >= WARMUP) {
+    optionMs.push(phase);
+    pairingMs.push(pairing);
+  }
 }
 const optionPhase = median(optionMs);
+const pairingCost = median(pairingMs);
 
 // 1b. The option phase again with an announced cash dividend 30 days out on every underlying: the worst case for the
 // cash-dividend lattice (nearly every option then expires after its ex-date and leaves the BAW fast path).
@@ -239,6 +254,17 @@ report([
       byCpuTime: round(exponentCpu, 2),
       cpuMs50k: round(median(bigT.cpu)),
       peakRssMb: Math.round(peakRssMb()),
+    },
+  },
+  {
+    name: 'risk grid',
+    metric: `Reg T strategy pairing inside the full grid (${optionGroups.length} stock groups with options x ${n} columns), timed alone`,
+    value: round(pairingCost, 2),
+    unit: 'ms',
+    extra: {
+      shareOfFullGrid: round(pairingCost / full, 3),
+      shareOfOptionPhase: round(pairingCost / optionPhase, 3),
+      fullGridWithoutPairingMs: round(full - pairingCost),
     },
   },
   {

@@ -156,9 +156,7 @@ function rebuild(grid: StressGrid, book: Book): void {
   const P = book.positions.length;
   const buf = (grid.buffers ??= new GridBuffers());
   grid.groupOf = buf.groupOf(P);
-  groups.forEach((g, gi) => {
-    for (const m of g.members) grid.groupOf[m] = gi;
-  });
+  for (let gi = 0; gi < groups.length; gi++) for (const m of groups[gi]!.members) grid.groupOf[m] = gi;
   grid.shockOf = positionShocks(book, cols);
   // Written in full by the revaluation below (every position belongs to one group, every group writes all n
   // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
@@ -171,17 +169,21 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.initS = buf.zeroed('initS', C * n);
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
-  grid.dependents = new Map();
-  grid.positionIndex = new Map(book.positions.map((p, i) => [p.conId, i]));
+  const dependents = new Map<number, number[]>();
+  const positionIndex = new Map<number, number>();
   const depend = (conId: number, i: number) => {
-    const list = grid.dependents.get(conId);
+    const list = dependents.get(conId);
     if (list) list.push(i);
-    else grid.dependents.set(conId, [i]);
+    else dependents.set(conId, [i]);
   };
-  book.positions.forEach((p, i) => {
+  for (let i = 0; i < P; i++) {
+    const p = book.positions[i]!;
+    positionIndex.set(p.conId, i);
     depend(p.conId, i);
     if (p.cls.underlyingConId !== undefined) depend(p.cls.underlyingConId, i);
-  });
+  }
+  grid.dependents = dependents;
+  grid.positionIndex = positionIndex;
   for (let c = 0; c < C; c++) {
     grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
     grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;

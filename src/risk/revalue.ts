@@ -428,10 +428,11 @@ export function underlyingRates(symbol: string, broadIndex: boolean, params: Str
 
 /**
  * The Reg T requirement of a stock or index group with options, per column (strategies.ts): the pairing is
- * planned once from the legs' rights, strikes, expiries and quantities, and evaluated in every column at the
- * stressed underlying and option values.
+ * planned from the legs' rights, strikes, expiries and quantities (again only when one of them changed), and
+ * evaluated in every column at the stressed underlying and option values (values: revalueGroup's, per member
+ * and column). Added to gm and gi. Exported for the benchmark, which reports the pairing's cost on its own.
  */
-function strategyGroupRequirement(
+export function strategyGroupRequirement(
   book: Book,
   group: BookGroup,
   shocks: readonly Float64Array[],
@@ -589,15 +590,12 @@ function revalueOption(
     strike = p.strike,
     und = p.underlying,
     iv = p.iv;
-  // One pass writes every input of an element, the column-invariant ones included, instead of a pass per array.
+  // One pass writes every input that varies by column, instead of a pass per array.
   S[0] = und;
   T[0] = T0;
   r[0] = r0;
   sigma[0] = iv;
   b[0] = futures ? 0 : r0;
-  pvDividend[0] = pv;
-  K[0] = strike;
-  isCall[0] = call;
   let k = 1;
   const { order, days, rates, vol: volMove, volTerm } = cols;
   const termDays = T0 * 365;
@@ -618,11 +616,12 @@ function revalueOption(
     r[k] = rk;
     b[k] = futures ? 0 : rk;
     sigma[k] = iv * (1 + v);
-    pvDividend[k] = pv;
-    K[k] = strike;
-    isCall[k] = call;
     k++;
   }
+  // The option's own inputs are the same in every element: one native fill each instead of a store per element.
+  pvDividend.fill(pv, 0, k);
+  K.fill(strike, 0, k);
+  isCall.fill(call, 0, k);
   const dividends = model === 'bsmAmerican' ? dividendsOf(params, p.cls.symbol, book.clockMs) : undefined;
   if (dividends && dividendsBeforeExpiry(dividends, T0)) {
     cashDividendBatch(out, batch, k, T0, und, dividends);
