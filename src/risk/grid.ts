@@ -17,17 +17,7 @@ import {
 import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
-import {
-  Scratch,
-  groupPositions,
-  portfolioMarginGroup,
-  positionShocks,
-  revalueGroup,
-  scenarioColumns,
-  usesPortfolioMargin,
-  type BookGroup,
-  type ScenarioColumns,
-} from './revalue.js';
+import { Scratch, groupPositions, positionShocks, revalueGroup, scenarioColumns, type BookGroup, type ScenarioColumns } from './revalue.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -203,7 +193,6 @@ function recomputeGroup(grid: StressGrid, g: number, subtractOld = true): void {
   if (subtractOld) addGroup(grid, g, -1);
   const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: g * cols.n };
   revalueGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch);
-  if (usesPortfolioMargin(group, grid.params)) portfolioMarginGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch.scan);
   addGroup(grid, g, 1);
   grid.stats.groupsRecomputed++;
 }
@@ -501,7 +490,6 @@ export function evaluateShocks(grid: StressGrid, shocks: readonly ScenarioShocks
     if (!moved) return;
     const dst = { pnl, byOrdinal: true, maint, init, at: 0 };
     revalueGroup(book, group, moves, cols, params, dst, grid.scratch);
-    if (usesPortfolioMargin(group, params)) portfolioMarginGroup(book, group, moves, cols, params, dst, grid.scratch.scan);
     const ci = group.currencyIndex;
     const seg = group.segment;
     for (let j = 0; j < m; j++) {

@@ -269,8 +269,9 @@ export interface GroupOutput {
 
 /**
  * Revalues every member of `group` in every column: each member's P&L (quanta, contract currency) and
- * the group's requirements (quanta, length n): Reg T strategies for a stock or index with options
- * (strategies.ts), the commodity-segment rule for futures families, the position rules for the rest.
+ * the group's requirements (quanta, length n): the portfolio-margin scan for stock and index groups in a
+ * portfolio-margin account (usesPortfolioMargin), else Reg T strategies for a stock or index with options
+ * (strategies.ts), the SPAN-style scan for futures families, the position rules for the rest.
  * `shocks` is positionShocks(…).
  */
 export function revalueGroup(
@@ -290,10 +291,13 @@ export function revalueGroup(
   const gi = scratch.init;
   gm.fill(0, 0, n);
   gi.fill(0, 0, n);
-  const strategies = group.hasOptions && group.segment === 'S';
+  // In a portfolio-margin account the TIMS-like scan writes a stock or index group's requirements whole, so the
+  // Reg T rules (the pairing included) are not evaluated for it at all.
+  const pm = usesPortfolioMargin(group, params);
+  const strategies = !pm && group.hasOptions && group.segment === 'S';
   // Futures families: the SPAN-style scan below carries every member's requirement.
-  const span = group.segment === 'C';
-  const own = !strategies && !span;
+  const span = !pm && group.segment === 'C';
+  const own = !pm && !strategies && !span;
   const values = scratch.values;
   for (let ordinal = 0; ordinal < members.length; ordinal++) {
     const m = members[ordinal]!;
@@ -309,6 +313,7 @@ export function revalueGroup(
       revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
   }
+  if (pm) return portfolioMarginGroup(book, group, shocks, cols, params, dst, scratch.scan);
   if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi, scratch);
   else if (span) spanGroupRequirement(book, group, shocks, cols, params, gm, gi, scratch);
   const { maint, init, at } = dst;
