@@ -10,7 +10,7 @@ import { stressReportFromGrid } from '../src/risk/report.js';
 import { Decimal } from '../src/model/money.js';
 import type { FeedEvent } from '../src/model/events.js';
 import { stressParams } from '../src/risk/params.js';
-import { revalueGroup } from '../src/risk/revalue.js';
+import { Scratch, revalueGroup, strategyGroupRequirement } from '../src/risk/revalue.js';
 import { bareBsmLoop } from '../src/risk/pricing/batch.js';
 import { builtinScenarios, riskNavigatorScenarios } from '../src/risk/scenario-text.js';
 import { peakRssMb, report } from './measure.js';
@@ -95,15 +95,34 @@ const grid0 = buildStressGrid(state, shocks, params);
 const revaluations =
   grid0.book.positions.filter((p) => p.cls.kind === 'option' && p.unpriced === undefined).length * scenarios.filter((s) => s.id !== 'base').length;
 const bare = bareLoopInputs(revaluations);
+// The cost of the Reg T pairing (issue 17), interleaved with the grid: every stock group's strategy requirement in
+// every column, from the option values its revaluation produced (kept per group), as a rebuild pays it (the pairing
+// planned again only for groups whose legs changed: none here), and with every group planned again (a fresh Scratch).
+const pairN = grid0.cols.n;
+const pairGroups = grid0.groups.filter((g) => g.hasOptions && g.segment === 'S');
+const pairValues = pairGroups.map((g) => {
+  const dst = { pnl: grid0.pnl, byOrdinal: false, maint: grid0.groupMaint, init: grid0.groupInit, at: grid0.groups.indexOf(g) * pairN };
+  revalueGroup(grid0.book, g, grid0.shockOf, grid0.cols, grid0.params, dst, grid0.scratch);
+  return grid0.scratch.values.slice(0, g.members.length * pairN);
+});
+const pairMaint = new Float64Array(pairN),
+  pairInit = new Float64Array(pairN);
+const pairing = (scratch: Scratch) => {
+  pairGroups.forEach((g, k) => strategyGroupRequirement(grid0.book, g, grid0.shockOf, pairN, grid0.params, pairValues[k]!, pairMaint, pairInit, scratch));
+};
 const fullT = timed(),
   bareT = timed(),
   freshT = timed(),
-  readT = timed();
+  readT = timed(),
+  pairT = timed(),
+  planT = timed();
 let grid = grid0;
 for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
   time(keep ? bareT : undefined, () => bare.run());
   time(keep ? fullT : undefined, () => rebuildStressGrid(grid, state));
+  time(keep ? pairT : undefined, () => pairing(grid0.scratch));
+  time(keep ? planT : undefined, () => pairing(new Scratch()));
   time(keep ? readT : undefined, () => readBook(state, params));
   time(keep ? freshT : undefined, () => {
     grid = buildStressGrid(state, shocks, params);
@@ -290,6 +309,18 @@ report([
       byCpuTime: round(exponentCpu, 2),
       cpuMs50k: round(median(bigT.cpu)),
       peakRssMb: Math.round(peakRssMb()),
+    },
+  },
+  {
+    name: 'risk grid',
+    metric: `Reg T strategy pairing inside the full grid (${pairGroups.length} stock groups with options x ${pairN} columns), main-thread CPU`,
+    value: round(median(pairT.cpu), 2),
+    unit: 'ms',
+    extra: {
+      wallMs: round(median(pairT.wall), 2),
+      shareOfFullGridCpu: round(median(pairT.cpu) / median(fullT.cpu), 3),
+      fullGridCpuMs: round(median(fullT.cpu)),
+      withEveryGroupPlannedCpuMs: round(median(planT.cpu), 2),
     },
   },
   {

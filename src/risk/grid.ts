@@ -17,18 +17,7 @@ import {
 import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
-import {
-  PmScratch,
-  Scratch,
-  groupPositions,
-  portfolioMarginGroup,
-  positionShocks,
-  revalueGroup,
-  scenarioColumns,
-  usesPortfolioMargin,
-  type BookGroup,
-  type ScenarioColumns,
-} from './revalue.js';
+import { Scratch, groupPositions, positionShocks, revalueGroup, scenarioColumns, type BookGroup, type ScenarioColumns } from './revalue.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -75,7 +64,6 @@ export interface StressGrid {
   /** conId → positions that read it (itself; options read their underlying stock). */
   dependents: Map<number, number[]>;
   scratch: Scratch;
-  pmScratch: PmScratch;
   /** Index of each conId in Book.positions. */
   positionIndex: Map<number, number>;
   /** The state maps last read, so an unchanged map is never scanned again. */
@@ -138,7 +126,6 @@ export function buildStressGrid(state: PortfolioState, shocks: readonly Scenario
     marginChoice,
     shocks,
     scratch: new Scratch(),
-    pmScratch: new PmScratch(),
     stats: { rebuilds: 0, groupsRecomputed: 0 },
     seen: {},
   } as Partial<StressGrid> as StressGrid;
@@ -152,15 +139,14 @@ function rebuild(grid: StressGrid, book: Book): void {
   const n = cols.n;
   const C = book.currencies.length;
   const groups = groupPositions(book);
+  grid.scratch.keepPlans(groups);
   grid.book = book;
   grid.cols = cols;
   grid.groups = groups;
   const P = book.positions.length;
   const buf = (grid.buffers ??= new GridBuffers());
   grid.groupOf = buf.groupOf(P);
-  groups.forEach((g, gi) => {
-    for (const m of g.members) grid.groupOf[m] = gi;
-  });
+  for (let gi = 0; gi < groups.length; gi++) for (const m of groups[gi]!.members) grid.groupOf[m] = gi;
   grid.shockOf = positionShocks(book, cols);
   // Written in full by the revaluation below (every position belongs to one group, every group writes all n
   // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
@@ -173,17 +159,21 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.initS = buf.zeroed('initS', C * n);
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
-  grid.dependents = new Map();
-  grid.positionIndex = new Map(book.positions.map((p, i) => [p.conId, i]));
+  const dependents = new Map<number, number[]>();
+  const positionIndex = new Map<number, number>();
   const depend = (conId: number, i: number) => {
-    const list = grid.dependents.get(conId);
+    const list = dependents.get(conId);
     if (list) list.push(i);
-    else grid.dependents.set(conId, [i]);
+    else dependents.set(conId, [i]);
   };
-  book.positions.forEach((p, i) => {
+  for (let i = 0; i < P; i++) {
+    const p = book.positions[i]!;
+    positionIndex.set(p.conId, i);
     depend(p.conId, i);
     if (p.cls.underlyingConId !== undefined) depend(p.cls.underlyingConId, i);
-  });
+  }
+  grid.dependents = dependents;
+  grid.positionIndex = positionIndex;
   for (let c = 0; c < C; c++) {
     grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
     grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
@@ -203,7 +193,6 @@ function recomputeGroup(grid: StressGrid, g: number, subtractOld = true): void {
   if (subtractOld) addGroup(grid, g, -1);
   const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: g * cols.n };
   revalueGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.scratch);
-  if (usesPortfolioMargin(group, grid.params)) portfolioMarginGroup(book, group, grid.shockOf, cols, grid.params, dst, grid.pmScratch);
   addGroup(grid, g, 1);
   grid.stats.groupsRecomputed++;
 }
@@ -504,7 +493,6 @@ export function evaluateShocks(grid: StressGrid, shocks: readonly ScenarioShocks
     if (!moved) return;
     const dst = { pnl, byOrdinal: true, maint, init, at: 0 };
     revalueGroup(book, group, moves, cols, params, dst, grid.scratch);
-    if (usesPortfolioMargin(group, params)) portfolioMarginGroup(book, group, moves, cols, params, dst, grid.pmScratch);
     const ci = group.currencyIndex;
     const seg = group.segment;
     for (let j = 0; j < m; j++) {

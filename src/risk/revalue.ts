@@ -5,7 +5,7 @@ import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
 import { stockRequirement } from './margin.js';
-import { planStrategies, strategyRequirement, type StrategyLeg, type UnderlyingRates } from './strategies.js';
+import { StrategyBuffers, planStrategies, strategyRequirements, type StrategyLeg, type StrategyPlan, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -163,6 +163,36 @@ export function positionShocks(book: Book, cols: ScenarioColumns): Float64Array[
   });
 }
 
+/**
+ * Grow-only buffers of a margin scan (the SPAN-style futures scan and the portfolio-margin scan): the loss or value
+ * table, the kernel's output and its input batch. One set serves both scans, which never run at the same time.
+ */
+export class ScanBuffers {
+  private v = new Float64Array(0);
+  private o = new Float64Array(0);
+  private b: (OptionBatch & { readonly S: Float64Array }) | undefined;
+  private bn = 0;
+
+  values(n: number): Float64Array {
+    if (this.v.length < n) this.v = new Float64Array(n);
+    return this.v;
+  }
+
+  out(n: number): Float64Array {
+    if (this.o.length < n) this.o = new Float64Array(n);
+    return this.o;
+  }
+
+  batch(n: number): OptionBatch & { readonly S: Float64Array } {
+    if (!this.b || this.bn < n) {
+      const f = () => new Float64Array(n);
+      this.b = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
+      this.bn = n;
+    }
+    return this.b;
+  }
+}
+
 /** Caller-owned buffers for the kernels (sized to the largest column count seen; never shrunk). */
 export class Scratch {
   batch!: OptionBatch & { readonly S: Float64Array };
@@ -174,28 +204,29 @@ export class Scratch {
   /** Option values per member and column: [ordinal·n + j]. */
   values = new Float64Array(0);
   size = 0;
-  private sl = new Float64Array(0);
-  private so = new Float64Array(0);
-  private sb: (OptionBatch & { readonly S: Float64Array }) | undefined;
-  private sbn = 0;
+  /** The SPAN and portfolio-margin scans' buffers. */
+  readonly scan = new ScanBuffers();
+  readonly strategy = new StrategyBuffers();
+  /**
+   * The Reg T pairing of each group by group key, with the legs it was planned from. The pairing depends only on
+   * the legs' rights, strikes, expiries and units and on the shares held, which a price tick or a rebuild for
+   * another group's position leaves as they were, so it is planned again only when one of those changed.
+   */
+  private readonly plans = new Map<string, { legs: readonly StrategyLeg[]; shares: number; plan: StrategyPlan }>();
 
-  spanLosses(n: number): Float64Array {
-    if (this.sl.length < n) this.sl = new Float64Array(n);
-    return this.sl;
+  plan(key: string, legs: readonly StrategyLeg[], shares: number): StrategyPlan {
+    const hit = this.plans.get(key);
+    if (hit && hit.shares === shares && sameLegs(hit.legs, legs)) return hit.plan;
+    const plan = planStrategies(legs, shares);
+    this.plans.set(key, { legs, shares, plan });
+    return plan;
   }
 
-  spanOut(n: number): Float64Array {
-    if (this.so.length < n) this.so = new Float64Array(n);
-    return this.so;
-  }
-
-  spanBatch(n: number): OptionBatch & { readonly S: Float64Array } {
-    if (!this.sb || this.sbn < n) {
-      const f = () => new Float64Array(n);
-      this.sb = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
-      this.sbn = n;
-    }
-    return this.sb;
+  /** Forgets the pairings of groups no longer in the book. */
+  keepPlans(groups: readonly BookGroup[]): void {
+    if (this.plans.size === 0) return;
+    const live = new Set(groups.map((g) => g.key));
+    for (const key of this.plans.keys()) if (!live.has(key)) this.plans.delete(key);
   }
 
   ensure(n: number, values = 0): void {
@@ -209,6 +240,16 @@ export class Scratch {
     this.init = f();
     this.size = n;
   }
+}
+
+function sameLegs(a: readonly StrategyLeg[], b: readonly StrategyLeg[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i]!,
+      y = b[i]!;
+    if (x.units !== y.units || x.isCall !== y.isCall || x.strike !== y.strike || x.expiryMs !== y.expiryMs) return false;
+  }
+  return true;
 }
 
 /** Risk-free rate of a currency. */
@@ -228,8 +269,9 @@ export interface GroupOutput {
 
 /**
  * Revalues every member of `group` in every column: each member's P&L (quanta, contract currency) and
- * the group's requirements (quanta, length n): Reg T strategies for a stock or index with options
- * (strategies.ts), the commodity-segment rule for futures families, the position rules for the rest.
+ * the group's requirements (quanta, length n): the portfolio-margin scan for stock and index groups in a
+ * portfolio-margin account (usesPortfolioMargin), else Reg T strategies for a stock or index with options
+ * (strategies.ts), the SPAN-style scan for futures families, the position rules for the rest.
  * `shocks` is positionShocks(…).
  */
 export function revalueGroup(
@@ -249,10 +291,13 @@ export function revalueGroup(
   const gi = scratch.init;
   gm.fill(0, 0, n);
   gi.fill(0, 0, n);
-  const strategies = group.hasOptions && group.segment === 'S';
+  // In a portfolio-margin account the TIMS-like scan writes a stock or index group's requirements whole, so the
+  // Reg T rules (the pairing included) are not evaluated for it at all.
+  const pm = usesPortfolioMargin(group, params);
+  const strategies = !pm && group.hasOptions && group.segment === 'S';
   // Futures families: the SPAN-style scan below carries every member's requirement.
-  const span = group.segment === 'C';
-  const own = !strategies && !span;
+  const span = !pm && group.segment === 'C';
+  const own = !pm && !strategies && !span;
   const values = scratch.values;
   for (let ordinal = 0; ordinal < members.length; ordinal++) {
     const m = members[ordinal]!;
@@ -268,7 +313,8 @@ export function revalueGroup(
       revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
   }
-  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi);
+  if (pm) return portfolioMarginGroup(book, group, shocks, cols, params, dst, scratch.scan);
+  if (strategies) strategyGroupRequirement(book, group, shocks, n, params, values, gm, gi, scratch);
   else if (span) spanGroupRequirement(book, group, shocks, cols, params, gm, gi, scratch);
   const { maint, init, at } = dst;
   for (let j = 0; j < n; j++) {
@@ -305,7 +351,7 @@ function spanGroupRequirement(
   const sp = params.span;
   const X = sp.extremeMultiple;
   const moves = [...SPAN_MOVES, X, -X];
-  const losses = scratch.spanLosses(n * SPAN_SCENARIOS);
+  const losses = scratch.scan.values(n * SPAN_SCENARIOS);
   losses.fill(0, 0, n * SPAN_SCENARIOS);
   const fixed = new Float64Array(SPAN_SCENARIOS);
   let longs = 0,
@@ -325,7 +371,7 @@ function spanGroupRequirement(
     }
     if (qm < 0) som += -qm * sp.shortOptionMinShare * psr;
     const per = SPAN_SCENARIOS + 1;
-    const batch = scratch.spanBatch(n * per);
+    const batch = scratch.scan.batch(n * per);
     const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
     const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
     const shock = shocks[m]!;
@@ -350,7 +396,7 @@ function spanGroupRequirement(
         e++;
       }
     }
-    const out = scratch.spanOut(e);
+    const out = scratch.scan.out(e);
     americanPriceBatch(out, batch, e);
     for (let j = 0; j < n; j++) {
       const base = out[j * per]!;
@@ -387,10 +433,11 @@ export function underlyingRates(symbol: string, broadIndex: boolean, params: Str
 
 /**
  * The Reg T requirement of a stock or index group with options, per column (strategies.ts): the pairing is
- * planned once from the legs' rights, strikes, expiries and quantities, and evaluated in every column at the
- * stressed underlying and option values.
+ * planned from the legs' rights, strikes, expiries and quantities (again only when one of them changed), and
+ * evaluated in every column at the stressed underlying and option values (values: revalueGroup's, per member
+ * and column). Added to gm and gi. Exported for the benchmark, which reports the pairing's cost on its own.
  */
-function strategyGroupRequirement(
+export function strategyGroupRequirement(
   book: Book,
   group: BookGroup,
   shocks: readonly Float64Array[],
@@ -399,6 +446,7 @@ function strategyGroupRequirement(
   values: Float64Array,
   gm: Float64Array,
   gi: Float64Array,
+  scratch: Scratch,
 ): void {
   const legs: StrategyLeg[] = [];
   const legOffset: number[] = [];
@@ -426,21 +474,20 @@ function strategyGroupRequirement(
     }
   });
   if (legs.length === 0 && !stock) return;
-  const plan = planStrategies(legs, shares);
+  const plan = scratch.plan(group.key, legs, shares);
   const rates = underlyingRates(symbol, group.broadIndex, params);
-  const rules = params.margin;
   const optShock = legShock[0] ?? stockShock!;
   if (!Number.isFinite(und)) und = stock!.price;
   const stockPrice = stock ? stock.price : und;
-  let j = 0;
-  const value = (leg: number) => values[legOffset[leg]! + j]!;
-  for (; j < n; j++) {
-    const S = und * (1 + optShock[j]!);
-    const px = stockPrice * (1 + (stockShock ?? optShock)[j]!);
-    const r = strategyRequirement(plan, legs, S, px, value, rates, rules);
-    gm[j] = gm[j]! + r.maint;
-    gi[j] = gi[j]! + r.init;
+  const pxShock = stockShock ?? optShock;
+  const buf = scratch.strategy;
+  buf.ensure(n);
+  const { S, stockPrice: px } = buf;
+  for (let j = 0; j < n; j++) {
+    S[j] = und * (1 + optShock[j]!);
+    px[j] = stockPrice * (1 + pxShock[j]!);
   }
+  strategyRequirements(plan, legs, S, px, values, legOffset, n, rates, params.margin, buf, gm, gi);
 }
 
 /** Linear instruments: STK, FUND, IND, CMDTY, CRYPTO (value × move), bonds (plus duration), futures and CFDs (q·m·ΔP). */
@@ -548,15 +595,12 @@ function revalueOption(
     strike = p.strike,
     und = p.underlying,
     iv = p.iv;
-  // One pass writes every input of an element, the column-invariant ones included, instead of a pass per array.
+  // One pass writes every input that varies by column, instead of a pass per array.
   S[0] = und;
   T[0] = T0;
   r[0] = r0;
   sigma[0] = iv;
   b[0] = futures ? 0 : r0;
-  pvDividend[0] = pv;
-  K[0] = strike;
-  isCall[0] = call;
   let k = 1;
   const { order, days, rates, vol: volMove, volTerm } = cols;
   const termDays = T0 * 365;
@@ -577,11 +621,12 @@ function revalueOption(
     r[k] = rk;
     b[k] = futures ? 0 : rk;
     sigma[k] = iv * (1 + v);
-    pvDividend[k] = pv;
-    K[k] = strike;
-    isCall[k] = call;
     k++;
   }
+  // The option's own inputs are the same in every element: one native fill each instead of a store per element.
+  pvDividend.fill(pv, 0, k);
+  K.fill(strike, 0, k);
+  isCall.fill(call, 0, k);
   const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
   if (dividends && dividendsBeforeExpiry(dividends, T0)) {
     cashDividendBatch(out, batch, k, T0, und, dividends);
@@ -690,7 +735,7 @@ export function portfolioMarginGroup(
   cols: ScenarioColumns,
   params: StressParams,
   dst: GroupOutput,
-  scratch: PmScratch,
+  scratch: ScanBuffers,
 ): void {
   const { maint, init, at } = dst;
   const pm = params.portfolioMargin;
@@ -759,32 +804,5 @@ export function portfolioMarginGroup(
     const req = toQuanta(Math.max(loss, floor));
     maint[at + j] = req;
     init[at + j] = req;
-  }
-}
-
-/** Growable buffers for the portfolio-margin scan. */
-export class PmScratch {
-  private v = new Float64Array(0);
-  private o = new Float64Array(0);
-  private b: OptionBatch | undefined;
-  private bn = 0;
-
-  values(n: number): Float64Array {
-    if (this.v.length < n) this.v = new Float64Array(n);
-    return this.v;
-  }
-
-  out(n: number): Float64Array {
-    if (this.o.length < n) this.o = new Float64Array(n);
-    return this.o;
-  }
-
-  batch(n: number): OptionBatch & { readonly S: Float64Array } {
-    if (!this.b || this.bn < n) {
-      const f = () => new Float64Array(n);
-      this.b = { S: f(), pvDividend: f(), K: f(), T: f(), r: f(), b: f(), vol: f(), isCall: new Uint8Array(n) };
-      this.bn = n;
-    }
-    return this.b as OptionBatch & { readonly S: Float64Array };
   }
 }

@@ -181,60 +181,116 @@ export interface UnderlyingRates {
   readonly protectPct: number;
 }
 
+/** Buffers of strategyRequirements, grown to the largest column count seen. */
+export class StrategyBuffers {
+  /** Inputs: the underlying's and the shares' stressed prices per column. */
+  S = new Float64Array(0);
+  stockPrice = new Float64Array(0);
+  options = new Float64Array(0);
+  nakedSum = new Float64Array(0);
+  maint = new Float64Array(0);
+  init = new Float64Array(0);
+
+  ensure(n: number): void {
+    if (this.options.length >= n) return;
+    this.S = new Float64Array(n);
+    this.stockPrice = new Float64Array(n);
+    this.options = new Float64Array(n);
+    this.nakedSum = new Float64Array(n);
+    this.maint = new Float64Array(n);
+    this.init = new Float64Array(n);
+  }
+}
+
 /**
- * Requirement of a planned group in one scenario (maintenance and initial, currency units). `S` is the underlying
- * price the options are judged on, `stockPrice` the shares' price, `value(leg)` an option's value per unit in the
- * scenario (mark plus the model's change, at least 0).
+ * Requirement of a planned group in columns 0..n (maintenance and initial, currency units), added to
+ * gm[j] and gi[j]. `S[j]` is the underlying price the options are judged on, `stockPrice[j]` the shares'
+ * price, values[legOffset[leg] + j] an option's value per unit in column j (mark plus the model's change,
+ * at least 0). Each term of the plan runs over all columns in turn, so no object or closure is made per
+ * column; every column still sums the same terms in the same order as one column evaluated alone.
  */
-export function strategyRequirement(
+export function strategyRequirements(
   plan: StrategyPlan,
   legs: readonly StrategyLeg[],
-  S: number,
-  stockPrice: number,
-  value: (leg: number) => number,
+  S: Float64Array,
+  stockPrice: Float64Array,
+  values: Float64Array,
+  legOffset: readonly number[],
+  n: number,
   rates: UnderlyingRates,
   rules: MarginRules,
-): { maint: number; init: number } {
-  const naked = (leg: number) => {
-    const l = legs[leg]!;
-    return nakedShortOptionPerUnit(l.isCall, S, l.strike, value(leg), rates.basePct, rates.minPct);
-  };
-  let options = 0;
+  buf: StrategyBuffers,
+  gm: Float64Array,
+  gi: Float64Array,
+): void {
+  buf.ensure(n);
+  const { options, nakedSum, maint, init } = buf;
+  const { basePct, minPct } = rates;
+  options.fill(0, 0, n);
   if (plan.spreadShorts.length > 0) {
-    let nakedSum = 0;
-    for (const { leg, units } of plan.spreadShorts) nakedSum += units * naked(leg);
-    options += Math.min(plan.spreadLoss, nakedSum);
+    nakedSum.fill(0, 0, n);
+    for (const { leg, units } of plan.spreadShorts) {
+      const { isCall, strike } = legs[leg]!;
+      const at = legOffset[leg]!;
+      for (let j = 0; j < n; j++) nakedSum[j] = nakedSum[j]! + units * nakedShortOptionPerUnit(isCall, S[j]!, strike, values[at + j]!, basePct, minPct);
+    }
+    const loss = plan.spreadLoss;
+    for (let j = 0; j < n; j++) options[j] = options[j]! + Math.min(loss, nakedSum[j]!);
   }
   for (const { call, put, units } of plan.straddles) {
-    const rc = naked(call),
-      rp = naked(put);
-    options += units * (rc >= rp ? rc + value(put) : rp + value(call));
+    const c = legs[call]!,
+      p = legs[put]!;
+    const atC = legOffset[call]!,
+      atP = legOffset[put]!;
+    for (let j = 0; j < n; j++) {
+      const s = S[j]!;
+      const rc = nakedShortOptionPerUnit(c.isCall, s, c.strike, values[atC + j]!, basePct, minPct),
+        rp = nakedShortOptionPerUnit(p.isCall, s, p.strike, values[atP + j]!, basePct, minPct);
+      options[j] = options[j]! + units * (rc >= rp ? rc + values[atP + j]! : rp + values[atC + j]!);
+    }
   }
-  for (const { leg, units } of plan.naked) options += units * naked(leg);
-  let maint = options,
-    init = options;
-  const px = stockPrice > 0 ? stockPrice : 0;
+  for (const { leg, units } of plan.naked) {
+    const { isCall, strike } = legs[leg]!;
+    const at = legOffset[leg]!;
+    for (let j = 0; j < n; j++) options[j] = options[j]! + units * nakedShortOptionPerUnit(isCall, S[j]!, strike, values[at + j]!, basePct, minPct);
+  }
+  maint.set(options.subarray(0, n));
+  init.set(options.subarray(0, n));
   for (const b of plan.stock) {
     if (b.shares < 0) {
-      const itm = Number.isNaN(b.putStrike) ? 0 : Math.max(0, b.putStrike - S);
-      maint += stockRequirement(b.shares, px, rules, false) - b.shares * itm;
-      init += stockRequirement(b.shares, px, rules, true) - b.shares * itm;
+      const put = b.putStrike;
+      const covered = !Number.isNaN(put);
+      for (let j = 0; j < n; j++) {
+        const px = stockPrice[j]! > 0 ? stockPrice[j]! : 0;
+        const itm = covered ? Math.max(0, put - S[j]!) : 0;
+        maint[j] = maint[j]! + (stockRequirement(b.shares, px, rules, false) - b.shares * itm);
+        init[j] = init[j]! + (stockRequirement(b.shares, px, rules, true) - b.shares * itm);
+      }
       continue;
     }
     const hasCall = !Number.isNaN(b.callStrike),
       hasPut = !Number.isNaN(b.putStrike);
     if (hasPut) {
-      const floor = rates.protectPct * b.putStrike + Math.max(0, px - b.putStrike);
       const conversion = hasCall && b.callStrike === b.putStrike;
-      const m = conversion ? rates.protectPct * b.putStrike : Math.min(floor, rates.longMaint * (hasCall ? b.callStrike : px));
-      const i = conversion ? rates.protectPct * b.putStrike : Math.min(floor, rates.longInit * (hasCall ? b.callStrike : px));
-      maint += b.shares * m;
-      init += b.shares * i;
+      for (let j = 0; j < n; j++) {
+        const px = stockPrice[j]! > 0 ? stockPrice[j]! : 0;
+        const floor = rates.protectPct * b.putStrike + Math.max(0, px - b.putStrike);
+        const m = conversion ? rates.protectPct * b.putStrike : Math.min(floor, rates.longMaint * (hasCall ? b.callStrike : px));
+        const i = conversion ? rates.protectPct * b.putStrike : Math.min(floor, rates.longInit * (hasCall ? b.callStrike : px));
+        maint[j] = maint[j]! + b.shares * m;
+        init[j] = init[j]! + b.shares * i;
+      }
     } else {
-      const itm = hasCall ? Math.max(0, S - b.callStrike) : 0;
-      maint += b.shares * (rates.longMaint * px + itm);
-      init += b.shares * (rates.longInit * px + itm);
+      for (let j = 0; j < n; j++) {
+        const px = stockPrice[j]! > 0 ? stockPrice[j]! : 0;
+        const itm = hasCall ? Math.max(0, S[j]! - b.callStrike) : 0;
+        maint[j] = maint[j]! + b.shares * (rates.longMaint * px + itm);
+        init[j] = init[j]! + b.shares * (rates.longInit * px + itm);
+      }
     }
   }
-  return { maint, init };
+  for (let j = 0; j < n; j++) {
+    gm[j] = gm[j]! + maint[j]!;
+    gi[j] = gi[j]! + init[j]!;
+  }
 }

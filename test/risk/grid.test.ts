@@ -123,6 +123,32 @@ describe('incremental stress grid', () => {
     expect(und.options.map(pnlOf)).not.toEqual(before);
   });
 
+  it('an option whose quantity flips sign is paired again: the Reg T requirement equals a rebuild', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const before = Float64Array.from(grid.maintS);
+    // A short option turned long (or a long one short) changes the pairing, not only the prices.
+    const row = [...state.portfolio.values()].find((r) => r.contract.secType === 'OPT')!;
+    const position = row.position.neg().mul(3);
+    state = apply(state, [
+      {
+        type: 'portfolioUpdated',
+        account: RISK_ACCOUNT,
+        contract: row.contract,
+        position,
+        marketPrice: row.marketPrice!,
+        marketValue: position.mul(row.marketPrice!).mul(row.contract.multiplier ?? '100'),
+        averageCost: row.averageCost!,
+        unrealizedPnl: new Decimal(0),
+        realizedPnl: new Decimal(0),
+        ...at(NOW + 3500),
+      },
+    ]);
+    expect(updateStressGrid(grid, state, NOW, [row.contract.conId])).toEqual({ rebuilt: false, groups: 1 });
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+    expect(Array.from(grid.maintS)).not.toEqual(Array.from(before));
+  });
+
   it('a new clock step revalues every option group (time moved) and still equals a rebuild', () => {
     const state = reduceAll(book.events);
     const grid = buildStressGrid(state, shocks, params);

@@ -1,7 +1,7 @@
 // American option prices: Barone-Adesi-Whaley (1987) quadratic approximation, floored at intrinsic.
 import { escrowedSpot, gbsD1, gbsPrice, intrinsic } from './black-scholes.js';
 import { exp } from './exp.js';
-import { normCdf, normPdf } from './normal.js';
+import { cdfPair, normCdf, normCdfPair, normPdf } from './normal.js';
 import type { Black76Inputs, BsmInputs } from './types.js';
 
 /*
@@ -94,13 +94,17 @@ export function bawBoundary(
     const d2 = d1 - vs;
     const pdf = normPdf(d1);
     let rhs: number, slope: number;
+    // Φ(±d1) and Φ(±d2) from one call (normCdfPair): the same doubles as two normCdf.
+    cdfPair[0] = isCall ? d1 : -d1;
+    cdfPair[1] = isCall ? d2 : -d2;
+    normCdfPair();
     if (isCall) {
-      const nd1 = normCdf(d1);
-      rhs = s * dfb * nd1 - Kdfr * normCdf(d2) + ((1 - dfb * nd1) * s) / qx;
+      const nd1 = cdfPair[0]!;
+      rhs = s * dfb * nd1 - Kdfr * cdfPair[1]! + ((1 - dfb * nd1) * s) / qx;
       slope = dfb * nd1 * (1 - 1 / qx) + (1 - (dfb * pdf) / vs) / qx;
     } else {
-      const nm1 = normCdf(-d1);
-      rhs = Kdfr * normCdf(-d2) - s * dfb * nm1 - ((1 - dfb * nm1) * s) / qx;
+      const nm1 = cdfPair[0]!;
+      rhs = Kdfr * cdfPair[1]! - s * dfb * nm1 - ((1 - dfb * nm1) * s) / qx;
       slope = -dfb * nm1 * (1 - 1 / qx) - (1 + (dfb * pdf) / vs) / qx;
     }
     const f = sign * (s - K) - rhs;

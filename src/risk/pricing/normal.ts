@@ -71,65 +71,80 @@ const scratch = new Float64Array(1);
  */
 export function normCdf(x: number): number {
   scratch[0] = x;
-  cdfInCell(scratch);
+  cdfInCells(scratch, 1);
   return scratch[0]!;
 }
 
-/** cell[0] ← Φ(cell[0]). */
-function cdfInCell(cell: Float64Array): void {
-  const x = cell[0]!;
-  const a = Math.abs(x);
-  const y = a * SQRT1_2;
-  if (y <= 0.46875) {
-    // Central region: Φ = 1/2 + erf(x/√2)/2, no cancellation here.
-    const z = y * y;
-    let num = A4 * z;
-    let den = z;
-    num = (num + A0) * z;
-    den = (den + B0) * z;
-    num = (num + A1) * z;
-    den = (den + B1) * z;
-    num = (num + A2) * z;
-    den = (den + B2) * z;
-    const erf = (y * (num + A3)) / (den + B3);
-    cell[0] = x < 0 ? 0.5 - 0.5 * erf : 0.5 + 0.5 * erf;
-    return;
+/**
+ * Φ of two arguments in one call, for the batch kernels' Φ(d1) and Φ(d2): write them to cdfPair[0] and cdfPair[1],
+ * call normCdfPair(), read the results from the same places. The same code on each argument as normCdf (so the
+ * same doubles), one call instead of two.
+ */
+export const cdfPair = new Float64Array(2);
+export function normCdfPair(): void {
+  cdfInCells(cdfPair, 2);
+}
+
+/**
+ * cell[i] ← Φ(cell[i]) for i < count. Cody's code is written once, inside the loop: a helper that large would not
+ * be inlined here, and its double argument and result would be boxed.
+ */
+function cdfInCells(cell: Float64Array, count: number): void {
+  for (let i = 0; i < count; i++) {
+    const x = cell[i]!;
+    const a = Math.abs(x);
+    const y = a * SQRT1_2;
+    if (y <= 0.46875) {
+      // Central region: Φ = 1/2 + erf(x/√2)/2, no cancellation here.
+      const z = y * y;
+      let num = A4 * z;
+      let den = z;
+      num = (num + A0) * z;
+      den = (den + B0) * z;
+      num = (num + A1) * z;
+      den = (den + B1) * z;
+      num = (num + A2) * z;
+      den = (den + B2) * z;
+      const erf = (y * (num + A3)) / (den + B3);
+      cell[i] = x < 0 ? 0.5 - 0.5 * erf : 0.5 + 0.5 * erf;
+      continue;
+    }
+    let tail: number; // Φ(−|x|) = erfc(y)/2
+    if (y <= 4) {
+      let num = C8 * y;
+      let den = y;
+      num = (num + C0) * y;
+      den = (den + D0) * y;
+      num = (num + C1) * y;
+      den = (den + D1) * y;
+      num = (num + C2) * y;
+      den = (den + D2) * y;
+      num = (num + C3) * y;
+      den = (den + D3) * y;
+      num = (num + C4) * y;
+      den = (den + D4) * y;
+      num = (num + C5) * y;
+      den = (den + D5) * y;
+      num = (num + C6) * y;
+      den = (den + D6) * y;
+      tail = (0.5 * exp(-0.5 * a * a) * (num + C7)) / (den + D7);
+    } else if (y < 26.6) {
+      const w = 1 / (y * y);
+      let num = P5 * w;
+      let den = w;
+      num = (num + P0) * w;
+      den = (den + Q0) * w;
+      num = (num + P1) * w;
+      den = (den + Q1) * w;
+      num = (num + P2) * w;
+      den = (den + Q2) * w;
+      num = (num + P3) * w;
+      den = (den + Q3) * w;
+      const r = (w * (num + P4)) / (den + Q4);
+      tail = (0.5 * exp(-0.5 * a * a) * (INV_SQRT_PI - r)) / y;
+    } else {
+      tail = a === a ? 0 : NaN; // erfc underflows beyond y ≈ 26.55; keep NaN a NaN.
+    }
+    cell[i] = x < 0 ? tail : 1 - tail;
   }
-  let tail: number; // Φ(−|x|) = erfc(y)/2
-  if (y <= 4) {
-    let num = C8 * y;
-    let den = y;
-    num = (num + C0) * y;
-    den = (den + D0) * y;
-    num = (num + C1) * y;
-    den = (den + D1) * y;
-    num = (num + C2) * y;
-    den = (den + D2) * y;
-    num = (num + C3) * y;
-    den = (den + D3) * y;
-    num = (num + C4) * y;
-    den = (den + D4) * y;
-    num = (num + C5) * y;
-    den = (den + D5) * y;
-    num = (num + C6) * y;
-    den = (den + D6) * y;
-    tail = (0.5 * exp(-0.5 * a * a) * (num + C7)) / (den + D7);
-  } else if (y < 26.6) {
-    const w = 1 / (y * y);
-    let num = P5 * w;
-    let den = w;
-    num = (num + P0) * w;
-    den = (den + Q0) * w;
-    num = (num + P1) * w;
-    den = (den + Q1) * w;
-    num = (num + P2) * w;
-    den = (den + Q2) * w;
-    num = (num + P3) * w;
-    den = (den + Q3) * w;
-    const r = (w * (num + P4)) / (den + Q4);
-    tail = (0.5 * exp(-0.5 * a * a) * (INV_SQRT_PI - r)) / y;
-  } else {
-    tail = a === a ? 0 : NaN; // erfc underflows beyond y ≈ 26.55; keep NaN a NaN.
-  }
-  cell[0] = x < 0 ? tail : 1 - tail;
 }
