@@ -102,7 +102,7 @@ describe('the console under outside trouble', () => {
       const crash = join(dir, 'crash.json');
       writeFileSync(
         crash,
-        JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -12, volJump: 0.8 }] }),
+        JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -25, volJump: 0.8 }] }),
       );
       tmux(
         'new-session',
