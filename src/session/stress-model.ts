@@ -86,7 +86,8 @@ export interface StressModel {
 export type RiskResult =
   /** `report` is the engine's own, for the alert rules (src/risk/alerts reads it). */
   | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number }
-  | { readonly ok: false; readonly error: string };
+  /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (a fresh start shows "computing…"). */
+  | { readonly ok: false; readonly error: string; readonly waiting?: true };
 
 /** Shocks of the P&L curve per subject: −30% to +30% in 5% steps. */
 export const CURVE_SHOCKS: readonly number[] = Array.from({ length: 13 }, (_, i) => Math.round((i * 0.05 - 0.3) * 100) / 100);
@@ -111,7 +112,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): (state: Port
   let scenarioKey = '';
   let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
   return (state, now) => {
-    if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions' };
+    if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions', waiting: true };
     const t0 = performance.now();
     try {
       // The scenario set follows the classes and currencies held; recompute it only when those maps change.

@@ -4,6 +4,7 @@ import { createStressRunner } from '../../src/session/stress-model.js';
 import { parseScenario } from '../../src/risk/scenario-text.js';
 import { figuresCells } from '../../src/views/rows/status.js';
 import { textWidth } from '../../src/views/format.js';
+import { INITIAL_STATE } from '../../src/model/state.js';
 import { T0, bookState } from '../support/book.js';
 
 const text = (cells: readonly { text: string }[]) => cells.map((c) => c.text).join(' ');
@@ -45,5 +46,12 @@ describe('figuresCells', () => {
     const state = bookState();
     expect(text(figuresCells(state, undefined, 120))).toMatch(/Worst computing…$/);
     expect(text(figuresCells(state, { ok: false, error: 'no prices' }, 120))).toMatch(/Worst stress failed$/);
+  });
+
+  it('reads "computing…", not "failed", while the engine waits for the account and its positions (a fresh start)', () => {
+    // The real runner on the state before anything arrived: what a console shows in its first second.
+    const waiting = createStressRunner()(INITIAL_STATE, T0);
+    expect(waiting.ok).toBe(false);
+    expect(text(figuresCells(bookState(), waiting, 120))).toMatch(/Worst computing…$/);
   });
 });

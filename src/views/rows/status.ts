@@ -189,7 +189,8 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
       { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
       { text: 'Worst', slot: 'muted' },
     ];
-    if (!risk) cells.push({ text: 'computing…', slot: 'muted' });
+    // At start the engine waits for the account and its positions: that is not a failure, and must not read as one.
+    if (!risk || (!risk.ok && risk.waiting)) cells.push({ text: 'computing…', slot: 'muted' });
     else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
     else if (!m?.worst) cells.push({ text: 'no loss' });
     else {
