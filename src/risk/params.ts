@@ -378,12 +378,25 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   return problems.length > 0 ? { ok: false, problems } : { ok: true, params };
 }
 
+/*
+ * The risk engine asks for each option's ex-dates at every evaluation (a liquidation search makes hundreds), and the
+ * parse with its round trip through a Date was a tenth of such a search: the few distinct dates are kept, bounded.
+ */
+const exDates = new Map<string, number>();
+
 /** Start of an ex-date (00:00 UTC) in epoch ms, NaN unless `YYYY-MM-DD` names a real day. */
 export function exDateMs(exDate: string): number {
+  const known = exDates.get(exDate);
+  if (known !== undefined) return known;
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(exDate);
-  if (!m) return NaN;
-  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
-  return new Date(ms).toISOString().slice(0, 10) === exDate ? ms : NaN;
+  let ms = NaN;
+  if (m) {
+    const t = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!);
+    if (new Date(t).toISOString().slice(0, 10) === exDate) ms = t;
+  }
+  if (exDates.size >= 4096) exDates.clear();
+  exDates.set(exDate, ms);
+  return ms;
 }
 
 /** resolveStressParams that throws with every problem listed (for callers with fixed, known-good params). */
