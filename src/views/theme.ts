@@ -245,6 +245,7 @@ export const ASCII_GLYPHS: Readonly<Record<string, string>> = {
   '·': '|',
   '…': '~',
   '•': '*',
+  '●': '*',
   '×': 'x',
   '±': '~',
   '≤': '<',
