@@ -182,7 +182,8 @@ describe('market and margin incidents', () => {
     const nlv0 = num(rec, 'NetLiquidation');
     const chfNlv = num(rec, 'NetLiquidationByCurrency', 'CHF');
     await s.trigger({ incident: 'fx-gap', currency: 'CHF', pct: 20 });
-    await waitFor(() => !num(rec, 'ExchangeRate', 'CHF').eq(x0), 5_000, 'new CHF rate');
+    // The rate and the NetLiquidation it moves are separate messages: a loaded machine can read between them.
+    await waitFor(() => !num(rec, 'ExchangeRate', 'CHF').eq(x0) && !num(rec, 'NetLiquidation').eq(nlv0), 5_000, 'new CHF rate and NetLiquidation');
     const x1 = num(rec, 'ExchangeRate', 'CHF');
     expect(x1.div(x0).sub('1.2').abs().lte('0.00000002')).toBe(true);
     // The account is short CHF (loan > Nestle holding): the gap costs |CHF NLV| × ΔX.
