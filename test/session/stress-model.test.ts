@@ -51,6 +51,6 @@ describe('createStressRunner', () => {
   });
 
   it('says what it waits for instead of throwing before the account arrives', () => {
-    expect(createStressRunner()(INITIAL_STATE, 0)).toEqual({ ok: false, error: 'waiting for the account and its positions' });
+    expect(createStressRunner()(INITIAL_STATE, 0)).toEqual({ ok: false, error: 'waiting for the account and its positions', waiting: true });
   });
 });

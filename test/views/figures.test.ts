@@ -53,5 +53,8 @@ describe('figuresCells', () => {
     const waiting = createStressRunner()(INITIAL_STATE, T0);
     expect(waiting.ok).toBe(false);
     expect(text(figuresCells(bookState(), waiting, 120))).toMatch(/Worst computing…$/);
+    // Synchronised and flat (after a flatten, or a sub-account with nothing on): nothing to stress, and it says so.
+    const flat = { ...bookState(), health: 'ready' as const, portfolio: INITIAL_STATE.portfolio };
+    expect(text(figuresCells(flat, createStressRunner()(flat, T0), 120))).toMatch(/Worst no positions$/);
   });
 });

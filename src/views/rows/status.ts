@@ -190,7 +190,10 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
       { text: 'Worst', slot: 'muted' },
     ];
     // At start the engine waits for the account and its positions: that is not a failure, and must not read as one.
-    if (!risk || (!risk.ok && risk.waiting)) cells.push({ text: 'computing…', slot: 'muted' });
+    // A synchronised account with no positions (flat, e.g. after a flatten) has nothing to stress: say so.
+    if (risk && !risk.ok && risk.waiting && state.account && state.health === 'ready' && state.portfolio.size === 0)
+      cells.push({ text: 'no positions', slot: 'muted' });
+    else if (!risk || (!risk.ok && risk.waiting)) cells.push({ text: 'computing…', slot: 'muted' });
     else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
     else if (!m?.worst) cells.push({ text: 'no loss' });
     else {
