@@ -128,7 +128,10 @@ const COMMANDS: readonly CommandSpec[] = [
     summary: 'open the console on TWS or IB Gateway (the default command)',
     flagHelp: {
       record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'],
-      account: ['A', 'the account to follow; all (or a list A,B) follows every account of an advisor login in an Accounts pane (7); not recorded'],
+      account: [
+        'A',
+        'the account to follow; all (or a list A,B) follows every account of an advisor login in an Accounts pane (7); not recorded; --publish publishes each',
+      ],
     },
     options: {
       host: { type: 'string' },
@@ -154,7 +157,7 @@ const COMMANDS: readonly CommandSpec[] = [
       record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'],
       account: [
         'A',
-        'all (or a list A,B) follows several accounts of the simulator advisor login (scenario advisor-login unless --scenario names one); not recorded',
+        'all (or a list A,B) follows several accounts of the simulator advisor login (scenario advisor-login unless --scenario names one); not recorded; --publish publishes each',
       ],
     },
     notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],

@@ -13,7 +13,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
-import type { PublishFlags, Publishing } from './publish.js';
+import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
 import { accountAuditName, accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
 import type { MultiLiveSession } from './live.js';
@@ -68,6 +68,11 @@ export interface ConsoleOptions {
    * gets its own session core (risk, alerts, trading) and the Accounts pane chooses which one the other panes show.
    */
   readonly multi?: Pick<MultiLiveSession, 'router' | 'accounts'>;
+  /**
+   * With `multi` and `publish`: the hold openLiveMulti's onAccountFeed was given, keeping each account's events from its
+   * first until the publisher connects (each account is then published from seq 1 under its own subjects).
+   */
+  readonly publishHold?: AccountFeedHold;
   /** Terminal streams (tests); default the process's. */
   readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
 }
@@ -248,9 +253,42 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   }
   // Publishing is a copy for the fleet: when NATS cannot be reached the console still opens, and says so as an alert.
   let publishing: Publishing | undefined;
+  let accountsPublishing: AccountsPublishing | undefined;
   const publishProblems: string[] = [];
   let behindTimer: ReturnType<typeof setInterval> | undefined;
-  if (o.publish && live && !o.multi) {
+  if (o.publish && live && o.multi && multiSet) {
+    const set = multiSet;
+    try {
+      const { startPublishingAccounts, SUMMARY_EVERY_MS } = await import('./publish.js');
+      // Several accounts (docs/fleet.md): one connection, each account its own session, subjects and summary (the
+      // risk and alerts its own core last computed), from the events held since its feed was made.
+      accountsPublishing = await startPublishingAccounts({ flags: o.publish, role: 'console', mode: tradingMode === 'trade' ? 'trade' : 'readOnly', clock });
+      const pubs = accountsPublishing;
+      const view = (account: string) => () => set.viewOf(account);
+      const multi = o.multi;
+      if (o.publishHold) o.publishHold.attach((account, feed, held) => pubs.add(account, { feed, view: view(account) }, held));
+      // Without a hold, each account is published from its next event (its earlier ones are not in the stream).
+      else
+        multi.router.onAccounts((list) => {
+          for (const a of list) {
+            const feed = multi.accounts.get(a)?.feed;
+            if (feed) pubs.add(a, { feed, view: view(a) });
+          }
+        });
+      // Falling behind and catching up are said once each, in every account's log: each is its own published session.
+      let shown: string | undefined;
+      behindTimer = setInterval(() => {
+        const text = pubs.publisher.behindText();
+        if (text === shown) return;
+        for (const a of set.accounts)
+          set.member(a)?.feed.publish?.({ type: 'operatorActed', action: 'note', detail: { text: text ?? 'publishing caught up' } });
+        shown = text;
+      }, SUMMARY_EVERY_MS);
+    } catch (e) {
+      o.publishHold?.release();
+      publishProblems.push(`Publishing: ${(e as Error).message}; the console runs without it`);
+    }
+  } else if (o.publish && live && !o.multi) {
     try {
       // Loaded only when asked: a console that does not publish never loads the NATS client.
       const { startPublishing, SUMMARY_EVERY_MS } = await import('./publish.js');
@@ -327,6 +365,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   }
   // After the close, so that the session's last events (the recording's seal) are published too.
   await publishing?.stop();
+  await accountsPublishing?.stop();
   // The exit line names the account: masked like the screen was (the toggle's last state, or --mask).
   const summaryOut =
     o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);

@@ -195,7 +195,16 @@ async function runDemoAccounts(
   color: ReturnType<typeof colorFlag>,
   accounts: 'all' | readonly string[],
 ): Promise<number> {
-  const m = openLiveMulti({ host: sim.host, port: sim.port, clientId: CLIENT_ID, accounts, settings: loaded.settings });
+  // --publish: each account's events are held from its first until the console has connected to NATS.
+  const hold = f.publish !== undefined ? (await import('./publish.js')).holdAccountFeeds() : undefined;
+  const m = openLiveMulti({
+    host: sim.host,
+    port: sim.port,
+    clientId: CLIENT_ID,
+    accounts,
+    settings: loaded.settings,
+    ...(hold ? { onAccountFeed: hold.onAccountFeed } : {}),
+  });
   const wanted = f['no-record'] !== true && loaded.settings.recorder.enabled;
   io.err(
     `demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), advisor login ${sim.account}, following ${accounts === 'all' ? 'all its accounts' : accounts.join(', ')}`,
@@ -215,6 +224,7 @@ async function runDemoAccounts(
     trading: f.trade ? 'trade' : 'readOnly',
     ...(f.trade ? { trade: { source: m.source, clientId: CLIENT_ID } } : {}),
     clock: m.clock,
+    ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
     close: (reason) => m.close(reason),
   });
 }

@@ -45,7 +45,16 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     const problem = severalAccountsProblem(f);
     if (problem) return usage(problem);
     // An advisor login, several of its accounts (issue 20): one connection, a session core per account, not recorded.
-    const m = openLiveMulti({ host: c.host, port: c.port, clientId: c.clientId, accounts: several, settings: loaded.settings });
+    // --publish: each account's events are held from its first until the console has connected to NATS.
+    const hold = f.publish !== undefined ? (await import('./publish.js')).holdAccountFeeds() : undefined;
+    const m = openLiveMulti({
+      host: c.host,
+      port: c.port,
+      clientId: c.clientId,
+      accounts: several,
+      settings: loaded.settings,
+      ...(hold ? { onAccountFeed: hold.onAccountFeed } : {}),
+    });
     const wanted = f['no-record'] !== true && loaded.settings.recorder.enabled;
     return runConsole({
       feed: m.connection.feed,
@@ -61,6 +70,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
       trading: f.trade ? 'trade' : 'readOnly',
       ...(f.trade ? { trade: { source: m.source, clientId: c.clientId } } : {}),
       clock: m.clock,
+      ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
       close: (reason) => m.close(reason),
     });
   }

@@ -173,10 +173,12 @@ export function openLiveMulti(
  */
 export const SEVERAL_ACCOUNTS_NOT_RECORDED = 'a flight recording holds one account and several are followed; to record one, run it with --account ACCOUNT';
 
-/** `--record FILE` or `--publish` with several accounts: refused before anything starts. */
-export function severalAccountsProblem(f: { readonly record?: string | undefined; readonly publish?: string | undefined }): string | undefined {
+/**
+ * `--record FILE` with several accounts: refused before anything starts. (`--publish` is not: each account is
+ * published as its own session, docs/fleet.md "Several accounts".)
+ */
+export function severalAccountsProblem(f: { readonly record?: string | undefined }): string | undefined {
   if (f.record !== undefined) return `--record: ${SEVERAL_ACCOUNTS_NOT_RECORDED}`;
-  if (f.publish !== undefined) return '--publish follows one account per session; with several accounts, publish each with its own --account ACCOUNT';
   return undefined;
 }
 

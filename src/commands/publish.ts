@@ -102,8 +102,52 @@ export interface AccountsPublishing {
    * Publishes one more account, from the next event its feed stamps: call it as the feed is made (openLiveMulti's
    * onAccountFeed), so its stream starts at seq 1.
    */
-  add(account: string, a: PublishedAccount): void;
+  add(account: string, a: PublishedAccount, held?: readonly FeedEvent[]): void;
   stop(): Promise<void>;
+}
+
+/** How many events of one account a hold keeps while NATS answers (the oldest go first, as startPublishing's). */
+const HOLD_LIMIT = 10_000;
+
+/**
+ * For a console that publishes several accounts. openLiveMulti's onAccountFeed needs a subscriber before an account's
+ * first event, but the console connects to NATS only once it runs: `onAccountFeed` holds each account's events from
+ * its first, `attach` hands them, in order, to the publisher, which takes over the feed from the next event, and
+ * `release` drops them (NATS could not be reached: the console runs without publishing).
+ */
+export interface AccountFeedHold {
+  onAccountFeed(account: string, feed: Feed): void;
+  attach(add: (account: string, feed: Feed, held: readonly FeedEvent[]) => void): void;
+  release(): void;
+}
+
+export function holdAccountFeeds(): AccountFeedHold {
+  const held = new Map<string, { feed: Feed; events: FeedEvent[]; off: () => void }>();
+  let attached: ((account: string, feed: Feed, held: readonly FeedEvent[]) => void) | undefined;
+  let released = false;
+  return {
+    onAccountFeed(account, feed) {
+      if (released) return;
+      if (attached) return attached(account, feed, []);
+      const events: FeedEvent[] = [];
+      const sub = feed.events$.subscribe({ next: (ev) => void (events.push(ev) > HOLD_LIMIT && events.shift()) });
+      held.set(account, { feed, events, off: () => sub.unsubscribe() });
+    },
+    attach(add) {
+      attached = add;
+      // Synchronous: no event can arrive between the publisher's subscription and the hold's end.
+      for (const [account, h] of held) {
+        add(account, h.feed, h.events);
+        h.off();
+      }
+      held.clear();
+    },
+    release() {
+      released = true;
+      for (const h of held.values()) h.off();
+      held.clear();
+    },
+  };
 }
 
 /**
@@ -133,9 +177,10 @@ export async function startPublishingAccounts(o: {
   });
   const followed = new Map<string, PublishedAccount & { readonly session: string; readonly off: () => void }>();
   const sessions = new Map<string, string>();
-  const add = (account: string, a: PublishedAccount) => {
+  const add = (account: string, a: PublishedAccount, held: readonly FeedEvent[] = []) => {
     if (followed.has(account)) return;
     const session = `${base}-${accountToken(account)}`;
+    for (const ev of held) pub.event(ev, account, session);
     const sub = a.feed.events$.subscribe({ next: (ev) => pub.event(ev, account, session) });
     followed.set(account, { ...a, session, off: () => sub.unsubscribe() });
     sessions.set(account, session);

@@ -164,6 +164,11 @@ export class AccountSet {
     return list;
   }
 
+  /** What one account's session computed at the last evaluation (its risk and alerts): its published summary reads it. */
+  viewOf(account: string): SessionView | undefined {
+    return this.views.get(account);
+  }
+
   /** The Accounts pane's rows and aggregate, from the last evaluation. */
   view(): AccountsView {
     // The same view while nothing it reads changed (a state, risk result or alert list is a new object when it changes), so the

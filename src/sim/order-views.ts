@@ -56,7 +56,8 @@ export function orderStatusView(o: SimOrder): M.OrderStatusView {
   };
 }
 
-export function executionView(e: SimExecution, account: string): M.ExecutionView {
+/** EXECUTION_DATA's view of a fill; acctNumber is the account it was booked in (an advisor login's sub-account too). */
+export function executionView(e: SimExecution): M.ExecutionView {
   const o = e.order;
   // Stocks report the venue they traded on (the primary exchange here); derivatives their exchange.
   const exchange = o.inst.secType === 'STK' ? o.inst.primaryExch || 'ISLAND' : o.inst.exchange;
@@ -65,7 +66,7 @@ export function executionView(e: SimExecution, account: string): M.ExecutionView
     contract: o.inst,
     execId: e.execId,
     time: twsTime(e.time),
-    account,
+    account: o.account,
     exchange,
     side: e.side,
     shares: e.shares,

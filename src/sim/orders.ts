@@ -30,6 +30,29 @@ export const DEFAULT_ORDERS: OrderOptions = {
   maxFillSize: { STK: '500', OPT: '10', FOP: '5', FUT: '5', CASH: '250000', BOND: '100000' },
 };
 
+/** One account's books: where its fills land and how its margin is valued. */
+export interface OrderBook {
+  readonly ledger: Ledger;
+  readonly valuation: ValuationParams;
+}
+
+/**
+ * The accounts an order may name. An advisor (FA) login books an order in the sub-account its account field names, as
+ * TWS does; an order naming no account has no allocation there (error 436), while a plain login fills it in its own.
+ */
+export interface OrderBooks {
+  /** The login's own account. */
+  readonly main: string;
+  /** True for an advisor login (it has sub-accounts): every order must name its account. */
+  readonly advisor: boolean;
+  /** Every account MANAGED_ACCTS lists, some of them without a book (no data). */
+  readonly managed: readonly string[];
+  bookOf(account: string): OrderBook | undefined;
+}
+
+/** TWS's answer to an order for an advisor login that names no account (its message codes list, code 436). */
+export const NO_ALLOCATION = 'You must specify an allocation (either a single account, group, or profile).';
+
 export type OrderStatus = 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
 
 export interface SimOrder {
@@ -42,6 +65,7 @@ export interface SimOrder {
   readonly orderType: 'MKT' | 'LMT';
   lmtPrice?: number;
   readonly tif: string;
+  /** The account whose books the order fills: the one its account field named, or the login's own when blank. */
   readonly account: string;
   /** The account field the client's order named (blank: the login's default), kept for tests of who asked for what. */
   readonly requestedAccount?: string;
@@ -146,8 +170,7 @@ export class OrderEngine {
   constructor(
     private readonly clock: VirtualClock,
     private readonly market: Market,
-    private readonly ledger: Ledger,
-    private readonly valuation: ValuationParams,
+    private readonly books: OrderBooks,
     private readonly rng: Rng,
     private readonly opts: OrderOptions,
     private readonly events: OrderEvents,
@@ -184,14 +207,21 @@ export class OrderEngine {
     if ((inst.secType === 'OPT' || inst.secType === 'FOP' || inst.secType === 'FUT') && !qty.isInteger()) {
       return { kind: 'error', code: 10243, message: 'Fractional-sized order cannot be placed for this contract.' };
     }
-    if (req.account && req.account !== this.ledger.account) {
-      return { kind: 'error', code: 321, message: `Error validating request.-'bN' : cause - Invalid account code ${req.account}` };
+    const account = req.account || (this.books.advisor ? undefined : this.books.main);
+    if (account === undefined) return { kind: 'error', code: 436, message: NO_ALLOCATION };
+    const book = this.books.bookOf(account);
+    if (!book) {
+      // A listed account without a book (otherAccounts) is the simulator's limit, not TWS's: said as such.
+      const cause = this.books.managed.includes(account)
+        ? `the simulator keeps no book for account ${account} (it is only listed in MANAGED_ACCTS)`
+        : `Invalid account code ${account}`;
+      return { kind: 'error', code: 321, message: `Error validating request.-'bN' : cause - ${cause}` };
     }
 
     const existing = manual ? undefined : this.find(clientId, orderId);
     if (existing) {
       if (!isOpen(existing)) return { kind: 'error', code: 103, message: `Duplicate order id` };
-      if (existing.inst.conId !== inst.conId || existing.action !== action || existing.orderType !== type) {
+      if (existing.inst.conId !== inst.conId || existing.action !== action || existing.orderType !== type || existing.account !== account) {
         return { kind: 'error', code: 105, message: 'Order being modified does not match original order.' };
       }
       if (qty.lt(existing.filled)) return { kind: 'error', code: 201, message: 'Order rejected - reason:Quantity below filled quantity.' };
@@ -212,7 +242,7 @@ export class OrderEngine {
       orderType: type,
       lmtPrice: type === 'LMT' ? req.lmtPrice : undefined,
       tif: req.tif || 'DAY',
-      account: this.ledger.account,
+      account,
       ...(req.account ? { requestedAccount: req.account } : {}),
       orderRef: req.orderRef,
       transmitted: req.transmit,
@@ -232,7 +262,7 @@ export class OrderEngine {
       this.orders.set(this.key(order), order);
       const msg =
         `Order rejected - reason:YOUR ORDER IS NOT ACCEPTED. IN ORDER TO OBTAIN THE DESIRED POSITION YOUR EQUITY WITH LOAN VALUE ` +
-        `[${impact.elvAfter.toFixed(2)} ${this.ledger.base}] MUST EXCEED THE INITIAL MARGIN [${impact.initAfter.toFixed(2)} ${this.ledger.base}]`;
+        `[${impact.elvAfter.toFixed(2)} ${book.ledger.base}] MUST EXCEED THE INITIAL MARGIN [${impact.initAfter.toFixed(2)} ${book.ledger.base}]`;
       this.events.orderChanged(order, true);
       this.events.orderError(order, 201, msg);
       return { kind: 'accepted', order };
@@ -288,16 +318,24 @@ export class OrderEngine {
     this.onMarketStep();
   }
 
-  /** Margin before and after a hypothetical complete fill at the current price. */
+  /** The books an accepted order fills (its account had one when it was placed; sub-accounts are never removed). */
+  private bookOf(order: SimOrder): OrderBook {
+    const book = this.books.bookOf(order.account);
+    if (!book) throw new Error(`order ${order.clientId}/${order.orderId} names account ${order.account}, which has no book`);
+    return book;
+  }
+
+  /** Margin of the order's account before and after a hypothetical complete fill at the current price. */
   marginImpact(order: SimOrder): MarginImpact {
-    const before = valueAccount(this.ledger, this.market, this.valuation).byKey;
+    const { ledger, valuation } = this.bookOf(order);
+    const before = valueAccount(ledger, this.market, valuation).byKey;
     const remaining = order.totalQty.sub(order.filled);
     const price = this.executablePrice(order) ?? dec(String(this.market.quote(order.inst).mark));
     const commission = commissionFor(order.inst, remaining, price);
-    const copy = this.ledger.clone();
+    const copy = ledger.clone();
     copy.applyFill(order.inst, order.action === 'BUY' ? remaining : remaining.neg(), price, commission);
-    const after = valueAccount(copy, this.market, this.valuation).byKey;
-    const base = this.ledger.base;
+    const after = valueAccount(copy, this.market, valuation).byKey;
+    const base = ledger.base;
     const g = (m: ReadonlyMap<string, string>, k: string) => dec(m.get(`${k}|${base}`) ?? '0');
     return {
       initBefore: g(before, 'InitMarginReq'),
@@ -347,7 +385,7 @@ export class OrderEngine {
     const qty = Decimal.min(remaining, cap.gt(0) ? cap : remaining);
     const commission = commissionFor(order.inst, qty, price);
     const signed = order.action === 'BUY' ? qty : qty.neg();
-    const result = this.ledger.applyFill(order.inst, signed, price, commission);
+    const result = this.bookOf(order).ledger.applyFill(order.inst, signed, price, commission);
     order.filled = order.filled.add(qty);
     order.fillValue = order.fillValue.add(qty.mul(price));
     order.lastFillPrice = price.toNumber();

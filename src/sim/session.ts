@@ -454,21 +454,22 @@ export class Session {
   }
 
   /**
-   * A position changed (fill): POSITION to reqPositions subscribers, POSITION_MULTI to reqPositionsMulti ones, marks
-   * and values to account subscribers (single and multi).
+   * A position of `account` changed (fill): POSITION to reqPositions subscribers (the login's own account, as
+   * reqPositions lists), POSITION_MULTI to the reqPositionsMulti ones covering the account, its marks to
+   * reqAccountUpdates (the login's own account) and changed values to every account subscriber (single and multi).
    */
-  positionChanged(inst: Instrument): void {
-    if (this.positionsSub) this.sendPosition(inst);
-    // Fills only ever reach the main account's book.
+  positionChanged(inst: Instrument, account: string): void {
+    const own = account === this.host.account;
+    if (this.positionsSub && own) this.sendPosition(inst);
     for (const [reqId, sub] of this.positionsMulti) {
-      if (sub.accounts.includes(this.host.account)) this.sendPositionMulti(reqId, inst, sub.modelCode, this.host.account);
+      if (sub.accounts.includes(account)) this.sendPositionMulti(reqId, inst, sub.modelCode, account);
     }
     if (this.host.connectivityLost || (!this.accountSub && this.accountMulti.size === 0)) return;
     const view = this.host.view();
-    const row = this.accountSub ? view.portfolio.find((r) => r.inst.conId === inst.conId) : undefined;
+    const row = this.accountSub && own ? view.portfolio.find((r) => r.inst.conId === inst.conId) : undefined;
     if (row) this.sendPortfolioRow(row, true);
     this.streamAccountValues(view, false);
-    if (this.accountSub) this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
+    if (this.accountSub && own) this.send(M.accountUpdateTime(hhmm(this.host.clock.now())));
   }
 
   private fullAccountDownload(): void {
@@ -684,7 +685,7 @@ export class Session {
     for (const e of this.host.engine.executions) {
       const o = e.order;
       if (f.clientId && o.clientId !== f.clientId) continue;
-      if (f.acctCode && f.acctCode !== this.host.account) continue;
+      if (f.acctCode && f.acctCode !== o.account) continue;
       if (since !== undefined && e.time < since) continue;
       if (f.symbol && f.symbol.toUpperCase() !== o.inst.symbol.toUpperCase()) continue;
       if (f.secType && f.secType.toUpperCase() !== o.inst.secType) continue;
@@ -696,7 +697,7 @@ export class Session {
   }
 
   sendExecution(reqId: number, e: SimExecution): void {
-    this.send(M.execDetails(this.sv, reqId, executionView(e, this.host.account)));
+    this.send(M.execDetails(this.sv, reqId, executionView(e)));
     if (reqId !== -1) this.sendCommission(e);
   }
 

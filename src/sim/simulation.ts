@@ -12,7 +12,7 @@ import { DEFAULT_MARGIN, type MarginSpike } from './margin.js';
 import { Market } from './market.js';
 import * as M from './messages.js';
 import { openOrderView, orderStatusView } from './order-views.js';
-import { OrderEngine, isOpen, type OrderEvents, type SimExecution, type SimOrder } from './orders.js';
+import { OrderEngine, isOpen, type OrderBooks, type OrderEvents, type SimExecution, type SimOrder } from './orders.js';
 import { streamFor } from './random.js';
 import type { OrderRequest } from './requests.js';
 import { Session } from './session.js';
@@ -79,7 +79,14 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
       this.universe,
     );
     this.valuation = { margin: DEFAULT_MARGIN, spike: this.spike };
-    this.engine = new OrderEngine(this.clock, this.market, this.ledger, this.valuation, streamFor(opts.seed, 'fills'), opts.orders, this);
+    // An advisor login's orders fill in the sub-account they name, each in its own books and margin (as TWS books them).
+    const books: OrderBooks = {
+      main: this.account,
+      advisor: Object.keys(opts.subAccounts).length > 0,
+      managed: this.managedAccounts,
+      bookOf: (account) => (account === this.account ? { ledger: this.ledger, valuation: this.valuation } : this.subs.get(account)),
+    };
+    this.engine = new OrderEngine(this.clock, this.market, books, streamFor(opts.seed, 'fills'), opts.orders, this);
     for (const [name, book] of Object.entries(opts.subAccounts)) {
       const base = (book.baseCurrency ?? this.base).toUpperCase();
       if (this.market.usdPer(base) === undefined) throw new Error(`unsupported base currency ${base} for ${name}`);
@@ -128,14 +135,14 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.sessions.delete(s);
   }
 
-  /** The simulator's own truth (see snapshot.ts); `account` names an FA sub-account for its book instead. */
+  /** The simulator's own truth (see snapshot.ts) for one account with a book: the login's own unless `account` names a sub-account. */
   snapshot(account?: string): SimSnapshot {
     if (account === undefined || account === this.account) return buildSnapshot(this, this.view());
     const sub = this.subs.get(account);
     if (!sub) throw new Error(`no book for account ${account} (it has ${this.bookAccounts.join(', ')})`);
-    // The same world seen through the sub-account's book (its orders and fills are the main account's: none).
+    // The same world seen through the sub-account's book: its positions, values, and the orders and fills booked in it.
     const through = Object.assign(Object.create(this) as Simulation, { account, base: sub.ledger.base, ledger: sub.ledger });
-    return { ...buildSnapshot(through, this.viewOf(account)!), openOrders: [], executions: [] };
+    return buildSnapshot(through, this.viewOf(account)!);
   }
 
   ledgerOf(account: string): Ledger | undefined {
@@ -313,7 +320,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
 
   settled(exec: SimExecution): void {
     for (const s of this.recipients(exec.order)) s.sendCommission(exec);
-    for (const s of this.sessions) if (s.ready) s.positionChanged(exec.order.inst);
+    for (const s of this.sessions) if (s.ready) s.positionChanged(exec.order.inst, exec.order.account);
   }
 
   orderError(order: SimOrder, code: number, message: string): void {

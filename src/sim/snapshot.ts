@@ -34,7 +34,7 @@ export interface SimSnapshot {
     readonly realizedPnl: string;
   }>;
   readonly cash: Readonly<Record<string, string>>;
-  /** Exactly the ACCT_VALUE rows a reqAccountUpdates subscriber would get now. */
+  /** Exactly the ACCT_VALUE rows a reqAccountUpdates subscriber would get now (reqAccountUpdatesMulti for a sub-account). */
   readonly accountValues: readonly AccountValueRow[];
   readonly pnl: { readonly daily: string; readonly unrealized: string; readonly realized: string };
   readonly openOrders: ReadonlyArray<{
@@ -54,6 +54,8 @@ export interface SimSnapshot {
   }>;
   readonly executions: ReadonlyArray<{
     readonly execId: string;
+    /** The account the fill was booked in (EXECUTION_DATA's acctNumber). */
+    readonly account: string;
     readonly orderId: number;
     readonly clientId: number;
     readonly conId: number;
@@ -101,30 +103,37 @@ export function buildSnapshot(sim: SnapshotSource, view: AccountView): SimSnapsh
     cash: Object.fromEntries([...sim.ledger.cash].map(([c, v]) => [c, s(v)])),
     accountValues: view.rows,
     pnl: { daily: s(view.pnl.daily), unrealized: s(view.pnl.unrealized), realized: s(view.pnl.realized) },
-    openOrders: sim.engine.openOrders().map((o) => ({
-      orderId: o.orderId,
-      clientId: o.clientId,
-      permId: o.permId,
-      conId: o.inst.conId,
-      action: o.action,
-      totalQuantity: s(o.totalQty),
-      filled: s(o.filled),
-      orderType: o.orderType,
-      lmtPrice: o.lmtPrice,
-      status: o.status,
-      account: o.account,
-      ...(o.requestedAccount ? { requestedAccount: o.requestedAccount } : {}),
-    })),
-    executions: sim.engine.executions.map((e) => ({
-      execId: e.execId,
-      orderId: e.order.orderId,
-      clientId: e.order.clientId,
-      conId: e.order.inst.conId,
-      side: e.side,
-      shares: s(e.shares),
-      price: s(e.price),
-      commission: s(e.commission),
-    })),
+    // One account's truth: only the orders and fills booked in it (an advisor login's sub-accounts have their own).
+    openOrders: sim.engine
+      .openOrders()
+      .filter((o) => o.account === sim.account)
+      .map((o) => ({
+        orderId: o.orderId,
+        clientId: o.clientId,
+        permId: o.permId,
+        conId: o.inst.conId,
+        action: o.action,
+        totalQuantity: s(o.totalQty),
+        filled: s(o.filled),
+        orderType: o.orderType,
+        lmtPrice: o.lmtPrice,
+        status: o.status,
+        account: o.account,
+        ...(o.requestedAccount ? { requestedAccount: o.requestedAccount } : {}),
+      })),
+    executions: sim.engine.executions
+      .filter((e) => e.order.account === sim.account)
+      .map((e) => ({
+        execId: e.execId,
+        account: e.order.account,
+        orderId: e.order.orderId,
+        clientId: e.order.clientId,
+        conId: e.order.inst.conId,
+        side: e.side,
+        shares: s(e.shares),
+        price: s(e.price),
+        commission: s(e.commission),
+      })),
     sessions: [...sim.sessions].filter((x) => x.ready).map((x) => x.describe()),
     state: {
       listening: sim.transport?.listening ?? false,

@@ -230,6 +230,115 @@ describe('the console with several accounts of one login', () => {
     }
   }, 120_000);
 
+  it('flattens a sub-account: exactly its orders are sent, they fill in that account only, and its Accounts row follows', async () => {
+    // Prices frozen but time running: the order is acknowledged and filled, and only the fill moves the books.
+    const sim = await startSimulator({
+      port: 0,
+      controlPort: null,
+      seed: 3,
+      speed: 1,
+      startTime: T0,
+      log: false,
+      market: { volScale: 0 },
+      orders: { ackDelayMs: 20, fillDelayMs: 30, partialIntervalMs: 60 },
+      subAccounts: FA_BOOKS,
+    });
+    const SUB = 'DU2000001';
+    const all = [MAIN, ...Object.keys(FA_BOOKS)];
+    const others = all.filter((a) => a !== SUB);
+    const m = openLiveMulti({
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: CLIENT + 2,
+      accounts: 'all',
+      settings: DEFAULT_SETTINGS,
+      sourceOptions: { openOrdersPollMs: 300 },
+    });
+    const { set, trading } = followAccounts({
+      multi: m,
+      connection: m.connection.feed,
+      trade: true,
+      core: (feed, account) => {
+        const t = createConsoleTrading({
+          mode: 'trade',
+          feed,
+          source: accountGateway(m.source, account),
+          clientId: CLIENT + 2,
+          auditDir: dir,
+          auditName: accountAuditName(account),
+          armMinutes: 10,
+          timeoutMs: 20_000,
+        });
+        return { session: new AccountSession(feed, { risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }), trading: t.session }), trading: t };
+      },
+    });
+    const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
+    const off = set.onChange(() => store.publish());
+    const tui = renderApp(store, { columns: 200, rows: 50 }, { trading: 'trade', trade: trading!, accounts: set });
+    const book = (a: string) => {
+      const snap = sim.snapshot(a);
+      return { positions: snap.positions.map((p) => [p.conId, p.position]), cash: snap.cash };
+    };
+    try {
+      await waitFor(() => set.accounts.length === all.length, 20_000, 'every account of the login');
+      const nlvBefore = new Decimal(snapshotValue(sim.snapshot(SUB), 'NetLiquidation')!);
+      await waitFor(() => set.member(SUB)!.feed.state.positions.size === 1, 20_000, `${SUB} positions`);
+      const before = new Map(others.map((a) => [a, book(a)]));
+
+      await tui.write('7');
+      await tui.write('j');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => f.includes(`${SUB} (2 of 4)`), `${SUB} shown`, 20_000);
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes(`Account ${SUB}`) && f.includes('Type the last four characters'), 'the arming dialog');
+      await tui.write('0001');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), `${SUB} armed`);
+      await tui.write('2');
+      await tui.write('X');
+      const plan = await tui.waitForFrame((f) => f.includes(`Account ${SUB} ·`) && f.includes('sends'), `the flatten dialog of ${SUB}`);
+      expect(plan).toMatch(/SELL 100 AAPL/);
+      await tui.write('y');
+
+      // The simulator booked the flatten in the sub-account: its AAPL is gone, by one sale of exactly 100 shares.
+      await waitFor(() => sim.snapshot(SUB).positions.find((p) => p.conId === 265598)?.position === '0', 20_000, `${SUB} flat in the simulator`);
+      const fills = sim.snapshot(SUB).executions;
+      expect(fills.map((e) => [e.clientId, e.conId, e.account, e.side, e.shares])).toEqual([[CLIENT + 2, 265598, SUB, 'SLD', '100']]);
+      // Nothing was sent for, or booked in, any other account.
+      for (const a of others) {
+        expect(sim.snapshot(a).executions).toEqual([]);
+        expect(sim.snapshot(a).openOrders).toEqual([]);
+        expect(book(a)).toEqual(before.get(a));
+      }
+      // The console's picture of that account follows: its position is closed and its Accounts row has the new NLV.
+      const nlvAfter = new Decimal(snapshotValue(sim.snapshot(SUB), 'NetLiquidation')!);
+      expect(nlvAfter.eq(nlvBefore)).toBe(false);
+      await waitFor(() => [...set.member(SUB)!.feed.state.positions.values()].every((p) => p.position.isZero()), 20_000, `${SUB} flat in the console`);
+      await waitFor(
+        () =>
+          set
+            .view()
+            .rows.find((r) => r.account === SUB)
+            ?.netLiquidation?.eq(nlvAfter),
+        20_000,
+        `${SUB} row at the new NLV`,
+      );
+      // The dialog says the flatten is done; closed, the Accounts pane draws the row.
+      await tui.waitForFrame((f) => f.includes('FLAT: every position in scope reads zero'), 'the flatten reported done');
+      await tui.write('\u001b');
+      await tui.waitForFrame((f) => !f.includes('FLAT: every position'), 'the dialog closed');
+      await tui.write('7');
+      await tui.waitForFrame((f) => f.split('\n').some((l) => l.includes(SUB) && l.includes(whole(nlvAfter))), `${SUB} row drawn at the new NLV`, 20_000);
+    } finally {
+      tui.unmount();
+      off();
+      trading?.close('test over');
+      store.dispose();
+      await m.close('test over');
+      await sim.close();
+    }
+  }, 120_000);
+
   it("raises an account's alerts in that account only, names the account in each, and counts them on the bar whichever account is shown", async () => {
     // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero, a critical alert.
     const sim = await startSimulator({
@@ -314,9 +423,11 @@ describe('the console with several accounts of one login', () => {
     const rec = await run('demo', '--account', 'all', '--record', join(dir, 'x.jsonl'));
     expect(rec.code).toBe(2);
     expect(rec.err).toMatch(/--record: a flight recording holds one account/);
+    // --publish is not refused for several accounts (each is published as its own session): only the terminal is missing.
     const pub = await run('demo', '--account', 'DU2000001,DU2000002', '--publish', 'nats://127.0.0.1:1');
     expect(pub.code).toBe(2);
-    expect(pub.err).toMatch(/--publish follows one account per session/);
+    expect(pub.err).not.toMatch(/--publish/);
+    expect(pub.err).toMatch(/opens the console/);
     const once = await run('demo', '--account', 'all', '--once');
     expect(once.code).toBe(2);
     expect(once.err).toMatch(/opens the console .*tws-risk report --account all/);

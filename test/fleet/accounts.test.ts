@@ -1,7 +1,12 @@
-// Several accounts of one advisor login published from one process: each under its own subjects and session, whole.
+// Several accounts of one advisor login published from one process (a report, a console): each under its own subjects
+// and session, whole.
 import { connect } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
+import { runConsole } from '../../src/commands/console.js';
+import { openLiveMulti } from '../../src/commands/live.js';
+import { holdAccountFeeds } from '../../src/commands/publish.js';
+import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FleetRow } from '../../src/commands/fleet.js';
 import { fleetCommand } from '../../src/commands/fleet.js';
 import { Decimal } from '../../src/model/money.js';
@@ -9,6 +14,7 @@ import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/ind
 import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
 import { FA_BOOKS, T0 } from '../sim/helpers.js';
+import { Tty, TtyIn } from '../support/fake-tty.js';
 import { startNatsServer } from '../support/nats-server.js';
 
 const open: Array<() => Promise<unknown>> = [];
@@ -78,4 +84,93 @@ describe('report --account all --publish', () => {
     expect(await main(['report', '--port', '1', '--account', 'all', '--publish', 'localhost:4222'], io)).toBe(2);
     expect(out.join('\n')).toMatch(/--publish expected nats:\/\/HOST:PORT/);
   }, 30_000);
+});
+
+describe('live/demo --account all --publish (the console on several accounts)', () => {
+  it("publishes every account the console follows, each its own session from seq 1, and the fleet shows each with the simulator's NLV", async () => {
+    const nats = await startNatsServer();
+    open.push(() => nats.stop());
+    const sim = await faSim();
+    const all = [sim.account, ...Object.keys(FA_BOOKS)];
+    // As live-console.ts and demo.ts wire it: the hold is openLiveMulti's onAccountFeed, the console attaches it.
+    const hold = holdAccountFeeds();
+    const m = openLiveMulti({
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: 72,
+      accounts: 'all',
+      settings: DEFAULT_SETTINGS,
+      onAccountFeed: hold.onAccountFeed,
+    });
+    const stdout = new Tty(160, 40);
+    const stdin = new TtyIn();
+    const out: string[] = [];
+    const done = runConsole({
+      feed: m.connection.feed,
+      source: m.source,
+      multi: m,
+      mode: 'demo',
+      endpoint: { host: '127.0.0.1', port: sim.port },
+      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
+      io: { out: (x) => out.push(x), err: (x) => out.push(x) },
+      publish: { publish: nats.url },
+      publishHold: hold,
+      clock: m.clock,
+      close: (reason) => m.close(reason),
+      streams: {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: new Tty() as unknown as NodeJS.WriteStream,
+      },
+    });
+    let quit = false;
+    open.push(async () => {
+      if (!quit) stdin.type('Q');
+      await done;
+    });
+
+    // The fleet lists each account the console follows, its figures the simulator's (read while the console runs).
+    const fleetRows = async () => {
+      const fo: string[] = [];
+      await fleetCommand({ nats: nats.url, json: true }, { out: (l) => fo.push(l), err: () => {} });
+      try {
+        return (JSON.parse(fo.join('\n')) as { rows: FleetRow[] }).rows;
+      } catch {
+        return [];
+      }
+    };
+    const nlvOf = (a: string) => new Decimal(snapshotValue(sim.snapshot(a), 'NetLiquidation')!);
+    let rows: FleetRow[] = [];
+    const deadline = Date.now() + 60_000;
+    while (!all.every((a) => rows.some((r) => r.account === a && r.netLiquidation !== null && new Decimal(r.netLiquidation!).eq(nlvOf(a))))) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting for the fleet to list ${all.join(', ')} at their NLV; it has ${JSON.stringify(rows)}`);
+      await new Promise((r) => setTimeout(r, 250));
+      rows = await fleetRows();
+    }
+    expect(rows.map((r) => r.account).sort()).toEqual([...all].sort());
+    for (const a of all) {
+      const r = rows.find((x) => x.account === a)!;
+      expect(r.role).toBe('console');
+      expect(r.baseCurrency).toBe(sim.snapshot(a).baseCurrency);
+    }
+    expect(new Set(rows.map((r) => r.session)).size).toBe(all.length);
+
+    stdin.type('Q');
+    quit = true;
+    expect(await done).toBe(0);
+    expect(out.join('\n')).not.toMatch(/Publishing: /);
+
+    // Each account's stream is whole from seq 1 (the events held while NATS answered came first) and its own.
+    const nc = await connect({ servers: nats.url });
+    open.push(() => nc.close());
+    const { summaries } = await readSummaries(nc, DEFAULT_STREAM);
+    for (const a of all) {
+      const s = summaries.find((x) => x.account === a && x.role === 'console')!;
+      const events = await readEvents(nc, DEFAULT_STREAM, a, s.session);
+      expect(events[0]?.seq, a).toBe(1);
+      expect(events.map((e) => e.seq)).toEqual(Array.from({ length: events.length }, (_, i) => i + 1));
+      const named = new Set(events.flatMap((e) => (e.type === 'accountValueUpdated' ? [e.account] : [])));
+      expect([...named]).toEqual([a]);
+    }
+  }, 120_000);
 });
