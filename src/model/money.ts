@@ -100,6 +100,7 @@ export function decimalEquals(a: Decimal, b: Decimal): boolean {
  * (reference/tws-protocol.md §2.4). Anything this large is never a real price or quantity.
  */
 const UNSET_THRESHOLD = 1e30;
+const UNSET_EXPONENT = 30;
 
 /** True when a number from @stoqey/ib means "no value" (undefined, NaN, infinite or an IB sentinel). */
 export function isUnset(n: number | undefined | null): n is undefined | null {
@@ -118,7 +119,9 @@ export function parseDecimal(s: string | undefined | null): Decimal | undefined 
   const t = s.trim().replaceAll(',', '');
   if (t === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(t)) return undefined;
   const d = decimalFromString(t);
-  return d.abs().greaterThanOrEqualTo(UNSET_THRESHOLD) ? undefined : d;
+  // |d| >= 1e30 read off the exponent (the power of ten of its first digit): abs() and the comparison each built a
+  // Decimal, for every account value folded.
+  return d.e >= UNSET_EXPONENT ? undefined : d;
 }
 
 /** Exact Decimal from a string or number written by our own code (never from the wire). */

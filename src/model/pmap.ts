@@ -76,6 +76,37 @@ function split<K, V>(a: Leaf<K, V> | Collision<K, V>, b: Leaf<K, V>, shift: numb
   return ia < ib ? [bits, a, b] : [bits, b, a];
 }
 
+/**
+ * The node that inserting `leaves` (distinct keys, in insertion order) from empty makes: a lone leaf stays a leaf,
+ * equal hashes share a collision list in insertion order, and a branch holds its chunks' groups in chunk order (a
+ * group in a single chunk is the one child of a branch, as `split` nests them).
+ */
+function build<K, V>(leaves: Leaf<K, V>[], shift: number): Node<K, V> {
+  if (leaves.length === 1) return leaves[0]!;
+  const h = leaves[0]!.h;
+  let same = true;
+  for (let i = 1; i < leaves.length && same; i++) same = leaves[i]!.h === h;
+  if (same) return { h, list: leaves };
+  const groups: (Leaf<K, V>[] | undefined)[] = new Array(WIDTH);
+  let bits = 0;
+  for (const l of leaves) {
+    const c = (l.h >>> shift) & MASK;
+    const g = groups[c];
+    if (g === undefined) {
+      groups[c] = [l];
+      bits |= 1 << c;
+    } else {
+      g.push(l);
+    }
+  }
+  const node: (number | Node<K, V>)[] = [bits];
+  for (let c = 0; c < WIDTH; c++) {
+    const g = groups[c];
+    if (g !== undefined) node.push(build(g, shift + BITS));
+  }
+  return node;
+}
+
 /** Entries added (1) or removed (-1) by the last setIn/deleteIn (single-threaded, never re-entered). */
 let sizeDelta = 0;
 
@@ -193,10 +224,24 @@ export class PMap<K extends Key, V> implements Iterable<[K, V]> {
     return PMap.EMPTY as unknown as PMap<K, V>;
   }
 
+  /**
+   * The map `set` would build from these entries one by one (a later duplicate key replaces the value in place), built
+   * in one pass: a keyframe decodes maps of thousands of rows at every seek, and inserting them one by one copied the
+   * path to each (a new root per entry, garbage that the seek then paid for in collections).
+   */
   static from<K extends Key, V>(entries: Iterable<readonly [K, V]>): PMap<K, V> {
-    let m = PMap.empty<K, V>();
-    for (const [k, v] of entries) m = m.set(k, v);
-    return m;
+    const leaves: Leaf<K, V>[] = [];
+    const at = new Map<K, number>();
+    for (const [k, v] of entries) {
+      const i = at.get(k);
+      if (i === undefined) {
+        at.set(k, leaves.length);
+        leaves.push({ h: hashOf(k), k, v });
+      } else {
+        leaves[i] = { h: leaves[i]!.h, k, v };
+      }
+    }
+    return leaves.length === 0 ? PMap.empty() : new PMap(build(leaves, 0), leaves.length);
   }
 
   get(k: K): V | undefined {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, decimalEquals, decimalFromString, sameDecimal } from '../../src/model/money.js';
+import { Decimal, decimalEquals, decimalFromString, parseDecimal, sameDecimal } from '../../src/model/money.js';
 import { mulberry32 } from '../../src/sim/random.js';
 
 /** The simulator's seeded mulberry32 stream, as a plain function. */
@@ -99,5 +99,13 @@ describe('sameDecimal and decimalEquals', () => {
     const nan = new Decimal(NaN);
     expect(decimalEquals(nan, nan)).toBe(false);
     expect(decimalEquals(new Decimal(Infinity), new Decimal(Infinity))).toBe(true);
+  });
+
+  it('parseDecimal treats magnitudes from 1e30 up as IB unset sentinels, and keeps everything below', () => {
+    const below = ['0', '-0.0000001', '999999999999999999999999999999', '-999999999999999999999999999999.99', '9.99e29', '1,234.5'];
+    for (const t of below) expect(parseDecimal(t)?.toString()).toBe(new Decimal(t.replaceAll(',', '')).toString());
+    for (const t of ['1e30', '-1e30', '1000000000000000000000000000000', '1.7014118346046923e38', '1.7976931348623157e308']) {
+      expect(parseDecimal(t)).toBeUndefined();
+    }
   });
 });

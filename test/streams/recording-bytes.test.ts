@@ -10,7 +10,7 @@ import type { FeedEvent } from '../../src/model/events.js';
 import { reduceAll } from '../../src/model/reducer.js';
 import { GENESIS_HASH, sealLine } from '../../src/streams/recording/format.js';
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
-import { EventLog } from '../support/events.js';
+import { EventLog, portfolio, stock } from '../support/events.js';
 import { SAMPLE_BODIES } from '../support/samples.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-bytes-'));
@@ -105,6 +105,61 @@ describe('reading recordings from bytes', () => {
     };
     await expect(read()).rejects.toMatchObject({ problem: 'tampered', line: 3 });
   });
+
+  it('still reports a changed byte in a keyframe it decodes (where a seek starts) as tampering', async () => {
+    const { file } = writeLines(
+      [header, { kind: 'event', event: a }, { kind: 'keyframe', seq: 1, at: a!.receivedAt, state: encodeState(reduceAll([a!])) }, { kind: 'event', event: b }],
+      true,
+    );
+    const text = gunzipSync(readFileSync(file)).toString('utf8');
+    writeFileSync(file, text.replace('"lastSeq":1', '"lastSeq":7'));
+    const read = async () => {
+      for await (const _ of readRecording(file, { skipKeyframeStates: false }));
+    };
+    await expect(read()).rejects.toMatchObject({ problem: 'tampered', line: 3 });
+  });
+
+  it('reads a keyframe with a field after its state like the text path', async () => {
+    const s1 = reduceAll([a!]);
+    const { file } = writeLines(
+      [header, { kind: 'event', event: a }, { kind: 'keyframe', seq: 1, at: a!.receivedAt, state: encodeState(s1), note: 'x' }],
+      false,
+    );
+    const states: unknown[] = [];
+    for await (const item of readRecording(file)) if (item.kind === 'keyframe') states.push(encodeState(item.state));
+    expect(states).toEqual([encodeState(s1)]);
+  });
+
+  // Keyframes longer than the reader's native-scan threshold (4 KiB): non-ASCII text that is no control (accents) and
+  // text that is one (an escape sequence, a bidi override) are told apart as in short lines.
+  const HOSTILE = 'AAPL\u001b]0;pwned\u0007\u202e';
+  const SHOWN = 'AAPL\\x1b]0;pwned\\x07\\u202e';
+  for (const [name, odd, shown, filler] of [
+    ['an escape sequence', HOSTILE, SHOWN, 'Zürich'],
+    ['a bidi override alone', 'Zürich\u202e', 'Zürich\\u202e', 'Zürich'],
+    // JSON leaves DEL raw: in an otherwise ASCII line only the DEL scan sees it.
+    ['a raw DEL', 'DEL\u007f', 'DEL\\x7f', 'Zurich'],
+  ] as const) {
+    it(`neutralises ${name} in a long keyframe and leaves the other symbols alone`, async () => {
+      const rows = new EventLog();
+      const evs = rows.pushAll([
+        ...Array.from({ length: 60 }, (_, i) => portfolio('DU1', stock(1000 + i, `${filler} ${i}`, 'CHF'), '10', '5')),
+        portfolio('DU1', stock(999, odd, 'USD'), '10', '5'),
+      ]);
+      const s = reduceAll(evs);
+      const last = evs.at(-1)!;
+      const kf = { kind: 'keyframe', seq: last.seq, at: last.receivedAt, state: encodeState(s) };
+      expect(JSON.stringify(kf).length).toBeGreaterThan(4096);
+      const { file } = writeLines([header, ...evs.map((event) => ({ kind: 'event', event })), kf], true);
+      const symbols: string[] = [];
+      for await (const item of readRecording(file))
+        if (item.kind === 'keyframe') for (const r of item.state.portfolio.values()) symbols.push(r.contract.symbol);
+      expect(symbols).toHaveLength(61);
+      expect(symbols).toContain(shown);
+      expect(symbols).toContain(`${filler} 7`);
+      expect(symbols.join('')).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u202a-\u202e]/);
+    });
+  }
 
   it('reports a changed byte in an event as tampering, not as a decoding problem', async () => {
     const { file } = writeLines([header, { kind: 'event', event: a }, { kind: 'event', event: b }], true);
