@@ -1,13 +1,23 @@
-// Benchmark: the simulator through the real @stoqey/ib client into state (events/s), and tick-to-state latency.
+// Benchmark: live ingest (a recorded TWS byte stream into state, against the bare @stoqey/ib client decoding the same
+// bytes), and tick-to-state latency through the simulator.
+import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { EventName, IBApi } from '@stoqey/ib';
 import { firstValueFrom, filter } from 'rxjs';
+import { errorMessage } from '../src/sim/messages.js';
 import { startSimulator } from '../src/sim/index.js';
+import { encodeFrame, SERVER_VERSION } from '../src/sim/wire.js';
 import { Feed } from '../src/streams/feed.js';
 import { TwsSource } from '../src/streams/tws/source.js';
 import { peakRssMb, report } from './measure.js';
 
-const RUN_MS = Number(process.env.BENCH_LIVE_MS ?? 8_000);
+const RECORD_MS = Number(process.env.BENCH_LIVE_RECORD_MS ?? 6_000);
+const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 9);
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+const CLIENT_ID = 51;
+/** Info code (no health effect) and text of the frame that ends the recorded stream: both clients stop at it. */
+const END_CODE = 2119;
+const END_TEXT = 'bench: end of the recorded stream';
 
 async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
   const end = Date.now() + ms;
@@ -17,8 +27,17 @@ async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
   }
 }
 
-// 1. Throughput: a fast simulated market (a step every virtual 10 ms at 50x: 5,000 steps/s) streamed to one client.
-{
+const listen = (server: Server) => new Promise<number>((r) => server.listen(0, '127.0.0.1', () => r((server.address() as AddressInfo).port)));
+const closeServer = (server: Server, sockets: Set<Socket>) => {
+  for (const s of sockets) s.destroy();
+  return new Promise<void>((r) => server.close(() => r()));
+};
+
+/**
+ * Records what the simulator sends one TwsSource, through a pass-through proxy: the bytes of a real session (handshake,
+ * snapshots, a fast market), whose request ids are the ones the next TwsSource with the same client id asks for.
+ */
+async function recordStream(): Promise<Buffer> {
   const sim = await startSimulator({
     port: 0,
     controlPort: null,
@@ -28,31 +47,152 @@ async function waitUntil(pred: () => boolean, ms: number): Promise<void> {
     market: { tickMs: 10 },
     cadence: { portfolioMs: 10, pnlMs: 10 },
   });
-  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 51, openOrdersPollMs: 0 });
+  const chunks: Buffer[] = [];
+  const sockets = new Set<Socket>();
+  const proxy = createServer((client) => {
+    const upstream = createConnection(sim.port, '127.0.0.1');
+    sockets.add(client).add(upstream);
+    client.on('data', (d) => upstream.write(d));
+    upstream.on('data', (d) => {
+      chunks.push(d);
+      client.write(d);
+    });
+    client.on('error', () => upstream.destroy());
+    upstream.on('error', () => client.destroy());
+  });
+  const port = await listen(proxy);
+  const source = new TwsSource({ host: '127.0.0.1', port, clientId: CLIENT_ID, openOrdersPollMs: 0 });
   const feed = new Feed(source.events$);
   source.start();
   await waitUntil(() => feed.state.health === 'ready' && feed.state.complete.accountDownload, 15_000);
-  const seq0 = feed.state.lastSeq;
-  const t0 = performance.now();
-  const cpu0 = process.cpuUsage();
-  await new Promise((r) => setTimeout(r, RUN_MS));
-  const events = feed.state.lastSeq - seq0;
-  const secs = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
+  await new Promise((r) => setTimeout(r, RECORD_MS));
   source.stop();
   await feed.close('bench');
+  await closeServer(proxy, sockets);
   await sim.close();
+  // A frame cut by the stop is dropped; the end marker follows the last whole one.
+  const bytes = Buffer.concat(chunks);
+  let whole = 0;
+  while (whole + 4 <= bytes.length && whole + 4 + bytes.readUInt32BE(whole) <= bytes.length) whole += 4 + bytes.readUInt32BE(whole);
+  return Buffer.concat([bytes.subarray(0, whole), encodeFrame(errorMessage(SERVER_VERSION, -1, END_CODE, END_TEXT))]);
+}
+
+/** Serves the recorded bytes to each client as fast as it reads them, once its handshake arrives; ignores its requests. */
+async function serveStream(stream: Buffer): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer((s) => {
+    sockets.add(s);
+    s.once('data', () => s.write(stream));
+    s.on('data', () => {});
+    s.on('error', () => {});
+    s.on('close', () => sockets.delete(s));
+  });
+  return { port: await listen(server), close: () => closeServer(server, sockets) };
+}
+
+interface Round {
+  readonly ms: number;
+  readonly cpuMs: number;
+  /** Decoded messages (bare) or FeedEvents in state (ours). */
+  readonly count: number;
+}
+
+function timed(run: (done: (count: number) => void) => () => void): Promise<Round> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
+    const stop = run((count) => {
+      const ms = performance.now() - t0;
+      const cpu = process.cpuUsage(cpu0);
+      // Torn down after the event that ended the stream has been delivered, not from inside the decoder's loop.
+      setImmediate(() => {
+        stop();
+        resolve({ ms, cpuMs: (cpu.user + cpu.system) / 1000, count });
+      });
+    });
+  });
+}
+
+/** (a) The bare client: @stoqey/ib's IBApi decoding the stream, listeners that only count. */
+function bare(port: number): Promise<Round> {
+  return timed((done) => {
+    const api = new IBApi({ host: '127.0.0.1', port });
+    let count = 0;
+    api.on(EventName.result, () => count++);
+    api.on(EventName.info, (message: string) => {
+      if (message === END_TEXT) done(count);
+    });
+    api.connect(CLIENT_ID);
+    return () => {
+      api.removeAllListeners();
+      api.disconnect();
+    };
+  });
+}
+
+/** (b) Ours: TwsSource (IBApiNext, raw events, FeedEvent bodies) into a Feed, whose reducer folds them into state. */
+function ours(port: number): Promise<Round> {
+  return timed((done) => {
+    const source = new TwsSource({ host: '127.0.0.1', port, clientId: CLIENT_ID, openOrdersPollMs: 0 });
+    const feed = new Feed(source.events$);
+    const sub = feed.events$.subscribe((e) => {
+      if (e.type === 'brokerMessage' && e.message === END_TEXT) done(feed.state.lastSeq);
+    });
+    source.start();
+    return () => {
+      sub.unsubscribe();
+      source.stop();
+      void feed.close('bench');
+    };
+  });
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+// 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it.
+{
+  const stream = await recordStream();
+  const server = await serveStream(stream);
+  // One of each first, unmeasured: the JIT warms up on both paths.
+  await bare(server.port);
+  await ours(server.port);
+  const a: Round[] = [];
+  const b: Round[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    if (i % 2 === 0) {
+      a.push(await bare(server.port));
+      b.push(await ours(server.port));
+    } else {
+      b.push(await ours(server.port));
+      a.push(await bare(server.port));
+    }
+  }
+  await server.close();
+  const messages = a[0]!.count;
+  const events = b[0]!.count;
+  if (a.some((r) => r.count !== messages) || b.some((r) => r.count !== events)) throw new Error('rounds saw different counts');
+  const wallRatio = median(a.map((r, i) => r.ms / b[i]!.ms));
+  const cpuRatio = median(a.map((r, i) => r.cpuMs / b[i]!.cpuMs));
+  const rate = (rs: readonly Round[], n: number) => Math.round(n / (median(rs.map((r) => r.ms)) / 1000));
   report([
     {
       name: 'live',
-      metric: 'events/s from the simulator through @stoqey/ib into state',
-      value: Math.round(events / secs),
-      unit: 'events/s',
+      metric: 'ingest: recorded TWS stream into state, against the bare @stoqey/ib client (bare wall / ours, median of rounds)',
+      value: Number(wallRatio.toFixed(2)),
+      unit: '×',
+      target: '>= 0.8×',
+      pass: wallRatio >= 0.8,
       extra: {
+        cpuRatio: Number(cpuRatio.toFixed(2)),
+        rounds: ROUNDS,
+        bytes: stream.length,
+        messages,
         events,
-        seconds: Number(secs.toFixed(1)),
-        cpuPercentOfOneCore: Math.round(((cpu.user + cpu.system) / 1000 / (secs * 1000)) * 100),
-        note: 'simulator and client in one process',
+        bareMsgsPerSec: rate(a, messages),
+        oursMsgsPerSec: rate(b, messages),
+        oursEventsPerSec: rate(b, events),
+        bareCpuMs: Math.round(median(a.map((r) => r.cpuMs))),
+        oursCpuMs: Math.round(median(b.map((r) => r.cpuMs))),
       },
     },
   ]);
