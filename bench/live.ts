@@ -14,6 +14,8 @@ import { peakRssMb, report } from './measure.js';
 const RECORD_MS = Number(process.env.BENCH_LIVE_RECORD_MS ?? 6_000);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 9);
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
+/** 'bare' or 'ours' runs only that client's rounds and skips the latency part: for `node --cpu-prof`. */
+const ONLY = process.env.BENCH_LIVE_ONLY;
 const CLIENT_ID = 51;
 /** Info code (no health effect) and text of the frame that ends the recorded stream: both clients stop at it. */
 const END_CODE = 2119;
@@ -150,6 +152,13 @@ function ours(port: number): Promise<Round> {
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 // 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it.
+if (ONLY === 'bare' || ONLY === 'ours') {
+  const stream = await recordStream();
+  const server = await serveStream(stream);
+  for (let i = 0; i < ROUNDS; i++) await (ONLY === 'bare' ? bare : ours)(server.port);
+  await server.close();
+  process.exit(0);
+}
 {
   const stream = await recordStream();
   const server = await serveStream(stream);
