@@ -4,14 +4,15 @@ import { createConnection, createServer, type AddressInfo, type Server, type Soc
 import { performance } from 'node:perf_hooks';
 import { EventName, IBApi } from '@stoqey/ib';
 import { firstValueFrom, filter } from 'rxjs';
-import { errorMessage } from '../src/sim/messages.js';
+import { errorMessage, IN } from '../src/sim/messages.js';
 import { startSimulator } from '../src/sim/index.js';
 import { encodeFrame, SERVER_VERSION } from '../src/sim/wire.js';
 import { Feed } from '../src/streams/feed.js';
 import { TwsSource } from '../src/streams/tws/source.js';
 import { peakRssMb, report } from './measure.js';
 
-const RECORD_MS = Number(process.env.BENCH_LIVE_RECORD_MS ?? 6_000);
+const RECORD_MS = Number(process.env.BENCH_LIVE_RECORD_MS ?? 3_000);
+const FRAMES = Number(process.env.BENCH_LIVE_FRAMES ?? 150_000);
 const ROUNDS = Number(process.env.BENCH_LIVE_ROUNDS ?? 9);
 const SAMPLES = Number(process.env.BENCH_LATENCY_SAMPLES ?? 200);
 /** 'bare' or 'ours' runs only that client's rounds and skips the latency part: for `node --cpu-prof`. */
@@ -39,7 +40,7 @@ const closeServer = (server: Server, sockets: Set<Socket>) => {
  * Records what the simulator sends one TwsSource, through a pass-through proxy: the bytes of a real session (handshake,
  * snapshots, a fast market), whose request ids are the ones the next TwsSource with the same client id asks for.
  */
-async function recordStream(): Promise<Buffer> {
+async function recordStream(): Promise<{ bytes: Buffer; repeats: number }> {
   const sim = await startSimulator({
     port: 0,
     controlPort: null,
@@ -72,11 +73,29 @@ async function recordStream(): Promise<Buffer> {
   await feed.close('bench');
   await closeServer(proxy, sockets);
   await sim.close();
-  // A frame cut by the stop is dropped; the end marker follows the last whole one.
+  // A frame cut by the stop is dropped. The snapshot (up to ACCT_DOWNLOAD_END) is served once and the market after it
+  // again until the stream holds BENCH_LIVE_FRAMES frames: a loaded machine records fewer frames in the same time, and
+  // a short stream measures the socket's start more than the decoding.
   const bytes = Buffer.concat(chunks);
   let whole = 0;
-  while (whole + 4 <= bytes.length && whole + 4 + bytes.readUInt32BE(whole) <= bytes.length) whole += 4 + bytes.readUInt32BE(whole);
-  return Buffer.concat([bytes.subarray(0, whole), encodeFrame(errorMessage(SERVER_VERSION, -1, END_CODE, END_TEXT))]);
+  let frames = 0;
+  let snapshotEnd = -1;
+  let snapshotFrames = 0;
+  while (whole + 4 <= bytes.length && whole + 4 + bytes.readUInt32BE(whole) <= bytes.length) {
+    const len = bytes.readUInt32BE(whole);
+    const msgId = bytes.toString('latin1', whole + 4, bytes.indexOf(0, whole + 4));
+    whole += 4 + len;
+    frames++;
+    if (snapshotEnd < 0 && msgId === String(IN.ACCT_DOWNLOAD_END)) {
+      snapshotEnd = whole;
+      snapshotFrames = frames;
+    }
+  }
+  if (snapshotEnd < 0) throw new Error('the recording holds no ACCT_DOWNLOAD_END');
+  const market = bytes.subarray(snapshotEnd, whole);
+  const repeats = Math.max(1, Math.ceil((FRAMES - snapshotFrames) / (frames - snapshotFrames)));
+  const parts = [bytes.subarray(0, snapshotEnd), ...Array.from({ length: repeats }, () => market)];
+  return { bytes: Buffer.concat([...parts, encodeFrame(errorMessage(SERVER_VERSION, -1, END_CODE, END_TEXT))]), repeats };
 }
 
 /** Serves the recorded bytes to each client as fast as it reads them, once its handshake arrives; ignores its requests. */
@@ -153,14 +172,13 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 
 // 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it.
 if (ONLY === 'bare' || ONLY === 'ours') {
-  const stream = await recordStream();
-  const server = await serveStream(stream);
+  const server = await serveStream((await recordStream()).bytes);
   for (let i = 0; i < ROUNDS; i++) await (ONLY === 'bare' ? bare : ours)(server.port);
   await server.close();
   process.exit(0);
 }
 {
-  const stream = await recordStream();
+  const { bytes: stream, repeats } = await recordStream();
   const server = await serveStream(stream);
   // One of each first, unmeasured: the JIT warms up on both paths.
   await bare(server.port);
@@ -195,6 +213,7 @@ if (ONLY === 'bare' || ONLY === 'ours') {
         cpuRatio: Number(cpuRatio.toFixed(2)),
         rounds: ROUNDS,
         bytes: stream.length,
+        marketRepeats: repeats,
         messages,
         events,
         bareMsgsPerSec: rate(a, messages),
