@@ -86,23 +86,49 @@ function sameWire(k: WireKey, c: IbContract): boolean {
   );
 }
 
+/** A position's fields in WireEntry's memo. */
+const Slot = { Position: 0, AverageCost: 1, MarketPrice: 2, MarketValue: 3, UnrealizedPnl: 4, RealizedPnl: 5 } as const;
+type Slot = (typeof Slot)[keyof typeof Slot];
+
+/** One contract as TWS last sent it, and the Decimals last made from its rows' numbers. */
+class WireEntry {
+  /** NaN equals nothing: the first number of each field is always parsed. */
+  private readonly numbers: (number | undefined | null)[] = new Array<number>(6).fill(NaN);
+  private readonly decimals: (Decimal | undefined)[] = new Array<undefined>(6).fill(undefined);
+
+  constructor(
+    readonly key: WireKey,
+    readonly contract: Contract,
+  ) {}
+
+  /** fromIbNumber(n), handing out the Decimal made last time while this field's number repeats (Decimals are immutable). */
+  decimal(slot: Slot, n: number | undefined | null): Decimal | undefined {
+    if (this.numbers[slot] === n) return this.decimals[slot];
+    const d = fromIbNumber(n);
+    this.numbers[slot] = n;
+    this.decimals[slot] = d;
+    return d;
+  }
+}
+
 /**
- * One connection's contracts, by conId: every PORTFOLIO_VALUE and POSITION repeats its contract, and while the wire
- * fields are the ones seen last time the Contract made then is handed out again (already neutralised) instead of
- * parsing its strike and multiplier into Decimals once more. The reducer then finds the row's contract unchanged by
- * identity. A contract whose fields changed is made afresh and replaces the old one.
+ * One connection's contracts, by conId. Every PORTFOLIO_VALUE and POSITION repeats its contract, and most of its
+ * numbers (the position, its cost, the realized P&L) stay the same from one mark to the next: while the wire fields
+ * are the ones seen last time, the Contract made then is handed out again (already neutralised), and so is the
+ * Decimal of a number that did not change, instead of formatting and parsing it once more. The reducer then finds
+ * them unchanged by identity. A contract whose fields changed is made afresh and replaces the old one.
  */
 export class ContractCache {
-  private readonly byConId = new Map<number, { readonly key: WireKey; readonly contract: Contract }>();
+  private readonly byConId = new Map<number, WireEntry>();
 
-  of(c: IbContract): Contract {
+  entry(c: IbContract): WireEntry | undefined {
     const conId = c.conId;
-    if (!conId) return toContract(c);
+    if (!conId) return undefined;
     const hit = this.byConId.get(conId);
-    if (hit !== undefined && sameWire(hit.key, c)) return hit.contract;
-    const contract = neutraliseDeep(toContract(c));
-    this.byConId.set(conId, { key: wireKey(c), contract });
-    return contract;
+    if (hit !== undefined && sameWire(hit.key, c)) return hit;
+    const entry = new WireEntry(wireKey(c), neutraliseDeep(toContract(c)));
+    this.byConId.set(conId, entry);
+    return entry;
   }
 }
 
@@ -114,8 +140,8 @@ function opt<K extends string>(key: K, v: Decimal | undefined): Partial<Record<K
 type Building<T extends FeedEventBody['type']> = { -readonly [K in keyof Extract<FeedEventBody, { type: T }>]: Extract<FeedEventBody, { type: T }>[K] };
 
 /** Sets `key` when `n` is a number (not an unset sentinel): fields are added in the order of the calls. */
-function setIb<T extends object>(out: T, key: keyof T & string, n: number | undefined | null): void {
-  const d = fromIbNumber(n);
+function setIb<T extends object>(out: T, key: keyof T & string, entry: WireEntry | undefined, slot: Slot, n: number | undefined | null): void {
+  const d = entry ? entry.decimal(slot, n) : fromIbNumber(n);
   if (d !== undefined) (out as Record<string, unknown>)[key] = d;
 }
 
@@ -123,8 +149,8 @@ function setIb<T extends object>(out: T, key: keyof T & string, n: number | unde
  * The quantity as Decimal, or what TWS sent instead: NaN, an infinity or an unset sentinel is not a quantity, and
  * reading it as 0 would make the position vanish (issue 14 item 10).
  */
-function setQuantity(out: { position?: Decimal; unknownQuantity?: string }, n: number | undefined | null): void {
-  const d = fromIbNumber(n);
+function setQuantity(out: { position?: Decimal; unknownQuantity?: string }, entry: WireEntry | undefined, n: number | undefined | null): void {
+  const d = entry ? entry.decimal(Slot.Position, n) : fromIbNumber(n);
   if (d !== undefined) out.position = d;
   else out.unknownQuantity = n === undefined || n === null ? 'nothing' : Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? 'unset' : String(n);
 }
@@ -133,9 +159,10 @@ function setQuantity(out: { position?: Decimal; unknownQuantity?: string }, n: n
 // small optional objects they were built from cost an object each, per message.
 
 export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number, contracts?: ContractCache): FeedEventBody {
-  const out: Building<'positionUpdated'> = { type: 'positionUpdated', account, contract: contracts ? contracts.of(contract) : toContract(contract) };
-  setQuantity(out, pos);
-  setIb(out, 'averageCost', avgCost);
+  const e = contracts?.entry(contract);
+  const out: Building<'positionUpdated'> = { type: 'positionUpdated', account, contract: e ? e.contract : toContract(contract) };
+  setQuantity(out, e, pos);
+  setIb(out, 'averageCost', e, Slot.AverageCost, avgCost);
   return out;
 }
 
@@ -150,17 +177,14 @@ export function portfolioBody(
   account: string | undefined,
   contracts?: ContractCache,
 ): FeedEventBody {
-  const out: Building<'portfolioUpdated'> = {
-    type: 'portfolioUpdated',
-    account: account ?? '',
-    contract: contracts ? contracts.of(contract) : toContract(contract),
-  };
-  setQuantity(out, position);
-  setIb(out, 'marketPrice', marketPrice);
-  setIb(out, 'marketValue', marketValue);
-  setIb(out, 'averageCost', averageCost);
-  setIb(out, 'unrealizedPnl', unrealizedPnl);
-  setIb(out, 'realizedPnl', realizedPnl);
+  const e = contracts?.entry(contract);
+  const out: Building<'portfolioUpdated'> = { type: 'portfolioUpdated', account: account ?? '', contract: e ? e.contract : toContract(contract) };
+  setQuantity(out, e, position);
+  setIb(out, 'marketPrice', e, Slot.MarketPrice, marketPrice);
+  setIb(out, 'marketValue', e, Slot.MarketValue, marketValue);
+  setIb(out, 'averageCost', e, Slot.AverageCost, averageCost);
+  setIb(out, 'unrealizedPnl', e, Slot.UnrealizedPnl, unrealizedPnl);
+  setIb(out, 'realizedPnl', e, Slot.RealizedPnl, realizedPnl);
   return out;
 }
 
