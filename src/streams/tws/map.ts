@@ -4,7 +4,7 @@ import { optionRightOf, type Contract } from '../../model/contract.js';
 import type { FeedEventBody, OptionTickKind, OrderInfo, PriceField } from '../../model/events.js';
 import { Decimal, fromIbNumber, isUnset } from '../../model/money.js';
 import { toOrderStatus } from '../../model/orders.js';
-import { neutraliseDeep } from '../../model/text.js';
+import { neutralise, neutraliseDeep } from '../../model/text.js';
 
 const ZERO = new Decimal(0);
 
@@ -160,7 +160,11 @@ function setQuantity(out: { position?: Decimal; unknownQuantity?: string }, entr
 
 export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number, contracts?: ContractCache): FeedEventBody {
   const e = contracts?.entry(contract);
-  const out: Building<'positionUpdated'> = { type: 'positionUpdated', account, contract: e ? e.contract : toContract(contract) };
+  const out: Building<'positionUpdated'> = {
+    type: 'positionUpdated',
+    account: neutralise(account),
+    contract: e ? e.contract : neutraliseDeep(toContract(contract)),
+  };
   setQuantity(out, e, pos);
   setIb(out, 'averageCost', e, Slot.AverageCost, avgCost);
   return out;
@@ -178,7 +182,11 @@ export function portfolioBody(
   contracts?: ContractCache,
 ): FeedEventBody {
   const e = contracts?.entry(contract);
-  const out: Building<'portfolioUpdated'> = { type: 'portfolioUpdated', account: account ?? '', contract: e ? e.contract : toContract(contract) };
+  const out: Building<'portfolioUpdated'> = {
+    type: 'portfolioUpdated',
+    account: neutralise(account ?? ''),
+    contract: e ? e.contract : neutraliseDeep(toContract(contract)),
+  };
   setQuantity(out, e, position);
   setIb(out, 'marketPrice', e, Slot.MarketPrice, marketPrice);
   setIb(out, 'marketValue', e, Slot.MarketValue, marketValue);
@@ -238,10 +246,11 @@ export function commissionBody(r: CommissionReport): FeedEventBody {
 }
 
 /**
- * Body types made only of numbers and the names in this file's tick tables (priceBody, optionBody): no text from TWS
- * in them, so the source hands them on without walking them for control characters. They are most of a busy feed.
+ * Body types whose builders here leave no control character in them: price and option ticks hold only numbers and
+ * the names in this file's tick tables; marks and positions neutralise their account and contract as they are built
+ * (a cached contract once). The source hands these on without walking them again; they are most of a busy feed.
  */
-export const TEXT_FREE_BODIES: ReadonlySet<FeedEventBody['type']> = new Set(['priceTicked', 'optionComputed']);
+export const NEUTRAL_BODIES: ReadonlySet<FeedEventBody['type']> = new Set(['priceTicked', 'optionComputed', 'portfolioUpdated', 'positionUpdated']);
 
 /** TWS tick types for prices we keep (live and delayed twins). */
 const PRICE_TICKS: ReadonlyMap<number, { field: PriceField; delayed: boolean }> = new Map([

@@ -17,7 +17,7 @@ import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
-import { farmName, TEXT_FREE_BODIES } from './map.js';
+import { farmName, NEUTRAL_BODIES } from './map.js';
 import { OrderDesk } from './orders.js';
 import { RawEvents } from './raw-events.js';
 import { RepeatLimiter } from './repeat-limit.js';
@@ -416,7 +416,7 @@ export class TwsSource {
    * only made when someone routes.
    */
   private emit(body: FeedEventBody, account?: string): void {
-    const b = TEXT_FREE_BODIES.has(body.type) ? body : neutraliseDeep(body);
+    const b = NEUTRAL_BODIES.has(body.type) ? body : neutraliseDeep(body);
     if (this.routedBodies.observed) this.routedBodies.next(account ? { body: b, account } : { body: b });
     this.bodies.next(b);
   }
