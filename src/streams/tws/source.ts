@@ -288,6 +288,9 @@ export class TwsSource {
     // IBApiNext drops the socket itself on 1100/2110 (tws-protocol.md §5 #6), although TWS is still there and will
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
+    // Its only `received` listener stamps Date.now() on every message for its watchdog, which we turn off (the heartbeat
+    // is ours): a clock read per message for nothing.
+    this.api.removeAllListeners(EventName.received);
     const api = this.api;
     this.rawEvents.attach(api);
     this.guardWire(ib, api);
