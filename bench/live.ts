@@ -168,9 +168,27 @@ function ours(port: number): Promise<Round> {
   });
 }
 
+/** (c) TwsSource alone, its bodies counted: where (b)'s time goes, the source's share against the feed and reducer's. */
+function sourceOnly(port: number): Promise<Round> {
+  return timed((done) => {
+    const source = new TwsSource({ host: '127.0.0.1', port, clientId: CLIENT_ID, openOrdersPollMs: 0 });
+    let count = 0;
+    const sub = source.events$.subscribe((b) => {
+      count++;
+      if (b.type === 'brokerMessage' && b.message === END_TEXT) done(count);
+    });
+    source.start();
+    return () => {
+      sub.unsubscribe();
+      source.stop();
+    };
+  });
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
-// 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it.
+// 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it;
+// (c) after each pair.
 if (ONLY === 'bare' || ONLY === 'ours') {
   const server = await serveStream((await recordStream()).bytes);
   for (let i = 0; i < ROUNDS; i++) await (ONLY === 'bare' ? bare : ours)(server.port);
@@ -183,8 +201,10 @@ if (ONLY === 'bare' || ONLY === 'ours') {
   // One of each first, unmeasured: the JIT warms up on both paths.
   await bare(server.port);
   await ours(server.port);
+  await sourceOnly(server.port);
   const a: Round[] = [];
   const b: Round[] = [];
+  const c: Round[] = [];
   for (let i = 0; i < ROUNDS; i++) {
     if (i % 2 === 0) {
       a.push(await bare(server.port));
@@ -193,6 +213,7 @@ if (ONLY === 'bare' || ONLY === 'ours') {
       b.push(await ours(server.port));
       a.push(await bare(server.port));
     }
+    c.push(await sourceOnly(server.port));
   }
   await server.close();
   const messages = a[0]!.count;
@@ -200,6 +221,7 @@ if (ONLY === 'bare' || ONLY === 'ours') {
   if (a.some((r) => r.count !== messages) || b.some((r) => r.count !== events)) throw new Error('rounds saw different counts');
   const wallRatio = median(a.map((r, i) => r.ms / b[i]!.ms));
   const cpuRatio = median(a.map((r, i) => r.cpuMs / b[i]!.cpuMs));
+  const sourceCpuRatio = median(a.map((r, i) => r.cpuMs / c[i]!.cpuMs));
   const rate = (rs: readonly Round[], n: number) => Math.round(n / (median(rs.map((r) => r.ms)) / 1000));
   report([
     {
@@ -211,6 +233,7 @@ if (ONLY === 'bare' || ONLY === 'ours') {
       pass: wallRatio >= 0.8,
       extra: {
         cpuRatio: Number(cpuRatio.toFixed(2)),
+        sourceOnlyCpuRatio: Number(sourceCpuRatio.toFixed(2)),
         rounds: ROUNDS,
         bytes: stream.length,
         marketRepeats: repeats,
@@ -221,6 +244,7 @@ if (ONLY === 'bare' || ONLY === 'ours') {
         oursEventsPerSec: rate(b, events),
         bareCpuMs: Math.round(median(a.map((r) => r.cpuMs))),
         oursCpuMs: Math.round(median(b.map((r) => r.cpuMs))),
+        sourceOnlyCpuMs: Math.round(median(c.map((r) => r.cpuMs))),
       },
     },
   ]);
