@@ -4,6 +4,7 @@ import { optionRightOf, type Contract } from '../../model/contract.js';
 import type { FeedEventBody, OptionTickKind, OrderInfo, PriceField } from '../../model/events.js';
 import { Decimal, fromIbNumber, isUnset } from '../../model/money.js';
 import { toOrderStatus } from '../../model/orders.js';
+import { neutralise, neutraliseDeep } from '../../model/text.js';
 
 const ZERO = new Decimal(0);
 
@@ -38,28 +39,135 @@ export function toContract(c: IbContract): Contract {
   return out;
 }
 
+/** The wire fields toContract reads, as last seen for one conId. */
+interface WireKey {
+  readonly symbol: unknown;
+  readonly secType: unknown;
+  readonly currency: unknown;
+  readonly exchange: unknown;
+  readonly primaryExch: unknown;
+  readonly localSymbol: unknown;
+  readonly tradingClass: unknown;
+  readonly expiry: unknown;
+  readonly strike: unknown;
+  readonly right: unknown;
+  readonly multiplier: unknown;
+}
+
+function wireKey(c: IbContract): WireKey {
+  return {
+    symbol: c.symbol,
+    secType: c.secType,
+    currency: c.currency,
+    exchange: c.exchange,
+    primaryExch: c.primaryExch,
+    localSymbol: c.localSymbol,
+    tradingClass: c.tradingClass,
+    expiry: c.lastTradeDateOrContractMonth,
+    strike: c.strike,
+    right: c.right,
+    multiplier: c.multiplier,
+  };
+}
+
+function sameWire(k: WireKey, c: IbContract): boolean {
+  return (
+    k.symbol === c.symbol &&
+    k.secType === c.secType &&
+    k.currency === c.currency &&
+    k.exchange === c.exchange &&
+    k.primaryExch === c.primaryExch &&
+    k.localSymbol === c.localSymbol &&
+    k.tradingClass === c.tradingClass &&
+    k.expiry === c.lastTradeDateOrContractMonth &&
+    (k.strike === c.strike || (Number.isNaN(k.strike) && Number.isNaN(c.strike))) &&
+    k.right === c.right &&
+    k.multiplier === c.multiplier
+  );
+}
+
+/** A position's fields in WireEntry's memo. */
+const Slot = { Position: 0, AverageCost: 1, MarketPrice: 2, MarketValue: 3, UnrealizedPnl: 4, RealizedPnl: 5 } as const;
+type Slot = (typeof Slot)[keyof typeof Slot];
+
+/** One contract as TWS last sent it, and the Decimals last made from its rows' numbers. */
+class WireEntry {
+  /** NaN equals nothing: the first number of each field is always parsed. */
+  private readonly numbers: (number | undefined | null)[] = new Array<number>(6).fill(NaN);
+  private readonly decimals: (Decimal | undefined)[] = new Array<undefined>(6).fill(undefined);
+
+  constructor(
+    readonly key: WireKey,
+    readonly contract: Contract,
+  ) {}
+
+  /** fromIbNumber(n), handing out the Decimal made last time while this field's number repeats (Decimals are immutable). */
+  decimal(slot: Slot, n: number | undefined | null): Decimal | undefined {
+    if (this.numbers[slot] === n) return this.decimals[slot];
+    const d = fromIbNumber(n);
+    this.numbers[slot] = n;
+    this.decimals[slot] = d;
+    return d;
+  }
+}
+
+/**
+ * One connection's contracts, by conId. Every PORTFOLIO_VALUE and POSITION repeats its contract, and most of its
+ * numbers (the position, its cost, the realized P&L) stay the same from one mark to the next: while the wire fields
+ * are the ones seen last time, the Contract made then is handed out again (already neutralised), and so is the
+ * Decimal of a number that did not change, instead of formatting and parsing it once more. The reducer then finds
+ * them unchanged by identity. A contract whose fields changed is made afresh and replaces the old one.
+ */
+export class ContractCache {
+  private readonly byConId = new Map<number, WireEntry>();
+
+  entry(c: IbContract): WireEntry | undefined {
+    const conId = c.conId;
+    if (!conId) return undefined;
+    const hit = this.byConId.get(conId);
+    if (hit !== undefined && sameWire(hit.key, c)) return hit;
+    const entry = new WireEntry(wireKey(c), neutraliseDeep(toContract(c)));
+    this.byConId.set(conId, entry);
+    return entry;
+  }
+}
+
 function opt<K extends string>(key: K, v: Decimal | undefined): Partial<Record<K, Decimal>> {
   return v === undefined ? {} : ({ [key]: v } as Record<K, Decimal>);
 }
 
-/**
- * A quantity as Decimal, or what TWS sent instead: NaN, an infinity or an unset sentinel is not a quantity, and
- * reading it as 0 would make the position vanish (issue 14 item 10).
- */
-export function quantityFields(n: number | undefined | null): { position: Decimal } | { unknownQuantity: string } {
-  const d = fromIbNumber(n);
-  if (d !== undefined) return { position: d };
-  return { unknownQuantity: n === undefined || n === null ? 'nothing' : Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? 'unset' : String(n) };
+/** A body under construction. */
+type Building<T extends FeedEventBody['type']> = { -readonly [K in keyof Extract<FeedEventBody, { type: T }>]: Extract<FeedEventBody, { type: T }>[K] };
+
+/** Sets `key` when `n` is a number (not an unset sentinel): fields are added in the order of the calls. */
+function setIb<T extends object>(out: T, key: keyof T & string, entry: WireEntry | undefined, slot: Slot, n: number | undefined | null): void {
+  const d = entry ? entry.decimal(slot, n) : fromIbNumber(n);
+  if (d !== undefined) (out as Record<string, unknown>)[key] = d;
 }
 
-export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number): FeedEventBody {
-  return {
+/**
+ * The quantity as Decimal, or what TWS sent instead: NaN, an infinity or an unset sentinel is not a quantity, and
+ * reading it as 0 would make the position vanish (issue 14 item 10).
+ */
+function setQuantity(out: { position?: Decimal; unknownQuantity?: string }, entry: WireEntry | undefined, n: number | undefined | null): void {
+  const d = entry ? entry.decimal(Slot.Position, n) : fromIbNumber(n);
+  if (d !== undefined) out.position = d;
+  else out.unknownQuantity = n === undefined || n === null ? 'nothing' : Number.isNaN(n) ? 'NaN' : Number.isFinite(n) ? 'unset' : String(n);
+}
+
+// Bodies of the busiest messages are built field by field in the order the recording writes them: the spreads of
+// small optional objects they were built from cost an object each, per message.
+
+export function positionBody(account: string, contract: IbContract, pos: number, avgCost?: number, contracts?: ContractCache): FeedEventBody {
+  const e = contracts?.entry(contract);
+  const out: Building<'positionUpdated'> = {
     type: 'positionUpdated',
-    account,
-    contract: toContract(contract),
-    ...quantityFields(pos),
-    ...opt('averageCost', fromIbNumber(avgCost)),
+    account: neutralise(account),
+    contract: e ? e.contract : neutraliseDeep(toContract(contract)),
   };
+  setQuantity(out, e, pos);
+  setIb(out, 'averageCost', e, Slot.AverageCost, avgCost);
+  return out;
 }
 
 export function portfolioBody(
@@ -71,18 +179,21 @@ export function portfolioBody(
   unrealizedPnl: number | undefined,
   realizedPnl: number | undefined,
   account: string | undefined,
+  contracts?: ContractCache,
 ): FeedEventBody {
-  return {
+  const e = contracts?.entry(contract);
+  const out: Building<'portfolioUpdated'> = {
     type: 'portfolioUpdated',
-    account: account ?? '',
-    contract: toContract(contract),
-    ...quantityFields(position),
-    ...opt('marketPrice', fromIbNumber(marketPrice)),
-    ...opt('marketValue', fromIbNumber(marketValue)),
-    ...opt('averageCost', fromIbNumber(averageCost)),
-    ...opt('unrealizedPnl', fromIbNumber(unrealizedPnl)),
-    ...opt('realizedPnl', fromIbNumber(realizedPnl)),
+    account: neutralise(account ?? ''),
+    contract: e ? e.contract : neutraliseDeep(toContract(contract)),
   };
+  setQuantity(out, e, position);
+  setIb(out, 'marketPrice', e, Slot.MarketPrice, marketPrice);
+  setIb(out, 'marketValue', e, Slot.MarketValue, marketValue);
+  setIb(out, 'averageCost', e, Slot.AverageCost, averageCost);
+  setIb(out, 'unrealizedPnl', e, Slot.UnrealizedPnl, unrealizedPnl);
+  setIb(out, 'realizedPnl', e, Slot.RealizedPnl, realizedPnl);
+  return out;
 }
 
 export function orderInfo(orderId: number, contract: IbContract, order: Order, state: OrderState): OrderInfo {
@@ -134,6 +245,13 @@ export function commissionBody(r: CommissionReport): FeedEventBody {
   };
 }
 
+/**
+ * Body types whose builders here leave no control character in them: price and option ticks hold only numbers and
+ * the names in this file's tick tables; marks and positions neutralise their account and contract as they are built
+ * (a cached contract once). The source hands these on without walking them again; they are most of a busy feed.
+ */
+export const NEUTRAL_BODIES: ReadonlySet<FeedEventBody['type']> = new Set(['priceTicked', 'optionComputed', 'portfolioUpdated', 'positionUpdated']);
+
 /** TWS tick types for prices we keep (live and delayed twins). */
 const PRICE_TICKS: ReadonlyMap<number, { field: PriceField; delayed: boolean }> = new Map([
   [1, { field: 'bid', delayed: false }],
@@ -150,9 +268,9 @@ const PRICE_TICKS: ReadonlyMap<number, { field: PriceField; delayed: boolean }> 
 /** A price tick for a contract, or undefined for tick types we ignore and for unset prices (-1, 0 on bid/ask). */
 export function priceBody(conId: number, tickType: number, price: number): FeedEventBody | undefined {
   const t = PRICE_TICKS.get(tickType);
-  const p = fromIbNumber(price);
-  if (!t || p === undefined || p.lessThanOrEqualTo(0)) return undefined;
-  return { type: 'priceTicked', conId, field: t.field, price: p, delayed: t.delayed };
+  // Judged on the number, so that a tick we ignore is never parsed into a Decimal.
+  if (!t || isUnset(price) || !(price > 0)) return undefined;
+  return { type: 'priceTicked', conId, field: t.field, price: fromIbNumber(price)!, delayed: t.delayed };
 }
 
 const OPTION_TICKS: ReadonlyMap<number, { kind: OptionTickKind; delayed: boolean }> = new Map([
@@ -190,18 +308,25 @@ export function optionBody(
 ): FeedEventBody | undefined {
   const t = OPTION_TICKS.get(tickType);
   if (!t) return undefined;
-  const fields = {
-    impliedVol: definedPrice(iv),
-    delta: definedGreek(delta),
-    gamma: definedGreek(gamma),
-    vega: definedGreek(vega),
-    theta: definedGreek(theta),
-    optionPrice: definedPrice(optPrice),
-    underlyingPrice: definedPrice(undPrice),
-    pvDividend: definedPrice(pvDividend),
-  };
-  const present = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  return { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed, ...present };
+  const out: Building<'optionComputed'> = { type: 'optionComputed', conId, kind: t.kind, delayed: t.delayed };
+  // Absent, not undefined, when not computed (the recording's JSON is the same either way; the reducer's merge reads absence).
+  const impliedVol = definedPrice(iv);
+  if (impliedVol !== undefined) out.impliedVol = impliedVol;
+  const d = definedGreek(delta);
+  if (d !== undefined) out.delta = d;
+  const g = definedGreek(gamma);
+  if (g !== undefined) out.gamma = g;
+  const v = definedGreek(vega);
+  if (v !== undefined) out.vega = v;
+  const th = definedGreek(theta);
+  if (th !== undefined) out.theta = th;
+  const p = definedPrice(optPrice);
+  if (p !== undefined) out.optionPrice = p;
+  const u = definedPrice(undPrice);
+  if (u !== undefined) out.underlyingPrice = u;
+  const pv = definedPrice(pvDividend);
+  if (pv !== undefined) out.pvDividend = pv;
+  return out;
 }
 
 /** TICK_STRING tick type of IB Dividends (generic tick 456), @stoqey/ib TickType.IB_DIVIDENDS. */

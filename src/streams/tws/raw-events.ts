@@ -2,7 +2,18 @@
 // and commission once, unchanged orders not repeated (the wire shapes themselves are mapped in map.ts and orders.ts).
 import { EventName, type Contract as IbContract, type IBApi, type Order } from '@stoqey/ib';
 import type { FeedEventBody } from '../../model/events.js';
-import { commissionBody, dividendsBody, executionBody, IB_DIVIDENDS_TICK, optionBody, orderInfo, portfolioBody, positionBody, priceBody } from './map.js';
+import {
+  commissionBody,
+  ContractCache,
+  dividendsBody,
+  executionBody,
+  IB_DIVIDENDS_TICK,
+  optionBody,
+  orderInfo,
+  portfolioBody,
+  positionBody,
+  priceBody,
+} from './map.js';
 import { orderStatusBody, type OrderDesk } from './orders.js';
 import type { Subscriptions } from './subscriptions.js';
 
@@ -29,6 +40,7 @@ export class RawEvents {
   private readonly seenCommissions = new Set<string>();
   /** The last malformed IB Dividends value per line: said once, not again at every resend of the same text. */
   private readonly badDividends = new Map<number, string>();
+  private readonly contracts = new ContractCache();
 
   constructor(private readonly sink: RawEventSink) {}
 
@@ -47,13 +59,13 @@ export class RawEvents {
     api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
       if (account !== undefined && !sink.follows(account)) return;
       subscriptions.seen('portfolio');
-      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account()));
+      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account(), this.contracts));
       if (pos !== 0) subscriptions.subscribeMarketData(api, c);
     });
     api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
     api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
     api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
-      if (sink.follows(account)) emit(positionBody(account, c, pos, avg));
+      if (sink.follows(account)) emit(positionBody(account, c, pos, avg, this.contracts));
     });
     // Several accounts of one login (TwsSource `accounts`): each answered on its own request id (Subscriptions).
     api.on(EventName.accountUpdateMulti, (reqId: number, account: string, _model: string, key: string, value: string, currency: string) => {
@@ -68,7 +80,7 @@ export class RawEvents {
     });
     api.on(EventName.positionMulti, (reqId: number, account: string, _model: string, c: IbContract, pos: number, avg?: number) => {
       if (subscriptions.multiAccountOf(reqId) === undefined || !sink.follows(account)) return;
-      emit(positionBody(account, c, pos, avg));
+      emit(positionBody(account, c, pos, avg, this.contracts));
       // No PORTFOLIO_VALUE comes for these accounts: their marks are priced from the contract's own market data.
       if (pos !== 0) subscriptions.subscribeMarketData(api, c);
     });

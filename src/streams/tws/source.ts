@@ -7,7 +7,7 @@
 // only store. Reconnection, the heartbeat and the ready gate are ours, not the library's (its watchdog misses
 // zombies, and it queues orders while disconnected and replays them later).
 import { ConnectionState, EventName, IBApiNext, type IBApi } from '@stoqey/ib';
-import { map, Subject, type Observable, type Subscription } from 'rxjs';
+import { Subject, type Observable, type Subscription } from 'rxjs';
 import { systemClock, type Clock, type TimerHandle } from '../../model/clock.js';
 import type { Contract } from '../../model/contract.js';
 import type { FeedEventBody } from '../../model/events.js';
@@ -17,7 +17,7 @@ import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
-import { farmName } from './map.js';
+import { farmName, NEUTRAL_BODIES } from './map.js';
 import { OrderDesk } from './orders.js';
 import { RawEvents } from './raw-events.js';
 import { RepeatLimiter } from './repeat-limit.js';
@@ -72,18 +72,20 @@ export interface RoutedBody {
 const SILENT_LOGGER = { debug() {}, info() {}, warn() {}, error() {} };
 
 export class TwsSource {
-  private readonly subject = new Subject<RoutedBody>();
+  /** Bodies as they are emitted (see `emit`), and the same with their account for routed$. */
+  private readonly bodies = new Subject<FeedEventBody>();
+  private readonly routedBodies = new Subject<RoutedBody>();
   /**
    * Every fact this source observes, as FeedEvent bodies (the feed stamps seq and time). Every string in them is
    * TWS's text: control characters are made visible here, where it enters, so no symbol or message can drive the
    * operator's terminal.
    */
-  readonly events$: Observable<FeedEventBody> = this.subject.pipe(map((r) => neutraliseDeep(r.body)));
+  readonly events$: Observable<FeedEventBody> = this.bodies.asObservable();
   /**
    * The same events, each with the account it belongs to where the wire says so apart from the body (the end of one
    * account's *Multi snapshot): what multi.ts routes to per-account feeds when several accounts are followed.
    */
-  readonly routed$: Observable<RoutedBody> = this.subject.pipe(map((r) => ({ ...r, body: neutraliseDeep(r.body) })));
+  readonly routed$: Observable<RoutedBody> = this.routedBodies.asObservable();
 
   private ib: IBApiNext | undefined;
   private api: IBApi | undefined;
@@ -132,7 +134,7 @@ export class TwsSource {
       staleAfterMs: {},
       ...options,
     };
-    const emit = (b: FeedEventBody, account?: string) => this.subject.next({ body: b, ...(account ? { account } : {}) });
+    const emit = (b: FeedEventBody, account?: string) => this.emit(b, account);
     const reqId = () => this.nextReqId++;
     this.subscriptions = new Subscriptions({
       clock: this.clock,
@@ -200,7 +202,8 @@ export class TwsSource {
     this.flushRepeats(true);
     this.teardown();
     this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: OPERATOR_STOP_REASON } });
-    this.subject.complete();
+    this.routedBodies.complete();
+    this.bodies.complete();
   }
 
   /**
@@ -285,6 +288,9 @@ export class TwsSource {
     // IBApiNext drops the socket itself on 1100/2110 (tws-protocol.md §5 #6), although TWS is still there and will
     // send 1101/1102 when its link to IB returns. We keep the socket and show the loss as degraded instead.
     for (const l of this.api.listeners(EventName.info)) this.api.off(EventName.info, l as (...a: unknown[]) => void);
+    // Its only `received` listener stamps Date.now() on every message for its watchdog, which we turn off (the heartbeat
+    // is ours): a clock read per message for nothing.
+    this.api.removeAllListeners(EventName.received);
     const api = this.api;
     this.rawEvents.attach(api);
     this.guardWire(ib, api);
@@ -395,18 +401,27 @@ export class TwsSource {
     const key = `${h.health}|${h.cause}|${h.reason}|${retryAt}`;
     if (key === this.lastHealth) return;
     this.lastHealth = key;
-    this.subject.next({
-      body: {
-        type: 'healthChanged',
-        health: h.health,
-        reason: h.reason,
-        cause: h.cause,
-        host: this.opts.host,
-        port: this.opts.port,
-        clientId: this.opts.clientId,
-        ...(retryAt !== undefined ? { retryAt } : {}),
-      },
+    this.emit({
+      type: 'healthChanged',
+      health: h.health,
+      reason: h.reason,
+      cause: h.cause,
+      host: this.opts.host,
+      port: this.opts.port,
+      clientId: this.opts.clientId,
+      ...(retryAt !== undefined ? { retryAt } : {}),
     });
+  }
+
+  /**
+   * Hands one body to both streams, neutralised once (not once per subscriber). routed$ subscribers come first, as
+   * when both read one stream (AccountRouter subscribes before the connection's feed); the body with its account is
+   * only made when someone routes.
+   */
+  private emit(body: FeedEventBody, account?: string): void {
+    const b = NEUTRAL_BODIES.has(body.type) ? body : neutraliseDeep(body);
+    if (this.routedBodies.observed) this.routedBodies.next(account ? { body: b, account } : { body: b });
+    this.bodies.next(b);
   }
 
   // ---- heartbeat ----
@@ -437,7 +452,7 @@ export class TwsSource {
     const offset = time - this.clock.now();
     if (this.brokerOffset !== undefined && Math.abs(offset - this.brokerOffset) < BROKER_TIME_DRIFT_MS) return;
     this.brokerOffset = offset;
-    this.subject.next({ body: { type: 'brokerTimeReceived', time } });
+    this.emit({ type: 'brokerTimeReceived', time });
   }
 
   private onHeartbeatAnswer(): void {
@@ -490,7 +505,7 @@ export class TwsSource {
       .split(',')
       .map((a) => a.trim())
       .filter(Boolean);
-    this.subject.next({ body: { type: 'managedAccountsReceived', accounts } });
+    this.emit({ type: 'managedAccountsReceived', accounts });
     if (this.checkFollowedAccount(accounts)) return;
     if (this.opts.accounts) {
       this.onManagedAccountsMulti(accounts, this.opts.accounts);
@@ -504,14 +519,12 @@ export class TwsSource {
     const chosen = wanted ?? accounts[0];
     if (chosen && chosen !== this.account) {
       if (!wanted && accounts.length > 1) {
-        this.subject.next({
-          body: {
-            type: 'brokerMessage',
-            id: -1,
-            code: 0,
-            class: 'warning',
-            message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)`,
-          },
+        this.emit({
+          type: 'brokerMessage',
+          id: -1,
+          code: 0,
+          class: 'warning',
+          message: `this login manages ${accounts.length} accounts; following ${chosen} (choose with --account)`,
         });
       }
       this.account = chosen;
@@ -554,7 +567,7 @@ export class TwsSource {
     const lost = this.followed.length > 0 ? missing.length > 0 : !accounts.includes(followed);
     if (lost !== this.accountLost) {
       this.accountLost = lost;
-      this.subject.next({ body: { type: 'accountChanged', followed, managed: [...accounts] } });
+      this.emit({ type: 'accountChanged', followed, managed: [...accounts] });
     }
     if (!lost) return false;
     const others = accounts.join(', ') || 'no account';
@@ -580,11 +593,11 @@ export class TwsSource {
   }
 
   private broker(body: Extract<FeedEventBody, { type: 'brokerMessage' }>): void {
-    for (const b of this.repeats.offer(body, this.clock.now())) this.subject.next({ body: b });
+    for (const b of this.repeats.offer(body, this.clock.now())) this.emit(b);
   }
 
   private flushRepeats(all: boolean): void {
-    for (const b of this.repeats.flush(this.clock.now(), all)) this.subject.next({ body: b });
+    for (const b of this.repeats.flush(this.clock.now(), all)) this.emit(b);
   }
 
   private onInfo(code: number, message: string): void {

@@ -55,7 +55,7 @@ export class Subscriptions {
   /** Switched to delayed market data after TWS said live data is not subscribed (354/10089/10090). */
   private delayedData = false;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
-  private readonly lastSeen = new Map<WatchedStream, number>();
+  private readonly lastSeen: Record<WatchedStream, number | undefined> = { marketData: undefined, portfolio: undefined };
   /** The *Multi requests of this connection (several accounts followed): request id → account. */
   private readonly multiReqs = new Map<number, { readonly account: string; readonly kind: 'values' | 'positions' }>();
 
@@ -83,8 +83,8 @@ export class Subscriptions {
     const emit = (b: FeedEventBody) => this.link.emit(b);
     if (this.delayedData) api.reqMarketDataType(3);
     // Each (re)subscription gets a full staleness period before it can be called stale.
-    this.lastSeen.set('portfolio', clock.now());
-    this.lastSeen.set('marketData', clock.now());
+    this.lastSeen.portfolio = clock.now();
+    this.lastSeen.marketData = clock.now();
     emit({ type: 'snapshotRequested', snapshot: 'account' });
     api.reqAccountUpdates(true, acct);
     emit({ type: 'snapshotRequested', snapshot: 'positions' });
@@ -109,8 +109,8 @@ export class Subscriptions {
     const { clock, orders } = this.link;
     const emit = (b: FeedEventBody, account?: string) => this.link.emit(b, account);
     if (this.delayedData) api.reqMarketDataType(3);
-    this.lastSeen.set('portfolio', clock.now());
-    this.lastSeen.set('marketData', clock.now());
+    this.lastSeen.portfolio = clock.now();
+    this.lastSeen.marketData = clock.now();
     for (const [reqId, r] of this.multiReqs) {
       // A resynchronisation on the same connection (data lost): the old requests end before the new ones start.
       if (r.kind === 'values') api.cancelAccountUpdatesMulti(reqId);
@@ -198,9 +198,9 @@ export class Subscriptions {
     return this.conIdByMktReq.get(reqId);
   }
 
-  /** A watched stream delivered now. */
+  /** A watched stream delivered now (at every tick and mark: a field, not a map entry). */
   seen(stream: WatchedStream): void {
-    this.lastSeen.set(stream, this.link.clock.now());
+    this.lastSeen[stream] = this.link.clock.now();
   }
 
   /** An error for a request: when it says one of our lines has no live subscription, fall back to delayed data. */
@@ -235,7 +235,7 @@ export class Subscriptions {
     const stale: string[] = [];
     for (const stream of ['marketData', 'portfolio'] as const) {
       const limit = this.link.staleAfterMs[stream] ?? STALE_AFTER_MS[stream];
-      const since = this.lastSeen.get(stream);
+      const since = this.lastSeen[stream];
       if (limit === undefined || since === undefined) continue;
       if (stream === 'marketData' && this.mktReqByConId.size === 0) continue;
       if (now - since > limit) stale.push(stream === 'marketData' ? 'market data' : 'portfolio marks');
