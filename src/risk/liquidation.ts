@@ -131,7 +131,7 @@ export function nameDistances(grid: StressGrid, anchors: Anchors): LiquidationDi
 }
 
 /** Ladder points (1 … LADDER_POINTS, per side) a confirmation probes: dense near no move, where the alert levels are. */
-const PROBE_POINTS = [1, 2, 3, 4, 5, 7, 8, 10, 12, 15, 20, 25, 30, 40, 50];
+const PROBE_POINTS = [1, 3, 5, 8, 10, 15, 20, 30, 50];
 
 /**
  * Do earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) still hold on the
