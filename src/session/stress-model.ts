@@ -65,6 +65,11 @@ export interface StressModel {
   /** conId → share of the worst scenario's loss this position causes (0.25 = a quarter; negative = it offsets). */
   readonly shareOfWorst: ReadonlyMap<number, number>;
   readonly subjects: readonly StressSubject[];
+  /**
+   * When the subjects' distances were searched, if before `asOf` (the runner reuses a search while probes confirm it,
+   * for up to `searchMaxAgeMs`); absent when they are this pass's own.
+   */
+  readonly distancesAsOf?: number;
   /** conId → why it could not be revalued (held at its mark). */
   readonly unpriced: ReadonlyMap<number, string>;
   /**
@@ -254,6 +259,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     ...(worst ? { worst: { id: worst.id, label: worst.label, total: worst.pnl.total } } : {}),
     shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
     subjects,
+    ...(report.liquidationAsOf !== undefined ? { distancesAsOf: report.liquidationAsOf } : {}),
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
     modelGreeks: modelGreeksOf(grid),
     estimates: {
