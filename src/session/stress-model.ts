@@ -66,8 +66,8 @@ export interface StressModel {
   readonly shareOfWorst: ReadonlyMap<number, number>;
   readonly subjects: readonly StressSubject[];
   /**
-   * When the subjects' distances were searched, if before `asOf` (the runner reuses a search while probes confirm it,
-   * for up to `searchMaxAgeMs`); absent when they are this pass's own.
+   * When the subjects' distances were searched, by this machine's clock (as the status bar's), if before this pass: the
+   * runner reuses a search while probes confirm it, for up to `searchMaxAgeMs`; absent when they are this pass's own.
    */
   readonly distancesAsOf?: number;
   /** conId → why it could not be revalued (held at its mark). */
@@ -188,7 +188,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
         );
       else updateStressGrid(grid, state, now);
       const report = stressReportFromGrid(grid, state, scenarios, distances);
-      const model = stressModelOf(report, grid);
+      const model = stressModelOf(report, grid, now);
       return { ok: true, model, report, computeMs: performance.now() - t0 };
     } catch (err) {
       grid = undefined;
@@ -219,8 +219,11 @@ function searchInputs(g: StressGrid, a: Anchors): readonly unknown[] {
   ];
 }
 
-/** The display model of a report; `grid` supplies per-position contributions and the P&L curves. */
-export function stressModelOf(report: StressReport, grid: StressGrid): StressModel {
+/**
+ * The display model of a report; `grid` supplies per-position contributions and the P&L curves. `localNow`: this
+ * machine's time of the report, which `distancesAsOf` is told in (the report's times are the market's clock).
+ */
+export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf): StressModel {
   const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
     id: s.id,
     label: s.label,
@@ -259,7 +262,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     ...(worst ? { worst: { id: worst.id, label: worst.label, total: worst.pnl.total } } : {}),
     shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
     subjects,
-    ...(report.liquidationAsOf !== undefined ? { distancesAsOf: report.liquidationAsOf } : {}),
+    ...(report.liquidationAsOf !== undefined ? { distancesAsOf: localNow - (report.asOf - report.liquidationAsOf) } : {}),
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
     modelGreeks: modelGreeksOf(grid),
     estimates: {

@@ -92,11 +92,15 @@ describe('the liquidation search', () => {
 
   it('confirms the last search with probes when a mark moves by a cent: a fresh search agrees to its tolerance', () => {
     const run = createStressRunner();
-    report(run(calm, t));
+    // TWS's clock 5 minutes ahead of this machine's: the report tells times by the market's, the pane by ours.
+    const ahead = (s: PortfolioState): PortfolioState => ({ ...s, brokerTimeOffsetMs: 300_000 });
+    report(run(ahead(calm), t));
     const moved = thin('228.51');
-    const r = report(run(moved, t + 1000));
+    const result = run(ahead(moved), t + 1000);
+    const r = report(result);
     expect(run.stats).toMatchObject({ searches: 1, confirmed: 1 });
-    expect(r.liquidationAsOf).toBe(t);
+    expect(r.liquidationAsOf).toBe(t + 300_000);
+    expect(model(result).distancesAsOf).toBe(t);
     const fresh = report(createStressRunner()(moved, t + 1000));
     expect(fresh.liquidationAsOf).toBeUndefined();
     const all = (x: StressReport) => [...x.liquidationDistance, ...x.nameDistance];
