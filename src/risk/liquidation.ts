@@ -130,8 +130,12 @@ export function nameDistances(grid: StressGrid, anchors: Anchors): LiquidationDi
   return list.map((s) => search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays));
 }
 
-/** Ladder points (1 … LADDER_POINTS, per side) a confirmation probes: dense near no move, where the alert levels are. */
-const PROBE_POINTS = [1, 3, 5, 8, 10, 15, 20, 30, 50];
+/**
+ * Ladder points (1 … LADDER_POINTS, per side) a confirmation probes. Where EL falls steadily along the path, a new sign
+ * change anywhere within range shows at the next probe beyond it, the range's end at the latest; the points near no
+ * move are for the dips an option book can make, where the alert levels are (5% and 10% for prices).
+ */
+const PROBE_POINTS = [2, 5, 10, 20, 50];
 
 /**
  * Do earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) still hold on the
