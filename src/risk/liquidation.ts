@@ -138,21 +138,35 @@ export function nameDistances(grid: StressGrid, anchors: Anchors): LiquidationDi
 const PROBE_POINTS = [2, 5, 10, 20, 50];
 
 /**
- * Do earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) still hold on the
- * grid as it is now? A few evaluations instead of a search's ladders and bisections: every subject is the same, EL
- * is still ≥ 0 at no move and at the probe points short of each distance, and each distance still brackets its
- * sign change within the search's tolerance (EL < 0 at it, ≥ 0 one tolerance nearer). A false answer means search
- * again; a true one cannot see a sign change that appeared between two probes, so callers search again after a
- * while anyway (src/session/stress-model.ts).
+ * Earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) brought up to the
+ * grid as it is now, with few evaluations instead of a search's ladders and bisections. A subject's distance is kept
+ * when probes confirm it: EL is still ≥ 0 at the probe points short of it, and it still brackets its sign change within
+ * the search's tolerance (EL < 0 at it, ≥ 0 one tolerance nearer); any other subject is searched again alone. Kept
+ * distances cannot see a sign change that appeared between two probes, so callers search everything again after a
+ * while anyway (src/session/stress-model.ts). Undefined when the subjects changed or the account is in breach: search.
  */
-export function distancesHold(grid: StressGrid, anchors: Anchors, previous: readonly LiquidationDistance[]): boolean {
+export function refreshDistances(
+  grid: StressGrid,
+  anchors: Anchors,
+  previous: readonly LiquidationDistance[],
+): { readonly distances: LiquidationDistance[]; readonly searched: number } | undefined {
   const list = [...subjects(grid), ...nameSubjects(grid)];
-  if (list.length !== previous.length || list.some((s, i) => s.key !== previous[i]!.key || s.range !== previous[i]!.range)) return false;
+  if (list.length !== previous.length || list.some((s, i) => s.key !== previous[i]!.key || s.range !== previous[i]!.range)) return undefined;
   // In breach, the cure is what is shown: search again (a breach is rare, and excess.negative speaks for it).
-  if (!(baseExcessLiquidity(grid, anchors) >= 0) || previous.some((d) => d.nearest === 0)) return false;
+  const el0 = baseExcessLiquidity(grid, anchors);
+  if (!(el0 >= 0) || previous.some((d) => d.nearest === 0)) return undefined;
   const tol = grid.params.liquidation.tolerance;
   const range = grid.params.liquidation.priceRange;
-  return withLadderCache(-range, range, () => list.every((s, i) => holds(grid, anchors, s, previous[i]!, tol)));
+  let searched = 0;
+  const distances = withLadderCache(-range, range, () =>
+    list.map((s, i) => {
+      const d = previous[i]!;
+      if (holds(grid, anchors, s, d, tol)) return d;
+      searched++;
+      return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+    }),
+  );
+  return { distances, searched };
 }
 
 function holds(grid: StressGrid, anchors: Anchors, s: Subject, d: LiquidationDistance, tol: number): boolean {

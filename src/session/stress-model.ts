@@ -6,7 +6,7 @@ import { bookScenarios } from '../risk/alerts/index.js';
 import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
-import { distancesHold, excessLiquidityOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
+import { excessLiquidityOf, liquidationDistances, nameDistances, refreshDistances, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
 import { stressParams, type StressParamsInput } from '../risk/params.js';
 import { stressReportFromGrid, type DistancesOf, type StressReport } from '../risk/report.js';
 import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
@@ -115,8 +115,10 @@ export interface StressRunnerOptions {
 export interface StressRunnerStats {
   /** Full searches (ladders and bisections over every subject). */
   searches: number;
-  /** Passes that confirmed the last search with probes and reused it. */
+  /** Passes that confirmed every distance of the last search with probes and reused them. */
   confirmed: number;
+  /** Subjects searched again alone on the other passes between full searches (their probes disagreed). */
+  subjectsSearched: number;
   /** Passes on a grid unchanged since the last search, which reused it as it is. */
   unchanged: number;
 }
@@ -137,14 +139,14 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   let scenarioKey = '';
   let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
   let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
-  const stats: StressRunnerStats = { searches: 0, confirmed: 0, unchanged: 0 };
+  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, unchanged: 0 };
   const maxAge = opts.searchMaxAgeMs ?? 10_000;
   /*
    * The search is most of a pass (dozens of ladder columns and bisections per class, currency and name), and its
    * answer moves little when a mark moves by a cent: reuse it as it is while nothing it reads changed (the clock
    * ticking inside the grid's valuation step changes nothing), and while probes confirm it on a changed book; search
-   * again when they disagree (so an alert on the distance is raised on the pass that crosses it), and at least every
-   * `maxAge` while the book moves.
+   * again each subject whose probes disagree (so an alert on its distance is raised on the pass that crosses it), and
+   * everything at least every `maxAge` while the book moves.
    */
   const distances = (g: StressGrid, anchors: Anchors): DistancesOf => {
     const inputs = searchInputs(g, anchors);
@@ -155,10 +157,16 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
       return last.found;
     }
     const prev = last?.found;
-    if (prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge && distancesHold(g, anchors, [...prev.liquidation, ...prev.names])) {
-      stats.confirmed++;
-      last = { found: prev, inputs };
-      return prev;
+    const fresh =
+      prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names]) : undefined;
+    if (prev && fresh) {
+      if (fresh.searched === 0) stats.confirmed++;
+      else stats.subjectsSearched += fresh.searched;
+      const n = prev.liquidation.length;
+      // Still told as of the last full search: the kept distances are that search's, confirmed since.
+      const found = { liquidation: fresh.distances.slice(0, n), names: fresh.distances.slice(n), asOf: prev.asOf };
+      last = { found, inputs };
+      return found;
     }
     stats.searches++;
     const found = { liquidation: liquidationDistances(g, anchors), names: nameDistances(g, anchors), asOf: g.params.now };
