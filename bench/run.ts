@@ -33,6 +33,7 @@ try {
   results.push(...child('seek.js', [rec]));
   results.push(...child('big-recording.js', [rec]));
   results.push(...child('risk.js'));
+  results.push(...child('risk-pass.js'));
   results.push(...child('live.js'));
   results.push(...child('render.js'));
   results.push(...child('console.js'));

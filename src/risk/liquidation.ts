@@ -64,28 +64,57 @@ export function liquidationDistances(grid: StressGrid, anchors: Anchors): Liquid
   return withLadderCache(-range, range, () => distances(grid, anchors));
 }
 
-function distances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+/** One search's subject: what is moved, how far, and whether both ways. */
+interface Subject {
+  readonly key: string;
+  readonly kind: DistanceKind;
+  readonly range: number;
+  readonly shocksAt: (t: number) => ScenarioShocks;
+  readonly bothWays: boolean;
+}
+
+/** The classes, currencies and crash searched for this book, in the report's order. */
+function subjects(grid: StressGrid): Subject[] {
   const { book, params } = grid;
-  const out: LiquidationDistance[] = [];
-  const el0 = excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
+  const out: Subject[] = [];
   const drivers = new Set(grid.groups.flatMap((g) => (g.driver && g.members.some((m) => book.positions[m]!.unpriced === undefined) ? [g.driver] : [])));
-  const tol = params.liquidation.tolerance;
   for (const cls of PRICE_DRIVER_CLASSES.filter((c) => drivers.has(c))) {
     const shocksAt = (t: number): ScenarioShocks => ({ ...ZERO_SHOCKS, px: { [cls]: t } });
-    out.push(search(grid, anchors, el0, `px:${cls}`, 'px', params.liquidation.priceRange, tol, shocksAt, true));
+    out.push({ key: `px:${cls}`, kind: 'px', range: params.liquidation.priceRange, shocksAt, bothWays: true });
   }
   const exposed = exposedCurrencies(grid);
   for (const c of exposed) {
     const shocksAt = (t: number): ScenarioShocks => ({ ...ZERO_SHOCKS, fx: { [c]: t } });
-    out.push(search(grid, anchors, el0, `fx:${c}`, 'fx', params.liquidation.fxRange, tol, shocksAt, true));
+    out.push({ key: `fx:${c}`, kind: 'fx', range: params.liquidation.fxRange, shocksAt, bothWays: true });
   }
   const crash = combinedCrash(grid, [...drivers], exposed);
   if (crash) {
     const scale = -crashPriceMove(crash);
     const shocksAt = (t: number) => scaleShocks(crash, -t / scale);
-    out.push(search(grid, anchors, el0, 'crash', 'crash', params.liquidation.priceRange, tol, shocksAt, false));
+    out.push({ key: 'crash', kind: 'crash', range: params.liquidation.priceRange, shocksAt, bothWays: false });
   }
   return out;
+}
+
+/** The largest underlyings alone (`sym:NAME`); none for a book of a single underlying. */
+function nameSubjects(grid: StressGrid): Subject[] {
+  const { params } = grid;
+  const names = exposureByName(grid.book);
+  if (names.length < 2) return [];
+  return names.slice(0, params.concentration.names).map((n) => {
+    const shocksAt = (t: number): ScenarioShocks => ({ ...ZERO_SHOCKS, sym: { [n.symbol]: t } });
+    return { key: `sym:${n.symbol}`, kind: 'px', range: params.liquidation.priceRange, shocksAt, bothWays: true };
+  });
+}
+
+function baseExcessLiquidity(grid: StressGrid, anchors: Anchors): number {
+  return excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
+}
+
+function distances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+  const el0 = baseExcessLiquidity(grid, anchors);
+  const tol = grid.params.liquidation.tolerance;
+  return subjects(grid).map((s) => search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays));
 }
 
 /**
@@ -94,14 +123,71 @@ function distances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
  * distance is the same search).
  */
 export function nameDistances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
-  const { params } = grid;
-  const names = exposureByName(grid.book);
-  if (names.length < 2) return [];
-  const el0 = excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
-  return names.slice(0, params.concentration.names).map((n) => {
-    const shocksAt = (t: number): ScenarioShocks => ({ ...ZERO_SHOCKS, sym: { [n.symbol]: t } });
-    return search(grid, anchors, el0, `sym:${n.symbol}`, 'px', params.liquidation.priceRange, params.liquidation.tolerance, shocksAt, true);
-  });
+  const list = nameSubjects(grid);
+  if (list.length === 0) return [];
+  const el0 = baseExcessLiquidity(grid, anchors);
+  const tol = grid.params.liquidation.tolerance;
+  return list.map((s) => search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays));
+}
+
+/**
+ * Ladder points (1 … LADDER_POINTS, per side) a confirmation probes. Where EL falls steadily along the path, a new sign
+ * change anywhere within range shows at the next probe beyond it, the range's end at the latest; the points near no
+ * move are for the dips an option book can make, where the alert levels are (5% and 10% for prices).
+ */
+const PROBE_POINTS = [2, 5, 10, 20, 50];
+
+/**
+ * Earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) brought up to the
+ * grid as it is now, with few evaluations instead of a search's ladders and bisections. A subject's distance is kept
+ * when probes confirm it: EL is still ≥ 0 at the probe points short of it, and it still brackets its sign change within
+ * the search's tolerance (EL < 0 at it, ≥ 0 one tolerance nearer); any other subject is searched again alone. Kept
+ * distances cannot see a sign change that appeared between two probes, so callers search everything again after a
+ * while anyway (src/session/stress-model.ts). Undefined when the subjects changed or the account is in breach: search.
+ */
+export function refreshDistances(
+  grid: StressGrid,
+  anchors: Anchors,
+  previous: readonly LiquidationDistance[],
+): { readonly distances: LiquidationDistance[]; readonly searched: number } | undefined {
+  const list = [...subjects(grid), ...nameSubjects(grid)];
+  if (list.length !== previous.length || list.some((s, i) => s.key !== previous[i]!.key || s.range !== previous[i]!.range)) return undefined;
+  // In breach, the cure is what is shown: search again (a breach is rare, and excess.negative speaks for it).
+  const el0 = baseExcessLiquidity(grid, anchors);
+  if (!(el0 >= 0) || previous.some((d) => d.nearest === 0)) return undefined;
+  const tol = grid.params.liquidation.tolerance;
+  const range = grid.params.liquidation.priceRange;
+  let searched = 0;
+  const distances = withLadderCache(-range, range, () =>
+    list.map((s, i) => {
+      const d = previous[i]!;
+      if (holds(grid, anchors, s, d, tol)) return d;
+      searched++;
+      return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+    }),
+  );
+  return { distances, searched };
+}
+
+function holds(grid: StressGrid, anchors: Anchors, s: Subject, d: LiquidationDistance, tol: number): boolean {
+  const probes: number[] = [];
+  const breachAt: boolean[] = [];
+  const side = (sign: -1 | 1, at: number | null) => {
+    for (const k of PROBE_POINTS) {
+      const t = (sign * s.range * k) / LADDER_POINTS;
+      if (at !== null && Math.abs(t) >= Math.abs(at) - tol) break;
+      probes.push(t);
+      breachAt.push(false);
+    }
+    if (at !== null) {
+      probes.push(at, at - sign * tol);
+      breachAt.push(true, false);
+    }
+  };
+  side(-1, d.down);
+  if (s.bothWays) side(1, d.up);
+  const accounts = evaluateShocks(grid, probes.map(s.shocksAt));
+  return accounts.every((a, i) => excessLiquidityOf(a, anchors) < 0 === breachAt[i]);
 }
 
 /** Non-base currencies with a non-zero amount at zero shock or a currency future on them. */

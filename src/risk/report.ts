@@ -4,7 +4,7 @@ import { Decimal, ZERO } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
-import { anchorsOf, liquidationDistances, nameDistances, type LiquidationDistance } from './liquidation.js';
+import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, type Calibration } from './margin.js';
 import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
@@ -100,6 +100,11 @@ export interface StressReport {
   readonly liquidationDistance: readonly LiquidationDistance[];
   /** The same search for the largest underlyings alone (`sym:NAME`, src/risk/concentration.ts). */
   readonly nameDistance: readonly LiquidationDistance[];
+  /**
+   * When the distances were searched, if before `asOf`: a session reuses a search while probes confirm it on the later
+   * state (src/session/stress-model.ts); absent when they were searched for this report.
+   */
+  readonly liquidationAsOf?: number;
   /** Positions that could not be revalued: held at their mark in every scenario and listed here. */
   readonly unpriced: readonly UnpricedPosition[];
   /** CASH pair positions, left out of P&L because their legs are the cash balances (risk-model.md §0.9). */
@@ -122,8 +127,23 @@ export function buildStressReport(state: PortfolioState, scenarios: readonly Sce
   return stressReportFromGrid(grid, state, scenarios);
 }
 
-/** The report from an existing (incrementally updated) grid built over `scenarios`, in the same order. */
-export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, scenarios: readonly Scenario[]): StressReport {
+/** Liquidation distances for a report, and when they were searched (epoch ms, the `now` of that report). */
+export interface DistancesOf {
+  readonly liquidation: readonly LiquidationDistance[];
+  readonly names: readonly LiquidationDistance[];
+  readonly asOf: number;
+}
+
+/**
+ * The report from an existing (incrementally updated) grid built over `scenarios`, in the same order. `distances`
+ * replaces the liquidation search (a session that reuses an earlier one); without it, the search runs.
+ */
+export function stressReportFromGrid(
+  grid: StressGrid,
+  state: PortfolioState,
+  scenarios: readonly Scenario[],
+  distances?: (grid: StressGrid, anchors: Anchors) => DistancesOf,
+): StressReport {
   if (scenarios.length !== grid.shocks.length) throw new Error('stressReportFromGrid: scenarios do not match the grid');
   const { book, params } = grid;
   const reported = book.reported;
@@ -184,8 +204,9 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
     return result;
   });
   const anchors = anchorsOf(nlvAnchor.value, elvAnchor.value, calibration.maint);
-  const liquidation = liquidationDistances(grid, anchors);
-  const names = nameDistances(grid, anchors);
+  const found = distances
+    ? distances(grid, anchors)
+    : { liquidation: liquidationDistances(grid, anchors), names: nameDistances(grid, anchors), asOf: params.now };
   const reconciliation = reconcile(model, reported, book.currencies, decimalOf(params.reconcileTolerance));
   const labelOf = (i: number) => contractLabel(book.sources[i]!.row.contract);
   const unpriced = book.positions.flatMap((p, i) =>
@@ -214,8 +235,9 @@ export function stressReportFromGrid(grid: StressGrid, state: PortfolioState, sc
       calibration,
     },
     scenarios: results,
-    liquidationDistance: liquidation,
-    nameDistance: names,
+    liquidationDistance: found.liquidation,
+    nameDistance: found.names,
+    ...(found.asOf < params.now ? { liquidationAsOf: found.asOf } : {}),
     unpriced,
     cashPairs,
     positions: book.positions.length,

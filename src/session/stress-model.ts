@@ -6,9 +6,9 @@ import { bookScenarios } from '../risk/alerts/index.js';
 import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
-import { excessLiquidityOf, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
+import { excessLiquidityOf, liquidationDistances, nameDistances, refreshDistances, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
 import { stressParams, type StressParamsInput } from '../risk/params.js';
-import { stressReportFromGrid, type StressReport } from '../risk/report.js';
+import { stressReportFromGrid, type DistancesOf, type StressReport } from '../risk/report.js';
 import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
 import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../risk/scenario-types.js';
 
@@ -65,6 +65,11 @@ export interface StressModel {
   /** conId → share of the worst scenario's loss this position causes (0.25 = a quarter; negative = it offsets). */
   readonly shareOfWorst: ReadonlyMap<number, number>;
   readonly subjects: readonly StressSubject[];
+  /**
+   * When the subjects' distances were searched, by this machine's clock (as the status bar's), if before this pass: the
+   * runner reuses a search while probes confirm it, for up to `searchMaxAgeMs`; absent when they are this pass's own.
+   */
+  readonly distancesAsOf?: number;
   /** conId → why it could not be revalued (held at its mark). */
   readonly unpriced: ReadonlyMap<number, string>;
   /**
@@ -100,18 +105,76 @@ export interface StressRunnerOptions {
    * the alert rules judge too (src/risk/alerts `bookScenarios`), so one report serves the pane and the alerts.
    */
   readonly scenarios?: (state: PortfolioState) => readonly Scenario[];
+  /**
+   * Longest a liquidation search is reused while the book moves (default 10 s): in between, each pass only confirms it
+   * with a few probes (src/risk/liquidation.ts `distancesHold`) and searches again when they disagree.
+   */
+  readonly searchMaxAgeMs?: number;
+}
+
+/** Counters of a runner's liquidation searches, for tests and the benchmark. */
+export interface StressRunnerStats {
+  /** Full searches (ladders and bisections over every subject). */
+  searches: number;
+  /** Passes that confirmed every distance of the last search with probes and reused them. */
+  confirmed: number;
+  /** Subjects searched again alone on the other passes between full searches (their probes disagreed). */
+  subjectsSearched: number;
+  /** Passes on a grid unchanged since the last search, which reused it as it is. */
+  unchanged: number;
+}
+
+/** The stress runner: risk of a state at a time, with counters. */
+export interface StressRunner {
+  (state: PortfolioState, now: number): RiskResult;
+  readonly stats: Readonly<StressRunnerStats>;
 }
 
 /**
  * A stateful runner around the pure engine: builds the grid for the current scenario set, then updates it
  * incrementally. Returns an error result (never throws) so the Stress pane can show the message in place.
  */
-export function createStressRunner(opts: StressRunnerOptions = {}): (state: PortfolioState, now: number) => RiskResult {
+export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner {
   let grid: StressGrid | undefined;
   let scenarios: readonly Scenario[] = [];
   let scenarioKey = '';
   let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
-  return (state, now) => {
+  let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
+  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, unchanged: 0 };
+  const maxAge = opts.searchMaxAgeMs ?? 10_000;
+  /*
+   * The search is most of a pass (dozens of ladder columns and bisections per class, currency and name), and its
+   * answer moves little when a mark moves by a cent: reuse it as it is while nothing it reads changed (the clock
+   * ticking inside the grid's valuation step changes nothing), and while probes confirm it on a changed book; search
+   * again each subject whose probes disagree (so an alert on its distance is raised on the pass that crosses it), and
+   * everything at least every `maxAge` while the book moves.
+   */
+  const distances = (g: StressGrid, anchors: Anchors): DistancesOf => {
+    const inputs = searchInputs(g, anchors);
+    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) {
+      stats.unchanged++;
+      // The same answer, for the state as it is now.
+      last = { found: { ...last.found, asOf: g.params.now }, inputs };
+      return last.found;
+    }
+    const prev = last?.found;
+    const fresh =
+      prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names]) : undefined;
+    if (prev && fresh) {
+      if (fresh.searched === 0) stats.confirmed++;
+      else stats.subjectsSearched += fresh.searched;
+      const n = prev.liquidation.length;
+      // Still told as of the last full search: the kept distances are that search's, confirmed since.
+      const found = { liquidation: fresh.distances.slice(0, n), names: fresh.distances.slice(n), asOf: prev.asOf };
+      last = { found, inputs };
+      return found;
+    }
+    stats.searches++;
+    const found = { liquidation: liquidationDistances(g, anchors), names: nameDistances(g, anchors), asOf: g.params.now };
+    last = { found, inputs };
+    return found;
+  };
+  const run = (state: PortfolioState, now: number): RiskResult => {
     if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions', waiting: true };
     const t0 = performance.now();
     try {
@@ -133,18 +196,43 @@ export function createStressRunner(opts: StressRunnerOptions = {}): (state: Port
           stressParams({ ...opts.params, now }),
         );
       else updateStressGrid(grid, state, now);
-      const report = stressReportFromGrid(grid, state, scenarios);
-      const model = stressModelOf(report, grid);
+      const report = stressReportFromGrid(grid, state, scenarios, distances);
+      const model = stressModelOf(report, grid, now);
       return { ok: true, model, report, computeMs: performance.now() - t0 };
     } catch (err) {
       grid = undefined;
+      last = undefined;
       return { ok: false, error: `stress engine: ${err instanceof Error ? err.message : String(err)}` };
     }
   };
+  return Object.assign(run, { stats });
 }
 
-/** The display model of a report; `grid` supplies per-position contributions and the P&L curves. */
-export function stressModelOf(report: StressReport, grid: StressGrid): StressModel {
+/**
+ * What a search reads besides the clock: the grid (a new one is another book or scenario set), its layout, every
+ * revaluation (a group recomputed), the account rows and the valuation step, and the anchors EL is measured from.
+ */
+function searchInputs(g: StressGrid, a: Anchors): readonly unknown[] {
+  return [
+    g,
+    g.stats.rebuilds,
+    g.stats.groupsRecomputed,
+    g.book,
+    g.book.ledger,
+    g.book.reported,
+    g.book.clockMs,
+    g.params.marginMethod,
+    a.netLiquidation,
+    a.equityWithLoanValue,
+    ...a.maint.flatMap((p) => [p.scope, p.mode, p.reportedFloat, p.estimatedFloat]),
+  ];
+}
+
+/**
+ * The display model of a report; `grid` supplies per-position contributions and the P&L curves. `localNow`: this
+ * machine's time of the report, which `distancesAsOf` is told in (the report's times are the market's clock).
+ */
+export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf): StressModel {
   const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
     id: s.id,
     label: s.label,
@@ -183,6 +271,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid): StressMod
     ...(worst ? { worst: { id: worst.id, label: worst.label, total: worst.pnl.total } } : {}),
     shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
     subjects,
+    ...(report.liquidationAsOf !== undefined ? { distancesAsOf: localNow - (report.asOf - report.liquidationAsOf) } : {}),
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
     modelGreeks: modelGreeksOf(grid),
     estimates: {

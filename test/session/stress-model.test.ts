@@ -1,7 +1,13 @@
 // The Stress pane's adapter over the risk engine: incremental equals fresh, shares of the worst loss, curves, errors.
+import { EMPTY } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { INITIAL_STATE } from '../../src/model/state.js';
-import { CURVE_SHOCKS, createStressRunner, type StressModel } from '../../src/session/stress-model.js';
+import type { PortfolioState } from '../../src/model/state.js';
+import type { LiquidationDistance } from '../../src/risk/liquidation.js';
+import type { StressReport } from '../../src/risk/report.js';
+import { createAlertRunner } from '../../src/session/alert-runner.js';
+import { AccountSession } from '../../src/session/session.js';
+import { CURVE_SHOCKS, createStressRunner, type RiskResult, type StressModel } from '../../src/session/stress-model.js';
 import { bookState } from '../support/book.js';
 
 function model(r: ReturnType<ReturnType<typeof createStressRunner>>): StressModel {
@@ -52,5 +58,96 @@ describe('createStressRunner', () => {
 
   it('says what it waits for instead of throwing before the account arrives', () => {
     expect(createStressRunner()(INITIAL_STATE, 0)).toEqual({ ok: false, error: 'waiting for the account and its positions', waiting: true });
+  });
+});
+
+function report(r: RiskResult): StressReport {
+  if (!r.ok) throw new Error(r.error);
+  return r.report;
+}
+
+const distanceOf = (r: StressReport, key: string): LiquidationDistance => r.liquidationDistance.find((d) => d.key === key)!;
+
+/** Thin cushion: ExcessLiquidity 10,000 on 160,000, so an equity fall of about a tenth liquidates the account. */
+const thin = (aapl: string): PortfolioState => bookState({ elv: '160000', maint: '150000', prices: { aapl } });
+
+describe('the liquidation search', () => {
+  const calm = thin('228.50');
+  const t = calm.lastEventAt;
+
+  it('runs once while only the clock ticks inside the valuation step, and again when the step turns', () => {
+    const run = createStressRunner();
+    const first = report(run(calm, t));
+    let last = first;
+    for (let s = 1; s <= 180; s++) last = report(run(calm, t + s * 1000));
+    expect(run.stats.searches).toBe(1);
+    expect(run.stats.unchanged).toBe(180);
+    expect(last.liquidationDistance).toEqual(first.liquidationDistance);
+    // The same book at a later time: the answer is that of the state as it is, not marked as of an earlier time.
+    expect(last.liquidationAsOf).toBeUndefined();
+    // The hour-long valuation step (option time) turned: time to expiry is an input, so the search runs again.
+    report(run(calm, t + 3_600_000));
+    expect(run.stats.searches).toBe(2);
+  });
+
+  it('confirms the last search with probes when a mark moves by a cent: a fresh search agrees to its tolerance', () => {
+    const run = createStressRunner();
+    // TWS's clock 5 minutes ahead of this machine's: the report tells times by the market's, the pane by ours.
+    const ahead = (s: PortfolioState): PortfolioState => ({ ...s, brokerTimeOffsetMs: 300_000 });
+    report(run(ahead(calm), t));
+    const moved = thin('228.51');
+    const result = run(ahead(moved), t + 1000);
+    const r = report(result);
+    expect(run.stats).toMatchObject({ searches: 1, confirmed: 1 });
+    expect(r.liquidationAsOf).toBe(t + 300_000);
+    expect(model(result).distancesAsOf).toBe(t);
+    const fresh = report(createStressRunner()(moved, t + 1000));
+    expect(fresh.liquidationAsOf).toBeUndefined();
+    const all = (x: StressReport) => [...x.liquidationDistance, ...x.nameDistance];
+    expect(all(r).map((d) => d.key)).toEqual(all(fresh).map((d) => d.key));
+    all(fresh).forEach((d, i) => {
+      const kept = all(r)[i]!;
+      for (const side of ['down', 'up', 'nearest'] as const) {
+        if (d[side] === null) expect(kept[side]).toBeNull();
+        else expect(Math.abs(kept[side]! - d[side])).toBeLessThanOrEqual(1e-4);
+      }
+    });
+  });
+
+  it('searches again at most searchMaxAgeMs after the last search while the book keeps moving', () => {
+    const run = createStressRunner({ searchMaxAgeMs: 10_000 });
+    for (let s = 0; s <= 12; s++) report(run(thin(s % 2 === 0 ? '228.50' : '228.51'), t + s * 1000));
+    expect(run.stats.searches).toBe(2);
+    expect(run.stats.confirmed).toBe(11);
+  });
+
+  it('raises the liquidation alert on the passes that see a mark move bring the distance under its level', () => {
+    const runner = createStressRunner();
+    let state = thin('260');
+    const session = new AccountSession(
+      {
+        get state() {
+          return state;
+        },
+        events$: EMPTY,
+      },
+      { risk: runner, alerts: createAlertRunner() },
+    );
+    const ids = (at: number) => (session.evaluate(at, at).alerts ?? []).map((a) => a.id);
+    // 260: equities −10.2% liquidate, just outside the 10% warning; the book moves by cents, the search is confirmed.
+    for (let s = 0; s <= 5; s++) {
+      state = thin(s % 2 === 0 ? '260' : '260.01');
+      expect(ids(t + s * 1000)).not.toContain('liquidation.px:STK');
+    }
+    expect(runner.stats).toMatchObject({ searches: 1, confirmed: 5 });
+    // 270: inside it. The first pass on it searches equities again (their probes disagree) and finds it under 10%...
+    state = thin('270');
+    const seen = session.evaluate(t + 6000, t + 6000).risk!;
+    expect(runner.stats).toMatchObject({ searches: 1, confirmed: 5 });
+    expect(runner.stats.subjectsSearched).toBeGreaterThan(0);
+    expect(Math.abs(distanceOf(report(seen), 'px:STK').nearest!)).toBeLessThan(0.1);
+    expect(distanceOf(report(seen), 'px:STK')).toEqual(distanceOf(report(createStressRunner()(state, t + 6000)), 'px:STK'));
+    // ...and the alert is raised at the rules' debounce (2 evaluations over 1 s), as for any other finding.
+    expect(ids(t + 7000)).toContain('liquidation.px:STK');
   });
 });

@@ -92,6 +92,13 @@ describe('the stress breakdown', () => {
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
   });
 
+  it('says when the distances were searched when the runner reused an earlier search', () => {
+    const heading = (r: RiskResult) => stressVM(r, ui, 'currency', undefined, 320, 30).distances[0]!.text;
+    expect(heading(risk)).toBe('Liquidation at:');
+    const reused = { ...risk, model: { ...model, distancesAsOf: model.asOf - 4000 } } as RiskResult;
+    expect(heading(reused)).toMatch(/^Liquidation at \(searched \d\d:\d\d:\d\d\):$/);
+  });
+
   it('announces scenario rows below the window', () => {
     const vm = stressVM(risk, ui, 'currency', undefined, 120, 12);
     const below = model.scenarios.length - vm.list.rows.length;

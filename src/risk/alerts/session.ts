@@ -34,19 +34,33 @@ export function validTimeZone(tz: string): boolean {
 
 /** The local weekday, date and time of `now` in a time zone. */
 export function localTime(now: number, timeZone: string): { weekday: Weekday; date: string; time: string } {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone,
-    weekday: 'short',
-    year: 'numeric',
-    month: '2-digit',
-    day: '2-digit',
-    hour: '2-digit',
-    minute: '2-digit',
-    hourCycle: 'h23',
-  }).formatToParts(now);
+  // Every evaluation asks (several times a second); building a DateTimeFormat costs far more than formatting with one,
+  // and the answer is the same for the whole minute (zone offsets are whole minutes).
+  const minute = Math.floor(now / 60_000);
+  if (lastLocal && lastLocal.minute === minute && lastLocal.timeZone === timeZone) return lastLocal.value;
+  let format = formats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', {
+      timeZone,
+      weekday: 'short',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+    });
+    formats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(now);
   const get = (t: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === t)?.value ?? '';
-  return { weekday: get('weekday') as Weekday, date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
+  const value = { weekday: get('weekday') as Weekday, date: `${get('year')}-${get('month')}-${get('day')}`, time: `${get('hour')}:${get('minute')}` };
+  lastLocal = { minute, timeZone, value: Object.freeze(value) };
+  return value;
 }
+
+const formats = new Map<string, Intl.DateTimeFormat>();
+let lastLocal: { minute: number; timeZone: string; value: { weekday: Weekday; date: string; time: string } } | undefined;
 
 /** Is the session open at `now` (epoch ms)? Open at `open`, closed from `close` on. */
 export function isMarketOpen(now: number, session: SessionConfig): boolean {

@@ -1,6 +1,6 @@
 // The Stress pane: scenario × (total, currency, asset class) heat map, liquidation distances, and a P&L-vs-shock chart.
 import type { Decimal } from '../../model/money.js';
-import { compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
+import { clock, compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
@@ -293,7 +293,11 @@ export function stressVM(
     },
     subjects,
     ...(chosen ? { subject: chosen.key } : {}),
-    distances: [{ text: 'Liquidation at:', slot: 'heading' }, ...byNearest(m.subjects).map(distanceText)],
+    // A reused search says when it ran (the probes since confirmed it, src/session/stress-model.ts).
+    distances: [
+      { text: m.distancesAsOf === undefined ? 'Liquidation at:' : `Liquidation at (searched ${clock(m.distancesAsOf)}):`, slot: 'heading' },
+      ...byNearest(m.subjects).map(distanceText),
+    ],
     ...(chart ? { chart } : {}),
     ...(m.worst ? { worst: `worst ${m.worst.label} ${money(m.worst.total)} ${m.baseCurrency}` } : {}),
   };
