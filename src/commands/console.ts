@@ -150,6 +150,35 @@ export function sessionSummary(o: {
  * and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
  * that an explicit --color reaches chalk before it first reads the environment.
  */
+/** What a console on a TWS connection (live or demo, one account or several) is given alike. */
+export function connectedConsole(c: {
+  readonly mode: 'live' | 'demo';
+  readonly endpoint: { readonly host: string; readonly port: number };
+  readonly loaded: { readonly settings: Settings; readonly problems: readonly string[] };
+  readonly io: CommandIo;
+  readonly color: ConsoleOptions['color'] | null | undefined;
+  /** --trade: the trading commands act through `source` as `clientId`; read-only without it. */
+  readonly trade: boolean | undefined;
+  readonly source: ConsoleTradingSource & { stop(): void };
+  readonly clientId: number;
+  readonly clock: Clock;
+  readonly close: (reason: string) => Promise<void>;
+}): Pick<ConsoleOptions, 'source' | 'mode' | 'endpoint' | 'settings' | 'io' | 'color' | 'problems' | 'trading' | 'trade' | 'clock' | 'close'> {
+  return {
+    source: c.source,
+    mode: c.mode,
+    endpoint: c.endpoint,
+    settings: c.loaded.settings,
+    io: c.io,
+    ...(c.color ? { color: c.color } : {}),
+    problems: c.loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+    trading: c.trade ? 'trade' : 'readOnly',
+    ...(c.trade ? { trade: { source: c.source, clientId: c.clientId } } : {}),
+    clock: c.clock,
+    close: c.close,
+  };
+}
+
 export async function runConsole(o: ConsoleOptions): Promise<number> {
   const clock = o.clock ?? systemClock;
   const startedAt = clock.now();

@@ -4,7 +4,7 @@ import { loadSettings } from '../config/load.js';
 import { startSimulator } from '../sim/index.js';
 import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
-import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
+import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
@@ -123,17 +123,19 @@ async function runDemo(
       source: session.source,
       ...(session.recorder ? { recorder: session.recorder } : {}),
       ...(session.recordingProblem ? { recordingOff: session.recordingProblem } : {}),
-      mode: 'demo',
-      endpoint: { host: sim.host, port: sim.port },
-      settings: loaded.settings,
-      io,
-      ...(color ? { color } : {}),
-      problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
-      trading: f.trade ? 'trade' : 'readOnly',
-      ...(f.trade ? { trade: { source: session.source, clientId: CLIENT_ID } } : {}),
-      clock: session.clock,
+      ...connectedConsole({
+        mode: 'demo',
+        endpoint: sim,
+        loaded,
+        io,
+        color,
+        trade: f.trade,
+        source: session.source,
+        clientId: CLIENT_ID,
+        clock: session.clock,
+        close: (r) => session.close(r),
+      }),
       ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
-      close: (reason) => session.close(reason),
     });
   }
   let stop!: () => void;
@@ -215,17 +217,19 @@ async function runDemoAccounts(
     source: m.source,
     multi: m,
     ...(wanted ? { recordingOff: SEVERAL_ACCOUNTS_NOT_RECORDED } : {}),
-    mode: 'demo',
-    endpoint: { host: sim.host, port: sim.port },
-    settings: loaded.settings,
-    io,
-    ...(color ? { color } : {}),
-    problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
-    trading: f.trade ? 'trade' : 'readOnly',
-    ...(f.trade ? { trade: { source: m.source, clientId: CLIENT_ID } } : {}),
-    clock: m.clock,
+    ...connectedConsole({
+      mode: 'demo',
+      endpoint: sim,
+      loaded,
+      io,
+      color,
+      trade: f.trade,
+      source: m.source,
+      clientId: CLIENT_ID,
+      clock: m.clock,
+      close: (r) => m.close(r),
+    }),
     ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
-    close: (reason) => m.close(reason),
   });
 }
 

@@ -2,7 +2,7 @@
 import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import type { Feed } from '../streams/feed.js';
-import { colorFlag, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
+import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, resolveConnection, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem, type ConnectionFlags } from './live.js';
@@ -61,17 +61,19 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
       source: m.source,
       multi: m,
       ...(wanted ? { recordingOff: SEVERAL_ACCOUNTS_NOT_RECORDED } : {}),
-      mode: 'live',
-      endpoint: { host: c.host, port: c.port },
-      settings: loaded.settings,
-      io,
-      ...(color ? { color } : {}),
-      problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
-      trading: f.trade ? 'trade' : 'readOnly',
-      ...(f.trade ? { trade: { source: m.source, clientId: c.clientId } } : {}),
-      clock: m.clock,
+      ...connectedConsole({
+        mode: 'live',
+        endpoint: c,
+        loaded,
+        io,
+        color,
+        trade: f.trade,
+        source: m.source,
+        clientId: c.clientId,
+        clock: m.clock,
+        close: (r) => m.close(r),
+      }),
       ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
-      close: (reason) => m.close(reason),
     });
   }
   let feed: Feed | undefined;
@@ -95,16 +97,18 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     source: session.source,
     ...(session.recorder ? { recorder: session.recorder } : {}),
     ...(session.recordingProblem ? { recordingOff: session.recordingProblem } : {}),
-    mode: 'live',
-    endpoint: { host: c.host, port: c.port },
-    settings: loaded.settings,
-    io,
-    ...(color ? { color } : {}),
-    problems: loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
-    trading: f.trade ? 'trade' : 'readOnly',
-    ...(f.trade ? { trade: { source: session.source, clientId: c.clientId } } : {}),
-    clock: session.clock,
+    ...connectedConsole({
+      mode: 'live',
+      endpoint: c,
+      loaded,
+      io,
+      color,
+      trade: f.trade,
+      source: session.source,
+      clientId: c.clientId,
+      clock: session.clock,
+      close: (r) => session.close(r),
+    }),
     ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
-    close: (reason) => session.close(reason),
   });
 }
