@@ -150,8 +150,14 @@ function Console(props: AppProps) {
 
   // The handlers read the newest view model, snapshot and props through this, without re-subscribing to input on
   // every frame (commands/context.ts).
-  const latest = useRef<{ vm: ViewModel; snapshot: ConsoleSnapshot; props: AppProps; whatIfNote?: string | undefined }>({ vm, snapshot, props });
-  latest.current = { vm, snapshot, props };
+  // `ui` is the UI state the drawn view model was built under (commands compare it with the newest, uiRef).
+  const latest = useRef<{ vm: ViewModel; ui: UiState; snapshot: ConsoleSnapshot; props: AppProps; whatIfNote?: string | undefined }>({
+    vm,
+    ui,
+    snapshot,
+    props,
+  });
+  latest.current = { vm, ui, snapshot, props };
   const quitting = useRef(false);
 
   // One command context for the App's lifetime: everything it reads goes through a ref, so nothing in it goes stale.
@@ -163,7 +169,17 @@ function Console(props: AppProps) {
     };
     const c: CommandContext = {
       ui: () => uiRef.current!,
-      vm: () => latest.current.vm,
+      // Keys can come faster than frames (a burst, a loaded machine): a key after one that moved the selection or the
+      // focus must act on the screen as it now is, not as last drawn, so the view model follows the newest UI state.
+      vm: () => {
+        const l = latest.current;
+        if (l.ui === uiRef.current) return l.vm;
+        const input = viewInput(l.snapshot, uiRef.current!, l.props, sizeRef.current);
+        const vm = input.build();
+        built.current = { key: input.key, vm };
+        latest.current = { ...l, vm, ui: uiRef.current! };
+        return vm;
+      },
       snapshot: () => latest.current.snapshot,
       props: () => latest.current.props,
       dispatch,

@@ -295,6 +295,8 @@ describe('the console with several accounts of one login', () => {
       await tui.write('\r');
       await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), `${SUB} armed`);
       await tui.write('2');
+      // The flatten acts on the row selected in the focused pane: wait until the Positions pane has the focus and its row.
+      await tui.waitForFrame((f) => f.includes('▶2 Positions') && f.includes('›AAPL'), `${SUB}'s Positions focused`);
       await tui.write('X');
       const plan = await tui.waitForFrame((f) => f.includes(`Account ${SUB} ·`) && f.includes('sends'), `the flatten dialog of ${SUB}`);
       expect(plan).toMatch(/SELL 100 AAPL/);

@@ -37,7 +37,8 @@ interface WhatIfDoc {
 describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
   it("a dry run shows IBKR's post-flatten requirement beside ours, asked as whatIf with transmit=false, nothing placed", async () => {
     const { s, log } = await sim();
-    const r = await runCli('flatten', '--port', String(s.port), '--client-id', '71', '--scope', 'underlying:AAPL', '--json');
+    // The cap on the wait is a safety net, not what is tested here: generous, so a loaded machine cannot reach it.
+    const r = await runCli('flatten', '--port', String(s.port), '--client-id', '71', '--scope', 'underlying:AAPL', '--what-if-timeout', '60', '--json');
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.out) as { plan: { legs: { conId: number }[] }; afterFlatten: { after: { maintMargin: string } }; whatIf: WhatIfDoc };
     const w = doc.whatIf;
@@ -64,7 +65,7 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     expect(s.snapshot().openOrders).toEqual([]);
 
     // The text preview prints the same line, under the picture before and after.
-    const t = await runCli('flatten', '--port', String(s.port), '--client-id', '72', '--scope', 'underlying:AAPL');
+    const t = await runCli('flatten', '--port', String(s.port), '--client-id', '72', '--scope', 'underlying:AAPL', '--what-if-timeout', '60');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(
       /^after: maint \(est\.\).*\n(.*\n)*IBKR what-if: maint after [\d,]+ USD \(sum of \d+ one-order what-ifs\); ours [\d,]+, difference [+-][\d,]+\n/m,
@@ -83,6 +84,8 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
       '73',
       '--scope',
       `conid:${aapl}`,
+      '--what-if-timeout',
+      '60',
       '--trade',
       '--confirm-account',
       'DU1234567',
