@@ -11,7 +11,8 @@ export const ALL_ACCOUNTS = 'all';
 export interface AccountFigures {
   readonly account: string;
   readonly state: PortfolioState;
-  readonly stress: StressReport | { readonly error: string };
+  /** `flat`: a synchronised account with no positions, which has nothing to stress (not a problem to report). */
+  readonly stress: StressReport | { readonly error: string; readonly flat?: true };
 }
 
 export interface Aggregate {
@@ -75,7 +76,7 @@ export function aggregateAccounts(list: readonly AccountFigures[]): Aggregate {
   let worstStress: Aggregate['worstStress'];
   for (const a of list) {
     if ('error' in a.stress) {
-      problems.push(`${a.account}: stress not available (${a.stress.error})`);
+      if (!a.stress.flat) problems.push(`${a.account}: stress not available (${a.stress.error})`);
       continue;
     }
     for (const s of a.stress.scenarios) {

@@ -211,7 +211,10 @@ export class AccountSet {
         ...(sev ? { worstSeverity: sev } : {}),
         ...(s.arming ? { armedUntil: s.arming.until } : {}),
       });
-      figures.push({ account, state: s, stress: report ?? { error: v?.risk && !v.risk.ok ? v.risk.error : 'not computed yet' } });
+      // A synchronised account with no positions (a flat sub-account, or one just flattened) has nothing to stress.
+      const flat = s.account !== undefined && s.health === 'ready' && s.portfolio.size === 0;
+      const stress = report ?? (flat ? { error: 'no positions', flat: true as const } : { error: v?.risk && !v.risk.ok ? v.risk.error : 'not computed yet' });
+      figures.push({ account, state: s, stress });
     }
     alerts.sort((x, y) => SEVERITY_RANK[y.alert.severity] - SEVERITY_RANK[x.alert.severity]);
     return { selected: this.selectedId ?? ALL_ACCOUNTS, shown: this.shownId, rows, aggregate: aggregateAccounts(figures), alerts };

@@ -15,6 +15,21 @@ function account(nlv: string) {
 }
 
 describe('AccountSet', () => {
+  it('counts a synchronised account with no positions as flat, not as a stress problem of the sum', () => {
+    const connection = account('1');
+    const set = new AccountSet(connection.feed);
+    const a = account('500000');
+    const b = account('300000');
+    set.add({ account: 'A', feed: a.feed, session: a.session });
+    set.add({ account: 'B', feed: b.feed, session: b.session });
+    set.session.evaluate(0, 0, 1000);
+    // Neither is synchronised yet: their stress is missing, and the sum says so.
+    expect(set.view().aggregate.problems).toEqual(['A: stress not available (not computed yet)', 'B: stress not available (not computed yet)']);
+    b.source.next({ type: 'healthChanged', health: 'ready' });
+    // B is synchronised and holds nothing: no problem for B; A, still not synchronised, is still named.
+    expect(set.view().aggregate.problems).toEqual(['A: stress not available (not computed yet)']);
+  });
+
   it('reads the shown account, sums every account, keeps the view while nothing changed, and ignores unknown rows', () => {
     const connection = account('1');
     const set = new AccountSet(connection.feed);
