@@ -34,6 +34,51 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** "1,234,567" as the panes print a whole amount. */
 const whole = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
 
+/**
+ * The console on every account of the simulator's advisor login, able to trade: one AccountSession and trading session
+ * per account (as `live --account all --trade` builds them), the store and the App at 200x50. `close` tears it all down.
+ */
+function tradingConsole(sim: { port: number; close(): Promise<void> }, clientId: number) {
+  const m = openLiveMulti({
+    host: '127.0.0.1',
+    port: sim.port,
+    clientId,
+    accounts: 'all',
+    settings: DEFAULT_SETTINGS,
+    sourceOptions: { openOrdersPollMs: 300 },
+  });
+  const { set, trading } = followAccounts({
+    multi: m,
+    connection: m.connection.feed,
+    trade: true,
+    core: (feed, account) => {
+      const t = createConsoleTrading({
+        mode: 'trade',
+        feed,
+        source: accountGateway(m.source, account),
+        clientId,
+        auditDir: dir,
+        auditName: accountAuditName(account),
+        armMinutes: 10,
+        timeoutMs: 20_000,
+      });
+      return { session: new AccountSession(feed, { risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }), trading: t.session }), trading: t };
+    },
+  });
+  const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
+  const off = set.onChange(() => store.publish());
+  const tui = renderApp(store, { columns: 200, rows: 50 }, { trading: 'trade', trade: trading!, accounts: set });
+  const close = async () => {
+    tui.unmount();
+    off();
+    trading?.close('test over');
+    store.dispose();
+    await m.close('test over');
+    await sim.close();
+  };
+  return { m, set, tui, close };
+}
+
 describe('the console with several accounts of one login', () => {
   it('shows each account as the simulator has it, switches the panes on Enter, sums NLV, and trades only the selected account', async () => {
     // Frozen prices and a manual clock: the figures compared stay put while the test reads them.
@@ -48,35 +93,7 @@ describe('the console with several accounts of one login', () => {
       subAccounts: FA_BOOKS,
     });
     const all = [MAIN, ...Object.keys(FA_BOOKS)];
-    const m = openLiveMulti({
-      host: '127.0.0.1',
-      port: sim.port,
-      clientId: CLIENT,
-      accounts: 'all',
-      settings: DEFAULT_SETTINGS,
-      sourceOptions: { openOrdersPollMs: 300 },
-    });
-    const { set, trading } = followAccounts({
-      multi: m,
-      connection: m.connection.feed,
-      trade: true,
-      core: (feed, account) => {
-        const t = createConsoleTrading({
-          mode: 'trade',
-          feed,
-          source: accountGateway(m.source, account),
-          clientId: CLIENT,
-          auditDir: dir,
-          auditName: accountAuditName(account),
-          armMinutes: 10,
-          timeoutMs: 20_000,
-        });
-        return { session: new AccountSession(feed, { risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }), trading: t.session }), trading: t };
-      },
-    });
-    const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
-    const off = set.onChange(() => store.publish());
-    const tui = renderApp(store, { columns: 200, rows: 50 }, { trading: 'trade', trade: trading!, accounts: set });
+    const { m, set, tui, close } = tradingConsole(sim, CLIENT);
     try {
       // (a) Each account's own state is the simulator's book and values of that account.
       await waitFor(() => set.accounts.length === all.length, 20_000, 'every account of the login');
@@ -221,12 +238,7 @@ describe('the console with several accounts of one login', () => {
         expect(f).toContain(`-console-${header.account}.jsonl`);
       }
     } finally {
-      tui.unmount();
-      off();
-      trading?.close('test over');
-      store.dispose();
-      await m.close('test over');
-      await sim.close();
+      await close();
     }
   }, 120_000);
 
@@ -246,35 +258,7 @@ describe('the console with several accounts of one login', () => {
     const SUB = 'DU2000001';
     const all = [MAIN, ...Object.keys(FA_BOOKS)];
     const others = all.filter((a) => a !== SUB);
-    const m = openLiveMulti({
-      host: '127.0.0.1',
-      port: sim.port,
-      clientId: CLIENT + 2,
-      accounts: 'all',
-      settings: DEFAULT_SETTINGS,
-      sourceOptions: { openOrdersPollMs: 300 },
-    });
-    const { set, trading } = followAccounts({
-      multi: m,
-      connection: m.connection.feed,
-      trade: true,
-      core: (feed, account) => {
-        const t = createConsoleTrading({
-          mode: 'trade',
-          feed,
-          source: accountGateway(m.source, account),
-          clientId: CLIENT + 2,
-          auditDir: dir,
-          auditName: accountAuditName(account),
-          armMinutes: 10,
-          timeoutMs: 20_000,
-        });
-        return { session: new AccountSession(feed, { risk: createStressRunner({ params: riskParamsOf(DEFAULT_SETTINGS) }), trading: t.session }), trading: t };
-      },
-    });
-    const store = new ConsoleStore(set.feed, { throttleMs: 50, clockMs: 200, session: set.session, accounts: () => set.view() });
-    const off = set.onChange(() => store.publish());
-    const tui = renderApp(store, { columns: 200, rows: 50 }, { trading: 'trade', trade: trading!, accounts: set });
+    const { set, tui, close } = tradingConsole(sim, CLIENT + 2);
     const book = (a: string) => {
       const snap = sim.snapshot(a);
       return { positions: snap.positions.map((p) => [p.conId, p.position]), cash: snap.cash };
@@ -332,12 +316,7 @@ describe('the console with several accounts of one login', () => {
       await tui.write('7');
       await tui.waitForFrame((f) => f.split('\n').some((l) => l.includes(SUB) && l.includes(whole(nlvAfter))), `${SUB} row drawn at the new NLV`, 20_000);
     } finally {
-      tui.unmount();
-      off();
-      trading?.close('test over');
-      store.dispose();
-      await m.close('test over');
-      await sim.close();
+      await close();
     }
   }, 120_000);
 
