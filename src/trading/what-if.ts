@@ -119,7 +119,8 @@ export function whatIfJson(w: PlanWhatIf, oursAfter: Decimal | undefined, base: 
     maintBefore: w.maintBefore?.toString() ?? null,
     maintAfter: w.maintAfter?.toString() ?? null,
     initAfter: w.initAfter?.toString() ?? null,
-    oursMaintAfter: oursAfter?.toString() ?? null,
+    // Cents, as the after-flatten picture prints it: the same figure must read the same (151137.40, not 151137.4).
+    oursMaintAfter: oursAfter?.toFixed(2) ?? null,
     difference: w.maintAfter && oursAfter ? w.maintAfter.sub(oursAfter).toString() : null,
     missing: [...w.missing],
     legs: w.legs.map((l) => ({

@@ -6,7 +6,7 @@ import { snapshotValue, startSimulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { isDenial, planFlatten } from '../../src/trading/plan.js';
-import { planWhatIf, whatIfLine, type PlanWhatIf } from '../../src/trading/what-if.js';
+import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../../src/trading/what-if.js';
 import { T0, waitFor } from '../sim/helpers.js';
 
 const open: Array<() => Promise<void> | void> = [];
@@ -117,5 +117,13 @@ describe('whatIfLine', () => {
   it('says when TWS is still being asked, and nothing when it is not asked', () => {
     expect(whatIfLine('pending', undefined, 'USD')).toMatch(/asking TWS .*not transmitted/);
     expect(whatIfLine(undefined, undefined, 'USD')).toBe('');
+  });
+
+  it('keeps ours in cents in the JSON, as the after-flatten picture prints it, whatever its trailing zeros', () => {
+    // A figure ending in a zero cent once printed as 151137.4 here and 151137.40 in the picture beside it.
+    const j = whatIfJson(w('151200'), new Decimal('151137.40'), 'USD');
+    expect(j.oursMaintAfter).toBe('151137.40');
+    expect(j.difference).toBe('62.6');
+    expect(whatIfJson(w('100'), new Decimal('100'), 'USD').oursMaintAfter).toBe('100.00');
   });
 });
