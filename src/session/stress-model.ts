@@ -3,6 +3,7 @@ import type { AssetClass } from '../model/contract.js';
 import { ZERO, type Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { bookScenarios } from '../risk/alerts/index.js';
+import { nameJumpKey, nameJumpKeyOf } from '../risk/alerts/scenarios.js';
 import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
@@ -196,6 +197,18 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
           stressParams({ ...opts.params, now }),
         );
       else updateStressGrid(grid, state, now);
+      // Which names get their own jumps follows prices too (an option's underlying arriving after the positions, a
+      // name's share crossing the threshold), not only the maps above: select again when the book now calls for
+      // other names, so the pane judges the scenarios `report` and the alerts would for this state.
+      if (!opts.scenarios && nameJumpKeyOf(grid.book, grid.params.concentration) !== nameJumpKey(scenarios)) {
+        scenarios = bookScenarios(state, opts.params, grid.book);
+        scenarioKey = scenarios.map((s) => s.id).join('\n');
+        grid = buildStressGrid(
+          state,
+          scenarios.map((s) => s.shocks),
+          stressParams({ ...opts.params, now }),
+        );
+      }
       const report = stressReportFromGrid(grid, state, scenarios, distances);
       const model = stressModelOf(report, grid, now);
       return { ok: true, model, report, computeMs: performance.now() - t0 };

@@ -8,7 +8,12 @@ import type { StressReport } from '../../src/risk/report.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { AccountSession } from '../../src/session/session.js';
 import { CURVE_SHOCKS, createStressRunner, type RiskResult, type StressModel } from '../../src/session/stress-model.js';
+import { Decimal } from '../../src/model/money.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
+import { bookScenarios } from '../../src/risk/alerts/scenarios.js';
 import { bookState } from '../support/book.js';
+import { EventLog, stock } from '../support/events.js';
+import { NOW, av, contract, greeks, holding } from '../risk/stress-fixtures.js';
 
 function model(r: ReturnType<ReturnType<typeof createStressRunner>>): StressModel {
   if (!r.ok) throw new Error(r.error);
@@ -54,6 +59,43 @@ describe('createStressRunner', () => {
     const fresh = model(createStressRunner()(moved, moved.lastEventAt));
     expect(incremental.scenarios.map((s) => s.total.toString())).toEqual(fresh.scenarios.map((s) => s.total.toString()));
     expect(incremental.scenarios[1]!.total.toString()).not.toBe(model(createStressRunner()(state, state.lastEventAt)).scenarios[1]!.total.toString());
+  });
+
+  it('names the single-name jumps from the prices as they are now, not as they were when the positions arrived', () => {
+    // AAPL 60,000, MSFT 30,000, KO 5,000, XOM 5,000 of stock, and 4 IBM puts whose underlying price comes later (with
+    // TWS's option computation): until then IBM has no exposure; then 4 × 100 × 150 = 60,000 of it.
+    const ibm = contract({
+      conId: 6,
+      symbol: 'IBM',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry: '20270115',
+      strike: new Decimal(150),
+      right: 'P',
+      multiplier: new Decimal(100),
+    });
+    const log = new EventLog(NOW - 60_000);
+    log.pushAll([
+      av('NetLiquidation', '30000'),
+      av('EquityWithLoanValue', '30000'),
+      av('CashBalance', '-70000', 'USD'),
+      holding(stock(1, 'AAPL', 'USD'), '300', '200'),
+      holding(stock(2, 'MSFT', 'USD'), '100', '300'),
+      holding(stock(3, 'KO', 'USD'), '100', '50'),
+      holding(stock(4, 'XOM', 'USD'), '50', '100'),
+      holding(ibm, '-4', '2'),
+    ]);
+    const before = reduceAll(log.events);
+    const after = reduce(before, log.push(greeks(6, 0.25, 150)));
+    // Only the option's computation changed: the positions and account rows are the same objects.
+    expect(after.portfolio).toBe(before.portfolio);
+    expect(after.accountValues).toBe(before.accountValues);
+    const names = (r: RiskResult) => model(r).scenarios.flatMap((s) => (/single-name jump/.test(s.label) ? [s.label.split(' (')[0]] : []));
+    const run = createStressRunner();
+    expect(names(run(before, NOW))).toEqual(['AAPL −30%', 'AAPL +30%', 'MSFT −30%', 'MSFT +30%']);
+    // Gross 160,000: AAPL 37.5%, IBM 37.5%, MSFT 18.75%; the one selector gives the same list to report and alerts.
+    expect(names(run(after, NOW))).toEqual(['AAPL −30%', 'AAPL +30%', 'IBM −30%', 'IBM +30%', 'MSFT −30%', 'MSFT +30%']);
+    expect(model(run(after, NOW)).scenarios.map((s) => s.label)).toEqual(bookScenarios(after).map((s) => s.label));
   });
 
   it('says what it waits for instead of throwing before the account arrives', () => {

@@ -1,8 +1,8 @@
 // The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
 import type { PortfolioState } from '../../model/state.js';
-import { currenciesOf, readBook } from '../boundary.js';
+import { currenciesOf, readBook, type Book } from '../boundary.js';
 import { exposureByName, nameJumpScenarios } from '../concentration.js';
-import { stressParams, type StressParamsInput } from '../params.js';
+import { stressParams, type StressParams, type StressParamsInput } from '../params.js';
 import { classifyPositions } from '../positions.js';
 import { buildStressReport, type StressReport } from '../report.js';
 import { builtinScenarios } from '../scenario-text.js';
@@ -14,7 +14,7 @@ import type { Scenario } from '../scenario-types.js';
  * alerts"): the Stress pane, `report` (before any --scenarios file or --shock), the flatten preview and the stress
  * rules all read this list, so an exit 5, a "worst" scenario and an alert name the same scenarios for the same state.
  */
-export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}): Scenario[] {
+export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}, book?: Book): Scenario[] {
   const rows = [...state.portfolio.values()];
   const resolved = stressParams({ ...params, now: 0 });
   const classes = classifyPositions(
@@ -25,12 +25,26 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
   // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
   const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
   const list = builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers);
-  // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock.
+  // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock, so
+  // a book read at another time (the stress grid's) names the same jumps.
   const ids = new Set(list.map((s) => s.id));
-  const names = nameJumpScenarios(exposureByName(readBook(state, resolved)), resolved.concentration).filter((s) => !ids.has(s.id));
+  const names = nameJumpScenarios(exposureByName(book ?? readBook(state, resolved)), resolved.concentration).filter((s) => !ids.has(s.id));
   const at = list.reduce((last, s, i) => (s.family === 'asset' ? i + 1 : last), 1);
   return [...list.slice(0, at), ...names, ...list.slice(at)];
 }
+
+/**
+ * The single-name jumps' ids in a list from bookScenarios, as one key (the built-in families have no `sym:` shock),
+ * and the key the book calls for now: the names follow prices (an option's underlying, a mark), which move without
+ * the positions changing, so a holder of a selected list compares the two to know when to select again.
+ */
+export const nameJumpKey = (list: readonly Scenario[]): string =>
+  list
+    .filter((s) => Object.keys(s.shocks.sym).length > 0)
+    .map((s) => s.id)
+    .join('\n');
+export const nameJumpKeyOf = (book: Book, concentration: StressParams['concentration']): string =>
+  nameJumpKey(nameJumpScenarios(exposureByName(book), concentration));
 
 export type AlertStress = { readonly ok: true; readonly report: StressReport } | { readonly ok: false; readonly error: string };
 
