@@ -177,12 +177,13 @@ describe('a quiet simulated day', () => {
     const h = await start({ scenario: 'quiet-day', speed: 120, seed: 1 });
     const startAt = h.sim.now();
     // Five real seconds on an idle machine; the deadline is for a hang, not a speed requirement.
-    await waitFor(() => h.sim.now() - startAt >= 600_000, 150_000, 'ten simulated minutes');
+    // A busy machine's simulator drops lag (it re-anchors rather than bursting), so ten minutes at 120x can take minutes.
+    await waitFor(() => h.sim.now() - startAt >= 600_000, 400_000, 'ten simulated minutes');
     expect(show(h.transitions.filter(serious))).toBe('');
     expect(h.stressErrors, 'the stress engine ran on the demo account').toEqual([]);
     // The rules did look: the stress report was there and the account was read.
     expect(h.feed.state.accountValues.size).toBeGreaterThan(0);
-  }, 200_000);
+  }, 450_000);
 });
 
 describe('simulator incidents raise the right alert', () => {
