@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
+import { scanEvent, type ScannedEnvelope } from './event-scan.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
 import {
@@ -452,6 +453,15 @@ function tagMatches(d: string, buf: Buffer, at: number): boolean {
 /** What an event line read on the fast path stands for (only its kind is looked at). */
 const EVENT_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 
+/** What an event line whose envelope alone was read (scanEvent) stands for. */
+const SEEN_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
+
+/** The event types to decode at a line (undefined: all of them); the others are yielded as `seen`. */
+function decodeOnly(opts: ReadOptions, lineNo: number): ReadonlySet<string> | undefined {
+  if (opts.decodeFromLine === undefined) return opts.decodeTypes;
+  return lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+}
+
 /** Result of parsing a line that is not JSON. */
 const NOT_JSON = Symbol('not JSON');
 
@@ -510,6 +520,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let lastSeq = 0;
   let firstAt = 0;
   let lastAt = 0;
+  /** The envelope of the last event line scanned: one object for the whole read, as each is used before the next. */
+  const envelope: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
 
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
@@ -537,10 +549,24 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         // the problem exactly as it always did.
         if (terminated && lineNo > 1 && footer === undefined) {
           if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
-            const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
-            if (json !== NOT_JSON && chain.advance(buf, start, end)) {
-              o = EVENT_LINE;
-              eventJson = json;
+            // An event the caller does not decode needs only its envelope: its bytes are checked to be JSON and the
+            // envelope read from them, without building its text or its object. Any line the scan is not sure of
+            // is parsed as before.
+            const only = decodeOnly(opts, lineNo);
+            if (
+              only !== undefined &&
+              scanEvent(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope) &&
+              envelope.seq >= 1 &&
+              !only.has(envelope.type) &&
+              chain.advance(buf, start, end)
+            ) {
+              o = SEEN_LINE;
+            } else {
+              const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
+              if (json !== NOT_JSON && chain.advance(buf, start, end)) {
+                o = EVENT_LINE;
+                eventJson = json;
+              }
             }
           } else if (skipStates) {
             const skim = skimKeyframeBytes(buf, start, end);
@@ -602,8 +628,21 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         switch (o.kind) {
           case 'event': {
+            if (o === SEEN_LINE) {
+              const seq = envelope.seq;
+              if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+              if (events === 0) {
+                firstSeq = seq;
+                firstAt = envelope.receivedAt;
+              }
+              lastSeq = seq;
+              lastAt = envelope.receivedAt;
+              events++;
+              yield { kind: 'seen', line: lineNo, type: envelope.type, seq, at: lastAt };
+              break;
+            }
             const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
-            const only = opts.decodeFromLine === undefined ? opts.decodeTypes : lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+            const only = decodeOnly(opts, lineNo);
             if (only && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !only.has(raw.type)) {
               const problem = envelopeProblem(raw);
               if (problem) fail('malformed', `bad event: ${problem}`);
