@@ -305,7 +305,7 @@ async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefin
   // Compressed reads of 64 KiB: each read's buffer lives until zlib has inflated all of it (several of the reader's
   // turns), so it outlives a young collection and waits for a full one. At 256 KiB, once the reader stopped making a
   // string and an object per skipped event (fewer collections), 40-60 MB of them waited: verify's peak RSS went from
-  // 106 to 140 MB on the bench's 1,000,000-event file, report --replay's to 158 (84-91 with 64 KiB).
+  // 106 to 139 MiB on the bench's 1,000,000-event file, report --replay's to 154 (88-90 and 120-127 with 64 KiB).
   const raw = fh.createReadStream({ highWaterMark: gz ? 64 * 1024 : 256 * 1024, start, autoClose: true });
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
