@@ -1,6 +1,7 @@
 // `tws-risk replay FILE --events`: a recording as one text line per event, for grep and review scripts.
 import { contractLabel, type Contract } from '../model/contract.js';
 import { STREAM_OF, type FeedEvent, type FeedEventType } from '../model/events.js';
+import { Decimal } from '../model/money.js';
 import { readRecording, RecordingError } from '../streams/recording/reader.js';
 import { parseAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -13,9 +14,11 @@ export interface EventsFlags {
 
 function value(v: unknown): string {
   if (v === null || v === undefined) return '-';
+  // Amounts first: they are most of an event's fields, and `in` on a Decimal walks its prototype chain.
+  if (v instanceof Decimal) return v.toString();
   if (typeof v === 'string') return /[\s"=]/.test(v) || v === '' ? JSON.stringify(v) : v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (typeof v === 'object' && 'conId' in (v as object) && 'secType' in (v as object)) return JSON.stringify(contractLabel(v as Contract));
+  if (typeof v === 'object' && 'conId' in v && 'secType' in v) return JSON.stringify(contractLabel(v as Contract));
   if (typeof (v as { toFixed?: unknown }).toFixed === 'function') return String(v);
   return JSON.stringify(v);
 }

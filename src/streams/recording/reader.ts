@@ -6,6 +6,7 @@ import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
 import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
+import { scanEvent, type ScannedEnvelope } from './event-scan.js';
 import type { FeedEvent } from '../../model/events.js';
 import type { PortfolioState } from '../../model/state.js';
 import {
@@ -44,9 +45,11 @@ function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
   }
   // One pass over the line's bytes. Buffer.indexOf per byte of interest looked past the line's end to the next
   // occurrence anywhere in the chunk (256 KiB for a byte no line holds): a third of a replay's time went there.
+  const interesting = INTERESTING;
   for (let i = start; i < end; i++) {
     const b = buf[i]!;
-    if (b < 0x5c) continue;
+    // One table load per byte: letters (above the backslash) cost two comparisons each before.
+    if (interesting[b] === 0) continue;
     if (b === 0x5c) {
       if (i + 1 >= end) return false;
       const n = buf[i + 1]!;
@@ -54,7 +57,6 @@ function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
       i++; // the escaped character, so that an escaped backslash before a `u` is not read as an escape
       continue;
     }
-    if (b < 0x7f) continue;
     if (b === 0x7f) return true;
     if (b === 0xc2) {
       if (i + 1 < end && buf[i + 1]! >= 0x80 && buf[i + 1]! <= 0x9f) return true;
@@ -69,6 +71,10 @@ function mayHoldControls(buf: Buffer, start: number, end: number): boolean {
   }
   return false;
 }
+
+/** The bytes mayHoldControls looks closer at: a backslash, DEL and the lead bytes of C1 controls and bidi marks. */
+const INTERESTING = new Uint8Array(256);
+for (const b of [0x5c, 0x7f, 0xc2, 0xd8, 0xe2]) INTERESTING[b] = 1;
 
 /** Lines longer than this are scanned natively first (mayHoldControls). */
 const LONG_LINE = 4096;
@@ -296,7 +302,11 @@ async function* chunks(file: string, start = 0): AsyncGenerator<Buffer | undefin
     await fh.close();
     throw e;
   }
-  const raw = fh.createReadStream({ highWaterMark: 256 * 1024, start, autoClose: true });
+  // Compressed reads of 64 KiB: each read's buffer lives until zlib has inflated all of it (several of the reader's
+  // turns), so it outlives a young collection and waits for a full one. At 256 KiB, once the reader stopped making a
+  // string and an object per skipped event (fewer collections), 40-60 MB of them waited: verify's peak RSS went from
+  // 106 to 139 MiB on the bench's 1,000,000-event file, report --replay's to 154 (88-90 and 120-127 with 64 KiB).
+  const raw = fh.createReadStream({ highWaterMark: gz ? 64 * 1024 : 256 * 1024, start, autoClose: true });
   // A crash can cut a gzip stream anywhere; SYNC_FLUSH finishing yields everything decodable instead of an error.
   const stream = gz ? raw.pipe(createGunzip({ finishFlush: zc.Z_SYNC_FLUSH, chunkSize: 256 * 1024 })) : raw;
   if (gz) raw.on('error', (e) => stream.destroy(e));
@@ -452,6 +462,15 @@ function tagMatches(d: string, buf: Buffer, at: number): boolean {
 /** What an event line read on the fast path stands for (only its kind is looked at). */
 const EVENT_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 
+/** What an event line whose envelope alone was read (scanEvent) stands for. */
+const SEEN_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
+
+/** The event types to decode at a line (undefined: all of them); the others are yielded as `seen`. */
+function decodeOnly(opts: ReadOptions, lineNo: number): ReadonlySet<string> | undefined {
+  if (opts.decodeFromLine === undefined) return opts.decodeTypes;
+  return lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+}
+
 /** Result of parsing a line that is not JSON. */
 const NOT_JSON = Symbol('not JSON');
 
@@ -510,6 +529,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let lastSeq = 0;
   let firstAt = 0;
   let lastAt = 0;
+  /** The envelope of the last event line scanned: one object for the whole read, as each is used before the next. */
+  const envelope: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
 
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
@@ -537,10 +558,24 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         // the problem exactly as it always did.
         if (terminated && lineNo > 1 && footer === undefined) {
           if (startsWithAt(buf, start, end, EVENT_PREFIX)) {
-            const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
-            if (json !== NOT_JSON && chain.advance(buf, start, end)) {
-              o = EVENT_LINE;
-              eventJson = json;
+            // An event the caller does not decode needs only its envelope: its bytes are checked to be JSON and the
+            // envelope read from them, without building its text or its object. Any line the scan is not sure of
+            // is parsed as before.
+            const only = decodeOnly(opts, lineNo);
+            if (
+              only !== undefined &&
+              scanEvent(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope) &&
+              envelope.seq >= 1 &&
+              !only.has(envelope.type) &&
+              chain.advance(buf, start, end)
+            ) {
+              o = SEEN_LINE;
+            } else {
+              const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
+              if (json !== NOT_JSON && chain.advance(buf, start, end)) {
+                o = EVENT_LINE;
+                eventJson = json;
+              }
             }
           } else if (skipStates) {
             const skim = skimKeyframeBytes(buf, start, end);
@@ -602,8 +637,21 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         switch (o.kind) {
           case 'event': {
+            if (o === SEEN_LINE) {
+              const seq = envelope.seq;
+              if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+              if (events === 0) {
+                firstSeq = seq;
+                firstAt = envelope.receivedAt;
+              }
+              lastSeq = seq;
+              lastAt = envelope.receivedAt;
+              events++;
+              yield { kind: 'seen', line: lineNo, type: envelope.type, seq, at: lastAt };
+              break;
+            }
             const raw = eventJson as { type?: unknown; seq?: unknown; receivedAt?: unknown } | null;
-            const only = opts.decodeFromLine === undefined ? opts.decodeTypes : lineNo < opts.decodeFromLine ? (opts.decodeTypes ?? NO_TYPES) : undefined;
+            const only = decodeOnly(opts, lineNo);
             if (only && raw !== null && typeof raw === 'object' && typeof raw.type === 'string' && !only.has(raw.type)) {
               const problem = envelopeProblem(raw);
               if (problem) fail('malformed', `bad event: ${problem}`);
