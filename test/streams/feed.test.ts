@@ -46,6 +46,21 @@ describe('Feed', () => {
     expect(feed.state.operatorActions).toHaveLength(1);
   });
 
+  it('stamps every type of body as a copy with seq and receivedAt after its own fields, leaving the body as it was', () => {
+    const source = new Subject<FeedEventBody>();
+    let t = 2_000;
+    const feed = new Feed(source, { now: () => t++ });
+    const recorded: string[] = [];
+    feed.events$.subscribe((e) => recorded.push(JSON.stringify(e)));
+    const bodies = Object.values(SAMPLE_BODIES);
+    const before = bodies.map((b) => JSON.stringify(b));
+    // Twice each: a body published again is a new event, not the first one restamped.
+    for (const b of [...bodies, ...bodies]) source.next(b);
+    const expected = [...before, ...before].map((json, i) => `${json.slice(0, -1)},"seq":${i + 1},"receivedAt":${2_000 + i}}`);
+    expect(recorded).toEqual(expected);
+    expect(bodies.map((b) => JSON.stringify(b))).toEqual(before);
+  });
+
   it('keeps running without a recorder when writing fails, and says so', () => {
     const source = new Subject<FeedEventBody>();
     const errors: Error[] = [];

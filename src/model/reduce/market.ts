@@ -1,5 +1,5 @@
 // Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION, IB Dividends (tick 59) and PNL.
-import type { FeedEventOf } from '../events.js';
+import type { FeedEventOf, PriceField } from '../events.js';
 import { decimalEquals, type Decimal } from '../money.js';
 import type { DividendRow, OptionRow, PortfolioState, PriceRow } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
@@ -10,9 +10,12 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
   if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
     return { ...state, lastUpdate: touched(state, ev) };
   }
+  // Copied, then set (not `{ ...old.prices, [field]: price }`, which V8 builds on its slow path): same key order.
+  const prices: { -readonly [F in PriceField]?: Decimal } = { ...old?.prices };
+  prices[ev.field] = ev.price;
   const row: PriceRow = {
     conId: ev.conId,
-    prices: { ...old?.prices, [ev.field]: ev.price },
+    prices,
     delayed: ev.delayed,
     updatedAt: ev.receivedAt,
   };
