@@ -1,8 +1,16 @@
 // The feed: stamps every fact with a gap-free seq and its receive time, folds it into state, and records it.
-import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
+import { BehaviorSubject, Subject, Subscription, type Observable } from 'rxjs';
 import type { FeedEvent, FeedEventBody } from '../model/events.js';
 import { reduce } from '../model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../model/state.js';
+
+/**
+ * A source that hands each body to a function by a plain call (TwsSource.events$): the feed listens this way when it
+ * can, so no rxjs Subscriber chain runs per message. Returns the function that stops listening.
+ */
+export interface DirectSource {
+  listen(next: (body: FeedEventBody) => void): () => void;
+}
 
 /** Where recorded events go; the flight recorder implements it. */
 export interface EventSink {
@@ -46,7 +54,9 @@ export class Feed {
     this.stateSubject = new BehaviorSubject(initial);
     this.state$ = this.stateSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
-    this.subscription = source$.subscribe({ next: (b) => this.publish(b) });
+    const direct = (source$ as Observable<FeedEventBody> & Partial<DirectSource>).listen;
+    this.subscription =
+      typeof direct === 'function' ? new Subscription(direct.call(source$, (b) => void this.publish(b))) : source$.subscribe({ next: (b) => this.publish(b) });
   }
 
   /** The current state. */

@@ -61,6 +61,25 @@ describe('Feed', () => {
     expect(bodies.map((b) => JSON.stringify(b))).toEqual(before);
   });
 
+  it('listens to a source that offers a direct call instead of subscribing, and stops listening when closed', async () => {
+    const subject = new Subject<FeedEventBody>();
+    let listener: ((b: FeedEventBody) => void) | undefined;
+    const source = Object.assign(subject.asObservable(), {
+      listen: (next: (b: FeedEventBody) => void) => {
+        listener = next;
+        return () => (listener = undefined);
+      },
+    });
+    const feed = new Feed(source, { now: () => 5 });
+    expect(subject.observed).toBe(false);
+    listener!(SAMPLE_BODIES.healthChanged);
+    listener!(SAMPLE_BODIES.accountValueUpdated);
+    expect(feed.state.lastSeq).toBe(2);
+    expect(feed.state.health).toBe(SAMPLE_BODIES.healthChanged.health);
+    await feed.close('test over');
+    expect(listener).toBeUndefined();
+  });
+
   it('keeps running without a recorder when writing fails, and says so', () => {
     const source = new Subject<FeedEventBody>();
     const errors: Error[] = [];

@@ -223,6 +223,26 @@ describe('initial synchronisation', () => {
     expect(st.messages.some((m) => /using delayed data/.test(m.message))).toBe(true);
   });
 
+  it('hands its feed, by a direct call, every body that events$ subscribers see, in the same order, up to the stop', async () => {
+    const s = await sim();
+    const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId: 22, heartbeatTimeoutMs: 10_000 });
+    const viaRx: FeedEventBody[] = [];
+    source.events$.subscribe((b) => viaRx.push(b));
+    const feed = new Feed(source.events$);
+    const viaFeed: FeedEvent[] = [];
+    feed.events$.subscribe((e) => viaFeed.push(e));
+    open.push(() => feed.close('test over'));
+    open.push(() => source.stop());
+    source.start();
+    await waitFor(() => feed.state.complete.accountDownload && feed.state.lastUpdate.marketData !== undefined, 15_000, 'sync and a tick');
+    source.stop();
+    const last = viaRx.at(-1);
+    expect(last?.type === 'healthChanged' && last.cause).toBe('operatorStop');
+    expect(viaFeed.map((e) => e.seq)).toEqual(viaRx.map((_, i) => i + 1));
+    expect(viaFeed.map(({ seq: _s, receivedAt: _r, ...body }) => JSON.stringify(body))).toEqual(viaRx.map((b) => JSON.stringify(b)));
+    expect(feed.state.lastSeq).toBe(viaRx.length);
+  });
+
   it('follows live marks after the snapshot', async () => {
     const s = await sim();
     const l = live(s);
