@@ -243,6 +243,20 @@ describe('initial synchronisation', () => {
     expect(feed.state.lastSeq).toBe(viaRx.length);
   });
 
+  it('a listener that throws: the rest of that delivery is dropped, said as a 508 naming the event, and the stream goes on', async () => {
+    const s = await sim();
+    const l = live(s);
+    let thrown = 0;
+    const stopListening = l.source.events$.listen((b) => {
+      if (b.type === 'priceTicked' && thrown++ === 0) throw new Error('listener failed on purpose');
+    });
+    open.push(stopListening);
+    await waitFor(() => thrown > 1, 15_000, 'ticks after the failed one');
+    const said = l.events.filter((e) => e.type === 'brokerMessage' && e.code === 508).map((e) => (e.type === 'brokerMessage' ? e.message : ''));
+    expect(said).toEqual(['handling the tickPrice event failed: listener failed on purpose; that event was dropped']);
+    await waitFor(synced(l), 15_000, 'sync');
+  });
+
   it('follows live marks after the snapshot', async () => {
     const s = await sim();
     const l = live(s);
