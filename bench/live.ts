@@ -1,5 +1,6 @@
 // Benchmark: live ingest (a recorded TWS byte stream into state, against the bare @stoqey/ib client decoding the same
 // bytes), and tick-to-state latency through the simulator.
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { EventName, IBApi } from '@stoqey/ib';
@@ -190,7 +191,12 @@ const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.flo
 // 1. Ingest: the same recorded stream to (a) and (b), interleaved (the order alternates), as fast as each reads it;
 // (c) after each pair.
 if (ONLY === 'bare' || ONLY === 'ours') {
-  const server = await serveStream((await recordStream()).bytes);
+  // BENCH_LIVE_STREAM names a file: the stream is read from it when it exists, else recorded and saved there, so runs
+  // of two builds (a profile, a check that the events are unchanged) read the same bytes.
+  const file = process.env.BENCH_LIVE_STREAM;
+  const bytes = file && existsSync(file) ? readFileSync(file) : (await recordStream()).bytes;
+  if (file && !existsSync(file)) writeFileSync(file, bytes, { mode: 0o600 });
+  const server = await serveStream(bytes);
   for (let i = 0; i < ROUNDS; i++) await (ONLY === 'bare' ? bare : ours)(server.port);
   await server.close();
   process.exit(0);

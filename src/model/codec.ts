@@ -98,6 +98,8 @@ function revive(obj: Obj, paths: readonly string[], where: string): void {
   for (const p of paths) reviveAt(obj, p, where);
 }
 
+const TYPE_NAMES = new Map<string, string>(Object.keys(STREAM_OF).map((t) => [t, t]));
+
 /**
  * What is wrong with an event's envelope (an object with a known type, a positive seq and a receivedAt), or
  * undefined. Checking a recording without decoding it (`tws-risk verify`) asks only this of each event.
@@ -121,7 +123,10 @@ export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
   const problem = envelopeProblem(raw);
   if (problem) throw new CodecError(problem);
   const o = raw as Obj;
-  const type = o.type as string;
+  // The type as the program's own constant string: a parsed one is a fresh string, which every switch case and
+  // keyed lookup in the reducer compares by its characters instead of by reference.
+  const type = TYPE_NAMES.get(o.type as string)!;
+  o.type = type;
   revive(o, EVENT_DECIMALS[type as FeedEventType], type);
   if (type === 'operatorActed') {
     if (legacy) {

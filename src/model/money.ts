@@ -110,7 +110,61 @@ export function isUnset(n: number | undefined | null): n is undefined | null {
 /** Converts a number parsed by @stoqey/ib into a Decimal once, at the edge; sentinels become undefined. */
 export function fromIbNumber(n: number | undefined | null): Decimal | undefined {
   if (isUnset(n)) return undefined;
-  return decimalFromString(String(n));
+  return decimalOfShortNumber(n) ?? decimalFromString(String(n));
+}
+
+/** Exact powers of ten (every one up to 1e22 is a double). */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12];
+/** Fraction digits tried before giving the number to String(): wire prices and amounts have a few. */
+const MAX_FRACTION_DIGITS = 10;
+
+/**
+ * `decimalFromString(String(n))` without String(n), whose shortest round-trip formatting was the costliest step of
+ * live ingest (TWS sends text, @stoqey/ib parses it into a double, and we want the text's value back). For the
+ * fewest fraction digits k such that m = n * 10^k is an integer of at most 15 digits and m / 10^k gives n back
+ * (a correctly rounded division of two exact doubles, i.e. what parsing the text "m e-k" gives), m * 10^-k is the
+ * value String(n) writes: two different decimals of at most 15 significant digits are further apart than the
+ * doubles that read back as one number, so at most one of them reads back as n, and String(n) writes the one
+ * with the fewest digits. Words are laid out as decimal.js does (base 1e7, aligned on exponents that are multiples
+ * of 7, no zero word at the end). Anything else (0, more digits, more fraction digits) is undefined: the caller
+ * formats it.
+ */
+export function decimalOfShortNumber(n: number): Decimal | undefined {
+  if (n === 0) return undefined;
+  let k = 0;
+  let m = n;
+  while (!Number.isInteger(m) || m / POW10[k]! !== n) {
+    if (++k > MAX_FRACTION_DIGITS) return undefined;
+    m = n * POW10[k]!;
+  }
+  const sign = m < 0 ? -1 : 1;
+  let rest = sign < 0 ? -m : m;
+  if (rest >= 1e15) return undefined;
+  // The lowest word holds the digits from 10^(-k) up to the next multiple of 7, shifted left to fill the word.
+  let width = k % LOG_BASE || LOG_BASE;
+  let exponentOfLowWord = -k - (LOG_BASE - width);
+  let count = 0;
+  let top = 0;
+  while (rest > 0) {
+    const r = rest % POW10[width]!;
+    // (rest - r) is a multiple of 10^width, so the quotient is exact.
+    rest = (rest - r) / POW10[width]!;
+    const w = r * POW10[LOG_BASE - width]!;
+    if (count === 0 && w === 0) {
+      // A zero word at the low end is not kept: decimal.js drops trailing zero words.
+      exponentOfLowWord += LOG_BASE;
+    } else {
+      WORDS[count++] = w;
+      top = w;
+    }
+    width = LOG_BASE;
+  }
+  const d = new Array<number>(count);
+  for (let i = 0; i < count; i++) d[i] = WORDS[count - 1 - i]!;
+  const topDigits = top < 10 ? 1 : top < 100 ? 2 : top < 1e3 ? 3 : top < 1e4 ? 4 : top < 1e5 ? 5 : top < 1e6 ? 6 : 7;
+  // The top word's exponent of its lowest digit, plus its digits: the exponent of the first digit.
+  const e = exponentOfLowWord + (count - 1) * LOG_BASE + topDigits - 1;
+  return decimalOfParts(sign, e, d);
 }
 
 /** Parses a TWS string value (account values arrive as strings) into a Decimal, or undefined if not numeric. */

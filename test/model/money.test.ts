@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, decimalEquals, decimalFromString, parseDecimal, sameDecimal } from '../../src/model/money.js';
+import { Decimal, decimalEquals, decimalFromString, fromIbNumber, parseDecimal, sameDecimal } from '../../src/model/money.js';
 import { mulberry32 } from '../../src/sim/random.js';
 
 /** The simulator's seeded mulberry32 stream, as a plain function. */
@@ -107,5 +107,84 @@ describe('sameDecimal and decimalEquals', () => {
     for (const t of ['1e30', '-1e30', '1000000000000000000000000000000', '1.7014118346046923e38', '1.7976931348623157e308']) {
       expect(parseDecimal(t)).toBeUndefined();
     }
+  });
+});
+
+describe('fromIbNumber', () => {
+  /** decimal.js's own Decimal of the number's shortest text, as String(n) writes it: the value the wire sent. */
+  const expected = (n: number) => viaDecimalJs(String(n));
+  const actual = (n: number) => {
+    const d = fromIbNumber(n)!;
+    return { s: d.s, e: d.e, d: d.d ? [...d.d] : d.d, text: d.toString() };
+  };
+
+  it('builds the Decimal of the text String(n) writes, for prices, amounts and quantities as TWS sends them', () => {
+    const edges = [
+      1,
+      -1,
+      10,
+      100,
+      1e6,
+      1e7,
+      9999999,
+      10000001,
+      123.45,
+      -123.45,
+      0.1,
+      0.29,
+      0.3,
+      1.1,
+      100.01,
+      99.99,
+      0.0001,
+      0.00001234,
+      1e-7,
+      1e-8,
+      1.5e-10,
+      123456789012.34,
+      999999999999999,
+      1e15,
+      1e15 + 2,
+      123456789012345.6,
+      0.1 + 0.2,
+      1 / 3,
+      2 / 3,
+      Math.PI,
+      1e29,
+      -1e-10,
+      5e-324,
+      1234567.1234567,
+      12345678.9,
+      0.00000001,
+      170.05,
+      4.97,
+      0.015,
+      2 ** 53,
+      2 ** 53 + 2,
+      1e21,
+      1e22,
+    ];
+    for (const n of edges) expect(actual(n), String(n)).toEqual(expected(n));
+    const r = rng(21);
+    for (let i = 0; i < 20_000; i++) {
+      // Plain decimals of up to 15 digits with 0-10 of them after the point, parsed as the library parses the wire.
+      const digits = 1 + Math.floor(r() * 15);
+      const frac = Math.min(digits, Math.floor(r() * 11));
+      let text = '';
+      for (let j = 0; j < digits; j++) text += String(Math.floor(r() * 10));
+      if (frac > 0) text = `${text.slice(0, digits - frac) || '0'}.${text.slice(digits - frac)}`;
+      const n = (r() < 0.3 ? -1 : 1) * parseFloat(text);
+      if (n === 0) continue;
+      expect(actual(n), text).toEqual(expected(n));
+      // And doubles that are no short decimal (computed values): the text path's answer, whichever path is taken.
+      const x = (r() - 0.5) * 10 ** Math.floor(r() * 24 - 8);
+      if (x !== 0) expect(actual(x), String(x)).toEqual(expected(x));
+    }
+  });
+
+  it('reads zero, NaN, infinities and IB unset sentinels as before: 0 is a Decimal, the others are missing', () => {
+    expect(actual(0)).toEqual(expected(0));
+    expect(actual(-0)).toEqual(expected(0));
+    for (const n of [NaN, Infinity, -Infinity, Number.MAX_VALUE, 1.7976931348623157e308, 1e30, -1e31]) expect(fromIbNumber(n), String(n)).toBeUndefined();
   });
 });

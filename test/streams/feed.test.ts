@@ -46,6 +46,40 @@ describe('Feed', () => {
     expect(feed.state.operatorActions).toHaveLength(1);
   });
 
+  it('stamps every type of body as a copy with seq and receivedAt after its own fields, leaving the body as it was', () => {
+    const source = new Subject<FeedEventBody>();
+    let t = 2_000;
+    const feed = new Feed(source, { now: () => t++ });
+    const recorded: string[] = [];
+    feed.events$.subscribe((e) => recorded.push(JSON.stringify(e)));
+    const bodies = Object.values(SAMPLE_BODIES);
+    const before = bodies.map((b) => JSON.stringify(b));
+    // Twice each: a body published again is a new event, not the first one restamped.
+    for (const b of [...bodies, ...bodies]) source.next(b);
+    const expected = [...before, ...before].map((json, i) => `${json.slice(0, -1)},"seq":${i + 1},"receivedAt":${2_000 + i}}`);
+    expect(recorded).toEqual(expected);
+    expect(bodies.map((b) => JSON.stringify(b))).toEqual(before);
+  });
+
+  it('listens to a source that offers a direct call instead of subscribing, and stops listening when closed', async () => {
+    const subject = new Subject<FeedEventBody>();
+    let listener: ((b: FeedEventBody) => void) | undefined;
+    const source = Object.assign(subject.asObservable(), {
+      listen: (next: (b: FeedEventBody) => void) => {
+        listener = next;
+        return () => (listener = undefined);
+      },
+    });
+    const feed = new Feed(source, { now: () => 5 });
+    expect(subject.observed).toBe(false);
+    listener!(SAMPLE_BODIES.healthChanged);
+    listener!(SAMPLE_BODIES.accountValueUpdated);
+    expect(feed.state.lastSeq).toBe(2);
+    expect(feed.state.health).toBe(SAMPLE_BODIES.healthChanged.health);
+    await feed.close('test over');
+    expect(listener).toBeUndefined();
+  });
+
   it('keeps running without a recorder when writing fails, and says so', () => {
     const source = new Subject<FeedEventBody>();
     const errors: Error[] = [];

@@ -223,6 +223,40 @@ describe('initial synchronisation', () => {
     expect(st.messages.some((m) => /using delayed data/.test(m.message))).toBe(true);
   });
 
+  it('hands its feed, by a direct call, every body that events$ subscribers see, in the same order, up to the stop', async () => {
+    const s = await sim();
+    const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId: 22, heartbeatTimeoutMs: 10_000 });
+    const viaRx: FeedEventBody[] = [];
+    source.events$.subscribe((b) => viaRx.push(b));
+    const feed = new Feed(source.events$);
+    const viaFeed: FeedEvent[] = [];
+    feed.events$.subscribe((e) => viaFeed.push(e));
+    open.push(() => feed.close('test over'));
+    open.push(() => source.stop());
+    source.start();
+    await waitFor(() => feed.state.complete.accountDownload && feed.state.lastUpdate.marketData !== undefined, 15_000, 'sync and a tick');
+    source.stop();
+    const last = viaRx.at(-1);
+    expect(last?.type === 'healthChanged' && last.cause).toBe('operatorStop');
+    expect(viaFeed.map((e) => e.seq)).toEqual(viaRx.map((_, i) => i + 1));
+    expect(viaFeed.map(({ seq: _s, receivedAt: _r, ...body }) => JSON.stringify(body))).toEqual(viaRx.map((b) => JSON.stringify(b)));
+    expect(feed.state.lastSeq).toBe(viaRx.length);
+  });
+
+  it('a listener that throws: the rest of that delivery is dropped, said as a 508 naming the event, and the stream goes on', async () => {
+    const s = await sim();
+    const l = live(s);
+    let thrown = 0;
+    const stopListening = l.source.events$.listen((b) => {
+      if (b.type === 'priceTicked' && thrown++ === 0) throw new Error('listener failed on purpose');
+    });
+    open.push(stopListening);
+    await waitFor(() => thrown > 1, 15_000, 'ticks after the failed one');
+    const said = l.events.filter((e) => e.type === 'brokerMessage' && e.code === 508).map((e) => (e.type === 'brokerMessage' ? e.message : ''));
+    expect(said).toEqual(['handling the tickPrice event failed: listener failed on purpose; that event was dropped']);
+    await waitFor(synced(l), 15_000, 'sync');
+  });
+
   it('follows live marks after the snapshot', async () => {
     const s = await sim();
     const l = live(s);

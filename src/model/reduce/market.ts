@@ -1,5 +1,5 @@
 // Market handlers: TICK_PRICE, TICK_OPTION_COMPUTATION, IB Dividends (tick 59) and PNL.
-import type { FeedEventOf } from '../events.js';
+import type { FeedEventOf, PriceField } from '../events.js';
 import { decimalEquals, type Decimal } from '../money.js';
 import type { DividendRow, OptionRow, PortfolioState, PriceRow } from '../state.js';
 import { acceptAccount, dropOtherAccount, touched } from './common.js';
@@ -10,20 +10,24 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
   if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
     return { ...state, lastUpdate: touched(state, ev) };
   }
+  // Copied, then set (not `{ ...old.prices, [field]: price }`, which V8 builds on its slow path): same key order.
+  const prices: { -readonly [F in PriceField]?: Decimal } = { ...old?.prices };
+  prices[ev.field] = ev.price;
   const row: PriceRow = {
     conId: ev.conId,
-    prices: { ...old?.prices, [ev.field]: ev.price },
+    prices,
     delayed: ev.delayed,
     updatedAt: ev.receivedAt,
   };
   return { ...state, prices: state.prices.set(ev.conId, row), lastUpdate: touched(state, ev) };
 }
 
-const GREEKS = ['impliedVol', 'delta', 'gamma', 'vega', 'theta', 'optionPrice'] as const;
-
 /**
  * Merges an option computation. Missing fields never erase defined ones (reference/tws-protocol.md §5 #9); the
  * underlying price and pv dividend are taken from any tick kind; greeks from a MODEL tick win over bid/ask/last.
+ * Field by field rather than a loop over the greeks' names: the busiest event of a live feed, and keyed reads and
+ * writes over them cost more than the rest of the handler. New fields are added in the same order as before
+ * (greeks, then underlying price and pv dividend): keyframes are the state's JSON.
  */
 export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionComputed'>): PortfolioState {
   const old = state.options.get(ev.conId);
@@ -34,12 +38,30 @@ export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionCom
   };
   let changed = old === undefined;
   if (takeGreeks) {
-    for (const f of GREEKS) {
-      const v = ev[f];
-      if (v !== undefined && next[f] !== v) {
-        next[f] = v;
-        changed = true;
-      }
+    const { impliedVol, delta, gamma, vega, theta, optionPrice } = ev;
+    if (impliedVol !== undefined && next.impliedVol !== impliedVol) {
+      next.impliedVol = impliedVol;
+      changed = true;
+    }
+    if (delta !== undefined && next.delta !== delta) {
+      next.delta = delta;
+      changed = true;
+    }
+    if (gamma !== undefined && next.gamma !== gamma) {
+      next.gamma = gamma;
+      changed = true;
+    }
+    if (vega !== undefined && next.vega !== vega) {
+      next.vega = vega;
+      changed = true;
+    }
+    if (theta !== undefined && next.theta !== theta) {
+      next.theta = theta;
+      changed = true;
+    }
+    if (optionPrice !== undefined && next.optionPrice !== optionPrice) {
+      next.optionPrice = optionPrice;
+      changed = true;
     }
   }
   if (ev.underlyingPrice !== undefined && next.underlyingPrice !== ev.underlyingPrice) {

@@ -52,9 +52,15 @@ function sameContract(a: Contract, b: Contract): boolean {
  * replay keeps promoting into the old generation). Fields keep the event's order: keyframes are the state's JSON.
  */
 function portfolioRow(ev: FeedEventOf<'portfolioUpdated'>, position: Decimal, old: PortfolioRow | undefined): PortfolioRow {
-  // `position` stays where the event has it (a key already spread keeps its place): keyframes are the state's JSON.
-  const { type: _t, seq: _s, receivedAt, unknownQuantity: _u, ...fields } = ev;
-  const row: Mutable<PortfolioRow> = { ...fields, position, updatedAt: receivedAt };
+  // Built field by field in the order the source and the recording write a mark's fields (keyframes are the state's
+  // JSON): an object rest (`{ type, seq, ...fields } = ev`) is a runtime call in V8, not an inline copy.
+  const row: Mutable<PortfolioRow> = { account: ev.account, contract: ev.contract, position } as Mutable<PortfolioRow>;
+  if (ev.marketPrice !== undefined) row.marketPrice = ev.marketPrice;
+  if (ev.marketValue !== undefined) row.marketValue = ev.marketValue;
+  if (ev.averageCost !== undefined) row.averageCost = ev.averageCost;
+  if (ev.unrealizedPnl !== undefined) row.unrealizedPnl = ev.unrealizedPnl;
+  if (ev.realizedPnl !== undefined) row.realizedPnl = ev.realizedPnl;
+  row.updatedAt = ev.receivedAt;
   if (old !== undefined) {
     if (sameContract(old.contract, row.contract)) row.contract = old.contract;
     row.position = keep(old.position, row.position);

@@ -123,10 +123,11 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
   };
 
   // A throw from a listener (ours) would leave process() the same way, with the queue half consumed.
-  const emitEvent = controller.emitEvent.bind(controller);
-  controller.emitEvent = (name: string, ...args: unknown[]) => {
+  // `arguments` goes through as it is (apply): a rest array and a spread call per message showed in the profile.
+  const emitEvent = controller.emitEvent;
+  controller.emitEvent = function guardedEmitEvent(name: string) {
     try {
-      emitEvent(name, ...args);
+      Reflect.apply(emitEvent, controller, arguments);
     } catch (e) {
       hooks.onMessageError(`handling the ${name} event failed: ${(e as Error)?.message ?? String(e)}; that event was dropped`);
     }
