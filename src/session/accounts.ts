@@ -130,10 +130,10 @@ export class AccountSet {
    * an account not on screen is still raised, rung and recorded), and the shown account's view is returned.
    */
   readonly session: Pick<AccountSession, 'evaluate' | 'acknowledgeAlerts' | 'replaced'> = {
-    evaluate: (realNow, asOf, minIntervalMs) => {
+    evaluate: (realNow, asOf, minIntervalMs, display) => {
       let due: number | undefined;
       for (const [a, m] of this.members) {
-        const v = m.session.evaluate(realNow, asOf, minIntervalMs);
+        const v = m.session.evaluate(realNow, asOf, minIntervalMs, display);
         this.views.set(a, v);
         if (v.dueInMs !== undefined) due = Math.min(due ?? Infinity, v.dueInMs);
       }
