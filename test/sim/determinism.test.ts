@@ -48,7 +48,12 @@ describe('determinism', () => {
     try {
       api.reqMktData(1, { conId: 734559211, exchange: 'SMART' }, '106', false, false);
       api.reqAccountUpdates(true, 'DU1234567');
-      await waitFor(() => b.sim.now() - START >= 30_000, 10_000, '30 virtual seconds at speed 200');
+      // Ticks sent are not ticks read: under load the client may read its first after the 30 virtual seconds.
+      await waitFor(
+        () => b.sim.now() - START >= 30_000 && rec.of(EventName.tickOptionComputation).length > 0,
+        10_000,
+        '30 virtual seconds at speed 200 and an option computation read',
+      );
       b.sim.setSpeed(0);
       a.sim.advance(b.sim.now() - START);
       expect(a.sim.now()).toBe(b.sim.now());
