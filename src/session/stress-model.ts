@@ -91,7 +91,7 @@ export interface StressModel {
 export type RiskResult =
   /**
    * `report` is the engine's own, for the alert rules (src/risk/alerts reads it). `display: false`: computed while no
-   * pane could draw it (frozen), so the model's P&L curves and lattice greeks were left out (StressRunnerCall).
+   * pane could draw it (frozen), so the model's P&L curves and lattice greeks were left out (RiskFunction).
    */
   | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number; readonly display?: false }
   /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (a fresh start shows "computing…"). */
