@@ -11,7 +11,8 @@ import { report } from './measure.js';
  * at 10x, one pass every 100 ms, so each pass sees a virtual second of marks as the console's pass does. Two runners
  * take the same state in turn: the anchor searches again on every changed pass (searchMaxAgeMs 0, what the session
  * did before it reused searches), the other as the console runs it. Interleaved in one process, a busy machine slows
- * both alike; the value is the anchor's time over the console's.
+ * both alike; the value is the anchor's time over the console's. A third runner takes the same states as a frozen
+ * console's pass for the alerts alone (display false: no curves, no model greeks), reported beside them.
  */
 
 const PASSES = Number(process.env.BENCH_RISK_PASSES ?? 120);
@@ -42,16 +43,17 @@ try {
   }, 30_000);
   const anchor = createStressRunner({ searchMaxAgeMs: 0 });
   const reused = createStressRunner();
-  const times = { anchor: [] as number[], reused: [] as number[] };
+  const frozen = createStressRunner();
+  const times = { anchor: [] as number[], reused: [] as number[], frozen: [] as number[] };
   for (let i = 0; i < PASSES; i++) {
     await new Promise((r) => setTimeout(r, 100));
     const state = feed.state;
     const now = sim.now();
     // Alternate which goes first, so neither always runs on a warmer cache.
-    const order = i % 2 === 0 ? (['anchor', 'reused'] as const) : (['reused', 'anchor'] as const);
+    const order = i % 2 === 0 ? (['anchor', 'reused', 'frozen'] as const) : (['frozen', 'reused', 'anchor'] as const);
     for (const k of order) {
       const t0 = performance.now();
-      const r = (k === 'anchor' ? anchor : reused)(state, now);
+      const r = k === 'anchor' ? anchor(state, now) : k === 'reused' ? reused(state, now) : frozen(state, now, false);
       const ms = performance.now() - t0;
       if (!r.ok) throw new Error(r.error);
       if (i >= 10) times[k].push(ms);
@@ -70,6 +72,8 @@ try {
         anchorMedianMs: Number(median(times.anchor).toFixed(2)),
         reusedMeanMs: Number(mean(times.reused).toFixed(2)),
         reusedMedianMs: Number(median(times.reused).toFixed(2)),
+        frozenMeanMs: Number(mean(times.frozen).toFixed(2)),
+        frozenMedianMs: Number(median(times.frozen).toFixed(2)),
         passes: times.reused.length,
         searches: reused.stats.searches,
         confirmed: reused.stats.confirmed,

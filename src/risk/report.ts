@@ -6,6 +6,7 @@ import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedVa
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
 import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, type Calibration } from './margin.js';
+import { centsOf, decimalOfCents } from './cents.js';
 import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
 import type { Scenario, ScenarioFamily, ScenarioShocks } from './scenario-types.js';
@@ -161,25 +162,7 @@ export function stressReportFromGrid(
   const noLoan = new Set(noLoanClasses(params));
   const results = scenarios.map((sc, j) => {
     const acc = columnAccount(grid, columnSums(grid, j));
-    const K = CLASS_ORDER.length;
-    const byCurrency: Record<string, Decimal> = {};
-    const byClass: Partial<Record<AssetClass, Decimal>> = {};
-    for (const k of classes) byClass[CLASS_ORDER[k]!] = ZERO;
-    let total = ZERO;
-    let noLoanPnl = ZERO;
-    book.currencies.forEach((c, ci) => {
-      let sum = ZERO;
-      for (const k of classes) {
-        const cell = moneyOf(acc.cells[ci * K + k]!);
-        if (cell.isZero()) continue;
-        sum = sum.add(cell);
-        const cls = CLASS_ORDER[k]!;
-        byClass[cls] = byClass[cls]!.add(cell);
-        if (noLoan.has(cls)) noLoanPnl = noLoanPnl.add(cell);
-      }
-      byCurrency[c] = sum;
-      total = total.add(sum);
-    });
+    const { byCurrency, byClass, total, noLoanPnl } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);
     const maintMargin = stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2);
@@ -243,6 +226,74 @@ export function stressReportFromGrid(
     positions: book.positions.length,
     notes,
   };
+}
+
+/** One scenario's P&L matrix (currency × class, float64) as the report's Decimal figures. */
+interface PnlFigures {
+  readonly byCurrency: Record<string, Decimal>;
+  readonly byClass: Partial<Record<AssetClass, Decimal>>;
+  readonly total: Decimal;
+  /** The part in classes with no loan value (EquityWithLoanValue leaves it out). */
+  readonly noLoanPnl: Decimal;
+}
+
+/*
+ * Each cell is rounded to the cent once and the figures are exact sums of those cells. Summed in whole cents (exact
+ * in float64 at these sizes, src/risk/cents.ts), a scenario makes a Decimal for each figure only, not one per cell and
+ * per addition; a book with a cell beyond CENTS_LIMIT takes the Decimal path, which gives the same figures.
+ */
+function scenarioPnl(cells: ArrayLike<number>, currencies: readonly string[], classes: readonly number[], noLoan: ReadonlySet<AssetClass>): PnlFigures {
+  const K = CLASS_ORDER.length;
+  const byClassCents = new Array<number>(classes.length).fill(0);
+  const byCurrencyCents = new Array<number>(currencies.length).fill(0);
+  let totalCents = 0;
+  let noLoanCents = 0;
+  for (let ci = 0; ci < currencies.length; ci++) {
+    for (let ki = 0; ki < classes.length; ki++) {
+      const k = classes[ki]!;
+      const c = centsOf(cells[ci * K + k]!);
+      if (Number.isNaN(c)) return scenarioPnlDecimal(cells, currencies, classes, noLoan);
+      if (c === 0) continue;
+      byCurrencyCents[ci] = byCurrencyCents[ci]! + c;
+      byClassCents[ki] = byClassCents[ki]! + c;
+      if (noLoan.has(CLASS_ORDER[k]!)) noLoanCents += c;
+    }
+    totalCents += byCurrencyCents[ci]!;
+  }
+  const byCurrency: Record<string, Decimal> = {};
+  const byClass: Partial<Record<AssetClass, Decimal>> = {};
+  classes.forEach((k, ki) => (byClass[CLASS_ORDER[k]!] = byClassCents[ki] === 0 ? ZERO : decimalOfCents(byClassCents[ki]!)));
+  currencies.forEach((c, ci) => (byCurrency[c] = byCurrencyCents[ci] === 0 ? ZERO : decimalOfCents(byCurrencyCents[ci]!)));
+  return {
+    byCurrency,
+    byClass,
+    total: totalCents === 0 ? ZERO : decimalOfCents(totalCents),
+    noLoanPnl: noLoanCents === 0 ? ZERO : decimalOfCents(noLoanCents),
+  };
+}
+
+/** The same figures cell by cell in Decimal (cells too large for whole cents in float64). */
+function scenarioPnlDecimal(cells: ArrayLike<number>, currencies: readonly string[], classes: readonly number[], noLoan: ReadonlySet<AssetClass>): PnlFigures {
+  const K = CLASS_ORDER.length;
+  const byCurrency: Record<string, Decimal> = {};
+  const byClass: Partial<Record<AssetClass, Decimal>> = {};
+  for (const k of classes) byClass[CLASS_ORDER[k]!] = ZERO;
+  let total = ZERO;
+  let noLoanPnl = ZERO;
+  currencies.forEach((c, ci) => {
+    let sum = ZERO;
+    for (const k of classes) {
+      const cell = moneyOf(cells[ci * K + k]!);
+      if (cell.isZero()) continue;
+      sum = sum.add(cell);
+      const cls = CLASS_ORDER[k]!;
+      byClass[cls] = byClass[cls]!.add(cell);
+      if (noLoan.has(cls)) noLoanPnl = noLoanPnl.add(cell);
+    }
+    byCurrency[c] = sum;
+    total = total.add(sum);
+  });
+  return { byCurrency, byClass, total, noLoanPnl };
 }
 
 /** Classes (indices into CLASS_ORDER) with a position or a zero-shock amount in the book. */

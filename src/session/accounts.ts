@@ -127,13 +127,16 @@ export class AccountSet {
 
   /**
    * What the store reads as its session: every account's risk and alerts are evaluated at each publish (an alert on
-   * an account not on screen is still raised, rung and recorded), and the shown account's view is returned.
+   * an account not on screen is still raised, rung and recorded), and the shown account's view is returned. Only the
+   * shown account's pass is for the panes (AccountSession.evaluate `display`); showing another one publishes, and its
+   * session then runs a whole pass at once.
    */
   readonly session: Pick<AccountSession, 'evaluate' | 'acknowledgeAlerts' | 'replaced'> = {
-    evaluate: (realNow, asOf, minIntervalMs) => {
+    evaluate: (realNow, asOf, minIntervalMs, display) => {
       let due: number | undefined;
       for (const [a, m] of this.members) {
-        const v = m.session.evaluate(realNow, asOf, minIntervalMs);
+        // Only the shown account's risk reaches the panes; the others' passes serve their alerts, rows and summaries.
+        const v = m.session.evaluate(realNow, asOf, minIntervalMs, display !== false && a === this.shownId);
         this.views.set(a, v);
         if (v.dueInMs !== undefined) due = Math.min(due ?? Infinity, v.dueInMs);
       }

@@ -4,7 +4,7 @@ import type { FeedEvent, FeedEventBody } from '../model/events.js';
 import type { PortfolioState } from '../model/state.js';
 import { activeAlerts, alertOfRow, type Alert } from '../risk/alerts/index.js';
 import type { AlertRunner } from './alert-runner.js';
-import type { RiskResult } from './stress-model.js';
+import type { RiskFunction, RiskResult } from './stress-model.js';
 import type { TradingSession } from '../trading/session.js';
 
 /*
@@ -25,7 +25,7 @@ export interface SessionFeed {
 
 export interface SessionOptions {
   /** Risk as a function of state (createStressRunner: the one scenario selector); computed on a cadence. */
-  readonly risk?: (state: PortfolioState, now: number) => RiskResult;
+  readonly risk?: RiskFunction;
   /**
    * The alert engine, run on every evaluation of the live state. Absent in a replay: the replay lists the alerts the
    * recording holds (PortfolioState.alerts), never what today's rules would say.
@@ -85,11 +85,13 @@ export class AccountSession {
 
   /**
    * Risk and alerts of the live state. `realNow` paces the risk cadence (real time, so a fast replay does not
-   * recompute faster); `asOf` is the time risk and alerts are judged at (a replay's recorded time).
+   * recompute faster); `asOf` is the time risk and alerts are judged at (a replay's recorded time). `display` false:
+   * no pane will draw this evaluation's risk (frozen panes), so a pass may leave out what only panes read; the next
+   * evaluation with `display` computes a whole pass at once, whatever the cadence.
    */
-  evaluate(realNow: number, asOf: number, minIntervalMs = 1000): SessionView {
+  evaluate(realNow: number, asOf: number, minIntervalMs = 1000, display = true): SessionView {
     const live = this.feed.state;
-    const { result: risk, dueInMs } = this.riskFor(live, realNow, asOf, minIntervalMs);
+    const { result: risk, dueInMs } = this.riskFor(live, realNow, asOf, minIntervalMs, display);
     const alerts = this.opts.alerts ? this.opts.alerts.evaluate(live, risk?.ok ? risk.report : undefined, asOf) : this.recordedAlerts(live);
     return { ...(risk ? { risk } : {}), alerts, ...(dueInMs !== undefined ? { dueInMs } : {}) };
   }
@@ -113,18 +115,19 @@ export class AccountSession {
     this.opts.alerts?.reset?.();
   }
 
-  private riskFor(state: PortfolioState, now: number, asOf: number, minIntervalMs: number): { result?: RiskResult; dueInMs?: number } {
+  private riskFor(state: PortfolioState, now: number, asOf: number, minIntervalMs: number, display: boolean): { result?: RiskResult; dueInMs?: number } {
     const compute = this.opts.risk;
     if (!compute) return {};
     const inputs = riskInputs(state);
-    const last = this.lastRisk;
+    // A pass made for no pane is not drawn: a pane about to draw gets a whole one now.
+    const last = display && this.lastRisk?.result.ok && this.lastRisk.result.display === false ? undefined : this.lastRisk;
     const same = last !== undefined && last.inputs.every((x, i) => x === inputs[i]);
     if (last && same && now - last.at < (this.opts.riskMaxAgeMs ?? 60_000)) return { result: last.result };
     // On a big book a risk pass can take long: keep the risk cadence at no more than a quarter of the CPU.
     const interval = Math.max(this.opts.riskMinIntervalMs ?? minIntervalMs, 4 * (last?.ms ?? 0));
     if (last && now - last.at < interval) return { result: last.result, dueInMs: last.at + interval - now };
     const t0 = performance.now();
-    const result = compute(state, asOf);
+    const result = compute(state, asOf, display);
     this.lastRisk = { inputs, at: now, result, ms: performance.now() - t0 };
     return { result };
   }

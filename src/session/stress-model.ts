@@ -90,8 +90,11 @@ export interface StressModel {
 }
 
 export type RiskResult =
-  /** `report` is the engine's own, for the alert rules (src/risk/alerts reads it). */
-  | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number }
+  /**
+   * `report` is the engine's own, for the alert rules (src/risk/alerts reads it). `display: false`: computed while no
+   * pane could draw it (frozen), so the model's P&L curves and lattice greeks were left out (RiskFunction).
+   */
+  | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number; readonly display?: false }
   /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (a fresh start shows "computing…"). */
   | { readonly ok: false; readonly error: string; readonly waiting?: true };
 
@@ -125,9 +128,15 @@ export interface StressRunnerStats {
   unchanged: number;
 }
 
+/**
+ * `display` (default true): the result may be drawn. A frozen console's live pass is not (the panes show the risk of
+ * the freeze) and only the alerts read it: false leaves out what only the panes read, the subjects' P&L curves (13
+ * revaluations of the book each) and the model greeks; the session computes a whole pass again before one is drawn.
+ */
+export type RiskFunction = (state: PortfolioState, now: number, display?: boolean) => RiskResult;
+
 /** The stress runner: risk of a state at a time, with counters. */
-export interface StressRunner {
-  (state: PortfolioState, now: number): RiskResult;
+export interface StressRunner extends RiskFunction {
   readonly stats: Readonly<StressRunnerStats>;
 }
 
@@ -175,7 +184,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     last = { found, inputs };
     return found;
   };
-  const run = (state: PortfolioState, now: number): RiskResult => {
+  const run = (state: PortfolioState, now: number, display = true): RiskResult => {
     if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions', waiting: true };
     const t0 = performance.now();
     try {
@@ -210,8 +219,8 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
         );
       }
       const report = stressReportFromGrid(grid, state, scenarios, distances);
-      const model = stressModelOf(report, grid, now);
-      return { ok: true, model, report, computeMs: performance.now() - t0 };
+      const model = stressModelOf(report, grid, now, display);
+      return { ok: true, model, report, computeMs: performance.now() - t0, ...(display ? {} : { display: false as const }) };
     } catch (err) {
       grid = undefined;
       last = undefined;
@@ -244,8 +253,9 @@ function searchInputs(g: StressGrid, a: Anchors): readonly unknown[] {
 /**
  * The display model of a report; `grid` supplies per-position contributions and the P&L curves. `localNow`: this
  * machine's time of the report, which `distancesAsOf` is told in (the report's times are the market's clock).
+ * `display` false: no curves and no model greeks (only the panes read them; RiskFunction).
  */
-export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf): StressModel {
+export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf, display = true): StressModel {
   const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
     id: s.id,
     label: s.label,
@@ -272,7 +282,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid, localNow =
     maint: report.margin.calibration.maint,
   };
   // The classes, currencies and crash, then the largest underlyings alone (sym:NAME, concentration.names of them).
-  const subjects = [...report.liquidationDistance, ...report.nameDistance].map((d) => subjectOf(d, grid, anchors, report.baseCurrency));
+  const subjects = [...report.liquidationDistance, ...report.nameDistance].map((d) => subjectOf(d, grid, anchors, report.baseCurrency, display));
   const sum = (parts: readonly { estimated: Decimal }[]) => parts.reduce((a, p) => a.add(p.estimated), ZERO);
   return {
     asOf: report.asOf,
@@ -286,7 +296,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid, localNow =
     subjects,
     ...(report.liquidationAsOf !== undefined ? { distancesAsOf: localNow - (report.asOf - report.liquidationAsOf) } : {}),
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),
-    modelGreeks: modelGreeksOf(grid),
+    modelGreeks: display ? modelGreeksOf(grid) : new Map(),
     estimates: {
       netLiquidation: report.reconciliation.model,
       maintMargin: sum(report.margin.calibration.maint),
@@ -339,7 +349,7 @@ function contributions(grid: StressGrid, j: number, worstTotal: number): Map<num
   return out;
 }
 
-function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string): StressSubject {
+function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string, display: boolean): StressSubject {
   const [axis, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash' | 'sym', string?];
   const kind = d.kind;
   const label =
@@ -350,7 +360,7 @@ function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, b
         : axis === 'fx'
           ? `${name} vs ${base}`
           : 'Combined crash';
-  if (kind === 'crash') return { key: d.key, kind, label, distance: d, curve: [] };
+  if (kind === 'crash' || !display) return { key: d.key, kind, label, distance: d, curve: [] };
   const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => ({ ...ZERO_SHOCKS, [axis]: { [name]: t } }));
   const accounts = evaluateShocks(grid, shocks);
   const curve = accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));

@@ -172,7 +172,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.market.step(this.clock.now());
     this.engine.onMarketStep();
     if (this.connectivityLost) return;
-    for (const s of this.sessions) if (s.ready) s.streamMarketData();
+    for (const s of this.sessions) if (s.ready) s.batch(() => s.streamMarketData());
   }
 
   /** Runs `f` for every ready session; `live` skips it while IB connectivity is lost (no data flows). */
@@ -181,8 +181,8 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     let view: AccountView | undefined;
     for (const s of this.sessions) {
       if (!s.ready) continue;
-      view ??= this.view();
-      f(s, view);
+      const v = (view ??= this.view());
+      s.batch(() => f(s, v));
     }
   }
 

@@ -278,7 +278,8 @@ export class ConsoleStore {
     const now = this.opts.displayNow?.() ?? realNow;
     // Freezing holds the picture only (DESIGN.md): the session runs risk and the alert engine on the live state, so an
     // alert raised while the panes are frozen is still raised, rung, hooked and recorded.
-    const view = this.opts.session?.evaluate(realNow, now, Math.max(1000, this.opts.throttleMs));
+    // Frozen, the panes draw the risk of the freeze: the live pass is for the alerts alone (AccountSession.evaluate).
+    const view = this.opts.session?.evaluate(realNow, now, Math.max(1000, this.opts.throttleMs), !this.frozenState);
     if (view?.dueInMs !== undefined) this.schedule(view.dueInMs);
     const liveRisk = view?.risk;
     const risk = this.frozenState ? this.frozenRisk : liveRisk;

@@ -4,8 +4,9 @@ import { describe, expect, it } from 'vitest';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { ALL_ACCOUNTS, AccountSet } from '../../src/session/accounts.js';
 import { AccountSession } from '../../src/session/session.js';
+import { createStressRunner, type RiskResult } from '../../src/session/stress-model.js';
 import { Feed } from '../../src/streams/feed.js';
-import { accountEvents } from '../support/book.js';
+import { accountEvents, positionEvents } from '../support/book.js';
 
 function account(nlv: string) {
   const source = new Subject<FeedEventBody>();
@@ -73,5 +74,42 @@ describe('AccountSet', () => {
     expect(set.select('C')).toBe(false);
     expect(set.selected).toBe(ALL_ACCOUNTS);
     expect(changes).toEqual(['B', ALL_ACCOUNTS]);
+  });
+
+  it('runs the panes’ pass for the shown account only, and a whole one for an account as soon as it is shown', () => {
+    const asked: [string, boolean][] = [];
+    const withBook = (name: string, nlv: string) => {
+      const source = new Subject<FeedEventBody>();
+      const feed = new Feed(source);
+      const runner = createStressRunner();
+      const session = new AccountSession(feed, { risk: (s, now, display = true) => (asked.push([name, display]), runner(s, now, display)) });
+      for (const b of accountEvents({ nlv })) source.next(b);
+      source.next({ type: 'accountDownloadEnded', account: 'DU1234567' });
+      for (const b of positionEvents()) source.next(b);
+      source.next({ type: 'positionsEnded' });
+      return { feed, session };
+    };
+    const set = new AccountSet(account('1').feed);
+    const a = withBook('A', '500000');
+    const b = withBook('B', '300000');
+    set.add({ account: 'A', ...a });
+    set.add({ account: 'B', ...b });
+    const t = Date.UTC(2026, 2, 2, 14, 30);
+    set.session.evaluate(t, t, 1000);
+    expect(asked).toEqual([
+      ['A', true],
+      ['B', false],
+    ]);
+    const curves = (r: RiskResult | undefined) => (r?.ok ? r.model.subjects.filter((x) => x.curve.length > 0).length : -1);
+    expect(curves(set.viewOf('A')?.risk)).toBeGreaterThan(2);
+    expect(curves(set.viewOf('B')?.risk)).toBe(0);
+    // B's report is whole: its row has its worst scenario.
+    expect(set.view().rows.find((r) => r.account === 'B')?.worstStress).toBeDefined();
+    // Shown a moment later (nothing changed, well inside the cadence), B gets a whole pass; A's is held.
+    expect(set.select('B')).toBe(true);
+    set.session.evaluate(t + 10, t + 10, 1000);
+    expect(asked.slice(2)).toEqual([['B', true]]);
+    expect(curves(set.viewOf('B')?.risk)).toBeGreaterThan(2);
+    expect(curves(set.viewOf('A')?.risk)).toBeGreaterThan(2);
   });
 });
