@@ -85,6 +85,8 @@ const CASES: readonly Case[] = [
     cpu: true,
   },
   { name: 'demo to first frame, unbundled dist/src', argv: [...UNBUNDLED, ...DEMO], until: 'Positions', tty: true, cpu: true },
+  // Node's own script runner (22+): the package.json script without npm's start.
+  { name: 'node --run demo to first frame', argv: [process.execPath, '--run', 'demo', '--', ...DEMO.slice(1)], until: 'Positions', tty: true },
   { name: 'npm run demo to first frame', argv: ['npm', 'run', '--silent', 'demo', '--', ...DEMO.slice(1)], until: 'Positions', tty: true },
   { name: 'npx tws-risk demo to first frame', argv: ['npx', '--offline', 'tws-risk', ...DEMO], until: 'Positions', tty: true },
 ];
