@@ -3,7 +3,8 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build, type Plugin } from 'esbuild';
+import { build, type OutputFile, type Plugin } from 'esbuild';
+import { loadParser, markEager } from './eager-compile.js';
 
 /*
  * Why a bundle: Node resolves, reads and compiles every module file on its own, and the console needs hundreds of
@@ -65,6 +66,38 @@ const yogaWithoutFetch: Plugin = {
 };
 
 /*
+ * RxJS's package sends Node to its CommonJS build, in which each of its ~300 modules is a function called at load (the
+ * whole library, since its index requires them all). Its ES build, the same code, lets esbuild hoist the modules into
+ * the chunk and drop what nothing imports: `replay` then loads the operators it uses, not all of RxJS.
+ * @stoqey/ib's require('rxjs') gets the same single copy.
+ */
+const rxjsEsm: Plugin = {
+  name: 'rxjs-esm',
+  setup(b) {
+    const rxjsDir = dirname(createRequire(join(root, 'package.json')).resolve('rxjs/package.json'));
+    b.onResolve({ filter: /^rxjs(\/operators)?$/ }, (args) => ({
+      path: join(rxjsDir, 'dist', 'esm', args.path === 'rxjs' ? 'index.js' : 'operators/index.js'),
+    }));
+  },
+};
+
+/*
+ * React, its reconciler and scheduler choose their production or development build by NODE_ENV when first loaded;
+ * runConsole sets it to production unless the environment says otherwise. The bundle is the product: it holds the
+ * production builds only (the development ones are a megabyte of code the code cache would carry on every start),
+ * whatever NODE_ENV says. The unbundled build (dist/src, the tests) still follows NODE_ENV.
+ */
+const reactProduction: Plugin = {
+  name: 'react-production',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/](react|react-reconciler|scheduler)[\\/][^\\/]+\.js$/ }, (args) => ({
+      contents: readFileSync(args.path, 'utf8').replaceAll('process.env.NODE_ENV', '"production"'),
+      loader: 'js',
+    }));
+  },
+};
+
+/*
  * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
  * file beside itself). An ES module has neither, so each chunk defines them for its own location.
  */
@@ -101,10 +134,13 @@ export async function bundle(): Promise<number> {
     banner: { js: BANNER },
     // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
     external: ['react-devtools-core'],
-    plugins: [inkOutput, yogaWithoutFetch],
+    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction],
     metafile: true,
     logLevel: 'warning',
+    // Written below, once each chunk's functions are marked for eager compilation (scripts/eager-compile.ts).
+    write: false,
   });
+  writeOutputs(result.outputFiles);
   // Which packages each output file holds, so a test can tell which chunks a command loaded.
   const packages: Record<string, string[]> = {};
   for (const [file, out] of Object.entries(result.metafile.outputs)) {
@@ -122,6 +158,25 @@ export async function bundle(): Promise<number> {
   // package, so Ink keeps its defaults, and the version and scenarios lookups walk on past it to the project's.
   writeFileSync(join(BUNDLE_DIR, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
   return Object.keys(result.metafile.outputs).length;
+}
+
+/** Writes esbuild's output files, each chunk's functions marked eager and its source map shifted to match. */
+function writeOutputs(files: readonly OutputFile[]): void {
+  const parse = loadParser();
+  if (!parse) process.stderr.write('bundle: acorn not found; the chunks are not marked for eager compilation (a slower start-up, nothing else)\n');
+  const byPath = new Map(files.map((f) => [f.path, f]));
+  for (const f of files) {
+    if (f.path.endsWith('.map') && byPath.has(f.path.slice(0, -'.map'.length))) continue;
+    mkdirSync(dirname(f.path), { recursive: true });
+    if (!f.path.endsWith('.js') || !parse) {
+      writeFileSync(f.path, f.contents);
+      continue;
+    }
+    const map = byPath.get(`${f.path}.map`);
+    const marked = markEager(parse, f.text, map?.text);
+    writeFileSync(f.path, marked.code);
+    if (map) writeFileSync(map.path, marked.map ?? map.text);
+  }
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

@@ -73,6 +73,20 @@ describe('the bundled CLI', () => {
     expect(fromBundle(modules(r.stderr)).length).toBeGreaterThan(1);
   });
 
+  it("holds React's production build and RxJS's ES build only, with its functions marked for eager compilation", () => {
+    const chunkDir = join(BUNDLE, 'chunks');
+    const maps = readdirSync(chunkDir).filter((n) => n.endsWith('.js.map'));
+    const sources = maps.flatMap((n) => (JSON.parse(readFileSync(join(chunkDir, n), 'utf8')) as { sources: string[] }).sources);
+    expect(sources.some((s) => s.includes('node_modules/react-reconciler/cjs/react-reconciler.production'))).toBe(true);
+    expect(sources.filter((s) => /\.development\.js$/.test(s))).toEqual([]);
+    expect(sources.some((s) => s.includes('node_modules/rxjs/dist/esm/'))).toBe(true);
+    expect(sources.filter((s) => s.includes('node_modules/rxjs/dist/cjs/'))).toEqual([]);
+    // scripts/eager-compile.ts: esbuild's CommonJS wrappers (here @stoqey/ib's) as parenthesised function expressions.
+    const chunks = readdirSync(chunkDir).filter((n) => n.endsWith('.js'));
+    const wrapped = chunks.filter((n) => /__commonJS\(\{"[^"]+":\(function\(/.test(readFileSync(join(chunkDir, n), 'utf8')));
+    expect(wrapped.some((n) => chunkPackages()[`chunks/${n}`]!.includes('@stoqey/ib'))).toBe(true);
+  });
+
   it('reads its version from the package.json above the bundle', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(bin('--version').stdout.trim()).toContain(pkg.version);
