@@ -25,7 +25,7 @@ interface Node {
 
 type Parse = (code: string, options: { ecmaVersion: 'latest'; sourceType: 'module' }) => Node;
 
-/** acorn (installed with the linters) parses the chunks; without it the bundle is left as esbuild wrote it. */
+/** acorn (a devDependency, also the linters' parser) parses the chunks; without it the bundle is left as esbuild wrote it. */
 export function loadParser(): Parse | undefined {
   try {
     return (createRequire(import.meta.url)('acorn') as { parse: Parse }).parse;
