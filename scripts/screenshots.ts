@@ -72,13 +72,17 @@ export async function captureScreens(root = resolve('.')): Promise<Map<string, s
       const session = `s${x}x${y}`;
       tmux('new-session', '-d', '-s', session, '-x', String(x), '-y', String(y), '-c', root, DEMO);
       // Ready with every position priced (option data arrives after the positions) and the risk computed; then the
-      // same picture for two seconds, longer than the console's once-a-second risk refresh.
+      // same picture for two seconds, longer than the console's once-a-second risk refresh. Not while the liquidation
+      // distances are told as of an earlier search: on a busy machine data arriving late is confirmed by probes and
+      // the pane says "(searched HH:MM:SS)" until the next pass on the unchanged book (at most a minute later) makes
+      // them this pass's own again.
       let last = '';
       let same = 0;
-      const deadline = Date.now() + 60_000;
+      const deadline = Date.now() + 150_000;
       for (;;) {
         const screen = normalize(tmux('capture-pane', '-p', '-J', '-t', session));
-        const ready = /READY/.test(screen) && /Worst /.test(screen) && /\bAAPL\b/.test(screen) && !/UNPRICED/.test(screen);
+        const ready =
+          /READY/.test(screen) && /Worst /.test(screen) && /\bAAPL\b/.test(screen) && !/UNPRICED/.test(screen) && !/Liquidation at \(searched/.test(screen);
         same = ready && screen === last ? same + 1 : 0;
         last = screen;
         if (same >= 7) break;

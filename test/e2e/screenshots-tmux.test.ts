@@ -8,7 +8,7 @@ if (!hasTmux) console.warn('test/e2e/screenshots-tmux.test.ts: skipped because t
 
 beforeAll(() => {
   if (hasTmux) ensureBuilt();
-}, 120_000);
+}, 360_000);
 
 describe('the README screenshots', () => {
   it.skipIf(!hasTmux)(
@@ -24,7 +24,7 @@ describe('the README screenshots', () => {
         for (const l of lines) expect(l.length).toBeLessThanOrEqual(x);
       }
     },
-    120_000,
+    360_000,
   );
 
   it('are what the README shows: the 80x24 screen embedded, the 200x50 one linked', () => {
