@@ -144,6 +144,26 @@ describe('quitting', () => {
     await tui.write('y');
     await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
   });
+
+  it('does not take a y pasted with an escape sequence or in a bracketed paste as the answer', async () => {
+    const armed = bookState({
+      extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0), by: 'palette', account: ACCOUNT } }],
+    });
+    const store = new TestStore(armed, risk);
+    const onQuit = vi.fn();
+    const tui = renderApp(store, { columns: 80, rows: 24 }, { onQuit, trading: 'trade' });
+    open.push(tui);
+    await tui.waitForFrame((f) => / ARMED \d+m /.test(f), 'ARMED in the status bar');
+    await tui.write('q');
+    await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
+    // Ink splits each of these reads into several inputs, the last a lone y: text copied with its colours
+    // (capture-pane -e), a y after a colour code, and a paste marked by the terminal.
+    for (const paste of [`${ESC}[0my`, `${ESC}[31mno${ESC}[0my`, `${ESC}[200~y${ESC}[201~`, `y${ESC}[0m`]) await tui.write(paste);
+    // Keys are handled in order: once n has closed the dialog, every pasted y before it has been answered.
+    await tui.write('n');
+    await tui.waitForFrame((f) => !f.includes('Quit while trading is ARMED?'), 'the dialog closed by n');
+    expect(onQuit).not.toHaveBeenCalled();
+  });
 });
 
 describe('trading commands', () => {

@@ -1,6 +1,6 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
-import { useInput } from 'ink';
-import { useCallback, useRef } from 'react';
+import { useInput, useStdin } from 'ink';
+import { useCallback, useEffect, useRef } from 'react';
 import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
 
 /*
@@ -11,7 +11,14 @@ import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
  * typed text (the arming code, FLATTEN): there text and then Enter in one read (fast typing, paste, SSH batching)
  * are its text and its Enter, in order, and whatever follows that Enter is dropped. Such an Enter only submits the
  * text; no burst can confirm a plan, whose confirm key is another key in a dialog opened after the burst.
+ * Ink cuts a read at escape sequences and paste markers and drops the sequences it has no key for, so a `y` pasted
+ * with a colour code (`ESC[0my`) or inside a bracketed paste reaches us as a lone y. The read's length, taken before
+ * Ink reads it, tells it apart: in a dialog that does not read text, only Esc, Enter and the arrow and paging keys
+ * (none of which may confirm) act when their read carried more than the key itself.
  */
+
+/** Keys that only cancel, close or move, and arrive as escape sequences or control bytes longer than their input. */
+const NEVER_CONFIRM: ReadonlySet<string> = new Set(['esc', 'enter', 'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end']);
 
 export interface KeyQueueOptions {
   /** A dialog is open: a chunk is then one unknown input, which the dialog swallows whole. */
@@ -25,8 +32,20 @@ export interface KeyQueueOptions {
 }
 
 export function useKeyQueue(handle: (key: string | undefined, text: string | undefined) => void, o: KeyQueueOptions): void {
-  const queue = useRef<{ key?: string; text?: string; epoch: number }[]>([]);
+  const queue = useRef<{ key?: string; text?: string; epoch: number; pasted: boolean }[]>([]);
   const draining = useRef(false);
+  const { stdin } = useStdin();
+  const readLength = useRef(0);
+  useEffect(() => {
+    // Prepended, so it runs before Ink's own listener reads (and empties) the buffer.
+    const onReadable = () => {
+      readLength.current = (stdin as NodeJS.ReadStream).readableLength ?? 0;
+    };
+    stdin.prependListener('readable', onReadable);
+    return () => {
+      stdin.removeListener('readable', onReadable);
+    };
+  }, [stdin]);
   const drain = useCallback(() => {
     const item = queue.current.shift();
     if (item === undefined || o.stopped()) {
@@ -34,7 +53,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       draining.current = false;
       return;
     }
-    if (item.epoch === o.dialogEpoch()) handle(item.key, item.text);
+    const swallowed = item.pasted && o.dialogOpen() && !o.dialogTakesText();
+    if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text);
     if (queue.current.length > 0) setImmediate(drain);
     else draining.current = false;
   }, [handle, o]);
@@ -45,7 +65,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     const k = keyOf(input, key);
     const t = textOf(input, key);
     const items = chunk ?? [{ ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) }];
-    queue.current.push(...items.map((i) => ({ ...i, epoch })));
+    const pasted = readLength.current > [...input].length && !(k !== undefined && NEVER_CONFIRM.has(k));
+    queue.current.push(...items.map((i) => ({ ...i, epoch, pasted })));
     if (!draining.current) {
       draining.current = true;
       drain();
