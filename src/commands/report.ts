@@ -177,7 +177,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
     if (r.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines('report', c.host, c.port, r.reason)) io.err(l);
+      for (const l of cannotConnectLines('report', c.host, c.port, r.reason, r.answered)) io.err(l);
       return EXIT.cannotConnect;
     }
     if (r.kind === 'timedOut') {
