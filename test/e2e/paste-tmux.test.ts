@@ -1,4 +1,4 @@
-// Text pasted into an open flatten dialog in a real terminal (tmux paste-buffer) never confirms it, whatever it carries.
+// Text pasted in a real terminal (tmux paste-buffer): it never confirms a flatten dialog, and a pasted line runs no command after its Enter.
 import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,7 +28,7 @@ function paste(session: string, text: string): void {
   tmux('paste-buffer', '-b', 'clip', '-t', session);
 }
 
-describe('pasting into a trading dialog', () => {
+describe('pasting into the console', () => {
   it.skipIf(!hasTmux)(
     'a y inside pasted text (after a colour code, in paste markers, before a reset) does not send the flatten; n then cancels it',
     async () => {
@@ -77,6 +77,34 @@ describe('pasting into a trading dialog', () => {
       const now = await simSnapshot(control);
       expect(now.positions.find((p) => p.conId === tsla!.conId)?.position).toBe(tsla!.position);
       expect(now.openOrders).toEqual([]);
+    },
+    150_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'lines pasted into the filter line filter by the first and run nothing after it (a pasted q does not quit)',
+    async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'f',
+        '-x',
+        '80',
+        '-y',
+        '24',
+        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
+      );
+      await waitForScreen('f', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      await press('f', '/');
+      await waitForScreen('f', (s) => /Filter Positions:/.test(s), 'the filter line');
+      paste('f', 'AAPL\nq\n3\n');
+      await waitForScreen('f', (s) => /filter AAPL/.test(s), 'the filter applied');
+      // Keys are handled in order: once 5 has focused Executions, the pasted q and 3 before it have been dropped.
+      await press('f', '5');
+      const after = await waitForScreen('f', (s) => /▶5 Executions/.test(s) || /tws-risk demo: /.test(s), 'Executions focused (or the console gone)');
+      expect(after).toMatch(/▶5 Executions/);
+      expect(after).not.toMatch(/tws-risk demo: /);
     },
     150_000,
   );

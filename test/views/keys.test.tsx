@@ -107,6 +107,23 @@ describe('keys typed faster than one read', () => {
     await tui.write('3j');
     await tui.waitForFrame((f) => f.includes('▶3 Stress') && /^›Equities −30%/m.test(f), 'Stress focused, second row selected');
   });
+
+  it('takes lines pasted into the filter or the palette up to their Enter: the rest of the paste runs no command', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('/');
+    await tui.waitForFrame((f) => f.includes('Filter Positions:'), 'the filter line');
+    await tui.write('msft\rq3');
+    await tui.waitForFrame((f) => f.includes('filter msft') && !f.includes('Filter Positions:'), 'the pasted filter applied');
+    await tui.write(':');
+    await tui.waitForFrame((f) => /^:/m.test(f), 'the palette line');
+    await tui.write('view.freeze\rq4');
+    await tui.waitForFrame((f) => f.includes('FROZEN'), 'the pasted command run');
+    // A key typed on its own still acts: once 5 has focused Executions, the pasted q, 3 and 4 before it were dropped.
+    await tui.write('5');
+    await tui.waitForFrame((f) => f.includes('▶5 Executions'), 'Executions focused by a key of its own');
+    expect(onQuit).not.toHaveBeenCalled();
+  });
 });
 
 describe('quitting', () => {

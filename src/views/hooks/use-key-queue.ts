@@ -9,8 +9,9 @@ import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
  * keys. A key typed before a dialog opened is dropped: nothing typed ahead may answer a dialog (lazygit#2291).
  * A chunk typed into an open dialog is one unknown input, which the dialog swallows, except in a dialog that reads
  * typed text (the arming code, FLATTEN): there text and then Enter in one read (fast typing, paste, SSH batching)
- * are its text and its Enter, in order, and whatever follows that Enter is dropped. Such an Enter only submits the
- * text; no burst can confirm a plan, whose confirm key is another key in a dialog opened after the burst.
+ * are its text and its Enter, in order, and whatever follows that Enter is dropped; so in the palette and the filter
+ * line. Such an Enter only submits the text; no burst can confirm a plan, whose confirm key is another key in a
+ * dialog opened after the burst.
  * Ink cuts a read at escape sequences and paste markers and drops the sequences it has no key for, so a `y` pasted
  * with a colour code (`ESC[0my`) or inside a bracketed paste reaches us as a lone y. The read's length, taken before
  * Ink reads it, tells it apart: in a dialog that does not read text, only Esc, Enter and the arrow and paging keys
@@ -25,6 +26,8 @@ export interface KeyQueueOptions {
   readonly dialogOpen: () => boolean;
   /** The open dialog reads typed text: a chunk is then its text, up to and including the first Enter. */
   readonly dialogTakesText: () => boolean;
+  /** A text line (the palette, the filter) is open: a chunk is its text up to and including the first Enter, as in a text dialog. */
+  readonly lineOpen?: () => boolean;
   /** Changes whenever a dialog opens; keys queued under an older value are dropped. */
   readonly dialogEpoch: () => number;
   /** The console is quitting: drop whatever is left. */
@@ -61,7 +64,9 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
 
   useInput((input, key) => {
     const epoch = o.dialogEpoch();
-    const chunk = !o.dialogOpen() ? chunkKeys(input, key) : o.dialogTakesText() ? chunkKeys(input, key, { untilEnter: true }) : undefined;
+    // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
+    const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
+    const chunk = o.dialogOpen() && !textLine ? undefined : chunkKeys(input, key, textLine ? { untilEnter: true } : {});
     const k = keyOf(input, key);
     const t = textOf(input, key);
     const items = chunk ?? [{ ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) }];
