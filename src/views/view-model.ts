@@ -298,19 +298,28 @@ function hintLine(input: ViewInput, now: number): Cell[] {
                 ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'],
                 ['app.quit', 'quit'],
               ];
-  return [
-    ...state,
-    ...hints.flatMap(([id, word]) => {
-      // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
-      const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
-      return k
-        ? [
+  const pairs = hints.flatMap(([id, word]): Cell[][] => {
+    // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
+    const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
+    return k
+      ? [
+          [
             { text: k, slot: 'key' as const },
             { text: ` ${word}  `, slot: 'muted' as const },
-          ]
-        : [];
-    }),
-  ];
+          ],
+        ]
+      : [];
+  });
+  // Whole hints only: one cut to the width read "Space freez…" at 80 columns (the rest are in help).
+  const out: Cell[] = [...state];
+  let used = state.reduce((w, c) => w + textWidth(c.text), 0);
+  for (const pair of pairs) {
+    const w = textWidth(pair.map((c) => c.text).join(''));
+    if (used + w - 2 > input.size.columns) break;
+    out.push(...pair);
+    used += w;
+  }
+  return out;
 }
 
 function helpVM(input: ViewInput, height: number): ViewModel['help'] {

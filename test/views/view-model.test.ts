@@ -309,6 +309,16 @@ describe('the footer', () => {
     expect(footer(vm(snap, initialUi({ focus: 'positions' }), undefined, 'trade'))).toContain('X flatten');
   });
 
+  it('keeps whole hints at 80 columns: one that does not fit is left out, never cut mid-word', () => {
+    const v = vm(snapshot(bookState()), initialUi({ focus: 'positions' }), { columns: 80, rows: 24 }, 'trade');
+    const text = footer(v).trimEnd();
+    expect(text.length).toBeLessThanOrEqual(80);
+    // Every key on the line is followed by its whole word, as in the full list at 200 columns.
+    const wide = footer(vm(snapshot(bookState()), initialUi({ focus: 'positions' }), { columns: 200, rows: 50 }, 'trade')).trimEnd();
+    expect(wide.startsWith(text)).toBe(true);
+    expect(wide.slice(text.length)).toMatch(/^ {2}\S/);
+  });
+
   it('says the state the keys are in: help open, a filter on the pane, frozen, armed', () => {
     const plain = snapshot(bookState());
     expect(footer(vm(plain))).not.toMatch(/HELP|FILTER|FROZEN|ARMED/);
