@@ -132,7 +132,8 @@ export function formatDenial(d: Denial): string {
     case 'DATA_STALE':
       return `Refused: ${d.stream} data is stale${d.ageMs === null ? ' (never received)' : ` (${Math.round(d.ageMs / 1000)} s old)`} (DATA_STALE stream=${d.stream})`;
     case 'NOT_ARMED':
-      return 'Refused: trading is not armed; arm it from the command palette by typing the last four characters of the account id (NOT_ARMED)';
+      // Said on the console's one flash line: whole at 80 columns, naming the command that arms.
+      return 'Refused: trading is not armed; arm it first with :trade.arm (NOT_ARMED)';
     case 'ACCOUNT_CHANGED':
       return d.back
         ? `Refused: the login changed away from ${d.followed} and came back since trading was armed; check the account and arm again (ACCOUNT_CHANGED)`

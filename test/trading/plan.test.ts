@@ -273,6 +273,8 @@ describe('arming', () => {
   it('arms only with the last four characters of the account, and expires', () => {
     expect(arm('trade', ACC, '4567', 1000, 5000)).toEqual({ armed: true, until: 6000, by: 'palette', at: 1000 });
     expect(arm('trade', ACC, '1234', 1000)).toEqual({ code: 'NOT_ARMED' });
+    // The refusal fits the console's flash line at 80 columns (it was cut before the command that arms).
+    expect(formatDenial({ code: 'NOT_ARMED' })).toBe('Refused: trading is not armed; arm it first with :trade.arm (NOT_ARMED)');
     expect(arm('readOnly', ACC, '4567', 1000)).toEqual({ code: 'READ_ONLY' });
     expect(arm('replay', ACC, '4567', 1000)).toEqual({ code: 'REPLAY_SOURCE' });
     const s = arm('trade', ACC, '4567', 1000, 5000);
