@@ -15,7 +15,8 @@ import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
  * Ink cuts a read at escape sequences and paste markers and drops the sequences it has no key for, so a `y` pasted
  * with a colour code (`ESC[0my`) or inside a bracketed paste reaches us as a lone y. The read's length, taken before
  * Ink reads it, tells it apart: in a dialog that does not read text, only Esc, Enter and the arrow and paging keys
- * (none of which may confirm) act when their read carried more than the key itself.
+ * (none of which may confirm) act when their read carried more than the key itself. (This holds because the kitty
+ * keyboard protocol is not enabled: under it a lone y would arrive as the longer `ESC[121u`.)
  */
 
 /** Keys that only cancel, close or move, and arrive as escape sequences or control bytes longer than their input. */
