@@ -202,10 +202,13 @@ describe('tws-risk config', () => {
 
   it('reports invalid JSON by file, without a stack', async () => {
     const file = join(dir, 'syntax.json');
-    writeFileSync(file, '{"connection": ');
+    writeFileSync(file, '{"connection": {\n  "port": 7497,\n}}');
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
-    expect(r.err).toBe(`${file}: not valid JSON (fix the syntax or delete the file to use defaults)`);
+    // Where it breaks: the trailing comma, on line 3.
+    expect(r.err).toMatch(
+      new RegExp(`^${file.replaceAll('.', '\\.')}: not valid JSON: .*\\(line 3 column 1\\) \\(fix the syntax or delete the file to use defaults\\)$`),
+    );
   });
 
   it('merges a partial file over the defaults and never rewrites it', async () => {

@@ -53,7 +53,7 @@ export function signedMoney(d: Decimal): string {
   return `${d.isNegative() && fixed !== '0.00' ? '-' : '+'}${grouped}.${frac}`;
 }
 
-/** One line per leg and a total, for the dialog and the recorded plan. */
+/** One line per leg and a total, for the dialog and the recorded plan (no '; ' inside: the dialog breaks lines there). */
 export function realizedLines(x: ExpectedRealized, base: string): string[] {
   const lines = x.legs.map((l) => {
     if (!l.atMark && !l.atLimit) return `realized ${l.label}: unknown (TWS gave no average cost)`;
@@ -64,7 +64,7 @@ export function realizedLines(x: ExpectedRealized, base: string): string[] {
   });
   lines.push(
     x.totalBase
-      ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the limits (at worst; before commissions)`
+      ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the limits (at worst, before commissions)`
       : 'Expected realized P&L: not known for every leg',
   );
   return lines;

@@ -185,7 +185,11 @@ export function severalAccountsProblem(f: { readonly record?: string | undefined
 /** How long a headless command waits for the socket before saying it cannot connect. */
 export const CONNECT_DEADLINE_MS = 4_000;
 
-export type WaitOutcome = { readonly kind: 'ok' } | { readonly kind: 'cannotConnect'; readonly reason: string } | { readonly kind: 'timedOut' };
+export type WaitOutcome =
+  | { readonly kind: 'ok' }
+  /** `answered`: TWS itself refused us (client id in use, account not managed), so it is running. */
+  | { readonly kind: 'cannotConnect'; readonly reason: string; readonly answered?: boolean }
+  | { readonly kind: 'timedOut' };
 
 /**
  * Waits until `done(state)` holds on a usable connection. Gives up early (cannotConnect) when the socket never
@@ -202,7 +206,7 @@ export async function waitForData(session: LiveSession, done: (s: LiveSession['f
     const reason = s.healthReason ?? '';
     const fatal = s.health === 'disconnected' && isFatalCause(s.healthCause);
     if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || s.healthCause === 'cannotConnect'))) {
-      return { kind: 'cannotConnect', reason: reason || 'no answer' };
+      return { kind: 'cannotConnect', reason: reason || 'no answer', ...(fatal ? { answered: true } : {}) };
     }
     if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };
     if (now() - started > timeoutMs) return { kind: 'timedOut' };
@@ -210,12 +214,14 @@ export async function waitForData(session: LiveSession, done: (s: LiveSession['f
   }
 }
 
-/** The one message for "cannot connect" (exit 3), naming host:port and the way to try without a broker. */
-export function cannotConnectLines(command: string, host: string, port: number, reason: string): string[] {
-  return [
-    `tws-risk ${command}: cannot connect to TWS at ${host}:${port}: ${reason}`,
-    '  Is TWS or IB Gateway running with the API enabled on that port? To try tws-risk without a broker: tws-risk demo',
-  ];
+/**
+ * The one message for "cannot connect" (exit 3), naming host:port and the way to try without a broker. When TWS
+ * itself answered with a refusal (`answered`), asking whether it runs would mislead: the reason says what to change.
+ */
+export function cannotConnectLines(command: string, host: string, port: number, reason: string, answered = false): string[] {
+  const first = `tws-risk ${command}: cannot connect to TWS at ${host}:${port}: ${reason}`;
+  if (answered) return [first];
+  return [first, '  Is TWS or IB Gateway running with the API enabled on that port? To try tws-risk without a broker: tws-risk demo'];
 }
 
 /** Connection flags shared by report, flatten and cancel, resolved against the settings. */

@@ -177,7 +177,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
     if (r.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines('report', c.host, c.port, r.reason)) io.err(l);
+      for (const l of cannotConnectLines('report', c.host, c.port, r.reason, r.answered)) io.err(l);
       return EXIT.cannotConnect;
     }
     if (r.kind === 'timedOut') {
@@ -329,9 +329,15 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
   try {
     let atMs: number | undefined;
     if (at) {
-      const parsed = parseAt(at, await recordingStart(file));
+      const start = await recordingStart(file);
+      const parsed = parseAt(at, start);
       if (typeof parsed === 'string') {
         io.err(`tws-risk report: ${parsed}`);
+        return EXIT.usage;
+      }
+      // Before the start the state is empty: a report of nothing with exit 0 would pass a cron job's check.
+      if (parsed < start) {
+        io.err(`tws-risk report: --at ${at} is before the recording starts (${new Date(start).toISOString()}); nothing was recorded then`);
         return EXIT.usage;
       }
       atMs = parsed;

@@ -126,7 +126,7 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
   if (r.kind !== 'ok') {
     await session.close(`${command}: ${r.kind}`);
     if (r.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines(command, c.host, c.port, r.reason)) io.err(l);
+      for (const l of cannotConnectLines(command, c.host, c.port, r.reason, r.answered)) io.err(l);
       return EXIT.cannotConnect;
     }
     io.err(`tws-risk ${command}: timed out waiting for positions and open orders`);

@@ -1,11 +1,12 @@
 // Loads settings through conf: finds the file (--config, TWS_RISK_CONFIG, platform dir), validates, and degrades.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type ConfClass from 'conf';
 import type { Options } from 'conf';
 import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
+import { neutralise } from '../model/text.js';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
 import {
   checkSettings,
@@ -55,10 +56,22 @@ export function configPath(file?: string, env: NodeJS.ProcessEnv = process.env):
   return resolve(envPaths('tws-risk', { suffix: '' }).config, 'config.json');
 }
 
+/** Where the JSON breaks, as JSON.parse says it (conf's own message drops it): ": Expected ... (line 3 column 14)". */
+function whereInvalid(path: string): string {
+  try {
+    JSON.parse(readFileSync(path, 'utf8'));
+    return '';
+  } catch (e) {
+    // The parser may quote the file's text, which is the user's and may hold control characters.
+    return e instanceof SyntaxError ? `: ${neutralise(e.message)}` : '';
+  }
+}
+
 /** A file conf cannot read at all (syntax, permissions): the one case where the whole file gives way to the defaults. */
 function unreadable(err: unknown, path: string): string {
   const msg = err instanceof Error ? err.message : String(err);
-  if (err instanceof SyntaxError || /not valid JSON/.test(msg)) return `${path}: not valid JSON (fix the syntax or delete the file to use defaults)`;
+  if (err instanceof SyntaxError || /not valid JSON/.test(msg))
+    return `${path}: not valid JSON${whereInvalid(path)} (fix the syntax or delete the file to use defaults)`;
   const code = (err as NodeJS.ErrnoException).code;
   if (code) return `${path}: cannot read (${code})`;
   return `${path}: ${msg}`;

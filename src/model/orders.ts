@@ -44,6 +44,11 @@ export function orderKey(clientId: number, orderId: number, permId: number): str
   return orderId > 0 ? `${clientId}:${orderId}` : `perm:${permId}`;
 }
 
+/** How an order is named on screen and in messages: its API order id, or `p` and its permId when it has none (manual TWS orders). */
+export function orderName(orderId: number, permId: number): string {
+  return orderId > 0 ? String(orderId) : `p${permId}`;
+}
+
 /**
  * An order as the trading layer asks for it, quantity and limit as Decimals (fractional shares stay exact); only
  * src/streams/tws/orders.ts (toIbOrder) turns it into @stoqey/ib's Order, with numbers, at the wire.

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { contractLabel, type Contract } from '../model/contract.js';
 import { Decimal } from '../model/money.js';
 import { liveMark } from '../model/mark.js';
-import { TERMINAL_STATUSES } from '../model/orders.js';
+import { TERMINAL_STATUSES, orderName } from '../model/orders.js';
 import type { OrderRow, PortfolioState, PositionRow } from '../model/state.js';
 import type { CancelLeg, CancelPlan, CloseLeg, Denial, FlattenPlan, FlattenScope } from './types.js';
 
@@ -105,8 +105,8 @@ export function workingOrdersOn(state: PortfolioState, conId: number): string[] 
 export function describeOrder(o: OrderRow): string {
   const i = o.info;
   return i
-    ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${o.orderId}, client ${o.clientId})`
-    : `order ${o.orderId} (client ${o.clientId}, ${o.status})`;
+    ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${orderName(o.orderId, o.permId)}, client ${o.clientId})`
+    : `order ${orderName(o.orderId, o.permId)} (client ${o.clientId}, ${o.status})`;
 }
 
 /** The best mark we have for a contract: TWS's portfolio mark, else our last mark/mid/last tick (model/mark.ts). */
@@ -312,7 +312,13 @@ export function planCancel(
       if (!o) {
         const other = open.find((x) => x.orderId === what.orderId);
         return other
-          ? { code: 'FOREIGN_ORDER', orderId: other.orderId, clientId: other.clientId, order: describeOrder(other) }
+          ? {
+              code: 'FOREIGN_ORDER',
+              orderId: other.orderId,
+              clientId: other.clientId,
+              order: describeOrder(other),
+              name: orderName(other.orderId, other.permId),
+            }
           : { code: 'NOTHING_TO_DO', what: `order ${what.orderId} is not open` };
       }
       return { kind: 'order', orderId: o.orderId, description: describeOrder(o) };

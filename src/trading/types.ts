@@ -107,7 +107,7 @@ export type Denial =
   | { readonly code: 'UNKNOWN_QUANTITY'; readonly conIds: readonly number[]; readonly sent: readonly string[] }
   | { readonly code: 'FOREIGN_ORDERS_OPEN'; readonly orders: readonly string[] }
   /** A cancel of one order that another API client placed, or that was typed into TWS (client 0). */
-  | { readonly code: 'FOREIGN_ORDER'; readonly orderId: number; readonly clientId: number; readonly order: string }
+  | { readonly code: 'FOREIGN_ORDER'; readonly orderId: number; readonly clientId: number; readonly order: string; readonly name: string }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
   /** A leg's limit was set from a mark older than its freshness limit (model/mark.ts): the plan is priced on old data. */
@@ -132,7 +132,8 @@ export function formatDenial(d: Denial): string {
     case 'DATA_STALE':
       return `Refused: ${d.stream} data is stale${d.ageMs === null ? ' (never received)' : ` (${Math.round(d.ageMs / 1000)} s old)`} (DATA_STALE stream=${d.stream})`;
     case 'NOT_ARMED':
-      return 'Refused: trading is not armed; arm it from the command palette by typing the last four characters of the account id (NOT_ARMED)';
+      // Said on the console's one flash line: whole at 80 columns, naming the command that arms.
+      return 'Refused: trading is not armed; arm it first with :trade.arm (NOT_ARMED)';
     case 'ACCOUNT_CHANGED':
       return d.back
         ? `Refused: the login changed away from ${d.followed} and came back since trading was armed; check the account and arm again (ACCOUNT_CHANGED)`
@@ -147,7 +148,7 @@ export function formatDenial(d: Denial): string {
       return `Refused: an order would increase a position instead of closing it (WOULD_INCREASE_POSITION conId=${d.conId})`;
     case 'FOREIGN_ORDER':
       // Short enough to be read whole on the console's flash line: whose it is, and the only ways to cancel it.
-      return `Refused: order ${d.orderId} is ${d.clientId === 0 ? 'a manual TWS order' : `client ${d.clientId}'s`}; use :trade.globalCancel or TWS (FOREIGN_ORDER)`;
+      return `Refused: order ${d.name} is ${d.clientId === 0 ? 'a manual TWS order' : `client ${d.clientId}'s`}; use :trade.globalCancel or TWS (FOREIGN_ORDER)`;
     case 'FOREIGN_ORDERS_OPEN':
       return `Refused: orders of other clients are open on these positions (${d.orders.join('; ')}); cancel them in TWS or with a global cancel first (FOREIGN_ORDERS_OPEN)`;
     case 'NOTHING_TO_DO':

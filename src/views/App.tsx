@@ -214,6 +214,10 @@ function Console(props: AppProps) {
         return d?.kind === 'trade' && d.input !== undefined;
       },
       dialogEpoch: () => dialogEpoch.current,
+      lineOpen: () => {
+        const k = uiRef.current!.overlay?.kind;
+        return k === 'palette' || k === 'filter';
+      },
       stopped: () => quitting.current,
     }),
     [],

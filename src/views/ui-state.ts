@@ -289,13 +289,14 @@ function command(ui: UiState, a: Extract<UiAction, { type: 'command' }>): UiStat
       if (ui.overlay?.kind === 'help') {
         const o = ui.overlay;
         const page = Math.max(1, Math.floor((a.list?.height ?? 10) / 2));
+        const from = a.list?.top ?? o.top;
         const next = {
-          'nav.down': o.top + 1,
-          'nav.up': o.top - 1,
+          'nav.down': from + 1,
+          'nav.up': from - 1,
           'nav.top': 0,
           'nav.bottom': Number.MAX_SAFE_INTEGER,
-          'nav.pageDown': o.top + page,
-          'nav.pageUp': o.top - page,
+          'nav.pageDown': from + page,
+          'nav.pageUp': from - page,
         }[a.command];
         return { ...ui, overlay: { ...o, top: Math.max(0, next) } };
       }

@@ -2,7 +2,7 @@
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
 import { keyLabel } from '../keymap/keys.js';
-import { age } from './format.js';
+import { age, textWidth, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -46,7 +46,12 @@ export interface HelpLine {
   readonly text: string;
   readonly heading?: boolean;
   readonly disabled?: string;
+  /** A description's continuation under its first line (the why of a disabled command is said there only). */
+  readonly continued?: boolean;
 }
+
+/** The help overlay's keys column, in cells; descriptions wrap in the rest of the width. */
+export const HELP_KEYS_WIDTH = 22;
 
 export interface PaletteItem {
   readonly command: CommandId;
@@ -293,19 +298,28 @@ function hintLine(input: ViewInput, now: number): Cell[] {
                 ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'],
                 ['app.quit', 'quit'],
               ];
-  return [
-    ...state,
-    ...hints.flatMap(([id, word]) => {
-      // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
-      const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
-      return k
-        ? [
+  const pairs = hints.flatMap(([id, word]): Cell[][] => {
+    // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
+    const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);
+    return k
+      ? [
+          [
             { text: k, slot: 'key' as const },
             { text: ` ${word}  `, slot: 'muted' as const },
-          ]
-        : [];
-    }),
-  ];
+          ],
+        ]
+      : [];
+  });
+  // Whole hints only: one cut to the width read "Space freez…" at 80 columns (the rest are in help).
+  const out: Cell[] = [...state];
+  let used = state.reduce((w, c) => w + textWidth(c.text), 0);
+  for (const pair of pairs) {
+    const w = textWidth(pair.map((c) => c.text).join(''));
+    if (used + w - 2 > input.size.columns) break;
+    out.push(...pair);
+    used += w;
+  }
+  return out;
 }
 
 function helpVM(input: ViewInput, height: number): ViewModel['help'] {
@@ -314,7 +328,13 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   const lines: HelpLine[] = [];
   for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay')) {
     lines.push({ keys: '', text: section.category, heading: true });
-    for (const r of section.rows) lines.push({ keys: r.keys, text: r.description, ...(r.disabled ? { disabled: r.disabled } : {}) });
+    for (const r of section.rows) {
+      // Wrapped, not cut: what a command takes or needs is often at the end of its description (trade.arm's code).
+      const room = input.size.columns - HELP_KEYS_WIDTH - (r.disabled ? textWidth(`(${r.disabled}) `) : 0);
+      wrap(r.description, Math.max(20, room)).forEach((text, i) =>
+        lines.push({ keys: i === 0 ? r.keys : '', text, ...(r.disabled ? { disabled: r.disabled } : {}), ...(i > 0 ? { continued: true } : {}) }),
+      );
+    }
   }
   const visible = Math.max(1, height - 1);
   const top = Math.min(ui.overlay?.kind === 'help' ? ui.overlay.top : 0, Math.max(0, lines.length - visible));

@@ -74,10 +74,10 @@ describe('the trade dialog while it is open', () => {
       // (a) The mark and its age, read again on every publish: a jump of 60 s shows at least 60 s.
       await tui.write('X');
       const opened = await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the flatten dialog');
-      expect(opened).toMatch(/7203 mark [\d.]+, \d+ s old/);
+      expect(opened).toMatch(/7203 mark [\d,.]+, \d+ s old/);
       expect(opened).toMatch(/Expected realized P&L [+-][\d,]+\.\d\d [A-Z]{3} at the limits/);
       clock.offset += 60_000;
-      await tui.waitForFrame((f) => /7203 mark [\d.]+, (6\d|[7-9]\d|1\d\d) s old/.test(f), 'the age moved by the jump');
+      await tui.waitForFrame((f) => /7203 mark [\d,.]+, (6\d|[7-9]\d|1\d\d) s old/.test(f), 'the age moved by the jump');
 
       // Past the portfolio mark's 200 s limit: STALE in the dialog; the confirm is refused and the plan offered again
       // once the simulator has sent a fresh mark.

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/cli.js';
 import { deadPort, simulatorsPerTest } from '../support/sim-rig.js';
+import { connectApi, disconnectAll } from '../sim/helpers.js';
 
 const sim = simulatorsPerTest();
 
@@ -71,4 +72,17 @@ describe('a refused connection', () => {
       expect(performance.now() - started).toBeLessThan(10_000);
     }, 60_000);
   }
+
+  it('a client id another client holds: TWS answered, so the message names the id and does not ask whether TWS runs', async () => {
+    const s = await sim();
+    const holder = await connectApi(s.port, 76);
+    try {
+      const r = await runCli('report', '--port', String(s.port), '--client-id', '76', '--timeout', '20');
+      expect(r.code).toBe(3);
+      expect(r.err).toContain(`cannot connect to TWS at 127.0.0.1:${s.port}: client id 76 is already in use`);
+      expect(r.err).not.toContain('Is TWS or IB Gateway running');
+    } finally {
+      disconnectAll(holder.api);
+    }
+  }, 60_000);
 });

@@ -1,6 +1,6 @@
 // `report --replay`: the verdict (exit 5 or 0) and the alerts listed come from what the recording holds, never from
 // today's rules re-run on the replayed state (issue 15: a review shows what the operator saw).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -81,5 +81,15 @@ describe('report --replay judges by the recorded alerts', () => {
     const plain = await estimateOf();
     expect(plain).toBeDefined();
     expect(await estimateOf('--shock', 'px:STK=-7%')).toBe(plain);
+  }, 60_000);
+
+  it('refuses an --at before the recording starts (it printed an empty account and exited 0), naming the start', async () => {
+    const file = 'recordings/sample-multicurrency.jsonl';
+    const start = (JSON.parse(readFileSync(file, 'utf8').split('\n')[0]!) as { startedAt: string }).startedAt;
+    const before = new Date(Date.parse(start) - 3_600_000).toISOString();
+    const err: string[] = [];
+    const code = await main(['report', '--replay', file, '--at', before], { out: () => {}, err: (x) => err.push(x) });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toBe(`tws-risk report: --at ${before} is before the recording starts (${start}); nothing was recorded then`);
   }, 60_000);
 });

@@ -1,5 +1,6 @@
 // `tws-risk replay FILE` in a real terminal (tmux): opens a sample, seeks, steps, jumps between markers, refuses to trade.
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
@@ -14,6 +15,13 @@ afterAll(() => {
   if (hasTmux) server.kill();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/** The recorded time (UTC) of a gzip recording's last event, read from its raw lines. */
+function lastEventClock(file: string): string {
+  const lines = gunzipSync(readFileSync(file)).toString('utf8').trim().split('\n');
+  const last = lines.map((l) => JSON.parse(l) as { kind: string; event?: { receivedAt: number } }).findLast((o) => o.kind === 'event');
+  return new Date(last!.event!.receivedAt).toISOString().slice(11, 19);
+}
 
 /** The replay bar's position: "#452/1,020" as numbers. */
 function position(screen: string): { seq: number; last: number } {
@@ -72,7 +80,9 @@ describe('tws-risk replay in tmux', () => {
 
       // G goes to the end, g back to the start.
       await press(s, 'G');
-      await waitForScreen(s, (x) => /■ end/.test(x) && position(x).seq === 1020, 'the end');
+      const end = await waitForScreen(s, (x) => /■ end/.test(x) && position(x).seq === 1020, 'the end');
+      // The clock at the end is the last event's time (it read 00:00:00 once the end was reached by a seek).
+      expect(end).toContain(`■ end 1×  ${lastEventClock('recordings/flatten-disconnect.jsonl.gz')} UTC #1,020/1,020 100%`);
       await press(s, 'g');
       await waitForScreen(s, (x) => position(x).seq === 0, 'the start');
 

@@ -97,6 +97,8 @@ describe('ReplayPlayer', () => {
     await p.toEnd();
     expect(p.state.lastSeq).toBe(events.at(-1)!.seq);
     expect(p.status().ended).toBe(true);
+    // The end is read from the closing keyframe, after which no event follows: the clock still shows the last event's time.
+    expect(p.status().at).toBe(events.at(-1)!.receivedAt);
     await p.close();
   });
 

@@ -41,6 +41,10 @@ class FakeStdin extends EventEmitter {
     this.emit('readable');
     this.emit('data', data);
   };
+  // What a real stream reports before Ink reads the chunk (the console tells a paste from a key by it).
+  get readableLength(): number {
+    return this.data?.length ?? 0;
+  }
   read = (): string | null => {
     const d = this.data;
     this.data = null;

@@ -273,6 +273,8 @@ describe('arming', () => {
   it('arms only with the last four characters of the account, and expires', () => {
     expect(arm('trade', ACC, '4567', 1000, 5000)).toEqual({ armed: true, until: 6000, by: 'palette', at: 1000 });
     expect(arm('trade', ACC, '1234', 1000)).toEqual({ code: 'NOT_ARMED' });
+    // The refusal fits the console's flash line at 80 columns (it was cut before the command that arms).
+    expect(formatDenial({ code: 'NOT_ARMED' })).toBe('Refused: trading is not armed; arm it first with :trade.arm (NOT_ARMED)');
     expect(arm('readOnly', ACC, '4567', 1000)).toEqual({ code: 'READ_ONLY' });
     expect(arm('replay', ACC, '4567', 1000)).toEqual({ code: 'REPLAY_SOURCE' });
     const s = arm('trade', ACC, '4567', 1000, 5000);
@@ -298,14 +300,15 @@ describe('cancel planner', () => {
         status: 'Submitted' as const,
       },
     });
-    const { state } = book([mk(17, 1_000_001), mk(99, 7), mk(0, 0)]);
+    // A manual TWS order has no API order id: it is named by its permId, as the Orders pane shows it.
+    const { state } = book([mk(17, 1_000_001), mk(99, 7), { ...mk(0, 0), order: { ...mk(0, 0).order, permId: 1_000_000_004 } }]);
     expect(planCancel(state, { kind: 'order', orderId: 1_000_001 }, 17)).toMatchObject({ kind: 'order', orderId: 1_000_001 });
     const foreign = planCancel(state, { kind: 'order', orderId: 7 }, 17);
     expect(foreign).toMatchObject({ code: 'FOREIGN_ORDER', orderId: 7, clientId: 99 });
     // The refusal says whose order it is and how it can be cancelled, short enough for one line.
     expect(formatDenial(foreign as Denial)).toBe("Refused: order 7 is client 99's; use :trade.globalCancel or TWS (FOREIGN_ORDER)");
     const manual = planCancel(state, { kind: 'order', orderId: 0 }, 17);
-    expect(formatDenial(manual as Denial)).toBe('Refused: order 0 is a manual TWS order; use :trade.globalCancel or TWS (FOREIGN_ORDER)');
+    expect(formatDenial(manual as Denial)).toBe('Refused: order p1000000004 is a manual TWS order; use :trade.globalCancel or TWS (FOREIGN_ORDER)');
     expect(planCancel(state, { kind: 'client' }, 17)).toEqual({ kind: 'client', orderIds: [1_000_001] });
     expect(planCancel(state, { kind: 'global' }, 17)).toEqual({ kind: 'global', openOrders: 3, otherClients: 2 });
   });

@@ -107,6 +107,23 @@ describe('keys typed faster than one read', () => {
     await tui.write('3j');
     await tui.waitForFrame((f) => f.includes('▶3 Stress') && /^›Equities −30%/m.test(f), 'Stress focused, second row selected');
   });
+
+  it('takes lines pasted into the filter or the palette up to their Enter: the rest of the paste runs no command', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('/');
+    await tui.waitForFrame((f) => f.includes('Filter Positions:'), 'the filter line');
+    await tui.write('msft\rq3');
+    await tui.waitForFrame((f) => f.includes('filter msft') && !f.includes('Filter Positions:'), 'the pasted filter applied');
+    await tui.write(':');
+    await tui.waitForFrame((f) => /^:/m.test(f), 'the palette line');
+    await tui.write('view.freeze\rq4');
+    await tui.waitForFrame((f) => f.includes('FROZEN'), 'the pasted command run');
+    // A key typed on its own still acts: once 5 has focused Executions, the pasted q, 3 and 4 before it were dropped.
+    await tui.write('5');
+    await tui.waitForFrame((f) => f.includes('▶5 Executions'), 'Executions focused by a key of its own');
+    expect(onQuit).not.toHaveBeenCalled();
+  });
 });
 
 describe('quitting', () => {
@@ -143,6 +160,26 @@ describe('quitting', () => {
     await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
     await tui.write('y');
     await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
+  });
+
+  it('does not take a y pasted with an escape sequence or in a bracketed paste as the answer', async () => {
+    const armed = bookState({
+      extra: [{ type: 'operatorActed', action: 'armed', detail: { until: Date.UTC(2026, 10, 23, 15, 0), by: 'palette', account: ACCOUNT } }],
+    });
+    const store = new TestStore(armed, risk);
+    const onQuit = vi.fn();
+    const tui = renderApp(store, { columns: 80, rows: 24 }, { onQuit, trading: 'trade' });
+    open.push(tui);
+    await tui.waitForFrame((f) => / ARMED \d+m /.test(f), 'ARMED in the status bar');
+    await tui.write('q');
+    await tui.waitForFrame((f) => f.includes('Quit while trading is ARMED?'));
+    // Ink splits each of these reads into several inputs, the last a lone y: text copied with its colours
+    // (capture-pane -e), a y after a colour code, and a paste marked by the terminal.
+    for (const paste of [`${ESC}[0my`, `${ESC}[31mno${ESC}[0my`, `${ESC}[200~y${ESC}[201~`, `y${ESC}[0m`]) await tui.write(paste);
+    // Keys are handled in order: once n has closed the dialog, every pasted y before it has been answered.
+    await tui.write('n');
+    await tui.waitForFrame((f) => !f.includes('Quit while trading is ARMED?'), 'the dialog closed by n');
+    expect(onQuit).not.toHaveBeenCalled();
   });
 });
 

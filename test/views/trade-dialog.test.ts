@@ -126,14 +126,14 @@ describe('what the open dialog reads again on every publish', () => {
   it("each leg's mark with its age, STALE past its limit, and the live mark when it moved", () => {
     const d = tradeDialogReducer(undefined, { type: 'plan', plan: marked })!;
     expect(d.marks).toEqual(marked.marks);
-    expect(markCells(d, armed, T + 3_400)).toEqual([{ text: 'AAPL mark 187.2, 3 s old', slot: 'muted' }]);
+    expect(markCells(d, armed, T + 3_400)).toEqual([{ text: 'AAPL mark 187.20, 3 s old', slot: 'muted' }]);
     const stale = markCells(d, armed, T + 30_001)[0]!;
     expect(stale).toEqual({
-      text: 'AAPL mark 187.2, 30 s old: STALE (older than 30 s), confirming is refused and the plan offered again',
+      text: 'AAPL mark 187.20, 30 s old: STALE (older than 30 s), confirming is refused and the plan offered again',
       slot: 'dialog.danger',
     });
     const moved = reduce(armed, [{ type: 'priceTicked', conId: 265598, field: 'mark', price: dec('188'), delayed: false }], T + 20_000);
-    expect(markCells(d, moved, T + 21_000)[0]!.text).toBe('AAPL mark 187.2, 21 s old (now 188, 1 s old)');
+    expect(markCells(d, moved, T + 21_000)[0]!.text).toBe('AAPL mark 187.20, 21 s old (now 188.00, 1 s old)');
     // Once sent, the plan's marks are history: no live line.
     expect(markCells(tradeDialogReducer(d, { type: 'send' })!, armed, T + 1000)).toEqual([]);
   });

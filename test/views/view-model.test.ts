@@ -12,7 +12,7 @@ import type { ConsoleSnapshot } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { initialUi, reduceUi, type UiState } from '../../src/views/ui-state.js';
 import { reduce } from '../../src/model/reducer.js';
-import { buildViewModel, type ViewModel } from '../../src/views/view-model.js';
+import { buildViewModel, HELP_KEYS_WIDTH, type ViewModel } from '../../src/views/view-model.js';
 import { ACCOUNT, MSFT, T0, bookState } from '../support/book.js';
 import { EventLog, portfolio, stock } from '../support/events.js';
 
@@ -235,6 +235,21 @@ describe('layout', () => {
     expect(v.help?.title).toBe('Keys for Positions (? closes)');
   });
 
+  it('wraps a long description in help at 80 columns instead of cutting it: trade.arm says what to type', () => {
+    const v = vm(snapshot(bookState()), reduceUi(initialUi(), { type: 'command', command: 'help.toggle' }), { columns: 80, rows: 24 }, 'trade');
+    const lines = v.help!.lines;
+    for (const l of lines) expect(HELP_KEYS_WIDTH + l.text.length + (l.disabled && !l.continued ? l.disabled.length + 3 : 0)).toBeLessThanOrEqual(80);
+    const at = lines.findIndex((l) => l.keys === ':trade.arm');
+    const described = [
+      lines[at]!.text,
+      ...lines
+        .slice(at + 1)
+        .filter((l, i, rest) => rest.slice(0, i + 1).every((x) => x.continued))
+        .map((l) => l.text),
+    ];
+    expect(described.join(' ')).toContain('(type the last four characters of the account)');
+  });
+
   it('offers palette matches for every typed word, with the disabled ones saying why', () => {
     const ui = reduceUi(reduceUi(initialUi(), { type: 'command', command: 'palette.open' }), { type: 'text', text: 'cancel' });
     const v = vm(snapshot(bookState()), ui);
@@ -292,6 +307,16 @@ describe('the footer', () => {
     // Trading keys only where they work.
     expect(footer(vm(snap, initialUi({ focus: 'positions' })))).not.toContain('flatten');
     expect(footer(vm(snap, initialUi({ focus: 'positions' }), undefined, 'trade'))).toContain('X flatten');
+  });
+
+  it('keeps whole hints at 80 columns: one that does not fit is left out, never cut mid-word', () => {
+    const v = vm(snapshot(bookState()), initialUi({ focus: 'positions' }), { columns: 80, rows: 24 }, 'trade');
+    const text = footer(v).trimEnd();
+    expect(text.length).toBeLessThanOrEqual(80);
+    // Every key on the line is followed by its whole word, as in the full list at 200 columns.
+    const wide = footer(vm(snapshot(bookState()), initialUi({ focus: 'positions' }), { columns: 200, rows: 50 }, 'trade')).trimEnd();
+    expect(wide.startsWith(text)).toBe(true);
+    expect(wide.slice(text.length)).toMatch(/^ {2}\S/);
   });
 
   it('says the state the keys are in: help open, a filter on the pane, frozen, armed', () => {

@@ -489,7 +489,8 @@ export class ReplayPlayer implements ReplayControls {
 
   private noteEnd(summary: ReadSummary): void {
     this.lastSeqKnown = summary.lastSeq;
-    this.lastAtKnown = summary.lastAt;
+    // A read begun at the closing keyframe sees no event, so its lastAt is 0 (G showed 00:00:00): keep what we know.
+    if (summary.events > 0) this.lastAtKnown = summary.lastAt;
   }
 
   /** The next unplayed event, reading it if needed; undefined at the end (or a break, which sets the message). */

@@ -61,7 +61,8 @@ export const navigationCommands: CommandHandler = (ctx, command, arg) => {
       const v = ctx.vm();
       // Rows as last rendered; not when focus moved since (a key typed ahead of the render), to never mix panes.
       const list = v.focus === u.focus ? listContext(v, u.focus) : undefined;
-      const help = u.overlay?.kind === 'help' ? { rows: [], height: v.layout.bodyHeight, top: 0 } : undefined;
+      // Help moves from the top it shows: its state keeps G's 'to the end' unclamped, from which k or Ctrl-u went nowhere.
+      const help = u.overlay?.kind === 'help' ? { rows: [], height: v.layout.bodyHeight, top: v.help?.top ?? 0 } : undefined;
       ctx.dispatch({ type: 'command', command, ...((help ?? list) ? { list: help ?? list } : {}), ...(arg !== undefined ? { arg } : {}) });
       return true;
     }

@@ -1,6 +1,6 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
-import { useInput } from 'ink';
-import { useCallback, useRef } from 'react';
+import { useInput, useStdin } from 'ink';
+import { useCallback, useEffect, useRef } from 'react';
 import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
 
 /*
@@ -9,15 +9,26 @@ import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
  * keys. A key typed before a dialog opened is dropped: nothing typed ahead may answer a dialog (lazygit#2291).
  * A chunk typed into an open dialog is one unknown input, which the dialog swallows, except in a dialog that reads
  * typed text (the arming code, FLATTEN): there text and then Enter in one read (fast typing, paste, SSH batching)
- * are its text and its Enter, in order, and whatever follows that Enter is dropped. Such an Enter only submits the
- * text; no burst can confirm a plan, whose confirm key is another key in a dialog opened after the burst.
+ * are its text and its Enter, in order, and whatever follows that Enter is dropped; so in the palette and the filter
+ * line. Such an Enter only submits the text; no burst can confirm a plan, whose confirm key is another key in a
+ * dialog opened after the burst.
+ * Ink cuts a read at escape sequences and paste markers and drops the sequences it has no key for, so a `y` pasted
+ * with a colour code (`ESC[0my`) or inside a bracketed paste reaches us as a lone y. The read's length, taken before
+ * Ink reads it, tells it apart: in a dialog that does not read text, only Esc, Enter and the arrow and paging keys
+ * (none of which may confirm) act when their read carried more than the key itself. (This holds because the kitty
+ * keyboard protocol is not enabled: under it a lone y would arrive as the longer `ESC[121u`.)
  */
+
+/** Keys that only cancel, close or move, and arrive as escape sequences or control bytes longer than their input. */
+const NEVER_CONFIRM: ReadonlySet<string> = new Set(['esc', 'enter', 'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end']);
 
 export interface KeyQueueOptions {
   /** A dialog is open: a chunk is then one unknown input, which the dialog swallows whole. */
   readonly dialogOpen: () => boolean;
   /** The open dialog reads typed text: a chunk is then its text, up to and including the first Enter. */
   readonly dialogTakesText: () => boolean;
+  /** A text line (the palette, the filter) is open: a chunk is its text up to and including the first Enter, as in a text dialog. */
+  readonly lineOpen?: () => boolean;
   /** Changes whenever a dialog opens; keys queued under an older value are dropped. */
   readonly dialogEpoch: () => number;
   /** The console is quitting: drop whatever is left. */
@@ -25,8 +36,20 @@ export interface KeyQueueOptions {
 }
 
 export function useKeyQueue(handle: (key: string | undefined, text: string | undefined) => void, o: KeyQueueOptions): void {
-  const queue = useRef<{ key?: string; text?: string; epoch: number }[]>([]);
+  const queue = useRef<{ key?: string; text?: string; epoch: number; pasted: boolean }[]>([]);
   const draining = useRef(false);
+  const { stdin } = useStdin();
+  const readLength = useRef(0);
+  useEffect(() => {
+    // Prepended, so it runs before Ink's own listener reads (and empties) the buffer.
+    const onReadable = () => {
+      readLength.current = (stdin as NodeJS.ReadStream).readableLength ?? 0;
+    };
+    stdin.prependListener('readable', onReadable);
+    return () => {
+      stdin.removeListener('readable', onReadable);
+    };
+  }, [stdin]);
   const drain = useCallback(() => {
     const item = queue.current.shift();
     if (item === undefined || o.stopped()) {
@@ -34,18 +57,22 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       draining.current = false;
       return;
     }
-    if (item.epoch === o.dialogEpoch()) handle(item.key, item.text);
+    const swallowed = item.pasted && o.dialogOpen() && !o.dialogTakesText();
+    if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text);
     if (queue.current.length > 0) setImmediate(drain);
     else draining.current = false;
   }, [handle, o]);
 
   useInput((input, key) => {
     const epoch = o.dialogEpoch();
-    const chunk = !o.dialogOpen() ? chunkKeys(input, key) : o.dialogTakesText() ? chunkKeys(input, key, { untilEnter: true }) : undefined;
+    // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
+    const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
+    const chunk = o.dialogOpen() && !textLine ? undefined : chunkKeys(input, key, textLine ? { untilEnter: true } : {});
     const k = keyOf(input, key);
     const t = textOf(input, key);
     const items = chunk ?? [{ ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) }];
-    queue.current.push(...items.map((i) => ({ ...i, epoch })));
+    const pasted = readLength.current > [...input].length && !(k !== undefined && NEVER_CONFIRM.has(k));
+    queue.current.push(...items.map((i) => ({ ...i, epoch, pasted })));
     if (!draining.current) {
       draining.current = true;
       drain();

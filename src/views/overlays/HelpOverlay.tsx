@@ -1,10 +1,8 @@
 // The help overlay for the focused pane, generated from the binding table; unavailable commands are dimmed with why.
 import { Box, Text } from 'ink';
 import { useTheme } from '../context/theme.js';
-import { pad } from '../format.js';
-import type { ViewModel } from '../view-model.js';
-
-const KEYS_WIDTH = 22;
+import { pad, textWidth } from '../format.js';
+import { HELP_KEYS_WIDTH, type ViewModel } from '../view-model.js';
 
 export function HelpOverlay({ help, height }: { readonly help: NonNullable<ViewModel['help']>; readonly height: number }) {
   const theme = useTheme();
@@ -21,8 +19,8 @@ export function HelpOverlay({ help, height }: { readonly help: NonNullable<ViewM
           </Text>
         ) : (
           <Text key={i} wrap="truncate-end" {...(l.disabled ? theme.disabled : {})}>
-            <Text {...(l.disabled ? {} : theme.key)}>{pad(`  ${l.keys}`, KEYS_WIDTH)}</Text>
-            {l.disabled ? `(${l.disabled}) ` : ''}
+            <Text {...(l.disabled ? {} : theme.key)}>{pad(`  ${l.keys}`, HELP_KEYS_WIDTH)}</Text>
+            {l.disabled ? (l.continued ? ' '.repeat(textWidth(`(${l.disabled}) `)) : `(${l.disabled}) `) : ''}
             {l.text}
           </Text>
         ),

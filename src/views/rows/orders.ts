@@ -1,6 +1,6 @@
 // The Orders pane: open orders with status and the client id that placed them (0 = typed into TWS).
 import { contractLabel } from '../../model/contract.js';
-import { isTerminalStatus } from '../../model/orders.js';
+import { isTerminalStatus, orderName } from '../../model/orders.js';
 import type { OrderRow, PortfolioState } from '../../model/state.js';
 import { age, fitColumns, price, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
@@ -41,7 +41,7 @@ function orderRow(o: OrderRow, now: number): RowVM {
       kind: 'row',
       ...(done ? { slot: 'muted' as const } : {}),
       cells: {
-        order: { text: o.orderId > 0 ? String(o.orderId) : `p${o.permId}` },
+        order: { text: orderName(o.orderId, o.permId) },
         client: { text: o.clientId === 0 ? 'TWS' : String(o.clientId) },
         action: { text: info?.action ?? '?', ...(info?.action === 'BUY' ? { slot: 'pnl.gain' as const } : info ? { slot: 'pnl.loss' as const } : {}) },
         qty: { text: info ? quantity(info.totalQuantity) : '?' },

@@ -1,0 +1,111 @@
+// Text pasted in a real terminal (tmux paste-buffer): it never confirms a flatten dialog, and a pasted line runs no command after its Enter.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { T0 } from '../sim/helpers.js';
+import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+
+const server = tmuxServer('paste');
+const { dir, tmux, waitForScreen, press } = server;
+if (!hasTmux) console.warn('test/e2e/paste-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
+let control: ControlChannel | undefined;
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(() => {
+  control?.close();
+  if (hasTmux) server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Pastes `text` into the pane as one write, as a terminal's paste or `tmux paste-buffer` sends it. */
+function paste(session: string, text: string): void {
+  tmux('set-buffer', '-b', 'clip', text);
+  tmux('paste-buffer', '-b', 'clip', '-t', session);
+}
+
+describe('pasting into the console', () => {
+  it.skipIf(!hasTmux)(
+    'a y inside pasted text (after a colour code, in paste markers, before a reset) does not send the flatten; n then cancels it',
+    async () => {
+      const err = join(dir, 'stderr.txt');
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'p',
+        '-x',
+        '200',
+        '-y',
+        '50',
+        '-e',
+        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
+        '-e',
+        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}`,
+      );
+      await waitForScreen('p', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
+      const hello = /control channel (\d+)\), account (\S+)/.exec(readFileSync(err, 'utf8'));
+      expect(hello, 'the demo names its control channel and account').not.toBeNull();
+      control = await controlChannel(Number(hello![1]));
+      const before = await simSnapshot(control);
+      const tsla = before.positions.find((p) => p.symbol === 'TSLA' && p.secType === 'STK');
+      expect(tsla && Number(tsla.position)).not.toBe(0);
+
+      await press('p', ':');
+      await waitForScreen('p', (s) => /^:/m.test(s), 'the palette line');
+      await press('p', 'trade.arm', 'Enter');
+      await waitForScreen('p', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
+      await press('p', before.account.slice(-4), 'Enter');
+      await waitForScreen('p', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+
+      await press('p', '2', '/', 'TSLA', 'Enter');
+      await waitForScreen('p', (s) => /^›TSLA\s/m.test(s), 'TSLA selected');
+      await press('p', 'X');
+      // At 200x50 every line of the plan is on screen, so a lone y would send it.
+      await waitForScreen('p', (s) => /Flatten TSLA\?/.test(s) && /y sends/.test(s), 'the flatten confirmation');
+      for (const text of ['\u001b[0my', '\u001b[200~y\u001b[201~', 'y\u001b[0m', '\u001b[31mplease\u001b[0m y\n']) paste('p', text);
+      // Keys are handled in order: once n has cancelled, every pasted y before it has been answered.
+      await press('p', 'n');
+      const after = await waitForScreen('p', (s) => /cancel plan flat-|Flatten TSLA: sent/.test(s), 'the cancelled plan in the log (or the order sent)');
+      expect(after).not.toMatch(/Flatten TSLA: sent|confirm plan flat-|orders sent for plan/);
+      expect(after).toMatch(/cancel plan flat-/);
+      const now = await simSnapshot(control);
+      expect(now.positions.find((p) => p.conId === tsla!.conId)?.position).toBe(tsla!.position);
+      expect(now.openOrders).toEqual([]);
+    },
+    150_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'lines pasted into the filter line filter by the first and run nothing after it (a pasted q does not quit)',
+    async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'f',
+        '-x',
+        '80',
+        '-y',
+        '24',
+        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
+      );
+      await waitForScreen('f', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      await press('f', '/');
+      await waitForScreen('f', (s) => /Filter Positions:/.test(s), 'the filter line');
+      paste('f', 'AAPL\nq\n3\n');
+      await waitForScreen('f', (s) => /filter AAPL/.test(s), 'the filter applied');
+      // Keys are handled in order: once 5 has focused Executions, the pasted q and 3 before it have been dropped.
+      await press('f', '5');
+      const after = await waitForScreen('f', (s) => /▶5 Executions/.test(s) || /tws-risk demo: /.test(s), 'Executions focused (or the console gone)');
+      expect(after).toMatch(/▶5 Executions/);
+      expect(after).not.toMatch(/tws-risk demo: /);
+    },
+    150_000,
+  );
+});
