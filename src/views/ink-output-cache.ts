@@ -227,6 +227,12 @@ function preparedWrite(
 
 const blankCell = (cell: Cell): Cell => ({ ...cell, value: ' ', fullWidth: false });
 
+/*
+ * One blank cell for every empty cell of a drawn row (Ink makes 200 objects a row): cells are only ever replaced on the
+ * grid, never changed in place (Ink's applyWriteOperation, placeWrite and styledCharsToString only read them).
+ */
+const BLANK: Cell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) as readonly unknown[] });
+
 /** The rest of Ink's applyWriteOperation: the prepared lines placed on the rows being drawn, wide characters as Ink does. */
 function placeWrite(output: OutputLike, grid: (Cell[] | undefined)[], w: PreparedWrite): void {
   const { caches } = output;
@@ -282,9 +288,7 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
   let drawn = 0;
   for (let r = 0; r < height; r++) {
     if (sameKey(last?.keys[r], keys[r]!) && last!.rows[r] !== undefined) continue;
-    const row: Cell[] = [];
-    for (let x = 0; x < width; x++) row.push({ type: 'char', value: ' ', fullWidth: false, styles: [] });
-    grid[r] = row;
+    grid[r] = new Array<Cell>(width).fill(BLANK);
     drawn++;
   }
   if (drawn > 0) {
