@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type OutputFile, type Plugin } from 'esbuild';
+import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { loadParser, markEager } from './eager-compile.js';
 
 /*
@@ -98,6 +99,28 @@ const reactProduction: Plugin = {
 };
 
 /*
+ * Ink re-squashes every <Text> on every frame; src/views/ink-text-cache.ts edits its render-node-to-output.js so that a
+ * text node Yoga was not told of a change keeps its text. Should an Ink release change those lines, the build warns and
+ * the bundle keeps Ink's own file (slower, the same frames).
+ */
+const inkTextCache: Plugin = {
+  name: 'ink-text-cache',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const edited = cacheInkTextNodes(text);
+      if (edited === undefined)
+        return {
+          contents: text,
+          loader: 'js',
+          warnings: [{ text: 'ink: render-node-to-output.js changed; the bundle draws every text node each frame (slower)' }],
+        };
+      return { contents: edited, loader: 'js' };
+    });
+  },
+};
+
+/*
  * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
  * file beside itself). An ES module has neither, so each chunk defines them for its own location.
  */
@@ -134,7 +157,7 @@ export async function bundle(): Promise<number> {
     banner: { js: BANNER },
     // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
     external: ['react-devtools-core'],
-    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction],
+    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache],
     metafile: true,
     logLevel: 'warning',
     // Written below, once each chunk's functions are marked for eager compilation (scripts/eager-compile.ts).

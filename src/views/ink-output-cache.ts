@@ -64,19 +64,32 @@ interface Cell {
   readonly styles: readonly unknown[];
 }
 
+interface OutputCaches {
+  widths: Map<string, number>;
+  blockWidths: Map<string, number>;
+  styledChars: Map<string, unknown>;
+  getStyledChars(line: string): Cell[];
+  getStringWidth(text: string): number;
+  getWidestLine(text: string): number;
+}
+
 interface OutputLike {
-  caches: { widths: Map<string, number>; blockWidths: Map<string, number>; styledChars: Map<string, unknown> };
+  caches: OutputCaches;
   operations: Operation[];
   width: number;
   height: number;
   get(): { output: string; height: number };
   applyWriteOperation(output: (Cell[] | undefined)[], operation: Operation, clip: Clip | undefined): void;
+  sliceLineToColumns(line: string, from: number, to: number): string;
 }
 
 let installed: boolean | undefined;
 
-/** Rows drawn and rows reused since start (bench/render.ts reports them per frame); `reuse` off draws every row. */
-export const inkRowCache = { reuse: true, rowsDrawn: 0, rowsReused: 0 };
+/**
+ * Rows drawn and rows reused since start (bench/render.ts reports them per frame); `reuse` off draws every row as Ink
+ * does, `prepare` off applies each write with Ink's own applyWriteOperation (tests compare the three).
+ */
+export const inkRowCache = { reuse: true, prepare: true, rowsDrawn: 0, rowsReused: 0, writesPrepared: 0, writesReused: 0 };
 
 /*
  * Rows that did not change are not drawn again. Ink's Output.get() starts each frame from a blank 200x50 grid (10,000
@@ -111,6 +124,148 @@ function lineCount(text: string): number {
   return n;
 }
 
+/*
+ * A write's lines as they land on the grid: Ink's applyWriteOperation tokenises the write's text, serialises each of its
+ * lines again, slices them to the clip, runs the transformers (chalk) over each line and tokenises the result, for every
+ * write that reaches a drawn row, every frame; most writes are the text the frame before wrote at the same place. So
+ * the lines after clip and transform (cells and their widths) are kept per write, keyed as a row is (text, position,
+ * clip, transformers by identity), for the last two frames; only placing them on the grid is done again.
+ */
+interface PreparedLine {
+  readonly cells: readonly Cell[];
+  readonly widths: readonly number[];
+}
+
+interface PreparedWrite {
+  readonly opY: number;
+  readonly transformers: readonly unknown[];
+  /** x and y after clipping, and the lines still visible, each made on first use (a transformer runs only for a row drawn). */
+  readonly atX: number;
+  readonly atY: number;
+  readonly lines: readonly string[];
+  readonly made: (PreparedLine | undefined)[];
+}
+
+/** By text, then by position and clip. */
+const preparedWrites = new GenerationMap<string, Map<string, PreparedWrite>>();
+
+const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
+
+const isClipEmpty = (clip: Clip) =>
+  (clip.x1 !== undefined && clip.x2 !== undefined && clip.x1 >= clip.x2) || (clip.y1 !== undefined && clip.y2 !== undefined && clip.y1 >= clip.y2);
+
+/** Ink's applyWriteOperation (output.js 8.0) up to the placing of cells: the clip tests, slices and offsets; undefined when nothing shows. */
+function prepareWrite(
+  output: OutputLike,
+  op: Extract<Operation, { type: 'write' }>,
+  clip: Clip | undefined,
+  styledCharsToString: (cells: Cell[]) => string,
+): PreparedWrite | undefined {
+  const { text, transformers } = op;
+  let { x, y } = op;
+  const characterLines: Cell[][] = [[]];
+  for (const character of output.caches.getStyledChars(text)) {
+    if (character.value === '\n') characterLines.push([]);
+    else characterLines.at(-1)!.push(character);
+  }
+  let lines = characterLines.map((line) => styledCharsToString(line));
+  if (clip) {
+    if (isClipEmpty(clip)) return undefined;
+    const horizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
+    const vertically = typeof clip.y1 === 'number' && typeof clip.y2 === 'number';
+    if (horizontally) {
+      const width = output.caches.getWidestLine(text);
+      if (x + width < clip.x1! || x > clip.x2!) return undefined;
+    }
+    if (vertically) {
+      if (y + lines.length < clip.y1! || y > clip.y2!) return undefined;
+    }
+    if (horizontally) {
+      lines = lines.map((line) => {
+        const from = x < clip.x1! ? clip.x1! - x : 0;
+        const width = output.caches.getStringWidth(line);
+        const to = x + width > clip.x2! ? clip.x2! - x : width;
+        return output.sliceLineToColumns(line, from, to);
+      });
+      if (x < clip.x1!) x = clip.x1!;
+    }
+    if (vertically) {
+      const from = y < clip.y1! ? clip.y1! - y : 0;
+      const height = lines.length;
+      const to = y + height > clip.y2! ? clip.y2! - y : height;
+      lines = lines.slice(from, to);
+      if (y < clip.y1!) y = clip.y1!;
+    }
+  }
+  return { opY: op.y, transformers, atX: x, atY: y, lines, made: [] };
+}
+
+function preparedWrite(
+  output: OutputLike,
+  op: Extract<Operation, { type: 'write' }>,
+  clip: Clip | undefined,
+  styledCharsToString: (cells: Cell[]) => string,
+): PreparedWrite {
+  let at = preparedWrites.get(op.text);
+  if (at === undefined) {
+    at = new Map();
+    preparedWrites.set(op.text, at);
+  }
+  const where = `${op.x} ${op.y} ${clip?.x1} ${clip?.x2} ${clip?.y1} ${clip?.y2}`;
+  const found = at.get(where);
+  if (found && sameList(found.transformers, op.transformers)) {
+    inkRowCache.writesReused++;
+    return found;
+  }
+  inkRowCache.writesPrepared++;
+  // A write that shows nothing is remembered too (no lines), so that it is not prepared again. Another transformer at
+  // the same place replaces the entry: a Text drawn again has a new one, and the old one is not seen again.
+  const entry = prepareWrite(output, op, clip, styledCharsToString) ?? { opY: op.y, transformers: op.transformers, atX: 0, atY: 0, lines: [], made: [] };
+  at.set(where, entry);
+  return entry;
+}
+
+const blankCell = (cell: Cell): Cell => ({ ...cell, value: ' ', fullWidth: false });
+
+/*
+ * One blank cell for every empty cell of a drawn row (Ink makes 200 objects a row): cells are only ever replaced on the
+ * grid, never changed in place (Ink's applyWriteOperation, placeWrite and styledCharsToString only read them).
+ */
+const BLANK: Cell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, styles: Object.freeze([]) as readonly unknown[] });
+
+/** The rest of Ink's applyWriteOperation: the prepared lines placed on the rows being drawn, wide characters as Ink does. */
+function placeWrite(output: OutputLike, grid: (Cell[] | undefined)[], w: PreparedWrite): void {
+  const { caches } = output;
+  for (let index = 0; index < w.lines.length; index++) {
+    const currentLine = grid[w.atY + index];
+    if (!currentLine) continue;
+    let line = w.made[index];
+    if (line === undefined) {
+      let text = w.lines[index]!;
+      for (const transformer of w.transformers) text = (transformer as (s: string, i: number) => string)(text, index + w.atY - w.opY);
+      const cells = caches.getStyledChars(text);
+      line = { cells, widths: cells.map((c) => Math.max(1, caches.getStringWidth(c.value))) };
+      w.made[index] = line;
+    }
+    const { cells, widths } = line;
+    if (cells.length === 0) continue;
+    let offsetX = w.atX;
+    if (currentLine[offsetX]?.value === '' && offsetX > 0 && caches.getStringWidth(currentLine[offsetX - 1]?.value ?? '') > 1) {
+      currentLine[offsetX - 1] = blankCell(currentLine[offsetX - 1]!);
+    }
+    for (let i = 0; i < cells.length; i++) {
+      const character = cells[i]!;
+      currentLine[offsetX] = character;
+      const characterWidth = widths[i]!;
+      for (let offset = 1; offset < characterWidth; offset++) {
+        currentLine[offsetX + offset] = { type: 'char', value: offsetX < 0 ? ' ' : '', fullWidth: false, styles: character.styles };
+      }
+      offsetX += characterWidth;
+    }
+    if (currentLine[offsetX]?.value === '') currentLine[offsetX] = blankCell(currentLine[offsetX]!);
+  }
+}
+
 function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => string): { output: string; height: number } {
   const { width, height, operations } = output;
   const keys: unknown[][] = Array.from({ length: height }, () => []);
@@ -128,13 +283,12 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
     }
   });
   const last = previous?.width === width ? previous : undefined;
+  preparedWrites.nextGeneration();
   const grid: (Cell[] | undefined)[] = new Array<Cell[] | undefined>(height);
   let drawn = 0;
   for (let r = 0; r < height; r++) {
     if (sameKey(last?.keys[r], keys[r]!) && last!.rows[r] !== undefined) continue;
-    const row: Cell[] = [];
-    for (let x = 0; x < width; x++) row.push({ type: 'char', value: ' ', fullWidth: false, styles: [] });
-    grid[r] = row;
+    grid[r] = new Array<Cell>(width).fill(BLANK);
     drawn++;
   }
   if (drawn > 0) {
@@ -145,7 +299,11 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
       const to = Math.min(height, op.y + lineCount(op.text), clip?.y2 ?? height);
       for (let r = from; r < to; r++) {
         if (grid[r]) {
-          output.applyWriteOperation(grid, op, clip);
+          if (!inkRowCache.prepare) {
+            output.applyWriteOperation(grid, op, clip);
+            return;
+          }
+          placeWrite(output, grid, preparedWrite(output, op, clip, styledCharsToString));
           return;
         }
       }
@@ -187,7 +345,12 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     const { styledCharsToString } = (await importAnsiTokenize()) as {
       styledCharsToString?: (cells: Cell[]) => string;
     };
-    const byRows = typeof styledCharsToString === 'function' && typeof Output.prototype.applyWriteOperation === 'function' && Array.isArray(probe.operations);
+    const byRows =
+      typeof styledCharsToString === 'function' &&
+      typeof Output.prototype.applyWriteOperation === 'function' &&
+      typeof Output.prototype.sliceLineToColumns === 'function' &&
+      typeof probe.caches.getStyledChars === 'function' &&
+      Array.isArray(probe.operations);
     // get() is where a frame's writes are applied, the only reader of the caches.
     Output.prototype.get = function (this: OutputLike) {
       this.caches = shared;

@@ -1,6 +1,6 @@
-// Components on their own: a failing pane shows its error in place, the table marks selection without colour.
+// Components on their own: a failing pane shows its error in place, the table marks selection without colour, a memoised Text follows its cells.
 import { Text } from 'ink';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { PaneFrame } from '../../src/views/components/PaneFrame.js';
 import { Table } from '../../src/views/components/Table.js';
 import { fitColumns } from '../../src/views/format.js';
@@ -59,5 +59,54 @@ describe('Table', () => {
     open.push(tui);
     const frame = await tui.waitForFrame((f) => f.includes('SAP'));
     expect(frame.split('\n').slice(0, 3)).toEqual([' Name                     Value', ' AAPL                    -1,200', '›SAP                         +3']);
+  });
+});
+
+describe('Text (memoised)', () => {
+  it('draws a change of words or of style although equal lines are not rendered again', async () => {
+    const { Line } = await import('../../src/views/components/Line.js');
+    const { Text: MemoText } = await import('../../src/views/components/Text.js');
+    const { useState } = await import('react');
+    let renders = 0;
+    let set: ((cells: { text: string; slot?: 'risk.breach' | 'risk.ok' }[]) => void) | undefined;
+    let tick: (() => void) | undefined;
+    // Rendered again on every change of the scene, with a new list of cells each time.
+    function Probe({ cells }: { readonly cells: readonly { text: string; slot?: 'risk.breach' | 'risk.ok' }[] }) {
+      renders++;
+      return <Line cells={cells} />;
+    }
+    function Scene() {
+      const [cells, setCells] = useState<{ text: string; slot?: 'risk.breach' | 'risk.ok' }[]>([{ text: 'P&L ' }, { text: '+100', slot: 'risk.ok' }]);
+      const [n, setN] = useState(0);
+      set = setCells;
+      tick = () => setN((x) => x + 1);
+      return (
+        <>
+          <Probe cells={cells.map((c) => ({ ...c }))} />
+          <MemoText>{`tick ${n}`}</MemoText>
+        </>
+      );
+    }
+    // Colours on (the test's stdout is no terminal): a change of colour alone must reach the screen.
+    const { default: chalk } = await import('chalk');
+    const level = chalk.level;
+    chalk.level = 2;
+    onTestFinished(() => {
+      chalk.level = level;
+    });
+    const tui = renderTui(<Scene />, { columns: 40, rows: 5 });
+    open.push(tui);
+    await tui.waitForFrame((f) => f.includes('+100') && f.includes('tick 0'), 'the first frame');
+    const okFrame = tui.lastRawFrame();
+    tick!();
+    await tui.waitForFrame((f) => f.includes('tick 1'), 'the tick');
+    // The line was rendered again with equal cells: the same bytes on screen.
+    expect(tui.lastRawFrame().split('\n')[0]).toBe(okFrame.split('\n')[0]);
+    set!([{ text: 'P&L ' }, { text: '+100', slot: 'risk.breach' }]);
+    await tui.waitForFrame(() => tui.lastRawFrame().split('\n')[0] !== okFrame.split('\n')[0], 'the new colour');
+    expect(tui.lastFrame()).toContain('+100');
+    set!([{ text: 'P&L ' }, { text: '-250', slot: 'risk.breach' }]);
+    await tui.waitForFrame((f) => f.includes('-250'), 'the new words');
+    expect(renders).toBeGreaterThanOrEqual(4);
   });
 });

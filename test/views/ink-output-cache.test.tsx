@@ -4,7 +4,10 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inkRowCache, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
 import { bookState } from '../support/book.js';
-import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
+import { Box } from 'ink';
+import { useState } from 'react';
+import { Text } from '../../src/views/components/Text.js';
+import { TestStore, renderApp, renderTui, type Tui } from '../support/render-tui.js';
 
 interface OutputProto {
   get(this: unknown): { output: string; height: number };
@@ -55,10 +58,11 @@ describe('ink row cache', () => {
     await tui.waitForFrame((f) => f.includes('231.25'), 'the new AAPL mark');
     const drawn = inkRowCache.rowsDrawn - drawn0;
     const reused = inkRowCache.rowsReused - reused0;
-    // One frame of 50 rows: the AAPL row, its totals and the figures that follow it, not the whole screen.
+    // One frame of 50 rows: the AAPL row, its totals and the figures that follow it, not the whole screen. Lines whose
+    // words and styles did not change are not rendered again (components/Text.tsx), so their rows are reused too.
     expect(drawn + reused).toBe(50);
     expect(drawn).toBeGreaterThan(0);
-    expect(drawn).toBeLessThan(25);
+    expect(drawn).toBeLessThanOrEqual(6);
 
     tui.resize(120, 40);
     await tui.waitForFrame((f) => f.split('\n').length === 40 && f.split('\n').every((l) => l.length <= 120), 'the 120x40 layout');
@@ -71,5 +75,54 @@ describe('ink row cache', () => {
     expect(checks.length).toBeGreaterThan(4);
     const differing = checks.filter((c) => !c.same);
     expect(differing.map((c) => ({ cached: c.cached.split('\n'), whole: c.whole.split('\n') }))).toEqual([]);
+  });
+
+  it('places wide characters, clipped and overlapping, as Ink does, and reuses the writes of unchanged lines', async () => {
+    // Two clipped columns side by side: wide characters cut by the clip's edge, and rows that change under them.
+    let set: ((n: number) => void) | undefined;
+    const lines = (n: number) => [`行 ${n} 日本語テキスト📈 wide`, `row ${n % 2 ? '漢字' : 'ab'} 表 ${'x'.repeat(n)}`, 'still 📈📈 unchanged 日本'];
+    function Scene() {
+      const [n, setN] = useState(0);
+      set = setN;
+      return (
+        <Box flexDirection="row">
+          <Box width={13} overflow="hidden" flexDirection="column">
+            {lines(n).map((l, i) => (
+              <Text key={i} wrap="truncate-end" color={i === 1 && n % 2 ? 'red' : 'green'}>
+                {l}
+              </Text>
+            ))}
+          </Box>
+          <Box width={9} overflow="hidden" flexDirection="column" marginLeft={-1}>
+            {lines(n + 1).map((l, i) => (
+              <Text key={i}>{l}</Text>
+            ))}
+          </Box>
+          <Text>{`| ${n} 표`}</Text>
+        </Box>
+      );
+    }
+    const checked = checks.length;
+    const reused0 = inkRowCache.writesReused;
+    const tui = renderTui(<Scene />, { columns: 40, rows: 8 });
+    try {
+      await tui.waitForFrame((f) => f.includes('| 0'), 'the first frame');
+      for (let n = 1; n <= 6; n++) {
+        set!(n);
+        await tui.waitForFrame((f) => f.includes(`| ${n} `), `frame ${n}`);
+        if (n === 3) {
+          tui.resize(30, 8);
+          await tui.waitForFrame((f) => f.split('\n').every((l) => l.length <= 30), 'the narrower terminal');
+        }
+      }
+    } finally {
+      tui.unmount();
+    }
+    const frames = checks.slice(checked);
+    expect(frames.length).toBeGreaterThan(6);
+    expect(frames.filter((c) => !c.same).map((c) => ({ cached: c.cached.split('\n'), whole: c.whole.split('\n') }))).toEqual([]);
+    // The unchanged line's writes were placed from what the frame before prepared.
+    expect(inkRowCache.writesReused - reused0).toBeGreaterThan(0);
+    expect(frames.at(-1)!.whole).toContain('表');
   });
 });

@@ -1,5 +1,6 @@
 // What the root error boundary shows when the console itself fails to render: the error, and the quit key still works.
-import { Box, Text, useApp } from 'ink';
+import { Box, useApp } from 'ink';
+import { Text } from './Text.js';
 import { useCallback, useMemo, useRef } from 'react';
 import { keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
 import { keyLabel } from '../../keymap/keys.js';

@@ -1,5 +1,5 @@
 // A pane that throws shows its message in place and the rest keeps running (STYLE.md "A failing pane"); also the root's.
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import { Component, type ReactNode } from 'react';
 
 interface Props {

@@ -1,5 +1,5 @@
 // One terminal line of styled cells, truncated at the edge (one <Text> per line keeps Ink's layout cheap, ink#401).
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import { useTheme } from '../context/theme.js';
 import type { Cell } from '../rows/common.js';
 import type { Slot } from '../theme.js';

@@ -1,5 +1,6 @@
 // A pane: a title line (number, name, facts; inverse and marked ▶ when focused) over its content, in a fixed box.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { memo, type ReactNode } from 'react';
 import { useTheme } from '../context/theme.js';
 import { renderPane } from '../panes/registry.js';

@@ -1,5 +1,6 @@
 // A replayed trading dialog as a strip under the panes: what the operator was asked, without hiding what they saw.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { useTheme } from '../context/theme.js';
 import type { ViewModel } from '../view-model.js';
 import { Line } from './Line.js';

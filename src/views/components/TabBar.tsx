@@ -1,5 +1,5 @@
 // The tab bar, shown while some panes are hidden: every pane with its digit, the focused one marked [like this].
-import { Text } from 'ink';
+import { Text } from './Text.js';
 import type { PaneId } from '../../keymap/bindings.js';
 import { useTheme } from '../context/theme.js';
 

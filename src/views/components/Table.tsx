@@ -1,5 +1,6 @@
 // A list pane's table: header, the visible rows only (each memoised by its id), or a sentence when empty.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from './Text.js';
 import { Fragment, memo } from 'react';
 import { useTheme } from '../context/theme.js';
 import { COLUMN_GAP, layoutCells, layoutLine, type ColumnSpec } from '../format.js';

@@ -1,5 +1,6 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
-import { Box, Text, render, useApp, type Instance } from 'ink';
+import { Box, render, useApp, type Instance } from 'ink';
+import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
 import { keyLabel } from '../../keymap/keys.js';

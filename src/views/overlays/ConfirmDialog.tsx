@@ -1,5 +1,6 @@
 // The one dialog host: a boxed question whose safe answer is the default; keys it does not handle are swallowed.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { Line } from '../components/Line.js';
 import { useTheme } from '../context/theme.js';
 import type { ViewModel } from '../view-model.js';

@@ -1,5 +1,6 @@
 // The detail view: a row in full over the panes' body, wrapped by the view model, scrolled by the list keys.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { Line } from '../components/Line.js';
 import { useTheme } from '../context/theme.js';
 import type { ViewModel } from '../view-model.js';

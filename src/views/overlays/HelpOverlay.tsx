@@ -1,5 +1,6 @@
 // The help overlay for the focused pane, generated from the binding table; unavailable commands are dimmed with why.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
 import { pad, textWidth } from '../format.js';
 import { HELP_KEYS_WIDTH, type ViewModel } from '../view-model.js';

@@ -1,5 +1,6 @@
 // The command palette: a ":" line and the matching commands (dangerous and rare ones live here), disabled ones dimmed.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
 import { pad } from '../format.js';
 import { PALETTE_ROWS, type ViewModel } from '../view-model.js';

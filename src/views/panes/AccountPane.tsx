@@ -1,5 +1,6 @@
 // Account pane: reported values per segment beside our estimate, with ages; the margin band as a word; cash by currency.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
 import { Header, Row } from '../components/Table.js';
 import { BAND_SLOTS, type AccountVM } from '../rows/account.js';

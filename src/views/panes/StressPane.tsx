@@ -1,5 +1,6 @@
 // Stress pane: the scenario heat map with BREACH/WARN words, liquidation distances, and the P&L-vs-shock chart.
-import { Box, Text } from 'ink';
+import { Box } from 'ink';
+import { Text } from '../components/Text.js';
 import { Line } from '../components/Line.js';
 import { Table } from '../components/Table.js';
 import { useTheme } from '../context/theme.js';
