@@ -209,6 +209,135 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
 }
 
 /**
+ * One option over a scenario grid, as the grid lays it out: elements in runs that share (T, r, b, vol), and each
+ * element at one of a few spots (its slot). Across a grid only the spot move and the (vol, rate, horizon) run change,
+ * and a grid's columns take their spot from a short ladder (7 moves in the Risk Navigator's), so per option each
+ * slot's spot, escrowed spot and ln(S_escrowed/K) are computed once instead of once per element, and the run
+ * constants once per run; per element only d1, d2, the two Φ and the price are left. The expressions are
+ * gbsPrice's and the BAW pieces', in the same order, so every price is still the same double as the scalar
+ * pricer's (test/risk/pricing/batch.test.ts).
+ */
+export interface OptionLadder {
+  /** 1 for a call, 0 for a put; the strike. */
+  isCall: number;
+  K: number;
+  /** Per slot: the quoted spot (or futures price), the escrowed spot S − pvDividend (clamped at 0), ln(escrowed/K). */
+  readonly S: Float64Array;
+  readonly SE: Float64Array;
+  readonly LN: Float64Array;
+  /** Per element: its slot. */
+  slot: Int32Array;
+  /** Per run: its inputs and the end (exclusive) of its elements; runs are consecutive and start at element 0. */
+  readonly T: Float64Array;
+  readonly r: Float64Array;
+  readonly b: Float64Array;
+  readonly vol: Float64Array;
+  end: Int32Array;
+  runs: number;
+}
+
+/** Fills the per-slot spots of a ladder from `spot`: S = spot·(1 + move), as a batch's S would hold them. */
+export function ladderSlots(L: OptionLadder, spot: number, moves: Float64Array, slots: number, pvDividend: number): void {
+  const { S, SE, LN, K } = L;
+  for (let u = 0; u < slots; u++) {
+    const s = spot * (1 + moves[u]!);
+    const se = escrowedSpot(s, pvDividend);
+    S[u] = s;
+    SE[u] = se;
+    LN[u] = Math.log(se / K);
+  }
+}
+
+/** European prices (BSM / Black-76 by carry) of every element of the ladder into out (the same doubles as europeanPriceBatch). */
+export function europeanLadder(out: Float64Array, L: OptionLadder): void {
+  const { SE, LN, slot, T, r, b, vol, end } = L;
+  const call = L.isCall === 1;
+  const k = L.K;
+  let e = 0;
+  for (let run = 0; run < L.runs; run++) {
+    const t = T[run]!,
+      ri = r[run]!,
+      bi = b[run]!,
+      v = vol[run]!;
+    const stop = end[run]!;
+    const vs = v * Math.sqrt(t);
+    if (!(t > 0 && vs > 0)) {
+      for (; e < stop; e++) out[e] = gbsPrice(call, SE[slot[e]!]!, k, t, ri, bi, v);
+      continue;
+    }
+    const dfr = Math.exp(-ri * t);
+    const dfb = Math.exp((bi - ri) * t);
+    const drift = (bi + 0.5 * v * v) * t;
+    for (; e < stop; e++) {
+      const u = slot[e]!;
+      const d1 = (LN[u]! + drift) / vs;
+      out[e] = bsmFromD(call, SE[u]!, k, dfb, dfr, d1, d1 - vs);
+    }
+  }
+}
+
+/**
+ * American prices (Barone-Adesi-Whaley on the escrowed spot, floored at intrinsic on the quoted spot) of every
+ * element of the ladder into out: americanPriceBatch's expressions, with the boundary solved once per run (and only
+ * when an element of the run needs it, as there).
+ */
+export function americanLadder(out: Float64Array, L: OptionLadder): void {
+  const { S, SE, LN, slot, T, r, b, vol, end } = L;
+  const call = L.isCall === 1;
+  const k = L.K;
+  let e = 0;
+  for (let run = 0; run < L.runs; run++) {
+    const t = T[run]!,
+      ri = r[run]!,
+      bi = b[run]!,
+      v = vol[run]!;
+    const stop = end[run]!;
+    const early = bawEarlyExercise(call, t, ri, bi, v);
+    let solved = false;
+    const vs = v * Math.sqrt(t);
+    const regular = t > 0 && vs > 0;
+    let dfr = 0,
+      dfb = 0,
+      drift = 0;
+    if (regular) {
+      dfr = Math.exp(-ri * t);
+      dfb = Math.exp((bi - ri) * t);
+      drift = (bi + 0.5 * v * v) * t;
+    }
+    let boundary = NaN,
+      coefficient = 0,
+      exponent = NaN,
+      lnBoundary = NaN;
+    for (; e < stop; e++) {
+      const u = slot[e]!;
+      const s = S[u]!,
+        se = SE[u]!;
+      const american = early && se > 0;
+      if (american && !solved) {
+        exponent = bawExponent(call, t, ri, bi, v);
+        boundary = bawBoundary(call, k, t, ri, bi, v, exponent);
+        coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+        lnBoundary = Math.log(boundary / k);
+        solved = true;
+      }
+      let model: number;
+      if (american && boundary > 0 && (call ? se >= boundary : se <= boundary)) {
+        model = intrinsic(call, se, k);
+      } else {
+        let european: number;
+        if (regular) {
+          const d1 = (LN[u]! + drift) / vs;
+          european = bsmFromD(call, se, k, dfb, dfr, d1, d1 - vs);
+        } else european = gbsPrice(call, se, k, t, ri, bi, v);
+        if (!american || !(boundary > 0)) model = Math.max(european, intrinsic(call, se, k));
+        else model = european + coefficient * exp(exponent * (LN[u]! - lnBoundary));
+      }
+      out[e] = Math.max(model, intrinsic(call, s, k));
+    }
+  }
+}
+
+/**
  * The yardstick for the benchmark's "revaluations per second vs a bare Float64Array Black-Scholes loop"
  * ratio (target ≥ 0.5): textbook BSM with yield q, same Φ, no carry generalisation, no escrowed
  * dividends, no degenerate-input handling. Not for pricing: it returns NaN at T = 0 or vol = 0.
