@@ -1,5 +1,5 @@
 // Struct-of-arrays pricing kernels for the scenario grid, plus the bare loop the benchmark compares to.
-import { bawBoundary, bawCoefficient, bawEarlyExercise, bawExponent } from './american.js';
+import { bawCell, bawEarlyExercise, bawSolve } from './american.js';
 import { escrowedSpot, gbsPrice, intrinsic } from './black-scholes.js';
 import { exp } from './exp.js';
 import { cdfPair, normCdfPair } from './normal.js';
@@ -178,9 +178,15 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
     const se = escrowedSpot(s, pvDividend[i]!);
     const american = early && se > 0;
     if (american && !solved) {
-      exponent = bawExponent(call, t, ri, bi, v);
-      boundary = bawBoundary(call, k, t, ri, bi, v, exponent);
-      coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+      bawCell[0] = k;
+      bawCell[1] = t;
+      bawCell[2] = ri;
+      bawCell[3] = bi;
+      bawCell[4] = v;
+      bawSolve(call);
+      exponent = bawCell[5]!;
+      boundary = bawCell[6]!;
+      coefficient = bawCell[7]!;
       lnBoundary = Math.log(boundary / k);
       solved = true;
     }
@@ -197,7 +203,12 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
         lnSK = lnAt(p, se / k);
         const d1 = (lnSK + drift) / den;
         const d2 = d1 - vs;
-        european = bsmFromD(call, se, k, dfb, dfr, d1, d2);
+        // bsmFromD, written out: this kernel is past V8's inlining budget, and a call returns a heap number (16 bytes
+        // per price, 2.2 MB per rebuild of the benchmark grid).
+        cdfPair[0] = call ? d1 : -d2;
+        cdfPair[1] = call ? d2 : -d1;
+        normCdfPair();
+        european = call ? se * dfb * cdfPair[0]! - k * dfr * cdfPair[1]! : k * dfr * cdfPair[0]! - se * dfb * cdfPair[1]!;
       } else {
         european = gbsPrice(call, se, k, t, ri, bi, v);
       }
@@ -314,25 +325,40 @@ export function americanLadder(out: Float64Array, L: OptionLadder): void {
         se = SE[u]!;
       const american = early && se > 0;
       if (american && !solved) {
-        exponent = bawExponent(call, t, ri, bi, v);
-        boundary = bawBoundary(call, k, t, ri, bi, v, exponent);
-        coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+        bawCell[0] = k;
+        bawCell[1] = t;
+        bawCell[2] = ri;
+        bawCell[3] = bi;
+        bawCell[4] = v;
+        bawSolve(call);
+        exponent = bawCell[5]!;
+        boundary = bawCell[6]!;
+        coefficient = bawCell[7]!;
         lnBoundary = Math.log(boundary / k);
         solved = true;
       }
+      // intrinsic(), written out for the same reason as bsmFromD below.
+      const xe = call ? se - k : k - se;
+      const exercise = xe > 0 ? xe : 0;
       let model: number;
       if (american && boundary > 0 && (call ? se >= boundary : se <= boundary)) {
-        model = intrinsic(call, se, k);
+        model = exercise;
       } else {
         let european: number;
         if (regular) {
+          // bsmFromD, written out, as in americanPriceBatch.
           const d1 = (LN[u]! + drift) / vs;
-          european = bsmFromD(call, se, k, dfb, dfr, d1, d1 - vs);
+          const d2 = d1 - vs;
+          cdfPair[0] = call ? d1 : -d2;
+          cdfPair[1] = call ? d2 : -d1;
+          normCdfPair();
+          european = call ? se * dfb * cdfPair[0]! - k * dfr * cdfPair[1]! : k * dfr * cdfPair[0]! - se * dfb * cdfPair[1]!;
         } else european = gbsPrice(call, se, k, t, ri, bi, v);
-        if (!american || !(boundary > 0)) model = Math.max(european, intrinsic(call, se, k));
+        if (!american || !(boundary > 0)) model = Math.max(european, exercise);
         else model = european + coefficient * exp(exponent * (LN[u]! - lnBoundary));
       }
-      out[e] = Math.max(model, intrinsic(call, s, k));
+      const xq = call ? s - k : k - s;
+      out[e] = Math.max(model, xq > 0 ? xq : 0);
     }
   }
 }
