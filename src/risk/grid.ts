@@ -301,7 +301,8 @@ export function rebuildStressGrid(grid: StressGrid, state: PortfolioState): Upda
 }
 
 function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
-  rebuild(grid, readBook(state, grid.params));
+  // The positions that did not change are lent by the book this one replaces (readBook).
+  rebuild(grid, readBook(state, grid.params, grid.book));
   remember(grid, state);
   return { rebuilt: true, groups: grid.groups.length };
 }
