@@ -61,8 +61,8 @@ export interface StressGrid {
   initS: Float64Array;
   maintC: Float64Array;
   initC: Float64Array;
-  /** conId → positions that read it (itself; options read their underlying stock). */
-  dependents: Map<number, number[]>;
+  /** Underlying conId → the options that read it (besides itself, every position reads its own rows). */
+  optionsOn: Map<number, number[]>;
   scratch: Scratch;
   /** Index of each conId in Book.positions. */
   positionIndex: Map<number, number>;
@@ -159,20 +159,18 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.initS = buf.zeroed('initS', C * n);
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
-  const dependents = new Map<number, number[]>();
+  const optionsOn = new Map<number, number[]>();
   const positionIndex = new Map<number, number>();
-  const depend = (conId: number, i: number) => {
-    const list = dependents.get(conId);
-    if (list) list.push(i);
-    else dependents.set(conId, [i]);
-  };
   for (let i = 0; i < P; i++) {
     const p = book.positions[i]!;
     positionIndex.set(p.conId, i);
-    depend(p.conId, i);
-    if (p.cls.underlyingConId !== undefined) depend(p.cls.underlyingConId, i);
+    const und = p.cls.underlyingConId;
+    if (und === undefined) continue;
+    const list = optionsOn.get(und);
+    if (list) list.push(i);
+    else optionsOn.set(und, [i]);
   }
-  grid.dependents = dependents;
+  grid.optionsOn = optionsOn;
   grid.positionIndex = positionIndex;
   for (let c = 0; c < C; c++) {
     grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
@@ -332,7 +330,11 @@ const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isN
 
 function candidatesOf(grid: StressGrid, touched: readonly number[]): number[] {
   const out = new Set<number>();
-  for (const conId of touched) for (const i of grid.dependents.get(conId) ?? []) out.add(i);
+  for (const conId of touched) {
+    const own = grid.positionIndex.get(conId);
+    if (own !== undefined) out.add(own);
+    for (const i of grid.optionsOn.get(conId) ?? []) out.add(i);
+  }
   return [...out];
 }
 
