@@ -65,7 +65,7 @@ export interface StressGrid {
   optionsOn: Map<number, number[]>;
   scratch: Scratch;
   /** Index of each conId in Book.positions. */
-  positionIndex: Map<number, number>;
+  positionIndex: PositionIndex;
   /** The state maps last read, so an unchanged map is never scanned again. */
   seen: { portfolio?: PortfolioState['portfolio']; accountValues?: PortfolioState['accountValues']; fxRates?: PortfolioState['fxRates'] };
   /** Counters, for tests and the benchmark. */
@@ -85,6 +85,7 @@ type VectorName = 'pnl' | 'groupMaint' | 'groupInit' | 'pnlSum' | 'nlvSum' | 'ma
 export class GridBuffers {
   private readonly f64 = new Map<VectorName, Float64Array>();
   private i32 = new Int32Array(0);
+  private ids = new Float64Array(0);
 
   view(name: VectorName, length: number): Float64Array {
     let b = this.f64.get(name);
@@ -100,9 +101,40 @@ export class GridBuffers {
     return this.view(name, length).fill(0);
   }
 
+  conIds(length: number): Float64Array {
+    if (this.ids.length < length) this.ids = new Float64Array(length + (length >> 4));
+    return this.ids.length === length ? this.ids : this.ids.subarray(0, length);
+  }
+
   groupOf(length: number): Int32Array {
     if (this.i32.length < length) this.i32 = new Int32Array(length + (length >> 4));
     return this.i32.length === length ? this.i32 : this.i32.subarray(0, length);
+  }
+}
+
+/**
+ * Where each conId is in Book.positions, which is in conId order: a binary search over the conIds, instead of a map
+ * of every position built again on each rebuild.
+ */
+export class PositionIndex {
+  constructor(private readonly conIds: Float64Array) {}
+
+  get(conId: number): number | undefined {
+    const ids = this.conIds;
+    let lo = 0,
+      hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const x = ids[mid]!;
+      if (x === conId) return mid;
+      if (x < conId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  has(conId: number): boolean {
+    return this.get(conId) !== undefined;
   }
 }
 
@@ -160,10 +192,10 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
   const optionsOn = new Map<number, number[]>();
-  const positionIndex = new Map<number, number>();
+  const conIds = buf.conIds(P);
   for (let i = 0; i < P; i++) {
     const p = book.positions[i]!;
-    positionIndex.set(p.conId, i);
+    conIds[i] = p.conId;
     const und = p.cls.underlyingConId;
     if (und === undefined) continue;
     const list = optionsOn.get(und);
@@ -171,7 +203,7 @@ function rebuild(grid: StressGrid, book: Book): void {
     else optionsOn.set(und, [i]);
   }
   grid.optionsOn = optionsOn;
-  grid.positionIndex = positionIndex;
+  grid.positionIndex = new PositionIndex(conIds);
   for (let c = 0; c < C; c++) {
     grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
     grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
