@@ -110,7 +110,14 @@ const pairMaint = new Float64Array(pairN),
 const pairing = (scratch: Scratch) => {
   pairGroups.forEach((g, k) => strategyGroupRequirement(grid0.book, g, grid0.shockOf, pairN, grid0.params, pairValues[k]!, pairMaint, pairInit, scratch));
 };
+// A rebuild lends the positions whose rows did not change (readBook), as when a position opens or closes; the same
+// rebuild when every row and contract is a new object (the events reduced again, copied) reads and classifies every
+// position again: the cost when everything changed at once. Interleaved with the rest.
+const copied = book.events.map((e) => ('contract' in e ? ({ ...e, contract: { ...e.contract } } as FeedEvent) : e));
+const everyRow = [state, reduceAll(copied)];
+const everyRowGrid = buildStressGrid(state, shocks, params);
 const fullT = timed(),
+  everyRowT = timed(),
   bareT = timed(),
   freshT = timed(),
   readT = timed(),
@@ -121,6 +128,7 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
   time(keep ? bareT : undefined, () => bare.run());
   time(keep ? fullT : undefined, () => rebuildStressGrid(grid, state));
+  time(keep ? everyRowT : undefined, () => rebuildStressGrid(everyRowGrid, everyRow[(i + 1) % 2]!));
   time(keep ? pairT : undefined, () => pairing(grid0.scratch));
   time(keep ? planT : undefined, () => pairing(new Scratch()));
   time(keep ? readT : undefined, () => readBook(state, params));
@@ -277,6 +285,8 @@ report([
       minMs: round(Math.min(...fullT.wall)),
       maxMs: round(Math.max(...fullT.wall)),
       cpuMs: round(median(fullT.cpu)),
+      everyRowChangedMs: round(median(everyRowT.wall)),
+      everyRowChangedCpuMs: round(median(everyRowT.cpu)),
       cpuClock: hasSchedstat ? 'main thread (schedstat)' : 'process (cpuUsage)',
       freshBuildMs: round(median(freshT.wall)),
       peakRssMb: Math.round(peak5k),

@@ -169,8 +169,14 @@ export function baseCurrencyOf(state: PortfolioState): string {
   return state.baseCurrency ?? 'USD';
 }
 
-/** Reads the whole book from state. */
-export function readBook(state: PortfolioState, params: StressParams): Book {
+/**
+ * Reads the whole book from state. `previous`, a book read from an earlier state with the same params save `now`
+ * (the grid's, which a rebuild replaces), lends every position whose contract classifies the same and whose source
+ * rows are the very objects it was read from (the reducer keeps the identity of unchanged rows), at the same
+ * valuation clock and currency layout: readPosition of the same inputs, not read again. A position opened or closed
+ * rebuilds the grid, and every other position is then as it was.
+ */
+export function readBook(state: PortfolioState, params: StressParams, previous?: Book): Book {
   const baseCurrency = baseCurrencyOf(state);
   const rows = sortedRows(state);
   const classes = classifyPositions(
@@ -183,11 +189,31 @@ export function readBook(state: PortfolioState, params: StressParams): Book {
   const ledger = readLedger(state, baseCurrency, currencies, futures);
   const positions: BookPosition[] = [];
   const sources: PositionSources[] = [];
+  const lend =
+    previous !== undefined &&
+    previous.clockMs === clockOf(params) &&
+    previous.baseCurrency === baseCurrency &&
+    previous.currencies.join() === currencies.join() &&
+    previous.ledger.missingFx.join() === ledger.missingFx.join();
+  let from = 0; // both books are in conId order
   for (let i = 0; i < rows.length; i++) {
-    const src = sourcesOf(state, rows[i]!, classes[i]!);
-    const ci = ccyIndex.get(rows[i]!.contract.currency)!;
+    const row = rows[i]!;
+    const cls = classes[i]!;
+    if (lend) {
+      const old = previous.positions;
+      const conId = row.contract.conId;
+      while (from < old.length && old[from]!.conId < conId) from++;
+      const p = old[from];
+      if (p !== undefined && p.conId === conId && sameClass(p.cls, cls) && sourcesAre(state, row, cls, previous.sources[from]!)) {
+        sources.push(previous.sources[from]!);
+        positions.push(p);
+        continue;
+      }
+    }
+    const src = sourcesOf(state, row, cls);
+    const ci = ccyIndex.get(row.contract.currency)!;
     sources.push(src);
-    positions.push(readPosition(src, classes[i]!, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
+    positions.push(readPosition(src, cls, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
   }
   return {
     ...(state.account ? { account: state.account } : {}),
@@ -265,6 +291,39 @@ export function sourcesOf(state: PortfolioState, row: PortfolioRow, cls: Positio
     underlyingRow: und !== undefined ? state.portfolio.get(und) : undefined,
     dividends: und !== undefined ? state.dividends.get(und) : undefined,
   };
+}
+
+/** sameSources(sourcesOf(state, row, cls), b), without building the sources. */
+function sourcesAre(state: PortfolioState, row: PortfolioRow, cls: PositionClass, b: PositionSources): boolean {
+  if (row !== b.row) return false;
+  if (cls.kind !== 'option') return b.option === undefined && b.underlyingPrice === undefined && b.underlyingRow === undefined && b.dividends === undefined;
+  const und = cls.underlyingConId;
+  return (
+    state.options.get(cls.conId) === b.option &&
+    (und !== undefined ? state.prices.get(und) : undefined) === b.underlyingPrice &&
+    (und !== undefined ? state.portfolio.get(und) : undefined) === b.underlyingRow &&
+    (und !== undefined ? state.dividends.get(und) : undefined) === b.dividends
+  );
+}
+
+/** Two classifications of one contract that say the same in every field. */
+function sameClass(a: PositionClass, b: PositionClass): boolean {
+  return (
+    a === b ||
+    (a.conId === b.conId &&
+      a.assetClass === b.assetClass &&
+      a.kind === b.kind &&
+      a.driver === b.driver &&
+      a.symbol === b.symbol &&
+      a.currency === b.currency &&
+      a.groupKey === b.groupKey &&
+      a.underlyingConId === b.underlyingConId &&
+      a.model === b.model &&
+      a.broadIndex === b.broadIndex &&
+      a.highCapIndex === b.highCapIndex &&
+      a.fxFutureCurrency === b.fxFutureCurrency &&
+      a.segment === b.segment)
+  );
 }
 
 /** True when every source is the very same object (the reducer returns the same reference for unchanged rows). */

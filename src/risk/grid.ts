@@ -61,11 +61,11 @@ export interface StressGrid {
   initS: Float64Array;
   maintC: Float64Array;
   initC: Float64Array;
-  /** conId → positions that read it (itself; options read their underlying stock). */
-  dependents: Map<number, number[]>;
+  /** Underlying conId → the options that read it (besides itself, every position reads its own rows). */
+  optionsOn: Map<number, number[]>;
   scratch: Scratch;
   /** Index of each conId in Book.positions. */
-  positionIndex: Map<number, number>;
+  positionIndex: PositionIndex;
   /** The state maps last read, so an unchanged map is never scanned again. */
   seen: { portfolio?: PortfolioState['portfolio']; accountValues?: PortfolioState['accountValues']; fxRates?: PortfolioState['fxRates'] };
   /** Counters, for tests and the benchmark. */
@@ -85,6 +85,7 @@ type VectorName = 'pnl' | 'groupMaint' | 'groupInit' | 'pnlSum' | 'nlvSum' | 'ma
 export class GridBuffers {
   private readonly f64 = new Map<VectorName, Float64Array>();
   private i32 = new Int32Array(0);
+  private ids = new Float64Array(0);
 
   view(name: VectorName, length: number): Float64Array {
     let b = this.f64.get(name);
@@ -100,9 +101,40 @@ export class GridBuffers {
     return this.view(name, length).fill(0);
   }
 
+  conIds(length: number): Float64Array {
+    if (this.ids.length < length) this.ids = new Float64Array(length + (length >> 4));
+    return this.ids.length === length ? this.ids : this.ids.subarray(0, length);
+  }
+
   groupOf(length: number): Int32Array {
     if (this.i32.length < length) this.i32 = new Int32Array(length + (length >> 4));
     return this.i32.length === length ? this.i32 : this.i32.subarray(0, length);
+  }
+}
+
+/**
+ * Where each conId is in Book.positions, which is in conId order: a binary search over the conIds, instead of a map
+ * of every position built again on each rebuild.
+ */
+export class PositionIndex {
+  constructor(private readonly conIds: Float64Array) {}
+
+  get(conId: number): number | undefined {
+    const ids = this.conIds;
+    let lo = 0,
+      hi = ids.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const x = ids[mid]!;
+      if (x === conId) return mid;
+      if (x < conId) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return undefined;
+  }
+
+  has(conId: number): boolean {
+    return this.get(conId) !== undefined;
   }
 }
 
@@ -159,21 +191,19 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.initS = buf.zeroed('initS', C * n);
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
-  const dependents = new Map<number, number[]>();
-  const positionIndex = new Map<number, number>();
-  const depend = (conId: number, i: number) => {
-    const list = dependents.get(conId);
-    if (list) list.push(i);
-    else dependents.set(conId, [i]);
-  };
+  const optionsOn = new Map<number, number[]>();
+  const conIds = buf.conIds(P);
   for (let i = 0; i < P; i++) {
     const p = book.positions[i]!;
-    positionIndex.set(p.conId, i);
-    depend(p.conId, i);
-    if (p.cls.underlyingConId !== undefined) depend(p.cls.underlyingConId, i);
+    conIds[i] = p.conId;
+    const und = p.cls.underlyingConId;
+    if (und === undefined) continue;
+    const list = optionsOn.get(und);
+    if (list) list.push(i);
+    else optionsOn.set(und, [i]);
   }
-  grid.dependents = dependents;
-  grid.positionIndex = positionIndex;
+  grid.optionsOn = optionsOn;
+  grid.positionIndex = new PositionIndex(conIds);
   for (let c = 0; c < C; c++) {
     grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
     grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
@@ -301,7 +331,8 @@ export function rebuildStressGrid(grid: StressGrid, state: PortfolioState): Upda
 }
 
 function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
-  rebuild(grid, readBook(state, grid.params));
+  // The positions that did not change are lent by the book this one replaces (readBook).
+  rebuild(grid, readBook(state, grid.params, grid.book));
   remember(grid, state);
   return { rebuilt: true, groups: grid.groups.length };
 }
@@ -331,7 +362,11 @@ const same = (a: number, b: number) => a === b || (Number.isNaN(a) && Number.isN
 
 function candidatesOf(grid: StressGrid, touched: readonly number[]): number[] {
   const out = new Set<number>();
-  for (const conId of touched) for (const i of grid.dependents.get(conId) ?? []) out.add(i);
+  for (const conId of touched) {
+    const own = grid.positionIndex.get(conId);
+    if (own !== undefined) out.add(own);
+    for (const i of grid.optionsOn.get(conId) ?? []) out.add(i);
+  }
   return [...out];
 }
 

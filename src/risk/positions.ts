@@ -88,33 +88,77 @@ const FX_FUTURE_SYMBOLS = new Set([
   'USD',
 ]);
 
+/**
+ * What a classification was made from beyond the contract itself (whose fields the reducer never changes in place:
+ * an unchanged contract keeps its object), so a rebuild of the book classifies again only what could differ: the
+ * params' symbol lists and margin method, the held stock an option is written on, and whether the underlying has a
+ * group of its own. The key `symbol|currency` is built once per contract object.
+ */
+interface Remembered {
+  readonly key: string;
+  cls?: PositionClass;
+  stock?: number | undefined;
+  own?: boolean;
+  params?: readonly [readonly string[], readonly string[], readonly string[], boolean];
+}
+const remembered = new WeakMap<Contract, Remembered>();
+
+function rememberedOf(c: Contract): Remembered {
+  let m = remembered.get(c);
+  if (m === undefined) remembered.set(c, (m = { key: `${c.symbol}|${c.currency}` }));
+  return m;
+}
+
 /** Classifies every contract of the book; `held` are all the book's contracts (to link options to held stocks). */
 export function classifyPositions(contracts: readonly Contract[], params: StressParams): PositionClass[] {
+  const memo = contracts.map(rememberedOf);
   const stockBySymbol = new Map<string, number>();
-  for (const c of contracts) {
+  contracts.forEach((c, i) => {
     if (assetClassOf(c.secType) === 'STK') {
-      const key = `${c.symbol}|${c.currency}`;
+      const key = memo[i]!.key;
       const prev = stockBySymbol.get(key);
       // Two stocks with one symbol and currency (different listings): the lower conId wins, deterministically.
       if (prev === undefined || c.conId < prev) stockBySymbol.set(key, c.conId);
     }
-  }
+  });
   // Underlyings with derivatives on them get a group of their own; the portfolio-margin scan also needs
   // one per stock or index, since TIMS margins each underlying on its own (risk-model.md §2.1).
   const perSymbol = new Set<string>();
-  for (const c of contracts) {
+  contracts.forEach((c, i) => {
     const k = assetClassOf(c.secType);
-    if (k === 'OPT' || k === 'WAR' || k === 'FOP') perSymbol.add(`${c.symbol}|${c.currency}`);
-  }
+    if (k === 'OPT' || k === 'WAR' || k === 'FOP') perSymbol.add(memo[i]!.key);
+  });
   const scanEach = params.marginMethod === 'portfolio';
+  const ownGroup = (key: string, driver: AssetClass) => perSymbol.has(key) || (scanEach && (driver === 'STK' || driver === 'IND'));
   const ctx: Context = {
     stockBySymbol,
     index: new Set(params.indexSymbols),
     broad: new Set(params.broadIndexSymbols),
     highCap: new Set(params.highCapIndexSymbols),
-    ownGroup: (c, driver) => perSymbol.has(`${c.symbol}|${c.currency}`) || (scanEach && (driver === 'STK' || driver === 'IND')),
+    ownGroup: (c, driver) => ownGroup(`${c.symbol}|${c.currency}`, driver),
   };
-  return contracts.map((c) => classifyOne(c, ctx));
+  const { indexSymbols, broadIndexSymbols, highCapIndexSymbols } = params;
+  return contracts.map((c, i) => {
+    const m = memo[i]!;
+    const old = m.cls;
+    const stock = stockBySymbol.get(m.key);
+    if (
+      old !== undefined &&
+      m.params![0] === indexSymbols &&
+      m.params![1] === broadIndexSymbols &&
+      m.params![2] === highCapIndexSymbols &&
+      m.params![3] === scanEach &&
+      m.stock === stock &&
+      m.own === (old.driver !== undefined && ownGroup(m.key, old.driver))
+    )
+      return old;
+    const cls = classifyOne(c, ctx);
+    m.cls = cls;
+    m.stock = stock;
+    m.own = cls.driver !== undefined && ownGroup(m.key, cls.driver);
+    m.params = [indexSymbols, broadIndexSymbols, highCapIndexSymbols, scanEach];
+    return cls;
+  });
 }
 
 interface Context {

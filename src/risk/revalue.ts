@@ -1,6 +1,6 @@
 // Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
 import type { AssetClass } from '../model/contract.js';
-import { americanPriceBatch, europeanPriceBatch, type OptionBatch } from './pricing/batch.js';
+import { americanLadder, americanPriceBatch, europeanLadder, europeanPriceBatch, ladderSlots, type OptionBatch, type OptionLadder } from './pricing/batch.js';
 import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
@@ -228,6 +228,46 @@ export class Scratch {
     const live = new Set(groups.map((g) => g.key));
     for (const key of this.plans.keys()) if (!live.has(key)) this.plans.delete(key);
   }
+
+  /** The ladder plan of a price-move vector over `cols` (the vectors are read-only and shared, see positionShocks). */
+  ladderPlan(cols: ScenarioColumns, shock: Float64Array): LadderPlan {
+    const hit = this.plans_.get(shock);
+    if (hit && hit.cols === cols) return hit;
+    const plan = ladderPlan(cols, shock);
+    this.plans_.set(shock, plan);
+    return plan;
+  }
+
+  /** The ladder buffers, sized for `plan`, with its slots and run ends. */
+  ladder(plan: LadderPlan): OptionLadder {
+    let L = this.ladder_;
+    if (!L || L.S.length < plan.slots || L.T.length < plan.runs) {
+      const slots = Math.max(plan.slots, L?.S.length ?? 0),
+        runs = Math.max(plan.runs, L?.T.length ?? 0);
+      const f = (m: number) => new Float64Array(m);
+      L = this.ladder_ = {
+        isCall: 0,
+        K: NaN,
+        S: f(slots),
+        SE: f(slots),
+        LN: f(slots),
+        slot: plan.slot,
+        T: f(runs),
+        r: f(runs),
+        b: f(runs),
+        vol: f(runs),
+        end: plan.end,
+        runs: 0,
+      };
+    }
+    L.slot = plan.slot;
+    L.end = plan.end;
+    L.runs = plan.runs;
+    return L;
+  }
+
+  private readonly plans_ = new WeakMap<Float64Array, LadderPlan>();
+  private ladder_: OptionLadder | undefined;
 
   ensure(n: number, values = 0): void {
     if (this.values.length < values) this.values = new Float64Array(values);
@@ -567,9 +607,94 @@ function revalueLinear(
 }
 
 /**
- * Options: the price now is element 0 of the batch and every column that moves the option follows, in
- * `cols.order`; P&L = q·m·(model' − model now). The option's value per unit in each column (TWS's mark plus the
- * model's change, at least 0) goes to values[vat + j], for the requirement rules.
+ * Where an option's prices go in a grid (one plan per price-move vector and set of columns, shared by every option
+ * that moves with it): element 0 is the option now, then every column that moves the option, in `cols.order`, in
+ * runs of columns that shock vol, rates and days alike; each element at one of the distinct price moves (its slot,
+ * slot 0 the unmoved price).
+ */
+interface LadderPlan {
+  readonly cols: ScenarioColumns;
+  readonly moves: Float64Array;
+  readonly slots: number;
+  readonly elements: number;
+  /** Per element: its column (element 0: none) and its slot. */
+  readonly col: Int32Array;
+  readonly slot: Int32Array;
+  /** Per run (run 0 is element 0): the columns' vol move, vol term, days and rate shift; the end of its elements. */
+  readonly runs: number;
+  readonly vol: Float64Array;
+  readonly volTerm: Float64Array;
+  readonly days: Float64Array;
+  readonly rates: Float64Array;
+  readonly end: Int32Array;
+}
+
+/*
+ * A column moves an option when its price move, vol move, days or rates are not 0. The vol move an option sees is
+ * the column's, scaled by the term (volMoveAt), which is 0 only where the column's is 0, save a scaled move that
+ * underflows: ladderRuns reports that case and revalueOption then takes the per-element batch.
+ */
+function ladderPlan(cols: ScenarioColumns, shock: Float64Array): LadderPlan {
+  const { n, order, vol, volTerm, days, rates } = cols;
+  const col = new Int32Array(n + 1);
+  const slot = new Int32Array(n + 1);
+  const runVol = [0],
+    runTerm = [0],
+    runDays = [0],
+    runRates = [0],
+    end = [1];
+  const slotOf = new Map<number, number>([[0, 0]]);
+  const moves = [0];
+  let e = 1;
+  for (let i = 0; i < n; i++) {
+    const j = order[i]!;
+    const x = shock[j]!,
+      v = vol[j]!,
+      term = volTerm[j]!,
+      d = days[j]!,
+      dr = rates[j]!;
+    if (x === 0 && v === 0 && d === 0 && dr === 0) continue;
+    let u = slotOf.get(x);
+    if (u === undefined) {
+      u = moves.length;
+      slotOf.set(x, u);
+      moves.push(x);
+    }
+    const last = runVol.length - 1;
+    if (last === 0 || !(runVol[last] === v && runTerm[last] === term && runDays[last] === d && runRates[last] === dr)) {
+      runVol.push(v);
+      runTerm.push(term);
+      runDays.push(d);
+      runRates.push(dr);
+      end.push(e);
+    }
+    col[e] = j;
+    slot[e] = u;
+    e++;
+    end[end.length - 1] = e;
+  }
+  return {
+    cols,
+    moves: Float64Array.from(moves),
+    slots: moves.length,
+    elements: e,
+    col,
+    slot,
+    runs: runVol.length,
+    vol: Float64Array.from(runVol),
+    volTerm: Float64Array.from(runTerm),
+    days: Float64Array.from(runDays),
+    rates: Float64Array.from(runRates),
+    end: Int32Array.from(end),
+  };
+}
+
+/**
+ * Options: the price now and the price in every column that moves the option (P&L = q·m·(model' − model now)); the
+ * option's value per unit in each column (TWS's mark plus the model's change, at least 0) goes to values[vat + j],
+ * for the requirement rules. European and BAW prices come from the ladder kernels (a ladder plan per price-move
+ * vector, the spots and their logarithms once per option, the run constants once per run); the cash-dividend
+ * lattice from the per-element batch.
  */
 function revalueOption(
   book: Book,
@@ -582,6 +707,97 @@ function revalueOption(
   values: Float64Array,
   vat: number,
   scratch: Scratch,
+): void {
+  const model = p.cls.model!;
+  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
+  const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+  if (dividends && dividendsBeforeExpiry(dividends, T0)) {
+    return revalueOptionBatch(book, p, shock, cols, params, pnl, at, values, vat, scratch, dividends);
+  }
+  const n = cols.n;
+  const plan = scratch.ladderPlan(cols, shock);
+  const L = scratch.ladder(plan);
+  const futures = model === 'black76American';
+  const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
+  const iv = p.iv;
+  const termDays = T0 * 365;
+  const { T, r, b, vol } = L;
+  T[0] = T0;
+  r[0] = r0;
+  b[0] = futures ? 0 : r0;
+  vol[0] = iv;
+  for (let run = 1; run < plan.runs; run++) {
+    // volMoveAt, inlined: the column's move, scaled down for a term longer than the column's vol term.
+    const vj = plan.vol[run]!,
+      term = plan.volTerm[run]!;
+    const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
+    if (v === 0 && vj !== 0) return revalueOptionBatch(book, p, shock, cols, params, pnl, at, values, vat, scratch, undefined);
+    T[run] = T0 - plan.days[run]! / 365;
+    const rk = r0 + plan.rates[run]!;
+    r[run] = rk;
+    b[run] = futures ? 0 : rk;
+    vol[run] = iv * (1 + v);
+  }
+  const call = p.isCall,
+    strike = p.strike;
+  L.isCall = call;
+  L.K = strike;
+  ladderSlots(L, p.underlying, plan.moves, plan.slots, futures ? 0 : p.pvDividend);
+  const out = scratch.out;
+  const k = plan.elements;
+  if (model === 'bsmEuropean') europeanLadder(out, L);
+  else if (model === 'bsmAmerican' && call === 1) {
+    // A stock call priced on the escrowed spot with carry b = r never exercises early under BAW, so the American
+    // kernel would return max(European(S − pv), intrinsic(S)): the same value, computed directly.
+    europeanLadder(out, L);
+    const { S, slot } = L;
+    for (let e = 0; e < k; e++) {
+      const s = S[slot[e]!]!;
+      const exercise = s > strike ? s - strike : 0;
+      if (exercise > out[e]!) out[e] = exercise;
+    }
+  } else americanLadder(out, L);
+  writeOptionColumns(p, out, plan.col, k, n, pnl, at, values, vat);
+}
+
+/** P&L and value per column from the prices of the moving columns (element e at column col[e], element 0 now). */
+function writeOptionColumns(
+  p: BookPosition,
+  out: Float64Array,
+  col: Int32Array,
+  k: number,
+  n: number,
+  pnl: Float64Array,
+  at: number,
+  values: Float64Array,
+  vat: number,
+): void {
+  const now = out[0]!;
+  const qm = p.qty * p.multiplier;
+  const mark = p.price;
+  pnl.fill(0, at, at + n);
+  values.fill(mark > 0 ? mark : 0, vat, vat + n);
+  for (let e = 1; e < k; e++) {
+    const j = col[e]!;
+    pnl[at + j] = toQuanta(qm * (out[e]! - now));
+    const v = mark + (out[e]! - now);
+    values[vat + j] = v > 0 ? v : 0;
+  }
+}
+
+/** revalueOption through the per-element batch: the cash-dividend lattice, and a vol move that underflows. */
+function revalueOptionBatch(
+  book: Book,
+  p: BookPosition,
+  shock: Float64Array,
+  cols: ScenarioColumns,
+  params: StressParams,
+  pnl: Float64Array,
+  at: number,
+  values: Float64Array,
+  vat: number,
+  scratch: Scratch,
+  dividends: readonly Dividend[] | undefined,
 ): void {
   const n = cols.n;
   const { batch, out, col } = scratch;
@@ -627,8 +843,7 @@ function revalueOption(
   pvDividend.fill(pv, 0, k);
   K.fill(strike, 0, k);
   isCall.fill(call, 0, k);
-  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
-  if (dividends && dividendsBeforeExpiry(dividends, T0)) {
+  if (dividends) {
     cashDividendBatch(out, batch, k, T0, und, dividends);
   } else if (model === 'bsmEuropean') europeanPriceBatch(out, batch, k);
   else if (model === 'bsmAmerican' && call === 1) {
@@ -640,17 +855,7 @@ function revalueOption(
       if (exercise > out[e]!) out[e] = exercise;
     }
   } else americanPriceBatch(out, batch, k);
-  const now = out[0]!;
-  const qm = p.qty * p.multiplier;
-  const mark = p.price;
-  pnl.fill(0, at, at + n);
-  values.fill(mark > 0 ? mark : 0, vat, vat + n);
-  for (let e = 1; e < k; e++) {
-    const j = col[e]!;
-    pnl[at + j] = toQuanta(qm * (out[e]! - now));
-    const v = mark + (out[e]! - now);
-    values[vat + j] = v > 0 ? v : 0;
-  }
+  writeOptionColumns(p, out, col, k, n, pnl, at, values, vat);
 }
 
 /**

@@ -178,6 +178,58 @@ describe('incremental stress grid', () => {
     expectSameGrid(grid, buildStressGrid(state, shocks, params));
   });
 
+  it('a rebuild keeps the positions whose rows are the same objects and reads the rest again: it equals a fresh build', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const before = new Map(grid.book.positions.map((p) => [p.conId, p]));
+    // One update that opens a position and ticks underlying 3 (its stock and its options' model values).
+    const tick = underlyingTick(book, 3, 0.01, NOW + 4000, ++seq);
+    seq += tick.length;
+    const contract = { conId: 43, symbol: 'NEW2', secType: 'STK', currency: 'EUR' };
+    const open: FeedEvent = {
+      type: 'portfolioUpdated',
+      account: RISK_ACCOUNT,
+      contract,
+      position: new Decimal(7),
+      marketPrice: new Decimal(12),
+      marketValue: new Decimal(84),
+      ...at(NOW + 4000),
+    };
+    state = apply(state, [...tick, open]);
+    expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+    // The stock's own position reads its portfolio row, which a price tick leaves as it was; its options read the tick.
+    const u3 = book.underlyings[3]!;
+    const ticked = new Set(u3.options);
+    let kept = 0;
+    for (const p of grid.book.positions) {
+      const old = before.get(p.conId);
+      if (p.conId === 43) expect(old).toBeUndefined();
+      else if (ticked.has(p.conId)) {
+        // Read again: the options' model vol and underlying moved with the tick.
+        expect(p).not.toBe(old);
+        expect(p.underlying).not.toBe(old!.underlying);
+      } else if (p !== old) throw new Error(`position ${p.conId} was read again though none of its rows changed`);
+      else kept++;
+    }
+    expect(kept).toBe(grid.book.positions.length - 1 - u3.options.length);
+
+    // Closing underlying 5's stock: its options lose their held underlying (their class changes), so they are read
+    // again, priced on the underlying TWS sent with their model values.
+    const u5 = book.underlyings[5]!;
+    const stockRow = state.portfolio.get(u5.stock)!;
+    const close: FeedEvent = { type: 'portfolioUpdated', account: RISK_ACCOUNT, contract: stockRow.contract, position: new Decimal(0), ...at(NOW + 5000) };
+    state = apply(state, [close]);
+    const classes = new Map(grid.book.positions.map((p) => [p.conId, p.cls]));
+    expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    expectSameGrid(grid, buildStressGrid(state, shocks, params));
+    for (const id of u5.options) {
+      const p = grid.book.positions.find((x) => x.conId === id)!;
+      expect(classes.get(id)!.underlyingConId).toBe(u5.stock);
+      expect(p.cls.underlyingConId).toBeUndefined();
+    }
+  });
+
   it('a cash row in a new currency rebuilds the layout (the currency joins every scenario)', () => {
     let state = reduceAll(book.events);
     const grid = buildStressGrid(state, shocks, params);

@@ -64,6 +64,53 @@ export function bawBoundary(
   vol: number,
   exponent: number = bawExponent(isCall, T, r, b, vol),
 ): number {
+  cell[0] = K;
+  cell[1] = T;
+  cell[2] = r;
+  cell[3] = b;
+  cell[4] = vol;
+  cell[5] = exponent;
+  boundaryInCell(isCall, cell);
+  return cell[6]!;
+}
+
+/*
+ * Why the solve goes through a Float64Array: bawBoundary is too long for V8 to inline, and a call that is not
+ * inlined passes each double argument and its result as a heap number (the grid's 25,000 boundary solves per
+ * rebuild allocated about 1 MB that way). The wrappers write their inputs to a cell and are small enough to be
+ * inlined; the solve reads them back, so it is the same arithmetic on the same doubles.
+ */
+const cell = new Float64Array(8);
+
+/** bawSolve's cell: write K, T, r, b, vol at [0..4]; read the exponent at [5], S* at [6] and the coefficient at [7]. */
+export const bawCell = new Float64Array(8);
+
+/**
+ * bawExponent, bawBoundary and (at a positive boundary) bawCoefficient of the inputs in bawCell, the outputs in it:
+ * the same values as the three calls, without a heap number per argument.
+ */
+export function bawSolve(isCall: boolean): void {
+  const c = bawCell;
+  const K = c[0]!,
+    T = c[1]!,
+    r = c[2]!,
+    b = c[3]!,
+    vol = c[4]!;
+  const exponent = bawExponent(isCall, T, r, b, vol);
+  c[5] = exponent;
+  boundaryInCell(isCall, c);
+  const boundary = c[6]!;
+  c[7] = boundary > 0 ? bawCoefficient(isCall, boundary, K, T, r, b, vol, exponent) : 0;
+}
+
+/** bawBoundary of the inputs at c[0..5] (K, T, r, b, vol, exponent), written to c[6] (NaN when the iteration fails). */
+function boundaryInCell(isCall: boolean, c: Float64Array): void {
+  const K = c[0]!,
+    T = c[1]!,
+    r = c[2]!,
+    b = c[3]!,
+    vol = c[4]!,
+    exponent = c[5]!;
   const v2 = vol * vol;
   const sq = Math.sqrt(T);
   const vs = vol * sq;
@@ -89,7 +136,10 @@ export function bawBoundary(
   const Kdfr = K * dfr;
   const sign = isCall ? 1 : -1;
   for (let i = 0; i < MAX_NEWTON; i++) {
-    if (!(s > 0) || !Number.isFinite(s)) return NaN;
+    if (!(s > 0) || !Number.isFinite(s)) {
+      c[6] = NaN;
+      return;
+    }
     const d1 = (Math.log(s / K) + drift) / vs;
     const d2 = d1 - vs;
     const pdf = normPdf(d1);
@@ -108,19 +158,25 @@ export function bawBoundary(
       slope = -dfb * nm1 * (1 - 1 / qx) - (1 + (dfb * pdf) / vs) / qx;
     }
     const f = sign * (s - K) - rhs;
-    if (Math.abs(f) <= REL_TOL * K) return s;
+    if (Math.abs(f) <= REL_TOL * K) {
+      c[6] = s;
+      return;
+    }
     const f1 = sign - slope;
     const f2 = -((dfb * pdf) / (s * vs)) * (1 - 1 / qx + d1 / (qx * vs));
     // Halley's correction only while it is a small change to Newton's step (|f·f''| < f'^2).
     if (Math.abs(f * f2) < f1 * f1) {
       const step = (2 * f * f1) / (2 * f1 * f1 - f * f2);
       s -= step;
-      if (Math.abs(step) <= STEP_TOL * s) return s;
+      if (Math.abs(step) <= STEP_TOL * s) {
+        c[6] = s;
+        return;
+      }
     } else {
       s -= f / f1;
     }
   }
-  return NaN;
+  c[6] = NaN;
 }
 
 /** Early-exercise premium coefficient A2 (call) or A1 (put) at the boundary S*. */

@@ -1,5 +1,5 @@
 // Struct-of-arrays pricing kernels for the scenario grid, plus the bare loop the benchmark compares to.
-import { bawBoundary, bawCoefficient, bawEarlyExercise, bawExponent } from './american.js';
+import { bawCell, bawEarlyExercise, bawSolve } from './american.js';
 import { escrowedSpot, gbsPrice, intrinsic } from './black-scholes.js';
 import { exp } from './exp.js';
 import { cdfPair, normCdfPair } from './normal.js';
@@ -178,9 +178,15 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
     const se = escrowedSpot(s, pvDividend[i]!);
     const american = early && se > 0;
     if (american && !solved) {
-      exponent = bawExponent(call, t, ri, bi, v);
-      boundary = bawBoundary(call, k, t, ri, bi, v, exponent);
-      coefficient = boundary > 0 ? bawCoefficient(call, boundary, k, t, ri, bi, v, exponent) : 0;
+      bawCell[0] = k;
+      bawCell[1] = t;
+      bawCell[2] = ri;
+      bawCell[3] = bi;
+      bawCell[4] = v;
+      bawSolve(call);
+      exponent = bawCell[5]!;
+      boundary = bawCell[6]!;
+      coefficient = bawCell[7]!;
       lnBoundary = Math.log(boundary / k);
       solved = true;
     }
@@ -197,7 +203,12 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
         lnSK = lnAt(p, se / k);
         const d1 = (lnSK + drift) / den;
         const d2 = d1 - vs;
-        european = bsmFromD(call, se, k, dfb, dfr, d1, d2);
+        // bsmFromD, written out: this kernel is past V8's inlining budget, and a call returns a heap number (16 bytes
+        // per price, 2.2 MB per rebuild of the benchmark grid).
+        cdfPair[0] = call ? d1 : -d2;
+        cdfPair[1] = call ? d2 : -d1;
+        normCdfPair();
+        european = call ? se * dfb * cdfPair[0]! - k * dfr * cdfPair[1]! : k * dfr * cdfPair[0]! - se * dfb * cdfPair[1]!;
       } else {
         european = gbsPrice(call, se, k, t, ri, bi, v);
       }
@@ -205,6 +216,150 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
       else model = european + coefficient * exp(exponent * ((regular ? lnSK : Math.log(se / k)) - lnBoundary));
     }
     out[i] = Math.max(model, intrinsic(call, s, k));
+  }
+}
+
+/**
+ * One option over a scenario grid, as the grid lays it out: elements in runs that share (T, r, b, vol), and each
+ * element at one of a few spots (its slot). Across a grid only the spot move and the (vol, rate, horizon) run change,
+ * and a grid's columns take their spot from a short ladder (7 moves in the Risk Navigator's), so per option each
+ * slot's spot, escrowed spot and ln(S_escrowed/K) are computed once instead of once per element, and the run
+ * constants once per run; per element only d1, d2, the two Φ and the price are left. The expressions are
+ * gbsPrice's and the BAW pieces', in the same order, so every price is still the same double as the scalar
+ * pricer's (test/risk/pricing/batch.test.ts).
+ */
+export interface OptionLadder {
+  /** 1 for a call, 0 for a put; the strike. */
+  isCall: number;
+  K: number;
+  /** Per slot: the quoted spot (or futures price), the escrowed spot S − pvDividend (clamped at 0), ln(escrowed/K). */
+  readonly S: Float64Array;
+  readonly SE: Float64Array;
+  readonly LN: Float64Array;
+  /** Per element: its slot. */
+  slot: Int32Array;
+  /** Per run: its inputs and the end (exclusive) of its elements; runs are consecutive and start at element 0. */
+  readonly T: Float64Array;
+  readonly r: Float64Array;
+  readonly b: Float64Array;
+  readonly vol: Float64Array;
+  end: Int32Array;
+  runs: number;
+}
+
+/** Fills the per-slot spots of a ladder from `spot`: S = spot·(1 + move), as a batch's S would hold them. */
+export function ladderSlots(L: OptionLadder, spot: number, moves: Float64Array, slots: number, pvDividend: number): void {
+  const { S, SE, LN, K } = L;
+  for (let u = 0; u < slots; u++) {
+    const s = spot * (1 + moves[u]!);
+    const se = escrowedSpot(s, pvDividend);
+    S[u] = s;
+    SE[u] = se;
+    LN[u] = Math.log(se / K);
+  }
+}
+
+/** European prices (BSM / Black-76 by carry) of every element of the ladder into out (the same doubles as europeanPriceBatch). */
+export function europeanLadder(out: Float64Array, L: OptionLadder): void {
+  const { SE, LN, slot, T, r, b, vol, end } = L;
+  const call = L.isCall === 1;
+  const k = L.K;
+  let e = 0;
+  for (let run = 0; run < L.runs; run++) {
+    const t = T[run]!,
+      ri = r[run]!,
+      bi = b[run]!,
+      v = vol[run]!;
+    const stop = end[run]!;
+    const vs = v * Math.sqrt(t);
+    if (!(t > 0 && vs > 0)) {
+      for (; e < stop; e++) out[e] = gbsPrice(call, SE[slot[e]!]!, k, t, ri, bi, v);
+      continue;
+    }
+    const dfr = Math.exp(-ri * t);
+    const dfb = Math.exp((bi - ri) * t);
+    const drift = (bi + 0.5 * v * v) * t;
+    for (; e < stop; e++) {
+      const u = slot[e]!;
+      const d1 = (LN[u]! + drift) / vs;
+      out[e] = bsmFromD(call, SE[u]!, k, dfb, dfr, d1, d1 - vs);
+    }
+  }
+}
+
+/**
+ * American prices (Barone-Adesi-Whaley on the escrowed spot, floored at intrinsic on the quoted spot) of every
+ * element of the ladder into out: americanPriceBatch's expressions, with the boundary solved once per run (and only
+ * when an element of the run needs it, as there).
+ */
+export function americanLadder(out: Float64Array, L: OptionLadder): void {
+  const { S, SE, LN, slot, T, r, b, vol, end } = L;
+  const call = L.isCall === 1;
+  const k = L.K;
+  let e = 0;
+  for (let run = 0; run < L.runs; run++) {
+    const t = T[run]!,
+      ri = r[run]!,
+      bi = b[run]!,
+      v = vol[run]!;
+    const stop = end[run]!;
+    const early = bawEarlyExercise(call, t, ri, bi, v);
+    let solved = false;
+    const vs = v * Math.sqrt(t);
+    const regular = t > 0 && vs > 0;
+    let dfr = 0,
+      dfb = 0,
+      drift = 0;
+    if (regular) {
+      dfr = Math.exp(-ri * t);
+      dfb = Math.exp((bi - ri) * t);
+      drift = (bi + 0.5 * v * v) * t;
+    }
+    let boundary = NaN,
+      coefficient = 0,
+      exponent = NaN,
+      lnBoundary = NaN;
+    for (; e < stop; e++) {
+      const u = slot[e]!;
+      const s = S[u]!,
+        se = SE[u]!;
+      const american = early && se > 0;
+      if (american && !solved) {
+        bawCell[0] = k;
+        bawCell[1] = t;
+        bawCell[2] = ri;
+        bawCell[3] = bi;
+        bawCell[4] = v;
+        bawSolve(call);
+        exponent = bawCell[5]!;
+        boundary = bawCell[6]!;
+        coefficient = bawCell[7]!;
+        lnBoundary = Math.log(boundary / k);
+        solved = true;
+      }
+      // intrinsic(), written out for the same reason as bsmFromD below.
+      const xe = call ? se - k : k - se;
+      const exercise = xe > 0 ? xe : 0;
+      let model: number;
+      if (american && boundary > 0 && (call ? se >= boundary : se <= boundary)) {
+        model = exercise;
+      } else {
+        let european: number;
+        if (regular) {
+          // bsmFromD, written out, as in americanPriceBatch.
+          const d1 = (LN[u]! + drift) / vs;
+          const d2 = d1 - vs;
+          cdfPair[0] = call ? d1 : -d2;
+          cdfPair[1] = call ? d2 : -d1;
+          normCdfPair();
+          european = call ? se * dfb * cdfPair[0]! - k * dfr * cdfPair[1]! : k * dfr * cdfPair[0]! - se * dfb * cdfPair[1]!;
+        } else european = gbsPrice(call, se, k, t, ri, bi, v);
+        if (!american || !(boundary > 0)) model = Math.max(european, exercise);
+        else model = european + coefficient * exp(exponent * (LN[u]! - lnBoundary));
+      }
+      const xq = call ? s - k : k - s;
+      out[e] = Math.max(model, xq > 0 ? xq : 0);
+    }
   }
 }
 

@@ -1,7 +1,16 @@
 // Batch kernels: bit-identical to the scalar pricers, and fast relative to a bare Black-Scholes loop.
 import { describe, expect, it } from 'vitest';
 import { black76AmericanPrice, bsmAmericanPrice } from '../../../src/risk/pricing/american.js';
-import { americanPriceBatch, bareBsmLoop, europeanPriceBatch, type OptionBatch } from '../../../src/risk/pricing/batch.js';
+import {
+  americanLadder,
+  americanPriceBatch,
+  bareBsmLoop,
+  europeanLadder,
+  europeanPriceBatch,
+  ladderSlots,
+  type OptionBatch,
+  type OptionLadder,
+} from '../../../src/risk/pricing/batch.js';
 import { black76Price, bsmPrice } from '../../../src/risk/pricing/black-scholes.js';
 
 interface Leg {
@@ -151,6 +160,105 @@ describe('log(S/K) remembered from run to run', () => {
     americanPriceBatch(again, toBatch(b), b.length);
     expect(again).toEqual(first);
   });
+});
+
+describe('ladder kernels (one option: spots per slot, constants per run) equal the scalar pricers exactly', () => {
+  const MOVES = [0, -0.3, -0.2, -0.1, -0.05, 0.05, 0.1, 0.2, 0.3, -1, -1.2];
+  /** Runs of (T, r, q, vol) over the slots in a scrambled order, so no element's slot is its position. */
+  const runs = [
+    { T: 0.5, r: 0.05, q: 0, vol: 0.3 },
+    { T: 0.5, r: 0.05, q: 0, vol: 0.3 }, // the same inputs as the run before: its own constants and boundary
+    { T: 0.49, r: 0.06, q: 0.02, vol: 0.6 },
+    { T: 1.5, r: 0.01, q: 0.04, vol: 0.15 },
+    { T: 0, r: 0.05, q: 0, vol: 0.3 }, // expired: intrinsic
+    { T: 0.25, r: 0.05, q: 0, vol: 0 }, // zero vol: discounted forward payoff
+    { T: 0.25, r: -0.01, q: 0, vol: 0.4 }, // negative rate: no early exercise
+    { T: NaN, r: 0.05, q: 0, vol: 0.3 },
+  ];
+  const slotsOf = (run: number) => MOVES.map((_, u) => (u * 7 + run * 3) % MOVES.length);
+
+  function ladder(isCall: number, K: number, spot: number, pv: number, b76: boolean): OptionLadder {
+    const f = (n: number) => new Float64Array(n);
+    const slot: number[] = [];
+    const end: number[] = [];
+    runs.forEach((_, run) => {
+      slot.push(...slotsOf(run));
+      end.push(slot.length);
+    });
+    const L: OptionLadder = {
+      isCall,
+      K,
+      S: f(MOVES.length),
+      SE: f(MOVES.length),
+      LN: f(MOVES.length),
+      slot: Int32Array.from(slot),
+      T: Float64Array.from(runs, (x) => x.T),
+      r: Float64Array.from(runs, (x) => x.r),
+      b: Float64Array.from(runs, (x) => (b76 ? 0 : x.r - x.q)),
+      vol: Float64Array.from(runs, (x) => x.vol),
+      end: Int32Array.from(end),
+      runs: runs.length,
+    };
+    ladderSlots(L, spot, Float64Array.from(MOVES), MOVES.length, pv);
+    return L;
+  }
+
+  for (const [label, isCall, K, spot, pv, b76] of [
+    ['stock put with a dividend', 0, 100, 102, 2.5, false],
+    ['stock call', 1, 95, 102, 0, false],
+    ['deep stock put', 0, 150, 100, 0, false],
+    ['futures put', 0, 4000, 4100, 0, true],
+    ['futures call', 1, 4000, 3900, 0, true],
+  ] as const) {
+    it(`${label}: europeanLadder === bsmPrice / black76Price and americanLadder === the American pricers`, () => {
+      const L = ladder(isCall, K, spot, pv, b76);
+      const n = L.slot.length;
+      const eu = new Float64Array(n);
+      const am = new Float64Array(n);
+      europeanLadder(eu, L);
+      americanLadder(am, L);
+      let e = 0;
+      runs.forEach((x, run) => {
+        for (const u of slotsOf(run)) {
+          const S = spot * (1 + MOVES[u]!);
+          const right = isCall === 1 ? 'C' : 'P';
+          const wantEu = b76
+            ? black76Price({ right, F: S, K, T: x.T, r: x.r, vol: x.vol })
+            : bsmPrice({ right, S, K, T: x.T, r: x.r, q: x.q, pvDividend: pv, vol: x.vol });
+          const wantAm = b76
+            ? black76AmericanPrice({ right, F: S, K, T: x.T, r: x.r, vol: x.vol })
+            : bsmAmericanPrice({ right, S, K, T: x.T, r: x.r, q: x.q, pvDividend: pv, vol: x.vol });
+          // A negative futures price (move −120%) is clamped at 0 by the kernels (escrowedSpot) and is a NaN to black76Price.
+          if (!(b76 && S < 0)) {
+            expect(Object.is(eu[e], wantEu), `European run ${run} move ${MOVES[u]}: ${eu[e]} vs ${wantEu}`).toBe(true);
+            expect(Object.is(am[e], wantAm), `American run ${run} move ${MOVES[u]}: ${am[e]} vs ${wantAm}`).toBe(true);
+          }
+          e++;
+        }
+      });
+      // And element by element the same doubles as the per-element batch kernels, the clamped spots included.
+      const batch: OptionBatch = {
+        S: Float64Array.from(L.slot, (u) => L.S[u]!),
+        pvDividend: new Float64Array(n).fill(pv),
+        K: new Float64Array(n).fill(K),
+        T: Float64Array.from(L.slot, (_, i) => L.T[L.end.findIndex((x) => x > i)]!),
+        r: Float64Array.from(L.slot, (_, i) => L.r[L.end.findIndex((x) => x > i)]!),
+        b: Float64Array.from(L.slot, (_, i) => L.b[L.end.findIndex((x) => x > i)]!),
+        vol: Float64Array.from(L.slot, (_, i) => L.vol[L.end.findIndex((x) => x > i)]!),
+        isCall: new Uint8Array(n).fill(isCall),
+      };
+      const euBatch = new Float64Array(n);
+      const amBatch = new Float64Array(n);
+      europeanPriceBatch(euBatch, batch, n);
+      americanPriceBatch(amBatch, batch, n);
+      for (let i = 0; i < n; i++) {
+        expect(Object.is(eu[i], euBatch[i]), `European element ${i}: ${eu[i]} vs ${euBatch[i]}`).toBe(true);
+        expect(Object.is(am[i], amBatch[i]), `American element ${i}: ${am[i]} vs ${amBatch[i]}`).toBe(true);
+      }
+      // The early-exercise side is reached (a deep put prices at intrinsic somewhere), so the boundary path is covered.
+      if (label === 'deep stock put') expect(am.some((v, i) => v > eu[i]! + 1e-9)).toBe(true);
+    });
+  }
 });
 
 describe('bareBsmLoop, the benchmark yardstick', () => {
