@@ -1,5 +1,6 @@
 // American options on stocks paying discrete cash dividends: a CRR lattice with the dividend jumps (Vellekoop–Nieuwenhuis 2006).
-import { gbsPrice, intrinsic, type Dividend } from './black-scholes.js';
+import { intrinsic, type Dividend } from './black-scholes.js';
+import { cdfPair, normCdfPair } from './normal.js';
 import type { Greeks, OptionRight } from './types.js';
 
 /*
@@ -8,8 +9,9 @@ import type { Greeks, OptionRight } from './types.js';
  * (risk-model.md §3.3). Vellekoop & Nieuwenhuis ("Efficient pricing of derivatives on assets with discrete
  * dividends", Applied Mathematical Finance 13, 2006) keep one recombining tree on the stock price and let the
  * stock drop by D at the step of each ex-date: the value there is V(S) = max(exercise(S), V_after(S − D)), with
- * V_after interpolated across the nodes of that step. Interpolation here is cubic in ln S (the nodes are equally
- * spaced in ln S); below the lowest node it runs to the value at S = 0 (K for a put, 0 for a call).
+ * V_after interpolated across the nodes of that step. Interpolation here is cubic in S on the four nodes around
+ * S − D (the nodes are geometric, see jump()); below the lowest node it runs to the value at S = 0 (K for a put, 0
+ * for a call).
  *
  * Two standard refinements keep the step count, and with it the grid's cost, low (Broadie & Detemple 1996):
  * the last step is the Black-Scholes price over one step (no payoff kink inside the tree), and the answer is
@@ -54,6 +56,8 @@ interface TreeResult {
 
 let buffer = new Float64Array(0);
 let spare = new Float64Array(0);
+/** Cash dividend per layer of the tree being built (0: none), reused from tree to tree. */
+let divAt = new Float64Array(0);
 
 /**
  * One tree of n steps over [0, T], rooted m steps before now at S so that the time-0 layer holds m + 1 nodes
@@ -81,45 +85,68 @@ function tree(
   const pu = disc * p,
     pd = disc * (1 - p);
   const top = n + m;
-  // Dividends by layer: an ex-date between steps is taken at the nearest one (at least one step after now).
-  const divAt = new Map<number, number>();
-  for (const dv of dividends) {
-    if (!(dv.time > 0 && dv.time < T && dv.amount > 0)) continue;
-    const k = m + Math.min(n - 1, Math.max(1, Math.round(dv.time / dt)));
-    divAt.set(k, (divAt.get(k) ?? 0) + dv.amount);
-  }
   if (buffer.length < top + 1) {
     buffer = new Float64Array(top + 1);
     spare = new Float64Array(top + 1);
+    divAt = new Float64Array(top + 1);
+  }
+  // Dividends by layer: an ex-date between steps is taken at the nearest one (at least one step after now).
+  divAt.fill(0, 0, top + 1);
+  for (const dv of dividends) {
+    if (!(dv.time > 0 && dv.time < T && dv.amount > 0)) continue;
+    divAt[m + Math.min(n - 1, Math.max(1, Math.round(dv.time / dt)))]! += dv.amount;
   }
   const v = buffer;
   const u2 = u * u;
-  // The last step: the European price over one step on each node, floored at exercise. More than 8 one-step
-  // deviations from the strike the price is its limit (forward minus discounted strike, or 0) to within Φ(−8) ≈ 6e-16:
-  // only the few nodes near the strike need the normal CDF (it was 40% of a ladder's time).
+  /*
+   * The last step: the European price over one step on each node, floored at exercise. More than 8 one-step
+   * deviations from the strike the price is its limit (forward minus discounted strike, or 0) to within Φ(−8) ≈ 6e-16:
+   * only the few nodes near the strike need the normal CDF (it was 40% of a ladder's time). Near it, Black-Scholes
+   * over one step from what the tree already has: ln(s/K) = z·h, σ√dt = h, the discount factors of one step.
+   */
   let s = S * Math.pow(d, top - 1);
   const dfr = Math.exp(-r * dt),
     dfq = Math.exp(-q * dt);
   const lnK = Math.log(K);
   let z = (Math.log(s) - lnK) / h;
+  const shift = ((r - q + 0.5 * vol * vol) * dt) / h;
   for (let j = 0; j < top; j++, s *= u2, z += 2) {
     let e: number;
     if (z > 8) e = isCall ? s * dfq - K * dfr : 0;
     else if (z < -8) e = isCall ? 0 : K * dfr - s * dfq;
-    else e = gbsPrice(isCall, s, K, dt, r, r - q, vol);
+    else {
+      const d1 = z + shift;
+      cdfPair[0] = isCall ? d1 : -d1;
+      cdfPair[1] = isCall ? d1 - h : h - d1;
+      normCdfPair();
+      e = isCall ? s * dfq * cdfPair[0]! - K * dfr * cdfPair[1]! : K * dfr * cdfPair[1]! - s * dfq * cdfPair[0]!;
+    }
     const x = intrinsic(isCall, s, K);
     v[j] = e > x ? e : x;
   }
   let v2: [number, number, number] = [NaN, NaN, NaN];
   const atZero = isCall ? 0 : K;
+  /*
+   * Where exercise cannot beat holding, a step is the discounted expectation alone. A call with r ≥ 0 ≥ q: one step
+   * on, every value is at least its exercise value, so holding is worth at least S·e^(−q·dt) − K·e^(−r·dt) ≥ S − K;
+   * it can pay to exercise only just before an ex-date, where jump() takes the maximum. A put above the strike:
+   * exercise pays nothing there. The comparison is then made only below the strike (puts), or nowhere (calls).
+   */
+  const callHolds = isCall && r >= 0 && q <= 0;
+  const lnS = Math.log(S);
   // Lowest node of layer i is S·d^i: one multiplication per layer instead of a power.
   let lo = S * Math.pow(d, top - 1);
   for (let i = top - 1; i >= m; i--, lo *= u) {
     if (i < top - 1) {
-      // The same step for both rights, written twice so the loop carries neither the right nor a second read of v[j + 1].
-      s = lo;
       let below = v[0]!;
-      if (isCall) {
+      if (callHolds) {
+        for (let j = 0; j <= i; j++) {
+          const above = v[j + 1]!;
+          v[j] = pu * above + pd * below;
+          below = above;
+        }
+      } else if (isCall) {
+        s = lo;
         for (let j = 0; j <= i; j++, s *= u2) {
           const above = v[j + 1]!;
           const cont = pu * above + pd * below;
@@ -128,28 +155,32 @@ function tree(
           below = above;
         }
       } else {
-        for (let j = 0; j <= i; j++, s *= u2) {
+        // Nodes j ≥ jK are at or above the strike (one node of margin for the rounding of lo·u²ʲ).
+        const jK = Math.min(i + 1, Math.max(0, Math.ceil((lnK - lnS + i * h) / (2 * h)) + 1));
+        s = lo;
+        let j = 0;
+        for (; j < jK; j++, s *= u2) {
           const above = v[j + 1]!;
           const cont = pu * above + pd * below;
           const x = K - s;
           v[j] = cont > x ? cont : x;
           below = above;
         }
+        for (; j <= i; j++) {
+          const above = v[j + 1]!;
+          v[j] = pu * above + pd * below;
+          below = above;
+        }
       }
     }
-    const D = divAt.get(i);
-    if (D !== undefined) jump(v, i, lo, h, D, K, isCall, atZero);
+    const D = divAt[i]!;
+    if (D > 0) jump(v, i, lo, u2, D, K, isCall, atZero);
     if (m === 0 && i === 2) v2 = [v[0]!, v[1]!, v[2]!];
   }
   return { layer: v.subarray(0, m + 1), v2, u, h, dt };
 }
 
 /** Cubic interpolation in ln S on a layer of nodes lo·e^(step·j) (linear when there are fewer than four). */
-function onLayer(layer: Float64Array, lnLo: number, step: number, target: number): number {
-  return onLayerLn(layer, lnLo, step, Math.log(target));
-}
-
-/** onLayer at ln(target). */
 function onLayerLn(layer: Float64Array, lnLo: number, step: number, lnTarget: number): number {
   const last = layer.length - 1;
   if (last === 0) return layer[0]!;
@@ -169,20 +200,50 @@ function onLayerLn(layer: Float64Array, lnLo: number, step: number, lnTarget: nu
 }
 
 /**
- * The dividend at layer i: the values in v[0..i] are those just after the ex-date on nodes lo·e^(2hj); before it
- * the stock is D higher, so V(S) = max(exercise(S), V_after(S − D)).
+ * The dividend at layer i: the values in v[0..i] are those just after the ex-date on nodes lo·g^j (g = u²); before
+ * it the stock is D higher, so V(S) = max(exercise(S), V_after(S − D)). V_after is interpolated cubic in S on the four
+ * nodes around S − D (linear with fewer than four nodes): the nodes are geometric, so the Lagrange denominators are
+ * the same for every stencil up to its lowest node, and no logarithm is taken per node (it was a fifth of a ladder).
  */
-function jump(v: Float64Array, i: number, lo: number, h: number, D: number, K: number, isCall: boolean, atZero: number): void {
-  const after = spare.subarray(0, i + 1);
-  after.set(v.subarray(0, i + 1));
-  const step = 2 * h;
-  const lnLo = Math.log(lo);
-  const u2 = Math.exp(step);
+function jump(v: Float64Array, i: number, lo: number, g: number, D: number, K: number, isCall: boolean, atZero: number): void {
+  const after = spare;
+  for (let j = 0; j <= i; j++) after[j] = v[j]!;
+  const g2 = g * g,
+    g3 = g2 * g;
+  const c0 = 1 / ((1 - g) * (1 - g2) * (1 - g3)),
+    c1 = 1 / ((g - 1) * (g - g2) * (g - g3)),
+    c2 = 1 / ((g2 - 1) * (g2 - g) * (g2 - g3)),
+    c3 = 1 / ((g3 - 1) * (g3 - g) * (g3 - g2));
+  const cubic = i >= 3;
+  // k: the stencil's lowest node, kLo its price; targets rise with j, so k only moves up.
+  let k = 0,
+    kLo = lo;
   let s = lo;
-  for (let j = 0; j <= i; j++, s *= u2) {
+  for (let j = 0; j <= i; j++, s *= g) {
     const target = s - D;
-    // Between S = 0 and the lowest node: linear from the value at 0.
-    const val = target <= 0 ? atZero : target < lo ? atZero + ((after[0]! - atZero) * target) / lo : onLayer(after, lnLo, step, target);
+    let val: number;
+    if (target <= 0) val = atZero;
+    else if (target < lo) val = atZero + ((after[0]! - atZero) * target) / lo;
+    else if (cubic) {
+      // The stencil k..k+3 around target: target in [node k+1, node k+2) where there is room.
+      while (k < i - 3 && kLo * g2 <= target) {
+        k++;
+        kLo *= g;
+      }
+      const y = target / kLo;
+      const d0 = y - 1,
+        d1 = y - g,
+        d2 = y - g2,
+        d3 = y - g3;
+      val = after[k]! * d1 * d2 * d3 * c0 + after[k + 1]! * d0 * d2 * d3 * c1 + after[k + 2]! * d0 * d1 * d3 * c2 + after[k + 3]! * d0 * d1 * d2 * c3;
+    } else {
+      while (k < i - 1 && kLo * g <= target) {
+        k++;
+        kLo *= g;
+      }
+      const f = (target - kLo) / (kLo * (g - 1));
+      val = after[k]! * (1 - f) + after[k + 1]! * f;
+    }
     const x = isCall ? s - K : K - s;
     v[j] = val > x ? val : x;
   }
@@ -269,36 +330,32 @@ export function cashDividendAmericanLadder(
   o: Omit<CashDividendInputs, 'S'>,
 ): void {
   const isCall = o.right === 'C';
-  const price1 = (S: number) => cashDividendAmericanPrice({ ...o, S });
-  if (scope && center > 0 && validInputs({ ...o, S: center })) {
+  const valid = center > 0 && o.K > 0 && o.T > 0 && o.vol > 0 && Number.isFinite(o.r);
+  if (scope && valid) {
     scopedLadder(scope, out, spots, from, to, center, o);
     return;
   }
-  if (to - from < 3 || !(center > 0) || !validInputs({ ...o, S: center })) {
-    for (let i = from; i < to; i++) out[i] = price1(spots[i]!);
+  if (to - from < 3 || !valid) {
+    for (let i = from; i < to; i++) out[i] = cashDividendAmericanPrice({ ...o, S: spots[i]! });
     return;
   }
-  const n = steps(o);
-  const q = o.q ?? 0;
-  let reach = 0;
+  // The span of the spots in ln(S / centre): the layers are rooted at its middle (a grid's −30%…+30% is not symmetric).
+  const lnCenter = Math.log(center);
+  let a = 0,
+    b = 0;
   for (let i = from; i < to; i++) {
     const s = spots[i]!;
-    if (s > 0) reach = Math.max(reach, Math.abs(Math.log(s / center)));
-  }
-  const layers: [Float64Array, number, number][] = [];
-  for (const steps of [n, n / 2]) {
-    const h = o.vol * Math.sqrt(o.T / steps);
-    // Two nodes beyond the farthest spot for the cubic; even so the centre is a node.
-    let m = Math.ceil(reach / h) + 2;
-    m += m % 2;
-    if (m > MAX_LADDER_STEPS) {
-      for (let i = from; i < to; i++) out[i] = price1(spots[i]!);
-      return;
+    if (s > 0) {
+      const x = Math.log(s) - lnCenter;
+      if (x < a) a = x;
+      if (x > b) b = x;
     }
-    const t = tree(isCall, center, o.K, o.T, o.r, q, o.vol, o.dividends, steps, m);
-    layers.push([Float64Array.from(t.layer), Math.log(center) - m * h, 2 * h]);
   }
-  const [fine, coarse] = layers as [[Float64Array, number, number], [Float64Array, number, number]];
+  const L = buildLevel(steps(o), center, a, b, o.vol, isCall, o);
+  if (!L) {
+    for (let i = from; i < to; i++) out[i] = cashDividendAmericanPrice({ ...o, S: spots[i]! });
+    return;
+  }
   for (let i = from; i < to; i++) {
     const s = spots[i]!;
     const x = intrinsic(isCall, s, o.K);
@@ -306,7 +363,8 @@ export function cashDividendAmericanLadder(
       out[i] = x;
       continue;
     }
-    const v = 2 * onLayer(fine[0], fine[1], fine[2], s) - onLayer(coarse[0], coarse[1], coarse[2], s);
+    const lnS = Math.log(s);
+    const v = 2 * onLayerLn(L.fine, L.fineLo, L.fineStep, lnS) - onLayerLn(L.coarse, L.coarseLo, L.coarseStep, lnS);
     out[i] = v > x ? v : x;
   }
 }
@@ -541,7 +599,7 @@ function buildLevel(
     m += m % 2;
     if (m > MAX_LADDER_STEPS) return undefined;
     const t = tree(isCall, root, o.K, o.T, o.r, q, vol, o.dividends, steps, m);
-    out.push([Float64Array.from(t.layer), Math.log(root) - m * h, 2 * h]);
+    out.push([t.layer.slice(), Math.log(root) - m * h, 2 * h]);
   }
   const [fine, coarse] = out as [[Float64Array, number, number], [Float64Array, number, number]];
   return { lo, hi, fine: fine[0], fineLo: fine[1], fineStep: fine[2], coarse: coarse[0], coarseLo: coarse[1], coarseStep: coarse[2] };
