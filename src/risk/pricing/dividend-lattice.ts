@@ -133,19 +133,31 @@ function tree(
    * exercise pays nothing there. The comparison is then made only below the strike (puts), or nowhere (calls).
    */
   const callHolds = isCall && r >= 0 && q <= 0;
+  /*
+   * Exact zeros: the last step leaves the nodes far out of the money at 0 (|z| > 8 above), and a node whose two
+   * successors are 0 is 0 (out of the money, nothing to exercise). Below zc (a call's lowest nonzero node) and from zp
+   * on (above a put's highest) a layer is all 0 and is not computed: a call's zeros lose one node a step, a put's
+   * keep their index. The same doubles as computing them; about a fifth of a tree's nodes. An ex-date moves them.
+   */
+  let zc = 0;
+  while (zc < top && v[zc] === 0) zc++;
+  let zp = top;
+  while (zp > 0 && v[zp - 1] === 0) zp--;
   const lnS = Math.log(S);
   // Lowest node of layer i is S·d^i: one multiplication per layer instead of a power.
   let lo = S * Math.pow(d, top - 1);
   for (let i = top - 1; i >= m; i--, lo *= u) {
     if (i < top - 1) {
-      let below = v[0]!;
       if (callHolds) {
-        for (let j = 0; j <= i; j++) {
+        if (zc > 0) zc--;
+        let below = v[zc]!;
+        for (let j = zc; j <= i; j++) {
           const above = v[j + 1]!;
           v[j] = pu * above + pd * below;
           below = above;
         }
       } else if (isCall) {
+        let below = v[0]!;
         s = lo;
         for (let j = 0; j <= i; j++, s *= u2) {
           const above = v[j + 1]!;
@@ -156,7 +168,9 @@ function tree(
         }
       } else {
         // Nodes j ≥ jK are at or above the strike (one node of margin for the rounding of lo·u²ʲ).
-        const jK = Math.min(i + 1, Math.max(0, Math.ceil((lnK - lnS + i * h) / (2 * h)) + 1));
+        const hi = Math.min(i, zp - 1);
+        const jK = Math.min(hi + 1, Math.max(0, Math.ceil((lnK - lnS + i * h) / (2 * h)) + 1));
+        let below = v[0]!;
         s = lo;
         let j = 0;
         for (; j < jK; j++, s *= u2) {
@@ -166,7 +180,7 @@ function tree(
           v[j] = cont > x ? cont : x;
           below = above;
         }
-        for (; j <= i; j++) {
+        for (; j <= hi; j++) {
           const above = v[j + 1]!;
           v[j] = pu * above + pd * below;
           below = above;
@@ -174,7 +188,13 @@ function tree(
       }
     }
     const D = divAt[i]!;
-    if (D > 0) jump(v, i, lo, u2, D, K, isCall, atZero);
+    if (D > 0) {
+      jump(v, i, lo, u2, D, K, isCall, atZero);
+      zc = 0;
+      while (zc <= i && v[zc] === 0) zc++;
+      zp = i + 1;
+      while (zp > 0 && v[zp - 1] === 0) zp--;
+    }
     if (m === 0 && i === 2) v2 = [v[0]!, v[1]!, v[2]!];
   }
   return { layer: v.subarray(0, m + 1), v2, u, h, dt };
@@ -384,6 +404,9 @@ export function cashDividendAmericanLadder(
  * on three levels saves a tree but moved a crash distance by two bisection steps (test/risk/liquidation-lattice.test.ts).
  */
 
+/** How far (in ln S) a spot may lie outside a level's span and still be read off it: rounding, well inside its spare nodes. */
+const SPAN_SLACK = 1e-9;
+
 /** Spacing of the vol levels in ln vol. */
 const VOL_STEP = 0.25;
 
@@ -572,7 +595,9 @@ function level(
   o: Omit<CashDividendInputs, 'S'>,
 ): LevelLayers | undefined {
   const held = levels.levels.get(l);
-  if (held && a >= held.lo && b <= held.hi) return held;
+  // Within rounding of its span: the search's farthest spot, ln(S·(1 − 0.5)) − ln S, is not ln(0.5) to the last bit, and
+  // each layer has two nodes to spare beyond its span anyway (a level rebuilt for one ulp was a third of the crash's trees).
+  if (held && a >= held.lo - SPAN_SLACK && b <= held.hi + SPAN_SLACK) return held;
   const lo = Math.min(a, held?.lo ?? cache.lo),
     hi = Math.max(b, held?.hi ?? cache.hi);
   const built = buildLevel(n, center, lo, hi, Math.exp(levels.anchor + l * VOL_STEP), isCall, o);
