@@ -319,10 +319,31 @@ export function cashDividendAmericanPrice(o: CashDividendInputs): number {
   if (!validInputs(o)) return Number.isFinite(o.r) ? intrinsic(isCall, o.S, o.K) : NaN;
   const n = steps(o);
   const q = o.q ?? 0;
-  const fine = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n).layer[0]!;
-  const coarse = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n / 2).layer[0]!;
+  // Rooted before now (S the middle node of the time-0 layer), so that an early ex-date's layer has nodes down to S − D.
+  const mf = dividendMargin(o.S, o.dividends, o.T, o.vol * Math.sqrt(o.T / n)),
+    mc = dividendMargin(o.S, o.dividends, o.T, o.vol * Math.sqrt(o.T / (n / 2)));
+  const fine = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n, mf).layer[mf / 2]!;
+  const coarse = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n / 2, mc).layer[mc / 2]!;
   return Math.max(2 * fine - coarse, intrinsic(isCall, o.S, o.K));
 }
+
+/**
+ * Steps (even, at least 2) to root a tree before now so that the layers of the ex-dates reach below S − D, D the
+ * dividends before expiry: a tree rooted at now has only k + 1 nodes k steps on, and an ex-date in its first steps
+ * read V_after below its lowest node, on the line to the value at S = 0 (for a call, 0): on random options
+ * (T 2 weeks to 14 months, 1–2% quarterly dividends) the 80-step price was 12% off at the 99th percentile, 22% at
+ * worst, against 0.8% and 1.2% for a ladder's reads. Capped at MAX_MARGIN_STEPS (a dividend near the whole stock).
+ */
+function dividendMargin(S: number, dividends: readonly Dividend[], T: number, h: number): number {
+  let D = 0;
+  for (const d of dividends) if (d.time > 0 && d.time < T && d.amount > 0) D += d.amount;
+  const reach = D < S ? Math.log(S / (S - D)) : Infinity;
+  const m = Math.min(MAX_MARGIN_STEPS, Math.ceil(reach / h) + 2);
+  return m + (m % 2);
+}
+
+/** Most steps dividendMargin roots a tree before now. */
+const MAX_MARGIN_STEPS = 60;
 
 /** Relative spot bump of the lattice delta: 1% of the spot each way. */
 const SPOT_BUMP = 0.01;
