@@ -48,6 +48,7 @@ export function dividendsBeforeExpiry(dividends: readonly Dividend[], T: number)
 interface TreeResult {
   /** Values on the time-0 layer, nodes S·e^(h(2j − m)), j = 0..m. */
   readonly layer: Float64Array;
+  /** Values two steps after now at S·u⁻², S, S·u² (m even). */
   readonly v2: readonly [number, number, number];
   readonly u: number;
   readonly h: number;
@@ -152,7 +153,7 @@ function tree(
   let lo = S * Math.pow(d, top - 1);
   for (let i = top - 1; i >= m; i--, lo *= u) {
     if (i < top - 1) {
-      if (callHolds && i > m && divAt[i] === 0 && !(m === 0 && i === 2)) {
+      if (callHolds && i > m && divAt[i] === 0 && i !== m + 2) {
         // No exercise and no ex-date at layer i: layer i − 1 straight from layer i + 1, two steps in one pass over
         // the nodes (half the loads and stores; the sums regrouped, so not the same doubles, within ~1e-16 of them).
         zc = zc > 1 ? zc - 2 : 0;
@@ -213,7 +214,7 @@ function tree(
       zp = i + 1;
       while (zp > 0 && v[zp - 1] === 0) zp--;
     }
-    if (m === 0 && i === 2) v2 = [v[0]!, v[1]!, v[2]!];
+    if (i === m + 2) v2 = [v[m / 2]!, v[m / 2 + 1]!, v[m / 2 + 2]!];
   }
   return { layer: v.subarray(0, m + 1), v2, u, h, dt };
 }
@@ -366,12 +367,13 @@ export function cashDividendAmericanGreeks(o: CashDividendInputs): Greeks {
   }
   const n = steps(o);
   const q = o.q ?? 0;
-  const t = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n);
+  const m = dividendMargin(o.S, o.dividends, o.T, o.vol * Math.sqrt(o.T / n));
+  const t = tree(isCall, o.S, o.K, o.T, o.r, q, o.vol, o.dividends, n, m);
   const { u, dt } = t;
   const Suu = o.S * u * u,
     Sdd = o.S / (u * u);
   const gamma = ((t.v2[2] - t.v2[1]) / (Suu - o.S) - (t.v2[1] - t.v2[0]) / (o.S - Sdd)) / (0.5 * (Suu - Sdd));
-  const theta = (t.v2[1] - t.layer[0]!) / (2 * dt);
+  const theta = (t.v2[1] - t.layer[m / 2]!) / (2 * dt);
   const price = cashDividendAmericanPrice(o);
   const dv = 0.005,
     dr = 0.0001;
