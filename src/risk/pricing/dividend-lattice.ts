@@ -561,6 +561,9 @@ function levelsOf(cache: LadderCache, o: Omit<CashDividendInputs, 'S'>, n: numbe
   return e;
 }
 
+/** ln S of a scoped ladder's spots, taken once per spot. */
+let lnSpots = new Float64Array(16);
+
 /** The levels a scoped ladder reads and their weights (at most four). */
 const stencil: LevelLayers[] = [];
 const weights = new Float64Array(4);
@@ -577,12 +580,15 @@ function scopedLadder(
   const isCall = o.right === 'C';
   const n = steps(o);
   const lnCenter = Math.log(center);
+  if (lnSpots.length < to - from) lnSpots = new Float64Array(2 * (to - from));
   let a = Infinity,
     b = -Infinity;
   for (let i = from; i < to; i++) {
     const s = spots[i]!;
     if (s > 0) {
-      const x = Math.log(s) - lnCenter;
+      const lnS = Math.log(s);
+      lnSpots[i - from] = lnS;
+      const x = lnS - lnCenter;
       if (x < a) a = x;
       if (x > b) b = x;
     }
@@ -626,7 +632,7 @@ function scopedLadder(
       out[i] = e;
       continue;
     }
-    const lnS = Math.log(s);
+    const lnS = lnSpots[i - from]!;
     let v = 0;
     for (let l = 0; l < count; l++) {
       const L = stencil[l]!;
