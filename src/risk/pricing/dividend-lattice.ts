@@ -17,7 +17,8 @@ import type { Greeks, OptionRight } from './types.js';
  * the last step is the Black-Scholes price over one step (no payoff kink inside the tree), and the answer is
  * the Richardson combination 2·V(n) − V(n/2). Against an independent finite-difference reference
  * (test/risk/fixtures/american-cash-dividends.py) the default 160 steps stay within 0.1% on the committed
- * vectors (0.4% at 80 steps), at ~100 µs per price; a ladder of spots costs about as much as one price.
+ * vectors (at 80 steps too, the trees rooted before now; 0.4% when rooted at now), at ~100 µs per price; a ladder of
+ * spots costs about as much as one price.
  */
 
 export const DEFAULT_LATTICE_STEPS = 160;
