@@ -508,7 +508,10 @@ export function withLadderCache<T>(lo: number, hi: number, f: () => T): T {
     return f();
   } finally {
     if (outer && held) [outer.lo, outer.hi] = held as [number, number];
-    else scope = undefined;
+    else {
+      scope = undefined;
+      lastCache = lastLevels = undefined;
+    }
   }
 }
 
@@ -551,8 +554,18 @@ function hashOf(len: number): number {
   return h >>> 0;
 }
 
+/** The option found last, and in which scope: the crash asks for one option's columns in a row, each with its own vol. */
+let lastCache: LadderCache | undefined;
+let lastLevels: OptionLevels | undefined;
+
 function levelsOf(cache: LadderCache, o: Omit<CashDividendInputs, 'S'>, n: number, center: number): OptionLevels {
   const inputs = inputsOf(o, n, center);
+  if (lastCache === cache && lastLevels && sameInputs(lastLevels.inputs, inputs)) return lastLevels;
+  lastCache = cache;
+  return (lastLevels = levelsByHash(cache, inputs, o));
+}
+
+function levelsByHash(cache: LadderCache, inputs: Float64Array, o: Omit<CashDividendInputs, 'S'>): OptionLevels {
   const h = hashOf(inputs.length);
   let bucket = cache.options.get(h);
   if (!bucket) cache.options.set(h, (bucket = []));
