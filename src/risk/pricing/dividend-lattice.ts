@@ -186,6 +186,44 @@ function tree(
           v[j] = cont > x ? cont : x;
           below = above;
         }
+      } else if (i > m && divAt[i] === 0 && i !== m + 2) {
+        // A put, no ex-date at layer i: at and above the strike of layer i (j ≥ jK) layer i − 1 comes straight from
+        // layer i + 1 as the call's does; below it, layer i then layer i − 1 one step at a time with the exercise test,
+        // from the two values of layer i + 1 the first pass overwrote (a0, a1).
+        const jK = Math.min(i + 1, Math.max(0, Math.ceil((lnK - lnS + i * h) / (2 * h)) + 1));
+        const a0 = v[jK]!,
+          a1 = jK <= i ? v[jK + 1]! : 0;
+        const last2 = Math.min(i - 1, zp - 1);
+        let v0 = a0,
+          v1 = a1;
+        for (let j = jK; j <= last2; j++) {
+          const w = v[j + 2]!;
+          v[j] = puu * w + pud * v1 + pdd * v0;
+          v0 = v1;
+          v1 = w;
+        }
+        let below = v[0]!;
+        s = lo;
+        for (let j = 0; j < jK; j++, s *= u2) {
+          const above = j + 1 === jK ? a0 : v[j + 1]!;
+          const cont = pu * above + pd * below;
+          const x = K - s;
+          v[j] = cont > x ? cont : x;
+          below = above;
+        }
+        const atK = pu * a1 + pd * a0;
+        below = v[0]!;
+        s = lo * u;
+        const lower = Math.min(jK, i);
+        for (let j = 0; j < lower; j++, s *= u2) {
+          const above = j + 1 === jK ? atK : v[j + 1]!;
+          const cont = pu * above + pd * below;
+          const x = K - s;
+          v[j] = cont > x ? cont : x;
+          below = above;
+        }
+        i--;
+        lo *= u;
       } else {
         // Nodes j ≥ jK are at or above the strike (one node of margin for the rounding of lo·u²ʲ).
         const hi = Math.min(i, zp - 1);
