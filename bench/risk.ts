@@ -172,19 +172,26 @@ for (let i = 0; i < RUNS + WARMUP; i++) {
 const optionPhase = median(optionMs);
 
 // 1b. The option phase again with an announced cash dividend 30 days out on every underlying: the worst case for the
-// cash-dividend lattice (nearly every option then expires after its ex-date and leaves the BAW fast path).
+// cash-dividend lattice (nearly every option then expires after its ex-date and leaves the BAW fast path). Interleaved
+// with the phase without dividends, by main-thread CPU as well: on the loaded machine wall times taken minutes apart
+// (the phase above) do not compare.
 const exDate = new Date(NOW + 30 * 86_400_000).toISOString().slice(0, 10);
 const divParams = stressParams({ now: NOW, dividends: Object.fromEntries(book.underlyings.map((u) => [u.symbol, [{ exDate, amount: u.price * 0.01 }]])) });
-const divMs: number[] = [];
-for (let i = 0; i < Math.ceil(RUNS / 3) + 2; i++) {
-  const t0 = performance.now();
+const optionPhaseWith = (p: typeof params) => {
   for (const gi of optionGroups) {
     const dst = { pnl: grid.pnl, byOrdinal: false, maint: grid.groupMaint, init: grid.groupInit, at: gi * n };
-    revalueGroup(grid.book, grid.groups[gi]!, grid.shockOf, grid.cols, divParams, dst, grid.scratch);
+    revalueGroup(grid.book, grid.groups[gi]!, grid.shockOf, grid.cols, p, dst, grid.scratch);
   }
-  if (i >= 2) divMs.push(performance.now() - t0);
+};
+const divT = timed(),
+  plainPhaseT = timed();
+for (let i = 0; i < Math.ceil(RUNS / 3) + 2; i++) {
+  const keep = i >= 2;
+  time(keep ? plainPhaseT : undefined, () => optionPhaseWith(params));
+  time(keep ? divT : undefined, () => optionPhaseWith(divParams));
 }
-const dividendPhase = median(divMs);
+const dividendPhase = median(divT.wall);
+const dividendPhaseRatioCpu = median(divT.cpu) / median(plainPhaseT.cpu);
 
 // 1c. The liquidation search (report and console: every class, currency, the crash and the largest names) on a
 // 400-position book, 160 options on 24 stocks, with and without TWS's dividends (tick 59, quarterly) on every stock,
@@ -347,7 +354,13 @@ report([
     metric: `option phase with a cash dividend before expiry on every underlying (lattice, ${OPTIONS} options)`,
     value: Math.round(dividendPhase * 10) / 10,
     unit: 'ms',
-    extra: { withoutDividendsMs: Math.round(optionPhase * 10) / 10, perOptionUs: Math.round((dividendPhase * 1000) / OPTIONS) },
+    extra: {
+      withoutDividendsMs: Math.round(optionPhase * 10) / 10,
+      perOptionUs: Math.round((dividendPhase * 1000) / OPTIONS),
+      cpuMs: round(median(divT.cpu)),
+      withoutDividendsInterleavedCpuMs: round(median(plainPhaseT.cpu)),
+      vsWithoutDividendsByCpu: round(dividendPhaseRatioCpu, 2),
+    },
   },
   {
     name: 'risk grid',

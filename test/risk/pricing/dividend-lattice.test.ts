@@ -7,9 +7,10 @@ import { Checker } from '../../../src/model/check.js';
 import { exDateMs, resolveStressParams } from '../../../src/risk/params.js';
 import { bsmAmericanPrice } from '../../../src/risk/pricing/american.js';
 import { GRID_LATTICE_STEPS } from '../../../src/risk/revalue.js';
-import { pvDividends } from '../../../src/risk/pricing/black-scholes.js';
+import { gbsPrice, pvDividends } from '../../../src/risk/pricing/black-scholes.js';
 import {
   cashDividendAmericanGreeks,
+  DEFAULT_LATTICE_STEPS,
   cashDividendAmericanLadder,
   cashDividendAmericanPrice,
   dividendsBeforeExpiry,
@@ -69,6 +70,19 @@ describe('cashDividendAmericanPrice', () => {
     expect(american).toBeGreaterThan(noEarly + 0.2);
     // And never below exercising now.
     expect(american).toBeGreaterThanOrEqual(30);
+  });
+
+  it.each([
+    [100, 100, 0.5, 0.3, 3, 0.001],
+    [100, 90, 1, 0.2, 2, 0.002],
+    [50, 55, 0.25, 0.4, 1.5, 0.0005],
+  ])('a call on S=%s K=%s T=%s (vol %s) with a dividend of %s at %s, inside the first step: Black-Scholes on the spot after it', (S, K, T, vol, D, t) => {
+    // With no later dividend and the stock dropping by D at once, the call is a European one on S − D (its early
+    // exercise would pay S − K, far less): an independent closed form. The ex-date's layer has to reach below S − D.
+    const o: CashDividendInputs = { right: 'C', S, K, T, r: 0.05, vol, dividends: [{ time: t, amount: D }] };
+    const want = gbsPrice(true, S - D * Math.exp(-0.05 * t), K, T, 0.05, 0.05, vol);
+    for (const steps of [GRID_LATTICE_STEPS, DEFAULT_LATTICE_STEPS])
+      expect(Math.abs(cashDividendAmericanPrice({ ...o, steps }) - want) / want).toBeLessThan(1e-3);
   });
 
   it('dividends after expiry or in the past change nothing, and say the lattice is not needed', () => {
