@@ -50,11 +50,14 @@ describe('seek paths', () => {
       [0, 'top'],
       [450, 'cursor'],
     ];
+    let prev = 0;
     for (const [seq, from] of steps) {
       await p.seekTo({ seq });
       expect({ seq, from: p.lastSeek()?.from }).toEqual({ seq, from });
       expect(p.state.lastSeq).toBe(seq);
       expect(encoded(p.state)).toBe(playedTo(seq));
+      if (from === 'cursor') expect(p.lastSeek()?.eventsFolded).toBe(seq - prev);
+      prev = seq;
     }
     expect(p.lastSeek()?.eventsFolded).toBe(450);
     await p.close();
@@ -78,7 +81,8 @@ describe('seek paths', () => {
     const seen: number[] = [];
     p.events$.subscribe((e) => seen.push(e.seq));
     await p.seekTo({ seq: 2800 });
-    expect(p.lastSeek()?.from).toBe('cursor');
+    // Every event from 2601 on, the one the playing loop had read but not played included.
+    expect(p.lastSeek()).toEqual({ from: 'cursor', eventsFolded: 200 });
     expect(p.status().paused).toBe(false);
     expect(encoded(p.state)).toBe(playedTo(2800));
     p.setSpeed('max');
