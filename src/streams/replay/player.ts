@@ -500,6 +500,8 @@ export class ReplayPlayer implements ReplayControls {
     // The keyframe decoded last, when it is the one to start from again (a seek back within the same interval, the
     // same marker twice): states are immutable, so it is reused and its line only hash-checked.
     const cached = from && this.lastKeyframe?.entry === from ? this.lastKeyframe : undefined;
+    // Let go of another keyframe's state before decoding this one: two of them alive at once cost the collector.
+    if (!cached) this.lastKeyframe = undefined;
     // From the top, only a rotated file's base keyframe (line 2) is needed; any later one is skipped undecoded
     // (megabytes on big books). Without an index we cannot tell, so the first keyframe is decoded to be safe.
     const baseOnly = this.index.length === 0 || this.index[0]!.line === 2;
