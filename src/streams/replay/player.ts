@@ -108,6 +108,47 @@ export interface PlayerOptions {
   readonly speed?: Speed;
 }
 
+/**
+ * Where the last seek started its fold: from the player's own position ('cursor'), a keyframe it decoded
+ * ('keyframe'), the keyframe it had decoded last ('cached keyframe'), or the top of the file ('top').
+ */
+export interface SeekPath {
+  readonly from: 'cursor' | 'keyframe' | 'cached keyframe' | 'top';
+  readonly eventsFolded: number;
+}
+
+/** Where a seek's fold stopped: the cursor to play on from and the state there. */
+interface Landed {
+  readonly cursor: Cursor;
+  readonly state: PortfolioState;
+  /** Folded from an older file's keyframe that listed no alerts (withRecordedAlerts completes them). */
+  readonly keyframeLackedAlerts: boolean;
+  readonly message: string | undefined;
+  /** The keyframe the state was folded on from and the latest receive time folded since (the player's `base`). */
+  readonly base: Base;
+  readonly path: SeekPath;
+}
+
+interface Base {
+  readonly seq: number;
+  readonly maxAt: number;
+}
+
+/** `base` after folding `ev` on top of it. */
+function folded(base: Base, ev: FeedEvent): Base {
+  return ev.receivedAt > base.maxAt ? { seq: base.seq, maxAt: ev.receivedAt } : base;
+}
+
+/** Whether an event lies past a seek's target. */
+function isPast(ev: FeedEvent, t: SeekTarget): boolean {
+  return 'atMs' in t ? ev.receivedAt > t.atMs : ev.seq > t.seq;
+}
+
+/** The player's message for a break in the file. */
+function stoppedAt(e: RecordingError): string {
+  return `stopped at ${e.file.split(/[\\/]/).pop()}:${e.line}: ${e.detail}`;
+}
+
 interface Cursor {
   readonly it: AsyncGenerator<RecordingItem, ReadSummary>;
   /** The next event, read but not yet played. */
@@ -148,6 +189,13 @@ export class ReplayPlayer implements ReplayControls {
   private lastSeqKnown: number | undefined;
   private lastAtKnown: number | undefined;
   private closed = false;
+  /** The playing loop while it runs: a seek waits for it to stop before taking over its cursor. */
+  private pumpDone: Promise<void> | undefined;
+  /** The keyframe the state was folded on from (0: the top) and the latest receive time folded since (canFoldOn). */
+  private base: Base = { seq: 0, maxAt: Number.NEGATIVE_INFINITY };
+  private lastSeekValue: SeekPath | undefined;
+  /** The last keyframe a seek decoded, for the next seek that starts from it. */
+  private lastKeyframe: { readonly entry: IndexEntry; readonly state: PortfolioState; readonly lackedAlerts: boolean } | undefined;
 
   /** Every event played, in order (seeks replace the state without replaying events here). */
   readonly events$: Observable<FeedEvent>;
@@ -344,69 +392,29 @@ export class ReplayPlayer implements ReplayControls {
     const wasPlaying = !this.paused;
     this.seeking = true;
     this.changed();
-    await this.closeCursor();
     const broken = this.integrity.state === 'broken' ? this.integrity : undefined;
     let t: SeekTarget = target;
     if (broken && ('seq' in t ? t.seq > broken.lastGoodSeq : t.atMs > broken.lastGoodAt)) t = { seq: broken.lastGoodSeq };
     let from: IndexEntry | undefined;
     for (const e of this.index) if ('atMs' in t ? e.at <= t.atMs : e.seq <= t.seq) from = e;
-    // From the top, only a rotated file's base keyframe (line 2) is needed; any later one is skipped undecoded
-    // (megabytes on big books). Without an index we cannot tell, so the first keyframe is decoded to be safe.
-    const baseOnly = this.index.length === 0 || this.index[0]!.line === 2;
-    const it = readRecording(
-      this.file,
-      from
-        ? { from: { header: this.header, entry: from }, firstKeyframeStateOnly: true }
-        : baseOnly
-          ? { firstKeyframeStateOnly: true }
-          : { skipKeyframeStates: true },
-    );
-    const cursor: Cursor = { it, done: false };
-    let state: PortfolioState = INITIAL_STATE;
-    let keyframeLackedAlerts = false;
-    let message: string | undefined;
-    const past = (ev: FeedEvent) => ('atMs' in t ? ev.receivedAt > t.atMs : ev.seq > t.seq);
-    try {
-      for (;;) {
-        const r = await it.next();
-        if (gen !== this.gen) {
-          await it.return(undefined as never).catch(() => undefined);
-          return;
-        }
-        if (r.done) {
-          cursor.done = true;
-          this.noteEnd(r.value);
-          break;
-        }
-        const item = r.value;
-        if (item.kind === 'keyframe') {
-          // The keyframe we started from, or the base keyframe a rotated file opens with.
-          if (item.seq > state.lastSeq && (state === INITIAL_STATE || !('seq' in t) || item.seq <= t.seq)) {
-            state = item.state;
-            keyframeLackedAlerts = item.state.alerts.size === 0 && !keyframesKeepAlerts(this.header);
-          }
-          continue;
-        }
-        if (item.kind !== 'event') continue;
-        if (past(item.event)) {
-          cursor.pending = item.event;
-          break;
-        }
-        state = reduce(state, item.event);
-      }
-    } catch (e) {
-      if (!(e instanceof RecordingError)) throw e;
-      cursor.done = true;
-      message = `stopped at ${e.file.split(/[\\/]/).pop()}:${e.line}: ${e.detail}`;
-    }
+    // The playing loop reads the cursor this seek may take over: it must have stopped (it does at its next step).
+    if (this.pumpDone) await this.pumpDone;
+    if (gen !== this.gen) return;
+    const landed = this.canFoldOn(t, from) ? await this.foldOn(gen, t) : await this.foldFromKeyframe(gen, t, from);
+    if (!landed) return;
+    const { cursor, message } = landed;
+    let { state } = landed;
     // A keyframe of an older file without alerts (none, or not kept) is completed from the top of the file (seek.ts).
-    state = await withRecordedAlerts(this.file, state, keyframeLackedAlerts).catch(() => state);
+    const plain = state;
+    state = await withRecordedAlerts(this.file, state, landed.keyframeLackedAlerts).catch(() => plain);
     if (gen !== this.gen) {
-      await it.return(undefined as never).catch(() => undefined);
+      await cursor.it.return(undefined as never).catch(() => undefined);
       return;
     }
     this.cursor = cursor;
     this.stateValue = state;
+    this.base = landed.base;
+    this.lastSeekValue = landed.path;
     this.seeking = false;
     this.ended = cursor.done && cursor.pending === undefined;
     const first = this.header.startedAtMs;
@@ -424,6 +432,134 @@ export class ReplayPlayer implements ReplayControls {
     }
   }
 
+  /**
+   * Whether a seek can fold on from where the player is instead of from a keyframe: the target is ahead of the
+   * state, no keyframe lies between them (decoding one costs more than the events it saves), and the cursor has not
+   * stopped at the end or at a break. A target in time also needs every event folded since the state's keyframe to be
+   * no later than it, so that the fold from that keyframe would not have stopped earlier (recorded times can step back).
+   */
+  private canFoldOn(t: SeekTarget, from: IndexEntry | undefined): boolean {
+    const c = this.cursor;
+    const state = this.stateValue;
+    if (!c || (c.done && c.pending === undefined)) return false;
+    if ((from?.seq ?? 0) > state.lastSeq) return false;
+    if ('seq' in t) return t.seq >= state.lastSeq;
+    return (from?.seq ?? 0) >= this.base.seq && this.base.maxAt <= t.atMs;
+  }
+
+  /** The fold on from the player's own cursor and state (canFoldOn); undefined when a newer seek took over. */
+  private async foldOn(gen: number, t: SeekTarget): Promise<Landed | undefined> {
+    const c = this.cursor!;
+    // Detached while it is read: a seek that comes meanwhile starts from a keyframe instead of reading it too.
+    this.cursor = undefined;
+    let state = this.stateValue;
+    let base = this.base;
+    let eventsFolded = 0;
+    let message: string | undefined;
+    let ev = c.pending;
+    c.pending = undefined;
+    for (;;) {
+      if (ev === undefined) {
+        if (c.done) break;
+        try {
+          const r = await c.it.next();
+          if (gen !== this.gen) {
+            await c.it.return(undefined as never).catch(() => undefined);
+            return undefined;
+          }
+          if (r.done) {
+            c.done = true;
+            this.noteEnd(r.value);
+            break;
+          }
+          if (r.value.kind !== 'event') continue;
+          ev = r.value.event;
+        } catch (e) {
+          if (!(e instanceof RecordingError)) throw e;
+          c.done = true;
+          message = stoppedAt(e);
+          break;
+        }
+      }
+      if (isPast(ev, t)) {
+        c.pending = ev;
+        break;
+      }
+      state = reduce(state, ev);
+      base = folded(base, ev);
+      eventsFolded++;
+      ev = undefined;
+    }
+    return { cursor: c, state, keyframeLackedAlerts: false, message, base, path: { from: 'cursor', eventsFolded } };
+  }
+
+  /** The state at `t` folded from the last keyframe before it (or the top); undefined when a newer seek took over. */
+  private async foldFromKeyframe(gen: number, t: SeekTarget, from: IndexEntry | undefined): Promise<Landed | undefined> {
+    await this.closeCursor();
+    if (gen !== this.gen) return undefined;
+    // The keyframe decoded last, when it is the one to start from again (a seek back within the same interval, the
+    // same marker twice): states are immutable, so it is reused and its line only hash-checked.
+    const cached = from && this.lastKeyframe?.entry === from ? this.lastKeyframe : undefined;
+    // Let go of another keyframe's state before decoding this one: two of them alive at once cost the collector.
+    if (!cached) this.lastKeyframe = undefined;
+    // From the top, only a rotated file's base keyframe (line 2) is needed; any later one is skipped undecoded
+    // (megabytes on big books). Without an index we cannot tell, so the first keyframe is decoded to be safe.
+    const baseOnly = this.index.length === 0 || this.index[0]!.line === 2;
+    const it = readRecording(
+      this.file,
+      from
+        ? { from: { header: this.header, entry: from }, ...(cached ? { skipKeyframeStates: true } : { firstKeyframeStateOnly: true }) }
+        : baseOnly
+          ? { firstKeyframeStateOnly: true }
+          : { skipKeyframeStates: true },
+    );
+    const cursor: Cursor = { it, done: false };
+    let state: PortfolioState = cached ? cached.state : INITIAL_STATE;
+    let keyframeLackedAlerts = cached ? cached.lackedAlerts : false;
+    let message: string | undefined;
+    let base: Base = { seq: cached ? from!.seq : 0, maxAt: Number.NEGATIVE_INFINITY };
+    let eventsFolded = 0;
+    try {
+      for (;;) {
+        const r = await it.next();
+        if (gen !== this.gen) {
+          await it.return(undefined as never).catch(() => undefined);
+          return undefined;
+        }
+        if (r.done) {
+          cursor.done = true;
+          this.noteEnd(r.value);
+          break;
+        }
+        const item = r.value;
+        if (item.kind === 'keyframe') {
+          // The keyframe we started from, or the base keyframe a rotated file opens with.
+          if (item.seq > state.lastSeq && (state === INITIAL_STATE || !('seq' in t) || item.seq <= t.seq)) {
+            state = item.state;
+            keyframeLackedAlerts = item.state.alerts.size === 0 && !keyframesKeepAlerts(this.header);
+            base = { seq: item.seq, maxAt: Number.NEGATIVE_INFINITY };
+            if (from && item.seq === from.seq && item.line === from.line) this.lastKeyframe = { entry: from, state, lackedAlerts: keyframeLackedAlerts };
+          }
+          continue;
+        }
+        if (item.kind !== 'event') continue;
+        if (isPast(item.event, t)) {
+          cursor.pending = item.event;
+          break;
+        }
+        state = reduce(state, item.event);
+        base = folded(base, item.event);
+        eventsFolded++;
+      }
+    } catch (e) {
+      if (!(e instanceof RecordingError)) throw e;
+      cursor.done = true;
+      message = stoppedAt(e);
+    }
+    const path: SeekPath = { from: cached ? 'cached keyframe' : from ? 'keyframe' : 'top', eventsFolded };
+    return { cursor, state, keyframeLackedAlerts, message, base, path };
+  }
+
   /** Stops playing and the scan; the player cannot be used after. */
   async close(): Promise<void> {
     this.closed = true;
@@ -433,6 +569,11 @@ export class ReplayPlayer implements ReplayControls {
     await this.closeCursor();
     this.eventSubject.complete();
     this.listeners.clear();
+  }
+
+  /** How the last seek that landed was done (tests, benchmarks). */
+  lastSeek(): SeekPath | undefined {
+    return this.lastSeekValue;
   }
 
   /** Resolves once the verification scan has finished (tests, benchmarks). */
@@ -505,7 +646,7 @@ export class ReplayPlayer implements ReplayControls {
       } catch (e) {
         if (!(e instanceof RecordingError)) throw e;
         c.done = true;
-        this.message = `stopped at ${e.file.split(/[\\/]/).pop()}:${e.line}: ${e.detail}`;
+        this.message = stoppedAt(e);
       }
     }
     return c.pending;
@@ -514,6 +655,7 @@ export class ReplayPlayer implements ReplayControls {
   private apply(c: Cursor, ev: FeedEvent): void {
     c.pending = undefined;
     this.stateValue = reduce(this.stateValue, ev);
+    this.base = folded(this.base, ev);
     this.eventSubject.next(ev);
   }
 
@@ -532,7 +674,11 @@ export class ReplayPlayer implements ReplayControls {
       this.wake();
       return;
     }
-    void this.pump();
+    const done = this.pump();
+    this.pumpDone = done;
+    void done.finally(() => {
+      if (this.pumpDone === done) this.pumpDone = undefined;
+    });
   }
 
   /** Plays while not paused: events whose recorded time has come on the clock, or as fast as possible at max. */
