@@ -1,0 +1,84 @@
+// What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { T0, waitFor } from '../sim/helpers.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+
+const server = tmuxServer('trial');
+const { dir, tmux, waitForScreen, press } = server;
+if (!hasTmux) console.warn('test/e2e/trial-fixes-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(() => {
+  if (hasTmux) server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A loopback port nothing listens on: bound by the system, then closed. */
+async function closedPort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as { port: number }).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
+function start(session: string, columns: number, rows: number, args: string, err: string): string {
+  const exitFile = join(dir, `${session}.exit`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(columns),
+    '-y',
+    String(rows),
+    '-e',
+    `${DATA_DIR_ENV}=${join(dir, `${session}-data`)}`,
+    '-e',
+    `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+    // The exit code goes to a file: tmux may take its time to reap a finished pane.
+    `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}`,
+  );
+  return exitFile;
+}
+
+describe('what the user trial found', () => {
+  it.skipIf(!hasTmux)(
+    'live with nothing listening on its port says the figures wait for TWS, not that they are being computed',
+    async () => {
+      const port = await closedPort();
+      const exitFile = start('nolisten', 80, 24, `live --port ${port} --no-record`, join(dir, 'nolisten.err'));
+      const screen = await waitForScreen('nolisten', (s) => /Worst waiting for TWS/.test(s), 'the figures line waiting for TWS', 60_000);
+      expect(screen).not.toContain('computing');
+      await press('nolisten', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    "demo with stderr redirected to a file: the file gets the demo's own lines and no control code at exit",
+    async () => {
+      const err = join(dir, 'demo.err');
+      const exitFile = start('redirect', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, err);
+      await waitForScreen('redirect', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready demo');
+      await press('redirect', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      const text = readFileSync(err, 'utf8');
+      // Our own diagnostics still reach the file: only the terminal's control code is kept out.
+      expect(text).toMatch(/control channel \d+\), account \S+/);
+      expect(JSON.stringify(text)).not.toContain('\\u001b');
+    },
+    120_000,
+  );
+});
