@@ -1,8 +1,8 @@
 // The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
-import { keyLabel } from '../keymap/keys.js';
-import { age, textWidth, wrap } from './format.js';
+import { keyLabel as keyName } from '../keymap/keys.js';
+import { age, isAsciiText, textWidth, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -105,6 +105,9 @@ export const FLASH_MS = 6000;
 export function paneTitle(pane: PaneId, focused: boolean): string {
   return `${focused ? '▶' : ' '}${PANE_IDS.indexOf(pane) + 1} ${PANES[pane].title}`;
 }
+
+/** A key as the console shows it: arrows spelled out on an ASCII-only terminal ("Down", not "v"). */
+const keyLabel = (key: string): string => keyName(key, isAsciiText());
 
 function firstKey(bindings: Bindings, id: CommandId): string | undefined {
   const k = bindings[id][0];
@@ -326,7 +329,7 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   const { ui, bindings } = input;
   const trade = input.trading === 'trade';
   const lines: HelpLine[] = [];
-  for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay')) {
+  for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay', isAsciiText())) {
     lines.push({ keys: '', text: section.category, heading: true });
     for (const r of section.rows) {
       // Wrapped, not cut: what a command takes or needs is often at the end of its description (trade.arm's code).

@@ -30,7 +30,7 @@ async function closedPort(): Promise<number> {
 }
 
 /** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
-function start(session: string, columns: number, rows: number, args: string, err: string): string {
+function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {
   const exitFile = join(dir, `${session}.exit`);
   tmux(
     'new-session',
@@ -45,6 +45,7 @@ function start(session: string, columns: number, rows: number, args: string, err
     `${DATA_DIR_ENV}=${join(dir, `${session}-data`)}`,
     '-e',
     `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+    ...env.flatMap((e) => ['-e', e]),
     // The exit code goes to a file: tmux may take its time to reap a finished pane.
     `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}`,
   );
@@ -78,6 +79,23 @@ describe('what the user trial found', () => {
       // Our own diagnostics still reach the file: only the terminal's control code is kept out.
       expect(text).toMatch(/control channel \d+\), account \S+/);
       expect(JSON.stringify(text)).not.toContain('\\u001b');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'under LANG=C the sort direction and the rows below are words, not arrows swapped for letters',
+    async () => {
+      const exitFile = start('ascii', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, join(dir, 'ascii.err'), ['LANG=C', 'LC_ALL=', 'LC_CTYPE=']);
+      const screen = await waitForScreen(
+        'ascii',
+        (s) => /READY/.test(s) && /NESN/.test(s) && /sort \w+ (desc|asc)/.test(s),
+        'the ASCII demo with its sort spelled out',
+      );
+      expect(screen).toMatch(/\d+ more below/);
+      expect(screen).not.toMatch(/sort [a-z]+[v^](\s|$)/);
+      await press('ascii', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
     },
     120_000,
   );
