@@ -72,6 +72,8 @@ export interface ViewModel {
   readonly titles: { readonly [P in PaneId]: string };
   /** The bottom line: a flash message, the filter being typed, or key hints. */
   readonly hint: readonly Cell[];
+  /** A flash message too wide for one line goes on under it (FLASH_LINES in all): a refusal is read whole, not cut. */
+  readonly hintMore?: readonly (readonly Cell[])[];
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
@@ -100,6 +102,8 @@ export const PALETTE_ROWS = 7;
 export const FIGURES_ROWS = 1;
 /** How long a flash message stays on the hint line. */
 export const FLASH_MS = 6000;
+/** The most lines a flash message takes at the bottom (the panes give up the rows while it is shown). */
+export const FLASH_LINES = 3;
 
 /** "2 Positions" with a focus marker that does not rely on colour. */
 export function paneTitle(pane: PaneId, focused: boolean): string {
@@ -236,6 +240,27 @@ function stateCells(input: ViewInput): Cell[] {
   return out.flatMap((c) => [c, { text: ' ' }]);
 }
 
+/**
+ * The hint line, and the flash message's further lines when it is wider than the terminal: wrapped at spaces under
+ * its first word (past the mode cells), at most FLASH_LINES in all, the last cut with "…" only beyond that.
+ */
+function hintLines(input: ViewInput, now: number, columns: number): { hint: Cell[]; more?: Cell[][] } {
+  const hint = hintLine(input, now);
+  const flash = hint[hint.length - 1];
+  if (flash?.slot !== 'flash') return { hint };
+  const indent = hint.slice(0, -1).reduce((w, c) => w + textWidth(c.text), 0);
+  const room = columns - indent;
+  if (textWidth(flash.text) <= room || room < 20) return { hint };
+  const lines = wrap(flash.text, room);
+  if (lines.length <= 1) return { hint };
+  const kept = [...lines.slice(0, FLASH_LINES - 1), lines.slice(FLASH_LINES - 1).join(' ')];
+  const pad = ' '.repeat(indent);
+  return {
+    hint: [...hint.slice(0, -1), { text: kept[0]!, slot: 'flash' }],
+    more: kept.slice(1).map((l) => [{ text: `${pad}${l}`, slot: 'flash' as const }]),
+  };
+}
+
 function hintLine(input: ViewInput, now: number): Cell[] {
   const { ui, bindings } = input;
   if (ui.overlay?.kind === 'filter') {
@@ -370,12 +395,13 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
+  const hints = hintLines(input, now, size.columns);
   const layout = layoutFor(
     size.columns,
     size.rows,
     ui.focus,
     ui.main,
-    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0),
+    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0) + (hints.more?.length ?? 0),
     ui.accountsPane === true,
   );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
@@ -422,7 +448,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
     })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
     panes,
     titles,
-    hint: hintLine(input, now),
+    hint: hints.hint,
+    ...(hints.more ? { hintMore: hints.more } : {}),
     ...(ui.overlay?.kind === 'help' ? { help: helpVM(input, layout.bodyHeight) } : {}),
     ...(ui.overlay?.kind === 'palette'
       ? {

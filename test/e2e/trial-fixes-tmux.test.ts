@@ -99,4 +99,27 @@ describe('what the user trial found', () => {
     },
     120_000,
   );
+
+  it.skipIf(!hasTmux)(
+    'at 120 columns the refusal on the Accounts pane\'s "all" row is on screen whole, wrapped under itself, not cut',
+    async () => {
+      const exitFile = start('refusal', 120, 40, `demo --account all --start ${T0} --speed 0 --trade --no-record`, join(dir, 'refusal.err'));
+      await waitForScreen('refusal', (s) => /all \(4\)/.test(s) && /DU2000003/.test(s), 'the Accounts pane with four accounts', 60_000);
+      await press('refusal', '7', 'G', 'Enter');
+      await waitForScreen('refusal', (s) => /ALL 4 accounts/.test(s.split('\n')[0]!), 'the aggregate selected');
+      await press('refusal', ':', 't', 'r', 'a', 'd', 'e', '.', 'a', 'r', 'm', 'Enter');
+      const flat = (s: string) => s.replace(/\s+/g, ' ');
+      const screen = await waitForScreen('refusal', (s) => /Refused: the aggregate row/.test(s), 'arming refused on the aggregate');
+      // The bottom rows: the refusal's start, and its end with what to do, which a one-line flash cut at 120 columns.
+      const bottom = screen.trimEnd().split('\n').slice(-3).join('\n');
+      expect(flat(bottom)).toContain(
+        'Refused: the aggregate row "all" is selected, and trading always targets exactly one account. Select that account in the Accounts pane (7, then Enter) first',
+      );
+      expect(bottom).not.toContain('…');
+      for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+      await press('refusal', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
 });
