@@ -1,10 +1,10 @@
 // What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0, waitFor } from '../sim/helpers.js';
+import { deadPort } from '../support/sim-rig.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('trial');
@@ -19,15 +19,6 @@ afterAll(() => {
   if (hasTmux) server.kill();
   rmSync(dir, { recursive: true, force: true });
 });
-
-/** A loopback port nothing listens on: bound by the system, then closed. */
-async function closedPort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const port = (s.address() as { port: number }).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
 
 /** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
 function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {
@@ -56,7 +47,7 @@ describe('what the user trial found', () => {
   it.skipIf(!hasTmux)(
     'live with nothing listening on its port says the figures wait for TWS, not that they are being computed',
     async () => {
-      const port = await closedPort();
+      const port = await deadPort();
       const exitFile = start('nolisten', 80, 24, `live --port ${port} --no-record`, join(dir, 'nolisten.err'));
       const screen = await waitForScreen('nolisten', (s) => /Worst waiting for TWS/.test(s), 'the figures line waiting for TWS', 60_000);
       expect(screen).not.toContain('computing');
