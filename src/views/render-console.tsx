@@ -3,7 +3,6 @@ import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App.js';
 import { isScreenMasked, maskAccounts, setAsciiText, setScreenMasked, toAscii } from './format.js';
 import { shareInkOutputCaches } from './ink-output-cache.js';
-import { guardCursorRestore } from './cursor-guard.js';
 
 // Before the first frame: unchanged lines are then not re-tokenised or re-measured frame after frame.
 await shareInkOutputCaches();
@@ -62,8 +61,6 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
     streams.clearScreen();
     instance.rerender(element());
   };
-  // Before Ink hides the cursor (its first frame), when restore-cursor registers its exit hook on process.stderr.
-  guardCursorRestore(process.stderr);
   instance = render(element(), {
     stdout,
     stdin: streams.stdin ?? process.stdin,
