@@ -13,6 +13,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
+import { guardCursorRestore } from './cursor-guard.js';
 import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
 import { accountAuditName, accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
@@ -344,6 +345,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       publishProblems.push(`Publishing: ${(e as Error).message}; the console runs without it`);
     }
   }
+  // Before Ink hides the cursor (its first frame), when restore-cursor registers its exit hook on process.stderr.
+  guardCursorRestore(process.stderr);
   const instance = renderConsole(
     {
       store,

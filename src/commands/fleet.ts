@@ -6,6 +6,7 @@ import { readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import type { RiskSummary } from '../streams/nats/summary.js';
 import { EXIT, type CommandIo } from './io.js';
+import { guardCursorRestore } from './cursor-guard.js';
 import { SUMMARY_EVERY_MS } from './publish-flags.js';
 
 export interface FleetFlags {
@@ -165,6 +166,8 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
     // selected account's session live from the stream (fleet --open) in its place, and quitting that console ends the
     // command (one Ink app after another on the terminal, never a third).
     const { runFleetView } = await import('../views/fleet/FleetView.js');
+    // Ink hides the cursor here too: restore-cursor's exit write is kept off a redirected stderr (cursor-guard.ts).
+    guardCursorRestore(process.stderr);
     const load = async () => {
       const read = await readSummaries(nc, stream).catch((e: unknown) => {
         if (/stream not found/i.test((e as Error).message)) return { summaries: [], skipped: [] };

@@ -15,7 +15,7 @@ import { createAlertRunner } from '../session/alert-runner.js';
 import { carryOver, decide, decideCommand, EMPTY_MEMORY, refundCommand, restored, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
 import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type PolicyRule } from '../session/guard-policy.js';
 import { AccountSession } from '../session/session.js';
-import { createStressRunner } from '../session/stress-model.js';
+import { createStressRunner, type RiskFunction, type RiskResult } from '../session/stress-model.js';
 import { Feed } from '../streams/feed.js';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
@@ -63,6 +63,8 @@ export interface GuardRuntime {
   readonly env?: NodeJS.ProcessEnv;
   /** Seconds to wait for each order or cancel of an action to end (default: --timeout, else 30). */
   readonly actionTimeoutMs?: number;
+  /** Sees each risk pass the guard's session computes (tests check what a pass holds). */
+  readonly onRiskPass?: (result: RiskResult) => void;
 }
 
 /** The guard's client id when none is given: not the console's default (4217), so both can run beside each other. */
@@ -197,6 +199,16 @@ type Planned =
   | { readonly kind: 'asClients'; readonly clientIds: readonly number[]; readonly own: boolean; readonly lines: readonly string[] }
   | { readonly kind: 'nothing'; readonly lines: readonly string[] }
   | { readonly kind: 'refused'; readonly lines: readonly string[] };
+
+/** The risk function, telling `onRiskPass` of each pass when a test listens. */
+function riskRunner(run: RiskFunction, onRiskPass?: (result: RiskResult) => void): RiskFunction {
+  if (!onRiskPass) return run;
+  return (state, now, display) => {
+    const result = run(state, now, display);
+    onRiskPass(result);
+    return result;
+  };
+}
 
 export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime = {}): Promise<GuardHandle | number> {
   const clock = rt.clock ?? systemClock;
@@ -335,7 +347,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   });
   const session = new AccountSession(feed, {
     trading,
-    risk: createStressRunner({ params: riskParamsOf(settings) }),
+    risk: riskRunner(createStressRunner({ params: riskParamsOf(settings) }), rt.onRiskPass),
     alerts: createAlertRunner(alertConfig, {
       ourClientId: c.clientId,
       publish: (b) => feed.publish(b),
@@ -941,7 +953,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       return;
     }
     if (s.account !== undefined) listenForCommands(s.account);
-    const view = session.evaluate(now, now);
+    // display false: the guard reads the alerts (from the engine's report) and the worst scenario (for the fleet's
+    // summary), never the panes' P&L curves or lattice greeks, so its passes leave them out (AccountSession.evaluate).
+    const view = session.evaluate(now, now, undefined, false);
     lastView = view;
     notePublishing();
     blocked = whyBlocked(now);

@@ -27,21 +27,21 @@ export interface HelpSection {
   readonly rows: readonly HelpRow[];
 }
 
-function keysText(bindings: Bindings, id: CommandId): string {
+function keysText(bindings: Bindings, id: CommandId, ascii: boolean): string {
   const keys = bindings[id];
-  return keys.length > 0 ? keys.map(keyLabel).join(' ') : `:${id}`;
+  return keys.length > 0 ? keys.map((k) => keyLabel(k, ascii)).join(' ') : `:${id}`;
 }
 
 /**
  * The overlay for a focused pane: the commands of its scope stack plus help's own keys, by category in table
  * order. Trading commands are listed even without --trade, dimmed, so the operator knows they exist.
  */
-export function helpSections(bindings: Bindings, pane: PaneId, trade: boolean, replay = false): HelpSection[] {
+export function helpSections(bindings: Bindings, pane: PaneId, trade: boolean, replay = false, ascii = false): HelpSection[] {
   const scopes = new Set<Scope>([...paneStack(pane), 'help', ...(replay ? (['replay'] as const) : [])]);
   return CATEGORIES.flatMap((category) => {
     const rows = COMMAND_IDS.filter((id) => COMMANDS[id].category === category && scopes.has(COMMANDS[id].scope)).map((id) => ({
       command: id,
-      keys: keysText(bindings, id),
+      keys: keysText(bindings, id, ascii),
       description: COMMANDS[id].description,
       ...(commandEnabled(id, trade, replay) ? {} : { disabled: disabledReason(id, replay) }),
     }));

@@ -225,8 +225,12 @@ const LABELS: Readonly<Record<string, string>> = {
   delete: 'Del',
 };
 
-/** How help shows a key: "Ctrl-d", "Shift-Tab", "↓", "G". */
-export function keyLabel(key: string): string {
+/** The arrows spelled out for an ASCII-only terminal, where "↓" would become "v" and read as the v key. */
+const ASCII_LABELS: Readonly<Record<string, string>> = { up: 'Up', down: 'Down', left: 'Left', right: 'Right' };
+
+/** How help shows a key: "Ctrl-d", "Shift-Tab", "↓" ("Down" with `ascii`), "G". */
+export function keyLabel(key: string, ascii = false): string {
+  if (ascii && ASCII_LABELS[key]) return ASCII_LABELS[key]!;
   if (LABELS[key]) return LABELS[key]!;
   if (key.startsWith('ctrl+')) return `Ctrl-${key.slice(5)}`;
   if (key.startsWith('alt+')) return `Alt-${key.slice(4)}`;

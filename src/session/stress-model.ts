@@ -95,7 +95,7 @@ export type RiskResult =
    * pane could draw it (frozen), so the model's P&L curves and lattice greeks were left out (RiskFunction).
    */
   | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number; readonly display?: false }
-  /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (a fresh start shows "computing…"). */
+  /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (the figures line says what it waits for, "computing…" only for a pass really pending). */
   | { readonly ok: false; readonly error: string; readonly waiting?: true };
 
 /** Shocks of the P&L curve per subject: −30% to +30% in 5% steps. */

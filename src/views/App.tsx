@@ -256,6 +256,9 @@ function Console(props: AppProps) {
         {vm.replayStrip ? <ReplayStrip strip={vm.replayStrip} /> : null}
         {vm.palette ? <Palette palette={vm.palette} /> : null}
         <Line cells={vm.hint} />
+        {vm.hintMore?.map((cells, i) => (
+          <Line key={i} cells={cells} />
+        ))}
       </Box>
     </ThemeProvider>
   );

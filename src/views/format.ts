@@ -209,6 +209,19 @@ export function accountMaskForced(): boolean {
   return forced;
 }
 
+let asciiText = false;
+/**
+ * Whether the console draws for an ASCII-only terminal (theme.ts `asciiOnly`), set once before the first frame. The
+ * stream swaps glyphs cell for cell after layout, so an arrow can only become a letter there ("sort valuev"); text
+ * whose glyph needs a word to read ("sort value desc", "Down") is chosen here, before widths are measured.
+ */
+export function setAsciiText(on: boolean): void {
+  asciiText = on;
+}
+export function isAsciiText(): boolean {
+  return asciiText;
+}
+
 let screenMasked = false;
 /** Whether the console's terminal output is masked now (the App keeps this in step with its toggle). */
 export function setScreenMasked(on: boolean): void {

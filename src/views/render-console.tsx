@@ -1,7 +1,7 @@
 // Mounts the console on a terminal with the render options DESIGN.md asks for, and returns Ink's instance.
 import { render, type Instance } from 'ink';
 import { App, type AppProps } from './App.js';
-import { isScreenMasked, maskAccounts, setScreenMasked, toAscii } from './format.js';
+import { isScreenMasked, maskAccounts, setAsciiText, setScreenMasked, toAscii } from './format.js';
 import { shareInkOutputCaches } from './ink-output-cache.js';
 
 // Before the first frame: unchanged lines are then not re-tokenised or re-measured frame after frame.
@@ -47,6 +47,8 @@ export interface TerminalStreams {
  */
 export function renderConsole(props: AppProps, streams: TerminalStreams = {}, onRender?: (ms: number) => void, ascii = false): Instance {
   const stdout = maskingStream(streams.stdout ?? process.stdout, ascii);
+  // Before the first frame: views choose words over arrows on an ASCII terminal (format.ts `setAsciiText`).
+  setAsciiText(ascii);
   // The first frame is masked too: the App sets this from its toggle on every render after.
   setScreenMasked(props.maskAccount ?? false);
   // After a resize, once the App has rendered at the new size, wipe the screen and draw that frame whole.

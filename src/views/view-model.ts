@@ -1,8 +1,8 @@
 // The view model: a pure function of the store's snapshot, the UI state and the terminal size. No Ink here.
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
-import { keyLabel } from '../keymap/keys.js';
-import { age, textWidth, wrap } from './format.js';
+import { keyLabel as keyName } from '../keymap/keys.js';
+import { age, isAsciiText, textWidth, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -72,6 +72,8 @@ export interface ViewModel {
   readonly titles: { readonly [P in PaneId]: string };
   /** The bottom line: a flash message, the filter being typed, or key hints. */
   readonly hint: readonly Cell[];
+  /** A flash message too wide for one line goes on under it (FLASH_LINES in all): a refusal is read whole, not cut. */
+  readonly hintMore?: readonly (readonly Cell[])[];
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
@@ -100,11 +102,16 @@ export const PALETTE_ROWS = 7;
 export const FIGURES_ROWS = 1;
 /** How long a flash message stays on the hint line. */
 export const FLASH_MS = 6000;
+/** The most lines a flash message takes at the bottom (the panes give up the rows while it is shown). */
+export const FLASH_LINES = 3;
 
 /** "2 Positions" with a focus marker that does not rely on colour. */
 export function paneTitle(pane: PaneId, focused: boolean): string {
   return `${focused ? '▶' : ' '}${PANE_IDS.indexOf(pane) + 1} ${PANES[pane].title}`;
 }
+
+/** A key as the console shows it: arrows spelled out on an ASCII-only terminal ("Down", not "v"). */
+const keyLabel = (key: string): string => keyName(key, isAsciiText());
 
 function firstKey(bindings: Bindings, id: CommandId): string | undefined {
   const k = bindings[id][0];
@@ -233,6 +240,27 @@ function stateCells(input: ViewInput): Cell[] {
   return out.flatMap((c) => [c, { text: ' ' }]);
 }
 
+/**
+ * The hint line, and the flash message's further lines when it is wider than the terminal: wrapped at spaces under
+ * its first word (past the mode cells), at most FLASH_LINES in all, the last cut with "…" only beyond that.
+ */
+function hintLines(input: ViewInput, now: number, columns: number): { hint: Cell[]; more?: Cell[][] } {
+  const hint = hintLine(input, now);
+  const flash = hint[hint.length - 1];
+  if (flash?.slot !== 'flash') return { hint };
+  const indent = hint.slice(0, -1).reduce((w, c) => w + textWidth(c.text), 0);
+  const room = columns - indent;
+  if (textWidth(flash.text) <= room || room < 20) return { hint };
+  const lines = wrap(flash.text, room);
+  if (lines.length <= 1) return { hint };
+  const kept = [...lines.slice(0, FLASH_LINES - 1), lines.slice(FLASH_LINES - 1).join(' ')];
+  const pad = ' '.repeat(indent);
+  return {
+    hint: [...hint.slice(0, -1), { text: kept[0]!, slot: 'flash' }],
+    more: kept.slice(1).map((l) => [{ text: `${pad}${l}`, slot: 'flash' as const }]),
+  };
+}
+
 function hintLine(input: ViewInput, now: number): Cell[] {
   const { ui, bindings } = input;
   if (ui.overlay?.kind === 'filter') {
@@ -326,7 +354,7 @@ function helpVM(input: ViewInput, height: number): ViewModel['help'] {
   const { ui, bindings } = input;
   const trade = input.trading === 'trade';
   const lines: HelpLine[] = [];
-  for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay')) {
+  for (const section of helpSections(bindings, ui.focus, trade, input.mode === 'replay', isAsciiText())) {
     lines.push({ keys: '', text: section.category, heading: true });
     for (const r of section.rows) {
       // Wrapped, not cut: what a command takes or needs is often at the end of its description (trade.arm's code).
@@ -367,12 +395,13 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
+  const hints = hintLines(input, now, size.columns);
   const layout = layoutFor(
     size.columns,
     size.rows,
     ui.focus,
     ui.main,
-    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0),
+    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0) + (hints.more?.length ?? 0),
     ui.accountsPane === true,
   );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
@@ -419,7 +448,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
     })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
     panes,
     titles,
-    hint: hintLine(input, now),
+    hint: hints.hint,
+    ...(hints.more ? { hintMore: hints.more } : {}),
     ...(ui.overlay?.kind === 'help' ? { help: helpVM(input, layout.bodyHeight) } : {}),
     ...(ui.overlay?.kind === 'palette'
       ? {

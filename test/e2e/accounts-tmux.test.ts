@@ -60,7 +60,12 @@ describe('tws-risk demo --account all in tmux', () => {
       await press('fa', '7', 'G', 'Enter');
       await waitForScreen('fa', (s) => /ALL 4 accounts/.test(s.split('\n')[0]!), 'the aggregate selected');
       await press('fa', ':', 't', 'r', 'a', 'd', 'e', '.', 'a', 'r', 'm', 'Enter');
-      await waitForScreen('fa', (s) => /trading always targets exactly one account/.test(s), 'arming refused on the aggregate');
+      // The whole refusal, to its last word: what the operator must do is its end, which a cut flash hid.
+      await waitForScreen(
+        'fa',
+        (s) => /trading always targets exactly one account\. Select that account in the Accounts pane \(7, then Enter\) first/.test(s.replace(/\s+/g, ' ')),
+        'arming refused on the aggregate, the refusal whole',
+      );
 
       await press('fa', 'q');
       const after = await waitForScreen('fa', (s) => /tws-risk demo: .* accounts DU1234567, DU2000001, DU2000002, DU2000003,/.test(s), 'the exit line');

@@ -44,17 +44,30 @@ describe('figuresCells', () => {
 
   it('says what it does not know instead of a number', () => {
     const state = bookState();
+    // Synchronised, the first risk pass not back yet: that one really is computing.
     expect(text(figuresCells(state, undefined, 120))).toMatch(/Worst computing…$/);
     expect(text(figuresCells(state, { ok: false, error: 'no prices' }, 120))).toMatch(/Worst stress failed$/);
   });
 
-  it('reads "computing…", not "failed", while the engine waits for the account and its positions (a fresh start)', () => {
-    // The real runner on the state before anything arrived: what a console shows in its first second.
+  it('says what a fresh start waits for, never "failed" nor "computing…" while nothing can be computed', () => {
+    // The real runner on the state before anything arrived: what a console shows in its first second, and for as long
+    // as nothing listens on the port (`live --port` with TWS closed): it waits for TWS, it is not computing.
     const waiting = createStressRunner()(INITIAL_STATE, T0);
     expect(waiting.ok).toBe(false);
-    expect(text(figuresCells(bookState(), waiting, 120))).toMatch(/Worst computing…$/);
+    expect(INITIAL_STATE.health).toBe('disconnected');
+    expect(text(figuresCells(INITIAL_STATE, waiting, 120))).toMatch(/Worst waiting for TWS$/);
+    expect(text(figuresCells(INITIAL_STATE, undefined, 120))).toMatch(/Worst waiting for TWS$/);
+    expect(text(figuresCells({ ...INITIAL_STATE, health: 'connecting' }, waiting, 120))).toMatch(/Worst waiting for TWS$/);
+    // Connected, the positions snapshot not in yet: it waits for the positions.
+    const connected = { ...INITIAL_STATE, health: 'ready' as const };
+    expect(text(figuresCells(connected, createStressRunner()(connected, T0), 120))).toMatch(/Worst waiting for positions$/);
     // Synchronised and flat (after a flatten, or a sub-account with nothing on): nothing to stress, and it says so.
     const flat = { ...bookState(), health: 'ready' as const, portfolio: INITIAL_STATE.portfolio };
     expect(text(figuresCells(flat, createStressRunner()(flat, T0), 120))).toMatch(/Worst no positions$/);
+    // A book that lost its connection keeps its last stress result: the disconnection does not hide it.
+    const book = bookState();
+    const lost = { ...book, health: 'disconnected' as const };
+    expect(text(figuresCells(lost, createStressRunner()(book, T0), 120))).toMatch(/Worst \S/);
+    expect(text(figuresCells(lost, createStressRunner()(book, T0), 120))).not.toMatch(/waiting|computing/);
   });
 });

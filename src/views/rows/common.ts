@@ -1,6 +1,6 @@
 // Shapes shared by the pure row formatters: cells, rows, list view models, filtering, sorting and windowing.
 import type { PaneId } from '../../keymap/bindings.js';
-import type { ColumnSpec } from '../format.js';
+import { isAsciiText, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { ListContext, ListUi } from '../ui-state.js';
 
@@ -116,8 +116,9 @@ export function hiddenInfo(hiddenColumns: number, context: Pick<ListContext, 'ro
   const below = context.rows.length - context.top - context.height;
   return listInfo([
     hiddenColumns > 0 && `+${hiddenColumns} ${hiddenColumns === 1 ? 'column' : 'columns'}`,
-    context.top > 0 && `↑ ${context.top} above`,
-    below > 0 && `↓ ${below} more`,
+    // In ASCII the arrows would read as letters ("v 80 more"): the words say it alone.
+    context.top > 0 && (isAsciiText() ? `${context.top} above` : `↑ ${context.top} above`),
+    below > 0 && (isAsciiText() ? `${below} more below` : `↓ ${below} more`),
   ]);
 }
 
@@ -160,11 +161,12 @@ export class RowCache<K extends object> {
   }
 }
 
-/** Title-bar text for a list's sort and filter: "sort value↓ · filter aap". */
+/** Title-bar text for a list's sort and filter: "sort value↓ · filter aap" ("sort value desc" in ASCII). */
 export function listInfo(parts: readonly (string | false | undefined)[]): string {
   return parts.filter(Boolean).join(' · ');
 }
 
 export function sortInfo(label: string, desc: boolean): string {
+  if (isAsciiText()) return `sort ${label} ${desc ? 'desc' : 'asc'}`;
   return `sort ${label}${desc ? '↓' : '↑'}`;
 }

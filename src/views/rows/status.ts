@@ -189,11 +189,16 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
       { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
       { text: 'Worst', slot: 'muted' },
     ];
-    // At start the engine waits for the account and its positions: that is not a failure, and must not read as one.
+    // At start the engine waits for the account and its positions: that is not a failure, and must not read as one,
+    // nor as work under way ("computing…" with nothing listening on the port reads as a hang): say what it waits for.
     // A synchronised account with no positions (flat, e.g. after a flatten) has nothing to stress: say so.
-    if (risk && !risk.ok && risk.waiting && state.account && state.health === 'ready' && state.portfolio.size === 0)
+    const waiting = !risk || (!risk.ok && risk.waiting === true);
+    const unsynced = !state.account || state.portfolio.size === 0;
+    if (waiting && unsynced && (state.health === 'disconnected' || state.health === 'connecting')) cells.push({ text: 'waiting for TWS', slot: 'muted' });
+    else if (risk && !risk.ok && risk.waiting && state.account && state.health === 'ready' && state.portfolio.size === 0)
       cells.push({ text: 'no positions', slot: 'muted' });
-    else if (!risk || (!risk.ok && risk.waiting)) cells.push({ text: 'computing…', slot: 'muted' });
+    else if (risk && !risk.ok && risk.waiting) cells.push({ text: 'waiting for positions', slot: 'muted' });
+    else if (!risk) cells.push({ text: 'computing…', slot: 'muted' });
     else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
     else if (!m?.worst) cells.push({ text: 'no loss' });
     else {

@@ -1,0 +1,116 @@
+// What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { T0, waitFor } from '../sim/helpers.js';
+import { deadPort } from '../support/sim-rig.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+
+const server = tmuxServer('trial');
+const { dir, tmux, waitForScreen, press } = server;
+if (!hasTmux) console.warn('test/e2e/trial-fixes-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(() => {
+  if (hasTmux) server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
+function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {
+  const exitFile = join(dir, `${session}.exit`);
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    String(columns),
+    '-y',
+    String(rows),
+    '-e',
+    `${DATA_DIR_ENV}=${join(dir, `${session}-data`)}`,
+    '-e',
+    `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+    ...env.flatMap((e) => ['-e', e]),
+    // The exit code goes to a file: tmux may take its time to reap a finished pane.
+    `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}`,
+  );
+  return exitFile;
+}
+
+describe('what the user trial found', () => {
+  it.skipIf(!hasTmux)(
+    'live with nothing listening on its port says the figures wait for TWS, not that they are being computed',
+    async () => {
+      const port = await deadPort();
+      const exitFile = start('nolisten', 80, 24, `live --port ${port} --no-record`, join(dir, 'nolisten.err'));
+      const screen = await waitForScreen('nolisten', (s) => /Worst waiting for TWS/.test(s), 'the figures line waiting for TWS', 60_000);
+      expect(screen).not.toContain('computing');
+      await press('nolisten', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    "demo with stderr redirected to a file: the file gets the demo's own lines and no control code at exit",
+    async () => {
+      const err = join(dir, 'demo.err');
+      const exitFile = start('redirect', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, err);
+      await waitForScreen('redirect', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready demo');
+      await press('redirect', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      const text = readFileSync(err, 'utf8');
+      // Our own diagnostics still reach the file: only the terminal's control code is kept out.
+      expect(text).toMatch(/control channel \d+\), account \S+/);
+      expect(JSON.stringify(text)).not.toContain('\\u001b');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'under LANG=C the sort direction and the rows below are words, not arrows swapped for letters',
+    async () => {
+      const exitFile = start('ascii', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, join(dir, 'ascii.err'), ['LANG=C', 'LC_ALL=', 'LC_CTYPE=']);
+      const screen = await waitForScreen(
+        'ascii',
+        (s) => /READY/.test(s) && /NESN/.test(s) && /sort \w+ (desc|asc)/.test(s),
+        'the ASCII demo with its sort spelled out',
+      );
+      expect(screen).toMatch(/\d+ more below/);
+      expect(screen).not.toMatch(/sort [a-z]+[v^](\s|$)/);
+      await press('ascii', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'at 120 columns the refusal on the Accounts pane\'s "all" row is on screen whole, wrapped under itself, not cut',
+    async () => {
+      const exitFile = start('refusal', 120, 40, `demo --account all --start ${T0} --speed 0 --trade --no-record`, join(dir, 'refusal.err'));
+      await waitForScreen('refusal', (s) => /all \(4\)/.test(s) && /DU2000003/.test(s), 'the Accounts pane with four accounts', 60_000);
+      await press('refusal', '7', 'G', 'Enter');
+      await waitForScreen('refusal', (s) => /ALL 4 accounts/.test(s.split('\n')[0]!), 'the aggregate selected');
+      await press('refusal', ':', 't', 'r', 'a', 'd', 'e', '.', 'a', 'r', 'm', 'Enter');
+      const flat = (s: string) => s.replace(/\s+/g, ' ');
+      const screen = await waitForScreen('refusal', (s) => /Refused: the aggregate row/.test(s), 'arming refused on the aggregate');
+      // The bottom rows: the refusal's start, and its end with what to do, which a one-line flash cut at 120 columns.
+      const bottom = screen.trimEnd().split('\n').slice(-3).join('\n');
+      expect(flat(bottom)).toContain(
+        'Refused: the aggregate row "all" is selected, and trading always targets exactly one account. Select that account in the Accounts pane (7, then Enter) first',
+      );
+      expect(bottom).not.toContain('…');
+      for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
+      await press('refusal', 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
+});
