@@ -120,9 +120,18 @@ describe('tws-risk demo --account all in tmux', () => {
         expect(first).toMatch(/DU2000003 +READY +76,900 EUR/);
         await press('live', 'q');
         // The pane's history too: on a busy machine the line grows a slow-frames note and wraps past the top row.
-        await waitForScreen('live', (s) => /Pane is dead/.test(s), 'the console to exit');
-        const after = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'live');
-        expect(after).toMatch(/tws-risk live: .* accounts DU2000003, DU2000001,/);
+        const history = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'live');
+        for (const deadline = Date.now() + 60_000; !/tws-risk live: .* accounts DU2000003, DU2000001,/.test(history());) {
+          if (Date.now() > deadline) throw new Error(`timed out waiting for the exit line; pane:\n${history()}`);
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        // And the process is gone once it has said so: nothing keeps it alive after its summary.
+        // tmux's own flag: its "Pane is dead" line is not always drawn by the time the pane is read.
+        for (const deadline = Date.now() + 60_000; tmux('list-panes', '-t', 'live', '-F', '#{pane_dead}').trim() !== '1';) {
+          if (Date.now() > deadline) throw new Error('the console did not exit after its summary');
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        const after = history();
         expect(after).toMatch(/; not recorded(; \d+ frames took over \d+ ms \(slowest \d+ ms\))?$/m);
       } finally {
         await sim.close();
