@@ -174,7 +174,17 @@ async function main(): Promise<void> {
       {
         name: 'flatten dialog (X)',
         run: async (t) => {
-          const ms = timed(t, ['X'], (s) => /Flatten|flatten .*\bto\b|╔/.test(s.split('\n').slice(3).join('\n')) && s.includes('╔'), 'flatten dialog');
+          const ms = timed(t, ['X'], (s) => s.includes('╔') && s.includes('Flatten'), 'flatten dialog');
+          await until('the plan', t, (s) => s.includes('sends'));
+          tmux('send-keys', '-t', t, 'Escape');
+          await until('flatten dialog closed', t, (s) => !s.includes('╔'));
+          return ms;
+        },
+      },
+      {
+        name: 'flatten plan shown (X)',
+        run: async (t) => {
+          const ms = timed(t, ['X'], (s) => s.includes('╔') && s.includes('sends'), 'flatten plan');
           tmux('send-keys', '-t', t, 'Escape');
           await until('flatten dialog closed', t, (s) => !s.includes('╔'));
           return ms;
@@ -198,6 +208,7 @@ async function main(): Promise<void> {
       for (const p of probes) {
         if (only.length > 0 && !only.some((o) => p.name.includes(o)) && !p.name.includes('anchor')) continue;
         if (p.name.startsWith('flatten')) {
+          // X flattens the selected position: the Positions pane is focused first (untimed).
           tmux('send-keys', '-t', demo, '2');
           await until('Positions focused', demo, (s) => focused(s) === '2');
         }
