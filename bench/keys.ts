@@ -86,7 +86,8 @@ async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'tws-risk-bench-keys-'));
   const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
   const env = `HOME=${shq(home)} XDG_CONFIG_HOME=${shq(join(home, 'config'))} XDG_DATA_HOME=${shq(join(home, 'data'))} XDG_STATE_HOME=${shq(join(home, 'state'))}`;
-  const cmd = `${shq(join(root, 'bin', 'tws-risk'))} demo --start ${START} --seed 1 --trade`;
+  // BENCH_KEYS_BIN: another build's bin/tws-risk (an earlier commit's), measured against the same anchor.
+  const cmd = `${shq(process.env.BENCH_KEYS_BIN ?? join(root, 'bin', 'tws-risk'))} demo --start ${START} --seed 1 --trade`;
   const results: BenchResult[] = [];
   try {
     tmux('new-session', '-d', '-s', 'k', '-x', '160', '-y', '48', `exec env ${env} ${node} ${cmd}`);
