@@ -151,9 +151,9 @@ async function main(): Promise<void> {
           await until('palette', t, (s) => s.includes('commands · Enter runs'));
           tmux('send-keys', '-t', t, '-l', 'trade.arm');
           await until('typed', t, (s) => s.includes(':trade.arm'));
-          const ms = timed(t, ['Enter'], (s) => s.includes('Arm trading'), 'arm dialog');
+          const ms = timed(t, ['Enter'], (s) => s.includes('Type the last four characters'), 'arm dialog');
           tmux('send-keys', '-t', t, 'Escape');
-          await until('arm dialog closed', t, (s) => !s.includes('Arm trading'));
+          await until('arm dialog closed', t, (s) => !s.includes('Type the last four characters'));
           return ms;
         },
       },
@@ -165,7 +165,7 @@ async function main(): Promise<void> {
           tmux('send-keys', '-t', t, '-l', 'trade.arm');
           await until('typed', t, (s) => s.includes(':trade.arm'));
           tmux('send-keys', '-t', t, 'Enter');
-          await until('arm dialog', t, (s) => s.includes('Arm trading'));
+          await until('arm dialog', t, (s) => s.includes('Type the last four characters'));
           tmux('send-keys', '-t', t, '-l', account.slice(-4));
           await until('code typed', t, (s) => s.includes(`: ${account.slice(-4)}`));
           const ms = timed(t, ['Enter'], armed, 'ARMED');
