@@ -28,7 +28,7 @@ import { buildViewModel, sameView, type ViewModel } from './view-model.js';
 export type { TradeTarget } from './trading-actions.js';
 
 export interface AppProps {
-  readonly store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot' | 'toggleFreeze' | 'acknowledgeAlerts'>;
+  readonly store: Pick<ConsoleStore, 'subscribe' | 'getSnapshot' | 'toggleFreeze' | 'acknowledgeAlerts'> & Partial<Pick<ConsoleStore, 'publishUrgent'>>;
   readonly mode: ConsoleMode;
   readonly trading: TradingMode;
   readonly endpoint?: { readonly host: string; readonly port: number };
@@ -43,6 +43,11 @@ export interface AppProps {
    * terminal has re-wrapped.
    */
   readonly onResized?: () => void;
+  /**
+   * Called after each key's effect is dispatched: the terminal side writes that frame now, not at the end of Ink's
+   * frame throttle (render-console.tsx); resolves once it is written. Data frames keep their pacing.
+   */
+  readonly onKeyHandled?: () => Promise<void>;
   readonly initialFocus?: PaneId;
   /** Called once when the operator quits, before Ink unmounts. */
   readonly onQuit?: () => void;
@@ -159,6 +164,8 @@ function Console(props: AppProps) {
   });
   latest.current = { vm, ui, snapshot, props };
   const quitting = useRef(false);
+  /** Work a key started that waits until the key's frame is written (CommandContext.afterFrame). */
+  const afterFrame = useRef<(() => void)[]>([]);
 
   // One command context for the App's lifetime: everything it reads goes through a ref, so nothing in it goes stale.
   const ctx = useMemo((): CommandContext => {
@@ -183,6 +190,7 @@ function Console(props: AppProps) {
       snapshot: () => latest.current.snapshot,
       props: () => latest.current.props,
       dispatch,
+      afterFrame: (fn) => afterFrame.current.push(fn),
       flash: (text) => dispatch({ type: 'flash', text, at: latest.current.snapshot.now }),
       run: (command, arg) => runCommand(c, command, arg),
       quit: () => {
@@ -197,13 +205,35 @@ function Console(props: AppProps) {
 
   const paneFailed = useCallback((pane: string, e: Error) => ctx.flash(`${pane} failed: ${e.message}`), [ctx]);
 
+  /*
+   * A key's frame carries everything the key changed: an operator action it recorded (arming, disarming) reaches the
+   * store as an immediate event, published here rather than at the store's next turn, so the status bar changes in
+   * the same frame as the dialog closing (one frame, not two a throttle apart). Then the frame is written at once,
+   * and only then does slow work the key started run (building a plan), so the key is seen to land first.
+   */
+  const settle = useCallback((): void => {
+    const p = latest.current.props;
+    p.store.publishUrgent?.();
+    const written = p.onKeyHandled?.() ?? Promise.resolve();
+    if (afterFrame.current.length === 0) return;
+    const work = afterFrame.current.splice(0);
+    void written.then(() =>
+      setImmediate(() => {
+        if (quitting.current) return;
+        for (const fn of work) fn();
+        settle();
+      }),
+    );
+  }, []);
+
   const handle = useCallback(
     (key: string | undefined, text: string | undefined) => {
       const route = routeKey(uiRef.current!, table, key, text, latest.current.props.replay !== undefined);
       if (route.kind === 'command') ctx.run(route.command);
       else if (route.kind === 'text') ctx.dispatch({ type: 'text', text: route.text });
+      settle();
     },
-    [ctx, table],
+    [ctx, table, settle],
   );
 
   const keyQueue = useMemo(

@@ -53,7 +53,10 @@ export function renderConsole(props: AppProps, streams: TerminalStreams = {}, on
   setScreenMasked(props.maskAccount ?? false);
   // After a resize, once the App has rendered at the new size, wipe the screen and draw that frame whole.
   let instance: Instance | undefined;
-  const element = () => <App {...props} onResized={repaint} />;
+  // A key's frame is written now rather than at the end of Ink's throttle (at most one frame per key; data frames
+  // keep the store's pacing and the throttle).
+  const keyFrame = () => instance?.waitUntilRenderFlush() ?? Promise.resolve();
+  const element = () => <App {...props} onResized={repaint} onKeyHandled={keyFrame} />;
   const repaint = () => {
     if (!instance || !stdout.isTTY) return;
     if (!streams.clearScreen) return;

@@ -190,6 +190,14 @@ export class ConsoleStore {
     this.publishNow(false);
   }
 
+  /**
+   * Publishes now if an immediate event (an operator action, a fill) is waiting for its publish at the next turn:
+   * the console calls it after a key, so what the key recorded is drawn in the key's own frame.
+   */
+  publishUrgent(): void {
+    if (this.urgent && this.timer) this.publishNow(false);
+  }
+
   dispose(): void {
     this.disposed = true;
     this.subscription.unsubscribe();

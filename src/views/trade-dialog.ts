@@ -16,6 +16,8 @@ import type { Dialog } from './ui-state.js';
 export type TradeDialog = Extract<Dialog, { kind: 'trade' }>;
 
 export type TradeDialogAction =
+  /** A plan command's key: the dialog is on screen at once, saying the plan is being built (nothing can be confirmed). */
+  | { readonly type: 'planning'; readonly title: string }
   /** trade.arm without an argument: ask for the account's last four characters. */
   | { readonly type: 'arm'; readonly account: string | undefined; readonly minutes: number }
   /** A locked plan to review (a bulk scope first asks for its word); `error` says why a previous plan was replaced. */
@@ -92,6 +94,8 @@ export function planCell(text: string): Cell {
 /** The dialog after `action`; undefined when it closes. Returns `d` itself when the action does not apply. */
 export function tradeDialogReducer(d: TradeDialog | undefined, action: TradeDialogAction): TradeDialog | undefined {
   switch (action.type) {
+    case 'planning':
+      return { kind: 'trade', phase: 'planning', title: action.title, lines: [] };
     case 'arm':
       return {
         kind: 'trade',

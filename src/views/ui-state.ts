@@ -34,8 +34,11 @@ export type Overlay =
   | { readonly kind: 'palette'; readonly text: string; readonly index: number; readonly picked?: boolean; readonly error?: string }
   | { readonly kind: 'filter'; readonly pane: PaneId; readonly text: string; readonly previous: string };
 
-/** A trading dialog's phase: typing (arm, word), waiting for the confirm key, sending, or showing the outcome. */
-export type TradePhase = 'arm' | 'word' | 'confirm' | 'sending' | 'done';
+/**
+ * A trading dialog's phase: the plan being built (opened at the key, before the plan exists), typing (arm, word),
+ * waiting for the confirm key, sending, or showing the outcome.
+ */
+export type TradePhase = 'planning' | 'arm' | 'word' | 'confirm' | 'sending' | 'done';
 
 export type Dialog =
   | { readonly kind: 'confirmQuit' }

@@ -539,6 +539,9 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
   tail.push({ text: '' });
   switch (d.phase) {
+    case 'planning':
+      tail.push({ text: 'Building the plan from the newest data…', slot: 'muted' }, { text: `${no} cancels`, slot: 'key' });
+      break;
     case 'arm':
       tail.push(
         { text: `Type the last four characters of the account id: ${d.input ?? ''}▏` },

@@ -12,7 +12,7 @@ import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
-import { renderApp, type Tui } from '../support/render-tui.js';
+import { renderApp, strip, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
 
 const CLIENT = 31; // sim-feed's client id
@@ -115,6 +115,23 @@ describe('arming', () => {
     expect(auditTypes(r)).toEqual(expect.arrayContaining(['denied', 'armed', 'disarmed']));
   }, 60_000);
 
+  it("shows ARMED in the code's own frame: the recorded arming is drawn with the dialog closing, not a frame later", async () => {
+    const r = await start(true);
+    await r.tui.write(':trade.arm\r');
+    await r.tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
+    await r.tui.write('4567');
+    await r.tui.waitForFrame((f) => f.includes(': 4567'), 'the code typed');
+    const before = r.tui.stdout.frames.length;
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+    // Data frames may come between; the first without the dialog is the Enter's own.
+    const next = r.tui.stdout.frames
+      .slice(before)
+      .map(strip)
+      .find((f) => !f.includes('Type the last four characters'));
+    expect(next!.split('\n')[0]).toMatch(/ ARMED \d/);
+  }, 60_000);
+
   it('disarms by itself when the connection drops (a disarmed event and audit line)', async () => {
     const r = await start(true);
     await arm(r);
@@ -181,6 +198,35 @@ describe('the flatten dialog', () => {
     const v = await verifyAuditLog(r.trading!.auditFile!);
     expect(v).toMatchObject({ ok: true, sealed: true });
   }, 90_000);
+
+  it('is on screen at the key, saying the plan is being built; the plan follows; closed meanwhile, nothing is planned', async () => {
+    const r = await start(true);
+    await arm(r);
+    await selectToyota(r);
+    const before = r.tui.stdout.frames.length;
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the plan');
+    // The first frame with the dialog (data frames may come between): the plan is not in it yet.
+    const first = r.tui.stdout.frames
+      .slice(before)
+      .map(strip)
+      .find((f) => f.includes('Flatten'));
+    expect(first).toContain('Building the plan');
+    expect(first).not.toContain('sends');
+    await r.tui.write('\r');
+    await r.tui.waitForFrame((f) => !f.includes('Flatten'), 'closed by Enter');
+    const shown = auditTypes(r).filter((t) => t === 'planShown').length;
+
+    // Closed while building (n is a cancel key; it arrives before the plan is built): no plan is built or audited.
+    await r.tui.write('X');
+    expect(r.tui.lastFrame()).toContain('Building the plan');
+    await r.tui.write('n');
+    await r.tui.waitForFrame((f) => !f.includes('Flatten'), 'closed while building');
+    await roundTrip(r.live);
+    await new Promise((done) => setImmediate(done));
+    expect(r.tui.lastFrame()).not.toContain('Flatten');
+    expect(auditTypes(r).filter((t) => t === 'planShown')).toHaveLength(shown);
+  }, 60_000);
 
   it("uses the contract's tick size for the marketable limit once armed (ES: 0.25)", async () => {
     const r = await start(true);

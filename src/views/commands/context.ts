@@ -18,6 +18,11 @@ export interface CommandContext {
   dispatch(action: UiAction): void;
   /** A message on the hint line, timed on the snapshot's clock. */
   flash(text: string): void;
+  /**
+   * Runs `fn` once the frame showing this key's effect is on the terminal: slow work a key starts (building a plan)
+   * comes after the operator has seen the key land.
+   */
+  afterFrame(fn: () => void): void;
   /** Runs another command (the palette runs the one it names). */
   run(command: CommandId, arg?: string): void;
   /** Once: tells the caller, then unmounts. */

@@ -75,10 +75,31 @@ function startTrade(ctx: CommandContext, actions: TradingActions, command: Comma
     ctx.flash('Trading disarmed');
     return;
   }
-  const plan = actions.preview(command, target);
-  if (typeof plan === 'string') ctx.flash(plan);
-  else step(ctx, { type: 'plan', plan });
+  // A plan takes a risk pass over the book after the trade and an fsync'd audit line: on a loaded machine that is
+  // most of a second, so the dialog is drawn first, saying so, and the plan built once that frame is written. The
+  // plan then opens as a new dialog (App's dialog epoch), so no key typed meanwhile can answer it.
+  step(ctx, { type: 'planning', title: PLANNING_TITLES[command] ?? COMMANDS[command].description });
+  const pending = ctx.ui().dialog;
+  ctx.afterFrame(() => {
+    // Closed (or replaced) before the plan was built: nothing is planned, shown or audited.
+    if (ctx.ui().dialog !== pending) return;
+    const plan = actions.preview(command, target);
+    if (typeof plan !== 'string') step(ctx, { type: 'plan', plan });
+    else {
+      step(ctx, { type: 'close' });
+      ctx.flash(plan);
+    }
+  });
 }
+
+const PLANNING_TITLES: Partial<Record<CommandId, string>> = {
+  'trade.flatten': 'Flatten',
+  'trade.flattenScope': 'FLATTEN',
+  'trade.reduce': 'Reduce leverage',
+  'trade.cancel': 'Cancel order',
+  'trade.cancelAll': 'Cancel all orders of this client',
+  'trade.globalCancel': 'Global cancel',
+};
 
 /** Enter in a dialog that takes text: the arming code, or the word that unlocks a bulk plan's confirm key. */
 export function submitTradeText(ctx: CommandContext, d: TradeDialog): void {
