@@ -51,7 +51,11 @@ describe('tws-risk demo in tmux', () => {
     await waitForScreen('small', (s) => !/Keys for Positions/.test(s) && /▶2 Positions/.test(s), 'help closed by Esc');
 
     await press('small', '/', 'N', 'E', 'S', 'N', 'Enter');
-    const filtered = await waitForScreen('small', (s) => /filter NESN/.test(s) && !/\bSAP\s+300\b/.test(s), 'positions filtered to NESN');
+    const filtered = await waitForScreen(
+      'small',
+      (s) => / FILTER NESN /.test(s) && !/\bSAP\s+300\b/.test(s),
+      'positions filtered to NESN, the filter line closed',
+    );
     expect(filtered).toMatch(/NESN\s+1,000/);
     await press('small', 'Escape');
     await waitForScreen('small', (s) => !/filter NESN/.test(s) && /\bSAP\s+300\b/.test(s), 'filter cleared');
@@ -121,7 +125,8 @@ describe('tws-risk demo in tmux', () => {
       await waitForScreen('trade', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
 
       await press('trade', '/', 'NESN', 'Enter');
-      await waitForScreen('trade', (s) => /^›NESN\s+1,000/m.test(s), 'NESN selected');
+      // The filter line closed (its Enter read), not only applied: a key read with that Enter would be dropped.
+      await waitForScreen('trade', (s) => /^›NESN\s+1,000/m.test(s) && / FILTER NESN /.test(s), 'NESN selected, the filter line closed');
       await press('trade', 'X');
       const dialog = await waitForScreen('trade', (s) => /Flatten NESN\?/.test(s) && /y sends/.test(s), 'the flatten dialog');
       expect(dialog).toMatch(/SELL 1000 NESN LMT [\d.]+ ~[\d,]+ USD/);

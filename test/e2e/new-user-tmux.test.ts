@@ -106,7 +106,8 @@ describe('a new user in tmux', () => {
       await waitForScreen('user', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
 
       await press('user', '2', '/', 'NESN', 'Enter');
-      await waitForScreen('user', (s) => /^›NESN\s/m.test(s), 'NESN selected');
+      // The filter line closed (its Enter read), not only applied: a key read with that Enter would be dropped.
+      await waitForScreen('user', (s) => /^›NESN\s/m.test(s) && / FILTER NESN /.test(s), 'NESN selected, the filter line closed');
       await press('user', 'X');
       await waitForScreen('user', (s) => /Flatten NESN\?/.test(s) && /y sends/.test(s), 'the flatten confirmation');
       await press('user', 'y');

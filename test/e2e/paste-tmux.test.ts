@@ -64,7 +64,8 @@ describe('pasting into the console', () => {
       await waitForScreen('p', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
 
       await press('p', '2', '/', 'TSLA', 'Enter');
-      await waitForScreen('p', (s) => /^›TSLA\s/m.test(s), 'TSLA selected');
+      // The filter line closed (its Enter read), not only applied: a key read with that Enter would be dropped.
+      await waitForScreen('p', (s) => /^›TSLA\s/m.test(s) && / FILTER TSLA /.test(s), 'TSLA selected, the filter line closed');
       await press('p', 'X');
       // At 200x50 every line of the plan is on screen, so a lone y would send it.
       await waitForScreen('p', (s) => /Flatten TSLA\?/.test(s) && /y sends/.test(s), 'the flatten confirmation');
