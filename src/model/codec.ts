@@ -108,7 +108,7 @@ export function envelopeProblem(raw: unknown): string | undefined {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return 'event is not an object';
   const o = raw as Obj;
   const type = o.type;
-  if (typeof type !== 'string' || !(type in STREAM_OF)) return `unknown event type ${JSON.stringify(type)}`;
+  if (typeof type !== 'string' || !TYPE_NAMES.has(type)) return `unknown event type ${JSON.stringify(type)}`;
   if (!Number.isSafeInteger(o.seq) || (o.seq as number) < 1) return `event seq ${JSON.stringify(o.seq)} is not a positive integer`;
   if (typeof o.receivedAt !== 'number' || !Number.isFinite(o.receivedAt)) return 'event receivedAt is not a number';
   return undefined;

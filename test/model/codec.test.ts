@@ -22,6 +22,9 @@ describe('event codec', () => {
 
   it('names the problem in a bad event', () => {
     expect(() => decodeEvent({ type: 'nope', seq: 1, receivedAt: 1 })).toThrow(/unknown event type "nope"/);
+    // Names every object has are not event types: a codec error naming them, not a TypeError from a lookup.
+    for (const type of ['toString', 'constructor', '__proto__', 'hasOwnProperty'])
+      expect(() => decodeEvent({ type, seq: 1, receivedAt: 1 })).toThrow(new CodecError(`unknown event type ${JSON.stringify(type)}`));
     expect(() => decodeEvent({ type: 'positionsEnded', seq: 0, receivedAt: 1 })).toThrow(CodecError);
     expect(() => decodeEvent({ type: 'priceTicked', seq: 3, receivedAt: 1, conId: 1, field: 'last', price: 'abc', delayed: false })).toThrow(
       /priceTicked\.price is not a decimal/,
