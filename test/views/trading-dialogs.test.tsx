@@ -228,6 +228,30 @@ describe('the flatten dialog', () => {
     expect(auditTypes(r).filter((t) => t === 'planShown')).toHaveLength(shown);
   }, 60_000);
 
+  it('a y typed while the plan is being built does not confirm it: the plan opens, nothing is sent', async () => {
+    const r = await start(true);
+    await arm(r);
+    await selectToyota(r);
+    // The y arrives while the plan is built (the event loop busy): it is read on the loop's next turn.
+    const trading = r.trading!;
+    const preview = trading.preview.bind(trading);
+    trading.preview = (command, target) => {
+      setImmediate(() => void r.tui.write('y'));
+      return preview(command, target);
+    };
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the plan');
+    await roundTrip(r.live);
+    await new Promise((done) => setImmediate(done));
+    expect(r.tui.lastFrame()).toContain('sends');
+    expect(auditTypes(r)).not.toContain('decision');
+    expect(auditTypes(r)).not.toContain('orderSent');
+    expect(ourOrders(r)).toEqual([]);
+    expect(toyotaPosition(r)).not.toBe('0');
+    await r.tui.write('n');
+    await r.tui.waitForFrame((f) => !f.includes('Flatten'), 'declined');
+  }, 60_000);
+
   it("uses the contract's tick size for the marketable limit once armed (ES: 0.25)", async () => {
     const r = await start(true);
     await arm(r);

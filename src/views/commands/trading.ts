@@ -84,11 +84,17 @@ function startTrade(ctx: CommandContext, actions: TradingActions, command: Comma
     // Closed (or replaced) before the plan was built: nothing is planned, shown or audited.
     if (ctx.ui().dialog !== pending) return;
     const plan = actions.preview(command, target);
-    if (typeof plan !== 'string') step(ctx, { type: 'plan', plan });
-    else {
-      step(ctx, { type: 'close' });
-      ctx.flash(plan);
-    }
+    // Keys typed while the plan was built are still unread: a turn of the event loop reads them under the planning
+    // dialog (which they cannot answer, and whose epoch drops them), and only then does the plan open. Opened at
+    // once, a y typed during the build was read after it and stamped with the plan's epoch: it confirmed the plan.
+    setImmediate(() => {
+      if (ctx.ui().dialog !== pending) return;
+      if (typeof plan !== 'string') step(ctx, { type: 'plan', plan });
+      else {
+        step(ctx, { type: 'close' });
+        ctx.flash(plan);
+      }
+    });
   });
 }
 
