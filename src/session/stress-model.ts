@@ -149,6 +149,8 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   let scenarios: readonly Scenario[] = [];
   let scenarioKey = '';
   let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
+  /** The valued book the names were last checked on (see the check below). */
+  let namesChecked: readonly unknown[] | undefined;
   let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
   const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, unchanged: 0 };
   const maxAge = opts.searchMaxAgeMs ?? 10_000;
@@ -209,14 +211,20 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
       // Which names get their own jumps follows prices too (an option's underlying arriving after the positions, a
       // name's share crossing the threshold), not only the maps above: select again when the book now calls for
       // other names, so the pane judges the scenarios `report` and the alerts would for this state.
-      if (!opts.scenarios && nameJumpKeyOf(grid.book, grid.params.concentration) !== nameJumpKey(scenarios)) {
-        scenarios = bookScenarios(state, opts.params, grid.book);
-        scenarioKey = scenarios.map((s) => s.id).join('\n');
-        grid = buildStressGrid(
-          state,
-          scenarios.map((s) => s.shocks),
-          stressParams({ ...opts.params, now }),
-        );
+      // Only a revalued book can call for other names: a pass on which only the clock moved skips the check.
+      const valued = [grid.book, grid.stats.rebuilds, grid.stats.groupsRecomputed] as const;
+      if (!opts.scenarios && !(namesChecked?.every((x, i) => x === valued[i]) ?? false)) {
+        namesChecked = valued;
+        if (nameJumpKeyOf(grid.book, grid.params.concentration) !== nameJumpKey(scenarios)) {
+          scenarios = bookScenarios(state, opts.params, grid.book);
+          scenarioKey = scenarios.map((s) => s.id).join('\n');
+          grid = buildStressGrid(
+            state,
+            scenarios.map((s) => s.shocks),
+            stressParams({ ...opts.params, now }),
+          );
+          namesChecked = [grid.book, grid.stats.rebuilds, grid.stats.groupsRecomputed];
+        }
       }
       const report = stressReportFromGrid(grid, state, scenarios, distances);
       const model = stressModelOf(report, grid, now, display);
