@@ -4,7 +4,7 @@ import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel } from '../model/contract.js';
 import { outcomeText, type ExecutionResult } from '../trading/execute.js';
 import { TradingSession } from '../trading/session.js';
-import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText } from '../trading/plan.js';
+import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText, staleMarkDenial } from '../trading/plan.js';
 import type { PortfolioState } from '../model/state.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import { appVersion } from '../version.js';
@@ -229,6 +229,13 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
       const w = await ask();
       const whatIf = w ? whatIfJson(w, ours, plan.baseCurrency) : null;
       if (whatIf) t.audit().append({ kind: 'whatIf', detail: whatIf });
+      // The limits come from the plan's marks, and the what-if wait (up to --what-if-timeout) may have outlived them:
+      // checked again before sending, as the console checks when its dialog is confirmed.
+      const late = staleMarkDenial(plan, t.now());
+      if (late) {
+        t.audit().append({ kind: 'denied', detail: { code: late.code, message: formatDenial(late), planId: plan.id } });
+        return reportDenial(late, json, io);
+      }
       const deadline = Number(f.timeout ?? 30) * 1000;
       const result = await t.confirm(plan.id, () => t.executeFlatten(plan, deadline));
       if (!result) throw new Error('the plan just shown could not be confirmed');
