@@ -1,7 +1,7 @@
 // Keeps Ink's cursor restoration (restore-cursor) off a standard error that is not a terminal: a file or pipe gets no control code.
 
 /** The one sequence restore-cursor writes at exit: show the cursor. */
-export const SHOW_CURSOR = '\u001B[?25h';
+const SHOW_CURSOR = '\u001B[?25h';
 
 const guarded = new WeakSet<NodeJS.WriteStream>();
 

@@ -129,7 +129,7 @@ const MAX_FRACTION_DIGITS = 10;
  * of 7, no zero word at the end). Anything else (0, more digits, more fraction digits) is undefined: the caller
  * formats it.
  */
-export function decimalOfShortNumber(n: number): Decimal | undefined {
+function decimalOfShortNumber(n: number): Decimal | undefined {
   if (n === 0) return undefined;
   let k = 0;
   let m = n;

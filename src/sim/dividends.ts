@@ -25,7 +25,7 @@ const SCHEDULES: Readonly<Record<string, Schedule>> = {
 };
 
 /** A payer's dividend as the simulator announces it: the amount per payment and the ex-dates (00:00 UTC, epoch ms). */
-export interface SimDividends {
+interface SimDividends {
   readonly amount: number;
   /** The first ex-date after `t`'s UTC day. */
   readonly next: number;
@@ -45,7 +45,7 @@ function exDates(s: Schedule, year: number): number[] {
 }
 
 /** The dividends of `symbol` at market time `t`, or undefined for a stock that pays none. */
-export function simDividends(symbol: string, t: number): SimDividends | undefined {
+function simDividends(symbol: string, t: number): SimDividends | undefined {
   const s = SCHEDULES[symbol];
   const f = FACTORS.find((x) => x.key === symbol);
   if (!s || !f || !(f.dividendYield > 0)) return undefined;

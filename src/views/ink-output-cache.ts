@@ -87,9 +87,9 @@ let installed: boolean | undefined;
 
 /**
  * Rows drawn and rows reused since start (bench/render.ts reports them per frame); `reuse` off draws every row as Ink
- * does, `prepare` off applies each write with Ink's own applyWriteOperation (tests compare the three).
+ * does (tests compare the two).
  */
-export const inkRowCache = { reuse: true, prepare: true, rowsDrawn: 0, rowsReused: 0, writesPrepared: 0, writesReused: 0 };
+export const inkRowCache = { reuse: true, rowsDrawn: 0, rowsReused: 0, writesReused: 0 };
 
 /*
  * Rows that did not change are not drawn again. Ink's Output.get() starts each frame from a blank 200x50 grid (10,000
@@ -217,7 +217,6 @@ function preparedWrite(
     inkRowCache.writesReused++;
     return found;
   }
-  inkRowCache.writesPrepared++;
   // A write that shows nothing is remembered too (no lines), so that it is not prepared again. Another transformer at
   // the same place replaces the entry: a Text drawn again has a new one, and the old one is not seen again.
   const entry = prepareWrite(output, op, clip, styledCharsToString) ?? { opY: op.y, transformers: op.transformers, atX: 0, atY: 0, lines: [], made: [] };
@@ -299,10 +298,6 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
       const to = Math.min(height, op.y + lineCount(op.text), clip?.y2 ?? height);
       for (let r = from; r < to; r++) {
         if (grid[r]) {
-          if (!inkRowCache.prepare) {
-            output.applyWriteOperation(grid, op, clip);
-            return;
-          }
           placeWrite(output, grid, preparedWrite(output, op, clip, styledCharsToString));
           return;
         }

@@ -24,7 +24,7 @@ export const GENESIS_HASH = '0'.repeat(64);
 export type HashForm = 'hex' | 'tag';
 const TAG_BYTES = 8;
 /** Characters of a schema-3 tag: base64url of 8 bytes, unpadded. */
-export const TAG_CHARS = 11;
+const TAG_CHARS = 11;
 
 export function hashFormOf(schemaVersion: number): HashForm {
   return schemaVersion >= 3 ? 'tag' : 'hex';

@@ -43,7 +43,7 @@ export interface SubscriptionLink {
  * Generic ticks of a market-data line: 456 (IB Dividends, answered as tick 59) on stocks, whose next dividend prices
  * their American options (docs/stress-model.md); nothing extra elsewhere.
  */
-export function genericTicksFor(c: IbContract): string {
+function genericTicksFor(c: IbContract): string {
   return c.secType === 'STK' ? '456' : '';
 }
 
