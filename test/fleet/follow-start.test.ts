@@ -2,11 +2,22 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
 import { afterEach, describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/model/clock.js';
+import { ManualClock, systemClock } from '../../src/model/clock.js';
 import { encodeEvent } from '../../src/model/codec.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { StreamFollower, type FollowOptions } from '../../src/streams/nats/follow.js';
-import { ALL_SUMMARIES, DEFAULT_LIMITS, ensureStream, eventsSubject, HDR_HOST, HDR_SESSION, SUBJECT_ROOT } from '../../src/streams/nats/subjects.js';
+import {
+  ALL_SUMMARIES,
+  DEFAULT_LIMITS,
+  ensureStream,
+  eventsSubject,
+  HDR_HOST,
+  HDR_SESSION,
+  SUBJECT_ROOT,
+  summarySubject,
+} from '../../src/streams/nats/subjects.js';
+import type { RiskSummary } from '../../src/streams/nats/summary.js';
+import { followCells } from '../../src/views/rows/status.js';
 import { acct, EventLog } from '../support/events.js';
 import { startNatsServer } from '../support/nats-server.js';
 
@@ -52,12 +63,40 @@ async function rig(stream?: { name: string; maxMsgs: number }): Promise<{ nc: Na
   return { nc, js: jetstream(nc), name: stream?.name ?? DEFAULT_LIMITS.name };
 }
 
-/** Stores one event as the publisher does (session header, msg id), and returns its stream sequence. */
-async function send(js: JetStreamClient, ev: FeedEvent, s = SESSION): Promise<number> {
+/** Stores one event as the publisher does (session and host headers, msg id), and returns its stream sequence. */
+async function send(js: JetStreamClient, ev: FeedEvent, s = SESSION, host = 'hostA'): Promise<number> {
   const h = headers();
   h.set(HDR_SESSION, s);
-  h.set(HDR_HOST, 'hostA');
+  h.set(HDR_HOST, host);
   return (await js.publish(eventsSubject(ACCOUNT), encodeEvent(ev), { headers: h, msgID: `${s}:${ev.seq}` })).seq;
+}
+
+/** Stores a console's summary of `s` at `at` (its clock), on its host and role's subject, as the publisher does. */
+async function sendSummary(js: JetStreamClient, s: string, at: number, host = 'hostA'): Promise<void> {
+  const h = headers();
+  h.set(HDR_SESSION, s);
+  h.set(HDR_HOST, host);
+  const summary: RiskSummary = {
+    format: 'tws-risk-summary',
+    account: ACCOUNT,
+    host,
+    session: s,
+    role: 'console',
+    at,
+    lastSeq: 0,
+    lastEventAt: null,
+    health: 'ready',
+    baseCurrency: 'USD',
+    netLiquidation: null,
+    excessLiquidity: null,
+    cushion: null,
+    worstStress: null,
+    alerts: { critical: 0, warning: 0, info: 0 },
+    armed: false,
+    mode: 'readOnly',
+    publishing: { behind: 0, dropped: 0 },
+  };
+  await js.publish(summarySubject(ACCOUNT, host, 'console'), JSON.stringify(summary), { headers: h, msgID: `${s}:summary:${at}` });
 }
 
 async function follow(nc: NatsConnection, stream: string, o: Partial<FollowOptions> = {}): Promise<{ f: StreamFollower; seqs: number[] }> {
@@ -200,5 +239,81 @@ describe('a gap is read again from where it is', () => {
       () => JSON.stringify(f.status()),
     );
     expect(seqs).toEqual([1, 2, 3, 4]);
+  }, 60_000);
+});
+
+describe('a restarted publisher', () => {
+  it('is followed into its new session once the old one is silent: folded from its own seq 1, and said in the status bar', async () => {
+    const { nc, js, name } = await rig();
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 14, 30));
+    const old = new EventLog(clock.now());
+    const oldEvs = old.pushAll([acct(ACCOUNT, 'NetLiquidation', '100', 'USD'), acct(ACCOUNT, 'GrossPositionValue', '50', 'USD')]);
+    for (const ev of oldEvs) await send(js, ev);
+    await sendSummary(js, SESSION, clock.now());
+    const { f, seqs } = await follow(nc, name, { clock, staleAfterMs: 5_000 });
+    const ctx = () => JSON.stringify({ status: f.status(), seqs });
+    await until('the old session folded', () => f.state.lastSeq === 2, ctx);
+
+    // The publisher restarts on the same host: a new session, seq from 1. Another host's session on the account is
+    // never taken for it.
+    const fresh = new EventLog(clock.now());
+    const newEvs = fresh.pushAll([acct(ACCOUNT, 'NetLiquidation', '200', 'USD'), acct(ACCOUNT, 'NetLiquidation', '201', 'USD')]);
+    await send(js, newEvs[0]!, 'hostA-2');
+    await send(js, newEvs[0]!, 'hostB-1', 'hostB');
+    await send(js, newEvs[1]!, 'hostA-2');
+    // Nothing from the old session for longer than stale-after: it is silent; the new one's summary is fresh.
+    clock.advance(6_000);
+    await until('the old session silent', () => f.status().silentMs, ctx);
+    await sendSummary(js, 'hostB-1', clock.now(), 'hostB');
+    await sendSummary(js, 'hostA-2', clock.now());
+    // The panes keep the old state until the new session's first event is folded: wait for its last.
+    await until('the new session followed', () => f.status().session === 'hostA-2' && nlv(f) === '201', ctx);
+    expect(f.status().restartedFrom).toBe(SESSION);
+    expect(f.status().silentMs).toBeUndefined();
+    // Folded from an empty state: nothing of the old session is left (its GrossPositionValue).
+    expect(f.state.lastSeq).toBe(2);
+    expect(f.state.accountValues.has('GrossPositionValue|USD')).toBe(false);
+    expect(seqs).toEqual([1, 2, 1, 2]);
+    expect(
+      followCells(f.status(), clock.now())
+        .map((c) => c.text)
+        .join(' '),
+    ).toContain('publisher restarted: following its new session');
+
+    // It goes on live in the new session.
+    await send(js, fresh.push(acct(ACCOUNT, 'NetLiquidation', '202', 'USD')), 'hostA-2');
+    await until('the new session goes on', () => f.state.lastSeq === 3, ctx);
+    expect(nlv(f)).toBe('202');
+  }, 60_000);
+
+  it('stays on a session still heard while another publisher speaks on its subject', async () => {
+    const { nc, js, name } = await rig();
+    const clock = new ManualClock(Date.UTC(2026, 10, 23, 14, 30));
+    const log = new EventLog(clock.now());
+    await send(js, log.push(acct(ACCOUNT, 'NetLiquidation', '100', 'USD')));
+    await sendSummary(js, SESSION, clock.now());
+    const { f } = await follow(nc, name, { clock, staleAfterMs: 5_000 });
+    await until('followed', () => f.state.lastSeq === 1);
+    // A second publisher on the same host and role while the first is heard: no switching back and forth.
+    await send(js, new EventLog(clock.now()).push(acct(ACCOUNT, 'NetLiquidation', '300', 'USD')), 'hostA-2');
+    await sendSummary(js, 'hostA-2', clock.now());
+    // The followed session speaks after it: once that is read, the other's summary was read before it (stream order).
+    clock.advance(1);
+    await sendSummary(js, SESSION, clock.now());
+    await until('the later summary of the followed session read', () => f.status().lastHeardAt === clock.now());
+    expect(f.status().session).toBe(SESSION);
+    expect(f.status().restartedFrom).toBeUndefined();
+    expect(nlv(f)).toBe('100');
+    // Then it goes silent and the other is heard: the follow moves on, and does not go back while the new one is heard.
+    clock.advance(6_000);
+    await sendSummary(js, 'hostA-2', clock.now());
+    await until('moved on', () => f.status().session === 'hostA-2' && nlv(f) === '300');
+    expect(f.state.lastSeq).toBe(1);
+    clock.advance(1);
+    await sendSummary(js, SESSION, clock.now());
+    await sendSummary(js, 'hostA-2', clock.now());
+    await until('the new session heard again', () => f.status().lastHeardAt === clock.now());
+    expect(f.status().session).toBe('hostA-2');
+    expect(f.status().restartedFrom).toBe(SESSION);
   }, 60_000);
 });
