@@ -1,6 +1,8 @@
 // A follow starts at the lowest seq the stream holds for the session, blames retention only for what it lost, and fills a gap from where it is.
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, headers, nanos, type NatsConnection } from '@nats-io/transport-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/model/clock.js';
 import { encodeEvent } from '../../src/model/codec.js';
@@ -64,11 +66,11 @@ async function rig(stream?: { name: string; maxMsgs: number }): Promise<{ nc: Na
 }
 
 /** Stores one event as the publisher does (session and host headers, msg id), and returns its stream sequence. */
-async function send(js: JetStreamClient, ev: FeedEvent, s = SESSION, host = 'hostA'): Promise<number> {
+async function send(js: JetStreamClient, ev: FeedEvent, s = SESSION, host = 'hostA', account = ACCOUNT): Promise<number> {
   const h = headers();
   h.set(HDR_SESSION, s);
   h.set(HDR_HOST, host);
-  return (await js.publish(eventsSubject(ACCOUNT), encodeEvent(ev), { headers: h, msgID: `${s}:${ev.seq}` })).seq;
+  return (await js.publish(eventsSubject(account), encodeEvent(ev), { headers: h, msgID: `${s}:${ev.seq}` })).seq;
 }
 
 /** Stores a console's summary of `s` at `at` (its clock), on its host and role's subject, as the publisher does. */
@@ -216,6 +218,31 @@ describe('a gap is read again from where it is', () => {
     }
     // The last fetches read 262..300 in bounded batches after the fill: together they covered them.
     expect(f.refetchLog.some((r) => r.from === at.get(262) && r.read === 20)).toBe(true);
+  }, 60_000);
+
+  it("works with the shipped configuration's viewer permissions (the fetch's consumer is named)", async () => {
+    const conf = readFileSync(join(import.meta.dirname, '../../deploy/nats/nats-server.conf'), 'utf8').replace(/^listen:.*$/m, '');
+    const nats = await startNatsServer({ config: conf.replace(/store_dir: .*/, 'store_dir: STORE') });
+    stops.push(() => nats.stop());
+    const agent = await connect({ servers: `127.0.0.1:${nats.port}`, user: 'agent-DU1234567', pass: 'change-me-agent' });
+    stops.push(() => agent.close());
+    await ensureStream(await jetstreamManager(agent), DEFAULT_LIMITS);
+    const js = jetstream(agent);
+    const log = new EventLog(Date.UTC(2026, 10, 23, 14, 30));
+    const evs = log.pushAll(Array.from({ length: 6 }, (_, i) => acct('DU1234567', 'NetLiquidation', String(100 + i), 'USD')));
+    const at = new Map<number, number>();
+    for (const ev of evs) if (ev.seq !== 3) at.set(ev.seq, await send(js, ev, SESSION, 'hostA', 'DU1234567'));
+    const viewer = await connect({ servers: `127.0.0.1:${nats.port}`, user: 'viewer', pass: 'change-me-viewer' });
+    stops.push(() => viewer.close());
+    // Two held at most: 4 and 5 are held past the gap, 6 is not kept and is read again from the stream.
+    const { f, seqs } = await follow(viewer, DEFAULT_LIMITS.name, { account: 'DU1234567', maxHeld: 2 });
+    const ctx = () => JSON.stringify({ status: f.status(), refetches: f.refetchLog, seqs });
+    await until('the gap at 3 seen', () => f.status().gap, ctx);
+    await send(js, evs[2]!, SESSION, 'hostA', 'DU1234567');
+    await until('seq 6 folded', () => f.state.lastSeq === 6, ctx);
+    expect(seqs).toEqual(range(1, 6));
+    expect(f.refetchLog.some((r) => r.from === at.get(6) && r.read > 0)).toBe(true);
+    expect(f.status().error).toBeUndefined();
   }, 60_000);
 
   it('reads nothing again while the missing event is simply not in the stream yet', async () => {
