@@ -61,7 +61,6 @@ export interface FollowOptions {
   readonly staleAfterMs: number;
   /** How soon a gap is read again from the stream, and then how often while it lasts (default 1 s). */
   readonly refetchMs?: number;
-  readonly staySession?: boolean;
   /** Events held past a gap at most; beyond it the newest are not kept (they are in the stream, read again from there). */
   readonly maxHeld?: number;
   /** Messages one gap refetch reads at most (default 5 000); a gap needing more is read on in the next ones. */
