@@ -13,6 +13,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
+import { selfCommand } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
@@ -120,7 +121,10 @@ export function sessionSummary(o: {
   recordingStopped?: string;
   /** Recording was asked for but could not start: why. */
   recordingOff?: string;
+  /** How the user runs this tool (self-command.ts): `tws-risk`, or `npx tws-risk` from a checkout. */
+  self?: string;
 }): string {
+  const verify = `check it with: ${o.self ?? 'tws-risk'} verify FILE`;
   const dur = duration(o.endedAt - o.startedAt);
   const acct =
     o.accounts && o.accounts.length > 0
@@ -133,9 +137,9 @@ export function sessionSummary(o: {
     o.replayed !== undefined
       ? `replayed ${o.replayed} (read-only)`
       : o.recordingStopped !== undefined
-        ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (check it with: tws-risk verify FILE)` : ''}`
+        ? `recording STOPPED (${o.recordingStopped})${o.files.length > 0 ? `; ${files} ${o.files.length > 1 ? 'hold' : 'holds'} the session until then, unsealed (${verify})` : ''}`
         : o.files.length > 0
-          ? `recorded to ${files} (check it with: tws-risk verify FILE)`
+          ? `recorded to ${files} (${verify})`
           : o.recordingOff !== undefined
             ? `not recorded (${o.recordingOff})`
             : 'not recorded';
@@ -417,9 +421,10 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       slowFrames: slow,
       ...(player ? { replayed: player.file } : {}),
       ...(o.follow ? { followed: `${o.follow.status().server} (read-only)` } : {}),
+      self: selfCommand(),
     }),
   );
-  if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: tws-risk verify FILE)`);
-  for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (check it with: tws-risk verify FILE)`);
+  if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: ${selfCommand()} verify FILE)`);
+  for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (check it with: ${selfCommand()} verify FILE)`);
   return EXIT.ok;
 }
