@@ -211,7 +211,10 @@ function Console(props: AppProps) {
    * the same frame as the dialog closing (one frame, not two a throttle apart). Then the frame is written at once,
    * and only then does slow work the key started run (building a plan), so the key is seen to land first.
    */
-  const settle = useCallback((): void => {
+  const settle = useCallback((more = false): void => {
+    // A key with others queued behind it (a burst) draws no frame of its own: the burst's last key does, so a pasted
+    // or typed-ahead line costs one frame, not one per character (on a loaded machine, seconds of frames).
+    if (more && afterFrame.current.length === 0) return;
     const p = latest.current.props;
     p.store.publishUrgent?.();
     const written = p.onKeyHandled?.() ?? Promise.resolve();
@@ -227,11 +230,11 @@ function Console(props: AppProps) {
   }, []);
 
   const handle = useCallback(
-    (key: string | undefined, text: string | undefined) => {
+    (key: string | undefined, text: string | undefined, more: boolean) => {
       const route = routeKey(uiRef.current!, table, key, text, latest.current.props.replay !== undefined);
       if (route.kind === 'command') ctx.run(route.command);
       else if (route.kind === 'text') ctx.dispatch({ type: 'text', text: route.text });
-      settle();
+      settle(more);
     },
     [ctx, table, settle],
   );

@@ -71,4 +71,29 @@ describe('key frames', () => {
     expect(next).toContain('▶3');
     expect(next).toContain('231.25');
   });
+
+  it('a burst of keys (typed ahead, pasted) asks for one key frame, at its last key, not one per key', async () => {
+    const clock = new ManualClock(T0);
+    const feed = new BookFeed(bookState(), clock);
+    const store = new ConsoleStore(feed, { throttleMs: 50, frameMs: 3_600_000, clockMs: 3_600_000, clock });
+    // Each key frame starts with publishUrgent (App's settle): counted here.
+    let keyFrames = 0;
+    const urgent = store.publishUrgent.bind(store);
+    store.publishUrgent = () => {
+      keyFrames++;
+      urgent();
+    };
+    const tui = renderApp(store, { columns: 200, rows: 50 });
+    open.push({ tui, store });
+    await tui.waitForFrame((f) => f.includes('AAPL') && f.includes('▶2'), 'the console, Positions focused');
+    await tui.write('3');
+    await tui.waitForFrame((f) => f.includes('▶3'), 'Stress focused');
+    expect(keyFrames).toBe(1);
+    // Six keys in one read: each is handled in order (the focus ends on Alerts after passing the others), one frame asked.
+    keyFrames = 0;
+    await tui.write('452146');
+    await tui.waitForFrame((f) => f.includes('▶6'), 'Alerts focused after the burst');
+    await settle();
+    expect(keyFrames).toBe(1);
+  });
 });

@@ -35,7 +35,11 @@ export interface KeyQueueOptions {
   readonly stopped: () => boolean;
 }
 
-export function useKeyQueue(handle: (key: string | undefined, text: string | undefined) => void, o: KeyQueueOptions): void {
+/**
+ * `handle` gets each key with `more`: whether keys are queued behind it (a burst: typed ahead, pasted, batched by SSH).
+ * The handler can then leave the frame to the burst's last key instead of drawing one per key.
+ */
+export function useKeyQueue(handle: (key: string | undefined, text: string | undefined, more: boolean) => void, o: KeyQueueOptions): void {
   const queue = useRef<{ key?: string; text?: string; epoch: number; pasted: boolean }[]>([]);
   const draining = useRef(false);
   const { stdin } = useStdin();
@@ -58,7 +62,7 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       return;
     }
     const swallowed = item.pasted && o.dialogOpen() && !o.dialogTakesText();
-    if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text);
+    if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text, queue.current.length > 0);
     if (queue.current.length > 0) setImmediate(drain);
     else draining.current = false;
   }, [handle, o]);
