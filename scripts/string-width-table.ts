@@ -6,7 +6,8 @@
  * console's start-up (docs/performance.md "Start-up, third pass"). The widths themselves are a property of each
  * character, so scripts/bundle.ts asks the installed string-width for them as it bundles it, and this edit adds a
  * second fast path: when every character of the (ANSI-stripped) text is printable ASCII or in the table, the width is
- * the sum of the table's widths, else string-width measures it as published.
+ * the sum of the table's widths, else string-width measures it as published. Its segmenter and emoji regex are made
+ * at their first use rather than as it loads.
  *
  * A character goes in the table only when it is its own grapheme cluster whatever surrounds it (the segmenter splits
  * "a" + c + "a" into three and c + c into two, and it is not a control), so a text made only of such characters is
@@ -40,12 +41,25 @@ const ASCII_FAST_PATH = `	if (/^[\\u0020-\\u007E]*$/.test(string)) {
 `;
 const SIGNATURE = 'export default function stringWidth(input, options = {}) {';
 
+/*
+ * The segmenter and the emoji regex, made as the module loads, are made at their first use instead: the table answers
+ * most texts without them, and making them (ICU's break rules, the RGI_Emoji set) costs CPU before the first frame.
+ */
+const EAGER_SEGMENTER = 'const segmenter = new Intl.Segmenter();\n';
+const LAZY_SEGMENTER = 'let twsRiskSegmenter;\nconst segmenter = {segment: string => (twsRiskSegmenter ??= new Intl.Segmenter()).segment(string)};\n';
+const EAGER_RGI = 'const rgiEmojiRegex = /^\\p{RGI_Emoji}$/v;\n';
+const LAZY_RGI = "let twsRiskRgiEmoji;\nconst rgiEmojiRegex = {test: string => (twsRiskRgiEmoji ??= new RegExp('^\\\\p{RGI_Emoji}$', 'v')).test(string)};\n";
+
 /** string-width's index.js with the table's fast path, or undefined when the file is not the one this edit knows. */
 export function withWidthTable(source: string, table: string): string | undefined {
   const at = source.indexOf(ASCII_FAST_PATH);
   if (at === -1 || source.indexOf(ASCII_FAST_PATH, at + 1) !== -1 || !source.includes(SIGNATURE) || !source.includes('ambiguousIsNarrow = true'))
     return undefined;
   if (table.length !== TABLE_TO - TABLE_FROM || !/^[012x]*$/.test(table)) return undefined;
+  // Each used only as `segmenter.segment(s)` and `rgiEmojiRegex.test(s)`, which the stand-ins keep.
+  const once = (s: string) => source.indexOf(s) !== -1 && source.indexOf(s) === source.lastIndexOf(s);
+  if (!once(EAGER_SEGMENTER) || !once(EAGER_RGI)) return undefined;
+  if (source.split('segmenter').length !== 4 || source.split('rgiEmojiRegex').length !== 3) return undefined;
   const lookup = `
 // tws-risk (scripts/string-width-table.ts): widths of the characters that are always a cluster of their own.
 const twsRiskWidths = ${JSON.stringify(table)};
@@ -72,5 +86,7 @@ function twsRiskTableWidth(string) {
 `;
   const end = at + ASCII_FAST_PATH.length;
   const sigAt = source.indexOf(SIGNATURE);
-  return source.slice(0, sigAt) + lookup + source.slice(sigAt, end) + fastPath + source.slice(end);
+  const edited = source.slice(0, sigAt) + lookup + source.slice(sigAt, end) + fastPath + source.slice(end);
+  // Functions, not strings: LAZY_RGI holds a "$'", which a replacement string would read as a pattern.
+  return edited.replace(EAGER_SEGMENTER, () => LAZY_SEGMENTER).replace(EAGER_RGI, () => LAZY_RGI);
 }

@@ -67,6 +67,28 @@ describe('string-width table (the bundle)', () => {
     expect(doctored('─', { ambiguousIsNarrow: false })).toBe(published('─', { ambiguousIsNarrow: false }));
   });
 
+  it('makes its segmenter only when a text needs one, not as it loads', async () => {
+    const Real = Intl.Segmenter;
+    // Intl's members are writable at run time; TypeScript's lib declares them read-only.
+    const intl = Intl as { Segmenter: typeof Intl.Segmenter };
+    let made = 0;
+    intl.Segmenter = class extends Real {
+      constructor(...args: ConstructorParameters<typeof Real>) {
+        super(...args);
+        made++;
+      }
+    };
+    try {
+      const edited = await editedWith(table, 'lazy');
+      expect(edited('a─b · c')).toBe(7);
+      expect(made).toBe(0);
+      expect(edited('e\u0301─')).toBe(published('e\u0301─'));
+      expect(made).toBe(1);
+    } finally {
+      intl.Segmenter = Real;
+    }
+  });
+
   it('gives the published width for every table character, alone and between others', async () => {
     const edited = await editedWith(table, 'edited');
     for (let cp = TABLE_FROM; cp < TABLE_TO; cp++) {
