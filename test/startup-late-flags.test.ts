@@ -1,5 +1,5 @@
 // The bin sets --heap-growing-percent once start-up is over (bin/tws-risk LATE_V8_FLAGS), and V8 then obeys it.
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,12 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { shebangNodeFlags } from '../bench/node-flags.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-late-flags-'));
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  // A bin that never set its flags would run its simulator on: stopped here, whatever the test found.
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
 
 /*
  * A preload that, once the bin says its late flags are set, keeps about 30 MB of objects alive while churning through
@@ -46,6 +51,7 @@ function maxHeapMb(argv: string[], name: string): Promise<number> {
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { ...process.env, NODE_OPTIONS: `--require ${PRELOAD}`, TWS_TEST_HEAP_OUT: out },
     });
+    children.push(child);
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     child.on('error', fail);
