@@ -17,7 +17,23 @@ function projectRoot(): string {
   throw new Error('bin/tws-risk not found above bench/');
 }
 
-export function productNodeFlags(): string[] {
+/** The flags Node is started with: the bin's shebang (and `npm run demo`). */
+export function shebangNodeFlags(): string[] {
   const shebang = readFileSync(join(projectRoot(), 'bin', 'tws-risk'), 'utf8').split('\n')[0]!;
   return shebang.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
+/** The V8 flags the bin sets once start-up is over (LATE_V8_FLAGS: they would cost start-up time in the shebang). */
+export function lateNodeFlags(): string[] {
+  const m = /^var LATE_V8_FLAGS = '([^']*)';$/m.exec(readFileSync(join(projectRoot(), 'bin', 'tws-risk'), 'utf8'));
+  if (!m) throw new Error('bin/tws-risk: no LATE_V8_FLAGS line');
+  return m[1]!.split(/\s+/).filter((w) => w.startsWith('--'));
+}
+
+/**
+ * Every flag the product runs with, for a benchmark that runs the product's code in its own process. One that starts
+ * the bin passes shebangNodeFlags() only: the bin adds the late ones itself, and the start-up benchmark times that.
+ */
+export function productNodeFlags(): string[] {
+  return [...shebangNodeFlags(), ...lateNodeFlags()];
 }

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { report, type BenchResult } from './measure.js';
-import { productNodeFlags } from './node-flags.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(root, 'bin', 'tws-risk');
@@ -59,7 +59,8 @@ process.on('exit', () => { if (!until) note(); });
 `,
 );
 
-const node = [process.execPath, ...productNodeFlags()];
+// The bin as its shebang starts it: the flags it sets later (LATE_V8_FLAGS) are its own business, timed here.
+const node = [process.execPath, ...shebangNodeFlags()];
 const DEMO = ['demo', '--no-record', '--start', '2026-03-02T14:30:00Z'];
 // The unbundled build (dist/src), as the shim runs it when there is no bundle: the "before" of the bundle.
 const UNBUNDLED = [

@@ -2,10 +2,11 @@
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type OutputFile, type Plugin } from 'esbuild';
 import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { loadParser, markEager } from './eager-compile.js';
+import { widthTable, withWidthTable } from './string-width-table.js';
 
 /*
  * Why a bundle: Node resolves, reads and compiles every module file on its own, and the console needs hundreds of
@@ -121,6 +122,35 @@ const inkTextCache: Plugin = {
 };
 
 /*
+ * string-width measures any text that is not printable ASCII with Intl.Segmenter and a `\p{RGI_Emoji}` regex whose first
+ * use compiles it (30-40 ms of CPU before the console's first frame); scripts/string-width-table.ts adds a fast path
+ * from a table of the installed string-width's own widths, made here. Should a release change that code, the build
+ * warns and the bundle keeps the file as published: slower, the same widths.
+ */
+const stringWidthTable: Plugin = {
+  name: 'string-width-table',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      let edited: string | undefined;
+      try {
+        const published = ((await import(pathToFileURL(args.path).href)) as { default: (s: string) => number }).default;
+        edited = withWidthTable(text, widthTable(published));
+      } catch {
+        edited = undefined;
+      }
+      if (edited === undefined)
+        return {
+          contents: text,
+          loader: 'js',
+          warnings: [{ text: 'string-width: its code changed; the bundle measures every non-ASCII text through ICU (slower start-up)' }],
+        };
+      return { contents: edited, loader: 'js' };
+    });
+  },
+};
+
+/*
  * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
  * file beside itself). An ES module has neither, so each chunk defines them for its own location.
  */
@@ -157,7 +187,7 @@ export async function bundle(): Promise<number> {
     banner: { js: BANNER },
     // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
     external: ['react-devtools-core'],
-    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache],
+    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable],
     metafile: true,
     logLevel: 'warning',
     // Written below, once each chunk's functions are marked for eager compilation (scripts/eager-compile.ts).

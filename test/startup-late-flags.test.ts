@@ -1,0 +1,73 @@
+// The bin sets --heap-growing-percent once start-up is over (bin/tws-risk LATE_V8_FLAGS), and V8 then obeys it.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { shebangNodeFlags } from '../bench/node-flags.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-late-flags-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  // A bin that never set its flags would run its simulator on: stopped here, whatever the test found.
+  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/*
+ * A preload that, once the bin says its late flags are set, keeps about 30 MB of objects alive while churning through
+ * garbage, and writes the largest heap V8 reserved. Collected at 1.2x its live size, the heap stays near 100 MB; at
+ * V8's own factor (up to 4x) it grows to about twice that. The same preload in a process without the flag is the comparison.
+ */
+const PRELOAD = join(dir, 'churn.cjs');
+writeFileSync(
+  PRELOAD,
+  `'use strict';
+const fs = require('node:fs');
+process.on('tws-risk:late-v8-flags', () => {
+  const live = [];
+  for (let i = 0; i < 300000; i++) live.push({ a: i, b: 'x' + i, c: [i] });
+  let churn = [];
+  let max = 0;
+  for (let r = 0; r < 120; r++) {
+    for (let i = 0; i < 20000; i++) churn.push({ r, i, s: 'y' + i });
+    if (churn.length > 200000) churn = [];
+    max = Math.max(max, process.memoryUsage().heapTotal);
+  }
+  fs.writeFileSync(process.env.TWS_TEST_HEAP_OUT, String(max));
+  // Read after the loop, so that the live set stays alive through it.
+  live.length = 0;
+  process.exit(0);
+});
+`,
+);
+
+/** Runs argv with the preload; resolves with the largest heap it reserved, in MB. */
+function maxHeapMb(argv: string[], name: string): Promise<number> {
+  const out = join(dir, `${name}.txt`);
+  return new Promise((done, fail) => {
+    const child = spawn(argv[0]!, argv.slice(1), {
+      cwd: join(import.meta.dirname, '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: `--require ${PRELOAD}`, TWS_TEST_HEAP_OUT: out },
+    });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => {
+      if (code !== 0) return fail(new Error(`${argv.join(' ')} exited ${code}: ${err}`));
+      done(Number(readFileSync(out, 'utf8')) / 2 ** 20);
+    });
+  });
+}
+
+describe('late V8 flags (bin/tws-risk)', () => {
+  it('the bin sets --heap-growing-percent=20 after start-up, and the old generation is then collected early', async () => {
+    const node = [process.execPath, ...shebangNodeFlags()];
+    const bin = await maxHeapMb([...node, 'bin/tws-risk', 'sim', '--port', '0', '--start', '2026-03-02T14:30:00Z'], 'bin');
+    // The same work in a process that never sets the flag, told to start it at once.
+    const plain = await maxHeapMb([...node, '-e', "process.emit('tws-risk:late-v8-flags')"], 'plain');
+    expect(plain).toBeGreaterThan(1.5 * bin);
+  });
+});
