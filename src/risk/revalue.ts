@@ -620,7 +620,7 @@ interface LadderPlan {
   /** Per element: its column (element 0: none) and its slot. */
   readonly col: Int32Array;
   readonly slot: Int32Array;
-  /** Per run (run 0 is element 0): the columns' vol move, vol term, days and rate shift; the end of its elements. */
+  /** Per run (run 0: element 0 and the columns that move the price alone): the columns' vol move, vol term, days and rate shift; the end of its elements. */
   readonly runs: number;
   readonly vol: Float64Array;
   readonly volTerm: Float64Array;
@@ -660,8 +660,10 @@ function ladderPlan(cols: ScenarioColumns, shock: Float64Array): LadderPlan {
       slotOf.set(x, u);
       moves.push(x);
     }
+    // The columns that move the price alone come first (cols.order) and join run 0, the option now: the same
+    // (T, r, vol) to the bit, so they share its constants and exercise boundary instead of solving it again.
     const last = runVol.length - 1;
-    if (last === 0 || !(runVol[last] === v && runTerm[last] === term && runDays[last] === d && runRates[last] === dr)) {
+    if (!(runVol[last] === v && runTerm[last] === term && runDays[last] === d && runRates[last] === dr)) {
       runVol.push(v);
       runTerm.push(term);
       runDays.push(d);
