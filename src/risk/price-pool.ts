@@ -26,7 +26,6 @@ interface Pool {
   /** Grow-only shared buffers; replaced, never reused, after a stall (the old worker may still write to them). */
   records: Float64Array;
   out: Float64Array;
-  ctl: Int32Array;
 }
 
 let pool: Pool | undefined;
@@ -80,7 +79,7 @@ function poolOf(): Pool | undefined {
     // A worker dropped or stopped on purpose is no longer the pool's by then, and its exit breaks nothing.
     worker.on('error', () => pool?.worker === worker && drop(true));
     worker.on('exit', () => pool?.worker === worker && drop(true));
-    pool = { worker, records: new Float64Array(0), out: new Float64Array(0), ctl: new Int32Array(0) };
+    pool = { worker, records: new Float64Array(0), out: new Float64Array(0) };
   } catch {
     broken = true;
   }
@@ -140,8 +139,13 @@ export function prepriceOptions(
   const recordStride = HEAD + 4 * maxRuns + 3 * maxSlots;
   if (pl.records.length < options * recordStride) pl.records = shared(options * recordStride);
   if (pl.out.length < options * outStride) pl.out = shared(options * outStride);
-  if (pl.ctl.length < STATUS + options) pl.ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + options + (options >> 4))));
-  const { records, out, ctl } = pl;
+  /*
+   * The control words are new for every job: after its last chunk the worker makes one more claim, which fails, and
+   * it may make it after the main thread has gone on to the next rebuild. On the old words that claim fails; on
+   * words reset for the next job it would take that job's first chunk with the last job's plans.
+   */
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + options)));
+  const { records, out } = pl;
   const recordOf = new Int32Array(positions.length).fill(-1);
   let count = 0;
   for (let i = 0; i < positions.length; i++) {
@@ -172,7 +176,6 @@ export function prepriceOptions(
     }
     recordOf[i] = count++;
   }
-  ctl.fill(0, 0, STATUS + count);
   const job: PricingJob = { records, out, ctl, count, recordStride, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
   meanwhile();
