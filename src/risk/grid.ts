@@ -213,14 +213,17 @@ function rebuild(grid: StressGrid, book: Book): void {
     const cell = p.currencyIndex * K + p.classIndex;
     grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
   }
-  // A big book's options are priced by the main thread and a worker together first (price-pool.ts); the groups
-  // without options are revalued while the worker starts. The sums are of whole quanta, so the order is free.
+  // A big book's options are priced by the main thread and a worker together (price-pool.ts): the groups without
+  // options are revalued while the worker starts, then each group with options once its prices are in. The sums are
+  // of whole quanta, so the order is free.
   try {
     const linearFirst = () => {
       for (let g = 0; g < groups.length; g++) if (!groups[g]!.hasOptions) recomputeGroup(grid, g, false);
     };
-    const shared = prepriceOptions(book, grid.shockOf, cols, grid.params, grid.scratch, linearFirst);
-    for (let g = 0; g < groups.length; g++) if (!shared || groups[g]!.hasOptions) recomputeGroup(grid, g, false);
+    const optionGroup = (g: number) => recomputeGroup(grid, g, false);
+    if (!prepriceOptions(book, groups, grid.shockOf, cols, grid.params, grid.scratch, linearFirst, optionGroup)) {
+      for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
+    }
   } finally {
     grid.scratch.prepriced = undefined;
   }

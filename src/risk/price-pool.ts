@@ -3,9 +3,9 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Book } from './boundary.js';
-import { CHUNK, DONE, HEAD, NEXT, STATUS, WORKER_MARK, priceClaimed, type LadderPlanShape, type PricingJob } from './price-worker.js';
+import { CHUNK, DONE, HEAD, NEXT, STATUS, WORKER_MARK, ladderFor, priceRecord, type LadderPlanShape, type PricingJob } from './price-worker.js';
 import type { StressParams } from './params.js';
-import { ladderModel, optionLadder, type ScenarioColumns, type Scratch } from './revalue.js';
+import { ladderModel, optionLadder, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
 
 /*
  * Why a worker: a rebuild of a big book (a position opened or closed) prices every option in every column, and on
@@ -99,17 +99,21 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
  * When the book has at least params.pricingWorkerMinOptions options (0: never), prices the ladders of its options in
  * the grid's columns with the worker and leaves them in scratch.prepriced, where revalueOption takes them; the
  * options that take the per-element batch (the cash-dividend lattice) are left to revalueOption. `meanwhile` runs
- * on the main thread once the worker has its job, before the main thread claims its share (the rebuild revalues the
- * groups without options there). Returns false, having run nothing, when the worker is not used. The caller clears
- * scratch.prepriced when its revaluation is done.
+ * on the main thread once the worker has its job (the rebuild revalues the groups without options there); then
+ * `optionGroup` runs for each group with options, in order, as soon as its records are priced: the main thread
+ * revalues a group while the worker prices the next ones, and prices records itself only when it has caught up with
+ * the worker. Returns false, having run nothing, when the worker is not used. The caller clears scratch.prepriced
+ * when its revaluation is done.
  */
 export function prepriceOptions(
   book: Book,
+  groups: readonly BookGroup[],
   shocks: readonly Float64Array[],
   cols: ScenarioColumns,
   params: StressParams,
   scratch: Scratch,
   meanwhile: () => void,
+  optionGroup: (g: number) => void,
 ): boolean {
   const min = params.pricingWorkerMinOptions;
   if (!(min > 0) || broken) return false;
@@ -147,54 +151,84 @@ export function prepriceOptions(
   const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + options)));
   const { records, out } = pl;
   const recordOf = new Int32Array(positions.length).fill(-1);
+  // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
+  const recordsEnd = new Int32Array(groups.length);
   let count = 0;
-  for (let i = 0; i < positions.length; i++) {
-    const p = positions[i]!;
-    if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
-    const L = optionLadder(book, p, shocks[i]!, cols, params, scratch);
-    if (L === undefined) continue;
-    const plan = scratch.ladderPlan(cols, shocks[i]!);
-    const at = count * recordStride;
-    records[at] = ladderModel(p);
-    records[at + 1] = L.isCall;
-    records[at + 2] = L.K;
-    records[at + 3] = plan.runs;
-    records[at + 4] = plan.slots;
-    records[at + 5] = planIndex.get(plan)!;
-    const t = at + HEAD;
-    for (let k = 0; k < plan.runs; k++) {
-      records[t + k] = L.T[k]!;
-      records[t + maxRuns + k] = L.r[k]!;
-      records[t + 2 * maxRuns + k] = L.b[k]!;
-      records[t + 3 * maxRuns + k] = L.vol[k]!;
+  for (let g = 0; g < groups.length; g++) {
+    recordsEnd[g] = count;
+    if (!groups[g]!.hasOptions) continue;
+    for (const i of groups[g]!.members) {
+      const p = positions[i]!;
+      if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
+      const L = optionLadder(book, p, shocks[i]!, cols, params, scratch);
+      if (L === undefined) continue;
+      const plan = scratch.ladderPlan(cols, shocks[i]!);
+      const at = count * recordStride;
+      records[at] = ladderModel(p);
+      records[at + 1] = L.isCall;
+      records[at + 2] = L.K;
+      records[at + 3] = plan.runs;
+      records[at + 4] = plan.slots;
+      records[at + 5] = planIndex.get(plan)!;
+      const t = at + HEAD;
+      for (let k = 0; k < plan.runs; k++) {
+        records[t + k] = L.T[k]!;
+        records[t + maxRuns + k] = L.r[k]!;
+        records[t + 2 * maxRuns + k] = L.b[k]!;
+        records[t + 3 * maxRuns + k] = L.vol[k]!;
+      }
+      const s = t + 4 * maxRuns;
+      for (let u = 0; u < plan.slots; u++) {
+        records[s + u] = L.S[u]!;
+        records[s + maxSlots + u] = L.SE[u]!;
+        records[s + 2 * maxSlots + u] = L.LN[u]!;
+      }
+      recordOf[i] = count++;
     }
-    const s = t + 4 * maxRuns;
-    for (let u = 0; u < plan.slots; u++) {
-      records[s + u] = L.S[u]!;
-      records[s + maxSlots + u] = L.SE[u]!;
-      records[s + 2 * maxSlots + u] = L.LN[u]!;
-    }
-    recordOf[i] = count++;
+    recordsEnd[g] = count;
   }
   const job: PricingJob = { records, out, ctl, count, recordStride, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
-  meanwhile();
-  const mine = priceClaimed(job);
-  const total = Math.ceil(count / CHUNK);
-  const t0 = performance.now();
-  for (;;) {
-    const done = Atomics.load(ctl, DONE);
-    if (done + mine >= total) break;
-    if (performance.now() - t0 > STALL_MS) {
-      // The records the worker did not finish keep status 0 and are priced by revalueOption; the worker is dropped
-      // (it may still write to these buffers, which are not used again).
-      drop(false);
-      break;
-    }
-    Atomics.wait(ctl, DONE, done, 50);
-  }
-  last = { records: count, chunks: total, byWorker: total - mine };
   scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
+  meanwhile();
+  const { L, prices } = ladderFor(job);
+  let mine = 0,
+    stalled = false,
+    done = Atomics.load(ctl, DONE),
+    progress = performance.now();
+  for (let g = 0, from = 0; g < groups.length; from = recordsEnd[g++]!) {
+    if (!groups[g]!.hasOptions) continue;
+    const end = recordsEnd[g]!;
+    // Caught up with the worker: price the next chunks here until this group's records are all claimed.
+    while (!stalled && Atomics.load(ctl, NEXT) < end) {
+      const first = Atomics.add(ctl, NEXT, CHUNK);
+      if (first >= count) break;
+      for (let rec = first; rec < Math.min(count, first + CHUNK); rec++) priceRecord(job, rec, L, prices);
+      mine++;
+    }
+    // Then wait for those the worker claimed. A worker that makes no progress for STALL_MS is dropped: the records it
+    // did not finish keep status 0 and revalueOption prices them (the worker may still write to these buffers, which
+    // are not used again).
+    for (let rec = from; rec < end && !stalled; rec++) {
+      while (Atomics.load(ctl, STATUS + rec) === 0) {
+        const now = performance.now();
+        const d = Atomics.load(ctl, DONE);
+        if (d !== done) {
+          done = d;
+          progress = now;
+        } else if (now - progress > STALL_MS) {
+          stalled = true;
+          drop(false);
+          break;
+        }
+        if (Atomics.load(ctl, STATUS + rec) !== 0) break;
+        Atomics.wait(ctl, DONE, d, 50);
+      }
+    }
+    optionGroup(g);
+  }
+  const total = Math.ceil(count / CHUNK);
+  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine };
   return true;
 }
 
