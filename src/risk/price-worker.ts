@@ -10,7 +10,7 @@ import { priceLadder, type LadderModel, type OptionLadder } from './pricing/batc
 export const HEAD = 6; // model, isCall, K, runs, slots, plan
 /** Options per claim: small enough that the last chunk of either thread is short, large enough that claims are rare. */
 export const CHUNK = 16;
-/** Control words: the next record to claim, the chunks the worker finished; then one status word per record (1: priced). */
+/** Control words: the next record to claim, the chunks the worker finished; then one status word per record (1: priced, 2: failed). */
 export const NEXT = 0;
 export const DONE = 1;
 export const STATUS = 2;
@@ -88,7 +88,8 @@ export function priceRecord(job: PricingJob, rec: number, L: OptionLadder, price
 
 /**
  * Claims chunks of records until none is left and prices them; returns the chunks this thread priced. `afterChunk`
- * runs after each (the worker counts it done and wakes the main thread there).
+ * runs after each (the worker counts it done and wakes the main thread there). A record that throws is marked 2 and
+ * left to the main thread, which prices it the ordinary way (revalueOption), so no throw ends the loop.
  */
 export function priceClaimed(job: PricingJob, afterChunk?: () => void): number {
   const { L, prices } = ladderFor(job);
@@ -96,14 +97,16 @@ export function priceClaimed(job: PricingJob, afterChunk?: () => void): number {
   for (;;) {
     const from = Atomics.add(job.ctl, NEXT, CHUNK);
     if (from >= job.count) return chunks;
-    try {
-      const to = Math.min(job.count, from + CHUNK);
-      for (let rec = from; rec < to; rec++) priceRecord(job, rec, L, prices);
-    } finally {
-      // A record left unpriced by a throw keeps status 0: the main thread prices it itself.
-      chunks++;
-      afterChunk?.();
+    const to = Math.min(job.count, from + CHUNK);
+    for (let rec = from; rec < to; rec++) {
+      try {
+        priceRecord(job, rec, L, prices);
+      } catch {
+        Atomics.store(job.ctl, STATUS + rec, 2);
+      }
     }
+    chunks++;
+    afterChunk?.();
   }
 }
 

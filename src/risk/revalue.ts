@@ -292,7 +292,7 @@ export interface Prepriced {
   readonly cols: ScenarioColumns;
   /** Record of each position, −1 when it has none. */
   readonly recordOf: Int32Array;
-  /** 1 where the record was priced (shared with the worker: read with Atomics). */
+  /** 1 where the record was priced, 0 or 2 where revalueOption prices it itself (shared with the worker: read with Atomics). */
   readonly priced: Int32Array;
   readonly out: Float64Array;
   readonly stride: number;
