@@ -5,6 +5,7 @@ import { performance } from 'node:perf_hooks';
 import { reduce, reduceAll } from '../src/model/reducer.js';
 import { readBook } from '../src/risk/boundary.js';
 import { buildStressGrid, rebuildStressGrid, updateStressGrid } from '../src/risk/grid.js';
+import { lastSharedPricing } from '../src/risk/price-pool.js';
 import { anchorsOf, liquidationDistances, nameDistances } from '../src/risk/liquidation.js';
 import { stressReportFromGrid } from '../src/risk/report.js';
 import { Decimal } from '../src/model/money.js';
@@ -72,26 +73,39 @@ const cpuMs = hasSchedstat
       const u = process.cpuUsage();
       return (u.user + u.system) / 1000;
     };
+// The process's CPU time, every thread's (the grid's pricing worker included), for the rebuilds that share their
+// option pricing with it: main-thread CPU alone would leave the worker's share out.
+const processCpuMs = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
 interface Timed {
   wall: number[];
   cpu: number[];
+  proc: number[];
 }
-const timed = (): Timed => ({ wall: [], cpu: [] });
+const timed = (): Timed => ({ wall: [], cpu: [], proc: [] });
 function time(into: Timed | undefined, f: () => void): void {
   const c0 = cpuMs(),
+    p0 = processCpuMs(),
     t0 = performance.now();
   f();
   const wall = performance.now() - t0,
-    cpu = cpuMs() - c0;
+    cpu = cpuMs() - c0,
+    proc = processCpuMs() - p0;
   if (into) {
     into.wall.push(wall);
     into.cpu.push(cpu);
+    into.proc.push(proc);
   }
 }
 
 // 1. Full grid: read the book from state and revalue everything, as the console does when the set of positions
-// changes (rebuildStressGrid: the grid's own buffers). A fresh buildStressGrid is reported beside it.
+// changes (rebuildStressGrid: the grid's own buffers). A fresh buildStressGrid is reported beside it. With 2,000
+// options the rebuild shares its option pricing with a worker thread (params.pricingWorkerMinOptions); the same
+// rebuild on the main thread alone (the setting at 0) is interleaved with it and reported beside it.
 const grid0 = buildStressGrid(state, shocks, params);
+const aloneGrid = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
 const revaluations =
   grid0.book.positions.filter((p) => p.cls.kind === 'option' && p.unpriced === undefined).length * scenarios.filter((s) => s.id !== 'base').length;
 const bare = bareLoopInputs(revaluations);
@@ -122,12 +136,16 @@ const fullT = timed(),
   freshT = timed(),
   readT = timed(),
   pairT = timed(),
-  planT = timed();
+  planT = timed(),
+  aloneT = timed();
 let grid = grid0;
+const workerShare: number[] = [];
 for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
   time(keep ? bareT : undefined, () => bare.run());
   time(keep ? fullT : undefined, () => rebuildStressGrid(grid, state));
+  if (keep) workerShare.push(lastSharedPricing().chunks > 0 ? lastSharedPricing().byWorker / lastSharedPricing().chunks : 0);
+  time(keep ? aloneT : undefined, () => rebuildStressGrid(aloneGrid, state));
   time(keep ? everyRowT : undefined, () => rebuildStressGrid(everyRowGrid, everyRow[(i + 1) % 2]!));
   time(keep ? pairT : undefined, () => pairing(grid0.scratch));
   time(keep ? planT : undefined, () => pairing(new Scratch()));
@@ -139,6 +157,7 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
 const full = median(fullT.wall);
 const fullVsBare = median(bareT.wall) / full;
 const fullVsBareCpu = median(bareT.cpu) / median(fullT.cpu);
+const alone = median(aloneT.wall);
 const peak5k = peakRssMb();
 
 // 1a. Growth: the same book ten times over (20,000 options on 3,000 underlyings), interleaved with the 5,000 one.
@@ -292,6 +311,10 @@ report([
       minMs: round(Math.min(...fullT.wall)),
       maxMs: round(Math.max(...fullT.wall)),
       cpuMs: round(median(fullT.cpu)),
+      processCpuMs: round(median(fullT.proc)),
+      workerShareOfOptionChunks: round(median(workerShare), 2),
+      mainThreadAloneMs: round(alone),
+      mainThreadAloneCpuMs: round(median(aloneT.cpu)),
       everyRowChangedMs: round(median(everyRowT.wall)),
       everyRowChangedCpuMs: round(median(everyRowT.cpu)),
       cpuClock: hasSchedstat ? 'main thread (schedstat)' : 'process (cpuUsage)',
@@ -310,6 +333,9 @@ report([
       bareMs: round(median(bareT.wall)),
       gridMs: round(full),
       byCpuTime: round(fullVsBareCpu, 2),
+      mainThreadAlone: round(median(bareT.wall) / alone, 2),
+      mainThreadAloneByCpuTime: round(median(bareT.cpu) / median(aloneT.cpu), 2),
+      byProcessCpuTime: round(median(bareT.proc) / median(fullT.proc), 2),
       freshBuildRatio: round(median(bareT.wall) / median(freshT.wall), 2),
     },
   },

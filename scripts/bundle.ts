@@ -169,7 +169,8 @@ export async function bundle(): Promise<number> {
   mkdirSync(BUNDLE_DIR, { recursive: true });
   const result = await build({
     absWorkingDir: root,
-    entryPoints: [join(root, 'src', 'cli.ts')],
+    // The grid's pricing worker is a script of its own (src/risk/price-pool.ts starts it from ../price-worker.js).
+    entryPoints: [join(root, 'src', 'cli.ts'), join(root, 'src', 'risk', 'price-worker.ts')],
     outdir: BUNDLE_DIR,
     entryNames: '[name]',
     chunkNames: 'chunks/[name]-[hash]',

@@ -17,6 +17,7 @@ import {
 import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
+import { prepriceOptions } from './price-pool.js';
 import { Scratch, groupPositions, positionShocks, revalueGroup, scenarioColumns, type BookGroup, type ScenarioColumns } from './revalue.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
@@ -212,7 +213,20 @@ function rebuild(grid: StressGrid, book: Book): void {
     const cell = p.currencyIndex * K + p.classIndex;
     grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
   }
-  for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
+  // A big book's options are priced by the main thread and a worker together (price-pool.ts): the groups without
+  // options are revalued while the worker starts, then each group with options once its prices are in. The sums are
+  // of whole quanta, so the order is free.
+  try {
+    const linearFirst = () => {
+      for (let g = 0; g < groups.length; g++) if (!groups[g]!.hasOptions) recomputeGroup(grid, g, false);
+    };
+    const optionGroup = (g: number) => recomputeGroup(grid, g, false);
+    if (!prepriceOptions(book, groups, grid.shockOf, cols, grid.params, grid.scratch, linearFirst, optionGroup)) {
+      for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
+    }
+  } finally {
+    grid.scratch.prepriced = undefined;
+  }
   grid.stats.rebuilds++;
 }
 

@@ -111,6 +111,12 @@ export interface StressParams {
    */
   readonly clockStepMs: number;
   /**
+   * A grid rebuild of a book with at least this many options prices them on a worker thread as well as the main
+   * thread (src/risk/price-pool.ts: the same prices, sooner on a machine with a core to spare); 0 turns the worker
+   * off. Smaller books never start the thread.
+   */
+  readonly pricingWorkerMinOptions: number;
+  /**
    * Hour (New York time) at which an option expires on its expiry date: 16 is the US close, which is 20:00 or
    * 21:00 UTC depending on daylight-saving time (src/risk/expiry.ts).
    */
@@ -249,6 +255,7 @@ export const DEFAULT_RATES: Readonly<Record<string, number>> = Object.freeze({
 
 export const DEFAULT_STRESS_PARAMS: Omit<StressParams, 'now'> = Object.freeze({
   clockStepMs: 3_600_000,
+  pricingWorkerMinOptions: 1000,
   expiryHourNewYork: 16,
   rates: DEFAULT_RATES,
   defaultRate: 0.04,
@@ -307,6 +314,7 @@ export function resolveStressParams(input: StressParamsInput): ParamsResult {
   };
   finite('now', params.now, 0);
   finite('clockStepMs', params.clockStepMs, 1);
+  finite('pricingWorkerMinOptions', params.pricingWorkerMinOptions, 0);
   finite('expiryHourNewYork', params.expiryHourNewYork, 0, 24);
   finite('defaultRate', params.defaultRate, -0.2, 1);
   for (const [c, r] of Object.entries(params.rates)) finite(`rates.${c}`, r, -0.2, 1);

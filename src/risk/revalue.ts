@@ -1,6 +1,6 @@
 // Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
 import type { AssetClass } from '../model/contract.js';
-import { americanLadder, americanPriceBatch, europeanLadder, europeanPriceBatch, ladderSlots, type OptionBatch, type OptionLadder } from './pricing/batch.js';
+import { americanPriceBatch, europeanPriceBatch, ladderSlots, priceLadder, type LadderModel, type OptionBatch, type OptionLadder } from './pricing/batch.js';
 import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
@@ -266,6 +266,9 @@ export class Scratch {
     return L;
   }
 
+  /** A rebuild's option prices from the pricing worker (price-pool.ts), while that rebuild revalues its groups. */
+  prepriced: Prepriced | undefined;
+
   private readonly plans_ = new WeakMap<Float64Array, LadderPlan>();
   private ladder_: OptionLadder | undefined;
 
@@ -280,6 +283,19 @@ export class Scratch {
     this.init = f();
     this.size = n;
   }
+}
+
+/** Option prices computed ahead of a rebuild's revaluation, by position: the ladder's elements at out[record·stride …]. */
+export interface Prepriced {
+  /** The book and columns they were computed for: any other revaluation (the liquidation search) ignores them. */
+  readonly book: Book;
+  readonly cols: ScenarioColumns;
+  /** Record of each position, −1 when it has none. */
+  readonly recordOf: Int32Array;
+  /** 1 where the record was priced, 0 or 2 where revalueOption prices it itself (shared with the worker: read with Atomics). */
+  readonly priced: Int32Array;
+  readonly out: Float64Array;
+  readonly stride: number;
 }
 
 function sameLegs(a: readonly StrategyLeg[], b: readonly StrategyLeg[]): boolean {
@@ -348,7 +364,7 @@ export function revalueGroup(
       // of their own (the calibration to the reported requirement absorbs it).
       pnl.fill(0, at, at + n);
     } else if (p.cls.kind === 'option') {
-      revalueOption(book, p, shocks[m]!, cols, params, pnl, at, values, ordinal * n, scratch);
+      revalueOption(book, p, m, shocks[m]!, cols, params, pnl, at, values, ordinal * n, scratch);
     } else {
       revalueLinear(p, shocks[m]!, cols, params, pnl, at, own ? gm : undefined, own ? gi : undefined);
     }
@@ -612,7 +628,7 @@ function revalueLinear(
  * runs of columns that shock vol, rates and days alike; each element at one of the distinct price moves (its slot,
  * slot 0 the unmoved price).
  */
-interface LadderPlan {
+export interface LadderPlan {
   readonly cols: ScenarioColumns;
   readonly moves: Float64Array;
   readonly slots: number;
@@ -620,7 +636,7 @@ interface LadderPlan {
   /** Per element: its column (element 0: none) and its slot. */
   readonly col: Int32Array;
   readonly slot: Int32Array;
-  /** Per run (run 0 is element 0): the columns' vol move, vol term, days and rate shift; the end of its elements. */
+  /** Per run (run 0: element 0 and the columns that move the price alone): the columns' vol move, vol term, days and rate shift; the end of its elements. */
   readonly runs: number;
   readonly vol: Float64Array;
   readonly volTerm: Float64Array;
@@ -660,8 +676,10 @@ function ladderPlan(cols: ScenarioColumns, shock: Float64Array): LadderPlan {
       slotOf.set(x, u);
       moves.push(x);
     }
+    // The columns that move the price alone come first (cols.order) and join run 0, the option now: the same
+    // (T, r, vol) to the bit, so they share its constants and exercise boundary instead of solving it again.
     const last = runVol.length - 1;
-    if (last === 0 || !(runVol[last] === v && runTerm[last] === term && runDays[last] === d && runRates[last] === dr)) {
+    if (!(runVol[last] === v && runTerm[last] === term && runDays[last] === d && runRates[last] === dr)) {
       runVol.push(v);
       runTerm.push(term);
       runDays.push(d);
@@ -693,12 +711,14 @@ function ladderPlan(cols: ScenarioColumns, shock: Float64Array): LadderPlan {
  * Options: the price now and the price in every column that moves the option (P&L = q·m·(model' − model now)); the
  * option's value per unit in each column (TWS's mark plus the model's change, at least 0) goes to values[vat + j],
  * for the requirement rules. European and BAW prices come from the ladder kernels (a ladder plan per price-move
- * vector, the spots and their logarithms once per option, the run constants once per run); the cash-dividend
- * lattice from the per-element batch.
+ * vector, the spots and their logarithms once per option, the run constants once per run), or from a rebuild's
+ * pricing worker, which ran the same kernels on the same ladder (scratch.prepriced); the cash-dividend lattice from
+ * the per-element batch.
  */
 function revalueOption(
   book: Book,
   p: BookPosition,
+  m: number,
   shock: Float64Array,
   cols: ScenarioColumns,
   params: StressParams,
@@ -708,13 +728,63 @@ function revalueOption(
   vat: number,
   scratch: Scratch,
 ): void {
-  const model = p.cls.model!;
-  const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
-  const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
-  if (dividends && dividendsBeforeExpiry(dividends, T0)) {
-    return revalueOptionBatch(book, p, shock, cols, params, pnl, at, values, vat, scratch, dividends);
+  const pre = scratch.prepriced;
+  if (pre !== undefined && pre.book === book && pre.cols === cols) {
+    const rec = pre.recordOf[m]!;
+    if (rec >= 0 && Atomics.load(pre.priced, rec) === 1) {
+      const plan = scratch.ladderPlan(cols, shock);
+      return writeOptionColumns(p, pre.out, rec * pre.stride, plan.col, plan.elements, cols.n, pnl, at, values, vat);
+    }
   }
-  const n = cols.n;
+  const L = optionLadder(book, p, shock, cols, params, scratch);
+  if (L === undefined) {
+    const model = p.cls.model!;
+    const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+    const dividends = model === 'bsmAmerican' ? dividendsOf(params, p, book.clockMs) : undefined;
+    return revalueOptionBatch(
+      book,
+      p,
+      shock,
+      cols,
+      params,
+      pnl,
+      at,
+      values,
+      vat,
+      scratch,
+      dividends && dividendsBeforeExpiry(dividends, T0) ? dividends : undefined,
+    );
+  }
+  const plan = scratch.ladderPlan(cols, shock);
+  priceLadder(scratch.out, L, ladderModel(p), plan.elements);
+  writeOptionColumns(p, scratch.out, 0, plan.col, plan.elements, cols.n, pnl, at, values, vat);
+}
+
+/** The ladder kernel's model code of an option. */
+export function ladderModel(p: BookPosition): LadderModel {
+  const model = p.cls.model!;
+  return model === 'bsmEuropean' ? 0 : model === 'black76American' ? 2 : 1;
+}
+
+/**
+ * The option's ladder (scratch.ladder, filled: the runs' T, r, b and vol, the slots' spots and logarithms), or
+ * undefined when the option takes the per-element batch: a cash dividend before expiry (the lattice), or a vol move
+ * scaled by the term that underflows to 0.
+ */
+export function optionLadder(
+  book: Book,
+  p: BookPosition,
+  shock: Float64Array,
+  cols: ScenarioColumns,
+  params: StressParams,
+  scratch: Scratch,
+): OptionLadder | undefined {
+  const model = p.cls.model!;
+  const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
+  if (model === 'bsmAmerican') {
+    const dividends = dividendsOf(params, p, book.clockMs);
+    if (dividends && dividendsBeforeExpiry(dividends, T0)) return undefined;
+  }
   const plan = scratch.ladderPlan(cols, shock);
   const L = scratch.ladder(plan);
   const futures = model === 'black76American';
@@ -731,39 +801,24 @@ function revalueOption(
     const vj = plan.vol[run]!,
       term = plan.volTerm[run]!;
     const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
-    if (v === 0 && vj !== 0) return revalueOptionBatch(book, p, shock, cols, params, pnl, at, values, vat, scratch, undefined);
+    if (v === 0 && vj !== 0) return undefined;
     T[run] = T0 - plan.days[run]! / 365;
     const rk = r0 + plan.rates[run]!;
     r[run] = rk;
     b[run] = futures ? 0 : rk;
     vol[run] = iv * (1 + v);
   }
-  const call = p.isCall,
-    strike = p.strike;
-  L.isCall = call;
-  L.K = strike;
+  L.isCall = p.isCall;
+  L.K = p.strike;
   ladderSlots(L, p.underlying, plan.moves, plan.slots, futures ? 0 : p.pvDividend);
-  const out = scratch.out;
-  const k = plan.elements;
-  if (model === 'bsmEuropean') europeanLadder(out, L);
-  else if (model === 'bsmAmerican' && call === 1) {
-    // A stock call priced on the escrowed spot with carry b = r never exercises early under BAW, so the American
-    // kernel would return max(European(S − pv), intrinsic(S)): the same value, computed directly.
-    europeanLadder(out, L);
-    const { S, slot } = L;
-    for (let e = 0; e < k; e++) {
-      const s = S[slot[e]!]!;
-      const exercise = s > strike ? s - strike : 0;
-      if (exercise > out[e]!) out[e] = exercise;
-    }
-  } else americanLadder(out, L);
-  writeOptionColumns(p, out, plan.col, k, n, pnl, at, values, vat);
+  return L;
 }
 
-/** P&L and value per column from the prices of the moving columns (element e at column col[e], element 0 now). */
+/** P&L and value per column from the prices of the moving columns (element e, at out[o + e], is column col[e]; element 0 now). */
 function writeOptionColumns(
   p: BookPosition,
   out: Float64Array,
+  o: number,
   col: Int32Array,
   k: number,
   n: number,
@@ -772,15 +827,16 @@ function writeOptionColumns(
   values: Float64Array,
   vat: number,
 ): void {
-  const now = out[0]!;
+  const now = out[o]!;
   const qm = p.qty * p.multiplier;
   const mark = p.price;
   pnl.fill(0, at, at + n);
   values.fill(mark > 0 ? mark : 0, vat, vat + n);
   for (let e = 1; e < k; e++) {
     const j = col[e]!;
-    pnl[at + j] = toQuanta(qm * (out[e]! - now));
-    const v = mark + (out[e]! - now);
+    const price = out[o + e]!;
+    pnl[at + j] = toQuanta(qm * (price - now));
+    const v = mark + (price - now);
     values[vat + j] = v > 0 ? v : 0;
   }
 }
@@ -855,7 +911,7 @@ function revalueOptionBatch(
       if (exercise > out[e]!) out[e] = exercise;
     }
   } else americanPriceBatch(out, batch, k);
-  writeOptionColumns(p, out, col, k, n, pnl, at, values, vat);
+  writeOptionColumns(p, out, 0, col, k, n, pnl, at, values, vat);
 }
 
 /**

@@ -363,6 +363,29 @@ export function americanLadder(out: Float64Array, L: OptionLadder): void {
   }
 }
 
+/** The model a ladder is priced with: 0 European (BSM / Black-76 by carry), 1 American stock or index option, 2 American futures option. */
+export type LadderModel = 0 | 1 | 2;
+
+/**
+ * The first `elements` prices of a ladder into out, by model: the grid's one way to price a ladder, on the main thread
+ * and in the pricing worker alike (src/risk/price-pool.ts), so a price does not depend on which thread computed it.
+ */
+export function priceLadder(out: Float64Array, L: OptionLadder, model: LadderModel, elements: number): void {
+  if (model === 0) europeanLadder(out, L);
+  else if (model === 1 && L.isCall === 1) {
+    // A stock call priced on the escrowed spot with carry b = r never exercises early under BAW, so the American
+    // kernel would return max(European(S − pv), intrinsic(S)): the same value, computed directly.
+    europeanLadder(out, L);
+    const { S, slot } = L;
+    const strike = L.K;
+    for (let e = 0; e < elements; e++) {
+      const s = S[slot[e]!]!;
+      const exercise = s > strike ? s - strike : 0;
+      if (exercise > out[e]!) out[e] = exercise;
+    }
+  } else americanLadder(out, L);
+}
+
 /**
  * The yardstick for the benchmark's "revaluations per second vs a bare Float64Array Black-Scholes loop"
  * ratio (target ≥ 0.5): textbook BSM with yield q, same Φ, no carry generalisation, no escrowed

@@ -1,0 +1,252 @@
+// A big rebuild's option ladders priced by the main thread and one worker thread together, over shared memory.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { Book } from './boundary.js';
+import { CHUNK, DONE, HEAD, NEXT, STATUS, WORKER_MARK, ladderFor, priceRecord, type LadderPlanShape, type PricingJob } from './price-worker.js';
+import type { StressParams } from './params.js';
+import { ladderModel, optionLadder, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
+
+/*
+ * Why a worker: a rebuild of a big book (a position opened or closed) prices every option in every column, and on
+ * the 5,000-position benchmark book that is two thirds of the rebuild, on one core while the machine has more. The
+ * main thread lays each option's ladder out in a record (optionLadder, the serial part), posts the job, and then
+ * both threads claim chunks of records from a shared counter until none is left, so a worker that is slow to start
+ * or gets no core only leaves more for the main thread; the main thread then waits for the worker's last chunk
+ * alone. Both price a record with the same function (priceRecord), so the grid is the same double for double as
+ * with the worker off (test/risk/price-pool.test.ts). Small books never start the worker (params.pricingWorkerMinOptions):
+ * a thread costs memory the console's demo book does not need.
+ */
+
+/** How long the main thread waits for the worker's last chunk before it prices the rest itself and drops the worker. */
+const STALL_MS = 5_000;
+
+interface Pool {
+  readonly worker: Worker;
+  /** Grow-only shared buffers; replaced, never reused, after a stall (the old worker may still write to them). */
+  records: Float64Array;
+  out: Float64Array;
+}
+
+let pool: Pool | undefined;
+/** Set when the worker could not start or failed: the process prices on the main thread from then on. */
+let broken = false;
+
+/** The worker's script: the compiled module next to this one, the bundle's entry, or (tests, on sources) the .ts. */
+function workerScript(): { url: URL; source: boolean } | undefined {
+  for (const [rel, source] of [
+    ['./price-worker.js', false],
+    ['../price-worker.js', false],
+    ['./price-worker.ts', true],
+  ] as const) {
+    const url = new URL(rel, import.meta.url);
+    if (existsSync(fileURLToPath(url))) return { url, source };
+  }
+  return undefined;
+}
+
+/*
+ * On the TypeScript sources (vitest) Node strips the types itself, but the imports name .js files: the worker
+ * resolves a relative .js that does not exist to its .ts.
+ */
+const SOURCE_BOOT = `
+const { registerHooks } = require('node:module');
+registerHooks({
+  resolve(specifier, context, next) {
+    try {
+      return next(specifier, context);
+    } catch (e) {
+      if (/^\\.\\.?\\//.test(specifier) && specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context);
+      throw e;
+    }
+  },
+});
+import(require('node:worker_threads').workerData.url);
+`;
+
+function poolOf(): Pool | undefined {
+  if (pool || broken) return pool;
+  const script = workerScript();
+  if (!script) {
+    broken = true;
+    return undefined;
+  }
+  try {
+    const workerData = { [WORKER_MARK]: true, url: script.url.href };
+    const worker = script.source ? new Worker(SOURCE_BOOT, { eval: true, workerData }) : new Worker(script.url, { workerData });
+    // The worker never keeps the process alive; an error ends its use for good.
+    worker.unref();
+    // A worker dropped or stopped on purpose is no longer the pool's by then, and its exit breaks nothing.
+    worker.on('error', () => pool?.worker === worker && drop(true));
+    worker.on('exit', () => pool?.worker === worker && drop(true));
+    pool = { worker, records: new Float64Array(0), out: new Float64Array(0) };
+  } catch {
+    broken = true;
+  }
+  return pool;
+}
+
+function drop(failed: boolean): void {
+  const p = pool;
+  pool = undefined;
+  if (failed) broken = true;
+  if (p) void p.worker.terminate().catch(() => undefined);
+}
+
+const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8 + (n >> 4) * 8)));
+
+/**
+ * When the book has at least params.pricingWorkerMinOptions options (0: never), prices the ladders of its options in
+ * the grid's columns with the worker and leaves them in scratch.prepriced, where revalueOption takes them; the
+ * options that take the per-element batch (the cash-dividend lattice) are left to revalueOption. `meanwhile` runs
+ * on the main thread once the worker has its job (the rebuild revalues the groups without options there); then
+ * `optionGroup` runs for each group with options, in order, as soon as its records are priced: the main thread
+ * revalues a group while the worker prices the next ones, and prices records itself only when it has caught up with
+ * the worker. Returns false, having run nothing, when the worker is not used. The caller clears scratch.prepriced
+ * when its revaluation is done.
+ */
+export function prepriceOptions(
+  book: Book,
+  groups: readonly BookGroup[],
+  shocks: readonly Float64Array[],
+  cols: ScenarioColumns,
+  params: StressParams,
+  scratch: Scratch,
+  meanwhile: () => void,
+  optionGroup: (g: number) => void,
+): boolean {
+  const min = params.pricingWorkerMinOptions;
+  if (!(min > 0) || broken) return false;
+  const positions = book.positions;
+  let options = 0;
+  for (const p of positions) if (p.cls.kind === 'option' && p.unpriced === undefined) options++;
+  if (options < min) return false;
+  const pl = poolOf();
+  if (!pl) return false;
+  // The plans first: the records' layout is sized by the largest plan.
+  const planIndex = new Map<object, number>();
+  const plans: LadderPlanShape[] = [];
+  let maxRuns = 1,
+    maxSlots = 1,
+    outStride = 1;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
+    const plan = scratch.ladderPlan(cols, shocks[i]!);
+    if (planIndex.has(plan)) continue;
+    planIndex.set(plan, plans.length);
+    plans.push({ slot: plan.slot, end: plan.end, elements: plan.elements });
+    maxRuns = Math.max(maxRuns, plan.runs);
+    maxSlots = Math.max(maxSlots, plan.slots);
+    outStride = Math.max(outStride, plan.elements);
+  }
+  const recordStride = HEAD + 4 * maxRuns + 3 * maxSlots;
+  if (pl.records.length < options * recordStride) pl.records = shared(options * recordStride);
+  if (pl.out.length < options * outStride) pl.out = shared(options * outStride);
+  /*
+   * The control words are new for every job: after its last chunk the worker makes one more claim, which fails, and
+   * it may make it after the main thread has gone on to the next rebuild. On the old words that claim fails; on
+   * words reset for the next job it would take that job's first chunk with the last job's plans.
+   */
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + options)));
+  const { records, out } = pl;
+  const recordOf = new Int32Array(positions.length).fill(-1);
+  // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
+  const recordsEnd = new Int32Array(groups.length);
+  let count = 0;
+  for (let g = 0; g < groups.length; g++) {
+    recordsEnd[g] = count;
+    if (!groups[g]!.hasOptions) continue;
+    for (const i of groups[g]!.members) {
+      const p = positions[i]!;
+      if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
+      const L = optionLadder(book, p, shocks[i]!, cols, params, scratch);
+      if (L === undefined) continue;
+      const plan = scratch.ladderPlan(cols, shocks[i]!);
+      const at = count * recordStride;
+      records[at] = ladderModel(p);
+      records[at + 1] = L.isCall;
+      records[at + 2] = L.K;
+      records[at + 3] = plan.runs;
+      records[at + 4] = plan.slots;
+      records[at + 5] = planIndex.get(plan)!;
+      const t = at + HEAD;
+      for (let k = 0; k < plan.runs; k++) {
+        records[t + k] = L.T[k]!;
+        records[t + maxRuns + k] = L.r[k]!;
+        records[t + 2 * maxRuns + k] = L.b[k]!;
+        records[t + 3 * maxRuns + k] = L.vol[k]!;
+      }
+      const s = t + 4 * maxRuns;
+      for (let u = 0; u < plan.slots; u++) {
+        records[s + u] = L.S[u]!;
+        records[s + maxSlots + u] = L.SE[u]!;
+        records[s + 2 * maxSlots + u] = L.LN[u]!;
+      }
+      recordOf[i] = count++;
+    }
+    recordsEnd[g] = count;
+  }
+  const job: PricingJob = { records, out, ctl, count, recordStride, outStride, maxRuns, maxSlots, plans };
+  pl.worker.postMessage(job);
+  scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
+  meanwhile();
+  const { L, prices } = ladderFor(job);
+  let mine = 0,
+    stalled = false,
+    done = Atomics.load(ctl, DONE),
+    progress = performance.now();
+  for (let g = 0, from = 0; g < groups.length; from = recordsEnd[g++]!) {
+    if (!groups[g]!.hasOptions) continue;
+    const end = recordsEnd[g]!;
+    // Caught up with the worker: price the next chunks here until this group's records are all claimed.
+    while (!stalled && Atomics.load(ctl, NEXT) < end) {
+      const first = Atomics.add(ctl, NEXT, CHUNK);
+      if (first >= count) break;
+      for (let rec = first; rec < Math.min(count, first + CHUNK); rec++) priceRecord(job, rec, L, prices);
+      mine++;
+    }
+    // Then wait for those the worker claimed. A worker that makes no progress for STALL_MS is dropped: the records it
+    // did not finish keep status 0 and revalueOption prices them (the worker may still write to these buffers, which
+    // are not used again).
+    for (let rec = from; rec < end && !stalled; rec++) {
+      while (Atomics.load(ctl, STATUS + rec) === 0) {
+        const now = performance.now();
+        const d = Atomics.load(ctl, DONE);
+        if (d !== done) {
+          done = d;
+          progress = now;
+        } else if (now - progress > STALL_MS) {
+          stalled = true;
+          drop(false);
+          break;
+        }
+        if (Atomics.load(ctl, STATUS + rec) !== 0) break;
+        Atomics.wait(ctl, DONE, d, 50);
+      }
+    }
+    optionGroup(g);
+  }
+  const total = Math.ceil(count / CHUNK);
+  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine };
+  return true;
+}
+
+let last = { records: 0, chunks: 0, byWorker: 0 };
+
+/** The last shared pricing: its records, its chunks and how many of them the worker priced (tests, the benchmark). */
+export function lastSharedPricing(): { readonly records: number; readonly chunks: number; readonly byWorker: number } {
+  return last;
+}
+
+/** Ends the worker, if one runs (tests; the process never waits for it anyway). */
+export function stopPricingWorker(): Promise<void> {
+  const p = pool;
+  pool = undefined;
+  return p ? p.worker.terminate().then(() => undefined) : Promise.resolve();
+}
+
+/** Whether a pricing worker is running (tests: a small book never starts one). */
+export function pricingWorkerRunning(): boolean {
+  return pool !== undefined;
+}
