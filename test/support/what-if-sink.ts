@@ -18,7 +18,8 @@ function isWhatIf(body: Buffer): boolean {
   return r.type === 'placeOrder' && r.order.whatIf;
 }
 
-export async function startWhatIfSink(upstreamPort: number): Promise<WhatIfSink> {
+/** `onSwallow` runs as each what-if is kept from the simulator: the moment the client starts waiting for its answer. */
+export async function startWhatIfSink(upstreamPort: number, onSwallow?: () => void): Promise<WhatIfSink> {
   let swallowed = 0;
   const proxy = await startLoopbackProxy(
     () => upstreamPort,
@@ -39,8 +40,10 @@ export async function startWhatIfSink(upstreamPort: number): Promise<WhatIfSink>
           if (pending.length < 4 + len) break;
           const frame = pending.subarray(0, 4 + len);
           pending = pending.subarray(4 + len);
-          if (isWhatIf(frame.subarray(4))) swallowed++;
-          else upstream.write(frame);
+          if (isWhatIf(frame.subarray(4))) {
+            swallowed++;
+            onSwallow?.();
+          } else upstream.write(frame);
         }
       });
       upstream.on('data', (d: Buffer) => {
