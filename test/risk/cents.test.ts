@@ -10,6 +10,7 @@ import { stressReportFromGrid, type StressReport } from '../../src/risk/report.j
 import { builtinScenarios } from '../../src/risk/scenario-text.js';
 import { CENTS_LIMIT, centsOf, decimalOfCents } from '../../src/risk/cents.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
+import { option } from '../support/events.js';
 import { av, contract, greeks, holding, NOW, scenario, stateOf } from './stress-fixtures.js';
 
 /** The oracle: decimal.js itself (the money Decimal, half to even) rounding the float to the cent. */
@@ -110,16 +111,7 @@ describe('the report sums cells in whole cents', () => {
   it('gives the same figures when a cell is too large for whole cents', () => {
     const aapl = contract({ conId: 1, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
     const sap = contract({ conId: 2, symbol: 'SAP', secType: 'STK', currency: 'EUR' });
-    const call = contract({
-      conId: 3,
-      symbol: 'AAPL',
-      secType: 'OPT',
-      currency: 'USD',
-      expiry: '20270115',
-      strike: new Decimal(200),
-      right: 'C',
-      multiplier: new Decimal(100),
-    });
+    const call = option(3, 'AAPL', '20270115', '200', 'C');
     const state = stateOf([
       av('NetLiquidation', '2000000000000.00'),
       av('EquityWithLoanValue', '2000000000000.00'),

@@ -11,6 +11,7 @@ import { stressReportFromGrid } from '../../src/risk/report.js';
 import { toReportJson } from '../../src/risk/report-json.js';
 import { builtinScenarios, riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
 import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
+import { option } from '../support/events.js';
 import { av, contract, greeks, holding, stateOf } from './stress-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
@@ -258,16 +259,7 @@ describe('readBook lends the previous book only what still holds', () => {
   const aapl = contract({ conId: 1, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
   const sap = contract({ conId: 2, symbol: 'SAP', secType: 'STK', currency: 'EUR' });
   // Expires today at 16:00 New York (21:00 UTC), an hour-and-more step of the valuation clock after NOW.
-  const call = contract({
-    conId: 3,
-    symbol: 'AAPL',
-    secType: 'OPT',
-    currency: 'USD',
-    expiry: '20261123',
-    strike: new Decimal(200),
-    right: 'C',
-    multiplier: new Decimal(100),
-  });
+  const call = option(3, 'AAPL', '20261123', '200', 'C');
   const bodies = [
     av('NetLiquidation', '500000.00'),
     av('CashBalance', '1000.00', 'USD'),
