@@ -3,7 +3,7 @@ import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
+import { TwsSource, type TwsSourceOptions } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
 
 /** The simulated book as the simulator builds it at the pinned start: expected labels come from here, never literals. */
@@ -35,6 +35,17 @@ export function syncedWithGreeks(s: PortfolioState, o: { readonly orders?: boole
   );
 }
 
+/**
+ * The live source's timings for tests on the simulator: a heartbeat, reconnect and order poll at a test's pace, with a
+ * generous heartbeat answer, so that a busy machine does not turn a late timer into a reconnect.
+ */
+export const QUICK_SOURCE = {
+  heartbeatMs: 500,
+  heartbeatTimeoutMs: 10_000,
+  backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+  openOrdersPollMs: 300,
+} as const satisfies Partial<TwsSourceOptions>;
+
 export interface SimFeed {
   readonly sim: Simulator;
   readonly source: TwsSource;
@@ -60,16 +71,7 @@ export async function startSimFeed(
     ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
     ...(o.scenario ? { scenario: o.scenario } : {}),
   });
-  // A generous heartbeat: these rigs test the views, and a busy machine must not turn a late timer into a reconnect.
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port: sim.port,
-    clientId: 31,
-    heartbeatMs: 500,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 300,
-  });
+  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 31, ...QUICK_SOURCE });
   const feed = new Feed(source.events$);
   source.start();
   const close = async () => {
