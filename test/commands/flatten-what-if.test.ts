@@ -2,11 +2,11 @@
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { flattenCommand } from '../../src/commands/trade.js';
-import { systemClock, type Clock } from '../../src/model/clock.js';
 import { Decimal, dec } from '../../src/model/money.js';
 import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
+import { JumpClock } from '../support/jump-clock.js';
 import { startWhatIfSink } from '../support/what-if-sink.js';
 
 const open: Array<() => Promise<void>> = [];
@@ -156,10 +156,8 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     // The session's clock runs from the simulator's start at the real pace, and jumps past the mark's freshness limit
     // (portfolio marks: 200 s) the moment the what-if goes out. The simulator keeps pushing marks meanwhile, so the
     // streams are fresh again when the wait ends: only the plan's own marks, priced before the wait, are old.
-    const started = performance.now();
-    let jumped = 0;
-    const clock: Clock = { ...systemClock, now: () => Date.parse(T0) + Math.floor(performance.now() - started) + jumped };
-    const sink = await startWhatIfSink(s.port, () => (jumped += 250_000));
+    const clock = new JumpClock(Date.parse(T0));
+    const sink = await startWhatIfSink(s.port, () => (clock.offset += 250_000));
     open.push(() => sink.close());
     const aapl = conIdOf(s, 'AAPL', 'STK');
     const out: string[] = [];
