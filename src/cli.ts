@@ -343,7 +343,7 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'fleet',
-    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
+    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json | --trade [--operator NAME] [--timeout S]] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
     summary:
       "every account that publishes to NATS (consoles and guards with --publish), riskiest first; --open one account's console from the stream; `fleet command` asks a guard to run one of its policy actions",
     flagHelp: {
@@ -351,8 +351,9 @@ const COMMANDS: readonly CommandSpec[] = [
       account: ['A', 'fleet command: the account whose guard runs the action'],
       rule: ['NAME', "fleet command: a rule of that guard's policy, by name or index"],
       'confirm-account': ['A', 'fleet command: the account typed again'],
-      operator: ['NAME', "fleet command: who asks, for the guard's audit log (default: the login name)"],
-      timeout: ['S', "fleet command: seconds to wait for the guard's answer (default 90)"],
+      operator: ['NAME', "fleet command (and the view with --trade): who asks, for the guard's audit log (default: the login name)"],
+      timeout: ['S', "fleet command (and the view with --trade): seconds to wait for the guard's answer (default 90)"],
+      trade: ['', "the view: X asks the selected account's guard for one of its policy's actions, after arming (docs/fleet.md)"],
       open: ['ACCOUNT', "follow that account's latest session live from the stream in its console, read-only (--at: a replay of it instead)"],
       session: ['ID', 'with --open: that session of the account instead of the latest'],
       at: ['TIME', 'with --open: replay the session from the stream at that moment instead of following it live'],
@@ -376,22 +377,24 @@ const COMMANDS: readonly CommandSpec[] = [
       session: { type: 'string' },
       at: { type: 'string' },
       color: { type: 'string' },
+      trade: { type: 'boolean' },
     },
     run: async (pos, values, io) => {
-      const commandOnly = ['account', 'rule', 'confirm-account', 'operator', 'timeout'] as const;
+      const commandOnly = ['account', 'rule', 'confirm-account'] as const;
       const openOnly = ['session', 'at', 'color'] as const;
       if (pos[0] === 'command') {
         if (pos.length > 1) return usageError('fleet', `unexpected argument '${pos[1]}'`, io);
         for (const k of ['nats-stream', 'stale-after'] as const)
           if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
-        for (const k of ['open', ...openOnly] as const)
+        for (const k of ['open', 'trade', ...openOnly] as const)
           if (values[k] !== undefined) return usageError('fleet', `--${k} is for the fleet view, not fleet command`, io);
         return (await import('./commands/fleet-command.js')).fleetCommandCommand(values as FleetCommandFlags, io);
       }
       if (pos.length > 0) return usageError('fleet', `unexpected argument '${pos[0]}' (the subcommand is command)`, io);
       for (const k of commandOnly) if (values[k] !== undefined) return usageError('fleet', `--${k} is for fleet command`, io);
       if (values.open !== undefined) {
-        for (const k of ['json', 'stale-after'] as const) if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not --open`, io);
+        for (const k of ['json', 'stale-after', 'trade', 'operator', 'timeout'] as const)
+          if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not --open (a followed account is read-only)`, io);
         return (await import('./commands/fleet-open.js')).fleetOpenCommand(values as FleetOpenFlags, io);
       }
       for (const k of openOnly) if (values[k] !== undefined) return usageError('fleet', `--${k} goes with --open ACCOUNT`, io);

@@ -21,14 +21,33 @@ export interface ExpectedRealized {
   readonly totalBase?: Decimal;
 }
 
+/** Contracts whose average cost TWS sends as price × multiplier; for the rest (stocks, bonds, FX) it is the price. */
+const COST_HAS_MULTIPLIER: ReadonlySet<string> = new Set(['OPT', 'FOP', 'FUT']);
+
 /**
- * Closing `q` of a long realizes q × (price × multiplier − average cost); of a short, the opposite. TWS's average
- * cost includes the multiplier. The limit is the worst price a marketable limit accepts, so `atLimit` is the floor
- * the operator risks and `atMark` what a fill at the mark would give; commissions are not included.
+ * What one unit cost, in the terms a fill is valued in (price × multiplier). TWS's own basis first: its portfolio row
+ * says `unrealizedPnl = marketValue − position × cost`, whatever its average-cost convention for the contract, so the
+ * basis read back from the two figures cannot be off by a multiplier (a bond's average cost is a price in percent of
+ * par, multiplier 0.01: taken as the unit cost it made closing 50,000 face of a Treasury "realize" −4.87 million).
+ * Without those figures, the average cost by TWS's convention.
+ */
+export function unitCost(state: PortfolioState, conId: number, contract: FlattenPlan['legs'][number]['contract']): Decimal | undefined {
+  const row = state.portfolio.get(conId);
+  if (row?.marketValue !== undefined && row.unrealizedPnl !== undefined && !row.position.isZero())
+    return row.marketValue.sub(row.unrealizedPnl).div(row.position);
+  const cost = state.positions.get(conId)?.averageCost ?? row?.averageCost;
+  if (!cost) return undefined;
+  return COST_HAS_MULTIPLIER.has(contract.secType) ? cost : cost.mul(contract.multiplier ?? 1);
+}
+
+/**
+ * Closing `q` of a long realizes q × (price × multiplier − unit cost); of a short, the opposite. The limit is the worst
+ * price a marketable limit accepts, so `atLimit` is the floor the operator risks and `atMark` what a fill at the mark
+ * would give; commissions are not included.
  */
 export function expectedRealized(state: PortfolioState, plan: FlattenPlan): ExpectedRealized {
   const legs = plan.legs.map((l): LegRealized => {
-    const cost = state.positions.get(l.conId)?.averageCost;
+    const cost = unitCost(state, l.conId, l.contract);
     const mult = l.contract.multiplier ?? new Decimal(1);
     const one = { conId: l.conId, label: contractLabel(l.contract), currency: l.contract.currency };
     if (!cost) return one;

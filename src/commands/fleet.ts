@@ -15,6 +15,12 @@ export interface FleetFlags {
   readonly 'nats-stream'?: string;
   readonly 'stale-after'?: string;
   readonly json?: boolean;
+  /** The interactive view's remote kill switch (still armed in the view, and only an operator credential may send). */
+  readonly trade?: boolean;
+  readonly operator?: string;
+  /** The global --config: the view's arming time and ASCII mode come from the settings. */
+  readonly config?: string;
+  readonly timeout?: string;
 }
 
 /** A publisher silent for this long is shown stale: five summaries missed. */
@@ -40,6 +46,8 @@ export interface FleetRow {
   readonly armed: boolean;
   readonly mode: RiskSummary['mode'];
   readonly publishing: RiskSummary['publishing'];
+  /** A guard listening for remote commands: the rules it would run; null otherwise. */
+  readonly commands: RiskSummary['commands'] | null;
 }
 
 /** Riskiest first: a critical alert, then the lowest cushion (unknown last), then by account and host for a stable order. */
@@ -63,6 +71,7 @@ export function fleetRows(summaries: readonly RiskSummary[], now: number, staleA
     armed: s.armed,
     mode: s.mode,
     publishing: s.publishing,
+    commands: s.commands ?? null,
   }));
   const cushion = (r: FleetRow) => (r.cushion === null ? undefined : new Decimal(r.cushion));
   return rows.sort((a, b) => {
@@ -137,6 +146,16 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       return usage(`--stale-after expects whole seconds, got ${JSON.stringify(f['stale-after'])}`);
     staleAfterMs = Number(f['stale-after']) * 1000;
   }
+  let timeoutMs: number | undefined;
+  if (f.timeout !== undefined) {
+    if (!/^\d+$/.test(f.timeout) || Number(f.timeout) < 1) return usage(`--timeout expects whole seconds, got ${JSON.stringify(f.timeout)}`);
+    timeoutMs = Number(f.timeout) * 1000;
+  }
+  if (!f.trade && (f.operator !== undefined || f.timeout !== undefined))
+    return usage('--operator and --timeout go with --trade (remote commands from the view) or fleet command');
+  if (f.json && f.trade) return usage('--trade is for the interactive view, not --json; from a script, use fleet command');
+  const watch = !f.json && (rt.watch ?? process.stdout.isTTY === true);
+  if (f.trade && !watch) return usage('--trade is for the interactive view on a terminal; from a script, use fleet command');
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
   const nc = await connectForCommand(f, io, 'fleet', 'tws-risk fleet', rt.env);
   if (typeof nc === 'number') return nc;
@@ -161,7 +180,7 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       else io.out(fleetText(rows).join('\n'));
       return rows.some((r) => r.alerts.critical > 0) ? EXIT.criticalAlert : EXIT.ok;
     };
-    if (f.json || !(rt.watch ?? process.stdout.isTTY === true)) return await once();
+    if (!watch) return await once();
     // On a terminal: the interactive view (src/views/fleet), the table redrawn every two seconds; Enter follows the
     // selected account's session live from the stream (fleet --open) in its place, and quitting that console ends the
     // command (one Ink app after another on the terminal, never a third).
@@ -174,9 +193,39 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
         throw e;
       });
       const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
-      return { lines: fleetText(rows), keys: rows.map((r) => `${r.account}\u0000${r.session}`) };
+      return {
+        lines: fleetText(rows),
+        keys: rows.map((r) => `${r.account}\u0000${r.session}`),
+        // Only a guard that said it listens is offered, and only while its summaries are fresh: a silent guard would not answer.
+        targets: rows.map((r) =>
+          r.role === 'guard' && r.commands && r.commands.length > 0 && !r.stale
+            ? { account: r.account, host: r.host, session: r.session, guardMode: r.mode, rules: r.commands }
+            : undefined,
+        ),
+      };
     };
-    const chosen = await runFleetView({ title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}`, load, everyMs: 2_000 });
+    const { loadSettings } = await import('../config/load.js');
+    const { asciiOnly } = await import('../views/theme.js');
+    const loaded = loadSettings(f.config);
+    for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+    let remote;
+    if (f.trade) {
+      const { remoteControl } = await import('./fleet-remote.js');
+      remote = remoteControl({
+        nc,
+        clock,
+        armMs: loaded.settings.trading.armMinutes * 60_000,
+        ...(f.operator !== undefined ? { operator: f.operator } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      });
+    }
+    const chosen = await runFleetView({
+      title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}${f.trade ? ' · remote commands (--trade)' : ''}`,
+      load,
+      everyMs: 2_000,
+      ascii: asciiOnly(process.env, loaded.settings.ui.ascii),
+      ...(remote ? { remote } : {}),
+    });
     if (chosen === undefined) return EXIT.ok;
     const [account, session] = chosen.split('\u0000') as [string, string];
     const { fleetOpenCommand } = await import('./fleet-open.js');

@@ -368,6 +368,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let lastView: ReturnType<AccountSession['evaluate']> | undefined;
   let publishing: Publishing | undefined;
   let behindShown: string | undefined;
+  // Set once the command subject is subscribed: the summaries then list the policy's rules an operator may ask for.
+  let commandsListening = false;
   // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer.
   const publishingStarted: Promise<void> =
     f.publish === undefined
@@ -379,6 +381,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           view: () => lastView,
           role: 'guard',
           mode: trade ? 'trade' : 'readOnly',
+          commands: () => (commandsListening ? policy.rules.map((r) => ({ name: r.name, action: r.do })) : undefined),
           clock,
           env,
         })
@@ -915,6 +918,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           else void onCommand(msg);
         },
       });
+      commandsListening = true;
       log('notice', 'command.listening', { subject, msg: 'an operator may ask for one of this policy\'s actions (docs/fleet.md "Remote kill switch")' });
     } catch (e) {
       log('err', 'command.unavailable', { subject, msg: (e as Error).message });
@@ -995,6 +999,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     if (timer) clock.clear(timer);
     log('notice', 'guard.stopping', { reason, waitingForAction: inFlight !== undefined });
     commandSub?.unsubscribe();
+    commandsListening = false;
     // An action already sent is followed to its end (bounded by its own deadlines): stopping never abandons one.
     await inFlight;
     trading.close(reason);

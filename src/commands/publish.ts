@@ -29,6 +29,8 @@ export async function startPublishing(o: {
   readonly view: () => SessionView | undefined;
   readonly role: RiskSummary['role'];
   readonly mode: RiskSummary['mode'];
+  /** A guard: the rules it answers remote commands for, while it listens (listed in its summaries). */
+  readonly commands?: () => RiskSummary['commands'];
   readonly clock: Clock;
   readonly env?: NodeJS.ProcessEnv;
   readonly host?: string;
@@ -68,10 +70,11 @@ export async function startPublishing(o: {
   const pub = publisher;
   const tick = () => {
     const st = pub.status();
+    const commands = o.commands?.();
     const s = riskSummary(
       o.feed.state,
       o.view(),
-      { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } },
+      { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped }, ...(commands ? { commands } : {}) },
       o.clock.now(),
     );
     if (s) pub.summary(s);

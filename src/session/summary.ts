@@ -10,6 +10,8 @@ export interface SummaryMeta {
   readonly role: RiskSummary['role'];
   readonly mode: RiskSummary['mode'];
   readonly publishing: RiskSummary['publishing'];
+  /** A guard listening for remote commands: the rules it would run. */
+  readonly commands?: RiskSummary['commands'];
 }
 
 /**
@@ -41,5 +43,6 @@ export function riskSummary(state: PortfolioState, view: SessionView | undefined
     armed: arming !== undefined && arming.account === state.account && arming.until > now,
     mode: meta.mode,
     publishing: meta.publishing,
+    ...(meta.commands ? { commands: meta.commands } : {}),
   };
 }

@@ -12,7 +12,7 @@ await shareInkOutputCaches();
  * the screen through here, so no view can show an account id the status bar hides. On an ASCII-only terminal
  * (theme.ts `asciiOnly`) every glyph is swapped here too, cell for cell, Ink's own borders included.
  */
-function maskingStream(stdout: NodeJS.WriteStream, ascii: boolean): NodeJS.WriteStream {
+export function maskingStream(stdout: NodeJS.WriteStream, ascii: boolean): NodeJS.WriteStream {
   const text = (s: string) => {
     const masked = isScreenMasked() ? maskAccounts(s) : s;
     return ascii ? toAscii(masked) : masked;

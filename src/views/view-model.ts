@@ -467,7 +467,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       : ui.dialog?.kind === 'confirmQuit'
         ? { dialog: quitDialog(input) }
         : ui.dialog?.kind === 'trade'
-          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight) }
+          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight, size.columns) }
           : replayDialog
             ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } }
             : {}),
@@ -527,7 +527,16 @@ function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
 }
 
 /** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */
-function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>, height: number): ViewModel['dialog'] {
+/**
+ * Cells wider than the dialog wrap onto rows of their own, continued two cells in, in the same colour: a money line or
+ * a refusal cut at the border ("at the li…") hides what it is about. The double border and its padding take 6 columns.
+ */
+function wrapCells(cells: readonly Cell[], columns: number): Cell[] {
+  const width = Math.max(20, columns - 6);
+  return cells.flatMap((c) => (textWidth(c.text) <= width ? [c] : wrap(c.text, width - 2).map((text, i) => ({ ...c, text: i === 0 ? text : `  ${text}` }))));
+}
+
+function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>, height: number, columns: number): ViewModel['dialog'] {
   const yes = firstKey(input.bindings, 'dialog.confirm') ?? '';
   const no = input.bindings['dialog.cancel'].map(keyLabel).join(' / ');
   const submit = firstKey(input.bindings, 'input.submit') ?? '';
@@ -567,19 +576,18 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
       break;
   }
   // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not shown.
-  const room = Math.max(1, height - 3 - tail.length);
-  const hidden = body.length <= room ? 0 : body.length - room + 1;
-  const shown =
-    hidden === 0
-      ? body
-      : [
-          ...body.slice(0, room - 1),
-          {
-            text: `… ${hidden} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`,
-            slot: 'dialog.danger' as const,
-          },
-        ];
-  return { title: d.title, lines: [...shown, ...tail], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
+  const rows = wrapCells(body, columns);
+  const tailRows = wrapCells(tail, columns);
+  const room = Math.max(1, height - 3 - tailRows.length);
+  const notice = (n: number) =>
+    wrapCells(
+      [{ text: `… ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' }],
+      columns,
+    );
+  const kept = rows.length <= room ? rows.length : Math.max(0, room - notice(rows.length).length);
+  const hidden = rows.length - kept;
+  const shown = hidden === 0 ? rows : [...rows.slice(0, kept), ...notice(hidden)];
+  return { title: d.title, lines: [...shown, ...tailRows], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
 }
 
 /** Border and padding take 4 columns; border and title 3 rows (DetailView). */

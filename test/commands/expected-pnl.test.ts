@@ -77,10 +77,63 @@ describe('expected realized P&L', () => {
   it('says when TWS gave no average cost rather than guess', () => {
     const state = book();
     const p = plan(AAPL.conId, state);
-    const noCost = { ...state, positions: state.positions.set(AAPL.conId, { ...state.positions.get(AAPL.conId)!, averageCost: undefined }) } as typeof state;
+    const row = state.portfolio.get(AAPL.conId)!;
+    const noCost = {
+      ...state,
+      positions: state.positions.set(AAPL.conId, { ...state.positions.get(AAPL.conId)!, averageCost: undefined }),
+      portfolio: state.portfolio.set(AAPL.conId, { ...row, averageCost: undefined, unrealizedPnl: undefined }),
+    } as typeof state;
     const x = expectedRealized(noCost, p);
     expect(x.totalBase).toBeUndefined();
     expect(realizedLines(x, 'USD')).toEqual(['realized AAPL: unknown (TWS gave no average cost)', 'Expected realized P&L: not known for every leg']);
+  });
+});
+
+describe("a bond's expected realized P&L", () => {
+  // 50,000 face of a Treasury bought at 98.40 (percent of par), marked 97.8458; TWS's price is per 100, multiplier 0.01.
+  const UST = { conId: 563840112, symbol: 'US-T', secType: 'BOND', currency: 'USD', multiplier: dec('0.01') };
+  const bondPlan = (state: ReturnType<typeof bookState>) => {
+    const p = planFlatten(state, { kind: 'conid', conId: UST.conId }, { ...opts, minTicks: new Map([[UST.conId, 0.0001]]) });
+    if ('code' in p) throw new Error(formatDenial(p));
+    return p;
+  };
+  // Worked by hand: (97.8458 − 98.40) / 100 × 50,000 = −277.10 at the mark.
+  it("is TWS's own basis (market value less unrealized P&L), never a percent price taken as the unit cost", () => {
+    const state = bookState({
+      extra: [
+        {
+          type: 'portfolioUpdated',
+          account: ACCOUNT,
+          contract: UST,
+          position: dec(50_000),
+          marketPrice: dec('97.8458'),
+          marketValue: dec('48922.90'),
+          averageCost: dec('98.40'),
+          unrealizedPnl: dec('-277.10'),
+          realizedPnl: dec(0),
+        },
+        { type: 'positionUpdated', account: ACCOUNT, contract: UST, position: dec(50_000), averageCost: dec('98.40') },
+      ],
+    });
+    const x = expectedRealized(state, bondPlan(state));
+    expect(x.legs[0]!.atMark!.toString()).toBe('-277.1');
+  });
+  it('without the portfolio figures, the average cost is a price for a bond (times the multiplier), as for a stock', () => {
+    const state = bookState({
+      extra: [{ type: 'positionUpdated', account: ACCOUNT, contract: UST, position: dec(50_000), averageCost: dec('98.40') }],
+    });
+    const withMark = {
+      ...state,
+      portfolio: state.portfolio.set(UST.conId, {
+        account: ACCOUNT,
+        contract: UST,
+        position: dec(50_000),
+        marketPrice: dec('97.8458'),
+        updatedAt: T0,
+      }),
+    } as typeof state;
+    const x = expectedRealized(withMark, bondPlan(withMark));
+    expect(x.legs[0]!.atMark!.toString()).toBe('-277.1');
   });
 });
 

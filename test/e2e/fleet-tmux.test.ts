@@ -6,12 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GuardHandle } from '../../src/commands/guard.js';
 import { waitFor } from '../sim/helpers.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
+import { isListening, isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('fleet-e2e');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, waitForScreen, press, capture } = server;
 const sims = simulatorsPerTest();
 let nats: NatsServer | undefined;
 let guard: GuardHandle | undefined;
@@ -84,4 +85,138 @@ describe('tws-risk fleet in tmux', () => {
     },
     120_000,
   );
+
+  it.skipIf(!hasTmux)(
+    "fleet --trade: X asks the account's guard for one of its rules after arming; a wrong code, Enter and a read-only view send nothing",
+    async () => {
+      nats ??= await startNatsServer();
+      const ACCOUNT = 'DU5555555';
+      const sim = await sims({ account: ACCOUNT, seed: 11 });
+      // Another API client's resting order: the guard's globalCancel rule is what removes it.
+      await sim.trigger({
+        incident: 'foreign-order',
+        clientId: 42,
+        symbol: 'AAPL',
+        secType: 'STK',
+        action: 'SELL',
+        quantity: '100',
+        orderType: 'LMT',
+        lmtPrice: 100_000,
+      });
+      const openOrders = () => sim.snapshot().openOrders.length;
+      expect(openOrders()).toBe(1);
+      const g = await startPublishingGuard({
+        dir: join(dir, 'guard-remote'),
+        port: sim.port,
+        clientId: 65,
+        publish: nats.url,
+        policy: {
+          rules: [
+            { name: 'say', when: { alert: 'connection.lost' }, do: 'notify' },
+            { name: 'kill', when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' },
+          ],
+          limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
+        },
+        flags: { trade: true, 'confirm-account': ACCOUNT },
+        runtime: { actionTimeoutMs: 20_000, source: QUICK_SOURCE },
+      });
+      const { h, lines } = g;
+      guard = h;
+      await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
+      const row = new RegExp(`${ACCOUNT}\\s+\\S+\\s+guard\\s+READY`);
+
+      // Without --trade the view is read-only: X says how to get remote commands, and asks nothing.
+      tmux('new-session', '-d', '-s', 'ro', '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
+      await waitForScreen('ro', (x) => row.test(x), 'the guard in a read-only fleet view');
+      await press('ro', 'X');
+      await waitForScreen('ro', (x) => /Read-only: start tws-risk fleet --trade/.test(x), 'the read-only refusal');
+      tmux('kill-session', '-t', 'ro');
+
+      const s = 'remote';
+      const exitFile = join(dir, 'remote-exit.txt');
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        s,
+        '-x',
+        '160',
+        '-y',
+        '40',
+        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url} --trade --operator desk-lead; echo "exit $?" > ${exitFile}`,
+      );
+      // The guard's row, selected: the first row is the riskiest, and this test's guard may share the table with the first test's.
+      await waitForScreen(s, (x) => row.test(x) && /X ask its guard/.test(x), 'the guard in the fleet view with --trade');
+
+      // Arming: a wrong code arms nothing.
+      await pickRow(s, ACCOUNT);
+      await press(s, 'X');
+      await waitForScreen(s, (x) => x.includes(`Arm remote commands to ${ACCOUNT}`), 'the arming dialog');
+      tmux('send-keys', '-t', s, '-l', '0000');
+      await press(s, 'Enter');
+      await waitForScreen(s, (x) => /Not armed: "0000" is not the last four characters/.test(x), 'a wrong code refused');
+      tmux('send-keys', '-t', s, '-l', ACCOUNT.slice(-4));
+      await press(s, 'Enter');
+      let screen = await waitForScreen(s, (x) => /which of its rules\?/.test(x) && /kill \(globalCancel\)/.test(x), 'the rules of the guard');
+      expect(screen).toMatch(new RegExp(`ARMED for remote commands to ${ACCOUNT} until \\d\\d:\\d\\d:\\d\\d UTC`));
+      expect(screen).toMatch(/say \(notify\)/);
+      await press(s, 'Down', 'Enter');
+      await waitForScreen(s, (x) => /to run its rule kill \(globalCancel\) now\?/.test(x), 'the confirmation');
+      // A pasted y (after a colour code, inside paste markers) answers nothing; Enter is never a confirmation: it
+      // cancels. Keys are handled in order, so once Enter has cancelled, the pasted ys before it were dropped.
+      for (const text of ['\u001b[0my', '\u001b[200~y\u001b[201~']) {
+        tmux('set-buffer', '-b', 'clip', text);
+        tmux('paste-buffer', '-b', 'clip', '-t', s);
+      }
+      await press(s, 'Enter');
+      await waitForScreen(s, (x) => /Cancelled: nothing was sent/.test(x), 'Enter cancelling');
+      expect(openOrders()).toBe(1);
+      expect(lines.some((l) => l.includes('event=command.'))).toBe(lines.some((l) => l.includes('event=command.listening')));
+      expect(lines.filter((l) => /event=command\.(accepted|refused)/.test(l))).toEqual([]);
+
+      // Armed already: X goes to the rules; y on the confirmation asks, and the guard's answer is shown.
+      await press(s, 'X');
+      await waitForScreen(s, (x) => /which of its rules\?/.test(x), 'the rules again (armed)');
+      await press(s, 'Down', 'Enter');
+      await waitForScreen(s, (x) => /to run its rule kill \(globalCancel\) now\?/.test(x), 'the confirmation again');
+      await press(s, 'y');
+      screen = await waitForScreen(s, (x) => /kill \(globalCancel\): DONE/.test(x), "the guard's answer", 60_000);
+      expect(screen).toMatch(/plan: GLOBAL CANCEL: 1 open order\(s\)/);
+      await waitFor(() => openOrders() === 0, 20_000, 'the resting order cancelled by the guard');
+      expect(h.status().lastAction).toMatchObject({ rule: 'kill', action: 'globalCancel', alert: 'operator', outcome: 'done' });
+      const decided = readFileSync(h.auditFile, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; type?: string; detail?: Record<string, unknown> })
+        .filter((e) => e.kind === 'entry' && e.type === 'guardDecision');
+      expect(decided.map((e) => e.detail)).toEqual([expect.objectContaining({ rule: 'kill', operator: expect.objectContaining({ name: 'desk-lead' }) })]);
+
+      // Disarmed, and quitting ends the command.
+      await press(s, 'Escape');
+      await press(s, '!');
+      await waitForScreen(s, (x) => /Remote commands disarmed/.test(x) && !/ARMED for remote commands/.test(x), 'disarmed');
+      await press(s, 'q');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
+      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      guard = undefined;
+      await h.stop('test over');
+    },
+    150_000,
+  );
 });
+
+/** Moves the fleet view's selection onto the row of an account (rows are sorted by risk, so its place is not fixed). */
+async function pickRow(s: string, account: string): Promise<void> {
+  for (let i = 0; i < 10; i++) {
+    const selected = capture(s)
+      .split('\n')
+      .filter((l) => l.includes(account));
+    // The selected row is drawn inverse: tmux's capture without -e shows no attributes, so ask for them.
+    const withAttrs = tmux('capture-pane', '-p', '-e', '-J', '-t', s)
+      .split('\n')
+      .find((l) => l.includes(account));
+    if (selected.length > 0 && withAttrs !== undefined && /\x1b\[(?:[0-9;]*;)?7m/.test(withAttrs)) return;
+    await press(s, 'Down');
+  }
+  throw new Error(`could not select ${account}:\n${capture(s)}`);
+}

@@ -13,7 +13,7 @@ import { readRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { startPublishingGuard, type PublishingGuard } from '../support/publishing-guard.js';
+import { isListening, startPublishingGuard, type PublishingGuard } from '../support/publishing-guard.js';
 import { QUICK_SOURCE } from '../support/sim-feed.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-command-'));
@@ -55,16 +55,11 @@ async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean)
     ...(trade ? { flags: { trade: true, 'confirm-account': ACCOUNT } } : {}),
     runtime: { actionTimeoutMs: 20_000, source: QUICK_SOURCE },
   });
-  const { h, lines } = g;
-  stops.push(() => h.stop('test over'));
+  stops.push(() => g.h.stop('test over'));
   try {
-    await waitFor(
-      () => h.status().connection.health === 'ready' && h.status().blocked === null && lines.some((l) => l.includes('event=command.listening')),
-      30_000,
-      'a ready guard listening for commands',
-    );
+    await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${lines.join('\n')}`);
+    throw new Error(`${(e as Error).message}\n${g.lines.join('\n')}`);
   }
   return g;
 }

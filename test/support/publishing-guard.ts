@@ -67,3 +67,8 @@ export async function startPublishingGuard(o: PublishingGuardOptions): Promise<P
 export function isPublishing(g: PublishingGuard): boolean {
   return g.h.status().connection.health === 'ready' && g.lines.some((l) => l.includes('event=publish.start'));
 }
+
+/** The guard is ready, not blocked, and listens for operators' commands (its log says so). */
+export function isListening(g: PublishingGuard): boolean {
+  return g.h.status().connection.health === 'ready' && g.h.status().blocked === null && g.lines.some((l) => l.includes('event=command.listening'));
+}

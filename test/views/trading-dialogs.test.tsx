@@ -315,6 +315,8 @@ describe('the flatten dialog', () => {
     await r.tui.write('\r');
     const f = await r.tui.waitForFrame((x) => x.includes('y sends'), 'the confirm step with its keys');
     expect(f).toMatch(/more line\(s\) not shown/);
+    // A line wider than the dialog wraps rather than being cut at the border: the notice says what y does.
+    expect(f).toMatch(/does nothing until\s+(?:║\s+)?then\)/);
     expect(f.split('\n')).toHaveLength(24);
     // y does not send orders the operator cannot see: it says why, and the dialog stays.
     await r.tui.write('y');

@@ -1,6 +1,6 @@
 // Reads a deployment's stream: the last summary of every publisher (fleet) and one account's events by seq (gap fill).
-import { DeliverPolicy, jetstream, type JetStreamClient } from '@nats-io/jetstream';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
+import { nanos, nuid, type NatsConnection } from '@nats-io/transport-node';
 import { decodeEvent } from '../../model/codec.js';
 import type { FeedEvent } from '../../model/events.js';
 import { ALL_SUMMARIES, eventsSubject, HDR_SESSION } from './subjects.js';
@@ -56,4 +56,55 @@ export async function readEvents(nc: NatsConnection, stream: string, account: st
     if (ev.seq >= fromSeq) out.push(ev);
   });
   return out;
+}
+
+/** An event message as stored: its stream sequence, the session header, the encoded event (decoded by the reader). */
+export interface StoredEvent {
+  readonly streamSeq: number;
+  readonly session: string | undefined;
+  readonly data: string;
+}
+
+/**
+ * At most `max` of an account's event messages (every session's) from stream sequence `from` on, and whether the stream
+ * holds more after them: one bounded read of a follower filling a gap, from where the gap can be, never the session's
+ * start. The consumer is created by name (the viewer's permissions allow nothing else) and says at once how many
+ * messages it has, so a read that finds none returns without waiting for a fetch to expire.
+ */
+export async function readEventsFrom(
+  nc: NatsConnection,
+  stream: string,
+  account: string,
+  from: number,
+  max: number,
+): Promise<{ messages: StoredEvent[]; more: boolean }> {
+  const jsm = await jetstreamManager(nc);
+  const ci = await jsm.consumers.add(stream, {
+    name: `tws_risk_gap_${nuid.next()}`,
+    filter_subject: eventsSubject(account),
+    deliver_policy: DeliverPolicy.StartSequence,
+    opt_start_seq: Math.max(1, from),
+    ack_policy: AckPolicy.None,
+    mem_storage: true,
+    num_replicas: 1,
+    // Removed by the server if this process dies before deleting it.
+    inactive_threshold: nanos(60_000),
+  });
+  const messages: StoredEvent[] = [];
+  let pending = ci.num_pending;
+  try {
+    const want = Math.min(max, ci.num_pending);
+    if (want > 0) {
+      const c = await jetstream(nc).consumers.get(stream, ci.name);
+      const batch = await c.fetch({ max_messages: want, expires: FETCH_EXPIRES_MS, idle_heartbeat: 1_000 });
+      for await (const m of batch) {
+        messages.push({ streamSeq: m.seq, session: m.headers?.get(HDR_SESSION) || undefined, data: m.string() });
+        pending = m.info.pending;
+        if (pending === 0 || messages.length >= want) break;
+      }
+    }
+  } finally {
+    await jsm.consumers.delete(stream, ci.name).catch(() => undefined);
+  }
+  return { messages, more: pending > 0 };
 }

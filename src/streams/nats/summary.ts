@@ -25,7 +25,26 @@ export interface RiskSummary {
   readonly mode: 'trade' | 'readOnly';
   /** The publisher's own backlog: events waiting and events dropped because the buffer was full. */
   readonly publishing: { readonly behind: number; readonly dropped: number };
+  /**
+   * A guard listening for remote commands (docs/fleet.md "Remote kill switch"): its policy's rules an operator may ask
+   * for, by name, with each one's action. Absent from consoles, reports and guards that do not listen.
+   */
+  readonly commands?: readonly RemoteRule[];
 }
+
+export interface RemoteRule {
+  readonly name: string;
+  readonly action: string;
+}
+
+/** Bounds on what a summary may list: a policy is a handful of rules, and every string is shown in a terminal. */
+const MAX_RULES = 50;
+const MAX_RULE_TEXT = 200;
+const ruleOk = (r: unknown) => {
+  if (typeof r !== 'object' || r === null) return false;
+  const o = r as Record<string, unknown>;
+  return typeof o.name === 'string' && o.name.length > 0 && o.name.length <= MAX_RULE_TEXT && typeof o.action === 'string' && o.action.length <= MAX_RULE_TEXT;
+};
 
 const str = (v: unknown) => typeof v === 'string';
 const strOrNull = (v: unknown) => v === null || typeof v === 'string';
@@ -68,6 +87,7 @@ export function decodeSummary(text: string): RiskSummary | string {
     typeof p === 'object' &&
     p !== null &&
     count(p.behind) &&
-    count(p.dropped);
+    count(p.dropped) &&
+    (o.commands === undefined || (Array.isArray(o.commands) && o.commands.length <= MAX_RULES && o.commands.every(ruleOk)));
   return ok ? (o as unknown as RiskSummary) : 'a field is missing or of the wrong type';
 }

@@ -1,11 +1,13 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
-import { Box, render, useApp, type Instance } from 'ink';
+import { Box, render, useApp, useStdout, type Instance } from 'ink';
+import { textWidth } from '../format.js';
 import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
 import { keyLabel } from '../../keymap/keys.js';
 import { neutralise } from '../../model/text.js';
 import { useKeyQueue } from '../hooks/use-key-queue.js';
+import { maskingStream } from '../render-console.js';
 
 /*
  * It draws lines the command built (src/commands/fleet.ts fleetText): the views own no NATS and no fleet types. Every
@@ -17,9 +19,63 @@ export interface FleetTable {
   readonly lines: readonly string[];
   /** One key per row (what Enter hands back), in the same order. */
   readonly keys: readonly string[];
+  /** Per row, in the same order: a guard that listens for remote commands, and the rules it would run. */
+  readonly targets?: readonly (RemoteTarget | undefined)[];
   /** Something to say under the table (a read failure), if any. */
   readonly problem?: string;
 }
+
+/** An account's guard that answers remote commands, as its last summary describes it. */
+export interface RemoteTarget {
+  readonly account: string;
+  readonly host: string;
+  readonly session: string;
+  /** The guard's own mode: a read-only guard answers with the plan it would send (a dry run). */
+  readonly guardMode: 'trade' | 'readOnly';
+  readonly rules: readonly { readonly name: string; readonly action: string }[];
+}
+
+export interface RemoteOutcome {
+  /** The guard's outcome (done, failed, refused, nothingToDo, dryRun), or refused/unknown when it did not answer. */
+  readonly outcome: string;
+  readonly lines: readonly string[];
+}
+
+/** The remote kill switch (src/commands/fleet-remote.ts): present only with `fleet --trade`. */
+export interface RemoteControl {
+  readonly armMinutes: number;
+  readonly timeoutS: number;
+  now(): number;
+  armed(): { readonly account: string; readonly until: number } | undefined;
+  arm(account: string, typed: string): { readonly ok: true; readonly until: number } | { readonly ok: false; readonly message: string };
+  disarm(): void;
+  send(target: RemoteTarget, rule: string): Promise<RemoteOutcome>;
+}
+
+/*
+ * The remote command dialog follows the console's trading dialogs (DESIGN.md "Safety"): its target is locked when it
+ * opens; arming is typed (the account's last four characters) and holds for that account only; the rule is chosen,
+ * then confirmed in a dialog of its own by a key that is neither Enter nor the one that opened it (keys typed before
+ * it opened are dropped by the key queue, a pasted y answers nothing); a guard whose session or rules changed since
+ * the dialog opened is not asked.
+ */
+type Dialog =
+  | { readonly phase: 'arm'; readonly target: RemoteTarget; readonly typed: string; readonly problem?: string }
+  | { readonly phase: 'pick'; readonly target: RemoteTarget; readonly index: number }
+  | { readonly phase: 'confirm'; readonly target: RemoteTarget; readonly rule: string; readonly action: string }
+  | { readonly phase: 'sending'; readonly target: RemoteTarget; readonly rule: string }
+  | { readonly phase: 'result'; readonly target: RemoteTarget; readonly rule: string; readonly outcome: RemoteOutcome };
+
+const sameTarget = (a: RemoteTarget, b: RemoteTarget | undefined) =>
+  b !== undefined &&
+  a.account === b.account &&
+  a.host === b.host &&
+  a.session === b.session &&
+  a.guardMode === b.guardMode &&
+  a.rules.length === b.rules.length &&
+  a.rules.every((r, i) => r.name === b.rules[i]!.name && r.action === b.rules[i]!.action);
+
+const clockText = (ms: number) => new Date(ms).toISOString().slice(11, 19);
 
 export interface FleetViewProps {
   readonly title: string;
@@ -30,6 +86,10 @@ export interface FleetViewProps {
   readonly onQuit: () => void;
   /** The keymap (the console's, user overrides included); the defaults when absent. */
   readonly bindings?: Bindings;
+  /** `fleet --trade`: the remote kill switch; without it the view is read-only and says so. */
+  readonly remote?: RemoteControl;
+  /** An ASCII-only terminal (theme.ts asciiOnly): key labels in words; the stream swaps the other glyphs. */
+  readonly ascii?: boolean;
 }
 
 export function FleetView(p: FleetViewProps) {
@@ -53,19 +113,132 @@ export function FleetView(p: FleetViewProps) {
   const index = Math.max(0, sel === undefined ? 0 : table.keys.indexOf(sel));
   const bindings = p.bindings ?? DEFAULT_BINDINGS;
   const keys = useMemo(() => keyTable(bindings), [bindings]);
+  const [dialog, setDialogState] = useState<Dialog | undefined>(undefined);
+  const [flash, setFlash] = useState<string | undefined>(undefined);
+  const [, setTick] = useState(0);
+  // Every dialog opened (each phase is one) takes a new epoch: keys queued under the last one answer nothing here.
+  const epoch = useRef(0);
+  const dialogRef = useRef<Dialog | undefined>(undefined);
+  const setDialog = useCallback((d: Dialog | undefined) => {
+    if (d === undefined || dialogRef.current?.phase !== d.phase) epoch.current++;
+    dialogRef.current = d;
+    setDialogState(d);
+  }, []);
+  const armed = p.remote?.armed();
+  // The arming's expiry shows as it comes: a second's redraw while armed.
+  useEffect(() => {
+    if (!armed) return;
+    const t = setInterval(() => setTick((n) => n + 1), 1_000);
+    return () => clearInterval(t);
+  }, [armed]);
   // The console's keymap, as commands: the views compare no keys (STYLE.md "Match commands, not keys").
   const latest = useRef({ table, index });
   latest.current = { table, index };
+  const label = useCallback((id: keyof Bindings) => (bindings[id][0] ? keyLabel(bindings[id][0], p.ascii) : '?'), [bindings, p.ascii]);
+  const send = useCallback(
+    (d: Extract<Dialog, { phase: 'confirm' }>) => {
+      const remote = p.remote;
+      if (!remote) return;
+      // The guard asked is the one the dialog was opened on: another session or other rules now, and nothing is asked.
+      const { table: t } = latest.current;
+      const now = t.targets?.find((x) => x?.account === d.target.account && x.host === d.target.host);
+      if (!sameTarget(d.target, now)) {
+        setDialog(undefined);
+        setFlash(`Not sent: the guard of ${d.target.account} on ${d.target.host} changed since the dialog opened (a restart or a new policy); open it again`);
+        return;
+      }
+      setDialog({ phase: 'sending', target: d.target, rule: d.rule });
+      void remote.send(d.target, d.rule).then(
+        (outcome) => {
+          if (dialogRef.current?.phase === 'sending' && dialogRef.current.target === d.target)
+            setDialog({ phase: 'result', target: d.target, rule: d.rule, outcome });
+          else setFlash(outcome.lines.join(' · '));
+        },
+        (e: unknown) => setFlash(`The request failed: ${(e as Error).message}`),
+      );
+    },
+    [p.remote, setDialog],
+  );
+  const openRemote = useCallback(() => {
+    const { table: t, index: i } = latest.current;
+    if (!p.remote) {
+      setFlash(`Read-only: start tws-risk fleet --trade (with an operator credential) to ask a guard for one of its actions`);
+      return;
+    }
+    if (t.keys[i] === undefined) return;
+    const target = t.targets?.[i];
+    if (!target || target.rules.length === 0) {
+      setFlash(`That row is not a guard that listens for commands (a console, a report, or a guard without --publish): nothing to ask`);
+      return;
+    }
+    setFlash(undefined);
+    const a = p.remote.armed();
+    if (a && a.account === target.account) setDialog({ phase: 'pick', target, index: 0 });
+    else setDialog({ phase: 'arm', target, typed: '' });
+  }, [p.remote, setDialog]);
   const handle = useCallback(
-    (key: string | undefined) => {
+    (key: string | undefined, text: string | undefined) => {
+      const d = dialogRef.current;
+      if (d) {
+        if (d.phase === 'arm') {
+          const command = key === undefined ? undefined : resolveKey(keys, key, ['input']);
+          if (command === 'input.cancel') setDialog(undefined);
+          else if (command === 'input.backspace') setDialog({ ...d, typed: [...d.typed].slice(0, -1).join('') });
+          else if (command === 'input.clear') setDialog({ ...d, typed: '' });
+          else if (command === 'input.submit') {
+            const r = p.remote!.arm(d.target.account, d.typed);
+            if (r.ok) setDialog({ phase: 'pick', target: d.target, index: 0 });
+            else setDialog({ phase: 'arm', target: d.target, typed: '', problem: r.message });
+          } else if (text !== undefined && d.typed.length < 40) setDialog({ ...d, typed: d.typed + text });
+          return;
+        }
+        if (key === undefined) return;
+        if (d.phase === 'pick') {
+          const command = resolveKey(keys, key, ['pane', 'global']);
+          const move = (n: number) => setDialog({ ...d, index: Math.min(d.target.rules.length - 1, Math.max(0, d.index + n)) });
+          if (command === 'nav.up') move(-1);
+          else if (command === 'nav.down') move(1);
+          else if (command === 'row.detail') {
+            const rule = d.target.rules[d.index]!;
+            setDialog({ phase: 'confirm', target: d.target, rule: rule.name, action: rule.action });
+          } else if (bindings['dialog.cancel'].includes(key)) setDialog(undefined);
+          return;
+        }
+        if (d.phase === 'confirm') {
+          const command = resolveKey(keys, key, ['dialog']);
+          if (command === 'dialog.confirm') send(d);
+          else if (command === 'dialog.cancel') {
+            setDialog(undefined);
+            setFlash('Cancelled: nothing was sent');
+          }
+          return;
+        }
+        if (d.phase === 'sending') {
+          // The request is out and cannot be called back: closing only hides the wait; the answer shows when it comes.
+          if (bindings['dialog.cancel'].includes(key)) {
+            setDialog(undefined);
+            setFlash(`The request to ${d.target.account}'s guard is out; its answer will show here`);
+          }
+          return;
+        }
+        if (bindings['dialog.cancel'].includes(key) || bindings['dialog.confirm'].includes(key)) setDialog(undefined);
+        return;
+      }
       if (key === undefined) return;
       const { table: t, index: i } = latest.current;
       // As in a list pane: the navigation and Enter (row.detail) keys, and quit; the close keys of a view close it too.
-      const command = resolveKey(keys, key, ['pane', 'global']) ?? (bindings['dialog.cancel'].includes(key) ? 'dialog.cancel' : undefined);
-      const move = (d: number) => setSel(t.keys[Math.min(t.keys.length - 1, Math.max(0, i + d))]);
+      // The kill switch is the flatten key (X), bound in the positions pane's scope: the fleet view is a list of accounts.
+      const command =
+        resolveKey(keys, key, ['pane', 'global']) ??
+        (bindings['trade.flatten'].includes(key) ? 'trade.flatten' : bindings['dialog.cancel'].includes(key) ? 'dialog.cancel' : undefined);
+      const move = (n: number) => setSel(t.keys[Math.min(t.keys.length - 1, Math.max(0, i + n))]);
       if (command === 'nav.up') move(-1);
       else if (command === 'nav.down') move(1);
-      else if (command === 'row.detail' && t.keys[i] !== undefined) {
+      else if (command === 'trade.flatten') openRemote();
+      else if (command === 'trade.disarm') {
+        p.remote?.disarm();
+        setFlash(p.remote ? 'Remote commands disarmed' : 'Read-only: nothing is armed');
+      } else if (command === 'row.detail' && t.keys[i] !== undefined) {
         p.onOpen(t.keys[i]!);
         exit();
       } else if (command === 'app.quit' || command === 'dialog.cancel') {
@@ -73,29 +246,121 @@ export function FleetView(p: FleetViewProps) {
         exit();
       }
     },
-    [keys, bindings, p, exit],
+    [keys, bindings, p, exit, setDialog, send, openRemote],
   );
   const stopped = useRef(false);
   useKeyQueue(
     handle,
-    useMemo(() => ({ dialogOpen: () => false, dialogTakesText: () => false, dialogEpoch: () => 0, stopped: () => stopped.current }), []),
+    useMemo(
+      () => ({
+        dialogOpen: () => dialogRef.current !== undefined,
+        dialogTakesText: () => dialogRef.current?.phase === 'arm',
+        dialogEpoch: () => epoch.current,
+        stopped: () => stopped.current,
+      }),
+      [],
+    ),
   );
-  const label = (id: keyof Bindings) => (bindings[id][0] ? keyLabel(bindings[id][0]) : '?');
   const [head, ...rows] = table.lines;
+  const { stdout } = useStdout();
+  const termRows = (stdout as NodeJS.WriteStream).rows || 24;
+  const termCols = (stdout as NodeJS.WriteStream).columns || 80;
+  const remoteHint = p.remote ? ` · ${label('trade.flatten')} ask its guard` : '';
   return (
     <Box flexDirection="column">
       <Text bold>{neutralise(p.title)}</Text>
+      {armed ? (
+        <Text color="red" bold inverse>
+          {neutralise(` ARMED for remote commands to ${armed.account} until ${clockText(armed.until)} UTC · ${label('trade.disarm')} disarms `)}
+        </Text>
+      ) : null}
       <Text
         dimColor
-      >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} follow the account live (read-only, from the stream) · ${label('app.quit')} quit`}</Text>
+        wrap="truncate-end"
+      >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} follow live (read-only)${remoteHint} · ${label('app.quit')} quit`}</Text>
       <Text> </Text>
-      <Text bold>{neutralise(head ?? '')}</Text>
+      <Text bold wrap="truncate-end">
+        {neutralise(head ?? '')}
+      </Text>
       {rows.map((l, i) => (
         <Text key={table.keys[i] ?? i} inverse={i === index} wrap="truncate-end">
           {neutralise(l)}
         </Text>
       ))}
       {table.problem ? <Text color="red">{neutralise(table.problem)}</Text> : null}
+      {flash ? <Text color="yellow">{neutralise(flash)}</Text> : null}
+      {dialog ? (
+        <RemoteDialog dialog={dialog} remote={p.remote!} label={label} rows={Math.max(6, termRows - rows.length - (armed ? 6 : 5))} cols={termCols} />
+      ) : null}
+    </Box>
+  );
+}
+
+/** The lines that fit `rows` terminal rows at `width` columns (each wraps), the last one kept: the dialog's keys. */
+function fit(lines: readonly string[], rows: number, width: number): string[] {
+  const need = (l: string) => Math.max(1, Math.ceil(textWidth(l) / Math.max(10, width)));
+  if (lines.reduce((n, l) => n + need(l), 0) <= rows) return [...lines];
+  const last = lines[lines.length - 1]!;
+  const kept: string[] = [];
+  let used = need(last) + 1;
+  for (const l of lines.slice(0, -1)) {
+    if (used + need(l) > rows) break;
+    kept.push(l);
+    used += need(l);
+  }
+  return [...kept, `… ${lines.length - 1 - kept.length} more line(s): the guard's log and audit log have them all`, last];
+}
+
+function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: keyof Bindings) => string; rows: number; cols: number }) {
+  const { dialog: d, remote, label } = p;
+  const who = `${neutralise(d.target.account)}'s guard on ${neutralise(d.target.host)}`;
+  const dry = d.target.guardMode === 'readOnly' ? ['The guard runs read-only (no --trade): it answers with the plan it would send, and sends nothing.'] : [];
+  let title: string;
+  let lines: string[];
+  let color: 'red' | 'yellow' | 'green' = 'yellow';
+  if (d.phase === 'arm') {
+    title = `Arm remote commands to ${neutralise(d.target.account)}`;
+    lines = [
+      `Type the last four characters of ${neutralise(d.target.account)}, then ${label('input.submit')}. The arming holds for this account only, for ${remote.armMinutes} min.`,
+      `> ${neutralise(d.typed)}_`,
+      ...(d.problem ? [neutralise(d.problem)] : []),
+      `${label('input.cancel')} cancel`,
+    ];
+  } else if (d.phase === 'pick') {
+    title = `Ask ${who}: which of its rules?`;
+    lines = [
+      ...d.target.rules.map((r, i) => `${i === d.index ? '>' : ' '} ${neutralise(r.name)} (${neutralise(r.action)})`),
+      ...dry,
+      `${label('nav.up')}/${label('nav.down')} choose · ${label('row.detail')} next · ${label('dialog.cancel')} cancel`,
+    ];
+  } else if (d.phase === 'confirm') {
+    color = 'red';
+    title = `Ask ${who} to run its rule ${neutralise(d.rule)} (${neutralise(d.action)}) now?`;
+    lines = [
+      `It runs the policy's own action through the guard's own checks (fresh data, one action at a time, the hourly cap, the market window) and its audit log; never an order of ours.`,
+      ...dry,
+      `${label('dialog.confirm')} ask · ${label('dialog.cancel')} cancel (the default)`,
+    ];
+  } else if (d.phase === 'sending') {
+    title = `Asked ${who} to run ${neutralise(d.rule)}`;
+    lines = [`Waiting for its answer (up to ${remote.timeoutS} s)…`, `${label('dialog.cancel')} hide (the request is out; the answer shows when it comes)`];
+  } else {
+    color = d.outcome.outcome === 'done' || d.outcome.outcome === 'dryRun' || d.outcome.outcome === 'nothingToDo' ? 'green' : 'red';
+    title = `${who}: ${neutralise(d.rule)}`;
+    lines = [...d.outcome.lines.map((l) => neutralise(l)), `${label('dialog.cancel')} close`];
+  }
+  // A guard's answer can list more plan lines than the terminal has rows: the head and the keys stay on screen.
+  const shown = fit(lines, p.rows - 2 - Math.ceil(textWidth(title) / Math.max(10, p.cols - 4)), p.cols - 4);
+  return (
+    <Box flexDirection="column" borderStyle="round" borderColor={color} paddingX={1}>
+      <Text bold color={color} wrap="wrap">
+        {title}
+      </Text>
+      {shown.map((l, i) => (
+        <Text key={i} wrap="wrap">
+          {l}
+        </Text>
+      ))}
     </Box>
   );
 }
@@ -107,8 +372,10 @@ export async function runFleetView(
 ): Promise<string | undefined> {
   let chosen: string | undefined;
   const input = streams.stdin ?? process.stdin;
+  const stdout = streams.stdout ?? process.stdout;
   const instance: Instance = render(<FleetView {...props} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
-    stdout: streams.stdout ?? process.stdout,
+    // As the console's: on an ASCII-only terminal every glyph (Ink's borders included) is swapped as it is written.
+    stdout: props.ascii ? maskingStream(stdout, true) : stdout,
     stdin: input,
     // As the console: interactive follows the terminal, not CI detection (under CI=true Ink would draw only at exit).
     interactive: Boolean((streams.stdout ?? process.stdout).isTTY),

@@ -97,6 +97,7 @@ export function followCells(f: FollowStatus, now: number): (Cell & { drop: numbe
   if (!f.connected) cells.push({ text: 'NATS DISCONNECTED', slot: 'risk.breach', drop: 0 });
   if (f.error) cells.push({ text: f.error, slot: 'risk.breach', drop: 0 });
   if (f.gap) cells.push({ text: ` GAP seq ${f.gap.after + 1}-${f.gap.next - 1} missing: reading it again `, slot: 'risk.breach', drop: 0 });
+  if (f.restartedFrom !== undefined) cells.push({ text: 'publisher restarted: following its new session', slot: 'risk.warn', drop: 1 });
   if (f.silentMs !== undefined) cells.push({ text: ` publisher silent for ${age(f.silentMs)} `, slot: 'risk.breach', drop: 0 });
   else if (f.lastEventAt !== undefined) cells.push({ text: `last event ${age(Math.max(0, now - f.lastEventAt))} ago`, slot: 'data.live', drop: 1 });
   else cells.push({ text: 'waiting for the stream', slot: 'muted', drop: 1 });
