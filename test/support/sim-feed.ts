@@ -1,6 +1,7 @@
 // A real simulator reached through the real live source and feed, synchronised, for view tests with live data.
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { FeedEvent } from '../../src/model/events.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource, type TwsSourceOptions } from '../../src/streams/tws/source.js';
@@ -45,6 +46,36 @@ export const QUICK_SOURCE = {
   backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
   openOrdersPollMs: 300,
 } as const satisfies Partial<TwsSourceOptions>;
+
+export interface LiveFeed {
+  readonly source: TwsSource;
+  readonly feed: Feed;
+  /** Every event the feed published, in order. */
+  readonly events: FeedEvent[];
+  /** Stops the source, then closes the feed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The live source on `port` (a simulator, or a proxy in front of one) at the test timings (QUICK_SOURCE, `timing`
+ * overriding), started, with its feed and a log of what the feed published.
+ */
+export function connectFeed(port: number, clientId: number, timing: Partial<TwsSourceOptions> = {}): LiveFeed {
+  const source = new TwsSource({ host: '127.0.0.1', port, clientId, ...QUICK_SOURCE, ...timing });
+  const feed = new Feed(source.events$);
+  const events: FeedEvent[] = [];
+  feed.events$.subscribe((e) => events.push(e));
+  source.start();
+  return {
+    source,
+    feed,
+    events,
+    close: async () => {
+      source.stop();
+      await feed.close('test over');
+    },
+  };
+}
 
 export interface SimFeed {
   readonly sim: Simulator;
