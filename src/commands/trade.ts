@@ -12,6 +12,7 @@ import { money, price, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/what-if.js';
+import type { Clock } from '../model/clock.js';
 import { Decimal } from '../model/money.js';
 import { EXIT, type CommandIo } from './io.js';
 import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
@@ -36,6 +37,12 @@ export interface CancelFlags extends TradeFlags {
   readonly all?: boolean;
   readonly global?: boolean;
   readonly order?: string;
+}
+
+/** What tests (and nothing else) replace in a headless command, as GuardRuntime does for the guard. */
+export interface HeadlessRuntime {
+  /** The session's time: the feed's stamps, arming, the what-if budget and the marks' age (default: the system clock). */
+  readonly clock?: Clock;
 }
 
 function auditDir(): string {
@@ -98,7 +105,7 @@ interface Prepared {
 }
 
 /** Connects, waits for positions and open orders, and checks --trade/--confirm-account. */
-async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<Prepared | number> {
+async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: HeadlessRuntime): Promise<Prepared | number> {
   if ((f.trade === true) !== (f['confirm-account'] !== undefined)) {
     io.err(`tws-risk ${command}: --trade and --confirm-account ACCOUNT go together (without both, the command only prints its plan)`);
     return EXIT.usage;
@@ -115,6 +122,7 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo): Promise<P
   const record = f.record !== undefined || (f.trade === true && f['no-record'] !== true && loaded.settings.recorder.enabled);
   const session = openLive({
     ...c,
+    ...(rt.clock ? { clock: rt.clock } : {}),
     record,
     ...(f.record !== undefined ? { recordFile: f.record } : {}),
     recordingSource: 'live',
@@ -170,7 +178,7 @@ function finish(io: CommandIo, json: boolean, payload: Record<string, unknown>, 
   else for (const l of text) io.out(l);
 }
 
-export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<number> {
+export async function flattenCommand(f: FlattenFlags, io: CommandIo, rt: HeadlessRuntime = {}): Promise<number> {
   if (!f.scope) {
     io.err('tws-risk flatten: --scope is required (all, currency:EUR, class:OPT, underlying:AAPL, conid:N)');
     return EXIT.usage;
@@ -193,7 +201,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo): Promise<nu
     io.err(`tws-risk flatten: --what-if-timeout expects seconds from 0 to 120, got ${JSON.stringify(f['what-if-timeout'])}`);
     return EXIT.usage;
   }
-  const p = await prepare('flatten', f, io);
+  const p = await prepare('flatten', f, io, rt);
   if (typeof p === 'number') return p;
   const json = f.json === true;
   try {
@@ -312,7 +320,7 @@ function cancelPlanText(c: CancelPlan): string[] {
   }
 }
 
-export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<number> {
+export async function cancelCommand(f: CancelFlags, io: CommandIo, rt: HeadlessRuntime = {}): Promise<number> {
   const chosen = [f.all, f.global, f.order !== undefined].filter(Boolean).length;
   if (chosen !== 1) {
     io.err("tws-risk cancel: choose exactly one of --all (this client's orders), --global (every order, all clients) or --order ID");
@@ -322,7 +330,7 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo): Promise<numb
     io.err(`tws-risk cancel: --order expects an order id, got ${JSON.stringify(f.order)}`);
     return EXIT.usage;
   }
-  const p = await prepare('cancel', f, io);
+  const p = await prepare('cancel', f, io, rt);
   if (typeof p === 'number') return p;
   const json = f.json === true;
   try {

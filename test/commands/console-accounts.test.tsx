@@ -21,9 +21,9 @@ import { baseValue } from '../../src/model/account-values.js';
 import { Decimal } from '../../src/model/money.js';
 import { AccountSession } from '../../src/session/session.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
-import { snapshotValue, startSimulator } from '../../src/sim/index.js';
+import { snapshotValue } from '../../src/sim/index.js';
 import { ConsoleStore } from '../../src/views/store.js';
-import { FA_BOOKS, T0, waitFor } from '../sim/helpers.js';
+import { FA_BOOKS, startAdvisorSim, T0, waitFor } from '../sim/helpers.js';
 import { renderApp } from '../support/render-tui.js';
 
 const CLIENT = 73;
@@ -82,16 +82,7 @@ function tradingConsole(sim: { port: number; close(): Promise<void> }, clientId:
 describe('the console with several accounts of one login', () => {
   it('shows each account as the simulator has it, switches the panes on Enter, sums NLV, and trades only the selected account', async () => {
     // Frozen prices and a manual clock: the figures compared stay put while the test reads them.
-    const sim = await startSimulator({
-      port: 0,
-      controlPort: null,
-      seed: 3,
-      speed: 0,
-      startTime: T0,
-      log: false,
-      market: { volScale: 0 },
-      subAccounts: FA_BOOKS,
-    });
+    const sim = await startAdvisorSim();
     const all = [MAIN, ...Object.keys(FA_BOOKS)];
     const { m, set, tui, close } = tradingConsole(sim, CLIENT);
     try {
@@ -244,17 +235,7 @@ describe('the console with several accounts of one login', () => {
 
   it('flattens a sub-account: exactly its orders are sent, they fill in that account only, and its Accounts row follows', async () => {
     // Prices frozen but time running: the order is acknowledged and filled, and only the fill moves the books.
-    const sim = await startSimulator({
-      port: 0,
-      controlPort: null,
-      seed: 3,
-      speed: 1,
-      startTime: T0,
-      log: false,
-      market: { volScale: 0 },
-      orders: { ackDelayMs: 20, fillDelayMs: 30, partialIntervalMs: 60 },
-      subAccounts: FA_BOOKS,
-    });
+    const sim = await startAdvisorSim({ speed: 1, orders: { ackDelayMs: 20, fillDelayMs: 30, partialIntervalMs: 60 } });
     const SUB = 'DU2000001';
     const all = [MAIN, ...Object.keys(FA_BOOKS)];
     const others = all.filter((a) => a !== SUB);
@@ -322,14 +303,7 @@ describe('the console with several accounts of one login', () => {
 
   it("raises an account's alerts in that account only, names the account in each, and counts them on the bar whichever account is shown", async () => {
     // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero, a critical alert.
-    const sim = await startSimulator({
-      port: 0,
-      controlPort: null,
-      seed: 3,
-      speed: 0,
-      startTime: T0,
-      log: false,
-      market: { volScale: 0 },
+    const sim = await startAdvisorSim({
       subAccounts: { DU3000001: { positions: [{ conId: 76792991, quantity: '-5000', avgPrice: '250' }], cash: { USD: '1400000' } } },
     });
     const m = openLiveMulti({ host: '127.0.0.1', port: sim.port, clientId: CLIENT + 1, accounts: 'all', settings: DEFAULT_SETTINGS });

@@ -5,46 +5,26 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
-import { systemClock, type Clock } from '../../src/model/clock.js';
 import { AccountSession } from '../../src/session/session.js';
 import { startSimulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { T0, waitFor } from '../sim/helpers.js';
+import { JumpClock } from '../support/jump-clock.js';
 import { renderApp } from '../support/render-tui.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 
 const CLIENT = 32;
 const TOYOTA = '7203';
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-dialog-live-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/**
- * Real time plus a jump the test makes: the feed stamps events, the store ages them and the trading wiring arms on
- * this one clock, so a jump ages every mark at once, and events arriving after it are fresh again. Timers stay real
- * (the TWS heartbeat must be answered).
- */
-class JumpClock implements Clock {
-  offset = 0;
-  now = () => systemClock.now() + this.offset;
-  setTimeout = systemClock.setTimeout;
-  setInterval = systemClock.setInterval;
-  clear = systemClock.clear;
-}
-
 describe('the trade dialog while it is open', () => {
   it("shows each mark's age as it grows, refuses a stale mark and re-offers the plan on fresh data, then shows fill prices; the footer says when the arming expired", async () => {
     const clock = new JumpClock();
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
-    const source = new TwsSource({
-      host: '127.0.0.1',
-      port: sim.port,
-      clientId: CLIENT,
-      heartbeatMs: 500,
-      heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-      openOrdersPollMs: 300,
-    });
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
     const feed = new Feed(source.events$, { now: clock.now });
     source.start();
     const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });

@@ -1,10 +1,12 @@
 // Headless `tws-risk flatten` asks TWS for what-if margins of its plan (never transmitted) and says when TWS is silent.
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { flattenCommand } from '../../src/commands/trade.js';
 import { Decimal, dec } from '../../src/model/money.js';
 import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
+import { JumpClock } from '../support/jump-clock.js';
 import { startWhatIfSink } from '../support/what-if-sink.js';
 
 const open: Array<() => Promise<void>> = [];
@@ -147,6 +149,28 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     // The what-ifs never reached the simulator; the one order that did is the flatten's own.
     expect(sink.swallowed()).toBe(2);
     expect([...placements(log, 74), ...placements(log, 75)]).toEqual([expect.stringMatching(/SELL 500 AAPL .*whatIf=false transmit=true$/)]);
+  }, 60_000);
+
+  it('--trade: a mark that goes stale during the what-if wait stops the flatten before anything is sent', async () => {
+    const { s, log } = await sim();
+    // The session's clock runs from the simulator's start at the real pace, and jumps past the mark's freshness limit
+    // (portfolio marks: 200 s) the moment the what-if goes out. The simulator keeps pushing marks meanwhile, so the
+    // streams are fresh again when the wait ends: only the plan's own marks, priced before the wait, are old.
+    const clock = new JumpClock(Date.parse(T0));
+    const sink = await startWhatIfSink(s.port, () => (clock.offset += 250_000));
+    open.push(() => sink.close());
+    const aapl = conIdOf(s, 'AAPL', 'STK');
+    const out: string[] = [];
+    const io = { out: (l: string) => out.push(l), err: (l: string) => out.push(l) };
+    const flags = { port: String(sink.port), 'client-id': '77', scope: `conid:${aapl}`, 'what-if-timeout': '3', trade: true, 'confirm-account': 'DU1234567' };
+    const code = await flattenCommand({ ...flags, json: true, 'no-record': true }, io, { clock });
+    // Nothing reached the market: the what-if was kept back, and no order followed it.
+    await gone(s, 77);
+    expect(sink.swallowed()).toBe(1);
+    expect(placements(log, 77)).toEqual([]);
+    expect(s.snapshot().executions).toEqual([]);
+    expect(JSON.parse(out.join('\n'))).toMatchObject({ denial: { code: 'MARK_STALE', message: expect.stringContaining('AAPL') } });
+    expect(code).toBe(1);
   }, 60_000);
 
   it('--what-if-timeout 0 does not ask, and a bad value is a usage error', async () => {

@@ -3,8 +3,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli.js';
 import { Decimal } from '../../src/model/money.js';
-import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
-import { FA_BOOKS, T0 } from '../sim/helpers.js';
+import { snapshotValue, type Simulator } from '../../src/sim/index.js';
+import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
 
 const open: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -13,7 +13,7 @@ afterEach(async () => {
 
 async function faSim(): Promise<Simulator> {
   // A manual clock and frozen prices: the figures compared do not move between the report and the snapshot.
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 }, subAccounts: FA_BOOKS });
+  const s = await startAdvisorSim();
   open.push(() => s.close());
   return s;
 }
@@ -111,14 +111,7 @@ describe('commands that trade follow exactly one account', () => {
 describe('tws-risk report --account all, one account in trouble', () => {
   it('exits 5 when any one account has a critical alert, naming it in that account section', async () => {
     // DU3000001 is short far more stock than its cash carries: ExcessLiquidity below zero.
-    const sim = await startSimulator({
-      port: 0,
-      controlPort: null,
-      seed: 3,
-      speed: 0,
-      startTime: T0,
-      log: false,
-      market: { volScale: 0 },
+    const sim = await startAdvisorSim({
       subAccounts: { DU3000001: { positions: [{ conId: 76792991, quantity: '-5000', avgPrice: '250' }], cash: { USD: '1400000' } } },
     });
     open.push(() => sim.close());

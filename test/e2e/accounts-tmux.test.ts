@@ -4,8 +4,7 @@ import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
-import { startSimulator } from '../../src/sim/index.js';
-import { FA_BOOKS, T0 } from '../sim/helpers.js';
+import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('accounts');
@@ -86,16 +85,7 @@ describe('tws-risk demo --account all in tmux', () => {
   it.skipIf(!hasTmux)(
     'live --account A,B follows the two accounts named on an advisor login, and --no-record says nothing about recording',
     async () => {
-      const sim = await startSimulator({
-        port: 0,
-        controlPort: null,
-        seed: 3,
-        speed: 0,
-        startTime: T0,
-        log: false,
-        market: { volScale: 0 },
-        subAccounts: FA_BOOKS,
-      });
+      const sim = await startAdvisorSim();
       try {
         tmux(
           'new-session',

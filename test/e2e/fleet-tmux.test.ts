@@ -1,13 +1,13 @@
 // `tws-risk fleet` in a real terminal: the accounts a real nats-server holds, Enter follows one live and read-only, q ends it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import type { GuardHandle } from '../../src/commands/guard.js';
 import { waitFor } from '../sim/helpers.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
+import { isListening, isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
 
@@ -34,26 +34,9 @@ describe('tws-risk fleet in tmux', () => {
     async () => {
       nats = await startNatsServer();
       const sim = await sims({ account: 'DU4444444', seed: 9 });
-      const gdir = join(dir, 'guard');
-      mkdirSync(gdir, { recursive: true });
-      writeFileSync(join(gdir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-      const lines: string[] = [];
-      const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-      const h = await startGuard(
-        {
-          policy: join(gdir, 'policy.json'),
-          port: String(sim.port),
-          'client-id': '64',
-          'no-record': true,
-          'status-file': join(gdir, 'status.json'),
-          publish: nats.url,
-        },
-        io,
-        { evalMs: 100, auditDir: join(gdir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(gdir, 'data') } },
-      );
-      if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-      guard = h;
-      await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
+      const g = await startPublishingGuard({ dir: join(dir, 'guard'), port: sim.port, clientId: 64, publish: nats.url });
+      guard = g.h;
+      await waitFor(() => isPublishing(g), 30_000, 'a publishing guard');
 
       const s = 'fl';
       const exitFile = join(dir, 'fleet-exit.txt');
@@ -82,7 +65,7 @@ describe('tws-risk fleet in tmux', () => {
       expect(opened).toMatch(/NATS nats:\/\/127\.0\.0\.1:\d+/);
       // The publisher stops: the console says so, and for how long.
       guard = undefined;
-      await h.stop('test over');
+      await g.h.stop('test over');
       await waitForScreen(s, (x) => /publisher silent for \d+s/.test(x), 'the publisher silent');
       await press(s, '3');
       await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
@@ -122,48 +105,24 @@ describe('tws-risk fleet in tmux', () => {
       });
       const openOrders = () => sim.snapshot().openOrders.length;
       expect(openOrders()).toBe(1);
-      const gdir = join(dir, 'guard-remote');
-      mkdirSync(gdir, { recursive: true });
-      writeFileSync(
-        join(gdir, 'policy.json'),
-        JSON.stringify({
+      const g = await startPublishingGuard({
+        dir: join(dir, 'guard-remote'),
+        port: sim.port,
+        clientId: 65,
+        publish: nats.url,
+        policy: {
           rules: [
             { name: 'say', when: { alert: 'connection.lost' }, do: 'notify' },
             { name: 'kill', when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' },
           ],
           limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
-        }),
-      );
-      const lines: string[] = [];
-      const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-      const h = await startGuard(
-        {
-          policy: join(gdir, 'policy.json'),
-          port: String(sim.port),
-          'client-id': '65',
-          'no-record': true,
-          'status-file': join(gdir, 'status.json'),
-          publish: nats.url,
-          trade: true,
-          'confirm-account': ACCOUNT,
         },
-        io,
-        {
-          evalMs: 100,
-          auditDir: join(gdir, 'audit'),
-          settings: DEFAULT_SETTINGS,
-          actionTimeoutMs: 20_000,
-          env: { ...process.env, TWS_RISK_DATA_DIR: join(gdir, 'data') },
-          source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
-        },
-      );
-      if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
+        flags: { trade: true, 'confirm-account': ACCOUNT },
+        runtime: { actionTimeoutMs: 20_000, source: QUICK_SOURCE },
+      });
+      const { h, lines } = g;
       guard = h;
-      await waitFor(
-        () => h.status().connection.health === 'ready' && h.status().blocked === null && lines.some((l) => l.includes('event=command.listening')),
-        30_000,
-        'a ready guard listening for commands',
-      );
+      await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
       const row = new RegExp(`${ACCOUNT}\\s+\\S+\\s+guard\\s+READY`);
 
       // Without --trade the view is read-only: X says how to get remote commands, and asks nothing.

@@ -10,10 +10,10 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FleetRow } from '../../src/commands/fleet.js';
 import { fleetCommand } from '../../src/commands/fleet.js';
 import { Decimal } from '../../src/model/money.js';
-import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
+import { snapshotValue, type Simulator } from '../../src/sim/index.js';
 import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
-import { FA_BOOKS, T0 } from '../sim/helpers.js';
+import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
 import { Tty, TtyIn } from '../support/fake-tty.js';
 import { startNatsServer } from '../support/nats-server.js';
 
@@ -24,7 +24,7 @@ afterEach(async () => {
 
 async function faSim(): Promise<Simulator> {
   // Frozen prices: the figures compared do not move between the report and the snapshot.
-  const s = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 }, subAccounts: FA_BOOKS });
+  const s = await startAdvisorSim();
   open.push(() => s.close());
   return s;
 }

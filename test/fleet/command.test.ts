@@ -1,13 +1,11 @@
 // The remote kill switch over a real nats-server with the shipped credentials: an operator's command runs a guard's rule, nothing else does.
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fleetCommandCommand, type FleetCommandFlags } from '../../src/commands/fleet-command.js';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import type { GuardHandle } from '../../src/commands/guard.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { requestCommand } from '../../src/streams/nats/command.js';
@@ -15,6 +13,8 @@ import { readRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
+import { isListening, startPublishingGuard, type PublishingGuard } from '../support/publishing-guard.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-command-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,52 +44,24 @@ async function shippedServer(): Promise<NatsServer> {
 
 const url = (s: NatsServer, user: string) => `nats://${user}:change-me-${user.startsWith('agent-') ? 'agent' : user}@127.0.0.1:${s.port}`;
 
-interface Run {
-  readonly h: GuardHandle;
-  readonly lines: string[];
-  readonly recording: string;
-}
-
-async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean): Promise<Run> {
-  const dir = join(root, `guard-${++n}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY));
-  const lines: string[] = [];
-  const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-  const recording = join(dir, 'guard.jsonl');
-  const h = await startGuard(
-    {
-      policy: join(dir, 'policy.json'),
-      port: String(sim.port),
-      'client-id': '61',
-      record: recording,
-      'status-file': join(dir, 'status.json'),
-      publish: url(nats, `agent-${ACCOUNT}`),
-      ...(trade ? { trade: true, 'confirm-account': ACCOUNT } : {}),
-    },
-    io,
-    {
-      evalMs: 100,
-      auditDir: join(dir, 'audit'),
-      settings: DEFAULT_SETTINGS,
-      actionTimeoutMs: 20_000,
-      env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
-      source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
-    },
-  );
-  if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-  stops.push(() => h.stop('test over'));
-  const r = { h, lines, recording };
+async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean): Promise<PublishingGuard> {
+  const g = await startPublishingGuard({
+    dir: join(root, `guard-${++n}`),
+    port: sim.port,
+    clientId: 61,
+    publish: url(nats, `agent-${ACCOUNT}`),
+    policy: POLICY,
+    record: true,
+    ...(trade ? { flags: { trade: true, 'confirm-account': ACCOUNT } } : {}),
+    runtime: { actionTimeoutMs: 20_000, source: QUICK_SOURCE },
+  });
+  stops.push(() => g.h.stop('test over'));
   try {
-    await waitFor(
-      () => h.status().connection.health === 'ready' && h.status().blocked === null && lines.some((l) => l.includes('event=command.listening')),
-      30_000,
-      'a ready guard listening for commands',
-    );
+    await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
   } catch (e) {
-    throw new Error(`${(e as Error).message}\n${lines.join('\n')}`);
+    throw new Error(`${(e as Error).message}\n${g.lines.join('\n')}`);
   }
-  return r;
+  return g;
 }
 
 async function command(flags: FleetCommandFlags): Promise<{ code: number; out: string[]; err: string[] }> {
@@ -194,7 +166,7 @@ describe('fleet command: the remote kill switch', () => {
     expect(entries(g.h, 'globalCancelSent')).toHaveLength(1);
     expect(entries(g.h, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['done']);
     const events: FeedEvent[] = [];
-    for await (const it of readRecording(g.recording)) if (it.kind === 'event') events.push(it.event);
+    for await (const it of readRecording(g.recording!)) if (it.kind === 'event') events.push(it.event);
     const acted = events.filter((e) => e.type === 'guardActed' && e.step === 'decided');
     expect(acted).toEqual([expect.objectContaining({ rule: 'kill', action: 'globalCancel', operator: expect.objectContaining({ name: 'risk-manager' }) })]);
   }, 150_000);

@@ -1,17 +1,15 @@
 // Several NATS servers in one --publish / --nats (a cluster's nodes): a dead one in the list is passed over.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FleetRow } from '../../src/commands/fleet.js';
 import { fleetCommand } from '../../src/commands/fleet.js';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { connectionOptions } from '../../src/streams/nats/connect.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { startNatsServer } from '../support/nats-server.js';
+import { startPublishingGuard } from '../support/publishing-guard.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-failover-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -44,25 +42,8 @@ describe('a list of NATS servers', () => {
     const dead = (dud.address() as { port: number }).port;
     const list = `nats://127.0.0.1:${dead},${nats.url}`;
     const sim = await sims({ account: 'DU6666666', seed: 9 });
-    const dir = join(root, 'guard');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-    const lines: string[] = [];
-    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-    const h = await startGuard(
-      {
-        policy: join(dir, 'policy.json'),
-        port: String(sim.port),
-        'client-id': '66',
-        'no-record': true,
-        'status-file': join(dir, 'status.json'),
-        publish: list,
-      },
-      io,
-      { evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') } },
-    );
-    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-    stops.push(() => (h as GuardHandle).stop('test over'));
+    const { h, lines } = await startPublishingGuard({ dir: join(root, 'guard'), port: sim.port, clientId: 66, publish: list });
+    stops.push(() => h.stop('test over'));
 
     let rows: FleetRow[] = [];
     let code = -1;

@@ -1,14 +1,12 @@
 // Two simulated accounts published by two guards into a real nats-server; the fleet table, staleness and gap refill.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FleetRow } from '../../src/commands/fleet.js';
 import { fleetCommand } from '../../src/commands/fleet.js';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { startGuard } from '../../src/commands/guard.js';
 import { Decimal } from '../../src/model/money.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { readEvents } from '../../src/streams/nats/fleet.js';
@@ -16,6 +14,8 @@ import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
 import { waitFor } from '../sim/helpers.js';
 import { deadPort, simulatorsPerTest } from '../support/sim-rig.js';
 import { startNatsServer, startRelay, type NatsServer } from '../support/nats-server.js';
+import { startPublishingGuard, type PublishingGuard } from '../support/publishing-guard.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -31,33 +31,17 @@ const POLICY = {
 };
 let n = 0;
 
-async function publishingGuard(sim: Simulator, url: string, clientId: number): Promise<{ h: GuardHandle; lines: string[] }> {
-  const dir = join(root, `guard-${++n}`);
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'policy.json'), JSON.stringify(POLICY));
-  const lines: string[] = [];
-  const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-  const h = await startGuard(
-    {
-      policy: join(dir, 'policy.json'),
-      port: String(sim.port),
-      'client-id': String(clientId),
-      'no-record': true,
-      'status-file': join(dir, 'status.json'),
-      publish: url,
-    },
-    io,
-    {
-      evalMs: 100,
-      auditDir: join(dir, 'audit'),
-      settings: DEFAULT_SETTINGS,
-      env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
-      source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
-    },
-  );
-  if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-  stops.push(() => h.stop('test over'));
-  return { h, lines };
+async function publishingGuard(sim: Simulator, url: string, clientId: number): Promise<PublishingGuard> {
+  const g = await startPublishingGuard({
+    dir: join(root, `guard-${++n}`),
+    port: sim.port,
+    clientId,
+    publish: url,
+    policy: POLICY,
+    runtime: { source: QUICK_SOURCE },
+  });
+  stops.push(() => g.h.stop('test over'));
+  return g;
 }
 
 async function fleet(url: string, extra: Record<string, string> = {}): Promise<{ code: number; rows: FleetRow[]; err: string[] }> {

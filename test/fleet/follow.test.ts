@@ -1,14 +1,11 @@
 // fleet --open without --at: a guard's account followed live from a real nats-server, silence said, gaps never folded over.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jetstream } from '@nats-io/jetstream';
 import { connect, headers } from '@nats-io/transport-node';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { fleetOpenCommand } from '../../src/commands/fleet-open.js';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { baseValue } from '../../src/model/account-values.js';
 import { systemClock } from '../../src/model/clock.js';
 import { encodeEvent } from '../../src/model/codec.js';
@@ -22,6 +19,8 @@ import { followCells } from '../../src/views/rows/status.js';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { acct, EventLog } from '../support/events.js';
 import { startNatsServer, startRelay } from '../support/nats-server.js';
+import { isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-follow-'));
@@ -57,32 +56,16 @@ describe('fleet --open follows live', () => {
     const relay = await startRelay(nats.port);
     stops.push(() => relay.cut());
     const sim = await sims({ account: 'DU5555555', seed: 9 });
-    const dir = join(root, 'guard');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-    const lines: string[] = [];
-    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-    const h = await startGuard(
-      {
-        policy: join(dir, 'policy.json'),
-        port: String(sim.port),
-        'client-id': '65',
-        'no-record': true,
-        'status-file': join(dir, 'status.json'),
-        publish: `nats://127.0.0.1:${relay.port}`,
-      },
-      io,
-      {
-        evalMs: 100,
-        auditDir: join(dir, 'audit'),
-        settings: DEFAULT_SETTINGS,
-        env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') },
-        source: { heartbeatMs: 500, heartbeatTimeoutMs: 10_000, backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 }, openOrdersPollMs: 300 },
-      },
-    );
-    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-    stops.push(() => (h as GuardHandle).stop('test over'));
-    await until('a publishing guard', () => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')));
+    const g = await startPublishingGuard({
+      dir: join(root, 'guard'),
+      port: sim.port,
+      clientId: 65,
+      publish: `nats://127.0.0.1:${relay.port}`,
+      runtime: { source: QUICK_SOURCE },
+    });
+    const { h, lines } = g;
+    stops.push(() => h.stop('test over'));
+    await until('a publishing guard', () => isPublishing(g));
     // The fleet names the session from its summaries: wait for the first in the stream.
     const reader = await connect({ servers: nats.url });
     stops.push(() => reader.close());

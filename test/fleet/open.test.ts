@@ -1,18 +1,16 @@
 // fleet --open: one account's latest session copied from the stream into a private recording that verifies and
 // folds to the state the publisher had; a missing account is named, with those the stream has.
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { contiguous, fleetOpenCommand } from '../../src/commands/fleet-open.js';
-import { startGuard, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
 import { verifyCommand } from '../../src/commands/verify.js';
-import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { startNatsServer } from '../support/nats-server.js';
+import { isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-open-'));
@@ -28,33 +26,17 @@ describe('fleet --open --at', () => {
     const nats = await startNatsServer();
     stops.push(() => nats.stop());
     const sim = await sims({ account: 'DU3333333', seed: 9 });
-    const dir = join(root, 'guard');
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(join(dir, 'policy.json'), JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-    const lines: string[] = [];
-    const io: CommandIo = { out: (l) => lines.push(l), err: (l) => lines.push(l) };
-    const h = await startGuard(
-      {
-        policy: join(dir, 'policy.json'),
-        port: String(sim.port),
-        'client-id': '63',
-        record: join(dir, 'guard.jsonl'),
-        'status-file': join(dir, 'status.json'),
-        publish: nats.url,
-      },
-      io,
-      { evalMs: 100, auditDir: join(dir, 'audit'), settings: DEFAULT_SETTINGS, env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data') } },
-    );
-    if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${lines.join('\n')}`);
-    stops.push(() => (h as GuardHandle).stop('test over'));
-    await waitFor(() => h.status().connection.health === 'ready' && lines.some((l) => l.includes('event=publish.start')), 30_000, 'a publishing guard');
+    const g = await startPublishingGuard({ dir: join(root, 'guard'), port: sim.port, clientId: 63, publish: nats.url, record: true });
+    const { h } = g;
+    stops.push(() => h.stop('test over'));
+    await waitFor(() => isPublishing(g), 30_000, 'a publishing guard');
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
     await waitFor(() => h.status().lastAction?.action === 'notify', 30_000, 'the notification');
     await h.stop('test over');
 
     // What the guard recorded locally is the reference: the stream's copy must hold the same events.
     const local: FeedEvent[] = [];
-    for await (const it of readRecording(join(dir, 'guard.jsonl'))) if (it.kind === 'event') local.push(it.event);
+    for await (const it of readRecording(g.recording!)) if (it.kind === 'event') local.push(it.event);
 
     let played: { file: string; at?: string } | undefined;
     const copied: FeedEvent[] = [];

@@ -2,10 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildStressReport } from '../../src/risk/report.js';
 import { startSimulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { scenario } from './stress-fixtures.js';
+import { connectFeed } from '../support/sim-feed.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -18,19 +17,8 @@ describe('the simulator Treasury, as TWS describes it on the portfolio row', () 
   it('carries its coupon and maturity in the contract, so rates=+100bp moves it by about −D × 1%', async () => {
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 9, speed: 0, startTime: T0, log: false });
     cleanup.push(() => sim.close());
-    const source = new TwsSource({
-      host: '127.0.0.1',
-      port: sim.port,
-      clientId: 71,
-      heartbeatMs: 500,
-      heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-      openOrdersPollMs: 0,
-    });
-    const feed = new Feed(source.events$);
-    source.start();
-    cleanup.push(() => feed.close('test over'));
-    cleanup.push(() => source.stop());
+    const { feed, close } = connectFeed(sim.port, 71, { openOrdersPollMs: 0 });
+    cleanup.push(close);
     await waitFor(
       () => feed.state.complete.accountDownload && feed.state.portfolio.has(UST) && feed.state.brokerTimeOffsetMs !== undefined,
       20_000,

@@ -10,7 +10,8 @@ import { stressReportFromGrid, type StressReport } from '../../src/risk/report.j
 import { builtinScenarios } from '../../src/risk/scenario-text.js';
 import { CENTS_LIMIT, centsOf, decimalOfCents } from '../../src/risk/cents.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
-import { av, contract, holding, NOW, scenario, stateOf } from './stress-fixtures.js';
+import { option } from '../support/events.js';
+import { av, contract, greeks, holding, NOW, scenario, stateOf } from './stress-fixtures.js';
 
 /** The oracle: decimal.js itself (the money Decimal, half to even) rounding the float to the cent. */
 const oracleCents = (x: number) => new Decimal(x).toDecimalPlaces(2).mul(100).toNumber();
@@ -52,19 +53,34 @@ describe('centsOf', () => {
   });
 });
 
-/** Every scenario's figures against the test's own Decimal sums of the grid's float cells, each rounded to the cent. */
-function expectCellSums(report: StressReport, grid: StressGrid): number {
+/** US Reg T: option and warrant values carry no loan value, so their P&L leaves EquityWithLoanValue alone (risk-model.md §1.2). */
+const NO_LOAN: readonly AssetClass[] = ['OPT', 'WAR'];
+
+/**
+ * Every scenario's figures against the test's own Decimal sums of the grid's float cells, each rounded to the cent,
+ * EquityWithLoanValue included (the anchor plus the P&L of the classes with loan value). Returns how many scenarios
+ * have a non-zero total and a non-zero P&L without loan value.
+ */
+function expectCellSums(report: StressReport, grid: StressGrid): { nonZero: number; noLoanNonZero: number } {
   const K = CLASS_ORDER.length;
   let nonZero = 0;
+  let noLoanNonZero = 0;
   report.scenarios.forEach((s, j) => {
     const cells = columnAccount(grid, columnSums(grid, j)).cells;
     let total = new Decimal(0);
+    let noLoan = new Decimal(0);
     grid.book.currencies.forEach((c, ci) => {
       let sum = new Decimal(0);
-      for (const cls of Object.keys(s.pnl.byAssetClass)) sum = sum.add(new Decimal(cells[ci * K + CLASS_ORDER.indexOf(cls as AssetClass)]!).toDecimalPlaces(2));
+      for (const cls of Object.keys(s.pnl.byAssetClass)) {
+        const cell = new Decimal(cells[ci * K + CLASS_ORDER.indexOf(cls as AssetClass)]!).toDecimalPlaces(2);
+        sum = sum.add(cell);
+        if (NO_LOAN.includes(cls as AssetClass)) noLoan = noLoan.add(cell);
+      }
       expect(s.pnl.byCurrency[c]!.toString(), `${s.id} ${c}`).toBe(sum.toString());
       total = total.add(sum);
     });
+    expect(s.equityWithLoanValue.toString(), `${s.id} EquityWithLoanValue`).toBe(report.anchors.equityWithLoanValue.value.add(total).sub(noLoan).toString());
+    if (!noLoan.isZero()) noLoanNonZero++;
     for (const cls of Object.keys(s.pnl.byAssetClass)) {
       const k = CLASS_ORDER.indexOf(cls as AssetClass);
       const sum = grid.book.currencies.reduce((a, _, ci) => a.add(new Decimal(cells[ci * K + k]!).toDecimalPlaces(2)), new Decimal(0));
@@ -73,7 +89,7 @@ function expectCellSums(report: StressReport, grid: StressGrid): number {
     expect(s.pnl.total.toString(), s.id).toBe(total.toString());
     if (!total.isZero()) nonZero++;
   });
-  return nonZero;
+  return { nonZero, noLoanNonZero };
 }
 
 describe('the report sums cells in whole cents', () => {
@@ -87,12 +103,15 @@ describe('the report sums cells in whole cents', () => {
       stressParams({ now: NOW, bondDurations: {} }),
     );
     const report = stressReportFromGrid(grid, state, scenarios);
-    expect(expectCellSums(report, grid)).toBeGreaterThan(scenarios.length / 2);
+    const { nonZero, noLoanNonZero } = expectCellSums(report, grid);
+    expect(nonZero).toBeGreaterThan(scenarios.length / 2);
+    expect(noLoanNonZero).toBeGreaterThan(scenarios.length / 2);
   });
 
   it('gives the same figures when a cell is too large for whole cents', () => {
     const aapl = contract({ conId: 1, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
     const sap = contract({ conId: 2, symbol: 'SAP', secType: 'STK', currency: 'EUR' });
+    const call = option(3, 'AAPL', '20270115', '200', 'C');
     const state = stateOf([
       av('NetLiquidation', '2000000000000.00'),
       av('EquityWithLoanValue', '2000000000000.00'),
@@ -103,6 +122,8 @@ describe('the report sums cells in whole cents', () => {
       av('ExchangeRate', '1.0837', 'EUR'),
       holding(aapl, '5000000000', '201.37'),
       holding(sap, '3', '187.41'),
+      holding(call, '40', '12.35'),
+      greeks(3, 0.3, 201.37),
     ]);
     const scenarios = [scenario('px:STK=-30%'), scenario('px:STK=+7.77%'), scenario('fx:EUR=-3.3%')];
     const grid = buildStressGrid(
@@ -112,6 +133,7 @@ describe('the report sums cells in whole cents', () => {
     );
     const report = stressReportFromGrid(grid, state, scenarios);
     expect(report.scenarios[0]!.pnl.total.abs().gte(CENTS_LIMIT)).toBe(true);
-    expect(expectCellSums(report, grid)).toBe(3);
+    // Both stock moves move the option too; the EUR move leaves a USD option alone.
+    expect(expectCellSums(report, grid)).toEqual({ nonZero: 3, noLoanNonZero: 2 });
   });
 });

@@ -1,15 +1,18 @@
-// The incremental grid: after a tick, a fill, an FX move or a clock step it equals a full rebuild bit for bit.
+// The incremental grid: after a tick, a fill, an FX move or a clock step it equals a full rebuild bit for bit; readBook lends only what holds.
 import { describe, expect, it } from 'vitest';
 import type { FeedEvent } from '../../src/model/events.js';
 import { Decimal } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import type { PortfolioState } from '../../src/model/state.js';
+import { readBook, type Book } from '../../src/risk/boundary.js';
 import { baseColumn, buildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { stressParams } from '../../src/risk/params.js';
 import { stressReportFromGrid } from '../../src/risk/report.js';
 import { toReportJson } from '../../src/risk/report-json.js';
 import { builtinScenarios, riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
 import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
+import { option } from '../support/events.js';
+import { av, contract, greeks, holding, stateOf } from './stress-fixtures.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const book = riskBookEvents({ positions: 400, options: 160, underlyings: 24, now: NOW, seed: 11 });
@@ -249,5 +252,63 @@ describe('incremental stress grid', () => {
     for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + j]).toBe(0);
     const baseScenario = scenarios.findIndex((s) => s.id === 'base');
     for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + baseScenario]).toBe(0);
+  });
+});
+
+describe('readBook lends the previous book only what still holds', () => {
+  const aapl = contract({ conId: 1, symbol: 'AAPL', secType: 'STK', currency: 'USD' });
+  const sap = contract({ conId: 2, symbol: 'SAP', secType: 'STK', currency: 'EUR' });
+  // Expires today at 16:00 New York (21:00 UTC), an hour-and-more step of the valuation clock after NOW.
+  const call = option(3, 'AAPL', '20261123', '200', 'C');
+  const bodies = [
+    av('NetLiquidation', '500000.00'),
+    av('CashBalance', '1000.00', 'USD'),
+    av('ExchangeRate', '1.0837', 'EUR'),
+    holding(aapl, '100', '201.37'),
+    holding(sap, '30', '187.41'),
+    holding(call, '2', '3.40'),
+    // No implied vol: priced only once expired, at intrinsic value.
+    greeks(3, undefined, 201.37),
+  ];
+
+  it('reads a position again when the valuation clock stepped', () => {
+    const state = stateOf(bodies);
+    const before = readBook(state, stressParams({ now: NOW }));
+    const option = (b: Book) => b.positions.find((p) => p.conId === 3)!;
+    expect(option(before).unpriced).toBe('no implied vol');
+    // Within the same clock step the positions are lent (the same objects), so the guard is what the step meets.
+    expect(option(readBook(state, stressParams({ now: NOW + 60_000 }), before))).toBe(option(before));
+    const after = readBook(state, stressParams({ now: Date.UTC(2026, 10, 23, 22, 0) }), before);
+    expect(option(after).unpriced).toBeUndefined();
+  });
+
+  it('reads a position again when a new currency moved its currency index', () => {
+    const state = stateOf(bodies);
+    const before = readBook(state, stressParams({ now: NOW }));
+    expect(before.currencies).toEqual(['EUR', 'USD']);
+    // Folded on from the same state, so the rows are the same objects a lending book would take.
+    const wider = apply(state, [
+      { ...av('CashBalance', '500.00', 'CHF'), ...at(NOW) },
+      { ...av('ExchangeRate', '1.1312', 'CHF'), ...at(NOW) },
+    ] as FeedEvent[]);
+    expect(wider.portfolio).toBe(state.portfolio);
+    const after = readBook(wider, stressParams({ now: NOW }), before);
+    expect(after.currencies).toEqual(['CHF', 'EUR', 'USD']);
+    expect(after.positions.map((p) => [p.conId, after.currencies[p.currencyIndex]])).toEqual([
+      [1, 'USD'],
+      [2, 'EUR'],
+      [3, 'USD'],
+    ]);
+  });
+
+  it('reads a position again when the exchange rate it lacked arrived', () => {
+    const state = stateOf(bodies.filter((b) => !(b.type === 'accountValueUpdated' && b.key === 'ExchangeRate')));
+    const before = readBook(state, stressParams({ now: NOW }));
+    const sapOf = (b: Book) => b.positions.find((p) => p.conId === 2)!;
+    expect(sapOf(before).unpriced).toBe('no ExchangeRate for EUR');
+    const rated = apply(state, [{ ...av('ExchangeRate', '1.0837', 'EUR'), ...at(NOW) }] as FeedEvent[]);
+    const after = readBook(rated, stressParams({ now: NOW }), before);
+    expect(after.currencies).toEqual(before.currencies);
+    expect(sapOf(after).unpriced).toBeUndefined();
   });
 });

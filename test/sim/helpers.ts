@@ -104,6 +104,14 @@ export const FA_BOOKS: NonNullable<SimulatorOptions['subAccounts']> = {
   DU2000003: { positions: [{ conId: 14204, quantity: '200', avgPrice: '170' }], cash: { EUR: '30000' }, baseCurrency: 'EUR' },
 };
 
+/**
+ * The simulator of an advisor login (FA_BOOKS unless `opts` says otherwise) with its market still (speed 0, no vol):
+ * every figure a test compares stays put while the client catches up. Quiet, on a free port, without control channel.
+ */
+export function startAdvisorSim(opts: SimulatorOptions = {}): Promise<Simulator> {
+  return startSimulator({ port: 0, controlPort: null, seed: 3, speed: 0, startTime: T0, log: false, market: { volScale: 0 }, subAccounts: FA_BOOKS, ...opts });
+}
+
 /** Starts a simulator on a free port, without control channel, logging into `logs` (printed on demand). */
 export async function startTestSim(opts: SimulatorOptions = {}): Promise<{ sim: Simulator; logs: string[] }> {
   const logs: string[] = [];

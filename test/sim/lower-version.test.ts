@@ -5,11 +5,12 @@ import { describe, it, expect, afterEach } from 'vitest';
 import { accountValue } from '../../src/model/account-values.js';
 import { dec } from '../../src/model/money.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
+import type { Feed } from '../../src/streams/feed.js';
+import type { TwsSource } from '../../src/streams/tws/source.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import { T0, waitFor } from './helpers.js';
 import { RawClient, handshake } from './raw-client.js';
+import { connectFeed } from '../support/sim-feed.js';
 
 const open: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -28,21 +29,8 @@ async function rig(maxServerVersion: number): Promise<{ sim: Simulator; source: 
     log: (level, m) => logs.push(`${level} ${m}`),
   });
   open.push(() => sim.close());
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port: sim.port,
-    clientId: 41,
-    heartbeatMs: 300,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 300,
-  });
-  const feed = new Feed(source.events$);
-  const events: FeedEvent[] = [];
-  feed.events$.subscribe((e) => events.push(e));
-  source.start();
-  open.push(() => feed.close('test over'));
-  open.push(() => source.stop());
+  const { source, feed, events, close } = connectFeed(sim.port, 41, { heartbeatMs: 300 });
+  open.push(close);
   return { sim, source, feed, logs, events };
 }
 

@@ -2,10 +2,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedEvent } from '../../src/model/events.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
+import type { Feed } from '../../src/streams/feed.js';
+import type { TwsSource } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { errFrame, lengthHeader, startFrameProxy, type FrameProxy } from '../support/hostile-peer.js';
+import { connectFeed } from '../support/sim-feed.js';
 
 interface Rig {
   readonly sim: Simulator;
@@ -24,19 +25,7 @@ afterEach(async () => {
 async function startRig(): Promise<Rig> {
   const sim = await startSimulator({ port: 0, controlPort: null, seed: 5, speed: 20, startTime: T0, log: false });
   const proxy = await startFrameProxy(sim.port);
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port: proxy.port,
-    clientId: 41,
-    heartbeatMs: 500,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 0,
-  });
-  const feed = new Feed(source.events$);
-  const events: FeedEvent[] = [];
-  feed.events$.subscribe((e) => events.push(e));
-  source.start();
+  const { source, feed, events, close } = connectFeed(proxy.port, 41, { openOrdersPollMs: 0 });
   const rig: Rig = {
     sim,
     proxy,
@@ -44,8 +33,7 @@ async function startRig(): Promise<Rig> {
     feed,
     events,
     close: async () => {
-      source.stop();
-      await feed.close('test over');
+      await close();
       await proxy.close();
       await sim.close();
     },

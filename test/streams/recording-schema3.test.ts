@@ -349,6 +349,44 @@ describe('report --replay on a schema-3 file (stateAt)', () => {
     }
   });
 
+  it('takes the keyframe path: a value only the keyframes carry is in the state, and gone when the index is removed', async () => {
+    // Both paths agree on an honest file, so agreement alone cannot show which one ran. These keyframes carry one
+    // account value no event does: only a fold that starts from a keyframe can return it.
+    const file = path();
+    const events = sampleEvents(8);
+    const mark = (s: PortfolioState, ev: FeedEvent): PortfolioState => ({
+      ...s,
+      accountValues: s.accountValues.set('KeyframeOnly|USD', {
+        key: 'KeyframeOnly',
+        tag: 'KeyframeOnly',
+        currency: 'USD',
+        raw: String(ev.seq),
+        updatedAt: ev.receivedAt,
+      }),
+    });
+    const writer = new RecordingWriter({ file, appVersion: 't', source: 'synthetic', startedAtMs: events[0]!.receivedAt });
+    const every = 40;
+    const rec = new FlightRecorder(writer, { everyEvents: every, everyMs: 1e12 });
+    let s = INITIAL_STATE;
+    for (const ev of events) {
+      s = reduce(s, ev);
+      rec.record(ev, mark(s, ev));
+    }
+    await rec.close('test done', mark(s, events.at(-1)!), s.lastEventAt);
+    const index = await loadIndex(file);
+    expect(index.length).toBeGreaterThanOrEqual(2);
+    const onKeyframe = (r: { state: PortfolioState }) => [...r.state.accountValues.values()].find((v) => v.key === 'KeyframeOnly')?.raw;
+    // Just after the second keyframe, written after event 2 * every.
+    const atMs = events[2 * every - 1]!.receivedAt + 1;
+    const fromKeyframe = await stateAt(file, atMs);
+    expect(onKeyframe(fromKeyframe)).toBe(String(events[2 * every - 1]!.seq));
+    expect(fromKeyframe.events).toBe(events.filter((e) => e.receivedAt <= atMs).length);
+    rmSync(indexPathOf(file));
+    const fromTop = await stateAt(file, atMs);
+    expect(onKeyframe(fromTop)).toBeUndefined();
+    expect(fromTop.events).toBe(fromKeyframe.events);
+  });
+
   it('still folds from the top when the index names a line that is no keyframe, and still names a tampered line before the keyframe', async () => {
     const file = path();
     const events = sampleEvents(8);

@@ -19,12 +19,12 @@ const events: FeedEvent[] = [...syntheticEvents({ events: 3_000, positions: 200,
 /** Keyframes at seq 500, 1000, ... (the index's entries). */
 const EVERY = 500;
 
-async function write(): Promise<string> {
+async function write(evs: readonly FeedEvent[] = events): Promise<string> {
   const file = join(dir, `paths-${Math.random().toString(36).slice(2)}.jsonl.gz`);
-  const w = new RecordingWriter({ file, gzip: true, appVersion: 'test', source: 'synthetic', startedAtMs: events[0]!.receivedAt });
+  const w = new RecordingWriter({ file, gzip: true, appVersion: 'test', source: 'synthetic', startedAtMs: evs[0]!.receivedAt });
   const rec = new FlightRecorder(w, { everyEvents: EVERY, everyMs: 1e12 });
   let s = INITIAL_STATE;
-  for (const ev of events) {
+  for (const ev of evs) {
     s = reduce(s, ev);
     rec.record(ev, s);
   }
@@ -70,6 +70,20 @@ describe('seek paths', () => {
     await p.seekTo({ atMs: at });
     expect(p.lastSeek()?.from).toBe('cursor');
     expect(encoded(p.state)).toBe(encoded(reduceAll(events.filter((e) => e.receivedAt <= at))));
+    await p.close();
+  });
+
+  it('a seek by time does not fold on from its position when an event folded since the keyframe is later than the target', async () => {
+    // Recorded times can step back (a clock corrected while recording): event 2050 is stamped after event 2300, so
+    // playing to event 2300's time stops before event 2050, and a player standing at 2100 is already past that time.
+    const at = events[2299]!.receivedAt;
+    const stepped = events.map((e) => (e.seq === 2050 ? { ...e, receivedAt: at + 5 } : e));
+    const p = await ReplayPlayer.open(await write(stepped), { scan: false, now: () => 0 });
+    await p.seekTo({ seq: 2100 });
+    await p.seekTo({ atMs: at });
+    expect(p.lastSeek()?.from).toBe('cached keyframe');
+    expect(p.state.lastSeq).toBe(2049);
+    expect(encoded(p.state)).toBe(encoded(reduceAll(stepped.slice(0, 2049))));
     await p.close();
   });
 

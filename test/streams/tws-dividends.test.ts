@@ -6,11 +6,11 @@ import { dec } from '../../src/model/money.js';
 import { reduceAll } from '../../src/model/reducer.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
+import type { Feed } from '../../src/streams/feed.js';
 import { dividendsBody } from '../../src/streams/tws/map.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { startFrameProxy } from '../support/hostile-peer.js';
+import { connectFeed } from '../support/sim-feed.js';
 
 const AAPL = 265598;
 const TSLA = 76792991;
@@ -60,21 +60,8 @@ async function sim(): Promise<Simulator> {
 }
 
 function live(port: number): { feed: Feed; events: FeedEvent[] } {
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port,
-    clientId: 23,
-    heartbeatMs: 300,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 0,
-  });
-  const feed = new Feed(source.events$);
-  const events: FeedEvent[] = [];
-  feed.events$.subscribe((e) => events.push(e));
-  source.start();
-  open.push(() => feed.close('test over'));
-  open.push(() => source.stop());
+  const { feed, events, close } = connectFeed(port, 23, { heartbeatMs: 300, openOrdersPollMs: 0 });
+  open.push(close);
   return { feed, events };
 }
 

@@ -3,12 +3,12 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { missingData } from '../../src/commands/state-json.js';
 import type { PortfolioState } from '../../src/model/state.js';
-import { snapshotValue, startSimulator, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
+import { snapshotValue, type Simulator, type SimulatorOptions } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { AccountRouter, markOf, parseAccounts } from '../../src/streams/tws/multi.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { dec } from '../../src/model/money.js';
-import { FA_BOOKS, T0, waitFor } from '../sim/helpers.js';
+import { FA_BOOKS, startAdvisorSim, T0, waitFor } from '../sim/helpers.js';
 import { startFrameProxy } from '../support/hostile-peer.js';
 
 const open: Array<() => Promise<void> | void> = [];
@@ -18,17 +18,7 @@ afterEach(async () => {
 
 async function faSim(opts: SimulatorOptions = {}): Promise<Simulator> {
   // A manual clock (speed 0): every figure the test compares stays put while the client catches up.
-  const s = await startSimulator({
-    port: 0,
-    controlPort: null,
-    seed: 3,
-    speed: 0,
-    startTime: T0,
-    log: false,
-    market: { volScale: 0 },
-    subAccounts: FA_BOOKS,
-    ...opts,
-  });
+  const s = await startAdvisorSim(opts);
   open.push(() => s.close());
   return s;
 }

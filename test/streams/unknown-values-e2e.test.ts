@@ -1,14 +1,12 @@
 // A TWS that sends a NaN quantity and a junk Cushion, through the real client, source and feed (issue 14 item 10).
 import { afterEach, describe, expect, it } from 'vitest';
 import { startSimulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
 import { accountVM } from '../../src/views/rows/account.js';
 import { positionsVM } from '../../src/views/rows/positions.js';
 import { initialUi } from '../../src/views/ui-state.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { startFrameProxy } from '../support/hostile-peer.js';
-import { simInstrument } from '../support/sim-feed.js';
+import { connectFeed, simInstrument } from '../support/sim-feed.js';
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -28,19 +26,8 @@ describe('a TWS sending quantities and values that are not numbers', () => {
       return f;
     });
     cleanup.push(() => proxy.close());
-    const source = new TwsSource({
-      host: '127.0.0.1',
-      port: proxy.port,
-      clientId: 61,
-      heartbeatMs: 500,
-      heartbeatTimeoutMs: 10_000,
-      backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-      openOrdersPollMs: 0,
-    });
-    const feed = new Feed(source.events$);
-    source.start();
-    cleanup.push(() => feed.close('test over'));
-    cleanup.push(() => source.stop());
+    const { feed, close } = connectFeed(proxy.port, 61, { openOrdersPollMs: 0 });
+    cleanup.push(close);
     await waitFor(
       () => {
         const s = feed.state;

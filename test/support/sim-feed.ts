@@ -1,9 +1,10 @@
 // A real simulator reached through the real live source and feed, synchronised, for view tests with live data.
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { FeedEvent } from '../../src/model/events.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
+import { TwsSource, type TwsSourceOptions } from '../../src/streams/tws/source.js';
 import { T0, waitFor } from '../sim/helpers.js';
 
 /** The simulated book as the simulator builds it at the pinned start: expected labels come from here, never literals. */
@@ -35,6 +36,47 @@ export function syncedWithGreeks(s: PortfolioState, o: { readonly orders?: boole
   );
 }
 
+/**
+ * The live source's timings for tests on the simulator: a heartbeat, reconnect and order poll at a test's pace, with a
+ * generous heartbeat answer, so that a busy machine does not turn a late timer into a reconnect.
+ */
+export const QUICK_SOURCE = {
+  heartbeatMs: 500,
+  heartbeatTimeoutMs: 10_000,
+  backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
+  openOrdersPollMs: 300,
+} as const satisfies Partial<TwsSourceOptions>;
+
+export interface LiveFeed {
+  readonly source: TwsSource;
+  readonly feed: Feed;
+  /** Every event the feed published, in order. */
+  readonly events: FeedEvent[];
+  /** Stops the source, then closes the feed. */
+  close(): Promise<void>;
+}
+
+/**
+ * The live source on `port` (a simulator, or a proxy in front of one) at the test timings (QUICK_SOURCE, `timing`
+ * overriding), started, with its feed and a log of what the feed published.
+ */
+export function connectFeed(port: number, clientId: number, timing: Partial<TwsSourceOptions> = {}): LiveFeed {
+  const source = new TwsSource({ host: '127.0.0.1', port, clientId, ...QUICK_SOURCE, ...timing });
+  const feed = new Feed(source.events$);
+  const events: FeedEvent[] = [];
+  feed.events$.subscribe((e) => events.push(e));
+  source.start();
+  return {
+    source,
+    feed,
+    events,
+    close: async () => {
+      source.stop();
+      await feed.close('test over');
+    },
+  };
+}
+
 export interface SimFeed {
   readonly sim: Simulator;
   readonly source: TwsSource;
@@ -60,16 +102,7 @@ export async function startSimFeed(
     ...(o.readOnlyApi ? { readOnlyApi: true } : {}),
     ...(o.scenario ? { scenario: o.scenario } : {}),
   });
-  // A generous heartbeat: these rigs test the views, and a busy machine must not turn a late timer into a reconnect.
-  const source = new TwsSource({
-    host: '127.0.0.1',
-    port: sim.port,
-    clientId: 31,
-    heartbeatMs: 500,
-    heartbeatTimeoutMs: 10_000,
-    backoff: { initialMs: 100, maxMs: 400, jitter: 0.1 },
-    openOrdersPollMs: 300,
-  });
+  const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: 31, ...QUICK_SOURCE });
   const feed = new Feed(source.events$);
   source.start();
   const close = async () => {
