@@ -12,7 +12,7 @@ import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { isStale, STALE_AFTER_MS } from '../../src/model/freshness.js';
 import { dec } from '../../src/model/money.js';
-import { reduce } from '../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, marketNow, type PortfolioState } from '../../src/model/state.js';
 import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
@@ -241,6 +241,31 @@ describe('initial synchronisation', () => {
     expect(viaFeed.map((e) => e.seq)).toEqual(viaRx.map((_, i) => i + 1));
     expect(viaFeed.map(({ seq: _s, receivedAt: _r, ...body }) => JSON.stringify(body))).toEqual(viaRx.map((b) => JSON.stringify(b)));
     expect(feed.state.lastSeq).toBe(viaRx.length);
+  });
+
+  it("gives its feed one state per socket read's market data, and one for every other event; each the fold of the events before", async () => {
+    const s = await sim();
+    const l = live(s);
+    const states: PortfolioState[] = [];
+    l.feed.state$.subscribe((st) => states.push(st));
+    await waitFor(() => synced(l)() && l.events.filter((e) => e.type === 'optionComputed').length > 200, 15_000, 'sync and greeks');
+    l.source.stop();
+    const events = l.events;
+    // The first is the state when the test subscribed (the source says it is connecting as it starts).
+    const seqs = states.map((st) => st.lastSeq);
+    // Fewer states than events (reads of many ticks), in seq order, the last one after the last event.
+    expect(seqs.length).toBeLessThan(events.length / 2);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs.at(-1)).toBe(events.at(-1)!.seq);
+    // Every event that is not market data has a state of its own, the one just after it.
+    const runTypes = new Set(['optionComputed', 'portfolioUpdated', 'priceTicked', 'accountSummaryUpdated', 'accountTimeUpdated', 'pnlUpdated']);
+    const own = events.filter((e) => !runTypes.has(e.type)).map((e) => e.seq);
+    expect(own.filter((q) => !seqs.includes(q))).toEqual([]);
+    // Each state is the fold of the events up to it (a sample of them: encoding each is slow).
+    for (const st of states.filter((_, i) => i % 7 === 1 || i === states.length - 1)) {
+      expect(JSON.stringify(encodeState(st))).toBe(JSON.stringify(encodeState(reduceAll(events.slice(0, st.lastSeq)))));
+    }
   });
 
   it('a listener that throws: the rest of that delivery is dropped, said as a 508 naming the event, and the stream goes on', async () => {

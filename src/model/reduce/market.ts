@@ -2,13 +2,21 @@
 import type { FeedEventOf, PriceField } from '../events.js';
 import { decimalEquals, type Decimal } from '../money.js';
 import type { DividendRow, OptionRow, PortfolioState, PriceRow } from '../state.js';
-import { acceptAccount, dropOtherAccount, touched } from './common.js';
+import { acceptAccount, dropOtherAccountInto, touched, type Draft } from './common.js';
 
 export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'>): PortfolioState {
-  const old = state.prices.get(ev.conId);
+  const d: Draft = { ...state };
+  priceTickedInto(d, ev);
+  return d;
+}
+
+/** `priceTicked` on a draft (reducer.ts `reduceBatch`): the same fields set in the same order. */
+export function priceTickedInto(d: Draft, ev: FeedEventOf<'priceTicked'>): void {
+  const old = d.prices.get(ev.conId);
   const last = old?.prices[ev.field];
   if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
-    return { ...state, lastUpdate: touched(state, ev) };
+    d.lastUpdate = touched(d, ev);
+    return;
   }
   // Copied, then set (not `{ ...old.prices, [field]: price }`, which V8 builds on its slow path): same key order.
   const prices: { -readonly [F in PriceField]?: Decimal } = { ...old?.prices };
@@ -19,7 +27,8 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
     delayed: ev.delayed,
     updatedAt: ev.receivedAt,
   };
-  return { ...state, prices: state.prices.set(ev.conId, row), lastUpdate: touched(state, ev) };
+  d.prices = d.prices.set(ev.conId, row);
+  d.lastUpdate = touched(d, ev);
 }
 
 /**
@@ -30,7 +39,14 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
  * (greeks, then underlying price and pv dividend): keyframes are the state's JSON.
  */
 export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionComputed'>): PortfolioState {
-  const old = state.options.get(ev.conId);
+  const d: Draft = { ...state };
+  optionComputedInto(d, ev);
+  return d;
+}
+
+/** `optionComputed` on a draft (reducer.ts `reduceBatch`). */
+export function optionComputedInto(d: Draft, ev: FeedEventOf<'optionComputed'>): void {
+  const old = d.options.get(ev.conId);
   const isModel = ev.kind === 'model';
   const takeGreeks = isModel || !old?.fromModel;
   const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = {
@@ -80,9 +96,11 @@ export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionCom
     next.delayed = ev.delayed;
     changed = true;
   }
-  if (!changed) return { ...state, lastUpdate: touched(state, ev) };
-  next.updatedAt = ev.receivedAt;
-  return { ...state, options: state.options.set(ev.conId, next), lastUpdate: touched(state, ev) };
+  if (changed) {
+    next.updatedAt = ev.receivedAt;
+    d.options = d.options.set(ev.conId, next);
+  }
+  d.lastUpdate = touched(d, ev);
 }
 
 const sameAmount = (a: Decimal | undefined, b: Decimal | undefined) => (a === undefined ? b === undefined : b !== undefined && decimalEquals(a, b));
@@ -114,17 +132,21 @@ export function dividendsReceived(state: PortfolioState, ev: FeedEventOf<'divide
 }
 
 export function pnlUpdated(state: PortfolioState, ev: FeedEventOf<'pnlUpdated'>): PortfolioState {
-  const acc = acceptAccount(state, ev.account);
-  if (!acc.accepted) return dropOtherAccount(state);
-  return {
-    ...state,
-    account: acc.account,
-    pnl: {
-      updatedAt: ev.receivedAt,
-      ...(ev.dailyPnl ? { dailyPnl: ev.dailyPnl } : {}),
-      ...(ev.unrealizedPnl ? { unrealizedPnl: ev.unrealizedPnl } : {}),
-      ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
-    },
-    lastUpdate: touched(state, ev),
+  const d: Draft = { ...state };
+  pnlUpdatedInto(d, ev);
+  return d;
+}
+
+/** `pnlUpdated` on a draft (reducer.ts `reduceBatch`). */
+export function pnlUpdatedInto(d: Draft, ev: FeedEventOf<'pnlUpdated'>): void {
+  const acc = acceptAccount(d, ev.account);
+  if (!acc.accepted) return dropOtherAccountInto(d);
+  d.account = acc.account;
+  d.pnl = {
+    updatedAt: ev.receivedAt,
+    ...(ev.dailyPnl ? { dailyPnl: ev.dailyPnl } : {}),
+    ...(ev.unrealizedPnl ? { unrealizedPnl: ev.unrealizedPnl } : {}),
+    ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
   };
+  d.lastUpdate = touched(d, ev);
 }
