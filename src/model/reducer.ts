@@ -102,6 +102,8 @@ export function reduceBatch(state: PortfolioState, events: readonly FeedEvent[])
   // `owned`: `cur` is a copy made here (nothing else holds it), which may be set in place.
   let cur = state;
   let owned = false;
+  // Rows made by this run (option and price rows): nothing outside it has seen them, so they may be set in place.
+  const made = new Set<object>();
   for (let i = 0; i < events.length; i++) {
     const ev = events[i]!;
     if (ev.seq <= cur.lastSeq) continue;
@@ -112,14 +114,14 @@ export function reduceBatch(state: PortfolioState, events: readonly FeedEvent[])
     const d = cur as Draft;
     switch (ev.type) {
       case 'optionComputed':
-        market.optionComputedInto(d, ev);
+        market.optionComputedInto(d, ev, made);
         break;
       case 'portfolioUpdated':
         if (ev.position !== undefined) positions.portfolioUpdatedInto(d, ev, ev.position);
         else cur = apply(d, ev);
         break;
       case 'priceTicked':
-        market.priceTickedInto(d, ev);
+        market.priceTickedInto(d, ev, made);
         break;
       case 'accountSummaryUpdated':
         account.accountSummaryUpdatedInto(d, ev);

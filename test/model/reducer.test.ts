@@ -482,6 +482,17 @@ describe('reduceBatch: a run of events folded into one state', () => {
     }
   });
 
+  it('never changes a state it gave: rows a run made are set in place only within that run', () => {
+    const events = mixedSession().events;
+    const given: { state: PortfolioState; json: string }[] = [];
+    let s = INITIAL_STATE;
+    for (let i = 0; i < events.length; i += 5) {
+      s = reduceBatch(s, events.slice(i, i + 5));
+      given.push({ state: s, json: JSON.stringify(encodeState(s)) });
+    }
+    expect(given.filter((g) => JSON.stringify(encodeState(g.state)) !== g.json).map((g) => g.state.lastSeq)).toEqual([]);
+  });
+
   it('leaves the state it starts from as it was, and returns it when every event was already applied', () => {
     const events = mixedSession().events;
     const half = reduceAll(events.slice(0, 100));

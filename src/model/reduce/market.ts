@@ -10,11 +10,22 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
   return d;
 }
 
-/** `priceTicked` on a draft (reducer.ts `reduceBatch`): the same fields set in the same order. */
-export function priceTickedInto(d: Draft, ev: FeedEventOf<'priceTicked'>): void {
+/**
+ * `priceTicked` on a draft (reducer.ts `reduceBatch`): the same fields set in the same order. A row this run made
+ * (`made`, see `optionComputedInto`) is updated in place, its prices object with it (made together with the row).
+ */
+export function priceTickedInto(d: Draft, ev: FeedEventOf<'priceTicked'>, made?: Set<object>): void {
   const old = d.prices.get(ev.conId);
   const last = old?.prices[ev.field];
   if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
+    d.lastUpdate = touched(d, ev);
+    return;
+  }
+  if (old !== undefined && made !== undefined && made.has(old)) {
+    const row = old as { -readonly [K in keyof PriceRow]: PriceRow[K] };
+    (row.prices as { -readonly [F in PriceField]?: Decimal })[ev.field] = ev.price;
+    row.delayed = ev.delayed;
+    row.updatedAt = ev.receivedAt;
     d.lastUpdate = touched(d, ev);
     return;
   }
@@ -28,6 +39,7 @@ export function priceTickedInto(d: Draft, ev: FeedEventOf<'priceTicked'>): void 
     updatedAt: ev.receivedAt,
   };
   d.prices = d.prices.set(ev.conId, row);
+  made?.add(row);
   d.lastUpdate = touched(d, ev);
 }
 
@@ -44,14 +56,20 @@ export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionCom
   return d;
 }
 
-/** `optionComputed` on a draft (reducer.ts `reduceBatch`). */
-export function optionComputedInto(d: Draft, ev: FeedEventOf<'optionComputed'>): void {
+/**
+ * `optionComputed` on a draft (reducer.ts `reduceBatch`). `made`: the rows this run made, which nothing outside it
+ * has seen yet: one of them is updated in place (same fields set in the same order as on a copy) and stays where it
+ * is in the map. A live run updates each option's row about a dozen times (several tick kinds, a read of a few
+ * hundred events); a copy of the row and of its path in the map each time was most of this handler's cost.
+ */
+export function optionComputedInto(d: Draft, ev: FeedEventOf<'optionComputed'>, made?: Set<object>): void {
   const old = d.options.get(ev.conId);
   const isModel = ev.kind === 'model';
   const takeGreeks = isModel || !old?.fromModel;
-  const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = {
-    ...(old ?? { conId: ev.conId, fromModel: false, delayed: ev.delayed, updatedAt: ev.receivedAt }),
-  };
+  const inPlace = old !== undefined && made !== undefined && made.has(old);
+  const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = inPlace
+    ? (old as { -readonly [K in keyof OptionRow]: OptionRow[K] })
+    : { ...(old ?? { conId: ev.conId, fromModel: false, delayed: ev.delayed, updatedAt: ev.receivedAt }) };
   let changed = old === undefined;
   if (takeGreeks) {
     const { impliedVol, delta, gamma, vega, theta, optionPrice } = ev;
@@ -98,7 +116,10 @@ export function optionComputedInto(d: Draft, ev: FeedEventOf<'optionComputed'>):
   }
   if (changed) {
     next.updatedAt = ev.receivedAt;
-    d.options = d.options.set(ev.conId, next);
+    if (!inPlace) {
+      d.options = d.options.set(ev.conId, next);
+      made?.add(next);
+    }
   }
   d.lastUpdate = touched(d, ev);
 }
