@@ -282,6 +282,24 @@ describe('initial synchronisation', () => {
     await waitFor(synced(l), 15_000, 'sync');
   });
 
+  it("a listener whose read's end throws: said once as a 508, and the stream and the feed's state go on", async () => {
+    const s = await sim();
+    const l = live(s);
+    let ends = 0;
+    const stopListening = l.source.events$.listen(
+      () => {},
+      () => {
+        if (ends++ === 3) throw new Error('read end failed on purpose');
+      },
+    );
+    open.push(stopListening);
+    await waitFor(synced(l), 15_000, 'sync');
+    const said = l.events.filter((e) => e.type === 'brokerMessage' && e.code === 508).map((e) => (e.type === 'brokerMessage' ? e.message : ''));
+    expect(said).toEqual(["handling TWS's data failed: read end failed on purpose"]);
+    const seq = l.feed.state.lastSeq;
+    await waitFor(() => l.feed.state.lastSeq > seq + 50, 15_000, 'more events folded after it');
+  });
+
   it('follows live marks after the snapshot', async () => {
     const s = await sim();
     const l = live(s);
