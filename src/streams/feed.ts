@@ -1,7 +1,7 @@
 // The feed: stamps every fact with a gap-free seq and its receive time, folds it into state, and records it.
 import { BehaviorSubject, Subject, Subscription, type Observable } from 'rxjs';
 import type { FeedEvent, FeedEventBody } from '../model/events.js';
-import { reduce } from '../model/reducer.js';
+import { reduce, reduceBatch } from '../model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../model/state.js';
 
 /**
@@ -9,14 +9,43 @@ import { INITIAL_STATE, type PortfolioState } from '../model/state.js';
  * can, so no rxjs Subscriber chain runs per message. Returns the function that stops listening.
  */
 export interface DirectSource {
-  listen(next: (body: FeedEventBody) => void): () => void;
+  listen(next: (body: FeedEventBody) => void, readEnded?: () => void): () => void;
+  /**
+   * True when `listen` calls `readEnded` after every socket read's bodies, and after every body it hands over outside
+   * a read (a timer's, a connection's): the feed may then hold a read's market data until the read ends and fold it
+   * into one state (see `Feed`).
+   */
+  readonly signalsReads?: boolean;
 }
 
 /** Where recorded events go; the flight recorder implements it. */
 export interface EventSink {
+  /** One event, with the states before and after it. */
   record(ev: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState): void;
+  /**
+   * A run of events folded into one state (one socket read's market data), in seq order, with the states before the
+   * first and after the last: the states between them were never made. A sink without it is given each event with
+   * its own states, folded again for it (correct, and as slow as before runs).
+   */
+  recordRun?(events: readonly FeedEvent[], stateAfter: PortfolioState, stateBefore: PortfolioState): void;
   close(reason: string, finalState?: PortfolioState): Promise<void>;
 }
+
+/**
+ * Events a feed on a read-signalling source folds a socket read at a time: the busy market data (99% of a live
+ * stream's events). Their states between two events of one read are never made: subscribers see one state per read,
+ * and each of its events after it. Every other event (health, orders, executions, errors, snapshots' ends, accounts,
+ * operator and guard actions, alerts) first delivers the run before it, then gets a state of its own: whatever reacts
+ * to those (the trading session disarming on a not-ready state, orders followed on their events) sees each one.
+ */
+const RUN_TYPES: ReadonlySet<FeedEvent['type']> = new Set<FeedEvent['type']>([
+  'optionComputed',
+  'portfolioUpdated',
+  'priceTicked',
+  'accountSummaryUpdated',
+  'accountTimeUpdated',
+  'pnlUpdated',
+]);
 
 export interface FeedOptions {
   /** Wall clock for `receivedAt` (injected so tests and replays are deterministic). */
@@ -38,10 +67,15 @@ export class Feed {
   /** Events stamped while another was being delivered (see `publish`). */
   private readonly queue: FeedEvent[] = [];
   private publishing = false;
+  /** This socket read's market data so far, stamped, not yet folded or delivered (see RUN_TYPES). */
+  private run: FeedEvent[] = [];
 
-  /** The state after every event (subscribers that need a throttle apply it at the store boundary). */
+  /**
+   * The state after every event, except inside one socket read's run of market data (RUN_TYPES), which gives one
+   * state for the run. Subscribers that need a throttle apply it at the store boundary.
+   */
   readonly state$: Observable<PortfolioState>;
-  /** Every stamped event, in order. */
+  /** Every stamped event, in order; `state` already includes the event (and, inside a run, the rest of its run). */
   readonly events$: Observable<FeedEvent>;
 
   constructor(
@@ -54,12 +88,19 @@ export class Feed {
     this.stateSubject = new BehaviorSubject(initial);
     this.state$ = this.stateSubject.asObservable();
     this.events$ = this.eventSubject.asObservable();
-    const direct = (source$ as Observable<FeedEventBody> & Partial<DirectSource>).listen;
-    this.subscription =
-      typeof direct === 'function' ? new Subscription(direct.call(source$, (b) => void this.publish(b))) : source$.subscribe({ next: (b) => this.publish(b) });
+    const direct = source$ as Observable<FeedEventBody> & Partial<DirectSource>;
+    if (typeof direct.listen !== 'function') this.subscription = source$.subscribe({ next: (b) => this.publish(b) });
+    else if (direct.signalsReads)
+      this.subscription = new Subscription(
+        direct.listen(
+          (b) => this.take(b),
+          () => this.flush(),
+        ),
+      );
+    else this.subscription = new Subscription(direct.listen((b) => void this.publish(b)));
   }
 
-  /** The current state. */
+  /** The current state: after the last event delivered (a socket read still being taken in is not in it yet). */
   get state(): PortfolioState {
     return this.stateSubject.value;
   }
@@ -71,6 +112,8 @@ export class Feed {
    * one being published, in order, so every subscriber sees every event in seq order and no caller has to defer.
    */
   publish(body: FeedEventBody): FeedEvent {
+    // Whatever this read took in before goes first: seq order is delivery order.
+    if (this.run.length > 0) this.flush();
     const ev = stamp(body, ++this.seq, (this.opts.now ?? Date.now)());
     if (this.publishing) {
       this.queue.push(ev);
@@ -87,6 +130,52 @@ export class Feed {
       this.publishing = false;
     }
     return ev;
+  }
+
+  /** A body from a read-signalling source: market data waits for the read's end, anything else goes out at once. */
+  private take(body: FeedEventBody): void {
+    if (this.publishing || !RUN_TYPES.has(body.type)) this.publish(body);
+    else this.run.push(stamp(body, ++this.seq, (this.opts.now ?? Date.now)()));
+  }
+
+  /** Folds the run taken in so far into one state and delivers it; then what subscribers published meanwhile. */
+  private flush(): void {
+    if (this.run.length === 0 || this.publishing) return;
+    // Taken out first: should delivery throw (a reducer bug), these events are not delivered twice.
+    const events = this.run;
+    this.run = [];
+    this.publishing = true;
+    try {
+      this.deliverRun(events);
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) this.deliver(next);
+    } finally {
+      this.publishing = false;
+    }
+  }
+
+  private deliverRun(events: readonly FeedEvent[]): void {
+    const prev = this.stateSubject.value;
+    const next = reduceBatch(prev, events);
+    const sink = this.sink;
+    if (sink && !this.closed) {
+      try {
+        if (sink.recordRun) sink.recordRun(events, next, prev);
+        else {
+          // A sink that wants each event's own states gets them, folded again the ordinary way.
+          let s = prev;
+          for (const ev of events) {
+            const after = reduce(s, ev);
+            sink.record(ev, after, s);
+            s = after;
+          }
+        }
+      } catch (err) {
+        this.sink = undefined;
+        this.opts.onSinkError?.(err as Error);
+      }
+    }
+    this.stateSubject.next(next);
+    if (this.eventSubject.observed) for (const ev of events) this.eventSubject.next(ev);
   }
 
   private deliver(ev: FeedEvent): void {
@@ -108,6 +197,7 @@ export class Feed {
   /** Stops reading the source and seals the recording. */
   async close(reason: string): Promise<void> {
     if (this.closed) return;
+    this.flush();
     this.closed = true;
     this.subscription.unsubscribe();
     await this.sink?.close(reason, this.stateSubject.value);

@@ -30,13 +30,25 @@ export class FlightRecorder implements EventSink {
 
   /** Records an event together with the state after it (the state is only serialised when a keyframe is due). */
   record(ev: FeedEvent, stateAfter: PortfolioState): void {
-    this.writer.append(ev);
-    this.sinceKeyframe++;
-    if (this.lastKeyframeAt === 0) this.lastKeyframeAt = ev.receivedAt;
-    if (this.sinceKeyframe >= this.policy.everyEvents || ev.receivedAt - this.lastKeyframeAt >= this.policy.everyMs) {
+    this.recordRun([ev], stateAfter);
+  }
+
+  /**
+   * Records a run of events folded into one state (Feed, one socket read's market data): a keyframe that falls due
+   * inside the run is written after its last event, with the state after it, since no state between them was made.
+   */
+  recordRun(events: readonly FeedEvent[], stateAfter: PortfolioState): void {
+    let due = false;
+    for (const ev of events) {
+      this.writer.append(ev);
+      this.sinceKeyframe++;
+      if (this.lastKeyframeAt === 0) this.lastKeyframeAt = ev.receivedAt;
+      if (this.sinceKeyframe >= this.policy.everyEvents || ev.receivedAt - this.lastKeyframeAt >= this.policy.everyMs) due = true;
+    }
+    if (due) {
       this.writer.keyframe(stateAfter);
       this.sinceKeyframe = 0;
-      this.lastKeyframeAt = ev.receivedAt;
+      this.lastKeyframeAt = events.at(-1)!.receivedAt;
     }
   }
 
@@ -250,17 +262,25 @@ export class RotatingRecorder implements EventSink {
   }
 
   record(ev: FeedEvent, stateAfter: PortfolioState, stateBefore: PortfolioState): void {
-    if (this.failed) return;
+    this.recordRun([ev], stateAfter, stateBefore);
+  }
+
+  /**
+   * A run of events folded into one state: one file takes the whole run (a rotation, by size or by day, falls
+   * before it or after it, where a state exists for the file's base keyframe).
+   */
+  recordRun(events: readonly FeedEvent[], stateAfter: PortfolioState, stateBefore: PortfolioState): void {
+    if (this.failed || events.length === 0) return;
     try {
-      const day = new Date(ev.receivedAt).toISOString().slice(0, 10);
+      const first = events[0]!;
+      const day = new Date(first.receivedAt).toISOString().slice(0, 10);
       if (this.current && (this.current.writer.bytes >= this.opts.rotateBytes || day !== this.day)) {
         const old = this.current;
         this.current = undefined;
-        // close() does its writes before it returns; the promise only carries their failure.
-        old.close('rotated', undefined, ev.receivedAt).catch((e: Error) => this.fail(e));
+        old.close('rotated', undefined, first.receivedAt).catch((e: Error) => this.fail(e));
       }
-      if (!this.current) this.open(ev, stateAfter, stateBefore, day);
-      this.current!.record(ev, stateAfter);
+      if (!this.current) this.open(first, stateAfter, stateBefore, day);
+      this.current!.recordRun(events, stateAfter);
     } catch (e) {
       this.fail(e as Error);
     }

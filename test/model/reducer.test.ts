@@ -4,7 +4,7 @@ import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody, FeedEventOf } from '../../src/model/events.js';
 import { isTerminalStatus, type OrderStatus } from '../../src/model/orders.js';
 import { dec } from '../../src/model/money.js';
-import { reduce, reduceAll } from '../../src/model/reducer.js';
+import { reduce, reduceAll, reduceBatch } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
 import { EventLog, acct, option, portfolio, stock } from '../support/events.js';
 
@@ -436,5 +436,74 @@ describe('scale', () => {
     const before = JSON.stringify(encodeState(INITIAL_STATE));
     reduceAll(usdBaseSession().events as FeedEvent[]);
     expect(JSON.stringify(encodeState(INITIAL_STATE))).toBe(before);
+  });
+});
+
+describe('reduceBatch: a run of events folded into one state', () => {
+  /** A session's snapshot, then market data of every busy kind, repeats, other-account rows and rare events mixed in. */
+  function mixedSession(): EventLog {
+    const log = usdBaseSession();
+    const other = 'DU7654321';
+    for (let i = 0; i < 30; i++) {
+      const px = (190 + (i % 7) * 0.25).toFixed(2);
+      log.pushAll([
+        { type: 'priceTicked', conId: AAPL.conId, field: i % 3 === 0 ? 'bid' : 'mark', price: dec(px), delayed: i % 11 === 0 },
+        {
+          type: 'optionComputed',
+          conId: AAPL_C.conId,
+          kind: i % 4 === 0 ? 'model' : 'bid',
+          delayed: false,
+          impliedVol: 0.25 + (i % 5) / 100,
+          delta: 0.4,
+          ...(i % 2 === 0 ? { gamma: 0.01, underlyingPrice: 190 + i } : {}),
+        },
+        portfolio(ACC, AAPL, i === 17 ? '0' : '1000', px, '150'),
+        portfolio(i % 9 === 0 ? other : ACC, SAP, '500', (170 + i / 10).toFixed(2)),
+        { type: 'accountSummaryUpdated', account: ACC, tag: 'NetLiquidation', currency: 'USD', value: String(1_250_000 + i) },
+        { type: 'accountSummaryUpdated', account: other, tag: 'NetLiquidation', currency: 'USD', value: '1' },
+        { type: 'accountTimeUpdated', time: `14:${String(30 + (i % 30)).padStart(2, '0')}` },
+        { type: 'pnlUpdated', account: i % 10 === 5 ? other : ACC, dailyPnl: dec(String(i * 10)), ...(i % 2 ? { unrealizedPnl: dec('5') } : {}) },
+      ]);
+      // A mark with no usable quantity, a rare event and a repeat now and then.
+      if (i % 8 === 3) log.push({ ...(portfolio(ACC, TOYOTA, '1', '2850') as FeedEventOf<'portfolioUpdated'>), position: undefined, unknownQuantity: 'NaN' });
+      if (i % 8 === 6) log.pushAll([acct(ACC, 'ExchangeRate', '1.09', 'EUR'), { type: 'positionsEnded' }]);
+      if (i % 5 === 0) log.push({ type: 'accountTimeUpdated', time: '14:30' }, log.events.at(-1)!.receivedAt);
+    }
+    return log;
+  }
+
+  it('gives the state reduceAll gives, whatever runs the events are cut into', () => {
+    const events = mixedSession().events;
+    const expected = JSON.stringify(encodeState(reduceAll(events)));
+    for (const size of [1, 2, 7, 64, events.length]) {
+      let s = INITIAL_STATE;
+      for (let i = 0; i < events.length; i += size) s = reduceBatch(s, events.slice(i, i + size));
+      expect({ size, json: JSON.stringify(encodeState(s)) }).toEqual({ size, json: expected });
+    }
+  });
+
+  it('never changes a state it gave: rows a run made are set in place only within that run', () => {
+    const events = mixedSession().events;
+    const given: { state: PortfolioState; json: string }[] = [];
+    let s = INITIAL_STATE;
+    for (let i = 0; i < events.length; i += 5) {
+      s = reduceBatch(s, events.slice(i, i + 5));
+      given.push({ state: s, json: JSON.stringify(encodeState(s)) });
+    }
+    expect(given.filter((g) => JSON.stringify(encodeState(g.state)) !== g.json).map((g) => g.state.lastSeq)).toEqual([]);
+  });
+
+  it('leaves the state it starts from as it was, and returns it when every event was already applied', () => {
+    const events = mixedSession().events;
+    const half = reduceAll(events.slice(0, 100));
+    const before = JSON.stringify(encodeState(half));
+    const { portfolio: rows, options, lastUpdate } = half;
+    const after = reduceBatch(half, events.slice(100));
+    expect(after).not.toBe(half);
+    expect(after.lastSeq).toBe(events.length);
+    expect(JSON.stringify(encodeState(half))).toBe(before);
+    expect([half.portfolio, half.options, half.lastUpdate]).toEqual([rows, options, lastUpdate]);
+    expect(half.portfolio).toBe(rows);
+    expect(reduceBatch(after, events.slice(50))).toBe(after);
   });
 });

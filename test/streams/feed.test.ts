@@ -5,9 +5,9 @@ import { Subject } from 'rxjs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
-import { reduce } from '../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../src/model/state.js';
-import { Feed } from '../../src/streams/feed.js';
+import { Feed, type EventSink } from '../../src/streams/feed.js';
 import { RotatingRecorder } from '../../src/streams/recorder.js';
 import { readRecording, verifyRecording } from '../../src/streams/recording/reader.js';
 import { SAMPLE_BODIES } from '../support/samples.js';
@@ -165,5 +165,140 @@ describe('Feed re-entrancy', () => {
     // Each subscriber sees the state of the event it is handed, never one from further on.
     expect(statesSeen).toEqual([1, 2, 3]);
     expect(feed.state.operatorActions.map((a) => a.seq)).toEqual([2]);
+  });
+});
+
+/** A source that signals its reads as TwsSource does (the socket's reads are driven by the test here). */
+function readingSource() {
+  let next: ((b: FeedEventBody) => void) | undefined;
+  let end: (() => void) | undefined;
+  const source = Object.assign(new Subject<FeedEventBody>().asObservable(), {
+    listen: (n: (b: FeedEventBody) => void, e?: () => void) => {
+      next = n;
+      end = e;
+      return () => {
+        next = end = undefined;
+      };
+    },
+    signalsReads: true as const,
+  });
+  return {
+    source,
+    /** Bodies taken in by one socket read, without its end. */
+    take: (...bodies: FeedEventBody[]) => bodies.forEach((b) => next!(b)),
+    end: () => end!(),
+    read(...bodies: FeedEventBody[]) {
+      this.take(...bodies);
+      this.end();
+    },
+  };
+}
+
+const { priceTicked, optionComputed, portfolioUpdated, pnlUpdated, accountTimeUpdated, accountSummaryUpdated } = SAMPLE_BODIES;
+const MARKET = [priceTicked, optionComputed, portfolioUpdated, pnlUpdated, accountTimeUpdated, accountSummaryUpdated];
+
+describe('Feed on a source that signals its reads', () => {
+  it("folds a read's market data into one state at the read's end, then hands over each of its events in seq order", () => {
+    const src = readingSource();
+    let t = 3_000;
+    const feed = new Feed(src.source, { now: () => t++ });
+    const states: PortfolioState[] = [];
+    feed.state$.subscribe((s) => states.push(s));
+    const seen: [number, number][] = [];
+    feed.events$.subscribe((e) => seen.push([e.seq, feed.state.lastSeq]));
+    src.take(...MARKET);
+    // Taken in, not yet delivered: the state is the one before the read.
+    expect([feed.state.lastSeq, seen.length, states.length]).toEqual([0, 0, 1]);
+    src.end();
+    expect(states.map((s) => s.lastSeq)).toEqual([0, MARKET.length]);
+    expect(seen).toEqual(MARKET.map((_, i) => [i + 1, MARKET.length]));
+    const events = MARKET.map((b, i) => ({ ...b, seq: i + 1, receivedAt: 3_000 + i }) as FeedEvent);
+    expect(JSON.stringify(encodeState(feed.state))).toBe(JSON.stringify(encodeState(reduceAll(events))));
+  });
+
+  it('delivers the run before any other event, which gets a state of its own, as does the rest of the read', () => {
+    const src = readingSource();
+    const feed = new Feed(src.source, { now: () => 1 });
+    const states: [number, string][] = [];
+    feed.state$.subscribe((s) => states.push([s.lastSeq, s.health]));
+    const down: FeedEventBody = { type: 'healthChanged', health: 'disconnected', reason: 'socket closed' };
+    src.read(priceTicked, optionComputed, SAMPLE_BODIES.healthChanged, portfolioUpdated, down, pnlUpdated, pnlUpdated);
+    expect(states).toEqual([
+      [0, 'disconnected'],
+      [2, 'disconnected'],
+      [3, 'ready'],
+      [4, 'ready'],
+      [5, 'disconnected'],
+      [7, 'disconnected'],
+    ]);
+  });
+
+  it('delivers what a read took in before an event published in the middle of it (seq order is delivery order)', () => {
+    const src = readingSource();
+    const feed = new Feed(src.source, { now: () => 1 });
+    const seen: string[] = [];
+    feed.events$.subscribe((e) => seen.push(`${e.seq}:${e.type}`));
+    src.take(priceTicked, optionComputed);
+    feed.publish(SAMPLE_BODIES.operatorActed);
+    src.read(pnlUpdated);
+    expect(seen).toEqual(['1:priceTicked', '2:optionComputed', '3:operatorActed', '4:pnlUpdated']);
+    expect(feed.state.lastSeq).toBe(4);
+  });
+
+  it('records every event in order; a keyframe due inside a run follows the run, and the file replays to the live state', async () => {
+    const out = join(dir, 'runs');
+    const rec = new RotatingRecorder({
+      dir: out,
+      source: 'demo',
+      appVersion: 'test',
+      gzip: false,
+      rotateBytes: 1 << 30,
+      policy: { everyEvents: 4, everyMs: 1e12 },
+    });
+    const src = readingSource();
+    let t = Date.UTC(2026, 10, 23, 12);
+    const feed = new Feed(src.source, { sink: rec, now: () => (t += 7) });
+    src.read(SAMPLE_BODIES.healthChanged, SAMPLE_BODIES.managedAccountsReceived);
+    for (let i = 0; i < 5; i++) src.read(...MARKET, SAMPLE_BODIES.accountValueUpdated, ...MARKET.slice(0, 3));
+    // Left in the middle of a read: closing delivers and records what it took in.
+    src.take(...MARKET);
+    await feed.close('test over');
+    expect(feed.state.lastSeq).toBe(2 + 5 * 10 + MARKET.length);
+    const seqs: number[] = [];
+    const keyframes: number[] = [];
+    for await (const it of readRecording(rec.files[0]!)) {
+      if (it.kind === 'event') seqs.push(it.event.seq);
+      if (it.kind === 'keyframe') {
+        // Each keyframe holds the state after the event just before it, never a state from further on.
+        expect(it.state.lastSeq).toBe(seqs.at(-1));
+        keyframes.push(it.state.lastSeq);
+      }
+    }
+    expect(seqs).toEqual(Array.from({ length: feed.state.lastSeq }, (_, i) => i + 1));
+    // Due after the 4th event: in the first market run, which ends at seq 8; after that, at each run's end past 4 more.
+    expect(keyframes.slice(0, 3)).toEqual([8, 12, 18]);
+    const v = await verifyRecording(rec.files[0]!);
+    expect(v.ok && v.summary.sealed).toBe(true);
+    expect(JSON.stringify(encodeState(await replay(rec.files)))).toBe(JSON.stringify(encodeState(feed.state)));
+  });
+
+  it('hands a sink that takes no runs each event with the states before and after it', () => {
+    const src = readingSource();
+    let t = 9_000;
+    const got: [number, number, number][] = [];
+    const afters: string[] = [];
+    const sink: EventSink = {
+      record: (ev, after, before) => {
+        got.push([ev.seq, before.lastSeq, after.lastSeq]);
+        afters.push(JSON.stringify(encodeState(after)));
+      },
+      close: async () => {},
+    };
+    const feed = new Feed(src.source, { sink, now: () => t++ });
+    src.read(...MARKET);
+    expect(got).toEqual(MARKET.map((_, i) => [i + 1, i, i + 1]));
+    const events = MARKET.map((b, i) => ({ ...b, seq: i + 1, receivedAt: 9_000 + i }) as FeedEvent);
+    expect(afters).toEqual(events.map((_, i) => JSON.stringify(encodeState(reduceAll(events.slice(0, i + 1))))));
+    expect(feed.state.lastSeq).toBe(MARKET.length);
   });
 });

@@ -12,7 +12,7 @@ import { encodeState } from '../../src/model/codec.js';
 import type { FeedEvent, FeedEventBody } from '../../src/model/events.js';
 import { isStale, STALE_AFTER_MS } from '../../src/model/freshness.js';
 import { dec } from '../../src/model/money.js';
-import { reduce } from '../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE, marketNow, type PortfolioState } from '../../src/model/state.js';
 import { snapshotValue, startSimulator, type Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
@@ -243,6 +243,31 @@ describe('initial synchronisation', () => {
     expect(feed.state.lastSeq).toBe(viaRx.length);
   });
 
+  it("gives its feed one state per socket read's market data, and one for every other event; each the fold of the events before", async () => {
+    const s = await sim();
+    const l = live(s);
+    const states: PortfolioState[] = [];
+    l.feed.state$.subscribe((st) => states.push(st));
+    await waitFor(() => synced(l)() && l.events.filter((e) => e.type === 'optionComputed').length > 200, 15_000, 'sync and greeks');
+    l.source.stop();
+    const events = l.events;
+    // The first is the state when the test subscribed (the source says it is connecting as it starts).
+    const seqs = states.map((st) => st.lastSeq);
+    // Fewer states than events (reads of many ticks), in seq order, the last one after the last event.
+    expect(seqs.length).toBeLessThan(events.length / 2);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+    expect(seqs.at(-1)).toBe(events.at(-1)!.seq);
+    // Every event that is not market data has a state of its own, the one just after it.
+    const runTypes = new Set(['optionComputed', 'portfolioUpdated', 'priceTicked', 'accountSummaryUpdated', 'accountTimeUpdated', 'pnlUpdated']);
+    const own = events.filter((e) => !runTypes.has(e.type)).map((e) => e.seq);
+    expect(own.filter((q) => !seqs.includes(q))).toEqual([]);
+    // Each state is the fold of the events up to it (a sample of them: encoding each is slow).
+    for (const st of states.filter((_, i) => i % 7 === 1 || i === states.length - 1)) {
+      expect(JSON.stringify(encodeState(st))).toBe(JSON.stringify(encodeState(reduceAll(events.slice(0, st.lastSeq)))));
+    }
+  });
+
   it('a listener that throws: the rest of that delivery is dropped, said as a 508 naming the event, and the stream goes on', async () => {
     const s = await sim();
     const l = live(s);
@@ -255,6 +280,24 @@ describe('initial synchronisation', () => {
     const said = l.events.filter((e) => e.type === 'brokerMessage' && e.code === 508).map((e) => (e.type === 'brokerMessage' ? e.message : ''));
     expect(said).toEqual(['handling the tickPrice event failed: listener failed on purpose; that event was dropped']);
     await waitFor(synced(l), 15_000, 'sync');
+  });
+
+  it("a listener whose read's end throws: said once as a 508, and the stream and the feed's state go on", async () => {
+    const s = await sim();
+    const l = live(s);
+    let ends = 0;
+    const stopListening = l.source.events$.listen(
+      () => {},
+      () => {
+        if (ends++ === 3) throw new Error('read end failed on purpose');
+      },
+    );
+    open.push(stopListening);
+    await waitFor(synced(l), 15_000, 'sync');
+    const said = l.events.filter((e) => e.type === 'brokerMessage' && e.code === 508).map((e) => (e.type === 'brokerMessage' ? e.message : ''));
+    expect(said).toEqual(["handling TWS's data failed: read end failed on purpose"]);
+    const seq = l.feed.state.lastSeq;
+    await waitFor(() => l.feed.state.lastSeq > seq + 50, 15_000, 'more events folded after it');
   });
 
   it('follows live marks after the snapshot', async () => {

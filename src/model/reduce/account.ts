@@ -4,7 +4,7 @@ import type { FeedEventOf } from '../events.js';
 import { Decimal, parseDecimal } from '../money.js';
 import type { PMap } from '../pmap.js';
 import type { AccountChange, AccountValue, PortfolioState } from '../state.js';
-import { acceptAccount, dropOtherAccount, touched } from './common.js';
+import { acceptAccount, dropOtherAccount, dropOtherAccountInto, touched, type Draft } from './common.js';
 
 const ONE = new Decimal(1);
 
@@ -63,7 +63,15 @@ export function accountValueUpdated(state: PortfolioState, ev: FeedEventOf<'acco
 }
 
 export function accountTimeUpdated(state: PortfolioState, ev: FeedEventOf<'accountTimeUpdated'>): PortfolioState {
-  return { ...state, accountTime: ev.time, lastUpdate: touched(state, ev) };
+  const d: Draft = { ...state };
+  accountTimeUpdatedInto(d, ev);
+  return d;
+}
+
+/** `accountTimeUpdated` on a draft (reducer.ts `reduceBatch`). */
+export function accountTimeUpdatedInto(d: Draft, ev: FeedEventOf<'accountTimeUpdated'>): void {
+  d.accountTime = ev.time;
+  d.lastUpdate = touched(d, ev);
 }
 
 export function accountDownloadEnded(state: PortfolioState, ev: FeedEventOf<'accountDownloadEnded'>): PortfolioState {
@@ -82,15 +90,19 @@ export function accountDownloadEnded(state: PortfolioState, ev: FeedEventOf<'acc
 }
 
 export function accountSummaryUpdated(state: PortfolioState, ev: FeedEventOf<'accountSummaryUpdated'>): PortfolioState {
-  const acc = acceptAccount(state, ev.account);
-  if (!acc.accepted) return dropOtherAccount(state);
+  const d: Draft = { ...state };
+  accountSummaryUpdatedInto(d, ev);
+  return d;
+}
+
+/** `accountSummaryUpdated` on a draft (reducer.ts `reduceBatch`). */
+export function accountSummaryUpdatedInto(d: Draft, ev: FeedEventOf<'accountSummaryUpdated'>): void {
+  const acc = acceptAccount(d, ev.account);
+  if (!acc.accepted) return dropOtherAccountInto(d);
   const row = valueRow(ev.tag, ev.currency, ev.value, ev.receivedAt);
-  return {
-    ...state,
-    account: acc.account,
-    accountSummary: upsert(state.accountSummary, row),
-    lastUpdate: touched(state, ev),
-  };
+  d.account = acc.account;
+  d.accountSummary = upsert(d.accountSummary, row);
+  d.lastUpdate = touched(d, ev);
 }
 
 export function accountSummaryEnded(state: PortfolioState, ev: FeedEventOf<'accountSummaryEnded'>): PortfolioState {

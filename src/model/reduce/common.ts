@@ -2,6 +2,12 @@
 import { STREAM_OF, type FeedEvent, type StreamName } from '../events.js';
 import type { PortfolioState } from '../state.js';
 
+/**
+ * A state being built: a copy that nothing else holds yet, which handlers set field by field (`reduceBatch` folds a
+ * run of events into one such copy instead of spreading a new state of some forty fields per event).
+ */
+export type Draft = { -readonly [K in keyof PortfolioState]: PortfolioState[K] };
+
 /** Stamps the event's stream as updated at its receive time. */
 export function touched(state: PortfolioState, ev: FeedEvent): PortfolioState['lastUpdate'] {
   const stream = STREAM_OF[ev.type];
@@ -26,4 +32,9 @@ export function acceptAccount(state: PortfolioState, account: string): { account
 /** The state with an other-account row counted and nothing else changed except freshness. */
 export function dropOtherAccount(state: PortfolioState): PortfolioState {
   return { ...state, otherAccountRows: state.otherAccountRows + 1 };
+}
+
+/** `dropOtherAccount` on a draft. */
+export function dropOtherAccountInto(d: Draft): void {
+  d.otherAccountRows = d.otherAccountRows + 1;
 }

@@ -2,13 +2,32 @@
 import type { FeedEventOf, PriceField } from '../events.js';
 import { decimalEquals, type Decimal } from '../money.js';
 import type { DividendRow, OptionRow, PortfolioState, PriceRow } from '../state.js';
-import { acceptAccount, dropOtherAccount, touched } from './common.js';
+import { acceptAccount, dropOtherAccountInto, touched, type Draft } from './common.js';
 
 export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'>): PortfolioState {
-  const old = state.prices.get(ev.conId);
+  const d: Draft = { ...state };
+  priceTickedInto(d, ev);
+  return d;
+}
+
+/**
+ * `priceTicked` on a draft (reducer.ts `reduceBatch`): the same fields set in the same order. A row this run made
+ * (`made`, see `optionComputedInto`) is updated in place, its prices object with it (made together with the row).
+ */
+export function priceTickedInto(d: Draft, ev: FeedEventOf<'priceTicked'>, made?: Set<object>): void {
+  const old = d.prices.get(ev.conId);
   const last = old?.prices[ev.field];
   if (old && last && decimalEquals(last, ev.price) && old.delayed === ev.delayed) {
-    return { ...state, lastUpdate: touched(state, ev) };
+    d.lastUpdate = touched(d, ev);
+    return;
+  }
+  if (old !== undefined && made !== undefined && made.has(old)) {
+    const row = old as { -readonly [K in keyof PriceRow]: PriceRow[K] };
+    (row.prices as { -readonly [F in PriceField]?: Decimal })[ev.field] = ev.price;
+    row.delayed = ev.delayed;
+    row.updatedAt = ev.receivedAt;
+    d.lastUpdate = touched(d, ev);
+    return;
   }
   // Copied, then set (not `{ ...old.prices, [field]: price }`, which V8 builds on its slow path): same key order.
   const prices: { -readonly [F in PriceField]?: Decimal } = { ...old?.prices };
@@ -19,7 +38,9 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
     delayed: ev.delayed,
     updatedAt: ev.receivedAt,
   };
-  return { ...state, prices: state.prices.set(ev.conId, row), lastUpdate: touched(state, ev) };
+  d.prices = d.prices.set(ev.conId, row);
+  made?.add(row);
+  d.lastUpdate = touched(d, ev);
 }
 
 /**
@@ -30,12 +51,25 @@ export function priceTicked(state: PortfolioState, ev: FeedEventOf<'priceTicked'
  * (greeks, then underlying price and pv dividend): keyframes are the state's JSON.
  */
 export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionComputed'>): PortfolioState {
-  const old = state.options.get(ev.conId);
+  const d: Draft = { ...state };
+  optionComputedInto(d, ev);
+  return d;
+}
+
+/**
+ * `optionComputed` on a draft (reducer.ts `reduceBatch`). `made`: the rows this run made, which nothing outside it
+ * has seen yet: one of them is updated in place (same fields set in the same order as on a copy) and stays where it
+ * is in the map. A live run updates each option's row about a dozen times (several tick kinds, a read of a few
+ * hundred events); a copy of the row and of its path in the map each time was most of this handler's cost.
+ */
+export function optionComputedInto(d: Draft, ev: FeedEventOf<'optionComputed'>, made?: Set<object>): void {
+  const old = d.options.get(ev.conId);
   const isModel = ev.kind === 'model';
   const takeGreeks = isModel || !old?.fromModel;
-  const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = {
-    ...(old ?? { conId: ev.conId, fromModel: false, delayed: ev.delayed, updatedAt: ev.receivedAt }),
-  };
+  const inPlace = old !== undefined && made !== undefined && made.has(old);
+  const next: { -readonly [K in keyof OptionRow]: OptionRow[K] } = inPlace
+    ? (old as { -readonly [K in keyof OptionRow]: OptionRow[K] })
+    : { ...(old ?? { conId: ev.conId, fromModel: false, delayed: ev.delayed, updatedAt: ev.receivedAt }) };
   let changed = old === undefined;
   if (takeGreeks) {
     const { impliedVol, delta, gamma, vega, theta, optionPrice } = ev;
@@ -80,9 +114,14 @@ export function optionComputed(state: PortfolioState, ev: FeedEventOf<'optionCom
     next.delayed = ev.delayed;
     changed = true;
   }
-  if (!changed) return { ...state, lastUpdate: touched(state, ev) };
-  next.updatedAt = ev.receivedAt;
-  return { ...state, options: state.options.set(ev.conId, next), lastUpdate: touched(state, ev) };
+  if (changed) {
+    next.updatedAt = ev.receivedAt;
+    if (!inPlace) {
+      d.options = d.options.set(ev.conId, next);
+      made?.add(next);
+    }
+  }
+  d.lastUpdate = touched(d, ev);
 }
 
 const sameAmount = (a: Decimal | undefined, b: Decimal | undefined) => (a === undefined ? b === undefined : b !== undefined && decimalEquals(a, b));
@@ -114,17 +153,21 @@ export function dividendsReceived(state: PortfolioState, ev: FeedEventOf<'divide
 }
 
 export function pnlUpdated(state: PortfolioState, ev: FeedEventOf<'pnlUpdated'>): PortfolioState {
-  const acc = acceptAccount(state, ev.account);
-  if (!acc.accepted) return dropOtherAccount(state);
-  return {
-    ...state,
-    account: acc.account,
-    pnl: {
-      updatedAt: ev.receivedAt,
-      ...(ev.dailyPnl ? { dailyPnl: ev.dailyPnl } : {}),
-      ...(ev.unrealizedPnl ? { unrealizedPnl: ev.unrealizedPnl } : {}),
-      ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
-    },
-    lastUpdate: touched(state, ev),
+  const d: Draft = { ...state };
+  pnlUpdatedInto(d, ev);
+  return d;
+}
+
+/** `pnlUpdated` on a draft (reducer.ts `reduceBatch`). */
+export function pnlUpdatedInto(d: Draft, ev: FeedEventOf<'pnlUpdated'>): void {
+  const acc = acceptAccount(d, ev.account);
+  if (!acc.accepted) return dropOtherAccountInto(d);
+  d.account = acc.account;
+  d.pnl = {
+    updatedAt: ev.receivedAt,
+    ...(ev.dailyPnl ? { dailyPnl: ev.dailyPnl } : {}),
+    ...(ev.unrealizedPnl ? { unrealizedPnl: ev.unrealizedPnl } : {}),
+    ...(ev.realizedPnl ? { realizedPnl: ev.realizedPnl } : {}),
   };
+  d.lastUpdate = touched(d, ev);
 }

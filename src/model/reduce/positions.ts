@@ -4,7 +4,7 @@ import type { FeedEventOf } from '../events.js';
 import { Decimal, decimalEquals, sameDecimal } from '../money.js';
 import { PMap } from '../pmap.js';
 import type { PortfolioRow, PortfolioState, PositionRow, UnknownQuantityRow } from '../state.js';
-import { acceptAccount, dropOtherAccount, touched } from './common.js';
+import { acceptAccount, dropOtherAccount, dropOtherAccountInto, touched, type Draft } from './common.js';
 
 /** Same facts (ignoring when they arrived)? Then keep the old row so memoised views skip it. */
 function samePortfolio(a: PortfolioRow, b: PortfolioRow): boolean {
@@ -122,20 +122,30 @@ function known(state: PortfolioState, stream: UnknownQuantityRow['stream'], conI
 }
 
 export function portfolioUpdated(state: PortfolioState, ev: FeedEventOf<'portfolioUpdated'>): PortfolioState {
-  const acc = acceptAccount(state, ev.account);
-  if (!acc.accepted) return dropOtherAccount(state);
-  if (ev.position === undefined) return unknownQuantity(state, ev, 'portfolio', acc.account);
+  if (ev.position === undefined) {
+    const acc = acceptAccount(state, ev.account);
+    return acc.accepted ? unknownQuantity(state, ev, 'portfolio', acc.account) : dropOtherAccount(state);
+  }
+  const d: Draft = { ...state };
+  portfolioUpdatedInto(d, ev, ev.position);
+  return d;
+}
+
+/**
+ * `portfolioUpdated` on a draft (reducer.ts `reduceBatch`), for a mark with a usable quantity (one without goes
+ * through `portfolioUpdated`, whose computed keys are no hot path).
+ */
+export function portfolioUpdatedInto(d: Draft, ev: FeedEventOf<'portfolioUpdated'>, position: Decimal): void {
+  const acc = acceptAccount(d, ev.account);
+  if (!acc.accepted) return dropOtherAccountInto(d);
   const conId = ev.contract.conId;
-  const row = portfolioRow(ev, ev.position, state.portfolio.get(conId));
-  const pending = state.pending.portfolio;
-  return {
-    ...state,
-    account: acc.account,
-    portfolio: put(state.portfolio, conId, row, samePortfolio),
-    unknownQuantities: known(state, 'portfolio', conId),
-    pending: pending ? { ...state.pending, portfolio: put(pending, conId, row, samePortfolio) } : state.pending,
-    lastUpdate: touched(state, ev),
-  };
+  const row = portfolioRow(ev, position, d.portfolio.get(conId));
+  const pending = d.pending.portfolio;
+  d.account = acc.account;
+  d.portfolio = put(d.portfolio, conId, row, samePortfolio);
+  d.unknownQuantities = known(d, 'portfolio', conId);
+  if (pending) d.pending = { ...d.pending, portfolio: put(pending, conId, row, samePortfolio) };
+  d.lastUpdate = touched(d, ev);
 }
 
 function samePosition(a: PositionRow, b: PositionRow): boolean {

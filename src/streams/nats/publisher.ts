@@ -92,6 +92,11 @@ export class NatsPublisher implements EventSink {
     this.event(ev, stateAfter.account);
   }
 
+  /** EventSink: a run's events under the account after it (one run never changes an account once it is known). */
+  recordRun(events: readonly FeedEvent[], stateAfter: { readonly account?: string }): void {
+    for (const ev of events) this.event(ev, stateAfter.account);
+  }
+
   private early: FeedEvent[] = [];
 
   /**

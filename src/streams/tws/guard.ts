@@ -22,6 +22,9 @@ export interface WireGuardHooks {
   readonly onBadFrame: (reason: string) => void;
   /** One message could not be decoded, or one of our listeners threw on it; the connection goes on. */
   readonly onMessageError: (reason: string) => void;
+  /** Called before the library decodes one socket read (a chunk of frames), and after it, even when it threw. */
+  readonly readStarted?: () => void;
+  readonly readEnded?: () => void;
 }
 
 /** The parts of @stoqey/ib's private I/O objects the guard touches (dist/core/io). */
@@ -86,7 +89,7 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
   // ---- frames ----
   const onData = socket.onData.bind(socket);
   let refused = false;
-  socket.onData = (data: Buffer) => {
+  const guarded = (data: Buffer) => {
     if (refused) return;
     if (!socket.useV100Plus) return onData(data);
     const held = socket._v100MessageBuffer;
@@ -103,6 +106,18 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
       hooks.onBadFrame(badFrameReason(len, maxFrame));
     }
   };
+  const { readStarted, readEnded } = hooks;
+  socket.onData =
+    readStarted && readEnded
+      ? (data: Buffer) => {
+          readStarted();
+          try {
+            guarded(data);
+          } finally {
+            readEnded();
+          }
+        }
+      : guarded;
 
   // ---- messages ----
   const processMsg = decoder.processMsg.bind(decoder);

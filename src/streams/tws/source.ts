@@ -82,10 +82,15 @@ export class TwsSource {
    * operator's terminal.
    */
   readonly events$: Observable<FeedEventBody> & DirectSource = Object.assign(this.bodies.asObservable(), {
-    listen: (next: (body: FeedEventBody) => void) => this.listen(next),
+    listen: (next: (body: FeedEventBody) => void, readEnded?: () => void) => this.listen(next, readEnded),
+    signalsReads: true as const,
   });
   /** Called with every body before the Subject's subscribers (see `listen`). */
   private listeners: ((body: FeedEventBody) => void)[] = [];
+  /** Called after each socket read's bodies, and after each body emitted outside a read (see `listen`). */
+  private readEnds: (() => void)[] = [];
+  /** Inside a socket read (guard.ts calls back around the library's onData): bodies wait for its end. */
+  private reading = false;
   private completed = false;
   /**
    * The same events, each with the account it belongs to where the wire says so apart from the body (the end of one
@@ -212,6 +217,7 @@ export class TwsSource {
     this.bodies.complete();
     this.completed = true;
     this.listeners = [];
+    this.readEnds = [];
   }
 
   /**
@@ -219,13 +225,32 @@ export class TwsSource {
    * rxjs's Subject, Subscriber and observer chain, which cost about 8% of our side of live ingest. A throw from
    * `next` goes back to the decoder's guard (the event is reported dropped) instead of rxjs's asynchronous rethrow.
    * Listeners are called in the order they listened, before events$'s subscribers; none after `stop`.
+   * `readEnded` is called when a socket read's bodies have all been handed over, and after every body handed over
+   * outside a read (timers, the connection's own events), so a feed may fold a read's market data into one state.
    */
-  private listen(next: (body: FeedEventBody) => void): () => void {
+  private listen(next: (body: FeedEventBody) => void, readEnded?: () => void): () => void {
     if (this.completed) return () => {};
     this.listeners = [...this.listeners, next];
+    if (readEnded) this.readEnds = [...this.readEnds, readEnded];
     return () => {
       this.listeners = this.listeners.filter((l) => l !== next);
+      this.readEnds = this.readEnds.filter((l) => l !== readEnded);
     };
+  }
+
+  /**
+   * The end of a socket read (or of a body outside one). A throw from a listener (the feed folding the read) is
+   * reported like one from a listener inside the read (guard.ts): a 508 naming it, and the connection goes on.
+   */
+  private readEnd(): void {
+    const ends = this.readEnds;
+    for (let i = 0; i < ends.length; i++) {
+      try {
+        ends[i]!();
+      } catch (e) {
+        this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: `handling TWS's data failed: ${(e as Error)?.message ?? String(e)}` });
+      }
+    }
   }
 
   /**
@@ -447,6 +472,7 @@ export class TwsSource {
     const listeners = this.listeners;
     for (let i = 0; i < listeners.length; i++) listeners[i]!(b);
     if (this.bodies.observed) this.bodies.next(b);
+    if (!this.reading) this.readEnd();
   }
 
   // ---- heartbeat ----
@@ -613,6 +639,13 @@ export class TwsSource {
       },
       onMessageError: (reason) => {
         if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
+      },
+      readStarted: () => {
+        this.reading = true;
+      },
+      readEnded: () => {
+        this.reading = false;
+        this.readEnd();
       },
     });
   }
