@@ -208,15 +208,15 @@ describe('tws-risk fleet in tmux', () => {
 /** Moves the fleet view's selection onto the row of an account (rows are sorted by risk, so its place is not fixed). */
 async function pickRow(s: string, account: string): Promise<void> {
   for (let i = 0; i < 10; i++) {
-    const selected = capture(s)
-      .split('\n')
-      .filter((l) => l.includes(account));
-    // The selected row is drawn inverse: tmux's capture without -e shows no attributes, so ask for them.
-    const withAttrs = tmux('capture-pane', '-p', '-e', '-J', '-t', s)
-      .split('\n')
-      .find((l) => l.includes(account));
-    if (selected.length > 0 && withAttrs !== undefined && /\x1b\[(?:[0-9;]*;)?7m/.test(withAttrs)) return;
+    // The selected row is marked ▶ in its text (it is inverse too, which a colourless terminal does not show).
+    if (
+      capture(s)
+        .split('\n')
+        .some((l) => l.startsWith('▶ ') && l.includes(account))
+    )
+      return;
     await press(s, 'Down');
+    await waitForScreen(s, (x) => x.split('\n').some((l) => l.startsWith('▶ ')), 'a selected row');
   }
   throw new Error(`could not select ${account}:\n${capture(s)}`);
 }

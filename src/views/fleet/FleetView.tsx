@@ -280,11 +280,12 @@ export function FleetView(p: FleetViewProps) {
       >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} follow live (read-only)${remoteHint} · ${label('app.quit')} quit`}</Text>
       <Text> </Text>
       <Text bold wrap="truncate-end">
-        {neutralise(head ?? '')}
+        {`  ${neutralise(head ?? '')}`}
       </Text>
+      {/* The selection is marked in text too: without colour (NO_COLOR, a dumb terminal) inverse alone shows nothing. */}
       {rows.map((l, i) => (
         <Text key={table.keys[i] ?? i} inverse={i === index} wrap="truncate-end">
-          {neutralise(l)}
+          {`${i === index ? '▶' : ' '} ${neutralise(l)}`}
         </Text>
       ))}
       {table.problem ? <Text color="red">{neutralise(table.problem)}</Text> : null}
