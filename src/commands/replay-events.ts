@@ -1,4 +1,5 @@
 // `tws-risk replay FILE --events`: a recording as one text line per event, for grep and review scripts.
+import type { TextEvent } from '../model/codec.js';
 import { contractLabel, type Contract } from '../model/contract.js';
 import { STREAM_OF, type FeedEvent, type FeedEventType } from '../model/events.js';
 import { Decimal } from '../model/money.js';
@@ -40,7 +41,7 @@ function isoOf(ms: number): string {
 }
 
 /** `2026-11-23T14:30:00.040Z #12 priceTicked conId=265598 field=last price=189.85 delayed=false` */
-export function eventLine(ev: FeedEvent): string {
+export function eventLine(ev: FeedEvent | TextEvent): string {
   let line = '';
   let seq: unknown;
   let at = 0;
@@ -81,8 +82,10 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
   try {
     let fromMs: number | undefined;
     let toMs: number | undefined;
-    // With --kind, the other events are only sequence-checked and timed, never decoded.
-    const it = readRecording(file, { skipKeyframeStates: true, ...(kinds ? { decodeTypes: kinds } : {}) });
+    // With --kind, the other events are only sequence-checked and timed, never decoded. The decoded ones are only
+    // printed: their amounts stay the text they were recorded as (when Decimal would print that same text), which
+    // saves building a Decimal and formatting it again for every amount of every line.
+    const it = readRecording(file, { skipKeyframeStates: true, decimalsAsText: true, ...(kinds ? { decodeTypes: kinds } : {}) });
     for (;;) {
       const r = await it.next();
       if (r.done) {

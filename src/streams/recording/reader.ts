@@ -4,7 +4,7 @@ import { createHash, hash } from 'node:crypto';
 import { constants as fsc, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
-import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../model/codec.js';
+import { CodecError, decodeEvent, decodeEventText, decodeState, envelopeProblem, type TextEvent } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
 import { scanEvent, type ScannedEnvelope } from './event-scan.js';
 import type { FeedEvent } from '../../model/events.js';
@@ -93,9 +93,10 @@ export class RecordingError extends Error {
   }
 }
 
-export type RecordingItem =
+/** `E`: the decoded events' type, FeedEvent, or TextEvent for a reader with `decimalsAsText`. */
+export type RecordingItem<E = FeedEvent> =
   | { readonly kind: 'header'; readonly line: 1; readonly header: RecordingHeader }
-  | { readonly kind: 'event'; readonly line: number; readonly event: FeedEvent }
+  | { readonly kind: 'event'; readonly line: number; readonly event: E }
   | { readonly kind: 'keyframe'; readonly line: number; readonly seq: number; readonly at: number; readonly state: PortfolioState }
   /** An event of a type the caller did not ask to decode (`decodeTypes`): hash- and sequence-checked, not decoded. */
   | { readonly kind: 'seen'; readonly line: number; readonly type: string; readonly seq: number; readonly at: number };
@@ -140,6 +141,11 @@ export interface ReadOptions {
    * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
    */
   readonly from?: { readonly header: RecordingHeader; readonly entry: IndexEntry };
+  /**
+   * Decode events for printing only (`decodeEventText`): decimals that print as their recorded text stay text. The
+   * events are then TextEvents, checked as strictly as FeedEvents.
+   */
+  readonly decimalsAsText?: boolean;
 }
 
 /** What a path that is not a regular file is, in words. */
@@ -515,7 +521,9 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  * Reads a recording as a stream of events and keyframes. Throws RecordingError at the first bad line, after
  * yielding every good line before it. Returns the summary when the whole file was read.
  */
-export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
+export function readRecording(file: string, opts: ReadOptions & { readonly decimalsAsText: true }): AsyncGenerator<RecordingItem<TextEvent>, ReadSummary>;
+export function readRecording(file: string, opts?: ReadOptions & { readonly decimalsAsText?: false }): AsyncGenerator<RecordingItem, ReadSummary>;
+export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem<FeedEvent | TextEvent>, ReadSummary> {
   let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
   const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH, hashFormOf(opts.from ? opts.from.header.schemaVersion : 1));
   let header: RecordingHeader | undefined = opts.from?.header;
@@ -531,6 +539,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let lastAt = 0;
   /** The envelope of the last event line scanned: one object for the whole read, as each is used before the next. */
   const envelope: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
+  const decode = opts.decimalsAsText === true ? decodeEventText : decodeEvent;
 
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
@@ -667,9 +676,9 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
               yield { kind: 'seen', line: lineNo, type: raw.type, seq, at: lastAt };
               break;
             }
-            let ev: FeedEvent;
+            let ev: FeedEvent | TextEvent;
             try {
-              ev = decodeEvent(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+              ev = decode(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
             } catch (e) {
               if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
               throw e;

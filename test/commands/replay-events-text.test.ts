@@ -1,0 +1,179 @@
+// replay --events carries recorded amounts as their text: its output must be what the Decimal path prints, byte for byte.
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, describe, expect, it } from 'vitest';
+import { eventLine, replayEventsCommand } from '../../src/commands/replay-events.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { decodeEvent, decodeEventText, printsAsItself } from '../../src/model/codec.js';
+import { dec } from '../../src/model/money.js';
+import { GENESIS_HASH, sealLine } from '../../src/streams/recording/format.js';
+import { readRecording, RecordingError } from '../../src/streams/recording/reader.js';
+import { EventLog } from '../support/events.js';
+import { SAMPLE_BODIES } from '../support/samples.js';
+
+const root = join(import.meta.dirname, '..', '..');
+const SHIPPED = [
+  ...readdirSync(join(root, 'recordings'))
+    .filter((f) => /\.jsonl(\.gz)?$/.test(f))
+    .map((f) => join(root, 'recordings', f)),
+  ...['schema-1', 'schema-2'].flatMap((d) =>
+    readdirSync(join(root, 'test', 'fixtures', d))
+      .filter((f) => /\.jsonl(\.gz)?$/.test(f))
+      .map((f) => join(root, 'test', 'fixtures', d, f)),
+  ),
+];
+
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-events-text-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** What `replay --events` printed (stdout joined as written, stderr apart) and its exit code. */
+async function runEvents(file: string, kind?: string): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await replayEventsCommand(file, kind === undefined ? {} : { kind }, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+/** The same lines from fully decoded events (Decimals, as --events printed them before), up to the first bad line. */
+async function decimalPath(file: string, kinds?: ReadonlySet<string>): Promise<{ out: string; error?: RecordingError }> {
+  const lines: string[] = [];
+  try {
+    for await (const item of readRecording(file, { skipKeyframeStates: true })) {
+      if (item.kind === 'event' && (kinds === undefined || kinds.has(item.event.type))) lines.push(eventLine(item.event));
+    }
+  } catch (e) {
+    if (e instanceof RecordingError) return { out: lines.join('\n'), error: e };
+    throw e;
+  }
+  return { out: lines.join('\n') };
+}
+
+describe('printsAsItself', () => {
+  it('is true exactly for the texts Decimal prints back unchanged', () => {
+    const fixed = ['0', '-0', '0.0', '00', '01', '1', '-1', '1.5', '1.50', '-0.5', '-0.50', '.5', '5.', '+5', '1e3', '1E-3', '', '-', '-.', 'abc'];
+    fixed.push('0.000001', '0.0000001', '-0.000001', '-0.0000001', '0.0000010', '9'.repeat(21), '9'.repeat(22), `-${'9'.repeat(21)}`);
+    fixed.push(`${'1'.repeat(21)}.${'2'.repeat(40)}`, `${'1'.repeat(22)}.5`, `0.${'3'.repeat(60)}`, '123456789012345678901234567890.25');
+    // A seeded walk over the characters decimals are made of, so every shape of sign, zeros, point and length occurs.
+    let seed = 21;
+    const rand = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % n;
+    };
+    const alphabet = '0000111999.-';
+    for (let k = 0; k < 20_000; k++) {
+      let s = '';
+      const len = 1 + rand(rand(4) === 0 ? 40 : 8);
+      for (let j = 0; j < len; j++) s += alphabet[rand(alphabet.length)];
+      fixed.push(s);
+    }
+    let accepted = 0;
+    for (const s of fixed) {
+      let printed: string | undefined;
+      try {
+        printed = dec(s).toString();
+      } catch {
+        printed = undefined;
+      }
+      expect(printsAsItself(s), s).toBe(printed === s);
+      if (printed === s) accepted++;
+    }
+    expect(accepted).toBeGreaterThan(1_000);
+  });
+});
+
+describe('decodeEventText', () => {
+  it('keeps amounts that print as themselves as text, makes Decimals of the others, and fails a bad one as decodeEvent does', () => {
+    const ev = decodeEventText({ type: 'priceTicked', seq: 1, receivedAt: 5, conId: 1, field: 'last', price: '189.85', delayed: false });
+    expect(ev.price).toBe('189.85');
+    const odd = decodeEventText({ type: 'priceTicked', seq: 1, receivedAt: 5, conId: 1, field: 'last', price: '189.850', delayed: false });
+    expect(odd.price).toEqual(dec('189.85'));
+    const bad = { type: 'priceTicked', seq: 3, receivedAt: 1, conId: 1, field: 'last', price: 'abc', delayed: false };
+    expect(() => decodeEventText(structuredClone(bad))).toThrow(/priceTicked\.price is not a decimal/);
+    expect(() => decodeEvent(structuredClone(bad))).toThrow(/priceTicked\.price is not a decimal/);
+  });
+
+  it('prints every event type as the Decimal decoding prints it', () => {
+    const events = new EventLog().pushAll(Object.values(SAMPLE_BODIES));
+    for (const ev of events) {
+      const json = JSON.stringify(ev);
+      expect(eventLine(decodeEventText(JSON.parse(json)))).toBe(eventLine(decodeEvent(JSON.parse(json))));
+    }
+  });
+});
+
+describe('replay --events output', () => {
+  it.each(SHIPPED)('is the Decimal path byte for byte on %s', async (file) => {
+    const r = await runEvents(file);
+    expect(r.code).toBe(0);
+    const before = await decimalPath(file);
+    expect(before.error).toBeUndefined();
+    expect(r.out).toBe(before.out);
+    // The text path is the one taken: amounts reach the printer as strings.
+    let texts = 0;
+    for await (const item of readRecording(file, { skipKeyframeStates: true, decimalsAsText: true })) {
+      if (item.kind === 'event' && item.event.type === 'portfolioUpdated' && typeof item.event.marketPrice === 'string') texts++;
+    }
+    expect(texts).toBeGreaterThan(0);
+  });
+
+  it('is the Decimal path with --kind too', async () => {
+    const file = join(root, 'recordings', 'margin-spike.jsonl.gz');
+    const r = await runEvents(file, 'priceTicked,executionReceived');
+    expect(r.out).toContain(' priceTicked ');
+    expect(r.out).toBe((await decimalPath(file, new Set(['priceTicked', 'executionReceived']))).out);
+  });
+
+  it('prints amounts recorded in other spellings as Decimal does, and names a bad amount at its line after the good ones', async () => {
+    const header = {
+      kind: 'header',
+      format: 'tws-risk-recording',
+      schemaVersion: 3,
+      appVersion: 'x',
+      source: 'synthetic',
+      account: null,
+      baseCurrency: null,
+      startedAt: '2026-11-23T14:30:00.000Z',
+      startedAtMs: Date.UTC(2026, 10, 23, 14, 30),
+    };
+    const prices: unknown[] = ['1.50', '-0', '-0.000', '1e-8', 2.5, '0.0000001', '1'.repeat(22), '+3', '.5', '007', '189.85', 'abc', '1'];
+    let prev = GENESIS_HASH;
+    const lines: string[] = [];
+    const seal = (body: object) => {
+      const { text, hash } = sealLine(prev, body, 'tag');
+      lines.push(text);
+      prev = hash;
+    };
+    seal(header);
+    prices.forEach((price, i) =>
+      seal({
+        kind: 'event',
+        event: { type: 'priceTicked', seq: i + 1, receivedAt: header.startedAtMs + i, conId: 7, field: 'last', price, delayed: false },
+      }),
+    );
+    const file = join(dir, 'spellings.jsonl.gz');
+    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`), { mode: 0o600 });
+    const r = await runEvents(file);
+    const before = await decimalPath(file);
+    expect(r.out).toBe(before.out);
+    expect(r.out.split('\n').map((l) => l.split(' price=')[1]?.split(' ')[0])).toEqual([
+      '1.5',
+      '0',
+      '0',
+      '1e-8',
+      '2.5',
+      '1e-7',
+      '1.111111111111111111111e+21',
+      '3',
+      '0.5',
+      '7',
+      '189.85',
+    ]);
+    expect(r.code).toBe(1);
+    expect(before.error?.line).toBe(13);
+    expect(r.err).toBe(`tws-risk replay: ${before.error!.message}`);
+    expect(r.err).toMatch(/spellings\.jsonl\.gz:13: bad event: priceTicked\.price is not a decimal/);
+  });
+});
