@@ -51,6 +51,11 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   alertChanged: [],
 };
 
+/** The decimal fields of an event type, as dotted paths (`contract` for a contract's decimals). */
+export function eventDecimalPaths(type: FeedEventType): readonly string[] {
+  return EVENT_DECIMALS[type];
+}
+
 /** `where` and `field` are joined only for an error: building the path for every field of every event costs. */
 function toDecimal(v: unknown, where: string, field?: string): Decimal {
   if (typeof v !== 'string' && typeof v !== 'number') throw notDecimal(v, where, field);

@@ -1,13 +1,16 @@
-// replay --events carries recorded amounts as their text: its output must be what the Decimal path prints, byte for byte.
+// replay --events prints from an event's bytes or carries its amounts as text: its output must be the Decimal path's, byte for byte.
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventLine, replayEventsCommand } from '../../src/commands/replay-events.js';
-import type { CommandIo } from '../../src/commands/io.js';
+import { bytesPrintAsDecimal, EventBytesPrinter } from '../../src/commands/replay-events-bytes.js';
+import { asciiIo, type CommandIo } from '../../src/commands/io.js';
 import { decodeEvent, decodeEventText, printsAsItself } from '../../src/model/codec.js';
 import { dec } from '../../src/model/money.js';
+import { neutraliseRecorded } from '../../src/model/text.js';
+import { scanEvent, type ScannedEnvelope } from '../../src/streams/recording/event-scan.js';
 import { GENESIS_HASH, sealLine } from '../../src/streams/recording/format.js';
 import { readRecording, RecordingError } from '../../src/streams/recording/reader.js';
 import { EventLog } from '../support/events.js';
@@ -78,6 +81,8 @@ describe('printsAsItself', () => {
         printed = undefined;
       }
       expect(printsAsItself(s), s).toBe(printed === s);
+      const b = Buffer.from(`x${s}y`, 'latin1');
+      expect(bytesPrintAsDecimal(b, 1, b.length - 1), s).toBe(printed === s);
       if (printed === s) accepted++;
     }
     expect(accepted).toBeGreaterThan(1_000);
@@ -117,6 +122,33 @@ describe('replay --events output', () => {
       if (item.kind === 'event' && item.event.type === 'portfolioUpdated' && typeof item.event.marketPrice === 'string') texts++;
     }
     expect(texts).toBeGreaterThan(0);
+  });
+
+  it('writes the same text through a sink that takes bytes, in the same order around the decoded events', async () => {
+    for (const name of ['margin-spike.jsonl.gz', 'flatten-disconnect.jsonl.gz']) {
+      const file = join(root, 'recordings', name);
+      /** The text a sink received, with or without taking bytes, optionally behind the ASCII-only sink. */
+      const run = async (bytes: boolean, ascii: boolean): Promise<{ text: string; byteWrites: number }> => {
+        let text = '';
+        let byteWrites = 0;
+        const io: CommandIo = { out: (l) => (text += `${l}\n`), err: () => {} };
+        if (bytes) {
+          io.outBytes = (b) => {
+            byteWrites++;
+            text += `${Buffer.from(b).toString('latin1')}\n`;
+          };
+        }
+        expect(await replayEventsCommand(file, {}, ascii ? asciiIo(io) : io)).toBe(0);
+        return { text, byteWrites };
+      };
+      const direct = await run(true, false);
+      expect(direct.byteWrites).toBeGreaterThan(0);
+      expect(direct.text).toBe(`${(await decimalPath(file)).out}\n`);
+      // Behind the ASCII-only sink the bytes pass as they are, and the decoded lines are spelled out as before.
+      const ascii = await run(true, true);
+      expect(ascii.byteWrites).toBeGreaterThan(0);
+      expect(ascii.text).toBe((await run(false, true)).text);
+    }
   });
 
   it('is the Decimal path with --kind too', async () => {
@@ -175,5 +207,159 @@ describe('replay --events output', () => {
     expect(before.error?.line).toBe(13);
     expect(r.err).toBe(`tws-risk replay: ${before.error!.message}`);
     expect(r.err).toMatch(/spellings\.jsonl\.gz:13: bad event: priceTicked\.price is not a decimal/);
+  });
+});
+
+/** A seeded generator of small integers. */
+function seeded(seed: number): (n: number) => number {
+  return (n) => {
+    seed = (seed * 1103515245 + 12345) % 2 ** 31;
+    return seed % n;
+  };
+}
+
+describe('EventBytesPrinter', () => {
+  const printer = new EventBytesPrinter();
+  const env: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
+
+  /** The printer's line for an event's JSON text, or undefined when it declines (or the reader would not offer it). */
+  function printed(json: string): string | undefined {
+    const buf = Buffer.from(` ${json} `, 'utf8');
+    if (!scanEvent(buf, 1, buf.length - 1, env) || env.seq < 1) return undefined;
+    if (!printer.print(buf, 1, buf.length - 1, env)) {
+      expect(printer.lines).toBe(0);
+      return undefined;
+    }
+    expect(printer.lines).toBe(1);
+    return printer.take();
+  }
+
+  /** What the reader's decoding path prints for it (neutralised as the reader does), or the error it names. */
+  function decoded(json: string): { line?: string; error?: string } {
+    try {
+      const text = eventLine(neutraliseRecorded(decodeEventText(JSON.parse(json))));
+      // And the Decimal path (what --events printed before) agrees.
+      expect(eventLine(neutraliseRecorded(decodeEvent(JSON.parse(json))))).toBe(text);
+      return { line: text };
+    } catch (e) {
+      return { error: (e as Error).message };
+    }
+  }
+
+  const events = new EventLog().pushAll(Object.values(SAMPLE_BODIES));
+
+  it('prints the common event types from their bytes, as the decoder prints them', () => {
+    const taken = new Set<string>();
+    for (const ev of events) {
+      const json = JSON.stringify(ev);
+      const line = printed(json);
+      if (line === undefined) continue;
+      taken.add(ev.type);
+      expect(line).toBe(decoded(json).line);
+    }
+    for (const t of ['priceTicked', 'portfolioUpdated', 'positionUpdated', 'accountValueUpdated', 'optionComputed', 'executionReceived', 'orderStatusUpdated'])
+      expect(taken).toContain(t);
+    // Left to the decoder: the operator's steps, alerts, open orders (decimals inside the order), lists.
+    for (const t of ['operatorActed', 'alertChanged', 'guardActed', 'openOrderUpdated', 'managedAccountsReceived']) expect(taken).not.toContain(t);
+  });
+
+  it('on 20,000 seeded mutations, prints exactly what the decoder prints or declines, and never takes an event the codec refuses', () => {
+    const VALUES = [
+      '""',
+      '"a b"',
+      '"a=b"',
+      '"x\\"y"',
+      '"é"',
+      '"\\u001b[31m"',
+      '"\u0085"',
+      '"a\\\\b"',
+      '"\u202e"',
+      '"\u007f"',
+      '"ok"',
+      '"-"',
+      'null',
+      'true',
+      'false',
+      '0',
+      '-0',
+      '1e21',
+      '1.5e-7',
+      '0.30000000000000004',
+      '123456789012345678',
+      '0.000001',
+      '0.0000001',
+      '189.85',
+      '1.0',
+      '"1.50"',
+      '"-0"',
+      '"1e3"',
+      '"007"',
+      '"0.0000001"',
+      '"189.85"',
+      '"-12"',
+      '"abc"',
+      '{}',
+      '[]',
+      '[1,"a"]',
+      '{"conId":1,"secType":"OPT","symbol":"X","expiry":"20270115","strike":"1.5","right":"P"}',
+      '{"conId":1,"secType":"OPT","symbol":"X","strike":"1.50","right":"P"}',
+      '{"conId":1,"secType":"OPT","symbol":"X","strike":2,"right":"P"}',
+      '{"conId":1,"secType":"CASH","symbol":"EUR","currency":"USD"}',
+      '{"conId":1,"secType":"CASH","symbol":"EUR","currency":"USD","localSymbol":"EUR.USD"}',
+      '{"conId":1,"secType":"FUT","symbol":"ES","expiry":"202703"}',
+      '{"conId":1,"secType":"FUT","symbol":" ES ","localSymbol":""}',
+      '{"conId":1,"secType":"STK","symbol":"A B"}',
+      '{"conId":1,"secType":"STK"}',
+      '{"conId":1,"symbol":"NOSEC"}',
+      '{"conId":null,"secType":null,"symbol":null}',
+      '{"conId":1,"secType":"STK","symbol":"X","multiplier":"abc"}',
+      '{"conId":1,"secType":"STK","symbol":"X","symbol":"Y"}',
+      '{"conId":1,"secType":"STK","symbol":"X","nested":{"a":1}}',
+      '{"conId":1,"secType":"STK","symbol":"\u00e9"}',
+    ];
+    const KEYS = [
+      'price',
+      'position',
+      'marketPrice',
+      'contract',
+      'value',
+      'conId',
+      'message',
+      'x y',
+      'a=b',
+      '1',
+      '',
+      'typ\\u0065',
+      'price',
+      'delta',
+      '__proto__',
+    ];
+    const rand = seeded(4);
+    let taken = 0;
+    let declined = 0;
+    for (let k = 0; k < 20_000; k++) {
+      const ev = events[rand(events.length)]!;
+      // The event's members as JSON texts, then one value changed, replaced, or a member added or repeated.
+      const members = Object.entries(JSON.parse(JSON.stringify(ev)) as Record<string, unknown>).map(([key, v]) => [JSON.stringify(key), JSON.stringify(v)]);
+      const changes = 1 + rand(3);
+      for (let c = 0; c < changes; c++) {
+        const v = VALUES[rand(VALUES.length)]!;
+        const at = rand(members.length);
+        if (rand(4) === 0) members.splice(at, 0, [`"${KEYS[rand(KEYS.length)]!}"`, v]);
+        else if (!['"type"', '"seq"', '"receivedAt"'].includes(members[at]![0]!)) members[at]![1] = v;
+      }
+      const json = `{${members.map(([key, v]) => `${key}:${v}`).join(rand(8) === 0 ? ' , ' : ',')}}`;
+      const line = printed(json);
+      if (line === undefined) {
+        declined++;
+        continue;
+      }
+      taken++;
+      const want = decoded(json);
+      expect(want.error, json).toBeUndefined();
+      expect(line, json).toBe(want.line);
+    }
+    expect(taken).toBeGreaterThan(2_000);
+    expect(declined).toBeGreaterThan(2_000);
   });
 });

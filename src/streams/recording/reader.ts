@@ -146,6 +146,14 @@ export interface ReadOptions {
    * events are then TextEvents, checked as strictly as FeedEvents.
    */
   readonly decimalsAsText?: boolean;
+  /**
+   * Offered each event line the reader can take on its bytes (scanEvent: JSON, a known type, a plain seq and time),
+   * once its hash and sequence are checked and before anything is yielded for it, with the event's JSON bytes
+   * `buf[start, end)` (valid during the call only) and its envelope. True: the callback took the event (printed or
+   * skipped it), and it is yielded as `seen`; false: it is decoded and yielded as usual, errors included. Events
+   * `decodeTypes` leaves out are never offered. A printer of events then needs no object per event.
+   */
+  readonly takeEvent?: (buf: Buffer, start: number, end: number, envelope: ScannedEnvelope) => boolean;
 }
 
 /** What a path that is not a regular file is, in words. */
@@ -336,7 +344,10 @@ const KEYFRAME_STATE = Buffer.from(',"state":', 'latin1');
 const COPY_HASH_MAX = 64 * 1024;
 
 function startsWithAt(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
-  return end - at >= prefix.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+  if (end - at < prefix.length) return false;
+  // A loop, not Buffer.compare: a native call's checks cost more than these few bytes, twice per line.
+  for (let k = 0; k < prefix.length; k++) if (buf[at + k] !== prefix[k]) return false;
+  return true;
 }
 
 /** End of a run of ASCII digits starting at `at` (at itself when there is none). */
@@ -403,12 +414,7 @@ class ByteChain {
    */
   advance(buf: Buffer, start: number, end: number): boolean {
     const bodyEnd = end - this.tail;
-    if (
-      bodyEnd <= start ||
-      buf[end - 1] !== 0x7d ||
-      buf[end - 2] !== 0x22 ||
-      buf.compare(HASH_FIELD, 0, HASH_FIELD.length, bodyEnd, bodyEnd + HASH_FIELD.length) !== 0
-    ) {
+    if (bodyEnd <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 || !startsWithAt(buf, bodyEnd, end, HASH_FIELD)) {
       return false;
     }
     // The digest as a one-byte-per-character string: a Buffer per line costs an ArrayBuffer allocation each.
@@ -470,6 +476,9 @@ const EVENT_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 
 /** What an event line whose envelope alone was read (scanEvent) stands for. */
 const SEEN_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
+
+/** An event line whose envelope was read (scanEvent), to be offered to `takeEvent`. */
+const OFFERED_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 
 /** The event types to decode at a line (undefined: all of them); the others are yielded as `seen`. */
 function decodeOnly(opts: ReadOptions, lineNo: number): ReadonlySet<string> | undefined {
@@ -540,6 +549,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   /** The envelope of the last event line scanned: one object for the whole read, as each is used before the next. */
   const envelope: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
   const decode = opts.decimalsAsText === true ? decodeEventText : decodeEvent;
+  const take = opts.takeEvent;
 
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
@@ -572,13 +582,13 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
             // is parsed as before.
             const only = decodeOnly(opts, lineNo);
             if (
-              only !== undefined &&
+              (only !== undefined || take !== undefined) &&
               scanEvent(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope) &&
               envelope.seq >= 1 &&
-              !only.has(envelope.type) &&
+              (take !== undefined || !only!.has(envelope.type)) &&
               chain.advance(buf, start, end)
             ) {
-              o = SEEN_LINE;
+              o = only !== undefined && !only.has(envelope.type) ? SEEN_LINE : OFFERED_LINE;
             } else {
               const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
               if (json !== NOT_JSON && chain.advance(buf, start, end)) {
@@ -646,6 +656,13 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         switch (o.kind) {
           case 'event': {
+            if (o === OFFERED_LINE) {
+              const seq = envelope.seq;
+              if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+              // Not taken: parsed (scanEvent vouched that it is JSON) and decoded below like any other event.
+              if (take!(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope)) o = SEEN_LINE;
+              else eventJson = JSON.parse(buf.toString('utf8', start + EVENT_PREFIX.length, end - chain.tailLength));
+            }
             if (o === SEEN_LINE) {
               const seq = envelope.seq;
               if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
