@@ -68,6 +68,9 @@ function sameBytes(buf: Buffer, s: number, e: number, word: Buffer): boolean {
   return true;
 }
 
+/** Contracts whose labels are kept; past it the cache starts over (a book has a few thousand). */
+const MAX_LABELS = 16_384;
+
 /** Whether buf[as, ae) and buf[bs, be) hold the same bytes. */
 function sameRange(buf: Buffer, as: number, ae: number, bs: number, be: number): boolean {
   if (ae - as !== be - bs) return false;
@@ -160,6 +163,8 @@ export class EventBytesPrinter {
   private out: Buffer = Buffer.allocUnsafe(128 * 1024);
   private pos = 0;
   private second = Number.NaN;
+  /** Contract labels by a hash of the contract's bytes (cachedContract). */
+  private readonly labels = new Map<number, { readonly bytes: Buffer; readonly label: Buffer }>();
   private readonly secondText = Buffer.alloc(20);
   /** Lines written since the last `take`. */
   lines = 0;
@@ -257,7 +262,7 @@ export class EventBytesPrinter {
         i += n;
       } else if (b === 0x7b) {
         if (!contract) return false;
-        i = this.contract(buf, i + 1, end);
+        i = this.cachedContract(buf, i, end);
         if (i < 0) return false;
       } else if (b === 0x5b) {
         return false;
@@ -273,6 +278,42 @@ export class EventBytesPrinter {
         i = ne;
       }
     }
+  }
+
+  /**
+   * contract() for the object at `i`, from a cache of the labels of objects with the same bytes (the same bytes give
+   * the same label: contract() reads nothing else), since a book's contracts repeat line after line. An object is
+   * looked up when a first pass finds its end without meeting an escape or a nested value (a flat object of plain
+   * strings, where the first `}` outside a string is its end); any other goes to contract() alone.
+   */
+  private cachedContract(buf: Buffer, at: number, end: number): number {
+    let hash = 0x811c9dc5;
+    let inString = false;
+    let close = -1;
+    for (let k = at + 1; k < end; k++) {
+      const b = buf[k]!;
+      hash = Math.imul(hash ^ b, 0x01000193);
+      if (b === 0x22) inString = !inString;
+      else if (b === 0x5c) break;
+      else if (!inString && (b === 0x7b || b === 0x5b)) break;
+      else if (!inString && b === 0x7d) {
+        close = k;
+        break;
+      }
+    }
+    if (close < 0) return this.contract(buf, at + 1, end);
+    const hit = this.labels.get(hash);
+    if (hit !== undefined && sameBytes(buf, at, close + 1, hit.bytes)) {
+      this.reserve(hit.label.length);
+      this.copy(hit.label, 0, hit.label.length);
+      return close + 1;
+    }
+    const from = this.pos;
+    const next = this.contract(buf, at + 1, end);
+    if (next !== close + 1) return next;
+    if (this.labels.size >= MAX_LABELS) this.labels.clear();
+    this.labels.set(hash, { bytes: Buffer.from(buf.subarray(at, next)), label: Buffer.from(this.out.subarray(from, this.pos)) });
+    return next;
   }
 
   /**

@@ -32,20 +32,23 @@ const dir = mkdtempSync(join(tmpdir(), 'tws-risk-events-text-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** What `replay --events` printed (stdout joined as written, stderr apart) and its exit code. */
-async function runEvents(file: string, kind?: string): Promise<{ code: number; out: string; err: string }> {
+async function runEvents(file: string, kind?: string, window: { from?: string; to?: string } = {}): Promise<{ code: number; out: string; err: string }> {
   const out: string[] = [];
   const err: string[] = [];
   const io: CommandIo = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await replayEventsCommand(file, kind === undefined ? {} : { kind }, io);
+  const code = await replayEventsCommand(file, { ...(kind === undefined ? {} : { kind }), ...window }, io);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 
 /** The same lines from fully decoded events (Decimals, as --events printed them before), up to the first bad line. */
-async function decimalPath(file: string, kinds?: ReadonlySet<string>): Promise<{ out: string; error?: RecordingError }> {
+async function decimalPath(file: string, kinds?: ReadonlySet<string>, fromMs = -Infinity, toMs = Infinity): Promise<{ out: string; error?: RecordingError }> {
   const lines: string[] = [];
   try {
     for await (const item of readRecording(file, { skipKeyframeStates: true })) {
-      if (item.kind === 'event' && (kinds === undefined || kinds.has(item.event.type))) lines.push(eventLine(item.event));
+      if (item.kind !== 'event') continue;
+      // As --to reads: up to the first event after it (recorded times can step back).
+      if (item.event.receivedAt > toMs) break;
+      if (item.event.receivedAt >= fromMs && (kinds === undefined || kinds.has(item.event.type))) lines.push(eventLine(item.event));
     }
   } catch (e) {
     if (e instanceof RecordingError) return { out: lines.join('\n'), error: e };
@@ -149,6 +152,17 @@ describe('replay --events output', () => {
       expect(ascii.byteWrites).toBeGreaterThan(0);
       expect(ascii.text).toBe((await run(false, true)).text);
     }
+  });
+
+  it('is the Decimal path with --from and --to', async () => {
+    const file = join(root, 'recordings', 'margin-spike.jsonl.gz');
+    const day = Date.UTC(2026, 10, 23);
+    const r = await runEvents(file, undefined, { from: '14:33', to: '14:34' });
+    expect(r.out.split('\n').length).toBeGreaterThan(100);
+    expect(r.out).toBe((await decimalPath(file, undefined, day + (14 * 60 + 33) * 60_000, day + (14 * 60 + 34) * 60_000)).out);
+    const k = await runEvents(file, 'portfolioUpdated', { from: '14:40' });
+    expect(k.out).toContain(' portfolioUpdated ');
+    expect(k.out).toBe((await decimalPath(file, new Set(['portfolioUpdated']), day + (14 * 60 + 40) * 60_000)).out);
   });
 
   it('is the Decimal path with --kind too', async () => {
