@@ -154,6 +154,42 @@ describe('replay --events output', () => {
     }
   });
 
+  it('prints control text in a recorded event neutralised, as the decoding path does', async () => {
+    const header = {
+      kind: 'header',
+      format: 'tws-risk-recording',
+      schemaVersion: 3,
+      appVersion: 'x',
+      source: 'synthetic',
+      account: null,
+      baseCurrency: null,
+      startedAt: '2026-11-23T14:30:00.000Z',
+      startedAtMs: Date.UTC(2026, 10, 23, 14, 30),
+    };
+    const messages = ['farm OK', 'red \u001b[31m alert', 'bidi \u202e txt', 'del \u007f here', 'c1 \u0085 here', 'plain=again'];
+    let prev = GENESIS_HASH;
+    const lines: string[] = [];
+    const seal = (body: object) => {
+      const { text, hash } = sealLine(prev, body, 'tag');
+      lines.push(text);
+      prev = hash;
+    };
+    seal(header);
+    messages.forEach((message, i) =>
+      seal({ kind: 'event', event: { type: 'brokerMessage', id: -1, code: 2104, message, class: 'info', seq: i + 1, receivedAt: header.startedAtMs + i } }),
+    );
+    const file = join(dir, 'hostile.jsonl.gz');
+    writeFileSync(file, gzipSync(`${lines.join('\n')}\n`), { mode: 0o600 });
+    const r = await runEvents(file);
+    expect(r.code).toBe(0);
+    expect(r.out).toBe((await decimalPath(file)).out);
+    expect(r.out.split('\n')).toHaveLength(messages.length);
+    // eslint-disable-next-line no-control-regex
+    expect(r.out).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/);
+    expect(r.out).toContain('message="farm OK"');
+    expect(r.out).toContain('message="plain=again"');
+  });
+
   it('is the Decimal path with --from and --to', async () => {
     const file = join(root, 'recordings', 'margin-spike.jsonl.gz');
     const day = Date.UTC(2026, 10, 23);
