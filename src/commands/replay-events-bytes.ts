@@ -188,8 +188,10 @@ export class EventBytesPrinter {
   print(buf: Buffer, start: number, end: number, env: ScannedEnvelope): boolean {
     const info = TYPES.get(env.type);
     if (info === undefined) return false;
-    // A line is at most its event's bytes plus its time, seq and type, but for numbers String() writes longer.
-    this.reserve(end - start + 64);
+    // Room for the line: its fields take no more bytes than they did in the event, and its time, seq and type fewer
+    // than the envelope's members there, with room to spare; what can be longer (a number String() writes, a label)
+    // reserves its own.
+    this.reserve(end - start + 128);
     const lineStart = this.pos;
     if (this.lines > 0) this.out[this.pos++] = 0x0a;
     this.time(env.receivedAt);
