@@ -661,7 +661,10 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
               if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
               // Not taken: parsed (scanEvent vouched that it is JSON) and decoded below like any other event.
               if (take!(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope)) o = SEEN_LINE;
-              else eventJson = JSON.parse(buf.toString('utf8', start + EVENT_PREFIX.length, end - chain.tailLength));
+              else {
+                eventJson = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
+                if (eventJson === NOT_JSON) fail('malformed', 'line is not valid JSON');
+              }
             }
             if (o === SEEN_LINE) {
               const seq = envelope.seq;
