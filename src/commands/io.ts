@@ -9,7 +9,15 @@ export interface CommandIo {
    * (a script reads whole lines; `less -S` and `cut` can still narrow them).
    */
   readonly columns?: number;
+  /**
+   * Optional: `out` for text already made of printable ASCII and newlines (nothing to neutralise), as bytes valid
+   * during the call. A command printing much (`replay --events`) then skips making a string to write; a sink without
+   * it (tests, masking) gets the same text through `out`.
+   */
+  outBytes?(bytes: Uint8Array): void;
 }
+
+const NEWLINE = Buffer.from('\n', 'latin1');
 
 /**
  * The text commands' last line of defence: text from TWS and recordings is neutralised where it enters, and a
@@ -17,6 +25,8 @@ export interface CommandIo {
  */
 export const processIo: CommandIo = {
   out: (line) => process.stdout.write(`${terminalSafe(line)}\n`),
+  // A copy: the caller reuses its buffer, and a pipe's write may complete later on some platforms.
+  outBytes: (bytes) => process.stdout.write(Buffer.concat([bytes, NEWLINE])),
   err: (line) => process.stderr.write(`${terminalSafe(line)}\n`),
   get columns() {
     return process.stdout.isTTY === true ? process.stdout.columns : undefined;
@@ -30,7 +40,9 @@ export function maskingIo(io: CommandIo): CommandIo {
 
 /** The same sink for a terminal that shows ASCII only (theme.ts `asciiOnly`): glyphs spelled out ("..." for "…"). */
 export function asciiIo(io: CommandIo): CommandIo {
-  return { out: (line) => io.out(toAscii(line, false)), err: (line) => io.err(toAscii(line, false)), ...columnsOf(io) };
+  // Printable ASCII bytes need no spelling out: passed on as they are.
+  const bytes = io.outBytes === undefined ? {} : { outBytes: (b: Uint8Array) => io.outBytes!(b) };
+  return { out: (line) => io.out(toAscii(line, false)), err: (line) => io.err(toAscii(line, false)), ...bytes, ...columnsOf(io) };
 }
 
 function columnsOf(io: CommandIo): { readonly columns?: number } {

@@ -1,10 +1,13 @@
 // `tws-risk replay FILE --events`: a recording as one text line per event, for grep and review scripts.
+import type { TextEvent } from '../model/codec.js';
 import { contractLabel, type Contract } from '../model/contract.js';
 import { STREAM_OF, type FeedEvent, type FeedEventType } from '../model/events.js';
 import { Decimal } from '../model/money.js';
 import { readRecording, RecordingError } from '../streams/recording/reader.js';
+import type { ScannedEnvelope } from '../streams/recording/event-scan.js';
 import { parseAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
+import { EventBytesPrinter, isoOf } from './replay-events-bytes.js';
 
 export interface EventsFlags {
   readonly kind?: string;
@@ -23,24 +26,8 @@ function value(v: unknown): string {
   return JSON.stringify(v);
 }
 
-/** The ISO text of the last whole second seen: events come many to a second, and a Date per event showed in profiles. */
-let isoSecond = Number.NaN;
-let isoPrefix = '';
-
-/** `new Date(ms).toISOString()`, from the cached second when ms is a plain non-negative integer. */
-function isoOf(ms: number): string {
-  if (!Number.isSafeInteger(ms) || ms < 0) return new Date(ms).toISOString();
-  const sec = Math.floor(ms / 1000);
-  if (sec !== isoSecond) {
-    isoPrefix = new Date(sec * 1000).toISOString().slice(0, 20);
-    isoSecond = sec;
-  }
-  const frac = ms - sec * 1000;
-  return `${isoPrefix}${frac < 10 ? '00' : frac < 100 ? '0' : ''}${frac}Z`;
-}
-
 /** `2026-11-23T14:30:00.040Z #12 priceTicked conId=265598 field=last price=189.85 delayed=false` */
-export function eventLine(ev: FeedEvent): string {
+export function eventLine(ev: FeedEvent | TextEvent): string {
   let line = '';
   let seq: unknown;
   let at = 0;
@@ -73,16 +60,36 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
       return EXIT.usage;
     }
   }
+  // Lines printed from their bytes collect in the printer; a decoded event's line goes after them in the batch.
+  const printer = new EventBytesPrinter();
   let batch: string[] = [];
+  let lines = 0;
+  // Printed lines are printable ASCII: a sink that takes bytes gets them without a string (or its encoding) between.
+  const cut = (): void => {
+    if (printer.lines === 0) return;
+    if (io.outBytes !== undefined && batch.length === 0) io.outBytes(printer.takeBytes());
+    else batch.push(printer.take());
+  };
   const flush = (): void => {
+    cut();
     if (batch.length > 0) io.out(batch.join('\n'));
     batch = [];
+    lines = 0;
+  };
+  let fromMs: number | undefined;
+  let toMs: number | undefined;
+  /** An event the reader offers on its bytes: skipped outside --from/--to (the reader yields it as seen), else printed. */
+  const takeEvent = (buf: Buffer, start: number, end: number, env: ScannedEnvelope): boolean => {
+    if ((toMs !== undefined && env.receivedAt > toMs) || (fromMs !== undefined && env.receivedAt < fromMs)) return true;
+    if (!printer.print(buf, start, end, env)) return false;
+    if (++lines >= BATCH_LINES) flush();
+    return true;
   };
   try {
-    let fromMs: number | undefined;
-    let toMs: number | undefined;
-    // With --kind, the other events are only sequence-checked and timed, never decoded.
-    const it = readRecording(file, { skipKeyframeStates: true, ...(kinds ? { decodeTypes: kinds } : {}) });
+    // With --kind, the other events are only sequence-checked and timed, never decoded. The decoded ones are only
+    // printed: their amounts stay the text they were recorded as (when Decimal would print that same text), which
+    // saves building a Decimal and formatting it again for every amount of every line.
+    const it = readRecording(file, { skipKeyframeStates: true, decimalsAsText: true, takeEvent, ...(kinds ? { decodeTypes: kinds } : {}) });
     for (;;) {
       const r = await it.next();
       if (r.done) {
@@ -116,8 +123,9 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
       if (toMs !== undefined && ev.receivedAt > toMs) break;
       if (fromMs !== undefined && ev.receivedAt < fromMs) continue;
       if (kinds && !kinds.has(ev.type as FeedEventType)) continue;
+      cut();
       batch.push(eventLine(ev));
-      if (batch.length >= BATCH_LINES) flush();
+      if (++lines >= BATCH_LINES) flush();
     }
     flush();
     return EXIT.ok;

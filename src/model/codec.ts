@@ -51,6 +51,11 @@ const EVENT_DECIMALS: { readonly [T in FeedEventType]: readonly string[] } = {
   alertChanged: [],
 };
 
+/** The decimal fields of an event type, as dotted paths (`contract` for a contract's decimals). */
+export function eventDecimalPaths(type: FeedEventType): readonly string[] {
+  return EVENT_DECIMALS[type];
+}
+
 /** `where` and `field` are joined only for an error: building the path for every field of every event costs. */
 function toDecimal(v: unknown, where: string, field?: string): Decimal {
   if (typeof v !== 'string' && typeof v !== 'number') throw notDecimal(v, where, field);
@@ -65,8 +70,54 @@ function notDecimal(v: unknown, where: string, field: string | undefined): Codec
   return new CodecError(`${field === undefined ? where : `${where}.${field}`} is not a decimal (got ${JSON.stringify(v)})`);
 }
 
-/** Replaces decimal strings with Decimal at `path` inside `obj` (mutates the freshly parsed JSON object). */
-function reviveAt(obj: Obj, path: string, where: string): void {
+/**
+ * True when `text` is a decimal that Decimal prints back as the same text (`dec(text).toString() === text`): an
+ * optional minus, an integer part without leading zeros, and a fraction, if any, that does not end in 0; not -0 (it
+ * prints as 0), and within the exponents decimal.js prints without an exponent (toExpNeg -7, toExpPos 21). A
+ * command that only prints a recorded amount can then carry its text instead of building a Decimal to print it.
+ */
+export function printsAsItself(text: string): boolean {
+  const n = text.length;
+  let i = text.charCodeAt(0) === 45 ? 1 : 0;
+  if (i >= n) return false;
+  const c = text.charCodeAt(i);
+  if (c === 48) {
+    if (++i === n) return n === 1;
+    if (text.charCodeAt(i) !== 46) return false;
+    const zerosFrom = ++i;
+    while (i < n && text.charCodeAt(i) === 48) i++;
+    // 0.000000x has its first digit at 10^-7: decimal.js writes it with an exponent.
+    if (i - zerosFrom > 5) return false;
+  } else {
+    const from = i;
+    while (i < n && isDigit(text.charCodeAt(i))) i++;
+    // 22 integer digits put the first at 10^21: written with an exponent.
+    if (i === from || i - from > 21) return false;
+    if (i === n) return true;
+    if (text.charCodeAt(i++) !== 46) return false;
+  }
+  const fraction = i;
+  for (; i < n; i++) if (!isDigit(text.charCodeAt(i))) return false;
+  return n > fraction && text.charCodeAt(n - 1) !== 48;
+}
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/**
+ * A decimal field's value: a Decimal, or with `asText` the recorded text itself when Decimal would print it so
+ * (anything else, a number or `1.50`, still becomes a Decimal, and a bad one fails as it always did).
+ */
+function decimalOrText(v: unknown, asText: boolean, where: string, field: string): Decimal | string {
+  return asText && typeof v === 'string' && printsAsItself(v) ? v : toDecimal(v, where, field);
+}
+
+/**
+ * Replaces decimal strings with Decimal at `path` inside `obj` (mutates the freshly parsed JSON object); with
+ * `asText`, keeps those that print as themselves (decimalOrText).
+ */
+function reviveAt(obj: Obj, path: string, where: string, asText = false): void {
   const dot = path.indexOf('.');
   if (dot < 0) {
     if (path === 'contract') {
@@ -75,27 +126,27 @@ function reviveAt(obj: Obj, path: string, where: string): void {
       if (typeof c !== 'object' || c === null) throw new CodecError(`${where}.contract is not an object`);
       for (let i = 0; i < CONTRACT_DECIMALS.length; i++) {
         const v = (c as Obj)[CONTRACT_DECIMALS[i]!];
-        if (v !== undefined && v !== null) (c as Obj)[CONTRACT_DECIMALS[i]!] = toDecimal(v, where, CONTRACT_PATHS[i]);
+        if (v !== undefined && v !== null) (c as Obj)[CONTRACT_DECIMALS[i]!] = decimalOrText(v, asText, where, CONTRACT_PATHS[i]!);
       }
       return;
     }
     if (path === '*') {
-      for (const k of Object.keys(obj)) reviveAt(obj, k, where);
+      for (const k of Object.keys(obj)) reviveAt(obj, k, where, asText);
       return;
     }
     const v = obj[path];
-    if (v !== undefined && v !== null) obj[path] = toDecimal(v, where, path);
+    if (v !== undefined && v !== null) obj[path] = decimalOrText(v, asText, where, path);
     return;
   }
   const head = path.slice(0, dot);
   const child = obj[head];
   if (child === undefined || child === null) return;
   if (typeof child !== 'object') throw new CodecError(`${where}.${head} is not an object`);
-  reviveAt(child as Obj, path.slice(dot + 1), `${where}.${head}`);
+  reviveAt(child as Obj, path.slice(dot + 1), `${where}.${head}`, asText);
 }
 
-function revive(obj: Obj, paths: readonly string[], where: string): void {
-  for (const p of paths) reviveAt(obj, p, where);
+function revive(obj: Obj, paths: readonly string[], where: string, asText = false): void {
+  for (const p of paths) reviveAt(obj, p, where, asText);
 }
 
 const TYPE_NAMES = new Map<string, string>(Object.keys(STREAM_OF).map((t) => [t, t]));
@@ -120,6 +171,27 @@ export function envelopeProblem(raw: unknown): string | undefined {
  * (model/operator.ts) instead of checked.
  */
 export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
+  return decodeInto(raw, legacy, false) as unknown as FeedEvent;
+}
+
+/**
+ * An event to be printed, not computed with (`replay --events`): checked exactly as `decodeEvent` checks it, but a
+ * decimal field whose recorded text is how Decimal prints it stays that text, so a line costs no Decimal to build
+ * and none to format. Any other decimal (a number, `1.50`, `-0`, an exponent) is a Decimal as in decodeEvent.
+ */
+export function decodeEventText(raw: unknown, legacy = false): TextEvent {
+  return decodeInto(raw, legacy, true) as unknown as TextEvent;
+}
+
+/** An event from `decodeEventText`: its envelope, and fields whose decimals are Decimals or their own text. */
+export interface TextEvent {
+  readonly type: FeedEventType;
+  readonly seq: number;
+  readonly receivedAt: number;
+  readonly [field: string]: unknown;
+}
+
+function decodeInto(raw: unknown, legacy: boolean, asText: boolean): Obj {
   const problem = envelopeProblem(raw);
   if (problem) throw new CodecError(problem);
   const o = raw as Obj;
@@ -127,7 +199,7 @@ export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
   // keyed lookup in the reducer compares by its characters instead of by reference.
   const type = TYPE_NAMES.get(o.type as string)!;
   o.type = type;
-  revive(o, EVENT_DECIMALS[type as FeedEventType], type);
+  revive(o, EVENT_DECIMALS[type as FeedEventType], type, asText);
   if (type === 'operatorActed') {
     if (legacy) {
       const up = upgradeOperatorV1(o.action, o.detail);
@@ -138,7 +210,7 @@ export function decodeEvent(raw: unknown, legacy = false): FeedEvent {
       if (problem) throw new CodecError(problem);
     }
   }
-  return o as unknown as FeedEvent;
+  return o;
 }
 
 /** JSON text of an event (Decimal serialises itself as a string through toJSON). */

@@ -4,7 +4,7 @@ import { createHash, hash } from 'node:crypto';
 import { constants as fsc, type Stats } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
 import { constants as zc, createGunzip } from 'node:zlib';
-import { CodecError, decodeEvent, decodeState, envelopeProblem } from '../../model/codec.js';
+import { CodecError, decodeEvent, decodeEventText, decodeState, envelopeProblem, type TextEvent } from '../../model/codec.js';
 import { neutraliseRecorded } from '../../model/text.js';
 import { scanEvent, type ScannedEnvelope } from './event-scan.js';
 import type { FeedEvent } from '../../model/events.js';
@@ -93,9 +93,10 @@ export class RecordingError extends Error {
   }
 }
 
-export type RecordingItem =
+/** `E`: the decoded events' type, FeedEvent, or TextEvent for a reader with `decimalsAsText`. */
+export type RecordingItem<E = FeedEvent> =
   | { readonly kind: 'header'; readonly line: 1; readonly header: RecordingHeader }
-  | { readonly kind: 'event'; readonly line: number; readonly event: FeedEvent }
+  | { readonly kind: 'event'; readonly line: number; readonly event: E }
   | { readonly kind: 'keyframe'; readonly line: number; readonly seq: number; readonly at: number; readonly state: PortfolioState }
   /** An event of a type the caller did not ask to decode (`decodeTypes`): hash- and sequence-checked, not decoded. */
   | { readonly kind: 'seen'; readonly line: number; readonly type: string; readonly seq: number; readonly at: number };
@@ -140,6 +141,19 @@ export interface ReadOptions {
    * byte offset, line number and the hash of the line before it. Everything from there on is still verified.
    */
   readonly from?: { readonly header: RecordingHeader; readonly entry: IndexEntry };
+  /**
+   * Decode events for printing only (`decodeEventText`): decimals that print as their recorded text stay text. The
+   * events are then TextEvents, checked as strictly as FeedEvents.
+   */
+  readonly decimalsAsText?: boolean;
+  /**
+   * Offered each event line the reader can take on its bytes (scanEvent: JSON, a known type, a plain seq and time),
+   * once its hash and sequence are checked and before anything is yielded for it, with the event's JSON bytes
+   * `buf[start, end)` (valid during the call only) and its envelope. True: the callback took the event (printed or
+   * skipped it), and it is yielded as `seen`; false: it is decoded and yielded as usual, errors included. Events
+   * `decodeTypes` leaves out are never offered. A printer of events then needs no object per event.
+   */
+  readonly takeEvent?: (buf: Buffer, start: number, end: number, envelope: ScannedEnvelope) => boolean;
 }
 
 /** What a path that is not a regular file is, in words. */
@@ -330,7 +344,10 @@ const KEYFRAME_STATE = Buffer.from(',"state":', 'latin1');
 const COPY_HASH_MAX = 64 * 1024;
 
 function startsWithAt(buf: Buffer, at: number, end: number, prefix: Buffer): boolean {
-  return end - at >= prefix.length && buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0;
+  if (end - at < prefix.length) return false;
+  // A loop, not Buffer.compare: a native call's checks cost more than these few bytes, twice per line.
+  for (let k = 0; k < prefix.length; k++) if (buf[at + k] !== prefix[k]) return false;
+  return true;
 }
 
 /** End of a run of ASCII digits starting at `at` (at itself when there is none). */
@@ -397,12 +414,7 @@ class ByteChain {
    */
   advance(buf: Buffer, start: number, end: number): boolean {
     const bodyEnd = end - this.tail;
-    if (
-      bodyEnd <= start ||
-      buf[end - 1] !== 0x7d ||
-      buf[end - 2] !== 0x22 ||
-      buf.compare(HASH_FIELD, 0, HASH_FIELD.length, bodyEnd, bodyEnd + HASH_FIELD.length) !== 0
-    ) {
+    if (bodyEnd <= start || buf[end - 1] !== 0x7d || buf[end - 2] !== 0x22 || !startsWithAt(buf, bodyEnd, end, HASH_FIELD)) {
       return false;
     }
     // The digest as a one-byte-per-character string: a Buffer per line costs an ArrayBuffer allocation each.
@@ -465,6 +477,9 @@ const EVENT_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 /** What an event line whose envelope alone was read (scanEvent) stands for. */
 const SEEN_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
 
+/** An event line whose envelope was read (scanEvent), to be offered to `takeEvent`. */
+const OFFERED_LINE: Record<string, unknown> = Object.freeze({ kind: 'event' });
+
 /** The event types to decode at a line (undefined: all of them); the others are yielded as `seen`. */
 function decodeOnly(opts: ReadOptions, lineNo: number): ReadonlySet<string> | undefined {
   if (opts.decodeFromLine === undefined) return opts.decodeTypes;
@@ -515,7 +530,9 @@ function checkHeader(file: string, o: Record<string, unknown>): RecordingHeader 
  * Reads a recording as a stream of events and keyframes. Throws RecordingError at the first bad line, after
  * yielding every good line before it. Returns the summary when the whole file was read.
  */
-export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem, ReadSummary> {
+export function readRecording(file: string, opts: ReadOptions & { readonly decimalsAsText: true }): AsyncGenerator<RecordingItem<TextEvent>, ReadSummary>;
+export function readRecording(file: string, opts?: ReadOptions & { readonly decimalsAsText?: false }): AsyncGenerator<RecordingItem, ReadSummary>;
+export async function* readRecording(file: string, opts: ReadOptions = {}): AsyncGenerator<RecordingItem<FeedEvent | TextEvent>, ReadSummary> {
   let lineNo = opts.from ? opts.from.entry.line - 1 : 0;
   const chain = new ByteChain(opts.from ? opts.from.entry.prevHash : GENESIS_HASH, hashFormOf(opts.from ? opts.from.header.schemaVersion : 1));
   let header: RecordingHeader | undefined = opts.from?.header;
@@ -531,6 +548,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let lastAt = 0;
   /** The envelope of the last event line scanned: one object for the whole read, as each is used before the next. */
   const envelope: ScannedEnvelope = { type: '', seq: 0, receivedAt: 0 };
+  const decode = opts.decimalsAsText === true ? decodeEventText : decodeEvent;
+  const take = opts.takeEvent;
 
   const fail = (problem: RecordingProblem, detail: string): never => {
     throw new RecordingError(file, lineNo, problem, detail);
@@ -563,13 +582,13 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
             // is parsed as before.
             const only = decodeOnly(opts, lineNo);
             if (
-              only !== undefined &&
+              (only !== undefined || take !== undefined) &&
               scanEvent(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope) &&
               envelope.seq >= 1 &&
-              !only.has(envelope.type) &&
+              (take !== undefined || !only!.has(envelope.type)) &&
               chain.advance(buf, start, end)
             ) {
-              o = SEEN_LINE;
+              o = only !== undefined && !only.has(envelope.type) ? SEEN_LINE : OFFERED_LINE;
             } else {
               const json = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
               if (json !== NOT_JSON && chain.advance(buf, start, end)) {
@@ -637,6 +656,16 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
         }
         switch (o.kind) {
           case 'event': {
+            if (o === OFFERED_LINE) {
+              const seq = envelope.seq;
+              if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
+              // Not taken: parsed (scanEvent vouched that it is JSON) and decoded below like any other event.
+              if (take!(buf, start + EVENT_PREFIX.length, end - chain.tailLength, envelope)) o = SEEN_LINE;
+              else {
+                eventJson = parseJson(buf, start + EVENT_PREFIX.length, end - chain.tailLength);
+                if (eventJson === NOT_JSON) fail('malformed', 'line is not valid JSON');
+              }
+            }
             if (o === SEEN_LINE) {
               const seq = envelope.seq;
               if (lastSeq !== 0 && seq !== lastSeq + 1) fail('sequence', `sequence gap: expected seq ${lastSeq + 1}, found ${seq}`);
@@ -667,9 +696,9 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
               yield { kind: 'seen', line: lineNo, type: raw.type, seq, at: lastAt };
               break;
             }
-            let ev: FeedEvent;
+            let ev: FeedEvent | TextEvent;
             try {
-              ev = decodeEvent(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
+              ev = decode(eventJson, header?.schemaVersion === LEGACY_SCHEMA_VERSION);
             } catch (e) {
               if (e instanceof CodecError) fail('malformed', `bad event: ${e.message}`);
               throw e;
