@@ -206,11 +206,23 @@ function exposedCurrencies(grid: StressGrid): string[] {
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Risk-off shocks by base currency, currencies and drivers: every confirmation lists the subjects again, and building
+ * the whole built-in family to pick one scenario out of it was a tenth of a confirmed pass's search time.
+ */
+const crashes = new Map<string, ScenarioShocks | undefined>();
+
 /** The built-in Risk-off crash for this book (risk-model.md §4.2 family (c)), if it moves anything. */
 function combinedCrash(grid: StressGrid, drivers: readonly string[], currencies: readonly string[]): ScenarioShocks | undefined {
   const { book } = grid;
-  const list = builtinScenarios(book.baseCurrency, [...book.currencies, ...currencies], drivers as never);
+  const all = [...book.currencies, ...currencies];
+  const key = `${book.baseCurrency}|${all.join(',')}|${drivers.join(',')}`;
+  if (crashes.has(key)) return crashes.get(key);
+  const list = builtinScenarios(book.baseCurrency, all, drivers as never);
   const riskOff = list.filter((s) => s.family === 'crash' && s.label.startsWith('Risk-off'));
+  // A long-lived guard following many books keeps a bounded table.
+  if (crashes.size >= 64) crashes.clear();
+  crashes.set(key, riskOff[0]?.shocks);
   return riskOff[0]?.shocks;
 }
 
