@@ -5,7 +5,7 @@ import type { PortfolioState } from '../model/state.js';
 import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
 import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
-import { calibrate, stressedRequirement, type Calibration } from './margin.js';
+import { calibrate, stressedRequirement, stressedRequirementCents, type Calibration, type SegmentEstimate } from './margin.js';
 import { centsOf, decimalOfCents } from './cents.js';
 import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
@@ -165,8 +165,8 @@ export function stressReportFromGrid(
     const { byCurrency, byClass, total, noLoanPnl } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);
-    const maintMargin = stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2);
-    const initMargin = stressedRequirement(calibration.init, acc.init).toDecimalPlaces(2);
+    const maintMargin = requirementOf(calibration.maint, acc.maint);
+    const initMargin = requirementOf(calibration.init, acc.init);
     const excessLiquidity = equityWithLoanValue.sub(maintMargin);
     const result: ScenarioResult = {
       id: sc.id,
@@ -226,6 +226,12 @@ export function stressReportFromGrid(
     positions: book.positions.length,
     notes,
   };
+}
+
+/** A stressed requirement to the cent: in whole cents where float64 decides the cent, else in Decimal (the same figure). */
+function requirementOf(parts: Calibration['maint'], est: SegmentEstimate): Decimal {
+  const cents = stressedRequirementCents(parts, est);
+  return Number.isNaN(cents) ? stressedRequirement(parts, est).toDecimalPlaces(2) : decimalOfCents(cents);
 }
 
 /** One scenario's P&L matrix (currency × class, float64) as the report's Decimal figures. */
