@@ -51,6 +51,41 @@ describe('createStressRunner', () => {
     expect(m.subjects.find((s) => s.key === 'crash')?.curve).toEqual([]);
   });
 
+  it("computes a subject's curve when it is read, once, from the book of its own pass", () => {
+    const run = createStressRunner();
+    const m = model(run(state, state.lastEventAt));
+    const charted = m.subjects.filter((s) => s.charted);
+    expect(charted.map((s) => s.key)).toEqual(m.subjects.filter((s) => s.kind !== 'crash').map((s) => s.key));
+    expect(run.stats.curves).toBe(0);
+    const stk = m.subjects.find((s) => s.key === 'px:STK')!;
+    const fresh = model(createStressRunner()(state, state.lastEventAt)).subjects.find((s) => s.key === 'px:STK')!.curve;
+    expect(stk.curve).toEqual(fresh);
+    expect(stk.curve).toBe(stk.curve);
+    expect(run.stats.curves).toBe(1);
+    // The next drawn pass drops the unread curves of this one (no pane draws it any more).
+    const moved = bookState({ prices: { aapl: '240', msft: '390' } });
+    model(run(moved, moved.lastEventAt));
+    expect(run.stats.curves).toBe(1);
+  });
+
+  it('computes the unread curves of the last drawn pass, on its own book, before a pass no pane draws moves the book', () => {
+    // Frozen panes draw the last drawn pass, and may chart any of its subjects later: its curves are those of its book.
+    const run = createStressRunner();
+    const drawn = model(run(state, state.lastEventAt));
+    const moved = bookState({ prices: { aapl: '240', msft: '390' } });
+    model(run(moved, moved.lastEventAt, false));
+    const charted = drawn.subjects.filter((s) => s.charted);
+    expect(run.stats.curves).toBe(charted.length);
+    const fresh = model(createStressRunner()(state, state.lastEventAt));
+    const movedCurves = model(createStressRunner()(moved, moved.lastEventAt));
+    for (const s of charted) {
+      const own = fresh.subjects.find((x) => x.key === s.key)!.curve;
+      expect(s.curve, s.key).toEqual(own);
+      if (s.key === 'px:STK') expect(s.curve).not.toEqual(movedCurves.subjects.find((x) => x.key === s.key)!.curve);
+    }
+    expect(run.stats.curves).toBe(charted.length);
+  });
+
   it('updates incrementally to the same numbers as a fresh build', () => {
     const run = createStressRunner();
     run(state, state.lastEventAt);
