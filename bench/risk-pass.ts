@@ -107,6 +107,7 @@ try {
         searches: reused.stats.searches,
         confirmed: reused.stats.confirmed,
         subjectsSearched: reused.stats.subjectsSearched,
+        subjectsWalked: reused.stats.subjectsWalked,
         unchanged: reused.stats.unchanged,
         anchorSearches: anchor.stats.searches,
       },

@@ -130,6 +130,8 @@ export interface StressRunnerStats {
   confirmed: number;
   /** Subjects searched again alone on the other passes between full searches (their probes disagreed). */
   subjectsSearched: number;
+  /** Subjects whose sign change moved a little and was followed along the ladder instead (refreshDistances). */
+  subjectsWalked: number;
   /** Passes on a grid unchanged since the last search, which reused it as it is. */
   unchanged: number;
   /** Subjects' P&L curves computed (each when first read, StressSubject.curve). */
@@ -162,7 +164,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   /** The valued book the names were last checked on (see the check below). */
   let namesChecked: readonly unknown[] | undefined;
   let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
-  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, unchanged: 0, curves: 0 };
+  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, subjectsWalked: 0, unchanged: 0, curves: 0 };
   const maxAge = opts.searchMaxAgeMs ?? 10_000;
   /*
    * The search is most of a pass (dozens of ladder columns and bisections per class, currency and name), and its
@@ -183,8 +185,9 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     const fresh =
       prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names]) : undefined;
     if (prev && fresh) {
-      if (fresh.searched === 0) stats.confirmed++;
-      else stats.subjectsSearched += fresh.searched;
+      if (fresh.searched === 0 && fresh.walked === 0) stats.confirmed++;
+      stats.subjectsSearched += fresh.searched;
+      stats.subjectsWalked += fresh.walked;
       const n = prev.liquidation.length;
       // Still told as of the last full search: the kept distances are that search's, confirmed since.
       const found = { liquidation: fresh.distances.slice(0, n), names: fresh.distances.slice(n), asOf: prev.asOf };

@@ -191,6 +191,22 @@ describe('the liquidation search', () => {
     });
   });
 
+  it('follows a distance that moved by more than its tolerance along the ladder, to what a fresh search finds', () => {
+    // 228.50 → 230 and → 227: every distance's bracket moves, no probe short of it breaches.
+    for (const price of ['230', '227']) {
+      const run = createStressRunner();
+      report(run(calm, t));
+      const moved = thin(price);
+      const kept = report(run(moved, t + 1000));
+      expect(run.stats).toMatchObject({ searches: 1, confirmed: 0, subjectsSearched: 0 });
+      expect(run.stats.subjectsWalked).toBeGreaterThan(0);
+      const fresh = report(createStressRunner()(moved, t + 1000));
+      expect(distanceOf(kept, 'px:STK')).not.toEqual(distanceOf(report(createStressRunner()(calm, t)), 'px:STK'));
+      expect(kept.liquidationDistance).toEqual(fresh.liquidationDistance);
+      expect(kept.nameDistance).toEqual(fresh.nameDistance);
+    }
+  });
+
   it('searches again at most searchMaxAgeMs after the last search while the book keeps moving', () => {
     const run = createStressRunner({ searchMaxAgeMs: 10_000 });
     for (let s = 0; s <= 12; s++) report(run(thin(s % 2 === 0 ? '228.50' : '228.51'), t + s * 1000));
