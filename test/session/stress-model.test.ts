@@ -86,6 +86,34 @@ describe('createStressRunner', () => {
     expect(run.stats.curves).toBe(charted.length);
   });
 
+  it('selects the scenarios the one selector gives for each state, as marks move and a contract in a new currency comes and goes', () => {
+    // One log, so the account rows stay the same object while only positions change (the runner's cheap path).
+    const log = new EventLog(NOW - 60_000);
+    log.pushAll([
+      av('NetLiquidation', '100000'),
+      av('EquityWithLoanValue', '100000'),
+      av('CashBalance', '50000', 'USD'),
+      holding(stock(1, 'AAPL', 'USD'), '100', '200'),
+      holding(stock(2, 'MSFT', 'USD'), '100', '300'),
+    ]);
+    const states = [reduceAll(log.events)];
+    const next = (body: Parameters<typeof log.push>[0]) => states.push(reduce(states[states.length - 1]!, log.push(body)));
+    next(holding(stock(1, 'AAPL', 'USD'), '100', '201'));
+    next(holding(stock(5, 'BP', 'GBP'), '100', '5'));
+    next(holding(stock(1, 'AAPL', 'USD'), '100', '202'));
+    next(holding(stock(5, 'BP', 'GBP'), '0', '5'));
+    expect(states.every((x) => x.accountValues === states[0]!.accountValues)).toBe(true);
+    const run = createStressRunner();
+    const seen = states.map((x) => {
+      const labels = model(run(x, NOW)).scenarios.map((sc) => sc.label);
+      expect(labels).toEqual(bookScenarios(x).map((sc) => sc.label));
+      return labels;
+    });
+    expect(seen[1]!.some((l) => l.includes('GBP'))).toBe(false);
+    expect(seen[2]!.some((l) => l.includes('GBP'))).toBe(true);
+    expect(seen[4]!.some((l) => l.includes('GBP'))).toBe(false);
+  });
+
   it('updates incrementally to the same numbers as a fresh build', () => {
     const run = createStressRunner();
     run(state, state.lastEventAt);
