@@ -42,9 +42,37 @@ export function centsOf(x: number): number {
  * times as long), above that the division is done in Decimal.
  */
 export function decimalOfCents(cents: number): Decimal {
-  if (cents === 0) return new Decimal(0);
-  const a = cents < 0 ? -cents : cents;
-  if (!(a < 1e15)) return new Decimal(cents).div(100);
-  const r = a % 100;
-  return decimalFromString(`${cents < 0 ? '-' : ''}${(a - r) / 100}.${r < 10 ? '0' : ''}${r}`);
+  return decimalOfUnits(cents, 100);
+}
+
+/** A whole number of millionths as a Decimal, exactly (a Cushion, six places). */
+export function decimalOfMicros(micros: number): Decimal {
+  return decimalOfUnits(micros, 1e6);
+}
+
+function decimalOfUnits(n: number, per: 100 | 1e6): Decimal {
+  if (n === 0) return new Decimal(0);
+  const a = n < 0 ? -n : n;
+  if (!(a < 1e15)) return new Decimal(n).div(per);
+  const r = a % per;
+  const digits = String(r).padStart(per === 100 ? 2 : 6, '0');
+  return decimalFromString(`${n < 0 ? '-' : ''}${(a - r) / per}.${digits}`);
+}
+
+/**
+ * `a.div(b).toDecimalPlaces(6)` (the money Decimal: 34 digits, half to even) in whole millionths, for `a` and `b`
+ * known in float64 to within `aErr` and `bErr`; NaN when the float quotient cannot tell the sixth place for sure (within
+ * its error of a half millionth), when b is not positive, or past 1e15 millionths: the Decimal path then.
+ */
+export function ratioMicros(a: number, aErr: number, b: number, bErr: number): number {
+  if (!(b > 0)) return NaN;
+  const q = a / b;
+  const micros = q * 1e6;
+  if (!(Math.abs(micros) < 1e15)) return NaN;
+  // The quotient's error: a's, b's through it, and the division's and the scaling's own roundings (a few ulps).
+  const err = (1e6 * (aErr + Math.abs(q) * bErr)) / b + Math.abs(micros) * 1e-14 + 1e-9;
+  const below = Math.floor(micros);
+  if (!(Math.abs(micros - below - 0.5) > err)) return NaN;
+  const m = micros - below < 0.5 ? below : below + 1;
+  return m === 0 ? 0 : m;
 }

@@ -8,7 +8,7 @@ import { buildStressGrid, columnAccount, columnSums, type StressGrid } from '../
 import { stressParams } from '../../src/risk/params.js';
 import { stressReportFromGrid, type StressReport } from '../../src/risk/report.js';
 import { builtinScenarios } from '../../src/risk/scenario-text.js';
-import { CENTS_LIMIT, centsOf, decimalOfCents } from '../../src/risk/cents.js';
+import { CENTS_LIMIT, centsOf, decimalOfCents, decimalOfMicros, ratioMicros } from '../../src/risk/cents.js';
 import type { ReportedValues } from '../../src/risk/boundary.js';
 import { calibrate, stressedRequirement, stressedRequirementCents, type CalibrationPart, type SegmentEstimate } from '../../src/risk/margin.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
@@ -73,6 +73,8 @@ function expectCellSums(report: StressReport, grid: StressGrid): number {
       expect(s.pnl.byAssetClass[cls as AssetClass]!.toString(), `${s.id} ${cls}`).toBe(sum.toString());
     }
     expect(s.pnl.total.toString(), s.id).toBe(total.toString());
+    // The Cushion: ExcessLiquidity over NetLiquidation in Decimal, to six places.
+    if (s.netLiquidation.gt(0)) expect(s.cushion!.toString(), `${s.id} cushion`).toBe(s.excessLiquidity.div(s.netLiquidation).toDecimalPlaces(6).toString());
     if (!total.isZero()) nonZero++;
   });
   return nonZero;
@@ -178,5 +180,48 @@ describe('stressedRequirementCents', () => {
     const parts = calibrate({ maintMarginReq: new Decimal('1000') } as unknown as ReportedValues, { S: 1000, C: 0 }, { S: 1000, C: 0 }).maint;
     expect(stressedRequirementCents(parts, { S: 1e12, C: 0 })).toBeNaN();
     expect(stressedRequirementCents(parts, { S: 2000, C: 0 })).toBe(200_000);
+  });
+});
+
+describe('ratioMicros', () => {
+  /** The oracle: decimal.js dividing the two amounts and rounding to six places. */
+  const oracle = (a: string, b: string) => new Decimal(a).div(b).toDecimalPlaces(6).mul(1e6).toNumber() + 0;
+
+  it('gives the Decimal quotient to six places, and leaves the ones it cannot tell to the Decimal path', () => {
+    const rand = lcg(23);
+    let fast = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      // Amounts to the cent, as ExcessLiquidity and NetLiquidation are: b positive, a of either sign and up to 2b.
+      const b = (1 + rand() * 10 ** Math.floor(rand() * 10)).toFixed(2);
+      const a = (Number(b) * (rand() * 4 - 2)).toFixed(2);
+      const af = Number(a);
+      const bf = Number(b);
+      const m = ratioMicros(af, 1e-14 * Math.abs(af), bf, 1e-14 * bf);
+      if (Number.isNaN(m)) continue;
+      fast++;
+      expect(m, `${a} / ${b}`).toBe(oracle(a, b));
+      expect(decimalOfMicros(m).toString()).toBe(new Decimal(a).div(b).toDecimalPlaces(6).toString());
+    }
+    expect(fast).toBeGreaterThan(n * 0.99);
+    // Exact half millionths (1 / 2,000,000 and 3 / 2,000,000) and a quotient just off one: the first two to Decimal.
+    expect(ratioMicros(1, 1e-14, 2_000_000, 2e-8)).toBeNaN();
+    expect(ratioMicros(3, 3e-14, 2_000_000, 2e-8)).toBeNaN();
+    expect(ratioMicros(1.01, 1e-14, 2_000_000, 2e-8)).toBe(oracle('1.01', '2000000'));
+    for (const [a, b] of [
+      [1, 0],
+      [1, -5],
+      [NaN, 1],
+      [1e12, 1e-3],
+    ] as const)
+      expect(ratioMicros(a, 0, b, 0)).toBeNaN();
+  });
+
+  it('writes millionths as the exact Decimal', () => {
+    const rand = lcg(29);
+    for (let i = 0; i < 5_000; i++) {
+      const m = Math.round((rand() - 0.5) * 2 * 10 ** Math.floor(rand() * 16));
+      expect(decimalOfMicros(m).toString(), String(m)).toBe(new Decimal(m).div(1e6).toString());
+    }
   });
 });
