@@ -1,7 +1,9 @@
 // Benchmark: the session's risk pass on the demo's book as its marks move, with the liquidation search reused or not.
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { pathToFileURL } from 'node:url';
 import { startSimulator } from '../src/sim/index.js';
-import { createStressRunner } from '../src/session/stress-model.js';
+import { createStressRunner, type RiskFunction } from '../src/session/stress-model.js';
 import { Feed } from '../src/streams/feed.js';
 import { TwsSource } from '../src/streams/tws/source.js';
 import { report } from './measure.js';
@@ -12,7 +14,12 @@ import { report } from './measure.js';
  * take the same state in turn: the anchor searches again on every changed pass (searchMaxAgeMs 0, what the session
  * did before it reused searches), the other as the console runs it. Interleaved in one process, a busy machine slows
  * both alike; the value is the anchor's time over the console's. A third runner takes the same states as a frozen
- * console's pass for the alerts alone (display false: no curves, no model greeks), reported beside them.
+ * console's pass for the alerts alone (display false: no curves, no model greeks), reported beside them. A drawn pass
+ * is timed with one subject's curve read, as the Stress pane charts one.
+ *
+ * BENCH_RISK_BEFORE: the dist/ directory of another build (an earlier commit's, built in a scratch copy); its runner
+ * takes the same states in the same process, steady and frozen, so a change to the pass is measured as a same-process
+ * before/after pair rather than across two runs of a shared machine.
  */
 
 const PASSES = Number(process.env.BENCH_RISK_PASSES ?? 120);
@@ -41,43 +48,66 @@ try {
       options.every((r) => s.options.get(r.contract.conId)?.impliedVol !== undefined)
     );
   }, 30_000);
-  const anchor = createStressRunner({ searchMaxAgeMs: 0 });
-  const reused = createStressRunner();
-  const frozen = createStressRunner();
-  const times = { anchor: [] as number[], reused: [] as number[], frozen: [] as number[] };
+  const beforeDir = process.env.BENCH_RISK_BEFORE;
+  const before = beforeDir
+    ? ((await import(pathToFileURL(join(resolve(beforeDir), 'src/session/stress-model.js')).href)) as { createStressRunner: typeof createStressRunner })
+        .createStressRunner
+    : undefined;
+  const runners: Record<string, { readonly run: RiskFunction; readonly display: boolean }> = {
+    anchor: { run: createStressRunner({ searchMaxAgeMs: 0 }), display: true },
+    reused: { run: createStressRunner(), display: true },
+    frozen: { run: createStressRunner(), display: false },
+    ...(before ? { beforeReused: { run: before(), display: true }, beforeFrozen: { run: before(), display: false } } : {}),
+  };
+  const names = Object.keys(runners);
+  const times: Record<string, number[]> = Object.fromEntries(names.map((k) => [k, [] as number[]]));
   for (let i = 0; i < PASSES; i++) {
     await new Promise((r) => setTimeout(r, 100));
     const state = feed.state;
     const now = sim.now();
     // Alternate which goes first, so neither always runs on a warmer cache.
-    const order = i % 2 === 0 ? (['anchor', 'reused', 'frozen'] as const) : (['frozen', 'reused', 'anchor'] as const);
+    const order = i % 2 === 0 ? names : [...names].reverse();
     for (const k of order) {
+      const { run, display } = runners[k]!;
       const t0 = performance.now();
-      const r = k === 'anchor' ? anchor(state, now) : k === 'reused' ? reused(state, now) : frozen(state, now, false);
+      const r = run(state, now, display);
+      // A drawn pass is read as the Stress pane reads it: one subject charted (the curves are computed when read).
+      if (r.ok && display) void r.model.subjects.find((s) => s.kind !== 'crash')?.curve.length;
       const ms = performance.now() - t0;
       if (!r.ok) throw new Error(r.error);
-      if (i >= 10) times[k].push(ms);
+      if (i >= 10) times[k]!.push(ms);
     }
   }
+  const anchor = runners.anchor!.run as ReturnType<typeof createStressRunner>;
+  const reused = runners.reused!.run as ReturnType<typeof createStressRunner>;
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   report([
     {
       name: 'risk-pass',
       metric: 'risk pass on the demo book, marks moving: searching every pass / reusing the search (mean ms)',
-      value: Number((mean(times.anchor) / mean(times.reused)).toFixed(2)),
+      value: Number((mean(times.anchor!) / mean(times.reused!)).toFixed(2)),
       unit: '×',
       extra: {
-        anchorMeanMs: Number(mean(times.anchor).toFixed(2)),
-        anchorMedianMs: Number(median(times.anchor).toFixed(2)),
-        reusedMeanMs: Number(mean(times.reused).toFixed(2)),
-        reusedMedianMs: Number(median(times.reused).toFixed(2)),
-        frozenMeanMs: Number(mean(times.frozen).toFixed(2)),
-        frozenMedianMs: Number(median(times.frozen).toFixed(2)),
-        passes: times.reused.length,
+        anchorMeanMs: Number(mean(times.anchor!).toFixed(2)),
+        anchorMedianMs: Number(median(times.anchor!).toFixed(2)),
+        reusedMeanMs: Number(mean(times.reused!).toFixed(2)),
+        reusedMedianMs: Number(median(times.reused!).toFixed(2)),
+        frozenMeanMs: Number(mean(times.frozen!).toFixed(2)),
+        frozenMedianMs: Number(median(times.frozen!).toFixed(2)),
+        ...(before
+          ? {
+              beforeReusedMeanMs: Number(mean(times.beforeReused!).toFixed(2)),
+              beforeReusedMedianMs: Number(median(times.beforeReused!).toFixed(2)),
+              beforeFrozenMeanMs: Number(mean(times.beforeFrozen!).toFixed(2)),
+              beforeFrozenMedianMs: Number(median(times.beforeFrozen!).toFixed(2)),
+            }
+          : {}),
+        passes: times.reused!.length,
         searches: reused.stats.searches,
         confirmed: reused.stats.confirmed,
         subjectsSearched: reused.stats.subjectsSearched,
+        subjectsWalked: reused.stats.subjectsWalked,
         unchanged: reused.stats.unchanged,
         anchorSearches: anchor.stats.searches,
       },

@@ -459,6 +459,19 @@ function emptySums(C: number): ColumnSums {
   };
 }
 
+/** noLoanClasses by CLASS_ORDER index, per params: columnAccount runs for every column of every pass and search. */
+const noLoanMasks = new WeakMap<StressParams, Uint8Array>();
+
+function noLoanMask(params: StressParams): Uint8Array {
+  let mask = noLoanMasks.get(params);
+  if (!mask) {
+    mask = new Uint8Array(K);
+    for (const c of noLoanClasses(params)) mask[CLASS_ORDER.indexOf(c)] = 1;
+    noLoanMasks.set(params, mask);
+  }
+  return mask;
+}
+
 /**
  * Converts a column to base currency (risk-model.md §4.1, §4.3): with X'_c = X_c·(1 + s_c),
  * cell(c, k) = (V_ck + ΔV_ck)·X'_c − V_ck·X_c, so a position's FX translation stays in its class and
@@ -469,7 +482,7 @@ export function columnAccount(grid: StressGrid, sums: ColumnSums): ColumnAccount
   const { book, params } = grid;
   const C = book.currencies.length;
   const cells = new Float64Array(C * K);
-  const noLoan = new Set(noLoanClasses(params).map((c) => CLASS_ORDER.indexOf(c)));
+  const noLoan = noLoanMask(params);
   let pnl = 0,
     pnlNoLoan = 0,
     mS = 0,
@@ -487,7 +500,7 @@ export function columnAccount(grid: StressGrid, sums: ColumnSums): ColumnAccount
       const cell = (v + dv) * QUANTUM * x1 - v * QUANTUM * x0;
       cells[c * K + k] = cell;
       pnl += cell;
-      if (noLoan.has(k)) pnlNoLoan += cell;
+      if (noLoan[k] === 1) pnlNoLoan += cell;
       exposure += v + dv;
     }
     mS += sums.maintS[c]! * QUANTUM * x1;

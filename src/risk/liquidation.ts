@@ -141,15 +141,17 @@ const PROBE_POINTS = [2, 5, 10, 20, 50];
  * Earlier distances (`liquidationDistances` then `nameDistances` on an earlier state of this book) brought up to the
  * grid as it is now, with few evaluations instead of a search's ladders and bisections. A subject's distance is kept
  * when probes confirm it: EL is still ≥ 0 at the probe points short of it, and it still brackets its sign change within
- * the search's tolerance (EL < 0 at it, ≥ 0 one tolerance nearer); any other subject is searched again alone. Kept
- * distances cannot see a sign change that appeared between two probes, so callers search everything again after a
- * while anyway (src/session/stress-model.ts). Undefined when the subjects changed or the account is in breach: search.
+ * the search's tolerance (EL < 0 at it, ≥ 0 one tolerance nearer). When only the bracket fails (the sign change moved,
+ * nothing nearer), that side is followed from its ladder step to the next step with the sign change and bisected there,
+ * as the search bisects it (`walked`); any other subject is searched again alone (`searched`). Kept distances cannot see
+ * a sign change that appeared between two probes, so callers search everything again after a while anyway
+ * (src/session/stress-model.ts). Undefined when the subjects changed or the account is in breach: search.
  */
 export function refreshDistances(
   grid: StressGrid,
   anchors: Anchors,
   previous: readonly LiquidationDistance[],
-): { readonly distances: LiquidationDistance[]; readonly searched: number } | undefined {
+): { readonly distances: LiquidationDistance[]; readonly searched: number; readonly walked: number } | undefined {
   const list = [...subjects(grid), ...nameSubjects(grid)];
   if (list.length !== previous.length || list.some((s, i) => s.key !== previous[i]!.key || s.range !== previous[i]!.range)) return undefined;
   // In breach, the cure is what is shown: search again (a breach is rare, and excess.negative speaks for it).
@@ -158,36 +160,106 @@ export function refreshDistances(
   const tol = grid.params.liquidation.tolerance;
   const range = grid.params.liquidation.priceRange;
   let searched = 0;
+  let walked = 0;
   const distances = withLadderCache(-range, range, () =>
     list.map((s, i) => {
       const d = previous[i]!;
-      if (holds(grid, anchors, s, d, tol)) return d;
-      searched++;
-      return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+      const probed = probe(grid, anchors, s, d, tol);
+      if (probed.nearer) {
+        searched++;
+        return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+      }
+      if (probed.moved.length === 0) return d;
+      let down = d.down;
+      let up = d.up;
+      for (const sign of probed.moved) {
+        const at = walk(grid, anchors, s, sign, sign < 0 ? d.down! : d.up!, tol);
+        if (at === undefined) {
+          searched++;
+          return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+        }
+        if (sign < 0) down = at;
+        else up = at;
+      }
+      walked++;
+      const nearest = down === null ? up : up === null ? down : Math.abs(up) < Math.abs(down) ? up : down;
+      return { key: d.key, kind: d.kind, range: d.range, down, up, nearest };
     }),
   );
-  return { distances, searched };
+  return { distances, searched, walked };
 }
 
-function holds(grid: StressGrid, anchors: Anchors, s: Subject, d: LiquidationDistance, tol: number): boolean {
+/**
+ * Probes of a kept distance, in one evaluation: `nearer` when EL is below 0 at a probe point short of a side's
+ * distance (or anywhere along a side without one), `moved` the sides whose bracket no longer holds.
+ */
+function probe(grid: StressGrid, anchors: Anchors, s: Subject, d: LiquidationDistance, tol: number): { nearer: boolean; moved: (-1 | 1)[] } {
   const probes: number[] = [];
-  const breachAt: boolean[] = [];
+  /** Per probe: its side, and whether it is a bracket's breaching end (true), its safe end (false) or short of it. */
+  const sides: (-1 | 1)[] = [];
+  const bracket: (boolean | undefined)[] = [];
   const side = (sign: -1 | 1, at: number | null) => {
     for (const k of PROBE_POINTS) {
       const t = (sign * s.range * k) / LADDER_POINTS;
       if (at !== null && Math.abs(t) >= Math.abs(at) - tol) break;
       probes.push(t);
-      breachAt.push(false);
+      sides.push(sign);
+      bracket.push(undefined);
     }
     if (at !== null) {
       probes.push(at, at - sign * tol);
-      breachAt.push(true, false);
+      sides.push(sign, sign);
+      bracket.push(true, false);
     }
   };
   side(-1, d.down);
   if (s.bothWays) side(1, d.up);
   const accounts = evaluateShocks(grid, probes.map(s.shocksAt));
-  return accounts.every((a, i) => excessLiquidityOf(a, anchors) < 0 === breachAt[i]);
+  let nearer = false;
+  const moved = new Set<-1 | 1>();
+  accounts.forEach((a, i) => {
+    const below = excessLiquidityOf(a, anchors) < 0;
+    if (bracket[i] === undefined) nearer ||= below;
+    else if (below !== bracket[i]) moved.add(sides[i]!);
+  });
+  return { nearer, moved: [...moved] };
+}
+
+/** Ladder steps a moved sign change is followed before the subject is searched again instead. */
+const WALK_STEPS = 3;
+
+/**
+ * The distance on one side whose bracket moved, found as the search finds it: from the ladder step that held it, the
+ * nearest step at whose end EL is below 0 with EL ≥ 0 at its start, then the same bisection between those two ladder
+ * points. Its answer equals a search's whenever no ladder point nearer than that step is below 0 (what the probes saw).
+ * Undefined when the change moved more than WALK_STEPS steps: search again.
+ */
+function walk(grid: StressGrid, anchors: Anchors, s: Subject, sign: -1 | 1, at: number, tol: number): number | null | undefined {
+  // The ladder points exactly as searchIn computes them, so that the bisection starts from the same two shocks.
+  const point = (i: number) => (i === 0 ? 0 : sign < 0 ? (-s.range * i) / LADDER_POINTS : (s.range * i) / LADDER_POINTS);
+  const el = (t: number) => excessLiquidityOf(evaluateShocks(grid, [s.shocksAt(t)])[0]!, anchors);
+  const known = new Map<number, number>([[0, 0]]);
+  const elAt = (i: number) => {
+    if (i === 0) return 0;
+    let v = known.get(i);
+    if (v === undefined) known.set(i, (v = el(point(i))));
+    return v;
+  };
+  const step = Math.min(LADDER_POINTS, Math.max(1, Math.ceil((Math.abs(at) * LADDER_POINTS) / s.range - 1e-9)));
+  let i = step;
+  if (elAt(i) < 0) {
+    // Nearer: back down the ladder while the step's start is below 0 too (EL at no shock is ≥ 0).
+    while (i > 1 && elAt(i - 1) < 0) {
+      if (step - --i > WALK_STEPS) return undefined;
+    }
+  } else {
+    // Farther: up the ladder to the first point below 0; none within range is no distance on this side.
+    do {
+      if (++i > LADDER_POINTS) return null;
+      if (i - step > WALK_STEPS) return undefined;
+    } while (elAt(i) >= 0);
+  }
+  return bisect(el, point(i - 1), point(i), tol);
 }
 
 /** Non-base currencies with a non-zero amount at zero shock or a currency future on them. */
@@ -206,11 +278,23 @@ function exposedCurrencies(grid: StressGrid): string[] {
   return [...out].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+/**
+ * Risk-off shocks by base currency, currencies and drivers: every confirmation lists the subjects again, and building
+ * the whole built-in family to pick one scenario out of it was a tenth of a confirmed pass's search time.
+ */
+const crashes = new Map<string, ScenarioShocks | undefined>();
+
 /** The built-in Risk-off crash for this book (risk-model.md §4.2 family (c)), if it moves anything. */
 function combinedCrash(grid: StressGrid, drivers: readonly string[], currencies: readonly string[]): ScenarioShocks | undefined {
   const { book } = grid;
-  const list = builtinScenarios(book.baseCurrency, [...book.currencies, ...currencies], drivers as never);
+  const all = [...book.currencies, ...currencies];
+  const key = `${book.baseCurrency}|${all.join(',')}|${drivers.join(',')}`;
+  if (crashes.has(key)) return crashes.get(key);
+  const list = builtinScenarios(book.baseCurrency, all, drivers as never);
   const riskOff = list.filter((s) => s.family === 'crash' && s.label.startsWith('Risk-off'));
+  // A long-lived guard following many books keeps a bounded table.
+  if (crashes.size >= 64) crashes.clear();
+  crashes.set(key, riskOff[0]?.shocks);
   return riskOff[0]?.shocks;
 }
 

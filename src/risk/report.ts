@@ -2,11 +2,11 @@
 import { contractLabel, type AssetClass } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
-import { decimalOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
+import { decimalOf, floatOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
 import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
 import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
-import { calibrate, stressedRequirement, type Calibration } from './margin.js';
-import { centsOf, decimalOfCents } from './cents.js';
+import { calibrate, stressedRequirement, stressedRequirementCents, type Calibration, type SegmentEstimate } from './margin.js';
+import { centsOf, decimalOfCents, decimalOfMicros, ratioMicros } from './cents.js';
 import type { MarginMethodSource } from './margin-method.js';
 import { CLASS_ORDER, stressParams, type MarginMethod, type StressParamsInput } from './params.js';
 import type { Scenario, ScenarioFamily, ScenarioShocks } from './scenario-types.js';
@@ -160,14 +160,25 @@ export function stressReportFromGrid(
   const calibration = calibrate(reported, base.maint, base.init);
   const classes = presentClasses(grid);
   const noLoan = new Set(noLoanClasses(params));
+  const nlvFloat = floatOf(nlvAnchor.value);
+  const elvFloat = floatOf(elvAnchor.value);
   const results = scenarios.map((sc, j) => {
     const acc = columnAccount(grid, columnSums(grid, j));
-    const { byCurrency, byClass, total, noLoanPnl } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
+    const { byCurrency, byClass, total, noLoanPnl, totalCents, noLoanCents } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);
-    const maintMargin = stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2);
-    const initMargin = stressedRequirement(calibration.init, acc.init).toDecimalPlaces(2);
+    const maintCents = stressedRequirementCents(calibration.maint, acc.maint);
+    const maintMargin = Number.isNaN(maintCents) ? stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2) : decimalOfCents(maintCents);
+    const initMargin = requirementOf(calibration.init, acc.init);
     const excessLiquidity = equityWithLoanValue.sub(maintMargin);
+    // The Cushion from the same figures in float64 where that decides its sixth place (NaN, the Decimal division, else).
+    const elCents = totalCents - noLoanCents - maintCents;
+    const micros = ratioMicros(
+      elvFloat + elCents / 100,
+      1e-14 * (Math.abs(elvFloat) + Math.abs(elCents) / 100),
+      nlvFloat + totalCents / 100,
+      1e-14 * (Math.abs(nlvFloat) + Math.abs(totalCents) / 100),
+    );
     const result: ScenarioResult = {
       id: sc.id,
       label: sc.label,
@@ -180,7 +191,7 @@ export function stressReportFromGrid(
       initMargin,
       excessLiquidity,
       availableFunds: equityWithLoanValue.sub(initMargin),
-      ...(netLiquidation.gt(0) ? { cushion: excessLiquidity.div(netLiquidation).toDecimalPlaces(6) } : {}),
+      ...(netLiquidation.gt(0) ? { cushion: Number.isNaN(micros) ? excessLiquidity.div(netLiquidation).toDecimalPlaces(6) : decimalOfMicros(micros) } : {}),
       breach: excessLiquidity.lt(0),
       warn: equityWithLoanValue.lte(maintMargin.mul(decimalOf(params.warnRatio))),
     };
@@ -228,6 +239,12 @@ export function stressReportFromGrid(
   };
 }
 
+/** A stressed requirement to the cent: in whole cents where float64 decides the cent, else in Decimal (the same figure). */
+function requirementOf(parts: Calibration['maint'], est: SegmentEstimate): Decimal {
+  const cents = stressedRequirementCents(parts, est);
+  return Number.isNaN(cents) ? stressedRequirement(parts, est).toDecimalPlaces(2) : decimalOfCents(cents);
+}
+
 /** One scenario's P&L matrix (currency × class, float64) as the report's Decimal figures. */
 interface PnlFigures {
   readonly byCurrency: Record<string, Decimal>;
@@ -235,6 +252,9 @@ interface PnlFigures {
   readonly total: Decimal;
   /** The part in classes with no loan value (EquityWithLoanValue leaves it out). */
   readonly noLoanPnl: Decimal;
+  /** `total` and `noLoanPnl` in whole cents; NaN from the Decimal path. */
+  readonly totalCents: number;
+  readonly noLoanCents: number;
 }
 
 /*
@@ -269,6 +289,8 @@ function scenarioPnl(cells: ArrayLike<number>, currencies: readonly string[], cl
     byClass,
     total: totalCents === 0 ? ZERO : decimalOfCents(totalCents),
     noLoanPnl: noLoanCents === 0 ? ZERO : decimalOfCents(noLoanCents),
+    totalCents,
+    noLoanCents,
   };
 }
 
@@ -293,7 +315,7 @@ function scenarioPnlDecimal(cells: ArrayLike<number>, currencies: readonly strin
     byCurrency[c] = sum;
     total = total.add(sum);
   });
-  return { byCurrency, byClass, total, noLoanPnl };
+  return { byCurrency, byClass, total, noLoanPnl, totalCents: NaN, noLoanCents: NaN };
 }
 
 /** Classes (indices into CLASS_ORDER) with a position or a zero-shock amount in the book. */

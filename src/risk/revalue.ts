@@ -431,8 +431,20 @@ function spanGroupRequirement(
     const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
     const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
     const shock = shocks[m]!;
+    // Columns that leave the option as it is (no move of its underlying, vol, rates or days: most of the scenario grid's,
+    // which shock other classes and currencies) price exactly as one another: one of them is priced, the rest read it.
+    const from = new Int32Array(n);
+    let still = -1;
     let e = 0;
-    for (let j = 0; j < n; j++) {
+    for (let j = 0, priced = 0; j < n; j++) {
+      const unmoved = shock[j] === 0 && cols.days[j] === 0 && cols.rates[j] === 0 && volMoveAt(cols, j, T0) === 0;
+      if (unmoved && still >= 0) {
+        from[j] = still;
+        continue;
+      }
+      from[j] = priced;
+      if (unmoved) still = priced;
+      priced++;
       const F = p.underlying * (1 + shock[j]!);
       const T = T0 - cols.days[j]! / 365;
       const r = r0 + cols.rates[j]!;
@@ -455,10 +467,11 @@ function spanGroupRequirement(
     const out = scratch.scan.out(e);
     americanPriceBatch(out, batch, e);
     for (let j = 0; j < n; j++) {
-      const base = out[j * per]!;
+      const at = from[j]! * per;
+      const base = out[at]!;
       for (let s = 0; s < SPAN_SCENARIOS; s++) {
         const w = s >= SPAN_MOVES.length ? sp.extremeCoverage : 1;
-        losses[j * SPAN_SCENARIOS + s] = losses[j * SPAN_SCENARIOS + s]! - qm * (out[j * per + s + 1]! - base) * w;
+        losses[j * SPAN_SCENARIOS + s] = losses[j * SPAN_SCENARIOS + s]! - qm * (out[at + s + 1]! - base) * w;
       }
     }
   }

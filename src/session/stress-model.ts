@@ -48,8 +48,14 @@ export interface StressSubject {
   readonly kind: 'px' | 'fx' | 'crash';
   readonly label: string;
   readonly distance: LiquidationDistance;
-  /** Empty for the crash (its distance is along a combined path, not one axis). */
+  /**
+   * Empty for the crash (its distance is along a combined path, not one axis) and on a pass no pane draws. Computed
+   * when first read, from the book as it stood for this pass: the Stress pane charts one subject at a time, and the
+   * others' 13 revaluations each were most of the display model's time.
+   */
   readonly curve: readonly CurvePoint[];
+  /** Whether `curve` has points, told without computing them (the pane lists the subjects it can chart). */
+  readonly charted: boolean;
 }
 
 export interface StressModel {
@@ -124,8 +130,12 @@ export interface StressRunnerStats {
   confirmed: number;
   /** Subjects searched again alone on the other passes between full searches (their probes disagreed). */
   subjectsSearched: number;
+  /** Subjects whose sign change moved a little and was followed along the ladder instead (refreshDistances). */
+  subjectsWalked: number;
   /** Passes on a grid unchanged since the last search, which reused it as it is. */
   unchanged: number;
+  /** Subjects' P&L curves computed (each when first read, StressSubject.curve). */
+  curves: number;
 }
 
 /**
@@ -146,13 +156,15 @@ export interface StressRunner extends RiskFunction {
  */
 export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner {
   let grid: StressGrid | undefined;
+  /** The last display pass's curves, not read yet (stressModelOf). */
+  let unread: LazyCurve[] = [];
   let scenarios: readonly Scenario[] = [];
   let scenarioKey = '';
-  let scenarioInputs: { portfolio: unknown; accountValues: unknown } | undefined;
+  let scenarioInputs: { portfolio: unknown; accountValues: unknown; contracts: string } | undefined;
   /** The valued book the names were last checked on (see the check below). */
   let namesChecked: readonly unknown[] | undefined;
   let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
-  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, unchanged: 0 };
+  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, subjectsWalked: 0, unchanged: 0, curves: 0 };
   const maxAge = opts.searchMaxAgeMs ?? 10_000;
   /*
    * The search is most of a pass (dozens of ladder columns and bisections per class, currency and name), and its
@@ -173,8 +185,9 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     const fresh =
       prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names]) : undefined;
     if (prev && fresh) {
-      if (fresh.searched === 0) stats.confirmed++;
-      else stats.subjectsSearched += fresh.searched;
+      if (fresh.searched === 0 && fresh.walked === 0) stats.confirmed++;
+      stats.subjectsSearched += fresh.searched;
+      stats.subjectsWalked += fresh.walked;
       const n = prev.liquidation.length;
       // Still told as of the last full search: the kept distances are that search's, confirmed since.
       const found = { liquidation: fresh.distances.slice(0, n), names: fresh.distances.slice(n), asOf: prev.asOf };
@@ -189,17 +202,28 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   const run = (state: PortfolioState, now: number, display = true): RiskResult => {
     if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions', waiting: true };
     const t0 = performance.now();
+    // The grid is about to move on. A pass no pane draws follows a freeze (or another account shown): the frozen
+    // picture is the last drawn pass, whose pane may still chart any subject, so its curves are computed now, on the
+    // book they belong to. After a drawn pass, the earlier one is drawn no more and its unread curves are dropped.
+    if (!display) for (const c of unread) c.value ??= c.compute();
+    unread = [];
     try {
       // The scenario set follows the classes and currencies held; recompute it only when those maps change.
       if (!scenarioInputs || scenarioInputs.portfolio !== state.portfolio || scenarioInputs.accountValues !== state.accountValues) {
-        const next = opts.scenarios ? opts.scenarios(state) : bookScenarios(state, opts.params);
+        // A mark moving makes a new portfolio map every pass; the built-in list reads only the contracts held and the
+        // account rows (its names follow prices, and are checked on the valued book below), so it is selected again
+        // only when those changed (reading the whole book to select it was about 6% of a pass).
+        const contracts = opts.scenarios ? '' : contractsKey(state);
+        const same =
+          !opts.scenarios && scenarioInputs !== undefined && scenarioInputs.accountValues === state.accountValues && scenarioInputs.contracts === contracts;
+        const next = same ? scenarios : opts.scenarios ? opts.scenarios(state) : bookScenarios(state, opts.params);
         const key = next.map((s) => s.id).join('\n');
         if (key !== scenarioKey) {
           scenarios = next;
           scenarioKey = key;
           grid = undefined;
         }
-        scenarioInputs = { portfolio: state.portfolio, accountValues: state.accountValues };
+        scenarioInputs = { portfolio: state.portfolio, accountValues: state.accountValues, contracts };
       }
       if (!grid)
         grid = buildStressGrid(
@@ -227,7 +251,13 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
         }
       }
       const report = stressReportFromGrid(grid, state, scenarios, distances);
-      const model = stressModelOf(report, grid, now, display);
+      const curves: LazyCurve[] = [];
+      const model = stressModelOf(report, grid, now, display, curves);
+      for (const c of curves) {
+        const compute = c.compute;
+        c.compute = () => (stats.curves++, compute());
+      }
+      unread = curves;
       return { ok: true, model, report, computeMs: performance.now() - t0, ...(display ? {} : { display: false as const }) };
     } catch (err) {
       grid = undefined;
@@ -236,6 +266,13 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     }
   };
   return Object.assign(run, { stats });
+}
+
+/** The contracts held and the base currency, as text: what the built-in scenario list reads besides the account rows. */
+function contractsKey(state: PortfolioState): string {
+  let key = state.baseCurrency ?? '';
+  for (const r of state.portfolio.values()) key += `\n${JSON.stringify(r.contract)}`;
+  return key;
 }
 
 /**
@@ -263,7 +300,7 @@ function searchInputs(g: StressGrid, a: Anchors): readonly unknown[] {
  * machine's time of the report, which `distancesAsOf` is told in (the report's times are the market's clock).
  * `display` false: no curves and no model greeks (only the panes read them; RiskFunction).
  */
-export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf, display = true): StressModel {
+export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf, display = true, curves: LazyCurve[] = []): StressModel {
   const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
     id: s.id,
     label: s.label,
@@ -290,7 +327,7 @@ export function stressModelOf(report: StressReport, grid: StressGrid, localNow =
     maint: report.margin.calibration.maint,
   };
   // The classes, currencies and crash, then the largest underlyings alone (sym:NAME, concentration.names of them).
-  const subjects = [...report.liquidationDistance, ...report.nameDistance].map((d) => subjectOf(d, grid, anchors, report.baseCurrency, display));
+  const subjects = [...report.liquidationDistance, ...report.nameDistance].map((d) => subjectOf(d, grid, anchors, report.baseCurrency, display, curves));
   const sum = (parts: readonly { estimated: Decimal }[]) => parts.reduce((a, p) => a.add(p.estimated), ZERO);
   return {
     asOf: report.asOf,
@@ -357,7 +394,13 @@ function contributions(grid: StressGrid, j: number, worstTotal: number): Map<num
   return out;
 }
 
-function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string, display: boolean): StressSubject {
+/** A subject's curve, computed on first read (StressSubject.curve). */
+export interface LazyCurve {
+  value?: readonly CurvePoint[];
+  compute: () => readonly CurvePoint[];
+}
+
+function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, base: string, display: boolean, curves: LazyCurve[]): StressSubject {
   const [axis, name = ''] = d.key.split(':') as ['px' | 'fx' | 'crash' | 'sym', string?];
   const kind = d.kind;
   const label =
@@ -368,9 +411,16 @@ function subjectOf(d: LiquidationDistance, grid: StressGrid, anchors: Anchors, b
         : axis === 'fx'
           ? `${name} vs ${base}`
           : 'Combined crash';
-  if (kind === 'crash' || !display) return { key: d.key, kind, label, distance: d, curve: [] };
-  const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => ({ ...ZERO_SHOCKS, [axis]: { [name]: t } }));
-  const accounts = evaluateShocks(grid, shocks);
-  const curve = accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));
-  return { key: d.key, kind, label, distance: d, curve };
+  if (kind === 'crash' || !display) return { key: d.key, kind, label, distance: d, curve: [], charted: false };
+  const cell: LazyCurve = {
+    compute: () => {
+      const shocks: ScenarioShocks[] = CURVE_SHOCKS.map((t) => ({ ...ZERO_SHOCKS, [axis]: { [name]: t } }));
+      const accounts = evaluateShocks(grid, shocks);
+      return accounts.map((acc, i) => ({ shock: CURVE_SHOCKS[i]!, pnl: acc.pnl, excessLiquidity: excessLiquidityOf(acc, anchors) }));
+    },
+  };
+  curves.push(cell);
+  const subject = { key: d.key, kind, label, distance: d, charted: true } as Omit<StressSubject, 'curve'>;
+  // Enumerable, so that a copy or a comparison of the model reads it as a plain field.
+  return Object.defineProperty(subject, 'curve', { enumerable: true, get: () => (cell.value ??= cell.compute()) }) as StressSubject;
 }

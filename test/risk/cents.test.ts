@@ -8,7 +8,9 @@ import { buildStressGrid, columnAccount, columnSums, type StressGrid } from '../
 import { stressParams } from '../../src/risk/params.js';
 import { stressReportFromGrid, type StressReport } from '../../src/risk/report.js';
 import { builtinScenarios } from '../../src/risk/scenario-text.js';
-import { CENTS_LIMIT, centsOf, decimalOfCents } from '../../src/risk/cents.js';
+import { CENTS_LIMIT, centsOf, decimalOfCents, decimalOfMicros, ratioMicros } from '../../src/risk/cents.js';
+import type { ReportedValues } from '../../src/risk/boundary.js';
+import { calibrate, stressedRequirement, stressedRequirementCents, type CalibrationPart, type SegmentEstimate } from '../../src/risk/margin.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
 import { option } from '../support/events.js';
 import { av, contract, greeks, holding, NOW, scenario, stateOf } from './stress-fixtures.js';
@@ -87,6 +89,8 @@ function expectCellSums(report: StressReport, grid: StressGrid): { nonZero: numb
       expect(s.pnl.byAssetClass[cls as AssetClass]!.toString(), `${s.id} ${cls}`).toBe(sum.toString());
     }
     expect(s.pnl.total.toString(), s.id).toBe(total.toString());
+    // The Cushion: ExcessLiquidity over NetLiquidation in Decimal, to six places.
+    if (s.netLiquidation.gt(0)) expect(s.cushion!.toString(), `${s.id} cushion`).toBe(s.excessLiquidity.div(s.netLiquidation).toDecimalPlaces(6).toString());
     if (!total.isZero()) nonZero++;
   });
   return { nonZero, noLoanNonZero };
@@ -135,5 +139,111 @@ describe('the report sums cells in whole cents', () => {
     expect(report.scenarios[0]!.pnl.total.abs().gte(CENTS_LIMIT)).toBe(true);
     // Both stock moves move the option too; the EUR move leaves a USD option alone.
     expect(expectCellSums(report, grid)).toEqual({ nonZero: 3, noLoanNonZero: 2 });
+  });
+});
+
+describe('stressedRequirementCents', () => {
+  /** The oracle: the calibrated requirement written out in Decimal by the test (risk-model.md §1.7), to the cent. */
+  function oracle(parts: readonly CalibrationPart[], est: SegmentEstimate): number {
+    let total = new Decimal(0);
+    for (const p of parts) {
+      const x = p.scope === 'C' ? est.C : p.scope === 'S' ? est.S : est.S + est.C;
+      const e = new Decimal(x);
+      if (p.mode === 'scaled') total = total.add(e.eq(p.estimated) ? p.reported! : p.reported!.mul(e).div(p.estimated));
+      else if (p.mode === 'additive') total = total.add(p.reported!).add(e.sub(p.estimated));
+      else total = total.add(e);
+    }
+    return total.toDecimalPlaces(2).mul(100).toNumber() + 0;
+  }
+
+  it('gives the Decimal requirement to the cent, and leaves the ties it cannot tell to the Decimal path', () => {
+    const rand = lcg(11);
+    const money = (mag: number, places = 2) => (rand() * mag).toFixed(places);
+    let fast = 0;
+    const modes = new Set<string>();
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      const mag = 10 ** Math.floor(rand() * 9);
+      const shape = Math.floor(rand() * 4);
+      // Per segment or total; reported with two places mostly, sometimes three; an estimate of zero is additive.
+      const reported = (k: string) => ({ [k]: new Decimal(money(mag, rand() < 0.9 ? 2 : 3)) });
+      // Shapes: 0 total, scaled; 1 per segment; 2 nothing reported (uncalibrated); 3 total with a zero estimate (additive).
+      const values = (shape === 0 || shape === 3
+        ? reported('maintMarginReq')
+        : shape === 1
+          ? { ...reported('maintMarginReqS'), ...reported('maintMarginReqC') }
+          : {}) as unknown as ReportedValues;
+      const est0 = shape === 3 ? { S: 0, C: 0 } : { S: rand() * mag, C: rand() < 0.5 ? 0 : rand() * mag };
+      const parts = calibrate(values, est0, est0).maint;
+      for (const p of parts) modes.add(p.mode);
+      const at = (e: number) => (rand() < 0.1 ? e : e === 0 ? rand() * mag : e * (0.5 + rand()));
+      const est = { S: at(est0.S), C: at(est0.C) };
+      const cents = stressedRequirementCents(parts, est);
+      const expected = oracle(parts, est);
+      if (Number.isNaN(cents)) expect(stressedRequirement(parts, est).toDecimalPlaces(2).mul(100).toNumber() + 0).toBe(expected);
+      else {
+        fast++;
+        expect(cents, JSON.stringify({ values, est0, est })).toBe(expected);
+      }
+    }
+    // Nearly every requirement is told in float64: the Decimal path is for ties and near-ties.
+    expect(fast).toBeGreaterThan(n * 0.99);
+    expect([...modes].sort()).toEqual(['additive', 'scaled', 'uncalibrated']);
+    // Exact half cents: 100.01 scaled by a half, and a reported 12,345.675 held as it is.
+    const half = calibrate({ maintMarginReq: new Decimal('100.01') } as unknown as ReportedValues, { S: 2, C: 0 }, { S: 2, C: 0 }).maint;
+    expect(stressedRequirementCents(half, { S: 1, C: 0 })).toBeNaN();
+    expect(oracle(half, { S: 1, C: 0 })).toBe(5000);
+    const held = calibrate({ maintMarginReq: new Decimal('12345.675') } as unknown as ReportedValues, { S: 7, C: 0 }, { S: 7, C: 0 }).maint;
+    expect(stressedRequirementCents(held, { S: 7, C: 0 })).toBeNaN();
+    expect(stressedRequirementCents(held, { S: 7.7, C: 0 })).toBe(oracle(held, { S: 7.7, C: 0 }));
+  });
+
+  it('leaves amounts beyond the cents limit to the Decimal path', () => {
+    const parts = calibrate({ maintMarginReq: new Decimal('1000') } as unknown as ReportedValues, { S: 1000, C: 0 }, { S: 1000, C: 0 }).maint;
+    expect(stressedRequirementCents(parts, { S: 1e12, C: 0 })).toBeNaN();
+    expect(stressedRequirementCents(parts, { S: 2000, C: 0 })).toBe(200_000);
+  });
+});
+
+describe('ratioMicros', () => {
+  /** The oracle: decimal.js dividing the two amounts and rounding to six places. */
+  const oracle = (a: string, b: string) => new Decimal(a).div(b).toDecimalPlaces(6).mul(1e6).toNumber() + 0;
+
+  it('gives the Decimal quotient to six places, and leaves the ones it cannot tell to the Decimal path', () => {
+    const rand = lcg(23);
+    let fast = 0;
+    const n = 20_000;
+    for (let i = 0; i < n; i++) {
+      // Amounts to the cent, as ExcessLiquidity and NetLiquidation are: b positive, a of either sign and up to 2b.
+      const b = (1 + rand() * 10 ** Math.floor(rand() * 10)).toFixed(2);
+      const a = (Number(b) * (rand() * 4 - 2)).toFixed(2);
+      const af = Number(a);
+      const bf = Number(b);
+      const m = ratioMicros(af, 1e-14 * Math.abs(af), bf, 1e-14 * bf);
+      if (Number.isNaN(m)) continue;
+      fast++;
+      expect(m, `${a} / ${b}`).toBe(oracle(a, b));
+      expect(decimalOfMicros(m).toString()).toBe(new Decimal(a).div(b).toDecimalPlaces(6).toString());
+    }
+    expect(fast).toBeGreaterThan(n * 0.99);
+    // Exact half millionths (1 / 2,000,000 and 3 / 2,000,000) and a quotient just off one: the first two to Decimal.
+    expect(ratioMicros(1, 1e-14, 2_000_000, 2e-8)).toBeNaN();
+    expect(ratioMicros(3, 3e-14, 2_000_000, 2e-8)).toBeNaN();
+    expect(ratioMicros(1.01, 1e-14, 2_000_000, 2e-8)).toBe(oracle('1.01', '2000000'));
+    for (const [a, b] of [
+      [1, 0],
+      [1, -5],
+      [NaN, 1],
+      [1e12, 1e-3],
+    ] as const)
+      expect(ratioMicros(a, 0, b, 0)).toBeNaN();
+  });
+
+  it('writes millionths as the exact Decimal', () => {
+    const rand = lcg(29);
+    for (let i = 0; i < 5_000; i++) {
+      const m = Math.round((rand() - 0.5) * 2 * 10 ** Math.floor(rand() * 16));
+      expect(decimalOfMicros(m).toString(), String(m)).toBe(new Decimal(m).div(1e6).toString());
+    }
   });
 });

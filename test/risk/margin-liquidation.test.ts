@@ -53,6 +53,35 @@ describe('maintenance margin under stress, calibrated at zero shock', () => {
     expect(r.margin.calibration.maint[0]?.estimated.toFixed(2)).toBe('5000.00');
   });
 
+  it('option P&L moves EquityWithLoanValue only where options have loan value, books of either kind one after another', () => {
+    const call = contract({
+      conId: 3,
+      symbol: 'SPY',
+      secType: 'OPT',
+      currency: 'USD',
+      expiry: '20270115',
+      strike: new Decimal(120),
+      right: 'C',
+      multiplier: new Decimal(100),
+    });
+    const bodies = longStockBook('25000', [
+      holding(call, '10', '1.00'),
+      { type: 'optionComputed', conId: 3, kind: 'model', delayed: false, impliedVol: 0.2, underlyingPrice: 100 },
+    ]);
+    const moves = (optionsHaveLoanValue: boolean) => {
+      const s = result(report(bodies, ['px:STK=-10%'], { optionsHaveLoanValue }), 'px:STK=-10%');
+      const options = s.pnl.byAssetClass.OPT!;
+      expect(options.isNegative()).toBe(true);
+      return { nlv: s.netLiquidation.sub(40000), elv: s.equityWithLoanValue.sub(40000), options };
+    };
+    for (let round = 0; round < 2; round++) {
+      const regT = moves(false);
+      expect(regT.elv.toFixed(2)).toBe(regT.nlv.sub(regT.options).toFixed(2));
+      const loan = moves(true);
+      expect(loan.elv.toFixed(2)).toBe(loan.nlv.toFixed(2));
+    }
+  });
+
   it('covered calls carry the stock requirement only', () => {
     const call = contract({
       conId: 3,
@@ -192,5 +221,17 @@ describe('liquidation distance', () => {
     // The Risk-off crash moves STK with the same t: here the same −20% as the class distance.
     expect(Math.abs(crash.nearest! + 0.2)).toBeLessThan(0.001);
     expect(crash.up).toBeNull();
+  });
+
+  it('the crash follows the currencies of each book, one book after another', () => {
+    // Risk-off takes commodity currencies down 10% with equities 20%: AUD held brings the crash nearer than −20%.
+    const aud = longStockBook('25000', [av('ExchangeRate', '0.65', 'AUD'), av('CashBalance', '20000', 'AUD')]);
+    const crashOf = (bodies: Parameters<typeof report>[0]) => report(bodies, ['base']).liquidationDistance.find((x) => x.key === 'crash')!;
+    const plain = crashOf(longStockBook('25000'));
+    const first = crashOf(aud);
+    expect(Math.abs(plain.nearest! + 0.2)).toBeLessThan(0.001);
+    expect(first.nearest!).toBeGreaterThan(-0.199);
+    expect(crashOf(aud)).toEqual(first);
+    expect(crashOf(longStockBook('25000'))).toEqual(plain);
   });
 });

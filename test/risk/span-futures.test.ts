@@ -104,3 +104,39 @@ describe('futures options', () => {
     for (const s of SCENARIOS) expect(Math.abs(m[s]! - 24000), s).toBeLessThan(5);
   });
 });
+
+describe('futures options priced once for the columns that leave them as they are', () => {
+  it("every scenario's requirement equals the one found for that scenario alone, moved or not", () => {
+    // A put and a call a month out at 20% vol with rates in force (American, early exercise possible), a future, and
+    // scenarios that move them between scenarios that move only other classes (priced as the base column).
+    const put = contract({
+      conId: 801,
+      symbol: 'ES',
+      secType: 'FOP',
+      currency: 'USD',
+      expiry: '20261218',
+      strike: new Decimal(5800),
+      right: 'P',
+      multiplier: new Decimal(50),
+    });
+    const call = contract({
+      conId: 802,
+      symbol: 'ES',
+      secType: 'FOP',
+      currency: 'USD',
+      expiry: '20261218',
+      strike: new Decimal(6300),
+      right: 'C',
+      multiplier: new Decimal(50),
+    });
+    const bodies = [...account, holding(put, '-3', '95'), greeks(801, 0.2, 6000), holding(call, '2', '60'), greeks(802, 0.2, 6000), future(1, 6000)];
+    const texts = ['base', 'px:STK=-10%', 'px:FUT=-20%', 'px:STK=+10%', 'px:FUT=+10%', 'px:IND=-20%', 'px:FUT=-5%'];
+    const all = report(bodies, texts);
+    const values = texts.map((t) => result(all, t).maintMargin.toString());
+    texts.forEach((t, i) => expect(values[i], t).toBe(result(report(bodies, [t]), t).maintMargin.toString()));
+    // The unmoved scenarios are the base's requirement; the moved ones differ from it.
+    expect(new Set([values[0], values[1], values[3], values[5]]).size).toBe(1);
+    expect(values[2]).not.toBe(values[0]);
+    expect(values[4]).not.toBe(values[0]);
+  });
+});

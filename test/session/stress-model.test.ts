@@ -51,6 +51,69 @@ describe('createStressRunner', () => {
     expect(m.subjects.find((s) => s.key === 'crash')?.curve).toEqual([]);
   });
 
+  it("computes a subject's curve when it is read, once, from the book of its own pass", () => {
+    const run = createStressRunner();
+    const m = model(run(state, state.lastEventAt));
+    const charted = m.subjects.filter((s) => s.charted);
+    expect(charted.map((s) => s.key)).toEqual(m.subjects.filter((s) => s.kind !== 'crash').map((s) => s.key));
+    expect(run.stats.curves).toBe(0);
+    const stk = m.subjects.find((s) => s.key === 'px:STK')!;
+    const fresh = model(createStressRunner()(state, state.lastEventAt)).subjects.find((s) => s.key === 'px:STK')!.curve;
+    expect(stk.curve).toEqual(fresh);
+    expect(stk.curve).toBe(stk.curve);
+    expect(run.stats.curves).toBe(1);
+    // The next drawn pass drops the unread curves of this one (no pane draws it any more).
+    const moved = bookState({ prices: { aapl: '240', msft: '390' } });
+    model(run(moved, moved.lastEventAt));
+    expect(run.stats.curves).toBe(1);
+  });
+
+  it('computes the unread curves of the last drawn pass, on its own book, before a pass no pane draws moves the book', () => {
+    // Frozen panes draw the last drawn pass, and may chart any of its subjects later: its curves are those of its book.
+    const run = createStressRunner();
+    const drawn = model(run(state, state.lastEventAt));
+    const moved = bookState({ prices: { aapl: '240', msft: '390' } });
+    model(run(moved, moved.lastEventAt, false));
+    const charted = drawn.subjects.filter((s) => s.charted);
+    expect(run.stats.curves).toBe(charted.length);
+    const fresh = model(createStressRunner()(state, state.lastEventAt));
+    const movedCurves = model(createStressRunner()(moved, moved.lastEventAt));
+    for (const s of charted) {
+      const own = fresh.subjects.find((x) => x.key === s.key)!.curve;
+      expect(s.curve, s.key).toEqual(own);
+      if (s.key === 'px:STK') expect(s.curve).not.toEqual(movedCurves.subjects.find((x) => x.key === s.key)!.curve);
+    }
+    expect(run.stats.curves).toBe(charted.length);
+  });
+
+  it('selects the scenarios the one selector gives for each state, as marks move and a contract in a new currency comes and goes', () => {
+    // One log, so the account rows stay the same object while only positions change (the runner's cheap path).
+    const log = new EventLog(NOW - 60_000);
+    log.pushAll([
+      av('NetLiquidation', '100000'),
+      av('EquityWithLoanValue', '100000'),
+      av('CashBalance', '50000', 'USD'),
+      holding(stock(1, 'AAPL', 'USD'), '100', '200'),
+      holding(stock(2, 'MSFT', 'USD'), '100', '300'),
+    ]);
+    const states = [reduceAll(log.events)];
+    const next = (body: Parameters<typeof log.push>[0]) => states.push(reduce(states[states.length - 1]!, log.push(body)));
+    next(holding(stock(1, 'AAPL', 'USD'), '100', '201'));
+    next(holding(stock(5, 'BP', 'GBP'), '100', '5'));
+    next(holding(stock(1, 'AAPL', 'USD'), '100', '202'));
+    next(holding(stock(5, 'BP', 'GBP'), '0', '5'));
+    expect(states.every((x) => x.accountValues === states[0]!.accountValues)).toBe(true);
+    const run = createStressRunner();
+    const seen = states.map((x) => {
+      const labels = model(run(x, NOW)).scenarios.map((sc) => sc.label);
+      expect(labels).toEqual(bookScenarios(x).map((sc) => sc.label));
+      return labels;
+    });
+    expect(seen[1]!.some((l) => l.includes('GBP'))).toBe(false);
+    expect(seen[2]!.some((l) => l.includes('GBP'))).toBe(true);
+    expect(seen[4]!.some((l) => l.includes('GBP'))).toBe(false);
+  });
+
   it('updates incrementally to the same numbers as a fresh build', () => {
     const run = createStressRunner();
     run(state, state.lastEventAt);
@@ -154,6 +217,22 @@ describe('the liquidation search', () => {
         else expect(Math.abs(kept[side]! - d[side])).toBeLessThanOrEqual(1e-4);
       }
     });
+  });
+
+  it('follows a distance that moved by more than its tolerance along the ladder, to what a fresh search finds', () => {
+    // 228.50 → 230 and → 227: every distance's bracket moves, no probe short of it breaches.
+    for (const price of ['230', '227']) {
+      const run = createStressRunner();
+      report(run(calm, t));
+      const moved = thin(price);
+      const kept = report(run(moved, t + 1000));
+      expect(run.stats).toMatchObject({ searches: 1, confirmed: 0, subjectsSearched: 0 });
+      expect(run.stats.subjectsWalked).toBeGreaterThan(0);
+      const fresh = report(createStressRunner()(moved, t + 1000));
+      expect(distanceOf(kept, 'px:STK')).not.toEqual(distanceOf(report(createStressRunner()(calm, t)), 'px:STK'));
+      expect(kept.liquidationDistance).toEqual(fresh.liquidationDistance);
+      expect(kept.nameDistance).toEqual(fresh.nameDistance);
+    }
   });
 
   it('searches again at most searchMaxAgeMs after the last search while the book keeps moving', () => {

@@ -260,8 +260,8 @@ export function stressVM(
     ui.sort.key === 'total' ? x.s.total.toNumber() : ui.sort.key === 'excess' ? x.s.excessLiquidity.toNumber() : x.i;
   sortRows(indexed, key, ui.sort.desc, (x) => String(x.i).padStart(6, '0'));
   const display = indexed.map(({ s }) => ({ id: s.id, kind: 'row' as const, s }));
-  const subjects = m.subjects.filter((s) => s.curve.length > 0).map((s) => s.key);
-  const chosen = m.subjects.find((s) => s.key === subject && s.curve.length > 0) ?? m.subjects.find((s) => s.curve.length > 0);
+  const subjects = m.subjects.filter((s) => s.charted).map((s) => s.key);
+  const chosen = m.subjects.find((s) => s.key === subject && s.charted) ?? m.subjects.find((s) => s.charted);
   // Rows below the column header: the heat map keeps at least 6, the distances line takes 1, the chart up to 10.
   const available = height - 1;
   const chartTotal = available >= 13 ? Math.min(10, available - 7) : 0;
