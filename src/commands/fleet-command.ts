@@ -24,7 +24,13 @@ export interface FleetCommandFlags {
 export const DEFAULT_COMMAND_TIMEOUT_S = 90;
 
 /** A request built as `fleet command` builds it: a fresh id, who asks and from where (what the guard's audit log names). */
-export function commandRequest(account: string, rule: string | number, operator: string | undefined, now: number): CommandRequest {
+export function commandRequest(
+  account: string,
+  rule: string | number,
+  operator: string | undefined,
+  now: number,
+  aim: Pick<CommandRequest, 'target' | 'expect'> = {},
+): CommandRequest {
   let who = operator;
   if (who === undefined) {
     try {
@@ -33,7 +39,17 @@ export function commandRequest(account: string, rule: string | number, operator:
       who = 'unknown';
     }
   }
-  return { format: 'tws-risk-command', id: randomBytes(8).toString('hex'), rule, trigger: 'operator', operator: who, from: hostname(), account, at: now };
+  return {
+    format: 'tws-risk-command',
+    id: randomBytes(8).toString('hex'),
+    rule,
+    trigger: 'operator',
+    operator: who,
+    from: hostname(),
+    account,
+    at: now,
+    ...aim,
+  };
 }
 
 export type Asked = { readonly ok: true; readonly reply: CommandReply } | { readonly ok: false; readonly exit: number; readonly message: string };

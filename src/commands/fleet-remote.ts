@@ -1,7 +1,9 @@
 // The fleet view's remote kill switch: arming for one account, and asking that account's guard to run one of its rules.
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../model/clock.js';
+import { join } from 'node:path';
 import { arm } from '../trading/arming.js';
+import { AuditLog } from '../trading/audit.js';
 import { formatDenial } from '../trading/types.js';
 import { EXIT } from './io.js';
 import { askGuard, commandRequest, DEFAULT_COMMAND_TIMEOUT_S, replyLines } from './fleet-command.js';
@@ -23,10 +25,29 @@ export interface RemoteOptions {
   /** Who asks, for the guard's audit log (default: the login name). */
   readonly operator?: string;
   readonly timeoutMs?: number;
+  /** Where the operator's audit log goes (the data dir's audit/); none: not written (tests of the arming alone). */
+  readonly auditDir?: string;
+  readonly appVersion?: string;
 }
 
-export function remoteControl(o: RemoteOptions): RemoteControl {
+/** The view's port, and for the command: the operator's audit file (once written) and its close. */
+export type FleetRemote = RemoteControl & { auditFile(): string | undefined; close(): void };
+
+export function remoteControl(o: RemoteOptions): FleetRemote {
   let armed: { account: string; until: number } | undefined;
+  let inFlight = 0;
+  // The operator's side of every remote command, in a hash-chained audit log of its own (the guard keeps its own):
+  // armings, requests and answers, and what was not sent. Opened at the first of them, so a look at the table leaves no file.
+  let log: AuditLog | undefined;
+  const audit = (step: string, detail: Record<string, string | number | null>) => {
+    if (!o.auditDir) return;
+    log ??= new AuditLog(
+      join(o.auditDir, `tws-risk-audit-${new Date(o.clock.now()).toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}-fleet.jsonl`),
+      { appVersion: o.appVersion ?? 'unknown', account: null, mode: 'fleet', meta: { operator: o.operator ?? null } },
+      () => o.clock.now(),
+    );
+    log.append({ kind: 'fleetCommand', detail: { step, ...detail } });
+  };
   const timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_S * 1000;
   const current = () => (armed && o.clock.now() < armed.until ? armed : undefined);
   return {
@@ -37,6 +58,7 @@ export function remoteControl(o: RemoteOptions): RemoteControl {
     arm(account, typed) {
       const r = arm('trade', account, typed, o.clock.now(), o.armMs);
       if ('code' in r) {
+        audit('armRefused', { account, code: r.code });
         return {
           ok: false,
           message:
@@ -46,20 +68,46 @@ export function remoteControl(o: RemoteOptions): RemoteControl {
         };
       }
       armed = { account, until: (r as { until: number }).until };
+      audit('armed', { account, until: new Date(armed.until).toISOString() });
       return { ok: true, until: armed.until };
     },
     disarm() {
+      if (armed) audit('disarmed', { account: armed.account });
       armed = undefined;
     },
-    async send(target: RemoteTarget, rule: string): Promise<RemoteOutcome> {
+    async send(target: RemoteTarget, index: number): Promise<RemoteOutcome> {
       const a = current();
+      const rule = target.rules[index];
       // Checked again as the request leaves: the arming may have expired, or be for another account, while the dialog stood open.
-      if (!a || a.account !== target.account)
-        return { outcome: 'refused', lines: [`Not sent: remote commands are not armed for ${target.account} (the arming expired or is for another account)`] };
-      const req = commandRequest(target.account, rule, o.operator, o.clock.now());
-      const asked = await askGuard(o.nc, target.account, req, timeoutMs);
-      if (!asked.ok) return { outcome: asked.exit === EXIT.timedOut ? 'unknown' : 'refused', lines: [asked.message] };
-      return { outcome: asked.reply.outcome, lines: replyLines(asked.reply, target.account, rule, req.id) };
+      if (!a || a.account !== target.account || !rule) {
+        const why = !rule ? 'no such rule' : 'remote commands are not armed for ' + target.account + ' (the arming expired or is for another account)';
+        audit('notSent', { account: target.account, host: target.host, why });
+        return { outcome: 'refused', lines: [`Not sent: ${why}`] };
+      }
+      // Aimed: only that guard (host and session) answers and acts, and only if its rule there is still the one confirmed.
+      const req = commandRequest(target.account, index, o.operator, o.clock.now(), {
+        target: { host: target.host, session: target.session },
+        expect: { name: rule.name, action: rule.action },
+      });
+      const who = { account: target.account, host: target.host, session: target.session, rule: rule.name, action: rule.action, request: req.id };
+      audit('asked', who);
+      inFlight++;
+      try {
+        const asked = await askGuard(o.nc, target.account, req, timeoutMs);
+        if (!asked.ok) {
+          audit('answer', { ...who, outcome: asked.exit === EXIT.timedOut ? 'unknown' : 'notAnswered', why: asked.message });
+          return { outcome: asked.exit === EXIT.timedOut ? 'unknown' : 'refused', lines: [asked.message] };
+        }
+        audit('answer', { ...who, outcome: asked.reply.outcome, actionId: asked.reply.actionId });
+        return { outcome: asked.reply.outcome, lines: replyLines(asked.reply, target.account, rule.name, req.id) };
+      } finally {
+        inFlight--;
+      }
+    },
+    inFlight: () => inFlight,
+    auditFile: () => log?.file,
+    close() {
+      log?.close();
     },
   };
 }

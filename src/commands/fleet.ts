@@ -5,7 +5,10 @@ import { connectNats, natsUrlProblem, redactedUrl } from '../streams/nats/connec
 import { readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import type { RiskSummary } from '../streams/nats/summary.js';
+import { join } from 'node:path';
+import { dataDir } from '../config/load.js';
 import { EXIT, type CommandIo } from './io.js';
+import { selfCommand } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import { SUMMARY_EVERY_MS } from './publish-flags.js';
 
@@ -211,10 +214,13 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
     let remote;
     if (f.trade) {
       const { remoteControl } = await import('./fleet-remote.js');
+      const { appVersion } = await import('../version.js');
       remote = remoteControl({
         nc,
         clock,
         armMs: loaded.settings.trading.armMinutes * 60_000,
+        auditDir: join(dataDir(rt.env ?? process.env), 'audit'),
+        appVersion: appVersion(),
         ...(f.operator !== undefined ? { operator: f.operator } : {}),
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
@@ -226,6 +232,9 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
       ascii: asciiOnly(process.env, loaded.settings.ui.ascii),
       ...(remote ? { remote } : {}),
     });
+    remote?.close();
+    const auditFile = remote?.auditFile();
+    if (auditFile) io.err(`remote commands audit log: ${auditFile} (check it with: ${selfCommand()} verify FILE)`);
     if (chosen === undefined) return EXIT.ok;
     const [account, session] = chosen.split('\u0000') as [string, string];
     const { fleetOpenCommand } = await import('./fleet-open.js');

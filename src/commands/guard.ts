@@ -387,7 +387,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         })
           .then((p) => {
             publishing = p;
-            log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK' });
+            log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK', host: p.host, session: p.session });
           })
           .catch((e: unknown) => {
             releaseHeld();
@@ -836,6 +836,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       }
     };
     const req = decodeCommand(msg.string());
+    // Aimed at another guard of this account (another host, or this host's earlier session): not ours to answer.
+    if (typeof req !== 'string' && req.target && publishing && (req.target.host !== publishing.host || req.target.session !== publishing.session)) {
+      log('notice', 'command.otherGuard', { request: req.id, target: `${req.target.host} ${req.target.session}` });
+      return;
+    }
     const refuse = (why: string, rule: PolicyRule | undefined) => {
       const who: Record<string, string> =
         typeof req === 'string' ? {} : { request: req.id, operator: req.operator, from: req.from, asked: String(req.rule), confirmed: req.account };
@@ -860,6 +865,12 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       return refuse(
         `no rule ${JSON.stringify(req.rule)} in the policy ${policy.hash.slice(0, 12)} (rules: ${policy.rules.map((r) => r.name).join(', ')}); a command runs only the policy's own actions`,
         undefined,
+      );
+    // The rule the operator confirmed, by place, name and action: a policy reloaded since then refuses, never substitutes.
+    if (req.expect && (rule.name !== req.expect.name || rule.do !== req.expect.action))
+      return refuse(
+        `the policy changed: the operator confirmed ${req.expect.name} (${req.expect.action}), the policy ${policy.hash.slice(0, 12)} has ${rule.name} (${rule.do}) there; nothing was done`,
+        rule,
       );
     const d = decideCommand(memory, policy, rule, {
       now,
@@ -914,8 +925,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     try {
       commandSub = publishing.publisher.connection.subscribe(subject, {
         callback: (err, msg) => {
-          if (err) log('err', 'command.subscription', { msg: err.message });
-          else void onCommand(msg);
+          if (err) {
+            // Refused by the server (permissions) or closed: the summaries stop offering commands no one will hear.
+            commandsListening = false;
+            log('err', 'command.subscription', { msg: err.message });
+          } else void onCommand(msg);
         },
       });
       commandsListening = true;

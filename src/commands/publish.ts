@@ -15,6 +15,9 @@ import { SUMMARY_EVERY_MS, type PublishFlags } from './publish-flags.js';
 
 export interface Publishing {
   readonly publisher: NatsPublisher;
+  /** The host and session the summaries name: a remote command aimed at this publisher names them too. */
+  readonly host: string;
+  readonly session: string;
   /** Stops the summaries, sends what is buffered (bounded), closes the connection. */
   stop(): Promise<void>;
 }
@@ -82,6 +85,8 @@ export async function startPublishing(o: {
   const timer = setInterval(tick, SUMMARY_EVERY_MS);
   return {
     publisher: pub,
+    host,
+    session,
     async stop() {
       clearInterval(timer);
       sub.unsubscribe();

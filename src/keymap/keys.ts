@@ -166,6 +166,20 @@ export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolea
   });
 }
 
+/**
+ * Text a terminal pasted (bracketed paste): its items up to and including its first Enter, as a text line takes a
+ * burst. What follows that Enter is dropped: a pasted line is never a command.
+ */
+export function pastedItems(text: string): { key?: string; text?: string }[] {
+  const chars = [...text];
+  const enter = chars.findIndex((ch) => keyOfChar(ch) === 'enter');
+  return (enter < 0 ? chars : chars.slice(0, enter + 1)).map((ch) => {
+    const k = keyOfChar(ch);
+    const t = textOf(ch, NO_FLAGS);
+    return { ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) };
+  });
+}
+
 const NO_FLAGS: KeyFlags = {
   upArrow: false,
   downArrow: false,

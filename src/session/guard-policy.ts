@@ -97,15 +97,24 @@ export function parsePolicy(text: string, file: string): { readonly policy?: Gua
   const rules: PolicyRule[] = [];
   if (!Array.isArray(top.rules)) c.fail('rules', `expected a list of rules, got ${show(top.rules)}`);
   else if (top.rules.length === 0) c.fail('rules', 'a policy needs at least one rule');
+  else if (top.rules.length > MAX_RULES) c.fail('rules', `at most ${MAX_RULES} rules, got ${top.rules.length}`);
   else
     top.rules.forEach((r, i) => {
       const rule = parseRule(c, r, i);
-      if (rule) rules.push(rule);
+      if (!rule) return;
+      // A command names a rule (fleet command --rule, the fleet view): two rules of one name would leave it to chance which acts.
+      const twin = rules.find((o) => o.name === rule.name);
+      if (twin) c.fail(`rules[${i}].name`, `${show(rule.name)} is also the name of rules[${twin.index}]; names must be unique`);
+      else rules.push(rule);
     });
   const limits = parseLimits(c, top.limits);
   if (c.problems.length > 0) return { problems: c.problems };
   return { policy: { rules, limits, hash: createHash('sha256').update(text).digest('hex') }, problems: [] };
 }
+
+/** Bounds that keep a policy's rules listable in a guard's summary (src/streams/nats/summary.ts reads at most 50, of 200 characters). */
+const MAX_RULES = 50;
+const MAX_NAME = 100;
 
 function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   const at = `rules[${i}]`;
@@ -113,6 +122,7 @@ function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   if (!r) return undefined;
   const before = c.problems.length;
   const name = r.name === undefined ? at : c.string(`${at}.name`, r.name, at, true);
+  if (name.length > MAX_NAME) c.fail(`${at}.name`, `at most ${MAX_NAME} characters, got ${name.length}`);
   const w = c.object(`${at}.when`, r.when, WHEN_KEYS);
   let alert = '';
   let severity: Severity = 'info';

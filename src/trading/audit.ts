@@ -40,7 +40,9 @@ export type AuditKind =
   | 'guardDecision'
   | 'guardResult'
   /** A remote command the guard refused before any action (who asked, from where, why); an accepted one is a guardDecision. */
-  | 'guardCommand';
+  | 'guardCommand'
+  /** The fleet view's operator side of a remote command: armed, disarmed, asked, the answer, or not sent and why. */
+  | 'fleetCommand';
 
 export interface AuditEntry {
   readonly kind: AuditKind;

@@ -168,6 +168,9 @@ describe('tws-risk fleet in tmux', () => {
         tmux('set-buffer', '-b', 'clip', text);
         tmux('paste-buffer', '-b', 'clip', '-t', s);
       }
+      // A lone y pasted as a terminal pastes it (-p: tmux brackets it, the view having asked for bracketed paste).
+      tmux('set-buffer', '-b', 'clip', 'y');
+      tmux('paste-buffer', '-p', '-b', 'clip', '-t', s);
       await press(s, 'Enter');
       await waitForScreen(s, (x) => /Cancelled: nothing was sent/.test(x), 'Enter cancelling');
       expect(openOrders()).toBe(1);

@@ -70,6 +70,9 @@ describe('pasting into the console', () => {
       // At 200x50 every line of the plan is on screen, so a lone y would send it.
       await waitForScreen('p', (s) => /Flatten TSLA\?/.test(s) && /y sends/.test(s), 'the flatten confirmation');
       for (const text of ['\u001b[0my', '\u001b[200~y\u001b[201~', 'y\u001b[0m', '\u001b[31mplease\u001b[0m y\n']) paste('p', text);
+      // A lone y as a terminal pastes it: the console asks for bracketed paste, so tmux (-p) marks it as a paste.
+      tmux('set-buffer', '-b', 'clip', 'y');
+      tmux('paste-buffer', '-p', '-b', 'clip', '-t', 'p');
       // Keys are handled in order: once n has cancelled, every pasted y before it has been answered.
       await press('p', 'n');
       const after = await waitForScreen('p', (s) => /cancel plan flat-|Flatten TSLA: sent/.test(s), 'the cancelled plan in the log (or the order sent)');

@@ -1,9 +1,13 @@
 // The fleet view's remote kill switch below the view: arming for one account that expires, and summaries that list a guard's rules.
 import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteControl } from '../../src/commands/fleet-remote.js';
 import { fleetRows } from '../../src/commands/fleet.js';
 import { ManualClock } from '../../src/model/clock.js';
+import { verifyAuditLog } from '../../src/trading/audit.js';
 import { commandSubject } from '../../src/streams/nats/subjects.js';
 import { decodeSummary, type RiskSummary } from '../../src/streams/nats/summary.js';
 import { runCli } from '../support/cli.js';
@@ -32,7 +36,7 @@ describe('remote commands from the fleet view', () => {
     const sub = nc.subscribe(commandSubject('DU7654321'), { callback: (_e, m) => void asked.push(m.string()) });
 
     expect(r.armed()).toBeUndefined();
-    const notArmed = await r.send(target, 'kill');
+    const notArmed = await r.send(target, 0);
     expect(notArmed.outcome).toBe('refused');
     expect(notArmed.lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
 
@@ -42,26 +46,26 @@ describe('remote commands from the fleet view', () => {
 
     expect(r.arm('DU1111111', '1111')).toMatchObject({ ok: true });
     // Armed for another account: this one's guard is not asked.
-    expect((await r.send(target, 'kill')).lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
+    expect((await r.send(target, 0)).lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
 
     expect(r.arm('DU7654321', ' 4321 ')).toEqual({ ok: true, until: START + 5 * 60_000 });
     expect(r.armed()).toEqual({ account: 'DU7654321', until: START + 5 * 60_000 });
     clock.advance(5 * 60_000);
     // Expired at its time: a dialog left open past it sends nothing.
     expect(r.armed()).toBeUndefined();
-    expect((await r.send(target, 'kill')).outcome).toBe('refused');
+    expect((await r.send(target, 0)).outcome).toBe('refused');
 
     expect(r.arm('DU7654321', '4321')).toMatchObject({ ok: true });
     r.disarm();
     expect(r.armed()).toBeUndefined();
-    expect((await r.send(target, 'kill')).outcome).toBe('refused');
+    expect((await r.send(target, 0)).outcome).toBe('refused');
     await nc.flush();
     expect(asked).toEqual([]);
 
     // Armed, with no guard listening: the request goes out, and the answer says no guard is there.
     sub.unsubscribe();
     expect(r.arm('DU7654321', '4321')).toMatchObject({ ok: true });
-    const none = await r.send(target, 'kill');
+    const none = await r.send(target, 0);
     expect(none.outcome).toBe('refused');
     expect(none.lines[0]).toMatch(/no guard of account DU7654321 listens/);
   });
@@ -120,5 +124,40 @@ describe('remote commands from the fleet view', () => {
     const cmd = await runCli('fleet', 'command', '--nats', url, '--trade', '--account', 'DU7654321', '--rule', 'kill', '--confirm-account', 'DU7654321');
     expect(cmd.code).toBe(2);
     expect(cmd.err).toMatch(/--trade is for the fleet view, not fleet command/);
+  });
+
+  it("writes the operator's side to an audit log of its own: armings, each request and its answer, what was not sent", async () => {
+    const clock = new ManualClock(START);
+    const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-audit-'));
+    try {
+      const r = remoteControl({ nc, clock, armMs: 60_000, timeoutMs: 5_000, auditDir, appVersion: 'test', operator: 'desk-lead' });
+      expect(r.auditFile()).toBeUndefined(); // nothing done, no file
+      r.arm('DU7654321', '0000');
+      await r.send(target, 0); // not armed: not sent
+      r.arm('DU7654321', '4321');
+      await r.send(target, 0); // no guard listens: asked, answered by the server
+      r.disarm();
+      r.close();
+      const file = r.auditFile()!;
+      expect(await verifyAuditLog(file)).toMatchObject({ ok: true, sealed: true, entries: 6 });
+      const steps = readFileSync(file, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; type?: string; detail?: { step?: string; outcome?: string } })
+        .filter((e) => e.kind === 'entry')
+        .map((e) => [e.type, e.detail!.step, e.detail!.outcome ?? null]);
+      expect(steps).toEqual(
+        [
+          ['fleetCommand', 'armRefused', null],
+          ['fleetCommand', 'notSent', null],
+          ['fleetCommand', 'armed', null],
+          ['fleetCommand', 'asked', null],
+          ['fleetCommand', 'answer', 'notAnswered'],
+          ['fleetCommand', 'disarmed', null],
+        ].slice(0, 6),
+      );
+    } finally {
+      rmSync(auditDir, { recursive: true, force: true });
+    }
   });
 });

@@ -84,6 +84,29 @@ describe('parsePolicy', () => {
       expect(text).toContain(want);
   });
 
+  it('refuses two rules of one name, a name past 100 characters and more than 50 rules: a command names its rule', () => {
+    const rule = (name: string, action: string) => ({ name, when: { alert: 'excess.negative' }, do: action });
+    const dup = parsePolicy(JSON.stringify({ rules: [rule('kill', 'globalCancel'), rule('kill', 'notify')] }), 'p.json');
+    expect(dup.policy).toBeUndefined();
+    expect(dup.problems).toEqual(['p.json: error at rules[1].name: "kill" is also the name of rules[0]; names must be unique']);
+    const long = parsePolicy(JSON.stringify({ rules: [rule('k'.repeat(101), 'notify')] }), 'p.json');
+    expect(long.problems).toEqual(['p.json: error at rules[0].name: at most 100 characters, got 101']);
+    const many = parsePolicy(JSON.stringify({ rules: Array.from({ length: 51 }, (_, i) => rule(`r${i}`, 'notify')) }), 'p.json');
+    expect(many.problems).toEqual(['p.json: error at rules: at most 50 rules, got 51']);
+    // Unnamed rules are named by their place, so they never collide.
+    expect(
+      parsePolicy(
+        JSON.stringify({
+          rules: [
+            { when: { alert: '*' }, do: 'notify' },
+            { when: { alert: '*' }, do: 'notify' },
+          ],
+        }),
+        'p.json',
+      ).policy,
+    ).toBeDefined();
+  });
+
   it('refuses what is not a policy at all', () => {
     expect(parsePolicy('{ rules: [', 'x.json').problems[0]).toMatch(/^x\.json: not valid JSON: /);
     expect(parsePolicy('[]', 'x.json').problems).toEqual(['x.json: error at (top level): expected an object, got []']);

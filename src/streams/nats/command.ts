@@ -23,6 +23,14 @@ export interface CommandRequest {
   /** The account, typed again. */
   readonly account: string;
   readonly at: number;
+  /**
+   * The guard meant, as its summaries name it (the fleet view sends it): every guard of the account hears the
+   * subject, and one that is not this host and session stays silent, so only the guard the operator chose answers
+   * and acts. Absent (`fleet command`): any guard of the account may.
+   */
+  readonly target?: { readonly host: string; readonly session: string };
+  /** The rule as the operator saw it confirmed: a guard whose rule at that place is another refuses (a reloaded policy). */
+  readonly expect?: { readonly name: string; readonly action: string };
 }
 
 /** The guard's outcomes (guardActed `result`), as the reply carries them. */
@@ -60,6 +68,10 @@ export function decodeCommand(body: string): CommandRequest | string {
   if (!text(o.rule) && !(Number.isSafeInteger(o.rule) && (o.rule as number) >= 0)) return 'rule must be a rule name or index';
   for (const k of ['id', 'operator', 'from', 'account'] as const) if (!text(o[k])) return `${k} must be a non-empty string (at most ${MAX_TEXT} characters)`;
   if (typeof o.at !== 'number' || !Number.isFinite(o.at)) return 'at must be a time (epoch ms)';
+  const t = o.target as Record<string, unknown> | undefined;
+  if (t !== undefined && (typeof t !== 'object' || t === null || !text(t.host) || !text(t.session))) return 'target must name a host and a session';
+  const x = o.expect as Record<string, unknown> | undefined;
+  if (x !== undefined && (typeof x !== 'object' || x === null || !text(x.name) || !text(x.action))) return 'expect must name a rule and its action';
   return o as unknown as CommandRequest;
 }
 

@@ -23,6 +23,8 @@ export interface FleetTable {
   readonly targets?: readonly (RemoteTarget | undefined)[];
   /** Something to say under the table (a read failure), if any. */
   readonly problem?: string;
+  /** When the read behind it finished (the view's clock): a request is only sent from a recent one. */
+  readonly readAt?: number;
 }
 
 /** An account's guard that answers remote commands, as its last summary describes it. */
@@ -49,7 +51,10 @@ export interface RemoteControl {
   armed(): { readonly account: string; readonly until: number } | undefined;
   arm(account: string, typed: string): { readonly ok: true; readonly until: number } | { readonly ok: false; readonly message: string };
   disarm(): void;
-  send(target: RemoteTarget, rule: string): Promise<RemoteOutcome>;
+  /** Asks the target's guard (that host and session only) to run its rule at `index`, as listed in `target.rules`. */
+  send(target: RemoteTarget, index: number): Promise<RemoteOutcome>;
+  /** Requests sent and not yet answered. */
+  inFlight(): number;
 }
 
 /*
@@ -62,7 +67,7 @@ export interface RemoteControl {
 type Dialog =
   | { readonly phase: 'arm'; readonly target: RemoteTarget; readonly typed: string; readonly problem?: string }
   | { readonly phase: 'pick'; readonly target: RemoteTarget; readonly index: number }
-  | { readonly phase: 'confirm'; readonly target: RemoteTarget; readonly rule: string; readonly action: string }
+  | { readonly phase: 'confirm'; readonly target: RemoteTarget; readonly index: number; readonly rule: string; readonly action: string }
   | { readonly phase: 'sending'; readonly target: RemoteTarget; readonly rule: string }
   | { readonly phase: 'result'; readonly target: RemoteTarget; readonly rule: string; readonly outcome: RemoteOutcome };
 
@@ -98,11 +103,25 @@ export function FleetView(p: FleetViewProps) {
   const [sel, setSel] = useState<string | undefined>(undefined);
   useEffect(() => {
     let alive = true;
-    const tick = () =>
+    // Reads overlap on a slow server: an older read finishing last never replaces a newer table.
+    let started = 0;
+    let applied = 0;
+    const tick = () => {
+      const n = ++started;
       void p.load().then(
-        (t) => alive && setTable(t),
-        (e: unknown) => alive && setTable((old) => ({ ...old, problem: (e as Error).message })),
+        (t) => {
+          if (!alive || n < applied) return;
+          applied = n;
+          setTable({ ...t, ...(p.remote ? { readAt: p.remote.now() } : {}) });
+        },
+        (e: unknown) => {
+          if (!alive || n < applied) return;
+          applied = n;
+          // The rows stay for reading, but nothing can be asked from a table that could not be read again.
+          setTable((old) => ({ lines: old.lines, keys: old.keys, problem: (e as Error).message }));
+        },
       );
+    };
     tick();
     const timer = setInterval(tick, p.everyMs);
     return () => {
@@ -142,13 +161,20 @@ export function FleetView(p: FleetViewProps) {
       // The guard asked is the one the dialog was opened on: another session or other rules now, and nothing is asked.
       const { table: t } = latest.current;
       const now = t.targets?.find((x) => x?.account === d.target.account && x.host === d.target.host);
+      if (t.readAt === undefined || remote.now() - t.readAt > 3 * p.everyMs) {
+        setDialog(undefined);
+        setFlash(
+          `Not sent: the fleet table has not been read again for ${t.readAt === undefined ? 'a while' : `${Math.round((remote.now() - t.readAt) / 1000)} s`}; the guard's state is not known`,
+        );
+        return;
+      }
       if (!sameTarget(d.target, now)) {
         setDialog(undefined);
         setFlash(`Not sent: the guard of ${d.target.account} on ${d.target.host} changed since the dialog opened (a restart or a new policy); open it again`);
         return;
       }
       setDialog({ phase: 'sending', target: d.target, rule: d.rule });
-      void remote.send(d.target, d.rule).then(
+      void remote.send(d.target, d.index).then(
         (outcome) => {
           if (dialogRef.current?.phase === 'sending' && dialogRef.current.target === d.target)
             setDialog({ phase: 'result', target: d.target, rule: d.rule, outcome });
@@ -157,7 +183,7 @@ export function FleetView(p: FleetViewProps) {
         (e: unknown) => setFlash(`The request failed: ${(e as Error).message}`),
       );
     },
-    [p.remote, setDialog],
+    [p.remote, p.everyMs, setDialog],
   );
   const openRemote = useCallback(() => {
     const { table: t, index: i } = latest.current;
@@ -200,7 +226,7 @@ export function FleetView(p: FleetViewProps) {
           else if (command === 'nav.down') move(1);
           else if (command === 'row.detail') {
             const rule = d.target.rules[d.index]!;
-            setDialog({ phase: 'confirm', target: d.target, rule: rule.name, action: rule.action });
+            setDialog({ phase: 'confirm', target: d.target, index: d.index, rule: rule.name, action: rule.action });
           } else if (bindings['dialog.cancel'].includes(key)) setDialog(undefined);
           return;
         }
@@ -242,13 +268,23 @@ export function FleetView(p: FleetViewProps) {
         p.onOpen(t.keys[i]!);
         exit();
       } else if (command === 'app.quit' || command === 'dialog.cancel') {
+        // A request still out would lose its answer (the connection closes with the view): said once, q again quits.
+        const out = p.remote?.inFlight() ?? 0;
+        if (out > 0 && !quitWarned.current) {
+          quitWarned.current = true;
+          setFlash(
+            `${out} request(s) to a guard not answered yet: quitting loses the answer (the guard's log and audit log keep it); ${label('app.quit')} again quits`,
+          );
+          return;
+        }
         p.onQuit();
         exit();
       }
     },
-    [keys, bindings, p, exit, setDialog, send, openRemote],
+    [keys, bindings, p, exit, setDialog, send, openRemote, label],
   );
   const stopped = useRef(false);
+  const quitWarned = useRef(false);
   useKeyQueue(
     handle,
     useMemo(

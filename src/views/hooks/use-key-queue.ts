@@ -1,7 +1,7 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
-import { useInput, useStdin } from 'ink';
+import { useInput, usePaste, useStdin } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
-import { chunkKeys, keyOf, textOf } from '../../keymap/keys.js';
+import { chunkKeys, keyOf, pastedItems, textOf } from '../../keymap/keys.js';
 
 /*
  * Keys are handled in arrival order, one per turn of the event loop once a backlog forms, so each key sees the one
@@ -67,6 +67,28 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     else draining.current = false;
   }, [handle, o]);
 
+  const push = useCallback(
+    (items: { key?: string; text?: string }[], epoch: number, pasted: boolean) => {
+      queue.current.push(...items.map((i) => ({ ...i, epoch, pasted })));
+      if (!draining.current) {
+        draining.current = true;
+        drain();
+      }
+    },
+    [drain],
+  );
+
+  /*
+   * Bracketed paste (usePaste turns the terminal's mode on while the console runs, and off at exit): a terminal's
+   * paste arrives marked, whatever its length, so even a lone pasted y is known for a paste. A paste is text: it
+   * reaches a line or a dialog that reads text (up to its first Enter) and nothing else; it never answers a dialog
+   * or runs a key.
+   */
+  usePaste((text) => {
+    const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
+    if (textLine) push(pastedItems(text), o.dialogEpoch(), true);
+  });
+
   useInput((input, key) => {
     const epoch = o.dialogEpoch();
     // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
@@ -76,10 +98,6 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     const t = textOf(input, key);
     const items = chunk ?? [{ ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) }];
     const pasted = readLength.current > [...input].length && !(k !== undefined && NEVER_CONFIRM.has(k));
-    queue.current.push(...items.map((i) => ({ ...i, epoch, pasted })));
-    if (!draining.current) {
-      draining.current = true;
-      drain();
-    }
+    push(items, epoch, pasted);
   });
 }
