@@ -85,6 +85,9 @@ export function reductionLines(alert: Alert, p: ReductionProposal): string[] {
 
 const fmt = (n: { toFixed(d: number): string } | undefined) => (n === undefined ? '?' : Number(n.toFixed(0)).toLocaleString('en-US'));
 
+/** The lines of flattenLines that say what is sent: the account line, each cancel, each order. */
+export const orderLineCount = (p: FlattenPlan): number => 1 + p.cancels.length + p.legs.length;
+
 /** A flatten plan as dialog lines: cancels first, then each order with action, quantity, contract, limit, notional. */
 export function flattenLines(p: FlattenPlan): string[] {
   const lines = [`Account ${p.account} · scope ${scopeText(p.scope)} · ${p.cancels.length} cancel(s), ${p.legs.length} order(s)`];
@@ -195,7 +198,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       [k: string]: JsonValue;
     });
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, marks: planMarks(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
+    return { id: plan.id, ...shown, marks: planMarks(plan), orderLines: orderLineCount(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
   };
 
   /**
@@ -239,7 +242,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
     session.show(plan.id, { kind: 'flatten', plan, again: () => reducePreview(alert) }, detail);
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, marks: planMarks(plan), word: 'REDUCE' };
+    return { id: plan.id, ...shown, marks: planMarks(plan), orderLines: orderLineCount(plan), word: 'REDUCE' };
   };
 
   /** Follows our orders of a plan in the state while they are worked (the progress view). */

@@ -46,6 +46,7 @@ export function planDialog(p: PreviewPlan, error?: string): TradeDialog {
     ...(p.word ? { word: p.word, input: '' } : {}),
     ...(error ? { error } : {}),
     ...(p.marks && p.marks.length > 0 ? { marks: p.marks } : {}),
+    ...(p.orderLines !== undefined ? { orderLines: p.orderLines } : {}),
   };
 }
 

@@ -38,6 +38,8 @@ export interface PreviewPlan {
   readonly word?: string;
   /** Each leg's mark with its arrival time (flatten and reduce plans). */
   readonly marks?: readonly PreviewMark[];
+  /** How many leading lines are what is sent (the dialog keeps them on screen; see UiState's trade dialog). */
+  readonly orderLines?: number;
 }
 
 /** One order being followed after the send. */

@@ -59,6 +59,12 @@ export type Dialog =
       readonly error?: string;
       /** The plan's marks: their ages are read again on every publish while the plan is under review. */
       readonly marks?: readonly PreviewMark[];
+      /**
+       * How many of `lines`, from the first, say what is sent (the account, the cancels, each order): those must be on
+       * screen to confirm. The lines after them (realized P&L, margin after, mark ages) are cut first when the terminal
+       * is short, and their cut does not lock the confirm key. Absent: every line counts.
+       */
+      readonly orderLines?: number;
     };
 
 export interface UiState {

@@ -542,7 +542,10 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   const submit = firstKey(input.bindings, 'input.submit') ?? '';
   const back = firstKey(input.bindings, 'input.cancel') ?? '';
   // Long lines (a refusal: sentence, code, next step) go one clause per line, so a narrow terminal keeps the code.
-  const body: Cell[] = [...d.lines.flatMap((l) => l.split('; ')).map(planCell), ...markCells(d, input.snapshot.live, input.snapshot.now)];
+  const clauses = (ls: readonly string[]) => ls.flatMap((l) => l.split('; ')).map(planCell);
+  const orderCount = d.orderLines ?? d.lines.length;
+  const orders: Cell[] = clauses(d.lines.slice(0, orderCount));
+  const info: Cell[] = [...clauses(d.lines.slice(orderCount)), ...markCells(d, input.snapshot.live, input.snapshot.now)];
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
@@ -575,18 +578,34 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
       tail.push({ text: `${no} closes`, slot: 'key' });
       break;
   }
-  // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not shown.
-  const rows = wrapCells(body, columns);
+  // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not
+  // shown. What is sent (the orders) comes first and must be on screen whole for the confirm key to work; the lines
+  // about it (realized P&L, margin after, mark ages) are cut first, and their cut only says so.
+  const orderRows = wrapCells(orders, columns);
+  const infoRows = wrapCells(info, columns);
   const tailRows = wrapCells(tail, columns);
   const room = Math.max(1, height - 3 - tailRows.length);
-  const notice = (n: number) =>
+  const notice = (n: number, what: 'orders' | 'info') =>
     wrapCells(
-      [{ text: `… ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' }],
+      [
+        what === 'orders'
+          ? { text: `… ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' }
+          : { text: `… ${n} more line(s) about the plan not shown (every order is above); enlarge the terminal to read them`, slot: 'muted' },
+      ],
       columns,
     );
-  const kept = rows.length <= room ? rows.length : Math.max(0, room - notice(rows.length).length);
-  const hidden = rows.length - kept;
-  const shown = hidden === 0 ? rows : [...rows.slice(0, kept), ...notice(hidden)];
+  let shown: Cell[];
+  let hidden = 0;
+  if (orderRows.length + infoRows.length <= room) shown = [...orderRows, ...infoRows];
+  else if (orderRows.length + notice(infoRows.length, 'info').length <= room) {
+    const keep = Math.max(0, room - orderRows.length - notice(infoRows.length, 'info').length);
+    shown = [...orderRows, ...infoRows.slice(0, keep), ...notice(infoRows.length - keep, 'info')];
+  } else {
+    const rows = [...orderRows, ...infoRows];
+    const kept = Math.max(0, room - notice(rows.length, 'orders').length);
+    hidden = Math.max(0, orderRows.length - kept);
+    shown = [...rows.slice(0, kept), ...notice(rows.length - kept, 'orders')];
+  }
   return { title: d.title, lines: [...shown, ...tailRows], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
 }
 

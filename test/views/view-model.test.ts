@@ -333,3 +333,31 @@ describe('the footer', () => {
     expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'readOnly'))).not.toContain('ARMED');
   });
 });
+
+describe('a trade dialog on a short terminal', () => {
+  const dialogOf = (lines: readonly string[], orderLines: number | undefined, rows: number) => {
+    const ui = reduceUi(initialUi(), {
+      type: 'openDialog',
+      dialog: { kind: 'trade', phase: 'confirm', title: 'Flatten ESH6?', lines, planId: 'p1', ...(orderLines !== undefined ? { orderLines } : {}) },
+    });
+    return vm(snapshot(bookState()), ui, { columns: 80, rows }, 'trade').dialog!;
+  };
+  const orders = ['Account DU1234567 · scope conid:1 · 0 cancel(s), 1 order(s)', 'SELL 2 ESH6 LMT 5,908.25 ~602,898 USD'];
+  const about = Array.from({ length: 14 }, (_, i) => `! WORSE: scenario ${i} loses more`);
+
+  it('keeps every order on screen and confirmable when only the lines about the plan do not fit', () => {
+    const d = dialogOf([...orders, ...about], orders.length, 24);
+    expect(d.hidden).toBeUndefined();
+    const shown = d.lines.map((c) => c.text);
+    expect(shown.slice(0, 2)).toEqual(orders);
+    expect(shown.some((t) => /^… \d+ more line\(s\) about the plan not shown \(every order is above\)/.test(t))).toBe(true);
+    expect(shown.some((t) => /does nothing until then/.test(t))).toBe(false);
+  });
+
+  it('locks the confirm key when an order itself does not fit, and when the plan says nothing of its orders', () => {
+    const many = [orders[0]!, ...Array.from({ length: 30 }, (_, i) => `SELL ${i + 1} X${i} LMT 1.00 ~1 USD`)];
+    expect(dialogOf([...many, ...about], many.length, 24).hidden).toBeGreaterThan(0);
+    // Without orderLines every line counts as an order (a dialog that does not say which are).
+    expect(dialogOf([...orders, ...about], undefined, 24).hidden).toBeGreaterThan(0);
+  });
+});
