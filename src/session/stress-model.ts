@@ -200,7 +200,10 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     return found;
   };
   const run = (state: PortfolioState, now: number, display = true): RiskResult => {
-    if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions', waiting: true };
+    // Flat is not waiting: once the account's download has ended with no positions, its cash in other currencies is
+    // still exposed (a franc debt left after a flatten), and the currency scenarios say how much.
+    if (!state.account || (state.portfolio.size === 0 && !state.complete.accountDownload))
+      return { ok: false, error: 'waiting for the account and its positions', waiting: true };
     const t0 = performance.now();
     // The grid is about to move on. A pass no pane draws follows a freeze (or another account shown): the frozen
     // picture is the last drawn pass, whose pane may still chart any subject, so its curves are computed now, on the

@@ -61,9 +61,13 @@ describe('figuresCells', () => {
     // Connected, the positions snapshot not in yet: it waits for the positions.
     const connected = { ...INITIAL_STATE, health: 'ready' as const };
     expect(text(figuresCells(connected, createStressRunner()(connected, T0), 120))).toMatch(/Worst waiting for positions$/);
-    // Synchronised and flat (after a flatten, or a sub-account with nothing on): nothing to stress, and it says so.
+    // Synchronised and flat (after a flatten, or a sub-account with nothing on): not waiting. The book's cash is still
+    // stressed: its EUR debt of 20,000 (22,000 USD at 1.10) loses 38% of that, 8,360 USD, if the euro jumps 38%.
     const flat = { ...bookState(), health: 'ready' as const, portfolio: INITIAL_STATE.portfolio };
-    expect(text(figuresCells(flat, createStressRunner()(flat, T0), 120))).toMatch(/Worst no positions$/);
+    const flatRisk = createStressRunner()(flat, T0);
+    expect(flatRisk.ok && flatRisk.model.worst?.label).toBe('EUR peg break +38% vs USD');
+    expect(flatRisk.ok && flatRisk.model.worst?.total.toString()).toBe('-8360');
+    expect(text(figuresCells(flat, flatRisk, 120))).toMatch(/Worst EUR peg break \+38% vs USD/);
     // A book that lost its connection keeps its last stress result: the disconnection does not hide it.
     const book = bookState();
     const lost = { ...book, health: 'disconnected' as const };

@@ -53,7 +53,8 @@ export type AlertStress = { readonly ok: true; readonly report: StressReport } |
  * failed): the rules then degrade (docs/alerts.md "Without a stress report"). Never throws.
  */
 export function stressForAlerts(state: PortfolioState, now: number, params: Omit<StressParamsInput, 'now'> = {}): AlertStress {
-  if (!state.account || state.portfolio.size === 0) return { ok: false, error: 'waiting for the account and its positions' };
+  if (!state.account || (state.portfolio.size === 0 && !state.complete.accountDownload))
+    return { ok: false, error: 'waiting for the account and its positions' };
   try {
     return { ok: true, report: buildStressReport(state, bookScenarios(state, params), { ...params, now }) };
   } catch (err) {
