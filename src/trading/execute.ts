@@ -6,7 +6,7 @@ import type { PortfolioState } from '../model/state.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import type { Decimal } from '../model/money.js';
 import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
-import type { Contract } from '../model/contract.js';
+import { contractLabel, type Contract } from '../model/contract.js';
 import type { ArmState, TradeMode } from './arming.js';
 import type { AuditLog } from './audit.js';
 import { guardAny, guardFlatten } from './guard.js';
@@ -411,7 +411,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
         key: orderKey(deps.clientId, r.orderId, 0),
         orderId: r.orderId,
         conId: leg.conId,
-        label: `${leg.action} ${leg.quantity.toString()} ${leg.contract.symbol}`,
+        label: `${leg.action} ${leg.quantity.toString()} ${contractLabel(leg.contract)}`,
         ours: true,
         clientId: deps.clientId,
         orderRef: ref,
@@ -424,11 +424,17 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     disrupted ||= followed.disrupted;
     legs.push(...followed.results);
     for (const leg of stage.slice(sent.length))
-      legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted && !denial ? { message: DROPPED } : {}) });
+      legs.push({
+        conId: leg.conId,
+        label: contractLabel(leg.contract),
+        outcome: 'notSent',
+        filled: '0',
+        ...(disrupted && !denial ? { message: DROPPED } : {}),
+      });
     if (denial || disrupted || followed.results.some((l) => l.outcome !== 'filled')) break;
   }
   for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId)))
-    legs.push({ conId: leg.conId, label: leg.contract.symbol, outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });
+    legs.push({ conId: leg.conId, label: contractLabel(leg.contract), outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });
   for (const l of [...cancels, ...legs]) {
     if (l.orderId !== undefined)
       deps.audit.append({

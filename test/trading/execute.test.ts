@@ -125,6 +125,10 @@ describe('executeFlatten', () => {
     // deadline, so the stock (stage two) was never sent.
     const stock = plan.legs.find((l) => l.contract.secType === 'STK')!;
     expect(result.legs.find((l) => l.conId === stock.conId)?.outcome).toBe('notSent');
+    // Each leg is named as the plan named it: an option is its expiry, strike and right, not the bare symbol AAPL.
+    const option = plan.legs.find((l) => l.contract.secType === 'OPT')!;
+    const optionLeg = result.legs.find((l) => l.conId === option.conId)!;
+    expect(optionLeg.label).toMatch(/^(?:(?:BUY|SELL) \S+ )?AAPL \d{8} \d+(?:\.\d+)? [CP]$/);
     expect(result.complete).toBe(false);
     // After the reconnect the simulator has seen exactly the orders sent before the drop, each once, none resent.
     await waitFor(() => feed.state.health === 'ready', 15_000, 'reconnect');
