@@ -205,6 +205,15 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
             ? { account: r.account, host: r.host, session: r.session, guardMode: r.mode, rules: r.commands }
             : undefined,
         ),
+        notOffered: rows.map((r) =>
+          r.role !== 'guard'
+            ? `${r.account} on ${r.host} is a ${r.role}'s row: only a guard takes remote commands`
+            : r.stale
+              ? `${r.account}'s guard on ${r.host} has been silent for ${age(r.ageMs)}: it would not answer; wait until its row is fresh again`
+              : !r.commands || r.commands.length === 0
+                ? `${r.account}'s guard on ${r.host} does not listen for commands (not connected to TWS yet, or its server refused the command subject)`
+                : undefined,
+        ),
       };
     };
     const { loadSettings } = await import('../config/load.js');

@@ -194,8 +194,12 @@ describe('tws-risk fleet in tmux', () => {
         .filter((e) => e.kind === 'entry' && e.type === 'guardDecision');
       expect(decided.map((e) => e.detail)).toEqual([expect.objectContaining({ rule: 'kill', operator: expect.objectContaining({ name: 'desk-lead' }) })]);
 
-      // Disarmed, and quitting ends the command.
+      // Quitting while armed asks first; disarmed, and quitting ends the command.
       await press(s, 'Escape');
+      await waitForScreen(s, (x) => !/kill \(globalCancel\): DONE/.test(x), 'the answer closed');
+      await press(s, 'q');
+      await waitForScreen(s, (x) => new RegExp(`Remote commands are ARMED for ${ACCOUNT}: q again quits`).test(x), 'the quit asked again');
+      expect(existsSync(exitFile)).toBe(false);
       await press(s, '!');
       await waitForScreen(s, (x) => /Remote commands disarmed/.test(x) && !/ARMED for remote commands/.test(x), 'disarmed');
       await press(s, 'q');

@@ -21,6 +21,8 @@ export interface FleetTable {
   readonly keys: readonly string[];
   /** Per row, in the same order: a guard that listens for remote commands, and the rules it would run. */
   readonly targets?: readonly (RemoteTarget | undefined)[];
+  /** Per row without a target: why it cannot be asked (a console's row, a silent guard...). */
+  readonly notOffered?: readonly (string | undefined)[];
   /** Something to say under the table (a read failure), if any. */
   readonly problem?: string;
   /** When the read behind it finished (the view's clock): a request is only sent from a recent one. */
@@ -194,7 +196,7 @@ export function FleetView(p: FleetViewProps) {
     if (t.keys[i] === undefined) return;
     const target = t.targets?.[i];
     if (!target || target.rules.length === 0) {
-      setFlash(`That row is not a guard that listens for commands (a console, a report, or a guard without --publish): nothing to ask`);
+      setFlash(t.notOffered?.[i] ?? `That row is not a guard that listens for commands (a console, a report, or a guard without --publish): nothing to ask`);
       return;
     }
     setFlash(undefined);
@@ -270,10 +272,13 @@ export function FleetView(p: FleetViewProps) {
       } else if (command === 'app.quit' || command === 'dialog.cancel') {
         // A request still out would lose its answer (the connection closes with the view): said once, q again quits.
         const out = p.remote?.inFlight() ?? 0;
-        if (out > 0 && !quitWarned.current) {
+        const armedNow = p.remote?.armed();
+        if ((out > 0 || armedNow) && !quitWarned.current) {
           quitWarned.current = true;
           setFlash(
-            `${out} request(s) to a guard not answered yet: quitting loses the answer (the guard's log and audit log keep it); ${label('app.quit')} again quits`,
+            out > 0
+              ? `${out} request(s) to a guard not answered yet: quitting loses the answer (the guard's log and audit log keep it); ${label('app.quit')} again quits`
+              : `Remote commands are ARMED for ${armedNow!.account}: ${label('app.quit')} again quits (and disarms)`,
           );
           return;
         }
