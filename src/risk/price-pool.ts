@@ -18,8 +18,15 @@ import { ladderModel, optionLadder, type BookGroup, type ScenarioColumns, type S
  * a thread costs memory the console's demo book does not need.
  */
 
-/** How long the main thread waits for the worker's last chunk before it prices the rest itself and drops the worker. */
-const STALL_MS = 5_000;
+/**
+ * How long the main thread waits for a chunk the worker claimed before it prices the rest itself and drops the
+ * worker. A chunk is a millisecond or two of work: a worker silent this long has no core (a loaded machine), and the
+ * main thread (the console's input, TWS's socket) must not wait on it. After a stall no worker is started again for
+ * STALL_BACKOFF_MS: on a machine that busy, one thread is the better bet.
+ */
+const STALL_MS = 250;
+const STALL_BACKOFF_MS = 10_000;
+let stalledUntil = 0;
 
 interface Pool {
   readonly worker: Worker;
@@ -65,7 +72,7 @@ import(require('node:worker_threads').workerData.url);
 `;
 
 function poolOf(): Pool | undefined {
-  if (pool || broken) return pool;
+  if (pool || broken || performance.now() < stalledUntil) return pool;
   const script = workerScript();
   if (!script) {
     broken = true;
@@ -218,6 +225,7 @@ export function prepriceOptions(
           progress = now;
         } else if (now - progress > STALL_MS) {
           stalled = true;
+          stalledUntil = now + STALL_BACKOFF_MS;
           drop(false);
           break;
         }
