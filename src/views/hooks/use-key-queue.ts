@@ -63,6 +63,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     }
     const swallowed = item.pasted && o.dialogOpen() && !o.dialogTakesText();
     if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text, queue.current.length > 0);
+    // The burst's last item was dropped: the keys before it left their frame to it, so it is asked for with no key.
+    else if (queue.current.length === 0) handle(undefined, undefined, false);
     if (queue.current.length > 0) setImmediate(drain);
     else draining.current = false;
   }, [handle, o]);
