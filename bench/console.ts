@@ -2,9 +2,8 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { report, type BenchResult } from './measure.js';
+import { join } from 'node:path';
+import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
 import { productNodeFlags } from './node-flags.js';
 
 /*
@@ -17,14 +16,6 @@ import { productNodeFlags } from './node-flags.js';
  * alone (the README's figure is after 5 minutes: BENCH_CONSOLE_MEMORY_S=300).
  */
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = [resolve(here, '..'), resolve(here, '..', '..')].find((d) => {
-  try {
-    return readFileSync(join(d, 'bin', 'tws-risk')).length > 0;
-  } catch {
-    return false;
-  }
-})!;
 const WARMUP_S = Number(process.env.BENCH_CONSOLE_WARMUP_S ?? 20);
 const MEASURE_S = Number(process.env.BENCH_CONSOLE_S ?? 30);
 const MEMORY_S = Number(process.env.BENCH_CONSOLE_MEMORY_S ?? 0);
@@ -90,7 +81,7 @@ interface Run {
 
 async function run(kind: 'steady' | 'frozen' | 'alone', measureS: number, home: string): Promise<Run> {
   const node = [process.execPath, ...productNodeFlags(), ...EXTRA_FLAGS].map(shq).join(' ');
-  const bin = shq(join(root, 'bin', 'tws-risk'));
+  const bin = shq(PRODUCT_BIN);
   const env = `HOME=${shq(home)} XDG_CONFIG_HOME=${shq(join(home, 'config'))} XDG_DATA_HOME=${shq(join(home, 'data'))} XDG_STATE_HOME=${shq(join(home, 'state'))}`;
   let simPid: number | undefined;
   let simPort = 0;
@@ -138,7 +129,7 @@ function spawnSim(home: string): { ready: Promise<{ pid: number; port: number }>
   writeFileSync(log, '', { mode: 0o600 });
   const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
   // In tmux too, on its own server (the console's is killed and started again between runs), so it ends with the bench.
-  const sim = `exec ${node} ${shq(join(root, 'bin', 'tws-risk'))} sim --port 0 --control-port 0 --start ${START} 2>${shq(log)}`;
+  const sim = `exec ${node} ${shq(PRODUCT_BIN)} sim --port 0 --control-port 0 --start ${START} 2>${shq(log)}`;
   const r = spawnSync('tmux', ['-L', SIM_SOCKET, 'new-session', '-d', '-s', 'sim', sim], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`tmux: the simulator did not start: ${r.stderr.trim()}`);
   const ready = (async () => {

@@ -1,11 +1,10 @@
 // Benchmark: key to frame in a real tmux pane running the pinned demo, against tmux echoing a key in a `cat` pane.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
-import { report, type BenchResult } from './measure.js';
+import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
 import { productNodeFlags } from './node-flags.js';
 
 /*
@@ -16,14 +15,6 @@ import { productNodeFlags } from './node-flags.js';
  * press only once the previous one showed; a median and p95 per key.
  */
 
-const here = dirname(fileURLToPath(import.meta.url));
-const root = [resolve(here, '..'), resolve(here, '..', '..')].find((d) => {
-  try {
-    return readFileSync(join(d, 'bin', 'tws-risk')).length > 0;
-  } catch {
-    return false;
-  }
-})!;
 const REPS = Number(process.env.BENCH_KEYS_REPS ?? 12);
 /** A pinned simulator calendar and seed: the same book and marks whatever day the bench runs. */
 const START = '2026-03-02T14:30:00Z';
@@ -87,7 +78,7 @@ async function main(): Promise<void> {
   const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
   const env = `HOME=${shq(home)} XDG_CONFIG_HOME=${shq(join(home, 'config'))} XDG_DATA_HOME=${shq(join(home, 'data'))} XDG_STATE_HOME=${shq(join(home, 'state'))}`;
   // BENCH_KEYS_BIN: another build's bin/tws-risk (an earlier commit's), measured against the same anchor.
-  const cmd = `${shq(process.env.BENCH_KEYS_BIN ?? join(root, 'bin', 'tws-risk'))} demo --start ${START} --seed 1 --trade`;
+  const cmd = `${shq(process.env.BENCH_KEYS_BIN ?? PRODUCT_BIN)} demo --start ${START} --seed 1 --trade`;
   const results: BenchResult[] = [];
   try {
     tmux('new-session', '-d', '-s', 'k', '-x', '160', '-y', '48', `exec env ${env} ${node} ${cmd}`);

@@ -1,4 +1,7 @@
 // Benchmark child helpers: each benchmark runs in its own process so its peak RSS is its own.
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 export interface BenchResult {
   readonly name: string;
   readonly metric: string;
@@ -18,3 +21,17 @@ export function peakRssMb(): number {
 export function report(results: BenchResult[]): void {
   process.stdout.write(`BENCH ${JSON.stringify(results)}\n`);
 }
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** The checkout's bin/tws-risk, whether the bench runs from bench/ or built, from dist/bench/. */
+export const PRODUCT_BIN = join(
+  [resolve(here, '..'), resolve(here, '..', '..')].find((d) => {
+    try {
+      return readFileSync(join(d, 'bin', 'tws-risk')).length > 0;
+    } catch {
+      return false;
+    }
+  })!,
+  'bin',
+  'tws-risk',
+);

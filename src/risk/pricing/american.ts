@@ -85,6 +85,17 @@ const cell = new Float64Array(8);
 /** bawSolve's cell: write K, T, r, b, vol at [0..4]; read the exponent at [5], S* at [6] and the coefficient at [7]. */
 export const bawCell = new Float64Array(8);
 
+/** bawSolve of these inputs: writes them to bawCell (small enough for V8 to inline, so no heap number per argument). */
+export function bawSolveFor(isCall: boolean, K: number, T: number, r: number, b: number, vol: number): void {
+  const c = bawCell;
+  c[0] = K;
+  c[1] = T;
+  c[2] = r;
+  c[3] = b;
+  c[4] = vol;
+  bawSolve(isCall);
+}
+
 /**
  * bawExponent, bawBoundary and (at a positive boundary) bawCoefficient of the inputs in bawCell, the outputs in it:
  * the same values as the three calls, without a heap number per argument.

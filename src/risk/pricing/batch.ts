@@ -1,5 +1,5 @@
 // Struct-of-arrays pricing kernels for the scenario grid, plus the bare loop the benchmark compares to.
-import { bawCell, bawEarlyExercise, bawSolve } from './american.js';
+import { bawCell, bawEarlyExercise, bawSolveFor } from './american.js';
 import { escrowedSpot, gbsPrice, intrinsic } from './black-scholes.js';
 import { exp } from './exp.js';
 import { cdfPair, normCdfPair } from './normal.js';
@@ -178,12 +178,7 @@ export function americanPriceBatch(out: Float64Array, o: OptionBatch, n: number)
     const se = escrowedSpot(s, pvDividend[i]!);
     const american = early && se > 0;
     if (american && !solved) {
-      bawCell[0] = k;
-      bawCell[1] = t;
-      bawCell[2] = ri;
-      bawCell[3] = bi;
-      bawCell[4] = v;
-      bawSolve(call);
+      bawSolveFor(call, k, t, ri, bi, v);
       exponent = bawCell[5]!;
       boundary = bawCell[6]!;
       coefficient = bawCell[7]!;
@@ -325,12 +320,7 @@ export function americanLadder(out: Float64Array, L: OptionLadder): void {
         se = SE[u]!;
       const american = early && se > 0;
       if (american && !solved) {
-        bawCell[0] = k;
-        bawCell[1] = t;
-        bawCell[2] = ri;
-        bawCell[3] = bi;
-        bawCell[4] = v;
-        bawSolve(call);
+        bawSolveFor(call, k, t, ri, bi, v);
         exponent = bawCell[5]!;
         boundary = bawCell[6]!;
         coefficient = bawCell[7]!;
