@@ -89,10 +89,11 @@ export class Ledger {
     pos.qty = next;
     pos.dayFlow = pos.dayFlow.add(qty.mul(price).mul(mult));
     if (inst.secType === 'CASH') {
-      // Only the cash legs carry the economics of an FX trade (risk-model.md §0.9).
+      // Only the cash legs carry the economics of an FX trade (risk-model.md §0.9), so the realized P&L moves no cash;
+      // TWS still reports it for the pair (FX Portfolio, commission report), in the quote currency against the
+      // position's average price, as for a stock.
       this.addCash(inst.symbol, qty);
       this.addCash(inst.currency, qty.mul(price).neg());
-      realized = ZERO;
     } else if (inst.secType === 'FUT') {
       this.addCash(inst.currency, realized);
     } else {
