@@ -114,7 +114,7 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
 
 /** Formats that several flags share, explained once under "Formats:" wherever a command's flags use them. */
 const FORMAT_HELP: Readonly<Record<string, string>> = {
-  TIME: "an ISO-8601 time (2026-03-02T14:30:00Z), or HH:MM[:SS] in UTC on the recording's first day",
+  TIME: "HH:MM[:SS[.mmm]] in UTC on the recording's first day, or an ISO-8601 time (2026-03-02T14:32:05.250Z; no offset: UTC)",
   SHOCK: 'comma-separated moves, e.g. px:STK=-10%,fx:EUR=-8%,sym:AAPL=-25%,rates=+50bp,vol=+30%,days=1 (docs/scenarios.md)',
   'SCENARIOS FILE': 'a JSON list of {"label": "...", "shocks": "SHOCK"} objects (docs/scenarios.md "User scenarios")',
   SCOPE: 'all, currency:EUR, class:OPT, underlying:AAPL or conid:N (an IB contract id); a scope that matches nothing is an error',

@@ -242,7 +242,7 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
     scope: 'replay',
     needsReplay: true,
     palette: true,
-    args: 'HH:MM[:SS]',
+    args: 'HH:MM[:SS[.mmm]]',
   },
   'replay.nextMarker': {
     description: 'Next marker: alert, disconnect, breach, operator action, order (pauses there)',

@@ -33,7 +33,9 @@ describe('--help', () => {
   it('report --help explains TIME, SHOCK and the scenarios file', async () => {
     const r = await runCli('report', '--help');
     expect(r.out).toMatch(/^ {2}--shock TEXT +an extra scenario in the SHOCK format; repeat the flag for more$/m);
-    expect(r.out).toMatch(/^ {2}TIME: an ISO-8601 time \(\d{4}-\d\d-\d\dT[\d:]+Z\), or HH:MM\[:SS\] in UTC/m);
+    expect(r.out).toMatch(
+      /^ {2}TIME: HH:MM\[:SS\[\.mmm\]\] in UTC on the recording's first day, or an ISO-8601 time \(\d{4}-\d\d-\d\dT[\d:.]+Z; no offset: UTC\)/m,
+    );
     expect(r.out).toMatch(/^ {2}SHOCK: comma-separated moves, e\.g\. px:STK=-10%,fx:EUR=-8%/m);
     expect(r.out).toMatch(/^ {2}SCENARIOS FILE: a JSON list of \{"label": "\.\.\.", "shocks": "SHOCK"\} objects/m);
     expect((await runCli('help', 'report')).out).toBe(r.out);

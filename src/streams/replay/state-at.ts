@@ -13,20 +13,44 @@ export interface StateAt {
   readonly events: number;
 }
 
+/** The forms `--at`, `--from`, `--to` and the player's goto accept, for their error sentence and the help. */
+export const TIME_FORMS = "HH:MM[:SS[.mmm]] (UTC, on the recording's first day) or an ISO-8601 time such as 2026-03-02T14:32:05.250Z";
+
+const TIME_OF_DAY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
+const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+/** Milliseconds from a fraction of 1 to 3 digits (".25" is 250 ms, not 25). */
+const millis = (frac: string | undefined) => (frac === undefined ? 0 : Number(frac.padEnd(3, '0')));
+
 /**
- * Parses `--at`: an ISO-8601 time, or HH:MM[:SS] meaning that UTC time on the day the recording started.
- * Returns epoch ms, or an error sentence.
+ * Parses `--at`: HH:MM[:SS[.mmm]] meaning that UTC time on the day the recording started, or an ISO-8601 date or
+ * date-time (a fraction of a second to the millisecond, the recording's resolution; no offset means UTC, as for the
+ * time of day, never the machine's zone). Returns epoch ms, or an error sentence. Date.parse is not the grammar: it
+ * reads "1" as 2001-01-01 and "March 2" as a date in 2001.
  */
 export function parseAt(text: string, recordingStartMs: number): number | string {
-  const hms = /^(\d{1,2}):(\d{2})(?::(\d{2}))?$/.exec(text);
+  const bad = `--at ${JSON.stringify(text)}: expected ${TIME_FORMS}`;
+  const hms = TIME_OF_DAY.exec(text);
   if (hms) {
     const [h, m, s] = [Number(hms[1]), Number(hms[2]), Number(hms[3] ?? 0)];
     if (h > 23 || m > 59 || s > 59) return `--at ${text}: not a time of day`;
     const d = new Date(recordingStartMs);
-    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m, s);
+    return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m, s, millis(hms[4]));
   }
-  const t = Date.parse(text);
-  return Number.isNaN(t) ? `--at ${JSON.stringify(text)}: expected an ISO-8601 time or HH:MM[:SS] (UTC)` : t;
+  const iso = ISO.exec(text);
+  if (!iso) return bad;
+  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(iso[i] ?? 0)) as [number, number, number, number, number, number];
+  const utc = Date.UTC(y, mo - 1, d, h, mi, s, millis(iso[7]));
+  const back = new Date(utc);
+  // Date.UTC rolls 2026-02-30 over into March and 24:00 into the next day: a date that does not come back is not one.
+  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
+    return `--at ${text}: not a date and time`;
+  const zone = iso[8];
+  if (zone === undefined || zone.toUpperCase() === 'Z') return utc;
+  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
+  const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
+  if (Number(z[2]) > 23 || Number(z[3]) > 59) return `--at ${text}: not a UTC offset`;
+  return z[1] === '+' ? utc - offset : utc + offset;
 }
 
 /**
