@@ -104,10 +104,14 @@ export function sessionSummary(o: {
   command: string;
   startedAt: number;
   endedAt: number;
+  /** The session feed's events (with several accounts: the connection's, TWS's messages and the connection's notes). */
   events: number;
   account?: string;
-  /** Several accounts followed (issue 20): named instead of `account`. */
-  accounts?: readonly string[];
+  /**
+   * Several accounts followed (issue 20): named instead of `account`, each with its own feed's events (what TWS sent
+   * for it plus its arming, alerts and notes, which the connection's count does not hold).
+   */
+  accounts?: readonly { readonly account: string; readonly events: number }[];
   baseCurrency?: string;
   health: string;
   files: readonly string[];
@@ -126,9 +130,10 @@ export function sessionSummary(o: {
 }): string {
   const verify = `check it with: ${o.self ?? 'tws-risk'} verify FILE`;
   const dur = duration(o.endedAt - o.startedAt);
+  const count = (n: number) => `${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}`;
   const acct =
     o.accounts && o.accounts.length > 0
-      ? `accounts ${o.accounts.join(', ')}`
+      ? `accounts ${o.accounts.map((a) => `${a.account} (${count(a.events)})`).join(', ')}`
       : o.account
         ? `account ${o.account}${o.baseCurrency ? ` (${o.baseCurrency})` : ''}`
         : 'no account seen';
@@ -147,7 +152,8 @@ export function sessionSummary(o: {
   const slow = o.slowFrames?.length
     ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
     : '';
-  return `tws-risk ${o.command}: ${dur}, ${o.events.toLocaleString('en-US')} events, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}`;
+  const events = o.accounts && o.accounts.length > 0 ? `${count(o.events)} on the connection` : count(o.events);
+  return `tws-risk ${o.command}: ${dur}, ${events}, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}`;
 }
 
 /**
@@ -189,7 +195,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const startedAt = clock.now();
   const feed = o.replay ?? o.follow ?? o.feed;
   if (!feed) throw new Error('runConsole needs a feed, a replay or a follow');
-  const firstSeq = feed.state.lastSeq;
+  // A live or demo session counts its feed's events from the first (those before the console opened are the session's
+  // too, and its recording holds them); a replay or a follow counts what it moved through here.
+  const firstSeq = o.replay || o.follow ? feed.state.lastSeq : 0;
   const keymap = applyOverrides(o.settings.keymap);
   for (const e of keymap.errors) o.io.err(`warning: ${e}`);
   const { resolveTheme, forceColorLevel, asciiOnly } = await import('../views/theme.js');
@@ -392,7 +400,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     trading?.close('operator quit');
     accountsTrading?.close('operator quit');
   }
-  const last = feed.state;
+  // The health the operator last saw: closing stops the source, which then reads disconnected.
+  const health = feed.state.health;
   if (behindTimer) clearInterval(behindTimer);
   if (o.close) await o.close('operator quit');
   else {
@@ -402,6 +411,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // After the close, so that the session's last events (the recording's seal) are published too.
   await publishing?.stop();
   await accountsPublishing?.stop();
+  // Counted once everything is closed: the quit's disarm, the disconnect that stopping the source publishes and the
+  // last socket read's market data (folded at close) are the session's events too.
+  const last = feed.state;
   // The exit line names the account: masked like the screen was (the toggle's last state, or --mask).
   const summaryOut =
     o.settings.ui.maskAccount || accountMaskForced() || isScreenMasked() ? (l: string) => o.io.out(maskAccounts(l)) : (l: string) => o.io.out(l);
@@ -412,9 +424,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       endedAt: clock.now(),
       events: last.lastSeq - firstSeq,
       ...(multiSet && multiSet.accounts.length > 0
-        ? { accounts: multiSet.accounts }
+        ? { accounts: multiSet.accounts.map((a) => ({ account: a, events: multiSet!.member(a)?.feed.state.lastSeq ?? 0 })) }
         : { ...(last.account ? { account: last.account } : {}), ...(last.baseCurrency ? { baseCurrency: last.baseCurrency } : {}) }),
-      health: last.health,
+      health,
       files: o.recorder?.files ?? [],
       ...(o.recorder?.failure ? { recordingStopped: o.recorder.failure.message } : {}),
       ...(o.recordingOff ? { recordingOff: o.recordingOff } : {}),

@@ -66,8 +66,23 @@ describe('sessionSummary', () => {
       }),
     ).toBe('tws-risk live: 1h02m, 12,345 events, account U1 (EUR), last health DISCONNECTED; not recorded');
     expect(sessionSummary({ command: 'demo', startedAt: 0, endedAt: 1000, events: 1, health: 'ready', files: ['a.jsonl'], slowFrames: [120, 250.4] })).toBe(
-      'tws-risk demo: 1s, 1 events, no account seen, last health READY; recorded to a.jsonl (check it with: tws-risk verify FILE); 2 frames took over 100 ms (slowest 250 ms)',
+      'tws-risk demo: 1s, 1 event, no account seen, last health READY; recorded to a.jsonl (check it with: tws-risk verify FILE); 2 frames took over 100 ms (slowest 250 ms)',
     );
+    // Several accounts: the connection's count, and each account's own (its arming, alerts and notes are only there).
+    expect(
+      sessionSummary({
+        command: 'demo',
+        startedAt: 0,
+        endedAt: 1000,
+        events: 900,
+        accounts: [
+          { account: 'DU1', events: 1200 },
+          { account: 'DU2', events: 1 },
+        ],
+        health: 'ready',
+        files: [],
+      }),
+    ).toBe('tws-risk demo: 1s, 900 events on the connection, accounts DU1 (1,200 events), DU2 (1 event), last health READY; not recorded');
   });
 });
 

@@ -1,5 +1,6 @@
 // What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
@@ -87,6 +88,39 @@ describe('what the user trial found', () => {
       expect(screen).not.toMatch(/sort [a-z]+[v^](\s|$)/);
       await press('ascii', 'q');
       await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    "the exit line's event count is the recording's, the quit's disarm and disconnect included",
+    async () => {
+      const exitFile = start('count', 120, 40, `demo --start ${T0} --seed 7 --speed 0 --trade`, join(dir, 'count.err'));
+      await waitForScreen('count', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready demo');
+      await press('count', ':', 'trade.arm', 'Enter');
+      await waitForScreen('count', (s) => /Type the last four characters/.test(s), 'the arming dialog');
+      await press('count', '4567', 'Enter');
+      await waitForScreen('count', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await press('count', 'q');
+      await waitForScreen('count', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
+      await press('count', 'y');
+      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      await waitForScreen('count', (s) => /Pane is dead/.test(s), 'the pane to finish');
+      // With its history: the exit line wraps at 120 columns and its start may have scrolled off the visible rows.
+      const screen = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'count').replace(/\n/g, '');
+      const shown = Number(/tws-risk demo: \S+, ([\d,]+) events,/.exec(screen)![1]!.replaceAll(',', ''));
+      const file = /recorded to (\S+?\.jsonl(?:\.gz)?) /.exec(screen)![1]!;
+      expect(file.startsWith(join(dir, 'count-data'))).toBe(true);
+      // The recording's events, read off its lines (not through the reader): all of the session's, from seq 1.
+      const raw = readFileSync(file);
+      const events = (file.endsWith('.gz') ? gunzipSync(raw) : raw)
+        .toString('utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('{"kind":"event"'))
+        .map((l) => (JSON.parse(l) as { event: { type: string; action?: string; health?: string } }).event);
+      expect(events.some((e) => e.type === 'operatorActed' && e.action === 'disarmed')).toBe(true);
+      expect(events.at(-1)).toMatchObject({ type: 'healthChanged', health: 'disconnected' });
+      expect(shown).toBe(events.length);
     },
     120_000,
   );
