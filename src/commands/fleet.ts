@@ -134,7 +134,17 @@ export async function connectForCommand(
 }
 
 /** `fleet --json`: once, exit 5 on any critical alert; without --json the text table, once (refreshed on a terminal). */
-export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: Clock; env?: NodeJS.ProcessEnv; watch?: boolean } = {}): Promise<number> {
+export async function fleetCommand(
+  f: FleetFlags,
+  io: CommandIo,
+  rt: {
+    clock?: Clock;
+    env?: NodeJS.ProcessEnv;
+    watch?: boolean;
+    /** The interactive view's terminal (a test's); the process's own by default. */
+    streams?: { stdout?: NodeJS.WriteStream; stdin?: NodeJS.ReadStream };
+  } = {},
+): Promise<number> {
   const clock = rt.clock ?? systemClock;
   const usage = (m: string) => {
     io.err(`tws-risk fleet: ${m}`);
@@ -234,13 +244,16 @@ export async function fleetCommand(f: FleetFlags, io: CommandIo, rt: { clock?: C
         ...(timeoutMs !== undefined ? { timeoutMs } : {}),
       });
     }
-    const chosen = await runFleetView({
-      title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}${f.trade ? ' · remote commands (--trade)' : ''}`,
-      load,
-      everyMs: 2_000,
-      ascii: asciiOnly(process.env, loaded.settings.ui.ascii),
-      ...(remote ? { remote } : {}),
-    });
+    const chosen = await runFleetView(
+      {
+        title: `tws-risk fleet · ${redactedUrl(f.nats)} · stream ${stream}${f.trade ? ' · remote commands (--trade)' : ''}`,
+        load,
+        everyMs: 2_000,
+        ascii: asciiOnly(process.env, loaded.settings.ui.ascii),
+        ...(remote ? { remote } : {}),
+      },
+      rt.streams,
+    );
     remote?.close();
     const auditFile = remote?.auditFile();
     if (auditFile) io.err(`remote commands audit log: ${auditFile} (check it with: ${selfCommand()} verify FILE)`);
