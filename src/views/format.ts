@@ -143,6 +143,43 @@ export function price(v: Decimal | number | undefined): string {
   return `${isNeg(v) ? '-' : ''}${group(int)}.${frac.padEnd(2, '0')}`;
 }
 
+/** Currencies CME lists futures on under their own code as the symbol (IBKR's EUR is the 6E, JPY the 6J). */
+const FX_FUTURES = new Set(['EUR', 'GBP', 'JPY', 'CHF', 'AUD', 'CAD', 'NZD', 'MXN', 'BRL', 'ZAR', 'SEK', 'NOK']);
+
+/**
+ * The decimals a price of this contract is shown with, everywhere: those of its minimum tick as IBKR quotes it, at
+ * least two. An IDEALPRO pair in pips and a half (EUR.USD 1.08425; a yen pair 151.235), a bond in 1/100 of a basis
+ * point of par (97.8458), a currency future like its pair (the yen's 0.0066005), a stock under 1 in its sub-penny
+ * tick (0.0067), anything else in cents. A price's own digits would show the same EUR.USD mark as 1.0842 in one row
+ * and 1.08 in the next (a Decimal drops trailing zeros).
+ */
+export function priceDecimals(c: { readonly secType: string; readonly currency: string; readonly symbol?: string }, v?: Decimal): number {
+  switch (c.secType) {
+    case 'CASH':
+      return c.currency === 'JPY' ? 3 : 5;
+    case 'BOND':
+      return 4;
+    case 'FUT':
+    case 'FOP':
+      if (c.symbol !== undefined && FX_FUTURES.has(c.symbol)) return c.symbol === 'JPY' ? 7 : 5;
+      return 2;
+    case 'STK':
+    case 'ETF':
+    case 'FUND':
+      return v !== undefined && v.abs().lt(1) && !v.isZero() ? 4 : 2;
+    default:
+      return 2;
+  }
+}
+
+/** A price of `c` at its decimals (priceDecimals), rounded half to even (as every Decimal here), grouped: "1.08000", "2,890.00", "97.8458". */
+export function contractPrice(v: Decimal | undefined, c: { readonly secType: string; readonly currency: string; readonly symbol?: string }): string {
+  if (v === undefined || !v.isFinite()) return '-';
+  const [int = '0', frac = ''] = v.abs().toFixed(priceDecimals(c, v)).split('.');
+  const zero = /^[0.]*$/.test(`${int}.${frac}`);
+  return `${isNeg(v) && !zero ? '-' : ''}${group(int)}.${frac}`;
+}
+
 /** A fraction as a percentage: 0.237 → "23.7%"; `sign` adds "+" to positive values. */
 export function percent(x: number | Decimal | undefined, dp = 1, sign = false): string {
   if (x === undefined) return '-';

@@ -1,8 +1,8 @@
 // The trading dialog's state machine as a pure reducer: arm, word, confirm, sending, done; the handler does the effects.
 import { ageText, liveMark } from '../model/mark.js';
-import { dec } from '../model/money.js';
+import { dec, type Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
-import { price } from './format.js';
+import { contractPrice, price } from './format.js';
 import type { Cell } from './rows/common.js';
 import { WORSE_MARK, type ConfirmOutcome, type PreviewPlan, type ProgressRow } from './trading-actions.js';
 import type { Dialog } from './ui-state.js';
@@ -59,9 +59,11 @@ export function markCells(d: TradeDialog, live: PortfolioState, now: number): Ce
   return d.marks.map((m): Cell => {
     const ageMs = Math.max(0, now - m.at);
     const cur = liveMark(live, m.conId);
-    // Both in the panes' price format, so 235.10 is not shown as 235.1 beside a locked 235.07.
-    const locked = price(dec(m.price));
-    const moved = cur && cur.at > m.at && !cur.price.eq(m.price) ? ` (now ${price(cur.price)}, ${ageText(now - cur.at)})` : '';
+    // Both in the panes' price format (the contract's decimals), so 235.10 is not shown as 235.1 beside a locked 235.07.
+    const contract = live.portfolio.get(m.conId)?.contract ?? live.positions.get(m.conId)?.contract;
+    const fmt = (v: Decimal) => (contract ? contractPrice(v, contract) : price(v));
+    const locked = fmt(dec(m.price));
+    const moved = cur && cur.at > m.at && !cur.price.eq(m.price) ? ` (now ${fmt(cur.price)}, ${ageText(now - cur.at)})` : '';
     if (ageMs > m.limitMs) {
       return {
         text: `${m.label} mark ${locked}, ${ageText(ageMs)}${moved}: STALE (older than ${Math.round(m.limitMs / 1000)} s), confirming is refused and the plan offered again`,

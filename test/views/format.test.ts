@@ -4,6 +4,7 @@ import { dec } from '../../src/model/money.js';
 import {
   age,
   compactMoney,
+  contractPrice,
   duration,
   fitColumns,
   layoutLine,
@@ -12,6 +13,7 @@ import {
   pad,
   percent,
   price,
+  priceDecimals,
   quantity,
   textWidth,
   truncate,
@@ -34,6 +36,21 @@ describe('numbers', () => {
     expect(price(dec('0.00670241'))).toBe('0.00670241');
     expect(percent(-0.23689, 1, true)).toBe('-23.7%');
     expect(percent(0.05, 0, true)).toBe('+5%');
+  });
+
+  it("shows a contract's price at its tick's decimals, trailing zeros kept, whatever the value's own digits", () => {
+    const eurusd = { secType: 'CASH', currency: 'USD', symbol: 'EUR' };
+    expect([dec('1.08'), dec('1.0842'), dec('1.08425')].map((v) => contractPrice(v, eurusd))).toEqual(['1.08000', '1.08420', '1.08425']);
+    expect(contractPrice(dec('151.2'), { secType: 'CASH', currency: 'JPY', symbol: 'USD' })).toBe('151.200');
+    expect(contractPrice(dec('97.8458'), { secType: 'BOND', currency: 'USD' })).toBe('97.8458');
+    expect(contractPrice(dec('1.0842'), { secType: 'FUT', currency: 'USD', symbol: 'EUR' })).toBe('1.08420');
+    expect(contractPrice(dec('0.0066005'), { secType: 'FUT', currency: 'USD', symbol: 'JPY' })).toBe('0.0066005');
+    expect(contractPrice(dec('6012.25'), { secType: 'FUT', currency: 'USD', symbol: 'ES' })).toBe('6,012.25');
+    const stk = { secType: 'STK', currency: 'USD', symbol: 'AAPL' };
+    // A stock in cents (half to even, as every Decimal here), under 1 in its sub-penny tick.
+    expect([dec('228.5'), dec('228.455'), dec('0.00670241'), dec('-3.1')].map((v) => contractPrice(v, stk))).toEqual(['228.50', '228.46', '0.0067', '-3.10']);
+    expect(contractPrice(undefined, stk)).toBe('-');
+    expect(priceDecimals({ secType: 'OPT', currency: 'USD' })).toBe(2);
   });
 
   it('spells ages and durations in words', () => {

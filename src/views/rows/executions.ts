@@ -1,7 +1,7 @@
 // The Executions pane: the day's fills, newest first, with commission and realized P&L once TWS reports them.
 import { contractLabel } from '../../model/contract.js';
 import type { ExecutionRow, PortfolioState } from '../../model/state.js';
-import { fitColumns, money, price, quantity, type ColumnSpec } from '../format.js';
+import { contractPrice, fitColumns, money, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
@@ -42,7 +42,7 @@ function executionRow(e: ExecutionRow): RowVM {
       side: { text: e.side, slot: e.side === 'BOT' ? 'pnl.gain' : 'pnl.loss' },
       qty: { text: quantity(e.shares) },
       label: { text: contractLabel(e.contract) },
-      price: { text: price(e.price) },
+      price: { text: contractPrice(e.price, e.contract) },
       commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
       realized: {
         text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '',

@@ -2,7 +2,7 @@
 import { contractLabel } from '../../model/contract.js';
 import { isTerminalStatus, orderName } from '../../model/orders.js';
 import type { OrderRow, PortfolioState } from '../../model/state.js';
-import { age, fitColumns, price, quantity, type ColumnSpec } from '../format.js';
+import { age, contractPrice, fitColumns, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
 import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
@@ -47,7 +47,7 @@ function orderRow(o: OrderRow, now: number): RowVM {
         qty: { text: info ? quantity(info.totalQuantity) : '?' },
         label: { text: info ? contractLabel(info.contract) : `(waiting for OPEN_ORDER) perm ${o.permId}` },
         type: { text: info?.orderType ?? '' },
-        limit: { text: info?.limitPrice ? price(info.limitPrice) : '' },
+        limit: { text: info?.limitPrice ? contractPrice(info.limitPrice, info.contract) : '' },
         status: { text: o.status || '?', ...(o.status === 'Inactive' ? { slot: 'risk.warn' as const } : {}) },
         filled: { text: quantity(o.filled) },
         remaining: { text: quantity(o.remaining) },

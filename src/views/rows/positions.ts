@@ -2,7 +2,7 @@
 import { assetClassOf, contractLabel } from '../../model/contract.js';
 import type { Decimal } from '../../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from '../../model/state.js';
-import { compactMoney, fitColumns, money, percent, price, quantity, type ColumnSpec } from '../format.js';
+import { compactMoney, contractPrice, fitColumns, money, percent, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { StressModel } from '../../session/stress-model.js';
 import type { ModelGreeks } from '../../risk/model-greeks.js';
@@ -109,7 +109,7 @@ function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Deci
         class: { text: f.cls, slot: 'muted' },
         ccy: { text: c.currency, slot: 'muted' },
         qty: { text: quantity(f.row.position), ...(f.row.position.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
-        mark: { text: price(f.row.marketPrice) },
+        mark: { text: contractPrice(f.row.marketPrice, c) },
         local: { text: money(f.row.marketValue), slot: 'muted' },
         base: { text: f.baseValue === undefined ? 'no rate' : money(f.baseValue), ...(f.baseValue === undefined ? { slot: 'data.stale' as const } : {}) },
         pnl: {
@@ -149,7 +149,7 @@ function unknownRowVM(r: UnknownQuantityRow): RowVM {
       class: { text: cls, slot: 'muted' },
       ccy: { text: c.currency, slot: 'muted' },
       qty: { text: '?', slot: 'risk.warn' },
-      mark: { text: price(r.marketPrice) },
+      mark: { text: contractPrice(r.marketPrice, c) },
       local: { text: '-', slot: 'muted' },
       base: { text: 'excluded', slot: 'data.stale' },
       pnl: { text: '-' },
