@@ -26,8 +26,10 @@ export interface PlanWhatIf {
   readonly initBefore?: Decimal;
   /**
    * Now plus the sum of every order's change. TWS evaluates each what-if order alone against the account as it is,
-   * so for several orders this is a sum of one-order effects, exact where the orders do not offset each other in
-   * TWS's margin (different underlyings), an estimate where they do. Present only when every order was answered.
+   * so for several orders this is a sum of one-order effects, not TWS's margin after the whole plan: close where the
+   * orders do not offset each other in TWS's margin (different underlyings), off where they do; the line says so.
+   * (A what-if on one combination (BAG) order of every leg would be judged whole, but it is not the orders the plan
+   * sends, and cannot hold every mix of contracts a plan can.) Present only when every order was answered.
    */
   readonly maintAfter?: Decimal;
   readonly initAfter?: Decimal;
@@ -105,8 +107,15 @@ export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Dec
     oursAfter === undefined
       ? 'ours n/a'
       : `ours ${whole(oursAfter)}, difference ${w.maintAfter.sub(oursAfter).isNegative() ? '' : '+'}${whole(w.maintAfter.sub(oursAfter))}`;
-  const many = w.legs.length > 1 ? ` (sum of ${w.legs.length} one-order what-ifs)` : '';
-  return `IBKR what-if: maint after ${whole(w.maintAfter)} ${base}${many}; ${ours}`;
+  if (w.legs.length > 1 && w.maintBefore !== undefined) {
+    // Not "maint after": TWS judged each order alone against today's portfolio, so where orders offset each other in
+    // its margin (a stock and its options, a spread's legs) the sum is not the requirement after the whole plan.
+    return (
+      `IBKR what-if: maint now ${whole(w.maintBefore)} ${base} + sum of ${w.legs.length} per-order changes = ${whole(w.maintAfter)}` +
+      ` (each order alone against today's portfolio, not TWS's margin after the whole plan); ${ours.replace(/^ours/, 'ours after the plan')}`
+    );
+  }
+  return `IBKR what-if: maint after ${whole(w.maintAfter)} ${base}; ${ours}`;
 }
 
 /**
@@ -118,6 +127,8 @@ export function whatIfJson(w: PlanWhatIf, oursAfter: Decimal | undefined, base: 
     planId: w.planId,
     maintBefore: w.maintBefore?.toString() ?? null,
     maintAfter: w.maintAfter?.toString() ?? null,
+    // Several orders: maintAfter is now + the sum of per-order changes, each asked alone (not the plan's own margin).
+    perOrderSum: w.legs.length > 1,
     initAfter: w.initAfter?.toString() ?? null,
     // Cents, as the after-flatten picture prints it: the same figure must read the same (151137.40, not 151137.4).
     oursMaintAfter: oursAfter?.toFixed(2) ?? null,
