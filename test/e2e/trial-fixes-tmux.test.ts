@@ -44,6 +44,15 @@ function start(session: string, columns: number, rows: number, args: string, err
   return exitFile;
 }
 
+/**
+ * The pane's text once the exit line is in it, joined into one line: read with its history, as the line wraps and its
+ * start may have scrolled off the visible rows (the exit file can be written before tmux has drawn the last output).
+ */
+async function exitLine(session: string): Promise<string> {
+  const text = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', session).replace(/\n/g, '');
+  return waitFor(() => (/tws-risk demo: .*last health \S+;/.test(text()) ? text() : undefined), 30_000, `the exit line in ${session}`);
+}
+
 describe('what the user trial found', () => {
   it.skipIf(!hasTmux)(
     'live with nothing listening on its port says the figures wait for TWS, not that they are being computed',
@@ -105,9 +114,7 @@ describe('what the user trial found', () => {
       await waitForScreen('count', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
       await press('count', 'y');
       await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
-      await waitForScreen('count', (s) => /Pane is dead/.test(s), 'the pane to finish');
-      // With its history: the exit line wraps at 120 columns and its start may have scrolled off the visible rows.
-      const screen = tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'count').replace(/\n/g, '');
+      const screen = await exitLine('count');
       const shown = Number(/tws-risk demo: \S+, ([\d,]+) events,/.exec(screen)![1]!.replaceAll(',', ''));
       const file = /recorded to (\S+?\.jsonl(?:\.gz)?) /.exec(screen)![1]!;
       expect(file.startsWith(join(dir, 'count-data'))).toBe(true);
@@ -144,6 +151,13 @@ describe('what the user trial found', () => {
       for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
       await press('refusal', 'q');
       await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      // The exit line counts the connection's events and each account's own (its notes are in its feed only).
+      const exit = await exitLine('refusal');
+      const line = /tws-risk demo: \S+, ([\d,]+) events on the connection, accounts (.*?), last health/.exec(exit);
+      expect(line, exit).not.toBeNull();
+      const perAccount = [...line![2]!.matchAll(/(DU\d+) \(([\d,]+) events?\)/g)];
+      expect(perAccount.map((m) => m[1])).toHaveLength(4);
+      for (const m of perAccount) expect(Number(m[2]!.replaceAll(',', ''))).toBeGreaterThan(0);
     },
     120_000,
   );
