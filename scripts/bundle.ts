@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type OutputFile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin } from 'esbuild';
 import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
@@ -163,41 +163,84 @@ const BANNER = [
   'const __dirname = __twsDirname(__filename);',
 ].join('\n');
 
-/** Builds dist/bundle/cli.js and its chunks; returns the number of output files. */
+/*
+ * Ink imports its devtools module (which imports react-devtools-core, not installed) only when DEV=true and that
+ * package resolves. Split, that import stays a chunk never loaded; in the one-file console bundle below it would become
+ * a static import of a missing package, so there it is an empty module: what Ink does when the package is missing.
+ */
+const noInkDevtools: Plugin = {
+  name: 'no-ink-devtools',
+  setup(b) {
+    b.onResolve({ filter: /^\.\/devtools\.js$/ }, (args) =>
+      /[\\/]ink[\\/]build$/.test(args.resolveDir) ? { path: 'ink-devtools', namespace: 'no-ink-devtools' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'no-ink-devtools' }, () => ({ contents: 'export {};\n', loader: 'js' }));
+  },
+};
+
+/** What both builds share: ES modules for Node 22, the same edits to the packages, readable names, linked maps. */
+const COMMON: BuildOptions = {
+  absWorkingDir: root,
+  outdir: BUNDLE_DIR,
+  entryNames: '[name]',
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node22',
+  // Readable stack traces: run with --enable-source-maps (or NODE_OPTIONS) to have them point at src/.
+  sourcemap: 'linked',
+  sourcesContent: false,
+  // Whitespace and syntax only: names stay as written, so a stack trace reads even without the source map.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  banner: { js: BANNER },
+  // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
+  external: ['react-devtools-core'],
+  metafile: true,
+  logLevel: 'warning',
+  // Written below, once each chunk's functions are marked for eager compilation (scripts/eager-compile.ts).
+  write: false,
+};
+
+/*
+ * Why a second, one-file bundle of the same CLI for the console: Node's ES module loader costs about a millisecond of
+ * CPU per file it resolves, reads and links, whatever its size, and the split build's console commands load some 60
+ * chunks (the chunks a command shares with each other set of commands are files of their own).
+ * dist/bundle/console/cli.js is the whole CLI in one file, its dynamic imports kept lazy (esbuild evaluates an imported
+ * module at its import); bin/tws-risk loads it for the console (demo, replay, live on a terminal) and cli.js for
+ * everything else, where loading the whole program would cost more than the files it saves (docs/performance.md
+ * "Start-up, fourth pass"). It sits one folder down so that what a chunk finds at ../ (Ink's package.json under
+ * DEV=true, the pricing worker) it finds there too.
+ */
+export const CONSOLE_DIR = 'console';
+
+/** Builds dist/bundle/cli.js and its chunks, and dist/bundle/console/cli.js; returns the number of output files. */
 export async function bundle(): Promise<number> {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   mkdirSync(BUNDLE_DIR, { recursive: true });
-  const result = await build({
-    absWorkingDir: root,
-    // The grid's pricing worker is a script of its own (src/risk/price-pool.ts starts it from ../price-worker.js).
-    entryPoints: [join(root, 'src', 'cli.ts'), join(root, 'src', 'risk', 'price-worker.ts')],
-    outdir: BUNDLE_DIR,
-    entryNames: '[name]',
-    chunkNames: 'chunks/[name]-[hash]',
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node22',
-    // Readable stack traces: run with --enable-source-maps (or NODE_OPTIONS) to have them point at src/.
-    sourcemap: 'linked',
-    sourcesContent: false,
-    // Whitespace and syntax only: names stay as written, so a stack trace reads even without the source map.
-    minifyWhitespace: true,
-    minifySyntax: true,
-    banner: { js: BANNER },
-    // Ink imports React's devtools only when DEV=true and the package is installed (it is not): an import never run.
-    external: ['react-devtools-core'],
-    plugins: [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable],
-    metafile: true,
-    logLevel: 'warning',
-    // Written below, once each chunk's functions are marked for eager compilation (scripts/eager-compile.ts).
-    write: false,
-  });
-  writeOutputs(result.outputFiles);
+  const plugins = [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable];
+  const [split, whole] = await Promise.all([
+    build({
+      ...COMMON,
+      // The grid's pricing worker is a script of its own (src/risk/price-pool.ts starts it from ./price-worker.js).
+      entryPoints: [join(root, 'src', 'cli.ts'), join(root, 'src', 'risk', 'price-worker.ts')],
+      chunkNames: 'chunks/[name]-[hash]',
+      splitting: true,
+      plugins,
+    }),
+    build({
+      ...COMMON,
+      outdir: join(BUNDLE_DIR, CONSOLE_DIR),
+      entryPoints: [join(root, 'src', 'cli.ts')],
+      splitting: false,
+      plugins: [...plugins, noInkDevtools],
+    }),
+  ]);
+  writeOutputs([...split.outputFiles!, ...whole.outputFiles!]);
   // Which packages each output file holds, so a test can tell which chunks a command loaded.
   const packages: Record<string, string[]> = {};
-  for (const [file, out] of Object.entries(result.metafile.outputs)) {
+  const outputs: Metafile['outputs'] = { ...split.metafile!.outputs, ...whole.metafile!.outputs };
+  for (const [file, out] of Object.entries(outputs)) {
     if (!file.endsWith('.js')) continue;
     const pkgs = new Set<string>();
     for (const input of Object.keys(out.inputs)) {
@@ -211,7 +254,7 @@ export async function bundle(): Promise<number> {
   // which from a chunk is this one: without it Ink prints a warning and a stack into the console. It names no
   // package, so Ink keeps its defaults, and the version and scenarios lookups walk on past it to the project's.
   writeFileSync(join(BUNDLE_DIR, 'package.json'), JSON.stringify({ type: 'module' }) + '\n');
-  return Object.keys(result.metafile.outputs).length;
+  return Object.keys(outputs).length;
 }
 
 /** Writes esbuild's output files, each chunk's functions marked eager and its source map shifted to match. */

@@ -144,7 +144,7 @@ describe('the bundled CLI', () => {
   });
 
   it.skipIf(!hasTmux)(
-    'draws the demo console in a terminal from its own chunks: Ink, React and yoga bundled, nothing from node_modules, no fetch',
+    'draws the demo console in a terminal from the one-file bundle: Ink, React and yoga bundled, nothing from node_modules, no fetch',
     async () => {
       const err = join(dir, 'demo-stderr.txt');
       const exitFile = join(dir, 'demo-exit.txt');
@@ -178,6 +178,8 @@ describe('the bundled CLI', () => {
       // The Ink output cache reaches Ink's Output class by path: in the bundle that must be the bundled Ink, or the
       // console would load a second Ink from node_modules and the cache would patch the copy nobody draws with.
       expect(loaded.filter((u) => u.includes('/node_modules/'))).toEqual([]);
+      // On a terminal the console starts from the one-file bundle of the CLI, not the split chunks (scripts/bundle.ts).
+      expect(fromBundle(loaded)).toEqual([pathToFileURL(join(BUNDLE, 'console', 'cli.js')).href]);
       const chunks = chunkPackages();
       const packages = new Set(fromBundle(loaded).flatMap((u) => chunks[u.slice(pathToFileURL(BUNDLE).href.length + 1)] ?? []));
       for (const p of ['ink', 'react', 'yoga-layout', '@stoqey/ib', 'rxjs']) expect(packages.has(p), p).toBe(true);
