@@ -7,6 +7,7 @@ import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin }
 import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
+import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
 
 /*
  * Why a bundle: Node resolves, reads and compiles every module file on its own, and the console needs hundreds of
@@ -151,6 +152,38 @@ const stringWidthTable: Plugin = {
 };
 
 /*
+ * Ink's text packages make an Intl.Segmenter as they load, and the first one loads ICU's break rules (some 20 ms of
+ * CPU before the first frame); scripts/grapheme-fast-path.ts puts a stand-in in its place that segments text of
+ * characters that are each their own cluster without ICU, and makes the segmenter at its first use for anything else.
+ * Should a release change those lines, the build warns and the bundle keeps the file as published.
+ */
+const graphemeFastPath: Plugin = {
+  name: 'grapheme-fast-path',
+  setup(b) {
+    let table: Promise<string> | undefined;
+    const stringWidth = createRequire(join(root, 'package.json')).resolve('string-width');
+    for (const { file, eager, lazy } of SEGMENTER_LINES)
+      b.onLoad({ filter: file }, async (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        let edited: string | undefined;
+        try {
+          table ??= import(pathToFileURL(stringWidth).href).then((m: { default: (s: string) => number }) => widthTable(m.default));
+          edited = withGraphemeFastPath(text, eager, lazy, await table);
+        } catch {
+          edited = undefined;
+        }
+        if (edited === undefined)
+          return {
+            contents: text,
+            loader: 'js',
+            warnings: [{ text: `${relative(root, args.path)}: its segmenter changed; the bundle keeps it (ICU at start-up)` }],
+          };
+        return { contents: edited, loader: 'js' };
+      });
+  },
+};
+
+/*
  * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
  * file beside itself). An ES module has neither, so each chunk defines them for its own location.
  */
@@ -218,7 +251,7 @@ export const CONSOLE_DIR = 'console';
 export async function bundle(): Promise<number> {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   mkdirSync(BUNDLE_DIR, { recursive: true });
-  const plugins = [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable];
+  const plugins = [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable, graphemeFastPath];
   const [split, whole] = await Promise.all([
     build({
       ...COMMON,

@@ -2,7 +2,9 @@
 import type { PortfolioState } from '../../model/state.js';
 import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
-import { count, textWidth } from '../format.js';
+// Integers are grouped by money() rather than toLocaleString: ICU's number formatting would cost the replay's first frame
+// some 20 ms of CPU (docs/performance.md "Start-up, fourth pass").
+import { count, money, textWidth } from '../format.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 
@@ -15,7 +17,7 @@ function integrityCell(s: ReplayStatus): Cell {
   const i = s.integrity;
   switch (i.state) {
     case 'checking':
-      return { text: `verifying… ${i.events.toLocaleString('en-US')} events`, slot: 'muted' };
+      return { text: `verifying… ${money(i.events)} events`, slot: 'muted' };
     case 'sealed':
       return { text: '✓ sealed, chain verified', slot: 'risk.ok' };
     case 'unsealed':
@@ -33,7 +35,7 @@ function integrityCell(s: ReplayStatus): Cell {
 export function replayBar(s: ReplayStatus, width: number): Cell[] {
   const state = s.seeking ? '⧗ seeking' : s.ended ? '■ end' : s.paused ? '‖ paused' : `▶ ${speedLabel(s.speed)}`;
   const speed = s.paused || s.ended || s.seeking ? ` ${speedLabel(s.speed)}` : '';
-  const pos = s.lastSeq ? `#${s.seq.toLocaleString('en-US')}/${s.lastSeq.toLocaleString('en-US')}` : `#${s.seq.toLocaleString('en-US')}`;
+  const pos = s.lastSeq ? `#${money(s.seq)}/${money(s.lastSeq)}` : `#${money(s.seq)}`;
   const pct = s.lastAt !== undefined && s.lastAt > s.firstAt ? ` ${Math.round(((s.at - s.firstAt) / (s.lastAt - s.firstAt)) * 100)}%` : '';
   const passed = s.markers.filter((m) => m.seq <= s.seq).length;
   const cells: (Cell & { keep?: boolean })[] = [
@@ -87,7 +89,7 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
   lines.push({ text: '' });
   switch (i.state) {
     case 'checking':
-      lines.push({ text: `Verifying the hash chain… ${i.events.toLocaleString('en-US')} events so far`, slot: 'muted' });
+      lines.push({ text: `Verifying the hash chain… ${money(i.events)} events so far`, slot: 'muted' });
       break;
     case 'sealed':
       lines.push(
