@@ -43,7 +43,7 @@ describe('tws-risk CLI', () => {
   it('runs with the same Node flags however it is started (bin shebang, npm run demo, the benchmarks)', async () => {
     const shebang = readFileSync('bin/tws-risk', 'utf8').split('\n')[0]!;
     const flags = shebang.split(/\s+/).filter((w) => w.startsWith('--'));
-    expect(flags).toEqual(['--max-semi-space-size=8']);
+    expect(flags).toEqual(['--max-semi-space-size=8', '--min-semi-space-size=8']);
     const pkg = JSON.parse(readFileSync('package.json', 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.demo).toBe(`node ${flags.join(' ')} bin/tws-risk demo`);
     const { productNodeFlags, shebangNodeFlags, lateNodeFlags } = await import('../bench/node-flags.js');
