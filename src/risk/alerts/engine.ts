@@ -35,8 +35,33 @@ import {
  * No clock: every time is the `now` of the evaluation. The same inputs give the same state and transitions.
  */
 
+/**
+ * A stateless rule that reads neither the clock nor the session calendar, answered again only when something it reads
+ * is another object. The session evaluates at every publish (4 a second while marks move), but the account rows and
+ * portfolio marks arrive every few seconds and the stress report once a second: three evaluations in four judged the
+ * very objects the last one did, and these rules were most of an evaluation (docs/performance.md). One slot per rule:
+ * sessions that take turns (several accounts) each find the other's inputs and run the rule, as before.
+ */
+function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): Rule {
+  let last: { readonly inputs: readonly unknown[]; readonly findings: Finding[] } | undefined;
+  return (ctx) => {
+    const inputs = reads(ctx);
+    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return last.findings;
+    const findings = rule(ctx);
+    last = { inputs, findings };
+    return findings;
+  };
+}
+
 /** The stateless rules, in the order their findings are listed. */
-const RULES: readonly Rule[] = [twsCodeRule, accountRules, stressRules, exposureRules, activityRules, staleRule];
+const RULES: readonly Rule[] = [
+  twsCodeRule,
+  unlessSame(accountRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency]),
+  unlessSame(stressRules, (c) => [c.config, c.stress]),
+  unlessSame(exposureRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency, c.state.portfolio, c.state.fxRates]),
+  activityRules,
+  staleRule,
+];
 
 /** Runs every rule once; the stateful ones read and return their memory. */
 export function runRules(memory: RuleMemory, input: AlertInput): { findings: Finding[]; memory: RuleMemory } {

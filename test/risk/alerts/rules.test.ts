@@ -10,6 +10,7 @@ import { accountRules } from '../../../src/risk/alerts/rules/account.js';
 import { activityRules } from '../../../src/risk/alerts/rules/activity.js';
 import { connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
 import type { RuleContext } from '../../../src/risk/alerts/rules/context.js';
+import { runRules } from '../../../src/risk/alerts/engine.js';
 import { exposureRules } from '../../../src/risk/alerts/rules/exposure.js';
 import { marginJumpRule } from '../../../src/risk/alerts/rules/margin-jump.js';
 import { positionsRule } from '../../../src/risk/alerts/rules/positions.js';
@@ -135,6 +136,25 @@ describe('stress rules (the stress report)', () => {
     expect((f.detail as { nearest: number }).nearest).toBeCloseTo(-1 / 15, 3);
     expect(f.title).toBe('Equities -6.7% would liquidate this account (ExcessLiquidity reaches 0): within the 10% warning limit');
     expect(f.reduction).toEqual({ kind: 'liquidationDistance', key: 'px:STK', min: 0.1 });
+  });
+
+  it('the engine judges each new report, and a report it judged again gives the same findings', () => {
+    // The engine answers a rule again only when what it reads is another object (engine.ts unlessSame).
+    const c = config({ 'liquidation.distance': { within: { px: { critical: 0.08 } } } });
+    const milder = buildStressReport(
+      stateOf([av('NetLiquidation', '30000'), av('EquityWithLoanValue', '30000'), av('MaintMarginReq', '5000'), portfolio(ACC, AAPL, '1000', '100')]),
+      scenarios,
+      { now: T0 },
+    );
+    const stressIds = (o: Partial<RuleContext>) => ids(runRules({}, ctx(state, o)).findings.filter((f) => f.rule === 'liquidation.distance'));
+    expect(stressIds({ stress: report })).toEqual(['liquidation.px:STK warning', 'liquidation.crash warning']);
+    expect(stressIds({ stress: report, now: T0 + 250 })).toEqual(['liquidation.px:STK warning', 'liquidation.crash warning']);
+    expect(stressIds({ stress: report, config: c })).toEqual(['liquidation.px:STK critical', 'liquidation.crash warning']);
+    expect(stressIds({ stress: milder, config: c })).toEqual(
+      ids(stressRules(ctx(state, { stress: milder, config: c })).filter((f) => f.rule === 'liquidation.distance')),
+    );
+    expect(stressIds({ stress: milder, config: c })).not.toEqual(stressIds({ stress: report, config: c }));
+    expect(stressIds({ config: c })).toEqual([]);
   });
 
   it('critical when the configured move is larger; silent without a report', () => {
@@ -343,6 +363,22 @@ describe('position.unexplained', () => {
       'Position in AAPL changed by -300 with no execution seen (was 500, now 200): a trade in another session, a transfer, an exercise or an assignment',
     );
     expect(out[5]!.length).toBe(1);
+  });
+
+  it('a memory with nothing pending is handed back while positions and executions stay; a change after it is judged', () => {
+    const b = new Book().pushAll([av('NetLiquidation', '500000'), ready(), position(AAPL, '400'), position(MSFT, '10'), posEnd], T0);
+    const first = positionsRule(undefined, ctx(b.state, { now: T0 }));
+    const again = positionsRule(first.memory, ctx(b.state, { now: T0 + 60_000 }));
+    expect(again.memory).toBe(first.memory);
+    expect(again.findings).toEqual([]);
+    b.push(position(AAPL, '300'), T0 + 61_000);
+    let mem = positionsRule(again.memory, ctx(b.state, { now: T0 + 61_000 })).memory;
+    expect(mem!.since).toEqual({ '265598': T0 + 61_000 });
+    // Pending: the same state is judged again on the clock, and reported after the grace.
+    const later = positionsRule(mem, ctx(b.state, { now: T0 + 81_000 }));
+    expect(later.findings.map((f) => f.id)).toEqual(['position.unexplained:265598']);
+    mem = later.memory;
+    expect(positionsRule(mem, ctx(b.state, { now: T0 + 82_000 })).findings.length).toBe(1);
   });
 
   it('a polled execution that arrives within the grace explains the change', () => {
@@ -566,6 +602,43 @@ describe('exposure.ccy and concentration.und', () => {
     const c = config({ 'exposure.ccy': { perCurrency: { CHF: { warning: 0.2 } } } });
     const g = exposureRules(ctx(s, { config: c })).filter((x) => x.rule === 'exposure.ccy');
     expect(g.map((x) => x.title)).toContain('CHF exposure is -22,600 USD (short), 22.6% of NetLiquidation 100,000 USD: above the 20% limit');
+  });
+
+  it('the engine judges each change of what the rules read: a rate, a mark, the account rows, the config', () => {
+    // The engine answers these rules again only when what they read is another object (engine.ts unlessSame): every
+    // step changes one of those alone, and the findings follow it as the rules called directly say.
+    const exposureIds = (st: PortfolioState, o: Partial<RuleContext> = {}) => {
+      const got = ids(runRules({}, ctx(st, o)).findings.filter((f) => f.rule === 'exposure.ccy' || f.rule === 'concentration.und'));
+      expect(got).toEqual(ids(exposureRules(ctx(st, o))));
+      return got;
+    };
+    const b = new Book().pushAll([
+      av('NetLiquidation', '100000'),
+      av('ExchangeRate', '1.10', 'EUR'),
+      av('NetLiquidationByCurrency', '50000', 'EUR'),
+      portfolio(ACC, AAPL, '100', '200'),
+      portfolio(ACC, MSFT, '10', '300'),
+      portfolio(ACC, SAP, '100', '100'),
+    ]);
+    // EUR 55,000 of 100,000; gross AAPL 20,000, MSFT 3,000, SAP 11,000 (AAPL 58.8%).
+    expect(exposureIds(b.state)).toEqual(['exposure.ccy:EUR warning', 'concentration.und:AAPL warning']);
+    expect(exposureIds(b.state, { now: T0 + 250 })).toEqual(['exposure.ccy:EUR warning', 'concentration.und:AAPL warning']);
+    // The franc's rate alone: EUR 35,000 (35%); SAP 7,000, AAPL 66.7%.
+    b.push(av('ExchangeRate', '0.70', 'EUR'));
+    expect(exposureIds(b.state)).toEqual(['concentration.und:AAPL warning']);
+    // A mark alone: MSFT 100 × 300 = 30,000 of 57,000.
+    b.push(portfolio(ACC, MSFT, '100', '300'));
+    expect(exposureIds(b.state)).toEqual(['concentration.und:MSFT warning']);
+    // An account row alone: NetLiquidationByCurrency EUR 90,000 × 0.70 = 63,000.
+    b.push(av('NetLiquidationByCurrency', '90000', 'EUR'));
+    expect(exposureIds(b.state)).toEqual(['exposure.ccy:EUR warning', 'concentration.und:MSFT warning']);
+    // The config alone.
+    expect(exposureIds(b.state, { config: config({ 'concentration.und': { enabled: false } }) })).toEqual(['exposure.ccy:EUR warning']);
+    // The account rules read the account rows: the Cushion alone.
+    const cushion = () => ids(runRules({}, ctx(b.state)).findings.filter((f) => f.rule === 'cushion.band'));
+    expect(cushion()).toEqual([]);
+    b.push(av('Cushion', '0.04', ''));
+    expect(cushion()).toEqual(['cushion.band critical']);
   });
 
   it('AAPL with its option is 60% of gross position value (21,000 of 35,000); futures are left out', () => {

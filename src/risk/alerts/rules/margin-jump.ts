@@ -36,11 +36,18 @@ function estimates(stress: StressReport | undefined): { maint?: number; init?: n
 }
 
 /** Positions as a string, to notice any change (conId order). */
+/** Each rows map's key: positions change with trades, and the rule asks 4 times a second (a string per row each time). */
+const keys = new WeakMap<object, string>();
+
 export function positionsKey(state: PortfolioState): string {
   const rows = state.positions.size > 0 ? state.positions : state.portfolio;
+  const known = keys.get(rows);
+  if (known !== undefined) return known;
   const parts: string[] = [];
   for (const r of rows.values()) parts.push(`${r.contract.conId}:${r.position.toString()}`);
-  return parts.sort().join(',');
+  const key = parts.sort().join(',');
+  keys.set(rows, key);
+  return key;
 }
 
 interface Jump {
