@@ -207,13 +207,15 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // React's development build checks and times every render (several times slower); a terminal session is production.
   process.env.NODE_ENV ??= 'production';
   if (level && !theme.noColor && process.env.FORCE_COLOR === undefined) process.env.FORCE_COLOR = level;
-  const [{ renderConsole }, { ConsoleStore, CONSOLE_FRAME_MS }, { createStressRunner }, { createAlertRunner }, { AccountSession }] = await Promise.all([
-    import('../views/render-console.js'),
-    import('../views/store.js'),
-    import('../session/stress-model.js'),
-    import('../session/alert-runner.js'),
-    import('../session/session.js'),
-  ]);
+  const [{ renderConsole }, { ConsoleStore, CONSOLE_FRAME_MS }, { createStressRunner }, { createAlertRunner }, { AccountSession }, { distanceLimitsOf }] =
+    await Promise.all([
+      import('../views/render-console.js'),
+      import('../views/store.js'),
+      import('../session/stress-model.js'),
+      import('../session/alert-runner.js'),
+      import('../session/session.js'),
+      import('../risk/alerts/rules/stress.js'),
+    ]);
   let multiSet: AccountSet | undefined;
   const slow: number[] = [];
   // A follow from NATS is read-only whatever was asked, as a replay is.
@@ -249,12 +251,15 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           audit: (t) => trading?.recordAlert(t),
         })
       : undefined;
+    const alertConfig = alertConfigOf(o.settings);
+    const judged = live !== undefined && effects !== undefined;
     const session = new AccountSession(f, {
       ...(trading ? { trading: trading.session } : {}),
-      // The margin method the settings name (auto decides from what TWS reports), as report uses.
-      risk: createStressRunner({ params: riskParamsOf(o.settings) }),
+      // The margin method the settings name (auto decides from what TWS reports), as report uses. A pass no pane draws
+      // (frozen, another account shown) is read by the alert rules alone: its distances only as far as their levels.
+      risk: createStressRunner({ params: riskParamsOf(o.settings), ...(judged ? { alertLimits: distanceLimitsOf(alertConfig) } : {}) }),
       ...(live && effects
-        ? { alerts: createAlertRunner(alertConfigOf(o.settings), { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
+        ? { alerts: createAlertRunner(alertConfig, { publish: (b) => live.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }) }
         : {}),
     });
     return { session, trading };

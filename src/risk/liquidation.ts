@@ -46,7 +46,21 @@ export interface LiquidationDistance {
    * above, the move that would cure the breach; null when none within range.
    */
   readonly cure?: number | null;
+  /**
+   * Set when this subject was searched only this far (`DistanceLimits`: a pass only the alert rules read): EL stays ≥ 0
+   * at every ladder point up to this move on each side, so `down` and `up` are null and the distance, if any, is
+   * farther. A subject with a sign change within it is searched in full, and has no `within`.
+   */
+  readonly within?: number;
 }
+
+/**
+ * How far each kind's distances matter when only the alert rules read them: the farthest level of the rules in force
+ * (docs/alerts.md `liquidation.distance`; 0 when the rule is off). A rule judges a distance only within its levels, so
+ * one farther than that, or none, gives it the same findings; searching only that far keeps the search's answer
+ * wherever a rule can see it.
+ */
+export type DistanceLimits = Readonly<Record<DistanceKind, number>>;
 
 /** Points per side of the coarse ladder: 1% steps over ±50%, 0.6% over ±30%. */
 const LADDER_POINTS = 50;
@@ -58,10 +72,10 @@ const CRASH_CHUNK = 10;
  * with exposure, and the combined crash (the built-in Risk-off scenario scaled: its price moves equal
  * t, vol and currency moves in proportion; `nearest` is then the crash's price move).
  */
-export function liquidationDistances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+export function liquidationDistances(grid: StressGrid, anchors: Anchors, limits?: DistanceLimits): LiquidationDistance[] {
   const range = grid.params.liquidation.priceRange;
   // One scope over every search: the crash reads its unshocked vol level off the layers the px searches built.
-  return withLadderCache(-range, range, () => distances(grid, anchors));
+  return withLadderCache(-range, range, () => distances(grid, anchors, limits));
 }
 
 /** One search's subject: what is moved, how far, and whether both ways. */
@@ -111,10 +125,15 @@ function baseExcessLiquidity(grid: StressGrid, anchors: Anchors): number {
   return excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
 }
 
-function distances(grid: StressGrid, anchors: Anchors): LiquidationDistance[] {
+function distances(grid: StressGrid, anchors: Anchors, limits?: DistanceLimits): LiquidationDistance[] {
   const el0 = baseExcessLiquidity(grid, anchors);
   const tol = grid.params.liquidation.tolerance;
-  return subjects(grid).map((s) => search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays));
+  return subjects(grid).map((s) => search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays, limits?.[s.kind]));
+}
+
+/** Ladder points a search limited to `within` scans per side: up to the first one at or beyond it. */
+function pointsWithin(range: number, within: number): number {
+  return Math.min(LADDER_POINTS, Math.max(0, Math.ceil((within * LADDER_POINTS) / range - 1e-9)));
 }
 
 /**
@@ -151,8 +170,10 @@ export function refreshDistances(
   grid: StressGrid,
   anchors: Anchors,
   previous: readonly LiquidationDistance[],
+  limits?: DistanceLimits,
 ): { readonly distances: LiquidationDistance[]; readonly searched: number; readonly walked: number } | undefined {
-  const list = [...subjects(grid), ...nameSubjects(grid)];
+  // Limited, the previous distances are those of `liquidationDistances(…, limits)` alone: the names are no alert's.
+  const list = limits ? subjects(grid) : [...subjects(grid), ...nameSubjects(grid)];
   if (list.length !== previous.length || list.some((s, i) => s.key !== previous[i]!.key || s.range !== previous[i]!.range)) return undefined;
   // In breach, the cure is what is shown: search again (a breach is rare, and excess.negative speaks for it).
   const el0 = baseExcessLiquidity(grid, anchors);
@@ -164,10 +185,11 @@ export function refreshDistances(
   const distances = withLadderCache(-range, range, () =>
     list.map((s, i) => {
       const d = previous[i]!;
+      const within = limits?.[s.kind];
       const probed = probe(grid, anchors, s, d, tol);
       if (probed.nearer) {
         searched++;
-        return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+        return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays, within);
       }
       if (probed.moved.length === 0) return d;
       let down = d.down;
@@ -176,7 +198,7 @@ export function refreshDistances(
         const at = walk(grid, anchors, s, sign, sign < 0 ? d.down! : d.up!, tol);
         if (at === undefined) {
           searched++;
-          return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays);
+          return search(grid, anchors, el0, s.key, s.kind, s.range, tol, s.shocksAt, s.bothWays, within);
         }
         if (sign < 0) down = at;
         else up = at;
@@ -198,8 +220,11 @@ function probe(grid: StressGrid, anchors: Anchors, s: Subject, d: LiquidationDis
   /** Per probe: its side, and whether it is a bracket's breaching end (true), its safe end (false) or short of it. */
   const sides: (-1 | 1)[] = [];
   const bracket: (boolean | undefined)[] = [];
+  // Searched only `within`: the probe points short of its last ladder point, then that point (a sign change anywhere
+  // short of it where EL falls steadily shows there).
+  const last = d.within !== undefined ? pointsWithin(s.range, d.within) : LADDER_POINTS;
   const side = (sign: -1 | 1, at: number | null) => {
-    for (const k of PROBE_POINTS) {
+    for (const k of [...PROBE_POINTS.filter((k) => k < last), ...(last > 0 ? [last] : [])]) {
       const t = (sign * s.range * k) / LADDER_POINTS;
       if (at !== null && Math.abs(t) >= Math.abs(at) - tol) break;
       probes.push(t);
@@ -321,10 +346,11 @@ function search(
   tol: number,
   shocksAt: (t: number) => ScenarioShocks,
   bothWays: boolean,
+  within?: number,
 ): LiquidationDistance {
   // Options on the cash-dividend lattice read every spot of the search off layers built once per scope (one or two
   // spots at a time they would be two trees per spot); the crash only moves prices down.
-  return withLadderCache(-range, bothWays ? range : 0, () => searchIn(grid, anchors, el0, key, kind, range, tol, shocksAt, bothWays));
+  return withLadderCache(-range, bothWays ? range : 0, () => searchIn(grid, anchors, el0, key, kind, range, tol, shocksAt, bothWays, within));
 }
 
 function searchIn(
@@ -337,6 +363,7 @@ function searchIn(
   tol: number,
   shocksAt: (t: number) => ScenarioShocks,
   bothWays: boolean,
+  within?: number,
 ): LiquidationDistance {
   const ts: number[] = [];
   for (let i = 1; i <= LADDER_POINTS; i++) ts.push((-range * i) / LADDER_POINTS);
@@ -371,17 +398,25 @@ function searchIn(
     const cure = cd === null ? cu : cu === null ? cd : Math.abs(cu) < Math.abs(cd) ? cu : cd;
     return { key, kind, range, down: 0, up: bothWays ? 0 : null, nearest: 0, cure };
   }
-  const side = (offset: number): number | null => {
+  const side = (offset: number, points = LADDER_POINTS): number | null => {
     let prev = 0;
-    for (let i = 0; i < LADDER_POINTS; i++) {
+    for (let i = 0; i < points; i++) {
       const t = ts[offset + i]!;
       if (elAt(offset + i) < 0) return bisect(el, prev, t, tol);
       prev = t;
     }
     return null;
   };
-  const down = side(0);
-  const up = bothWays ? side(LADDER_POINTS) : null;
+  // Limited, the ladder goes as far as `within` on each side; a sign change found there makes it a whole search (an
+  // alert names both sides), the ladder points already evaluated being kept.
+  const points = within !== undefined ? pointsWithin(range, within) : LADDER_POINTS;
+  let down = side(0, points);
+  let up = bothWays ? side(LADDER_POINTS, points) : null;
+  if (points < LADDER_POINTS) {
+    if (down === null && up === null) return { key, kind, range, down, up, nearest: null, within };
+    down ??= side(0);
+    if (bothWays) up ??= side(LADDER_POINTS);
+  }
   const nearest = down === null ? up : up === null ? down : Math.abs(up) < Math.abs(down) ? up : down;
   return { key, kind, range, down, up, nearest };
 }

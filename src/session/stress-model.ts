@@ -7,7 +7,15 @@ import { nameJumpKey, nameJumpKeyOf } from '../risk/alerts/scenarios.js';
 import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
-import { excessLiquidityOf, liquidationDistances, nameDistances, refreshDistances, type Anchors, type LiquidationDistance } from '../risk/liquidation.js';
+import {
+  excessLiquidityOf,
+  liquidationDistances,
+  nameDistances,
+  refreshDistances,
+  type Anchors,
+  type DistanceLimits,
+  type LiquidationDistance,
+} from '../risk/liquidation.js';
 import { stressParams, type StressParamsInput } from '../risk/params.js';
 import { stressReportFromGrid, type DistancesOf, type StressReport } from '../risk/report.js';
 import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
@@ -120,12 +128,21 @@ export interface StressRunnerOptions {
    * with a few probes (src/risk/liquidation.ts `distancesHold`) and searches again when they disagree.
    */
   readonly searchMaxAgeMs?: number;
+  /**
+   * The alert levels in force (`distanceLimitsOf` the session's alert config). On a pass no pane draws, only the alert
+   * rules read the distances, and a rule judges a distance only within its levels: the classes, currencies and crash
+   * are then searched only that far (`DistanceLimits`) and the names not at all. Absent: such a pass searches as a drawn
+   * one does.
+   */
+  readonly alertLimits?: DistanceLimits;
 }
 
 /** Counters of a runner's liquidation searches, for tests and the benchmark. */
 export interface StressRunnerStats {
   /** Full searches (ladders and bisections over every subject). */
   searches: number;
+  /** Of those, searches only as far as the alert levels, for a pass no pane draws (StressRunnerOptions.alertLimits). */
+  limitedSearches: number;
   /** Passes that confirmed every distance of the last search with probes and reused them. */
   confirmed: number;
   /** Subjects searched again alone on the other passes between full searches (their probes disagreed). */
@@ -164,7 +181,11 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   /** The valued book the names were last checked on (see the check below). */
   let namesChecked: readonly unknown[] | undefined;
   let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
-  const stats: StressRunnerStats = { searches: 0, confirmed: 0, subjectsSearched: 0, subjectsWalked: 0, unchanged: 0, curves: 0 };
+  /** The same for passes no pane draws, searched only as far as the alert levels (opts.alertLimits). */
+  let lastLimited: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
+  /** Set for the pass under way when it is for the alerts alone. */
+  let limits: DistanceLimits | undefined;
+  const stats: StressRunnerStats = { searches: 0, limitedSearches: 0, confirmed: 0, subjectsSearched: 0, subjectsWalked: 0, unchanged: 0, curves: 0 };
   const maxAge = opts.searchMaxAgeMs ?? 10_000;
   /*
    * The search is most of a pass (dozens of ladder columns and bisections per class, currency and name), and its
@@ -173,7 +194,8 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
    * again each subject whose probes disagree (so an alert on its distance is raised on the pass that crosses it), and
    * everything at least every `maxAge` while the book moves.
    */
-  const distances = (g: StressGrid, anchors: Anchors): DistancesOf => {
+  const distances = (g: StressGrid, anchors: Anchors): DistancesOf => (limits ? limitedDistances(g, anchors, limits) : wholeDistances(g, anchors));
+  const wholeDistances = (g: StressGrid, anchors: Anchors): DistancesOf => {
     const inputs = searchInputs(g, anchors);
     if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) {
       stats.unchanged++;
@@ -199,6 +221,32 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     last = { found, inputs };
     return found;
   };
+  // As wholeDistances, for a pass only the alert rules read: its own search (kept, probed, followed, searched again at
+  // the same age), each subject only as far as the levels in force, and no names (no rule reads theirs).
+  const limitedDistances = (g: StressGrid, anchors: Anchors, within: DistanceLimits): DistancesOf => {
+    const inputs = searchInputs(g, anchors);
+    if (lastLimited && lastLimited.inputs.length === inputs.length && lastLimited.inputs.every((x, i) => x === inputs[i])) {
+      stats.unchanged++;
+      lastLimited = { found: { ...lastLimited.found, asOf: g.params.now }, inputs };
+      return lastLimited.found;
+    }
+    const prev = lastLimited?.found;
+    const fresh =
+      prev && lastLimited!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, prev.liquidation, within) : undefined;
+    if (prev && fresh) {
+      if (fresh.searched === 0 && fresh.walked === 0) stats.confirmed++;
+      stats.subjectsSearched += fresh.searched;
+      stats.subjectsWalked += fresh.walked;
+      const found = { liquidation: fresh.distances, names: [], asOf: prev.asOf };
+      lastLimited = { found, inputs };
+      return found;
+    }
+    stats.searches++;
+    stats.limitedSearches++;
+    const found = { liquidation: liquidationDistances(g, anchors, within), names: [], asOf: g.params.now };
+    lastLimited = { found, inputs };
+    return found;
+  };
   const run = (state: PortfolioState, now: number, display = true): RiskResult => {
     // Flat is not waiting: once the account's download has ended with no positions, its cash in other currencies is
     // still exposed (a franc debt left after a flatten), and the currency scenarios say how much.
@@ -210,6 +258,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     // book they belong to. After a drawn pass, the earlier one is drawn no more and its unread curves are dropped.
     if (!display) for (const c of unread) c.value ??= c.compute();
     unread = [];
+    limits = display ? undefined : opts.alertLimits;
     try {
       // The scenario set follows the classes and currencies held; recompute it only when those maps change.
       if (!scenarioInputs || scenarioInputs.portfolio !== state.portfolio || scenarioInputs.accountValues !== state.accountValues) {
@@ -265,6 +314,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     } catch (err) {
       grid = undefined;
       last = undefined;
+      lastLimited = undefined;
       return { ok: false, error: `stress engine: ${err instanceof Error ? err.message : String(err)}` };
     }
   };

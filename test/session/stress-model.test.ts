@@ -11,8 +11,10 @@ import { CURVE_SHOCKS, createStressRunner, type RiskResult, type StressModel } f
 import { Decimal } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { bookScenarios } from '../../src/risk/alerts/scenarios.js';
-import { bookState } from '../support/book.js';
-import { EventLog, stock } from '../support/events.js';
+import { DEFAULT_ALERT_CONFIG, parseAlertConfig } from '../../src/risk/alerts/config.js';
+import { distanceLimitsOf, stressRules } from '../../src/risk/alerts/rules/stress.js';
+import { ACCOUNT, bookState } from '../support/book.js';
+import { EventLog, option, portfolio, stock } from '../support/events.js';
 import { NOW, av, contract, greeks, holding } from '../risk/stress-fixtures.js';
 
 function model(r: ReturnType<ReturnType<typeof createStressRunner>>): StressModel {
@@ -270,5 +272,106 @@ describe('the liquidation search', () => {
     expect(distanceOf(report(seen), 'px:STK')).toEqual(distanceOf(report(createStressRunner()(state, t + 6000)), 'px:STK'));
     // ...and the alert is raised at the rules' debounce (2 evaluations over 1 s), as for any other finding.
     expect(ids(t + 7000)).toContain('liquidation.px:STK');
+  });
+});
+
+describe('a pass only the alert rules read (frozen panes, another account shown)', () => {
+  const limits = distanceLimitsOf(DEFAULT_ALERT_CONFIG);
+  const t = thin('228.50').lastEventAt;
+  const findings = (state: PortfolioState, r: StressReport) =>
+    stressRules({ state, stress: r, config: DEFAULT_ALERT_CONFIG, now: t, marketOpen: true }).map((f) => `${f.id} ${f.severity} ${f.title}`);
+  const details = (state: PortfolioState, r: StressReport) =>
+    stressRules({ state, stress: r, config: DEFAULT_ALERT_CONFIG, now: t, marketOpen: true }).map((f) => f.detail);
+
+  it('reads the levels of the rules in force: the farthest per kind, none when the rule is off', () => {
+    expect(limits).toEqual({ px: 0.1, fx: 0.05, crash: 0.15 });
+    const { config: off } = parseAlertConfig({ rules: { 'liquidation.distance': { enabled: false } } }, 'test');
+    expect(distanceLimitsOf(off)).toEqual({ px: 0, fx: 0, crash: 0 });
+    const { config: wider } = parseAlertConfig({ rules: { 'liquidation.distance': { within: { px: { info: 0.25 } } } } }, 'test');
+    expect(distanceLimitsOf(wider).px).toBe(0.25);
+  });
+
+  it("searches only as far as the levels: a distance within one is a whole search's, the findings are the same", () => {
+    let within = 0;
+    let beyond = 0;
+    // Equities −10.2%, just outside the 10% level; inside it at 270; far from it at 228.50; 20 short calls: +4% up
+    // (inside) and −18.3% down (outside), both of which the alert's detail names.
+    const CALL = option(700002, 'AAPL', '20270219', '250', 'C');
+    const shortCalls = bookState({
+      elv: '160000',
+      maint: '150000',
+      extra: [
+        portfolio(ACCOUNT, CALL, '-20', '6', '6'),
+        { type: 'optionComputed', conId: CALL.conId, kind: 'model', delayed: false, impliedVol: 0.27, delta: 0.3, underlyingPrice: 228.5, pvDividend: 0.5 },
+      ],
+    });
+    for (const state of [thin('228.50'), thin('260'), thin('270'), shortCalls]) {
+      const run = createStressRunner({ alertLimits: limits });
+      const limited = report(run(state, t, false));
+      const whole = report(createStressRunner()(state, t));
+      expect(run.stats).toMatchObject({ searches: 1, limitedSearches: 1 });
+      expect(limited.nameDistance).toEqual([]);
+      expect(limited.liquidationDistance.map((d) => d.key)).toEqual(whole.liquidationDistance.map((d) => d.key));
+      whole.liquidationDistance.forEach((w, i) => {
+        const d = limited.liquidationDistance[i]!;
+        if (d.within === undefined) {
+          within++;
+          expect(d).toEqual(w);
+        } else {
+          beyond++;
+          expect(d).toMatchObject({ down: null, up: null, nearest: null, within: limits[w.kind] });
+          expect(w.nearest === null || Math.abs(w.nearest) > limits[w.kind]).toBe(true);
+        }
+      });
+      expect(findings(state, limited)).toEqual(findings(state, whole));
+      expect(details(state, limited)).toEqual(details(state, whole));
+    }
+    const both = distanceOf(report(createStressRunner({ alertLimits: limits })(shortCalls, t, false)), 'px:STK');
+    expect(both.up).toBeLessThan(0.1);
+    expect(both.down).toBeLessThan(-0.1);
+    expect(within).toBeGreaterThan(0);
+    expect(beyond).toBeGreaterThan(0);
+    expect(findings(thin('270'), report(createStressRunner()(thin('270'), t)))).toContainEqual(expect.stringMatching(/^liquidation\.px:STK warning/));
+  });
+
+  it('a drawn pass after them searches in full, as a runner that never limited', () => {
+    const run = createStressRunner({ alertLimits: limits });
+    for (let s = 0; s <= 3; s++) report(run(thin(s % 2 === 0 ? '228.50' : '228.51'), t + s * 1000, false));
+    expect(run.stats).toMatchObject({ searches: 1, limitedSearches: 1, confirmed: 3 });
+    const drawn = report(run(thin('229'), t + 4000));
+    const fresh = report(createStressRunner()(thin('229'), t + 4000));
+    expect(drawn.liquidationDistance).toEqual(fresh.liquidationDistance);
+    expect(drawn.nameDistance).toEqual(fresh.nameDistance);
+    expect(drawn.liquidationDistance.some((d) => d.within !== undefined)).toBe(false);
+  });
+
+  it('raises the liquidation alert on the pass that crosses its level, frozen as drawn', () => {
+    const raisedAt = (alertLimits?: typeof limits) => {
+      const runner = createStressRunner(alertLimits ? { alertLimits } : {});
+      let state = thin('260');
+      const session = new AccountSession(
+        {
+          get state() {
+            return state;
+          },
+          events$: EMPTY,
+        },
+        { risk: runner, alerts: createAlertRunner() },
+      );
+      const out: string[][] = [];
+      for (let s = 0; s <= 9; s++) {
+        state = thin(s < 5 ? (s % 2 === 0 ? '260' : '260.01') : '270');
+        out.push((session.evaluate(t + s * 1000, t + s * 1000, 1000, alertLimits === undefined).alerts ?? []).map((a) => `${a.id} ${a.title}`));
+      }
+      return { out, stats: runner.stats };
+    };
+    const frozen = raisedAt(limits);
+    const drawn = raisedAt();
+    expect(frozen.out).toEqual(drawn.out);
+    expect(frozen.out[4]).not.toContainEqual(expect.stringMatching(/^liquidation\.px:STK /));
+    expect(frozen.out[9]).toContainEqual(expect.stringMatching(/^liquidation\.px:STK /));
+    // Confirmed by probes within the levels between the crossings, searched once only as far as them.
+    expect(frozen.stats).toMatchObject({ limitedSearches: 1 });
+    expect(frozen.stats.confirmed).toBeGreaterThan(0);
   });
 });

@@ -1,9 +1,11 @@
 // Stress rules from the stress report: the lowest stressed Cushion over the built-in scenarios, liquidation distances.
 import type { AssetClass } from '../../../model/contract.js';
+import type { DistanceLimits } from '../../liquidation.js';
 import type { ScenarioResult } from '../../report.js';
 import { ASSET_CLASS_NAMES } from '../../scenario-text.js';
 import { money, move, pct } from '../format.js';
 import type { Finding } from '../types.js';
+import type { AlertConfig, Levels } from '../config.js';
 import { clearLevel, levelOf, type RuleContext } from './context.js';
 
 /*
@@ -90,4 +92,15 @@ export function stressRules(ctx: RuleContext): Finding[] {
     }
   }
   return out;
+}
+
+/**
+ * How far `liquidation.distance` looks, per kind: its farthest level, 0 when the rule is off. A distance beyond it gives
+ * the rule no finding, so a risk pass that only the alert rules read need not search farther
+ * (StressRunnerOptions.alertLimits).
+ */
+export function distanceLimitsOf(config: AlertConfig): DistanceLimits {
+  const ld = config.rules['liquidation.distance'];
+  const far = (levels: Levels) => (ld.enabled ? (clearLevel(levels, 'below') ?? 0) : 0);
+  return { px: far(ld.within.px), fx: far(ld.within.fx), crash: far(ld.within.crash) };
 }
