@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
 import { startSimulator } from '../src/sim/index.js';
+import { DEFAULT_ALERT_CONFIG } from '../src/risk/alerts/config.js';
+import { distanceLimitsOf } from '../src/risk/alerts/rules/stress.js';
 import { createStressRunner, type RiskFunction } from '../src/session/stress-model.js';
 import { Feed } from '../src/streams/feed.js';
 import { TwsSource } from '../src/streams/tws/source.js';
@@ -14,7 +16,9 @@ import { report } from './measure.js';
  * take the same state in turn: the anchor searches again on every changed pass (searchMaxAgeMs 0, what the session
  * did before it reused searches), the other as the console runs it. Interleaved in one process, a busy machine slows
  * both alike; the value is the anchor's time over the console's. A third runner takes the same states as a frozen
- * console's pass for the alerts alone (display false: no curves, no model greeks), reported beside them. A drawn pass
+ * console's pass for the alerts alone (display false: no curves, no model greeks, the distances only as far as the
+ * default alert levels, as the console gives them), reported beside them, and a fourth the same pass searching its
+ * distances in full (what a frozen pass did before it was given the levels). A drawn pass
  * is timed with one subject's curve read, as the Stress pane charts one.
  *
  * BENCH_RISK_BEFORE: the dist/ directory of another build (an earlier commit's, built in a scratch copy); its runner
@@ -56,7 +60,8 @@ try {
   const runners: Record<string, { readonly run: RiskFunction; readonly display: boolean }> = {
     anchor: { run: createStressRunner({ searchMaxAgeMs: 0 }), display: true },
     reused: { run: createStressRunner(), display: true },
-    frozen: { run: createStressRunner(), display: false },
+    frozen: { run: createStressRunner({ alertLimits: distanceLimitsOf(DEFAULT_ALERT_CONFIG) }), display: false },
+    frozenWhole: { run: createStressRunner(), display: false },
     ...(before ? { beforeReused: { run: before(), display: true }, beforeFrozen: { run: before(), display: false } } : {}),
   };
   const names = Object.keys(runners);
@@ -95,6 +100,8 @@ try {
         reusedMedianMs: Number(median(times.reused!).toFixed(2)),
         frozenMeanMs: Number(mean(times.frozen!).toFixed(2)),
         frozenMedianMs: Number(median(times.frozen!).toFixed(2)),
+        frozenWholeMeanMs: Number(mean(times.frozenWhole!).toFixed(2)),
+        frozenWholeMedianMs: Number(median(times.frozenWhole!).toFixed(2)),
         ...(before
           ? {
               beforeReusedMeanMs: Number(mean(times.beforeReused!).toFixed(2)),
