@@ -334,6 +334,16 @@ describe('a pass only the alert rules read (frozen panes, another account shown)
     expect(findings(thin('270'), report(createStressRunner()(thin('270'), t)))).toContainEqual(expect.stringMatching(/^liquidation\.px:STK warning/));
   });
 
+  it('with the rule off, searches nothing at all on such a pass, and keeps saying so as marks move', () => {
+    const { config: off } = parseAlertConfig({ rules: { 'liquidation.distance': { enabled: false } } }, 'test');
+    const run = createStressRunner({ alertLimits: distanceLimitsOf(off) });
+    for (let s = 0; s <= 3; s++) {
+      const r = report(run(thin(s % 2 === 0 ? '270' : '270.01'), t + s * 1000, false));
+      for (const d of r.liquidationDistance) expect(d).toMatchObject({ down: null, up: null, nearest: null, within: 0 });
+    }
+    expect(run.stats).toMatchObject({ searches: 1, limitedSearches: 1, confirmed: 3 });
+  });
+
   it('a drawn pass after them searches in full, as a runner that never limited', () => {
     const run = createStressRunner({ alertLimits: limits });
     for (let s = 0; s <= 3; s++) report(run(thin(s % 2 === 0 ? '228.50' : '228.51'), t + s * 1000, false));
