@@ -35,10 +35,10 @@ function estimates(stress: StressReport | undefined): { maint?: number; init?: n
   return { ...(Number.isFinite(maint) ? { maint } : {}), ...(Number.isFinite(init) ? { init } : {}) };
 }
 
-/** Positions as a string, to notice any change (conId order). */
 /** Each rows map's key: positions change with trades, and the rule asks 4 times a second (a string per row each time). */
 const keys = new WeakMap<object, string>();
 
+/** Positions as a string, to notice any change (conId order). */
 export function positionsKey(state: PortfolioState): string {
   const rows = state.positions.size > 0 ? state.positions : state.portfolio;
   const known = keys.get(rows);
