@@ -169,11 +169,11 @@ describe('Feed re-entrancy', () => {
 });
 
 /** A source that signals its reads as TwsSource does (the socket's reads are driven by the test here). */
-function readingSource() {
-  let next: ((b: FeedEventBody) => void) | undefined;
+function readingSource(owned = false) {
+  let next: ((b: FeedEventBody, owned?: boolean) => void) | undefined;
   let end: (() => void) | undefined;
   const source = Object.assign(new Subject<FeedEventBody>().asObservable(), {
-    listen: (n: (b: FeedEventBody) => void, e?: () => void) => {
+    listen: (n: (b: FeedEventBody, owned?: boolean) => void, e?: () => void) => {
       next = n;
       end = e;
       return () => {
@@ -185,7 +185,7 @@ function readingSource() {
   return {
     source,
     /** Bodies taken in by one socket read, without its end. */
-    take: (...bodies: FeedEventBody[]) => bodies.forEach((b) => next!(b)),
+    take: (...bodies: FeedEventBody[]) => bodies.forEach((b) => next!(b, owned)),
     end: () => end!(),
     read(...bodies: FeedEventBody[]) {
       this.take(...bodies);
@@ -214,6 +214,30 @@ describe('Feed on a source that signals its reads', () => {
     expect(seen).toEqual(MARKET.map((_, i) => [i + 1, MARKET.length]));
     const events = MARKET.map((b, i) => ({ ...b, seq: i + 1, receivedAt: 3_000 + i }) as FeedEvent);
     expect(JSON.stringify(encodeState(feed.state))).toBe(JSON.stringify(encodeState(reduceAll(events))));
+  });
+
+  it('stamps a body the source hands over as its own in place, with the same text as a copy; any other body is copied', () => {
+    const ownBodies = MARKET.map((b) => ({ ...b }));
+    const src = readingSource(true);
+    let t = 3_000;
+    const feed = new Feed(src.source, { now: () => t++ });
+    const seen: FeedEvent[] = [];
+    feed.events$.subscribe((e) => seen.push(e));
+    // A health change is no market data: it is published, and copied, even when handed over as the feed's own.
+    const health = { ...SAMPLE_BODIES.healthChanged };
+    src.read(...ownBodies, health);
+    expect(seen.slice(0, MARKET.length).every((e, i) => e === ownBodies[i])).toBe(true);
+    expect(seen.at(-1)).not.toBe(health);
+    expect(health).toEqual(SAMPLE_BODIES.healthChanged);
+    const copies = [...MARKET, SAMPLE_BODIES.healthChanged].map((b, i) => JSON.stringify({ ...b, seq: i + 1, receivedAt: 3_000 + i }));
+    expect(seen.map((e) => JSON.stringify(e))).toEqual(copies);
+    // Not handed over as its own: left as it was.
+    const other = readingSource();
+    const feed2 = new Feed(other.source, { now: () => 1 });
+    const kept = { ...priceTicked };
+    other.read(kept);
+    expect(kept).toEqual(priceTicked);
+    expect(feed2.state.lastSeq).toBe(1);
   });
 
   it('delivers the run before any other event, which gets a state of its own, as does the rest of the read', () => {

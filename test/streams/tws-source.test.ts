@@ -243,6 +243,38 @@ describe('initial synchronisation', () => {
     expect(feed.state.lastSeq).toBe(viaRx.length);
   });
 
+  it("hands a body over as the listener's own only while it is the one consumer (no other listener, no events$ or routed$ subscriber)", async () => {
+    const s = await sim();
+    const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId: 23, heartbeatTimeoutMs: 10_000 });
+    open.push(() => source.stop());
+    const flags: boolean[] = [];
+    const stop = source.events$.listen((_b, owned) => void flags.push(owned === true));
+    source.start();
+    await waitFor(() => flags.length > 50, 15_000, 'bodies to the sole listener');
+    expect(flags.every((f) => f)).toBe(true);
+    for (const other of [
+      () => source.events$.listen(() => {}),
+      () => {
+        const sub = source.events$.subscribe(() => {});
+        return () => sub.unsubscribe();
+      },
+      () => {
+        const sub = source.routed$.subscribe(() => {});
+        return () => sub.unsubscribe();
+      },
+    ]) {
+      const stopOther = other();
+      const from = flags.length;
+      await waitFor(() => flags.length > from + 20, 15_000, 'bodies while another consumer is there');
+      stopOther();
+      expect(flags.slice(from).some((f) => f)).toBe(false);
+      const after = flags.length;
+      await waitFor(() => flags.length > after + 20, 15_000, 'bodies after it left');
+      expect(flags.slice(after + 1).every((f) => f)).toBe(true);
+    }
+    stop();
+  });
+
   it("gives its feed one state per socket read's market data, and one for every other event; each the fold of the events before", async () => {
     const s = await sim();
     const l = live(s);

@@ -82,11 +82,11 @@ export class TwsSource {
    * operator's terminal.
    */
   readonly events$: Observable<FeedEventBody> & DirectSource = Object.assign(this.bodies.asObservable(), {
-    listen: (next: (body: FeedEventBody) => void, readEnded?: () => void) => this.listen(next, readEnded),
+    listen: (next: (body: FeedEventBody, owned?: boolean) => void, readEnded?: () => void) => this.listen(next, readEnded),
     signalsReads: true as const,
   });
   /** Called with every body before the Subject's subscribers (see `listen`). */
-  private listeners: ((body: FeedEventBody) => void)[] = [];
+  private listeners: ((body: FeedEventBody, owned?: boolean) => void)[] = [];
   /** Called after each socket read's bodies, and after each body emitted outside a read (see `listen`). */
   private readEnds: (() => void)[] = [];
   /** Inside a socket read (guard.ts calls back around the library's onData): bodies wait for its end. */
@@ -227,8 +227,11 @@ export class TwsSource {
    * Listeners are called in the order they listened, before events$'s subscribers; none after `stop`.
    * `readEnded` is called when a socket read's bodies have all been handed over, and after every body handed over
    * outside a read (timers, the connection's own events), so a feed may fold a read's market data into one state.
+   * `next` is told a body is its own (`owned`) when it is the only listener and nobody subscribes to events$ or
+   * routed$: every body is made for its one emit (by raw-events.ts, map.ts, subscriptions.ts or here) and kept by
+   * nobody, so the one feed may stamp it in place.
    */
-  private listen(next: (body: FeedEventBody) => void, readEnded?: () => void): () => void {
+  private listen(next: (body: FeedEventBody, owned?: boolean) => void, readEnded?: () => void): () => void {
     if (this.completed) return () => {};
     this.listeners = [...this.listeners, next];
     if (readEnded) this.readEnds = [...this.readEnds, readEnded];
@@ -467,11 +470,14 @@ export class TwsSource {
    */
   private emit(body: FeedEventBody, account?: string): void {
     const b = NEUTRAL_BODIES.has(body.type) ? body : neutraliseDeep(body);
-    if (this.routedBodies.observed) this.routedBodies.next(account ? { body: b, account } : { body: b });
+    const routed = this.routedBodies.observed;
+    if (routed) this.routedBodies.next(account ? { body: b, account } : { body: b });
     // The array in force when the body went out: one that stops listening meanwhile is replaced, not changed.
     const listeners = this.listeners;
-    for (let i = 0; i < listeners.length; i++) listeners[i]!(b);
-    if (this.bodies.observed) this.bodies.next(b);
+    const observed = this.bodies.observed;
+    if (listeners.length === 1) listeners[0]!(b, !routed && !observed);
+    else for (let i = 0; i < listeners.length; i++) listeners[i]!(b, false);
+    if (observed) this.bodies.next(b);
     if (!this.reading) this.readEnd();
   }
 
