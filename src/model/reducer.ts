@@ -102,7 +102,7 @@ export function reduceBatch(state: PortfolioState, events: readonly FeedEvent[])
   // `owned`: `cur` is a copy made here (nothing else holds it), which may be set in place.
   let cur = state;
   let owned = false;
-  // Rows made by this run (option and price rows): nothing outside it has seen them, so they may be set in place.
+  // Rows made by this run (option, price and portfolio rows): nothing outside it has seen them, so they may be set in place.
   const made = new Set<object>();
   for (let i = 0; i < events.length; i++) {
     const ev = events[i]!;
@@ -117,7 +117,7 @@ export function reduceBatch(state: PortfolioState, events: readonly FeedEvent[])
         market.optionComputedInto(d, ev, made);
         break;
       case 'portfolioUpdated':
-        if (ev.position !== undefined) positions.portfolioUpdatedInto(d, ev, ev.position);
+        if (ev.position !== undefined) positions.portfolioUpdatedInto(d, ev, ev.position, made);
         else cur = apply(d, ev);
         break;
       case 'priceTicked':

@@ -464,6 +464,14 @@ describe('reduceBatch: a run of events folded into one state', () => {
         { type: 'accountTimeUpdated', time: `14:${String(30 + (i % 30)).padStart(2, '0')}` },
         { type: 'pnlUpdated', account: i % 10 === 5 ? other : ACC, dailyPnl: dec(String(i * 10)), ...(i % 2 ? { unrealizedPnl: dec('5') } : {}) },
       ]);
+      // Marks set in place within a run: one lacking a field the row has (a fresh row then), one repeating the row's
+      // numbers (no change), one with an equal contract in another object and one with a changed contract.
+      if (i % 6 === 2) {
+        const { unrealizedPnl: _u, ...noPnl } = portfolio(ACC, AAPL, '1000', px, '150') as FeedEventOf<'portfolioUpdated'>;
+        log.pushAll([noPnl, portfolio(ACC, AAPL, '1000', px, '150')]);
+      }
+      if (i % 7 === 4) log.pushAll([portfolio(ACC, AAPL, '1000', px, '150'), portfolio(ACC, { ...AAPL }, '1000', px, '150')]);
+      if (i % 13 === 5) log.push(portfolio(ACC, { ...AAPL, primaryExchange: 'NASDAQ.NMS' }, '1000', px, '150'));
       // A mark with no usable quantity, a rare event and a repeat now and then.
       if (i % 8 === 3) log.push({ ...(portfolio(ACC, TOYOTA, '1', '2850') as FeedEventOf<'portfolioUpdated'>), position: undefined, unknownQuantity: 'NaN' });
       if (i % 8 === 6) log.pushAll([acct(ACC, 'ExchangeRate', '1.09', 'EUR'), { type: 'positionsEnded' }]);

@@ -117,6 +117,8 @@ function unknownQuantity(
 
 /** A usable quantity for the row ends its unknown entry from the same stream. */
 function known(state: PortfolioState, stream: UnknownQuantityRow['stream'], conId: number): PortfolioState['unknownQuantities'] {
+  // Nearly always empty: no key is built and hashed for every mark.
+  if (state.unknownQuantities.size === 0) return state.unknownQuantities;
   const k = `${stream}:${conId}`;
   return state.unknownQuantities.get(k) === undefined ? state.unknownQuantities : state.unknownQuantities.delete(k);
 }
@@ -133,19 +135,63 @@ export function portfolioUpdated(state: PortfolioState, ev: FeedEventOf<'portfol
 
 /**
  * `portfolioUpdated` on a draft (reducer.ts `reduceBatch`), for a mark with a usable quantity (one without goes
- * through `portfolioUpdated`, whose computed keys are no hot path).
+ * through `portfolioUpdated`, whose computed keys are no hot path). `made`: the rows this run made (see
+ * `optionComputedInto` in market.ts); a mark for one of them, with the same fields present, sets them in place.
  */
-export function portfolioUpdatedInto(d: Draft, ev: FeedEventOf<'portfolioUpdated'>, position: Decimal): void {
+export function portfolioUpdatedInto(d: Draft, ev: FeedEventOf<'portfolioUpdated'>, position: Decimal, made?: Set<object>): void {
   const acc = acceptAccount(d, ev.account);
   if (!acc.accepted) return dropOtherAccountInto(d);
   const conId = ev.contract.conId;
-  const row = portfolioRow(ev, position, d.portfolio.get(conId));
+  const old = d.portfolio.get(conId);
   const pending = d.pending.portfolio;
   d.account = acc.account;
-  d.portfolio = put(d.portfolio, conId, row, samePortfolio);
+  if (old !== undefined && pending === undefined && made !== undefined && made.has(old) && sameFieldsPresent(old, ev) && !position.isZero()) {
+    if (!sameMark(old, ev, position)) markInPlace(old as Mutable<PortfolioRow>, ev, position);
+  } else {
+    const row = portfolioRow(ev, position, old);
+    const before = d.portfolio;
+    d.portfolio = put(before, conId, row, samePortfolio);
+    if (made !== undefined && d.portfolio !== before && !position.isZero()) made.add(row);
+    if (pending) d.pending = { ...d.pending, portfolio: put(pending, conId, row, samePortfolio) };
+  }
   d.unknownQuantities = known(d, 'portfolio', conId);
-  if (pending) d.pending = { ...d.pending, portfolio: put(pending, conId, row, samePortfolio) };
   d.lastUpdate = touched(d, ev);
+}
+
+/** The mark gives the same optional fields as the row holds: set in place, the row keeps its key order. */
+function sameFieldsPresent(row: PortfolioRow, ev: FeedEventOf<'portfolioUpdated'>): boolean {
+  return (
+    (row.marketPrice === undefined) === (ev.marketPrice === undefined) &&
+    (row.marketValue === undefined) === (ev.marketValue === undefined) &&
+    (row.averageCost === undefined) === (ev.averageCost === undefined) &&
+    (row.unrealizedPnl === undefined) === (ev.unrealizedPnl === undefined) &&
+    (row.realizedPnl === undefined) === (ev.realizedPnl === undefined)
+  );
+}
+
+/** `samePortfolio` of the row and the one the mark would make, for a mark with the row's fields present. */
+function sameMark(row: PortfolioRow, ev: FeedEventOf<'portfolioUpdated'>, position: Decimal): boolean {
+  return (
+    eq(row.position, position) &&
+    eq(row.marketPrice, ev.marketPrice) &&
+    eq(row.marketValue, ev.marketValue) &&
+    eq(row.averageCost, ev.averageCost) &&
+    eq(row.unrealizedPnl, ev.unrealizedPnl) &&
+    eq(row.realizedPnl, ev.realizedPnl)
+  );
+}
+
+/** What `portfolioRow` makes from the mark and the row it replaces, set into that row (same fields present). */
+function markInPlace(row: Mutable<PortfolioRow>, ev: FeedEventOf<'portfolioUpdated'>, position: Decimal): void {
+  row.account = ev.account;
+  if (!sameContract(row.contract, ev.contract)) row.contract = ev.contract;
+  row.position = keep(row.position, position);
+  if (ev.marketPrice !== undefined) row.marketPrice = keep(row.marketPrice, ev.marketPrice);
+  if (ev.marketValue !== undefined) row.marketValue = keep(row.marketValue, ev.marketValue);
+  if (ev.averageCost !== undefined) row.averageCost = keep(row.averageCost, ev.averageCost);
+  if (ev.unrealizedPnl !== undefined) row.unrealizedPnl = keep(row.unrealizedPnl, ev.unrealizedPnl);
+  if (ev.realizedPnl !== undefined) row.realizedPnl = keep(row.realizedPnl, ev.realizedPnl);
+  row.updatedAt = ev.receivedAt;
 }
 
 function samePosition(a: PositionRow, b: PositionRow): boolean {
