@@ -61,6 +61,21 @@ describe('installWireGuard on a real IBApi', () => {
     expect(g.msgErrors).toEqual([expect.stringContaining('listener failed')]);
   });
 
+  it("announces each frame's tokens as 'received' (and under 'all') to whoever listens, as the library does", () => {
+    const g = fedApi();
+    const received: string[][] = [];
+    const all: string[] = [];
+    g.feed(errFrame(-1, 2104, 'unheard'));
+    g.api.on(EventName.received, (tokens: string[]) => received.push(tokens));
+    g.feed(errFrame(-1, 2104, 'heard'));
+    g.api.removeAllListeners(EventName.received);
+    g.api.on(EventName.all, (name: string) => all.push(name));
+    g.feed(errFrame(-1, 2104, 'heard by all'));
+    expect(received).toEqual([['4', '2', '-1', '2104', 'heard', '']]);
+    expect(all).toEqual([EventName.received, EventName.info]);
+    expect(g.infos).toEqual(['unheard', 'heard', 'heard by all']);
+  });
+
   it('an advanced order reject that is not JSON after unescaping still delivers the error, with the reject parsed', () => {
     const g = fedApi();
     const seen: Array<{ code: number; reqId: number; reject: unknown; message: string }> = [];

@@ -140,7 +140,11 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
   // A throw from a listener (ours) would leave process() the same way, with the queue half consumed.
   // `arguments` goes through as it is (apply): a rest array and a spread call per message showed in the profile.
   const emitEvent = controller.emitEvent;
+  const emitter = api as unknown as { listenerCount(event: string): number };
   controller.emitEvent = function guardedEmitEvent(name: string) {
+    // The library announces every frame's tokens as 'received', through its emitter twice (the event, then 'all'), and
+    // this wrapper: nothing in the product listens. Delivered as before whenever someone does.
+    if (name === 'received' && emitter.listenerCount('received') === 0 && emitter.listenerCount('all') === 0) return;
     try {
       Reflect.apply(emitEvent, controller, arguments);
     } catch (e) {

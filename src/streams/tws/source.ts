@@ -651,6 +651,7 @@ export class TwsSource {
       },
       readEnded: () => {
         this.reading = false;
+        this.subscriptions.readEnded();
         this.readEnd();
       },
     });

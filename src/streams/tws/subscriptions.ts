@@ -56,6 +56,9 @@ export class Subscriptions {
   private delayedData = false;
   /** When each watched stream last delivered (or was (re)subscribed): staleness is judged from these. */
   private readonly lastSeen: Record<WatchedStream, number | undefined> = { marketData: undefined, portfolio: undefined };
+  /** Seen in the socket read under way (see `seen`). */
+  private seenMarketData = false;
+  private seenPortfolio = false;
   /** The *Multi requests of this connection (several accounts followed): request id → account. */
   private readonly multiReqs = new Map<number, { readonly account: string; readonly kind: 'values' | 'positions' }>();
 
@@ -198,9 +201,23 @@ export class Subscriptions {
     return this.conIdByMktReq.get(reqId);
   }
 
-  /** A watched stream delivered now (at every tick and mark: a field, not a map entry). */
+  /** A watched stream delivered, in the socket read under way (every tick and mark): stamped at the read's end. */
   seen(stream: WatchedStream): void {
-    this.lastSeen[stream] = this.link.clock.now();
+    if (stream === 'marketData') this.seenMarketData = true;
+    else this.seenPortfolio = true;
+  }
+
+  /**
+   * The end of a socket read (TwsSource): the streams it delivered are stamped now, one clock read per read instead
+   * of one per tick and mark (a read takes a millisecond or two; staleness is judged in seconds).
+   */
+  readEnded(): void {
+    if (!this.seenMarketData && !this.seenPortfolio) return;
+    const now = this.link.clock.now();
+    if (this.seenMarketData) this.lastSeen.marketData = now;
+    if (this.seenPortfolio) this.lastSeen.portfolio = now;
+    this.seenMarketData = false;
+    this.seenPortfolio = false;
   }
 
   /** An error for a request: when it says one of our lines has no live subscription, fall back to delayed data. */
