@@ -53,6 +53,20 @@ describe('numbers', () => {
     expect(priceDecimals({ secType: 'OPT', currency: 'USD' })).toBe(2);
   });
 
+  it('shows a Treasury future at its fraction of a 32nd and fine-tick futures at their tick, never a price it cannot trade at', () => {
+    // 110 + 1/64: cents would read 110.02, a price between two ticks that hides the 1/64 move.
+    expect(contractPrice(dec('110.015625'), { secType: 'FUT', currency: 'USD', symbol: 'ZN' })).toBe('110.015625');
+    expect(contractPrice(dec('118.03125'), { secType: 'FUT', currency: 'USD', symbol: 'ZB' })).toBe('118.03125');
+    expect(contractPrice(dec('106.5078125'), { secType: 'FUT', currency: 'USD', symbol: 'ZF' })).toBe('106.5078125');
+    expect(contractPrice(dec('103.12890625'), { secType: 'FUT', currency: 'USD', symbol: 'ZT' })).toBe('103.12890625');
+    // A ZB option ticks in 64ths: 1 + 3/64.
+    expect(contractPrice(dec('1.046875'), { secType: 'FOP', currency: 'USD', symbol: 'ZB' })).toBe('1.046875');
+    expect(contractPrice(dec('2.853'), { secType: 'FUT', currency: 'USD', symbol: 'NG' })).toBe('2.853');
+    expect(contractPrice(dec('2.4567'), { secType: 'FUT', currency: 'USD', symbol: 'HO' })).toBe('2.4567');
+    expect(contractPrice(dec('95.6225'), { secType: 'FUT', currency: 'USD', symbol: 'SR3' })).toBe('95.6225');
+    expect(contractPrice(dec('71.4'), { secType: 'FUT', currency: 'USD', symbol: 'CL' })).toBe('71.40');
+  });
+
   it('spells ages and durations in words', () => {
     expect([0, 12_400, 180_000, 7_200_000, 2 * 86_400_000].map(age)).toEqual(['0s', '12s', '3m', '2h', '2d']);
     expect(age(undefined)).toBe('never');
