@@ -186,10 +186,20 @@ export function priceDecimals(c: { readonly secType: string; readonly currency: 
   }
 }
 
-/** A price of `c` at its decimals (priceDecimals), rounded half to even (as every Decimal here), grouped: "1.08000", "2,890.00", "97.8458". */
-export function contractPrice(v: Decimal | undefined, c: { readonly secType: string; readonly currency: string; readonly symbol?: string }): string {
+/**
+ * A price of `c` at its decimals (priceDecimals), rounded half to even (as every Decimal here), grouped: "1.08000",
+ * "2,890.00", "97.8458". `exact` is for a price that is a fact rather than a mark (an order's limit, a fill): padded to
+ * the decimals but never rounded, so a midpoint fill at 228.455 or a limit at 4.2345 on a tick finer than the
+ * contract type's reads as what was sent or filled, not 228.46 or 4.23.
+ */
+export function contractPrice(
+  v: Decimal | undefined,
+  c: { readonly secType: string; readonly currency: string; readonly symbol?: string },
+  exact = false,
+): string {
   if (v === undefined || !v.isFinite()) return '-';
-  const [int = '0', frac = ''] = v.abs().toFixed(priceDecimals(c, v)).split('.');
+  const places = exact ? Math.max(priceDecimals(c, v), v.decimalPlaces()) : priceDecimals(c, v);
+  const [int = '0', frac = ''] = v.abs().toFixed(places).split('.');
   const zero = /^[0.]*$/.test(`${int}.${frac}`);
   return `${isNeg(v) && !zero ? '-' : ''}${group(int)}.${frac}`;
 }

@@ -42,7 +42,7 @@ function executionRow(e: ExecutionRow): RowVM {
       side: { text: e.side, slot: e.side === 'BOT' ? 'pnl.gain' : 'pnl.loss' },
       qty: { text: quantity(e.shares) },
       label: { text: contractLabel(e.contract) },
-      price: { text: contractPrice(e.price, e.contract) },
+      price: { text: contractPrice(e.price, e.contract, true) },
       commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
       realized: {
         text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '',

@@ -47,7 +47,7 @@ function orderRow(o: OrderRow, now: number): RowVM {
         qty: { text: info ? quantity(info.totalQuantity) : '?' },
         label: { text: info ? contractLabel(info.contract) : `(waiting for OPEN_ORDER) perm ${o.permId}` },
         type: { text: info?.orderType ?? '' },
-        limit: { text: info?.limitPrice ? contractPrice(info.limitPrice, info.contract) : '' },
+        limit: { text: info?.limitPrice ? contractPrice(info.limitPrice, info.contract, true) : '' },
         status: { text: o.status || '?', ...(o.status === 'Inactive' ? { slot: 'risk.warn' as const } : {}) },
         filled: { text: quantity(o.filled) },
         remaining: { text: quantity(o.remaining) },
