@@ -112,6 +112,11 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
           if (name === 'from') fromMs = t;
           else toMs = t;
         }
+        // An empty window is a usage error, not an empty answer with exit 0 (a script would take it for a quiet day).
+        if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) {
+          io.err(`tws-risk replay: --from ${f.from?.trim() ?? ''} is after --to ${f.to?.trim() ?? ''}: no time is in that window`);
+          return EXIT.usage;
+        }
         continue;
       }
       if (item.kind === 'seen') {

@@ -71,13 +71,30 @@ describe('replay --events --from/--to with fractions of a second', () => {
   }
 });
 
+describe('replay --events window', () => {
+  it('refuses a --from after its --to with exit 2 rather than print nothing and succeed', async () => {
+    const r = await runCli('replay', FILE, '--events', '--from', '14:40', '--to', '14:35');
+    expect(r.code).toBe(2);
+    expect(r.out).toBe('');
+    expect(r.err).toBe('tws-risk replay: --from 14:40 is after --to 14:35: no time is in that window');
+  });
+});
+
 describe('parseAt', () => {
   const start = Date.UTC(2026, 10, 23, 14, 30, 0, 5);
   it('takes a time of day on the recording’s first day, to the millisecond', () => {
     expect(parseAt('14:32:05.250', start)).toBe(Date.UTC(2026, 10, 23, 14, 32, 5, 250));
     expect(parseAt('14:32:05.25', start)).toBe(Date.UTC(2026, 10, 23, 14, 32, 5, 250));
     expect(parseAt('14:32', start)).toBe(Date.UTC(2026, 10, 23, 14, 32));
-    expect(parseAt('24:00', start)).toBe('--at 24:00: not a time of day');
+    expect(parseAt('24:00', start)).toMatch(/^--at 24:00: not a time of day .*expected HH:MM\[:SS\[\.mmm\]\]/);
+  });
+  it('names the accepted forms in every refusal, whichever part is out of range', () => {
+    for (const bad of ['23:59:60', '2026-03-02T24:00:00Z', '2026-02-29', '2026-03-02T14:32:05+24:00'])
+      expect(parseAt(bad, start)).toMatch(/: not a .*; expected HH:MM\[:SS\[\.mmm\]\] \(UTC, on the recording's first day\) or an ISO-8601 time/);
+  });
+  it('takes a time with the spaces around it that a quoted argument or a copied field brings', () => {
+    expect(parseAt(' 14:32:05.250 ', start)).toBe(Date.UTC(2026, 10, 23, 14, 32, 5, 250));
+    expect(parseAt('\t2026-03-02T14:32:05.250+05:45\n', start)).toBe(Date.UTC(2026, 2, 2, 8, 47, 5, 250));
   });
   it('reads an ISO-8601 time without an offset as UTC, like the time of day (never the machine zone)', () => {
     expect(parseAt('2026-03-02T14:32:05.250', start)).toBe(Date.UTC(2026, 2, 2, 14, 32, 5, 250));

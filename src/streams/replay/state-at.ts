@@ -28,12 +28,14 @@ const millis = (frac: string | undefined) => (frac === undefined ? 0 : Number(fr
  * time of day, never the machine's zone). Returns epoch ms, or an error sentence. Date.parse is not the grammar: it
  * reads "1" as 2001-01-01 and "March 2" as a date in 2001.
  */
-export function parseAt(text: string, recordingStartMs: number): number | string {
-  const bad = `--at ${JSON.stringify(text)}: expected ${TIME_FORMS}`;
+export function parseAt(raw: string, recordingStartMs: number): number | string {
+  // A time pasted with the spaces around it (a quoted shell argument, a copied log field) is the same time.
+  const text = raw.trim();
+  const bad = `--at ${JSON.stringify(raw)}: expected ${TIME_FORMS}`;
   const hms = TIME_OF_DAY.exec(text);
   if (hms) {
     const [h, m, s] = [Number(hms[1]), Number(hms[2]), Number(hms[3] ?? 0)];
-    if (h > 23 || m > 59 || s > 59) return `--at ${text}: not a time of day`;
+    if (h > 23 || m > 59 || s > 59) return `--at ${text}: not a time of day (hours 00-23, minutes and seconds 00-59); expected ${TIME_FORMS}`;
     const d = new Date(recordingStartMs);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m, s, millis(hms[4]));
   }
@@ -44,12 +46,12 @@ export function parseAt(text: string, recordingStartMs: number): number | string
   const back = new Date(utc);
   // Date.UTC rolls 2026-02-30 over into March and 24:00 into the next day: a date that does not come back is not one.
   if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
-    return `--at ${text}: not a date and time`;
+    return `--at ${text}: not a date and time (a day of its month, hours 00-23, minutes and seconds 00-59); expected ${TIME_FORMS}`;
   const zone = iso[8];
   if (zone === undefined || zone.toUpperCase() === 'Z') return utc;
   const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
   const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
-  if (Number(z[2]) > 23 || Number(z[3]) > 59) return `--at ${text}: not a UTC offset`;
+  if (Number(z[2]) > 23 || Number(z[3]) > 59) return `--at ${text}: not a UTC offset (-23:59 to +23:59); expected ${TIME_FORMS}`;
   return z[1] === '+' ? utc - offset : utc + offset;
 }
 
