@@ -19,6 +19,7 @@ import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js'
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
 import { Decimal } from '../model/money.js';
 import { expectedRealized, realizedLines } from './expected-pnl.js';
+import { contractPrice } from '../views/format.js';
 
 /**
  * What the wiring needs from the live session: the trading gateway (TwsSource is one); with whatIfOrder, a flatten
@@ -93,7 +94,8 @@ export function flattenLines(p: FlattenPlan): string[] {
   const lines = [`Account ${p.account} · scope ${scopeText(p.scope)} · ${p.cancels.length} cancel(s), ${p.legs.length} order(s)`];
   for (const c of p.cancels) lines.push(`first cancel ${c.description}`);
   for (const l of p.legs) {
-    const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice?.toString() ?? '?'}` : 'MKT';
+    // The limit at its contract's decimals beside the mark line's, never rounded (exact): what is sent, padded.
+    const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice ? contractPrice(l.limitPrice, l.contract, true) : '?'}` : 'MKT';
     lines.push(`${l.action} ${l.quantity.toString()} ${contractLabel(l.contract)} ${px} ~${fmt(l.notionalBase)} ${p.baseCurrency}`);
   }
   if (p.totalNotionalBase) lines.push(`Total ~${fmt(p.totalNotionalBase)} ${p.baseCurrency} (marketable limits, collar ${DEFAULT_COLLAR * 100}%)`);

@@ -8,7 +8,7 @@ import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel
 import type { PortfolioState } from '../model/state.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import { appVersion } from '../version.js';
-import { money, price, quantity } from '../views/format.js';
+import { contractPrice, money, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/what-if.js';
@@ -53,7 +53,7 @@ export function planText(p: FlattenPlan): string[] {
   const lines = [`flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`];
   for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
   for (const l of p.legs) {
-    const px = l.orderType === 'LMT' ? `LMT ${price(l.limitPrice)} (mark ${price(l.mark)})` : 'MKT';
+    const px = l.orderType === 'LMT' ? `LMT ${contractPrice(l.limitPrice, l.contract, true)} (mark ${contractPrice(l.mark, l.contract)})` : 'MKT';
     lines.push(
       `  ${l.action.padEnd(4)} ${quantity(l.quantity).padStart(10)} ${contractLabel(l.contract).padEnd(24)} ${px.padEnd(28)} ~${l.notionalBase ? money(l.notionalBase) : '?'} ${p.baseCurrency}`,
     );

@@ -273,9 +273,9 @@ describe('the flatten dialog', () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     expect(frame).not.toContain('tick size unknown');
-    const m = new RegExp(`(SELL|BUY) \\d+ ${ES} LMT ([\\d.]+)`).exec(frame);
+    const m = new RegExp(`(SELL|BUY) \\d+ ${ES} LMT ([\\d,.]+)`).exec(frame);
     expect(m).not.toBeNull();
-    expect((Number(m![2]) * 4) % 1).toBe(0);
+    expect((Number(m![2]!.replaceAll(',', '')) * 4) % 1).toBe(0);
     await r.tui.write('n');
   });
 
