@@ -64,6 +64,9 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
   const printer = new EventBytesPrinter();
   let batch: string[] = [];
   let lines = 0;
+  /** Events printed in all, and the recording's start: a --from/--to window that holds none says so. */
+  let printed = 0;
+  let startedAtMs: number | undefined;
   // Printed lines are printable ASCII: a sink that takes bytes gets them without a string (or its encoding) between.
   const cut = (): void => {
     if (printer.lines === 0) return;
@@ -78,10 +81,21 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
   };
   let fromMs: number | undefined;
   let toMs: number | undefined;
+  // Times are when the console received each event (UTC), not the simulator's or TWS's clock in the panes: a window
+  // typed from an execution's time can hold nothing, which an empty output with no word would pass off as a quiet spell.
+  const emptyWindowNote = (): void => {
+    if (printed > 0 || (fromMs === undefined && toMs === undefined)) return;
+    const iso = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+    const what = kinds ? `no ${[...kinds].join('/')} event` : 'no event';
+    io.err(
+      `tws-risk replay: ${what} received between ${iso(fromMs)} and ${iso(toMs)} (the recording started ${iso(startedAtMs)}; times are when the console received each event, in UTC)`,
+    );
+  };
   /** An event the reader offers on its bytes: skipped outside --from/--to (the reader yields it as seen), else printed. */
   const takeEvent = (buf: Buffer, start: number, end: number, env: ScannedEnvelope): boolean => {
     if ((toMs !== undefined && env.receivedAt > toMs) || (fromMs !== undefined && env.receivedAt < fromMs)) return true;
     if (!printer.print(buf, start, end, env)) return false;
+    printed++;
     if (++lines >= BATCH_LINES) flush();
     return true;
   };
@@ -95,6 +109,7 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
       if (r.done) {
         flush();
         if (!r.value.sealed) io.err(`warning: ${file} is not sealed (the writer crashed or is still writing)`);
+        emptyWindowNote();
         return EXIT.ok;
       }
       const item = r.value;
@@ -104,6 +119,7 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
           ['to', f.to],
         ] as const) {
           if (text === undefined) continue;
+          startedAtMs = item.header.startedAtMs;
           const t = parseAt(text, item.header.startedAtMs);
           if (typeof t === 'string') {
             io.err(`tws-risk replay: ${t.replace('--at', `--${name}`)}`);
@@ -130,9 +146,11 @@ export async function replayEventsCommand(file: string, f: EventsFlags, io: Comm
       if (kinds && !kinds.has(ev.type as FeedEventType)) continue;
       cut();
       batch.push(eventLine(ev));
+      printed++;
       if (++lines >= BATCH_LINES) flush();
     }
     flush();
+    emptyWindowNote();
     return EXIT.ok;
   } catch (e) {
     // Every good line before the bad one is printed first, as before.

@@ -80,6 +80,20 @@ describe('replay --events window', () => {
   });
 });
 
+describe('replay --events window that holds nothing', () => {
+  it('says so on stderr with the recording start, rather than print nothing and say nothing', async () => {
+    // 23:00 on the first day is after the last event (the recording is 14 minutes from 14:30).
+    const r = await runCli('replay', FILE, '--events', '--from', '23:00');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('');
+    expect(r.err).toMatch(
+      /^tws-risk replay: no event received between 2026-11-23T23:00:00\.000Z and - \(the recording started 2026-11-23T14:\d\d:\d\d\.\d{3}Z; times are when the console received each event, in UTC\)/,
+    );
+    const kinded = await runCli('replay', FILE, '--events', '--kind', 'executionReceived', '--to', '00:01');
+    expect(kinded.err).toMatch(/^tws-risk replay: no executionReceived event received between - and 2026-11-23T00:01:00\.000Z/);
+  });
+});
+
 describe('parseAt', () => {
   const start = Date.UTC(2026, 10, 23, 14, 30, 0, 5);
   it('takes a time of day on the recording’s first day, to the millisecond', () => {
