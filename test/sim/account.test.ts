@@ -102,6 +102,21 @@ describe('ledger fills', () => {
     expect(l.cashIn('EUR').toNumber()).toBe(10_000);
     expect(l.cashIn('USD').toNumber()).toBeCloseTo(498.3 - 10_800 - 2, 9);
   });
+
+  it("books an FX pair's realized P&L in the quote currency for a short, a partial close and a flip, moving only the legs' cash", () => {
+    const l = new Ledger('DU1', 'USD', { positions: [], cash: { USD: '0', EUR: '0' } }, universe);
+    const eurusd = inst(12087792);
+    // Short 100k at 1.10; buy back 40k at 1.08: 40,000 × (1.10 − 1.08) = +800 USD.
+    l.applyFill(eurusd, d(-100_000), d('1.10'), d(0));
+    expect(l.applyFill(eurusd, d(40_000), d('1.08'), d(0))).toEqual({ realized: d(800), closing: true });
+    // Buy 100k at 1.11: closes the 60k short (60,000 × −0.01 = −600) and opens 40k long at 1.11.
+    expect(l.applyFill(eurusd, d(100_000), d('1.11'), d(0))).toEqual({ realized: d(-600), closing: true });
+    // Sell the 40k long at 1.12: +400.
+    expect(l.applyFill(eurusd, d(-40_000), d('1.12'), d(0)).realized).toEqual(d(400));
+    // Flat: the EUR leg is back to zero and the USD leg holds exactly the realized total, nothing booked twice.
+    expect(l.cashIn('EUR').toNumber()).toBe(0);
+    expect(l.cashIn('USD').toNumber()).toBeCloseTo(800 - 600 + 400, 9);
+  });
 });
 
 describe('another base currency', () => {
