@@ -141,8 +141,11 @@ export function fillText(state: PortfolioState, clientId: number, orderId: numbe
   const execs = [...state.executions.values()].filter((e) => e.orderId === orderId && e.clientId === clientId).sort((a, b) => a.execId.localeCompare(b.execId));
   const avg = state.orders.get(`${clientId}:${orderId}`)?.avgFillPrice ?? execs[execs.length - 1]?.avgPrice;
   if (execs.length === 0 && (!avg || avg.isZero())) return '';
-  const fills = execs.map((e) => `${e.shares.toString()} @ ${e.price.toString()}`).join(', ');
-  return `${avg && !avg.isZero() ? ` avg ${avg.toString()}` : ''}${fills ? ` fills ${fills}` : ''}`;
+  // Prices as the Executions pane shows them (the contract's decimals, never rounded): 228.40 there is not 228.4 here.
+  const contract = execs[0]?.contract;
+  const px = (v: Decimal) => (contract ? contractPrice(v, contract, true) : v.toString());
+  const fills = execs.map((e) => `${e.shares.toString()} @ ${px(e.price)}`).join(', ');
+  return `${avg && !avg.isZero() ? ` avg ${px(avg)}` : ''}${fills ? ` fills ${fills}` : ''}`;
 }
 
 export function outcomeLine(l: LegResult, fills = ''): string {

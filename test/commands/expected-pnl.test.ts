@@ -215,9 +215,9 @@ describe('the result shows fill prices', () => {
       })),
     ]);
     const fills = fillText(state, 7, 12);
-    expect(fills).toBe(' avg 228.41 fills 250 @ 228.42, 250 @ 228.4');
+    expect(fills).toBe(' avg 228.41 fills 250 @ 228.42, 250 @ 228.40');
     expect(outcomeLine({ conId: AAPL.conId, label: 'SELL 500 AAPL', orderId: 12, outcome: 'filled', filled: '500' }, fills)).toBe(
-      'order 12 SELL 500 AAPL: FILLED (filled 500 avg 228.41 fills 250 @ 228.42, 250 @ 228.4)',
+      'order 12 SELL 500 AAPL: FILLED (filled 500 avg 228.41 fills 250 @ 228.42, 250 @ 228.40)',
     );
     expect(fillText(state, 7, 99)).toBe('');
     expect(fillText(state, 8, 12)).toBe('');
