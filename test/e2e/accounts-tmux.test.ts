@@ -67,7 +67,11 @@ describe('tws-risk demo --account all in tmux', () => {
       );
 
       await press('fa', 'q');
-      const after = await waitForScreen('fa', (s) => /tws-risk demo: .* accounts DU1234567, DU2000001, DU2000002, DU2000003,/.test(s), 'the exit line');
+      const after = await waitForScreen(
+        'fa',
+        (s) => /tws-risk demo: .* accounts DU1234567 \(\d+ events?\), DU2000001 \(\d+ events?\), DU2000002 \(\d+ events?\), DU2000003 \(\d+ events?\),/.test(s),
+        'the exit line',
+      );
       expect(after).toMatch(/not recorded \(a flight recording holds one account and several are followed/);
       // Nothing was recorded, and no audit log was opened by the refused arming.
       const files = (() => {
@@ -111,7 +115,7 @@ describe('tws-risk demo --account all in tmux', () => {
         await press('live', 'q');
         // The pane's history too: on a busy machine the line grows a slow-frames note and wraps past the top row.
         const history = () => tmux('capture-pane', '-p', '-J', '-S', '-200', '-t', 'live');
-        for (const deadline = Date.now() + 60_000; !/tws-risk live: .* accounts DU2000003, DU2000001,/.test(history());) {
+        for (const deadline = Date.now() + 60_000; !/tws-risk live: .* accounts DU2000003 \(\d+ events?\), DU2000001 \(\d+ events?\),/.test(history());) {
           if (Date.now() > deadline) throw new Error(`timed out waiting for the exit line; pane:\n${history()}`);
           await new Promise((r) => setTimeout(r, 100));
         }
