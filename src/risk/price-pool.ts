@@ -30,6 +30,8 @@ let stalledUntil = 0;
 
 interface Pool {
   readonly worker: Worker;
+  /** Set to 1 by the worker once it has warmed up (price-worker.ts warmUp); until then rebuilds price alone. */
+  readonly ready: Int32Array;
   /** Grow-only shared buffers; replaced, never reused, after a stall (the old worker may still write to them). */
   records: Float64Array;
   out: Float64Array;
@@ -79,14 +81,15 @@ function poolOf(): Pool | undefined {
     return undefined;
   }
   try {
-    const workerData = { [WORKER_MARK]: true, url: script.url.href };
+    const ready = new Int32Array(new SharedArrayBuffer(4));
+    const workerData = { [WORKER_MARK]: true, url: script.url.href, ready };
     const worker = script.source ? new Worker(SOURCE_BOOT, { eval: true, workerData }) : new Worker(script.url, { workerData });
     // The worker never keeps the process alive; an error ends its use for good.
     worker.unref();
     // A worker dropped or stopped on purpose is no longer the pool's by then, and its exit breaks nothing.
     worker.on('error', () => pool?.worker === worker && drop(true));
     worker.on('exit', () => pool?.worker === worker && drop(true));
-    pool = { worker, records: new Float64Array(0), out: new Float64Array(0) };
+    pool = { worker, ready, records: new Float64Array(0), out: new Float64Array(0) };
   } catch {
     broken = true;
   }
@@ -109,7 +112,8 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
  * on the main thread once the worker has its job (the rebuild revalues the groups without options there); then
  * `optionGroup` runs for each group with options, in order, as soon as its records are priced: the main thread
  * revalues a group while the worker prices the next ones, and prices records itself only when it has caught up with
- * the worker. Returns false, having run nothing, when the worker is not used. The caller clears scratch.prepriced
+ * the worker. Returns false, having run nothing, when the worker is not used (or still warming up, see
+ * price-worker.ts warmUp: the rebuild is then priced on the main thread). The caller clears scratch.prepriced
  * when its revaluation is done.
  */
 export function prepriceOptions(
@@ -129,7 +133,7 @@ export function prepriceOptions(
   for (const p of positions) if (p.cls.kind === 'option' && p.unpriced === undefined) options++;
   if (options < min) return false;
   const pl = poolOf();
-  if (!pl) return false;
+  if (!pl || Atomics.load(pl.ready, 0) !== 1) return false;
   // The plans first: the records' layout is sized by the largest plan.
   const planIndex = new Map<object, number>();
   const plans: LadderPlanShape[] = [];
@@ -252,6 +256,11 @@ export function stopPricingWorker(): Promise<void> {
   const p = pool;
   pool = undefined;
   return p ? p.worker.terminate().then(() => undefined) : Promise.resolve();
+}
+
+/** Whether the pricing worker has warmed up and takes the next big rebuild's chunks (tests). */
+export function pricingWorkerReady(): boolean {
+  return pool !== undefined && Atomics.load(pool.ready, 0) === 1;
 }
 
 /** Whether a pricing worker is running (tests: a small book never starts one). */

@@ -113,8 +113,54 @@ export function priceClaimed(job: PricingJob, afterChunk?: () => void): number {
 /** Marks the worker in workerData, so that importing this module elsewhere (the main thread's pool) starts nothing. */
 export const WORKER_MARK = 'twsRiskPricingWorker';
 
+/** Passes of warmUp: a few milliseconds of an idle core, enough for the kernels to be compiled before a real chunk. */
+const WARM_UP_PASSES = 64;
+
+/**
+ * A job on made-up ladders of every model and right, priced over and over before the worker says it is ready: a
+ * cold worker runs its first chunks in the interpreter, and on a loaded machine one took longer than the pool's
+ * stall limit (price-pool.ts), so the worker was dropped and a new cold one started 10 s later, never used.
+ */
+function warmUp(passes: number): void {
+  const runs = 8,
+    slots = 22,
+    elements = 176;
+  const slot = new Int32Array(elements),
+    end = new Int32Array(runs);
+  for (let e = 0; e < elements; e++) slot[e] = e % slots;
+  for (let k = 0; k < runs; k++) end[k] = ((k + 1) * elements) / runs;
+  const count = 6;
+  const recordStride = HEAD + 4 * runs + 3 * slots;
+  const sab = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
+  const records = sab(count * recordStride);
+  for (let rec = 0; rec < count; rec++) {
+    const at = rec * recordStride;
+    const model = rec >> 1;
+    records.set([model, rec & 1, 100, runs, slots, 0], at);
+    for (let k = 0; k < runs; k++) {
+      records[at + HEAD + k] = 0.5 - k * 0.01;
+      records[at + HEAD + runs + k] = 0.04;
+      records[at + HEAD + 2 * runs + k] = model === 2 ? 0 : 0.04;
+      records[at + HEAD + 3 * runs + k] = 0.3 * (1 + k * 0.05);
+    }
+    for (let u = 0; u < slots; u++) {
+      const s = 100 * (0.8 + u * 0.02);
+      records[at + HEAD + 4 * runs + u] = s;
+      records[at + HEAD + 4 * runs + slots + u] = s;
+      records[at + HEAD + 4 * runs + 2 * slots + u] = Math.log(s / 100);
+    }
+  }
+  const plans = [{ slot, end, elements }];
+  for (let pass = 0; pass < passes; pass++) {
+    const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + count)));
+    priceClaimed({ records, out: sab(count * elements), ctl, count, recordStride, outStride: elements, maxRuns: runs, maxSlots: slots, plans });
+  }
+}
+
 if (!isMainThread && parentPort && (workerData as Record<string, unknown> | undefined)?.[WORKER_MARK] === true) {
   const port = parentPort;
+  warmUp(WARM_UP_PASSES);
+  Atomics.store((workerData as { ready: Int32Array }).ready, 0, 1);
   port.on('message', (job: PricingJob) => {
     priceClaimed(job, () => {
       Atomics.add(job.ctl, DONE, 1);
