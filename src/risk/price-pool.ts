@@ -111,8 +111,8 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
  * options that take the per-element batch (the cash-dividend lattice) are left to revalueOption. `meanwhile` runs
  * on the main thread once the worker has its job (the rebuild revalues the groups without options there); then
  * `optionGroup` runs for each group with options, in order, as soon as its records are priced: the main thread
- * revalues a group while the worker prices the next ones, and prices records itself only when it has caught up with
- * the worker. Returns false, having run nothing, when the worker is not used (or still warming up, see
+ * revalues a group while the worker prices the next ones, and prices the next unclaimed chunk itself whenever it
+ * would otherwise wait. Returns false, having run nothing, when the worker is not used (or still warming up, see
  * price-worker.ts warmUp: the rebuild is then priced on the main thread). The caller clears scratch.prepriced
  * when its revaluation is done.
  */
@@ -207,21 +207,29 @@ export function prepriceOptions(
     stalled = false,
     done = Atomics.load(ctl, DONE),
     progress = performance.now();
+  // Claims the next chunk and prices it here; false when every chunk is claimed.
+  const priceNextChunk = (): boolean => {
+    if (Atomics.load(ctl, NEXT) >= count) return false;
+    const first = Atomics.add(ctl, NEXT, CHUNK);
+    if (first >= count) return false;
+    for (let rec = first; rec < Math.min(count, first + CHUNK); rec++) priceRecord(job, rec, L, prices);
+    mine++;
+    return true;
+  };
   for (let g = 0, from = 0; g < groups.length; from = recordsEnd[g++]!) {
     if (!groups[g]!.hasOptions) continue;
     const end = recordsEnd[g]!;
-    // Caught up with the worker: price the next chunks here until this group's records are all claimed.
-    while (!stalled && Atomics.load(ctl, NEXT) < end) {
-      const first = Atomics.add(ctl, NEXT, CHUNK);
-      if (first >= count) break;
-      for (let rec = first; rec < Math.min(count, first + CHUNK); rec++) priceRecord(job, rec, L, prices);
-      mine++;
-    }
-    // Then wait for those the worker claimed. A worker that makes no progress for STALL_MS is dropped: the records it
-    // did not finish keep status 0 and revalueOption prices them (the worker may still write to these buffers, which
-    // are not used again).
+    /*
+     * While a record of this group is not priced yet, the main thread prices the next unclaimed chunk rather than
+     * wait for it: a group holds fewer options than a chunk, and waiting only for this group's records it found them
+     * claimed by the worker nearly every time (the worker priced 98% of the chunks and the main thread waited for
+     * its whole pricing). It waits only when every chunk is claimed. A worker that makes no progress for STALL_MS is
+     * dropped: the records it did not finish keep status 0 and revalueOption prices them (the worker may still write
+     * to these buffers, which are not used again).
+     */
     for (let rec = from; rec < end && !stalled; rec++) {
       while (Atomics.load(ctl, STATUS + rec) === 0) {
+        if (priceNextChunk()) continue;
         const now = performance.now();
         const d = Atomics.load(ctl, DONE);
         if (d !== done) {
