@@ -3,17 +3,18 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Book } from './boundary.js';
-import { CHUNK, DONE, HEAD, NEXT, STATUS, WORKER_MARK, ladderFor, priceRecord, type LadderPlanShape, type PricingJob } from './price-worker.js';
+import { CHUNK, DONE, NEXT, RECORD, STATUS, WORKER_MARK, ladderFor, priceRecord, type LadderPlanShape, type PricingJob } from './price-worker.js';
 import type { StressParams } from './params.js';
-import { ladderModel, optionLadder, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
+import { ladderModel, optionRate, optionT0, takesLattice, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
 
 /*
  * Why a worker: a rebuild of a big book (a position opened or closed) prices every option in every column, and on
  * the 5,000-position benchmark book that is two thirds of the rebuild, on one core while the machine has more. The
- * main thread lays each option's ladder out in a record (optionLadder, the serial part), posts the job, and then
- * both threads claim chunks of records from a shared counter until none is left, so a worker that is slow to start
- * or gets no core only leaves more for the main thread; the main thread then waits for the worker's last chunk
- * alone. Both price a record with the same function (priceRecord), so the grid is the same double for double as
+ * main thread writes each option's inputs to a record (nine numbers: the serial part, kept small; the ladder is
+ * filled by whichever thread prices it), posts the job, and then both threads claim chunks of records from a shared
+ * counter until none is left, so a worker that is slow to start or gets no core only leaves more for the main
+ * thread; the main thread then waits for the worker's last chunk alone. Both fill and price a record with the same
+ * functions (priceRecord), so the grid is the same double for double as
  * with the worker off (test/risk/price-pool.test.ts). Small books never start the worker (params.pricingWorkerMinOptions):
  * a thread costs memory the console's demo book does not need.
  */
@@ -134,33 +135,13 @@ export function prepriceOptions(
   if (options < min) return false;
   const pl = poolOf();
   if (!pl || Atomics.load(pl.ready, 0) !== 1) return false;
-  // The plans first: the records' layout is sized by the largest plan.
+  if (pl.records.length < options * RECORD) pl.records = shared(options * RECORD);
+  const records = pl.records;
   const planIndex = new Map<object, number>();
   const plans: LadderPlanShape[] = [];
   let maxRuns = 1,
     maxSlots = 1,
     outStride = 1;
-  for (let i = 0; i < positions.length; i++) {
-    const p = positions[i]!;
-    if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
-    const plan = scratch.ladderPlan(cols, shocks[i]!);
-    if (planIndex.has(plan)) continue;
-    planIndex.set(plan, plans.length);
-    plans.push({ slot: plan.slot, end: plan.end, elements: plan.elements });
-    maxRuns = Math.max(maxRuns, plan.runs);
-    maxSlots = Math.max(maxSlots, plan.slots);
-    outStride = Math.max(outStride, plan.elements);
-  }
-  const recordStride = HEAD + 4 * maxRuns + 3 * maxSlots;
-  if (pl.records.length < options * recordStride) pl.records = shared(options * recordStride);
-  if (pl.out.length < options * outStride) pl.out = shared(options * outStride);
-  /*
-   * The control words are new for every job: after its last chunk the worker makes one more claim, which fails, and
-   * it may make it after the main thread has gone on to the next rebuild. On the old words that claim fails; on
-   * words reset for the next job it would take that job's first chunk with the last job's plans.
-   */
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + options)));
-  const { records, out } = pl;
   const recordOf = new Int32Array(positions.length).fill(-1);
   // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
   const recordsEnd = new Int32Array(groups.length);
@@ -170,35 +151,41 @@ export function prepriceOptions(
     if (!groups[g]!.hasOptions) continue;
     for (const i of groups[g]!.members) {
       const p = positions[i]!;
-      if (p.cls.kind !== 'option' || p.unpriced !== undefined) continue;
-      const L = optionLadder(book, p, shocks[i]!, cols, params, scratch);
-      if (L === undefined) continue;
+      if (p.cls.kind !== 'option' || p.unpriced !== undefined || takesLattice(book, p, params)) continue;
       const plan = scratch.ladderPlan(cols, shocks[i]!);
-      const at = count * recordStride;
-      records[at] = ladderModel(p);
-      records[at + 1] = L.isCall;
-      records[at + 2] = L.K;
-      records[at + 3] = plan.runs;
-      records[at + 4] = plan.slots;
-      records[at + 5] = planIndex.get(plan)!;
-      const t = at + HEAD;
-      for (let k = 0; k < plan.runs; k++) {
-        records[t + k] = L.T[k]!;
-        records[t + maxRuns + k] = L.r[k]!;
-        records[t + 2 * maxRuns + k] = L.b[k]!;
-        records[t + 3 * maxRuns + k] = L.vol[k]!;
+      let k = planIndex.get(plan);
+      if (k === undefined) {
+        planIndex.set(plan, (k = plans.length));
+        const { slot, end, elements, runs, slots, vol, volTerm, days, rates, moves } = plan;
+        plans.push({ slot, end, elements, runs, slots, vol, volTerm, days, rates, moves });
+        maxRuns = Math.max(maxRuns, runs);
+        maxSlots = Math.max(maxSlots, slots);
+        outStride = Math.max(outStride, elements);
       }
-      const s = t + 4 * maxRuns;
-      for (let u = 0; u < plan.slots; u++) {
-        records[s + u] = L.S[u]!;
-        records[s + maxSlots + u] = L.SE[u]!;
-        records[s + 2 * maxSlots + u] = L.LN[u]!;
-      }
+      const model = ladderModel(p);
+      const at = count * RECORD;
+      records[at] = model;
+      records[at + 1] = p.isCall;
+      records[at + 2] = p.strike;
+      records[at + 3] = optionT0(book, p);
+      records[at + 4] = optionRate(book, p, params);
+      records[at + 5] = p.iv;
+      records[at + 6] = p.underlying;
+      records[at + 7] = model === 2 ? 0 : p.pvDividend;
+      records[at + 8] = k;
       recordOf[i] = count++;
     }
     recordsEnd[g] = count;
   }
-  const job: PricingJob = { records, out, ctl, count, recordStride, outStride, maxRuns, maxSlots, plans };
+  if (pl.out.length < count * outStride) pl.out = shared(count * outStride);
+  const out = pl.out;
+  /*
+   * The control words are new for every job: after its last chunk the worker makes one more claim, which fails, and
+   * it may make it after the main thread has gone on to the next rebuild. On the old words that claim fails; on
+   * words reset for the next job it would take that job's first chunk with the last job's plans.
+   */
+  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + count)));
+  const job: PricingJob = { records, out, ctl, count, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
   scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
   meanwhile();

@@ -1,13 +1,15 @@
 // The pricing worker of a big rebuild: option ladders read from shared memory and priced, claimed in chunks with the main thread.
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { priceLadder, type LadderModel, type OptionLadder } from './pricing/batch.js';
+import { fillLadder, priceLadder, type LadderModel, type LadderRuns, type OptionLadder } from './pricing/batch.js';
 
 /*
- * A record is one option's ladder as optionLadder (revalue.ts) filled it: a header, then the runs' T, r, b and vol
- * (maxRuns each), then the slots' S, SE and LN (maxSlots each). Both threads read records into an OptionLadder of
- * their own and call the same priceLadder, so a price is the same double whichever thread computed it.
+ * A record is one option's inputs: its model, right and strike, its time to expiry, rate, IV, spot and escrowed
+ * dividend now, and its ladder plan (of the job's plans). The thread that claims a record fills the option's ladder
+ * from it (fillLadder: the runs and the slots' spots and logarithms) and prices it, so the main thread only writes
+ * these nine numbers per option before the worker can start; both threads call the same fillLadder and priceLadder,
+ * so a price is the same double whichever thread computed it.
  */
-export const HEAD = 6; // model, isCall, K, runs, slots, plan
+export const RECORD = 9; // model, isCall, K, T0, r0, iv, spot, pvDividend, plan
 /** Options per claim: small enough that the last chunk of either thread is short, large enough that claims are rare. */
 export const CHUNK = 16;
 /** Control words: the next record to claim, the chunks the worker finished; then one status word per record (1: priced, 2: failed). */
@@ -15,7 +17,8 @@ export const NEXT = 0;
 export const DONE = 1;
 export const STATUS = 2;
 
-export interface LadderPlanShape {
+/** A ladder plan as the job carries it (revalue.ts LadderPlan without its columns). */
+export interface LadderPlanShape extends LadderRuns {
   readonly slot: Int32Array;
   readonly end: Int32Array;
   readonly elements: number;
@@ -27,7 +30,6 @@ export interface PricingJob {
   readonly out: Float64Array;
   readonly ctl: Int32Array;
   readonly count: number;
-  readonly recordStride: number;
   readonly outStride: number;
   readonly maxRuns: number;
   readonly maxSlots: number;
@@ -54,32 +56,35 @@ export function ladderFor(job: PricingJob): { L: OptionLadder; prices: Float64Ar
   return { L, prices: f(job.outStride) };
 }
 
-/** Prices record `rec` into job.out and marks it priced. */
+/**
+ * Prices record `rec` into job.out and marks it priced; marks it 2 when its ladder cannot be filled (a scaled vol
+ * move that underflows), for the main thread to price through the per-element batch.
+ */
 export function priceRecord(job: PricingJob, rec: number, L: OptionLadder, prices: Float64Array): void {
-  const { records, maxRuns: R, maxSlots: U } = job;
-  const at = rec * job.recordStride;
-  const runs = records[at + 3]!,
-    slots = records[at + 4]!;
-  const plan = job.plans[records[at + 5]!]!;
-  L.isCall = records[at + 1]!;
-  L.K = records[at + 2]!;
-  L.runs = runs;
+  const records = job.records;
+  const at = rec * RECORD;
+  const model = records[at]! as LadderModel;
+  const plan = job.plans[records[at + 8]!]!;
   L.slot = plan.slot;
   L.end = plan.end;
-  const t = at + HEAD;
-  for (let k = 0; k < runs; k++) {
-    L.T[k] = records[t + k]!;
-    L.r[k] = records[t + R + k]!;
-    L.b[k] = records[t + 2 * R + k]!;
-    L.vol[k] = records[t + 3 * R + k]!;
+  L.runs = plan.runs;
+  const filled = fillLadder(
+    L,
+    plan,
+    records[at + 3]!,
+    records[at + 4]!,
+    records[at + 5]!,
+    model === 2,
+    records[at + 1]!,
+    records[at + 2]!,
+    records[at + 6]!,
+    records[at + 7]!,
+  );
+  if (!filled) {
+    Atomics.store(job.ctl, STATUS + rec, 2);
+    return;
   }
-  const s = t + 4 * R;
-  for (let u = 0; u < slots; u++) {
-    L.S[u] = records[s + u]!;
-    L.SE[u] = records[s + U + u]!;
-    L.LN[u] = records[s + 2 * U + u]!;
-  }
-  priceLadder(prices, L, records[at]! as LadderModel, plan.elements);
+  priceLadder(prices, L, model, plan.elements);
   const o = rec * job.outStride;
   const out = job.out;
   for (let e = 0; e < plan.elements; e++) out[o + e] = prices[e]!;
@@ -129,31 +134,27 @@ function warmUp(passes: number): void {
     end = new Int32Array(runs);
   for (let e = 0; e < elements; e++) slot[e] = e % slots;
   for (let k = 0; k < runs; k++) end[k] = ((k + 1) * elements) / runs;
+  const f = (n: number, x: (i: number) => number) => Float64Array.from({ length: n }, (_, i) => x(i));
+  const plan = {
+    slot,
+    end,
+    elements,
+    runs,
+    slots,
+    vol: f(runs, (k) => k * 0.05),
+    volTerm: f(runs, (k) => (k % 2) * 30),
+    days: f(runs, (k) => k % 3),
+    rates: f(runs, (k) => (k % 2) * 0.001),
+    moves: f(slots, (u) => (u - slots / 2) * 0.02),
+  };
   const count = 6;
-  const recordStride = HEAD + 4 * runs + 3 * slots;
   const sab = (n: number) => new Float64Array(new SharedArrayBuffer(8 * n));
-  const records = sab(count * recordStride);
-  for (let rec = 0; rec < count; rec++) {
-    const at = rec * recordStride;
-    const model = rec >> 1;
-    records.set([model, rec & 1, 100, runs, slots, 0], at);
-    for (let k = 0; k < runs; k++) {
-      records[at + HEAD + k] = 0.5 - k * 0.01;
-      records[at + HEAD + runs + k] = 0.04;
-      records[at + HEAD + 2 * runs + k] = model === 2 ? 0 : 0.04;
-      records[at + HEAD + 3 * runs + k] = 0.3 * (1 + k * 0.05);
-    }
-    for (let u = 0; u < slots; u++) {
-      const s = 100 * (0.8 + u * 0.02);
-      records[at + HEAD + 4 * runs + u] = s;
-      records[at + HEAD + 4 * runs + slots + u] = s;
-      records[at + HEAD + 4 * runs + 2 * slots + u] = Math.log(s / 100);
-    }
-  }
-  const plans = [{ slot, end, elements }];
+  const records = sab(count * RECORD);
+  // Every model and right: 0 European, 1 American stock option, 2 American futures option; calls and puts.
+  for (let rec = 0; rec < count; rec++) records.set([rec >> 1, rec & 1, 100, 0.5, 0.04, 0.3, 100, rec >> 1 === 2 ? 0 : 1, 0], rec * RECORD);
   for (let pass = 0; pass < passes; pass++) {
     const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + count)));
-    priceClaimed({ records, out: sab(count * elements), ctl, count, recordStride, outStride: elements, maxRuns: runs, maxSlots: slots, plans });
+    priceClaimed({ records, out: sab(count * elements), ctl, count, outStride: elements, maxRuns: runs, maxSlots: slots, plans: [plan] });
   }
 }
 

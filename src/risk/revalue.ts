@@ -1,6 +1,6 @@
 // Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
 import type { AssetClass } from '../model/contract.js';
-import { americanPriceBatch, europeanPriceBatch, ladderSlots, priceLadder, type LadderModel, type OptionBatch, type OptionLadder } from './pricing/batch.js';
+import { americanPriceBatch, europeanPriceBatch, fillLadder, priceLadder, type LadderModel, type OptionBatch, type OptionLadder } from './pricing/batch.js';
 import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
 import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boundary.js';
@@ -792,39 +792,30 @@ export function optionLadder(
   params: StressParams,
   scratch: Scratch,
 ): OptionLadder | undefined {
-  const model = p.cls.model!;
-  const T0 = (p.expiryMs - book.clockMs) / YEAR_MS;
-  if (model === 'bsmAmerican') {
-    const dividends = dividendsOf(params, p, book.clockMs);
-    if (dividends && dividendsBeforeExpiry(dividends, T0)) return undefined;
-  }
+  if (takesLattice(book, p, params)) return undefined;
   const plan = scratch.ladderPlan(cols, shock);
   const L = scratch.ladder(plan);
-  const futures = model === 'black76American';
-  const r0 = rateOf(params, book.currencies[p.currencyIndex]!);
-  const iv = p.iv;
-  const termDays = T0 * 365;
-  const { T, r, b, vol } = L;
-  T[0] = T0;
-  r[0] = r0;
-  b[0] = futures ? 0 : r0;
-  vol[0] = iv;
-  for (let run = 1; run < plan.runs; run++) {
-    // volMoveAt, inlined: the column's move, scaled down for a term longer than the column's vol term.
-    const vj = plan.vol[run]!,
-      term = plan.volTerm[run]!;
-    const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
-    if (v === 0 && vj !== 0) return undefined;
-    T[run] = T0 - plan.days[run]! / 365;
-    const rk = r0 + plan.rates[run]!;
-    r[run] = rk;
-    b[run] = futures ? 0 : rk;
-    vol[run] = iv * (1 + v);
-  }
-  L.isCall = p.isCall;
-  L.K = p.strike;
-  ladderSlots(L, p.underlying, plan.moves, plan.slots, futures ? 0 : p.pvDividend);
-  return L;
+  const futures = p.cls.model === 'black76American';
+  return fillLadder(L, plan, optionT0(book, p), optionRate(book, p, params), p.iv, futures, p.isCall, p.strike, p.underlying, futures ? 0 : p.pvDividend)
+    ? L
+    : undefined;
+}
+
+/** True for an American stock option with a cash dividend before expiry: priced on the lattice, never on a ladder. */
+export function takesLattice(book: Book, p: BookPosition, params: StressParams): boolean {
+  if (p.cls.model !== 'bsmAmerican') return false;
+  const dividends = dividendsOf(params, p, book.clockMs);
+  return dividends !== undefined && dividendsBeforeExpiry(dividends, optionT0(book, p));
+}
+
+/** An option's time to expiry now, in years. */
+export function optionT0(book: Book, p: BookPosition): number {
+  return (p.expiryMs - book.clockMs) / YEAR_MS;
+}
+
+/** The risk-free rate an option is priced with: its currency's. */
+export function optionRate(book: Book, p: BookPosition, params: StressParams): number {
+  return rateOf(params, book.currencies[p.currencyIndex]!);
 }
 
 /** P&L and value per column from the prices of the moving columns (element e, at out[o + e], is column col[e]; element 0 now). */

@@ -242,6 +242,61 @@ export interface OptionLadder {
   runs: number;
 }
 
+/** A ladder plan's runs and slots as fillLadder reads them (revalue.ts LadderPlan; the pricing worker's copy of it). */
+export interface LadderRuns {
+  readonly runs: number;
+  readonly slots: number;
+  /** Per run (run 0: the option now): the columns' vol move, vol term in days, days forward and rate shift. */
+  readonly vol: Float64Array;
+  readonly volTerm: Float64Array;
+  readonly days: Float64Array;
+  readonly rates: Float64Array;
+  /** Per slot: the price move. */
+  readonly moves: Float64Array;
+}
+
+/**
+ * Fills one option's ladder (its slot and end already the plan's): the runs' T, r, b and vol from the option now
+ * (T0, r0, iv; carry 0 for a futures option) and the plan's moves, then the slots' spots. One function for the main
+ * thread and the pricing worker, so a ladder is the same doubles whichever thread filled it. False when a run's vol
+ * move, scaled down by the term, underflows to 0: the option then takes the per-element batch (revalue.ts).
+ */
+export function fillLadder(
+  L: OptionLadder,
+  plan: LadderRuns,
+  T0: number,
+  r0: number,
+  iv: number,
+  futures: boolean,
+  isCall: number,
+  K: number,
+  spot: number,
+  pvDividend: number,
+): boolean {
+  const termDays = T0 * 365;
+  const { T, r, b, vol } = L;
+  T[0] = T0;
+  r[0] = r0;
+  b[0] = futures ? 0 : r0;
+  vol[0] = iv;
+  for (let run = 1; run < plan.runs; run++) {
+    // volMoveAt, inlined: the column's move, scaled down for a term longer than the column's vol term.
+    const vj = plan.vol[run]!,
+      term = plan.volTerm[run]!;
+    const v = term === 0 || vj === 0 || termDays <= term ? vj : vj * Math.sqrt(term / termDays);
+    if (v === 0 && vj !== 0) return false;
+    T[run] = T0 - plan.days[run]! / 365;
+    const rk = r0 + plan.rates[run]!;
+    r[run] = rk;
+    b[run] = futures ? 0 : rk;
+    vol[run] = iv * (1 + v);
+  }
+  L.isCall = isCall;
+  L.K = K;
+  ladderSlots(L, spot, plan.moves, plan.slots, pvDividend);
+  return true;
+}
+
 /** Fills the per-slot spots of a ladder from `spot`: S = spot·(1 + move), as a batch's S would hold them. */
 export function ladderSlots(L: OptionLadder, spot: number, moves: Float64Array, slots: number, pvDividend: number): void {
   const { S, SE, LN, K } = L;
