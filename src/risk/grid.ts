@@ -178,8 +178,6 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.groups = groups;
   const P = book.positions.length;
   const buf = (grid.buffers ??= new GridBuffers());
-  grid.groupOf = buf.groupOf(P);
-  for (let gi = 0; gi < groups.length; gi++) for (const m of groups[gi]!.members) grid.groupOf[m] = gi;
   grid.shockOf = positionShocks(book, cols);
   // Written in full by the revaluation below (every position belongs to one group, every group writes all n
   // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
@@ -192,36 +190,44 @@ function rebuild(grid: StressGrid, book: Book): void {
   grid.initS = buf.zeroed('initS', C * n);
   grid.maintC = buf.zeroed('maintC', C * n);
   grid.initC = buf.zeroed('initC', C * n);
-  const optionsOn = new Map<number, number[]>();
-  const conIds = buf.conIds(P);
-  for (let i = 0; i < P; i++) {
-    const p = book.positions[i]!;
-    conIds[i] = p.conId;
-    const und = p.cls.underlyingConId;
-    if (und === undefined) continue;
-    const list = optionsOn.get(und);
-    if (list) list.push(i);
-    else optionsOn.set(und, [i]);
-  }
-  grid.optionsOn = optionsOn;
-  grid.positionIndex = new PositionIndex(conIds);
-  for (let c = 0; c < C; c++) {
-    grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
-    grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
-  }
-  for (const p of book.positions) {
-    const cell = p.currencyIndex * K + p.classIndex;
-    grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
-  }
+  // What the updates look positions up by and the zero-shock NetLiquidation sums: no revaluation reads them, so a
+  // big rebuild builds them while the pricing worker has its job (everything before the job is posted is serial).
+  const indexes = () => {
+    grid.groupOf = buf.groupOf(P);
+    for (let gi = 0; gi < groups.length; gi++) for (const m of groups[gi]!.members) grid.groupOf[m] = gi;
+    const optionsOn = new Map<number, number[]>();
+    const conIds = buf.conIds(P);
+    for (let i = 0; i < P; i++) {
+      const p = book.positions[i]!;
+      conIds[i] = p.conId;
+      const und = p.cls.underlyingConId;
+      if (und === undefined) continue;
+      const list = optionsOn.get(und);
+      if (list) list.push(i);
+      else optionsOn.set(und, [i]);
+    }
+    grid.optionsOn = optionsOn;
+    grid.positionIndex = new PositionIndex(conIds);
+    for (let c = 0; c < C; c++) {
+      grid.nlvSum[c * K + CASH_INDEX] = book.ledger.cashQuanta[c]!;
+      grid.nlvSum[c * K + FUT_INDEX] = book.ledger.futuresPnlQuanta[c]!;
+    }
+    for (const p of book.positions) {
+      const cell = p.currencyIndex * K + p.classIndex;
+      grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
+    }
+  };
   // A big book's options are priced by the main thread and a worker together (price-pool.ts): the groups without
   // options are revalued while the worker starts, then each group with options once its prices are in. The sums are
   // of whole quanta, so the order is free.
   try {
     const linearFirst = () => {
+      indexes();
       for (let g = 0; g < groups.length; g++) if (!groups[g]!.hasOptions) recomputeGroup(grid, g, false);
     };
     const optionGroup = (g: number) => recomputeGroup(grid, g, false);
     if (!prepriceOptions(book, groups, grid.shockOf, cols, grid.params, grid.scratch, linearFirst, optionGroup)) {
+      indexes();
       for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
     }
   } finally {
