@@ -106,13 +106,26 @@ export interface BookGroup {
 
 /** Groups the book's positions by their group key, in order of first member. */
 export function groupPositions(book: Book): BookGroup[] {
-  const byKey = new Map<string, { members: number[]; first: BookPosition }>();
-  book.positions.forEach((p, i) => {
-    const g = byKey.get(p.cls.groupKey);
-    if (g) g.members.push(i);
-    else byKey.set(p.cls.groupKey, { members: [i], first: p });
-  });
-  return [...byKey.entries()].map(([key, { members, first }]) => {
+  // One pass, the flags taken as members join: a rebuild does this before its pricing can start (price-pool.ts).
+  type Building = { key: string; members: number[]; first: BookPosition; hasOptions: boolean; broadIndex: boolean; highCapIndex: boolean };
+  const byKey = new Map<string, Building>();
+  const order: Building[] = [];
+  const positions = book.positions;
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    const cls = p.cls;
+    let g = byKey.get(cls.groupKey);
+    if (g === undefined) {
+      g = { key: cls.groupKey, members: [], first: p, hasOptions: false, broadIndex: false, highCapIndex: false };
+      byKey.set(cls.groupKey, g);
+      order.push(g);
+    }
+    g.members.push(i);
+    if (cls.kind === 'option') g.hasOptions = true;
+    if (cls.broadIndex) g.broadIndex = true;
+    if (cls.highCapIndex) g.highCapIndex = true;
+  }
+  return order.map(({ key, members, first, hasOptions, broadIndex, highCapIndex }) => {
     const cls = first.cls;
     return {
       key,
@@ -120,9 +133,9 @@ export function groupPositions(book: Book): BookGroup[] {
       currencyIndex: first.currencyIndex,
       segment: cls.segment,
       members,
-      hasOptions: members.some((m) => book.positions[m]!.cls.kind === 'option'),
-      broadIndex: members.some((m) => book.positions[m]!.cls.broadIndex),
-      highCapIndex: members.some((m) => book.positions[m]!.cls.highCapIndex),
+      hasOptions,
+      broadIndex,
+      highCapIndex,
     };
   });
 }
