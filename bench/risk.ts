@@ -167,10 +167,12 @@ const bigGrid = buildStressGrid(bigState, shocks, params);
 const bigT = timed(),
   smallT = timed();
 const BIG_RUNS = Math.max(5, Math.ceil(RUNS / 2));
+const bigWorkerShare: number[] = [];
 for (let i = 0; i < 2 + BIG_RUNS; i++) {
   const keep = i >= 2;
   time(keep ? smallT : undefined, () => rebuildStressGrid(grid, state));
   time(keep ? bigT : undefined, () => rebuildStressGrid(bigGrid, bigState));
+  if (keep) bigWorkerShare.push(lastSharedPricing().chunks > 0 ? lastSharedPricing().byWorker / lastSharedPricing().chunks : 0);
 }
 const big = median(bigT.wall);
 const exponent = Math.log10(big / median(smallT.wall));
@@ -348,6 +350,7 @@ report([
     pass: exponent <= 1.05,
     extra: {
       ms50k: round(big),
+      workerShareOfOptionChunks50k: round(median(bigWorkerShare), 2),
       ms5k: round(median(smallT.wall)),
       byCpuTime: round(exponentCpu, 2),
       cpuMs50k: round(median(bigT.cpu)),
