@@ -72,5 +72,7 @@ describe('exact order and fill prices', () => {
     expect(texts(orders, 'limit')).toEqual(expect.arrayContaining(['4.2345', '230.50']));
     const executions = executionsVM(state, ui.lists.executions, 400, 20);
     expect(executions.rows.map((r) => r.cells['price']?.text)).toEqual(['228.455']);
+    // One fill is said in the singular ("1 fills" before).
+    expect(executions.info).toMatch(/^1 fill\b(?!s)/);
   });
 });

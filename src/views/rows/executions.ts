@@ -65,7 +65,7 @@ export function executionsVM(state: PortfolioState, ui: ListUi, width: number, h
   const sort = EXECUTIONS_SORTS.find((s) => s.key === ui.sort.key) ?? EXECUTIONS_SORTS[0]!;
   return listVM(
     'executions',
-    listInfo([`${rows.length} fills`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
+    listInfo([`${rows.length} ${rows.length === 1 ? 'fill' : 'fills'}`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
     fitColumns(EXECUTION_COLUMNS, width),
     win,
     rows.length,
