@@ -188,6 +188,27 @@ export function prepriceOptions(
   const job: PricingJob = { records, out, ctl, count, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
   scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
+  // Until every record is priced the worker may still read these records and write this `out`: should the rebuild
+  // throw before then (meanwhile, a group's revaluation), the next job must not be laid out in them (see below).
+  let settled = false;
+  try {
+    pricePosted(job, groups, recordsEnd, meanwhile, optionGroup);
+    settled = true;
+  } finally {
+    if (!settled) {
+      // The worker claims no more of this job, and the chunk it may be pricing writes to buffers no later job uses
+      // (a grow-only pair reused after an aborted job got the aborted job's prices over the next one's).
+      Atomics.store(ctl, NEXT, count);
+      pl.records = new Float64Array(0);
+      pl.out = new Float64Array(0);
+    }
+  }
+  return true;
+}
+
+/** The main thread's side of a posted job (see prepriceOptions): prices chunks and revalues each group once priced. */
+function pricePosted(job: PricingJob, groups: readonly BookGroup[], recordsEnd: Int32Array, meanwhile: () => void, optionGroup: (g: number) => void): void {
+  const { ctl, count } = job;
   meanwhile();
   const { L, prices } = ladderFor(job);
   let mine = 0,
@@ -236,7 +257,6 @@ export function prepriceOptions(
   }
   const total = Math.ceil(count / CHUNK);
   last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine };
-  return true;
 }
 
 let last = { records: 0, chunks: 0, byWorker: 0 };

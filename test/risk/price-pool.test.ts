@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { reduceAll } from '../../src/model/reducer.js';
 import { buildStressGrid, evaluateShocks, rebuildStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { resolveStressParams, stressParams } from '../../src/risk/params.js';
-import { lastSharedPricing, pricingWorkerReady, pricingWorkerRunning, stopPricingWorker } from '../../src/risk/price-pool.js';
+import { lastSharedPricing, prepriceOptions, pricingWorkerReady, pricingWorkerRunning, stopPricingWorker } from '../../src/risk/price-pool.js';
 import { riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
 
@@ -62,6 +62,52 @@ describe('pricing worker', () => {
       const extra = shocks.slice(3, 9);
       expect(evaluateShocks(shared, extra)).toEqual(evaluateShocks(alone, extra));
     }
+  });
+
+  it('a rebuild that throws while the worker holds its job leaves it no buffer of a later job to write to', async () => {
+    const alone = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
+    const shared = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 100 }));
+    const deadline = performance.now() + 60_000;
+    while (!pricingWorkerReady() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+    expect(pricingWorkerReady()).toBe(true);
+    const { book: b, groups, shockOf, cols, params, scratch } = shared;
+    const outOf = (): Float64Array => scratch.prepriced!.out;
+    let aborted: Float64Array | undefined;
+    // A group's revaluation throws: the job is posted and the worker may be pricing it still.
+    const run = () =>
+      prepriceOptions(
+        b,
+        groups,
+        shockOf,
+        cols,
+        params,
+        scratch,
+        () => undefined,
+        () => {
+          aborted = outOf();
+          throw new Error('revaluation failed');
+        },
+      );
+    expect(run).toThrow('revaluation failed');
+    scratch.prepriced = undefined;
+    let next: Float64Array | undefined;
+    expect(
+      prepriceOptions(
+        b,
+        groups,
+        shockOf,
+        cols,
+        params,
+        scratch,
+        () => undefined,
+        () => (next ??= outOf()),
+      ),
+    ).toBe(true);
+    scratch.prepriced = undefined;
+    expect(aborted).toBeDefined();
+    expect(next!.buffer).not.toBe(aborted!.buffer);
+    rebuildStressGrid(shared, state);
+    expectSameGrid(shared, alone);
   });
 
   it('pricingWorkerMinOptions is checked like every parameter', () => {
