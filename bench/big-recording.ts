@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { report, type BenchResult } from './measure.js';
-import { productNodeFlags } from './node-flags.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const BIN = join(root, 'bin', 'tws-risk');
@@ -12,7 +12,7 @@ if (!file) throw new Error('usage: big-recording.js FILE');
 const ROUNDS = Number(process.env.BENCH_BIG_ROUNDS ?? 1);
 
 const q = (a: string) => `'${a.replace(/'/g, `'\\''`)}'`;
-const node = [process.execPath, ...productNodeFlags(), BIN].map(q).join(' ');
+const node = [process.execPath, ...shebangNodeFlags(), BIN].map(q).join(' ');
 
 interface Case {
   readonly name: string;

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
-import { productNodeFlags } from './node-flags.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 /*
  * What the issue measures (issue 21): `tws-risk demo` in a 200x50 tmux pane, its CPU over a window after a warm-up,
@@ -80,7 +80,7 @@ interface Run {
 }
 
 async function run(kind: 'steady' | 'frozen' | 'alone', measureS: number, home: string): Promise<Run> {
-  const node = [process.execPath, ...productNodeFlags(), ...EXTRA_FLAGS].map(shq).join(' ');
+  const node = [process.execPath, ...shebangNodeFlags(), ...EXTRA_FLAGS].map(shq).join(' ');
   const bin = shq(PRODUCT_BIN);
   const env = `HOME=${shq(home)} XDG_CONFIG_HOME=${shq(join(home, 'config'))} XDG_DATA_HOME=${shq(join(home, 'data'))} XDG_STATE_HOME=${shq(join(home, 'state'))}`;
   let simPid: number | undefined;
@@ -127,7 +127,7 @@ async function run(kind: 'steady' | 'frozen' | 'alone', measureS: number, home: 
 function spawnSim(home: string): { ready: Promise<{ pid: number; port: number }>; stop: () => void } {
   const log = join(home, 'sim.log');
   writeFileSync(log, '', { mode: 0o600 });
-  const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
+  const node = [process.execPath, ...shebangNodeFlags()].map(shq).join(' ');
   // In tmux too, on its own server (the console's is killed and started again between runs), so it ends with the bench.
   const sim = `exec ${node} ${shq(PRODUCT_BIN)} sim --port 0 --control-port 0 --start ${START} 2>${shq(log)}`;
   const r = spawnSync('tmux', ['-L', SIM_SOCKET, 'new-session', '-d', '-s', 'sim', sim], { encoding: 'utf8' });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
-import { productNodeFlags } from './node-flags.js';
+import { shebangNodeFlags } from './node-flags.js';
 
 /*
  * What the operator feels: a key sent to the pane (tmux send-keys) until the pane's screen shows its effect, read by
@@ -75,7 +75,7 @@ function stats(xs: number[]): { median: number; p95: number } {
 
 async function main(): Promise<void> {
   const home = mkdtempSync(join(tmpdir(), 'tws-risk-bench-keys-'));
-  const node = [process.execPath, ...productNodeFlags()].map(shq).join(' ');
+  const node = [process.execPath, ...shebangNodeFlags()].map(shq).join(' ');
   const env = `HOME=${shq(home)} XDG_CONFIG_HOME=${shq(join(home, 'config'))} XDG_DATA_HOME=${shq(join(home, 'data'))} XDG_STATE_HOME=${shq(join(home, 'state'))}`;
   // BENCH_KEYS_BIN: another build's bin/tws-risk (an earlier commit's), measured against the same anchor.
   const cmd = `${shq(process.env.BENCH_KEYS_BIN ?? PRODUCT_BIN)} demo --start ${START} --seed 1 --trade`;
