@@ -1,7 +1,7 @@
 // Bundles the CLI with esbuild into dist/bundle/, split so that each command loads only the chunks it needs.
 import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin } from 'esbuild';
 import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
@@ -269,7 +269,10 @@ export async function bundle(): Promise<number> {
       plugins: [...plugins, noInkDevtools],
     }),
   ]);
-  writeOutputs([...split.outputFiles!, ...whole.outputFiles!]);
+  const forConsole = consoleModules(whole.metafile!);
+  writeOutputs([...split.outputFiles!, ...whole.outputFiles!], (file) =>
+    file.startsWith(join(BUNDLE_DIR, CONSOLE_DIR) + sep) ? (source) => forConsole.has(source.replace(/^(\.\.\/)+/, '')) : undefined,
+  );
   // Which packages each output file holds, so a test can tell which chunks a command loaded.
   const packages: Record<string, string[]> = {};
   const outputs: Metafile['outputs'] = { ...split.metafile!.outputs, ...whole.metafile!.outputs };
@@ -290,8 +293,36 @@ export async function bundle(): Promise<number> {
   return Object.keys(outputs).length;
 }
 
-/** Writes esbuild's output files, each chunk's functions marked eager and its source map shifted to match. */
-function writeOutputs(files: readonly OutputFile[]): void {
+/*
+ * The commands the bin starts the one-file console for (bin/tws-risk CONSOLE_COMMANDS). Its other commands are in the
+ * file too but never run there: marked eager, V8 compiled all of them on every start and the console kept about 5 MB
+ * more resident after 5 minutes (docs/performance.md "The one-file console costs 15 MB resident").
+ */
+const CONSOLE_COMMAND_MODULES = ['src/commands/demo.ts', 'src/commands/live-console.ts', 'src/commands/replay.ts'];
+
+/** The modules the console can run: all that src/cli.ts reaches, save through its other commands' dynamic imports. */
+export function consoleModules(meta: Metafile): Set<string> {
+  const seen = new Set<string>();
+  const stack = ['src/cli.ts'];
+  while (stack.length > 0) {
+    const path = stack.pop()!;
+    if (seen.has(path)) continue;
+    seen.add(path);
+    for (const imp of meta.inputs[path]?.imports ?? []) {
+      if (imp.external) continue;
+      const otherCommand = /^src\/(commands|sim)\//.test(imp.path) && !CONSOLE_COMMAND_MODULES.includes(imp.path);
+      if (path === 'src/cli.ts' && imp.kind === 'dynamic-import' && otherCommand) continue;
+      stack.push(imp.path);
+    }
+  }
+  return seen;
+}
+
+/**
+ * Writes esbuild's output files, each chunk's functions marked eager (only those of the sources `only` accepts, where
+ * it gives a test for the file) and its source map shifted to match.
+ */
+function writeOutputs(files: readonly OutputFile[], only: (file: string) => ((source: string) => boolean) | undefined): void {
   const parse = loadParser();
   if (!parse) process.stderr.write('bundle: acorn not found; the chunks are not marked for eager compilation (a slower start-up, nothing else)\n');
   const byPath = new Map(files.map((f) => [f.path, f]));
@@ -303,7 +334,7 @@ function writeOutputs(files: readonly OutputFile[]): void {
       continue;
     }
     const map = byPath.get(`${f.path}.map`);
-    const marked = markEager(parse, f.text, map?.text);
+    const marked = markEager(parse, f.text, map?.text, only(f.path));
     writeFileSync(f.path, marked.code);
     if (map) writeFileSync(map.path, marked.map ?? map.text);
   }

@@ -37,7 +37,7 @@ export function loadParser(): Parse | undefined {
 const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
 
 /** The offsets where '(' or ')' (or the method rewrite) go, sorted, with the text to insert at each. */
-function insertions(code: string, ast: Node): [number, string][] {
+function insertions(ast: Node, eager: (offset: number) => boolean, eagerModule: (path: string) => boolean): [number, string][] {
   const out: [number, string][] = [];
   const walk = (node: Node, parent: Node | undefined, grand: Node | undefined): void => {
     if (node.type === 'FunctionExpression' || node.type === 'ArrowFunctionExpression') {
@@ -45,8 +45,16 @@ function insertions(code: string, ast: Node): [number, string][] {
       const inDefinition =
         parent !== undefined && (parent.type === 'MethodDefinition' || (parent.type === 'Property' && (parent.method || parent.kind !== 'init')));
       // Also inside a call's own parentheses (`f(x => ...)`): V8 marks only a parenthesised expression eager.
-      if (!inDefinition) out.push([node.start, '('], [node.end, ')']);
-    } else if (node.type === 'Property' && node.method === true && !node.computed && grand?.type === 'CallExpression' && isWrapperCall(grand)) {
+      if (!inDefinition && eager(node.start)) out.push([node.start, '('], [node.end, ')']);
+    } else if (
+      node.type === 'Property' &&
+      node.method === true &&
+      !node.computed &&
+      grand?.type === 'CallExpression' &&
+      isWrapperCall(grand) &&
+      // The wrapper's key is its module's path (`"src/commands/guard.ts"() {...}`).
+      (typeof (node.key as Node).value === 'string' ? eagerModule((node.key as Node).value as string) : eager((node.value as Node).start))
+    ) {
       const fn = node.value as Node;
       const key = node.key as Node;
       if (!fn.async && !fn.generator) out.push([key.end, ':(function'], [fn.end, ')']);
@@ -133,15 +141,81 @@ function shiftMappings(mappings: string, lineStarts: readonly number[], inserted
     .join(';');
 }
 
-/** The chunk with its functions marked eager, and its source map (JSON text) shifted to match; unchanged if unparsable. */
-export function markEager(parse: Parse, code: string, map: string | undefined): { code: string; map: string | undefined; marked: number } {
+/** Per generated line, its segments' columns and source indexes (-1: a segment that names no source). */
+function decodeSources(mappings: string): { cols: number[]; sources: number[] }[] {
+  let source = 0;
+  return mappings.split(';').map((segments) => {
+    const cols: number[] = [];
+    const sources: number[] = [];
+    let col = 0;
+    if (segments !== '')
+      for (const seg of segments.split(',')) {
+        const [dc, end] = readVlq(seg);
+        col += dc;
+        cols.push(col);
+        if (end < seg.length) {
+          source += readVlq(seg.slice(end))[0];
+          sources.push(source);
+        } else sources.push(-1);
+      }
+    return { cols, sources };
+  });
+}
+
+/**
+ * Which code to mark: `only(source)` is asked, for each function, of the source file (as the map names it) of the
+ * last mapped position at or before the function's start; a function the map does not place is marked.
+ */
+function eagerWhere(map: string | undefined, lineStarts: readonly number[], only: ((source: string) => boolean) | undefined): (offset: number) => boolean {
+  if (!only || map === undefined) return () => true;
+  const json = JSON.parse(map) as { mappings: string; sources: string[] };
+  const keep = json.sources.map((s) => only(s));
+  const lines = decodeSources(json.mappings);
+  return (offset) => {
+    let lo = 0;
+    let hi = lineStarts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lineStarts[mid]! <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const line = lines[lo];
+    if (!line) return true;
+    const col = offset - lineStarts[lo]!;
+    let a = 0;
+    let b = line.cols.length - 1;
+    let found = -1;
+    while (a <= b) {
+      const mid = (a + b) >> 1;
+      if (line.cols[mid]! <= col) {
+        found = mid;
+        a = mid + 1;
+      } else b = mid - 1;
+    }
+    const src = found === -1 ? -1 : line.sources[found]!;
+    return src === -1 || keep[src] !== false;
+  };
+}
+
+/**
+ * The chunk with its functions marked eager, and its source map (JSON text) shifted to match; unchanged if unparsable.
+ * `only`, given the source map, limits the marking to the functions of the sources it accepts.
+ */
+export function markEager(
+  parse: Parse,
+  code: string,
+  map: string | undefined,
+  only?: (source: string) => boolean,
+): { code: string; map: string | undefined; marked: number } {
   let ast: Node;
   try {
     ast = parse(code, { ecmaVersion: 'latest', sourceType: 'module' });
   } catch {
     return { code, map, marked: 0 };
   }
-  const ins = insertions(code, ast);
+  const lineStarts = [0];
+  for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
+  const ins = insertions(ast, eagerWhere(map, lineStarts, only), only ?? (() => true));
   if (ins.length === 0) return { code, map, marked: 0 };
   let out = '';
   let at = 0;
@@ -152,8 +226,6 @@ export function markEager(parse: Parse, code: string, map: string | undefined): 
   out += code.slice(at);
   let newMap = map;
   if (map !== undefined) {
-    const lineStarts = [0];
-    for (let i = code.indexOf('\n'); i !== -1; i = code.indexOf('\n', i + 1)) lineStarts.push(i + 1);
     const json = JSON.parse(map) as { mappings: string };
     json.mappings = shiftMappings(json.mappings, lineStarts, ins);
     newMap = JSON.stringify(json);

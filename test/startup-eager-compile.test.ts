@@ -4,7 +4,7 @@ import { SourceMap, type SourceMapPayload } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { transform } from 'esbuild';
+import { build, transform } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadParser, markEager } from '../scripts/eager-compile.js';
 
@@ -110,6 +110,33 @@ describe('markEager', () => {
     const before = tokens(code, map);
     expect(before.length).toBeGreaterThan(30);
     expect(tokens(marked.code, marked.map!)).toEqual(before);
+  });
+
+  it('marks only the functions of the sources it is told to, by the source map', async () => {
+    writeFileSync(join(dir, 'kept.js'), 'import { other } from "./left.js";\nexport const kept = (x) => x * 2;\nexport const both = () => kept(other(1));\n');
+    writeFileSync(join(dir, 'left.js'), 'export const other = (y) => y + 40;\nexport const unused = function () { return 0; };\n');
+    const r = await build({
+      entryPoints: [join(dir, 'kept.js')],
+      bundle: true,
+      write: false,
+      format: 'esm',
+      outfile: join(dir, 'out.js'),
+      sourcemap: 'external',
+      minifyWhitespace: true,
+      treeShaking: false,
+      logLevel: 'silent',
+    });
+    const code = r.outputFiles.find((f) => f.path.endsWith('.js'))!.text;
+    const map = r.outputFiles.find((f) => f.path.endsWith('.map'))!.text;
+    const marked = markEager(parse!, code, map, (source) => source.endsWith('kept.js'));
+    expect(marked.code).toContain('kept=(x=>x*2)');
+    expect(marked.code).toContain('both=(()=>');
+    expect(marked.code).toContain('other=y=>y+40');
+    expect(marked.code).toContain('unused=function(){');
+    expect(marked.marked).toBe(2);
+    const all = markEager(parse!, code, map);
+    expect(all.code).toContain('other=(y=>y+40)');
+    expect(markEager(parse!, code, map, () => false)).toEqual({ code, map, marked: 0 });
   });
 
   it('leaves code it cannot parse as it is', () => {

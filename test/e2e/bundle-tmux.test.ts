@@ -87,6 +87,14 @@ describe('the bundled CLI', () => {
     expect(wrapped.some((n) => chunkPackages()[`chunks/${n}`]!.includes('@stoqey/ib'))).toBe(true);
   });
 
+  it("marks for eager compilation the console file's own modules, not the commands it is never started for", () => {
+    const text = readFileSync(join(BUNDLE, 'console', 'cli.js'), 'utf8');
+    // esbuild's lazy-module wrappers, `"path"() {...}`, become `"path":(function() {...})` when marked.
+    expect(text).toMatch(/"src\/commands\/console\.ts":\(function\(/);
+    expect(text).toMatch(/"src\/views\/theme\.ts":\(function\(/);
+    for (const other of ['guard', 'fleet', 'verify', 'report']) expect(text, other).toMatch(new RegExp(`"src/commands/${other}\\.ts"\\(\\)\\{`));
+  });
+
   it('reads its version from the package.json above the bundle', () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
     expect(bin('--version').stdout.trim()).toContain(pkg.version);
