@@ -106,7 +106,8 @@ export function unsafeForDangerous(key: string): boolean {
 }
 
 function isPrintable(ch: string): boolean {
-  return [...ch].length === 1 && !/[\u0000-\u001f\u007f]/u.test(ch);
+  // C1 controls (U+0080-U+009F) too: U+009B is a one-byte CSI to many terminals, so it must never be echoed as text.
+  return [...ch].length === 1 && !/[\u0000-\u001f\u007f-\u009f]/u.test(ch);
 }
 
 /** Parses a key as written in a config file into its canonical name, or explains what is wrong. */
@@ -167,17 +168,21 @@ export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolea
 }
 
 /**
- * Text a terminal pasted (bracketed paste): its items up to and including its first Enter, as a text line takes a
- * burst. What follows that Enter is dropped: a pasted line is never a command.
+ * Text a terminal pasted (bracketed paste): its printable characters up to its first Enter, and that Enter, as a text
+ * line takes a burst. What follows that Enter is dropped: a pasted line is never a command. Every other control byte
+ * is dropped too: a BEL ending a copied title sequence or a stray ETX is part of the text, not Ctrl-g or Ctrl-c,
+ * which would close the line or quit and leave the rest of the paste to run as keys.
  */
 export function pastedItems(text: string): { key?: string; text?: string }[] {
   const chars = [...text];
   const enter = chars.findIndex((ch) => keyOfChar(ch) === 'enter');
-  return (enter < 0 ? chars : chars.slice(0, enter + 1)).map((ch) => {
-    const k = keyOfChar(ch);
-    const t = textOf(ch, NO_FLAGS);
-    return { ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) };
-  });
+  const items: { key?: string; text?: string }[] = [];
+  for (const ch of enter < 0 ? chars : chars.slice(0, enter)) {
+    if (ch === ' ') items.push({ key: 'space', text: ' ' });
+    else if (isPrintable(ch)) items.push({ key: ch, text: ch });
+  }
+  if (enter >= 0) items.push({ key: 'enter' });
+  return items;
 }
 
 const NO_FLAGS: KeyFlags = {

@@ -112,4 +112,35 @@ describe('pasting into the console', () => {
     },
     150_000,
   );
+
+  it.skipIf(!hasTmux)(
+    'control bytes inside a terminal paste are not keys: a pasted BEL (Ctrl-g) or ETX (Ctrl-c) neither closes the filter line nor quits',
+    async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'c',
+        '-x',
+        '80',
+        '-y',
+        '24',
+        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
+      );
+      await waitForScreen('c', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      await press('c', '/');
+      await waitForScreen('c', (s) => /Filter Positions:/.test(s), 'the filter line');
+      // As a terminal pastes text copied with a title sequence (OSC ... BEL) or a stray ETX: -p brackets it.
+      tmux('set-buffer', '-b', 'clip', 'AA\u0007q\u0003PL');
+      tmux('paste-buffer', '-p', '-b', 'clip', '-t', 'c');
+      const typed = await waitForScreen('c', (s) => /Filter Positions: AAqPL/.test(s) || /tws-risk demo: /.test(s), 'the pasted text in the filter line');
+      expect(typed).toMatch(/Filter Positions: AAqPL/);
+      await press('c', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'A', 'P', 'L', 'Enter');
+      await waitForScreen('c', (s) => /filter AAPL/.test(s), 'the filter applied');
+      await press('c', '5');
+      const after = await waitForScreen('c', (s) => /▶5 Executions/.test(s) || /tws-risk demo: /.test(s), 'Executions focused (or the console gone)');
+      expect(after).toMatch(/▶5 Executions/);
+    },
+    150_000,
+  );
 });

@@ -40,7 +40,8 @@ export interface KeyQueueOptions {
  * The handler can then leave the frame to the burst's last key instead of drawing one per key.
  */
 export function useKeyQueue(handle: (key: string | undefined, text: string | undefined, more: boolean) => void, o: KeyQueueOptions): void {
-  const queue = useRef<{ key?: string; text?: string; epoch: number; pasted: boolean }[]>([]);
+  // bracketed: from a terminal paste, which may only reach the text line or text dialog it was pasted into.
+  const queue = useRef<{ key?: string; text?: string; epoch: number; pasted: boolean; bracketed?: boolean }[]>([]);
   const draining = useRef(false);
   const { stdin } = useStdin();
   const readLength = useRef(0);
@@ -61,7 +62,9 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       draining.current = false;
       return;
     }
-    const swallowed = item.pasted && o.dialogOpen() && !o.dialogTakesText();
+    const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
+    // A paste whose line or dialog has gone (closed by a key queued before it) is dropped, not run as keys.
+    const swallowed = (item.pasted && o.dialogOpen() && !o.dialogTakesText()) || (item.bracketed === true && !textLine);
     if (item.epoch === o.dialogEpoch() && !swallowed) handle(item.key, item.text, queue.current.length > 0);
     // The burst's last item was dropped: the keys before it left their frame to it, so it is asked for with no key.
     else if (queue.current.length === 0) handle(undefined, undefined, false);
@@ -70,8 +73,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
   }, [handle, o]);
 
   const push = useCallback(
-    (items: { key?: string; text?: string }[], epoch: number, pasted: boolean) => {
-      queue.current.push(...items.map((i) => ({ ...i, epoch, pasted })));
+    (items: { key?: string; text?: string }[], epoch: number, pasted: boolean, bracketed = false) => {
+      queue.current.push(...items.map((i) => ({ ...i, epoch, pasted, ...(bracketed ? { bracketed } : {}) })));
       if (!draining.current) {
         draining.current = true;
         drain();
@@ -88,7 +91,7 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
    */
   usePaste((text) => {
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
-    if (textLine) push(pastedItems(text), o.dialogEpoch(), true);
+    if (textLine) push(pastedItems(text), o.dialogEpoch(), true, true);
   });
 
   useInput((input, key) => {
