@@ -20,7 +20,8 @@ export const EXECUTION_COLUMNS: readonly ColumnSpec[] = [
   { id: 'label', header: 'Contract', width: 12, align: 'left', priority: 0, flex: true },
   { id: 'price', header: 'Price', width: 10, align: 'right', priority: 0 },
   { id: 'commission', header: 'Commission', width: 13, align: 'right', priority: 0 },
-  { id: 'realized', header: 'Realized', width: 10, align: 'right', priority: 2 },
+  // Wide enough for a yen or won figure: +12,345,678.90 is about USD 80,000 in JPY.
+  { id: 'realized', header: 'Realized', width: 14, align: 'right', priority: 2 },
   { id: 'order', header: 'Order', width: 7, align: 'right', priority: 3 },
   { id: 'client', header: 'Client', width: 6, align: 'right', priority: 1 },
 ];
