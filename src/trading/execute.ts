@@ -1,7 +1,7 @@
 // Execution: the only place that sends orders. Guard → audit → send → follow each order to a typed outcome.
 import type { Clock } from '../model/clock.js';
 import type { FeedEventBody } from '../model/events.js';
-import { orderKey, TERMINAL_STATUSES } from '../model/orders.js';
+import { orderKey, orderName, TERMINAL_STATUSES } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
 import type { Decimal } from '../model/money.js';
@@ -494,7 +494,8 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
     key: o.key,
     orderId: o.orderId,
     conId: o.info?.contract.conId ?? 0,
-    label: `order ${o.orderId} (client ${o.clientId})`,
+    // Named as the Orders pane names it: a manual TWS order by its permId (its API id is a negative placeholder).
+    label: `order ${orderName(o.orderId, o.permId)} (client ${o.clientId})`,
     ours: o.clientId === deps.clientId,
     clientId: o.clientId,
     planId: id,

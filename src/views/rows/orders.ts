@@ -75,13 +75,16 @@ export function ordersVM(state: PortfolioState, ui: ListUi, width: number, heigh
   const win = windowRows(display, ui, height - 1, (d) => orderRow(d.o, now)); // one row for the column header
   const open = rows.filter((o) => !isTerminalStatus(o.status)).length;
   const sort = ORDERS_SORTS.find((s) => s.key === ui.sort.key) ?? ORDERS_SORTS[0]!;
+  // An id is never cut: a manual order's p + permId (10 digits from TWS) widens the column, or two such orders read alike.
+  const idWidth = Math.max(0, ...rows.map((o) => orderName(o.orderId, o.permId).length));
+  const columns = ORDER_COLUMNS.map((c) => (c.id === 'order' && idWidth > c.width ? { ...c, width: idWidth } : c));
   return listVM(
     'orders',
     listInfo([`${open} open`, rows.length > open && `${rows.length - open} done`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
-    fitColumns(ORDER_COLUMNS, width),
+    fitColumns(columns, width),
     win,
     rows.length,
     ui.filter ? `No order matches "${ui.filter}".` : state.complete.openOrders ? 'No open orders.' : 'Waiting for the open orders.',
-    ORDER_COLUMNS,
+    columns,
   );
 }

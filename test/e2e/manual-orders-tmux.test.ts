@@ -1,0 +1,77 @@
+// Orders typed into TWS by hand, in a real terminal: the Orders pane and the global cancel's outcome name each by its whole permId.
+import { readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { T0 } from '../sim/helpers.js';
+import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
+import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+
+const server = tmuxServer('manual');
+const { dir, tmux, waitForScreen, press } = server;
+if (!hasTmux) console.warn('test/e2e/manual-orders-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
+let control: ControlChannel | undefined;
+
+beforeAll(() => {
+  if (hasTmux) ensureBuilt();
+}, 120_000);
+
+afterAll(() => {
+  control?.close();
+  if (hasTmux) server.kill();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('manual TWS orders', () => {
+  it.skipIf(!hasTmux)(
+    'two manual orders read apart in the Orders pane at 200x50, and the global cancel reports each by the same name',
+    async () => {
+      const err = join(dir, 'stderr.txt');
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'm',
+        '-x',
+        '200',
+        '-y',
+        '50',
+        '-e',
+        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
+        '-e',
+        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`,
+      );
+      await waitForScreen('m', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
+      const hello = /control channel (\d+)\), account (\S+)/.exec(readFileSync(err, 'utf8'));
+      expect(hello, 'the demo names its control channel and account').not.toBeNull();
+      control = await controlChannel(Number(hello![1]));
+      // Two resting sells far above the market, typed into TWS: client 0, negative API ids, told apart by permId.
+      for (const lmtPrice of [400, 410])
+        await control.request({ incident: 'manual-order', symbol: 'AAPL', secType: 'STK', action: 'SELL', quantity: 1, orderType: 'LMT', lmtPrice });
+      const manual = (await simSnapshot(control)).openOrders.filter((o) => o.clientId === 0) as unknown as { permId: number }[];
+      expect(manual.length).toBe(2);
+      const names = manual.map((o) => `p${o.permId}`);
+
+      await press('m', '4');
+      const orders = await waitForScreen('m', (s) => /▶4 Orders\s+2 open/.test(s), 'both manual orders listed');
+      for (const name of names) expect(orders, `${name} whole in the Orders pane`).toMatch(new RegExp(`(^|\\s|›)${name}\\s+TWS\\s+SELL`, 'm'));
+
+      await press('m', ':');
+      await waitForScreen('m', (s) => /^:/m.test(s), 'the palette line');
+      await press('m', 'trade.arm', 'Enter');
+      await waitForScreen('m', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
+      await press('m', hello![2]!.slice(-4), 'Enter');
+      await waitForScreen('m', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await press('m', ':');
+      await waitForScreen('m', (s) => /^:/m.test(s), 'the palette line');
+      await press('m', 'trade.globalCancel', 'Enter');
+      await waitForScreen('m', (s) => /GLOBAL CANCEL\?/.test(s) && /y sends/.test(s), 'the global cancel dialog');
+      await press('m', 'y');
+      const outcome = await waitForScreen('m', (s) => /GLOBAL CANCEL: sent/.test(s) && /every order reached a final state/.test(s), 'the outcome');
+      for (const name of names) expect(outcome).toMatch(new RegExp(`order ${name} \\(client 0\\): `));
+      expect((await simSnapshot(control)).openOrders).toEqual([]);
+    },
+    150_000,
+  );
+});
