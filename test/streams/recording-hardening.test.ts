@@ -281,6 +281,22 @@ describe('verify (issue 14 items 9 and 14)', () => {
     }
   });
 
+  it('names a file whose only line is cut short as such, not as an empty file', async () => {
+    // The first bytes of a real header: the writer died before its newline (or the copy stopped there).
+    const file = await sealedRecording();
+    const cut = path();
+    writeFileSync(cut, readFileSync(file, 'utf8').slice(0, 60));
+    for (const flags of [['--strict'], []]) {
+      const r = await run('verify', cut, ...flags);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`INVALID ${cut}: no complete line: the header line is cut short after 60 bytes (the writer died before finishing it)`);
+    }
+    expect((await run('report', '--replay', cut)).err).toMatch(/no complete line: the header line is cut short after 60 bytes/);
+    const empty = path();
+    writeFileSync(empty, '');
+    expect((await run('verify', empty)).err).toBe(`INVALID ${empty}: file is empty: no header line`);
+  });
+
   it('refuses a FIFO at once instead of waiting for a writer', async () => {
     const fifo = join(dir, 'pipe.jsonl');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);

@@ -538,6 +538,8 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   let header: RecordingHeader | undefined = opts.from?.header;
   let footer: RecordingFooter | undefined;
   let truncatedTail = false;
+  /** How many bytes the cut-off last line had (named when it was the only line, the header). */
+  let truncatedBytes = 0;
   /** The form the last line read as text stated its hash in (what the header is checked against). */
   let headerForm: HashForm | undefined;
   let events = 0;
@@ -628,6 +630,7 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
           if (!terminated && (parsed === undefined || sealed === undefined)) {
             // The writer died mid-line: everything before it is good; this file is unsealed, not corrupt.
             truncatedTail = true;
+            truncatedBytes = end - start;
             lineNo--;
             break read;
           }
@@ -765,6 +768,15 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
     if (footer) throw new RecordingError(file, lineNo + 1, 'structure', `content after the sealing footer (${err.message})`);
     // zlib reports corrupt (not merely cut) compressed data here.
     throw new RecordingError(file, lineNo + 1, 'malformed', `cannot decompress after line ${lineNo}: ${err.message}`);
+  }
+  if (!header && truncatedTail) {
+    // Bytes without a newline are a header cut short, not an empty file: say so, so nobody deletes a crashed session's file as blank.
+    throw new RecordingError(
+      file,
+      lineNo,
+      'structure',
+      `no complete line: the header line is cut short after ${truncatedBytes} bytes (the writer died before finishing it)`,
+    );
   }
   if (!header) throw new RecordingError(file, lineNo, 'structure', 'file is empty: no header line');
   return {
