@@ -95,6 +95,14 @@ describe('the Executions pane realized column', () => {
         screen,
       ).toEqual([]);
       expect([...shown].sort()).toEqual([...expected].sort());
+
+      // At 80x24 a six-figure yen amount still fits; a wider one would drop the column (the detail view has it), never be cut.
+      tmux('resize-window', '-t', 'r', '-x', '80', '-y', '24');
+      // The tab bar appears only in the tabbed layout of small terminals.
+      const narrow = await waitForScreen('r', (s) => /\[5 Executions\]/.test(s), 'the 80x24 tabbed layout');
+      const rowsAt80 = narrow.split('\n').filter((l) => /SLD\s+[\d,]+ 7203/.test(l));
+      expect(rowsAt80.length, narrow).toBeGreaterThan(0);
+      for (const line of rowsAt80) expect(line, narrow).not.toMatch(/…/);
     },
     150_000,
   );

@@ -20,8 +20,7 @@ export const EXECUTION_COLUMNS: readonly ColumnSpec[] = [
   { id: 'label', header: 'Contract', width: 12, align: 'left', priority: 0, flex: true },
   { id: 'price', header: 'Price', width: 10, align: 'right', priority: 0 },
   { id: 'commission', header: 'Commission', width: 13, align: 'right', priority: 0 },
-  // Wide enough for a yen or won figure: +12,345,678.90 is about USD 80,000 in JPY.
-  { id: 'realized', header: 'Realized', width: 14, align: 'right', priority: 2 },
+  { id: 'realized', header: 'Realized', width: 10, align: 'right', priority: 2 },
   { id: 'order', header: 'Order', width: 7, align: 'right', priority: 3 },
   { id: 'client', header: 'Client', width: 6, align: 'right', priority: 1 },
 ];
@@ -64,13 +63,17 @@ export function executionsVM(state: PortfolioState, ui: ListUi, width: number, h
   const display = rows.map((e) => ({ id: e.execId, kind: 'row' as const, e }));
   const win = windowRows(display, ui, height - 1, (d) => executionRow(d.e)); // one row for the column header
   const sort = EXECUTIONS_SORTS.find((s) => s.key === ui.sort.key) ?? EXECUTIONS_SORTS[0]!;
+  // A figure is never cut: a yen fill's +118,527.62 widens the column (or, where the pane has no room, drops it for
+  // the detail view), while dollar-sized figures keep 80 columns' layout.
+  const realizedWidth = Math.max(0, ...rows.map((e) => (e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true).length : 0)));
+  const columns = EXECUTION_COLUMNS.map((c) => (c.id === 'realized' && realizedWidth > c.width ? { ...c, width: realizedWidth } : c));
   return listVM(
     'executions',
     listInfo([`${rows.length} ${rows.length === 1 ? 'fill' : 'fills'}`, sortInfo(sort.label, ui.sort.desc), ui.filter && `filter ${ui.filter}`]),
-    fitColumns(EXECUTION_COLUMNS, width),
+    fitColumns(columns, width),
     win,
     rows.length,
     ui.filter ? `No fill matches "${ui.filter}".` : 'No fills this session.',
-    EXECUTION_COLUMNS,
+    columns,
   );
 }
