@@ -498,7 +498,12 @@ function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog']
       : [k('nav.up'), k('nav.down')]
     ).join(' '),
   };
-  const d = replayInfo(r, keys, { room, ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}), ...(o.top !== undefined ? { top: o.top } : {}) });
+  const d = replayInfo(r, keys, {
+    room,
+    columns: input.size.columns,
+    ...(o.selectedId !== undefined ? { selectedId: o.selectedId } : {}),
+    ...(o.top !== undefined ? { top: o.top } : {}),
+  });
   const lines =
     d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
   return { title: d.title, lines, list: d.list };

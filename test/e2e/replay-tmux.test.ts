@@ -1,5 +1,6 @@
 // `tws-risk replay FILE` in a real terminal (tmux): opens a sample, seeks, steps, jumps between markers, refuses to trade.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
@@ -97,5 +98,29 @@ describe('tws-risk replay in tmux', () => {
       expect(done).not.toMatch(/Error|at .*\.js:\d+/);
     },
     180_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'at 80x24, a tampered copy opens with the whole reason on its page, wrapped, not cut',
+    async () => {
+      // One character changed inside line 300 of a sample: the hash chain breaks there.
+      const lines = gunzipSync(readFileSync('recordings/flatten-disconnect.jsonl.gz')).toString('utf8').split('\n');
+      lines[299] = lines[299]!.replace(/"receivedAt":(\d)/, (_m, d: string) => `"receivedAt":${d === '9' ? '8' : Number(d) + 1}`);
+      const file = join(dir, 'tampered.jsonl');
+      writeFileSync(file, lines.join('\n'));
+      const s = 'tp';
+      tmux('new-session', '-d', '-s', s, '-x', '80', '-y', '24', `node bin/tws-risk replay ${file}`);
+      const page = await waitForScreen(s, (x) => /TAMPERED at line 300/.test(x) && /Playback stops/.test(x), 'the tampered recording page');
+      // The reason, joined across its wrapped lines (border and padding stripped), reads whole.
+      const text = page
+        .split('\n')
+        .map((l) => l.replace(/^║\s*/, '').replace(/\s*║$/, ''))
+        .join(' ')
+        .replace(/\s+/g, ' ');
+      expect(text).toContain('TAMPERED at line 300: line breaks the hash chain (edited, inserted or removed lines); readable up to line 299');
+      expect(page).not.toMatch(/TAMPERED[^\n]*…/);
+      await press(s, 'Escape', 'q');
+    },
+    150_000,
   );
 });

@@ -4,7 +4,7 @@ import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
 // Integers are grouped by money() rather than toLocaleString: ICU's number formatting would cost the replay's first frame
 // some 20 ms of CPU (docs/performance.md "Start-up, fourth pass").
-import { count, money, textWidth } from '../format.js';
+import { count, money, textWidth, wrap } from '../format.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 
@@ -71,6 +71,8 @@ export interface MarkerListView {
   readonly room: number;
   readonly selectedId?: string;
   readonly top?: number;
+  /** The terminal's width: the lines above the marker list wrap to the page's inside instead of being cut. */
+  readonly columns?: number;
 }
 
 /**
@@ -106,12 +108,25 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
         { text: '  The writer crashed or is still writing; every line up to there is intact.', slot: 'risk.warn' },
       );
       break;
-    case 'broken':
+    case 'broken': {
+      // The message names file and line again (as verify prints it); the page has both above.
+      const at = i.message.indexOf(`:${i.line}: `);
+      const detail = at >= 0 ? i.message.slice(at + `:${i.line}: `.length) : i.message;
       lines.push(
-        { text: `⚠ ${i.problem.toUpperCase()} at line ${i.line}: ${i.message}`, slot: 'dialog.danger' },
+        { text: `⚠ ${i.problem.toUpperCase()} at line ${i.line}: ${detail}`, slot: 'dialog.danger' },
         { text: `  Playback stops at the last good event (seq ${i.lastGoodSeq}, ${utcClock(i.lastGoodAt)} UTC).`, slot: 'dialog.danger' },
       );
       break;
+    }
+  }
+  // What verification found is the page's point: wrapped, continued two cells in, never cut (the border and padding take 6).
+  if (view.columns !== undefined) {
+    const width = Math.max(20, view.columns - 6);
+    lines.splice(
+      0,
+      lines.length,
+      ...lines.flatMap((c) => (textWidth(c.text) <= width ? [c] : wrap(c.text, width - 2).map((text, k) => ({ ...c, text: k === 0 ? text : `  ${text}` })))),
+    );
   }
   const markers = s.markers;
   const kinds = new Map<string, number>();
