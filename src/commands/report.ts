@@ -343,6 +343,15 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
       atMs = parsed;
     }
     const r = await stateAt(file, atMs);
+    // Past the end the state is the last one recorded, but the report's clock would be --at: the options priced days
+    // nearer expiry, as an account nobody recorded. The end is the seal's time, else the last event's (a crash).
+    if (atMs !== undefined && r.summary) {
+      const end = r.summary.footer ? Date.parse(r.summary.footer.endedAt) : r.summary.lastAt;
+      if (atMs > end) {
+        io.err(`tws-risk report: --at ${at} is after the recording ends (${new Date(end).toISOString()}); nothing was recorded then`);
+        return EXIT.usage;
+      }
+    }
     if (r.summary && !r.summary.sealed) io.err(`warning: ${file} is not sealed (the writer crashed or is still writing); showing what it holds`);
     const chosen = chooseScenarios(r.state, f.shock ?? [], f.scenarios);
     if ('problems' in chosen) {

@@ -92,4 +92,18 @@ describe('report --replay judges by the recorded alerts', () => {
     expect(code).toBe(2);
     expect(err.join('\n')).toBe(`tws-risk report: --at ${before} is before the recording starts (${start}); nothing was recorded then`);
   }, 60_000);
+
+  it('refuses an --at after the recording ends (it priced the last positions on a later day, options nearer expiry), naming the end', async () => {
+    const file = 'recordings/sample-multicurrency.jsonl';
+    const lines = readFileSync(file, 'utf8').trim().split('\n');
+    const end = (JSON.parse(lines[lines.length - 1]!) as { kind: string; endedAt: string }).endedAt;
+    const later = new Date(Date.parse(end) + 30 * 86_400_000).toISOString();
+    const err: string[] = [];
+    const code = await main(['report', '--replay', file, '--at', later], { out: () => {}, err: (x) => err.push(x) });
+    expect(code).toBe(2);
+    expect(err.join('\n')).toBe(`tws-risk report: --at ${later} is after the recording ends (${end}); nothing was recorded then`);
+    // The end itself is still in the recording: the account as it was when the file was sealed.
+    const atEnd = await report('--replay', file, '--at', end);
+    expect(atEnd.code).toBe(0);
+  }, 60_000);
 });
