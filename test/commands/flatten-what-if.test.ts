@@ -63,9 +63,9 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     expect(doc.plan.legs.length).toBeGreaterThan(1);
     expect(w.perOrderSum).toBe(true);
     expect(w.shown).toBe(
-      `IBKR what-if: maint now ${whole(w.maintBefore!)} USD + sum of ${doc.plan.legs.length} per-order changes = ${whole(w.maintAfter!)}` +
-        ` (each order alone against today's portfolio, not TWS's margin after the whole plan); ours after the plan ${whole(w.oursMaintAfter!)},` +
-        ` difference ${signedWhole(w.difference!)}`,
+      `IBKR what-if: maint now ${whole(w.maintBefore!)} USD + sum of ${doc.plan.legs.length} per-order changes = ${whole(w.maintAfter!)};` +
+        ` ours after the plan ${whole(w.oursMaintAfter!)}, difference ${signedWhole(w.difference!)}` +
+        ` (each order alone against today's portfolio, not TWS's margin after the whole plan)`,
     );
     expect(w.shown).not.toMatch(/maint after/);
 
@@ -82,7 +82,7 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     const t = await runCli('flatten', '--port', String(s.port), '--client-id', '72', '--scope', 'underlying:AAPL', '--what-if-timeout', '60');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(
-      /^after: maint \(est\.\).*\n(.*\n)*IBKR what-if: maint now [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\); ours after the plan [\d,]+, difference [+-][\d,]+\n/m,
+      /^after: maint \(est\.\).*\n(.*\n)*IBKR what-if: maint now [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\)\n/m,
     );
     expect(t.out).toMatch(/dry run: nothing sent/);
   }, 60_000);
