@@ -148,7 +148,12 @@ async function runDemo(
     const s = session.feed.state;
     // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
     const lines = stateText(s, tty && !f.once ? { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) } : {});
-    if (tty) io.out(`\x1b[H\x1b[2J${lines.join('\n')}`);
+    // Redrawn in place: the clearing sequence is ours, so it is written beside the text sink, whose last line of defence
+    // would print it as the visible text "\u001b[H\u001b[2J". --once prints once and leaves the screen as it was.
+    if (tty && !f.once) {
+      process.stdout.write('\x1b[H\x1b[2J');
+      io.out(lines.join('\n'));
+    } else if (tty) io.out(lines.join('\n'));
     else io.out(`${lines.join('\n')}\n`);
   };
   const timer = setInterval(
