@@ -35,6 +35,10 @@ class GenerationMap<K, V> {
     }
     return v;
   }
+  clear(): void {
+    this.current = new Map();
+    this.older = new Map();
+  }
   has(key: K): boolean {
     return this.current.has(key) || this.older.has(key);
   }
@@ -143,7 +147,18 @@ interface PreparedWrite {
   readonly atX: number;
   readonly atY: number;
   readonly lines: readonly string[];
+  /**
+   * Each line's cells before the transformers, in the frame it was prepared in (dropped after it): a transformer that
+   * returns its line as it is (a Text with no colour of its own) leaves those cells, which need not be tokenised again.
+   */
+  fresh: readonly (readonly Cell[])[] | undefined;
   readonly made: (PreparedLine | undefined)[];
+  /**
+   * Whether its placed lines are kept: from the write's second frame on. A write seen once (a row whose figures moved)
+   * is mostly never seen again, and its cells, kept for two frames, outlived a young-generation collection and were
+   * copied and promoted for nothing (docs/performance.md, "sixth pass").
+   */
+  keep: boolean;
 }
 
 /** By text, then by position and clip. */
@@ -154,7 +169,30 @@ const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === 
 const isClipEmpty = (clip: Clip) =>
   (clip.x1 !== undefined && clip.x2 !== undefined && clip.x1 >= clip.x2) || (clip.y1 !== undefined && clip.y2 !== undefined && clip.y1 >= clip.y2);
 
-/** Ink's applyWriteOperation (output.js 8.0) up to the placing of cells: the clip tests, slices and offsets; undefined when nothing shows. */
+/** Ink's sliceLineToColumns (output.js 8.0) on a line's cells rather than its text: the cells from column `from` to `to`. */
+function sliceCells(output: OutputLike, cells: readonly Cell[], from: number, to: number): Cell[] {
+  const result: Cell[] = [];
+  if (from >= to) return result;
+  let column = 0;
+  for (const character of cells) {
+    const width = output.caches.getStringWidth(character.value);
+    const start = column;
+    column += width;
+    if (column <= from) continue;
+    if (start >= to) break;
+    // Only part of this wide character is visible: the cell count and styles are kept, the glyph dropped.
+    result.push(width > 1 && (start < from || column > to) ? blankCell(character) : character);
+  }
+  return result;
+}
+
+/*
+ * Ink's applyWriteOperation (output.js 8.0) up to the placing of cells: the clip tests, slices and offsets; undefined when
+ * nothing shows. Ink serialises each line's cells, and to slice one to the clip tokenises that text again and serialises
+ * the slice; here the slice is taken from the cells the write's text was tokenised into (a slice that keeps every cell
+ * is the line as it is). The tokeniser reads back the cells it serialised (test/views/ink-output-cache.test.tsx compares
+ * every frame with Ink's own drawing).
+ */
 function prepareWrite(
   output: OutputLike,
   op: Extract<Operation, { type: 'write' }>,
@@ -168,7 +206,8 @@ function prepareWrite(
     if (character.value === '\n') characterLines.push([]);
     else characterLines.at(-1)!.push(character);
   }
-  let lines = characterLines.map((line) => styledCharsToString(line));
+  let cellLines: readonly (readonly Cell[])[] = characterLines;
+  let lines = characterLines.map((cells) => styledCharsToString(cells));
   if (clip) {
     if (isClipEmpty(clip)) return undefined;
     const horizontally = typeof clip.x1 === 'number' && typeof clip.x2 === 'number';
@@ -181,12 +220,22 @@ function prepareWrite(
       if (y + lines.length < clip.y1! || y > clip.y2!) return undefined;
     }
     if (horizontally) {
-      lines = lines.map((line) => {
+      const sliced = lines.map((line, i): [string, readonly Cell[]] => {
+        const cells = characterLines[i]!;
         const from = x < clip.x1! ? clip.x1! - x : 0;
         const width = output.caches.getStringWidth(line);
         const to = x + width > clip.x2! ? clip.x2! - x : width;
-        return output.sliceLineToColumns(line, from, to);
+        if (from === 0) {
+          // A slice that keeps every cell is the line itself.
+          let cellsWidth = 0;
+          for (const c of cells) cellsWidth += output.caches.getStringWidth(c.value);
+          if (to >= cellsWidth) return [line, cells];
+        }
+        const slice = sliceCells(output, cells, from, to);
+        return [styledCharsToString(slice), slice];
       });
+      lines = sliced.map(([line]) => line);
+      cellLines = sliced.map(([, cells]) => cells);
       if (x < clip.x1!) x = clip.x1!;
     }
     if (vertically) {
@@ -194,10 +243,11 @@ function prepareWrite(
       const height = lines.length;
       const to = y + height > clip.y2! ? clip.y2! - y : height;
       lines = lines.slice(from, to);
+      cellLines = cellLines.slice(from, to);
       if (y < clip.y1!) y = clip.y1!;
     }
   }
-  return { opY: op.y, transformers, atX: x, atY: y, lines, made: [] };
+  return { opY: op.y, transformers, atX: x, atY: y, lines, fresh: cellLines, made: [], keep: false };
 }
 
 function preparedWrite(
@@ -215,11 +265,21 @@ function preparedWrite(
   const found = at.get(where);
   if (found && sameList(found.transformers, op.transformers)) {
     inkRowCache.writesReused++;
+    found.keep = true;
     return found;
   }
   // A write that shows nothing is remembered too (no lines), so that it is not prepared again. Another transformer at
   // the same place replaces the entry: a Text drawn again has a new one, and the old one is not seen again.
-  const entry = prepareWrite(output, op, clip, styledCharsToString) ?? { opY: op.y, transformers: op.transformers, atX: 0, atY: 0, lines: [], made: [] };
+  const entry = prepareWrite(output, op, clip, styledCharsToString) ?? {
+    opY: op.y,
+    transformers: op.transformers,
+    atX: 0,
+    atY: 0,
+    lines: [],
+    fresh: undefined,
+    made: [],
+    keep: false,
+  };
   at.set(where, entry);
   return entry;
 }
@@ -234,17 +294,27 @@ const BLANK: Cell = Object.freeze({ type: 'char', value: ' ', fullWidth: false, 
 
 /** The rest of Ink's applyWriteOperation: the prepared lines placed on the rows being drawn, wide characters as Ink does. */
 function placeWrite(output: OutputLike, grid: (Cell[] | undefined)[], w: PreparedWrite): void {
+  try {
+    placeLines(output, grid, w);
+  } finally {
+    // Only its first frame reads them: the write, kept for two frames, should not keep them out of the young generation.
+    w.fresh = undefined;
+  }
+}
+
+function placeLines(output: OutputLike, grid: (Cell[] | undefined)[], w: PreparedWrite): void {
   const { caches } = output;
   for (let index = 0; index < w.lines.length; index++) {
     const currentLine = grid[w.atY + index];
     if (!currentLine) continue;
     let line = w.made[index];
     if (line === undefined) {
-      let text = w.lines[index]!;
+      const untransformed = w.lines[index]!;
+      let text = untransformed;
       for (const transformer of w.transformers) text = (transformer as (s: string, i: number) => string)(text, index + w.atY - w.opY);
-      const cells = caches.getStyledChars(text);
+      const cells = text === untransformed && w.fresh !== undefined ? w.fresh[index]! : caches.getStyledChars(text);
       line = { cells, widths: cells.map((c) => Math.max(1, caches.getStringWidth(c.value))) };
-      w.made[index] = line;
+      if (w.keep) w.made[index] = line;
     }
     const { cells, widths } = line;
     if (cells.length === 0) continue;
@@ -350,7 +420,12 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     Output.prototype.get = function (this: OutputLike) {
       this.caches = shared;
       for (const g of generations) g.nextGeneration();
-      return byRows && inkRowCache.reuse ? getByRows(this, styledCharsToString) : get.call(this);
+      if (!(byRows && inkRowCache.reuse)) return get.call(this);
+      const frame = getByRows(this, styledCharsToString);
+      // Drawing by rows, a frame's tokenised lines are read again only through the prepared writes, which keep what they
+      // need: kept here for two frames, they outlived a young-generation collection and were copied for nothing.
+      generations[2].clear();
+      return frame;
     };
     installed = true;
   } catch {

@@ -1,4 +1,5 @@
 // Ink's rows drawn again only where they changed: same screen as Ink's own whole-grid get(), far fewer rows drawn.
+import chalk from 'chalk';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +19,11 @@ let installedGet: OutputProto['get'];
 /** Every frame: was the row-reusing text the same as Ink's own get() of the same writes? */
 const checks: { same: boolean; cached: string; whole: string }[] = [];
 
+const chalkLevel = chalk.level;
+
 beforeAll(async () => {
+  // In colour, so that the frames compared carry the escape codes that the Texts' transformers add.
+  chalk.level = 2;
   expect(await shareInkOutputCaches()).toBe(true);
   const entry = createRequire(import.meta.url).resolve('ink');
   const mod = (await import(pathToFileURL(entry.replace(/index\.js$/, 'output.js')).href)) as { default: { prototype: OutputProto } };
@@ -39,6 +44,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
+  chalk.level = chalkLevel;
   proto.get = installedGet;
 });
 
@@ -98,7 +104,11 @@ describe('ink row cache', () => {
               <Text key={i}>{l}</Text>
             ))}
           </Box>
-          <Text>{`| ${n} 표`}</Text>
+          <Box flexDirection="column">
+            <Text>{`| ${n} 표`}</Text>
+            {/* The same word in another colour every other frame: the write kept from the frame before must not be placed. */}
+            <Text color={n % 2 ? 'cyan' : undefined}>same</Text>
+          </Box>
         </Box>
       );
     }
@@ -124,5 +134,8 @@ describe('ink row cache', () => {
     // The unchanged line's writes were placed from what the frame before prepared.
     expect(inkRowCache.writesReused - reused0).toBeGreaterThan(0);
     expect(frames.at(-1)!.whole).toContain('表');
+    // Its colour alone changed a line, and the frames follow it (cyan at n = 5, none at n = 6, the last).
+    expect(frames.some((c) => c.cached.includes('\u001B[36msame'))).toBe(true);
+    expect(frames.at(-1)!.cached).toMatch(/(^|[^m])same/);
   });
 });
