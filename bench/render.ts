@@ -135,6 +135,113 @@ if (process.argv[2] === 'first-frame') {
   process.exit(0);
 }
 
+/*
+ * Child mode: the row cache alone (src/views/ink-output-cache.ts), Output.get() on the same synthetic 200x50 frames:
+ * two clipped columns of coloured rows as the panes write them, 27 of 40 rows changing every frame (a Text drawn
+ * again brings a new transformer, as Ink's does), an age column every other frame. BENCH_RENDER_BEFORE=DIR (another
+ * checkout, built) loads that build's row cache into the same process, and the two take turns, round by round, so a
+ * before/after pair is measured under the same load.
+ */
+async function rowCache(): Promise<void> {
+  const { createRequire } = await import('node:module');
+  const { pathToFileURL } = await import('node:url');
+  const { importInkOutput } = await import('../src/views/ink-output.js');
+  type Output = {
+    get(): { output: string };
+    write(x: number, y: number, text: string, o: { transformers: unknown[] }): void;
+    clip(c: object): void;
+    unclip(): void;
+  };
+  const OutputClass = ((await importInkOutput()) as { default: { new (o: { width: number; height: number }): Output; prototype: Output } }).default;
+  const chalk = (
+    (await import(pathToFileURL(createRequire(import.meta.url).resolve('chalk')).href)) as {
+      default: {
+        level: number;
+        green(s: string): string;
+        red(s: string): string;
+        dim(s: string): string;
+        cyan(s: string): string;
+        inverse(s: string): string;
+        bold(s: string): string;
+      };
+    }
+  ).default;
+  chalk.level = 2;
+  const inkGet = OutputClass.prototype.get;
+  const install = async (url: string) => {
+    const m = (await import(url)) as { shareInkOutputCaches(): Promise<boolean>; inkRowCache: { rowsDrawn: number } };
+    OutputClass.prototype.get = inkGet;
+    if (!(await m.shareInkOutputCaches())) throw new Error(`${url}: the row cache did not install`);
+    const get = OutputClass.prototype.get;
+    OutputClass.prototype.get = inkGet;
+    return { get, stats: m.inkRowCache };
+  };
+  const impls: [string, Awaited<ReturnType<typeof install>>][] = [
+    ['this build', await install(new URL('../src/views/ink-output-cache.js', import.meta.url).href)],
+  ];
+  const before = process.env.BENCH_RENDER_BEFORE;
+  if (before) impls.push(['before', await install(pathToFileURL(`${before}/dist/src/views/ink-output-cache.js`).href)]);
+  const signed = (n: number) => (n >= 0 ? chalk.green(`+${n.toLocaleString('en-US')}`) : chalk.red(n.toLocaleString('en-US')));
+  const same = (t: string) => t;
+  const frame = (f: number): Output => {
+    const o = new OutputClass({ width: 200, height: 50 });
+    o.write(0, 0, `${chalk.bold(' DEMO ')} 127.0.0.1:4001 DU1234567 USD READY 14:${String(30 + ((f >> 1) % 30)).padStart(2, '0')}:00`, {
+      transformers: [same],
+    });
+    o.clip({ x1: 0, x2: 115, y1: 2, y2: 48 });
+    for (let r = 0; r < 40; r++) {
+      const moving = r % 3 !== 0;
+      const v = moving ? Math.round(Math.sin(f * 0.7 + r) * 10000) : r * 1000;
+      const text = `${` POS${r}`.padEnd(20)}STK   USD ${String(100 + r).padStart(6)} ${(100 + v / 1000).toFixed(2).padStart(9)}  ${signed(v)}  ${chalk.dim('0.12')}  ${signed(v * 3)}`;
+      o.write(0, 4 + r, text, { transformers: [moving ? (r === 5 ? (t: string) => chalk.inverse(t) : (t: string) => t) : same] });
+    }
+    o.unclip();
+    o.clip({ x1: 118, x2: 200, y1: 2, y2: 48 });
+    for (let r = 0; r < 12; r++)
+      o.write(118, 4 + r, `${`Account row ${r}`.padEnd(30)}${chalk.cyan((559174 + r).toLocaleString('en-US').padStart(12))}   ${(f >> 1) % 60}s`, {
+        transformers: [same],
+      });
+    o.unclip();
+    o.write(0, 49, `${chalk.cyan('?')} help  : commands  Tab pane  o sort  Space freeze  q quit`, { transformers: [same] });
+    return o;
+  };
+  const FRAMES_PER_ROUND = 200;
+  // The first rounds (the JIT still compiling both) are left out.
+  const WARMUP_ROUNDS = 4;
+  const ROUNDS = 12;
+  const ms = new Map<string, number[]>(impls.map(([name]) => [name, []]));
+  const lastOutput = new Map<string, string>();
+  let drawn = 0;
+  for (let round = -WARMUP_ROUNDS; round < ROUNDS; round++) {
+    for (const [name, impl] of round & 1 ? [...impls].reverse() : impls) {
+      const drawn0 = impl.stats.rowsDrawn;
+      const t0 = process.cpuUsage();
+      let out = '';
+      for (let f = 0; f < FRAMES_PER_ROUND; f++) out = impl.get.call(frame(f)).output;
+      const c = process.cpuUsage(t0);
+      if (round >= 0) ms.get(name)!.push((c.user + c.system) / 1000 / FRAMES_PER_ROUND);
+      lastOutput.set(name, out);
+      if (name === 'this build') drawn = (impl.stats.rowsDrawn - drawn0) / FRAMES_PER_ROUND;
+    }
+  }
+  if (before && lastOutput.get('before') !== lastOutput.get('this build')) throw new Error('the two row caches drew different frames');
+  const median = (xs: number[]) => Number(quantile(xs, 0.5).toFixed(3));
+  report([
+    {
+      name: 'render',
+      metric: `row cache: Output.get of a synthetic 200x50 frame (27 of 40 rows moving), CPU median of ${ROUNDS} rounds`,
+      value: median(ms.get('this build')!),
+      unit: 'ms',
+      extra: { rowsDrawnPerFrame: Number(drawn.toFixed(1)), ...(before ? { before: median(ms.get('before')!), beforeDir: before } : {}) },
+    },
+  ]);
+}
+
+if (process.argv[2] === 'row-cache') {
+  await rowCache();
+  process.exit(0);
+}
+
 const results: BenchResult[] = [];
 const { renderConsole } = await import('../src/views/render-console.js');
 const { inkRowCache } = await import('../src/views/ink-output-cache.js');
@@ -298,12 +405,12 @@ for (const frozen of [false, true]) {
   });
 }
 
-// 3. Start to first frame, in a fresh process.
-{
-  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), 'first-frame'], { encoding: 'utf8' });
-  if (child.status !== 0) throw new Error(`first-frame child failed: ${child.stderr}`);
+// 3. Start to first frame, and 4. the row cache alone: each in a fresh process.
+for (const mode of ['first-frame', 'row-cache']) {
+  const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), mode], { encoding: 'utf8' });
+  if (child.status !== 0) throw new Error(`${mode} child failed: ${child.stderr}`);
   const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH '));
-  if (!line) throw new Error('first-frame child printed no result');
+  if (!line) throw new Error(`${mode} child printed no result`);
   results.push(...(JSON.parse(line.slice(6)) as BenchResult[]));
 }
 
