@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin } from 'esbuild';
-import { cacheInkTextNodes } from '../src/views/ink-text-cache.js';
+import { cacheInkSquash, cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
 import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
@@ -116,6 +116,18 @@ const inkTextCache: Plugin = {
           contents: text,
           loader: 'js',
           warnings: [{ text: 'ink: render-node-to-output.js changed; the bundle draws every text node each frame (slower)' }],
+        };
+      return { contents: edited, loader: 'js' };
+    });
+    // The squashed text, shared by Yoga's measuring and the drawing (measured, then drawn, a changed line was squashed twice).
+    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]squash-text-nodes\.js$/ }, (args) => {
+      const text = readFileSync(args.path, 'utf8');
+      const edited = cacheInkSquash(text);
+      if (edited === undefined)
+        return {
+          contents: text,
+          loader: 'js',
+          warnings: [{ text: 'ink: squash-text-nodes.js changed; the bundle squashes text nodes again to measure them (slower)' }],
         };
       return { contents: edited, loader: 'js' };
     });

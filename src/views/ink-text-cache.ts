@@ -1,4 +1,4 @@
-// The bundle's edit of Ink's render-node-to-output.js: a text node whose content did not change is not squashed again.
+// The bundle's edits of Ink's render-node-to-output.js and squash-text-nodes.js: a text node whose content did not change is not squashed again.
 /*
  * Why: Ink (8.0) walks the whole tree on every frame and, for every <Text>, concatenates its nested children, applies
  * each nested Text's colour transform (chalk), sanitises the result, measures its widest line and wraps it
@@ -31,19 +31,29 @@ const CACHED_BRANCH = `        let text = twsRiskTextOf(node, yogaNode);
         if (text.length > 0) {
             text = applyPaddingToText(node, text);`;
 
+/**
+ * markDirty() counted per Yoga node, under a registered symbol and installed once, so that both edits (this file's two)
+ * read the same count whichever of Ink's modules loads first.
+ */
+const COUNT_DIRTIED = `const twsRiskDirtied = Symbol.for('tws-risk markDirty count');
+{
+    const proto = Yoga.Node.prototype;
+    const counted = Symbol.for('tws-risk markDirty counted');
+    if (proto[counted] !== true) {
+        const markDirty = proto.markDirty;
+        proto.markDirty = function (...args) {
+            this[twsRiskDirtied] = (this[twsRiskDirtied] ?? 0) + 1;
+            return markDirty.apply(this, args);
+        };
+        proto[counted] = true;
+    }
+}`;
+
 /** What the edit adds after Ink's imports: the count of markDirty() calls, and the lookup. */
 const CACHE = `
 // tws-risk (src/views/ink-text-cache.ts): a text node's squashed, wrapped text, reused while Yoga was not told of a change.
-const twsRiskDirtied = Symbol('tws-risk markDirty count');
+${COUNT_DIRTIED}
 const twsRiskTexts = new WeakMap();
-{
-    const proto = Yoga.Node.prototype;
-    const markDirty = proto.markDirty;
-    proto.markDirty = function (...args) {
-        this[twsRiskDirtied] = (this[twsRiskDirtied] ?? 0) + 1;
-        return markDirty.apply(this, args);
-    };
-}
 const twsRiskTextOf = (node, yogaNode) => {
     const dirtied = yogaNode[twsRiskDirtied] ?? 0;
     const maxWidth = getMaxWidth(yogaNode);
@@ -72,4 +82,39 @@ export function cacheInkTextNodes(source: string): string | undefined {
   const end = importAt + LAST_IMPORT.length;
   const withCache = source.slice(0, end) + CACHE + source.slice(end);
   return withCache.replace(TEXT_BRANCH, CACHED_BRANCH);
+}
+
+/*
+ * The squashed text itself, for Yoga's measuring too. Ink's measure function (dom.js measureTextNode) squashes a text
+ * node again whenever Yoga measures it: a changed line was squashed once to be measured and once more to be drawn (the
+ * render edit above caches what it drew, not what was measured), and Yoga measures a node again at each new width
+ * offered. With this edit squashTextNodes, as Ink's other modules import it, keeps a text node's result while the
+ * markDirty() count of its Yoga node is the one it was made with: the same argument as above (every change under a Text
+ * marks it dirty), and the text does not depend on the width (wrapping comes after it).
+ */
+const SQUASH_EXPORT = 'export default squashTextNodes;';
+
+const SQUASH_CACHE = `import Yoga from 'yoga-layout';
+// tws-risk (src/views/ink-text-cache.ts): a text node's squashed text, reused while Yoga was not told of a change.
+${COUNT_DIRTIED}
+const twsRiskSquashed = new WeakMap();
+const twsRiskSquashTextNodes = (node) => {
+    const yogaNode = node.yogaNode;
+    if (node.nodeName !== 'ink-text' || yogaNode === undefined) return squashTextNodes(node);
+    const dirtied = yogaNode[twsRiskDirtied] ?? 0;
+    const last = twsRiskSquashed.get(node);
+    if (last !== undefined && last.yogaNode === yogaNode && last.dirtied === dirtied) return last.text;
+    const text = squashTextNodes(node);
+    twsRiskSquashed.set(node, { yogaNode, dirtied, text });
+    return text;
+};
+export default twsRiskSquashTextNodes;`;
+
+/** Ink's squash-text-nodes.js with text nodes' results cached, or undefined when the file is not the one this edit knows. */
+export function cacheInkSquash(source: string): string | undefined {
+  const at = source.indexOf(SQUASH_EXPORT);
+  if (at === -1 || source.indexOf(SQUASH_EXPORT, at + 1) !== -1) return undefined;
+  // The function's own recursion (nested Texts) calls the local name and is left as it is.
+  if (!/^const squashTextNodes = \(node\) => \{$/m.test(source) || source.includes('yoga-layout')) return undefined;
+  return source.slice(0, at) + SQUASH_CACHE + source.slice(at + SQUASH_EXPORT.length);
 }

@@ -8,7 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import * as React from 'react';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import chalk from 'chalk';
-import { cacheInkTextNodes } from '../../src/views/ink-text-cache.js';
+import { cacheInkSquash, cacheInkTextNodes } from '../../src/views/ink-text-cache.js';
 
 type InkModule = typeof import('ink');
 
@@ -231,6 +231,10 @@ beforeAll(async () => {
   const patched = cacheInkTextNodes(readFileSync(file, 'utf8'));
   expect(patched, "the edit applies to this Ink's render-node-to-output.js").toBeDefined();
   writeFileSync(file, patched!);
+  const squashFile = join(copy, 'build', 'squash-text-nodes.js');
+  const squash = cacheInkSquash(readFileSync(squashFile, 'utf8'));
+  expect(squash, "the edit applies to this Ink's squash-text-nodes.js").toBeDefined();
+  writeFileSync(squashFile, squash!);
   expect(readdirSync(join(copy, 'build'))).toContain('index.js');
   edited = (await import(pathToFileURL(join(copy, 'build', 'index.js')).href)) as InkModule;
 }, 60_000);
@@ -240,9 +244,10 @@ afterAll(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-describe('ink text cache (the bundle edit of render-node-to-output.js)', () => {
+describe('ink text cache (the bundle edits of render-node-to-output.js and squash-text-nodes.js)', () => {
   it('leaves a file it does not know as it is', () => {
     expect(cacheInkTextNodes('export default () => {};\n')).toBeUndefined();
+    expect(cacheInkSquash('export default () => {};\n')).toBeUndefined();
   });
 
   it('draws every frame as Ink does (text, colour, order, hiding, wrap mode, resizes, wide characters)', async () => {
@@ -266,5 +271,13 @@ describe('ink text cache (the bundle edit of render-node-to-output.js)', () => {
     expect(want.calls.at(-1)! - want.calls[0]!).toBeGreaterThanOrEqual(steps.length);
     expect(got.calls.at(-1)).toBeGreaterThan(0);
     expect(got.calls.at(-1)! - got.calls[0]!).toBeLessThanOrEqual(4);
+  });
+
+  it('squashes a line once for Yoga to measure and Ink to draw, and not again at a new width', async () => {
+    const got = await frames(edited);
+    // Mounted: squashed once (Ink alone squashes it to measure, and again to draw). Resized twice since, measured and
+    // drawn at each width: the squashed text does not depend on the width, and nothing under the line changed.
+    expect(got.calls[0]).toBe(1);
+    expect(got.calls.at(-1)).toBe(1);
   });
 });
