@@ -57,6 +57,7 @@ try {
   results.push(...child('live.js'));
   results.push(...child('render.js'));
   results.push(...child('console.js'));
+  results.push(...child('sim.js'));
   results.push(...child('keys.js'));
   results.push(...child('fleet.js'));
 } finally {
