@@ -14,7 +14,18 @@ import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
 import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, lastBar, parseEndDateTime } from './history.js';
 import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
-import { FrameError, FrameReader, MIN_SERVER_VERSION, SERVER_VERSION, encodeFrame, hhmm, negotiateVersion, twsTime } from './wire.js';
+import {
+  FrameError,
+  FrameReader,
+  MIN_SERVER_VERSION,
+  SERVER_VERSION,
+  encodeFrame,
+  encodeFrames,
+  framePayload,
+  hhmm,
+  negotiateVersion,
+  twsTime,
+} from './wire.js';
 import type { SessionDescription, SimulationApi } from './world.js';
 
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
@@ -63,6 +74,8 @@ export class Session {
   /** reqHistoricalData with keepUpToDate, by request id, until cancelHistoricalData. */
   private readonly liveBars = new Map<number, LiveBarsSub>();
   private mdType = 1;
+  /** The messages of the batch under way (see `batch`), and their bytes on the wire. */
+  private queued: { payloads: string[]; lengths: number[]; bytes: number } | undefined;
 
   constructor(
     private readonly socket: Socket,
@@ -89,22 +102,37 @@ export class Session {
   // ---- output ---------------------------------------------------------------------------------------
 
   /**
-   * Runs `f` with the socket corked: a market step's ticks, dozens of small frames, leave in one write instead of a
-   * system call each (the demo's simulator shares the console's process).
+   * Runs `f` with its messages queued and written at its end as one buffer: a market step's ticks, dozens of small
+   * frames, leave in one write instead of one each (the demo's simulator shares the console's process).
    */
   batch(f: () => void): void {
-    this.socket.cork();
+    if (this.queued) {
+      f();
+      return;
+    }
+    this.queued = { payloads: [], lengths: [], bytes: 0 };
     try {
       f();
     } finally {
-      this.socket.uncork();
+      const q = this.queued;
+      this.queued = undefined;
+      if (q.payloads.length > 0 && !this.socket.destroyed) this.socket.write(encodeFrames(q.payloads, q.lengths, q.bytes));
     }
   }
 
   /** Sends one message unless the server is a zombie or the socket is gone. */
   send(fields: string[]): void {
     if (this.host.zombie || this.state === 'closed' || this.socket.destroyed) return;
-    this.socket.write(encodeFrame(fields));
+    const q = this.queued;
+    if (!q) {
+      this.socket.write(encodeFrame(fields));
+      return;
+    }
+    const payload = framePayload(fields);
+    const n = Buffer.byteLength(payload, 'utf8');
+    q.payloads.push(payload);
+    q.lengths.push(n);
+    q.bytes += 4 + n;
   }
 
   /**
@@ -112,7 +140,8 @@ export class Session {
    * the gateway is a zombie; their "last sent" caches stay as they were, so changes flow again afterwards.
    */
   private get congested(): boolean {
-    return this.host.zombie || this.socket.writableLength > this.host.backpressureBytes;
+    // A batch's queued frames count as written, as they did when the batch corked the socket instead.
+    return this.host.zombie || this.socket.writableLength + (this.queued?.bytes ?? 0) > this.host.backpressureBytes;
   }
 
   info(code: number, message: string): void {
