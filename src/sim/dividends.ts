@@ -61,8 +61,25 @@ function simDividends(symbol: string, t: number): SimDividends | undefined {
 /** Up to 4 decimals, no trailing zeros: TWS writes amounts as plain decimals. */
 const amountText = (x: number) => String(Math.round(x * 1e4) / 1e4);
 
+/** The UTC day the memo below holds, and its values by symbol. */
+let memoDay = NaN;
+const memo = new Map<string, string | undefined>();
+
 /** The value of tick 59 for `symbol` at market time `t` ("past12,next12,YYYYMMDD,amount"), or undefined for a non-payer. */
 export function ibDividendsValue(symbol: string, t: number): string | undefined {
+  // It changes once a day at most, and every market step asks for it per stock line: computed once per day and symbol.
+  const day = Math.floor(t / DAY_MS);
+  if (day !== memoDay) {
+    memo.clear();
+    memoDay = day;
+  }
+  if (memo.has(symbol)) return memo.get(symbol);
+  const v = dividendsText(symbol, t);
+  memo.set(symbol, v);
+  return v;
+}
+
+function dividendsText(symbol: string, t: number): string | undefined {
   const d = simDividends(symbol, t);
   if (!d) return undefined;
   const date = new Date(d.next).toISOString().slice(0, 10).replace(/-/g, '');

@@ -4,7 +4,7 @@
 // 193; test/sim/versions.test.ts decodes the versioned ones at 157, 178 and 193 in the official client's order.
 import type { Decimal } from '../model/money.js';
 import type { Instrument } from './instruments.js';
-import { SV, UNSET_DOUBLE, UNSET_INTEGER, fBool, fDbl, fDec, fInt } from './wire.js';
+import { SV, UNSET_DOUBLE, UNSET_INTEGER, fBool, fDbl, fDec, fInt, fSize } from './wire.js';
 
 /** Incoming message ids (the client's IN_MSG_ID). */
 export const IN = {
@@ -232,12 +232,15 @@ export function pnlSingle(
 // ---- market data ----------------------------------------------------------------------------------
 
 /** TICK_PRICE v6; the client also emits the matching size tick for BID/ASK/LAST (and delayed twins). */
-export function tickPrice(reqId: number, tickType: number, price: number, size: Decimal | undefined, attribMask = 0): string[] {
-  return [id(IN.TICK_PRICE), '6', fInt(reqId), fInt(tickType), fDbl(price), fDec(size), fInt(attribMask)];
+/** A quote's size: a number straight from the market (no Decimal built per tick), or a Decimal. */
+const size = (s: Decimal | number | undefined) => (typeof s === 'number' ? fSize(s) : fDec(s));
+
+export function tickPrice(reqId: number, tickType: number, price: number, sz: Decimal | number | undefined, attribMask = 0): string[] {
+  return [id(IN.TICK_PRICE), '6', fInt(reqId), fInt(tickType), fDbl(price), size(sz), fInt(attribMask)];
 }
 
-export function tickSize(reqId: number, tickType: number, size: Decimal): string[] {
-  return [id(IN.TICK_SIZE), '6', fInt(reqId), fInt(tickType), fDec(size)];
+export function tickSize(reqId: number, tickType: number, sz: Decimal | number): string[] {
+  return [id(IN.TICK_SIZE), '6', fInt(reqId), fInt(tickType), size(sz)];
 }
 
 export function tickGeneric(reqId: number, tickType: number, value: number): string[] {

@@ -1,5 +1,4 @@
 // Market data for one subscription: which TWS ticks a quote turns into, sending only what changed.
-import { dec } from '../model/money.js';
 import { ibDividendsValue } from './dividends.js';
 import type { Instrument } from './instruments.js';
 import type { Quote } from './market.js';
@@ -45,7 +44,8 @@ export interface MarketDataSub {
   readonly delayed: boolean;
   /** Generic tick list: 106 adds OPTION_IMPLIED_VOL, 221 MARK_PRICE, 456 IB_DIVIDENDS (payers only, dividends.ts). */
   readonly generic: ReadonlySet<string>;
-  readonly last: Map<number, string>;
+  /** By tick type: the message last sent (its fields after the request id are what "changed" compares). */
+  readonly last: Map<number, readonly string[]>;
 }
 
 export function marketDataSub(inst: Instrument, delayed: boolean, genericTickList: string): MarketDataSub {
@@ -72,25 +72,24 @@ export function ticksFor(reqId: number, sub: MarketDataSub, q: Quote, stepTime: 
   const d = sub.delayed;
   const pick = (live: number, delayed: number) => (d ? delayed : live);
   const emit = (tickType: number, fields: string[]) => {
-    const sig = fields.slice(3).join('\0');
-    if (!force && sub.last.get(tickType) === sig) return;
-    sub.last.set(tickType, sig);
+    if (!force && sameAfterReqId(sub.last.get(tickType), fields)) return;
+    sub.last.set(tickType, fields);
     out.push(fields);
   };
   // Prices carry their size, and sizes also go out as TICK_SIZE, as TWS does (the client drops the size
   // implied by a BID tickPrice: BID_SIZE is tick type 0 and decoder.js tests it for truthiness).
   if (q.bid !== undefined) {
-    emit(pick(TICK.BID, TICK.DELAYED_BID), M.tickPrice(reqId, pick(TICK.BID, TICK.DELAYED_BID), q.bid, dec(q.bidSize), 1));
-    emit(pick(TICK.BID_SIZE, TICK.DELAYED_BID_SIZE), M.tickSize(reqId, pick(TICK.BID_SIZE, TICK.DELAYED_BID_SIZE), dec(q.bidSize)));
+    emit(pick(TICK.BID, TICK.DELAYED_BID), M.tickPrice(reqId, pick(TICK.BID, TICK.DELAYED_BID), q.bid, q.bidSize, 1));
+    emit(pick(TICK.BID_SIZE, TICK.DELAYED_BID_SIZE), M.tickSize(reqId, pick(TICK.BID_SIZE, TICK.DELAYED_BID_SIZE), q.bidSize));
   }
   if (q.ask !== undefined) {
-    emit(pick(TICK.ASK, TICK.DELAYED_ASK), M.tickPrice(reqId, pick(TICK.ASK, TICK.DELAYED_ASK), q.ask, dec(q.askSize), 1));
-    emit(pick(TICK.ASK_SIZE, TICK.DELAYED_ASK_SIZE), M.tickSize(reqId, pick(TICK.ASK_SIZE, TICK.DELAYED_ASK_SIZE), dec(q.askSize)));
+    emit(pick(TICK.ASK, TICK.DELAYED_ASK), M.tickPrice(reqId, pick(TICK.ASK, TICK.DELAYED_ASK), q.ask, q.askSize, 1));
+    emit(pick(TICK.ASK_SIZE, TICK.DELAYED_ASK_SIZE), M.tickSize(reqId, pick(TICK.ASK_SIZE, TICK.DELAYED_ASK_SIZE), q.askSize));
   }
   if (sub.inst.secType !== 'CASH') {
     // IDEALPRO has no last trade; everything else does.
-    emit(pick(TICK.LAST, TICK.DELAYED_LAST), M.tickPrice(reqId, pick(TICK.LAST, TICK.DELAYED_LAST), q.last, dec(q.lastSize)));
-    emit(pick(TICK.VOLUME, TICK.DELAYED_VOLUME), M.tickSize(reqId, pick(TICK.VOLUME, TICK.DELAYED_VOLUME), dec(q.volume)));
+    emit(pick(TICK.LAST, TICK.DELAYED_LAST), M.tickPrice(reqId, pick(TICK.LAST, TICK.DELAYED_LAST), q.last, q.lastSize));
+    emit(pick(TICK.VOLUME, TICK.DELAYED_VOLUME), M.tickSize(reqId, pick(TICK.VOLUME, TICK.DELAYED_VOLUME), q.volume));
     const ts = String(Math.floor(stepTime / 1000));
     emit(pick(TICK.LAST_TIMESTAMP, TICK.DELAYED_LAST_TIMESTAMP), M.tickString(reqId, pick(TICK.LAST_TIMESTAMP, TICK.DELAYED_LAST_TIMESTAMP), ts));
   }
@@ -124,4 +123,11 @@ export function ticksFor(reqId: number, sub: MarketDataSub, q: Quote, stepTime: 
     emit(modelT, M.tickOptionComputation(reqId, modelT, 0, { ...greeks, impliedVol: o.iv, delta: o.delta, optPrice: o.price }));
   }
   return out;
+}
+
+/** Whether two messages of one tick type carry the same fields after the message id, version and request id. */
+function sameAfterReqId(a: readonly string[] | undefined, b: readonly string[]): boolean {
+  if (a === undefined || a.length !== b.length) return false;
+  for (let i = 3; i < b.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -1,6 +1,6 @@
 // TWS wire format (tws-protocol.md §3.1, §3.2): the "API\0" handshake, length-prefixed frames of
 // NUL-terminated fields, and the field encodings the client's Decoder expects.
-import type { Decimal } from '../model/money.js';
+import { dec, type Decimal } from '../model/money.js';
 
 /** Java's Double.MAX_VALUE as TWS writes it: the client decodes it as "unset" (undefined). */
 export const UNSET_DOUBLE = '1.7976931348623157E308';
@@ -66,6 +66,14 @@ export function fDbl(n: number | undefined): string {
 /** Decimal field (quantities): plain notation, never exponent; undefined becomes ''. */
 export function fDec(d: Decimal | undefined): string {
   return d === undefined ? '' : d.toFixed();
+}
+
+/**
+ * A size the simulator holds as a JS number (quote sizes, volume), written as fDec writes its Decimal: a whole number
+ * below 2^53 is already plain digits in String(), so only other values go through a Decimal.
+ */
+export function fSize(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : fDec(dec(n));
 }
 
 export function fBool(b: boolean | undefined): string {
