@@ -107,7 +107,31 @@ const emptyBucket = (): CcyBucket => ({
   realized: ZERO,
 });
 
-/** Values the whole account now. Pure apart from memoising previousDayElv in `params`. */
+/** A non-option position's margin inputs, as of the valuation (segment and rate come from its requirement and currency). */
+interface MarginInput {
+  readonly inst: Instrument;
+  readonly qty: Decimal;
+  readonly mark: Decimal;
+  readonly und: Decimal;
+  readonly fut: Instrument | undefined;
+  readonly rate: Decimal;
+}
+
+/** A stock-option group's margin inputs: its holdings, the shares that can cover them, the rate of its currency. */
+interface OptionGroupInput {
+  readonly holdings: OptionHolding[];
+  readonly shares: Decimal;
+  readonly rate: Decimal;
+}
+
+/**
+ * Values the whole account now. Pure apart from memoising previousDayElv in `params`.
+ *
+ * The marks and P&L are valued at once; the account values (margin, segments, ~150 rows of text) when first read, from
+ * inputs taken now, so they are what they would have been. The market steps four times a second and the P&L and marks
+ * cadences value the account every second or three, while the rows are read every three minutes or on a change: they
+ * were most of the simulator's valuation cost.
+ */
 export function valueAccount(ledger: Ledger, market: Market, params: ValuationParams): AccountView {
   const base = ledger.base;
   const buckets = new Map<string, CcyBucket>();
@@ -120,11 +144,8 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   for (const [ccy, amount] of ledger.cash) bucket(ccy).cash = amount;
 
   const portfolio: PortfolioRow[] = [];
-  let imS = ZERO,
-    mmS = ZERO,
-    imC = ZERO,
-    mmC = ZERO,
-    gpv = ZERO;
+  const margins: MarginInput[] = [];
+  let gpv = ZERO;
   let daily = ZERO;
   // Stock options are margined per underlying, paired into strategies (margin.ts optionGroupRequirement).
   const optionGroups = new Map<string, OptionHolding[]>();
@@ -161,7 +182,6 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
       gpv = gpv.add(cents(row.marketValue.abs().mul(x)));
     }
     const und = underlyingPrice(p.inst, market);
-    const fut = p.inst.futureConId ? ledger.universe.find((i) => i.conId === p.inst.futureConId) : undefined;
     if (p.inst.secType === 'OPT') {
       const key = `${p.inst.underConId}|${ccy}`;
       const group = optionGroups.get(key) ?? [];
@@ -169,30 +189,82 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
       optionGroups.set(key, group);
       continue;
     }
-    const req = positionRequirement(p.inst, p.qty, row.marketPrice, und, params.margin, params.spike, fut);
-    if (req.segment === 'S') {
-      imS = imS.add(req.init.mul(x));
-      mmS = mmS.add(req.maint.mul(x));
-    } else {
-      imC = imC.add(req.init.mul(x));
-      mmC = mmC.add(req.maint.mul(x));
-    }
+    const fut = p.inst.futureConId ? ledger.universe.find((i) => i.conId === p.inst.futureConId) : undefined;
+    margins.push({ inst: p.inst, qty: p.qty, mark: row.marketPrice, und, fut, rate: x });
   }
-
-  for (const group of optionGroups.values()) {
-    const first = group[0]!.inst;
+  const groups: OptionGroupInput[] = [];
+  for (const holdings of optionGroups.values()) {
+    const first = holdings[0]!.inst;
     const stock = ledger.positions.get(first.underConId);
     const shares = stock && stock.inst.currency === first.currency ? stock.qty : ZERO;
-    const req = optionGroupRequirement(group, shares, params.margin, params.spike);
-    const x = sentRate(market, first.currency, base);
-    imS = imS.add(req.init.mul(x));
-    mmS = mmS.add(req.maint.mul(x));
+    groups.push({ holdings, shares, rate: sentRate(market, first.currency, base) });
   }
 
   const currencies = [base, ...[...buckets.keys()].filter((c) => c !== base).sort()];
   const rates = new Map(currencies.map((c) => [c, sentRate(market, c, base)]));
   const conv = (ccy: string, v: Decimal) => cents(v.mul(rates.get(ccy) ?? ZERO));
   const sumBase = (f: (b: CcyBucket) => Decimal) => currencies.reduce((acc, c) => acc.add(conv(c, f(buckets.get(c) ?? emptyBucket()))), ZERO);
+  const pnl: PnlValues = {
+    daily: cents(daily),
+    unrealized: sumBase((b) => b.unrealized),
+    realized: sumBase((b) => b.realized),
+  };
+
+  // Everything the account values need, taken now: the ledger, the market and the margin spike may change before then.
+  const valued: Valued = { account: ledger.account, base, buckets, currencies, rates, margins, groups, gpv, margin: params.margin, spike: params.spike };
+  let values: Pick<AccountView, 'rows' | 'byKey'> | undefined;
+  const accountValues = () => (values ??= accountRows(valued, params, sumBase));
+  // The first valuation fixes PreviousDayEquityWithLoanValue: at its own moment, as when everything was valued at once.
+  if (params.previousDayElv === undefined) accountValues();
+  return {
+    get rows() {
+      return accountValues().rows;
+    },
+    get byKey() {
+      return accountValues().byKey;
+    },
+    portfolio,
+    pnl,
+    currencies,
+  };
+}
+
+/** The inputs of the account values, taken when the account was valued. */
+interface Valued {
+  readonly account: string;
+  readonly base: string;
+  readonly buckets: ReadonlyMap<string, CcyBucket>;
+  readonly currencies: readonly string[];
+  readonly rates: ReadonlyMap<string, Decimal>;
+  readonly margins: readonly MarginInput[];
+  readonly groups: readonly OptionGroupInput[];
+  readonly gpv: Decimal;
+  readonly margin: MarginParams;
+  readonly spike: MarginSpike;
+}
+
+/** Margin, segments and the ACCT_VALUE rows from a valuation's inputs. */
+function accountRows(v: Valued, params: ValuationParams, sumBase: (f: (b: CcyBucket) => Decimal) => Decimal): Pick<AccountView, 'rows' | 'byKey'> {
+  const { base, buckets, currencies, rates, gpv } = v;
+  let imS = ZERO,
+    mmS = ZERO,
+    imC = ZERO,
+    mmC = ZERO;
+  for (const m of v.margins) {
+    const req = positionRequirement(m.inst, m.qty, m.mark, m.und, v.margin, v.spike, m.fut);
+    if (req.segment === 'S') {
+      imS = imS.add(req.init.mul(m.rate));
+      mmS = mmS.add(req.maint.mul(m.rate));
+    } else {
+      imC = imC.add(req.init.mul(m.rate));
+      mmC = mmC.add(req.maint.mul(m.rate));
+    }
+  }
+  for (const g of v.groups) {
+    const req = optionGroupRequirement(g.holdings, g.shares, v.margin, v.spike);
+    imS = imS.add(req.init.mul(g.rate));
+    mmS = mmS.add(req.maint.mul(g.rate));
+  }
 
   const cashB = sumBase((b) => b.cash);
   const stockB = sumBase((b) => b.stock);
@@ -200,7 +272,7 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   const bondB = sumBase((b) => b.bond);
   const fopB = sumBase((b) => b.fop);
   const futB = sumBase((b) => b.futPnl);
-  const fx = fxRequirement(nlvByCcyBase(buckets, currencies, rates), base, params.margin, params.spike);
+  const fx = fxRequirement(nlvByCcyBase(buckets, currencies, rates), base, v.margin, v.spike);
   const initS = cents(imS.add(fx.init));
   const maintS = cents(mmS.add(fx.maint));
   const initC = cents(imC);
@@ -233,7 +305,7 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   const leverage = nlvS.isZero() ? ZERO : gpv.div(nlvS);
 
   const rows: AccountValueRow[] = [];
-  const acct = ledger.account;
+  const acct = v.account;
   const add = (key: string, value: string, currency = base) => rows.push({ key, value, currency });
   const seg = (key: string, total: Decimal, s: Decimal, c: Decimal) => {
     add(key, money(total));
@@ -297,12 +369,7 @@ export function valueAccount(ledger: Ledger, market: Market, params: ValuationPa
   perCcy('UnrealizedPnL', (b) => money(b.unrealized), money(sumBase((b) => b.unrealized)));
 
   const byKey = new Map(rows.map((r) => [`${r.key}|${r.currency}`, r.value]));
-  const pnl: PnlValues = {
-    daily: cents(daily),
-    unrealized: sumBase((b) => b.unrealized),
-    realized: sumBase((b) => b.realized),
-  };
-  return { rows, byKey, portfolio, pnl, currencies };
+  return { rows, byKey };
 }
 
 /** Each currency's net liquidation value converted to base (input of the FX haircut). */
