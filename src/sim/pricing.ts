@@ -102,7 +102,7 @@ export function impliedVol(price: number, S: number, K: number, T: number, r: nu
   if (!(T > 0) || !(price > 0)) return undefined;
   let lo = 0.001;
   let hi = 5;
-  const f = (s: number) => bsm(S, K, T, r, q, s, right).price - price;
+  const f = priceLessTarget(S, K, T, r, q, right, price);
   if (f(lo) > 0 || f(hi) < 0) return undefined;
   for (let i = 0; i < 60; i++) {
     const mid = 0.5 * (lo + hi);
@@ -110,4 +110,26 @@ export function impliedVol(price: number, S: number, K: number, T: number, r: nu
     else lo = mid;
   }
   return 0.5 * (lo + hi);
+}
+
+/**
+ * `sigma => bsm(S, K, T, r, q, sigma, right).price - target`, bit for bit, for the 62 evaluations of one bisection:
+ * the terms that do not depend on sigma are computed once, and no greeks (each bisection step computed all four and
+ * threw them away; two bisections per option per market step were most of the simulator's quoting cost).
+ */
+function priceLessTarget(S: number, K: number, T: number, r: number, q: number, right: Right, target: number): (sigma: number) => number {
+  if (!(S > 0) || !(K > 0) || !(T > 0)) return (sigma) => bsm(S, K, T, r, q, sigma, right).price - target;
+  const sqrtT = Math.sqrt(T);
+  const logSK = Math.log(S / K);
+  const carry = r - q;
+  const sDfQ = S * Math.exp(-q * T);
+  const kDfR = K * Math.exp(-r * T);
+  const call = right === 'C';
+  return (sigma) => {
+    if (!(sigma > 0)) return bsm(S, K, T, r, q, sigma, right).price - target;
+    // The same operations in the same order as bsm: d1 = (log(S/K) + (r - q + sigma²/2)·T) / (sigma·√T).
+    const d1 = (logSK + (carry + 0.5 * sigma * sigma) * T) / (sigma * sqrtT);
+    const d2 = d1 - sigma * sqrtT;
+    return (call ? sDfQ * normCdf(d1) - kDfR * normCdf(d2) : kDfR * normCdf(-d2) - sDfQ * normCdf(-d1)) - target;
+  };
 }

@@ -29,4 +29,37 @@ describe('simulator pricing', () => {
     expect(normCdf(0)).toBeCloseTo(0.5, 15);
     expect(normCdf(1.96)).toBeCloseTo(0.9750021048517795, 12);
   });
+
+  it('implied vol is bit for bit the bisection on the full pricer (its quotes are pinned on the wire)', () => {
+    // The plain bisection over bsm().price, as the simulator first wrote it: the reference its faster form must equal.
+    const reference = (price: number, S: number, K: number, T: number, r: number, q: number, right: 'C' | 'P') => {
+      if (!(T > 0) || !(price > 0)) return undefined;
+      let lo = 0.001;
+      let hi = 5;
+      const f = (s: number) => bsm(S, K, T, r, q, s, right).price - price;
+      if (f(lo) > 0 || f(hi) < 0) return undefined;
+      for (let i = 0; i < 60; i++) {
+        const mid = 0.5 * (lo + hi);
+        if (f(mid) > 0) hi = mid;
+        else lo = mid;
+      }
+      return 0.5 * (lo + hi);
+    };
+    let seed = 12345;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    let defined = 0;
+    for (let i = 0; i < 3000; i++) {
+      const S = 1 + rnd() * 6000;
+      const K = S * (0.5 + rnd());
+      const T = rnd() < 0.05 ? 0 : rnd() * 2;
+      const r = rnd() * 0.06;
+      const q = rnd() < 0.5 ? r : rnd() * 0.03;
+      const right = rnd() < 0.5 ? 'C' : 'P';
+      const price = bsm(S, K, T || 0.1, r, q, 0.05 + rnd(), right).price * (0.9 + rnd() * 0.2);
+      const got = impliedVol(price, S, K, T, r, q, right);
+      expect(got).toBe(reference(price, S, K, T, r, q, right));
+      if (got !== undefined) defined++;
+    }
+    expect(defined).toBeGreaterThan(2000);
+  });
 });
