@@ -177,6 +177,33 @@ export function baseCurrencyOf(state: PortfolioState): string {
  * rebuilds the grid, and every other position is then as it was.
  */
 export function readBook(state: PortfolioState, params: StressParams, previous?: Book): Book {
+  return openBook(state, params, previous).finish();
+}
+
+/**
+ * A book being read (openBook): its rows, their classes and currencies and the ledger are known, its positions are
+ * read one by one, in any order, and `finish` reads the rest. The grid's rebuild reads the options first, in the
+ * order its pricing worker takes them, so that the worker prices while the rest of the book is read (price-pool.ts).
+ */
+export interface BookReading {
+  readonly baseCurrency: string;
+  readonly currencies: readonly string[];
+  readonly baseIndex: number;
+  /** Valuation time, as Book.clockMs. */
+  readonly clockMs: number;
+  readonly ledger: BookLedger;
+  /** In conId order: what Book.positions[i] is read from, its class and its currency's index. */
+  readonly rows: readonly PortfolioRow[];
+  readonly classes: readonly PositionClass[];
+  readonly currencyIndex: Int32Array;
+  /** Position i, read (or lent) once. */
+  read(i: number): BookPosition;
+  /** Reads every position not read yet; the book. */
+  finish(): Book;
+}
+
+/** Starts reading the book (readBook, whose `previous` it takes): everything but the positions themselves. */
+export function openBook(state: PortfolioState, params: StressParams, previous?: Book): BookReading {
   const baseCurrency = baseCurrencyOf(state);
   const rows = sortedRows(state);
   const classes = classifyPositions(
@@ -185,46 +212,78 @@ export function readBook(state: PortfolioState, params: StressParams, previous?:
   );
   const currencies = currenciesOf(state, rows);
   const ccyIndex = new Map(currencies.map((c, i) => [c, i]));
+  const currencyIndex = new Int32Array(rows.length);
+  for (let i = 0; i < rows.length; i++) currencyIndex[i] = ccyIndex.get(rows[i]!.contract.currency)!;
   const futures = rows.filter((_, i) => classes[i]!.kind === 'future');
   const ledger = readLedger(state, baseCurrency, currencies, futures);
-  const positions: BookPosition[] = [];
-  const sources: PositionSources[] = [];
+  const clockMs = clockOf(params);
   const lend =
     previous !== undefined &&
-    previous.clockMs === clockOf(params) &&
+    previous.clockMs === clockMs &&
     previous.baseCurrency === baseCurrency &&
     previous.currencies.join() === currencies.join() &&
     previous.ledger.missingFx.join() === ledger.missingFx.join();
-  let from = 0; // both books are in conId order
+  // Where each row's conId was in the previous book (both in conId order: one walk), −1 where it was not.
+  let lentFrom: Int32Array | undefined;
+  if (lend) {
+    const old = previous.positions;
+    lentFrom = new Int32Array(rows.length);
+    for (let i = 0, from = 0; i < rows.length; i++) {
+      const conId = rows[i]!.contract.conId;
+      while (from < old.length && old[from]!.conId < conId) from++;
+      lentFrom[i] = from < old.length && old[from]!.conId === conId ? from : -1;
+    }
+  }
+  // Packed arrays (a `new Array(n)` of a big book is a dictionary), every slot undefined until read.
+  const positions: BookPosition[] = [];
+  const sources: PositionSources[] = [];
   for (let i = 0; i < rows.length; i++) {
+    positions.push(undefined!);
+    sources.push(undefined!);
+  }
+  const read = (i: number): BookPosition => {
+    const done = positions[i];
+    if (done !== undefined) return done;
     const row = rows[i]!;
     const cls = classes[i]!;
-    if (lend) {
-      const old = previous.positions;
-      const conId = row.contract.conId;
-      while (from < old.length && old[from]!.conId < conId) from++;
-      const p = old[from];
-      if (p !== undefined && p.conId === conId && sameClass(p.cls, cls) && sourcesAre(state, row, cls, previous.sources[from]!)) {
-        sources.push(previous.sources[from]!);
-        positions.push(p);
-        continue;
+    if (lentFrom !== undefined) {
+      const from = lentFrom[i]!;
+      const p = from >= 0 ? previous!.positions[from]! : undefined;
+      if (p !== undefined && sameClass(p.cls, cls) && sourcesAre(state, row, cls, previous!.sources[from]!)) {
+        sources[i] = previous!.sources[from]!;
+        return (positions[i] = p);
       }
     }
     const src = sourcesOf(state, row, cls);
-    const ci = ccyIndex.get(row.contract.currency)!;
-    sources.push(src);
-    positions.push(readPosition(src, cls, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
-  }
+    const ci = currencyIndex[i]!;
+    sources[i] = src;
+    return (positions[i] = readPosition(src, cls, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
+  };
+  const baseIndex = ccyIndex.get(baseCurrency)!;
   return {
-    ...(state.account ? { account: state.account } : {}),
     baseCurrency,
     currencies,
-    baseIndex: ccyIndex.get(baseCurrency)!,
-    positions,
-    sources,
+    baseIndex,
+    clockMs,
     ledger,
-    reported: readReported(state, baseCurrency, currencies),
-    clockMs: clockOf(params),
+    rows,
+    classes,
+    currencyIndex,
+    read,
+    finish: () => {
+      for (let i = 0; i < rows.length; i++) if (positions[i] === undefined) read(i);
+      return {
+        ...(state.account ? { account: state.account } : {}),
+        baseCurrency,
+        currencies,
+        baseIndex,
+        positions,
+        sources,
+        ledger,
+        reported: readReported(state, baseCurrency, currencies),
+        clockMs,
+      };
+    },
   };
 }
 

@@ -7,18 +7,19 @@ import {
   currenciesOf,
   noLoanClasses,
   readAccount,
-  readBook,
+  openBook,
   readPosition,
   sameSources,
   sourcesOf,
   type Book,
   type BookPosition,
+  type BookReading,
 } from './boundary.js';
 import { fxHaircut, type SegmentEstimate } from './margin.js';
 import { resolveMarginMethod, type MarginMethodChoice } from './margin-method.js';
 import { CLASS_ORDER, type StressParams } from './params.js';
 import { prepriceOptions } from './price-pool.js';
-import { Scratch, groupPositions, positionShocks, revalueGroup, scenarioColumns, type BookGroup, type ScenarioColumns } from './revalue.js';
+import { Scratch, groupRows, positionShocks, revalueGroup, rowShocks, scenarioColumns, type BookGroup, type ScenarioColumns } from './revalue.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -162,37 +163,47 @@ export function buildStressGrid(state: PortfolioState, shocks: readonly Scenario
     stats: { rebuilds: 0, groupsRecomputed: 0 },
     seen: {},
   } as Partial<StressGrid> as StressGrid;
-  rebuild(grid, readBook(state, params));
+  rebuild(grid, openBook(state, params));
   remember(grid, state);
   return grid;
 }
 
-function rebuild(grid: StressGrid, book: Book): void {
-  const cols = scenarioColumns(grid.shocks, book.currencies, book.baseCurrency);
+function rebuild(grid: StressGrid, reading: BookReading): void {
+  // The columns, groups and shocks need only the rows' classes and currencies, known before any position is read:
+  // a big book's options are priced as they are read (price-pool.ts).
+  const cols = scenarioColumns(grid.shocks, reading.currencies, reading.baseCurrency);
   const n = cols.n;
-  const C = book.currencies.length;
-  const groups = groupPositions(book);
+  const C = reading.currencies.length;
+  const P = reading.rows.length;
+  const { classes, currencyIndex } = reading;
+  const classOf = (i: number) => classes[i]!;
+  const currencyOf = (i: number) => currencyIndex[i]!;
+  const groups = groupRows(P, classOf, currencyOf);
   grid.scratch.keepPlans(groups);
-  grid.book = book;
-  grid.cols = cols;
-  grid.groups = groups;
-  const P = book.positions.length;
   const buf = (grid.buffers ??= new GridBuffers());
-  grid.shockOf = positionShocks(book, cols);
-  // Written in full by the revaluation below (every position belongs to one group, every group writes all n
-  // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
-  grid.pnl = buf.view('pnl', P * n);
-  grid.groupMaint = buf.view('groupMaint', groups.length * n);
-  grid.groupInit = buf.view('groupInit', groups.length * n);
-  grid.pnlSum = buf.zeroed('pnlSum', C * K * n);
-  grid.nlvSum = buf.zeroed('nlvSum', C * K);
-  grid.maintS = buf.zeroed('maintS', C * n);
-  grid.initS = buf.zeroed('initS', C * n);
-  grid.maintC = buf.zeroed('maintC', C * n);
-  grid.initC = buf.zeroed('initC', C * n);
+  const shockOf = rowShocks(P, classOf, currencyOf, reading, cols);
+  // The grid takes the new layout once the book is read (a read that throws leaves it as it was).
+  const laidOut = (book: Book) => {
+    grid.book = book;
+    grid.cols = cols;
+    grid.groups = groups;
+    grid.shockOf = shockOf;
+    // Written in full by the revaluation below (every position belongs to one group, every group writes all n
+    // columns), so a reused buffer needs no clearing; the sums are accumulated, so they start at zero.
+    grid.pnl = buf.view('pnl', P * n);
+    grid.groupMaint = buf.view('groupMaint', groups.length * n);
+    grid.groupInit = buf.view('groupInit', groups.length * n);
+    grid.pnlSum = buf.zeroed('pnlSum', C * K * n);
+    grid.nlvSum = buf.zeroed('nlvSum', C * K);
+    grid.maintS = buf.zeroed('maintS', C * n);
+    grid.initS = buf.zeroed('initS', C * n);
+    grid.maintC = buf.zeroed('maintC', C * n);
+    grid.initC = buf.zeroed('initC', C * n);
+  };
   // What the updates look positions up by and the zero-shock NetLiquidation sums: no revaluation reads them, so a
   // big rebuild builds them while the pricing worker has its job (everything before the job is posted is serial).
   const indexes = () => {
+    const book = grid.book;
     grid.groupOf = buf.groupOf(P);
     for (let gi = 0; gi < groups.length; gi++) for (const m of groups[gi]!.members) grid.groupOf[m] = gi;
     const optionsOn = new Map<number, number[]>();
@@ -217,16 +228,17 @@ function rebuild(grid: StressGrid, book: Book): void {
       grid.nlvSum[cell] = grid.nlvSum[cell]! + p.nlvQuanta;
     }
   };
-  // A big book's options are priced by the main thread and a worker together (price-pool.ts): the groups without
-  // options are revalued while the worker starts, then each group with options once its prices are in. The sums are
-  // of whole quanta, so the order is free.
+  // A big book's options are priced by the main thread and a worker together (price-pool.ts): the worker starts on
+  // them while the book is read, the groups without options are revalued after it, then each group with options once
+  // its prices are in. The sums are of whole quanta, so the order is free.
   try {
     const linearFirst = () => {
       indexes();
       for (let g = 0; g < groups.length; g++) if (!groups[g]!.hasOptions) recomputeGroup(grid, g, false);
     };
     const optionGroup = (g: number) => recomputeGroup(grid, g, false);
-    if (!prepriceOptions(book, groups, grid.shockOf, cols, grid.params, grid.scratch, linearFirst, optionGroup)) {
+    if (!prepriceOptions(reading, groups, shockOf, cols, grid.params, grid.scratch, laidOut, linearFirst, optionGroup)) {
+      laidOut(reading.finish());
       indexes();
       for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);
     }
@@ -352,7 +364,7 @@ export function rebuildStressGrid(grid: StressGrid, state: PortfolioState): Upda
 
 function fullRebuild(grid: StressGrid, state: PortfolioState): UpdateResult {
   // The positions that did not change are lent by the book this one replaces (readBook).
-  rebuild(grid, readBook(state, grid.params, grid.book));
+  rebuild(grid, openBook(state, grid.params, grid.book));
   remember(grid, state);
   return { rebuilt: true, groups: grid.groups.length };
 }

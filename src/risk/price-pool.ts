@@ -2,18 +2,37 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { Book } from './boundary.js';
-import { CHUNK, DONE, NEXT, RECORD, STATUS, WORKER_MARK, ladderFor, priceRecord, type LadderPlanShape, type PricingJob } from './price-worker.js';
+import type { Book, BookReading } from './boundary.js';
+import {
+  CHUNK,
+  CLOSED,
+  DONE,
+  NEXT,
+  POSTED,
+  RECORD,
+  STATUS,
+  WAITS,
+  WORKER_MARK,
+  chunkEnd,
+  claim,
+  jobControl,
+  ladderFor,
+  priceRecord,
+  type LadderPlanShape,
+  type PricingJob,
+} from './price-worker.js';
 import type { StressParams } from './params.js';
 import { ladderModel, optionRate, optionT0, takesLattice, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
 
 /*
  * Why a worker: a rebuild of a big book (a position opened or closed) prices every option in every column, and on
  * the 5,000-position benchmark book that is two thirds of the rebuild, on one core while the machine has more. The
- * main thread writes each option's inputs to a record (nine numbers: the serial part, kept small; the ladder is
- * filled by whichever thread prices it), posts the job, and then both threads claim chunks of records from a shared
- * counter until none is left, so a worker that is slow to start or gets no core only leaves more for the main
- * thread; the main thread then waits for the worker's last chunk alone. Both fill and price a record with the same
+ * main thread posts the job as soon as the book's classes and currencies are known, before reading its positions, then
+ * writes each option's inputs to a record as it reads the option (nine numbers; the ladder is filled by whichever
+ * thread prices it) and publishes the count chunk by chunk: the worker prices behind that count while the rest of the
+ * book is read. Then both threads claim chunks of records from a shared counter until none is left, so a worker that
+ * is slow to start or gets no core only leaves more for the main thread; the main thread then waits for the worker's
+ * last chunk alone. Both fill and price a record with the same
  * functions (priceRecord), so the grid is the same double for double as
  * with the worker off (test/risk/price-pool.test.ts). Small books never start the worker (params.pricingWorkerMinOptions):
  * a thread costs memory the console's demo book does not need.
@@ -109,96 +128,119 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
 /**
  * When the book has at least params.pricingWorkerMinOptions options (0: never), prices the ladders of its options in
  * the grid's columns with the worker and leaves them in scratch.prepriced, where revalueOption takes them; the
- * options that take the per-element batch (the cash-dividend lattice) are left to revalueOption. `meanwhile` runs
- * on the main thread once the worker has its job (the rebuild revalues the groups without options there); then
- * `optionGroup` runs for each group with options, in order, as soon as its records are priced: the main thread
- * revalues a group while the worker prices the next ones, and prices the next unclaimed chunk itself whenever it
- * would otherwise wait. Returns false, having run nothing, when the worker is not used (or still warming up, see
- * price-worker.ts warmUp: the rebuild is then priced on the main thread). The caller clears scratch.prepriced
- * when its revaluation is done.
+ * options that take the per-element batch (the cash-dividend lattice) are left to revalueOption. The book is read
+ * here (`reading`, whose classes and currencies gave the groups, shocks and columns): the job is posted first and
+ * each option's record as its position is read, group by group, so the worker prices while the rest of the book is
+ * read; `read` then gets the book. `meanwhile` runs on the main thread next (the rebuild revalues the groups without
+ * options there); then `optionGroup` runs for each group with options, in order, as soon as its records are priced:
+ * the main thread revalues a group while the worker prices the next ones, and prices the next unclaimed chunk itself
+ * whenever it would otherwise wait. Returns false, having read and run nothing, when the worker is not used (or
+ * still warming up, see price-worker.ts warmUp: the rebuild is then priced on the main thread). The caller clears
+ * scratch.prepriced when its revaluation is done.
  */
 export function prepriceOptions(
-  book: Book,
+  reading: BookReading,
   groups: readonly BookGroup[],
   shocks: readonly Float64Array[],
   cols: ScenarioColumns,
   params: StressParams,
   scratch: Scratch,
+  read: (book: Book) => void,
   meanwhile: () => void,
   optionGroup: (g: number) => void,
 ): boolean {
   const min = params.pricingWorkerMinOptions;
   if (!(min > 0) || broken) return false;
-  const positions = book.positions;
-  let options = 0;
-  for (const p of positions) if (p.cls.kind === 'option' && p.unpriced === undefined) options++;
-  if (options < min) return false;
+  // Before the positions are read their classes say which are options (some may turn out unpriced: no record).
+  const classes = reading.classes;
+  let capacity = 0;
+  for (let i = 0; i < classes.length; i++) if (classes[i]!.kind === 'option') capacity++;
+  if (capacity < min) return false;
   const pl = poolOf();
   if (!pl || Atomics.load(pl.ready, 0) !== 1) return false;
-  if (pl.records.length < options * RECORD) pl.records = shared(options * RECORD);
-  const records = pl.records;
-  const planIndex = new Map<object, number>();
+  // The plans come from the shock vectors, known before any position is read: the job carries them all.
+  const planIndex = new Map<Float64Array, number>();
   const plans: LadderPlanShape[] = [];
   let maxRuns = 1,
     maxSlots = 1,
     outStride = 1;
-  const recordOf = new Int32Array(positions.length).fill(-1);
-  // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
-  const recordsEnd = new Int32Array(groups.length);
-  let count = 0;
-  for (let g = 0; g < groups.length; g++) {
-    recordsEnd[g] = count;
-    if (!groups[g]!.hasOptions) continue;
-    for (const i of groups[g]!.members) {
-      const p = positions[i]!;
-      if (p.cls.kind !== 'option' || p.unpriced !== undefined || takesLattice(book, p, params)) continue;
-      const plan = scratch.ladderPlan(cols, shocks[i]!);
-      let k = planIndex.get(plan);
-      if (k === undefined) {
-        planIndex.set(plan, (k = plans.length));
-        const { slot, end, elements, runs, slots, vol, volTerm, days, rates, moves } = plan;
-        plans.push({ slot, end, elements, runs, slots, vol, volTerm, days, rates, moves });
-        maxRuns = Math.max(maxRuns, runs);
-        maxSlots = Math.max(maxSlots, slots);
-        outStride = Math.max(outStride, elements);
-      }
-      const model = ladderModel(p);
-      const at = count * RECORD;
-      records[at] = model;
-      records[at + 1] = p.isCall;
-      records[at + 2] = p.strike;
-      records[at + 3] = optionT0(book, p);
-      records[at + 4] = optionRate(book, p, params);
-      records[at + 5] = p.iv;
-      records[at + 6] = p.underlying;
-      records[at + 7] = model === 2 ? 0 : p.pvDividend;
-      records[at + 8] = k;
-      recordOf[i] = count++;
+  for (const group of groups) {
+    if (!group.hasOptions) continue;
+    for (const i of group.members) {
+      const shock = shocks[i]!;
+      if (classes[i]!.kind !== 'option' || planIndex.has(shock)) continue;
+      const plan = scratch.ladderPlan(cols, shock);
+      planIndex.set(shock, plans.length);
+      const { slot, end, elements, runs, slots, vol, volTerm, days, rates, moves } = plan;
+      plans.push({ slot, end, elements, runs, slots, vol, volTerm, days, rates, moves });
+      maxRuns = Math.max(maxRuns, runs);
+      maxSlots = Math.max(maxSlots, slots);
+      outStride = Math.max(outStride, elements);
     }
-    recordsEnd[g] = count;
   }
-  if (pl.out.length < count * outStride) pl.out = shared(count * outStride);
-  const out = pl.out;
+  if (pl.records.length < capacity * RECORD) pl.records = shared(capacity * RECORD);
+  if (pl.out.length < capacity * outStride) pl.out = shared(capacity * outStride);
+  const { records, out } = pl;
   /*
    * The control words are new for every job: after its last chunk the worker makes one more claim, which fails, and
    * it may make it after the main thread has gone on to the next rebuild. On the old words that claim fails; on
    * words reset for the next job it would take that job's first chunk with the last job's plans.
    */
-  const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + count)));
-  const job: PricingJob = { records, out, ctl, count, outStride, maxRuns, maxSlots, plans };
+  const ctl = jobControl(capacity);
+  const job: PricingJob = { records, out, ctl, capacity, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
-  scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
+  current = ctl;
+  const recordOf = new Int32Array(classes.length).fill(-1);
+  // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
+  const recordsEnd = new Int32Array(groups.length);
+  let count = 0;
   // Until every record is priced the worker may still read these records and write this `out`: should the rebuild
-  // throw before then (meanwhile, a group's revaluation), the next job must not be laid out in them (see below).
+  // throw before then (reading the book, meanwhile, a group's revaluation), the next job must not be laid out in them.
   let settled = false;
   try {
-    pricePosted(job, groups, recordsEnd, meanwhile, optionGroup);
+    let lastShock: Float64Array | undefined,
+      k = 0;
+    for (let g = 0; g < groups.length; g++) {
+      recordsEnd[g] = count;
+      if (!groups[g]!.hasOptions) continue;
+      for (const i of groups[g]!.members) {
+        if (classes[i]!.kind !== 'option') continue;
+        const p = reading.read(i);
+        if (p.unpriced !== undefined || takesLattice(reading, p, params)) continue;
+        const shock = shocks[i]!;
+        if (shock !== lastShock) k = planIndex.get((lastShock = shock))!;
+        const model = ladderModel(p);
+        const at = count * RECORD;
+        records[at] = model;
+        records[at + 1] = p.isCall;
+        records[at + 2] = p.strike;
+        records[at + 3] = optionT0(reading, p);
+        records[at + 4] = optionRate(reading, p, params);
+        records[at + 5] = p.iv;
+        records[at + 6] = p.underlying;
+        records[at + 7] = model === 2 ? 0 : p.pvDividend;
+        records[at + 8] = k;
+        recordOf[i] = count++;
+        // A whole chunk posted: the worker, if it caught up, is waiting for it.
+        if (count % CHUNK === 0) {
+          Atomics.store(ctl, POSTED, count);
+          Atomics.notify(ctl, POSTED);
+        }
+      }
+      recordsEnd[g] = count;
+    }
+    close(ctl, count);
+    const book = reading.finish();
+    read(book);
+    scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
+    pricePosted(job, count, groups, recordsEnd, meanwhile, optionGroup);
     settled = true;
   } finally {
     if (!settled) {
       // The worker claims no more of this job, and the chunk it may be pricing writes to buffers no later job uses
       // (a grow-only pair reused after an aborted job got the aborted job's prices over the next one's).
-      Atomics.store(ctl, NEXT, count);
+      Atomics.store(ctl, NEXT, CLOSED);
+      close(ctl, count);
       pl.records = new Float64Array(0);
       pl.out = new Float64Array(0);
     }
@@ -206,21 +248,33 @@ export function prepriceOptions(
   return true;
 }
 
+/** No record is posted after these `count`: the worker claims the rest, the last chunk short, then stops. */
+function close(ctl: Int32Array, count: number): void {
+  Atomics.store(ctl, POSTED, count | CLOSED);
+  Atomics.notify(ctl, POSTED);
+}
+
 /** The main thread's side of a posted job (see prepriceOptions): prices chunks and revalues each group once priced. */
-function pricePosted(job: PricingJob, groups: readonly BookGroup[], recordsEnd: Int32Array, meanwhile: () => void, optionGroup: (g: number) => void): void {
-  const { ctl, count } = job;
+function pricePosted(
+  job: PricingJob,
+  count: number,
+  groups: readonly BookGroup[],
+  recordsEnd: Int32Array,
+  meanwhile: () => void,
+  optionGroup: (g: number) => void,
+): void {
+  const { ctl } = job;
   meanwhile();
   const { L, prices } = ladderFor(job);
   let mine = 0,
     stalled = false,
     done = Atomics.load(ctl, DONE),
     progress = performance.now();
-  // Claims the next chunk and prices it here; false when every chunk is claimed.
+  // Claims the next chunk and prices it here; false when every chunk is claimed (the count is closed by now).
   const priceNextChunk = (): boolean => {
-    if (Atomics.load(ctl, NEXT) >= count) return false;
-    const first = Atomics.add(ctl, NEXT, CHUNK);
-    if (first >= count) return false;
-    for (let rec = first; rec < Math.min(count, first + CHUNK); rec++) priceRecord(job, rec, L, prices);
+    const first = claim(ctl);
+    if (first < 0) return false;
+    for (let rec = first, to = chunkEnd(ctl, first); rec < to; rec++) priceRecord(job, rec, L, prices);
     mine++;
     return true;
   };
@@ -256,14 +310,24 @@ function pricePosted(job: PricingJob, groups: readonly BookGroup[], recordsEnd: 
     optionGroup(g);
   }
   const total = Math.ceil(count / CHUNK);
-  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine };
+  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine, workerWaits: Atomics.load(ctl, WAITS) };
 }
 
-let last = { records: 0, chunks: 0, byWorker: 0 };
+let last = { records: 0, chunks: 0, byWorker: 0, workerWaits: 0 };
 
-/** The last shared pricing: its records, its chunks and how many of them the worker priced (tests, the benchmark). */
-export function lastSharedPricing(): { readonly records: number; readonly chunks: number; readonly byWorker: number } {
+/**
+ * The last shared pricing: its records, its chunks, how many of them the worker priced, and how often the worker had
+ * caught up with the records posted while the book was read and waited for more (tests, the benchmark).
+ */
+export function lastSharedPricing(): { readonly records: number; readonly chunks: number; readonly byWorker: number; readonly workerWaits: number } {
   return last;
+}
+
+let current: Int32Array | undefined;
+
+/** The control words of the last job posted (price-worker.ts NEXT … STATUS): tests watch a job while it is posted. */
+export function sharedJobControl(): Int32Array | undefined {
+  return current;
 }
 
 /** Ends the worker, if one runs (tests; the process never waits for it anyway). */

@@ -12,10 +12,48 @@ import { fillLadder, priceLadder, type LadderModel, type LadderRuns, type Option
 export const RECORD = 9; // model, isCall, K, T0, r0, iv, spot, pvDividend, plan
 /** Options per claim: small enough that the last chunk of either thread is short, large enough that claims are rare. */
 export const CHUNK = 16;
-/** Control words: the next record to claim, the chunks the worker finished; then one status word per record (1: priced, 2: failed). */
+/**
+ * Control words: the next record to claim, the chunks the worker finished, the records posted so far (with CLOSED set
+ * once that is the job's count), the times the worker waited for records to be posted; then one status word per
+ * record (1: priced, 2: failed).
+ */
 export const NEXT = 0;
 export const DONE = 1;
-export const STATUS = 2;
+export const POSTED = 2;
+export const WAITS = 3;
+export const STATUS = 4;
+/** Set in POSTED when no record will be posted any more: its count is the job's. */
+export const CLOSED = 1 << 30;
+/** What claim returns when no chunk is claimable yet (records are still being posted), and when the job is over. */
+export const WAIT = -1;
+export const OVER = -2;
+
+/** The control words of a job that can take `capacity` records, none posted yet. */
+export function jobControl(capacity: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(4 * (STATUS + capacity)));
+}
+
+/**
+ * Claims the next chunk of posted records for this thread: its first record, WAIT, or OVER. While records are still
+ * being posted (the main thread reads the book and posts each option as it reads it) only a whole chunk of posted
+ * records is claimed, so a chunk never holds a record not written yet; once the count is closed the last one may be
+ * shorter. The claim is a compare-and-swap, so two threads never take one chunk.
+ */
+export function claim(ctl: Int32Array): number {
+  for (;;) {
+    const posted = Atomics.load(ctl, POSTED);
+    const next = Atomics.load(ctl, NEXT);
+    const count = posted & (CLOSED - 1);
+    if (next >= count) return posted >= CLOSED ? OVER : WAIT;
+    if (posted < CLOSED && count - next < CHUNK) return WAIT;
+    if (Atomics.compareExchange(ctl, NEXT, next, next + CHUNK) === next) return next;
+  }
+}
+
+/** The end of the chunk claimed at `first` (posted covers it whole unless the count is closed). */
+export function chunkEnd(ctl: Int32Array, first: number): number {
+  return Math.min(first + CHUNK, Atomics.load(ctl, POSTED) & (CLOSED - 1));
+}
 
 /** A ladder plan as the job carries it (revalue.ts LadderPlan without its columns). */
 export interface LadderPlanShape extends LadderRuns {
@@ -29,7 +67,8 @@ export interface PricingJob {
   readonly records: Float64Array;
   readonly out: Float64Array;
   readonly ctl: Int32Array;
-  readonly count: number;
+  /** Records the buffers and control words have room for; how many are posted is in ctl[POSTED]. */
+  readonly capacity: number;
   readonly outStride: number;
   readonly maxRuns: number;
   readonly maxSlots: number;
@@ -92,22 +131,31 @@ export function priceRecord(job: PricingJob, rec: number, L: OptionLadder, price
 }
 
 /**
- * Claims chunks of records until none is left and prices them; returns the chunks this thread priced. `afterChunk`
- * runs after each (the worker counts it done and wakes the main thread there). A record that throws is marked 2 and
- * left to the main thread, which prices it the ordinary way (revalueOption), so no throw ends the loop.
+ * Claims chunks of records until the job is over and prices them; returns the chunks this thread priced. `afterChunk`
+ * runs after each (the worker counts it done and wakes the main thread there). When it has caught up with the records
+ * posted so far it sleeps until more are posted (the main thread wakes it). A record that throws is marked 2 and left
+ * to the main thread, which prices it the ordinary way (revalueOption), so no throw ends the loop.
  */
 export function priceClaimed(job: PricingJob, afterChunk?: () => void): number {
   const { L, prices } = ladderFor(job);
+  const ctl = job.ctl;
   let chunks = 0;
   for (;;) {
-    const from = Atomics.add(job.ctl, NEXT, CHUNK);
-    if (from >= job.count) return chunks;
-    const to = Math.min(job.count, from + CHUNK);
+    const seen = Atomics.load(ctl, POSTED);
+    const from = claim(ctl);
+    if (from === OVER) return chunks;
+    if (from === WAIT) {
+      Atomics.add(ctl, WAITS, 1);
+      // Woken by the next post; the timeout only bounds a wake-up lost to nothing known.
+      Atomics.wait(ctl, POSTED, seen, 100);
+      continue;
+    }
+    const to = chunkEnd(ctl, from);
     for (let rec = from; rec < to; rec++) {
       try {
         priceRecord(job, rec, L, prices);
       } catch {
-        Atomics.store(job.ctl, STATUS + rec, 2);
+        Atomics.store(ctl, STATUS + rec, 2);
       }
     }
     chunks++;
@@ -153,8 +201,9 @@ function warmUp(passes: number): void {
   // Every model and right: 0 European, 1 American stock option, 2 American futures option; calls and puts.
   for (let rec = 0; rec < count; rec++) records.set([rec >> 1, rec & 1, 100, 0.5, 0.04, 0.3, 100, rec >> 1 === 2 ? 0 : 1, 0], rec * RECORD);
   for (let pass = 0; pass < passes; pass++) {
-    const ctl = new Int32Array(new SharedArrayBuffer(4 * (STATUS + count)));
-    priceClaimed({ records, out: sab(count * elements), ctl, count, outStride: elements, maxRuns: runs, maxSlots: slots, plans: [plan] });
+    const ctl = jobControl(count);
+    Atomics.store(ctl, POSTED, count | CLOSED);
+    priceClaimed({ records, out: sab(count * elements), ctl, capacity: count, outStride: elements, maxRuns: runs, maxSlots: slots, plans: [plan] });
   }
 }
 

@@ -7,6 +7,7 @@ import { QUANTUM, toQuanta, YEAR_MS, type Book, type BookPosition } from './boun
 import { stockRequirement } from './margin.js';
 import { StrategyBuffers, planStrategies, strategyRequirements, type StrategyLeg, type StrategyPlan, type UnderlyingRates } from './strategies.js';
 import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
+import type { PositionClass } from './positions.js';
 import type { ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -105,18 +106,29 @@ export interface BookGroup {
 }
 
 /** Groups the book's positions by their group key, in order of first member. */
-export function groupPositions(book: Book): BookGroup[] {
+export function groupPositions(book: Pick<Book, 'positions'>): BookGroup[] {
+  const positions = book.positions;
+  return groupRows(
+    positions.length,
+    (i) => positions[i]!.cls,
+    (i) => positions[i]!.currencyIndex,
+  );
+}
+
+/**
+ * groupPositions from each position's class and currency, which a book being read knows before its positions
+ * (boundary.ts openBook): a rebuild groups the book before reading it, so that its options can be priced as they are read.
+ */
+export function groupRows(count: number, classOf: (i: number) => PositionClass, currencyOf: (i: number) => number): BookGroup[] {
   // One pass, the flags taken as members join: a rebuild does this before its pricing can start (price-pool.ts).
-  type Building = { key: string; members: number[]; first: BookPosition; hasOptions: boolean; broadIndex: boolean; highCapIndex: boolean };
+  type Building = { key: string; members: number[]; first: number; hasOptions: boolean; broadIndex: boolean; highCapIndex: boolean };
   const byKey = new Map<string, Building>();
   const order: Building[] = [];
-  const positions = book.positions;
-  for (let i = 0; i < positions.length; i++) {
-    const p = positions[i]!;
-    const cls = p.cls;
+  for (let i = 0; i < count; i++) {
+    const cls = classOf(i);
     let g = byKey.get(cls.groupKey);
     if (g === undefined) {
-      g = { key: cls.groupKey, members: [], first: p, hasOptions: false, broadIndex: false, highCapIndex: false };
+      g = { key: cls.groupKey, members: [], first: i, hasOptions: false, broadIndex: false, highCapIndex: false };
       byKey.set(cls.groupKey, g);
       order.push(g);
     }
@@ -126,11 +138,11 @@ export function groupPositions(book: Book): BookGroup[] {
     if (cls.highCapIndex) g.highCapIndex = true;
   }
   return order.map(({ key, members, first, hasOptions, broadIndex, highCapIndex }) => {
-    const cls = first.cls;
+    const cls = classOf(first);
     return {
       key,
       ...(cls.driver ? { driver: cls.driver } : {}),
-      currencyIndex: first.currencyIndex,
+      currencyIndex: currencyOf(first),
       segment: cls.segment,
       members,
       hasOptions,
@@ -147,33 +159,62 @@ export function groupPositions(book: Book): BookGroup[] {
  * share their class's vector, and positions with the same symbol share one: the vectors are read only.
  */
 export function positionShocks(book: Book, cols: ScenarioColumns): Float64Array[] {
+  const positions = book.positions;
+  return rowShocks(
+    positions.length,
+    (i) => positions[i]!.cls,
+    (i) => positions[i]!.currencyIndex,
+    book,
+    cols,
+  );
+}
+
+/** positionShocks from each position's class and currency (see groupRows). */
+export function rowShocks(
+  count: number,
+  classOf: (i: number) => PositionClass,
+  currencyOf: (i: number) => number,
+  book: Pick<Book, 'currencies' | 'baseIndex'>,
+  cols: ScenarioColumns,
+): Float64Array[] {
   const zeros = new Float64Array(cols.n);
   const bySymbolKey = new Map<string, Float64Array>();
-  return book.positions.map((p) => {
-    const { driver, symbol, fxFutureCurrency } = p.cls;
-    if (driver === undefined) return zeros;
+  const out: Float64Array[] = [];
+  for (let i = 0; i < count; i++) {
+    const cls = classOf(i);
+    const { driver, symbol, fxFutureCurrency } = cls;
+    if (driver === undefined) {
+      out.push(zeros);
+      continue;
+    }
     const byClass = cols.pxByClass[CLASS_ORDER.indexOf(driver)]!;
     const bySymbol = cols.symMoves.get(symbol);
-    if (!bySymbol && fxFutureCurrency === undefined) return byClass;
-    const key = `${driver}|${symbol}|${p.currencyIndex}|${fxFutureCurrency ?? ''}`;
-    let out = bySymbolKey.get(key);
-    if (out) return out;
-    out = new Float64Array(cols.n);
-    const fxFuture = fxFutureCurrency === undefined ? -1 : book.currencies.indexOf(fxFutureCurrency);
-    for (let j = 0; j < cols.n - 1; j++) {
-      const s = bySymbol?.[j];
-      let m = s !== undefined && !Number.isNaN(s) ? s : byClass[j]!;
-      if (fxFutureCurrency !== undefined) {
-        // The future's currency pair: the named currency against the contract currency (0 for the base).
-        const up = fxFuture >= 0 ? cols.fx[fxFuture * cols.n + j]! : (cols.shocks[j]!.fx[fxFutureCurrency] ?? 0);
-        const down = p.currencyIndex === book.baseIndex ? 0 : cols.fx[p.currencyIndex * cols.n + j]!;
-        m = ((1 + m) * (1 + up)) / (1 + down) - 1;
-      }
-      out[j] = m;
+    if (!bySymbol && fxFutureCurrency === undefined) {
+      out.push(byClass);
+      continue;
     }
-    bySymbolKey.set(key, out);
-    return out;
-  });
+    const currencyIndex = currencyOf(i);
+    const key = `${driver}|${symbol}|${currencyIndex}|${fxFutureCurrency ?? ''}`;
+    let v = bySymbolKey.get(key);
+    if (v === undefined) {
+      v = new Float64Array(cols.n);
+      const fxFuture = fxFutureCurrency === undefined ? -1 : book.currencies.indexOf(fxFutureCurrency);
+      for (let j = 0; j < cols.n - 1; j++) {
+        const s = bySymbol?.[j];
+        let m = s !== undefined && !Number.isNaN(s) ? s : byClass[j]!;
+        if (fxFutureCurrency !== undefined) {
+          // The future's currency pair: the named currency against the contract currency (0 for the base).
+          const up = fxFuture >= 0 ? cols.fx[fxFuture * cols.n + j]! : (cols.shocks[j]!.fx[fxFutureCurrency] ?? 0);
+          const down = currencyIndex === book.baseIndex ? 0 : cols.fx[currencyIndex * cols.n + j]!;
+          m = ((1 + m) * (1 + up)) / (1 + down) - 1;
+        }
+        v[j] = m;
+      }
+      bySymbolKey.set(key, v);
+    }
+    out.push(v);
+  }
+  return out;
 }
 
 /**
@@ -815,19 +856,19 @@ export function optionLadder(
 }
 
 /** True for an American stock option with a cash dividend before expiry: priced on the lattice, never on a ladder. */
-export function takesLattice(book: Book, p: BookPosition, params: StressParams): boolean {
+export function takesLattice(book: Pick<Book, 'clockMs'>, p: BookPosition, params: StressParams): boolean {
   if (p.cls.model !== 'bsmAmerican') return false;
   const dividends = dividendsOf(params, p, book.clockMs);
   return dividends !== undefined && dividendsBeforeExpiry(dividends, optionT0(book, p));
 }
 
 /** An option's time to expiry now, in years. */
-export function optionT0(book: Book, p: BookPosition): number {
+export function optionT0(book: Pick<Book, 'clockMs'>, p: BookPosition): number {
   return (p.expiryMs - book.clockMs) / YEAR_MS;
 }
 
 /** The risk-free rate an option is priced with: its currency's. */
-export function optionRate(book: Book, p: BookPosition, params: StressParams): number {
+export function optionRate(book: Pick<Book, 'currencies'>, p: BookPosition, params: StressParams): number {
   return rateOf(params, book.currencies[p.currencyIndex]!);
 }
 

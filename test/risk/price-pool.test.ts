@@ -1,15 +1,26 @@
 // The pricing worker: a rebuild priced by the main thread and a worker equals one priced on the main thread alone, bit for bit.
 import { afterAll, describe, expect, it } from 'vitest';
 import { reduceAll } from '../../src/model/reducer.js';
+import { openBook, type Book, type BookReading } from '../../src/risk/boundary.js';
 import { buildStressGrid, evaluateShocks, rebuildStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { resolveStressParams, stressParams } from '../../src/risk/params.js';
-import { lastSharedPricing, prepriceOptions, pricingWorkerReady, pricingWorkerRunning, stopPricingWorker } from '../../src/risk/price-pool.js';
+import {
+  lastSharedPricing,
+  prepriceOptions,
+  pricingWorkerReady,
+  pricingWorkerRunning,
+  sharedJobControl,
+  stopPricingWorker,
+} from '../../src/risk/price-pool.js';
+import { CHUNK, CLOSED, NEXT, POSTED, STATUS, WAITS } from '../../src/risk/price-worker.js';
+import { revalueGroup } from '../../src/risk/revalue.js';
 import { riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
 import { riskBookEvents } from '../../bench/risk-book.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const book = riskBookEvents({ positions: 700, options: 300, underlyings: 40, now: NOW, seed: 5 });
 const state = reduceAll(book.events);
+const otherState = reduceAll(riskBookEvents({ positions: 700, options: 300, underlyings: 40, now: NOW, seed: 9 }).events);
 const shocks = riskNavigatorScenarios(['STK', 'FUT', 'BOND']).map((s) => s.shocks);
 // A cash dividend before expiry on a few underlyings: their American options take the lattice on the main thread.
 const exDate = new Date(NOW + 20 * 86_400_000).toISOString().slice(0, 10);
@@ -28,6 +39,13 @@ function expectSameGrid(a: StressGrid, b: StressGrid): void {
 }
 
 afterAll(() => stopPricingWorker());
+
+/** Until the worker has warmed up (a generous deadline, no sleep). */
+async function untilReady(): Promise<void> {
+  const deadline = performance.now() + 60_000;
+  while (!pricingWorkerReady() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
+  expect(pricingWorkerReady()).toBe(true);
+}
 
 describe('pricing worker', () => {
   it('a book below pricingWorkerMinOptions, or with it at 0, never starts the worker', async () => {
@@ -67,21 +85,20 @@ describe('pricing worker', () => {
   it('a rebuild that throws while the worker holds its job leaves it no buffer of a later job to write to', async () => {
     const alone = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
     const shared = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 100 }));
-    const deadline = performance.now() + 60_000;
-    while (!pricingWorkerReady() && performance.now() < deadline) await new Promise((resolve) => setImmediate(resolve));
-    expect(pricingWorkerReady()).toBe(true);
-    const { book: b, groups, shockOf, cols, params, scratch } = shared;
+    await untilReady();
+    const { groups, shockOf, cols, params, scratch } = shared;
     const outOf = (): Float64Array => scratch.prepriced!.out;
     let aborted: Float64Array | undefined;
     // A group's revaluation throws: the job is posted and the worker may be pricing it still.
     const run = () =>
       prepriceOptions(
-        b,
+        openBook(state, params, shared.book),
         groups,
         shockOf,
         cols,
         params,
         scratch,
+        () => undefined,
         () => undefined,
         () => {
           aborted = outOf();
@@ -93,12 +110,13 @@ describe('pricing worker', () => {
     let next: Float64Array | undefined;
     expect(
       prepriceOptions(
-        b,
+        openBook(state, params, shared.book),
         groups,
         shockOf,
         cols,
         params,
         scratch,
+        () => undefined,
         () => undefined,
         () => (next ??= outOf()),
       ),
@@ -108,6 +126,130 @@ describe('pricing worker', () => {
     expect(next!.buffer).not.toBe(aborted!.buffer);
     rebuildStressGrid(shared, state);
     expectSameGrid(shared, alone);
+  });
+
+  it('the worker prices records as the book is read, waits once it has caught up, and never claims one not posted', async () => {
+    const params = stressParams({ now: NOW, pricingWorkerMinOptions: 100 });
+    const alone = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
+    const shared = buildStressGrid(state, shocks, params);
+    await untilReady();
+    // Another book's job first: its records stay in the shared buffers, where a record claimed before it was
+    // posted would be priced from (and the grid below would then differ from the main thread's).
+    buildStressGrid(otherState, shocks, params);
+    expect(lastSharedPricing().records).toBeGreaterThan(250);
+    const reading = openBook(state, shared.params, shared.book);
+    const tick = new Int32Array(new SharedArrayBuffer(4));
+    let seenPosted = 0,
+      seenWaits = 0,
+      catchUps = 0;
+    // Reads an option only once the worker has priced every record posted so far and waits for more: the count it
+    // prices behind grows while it waits, chunk by chunk.
+    const slow: BookReading = {
+      ...reading,
+      read: (i) => {
+        const ctl = sharedJobControl()!;
+        const posted = Atomics.load(ctl, POSTED);
+        if (reading.classes[i]!.kind === 'option' && posted !== seenPosted) {
+          const count = posted & (CLOSED - 1);
+          const caughtUp = () => {
+            for (let r = 0; r < count; r++) if (Atomics.load(ctl, STATUS + r) === 0) return false;
+            return Atomics.load(ctl, WAITS) > seenWaits;
+          };
+          const deadline = performance.now() + 60_000;
+          while (!caughtUp() && performance.now() < deadline) Atomics.wait(tick, 0, 0, 1);
+          expect(caughtUp()).toBe(true);
+          // Nothing past the posted count was claimed, let alone priced.
+          expect(Atomics.load(ctl, NEXT)).toBeLessThanOrEqual(count);
+          for (let r = count; r < ctl.length - STATUS; r++) expect(Atomics.load(ctl, STATUS + r)).toBe(0);
+          seenPosted = posted;
+          seenWaits = Atomics.load(ctl, WAITS);
+          catchUps++;
+        }
+        return reading.read(i);
+      },
+    };
+    const { groups, shockOf, cols, scratch } = shared;
+    const n = cols.n;
+    const pnl = new Float64Array(alone.pnl.length),
+      maint = new Float64Array(alone.groupMaint.length),
+      init = new Float64Array(alone.groupInit.length);
+    let book: Book | undefined;
+    const revalued: number[] = [];
+    const priced = prepriceOptions(
+      slow,
+      groups,
+      shockOf,
+      cols,
+      shared.params,
+      scratch,
+      (b) => (book = b),
+      () => undefined,
+      (g) => {
+        revalueGroup(book!, groups[g]!, shockOf, cols, shared.params, { pnl, byOrdinal: false, maint, init, at: g * n }, scratch);
+        revalued.push(g);
+      },
+    );
+    scratch.prepriced = undefined;
+    expect(priced).toBe(true);
+    const last = lastSharedPricing();
+    expect(last.records).toBeGreaterThan(250);
+    expect(catchUps).toBeGreaterThanOrEqual(Math.floor(last.records / CHUNK));
+    expect(last.workerWaits).toBeGreaterThanOrEqual(catchUps);
+    // Every whole chunk was the worker's (the main thread read until it had priced them); the last, short one may not be.
+    expect(last.byWorker).toBeGreaterThanOrEqual(Math.floor(last.records / CHUNK));
+    expect(revalued).toEqual(groups.flatMap((g, gi) => (g.hasOptions ? [gi] : [])));
+    for (const g of revalued) {
+      for (const m of groups[g]!.members) expect(pnl.subarray(m * n, (m + 1) * n), `position ${m}`).toEqual(alone.pnl.subarray(m * n, (m + 1) * n));
+      expect(maint.subarray(g * n, (g + 1) * n)).toEqual(alone.groupMaint.subarray(g * n, (g + 1) * n));
+      expect(init.subarray(g * n, (g + 1) * n)).toEqual(alone.groupInit.subarray(g * n, (g + 1) * n));
+    }
+  });
+
+  it('a read of the book that throws after the job is posted closes it, and the next rebuild shares the pricing again, equal to the main thread alone', async () => {
+    const params = stressParams({ now: NOW, pricingWorkerMinOptions: 100 });
+    const alone = buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
+    const shared = buildStressGrid(state, shocks, params);
+    await untilReady();
+    const reading = openBook(state, shared.params, shared.book);
+    let options = 0;
+    let ctl: Int32Array | undefined;
+    const failing: BookReading = {
+      ...reading,
+      read: (i) => {
+        ctl = sharedJobControl();
+        if (reading.classes[i]!.kind === 'option' && ++options > 100) throw new Error('bad row');
+        return reading.read(i);
+      },
+    };
+    const { groups, shockOf, cols, scratch } = shared;
+    const run = () =>
+      prepriceOptions(
+        failing,
+        groups,
+        shockOf,
+        cols,
+        shared.params,
+        scratch,
+        () => undefined,
+        () => undefined,
+        () => undefined,
+      );
+    expect(run).toThrow('bad row');
+    expect(scratch.prepriced).toBeUndefined();
+    // Closed: the count is final and no chunk is left to claim, so a worker waiting for more records stops.
+    expect(Atomics.load(ctl!, POSTED) & CLOSED).toBe(CLOSED);
+    expect(Atomics.load(ctl!, NEXT)).toBeGreaterThanOrEqual(Atomics.load(ctl!, POSTED) & (CLOSED - 1));
+    expect(pricingWorkerRunning()).toBe(true);
+    const deadline = performance.now() + 60_000;
+    let byWorker = 0;
+    while (byWorker === 0 && performance.now() < deadline) {
+      rebuildStressGrid(shared, state);
+      expect(sharedJobControl()).not.toBe(ctl);
+      byWorker = lastSharedPricing().byWorker;
+      expectSameGrid(shared, alone);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    expect(byWorker).toBeGreaterThan(0);
   });
 
   it('pricingWorkerMinOptions is checked like every parameter', () => {
