@@ -210,6 +210,18 @@ function* iterate<K, V>(node: Node<K, V> | undefined): Generator<Leaf<K, V>> {
   }
 }
 
+/** Calls f with every leaf's value, in iteration order: a plain walk, without a generator per level of the trie. */
+function eachValue<K, V>(node: Node<K, V> | undefined, f: (v: V) => void): void {
+  if (node === undefined) return;
+  if (isBranch(node)) {
+    for (let j = 1; j < node.length; j++) eachValue(node[j] as Node<K, V>, f);
+  } else if (isCollision(node)) {
+    for (const l of node.list) f(l.v);
+  } else {
+    f(node.v);
+  }
+}
+
 /** Immutable hash map with structural sharing. `set`/`delete` return `this` when nothing changes. */
 export class PMap<K extends Key, V> implements Iterable<[K, V]> {
   private static readonly EMPTY = new PMap<never, never>(undefined, 0);
@@ -290,6 +302,14 @@ export class PMap<K extends Key, V> implements Iterable<[K, V]> {
 
   *values(): Generator<V> {
     for (const l of iterate(this.root)) yield l.v;
+  }
+
+  /**
+   * f(value) for every entry, in the order of values(): a rebuild of the risk grid walks a portfolio of thousands of
+   * rows, where the nested generators of values() were half of the walk's time.
+   */
+  forEachValue(f: (v: V) => void): void {
+    eachValue(this.root, f);
   }
 
   [Symbol.iterator](): Generator<[K, V]> {

@@ -298,12 +298,12 @@ function sortedRows(state: PortfolioState): PortfolioRow[] {
   const keys = new Float64Array(walked.length);
   let i = 0,
     packable = walked.length < PLACE;
-  for (const row of state.portfolio.values()) {
+  state.portfolio.forEachValue((row) => {
     const id = row.contract.conId;
     if (!(Number.isInteger(id) && id >= 0 && id < 2 ** 31)) packable = false;
     keys[i] = id * PLACE + i;
     walked[i++] = row;
-  }
+  });
   if (!packable) {
     const ids = Float64Array.from(state.portfolio.keys()).sort();
     return Array.from(ids, (id) => state.portfolio.get(id)!);

@@ -96,6 +96,7 @@ const FX_FUTURE_SYMBOLS = new Set([
  */
 interface Remembered {
   readonly key: string;
+  readonly assetClass: AssetClass;
   cls?: PositionClass;
   stock?: number | undefined;
   own?: boolean;
@@ -105,29 +106,32 @@ const remembered = new WeakMap<Contract, Remembered>();
 
 function rememberedOf(c: Contract): Remembered {
   let m = remembered.get(c);
-  if (m === undefined) remembered.set(c, (m = { key: `${c.symbol}|${c.currency}` }));
+  if (m === undefined) remembered.set(c, (m = { key: `${c.symbol}|${c.currency}`, assetClass: assetClassOf(c.secType) }));
   return m;
 }
 
 /** Classifies every contract of the book; `held` are all the book's contracts (to link options to held stocks). */
 export function classifyPositions(contracts: readonly Contract[], params: StressParams): PositionClass[] {
-  const memo = contracts.map(rememberedOf);
+  // One pass for what the classes depend on across the book, one to classify (a rebuild does both before its
+  // pricing can start, price-pool.ts): the held stock of each symbol and currency, and the underlyings with
+  // derivatives on them, which get a group of their own.
+  const n = contracts.length;
+  const memo: Remembered[] = [];
   const stockBySymbol = new Map<string, number>();
-  contracts.forEach((c, i) => {
-    if (assetClassOf(c.secType) === 'STK') {
-      const key = memo[i]!.key;
-      const prev = stockBySymbol.get(key);
-      // Two stocks with one symbol and currency (different listings): the lower conId wins, deterministically.
-      if (prev === undefined || c.conId < prev) stockBySymbol.set(key, c.conId);
-    }
-  });
-  // Underlyings with derivatives on them get a group of their own; the portfolio-margin scan also needs
-  // one per stock or index, since TIMS margins each underlying on its own (risk-model.md §2.1).
   const perSymbol = new Set<string>();
-  contracts.forEach((c, i) => {
-    const k = assetClassOf(c.secType);
-    if (k === 'OPT' || k === 'WAR' || k === 'FOP') perSymbol.add(memo[i]!.key);
-  });
+  for (let i = 0; i < n; i++) {
+    const c = contracts[i]!;
+    const m = rememberedOf(c);
+    memo.push(m);
+    const k = m.assetClass;
+    if (k === 'STK') {
+      const prev = stockBySymbol.get(m.key);
+      // Two stocks with one symbol and currency (different listings): the lower conId wins, deterministically.
+      if (prev === undefined || c.conId < prev) stockBySymbol.set(m.key, c.conId);
+    } else if (k === 'OPT' || k === 'WAR' || k === 'FOP') perSymbol.add(m.key);
+  }
+  // The portfolio-margin scan also needs a group per stock or index, since TIMS margins each underlying on its own
+  // (risk-model.md §2.1).
   const scanEach = params.marginMethod === 'portfolio';
   const ownGroup = (key: string, driver: AssetClass) => perSymbol.has(key) || (scanEach && (driver === 'STK' || driver === 'IND'));
   const ctx: Context = {
@@ -138,7 +142,8 @@ export function classifyPositions(contracts: readonly Contract[], params: Stress
     ownGroup: (c, driver) => ownGroup(`${c.symbol}|${c.currency}`, driver),
   };
   const { indexSymbols, broadIndexSymbols, highCapIndexSymbols } = params;
-  return contracts.map((c, i) => {
+  const out: PositionClass[] = [];
+  for (let i = 0; i < n; i++) {
     const m = memo[i]!;
     const old = m.cls;
     const stock = stockBySymbol.get(m.key);
@@ -150,15 +155,18 @@ export function classifyPositions(contracts: readonly Contract[], params: Stress
       m.params![3] === scanEach &&
       m.stock === stock &&
       m.own === (old.driver !== undefined && ownGroup(m.key, old.driver))
-    )
-      return old;
-    const cls = classifyOne(c, ctx);
+    ) {
+      out.push(old);
+      continue;
+    }
+    const cls = classifyOne(contracts[i]!, ctx);
     m.cls = cls;
     m.stock = stock;
     m.own = cls.driver !== undefined && ownGroup(m.key, cls.driver);
     m.params = [indexSymbols, broadIndexSymbols, highCapIndexSymbols, scanEach];
-    return cls;
-  });
+    out.push(cls);
+  }
+  return out;
 }
 
 interface Context {

@@ -28,6 +28,10 @@ describe('PMap', () => {
       expect(p.size).toBe(m.size);
       for (const [k, v] of m) expect(p.get(k)).toBe(v);
       expect(new Map(p.entries())).toEqual(m);
+      // forEachValue walks the same values in the same order as values().
+      const walked: number[] = [];
+      p.forEachValue((v) => walked.push(v));
+      expect(walked).toEqual([...p.values()]);
     }
   });
 
