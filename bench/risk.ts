@@ -140,11 +140,20 @@ const fullT = timed(),
   aloneT = timed();
 let grid = grid0;
 const workerShare: number[] = [];
+const serialMs: number[] = [];
+const workerWaits: number[] = [];
 for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
   time(keep ? bareT : undefined, () => bare.run());
+  const started = performance.now();
   time(keep ? fullT : undefined, () => rebuildStressGrid(grid, state));
-  if (keep) workerShare.push(lastSharedPricing().chunks > 0 ? lastSharedPricing().byWorker / lastSharedPricing().chunks : 0);
+  const shared = lastSharedPricing();
+  if (keep && shared.chunks > 0) {
+    workerShare.push(shared.byWorker / shared.chunks);
+    // Wall time from the rebuild's start to the worker's job: the part no second core shortens.
+    serialMs.push(shared.postedAt - started);
+    workerWaits.push(shared.workerWaits);
+  } else if (keep) workerShare.push(0);
   time(keep ? aloneT : undefined, () => rebuildStressGrid(aloneGrid, state));
   time(keep ? everyRowT : undefined, () => rebuildStressGrid(everyRowGrid, everyRow[(i + 1) % 2]!));
   time(keep ? pairT : undefined, () => pairing(grid0.scratch));
@@ -315,6 +324,8 @@ report([
       cpuMs: round(median(fullT.cpu)),
       processCpuMs: round(median(fullT.proc)),
       workerShareOfOptionChunks: round(median(workerShare), 2),
+      beforeWorkerJobMs: serialMs.length > 0 ? round(median(serialMs)) : 'no shared rebuild',
+      workerCaughtUpWithReading: workerWaits.length > 0 ? median(workerWaits) : 'no shared rebuild',
       mainThreadAloneMs: round(alone),
       mainThreadAloneCpuMs: round(median(aloneT.cpu)),
       everyRowChangedMs: round(median(everyRowT.wall)),

@@ -190,6 +190,7 @@ export function prepriceOptions(
   const job: PricingJob = { records, out, ctl, capacity, outStride, maxRuns, maxSlots, plans };
   pl.worker.postMessage(job);
   current = ctl;
+  const postedAt = performance.now();
   const recordOf = new Int32Array(classes.length).fill(-1);
   // Records in group order, so that a group's are priced together; recordsEnd[g]: the end of group g's records.
   const recordsEnd = new Int32Array(groups.length);
@@ -233,7 +234,7 @@ export function prepriceOptions(
     const book = reading.finish();
     read(book);
     scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
-    pricePosted(job, count, groups, recordsEnd, meanwhile, optionGroup);
+    pricePosted(job, count, postedAt, groups, recordsEnd, meanwhile, optionGroup);
     settled = true;
   } finally {
     if (!settled) {
@@ -258,6 +259,7 @@ function close(ctl: Int32Array, count: number): void {
 function pricePosted(
   job: PricingJob,
   count: number,
+  postedAt: number,
   groups: readonly BookGroup[],
   recordsEnd: Int32Array,
   meanwhile: () => void,
@@ -310,16 +312,23 @@ function pricePosted(
     optionGroup(g);
   }
   const total = Math.ceil(count / CHUNK);
-  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine, workerWaits: Atomics.load(ctl, WAITS) };
+  last = { records: count, chunks: total, byWorker: stalled ? Atomics.load(ctl, DONE) : total - mine, workerWaits: Atomics.load(ctl, WAITS), postedAt };
 }
 
-let last = { records: 0, chunks: 0, byWorker: 0, workerWaits: 0 };
+let last = { records: 0, chunks: 0, byWorker: 0, workerWaits: 0, postedAt: NaN };
 
 /**
- * The last shared pricing: its records, its chunks, how many of them the worker priced, and how often the worker had
- * caught up with the records posted while the book was read and waited for more (tests, the benchmark).
+ * The last shared pricing: its records, its chunks, how many of them the worker priced, how often the worker had
+ * caught up with the records posted while the book was read and waited for more, and when (performance.now()) the
+ * job was posted: what a rebuild did on the main thread alone before the worker could start (tests, the benchmark).
  */
-export function lastSharedPricing(): { readonly records: number; readonly chunks: number; readonly byWorker: number; readonly workerWaits: number } {
+export function lastSharedPricing(): {
+  readonly records: number;
+  readonly chunks: number;
+  readonly byWorker: number;
+  readonly workerWaits: number;
+  readonly postedAt: number;
+} {
   return last;
 }
 
