@@ -4,7 +4,7 @@ import type { Settings } from '../config/settings.js';
 import type { Clock } from '../model/clock.js';
 import { contractLabel } from '../model/contract.js';
 import type { Feed } from '../streams/feed.js';
-import type { PortfolioState } from '../model/state.js';
+import { marketNow, type PortfolioState } from '../model/state.js';
 import { RecordingError } from '../streams/recording/reader.js';
 import { parseAt, recordingStart, stateAt } from '../streams/replay/state-at.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -79,10 +79,12 @@ function build(
   // A replay's verdict is what was recorded; where today's rules would judge the same moment differently (a file from
   // before alerts were recorded, changed thresholds), say so beside it, never instead of it.
   const differently = recorded ? judgedDifferently(alerts, lookOnce(state, settings, risk, scenarios, stress, now, stressAt)) : [];
-  // `now` is the caller's clock: the wall clock live, the recording's time in a replay (never today's date there).
-  const st = stateJson(state, now);
+  const st = stateJson(state);
   const { accountValues, accountSummary, ...rest } = st;
-  const doc = 'error' in stress ? { ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest, asOf: rest.asOf };
+  // The valuation time on TWS's clock, as the stress report and the text's "as of" (expiries run on it); the state's
+  // `receivedAt` beside it is this machine's clock, which a TWS whose clock is elsewhere (a simulator) does not share.
+  const asOf = new Date(marketNow(state, stressAt)).toISOString();
+  const doc = 'error' in stress ? { asOf, ...rest, stressError: stress.error } : { ...(toReportJson(stress) as Record<string, unknown>), ...rest };
   const json = {
     ...doc,
     alerts: alerts.map(alertJson),

@@ -23,7 +23,7 @@ export function missingData(state: PortfolioState): string[] {
 const s = (d: { toString(): string } | undefined) => (d === undefined ? null : d.toString());
 
 /** The state as the `report --json` document's state fields (docs/report-json.md). */
-export function stateJson(state: PortfolioState, now: number): Record<string, unknown> {
+export function stateJson(state: PortfolioState): Record<string, unknown> {
   const accountValues: Record<string, Record<string, string>> = {};
   for (const row of state.accountValues.values()) (accountValues[row.key] ??= {})[row.currency] = row.raw;
   const accountSummary: Record<string, Record<string, string>> = {};
@@ -73,7 +73,8 @@ export function stateJson(state: PortfolioState, now: number): Record<string, un
         : {}),
     }));
   return {
-    asOf: new Date(state.lastEventAt || now).toISOString(),
+    // This machine's clock; the report's `asOf` is the valuation time on TWS's (docs/report-json.md).
+    receivedAt: state.lastEventAt ? new Date(state.lastEventAt).toISOString() : null,
     account: state.account ?? null,
     baseCurrency: state.baseCurrency ?? null,
     health: state.health,
