@@ -4,13 +4,14 @@ import { Subject, switchMap, take } from 'rxjs';
 import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
-import { isFatalCause } from '../model/connection.js';
+import { isFatalCause, type FatalCause } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
 import { AccountRouter, parseAccounts } from '../streams/tws/multi.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
+import { EXIT } from './io.js';
 
 export interface LiveOptions {
   readonly host: string;
@@ -187,8 +188,11 @@ export const CONNECT_DEADLINE_MS = 4_000;
 
 export type WaitOutcome =
   | { readonly kind: 'ok' }
-  /** `answered`: TWS itself refused us (client id in use, account not managed), so it is running. */
-  | { readonly kind: 'cannotConnect'; readonly reason: string; readonly answered?: boolean }
+  /**
+   * `answered`: TWS itself refused us (client id in use, account not managed), so it is running; `cause`: the typed
+   * cause of a refusal after which retrying cannot help.
+   */
+  | { readonly kind: 'cannotConnect'; readonly reason: string; readonly answered?: boolean; readonly cause?: FatalCause }
   | { readonly kind: 'timedOut' };
 
 /**
@@ -206,7 +210,7 @@ export async function waitForData(session: LiveSession, done: (s: LiveSession['f
     const reason = s.healthReason ?? '';
     const fatal = s.health === 'disconnected' && isFatalCause(s.healthCause);
     if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || s.healthCause === 'cannotConnect'))) {
-      return { kind: 'cannotConnect', reason: reason || 'no answer', ...(fatal ? { answered: true } : {}) };
+      return { kind: 'cannotConnect', reason: reason || 'no answer', ...(fatal ? { answered: true, cause: s.healthCause as FatalCause } : {}) };
     }
     if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };
     if (now() - started > timeoutMs) return { kind: 'timedOut' };
@@ -222,6 +226,21 @@ export function cannotConnectLines(command: string, host: string, port: number, 
   const first = `tws-risk ${command}: cannot connect to TWS at ${host}:${port}: ${reason}`;
   if (answered) return [first];
   return [first, '  Is TWS or IB Gateway running with the API enabled on that port? To try tws-risk without a broker: tws-risk demo'];
+}
+
+/**
+ * What a headless command says, and exits with, when the connection gave up. An account the login does not manage is
+ * the operator's input, not the connection: exit 1 (README "Exit codes"), naming the accounts it manages. The rest
+ * cannot connect: exit 3.
+ */
+export function connectionFailure(
+  command: string,
+  host: string,
+  port: number,
+  r: Extract<WaitOutcome, { kind: 'cannotConnect' }>,
+): { lines: string[]; exit: number } {
+  if (r.cause === 'accountNotManaged') return { lines: [`tws-risk ${command}: ${r.reason}; choose one of them with --account`], exit: EXIT.invalid };
+  return { lines: cannotConnectLines(command, host, port, r.reason, r.answered), exit: EXIT.cannotConnect };
 }
 
 /** Connection flags shared by report, flatten and cancel, resolved against the settings. */

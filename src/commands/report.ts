@@ -144,7 +144,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     return EXIT.usage;
   }
   // The TWS client (and RxJS under it) only for a live report: `report --replay` reads a file.
-  const { cannotConnectLines, openLive, resolveConnection, waitForData } = await import('./live.js');
+  const { connectionFailure, openLive, resolveConnection, waitForData } = await import('./live.js');
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
   const c = resolveConnection(f, loaded.settings, 20, true);
@@ -179,8 +179,9 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
     if (r.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines('report', c.host, c.port, r.reason, r.answered)) io.err(l);
-      return EXIT.cannotConnect;
+      const failed = connectionFailure('report', c.host, c.port, r);
+      for (const l of failed.lines) io.err(l);
+      return failed.exit;
     }
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
@@ -221,7 +222,7 @@ async function reportAccounts(
     io.err('tws-risk report: --record follows one account; it cannot be used with several (--account all or a list)');
     return EXIT.usage;
   }
-  const { cannotConnectLines, openLiveMulti, waitForData } = await import('./live.js');
+  const { connectionFailure, openLiveMulti, waitForData } = await import('./live.js');
   const { systemClock } = await import('../model/clock.js');
   // --publish: each account under its own subjects and session, from its first event (docs/fleet.md "Several
   // accounts"); NATS being unreachable is said and the report goes on without it, as for a console.
@@ -239,8 +240,9 @@ async function reportAccounts(
   try {
     const known = await waitForData(m.connection, () => m.router.followed !== undefined, c.timeoutMs);
     if (known.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines('report', c.host, c.port, known.reason)) io.err(l);
-      return EXIT.cannotConnect;
+      const failed = connectionFailure('report', c.host, c.port, known);
+      for (const l of failed.lines) io.err(l);
+      return failed.exit;
     }
     if (known.kind === 'timedOut') {
       io.err(
@@ -253,8 +255,9 @@ async function reportAccounts(
     const waits = await Promise.all(sessions.map(([, s]) => waitForData(s, (st) => missingOfMany(st).length === 0, left)));
     const refused = waits.find((w) => w.kind === 'cannotConnect');
     if (refused && refused.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines('report', c.host, c.port, refused.reason)) io.err(l);
-      return EXIT.cannotConnect;
+      const failed = connectionFailure('report', c.host, c.port, refused);
+      for (const l of failed.lines) io.err(l);
+      return failed.exit;
     }
     const now = m.clock.now();
     const built: Array<{ account: string; b: Built }> = [];

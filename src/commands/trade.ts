@@ -15,7 +15,7 @@ import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/
 import type { Clock } from '../model/clock.js';
 import { Decimal } from '../model/money.js';
 import { EXIT, type CommandIo } from './io.js';
-import { cannotConnectLines, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
+import { connectionFailure, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
 
 export interface TradeFlags extends ConnectionFlags {
   readonly trade?: boolean;
@@ -134,8 +134,9 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: Headle
   if (r.kind !== 'ok') {
     await session.close(`${command}: ${r.kind}`);
     if (r.kind === 'cannotConnect') {
-      for (const l of cannotConnectLines(command, c.host, c.port, r.reason, r.answered)) io.err(l);
-      return EXIT.cannotConnect;
+      const failed = connectionFailure(command, c.host, c.port, r);
+      for (const l of failed.lines) io.err(l);
+      return failed.exit;
     }
     io.err(`tws-risk ${command}: timed out waiting for positions and open orders`);
     return EXIT.timedOut;
