@@ -2,6 +2,8 @@
 export interface SortOption {
   readonly key: string;
   readonly label: string;
+  /** The label where the title is drawn in ASCII, when `label` has a glyph that would read as something else there. */
+  readonly asciiLabel?: string;
   /** Descending first (largest loss, newest) unless false. */
   readonly desc: boolean;
 }

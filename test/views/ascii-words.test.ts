@@ -1,4 +1,4 @@
-// On an ASCII-only terminal the arrows that carry meaning become words: "sort value desc", "3 more below", "Down".
+// On an ASCII-only terminal the arrows that carry meaning become words: "sort abs value desc", "3 more below", "Down".
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BINDINGS } from '../../src/keymap/bindings.js';
 import type { PortfolioState } from '../../src/model/state.js';
@@ -35,17 +35,20 @@ describe('ASCII words for arrows', () => {
     expect(sort, utf).not.toBeNull();
     const below = /↓ (\d+) more/.exec(utf);
     expect(below, utf).not.toBeNull();
+    // The default sort is by size whatever the side, and says so.
+    expect(sort![1]).toBe('|value|');
     // What the ASCII terminal got before: the glyphs swapped cell for cell, "sort valuev".
     expect(toAscii(utf)).toContain(`sort ${sort![1]}${sort![2] === '↓' ? 'v' : '^'}`);
 
     setAsciiText(true);
     const ascii = positionsInfo(vm(initialUi(), size));
-    expect(ascii).toContain(`sort ${sort![1]} ${sort![2] === '↓' ? 'desc' : 'asc'}`);
+    // Words, not bars: in ASCII the title's separators are drawn `|` too.
+    expect(ascii).toContain(`sort abs value ${sort![2] === '↓' ? 'desc' : 'asc'}`);
     expect(ascii).toContain(`${below![1]} more below`);
     expect(ascii).not.toMatch(/[↓↑]/);
     // The other direction reads too.
     const flipped = positionsInfo(vm(reduceUi(initialUi(), { type: 'command', command: 'sort.reverse' }), size));
-    expect(flipped).toContain(`sort ${sort![1]} ${sort![2] === '↓' ? 'asc' : 'desc'}`);
+    expect(flipped).toContain(`sort abs value ${sort![2] === '↓' ? 'asc' : 'desc'}`);
   });
 
   it('names the arrow keys in help instead of drawing arrows that would read as the v and ^ keys', () => {

@@ -24,7 +24,7 @@ export interface RowVM {
 /** A list pane's view model: only the visible rows, plus what navigation needs. */
 export interface ListVM {
   readonly pane: PaneId;
-  /** Facts for the title bar: "14 · by class · sort value↓ · filter aap". */
+  /** Facts for the title bar: "14 · by class · sort |value|↓ · filter aap". */
   readonly info: string;
   readonly columns: readonly ColumnSpec[];
   readonly rows: readonly RowVM[];
@@ -161,12 +161,12 @@ export class RowCache<K extends object> {
   }
 }
 
-/** Title-bar text for a list's sort and filter: "sort value↓ · filter aap" ("sort value desc" in ASCII). */
+/** Title-bar text for a list's sort and filter: "sort |value|↓ · filter aap" ("sort abs value desc" in ASCII). */
 export function listInfo(parts: readonly (string | false | undefined)[]): string {
   return parts.filter(Boolean).join(' · ');
 }
 
-export function sortInfo(label: string, desc: boolean): string {
-  if (isAsciiText()) return `sort ${label} ${desc ? 'desc' : 'asc'}`;
+export function sortInfo(label: string, desc: boolean, asciiLabel = label): string {
+  if (isAsciiText()) return `sort ${asciiLabel} ${desc ? 'desc' : 'asc'}`;
   return `sort ${label}${desc ? '↓' : '↑'}`;
 }

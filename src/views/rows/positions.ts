@@ -11,7 +11,9 @@ import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRo
 
 /** The orders `sort.next` cycles through on this pane, the first being the default. */
 export const POSITIONS_SORTS: readonly SortOption[] = [
-  { key: 'value', label: 'value', desc: true },
+  // By size whatever the side (a short's −71,400 before a long's 48,925): the bars say so, which "value" did not. In
+  // ASCII the bars would read as the title's separators (`·` is drawn `|`), so words there.
+  { key: 'value', label: '|value|', asciiLabel: 'abs value', desc: true },
   { key: 'pnl', label: 'P&L', desc: false },
   { key: 'worst', label: 'worst-loss share', desc: true },
   { key: 'symbol', label: 'symbol', desc: false },
@@ -255,7 +257,7 @@ export function positionsVM(
       `${facts.length + unknownCount}${ui.filter ? ` of ${state.portfolio.size + unknownRows(state).length}` : ''}`,
       unknownCount > 0 && `${unknownCount} UNKNOWN QTY`,
       `by ${group === 'class' ? 'class' : 'currency'}`,
-      sortInfo(sort.label, ui.sort.desc),
+      sortInfo(sort.label, ui.sort.desc, sort.asciiLabel),
       ui.filter && `filter ${ui.filter}`,
     ]),
     columns,
