@@ -48,6 +48,15 @@ export interface Contract {
   readonly multiplier?: Decimal;
 }
 
+/**
+ * The currency a position's risk is in, for grouping by currency: an IDEALPRO pair (EUR.USD, secType CASH, quoted in
+ * USD) is exposure to its first leg, EUR, as the stress engine's fx scenarios see it (its legs are the cash balances,
+ * docs/stress-model.md "Positions"); anything else is exposed in the currency it is quoted in.
+ */
+export function exposureCurrency(c: Pick<Contract, 'secType' | 'symbol' | 'currency'>): string {
+  return c.secType === 'CASH' && c.symbol && c.symbol !== c.currency ? c.symbol : c.currency;
+}
+
 /** Short human label: "AAPL", "AAPL 20261218 200 C", "ESZ6". */
 export function contractLabel(c: Contract): string {
   if (c.secType === 'OPT' || c.secType === 'FOP' || c.secType === 'WAR') {

@@ -149,3 +149,31 @@ describe('layout follows the terminal', () => {
     }
   });
 });
+
+describe('positions by currency', () => {
+  it('puts an IDEALPRO pair under the currency it is exposed to (EUR.USD under EUR), as the fx scenarios see it', async () => {
+    const store = newStore();
+    const tui = renderApp(store, { columns: 200, rows: 50 });
+    try {
+      const pair = simInstrument((i) => i.secType === 'CASH' && DEMO_POSITIONS.some((p) => p.conId === i.conId));
+      // The other way round would group it under the currency it is quoted in.
+      expect(pair.symbol).not.toBe(pair.currency);
+      await tui.waitForFrame((f) => f.includes('READY') && f.includes('by class'), 'the positions by class');
+      await tui.write('2');
+      await tui.write('c');
+      const frame = await tui.waitForFrame((f) => f.includes('by currency') && f.includes(positionLabel(pair)), 'the positions by currency');
+      // The group heading above the pair's row names the group it is in.
+      const lines = frame.split('\n');
+      const at = lines.findIndex((l) => l.includes(positionLabel(pair)));
+      const heading = lines
+        .slice(0, at)
+        .reverse()
+        .map((l) => /\b([A-Z]{3}) · \d+ · /.exec(l)?.[1])
+        .find(Boolean);
+      expect(heading).toBe(pair.symbol);
+    } finally {
+      tui.unmount();
+      store.dispose();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 // The Positions pane: rows grouped by asset class or currency, with marks, values, P&L, greeks and stress share.
-import { assetClassOf, contractLabel } from '../../model/contract.js';
+import { assetClassOf, contractLabel, exposureCurrency } from '../../model/contract.js';
 import type { Decimal } from '../../model/money.js';
 import type { OptionRow, PortfolioRow, PortfolioState, UnknownQuantityRow } from '../../model/state.js';
 import { compactMoney, contractPrice, fitColumns, money, percent, quantity, type ColumnSpec } from '../format.js';
@@ -203,7 +203,7 @@ export function positionsVM(
   sortRows(facts, sortKey, ui.sort.desc, (f) => f.id);
   const groups = new Map<string, PositionFacts[]>();
   for (const f of facts) {
-    const k = group === 'class' ? f.cls : f.row.contract.currency;
+    const k = group === 'class' ? f.cls : exposureCurrency(f.row.contract);
     let g = groups.get(k);
     if (!g) groups.set(k, (g = []));
     g.push(f);
@@ -214,7 +214,7 @@ export function positionsVM(
     const vm = unknownRowVM(r);
     if (!matches(`${vm.cells.label!.text} ${r.contract.symbol} ${r.contract.localSymbol ?? ''} ${vm.cells.class!.text} ${r.contract.currency} UNKNOWN`))
       continue;
-    const k = group === 'class' ? vm.cells.class!.text : r.contract.currency;
+    const k = group === 'class' ? vm.cells.class!.text : exposureCurrency(r.contract);
     let g = unknownGroups.get(k);
     if (!g) unknownGroups.set(k, (g = []));
     g.push(vm);
