@@ -8,10 +8,11 @@ import type { JsonValue } from '../model/events.js';
 import { outcomeText, type ExecutionResult, type LegResult } from '../trading/execute.js';
 import type { TradeMode } from '../trading/arming.js';
 import { TradingSession, type TradingFeed, type TradingGateway } from '../trading/session.js';
-import { DEFAULT_COLLAR, isDenial, parseScope, planCancel, planFlatten, planReduce, scopeText, staleMarkDenial } from '../trading/plan.js';
+import { DEFAULT_COLLAR, isDenial, isOpen, parseScope, planCancel, planFlatten, planReduce, scopeText, staleMarkDenial } from '../trading/plan.js';
 import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
 import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type FlattenScope } from '../trading/types.js';
-import type { PortfolioState } from '../model/state.js';
+import type { OrderRow, PortfolioState } from '../model/state.js';
+import { orderName } from '../model/orders.js';
 import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { planJson } from './plan-json.js';
@@ -104,23 +105,43 @@ export function flattenLines(p: FlattenPlan): string[] {
 }
 
 /** A cancel dialog names the one account it acts on first, like the flatten dialog (an advisor login has several). */
-function cancelLines(c: CancelPlan, account: string | undefined): { title: string; lines: string[] } {
-  const acct = `Account ${account ?? '(not known yet)'}`;
+function cancelLines(c: CancelPlan, state: PortfolioState, clientId: number): { title: string; lines: string[]; orderLines?: number } {
+  const acct = `Account ${state.account ?? '(not known yet)'}`;
   switch (c.kind) {
     case 'order':
       return { title: 'Cancel order?', lines: [acct, `Cancel ${c.description}`] };
-    case 'client':
-      return { title: "Cancel this client's orders?", lines: [acct, `Cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`] };
-    case 'global':
-      return {
-        title: 'GLOBAL CANCEL?',
-        lines: [
-          acct,
-          `Cancels every open order of the account: ${c.openOrders} order(s).`,
-          `This also cancels other clients' and manual TWS orders: ${c.otherClients} of them are not from this console.`,
-        ],
-      };
+    case 'client': {
+      const ids = new Set(c.orderIds);
+      const listed = openOrders(state).filter((o) => o.clientId === clientId && ids.has(o.orderId));
+      const lines = [acct, `Cancel ${c.orderIds.length} open order(s) of this client:`, ...listed.map((o) => cancelListing(o, clientId))];
+      return { title: "Cancel this client's orders?", lines, orderLines: lines.length };
+    }
+    case 'global': {
+      // A deliberate confirmation shows what it acts on: every order, whose it is. They are the dialog's order lines,
+      // so, as for a flatten, the confirm key does nothing while one of them is cut off the screen.
+      const lines = [
+        acct,
+        `Cancels every open order of the account: ${c.openOrders} order(s).`,
+        `This also cancels other clients' and manual TWS orders: ${c.otherClients} of them are not from this console.`,
+        ...openOrders(state).map((o) => cancelListing(o, clientId)),
+      ];
+      return { title: 'GLOBAL CANCEL?', lines, orderLines: lines.length };
+    }
   }
+}
+
+/** The open orders a cancel acts on (trading/plan.ts isOpen), in the order TWS listed them. */
+function openOrders(state: PortfolioState): OrderRow[] {
+  return [...state.orders.values()].filter(isOpen);
+}
+
+/** One order a cancel acts on: contract, side, quantity, type and limit, and whose it is (this client, another, TWS). */
+function cancelListing(o: OrderRow, clientId: number): string {
+  const i = o.info;
+  const whose = o.clientId === clientId ? 'this client' : o.clientId === 0 ? 'manual (TWS)' : `another client (${o.clientId})`;
+  const limit = i?.limitPrice ? ` @ ${contractPrice(i.limitPrice, i.contract)}` : '';
+  const what = i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${limit}` : `contract not known yet (${o.status})`;
+  return `  ${what} · ${whose} · order ${orderName(o.orderId, o.permId)}`;
 }
 
 /** Each leg's locked mark with the time it arrived: the dialog shows its age on every publish. */
@@ -356,7 +377,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           const plan = planCancel(o.feed.state, what, o.clientId);
           if (isDenial(plan)) return formatDenial(plan);
           const id = `cancel-${now().toString(36)}`;
-          const shown = cancelLines(plan, o.feed.state.account);
+          const shown = cancelLines(plan, o.feed.state, o.clientId);
           session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as {
             [k: string]: JsonValue;
           });

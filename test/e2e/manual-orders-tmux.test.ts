@@ -66,7 +66,9 @@ describe('manual TWS orders', () => {
       await press('m', ':');
       await waitForScreen('m', (s) => /^:/m.test(s), 'the palette line');
       await press('m', 'trade.globalCancel', 'Enter');
-      await waitForScreen('m', (s) => /GLOBAL CANCEL\?/.test(s) && /y sends/.test(s), 'the global cancel dialog');
+      const dialog = await waitForScreen('m', (s) => /GLOBAL CANCEL\?/.test(s) && /y sends/.test(s), 'the global cancel dialog');
+      // The confirmation lists what it cancels, each manual order as such, by the name the Orders pane gives it.
+      for (const name of names) expect(dialog).toMatch(new RegExp(`SELL 1 AAPL LMT @ 4[01]0\\.00 · manual \\(TWS\\) · order ${name}\\b`));
       await press('m', 'y');
       const outcome = await waitForScreen('m', (s) => /GLOBAL CANCEL: sent/.test(s) && /every order reached a final state/.test(s), 'the outcome');
       for (const name of names) expect(outcome).toMatch(new RegExp(`order ${name} \\(client 0\\): `));

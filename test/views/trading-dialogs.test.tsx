@@ -423,7 +423,25 @@ describe('cancel dialogs', () => {
     expect(r.live.sim.snapshot().openOrders.some((o) => o.clientId === 99)).toBe(true);
 
     await r.tui.write(':trade.globalCancel\r');
-    await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?'), 'the global cancel dialog again');
+    const again = await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?'), 'the global cancel dialog again');
+    // Each order it cancels is listed: side, quantity, contract, type and limit, and whose it is.
+    const open = r.live.sim.snapshot().openOrders;
+    expect(open.length).toBeGreaterThan(0);
+    for (const o of open) {
+      const whose = o.clientId === CLIENT ? 'this client' : o.clientId === 0 ? 'manual \\(TWS\\)' : `another client \\(${o.clientId}\\)`;
+      const label = positionLabel(simInstrument((i) => i.conId === o.conId));
+      expect(again).toMatch(new RegExp(`${o.action} ${o.totalQuantity} ${label} ${o.orderType}.* · ${whose} · order ${o.orderId}\\b`));
+    }
+    // As for a flatten: while an order it acts on is cut off the screen, y does nothing; on a screen that shows them, it sends.
+    r.tui.resize(80, 9);
+    await r.tui.waitForFrame((f) => /more line\(s\) not shown/.test(f) && f.includes('does nothing until then'), 'the listing cut');
+    await r.tui.write('y');
+    await r.tui.waitForFrame((f) => f.includes('not on screen'), 'the confirm key refused');
+    r.tui.resize(120, 40);
+    const whole = await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?') && !/more line\(s\) not shown/.test(f), 'every order on screen again');
+    expect(whole).not.toContain('GLOBAL CANCEL: sent');
+    expect(r.live.sim.snapshot().openOrders.length).toBe(open.length);
+    expect(auditTypes(r)).not.toContain('globalCancelSent');
     await r.tui.write('y');
     await r.tui.waitForFrame((f) => f.includes('Done: every order reached a final state'), 'the outcome', 30_000);
     expect(r.live.sim.snapshot().openOrders).toEqual([]);
