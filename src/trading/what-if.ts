@@ -110,7 +110,7 @@ export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Dec
   if (w.legs.length > 1 && w.maintBefore !== undefined) {
     // Not "maint after": TWS judged each order alone against today's portfolio, so where orders offset each other in
     // its margin (a stock and its options, a spread's legs) the sum is not the requirement after the whole plan. The
-    // figures come first: the dialog gives the line one row, and a cut must take the explanation, not the difference.
+    // figures come first, the caveat after (the dialog wraps the line; a log or a narrow reader meets the figures first).
     return (
       `IBKR what-if: maint now ${whole(w.maintBefore)} ${base} + sum of ${w.legs.length} per-order changes = ${whole(w.maintAfter)};` +
       ` ${ours.replace(/^ours/, 'ours after the plan')} (each order alone against today's portfolio, not TWS's margin after the whole plan)`

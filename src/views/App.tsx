@@ -86,20 +86,25 @@ function Console(props: AppProps) {
   // A publish that would draw the same screen is not rendered: the view model of the new snapshot, under the UI
   // state and size on screen, is compared with the one drawn. The one built here is kept for the render that follows.
   const built = useRef<{ key: readonly unknown[]; vm: ViewModel } | undefined>(undefined);
-  const viewInput = (snap: ConsoleSnapshot, u: UiState, p: AppProps, size: { columns: number; rows: number }) => ({
-    key: [snap, u, size.columns, size.rows, p.mode, p.trading, p.endpoint, p.bindings, p.problems] as const,
-    build: () =>
-      buildViewModel({
-        snapshot: snap,
-        ui: u,
-        size,
-        mode: p.mode,
-        trading: p.trading,
-        ...(p.endpoint ? { endpoint: p.endpoint } : {}),
-        bindings: p.bindings,
-        problems: p.problems ?? NO_PROBLEMS,
-      }),
-  });
+  const viewInput = (snap: ConsoleSnapshot, u: UiState, p: AppProps, size: { columns: number; rows: number }) => {
+    // The what-if answer arrives after the dialog opened; the view model lays it out (wrapped, room kept for it).
+    const whatIf = whatIfFor(u, p);
+    return {
+      key: [snap, u, size.columns, size.rows, p.mode, p.trading, p.endpoint, p.bindings, p.problems, whatIf] as const,
+      build: () =>
+        buildViewModel({
+          snapshot: snap,
+          ui: u,
+          size,
+          mode: p.mode,
+          trading: p.trading,
+          ...(p.endpoint ? { endpoint: p.endpoint } : {}),
+          bindings: p.bindings,
+          problems: p.problems ?? NO_PROBLEMS,
+          ...(whatIf ? { whatIf } : {}),
+        }),
+    };
+  };
   const sizeRef = useRef({ columns, rows });
   sizeRef.current = { columns, rows };
   const snapshot = useConsoleSnapshot(store, (next) => {
@@ -113,8 +118,8 @@ function Console(props: AppProps) {
       return true;
     }
     built.current = { key: input.key, vm };
-    // The what-if margins are drawn beside the view model: an answer that arrived is a change too.
-    if (sameView(vm, drawn.vm) && whatIfFor(uiRef.current!, drawn.props) === drawn.whatIfNote) {
+    // The what-if margins are in the view model: an answer that arrived is a change like any other.
+    if (sameView(vm, drawn.vm)) {
       // Commands read the newest data even when nothing on screen changed.
       latest.current = { ...drawn, snapshot: next };
       return false;
@@ -156,7 +161,7 @@ function Console(props: AppProps) {
   // The handlers read the newest view model, snapshot and props through this, without re-subscribing to input on
   // every frame (commands/context.ts).
   // `ui` is the UI state the drawn view model was built under (commands compare it with the newest, uiRef).
-  const latest = useRef<{ vm: ViewModel; ui: UiState; snapshot: ConsoleSnapshot; props: AppProps; whatIfNote?: string | undefined }>({
+  const latest = useRef<{ vm: ViewModel; ui: UiState; snapshot: ConsoleSnapshot; props: AppProps }>({
     vm,
     ui,
     snapshot,
@@ -258,8 +263,6 @@ function Console(props: AppProps) {
   useKeyQueue(handle, keyQueue);
 
   const { layout } = vm;
-  const whatIfNote = whatIfFor(ui, props);
-  latest.current.whatIfNote = whatIfNote;
   return (
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
@@ -268,7 +271,7 @@ function Console(props: AppProps) {
         {vm.replayBar ? <StatusBar cells={vm.replayBar} /> : null}
         {layout.showTabs ? <TabBar tabs={vm.tabs} /> : null}
         <Box height={layout.bodyHeight} overflow="hidden" flexDirection="row">
-          <DialogHost vm={vm} height={layout.bodyHeight} note={whatIfNote}>
+          <DialogHost vm={vm} height={layout.bodyHeight}>
             {layout.body.map((col, i) => (
               <Box key={i} flexDirection="column" width={col.width} marginLeft={i > 0 ? 1 : 0}>
                 {col.panes.map((box) => (

@@ -33,6 +33,8 @@ export interface ViewInput {
   readonly bindings: Bindings;
   /** Settings and keymap problems, shown as alerts. */
   readonly problems: readonly string[];
+  /** IBKR's what-if line for the trade dialog's plan (TradingActions.whatIf), once asked: it arrives after the dialog opened. */
+  readonly whatIf?: string;
 }
 
 export type PaneVM =
@@ -554,7 +556,10 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
-  tail.push({ text: '' });
+  // IBKR's what-if line takes the blank row above the keys and wraps like any line: its figures and their caveat are
+  // read whole. Being in the tail, its rows are kept on screen and the plan's lines give way to it.
+  const whatIf = input.whatIf && (d.phase === 'confirm' || d.phase === 'word') ? input.whatIf : undefined;
+  tail.push({ text: whatIf ?? '' });
   switch (d.phase) {
     case 'planning':
       tail.push({ text: 'Building the plan from the newest data…', slot: 'muted' }, { text: `${no} cancels`, slot: 'key' });

@@ -5,19 +5,9 @@ import { DetailView } from '../overlays/DetailView.js';
 import { HelpOverlay } from '../overlays/HelpOverlay.js';
 import type { ViewModel } from '../view-model.js';
 
-export function DialogHost({
-  vm,
-  height,
-  note,
-  children,
-}: {
-  readonly vm: ViewModel;
-  readonly height: number;
-  readonly note?: string | undefined;
-  readonly children: ReactNode;
-}) {
+export function DialogHost({ vm, height, children }: { readonly vm: ViewModel; readonly height: number; readonly children: ReactNode }) {
   if (vm.dialog?.scroll) return <DetailView dialog={vm.dialog} height={height} />;
-  if (vm.dialog) return <ConfirmDialog dialog={vm.dialog} height={height} note={note} />;
+  if (vm.dialog) return <ConfirmDialog dialog={vm.dialog} height={height} />;
   if (vm.help) return <HelpOverlay help={vm.help} height={height} />;
   return <>{children}</>;
 }

@@ -5,25 +5,9 @@ import { Line } from '../components/Line.js';
 import { useTheme } from '../context/theme.js';
 import type { ViewModel } from '../view-model.js';
 
-/**
- * `note`: a line that arrives after the dialog opened (IBKR's what-if margin for a flatten plan). It takes the place
- * of the blank line above the answer keys, so the dialog keeps its height and the keys stay on screen.
- */
-export function ConfirmDialog({
-  dialog,
-  height,
-  note,
-}: {
-  readonly dialog: NonNullable<ViewModel['dialog']>;
-  readonly height: number;
-  readonly note?: string | undefined;
-}) {
+export function ConfirmDialog({ dialog, height }: { readonly dialog: NonNullable<ViewModel['dialog']>; readonly height: number }) {
   const theme = useTheme();
-  let lines = dialog.lines;
-  if (note) {
-    const blank = lines.map((c) => c.text).lastIndexOf('');
-    lines = blank >= 0 ? [...lines.slice(0, blank), { text: note }, ...lines.slice(blank + 1)] : [...lines, { text: note }];
-  }
+  const lines = dialog.lines;
   return (
     <Box height={height} flexDirection="column" justifyContent="center" alignItems="center">
       <Box borderStyle="double" flexDirection="column" paddingX={2} {...(theme['dialog.danger'].color ? { borderColor: theme['dialog.danger'].color } : {})}>
