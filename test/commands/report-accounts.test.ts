@@ -86,8 +86,9 @@ describe('tws-risk report --account all (advisor login)', () => {
     expect(doc.reported.accountValues.NetLiquidation?.USD).toBe(snapshotValue(sim.snapshot(), 'NetLiquidation'));
 
     const bad = await report(['--port', String(sim.port), '--client-id', '64', '--account', 'DU2000001,DU404']);
-    expect(bad.code).toBe(3);
-    expect(bad.err).toMatch(/DU404 is not managed by this login/);
+    // An input error (exit 1), not a connection that failed: it names the accounts the login manages.
+    expect(bad.code).toBe(1);
+    expect(bad.err).toMatch(/DU404 is not managed by this login \(it manages DU\d+/);
     const rec = await report(['--port', String(sim.port), '--account', 'all', '--record', '/nonexistent/x.jsonl']);
     expect(rec.code).toBe(2);
     expect(rec.err).toMatch(/--record follows one account/);
