@@ -134,8 +134,9 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
  * read; `read` then gets the book. `meanwhile` runs on the main thread next (the rebuild revalues the groups without
  * options there); then `optionGroup` runs for each group with options, in order, as soon as its records are priced:
  * the main thread revalues a group while the worker prices the next ones, and prices the next unclaimed chunk itself
- * whenever it would otherwise wait. Returns false, having read and run nothing, when the worker is not used (or
- * still warming up, see price-worker.ts warmUp: the rebuild is then priced on the main thread). The caller clears
+ * whenever it would otherwise wait. Returns false, having run nothing, when the worker is not used (or not started
+ * yet, or still warming up, see price-worker.ts warmUp: the rebuild is then priced on the main thread); before
+ * starting the worker it reads the book's options to count those that can be priced (the reading keeps them). The caller clears
  * scratch.prepriced when its revaluation is done.
  */
 export function prepriceOptions(
@@ -156,6 +157,19 @@ export function prepriceOptions(
   let capacity = 0;
   for (let i = 0; i < classes.length; i++) if (classes[i]!.kind === 'option') capacity++;
   if (capacity < min) return false;
+  if (pool === undefined) {
+    /*
+     * No worker yet: this rebuild prices alone while one starts and warms up, so it can afford to read its options
+     * first and start one only if at least `min` of them can be priced. Option contracts with no vol, no underlying
+     * price or no expiry are held at their marks: counted as contracts, a book of them started a thread for nothing.
+     * The reading keeps what it read, so the caller's finish() reads none of them again.
+     */
+    if (broken || performance.now() < stalledUntil) return false;
+    let priceable = 0;
+    for (let i = 0; i < classes.length && priceable < min; i++) if (classes[i]!.kind === 'option' && reading.read(i).unpriced === undefined) priceable++;
+    if (priceable >= min) poolOf();
+    return false;
+  }
   const pl = poolOf();
   if (!pl || Atomics.load(pl.ready, 0) !== 1) return false;
   // The plans come from the shock vectors, known before any position is read: the job carries them all.

@@ -1,8 +1,8 @@
 // The pricing worker: a rebuild priced by the main thread and a worker equals one priced on the main thread alone, bit for bit.
 import { afterAll, describe, expect, it } from 'vitest';
-import { reduceAll } from '../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { openBook, type Book, type BookReading } from '../../src/risk/boundary.js';
-import { buildStressGrid, evaluateShocks, rebuildStressGrid, type StressGrid } from '../../src/risk/grid.js';
+import { buildStressGrid, evaluateShocks, rebuildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { resolveStressParams, stressParams } from '../../src/risk/params.js';
 import {
   lastSharedPricing,
@@ -15,7 +15,7 @@ import {
 import { CHUNK, CLOSED, NEXT, POSTED, STATUS, WAITS } from '../../src/risk/price-worker.js';
 import { revalueGroup } from '../../src/risk/revalue.js';
 import { riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
-import { riskBookEvents } from '../../bench/risk-book.js';
+import { riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const book = riskBookEvents({ positions: 700, options: 300, underlyings: 40, now: NOW, seed: 5 });
@@ -53,6 +53,19 @@ describe('pricing worker', () => {
     buildStressGrid(state, shocks, stressParams({ now: NOW })); // 300 options, below the default 1,000
     buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
     expect(pricingWorkerRunning()).toBe(false);
+  });
+
+  it('a book whose option contracts pass pricingWorkerMinOptions but whose options cannot be priced (no implied vol) never starts the worker', async () => {
+    await stopPricingWorker();
+    // 300 option contracts, none with a model vol: every one is unpriced, held at its mark, nothing for a worker.
+    const noVol = reduceAll(book.events.filter((e) => e.type !== 'optionComputed'));
+    const grid = buildStressGrid(noVol, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 100 }));
+    expect(grid.book.positions.filter((p) => p.cls.kind === 'option' && p.unpriced !== undefined).length).toBe(300);
+    rebuildStressGrid(grid, noVol);
+    expect(pricingWorkerRunning()).toBe(false);
+    // The same contracts priced do start it.
+    buildStressGrid(state, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 100 }));
+    expect(pricingWorkerRunning()).toBe(true);
   });
 
   it('a rebuild shared with the worker equals one on the main thread alone, every element, lattice options included', async () => {
@@ -250,6 +263,36 @@ describe('pricing worker', () => {
       await new Promise((resolve) => setImmediate(resolve));
     }
     expect(byWorker).toBeGreaterThan(0);
+  });
+
+  it('an update after a rebuild shared with the worker equals a fresh rebuild on the main thread alone', async () => {
+    const params = stressParams({ now: NOW, pricingWorkerMinOptions: 100 });
+    const shared = buildStressGrid(state, shocks, params);
+    await untilReady();
+    // A rebuild the worker took part in (a generous deadline, no sleep), then ticks revalued on the main thread.
+    const deadline = performance.now() + 60_000;
+    do rebuildStressGrid(shared, state);
+    while (lastSharedPricing().byWorker === 0 && performance.now() < deadline);
+    expect(lastSharedPricing().byWorker).toBeGreaterThan(0);
+    let s = state,
+      seq = 1_000_000;
+    for (const [u, move] of [
+      [3, 0.004],
+      [11, -0.02],
+    ] as const) {
+      const tick = underlyingTick(book, u, move, NOW + 1000, ++seq);
+      seq += tick.length;
+      for (const e of tick) s = reduce(s, e);
+      expect(
+        updateStressGrid(
+          shared,
+          s,
+          NOW + 1000,
+          tick.map((e) => ('conId' in e ? e.conId : 0)),
+        ).rebuilt,
+      ).toBe(false);
+    }
+    expectSameGrid(shared, buildStressGrid(s, shocks, stressParams({ now: NOW + 1000, pricingWorkerMinOptions: 0 })));
   });
 
   it('pricingWorkerMinOptions is checked like every parameter', () => {
