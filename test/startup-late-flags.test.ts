@@ -84,6 +84,39 @@ process.on('tws-risk:late-v8-flags', () => {
 `,
 );
 
+/*
+ * A preload that writes, once the bin says its late flags are set, whether a context created then still has V8's gc:
+ * the bin turns --expose-gc on for its one collection and must not turn off what the user turned on.
+ */
+const GC_AFTER = join(dir, 'gc-after.cjs');
+writeFileSync(
+  GC_AFTER,
+  `'use strict';
+process.on('tws-risk:late-v8-flags', () => {
+  require('node:fs').writeFileSync(process.env.TWS_TEST_HEAP_OUT, require('node:vm').runInNewContext('typeof gc'));
+  process.exit(0);
+});
+`,
+);
+
+/** Runs the bin's simulator with extra node flags and NODE_OPTIONS; resolves with what GC_AFTER wrote. */
+function gcAfterFlags(nodeFlags: string[], nodeOptions: string, name: string): Promise<string> {
+  const out = join(dir, `${name}.txt`);
+  return new Promise((done, fail) => {
+    const argv = [...shebangNodeFlags(), ...nodeFlags, 'bin/tws-risk', 'sim', '--port', '0', '--start', '2026-03-02T14:30:00Z'];
+    const child = spawn(process.execPath, argv, {
+      cwd: join(import.meta.dirname, '..'),
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, NODE_OPTIONS: `${nodeOptions} --require ${GC_AFTER}`, TWS_TEST_HEAP_OUT: out },
+    });
+    children.push(child);
+    let err = '';
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', fail);
+    child.on('exit', (code) => (code === 0 ? done(readFileSync(out, 'utf8')) : fail(new Error(`bin exited ${code}: ${err}`))));
+  });
+}
+
 describe('late V8 flags (bin/tws-risk)', () => {
   it('the heap is sized by the late flag at once: start-up garbage in the old space is collected when they are set', async () => {
     const node = [process.execPath, ...shebangNodeFlags()];
@@ -113,5 +146,17 @@ describe('late V8 flags (bin/tws-risk)', () => {
     // The same work in a process that never sets the flag, told to start it at once.
     const plain = await maxHeapMb([...node, '-e', "process.emit('tws-risk:late-v8-flags')"], 'plain');
     expect(plain).toBeGreaterThan(1.5 * bin);
+  });
+
+  it('the forced collection never stops the console: with gc exposed under another name the bin runs on', async () => {
+    // V8 then exposes gc as `collect`, so the new context the bin collects from has no gc: that threw in a timer and
+    // ended the process three seconds after start.
+    expect(await gcAfterFlags(['--expose-gc-as=collect'], '', 'gc-as')).toBe('undefined');
+  });
+
+  it('a user who gave --expose-gc keeps gc in the contexts created after the late flags', async () => {
+    expect(await gcAfterFlags([], '--expose-gc', 'gc-user')).toBe('function');
+    // And without it, the bin turns the flag off again after its collection.
+    expect(await gcAfterFlags([], '', 'gc-none')).toBe('undefined');
   });
 });
