@@ -126,6 +126,26 @@ describe('keys typed faster than one read', () => {
   });
 });
 
+describe('a paste that holds its own end marker', () => {
+  // Some terminals (tmux paste-buffer -p among them) pass pasted text through as it is: an ESC [201~ copied with it
+  // ends the paste early at Ink, and what follows in the same read would arrive as typed keys.
+  it('runs nothing that follows the marker: not q in the panes, not a Ctrl-g closing the filter line', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write(`${ESC}[200~x${ESC}[201~q3${ESC}[201~`);
+    await tui.write('/');
+    // Positions still has the focus: the pasted 3 did not move it to Stress.
+    await tui.waitForFrame((f) => f.includes('Filter Positions:'), 'the filter line');
+    await tui.write(`${ESC}[200~ms${ESC}[201~\u0007q4${ESC}[201~`);
+    await tui.waitForFrame((f) => f.includes('Filter Positions:') && f.includes('msq4'), 'the rest of the paste typed into the filter, as text');
+    await tui.writeSplit([ESC]);
+    // A key typed on its own still acts: once 5 has focused Executions, every key of the pastes before it was handled.
+    await tui.write('5');
+    await tui.waitForFrame((f) => f.includes('▶5 Executions'), 'Executions focused by a key of its own');
+    expect(onQuit).not.toHaveBeenCalled();
+  });
+});
+
 describe('quitting', () => {
   it('quits on q and on Ctrl-C', async () => {
     const a = start();

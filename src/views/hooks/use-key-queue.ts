@@ -45,9 +45,13 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
   const draining = useRef(false);
   const { stdin } = useStdin();
   const readLength = useRef(0);
+  // Which read (readable event) this is, and the last one that carried a paste.
+  const reads = useRef(0);
+  const pasteRead = useRef(-1);
   useEffect(() => {
     // Prepended, so it runs before Ink's own listener reads (and empties) the buffer.
     const onReadable = () => {
+      reads.current++;
       readLength.current = (stdin as NodeJS.ReadStream).readableLength ?? 0;
     };
     stdin.prependListener('readable', onReadable);
@@ -89,12 +93,23 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
    * reaches a line or a dialog that reads text (up to its first Enter) and nothing else; it never answers a dialog
    * or runs a key.
    */
-  usePaste((text) => {
+  const paste = (text: string) => {
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
     if (textLine) push(pastedItems(text), o.dialogEpoch(), true, true);
+  };
+  usePaste((text) => {
+    pasteRead.current = reads.current;
+    paste(text);
   });
 
   useInput((input, key) => {
+    // The rest of a paste: a terminal that passes pasted text through as it is (tmux paste-buffer -p) lets an ESC [201~
+    // copied with it end the paste early at Ink, and what follows in that read arrives as keys (a q quit the console, a
+    // BEL closed the filter line as Ctrl-g). A paste is one write of the terminal's; a key typed after it is a read of its own.
+    if (pasteRead.current === reads.current) {
+      paste(input);
+      return;
+    }
     const epoch = o.dialogEpoch();
     // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
