@@ -143,4 +143,30 @@ describe('pasting into the console', () => {
     },
     150_000,
   );
+
+  it.skipIf(!hasTmux)(
+    'a paste holding its own end marker runs no key after it: tmux passes ESC [201~ through, and the q after it does not quit',
+    async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'm',
+        '-x',
+        '80',
+        '-y',
+        '24',
+        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
+      );
+      await waitForScreen('m', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      // Bracketed by tmux (-p) around text that holds the end marker: Ink's paste ends at it, and q3 follow in the same read.
+      tmux('set-buffer', '-b', 'clip', 'x\u001b[201~q3');
+      tmux('paste-buffer', '-p', '-b', 'clip', '-t', 'm');
+      // Keys are handled in order: once 5 has focused Executions, the pasted q and 3 before it have been dropped.
+      await press('m', '5');
+      const after = await waitForScreen('m', (s) => /▶5 Executions/.test(s) || /tws-risk demo: /.test(s), 'Executions focused (or the console gone)');
+      expect(after).toMatch(/▶5 Executions/);
+    },
+    150_000,
+  );
 });
