@@ -146,6 +146,41 @@ describe('a paste that holds its own end marker', () => {
   });
 });
 
+describe('a paste whose start marker a read boundary cut', () => {
+  // Over a slow link the marker can arrive in two reads more than Ink's 20 ms apart: Ink then hands over its first part
+  // as a key and parses the rest of the marker, and the pasted text after it, as typed keys.
+  it('runs nothing of the pasted text, wherever the marker was cut', async () => {
+    for (const split of [
+      [ESC, '[200~q3'],
+      [`${ESC}[`, '200~q3'],
+      [`${ESC}[2`, '00~q3'],
+      [`${ESC}[20`, '0~q3'],
+    ]) {
+      const { tui, onQuit } = start();
+      await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+      await tui.writeSplit([split[0]!, `${split[1]}${ESC}[201~`], 60);
+      // A key typed on its own still acts: once 5 has focused Executions, the pasted q and 3 before it were dropped.
+      await tui.write('5');
+      await tui.waitForFrame((f) => f.includes('▶5 Executions') || onQuit.mock.calls.length > 0, `Executions focused (${JSON.stringify(split)})`);
+      expect(onQuit, JSON.stringify(split)).not.toHaveBeenCalled();
+      open.pop()!.unmount();
+    }
+  });
+
+  it('takes the pasted text into the filter line, up to its Enter', async () => {
+    const { tui, onQuit } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('/');
+    await tui.waitForFrame((f) => f.includes('Filter Positions:'), 'the filter line');
+    await tui.writeSplit([`${ESC}[20`, `0~msft\rq3${ESC}[201~`], 60);
+    // The part of the marker Ink handed over alone was typed before the rest came ("[20"); the paste follows it.
+    await tui.waitForFrame((f) => f.includes('filter [20msft') && !f.includes('Filter Positions:'), 'the pasted filter applied');
+    await tui.write('5');
+    await tui.waitForFrame((f) => f.includes('▶5 Executions'), 'Executions focused by a key of its own');
+    expect(onQuit).not.toHaveBeenCalled();
+  });
+});
+
 describe('quitting', () => {
   it('quits on q and on Ctrl-C', async () => {
     const a = start();

@@ -19,6 +19,18 @@ import { chunkKeys, keyOf, pastedItems, textOf } from '../../keymap/keys.js';
  * keyboard protocol is not enabled: under it a lone y would arrive as the longer `ESC[121u`.)
  */
 
+/*
+ * A paste's start marker (ESC [200~) cut by a read boundary, with more than Ink's 20 ms between the parts (a slow SSH
+ * link): Ink hands over the part it holds as a key of its own (Esc, or "[", "[2", "[20" with the ESC taken off), then
+ * parses the rest of the marker and the pasted text after it as typed keys. Each part, with the rest that completes it.
+ */
+const MARKER_TAILS: ReadonlyMap<string, string> = new Map([
+  ['', '[200~'],
+  ['[', '200~'],
+  ['[2', '00~'],
+  ['[20', '0~'],
+]);
+
 /** Keys that only cancel, close or move, and arrive as escape sequences or control bytes longer than their input. */
 const NEVER_CONFIRM: ReadonlySet<string> = new Set(['esc', 'enter', 'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end']);
 
@@ -48,6 +60,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
   // Which read (readable event) this is, and the last one that carried a paste.
   const reads = useRef(0);
   const pasteRead = useRef(-1);
+  // A key that may be the first part of a cut paste marker: the read it came in and the rest of the marker.
+  const cutMarker = useRef<{ read: number; tail: string } | undefined>(undefined);
   useEffect(() => {
     // Prepended, so it runs before Ink's own listener reads (and empties) the buffer.
     const onReadable = () => {
@@ -110,6 +124,16 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       paste(input);
       return;
     }
+    const cut = cutMarker.current;
+    cutMarker.current = undefined;
+    if (cut !== undefined && cut.read === reads.current - 1 && input.startsWith(cut.tail)) {
+      // The rest of a cut marker: this read is the paste (a paste longer than one read still runs its later reads as keys).
+      pasteRead.current = reads.current;
+      paste(input.slice(cut.tail.length));
+      return;
+    }
+    const tail = key.escape && input === '' ? MARKER_TAILS.get('') : MARKER_TAILS.get(input);
+    if (tail !== undefined) cutMarker.current = { read: reads.current, tail };
     const epoch = o.dialogEpoch();
     // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
