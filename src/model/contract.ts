@@ -48,13 +48,46 @@ export interface Contract {
   readonly multiplier?: Decimal;
 }
 
+/** ISO codes that name currency futures on CME, ICE and Eurex in IB's symbology (IBKR's EUR is CME's 6E). */
+export const CURRENCY_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
+  'EUR',
+  'GBP',
+  'JPY',
+  'CHF',
+  'AUD',
+  'CAD',
+  'NZD',
+  'MXN',
+  'BRL',
+  'ZAR',
+  'RUB',
+  'CNH',
+  'NOK',
+  'SEK',
+  'PLN',
+  'HUF',
+  'CZK',
+  'ILS',
+  'KRW',
+  'INR',
+  'USD',
+]);
+
+/** The currency a future or future option on a currency moves with (EUR for the EUR future quoted in USD), else undefined. */
+export function currencyFutureOf(c: Pick<Contract, 'secType' | 'symbol' | 'currency'>): string | undefined {
+  const cls = assetClassOf(c.secType);
+  return (cls === 'FUT' || cls === 'FOP') && CURRENCY_FUTURE_SYMBOLS.has(c.symbol) && c.symbol !== c.currency ? c.symbol : undefined;
+}
+
 /**
  * The currency a position's risk is in, for grouping by currency: an IDEALPRO pair (EUR.USD, secType CASH, quoted in
- * USD) is exposure to its first leg, EUR, as the stress engine's fx scenarios see it (its legs are the cash balances,
- * docs/stress-model.md "Positions"); anything else is exposed in the currency it is quoted in.
+ * USD) is exposure to its first leg, EUR, and a currency future (or its option) to the currency it is on, as the
+ * stress engine's fx scenarios see them (docs/stress-model.md "Positions"); anything else is exposed in the currency it
+ * is quoted in.
  */
 export function exposureCurrency(c: Pick<Contract, 'secType' | 'symbol' | 'currency'>): string {
-  return c.secType === 'CASH' && c.symbol && c.symbol !== c.currency ? c.symbol : c.currency;
+  if (c.secType === 'CASH' && c.symbol && c.symbol !== c.currency) return c.symbol;
+  return currencyFutureOf(c) ?? c.currency;
 }
 
 /** Short human label: "AAPL", "AAPL 20261218 200 C", "ESZ6". */

@@ -1,5 +1,5 @@
 // Position classification: how each held contract is revalued, what moves it, and which underlying group it joins.
-import { assetClassOf, type AssetClass, type Contract } from '../model/contract.js';
+import { assetClassOf, currencyFutureOf, type AssetClass, type Contract } from '../model/contract.js';
 import type { StressParams } from './params.js';
 
 /*
@@ -62,31 +62,6 @@ export interface PositionClass {
   /** Margin segment: commodities (-C) for futures and futures options, securities (-S) otherwise. */
   readonly segment: 'S' | 'C';
 }
-
-/** ISO codes that name currency futures on CME, ICE and Eurex in IB's symbology. */
-const FX_FUTURE_SYMBOLS = new Set([
-  'EUR',
-  'GBP',
-  'JPY',
-  'CHF',
-  'AUD',
-  'CAD',
-  'NZD',
-  'MXN',
-  'BRL',
-  'ZAR',
-  'RUB',
-  'CNH',
-  'NOK',
-  'SEK',
-  'PLN',
-  'HUF',
-  'CZK',
-  'ILS',
-  'KRW',
-  'INR',
-  'USD',
-]);
 
 /**
  * What a classification was made from beyond the contract itself (whose fields the reducer never changes in place:
@@ -223,7 +198,7 @@ function classifyOne(c: Contract, ctx: Context): PositionClass {
       return make('cfd', 'CFD', group('CFD'), 'S');
     case 'FUT':
     case 'FOP': {
-      const fx = FX_FUTURE_SYMBOLS.has(c.symbol) && c.symbol !== c.currency ? c.symbol : undefined;
+      const fx = currencyFutureOf(c);
       const isOption = assetClass === 'FOP';
       return make(isOption ? 'option' : 'future', 'FUT', group('FUT'), 'C', isOption ? 'black76American' : undefined, undefined, false, false, fx);
     }
