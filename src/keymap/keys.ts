@@ -125,6 +125,23 @@ export function parseKeySpec(spec: string): { key: string } | { error: string } 
   return { error: `"${spec}" is not a key; valid keys are ${KEY_FORMS}` };
 }
 
+/*
+ * A paste's start marker (ESC [200~) cut by a read boundary, with more than Ink's 20 ms between the parts (a slow SSH
+ * link): Ink hands over the part it holds as a key of its own (Esc, or "[", "[2", "[20" with the ESC taken off), then
+ * parses the rest of the marker and the pasted text after it as typed keys. Each part, with the rest that completes it.
+ */
+const MARKER_TAILS: ReadonlyMap<string, string> = new Map([
+  ['', '[200~'],
+  ['[', '200~'],
+  ['[2', '00~'],
+  ['[20', '0~'],
+]);
+
+/** The rest of a paste's start marker when this read is its first part cut off by a read boundary, else undefined. */
+export function pasteMarkerTail(input: string, key: KeyFlags): string | undefined {
+  return key.escape && input === '' ? MARKER_TAILS.get('') : MARKER_TAILS.get(input);
+}
+
 /**
  * The canonical name of one keypress, or undefined for input that is not a single key (pasted text, or the
  * rest of a split escape sequence such as `[B`, which must never be read as two keys).

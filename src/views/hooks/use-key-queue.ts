@@ -1,7 +1,7 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
 import { useInput, usePaste, useStdin } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
-import { chunkKeys, keyOf, pastedItems, textOf } from '../../keymap/keys.js';
+import { chunkKeys, keyOf, pastedItems, pasteMarkerTail, textOf } from '../../keymap/keys.js';
 
 /*
  * Keys are handled in arrival order, one per turn of the event loop once a backlog forms, so each key sees the one
@@ -18,18 +18,6 @@ import { chunkKeys, keyOf, pastedItems, textOf } from '../../keymap/keys.js';
  * (none of which may confirm) act when their read carried more than the key itself. (This holds because the kitty
  * keyboard protocol is not enabled: under it a lone y would arrive as the longer `ESC[121u`.)
  */
-
-/*
- * A paste's start marker (ESC [200~) cut by a read boundary, with more than Ink's 20 ms between the parts (a slow SSH
- * link): Ink hands over the part it holds as a key of its own (Esc, or "[", "[2", "[20" with the ESC taken off), then
- * parses the rest of the marker and the pasted text after it as typed keys. Each part, with the rest that completes it.
- */
-const MARKER_TAILS: ReadonlyMap<string, string> = new Map([
-  ['', '[200~'],
-  ['[', '200~'],
-  ['[2', '00~'],
-  ['[20', '0~'],
-]);
 
 /** Keys that only cancel, close or move, and arrive as escape sequences or control bytes longer than their input. */
 const NEVER_CONFIRM: ReadonlySet<string> = new Set(['esc', 'enter', 'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end']);
@@ -132,7 +120,7 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
       paste(input.slice(cut.tail.length));
       return;
     }
-    const tail = key.escape && input === '' ? MARKER_TAILS.get('') : MARKER_TAILS.get(input);
+    const tail = pasteMarkerTail(input, key);
     if (tail !== undefined) cutMarker.current = { read: reads.current, tail };
     const epoch = o.dialogEpoch();
     // Pasted lines are not commands: after a text line's Enter, the rest of a paste ("AAPL\nq") would run as keys.
