@@ -5,6 +5,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin } from 'esbuild';
 import { cacheInkSquash, cacheInkTextNodes } from '../src/views/ink-text-cache.js';
+import { guardInkPasteApp, guardInkPasteParser } from '../src/views/ink-paste-guard.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
 import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
@@ -97,6 +98,28 @@ const reactProduction: Plugin = {
       contents: readFileSync(args.path, 'utf8').replaceAll('process.env.NODE_ENV', '"production"'),
       loader: 'js',
     }));
+  },
+};
+
+/*
+ * Ink holds a bracketed paste until its end marker, with no timeout and no size limit: a stray start marker made the
+ * console deaf to every key, Ctrl-C included. src/views/ink-paste-guard.ts edits its parser and App so that a paste
+ * quiet for a while is closed (its text a paste, the input after it keys) and a huge one is handed over in parts.
+ * Should an Ink release change those lines, the build warns and the bundle keeps Ink's own files.
+ */
+const inkPasteGuard: Plugin = {
+  name: 'ink-paste-guard',
+  setup(b) {
+    const edit = (filter: RegExp, guard: (text: string) => string | undefined, name: string) =>
+      b.onLoad({ filter }, (args) => {
+        const text = readFileSync(args.path, 'utf8');
+        const edited = guard(text);
+        if (edited === undefined)
+          return { contents: text, loader: 'js', warnings: [{ text: `ink: ${name} changed; a paste with no end marker holds every key until it ends` }] };
+        return { contents: edited, loader: 'js' };
+      });
+    edit(/[\\/]ink[\\/]build[\\/]input-parser\.js$/, guardInkPasteParser, 'input-parser.js');
+    edit(/[\\/]ink[\\/]build[\\/]components[\\/]App\.js$/, guardInkPasteApp, 'components/App.js');
   },
 };
 
@@ -263,7 +286,7 @@ export const CONSOLE_DIR = 'console';
 export async function bundle(): Promise<number> {
   rmSync(BUNDLE_DIR, { recursive: true, force: true });
   mkdirSync(BUNDLE_DIR, { recursive: true });
-  const plugins = [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, stringWidthTable, graphemeFastPath];
+  const plugins = [inkOutput, yogaWithoutFetch, rxjsEsm, reactProduction, inkTextCache, inkPasteGuard, stringWidthTable, graphemeFastPath];
   const [split, whole] = await Promise.all([
     build({
       ...COMMON,
