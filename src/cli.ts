@@ -11,6 +11,7 @@ import type { CancelFlags, FlattenFlags } from './commands/trade.js';
 import type { GuardFlags } from './commands/guard.js';
 import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
 import { setAccountMaskForced } from './views/format.js';
+import { installInkPasteGuard } from './views/ink-paste-guard.js';
 import { asciiOnly } from './views/theme.js';
 import type { FleetFlags } from './commands/fleet.js';
 import type { FleetCommandFlags } from './commands/fleet-command.js';
@@ -489,6 +490,8 @@ function flagProblem(err: unknown): string {
 
 /** Runs the CLI and returns the exit code. */
 export async function main(argv: readonly string[], io: CommandIo = processIo): Promise<number> {
+  // Before any command imports Ink: a paste with no end marker must not hold every key (src/views/ink-paste-guard.ts).
+  installInkPasteGuard();
   if (io === processIo) {
     // `tws-risk verify x | head` closes the pipe early; that is the reader's choice, not an error.
     process.stdout.on('error', (e: NodeJS.ErrnoException) => {

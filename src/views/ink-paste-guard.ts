@@ -7,9 +7,11 @@
  * keys again. A paste holding more than PASTE_CAP characters hands over what it holds as a paste and stays open: its
  * memory (and Ink's re-scan of it on every read) stays bounded, and the rest of a long genuine paste is still text,
  * where closing it at the cap would run the rest as keys. scripts/bundle.ts runs these edits on Ink's files as it
- * bundles them; outside the bundle (tests, dist/src) Ink runs as published. Anything unexpected (another Ink whose
- * files do not have these lines) leaves the files as they are, and the build warns.
+ * bundles them; the unbundled build (dist/src) makes the same edits as Node loads Ink's files (installInkPasteGuard,
+ * on Node 22.15+, whose module.registerHooks it needs); the tests run Ink as published. Anything unexpected (another
+ * Ink whose files do not have these lines) leaves the files as they are, and the build warns.
  */
+import * as nodeModule from 'node:module';
 
 /** Quiet time after which an open paste is closed: a terminal writes a paste at once, a slow link in pieces well inside it. */
 export const PASTE_IDLE_MS = 400;
@@ -84,4 +86,32 @@ export function guardInkPasteApp(text: string): string | undefined {
   // handleInputEvent is declared inside handleReadable, before the lines edited: the timer calls it from there.
   if (!text.includes('const handleInputEvent = (event) => {')) return undefined;
   return replaceOnce(text, FLUSH, FLUSH_OR_CLOSE);
+}
+
+type LoadHook = (url: string, context: unknown, next: (url: string, context?: unknown) => { format?: string | null; source?: unknown }) => unknown;
+const registerHooks = (nodeModule as { registerHooks?: (hooks: { load: LoadHook }) => unknown }).registerHooks;
+let installed = false;
+
+/**
+ * The same edits for the unbundled build: Ink's two files are edited as Node loads them. Only from dist/src: the bundle
+ * holds its edited Ink already (and its start-up pays for no hook), and under the tests Ink stays as published, whichever
+ * test ran main() first in a worker.
+ */
+export function installInkPasteGuard(): void {
+  if (installed || registerHooks === undefined || !/[\\/]dist[\\/]src[\\/]/.test(import.meta.url)) return;
+  installed = true;
+  registerHooks({
+    load(url, context, next) {
+      const result = next(url, context);
+      const guard = /\/ink\/build\/input-parser\.js$/.test(url)
+        ? guardInkPasteParser
+        : /\/ink\/build\/components\/App\.js$/.test(url)
+          ? guardInkPasteApp
+          : undefined;
+      if (guard === undefined || result.source === undefined || result.source === null) return result;
+      const text = typeof result.source === 'string' ? result.source : Buffer.from(result.source as Uint8Array).toString('utf8');
+      const edited = guard(text);
+      return edited === undefined ? result : { ...result, source: edited };
+    },
+  });
 }

@@ -1,6 +1,7 @@
 // Text pasted in a real terminal (tmux paste-buffer): it never confirms a flatten dialog, and a pasted line runs no command after its Enter.
-import { readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
@@ -181,41 +182,51 @@ describe('pasting into the console', () => {
     150_000,
   );
 
-  it.skipIf(!hasTmux)(
-    'a paste start marker never followed by its end marker: once input is quiet the paste closes as text, and keys (Ctrl-C too) act again',
-    async () => {
-      const err = join(dir, 'stderr-u.txt');
+  // The bundle (bin/tws-risk) edits Ink as it bundles it; the unbundled dist/src edits it as Node loads it.
+  it.skipIf(!hasTmux).each([
+    ['the bundle', 'u', 'bin/tws-risk'],
+    ['dist/src', 'v', 'dist-src'],
+  ])(
+    'a paste start marker never followed by its end marker (%s): once input is quiet the paste closes as text, and keys (Ctrl-C too) act again',
+    async (_build, u, bin) => {
+      const err = join(dir, `stderr-${u}.txt`);
+      const runner = join(dir, 'dist-src.mjs');
+      writeFileSync(
+        runner,
+        `const cli = await import(${JSON.stringify(pathToFileURL(resolve('dist/src/cli.js')).href)});\nprocess.exitCode = await cli.main(process.argv.slice(2));\n`,
+      );
+      const command = bin === 'dist-src' ? `node ${runner}` : `node ${bin}`;
       tmux(
         'new-session',
         '-d',
         '-s',
-        'u',
+        u,
         '-x',
         '80',
         '-y',
         '24',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')} 2>${err}; echo console-exited; sleep 600`,
+        `${command} demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')} 2>${err}; echo console-exited; sleep 600`,
       );
-      await waitForScreen('u', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      await waitForScreen(u, (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
       // Over the panes: the held q is pasted text, so it does not quit. Ink held every key after the marker for good; a 5
       // pressed while the paste is still open joins it, so 5 is pressed again until it focuses Executions.
-      tmux('send-keys', '-t', 'u', '-l', '\u001b[200~q');
+      tmux('send-keys', '-t', u, '-l', '\u001b[200~q');
       let screen = '';
       for (let i = 0; i < 20 && !/▶5 Executions/.test(screen); i++) {
-        await press('u', '5');
-        screen = await waitForScreen('u', (s) => /▶5 Executions|console-exited/.test(s), 'Executions focused', 1_500).catch(() => '');
+        await press(u, '5');
+        screen = await waitForScreen(u, (s) => /▶5 Executions|console-exited/.test(s), 'Executions focused', 1_500).catch(() => '');
       }
       expect(screen).toMatch(/▶5 Executions/);
       // Into the filter line: the held text reaches the line as a paste once input is quiet, with no key after it.
-      await press('u', '/');
-      await waitForScreen('u', (s) => /Filter Executions:/.test(s), 'the filter line');
-      tmux('send-keys', '-t', 'u', '-l', '\u001b[200~q3');
-      await waitForScreen('u', (s) => /Filter Executions: q3/.test(s), 'the held text in the filter line');
-      await press('u', 'Escape');
-      await waitForScreen('u', (s) => !/Filter Executions:/.test(s), 'the filter line closed');
+      await press(u, '/');
+      await waitForScreen(u, (s) => /Filter Executions:/.test(s), 'the filter line');
+      tmux('send-keys', '-t', u, '-l', '\u001b[200~q3');
+      await waitForScreen(u, (s) => /Filter Executions: q3/.test(s), 'the held text in the filter line');
+      await press(u, 'Escape');
+      await waitForScreen(u, (s) => !/Filter Executions:/.test(s), 'the filter line closed');
       expect(readFileSync(err, 'utf8')).not.toMatch(/tws-risk demo: /);
-      await press('u', 'C-c');
-      await waitForScreen('u', (s) => /console-exited/.test(s), 'Ctrl-C quit the console');
+      await press(u, 'C-c');
+      await waitForScreen(u, (s) => /console-exited/.test(s), 'Ctrl-C quit the console');
     },
     150_000,
   );
