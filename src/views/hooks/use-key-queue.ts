@@ -93,7 +93,8 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
    * Bracketed paste (usePaste turns the terminal's mode on while the console runs, and off at exit): a terminal's
    * paste arrives marked, whatever its length, so even a lone pasted y is known for a paste. A paste is text: it
    * reaches a line or a dialog that reads text (up to its first Enter) and nothing else; it never answers a dialog
-   * or runs a key.
+   * or runs a key. A paste whose end marker never comes is closed by the edited Ink once input has been quiet for a while
+   * (src/views/ink-paste-guard.ts): it arrives here from a timer, with no read of its own, so the next read is keys again.
    */
   const paste = (text: string) => {
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
