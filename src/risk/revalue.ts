@@ -105,16 +105,6 @@ export interface BookGroup {
   readonly highCapIndex: boolean;
 }
 
-/** Groups the book's positions by their group key, in order of first member. */
-export function groupPositions(book: Pick<Book, 'positions'>): BookGroup[] {
-  const positions = book.positions;
-  return groupRows(
-    positions.length,
-    (i) => positions[i]!.cls,
-    (i) => positions[i]!.currencyIndex,
-  );
-}
-
 /**
  * groupPositions from each position's class and currency, which a book being read knows before its positions
  * (boundary.ts openBook): a rebuild groups the book before reading it, so that its options can be priced as they are read.
