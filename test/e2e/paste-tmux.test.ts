@@ -147,7 +147,8 @@ describe('pasting into the console', () => {
       const typed = await waitForScreen('c', (s) => /Filter Positions: AAqPL/.test(s) || /tws-risk demo: /.test(s), 'the pasted text in the filter line');
       expect(typed).toMatch(/Filter Positions: AAqPL/);
       await press('c', 'BSpace', 'BSpace', 'BSpace', 'BSpace', 'A', 'P', 'L', 'Enter');
-      await waitForScreen('c', (s) => /filter AAPL/.test(s), 'the filter applied');
+      // The filter line closed (its Enter read), not only applied as typed: a key read with that Enter would be dropped.
+      await waitForScreen('c', (s) => / FILTER AAPL /.test(s) && !/Filter Positions:/.test(s), 'the filter applied and its line closed');
       await press('c', '5');
       const after = await waitForScreen('c', (s) => /▶5 Executions/.test(s) || /tws-risk demo: /.test(s), 'Executions focused (or the console gone)');
       expect(after).toMatch(/▶5 Executions/);
