@@ -1,25 +1,14 @@
 // The Account pane's cash by currency in a real terminal: every currency is either listed or named as not shown.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('cash');
+const server = tmuxSuite('cash', 'test/e2e/account-cash-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/account-cash-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 
 // The demo account's cash balances (docs/simulator.md: USD, EUR, CHF, JPY, GBP).
 const CURRENCIES = ['CHF', 'EUR', 'GBP', 'JPY', 'USD'];
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** A cash row of the Account pane: currency, balance with cents, then the rate. */
 const cashRow = (ccy: string) => new RegExp(`(^|\\s)${ccy}\\s+-?[\\d,]+\\.\\d\\d\\s+×`, 'm');

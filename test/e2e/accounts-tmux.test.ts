@@ -1,26 +1,14 @@
 // `tws-risk demo --account all` in a real terminal (tmux): the Accounts pane, Enter switching the panes, trading refused
 // on the aggregate row, and the exit line naming every account and why nothing was recorded.
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
-import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { startAdvisorSim, T0 } from '../sim/helpers.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('accounts');
+const server = tmuxSuite('accounts', 'test/e2e/accounts-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) {
-  console.warn('test/e2e/accounts-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-}
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('tws-risk demo --account all in tmux', () => {
   it.skipIf(!hasTmux)(

@@ -1,27 +1,14 @@
 // `tws-risk demo` in a real terminal (tmux) at 80x24 and 160x48: keys pressed, screens captured, exit summary checked.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('e2e');
+const server = tmuxSuite('e2e', 'test/e2e/console-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) {
-  console.warn('test/e2e/console-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-}
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 function startDemo(session: string, columns: number, rows: number, record: string): void {
   tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk demo --start ${T0} --speed 5 --record ${record}`);

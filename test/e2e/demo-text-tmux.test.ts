@@ -1,22 +1,11 @@
 // `tws-risk demo` as text in a real terminal (--once, or stdin not a terminal): no escape sequence shown as text.
-import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('demo-text');
+const server = tmuxSuite('demo-text', 'test/e2e/demo-text-tmux.test.ts');
 const { dir, tmux, waitForScreen } = server;
-if (!hasTmux) console.warn('test/e2e/demo-text-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 const demo = `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`;
 

@@ -1,26 +1,15 @@
 // The Executions pane in a real terminal: a yen fill's realized P&L (six figures and more) is shown whole, never cut.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Decimal } from '../../src/model/money.js';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { T0 } from '../sim/helpers.js';
 import { controlChannel, type ControlChannel } from '../support/control.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('realized');
+const server = tmuxSuite('realized', 'test/e2e/executions-realized-tmux.test.ts', () => control?.close());
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/executions-realized-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 let control: ControlChannel | undefined;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  control?.close();
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 interface SimPosition {
   readonly symbol: string;

@@ -1,26 +1,15 @@
 // Orders typed into TWS by hand, in a real terminal: the Orders pane and the global cancel's outcome name each by its whole permId.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('manual');
+const server = tmuxSuite('manual', 'test/e2e/manual-orders-tmux.test.ts', () => control?.close());
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/manual-orders-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 let control: ControlChannel | undefined;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  control?.close();
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('manual TWS orders', () => {
   it.skipIf(!hasTmux)(

@@ -1,27 +1,16 @@
 // A new user's first trading session in a real terminal: demo, resize, palette, arm with a burst, flatten, global cancel, quit.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('newuser');
+const server = tmuxSuite('newuser', 'test/e2e/new-user-tmux.test.ts', () => control?.close());
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/new-user-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 let control: ControlChannel | undefined;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  control?.close();
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** The Orders pane's lines at the wide layout: from its title to the Executions pane's, in its own columns. */
 function ordersPane(screen: string): string[] {

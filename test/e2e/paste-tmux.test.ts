@@ -1,27 +1,16 @@
 // Text pasted in a real terminal (tmux paste-buffer): it never confirms a flatten dialog, and a pasted line runs no command after its Enter.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('paste');
+const server = tmuxSuite('paste', 'test/e2e/paste-tmux.test.ts', () => control?.close());
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/paste-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 let control: ControlChannel | undefined;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  control?.close();
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Pastes `text` into the pane as one write, as a terminal's paste or `tmux paste-buffer` sends it. */
 function paste(session: string, text: string): void {

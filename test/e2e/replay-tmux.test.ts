@@ -1,21 +1,12 @@
 // `tws-risk replay FILE` in a real terminal (tmux): opens a sample, seeks, steps, jumps between markers, refuses to trade.
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('replay-e2e');
+const server = tmuxSuite('replay-e2e', 'test/e2e/replay-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** The recorded time (UTC) of a gzip recording's last event, read from its raw lines. */
 function lastEventClock(file: string): string {

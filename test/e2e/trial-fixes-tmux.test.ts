@@ -1,25 +1,15 @@
 // What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { deadPort } from '../support/sim-rig.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('trial');
+const server = tmuxSuite('trial', 'test/e2e/trial-fixes-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/trial-fixes-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 /** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
 function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {

@@ -1,24 +1,14 @@
 // The flatten dialog's IBKR what-if line in a real terminal: for a many-order plan, ours and the difference are on screen,
 // and at 80x24 the whole line wraps within the dialog, its caveat included, with the answer keys still on screen.
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('whatif');
+const server = tmuxSuite('whatif', 'test/e2e/what-if-line-tmux.test.ts');
 const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/what-if-line-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('the what-if line', () => {
   it.skipIf(!hasTmux)(

@@ -1,8 +1,9 @@
 // A private tmux server for end-to-end tests: the console run as a user runs it, keys pressed, screens captured.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 
 /*
  * The console is spawned exactly as a user runs it (`node bin/tws-risk ...`, built dist, the project's Node first on
@@ -91,4 +92,22 @@ export function tmuxServer(name: string): TmuxServer {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
     },
   };
+}
+
+/**
+ * One test file's tmux server: the build checked before its tests, the server killed and its directory removed after
+ * them (`close` first, for what the file opened beside it). Without tmux the file's tests skip, and it says so.
+ */
+export function tmuxSuite(name: string, file: string, close?: () => void): TmuxServer {
+  const server = tmuxServer(name);
+  if (!hasTmux) console.warn(`${file}: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get`);
+  beforeAll(() => {
+    if (hasTmux) ensureBuilt();
+  }, 120_000);
+  afterAll(() => {
+    close?.();
+    if (hasTmux) server.kill();
+    rmSync(server.dir, { recursive: true, force: true });
+  });
+  return server;
 }
