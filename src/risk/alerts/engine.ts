@@ -42,7 +42,7 @@ import {
  * very objects the last one did, and these rules were most of an evaluation (docs/performance.md). One slot per rule:
  * sessions that take turns (several accounts) each find the other's inputs and run the rule, as before.
  */
-function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): Rule {
+export function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): Rule {
   let last: { readonly inputs: readonly unknown[]; readonly findings: Finding[] } | undefined;
   return (ctx) => {
     const inputs = reads(ctx);

@@ -10,7 +10,7 @@ import { accountRules } from '../../../src/risk/alerts/rules/account.js';
 import { activityRules } from '../../../src/risk/alerts/rules/activity.js';
 import { connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
 import type { RuleContext } from '../../../src/risk/alerts/rules/context.js';
-import { runRules } from '../../../src/risk/alerts/engine.js';
+import { runRules, unlessSame } from '../../../src/risk/alerts/engine.js';
 import { exposureRules } from '../../../src/risk/alerts/rules/exposure.js';
 import { marginJumpRule } from '../../../src/risk/alerts/rules/margin-jump.js';
 import { positionsRule } from '../../../src/risk/alerts/rules/positions.js';
@@ -646,5 +646,26 @@ describe('exposure.ccy and concentration.und', () => {
     expect(ids(f)).toEqual(['concentration.und:AAPL warning']);
     expect(f[0]!.title).toBe('AAPL is 60.0% of gross position value (21,000 USD of 35,000 USD): above the 40% limit');
     expect(f[0]!.reduction).toEqual({ kind: 'concentration', underlying: 'AAPL', max: 0.4 });
+  });
+});
+
+describe('unlessSame (the rules answered again only when what they read changed)', () => {
+  it('runs the rule once while every object it reads is the same, and again when one of them is another object', () => {
+    const state = stateOf([ready(), av('NetLiquidation', '100000')]);
+    let runs = 0;
+    const rule = unlessSame(
+      () => {
+        runs++;
+        return [];
+      },
+      (c) => [c.config, c.state.accountValues],
+    );
+    const first = rule(ctx(state));
+    expect(rule(ctx(state, { now: T0 + 60_000 }))).toBe(first);
+    expect(runs).toBe(1);
+    rule(ctx(stateOf([ready(), av('NetLiquidation', '100000')])));
+    expect(runs).toBe(2);
+    rule(ctx(state, { config: { ...DEFAULT_ALERT_CONFIG } }));
+    expect(runs).toBe(3);
   });
 });
