@@ -5,7 +5,7 @@ import { ruleTiming } from './config.js';
 import { accountRules } from './rules/account.js';
 import { activityRules } from './rules/activity.js';
 import { connectionRule, staleRule, twsCodeRule } from './rules/connection.js';
-import type { AlertInput, Rule, RuleContext } from './rules/context.js';
+import type { AlertInput, Rule, RuleContext, StatefulRule } from './rules/context.js';
 import { exposureRules } from './rules/exposure.js';
 import { marginJumpRule } from './rules/margin-jump.js';
 import { positionsRule } from './rules/positions.js';
@@ -18,6 +18,7 @@ import {
   type AlertTransition,
   type Finding,
   type PendingFinding,
+  type RuleAnswer,
   type RuleMemory,
   type Severity,
 } from './types.js';
@@ -39,26 +40,34 @@ import {
  * A stateless rule that reads neither the clock nor the session calendar, answered again only when something it reads
  * is another object. The session evaluates at every publish (4 a second while marks move), but the account rows and
  * portfolio marks arrive every few seconds and the stress report once a second: three evaluations in four judged the
- * very objects the last one did, and these rules were most of an evaluation (docs/performance.md). One slot per rule:
- * sessions that take turns (several accounts) each find the other's inputs and run the rule, as before.
+ * very objects the last one did, and these rules were most of an evaluation (docs/performance.md). The last answer is
+ * the rule's memory, kept in each engine's state: sessions that take turns in one process (several accounts, the
+ * guard) each keep their own.
  */
-export function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): Rule {
-  let last: { readonly inputs: readonly unknown[]; readonly findings: Finding[] } | undefined;
-  return (ctx) => {
+export function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): StatefulRule<RuleAnswer> {
+  return (last, ctx) => {
     const inputs = reads(ctx);
-    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return last.findings;
+    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return { memory: last, findings: last.findings };
     const findings = rule(ctx);
-    last = { inputs, findings };
-    return findings;
+    return { memory: { inputs, findings }, findings };
   };
 }
 
+/** A cached rule and the name its answer is kept under in `RuleMemory.answers`. */
+interface CachedRule {
+  readonly name: string;
+  readonly rule: StatefulRule<RuleAnswer>;
+}
+
 /** The stateless rules, in the order their findings are listed. */
-const RULES: readonly Rule[] = [
+const RULES: readonly (Rule | CachedRule)[] = [
   twsCodeRule,
-  unlessSame(accountRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency]),
-  unlessSame(stressRules, (c) => [c.config, c.stress]),
-  unlessSame(exposureRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency, c.state.portfolio, c.state.fxRates]),
+  { name: 'account', rule: unlessSame(accountRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency]) },
+  { name: 'stress', rule: unlessSame(stressRules, (c) => [c.config, c.stress]) },
+  {
+    name: 'exposure',
+    rule: unlessSame(exposureRules, (c) => [c.config, c.state.accountValues, c.state.baseCurrency, c.state.portfolio, c.state.fxRates]),
+  },
   activityRules,
   staleRule,
 ];
@@ -70,11 +79,19 @@ export function runRules(memory: RuleMemory, input: AlertInput): { findings: Fin
   const connection = connectionRule(memory.connection, ctx);
   const margin = marginJumpRule(memory.margin, ctx);
   const positions = positionsRule(memory.positions, ctx);
-  const findings = [...connection.findings, ...RULES.flatMap((r) => r(ctx)), ...margin.findings, ...positions.findings];
+  const answers: Record<string, RuleAnswer> = {};
+  const stateless = RULES.flatMap((r) => {
+    if (typeof r === 'function') return r(ctx);
+    const run = r.rule(memory.answers?.[r.name], ctx);
+    if (run.memory) answers[r.name] = run.memory;
+    return run.findings;
+  });
+  const findings = [...connection.findings, ...stateless, ...margin.findings, ...positions.findings];
   const next: RuleMemory = {
     ...(margin.memory ? { margin: margin.memory } : {}),
     ...(positions.memory ? { positions: positions.memory } : {}),
     ...(connection.memory ? { connection: connection.memory } : {}),
+    answers,
   };
   return { findings, memory: next };
 }

@@ -167,10 +167,18 @@ export interface ConnectionMemory {
   readonly cause?: string;
 }
 
+/** A stateless rule's last answer (engine.ts `unlessSame`): the objects it read, compared by identity, and its findings. */
+export interface RuleAnswer {
+  readonly inputs: readonly unknown[];
+  readonly findings: Finding[];
+}
+
 export interface RuleMemory {
   readonly margin?: MarginMemory;
   readonly positions?: PositionsMemory;
   readonly connection?: ConnectionMemory;
+  /** The cached stateless rules' last answers, by the engine's name for the rule. */
+  readonly answers?: Readonly<Record<string, RuleAnswer>>;
 }
 
 /** The alert engine's whole state: a pure value, folded by `evaluateAlerts`. */

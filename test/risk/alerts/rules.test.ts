@@ -10,12 +10,12 @@ import { accountRules } from '../../../src/risk/alerts/rules/account.js';
 import { activityRules } from '../../../src/risk/alerts/rules/activity.js';
 import { connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
 import type { RuleContext } from '../../../src/risk/alerts/rules/context.js';
-import { runRules, unlessSame } from '../../../src/risk/alerts/engine.js';
+import { evaluateAlerts, runRules, unlessSame, type Evaluation } from '../../../src/risk/alerts/engine.js';
 import { exposureRules } from '../../../src/risk/alerts/rules/exposure.js';
 import { marginJumpRule } from '../../../src/risk/alerts/rules/margin-jump.js';
 import { positionsRule } from '../../../src/risk/alerts/rules/positions.js';
 import { stressRules } from '../../../src/risk/alerts/rules/stress.js';
-import type { Finding, MarginMemory, PositionsMemory } from '../../../src/risk/alerts/types.js';
+import { INITIAL_ALERT_STATE, type Finding, type MarginMemory, type PositionsMemory } from '../../../src/risk/alerts/types.js';
 import { buildStressReport, type StressReport } from '../../../src/risk/report.js';
 import { parseScenario } from '../../../src/risk/scenario-text.js';
 import { EventLog, acct, option, portfolio, stock } from '../../support/events.js';
@@ -660,12 +660,57 @@ describe('unlessSame (the rules answered again only when what they read changed)
       },
       (c) => [c.config, c.state.accountValues],
     );
-    const first = rule(ctx(state));
-    expect(rule(ctx(state, { now: T0 + 60_000 }))).toBe(first);
+    const first = rule(undefined, ctx(state));
+    expect(rule(first.memory, ctx(state, { now: T0 + 60_000 })).findings).toBe(first.findings);
     expect(runs).toBe(1);
-    rule(ctx(stateOf([ready(), av('NetLiquidation', '100000')])));
+    const other = rule(first.memory, ctx(stateOf([ready(), av('NetLiquidation', '100000')])));
     expect(runs).toBe(2);
-    rule(ctx(state, { config: { ...DEFAULT_ALERT_CONFIG } }));
+    rule(other.memory, ctx(state, { config: { ...DEFAULT_ALERT_CONFIG } }));
     expect(runs).toBe(3);
+  });
+
+  it('two sessions taking turns (two accounts in one process) each keep their own answer', () => {
+    const a = stateOf([ready(), av('NetLiquidation', '100000')]);
+    const b = stateOf([ready(), acct('DU7654321', 'NetLiquidation', '50000', 'USD')]);
+    const runs: string[] = [];
+    const rule = unlessSame(
+      (c) => {
+        const who = c.state === a ? 'A' : 'B';
+        runs.push(who);
+        return [{ id: `account:${who}`, rule: 'margin.warning', severity: 'info', title: who, detail: {} }];
+      },
+      (c) => [c.config, c.state.accountValues],
+    );
+    let memA = rule(undefined, ctx(a)).memory;
+    let memB = rule(undefined, ctx(b)).memory;
+    for (let i = 1; i <= 3; i++) {
+      const ra = rule(memA, ctx(a, { now: T0 + i * 250 }));
+      const rb = rule(memB, ctx(b, { now: T0 + i * 250 }));
+      expect(ids(ra.findings)).toEqual(['account:A info']);
+      expect(ids(rb.findings)).toEqual(['account:B info']);
+      memA = ra.memory;
+      memB = rb.memory;
+    }
+    expect(runs).toEqual(['A', 'B']);
+  });
+
+  it("two engines taking turns each keep their rules' answers in their own state", () => {
+    const a = stateOf([ready(), av('NetLiquidation', '100000'), av('ExcessLiquidity', '5000'), av('Cushion', '0.05', '')]);
+    const b = stateOf([ready(), av('NetLiquidation', '100000'), av('ExcessLiquidity', '4000'), av('Cushion', '0.04', '')]);
+    const cushion = (e: Evaluation) => ids(e.findings.filter((f) => f.rule === 'cushion.band'));
+    let ea = evaluateAlerts(INITIAL_ALERT_STATE, { state: a, config: DEFAULT_ALERT_CONFIG, now: T0 });
+    let eb = evaluateAlerts(INITIAL_ALERT_STATE, { state: b, config: DEFAULT_ALERT_CONFIG, now: T0 });
+    for (let i = 1; i <= 3; i++) {
+      const na = evaluateAlerts(ea.state, { state: a, config: DEFAULT_ALERT_CONFIG, now: T0 + i * 250 });
+      const nb = evaluateAlerts(eb.state, { state: b, config: DEFAULT_ALERT_CONFIG, now: T0 + i * 250 });
+      expect(cushion(na)).toEqual(['cushion.band warning']);
+      expect(cushion(nb)).toEqual(['cushion.band critical']);
+      // The account rules were not run again: each engine handed back its own last answer.
+      expect(na.state.memory.answers?.['account']).toBe(ea.state.memory.answers?.['account']);
+      expect(nb.state.memory.answers?.['account']).toBe(eb.state.memory.answers?.['account']);
+      ea = na;
+      eb = nb;
+    }
+    expect(ea.state.memory.answers?.['account']).not.toBe(eb.state.memory.answers?.['account']);
   });
 });
