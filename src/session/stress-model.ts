@@ -167,6 +167,12 @@ export interface StressRunner extends RiskFunction {
   readonly stats: Readonly<StressRunnerStats>;
 }
 
+/** A distance search kept for the next pass, with the objects it read. */
+interface KeptSearch {
+  readonly found: DistancesOf;
+  readonly inputs: readonly unknown[];
+}
+
 /**
  * A stateful runner around the pure engine: builds the grid for the current scenario set, then updates it
  * incrementally. Returns an error result (never throws) so the Stress pane can show the message in place.
@@ -180,9 +186,8 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
   let scenarioInputs: { portfolio: unknown; accountValues: unknown; contracts: string } | undefined;
   /** The valued book the names were last checked on (see the check below). */
   let namesChecked: readonly unknown[] | undefined;
-  let last: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
-  /** The same for passes no pane draws, searched only as far as the alert levels (opts.alertLimits). */
-  let lastLimited: { found: DistancesOf; inputs: readonly unknown[] } | undefined;
+  /** The last search and what it read: a drawn pass's (whole), and a pass's no pane draws (limited to the alert levels). */
+  let kept: { whole?: KeptSearch; limited?: KeptSearch } = {};
   /** Set for the pass under way when it is for the alerts alone. */
   let limits: DistanceLimits | undefined;
   const stats: StressRunnerStats = { searches: 0, limitedSearches: 0, confirmed: 0, subjectsSearched: 0, subjectsWalked: 0, unchanged: 0, curves: 0 };
@@ -192,20 +197,27 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
    * answer moves little when a mark moves by a cent: reuse it as it is while nothing it reads changed (the clock
    * ticking inside the grid's valuation step changes nothing), and while probes confirm it on a changed book; search
    * again each subject whose probes disagree (so an alert on its distance is raised on the pass that crosses it), and
-   * everything at least every `maxAge` while the book moves.
+   * everything at least every `maxAge` while the book moves. A pass only the alert rules read (`limits` set) keeps its
+   * own search, kept, probed, followed and searched again alike, each subject only as far as the levels in force, and
+   * no names (no rule reads theirs).
    */
-  const distances = (g: StressGrid, anchors: Anchors): DistancesOf => (limits ? limitedDistances(g, anchors, limits) : wholeDistances(g, anchors));
-  const wholeDistances = (g: StressGrid, anchors: Anchors): DistancesOf => {
+  const distances = (g: StressGrid, anchors: Anchors): DistancesOf => {
+    const within = limits;
+    const slot = within ? 'limited' : 'whole';
+    const last = kept[slot];
     const inputs = searchInputs(g, anchors);
     if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) {
       stats.unchanged++;
       // The same answer, for the state as it is now.
-      last = { found: { ...last.found, asOf: g.params.now }, inputs };
-      return last.found;
+      const found = { ...last.found, asOf: g.params.now };
+      kept[slot] = { found, inputs };
+      return found;
     }
     const prev = last?.found;
     const fresh =
-      prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names]) : undefined;
+      prev && last!.inputs[0] === g && g.params.now - prev.asOf < maxAge
+        ? refreshDistances(g, anchors, [...prev.liquidation, ...prev.names], within)
+        : undefined;
     if (prev && fresh) {
       if (fresh.searched === 0 && fresh.walked === 0) stats.confirmed++;
       stats.subjectsSearched += fresh.searched;
@@ -213,38 +225,17 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
       const n = prev.liquidation.length;
       // Still told as of the last full search: the kept distances are that search's, confirmed since.
       const found = { liquidation: fresh.distances.slice(0, n), names: fresh.distances.slice(n), asOf: prev.asOf };
-      last = { found, inputs };
+      kept[slot] = { found, inputs };
       return found;
     }
     stats.searches++;
-    const found = { liquidation: liquidationDistances(g, anchors), names: nameDistances(g, anchors), asOf: g.params.now };
-    last = { found, inputs };
-    return found;
-  };
-  // As wholeDistances, for a pass only the alert rules read: its own search (kept, probed, followed, searched again at
-  // the same age), each subject only as far as the levels in force, and no names (no rule reads theirs).
-  const limitedDistances = (g: StressGrid, anchors: Anchors, within: DistanceLimits): DistancesOf => {
-    const inputs = searchInputs(g, anchors);
-    if (lastLimited && lastLimited.inputs.length === inputs.length && lastLimited.inputs.every((x, i) => x === inputs[i])) {
-      stats.unchanged++;
-      lastLimited = { found: { ...lastLimited.found, asOf: g.params.now }, inputs };
-      return lastLimited.found;
-    }
-    const prev = lastLimited?.found;
-    const fresh =
-      prev && lastLimited!.inputs[0] === g && g.params.now - prev.asOf < maxAge ? refreshDistances(g, anchors, prev.liquidation, within) : undefined;
-    if (prev && fresh) {
-      if (fresh.searched === 0 && fresh.walked === 0) stats.confirmed++;
-      stats.subjectsSearched += fresh.searched;
-      stats.subjectsWalked += fresh.walked;
-      const found = { liquidation: fresh.distances, names: [], asOf: prev.asOf };
-      lastLimited = { found, inputs };
-      return found;
-    }
-    stats.searches++;
-    stats.limitedSearches++;
-    const found = { liquidation: liquidationDistances(g, anchors, within), names: [], asOf: g.params.now };
-    lastLimited = { found, inputs };
+    if (within) stats.limitedSearches++;
+    const found = {
+      liquidation: liquidationDistances(g, anchors, within),
+      names: within ? [] : nameDistances(g, anchors),
+      asOf: g.params.now,
+    };
+    kept[slot] = { found, inputs };
     return found;
   };
   const run = (state: PortfolioState, now: number, display = true): RiskResult => {
@@ -313,8 +304,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
       return { ok: true, model, report, computeMs: performance.now() - t0, ...(display ? {} : { display: false as const }) };
     } catch (err) {
       grid = undefined;
-      last = undefined;
-      lastLimited = undefined;
+      kept = {};
       return { ok: false, error: `stress engine: ${err instanceof Error ? err.message : String(err)}` };
     }
   };
