@@ -8,6 +8,7 @@ import type { PortfolioState } from '../model/state.js';
 import { ALL_ACCOUNTS, aggregateAccounts, type Aggregate, type AccountFigures } from '../risk/aggregate.js';
 import { SEVERITY_RANK, type Alert, type Severity } from '../risk/alerts/index.js';
 import type { AccountSession, SessionFeed, SessionView } from './session.js';
+import { sameRefs } from '../model/same-refs.js';
 
 /*
  * Issue 20: an advisor login followed with `--account all` (or a list) keeps the one-account rule: every account has
@@ -177,7 +178,7 @@ export class AccountSet {
     // The same view while nothing it reads changed (a state, risk result or alert list is a new object when it changes), so the
     // console's memoised pane and its rows are not rebuilt on every publish.
     const key = [this.selectedId, this.shownId, ...[...this.members].flatMap(([a, m]) => [m.feed.state, this.views.get(a)?.risk, this.views.get(a)?.alerts])];
-    if (this.lastView && this.lastView.key.length === key.length && this.lastView.key.every((x, i) => x === key[i])) return this.lastView.view;
+    if (this.lastView && sameRefs(this.lastView.key, key)) return this.lastView.view;
     const view = this.buildView();
     this.lastView = { key, view };
     return view;

@@ -6,6 +6,7 @@ import { activeAlerts, alertOfRow, type Alert } from '../risk/alerts/index.js';
 import type { AlertRunner } from './alert-runner.js';
 import type { RiskFunction, RiskResult } from './stress-model.js';
 import type { TradingSession } from '../trading/session.js';
+import { sameRefs } from '../model/same-refs.js';
 
 /*
  * DESIGN.md "src/session: the headless core". Console, `report`, `replay` and future daemons hold one of these per
@@ -121,7 +122,7 @@ export class AccountSession {
     const inputs = riskInputs(state);
     // A pass made for no pane is not drawn: a pane about to draw gets a whole one now.
     const last = display && this.lastRisk?.result.ok && this.lastRisk.result.display === false ? undefined : this.lastRisk;
-    const same = last !== undefined && last.inputs.every((x, i) => x === inputs[i]);
+    const same = sameRefs(last?.inputs, inputs);
     if (last && same && now - last.at < (this.opts.riskMaxAgeMs ?? 60_000)) return { result: last.result };
     // On a big book a risk pass can take long: keep the risk cadence at no more than a quarter of the CPU.
     const interval = Math.max(this.opts.riskMinIntervalMs ?? minIntervalMs, 4 * (last?.ms ?? 0));

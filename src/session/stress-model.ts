@@ -20,6 +20,7 @@ import { stressParams, type StressParamsInput } from '../risk/params.js';
 import { stressReportFromGrid, type DistancesOf, type StressReport } from '../risk/report.js';
 import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
 import { ZERO_SHOCKS, type Scenario, type ScenarioShocks } from '../risk/scenario-types.js';
+import { sameRefs } from '../model/same-refs.js';
 
 /*
  * Risk is a pure function of state (DESIGN.md); the grid is its cache, kept here so that each throttled publish
@@ -206,7 +207,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     const slot = within ? 'limited' : 'whole';
     const last = kept[slot];
     const inputs = searchInputs(g, anchors);
-    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) {
+    if (last && sameRefs(last.inputs, inputs)) {
       stats.unchanged++;
       // The same answer, for the state as it is now.
       const found = { ...last.found, asOf: g.params.now };
@@ -280,7 +281,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
       // other names, so the pane judges the scenarios `report` and the alerts would for this state.
       // Only a revalued book can call for other names: a pass on which only the clock moved skips the check.
       const valued = [grid.book, grid.stats.rebuilds, grid.stats.groupsRecomputed] as const;
-      if (!opts.scenarios && !(namesChecked?.every((x, i) => x === valued[i]) ?? false)) {
+      if (!opts.scenarios && !sameRefs(namesChecked, valued)) {
         namesChecked = valued;
         if (nameJumpKeyOf(grid.book, grid.params.concentration) !== nameJumpKey(scenarios)) {
           scenarios = bookScenarios(state, opts.params, grid.book);

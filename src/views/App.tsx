@@ -24,6 +24,7 @@ import { themeFor, type ColorDepth, type ThemeName } from './theme.js';
 import type { TradeTarget, TradingActions } from './trading-actions.js';
 import { initialUi, reduceUi, type UiAction, type UiState } from './ui-state.js';
 import { buildViewModel, sameView, type ViewModel } from './view-model.js';
+import { sameRefs } from '../model/same-refs.js';
 
 export type { TradeTarget } from './trading-actions.js';
 
@@ -153,7 +154,7 @@ function Console(props: AppProps) {
   const vm = useMemo(() => {
     const input = viewInput(snapshot, ui, props, { columns, rows });
     const hit = built.current;
-    return hit && hit.key.length === input.key.length && hit.key.every((x, i) => x === input.key[i]) ? hit.vm : input.build();
+    return hit && sameRefs(hit.key, input.key) ? hit.vm : input.build();
     // eslint-disable-next-line react-hooks/exhaustive-deps -- viewInput reads exactly these
   }, [snapshot, ui, columns, rows, props.mode, props.trading, props.endpoint, bindings, props.problems]);
   const theme = useMemo(() => themeFor(props.theme.noColor ? 'mono' : ui.theme, props.theme.depth), [props.theme.noColor, props.theme.depth, ui.theme]);

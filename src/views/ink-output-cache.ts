@@ -1,5 +1,6 @@
 // Keeps Ink's line-tokenising and width caches across frames, so a line that did not change is not re-measured.
 import { importAnsiTokenize, importInkOutput } from './ink-output.js';
+import { sameRefs } from '../model/same-refs.js';
 
 /*
  * Ink (8.0) builds a new Output for every frame, and with it new caches of each line's styled characters
@@ -120,8 +121,6 @@ function intersect(outer: Clip | undefined, inner: Clip): Clip {
   };
 }
 
-const sameKey = (a: readonly unknown[] | undefined, b: readonly unknown[]) => a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
-
 function lineCount(text: string): number {
   let n = 1;
   for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
@@ -163,8 +162,6 @@ interface PreparedWrite {
 
 /** By text, then by position and clip. */
 const preparedWrites = new GenerationMap<string, Map<string, PreparedWrite>>();
-
-const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((x, i) => x === b[i]);
 
 const isClipEmpty = (clip: Clip) =>
   (clip.x1 !== undefined && clip.x2 !== undefined && clip.x1 >= clip.x2) || (clip.y1 !== undefined && clip.y2 !== undefined && clip.y1 >= clip.y2);
@@ -263,7 +260,7 @@ function preparedWrite(
   }
   const where = `${op.x} ${op.y} ${clip?.x1} ${clip?.x2} ${clip?.y1} ${clip?.y2}`;
   const found = at.get(where);
-  if (found && sameList(found.transformers, op.transformers)) {
+  if (found && sameRefs(found.transformers, op.transformers)) {
     inkRowCache.writesReused++;
     found.keep = true;
     return found;
@@ -356,7 +353,7 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
   const grid: (Cell[] | undefined)[] = new Array<Cell[] | undefined>(height);
   let drawn = 0;
   for (let r = 0; r < height; r++) {
-    if (sameKey(last?.keys[r], keys[r]!) && last!.rows[r] !== undefined) continue;
+    if (sameRefs(last?.keys[r], keys[r]!) && last!.rows[r] !== undefined) continue;
     grid[r] = new Array<Cell>(width).fill(BLANK);
     drawn++;
   }

@@ -16,6 +16,7 @@ import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
 import { armingEnded, markCells, planCell } from './trade-dialog.js';
+import { sameRefs } from '../model/same-refs.js';
 
 /*
  * DESIGN.md "Views are pure functions of a throttled view model": everything a pane shows is computed here, from the
@@ -383,7 +384,7 @@ function memoPaneVM(input: ViewInput, pane: PaneId, width: number, height: numbe
   const entry = PANES[pane];
   const inputs = [width, height, input.ui.lists[pane], ...entry.inputs(input)];
   const hit = paneMemo.get(pane);
-  if (hit && hit.inputs.length === inputs.length && hit.inputs.every((x, i) => x === inputs[i])) return hit.vm;
+  if (hit && sameRefs(hit.inputs, inputs)) return hit.vm;
   // The frame's title line and the selection marker's column are not the pane's.
   const vm = entry.build(input, { width: Math.max(10, width - 1), height: Math.max(1, height - 1) });
   paneMemo.set(pane, { inputs, vm });

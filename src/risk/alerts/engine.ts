@@ -22,6 +22,7 @@ import {
   type RuleMemory,
   type Severity,
 } from './types.js';
+import { sameRefs } from '../../model/same-refs.js';
 
 /*
  * Lifecycle (issue 9 "Lifecycle"), per alert id:
@@ -47,7 +48,7 @@ import {
 export function unlessSame(rule: Rule, reads: (ctx: RuleContext) => readonly unknown[]): StatefulRule<RuleAnswer> {
   return (last, ctx) => {
     const inputs = reads(ctx);
-    if (last && last.inputs.length === inputs.length && last.inputs.every((x, i) => x === inputs[i])) return { memory: last, findings: last.findings };
+    if (last && sameRefs(last.inputs, inputs)) return { memory: last, findings: last.findings };
     const findings = rule(ctx);
     return { memory: { inputs, findings }, findings };
   };

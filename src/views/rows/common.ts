@@ -3,6 +3,7 @@ import type { PaneId } from '../../keymap/bindings.js';
 import { isAsciiText, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { ListContext, ListUi } from '../ui-state.js';
+import { sameRefs } from '../../model/same-refs.js';
 
 /** Text with a meaning; the text alone must carry it (signs, words), the slot adds colour. */
 export interface Cell {
@@ -154,7 +155,7 @@ export class RowCache<K extends object> {
 
   get(key: K, deps: readonly unknown[], make: () => RowVM): RowVM {
     const hit = this.cache.get(key);
-    if (hit && hit.deps.length === deps.length && hit.deps.every((d, i) => d === deps[i])) return hit.row;
+    if (hit && sameRefs(hit.deps, deps)) return hit.row;
     const row = make();
     this.cache.set(key, { deps, row });
     return row;

@@ -5,6 +5,7 @@ import type { ExecutionRow } from '../../../model/state.js';
 import { qty } from '../format.js';
 import type { Finding, PositionsMemory } from '../types.js';
 import type { StatefulRule } from './context.js';
+import { sameRefs } from '../../../model/same-refs.js';
 
 /*
  * A baseline of positions is reconciled with the executions seen since: for each contract,
@@ -25,7 +26,7 @@ export const positionsRule: StatefulRule<PositionsMemory> = (prev, ctx) => {
   if (!cfg.enabled || !state.complete.positions) return { memory: prev, findings: [] };
   const reads = [cfg, state.positions, state.executions, state.account];
   // Nothing pending and nothing it reads changed: the same memory, no finding (what running it again would give).
-  if (prev && sameReads(settled.get(prev), reads)) return { memory: prev, findings: [] };
+  if (prev && sameRefs(settled.get(prev), reads)) return { memory: prev, findings: [] };
   const current = new Map<string, Decimal>();
   const contracts = new Map<string, Contract>();
   for (const r of state.positions.values()) {
@@ -122,8 +123,4 @@ const settled = new WeakMap<PositionsMemory, readonly unknown[]>();
 function settle(memory: PositionsMemory, reads: readonly unknown[]): PositionsMemory {
   if (Object.keys(memory.since).length === 0) settled.set(memory, reads);
   return memory;
-}
-
-function sameReads(a: readonly unknown[] | undefined, b: readonly unknown[]): boolean {
-  return a !== undefined && a.length === b.length && a.every((x, i) => x === b[i]);
 }
