@@ -1,4 +1,5 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
+import { currencyFutureOf } from '../model/contract.js';
 import type { Decimal } from '../model/money.js';
 import { neutralise } from '../model/text.js';
 import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
@@ -143,9 +144,6 @@ export function price(v: Decimal | number | undefined): string {
   return `${isNeg(v) ? '-' : ''}${group(int)}.${frac.padEnd(2, '0')}`;
 }
 
-/** Currencies CME lists futures on under their own code as the symbol (IBKR's EUR is the 6E, JPY the 6J). */
-const FX_FUTURES = new Set(['EUR', 'GBP', 'JPY', 'CHF', 'AUD', 'CAD', 'NZD', 'MXN', 'BRL', 'ZAR', 'SEK', 'NOK']);
-
 /**
  * Treasury futures tick in binary fractions of a point, which IBKR quotes in decimal: a 1/32 is 0.03125 (ZB, UB), a
  * half of it 0.015625 (ZN, TN), a quarter 0.0078125 (ZF), an eighth 0.00390625 (ZT). Cents would show 110.015625 as
@@ -171,7 +169,9 @@ export function priceDecimals(c: { readonly secType: string; readonly currency: 
       return 4;
     case 'FUT':
     case 'FOP':
-      if (c.symbol !== undefined && FX_FUTURES.has(c.symbol)) return c.symbol === 'JPY' ? 7 : 5;
+      // A currency future (IBKR's EUR is CME's 6E, JPY the 6J) ticks like its pair.
+      if (c.symbol !== undefined && currencyFutureOf({ secType: c.secType, symbol: c.symbol, currency: c.currency }) !== undefined)
+        return c.symbol === 'JPY' ? 7 : 5;
       if (c.symbol !== undefined && TREASURY_FUTURES[c.symbol] !== undefined) {
         // Their options tick in 64ths of a point whatever the future's own fraction of a 32nd.
         return c.secType === 'FOP' ? Math.max(6, TREASURY_FUTURES[c.symbol]!) : TREASURY_FUTURES[c.symbol]!;

@@ -45,6 +45,8 @@ describe('numbers', () => {
     expect(contractPrice(dec('97.8458'), { secType: 'BOND', currency: 'USD' })).toBe('97.8458');
     expect(contractPrice(dec('1.0842'), { secType: 'FUT', currency: 'USD', symbol: 'EUR' })).toBe('1.08420');
     expect(contractPrice(dec('0.0066005'), { secType: 'FUT', currency: 'USD', symbol: 'JPY' })).toBe('0.0066005');
+    // The zloty future (CME, 0.00002 a tick) is a currency future as the model lists them (contract.ts).
+    expect(contractPrice(dec('0.25014'), { secType: 'FUT', currency: 'USD', symbol: 'PLN' })).toBe('0.25014');
     expect(contractPrice(dec('6012.25'), { secType: 'FUT', currency: 'USD', symbol: 'ES' })).toBe('6,012.25');
     const stk = { secType: 'STK', currency: 'USD', symbol: 'AAPL' };
     // A stock in cents (half to even, as every Decimal here), under 1 in its sub-penny tick.
