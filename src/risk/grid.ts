@@ -237,7 +237,12 @@ function rebuild(grid: StressGrid, reading: BookReading): void {
       for (let g = 0; g < groups.length; g++) if (!groups[g]!.hasOptions) recomputeGroup(grid, g, false);
     };
     const optionGroup = (g: number) => recomputeGroup(grid, g, false);
-    if (!prepriceOptions(reading, groups, shockOf, cols, grid.params, grid.scratch, laidOut, linearFirst, optionGroup)) {
+    if (
+      !prepriceOptions(
+        { reading, groups, shocks: shockOf, cols, params: grid.params, scratch: grid.scratch },
+        { read: laidOut, meanwhile: linearFirst, optionGroup },
+      )
+    ) {
       laidOut(reading.finish());
       indexes();
       for (let g = 0; g < groups.length; g++) recomputeGroup(grid, g, false);

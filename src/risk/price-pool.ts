@@ -125,6 +125,27 @@ function drop(failed: boolean): void {
 
 const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8, n * 8 + (n >> 4) * 8)));
 
+/** The rebuild a pricing job serves: the book being read and the layout its classes and currencies gave. */
+export interface PrepriceRebuild {
+  readonly reading: BookReading;
+  readonly groups: readonly BookGroup[];
+  /** Each row's shock vector (rowShocks). */
+  readonly shocks: readonly Float64Array[];
+  readonly cols: ScenarioColumns;
+  readonly params: StressParams;
+  readonly scratch: Scratch;
+}
+
+/** The rebuild's own steps, in the order prepriceOptions runs them. */
+export interface PrepriceSteps {
+  /** Gets the book once every position is read. */
+  readonly read: (book: Book) => void;
+  /** Main-thread work while the worker prices (the groups without options). */
+  readonly meanwhile: () => void;
+  /** Revalues group `g` once its options are priced. */
+  readonly optionGroup: (g: number) => void;
+}
+
 /**
  * When the book has at least params.pricingWorkerMinOptions options (0: never), prices the ladders of its options in
  * the grid's columns with the worker and leaves them in scratch.prepriced, where revalueOption takes them; the
@@ -139,17 +160,8 @@ const shared = (n: number) => new Float64Array(new SharedArrayBuffer(Math.max(8,
  * starting the worker it reads the book's options to count those that can be priced (the reading keeps them). The caller clears
  * scratch.prepriced when its revaluation is done.
  */
-export function prepriceOptions(
-  reading: BookReading,
-  groups: readonly BookGroup[],
-  shocks: readonly Float64Array[],
-  cols: ScenarioColumns,
-  params: StressParams,
-  scratch: Scratch,
-  read: (book: Book) => void,
-  meanwhile: () => void,
-  optionGroup: (g: number) => void,
-): boolean {
+export function prepriceOptions(rebuild: PrepriceRebuild, steps: PrepriceSteps): boolean {
+  const { reading, groups, shocks, cols, params, scratch } = rebuild;
   const min = params.pricingWorkerMinOptions;
   if (!(min > 0) || broken) return false;
   // Before the positions are read their classes say which are options (some may turn out unpriced: no record).
@@ -164,14 +176,14 @@ export function prepriceOptions(
      * price or no expiry are held at their marks: counted as contracts, a book of them started a thread for nothing.
      * The reading keeps what it read, so the caller's finish() reads none of them again.
      */
-    if (broken || performance.now() < stalledUntil) return false;
+    if (performance.now() < stalledUntil) return false;
     let priceable = 0;
     for (let i = 0; i < classes.length && priceable < min; i++) if (classes[i]!.kind === 'option' && reading.read(i).unpriced === undefined) priceable++;
     if (priceable >= min) poolOf();
     return false;
   }
-  const pl = poolOf();
-  if (!pl || Atomics.load(pl.ready, 0) !== 1) return false;
+  const pl = pool;
+  if (Atomics.load(pl.ready, 0) !== 1) return false;
   // The plans come from the shock vectors, known before any position is read: the job carries them all.
   const planIndex = new Map<Float64Array, number>();
   const plans: LadderPlanShape[] = [];
@@ -246,9 +258,9 @@ export function prepriceOptions(
     }
     close(ctl, count);
     const book = reading.finish();
-    read(book);
+    steps.read(book);
     scratch.prepriced = { book, cols, recordOf, priced: ctl.subarray(STATUS), out, stride: outStride };
-    pricePosted(job, count, postedAt, groups, recordsEnd, meanwhile, optionGroup);
+    pricePosted(job, count, postedAt, groups, recordsEnd, steps);
     settled = true;
   } finally {
     if (!settled) {
@@ -276,8 +288,7 @@ function pricePosted(
   postedAt: number,
   groups: readonly BookGroup[],
   recordsEnd: Int32Array,
-  meanwhile: () => void,
-  optionGroup: (g: number) => void,
+  { meanwhile, optionGroup }: PrepriceSteps,
 ): void {
   const { ctl } = job;
   meanwhile();

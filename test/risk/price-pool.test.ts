@@ -105,17 +105,14 @@ describe('pricing worker', () => {
     // A group's revaluation throws: the job is posted and the worker may be pricing it still.
     const run = () =>
       prepriceOptions(
-        openBook(state, params, shared.book),
-        groups,
-        shockOf,
-        cols,
-        params,
-        scratch,
-        () => undefined,
-        () => undefined,
-        () => {
-          aborted = outOf();
-          throw new Error('revaluation failed');
+        { reading: openBook(state, params, shared.book), groups, shocks: shockOf, cols, params, scratch },
+        {
+          read: () => undefined,
+          meanwhile: () => undefined,
+          optionGroup: () => {
+            aborted = outOf();
+            throw new Error('revaluation failed');
+          },
         },
       );
     expect(run).toThrow('revaluation failed');
@@ -123,15 +120,8 @@ describe('pricing worker', () => {
     let next: Float64Array | undefined;
     expect(
       prepriceOptions(
-        openBook(state, params, shared.book),
-        groups,
-        shockOf,
-        cols,
-        params,
-        scratch,
-        () => undefined,
-        () => undefined,
-        () => (next ??= outOf()),
+        { reading: openBook(state, params, shared.book), groups, shocks: shockOf, cols, params, scratch },
+        { read: () => undefined, meanwhile: () => undefined, optionGroup: () => (next ??= outOf()) },
       ),
     ).toBe(true);
     scratch.prepriced = undefined;
@@ -189,17 +179,14 @@ describe('pricing worker', () => {
     let book: Book | undefined;
     const revalued: number[] = [];
     const priced = prepriceOptions(
-      slow,
-      groups,
-      shockOf,
-      cols,
-      shared.params,
-      scratch,
-      (b) => (book = b),
-      () => undefined,
-      (g) => {
-        revalueGroup(book!, groups[g]!, shockOf, cols, shared.params, { pnl, byOrdinal: false, maint, init, at: g * n }, scratch);
-        revalued.push(g);
+      { reading: slow, groups, shocks: shockOf, cols, params: shared.params, scratch },
+      {
+        read: (b) => (book = b),
+        meanwhile: () => undefined,
+        optionGroup: (g) => {
+          revalueGroup(book!, groups[g]!, shockOf, cols, shared.params, { pnl, byOrdinal: false, maint, init, at: g * n }, scratch);
+          revalued.push(g);
+        },
       },
     );
     scratch.prepriced = undefined;
@@ -237,15 +224,8 @@ describe('pricing worker', () => {
     const { groups, shockOf, cols, scratch } = shared;
     const run = () =>
       prepriceOptions(
-        failing,
-        groups,
-        shockOf,
-        cols,
-        shared.params,
-        scratch,
-        () => undefined,
-        () => undefined,
-        () => undefined,
+        { reading: failing, groups, shocks: shockOf, cols, params: shared.params, scratch },
+        { read: () => undefined, meanwhile: () => undefined, optionGroup: () => undefined },
       );
     expect(run).toThrow('bad row');
     expect(scratch.prepriced).toBeUndefined();
