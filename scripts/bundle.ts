@@ -3,9 +3,9 @@ import { createRequire } from 'node:module';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin } from 'esbuild';
+import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin, type PluginBuild } from 'esbuild';
 import { cacheInkSquash, cacheInkTextNodes } from '../src/views/ink-text-cache.js';
-import { guardInkPasteApp, guardInkPasteParser } from '../src/views/ink-paste-guard.js';
+import { guardInkPasteApp, guardInkPasteParser, replaceOnce } from '../src/views/ink-paste-guard.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
 import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
@@ -23,6 +23,25 @@ import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
 const here = dirname(fileURLToPath(import.meta.url));
 const root = basename(dirname(here)) === 'dist' ? resolve(here, '..', '..') : resolve(here, '..');
 export const BUNDLE_DIR = join(root, 'dist', 'bundle');
+
+/**
+ * Edits the package files `filter` matches as they are bundled: `edit` gives the new text (of the file at `path`), or undefined when the file
+ * is not the one it knows (a release changed those lines); the bundle then keeps the file as published and the build
+ * warns `warning`, so that a package update makes the build slower or plainer, never broken.
+ */
+function editOnLoad(
+  b: PluginBuild,
+  filter: RegExp,
+  edit: (text: string, path: string) => string | undefined | Promise<string | undefined>,
+  warning: string | ((path: string) => string),
+): void {
+  b.onLoad({ filter }, async (args) => {
+    const text = readFileSync(args.path, 'utf8');
+    const edited = await edit(text, args.path);
+    if (edited === undefined) return { contents: text, loader: 'js', warnings: [{ text: typeof warning === 'string' ? warning : warning(args.path) }] };
+    return { contents: edited, loader: 'js' };
+  });
+}
 
 /*
  * Ink does not export its Output class, so src/views/ink-output.ts reaches it by file path at run time. Inside the
@@ -55,17 +74,12 @@ const YOGA_FETCH = '"function"!=typeof fetch?Promise.resolve().then(function(){r
 const yogaWithoutFetch: Plugin = {
   name: 'yoga-without-fetch',
   setup(b) {
-    b.onLoad({ filter: /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/][^\\/]+\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const at = text.indexOf(YOGA_FETCH);
-      if (at === -1 || text.indexOf(YOGA_FETCH, at + 1) !== -1)
-        return {
-          contents: text,
-          loader: 'js',
-          warnings: [{ text: 'yoga-layout: the wasm loader changed; the bundle loads it through fetch (slower start-up)' }],
-        };
-      return { contents: text.replace(YOGA_FETCH, YOGA_FETCH.replace('"function"!=typeof fetch', 'true')), loader: 'js' };
-    });
+    editOnLoad(
+      b,
+      /[\\/]yoga-layout[\\/]dist[\\/]binaries[\\/][^\\/]+\.js$/,
+      (text) => replaceOnce(text, YOGA_FETCH, YOGA_FETCH.replace('"function"!=typeof fetch', 'true')),
+      'yoga-layout: the wasm loader changed; the bundle loads it through fetch (slower start-up)',
+    );
   },
 };
 
@@ -110,16 +124,9 @@ const reactProduction: Plugin = {
 const inkPasteGuard: Plugin = {
   name: 'ink-paste-guard',
   setup(b) {
-    const edit = (filter: RegExp, guard: (text: string) => string | undefined, name: string) =>
-      b.onLoad({ filter }, (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        const edited = guard(text);
-        if (edited === undefined)
-          return { contents: text, loader: 'js', warnings: [{ text: `ink: ${name} changed; a paste with no end marker holds every key until it ends` }] };
-        return { contents: edited, loader: 'js' };
-      });
-    edit(/[\\/]ink[\\/]build[\\/]input-parser\.js$/, guardInkPasteParser, 'input-parser.js');
-    edit(/[\\/]ink[\\/]build[\\/]components[\\/]App\.js$/, guardInkPasteApp, 'components/App.js');
+    const unguarded = (name: string) => `ink: ${name} changed; a paste with no end marker holds every key until it ends`;
+    editOnLoad(b, /[\\/]ink[\\/]build[\\/]input-parser\.js$/, guardInkPasteParser, unguarded('input-parser.js'));
+    editOnLoad(b, /[\\/]ink[\\/]build[\\/]components[\\/]App\.js$/, guardInkPasteApp, unguarded('components/App.js'));
   },
 };
 
@@ -131,29 +138,19 @@ const inkPasteGuard: Plugin = {
 const inkTextCache: Plugin = {
   name: 'ink-text-cache',
   setup(b) {
-    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const edited = cacheInkTextNodes(text);
-      if (edited === undefined)
-        return {
-          contents: text,
-          loader: 'js',
-          warnings: [{ text: 'ink: render-node-to-output.js changed; the bundle draws every text node each frame (slower)' }],
-        };
-      return { contents: edited, loader: 'js' };
-    });
+    editOnLoad(
+      b,
+      /[\\/]ink[\\/]build[\\/]render-node-to-output\.js$/,
+      cacheInkTextNodes,
+      'ink: render-node-to-output.js changed; the bundle draws every text node each frame (slower)',
+    );
     // The squashed text, shared by Yoga's measuring and the drawing (measured, then drawn, a changed line was squashed twice).
-    b.onLoad({ filter: /[\\/]ink[\\/]build[\\/]squash-text-nodes\.js$/ }, (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      const edited = cacheInkSquash(text);
-      if (edited === undefined)
-        return {
-          contents: text,
-          loader: 'js',
-          warnings: [{ text: 'ink: squash-text-nodes.js changed; the bundle squashes text nodes again to measure them (slower)' }],
-        };
-      return { contents: edited, loader: 'js' };
-    });
+    editOnLoad(
+      b,
+      /[\\/]ink[\\/]build[\\/]squash-text-nodes\.js$/,
+      cacheInkSquash,
+      'ink: squash-text-nodes.js changed; the bundle squashes text nodes again to measure them (slower)',
+    );
   },
 };
 
@@ -166,23 +163,19 @@ const inkTextCache: Plugin = {
 const stringWidthTable: Plugin = {
   name: 'string-width-table',
   setup(b) {
-    b.onLoad({ filter: /[\\/]string-width[\\/]index\.js$/ }, async (args) => {
-      const text = readFileSync(args.path, 'utf8');
-      let edited: string | undefined;
-      try {
-        const published = ((await import(pathToFileURL(args.path).href)) as { default: (s: string) => number }).default;
-        edited = withWidthTable(text, widthTable(published));
-      } catch {
-        edited = undefined;
-      }
-      if (edited === undefined)
-        return {
-          contents: text,
-          loader: 'js',
-          warnings: [{ text: 'string-width: its code changed; the bundle measures every non-ASCII text through ICU (slower start-up)' }],
-        };
-      return { contents: edited, loader: 'js' };
-    });
+    editOnLoad(
+      b,
+      /[\\/]string-width[\\/]index\.js$/,
+      async (text, path) => {
+        try {
+          const published = ((await import(pathToFileURL(path).href)) as { default: (s: string) => number }).default;
+          return withWidthTable(text, widthTable(published));
+        } catch {
+          return undefined;
+        }
+      },
+      'string-width: its code changed; the bundle measures every non-ASCII text through ICU (slower start-up)',
+    );
   },
 };
 
@@ -198,23 +191,19 @@ const graphemeFastPath: Plugin = {
     let table: Promise<string> | undefined;
     const stringWidth = createRequire(join(root, 'package.json')).resolve('string-width');
     for (const { file, eager, lazy } of SEGMENTER_LINES)
-      b.onLoad({ filter: file }, async (args) => {
-        const text = readFileSync(args.path, 'utf8');
-        let edited: string | undefined;
-        try {
-          table ??= import(pathToFileURL(stringWidth).href).then((m: { default: (s: string) => number }) => widthTable(m.default));
-          edited = withGraphemeFastPath(text, eager, lazy, await table);
-        } catch {
-          edited = undefined;
-        }
-        if (edited === undefined)
-          return {
-            contents: text,
-            loader: 'js',
-            warnings: [{ text: `${relative(root, args.path)}: its segmenter changed; the bundle keeps it (ICU at start-up)` }],
-          };
-        return { contents: edited, loader: 'js' };
-      });
+      editOnLoad(
+        b,
+        file,
+        async (text) => {
+          try {
+            table ??= import(pathToFileURL(stringWidth).href).then((m: { default: (s: string) => number }) => widthTable(m.default));
+            return withGraphemeFastPath(text, eager, lazy, await table);
+          } catch {
+            return undefined;
+          }
+        },
+        (path) => `${relative(root, path)}: its segmenter changed; the bundle keeps it (ICU at start-up)`,
+      );
   },
 };
 

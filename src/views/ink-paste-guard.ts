@@ -69,7 +69,8 @@ const FLUSH_OR_CLOSE = `${FLUSH}
             }, ${PASTE_IDLE_MS});
         }`;
 
-function replaceOnce(text: string, from: string, to: string): string | undefined {
+/** `text` with `from` replaced by `to`, or undefined unless `from` is there exactly once (the file is not the one an edit knows). */
+export function replaceOnce(text: string, from: string, to: string): string | undefined {
   const at = text.indexOf(from);
   if (at === -1 || text.indexOf(from, at + 1) !== -1) return undefined;
   return text.slice(0, at) + to + text.slice(at + from.length);
