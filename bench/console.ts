@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
 import { shebangNodeFlags } from './node-flags.js';
+import { CLK_TCK, cpuTicks, rssMb } from './proc.js';
 
 /*
  * What the issue measures (issue 21): `tws-risk demo` in a 200x50 tmux pane, its CPU over a window after a warm-up,
@@ -26,7 +27,6 @@ const EXTRA_FLAGS = (process.env.BENCH_CONSOLE_NODE_FLAGS ?? '').split(/\s+/).fi
 const START = '2026-03-02T14:30:00Z';
 const SOCKET = `tws-risk-bench-${process.pid}`;
 const SIM_SOCKET = `${SOCKET}-sim`;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -48,17 +48,6 @@ async function startSession(args: string[]): Promise<void> {
       await sleep(1000);
     }
   }
-}
-
-/** CPU ticks (user + system) of a process so far. */
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return Number(f[11]) + Number(f[12]);
-}
-
-function rssMb(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : NaN;
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;

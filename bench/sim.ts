@@ -1,11 +1,12 @@
 // Benchmark: the simulator's steady cost with one console-like client attached, per simulated second and per real second.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { EventName, IBApi, type Contract } from '@stoqey/ib';
 import { startSimulator } from '../src/sim/index.js';
 import { SUMMARY_TAGS } from '../src/streams/tws/subscriptions.js';
 import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
 import { productNodeFlags } from './node-flags.js';
+import { CLK_TCK, cpuTicks } from './proc.js';
 
 /*
  * Two figures (issue 21: the demo runs the simulator inside the console's process, so its steady cost is the console's):
@@ -24,7 +25,6 @@ const WINDOW_S = Number(process.env.BENCH_SIM_WINDOW_S ?? 10);
 const WINDOWS = Number(process.env.BENCH_SIM_WINDOWS ?? 5);
 const ONLY = process.env.BENCH_SIM_ONLY;
 const BIN = process.env.BENCH_SIM_BIN ?? PRODUCT_BIN;
-const CLK_TCK = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -102,13 +102,6 @@ async function inProcess(): Promise<BenchResult> {
     unit: 'ms/s',
     extra: { rounds: rounds.map((x) => x.toFixed(3)).join(' ') },
   };
-}
-
-function cpuTicks(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  // utime and stime are fields 14 and 15 of stat; `rest` starts at field 3.
-  return Number(rest[11]) + Number(rest[12]);
 }
 
 async function ownProcess(): Promise<BenchResult> {
