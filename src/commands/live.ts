@@ -11,7 +11,7 @@ import type { RecordingSource } from '../streams/recording/format.js';
 import { AccountRouter, parseAccounts } from '../streams/tws/multi.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
-import { EXIT } from './io.js';
+import { EXIT, type CommandIo } from './io.js';
 
 export interface LiveOptions {
   readonly host: string;
@@ -229,18 +229,22 @@ export function cannotConnectLines(command: string, host: string, port: number, 
 }
 
 /**
- * What a headless command says, and exits with, when the connection gave up. An account the login does not manage is
- * the operator's input, not the connection: exit 1 (README "Exit codes"), naming the accounts it manages. The rest
- * cannot connect: exit 3.
+ * Says on stderr why a headless command's connection gave up, and returns the exit code. An account the login does not
+ * manage is the operator's input, not the connection: exit 1 (README "Exit codes"), naming the accounts it manages. The
+ * rest cannot connect: exit 3.
  */
 export function connectionFailure(
+  io: Pick<CommandIo, 'err'>,
   command: string,
-  host: string,
-  port: number,
+  at: { readonly host: string; readonly port: number },
   r: Extract<WaitOutcome, { kind: 'cannotConnect' }>,
-): { lines: string[]; exit: number } {
-  if (r.cause === 'accountNotManaged') return { lines: [`tws-risk ${command}: ${r.reason}; choose one of them with --account`], exit: EXIT.invalid };
-  return { lines: cannotConnectLines(command, host, port, r.reason, r.answered), exit: EXIT.cannotConnect };
+): number {
+  if (r.cause === 'accountNotManaged') {
+    io.err(`tws-risk ${command}: ${r.reason}; choose one of them with --account`);
+    return EXIT.invalid;
+  }
+  for (const l of cannotConnectLines(command, at.host, at.port, r.reason, r.answered)) io.err(l);
+  return EXIT.cannotConnect;
 }
 
 /** Connection flags shared by report, flatten and cancel, resolved against the settings. */

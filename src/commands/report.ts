@@ -179,9 +179,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
     }
     const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
     if (r.kind === 'cannotConnect') {
-      const failed = connectionFailure('report', c.host, c.port, r);
-      for (const l of failed.lines) io.err(l);
-      return failed.exit;
+      return connectionFailure(io, 'report', c, r);
     }
     if (r.kind === 'timedOut') {
       const missing = missingData(s);
@@ -240,9 +238,7 @@ async function reportAccounts(
   try {
     const known = await waitForData(m.connection, () => m.router.followed !== undefined, c.timeoutMs);
     if (known.kind === 'cannotConnect') {
-      const failed = connectionFailure('report', c.host, c.port, known);
-      for (const l of failed.lines) io.err(l);
-      return failed.exit;
+      return connectionFailure(io, 'report', c, known);
     }
     if (known.kind === 'timedOut') {
       io.err(
@@ -254,11 +250,7 @@ async function reportAccounts(
     const sessions = [...m.accounts];
     const waits = await Promise.all(sessions.map(([, s]) => waitForData(s, (st) => missingOfMany(st).length === 0, left)));
     const refused = waits.find((w) => w.kind === 'cannotConnect');
-    if (refused && refused.kind === 'cannotConnect') {
-      const failed = connectionFailure('report', c.host, c.port, refused);
-      for (const l of failed.lines) io.err(l);
-      return failed.exit;
-    }
+    if (refused && refused.kind === 'cannotConnect') return connectionFailure(io, 'report', c, refused);
     const now = m.clock.now();
     const built: Array<{ account: string; b: Built }> = [];
     for (const [account, s] of sessions) {

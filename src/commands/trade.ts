@@ -134,9 +134,7 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: Headle
   if (r.kind !== 'ok') {
     await session.close(`${command}: ${r.kind}`);
     if (r.kind === 'cannotConnect') {
-      const failed = connectionFailure(command, c.host, c.port, r);
-      for (const l of failed.lines) io.err(l);
-      return failed.exit;
+      return connectionFailure(io, command, c, r);
     }
     io.err(`tws-risk ${command}: timed out waiting for positions and open orders`);
     return EXIT.timedOut;
