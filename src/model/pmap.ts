@@ -222,6 +222,46 @@ function eachValue<K, V>(node: Node<K, V> | undefined, f: (v: V) => void): void 
   }
 }
 
+/** Every leaf under a node, in iteration order. */
+function leavesOf<K, V>(node: Node<K, V> | undefined, out: Leaf<K, V>[]): Leaf<K, V>[] {
+  if (node === undefined) return out;
+  if (isBranch(node)) for (let j = 1; j < node.length; j++) leavesOf(node[j] as Node<K, V>, out);
+  else if (isCollision(node)) for (const l of node.list) out.push(l);
+  else out.push(node);
+  return out;
+}
+
+/**
+ * The entries in which two subtrees at the same depth differ, to f (false stops the walk; the result says whether it
+ * ran to the end). Shared subtrees are skipped, since a set copies only the path to the changed key; two branches are
+ * compared slot by slot (a slot holds the same hash prefix in both); any other pair is compared leaf by leaf by key,
+ * which also covers a branch collapsed into a leaf by a delete.
+ */
+function diffIn<K, V>(a: Node<K, V> | undefined, b: Node<K, V> | undefined, f: (k: K, was: V | undefined, now: V | undefined) => boolean): boolean {
+  if (a === b) return true;
+  if (a !== undefined && b !== undefined && isBranch(a) && isBranch(b)) {
+    const ba = a[0] as number,
+      bb = b[0] as number;
+    let all = ba | bb;
+    while (all !== 0) {
+      const bit = all & -all;
+      all &= all - 1;
+      const ca = (ba & bit) !== 0 ? (a[slotIndex(ba, bit)] as Node<K, V>) : undefined;
+      const cb = (bb & bit) !== 0 ? (b[slotIndex(bb, bit)] as Node<K, V>) : undefined;
+      if (!diffIn(ca, cb, f)) return false;
+    }
+    return true;
+  }
+  const la = leavesOf(a, []),
+    lb = leavesOf(b, []);
+  for (const x of la) {
+    const y = lb.find((l) => l.k === x.k);
+    if (y === undefined ? !f(x.k, x.v, undefined) : y.v !== x.v && !f(x.k, x.v, y.v)) return false;
+  }
+  for (const y of lb) if (!la.some((l) => l.k === y.k) && !f(y.k, undefined, y.v)) return false;
+  return true;
+}
+
 /** Immutable hash map with structural sharing. `set`/`delete` return `this` when nothing changes. */
 export class PMap<K extends Key, V> implements Iterable<[K, V]> {
   private static readonly EMPTY = new PMap<never, never>(undefined, 0);
@@ -310,6 +350,16 @@ export class PMap<K extends Key, V> implements Iterable<[K, V]> {
    */
   forEachValue(f: (v: V) => void): void {
     eachValue(this.root, f);
+  }
+
+  /**
+   * f(key, value in `before`, value in `after`) for every key whose value differs (by identity; undefined where the key
+   * is absent), until f returns false; true when every difference was seen. Subtrees the two maps share are skipped, so
+   * a map a few sets or deletes away from `before` costs a few paths (the risk grid's rebuild reads only what changed).
+   * The order of the calls is unspecified.
+   */
+  static diff<K extends Key, V>(before: PMap<K, V>, after: PMap<K, V>, f: (k: K, was: V | undefined, now: V | undefined) => boolean): boolean {
+    return diffIn(before.root, after.root, f);
   }
 
   [Symbol.iterator](): Generator<[K, V]> {

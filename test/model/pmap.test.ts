@@ -99,4 +99,47 @@ describe('PMap', () => {
       expect((bulk as unknown as { root: unknown }).root).toEqual((one as unknown as { root: unknown }).root);
     }
   });
+
+  it('diff reports exactly the keys whose value differs, after sets, deletes that collapse branches, and collisions', () => {
+    const rand = rng(11);
+    const naive = (a: PMap<number | string, object>, b: PMap<number | string, object>) => {
+      const out = new Map<number | string, [object | undefined, object | undefined]>();
+      for (const [k, v] of a) if (b.get(k) !== v) out.set(k, [v, b.get(k)]);
+      for (const [k, v] of b) if (a.get(k) === undefined) out.set(k, [undefined, v]);
+      return out;
+    };
+    const keyOf = (r: number) => (r % 13 === 0 ? `k${r}` : r % 17 === 0 ? r + 2 ** 32 : r);
+    let base = PMap.empty<number | string, object>();
+    for (let i = 0; i < 3_000; i++) base = base.set(keyOf(Math.floor(rand() * 6_000)), { i });
+    for (const steps of [0, 1, 2, 5, 50, 2_000]) {
+      let next = base;
+      for (let s = 0; s < steps; s++) {
+        const k = keyOf(Math.floor(rand() * 6_000));
+        next = rand() < 0.4 ? next.delete(k) : next.set(k, { s });
+      }
+      const seen = new Map<number | string, [object | undefined, object | undefined]>();
+      expect(PMap.diff(base, next, (k, was, now) => (seen.set(k, [was, now]), true))).toBe(true);
+      expect(seen).toEqual(naive(base, next));
+      for (const [k, [was, now]] of seen) {
+        expect(was).toBe(base.get(k));
+        expect(now).toBe(next.get(k));
+      }
+    }
+    // Unrelated maps with the same entries, every value a new object: every key; the same map: none.
+    const copy = PMap.from([...base.entries()].map(([k]) => [k, {}] as [number | string, object]));
+    let count = 0;
+    PMap.diff(base, copy, () => (count++, true));
+    expect(count).toBe(base.size);
+    PMap.diff(base, base, () => (count++, true));
+    expect(count).toBe(base.size);
+    // A single key against thousands, both ways, and f stopping the walk.
+    const one = PMap.empty<number | string, object>().set(1, {});
+    expect(naive(one, base).size).toBeGreaterThan(2_000);
+    const small = new Map<number | string, unknown>();
+    PMap.diff(one, base, (k, was, now) => (small.set(k, [was, now]), true));
+    expect(small).toEqual(naive(one, base));
+    let calls = 0;
+    expect(PMap.diff(base, PMap.empty(), () => ++calls < 3)).toBe(false);
+    expect(calls).toBe(3);
+  });
 });
