@@ -1,12 +1,13 @@
 // The one Decimal ↔ float64 boundary of the risk engine: state → float book, and float results → Decimal money.
 import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
-import type { AssetClass } from '../model/contract.js';
+import type { AssetClass, Contract } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { DividendRow, OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
 import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
 import { bondRisk, bondTerms } from './bond.js';
 import { expiryInstant } from './expiry.js';
-import { classifyPositions, type PositionClass } from './positions.js';
+import { PMap } from '../model/pmap.js';
+import { classKeyOf, classifierOf, classifyBook, classifyPositions, reclassing, type BookClassing, type PositionClass } from './positions.js';
 
 /*
  * DESIGN.md "Money": pricing and the grid run in float64, and convert to Decimal at one boundary. Every
@@ -149,6 +150,28 @@ export interface Book {
   reported: ReportedValues;
   /** Valuation time: `now` rounded down to the clock step. */
   clockMs: number;
+  /** What the next rebuild takes from this book for the rows that did not change (openBook). */
+  readonly layout?: BookLayout;
+}
+
+/**
+ * The rows a book was read from, in conId order, and their classes, as of its reading (the updates that replace a
+ * position in place leave it as it was): a rebuild compares the portfolio map with this one's, takes over every row
+ * the two share with its class, and classifies again only the rows that joined or whose contract changed and those
+ * whose held stock or derivatives changed (positions.ts `reclassing`).
+ */
+export interface BookLayout {
+  readonly portfolio: PortfolioState['portfolio'];
+  readonly rows: readonly PortfolioRow[];
+  readonly conIds: Float64Array;
+  readonly classes: readonly PositionClass[];
+  /** Each row's `symbol|currency`. */
+  readonly keys: readonly string[];
+  readonly classing: BookClassing;
+  /** Rows per contract currency. */
+  readonly rowCurrencies: ReadonlyMap<string, number>;
+  readonly currencies: readonly string[];
+  readonly currencyIndex: Int32Array;
 }
 
 /** Asset classes whose value carries no loan value in a US Reg T account (risk-model.md §1.2). */
@@ -205,16 +228,24 @@ export interface BookReading {
 /** Starts reading the book (readBook, whose `previous` it takes): everything but the positions themselves. */
 export function openBook(state: PortfolioState, params: StressParams, previous?: Book): BookReading {
   const baseCurrency = baseCurrencyOf(state);
-  const rows = sortedRows(state);
-  const classes = classifyPositions(
-    rows.map((r) => r.contract),
-    params,
+  const laid = (previous?.layout !== undefined ? layoutAgain(state, params, previous.layout) : undefined) ?? layoutOf(state, params);
+  const { rows, classes } = laid;
+  const currencies = [...new Set<string>([baseCurrency, ...accountCurrencies(state), ...laid.rowCurrencies.keys()])].sort((a, b) =>
+    a < b ? -1 : a > b ? 1 : 0,
   );
-  const currencies = currenciesOf(state, rows);
-  const ccyIndex = new Map(currencies.map((c, i) => [c, i]));
   const currencyIndex = new Int32Array(rows.length);
-  for (let i = 0; i < rows.length; i++) currencyIndex[i] = ccyIndex.get(rows[i]!.contract.currency)!;
-  const futures = rows.filter((_, i) => classes[i]!.kind === 'future');
+  const prevLayout = previous?.layout;
+  if (laid.lentFrom !== undefined && prevLayout !== undefined && prevLayout.currencies.join() === currencies.join()) {
+    // The same currencies: a row kept keeps its index (its contract, hence its currency, is the same object).
+    const from = laid.lentFrom;
+    const old = prevLayout.currencyIndex;
+    for (let i = 0; i < rows.length; i++) currencyIndex[i] = from[i]! >= 0 && laid.kept[i] === 1 ? old[from[i]!]! : currencies.indexOf(classes[i]!.currency);
+  } else {
+    const ccyIndex = new Map(currencies.map((c, i) => [c, i]));
+    for (let i = 0; i < rows.length; i++) currencyIndex[i] = ccyIndex.get(classes[i]!.currency)!;
+  }
+  const futures: PortfolioRow[] = [];
+  for (let i = 0; i < rows.length; i++) if (classes[i]!.kind === 'future') futures.push(rows[i]!);
   const ledger = readLedger(state, baseCurrency, currencies, futures);
   const clockMs = clockOf(params);
   const lend =
@@ -225,7 +256,8 @@ export function openBook(state: PortfolioState, params: StressParams, previous?:
     previous.ledger.missingFx.join() === ledger.missingFx.join();
   // Where each row's conId was in the previous book (both in conId order: one walk), −1 where it was not.
   let lentFrom: Int32Array | undefined;
-  if (lend) {
+  if (lend && laid.lentFrom !== undefined && previous.layout !== undefined) lentFrom = laid.lentFrom;
+  else if (lend) {
     const old = previous.positions;
     lentFrom = new Int32Array(rows.length);
     for (let i = 0, from = 0; i < rows.length; i++) {
@@ -234,6 +266,17 @@ export function openBook(state: PortfolioState, params: StressParams, previous?:
       lentFrom[i] = from < old.length && old[from]!.conId === conId ? from : -1;
     }
   }
+  const layout: BookLayout = {
+    portfolio: state.portfolio,
+    rows,
+    conIds: laid.conIds,
+    classes,
+    keys: laid.keys,
+    classing: laid.classing,
+    rowCurrencies: laid.rowCurrencies,
+    currencies,
+    currencyIndex,
+  };
   // Packed arrays (a `new Array(n)` of a big book is a dictionary), every slot undefined until read.
   const positions: BookPosition[] = [];
   const sources: PositionSources[] = [];
@@ -259,7 +302,7 @@ export function openBook(state: PortfolioState, params: StressParams, previous?:
     sources[i] = src;
     return (positions[i] = readPosition(src, cls, ci, ledger.fx[ci]! > 0 ? undefined : currencies[ci], params));
   };
-  const baseIndex = ccyIndex.get(baseCurrency)!;
+  const baseIndex = currencies.indexOf(baseCurrency);
   return {
     baseCurrency,
     currencies,
@@ -282,9 +325,144 @@ export function openBook(state: PortfolioState, params: StressParams, previous?:
         ledger,
         reported: readReported(state, baseCurrency, currencies),
         clockMs,
+        layout,
       };
     },
   };
+}
+
+/** A book's rows and classes (BookLayout's), and where each row was in the previous layout when taken from it. */
+interface Laid {
+  readonly rows: PortfolioRow[];
+  readonly conIds: Float64Array;
+  readonly classes: PositionClass[];
+  readonly keys: string[];
+  readonly classing: BookClassing;
+  readonly rowCurrencies: ReadonlyMap<string, number>;
+  /** Index of the row's conId in the previous layout, −1 for a row that joined (layoutAgain only). */
+  readonly lentFrom?: Int32Array;
+  /** 1 where the row's contract is the previous layout's object (layoutAgain only). */
+  readonly kept: Uint8Array;
+}
+
+/** Every row of the portfolio map, sorted and classified. */
+function layoutOf(state: PortfolioState, params: StressParams): Laid {
+  const rows = sortedRows(state);
+  const n = rows.length;
+  const contracts: Contract[] = new Array(n);
+  const conIds = new Float64Array(n);
+  const rowCurrencies = new Map<string, number>();
+  for (let i = 0; i < n; i++) {
+    const c = (contracts[i] = rows[i]!.contract);
+    conIds[i] = c.conId;
+    rowCurrencies.set(c.currency, (rowCurrencies.get(c.currency) ?? 0) + 1);
+  }
+  const { classes, keys, classing } = classifyBook(contracts, params);
+  return { rows, conIds, classes, keys, classing, rowCurrencies, kept: new Uint8Array(n) };
+}
+
+/**
+ * The previous layout brought up to date with the portfolio map: the rows that changed from the two maps' difference
+ * (PMap.diff skips the subtrees they share), merged into the previous order by conId; a row whose contract is the
+ * same object keeps its class unless its key is affected (its held stock or derivatives changed). Undefined when
+ * that is not cheaper or not possible (more than an eighth of the rows changed, other class params, a second listing
+ * of a stock leaving): the caller lays the book out anew.
+ */
+function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayout): Laid | undefined {
+  const changedIds: number[] = [];
+  const was: (PortfolioRow | undefined)[] = [];
+  const now: (PortfolioRow | undefined)[] = [];
+  const limit = 16 + (prev.rows.length >> 3);
+  const complete = PMap.diff(prev.portfolio, state.portfolio, (conId, a, b) => {
+    changedIds.push(conId);
+    was.push(a);
+    now.push(b);
+    return changedIds.length <= limit;
+  });
+  if (!complete || changedIds.some((id) => !Number.isFinite(id))) return undefined;
+  const left: Contract[] = [];
+  const joined: Contract[] = [];
+  const rowCurrencies = new Map(prev.rowCurrencies);
+  for (let k = 0; k < changedIds.length; k++) {
+    const a = was[k],
+      b = now[k];
+    if (a !== undefined && b !== undefined && a.contract === b.contract) continue;
+    if (a !== undefined) {
+      left.push(a.contract);
+      const left1 = rowCurrencies.get(a.contract.currency)! - 1;
+      if (left1 > 0) rowCurrencies.set(a.contract.currency, left1);
+      else rowCurrencies.delete(a.contract.currency);
+    }
+    if (b !== undefined) {
+      joined.push(b.contract);
+      rowCurrencies.set(b.contract.currency, (rowCurrencies.get(b.contract.currency) ?? 0) + 1);
+    }
+  }
+  const re = reclassing(prev.classing, left, joined, params);
+  if (re === undefined) return undefined;
+  const order = changedIds.map((_, k) => k).sort((x, y) => changedIds[x]! - changedIds[y]!);
+  const size = prev.rows.length + joined.length - left.length;
+  const rows: PortfolioRow[] = [];
+  const classes: PositionClass[] = [];
+  const keys: string[] = [];
+  const conIds = new Float64Array(size);
+  const lentFrom = new Int32Array(size);
+  const kept = new Uint8Array(size);
+  const fresh: number[] = [];
+  const old = prev.conIds;
+  let i = 0;
+  const take = (row: PortfolioRow, from: number, same: boolean) => {
+    const o = rows.length;
+    rows.push(row);
+    conIds[o] = row.contract.conId;
+    lentFrom[o] = from;
+    if (same) {
+      kept[o] = 1;
+      classes.push(prev.classes[from]!);
+      keys.push(prev.keys[from]!);
+    } else {
+      classes.push(undefined!);
+      keys.push(undefined!);
+      fresh.push(o);
+    }
+  };
+  for (const k of order) {
+    const id = changedIds[k]!;
+    while (i < old.length && old[i]! < id) {
+      const o = rows.length;
+      rows.push(prev.rows[i]!);
+      conIds[o] = old[i]!;
+      lentFrom[o] = i;
+      kept[o] = 1;
+      classes.push(prev.classes[i]!);
+      keys.push(prev.keys[i]!);
+      i++;
+    }
+    const a = was[k],
+      b = now[k];
+    if (a !== undefined) {
+      // The previous layout holds this conId here (both in conId order).
+      if (b !== undefined) take(b, i, a.contract === b.contract);
+      i++;
+    } else take(b!, -1, false);
+  }
+  for (; i < old.length; i++) {
+    const o = rows.length;
+    rows.push(prev.rows[i]!);
+    conIds[o] = old[i]!;
+    lentFrom[o] = i;
+    kept[o] = 1;
+    classes.push(prev.classes[i]!);
+    keys.push(prev.keys[i]!);
+  }
+  const classify = classifierOf(re.classing, params);
+  for (const o of fresh) {
+    const c = rows[o]!.contract;
+    classes[o] = classify(c);
+    keys[o] = classKeyOf(c);
+  }
+  if (re.affected.size > 0) for (let o = 0; o < rows.length; o++) if (kept[o] === 1 && re.affected.has(keys[o]!)) classes[o] = classify(rows[o]!.contract);
+  return { rows, conIds, classes, keys, classing: re.classing, rowCurrencies, lentFrom, kept };
 }
 
 /**

@@ -85,63 +85,176 @@ function rememberedOf(c: Contract): Remembered {
   return m;
 }
 
+/**
+ * What the classes depend on across the book (besides each contract and the params): the held stock of each
+ * `symbol|currency` and the underlyings with derivatives on them, which get a group of their own. A rebuild keeps it
+ * with its book and brings it up to date from the contracts that left and joined (`reclassing`), so that it need not
+ * walk every contract again.
+ */
+export interface BookClassing {
+  /** The lowest conId of the STK held per key (two listings of one symbol and currency: the lower wins). */
+  readonly stock: ReadonlyMap<string, number>;
+  /** Keys with more than one STK held. */
+  readonly moreStocks: ReadonlySet<string>;
+  /** Derivative positions (OPT, WAR, FOP) per key. */
+  readonly derivatives: ReadonlyMap<string, number>;
+  /** The params it was made with (by identity, as a remembered class): another list or method classifies anew. */
+  readonly params: ClassParams;
+}
+
+type ClassParams = readonly [readonly string[], readonly string[], readonly string[], boolean];
+
+function classParamsOf(params: StressParams): ClassParams {
+  return [params.indexSymbols, params.broadIndexSymbols, params.highCapIndexSymbols, params.marginMethod === 'portfolio'];
+}
+
+function sameParams(a: ClassParams, b: ClassParams): boolean {
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2] && a[3] === b[3];
+}
+
+const isDerivative = (k: AssetClass) => k === 'OPT' || k === 'WAR' || k === 'FOP';
+
 /** Classifies every contract of the book; `held` are all the book's contracts (to link options to held stocks). */
 export function classifyPositions(contracts: readonly Contract[], params: StressParams): PositionClass[] {
+  return classifyBook(contracts, params).classes;
+}
+
+/** classifyPositions, with each contract's `symbol|currency` key and what the classes depended on. */
+export function classifyBook(contracts: readonly Contract[], params: StressParams): { classes: PositionClass[]; keys: string[]; classing: BookClassing } {
   // One pass for what the classes depend on across the book, one to classify (a rebuild does both before its
-  // pricing can start, price-pool.ts): the held stock of each symbol and currency, and the underlyings with
-  // derivatives on them, which get a group of their own.
+  // pricing can start, price-pool.ts).
   const n = contracts.length;
   const memo: Remembered[] = [];
-  const stockBySymbol = new Map<string, number>();
-  const perSymbol = new Set<string>();
+  const keys: string[] = [];
+  const stock = new Map<string, number>();
+  const moreStocks = new Set<string>();
+  const derivatives = new Map<string, number>();
   for (let i = 0; i < n; i++) {
     const c = contracts[i]!;
     const m = rememberedOf(c);
     memo.push(m);
+    keys.push(m.key);
     const k = m.assetClass;
     if (k === 'STK') {
-      const prev = stockBySymbol.get(m.key);
-      // Two stocks with one symbol and currency (different listings): the lower conId wins, deterministically.
-      if (prev === undefined || c.conId < prev) stockBySymbol.set(m.key, c.conId);
-    } else if (k === 'OPT' || k === 'WAR' || k === 'FOP') perSymbol.add(m.key);
+      const prev = stock.get(m.key);
+      if (prev === undefined) stock.set(m.key, c.conId);
+      else {
+        moreStocks.add(m.key);
+        if (c.conId < prev) stock.set(m.key, c.conId);
+      }
+    } else if (isDerivative(k)) derivatives.set(m.key, (derivatives.get(m.key) ?? 0) + 1);
   }
+  const classing: BookClassing = { stock, moreStocks, derivatives, params: classParamsOf(params) };
+  const ctx = contextOf(classing, params);
+  const out: PositionClass[] = [];
+  for (let i = 0; i < n; i++) out.push(classifyRemembered(contracts[i]!, memo[i]!, ctx));
+  return { classes: out, keys, classing };
+}
+
+/**
+ * The classing of a book after the contracts `left` (by their previous classing) and `joined`, and the keys whose
+ * classes may differ from the previous ones (their held stock or whether they have derivatives changed); every other
+ * key's contracts, where the same objects, keep their classes. Undefined when it cannot be brought up to date (other
+ * class params, a second listing of a stock leaving): classify the book again.
+ */
+export function reclassing(
+  prev: BookClassing,
+  left: readonly Contract[],
+  joined: readonly Contract[],
+  params: StressParams,
+): { classing: BookClassing; affected: Set<string> } | undefined {
+  const p = classParamsOf(params);
+  if (!sameParams(p, prev.params)) return undefined;
+  const affected = new Set<string>();
+  if (left.length === 0 && joined.length === 0) return { classing: prev, affected };
+  const stock = new Map(prev.stock);
+  const moreStocks = new Set(prev.moreStocks);
+  const derivatives = new Map(prev.derivatives);
+  for (const c of left) {
+    const m = rememberedOf(c);
+    if (m.assetClass === 'STK') {
+      if (moreStocks.has(m.key)) return undefined;
+      if (stock.get(m.key) === c.conId) stock.delete(m.key);
+    } else if (isDerivative(m.assetClass)) {
+      const k = derivatives.get(m.key)! - 1;
+      if (k > 0) derivatives.set(m.key, k);
+      else derivatives.delete(m.key);
+    }
+  }
+  for (const c of joined) {
+    const m = rememberedOf(c);
+    if (m.assetClass === 'STK') {
+      const had = stock.get(m.key);
+      if (had === undefined) stock.set(m.key, c.conId);
+      else {
+        moreStocks.add(m.key);
+        if (c.conId < had) stock.set(m.key, c.conId);
+      }
+    } else if (isDerivative(m.assetClass)) derivatives.set(m.key, (derivatives.get(m.key) ?? 0) + 1);
+  }
+  for (const c of [...left, ...joined]) {
+    const key = rememberedOf(c).key;
+    if (stock.get(key) !== prev.stock.get(key) || derivatives.has(key) !== prev.derivatives.has(key)) affected.add(key);
+  }
+  return { classing: { stock, moreStocks, derivatives, params: p }, affected };
+}
+
+/** Classifies contracts of a book by its classing (remembered per contract object, as classifyPositions). */
+export function classifierOf(classing: BookClassing, params: StressParams): (c: Contract) => PositionClass {
+  const ctx = contextOf(classing, params);
+  return (c) => classifyRemembered(c, rememberedOf(c), ctx);
+}
+
+/** The `symbol|currency` key of a contract, as BookClassing is keyed. */
+export function classKeyOf(c: Contract): string {
+  return rememberedOf(c).key;
+}
+
+interface Classing extends Context {
+  readonly scanEach: boolean;
+  readonly params: StressParams;
+  readonly ownKey: (key: string, driver: AssetClass) => boolean;
+}
+
+function contextOf(classing: BookClassing, params: StressParams): Classing {
+  const { stock, derivatives } = classing;
   // The portfolio-margin scan also needs a group per stock or index, since TIMS margins each underlying on its own
   // (risk-model.md §2.1).
   const scanEach = params.marginMethod === 'portfolio';
-  const ownGroup = (key: string, driver: AssetClass) => perSymbol.has(key) || (scanEach && (driver === 'STK' || driver === 'IND'));
-  const ctx: Context = {
-    stockBySymbol,
+  const ownKey = (key: string, driver: AssetClass) => derivatives.has(key) || (scanEach && (driver === 'STK' || driver === 'IND'));
+  return {
+    stockBySymbol: stock,
     index: new Set(params.indexSymbols),
     broad: new Set(params.broadIndexSymbols),
     highCap: new Set(params.highCapIndexSymbols),
-    ownGroup: (c, driver) => ownGroup(`${c.symbol}|${c.currency}`, driver),
+    ownGroup: (c, driver) => ownKey(`${c.symbol}|${c.currency}`, driver),
+    scanEach,
+    params,
+    ownKey,
   };
-  const { indexSymbols, broadIndexSymbols, highCapIndexSymbols } = params;
-  const out: PositionClass[] = [];
-  for (let i = 0; i < n; i++) {
-    const m = memo[i]!;
-    const old = m.cls;
-    const stock = stockBySymbol.get(m.key);
-    if (
-      old !== undefined &&
-      m.params![0] === indexSymbols &&
-      m.params![1] === broadIndexSymbols &&
-      m.params![2] === highCapIndexSymbols &&
-      m.params![3] === scanEach &&
-      m.stock === stock &&
-      m.own === (old.driver !== undefined && ownGroup(m.key, old.driver))
-    ) {
-      out.push(old);
-      continue;
-    }
-    const cls = classifyOne(contracts[i]!, ctx);
-    m.cls = cls;
-    m.stock = stock;
-    m.own = cls.driver !== undefined && ownGroup(m.key, cls.driver);
-    m.params = [indexSymbols, broadIndexSymbols, highCapIndexSymbols, scanEach];
-    out.push(cls);
-  }
-  return out;
+}
+
+function classifyRemembered(c: Contract, m: Remembered, ctx: Classing): PositionClass {
+  const { indexSymbols, broadIndexSymbols, highCapIndexSymbols } = ctx.params;
+  const { scanEach, ownKey } = ctx;
+  const old = m.cls;
+  const stock = ctx.stockBySymbol.get(m.key);
+  if (
+    old !== undefined &&
+    m.params![0] === indexSymbols &&
+    m.params![1] === broadIndexSymbols &&
+    m.params![2] === highCapIndexSymbols &&
+    m.params![3] === scanEach &&
+    m.stock === stock &&
+    m.own === (old.driver !== undefined && ownKey(m.key, old.driver))
+  )
+    return old;
+  const cls = classifyOne(c, ctx);
+  m.cls = cls;
+  m.stock = stock;
+  m.own = cls.driver !== undefined && ownKey(m.key, cls.driver);
+  m.params = [indexSymbols, broadIndexSymbols, highCapIndexSymbols, scanEach];
+  return cls;
 }
 
 interface Context {

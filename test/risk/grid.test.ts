@@ -1,11 +1,13 @@
 // The incremental grid: after a tick, a fill, an FX move or a clock step it equals a full rebuild bit for bit; readBook lends only what holds.
 import { describe, expect, it } from 'vitest';
+import type { Contract } from '../../src/model/contract.js';
 import type { FeedEvent } from '../../src/model/events.js';
+import { PMap } from '../../src/model/pmap.js';
 import { Decimal } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { readBook, type Book } from '../../src/risk/boundary.js';
-import { baseColumn, buildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
+import { baseColumn, buildStressGrid, rebuildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { stressParams } from '../../src/risk/params.js';
 import { stressReportFromGrid } from '../../src/risk/report.js';
 import { toReportJson } from '../../src/risk/report-json.js';
@@ -310,5 +312,132 @@ describe('readBook lends the previous book only what still holds', () => {
     const after = readBook(rated, stressParams({ now: NOW }), before);
     expect(after.currencies).toEqual(before.currencies);
     expect(sapOf(after).unpriced).toBeUndefined();
+  });
+});
+
+describe('a rebuild takes the rows and classes of the book it replaces', () => {
+  /**
+   * The reference: the state with every row's contract a new object (nothing remembered for it, no previous book), built
+   * from scratch on the main thread.
+   */
+  function fresh(state: PortfolioState, p = params): StressGrid {
+    const copied = PMap.from([...state.portfolio.entries()].map(([k, r]) => [k, { ...r, contract: { ...r.contract } }] as const));
+    return buildStressGrid({ ...state, portfolio: copied }, shocks, { ...p, pricingWorkerMinOptions: 0 });
+  }
+  /** The grid rebuilt from its previous book equals the fresh one, every element and every class. */
+  function expectFresh(grid: StressGrid, state: PortfolioState, p = params): void {
+    const ref = fresh(state, p);
+    expectSameGrid(grid, ref);
+    expect(grid.book.positions.map((x) => x.cls)).toEqual(ref.book.positions.map((x) => x.cls));
+    expect(grid.book.currencies).toEqual(ref.book.currencies);
+    expect(grid.groups.map((g) => g.key)).toEqual(ref.groups.map((g) => g.key));
+  }
+  const row = (c: Contract, qty: number, price: number): FeedEvent => ({
+    type: 'portfolioUpdated',
+    account: RISK_ACCOUNT,
+    contract: c,
+    position: new Decimal(qty),
+    marketPrice: new Decimal(price),
+    marketValue: new Decimal(qty * price * (c.multiplier?.toNumber() ?? 1)),
+    ...at(NOW + 4000),
+  });
+  const clsOf = (grid: StressGrid, conId: number) => grid.book.positions.find((p) => p.conId === conId)!.cls;
+
+  it('the held stock under covered calls closing, opening again and a second listing: the options follow it', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const u5 = book.underlyings[5]!;
+    const stock = state.portfolio.get(u5.stock)!.contract;
+    const rebuilt = () => expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    // Closed: its options have no held underlying.
+    state = apply(state, [row(stock, 0, 1)]);
+    rebuilt();
+    for (const id of u5.options) expect(clsOf(grid, id).underlyingConId).toBeUndefined();
+    expectFresh(grid, state);
+    // Opened again (the same contract object): the options are covered again.
+    state = apply(state, [row(stock, 300, u5.price)]);
+    rebuilt();
+    for (const id of u5.options) expect(clsOf(grid, id).underlyingConId).toBe(u5.stock);
+    expectFresh(grid, state);
+    // A second listing with a lower conId takes the options over, and closing it gives them back.
+    const listing: Contract = { conId: 7, symbol: u5.symbol, secType: 'STK', currency: stock.currency, exchange: 'SMART' };
+    state = apply(state, [row(listing, 50, u5.price)]);
+    rebuilt();
+    for (const id of u5.options) expect(clsOf(grid, id).underlyingConId).toBe(7);
+    expectFresh(grid, state);
+    state = apply(state, [row(listing, 0, u5.price)]);
+    rebuilt();
+    for (const id of u5.options) expect(clsOf(grid, id).underlyingConId).toBe(u5.stock);
+    expectFresh(grid, state);
+    // Both listings closed, and one option closed with them: the rest are on their own, in one rebuild.
+    state = apply(state, [row(stock, 0, 1), row(state.portfolio.get(u5.options[0]!)!.contract, 0, 1)]);
+    rebuilt();
+    for (const id of u5.options.slice(1)) expect(clsOf(grid, id).underlyingConId).toBeUndefined();
+    expectFresh(grid, state);
+  });
+
+  it('a derivative opened on a stock held alone gives it a group of its own, and closing it returns it to the bucket', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const plain = [...state.portfolio.values()].find((r) => r.contract.secType === 'STK' && r.contract.symbol.startsWith('S'))!.contract;
+    const bucket = `STK|*|${plain.currency}`;
+    expect(clsOf(grid, plain.conId).groupKey).toBe(bucket);
+    const call: Contract = {
+      conId: 9,
+      symbol: plain.symbol,
+      secType: 'OPT',
+      currency: plain.currency,
+      expiry: '20270115',
+      strike: new Decimal(50),
+      right: 'C',
+      multiplier: new Decimal(100),
+    };
+    state = apply(state, [
+      row(call, -1, 2),
+      { type: 'optionComputed', conId: 9, kind: 'model', delayed: false, impliedVol: 0.3, underlyingPrice: 50, ...at(NOW + 4000) },
+    ]);
+    expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    expect(clsOf(grid, plain.conId).groupKey).toBe(`STK|${plain.symbol}|${plain.currency}`);
+    expect(clsOf(grid, 9).underlyingConId).toBe(plain.conId);
+    expectFresh(grid, state);
+    state = apply(state, [row(call, 0, 2)]);
+    expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    expect(clsOf(grid, plain.conId).groupKey).toBe(bucket);
+    expectFresh(grid, state);
+  });
+
+  it('a changed setting (index symbols, margin method) classifies again though no row changed', () => {
+    let state = reduceAll(book.events);
+    const u7 = book.underlyings[7]!;
+    state = apply(state, [row(state.portfolio.get(u7.stock)!.contract, 0, 1)]);
+    const grid = buildStressGrid(state, shocks, params);
+    for (const id of u7.options) expect(clsOf(grid, id).driver).toBe('STK');
+    // The options of a symbol named an index with no stock held are index options.
+    grid.params = { ...grid.params, indexSymbols: [...grid.params.indexSymbols, u7.symbol] };
+    rebuildStressGrid(grid, state);
+    for (const id of u7.options) expect(clsOf(grid, id)).toMatchObject({ driver: 'IND', model: 'bsmEuropean' });
+    expectFresh(grid, state, grid.params);
+    // Portfolio margin gives every stock a group of its own.
+    const plain = [...state.portfolio.values()].find((r) => r.contract.secType === 'STK' && r.contract.symbol.startsWith('S'))!.contract;
+    grid.params = { ...grid.params, marginMethod: 'portfolio' };
+    rebuildStressGrid(grid, state);
+    expect(clsOf(grid, plain.conId).groupKey).toBe(`STK|${plain.symbol}|${plain.currency}`);
+    expectFresh(grid, state, grid.params);
+  });
+
+  it('every row a new object (more than the diff is worth) and a contract replaced under its conId: read again in full', () => {
+    const state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const copied = reduceAll(book.events.map((e) => ('contract' in e ? ({ ...e, contract: { ...e.contract } } as FeedEvent) : e)));
+    rebuildStressGrid(grid, copied);
+    expectFresh(grid, copied);
+    // The same conId with another contract (a symbol renamed): its class is made from the new one.
+    const old = [...copied.portfolio.values()].find((r) => r.contract.secType === 'STK' && r.contract.symbol.startsWith('S'))!;
+    const renamed = copied.portfolio.set(old.contract.conId, { ...old, contract: { ...old.contract, symbol: 'RENAMED', currency: 'CHF' } });
+    const next = { ...copied, portfolio: renamed };
+    rebuildStressGrid(grid, next);
+    expect(clsOf(grid, old.contract.conId)).toMatchObject({ symbol: 'RENAMED', currency: 'CHF' });
+    expect(grid.book.currencies).toContain('CHF');
+    expectFresh(grid, next);
   });
 });
