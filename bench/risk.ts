@@ -15,7 +15,7 @@ import { Scratch, revalueGroup, strategyGroupRequirement } from '../src/risk/rev
 import { bareBsmLoop } from '../src/risk/pricing/batch.js';
 import { builtinScenarios, riskNavigatorScenarios } from '../src/risk/scenario-text.js';
 import { peakRssMb, report } from './measure.js';
-import { riskBookEvents, underlyingTick } from './risk-book.js';
+import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from './risk-book.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const POSITIONS = 5000;
@@ -130,6 +130,26 @@ const pairing = (scratch: Scratch) => {
 const copied = book.events.map((e) => ('contract' in e ? ({ ...e, contract: { ...e.contract } } as FeedEvent) : e));
 const everyRow = [state, reduceAll(copied)];
 const everyRowGrid = buildStressGrid(state, shocks, params);
+// What a console rebuild sees: one position opened (or closed again, every other rebuild), every other row the same
+// object. The full grid above rebuilds the very same state, whose portfolio map a rebuild compares in one step
+// (readBook's layout), so it reads nothing; this one pays the difference of the two maps and the rows' merge.
+const opened = [
+  state,
+  reduce(state, {
+    type: 'portfolioUpdated',
+    account: RISK_ACCOUNT,
+    contract: { conId: 9_000_001, symbol: 'OPENED', secType: 'STK', currency: 'USD', exchange: 'SMART' },
+    position: new Decimal(100),
+    marketPrice: new Decimal(25),
+    marketValue: new Decimal(2500),
+    averageCost: new Decimal(25),
+    unrealizedPnl: new Decimal(0),
+    realizedPnl: new Decimal(0),
+    seq: book.events.length + 1,
+    receivedAt: NOW,
+  } as FeedEvent),
+];
+const oneGrid = buildStressGrid(state, shocks, params);
 const fullT = timed(),
   everyRowT = timed(),
   bareT = timed(),
@@ -137,11 +157,13 @@ const fullT = timed(),
   readT = timed(),
   pairT = timed(),
   planT = timed(),
-  aloneT = timed();
+  aloneT = timed(),
+  oneT = timed();
 let grid = grid0;
 const workerShare: number[] = [];
 const serialMs: number[] = [];
 const workerWaits: number[] = [];
+const oneSerialMs: number[] = [];
 for (let i = 0; i < WARMUP + RUNS; i++) {
   const keep = i >= WARMUP;
   time(keep ? bareT : undefined, () => bare.run());
@@ -155,6 +177,9 @@ for (let i = 0; i < WARMUP + RUNS; i++) {
     workerWaits.push(shared.workerWaits);
   } else if (keep) workerShare.push(0);
   time(keep ? aloneT : undefined, () => rebuildStressGrid(aloneGrid, state));
+  const oneStarted = performance.now();
+  time(keep ? oneT : undefined, () => rebuildStressGrid(oneGrid, opened[(i + 1) % 2]!));
+  if (keep && lastSharedPricing().chunks > 0) oneSerialMs.push(lastSharedPricing().postedAt - oneStarted);
   time(keep ? everyRowT : undefined, () => rebuildStressGrid(everyRowGrid, everyRow[(i + 1) % 2]!));
   time(keep ? pairT : undefined, () => pairing(grid0.scratch));
   time(keep ? planT : undefined, () => pairing(new Scratch()));
@@ -328,6 +353,9 @@ report([
       workerCaughtUpWithReading: workerWaits.length > 0 ? median(workerWaits) : 'no shared rebuild',
       mainThreadAloneMs: round(alone),
       mainThreadAloneCpuMs: round(median(aloneT.cpu)),
+      onePositionChangedMs: round(median(oneT.wall)),
+      onePositionChangedCpuMs: round(median(oneT.cpu)),
+      onePositionChangedBeforeWorkerJobMs: oneSerialMs.length > 0 ? round(median(oneSerialMs)) : 'no shared rebuild',
       everyRowChangedMs: round(median(everyRowT.wall)),
       everyRowChangedCpuMs: round(median(everyRowT.cpu)),
       cpuClock: hasSchedstat ? 'main thread (schedstat)' : 'process (cpuUsage)',
@@ -350,6 +378,8 @@ report([
       mainThreadAloneByCpuTime: round(median(bareT.cpu) / median(aloneT.cpu), 2),
       byProcessCpuTime: round(median(bareT.proc) / median(fullT.proc), 2),
       freshBuildRatio: round(median(bareT.wall) / median(freshT.wall), 2),
+      onePositionChanged: round(median(bareT.wall) / median(oneT.wall), 2),
+      onePositionChangedByCpuTime: round(median(bareT.cpu) / median(oneT.cpu), 2),
     },
   },
   {
