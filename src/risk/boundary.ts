@@ -197,7 +197,9 @@ export function baseCurrencyOf(state: PortfolioState): string {
  * (the grid's, which a rebuild replaces), lends every position whose contract classifies the same and whose source
  * rows are the very objects it was read from (the reducer keeps the identity of unchanged rows), at the same
  * valuation clock and currency layout: readPosition of the same inputs, not read again. A position opened or closed
- * rebuilds the grid, and every other position is then as it was.
+ * rebuilds the grid, and every other position is then as it was. The rows' order and classes come from `previous`
+ * too (its BookLayout), brought up to date with the rows that changed, instead of a walk, sort and classification of
+ * every row.
  */
 export function readBook(state: PortfolioState, params: StressParams, previous?: Book): Book {
   return openBook(state, params, previous).finish();
