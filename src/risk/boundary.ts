@@ -367,15 +367,25 @@ function layoutOf(state: PortfolioState, params: StressParams): Laid {
  * The previous layout brought up to date with the portfolio map: the rows that changed from the two maps' difference
  * (PMap.diff skips the subtrees they share), merged into the previous order by conId; a row whose contract is the
  * same object keeps its class unless its key is affected (its held stock or derivatives changed). Undefined when
- * that is not cheaper or not possible (more than an eighth of the rows changed, other class params, a second listing
- * of a stock leaving): the caller lays the book out anew.
+ * that is not cheaper or not possible (more than an eighth of the rows left, joined or changed contract, other class
+ * params, a second listing of a stock leaving): the caller lays the book out anew.
  */
 function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayout): Laid | undefined {
+  // A row whose contract is the same object (a new mark, quantity or value: TWS updates every row every few minutes,
+  // and the reducer keeps an unchanged contract's object) only replaces the row; a contract that left or joined is
+  // merged and classified.
   const changedIds: number[] = [];
   const was: (PortfolioRow | undefined)[] = [];
   const now: (PortfolioRow | undefined)[] = [];
+  const markedIds: number[] = [];
+  const marked: PortfolioRow[] = [];
   const limit = 16 + (prev.rows.length >> 3);
   const complete = PMap.diff(prev.portfolio, state.portfolio, (conId, a, b) => {
+    if (a !== undefined && b !== undefined && a.contract === b.contract) {
+      markedIds.push(conId);
+      marked.push(b);
+      return true;
+    }
     changedIds.push(conId);
     was.push(a);
     now.push(b);
@@ -388,7 +398,6 @@ function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayo
   for (let k = 0; k < changedIds.length; k++) {
     const a = was[k],
       b = now[k];
-    if (a !== undefined && b !== undefined && a.contract === b.contract) continue;
     if (a !== undefined) {
       left.push(a.contract);
       const left1 = rowCurrencies.get(a.contract.currency)! - 1;
@@ -444,7 +453,7 @@ function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayo
       b = now[k];
     if (a !== undefined) {
       // The previous layout holds this conId here (both in conId order).
-      if (b !== undefined) take(b, i, a.contract === b.contract);
+      if (b !== undefined) take(b, i, false);
       i++;
     } else take(b!, -1, false);
   }
@@ -456,6 +465,18 @@ function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayo
     kept[o] = 1;
     classes.push(prev.classes[i]!);
     keys.push(prev.keys[i]!);
+  }
+  for (let k = 0; k < marked.length; k++) {
+    // Where the conId is now (it was there before and is still): a binary search over the merged conIds.
+    const id = markedIds[k]!;
+    let lo = 0,
+      hi = size - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (conIds[mid]! < id) lo = mid + 1;
+      else hi = mid;
+    }
+    rows[lo] = marked[k]!;
   }
   const classify = classifierOf(re.classing, params);
   for (const o of fresh) {

@@ -425,6 +425,22 @@ describe('a rebuild takes the rows and classes of the book it replaces', () => {
     expectFresh(grid, state, grid.params);
   });
 
+  it('every row marked again (a new row, the same contract object) with a position opened: the new rows are read', () => {
+    let state = reduceAll(book.events);
+    const grid = buildStressGrid(state, shocks, params);
+    const first = [...state.portfolio.values()][0]!;
+    const marks = [...state.portfolio.values()].map((r) => {
+      const price = r.marketPrice!.mul('1.01');
+      return { ...row(r.contract, r.position.toNumber(), price.toNumber()), marketValue: r.position.mul(price).mul(r.contract.multiplier ?? 1) };
+    });
+    const opened: Contract = { conId: 11, symbol: 'OPENED', secType: 'STK', currency: 'USD', exchange: 'SMART' };
+    state = apply(state, [...marks, row(opened, 10, 5)]);
+    expect(updateStressGrid(grid, state, NOW + 4000).rebuilt).toBe(true);
+    for (const r of grid.book.layout!.rows) expect(r).toBe(state.portfolio.get(r.contract.conId));
+    expect(grid.book.positions.find((p) => p.conId === first.contract.conId)!.price).toBe(first.marketPrice!.mul('1.01').toNumber());
+    expectFresh(grid, state);
+  });
+
   it('every row a new object (more than the diff is worth) and a contract replaced under its conId: read again in full', () => {
     const state = reduceAll(book.events);
     const grid = buildStressGrid(state, shocks, params);
