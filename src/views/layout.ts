@@ -57,11 +57,37 @@ function split(total: number, weights: readonly number[], min = 3): number[] {
   return parts;
 }
 
+/** Rows a list pane keeps before the Account pane above it grows: its title, its header and four rows. */
+export const LIST_KEEPS = 6;
+
+/**
+ * The Account pane's height in a column whose other panes are `others`: all its lines (`want`, title included) while
+ * each other pane keeps its own content or LIST_KEEPS rows, whichever is less; else what is left, never below
+ * `floor` (the fixed block it had before, where its cash lines are cut and named). The Account pane is a fixed set of figures
+ * that cannot scroll, while the lists below it can, so it is the one that gets the room.
+ */
+function accountHeight(avail: number, want: number | undefined, floor: number, others: readonly (number | undefined)[], othersMin: number): number {
+  if (want === undefined) return floor;
+  const keep = others.reduce<number>((sum, w) => sum + Math.min(LIST_KEEPS, w === undefined ? LIST_KEEPS : w + 1), 0);
+  const most = avail - others.length * othersMin;
+  return Math.max(1, Math.min(most, Math.max(floor, Math.min(want, avail - keep))));
+}
+
 /**
  * The layout for a terminal of `columns` × `rows` with `focus` and, for the sidebar layout, `main` (the big pane
- * shown beside the sidebar when the focus is in the sidebar). `extraRows` are taken by the open palette.
+ * shown beside the sidebar when the focus is in the sidebar). `extraRows` are taken by the open palette. `wants`
+ * are the rows each pane's content would fill (title excluded; PaneEntry.wants): the Account pane grows to show all
+ * its lines when the column has the room.
  */
-export function layoutFor(columns: number, rows: number, focus: PaneId, main: PaneId, extraRows = 0, accounts = false): Layout {
+export function layoutFor(
+  columns: number,
+  rows: number,
+  focus: PaneId,
+  main: PaneId,
+  extraRows = 0,
+  accounts = false,
+  wants: Partial<Record<PaneId, number>> = {},
+): Layout {
   const kind: LayoutKind =
     columns >= GRID_MIN.columns && rows >= GRID_MIN.rows ? 'grid' : columns >= SIDEBAR_MIN.columns && rows >= SIDEBAR_MIN.rows ? 'sidebar' : 'tabs';
   const showTabs = kind !== 'grid';
@@ -73,9 +99,16 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
   if (kind === 'sidebar') {
     const side = Math.min(56, Math.floor((columns * 38) / 100));
     const mainWidth = columns - side - GAP;
-    // The side column holds the registry's sidebar panes: the first (Account) a fixed block, the others the rest.
+    // The side column holds the registry's sidebar panes: the first (Account) as tall as its lines, the others the rest.
     const [first, ...others] = SIDEBAR_PANES as [PaneId, ...PaneId[]];
-    const top = Math.min(12, Math.floor(bodyHeight / 2));
+    const want = wants[first];
+    const top = accountHeight(
+      bodyHeight,
+      want === undefined ? undefined : want + 1,
+      Math.min(12, Math.floor(bodyHeight / 2)),
+      others.map((p) => wants[p]),
+      3,
+    );
     const heights =
       others.length > 0
         ? split(
@@ -105,9 +138,16 @@ export function layoutFor(columns: number, rows: number, focus: PaneId, main: Pa
   const left = Math.floor((columns * 58) / 100);
   const right = columns - left - GAP;
   const [positions, stress] = split(bodyHeight, [55, 45], 8) as [number, number];
-  const account = Math.min(12, Math.floor(bodyHeight / 3));
   // Several accounts: the Accounts pane heads the right column (a row per account, the aggregate, the title, the header).
   const accountsRows = accounts ? Math.min(10, Math.floor(bodyHeight / 4)) : 0;
+  const lists = ['orders', 'executions', 'alerts'] as const;
+  const account = accountHeight(
+    bodyHeight - accountsRows,
+    wants.account === undefined ? undefined : wants.account + 1,
+    Math.min(12, Math.floor(bodyHeight / 3)),
+    lists.map((p) => wants[p]),
+    4,
+  );
   const [orders, executions, alerts] = split(bodyHeight - account - accountsRows, [1, 1, 1], 4) as [number, number, number];
   return {
     kind,

@@ -4,7 +4,7 @@ import { disabledReason, helpSections } from '../keymap/help.js';
 import { keyLabel as keyName } from '../keymap/keys.js';
 import { age, isAsciiText, textWidth, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
-import { layoutFor, visiblePanes, type Layout } from './layout.js';
+import { layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
 import type { AlertsVM } from './rows/alerts.js';
 import { detailVM } from './rows/detail.js';
@@ -391,6 +391,14 @@ function memoPaneVM(input: ViewInput, pane: PaneId, width: number, height: numbe
   return vm;
 }
 
+/** The rows each pane's content would fill, for the layouts that show more than one pane. */
+function panesWant(input: ViewInput, size: ViewInput['size']): Partial<Record<PaneId, number>> {
+  const out: Partial<Record<PaneId, number>> = {};
+  if (size.columns < SIDEBAR_MIN.columns) return out;
+  for (const entry of PANE_LIST) if (entry.wants) out[entry.id] = entry.wants(input);
+  return out;
+}
+
 export function buildViewModel(input: ViewInput): ViewModel {
   const { snapshot, ui, size } = input;
   const now = snapshot.now;
@@ -406,6 +414,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
     ui.main,
     FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0) + (hints.more?.length ?? 0),
     ui.accountsPane === true,
+    panesWant(input, size),
   );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);

@@ -16,7 +16,7 @@ export function AccountPane({ account, height }: { readonly account: AccountVM; 
   }
   // Header, six rows, the band line; cash by currency in the room left. Currencies that do not fit are named on the
   // last line, never dropped silently: a short pane would otherwise show one balance as if it were the only one.
-  const cashRoom = height - 1 - account.rows.length - 1 - 1;
+  const cashRoom = height - 1 - account.rows.length - 1;
   const fits = account.cash.length <= cashRoom - 1;
   // Cut: a line for the note; the column header only when two rows are left for it and a balance.
   const header = fits ? cashRoom >= 2 : cashRoom >= 3;

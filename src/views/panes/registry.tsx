@@ -5,7 +5,7 @@ import { marketNow } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
-import { accountVM } from '../rows/account.js';
+import { accountRowsWanted, accountVM } from '../rows/account.js';
 import { accountsVM } from '../rows/accounts.js';
 import { alertsVM } from '../rows/alerts.js';
 import { EXECUTIONS_SORTS, executionsVM } from '../rows/executions.js';
@@ -47,6 +47,11 @@ export interface PaneEntry<V extends PaneVM = PaneVM> {
    */
   readonly inputs: (input: ViewInput) => readonly unknown[];
   readonly build: (input: ViewInput, room: PaneRoom) => V;
+  /**
+   * Rows the content would fill (title excluded), read by the layout before any pane is built: the Account pane
+   * grows to its lines while the lists below it keep theirs. At most a cheap upper bound; none means "any room".
+   */
+  readonly wants?: (input: ViewInput) => number;
   readonly Component: (props: { readonly vm: V; readonly focused: boolean; readonly height: number }) => ReactNode;
 }
 
@@ -72,6 +77,7 @@ const account: PaneEntry<Kind<'account'>> = {
     const vm = accountVM(i.snapshot.state, risk?.ok ? risk.model : undefined, room.width, i.snapshot.now);
     return { kind: 'account', pane: 'account', info: `cushion ${vm.cushion} · ${vm.bandText}`, account: vm };
   },
+  wants: (i) => accountRowsWanted(i.snapshot.state),
   Component: ({ vm, height }) => <AccountPane account={vm.account} height={height} />,
 };
 
@@ -120,6 +126,8 @@ const orders: PaneEntry<Kind<'list'>> = {
     const vm = ordersVM(i.snapshot.state, i.ui.lists.orders, room.width, room.height, i.snapshot.now);
     return { kind: 'list', pane: 'orders', info: vm.info, list: vm };
   },
+  // The header and a row per order (or the sentence saying there are none).
+  wants: (i) => 1 + Math.max(1, i.snapshot.state.orders.size),
   Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
 };
 
@@ -133,6 +141,7 @@ const executions: PaneEntry<Kind<'list'>> = {
     const vm = executionsVM(i.snapshot.state, i.ui.lists.executions, room.width, room.height);
     return { kind: 'list', pane: 'executions', info: vm.info, list: vm };
   },
+  wants: (i) => 1 + Math.max(1, i.snapshot.state.executions.size),
   Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
 };
 
@@ -150,6 +159,11 @@ const alerts: PaneEntry<Kind<'alerts'>> = {
     const { snapshot } = i;
     const vm = alertsVM(snapshot.state, snapshot.alerts ?? NO_ALERTS, snapshot.risk, i.problems, i.ui.lists.alerts, room.width, room.height, snapshot.now);
     return { kind: 'alerts', pane: 'alerts', info: vm.list.info, alerts: vm };
+  },
+  // The alert lines (at least "OK no alerts"; the engine's alerts and the notices bound the rest), the header, the log.
+  wants: (i) => {
+    const s = i.snapshot.state;
+    return Math.max(1, (i.snapshot.alerts?.length ?? 0) + i.problems.length + 2) + 1 + Math.max(1, s.messages.length + s.operatorActions.length);
   },
   Component: ({ vm, focused, height }) => <AlertsPane alerts={vm.alerts} focused={focused} height={height} />,
 };

@@ -102,6 +102,26 @@ export const CASH_COLUMNS: readonly ColumnSpec[] = [
   { id: 'base', header: 'In base', width: 12, align: 'right', priority: 2, flex: true },
 ];
 
+/** The cash balance per currency TWS reported (not the BASE total nor a segment's). */
+function cashBalances(state: PortfolioState): (AccountValue & { readonly value: Decimal })[] {
+  const out: (AccountValue & { readonly value: Decimal })[] = [];
+  for (const v of state.accountValues.values()) {
+    if (v.tag !== 'CashBalance' || v.segment || !v.currency || v.currency === 'BASE' || !v.value) continue;
+    out.push(v as AccountValue & { readonly value: Decimal });
+  }
+  return out;
+}
+
+/**
+ * Rows the Account pane's content fills (AccountPane): the header, a row per figure, the cushion line, then the
+ * cash header and a row per currency; one line while the download has not named the base currency.
+ */
+export function accountRowsWanted(state: PortfolioState): number {
+  if (!state.baseCurrency) return 1;
+  const cash = cashBalances(state).length;
+  return 1 + ROWS.length + 1 + (cash > 0 ? 1 + cash : 0);
+}
+
 export function accountVM(state: PortfolioState, stress: StressModel | undefined, width: number, now: number): AccountVM {
   const base = state.baseCurrency;
   const columns = fitColumns(ACCOUNT_COLUMNS, width);
@@ -145,8 +165,7 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
   const found = marginBand(elv, maint);
   const band: MarginBand = bad && (found === 'ok' || found === 'unknown') ? 'unreadable' : found;
   const cash: RowVM[] = [];
-  for (const v of state.accountValues.values()) {
-    if (v.tag !== 'CashBalance' || v.segment || !v.currency || v.currency === 'BASE' || !v.value) continue;
+  for (const v of cashBalances(state)) {
     const rate = state.fxRates.get(v.currency);
     cash.push({
       id: `cash:${v.currency}`,
