@@ -1,9 +1,11 @@
 // The account after a flatten, as the risk engine sees it: the preview shows where margin and stress would land.
+import { assetClassOf, contractLabel } from '../model/contract.js';
 import { Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { applyTrims, withRequirements } from '../risk/alerts/reduction.js';
 import { noLoanClasses } from '../risk/boundary.js';
 import { stressParams } from '../risk/params.js';
+import type { Calibration } from '../risk/margin.js';
 import type { ScenarioResult, StressReport } from '../risk/report.js';
 import type { FlattenPlan } from '../trading/types.js';
 import { WORSE_MARK } from '../views/trading-actions.js';
@@ -21,6 +23,15 @@ export interface Picture {
 export interface AfterFlatten {
   readonly before: Picture;
   readonly after: Picture;
+  /**
+   * Whose maintenance figure the pictures show: `reported` is TWS's requirement now, and after it that requirement
+   * moved by our estimate's change; `estimate` is ours throughout (TWS sent no requirement).
+   */
+  readonly requirement: 'reported' | 'estimate';
+  /** Our own estimate's change of the maintenance requirement (after − before, base currency, cents). */
+  readonly estimateChange: string;
+  /** Why "after" may not move where TWS's would: legs our margin model gives no requirement of their own. */
+  readonly notes: readonly string[];
   /** What the flatten makes worse, one line each (WORSE_MARK first): margin, excess, cushion, scenario losses. */
   readonly worse: readonly string[];
 }
@@ -95,18 +106,52 @@ export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: numb
   if ('error' in estimate) return undefined;
   const b = stressOf(withRequirements(closed, a.margin.calibration, estimate.margin.calibration), chosen.scenarios, now);
   if ('error' in b) return undefined;
-  return { before: picture(a), after: picture(b), worse: worseAfter(a, b, a.baseCurrency) };
+  const ours = (c: Calibration) => c.maint.reduce((sum, p) => sum.add(p.estimated), new Decimal(0));
+  const change = ours(estimate.margin.calibration).sub(ours(a.margin.calibration));
+  const reported = a.margin.calibration.maint.some((p) => p.reported !== undefined);
+  return {
+    before: picture(a),
+    after: picture(b),
+    requirement: reported ? 'reported' : 'estimate',
+    estimateChange: change.toFixed(2),
+    notes: unmodelled(plan, change),
+    worse: worseAfter(a, b, a.baseCurrency),
+  };
 }
 
-/** Two lines for a dialog or the headless plan. */
+/**
+ * Legs whose closing our estimate cannot see, when it did not move: a CASH pair (our FX margin, risk-model.md §2.5
+ * simplified, charges a currency only while its net value is negative, so selling EUR.USD out of a positive EUR
+ * balance changes nothing for it while TWS charges the FX position itself), and positions no model prices.
+ */
+function unmodelled(plan: FlattenPlan, change: Decimal): string[] {
+  if (change.abs().greaterThanOrEqualTo(1)) return [];
+  const pairs = plan.legs.filter((l) => assetClassOf(l.contract.secType) === 'CASH').map((l) => contractLabel(l.contract));
+  const other = plan.legs.filter((l) => assetClassOf(l.contract.secType) === 'UNKNOWN').map((l) => contractLabel(l.contract));
+  const out: string[] = [];
+  if (pairs.length > 0)
+    out.push(
+      `our estimate cannot see closing ${pairs.join(', ')}: our FX margin charges a currency only while its net value is negative (TWS's what-if, when asked, has its figure)`,
+    );
+  if (other.length > 0) out.push(`our estimate has no margin model for ${other.join(', ')}: "after" does not move for it`);
+  return out;
+}
+
+/** Two lines for a dialog or the headless plan, each saying whose maintenance figure it is, and any note. */
 export function afterLines(x: AfterFlatten | undefined, base: string): string[] {
   if (!x) return ['after the flatten: no stress estimate (account data incomplete)'];
-  const line = (tag: string, p: Picture) => {
+  const change = new Decimal(x.estimateChange);
+  const signed = `${change.isNegative() ? '-' : '+'}${whole(change.abs())}`;
+  const whose = {
+    now: x.requirement === 'reported' ? "(TWS's)" : '(our estimate; TWS sent none)',
+    after: x.requirement === 'reported' ? `(TWS's now ${signed} our estimate's change)` : `(our estimate, ${signed})`,
+  };
+  const line = (tag: 'now' | 'after', p: Picture) => {
     const pct = p.cushion === 'n/a' ? 'n/a' : `${(Number(p.cushion) * 100).toFixed(1)}%`;
     const worst = p.worst
       ? `; worst ${p.worst.label} ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''}`
       : '';
-    return `${tag} maint (est.) ${Number(p.maintMargin).toLocaleString('en-US', { maximumFractionDigits: 0 })} ${base}, excess ${Number(p.excessLiquidity).toLocaleString('en-US', { maximumFractionDigits: 0 })}, cushion ${pct}${worst}`;
+    return `${tag === 'now' ? 'now:  ' : 'after:'} maint ${whole(new Decimal(p.maintMargin))} ${base} ${whose[tag]}, excess ${whole(new Decimal(p.excessLiquidity))}, cushion ${pct}${worst}`;
   };
-  return [line('now:  ', x.before), line('after:', x.after), ...x.worse];
+  return [line('now', x.before), line('after', x.after), ...x.notes, ...x.worse];
 }

@@ -1,6 +1,6 @@
 // The dialog's line builders on a fixed book: expected realized P&L, what gets worse after the flatten, fill prices.
 import { describe, expect, it } from 'vitest';
-import { afterFlatten, worseAfter } from '../../src/commands/after-flatten.js';
+import { afterFlatten, afterLines, worseAfter } from '../../src/commands/after-flatten.js';
 import { fillText, outcomeLine, planMarks } from '../../src/commands/console-trading.js';
 import { expectedRealized, realizedLines, signedMoney } from '../../src/commands/expected-pnl.js';
 import type { FeedEventBody } from '../../src/model/events.js';
@@ -9,6 +9,7 @@ import { planFlatten, staleMarkDenial } from '../../src/trading/plan.js';
 import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
 import { WORSE_MARK } from '../../src/views/trading-actions.js';
 import { AAPL, ACCOUNT, bookState, SAP, T0 } from '../support/book.js';
+import { acct, portfolio } from '../support/events.js';
 
 /** The book with its positions stream too (planFlatten reads POSITION rows; their average cost carries the multiplier). */
 function book(extra: FeedEventBody[] = []) {
@@ -158,6 +159,41 @@ describe('after the flatten: what gets worse', () => {
     // Selling a long stock lowers every down-move loss: no scenario loses more, the margin falls.
     expect(x!.worse.filter((l) => /maint margin|down/.test(l))).toEqual([]);
     for (const l of x!.worse) expect(l.startsWith(WORSE_MARK)).toBe(true);
+  });
+
+  it("labels TWS's figure and ours, and on a cash FX pair says our estimate cannot see it rather than repeat 'now'", () => {
+    const eurusd = { conId: 12087792, symbol: 'EUR', secType: 'CASH', currency: 'USD', localSymbol: 'EUR.USD', exchange: 'IDEALPRO' };
+    // The EUR balance holds the pair's euros (risk-model.md §0.9): 100,000 EUR.USD on top of the book's -20,000 EUR.
+    const state = book([
+      acct(ACCOUNT, 'CashBalance', '80000', 'EUR'),
+      portfolio(ACCOUNT, eurusd, '100000', '1.10'),
+      { type: 'positionUpdated', account: ACCOUNT, contract: eurusd, position: dec(100000), averageCost: dec('1.07') },
+    ]);
+    const p = planFlatten(state, { kind: 'conid', conId: eurusd.conId }, { ...opts, minTicks: new Map([[eurusd.conId, 0.00005]]) });
+    if ('code' in p) throw new Error(formatDenial(p));
+    const x = afterFlatten(state, p, T0)!;
+    expect(x.requirement).toBe('reported');
+    // The book's MaintMarginReq is 100,000: "now" is TWS's figure and says so.
+    const lines = afterLines(x, 'USD');
+    expect(lines[0]).toMatch(/^now: {3}maint 100,000 USD \(TWS's\), /);
+    expect(lines[1]).toMatch(/^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+ our estimate's change\), /);
+    // EUR stays positive (80,000 - 100,000 + the SAP position's 70,200 EUR), so our FX margin does not move: said, with why.
+    expect(x.estimateChange).toBe('0.00');
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^our estimate cannot see closing EUR\.USD: our FX margin charges a currency only while its net value is negative/),
+    );
+
+    // Where the sale takes the EUR balance below zero (20,000 EUR of cash, 70,200 of SAP, 100,000 sold), our FX
+    // margin charges the short euros: "after" moves by that, and there is no note.
+    const short = book([
+      acct(ACCOUNT, 'CashBalance', '20000', 'EUR'),
+      portfolio(ACCOUNT, eurusd, '100000', '1.10'),
+      { type: 'positionUpdated', account: ACCOUNT, contract: eurusd, position: dec(100000), averageCost: dec('1.07') },
+    ]);
+    const y = afterFlatten(short, p, T0)!;
+    expect(dec(y.estimateChange).greaterThan(0)).toBe(true);
+    expect(dec(y.after.maintMargin).greaterThan(dec(y.before.maintMargin))).toBe(true);
+    expect(y.notes).toEqual([]);
   });
 
   it('compares report against report, figure by figure', () => {

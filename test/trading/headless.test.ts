@@ -61,7 +61,9 @@ describe('tws-risk flatten (headless)', () => {
     expect(Number(pic.after.maintMargin)).toBeLessThan(Number(pic.before.maintMargin));
     expect(Number(pic.after.excessLiquidity)).toBeGreaterThan(Number(pic.before.excessLiquidity));
     const text = await run('flatten', '--port', String(s.port), '--client-id', '69', '--scope', `conid:${aapl}`);
-    expect(text.out).toMatch(/^after: maint \(est\.\) [\d,]+ USD, excess [\d,]+, cushion [\d.]+%; worst /m);
+    // Whose figure each is: TWS's requirement now, and after it that requirement moved by our estimate's change.
+    expect(text.out).toMatch(/^now: {3}maint [\d,]+ USD \(TWS's\), excess [\d,]+, cushion [\d.]+%; worst /m);
+    expect(text.out).toMatch(/^after: maint [\d,]+ USD \(TWS's now -[\d,]+ our estimate's change\), excess [\d,]+, cushion [\d.]+%; worst /m);
   });
 
   it('refuses a --confirm-account that is not the connected account, sending nothing (exit 2)', async () => {

@@ -30,7 +30,7 @@ import type { ReductionTarget } from './types.js';
  *    long future under short calls), so ranking those by loss found nothing that releases margin. When the
  *    losers are not enough for a stress metric, the other positions follow, ranked the zero-shock way.
  * 2. Evaluate exactly. A trimmed state is the state with the positions cut at TWS's marks, the proceeds
- *    added to the currency's CashBalance, EquityWithLoanValue raised by the proceeds of positions without
+ *    added to the currency's CashBalance (a CASH pair's first leg paid out of its own balance), EquityWithLoanValue raised by the proceeds of positions without
  *    loan value (US options), and the reported requirements scaled by our estimate's change
  *    (reported × estimate after / estimate before, per calibrated segment, which carries a margin spike
  *    TWS reports onto what a trim releases). The metric is read from the stress report of that state, so
@@ -150,6 +150,10 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
           ? (r.unrealizedPnl ?? ZERO).mul(gone)
           : value.mul(gone);
     cash.set(ccy, (cash.get(ccy) ?? ZERO).add(proceeds));
+    // A CASH pair's position is its first leg's balance (risk-model.md §0.9): selling EUR.USD pays the euros out of
+    // the EUR balance as well as bringing the dollars in; without this the trimmed book kept the euros and its FX
+    // margin and currency shocks did not move at all.
+    if (cls === 'CASH' && r.contract.symbol && r.contract.symbol !== ccy) cash.set(r.contract.symbol, (cash.get(r.contract.symbol) ?? ZERO).add(q));
     const rate = rateOf(state, ccy);
     if (noLoan.has(cls) && rate) elvDelta = elvDelta.add(proceeds.mul(rate));
   }

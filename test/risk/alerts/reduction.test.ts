@@ -252,6 +252,24 @@ describe('the trimmed state', () => {
     expect(s.portfolio.get(265598)?.position.toString()).toBe('100');
   });
 
+  it("pays a CASH pair's first leg out of its own balance: selling EUR.USD moves euros into dollars, whole or in part", () => {
+    const eurusd = { conId: 12087792, symbol: 'EUR', secType: 'CASH', currency: 'USD', localSymbol: 'EUR.USD' };
+    const s = stateOf([
+      av('NetLiquidation', '118000'),
+      av('CashBalance', '10000'),
+      av('CashBalance', '100000', 'EUR'),
+      av('ExchangeRate', '1.08', 'EUR'),
+      portfolio(ACC, eurusd, '100000', '1.08'),
+    ]);
+    const whole = applyTrims(s, new Map([[12087792, dec(-100000)]]), new Set(['OPT']));
+    // 100,000 EUR sold at 1.08: the EUR balance empties, 108,000 USD come in.
+    expect(accountValue(whole, 'CashBalance', 'EUR')?.value?.toString()).toBe('0');
+    expect(accountValue(whole, 'CashBalance', 'USD')?.value?.toString()).toBe('118000');
+    const part = applyTrims(s, new Map([[12087792, dec(-40000)]]), new Set(['OPT']));
+    expect(accountValue(part, 'CashBalance', 'EUR')?.value?.toString()).toBe('60000');
+    expect(accountValue(part, 'CashBalance', 'USD')?.value?.toString()).toBe('53200');
+  });
+
   it('is deterministic', () => {
     expect(propose({ kind: 'stressedCushion', min: 0.9 })).toEqual(propose({ kind: 'stressedCushion', min: 0.9 }));
   });
