@@ -206,6 +206,32 @@ describe('status bar', () => {
     expect(text(frozen.status)).toMatch(/ FROZEN \d\d:\d\d:\d\d \+3 /);
   });
 
+  it("shows the market's clock (TWS's time), labelled with its date when it is another day than the wall clock's", () => {
+    const local = (ms: number) => {
+      const d = new Date(ms);
+      const two = (n: number) => String(n).padStart(2, '0');
+      return {
+        day: `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`,
+        time: `${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())}`,
+      };
+    };
+    // A demo pinned by --start: the simulator answers currentTime on its own calendar (here a March afternoon).
+    const march = Date.UTC(2026, 2, 2, 14, 30, 5);
+    const pinned = bookState({ extra: [{ type: 'brokerTimeReceived', time: march }] });
+    const bar = text(vm(snapshot(pinned), initialUi(), { columns: 200, rows: 50 }).status);
+    expect(bar).toContain(`market ${local(march).day} ${local(march).time}`);
+    expect(bar).not.toContain(local(pinned.lastEventAt).time);
+    // The same day, five minutes apart (T0 is 14:30 UTC: no time zone puts that within five minutes of midnight):
+    // labelled, no date.
+    const later = bookState({ extra: [{ type: 'brokerTimeReceived', time: T0 + 300_000 }] });
+    expect(text(vm(snapshot(later), initialUi(), { columns: 200, rows: 50 }).status)).toMatch(new RegExp(` market ${local(T0 + 300_000).time}$`));
+    // A skew of seconds is the same clock: TWS's time, unlabelled.
+    const skew = bookState({ extra: [{ type: 'brokerTimeReceived', time: T0 + 3_000 }] });
+    const plain = text(vm(snapshot(skew), initialUi(), { columns: 200, rows: 50 }).status);
+    expect(plain).toMatch(new RegExp(` ${local(T0 + 3_000).time}$`));
+    expect(plain).not.toContain('market');
+  });
+
   it('drops the endpoint first when the bar does not fit', () => {
     const st = bookState();
     const narrow = text(vm(snapshot(st, { frozen: { at: T0, seq: st.lastSeq } }), initialUi(), { columns: 60, rows: 24 }).status);

@@ -1,7 +1,7 @@
 // The status bar: source, endpoint, account, base currency, health with data age, trading state, freeze, clock.
 import { accountLost, STALE_AFTER_MS } from '../../model/freshness.js';
 import type { Decimal } from '../../model/money.js';
-import type { PortfolioState } from '../../model/state.js';
+import { marketNow, type PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
@@ -104,6 +104,24 @@ export function followCells(f: FollowStatus, now: number): (Cell & { drop: numbe
   return cells;
 }
 
+/** TWS's clock this far from ours is another calendar (a demo's `--start`, a simulator), not a skew of seconds. */
+export const MARKET_CLOCK_LABEL_MS = 60_000;
+
+/**
+ * The clock the data is in: TWS's (its last reported time offset applied to ours, model/state.ts `marketNow`), in
+ * local time. Where it is not the wall clock (a demo pinned by `--start` reads a March afternoon in December), it
+ * says so, with the date when the day differs too: `market 2026-03-02 14:30:05`.
+ */
+export function sessionClock(st: Pick<PortfolioState, 'brokerTimeOffsetMs'>, now: number): string {
+  const at = marketNow(st, now);
+  if (Math.abs(at - now) < MARKET_CLOCK_LABEL_MS) return clock(at);
+  const day = (ms: number) => {
+    const d = new Date(ms);
+    return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  };
+  return `market ${day(at) === day(now) ? '' : `${day(at)} `}${clock(at)}`;
+}
+
 /**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
  * currency; the source, account, health, trading state and FROZEN always stay.
@@ -154,7 +172,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   }
   if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
   // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
-  cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : clock(s.now), slot: 'muted', drop: 2 });
+  cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : sessionClock(st, s.now), slot: 'muted', drop: 2 });
   let kept = cells;
   const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
   for (const level of [3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
