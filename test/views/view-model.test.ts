@@ -56,6 +56,15 @@ describe('positions', () => {
     expect(sap.cells.pnl!.text).toBe('+11,220');
   });
 
+  it('keeps Worst% at the sidebar width (120x30): the mark goes before the worst-case loss, then the P&L', () => {
+    const side = list(vm(snapshot(bookState()), initialUi(), { columns: 120, rows: 30 }), 'positions');
+    expect(side.columns.map((c) => c.id)).toEqual(['label', 'qty', 'base', 'pnl', 'worst', 'flag']);
+    // Narrower still (60 columns): the P&L goes, Worst% stays.
+    const narrow = list(vm(snapshot(bookState()), initialUi(), { columns: 60, rows: 24 }), 'positions');
+    expect(narrow.columns.map((c) => c.id)).toContain('worst');
+    expect(narrow.columns.map((c) => c.id)).not.toContain('pnl');
+  });
+
   it('shows local value, delta and IV at 200 columns, and groups by currency on request', () => {
     const ui = reduceUi(initialUi(), { type: 'command', command: 'positions.group' });
     const p = list(vm(snapshot(bookState()), ui, { columns: 200, rows: 50 }), 'positions');

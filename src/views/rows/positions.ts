@@ -21,18 +21,23 @@ export const POSITIONS_SORTS: readonly SortOption[] = [
 ];
 
 /** Columns by priority: at 80 columns the label, quantity, value in base, P&L and stress share stay. */
+/*
+ * Narrow widths drop the highest priority number first. The worst-case loss (Worst%) is the console's question, so it
+ * is the last to go; then the P&L; the mark before them (the value beside it carries the size); the descriptive
+ * columns (local value, class, currency) and the option greeks go first.
+ */
 export const POSITION_COLUMNS: readonly ColumnSpec[] = [
   { id: 'label', header: 'Position', width: 19, align: 'left', priority: 0, flex: true },
   { id: 'class', header: 'Class', width: 5, align: 'left', priority: 6 },
   { id: 'ccy', header: 'Ccy', width: 3, align: 'left', priority: 5 },
   { id: 'qty', header: 'Qty', width: 8, align: 'right', priority: 0 },
-  { id: 'mark', header: 'Mark', width: 10, align: 'right', priority: 2 },
+  { id: 'mark', header: 'Mark', width: 10, align: 'right', priority: 3 },
   { id: 'local', header: 'Local value', width: 12, align: 'right', priority: 7 },
   { id: 'base', header: 'Value base', width: 11, align: 'right', priority: 0 },
-  { id: 'pnl', header: 'Unrl P&L', width: 10, align: 'right', priority: 1 },
+  { id: 'pnl', header: 'Unrl P&L', width: 10, align: 'right', priority: 2 },
   { id: 'delta', header: 'Delta', width: 6, align: 'right', priority: 4 },
   { id: 'iv', header: 'IV', width: 6, align: 'right', priority: 4 },
-  { id: 'worst', header: 'Worst%', width: 6, align: 'right', priority: 3 },
+  { id: 'worst', header: 'Worst%', width: 6, align: 'right', priority: 1 },
   { id: 'flag', header: 'Flag', width: 8, align: 'left', priority: 0 },
 ];
 
