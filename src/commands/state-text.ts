@@ -2,7 +2,7 @@
 import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
 import { contractLabel } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
-import { money, price, quantity } from '../views/format.js';
+import { fxRate, money, price, quantity } from '../views/format.js';
 
 const KEY_TAGS = ['NetLiquidation', 'EquityWithLoanValue', 'InitMarginReq', 'MaintMarginReq', 'ExcessLiquidity', 'AvailableFunds'] as const;
 
@@ -25,7 +25,7 @@ export function stateText(state: PortfolioState, opts: { width?: number; maxPosi
     for (const c of ccys) {
       const cash = accountValue(state, 'CashBalance', c)?.value;
       const rate = state.fxRates.get(c);
-      lines.push(`  ${c}  ${money(cash, 2).padStart(18)}   x ${rate?.toString() ?? '?'}`);
+      lines.push(`  ${c}  ${money(cash, 2).padStart(18)}   x ${rate ? fxRate(rate) : '?'}`);
     }
   }
   const rows = [...state.portfolio.values()].sort((a, b) => contractLabel(a.contract).localeCompare(contractLabel(b.contract)));

@@ -145,6 +145,19 @@ export function price(v: Decimal | number | undefined): string {
 }
 
 /**
+ * An exchange rate (base currency per unit) at the digits FX is quoted in, padded so a column reads alike: a
+ * pair's pip and a half (EUR 1.12998, never the 1.13 that hides a 30-pip move), a rate of 10 or more in thousandths
+ * like a yen pair (a JPY-base account's USD 149.283), and a rate under 1 in five significant digits (JPY in
+ * dollars 0.0066988). The base currency itself is 1.
+ */
+export function fxRate(v: Decimal): string {
+  if (v.eq(1)) return '1';
+  const a = v.abs();
+  const dp = a.gte(10) ? 3 : a.gte(1) || a.isZero() ? 5 : 4 - Math.floor(Math.log10(a.toNumber()));
+  return money(v, dp);
+}
+
+/**
  * Treasury futures tick in binary fractions of a point, which IBKR quotes in decimal: a 1/32 is 0.03125 (ZB, UB), a
  * half of it 0.015625 (ZN, TN), a quarter 0.0078125 (ZF), an eighth 0.00390625 (ZT). Cents would show 110.015625 as
  * 110.02, a price the contract cannot trade at and that hides a whole tick's move.

@@ -1,12 +1,16 @@
 // Formatting: signs and words carry meaning, widths are exact, columns drop by priority.
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/model/money.js';
+import { accountVM } from '../../src/views/rows/account.js';
+import { ACCOUNT, bookState } from '../support/book.js';
+import { acct } from '../support/events.js';
 import {
   age,
   compactMoney,
   contractPrice,
   duration,
   fitColumns,
+  fxRate,
   layoutLine,
   maskAccount,
   money,
@@ -78,6 +82,25 @@ describe('numbers', () => {
 
   it('masks all but the last four characters of an account', () => {
     expect(maskAccount('DU1234567')).toBe('•••••4567');
+  });
+});
+
+describe('exchange rates', () => {
+  it('keep the digits FX is quoted in: a pip and a half, thousandths from 10 up, five significant digits under 1', () => {
+    // TWS's ExchangeRate rows: CHF in dollars, JPY in dollars, USD in yen (a JPY-base account), the base itself.
+    expect(fxRate(dec('1.1299802'))).toBe('1.12998');
+    expect(fxRate(dec('1.08'))).toBe('1.08000');
+    expect(fxRate(dec('0.0066988'))).toBe('0.0066988');
+    expect(fxRate(dec('0.00669884'))).toBe('0.0066988');
+    expect(fxRate(dec('0.79513'))).toBe('0.79513');
+    expect(fxRate(dec('149.28344'))).toBe('149.283');
+    expect(fxRate(dec('1'))).toBe('1');
+  });
+
+  it('in the Account pane, the rate a balance is converted at', () => {
+    const state = bookState({ extra: [acct(ACCOUNT, 'ExchangeRate', '1.1299802', 'CHF'), acct(ACCOUNT, 'CashBalance', '-250000', 'CHF')] });
+    const chf = accountVM(state, undefined, 60, state.lastEventAt).cash.find((r) => r.id === 'cash:CHF')!;
+    expect(chf.cells.rate!.text).toBe('×1.12998');
   });
 });
 

@@ -2,7 +2,7 @@
 import { accountValue } from '../../model/account-values.js';
 import type { Decimal } from '../../model/money.js';
 import type { AccountValue, PortfolioState, Segment } from '../../model/state.js';
-import { age, fitColumns, money, percent, type ColumnSpec } from '../format.js';
+import { age, fitColumns, fxRate, money, percent, type ColumnSpec } from '../format.js';
 import type { StressModel } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
 import type { RowVM } from './common.js';
@@ -89,7 +89,7 @@ export interface AccountVM {
   readonly band: MarginBand;
   readonly bandText: string;
   readonly cushion: string;
-  /** Cash per currency: "EUR 95,000.00 ×1.08". */
+  /** Cash per currency: "EUR 95,000.00 ×1.08001". */
   readonly cash: readonly RowVM[];
   readonly cashColumns: readonly ColumnSpec[];
   readonly empty?: string;
@@ -173,7 +173,7 @@ export function accountVM(state: PortfolioState, stress: StressModel | undefined
       cells: {
         ccy: { text: v.currency },
         cash: { text: money(v.value, 2), ...(v.value.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
-        rate: { text: rate ? `×${rate.toString()}` : 'no rate', ...(rate ? {} : { slot: 'data.stale' as const }) },
+        rate: { text: rate ? `×${fxRate(rate)}` : 'no rate', ...(rate ? {} : { slot: 'data.stale' as const }) },
         base: { text: rate ? `${money(v.value.mul(rate))} ${base}` : '-', slot: 'muted' },
       },
     });
