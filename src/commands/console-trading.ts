@@ -18,9 +18,9 @@ import { appVersion } from '../version.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
-import { Decimal } from '../model/money.js';
+import { Decimal, groupedQuantityText } from '../model/money.js';
 import { expectedRealized, realizedLines } from './expected-pnl.js';
-import { contractPrice } from '../views/format.js';
+import { contractPrice, quantity } from '../views/format.js';
 
 /**
  * What the wiring needs from the live session: the trading gateway (TwsSource is one); with whatIfOrder, a flatten
@@ -97,7 +97,7 @@ export function flattenLines(p: FlattenPlan): string[] {
   for (const l of p.legs) {
     // The limit at its contract's decimals beside the mark line's, never rounded (exact): what is sent, padded.
     const px = l.orderType === 'LMT' ? `LMT ${l.limitPrice ? contractPrice(l.limitPrice, l.contract, true) : '?'}` : 'MKT';
-    lines.push(`${l.action} ${l.quantity.toString()} ${contractLabel(l.contract)} ${px} ~${fmt(l.notionalBase)} ${p.baseCurrency}`);
+    lines.push(`${l.action} ${quantity(l.quantity)} ${contractLabel(l.contract)} ${px} ~${fmt(l.notionalBase)} ${p.baseCurrency}`);
   }
   if (p.totalNotionalBase) lines.push(`Total ~${fmt(p.totalNotionalBase)} ${p.baseCurrency} (marketable limits, collar ${DEFAULT_COLLAR * 100}%)`);
   for (const n of p.notes) lines.push(`note: ${n}`);
@@ -165,14 +165,14 @@ export function fillText(state: PortfolioState, clientId: number, orderId: numbe
   // Prices as the Executions pane shows them (the contract's decimals, never rounded): 228.40 there is not 228.4 here.
   const contract = execs[0]?.contract;
   const px = (v: Decimal) => (contract ? contractPrice(v, contract, true) : v.toString());
-  const fills = execs.map((e) => `${e.shares.toString()} @ ${px(e.price)}`).join(', ');
+  const fills = execs.map((e) => `${quantity(e.shares)} @ ${px(e.price)}`).join(', ');
   return `${avg && !avg.isZero() ? ` avg ${px(avg)}` : ''}${fills ? ` fills ${fills}` : ''}`;
 }
 
 export function outcomeLine(l: LegResult, fills = ''): string {
   // A cancel's label already names its order ("order 12 (client 0) ..."): the id is not said twice.
   const id = l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `;
-  const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled}${fills})` : '';
+  const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)}${fills})` : '';
   return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }
 

@@ -34,6 +34,7 @@ import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } f
 import { riskParamsOf } from './stress.js';
 import { publishFlagsProblem, startPublishing, type PublishFlags, type Publishing } from './publish.js';
 import { planText } from './trade.js';
+import { groupedQuantityText } from '../model/money.js';
 
 /*
  * The guard runs the console's headless core (AccountSession: the stress runner and the alert engine on the live
@@ -596,7 +597,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     if (r.denial) lines.push(formatDenial(r.denial));
     for (const l of [...r.cancels, ...r.legs])
       lines.push(
-        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
       );
     if (r.reconciled)
       lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');

@@ -13,7 +13,7 @@ import { afterFlatten, afterLines } from './after-flatten.js';
 import { planJson } from './plan-json.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/what-if.js';
 import type { Clock } from '../model/clock.js';
-import { Decimal } from '../model/money.js';
+import { Decimal, groupedQuantityText } from '../model/money.js';
 import { EXIT, type CommandIo } from './io.js';
 import { connectionFailure, openLive, resolveConnection, waitForData, type ConnectionFlags, type LiveSession } from './live.js';
 
@@ -81,7 +81,7 @@ function resultText(r: ExecutionResult): string[] {
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
     lines.push(
-      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${l.filled})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
     );
     if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
     else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);

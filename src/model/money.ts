@@ -182,3 +182,18 @@ export function parseDecimal(s: string | undefined | null): Decimal | undefined 
 export function dec(v: string | number | Decimal): Decimal {
   return v instanceof Decimal ? v : decimalFromString(typeof v === 'number' ? String(v) : v);
 }
+
+/**
+ * A quantity as given (fractional shares keep their places) with its thousands grouped, as every table shows it:
+ * "-3", "100,000", "0.5". An order line read "SELL 100000" beside a Qty column reading 100,000.
+ */
+export function groupedQuantity(v: Decimal): string {
+  const [int = '0', frac] = v.abs().toFixed().split('.');
+  return `${v.isNegative() && !v.isZero() ? '-' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac ? `.${frac}` : ''}`;
+}
+
+/** A quantity that arrived as text (an audit entry, a recording): grouped when it is a plain number, else as it is. */
+export function groupedQuantityText(s: string): string {
+  const d = /^-?\d+(\.\d+)?$/.test(s) ? parseDecimal(s) : undefined;
+  return d ? groupedQuantity(d) : s;
+}

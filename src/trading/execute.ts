@@ -4,7 +4,7 @@ import type { FeedEventBody } from '../model/events.js';
 import { orderKey, orderName, TERMINAL_STATUSES } from '../model/orders.js';
 import type { PortfolioState } from '../model/state.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
-import type { Decimal } from '../model/money.js';
+import { groupedQuantity, type Decimal } from '../model/money.js';
 import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
 import { contractLabel, type Contract } from '../model/contract.js';
 import type { ArmState, TradeMode } from './arming.js';
@@ -411,7 +411,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
         key: orderKey(deps.clientId, r.orderId, 0),
         orderId: r.orderId,
         conId: leg.conId,
-        label: `${leg.action} ${leg.quantity.toString()} ${contractLabel(leg.contract)}`,
+        label: `${leg.action} ${groupedQuantity(leg.quantity)} ${contractLabel(leg.contract)}`,
         ours: true,
         clientId: deps.clientId,
         orderRef: ref,

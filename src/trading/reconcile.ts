@@ -1,5 +1,5 @@
 // After a lost connection: what became of each order we sent, decided from what the reconnected TWS lists, with the evidence.
-import { Decimal } from '../model/money.js';
+import { Decimal, groupedQuantity } from '../model/money.js';
 import type { OrderSnapshot, SnapshotOrder } from '../model/orders.js';
 
 /** An order we handed to the socket, as we know it without TWS: its API identity and what we asked for. */
@@ -51,7 +51,9 @@ export function reconcileOrder(o: SentOrder, snap: OrderSnapshot): Reconciled {
   const execIds = execs.map((e) => e.execId);
   const filled = execs.reduce((a, e) => a.add(e.shares), ZERO);
   const fills =
-    execIds.length > 0 ? `executions ${execIds.join(', ')} (${filled.toString()}${o.quantity ? ` of ${o.quantity.toString()}` : ''})` : 'no executions';
+    execIds.length > 0
+      ? `executions ${execIds.join(', ')} (${groupedQuantity(filled)}${o.quantity ? ` of ${groupedQuantity(o.quantity)}` : ''})`
+      : 'no executions';
   const open = snap.open.find((x) => sameOrder(o, x));
   const completed = snap.completed.find((x) => sameOrder(o, x));
   if (o.quantity && filled.greaterThanOrEqualTo(o.quantity) && filled.greaterThan(0)) {

@@ -1,7 +1,7 @@
 // IBKR's own margin for a plan: each closing order asked of TWS as a what-if (never transmitted), beside our estimate.
 import type { Contract } from '../model/contract.js';
 import type { JsonValue } from '../model/events.js';
-import { Decimal } from '../model/money.js';
+import { Decimal, groupedQuantity } from '../model/money.js';
 import type { OrderRequest, WhatIfReply } from '../model/orders.js';
 import { orderFor } from './execute.js';
 import type { FlattenPlan } from './types.js';
@@ -57,7 +57,7 @@ export async function planWhatIf(gateway: WhatIfGateway, plan: FlattenPlan, time
   const legs: LegWhatIf[] = [];
   const end = budget ? budget.now() + budget.totalMs : Infinity;
   for (const leg of plan.legs) {
-    const label = `${leg.action} ${leg.quantity.toString()} ${leg.contract.localSymbol ?? leg.contract.symbol}`;
+    const label = `${leg.action} ${groupedQuantity(leg.quantity)} ${leg.contract.localSymbol ?? leg.contract.symbol}`;
     // Past the budget the rest is not asked at all: a what-if placed now would only be answered after we stopped waiting.
     const left = end - (budget?.now() ?? 0);
     if (left <= 0) {

@@ -1,6 +1,6 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
 import { currencyFutureOf } from '../model/contract.js';
-import type { Decimal } from '../model/money.js';
+import { groupedQuantity, type Decimal } from '../model/money.js';
 import { neutralise } from '../model/text.js';
 import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
 
@@ -131,9 +131,7 @@ export function compactMoney(v: Num | undefined, sign = false): string {
 
 /** A quantity as given (fractional shares keep their places), grouped: "-3", "2,000", "0.5". */
 export function quantity(v: Decimal | undefined): string {
-  if (v === undefined) return '-';
-  const [int = '0', frac] = v.abs().toString().split('.');
-  return `${isNeg(v) ? '-' : ''}${group(int)}${frac ? `.${frac}` : ''}`;
+  return v === undefined ? '-' : groupedQuantity(v);
 }
 
 /** A price with its own decimals, at least two: "228.50", "0.00670241", "2,890.00". */

@@ -34,7 +34,8 @@ const plan = (legs: CloseLeg[]): FlattenPlan => ({
 describe('plan limits', () => {
   it("shows the pair's limit at five decimals, as its mark line does (1.05840, not 1.0584 beside 1.08000)", () => {
     const p = plan([leg(EURUSD, '1.0584', '1.08')]);
-    expect(flattenLines(p)[1]).toMatch(/^SELL 100000 EUR\.USD LMT 1\.05840 /);
+    // The quantity grouped as the Qty column and the headless plan group it (100,000, not 100000).
+    expect(flattenLines(p)[1]).toMatch(/^SELL 100,000 EUR\.USD LMT 1\.05840 /);
     expect(planText(p)[1]).toMatch(/LMT 1\.05840 \(mark 1\.08000\)/);
   });
   it('shows a Treasury future limit to its 64th and its mark at the same decimals', () => {

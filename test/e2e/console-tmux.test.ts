@@ -116,7 +116,7 @@ describe('tws-risk demo in tmux', () => {
       await waitForScreen('trade', (s) => /^›NESN\s+1,000/m.test(s) && / FILTER NESN /.test(s), 'NESN selected, the filter line closed');
       await press('trade', 'X');
       const dialog = await waitForScreen('trade', (s) => /Flatten NESN\?/.test(s) && /y sends/.test(s), 'the flatten dialog');
-      expect(dialog).toMatch(/SELL 1000 NESN LMT [\d.]+ ~[\d,]+ USD/);
+      expect(dialog).toMatch(/SELL 1,000 NESN LMT [\d.]+ ~[\d,]+ USD/);
       await press('trade', 'y');
       await waitForScreen('trade', (s) => /FLAT: every position in scope reads zero/.test(s), 'the progress view saying flat', 40_000);
       await press('trade', 'Escape');

@@ -1,5 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { Decimal, decimalEquals, decimalFromString, fromIbNumber, parseDecimal, sameDecimal } from '../../src/model/money.js';
+import {
+  Decimal,
+  decimalEquals,
+  decimalFromString,
+  fromIbNumber,
+  groupedQuantity,
+  groupedQuantityText,
+  parseDecimal,
+  sameDecimal,
+} from '../../src/model/money.js';
 import { mulberry32 } from '../../src/sim/random.js';
 
 /** The simulator's seeded mulberry32 stream, as a plain function. */
@@ -75,6 +84,25 @@ describe('decimalFromString', () => {
     expect(a.plus('0.32').times(2).toString()).toBe('-41668');
     expect(a.equals(new Decimal('-20834.320'))).toBe(true);
     expect(new Decimal('1.5').lessThan(decimalFromString('1.50001'))).toBe(true);
+  });
+});
+
+describe('groupedQuantity', () => {
+  it('groups thousands with an ASCII comma, keeps fractional places, never writes an exponent', () => {
+    expect(groupedQuantity(new Decimal('100000'))).toBe('100,000');
+    expect(groupedQuantity(new Decimal('-1000'))).toBe('-1,000');
+    expect(groupedQuantity(new Decimal('999'))).toBe('999');
+    expect(groupedQuantity(new Decimal('1234.5'))).toBe('1,234.5');
+    expect(groupedQuantity(new Decimal('0.0000001'))).toBe('0.0000001');
+    expect(groupedQuantity(new Decimal('1e21'))).toBe('1,000,000,000,000,000,000,000');
+    expect(groupedQuantity(new Decimal('-0'))).toBe('0');
+  });
+
+  it('groups a quantity read back as text only when it is a plain number', () => {
+    expect(groupedQuantityText('100000')).toBe('100,000');
+    expect(groupedQuantityText('-2000.25')).toBe('-2,000.25');
+    expect(groupedQuantityText('all')).toBe('all');
+    expect(groupedQuantityText('1e5')).toBe('1e5');
   });
 });
 

@@ -45,7 +45,7 @@ describe('the reduction dialog', () => {
       // Named: a crash that deep also lists the SPX concentration, whose reduction may rank first.
       await tui.write(':trade.reduce cushion.stressed\r');
       const d = await tui.waitForFrame((f) => f.includes('REDUCE leverage for cushion.stressed?') && f.includes('Type REDUCE'), 'the reduction dialog');
-      expect(d).toMatch(/(SELL|BUY) \d+ /);
+      expect(d).toMatch(/(SELL|BUY) [\d,]+ /);
       // y only types into the word field; nothing is sent.
       await tui.write('y');
       await tui.waitForFrame((f) => /Type REDUCE to unlock the confirm key: y▏/.test(f), 'y typed, not confirming');

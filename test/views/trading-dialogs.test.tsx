@@ -273,7 +273,7 @@ describe('the flatten dialog', () => {
       await new Promise((res) => setTimeout(res, 100));
     }
     expect(frame).not.toContain('tick size unknown');
-    const m = new RegExp(`(SELL|BUY) \\d+ ${ES} LMT ([\\d,.]+)`).exec(frame);
+    const m = new RegExp(`(SELL|BUY) [\\d,]+ ${ES} LMT ([\\d,.]+)`).exec(frame);
     expect(m).not.toBeNull();
     expect((Number(m![2]!.replaceAll(',', '')) * 4) % 1).toBe(0);
     await r.tui.write('n');
@@ -372,8 +372,9 @@ describe('the flatten dialog', () => {
     const refused = await r.tui.waitForFrame((f) => f.includes('TARGET_CHANGED'), 'the refusal in the dialog');
     expect(refused).toContain('review the new plan');
     expect(refused).not.toBe(shown);
-    // The new plan closes the new quantity.
-    expect(refused).toMatch(new RegExp(`(SELL|BUY) ${Math.abs(Number(toyotaPosition(r)))} `));
+    // The new plan closes the new quantity, its thousands grouped as in the Qty column.
+    const qty = Math.abs(Number(toyotaPosition(r)));
+    expect(refused).toMatch(new RegExp(`(SELL|BUY) ${qty.toLocaleString('en-US')} `));
     expect(ourOrders(r)).toEqual([]);
     expect(ourExecutions(r)).toEqual([]);
     expect(auditTypes(r)).not.toContain('orderSent');

@@ -330,6 +330,17 @@ describe('the alerts and log pane', () => {
   });
 });
 
+describe('quantities in the log', () => {
+  it("groups an order line's quantity as the Qty column does (SELL 100,000, not 100000)", () => {
+    const detail = { planId: 'p1', orderId: 11, conId: 12087792, action: 'SELL', quantity: '100000', orderType: 'LMT', limitPrice: '1.0584' };
+    const state = bookState({ extra: [{ type: 'operatorActed', action: 'ordersSent', detail }] });
+    const p = vm(snapshot(state), initialUi({ focus: 'alerts' }), { columns: 200, rows: 50 }).panes.alerts;
+    if (p?.kind !== 'alerts') throw new Error('alerts pane not on screen');
+    const texts = p.alerts.list.rows.map((r) => (r.kind === 'row' ? (r.cells.text?.text ?? '') : ''));
+    expect(texts).toContain('orders sent for plan p1: order 11 SELL 100,000 LMT 1.0584');
+  });
+});
+
 describe('the footer', () => {
   const footer = (v: ViewModel) => v.hint.map((c) => c.text).join('');
 

@@ -1,5 +1,5 @@
 // Numbers in alert titles: percentages, amounts with thousands separators, quantities. One place, one style.
-import { Decimal } from '../../model/money.js';
+import { Decimal, groupedQuantity } from '../../model/money.js';
 
 /** "4.2%" (a fraction 0.042), sign kept: "-12.0%". */
 export function pct(x: number, dp = 1): string {
@@ -25,8 +25,8 @@ export function money(v: Decimal | number, currency?: string): string {
   return currency ? `${s} ${currency}` : s;
 }
 
-/** A quantity as Decimal prints it, with a sign when asked: "+300", "-1", "0.5". */
+/** A quantity grouped as the tables show it, with a sign when asked: "+300", "-1", "0.5", "100,000". */
 export function qty(v: Decimal, signed = false): string {
-  const s = v.toString();
+  const s = groupedQuantity(v);
   return signed && v.gt(0) ? `+${s}` : s;
 }

@@ -1,5 +1,6 @@
 // Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders, margin changes).
 import type { FeedEvent } from '../../model/events.js';
+import { groupedQuantity } from '../../model/money.js';
 
 export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order' | 'margin';
 
@@ -124,7 +125,7 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       mem.orders.add(key);
       return mk(
         'order',
-        `order ${o.orderId} client ${o.clientId}: ${o.action} ${o.totalQuantity.toString()} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`,
+        `order ${o.orderId} client ${o.clientId}: ${o.action} ${groupedQuantity(o.totalQuantity)} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`,
       );
     }
     case 'executionReceived':

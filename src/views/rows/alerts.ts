@@ -3,6 +3,7 @@ import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age, clock, count, fitColumns, money, type ColumnSpec } from '../format.js';
+import { groupedQuantityText } from '../../model/money.js';
 import type { OperatorEvent } from '../../model/events.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
@@ -92,7 +93,7 @@ export function operatorText(e: OperatorEvent): string {
       return `${e.detail.decision} plan ${e.detail.planId}${e.detail.by ? ` (${e.detail.by})` : ''}`;
     case 'ordersSent': {
       const d = e.detail;
-      return `orders sent for plan ${d.planId}: order ${d.orderId} ${d.action} ${d.quantity} ${d.orderType}${d.limitPrice !== null ? ` ${d.limitPrice}` : ''}`;
+      return `orders sent for plan ${d.planId}: order ${d.orderId} ${d.action} ${groupedQuantityText(String(d.quantity))} ${d.orderType}${d.limitPrice !== null ? ` ${d.limitPrice}` : ''}`;
     }
     case 'cancelsSent':
       return `orders sent for plan ${e.detail.planId} (cancel ${e.detail.cancel})${e.detail.orderIds.length > 0 ? `: order ${e.detail.orderIds.join(', ')}` : ''}`;

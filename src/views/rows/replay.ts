@@ -5,6 +5,7 @@ import { speedLabel } from '../../streams/replay/player.js';
 // Integers are grouped by money() rather than toLocaleString: ICU's number formatting would cost the replay's first frame
 // some 20 ms of CPU (docs/performance.md "Start-up, fourth pass").
 import { count, money, textWidth, wrap } from '../format.js';
+import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 
@@ -196,7 +197,11 @@ export function replayedDialog(state: PortfolioState): { title: string; lines: C
         continue;
       }
       const limit = leg.limitPrice !== undefined && leg.limitPrice !== null ? ` ${leg.limitPrice}` : '';
-      lines.push({ text: `${leg.action} ${leg.quantity} ${leg.contract ?? String(leg.conId)} ${leg.orderType}${limit}`.replace(/\s+/g, ' ').trim() });
+      lines.push({
+        text: `${leg.action} ${groupedQuantityText(String(leg.quantity))} ${leg.contract ?? String(leg.conId)} ${leg.orderType}${limit}`
+          .replace(/\s+/g, ' ')
+          .trim(),
+      });
     }
     if (legs.length === 0) lines.push({ text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
   }
@@ -208,7 +213,7 @@ export function replayedDialog(state: PortfolioState): { title: string; lines: C
   for (const o of state.orders.values()) {
     if (o.info?.orderRef !== `tws-risk:${planId}`) continue;
     lines.push({
-      text: `TWS: order ${o.orderId} ${o.status}, filled ${o.filled.toString()}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`,
+      text: `TWS: order ${o.orderId} ${o.status}, filled ${groupedQuantity(o.filled)}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`,
       slot: o.status === 'Filled' ? 'risk.ok' : 'muted',
     });
   }
