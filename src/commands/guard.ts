@@ -955,6 +955,17 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       log(s.health === 'ready' ? 'notice' : 'warning', 'connection', { health: s.health, reason: s.healthReason, account: s.account });
     }
     if (s.health === 'ready') everReady = true;
+    if (s.health === 'disconnected' && s.healthCause === 'accountNotManaged') {
+      // The operator's --account, not the connection: exit 1 like report, live and flatten (README "Exit codes"),
+      // naming the accounts the login manages.
+      log('err', 'account.notManaged', {
+        reason: s.healthReason,
+        msg: `${s.healthReason ?? 'the account is not managed by this login'}; choose one of them with --account`,
+      });
+      exitCode = EXIT.invalid;
+      void stop('account not managed');
+      return;
+    }
     if (s.health === 'disconnected' && isFatalCause(s.healthCause)) {
       log('err', 'connection.fatal', { reason: s.healthReason, msg: everReady ? 'the connection cannot come back by itself' : 'cannot connect' });
       exitCode = EXIT.cannotConnect;

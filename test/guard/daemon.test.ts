@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { startGuard, type GuardFlags, type GuardHandle } from '../../src/commands/guard.js';
-import type { CommandIo } from '../../src/commands/io.js';
+import { EXIT, type CommandIo } from '../../src/commands/io.js';
 import { verifyCommand } from '../../src/commands/verify.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { FeedEvent } from '../../src/model/events.js';
@@ -290,6 +290,18 @@ describe('tws-risk guard on the simulator', () => {
     await r.h.stop('test over');
     expect(entries(r, 'guardDecision')).toEqual([]);
   }, 120_000);
+
+  it('exits 1 for an --account the login does not manage, naming those it does, as report and flatten do (not 3)', async () => {
+    const sim = await sims();
+    const r = await guard(sim, EXCESS_GLOBAL, { flags: { account: 'DU999' } });
+    const code = await r.h.done;
+    expect(code, r.lines.join('\n')).toBe(EXIT.invalid);
+    const line = r.lines.find((l) => l.includes('event=account.notManaged'));
+    expect(line, r.lines.join('\n')).toContain('DU999 is not managed by this login');
+    expect(line).toContain(ACCOUNT);
+    expect(line).toContain('choose one of them with --account');
+    expect(r.lines.join('\n')).not.toContain('event=connection.fatal');
+  });
 
   it('the dry run sends nothing and says what it would have done', async () => {
     const sim = await sims();

@@ -89,6 +89,8 @@ describe('deploy/systemd/tws-risk-guard.service', () => {
     expect(last('Restart')).toBe('on-failure');
     // Exit 2 (a bad policy, an account mismatch) cannot be fixed by a restart.
     expect(last('RestartPreventExitStatus')?.split(/\s+/)).toContain('2');
+    // An --account the login does not manage (exit 1) is not fixed by a restart either.
+    expect(last('RestartPreventExitStatus')?.split(/\s+/)).toContain('1');
     expect(last('StandardOutput')).toBe('journal');
   });
 
