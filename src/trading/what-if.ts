@@ -98,7 +98,7 @@ const whole = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
  */
 export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Decimal | undefined, base: string): string {
   if (w === undefined) return '';
-  if (w === 'pending') return 'IBKR what-if: asking TWS for the margin after these orders (not transmitted)…';
+  if (w === 'pending') return 'IBKR what-if: asking TWS for the margin after these orders (not transmitted)...';
   if (w.maintAfter === undefined) {
     const why = w.missing[0] ?? 'TWS gave no requirement';
     return `IBKR what-if: no post-flatten requirement (${why}${w.missing.length > 1 ? `, +${w.missing.length - 1} more` : ''})`;

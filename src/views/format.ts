@@ -68,7 +68,11 @@ export function toAscii(text: string, keepWidth = true): string {
     if (cp < 0x80) out += ch;
     else if (cp >= 0x300 && cp <= 0x36f)
       continue; // a combining accent: its letter went out already
-    else {
+    else if (ch === '…' && keepWidth && cutEnds(out)) {
+      // A cut (ours or Ink's truncate-end): "..." over the cut's last two letters, cell for cell. A one-cell "~" read
+      // like the dialogs' "~108,000 USD" (approximately); every other "…" the views write is "..." already in ASCII.
+      out = `${out.slice(0, -2)}...`;
+    } else {
       const glyph = (keepWidth ? undefined : ASCII_WORDS[ch]) ?? ASCII_GLYPHS[ch];
       if (glyph !== undefined) out += glyph;
       else {
@@ -78,6 +82,20 @@ export function toAscii(text: string, keepWidth = true): string {
     }
   }
   return out;
+}
+
+/** Two printable characters end `out`, neither part of an escape sequence (a colour code just before the cut). */
+function cutEnds(out: string): boolean {
+  if (!/[!-~]{2}$/.test(out)) return false;
+  const esc = out.lastIndexOf('\u001b');
+  if (esc < 0) return true;
+  const seq = /^\u001b(\[[0-9;?]*[ -/]*[@-~]|\][^\u0007]*\u0007|[()][0-9A-Za-z])/.exec(out.slice(esc));
+  return seq !== null && esc + seq[0].length <= out.length - 2;
+}
+
+/** "…" where the views write one themselves (progress, "… 4 more"): "..." on an ASCII terminal, where "…" means a cut. */
+export function ellipsis(): string {
+  return isAsciiText() ? '...' : '…';
 }
 
 /** Exactly `width` cells: truncated with "…" or padded with spaces on the side away from `align`. */

@@ -2,7 +2,7 @@
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
 import { keyLabel as keyName } from '../keymap/keys.js';
-import { age, isAsciiText, textWidth, wrap } from './format.js';
+import { age, ellipsis, isAsciiText, textWidth, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -197,7 +197,10 @@ export function resolvePalette(text: string): PaletteOutcome {
     const common = idPrefix.length === matches.length ? commonPrefix(idPrefix) : '';
     if (common.length > head.length) return { kind: 'complete', text: common };
     const shown = matches.slice(0, 4).join(', ');
-    return { kind: 'error', message: `${head} could be ${matches.length} commands (${shown}${matches.length > 4 ? ', …' : ''}); type more or pick one` };
+    return {
+      kind: 'error',
+      message: `${head} could be ${matches.length} commands (${shown}${matches.length > 4 ? `, ${ellipsis()}` : ''}); type more or pick one`,
+    };
   }
   const command = matches[0]!;
   const spec = COMMANDS[command];
@@ -517,7 +520,9 @@ function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog']
     ...(o.top !== undefined ? { top: o.top } : {}),
   });
   const lines =
-    d.lines.length <= room ? d.lines : [...d.lines.slice(0, room - 1), { text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
+    d.lines.length <= room
+      ? d.lines
+      : [...d.lines.slice(0, room - 1), { text: `${ellipsis()} ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }];
   return { title: d.title, lines, list: d.list };
 }
 
@@ -537,7 +542,7 @@ function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
       ? d.lines
       : [
           ...d.lines.slice(0, Math.max(0, room - 2)),
-          ...(room >= 2 ? [{ text: `… ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []),
+          ...(room >= 2 ? [{ text: `${ellipsis()} ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []),
           last,
         ];
   return { title: d.title, lines, height };
@@ -572,7 +577,7 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   tail.push({ text: whatIf ?? '' });
   switch (d.phase) {
     case 'planning':
-      tail.push({ text: 'Building the plan from the newest data…', slot: 'muted' }, { text: `${no} cancels`, slot: 'key' });
+      tail.push({ text: `Building the plan from the newest data${ellipsis()}`, slot: 'muted' }, { text: `${no} cancels`, slot: 'key' });
       break;
     case 'arm':
       tail.push(
@@ -592,7 +597,7 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
       else tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
       break;
     case 'sending':
-      tail.push({ text: 'Sending; following each order (the confirm key does nothing now)…', slot: 'dialog.danger' });
+      tail.push({ text: `Sending; following each order (the confirm key does nothing now)${ellipsis()}`, slot: 'dialog.danger' });
       break;
     case 'done':
       tail.push({ text: `${no} closes`, slot: 'key' });
@@ -609,8 +614,11 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
     wrapCells(
       [
         what === 'orders'
-          ? { text: `… ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`, slot: 'dialog.danger' }
-          : { text: `… ${n} more line(s) about the plan not shown (every order is above); enlarge the terminal to read them`, slot: 'muted' },
+          ? {
+              text: `${ellipsis()} ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`,
+              slot: 'dialog.danger',
+            }
+          : { text: `${ellipsis()} ${n} more line(s) about the plan not shown (every order is above); enlarge the terminal to read them`, slot: 'muted' },
       ],
       columns,
     );

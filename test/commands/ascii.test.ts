@@ -7,7 +7,7 @@ import type { CommandIo } from '../../src/commands/io.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
-import { toAscii } from '../../src/views/format.js';
+import { ellipsis, setAsciiText, toAscii } from '../../src/views/format.js';
 import { asciiOnly } from '../../src/views/theme.js';
 import { accountEvents, positionEvents } from '../support/book.js';
 import { runCli } from '../support/cli.js';
@@ -38,11 +38,30 @@ describe('asciiOnly reads the locale as the C library does', () => {
   });
 
   it('swaps each glyph cell for cell on screen, and spells a few out in text', () => {
-    const glyphs = '╭─┬─╮│▶1 Positions›█▀▄┼−12·…•×±≤→↓✓⚠é漢';
+    const glyphs = '╭─┬─╮│▶1 Positions›█▀▄┼−12· … •×±≤→↓✓⚠é漢';
     const screen = toAscii(glyphs);
     expect(screen).not.toMatch(NON_ASCII);
-    expect(screen).toBe("+-+-+|>1 Positions>#'.+-12|~*x~<>v+!e??");
+    expect(screen).toBe("+-+-+|>1 Positions>#'.+-12| ~ *x~<>v+!e??");
     expect(toAscii('a … b ≤ c', false)).toBe('a ... b <= c');
+  });
+
+  it('draws a cut as "..." over its last two cells, never "~" (the dialogs\' "~108,000 USD" means approximately)', () => {
+    // Ink's truncate-end and the tables' pad both end a cut text in "…".
+    expect(toAscii('Sec-def data farm conne…')).toBe('Sec-def data farm con...');
+    expect(toAscii('EUR, GBP, JP…')).toBe('EUR, GBP, ...');
+    // Cell for cell: the frame's width is unchanged.
+    expect(toAscii('abc…  |')).toHaveLength('abc…  |'.length);
+    // A colour code ending just before: its bytes are never taken for text.
+    expect(toAscii('x\u001b[31m…')).toBe('x\u001b[31m~');
+    expect(toAscii('\u001b[31mab…\u001b[39m')).toBe('\u001b[31m...\u001b[39m');
+    // The views' own ellipses (progress, "… 4 more") are written "..." on an ASCII terminal.
+    setAsciiText(true);
+    try {
+      expect(ellipsis()).toBe('...');
+    } finally {
+      setAsciiText(false);
+    }
+    expect(ellipsis()).toBe('…');
   });
 });
 

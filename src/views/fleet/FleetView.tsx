@@ -1,6 +1,6 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
 import { Box, render, useApp, useStdout, type Instance } from 'ink';
-import { textWidth } from '../format.js';
+import { ellipsis, textWidth } from '../format.js';
 import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
@@ -350,7 +350,7 @@ function fit(lines: readonly string[], rows: number, width: number): string[] {
     kept.push(l);
     used += need(l);
   }
-  return [...kept, `… ${lines.length - 1 - kept.length} more line(s): the guard's log and audit log have them all`, last];
+  return [...kept, `${ellipsis()} ${lines.length - 1 - kept.length} more line(s): the guard's log and audit log have them all`, last];
 }
 
 function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: keyof Bindings) => string; rows: number; cols: number }) {
@@ -385,7 +385,10 @@ function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: ke
     ];
   } else if (d.phase === 'sending') {
     title = `Asked ${who} to run ${neutralise(d.rule)}`;
-    lines = [`Waiting for its answer (up to ${remote.timeoutS} s)…`, `${label('dialog.cancel')} hide (the request is out; the answer shows when it comes)`];
+    lines = [
+      `Waiting for its answer (up to ${remote.timeoutS} s)${ellipsis()}`,
+      `${label('dialog.cancel')} hide (the request is out; the answer shows when it comes)`,
+    ];
   } else {
     color = d.outcome.outcome === 'done' || d.outcome.outcome === 'dryRun' || d.outcome.outcome === 'nothingToDo' ? 'green' : 'red';
     title = `${who}: ${neutralise(d.rule)}`;

@@ -4,6 +4,7 @@ import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
 import { Header, Row } from '../components/Table.js';
 import { BAND_SLOTS, type AccountVM } from '../rows/account.js';
+import { ellipsis } from '../format.js';
 
 export function AccountPane({ account, height }: { readonly account: AccountVM; readonly height: number }) {
   const theme = useTheme();
@@ -25,7 +26,7 @@ export function AccountPane({ account, height }: { readonly account: AccountVM; 
   const note =
     shown.length === 0
       ? `Cash in ${hidden.length} ${hidden.length === 1 ? 'currency' : 'currencies'} not shown: ${hidden.join(', ')} (a taller terminal shows them)`
-      : `… ${hidden.length} more ${hidden.length === 1 ? 'currency' : 'currencies'} not shown: ${hidden.join(', ')} (a taller terminal shows them)`;
+      : `${ellipsis()} ${hidden.length} more ${hidden.length === 1 ? 'currency' : 'currencies'} not shown: ${hidden.join(', ')} (a taller terminal shows them)`;
   return (
     <Box flexDirection="column">
       <Header columns={account.columns} />

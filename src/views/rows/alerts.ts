@@ -2,7 +2,7 @@
 import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
-import { age, clock, count, fitColumns, money, type ColumnSpec } from '../format.js';
+import { age, clock, count, ellipsis, fitColumns, money, type ColumnSpec } from '../format.js';
 import { groupedQuantityText } from '../../model/money.js';
 import type { OperatorEvent } from '../../model/events.js';
 import type { RiskResult } from '../../session/stress-model.js';
@@ -143,7 +143,7 @@ export function alertsVM(
       : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
   const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
   if (shown.length < lines.length)
-    shown[shown.length - 1] = { text: `… ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
+    shown[shown.length - 1] = { text: `${ellipsis()} ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
   const matches = filterMatcher(ui.filter);
   const entries: LogEntry[] = [];
   for (const m of state.messages) {

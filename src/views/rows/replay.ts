@@ -4,7 +4,7 @@ import type { ReplayStatus } from '../../streams/replay/player.js';
 import { speedLabel } from '../../streams/replay/player.js';
 // Integers are grouped by money() rather than toLocaleString: ICU's number formatting would cost the replay's first frame
 // some 20 ms of CPU (docs/performance.md "Start-up, fourth pass").
-import { count, money, textWidth, wrap } from '../format.js';
+import { count, ellipsis, money, textWidth, wrap } from '../format.js';
 import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
@@ -18,7 +18,7 @@ function integrityCell(s: ReplayStatus): Cell {
   const i = s.integrity;
   switch (i.state) {
     case 'checking':
-      return { text: `verifying… ${money(i.events)} events`, slot: 'muted' };
+      return { text: `verifying${ellipsis()} ${money(i.events)} events`, slot: 'muted' };
     case 'sealed':
       return { text: '✓ sealed, chain verified', slot: 'risk.ok' };
     case 'unsealed':
@@ -92,7 +92,7 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
   lines.push({ text: '' });
   switch (i.state) {
     case 'checking':
-      lines.push({ text: `Verifying the hash chain… ${money(i.events)} events so far`, slot: 'muted' });
+      lines.push({ text: `Verifying the hash chain${ellipsis()} ${money(i.events)} events so far`, slot: 'muted' });
       break;
     case 'sealed':
       lines.push(

@@ -5,7 +5,7 @@ import { marketNow, type PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
-import { age, clock, compactMoney, maskAccount, money, percent, textWidth, truncate } from '../format.js';
+import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
 import type { AccountsView } from '../../session/accounts.js';
 import type { Cell } from './common.js';
@@ -217,7 +217,7 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
     else if (risk && !risk.ok && risk.waiting && state.account && state.health === 'ready' && state.portfolio.size === 0)
       cells.push({ text: 'no positions', slot: 'muted' });
     else if (risk && !risk.ok && risk.waiting) cells.push({ text: 'waiting for positions', slot: 'muted' });
-    else if (!risk) cells.push({ text: 'computing…', slot: 'muted' });
+    else if (!risk) cells.push({ text: `computing${ellipsis()}`, slot: 'muted' });
     else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
     else if (!m?.worst) cells.push({ text: 'no loss' });
     else {

@@ -1,6 +1,6 @@
 // The Stress pane: scenario × (total, currency, asset class) heat map, liquidation distances, and a P&L-vs-shock chart.
 import type { Decimal } from '../../model/money.js';
-import { clock, compactMoney, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
+import { clock, compactMoney, ellipsis, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
@@ -249,7 +249,7 @@ export function stressVM(
   height: number,
 ): StressVM {
   const empty: ListVM = { pane: 'stress', info: '', columns: fitColumns(baseColumns(), width), rows: [], total: 0, context: { rows: [], height: 1, top: 0 } };
-  if (!risk) return { list: { ...empty, empty: 'Computing the stress scenarios…' }, subjects: [], distances: [] };
+  if (!risk) return { list: { ...empty, empty: `Computing the stress scenarios${ellipsis()}` }, subjects: [], distances: [] };
   if (!risk.ok) return { list: { ...empty, empty: risk.error }, subjects: [], distances: [], error: risk.error };
   const m = risk.model;
   const matches = filterMatcher(ui.filter);
