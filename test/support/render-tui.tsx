@@ -58,7 +58,6 @@ class FakeStdin extends EventEmitter {
   unref(): void {}
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\u001B\[[0-9;?]*[ -/]*[@-~]|\u001B\][^\u0007]*\u0007|\u001B[()][0-9A-Za-z]/g;
 
 /** A frame as plain text. */
