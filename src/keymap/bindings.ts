@@ -231,9 +231,9 @@ export const COMMANDS: { readonly [C in CommandId]: CommandSpec } = {
   },
   'replay.pause': { description: 'Play or pause the replay', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
   'replay.step': { description: 'Play exactly one event (pauses)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
-  'replay.faster': { description: 'Faster (0.25x … 64x, then max)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
+  'replay.faster': { description: 'Faster (0.25x to 64x, then max)', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
   'replay.slower': { description: 'Slower', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
-  'replay.speed': { description: 'Set the replay speed', category: 'Replay', scope: 'replay', needsReplay: true, palette: true, args: '0.25…64|max' },
+  'replay.speed': { description: 'Set the replay speed', category: 'Replay', scope: 'replay', needsReplay: true, palette: true, args: '0.25-64|max' },
   'replay.start': { description: 'Go to the start of the recording', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
   'replay.end': { description: 'Go to the end of the recording', category: 'Replay', scope: 'replay', needsReplay: true, palette: true },
   'replay.goto': {

@@ -84,9 +84,12 @@ export function toAscii(text: string, keepWidth = true): string {
   return out;
 }
 
-/** Two printable characters end `out`, neither part of an escape sequence (a colour code just before the cut). */
+/**
+ * Two printable characters (a space too: a cut may fall after one) end `out`, neither part of an escape sequence (a
+ * colour code just before the cut).
+ */
 function cutEnds(out: string): boolean {
-  if (!/[!-~]{2}$/.test(out)) return false;
+  if (!/[ -~]{2}$/.test(out)) return false;
   const esc = out.lastIndexOf('\u001b');
   if (esc < 0) return true;
   const seq = /^\u001b(\[[0-9;?]*[ -/]*[@-~]|\][^\u0007]*\u0007|[()][0-9A-Za-z])/.exec(out.slice(esc));

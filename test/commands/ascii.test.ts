@@ -41,7 +41,9 @@ describe('asciiOnly reads the locale as the C library does', () => {
     const glyphs = '╭─┬─╮│▶1 Positions›█▀▄┼−12· … •×±≤→↓✓⚠é漢';
     const screen = toAscii(glyphs);
     expect(screen).not.toMatch(NON_ASCII);
-    expect(screen).toBe("+-+-+|>1 Positions>#'.+-12| ~ *x~<>v+!e??");
+    // "…" after text is a cut: "..." over the two cells before it.
+    expect(screen).toBe("+-+-+|>1 Positions>#'.+-12... *x~<>v+!e??");
+    expect(toAscii('…x')).toBe('~x');
     expect(toAscii('a … b ≤ c', false)).toBe('a ... b <= c');
   });
 
@@ -49,6 +51,7 @@ describe('asciiOnly reads the locale as the C library does', () => {
     // Ink's truncate-end and the tables' pad both end a cut text in "…".
     expect(toAscii('Sec-def data farm conne…')).toBe('Sec-def data farm con...');
     expect(toAscii('EUR, GBP, JP…')).toBe('EUR, GBP, ...');
+    expect(toAscii('0 alerts · 3 log lines · …')).toBe('0 alerts | 3 log lines ...');
     // Cell for cell: the frame's width is unchanged.
     expect(toAscii('abc…  |')).toHaveLength('abc…  |'.length);
     // A colour code ending just before: its bytes are never taken for text.
