@@ -1,0 +1,57 @@
+// What a user trying the demo at 120x30 under LANG=C tripped over, in a real terminal: clock, cash lines, Worst%, cut marker.
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
+
+const server = tmuxSuite('trying', 'test/e2e/trying-demo-tmux.test.ts');
+const { dir, tmux, waitForScreen } = server;
+
+// The demo's start, pinned; the wall clock is whatever today is, never this.
+const START = '2026-03-02T14:30:00Z';
+// The demo account's cash balances (docs/simulator.md: USD, EUR, CHF, JPY, GBP).
+const CURRENCIES = ['CHF', 'EUR', 'GBP', 'JPY', 'USD'];
+/** A cash row in ASCII: currency, balance with cents, then the rate ("x1.12998"; the base currency "x1"). */
+const cashRow = (ccy: string) => new RegExp(`(^|\\s)${ccy}\\s+-?[\\d,]+\\.\\d\\d\\s+x\\d+(\\.\\d{3,})?(\\s|$)`, 'm');
+
+describe('trying tws-risk demo at 120x30 under LANG=C', () => {
+  it.skipIf(!hasTmux)(
+    'the clock is the market one, every cash balance is listed with its rate, Worst% stays, and a cut reads "..." (never "~")',
+    async () => {
+      tmux(
+        'new-session',
+        '-d',
+        '-s',
+        'c',
+        '-x',
+        '120',
+        '-y',
+        '30',
+        '-e',
+        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
+        '-e',
+        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
+        // The market clock is drawn in local time: UTC here, so the expected text does not depend on the machine.
+        ...['LANG=C', 'LC_ALL=', 'LC_CTYPE=', 'TZ=UTC'].flatMap((e) => ['-e', e]),
+        `node bin/tws-risk demo --start ${START} --seed 7 --speed 0 --no-record`,
+      );
+      const screen = await waitForScreen(
+        'c',
+        (s) => /READY/.test(s) && /Cushion \d/.test(s) && CURRENCIES.every((c) => cashRow(c).test(s)) && /data farm/.test(s) && /market 2026/.test(s),
+        'the ASCII demo with its account, log and market clock',
+        60_000,
+      );
+      const lines = screen.split('\n');
+      // Speed 0: the simulated market stands at its start, so the clock reads it, labelled, with its date.
+      expect(lines[0]).toMatch(/ market 2026-03-02 14:30:0\d$/);
+      // The sidebar's Account pane lists every balance: none is left to a "not shown" line.
+      expect(screen).not.toMatch(/not shown/);
+      // The Positions pane keeps the worst-case loss at this width.
+      expect(lines.find((l) => l.startsWith(' Position '))).toMatch(/ Worst% /);
+      // The log's messages are cut to the side column: "...", and no cut marked "~" anywhere.
+      expect(screen).toMatch(/data farm con\w*\.\.\./);
+      expect(screen).not.toMatch(/~ *$/m);
+    },
+    120_000,
+  );
+});
