@@ -41,7 +41,7 @@ describe('trying tws-risk demo at 120x30 under LANG=C', () => {
         'the ASCII demo with its account, log and market clock',
         60_000,
       );
-      const lines = screen.split('\n');
+      const lines = screen.split('\n').map((l) => l.trimEnd());
       // Speed 0: the simulated market stands at its start, so the clock reads it, labelled, with its date.
       expect(lines[0]).toMatch(/ market 2026-03-02 14:30:0\d$/);
       // The sidebar's Account pane lists every balance: none is left to a "not shown" line.
