@@ -118,9 +118,16 @@ function cashBalances(state: PortfolioState): (AccountValue & { readonly value: 
  */
 export function accountRowsWanted(state: PortfolioState): number {
   if (!state.baseCurrency) return 1;
-  const cash = cashBalances(state).length;
+  // Asked every frame (the layout reads it); the reducer keeps the map's identity while no account value changes.
+  let cash = cashCounts.get(state.accountValues);
+  if (cash === undefined) {
+    cash = cashBalances(state).length;
+    cashCounts.set(state.accountValues, cash);
+  }
   return 1 + ROWS.length + 1 + (cash > 0 ? 1 + cash : 0);
 }
+
+const cashCounts = new WeakMap<PortfolioState['accountValues'], number>();
 
 export function accountVM(state: PortfolioState, stress: StressModel | undefined, width: number, now: number): AccountVM {
   const base = state.baseCurrency;
