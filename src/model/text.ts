@@ -102,3 +102,15 @@ function deep(v: unknown): unknown {
   }
   return out ?? v;
 }
+
+/**
+ * Whether the last `n` characters of `out` are printable ASCII (spaces included) outside any escape sequence: a
+ * frame's text, not the tail of a colour code before it. The ASCII screen draws a cut's "…" as "..." over them.
+ */
+export function endsInText(out: string, n: number): boolean {
+  if (out.length < n || !/^[ -~]+$/.test(out.slice(-n))) return false;
+  const esc = out.lastIndexOf('\u001b');
+  if (esc < 0) return true;
+  const seq = /^\u001b(\[[0-9;?]*[ -/]*[@-~]|\][^\u0007]*\u0007|[()][0-9A-Za-z])/.exec(out.slice(esc));
+  return seq !== null && esc + seq[0].length <= out.length - n;
+}

@@ -1,7 +1,7 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
 import { currencyFutureOf } from '../model/contract.js';
 import { groupedQuantity, type Decimal } from '../model/money.js';
-import { neutralise } from '../model/text.js';
+import { endsInText, neutralise } from '../model/text.js';
 import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
 
 /*
@@ -54,6 +54,9 @@ export function truncate(text: string, width: number): string {
   return `${out}…`;
 }
 
+/** "…", a cut's mark (or one the views wrote; those are "..." already on an ASCII terminal, format.ts `ellipsis`). */
+const ELLIPSIS = 0x2026;
+
 /**
  * `text` in ASCII for a terminal whose locale is not UTF-8 (theme.ts `asciiOnly`): our glyphs by their stand-ins,
  * accented letters by their base letter, anything else by "?" per cell. `keepWidth` (a laid-out frame) keeps every
@@ -68,7 +71,7 @@ export function toAscii(text: string, keepWidth = true): string {
     if (cp < 0x80) out += ch;
     else if (cp >= 0x300 && cp <= 0x36f)
       continue; // a combining accent: its letter went out already
-    else if (ch === '…' && keepWidth && cutEnds(out)) {
+    else if (cp === ELLIPSIS && keepWidth && endsInText(out, 2)) {
       // A cut (ours or Ink's truncate-end): "..." over the cut's last two letters, cell for cell. A one-cell "~" read
       // like the dialogs' "~108,000 USD" (approximately); every other "…" the views write is "..." already in ASCII.
       out = `${out.slice(0, -2)}...`;
@@ -82,18 +85,6 @@ export function toAscii(text: string, keepWidth = true): string {
     }
   }
   return out;
-}
-
-/**
- * Two printable characters (a space too: a cut may fall after one) end `out`, neither part of an escape sequence (a
- * colour code just before the cut).
- */
-function cutEnds(out: string): boolean {
-  if (!/[ -~]{2}$/.test(out)) return false;
-  const esc = out.lastIndexOf('\u001b');
-  if (esc < 0) return true;
-  const seq = /^\u001b(\[[0-9;?]*[ -/]*[@-~]|\][^\u0007]*\u0007|[()][0-9A-Za-z])/.exec(out.slice(esc));
-  return seq !== null && esc + seq[0].length <= out.length - 2;
 }
 
 /** "…" where the views write one themselves (progress, "… 4 more"): "..." on an ASCII terminal, where "…" means a cut. */

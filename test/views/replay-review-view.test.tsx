@@ -126,7 +126,8 @@ describe('a replayed trading dialog', () => {
     expect(open1).toMatch(/had not decided yet/);
     // The panes stay on screen above it: Positions with its AAPL stock row, the Account pane beside.
     expect(open1).toMatch(/▶2 Positions/);
-    expect(open1).toMatch(/AAPL\s+500\s+228\.50/);
+    // AAPL 500 at 228.50: its value (the sidebar's Positions drops the Mark before Worst%).
+    expect(open1).toMatch(/AAPL\s+500\s+114,250/);
     expect(open1).toMatch(/Net liquidation\s+554,301/);
     expect(open1.indexOf('REPLAY · FLATTEN')).toBeGreaterThan(open1.indexOf('AAPL  '));
     // Still open one event before the decision, however much recorded time passed…
@@ -139,7 +140,7 @@ describe('a replayed trading dialog', () => {
     await r.tui.write('.');
     const closed = await r.tui.waitForFrame((f) => f.includes(`#${decision.seq.toLocaleString('en-US')}/`), 'the decision');
     expect(closed).not.toMatch(/REPLAY · FLATTEN/);
-    expect(closed).toMatch(/AAPL\s+500\s+228\.50/);
+    expect(closed).toMatch(/AAPL\s+500\s+114,250/);
   });
 });
 

@@ -230,6 +230,10 @@ describe('status bar', () => {
     const bar = text(vm(snapshot(pinned), initialUi(), { columns: 200, rows: 50 }).status);
     expect(bar).toContain(`market ${local(march).day} ${local(march).time}`);
     expect(bar).not.toContain(local(pinned.lastEventAt).time);
+    // On a short bar the date goes first (then the endpoint); the word "market" stays with the time.
+    const short = text(vm(snapshot(pinned), initialUi(), { columns: 80, rows: 24 }).status);
+    expect(short).toMatch(new RegExp(` READ-ONLY market ${local(march).time}$`));
+    expect(short).not.toContain(local(march).day);
     // The same day, five minutes apart (T0 is 14:30 UTC: no time zone puts that within five minutes of midnight):
     // labelled, no date.
     const later = bookState({ extra: [{ type: 'brokerTimeReceived', time: T0 + 300_000 }] });

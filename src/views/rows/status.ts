@@ -110,16 +110,16 @@ export const MARKET_CLOCK_LABEL_MS = 60_000;
 /**
  * The clock the data is in: TWS's (its last reported time offset applied to ours, model/state.ts `marketNow`), in
  * local time. Where it is not the wall clock (a demo pinned by `--start` reads a March afternoon in December), it
- * says so, with the date when the day differs too: `market 2026-03-02 14:30:05`.
+ * says so, with the date when the day differs too: `market 2026-03-02 14:30:05` (on a short bar the date goes first).
  */
-export function sessionClock(st: Pick<PortfolioState, 'brokerTimeOffsetMs'>, now: number): string {
+export function sessionClock(st: Pick<PortfolioState, 'brokerTimeOffsetMs'>, now: number): { label?: string; date?: string; time: string } {
   const at = marketNow(st, now);
-  if (Math.abs(at - now) < MARKET_CLOCK_LABEL_MS) return clock(at);
+  if (Math.abs(at - now) < MARKET_CLOCK_LABEL_MS) return { time: clock(at) };
   const day = (ms: number) => {
     const d = new Date(ms);
     return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
   };
-  return `market ${day(at) === day(now) ? '' : `${day(at)} `}${clock(at)}`;
+  return { label: 'market', ...(day(at) === day(now) ? {} : { date: day(at) }), time: clock(at) };
 }
 
 /**
@@ -172,10 +172,17 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   }
   if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
   // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
-  cells.push({ text: s.mode === 'replay' ? `${new Date(s.now).toISOString().slice(11, 19)} UTC` : sessionClock(st, s.now), slot: 'muted', drop: 2 });
+  if (s.mode === 'replay') cells.push({ text: `${new Date(s.now).toISOString().slice(11, 19)} UTC`, slot: 'muted', drop: 2 });
+  else {
+    // The market's date goes first when the bar is short (before the endpoint); the word "market" stays with the time.
+    const c = sessionClock(st, s.now);
+    if (c.label) cells.push({ text: c.label, slot: 'muted', drop: 2 });
+    if (c.date) cells.push({ text: c.date, slot: 'muted', drop: 4 });
+    cells.push({ text: c.time, slot: 'muted', drop: 2 });
+  }
   let kept = cells;
   const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
-  for (const level of [3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
+  for (const level of [4, 3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
   return kept.map(({ drop: _d, ...c }) => c);
 }
 
