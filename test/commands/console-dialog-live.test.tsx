@@ -76,7 +76,8 @@ describe('the trade dialog while it is open', () => {
       const done = await tui.waitForFrame((f) => f.includes('FLAT: every position in scope reads zero'), 'the result', 30_000);
       const fills = sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT) as unknown as { price: number | string }[];
       expect(fills.length).toBeGreaterThan(0);
-      expect(done).toMatch(/FILLED \(filled \d+ avg [\d,.]+ fills \d+ @ [\d,.]+/);
+      // Quantities grouped as in the Qty column (filled 2,000).
+      expect(done).toMatch(/FILLED \(filled [\d,]+ avg [\d,.]+ fills [\d,]+ @ [\d,.]+/);
       // Each fill as the Executions pane shows a yen stock's price: grouped, in cents of a yen.
       for (const f of fills) expect(done).toContain(`@ ${Number(f.price).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
       await tui.write('\u001b');
