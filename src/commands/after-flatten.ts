@@ -144,7 +144,7 @@ export function afterLines(x: AfterFlatten | undefined, base: string): string[] 
   const signed = `${change.isNegative() ? '-' : '+'}${whole(change.abs())}`;
   const whose = {
     now: x.requirement === 'reported' ? "(TWS's)" : '(our estimate; TWS sent none)',
-    after: x.requirement === 'reported' ? `(TWS's now ${signed} our estimate's change)` : `(our estimate, ${signed})`,
+    after: x.requirement === 'reported' ? `(TWS's now ${signed} by our estimate)` : `(our estimate, ${signed})`,
   };
   const line = (tag: 'now' | 'after', p: Picture) => {
     const pct = p.cushion === 'n/a' ? 'n/a' : `${(Number(p.cushion) * 100).toFixed(1)}%`;

@@ -176,7 +176,7 @@ describe('after the flatten: what gets worse', () => {
     // The book's MaintMarginReq is 100,000: "now" is TWS's figure and says so.
     const lines = afterLines(x, 'USD');
     expect(lines[0]).toMatch(/^now: {3}maint 100,000 USD \(TWS's\), /);
-    expect(lines[1]).toMatch(/^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+ our estimate's change\), /);
+    expect(lines[1]).toMatch(/^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+ by our estimate\), /);
     // EUR stays positive (80,000 - 100,000 + the SAP position's 70,200 EUR), so our FX margin does not move: said, with why.
     expect(x.estimateChange).toBe('0.00');
     expect(lines).toContainEqual(

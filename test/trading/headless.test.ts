@@ -63,7 +63,7 @@ describe('tws-risk flatten (headless)', () => {
     const text = await run('flatten', '--port', String(s.port), '--client-id', '69', '--scope', `conid:${aapl}`);
     // Whose figure each is: TWS's requirement now, and after it that requirement moved by our estimate's change.
     expect(text.out).toMatch(/^now: {3}maint [\d,]+ USD \(TWS's\), excess [\d,]+, cushion [\d.]+%; worst /m);
-    expect(text.out).toMatch(/^after: maint [\d,]+ USD \(TWS's now -[\d,]+ our estimate's change\), excess [\d,]+, cushion [\d.]+%; worst /m);
+    expect(text.out).toMatch(/^after: maint [\d,]+ USD \(TWS's now -[\d,]+ by our estimate\), excess [\d,]+, cushion [\d.]+%; worst /m);
   });
 
   it('refuses a --confirm-account that is not the connected account, sending nothing (exit 2)', async () => {
