@@ -78,8 +78,10 @@ describe('the trade dialog while it is open', () => {
       expect(fills.length).toBeGreaterThan(0);
       // Quantities grouped as in the Qty column (filled 2,000).
       expect(done).toMatch(/FILLED \(filled [\d,]+ avg [\d,.]+ fills [\d,]+ @ [\d,.]+/);
-      // Each fill as the Executions pane shows a yen stock's price: grouped, in cents of a yen.
-      for (const f of fills) expect(done).toContain(`@ ${Number(f.price).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
+      // Each fill as the Executions pane shows a yen stock's price: grouped, in cents of a yen. The dialog wraps the
+      // result line where it must, so its lines are read joined (a fill's "@ price" may straddle two).
+      const joined = done.replace(/\s*║\s*\n\s*║\s*/g, ' ');
+      for (const f of fills) expect(joined).toContain(`@ ${Number(f.price).toLocaleString('en-US', { minimumFractionDigits: 2 })}`);
       await tui.write('\u001b');
       await tui.waitForFrame((f) => !f.includes(': sent'), 'the result closed');
 
