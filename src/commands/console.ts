@@ -387,6 +387,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     },
     asciiOnly(process.env, o.settings.ui.ascii),
   );
+  // Ink wrote the first frame as it mounted: a replay's verification scan starts now, not while the console loads (the
+  // frame says "verifying" until it ends; docs/performance.md "Start-up, fifth pass").
+  player?.startScan();
   // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
   const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
   // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside (kill -INT included, whose default

@@ -30,7 +30,8 @@ export async function replayCommand(file: string, f: ReplayFlags, io: CommandIo)
   const speed = parsed.speed;
   let player: ReplayPlayer;
   try {
-    player = await ReplayPlayer.open(file, { speed });
+    // Verified once the console has drawn its first frame (runConsole starts the scan), which says "verifying" until then.
+    player = await ReplayPlayer.open(file, { speed, scan: 'later' });
   } catch (e) {
     if (e instanceof RecordingError) {
       io.err(`tws-risk replay: ${e.message}`);

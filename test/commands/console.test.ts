@@ -6,6 +6,7 @@ import type { CommandIo } from '../../src/commands/io.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
+import { ReplayPlayer } from '../../src/streams/replay/player.js';
 import { accountEvents, positionEvents } from '../support/book.js';
 import { Tty, TtyIn } from '../support/fake-tty.js';
 
@@ -48,6 +49,41 @@ describe('runConsole', () => {
     expect(out[0]).toMatch(
       /^tws-risk demo: \d+s, \d+ events, account DU1234567 \(USD\), last health READY; recorded to \/tmp\/x\.jsonl \(check it with: npx tws-risk verify FILE\)$/, // vitest is not the tws-risk on the PATH
     );
+  });
+});
+
+describe('runConsole on a replay', () => {
+  it('draws its first frame before verifying the recording, saying it is verifying, then shows what verification found', async () => {
+    // scan 'later', as replayCommand opens it: runConsole starts the scan once Ink has written the first frame.
+    const player = await ReplayPlayer.open('recordings/sample-multicurrency.jsonl', { scan: 'later' });
+    const frames: string[] = [];
+    const stdout = new Tty(100, 40);
+    const write = stdout.write;
+    stdout.write = (s: string, cb?: () => void) => {
+      frames.push(s);
+      return write(s, cb);
+    };
+    const stdin = new TtyIn();
+    const out: string[] = [];
+    const done = runConsole({
+      replay: player,
+      mode: 'replay',
+      trading: 'replay',
+      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
+      io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
+      streams: {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: new Tty() as unknown as NodeJS.WriteStream,
+      },
+    });
+    await vi.waitFor(() => expect(stdout.out).toContain('Sealed and verified: 94 events'), { timeout: 20_000 });
+    const first = frames.find((f) => f.includes('Positions'))!;
+    expect(first).toContain('Verifying the hash chain… 0 events so far');
+    expect(first).not.toContain('Sealed');
+    stdin.type('Q');
+    expect(await done).toBe(0);
+    expect(out.at(-1)).toContain('replayed recordings/sample-multicurrency.jsonl (read-only)');
   });
 });
 

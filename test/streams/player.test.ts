@@ -13,6 +13,7 @@ import { FlightRecorder } from '../../src/streams/recorder.js';
 import { acct, EventLog } from '../support/events.js';
 import { parseSpeed, ReplayPlayer, SPEEDS } from '../../src/streams/replay/player.js';
 import { stateHash, type SampleEntry } from '../../scripts/sim-recordings.js';
+import { waitFor } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-player-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,6 +117,23 @@ describe('ReplayPlayer', () => {
     expect(p.status().at).toBe(events[101]!.receivedAt);
     expect(stateHash(p.state)).toBe(stateHash(foldUpTo(events, (e) => e.seq <= 102)));
     await p.close();
+  });
+
+  it("with scan 'later' verifies nothing until startScan, then verifies once", async () => {
+    const file = sample('flatten-disconnect');
+    const later = await ReplayPlayer.open(file, { scan: 'later' });
+    // The same file scanned at open by another player: by the time that scan is over, this one has not begun.
+    const now = await ReplayPlayer.open(file);
+    expect((await now.scanned()).state).toBe('sealed');
+    expect(later.status().integrity).toEqual({ state: 'checking', events: 0 });
+    expect(later.status().markers).toEqual([]);
+    later.startScan();
+    later.startScan(); // a second call starts no second scan (the markers would be listed twice)
+    await waitFor(() => later.status().integrity.state !== 'checking', 30_000, 'the scan started by startScan');
+    expect(later.status().integrity).toEqual(now.status().integrity);
+    expect(later.status().markers).toEqual(now.status().markers);
+    await later.close();
+    await now.close();
   });
 
   it('finds markers (operator actions, disconnects) and jumps between them', async () => {

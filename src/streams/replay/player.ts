@@ -103,8 +103,12 @@ export interface ReplayControls {
 export interface PlayerOptions {
   /** Real clock in ms (injected by tests). */
   readonly now?: () => number;
-  /** Skip the verification and marker scan (benchmarks that measure playback alone). */
-  readonly scan?: boolean;
+  /**
+   * The verification and marker scan: at open (default), never (false: benchmarks that measure playback alone), or
+   * 'later', when the caller calls startScan() (the console, once its first frame is out: docs/performance.md
+   * "Start-up, fifth pass"). Until it has run, the status says 'checking', as it does while it runs.
+   */
+  readonly scan?: boolean | 'later';
   readonly speed?: Speed;
 }
 
@@ -186,6 +190,7 @@ export class ReplayPlayer implements ReplayControls {
   private anchorReal: number;
   private readonly markers: Marker[] = [];
   private integrity: Integrity = { state: 'checking', events: 0 };
+  private scanStarted = false;
   private lastSeqKnown: number | undefined;
   private lastAtKnown: number | undefined;
   private closed = false;
@@ -227,8 +232,15 @@ export class ReplayPlayer implements ReplayControls {
     const index = await loadIndex(file);
     const p = new ReplayPlayer(file, header, index, opts);
     await p.toStart();
-    if (opts.scan !== false) void p.scan();
+    if (opts.scan === undefined || opts.scan === true) p.startScan();
     return p;
+  }
+
+  /** Starts the verification and marker scan in the background, once (a second call, or one after close, does nothing). */
+  startScan(): void {
+    if (this.scanStarted || this.closed) return;
+    this.scanStarted = true;
+    void this.scan();
   }
 
   get state(): PortfolioState {
@@ -576,8 +588,9 @@ export class ReplayPlayer implements ReplayControls {
     return this.lastSeekValue;
   }
 
-  /** Resolves once the verification scan has finished (tests, benchmarks). */
+  /** Resolves once the verification scan has finished, starting it if it was left for later (tests, benchmarks). */
   async scanned(): Promise<Integrity> {
+    this.startScan();
     while (this.integrity.state === 'checking' && !this.closed) await new Promise((r) => setTimeout(r, 20));
     return this.integrity;
   }
