@@ -1,11 +1,12 @@
 // Bundles the CLI with esbuild into dist/bundle/, split so that each command loads only the chunks it needs.
-import { createRequire } from 'node:module';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire, isBuiltin } from 'node:module';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build, type BuildOptions, type Metafile, type OutputFile, type Plugin, type PluginBuild } from 'esbuild';
 import { cacheInkSquash, cacheInkTextNodes } from '../src/views/ink-text-cache.js';
 import { guardInkPasteApp, guardInkPasteParser, replaceOnce } from '../src/views/ink-paste-guard.js';
+import { asConsoleScript, CONSOLE_SCRIPT } from './console-script.js';
 import { loadParser, markEager } from './eager-compile.js';
 import { widthTable, withWidthTable } from './string-width-table.js';
 import { SEGMENTER_LINES, withGraphemeFastPath } from './grapheme-fast-path.js';
@@ -211,7 +212,7 @@ const graphemeFastPath: Plugin = {
  * Some bundled packages are CommonJS and call require() or read __dirname (@stoqey/ib looks for an optional config
  * file beside itself). An ES module has neither, so each chunk defines them for its own location.
  */
-const BANNER = [
+export const BANNER = [
   "import { createRequire as __twsCreateRequire } from 'node:module';",
   "import { fileURLToPath as __twsFileURLToPath } from 'node:url';",
   "import { dirname as __twsDirname } from 'node:path';",
@@ -232,6 +233,28 @@ const noInkDevtools: Plugin = {
       /[\\/]ink[\\/]build$/.test(args.resolveDir) ? { path: 'ink-devtools', namespace: 'no-ink-devtools' } : undefined,
     );
     b.onLoad({ filter: /.*/, namespace: 'no-ink-devtools' }, () => ({ contents: 'export {};\n', loader: 'js' }));
+  },
+};
+
+/*
+ * An ES import of a Node built-in module (`import { readFileSync } from 'node:fs'`) loads it as the chunk links, before
+ * any code runs, and builds its ES facade, which reads every export: for `fs` that runs its lazy getters, loading
+ * fs/promises and the stream classes. The bundle hoists every import to the top of its file, so the one-file console
+ * loaded crypto, zlib, readline, child_process and worker_threads (and the facades of 19 built-ins) before its first
+ * line ran. Here each built-in is a small CommonJS module of the bundle holding `process.getBuiltinModule(name)`: it is
+ * loaded where the module importing it is first evaluated (esbuild evaluates a module reached by a dynamic import only
+ * then), and no facade is built (docs/performance.md "Start-up, fifth pass"). Same objects, same behaviour.
+ */
+const builtinsOnUse: Plugin = {
+  name: 'builtins-on-use',
+  setup(b) {
+    b.onResolve({ filter: /^[a-z_/:]+$/ }, (args) =>
+      args.path !== 'node:test' && isBuiltin(args.path) ? { path: args.path.replace(/^node:/, ''), namespace: 'builtin-on-use' } : undefined,
+    );
+    b.onLoad({ filter: /.*/, namespace: 'builtin-on-use' }, (args) => ({
+      contents: `module.exports = process.getBuiltinModule(${JSON.stringify(`node:${args.path}`)});\n`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -290,7 +313,7 @@ export async function bundle(): Promise<number> {
       outdir: join(BUNDLE_DIR, CONSOLE_DIR),
       entryPoints: [join(root, 'src', 'cli.ts')],
       splitting: false,
-      plugins: [...plugins, noInkDevtools],
+      plugins: [builtinsOnUse, ...plugins, noInkDevtools],
     }),
   ]);
   const forConsole = consoleModules(whole.metafile!);
@@ -309,6 +332,10 @@ export async function bundle(): Promise<number> {
     }
     packages[relative(BUNDLE_DIR, resolve(root, file))] = [...pkgs].sort();
   }
+  // The console's script (scripts/console-script.ts) is its ES module's code, so it holds the same packages.
+  const consoleModule = `${CONSOLE_DIR}/cli.js`;
+  if (packages[consoleModule] && existsSync(join(BUNDLE_DIR, CONSOLE_DIR, CONSOLE_SCRIPT)))
+    packages[`${CONSOLE_DIR}/${CONSOLE_SCRIPT}`] = packages[consoleModule];
   writeFileSync(join(BUNDLE_DIR, 'packages.json'), JSON.stringify(packages, null, 1) + '\n');
   // Under DEV=true (a common name for other things) Ink reads its package.json at ../package.json from its own file,
   // which from a chunk is this one: without it Ink prints a warning and a stack into the console. It names no
@@ -361,6 +388,11 @@ function writeOutputs(files: readonly OutputFile[], only: (file: string) => ((so
     const marked = markEager(parse, f.text, map?.text, only(f.path));
     writeFileSync(f.path, marked.code);
     if (map) writeFileSync(map.path, marked.map ?? map.text);
+    if (f.path === join(BUNDLE_DIR, CONSOLE_DIR, 'cli.js')) {
+      const script = asConsoleScript(parse, marked.code, BANNER);
+      if ('code' in script) writeFileSync(join(dirname(f.path), CONSOLE_SCRIPT), script.code);
+      else process.stderr.write(`bundle: the console is not written as a script (${script.problem}); it starts as an ES module, without its code cache\n`);
+    }
   }
 }
 

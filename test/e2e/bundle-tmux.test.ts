@@ -21,7 +21,11 @@ writeFileSync(
   `import { registerHooks } from 'node:module';
 const seen = new Set();
 registerHooks({ load(url, ctx, next) { seen.add(url); return next(url, ctx); } });
+// The one-file console runs as a script, not a module (bin/tws-risk): the bin says which file it ran.
+let consoleCode = null;
+process.on('tws-risk:console-code', (c) => { consoleCode = c; });
 process.on('exit', () => {
+  process.stderr.write('CONSOLE ' + JSON.stringify(consoleCode) + '\\n');
   process.stderr.write('MODULES ' + JSON.stringify([...seen]) + '\\n');
   process.stderr.write('BUILTINS ' + JSON.stringify(process.moduleLoadList) + '\\n');
 });
@@ -186,10 +190,18 @@ describe('the bundled CLI', () => {
       // The Ink output cache reaches Ink's Output class by path: in the bundle that must be the bundled Ink, or the
       // console would load a second Ink from node_modules and the cache would patch the copy nobody draws with.
       expect(loaded.filter((u) => u.includes('/node_modules/'))).toEqual([]);
-      // On a terminal the console starts from the one-file bundle of the CLI, not the split chunks (scripts/bundle.ts).
-      expect(fromBundle(loaded)).toEqual([pathToFileURL(join(BUNDLE, 'console', 'cli.js')).href]);
+      // On a terminal the console starts from the one-file bundle of the CLI, not the split chunks (scripts/bundle.ts),
+      // run as a script (scripts/console-script.ts): no module of the bundle is loaded.
+      expect(fromBundle(loaded)).toEqual([]);
+      const ran = JSON.parse(
+        readFileSync(err, 'utf8')
+          .split('\n')
+          .find((l) => l.startsWith('CONSOLE '))!
+          .slice('CONSOLE '.length),
+      ) as { file: string };
+      expect(ran.file).toBe(join(BUNDLE, 'console', 'cli.script.js'));
       const chunks = chunkPackages();
-      const packages = new Set(fromBundle(loaded).flatMap((u) => chunks[u.slice(pathToFileURL(BUNDLE).href.length + 1)] ?? []));
+      const packages = new Set(chunks['console/cli.script.js']);
       for (const p of ['ink', 'react', 'yoga-layout', '@stoqey/ib', 'rxjs']) expect(packages.has(p), p).toBe(true);
       // yoga's wasm decoded without fetch(): Node's HTTP client (undici, a built-in) never loaded (scripts/bundle.ts).
       const builtins = JSON.parse(

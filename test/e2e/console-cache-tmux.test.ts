@@ -1,0 +1,106 @@
+// The console's own code cache (bin/tws-risk): made after a run, taken by the next, remade when refused or stale, private.
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { waitFor } from '../sim/helpers.js';
+import { hasTmux, ROOT, tmuxSuite } from '../support/tmux.js';
+
+const server = tmuxSuite('console-cache', 'test/e2e/console-cache-tmux.test.ts');
+const { dir, tmux, waitForScreen } = server;
+
+const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
+const SCRIPT = join(ROOT, 'dist', 'bundle', 'console', 'cli.script.js');
+// Each run appends what the bin said about the console's code: which file, and whether V8 took the cache.
+const REPORT = join(dir, 'console-code.jsonl');
+const PRELOAD = join(dir, 'console-code.cjs');
+writeFileSync(
+  PRELOAD,
+  `process.on('tws-risk:console-code', (c) => require('node:fs').appendFileSync(${JSON.stringify(REPORT)}, JSON.stringify(c) + '\\n'));\n`,
+);
+const reports = (): { file: string; cache: string }[] =>
+  existsSync(REPORT)
+    ? readFileSync(REPORT, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file: string; cache: string })
+    : [];
+
+let runs = 0;
+/**
+ * `tws-risk replay` in a terminal to its first frame with the recording's verification, kept open until `until` (if
+ * given) resolves, then closed; what the bin said.
+ */
+async function replay(env: Record<string, string>, until?: () => Promise<unknown>): Promise<{ file: string; cache: string } | undefined> {
+  const session = `r${++runs}`;
+  const before = reports().length;
+  tmux(
+    'new-session',
+    '-d',
+    '-s',
+    session,
+    '-x',
+    '100',
+    '-y',
+    '30',
+    ...Object.entries({ ...env, [CONFIG_ENV]: join(dir, 'none.json'), [DATA_DIR_ENV]: join(dir, 'data') }).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    `node --require ${PRELOAD} bin/tws-risk replay ${SAMPLE}`,
+  );
+  await waitForScreen(session, (s) => /Sealed and verified: 94 events/.test(s), 'the replay with its verification');
+  // The bin says it before the console draws anything: none said by the first frame is none at all.
+  const said = reports()[before];
+  await until?.();
+  tmux('kill-session', '-t', session);
+  return said;
+}
+
+const cacheFiles = (cacheDir: string) => (existsSync(cacheDir) ? readdirSync(cacheDir).filter((n) => /^console-replay-.*\.v8$/.test(n)) : []);
+
+describe("the console's code cache", () => {
+  it.skipIf(!hasTmux)(
+    'is written after a run (private), taken by the next, and made again when V8 refuses it or it was made from other code',
+    async () => {
+      const cacheDir = join(dir, 'v8');
+      const env = { NODE_COMPILE_CACHE: cacheDir };
+      // No cache yet: the console compiles, and writes one once it has run for a while (or as it exits).
+      const written = () => waitFor(() => (cacheFiles(cacheDir).length === 1 ? cacheFiles(cacheDir) : undefined), 30_000, 'the cache file');
+      expect(await replay(env, written)).toEqual({ file: SCRIPT, cache: 'none' });
+      const [name] = await written();
+      const file = join(cacheDir, name!);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(name).toContain(process.version);
+      // The next start takes it.
+      expect((await replay(env))?.cache).toBe('accepted');
+
+      // Damaged past the CRC of the code it was made from: V8 refuses it, the console still opens, and a new one is written.
+      const good = readFileSync(file);
+      const damaged = Buffer.from(good);
+      for (let i = 4; i < 36; i++) damaged[i] = damaged[i]! ^ 0xff;
+      writeFileSync(file, damaged);
+      const rewritten = (from: Buffer) => () => waitFor(() => !readFileSync(file).equals(from), 30_000, 'the cache to be written again');
+      expect((await replay(env, rewritten(damaged)))?.cache).toBe('rejected');
+      expect((await replay(env))?.cache).toBe('accepted');
+
+      // A cache made from other code (its CRC differs from the file's) is never handed to V8, however V8 would take it.
+      const other = Buffer.from(readFileSync(file));
+      other.writeUInt32LE((other.readUInt32LE(0) + 1) >>> 0, 0);
+      writeFileSync(file, other);
+      expect((await replay(env, rewritten(other)))?.cache).toBe('none');
+      expect(cacheFiles(cacheDir)).toEqual([name]);
+      expect((await replay(env))?.cache).toBe('accepted');
+    },
+    180_000,
+  );
+
+  it.skipIf(!hasTmux)('is not used under TWS_RISK_DEBUG, where the console starts as the ES module, whose source maps Node reads', async () => {
+    const cacheDir = join(dir, 'v8-debug');
+    expect(await replay({ NODE_COMPILE_CACHE: cacheDir, TWS_RISK_DEBUG: '1' })).toBeUndefined();
+    expect(cacheFiles(cacheDir)).toEqual([]);
+  });
+
+  it.skipIf(!hasTmux)("is neither read nor written under Node's NODE_DISABLE_COMPILE_CACHE=1", async () => {
+    const cacheDir = join(dir, 'v8-off');
+    expect(await replay({ NODE_COMPILE_CACHE: cacheDir, NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual({ file: SCRIPT, cache: 'none' });
+    expect(cacheFiles(cacheDir)).toEqual([]);
+  });
+});
