@@ -482,6 +482,20 @@ function emptySums(C: number): ColumnSums {
   };
 }
 
+/*
+ * evaluateShocks' working sums, reused by every call: the liquidation search calls it thousands of times a minute, and
+ * six Float64Arrays per shock were garbage a few microseconds later (docs/performance.md, "The console's garbage").
+ * They never leave it: each is overwritten in full before it is read (the base column's copy, then the moves), and
+ * columnAccount reads them into an account of its own.
+ */
+const sumsPool: ColumnSums[] = [];
+
+function pooledSums(i: number, C: number): ColumnSums {
+  let s = sumsPool[i];
+  if (s === undefined || s.fx.length !== C) sumsPool[i] = s = emptySums(C);
+  return s;
+}
+
 /** noLoanClasses by CLASS_ORDER index, per params: columnAccount runs for every column of every pass and search. */
 const noLoanMasks = new WeakMap<StressParams, Uint8Array>();
 
@@ -556,9 +570,9 @@ export function evaluateShocks(grid: StressGrid, shocks: readonly ScenarioShocks
   const n = cols.n;
   const m = shocks.length;
   const C = book.currencies.length;
-  const base = columnSums(grid, baseColumn(grid));
+  const base = columnSums(grid, baseColumn(grid), pooledSums(0, C));
   const sums = shocks.map((_, j) => {
-    const s = emptySums(C);
+    const s = pooledSums(j + 1, C);
     s.pnl.set(base.pnl);
     s.maintS.set(base.maintS);
     s.initS.set(base.initS);

@@ -43,14 +43,33 @@ export interface ScenarioColumns {
   readonly order: Int32Array;
 }
 
+/*
+ * One zero column per length, shared by every class no shock moves: the liquidation search builds columns for one to a
+ * hundred shocks thousands of times a minute, and a Float64Array for each of the thirteen classes was a large part of what the
+ * console allocated (docs/performance.md, "The console's garbage"). Nothing writes pxByClass but scenarioColumns (which
+ * gives a moved class its own array first); rowShocks hands it out as moves, which are only read, as its own zeros are.
+ */
+const zeroColumns = new Map<number, Float64Array>();
+
+function zeroColumn(n: number): Float64Array {
+  let z = zeroColumns.get(n);
+  if (z === undefined) {
+    // The lengths are the searches' chunk sizes and the grid's: a handful; a bound in case a caller varies them widely.
+    if (zeroColumns.size >= 64) zeroColumns.clear();
+    zeroColumns.set(n, (z = new Float64Array(n)));
+  }
+  return z;
+}
+
 export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: readonly string[], baseCurrency: string): ScenarioColumns {
   const n = shocks.length + 1;
+  const zero = zeroColumn(n);
   const vol = new Float64Array(n);
   const volTerm = new Float64Array(n);
   const days = new Float64Array(n);
   const rates = new Float64Array(n);
   const fx = new Float64Array(currencies.length * n);
-  const pxByClass = CLASS_ORDER.map(() => new Float64Array(n));
+  const pxByClass = CLASS_ORDER.map(() => zero);
   const symMoves = new Map<string, Float64Array>();
   shocks.forEach((s, j) => {
     vol[j] = s.vol;
@@ -62,7 +81,10 @@ export function scenarioColumns(shocks: readonly ScenarioShocks[], currencies: r
     });
     for (const [cls, x] of Object.entries(s.px)) {
       const k = CLASS_ORDER.indexOf(cls as AssetClass);
-      if (k >= 0 && x !== undefined) pxByClass[k]![j] = x;
+      if (k >= 0 && x !== undefined) {
+        if (pxByClass[k] === zero) pxByClass[k] = new Float64Array(n);
+        pxByClass[k]![j] = x;
+      }
     }
     for (const [sym, x] of Object.entries(s.sym)) {
       let v = symMoves.get(sym);

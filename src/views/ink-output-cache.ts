@@ -194,7 +194,7 @@ function prepareWrite(
   output: OutputLike,
   op: Extract<Operation, { type: 'write' }>,
   clip: Clip | undefined,
-  styledCharsToString: (cells: Cell[]) => string,
+  styledCharsToString: Serialise,
 ): PreparedWrite | undefined {
   const { text, transformers } = op;
   let { x, y } = op;
@@ -247,12 +247,7 @@ function prepareWrite(
   return { opY: op.y, transformers, atX: x, atY: y, lines, fresh: cellLines, made: [], keep: false };
 }
 
-function preparedWrite(
-  output: OutputLike,
-  op: Extract<Operation, { type: 'write' }>,
-  clip: Clip | undefined,
-  styledCharsToString: (cells: Cell[]) => string,
-): PreparedWrite {
+function preparedWrite(output: OutputLike, op: Extract<Operation, { type: 'write' }>, clip: Clip | undefined, styledCharsToString: Serialise): PreparedWrite {
   let at = preparedWrites.get(op.text);
   if (at === undefined) {
     at = new Map();
@@ -332,7 +327,7 @@ function placeLines(output: OutputLike, grid: (Cell[] | undefined)[], w: Prepare
   }
 }
 
-function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => string): { output: string; height: number } {
+function getByRows(output: OutputLike, styledCharsToString: Serialise): { output: string; height: number } {
   const { width, height, operations } = output;
   const keys: unknown[][] = Array.from({ length: height }, () => []);
   const clipOf = new Array<Clip | undefined>(operations.length);
@@ -371,16 +366,83 @@ function getByRows(output: OutputLike, styledCharsToString: (cells: Cell[]) => s
       }
     });
   }
-  // As Ink's get(): holes left by wide characters dropped, trailing blanks trimmed.
+  // As Ink's get(): holes left by wide characters dropped (the serialiser skips them), trailing blanks trimmed.
   // The grid is sparse (holes for reused rows), which map() would skip: index it instead.
   const rows = Array.from({ length: height }, (_, r) => {
     const row = grid[r];
-    return row ? styledCharsToString(row.filter((c) => c !== undefined)).trimEnd() : last!.rows[r]!;
+    return row ? styledCharsToString(row).trimEnd() : last!.rows[r]!;
   });
   previous = { width, rows, keys };
   inkRowCache.rowsDrawn += drawn;
   inkRowCache.rowsReused += height - drawn;
   return { output: rows.join('\n'), height };
+}
+
+/** A row's or a line's cells as text, as ansi-tokenize's styledCharsToString gives them, holes (undefined) skipped. */
+type Serialise = (cells: readonly (Cell | undefined)[]) => string;
+
+interface AnsiTokenize {
+  styledCharsToString?: (cells: Cell[]) => string;
+  ansiCodesToString?: (codes: readonly unknown[]) => string;
+  diffAnsiCodes?: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
+}
+
+/** ansi-tokenize's isSameStyle (styledChars.js 0.3): reduced styles with an empty diff. */
+function isSameStyle(from: readonly unknown[], to: readonly unknown[]): boolean {
+  if (from === to) return true;
+  if (from.length !== to.length) return false;
+  for (let i = 0; i < from.length; i++) {
+    const a = from[i] as { code: string; endCode: string };
+    const b = to[i] as { code: string; endCode: string };
+    if (a.code !== b.code || a.endCode !== b.endCode) return false;
+  }
+  return true;
+}
+
+/** The serialiser's pieces: one array for every call, emptied after each (a frame serialises one row at a time). */
+const pieces: string[] = [];
+
+/*
+ * styledCharsToString (ansi-tokenize 0.3) with the same text, written for the garbage it leaves: it appends each cell's
+ * character to a string (a new string object per cell, 200 a row), opens and closes even an unstyled line through
+ * ansiCodesToString (a Set and two arrays for nothing) and Ink filters every row into a copy first to drop its holes.
+ * Here the pieces go to one reused array joined once, an unstyled start or end adds nothing (ansiCodesToString of no
+ * codes and diffAnsiCodes of none to none are both empty), and holes are skipped. A style change still goes through
+ * ansi-tokenize's own diffAnsiCodes and ansiCodesToString. test/views/ink-output-cache.test.tsx compares every frame
+ * with Ink's own drawing, in colour, and the two serialisers on the same cells.
+ */
+function joinedSerialiser(
+  ansiCodesToString: NonNullable<AnsiTokenize['ansiCodesToString']>,
+  diffAnsiCodes: NonNullable<AnsiTokenize['diffAnsiCodes']>,
+): Serialise {
+  return (cells) => {
+    let prev: Cell | undefined;
+    try {
+      for (let i = 0; i < cells.length; i++) {
+        const cell = cells[i];
+        if (cell === undefined) continue;
+        if (prev === undefined) {
+          if (cell.styles.length > 0) pieces.push(ansiCodesToString(cell.styles));
+        } else if (!isSameStyle(prev.styles, cell.styles)) {
+          pieces.push(ansiCodesToString(diffAnsiCodes(prev.styles, cell.styles)));
+        }
+        pieces.push(cell.value);
+        prev = cell;
+      }
+      if (prev !== undefined && prev.styles.length > 0) pieces.push(ansiCodesToString(diffAnsiCodes(prev.styles, [])));
+      return pieces.join('');
+    } finally {
+      pieces.length = 0;
+    }
+  };
+}
+
+/** The serialiser for this ansi-tokenize: the joined one when it has the two functions that one calls, else its own. */
+export function serialiserOf(tk: AnsiTokenize): Serialise | undefined {
+  const { styledCharsToString, ansiCodesToString, diffAnsiCodes } = tk;
+  if (typeof ansiCodesToString === 'function' && typeof diffAnsiCodes === 'function') return joinedSerialiser(ansiCodesToString, diffAnsiCodes);
+  if (typeof styledCharsToString === 'function') return (cells) => styledCharsToString(cells.filter((c) => c !== undefined));
+  return undefined;
 }
 
 /** Installs the shared caches once; returns whether they are in use. */
@@ -404,11 +466,9 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     shared.styledChars = generations[2] as unknown as Map<string, unknown>;
     const get = Output.prototype.get;
     // The tokenizer Ink itself uses, whose cells these are.
-    const { styledCharsToString } = (await importAnsiTokenize()) as {
-      styledCharsToString?: (cells: Cell[]) => string;
-    };
+    const styledCharsToString = serialiserOf((await importAnsiTokenize()) as AnsiTokenize);
     const byRows =
-      typeof styledCharsToString === 'function' &&
+      styledCharsToString !== undefined &&
       typeof Output.prototype.applyWriteOperation === 'function' &&
       typeof Output.prototype.sliceLineToColumns === 'function' &&
       typeof probe.caches.getStyledChars === 'function' &&

@@ -7,14 +7,26 @@ import { Decimal } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { readBook, type Book } from '../../src/risk/boundary.js';
-import { baseColumn, buildStressGrid, rebuildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
+import {
+  baseColumn,
+  buildStressGrid,
+  columnAccount,
+  columnSums,
+  evaluateShocks,
+  rebuildStressGrid,
+  updateStressGrid,
+  type ColumnAccount,
+  type StressGrid,
+} from '../../src/risk/grid.js';
 import { stressParams } from '../../src/risk/params.js';
 import { stressReportFromGrid } from '../../src/risk/report.js';
 import { toReportJson } from '../../src/risk/report-json.js';
 import { builtinScenarios, riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
+import { ZERO_SHOCKS } from '../../src/risk/scenario-types.js';
 import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
 import { option } from '../support/events.js';
 import { av, contract, greeks, holding, stateOf } from './stress-fixtures.js';
+import { stock } from '../support/events.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const book = riskBookEvents({ positions: 400, options: 160, underlyings: 24, now: NOW, seed: 11 });
@@ -254,6 +266,51 @@ describe('incremental stress grid', () => {
     for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + j]).toBe(0);
     const baseScenario = scenarios.findIndex((s) => s.id === 'base');
     for (let i = 0; i < grid.book.positions.length; i++) expect(grid.pnl[i * n + baseScenario]).toBe(0);
+  });
+});
+
+describe('evaluateShocks', () => {
+  /** An account against the grid's stored column, as the full build computed it (another path: every group revalued). */
+  function expectColumn(grid: StressGrid, acc: ColumnAccount, j: number, what: string): void {
+    const stored = columnAccount(grid, columnSums(grid, j));
+    const close = (a: number, b: number, field: string) =>
+      expect(Math.abs(a - b), `${what}: ${field} ${a} vs ${b}`).toBeLessThanOrEqual(1e-6 * (1 + Math.abs(b)));
+    close(acc.pnl, stored.pnl, 'pnl');
+    close(acc.pnlNoLoan, stored.pnlNoLoan, 'pnlNoLoan');
+    close(acc.maint.S + acc.maint.C, stored.maint.S + stored.maint.C, 'maint');
+    close(acc.init.S + acc.init.C, stored.init.S + stored.init.C, 'init');
+    expect(acc.cells.length).toBe(stored.cells.length);
+    for (let i = 0; i < acc.cells.length; i++) close(acc.cells[i]!, stored.cells[i]!, `cell ${i}`);
+  }
+
+  it("equals the grid's own columns whatever it evaluated before: its working sums and zero columns are reused, never read stale", () => {
+    const grid = buildStressGrid(reduceAll(book.events), shocks, params);
+    // Scenarios that move prices of a class (a zero column of the others), currencies, and vol or time.
+    const picked = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => Math.floor((k * (shocks.length - 1)) / 7));
+    expect(new Set(picked.map((j) => Object.keys(shocks[j]!.px).join()))).not.toEqual(new Set(['']));
+    const check = (label: string) =>
+      evaluateShocks(
+        grid,
+        picked.map((j) => shocks[j]!),
+      ).forEach((acc, i) => expectColumn(grid, acc, picked[i]!, `${label} #${picked[i]}`));
+    check('first');
+    // A smaller book in one currency (sums of another size), then one shock at a time in reverse order, then all again.
+    const small = buildStressGrid(
+      stateOf([av('NetLiquidation', '50000'), av('CashBalance', '30000', 'USD'), holding(stock(1, 'AAPL', 'USD'), '100', '200')]),
+      [{ ...ZERO_SHOCKS, px: { STK: -0.1 } }],
+      params,
+    );
+    expect(small.book.currencies.length).toBeLessThan(grid.book.currencies.length);
+    // 100 AAPL at 200 down 10%: −2,000, against the small grid's own column.
+    expect(evaluateShocks(small, [{ ...ZERO_SHOCKS, px: { STK: -0.1 } }])[0]!.pnl).toBeCloseTo(-2000, 6);
+    for (const j of [...picked].reverse()) expectColumn(grid, evaluateShocks(grid, [shocks[j]!])[0]!, j, `alone #${j}`);
+    check('again');
+    // No shock after shocks that moved classes: nothing moves (the shared zero columns were not written).
+    const still = evaluateShocks(grid, [ZERO_SHOCKS, ZERO_SHOCKS]);
+    for (const acc of still) {
+      expect(acc.pnl).toBe(0);
+      expectColumn(grid, acc, baseColumn(grid), 'no shock');
+    }
   });
 });
 

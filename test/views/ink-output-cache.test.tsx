@@ -1,9 +1,10 @@
 // Ink's rows drawn again only where they changed: same screen as Ink's own whole-grid get(), far fewer rows drawn.
-import chalk from 'chalk';
+import chalk, { Chalk } from 'chalk';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inkRowCache, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
+import { inkRowCache, serialiserOf, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
+import { importAnsiTokenize } from '../../src/views/ink-output.js';
 import { bookState } from '../support/book.js';
 import { Box } from 'ink';
 import { useState } from 'react';
@@ -137,5 +138,37 @@ describe('ink row cache', () => {
     // Its colour alone changed a line, and the frames follow it (cyan at n = 5, none at n = 6, the last).
     expect(frames.some((c) => c.cached.includes('\u001B[36msame'))).toBe(true);
     expect(frames.at(-1)!.cached).toMatch(/(^|[^m])same/);
+  });
+
+  it("serialises cells as ansi-tokenize's styledCharsToString does, holes skipped, without its garbage", async () => {
+    type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
+    const tk = (await importAnsiTokenize()) as {
+      tokenize: (s: string) => unknown[];
+      styledCharsFromTokens: (t: unknown[]) => Cell[];
+      styledCharsToString: (c: Cell[]) => string;
+      ansiCodesToString: (codes: readonly unknown[]) => string;
+      diffAnsiCodes: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
+    };
+    // Given only the two functions it calls, so that the serialiser under test is the joined one, not styledCharsToString.
+    const serialise = serialiserOf({ ansiCodesToString: tk.ansiCodesToString, diffAnsiCodes: tk.diffAnsiCodes })!;
+    const c = new Chalk({ level: 3 });
+    const texts = [
+      '',
+      'plain text   ',
+      c.red('red') + ' plain ' + c.bold.dim('bold dim') + c.bold(' bold') + ' end',
+      c.bgBlue.white(' on blue ') + c.underline.green('under') + c.inverse('inv'),
+      ' ' + c.hex('#ff8800')('orange 24-bit') + c.bgHex('#001122')(' bg ') + '\u001B]8;;https://example.com\u0007link\u001B]8;;\u0007 after',
+      c.yellow('all styled to the end'),
+      c.dim('dim ') + c.bold('bold ') + c.dim.bold('both') + ' none',
+    ];
+    for (const text of texts) {
+      const cells = tk.styledCharsFromTokens(tk.tokenize(text));
+      expect(serialise(cells)).toBe(tk.styledCharsToString(cells));
+      // Holes, as a grid's wide characters leave them, are dropped as Ink's filter drops them.
+      const holed: (Cell | undefined)[] = cells.flatMap((cell, i) => (i % 3 === 1 ? [undefined, cell, undefined] : [cell]));
+      expect(serialise(holed)).toBe(tk.styledCharsToString(cells));
+    }
+    // The pieces array is shared: a second call starts empty.
+    expect(serialise(tk.styledCharsFromTokens(tk.tokenize('x')))).toBe('x');
   });
 });
