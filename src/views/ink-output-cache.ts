@@ -378,6 +378,28 @@ function getByRows(output: OutputLike, styledCharsToString: Serialise): { output
   return { output: rows.join('\n'), height };
 }
 
+/*
+ * The cells of printable ASCII and newlines, one shared frozen cell per character: most of what the console writes is
+ * figures and words, and ansi-tokenize made a token, a cell and a styles array for every character of every new write
+ * (a moved figure is a new write), a sixth of the console's garbage (docs/performance.md, "The console's garbage").
+ * Each such character is a grapheme of its own, one column wide, no escape and not default-ignorable, so its cell is
+ * what the tokeniser makes of it; nothing changes a cell in place (see BLANK).
+ */
+const ASCII_CELLS: readonly Cell[] = Array.from({ length: 128 }, (_, code) =>
+  Object.freeze({ type: 'char', value: String.fromCharCode(code), fullWidth: false, styles: Object.freeze([]) as readonly unknown[] }),
+);
+
+/** A line's cells when it is printable ASCII and newlines only, as Ink's getStyledChars gives them; else undefined. */
+export function plainCells(line: string): Cell[] | undefined {
+  const cells = new Array<Cell>(line.length);
+  for (let i = 0; i < line.length; i++) {
+    const code = line.charCodeAt(i);
+    if ((code < 0x20 || code > 0x7e) && code !== 0x0a) return undefined;
+    cells[i] = ASCII_CELLS[code]!;
+  }
+  return cells;
+}
+
 /** A row's or a line's cells as text, as ansi-tokenize's styledCharsToString gives them, holes (undefined) skipped. */
 type Serialise = (cells: readonly (Cell | undefined)[]) => string;
 
@@ -399,7 +421,10 @@ function isSameStyle(from: readonly unknown[], to: readonly unknown[]): boolean 
   return true;
 }
 
-/** The serialiser's pieces: one array for every call, emptied after each (a frame serialises one row at a time). */
+/**
+ * The serialiser's pieces: one array for every call (a frame serialises one row at a time), never shortened, since
+ * shortening it to nothing let its storage go and every row grew it again; emptied to '' after each call.
+ */
 const pieces: string[] = [];
 
 /*
@@ -417,22 +442,24 @@ function joinedSerialiser(
 ): Serialise {
   return (cells) => {
     let prev: Cell | undefined;
+    let n = 0;
     try {
       for (let i = 0; i < cells.length; i++) {
         const cell = cells[i];
         if (cell === undefined) continue;
         if (prev === undefined) {
-          if (cell.styles.length > 0) pieces.push(ansiCodesToString(cell.styles));
+          if (cell.styles.length > 0) pieces[n++] = ansiCodesToString(cell.styles);
         } else if (!isSameStyle(prev.styles, cell.styles)) {
-          pieces.push(ansiCodesToString(diffAnsiCodes(prev.styles, cell.styles)));
+          pieces[n++] = ansiCodesToString(diffAnsiCodes(prev.styles, cell.styles));
         }
-        pieces.push(cell.value);
+        pieces[n++] = cell.value;
         prev = cell;
       }
-      if (prev !== undefined && prev.styles.length > 0) pieces.push(ansiCodesToString(diffAnsiCodes(prev.styles, [])));
+      if (prev !== undefined && prev.styles.length > 0) pieces[n++] = ansiCodesToString(diffAnsiCodes(prev.styles, []));
+      // The slots past this call's pieces hold '' (from the calls before): they add nothing to the text.
       return pieces.join('');
     } finally {
-      pieces.length = 0;
+      pieces.fill('', 0, n);
     }
   };
 }
@@ -464,6 +491,15 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     shared.widths = generations[0] as unknown as Map<string, number>;
     shared.blockWidths = generations[1] as unknown as Map<string, number>;
     shared.styledChars = generations[2] as unknown as Map<string, unknown>;
+    const tokenised = shared.getStyledChars;
+    shared.getStyledChars = (line: string) => {
+      const hit = generations[2].get(line) as Cell[] | undefined;
+      if (hit !== undefined) return hit;
+      const plain = plainCells(line);
+      if (plain === undefined) return tokenised.call(shared, line);
+      generations[2].set(line, plain);
+      return plain;
+    };
     const get = Output.prototype.get;
     // The tokenizer Ink itself uses, whose cells these are.
     const styledCharsToString = serialiserOf((await importAnsiTokenize()) as AnsiTokenize);

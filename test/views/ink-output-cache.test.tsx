@@ -3,7 +3,7 @@ import chalk, { Chalk } from 'chalk';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inkRowCache, serialiserOf, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
+import { inkRowCache, plainCells, serialiserOf, shareInkOutputCaches } from '../../src/views/ink-output-cache.js';
 import { importAnsiTokenize } from '../../src/views/ink-output.js';
 import { bookState } from '../support/book.js';
 import { Box } from 'ink';
@@ -170,5 +170,20 @@ describe('ink row cache', () => {
     }
     // The pieces array is shared: a second call starts empty.
     expect(serialise(tk.styledCharsFromTokens(tk.tokenize('x')))).toBe('x');
+  });
+
+  it('makes the cells of a printable ASCII line as the tokeniser does, and leaves every other line to it', async () => {
+    type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
+    const tk = (await importAnsiTokenize()) as { tokenize: (s: string) => unknown[]; styledCharsFromTokens: (t: unknown[]) => Cell[] };
+    // Ink's getStyledChars (output.js 8.0), the cells the fast path stands in for.
+    const ink = (line: string) => tk.styledCharsFromTokens(tk.tokenize(line)).filter((c) => !/^\p{Default_Ignorable_Code_Point}+$/u.test(c.value));
+    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+    for (const line of ['', printable, 'AAPL  231.25 +1.2%\n  second line ~|{}', ' \n\n ']) {
+      expect(plainCells(line)).toEqual(ink(line));
+    }
+    // Escapes, other controls, tabs, carriage returns, wide and combining characters, soft hyphens: the tokeniser's.
+    for (const line of ['\u001B[31mred\u001B[39m', 'a\tb', 'a\r\nb', '\u007F', 'é', 'e\u0301', '表', '📈', 'soft\u00ADhyphen', '\u0000']) {
+      expect(plainCells(line)).toBe(undefined);
+    }
   });
 });
