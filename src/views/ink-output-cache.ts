@@ -379,26 +379,41 @@ function getByRows(output: OutputLike, styledCharsToString: Serialise): { output
 }
 
 /*
- * The cells of printable ASCII and newlines, one shared frozen cell per character: most of what the console writes is
- * figures and words, and ansi-tokenize made a token, a cell and a styles array for every character of every new write
- * (a moved figure is a new write), a sixth of the console's garbage (docs/performance.md, "The console's garbage").
- * Each such character is a grapheme of its own, one column wide, no escape and not default-ignorable, so its cell is
- * what the tokeniser makes of it; nothing changes a cell in place (see BLANK).
+ * The cells of plain text, one shared frozen cell per character: most of what the console writes is figures, words and
+ * the few symbols of its panes (· … − → │ ▶ ✓), and ansi-tokenize made a token, a cell and a styles array for every
+ * character of every new write (a moved figure is a new write), a sixth of the console's garbage (docs/performance.md,
+ * "The console's garbage"). Each character of these ranges is a grapheme of its own (none extends or joins another),
+ * one column wide, no escape, no control and not default-ignorable, so its cell is what the tokeniser makes of it
+ * (test/views/ink-output-cache.test.tsx compares every one of them with Ink's); nothing changes a cell in place (BLANK).
  */
-const ASCII_CELLS: readonly Cell[] = Array.from({ length: 128 }, (_, code) =>
-  Object.freeze({ type: 'char', value: String.fromCharCode(code), fullWidth: false, styles: Object.freeze([]) as readonly unknown[] }),
-);
+function isPlain(code: number): boolean {
+  if (code < 0x2000) return (code >= 0x20 && code <= 0x7e) || code === 0x0a || (code >= 0xa0 && code <= 0xff && code !== 0xad);
+  return (
+    (code >= 0x2010 && code <= 0x2027) || // dashes, quotes, bullets, ellipsis (not 2028-202F: separators, bidi)
+    (code >= 0x2030 && code <= 0x205e) || // per mille, primes, guillemets (not 2060-206F: invisible operators)
+    (code >= 0x2190 && code <= 0x22ff) || // arrows, mathematical operators
+    (code >= 0x2500 && code <= 0x25fc) || // box drawing, blocks, geometric shapes (not 25FD-25FE: wide)
+    code === 0x26a0 ||
+    code === 0x2713 ||
+    code === 0x2717 ||
+    code === 0x29d7
+  );
+}
 
-/** A line's cells when it is printable ASCII and newlines only, as Ink's getStyledChars gives them; else undefined. */
+const plainCellOf: Cell[] = [];
+
+/** A line's cells when every character of it is plain (isPlain), as Ink's getStyledChars gives them; else undefined. */
 export function plainCells(line: string): Cell[] | undefined {
   const cells = new Array<Cell>(line.length);
   for (let i = 0; i < line.length; i++) {
     const code = line.charCodeAt(i);
-    if ((code < 0x20 || code > 0x7e) && code !== 0x0a) return undefined;
-    cells[i] = ASCII_CELLS[code]!;
+    if (!isPlain(code)) return undefined;
+    cells[i] = plainCellOf[code] ??= Object.freeze({ type: 'char', value: line[i]!, fullWidth: false, styles: NO_STYLES });
   }
   return cells;
 }
+
+const NO_STYLES = Object.freeze([]) as readonly unknown[];
 
 /** A row's or a line's cells as text, as ansi-tokenize's styledCharsToString gives them, holes (undefined) skipped. */
 type Serialise = (cells: readonly (Cell | undefined)[]) => string;

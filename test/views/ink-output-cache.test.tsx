@@ -172,18 +172,37 @@ describe('ink row cache', () => {
     expect(serialise(tk.styledCharsFromTokens(tk.tokenize('x')))).toBe('x');
   });
 
-  it('makes the cells of a printable ASCII line as the tokeniser does, and leaves every other line to it', async () => {
+  it('makes the cells of a plain line as the tokeniser does, and leaves every other line to it', async () => {
     type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
     const tk = (await importAnsiTokenize()) as { tokenize: (s: string) => unknown[]; styledCharsFromTokens: (t: unknown[]) => Cell[] };
     // Ink's getStyledChars (output.js 8.0), the cells the fast path stands in for.
     const ink = (line: string) => tk.styledCharsFromTokens(tk.tokenize(line)).filter((c) => !/^\p{Default_Ignorable_Code_Point}+$/u.test(c.value));
-    const printable = Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
-    for (const line of ['', printable, 'AAPL  231.25 +1.2%\n  second line ~|{}', ' \n\n ']) {
+    // Every character the fast path takes, each alone and all in one line (so also each after another).
+    const plain = Array.from({ length: 0x3000 }, (_, code) => String.fromCharCode(code)).filter((ch) => plainCells(ch) !== undefined);
+    expect(plain.length).toBeGreaterThan(850);
+    for (const ch of plain) expect(plainCells(ch), `U+${ch.charCodeAt(0).toString(16)}`).toEqual(ink(ch));
+    for (const line of ['', plain.join(''), 'AAPL  231.25 −1.2% · 3 → 4 │ ▶ ✓ ⚠ …\n  second line ~|{}', ' \n\n ']) {
       expect(plainCells(line)).toEqual(ink(line));
     }
-    // Escapes, other controls, tabs, carriage returns, wide and combining characters, soft hyphens: the tokeniser's.
-    for (const line of ['\u001B[31mred\u001B[39m', 'a\tb', 'a\r\nb', '\u007F', 'é', 'e\u0301', '表', '📈', 'soft\u00ADhyphen', '\u0000']) {
-      expect(plainCells(line)).toBe(undefined);
+    // Escapes, other controls, tabs, carriage returns, wide, zero-width and combining characters, soft hyphens,
+    // variation selectors: the tokeniser's.
+    for (const line of [
+      '\u001B[31mred\u001B[39m',
+      'a\tb',
+      'a\r\nb',
+      '\u007F',
+      '\u009B31m',
+      'e\u0301',
+      '表',
+      '📈',
+      'soft\u00ADhyphen',
+      '\u0000',
+      'a\u200Bb',
+      '⚠\uFE0F',
+      '◽',
+      '✅',
+    ]) {
+      expect(plainCells(line), JSON.stringify(line)).toBe(undefined);
     }
   });
 });
