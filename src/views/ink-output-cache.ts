@@ -400,25 +400,116 @@ function isPlain(code: number): boolean {
   );
 }
 
-const plainCellOf: Cell[] = [];
+const NO_STYLES = Object.freeze([]) as readonly unknown[];
 
-/** A line's cells when every character of it is plain (isPlain), as Ink's getStyledChars gives them; else undefined. */
+interface AnsiToken {
+  readonly type: string;
+  readonly code: string;
+  readonly endCode: string;
+}
+
+/*
+ * Styles interned, so that a cell is one shared object per style and character and a change of style is worked out once.
+ * The console's lines arrive styled (its Text components squash their colours into the text: bold, dim, inverse, 256
+ * colours), so plain text alone left most writes to the tokeniser. A style is what ansi-tokenize's own
+ * reduceAnsiCodesIncremental makes of the style before it and the tokens of one SGR sequence, as tokenize reads that
+ * sequence; the result is kept by the content of its codes, frozen (nothing changes a style in place: the reducer
+ * returns new arrays). The tables are bounded: a guard, as the console uses a few dozen styles.
+ */
+interface Styles {
+  readonly codes: readonly unknown[];
+  /** Per SGR sequence: the style it leads to from this one (undefined: not a sequence the fast path reads). */
+  readonly next: Map<string, Styles | null>;
+  /** Per character code: the cell of that character in this style. */
+  readonly cells: Cell[];
+  /** Per style: the codes that go from this style to that one, as the serialiser writes them. */
+  readonly diffs: Map<readonly unknown[], string>;
+}
+
+const MAX_STYLES = 1000;
+let stylesByKey = new Map<string, Styles>();
+const stylesOf = new WeakMap<readonly unknown[], Styles>();
+const keyOf = (codes: readonly unknown[]) => (codes as AnsiToken[]).map((c) => `${c.code}\u0000${c.endCode}`).join('\u0001');
+
+function intern(codes: readonly unknown[]): Styles {
+  const key = keyOf(codes);
+  let st = stylesByKey.get(key);
+  if (st === undefined) {
+    if (stylesByKey.size >= MAX_STYLES) stylesByKey = new Map();
+    const frozen = codes.length === 0 ? NO_STYLES : Object.freeze([...codes]);
+    st = { codes: frozen, next: new Map(), cells: [], diffs: new Map() };
+    stylesByKey.set(key, st);
+    stylesOf.set(frozen, st);
+  }
+  return st;
+}
+
+/** The tokeniser's functions the fast path calls; undefined until the caches are installed (plain text only then). */
+let ansi: { tokenize: (s: string) => AnsiToken[]; reduce: (codes: unknown[], tokens: AnsiToken[]) => unknown[] } | undefined;
+
+/** The style after an SGR sequence, as styledCharsFromTokens reaches it token by token; null when it is not only SGR codes. */
+function after(from: Styles, sequence: string): Styles | null {
+  let to = from.next.get(sequence);
+  if (to !== undefined) return to;
+  // Before the caches are installed there is no tokeniser to ask: not remembered, so that it is asked once there is.
+  if (ansi === undefined) return null;
+  to = null;
+  {
+    const tokens = ansi.tokenize(sequence);
+    if (tokens.length > 0 && tokens.every((t) => t.type === 'ansi')) {
+      let codes = from.codes as unknown[];
+      for (const t of tokens) codes = ansi.reduce(codes, [t]);
+      to = intern(codes);
+    }
+  }
+  // Bounded per style by the sequences the console writes; a style's table starts over past the guard.
+  if (from.next.size >= MAX_STYLES) from.next.clear();
+  from.next.set(sequence, to);
+  return to;
+}
+
+/** Where an SGR sequence (ESC [ digits and semicolons m) starting at i ends (the index after its m), else -1. */
+function sgrEnd(line: string, i: number): number {
+  if (line.charCodeAt(i + 1) !== 0x5b) return -1;
+  for (let j = i + 2; j < line.length; j++) {
+    const c = line.charCodeAt(j);
+    if (c === 0x6d) return j + 1;
+    if (!((c >= 0x30 && c <= 0x39) || c === 0x3b)) return -1;
+  }
+  return -1;
+}
+
+/**
+ * A line's cells when it is plain characters (isPlain) and SGR sequences only, as Ink's getStyledChars gives them (each
+ * cell's styles equal to the tokeniser's, interned); else undefined.
+ */
 export function plainCells(line: string): Cell[] | undefined {
-  const cells = new Array<Cell>(line.length);
-  for (let i = 0; i < line.length; i++) {
+  const cells: Cell[] = [];
+  let st = intern(NO_STYLES);
+  for (let i = 0; i < line.length;) {
     const code = line.charCodeAt(i);
+    if (code === 0x1b) {
+      const end = sgrEnd(line, i);
+      if (end < 0) return undefined;
+      const to = after(st, line.slice(i, end));
+      if (to === null) return undefined;
+      st = to;
+      i = end;
+      continue;
+    }
     if (!isPlain(code)) return undefined;
-    cells[i] = plainCellOf[code] ??= Object.freeze({ type: 'char', value: line[i]!, fullWidth: false, styles: NO_STYLES });
+    cells.push((st.cells[code] ??= Object.freeze({ type: 'char', value: line[i]!, fullWidth: false, styles: st.codes })));
+    i++;
   }
   return cells;
 }
-
-const NO_STYLES = Object.freeze([]) as readonly unknown[];
 
 /** A row's or a line's cells as text, as ansi-tokenize's styledCharsToString gives them, holes (undefined) skipped. */
 type Serialise = (cells: readonly (Cell | undefined)[]) => string;
 
 interface AnsiTokenize {
+  tokenize?: (s: string) => unknown[];
+  reduceAnsiCodesIncremental?: (codes: unknown[], tokens: unknown[]) => unknown[];
   styledCharsToString?: (cells: Cell[]) => string;
   ansiCodesToString?: (codes: readonly unknown[]) => string;
   diffAnsiCodes?: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
@@ -455,6 +546,17 @@ function joinedSerialiser(
   ansiCodesToString: NonNullable<AnsiTokenize['ansiCodesToString']>,
   diffAnsiCodes: NonNullable<AnsiTokenize['diffAnsiCodes']>,
 ): Serialise {
+  // Between two interned styles the codes are worked out once (the reducer's arrays are never changed in place).
+  const diffOf = (from: readonly unknown[], to: readonly unknown[]): string => {
+    const interned = stylesOf.get(from);
+    if (interned === undefined || (to !== NO_STYLES && !stylesOf.has(to))) return ansiCodesToString(diffAnsiCodes(from, to));
+    let d = interned.diffs.get(to);
+    if (d === undefined) {
+      if (interned.diffs.size >= MAX_STYLES) interned.diffs.clear();
+      interned.diffs.set(to, (d = ansiCodesToString(diffAnsiCodes(from, to))));
+    }
+    return d;
+  };
   return (cells) => {
     let prev: Cell | undefined;
     let n = 0;
@@ -465,12 +567,12 @@ function joinedSerialiser(
         if (prev === undefined) {
           if (cell.styles.length > 0) pieces[n++] = ansiCodesToString(cell.styles);
         } else if (!isSameStyle(prev.styles, cell.styles)) {
-          pieces[n++] = ansiCodesToString(diffAnsiCodes(prev.styles, cell.styles));
+          pieces[n++] = diffOf(prev.styles, cell.styles);
         }
         pieces[n++] = cell.value;
         prev = cell;
       }
-      if (prev !== undefined && prev.styles.length > 0) pieces[n++] = ansiCodesToString(diffAnsiCodes(prev.styles, []));
+      if (prev !== undefined && prev.styles.length > 0) pieces[n++] = diffOf(prev.styles, NO_STYLES);
       // The slots past this call's pieces hold '' (from the calls before): they add nothing to the text.
       return pieces.join('');
     } finally {
@@ -517,7 +619,10 @@ export async function shareInkOutputCaches(): Promise<boolean> {
     };
     const get = Output.prototype.get;
     // The tokenizer Ink itself uses, whose cells these are.
-    const styledCharsToString = serialiserOf((await importAnsiTokenize()) as AnsiTokenize);
+    const tk = (await importAnsiTokenize()) as AnsiTokenize;
+    const styledCharsToString = serialiserOf(tk);
+    if (typeof tk.tokenize === 'function' && typeof tk.reduceAnsiCodesIncremental === 'function')
+      ansi = { tokenize: tk.tokenize as never, reduce: tk.reduceAnsiCodesIncremental as never };
     const byRows =
       styledCharsToString !== undefined &&
       typeof Output.prototype.applyWriteOperation === 'function' &&

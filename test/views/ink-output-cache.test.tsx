@@ -172,9 +172,16 @@ describe('ink row cache', () => {
     expect(serialise(tk.styledCharsFromTokens(tk.tokenize('x')))).toBe('x');
   });
 
-  it('makes the cells of a plain line as the tokeniser does, and leaves every other line to it', async () => {
+  it('makes the cells of a plain or SGR-styled line as the tokeniser does, and leaves every other line to it', async () => {
     type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
-    const tk = (await importAnsiTokenize()) as { tokenize: (s: string) => unknown[]; styledCharsFromTokens: (t: unknown[]) => Cell[] };
+    const tk = (await importAnsiTokenize()) as {
+      tokenize: (s: string) => unknown[];
+      styledCharsFromTokens: (t: unknown[]) => Cell[];
+      styledCharsToString: (c: Cell[]) => string;
+      ansiCodesToString: (codes: readonly unknown[]) => string;
+      diffAnsiCodes: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
+    };
+    const serialiseInk = serialiserOf({ ansiCodesToString: tk.ansiCodesToString, diffAnsiCodes: tk.diffAnsiCodes })!;
     // Ink's getStyledChars (output.js 8.0), the cells the fast path stands in for.
     const ink = (line: string) => tk.styledCharsFromTokens(tk.tokenize(line)).filter((c) => !/^\p{Default_Ignorable_Code_Point}+$/u.test(c.value));
     // Every character the fast path takes, each alone and all in one line (so also each after another).
@@ -184,10 +191,29 @@ describe('ink row cache', () => {
     for (const line of ['', plain.join(''), 'AAPL  231.25 −1.2% · 3 → 4 │ ▶ ✓ ⚠ …\n  second line ~|{}', ' \n\n ']) {
       expect(plainCells(line)).toEqual(ink(line));
     }
+    // Styled as the console's Texts write them (lines of the demo), and the SGR forms the tokeniser splits or resets.
+    const e = '\u001B[';
+    const styled = [
+      `${e}1m${e}48;5;45m${e}38;5;16m DEMO ${e}39m${e}49m${e}22m ${e}2m127.0.0.1:39395${e}22m DU1234567 ${e}2mUSD${e}22m ${e}38;5;76mREADY data 0s${e}39m`,
+      `›${e}7mUS-T               ${e}27m ${e}7m${e}2mBOND ${e}22m${e}27m ${e}7mUSD${e}27m ${e}7m  50,000${e}27m`,
+      ` ES 20260320 6300 C  ${e}2mFOP  ${e}22m ${e}38;5;196m      -3${e}39m      13.91 ${e}2m      −2,087${e}22m ↑ ± × …`,
+      `${e}1;31mcompound${e}0m after reset ${e}38;2;10;20;30mtrue colour${e}m empty ${e}1m${e}2mbold dim${e}22m none`,
+      `${e}4m${e}9munder strike${e}24m strike only${e}29m ${e}48;5;124m${e}38;5;255m alert ${e}49m${e}39m end unstyled`,
+      `${e}31m${e}32m${e}33mlast colour wins${e}39m${e}1m`,
+    ];
+    for (const line of styled) {
+      expect(plainCells(line), JSON.stringify(line)).toEqual(ink(line));
+      // The serialiser's steps between interned styles are ansi-tokenize's, from its own cells.
+      expect(serialiseInk(plainCells(line)!)).toBe(tk.styledCharsToString(ink(line)));
+      expect(serialiseInk(plainCells(line)!)).toBe(tk.styledCharsToString(ink(line)));
+    }
     // Escapes, other controls, tabs, carriage returns, wide, zero-width and combining characters, soft hyphens,
     // variation selectors: the tokeniser's.
     for (const line of [
-      '\u001B[31mred\u001B[39m',
+      '\u001B]8;;https://example.com\u0007link\u001B]8;;\u0007',
+      '\u001B[31',
+      '\u001B[2J',
+      '\u001Bc',
       'a\tb',
       'a\r\nb',
       '\u007F',
