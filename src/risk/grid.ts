@@ -152,7 +152,7 @@ export function buildStressGrid(state: PortfolioState, shocks: readonly Scenario
   const marginChoice = resolveMarginMethod(state, atMarket, (method) => {
     // Local time in, as for any caller: the offset to the market's clock is applied once, inside.
     const g = buildStressGrid(state, [], { ...local, marginMethod: method });
-    return columnAccount(g, columnSums(g, baseColumn(g))).maint.S;
+    return columnAccountAt(g, baseColumn(g)).maint.S;
   });
   const params = marginChoice.method === atMarket.marginMethod ? atMarket : { ...atMarket, marginMethod: marginChoice.method };
   const grid = {
@@ -494,6 +494,18 @@ function pooledSums(i: number, C: number): ColumnSums {
   let s = sumsPool[i];
   if (s === undefined || s.fx.length !== C) sumsPool[i] = s = emptySums(C);
   return s;
+}
+
+let atSums: ColumnSums | undefined;
+
+/**
+ * columnAccount of column j as the grid holds it, read through one reused ColumnSums (the report reads every scenario's
+ * column each pass; the sums were six arrays of garbage per column): the account is the caller's, the sums never leave.
+ */
+export function columnAccountAt(grid: StressGrid, j: number): ColumnAccount {
+  const C = grid.book.currencies.length;
+  if (atSums === undefined || atSums.fx.length !== C) atSums = emptySums(C);
+  return columnAccount(grid, columnSums(grid, j, atSums));
 }
 
 /** noLoanClasses by CLASS_ORDER index, per params: columnAccount runs for every column of every pass and search. */

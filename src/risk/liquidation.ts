@@ -1,7 +1,7 @@
 // Liquidation distance: the uniform shock per asset class, per currency and along the combined crash at which ExcessLiquidity reaches zero.
 import type { Decimal } from '../model/money.js';
 import { floatOf } from './boundary.js';
-import { baseColumn, columnAccount, columnSums, evaluateShocks, type ColumnAccount, type StressGrid } from './grid.js';
+import { baseColumn, columnAccountAt, evaluateShocks, type ColumnAccount, type StressGrid } from './grid.js';
 import { stressedRequirementFloat, type CalibrationPart } from './margin.js';
 import { exposureByName } from './concentration.js';
 import { withLadderCache } from './pricing/dividend-lattice.js';
@@ -122,7 +122,7 @@ function nameSubjects(grid: StressGrid): Subject[] {
 }
 
 function baseExcessLiquidity(grid: StressGrid, anchors: Anchors): number {
-  return excessLiquidityOf(columnAccount(grid, columnSums(grid, baseColumn(grid))), anchors);
+  return excessLiquidityOf(columnAccountAt(grid, baseColumn(grid)), anchors);
 }
 
 function distances(grid: StressGrid, anchors: Anchors, limits?: DistanceLimits): LiquidationDistance[] {

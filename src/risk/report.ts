@@ -3,7 +3,7 @@ import { contractLabel, type AssetClass } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { decimalOf, floatOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
-import { buildStressGrid, columnAccount, columnSums, baseColumn, type StressGrid } from './grid.js';
+import { buildStressGrid, columnAccountAt, baseColumn, type StressGrid } from './grid.js';
 import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, stressedRequirementCents, type Calibration, type SegmentEstimate } from './margin.js';
 import { centsOf, decimalOfCents, decimalOfMicros, ratioMicros } from './cents.js';
@@ -156,14 +156,14 @@ export function stressReportFromGrid(
   const elvAnchor: Anchor = reported.equityWithLoanValue
     ? { value: reported.equityWithLoanValue, source: 'reported' }
     : { value: model.total.sub(model.noLoanValue).toDecimalPlaces(2), source: 'model' };
-  const base = columnAccount(grid, columnSums(grid, baseColumn(grid)));
+  const base = columnAccountAt(grid, baseColumn(grid));
   const calibration = calibrate(reported, base.maint, base.init);
   const classes = presentClasses(grid);
   const noLoan = new Set(noLoanClasses(params));
   const nlvFloat = floatOf(nlvAnchor.value);
   const elvFloat = floatOf(elvAnchor.value);
   const results = scenarios.map((sc, j) => {
-    const acc = columnAccount(grid, columnSums(grid, j));
+    const acc = columnAccountAt(grid, j);
     const { byCurrency, byClass, total, noLoanPnl, totalCents, noLoanCents } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);

@@ -11,6 +11,7 @@ import {
   baseColumn,
   buildStressGrid,
   columnAccount,
+  columnAccountAt,
   columnSums,
   evaluateShocks,
   rebuildStressGrid,
@@ -305,6 +306,9 @@ describe('evaluateShocks', () => {
     expect(evaluateShocks(small, [{ ...ZERO_SHOCKS, px: { STK: -0.1 } }])[0]!.pnl).toBeCloseTo(-2000, 6);
     for (const j of [...picked].reverse()) expectColumn(grid, evaluateShocks(grid, [shocks[j]!])[0]!, j, `alone #${j}`);
     check('again');
+    // The report's read of a stored column through its reused sums, across the two grids: the same account exactly.
+    for (const g of [grid, small, grid])
+      for (let j = 0; j < g.cols.n; j += Math.max(1, Math.floor(g.cols.n / 9))) expect(columnAccountAt(g, j)).toEqual(columnAccount(g, columnSums(g, j)));
     // No shock after shocks that moved classes: nothing moves (the shared zero columns were not written).
     const still = evaluateShocks(grid, [ZERO_SHOCKS, ZERO_SHOCKS]);
     for (const acc of still) {
