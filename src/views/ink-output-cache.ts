@@ -381,7 +381,7 @@ function getByRows(output: OutputLike, styledCharsToString: Serialise): { output
 /*
  * The cells of plain text, one shared frozen cell per character: most of what the console writes is figures, words and
  * the few symbols of its panes (· … − → │ ▶ ✓), and ansi-tokenize made a token, a cell and a styles array for every
- * character of every new write (a moved figure is a new write), a sixth of the console's garbage (docs/performance.md,
+ * character of every new write (a moved figure is a new write), a fifth of the console's garbage (docs/performance.md,
  * "The console's garbage"). Each character of these ranges is a grapheme of its own (none extends or joins another),
  * one column wide, no escape, no control and not default-ignorable, so its cell is what the tokeniser makes of it
  * (test/views/ink-output-cache.test.tsx compares every one of them with Ink's); nothing changes a cell in place (BLANK).
@@ -418,7 +418,7 @@ interface AnsiToken {
  */
 interface Styles {
   readonly codes: readonly unknown[];
-  /** Per SGR sequence: the style it leads to from this one (undefined: not a sequence the fast path reads). */
+  /** Per SGR sequence: the style it leads to from this one (null: not SGR codes alone, the tokeniser's to read). */
   readonly next: Map<string, Styles | null>;
   /** Per character code: the cell of that character in this style. */
   readonly cells: Cell[];
@@ -454,13 +454,11 @@ function after(from: Styles, sequence: string): Styles | null {
   // Before the caches are installed there is no tokeniser to ask: not remembered, so that it is asked once there is.
   if (ansi === undefined) return null;
   to = null;
-  {
-    const tokens = ansi.tokenize(sequence);
-    if (tokens.length > 0 && tokens.every((t) => t.type === 'ansi')) {
-      let codes = from.codes as unknown[];
-      for (const t of tokens) codes = ansi.reduce(codes, [t]);
-      to = intern(codes);
-    }
+  const tokens = ansi.tokenize(sequence);
+  if (tokens.length > 0 && tokens.every((t) => t.type === 'ansi')) {
+    let codes = from.codes as unknown[];
+    for (const t of tokens) codes = ansi.reduce(codes, [t]);
+    to = intern(codes);
   }
   // Bounded per style by the sequences the console writes; a style's table starts over past the guard.
   if (from.next.size >= MAX_STYLES) from.next.clear();
