@@ -10,6 +10,7 @@
 //   handler and takes the process down.
 import type { IBApi } from '@stoqey/ib';
 import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id.js';
+import { HotListenerError, type HotDecoder } from './hot-decode.js';
 
 /**
  * The longest frame we accept: the Java client's and @stoqey/ib's own limit (MAX_V100_MESSAGE_LENGTH), which the
@@ -25,6 +26,8 @@ export interface WireGuardHooks {
   /** Called before the library decodes one socket read (a chunk of frames), and after it, even when it threw. */
   readonly readStarted?: () => void;
   readonly readEnded?: () => void;
+  /** The busiest messages decoded here instead of by the library, where it may (hot-decode.ts). */
+  readonly hot?: HotDecoder;
 }
 
 /** The parts of @stoqey/ib's private I/O objects the guard touches (dist/core/io). */
@@ -121,13 +124,20 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
 
   // ---- messages ----
   const processMsg = decoder.processMsg.bind(decoder);
+  const hot = hooks.hot;
   decoder.processMsg = (msgId: number) => {
     try {
       if (msgId === IN_MSG_ID.ERR_MSG) return decodeErrMsg(decoder);
+      if (hot !== undefined && hot(msgId, decoder)) return;
       return processMsg(msgId);
     } catch (e) {
       // An underrun is the library's own business (it reports it and drains the message).
       if ((e as Error)?.name === 'UnderrunError') throw e;
+      // The whole message was read; only the listener's event is lost, as under the library's emit below.
+      if (e instanceof HotListenerError) {
+        hooks.onMessageError(`handling the ${e.event} event failed: ${e.message}; that event was dropped`);
+        return;
+      }
       // Nothing half-decoded goes out, and the rest of this message is dropped so the next one starts clean.
       decoder.emitQueue = [];
       // Up to, not past, the end marker: process() checks for it next and drops it, as after any whole message.

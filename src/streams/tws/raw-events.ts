@@ -14,6 +14,7 @@ import {
   positionBody,
   priceBody,
 } from './map.js';
+import { hotDecoder, type HotDecoder, type HotListeners } from './hot-decode.js';
 import { orderStatusBody, type OrderDesk } from './orders.js';
 import type { Subscriptions } from './subscriptions.js';
 
@@ -44,8 +45,11 @@ export class RawEvents {
 
   constructor(private readonly sink: RawEventSink) {}
 
-  /** Listens to one connection's IBApi (its listeners all go when the connection is torn down). */
-  attach(api: IBApi): void {
+  /**
+   * Listens to one connection's IBApi (its listeners all go when the connection is torn down). Returns the fast path
+   * for the busiest of those events (for the wire guard): the same listeners, called from our decoding of the tokens.
+   */
+  attach(api: IBApi): HotDecoder {
     const sink = this.sink;
     const { orders, subscriptions } = sink;
     const emit = (b: FeedEventBody | undefined) => b && sink.emit(b);
@@ -56,12 +60,25 @@ export class RawEvents {
     api.on(EventName.updateAccountValue, (key: string, value: string, currency: string, account: string) => {
       if (sink.follows(account)) emit({ type: 'accountValueUpdated', account, key, value, currency: currency ?? '' });
     });
-    api.on(EventName.updatePortfolio, (c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string) => {
-      if (account !== undefined && !sink.follows(account)) return;
-      subscriptions.seen('portfolio');
-      emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account(), this.contracts));
-      if (pos !== 0) subscriptions.subscribeMarketData(api, c);
-    });
+    const hot: HotListeners = {
+      updatePortfolio: (c, pos, px, mv, avg, upl, rpl, account) => {
+        if (account !== undefined && !sink.follows(account)) return;
+        subscriptions.seen('portfolio');
+        emit(portfolioBody(c, pos, px, mv, avg, upl, rpl, account ?? sink.account(), this.contracts));
+        if (pos !== 0) subscriptions.subscribeMarketData(api, c);
+      },
+      tickPrice: (reqId, tickType, value) => {
+        const conId = subscriptions.conIdOf(reqId);
+        if (conId === undefined) return;
+        subscriptions.seen('marketData');
+        emit(priceBody(conId, tickType, value as number));
+      },
+      tickOptionComputation: (reqId, tickType, _attrib, iv, delta, optPrice, pvDiv, gamma, vega, theta, und) => {
+        const conId = subscriptions.conIdOf(reqId);
+        if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
+      },
+    };
+    api.on(EventName.updatePortfolio, hot.updatePortfolio);
     api.on(EventName.updateAccountTime, (time: string) => emit({ type: 'accountTimeUpdated', time }));
     api.on(EventName.accountDownloadEnd, (account: string) => emit({ type: 'accountDownloadEnded', account }));
     api.on(EventName.position, (account: string, c: IbContract, pos: number, avg?: number) => {
@@ -126,12 +143,7 @@ export class RawEvents {
       this.seenCommissions.add(r.execId);
       emit(commissionBody(r));
     });
-    api.on(EventName.tickPrice, (reqId: number, tickType: number, value: number) => {
-      const conId = subscriptions.conIdOf(reqId);
-      if (conId === undefined) return;
-      subscriptions.seen('marketData');
-      emit(priceBody(conId, tickType, value));
-    });
+    api.on(EventName.tickPrice, hot.tickPrice);
     // IB Dividends (generic tick 456, requested on stock lines): the only tickString we read.
     api.on(EventName.tickString, (reqId: number, tickType: number, value: string) => {
       if (tickType !== IB_DIVIDENDS_TICK) return;
@@ -155,24 +167,7 @@ export class RawEvents {
         message: `IB Dividends tick (59) for conId ${conId} ignored: ${r.problem} in ${JSON.stringify(shown)} (expected past12Months,next12Months,YYYYMMDD,amount); its options keep their previous dividends`,
       });
     });
-    api.on(
-      EventName.tickOptionComputation,
-      (
-        reqId: number,
-        tickType: number,
-        _attrib: number | undefined,
-        iv?: number,
-        delta?: number,
-        optPrice?: number,
-        pvDiv?: number,
-        gamma?: number,
-        vega?: number,
-        theta?: number,
-        und?: number,
-      ) => {
-        const conId = subscriptions.conIdOf(reqId);
-        if (conId !== undefined) emit(optionBody(conId, tickType, iv, delta, optPrice, pvDiv, gamma, vega, theta, und));
-      },
-    );
+    api.on(EventName.tickOptionComputation, hot.tickOptionComputation);
+    return hotDecoder(api, hot);
   }
 }

@@ -18,6 +18,7 @@ import { neutraliseDeep } from '../../model/text.js';
 import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
+import type { HotDecoder } from './hot-decode.js';
 import { farmName, NEUTRAL_BODIES } from './map.js';
 import { OrderDesk } from './orders.js';
 import { RawEvents } from './raw-events.js';
@@ -342,8 +343,7 @@ export class TwsSource {
     // is ours): a clock read per message for nothing.
     this.api.removeAllListeners(EventName.received);
     const api = this.api;
-    this.rawEvents.attach(api);
-    this.guardWire(ib, api);
+    this.guardWire(ib, api, this.rawEvents.attach(api));
     this.inputs = { ...INITIAL_HEALTH_INPUTS, socket: 'connecting', ...(this.inputs.down ? { down: this.inputs.down } : {}) };
     this.emitHealth();
     // connectionState replays its current value (Disconnected) on subscribe: only a drop after an attempt counts.
@@ -636,8 +636,9 @@ export class TwsSource {
   }
 
   /** Frame lengths are checked below the library, and a message that fails to decode stays with that message (guard.ts). */
-  private guardWire(ib: IBApiNext, api: IBApi): void {
+  private guardWire(ib: IBApiNext, api: IBApi, hot: HotDecoder): void {
     installWireGuard(api, {
+      hot,
       onBadFrame: (reason) => {
         if (this.ib !== ib) return;
         this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
