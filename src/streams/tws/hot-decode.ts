@@ -54,7 +54,6 @@ export interface HotListeners {
   updatePortfolio(c: IbContract, pos: number, px: number, mv: number, avg?: number, upl?: number, rpl?: number, account?: string): void;
 }
 
-/** Decodes message `msgId` from the reader's queue and delivers it; false, with nothing read, when the library should. */
 /** Decodes message `msgId` from the queue and delivers it; false, with nothing read, when the library should. */
 export type HotDecoder = (msgId: number, d: TokenQueue) => boolean;
 
