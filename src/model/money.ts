@@ -1,5 +1,6 @@
 // Money and quantities: one Decimal configuration and the single edge where TWS numbers become Decimal.
 import { Decimal as DecimalJs } from 'decimal.js';
+import { groupedQuantity } from './quantity-text.js';
 
 /** Decimal with enough precision for sums of account values in any currency (34 digits, IEEE decimal128). */
 export const Decimal = DecimalJs.clone({ precision: 34, rounding: DecimalJs.ROUND_HALF_EVEN });
@@ -183,14 +184,8 @@ export function dec(v: string | number | Decimal): Decimal {
   return v instanceof Decimal ? v : decimalFromString(typeof v === 'number' ? String(v) : v);
 }
 
-/**
- * A quantity as given (fractional shares keep their places) with its thousands grouped, as every table shows it:
- * "-3", "100,000", "0.5". An order line read "SELL 100000" beside a Qty column reading 100,000.
- */
-export function groupedQuantity(v: Decimal): string {
-  const [int = '0', frac] = v.abs().toFixed().split('.');
-  return `${v.isNegative() && !v.isZero() ? '-' : ''}${int.replace(/\B(?=(\d{3})+(?!\d))/g, ',')}${frac ? `.${frac}` : ''}`;
-}
+// In its own module so that the views' format module (which `--help` loads) does not load decimal.js for it.
+export { groupedQuantity } from './quantity-text.js';
 
 /** A quantity that arrived as text (an audit entry, a recording): grouped when it is a plain number, else as it is. */
 export function groupedQuantityText(s: string): string {

@@ -1,6 +1,7 @@
 // Text formatting and measuring for the views: the only place that counts cells, pads, groups digits or spells ages.
 import { currencyFutureOf } from '../model/contract.js';
-import { groupedQuantity, type Decimal } from '../model/money.js';
+import type { Decimal } from '../model/money.js';
+import { groupedQuantity } from '../model/quantity-text.js';
 import { endsInText, neutralise } from '../model/text.js';
 import { ASCII_GLYPHS, ASCII_WORDS } from './theme.js';
 
