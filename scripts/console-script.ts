@@ -14,23 +14,13 @@
  * the script as it is. Anything else module-only found in the bundle leaves the script unwritten: the bin then imports
  * the ES module, slower, never different.
  */
+import { isNode, type Node, type Parse } from './eager-compile.js';
 
 /** The script's name, beside the ES module it is made from (dist/bundle/console/). */
 export const CONSOLE_SCRIPT = 'cli.script.js';
 
 /** The parameter standing for `import.meta` (`{ url, resolve }`, from the bin), as long as what it replaces. */
 const META = '__tws_meta_';
-
-interface Node {
-  readonly type: string;
-  readonly start: number;
-  readonly end: number;
-  readonly [key: string]: unknown;
-}
-
-type Parse = (code: string, options: { ecmaVersion: 'latest'; sourceType: 'module' }) => Node;
-
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
 
 /** The banner's six lines as the script's: the wrapper opens on the first, `require` and the paths come from the meta. */
 const HEADER = [

@@ -16,14 +16,15 @@ import { createRequire } from 'node:module';
  * before it on its line.
  */
 
-interface Node {
+/** An acorn node (the bundle's parser), as far as these scripts read it. */
+export interface Node {
   readonly type: string;
   readonly start: number;
   readonly end: number;
   readonly [key: string]: unknown;
 }
 
-type Parse = (code: string, options: { ecmaVersion: 'latest'; sourceType: 'module' }) => Node;
+export type Parse = (code: string, options: { ecmaVersion: 'latest'; sourceType: 'module' }) => Node;
 
 /** acorn (a devDependency, also the linters' parser) parses the chunks; without it the bundle is left as esbuild wrote it. */
 export function loadParser(): Parse | undefined {
@@ -34,7 +35,7 @@ export function loadParser(): Parse | undefined {
   }
 }
 
-const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
+export const isNode = (v: unknown): v is Node => typeof v === 'object' && v !== null && typeof (v as Node).type === 'string';
 
 /** The offsets where '(' or ')' (or the method rewrite) go, sorted, with the text to insert at each. */
 function insertions(ast: Node, eager: (offset: number) => boolean, eagerModule: (path: string) => boolean): [number, string][] {

@@ -437,18 +437,19 @@ function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayo
       fresh.push(o);
     }
   };
+  // A row of the previous layout that did not change, taken as it was (with its class and key).
+  const keepRow = (j: number): void => {
+    const o = rows.length;
+    rows.push(prev.rows[j]!);
+    conIds[o] = old[j]!;
+    lentFrom[o] = j;
+    kept[o] = 1;
+    classes.push(prev.classes[j]!);
+    keys.push(prev.keys[j]!);
+  };
   for (const k of order) {
     const id = changedIds[k]!;
-    while (i < old.length && old[i]! < id) {
-      const o = rows.length;
-      rows.push(prev.rows[i]!);
-      conIds[o] = old[i]!;
-      lentFrom[o] = i;
-      kept[o] = 1;
-      classes.push(prev.classes[i]!);
-      keys.push(prev.keys[i]!);
-      i++;
-    }
+    while (i < old.length && old[i]! < id) keepRow(i++);
     const a = was[k],
       b = now[k];
     if (a !== undefined) {
@@ -457,15 +458,7 @@ function layoutAgain(state: PortfolioState, params: StressParams, prev: BookLayo
       i++;
     } else take(b!, -1, false);
   }
-  for (; i < old.length; i++) {
-    const o = rows.length;
-    rows.push(prev.rows[i]!);
-    conIds[o] = old[i]!;
-    lentFrom[o] = i;
-    kept[o] = 1;
-    classes.push(prev.classes[i]!);
-    keys.push(prev.keys[i]!);
-  }
+  for (; i < old.length; i++) keepRow(i);
   for (let k = 0; k < marked.length; k++) {
     // Where the conId is now (it was there before and is still): a binary search over the merged conIds.
     const id = markedIds[k]!;
