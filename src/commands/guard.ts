@@ -1,5 +1,5 @@
 // `tws-risk guard`: a headless kill switch on its own host that acts on the alert engine by a written policy (docs/guard.md).
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { alertConfigOf, alertEffectsOf, dataDir, loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
@@ -17,6 +17,7 @@ import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type Polic
 import { AccountSession } from '../session/session.js';
 import { createStressRunner, type RiskFunction, type RiskResult } from '../session/stress-model.js';
 import { Feed } from '../streams/feed.js';
+import { mkdirPrivate } from '../streams/recording/open-unique.js';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
 import { commandSubject } from '../streams/nats/subjects.js';
@@ -148,7 +149,7 @@ function readPolicy(file: string): { policy?: GuardPolicy; problems: readonly st
 
 /** Writes a small JSON file whole or not at all, private to the user (0600 in a 0700 directory). */
 function writeAtomic(file: string, text: string): void {
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  mkdirPrivate(dirname(file));
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, text, { mode: 0o600 });
   chmodSync(tmp, 0o600);

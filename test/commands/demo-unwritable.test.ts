@@ -80,4 +80,16 @@ describe('demo with an unwritable recording directory', () => {
     expect(r.out).toMatch(/health READY/);
     expect(r.err).toMatch(new RegExp(`demo: not recording: cannot record in ${locked}: (EACCES|EROFS|ENOENT)`));
   }, 90_000);
+
+  // /proc exists and refuses new entries with ENOENT, which Node's recursive mkdir retried forever (deaf to SIGTERM).
+  it('starts anyway with a recording directory under /proc, naming it, instead of hanging', async () => {
+    const target = '/proc/tws-risk-nope/recordings';
+    const config = join(dir, 'settings-proc.json');
+    writeFileSync(config, JSON.stringify({ recorder: { dir: target } }));
+    const r = await cli(['demo', '--once', '--scenario', scenario, '--config', config], { TWS_RISK_DATA_DIR: join(dir, 'data') });
+    expect(r.err).not.toMatch(/unexpected error/);
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
+    expect(r.err).toContain(`demo: not recording: cannot record in ${target}: ENOENT`);
+  }, 90_000);
 });

@@ -1,13 +1,34 @@
 // Exclusive, private file creation with a numbered fallback: two sessions started in the same second never collide.
-import { mkdirSync, openSync, unlinkSync } from 'node:fs';
+import { mkdirSync, openSync, statSync, unlinkSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** Files the tool writes hold account ids, positions and orders: readable by their owner only. */
 export const PRIVATE_FILE_MODE = 0o600;
 export const PRIVATE_DIR_MODE = 0o700;
 
-/** Creates `dir` (and missing parents) private to the user; an existing directory keeps its mode. */
+/**
+ * Creates `dir` (and missing parents) private to the user; an existing directory keeps its mode. Throws the first
+ * mkdir error that is not "already there" (ENOENT, EACCES, EROFS...), naming the path; a file in the way is ENOTDIR.
+ *
+ * One level at a time, never `{ recursive: true }`: Node 24's recursive mkdir (sync, callback and promise alike)
+ * never returns under a parent that exists but refuses new entries with ENOENT (/proc, some FUSE mounts), since it
+ * takes each ENOENT for a missing parent and retries forever; the process then ignores SIGTERM too.
+ */
 export function mkdirPrivate(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  try {
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') {
+      if (statSync(dir).isDirectory()) return;
+      throw Object.assign(new Error(`ENOTDIR: not a directory, mkdir '${dir}'`), { code: 'ENOTDIR', path: dir });
+    }
+    const parent = dirname(dir);
+    if (code !== 'ENOENT' || parent === dir) throw e;
+    mkdirPrivate(parent);
+    // Once: a second ENOENT with the parent in place means this parent takes no new entries.
+    mkdirSync(dir, { mode: PRIVATE_DIR_MODE });
+  }
 }
 
 /** `name.jsonl.gz` → `name-2.jsonl.gz`: the number goes before the (possibly double) extension. */
