@@ -3,6 +3,7 @@ import { alertConfigOf, alertEffectsOf } from '../config/load.js';
 import { createAlertEffects } from './alert-effects.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
+import { sessionEndText, type SessionEnd } from '../model/connection.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import type { Feed } from '../streams/feed.js';
 import type { StreamFollower } from '../streams/nats/follow.js';
@@ -59,8 +60,11 @@ export interface ConsoleOptions {
   readonly trade?: { readonly source: ConsoleTradingSource; readonly clientId: number; readonly auditDir?: string };
   /** Problems found before the console started (settings), shown as alerts. */
   readonly problems?: readonly string[];
-  /** Closes the session (source, feed and recording) before the summary is printed, so the recording is sealed. */
-  readonly close?: (reason: string) => Promise<void>;
+  /**
+   * Closes the session (source, feed and recording) before the summary is printed, so the recording is sealed.
+   * `reason` is the footer's sentence for `end`: the quit, a signal or the terminal gone.
+   */
+  readonly close?: (reason: string, end: SessionEnd) => Promise<void>;
   /** Time for the store, arming and the session summary (default: the system clock; the live session's clock). */
   readonly clock?: Clock;
   /** --publish: events and summaries to NATS JetStream (docs/fleet.md); a live or demo session only. */
@@ -127,6 +131,8 @@ export function sessionSummary(o: {
   recordingOff?: string;
   /** How the user runs this tool (self-command.ts): `tws-risk`, or `npx tws-risk` from a checkout. */
   self?: string;
+  /** What ended the session when it was not the operator's quit: a signal, the terminal gone (sessionEndText). */
+  ended?: string;
 }): string {
   const verify = `check it with: ${o.self ?? 'tws-risk'} verify FILE`;
   const dur = duration(o.endedAt - o.startedAt);
@@ -153,12 +159,13 @@ export function sessionSummary(o: {
     ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
     : '';
   const events = o.accounts && o.accounts.length > 0 ? `${count(o.events)} on the connection` : count(o.events);
-  return `tws-risk ${o.command}: ${dur}, ${events}, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}`;
+  const ended = o.ended !== undefined ? `; ended: ${o.ended}` : '';
+  return `tws-risk ${o.command}: ${dur}, ${events}, ${acct}, last health ${o.health.toUpperCase()}; ${source}${slow}${ended}`;
 }
 
 /**
- * Renders the console until quit (a keymap command) or SIGINT/SIGTERM/SIGHUP, restores the terminal, closes the session
- * and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
+ * Renders the console until quit (a keymap command), SIGINT/SIGTERM/SIGHUP or the end of its terminal's input,
+ * restores the terminal, closes the session with what ended it (SessionEnd) and prints the summary. The views are imported here, lazily, so that headless commands never load Ink and so
  * that an explicit --color reaches chalk before it first reads the environment.
  */
 /** What a console on a TWS connection (live or demo, one account or several) is given alike. */
@@ -173,7 +180,7 @@ export function connectedConsole(c: {
   readonly source: ConsoleTradingSource & { stop(): void };
   readonly clientId: number;
   readonly clock: Clock;
-  readonly close: (reason: string) => Promise<void>;
+  readonly close: (reason: string, end: SessionEnd) => Promise<void>;
 }): Pick<ConsoleOptions, 'source' | 'mode' | 'endpoint' | 'settings' | 'io' | 'color' | 'problems' | 'trading' | 'trade' | 'clock' | 'close'> {
   return {
     source: c.source,
@@ -393,28 +400,48 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // A seek replaces the state (risk and alert memory belong to another moment); anything else just republishes.
   const offReplay = player?.onChange((kind) => (kind === 'replaced' ? store.replaced() : store.publish()));
   // Ctrl-C arrives as a key in raw mode (app.quit); a signal from outside (kill -INT included, whose default
-  // action would end the process with the recording unsealed) still ends the session cleanly.
-  const onSignal = () => instance.unmount();
+  // action would end the process with the recording unsealed) still ends the session cleanly, and says which it was:
+  // a hangup is not the operator's quit, and the recording must not say it is.
+  let ended: SessionEnd | undefined;
+  const endBy = (end: SessionEnd) => () => {
+    ended ??= end;
+    instance.unmount();
+  };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of signals) process.once(s, onSignal);
+  const onSignal = new Map(signals.map((s) => [s, endBy(s)] as const));
+  for (const [s, l] of onSignal) process.once(s, l);
+  // A terminal can go without a SIGHUP reaching us (a wrapper shell that traps it, another session): its input then
+  // ends or fails (EIO). Left alone, the console would run on headless, connected and recording, for ever.
+  const stdin = o.streams?.stdin ?? process.stdin;
+  const onInputGone = stdin.isTTY === true ? endBy('terminalGone') : undefined;
+  if (onInputGone) {
+    stdin.on('end', onInputGone);
+    stdin.on('error', onInputGone);
+  }
   try {
     await instance.waitUntilExit();
   } finally {
-    for (const s of signals) process.off(s, onSignal);
+    for (const [s, l] of onSignal) process.off(s, l);
+    if (onInputGone) {
+      stdin.off('end', onInputGone);
+      stdin.off('error', onInputGone);
+    }
     offReplay?.();
     offAccounts?.();
     store.dispose();
     // Quitting disarms (audited) and closes the session's audit log before the feed closes.
-    trading?.close('operator quit');
-    accountsTrading?.close('operator quit');
+    trading?.close(sessionEndText(ended ?? 'quit'));
+    accountsTrading?.close(sessionEndText(ended ?? 'quit'));
   }
+  const end = ended ?? 'quit';
+  const reason = sessionEndText(end);
   // The health the operator last saw: closing stops the source, which then reads disconnected.
   const health = feed.state.health;
   if (behindTimer) clearInterval(behindTimer);
-  if (o.close) await o.close('operator quit');
+  if (o.close) await o.close(reason, end);
   else {
     o.source?.stop();
-    await (player ? player.close() : o.follow ? o.follow.close() : o.feed?.close('operator quit'));
+    await (player ? player.close() : o.follow ? o.follow.close() : o.feed?.close(reason));
   }
   // After the close, so that the session's last events (the recording's seal) are published too.
   await publishing?.stop();
@@ -442,6 +469,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(player ? { replayed: player.file } : {}),
       ...(o.follow ? { followed: `${o.follow.status().server} (read-only)` } : {}),
       self: selfCommand(),
+      ...(end !== 'quit' ? { ended: reason } : {}),
     }),
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: ${selfCommand()} verify FILE)`);

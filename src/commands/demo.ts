@@ -1,6 +1,7 @@
 // `tws-risk demo`: the embedded simulator on a free loopback port, reached through the same live source as TWS.
 import { existsSync, readdirSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
+import { sessionEndText, type SessionEnd } from '../model/connection.js';
 import { startSimulator } from '../sim/index.js';
 import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
@@ -134,16 +135,22 @@ async function runDemo(
         source: session.source,
         clientId: CLIENT_ID,
         clock: session.clock,
-        close: (r) => session.close(r),
+        close: (r, end) => session.close(r, end),
       }),
       ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
     });
   }
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
-  const onSignal = () => stop();
-  const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-  for (const s of signals) process.once(s, onSignal);
+  // Without the console, Ctrl-C is how the operator quits (the line above says so), and it comes as SIGINT: a quit.
+  // A hangup or a kill is not, and the recording says which it was.
+  let ended: SessionEnd | undefined;
+  const endBy = (end: SessionEnd) => () => {
+    ended ??= end;
+    stop();
+  };
+  const onSignal = new Map([['SIGINT', endBy('quit')] as const, ['SIGTERM', endBy('SIGTERM')] as const, ['SIGHUP', endBy('SIGHUP')] as const]);
+  for (const [s, l] of onSignal) process.once(s, l);
   const draw = () => {
     const s = session.feed.state;
     // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
@@ -174,18 +181,20 @@ async function runDemo(
     await stopped;
   } finally {
     clearInterval(timer);
-    for (const s of signals) process.off(s, onSignal);
+    for (const [s, l] of onSignal) process.off(s, l);
     const files = session.recorder?.files ?? [];
-    await session.close('operator quit');
+    const end = ended ?? 'quit';
+    await session.close(sessionEndText(end), end);
     const failure = session.recorder?.failure;
+    const endedText = end === 'quit' ? '' : `; ended: ${sessionEndText(end)}`;
     io.err(
-      failure
+      (failure
         ? `session recording STOPPED (${failure.message})${files.length > 0 ? `; ${files.join(', ')} holds the session until then, unsealed` : ''}`
         : files.length > 0
           ? `session recorded to ${files.join(', ')} (check it with: ${selfCommand()} verify FILE)`
           : session.recordingProblem
             ? `session not recorded (${session.recordingProblem})`
-            : 'session not recorded',
+            : 'session not recorded') + endedText,
     );
   }
   return EXIT.ok;
@@ -233,7 +242,7 @@ async function runDemoAccounts(
       source: m.source,
       clientId: CLIENT_ID,
       clock: m.clock,
-      close: (r) => m.close(r),
+      close: (r, end) => m.close(r, end),
     }),
     ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
   });

@@ -71,7 +71,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
         source: m.source,
         clientId: c.clientId,
         clock: m.clock,
-        close: (r) => m.close(r),
+        close: (r, end) => m.close(r, end),
       }),
       ...(f.publish !== undefined && hold ? { publish: { ...f, publish: f.publish }, publishHold: hold } : {}),
     });
@@ -107,7 +107,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
       source: session.source,
       clientId: c.clientId,
       clock: session.clock,
-      close: (r) => session.close(r),
+      close: (r, end) => session.close(r, end),
     }),
     ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
   });

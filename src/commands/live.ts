@@ -4,7 +4,7 @@ import { Subject, switchMap, take } from 'rxjs';
 import { dataDir } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
-import { isFatalCause, type FatalCause } from '../model/connection.js';
+import { isFatalCause, stopReasonOf, type FatalCause, type SessionEnd } from '../model/connection.js';
 import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
@@ -43,7 +43,8 @@ export interface LiveSession {
   readonly clock: Clock;
   /** Recording was asked for but cannot be written (the directory is unwritable...): why. The session runs without. */
   readonly recordingProblem?: string;
-  close(reason: string): Promise<void>;
+  /** Stops the source and seals the recording with `reason`; `end` (a quit by default) names the source's last event. */
+  close(reason: string, end?: SessionEnd): Promise<void>;
 }
 
 /** Where recordings go when the settings leave it empty: the platform data directory. */
@@ -96,8 +97,8 @@ export function openLive(o: LiveOptions): LiveSession {
     ...(recorder ? { recorder } : {}),
     clock,
     ...(recordingProblem ? { recordingProblem } : {}),
-    async close(reason: string) {
-      source.stop();
+    async close(reason: string, end: SessionEnd = 'quit') {
+      source.stop(stopReasonOf(end));
       await feed.close(reason);
     },
   };
@@ -116,7 +117,7 @@ export interface MultiLiveSession {
   /** One session per followed account, once the accounts are known (each with its own feed and state). */
   readonly accounts: ReadonlyMap<string, LiveSession>;
   readonly clock: Clock;
-  close(reason: string): Promise<void>;
+  close(reason: string, end?: SessionEnd): Promise<void>;
 }
 
 export function openLiveMulti(
@@ -160,8 +161,8 @@ export function openLiveMulti(
     connection,
     accounts,
     clock,
-    async close(reason: string) {
-      source.stop();
+    async close(reason: string, end: SessionEnd = 'quit') {
+      source.stop(stopReasonOf(end));
       router.stop();
       for (const f of feeds) await f.close(reason);
     },

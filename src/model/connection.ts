@@ -2,7 +2,8 @@
 
 /**
  * Why health is what it is, when that matters to someone deciding something (the operator reads `reason`):
- * - operatorStop: the operator ended the session (quit, command done); not a lost connection;
+ * - operatorStop: the session was ended here (the operator's quit, a command done, a signal, the terminal gone: the
+ *   sentence says which, see SessionEnd); not a lost connection;
  * - cannotConnect: the socket was refused or could not be opened (502, ECONNREFUSED);
  * - socketClosed: TWS or the network closed an open socket;
  * - heartbeatTimeout: TWS stopped answering the heartbeat (a zombie socket, tws-protocol.md §5 #3);
@@ -48,6 +49,31 @@ export function legacyCause(health: string, reason: string | undefined): Connect
 
 /** The sentence the source writes when the operator ends the session (recordings before typed causes carry only it). */
 export const OPERATOR_STOP_REASON = 'stopped by the operator';
+
+/**
+ * What ended a session here, as opposed to a lost connection: the operator's quit (the quit key, a command done), a
+ * signal from outside, or the terminal gone without one (its input ended or failed: a wrapper that traps SIGHUP).
+ * A hangup is not the operator's decision, and a review must not read it as one.
+ */
+export type SessionEnd = 'quit' | 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'terminalGone';
+
+const SESSION_END_TEXT: Readonly<Record<SessionEnd, string>> = {
+  quit: 'operator quit',
+  SIGHUP: 'terminal closed (SIGHUP)',
+  SIGTERM: 'terminated (SIGTERM)',
+  SIGINT: 'interrupted (SIGINT)',
+  terminalGone: 'terminal closed (its input ended)',
+};
+
+/** The sentence for a session's end: the recording's footer reason, the exit line, the disarm's reason. */
+export function sessionEndText(end: SessionEnd): string {
+  return SESSION_END_TEXT[end];
+}
+
+/** The sentence of the source's last healthChanged (cause operatorStop): a quit keeps the one recordings always had. */
+export function stopReasonOf(end: SessionEnd): string {
+  return end === 'quit' ? OPERATOR_STOP_REASON : SESSION_END_TEXT[end];
+}
 
 /**
  * Whether the connection is down because the operator ended the session: not a lost connection. A recording made

@@ -44,12 +44,48 @@ describe('runConsole', () => {
     stdin.type('Q'); // the user's own binding, from the settings
     expect(await done).toBe(0);
     expect(stdout.out).toContain('\u001b[?1049l'); // and left it
-    expect(close).toHaveBeenCalledWith('operator quit');
+    expect(close).toHaveBeenCalledWith('operator quit', 'quit');
     expect(out).toHaveLength(1);
     expect(out[0]).toMatch(
       /^tws-risk demo: \d+s, \d+ events, account DU1234567 \(USD\), last health READY; recorded to \/tmp\/x\.jsonl \(check it with: npx tws-risk verify FILE\)$/, // vitest is not the tws-risk on the PATH
     );
   });
+
+  // The terminal gone without a SIGHUP reaching us (a wrapper that traps it): the read fails with EIO, or ends.
+  for (const [how, gone] of [
+    ['fails (EIO)', (stdin: TtyIn) => stdin.emit('error', Object.assign(new Error('read EIO'), { code: 'EIO' }))],
+    ['ends', (stdin: TtyIn) => stdin.emit('end')],
+  ] as const) {
+    it(`ends the session as a closed terminal, not a quit, when its terminal's input ${how}`, async () => {
+      const source = new Subject<FeedEventBody>();
+      const feed = new Feed(source);
+      for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents()])
+        source.next(b);
+      const stdout = new Tty();
+      const stdin = new TtyIn();
+      const out: string[] = [];
+      const close = vi.fn(async () => feed.close('test'));
+      const done = runConsole({
+        feed,
+        mode: 'demo',
+        settings: DEFAULT_SETTINGS,
+        io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
+        close,
+        streams: {
+          stdout: stdout as unknown as NodeJS.WriteStream,
+          stdin: stdin as unknown as NodeJS.ReadStream,
+          stderr: new Tty() as unknown as NodeJS.WriteStream,
+        },
+      });
+      await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
+      gone(stdin);
+      expect(await done).toBe(0);
+      expect(close).toHaveBeenCalledWith('terminal closed (its input ended)', 'terminalGone');
+      expect(out).toHaveLength(1);
+      expect(out[0]).toMatch(/; ended: terminal closed \(its input ended\)$/);
+      expect(stdin.listenerCount('error')).toBe(0);
+    });
+  }
 });
 
 describe('runConsole on a replay', () => {

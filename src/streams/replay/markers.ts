@@ -1,4 +1,5 @@
 // Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders, margin changes).
+import { isOperatorStop, OPERATOR_STOP_REASON } from '../../model/connection.js';
 import type { FeedEvent } from '../../model/events.js';
 import { groupedQuantity } from '../../model/money.js';
 
@@ -93,6 +94,13 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       mem.health = ev.health;
       const up = was === 'ready' || was === 'degraded';
       if (up && (ev.health === 'disconnected' || ev.health === 'connecting' || ev.health === 'connected')) {
+        // Ended here (a quit, a signal, the terminal gone) is not a lost connection: the marker says what ended it.
+        const stopped = isOperatorStop({
+          health: ev.health,
+          ...(ev.cause ? { healthCause: ev.cause } : {}),
+          ...(ev.reason ? { healthReason: ev.reason } : {}),
+        });
+        if (stopped) return mk('disconnect', `session ended: ${ev.reason ?? OPERATOR_STOP_REASON}`);
         return mk('disconnect', `connection lost: ${ev.health}${ev.reason ? ` (${ev.reason})` : ''}`);
       }
       return undefined;

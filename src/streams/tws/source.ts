@@ -208,12 +208,15 @@ export class TwsSource {
     this.connect();
   }
 
-  /** Disconnects and stops every timer; the events stream completes. */
-  stop(): void {
+  /**
+   * Disconnects and stops every timer; the events stream completes. `reason` is the last healthChanged's sentence
+   * (cause operatorStop): what ended the session, "stopped by the operator" unless a signal or a lost terminal did.
+   */
+  stop(reason: string = OPERATOR_STOP_REASON): void {
     this.stopped = true;
     this.flushRepeats(true);
     this.teardown();
-    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason: OPERATOR_STOP_REASON } });
+    this.setInputs({ ...this.inputs, socket: 'disconnected', down: { cause: 'operatorStop', reason } });
     this.routedBodies.complete();
     this.bodies.complete();
     this.completed = true;
