@@ -244,6 +244,12 @@ export function connectionFailure(
     io.err(`tws-risk ${command}: ${r.reason}; choose one of them with --account`);
     return EXIT.invalid;
   }
+  if (r.cause === 'notTws') {
+    // The reason names host:port and what answered there; the usual ports are the likeliest fix.
+    io.err(`tws-risk ${command}: cannot connect: ${r.reason}`);
+    io.err(`  TWS listens on 7497 (paper) or 7496 (live), IB Gateway on 4002 or 4001, with the API enabled. To try tws-risk without a broker: tws-risk demo`);
+    return EXIT.cannotConnect;
+  }
   for (const l of cannotConnectLines(command, at.host, at.port, r.reason, r.answered)) io.err(l);
   return EXIT.cannotConnect;
 }

@@ -11,6 +11,8 @@
  * - badFrame: a frame that cannot be TWS's (streams/tws/guard.ts): the socket is dropped;
  * - connectivityLost: TWS lost IB's servers (1100) and has not said 1101/1102 yet (health degraded);
  * - accountMismatch: this login does not manage the followed account (health connected, nothing usable);
+ * - notTws: what answered at host:port is not TWS (its reply to the handshake cannot be TWS's: an HTTP server on a
+ *   wrong --port), fatal: reconnecting to the same place cannot work;
  * - clientIdInUse: 326, fatal: reconnecting with the same client id cannot work;
  * - accountNotManaged: the account asked for is not managed by this login, fatal.
  */
@@ -23,14 +25,15 @@ export type ConnectionCause =
   | 'badFrame'
   | 'connectivityLost'
   | 'accountMismatch'
+  | 'notTws'
   | 'clientIdInUse'
   | 'accountNotManaged';
 
 /** Causes after which the source stops reconnecting: nothing will change until the operator does something. */
-export type FatalCause = Extract<ConnectionCause, 'clientIdInUse' | 'accountNotManaged'>;
+export type FatalCause = Extract<ConnectionCause, 'clientIdInUse' | 'accountNotManaged' | 'notTws'>;
 
 export function isFatalCause(cause: ConnectionCause | undefined): cause is FatalCause {
-  return cause === 'clientIdInUse' || cause === 'accountNotManaged';
+  return cause === 'clientIdInUse' || cause === 'accountNotManaged' || cause === 'notTws';
 }
 
 /**

@@ -2,7 +2,7 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/sim/wire.js';
-import { findBadFrame, installWireGuard, MAX_FRAME_BYTES } from '../../src/streams/tws/guard.js';
+import { findBadFrame, installWireGuard, MAX_FRAME_BYTES, notTwsReply } from '../../src/streams/tws/guard.js';
 import { RepeatLimiter } from '../../src/streams/tws/repeat-limit.js';
 import { errFrame, lengthHeader } from '../support/hostile-peer.js';
 
@@ -87,6 +87,45 @@ describe('installWireGuard on a real IBApi', () => {
       { code: 201, reqId: 8, reject: '{not json', message: 'rejected again' },
     ]);
     expect(g.msgErrors).toEqual([]);
+  });
+});
+
+describe('a handshake answered by something that is not TWS', () => {
+  /** A real IBApi before the server's hello, with both hooks. */
+  function unshookApi() {
+    const api = new IBApi({ host: '127.0.0.1', port: 1 });
+    const bad: string[] = [];
+    const notTws: string[] = [];
+    installWireGuard(api, { onBadFrame: (r) => bad.push(r), onMessageError: () => {}, onNotTws: (r) => notTws.push(r) });
+    const socket = (api as unknown as { controller: { socket: { onData(b: Buffer): void } } }).controller.socket;
+    return { feed: (b: Buffer) => socket.onData(b), bad, notTws };
+  }
+
+  it('names an HTTP reply before the server version as not TWS, not as a corrupt frame', () => {
+    const a = unshookApi();
+    a.feed(Buffer.from('HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n'));
+    expect(a.notTws).toEqual(['it answered like an HTTP server']);
+    expect(a.bad).toEqual([]);
+  });
+
+  it('after the server version, the same bytes are a corrupt stream (onBadFrame), as before', () => {
+    const a = unshookApi();
+    a.feed(encodeFrame(['193', '20260302 14:30:00 UTC']));
+    a.feed(Buffer.from('HTTP/1.1 400 Bad Request\r\n\r\n'));
+    expect(a.notTws).toEqual([]);
+    expect(a.bad).toHaveLength(1);
+    expect(a.bad[0]).toContain(`claiming ${Buffer.from('HTTP').readUInt32BE(0)} bytes`);
+  });
+
+  it.each([
+    ['an SSH banner', Buffer.from('SSH-2.0-OpenSSH_9.6\r\n'), 'it answered like an SSH server'],
+    ['a TLS alert', Buffer.from([0x15, 0x03, 0x01, 0x00, 0x02, 0x02, 0x46]), 'it answered like a TLS server'],
+    ['a line of text', Buffer.from('220 mail.example ESMTP ready\r\n'), 'it answered "220 mail.example ESMTP ready"'],
+    ['a long line, cut', Buffer.from(`${'x'.repeat(60)}\n`), `it answered "${'x'.repeat(40)}…"`],
+    ['bytes that are no text', Buffer.from([0xff, 0xfe, 0x00, 0x01, 0x1b, 0x5b]), "the handshake's reply was not TWS's"],
+    ['text with a control character', Buffer.from('ab\x1b[2Jcd\n'), "the handshake's reply was not TWS's"],
+  ])('describes %s', (_what, head, text) => {
+    expect(notTwsReply(head)).toBe(text);
   });
 });
 

@@ -21,6 +21,12 @@ export const MAX_FRAME_BYTES = 0xffffff;
 export interface WireGuardHooks {
   /** The stream cannot be trusted any more (a frame length beyond the limit): drop the connection and reconnect. */
   readonly onBadFrame: (reason: string) => void;
+  /**
+   * A bad frame before the server version arrived: what answered the handshake is not TWS (an HTTP server's
+   * "HTTP/1.1 400" read as a length is 1213486160 bytes). `reply` says what it looked like (notTwsReply). Without this
+   * hook such a frame goes to onBadFrame like any other.
+   */
+  readonly onNotTws?: (reply: string) => void;
   /** One message could not be decoded, or one of our listeners threw on it; the connection goes on. */
   readonly onMessageError: (reason: string) => void;
   /** Called before the library decodes one socket read (a chunk of frames), and after it, even when it threw. */
@@ -33,6 +39,8 @@ export interface WireGuardHooks {
 /** The parts of @stoqey/ib's private I/O objects the guard touches (dist/core/io). */
 interface LibSocket {
   useV100Plus: boolean;
+  /** 0 until the handshake's reply (the server version) has been read. */
+  _serverVersion: number;
   _v100MessageBuffer: Buffer;
   onData(data: Buffer): void;
 }
@@ -72,6 +80,28 @@ export function badFrameReason(len: number, max: number = MAX_FRAME_BYTES): stri
   return `TWS sent a message claiming ${len} bytes (the limit is ${max}): the stream is corrupt or not TWS; dropping the connection`;
 }
 
+/** The longest piece of a non-TWS reply quoted back to the operator. */
+const REPLY_QUOTE_CHARS = 40;
+
+/**
+ * What a handshake reply that is not TWS's looked like, from its first bytes, for "H:P is not TWS: ...". The
+ * servers a wrong --port most often reaches say who they are in their first bytes; anything else is quoted when its
+ * first line is printable ASCII (so nothing in it can act on a terminal), else described.
+ */
+export function notTwsReply(head: Buffer): string {
+  const text = head.toString('latin1', 0, Math.min(head.length, 256));
+  if (/^HTTP\/\d/.test(text)) return 'it answered like an HTTP server';
+  if (text.startsWith('SSH-')) return 'it answered like an SSH server';
+  // A TLS record (alert 21 or handshake 22, version 3.x): a TLS server refusing our plain-text "API" greeting.
+  if ((head[0] === 0x15 || head[0] === 0x16) && head[1] === 0x03) return 'it answered like a TLS server';
+  const line = text.split(/\r?\n/)[0]!;
+  if (line.length >= 4 && /^[\x20-\x7e]+$/.test(line)) {
+    const quoted = line.length > REPLY_QUOTE_CHARS ? `${line.slice(0, REPLY_QUOTE_CHARS)}…` : line;
+    return `it answered ${JSON.stringify(quoted)}`;
+  }
+  return "the handshake's reply was not TWS's";
+}
+
 function msgName(id: number): string {
   const name = (IN_MSG_ID as unknown as Record<number, string | undefined>)[id];
   return name ? `${name} (${id})` : `message id ${id}`;
@@ -99,8 +129,15 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
     const bad = findBadFrame(held.length ? Buffer.concat([held, data]) : data, maxFrame);
     if (bad < 0) return onData(data);
     // The whole frames before the bad header are good: deliver them, then refuse the rest for good.
-    const len = (held.length ? Buffer.concat([held, data]) : data).readUInt32BE(bad);
+    const all = held.length ? Buffer.concat([held, data]) : data;
+    const len = all.readUInt32BE(bad);
     refused = true;
+    if (socket._serverVersion === 0 && hooks.onNotTws) {
+      // Nothing is delivered: before the server version, no frame of this stream was TWS's.
+      socket._v100MessageBuffer = Buffer.alloc(0);
+      hooks.onNotTws(notTwsReply(all.subarray(bad)));
+      return;
+    }
     const goodInData = bad - held.length;
     try {
       if (goodInData > 0) onData(data.subarray(0, goodInData));

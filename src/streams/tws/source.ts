@@ -647,6 +647,10 @@ export class TwsSource {
         this.broker({ type: 'brokerMessage', id: -1, code: 507, class: 'connection', message: reason });
         this.onSocketDown('badFrame', reason);
       },
+      onNotTws: (reply) => {
+        if (this.ib !== ib) return;
+        this.onFatal('notTws', `${this.opts.host}:${this.opts.port} is not TWS: ${reply}; check --host and --port`);
+      },
       onMessageError: (reason) => {
         if (this.ib === ib) this.broker({ type: 'brokerMessage', id: -1, code: 508, class: 'error', message: reason });
       },
