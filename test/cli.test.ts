@@ -194,6 +194,36 @@ describe('tws-risk config', () => {
     expect(applyOverrides(loadSettings(file).settings.keymap).bindings['nav.down']).toContain('ctrl+n');
   });
 
+  it('config show prints what is in force: a refused keymap entry is left out, a refused alert value shows its default, each refused one listed apart with why', async () => {
+    const file = join(dir, 'refused.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        keymap: [
+          { key: 'y', command: 'trade.flattenScope' },
+          { key: 'enter', command: 'trade.arm' },
+          { key: 'zz', command: 'nope' },
+          { key: 'ctrl+n', command: 'nav.down' },
+        ],
+        alerts: { bell: 'loud', coolDownMs: 5000 },
+      }),
+    );
+    const show = await run('config', 'show', '--config', file);
+    expect(show.code).toBe(0);
+    const s = JSON.parse(show.out);
+    expect(s.keymap).toEqual([{ key: 'ctrl+n', command: 'nav.down' }]);
+    expect(s.alerts.bell).toBe('critical');
+    expect(s.alerts.coolDownMs).toBe(5000);
+    const refused = show.err.split('\n').filter((l) => l.startsWith('refused: '));
+    expect(refused).toHaveLength(4);
+    expect(refused.join('\n')).toContain(`refused: ${file}: error at keymap[0]: refused: "y" would both open a dialog (trade.flattenScope)`);
+    expect(refused.join('\n')).toContain(`refused: ${file}: error at keymap[1]: refused: trade.arm is dangerous and "enter"`);
+    expect(refused.join('\n')).toContain(`refused: ${file}: error at keymap[2]: unknown command "nope"`);
+    expect(refused.join('\n')).toContain(`refused: ${file}: error at alerts.bell: expected one of "off", "info", "warning", "critical", got "loud"`);
+    expect(show.out).not.toContain('"loud"');
+    expect(show.out).not.toContain('trade.flattenScope');
+  });
+
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
     const file = join(dir, 'alerts.json');
     writeFileSync(file, JSON.stringify({ alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } }));

@@ -1,5 +1,6 @@
 // `tws-risk config path|show|validate`: where the settings live, what is in force, and what is wrong with them.
-import { loadSettings, type LoadedSettings } from '../config/load.js';
+import { alertConfigOf, alertEffectsOf, loadSettings, type LoadedSettings } from '../config/load.js';
+import type { Settings } from '../config/settings.js';
 import { applyOverrides } from '../keymap/overrides.js';
 import { EXIT, type CommandIo } from './io.js';
 
@@ -12,6 +13,17 @@ function allProblems(loaded: LoadedSettings): string[] {
   return [...loaded.problems, ...keys];
 }
 
+/**
+ * The settings as the console will run with them. `settings` already holds the default for a bad plain key, but it
+ * keeps `keymap` and `alerts` as written (they are checked later, by their own parsers), so a refused key entry or
+ * alert value would otherwise be shown as if it were in force.
+ */
+function inForce(settings: Settings): Settings {
+  const keys = applyOverrides(settings.keymap);
+  const keymap = Array.isArray(settings.keymap) ? keys.applied.map((i) => settings.keymap[i]!) : [];
+  return { ...settings, keymap, alerts: { ...alertConfigOf(settings), ...alertEffectsOf(settings) } };
+}
+
 export function configCommand(action: string, file: string | undefined, io: CommandIo): number {
   const loaded = loadSettings(file);
   const problems = allProblems(loaded);
@@ -20,9 +32,13 @@ export function configCommand(action: string, file: string | undefined, io: Comm
       io.out(loaded.path);
       return EXIT.ok;
     case 'show':
-      for (const p of problems) io.err(`warning: ${p}`);
-      if (problems.length > 0) io.err('warning: each key named above keeps its default (shown); every other key is as the file says');
-      io.out(JSON.stringify(loaded.settings, null, 2));
+      // Refused values are listed apart, with why, and never printed as if in force.
+      for (const p of problems) io.err(`refused: ${p}`);
+      if (problems.length > 0)
+        io.err(
+          `warning: ${problems.length} refused above, none of them in force: a refused key keeps its default (shown), a refused keymap entry is left out; every other key is as the file says`,
+        );
+      io.out(JSON.stringify(inForce(loaded.settings), null, 2));
       return EXIT.ok;
     case 'validate':
       if (!loaded.exists) {

@@ -19,6 +19,8 @@ export interface OverrideResult {
   readonly bindings: Bindings;
   /** One sentence per problem, each naming the entry (`keymap[2]`) and what to do. */
   readonly errors: readonly string[];
+  /** The indexes of the entries in force (file order); every other entry was refused with one of `errors`. */
+  readonly applied: readonly number[];
 }
 
 /** Two commands that one key would mean at the same time. */
@@ -84,9 +86,10 @@ function mutable(b: Bindings): Record<CommandId, string[]> {
  */
 export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BINDINGS): OverrideResult {
   const errors: string[] = [];
-  if (entries === undefined || entries === null) return { bindings: defaults, errors };
+  const applied = new Set<number>();
+  if (entries === undefined || entries === null) return { bindings: defaults, errors, applied: [] };
   if (!Array.isArray(entries)) {
-    return { bindings: defaults, errors: ['keymap: expected a list of {"key": "...", "command": "..."} entries; using the default keys'] };
+    return { bindings: defaults, errors: ['keymap: expected a list of {"key": "...", "command": "..."} entries; using the default keys'], applied: [] };
   }
   const b = mutable(defaults);
   const parsed: { i: number; key: string; command: CommandId; remove: boolean }[] = [];
@@ -114,7 +117,10 @@ export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BI
     const list = b[p.command];
     const at = list.indexOf(p.key);
     if (at < 0) errors.push(`keymap[${p.i}]: "${p.key}" is not bound to ${p.command}, so there is nothing to remove`);
-    else list.splice(at, 1);
+    else {
+      list.splice(at, 1);
+      applied.add(p.i);
+    }
   }
   for (const p of parsed.filter((e) => !e.remove)) {
     const where = `keymap[${p.i}]`;
@@ -138,7 +144,10 @@ export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BI
       );
       continue;
     }
-    if (b[p.command].includes(p.key)) continue;
+    if (b[p.command].includes(p.key)) {
+      applied.add(p.i);
+      continue;
+    }
     b[p.command].unshift(p.key);
     const clash = findConflicts(b).find((c) => c.key === p.key && c.commands.includes(p.command));
     if (clash) {
@@ -148,7 +157,7 @@ export function applyOverrides(entries: unknown, defaults: Bindings = DEFAULT_BI
         `${where}: "${p.key}" for ${p.command} conflicts with ${other} in ${clash.where}; ` +
           `unbind it first with {"key": "${p.key}", "command": "-${other}"} or choose another key`,
       );
-    }
+    } else applied.add(p.i);
   }
-  return { bindings: b, errors };
+  return { bindings: b, errors, applied: [...applied].sort((x, y) => x - y) };
 }

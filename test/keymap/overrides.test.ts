@@ -134,7 +134,7 @@ describe('applyOverrides', () => {
   it('keeps the defaults for a value that is not a list, and for malformed entries', () => {
     expect(applyOverrides({ 'nav.down': 'j' }).errors).toEqual(['keymap: expected a list of {"key": "...", "command": "..."} entries; using the default keys']);
     expect(applyOverrides([42]).errors).toEqual(['keymap[0]: expected {"key": "...", "command": "..."}']);
-    expect(applyOverrides(undefined)).toEqual({ bindings: DEFAULT_BINDINGS, errors: [] });
+    expect(applyOverrides(undefined)).toEqual({ bindings: DEFAULT_BINDINGS, errors: [], applied: [] });
   });
 
   it('reports removing a key that is not bound', () => {
