@@ -485,7 +485,40 @@ function usageError(command: string | undefined, message: string, io: CommandIo)
 /** parseArgs' messages name the flag; keep the first sentence only (no stack, no hints about allowPositionals). */
 function flagProblem(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
+  // Our wording, and the flag exactly as typed (parseArgs quotes it and goes on about positionals after `--`).
+  const unknown = /^Unknown option '([^']*)'/.exec(msg);
+  if (unknown) return `unknown option ${unknown[1]}`;
   return msg.split('. ')[0]!.replace(/\.$/, '');
+}
+
+/**
+ * `--speed -1` as `--speed=-1`. parseArgs refuses a value that starts with a dash as ambiguous and tells the user to
+ * retype it; no flag's name starts with a digit, so a dash and a digit can only be a negative number meant as the
+ * value, and the command's own check then says what the flag expects.
+ */
+function joinNegativeValues(args: readonly string[], options: ParseArgsConfig['options']): string[] {
+  const out: string[] = [];
+  const takesValue = (a: string): string | undefined => {
+    const long = /^--([^=]+)$/.exec(a)?.[1];
+    if (long !== undefined) return options?.[long]?.type === 'string' ? long : undefined;
+    const short = /^-([^-])$/.exec(a)?.[1];
+    const name = short === undefined ? undefined : Object.keys(options ?? {}).find((k) => options?.[k]?.short === short);
+    return name !== undefined && options?.[name]?.type === 'string' ? name : undefined;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const name = takesValue(a);
+    const next = args[i + 1];
+    if (name !== undefined && next !== undefined && /^-\.?\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
 }
 
 /** Runs the CLI and returns the exit code. */
@@ -521,6 +554,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   }
   // Global flags may come before the command (`tws-risk --config F config show`): they move to after its name.
   const globals: string[] = [];
+  let implicitLive = false;
   for (;;) {
     const a = argv[0];
     if (a === '--mask' || a?.startsWith('--config=')) globals.push(argv.shift()!);
@@ -529,8 +563,10 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   }
   if (globals.length > 0) {
     const next = argv[0];
-    if (next === undefined || next.startsWith('-')) argv = ['live', ...globals, ...argv];
-    else if (next !== 'help') {
+    if (next === undefined || next.startsWith('-')) {
+      argv = ['live', ...globals, ...argv];
+      implicitLive = true;
+    } else if (next !== 'help') {
       const spec = COMMANDS.find((c) => c.name === next);
       if (!spec) return usageError(undefined, `unknown command '${next}'`, io);
       if (spec.runRaw) return usageError(next, `${globals[0]} is not an option of ${next}`, io);
@@ -543,6 +579,8 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     io.out(topic ? commandUsage(topic) : usage());
     return EXIT.ok;
   }
+  // The console is the command when none is named; an error then names what the user typed, not `live`.
+  const implicit = implicitLive || first.startsWith('-');
   const command = first.startsWith('-') ? 'live' : first;
   const rest = first.startsWith('-') ? argv : argv.slice(1);
   const spec = COMMANDS.find((c) => c.name === command);
@@ -562,8 +600,14 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
 
   let parsed: ReturnType<typeof parseArgs>;
   try {
-    parsed = parseArgs({ args: rest, options: { ...GLOBAL_OPTIONS, ...spec.options }, allowPositionals: true, strict: true });
+    const options = { ...GLOBAL_OPTIONS, ...spec.options };
+    parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
   } catch (err) {
+    if (implicit) {
+      io.err(`tws-risk: ${flagProblem(err)}`);
+      io.err('Run `tws-risk --help` for the commands, `tws-risk live --help` for the options of the console (the command when none is named).');
+      return EXIT.usage;
+    }
     return usageError(spec.name, flagProblem(err), io);
   }
   if (parsed.values.help) {

@@ -36,8 +36,29 @@ describe('tws-risk CLI', () => {
   it('rejects an unknown flag naming it, exit 2', async () => {
     const r = await run('verify', SAMPLE, '--frobnicate');
     expect(r.code).toBe(2);
-    expect(r.err).toContain("Unknown option '--frobnicate'");
+    expect(r.err.split('\n')[0]).toBe('tws-risk verify: unknown option --frobnicate');
     expect(r.err).toContain('Usage: tws-risk verify');
+  });
+
+  it('names an unknown flag as typed when no command was named, not the console it would have run', async () => {
+    for (const argv of [['--bogus'], ['--mask', '--bogus']]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      const lines = r.err.split('\n');
+      expect(lines[0]).toBe('tws-risk: unknown option --bogus');
+      expect(lines[1]).toContain('tws-risk --help');
+      expect(r.err).not.toContain('tws-risk live:');
+    }
+  });
+
+  it('takes a negative number after a flag as its value, so the flag says what it expects (usage error, exit 2)', async () => {
+    const demo = await run('demo', '--speed', '-1');
+    expect(demo.code).toBe(2);
+    expect(demo.err.split('\n')[0]).toBe('tws-risk demo: --speed expects a non-negative number, got "-1"');
+    const report = await run('report', '--timeout', '-5');
+    expect(report.code).toBe(2);
+    expect(report.err.split('\n')[0]).toBe('tws-risk report: --timeout expects an integer from 1 to 3600, got "-5"');
+    for (const r of [demo, report]) expect(r.err).not.toMatch(/ambiguous|XYZ/);
   });
 
   it('runs with the same Node flags however it is started (bin shebang, npm run demo, the benchmarks)', async () => {
