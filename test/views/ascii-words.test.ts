@@ -2,8 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_BINDINGS } from '../../src/keymap/bindings.js';
 import type { PortfolioState } from '../../src/model/state.js';
-import { createStressRunner } from '../../src/session/stress-model.js';
-import { setAsciiText, toAscii } from '../../src/views/format.js';
+import { createStressRunner, type StressSubject } from '../../src/session/stress-model.js';
+import { setAsciiText, textWidth, toAscii } from '../../src/views/format.js';
+import { distanceText } from '../../src/views/rows/stress.js';
 import type { ConsoleSnapshot } from '../../src/views/store.js';
 import { initialUi, reduceUi, type UiState } from '../../src/views/ui-state.js';
 import { buildViewModel, type ViewModel } from '../../src/views/view-model.js';
@@ -59,5 +60,23 @@ describe('ASCII words for arrows', () => {
     const ascii = keys(vm(open, { columns: 120, rows: 50 }));
     expect(ascii).toMatch(/\bDown\b/);
     expect(ascii).not.toMatch(/[↓↑←→]/);
+  });
+
+  it('writes a distance with none in range as "+/-50%", not "~50%" (which reads "about 50%")', () => {
+    const subject = {
+      key: 'px:STK',
+      kind: 'px',
+      label: 'Equities',
+      distance: { nearest: null, range: 0.5 },
+      curve: [],
+      charted: false,
+    } as unknown as StressSubject;
+    expect(distanceText(subject).text).toBe('Equities none ±50%');
+    setAsciiText(true);
+    const ascii = distanceText(subject).text;
+    expect(ascii).toBe('Equities none +/-50%');
+    // What the screen shows is what was measured: the stream's cell-for-cell swap has nothing left to change.
+    expect(toAscii(ascii)).toBe(ascii);
+    expect(textWidth(ascii)).toBe(ascii.length);
   });
 });

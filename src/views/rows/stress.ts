@@ -1,6 +1,6 @@
 // The Stress pane: scenario × (total, currency, asset class) heat map, liquidation distances, and a P&L-vs-shock chart.
 import type { Decimal } from '../../model/money.js';
-import { clock, compactMoney, ellipsis, fitColumns, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
+import { clock, compactMoney, ellipsis, fitColumns, isAsciiText, money, pad, percent, textWidth, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { CurvePoint, RiskResult, StressModel, StressScenarioRow, StressSubject } from '../../session/stress-model.js';
 import type { Slot } from '../theme.js';
@@ -151,7 +151,8 @@ export function distanceText(s: StressSubject): Cell {
     const cure = d.cure === undefined ? '' : d.cure === null ? ' (no move in range cures it)' : ` (${percent(d.cure, 1, true)} cures it)`;
     return { text: `${s.label} BREACH now${cure}`, slot: 'risk.breach' };
   }
-  if (d.nearest === null) return { text: `${s.label} none ±${Math.round(d.range * 100)}%`, slot: 'muted' };
+  // "+/-" chosen before the width is measured: the cell-for-cell stand-in "~" would read "about 50%".
+  if (d.nearest === null) return { text: `${s.label} none ${isAsciiText() ? '+/-' : '±'}${Math.round(d.range * 100)}%`, slot: 'muted' };
   const near = Math.abs(d.nearest) <= 0.1;
   return { text: `${s.label} ${percent(d.nearest, 1, true)}`, slot: near ? 'risk.breach' : Math.abs(d.nearest) <= 0.2 ? 'risk.warn' : 'text' };
 }
