@@ -1,4 +1,5 @@
 // Key names: one canonical spelling for every key the console reacts to, read from config and from Ink's key events.
+import { withoutEscapeSequences } from '../model/text.js';
 
 /**
  * The key flags a terminal input library reports with each keypress. Structurally the subset of Ink's `Key` we
@@ -188,10 +189,11 @@ export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolea
  * Text a terminal pasted (bracketed paste): its printable characters up to its first Enter, and that Enter, as a text
  * line takes a burst. What follows that Enter is dropped: a pasted line is never a command. Every other control byte
  * is dropped too: a BEL ending a copied title sequence or a stray ETX is part of the text, not Ctrl-g or Ctrl-c,
- * which would close the line or quit and leave the rest of the paste to run as keys.
+ * which would close the line or quit and leave the rest of the paste to run as keys. An escape sequence (a colour
+ * code copied with the text) is dropped whole, never leaving its "[31m" behind.
  */
 export function pastedItems(text: string): { key?: string; text?: string }[] {
-  const chars = [...text];
+  const chars = [...withoutEscapeSequences(text)];
   const enter = chars.findIndex((ch) => keyOfChar(ch) === 'enter');
   const items: { key?: string; text?: string }[] = [];
   for (const ch of enter < 0 ? chars : chars.slice(0, enter)) {

@@ -14,6 +14,22 @@ function hex(cp: number, width: number): string {
   return cp.toString(16).padStart(width, '0');
 }
 
+/*
+ * A whole escape sequence: CSI (ESC [ or its C1 byte) to its final byte; OSC, DCS, SOS, PM and APC to BEL or ST, or
+ * to the end of the text (a terminal would swallow the rest as well); any other ESC with its intermediate and final
+ * bytes. A sequence cut at the end of the text is taken whole too.
+ */
+const ESCAPE_SEQUENCE =
+  /(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?|(?:\u001b[\]PX^_]|[\u0090\u0098\u009d-\u009f])[^\u0007\u001b\u009c]*(?:\u0007|\u001b\\|\u009c)?|\u001b[ -/]*[0-~]?/gu;
+
+/**
+ * `s` without the escape sequences in it, each dropped whole: for text pasted into a line (a coloured copy, a title
+ * sequence), where dropping the ESC byte alone left its remainder ("[31m") in the text.
+ */
+export function withoutEscapeSequences(s: string): string {
+  return s.includes('\u001b') || /[\u0090-\u009f]/.test(s) ? s.replace(ESCAPE_SEQUENCE, '') : s;
+}
+
 /** True when `s` holds a character a terminal could act on. */
 export function hasControl(s: string): boolean {
   return CONTROL.test(s);

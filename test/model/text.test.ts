@@ -1,7 +1,7 @@
 // The neutraliser for text from outside: visible escapes, JSON-safe output lines, and deep use on recorded values.
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
-import { hasControl, neutralise, neutraliseRecorded, terminalSafe } from '../../src/model/text.js';
+import { hasControl, neutralise, neutraliseRecorded, terminalSafe, withoutEscapeSequences } from '../../src/model/text.js';
 
 describe('neutralise', () => {
   it('writes C0, DEL, C1 and bidi controls as escapes and leaves ordinary text (wide characters too) alone', () => {
@@ -36,5 +36,17 @@ describe('neutraliseRecorded (for the recording reader)', () => {
     expect(ev.contract.symbol).toBe('EVIL\u001b]0;t\u0007');
     const untouched = { a: ['x', { b: 'y' }] };
     expect(neutraliseRecorded(untouched)).toBe(untouched);
+  });
+});
+
+describe('withoutEscapeSequences', () => {
+  it('drops each sequence whole (CSI, its C1 form, OSC to BEL or ST, a charset switch), keeping the text around it', () => {
+    expect(withoutEscapeSequences('AAPL\u001b[31m junk\u001b[0m')).toBe('AAPL junk');
+    expect(withoutEscapeSequences('a\u001b[38;2;1;2;3mb\u009b1;2Hc')).toBe('abc');
+    expect(withoutEscapeSequences('x\u001b]0;title\u0007y\u001b]8;;http://e\u001b\\z')).toBe('xyz');
+    expect(withoutEscapeSequences('p\u001b(Bq\u001b7r')).toBe('pqr');
+    // Cut at the end of the paste: the part that is there is still a sequence, not text.
+    expect(withoutEscapeSequences('ok\u001b[3')).toBe('ok');
+    expect(withoutEscapeSequences('plain [31m text')).toBe('plain [31m text');
   });
 });

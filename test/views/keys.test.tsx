@@ -126,6 +126,18 @@ describe('keys typed faster than one read', () => {
   });
 });
 
+describe('a paste carrying escape sequences', () => {
+  it('drops each whole sequence (colour CSI, OSC title) from the text pasted into the filter, not just its ESC', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write('/');
+    await tui.waitForFrame((f) => f.includes('Filter Positions:'), 'the filter line');
+    await tui.write(`${ESC}[200~ms${ESC}[31mf${ESC}]0;title${ESC}\\t${ESC}[0m\r${ESC}[201~`);
+    await tui.waitForFrame((f) => f.includes('filter msft') && !f.includes('Filter Positions:'), 'the pasted filter applied, its escapes gone');
+    expect(tui.lastFrame()).not.toMatch(/\[31m|\[0m|title/);
+  });
+});
+
 describe('a paste that holds its own end marker', () => {
   // Some terminals (tmux paste-buffer -p among them) pass pasted text through as it is: an ESC [201~ copied with it
   // ends the paste early at Ink, and what follows in the same read would arrive as typed keys.
