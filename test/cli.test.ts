@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, sealLine } from '../src/streams/recording/format.js';
 import { runCli } from './support/cli.js';
@@ -107,6 +108,19 @@ describe('tws-risk CLI', () => {
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^VALID /);
     expect(r.out).toContain('account DU1234567, base USD');
+  });
+
+  it('verify names the account from the events when the header, written before the login, has none', async () => {
+    const file = 'recordings/quiet-day.jsonl.gz';
+    const header = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n')[0]!) as { account: string | null };
+    expect(header.account).toBeNull();
+    // The simulator's account (src/sim), which every account row of this sample names.
+    const r = await run('verify', file);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain('account DU1234567 (from its events)');
+    const j = JSON.parse((await run('verify', file, '--json')).out) as { account: string | null; header: { account: string | null } };
+    expect(j.account).toBe('DU1234567');
+    expect(j.header.account).toBeNull();
   });
 
   it('reports a tampered recording with its line, exit 1', async () => {

@@ -14,6 +14,7 @@ import { acct, EventLog } from '../support/events.js';
 import { parseSpeed, ReplayPlayer, SPEEDS } from '../../src/streams/replay/player.js';
 import { stateHash, type SampleEntry } from '../../scripts/sim-recordings.js';
 import { waitFor } from '../sim/helpers.js';
+import { replayInfo } from '../../src/views/rows/replay.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-player-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -116,6 +117,19 @@ describe('ReplayPlayer', () => {
     expect(p.status().paused).toBe(true);
     expect(p.status().at).toBe(events[101]!.receivedAt);
     expect(stateHash(p.state)).toBe(stateHash(foldUpTo(events, (e) => e.seq <= 102)));
+    await p.close();
+  });
+
+  it('names the account from the first event that says it when the header (written before the login) has none', async () => {
+    const file = sample('quiet-day');
+    const p = await ReplayPlayer.open(file);
+    expect(p.status().header.account).toBeNull();
+    expect((await p.scanned()).state).toBe('sealed');
+    // The reference: the first event of the file that names an account, read with the reader alone.
+    const first = (await allEvents(file)).find((e) => 'account' in e && typeof e.account === 'string' && e.account !== '') as { account: string };
+    expect(p.status().account).toBe(first.account);
+    const info = replayInfo(p.status(), { close: 'i', play: 'space', markers: 'n', pick: 'enter', jump: 'g' }, { room: 20 });
+    expect(info.lines.map((l) => l.text).join('\n')).toContain(`account ${first.account}`);
     await p.close();
   });
 

@@ -127,7 +127,8 @@ export interface ReadOptions {
   readonly firstKeyframeStateOnly?: boolean;
   /**
    * Decode only events of these types; the others are yielded as `seen` items (type, seq and time). A scan that
-   * looks for a few kinds of event (replay markers) then skips the decoding of every price tick.
+   * looks for a few kinds of event (replay markers) then skips the decoding of every price tick. Looked up line by
+   * line, so a caller may narrow it as it goes (`untilAccountFound`).
    */
   readonly decodeTypes?: ReadonlySet<string>;
   /**
@@ -795,9 +796,50 @@ export async function* readRecording(file: string, opts: ReadOptions = {}): Asyn
   };
 }
 
+/**
+ * The events whose `account` the reducer's one-account rule takes: the first of them that names one names the
+ * state's account. A header is written before the login, so a recording's header often has none (`account: null`).
+ */
+export const ACCOUNT_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'accountValueUpdated',
+  'accountSummaryUpdated',
+  'accountDownloadEnded',
+  'portfolioUpdated',
+  'positionUpdated',
+  'pnlUpdated',
+]);
+
+/** The account an event names for the one-account rule, if it names one. */
+export function accountNamedBy(ev: { readonly type: string }): string | undefined {
+  if (!ACCOUNT_EVENT_TYPES.has(ev.type)) return undefined;
+  const a = (ev as { readonly account?: unknown }).account;
+  return typeof a === 'string' && a !== '' ? a : undefined;
+}
+
+/**
+ * `decodeTypes` for a scan that also looks for the recording's account: `base` plus the account events, until
+ * `found` narrows it back to `base`, so that only the events up to the first account are decoded for it (the reader
+ * looks the set up line by line).
+ */
+export function untilAccountFound(base: ReadonlySet<string>): { readonly types: ReadonlySet<string>; found(): void } {
+  const types = new Set([...base, ...ACCOUNT_EVENT_TYPES]);
+  return {
+    types,
+    found: () => {
+      for (const t of ACCOUNT_EVENT_TYPES) if (!base.has(t)) types.delete(t);
+    },
+  };
+}
+
 /** Outcome of `verifyRecording`, as `tws-risk verify` reports it. */
 export type VerifyResult =
-  { readonly ok: true; readonly summary: ReadSummary } | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
+  | {
+      readonly ok: true;
+      readonly summary: ReadSummary;
+      /** The account of the recording: the header's, else the first one its events name (undefined if none does). */
+      readonly account?: string;
+    }
+  | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
 const NO_TYPES: ReadonlySet<string> = new Set();
 
@@ -817,13 +859,22 @@ export const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActe
  */
 export async function verifyRecording(file: string, opts: { readonly decode?: boolean } = {}): Promise<VerifyResult> {
   const decode = opts.decode !== false;
-  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: DECODE_RECORDED_FACTS });
+  const wanted = untilAccountFound(DECODE_RECORDED_FACTS);
+  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: wanted.types });
   let linesRead = 0;
+  let account: string | undefined;
   try {
     for (;;) {
       const r = await it.next();
-      if (r.done) return { ok: true, summary: r.value };
+      if (r.done) {
+        const named = r.value.header.account ?? account;
+        return { ok: true, summary: r.value, ...(named ? { account: named } : {}) };
+      }
       linesRead = r.value.line;
+      if (account === undefined && r.value.kind === 'event') {
+        account = accountNamedBy(r.value.event);
+        if (account !== undefined) wanted.found();
+      }
     }
   } catch (e) {
     if (e instanceof RecordingError) return { ok: false, error: e, linesRead };

@@ -4,7 +4,15 @@ import type { FeedEvent } from '../../model/events.js';
 import { reduce } from '../../model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
 import type { IndexEntry, RecordingHeader } from '../recording/format.js';
-import { readRecording, RecordingError, type ReadSummary, type RecordingItem, type RecordingProblem } from '../recording/reader.js';
+import {
+  accountNamedBy,
+  readRecording,
+  RecordingError,
+  untilAccountFound,
+  type ReadSummary,
+  type RecordingItem,
+  type RecordingProblem,
+} from '../recording/reader.js';
 import { MARKER_EVENT_TYPES, markerOf, newMarkerMemory, nextMarker, prevMarker, type Marker } from './markers.js';
 import { keyframesKeepAlerts, loadIndex, readHeader, withRecordedAlerts, type SeekTarget } from './seek.js';
 
@@ -55,6 +63,11 @@ export type Integrity =
 export interface ReplayStatus {
   readonly file: string;
   readonly header: RecordingHeader;
+  /**
+   * The account the recording is of: the header's, else the first one its events name, once the scan has read that
+   * far (a header written before the login has none).
+   */
+  readonly account?: string;
   /** Recorded time on the player's clock (ms). */
   readonly at: number;
   /** The seq of the last event folded (0 before the first). */
@@ -190,6 +203,8 @@ export class ReplayPlayer implements ReplayControls {
   private anchorReal: number;
   private readonly markers: Marker[] = [];
   private integrity: Integrity = { state: 'checking', events: 0 };
+  /** The first account the recording's events name (the scan finds it). */
+  private eventsAccount: string | undefined;
   private scanStarted = false;
   private lastSeqKnown: number | undefined;
   private lastAtKnown: number | undefined;
@@ -251,6 +266,7 @@ export class ReplayPlayer implements ReplayControls {
     return {
       file: this.file,
       header: this.header,
+      ...((this.header.account ?? this.eventsAccount) ? { account: (this.header.account ?? this.eventsAccount)! } : {}),
       at: this.clock(),
       seq: this.stateValue.lastSeq,
       firstAt: this.header.startedAtMs,
@@ -741,7 +757,8 @@ export class ReplayPlayer implements ReplayControls {
 
   /** Reads the whole file once: verifies it and collects the markers, yielding to the terminal as it goes. */
   private async scan(): Promise<void> {
-    const it = readRecording(this.file, { skipKeyframeStates: true, decodeTypes: MARKER_EVENT_TYPES });
+    const wanted = untilAccountFound(MARKER_EVENT_TYPES);
+    const it = readRecording(this.file, { skipKeyframeStates: true, decodeTypes: wanted.types });
     const mem = newMarkerMemory();
     let events = 0;
     let lastSeq = 0;
@@ -770,6 +787,13 @@ export class ReplayPlayer implements ReplayControls {
           lastAt = item.event.receivedAt;
           const m = markerOf(item.event, mem, this.header.baseCurrency ?? undefined);
           if (m) this.markers.push(m);
+          if (this.eventsAccount === undefined) {
+            this.eventsAccount = accountNamedBy(item.event);
+            if (this.eventsAccount !== undefined) {
+              wanted.found();
+              this.changed();
+            }
+          }
         } else continue;
         events++;
         if (performance.now() >= sliceEnd) {

@@ -86,7 +86,9 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
   const lines: Cell[] = [
     { text: `File        ${s.file}` },
     { text: `Recorded    ${new Date(h.startedAtMs).toISOString().replace('T', ' ').slice(0, 19)} UTC by tws-risk ${h.appVersion} (schema ${h.schemaVersion})` },
-    { text: `Source      ${h.source}${h.account ? ` · account ${h.account}` : ''}${h.baseCurrency ? ` · base ${h.baseCurrency}` : ''}` },
+    {
+      text: `Source      ${h.source}${(s.account ?? h.account) ? ` · account ${s.account ?? h.account}` : ''}${h.baseCurrency ? ` · base ${h.baseCurrency}` : ''}`,
+    },
   ];
   const i = s.integrity;
   lines.push({ text: '' });
