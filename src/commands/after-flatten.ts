@@ -32,12 +32,16 @@ export interface AfterFlatten {
   readonly estimateChange: string;
   /** Why "after" may not move where TWS's would: legs our margin model gives no requirement of their own. */
   readonly notes: readonly string[];
-  /** What the flatten makes worse, one line each (WORSE_MARK first): margin, excess, cushion, scenario losses. */
+  /**
+   * What the flatten makes worse, one line each (WORSE_MARK first): margin, excess, cushion, then every scenario that
+   * loses more (all of them: the audit log and `--json` carry this; a dialog shows the first few, afterLines).
+   */
   readonly worse: readonly string[];
 }
 
-/** Scenario lines listed at most; the rest are counted (the dialog must keep its answer keys on screen). */
+/** Scenario lines a dialog lists at most; the rest are counted (the dialog must keep its answer keys on screen). */
 const MAX_WORSE_SCENARIOS = 4;
+const WORSE_SCENARIO = `${WORSE_MARK}scenario `;
 
 const whole = (d: Decimal) => Number(d.toFixed(0)).toLocaleString('en-US');
 
@@ -66,9 +70,7 @@ export function worseAfter(a: StressReport, b: StressReport, base: string): stri
         x.was !== undefined && x.s.family !== 'base' && x.was.pnl.total.sub(x.s.pnl.total).greaterThanOrEqualTo(1) && x.s.pnl.total.isNegative(),
     )
     .sort((x, y) => x.s.pnl.total.sub(x.was.pnl.total).comparedTo(y.s.pnl.total.sub(y.was.pnl.total)));
-  for (const { s, was } of grown.slice(0, MAX_WORSE_SCENARIOS))
-    out.push(`${WORSE_MARK}scenario ${s.label} loses more ${whole(was.pnl.total)} -> ${whole(s.pnl.total)} ${base}`);
-  if (grown.length > MAX_WORSE_SCENARIOS) out.push(`${WORSE_MARK}${grown.length - MAX_WORSE_SCENARIOS} more scenario(s) lose more (in the audit log)`);
+  for (const { s, was } of grown) out.push(`${WORSE_SCENARIO}${s.label} loses more ${whole(was.pnl.total)} -> ${whole(s.pnl.total)} ${base}`);
   return out;
 }
 
@@ -137,8 +139,13 @@ function unmodelled(plan: FlattenPlan, change: Decimal): string[] {
   return out;
 }
 
-/** Two lines for a dialog or the headless plan, each saying whose maintenance figure it is, and any note. */
-export function afterLines(x: AfterFlatten | undefined, base: string): string[] {
+/**
+ * Two lines for a dialog or the headless plan, each saying whose maintenance figure it is, any note, and what gets
+ * worse. A dialog (`allScenarios` false) lists the first few scenarios that lose more and counts the rest, which its
+ * audit log entry holds; the headless plan, text a script or a person reads whole, lists them all (a dry run writes
+ * no audit log to point to).
+ */
+export function afterLines(x: AfterFlatten | undefined, base: string, o: { readonly allScenarios?: boolean } = {}): string[] {
   if (!x) return ['after the flatten: no stress estimate (account data incomplete)'];
   const change = new Decimal(x.estimateChange);
   const signed = `${change.isNegative() ? '-' : '+'}${whole(change.abs())}`;
@@ -153,5 +160,11 @@ export function afterLines(x: AfterFlatten | undefined, base: string): string[] 
       : '';
     return `${tag === 'now' ? 'now:  ' : 'after:'} maint ${whole(new Decimal(p.maintMargin))} ${base} ${whose[tag]}, excess ${whole(new Decimal(p.excessLiquidity))}, cushion ${pct}${worst}`;
   };
-  return [line('now', x.before), line('after', x.after), ...x.notes, ...x.worse];
+  let worse = x.worse;
+  const scenarios = worse.filter((l) => l.startsWith(WORSE_SCENARIO)).length;
+  if (o.allScenarios !== true && scenarios > MAX_WORSE_SCENARIOS) {
+    const kept = worse.length - scenarios + MAX_WORSE_SCENARIOS;
+    worse = [...worse.slice(0, kept), `${WORSE_MARK}${scenarios - MAX_WORSE_SCENARIOS} more scenario(s) lose more (in the audit log)`];
+  }
+  return [line('now', x.before), line('after', x.after), ...x.notes, ...worse];
 }

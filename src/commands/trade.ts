@@ -215,7 +215,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo, rt: Headles
         return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
       if (isDenial(plan)) return reportDenial(plan, json, io);
       const picture = afterFlatten(p.session.feed.state, plan, t.now());
-      const pictureLines = afterLines(picture, plan.baseCurrency);
+      const pictureLines = afterLines(picture, plan.baseCurrency, { allScenarios: true });
       const ours = picture ? new Decimal(picture.after.maintMargin) : undefined;
       const ask = () => askWhatIf(p, plan, whatIfSeconds * 1000);
       if (!p.trading) {

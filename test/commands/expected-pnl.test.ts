@@ -161,6 +161,22 @@ describe('after the flatten: what gets worse', () => {
     for (const l of x!.worse) expect(l.startsWith(WORSE_MARK)).toBe(true);
   });
 
+  it('a dialog lists four scenarios that lose more and counts the rest, which the picture (its audit entry) holds whole', () => {
+    const state = book();
+    const x = afterFlatten(state, plan(AAPL.conId, state), T0)!;
+    const scenarios = Array.from({ length: 6 }, (_, i) => `${WORSE_MARK}scenario S${i} loses more -${i} -> -${i + 10} USD`);
+    const many = { ...x, worse: [`${WORSE_MARK}cushion falls 50.0% -> 40.0%`, ...scenarios] };
+    const dialog = afterLines(many, 'USD');
+    expect(dialog.slice(-6)).toEqual([
+      `${WORSE_MARK}cushion falls 50.0% -> 40.0%`,
+      ...scenarios.slice(0, 4),
+      `${WORSE_MARK}2 more scenario(s) lose more (in the audit log)`,
+    ]);
+    const all = afterLines(many, 'USD', { allScenarios: true });
+    expect(all.slice(-7)).toEqual(many.worse);
+    expect(all.join('\n')).not.toContain('audit log');
+  });
+
   it("labels TWS's figure and ours, and on a cash FX pair says our estimate cannot see it rather than repeat 'now'", () => {
     const eurusd = { conId: 12087792, symbol: 'EUR', secType: 'CASH', currency: 'USD', localSymbol: 'EUR.USD', exchange: 'IDEALPRO' };
     // The EUR balance holds the pair's euros (risk-model.md §0.9): 100,000 EUR.USD on top of the book's -20,000 EUR.

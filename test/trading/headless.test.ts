@@ -66,6 +66,20 @@ describe('tws-risk flatten (headless)', () => {
     expect(text.out).toMatch(/^after: maint [\d,]+ USD \(TWS's now -[\d,]+ by our estimate\), excess [\d,]+, cushion [\d.]+%; worst /m);
   });
 
+  it('a dry run lists every scenario that loses more: it writes no audit log to point to', async () => {
+    const s = await sim({ speed: 0 });
+    const json = await run('flatten', '--port', String(s.port), '--client-id', '66', '--scope', 'underlying:TSLA', '--json');
+    expect(json.code).toBe(0);
+    const worse = (JSON.parse(json.out) as { afterFlatten: { worse: string[] } }).afterFlatten.worse;
+    const scenarios = worse.filter((l) => / scenario .* loses more /.test(l));
+    // More than a dialog lists (it shows four and counts the rest, which its audit log entry holds).
+    expect(scenarios.length).toBeGreaterThan(4);
+    const text = await run('flatten', '--port', String(s.port), '--client-id', '67', '--scope', 'underlying:TSLA');
+    expect(text.code).toBe(0);
+    expect(text.out).not.toContain('audit log');
+    for (const l of scenarios) expect(text.out).toContain(l);
+  });
+
   it('refuses a --confirm-account that is not the connected account, sending nothing (exit 2)', async () => {
     const s = await sim();
     const before = sent(s);
