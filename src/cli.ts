@@ -445,8 +445,7 @@ function usage(): string {
     '  -h, --help      help for tws-risk or a command',
     '  -V, --version   print the version',
     '',
-    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error, 3 cannot connect, 4 timed out,',
-    '            5 critical alert active, 6 some order did not complete.',
+    'Exit codes: 0 ok, 1 invalid input or failed check, 2 usage error, 3 cannot connect, 4 timed out, 5 critical alert active, 6 some order did not complete.',
   ];
   return lines.join('\n');
 }
@@ -466,6 +465,54 @@ function commandUsage(c: CommandSpec): string {
   return lines.join('\n');
 }
 
+/**
+ * Where a help line's continuation lines start: after `Usage: tws-risk NAME `, at the column a two-space gap opens
+ * (an option's or a command's description), after a paragraph's label (`Exit codes: `), else two past the line's own
+ * indent (a format's text).
+ */
+function hangingIndent(line: string, width: number): number {
+  const usage = /^Usage: tws-risk (?:\S+ )?/.exec(line);
+  const column = /^( +\S+(?: \S+)*? {2,})\S/.exec(line);
+  const label = /^[A-Za-z][\w ]*: /.exec(line);
+  const lead = /^ */.exec(line)![0].length;
+  const hang = usage ? usage[0].length : column ? column[1]!.length : label ? label[0].length : lead + (lead > 0 ? 2 : 0);
+  // A column past the middle would leave too little room: the text then goes on under the line's own indent.
+  return hang <= width / 2 ? hang : Math.min(lead, Math.floor(width / 2));
+}
+
+/** One help line cut at spaces to `width` columns, its continuation lines under its description. */
+function wrapHelpLine(line: string, width: number): string[] {
+  if (line.length <= width) return [line];
+  const indent = hangingIndent(line, width);
+  const out: string[] = [];
+  let rest = line;
+  while (rest.length > width) {
+    let cut = rest.lastIndexOf(' ', width);
+    // A word longer than the room left stays whole, on a line of its own that overflows.
+    if (cut <= indent) cut = rest.indexOf(' ', width);
+    if (cut < 0) break;
+    const head = rest.slice(0, cut).trimEnd();
+    const tail = rest.slice(cut).trimStart();
+    if (tail === '') break;
+    out.push(head);
+    rest = ' '.repeat(indent) + tail;
+  }
+  out.push(rest);
+  return out;
+}
+
+/**
+ * Help text wrapped to the terminal's width, or to 80 columns when it is not a terminal (a pipe, a file, a pager):
+ * lines of 200 to 330 columns wrapped by the terminal itself broke under the left margin, descriptions unaligned.
+ */
+function wrapHelp(text: string, io: CommandIo): string {
+  const width = Math.max(40, io.columns ?? 80);
+  return text
+    .split('\n')
+    .flatMap((l) => wrapHelpLine(l, width))
+    .join('\n');
+}
+
 /** Every flag a command accepts and the text its --help gives it (for the test that none goes unexplained). */
 export function describedFlags(command: string): { flag: string; text: string }[] {
   const c = COMMANDS.find((x) => x.name === command);
@@ -478,7 +525,7 @@ export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 function usageError(command: string | undefined, message: string, io: CommandIo): number {
   io.err(`tws-risk${command ? ` ${command}` : ''}: ${message}`);
   const spec = COMMANDS.find((c) => c.name === command);
-  io.err(spec ? commandUsage(spec) : 'Run `tws-risk --help` for the list of commands.');
+  io.err(spec ? wrapHelp(commandUsage(spec), io) : 'Run `tws-risk --help` for the list of commands.');
   return EXIT.usage;
 }
 
@@ -545,7 +592,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   if (argv.length === 0) {
     // The console on TWS is the default command; without a terminal (scripts, pipes) the usage is more useful.
     if (io === processIo && process.stdout.isTTY === true && process.stdin.isTTY === true) return dispatch(['live'], io);
-    io.out(usage());
+    io.out(wrapHelp(usage(), io));
     return EXIT.ok;
   }
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) {
@@ -576,7 +623,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   const first = argv[0]!;
   if (first === '--help' || first === '-h' || first === 'help') {
     const topic = argv[1] ? COMMANDS.find((c) => c.name === argv[1]) : undefined;
-    io.out(topic ? commandUsage(topic) : usage());
+    io.out(wrapHelp(topic ? commandUsage(topic) : usage(), io));
     return EXIT.ok;
   }
   // The console is the command when none is named; an error then names what the user typed, not `live`.
@@ -590,7 +637,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
 
   if (spec.notBuilt) {
     if (rest.includes('--help') || rest.includes('-h')) {
-      io.out(commandUsage(spec));
+      io.out(wrapHelp(commandUsage(spec), io));
       io.out(`  not built yet (tracked in ${spec.notBuilt})`);
       return EXIT.ok;
     }
@@ -611,7 +658,7 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     return usageError(spec.name, flagProblem(err), io);
   }
   if (parsed.values.help) {
-    io.out(commandUsage(spec));
+    io.out(wrapHelp(commandUsage(spec), io));
     return EXIT.ok;
   }
   // Masking covers every line the command prints and the console's screen; what is written to files is not masked.

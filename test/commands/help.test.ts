@@ -4,19 +4,21 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { COMMAND_NAMES, describedFlags } from '../../src/cli.js';
+import { COMMAND_NAMES, describedFlags, main } from '../../src/cli.js';
 import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Help as one line per entry: help is wrapped to the terminal (80 columns here), continuation lines indented. */
+const unwrap = (s: string) => s.replace(/\n {3,}/g, ' ');
 
 describe('--help', () => {
   const commands = COMMAND_NAMES.filter((c) => c !== 'sim'); // the simulator parses its own arguments
   for (const name of commands) {
     it(`${name} --help explains every flag it accepts, one per line, in one style`, async () => {
-      const r = await runCli(name, '--help');
+      const r = await runCli(name, '--help').then((x) => ({ ...x, out: unwrap(x.out) }));
       expect(r.code).toBe(0);
       expect(r.out).toMatch(new RegExp(`^Usage: tws-risk ${name}`));
       const flags = describedFlags(name);
@@ -31,19 +33,38 @@ describe('--help', () => {
   }
 
   it('report --help explains TIME, SHOCK and the scenarios file', async () => {
-    const r = await runCli('report', '--help');
+    const raw = await runCli('report', '--help');
+    const r = { ...raw, out: unwrap(raw.out) };
     expect(r.out).toMatch(/^ {2}--shock TEXT +an extra scenario in the SHOCK format; repeat the flag for more$/m);
     expect(r.out).toMatch(
       /^ {2}TIME: HH:MM\[:SS\[\.mmm\]\] in UTC on the recording's first day, or an ISO-8601 time \(\d{4}-\d\d-\d\dT[\d:.]+Z; no offset: UTC\)/m,
     );
     expect(r.out).toMatch(/^ {2}SHOCK: comma-separated moves, e\.g\. px:STK=-10%,fx:EUR=-8%/m);
     expect(r.out).toMatch(/^ {2}SCENARIOS FILE: a JSON list of \{"label": "\.\.\.", "shocks": "SHOCK"\} objects/m);
-    expect((await runCli('help', 'report')).out).toBe(r.out);
+    expect((await runCli('help', 'report')).out).toBe(raw.out);
+  });
+
+  it('wraps to 80 columns off a terminal and to the width of one, each description going on under its own column', async () => {
+    for (const argv of [['--help'], ...commands.map((c) => [c, '--help'])]) {
+      for (const l of (await runCli(...argv)).out.split('\n')) expect(l.length, `${argv.join(' ')}: ${l}`).toBeLessThanOrEqual(80);
+    }
+    const fleet = (await runCli('fleet', '--help')).out.split('\n');
+    const at = fleet.findIndex((l) => l.startsWith('  --nats-creds FILE '));
+    const column = /^ {2}--nats-creds FILE +/.exec(fleet[at]!)![0].length;
+    expect(fleet[at + 1]).toMatch(new RegExp(`^ {${column}}\\S`));
+    const wide: string[] = [];
+    await main(['fleet', '--help'], { out: (l) => wide.push(l), err: () => {}, columns: 200 });
+    const widths = wide
+      .join('\n')
+      .split('\n')
+      .map((l) => l.length);
+    expect(Math.max(...widths)).toBeLessThanOrEqual(200);
+    expect(Math.max(...widths)).toBeGreaterThan(80);
   });
 
   it('flatten --help explains SCOPE, replay --help the speeds', async () => {
-    expect((await runCli('flatten', '--help')).out).toMatch(/^ {2}SCOPE: all, currency:EUR, class:OPT, underlying:AAPL or conid:N/m);
-    expect((await runCli('replay', '--help')).out).toMatch(/^ {2}SPEED \(replay\): 0\.25, 0\.5, 1, 2, 4, 8, 16, 32, 64 or max$/m);
+    expect(unwrap((await runCli('flatten', '--help')).out)).toMatch(/^ {2}SCOPE: all, currency:EUR, class:OPT, underlying:AAPL or conid:N/m);
+    expect(unwrap((await runCli('replay', '--help')).out)).toMatch(/^ {2}SPEED \(replay\): 0\.25, 0\.5, 1, 2, 4, 8, 16, 32, 64 or max$/m);
   });
 });
 
