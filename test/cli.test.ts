@@ -110,17 +110,21 @@ describe('tws-risk CLI', () => {
     expect(r.out).toContain('account DU1234567, base USD');
   });
 
-  it('verify names the account from the events when the header, written before the login, has none', async () => {
+  it('verify names the account and base currency from the events when the header, written before the login, has none', async () => {
     const file = 'recordings/quiet-day.jsonl.gz';
     const header = JSON.parse(gunzipSync(readFileSync(file)).toString('utf8').split('\n')[0]!) as { account: string | null };
     expect(header.account).toBeNull();
     // The simulator's account (src/sim), which every account row of this sample names.
     const r = await run('verify', file);
     expect(r.code).toBe(0);
-    expect(r.out).toContain('account DU1234567 (from its events)');
-    const j = JSON.parse((await run('verify', file, '--json')).out) as { account: string | null; header: { account: string | null } };
-    expect(j.account).toBe('DU1234567');
-    expect(j.header.account).toBeNull();
+    // And its base currency, TWS's NetLiquidation currency in this sample.
+    expect(r.out).toContain('account DU1234567 (from its events), base USD (from its events)');
+    const j = JSON.parse((await run('verify', file, '--json')).out) as {
+      account: string | null;
+      baseCurrency: string | null;
+      header: { account: string | null; baseCurrency: string | null };
+    };
+    expect(j).toMatchObject({ account: 'DU1234567', baseCurrency: 'USD', header: { account: null, baseCurrency: null } });
   });
 
   it('reports a tampered recording with its line, exit 1', async () => {

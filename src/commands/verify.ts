@@ -26,8 +26,9 @@ export async function verifyCommand(file: string, opts: { strict: boolean; json:
   const r = await verifyRecording(file, { decode: false });
   if (!r.ok) return invalid(r.error, r.linesRead);
   const s = r.summary;
-  // The header is written before the login and may have no account; the events then name it.
-  const account = r.account;
+  // The header is written before the login and may name neither the account nor the base; the events then do.
+  const { account, baseCurrency } = r;
+  const named = (inHeader: string | null, fromEvents: string | undefined) => inHeader ?? (fromEvents ? `${fromEvents} (from its events)` : '-');
   if (opts.json) {
     io.out(
       JSON.stringify({
@@ -37,6 +38,7 @@ export async function verifyCommand(file: string, opts: { strict: boolean; json:
         truncatedTail: s.truncatedTail,
         header: s.header,
         account: account ?? null,
+        baseCurrency: baseCurrency ?? null,
         lines: s.lines,
         events: s.events,
         keyframes: s.keyframes,
@@ -51,9 +53,7 @@ export async function verifyCommand(file: string, opts: { strict: boolean; json:
   } else {
     const h = s.header;
     io.out(`${s.sealed ? 'VALID' : 'VALID (UNSEALED)'} ${file}`);
-    io.out(
-      `  source ${h.source}, account ${h.account ?? (account ? `${account} (from its events)` : '-')}, base ${h.baseCurrency ?? '-'}, written by tws-risk ${h.appVersion}`,
-    );
+    io.out(`  source ${h.source}, account ${named(h.account, account)}, base ${named(h.baseCurrency, baseCurrency)}, written by tws-risk ${h.appVersion}`);
     io.out(`  ${s.events} events (seq ${s.firstSeq}-${s.lastSeq}), ${s.keyframes} keyframes, ${s.lines} lines`);
     io.out(`  from ${time(s.firstAt)} to ${time(s.lastAt)}`);
     if (s.sealed) io.out(`  sealed: ${s.footer?.reason ?? ''} at ${s.footer?.endedAt ?? ''}`);

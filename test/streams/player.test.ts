@@ -120,7 +120,7 @@ describe('ReplayPlayer', () => {
     await p.close();
   });
 
-  it('names the account from the first event that says it when the header (written before the login) has none', async () => {
+  it('names the account and base currency from the first events that say them when the header (written before the login) has none', async () => {
     const file = sample('quiet-day');
     const p = await ReplayPlayer.open(file);
     expect(p.status().header.account).toBeNull();
@@ -128,8 +128,11 @@ describe('ReplayPlayer', () => {
     // The reference: the first event of the file that names an account, read with the reader alone.
     const first = (await allEvents(file)).find((e) => 'account' in e && typeof e.account === 'string' && e.account !== '') as { account: string };
     expect(p.status().account).toBe(first.account);
+    // The base currency: that of the first whole-account NetLiquidation row.
+    const net = (await allEvents(file)).find((e) => e.type === 'accountValueUpdated' && e.key === 'NetLiquidation') as { currency: string };
+    expect(p.status().baseCurrency).toBe(net.currency);
     const info = replayInfo(p.status(), { close: 'i', play: 'space', markers: 'n', pick: 'enter', jump: 'g' }, { room: 20 });
-    expect(info.lines.map((l) => l.text).join('\n')).toContain(`account ${first.account}`);
+    expect(info.lines.map((l) => l.text).join('\n')).toContain(`account ${first.account} · base ${net.currency}`);
     await p.close();
   });
 

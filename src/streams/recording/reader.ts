@@ -817,18 +817,43 @@ export function accountNamedBy(ev: { readonly type: string }): string | undefine
 }
 
 /**
- * `decodeTypes` for a scan that also looks for the recording's account: `base` plus the account events, until
- * `found` narrows it back to `base`, so that only the events up to the first account are decoded for it (the reader
- * looks the set up line by line).
+ * The account and base currency a recording's events name, for a header written before the login (null in both):
+ * the first account an account event names, and the currency of the first whole-account NetLiquidation (the
+ * reducer's base currency). `types` is `decodeTypes` for the scan: the caller's own plus the events that can name
+ * them, narrowed back as each is found, so that only events up to there are decoded for it (the reader looks the set
+ * up line by line).
  */
-export function untilAccountFound(base: ReadonlySet<string>): { readonly types: ReadonlySet<string>; found(): void } {
-  const types = new Set([...base, ...ACCOUNT_EVENT_TYPES]);
-  return {
-    types,
-    found: () => {
-      for (const t of ACCOUNT_EVENT_TYPES) if (!base.has(t)) types.delete(t);
-    },
-  };
+export class RecordedIdentity {
+  account: string | undefined;
+  baseCurrency: string | undefined;
+  private readonly wanted: Set<string>;
+  constructor(private readonly base: ReadonlySet<string>) {
+    this.wanted = new Set([...base, ...ACCOUNT_EVENT_TYPES]);
+  }
+
+  get types(): ReadonlySet<string> {
+    return this.wanted;
+  }
+
+  /** Takes what `ev` says; true when it named the account or the base currency for the first time. */
+  see(ev: FeedEvent): boolean {
+    let found = false;
+    if (this.account === undefined) {
+      this.account = accountNamedBy(ev);
+      found = this.account !== undefined;
+    }
+    if (this.baseCurrency === undefined && ev.type === 'accountValueUpdated' && ev.key === 'NetLiquidation' && /^[A-Z]{3}$/.test(ev.currency)) {
+      this.baseCurrency = ev.currency;
+      found = true;
+    }
+    if (found) {
+      for (const t of ACCOUNT_EVENT_TYPES) {
+        const stillNeeded = t === 'accountValueUpdated' && this.baseCurrency === undefined;
+        if (this.account !== undefined && !stillNeeded && !this.base.has(t)) this.wanted.delete(t);
+      }
+    }
+    return found;
+  }
 }
 
 /** Outcome of `verifyRecording`, as `tws-risk verify` reports it. */
@@ -838,6 +863,8 @@ export type VerifyResult =
       readonly summary: ReadSummary;
       /** The account of the recording: the header's, else the first one its events name (undefined if none does). */
       readonly account?: string;
+      /** Its base currency: the header's, else the one its events name first (undefined if none does). */
+      readonly baseCurrency?: string;
     }
   | { readonly ok: false; readonly error: RecordingError; readonly linesRead: number };
 
@@ -859,22 +886,19 @@ export const DECODE_RECORDED_FACTS: ReadonlySet<string> = new Set(['operatorActe
  */
 export async function verifyRecording(file: string, opts: { readonly decode?: boolean } = {}): Promise<VerifyResult> {
   const decode = opts.decode !== false;
-  const wanted = untilAccountFound(DECODE_RECORDED_FACTS);
-  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: wanted.types });
+  const named = new RecordedIdentity(DECODE_RECORDED_FACTS);
+  const it = readRecording(file, decode ? { skipKeyframeStates: false } : { skipKeyframeStates: true, decodeTypes: named.types });
   let linesRead = 0;
-  let account: string | undefined;
   try {
     for (;;) {
       const r = await it.next();
       if (r.done) {
-        const named = r.value.header.account ?? account;
-        return { ok: true, summary: r.value, ...(named ? { account: named } : {}) };
+        const account = r.value.header.account ?? named.account;
+        const baseCurrency = r.value.header.baseCurrency ?? named.baseCurrency;
+        return { ok: true, summary: r.value, ...(account ? { account } : {}), ...(baseCurrency ? { baseCurrency } : {}) };
       }
       linesRead = r.value.line;
-      if (account === undefined && r.value.kind === 'event') {
-        account = accountNamedBy(r.value.event);
-        if (account !== undefined) wanted.found();
-      }
+      if (r.value.kind === 'event') named.see(r.value.event);
     }
   } catch (e) {
     if (e instanceof RecordingError) return { ok: false, error: e, linesRead };

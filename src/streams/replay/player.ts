@@ -4,15 +4,7 @@ import type { FeedEvent } from '../../model/events.js';
 import { reduce } from '../../model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
 import type { IndexEntry, RecordingHeader } from '../recording/format.js';
-import {
-  accountNamedBy,
-  readRecording,
-  RecordingError,
-  untilAccountFound,
-  type ReadSummary,
-  type RecordingItem,
-  type RecordingProblem,
-} from '../recording/reader.js';
+import { readRecording, RecordedIdentity, RecordingError, type ReadSummary, type RecordingItem, type RecordingProblem } from '../recording/reader.js';
 import { MARKER_EVENT_TYPES, markerOf, newMarkerMemory, nextMarker, prevMarker, type Marker } from './markers.js';
 import { keyframesKeepAlerts, loadIndex, readHeader, withRecordedAlerts, type SeekTarget } from './seek.js';
 
@@ -68,6 +60,8 @@ export interface ReplayStatus {
    * far (a header written before the login has none).
    */
   readonly account?: string;
+  /** Its base currency, likewise: the header's, else the one its events name first. */
+  readonly baseCurrency?: string;
   /** Recorded time on the player's clock (ms). */
   readonly at: number;
   /** The seq of the last event folded (0 before the first). */
@@ -203,8 +197,8 @@ export class ReplayPlayer implements ReplayControls {
   private anchorReal: number;
   private readonly markers: Marker[] = [];
   private integrity: Integrity = { state: 'checking', events: 0 };
-  /** The first account the recording's events name (the scan finds it). */
-  private eventsAccount: string | undefined;
+  /** The account and base currency the recording's events name (the scan finds them). */
+  private readonly named = new RecordedIdentity(MARKER_EVENT_TYPES);
   private scanStarted = false;
   private lastSeqKnown: number | undefined;
   private lastAtKnown: number | undefined;
@@ -266,7 +260,8 @@ export class ReplayPlayer implements ReplayControls {
     return {
       file: this.file,
       header: this.header,
-      ...((this.header.account ?? this.eventsAccount) ? { account: (this.header.account ?? this.eventsAccount)! } : {}),
+      ...((this.header.account ?? this.named.account) ? { account: (this.header.account ?? this.named.account)! } : {}),
+      ...((this.header.baseCurrency ?? this.named.baseCurrency) ? { baseCurrency: (this.header.baseCurrency ?? this.named.baseCurrency)! } : {}),
       at: this.clock(),
       seq: this.stateValue.lastSeq,
       firstAt: this.header.startedAtMs,
@@ -757,8 +752,8 @@ export class ReplayPlayer implements ReplayControls {
 
   /** Reads the whole file once: verifies it and collects the markers, yielding to the terminal as it goes. */
   private async scan(): Promise<void> {
-    const wanted = untilAccountFound(MARKER_EVENT_TYPES);
-    const it = readRecording(this.file, { skipKeyframeStates: true, decodeTypes: wanted.types });
+    const named = this.named;
+    const it = readRecording(this.file, { skipKeyframeStates: true, decodeTypes: named.types });
     const mem = newMarkerMemory();
     let events = 0;
     let lastSeq = 0;
@@ -787,13 +782,7 @@ export class ReplayPlayer implements ReplayControls {
           lastAt = item.event.receivedAt;
           const m = markerOf(item.event, mem, this.header.baseCurrency ?? undefined);
           if (m) this.markers.push(m);
-          if (this.eventsAccount === undefined) {
-            this.eventsAccount = accountNamedBy(item.event);
-            if (this.eventsAccount !== undefined) {
-              wanted.found();
-              this.changed();
-            }
-          }
+          if (named.see(item.event)) this.changed();
         } else continue;
         events++;
         if (performance.now() >= sliceEnd) {

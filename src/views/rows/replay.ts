@@ -87,7 +87,7 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
     { text: `File        ${s.file}` },
     { text: `Recorded    ${new Date(h.startedAtMs).toISOString().replace('T', ' ').slice(0, 19)} UTC by tws-risk ${h.appVersion} (schema ${h.schemaVersion})` },
     {
-      text: `Source      ${h.source}${(s.account ?? h.account) ? ` · account ${s.account ?? h.account}` : ''}${h.baseCurrency ? ` · base ${h.baseCurrency}` : ''}`,
+      text: `Source      ${h.source}${(s.account ?? h.account) ? ` · account ${s.account ?? h.account}` : ''}${(s.baseCurrency ?? h.baseCurrency) ? ` · base ${s.baseCurrency ?? h.baseCurrency}` : ''}`,
     },
   ];
   const i = s.integrity;
