@@ -84,6 +84,15 @@ export function createAccountsTrading(set: Pick<AccountSet, 'selected'>): Accoun
       if (typeof plan !== 'string') planOwner.set(plan.id, t);
       return plan;
     },
+    onScreen(planId, ready) {
+      const t = planOwner.get(planId);
+      return t ? t.onScreen(planId, ready) : () => undefined;
+    },
+    readyIn: (planId) => planOwner.get(planId)?.readyIn(planId) ?? Infinity,
+    tooSoon(planId, what) {
+      const t = planOwner.get(planId);
+      return t ? t.tooSoon(planId, what) : 'This plan was already confirmed or closed; nothing sent';
+    },
     async confirm(planId, progress) {
       const t = planOwner.get(planId);
       if (!t) return { kind: 'refused', message: 'This plan was already confirmed or closed; nothing sent' };

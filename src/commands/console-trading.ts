@@ -15,6 +15,7 @@ import type { OrderRow, PortfolioState } from '../model/state.js';
 import { orderName } from '../model/orders.js';
 import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
+import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
@@ -42,6 +43,8 @@ export interface ConsoleTradingOptions {
   readonly clock?: Clock;
   /** The settings' `trading.armMinutes`: how long an arming lasts (default 5). */
   readonly armMinutes?: number;
+  /** The settings' `trading.confirmReadMs`: how long a plan is on screen before it can be confirmed (default 500). */
+  readonly confirmReadMs?: number;
   /** How long a send is followed before its orders count as timed out. */
   readonly timeoutMs?: number;
   /** How often expiry and the connection are checked (ms). */
@@ -190,6 +193,29 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     ...(o.watchMs !== undefined ? { watchMs: o.watchMs } : {}),
   });
   const now = () => session.now();
+  const readMs = o.confirmReadMs ?? DEFAULT_CONFIRM_READ_MS;
+  /**
+   * When each plan's frame was first written with every order on it (the reading time runs from there, on the
+   * session's clock). A plan not in here is not on screen: it cannot be confirmed.
+   */
+  const onScreenAt = new Map<string, number>();
+  const readyIn = (planId: string): number => {
+    const at = onScreenAt.get(planId);
+    return at === undefined ? Infinity : Math.max(0, at + readMs - now());
+  };
+  const tooSoon = (planId: string, what: 'confirm' | 'word'): string => {
+    const at = onScreenAt.get(planId);
+    const shownMs = at === undefined ? null : Math.max(0, now() - at);
+    const reason =
+      shownMs === null
+        ? 'the plan was not on screen whole yet'
+        : `the plan had been on screen ${Math.round(shownMs)} ms, less than its reading time of ${readMs} ms`;
+    // Audited as a decision the console refused: the operator pressed the key, nothing was sent, the plan stays locked.
+    session.audit().append({ kind: 'decision', detail: { planId, decision: 'tooSoon', what, reason, shownMs, readMs, by: 'console' } });
+    const key = what === 'word' ? 'Enter' : 'the confirm key';
+    if (shownMs === null) return `Not yet: the plan is not on screen whole; read it, then press ${key}; nothing was sent`;
+    return `Too soon (${Math.round(shownMs)} ms): read the plan, then press ${key}; nothing was sent`;
+  };
   /** TWS's what-if answers per shown plan, with our estimate they are compared with; the dialog reads its line. */
   const whatIfs = new Map<string, { state: PlanWhatIf | 'pending'; ours: Decimal | undefined; base: string }>();
   const askWhatIf = (plan: FlattenPlan, picture: AfterFlatten | undefined) => {
@@ -224,7 +250,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       [k: string]: JsonValue;
     });
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, marks: planMarks(plan), orderLines: orderLineCount(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
+    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: orderLineCount(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
   };
 
   /**
@@ -268,7 +294,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
     session.show(plan.id, { kind: 'flatten', plan, again: () => reducePreview(alert) }, detail);
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, marks: planMarks(plan), orderLines: orderLineCount(plan), word: 'REDUCE' };
+    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: orderLineCount(plan), word: 'REDUCE' };
   };
 
   /** Follows our orders of a plan in the state while they are worked (the progress view). */
@@ -333,6 +359,23 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     recordAlert: (transition) => session.recordAlert(transition),
     account: () => o.feed.state.account,
     armMinutes: () => session.armMinutes,
+    onScreen(planId, ready) {
+      const at = now();
+      onScreenAt.set(planId, at);
+      // On the injected clock; a timer that fires early by that clock (a pinned clock in a test) waits the rest.
+      let timer = session.clock.setTimeout(function check() {
+        const left = readyIn(planId);
+        if (left > 0 && left !== Infinity) timer = session.clock.setTimeout(check, left);
+        else if (left === 0) ready();
+      }, readMs);
+      timer.unref?.();
+      return () => {
+        session.clock.clear(timer);
+        if (onScreenAt.get(planId) === at) onScreenAt.delete(planId);
+      };
+    },
+    readyIn,
+    tooSoon,
     arm(typed) {
       const r = session.armTyped(typed);
       if ('code' in r)
@@ -381,13 +424,15 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as {
             [k: string]: JsonValue;
           });
-          return { id, ...shown };
+          return { id, ...shown, readMs };
         }
         default:
           return `${command} is not a dialog`;
       }
     },
     async confirm(planId, progress): Promise<ConfirmOutcome> {
+      // The dialog checks first; this is the rule itself, so no path to the send skips the reading time.
+      if (readyIn(planId) > 0) return { kind: 'refused', message: tooSoon(planId, 'confirm'), tooSoon: true };
       // One dialog, one send: the session takes the plan before anything is sent, a second confirm finds nothing.
       const r = await session.confirm(planId, (l) => send(planId, l, progress));
       return r ?? { kind: 'refused', message: 'This plan was already confirmed or closed; nothing sent' };

@@ -244,6 +244,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
             source: account === undefined ? o.trade.source : accountGateway(o.trade.source, account),
             clientId: o.trade.clientId,
             armMinutes: o.settings.trading.armMinutes,
+            confirmReadMs: o.settings.trading.confirmReadMs,
             clock,
             ...(o.trade.auditDir ? { auditDir: o.trade.auditDir } : {}),
             // Several accounts: one audit log each, named by its account (two armings in one second never share a file).

@@ -111,7 +111,17 @@ export const DEFAULT_ALERT_HOOK: Omit<AlertHookSettings, 'command'> = { timeoutM
 export interface TradingSettings {
   /** Arming expires by itself after this many minutes (docs/trading.md). */
   readonly armMinutes: number;
+  /**
+   * How long a plan must have been on screen before its confirm key (or its word's Enter) is taken (ms): a reflexive
+   * `X y` is refused, nobody reads a plan in 70 ms (docs/trading.md "Reading time").
+   */
+  readonly confirmReadMs: number;
 }
+
+/** The reading time's default and its range: 0 would bring the reflexive confirm back, so there is a floor. */
+export const DEFAULT_CONFIRM_READ_MS = 500;
+export const MIN_CONFIRM_READ_MS = 200;
+export const MAX_CONFIRM_READ_MS = 10_000;
 
 export const DEFAULT_SETTINGS: Settings = {
   connection: { host: '127.0.0.1', port: 7497, clientId: 4217, account: '' },
@@ -128,7 +138,7 @@ export const DEFAULT_SETTINGS: Settings = {
   },
   ui: { throttleMs: 250, theme: 'dark', color: 'auto', maskAccount: false, ascii: false },
   keymap: [],
-  trading: { armMinutes: 5 },
+  trading: { armMinutes: 5, confirmReadMs: DEFAULT_CONFIRM_READ_MS },
   risk: { marginMethod: 'auto', rates: {}, dividends: {} },
   alerts: {},
 };
@@ -226,8 +236,17 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
     const o = c.object('trading', top.trading, Object.keys(d.trading));
     if (o && 'armMinutes' in o) {
       const v = o.armMinutes;
-      if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 240) trading = { armMinutes: v };
+      if (typeof v === 'number' && Number.isFinite(v) && v > 0 && v <= 240) trading = { ...trading, armMinutes: v };
       else c.fail('trading.armMinutes', `expected a number of minutes above 0, at most 240, got ${show(v)}`);
+    }
+    if (o && 'confirmReadMs' in o) {
+      const v = o.confirmReadMs;
+      if (typeof v === 'number' && Number.isFinite(v) && v >= MIN_CONFIRM_READ_MS && v <= MAX_CONFIRM_READ_MS) trading = { ...trading, confirmReadMs: v };
+      else
+        c.fail(
+          'trading.confirmReadMs',
+          `expected milliseconds from ${MIN_CONFIRM_READ_MS} to ${MAX_CONFIRM_READ_MS} (the plan's reading time), got ${show(v)}`,
+        );
     }
   }
 

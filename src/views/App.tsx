@@ -4,6 +4,7 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keyTable, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import type { ReplayControls } from '../streams/replay/player.js';
 import { runCommand, type CommandContext } from './commands/index.js';
+import { planReady } from './commands/trading.js';
 import { ConsoleFailed } from './components/ConsoleFailed.js';
 import { DialogHost } from './components/DialogHost.js';
 import { ErrorBoundary } from './components/ErrorBoundary.js';
@@ -262,6 +263,32 @@ function Console(props: AppProps) {
     [],
   );
   useKeyQueue(handle, keyQueue);
+
+  /*
+   * A plan's reading time (docs/trading.md) runs from the first frame that shows it (every order on it, to confirm): this
+   * render committed it, and once Ink has written it the wiring starts the clock. A resize that cuts an order, a new
+   * plan (TARGET_CHANGED, a stale mark), a send or a close takes it off screen: its reading time starts again.
+   */
+  // The bulk word is typed over a plan cut to fit (it sends nothing); the confirm key needs every order on screen.
+  const open = ui.dialog;
+  const planOnScreen =
+    open?.kind === 'trade' && open.planId !== undefined && (open.phase === 'word' || (open.phase === 'confirm' && !vm.dialog?.hidden))
+      ? open.planId
+      : undefined;
+  useEffect(() => {
+    const actions = latest.current.props.trade;
+    if (planOnScreen === undefined || !actions) return;
+    let gone = false;
+    let off: (() => void) | undefined;
+    void (latest.current.props.onKeyHandled?.() ?? Promise.resolve()).then(() => {
+      if (!gone) off = actions.onScreen(planOnScreen, () => planReady(ctx, planOnScreen, true));
+    });
+    return () => {
+      gone = true;
+      off?.();
+      planReady(ctx, planOnScreen, false);
+    };
+  }, [planOnScreen, ctx]);
 
   const { layout } = vm;
   return (

@@ -24,6 +24,10 @@ export type TradeDialogAction =
   | { readonly type: 'plan'; readonly plan: PreviewPlan; readonly error?: string }
   /** The wiring refused the typed arming code: ask again, saying what was typed. */
   | { readonly type: 'armRefused'; readonly typed: string; readonly message: string }
+  /** The plan's reading time passed (true), or the plan left the screen and its reading time starts again (false). */
+  | { readonly type: 'ready'; readonly planId: string; readonly ready: boolean }
+  /** A confirm before the reading time passed: said in the dialog, which stays open on the same locked plan. */
+  | { readonly type: 'tooSoon'; readonly planId: string; readonly message: string }
   /** Enter in the word phase: the typed word unlocks the confirm key, or is refused with the reason. */
   | { readonly type: 'submitWord' }
   /** The operator confirmed: the phase leaves 'confirm' before anything is sent, so a repeated key finds nothing. */
@@ -47,6 +51,7 @@ export function planDialog(p: PreviewPlan, error?: string): TradeDialog {
     ...(error ? { error } : {}),
     ...(p.marks && p.marks.length > 0 ? { marks: p.marks } : {}),
     ...(p.orderLines !== undefined ? { orderLines: p.orderLines } : {}),
+    ...(p.readMs !== undefined ? { readMs: p.readMs } : {}),
   };
 }
 
@@ -115,12 +120,18 @@ export function tradeDialogReducer(d: TradeDialog | undefined, action: TradeDial
     case 'armRefused':
       if (d?.phase !== 'arm') return d;
       return { ...d, input: '', error: action.typed === '' ? `Nothing typed; ${action.message}` : `You typed "${action.typed}"; ${action.message}` };
+    case 'ready':
+      if (d?.planId !== action.planId || (d.phase !== 'confirm' && d.phase !== 'word') || Boolean(d.ready) === action.ready) return d;
+      return { ...d, ready: action.ready };
+    case 'tooSoon':
+      if (d?.planId !== action.planId || (d.phase !== 'confirm' && d.phase !== 'word')) return d;
+      return { ...d, tooSoon: action.message };
     case 'submitWord': {
       if (d?.phase !== 'word') return d;
       const word = d.word ?? '';
       const typed = (d.input ?? '').trim();
       if (typed === word) {
-        const { input: _typed, error: _error, ...rest } = d;
+        const { input: _typed, error: _error, tooSoon: _early, ...rest } = d;
         return { ...rest, phase: 'confirm' };
       }
       // Say what was wrong: a lower-case word is the usual slip, and it is refused on purpose.
@@ -134,6 +145,8 @@ export function tradeDialogReducer(d: TradeDialog | undefined, action: TradeDial
       return { ...d, lines: [...action.planLines, '', ...action.rows.map((r) => `${r.label}: ${r.status}`)] };
     case 'outcome': {
       const { confirmed: c, outcome: o } = action;
+      // Refused by the reading time alone (the wiring's own check): the same plan, still locked, under review again.
+      if (o.kind === 'refused' && o.tooSoon) return { ...c, phase: 'confirm', ready: false, tooSoon: o.message };
       if (o.kind === 'refused') return o.replan ? planDialog(o.replan, o.message) : { ...c, phase: 'done', error: o.message };
       return { kind: 'trade', phase: 'done', title: `${c.title.replace(/\?$/, '')}: sent`, lines: o.lines };
     }

@@ -38,6 +38,8 @@ export interface PreviewPlan {
   readonly word?: string;
   /** Each leg's mark with its arrival time (flatten and reduce plans). */
   readonly marks?: readonly PreviewMark[];
+  /** How long the plan must be on screen before it can be confirmed (ms): the footer says so until then. */
+  readonly readMs?: number;
   /** How many leading lines are what is sent (the dialog keeps them on screen; see UiState's trade dialog). */
   readonly orderLines?: number;
 }
@@ -57,7 +59,7 @@ export interface TradeProgress {
 
 export type ConfirmOutcome =
   /** Refused before anything was sent; `replan` is the new plan to review (TARGET_CHANGED). */
-  | { readonly kind: 'refused'; readonly message: string; readonly replan?: PreviewPlan }
+  | { readonly kind: 'refused'; readonly message: string; readonly replan?: PreviewPlan; readonly tooSoon?: true }
   | { readonly kind: 'sent'; readonly lines: readonly string[]; readonly flat?: boolean };
 
 export interface TradingActions {
@@ -69,7 +71,23 @@ export interface TradingActions {
   disarm(): void;
   /** Plans what a trading command would do and locks it; a string is a refusal to show. */
   preview(command: CommandId, target: TradeTarget): PreviewPlan | string;
-  /** The operator confirmed: guard, send once, follow. `progress` reports each order while it is followed. */
+  /**
+   * The frame showing this plan, every order on it, is written: its reading time starts now (restarting if it had
+   * left the screen), and `ready` runs once it has passed. Returns what to call when the plan leaves the screen (a
+   * resize cuts an order, the dialog closes or shows another plan): its reading time starts again when it is back.
+   */
+  onScreen(planId: string, ready: () => void): () => void;
+  /** How long until the plan may be confirmed (ms; Infinity while it is not on screen, 0 once read). */
+  readyIn(planId: string): number;
+  /**
+   * A confirm key (or a bulk word's Enter, `what: 'word'`) before the reading time passed: nothing is sent, the plan
+   * stays locked, the refusal is audited (a `decision` of `tooSoon` with its reason). Returns what the dialog says.
+   */
+  tooSoon(planId: string, what: 'confirm' | 'word'): string;
+  /**
+   * The operator confirmed: guard, send once, follow. `progress` reports each order while it is followed. A confirm
+   * before the reading time passed is refused (`tooSoon`), whatever the dialog showed.
+   */
   confirm(planId: string, progress: (p: TradeProgress) => void): Promise<ConfirmOutcome>;
   /**
    * IBKR's what-if line for a shown flatten plan (its post-flatten requirement beside ours), or undefined when TWS is

@@ -65,6 +65,15 @@ export type Dialog =
        * is short, and their cut does not lock the confirm key. Absent: every line counts.
        */
       readonly orderLines?: number;
+      /**
+       * The plan has been on screen, every order on it, for its reading time: the footer offers the confirm key. The
+       * rule itself is the wiring's (TradingActions.readyIn); this only changes what the footer says.
+       */
+      readonly ready?: boolean;
+      /** The plan's reading time (ms), said in the footer until it has passed. */
+      readonly readMs?: number;
+      /** A confirm (or word's Enter) came before the reading time: what the dialog says about it (nothing was sent). */
+      readonly tooSoon?: string;
     };
 
 export interface UiState {

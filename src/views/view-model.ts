@@ -571,6 +571,9 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
+  if (d.tooSoon && (d.phase === 'confirm' || d.phase === 'word')) tail.push({ text: d.tooSoon, slot: 'dialog.danger' });
+  // The reading time (docs/trading.md): until it has passed the footer names no sending key, and says when it will.
+  const readS = `${Number(((d.readMs ?? 0) / 1000).toFixed(1))} s`;
   // IBKR's what-if line takes the blank row above the keys and wraps like any line: its figures and their caveat are
   // read whole. Being in the tail, its rows are kept on screen and the plan's lines give way to it.
   const whatIf = input.whatIf && (d.phase === 'confirm' || d.phase === 'word') ? input.whatIf : undefined;
@@ -589,12 +592,15 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
       if (ended) tail.push({ text: ended, slot: 'dialog.danger' });
       tail.push(
         { text: `Type ${d.word ?? ''} to unlock the confirm key: ${d.input ?? ''}▏` },
-        { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' },
+        d.ready
+          ? { text: `${submit} continues    ${back} cancels (the default)`, slot: 'key' }
+          : { text: `Read the plan: ${submit} works after ${readS} on screen    ${back} cancels (the default)`, slot: 'key' },
       );
       break;
     case 'confirm':
       if (ended) tail.push({ text: ended, slot: 'dialog.danger' }, { text: `${no} closes`, slot: 'key' });
-      else tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
+      else if (d.ready) tail.push({ text: `${yes} sends    ${no} cancels (the default)`, slot: 'key' });
+      else tail.push({ text: `Read the plan: ${yes} works after ${readS} on screen    ${no} cancels (the default)`, slot: 'key' });
       break;
     case 'sending':
       tail.push({ text: `Sending; following each order (the confirm key does nothing now)${ellipsis()}`, slot: 'dialog.danger' });

@@ -283,7 +283,8 @@ describe('the flatten dialog', () => {
     const r = await start(true);
     await arm(r);
     await r.tui.write(':trade.flattenScope currency:EUR\r');
-    const d = await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('Type FLATTEN'), 'the bulk dialog');
+    // Enter in the word line works once the plan has been on screen for its reading time (the footer then offers it).
+    const d = await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('Enter continues'), 'the bulk dialog, read');
     expect(d).toContain('SAP');
     await r.tui.write('y');
     await r.tui.write('y');
@@ -310,10 +311,11 @@ describe('the flatten dialog', () => {
     const r = await start(true, false, { columns: 80, rows: 24 });
     await arm(r);
     await r.tui.write(':trade.flattenScope all\r');
-    await r.tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('Type FLATTEN'), 'the bulk dialog');
+    await r.tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('Enter continues'), 'the bulk dialog, read');
     await r.tui.write('FLATTEN');
     await r.tui.write('\r');
-    const f = await r.tui.waitForFrame((x) => x.includes('y sends'), 'the confirm step with its keys');
+    // A cut plan has not been read: the footer does not offer y (its reading time starts once every order is shown).
+    const f = await r.tui.waitForFrame((x) => x.includes('y works after'), 'the confirm step with its keys');
     expect(f).toMatch(/more line\(s\) not shown/);
     // A line wider than the dialog wraps rather than being cut at the border: the notice says what y does.
     expect(f).toMatch(/does nothing until\s+(?:║\s+)?then\)/);
@@ -439,7 +441,11 @@ describe('cancel dialogs', () => {
     await r.tui.write('y');
     await r.tui.waitForFrame((f) => f.includes('not on screen'), 'the confirm key refused');
     r.tui.resize(120, 40);
-    const whole = await r.tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?') && !/more line\(s\) not shown/.test(f), 'every order on screen again');
+    // Every order back on screen restarts the reading time: y is offered once it has passed.
+    const whole = await r.tui.waitForFrame(
+      (f) => f.includes('GLOBAL CANCEL?') && !/more line\(s\) not shown/.test(f) && f.includes('y sends'),
+      'every order on screen again, read',
+    );
     expect(whole).not.toContain('GLOBAL CANCEL: sent');
     expect(r.live.sim.snapshot().openOrders.length).toBe(open.length);
     expect(auditTypes(r)).not.toContain('globalCancelSent');

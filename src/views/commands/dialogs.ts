@@ -1,6 +1,6 @@
 // Answers to the open dialog (quit while armed, a trade dialog): confirm, cancel, and Enter or Esc on its text line.
 import type { CommandHandler } from './context.js';
-import { closeDialog, confirmTrade, openTradeDialog, submitTradeText } from './trading.js';
+import { closeDialog, confirmTrade, openTradeDialog, planRead, submitTradeText } from './trading.js';
 
 export const dialogCommands: CommandHandler = (ctx, command) => {
   const d = ctx.ui().dialog;
@@ -11,7 +11,7 @@ export const dialogCommands: CommandHandler = (ctx, command) => {
         // Nobody confirms orders they cannot see: a plan cut to fit the terminal must be read in full first.
         const hidden = ctx.vm().dialog?.hidden;
         if (hidden) ctx.flash(`${hidden} line(s) of this plan are not on screen; enlarge the terminal to read every order before confirming`);
-        else confirmTrade(ctx, d);
+        else if (planRead(ctx, d, 'confirm')) confirmTrade(ctx, d);
       }
       return true;
     case 'dialog.cancel':

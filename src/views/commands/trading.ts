@@ -25,7 +25,27 @@ function step(ctx: CommandContext, action: TradeDialogAction): void {
   const next = tradeDialogReducer(current?.kind === 'trade' ? current : undefined, action);
   if (next === current) return;
   if (next === undefined) ctx.dispatch({ type: 'closeDialog' });
-  else ctx.dispatch({ type: action.type === 'progress' ? 'updateDialog' : 'openDialog', dialog: next });
+  else ctx.dispatch({ type: IN_PLACE.has(action.type) ? 'updateDialog' : 'openDialog', dialog: next });
+}
+
+/** Changes that keep the dialog on screen as it is (no new dialog epoch): progress, and the reading time's notes. */
+const IN_PLACE: ReadonlySet<TradeDialogAction['type']> = new Set(['progress', 'ready', 'tooSoon']);
+
+/** The open plan's reading time passed, or it restarts (the plan left the screen): the footer follows. */
+export function planReady(ctx: CommandContext, planId: string, ready: boolean): void {
+  step(ctx, { type: 'ready', planId, ready });
+}
+
+/**
+ * Whether the open plan has been read: a confirm key (or a bulk word's Enter) before its reading time sends nothing,
+ * is audited, and the dialog says so and stays open on the same locked plan, so a later key works.
+ */
+export function planRead(ctx: CommandContext, d: TradeDialog, what: 'confirm' | 'word'): boolean {
+  const actions = ctx.props().trade;
+  if (!actions || d.planId === undefined) return false;
+  if (actions.readyIn(d.planId) <= 0) return true;
+  step(ctx, { type: 'tooSoon', planId: d.planId, message: actions.tooSoon(d.planId, what) });
+  return false;
 }
 
 const TRADE_COMMANDS: ReadonlySet<CommandId> = new Set<CommandId>([
@@ -120,7 +140,7 @@ export function submitTradeText(ctx: CommandContext, d: TradeDialog): void {
     } else step(ctx, { type: 'armRefused', typed, message: r.message });
     return;
   }
-  if (d.phase === 'word') step(ctx, { type: 'submitWord' });
+  if (d.phase === 'word' && planRead(ctx, d, 'word')) step(ctx, { type: 'submitWord' });
 }
 
 /** Cancel: a plan under review is declined (audited); orders on the way keep the dialog open until their outcome. */
