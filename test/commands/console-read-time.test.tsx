@@ -1,0 +1,152 @@
+// A plan's reading time on the simulator, on a pinned clock: a y 100 ms after the plan showed sends nothing and is
+// audited, a y after the reading time sends, and a plan offered again (a stale mark) starts its reading time again.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createConsoleTrading } from '../../src/commands/console-trading.js';
+import { systemClock, type Clock } from '../../src/model/clock.js';
+import { AccountSession } from '../../src/session/session.js';
+import { startSimulator } from '../../src/sim/index.js';
+import { Feed } from '../../src/streams/feed.js';
+import { TwsSource } from '../../src/streams/tws/source.js';
+import { ConsoleStore } from '../../src/views/store.js';
+import { T0, waitFor } from '../sim/helpers.js';
+import { renderApp } from '../support/render-tui.js';
+import { QUICK_SOURCE } from '../support/sim-feed.js';
+
+const CLIENT = 33;
+const TOYOTA = '7203';
+const dir = mkdtempSync(join(tmpdir(), 'tws-risk-read-time-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * Time stands still until the test moves it (however slow the machine, a y pressed "100 ms" after the plan is 100 ms
+ * after it by this clock); timers stay real, so the TWS heartbeat is answered and the reading-time check runs.
+ */
+class PinnedClock implements Clock {
+  constructor(public t: number) {}
+  now = () => this.t;
+  setTimeout = systemClock.setTimeout;
+  setInterval = systemClock.setInterval;
+  clear = systemClock.clear;
+}
+
+interface AuditLine {
+  readonly type?: string;
+  readonly detail?: {
+    readonly id?: string;
+    readonly planId?: string;
+    readonly decision?: string;
+    readonly shownMs?: number;
+    readonly readMs?: number;
+    readonly reason?: string;
+  };
+}
+
+describe("the plan's reading time", () => {
+  it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time for a plan offered again', async () => {
+    const clock = new PinnedClock(Date.parse(T0));
+    const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
+    const feed = new Feed(source.events$, { now: clock.now });
+    source.start();
+    const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
+    const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, clock, timeoutMs: 20_000, watchMs: 200 });
+    const tui = renderApp(store, { columns: 140, rows: 50 }, { trading: 'trade', trade: trading });
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
+    const ourFills = () => sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
+    const audit = (): AuditLine[] =>
+      readFileSync(trading.auditFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditLine);
+    const decisions = () => audit().filter((l) => l.type === 'decision');
+    try {
+      await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
+      await tui.write('4567');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+      await tui.write(`/${TOYOTA}\r`);
+      await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
+
+      // The plan shows; the footer does not offer y yet, and says when it will (the clock has not moved).
+      await tui.write('X');
+      const opened = await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y works after 0.5 s on screen'), 'the plan, not read yet');
+      expect(opened).not.toContain('y sends');
+      // The reading time starts once the plan's frame is written (the App's effect): wait for the wiring to know it.
+      const planId = audit().find((l) => l.type === 'planShown')?.detail?.id;
+      expect(planId).toBeDefined();
+      await waitFor(() => trading.readyIn(planId!) === 500, 10_000, 'the plan counted as on screen');
+
+      // (a) y at +100 ms: refused in the dialog, which stays open on the same plan; audited; nothing reaches TWS.
+      clock.t += 100;
+      await tui.write('y');
+      const early = await tui.waitForFrame((f) => f.includes('Too soon (100 ms)'), 'the refusal');
+      expect(early).toContain('Flatten 7203');
+      expect(early).toContain('nothing was sent');
+      expect(decisions()).toEqual([expect.objectContaining({ detail: expect.objectContaining({ planId, decision: 'tooSoon', shownMs: 100, readMs: 500 }) })]);
+      expect(audit().some((l) => l.type === 'orderSent')).toBe(false);
+      expect(ours()).toEqual([]);
+      expect(ourFills()).toEqual([]);
+
+      // (b) At +500 ms the footer offers y (the reading-time timer saw the clock); the plan is still unsent.
+      clock.t += 400;
+      await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y sends'), 'y offered after the reading time');
+      expect(ours()).toEqual([]);
+
+      // (c) A plan offered again starts its reading time again: the marks go stale (a jump past their 200 s limit),
+      // y is refused with MARK_STALE and the new plan shows; a y at once, then one 100 ms later, are too soon.
+      clock.t += 250_000;
+      const jumpedAt = clock.now();
+      const toyota = [...feed.state.positions.values()].find((r) => r.contract.symbol === TOYOTA)!.contract.conId;
+      await waitFor(() => (feed.state.portfolio.get(toyota)?.updatedAt ?? 0) >= jumpedAt, 20_000, 'a fresh Toyota mark from the simulator');
+      await tui.write('y');
+      const replanned = await tui.waitForFrame((f) => f.includes('MARK_STALE') && f.includes('y works after'), 'the new plan, not read yet');
+      expect(replanned).not.toContain('y sends');
+      const second = audit()
+        .filter((l) => l.type === 'planShown')
+        .map((l) => l.detail?.id)
+        .at(-1);
+      expect(second).toBeDefined();
+      expect(second).not.toBe(planId);
+      await waitFor(() => trading.readyIn(second!) === 500, 10_000, 'the new plan counted as on screen');
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('Too soon (0 ms)'), 'a y at once refused');
+      clock.t += 100;
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('Too soon (100 ms)'), 'a y at +100 ms refused');
+      const refused = decisions().filter((l) => l.detail?.planId === second);
+      expect(refused.map((l) => [l.detail?.decision, l.detail?.shownMs])).toEqual([
+        ['tooSoon', 0],
+        ['tooSoon', 100],
+      ]);
+      expect(ours()).toEqual([]);
+      expect(ourFills()).toEqual([]);
+
+      // (d) After its reading time the new plan sends, once.
+      clock.t += 400;
+      await tui.waitForFrame((f) => f.includes('y sends') && f.includes('MARK_STALE'), 'y offered for the new plan');
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('FLAT: every position in scope reads zero'), 'the result', 30_000);
+      expect(ourFills().length).toBeGreaterThan(0);
+      // Confirmed: the first plan once it was read (then refused for its stale mark), the second once it was read.
+      expect(decisions().map((l) => [l.detail?.planId, l.detail?.decision])).toEqual([
+        [planId, 'tooSoon'],
+        [planId, 'confirm'],
+        [second, 'tooSoon'],
+        [second, 'tooSoon'],
+        [second, 'confirm'],
+      ]);
+    } finally {
+      tui.unmount();
+      trading.close('test over');
+      store.dispose();
+      source.stop();
+      await feed.close('test over');
+      await sim.close();
+    }
+  }, 120_000);
+});
