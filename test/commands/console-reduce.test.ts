@@ -81,6 +81,8 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
         expect(Number(l.quantity)).toBeLessThanOrEqual(Math.abs(p)); // never past zero
       }
 
+      // As the console does: the plan is on screen, and confirmed once its reading time has passed.
+      await new Promise<void>((read) => trading.onScreen(plan.id, read));
       const outcome = await trading.confirm(plan.id, () => {});
       expect(outcome.kind).toBe('sent');
       if (outcome.kind !== 'sent') return;

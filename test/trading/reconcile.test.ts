@@ -144,6 +144,8 @@ describe('reconciliation after a lost connection', () => {
     expect(trading.arm('4567').ok).toBe(true);
     const plan = trading.preview('trade.flattenScope', { arg: 'class:OPT' });
     if (typeof plan === 'string') throw new Error(plan);
+    // As the console does: the plan is on screen, and confirmed once its reading time has passed.
+    await new Promise<void>((read) => trading.onScreen(plan.id, read));
     const outcome = trading.confirm(plan.id, () => undefined);
     const resting = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     await waitFor(() => gate.links[0]?.swallowed === optionLegs - 2 && resting().length === 2, 30_000, 'two orders resting, the rest swallowed');
