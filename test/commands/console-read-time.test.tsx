@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
+import { checkSettings } from '../../src/config/settings.js';
+import { Checker } from '../../src/model/check.js';
 import { systemClock, type Clock } from '../../src/model/clock.js';
 import { AccountSession } from '../../src/session/session.js';
 import { startSimulator } from '../../src/sim/index.js';
@@ -43,6 +45,24 @@ interface AuditLine {
     readonly reason?: string;
   };
 }
+
+describe("the settings' trading.confirmReadMs", () => {
+  it('defaults to 500 ms, takes 200 ms to 10 s, and names anything else (0 would bring the reflexive confirm back)', () => {
+    const read = (v: unknown) => {
+      const c = new Checker('settings.json');
+      return { ms: checkSettings({ trading: { confirmReadMs: v, armMinutes: 7 } }, c).trading, problems: c.problems };
+    };
+    expect(checkSettings({}, new Checker('settings.json')).trading.confirmReadMs).toBe(500);
+    expect(read(200)).toEqual({ ms: { armMinutes: 7, confirmReadMs: 200 }, problems: [] });
+    expect(read(10_000).ms.confirmReadMs).toBe(10_000);
+    for (const bad of [0, 199, 10_001, -5, '500', null, Number.NaN]) {
+      const r = read(bad);
+      // The bad value keeps the default; the other trading setting is still honoured.
+      expect(r.ms).toEqual({ armMinutes: 7, confirmReadMs: 500 });
+      expect(r.problems).toEqual([expect.stringMatching(/^settings\.json: error at trading\.confirmReadMs: expected milliseconds from 200 to 10000/)]);
+    }
+  });
+});
 
 describe("the plan's reading time", () => {
   it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time for a plan offered again', async () => {

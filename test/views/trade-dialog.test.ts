@@ -109,6 +109,32 @@ describe('tradeDialogReducer', () => {
     });
   });
 
+  it('the reading time: ready only for the plan on screen, a too-early key noted on the same locked plan, a refusal by the wiring back to review', () => {
+    const d = tradeDialogReducer(undefined, { type: 'plan', plan: { ...plan, readMs: 500 } })!;
+    expect(d).toMatchObject({ phase: 'confirm', planId: 'p1', readMs: 500 });
+    expect(d.ready).toBeUndefined();
+    // Another plan's timer, or one already in that state, changes nothing.
+    expect(tradeDialogReducer(d, { type: 'ready', planId: 'other', ready: true })).toBe(d);
+    expect(tradeDialogReducer(d, { type: 'ready', planId: 'p1', ready: false })).toBe(d);
+    const early = tradeDialogReducer(d, { type: 'tooSoon', planId: 'p1', message: 'Too soon (100 ms)' })!;
+    expect(early).toMatchObject({ phase: 'confirm', planId: 'p1', tooSoon: 'Too soon (100 ms)', lines: d.lines });
+    const ready = tradeDialogReducer(early, { type: 'ready', planId: 'p1', ready: true })!;
+    expect(ready.ready).toBe(true);
+    // Off screen (a resize cut an order): not ready again until it is read anew.
+    expect(tradeDialogReducer(ready, { type: 'ready', planId: 'p1', ready: false })!.ready).toBe(false);
+    // The wiring's own check refused the send: the same plan, under review, not ready.
+    const sending = tradeDialogReducer(ready, { type: 'send' })!;
+    const back = tradeDialogReducer(sending, { type: 'outcome', confirmed: ready, outcome: { kind: 'refused', message: 'Too soon (0 ms)', tooSoon: true } });
+    expect(back).toMatchObject({ phase: 'confirm', planId: 'p1', ready: false, tooSoon: 'Too soon (0 ms)' });
+    // A bulk word's Enter that came too early keeps what was typed; the word accepted later clears the note.
+    const word = typed(tradeDialogReducer(undefined, { type: 'plan', plan: bulk }), 'FLATTEN');
+    const wordEarly = tradeDialogReducer(word, { type: 'tooSoon', planId: 'p2', message: 'Too soon (50 ms)' })!;
+    expect(wordEarly).toMatchObject({ phase: 'word', input: 'FLATTEN', tooSoon: 'Too soon (50 ms)' });
+    const unlocked = tradeDialogReducer(tradeDialogReducer(wordEarly, { type: 'ready', planId: 'p2', ready: true }), { type: 'submitWord' })!;
+    expect(unlocked).toMatchObject({ phase: 'confirm', ready: true });
+    expect(unlocked.tooSoon).toBeUndefined();
+  });
+
   it('closes from every phase but sending: orders on the way cannot be called back by closing', () => {
     const d = planDialog(plan);
     expect(tradeDialogReducer(d, { type: 'close' })).toBeUndefined();
