@@ -4,6 +4,7 @@ import type { Clock } from '../model/clock.js';
 import { join } from 'node:path';
 import { arm } from '../trading/arming.js';
 import { AuditLog } from '../trading/audit.js';
+import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
 import { formatDenial } from '../trading/types.js';
 import { EXIT } from './io.js';
 import { askGuard, commandRequest, DEFAULT_COMMAND_TIMEOUT_S, replyLines } from './fleet-command.js';
@@ -22,6 +23,8 @@ export interface RemoteOptions {
   readonly clock: Clock;
   /** How long an arming holds (settings `trading.armMinutes`). */
   readonly armMs: number;
+  /** How long a confirmation is on screen before its key asks (settings `trading.confirmReadMs`; default 500 ms). */
+  readonly readMs?: number;
   /** Who asks, for the guard's audit log (default: the login name). */
   readonly operator?: string;
   readonly timeoutMs?: number;
@@ -52,6 +55,10 @@ export function remoteControl(o: RemoteOptions): FleetRemote {
   const current = () => (armed && o.clock.now() < armed.until ? armed : undefined);
   return {
     armMinutes: o.armMs / 60_000,
+    readMs: o.readMs ?? DEFAULT_CONFIRM_READ_MS,
+    tooSoon(target, rule, shownMs) {
+      audit('tooSoon', { account: target.account, host: target.host, rule, shownMs, readMs: o.readMs ?? DEFAULT_CONFIRM_READ_MS });
+    },
     timeoutS: timeoutMs / 1000,
     now: () => o.clock.now(),
     armed: current,

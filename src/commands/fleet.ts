@@ -238,6 +238,7 @@ export async function fleetCommand(
         nc,
         clock,
         armMs: loaded.settings.trading.armMinutes * 60_000,
+        readMs: loaded.settings.trading.confirmReadMs,
         auditDir: join(dataDir(rt.env ?? process.env), 'audit'),
         appVersion: appVersion(),
         ...(f.operator !== undefined ? { operator: f.operator } : {}),

@@ -181,7 +181,8 @@ describe('tws-risk fleet in tmux', () => {
       await press(s, 'X');
       await waitForScreen(s, (x) => /which of its rules\?/.test(x), 'the rules again (armed)');
       await press(s, 'Down', 'Enter');
-      await waitForScreen(s, (x) => /to run its rule kill \(globalCancel\) now\?/.test(x), 'the confirmation again');
+      // Its key asks once the confirmation has been on screen for its reading time: the footer then offers it.
+      await waitForScreen(s, (x) => /to run its rule kill \(globalCancel\) now\?/.test(x) && /y ask ·/.test(x), 'the confirmation again, read');
       await press(s, 'y');
       screen = await waitForScreen(s, (x) => /kill \(globalCancel\): DONE/.test(x), "the guard's answer", 60_000);
       expect(screen).toMatch(/plan: GLOBAL CANCEL: 1 open order\(s\)/);

@@ -135,27 +135,27 @@ describe('remote commands from the fleet view', () => {
       r.arm('DU7654321', '0000');
       await r.send(target, 0); // not armed: not sent
       r.arm('DU7654321', '4321');
+      r.tooSoon(target, 'kill', 100); // a y before the confirmation's reading time: nothing asked
       await r.send(target, 0); // no guard listens: asked, answered by the server
       r.disarm();
       r.close();
       const file = r.auditFile()!;
-      expect(await verifyAuditLog(file)).toMatchObject({ ok: true, sealed: true, entries: 6 });
+      expect(await verifyAuditLog(file)).toMatchObject({ ok: true, sealed: true, entries: 7 });
       const steps = readFileSync(file, 'utf8')
         .trim()
         .split('\n')
-        .map((l) => JSON.parse(l) as { kind: string; type?: string; detail?: { step?: string; outcome?: string } })
+        .map((l) => JSON.parse(l) as { kind: string; type?: string; detail?: { step?: string; outcome?: string; shownMs?: number; readMs?: number } })
         .filter((e) => e.kind === 'entry')
-        .map((e) => [e.type, e.detail!.step, e.detail!.outcome ?? null]);
-      expect(steps).toEqual(
-        [
-          ['fleetCommand', 'armRefused', null],
-          ['fleetCommand', 'notSent', null],
-          ['fleetCommand', 'armed', null],
-          ['fleetCommand', 'asked', null],
-          ['fleetCommand', 'answer', 'notAnswered'],
-          ['fleetCommand', 'disarmed', null],
-        ].slice(0, 6),
-      );
+        .map((e) => [e.type, e.detail!.step, e.detail!.outcome ?? null, e.detail!.shownMs ?? null, e.detail!.readMs ?? null]);
+      expect(steps).toEqual([
+        ['fleetCommand', 'armRefused', null, null, null],
+        ['fleetCommand', 'notSent', null, null, null],
+        ['fleetCommand', 'armed', null, null, null],
+        ['fleetCommand', 'tooSoon', null, 100, 500],
+        ['fleetCommand', 'asked', null, null, null],
+        ['fleetCommand', 'answer', 'notAnswered', null, null],
+        ['fleetCommand', 'disarmed', null, null, null],
+      ]);
     } finally {
       rmSync(auditDir, { recursive: true, force: true });
     }

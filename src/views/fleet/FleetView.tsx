@@ -48,6 +48,10 @@ export interface RemoteOutcome {
 /** The remote kill switch (src/commands/fleet-remote.ts): present only with `fleet --trade`. */
 export interface RemoteControl {
   readonly armMinutes: number;
+  /** How long the confirmation is on screen before its key asks (the settings' `trading.confirmReadMs`). */
+  readonly readMs: number;
+  /** A confirm key before the reading time: nothing is asked; the operator's audit log says so. */
+  tooSoon(target: RemoteTarget, rule: string, shownMs: number | null): void;
   readonly timeoutS: number;
   now(): number;
   armed(): { readonly account: string; readonly until: number } | undefined;
@@ -69,7 +73,17 @@ export interface RemoteControl {
 type Dialog =
   | { readonly phase: 'arm'; readonly target: RemoteTarget; readonly typed: string; readonly problem?: string }
   | { readonly phase: 'pick'; readonly target: RemoteTarget; readonly index: number }
-  | { readonly phase: 'confirm'; readonly target: RemoteTarget; readonly index: number; readonly rule: string; readonly action: string }
+  | {
+      readonly phase: 'confirm';
+      readonly target: RemoteTarget;
+      readonly index: number;
+      readonly rule: string;
+      readonly action: string;
+      /** When it was first drawn (the remote's clock), whether its reading time has passed, and a too-early key's note. */
+      readonly shownAt?: number;
+      readonly ready?: boolean;
+      readonly early?: string;
+    }
   | { readonly phase: 'sending'; readonly target: RemoteTarget; readonly rule: string }
   | { readonly phase: 'result'; readonly target: RemoteTarget; readonly rule: string; readonly outcome: RemoteOutcome };
 
@@ -145,6 +159,28 @@ export function FleetView(p: FleetViewProps) {
     dialogRef.current = d;
     setDialogState(d);
   }, []);
+  /*
+   * The confirmation's reading time, as in the console's trading dialogs (docs/trading.md "Reading time"): it runs
+   * from the render that drew the confirmation, and its key asks only once that has passed. A new confirmation (a new
+   * epoch) starts it again.
+   */
+  const confirmShown = dialog?.phase === 'confirm' ? epoch.current : undefined;
+  useEffect(() => {
+    const remote = p.remote;
+    const d = dialogRef.current;
+    if (confirmShown === undefined || !remote || d?.phase !== 'confirm') return;
+    const shownAt = remote.now();
+    setDialog({ ...d, shownAt });
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const check = () => {
+      const left = shownAt + remote.readMs - remote.now();
+      const now = dialogRef.current;
+      if (left > 0) timer = setTimeout(check, left);
+      else if (now?.phase === 'confirm' && now.shownAt === shownAt) setDialog({ ...now, ready: true });
+    };
+    timer = setTimeout(check, remote.readMs);
+    return () => clearTimeout(timer);
+  }, [confirmShown, p.remote, setDialog]);
   const armed = p.remote?.armed();
   // The arming's expiry shows as it comes: a second's redraw while armed.
   useEffect(() => {
@@ -234,8 +270,15 @@ export function FleetView(p: FleetViewProps) {
         }
         if (d.phase === 'confirm') {
           const command = resolveKey(keys, key, ['dialog']);
-          if (command === 'dialog.confirm') send(d);
-          else if (command === 'dialog.cancel') {
+          if (command === 'dialog.confirm') {
+            const remote = p.remote!;
+            const shownMs = d.shownAt === undefined ? null : Math.max(0, remote.now() - d.shownAt);
+            if (shownMs !== null && shownMs >= remote.readMs) send(d);
+            else {
+              remote.tooSoon(d.target, d.rule, shownMs);
+              setDialog({ ...d, early: `Too soon (${Math.round(shownMs ?? 0)} ms): read it, then press ${label('dialog.confirm')}; nothing was asked` });
+            }
+          } else if (command === 'dialog.cancel') {
             setDialog(undefined);
             setFlash('Cancelled: nothing was sent');
           }
@@ -381,7 +424,10 @@ function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: ke
     lines = [
       `It runs the policy's own action through the guard's own checks (fresh data, one action at a time, the hourly cap, the market window) and its audit log; never an order of ours.`,
       ...dry,
-      `${label('dialog.confirm')} ask · ${label('dialog.cancel')} cancel (the default)`,
+      ...(d.early ? [d.early] : []),
+      d.ready
+        ? `${label('dialog.confirm')} ask · ${label('dialog.cancel')} cancel (the default)`
+        : `Read it: ${label('dialog.confirm')} works after ${Number((remote.readMs / 1000).toFixed(1))} s on screen · ${label('dialog.cancel')} cancel (the default)`,
     ];
   } else if (d.phase === 'sending') {
     title = `Asked ${who} to run ${neutralise(d.rule)}`;
