@@ -65,7 +65,7 @@ describe("the settings' trading.confirmReadMs", () => {
 });
 
 describe("the plan's reading time", () => {
-  it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time for a plan offered again', async () => {
+  it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time after a resize cut it and for a plan offered again', async () => {
     const clock = new PinnedClock(Date.parse(T0));
     const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
     const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
@@ -117,6 +117,18 @@ describe("the plan's reading time", () => {
       await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y sends'), 'y offered after the reading time');
       expect(ours()).toEqual([]);
 
+      // (b2) A resize that cuts an order takes the plan off screen; whole again, its reading time starts again.
+      tui.resize(80, 11);
+      await tui.waitForFrame((f) => /more line\(s\) not shown/.test(f) && !f.includes('y sends'), 'an order cut, y no longer offered');
+      tui.resize(140, 50);
+      await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y works after'), 'the plan whole again, not read');
+      await waitFor(() => trading.readyIn(planId!) === 500, 10_000, 'the plan counted as on screen again');
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('Too soon (0 ms)'), 'a y at once refused');
+      clock.t += 500;
+      await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y sends'), 'y offered again');
+      expect(ours()).toEqual([]);
+
       // (c) A plan offered again starts its reading time again: the marks go stale (a jump past their 200 s limit),
       // y is refused with MARK_STALE and the new plan shows; a y at once, then one 100 ms later, are too soon.
       clock.t += 250_000;
@@ -154,6 +166,7 @@ describe("the plan's reading time", () => {
       expect(ourFills().length).toBeGreaterThan(0);
       // Confirmed: the first plan once it was read (then refused for its stale mark), the second once it was read.
       expect(decisions().map((l) => [l.detail?.planId, l.detail?.decision])).toEqual([
+        [planId, 'tooSoon'],
         [planId, 'tooSoon'],
         [planId, 'confirm'],
         [second, 'tooSoon'],
