@@ -80,7 +80,13 @@ describe('the what-if line', () => {
       await press('n', ':');
       await waitForScreen('n', (s) => /^:/m.test(s), 'the palette line');
       await press('n', 'trade.flattenScope all', 'Enter');
-      const dialog = await waitForScreen('n', (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint now/.test(s), "IBKR's answer in the dialog", 60_000);
+      // Read once the plan's reading time has passed: until then the key row says when Enter will work instead.
+      const dialog = await waitForScreen(
+        'n',
+        (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint now/.test(s) && !/Read the plan:/.test(s),
+        "IBKR's answer in the dialog, its reading time passed",
+        60_000,
+      );
       const rows = dialog.replace(/\n$/, '').split('\n');
       expect(rows, dialog).toHaveLength(24);
       // The dialog's rows inside its double border, from the what-if line to the first blank or key row after it.
