@@ -1,6 +1,6 @@
 // The console's root component: reads the store, keeps the UI state, routes keys to the command handlers, lays out panes.
 import { Box, useApp, useWindowSize } from 'ink';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { keyTable, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import type { ReplayControls } from '../streams/replay/player.js';
 import { runCommand, type CommandContext } from './commands/index.js';
@@ -270,12 +270,15 @@ function Console(props: AppProps) {
    * plan (TARGET_CHANGED, a stale mark), a send or a close takes it off screen: its reading time starts again.
    */
   // The bulk word is typed over a plan cut to fit (it sends nothing); the confirm key needs every order on screen.
+  // Whole or cut is part of what is on screen: a word typed over a cut plan, then enlarged or unlocked into a confirm
+  // step that shows every order, starts the reading time again rather than carrying the cut frame's time to the y.
   const open = ui.dialog;
+  const planWhole = !vm.dialog?.hidden;
   const planOnScreen =
-    open?.kind === 'trade' && open.planId !== undefined && (open.phase === 'word' || (open.phase === 'confirm' && !vm.dialog?.hidden))
-      ? open.planId
-      : undefined;
-  useEffect(() => {
+    open?.kind === 'trade' && open.planId !== undefined && (open.phase === 'word' || (open.phase === 'confirm' && planWhole)) ? open.planId : undefined;
+  // A layout effect: the plan leaves the screen in the same commit as the frame that changed it, so no key handled
+  // after that frame is written can find the previous frame's reading time (a passive effect ran after such keys).
+  useLayoutEffect(() => {
     const actions = latest.current.props.trade;
     if (planOnScreen === undefined || !actions) return;
     let gone = false;
@@ -288,7 +291,7 @@ function Console(props: AppProps) {
       off?.();
       planReady(ctx, planOnScreen, false);
     };
-  }, [planOnScreen, ctx]);
+  }, [planOnScreen, planWhole, ctx]);
 
   const { layout } = vm;
   return (

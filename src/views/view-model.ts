@@ -80,7 +80,7 @@ export interface ViewModel {
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
   readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
-  /** `hidden`: lines of a trading plan cut to fit the terminal; its confirm key is refused while any are hidden. */
+  /** `hidden`: order lines of a trading plan (confirm or word phase) cut to fit the terminal; its confirm key is refused while any are hidden. */
   readonly dialog?: {
     readonly title: string;
     readonly lines: readonly Cell[];
@@ -640,7 +640,9 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
     hidden = Math.max(0, orderRows.length - kept);
     shown = [...rows.slice(0, kept), ...notice(rows.length - kept, 'orders')];
   }
-  return { title: d.title, lines: [...shown, ...tailRows], ...(hidden > 0 && d.phase === 'confirm' ? { hidden } : {}) };
+  // The word phase counts its cut too: its reading time runs over a cut plan (the word sends nothing), and starts again
+  // once every order is on screen, so the confirm key after it never inherits time the orders were not all shown.
+  return { title: d.title, lines: [...shown, ...tailRows], ...(hidden > 0 && (d.phase === 'confirm' || d.phase === 'word') ? { hidden } : {}) };
 }
 
 /** Border and padding take 4 columns; border and title 3 rows (DetailView). */

@@ -182,4 +182,73 @@ describe("the plan's reading time", () => {
       await sim.close();
     }
   }, 120_000);
+  it('a word typed over a cut plan, then enlarged to show every order, waits a reading time again: FLATTEN and y at once send nothing', async () => {
+    const clock = new PinnedClock(Date.parse(T0));
+    const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
+    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
+    const feed = new Feed(source.events$, { now: clock.now });
+    source.start();
+    const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
+    const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, clock, timeoutMs: 20_000, watchMs: 200 });
+    const tui = renderApp(store, { columns: 80, rows: 24 }, { trading: 'trade', trade: trading });
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
+    const audit = (): AuditLine[] =>
+      readFileSync(trading.auditFile!, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as AuditLine);
+    try {
+      await tui.waitForFrame((f) => f.includes('READY'), 'the console on live data', 20_000);
+      await tui.write(':trade.arm\r');
+      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
+      await tui.write('4567');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+
+      // At 80x24 the bulk plan is cut; the word's reading time runs over it (the word sends nothing) and passes.
+      await tui.write(':trade.flattenScope all\r');
+      await tui.waitForFrame((f) => f.includes('FLATTEN all?') && /more line\(s\) not shown:/.test(f), 'the bulk plan, cut');
+      const planId = audit()
+        .filter((l) => l.type === 'planShown')
+        .map((l) => l.detail?.id)
+        .at(-1);
+      expect(planId).toBeDefined();
+      await waitFor(() => trading.readyIn(planId!) === 500, 10_000, 'the cut plan counted for the word');
+      clock.t += 500;
+      await tui.waitForFrame((f) => f.includes('Enter continues'), 'the word offered');
+      await tui.write('FLATTEN');
+      await tui.waitForFrame((f) => f.includes('FLATTEN▏'), 'the word typed');
+
+      // Enlarged, every order shows for the first time: not one millisecond of it has passed on the pinned clock, so
+      // neither the word's Enter nor a y may act on it.
+      tui.resize(200, 60);
+      await tui.waitForFrame((f) => f.includes('FLATTEN all?') && !/more line\(s\) not shown:/.test(f), 'the plan whole');
+      await tui.write('\r');
+      await tui.write('y');
+      await tui.waitForFrame((f) => /Too soon \(0 ms\)|Not yet: the plan is not on screen whole/.test(f), 'the early Enter refused');
+      expect(ours()).toEqual([]);
+      expect(audit().some((l) => l.type === 'orderSent')).toBe(false);
+      // The refused Enter left the word line open: the y went into it.
+      await tui.waitForFrame((f) => f.includes('FLATTENy▏'), 'the y typed into the word line');
+      await tui.write('\x7f');
+      await tui.waitForFrame((f) => f.includes('FLATTEN▏'), 'the y erased');
+
+      // Once the whole plan has been on screen for its reading time, the word and then y are offered.
+      await waitFor(() => trading.readyIn(planId!) === 500, 10_000, 'the whole plan counted as on screen');
+      clock.t += 500;
+      await tui.waitForFrame((f) => f.includes('Enter continues'), 'the word offered again');
+      await tui.write('\r');
+      await tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('y sends'), 'the confirm step, read');
+      await tui.write('n');
+      await tui.waitForFrame((f) => !f.includes('FLATTEN all?'), 'declined');
+      expect(ours()).toEqual([]);
+    } finally {
+      tui.unmount();
+      trading.close('test over');
+      store.dispose();
+      source.stop();
+      await feed.close('test over');
+      await sim.close();
+    }
+  }, 120_000);
 });
