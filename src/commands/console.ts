@@ -410,7 +410,10 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   };
   const signals = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
   const onSignal = new Map(signals.map((s) => [s, endBy(s)] as const));
-  for (const [s, l] of onSignal) process.once(s, l);
+  // Listened to until the session is closed, not once: a second signal while it closes (the shell forwarding the hangup
+  // the terminal sent, a Ctrl-C once the console has left raw mode) would otherwise take its default action and end the
+  // process with the recording unsealed. It changes nothing: the first one said what ended the session.
+  for (const [s, l] of onSignal) process.on(s, l);
   // A terminal can go without a SIGHUP reaching us (a wrapper shell that traps it, another session): its input then
   // ends or fails (EIO). Left alone, the console would run on headless, connected and recording, for ever.
   const stdin = o.streams?.stdin ?? process.stdin;
@@ -419,14 +422,19 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     stdin.on('end', onInputGone);
     stdin.on('error', onInputGone);
   }
-  try {
-    await instance.waitUntilExit();
-  } finally {
+  const unlisten = () => {
     for (const [s, l] of onSignal) process.off(s, l);
     if (onInputGone) {
       stdin.off('end', onInputGone);
       stdin.off('error', onInputGone);
     }
+  };
+  try {
+    await instance.waitUntilExit();
+  } catch (e) {
+    unlisten();
+    throw e;
+  } finally {
     offReplay?.();
     offAccounts?.();
     store.dispose();
@@ -439,14 +447,18 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   // The health the operator last saw: closing stops the source, which then reads disconnected.
   const health = feed.state.health;
   if (behindTimer) clearInterval(behindTimer);
-  if (o.close) await o.close(reason, end);
-  else {
-    o.source?.stop();
-    await (player ? player.close() : o.follow ? o.follow.close() : o.feed?.close(reason));
+  try {
+    if (o.close) await o.close(reason, end);
+    else {
+      o.source?.stop();
+      await (player ? player.close() : o.follow ? o.follow.close() : o.feed?.close(reason));
+    }
+    // After the close, so that the session's last events (the recording's seal) are published too.
+    await publishing?.stop();
+    await accountsPublishing?.stop();
+  } finally {
+    unlisten();
   }
-  // After the close, so that the session's last events (the recording's seal) are published too.
-  await publishing?.stop();
-  await accountsPublishing?.stop();
   // Counted once everything is closed: the quit's disarm, the disconnect that stopping the source publishes and the
   // last socket read's market data (folded at close) are the session's events too.
   const last = feed.state;

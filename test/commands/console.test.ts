@@ -88,6 +88,54 @@ describe('runConsole', () => {
   }
 });
 
+describe('runConsole ended by a signal', () => {
+  it('still listens while the session closes: a second hangup (a shell forwarding the one the terminal sent) finds a handler, not the default that kills before the seal', async () => {
+    const source = new Subject<FeedEventBody>();
+    const feed = new Feed(source);
+    for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents()])
+      source.next(b);
+    const stdout = new Tty();
+    const stdin = new TtyIn();
+    const out: string[] = [];
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    const close = vi.fn(async () => {
+      // The seal takes its time: the second signal comes meanwhile.
+      await released;
+      await feed.close('test');
+    });
+    const before = process.listenerCount('SIGHUP');
+    const done = runConsole({
+      feed,
+      mode: 'demo',
+      settings: DEFAULT_SETTINGS,
+      io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
+      close,
+      streams: {
+        stdout: stdout as unknown as NodeJS.WriteStream,
+        stdin: stdin as unknown as NodeJS.ReadStream,
+        stderr: new Tty() as unknown as NodeJS.WriteStream,
+      },
+    });
+    await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
+    const listening = process.listenerCount('SIGHUP');
+    process.kill(process.pid, 'SIGHUP');
+    await vi.waitFor(() => expect(close).toHaveBeenCalled(), { timeout: 20_000 });
+    // Every listener of the session is still there: with ours gone, the one left (signal-exit's, from Ink) re-raises a
+    // SIGHUP it hears alone, which would end this process (the test's worker) at once.
+    expect(process.listenerCount('SIGHUP')).toBe(listening);
+    process.kill(process.pid, 'SIGHUP');
+    await new Promise((r) => setImmediate(r));
+    release();
+    expect(await done).toBe(0);
+    expect(close).toHaveBeenCalledTimes(1);
+    expect(close).toHaveBeenCalledWith('terminal closed (SIGHUP)', 'SIGHUP');
+    expect(out).toHaveLength(1);
+    expect(process.listenerCount('SIGHUP')).toBe(before);
+    expect(stdin.listenerCount('error')).toBe(0);
+  });
+});
+
 describe('runConsole on a replay', () => {
   it('draws its first frame before verifying the recording, saying it is verifying, then shows what verification found', async () => {
     // scan 'later', as replayCommand opens it: runConsole starts the scan once Ink has written the first frame.
