@@ -150,7 +150,9 @@ async function runDemo(
     stop();
   };
   const onSignal = new Map([['SIGINT', endBy('quit')] as const, ['SIGTERM', endBy('SIGTERM')] as const, ['SIGHUP', endBy('SIGHUP')] as const]);
-  for (const [s, l] of onSignal) process.once(s, l);
+  // Kept until the session is closed: a second signal (a shell passing on the terminal's hangup, Ctrl-C again) would
+  // otherwise take its default action and end the process before the recording is sealed.
+  for (const [s, l] of onSignal) process.on(s, l);
   const draw = () => {
     const s = session.feed.state;
     // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
@@ -181,10 +183,13 @@ async function runDemo(
     await stopped;
   } finally {
     clearInterval(timer);
-    for (const [s, l] of onSignal) process.off(s, l);
     const files = session.recorder?.files ?? [];
     const end = ended ?? 'quit';
-    await session.close(sessionEndText(end), end);
+    try {
+      await session.close(sessionEndText(end), end);
+    } finally {
+      for (const [s, l] of onSignal) process.off(s, l);
+    }
     const failure = session.recorder?.failure;
     const endedText = end === 'quit' ? '' : `; ended: ${sessionEndText(end)}`;
     io.err(
