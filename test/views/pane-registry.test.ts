@@ -61,3 +61,43 @@ describe('the pane registry', () => {
     }
   });
 });
+
+describe("the Stress pane's table and chart, kept while only its clock moves", () => {
+  const stressOf = (vm: ReturnType<typeof buildViewModel>) => {
+    const s = vm.panes.stress;
+    if (s?.kind !== 'stress') throw new Error('no stress pane');
+    return s;
+  };
+  // One UI state throughout, as the console keeps it while no key is pressed.
+  const shown = initialUi({ focus: 'stress' });
+  const at = (now: number, r = risk, ui = shown, size = { columns: 200, rows: 50 }) =>
+    stressOf(buildViewModel({ ...input(ui, size), snapshot: { state, live: state, risk: r, now, version: 1 } }));
+
+  it('a later second (a frozen screen) says the older age over the same table, distances and chart', () => {
+    const first = at(state.lastEventAt + 2_000);
+    const later = at(state.lastEventAt + 7_000);
+    expect(first.info).toMatch(/as of 2s ago/);
+    expect(later.info).toMatch(/as of 7s ago/);
+    expect(later.stress).toBe(first.stress);
+  });
+
+  it('a new pass, another width or another subject builds them again, from what is now shown', () => {
+    const first = at(state.lastEventAt);
+    // A new pass on a book whose prices moved: the pane shows its figures, not the kept ones.
+    const moved = bookState({ prices: { msft: '1500' } });
+    const next = createStressRunner()(moved, moved.lastEventAt);
+    const after = at(state.lastEventAt, next);
+    expect(after.stress).not.toBe(first.stress);
+    const cells = (s: typeof first) => s.stress.list.rows.map((r) => Object.values(r.cells).map((c) => c?.text));
+    const fresh = stressOf(
+      buildViewModel({ ...input(shown, { columns: 200, rows: 50 }), snapshot: { state: moved, live: moved, risk: next, now: state.lastEventAt, version: 2 } }),
+    );
+    expect(cells(after)).toEqual(cells(fresh));
+    expect(cells(after)).not.toEqual(cells(first));
+    const narrow = at(state.lastEventAt, next, shown, { columns: 120, rows: 40 });
+    expect(narrow.stress).not.toBe(after.stress);
+    expect(narrow.stress.list.columns).not.toEqual(after.stress.list.columns);
+    const other = reduceUi(shown, { type: 'command', command: 'stress.columns' });
+    expect(at(state.lastEventAt, next, other).stress).not.toBe(after.stress);
+  });
+});

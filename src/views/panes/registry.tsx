@@ -11,7 +11,8 @@ import { alertsVM } from '../rows/alerts.js';
 import { EXECUTIONS_SORTS, executionsVM } from '../rows/executions.js';
 import { ORDERS_SORTS, ordersVM } from '../rows/orders.js';
 import { POSITIONS_SORTS, positionsVM } from '../rows/positions.js';
-import { STRESS_SORTS, stressVM } from '../rows/stress.js';
+import { STRESS_SORTS, stressVM, type StressVM } from '../rows/stress.js';
+import { sameRefs } from '../../model/same-refs.js';
 import type { PaneVM, ViewInput } from '../view-model.js';
 import { AccountPane } from './AccountPane.js';
 import { AlertsPane } from './AlertsPane.js';
@@ -98,6 +99,19 @@ const positions: PaneEntry<Kind<'list'>> = {
   Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
 };
 
+/*
+ * The pane is built again every second for its "as of … ago", which is all that moves on it while the risk stays the
+ * same (frozen, or between passes): its table, distances and chart are kept while what they read is the same, so a
+ * frozen second does not lay out the scenarios and chart the curve again (docs/performance.md "Frozen, session 10").
+ */
+let stressMemo: { readonly inputs: readonly unknown[]; readonly vm: StressVM } | undefined;
+function memoStressVM(...args: Parameters<typeof stressVM>): StressVM {
+  if (stressMemo && sameRefs(stressMemo.inputs, args)) return stressMemo.vm;
+  const vm = stressVM(...args);
+  stressMemo = { inputs: args, vm };
+  return vm;
+}
+
 const stress: PaneEntry<Kind<'stress'>> = {
   id: 'stress',
   title: 'Stress',
@@ -108,7 +122,7 @@ const stress: PaneEntry<Kind<'stress'>> = {
     const { snapshot, ui } = i;
     const risk = snapshot.risk;
     const model = risk?.ok ? risk.model : undefined;
-    const vm = stressVM(risk, ui.lists.stress, ui.stressColumns, ui.stressSubject, room.width, room.height);
+    const vm = memoStressVM(risk, ui.lists.stress, ui.stressColumns, ui.stressSubject, room.width, room.height);
     // The risk's time is the market's (TWS's clock); its age is measured on the same clock.
     const asOf = model ? `as of ${age(marketNow(snapshot.live, snapshot.now) - model.asOf)} ago` : '';
     return { kind: 'stress', pane: 'stress', info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
