@@ -1,12 +1,25 @@
 // Stress pane: the scenario heat map with BREACH/WARN words, liquidation distances, and the P&L-vs-shock chart.
 import { Box } from 'ink';
+import { memo } from 'react';
 import { Text } from '../components/Text.js';
 import { Line } from '../components/Line.js';
 import { Table } from '../components/Table.js';
 import { useTheme } from '../context/theme.js';
 import type { StressVM } from '../rows/stress.js';
 
-export function StressPane({ stress, focused, height }: { readonly stress: StressVM; readonly focused: boolean; readonly height: number }) {
+/**
+ * Memoised: its view model is kept while only the pane's "as of" age moves (registry.tsx `memoStressVM`), so a frozen
+ * second re-renders the title line alone, not the table and chart under it.
+ */
+export const StressPane = memo(function StressPane({
+  stress,
+  focused,
+  height,
+}: {
+  readonly stress: StressVM;
+  readonly focused: boolean;
+  readonly height: number;
+}) {
   const theme = useTheme();
   const chartHeight = stress.chart ? stress.chart.lines.length + 1 : 0;
   const tableHeight = Math.max(1, height - 1 - chartHeight);
@@ -28,4 +41,4 @@ export function StressPane({ stress, focused, height }: { readonly stress: Stres
       ) : null}
     </Box>
   );
-}
+});
