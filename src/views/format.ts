@@ -337,16 +337,28 @@ export const COLUMN_GAP = 1;
  */
 export function fitColumns(specs: readonly ColumnSpec[], width: number): readonly ColumnSpec[] {
   // The same specs and width give the very same array, so memoised rows see unchanged props between frames.
+  // A pane's own constant specs are found by identity first: writing out the key was half the Account pane's view
+  // model, rebuilt every second for its Age column (docs/performance.md "Frozen, session 10").
+  const byWidth = fittedBySpecs.get(specs);
+  const known = byWidth?.get(width);
+  if (known) return known;
   const key = `${width}|${specs.map((c) => `${c.id}:${c.header}:${c.width}:${c.align}:${c.priority}:${c.flex ? 1 : 0}`).join(',')}`;
-  const hit = fitted.get(key);
-  if (hit) return hit;
-  const out = fit(specs, width);
-  if (fitted.size > 256) fitted.clear();
-  fitted.set(key, out);
+  let out = fitted.get(key);
+  if (!out) {
+    out = fit(specs, width);
+    if (fitted.size > 256) fitted.clear();
+    fitted.set(key, out);
+  }
+  if (byWidth) {
+    if (byWidth.size > 16) byWidth.clear();
+    byWidth.set(width, out);
+  } else fittedBySpecs.set(specs, new Map([[width, out]]));
   return out;
 }
 
 const fitted = new Map<string, readonly ColumnSpec[]>();
+/** By the specs array itself (specs are never changed in place: ColumnSpec is read-only), then by width. */
+const fittedBySpecs = new WeakMap<readonly ColumnSpec[], Map<number, readonly ColumnSpec[]>>();
 
 function fit(specs: readonly ColumnSpec[], width: number): readonly ColumnSpec[] {
   let cols = [...specs];

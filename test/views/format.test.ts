@@ -133,6 +133,17 @@ describe('fitColumns', () => {
   it('returns the same array for the same specs and width (memoised rows keep their props)', () => {
     expect(fitColumns(specs, 60)).toBe(fitColumns([...specs], 60));
   });
+  it('found by the specs array itself, still gives each width its own columns, and other specs their own', () => {
+    const wide = fitColumns(specs, 80);
+    const narrow = fitColumns(specs, 25);
+    expect(fitColumns(specs, 80)).toBe(wide);
+    expect(fitColumns(specs, 25)).toBe(narrow);
+    expect(narrow.map((c) => c.id)).toEqual(['label', 'a']);
+    // A pane that renames a header (Value CHF for Value USD) builds new specs: they are fitted as what they say.
+    const renamed = specs.map((c) => (c.id === 'a' ? { ...c, header: 'Other' } : c));
+    expect(fitColumns(renamed, 80).find((c) => c.id === 'a')?.header).toBe('Other');
+    expect(fitColumns(specs, 80).find((c) => c.id === 'a')?.header).toBe('A');
+  });
   it('lays a line out in exactly the width', () => {
     const cols = fitColumns(specs, 40);
     expect(textWidth(layoutLine(cols, (c) => c.header))).toBe(40);
