@@ -7,10 +7,6 @@ import { shareInkOutputCaches } from './ink-output-cache.js';
 // Before the first frame: unchanged lines are then not re-tokenised or re-measured frame after frame.
 await shareInkOutputCaches();
 
-/** Ink's synchronized-update markers (ink/build/write-synchronized.js), around each frame it writes to a terminal. */
-const BEGIN_SYNC = '\u001B[?2026h';
-const END_SYNC = '\u001B[?2026l';
-
 /**
  * The terminal as Ink sees it, with every write masked while masking is on: dialogs, log lines and panes all reach
  * the screen through here, so no view can show an account id the status bar hides. On an ASCII-only terminal
@@ -21,32 +17,11 @@ export function maskingStream(stdout: NodeJS.WriteStream, ascii: boolean): NodeJ
     const masked = isScreenMasked() ? maskAccounts(s) : s;
     return ascii ? toAscii(masked) : masked;
   };
-  /*
-   * Ink writes a frame as three writes (begin synchronized update, the frame, end it), each its own system call on a
-   * terminal: in a profile of the frozen demo the two markers' calls cost almost as much as the frame's own
-   * (docs/performance.md "Frozen, session 10"). The stream is corked from the begin marker to the end marker, so the
-   * frame leaves in one writev, at once (the end marker uncorks synchronously); a begin marker with no end (an Ink
-   * that writes them otherwise, a throw between) is let go on the next tick, so nothing stays held.
-   */
-  let corked = false;
-  const release = () => {
-    if (!corked) return;
-    corked = false;
-    stdout.uncork();
-  };
-  const write = (chunk: unknown, ...rest: unknown[]): boolean => {
-    if (chunk === BEGIN_SYNC && !corked && typeof stdout.cork === 'function') {
-      stdout.cork();
-      corked = true;
-      process.nextTick(release);
-    }
-    const ok = (stdout.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? text(chunk) : chunk, ...rest);
-    if (chunk === END_SYNC) release();
-    return ok;
-  };
   return new Proxy(stdout, {
     get(target, prop) {
-      if (prop === 'write') return write;
+      if (prop === 'write') {
+        return (chunk: unknown, ...rest: unknown[]) => (target.write as (...a: unknown[]) => boolean)(typeof chunk === 'string' ? text(chunk) : chunk, ...rest);
+      }
       const v = Reflect.get(target, prop, target) as unknown;
       return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
     },
