@@ -247,6 +247,19 @@ export function age(ms: number | undefined): string {
   return `${Math.floor(s / 86_400)}d`;
 }
 
+/**
+ * Time left before something ends, rounded up so it never claims less than is left: an arming of 5 minutes reads
+ * "5m" until a whole minute has gone, and the last minute counts down in seconds ("59s" … "1s").
+ */
+export function timeLeft(ms: number | undefined): string {
+  if (ms === undefined || !Number.isFinite(ms)) return 'never';
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  if (s < 60) return `${s}s`;
+  const m = Math.ceil(s / 60);
+  if (m < 60) return `${m}m`;
+  return m % 60 === 0 ? `${m / 60}h` : `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
 /** A duration for the session summary: "42s", "4m12s", "1h05m". */
 export function duration(ms: number): string {
   const s = Math.max(0, Math.round(ms / 1000));

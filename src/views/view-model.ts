@@ -2,7 +2,7 @@
 import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import { disabledReason, helpSections } from '../keymap/help.js';
 import { keyLabel as keyName } from '../keymap/keys.js';
-import { age, ellipsis, isAsciiText, textWidth, wrap } from './format.js';
+import { age, ellipsis, isAsciiText, textWidth, timeLeft, wrap } from './format.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -659,7 +659,7 @@ function quitDialog(input: ViewInput): ViewModel['dialog'] {
   return {
     title: 'Quit while trading is ARMED?',
     lines: [
-      { text: `Trading is ARMED${until !== undefined ? ` for ${age(until - input.snapshot.now)} more` : ''}.`, slot: 'dialog.danger' },
+      { text: `Trading is ARMED${until !== undefined ? ` for ${timeLeft(until - input.snapshot.now)} more` : ''}.`, slot: 'dialog.danger' },
       { text: 'Quitting disarms it and stops watching this account.' },
       { text: '' },
       { text: `${yes} quits    ${no} stays (the default)`, slot: 'key' },

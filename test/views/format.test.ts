@@ -20,6 +20,7 @@ import {
   priceDecimals,
   quantity,
   textWidth,
+  timeLeft,
   truncate,
   type ColumnSpec,
 } from '../../src/views/format.js';
@@ -78,6 +79,12 @@ describe('numbers', () => {
     expect(age(undefined)).toBe('never');
     expect(duration(252_000)).toBe('4m12s');
     expect(duration(3_900_000)).toBe('1h05m');
+  });
+
+  it('rounds time left up, so a fresh 5-minute arming reads 5m and the last minute counts in seconds', () => {
+    const left = [300_000, 240_001, 240_000, 60_000, 59_999, 59_000, 1, 0, -5].map(timeLeft);
+    expect(left).toEqual(['5m', '5m', '4m', '1m', '1m', '59s', '1s', '0s', '0s']);
+    expect([3_600_000, 3_660_000, 14_400_000].map(timeLeft)).toEqual(['1h', '1h01m', '4h']);
   });
 
   it('masks all but the last four characters of an account', () => {

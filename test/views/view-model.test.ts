@@ -209,7 +209,12 @@ describe('status bar', () => {
 
   it('shows ARMED with time left only in a trading session, and FROZEN with what arrived since', () => {
     const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: ACCOUNT } }] });
-    expect(text(vm(snapshot(armed), initialUi(), undefined, 'trade').status)).toMatch(/ ARMED 4m /);
+    // Time left rounds up: a 5-minute arming reads 5m until a whole minute has gone, then seconds in its last minute.
+    const at = (now: number) => text(vm(snapshot(armed, { now }), initialUi(), undefined, 'trade').status);
+    expect(at(T0)).toMatch(/ ARMED 5m /);
+    expect(at(T0 + 59_000)).toMatch(/ ARMED 5m /);
+    expect(at(T0 + 60_000)).toMatch(/ ARMED 4m /);
+    expect(at(T0 + 250_000)).toMatch(/ ARMED 50s /);
     expect(text(vm(snapshot(armed)).status)).toMatch(/READ-ONLY/);
     const frozen = vm(snapshot(armed, { frozen: { at: T0, seq: armed.lastSeq - 3 } }));
     expect(text(frozen.status)).toMatch(/ FROZEN \d\d:\d\d:\d\d \+3 /);

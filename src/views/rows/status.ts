@@ -5,7 +5,7 @@ import { marketNow, type PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
-import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, truncate } from '../format.js';
+import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, timeLeft, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
 import type { AccountsView } from '../../session/accounts.js';
 import type { Cell } from './common.js';
@@ -161,7 +161,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0 });
   if (warning > 0) cells.push({ text: `${warning} WARNING`, slot: 'risk.warn', drop: 0 });
   const until = armedUntil(st, s.now);
-  if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${age(until - s.now)} `, slot: 'mode.armed', drop: 0 });
+  if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${timeLeft(until - s.now)} `, slot: 'mode.armed', drop: 0 });
   else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
   else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
   // Another account than the one shown is armed: said, so an arming is never out of sight.
