@@ -444,6 +444,7 @@ describe('incidents', () => {
     await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'down');
     await waitFor(() => l.events.filter((e) => e.type === 'healthChanged' && e.health === 'connecting').length >= 3, 10_000, 'retries while refused');
     await waitFor(synced(l), 20_000, 'back up');
+    expect(l.feed.state.messages.filter((m) => /^reconnected to 127\.0\.0\.1:\d+ after \d/.test(m.message))).toHaveLength(1);
     expect(JSON.stringify([...l.feed.state.positions.values()].map((r) => [r.contract.conId, r.position.toString()]).sort())).toBe(positions);
   });
 
@@ -466,6 +467,9 @@ describe('incidents', () => {
     expect(l.feed.state.health).toBe('disconnected'); // still backing off
     l.clock.advance(1);
     await waitFor(synced(l), 15_000, 'recovery');
+    // The return is logged beside the drop, with how long the connection was away (the backoff, on this clock).
+    const back = l.feed.state.messages.filter((m) => m.message.startsWith('reconnected'));
+    expect(back.map((m) => [m.class, m.message])).toEqual([['connection', `reconnected to 127.0.0.1:${s.port} after 0.5 s`]]);
   });
 
   it('a live TWS answers every heartbeat: ready for a virtual minute without a reconnect', async () => {

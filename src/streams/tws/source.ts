@@ -15,7 +15,7 @@ import type { DirectSource } from '../feed.js';
 import { OPERATOR_STOP_REASON, type ConnectionCause, type FatalCause } from '../../model/connection.js';
 import type { OrderRequest, OrderSnapshot, SendRefusal, SendResult, WhatIfReply } from '../../model/orders.js';
 import { neutraliseDeep } from '../../model/text.js';
-import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, type HealthInputs } from '../health.js';
+import { backoffDelay, deriveHealth, INITIAL_HEALTH_INPUTS, isConnectedAndSynced, type HealthInputs } from '../health.js';
 import { classify } from './error-codes.js';
 import { installWireGuard } from './guard.js';
 import type { HotDecoder } from './hot-decode.js';
@@ -108,6 +108,11 @@ export class TwsSource {
   private attempt = 0;
   /** When the next connection attempt is due (the source's clock), while it waits for it; shown to the operator. */
   private retryAt: number | undefined;
+  /**
+   * When the connection last went down (the source's clock), until it is usable again: each refused attempt is logged,
+   * so its return is logged too, with how long it was away.
+   */
+  private downSince: number | undefined;
   private timers = new Set<TimerHandle>();
   private heartbeatPending: TimerHandle | undefined;
   private heartbeatAnsweredAt: number | undefined;
@@ -431,6 +436,7 @@ export class TwsSource {
     // The wait before the next try is decided first, so the health event that says "down" also says until when.
     const delay = this.stopped ? undefined : backoffDelay(this.attempt++, this.opts.backoff);
     this.retryAt = delay === undefined ? undefined : this.clock.now() + delay;
+    this.downSince ??= this.clock.now();
     this.setInputs({ ...this.inputs, socket: 'disconnected', nextValidIdSeen: false, heartbeatAnswered: false, down: { cause, reason } });
     this.teardown();
     if (delay === undefined) return;
@@ -464,6 +470,18 @@ export class TwsSource {
       clientId: this.opts.clientId,
       ...(retryAt !== undefined ? { retryAt } : {}),
     });
+    if (isConnectedAndSynced(h.health) && this.downSince !== undefined) {
+      const away = this.clock.now() - this.downSince;
+      this.downSince = undefined;
+      // Code 0: no TWS code says this; the source does, in the log beside the refusals it follows.
+      this.broker({
+        type: 'brokerMessage',
+        id: -1,
+        code: 0,
+        class: 'connection',
+        message: `reconnected to ${this.opts.host}:${this.opts.port} after ${awayText(away)}`,
+      });
+    }
   }
 
   /**
@@ -719,4 +737,13 @@ export class TwsSource {
         break;
     }
   }
+}
+
+/** How long the connection was away, for the reconnect line: tenths under 10 s, whole seconds, then minutes. */
+function awayText(ms: number): string {
+  const s = Math.max(0, ms) / 1000;
+  if (s < 10) return `${(Math.round(s * 10) / 10).toFixed(1)} s`;
+  const whole = Math.round(s);
+  if (whole < 120) return `${whole} s`;
+  return `${Math.floor(whole / 60)} min ${whole % 60} s`;
 }

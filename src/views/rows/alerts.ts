@@ -161,7 +161,8 @@ export function alertsVM(
         cells: {
           time: { text: clock(m.receivedAt), slot: 'muted' },
           kind: { text: kind, slot: CLASS_SLOT[kind] ?? 'text' },
-          code: { text: String(m.code) },
+          // Code 0 is a line of our own (a reconnect), not a TWS code: nothing to show.
+          code: { text: m.code === 0 ? '' : String(m.code) },
           text: { text },
         },
       }),
