@@ -2,7 +2,7 @@
 import { accountCurrencies, accountValue, baseValue } from '../model/account-values.js';
 import { contractLabel } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
-import { fxRate, money, price, quantity } from '../views/format.js';
+import { contractPrice, fxRate, money, quantity } from '../views/format.js';
 
 const KEY_TAGS = ['NetLiquidation', 'EquityWithLoanValue', 'InitMarginReq', 'MaintMarginReq', 'ExcessLiquidity', 'AvailableFunds'] as const;
 
@@ -39,7 +39,7 @@ export function stateText(state: PortfolioState, opts: { width?: number; maxPosi
     const local = ccy === base ? '' : `  (${money(r.marketValue)} ${ccy}${rate ? '' : ', no rate'})`;
     lines.push(
       cut(
-        `  ${contractLabel(r.contract).padEnd(labelWidth)} ${r.contract.secType.padEnd(5)} ${quantity(r.position).padStart(10)} @ ${price(r.marketPrice).padStart(11)} ${ccy}  ${inBase.padStart(13)} ${base}${local}`,
+        `  ${contractLabel(r.contract).padEnd(labelWidth)} ${r.contract.secType.padEnd(5)} ${quantity(r.position).padStart(10)} @ ${contractPrice(r.marketPrice, r.contract).padStart(11)} ${ccy}  ${inBase.padStart(13)} ${base}${local}`,
       ),
     );
   }

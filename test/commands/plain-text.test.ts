@@ -5,6 +5,10 @@ import { main } from '../../src/cli.js';
 import { Decimal } from '../../src/model/money.js';
 import { T0 } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
+import { ACCOUNT, AAPL, AAPL_CALL, bookState } from '../support/book.js';
+import { portfolio } from '../support/events.js';
+import { stateJson } from '../../src/commands/state-json.js';
+import { stateText } from '../../src/commands/state-text.js';
 
 const FILE = 'recordings/margin-spike.jsonl.gz';
 
@@ -60,6 +64,17 @@ describe('report piped', () => {
     expect(json.positions.some((p) => Math.abs(Number(p.position)) >= 1000)).toBe(true);
     expect(text).toMatch(/ \d{1,3}(,\d{3})+ @ /);
   }, 60_000);
+});
+
+describe('marks in the text', () => {
+  it("show the precision the panes show (the contract's tick), while JSON keeps the exact mark", () => {
+    const st = bookState({ extra: [portfolio(ACCOUNT, AAPL_CALL, '10', '5.8495', '6'), portfolio(ACCOUNT, AAPL, '500', '228.5', '190')] });
+    const line = (label: string) => stateText(st).find((l) => l.startsWith(`  ${label} `)) ?? '';
+    expect(line('AAPL')).toContain(' @      228.50 USD');
+    expect(line('AAPL 20270219 240 C')).toContain(' @        5.85 USD');
+    const positions = stateJson(st).positions as { conId: number; marketPrice: string }[];
+    expect(positions.find((p) => p.conId === AAPL_CALL.conId)?.marketPrice).toBe('5.8495');
+  });
 });
 
 describe('demo --once', () => {
