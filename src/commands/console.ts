@@ -129,7 +129,7 @@ export function sessionSummary(o: {
   recordingStopped?: string;
   /** Recording was asked for but could not start: why. */
   recordingOff?: string;
-  /** How the user runs this tool (self-command.ts): `tws-risk`, or `npx tws-risk` from a checkout. */
+  /** How the user runs this tool (self-command.ts): `tws-risk`, `npx tws-risk` under npm, or `node bin/tws-risk`. */
   self?: string;
   /** What ended the session when it was not the operator's quit: a signal, the terminal gone (sessionEndText). */
   ended?: string;
