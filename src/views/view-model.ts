@@ -440,6 +440,9 @@ export function buildViewModel(input: ViewInput): ViewModel {
         now,
         ...(snapshot.frozen ? { frozen: snapshot.frozen } : {}),
         ...(snapshot.follow ? { follow: snapshot.follow } : {}),
+        ...(replay
+          ? { recording: { ...(replay.account ? { account: replay.account } : {}), ...(replay.baseCurrency ? { baseCurrency: replay.baseCurrency } : {}) } }
+          : {}),
         // With several accounts the bar counts every account's alerts: one not on screen is never hidden.
         ...(snapshot.accounts ? { alerts: snapshot.accounts.alerts.map((a) => a.alert) } : snapshot.alerts ? { alerts: snapshot.alerts } : {}),
         ...(snapshot.accounts
@@ -455,7 +458,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       },
       size.columns,
     ),
-    figures: figuresCells(snapshot.state, snapshot.risk, size.columns),
+    figures: figuresCells(snapshot.state, snapshot.risk, size.columns, replay ? { seq: replay.seq } : undefined),
     tabs: PANE_LIST.map(({ id: p, title }, i) => ({
       pane: p,
       label: `${i + 1} ${title}`,

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { parseScenario } from '../../src/risk/scenario-text.js';
-import { figuresCells } from '../../src/views/rows/status.js';
+import { figuresCells, statusCells } from '../../src/views/rows/status.js';
 import { textWidth } from '../../src/views/format.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
 import { T0, bookState } from '../support/book.js';
@@ -73,5 +73,24 @@ describe('figuresCells', () => {
     const lost = { ...book, health: 'disconnected' as const };
     expect(text(figuresCells(lost, createStressRunner()(book, T0), 120))).toMatch(/Worst \S/);
     expect(text(figuresCells(lost, createStressRunner()(book, T0), 120))).not.toMatch(/waiting|computing/);
+  });
+
+  it("in a replay waits for nothing: at #0 there is no risk yet, and the bar names the recording's account", () => {
+    const waiting = createStressRunner()(INITIAL_STATE, T0);
+    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { seq: 0 }))).toMatch(/Worst no risk yet \(replay at its start\)$/);
+    expect(text(figuresCells(INITIAL_STATE, undefined, 120, { seq: 0 }))).not.toContain('TWS');
+    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { seq: 3 }))).toMatch(/Worst no risk yet \(no positions at this point\)$/);
+    // Once the book is in, a replay shows its worst loss like a live session.
+    const book = bookState();
+    expect(text(figuresCells(book, createStressRunner()(book, T0), 120, { seq: 40 }))).toMatch(/Worst \S.* -[\d,]+ USD/);
+    const bar = (recording?: { account?: string; baseCurrency?: string }, maskAccount = false) =>
+      text(statusCells({ live: INITIAL_STATE, mode: 'replay', maskAccount, trading: 'replay', now: T0, ...(recording ? { recording } : {}) }));
+    expect(bar()).toContain('account ?');
+    expect(bar({ account: 'DU7654321', baseCurrency: 'EUR' })).toMatch(/^ REPLAY  DU7654321 EUR /);
+    expect(bar({ account: 'DU7654321' }, true)).toContain('•••••4321');
+    // The state's own account wins once its events named it.
+    expect(text(statusCells({ live: bookState(), mode: 'replay', maskAccount: false, trading: 'replay', now: T0, recording: { account: 'DU0' } }))).toContain(
+      'DU1234567 USD',
+    );
   });
 });

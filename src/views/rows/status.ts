@@ -30,6 +30,11 @@ export interface StatusInput {
   readonly follow?: FollowStatus;
   /** Several accounts followed: how many, and whether the aggregate row (no trading target) is selected. */
   readonly accounts?: { readonly count: number; readonly all: boolean; readonly index: number; readonly armedElsewhere?: readonly string[] };
+  /**
+   * A replay's account and base currency as the recording names them (player status): before its events bring them
+   * into the state (at #0), the bar names the account being replayed rather than `account ?`.
+   */
+  readonly recording?: { readonly account?: string; readonly baseCurrency?: string };
 }
 
 /** Only ready and degraded connections carry current data (DESIGN.md "Ready gating"). */
@@ -136,13 +141,14 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const ep = s.follow ? undefined : (s.endpoint ?? st.endpoint);
   if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
   if (s.follow) cells.push(...followCells(s.follow, s.now));
-  const acct = st.account ? (s.maskAccount ? maskAccount(st.account) : st.account) : 'account ?';
+  const account = st.account ?? s.recording?.account;
+  const acct = account ? (s.maskAccount ? maskAccount(account) : account) : 'account ?';
   // With several accounts the bar names the one the panes show and trading targets, or says that none is targeted.
   cells.push({
     text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (${s.accounts.index} of ${s.accounts.count})`) : acct,
     drop: 0,
   });
-  cells.push({ text: st.baseCurrency ?? '---', slot: 'muted', drop: 1 });
+  cells.push({ text: st.baseCurrency ?? s.recording?.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
   if (!isConnectedAndSynced(st.health))
@@ -192,7 +198,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
  * `width` by shortening, never by dropping a figure: long labels and whole amounts first, then short labels and
  * compact amounts, then the scenario's name cut.
  */
-export function figuresCells(state: PortfolioState, risk: RiskResult | undefined, width = Infinity): Cell[] {
+export function figuresCells(state: PortfolioState, risk: RiskResult | undefined, width = Infinity, replay?: { readonly seq: number }): Cell[] {
   const base = state.baseCurrency;
   const value = (tag: string, currency: string) => {
     const v = base ? accountRow(state, tag, currency) : undefined;
@@ -220,7 +226,10 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
     // A synchronised account with no positions (flat, e.g. after a flatten) has nothing to stress: say so.
     const waiting = !risk || (!risk.ok && risk.waiting === true);
     const unsynced = !state.account || state.portfolio.size === 0;
-    if (waiting && unsynced && (state.health === 'disconnected' || state.health === 'connecting')) cells.push({ text: 'waiting for TWS', slot: 'muted' });
+    // A replay waits for nothing: its account's data is further on in the file (or the play has not started).
+    if (replay && waiting && unsynced)
+      cells.push({ text: replay.seq === 0 ? 'no risk yet (replay at its start)' : 'no risk yet (no positions at this point)', slot: 'muted' });
+    else if (waiting && unsynced && (state.health === 'disconnected' || state.health === 'connecting')) cells.push({ text: 'waiting for TWS', slot: 'muted' });
     else if (risk && !risk.ok && risk.waiting && state.account && state.health === 'ready' && state.portfolio.size === 0)
       cells.push({ text: 'no positions', slot: 'muted' });
     else if (risk && !risk.ok && risk.waiting) cells.push({ text: 'waiting for positions', slot: 'muted' });
