@@ -1,5 +1,6 @@
 // tws-risk command line: argument parsing, subcommands and exit codes. Every path returns a code; none throws.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { flagProblem, joinNegativeValues } from './model/args.js';
 // Each command's module is imported when that command runs, never before: `--help` or `verify` must not pay for the
 // TWS client, RxJS and Ink that the console needs (docs/performance.md "Start-up").
 import type { DemoFlags } from './commands/demo.js';
@@ -527,45 +528,6 @@ function usageError(command: string | undefined, message: string, io: CommandIo)
   const spec = COMMANDS.find((c) => c.name === command);
   io.err(spec ? wrapHelp(commandUsage(spec), io) : 'Run `tws-risk --help` for the list of commands.');
   return EXIT.usage;
-}
-
-/** parseArgs' messages name the flag; keep the first sentence only (no stack, no hints about allowPositionals). */
-function flagProblem(err: unknown): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  // Our wording, and the flag exactly as typed (parseArgs quotes it and goes on about positionals after `--`).
-  const unknown = /^Unknown option '([^']*)'/.exec(msg);
-  if (unknown) return `unknown option ${unknown[1]}`;
-  return msg.split('. ')[0]!.replace(/\.$/, '');
-}
-
-/**
- * `--speed -1` as `--speed=-1`. parseArgs refuses a value that starts with a dash as ambiguous and tells the user to
- * retype it; no flag's name starts with a digit, so a dash and a digit can only be a negative number meant as the
- * value, and the command's own check then says what the flag expects.
- */
-function joinNegativeValues(args: readonly string[], options: ParseArgsConfig['options']): string[] {
-  const out: string[] = [];
-  const takesValue = (a: string): string | undefined => {
-    const long = /^--([^=]+)$/.exec(a)?.[1];
-    if (long !== undefined) return options?.[long]?.type === 'string' ? long : undefined;
-    const short = /^-([^-])$/.exec(a)?.[1];
-    const name = short === undefined ? undefined : Object.keys(options ?? {}).find((k) => options?.[k]?.short === short);
-    return name !== undefined && options?.[name]?.type === 'string' ? name : undefined;
-  };
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === '--') {
-      out.push(...args.slice(i));
-      break;
-    }
-    const name = takesValue(a);
-    const next = args[i + 1];
-    if (name !== undefined && next !== undefined && /^-\.?\d/.test(next)) {
-      out.push(`--${name}=${next}`);
-      i++;
-    } else out.push(a);
-  }
-  return out;
 }
 
 /** Runs the CLI and returns the exit code. */

@@ -1,5 +1,6 @@
 // `tws-risk sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
-import { parseArgs } from 'node:util';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { flagProblem, joinNegativeValues } from '../model/args.js';
 import { startSimulator, ScenarioError } from './index.js';
 import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
@@ -35,32 +36,31 @@ function intFlag(name: string, v: string | undefined, min: number, max: number):
   return Number(v);
 }
 
+const SIM_OPTIONS = {
+  port: { type: 'string' },
+  host: { type: 'string' },
+  'control-port': { type: 'string' },
+  seed: { type: 'string' },
+  scenario: { type: 'string' },
+  speed: { type: 'string' },
+  start: { type: 'string' },
+  account: { type: 'string' },
+  base: { type: 'string' },
+  'read-only-api': { type: 'boolean' },
+  'max-server-version': { type: 'string' },
+  log: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
 /** Runs the simulator; resolves 0 after SIGINT/SIGTERM, 2 on bad arguments, 1 if it cannot start. */
 export async function simCommand(argv: string[]): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: 'string' },
-        host: { type: 'string' },
-        'control-port': { type: 'string' },
-        seed: { type: 'string' },
-        scenario: { type: 'string' },
-        speed: { type: 'string' },
-        start: { type: 'string' },
-        account: { type: 'string' },
-        base: { type: 'string' },
-        'read-only-api': { type: 'boolean' },
-        'max-server-version': { type: 'string' },
-        log: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-    }));
+    // A negative number after a flag is its value (`--port -1`), judged by the flag's own check below.
+    ({ values } = parseArgs({ args: joinNegativeValues(argv, SIM_OPTIONS), strict: true, allowPositionals: false, options: SIM_OPTIONS }));
   } catch (err) {
-    return fail((err as Error).message.split('\n')[0] ?? 'invalid arguments');
+    // The main CLI's wording (`unknown option --bogus`), not parseArgs'.
+    return fail(flagProblem(err));
   }
   if (values.help) {
     process.stdout.write(SIM_USAGE);
