@@ -37,7 +37,8 @@ describe('figuresCells', () => {
       const cells = figuresCells(state, risk, width);
       const line = text(cells);
       expect(textWidth(line), line).toBeLessThanOrEqual(width);
-      expect(line).toMatch(/^NLV 230k XL 10,000 Cush \d+\.\d% Worst A scenario\S* .*… -\S+\s+BREACH 1 scenario\s*$/);
+      // Short, the worst loss comes before its scenario's name, which alone is cut.
+      expect(line).toMatch(/^NLV 230k XL 10,000 Cush \d+\.\d% Worst -\d+k A scenario\S* .*…\s+BREACH 1 scenario\s*$/);
       expect(cells.find((c) => c.text.includes('BREACH'))?.slot).toBe('risk.breach');
     }
   });
@@ -92,5 +93,29 @@ describe('figuresCells', () => {
     expect(text(statusCells({ live: bookState(), mode: 'replay', maskAccount: false, trading: 'replay', now: T0, recording: { account: 'DU0' } }))).toContain(
       'DU1234567 USD',
     );
+  });
+
+  it('on a very narrow terminal drops the name, then whole figures lowest first, and never cuts a number', () => {
+    const state = bookState({ nlv: '230000', elv: '230000', maint: '220000' });
+    const long = 'A scenario with a very long name that cannot fit on any narrow terminal';
+    const risk = createStressRunner({ scenarios: () => [crash(long)] })(state, T0);
+    const calm = createStressRunner()(bookState(), T0);
+    for (let width = 24; width <= 80; width++) {
+      for (const [st, r] of [
+        [state, risk],
+        [bookState(), calm],
+      ] as const) {
+        const line = text(figuresCells(st, r, width));
+        expect(line.length <= width || !/\d/.test(line.slice(width)), `${width}: ${line}`).toBe(true);
+        // The worst loss is always there, whole: after its scenario's name in full, else right after "Worst".
+        expect(line, `${width}`).toMatch(/Worst (-\d[\d,.]*[kM]?(\s|$)|\S.* -[\d,]+ USD(\s|$))/);
+        expect(line, `${width}`).not.toMatch(/\d…|… …/);
+      }
+    }
+    expect(text(figuresCells(state, risk, 24))).toMatch(/^Worst -\d+k\s+BREACH 1\s*$/);
+    // At 40 columns (the trial's 40x10): NLV and Cushion give way, the loss stays whole before BREACH.
+    expect(text(figuresCells(state, risk, 40))).toMatch(/^XL 10,000 Worst -\d+k\s+BREACH 1\s*$/);
+    expect(textWidth(text(figuresCells(state, risk, 40)))).toBeLessThanOrEqual(40);
+    expect(text(figuresCells(bookState(), calm, 40))).toMatch(/^XL 380k Cush 76\.0% Worst -[\d,]+k?$/);
   });
 });

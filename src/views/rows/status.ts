@@ -195,8 +195,9 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
 /**
  * The figures line under the status bar (issue 16 item 2): NetLiquidation, ExcessLiquidity, Cushion and the worst
  * stress result, with BREACH and how many scenarios breach, on screen whatever pane is focused or shown. Fitted to
- * `width` by shortening, never by dropping a figure: long labels and whole amounts first, then short labels and
- * compact amounts, then the scenario's name cut.
+ * `width` by shortening: long labels and whole amounts first, then short labels and compact amounts with the worst
+ * loss before its scenario's name, then that name cut, then dropped. Only a terminal too narrow for all that (40
+ * columns) loses whole figures, NetLiquidation first, then Cushion, then ExcessLiquidity: never part of a number.
  */
 export function figuresCells(state: PortfolioState, risk: RiskResult | undefined, width = Infinity, replay?: { readonly seq: number }): Cell[] {
   const base = state.baseCurrency;
@@ -210,17 +211,24 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
   const m = risk?.ok ? risk.model : undefined;
   const breaches = m?.scenarios.filter((s) => s.breach).length ?? 0;
   const worstBreach = m?.worst ? m.scenarios.find((s) => s.id === m.worst!.id)?.breach === true : false;
-  const build = (short: boolean, labelRoom: number): Cell[] => {
+  /** Figures a narrow line drops whole, lowest priority first (the Worst amount and BREACH always stay). */
+  type Figure = 'nlv' | 'cushion' | 'xl';
+  const build = (short: boolean, labelRoom: number, dropped?: ReadonlySet<Figure>): Cell[] => {
     const amount = (x: { bad?: true; v?: Decimal }) => ('bad' in x ? '?' : short ? compactMoney(x.v) : money(x.v));
-    const cells: Cell[] = [
-      { text: short ? 'NLV' : 'Net liq', slot: 'muted' },
-      { text: amount(nlv), ...('bad' in nlv ? { slot: 'risk.warn' as const } : {}) },
-      { text: short ? 'XL' : 'Excess liq', slot: 'muted' },
-      { text: amount(xl), ...('bad' in xl ? { slot: 'risk.warn' as const } : xl.v?.isNegative() ? { slot: 'risk.breach' as const } : {}) },
-      { text: short ? 'Cush' : 'Cushion', slot: 'muted' },
-      { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
-      { text: 'Worst', slot: 'muted' },
-    ];
+    const cells: Cell[] = [];
+    if (!dropped?.has('nlv'))
+      cells.push({ text: short ? 'NLV' : 'Net liq', slot: 'muted' }, { text: amount(nlv), ...('bad' in nlv ? { slot: 'risk.warn' as const } : {}) });
+    if (!dropped?.has('xl'))
+      cells.push(
+        { text: short ? 'XL' : 'Excess liq', slot: 'muted' },
+        { text: amount(xl), ...('bad' in xl ? { slot: 'risk.warn' as const } : xl.v?.isNegative() ? { slot: 'risk.breach' as const } : {}) },
+      );
+    if (!dropped?.has('cushion'))
+      cells.push(
+        { text: short ? 'Cush' : 'Cushion', slot: 'muted' },
+        { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
+      );
+    cells.push({ text: 'Worst', slot: 'muted' });
     // At start the engine waits for the account and its positions: that is not a failure, and must not read as one,
     // nor as work under way ("computing…" with nothing listening on the port reads as a hang): say what it waits for.
     // A synchronised account with no positions (flat, e.g. after a flatten) has nothing to stress: say so.
@@ -237,10 +245,18 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
     else if (!risk.ok) cells.push({ text: 'stress failed', slot: 'risk.warn' });
     else if (!m?.worst) cells.push({ text: 'no loss' });
     else {
-      const total = short ? compactMoney(m.worst.total) : `${money(m.worst.total)} ${m.baseCurrency}`;
-      cells.push({ text: truncate(m.worst.label, labelRoom) }, { text: total, slot: worstBreach ? 'risk.breach' : 'pnl.loss' });
+      const total = {
+        text: short ? compactMoney(m.worst.total) : `${money(m.worst.total)} ${m.baseCurrency}`,
+        slot: worstBreach ? 'risk.breach' : 'pnl.loss',
+      } as const;
+      // Short, the amount goes first: a cut (or dropped) scenario name can then never take the loss with it.
+      if (!short) cells.push({ text: m.worst.label }, total);
+      else {
+        const name = wordCut(m.worst.label, labelRoom);
+        cells.push(total, ...(name ? [{ text: name }] : []));
+      }
     }
-    if (breaches > 0) cells.push({ text: ` BREACH ${breaches} ${breaches === 1 ? 'scenario' : 'scenarios'} `, slot: 'risk.breach' });
+    if (breaches > 0) cells.push({ text: ` BREACH ${breaches}${dropped ? '' : ` ${breaches === 1 ? 'scenario' : 'scenarios'}`} `, slot: 'risk.breach' });
     return cells;
   };
   const lineWidth = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1);
@@ -249,7 +265,29 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
     const cells = build(short, label);
     if (lineWidth(cells) <= width) return cells;
   }
-  // Only the scenario's name gives way now (it is in the Stress pane in full); the amounts and BREACH stay.
+  // The scenario's name gives way first (it is in the Stress pane in full): cut to no fewer than 8 columns, else gone.
   const over = lineWidth(build(true, label)) - width;
-  return build(true, Math.max(4, label - over));
+  if (label - over >= 8) return build(true, label - over);
+  // Then BREACH keeps its count without its noun, and whole figures go, lowest priority first: never a number cut
+  // short by the terminal's edge.
+  const dropped = new Set<Figure>();
+  for (const f of ['nlv', 'cushion', 'xl'] as const) {
+    const cells = build(true, 0, dropped);
+    if (lineWidth(cells) <= width) return cells;
+    dropped.add(f);
+  }
+  return build(true, 0, dropped);
+}
+
+/**
+ * A scenario's name in `room` columns, cut between words ("ES −30% (single-name…"), never inside one: a name such
+ * as "ES −30%" cut to "ES −3…" would read as another number. Empty when not even its first word fits.
+ */
+function wordCut(label: string, room: number): string {
+  const whole = truncate(label, room);
+  if (!whole.endsWith('…') || textWidth(label) <= room) return whole;
+  const kept = whole.slice(0, -1);
+  if (label.charAt(kept.length) === ' ' || kept.endsWith(' ')) return `${kept.trimEnd()}…`;
+  const space = kept.lastIndexOf(' ');
+  return space > 0 ? `${kept.slice(0, space).trimEnd()}…` : '';
 }
