@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ORDER_COLUMNS, ordersVM } from '../../src/views/rows/orders.js';
 import { POSITION_COLUMNS, positionsVM } from '../../src/views/rows/positions.js';
 import { initialUi } from '../../src/views/ui-state.js';
+import { fitInfo } from '../../src/views/rows/common.js';
 import { T0, bookState } from '../support/book.js';
 
 const ui = initialUi();
@@ -39,5 +40,23 @@ describe('hidden columns and rows', () => {
     const state = bookState();
     const vm = ordersVM(state, ui.lists.orders, 40, 10, T0);
     expect(vm.info).toContain(`+${ORDER_COLUMNS.length - vm.columns.length} column`);
+  });
+});
+
+describe('a pane title too long for its width', () => {
+  const info = '88 scenarios · 2 BREACH · by currency · sort scenario↑ · +9 columns · ↓ 81 more';
+  it('drops whole facts, grouping and sort first, then from the end, never cutting one mid-number', () => {
+    expect(fitInfo(info, 200)).toBe(info);
+    expect(fitInfo(info, info.length - 1)).toBe('88 scenarios · 2 BREACH · by currency · +9 columns · ↓ 81 more');
+    expect(fitInfo(info, 50)).toBe('88 scenarios · 2 BREACH · +9 columns · ↓ 81 more');
+    expect(fitInfo(info, 40)).toBe('88 scenarios · 2 BREACH · +9 columns');
+    expect(fitInfo(info, 12)).toBe('88 scenarios');
+    expect(fitInfo(info, 11)).toBe('');
+    for (let room = 0; room <= info.length; room++) {
+      const fitted = fitInfo(info, room);
+      expect(fitted.length).toBeLessThanOrEqual(room);
+      // Every fact shown is one of the pane's, whole.
+      for (const part of fitted ? fitted.split(' · ') : []) expect(info.split(' · ')).toContain(part);
+    }
   });
 });

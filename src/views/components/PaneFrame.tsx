@@ -6,6 +6,8 @@ import { useTheme } from '../context/theme.js';
 import { renderPane } from '../panes/registry.js';
 import type { PaneVM } from '../view-model.js';
 import { ErrorBoundary } from './ErrorBoundary.js';
+import { textWidth } from '../format.js';
+import { fitInfo } from '../rows/common.js';
 
 export function PaneFrame(props: {
   readonly title: string;
@@ -22,7 +24,8 @@ export function PaneFrame(props: {
     <Box flexDirection="column" width={props.width} height={props.height} overflow="hidden">
       <Text wrap="truncate-end">
         <Text {...(props.focused ? theme['title.focused'] : theme.title)}>{`${props.title} `}</Text>
-        <Text {...theme.muted}>{` ${props.info}`}</Text>
+        {/* The facts fitted whole, never cut by the edge mid-number; a long title is still cut (it has no number). */}
+        <Text {...theme.muted}>{` ${fitInfo(props.info, props.width - textWidth(props.title) - 2)}`}</Text>
       </Text>
       <ErrorBoundary name={props.title.replace(/^\W*\d+ /, '')} {...(props.onError ? { onError: props.onError } : {})}>
         <Box flexDirection="column" height={Math.max(0, props.height - 1)} overflow="hidden">

@@ -1,6 +1,6 @@
 // Shapes shared by the pure row formatters: cells, rows, list view models, filtering, sorting and windowing.
 import type { PaneId } from '../../keymap/bindings.js';
-import { isAsciiText, type ColumnSpec } from '../format.js';
+import { isAsciiText, textWidth, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { ListContext, ListUi } from '../ui-state.js';
 import { sameRefs } from '../../model/same-refs.js';
@@ -165,6 +165,28 @@ export class RowCache<K extends object> {
 /** Title-bar text for a list's sort and filter: "sort |value|↓ · filter aap" ("sort abs value desc" in ASCII). */
 export function listInfo(parts: readonly (string | false | undefined)[]): string {
   return parts.filter(Boolean).join(' · ');
+}
+
+/**
+ * A pane's facts (listInfo) in `room` columns, whole: when they do not fit, whole facts go rather than the terminal
+ * cutting the last one mid-number ("↓ 8…"). How the pane is grouped and sorted goes first (its columns and rows show
+ * it), then facts from the end; the first (the count) goes last.
+ */
+export function fitInfo(info: string, room: number): string {
+  if (textWidth(info) <= room) return info;
+  const parts = info.split(' · ');
+  const mode = (i: number) => /^(by|sort) /.test(parts[i]!);
+  const later = parts
+    .map((_, i) => i)
+    .filter((i) => i > 0)
+    .reverse();
+  const gone = new Set<number>();
+  for (const i of [...later.filter(mode), ...later.filter((i) => !mode(i)), 0]) {
+    gone.add(i);
+    const kept = parts.filter((_, j) => !gone.has(j)).join(' · ');
+    if (textWidth(kept) <= room) return kept;
+  }
+  return '';
 }
 
 export function sortInfo(label: string, desc: boolean, asciiLabel = label): string {
