@@ -383,8 +383,21 @@ function fit(specs: readonly ColumnSpec[], width: number): readonly ColumnSpec[]
     cols = cols.filter((c) => c !== worst);
   }
   const spare = Math.max(0, width - need(cols));
+  // The columns that cannot go are still too wide (a 40-column terminal): the flexible one (a name) narrows, so the
+  // numbers keep their width instead of the terminal cutting the last one mid-number ("48,9…").
+  let over = need(cols) - width;
+  if (over > 0)
+    cols = cols.map((c) => {
+      if (!c.flex || over <= 0) return c;
+      const give = Math.min(over, Math.max(0, c.width - MIN_FLEX_WIDTH));
+      over -= give;
+      return { ...c, width: c.width - give };
+    });
   return cols.map((c) => (c.flex ? { ...c, width: c.width + spare } : c));
 }
+
+/** The narrowest a flexible (name) column gets when the columns that stay do not fit: a name's first few letters. */
+const MIN_FLEX_WIDTH = 6;
 
 /** One line of cells laid out on fitted columns. */
 export function layoutLine(cols: readonly ColumnSpec[], text: (c: ColumnSpec) => string): string {

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { dec } from '../../src/model/money.js';
 import { accountVM } from '../../src/views/rows/account.js';
+import { POSITION_COLUMNS } from '../../src/views/rows/positions.js';
 import { ACCOUNT, bookState } from '../support/book.js';
 import { acct } from '../support/events.js';
 import {
@@ -136,6 +137,22 @@ describe('fitColumns', () => {
     ]);
     expect(fitColumns(specs, 35).map((c) => c.id)).toEqual(['label', 'a', 'c']);
     expect(fitColumns(specs, 25).map((c) => c.id)).toEqual(['label', 'a']);
+  });
+  it('narrows the name column when the columns that stay are too wide, so no number is cut by the edge', () => {
+    // label and a (priority 0) need 21 columns; at 17 the label gives 4 and a keeps its 10.
+    expect(fitColumns(specs, 17).map((c) => [c.id, c.width])).toEqual([
+      ['label', 6],
+      ['a', 10],
+    ]);
+    // Not below a name's first six letters: past that the line is as wide as it must be.
+    expect(fitColumns(specs, 12).map((c) => [c.id, c.width])).toEqual([
+      ['label', 6],
+      ['a', 10],
+    ]);
+    // The Positions pane at 40 columns (the trial's 40x10): every column that stays is whole within the width.
+    const cols = fitColumns(POSITION_COLUMNS, 39);
+    expect(textWidth(layoutLine(cols, (c) => c.header))).toBeLessThanOrEqual(39);
+    for (const c of cols) if (!c.flex) expect(c.width).toBe(POSITION_COLUMNS.find((p) => p.id === c.id)!.width);
   });
   it('returns the same array for the same specs and width (memoised rows keep their props)', () => {
     expect(fitColumns(specs, 60)).toBe(fitColumns([...specs], 60));
