@@ -176,7 +176,7 @@ describe('the bundled CLI', () => {
         // Ink's React DevTools switch, set for other reasons in many shells: the bundled console must not mind it.
         '-e',
         'DEV=true',
-        `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}`,
+        `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
       );
       const screen = await waitForScreen('demo', (s) => /READY/.test(s) && /Positions/.test(s) && /AAPL/.test(s), 'the demo console with its positions');
       expect(screen).toMatch(/DU\d+/);

@@ -49,7 +49,7 @@ describe('tws-risk fleet in tmux', () => {
         '160',
         '-y',
         '30',
-        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}`,
+        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
       );
       const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
       expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
@@ -143,7 +143,7 @@ describe('tws-risk fleet in tmux', () => {
         '160',
         '-y',
         '40',
-        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url} --trade --operator desk-lead; echo "exit $?" > ${exitFile}`,
+        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url} --trade --operator desk-lead; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
       );
       // The guard's row, selected: the first row is the riskiest, and this test's guard may share the table with the first test's.
       await waitForScreen(s, (x) => row.test(x) && /X ask its guard/.test(x), 'the guard in the fleet view with --trade');

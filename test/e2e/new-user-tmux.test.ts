@@ -50,7 +50,7 @@ describe('a new user in tmux', () => {
         '-e',
         `${CONFIG_ENV}=${join(dir, 'none.json')}`,
         // The exit code goes to a file: tmux may take its time to reap a finished pane (pane_dead_status stays empty).
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}`,
+        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
       );
       const first = await waitForScreen('user', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console at 80x24');
       expect(first.split('\n')[0]).toContain('TRADE disarmed');

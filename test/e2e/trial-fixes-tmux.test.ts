@@ -28,8 +28,9 @@ function start(session: string, columns: number, rows: number, args: string, err
     '-e',
     `${CONFIG_ENV}=${join(dir, 'none.json')}`,
     ...env.flatMap((e) => ['-e', e]),
-    // The exit code goes to a file: tmux may take its time to reap a finished pane.
-    `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}`,
+    // The exit code goes to a file: tmux may take its time to reap a finished pane. Written whole by a rename: a waiter
+    // polling for the file could read it between the shell creating it and echo writing it.
+    `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
   );
   return exitFile;
 }
