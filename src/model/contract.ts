@@ -100,3 +100,15 @@ export function contractLabel(c: Contract): string {
   if (c.secType === 'FUT') return c.localSymbol || `${c.symbol} ${c.expiry ?? ''}`.trim();
   return c.symbol;
 }
+
+/**
+ * The label for a column too narrow for contractLabel's: an option's strike and right before its expiry, with the
+ * century dropped ("SPX 5700P 260515"), so a cut takes the expiry first and two strikes never read the same ("SPX 2…").
+ * Undefined where the full label already leads with what tells rows apart.
+ */
+export function contractLabelNarrow(c: Contract): string | undefined {
+  if (c.secType !== 'OPT' && c.secType !== 'FOP' && c.secType !== 'WAR') return undefined;
+  const expiry = c.expiry && /^\d{8}$/.test(c.expiry) ? c.expiry.slice(2) : c.expiry;
+  const strikeRight = `${c.strike?.toString() ?? ''}${c.right ?? ''}`;
+  return [c.symbol, strikeRight, expiry].filter(Boolean).join(' ');
+}

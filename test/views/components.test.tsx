@@ -60,6 +60,35 @@ describe('Table', () => {
     const frame = await tui.waitForFrame((f) => f.includes('SAP'));
     expect(frame.split('\n').slice(0, 3)).toEqual([' Name                     Value', ' AAPL                    -1,200', '›SAP                         +3']);
   });
+
+  it("shows a cell's narrow form when its column is too narrow for the full text, so two strikes never read the same", async () => {
+    const specs = [
+      { id: 'label', header: 'Position', width: 19, align: 'left' as const, priority: 0, flex: true },
+      { id: 'qty', header: 'Qty', width: 4, align: 'right' as const, priority: 0 },
+    ];
+    const row = (id: string, strike: string) => ({
+      id,
+      kind: 'row' as const,
+      cells: { label: { text: `SPX 20270219 ${strike} P`, narrow: `SPX ${strike}P 270219` }, qty: { text: '2' } },
+    });
+    const list = (width: number): ListVM => ({
+      pane: 'positions',
+      info: '',
+      columns: fitColumns(specs, width),
+      total: 3,
+      rows: [row('a', '5700'), row('b', '5400'), { id: 'c', kind: 'row', cells: { label: { text: 'AAPL', narrow: 'never shown' }, qty: { text: '5' } } }],
+      context: { rows: [], height: 5, top: 0 },
+    });
+    const wide = renderTui(<Table list={list(30)} focused height={5} />, { columns: 31, rows: 6 });
+    open.push(wide);
+    const w = await wide.waitForFrame((f) => f.includes('5400'));
+    expect(w.split('\n').slice(1, 4)).toEqual([' SPX 20270219 5700 P          2', ' SPX 20270219 5400 P          2', ' AAPL                         5']);
+    // 14 cells for the name: the full label would be cut inside its expiry ("SPX 20270219 …"), both rows alike.
+    const narrow = renderTui(<Table list={list(19)} focused height={5} />, { columns: 20, rows: 6 });
+    open.push(narrow);
+    const n = await narrow.waitForFrame((f) => f.includes('5400'));
+    expect(n.split('\n').slice(1, 4)).toEqual([' SPX 5700P 270…    2', ' SPX 5400P 270…    2', ' AAPL              5']);
+  });
 });
 
 describe('Text (memoised)', () => {

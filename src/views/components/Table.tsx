@@ -4,7 +4,7 @@ import { Text } from './Text.js';
 import { Fragment, memo } from 'react';
 import { useTheme } from '../context/theme.js';
 import { COLUMN_GAP, layoutCells, layoutLine, type ColumnSpec } from '../format.js';
-import type { ListVM, RowVM } from '../rows/common.js';
+import { cellText, type ListVM, type RowVM } from '../rows/common.js';
 import type { Theme } from '../theme.js';
 
 /** Left margin of every row: the selection marker, so selection reads without colour. */
@@ -35,7 +35,7 @@ export const Row = memo(function Row({ row, columns, selected, focused, theme }:
   return (
     <Text wrap="truncate-end" {...(row.slot ? theme[row.slot] : {})} {...highlight}>
       {selected ? MARKER.selected : MARKER.none}
-      {layoutCells(columns, (c) => row.cells[c.id]?.text ?? '').map(({ col, text, gap }) => {
+      {layoutCells(columns, (c) => cellText(row.cells[c.id], c.width)).map(({ col, text, gap }) => {
         const slot = row.cells[col.id]?.slot;
         return (
           <Fragment key={col.id}>

@@ -4,11 +4,26 @@ import { isAsciiText, textWidth, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { ListContext, ListUi } from '../ui-state.js';
 import { sameRefs } from '../../model/same-refs.js';
+import { contractLabel, contractLabelNarrow, type Contract } from '../../model/contract.js';
 
 /** Text with a meaning; the text alone must carry it (signs, words), the slot adds colour. */
 export interface Cell {
   readonly text: string;
   readonly slot?: Slot;
+  /** Shown instead of `text` when the column is narrower than it: the same facts, what tells rows apart first. */
+  readonly narrow?: string;
+}
+
+/** What a cell shows in a column `width` cells wide (its narrow form when the full text would be cut). */
+export function cellText(cell: Cell | undefined, width: number): string {
+  if (!cell) return '';
+  return cell.narrow !== undefined && textWidth(cell.text) > width ? cell.narrow : cell.text;
+}
+
+/** A contract's label cell: the full label, and the narrow one where the contract has it. */
+export function labelCell(c: Contract): Cell {
+  const narrow = contractLabelNarrow(c);
+  return narrow === undefined ? { text: contractLabel(c) } : { text: contractLabel(c), narrow };
 }
 
 /** One display row: a data row (selectable, keyed by conId, order key or execId) or a group header. */

@@ -4,7 +4,7 @@ import type { ExecutionRow, PortfolioState } from '../../model/state.js';
 import { contractPrice, fitColumns, money, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
-import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+import { RowCache, filterMatcher, labelCell, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
 
 /** The orders `sort.next` cycles through on this pane, the first being the default. */
 export const EXECUTIONS_SORTS: readonly SortOption[] = [
@@ -41,7 +41,7 @@ function executionRow(e: ExecutionRow): RowVM {
       time: { text: execTime(e.time) },
       side: { text: e.side, slot: e.side === 'BOT' ? 'pnl.gain' : 'pnl.loss' },
       qty: { text: quantity(e.shares) },
-      label: { text: contractLabel(e.contract) },
+      label: labelCell(e.contract),
       price: { text: contractPrice(e.price, e.contract, true) },
       commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
       realized: {

@@ -5,7 +5,7 @@ import type { OrderRow, PortfolioState } from '../../model/state.js';
 import { age, contractPrice, fitColumns, quantity, type ColumnSpec } from '../format.js';
 import type { SortOption } from '../list-sorts.js';
 import type { ListUi } from '../ui-state.js';
-import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+import { RowCache, filterMatcher, labelCell, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
 
 /** The orders `sort.next` cycles through on this pane, the first being the default. */
 export const ORDERS_SORTS: readonly SortOption[] = [
@@ -45,7 +45,7 @@ function orderRow(o: OrderRow, now: number): RowVM {
         client: { text: o.clientId === 0 ? 'TWS' : String(o.clientId) },
         action: { text: info?.action ?? '?', ...(info?.action === 'BUY' ? { slot: 'pnl.gain' as const } : info ? { slot: 'pnl.loss' as const } : {}) },
         qty: { text: info ? quantity(info.totalQuantity) : '?' },
-        label: { text: info ? contractLabel(info.contract) : `(waiting for OPEN_ORDER) perm ${o.permId}` },
+        label: info ? labelCell(info.contract) : { text: `(waiting for OPEN_ORDER) perm ${o.permId}` },
         type: { text: info?.orderType ?? '' },
         limit: { text: info?.limitPrice ? contractPrice(info.limitPrice, info.contract, true) : '' },
         status: { text: o.status || '?', ...(o.status === 'Inactive' ? { slot: 'risk.warn' as const } : {}) },

@@ -7,7 +7,7 @@ import type { SortOption } from '../list-sorts.js';
 import type { StressModel } from '../../session/stress-model.js';
 import type { ModelGreeks } from '../../risk/model-greeks.js';
 import type { ListUi } from '../ui-state.js';
-import { RowCache, filterMatcher, listInfo, listVM, sortInfo, sortRows, windowRows, type ListVM, type RowVM } from './common.js';
+import { RowCache, filterMatcher, labelCell, listInfo, listVM, sortInfo, sortRows, windowRows, type Cell, type ListVM, type RowVM } from './common.js';
 
 /** The orders `sort.next` cycles through on this pane, the first being the default. */
 export const POSITIONS_SORTS: readonly SortOption[] = [
@@ -47,6 +47,7 @@ interface RowFacts {
   readonly kind: 'row';
   readonly row: PortfolioRow;
   readonly label: string;
+  readonly labelCell: Cell;
   readonly cls: string;
   /** What the filter searches. */
   readonly haystack: string;
@@ -79,6 +80,7 @@ function rowFacts(row: PortfolioRow, rate: Decimal | undefined): RowFacts {
     kind: 'row',
     row,
     label,
+    labelCell: labelCell(c),
     cls,
     haystack: `${label} ${c.symbol} ${c.localSymbol ?? ''} ${cls} ${c.currency}`,
     ...(baseValue ? { baseValue, absValue: baseValue.abs().toNumber() } : {}),
@@ -112,7 +114,7 @@ function positionRow(f: PositionFacts, option: OptionRow | undefined, rate: Deci
       id: f.id,
       kind: 'row',
       cells: {
-        label: { text: f.label },
+        label: f.labelCell,
         class: { text: f.cls, slot: 'muted' },
         ccy: { text: c.currency, slot: 'muted' },
         qty: { text: quantity(f.row.position), ...(f.row.position.isNegative() ? { slot: 'pnl.loss' as const } : {}) },
@@ -152,7 +154,7 @@ function unknownRowVM(r: UnknownQuantityRow): RowVM {
     id: `unknown:${c.conId}`,
     kind: 'row',
     cells: {
-      label: { text: contractLabel(c) },
+      label: labelCell(c),
       class: { text: cls, slot: 'muted' },
       ccy: { text: c.currency, slot: 'muted' },
       qty: { text: '?', slot: 'risk.warn' },
