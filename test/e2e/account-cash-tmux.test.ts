@@ -5,7 +5,7 @@ import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('cash', 'test/e2e/account-cash-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press } = server;
 
 // The demo account's cash balances (docs/simulator.md: USD, EUR, CHF, JPY, GBP).
 const CURRENCIES = ['CHF', 'EUR', 'GBP', 'JPY', 'USD'];
@@ -17,17 +17,7 @@ describe('the Account pane cash list', () => {
   it.skipIf(!hasTmux)(
     'lists every balance at 200x50, 120x30 and 80x24: the pane takes the room its column has (the cut is in account-height.test)',
     async () => {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'a',
-        '-x',
-        '200',
-        '-y',
-        '50',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --speed 0 --no-record --config ${join(dir, 'none.json')}`,
-      );
+      newSession('a', { columns: 200, rows: 50 }, `node bin/tws-risk demo --start ${T0} --seed 7 --speed 0 --no-record --config ${join(dir, 'none.json')}`);
       // Balances arrive one account value at a time: every one is soon listed.
       const wide = await waitForScreen(
         'a',

@@ -8,22 +8,16 @@ import { startAdvisorSim, T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('accounts', 'test/e2e/accounts-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press } = server;
 
 describe('tws-risk demo --account all in tmux', () => {
   it.skipIf(!hasTmux)(
     'opens on the Accounts pane, switches the panes with Enter, refuses trading on "all", and says why it did not record',
     async () => {
       const data = join(dir, 'data');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         'fa',
-        '-x',
-        '160',
-        '-y',
-        '48',
+        { columns: 160, rows: 48 },
         `env ${DATA_DIR_ENV}=${data} node bin/tws-risk demo --account all --start ${T0} --speed 0 --trade --config ${join(dir, 'none.json')}`,
       );
       const first = await waitForScreen(
@@ -79,15 +73,9 @@ describe('tws-risk demo --account all in tmux', () => {
     async () => {
       const sim = await startAdvisorSim();
       try {
-        tmux(
-          'new-session',
-          '-d',
-          '-s',
+        newSession(
           'live',
-          '-x',
-          '120',
-          '-y',
-          '40',
+          { columns: 120, rows: 40 },
           `env ${DATA_DIR_ENV}=${join(dir, 'live-data')} node bin/tws-risk live --port ${sim.port} --client-id 75 --account DU2000003,DU2000001 --no-record --config ${join(dir, 'none.json')}`,
         );
         const first = await waitForScreen(

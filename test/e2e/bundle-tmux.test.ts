@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
-import { T0, waitFor } from '../sim/helpers.js';
-import { ensureBuilt, hasTmux, ROOT, tmuxServer } from '../support/tmux.js';
+import { T0 } from '../sim/helpers.js';
+import { ensureBuilt, exitStatus, hasTmux, ROOT, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('bundle');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, newSession, freshUser, waitForScreen, press } = server;
 if (!hasTmux) console.warn('test/e2e/bundle-tmux.test.ts: the console case skipped because tmux is not installed (on PATH); .ci/run installs it');
 
 const BUNDLE = join(ROOT, 'dist', 'bundle');
@@ -160,30 +160,22 @@ describe('the bundled CLI', () => {
     async () => {
       const err = join(dir, 'demo-stderr.txt');
       const exitFile = join(dir, 'demo-exit.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         'demo',
-        '-x',
-        '100',
-        '-y',
-        '30',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        // Ink's React DevTools switch, set for other reasons in many shells: the bundled console must not mind it.
-        '-e',
-        'DEV=true',
-        `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
+        {
+          columns: 100,
+          rows: 30,
+          // Ink's React DevTools switch, set for other reasons in many shells: the bundled console must not mind it.
+          env: [...freshUser(), 'DEV=true'],
+          exitFile,
+        },
+        `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}`,
       );
       const screen = await waitForScreen('demo', (s) => /READY/.test(s) && /Positions/.test(s) && /AAPL/.test(s), 'the demo console with its positions');
       expect(screen).toMatch(/DU\d+/);
       expect(screen).not.toMatch(/Failed to load|DevTools|ENOENT/);
       await press('demo', 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
-      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      expect(await exitStatus(exitFile)).toBe('exit 0');
       // Ink's console.warn goes to stderr, here the file.
       expect(readFileSync(err, 'utf8')).not.toMatch(/Failed to load|DevTools/);
       const loaded = modules(readFileSync(err, 'utf8'));

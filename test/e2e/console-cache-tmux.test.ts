@@ -7,7 +7,7 @@ import { waitFor } from '../sim/helpers.js';
 import { hasTmux, ROOT, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('console-cache', 'test/e2e/console-cache-tmux.test.ts');
-const { dir, tmux, waitForScreen } = server;
+const { dir, tmux, newSession, waitForScreen } = server;
 
 const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
 const SCRIPT = join(ROOT, 'dist', 'bundle', 'console', 'cli.script.js');
@@ -34,16 +34,13 @@ let runs = 0;
 async function replay(env: Record<string, string>, until?: () => Promise<unknown>): Promise<{ file: string; cache: string } | undefined> {
   const session = `r${++runs}`;
   const before = reports().length;
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
+  newSession(
     session,
-    '-x',
-    '100',
-    '-y',
-    '30',
-    ...Object.entries({ ...env, [CONFIG_ENV]: join(dir, 'none.json'), [DATA_DIR_ENV]: join(dir, 'data') }).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+    {
+      columns: 100,
+      rows: 30,
+      env: Object.entries({ ...env, [CONFIG_ENV]: join(dir, 'none.json'), [DATA_DIR_ENV]: join(dir, 'data') }).map(([k, v]) => `${k}=${v}`),
+    },
     `node --require ${PRELOAD} bin/tws-risk replay ${SAMPLE}`,
   );
   await waitForScreen(session, (s) => /Sealed and verified: 94 events/.test(s), 'the replay with its verification');

@@ -8,10 +8,10 @@ import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('e2e', 'test/e2e/console-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press } = server;
 
 function startDemo(session: string, columns: number, rows: number, record: string): void {
-  tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk demo --start ${T0} --speed 5 --record ${record}`);
+  newSession(session, { columns, rows }, `node bin/tws-risk demo --start ${T0} --speed 5 --record ${record}`);
 }
 
 describe('tws-risk demo in tmux', () => {
@@ -90,19 +90,7 @@ describe('tws-risk demo in tmux', () => {
     'demo --trade: arms from the palette, flattens the selected position with X then y, and it leaves Positions',
     async () => {
       const data = join(dir, 'data');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'trade',
-        '-x',
-        '120',
-        '-y',
-        '40',
-        '-e',
-        `${DATA_DIR_ENV}=${data}`,
-        `node bin/tws-risk demo --start ${T0} --trade --speed 5 --no-record`,
-      );
+      newSession('trade', { columns: 120, rows: 40, env: [`${DATA_DIR_ENV}=${data}`] }, `node bin/tws-risk demo --start ${T0} --trade --speed 5 --no-record`);
       const first = await waitForScreen('trade', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console');
       expect(first.split('\n')[0]).toContain('TRADE disarmed');
 

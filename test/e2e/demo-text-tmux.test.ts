@@ -5,7 +5,7 @@ import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('demo-text', 'test/e2e/demo-text-tmux.test.ts');
-const { dir, tmux, waitForScreen } = server;
+const { dir, tmux, newSession, waitForScreen } = server;
 
 const demo = `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`;
 
@@ -13,7 +13,7 @@ describe('demo as text in a terminal', () => {
   it.skipIf(!hasTmux)(
     '--once prints the account under the command line, with no "\\u001b" text before it',
     async () => {
-      tmux('new-session', '-d', '-s', 'o', '-x', '100', '-y', '40', `printf 'before the demo\\n'; ${demo} --once 2>/dev/null; sleep 60`);
+      newSession('o', { columns: 100, rows: 40 }, `printf 'before the demo\\n'; ${demo} --once 2>/dev/null; sleep 60`);
       const screen = await waitForScreen('o', (s) => /positions \(\d+\), value in/.test(s) && /US-T/.test(s), 'the printed account');
       expect(screen).not.toMatch(/\\u001b|\\x1b/);
       expect(screen).toMatch(/^account DU\d+ {2}base USD/m);
@@ -26,7 +26,7 @@ describe('demo as text in a terminal', () => {
   it.skipIf(!hasTmux)(
     'with stdin not a terminal it redraws the account in place: the screen is cleared, not filled with escape text',
     async () => {
-      tmux('new-session', '-d', '-s', 'r', '-x', '100', '-y', '40', `${demo} </dev/null 2>/dev/null`);
+      newSession('r', { columns: 100, rows: 40 }, `${demo} </dev/null 2>/dev/null`);
       // Drawn after clearing the screen and homing the cursor: the account is the screen's first line.
       const screen = await waitForScreen('r', (s) => /^account DU\d+/m.test(s) || /u001b/.test(s), 'the first drawing');
       expect(screen).not.toMatch(/\\u001b|\\x1b/);

@@ -8,7 +8,7 @@ import { controlChannel, type ControlChannel } from '../support/control.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('realized', 'test/e2e/executions-realized-tmux.test.ts', () => control?.close());
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press } = server;
 let control: ControlChannel | undefined;
 
 interface SimPosition {
@@ -33,17 +33,7 @@ describe('the Executions pane realized column', () => {
     'selling 2,000 Toyota (7203, JPY) well above cost shows each fill realized P&L in full at 200x50',
     async () => {
       const err = join(dir, 'stderr.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'r',
-        '-x',
-        '200',
-        '-y',
-        '50',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')} 2>${err}`,
-      );
+      newSession('r', { columns: 200, rows: 50 }, `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')} 2>${err}`);
       await waitForScreen('r', (s) => /READY/.test(s) && /7203/.test(s), 'the ready console');
       const hello = /control channel (\d+)\)/.exec(readFileSync(err, 'utf8'));
       expect(hello, 'the demo names its control channel').not.toBeNull();

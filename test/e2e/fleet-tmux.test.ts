@@ -1,32 +1,24 @@
 // `tws-risk fleet` in a real terminal: the accounts a real nats-server holds, Enter follows one live and read-only, q ends it.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { GuardHandle } from '../../src/commands/guard.js';
 import { waitFor } from '../sim/helpers.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { isListening, isPublishing, startPublishingGuard } from '../support/publishing-guard.js';
 import { QUICK_SOURCE } from '../support/sim-feed.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { exitStatus, hasTmux, tmuxSuite } from '../support/tmux.js';
 
-const server = tmuxServer('fleet-e2e');
-const { dir, tmux, waitForScreen, press, capture } = server;
+const server = tmuxSuite('fleet-e2e', 'test/e2e/fleet-tmux.test.ts', async () => {
+  await guard?.stop('test over');
+  await nats?.stop();
+});
+const { dir, tmux, newSession, waitForScreen, press, capture } = server;
 const sims = simulatorsPerTest();
 let nats: NatsServer | undefined;
 let guard: GuardHandle | undefined;
-
-beforeAll(() => {
-  if (hasTmux) ensureBuilt();
-}, 120_000);
-
-afterAll(async () => {
-  if (hasTmux) server.kill();
-  await guard?.stop('test over');
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
-});
 
 describe('tws-risk fleet in tmux', () => {
   it.skipIf(!hasTmux)(
@@ -40,17 +32,7 @@ describe('tws-risk fleet in tmux', () => {
 
       const s = 'fl';
       const exitFile = join(dir, 'fleet-exit.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        s,
-        '-x',
-        '160',
-        '-y',
-        '30',
-        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
-      );
+      newSession(s, { columns: 160, rows: 30, exitFile }, `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
       const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
       expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
       expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
@@ -71,12 +53,10 @@ describe('tws-risk fleet in tmux', () => {
       await waitForScreen(s, (x) => /\[3 Stress\]/.test(x), 'the console taking keys');
       // Quitting the account's console ends the command (run fleet again for the table).
       await press(s, 'q');
-      // The exit code from a file: tmux may take its time to reap a finished pane.
-      await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
-      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      expect(await exitStatus(exitFile, 'the fleet to exit')).toBe('exit 0');
 
       // A terminal that goes away (tmux kills the pane, SSH drops) takes the fleet view with it.
-      tmux('new-session', '-d', '-s', 'gone', '-x', '160', '-y', '30', `node bin/tws-risk fleet --nats ${nats.url} --stale-after 7`);
+      newSession('gone', { columns: 160, rows: 30 }, `node bin/tws-risk fleet --nats ${nats.url} --stale-after 7`);
       await waitForScreen('gone', (x) => /DU4444444/.test(x), 'a second fleet view');
       const running = () => spawnSync('pgrep', ['-f', `tws-risk fleet --nats ${nats!.url} --stale-after 7`]).status === 0;
       expect(running()).toBe(true);
@@ -126,7 +106,7 @@ describe('tws-risk fleet in tmux', () => {
       const row = new RegExp(`${ACCOUNT}\\s+\\S+\\s+guard\\s+READY`);
 
       // Without --trade the view is read-only: X says how to get remote commands, and asks nothing.
-      tmux('new-session', '-d', '-s', 'ro', '-x', '160', '-y', '30', `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
+      newSession('ro', { columns: 160, rows: 30 }, `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
       await waitForScreen('ro', (x) => row.test(x), 'the guard in a read-only fleet view');
       await press('ro', 'X');
       await waitForScreen('ro', (x) => /Read-only: start tws-risk fleet --trade/.test(x), 'the read-only refusal');
@@ -134,16 +114,10 @@ describe('tws-risk fleet in tmux', () => {
 
       const s = 'remote';
       const exitFile = join(dir, 'remote-exit.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         s,
-        '-x',
-        '160',
-        '-y',
-        '40',
-        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url} --trade --operator desk-lead; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
+        { columns: 160, rows: 40, exitFile },
+        `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url} --trade --operator desk-lead`,
       );
       // The guard's row, selected: the first row is the riskiest, and this test's guard may share the table with the first test's.
       await waitForScreen(s, (x) => row.test(x) && /X ask its guard/.test(x), 'the guard in the fleet view with --trade');
@@ -204,8 +178,7 @@ describe('tws-risk fleet in tmux', () => {
       await press(s, '!');
       await waitForScreen(s, (x) => /Remote commands disarmed/.test(x) && !/ARMED for remote commands/.test(x), 'disarmed');
       await press(s, 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the fleet to exit');
-      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      expect(await exitStatus(exitFile, 'the fleet to exit')).toBe('exit 0');
       guard = undefined;
       await h.stop('test over');
     },

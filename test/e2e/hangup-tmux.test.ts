@@ -10,7 +10,7 @@ import { markerOf, newMarkerMemory, type Marker } from '../../src/streams/replay
 import { ensureBuilt, hasTmux, ROOT, tmuxServer } from '../support/tmux.js';
 
 const server = tmuxServer('hangup');
-const { dir, tmux, waitForScreen } = server;
+const { dir, tmux, newSession, waitForScreen } = server;
 if (!hasTmux) console.warn('test/e2e/hangup-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
 
 // The simulator's calendar is pinned: nothing recorded depends on today's date.
@@ -37,7 +37,7 @@ const demo = (record: string) => `node bin/tws-risk demo --scenario ${scenario} 
 
 /** Starts the demo console; `exec` makes the pane's process the CLI itself, so a signal reaches it directly. */
 async function startDemo(session: string, command: string): Promise<void> {
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', command);
+  newSession(session, { columns: 100, rows: 30 }, command);
   await waitForScreen(session, (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
 }
 

@@ -2,30 +2,12 @@
 // fills up under a gzip recording. The built CLI runs in a private tmux server, as a user runs it.
 import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecording } from '../../src/streams/recording/reader.js';
-import { ensureBuilt, hasTmux, tmuxServer } from '../support/tmux.js';
+import { hasTmux, tmuxSuite } from '../support/tmux.js';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
-const server = tmuxServer('harden');
-const { dir, tmux, waitForScreen, press } = server;
-if (!hasTmux) console.warn('test/e2e/hardening-tmux.test.ts: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get');
-let disk: Tmpfs | string = 'not mounted';
-
-// The simulator's calendar is pinned: nothing on screen depends on today's date.
-const scenario = join(dir, 'pinned.json');
-writeFileSync(scenario, JSON.stringify({ name: 'pinned', startTime: '2026-03-02T14:30:00Z', seed: 7 }));
-
-beforeAll(() => {
-  if (!hasTmux) return;
-  ensureBuilt();
-  disk = mountTmpfs('e2e-full', 1024);
-  if (typeof disk === 'string') console.warn(`test/e2e/hardening-tmux.test.ts: full-disk test skipped: ${disk}`);
-}, 120_000);
-
-const escapedPid = join(dir, 'escaped.pid');
-
-afterAll(() => {
+const server = tmuxSuite('harden', 'test/e2e/hardening-tmux.test.ts', () => {
   // The hook's escaped sleeper is outside every group the console kills: end it by the pid it wrote.
   if (existsSync(escapedPid)) {
     try {
@@ -34,14 +16,25 @@ afterAll(() => {
       // Already gone.
     }
   }
-  if (hasTmux) server.kill();
   if (typeof disk !== 'string') disk.unmount();
-  rmSync(dir, { recursive: true, force: true });
+});
+const { dir, tmux, newSession, waitForScreen, press } = server;
+let disk: Tmpfs | string = 'not mounted';
+const escapedPid = join(dir, 'escaped.pid');
+
+// The simulator's calendar is pinned: nothing on screen depends on today's date.
+const scenario = join(dir, 'pinned.json');
+writeFileSync(scenario, JSON.stringify({ name: 'pinned', startTime: '2026-03-02T14:30:00Z', seed: 7 }));
+
+beforeAll(() => {
+  if (!hasTmux) return;
+  disk = mountTmpfs('e2e-full', 1024);
+  if (typeof disk === 'string') console.warn(`test/e2e/hardening-tmux.test.ts: full-disk test skipped: ${disk}`);
 });
 
 /** Starts the demo console; `exec` makes the pane's process the CLI itself, so a signal reaches it directly. */
 function startDemo(session: string, args: string): void {
-  tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `exec node bin/tws-risk demo --scenario ${scenario} ${args}`);
+  newSession(session, { columns: 100, rows: 30 }, `exec node bin/tws-risk demo --scenario ${scenario} ${args}`);
 }
 
 describe('the console under outside trouble', () => {
@@ -106,17 +99,7 @@ describe('the console under outside trouble', () => {
         crash,
         JSON.stringify({ name: 'crash', startTime: '2026-03-02T14:30:00Z', seed: 7, events: [{ at: '00:00:01', incident: 'crash', pct: -25, volJump: 0.8 }] }),
       );
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'hook',
-        '-x',
-        '100',
-        '-y',
-        '30',
-        `exec node bin/tws-risk demo --scenario ${crash} --speed 10 --no-record --config ${config}`,
-      );
+      newSession('hook', { columns: 100, rows: 30 }, `exec node bin/tws-risk demo --scenario ${crash} --speed 10 --no-record --config ${config}`);
       await waitForScreen('hook', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
       await waitForScreen('hook', () => existsSync(marker) && existsSync(escapedPid), 'the hook and its escaped child started');
       await press('hook', 'q');

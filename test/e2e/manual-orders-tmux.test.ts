@@ -2,13 +2,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('manual', 'test/e2e/manual-orders-tmux.test.ts', () => control?.close());
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, freshUser, newSession, waitForScreen, press } = server;
 let control: ControlChannel | undefined;
 
 describe('manual TWS orders', () => {
@@ -16,21 +15,7 @@ describe('manual TWS orders', () => {
     'two manual orders read apart in the Orders pane at 200x50, and the global cancel reports each by the same name',
     async () => {
       const err = join(dir, 'stderr.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'm',
-        '-x',
-        '200',
-        '-y',
-        '50',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`,
-      );
+      newSession('m', { columns: 200, rows: 50, env: freshUser() }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`);
       await waitForScreen('m', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
       const hello = /control channel (\d+)\), account (\S+)/.exec(readFileSync(err, 'utf8'));
       expect(hello, 'the demo names its control channel and account').not.toBeNull();

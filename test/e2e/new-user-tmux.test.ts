@@ -1,15 +1,14 @@
 // A new user's first trading session in a real terminal: demo, resize, palette, arm with a burst, flatten, global cancel, quit.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
-import { T0, waitFor } from '../sim/helpers.js';
+import { T0 } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
-import { hasTmux, tmuxSuite } from '../support/tmux.js';
+import { exitStatus, hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('newuser', 'test/e2e/new-user-tmux.test.ts', () => control?.close());
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, freshUser, newSession, waitForScreen, press } = server;
 let control: ControlChannel | undefined;
 
 /** The Orders pane's lines at the wide layout: from its title to the Executions pane's, in its own columns. */
@@ -36,21 +35,10 @@ describe('a new user in tmux', () => {
       const err = join(dir, 'stderr.txt');
       const exitFile = join(dir, 'exit.txt');
       // stderr goes to a file: the demo's first line names the control channel and the account, outside the console.
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         'user',
-        '-x',
-        '80',
-        '-y',
-        '24',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        // The exit code goes to a file: tmux may take its time to reap a finished pane (pane_dead_status stays empty).
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
+        { columns: 80, rows: 24, env: freshUser(), exitFile },
+        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}`,
       );
       const first = await waitForScreen('user', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console at 80x24');
       expect(first.split('\n')[0]).toContain('TRADE disarmed');
@@ -121,8 +109,7 @@ describe('a new user in tmux', () => {
       await press('user', 'q');
       await waitForScreen('user', (s) => /Quit while trading is ARMED/.test(s), 'the quit confirmation');
       await press('user', 'y');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
-      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      expect(await exitStatus(exitFile)).toBe('exit 0');
       const gone = server.capture('user');
       const audit = /trading audit log: (\S+)/.exec(gone.replace(/\n/g, ''));
       expect(audit, 'the exit summary names the audit log').not.toBeNull();

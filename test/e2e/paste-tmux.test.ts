@@ -3,13 +3,12 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
 import { controlChannel, simSnapshot, type ControlChannel } from '../support/control.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('paste', 'test/e2e/paste-tmux.test.ts', () => control?.close());
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, freshUser, newSession, waitForScreen, press } = server;
 let control: ControlChannel | undefined;
 
 /** Pastes `text` into the pane as one write, as a terminal's paste or `tmux paste-buffer` sends it. */
@@ -18,26 +17,20 @@ function paste(session: string, text: string): void {
   tmux('paste-buffer', '-b', 'clip', '-t', session);
 }
 
+/** The demo at 80x24 with its filter line open, for a paste into it. */
+async function openFilterLine(session: string): Promise<void> {
+  newSession(session, { columns: 80, rows: 24 }, `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`);
+  await waitForScreen(session, (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+  await press(session, '/');
+  await waitForScreen(session, (s) => /Filter Positions:/.test(s), 'the filter line');
+}
+
 describe('pasting into the console', () => {
   it.skipIf(!hasTmux)(
     'a y inside pasted text (after a colour code, in paste markers, before a reset) does not send the flatten; n then cancels it',
     async () => {
       const err = join(dir, 'stderr.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'p',
-        '-x',
-        '200',
-        '-y',
-        '50',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}`,
-      );
+      newSession('p', { columns: 200, rows: 50, env: freshUser() }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record 2>${err}`);
       await waitForScreen('p', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
       const hello = /control channel (\d+)\), account (\S+)/.exec(readFileSync(err, 'utf8'));
       expect(hello, 'the demo names its control channel and account').not.toBeNull();
@@ -88,20 +81,7 @@ describe('pasting into the console', () => {
   it.skipIf(!hasTmux)(
     'lines pasted into the filter line filter by the first and run nothing after it (a pasted q does not quit)',
     async () => {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'f',
-        '-x',
-        '80',
-        '-y',
-        '24',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
-      );
-      await waitForScreen('f', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-      await press('f', '/');
-      await waitForScreen('f', (s) => /Filter Positions:/.test(s), 'the filter line');
+      await openFilterLine('f');
       paste('f', 'AAPL\nq\n3\n');
       await waitForScreen('f', (s) => /filter AAPL/.test(s), 'the filter applied');
       // Keys are handled in order: once 5 has focused Executions, the pasted q and 3 before it have been dropped.
@@ -116,20 +96,7 @@ describe('pasting into the console', () => {
   it.skipIf(!hasTmux)(
     'control bytes inside a terminal paste are not keys: a pasted BEL (Ctrl-g) or ETX (Ctrl-c) neither closes the filter line nor quits',
     async () => {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'c',
-        '-x',
-        '80',
-        '-y',
-        '24',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
-      );
-      await waitForScreen('c', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-      await press('c', '/');
-      await waitForScreen('c', (s) => /Filter Positions:/.test(s), 'the filter line');
+      await openFilterLine('c');
       // As a terminal pastes text copied with a title sequence (OSC ... BEL) or a stray ETX: -p brackets it.
       tmux('set-buffer', '-b', 'clip', 'AA\u0007q\u0003PL');
       tmux('paste-buffer', '-p', '-b', 'clip', '-t', 'c');
@@ -148,20 +115,7 @@ describe('pasting into the console', () => {
   it.skipIf(!hasTmux)(
     'a paste holding its own end marker is text to its end: tmux passes ESC [201~ through, and a BEL and q after it neither close the filter line nor quit',
     async () => {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'm',
-        '-x',
-        '80',
-        '-y',
-        '24',
-        `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`,
-      );
-      await waitForScreen('m', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
-      await press('m', '/');
-      await waitForScreen('m', (s) => /Filter Positions:/.test(s), 'the filter line');
+      await openFilterLine('m');
       // Bracketed by tmux (-p) around text that holds the end marker: Ink's paste ends there, and the BEL, q and 3 after
       // it come in the same read (as Ctrl-g they closed the line, and the q then quit the console).
       tmux('set-buffer', '-b', 'clip', 'ab\u001b[201~\u0007q3');
@@ -186,15 +140,9 @@ describe('pasting into the console', () => {
         `const cli = await import(${JSON.stringify(pathToFileURL(resolve('dist/src/cli.js')).href)});\nprocess.exitCode = await cli.main(process.argv.slice(2));\n`,
       );
       const command = bin === 'dist-src' ? `node ${runner}` : `node ${bin}`;
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         u,
-        '-x',
-        '80',
-        '-y',
-        '24',
+        { columns: 80, rows: 24 },
         `${command} demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')} 2>${err}; echo console-exited; sleep 600`,
       );
       await waitForScreen(u, (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('replay-e2e', 'test/e2e/replay-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press } = server;
 
 /** The recorded time (UTC) of a gzip recording's last event, read from its raw lines. */
 function lastEventClock(file: string): string {
@@ -27,7 +27,7 @@ describe('tws-risk replay in tmux', () => {
     'opens flatten-disconnect at 80x24 with its verification, seeks, steps, jumps between markers and never trades',
     async () => {
       const s = 'rp';
-      tmux('new-session', '-d', '-s', s, '-x', '80', '-y', '24', 'node bin/tws-risk replay recordings/flatten-disconnect.jsonl.gz');
+      newSession(s, { columns: 80, rows: 24 }, 'node bin/tws-risk replay recordings/flatten-disconnect.jsonl.gz');
       const opened = await waitForScreen(s, (x) => /Sealed and verified: 1,020 events/.test(x), 'the recording info with its verification');
       expect(opened).toMatch(/^ REPLAY /);
       expect(opened).toMatch(/‖ paused 1×\s+14:30:00 UTC #0\/1,020/);
@@ -100,7 +100,7 @@ describe('tws-risk replay in tmux', () => {
       const file = join(dir, 'tampered.jsonl');
       writeFileSync(file, lines.join('\n'));
       const s = 'tp';
-      tmux('new-session', '-d', '-s', s, '-x', '80', '-y', '24', `node bin/tws-risk replay ${file}`);
+      newSession(s, { columns: 80, rows: 24 }, `node bin/tws-risk replay ${file}`);
       const page = await waitForScreen(s, (x) => /TAMPERED at line 300/.test(x) && /Playback stops/.test(x), 'the tampered recording page');
       // The reason, joined across its wrapped lines (border and padding stripped), reads whole.
       const text = page

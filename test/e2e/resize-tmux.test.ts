@@ -1,15 +1,11 @@
 // A resize never leaves a row showing another row's numbers: after any sequence of resizes the console's screen is
 // exactly what a fresh console draws at the final size (a paused replay in tmux, where the data cannot move).
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import { afterAll, describe, expect, it } from 'vitest';
-import { hasTmux, tmuxServer, type TmuxServer } from '../support/tmux.js';
+import { describe, expect, it } from 'vitest';
+import { hasTmux, tmuxSuite, type TmuxServer } from '../support/tmux.js';
 
-const server = tmuxServer('resize-e2e');
-afterAll(() => {
-  if (hasTmux) server.kill();
-  rmSync(server.dir, { recursive: true, force: true });
-});
+const server = tmuxSuite('resize-e2e', 'test/e2e/resize-tmux.test.ts');
 
 const FILE = 'recordings/flatten-disconnect.jsonl.gz';
 
@@ -94,7 +90,7 @@ const visible = (screen: string) =>
 
 /** Opens the replay at a size, closes its info overlay and seeks to a recorded moment with positions on screen. */
 async function openPaused(s: TmuxServer, session: string, columns: number, rows: number): Promise<void> {
-  s.tmux('new-session', '-d', '-s', session, '-x', String(columns), '-y', String(rows), `node bin/tws-risk replay ${FILE}`);
+  s.newSession(session, { columns, rows }, `node bin/tws-risk replay ${FILE}`);
   await s.waitForScreen(session, (x) => /Sealed and verified/.test(x), 'the recording info');
   await s.press(session, '?');
   await s.waitForScreen(session, (x) => !/Sealed and verified/.test(x), 'the info closed');

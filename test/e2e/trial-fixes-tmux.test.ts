@@ -1,37 +1,19 @@
 // What a user trial found on screen, each in a real terminal: the figures line with no TWS, a clean redirected stderr.
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { deadPort } from '../support/sim-rig.js';
-import { hasTmux, tmuxSuite } from '../support/tmux.js';
+import { exitStatus, hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('trial', 'test/e2e/trial-fixes-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, tmux, newSession, freshUser, waitForScreen, press } = server;
 
 /** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
 function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {
   const exitFile = join(dir, `${session}.exit`);
-  tmux(
-    'new-session',
-    '-d',
-    '-s',
-    session,
-    '-x',
-    String(columns),
-    '-y',
-    String(rows),
-    '-e',
-    `${DATA_DIR_ENV}=${join(dir, `${session}-data`)}`,
-    '-e',
-    `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-    ...env.flatMap((e) => ['-e', e]),
-    // The exit code goes to a file: tmux may take its time to reap a finished pane. Written whole by a rename: a waiter
-    // polling for the file could read it between the shell creating it and echo writing it.
-    `node bin/tws-risk ${args} 2>${err}; echo "exit $?" > ${exitFile}.part && mv ${exitFile}.part ${exitFile}`,
-  );
+  newSession(session, { columns, rows, env: [...freshUser(`${session}-data`), ...env], exitFile }, `node bin/tws-risk ${args} 2>${err}`);
   return exitFile;
 }
 
@@ -53,7 +35,7 @@ describe('what the user trial found', () => {
       const screen = await waitForScreen('nolisten', (s) => /Worst waiting for TWS/.test(s), 'the figures line waiting for TWS', 60_000);
       expect(screen).not.toContain('computing');
       await press('nolisten', 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      await exitStatus(exitFile);
     },
     120_000,
   );
@@ -65,8 +47,7 @@ describe('what the user trial found', () => {
       const exitFile = start('redirect', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, err);
       await waitForScreen('redirect', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready demo');
       await press('redirect', 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
-      expect(readFileSync(exitFile, 'utf8').trim()).toBe('exit 0');
+      expect(await exitStatus(exitFile)).toBe('exit 0');
       const text = readFileSync(err, 'utf8');
       // Our own diagnostics still reach the file: only the terminal's control code is kept out.
       expect(text).toMatch(/control channel \d+\), account \S+/);
@@ -87,7 +68,7 @@ describe('what the user trial found', () => {
       expect(screen).toMatch(/\d+ more below/);
       expect(screen).not.toMatch(/sort [a-z]+[v^](\s|$)/);
       await press('ascii', 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      await exitStatus(exitFile);
     },
     120_000,
   );
@@ -104,7 +85,7 @@ describe('what the user trial found', () => {
       await press('count', 'q');
       await waitForScreen('count', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
       await press('count', 'y');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      await exitStatus(exitFile);
       const screen = await exitLine('count');
       const shown = Number(/tws-risk demo: \S+, ([\d,]+) events,/.exec(screen)![1]!.replaceAll(',', ''));
       const file = /recorded to (\S+?\.jsonl(?:\.gz)?) /.exec(screen)![1]!;
@@ -141,7 +122,7 @@ describe('what the user trial found', () => {
       expect(bottom).not.toContain('…');
       for (const line of screen.split('\n')) expect(line.length).toBeLessThanOrEqual(120);
       await press('refusal', 'q');
-      await waitFor(() => existsSync(exitFile), 30_000, 'the console to exit');
+      await exitStatus(exitFile);
       // The exit line counts the connection's events and each account's own (its notes are in its feed only).
       const exit = await exitLine('refusal');
       const line = /tws-risk demo: \S+, ([\d,]+) events on the connection, accounts (.*?), last health/.exec(exit);

@@ -1,11 +1,9 @@
 // What a user trying the demo at 120x30 under LANG=C tripped over, in a real terminal: clock, cash lines, Worst%, cut marker.
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('trying', 'test/e2e/trying-demo-tmux.test.ts');
-const { dir, tmux, waitForScreen } = server;
+const { newSession, freshUser, waitForScreen } = server;
 
 // The demo's start, pinned; the wall clock is whatever today is, never this.
 const START = '2026-03-02T14:30:00Z';
@@ -18,21 +16,14 @@ describe('trying tws-risk demo at 120x30 under LANG=C', () => {
   it.skipIf(!hasTmux)(
     'the clock is the market one, every cash balance is listed with its rate, Worst% stays, and a cut reads "..." (never "~")',
     async () => {
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
+      newSession(
         'c',
-        '-x',
-        '120',
-        '-y',
-        '30',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        // The market clock is drawn in local time: UTC here, so the expected text does not depend on the machine.
-        ...['LANG=C', 'LC_ALL=', 'LC_CTYPE=', 'TZ=UTC'].flatMap((e) => ['-e', e]),
+        {
+          columns: 120,
+          rows: 30,
+          // The market clock is drawn in local time: UTC here, so the expected text does not depend on the machine.
+          env: [...freshUser(), 'LANG=C', 'LC_ALL=', 'LC_CTYPE=', 'TZ=UTC'],
+        },
         `node bin/tws-risk demo --start ${START} --seed 7 --speed 0 --no-record`,
       );
       const screen = await waitForScreen(

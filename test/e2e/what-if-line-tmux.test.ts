@@ -3,33 +3,18 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('whatif', 'test/e2e/what-if-line-tmux.test.ts');
-const { dir, tmux, waitForScreen, press } = server;
+const { dir, freshUser, newSession, waitForScreen, press } = server;
 
 describe('the what-if line', () => {
   it.skipIf(!hasTmux)(
     'flattening all 14 demo positions at 200x50 shows our estimate and the difference beside the sum of per-order changes',
     async () => {
       const err = join(dir, 'stderr.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'w',
-        '-x',
-        '200',
-        '-y',
-        '50',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`,
-      );
+      newSession('w', { columns: 200, rows: 50, env: freshUser() }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`);
       await waitForScreen('w', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
       const account = /account (\w+)/.exec(readFileSync(err, 'utf8'))![1]!;
       await press('w', ':');
@@ -54,21 +39,7 @@ describe('the what-if line', () => {
     'at 80x24 the line wraps within the dialog: figures and caveat whole, the answer keys below it',
     async () => {
       const err = join(dir, 'stderr80.txt');
-      tmux(
-        'new-session',
-        '-d',
-        '-s',
-        'n',
-        '-x',
-        '80',
-        '-y',
-        '24',
-        '-e',
-        `${DATA_DIR_ENV}=${join(dir, 'data80')}`,
-        '-e',
-        `${CONFIG_ENV}=${join(dir, 'none.json')}`,
-        `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`,
-      );
+      newSession('n', { columns: 80, rows: 24, env: freshUser('data80') }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`);
       await waitForScreen('n', (s) => /READY/.test(s), 'the ready console');
       const account = /account (\w+)/.exec(readFileSync(err, 'utf8'))![1]!;
       await press('n', ':');

@@ -1,9 +1,11 @@
 // A private tmux server for end-to-end tests: the console run as a user runs it, keys pressed, screens captured.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
+import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
+import { waitFor } from '../sim/helpers.js';
 
 /*
  * The console is spawned exactly as a user runs it (`node bin/tws-risk ...`, built dist, the project's Node first on
@@ -42,12 +44,28 @@ export function ensureBuilt(): void {
   if (b.status !== 0 || !existsSync(bundle)) throw new Error(`bundle failed:\n${b.stdout}${b.stderr}`);
 }
 
+export interface SessionOptions {
+  readonly columns: number;
+  readonly rows: number;
+  /** NAME=value pairs set in the session, over the server's environment. */
+  readonly env?: readonly string[];
+  /**
+   * A file the command's exit line ("exit N") goes to once it ends: tmux may take its time to reap a finished pane
+   * (pane_dead_status stays empty), so the test reads the code from here (`exitStatus`).
+   */
+  readonly exitFile?: string;
+}
+
 export interface TmuxServer {
   /** A private temporary directory for the test's files. */
   readonly dir: string;
   readonly socket: string;
   readonly env: NodeJS.ProcessEnv;
   tmux(...args: string[]): string;
+  /** Opens a detached session `session` running `command` (a shell line) in a terminal of the given size. */
+  newSession(session: string, o: SessionOptions, command: string): void;
+  /** The variables of a user with no settings file and a data directory of their own (`data`, under `dir`). */
+  freshUser(data?: string): string[];
   capture(session: string): string;
   waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   /** Sends keys one by one, each as its own write (tmux names like Escape, Tab, Enter, BTab, Down are keys). */
@@ -72,6 +90,14 @@ export function tmuxServer(name: string): TmuxServer {
     socket,
     env,
     tmux,
+    newSession(session, o, command) {
+      // Written whole by a rename: a waiter polling for the file could read it between the shell creating it and echo
+      // writing it.
+      const exit = o.exitFile ? `; echo "exit $?" > ${o.exitFile}.part && mv ${o.exitFile}.part ${o.exitFile}` : '';
+      const vars = (o.env ?? []).flatMap((e) => ['-e', e]);
+      tmux('new-session', '-d', '-s', session, '-x', String(o.columns), '-y', String(o.rows), ...vars, `${command}${exit}`);
+    },
+    freshUser: (data = 'data') => [`${DATA_DIR_ENV}=${join(dir, data)}`, `${CONFIG_ENV}=${join(dir, 'none.json')}`],
     capture,
     async waitForScreen(session, predicate, what, timeoutMs = 30_000) {
       const deadline = Date.now() + timeoutMs;
@@ -94,18 +120,23 @@ export function tmuxServer(name: string): TmuxServer {
   };
 }
 
+/** The exit line a session's `exitFile` received ("exit 0"), once the command has ended. */
+export function exitStatus(exitFile: string, what = 'the console to exit'): Promise<string> {
+  return waitFor(() => existsSync(exitFile) && readFileSync(exitFile, 'utf8').trim(), 30_000, what);
+}
+
 /**
  * One test file's tmux server: the build checked before its tests, the server killed and its directory removed after
  * them (`close` first, for what the file opened beside it). Without tmux the file's tests skip, and it says so.
  */
-export function tmuxSuite(name: string, file: string, close?: () => void): TmuxServer {
+export function tmuxSuite(name: string, file: string, close?: () => void | Promise<void>): TmuxServer {
   const server = tmuxServer(name);
   if (!hasTmux) console.warn(`${file}: skipped because tmux is not installed (on PATH); .ci/run installs it with apt-get`);
   beforeAll(() => {
     if (hasTmux) ensureBuilt();
   }, 120_000);
-  afterAll(() => {
-    close?.();
+  afterAll(async () => {
+    await close?.();
     if (hasTmux) server.kill();
     rmSync(server.dir, { recursive: true, force: true });
   });
