@@ -11,7 +11,7 @@ import { ellipsis, setAsciiText, toAscii } from '../../src/views/format.js';
 import { asciiOnly } from '../../src/views/theme.js';
 import { accountEvents, positionEvents } from '../support/book.js';
 import { runCli } from '../support/cli.js';
-import { Tty, TtyIn } from '../support/fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
 
 const NON_ASCII = /[^\x00-\x7f]/;
 
@@ -87,11 +87,7 @@ async function consoleFrame(settings: Settings): Promise<string> {
     settings: { ...settings, keymap: [{ key: 'Q', command: 'app.quit' }] },
     io,
     close: async () => feed.close('test'),
-    streams: {
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      stderr: new Tty() as unknown as NodeJS.WriteStream,
-    },
+    streams: ttyStreams(stdout, stdin),
   });
   await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
   stdin.type('Q');

@@ -1,43 +1,42 @@
 // runConsole end to end on a fake terminal: alternate screen in and out, quit by key, session closed, one-line summary.
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
-import { runConsole, sessionSummary } from '../../src/commands/console.js';
-import type { CommandIo } from '../../src/commands/io.js';
+import { runConsole, sessionSummary, type ConsoleOptions } from '../../src/commands/console.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
 import { ReplayPlayer } from '../../src/streams/replay/player.js';
 import { accountEvents, positionEvents } from '../support/book.js';
-import { Tty, TtyIn } from '../support/fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
+
+/** A session's feed as the demo's is once connected: ready, its account's values in, and `more` after them. */
+function readyFeed(...more: FeedEventBody[]): Feed {
+  const source = new Subject<FeedEventBody>();
+  const feed = new Feed(source);
+  for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents(), ...more])
+    source.next(b);
+  return feed;
+}
+
+/** runConsole on fake terminals, what it prints collected in `out` (an error line marked ERR). */
+function startConsole(o: Omit<ConsoleOptions, 'io' | 'streams'>, stdout = new Tty()) {
+  const stdin = new TtyIn();
+  const out: string[] = [];
+  const done = runConsole({ ...o, io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) }, streams: ttyStreams(stdout, stdin) });
+  return { stdout, stdin, out, done };
+}
 
 describe('runConsole', () => {
   it('draws on the alternate screen, quits on q, restores the screen, closes the session and prints one line', async () => {
-    const source = new Subject<FeedEventBody>();
-    const feed = new Feed(source);
-    for (const b of [
-      { type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody,
-      ...accountEvents(),
-      ...positionEvents(),
-    ])
-      source.next(b);
-    const stdout = new Tty();
-    const stdin = new TtyIn();
-    const out: string[] = [];
-    const io: CommandIo = { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) };
+    const feed = readyFeed(...positionEvents());
     const close = vi.fn(async () => feed.close('test'));
-    const done = runConsole({
+    const { stdout, stdin, out, done } = startConsole({
       feed,
       mode: 'demo',
       endpoint: { host: '127.0.0.1', port: 7497 },
       settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
-      io,
       close,
       recorder: { files: ['/tmp/x.jsonl'] },
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty() as unknown as NodeJS.WriteStream,
-      },
     });
     await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
     expect(stdout.out).toContain('\u001b[?1049h'); // entered the alternate screen
@@ -57,26 +56,9 @@ describe('runConsole', () => {
     ['ends', (stdin: TtyIn) => stdin.emit('end')],
   ] as const) {
     it(`ends the session as a closed terminal, not a quit, when its terminal's input ${how}`, async () => {
-      const source = new Subject<FeedEventBody>();
-      const feed = new Feed(source);
-      for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents()])
-        source.next(b);
-      const stdout = new Tty();
-      const stdin = new TtyIn();
-      const out: string[] = [];
+      const feed = readyFeed();
       const close = vi.fn(async () => feed.close('test'));
-      const done = runConsole({
-        feed,
-        mode: 'demo',
-        settings: DEFAULT_SETTINGS,
-        io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
-        close,
-        streams: {
-          stdout: stdout as unknown as NodeJS.WriteStream,
-          stdin: stdin as unknown as NodeJS.ReadStream,
-          stderr: new Tty() as unknown as NodeJS.WriteStream,
-        },
-      });
+      const { stdout, stdin, out, done } = startConsole({ feed, mode: 'demo', settings: DEFAULT_SETTINGS, close });
       await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
       gone(stdin);
       expect(await done).toBe(0);
@@ -90,13 +72,7 @@ describe('runConsole', () => {
 
 describe('runConsole ended by a signal', () => {
   it('still listens while the session closes: a second hangup (a shell forwarding the one the terminal sent) finds a handler, not the default that kills before the seal', async () => {
-    const source = new Subject<FeedEventBody>();
-    const feed = new Feed(source);
-    for (const b of [{ type: 'healthChanged', health: 'ready', host: '127.0.0.1', port: 7497, clientId: 1 } as FeedEventBody, ...accountEvents()])
-      source.next(b);
-    const stdout = new Tty();
-    const stdin = new TtyIn();
-    const out: string[] = [];
+    const feed = readyFeed();
     let release!: () => void;
     const released = new Promise<void>((r) => (release = r));
     const close = vi.fn(async () => {
@@ -105,18 +81,7 @@ describe('runConsole ended by a signal', () => {
       await feed.close('test');
     });
     const before = process.listenerCount('SIGHUP');
-    const done = runConsole({
-      feed,
-      mode: 'demo',
-      settings: DEFAULT_SETTINGS,
-      io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
-      close,
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty() as unknown as NodeJS.WriteStream,
-      },
-    });
+    const { stdout, stdin, out, done } = startConsole({ feed, mode: 'demo', settings: DEFAULT_SETTINGS, close });
     await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
     const listening = process.listenerCount('SIGHUP');
     process.kill(process.pid, 'SIGHUP');
@@ -147,20 +112,10 @@ describe('runConsole on a replay', () => {
       frames.push(s);
       return write(s, cb);
     };
-    const stdin = new TtyIn();
-    const out: string[] = [];
-    const done = runConsole({
-      replay: player,
-      mode: 'replay',
-      trading: 'replay',
-      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
-      io: { out: (l) => out.push(l), err: (l) => out.push(`ERR ${l}`) },
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty() as unknown as NodeJS.WriteStream,
-      },
-    });
+    const { stdin, out, done } = startConsole(
+      { replay: player, mode: 'replay', trading: 'replay', settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] } },
+      stdout,
+    );
     await vi.waitFor(() => expect(stdout.out).toContain('Sealed and verified: 94 events'), { timeout: 20_000 });
     const first = frames.find((f) => f.includes('Positions'))!;
     expect(first).toContain('Verifying the hash chain… 0 events so far');

@@ -7,7 +7,7 @@ import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
 import { accountEvents, positionEvents } from '../support/book.js';
-import { Tty, TtyIn } from '../support/fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
 
 async function session(maskAccount: boolean): Promise<{ screen: string; out: string[] }> {
   const source = new Subject<FeedEventBody>();
@@ -32,11 +32,7 @@ async function session(maskAccount: boolean): Promise<{ screen: string; out: str
     close: async () => feed.close('test'),
     settings: { ...DEFAULT_SETTINGS, ui: { ...DEFAULT_SETTINGS.ui, maskAccount }, keymap: [{ key: 'Q', command: 'app.quit' }] },
     recorder: { files: [] },
-    streams: {
-      stdout: stdout as unknown as NodeJS.WriteStream,
-      stdin: stdin as unknown as NodeJS.ReadStream,
-      stderr: new Tty() as unknown as NodeJS.WriteStream,
-    },
+    streams: ttyStreams(stdout, stdin),
   });
   await vi.waitFor(() => expect(stdout.out).toMatch(/following (DU1234567|•••••4567)/), { timeout: 20_000 });
   stdin.type('Q');

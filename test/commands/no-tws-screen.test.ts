@@ -10,7 +10,7 @@ import { reduceAll } from '../../src/model/reducer.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
 import { downText } from '../../src/views/rows/status.js';
 import { EventLog } from '../support/events.js';
-import { Tty, TtyIn } from '../support/fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
 import { deadPort } from '../support/sim-rig.js';
 
 describe('the status bar when TWS is not there', () => {
@@ -49,11 +49,7 @@ describe('the status bar when TWS is not there', () => {
       settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
       io,
       close: (r) => session.close(r),
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty() as unknown as NodeJS.WriteStream,
-      },
+      streams: ttyStreams(stdout, stdin),
     });
     // The default pane is the positions list, not the connection pane: the bar says it anyway.
     await vi.waitFor(() => expect(stdout.out).toMatch(/DISCONNECTED \(connection refused\) next try in \d+s/), { timeout: 20_000 });

@@ -14,7 +14,7 @@ import { snapshotValue, type Simulator } from '../../src/sim/index.js';
 import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
 import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
-import { Tty, TtyIn } from '../support/fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
 import { startNatsServer } from '../support/nats-server.js';
 
 const open: Array<() => Promise<unknown>> = [];
@@ -117,11 +117,7 @@ describe('live/demo --account all --publish (the console on several accounts)', 
       publishHold: hold,
       clock: m.clock,
       close: (reason) => m.close(reason),
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty() as unknown as NodeJS.WriteStream,
-      },
+      streams: ttyStreams(stdout, stdin),
     });
     let quit = false;
     open.push(async () => {

@@ -36,3 +36,16 @@ export class TtyIn extends EventEmitter {
   ref() {}
   unref() {}
 }
+
+/** The streams runConsole takes, from these fakes (stderr a terminal of its own that nothing reads). */
+export function ttyStreams(
+  stdout: Tty,
+  stdin: TtyIn,
+  stderr = new Tty(),
+): { stdout: NodeJS.WriteStream; stdin: NodeJS.ReadStream; stderr: NodeJS.WriteStream } {
+  return {
+    stdout: stdout as unknown as NodeJS.WriteStream,
+    stdin: stdin as unknown as NodeJS.ReadStream,
+    stderr: stderr as unknown as NodeJS.WriteStream,
+  };
+}

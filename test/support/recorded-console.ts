@@ -10,7 +10,7 @@ import { readRecording } from '../../src/streams/recording/reader.js';
 import { RecordingWriter } from '../../src/streams/recording/writer.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { T0 } from '../sim/helpers.js';
-import { Tty, TtyIn } from './fake-tty.js';
+import { Tty, TtyIn, ttyStreams } from './fake-tty.js';
 import { QUICK_SOURCE } from './sim-feed.js';
 
 export interface RecordedConsole {
@@ -63,11 +63,7 @@ export async function startRecordedConsole(dir: string, clientId: number): Promi
         source.stop();
         await feed.close('operator quit');
       },
-      streams: {
-        stdout: stdout as unknown as NodeJS.WriteStream,
-        stdin: stdin as unknown as NodeJS.ReadStream,
-        stderr: new Tty(120, 40) as unknown as NodeJS.WriteStream,
-      },
+      streams: ttyStreams(stdout, stdin, new Tty(120, 40)),
     },
     async recorded() {
       const events: FeedEvent[] = [];
