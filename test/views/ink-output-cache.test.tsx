@@ -49,6 +49,19 @@ afterAll(() => {
   proto.get = installedGet;
 });
 
+type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
+
+/** The ansi-tokenize that Ink draws with: its cells and their serialiser are what the fast paths must equal. */
+async function tokenizer() {
+  return (await importAnsiTokenize()) as {
+    tokenize: (s: string) => unknown[];
+    styledCharsFromTokens: (t: unknown[]) => Cell[];
+    styledCharsToString: (c: Cell[]) => string;
+    ansiCodesToString: (codes: readonly unknown[]) => string;
+    diffAnsiCodes: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
+  };
+}
+
 describe('ink row cache', () => {
   let tui: Tui | undefined;
   afterAll(() => tui?.unmount());
@@ -141,14 +154,7 @@ describe('ink row cache', () => {
   });
 
   it("serialises cells as ansi-tokenize's styledCharsToString does, holes skipped, without its garbage", async () => {
-    type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
-    const tk = (await importAnsiTokenize()) as {
-      tokenize: (s: string) => unknown[];
-      styledCharsFromTokens: (t: unknown[]) => Cell[];
-      styledCharsToString: (c: Cell[]) => string;
-      ansiCodesToString: (codes: readonly unknown[]) => string;
-      diffAnsiCodes: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
-    };
+    const tk = await tokenizer();
     // Given only the two functions it calls, so that the serialiser under test is the joined one, not styledCharsToString.
     const serialise = serialiserOf({ ansiCodesToString: tk.ansiCodesToString, diffAnsiCodes: tk.diffAnsiCodes })!;
     const c = new Chalk({ level: 3 });
@@ -173,14 +179,7 @@ describe('ink row cache', () => {
   });
 
   it('makes the cells of a plain or SGR-styled line as the tokeniser does, and leaves every other line to it', async () => {
-    type Cell = { type: 'char'; value: string; fullWidth: boolean; styles: unknown[] };
-    const tk = (await importAnsiTokenize()) as {
-      tokenize: (s: string) => unknown[];
-      styledCharsFromTokens: (t: unknown[]) => Cell[];
-      styledCharsToString: (c: Cell[]) => string;
-      ansiCodesToString: (codes: readonly unknown[]) => string;
-      diffAnsiCodes: (from: readonly unknown[], to: readonly unknown[]) => unknown[];
-    };
+    const tk = await tokenizer();
     const serialiseInk = serialiserOf({ ansiCodesToString: tk.ansiCodesToString, diffAnsiCodes: tk.diffAnsiCodes })!;
     // Ink's getStyledChars (output.js 8.0), the cells the fast path stands in for.
     const ink = (line: string) => tk.styledCharsFromTokens(tk.tokenize(line)).filter((c) => !/^\p{Default_Ignorable_Code_Point}+$/u.test(c.value));

@@ -7,6 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createElement } from 'react';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { guardInkPasteApp, guardInkPasteParser, PASTE_CAP, PASTE_IDLE_MS } from '../../src/views/ink-paste-guard.js';
+import { TtyIn } from '../support/fake-tty.js';
 
 const inkBuild = dirname(createRequire(import.meta.url).resolve('ink'));
 const ESC = '\u001b';
@@ -87,27 +88,6 @@ async function guardedInk(): Promise<InkModule> {
   return (await import(pathToFileURL(join(dir, 'build', 'index.js')).href)) as InkModule;
 }
 
-/** A terminal's stdin: each write is one read. */
-class FakeStdin extends EventEmitter {
-  isTTY = true;
-  private data: string | null = null;
-  write(data: string): void {
-    this.data = data;
-    this.emit('readable');
-  }
-  read = (): string | null => {
-    const d = this.data;
-    this.data = null;
-    return d;
-  };
-  setEncoding(): void {}
-  setRawMode(): void {}
-  resume(): void {}
-  pause(): void {}
-  ref(): void {}
-  unref(): void {}
-}
-
 describe('the idle close in the guarded Ink', () => {
   it('closes a paste quiet for the limit as a paste; keys after it are keys, Ctrl-C included; each read restarts the wait', async () => {
     const ink = await guardedInk();
@@ -118,7 +98,8 @@ describe('the idle close in the guarded Ink', () => {
       ink.usePaste((text) => seen.push(`paste:${text}`));
       return null;
     }
-    const stdin = new FakeStdin();
+    // A terminal's stdin: each typed string is one read.
+    const stdin = new TtyIn();
     const stdout = Object.assign(new EventEmitter(), { columns: 80, rows: 24, write: (_s: string, done?: () => void) => (done?.(), true) });
     const instance = ink.render(createElement(Probe), {
       stdin: stdin as unknown as NodeJS.ReadStream,
@@ -131,19 +112,19 @@ describe('the idle close in the guarded Ink', () => {
     try {
       // Effects (raw mode, the readable listener) run once React has committed.
       await vi.waitFor(() => expect(stdin.listenerCount('readable')).toBeGreaterThan(0));
-      stdin.write('\u001b[200~abc');
+      stdin.type('\u001b[200~abc');
       vi.advanceTimersByTime(PASTE_IDLE_MS - 1);
       // More input inside the limit: still the paste, and the wait starts again.
-      stdin.write('5');
+      stdin.type('5');
       vi.advanceTimersByTime(PASTE_IDLE_MS - 1);
       expect(seen).toEqual([]);
       vi.advanceTimersByTime(1);
       expect(seen).toEqual(['paste:abc5']);
-      stdin.write('5');
-      stdin.write('\u0003');
+      stdin.type('5');
+      stdin.type('\u0003');
       expect(seen).toEqual(['paste:abc5', 'key:5', 'key:ctrl-c']);
       // A terminated paste is untouched: nothing is held, so no timer hands anything over later.
-      stdin.write('\u001b[200~xy\u001b[201~');
+      stdin.type('\u001b[200~xy\u001b[201~');
       vi.advanceTimersByTime(PASTE_IDLE_MS * 2);
       expect(seen).toEqual(['paste:abc5', 'key:5', 'key:ctrl-c', 'paste:xy']);
     } finally {
