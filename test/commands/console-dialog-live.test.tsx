@@ -4,16 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createConsoleTrading } from '../../src/commands/console-trading.js';
-import { AccountSession } from '../../src/session/session.js';
-import { startSimulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
-import { ConsoleStore } from '../../src/views/store.js';
-import { T0, waitFor } from '../sim/helpers.js';
+import { waitFor } from '../sim/helpers.js';
 import { JumpClock } from '../support/jump-clock.js';
-import { renderApp } from '../support/render-tui.js';
-import { QUICK_SOURCE } from '../support/sim-feed.js';
+import { armConsole, startTradingConsole } from '../support/trading-console.js';
 
 const CLIENT = 32;
 const TOYOTA = '7203';
@@ -23,30 +16,11 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 describe('the trade dialog while it is open', () => {
   it("shows each mark's age as it grows, refuses a stale mark and re-offers the plan on fresh data, then shows fill prices; the footer says when the arming expired", async () => {
     const clock = new JumpClock();
-    const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
-    const feed = new Feed(source.events$, { now: clock.now });
-    source.start();
-    const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
-    const trading = createConsoleTrading({
-      mode: 'trade',
-      feed,
-      source,
-      clientId: CLIENT,
-      auditDir: dir,
-      clock,
-      armMinutes: 10,
-      timeoutMs: 20_000,
-      watchMs: 200,
-    });
-    const tui = renderApp(store, { columns: 140, rows: 50 }, { trading: 'trade', trade: trading });
+    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 140, rows: 50 }, trading: { armMinutes: 10 } });
+    const { sim, feed, tui } = c;
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
-      await tui.write(':trade.arm\r');
-      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
-      await tui.write('4567');
-      await tui.write('\r');
-      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+      await armConsole(tui);
       await tui.write(`/${TOYOTA}\r`);
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
       const toyota = [...feed.state.positions.values()].find((r) => r.contract.symbol === TOYOTA)!.contract.conId;
@@ -95,12 +69,7 @@ describe('the trade dialog while it is open', () => {
       expect(ended).toContain('confirming is refused (NOT_ARMED)');
       expect(ended).not.toMatch(/y sends/);
     } finally {
-      tui.unmount();
-      trading.close('test over');
-      store.dispose();
-      source.stop();
-      await feed.close('test over');
-      await sim.close();
+      await c.close();
     }
   }, 120_000);
 });

@@ -1,21 +1,14 @@
 // A plan's reading time on the simulator, on a pinned clock: a y 100 ms after the plan showed sends nothing and is
 // audited, a y after the reading time sends, and a plan offered again (a stale mark) starts its reading time again.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createConsoleTrading } from '../../src/commands/console-trading.js';
 import { checkSettings } from '../../src/config/settings.js';
 import { Checker } from '../../src/model/check.js';
 import { systemClock, type Clock } from '../../src/model/clock.js';
-import { AccountSession } from '../../src/session/session.js';
-import { startSimulator } from '../../src/sim/index.js';
-import { Feed } from '../../src/streams/feed.js';
-import { TwsSource } from '../../src/streams/tws/source.js';
-import { ConsoleStore } from '../../src/views/store.js';
 import { T0, waitFor } from '../sim/helpers.js';
-import { renderApp } from '../support/render-tui.js';
-import { QUICK_SOURCE } from '../support/sim-feed.js';
+import { armConsole, auditLines, startTradingConsole } from '../support/trading-console.js';
 
 const CLIENT = 33;
 const TOYOTA = '7203';
@@ -46,6 +39,13 @@ interface AuditLine {
   };
 }
 
+/** The id of the plan shown last, by the audit log. */
+const lastPlanShown = (audit: readonly AuditLine[]) =>
+  audit
+    .filter((l) => l.type === 'planShown')
+    .map((l) => l.detail?.id)
+    .at(-1);
+
 describe("the settings' trading.confirmReadMs", () => {
   it('defaults to 500 ms, takes 200 ms to 10 s, and names anything else (0 would bring the reflexive confirm back)', () => {
     const read = (v: unknown) => {
@@ -67,28 +67,15 @@ describe("the settings' trading.confirmReadMs", () => {
 describe("the plan's reading time", () => {
   it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time after a resize cut it and for a plan offered again', async () => {
     const clock = new PinnedClock(Date.parse(T0));
-    const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
-    const feed = new Feed(source.events$, { now: clock.now });
-    source.start();
-    const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
-    const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, clock, timeoutMs: 20_000, watchMs: 200 });
-    const tui = renderApp(store, { columns: 140, rows: 50 }, { trading: 'trade', trade: trading });
+    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 140, rows: 50 } });
+    const { sim, feed, trading, tui } = c;
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     const ourFills = () => sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
-    const audit = (): AuditLine[] =>
-      readFileSync(trading.auditFile!, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as AuditLine);
+    const audit = () => auditLines<AuditLine>(trading);
     const decisions = () => audit().filter((l) => l.type === 'decision');
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
-      await tui.write(':trade.arm\r');
-      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
-      await tui.write('4567');
-      await tui.write('\r');
-      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+      await armConsole(tui);
       await tui.write(`/${TOYOTA}\r`);
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
 
@@ -138,10 +125,7 @@ describe("the plan's reading time", () => {
       await tui.write('y');
       const replanned = await tui.waitForFrame((f) => f.includes('MARK_STALE') && f.includes('y works after'), 'the new plan, not read yet');
       expect(replanned).not.toContain('y sends');
-      const second = audit()
-        .filter((l) => l.type === 'planShown')
-        .map((l) => l.detail?.id)
-        .at(-1);
+      const second = lastPlanShown(audit());
       expect(second).toBeDefined();
       expect(second).not.toBe(planId);
       await waitFor(() => trading.readyIn(second!) === 500, 10_000, 'the new plan counted as on screen');
@@ -174,44 +158,23 @@ describe("the plan's reading time", () => {
         [second, 'confirm'],
       ]);
     } finally {
-      tui.unmount();
-      trading.close('test over');
-      store.dispose();
-      source.stop();
-      await feed.close('test over');
-      await sim.close();
+      await c.close();
     }
   }, 120_000);
   it('a word typed over a cut plan, then enlarged to show every order, waits a reading time again: FLATTEN and y at once send nothing', async () => {
     const clock = new PinnedClock(Date.parse(T0));
-    const sim = await startSimulator({ port: 0, controlPort: null, seed: 3, speed: 20, startTime: T0, log: false });
-    const source = new TwsSource({ host: '127.0.0.1', port: sim.port, clientId: CLIENT, ...QUICK_SOURCE });
-    const feed = new Feed(source.events$, { now: clock.now });
-    source.start();
-    const store = new ConsoleStore(feed, { throttleMs: 50, clock, clockMs: 200, session: new AccountSession(feed, {}) });
-    const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, clock, timeoutMs: 20_000, watchMs: 200 });
-    const tui = renderApp(store, { columns: 80, rows: 24 }, { trading: 'trade', trade: trading });
+    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 80, rows: 24 } });
+    const { sim, trading, tui } = c;
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
-    const audit = (): AuditLine[] =>
-      readFileSync(trading.auditFile!, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as AuditLine);
+    const audit = () => auditLines<AuditLine>(trading);
     try {
       await tui.waitForFrame((f) => f.includes('READY'), 'the console on live data', 20_000);
-      await tui.write(':trade.arm\r');
-      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
-      await tui.write('4567');
-      await tui.write('\r');
-      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+      await armConsole(tui);
 
       // At 80x24 the bulk plan is cut; the word's reading time runs over it (the word sends nothing) and passes.
       await tui.write(':trade.flattenScope all\r');
       await tui.waitForFrame((f) => f.includes('FLATTEN all?') && /more line\(s\) not shown:/.test(f), 'the bulk plan, cut');
-      const planId = audit()
-        .filter((l) => l.type === 'planShown')
-        .map((l) => l.detail?.id)
-        .at(-1);
+      const planId = lastPlanShown(audit());
       expect(planId).toBeDefined();
       await waitFor(() => trading.readyIn(planId!) === 500, 10_000, 'the cut plan counted for the word');
       clock.t += 500;
@@ -243,12 +206,7 @@ describe("the plan's reading time", () => {
       await tui.waitForFrame((f) => !f.includes('FLATTEN all?'), 'declined');
       expect(ours()).toEqual([]);
     } finally {
-      tui.unmount();
-      trading.close('test over');
-      store.dispose();
-      source.stop();
-      await feed.close('test over');
-      await sim.close();
+      await c.close();
     }
   }, 120_000);
 });

@@ -1,5 +1,5 @@
 // Console arming on a virtual clock: it lasts exactly its time, then disarms by itself, audited and recorded.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { ConsoleStore } from '../../src/views/store.js';
 import { T0 } from '../sim/helpers.js';
 import { renderApp } from '../support/render-tui.js';
 import { startSimFeed } from '../support/sim-feed.js';
+import { auditLines } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-arming-'));
@@ -53,10 +54,7 @@ describe('console arming', () => {
       clock.advance(1);
       expect(acts.filter((a) => a.action === 'disarmed')).toEqual([{ action: 'disarmed', detail: { reason: 'expired' } }]);
       expect(trading.preview('trade.flatten', { conId })).toMatch(/NOT_ARMED/);
-      const audit = readFileSync(trading.auditFile!, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { reason?: string } });
+      const audit = auditLines<{ type?: string; at?: string; detail?: { reason?: string } }>(trading);
       expect(audit.filter((e) => e.type === 'disarmed').map((e) => [e.detail?.reason, e.at])).toEqual([
         ['expired', new Date(Date.parse(T0) + armMs).toISOString()],
       ]);
@@ -90,10 +88,7 @@ describe('one trading session for the console and the headless commands', () => 
       expect(t.guard()).toBeUndefined();
       clock.advance(1);
       expect(t.guard()).toEqual({ code: 'NOT_ARMED' });
-      const audit = readFileSync(t.auditFile!, 'utf8')
-        .trim()
-        .split('\n')
-        .map((l) => JSON.parse(l) as { type?: string; at?: string; detail?: { by?: string; until?: string; reason?: string } });
+      const audit = auditLines<{ type?: string; at?: string; detail?: { by?: string; until?: string; reason?: string } }>(t);
       expect(audit.find((e) => e.type === 'armed')?.detail).toMatchObject({
         by: 'headless --trade --confirm-account',
         until: new Date(Date.parse(T0) + 2 * 60_000).toISOString(),

@@ -1,6 +1,7 @@
 // A real simulator reached through the real live source and feed, synchronised, for view tests with live data.
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
+import type { Clock } from '../../src/model/clock.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { Feed } from '../../src/streams/feed.js';
@@ -58,11 +59,11 @@ export interface LiveFeed {
 
 /**
  * The live source on `port` (a simulator, or a proxy in front of one) at the test timings (QUICK_SOURCE, `timing`
- * overriding), started, with its feed and a log of what the feed published.
+ * overriding), started, with its feed (stamping events by `clock`, when given) and a log of what the feed published.
  */
-export function connectFeed(port: number, clientId: number, timing: Partial<TwsSourceOptions> = {}): LiveFeed {
+export function connectFeed(port: number, clientId: number, timing: Partial<TwsSourceOptions> = {}, clock?: Clock): LiveFeed {
   const source = new TwsSource({ host: '127.0.0.1', port, clientId, ...QUICK_SOURCE, ...timing });
-  const feed = new Feed(source.events$);
+  const feed = new Feed(source.events$, clock ? { now: clock.now } : {});
   const events: FeedEvent[] = [];
   feed.events$.subscribe((e) => events.push(e));
   source.start();

@@ -12,6 +12,7 @@ import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { renderApp } from '../support/render-tui.js';
 import { roundTrip, startSimFeed } from '../support/sim-feed.js';
+import { armConsole } from '../support/trading-console.js';
 
 const CLIENT = 31;
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reduce-dialog-'));
@@ -29,11 +30,7 @@ describe('the reduction dialog', () => {
     const ours = () => live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes('AAPL'), 'the console on live data');
-      await tui.write(':trade.arm\r');
-      await tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
-      await tui.write('4567');
-      await tui.write('\r');
-      await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED');
+      await armConsole(tui);
 
       await tui.write(':trade.reduce\r');
       await tui.waitForFrame((f) => f.includes('No listed alert proposes a leverage reduction'), 'nothing to reduce before the crash');

@@ -1,7 +1,7 @@
 // Trading in the console (issue 7) on the real simulator through a real TwsSource: arming, the flatten dialog's
 // confirm rules, one send per dialog, the progress view, TARGET_CHANGED under an open dialog, and the audit log.
 import { AccountSession } from '../../src/session/session.js';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import { createStressRunner } from '../../src/session/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
 import { renderApp, strip, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
+import { armConsole, auditLines } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const TOYOTA = '7203';
@@ -59,24 +60,14 @@ const toyotaPosition = (r: Rig) => r.live.sim.snapshot().positions.find((p) => p
 const ourOrders = (r: Rig) => r.live.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
 const ourExecutions = (r: Rig) => r.live.sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
 const auditTypes = (r: Rig) =>
-  readFileSync(r.trading!.auditFile!, 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l).type as string | undefined)
+  auditLines<{ type?: string }>(r.trading!)
+    .map((l) => l.type)
     .filter(Boolean);
 
 /** Selects the Toyota position: filter the Positions pane down to it (its row is then the selected one). */
 async function selectToyota(r: Rig): Promise<void> {
   await r.tui.write(`/${TOYOTA}\r`);
   await r.tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
-}
-
-async function arm(r: Rig): Promise<void> {
-  await r.tui.write(':trade.arm\r');
-  await r.tui.waitForFrame((f) => f.includes('Type the last four characters'), 'the arming dialog');
-  await r.tui.write('4567');
-  await r.tui.write('\r');
-  await r.tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
 }
 
 async function openFlatten(r: Rig): Promise<void> {
@@ -134,13 +125,10 @@ describe('arming', () => {
 
   it('disarms by itself when the connection drops (a disarmed event and audit line)', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await r.live.sim.trigger({ incident: 'drop' });
     await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed after the drop', 15_000);
-    const lines = readFileSync(r.trading!.auditFile!, 'utf8')
-      .trim()
-      .split('\n')
-      .map((l) => JSON.parse(l) as { type?: string; detail?: { reason?: string } });
+    const lines = auditLines<{ type?: string; detail?: { reason?: string } }>(r.trading!);
     expect(lines.find((l) => l.type === 'disarmed')?.detail?.reason).toMatch(/connection not ready/);
   }, 60_000);
 
@@ -157,7 +145,7 @@ describe('arming', () => {
 describe('the flatten dialog', () => {
   it('is never confirmed by Enter, the opening key or a split escape sequence; y y sends once and ends flat', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     const before = toyotaPosition(r);
     expect(before).not.toBe('0');
@@ -201,7 +189,7 @@ describe('the flatten dialog', () => {
 
   it('is on screen at the key, saying the plan is being built; the plan follows; closed meanwhile, nothing is planned', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     const before = r.tui.stdout.frames.length;
     await r.tui.write('X');
@@ -230,7 +218,7 @@ describe('the flatten dialog', () => {
 
   it('a y typed while the plan is being built does not confirm it: the plan opens, nothing is sent', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     // The y arrives while the plan is built (the event loop busy): it is read on the loop's next turn.
     const trading = r.trading!;
@@ -254,7 +242,7 @@ describe('the flatten dialog', () => {
 
   it("uses the contract's tick size for the marketable limit once armed (ES: 0.25)", async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await r.tui.write(`/${ES}\r`);
     await r.tui.waitForFrame((f) => f.includes(`filter ${ES}`), 'the filter');
     // The future's option matches too and comes first; the future is the next row.
@@ -281,7 +269,7 @@ describe('the flatten dialog', () => {
 
   it('a bulk scope asks for the word FLATTEN first: the confirm key only types, a wrong word is refused', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await r.tui.write(':trade.flattenScope currency:EUR\r');
     // Enter in the word line works once the plan has been on screen for its reading time (the footer then offers it).
     const d = await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('Enter continues'), 'the bulk dialog, read');
@@ -309,7 +297,7 @@ describe('the flatten dialog', () => {
 
   it('at 80x24 a plan too long for the screen is cut, says so, keeps the answer keys visible, and cannot be confirmed until enlarged', async () => {
     const r = await start(true, false, { columns: 80, rows: 24 });
-    await arm(r);
+    await armConsole(r.tui);
     await r.tui.write(':trade.flattenScope all\r');
     await r.tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('Enter continues'), 'the bulk dialog, read');
     await r.tui.write('FLATTEN');
@@ -332,7 +320,7 @@ describe('the flatten dialog', () => {
 
   it("says plainly when TWS's API is read-only (321) and disarms", async () => {
     const r = await start(true, true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
@@ -345,7 +333,7 @@ describe('the flatten dialog', () => {
 
   it('refuses with TARGET_CHANGED when the position changed under the open dialog, sends nothing and shows the new plan', async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
@@ -406,7 +394,7 @@ describe('cancel dialogs', () => {
 
   it("x on another client's order is refused (it can only be cancelled globally); the global cancel says whose orders it cancels", async () => {
     const r = await startWithOrders();
-    await arm(r);
+    await armConsole(r.tui);
     await r.tui.write('4');
     await r.tui.waitForFrame((f) => /^›.*\b99\b/m.test(f), 'the foreign order selected');
     await r.tui.write('x');
@@ -459,7 +447,7 @@ describe('cancel dialogs', () => {
 describe('IBKR what-if in the flatten dialog', () => {
   it("the dialog gains IBKR's post-flatten requirement beside ours, the answer keys still on screen, nothing sent", async () => {
     const r = await start(true);
-    await arm(r);
+    await armConsole(r.tui);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
