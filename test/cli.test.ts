@@ -16,6 +16,13 @@ const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
 
 const run = runCli;
 
+/** Writes `settings` as the settings file `name` in the test's directory; returns its path. */
+function settingsFile(name: string, settings: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, JSON.stringify(settings));
+  return file;
+}
+
 describe('tws-risk CLI', () => {
   it('lists every command in --help and exits 0', async () => {
     const r = await run('--help');
@@ -170,16 +177,12 @@ describe('tws-risk CLI', () => {
 
 describe('tws-risk config', () => {
   it('names the file and every bad key of a broken config; each bad key keeps its default alone, the rest is honoured', async () => {
-    const file = join(dir, 'bad.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        connection: { host: 'tws.lan', port: 'seven', hots: 'x' },
-        recorder: { gzip: 'yes', dir: '/srv/rec' },
-        trading: { armMinutes: 0 },
-        ui: { theme: 'light' },
-      }),
-    );
+    const file = settingsFile('bad.json', {
+      connection: { host: 'tws.lan', port: 'seven', hots: 'x' },
+      recorder: { gzip: 'yes', dir: '/srv/rec' },
+      trading: { armMinutes: 0 },
+      ui: { theme: 'light' },
+    });
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err.split('\n')).toEqual([
@@ -216,16 +219,12 @@ describe('tws-risk config', () => {
   });
 
   it('names a bad keymap entry by its index, as the console would, and keeps the good ones', async () => {
-    const file = join(dir, 'keys.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        keymap: [
-          { key: 'ctrl+n', command: 'nav.down' },
-          { key: 'ctrl+p', command: 'nav.upp' },
-        ],
-      }),
-    );
+    const file = settingsFile('keys.json', {
+      keymap: [
+        { key: 'ctrl+n', command: 'nav.down' },
+        { key: 'ctrl+p', command: 'nav.upp' },
+      ],
+    });
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err.split('\n')).toHaveLength(1);
@@ -234,19 +233,15 @@ describe('tws-risk config', () => {
   });
 
   it('config show prints what is in force: a refused keymap entry is left out, a refused alert value shows its default, each refused one listed apart with why', async () => {
-    const file = join(dir, 'refused.json');
-    writeFileSync(
-      file,
-      JSON.stringify({
-        keymap: [
-          { key: 'y', command: 'trade.flattenScope' },
-          { key: 'enter', command: 'trade.arm' },
-          { key: 'zz', command: 'nope' },
-          { key: 'ctrl+n', command: 'nav.down' },
-        ],
-        alerts: { bell: 'loud', coolDownMs: 5000 },
-      }),
-    );
+    const file = settingsFile('refused.json', {
+      keymap: [
+        { key: 'y', command: 'trade.flattenScope' },
+        { key: 'enter', command: 'trade.arm' },
+        { key: 'zz', command: 'nope' },
+        { key: 'ctrl+n', command: 'nav.down' },
+      ],
+      alerts: { bell: 'loud', coolDownMs: 5000 },
+    });
     const show = await run('config', 'show', '--config', file);
     expect(show.code).toBe(0);
     const s = JSON.parse(show.out);
@@ -264,8 +259,7 @@ describe('tws-risk config', () => {
   });
 
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
-    const file = join(dir, 'alerts.json');
-    writeFileSync(file, JSON.stringify({ alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } }));
+    const file = settingsFile('alerts.json', { alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } });
     const r = await run('config', 'validate', '--config', file);
     expect(r.code).toBe(1);
     expect(r.err).toContain(`${file}: error at alerts.coolDownMs: expected a number`);

@@ -58,12 +58,17 @@ function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | n
   });
 }
 
+/** `demo --once` with the settings file `name` naming `target` as its recording directory. */
+function demoRecordingIn(target: string, name: string): ReturnType<typeof cli> {
+  const config = join(dir, name);
+  writeFileSync(config, JSON.stringify({ recorder: { dir: target } }));
+  return cli(['demo', '--once', '--scenario', scenario, '--config', config], { TWS_RISK_DATA_DIR: join(dir, 'data') });
+}
+
 describe('demo with an unwritable recording directory', () => {
   it('starts anyway from the settings directory, says it is not recording, and exits', async () => {
     const target = join(locked, 'recordings');
-    const config = join(dir, 'settings.json');
-    writeFileSync(config, JSON.stringify({ recorder: { dir: target } }));
-    const r = await cli(['demo', '--once', '--scenario', scenario, '--config', config], { TWS_RISK_DATA_DIR: join(dir, 'data') });
+    const r = await demoRecordingIn(target, 'settings.json');
     expect(r.err).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
@@ -84,9 +89,7 @@ describe('demo with an unwritable recording directory', () => {
   // /proc exists and refuses new entries with ENOENT, which Node's recursive mkdir retried forever (deaf to SIGTERM).
   it('starts anyway with a recording directory under /proc, naming it, instead of hanging', async () => {
     const target = '/proc/tws-risk-nope/recordings';
-    const config = join(dir, 'settings-proc.json');
-    writeFileSync(config, JSON.stringify({ recorder: { dir: target } }));
-    const r = await cli(['demo', '--once', '--scenario', scenario, '--config', config], { TWS_RISK_DATA_DIR: join(dir, 'data') });
+    const r = await demoRecordingIn(target, 'settings-proc.json');
     expect(r.err).not.toMatch(/unexpected error/);
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
