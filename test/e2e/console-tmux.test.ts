@@ -8,7 +8,7 @@ import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('e2e', 'test/e2e/console-tmux.test.ts');
-const { dir, tmux, newSession, waitForScreen, press } = server;
+const { dir, tmux, newSession, waitForScreen, press, arm } = server;
 
 function startDemo(session: string, columns: number, rows: number, record: string): void {
   newSession(session, { columns, rows }, `node bin/tws-risk demo --start ${T0} --speed 5 --record ${record}`);
@@ -94,10 +94,7 @@ describe('tws-risk demo in tmux', () => {
       const first = await waitForScreen('trade', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready console');
       expect(first.split('\n')[0]).toContain('TRADE disarmed');
 
-      await press('trade', ':', 'trade.arm', 'Enter');
-      await waitForScreen('trade', (s) => /Type the last four characters/.test(s), 'the arming dialog');
-      await press('trade', '4567', 'Enter');
-      await waitForScreen('trade', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('trade', '4567');
 
       await press('trade', '/', 'NESN', 'Enter');
       // The filter line closed (its Enter read), not only applied: a key read with that Enter would be dropped.

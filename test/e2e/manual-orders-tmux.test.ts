@@ -7,7 +7,7 @@ import { controlChannel, simSnapshot, type ControlChannel } from '../support/con
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('manual', 'test/e2e/manual-orders-tmux.test.ts', () => control?.close());
-const { dir, freshUser, newSession, waitForScreen, press } = server;
+const { dir, freshUser, newSession, waitForScreen, press, arm } = server;
 let control: ControlChannel | undefined;
 
 describe('manual TWS orders', () => {
@@ -31,12 +31,7 @@ describe('manual TWS orders', () => {
       const orders = await waitForScreen('m', (s) => /▶4 Orders\s+2 open/.test(s), 'both manual orders listed');
       for (const name of names) expect(orders, `${name} whole in the Orders pane`).toMatch(new RegExp(`(^|\\s|›)${name}\\s+TWS\\s+SELL`, 'm'));
 
-      await press('m', ':');
-      await waitForScreen('m', (s) => /^:/m.test(s), 'the palette line');
-      await press('m', 'trade.arm', 'Enter');
-      await waitForScreen('m', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
-      await press('m', hello![2]!.slice(-4), 'Enter');
-      await waitForScreen('m', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('m', hello![2]!.slice(-4));
       await press('m', ':');
       await waitForScreen('m', (s) => /^:/m.test(s), 'the palette line');
       await press('m', 'trade.globalCancel', 'Enter');

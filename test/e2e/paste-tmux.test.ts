@@ -8,7 +8,7 @@ import { controlChannel, simSnapshot, type ControlChannel } from '../support/con
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('paste', 'test/e2e/paste-tmux.test.ts', () => control?.close());
-const { dir, tmux, freshUser, newSession, waitForScreen, press } = server;
+const { dir, tmux, freshUser, newSession, waitForScreen, press, arm } = server;
 let control: ControlChannel | undefined;
 
 /** Pastes `text` into the pane as one write, as a terminal's paste or `tmux paste-buffer` sends it. */
@@ -39,12 +39,7 @@ describe('pasting into the console', () => {
       const tsla = before.positions.find((p) => p.symbol === 'TSLA' && p.secType === 'STK');
       expect(tsla && Number(tsla.position)).not.toBe(0);
 
-      await press('p', ':');
-      await waitForScreen('p', (s) => /^:/m.test(s), 'the palette line');
-      await press('p', 'trade.arm', 'Enter');
-      await waitForScreen('p', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
-      await press('p', before.account.slice(-4), 'Enter');
-      await waitForScreen('p', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('p', before.account.slice(-4));
 
       await press('p', '2', '/', 'TSLA', 'Enter');
       // The filter line closed (its Enter read), not only applied: a key read with that Enter would be dropped.

@@ -8,7 +8,7 @@ import { deadPort } from '../support/sim-rig.js';
 import { exitStatus, hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('trial', 'test/e2e/trial-fixes-tmux.test.ts');
-const { dir, tmux, newSession, freshUser, waitForScreen, press } = server;
+const { dir, tmux, newSession, freshUser, waitForScreen, press, arm } = server;
 
 /** Starts the CLI in its own tmux session, stderr to `err`, its exit code to a file; returns that file's path. */
 function start(session: string, columns: number, rows: number, args: string, err: string, env: readonly string[] = []): string {
@@ -78,10 +78,7 @@ describe('what the user trial found', () => {
     async () => {
       const exitFile = start('count', 120, 40, `demo --start ${T0} --seed 7 --speed 0 --trade`, join(dir, 'count.err'));
       await waitForScreen('count', (s) => /READY/.test(s) && /NESN/.test(s), 'the ready demo');
-      await press('count', ':', 'trade.arm', 'Enter');
-      await waitForScreen('count', (s) => /Type the last four characters/.test(s), 'the arming dialog');
-      await press('count', '4567', 'Enter');
-      await waitForScreen('count', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('count', '4567');
       await press('count', 'q');
       await waitForScreen('count', (s) => /Quit while trading is ARMED/.test(s), 'the quit dialog');
       await press('count', 'y');

@@ -7,7 +7,7 @@ import { T0 } from '../sim/helpers.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
 const server = tmuxSuite('whatif', 'test/e2e/what-if-line-tmux.test.ts');
-const { dir, freshUser, newSession, waitForScreen, press } = server;
+const { dir, freshUser, newSession, waitForScreen, press, arm } = server;
 
 describe('the what-if line', () => {
   it.skipIf(!hasTmux)(
@@ -17,12 +17,7 @@ describe('the what-if line', () => {
       newSession('w', { columns: 200, rows: 50, env: freshUser() }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`);
       await waitForScreen('w', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
       const account = /account (\w+)/.exec(readFileSync(err, 'utf8'))![1]!;
-      await press('w', ':');
-      await waitForScreen('w', (s) => /^:/m.test(s), 'the palette line');
-      await press('w', 'trade.arm', 'Enter');
-      await waitForScreen('w', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
-      await press('w', account.slice(-4), 'Enter');
-      await waitForScreen('w', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('w', account.slice(-4));
       await press('w', ':');
       await waitForScreen('w', (s) => /^:/m.test(s), 'the palette line');
       await press('w', 'trade.flattenScope all', 'Enter');
@@ -42,12 +37,7 @@ describe('the what-if line', () => {
       newSession('n', { columns: 80, rows: 24, env: freshUser('data80') }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --no-record 2>${err}`);
       await waitForScreen('n', (s) => /READY/.test(s), 'the ready console');
       const account = /account (\w+)/.exec(readFileSync(err, 'utf8'))![1]!;
-      await press('n', ':');
-      await waitForScreen('n', (s) => /^:/m.test(s), 'the palette line');
-      await press('n', 'trade.arm', 'Enter');
-      await waitForScreen('n', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
-      await press('n', account.slice(-4), 'Enter');
-      await waitForScreen('n', (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
+      await arm('n', account.slice(-4));
       await press('n', ':');
       await waitForScreen('n', (s) => /^:/m.test(s), 'the palette line');
       await press('n', 'trade.flattenScope all', 'Enter');

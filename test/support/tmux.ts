@@ -70,6 +70,8 @@ export interface TmuxServer {
   waitForScreen(session: string, predicate: (screen: string) => boolean, what: string, timeoutMs?: number): Promise<string>;
   /** Sends keys one by one, each as its own write (tmux names like Escape, Tab, Enter, BTab, Down are keys). */
   press(session: string, ...keys: string[]): Promise<void>;
+  /** Arms trading from the palette with `code` (the account's last four characters), waiting for each step on screen. */
+  arm(session: string, code: string): Promise<void>;
   kill(): void;
 }
 
@@ -85,6 +87,21 @@ export function tmuxServer(name: string): TmuxServer {
     return r.stdout;
   };
   const capture = (session: string) => tmux('capture-pane', '-p', '-J', '-t', session); // -J: a wrapped line reads as one
+  const waitForScreen: TmuxServer['waitForScreen'] = async (session, predicate, what, timeoutMs = 30_000) => {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const screen = capture(session);
+      if (predicate(screen)) return screen;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  const press: TmuxServer['press'] = async (session, ...keys) => {
+    for (const k of keys) {
+      tmux('send-keys', '-t', session, k);
+      await new Promise((r) => setTimeout(r, 80));
+    }
+  };
   return {
     dir,
     socket,
@@ -99,20 +116,15 @@ export function tmuxServer(name: string): TmuxServer {
     },
     freshUser: (data = 'data') => [`${DATA_DIR_ENV}=${join(dir, data)}`, `${CONFIG_ENV}=${join(dir, 'none.json')}`],
     capture,
-    async waitForScreen(session, predicate, what, timeoutMs = 30_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const screen = capture(session);
-        if (predicate(screen)) return screen;
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    },
-    async press(session, ...keys) {
-      for (const k of keys) {
-        tmux('send-keys', '-t', session, k);
-        await new Promise((r) => setTimeout(r, 80));
-      }
+    waitForScreen,
+    press,
+    async arm(session, code) {
+      await press(session, ':');
+      await waitForScreen(session, (s) => /^:/m.test(s), 'the palette line');
+      await press(session, 'trade.arm', 'Enter');
+      await waitForScreen(session, (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
+      await press(session, code, 'Enter');
+      await waitForScreen(session, (s) => / ARMED \d/.test(s.split('\n')[0]!), 'ARMED in the status bar');
     },
     kill() {
       spawnSync('tmux', ['-L', socket, 'kill-server']);
