@@ -16,6 +16,7 @@ import { orderName } from '../model/orders.js';
 import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
+import { readingTime } from '../trading/reading-time.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
@@ -45,6 +46,8 @@ export interface ConsoleTradingOptions {
   readonly armMinutes?: number;
   /** The settings' `trading.confirmReadMs`: how long a plan is on screen before it can be confirmed (default 500). */
   readonly confirmReadMs?: number;
+  /** The reading time's clock: monotonic (the default, monotonicClock), never the wall clock above; tests pin it. */
+  readonly readClock?: Clock;
   /** How long a send is followed before its orders count as timed out. */
   readonly timeoutMs?: number;
   /** How often expiry and the connection are checked (ms). */
@@ -194,27 +197,18 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   });
   const now = () => session.now();
   const readMs = o.confirmReadMs ?? DEFAULT_CONFIRM_READ_MS;
-  /**
-   * When each plan's frame was first written with every order on it (the reading time runs from there, on the
-   * session's clock). A plan not in here is not on screen: it cannot be confirmed.
-   */
-  const onScreenAt = new Map<string, number>();
-  const readyIn = (planId: string): number => {
-    const at = onScreenAt.get(planId);
-    return at === undefined ? Infinity : Math.max(0, at + readMs - now());
-  };
+  // On its own monotonic clock, not the session's: a step of the wall clock neither shortens nor holds it.
+  const reading = readingTime(readMs, o.readClock);
+  const readyIn = reading.readyIn;
   const tooSoon = (planId: string, what: 'confirm' | 'word'): string => {
-    const at = onScreenAt.get(planId);
-    const shownMs = at === undefined ? null : Math.max(0, now() - at);
+    const shownMs = reading.shownMs(planId);
     const reason =
-      shownMs === null
-        ? 'the plan was not on screen whole yet'
-        : `the plan had been on screen ${Math.round(shownMs)} ms, less than its reading time of ${readMs} ms`;
+      shownMs === null ? 'the plan was not on screen whole yet' : `the plan had been on screen ${shownMs} ms, less than its reading time of ${readMs} ms`;
     // Audited as a decision the console refused: the operator pressed the key, nothing was sent, the plan stays locked.
     session.audit().append({ kind: 'decision', detail: { planId, decision: 'tooSoon', what, reason, shownMs, readMs, by: 'console' } });
     const key = what === 'word' ? 'Enter' : 'the confirm key';
     if (shownMs === null) return `Not yet: the plan is not on screen whole; read it, then press ${key}; nothing was sent`;
-    return `Too soon (${Math.round(shownMs)} ms): read the plan, then press ${key}; nothing was sent`;
+    return `Too soon (${shownMs} ms): read the plan, then press ${key}; nothing was sent`;
   };
   /** TWS's what-if answers per shown plan, with our estimate they are compared with; the dialog reads its line. */
   const whatIfs = new Map<string, { state: PlanWhatIf | 'pending'; ours: Decimal | undefined; base: string }>();
@@ -359,21 +353,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     recordAlert: (transition) => session.recordAlert(transition),
     account: () => o.feed.state.account,
     armMinutes: () => session.armMinutes,
-    onScreen(planId, ready) {
-      const at = now();
-      onScreenAt.set(planId, at);
-      // On the injected clock; a timer that fires early by that clock (a pinned clock in a test) waits the rest.
-      let timer = session.clock.setTimeout(function check() {
-        const left = readyIn(planId);
-        if (left > 0 && left !== Infinity) timer = session.clock.setTimeout(check, left);
-        else if (left === 0) ready();
-      }, readMs);
-      timer.unref?.();
-      return () => {
-        session.clock.clear(timer);
-        if (onScreenAt.get(planId) === at) onScreenAt.delete(planId);
-      };
-    },
+    onScreen: reading.onScreen,
     readyIn,
     tooSoon,
     arm(typed) {

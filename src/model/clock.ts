@@ -10,7 +10,7 @@ export interface TimerHandle {
 }
 
 export interface Clock {
-  /** Epoch milliseconds. */
+  /** Epoch milliseconds (monotonicClock's: milliseconds from an arbitrary start, for spans only). */
   now(): number;
   /** Runs `fn` once, `ms` from now. */
   setTimeout(fn: () => void, ms: number): TimerHandle;
@@ -30,6 +30,13 @@ export const systemClock: Clock = {
     if (handle) clearTimeout(handle as ReturnType<typeof setTimeout>);
   },
 };
+
+/**
+ * Time that only moves forward at the pace of real time, for spans that a step of the wall clock must not change (a
+ * plan's reading time: an NTP step forward would shorten it, one backwards hold the confirm key for its size).
+ * performance.now is monotonic where Date.now follows the system's date; Node's timers already run on monotonic time.
+ */
+export const monotonicClock: Clock = { ...systemClock, now: () => performance.now() };
 
 interface ManualTimer extends TimerHandle {
   due: number;

@@ -1,5 +1,6 @@
 // A plan's reading time on the simulator, on a pinned clock: a y 100 ms after the plan showed sends nothing and is
-// audited, a y after the reading time sends, and a plan offered again (a stale mark) starts its reading time again.
+// audited, a y after the reading time sends, a plan offered again (a stale mark) starts its reading time again, and
+// a step of the wall clock (NTP) neither shortens the reading time nor holds the key: it runs on a monotonic clock.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +68,7 @@ describe("the settings' trading.confirmReadMs", () => {
 describe("the plan's reading time", () => {
   it('refuses and audits a y 100 ms after the plan showed, sends on a y after 500 ms, and restarts the time after a resize cut it and for a plan offered again', async () => {
     const clock = new PinnedClock(Date.parse(T0));
-    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 140, rows: 50 } });
+    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 140, rows: 50 }, trading: { readClock: clock } });
     const { sim, feed, trading, tui } = c;
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     const ourFills = () => sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
@@ -163,7 +164,7 @@ describe("the plan's reading time", () => {
   }, 120_000);
   it('a word typed over a cut plan, then enlarged to show every order, waits a reading time again: FLATTEN and y at once send nothing', async () => {
     const clock = new PinnedClock(Date.parse(T0));
-    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 80, rows: 24 } });
+    const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 80, rows: 24 }, trading: { readClock: clock } });
     const { sim, trading, tui } = c;
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     const audit = () => auditLines<AuditLine>(trading);
@@ -205,6 +206,89 @@ describe("the plan's reading time", () => {
       await tui.write('n');
       await tui.waitForFrame((f) => !f.includes('FLATTEN all?'), 'declined');
       expect(ours()).toEqual([]);
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
+
+  it('runs on the monotonic clock: a wall clock stepped an hour forward does not shorten it, one stepped back does not hold y', async () => {
+    // Two clocks the test moves: the wall clock (arming, mark ages, the feed's stamps) and the reading time's own.
+    const clock = new PinnedClock(Date.parse(T0));
+    const reading = new PinnedClock(1_000);
+    // Armed for two hours, so the hour's step leaves the arming standing and only the reading time is in question.
+    const c = await startTradingConsole({
+      clientId: CLIENT,
+      auditDir: dir,
+      clock,
+      size: { columns: 140, rows: 50 },
+      trading: { readClock: reading, armMinutes: 120 },
+    });
+    const { sim, feed, trading, tui } = c;
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
+    const ourFills = () => sim.snapshot().executions.filter((e) => (e as { clientId?: number }).clientId === CLIENT);
+    const audit = () => auditLines<AuditLine>(trading);
+    const lastPlan = () =>
+      audit()
+        .filter((l) => l.type === 'planShown')
+        .map((l) => l.detail?.id)
+        .at(-1);
+    const toyota = () => [...feed.state.positions.values()].find((r) => r.contract.symbol === TOYOTA)!.contract.conId;
+    try {
+      await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
+      await armConsole(tui);
+      await tui.write(`/${TOYOTA}\r`);
+      await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
+      await tui.write('X');
+      await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y works after 0.5 s on screen'), 'the plan, not read yet');
+      const first = lastPlan();
+      expect(first).toBeDefined();
+      await waitFor(() => trading.readyIn(first!) === 500, 10_000, 'the plan counted as on screen');
+
+      // (a) The wall clock steps an hour forward right after the plan showed: on the wall clock the plan would have
+      // been on screen an hour; it has been on screen no time at all, so y is refused and nothing reaches TWS.
+      clock.t += 3_600_000;
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('Too soon (0 ms)'), 'the y refused, the step notwithstanding');
+      expect(audit().filter((l) => l.type === 'decision' && l.detail?.planId === first)).toEqual([
+        expect.objectContaining({ detail: expect.objectContaining({ decision: 'tooSoon', shownMs: 0, readMs: 500 }) }),
+      ]);
+      expect(trading.readyIn(first!)).toBe(500);
+      expect(ours()).toEqual([]);
+
+      // Once the monotonic time has passed, y is offered and confirms; the hour made the plan's marks stale (their age
+      // is the wall clock's, as it should be), so the plan is offered again on fresh marks, with a reading time of its own.
+      const jumpedAt = clock.now();
+      await waitFor(() => (feed.state.portfolio.get(toyota())?.updatedAt ?? 0) >= jumpedAt, 20_000, 'a fresh Toyota mark from the simulator');
+      reading.t += 500;
+      await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('y sends'), 'y offered after the monotonic reading time');
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('MARK_STALE') && f.includes('y works after'), 'the plan offered again, not read yet');
+      const second = lastPlan();
+      expect(second).not.toBe(first);
+      await waitFor(() => trading.readyIn(second!) === 500, 10_000, 'the new plan counted as on screen');
+
+      // (b) The wall clock steps an hour back: on the wall clock the new plan would be shown an hour from now, and y
+      // locked for that hour; after its reading time on the monotonic clock y is offered, and sends.
+      clock.t -= 3_600_000;
+      reading.t += 100;
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('Too soon (100 ms)'), 'a y at +100 ms refused');
+      expect(ours()).toEqual([]);
+      reading.t += 400;
+      await tui.waitForFrame((f) => f.includes('y sends') && f.includes('MARK_STALE'), 'y offered for the new plan');
+      await tui.write('y');
+      await tui.waitForFrame((f) => f.includes('FLAT: every position in scope reads zero'), 'the result', 30_000);
+      expect(ourFills().length).toBeGreaterThan(0);
+      expect(
+        audit()
+          .filter((l) => l.type === 'decision')
+          .map((l) => [l.detail?.planId, l.detail?.decision, l.detail?.shownMs]),
+      ).toEqual([
+        [first, 'tooSoon', 0],
+        [first, 'confirm', undefined],
+        [second, 'tooSoon', 100],
+        [second, 'confirm', undefined],
+      ]);
     } finally {
       await c.close();
     }
