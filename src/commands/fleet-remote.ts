@@ -3,6 +3,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { Clock } from '../model/clock.js';
 import { join } from 'node:path';
 import { arm } from '../trading/arming.js';
+import { readingTime } from '../trading/reading-time.js';
 import { AuditLog } from '../trading/audit.js';
 import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
 import { formatDenial } from '../trading/types.js';
@@ -25,6 +26,8 @@ export interface RemoteOptions {
   readonly armMs: number;
   /** How long a confirmation is on screen before its key asks (settings `trading.confirmReadMs`; default 500 ms). */
   readonly readMs?: number;
+  /** The reading time's clock: monotonic (the default, monotonicClock), never `clock`; tests pin it. */
+  readonly readClock?: Clock;
   /** Who asks, for the guard's audit log (default: the login name). */
   readonly operator?: string;
   readonly timeoutMs?: number;
@@ -53,11 +56,17 @@ export function remoteControl(o: RemoteOptions): FleetRemote {
   };
   const timeoutMs = o.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_S * 1000;
   const current = () => (armed && o.clock.now() < armed.until ? armed : undefined);
+  // The console's rule and clock for the confirmation's reading time (the plan dialogs' too).
+  const reading = readingTime(o.readMs ?? DEFAULT_CONFIRM_READ_MS, o.readClock);
   return {
     armMinutes: o.armMs / 60_000,
-    readMs: o.readMs ?? DEFAULT_CONFIRM_READ_MS,
-    tooSoon(target, rule, shownMs) {
-      audit('tooSoon', { account: target.account, host: target.host, rule, shownMs, readMs: o.readMs ?? DEFAULT_CONFIRM_READ_MS });
+    readMs: reading.readMs,
+    onScreen: reading.onScreen,
+    readyIn: reading.readyIn,
+    tooSoon(target, rule, id) {
+      const shownMs = reading.shownMs(id);
+      audit('tooSoon', { account: target.account, host: target.host, rule, shownMs, readMs: reading.readMs });
+      return shownMs;
     },
     timeoutS: timeoutMs / 1000,
     now: () => o.clock.now(),

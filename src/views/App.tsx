@@ -1,6 +1,6 @@
 // The console's root component: reads the store, keeps the UI state, routes keys to the command handlers, lays out panes.
 import { Box, useApp, useWindowSize } from 'ink';
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { keyTable, type Bindings, type CommandId, type PaneId } from '../keymap/bindings.js';
 import type { ReplayControls } from '../streams/replay/player.js';
 import { runCommand, type CommandContext } from './commands/index.js';
@@ -18,6 +18,7 @@ import { routeKey } from './dispatch.js';
 import { setScreenMasked } from './format.js';
 import { useConsoleSnapshot } from './hooks/use-console-snapshot.js';
 import { useKeyQueue } from './hooks/use-key-queue.js';
+import { useReadingTime } from './hooks/use-reading-time.js';
 import { Palette } from './overlays/Palette.js';
 import type { ConsoleMode, TradingMode } from './rows/status.js';
 import type { ConsoleSnapshot, ConsoleStore } from './store.js';
@@ -265,9 +266,9 @@ function Console(props: AppProps) {
   useKeyQueue(handle, keyQueue);
 
   /*
-   * A plan's reading time (docs/trading.md) runs from the first frame that shows it (every order on it, to confirm): this
-   * render committed it, and once Ink has written it the wiring starts the clock. A resize that cuts an order, a new
-   * plan (TARGET_CHANGED, a stale mark), a send or a close takes it off screen: its reading time starts again.
+   * A plan's reading time (docs/trading.md) runs from the first frame that shows it (every order on it, to confirm). A
+   * resize that cuts an order, a new plan (TARGET_CHANGED, a stale mark), a send or a close takes it off screen: its
+   * reading time starts again (useReadingTime).
    */
   // The bulk word is typed over a plan cut to fit (it sends nothing); the confirm key needs every order on screen.
   // Whole or cut is part of what is on screen: a word typed over a cut plan, then enlarged or unlocked into a confirm
@@ -276,22 +277,11 @@ function Console(props: AppProps) {
   const planWhole = !vm.dialog?.hidden;
   const planOnScreen =
     open?.kind === 'trade' && open.planId !== undefined && (open.phase === 'word' || (open.phase === 'confirm' && planWhole)) ? open.planId : undefined;
-  // A layout effect: the plan leaves the screen in the same commit as the frame that changed it, so no key handled
-  // after that frame is written can find the previous frame's reading time (a passive effect ran after such keys).
-  useLayoutEffect(() => {
-    const actions = latest.current.props.trade;
-    if (planOnScreen === undefined || !actions) return;
-    let gone = false;
-    let off: (() => void) | undefined;
-    void (latest.current.props.onKeyHandled?.() ?? Promise.resolve()).then(() => {
-      if (!gone) off = actions.onScreen(planOnScreen, () => planReady(ctx, planOnScreen, true));
-    });
-    return () => {
-      gone = true;
-      off?.();
-      planReady(ctx, planOnScreen, false);
-    };
-  }, [planOnScreen, planWhole, ctx]);
+  useReadingTime(planOnScreen, planWhole, {
+    port: () => latest.current.props.trade,
+    written: () => latest.current.props.onKeyHandled?.() ?? Promise.resolve(),
+    ready: (planId, ready) => planReady(ctx, planId, ready),
+  });
 
   const { layout } = vm;
   return (

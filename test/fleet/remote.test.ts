@@ -130,12 +130,17 @@ describe('remote commands from the fleet view', () => {
     const clock = new ManualClock(START);
     const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-fleet-audit-'));
     try {
-      const r = remoteControl({ nc, clock, armMs: 60_000, timeoutMs: 5_000, auditDir, appVersion: 'test', operator: 'desk-lead' });
+      const reading = new ManualClock(0);
+      const r = remoteControl({ nc, clock, readClock: reading, armMs: 60_000, timeoutMs: 5_000, auditDir, appVersion: 'test', operator: 'desk-lead' });
       expect(r.auditFile()).toBeUndefined(); // nothing done, no file
       r.arm('DU7654321', '0000');
       await r.send(target, 0); // not armed: not sent
       r.arm('DU7654321', '4321');
-      r.tooSoon(target, 'kill', 100); // a y before the confirmation's reading time: nothing asked
+      const off = r.onScreen('c1', () => undefined);
+      reading.advance(100);
+      expect(r.readyIn('c1')).toBe(400);
+      expect(r.tooSoon(target, 'kill', 'c1')).toBe(100); // a y before the confirmation's reading time: nothing asked
+      off();
       await r.send(target, 0); // no guard listens: asked, answered by the server
       r.disarm();
       r.close();

@@ -1,5 +1,5 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
-import { Box, render, useApp, useStdout, type Instance } from 'ink';
+import { Box, render, useApp, useWindowSize, type Instance } from 'ink';
 import { ellipsis, textWidth } from '../format.js';
 import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
@@ -7,6 +7,7 @@ import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../key
 import { keyLabel } from '../../keymap/keys.js';
 import { neutralise } from '../../model/text.js';
 import { useKeyQueue } from '../hooks/use-key-queue.js';
+import { useReadingTime } from '../hooks/use-reading-time.js';
 import { maskingStream } from '../render-console.js';
 
 /*
@@ -50,8 +51,18 @@ export interface RemoteControl {
   readonly armMinutes: number;
   /** How long the confirmation is on screen before its key asks (the settings' `trading.confirmReadMs`). */
   readonly readMs: number;
-  /** A confirm key before the reading time: nothing is asked; the operator's audit log says so. */
-  tooSoon(target: RemoteTarget, rule: string, shownMs: number | null): void;
+  /**
+   * The frame showing confirmation `id` whole was written: its reading time runs (src/trading/reading-time.ts, the
+   * console's rule, on a monotonic clock) and `ready` is called once it passed; the returned function takes it off screen.
+   */
+  onScreen(id: string, ready: () => void): () => void;
+  /** Milliseconds until confirmation `id` may ask: 0 once read, Infinity while it is not on screen whole. */
+  readyIn(id: string): number;
+  /**
+   * A confirm key before the reading time: nothing is asked; the operator's audit log says so. Returns how long `id`
+   * had been on screen whole (null: it was not).
+   */
+  tooSoon(target: RemoteTarget, rule: string, id: string): number | null;
   readonly timeoutS: number;
   now(): number;
   armed(): { readonly account: string; readonly until: number } | undefined;
@@ -79,8 +90,8 @@ type Dialog =
       readonly index: number;
       readonly rule: string;
       readonly action: string;
-      /** When it was first drawn (the remote's clock), whether its reading time has passed, and a too-early key's note. */
-      readonly shownAt?: number;
+      /** This confirmation (its reading time's key), whether that time has passed, and a too-early key's note. */
+      readonly id: string;
       readonly ready?: boolean;
       readonly early?: string;
     }
@@ -111,6 +122,8 @@ export interface FleetViewProps {
   readonly remote?: RemoteControl;
   /** An ASCII-only terminal (theme.ts asciiOnly): key labels in words; the stream swaps the other glyphs. */
   readonly ascii?: boolean;
+  /** Resolves once the frame just committed is written (runFleetView: Ink's render flush); the reading time starts then. */
+  readonly written?: () => Promise<void>;
 }
 
 export function FleetView(p: FleetViewProps) {
@@ -153,34 +166,14 @@ export function FleetView(p: FleetViewProps) {
   const [, setTick] = useState(0);
   // Every dialog opened (each phase is one) takes a new epoch: keys queued under the last one answer nothing here.
   const epoch = useRef(0);
+  // Each confirmation opened takes a new id: its reading time is its own.
+  const confirms = useRef(0);
   const dialogRef = useRef<Dialog | undefined>(undefined);
   const setDialog = useCallback((d: Dialog | undefined) => {
     if (d === undefined || dialogRef.current?.phase !== d.phase) epoch.current++;
     dialogRef.current = d;
     setDialogState(d);
   }, []);
-  /*
-   * The confirmation's reading time, as in the console's trading dialogs (docs/trading.md "Reading time"): it runs
-   * from the render that drew the confirmation, and its key asks only once that has passed. A new confirmation (a new
-   * epoch) starts it again.
-   */
-  const confirmShown = dialog?.phase === 'confirm' ? epoch.current : undefined;
-  useEffect(() => {
-    const remote = p.remote;
-    const d = dialogRef.current;
-    if (confirmShown === undefined || !remote || d?.phase !== 'confirm') return;
-    const shownAt = remote.now();
-    setDialog({ ...d, shownAt });
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const check = () => {
-      const left = shownAt + remote.readMs - remote.now();
-      const now = dialogRef.current;
-      if (left > 0) timer = setTimeout(check, left);
-      else if (now?.phase === 'confirm' && now.shownAt === shownAt) setDialog({ ...now, ready: true });
-    };
-    timer = setTimeout(check, remote.readMs);
-    return () => clearTimeout(timer);
-  }, [confirmShown, p.remote, setDialog]);
   const armed = p.remote?.armed();
   // The arming's expiry shows as it comes: a second's redraw while armed.
   useEffect(() => {
@@ -264,7 +257,7 @@ export function FleetView(p: FleetViewProps) {
           else if (command === 'nav.down') move(1);
           else if (command === 'row.detail') {
             const rule = d.target.rules[d.index]!;
-            setDialog({ phase: 'confirm', target: d.target, index: d.index, rule: rule.name, action: rule.action });
+            setDialog({ phase: 'confirm', id: `confirm-${++confirms.current}`, target: d.target, index: d.index, rule: rule.name, action: rule.action });
           } else if (bindings['dialog.cancel'].includes(key)) setDialog(undefined);
           return;
         }
@@ -272,11 +265,17 @@ export function FleetView(p: FleetViewProps) {
           const command = resolveKey(keys, key, ['dialog']);
           if (command === 'dialog.confirm') {
             const remote = p.remote!;
-            const shownMs = d.shownAt === undefined ? null : Math.max(0, remote.now() - d.shownAt);
-            if (shownMs !== null && shownMs >= remote.readMs) send(d);
+            if (remote.readyIn(d.id) <= 0) send(d);
             else {
-              remote.tooSoon(d.target, d.rule, shownMs);
-              setDialog({ ...d, early: `Too soon (${Math.round(shownMs ?? 0)} ms): read it, then press ${label('dialog.confirm')}; nothing was asked` });
+              const shownMs = remote.tooSoon(d.target, d.rule, d.id);
+              const key = label('dialog.confirm');
+              setDialog({
+                ...d,
+                early:
+                  shownMs === null
+                    ? `Not yet: it is not on screen whole; read it, then press ${key}; nothing was asked`
+                    : `Too soon (${shownMs} ms): read it, then press ${key}; nothing was asked`,
+              });
             }
           } else if (command === 'dialog.cancel') {
             setDialog(undefined);
@@ -346,9 +345,23 @@ export function FleetView(p: FleetViewProps) {
     ),
   );
   const [head, ...rows] = table.lines;
-  const { stdout } = useStdout();
-  const termRows = (stdout as NodeJS.WriteStream).rows || 24;
-  const termCols = (stdout as NodeJS.WriteStream).columns || 80;
+  // The window size as a hook: a resize renders again, so a cut (or uncut) confirmation is seen at once.
+  const { columns: termCols, rows: termRows } = useWindowSize();
+  const drawn = dialog ? drawDialog(dialog, p.remote!, label, Math.max(6, termRows - rows.length - (armed ? 6 : 5)), termCols, termRows) : undefined;
+  /*
+   * The confirmation's reading time, by the console's rule (useReadingTime, src/trading/reading-time.ts): from the
+   * frame that shows it whole, what it asks not cut by the terminal; a resize that cuts it takes it off screen, and
+   * whole again its time starts again. A new confirmation (a new id) starts it again too.
+   */
+  const confirmWhole = drawn?.whole ?? false;
+  useReadingTime(dialog?.phase === 'confirm' && confirmWhole ? dialog.id : undefined, confirmWhole, {
+    port: () => p.remote,
+    ...(p.written ? { written: p.written } : {}),
+    ready: (id, ready) => {
+      const now = dialogRef.current;
+      if (now?.phase === 'confirm' && now.id === id && (now.ready ?? false) !== ready) setDialog({ ...now, ready });
+    },
+  });
   const remoteHint = p.remote ? ` · ${label('trade.flatten')} ask its guard` : '';
   return (
     <Box flexDirection="column">
@@ -374,17 +387,18 @@ export function FleetView(p: FleetViewProps) {
       ))}
       {table.problem ? <Text color="red">{neutralise(table.problem)}</Text> : null}
       {flash ? <Text color="yellow">{neutralise(flash)}</Text> : null}
-      {dialog ? (
-        <RemoteDialog dialog={dialog} remote={p.remote!} label={label} rows={Math.max(6, termRows - rows.length - (armed ? 6 : 5))} cols={termCols} />
-      ) : null}
+      {drawn ? <RemoteDialog drawn={drawn} /> : null}
     </Box>
   );
 }
 
-/** The lines that fit `rows` terminal rows at `width` columns (each wraps), the last one kept: the dialog's keys. */
-function fit(lines: readonly string[], rows: number, width: number): string[] {
+/**
+ * The lines that fit `rows` terminal rows at `width` columns (each wraps), the last one kept: the dialog's keys; and
+ * how many of the first lines are shown whole before the first that is cut (all of them when none is).
+ */
+function fit(lines: readonly string[], rows: number, width: number): { shown: string[]; before: number } {
   const need = (l: string) => Math.max(1, Math.ceil(textWidth(l) / Math.max(10, width)));
-  if (lines.reduce((n, l) => n + need(l), 0) <= rows) return [...lines];
+  if (lines.reduce((n, l) => n + need(l), 0) <= rows) return { shown: [...lines], before: lines.length };
   const last = lines[lines.length - 1]!;
   const kept: string[] = [];
   let used = need(last) + 1;
@@ -393,16 +407,30 @@ function fit(lines: readonly string[], rows: number, width: number): string[] {
     kept.push(l);
     used += need(l);
   }
-  return [...kept, `${ellipsis()} ${lines.length - 1 - kept.length} more line(s): the guard's log and audit log have them all`, last];
+  return {
+    shown: [...kept, `${ellipsis()} ${lines.length - 1 - kept.length} more line(s): the guard's log and audit log have them all`, last],
+    before: kept.length,
+  };
 }
 
-function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: keyof Bindings) => string; rows: number; cols: number }) {
-  const { dialog: d, remote, label } = p;
+/** A dialog as drawn: its title, the lines that fit, and whether what a confirmation asks is all on screen. */
+interface DrawnDialog {
+  readonly title: string;
+  readonly lines: readonly string[];
+  readonly color: 'red' | 'yellow' | 'green';
+  /** The lines saying what is asked (the confirmation's "orders") all fit, and the dialog fits the terminal's height. */
+  readonly whole: boolean;
+}
+
+/** The dialog's text for the terminal: `rows` it may take, `cols` wide, on a terminal `termRows` high. */
+function drawDialog(d: Dialog, remote: RemoteControl, label: (id: keyof Bindings) => string, rows: number, cols: number, termRows: number): DrawnDialog {
   const who = `${neutralise(d.target.account)}'s guard on ${neutralise(d.target.host)}`;
   const dry = d.target.guardMode === 'readOnly' ? ['The guard runs read-only (no --trade): it answers with the plan it would send, and sends nothing.'] : [];
   let title: string;
   let lines: string[];
   let color: 'red' | 'yellow' | 'green' = 'yellow';
+  // The lines a confirmation's key must not be pressed without (the console's order lines): first, so cut last.
+  let asks = 0;
   if (d.phase === 'arm') {
     title = `Arm remote commands to ${neutralise(d.target.account)}`;
     lines = [
@@ -429,6 +457,7 @@ function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: ke
         ? `${label('dialog.confirm')} ask · ${label('dialog.cancel')} cancel (the default)`
         : `Read it: ${label('dialog.confirm')} works after ${Number((remote.readMs / 1000).toFixed(1))} s on screen · ${label('dialog.cancel')} cancel (the default)`,
     ];
+    asks = 1 + dry.length;
   } else if (d.phase === 'sending') {
     title = `Asked ${who} to run ${neutralise(d.rule)}`;
     lines = [
@@ -441,13 +470,20 @@ function RemoteDialog(p: { dialog: Dialog; remote: RemoteControl; label: (id: ke
     lines = [...d.outcome.lines.map((l) => neutralise(l)), `${label('dialog.cancel')} close`];
   }
   // A guard's answer can list more plan lines than the terminal has rows: the head and the keys stay on screen.
-  const shown = fit(lines, p.rows - 2 - Math.ceil(textWidth(title) / Math.max(10, p.cols - 4)), p.cols - 4);
+  const width = cols - 4;
+  const titleRows = Math.ceil(textWidth(title) / Math.max(10, width));
+  const { shown, before } = fit(lines, rows - 2 - titleRows, width);
+  const height = 2 + titleRows + shown.reduce((n, l) => n + Math.max(1, Math.ceil(textWidth(l) / Math.max(10, width))), 0);
+  return { title, lines: shown, color, whole: before >= asks && height <= termRows };
+}
+
+function RemoteDialog({ drawn }: { drawn: DrawnDialog }) {
   return (
-    <Box flexDirection="column" borderStyle="round" borderColor={color} paddingX={1}>
-      <Text bold color={color} wrap="wrap">
-        {title}
+    <Box flexDirection="column" borderStyle="round" borderColor={drawn.color} paddingX={1}>
+      <Text bold color={drawn.color} wrap="wrap">
+        {drawn.title}
       </Text>
-      {shown.map((l, i) => (
+      {drawn.lines.map((l, i) => (
         <Text key={i} wrap="wrap">
           {l}
         </Text>
@@ -464,7 +500,10 @@ export async function runFleetView(
   let chosen: string | undefined;
   const input = streams.stdin ?? process.stdin;
   const stdout = streams.stdout ?? process.stdout;
-  const instance: Instance = render(<FleetView {...props} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
+  // The confirmation's reading time starts once its frame is written, not when React committed it (Ink throttles writes).
+  let written: Instance | undefined;
+  const flushed = () => written?.waitUntilRenderFlush() ?? Promise.resolve();
+  const instance: Instance = render(<FleetView {...props} written={flushed} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
     // As the console's: on an ASCII-only terminal every glyph (Ink's borders included) is swapped as it is written.
     stdout: props.ascii ? maskingStream(stdout, true) : stdout,
     stdin: input,
@@ -473,6 +512,7 @@ export async function runFleetView(
     exitOnCtrlC: true,
     patchConsole: false,
   });
+  written = instance;
   // A signal (the terminal closed under it: SIGHUP; a kill: SIGTERM) ends the view as q does: nothing keeps running
   // on a terminal that is gone.
   const onSignal = () => {
