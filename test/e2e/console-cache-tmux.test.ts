@@ -1,6 +1,8 @@
-// The console's own code cache (bin/tws-risk): made after a run, taken by the next, remade when refused or stale, private.
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+// The console's own code cache (bin/tws-risk): made after a run, taken by the next, remade when refused or stale, private,
+// written under an unguessable name with nothing left behind by a failed write, and the command's old caches pruned.
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { CONFIG_ENV, DATA_DIR_ENV } from '../../src/config/load.js';
 import { waitFor } from '../sim/helpers.js';
@@ -11,13 +13,28 @@ const { dir, tmux, newSession, waitForScreen } = server;
 
 const SAMPLE = resolve('recordings/sample-multicurrency.jsonl');
 const SCRIPT = join(ROOT, 'dist', 'bundle', 'console', 'cli.script.js');
-// Each run appends what the bin said about the console's code: which file, and whether V8 took the cache.
+// Each run appends what the bin said about the console's code: which file, and whether V8 took the cache; and whether
+// its cache was then written (or why not).
 const REPORT = join(dir, 'console-code.jsonl');
+const WRITES = join(dir, 'console-code-writes.jsonl');
 const PRELOAD = join(dir, 'console-code.cjs');
 writeFileSync(
   PRELOAD,
-  `process.on('tws-risk:console-code', (c) => require('node:fs').appendFileSync(${JSON.stringify(REPORT)}, JSON.stringify(c) + '\\n'));\n`,
+  [
+    `const say = (f, o) => require('node:fs').appendFileSync(f, JSON.stringify(o) + '\\n');`,
+    `process.on('tws-risk:console-code', (c) => say(${JSON.stringify(REPORT)}, c));`,
+    `process.on('tws-risk:console-code-cached', (file) => say(${JSON.stringify(WRITES)}, { file }));`,
+    `process.on('tws-risk:console-code-not-cached', (file, code) => say(${JSON.stringify(WRITES)}, { file, failed: code ?? 'unknown' }));`,
+    '',
+  ].join('\n'),
 );
+const writes = (): { file: string; failed?: string }[] =>
+  existsSync(WRITES)
+    ? readFileSync(WRITES, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { file: string; failed?: string })
+    : [];
 const reports = (): { file: string; cache: string }[] =>
   existsSync(REPORT)
     ? readFileSync(REPORT, 'utf8')
@@ -85,6 +102,70 @@ describe("the console's code cache", () => {
       expect((await replay(env, rewritten(other)))?.cache).toBe('none');
       expect(cacheFiles(cacheDir)).toEqual([name]);
       expect((await replay(env))?.cache).toBe('accepted');
+    },
+    180_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    "leaves no temporary file when its write fails, and writing one prunes the command's caches unused for 30 days, keeping 3 others",
+    async () => {
+      const cacheDir = join(dir, 'v8-prune');
+      mkdirSync(cacheDir, { recursive: true, mode: 0o700 });
+      const env = { NODE_COMPILE_CACHE: cacheDir };
+      const ours = join(cacheDir, `console-replay-${process.version}-${process.arch}-${(crc32(SCRIPT) >>> 0).toString(16)}.v8`);
+      const DAY = 86_400_000;
+      const aged = (file: string, days: number) => {
+        const at = new Date(Date.now() - days * DAY);
+        utimesSync(file, at, at);
+      };
+      const seed = (name: string, days: number) => {
+        writeFileSync(join(cacheDir, name), 'not a cache', { mode: 0o600 });
+        aged(join(cacheDir, name), days);
+      };
+      // Other checkouts and Node versions of the same command, by when they were last used; a writer that died; another
+      // command's cache (its own runs prune it).
+      seed('console-replay-v22.12.0-x64-0a0a0a0a.v8', 40);
+      seed('console-replay-v24.1.0-x64-1b1b1b1b.v8', 1);
+      seed('console-replay-v24.1.0-x64-2c2c2c2c.v8', 2);
+      seed('console-replay-v24.1.0-x64-3d3d3d3d.v8', 3);
+      seed('console-replay-v24.1.0-x64-4e4e4e4e.v8', 4);
+      seed('console-replay-v24.1.0-x64-1b1b1b1b.v8.5f5f5f5f5f5f5f5f5f5f5f5f.tmp', 2);
+      seed('console-demo-v22.12.0-x64-0a0a0a0a.v8', 40);
+      // The console's files only: Node's own compile cache keeps a dir of its own beside them.
+      const listed = () =>
+        readdirSync(cacheDir)
+          .filter((n) => n.startsWith('console-'))
+          .sort();
+      const seeded = listed();
+      const wrote = (n: number) => () => waitFor(() => (writes().filter((w) => w.file === ours).length >= n ? true : undefined), 30_000, 'the write');
+
+      // (a) The write fails (a directory stands where the cache goes): its temporary file is removed, nothing is pruned.
+      mkdirSync(ours);
+      writeFileSync(join(ours, 'in the way'), '');
+      expect((await replay(env, wrote(1)))?.cache).toBe('none');
+      expect(writes().filter((w) => w.file === ours)).toEqual([{ file: ours, failed: expect.stringMatching(/^E/) as unknown }]);
+      expect(listed()).toEqual([...seeded, ours.slice(cacheDir.length + 1)].sort());
+
+      // (b) Written: private, whole, under its own name; the command's cache unused for 40 days, the oldest beyond the
+      // three newest others and the dead writer's file are gone; the other command's cache stays.
+      rmSync(ours, { recursive: true });
+      expect((await replay(env, wrote(2)))?.cache).toBe('none');
+      expect(writes().filter((w) => w.file === ours)).toEqual([{ file: ours, failed: expect.any(String) as unknown }, { file: ours }]);
+      expect(statSync(ours).mode & 0o777).toBe(0o600);
+      expect(listed()).toEqual(
+        [
+          ours.slice(cacheDir.length + 1),
+          'console-replay-v24.1.0-x64-1b1b1b1b.v8',
+          'console-replay-v24.1.0-x64-2c2c2c2c.v8',
+          'console-replay-v24.1.0-x64-3d3d3d3d.v8',
+          'console-demo-v22.12.0-x64-0a0a0a0a.v8',
+        ].sort(),
+      );
+
+      // (c) A cache in use counts as used: taken 40 days after it was written, it is touched, so no other write prunes it.
+      aged(ours, 40);
+      const touched = () => waitFor(() => (Date.now() - statSync(ours).mtimeMs < DAY ? true : undefined), 30_000, 'the cache touched');
+      expect((await replay(env, touched))?.cache).toBe('accepted');
     },
     180_000,
   );
