@@ -91,7 +91,7 @@ export function remoteControl(o: RemoteOptions): FleetRemote {
       if (armed) audit('disarmed', { account: armed.account });
       armed = undefined;
     },
-    async send(target: RemoteTarget, index: number): Promise<RemoteOutcome> {
+    async send(target: RemoteTarget, index: number, id: string): Promise<RemoteOutcome> {
       const a = current();
       const rule = target.rules[index];
       // Checked again as the request leaves: the arming may have expired, or be for another account, while the dialog stood open.
@@ -99,6 +99,12 @@ export function remoteControl(o: RemoteOptions): FleetRemote {
         const why = !rule ? 'no such rule' : 'remote commands are not armed for ' + target.account + ' (the arming expired or is for another account)';
         audit('notSent', { account: target.account, host: target.host, why });
         return { outcome: 'refused', lines: [`Not sent: ${why}`] };
+      }
+      // The view checks the reading time first; this is the rule itself (as the console's confirm), so no path skips it.
+      if (reading.readyIn(id) > 0) {
+        const shownMs = reading.shownMs(id);
+        audit('tooSoon', { account: target.account, host: target.host, rule: rule.name, shownMs, readMs: reading.readMs });
+        return { outcome: 'refused', lines: [`Not sent: the confirmation had not been on screen whole for its reading time (${reading.readMs} ms)`] };
       }
       // Aimed: only that guard (host and session) answers and acts, and only if its rule there is still the one confirmed.
       const req = commandRequest(target.account, index, o.operator, o.clock.now(), {

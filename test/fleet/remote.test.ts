@@ -30,13 +30,17 @@ const target = { account: 'DU7654321', host: 'trader-1', session: 's1', guardMod
 describe('remote commands from the fleet view', () => {
   it('arms only on the last four characters of that account, for that account only, and expires by itself', async () => {
     const clock = new ManualClock(START);
-    const r = remoteControl({ nc, clock, armMs: 5 * 60_000, timeoutMs: 5_000 });
+    const reading = new ManualClock(0);
+    const r = remoteControl({ nc, clock, readClock: reading, armMs: 5 * 60_000, timeoutMs: 5_000 });
+    // A confirmation on screen, read: the arming alone decides below.
+    r.onScreen('c1', () => undefined);
+    reading.advance(500);
     // Whatever reaches the command subject is counted: a refusal must not ask the guard at all.
     const asked: string[] = [];
     const sub = nc.subscribe(commandSubject('DU7654321'), { callback: (_e, m) => void asked.push(m.string()) });
 
     expect(r.armed()).toBeUndefined();
-    const notArmed = await r.send(target, 0);
+    const notArmed = await r.send(target, 0, 'c1');
     expect(notArmed.outcome).toBe('refused');
     expect(notArmed.lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
 
@@ -46,26 +50,26 @@ describe('remote commands from the fleet view', () => {
 
     expect(r.arm('DU1111111', '1111')).toMatchObject({ ok: true });
     // Armed for another account: this one's guard is not asked.
-    expect((await r.send(target, 0)).lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
+    expect((await r.send(target, 0, 'c1')).lines[0]).toMatch(/^Not sent: remote commands are not armed for DU7654321/);
 
     expect(r.arm('DU7654321', ' 4321 ')).toEqual({ ok: true, until: START + 5 * 60_000 });
     expect(r.armed()).toEqual({ account: 'DU7654321', until: START + 5 * 60_000 });
     clock.advance(5 * 60_000);
     // Expired at its time: a dialog left open past it sends nothing.
     expect(r.armed()).toBeUndefined();
-    expect((await r.send(target, 0)).outcome).toBe('refused');
+    expect((await r.send(target, 0, 'c1')).outcome).toBe('refused');
 
     expect(r.arm('DU7654321', '4321')).toMatchObject({ ok: true });
     r.disarm();
     expect(r.armed()).toBeUndefined();
-    expect((await r.send(target, 0)).outcome).toBe('refused');
+    expect((await r.send(target, 0, 'c1')).outcome).toBe('refused');
     await nc.flush();
     expect(asked).toEqual([]);
 
     // Armed, with no guard listening: the request goes out, and the answer says no guard is there.
     sub.unsubscribe();
     expect(r.arm('DU7654321', '4321')).toMatchObject({ ok: true });
-    const none = await r.send(target, 0);
+    const none = await r.send(target, 0, 'c1');
     expect(none.outcome).toBe('refused');
     expect(none.lines[0]).toMatch(/no guard of account DU7654321 listens/);
   });
@@ -134,18 +138,25 @@ describe('remote commands from the fleet view', () => {
       const r = remoteControl({ nc, clock, readClock: reading, armMs: 60_000, timeoutMs: 5_000, auditDir, appVersion: 'test', operator: 'desk-lead' });
       expect(r.auditFile()).toBeUndefined(); // nothing done, no file
       r.arm('DU7654321', '0000');
-      await r.send(target, 0); // not armed: not sent
+      await r.send(target, 0, 'c1'); // not armed: not sent
       r.arm('DU7654321', '4321');
       const off = r.onScreen('c1', () => undefined);
       reading.advance(100);
       expect(r.readyIn('c1')).toBe(400);
       expect(r.tooSoon(target, 'kill', 'c1')).toBe(100); // a y before the confirmation's reading time: nothing asked
+      // The port holds the rule too: a request before the reading time (a view that did not check) is not sent.
+      expect(await r.send(target, 0, 'c1')).toEqual({
+        outcome: 'refused',
+        lines: [expect.stringMatching(/^Not sent: the confirmation had not been on screen/)],
+      });
+      expect(await r.send(target, 0, 'never-shown')).toMatchObject({ outcome: 'refused' });
+      reading.advance(400);
+      await r.send(target, 0, 'c1'); // read; no guard listens: asked, answered by the server
       off();
-      await r.send(target, 0); // no guard listens: asked, answered by the server
       r.disarm();
       r.close();
       const file = r.auditFile()!;
-      expect(await verifyAuditLog(file)).toMatchObject({ ok: true, sealed: true, entries: 7 });
+      expect(await verifyAuditLog(file)).toMatchObject({ ok: true, sealed: true, entries: 9 });
       const steps = readFileSync(file, 'utf8')
         .trim()
         .split('\n')
@@ -157,6 +168,8 @@ describe('remote commands from the fleet view', () => {
         ['fleetCommand', 'notSent', null, null, null],
         ['fleetCommand', 'armed', null, null, null],
         ['fleetCommand', 'tooSoon', null, 100, 500],
+        ['fleetCommand', 'tooSoon', null, 100, 500],
+        ['fleetCommand', 'tooSoon', null, null, 500],
         ['fleetCommand', 'asked', null, null, null],
         ['fleetCommand', 'answer', 'notAnswered', null, null],
         ['fleetCommand', 'disarmed', null, null, null],

@@ -68,8 +68,11 @@ export interface RemoteControl {
   armed(): { readonly account: string; readonly until: number } | undefined;
   arm(account: string, typed: string): { readonly ok: true; readonly until: number } | { readonly ok: false; readonly message: string };
   disarm(): void;
-  /** Asks the target's guard (that host and session only) to run its rule at `index`, as listed in `target.rules`. */
-  send(target: RemoteTarget, index: number): Promise<RemoteOutcome>;
+  /**
+   * Asks the target's guard (that host and session only) to run its rule at `index`, as listed in `target.rules`, as
+   * confirmed in confirmation `id`: nothing is asked before that confirmation's reading time passed (the rule is the port's).
+   */
+  send(target: RemoteTarget, index: number, id: string): Promise<RemoteOutcome>;
   /** Requests sent and not yet answered. */
   inFlight(): number;
 }
@@ -205,7 +208,7 @@ export function FleetView(p: FleetViewProps) {
         return;
       }
       setDialog({ phase: 'sending', target: d.target, rule: d.rule });
-      void remote.send(d.target, d.index).then(
+      void remote.send(d.target, d.index, d.id).then(
         (outcome) => {
           if (dialogRef.current?.phase === 'sending' && dialogRef.current.target === d.target)
             setDialog({ phase: 'result', target: d.target, rule: d.rule, outcome });
