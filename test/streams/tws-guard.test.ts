@@ -2,7 +2,7 @@
 import { EventName, IBApi } from '@stoqey/ib';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/sim/wire.js';
-import { findBadFrame, installWireGuard, MAX_FRAME_BYTES, notTwsReply } from '../../src/streams/tws/guard.js';
+import { badFrameReason, findBadFrame, installWireGuard, MAX_FRAME_BYTES, notTwsReply } from '../../src/streams/tws/guard.js';
 import { RepeatLimiter } from '../../src/streams/tws/repeat-limit.js';
 import { errFrame, lengthHeader } from '../support/hostile-peer.js';
 
@@ -87,6 +87,151 @@ describe('installWireGuard on a real IBApi', () => {
       { code: 201, reqId: 8, reject: '{not json', message: 'rejected again' },
     ]);
     expect(g.msgErrors).toEqual([]);
+  });
+});
+
+/**
+ * A real IBApi after the server's hello, everything it emits logged (errors as their messages), fed chunks as its TCP
+ * handler would. `libraryFraming`: a 'received' listener, which our framing steps aside for (the library frames).
+ */
+function loggedApi(libraryFraming: boolean) {
+  const api = new IBApi({ host: '127.0.0.1', port: 1 });
+  const bad: string[] = [];
+  const msgErrors: string[] = [];
+  installWireGuard(api, { onBadFrame: (r) => bad.push(r), onMessageError: (r) => msgErrors.push(r) });
+  const socket = (api as unknown as { controller: { socket: { onData(b: Buffer): void; onMessage(text: string): void } } }).controller.socket;
+  socket.onData(encodeFrame(['193', '20260302 14:30:00 UTC']));
+  // Frames the library tokenized itself (its onMessage): all of them under its framing, only the odd ones under ours.
+  let libraryFrames = 0;
+  const onMessage = socket.onMessage.bind(socket);
+  socket.onMessage = (text: string) => {
+    libraryFrames++;
+    onMessage(text);
+  };
+  const log: string[] = [];
+  const emit = api.emit.bind(api);
+  api.emit = ((name: string, ...args: unknown[]) => {
+    // 'received' (and 'all', which repeats it) exists only under the library's framing: the listener that forces it.
+    if (name !== EventName.received && name !== EventName.all)
+      log.push(JSON.stringify([name, ...args.map((a) => (a instanceof Error ? `Error: ${a.message}` : a))]));
+    return emit(name, ...args);
+  }) as typeof api.emit;
+  if (libraryFraming) api.on(EventName.received, () => {});
+  return { feed: (chunks: readonly Buffer[]) => chunks.forEach((c) => socket.onData(c)), log, bad, msgErrors, libraryFrames: () => libraryFrames };
+}
+
+/** A frame of raw bytes (its length header added): invalid UTF-8, no final NUL. */
+const rawFrame = (...parts: Array<string | number[]>) => {
+  const body = Buffer.concat(parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p))));
+  return Buffer.concat([lengthHeader(body.length), body]);
+};
+
+/** Frames with what framing can get wrong, and how many of them the library must still tokenize under our framing. */
+const ODD_STREAM = Buffer.concat([
+  errFrame(-1, 2104, 'plain'),
+  // Two-, three- and four-byte characters, which the chunkings below cut at every byte.
+  errFrame(-1, 2104, 'Marktdaten: é € 𝄞 ok', '{"note":"ü€𝄞"}'),
+  encodeFrame(['1', '6', '9001', '1', '101.5', '100', '0']),
+  encodeFrame(['7', '8', '880001', 'Café€𝄞', 'STK', '', '0', '', '', 'NASDAQ', 'USD', 'CAFÉ', 'CAFÉ', '10', '1.5', '15', '1', '5', '0', 'DU1']),
+  // An empty frame mid-stream (the library's underrun on a message with no id).
+  lengthHeader(0),
+  // A frame that is one NUL: one empty token.
+  rawFrame([0]),
+  // Invalid UTF-8: a cut three-byte sequence before a NUL, and a byte that never starts one.
+  rawFrame('4\u00002\u0000-1\u00002104\u0000', [0xe2, 0x82, 0], [0xff], 'x', [0]),
+  // A frame not ended by NUL: its last token is carried into the next frame's first (the library's dataFragment).
+  rawFrame('4\u00002\u0000-1\u00002104\u0000car'),
+  rawFrame('ried\u0000\u0000'),
+  // A hot message cut short, and one with a field too many.
+  encodeFrame(['21', '9002', '13', '1', '0.3']),
+  encodeFrame(['1', '6', '9001', '2', '101.6', '100', '0', 'extra']),
+  errFrame(-1, 2104, 'end'),
+]);
+const ODD_FRAMES = 12;
+/** The empty frame, the one without a final NUL and the one after it (carrying its fragment). */
+const ODD_LIBRARY_FRAMES = 3;
+
+/** Chunk sizes from a fixed seed (a small LCG): the same cuts on every run. */
+function seededCuts(length: number, seed: number, maxChunk: number): Buffer[] {
+  const out: Buffer[] = [];
+  let x = seed;
+  for (let pos = 0; pos < length;) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const n = 1 + (x % maxChunk);
+    out.push(ODD_STREAM.subarray(pos, pos + n));
+    pos += n;
+  }
+  return out;
+}
+
+describe("our framing against the library's (the onData fast path)", () => {
+  const chunkings: Array<[string, Buffer[]]> = [
+    ['the whole stream', [ODD_STREAM]],
+    ['1-byte chunks', Array.from(ODD_STREAM, (_b, i) => ODD_STREAM.subarray(i, i + 1))],
+    ...[1, 2, 3].map((seed): [string, Buffer[]] => [`random chunks (seed ${seed})`, seededCuts(ODD_STREAM.length, seed, 40)]),
+    ...Array.from({ length: ODD_STREAM.length - 1 }, (_x, k): [string, Buffer[]] => [
+      `cut at byte ${k + 1}`,
+      [ODD_STREAM.subarray(0, k + 1), ODD_STREAM.subarray(k + 1)],
+    ]),
+  ];
+
+  it("gives the library's events and errors, in order, however the bytes are cut (frames, lengths, characters)", () => {
+    const reference = loggedApi(true);
+    reference.feed([ODD_STREAM]);
+    expect(reference.libraryFrames()).toBe(ODD_FRAMES);
+    const text = reference.log.join('\n');
+    // The stream reached the events it was built for (not all dropped as unknown).
+    expect(text).toContain('Marktdaten: é € 𝄞 ok');
+    expect(text).toContain('Café€𝄞');
+    // The cut sequence is one replacement character, as the library's whole-frame decoding makes it.
+    expect(text).toContain('["info","\ufffd",2104]');
+    expect(text).toContain('Underrun error on TICK_OPTION_COMPUTATION');
+    expect(text).toContain('unprocessed data left on queue');
+    expect(text).toContain('"end"');
+    for (const [name, chunks] of chunkings) {
+      const ours = loggedApi(false);
+      const library = loggedApi(true);
+      ours.feed(chunks);
+      library.feed(chunks);
+      expect(ours.log, name).toEqual(library.log);
+      expect(ours.log, name).toEqual(reference.log);
+      expect(ours.msgErrors, name).toEqual(library.msgErrors);
+      expect([ours.bad, library.bad], name).toEqual([[], []]);
+      // The comparison is between the two framings: ours tokenized all but the odd frames itself.
+      expect([ours.libraryFrames(), library.libraryFrames()], name).toEqual([ODD_LIBRARY_FRAMES, ODD_FRAMES]);
+    }
+  });
+
+  it.each([
+    ['2^31 (negative under readInt32BE)', 0x8000_0000],
+    ['2^32 - 1 (-1)', 0xffff_ffff],
+    ['a claimed 1 GB', 0x4000_0000],
+    ['one byte over the limit', MAX_FRAME_BYTES + 1],
+  ])('refuses a header claiming %s wherever the chunks cut it, after the same good frames', (_what, length) => {
+    const stream = Buffer.concat([errFrame(-1, 2104, 'first'), errFrame(-1, 2104, 'second €'), lengthHeader(length), Buffer.from('junk')]);
+    const later = errFrame(-1, 2104, 'later');
+    for (let k = 1; k < stream.length; k++) {
+      const chunks = [stream.subarray(0, k), stream.subarray(k), later];
+      const ours = loggedApi(false);
+      const library = loggedApi(true);
+      ours.feed(chunks);
+      library.feed(chunks);
+      expect(ours.log, `cut at ${k}`).toEqual(library.log);
+      expect(ours.log.filter((l) => l.startsWith('["info"'))).toEqual(['["info","first",2104]', '["info","second €",2104]']);
+      expect(ours.bad, `cut at ${k}`).toEqual([badFrameReason(length)]);
+      expect(library.bad).toEqual(ours.bad);
+    }
+  });
+
+  it("leaves a read beyond the library's whole-buffer limit to the library, which reports it and drops the connection", () => {
+    const frame = errFrame(-1, 2104, 'x'.repeat(1000));
+    const big = Buffer.concat(Array.from({ length: Math.ceil((MAX_FRAME_BYTES + 1) / frame.length) }, () => frame));
+    const ours = loggedApi(false);
+    const library = loggedApi(true);
+    ours.feed([big]);
+    library.feed([big]);
+    expect(ours.log).toEqual(library.log);
+    expect(ours.log).toEqual([expect.stringContaining(`exceeded max message length ${MAX_FRAME_BYTES}`)]);
   });
 });
 

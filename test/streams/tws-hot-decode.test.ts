@@ -116,6 +116,9 @@ function edgeFrames(sv: number, account: string, stockReq: string, optionReq: st
     pv('8', ['880004', 'OTHER', 'STK', '', '', '', '', '', 'USD', 'OTHER', '', '0', '1', '1', '1', '0', '0', 'DU_NOT_FOLLOWED']),
     pv('7', ['880005', 'SEVEN', 'FUT', '202606', '', '', '50', 'CME', 'USD', 'ESM6', '0', '5000.25', '0', '5000', '0', '0', account]),
     pv('6', ['880006', 'SIX', 'STK', '', '', '', 'USD', 'SIX', '0', '10', '0', '9', '0', '0', account]),
+    // Two-, three- and four-byte characters (raw UTF-8, as TWS may send names), which chunkings cut at every byte class.
+    pv('8', ['880007', 'Café€𝄞', 'STK', '', '0', '', '', 'SBF', 'EUR', 'CAFÉ', 'CAFÉ', '3', '1', '3', '1', '0', '0', account]),
+    [String(IN.ERR_MSG), '2', '-1', '2104', 'Marktdatenverbindung für €𝄞 ist OK', ...(sv >= 166 ? [''] : [])],
     // A hot message cut short: the library's underrun report in both cases, and the next message decoded.
     opt('13', '1', '0.3'),
     px(stockReq, '6'),
@@ -124,12 +127,40 @@ function edgeFrames(sv: number, account: string, stockReq: string, optionReq: st
   ];
 }
 
-/** Serves `bytes` to each client once its handshake arrives; ignores its requests. */
-async function serve(bytes: Buffer): Promise<number> {
+/** Chunk sizes 1..`max` from a fixed seed (a small LCG): the same cuts on every run. */
+function seededSizes(seed: number, max: number): () => number {
+  let x = seed;
+  return () => {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    return 1 + (x % max);
+  };
+}
+
+/**
+ * Serves `bytes` to each client once its handshake arrives, the nth client in writes of `sizes[n]()` bytes (whole when
+ * there is none; loopback may still join or cut them); ignores its requests (but waits for the first). One port: the
+ * bodies name it.
+ */
+async function serve(bytes: Buffer, sizes: ReadonlyArray<() => number> = []): Promise<number> {
   const sockets = new Set<Socket>();
+  let clients = 0;
   const server = createServer((s) => {
     sockets.add(s);
-    s.once('data', () => s.write(bytes));
+    s.setNoDelay(true);
+    const size = sizes[clients++] ?? (() => bytes.length);
+    // The server's hello alone, then the rest once the client answers it (START_API): everything after the hello
+    // arrives after the handshake, in reads of its own, where our framing (guard.ts) takes the stream.
+    const hello = 4 + bytes.readUInt32BE(0);
+    s.once('data', () => {
+      s.write(bytes.subarray(0, hello));
+      s.once('data', async () => {
+        for (let pos = hello; pos < bytes.length && !s.destroyed;) {
+          const n = size();
+          if (!s.write(bytes.subarray(pos, pos + n))) await new Promise((r) => s.once('drain', r));
+          pos += n;
+        }
+      });
+    });
     s.on('data', () => {});
     s.on('error', () => {});
   });
@@ -145,13 +176,16 @@ interface Run {
   readonly bodies: string[];
   /** Hot events the library's emitter carried (the event itself, as it emits it). */
   readonly libraryEmits: number;
+  /** Frames the library tokenized itself (socket.js onMessage), not our framing. */
+  readonly libraryFrames: number;
 }
 
 /**
  * One TwsSource reading the served stream to its end, its bodies as the recording writes them. `library`: a listener
- * on 'all' (which the fast path steps aside for) makes the library decode every message, as before this path.
+ * on 'all' (which both fast paths step aside for) makes the library frame and decode every message, as before them;
+ * 'framing': a listener on 'received' makes the library frame every message (guard.ts), our hot path decoding.
  */
-async function run(port: number, library: boolean): Promise<Run> {
+async function run(port: number, library: boolean | 'framing'): Promise<Run> {
   const source = new TwsSource({ host: '127.0.0.1', port, clientId: CLIENT_ID, openOrdersPollMs: 0, clock: new ManualClock(Date.parse(T0)) });
   const bodies: string[] = [];
   let ended = false;
@@ -168,10 +202,18 @@ async function run(port: number, library: boolean): Promise<Run> {
     if (HOT_EVENTS.has(name)) libraryEmits++;
     return emit(name, ...args);
   }) as typeof api.emit;
-  if (library) api.on(EventName.all, () => {});
+  const socket = (api as unknown as { controller: { socket: { onMessage(text: string): void } } }).controller.socket;
+  let libraryFrames = 0;
+  const onMessage = socket.onMessage.bind(socket);
+  socket.onMessage = (text: string) => {
+    libraryFrames++;
+    onMessage(text);
+  };
+  if (library === 'framing') api.on(EventName.received, () => {});
+  else if (library) api.on(EventName.all, () => {});
   await waitFor(() => ended, 30_000, 'the end of the served stream');
   source.stop();
-  return { bodies, libraryEmits };
+  return { bodies, libraryEmits, libraryFrames };
 }
 
 describe('hot messages decoded from the library queue', () => {
@@ -182,7 +224,11 @@ describe('hot messages decoded from the library queue', () => {
       const stockReq = recorded.find((f) => f[0] === String(IN.TICK_PRICE) && f[3] === '1')![2]!;
       const optionReq = recorded.find((f) => f[0] === String(IN.TICK_OPTION_COMPUTATION))![1]!;
       const stream = Buffer.concat([...recorded, ...edgeFrames(sv, account, stockReq, optionReq)].map((f) => encodeFrame(f)));
-      const port = await serve(stream);
+      // Our framing (guard.ts) against the library's on the same bytes cut into small writes, after the two whole
+      // runs: 1 to 7 bytes (frames, length headers and characters cut everywhere), then 1 to 300; the library's framing
+      // forced by a 'received' listener.
+      const cuts = [seededSizes(1, 7), seededSizes(2, 300)];
+      const port = await serve(stream, [() => stream.length, () => stream.length, ...cuts.flatMap((c) => [c, c])]);
       const ours = await run(port, false);
       const library = await run(port, true);
       expect(ours.bodies).toEqual(library.bodies);
@@ -196,9 +242,22 @@ describe('hot messages decoded from the library queue', () => {
       expect(tail).toContain('A\\\\x1b[2JB');
       expect(tail).toMatch(/Underrun error on TICK_OPTION_COMPUTATION/);
       expect(tail).toMatch(/Underrun error on TICK_PRICE/);
+      expect(tail).toContain('Café€𝄞');
+      expect(tail).toContain('Marktdatenverbindung für €𝄞 ist OK');
       const end = ours.bodies.findIndex((b) => b.includes(END_TEXT));
       expect(ours.bodies[end - 1]).toContain('"impliedVol":0.31');
-    }, 90_000);
+      const frameCount = recorded.length + edgeFrames(sv, account, stockReq, optionReq).length;
+      expect([ours.libraryFrames, library.libraryFrames]).toEqual([1, frameCount]);
+      for (const max of [7, 300]) {
+        const cut = await run(port, false);
+        expect(cut.bodies, `ours, writes of 1..${max}`).toEqual(library.bodies);
+        // Only the server's hello, before the handshake, is the library's to frame.
+        expect(cut.libraryFrames).toBe(1);
+        const framedByLibrary = await run(port, 'framing');
+        expect(framedByLibrary.bodies, `the library's framing, writes of 1..${max}`).toEqual(library.bodies);
+        expect([framedByLibrary.libraryEmits, framedByLibrary.libraryFrames]).toEqual([0, frameCount]);
+      }
+    }, 120_000);
   }
 });
 

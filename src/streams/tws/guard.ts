@@ -17,6 +17,9 @@ import { HotListenerError, type HotDecoder } from './hot-decode.js';
  * library applies only to its whole buffer, after the fact. Real TWS messages are far shorter.
  */
 export const MAX_FRAME_BYTES = 0xffffff;
+/** socket.js MAX_V100_MESSAGE_LENGTH as the library applies it: to everything it holds, a chunk included. */
+const LIB_MAX_BUFFER = 0xffffff;
+const EMPTY = Buffer.alloc(0);
 
 export interface WireGuardHooks {
   /** The stream cannot be trusted any more (a frame length beyond the limit): drop the connection and reconnect. */
@@ -42,10 +45,19 @@ interface LibSocket {
   /** 0 until the handshake's reply (the server version) has been read. */
   _serverVersion: number;
   _v100MessageBuffer: Buffer;
+  /** True until the first frame (the server version) has been handed to onMessage. */
+  neverReceived: boolean;
+  /** Never true in 1.6.x (nothing sets it); onMessage resumes the controller when it is. */
+  waitingAsync: boolean;
+  /** The end of a frame that did not end in NUL, carried into the next frame's first token. */
+  dataFragment: string;
   onData(data: Buffer): void;
+  /** One frame's text: tokenized, announced as 'received', queued and decoded. */
+  onMessage(text: string): void;
 }
 interface LibDecoder {
   dataQueue: (string | undefined)[];
+  process(): void;
   emitQueue: unknown[];
   processMsg(msgId: number): void;
   readStr(): string;
@@ -121,10 +133,12 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
 
   // ---- frames ----
   const onData = socket.onData.bind(socket);
+  const emitter = api as unknown as { listenerCount(event: string): number };
+  // The library announces every frame's tokens as 'received', through its emitter twice (the event, then 'all').
+  const heard = () => emitter.listenerCount('received') !== 0 || emitter.listenerCount('all') !== 0;
   let refused = false;
-  const guarded = (data: Buffer) => {
-    if (refused) return;
-    if (!socket.useV100Plus) return onData(data);
+  /** The library's own framing of `data` (after what it holds), once no header in them claims too much. */
+  const viaLibrary = (data: Buffer) => {
     const held = socket._v100MessageBuffer;
     const bad = findBadFrame(held.length ? Buffer.concat([held, data]) : data, maxFrame);
     if (bad < 0) return onData(data);
@@ -145,6 +159,69 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
       socket._v100MessageBuffer = Buffer.alloc(0);
       hooks.onBadFrame(badFrameReason(len, maxFrame));
     }
+  };
+  /**
+   * socket.js onData and onMessage for the stream after the handshake, without their copies (docs/performance.md,
+   * "Sixth pass"): frames are read in place from the chunk (joined to the bytes held back only when a frame straddles
+   * two chunks), each frame's text is cut into the decoder's queue, and the decoder runs, as onMessage has it do. A
+   * frame that needs more than that (a 'received' listener, a fragment carried over, a frame not ended by NUL, an
+   * empty one) goes to the library's onMessage, and a header beyond the limit to the guard above, with the rest.
+   */
+  const framed = (data: Buffer) => {
+    const held = socket._v100MessageBuffer;
+    const buf = held.length === 0 ? data : Buffer.concat([held, data]);
+    // The library reads its buffer afresh for every frame: if a listener reconnects the socket (connect() empties it),
+    // what is left of this chunk is dropped, as the library drops it.
+    socket._v100MessageBuffer = buf;
+    let pos = 0;
+    let bad = false;
+    try {
+      // `> 4`, as socket.js: an empty frame's header alone at the end waits for more bytes.
+      while (buf.length - pos > 4 && socket._v100MessageBuffer === buf) {
+        const len = buf.readUInt32BE(pos);
+        if (len > maxFrame) {
+          bad = true;
+          break;
+        }
+        const end = pos + 4 + len;
+        if (end > buf.length) break;
+        const start = pos + 4;
+        pos = end;
+        if (len === 0 || buf[end - 1] !== 0 || socket.dataFragment !== '' || socket.waitingAsync || heard()) {
+          socket.onMessage(buf.toString('utf8', start, end));
+          continue;
+        }
+        // The frame's text without its final NUL, cut at each NUL: onMessage's tokens (its last, empty, token
+        // dropped), queued as decoder.js enqueueMessage queues them (start marker, tokens, end marker) but in place of
+        // its concat, and without split's array; then the decoder runs, as onMessage has it run.
+        const text = buf.toString('utf8', start, end - 1);
+        const q = decoder.dataQueue;
+        q.push(undefined);
+        let from = 0;
+        for (let nul = text.indexOf('\0'); nul !== -1; nul = text.indexOf('\0', from)) {
+          q.push(text.slice(from, nul));
+          from = nul + 1;
+        }
+        q.push(text.slice(from), undefined);
+        decoder.process();
+      }
+    } finally {
+      if (socket._v100MessageBuffer === buf) socket._v100MessageBuffer = pos === 0 ? buf : pos < buf.length ? buf.subarray(pos) : EMPTY;
+    }
+    if (bad) {
+      socket._v100MessageBuffer = EMPTY;
+      viaLibrary(buf.subarray(pos));
+    }
+  };
+  const guarded = (data: Buffer) => {
+    if (refused) return;
+    if (!socket.useV100Plus) return onData(data);
+    // Before the server version, while someone hears 'received', or past the library's limit on its whole buffer
+    // (which it reports and disconnects on): the library frames the chunk.
+    if (socket.neverReceived || socket.waitingAsync || heard() || socket._v100MessageBuffer.length + data.length > LIB_MAX_BUFFER) {
+      return viaLibrary(data);
+    }
+    framed(data);
   };
   const { readStarted, readEnded } = hooks;
   socket.onData =
@@ -187,11 +264,10 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
   // A throw from a listener (ours) would leave process() the same way, with the queue half consumed.
   // `arguments` goes through as it is (apply): a rest array and a spread call per message showed in the profile.
   const emitEvent = controller.emitEvent;
-  const emitter = api as unknown as { listenerCount(event: string): number };
   controller.emitEvent = function guardedEmitEvent(name: string) {
     // The library announces every frame's tokens as 'received', through its emitter twice (the event, then 'all'), and
     // this wrapper: nothing in the product listens. Delivered as before whenever someone does.
-    if (name === 'received' && emitter.listenerCount('received') === 0 && emitter.listenerCount('all') === 0) return;
+    if (name === 'received' && !heard()) return;
     try {
       Reflect.apply(emitEvent, controller, arguments);
     } catch (e) {
