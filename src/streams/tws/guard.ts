@@ -8,6 +8,8 @@
 // - decoder.js process() catches only UnderrunError: any other throw while decoding one message (JSON.parse of an
 //   advanced-order-reject field after it unescaped \u000a into a raw newline, say) leaves the socket's data
 //   handler and takes the process down.
+// After the handshake the same onData wrapper also frames the reads into the library's token queue itself, without
+// socket.js's copies (docs/performance.md, "Ingest", sixth pass); anything unusual is still framed by the library.
 import type { IBApi } from '@stoqey/ib';
 import { IN_MSG_ID } from '@stoqey/ib/dist/core/io/enum/in-msg-id.js';
 import { HotListenerError, type HotDecoder } from './hot-decode.js';

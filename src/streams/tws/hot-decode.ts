@@ -6,8 +6,8 @@
 // nothing in the product reads. Here the same tokens are read from the library's own queue, with the library's reader
 // semantics (readInt, readDouble, readDecimal: the same empty-field and unset sentinels), and handed to the same
 // functions RawEvents listens with. A message is taken only when all its tokens are there; a short one is left to the
-// library, which reports its underrun as before. The library still owns the socket, the handshake, the framing, the
-// token queue and every other message; this path is taken only
+// library, which reports its underrun as before. The library still owns the socket, the handshake, the token queue
+// and every other message (guard.ts frames the reads into that queue); this path is taken only
 // - for server versions whose field layouts were checked against decoder.js (1.6.x) and IB's EDecoder.java,
 // - while the only listener of the event is ours (RawEvents registers it on a fresh IBApi per connection; IBApiNext
 //   listens to these events only for getMarketData and getAccountUpdates, which the product does not call), and
