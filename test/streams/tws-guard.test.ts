@@ -223,6 +223,22 @@ describe("our framing against the library's (the onData fast path)", () => {
     }
   });
 
+  it('refuses a bad header the moment its four bytes are in, when the peer sends nothing after it', () => {
+    // A hostile peer that stops after the header must not hold the connection open until the heartbeat notices.
+    for (const length of [0x8000_0000, MAX_FRAME_BYTES + 1]) {
+      const stream = Buffer.concat([errFrame(-1, 2104, 'first'), lengthHeader(length)]);
+      for (const chunks of [[stream], [stream.subarray(0, stream.length - 4), stream.subarray(stream.length - 4)]]) {
+        const ours = loggedApi(false);
+        const library = loggedApi(true);
+        ours.feed(chunks);
+        library.feed(chunks);
+        expect(ours.bad).toEqual([badFrameReason(length)]);
+        expect(library.bad).toEqual(ours.bad);
+        expect(ours.log).toEqual(library.log);
+      }
+    }
+  });
+
   it("leaves a read beyond the library's whole-buffer limit to the library, which reports it and drops the connection", () => {
     const frame = errFrame(-1, 2104, 'x'.repeat(1000));
     const big = Buffer.concat(Array.from({ length: Math.ceil((MAX_FRAME_BYTES + 1) / frame.length) }, () => frame));

@@ -178,13 +178,16 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
     let pos = 0;
     let bad = false;
     try {
-      // `> 4`, as socket.js: an empty frame's header alone at the end waits for more bytes.
-      while (buf.length - pos > 4 && socket._v100MessageBuffer === buf) {
+      while (buf.length - pos >= 4 && socket._v100MessageBuffer === buf) {
         const len = buf.readUInt32BE(pos);
+        // A header over the limit is refused as soon as its four bytes are here (a peer that stops after it must not
+        // hold the connection open until the heartbeat notices), as the guard's own scan refuses it.
         if (len > maxFrame) {
           bad = true;
           break;
         }
+        // `> 4`, as socket.js: an empty frame's header alone at the end waits for more bytes.
+        if (buf.length - pos === 4) break;
         const end = pos + 4 + len;
         if (end > buf.length) break;
         const start = pos + 4;
