@@ -73,6 +73,65 @@ export const CURRENCY_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
   'USD',
 ]);
 
+/**
+ * Futures on equity indexes (CME, CBOT, Eurex, OSE, SGX, HKEX, ICE Europe, Montreal, ASX, KRX and the micro and mini
+ * contracts): the equity crashes move them with the indexes (docs/scenarios.md "Combined crashes"), where the FUT class
+ * alone would leave a long ES book untouched by an "Equity crash".
+ */
+const EQUITY_INDEX_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
+  'ES',
+  'MES',
+  'NQ',
+  'MNQ',
+  'YM',
+  'MYM',
+  'RTY',
+  'M2K',
+  'EMD',
+  'NKD',
+  'NIY',
+  'SP',
+  'ND',
+  'DJIA',
+  'ESTX50',
+  'DAX',
+  'FDAX',
+  'FDXM',
+  'FDXS',
+  'FESX',
+  'FSMI',
+  'SMI',
+  'CAC40',
+  'Z',
+  'FTSE',
+  'IBEX35',
+  'AEX',
+  'OMXS30',
+  'N225',
+  'N225M',
+  'MNTPX',
+  'TOPX',
+  'NIKKEI',
+  'HSI',
+  'MHI',
+  'HHI',
+  'MCH',
+  'XINA50',
+  'SSG',
+  'SGXNK',
+  'SXF',
+  'SPI',
+  'AP',
+  'K200',
+  'NIFTY',
+]);
+
+/** The symbol an equity-index future or its option moves with in the equity crashes, else undefined. */
+export function equityIndexFutureOf(c: Pick<Contract, 'secType' | 'symbol'>): string | undefined {
+  const cls = assetClassOf(c.secType);
+  return (cls === 'FUT' || cls === 'FOP') && EQUITY_INDEX_FUTURE_SYMBOLS.has(c.symbol) ? c.symbol : undefined;
+}
+
 /** The currency a future or future option on a currency moves with (EUR for the EUR future quoted in USD), else undefined. */
 export function currencyFutureOf(c: Pick<Contract, 'secType' | 'symbol' | 'currency'>): string | undefined {
   const cls = assetClassOf(c.secType);

@@ -347,6 +347,8 @@ export const VOL_COORDINATION = { perFall: 3, termDays: 30 } as const;
 export interface CrashDefinition {
   readonly name: string;
   readonly px: Readonly<Partial<Record<AssetClass, number>>>;
+  /** Also moves the held equity-index futures (and their options) by the indexes' move, as `sym:` shocks. */
+  readonly indexFutures?: true;
   /** Currency moves against every currency not listed. */
   readonly fx: Readonly<Record<string, number>>;
   readonly vol: number;
@@ -361,11 +363,12 @@ const COMMODITY_FX = { AUD: -0.1, CAD: -0.1, NOK: -0.1, NZD: -0.1 } as const;
  * of Risk Navigator's grid (§1.6); vol +75% is IBKR's broad-index implied-vol scan (§1.5); havens +10%
  * and commodity currencies −10% are the ±10% rung of §4.2's ladder (USD/JPY fell ≈12% in two days in
  * Oct 1998, §4.2). Futures are one asset class whatever the underlying, so "commodities down" also
- * moves equity-index, rate and currency futures: use sym: shocks to tell them apart.
+ * moves equity-index, rate and currency futures: use sym: shocks to tell them apart. The equity crashes name the
+ * equity-index futures the account holds (ES, NQ, FESX…: `equityIndexFutureOf`) and move them with the indexes.
  */
 export const CRASHES: readonly CrashDefinition[] = [
-  { name: 'Equity sell-off', px: { STK: -0.1, IND: -0.1 }, fx: {}, vol: 0.3 },
-  { name: 'Equity crash', px: { STK: -0.2, IND: -0.2 }, fx: {}, vol: 0.75 },
+  { name: 'Equity sell-off', px: { STK: -0.1, IND: -0.1 }, fx: {}, vol: 0.3, indexFutures: true },
+  { name: 'Equity crash', px: { STK: -0.2, IND: -0.2 }, fx: {}, vol: 0.75, indexFutures: true },
   { name: 'Flight to JPY and CHF', px: {}, fx: SAFE_HAVENS, vol: 0 },
   { name: 'Commodities down', px: { CMDTY: -0.2, FUT: -0.2 }, fx: COMMODITY_FX, vol: 0 },
   {
@@ -402,6 +405,7 @@ export function builtinScenarios(
   currencies: readonly string[],
   assetClasses: readonly AssetClass[],
   optionDrivers: readonly AssetClass[] = [],
+  indexFutures: readonly string[] = [],
 ): Scenario[] {
   const out: Scenario[] = [];
   const ids = new Set<string>();
@@ -429,7 +433,9 @@ export function builtinScenarios(
     }
   }
   for (const crash of CRASHES) {
-    const shocks = { ...ZERO_SHOCKS, px: crash.px, fx: basketToBase(crash.fx, baseCurrency, foreign), vol: crash.vol };
+    const move = crash.px.IND;
+    const sym = crash.indexFutures && move !== undefined ? Object.fromEntries([...new Set(indexFutures)].sort().map((f) => [f, move])) : {};
+    const shocks = { ...ZERO_SHOCKS, px: crash.px, sym, fx: basketToBase(crash.fx, baseCurrency, foreign), vol: crash.vol };
     if (formatScenario(shocks) === 'base') continue; // e.g. no JPY or CHF in the account
     add('crash', shocks, `${crash.name}: ${describeShocks(shocks, baseCurrency)}`);
   }

@@ -81,3 +81,18 @@ describe('the built-in ladder: coordinated rungs beside the plain ones, for clas
     );
   });
 });
+
+describe('an equity crash on a long ES book', () => {
+  // 2 ES at 6,000 (multiplier 50: 600,000 notional) and 100 AAPL at 200: the crash moves both by −20%.
+  const es = contract({ conId: 7, symbol: 'ES', secType: 'FUT', currency: 'USD', expiry: '20270319', multiplier: new Decimal(50) });
+  const bodies = [...USD_ACCOUNT, holding(es, '2', '6000'), holding(stock(8, 'AAPL', 'USD'), '100', '200')];
+
+  it('moves the index future with the indexes: the crash loses 20% of both positions', () => {
+    const scenarios = bookScenarios(stateOf(bodies));
+    const crash = scenarios.find((s) => s.label.startsWith('Equity crash'))!;
+    expect(crash.id).toBe('px:STK=-20%,px:IND=-20%,sym:ES=-20%,vol=+75%');
+    const r = report(bodies, [crash.id]);
+    // −0.2 × (2 × 50 × 6,000) − 0.2 × (100 × 200) = −120,000 − 4,000.
+    expect(result(r, crash.id).pnl.total.toNumber()).toBeCloseTo(-124_000, 6);
+  });
+});

@@ -1,4 +1,5 @@
 // The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
+import { equityIndexFutureOf } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import { currenciesOf, readBook, type Book } from '../boundary.js';
 import { exposureByName, nameJumpScenarios } from '../concentration.js';
@@ -24,7 +25,8 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
   // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
   const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
-  const list = builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers);
+  const indexFutures = rows.flatMap((r) => equityIndexFutureOf(r.contract) ?? []);
+  const list = builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers, indexFutures);
   // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock, so
   // a book read at another time (the stress grid's) names the same jumps.
   const ids = new Set(list.map((s) => s.id));
@@ -34,13 +36,13 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
 }
 
 /**
- * The single-name jumps' ids in a list from bookScenarios, as one key (the built-in families have no `sym:` shock),
+ * The single-name jumps' ids in a list from bookScenarios, as one key (the asset family's only `sym:` shocks),
  * and the key the book calls for now: the names follow prices (an option's underlying, a mark), which move without
  * the positions changing, so a holder of a selected list compares the two to know when to select again.
  */
 export const nameJumpKey = (list: readonly Scenario[]): string =>
   list
-    .filter((s) => Object.keys(s.shocks.sym).length > 0)
+    .filter((s) => s.family === 'asset' && Object.keys(s.shocks.sym).length > 0)
     .map((s) => s.id)
     .join('\n');
 export const nameJumpKeyOf = (book: Book, concentration: StressParams['concentration']): string =>
