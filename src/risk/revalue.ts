@@ -1030,18 +1030,28 @@ function cashDividendBatch(
   const { S, K, T, r, vol, isCall } = batch;
   let from = 0;
   while (from < k) {
+    // Runs of one horizon and rate, each element with its vol: outside a search's scope the ladder splits them by vol
+    // (trees per vol); inside it the crash's columns, each with a vol of its own, are read in one call per option.
     let to = from + 1;
-    while (to < k && T[to] === T[from] && r[to] === r[from] && vol[to] === vol[from]) to++;
+    while (to < k && T[to] === T[from] && r[to] === r[from]) to++;
     const passed = T0 - T[from]!;
-    cashDividendAmericanLadder(out, S, from, to, center, {
-      right: isCall[from] === 1 ? 'C' : 'P',
-      K: K[from]!,
-      T: T[from]!,
-      r: r[from]!,
-      vol: vol[from]!,
-      dividends: passed === 0 ? dividends : dividends.map((d) => ({ time: d.time - passed, amount: d.amount })),
-      steps: GRID_LATTICE_STEPS,
-    });
+    cashDividendAmericanLadder(
+      out,
+      S,
+      from,
+      to,
+      center,
+      {
+        right: isCall[from] === 1 ? 'C' : 'P',
+        K: K[from]!,
+        T: T[from]!,
+        r: r[from]!,
+        vol: vol[from]!,
+        dividends: passed === 0 ? dividends : dividends.map((d) => ({ time: d.time - passed, amount: d.amount })),
+        steps: GRID_LATTICE_STEPS,
+      },
+      vol,
+    );
     from = to;
   }
 }

@@ -433,6 +433,10 @@ const MAX_LADDER_STEPS = 400;
  * Prices at several spots that share everything else (the grid's price columns at one vol, rate and horizon):
  * two trees in all, each rooted far enough before now that its time-0 layer spans every spot, read by cubic
  * interpolation in ln S, then combined as in cashDividendAmericanPrice. out[i] for S[i], i in [from, to).
+ *
+ * Inside withLadderCache `vols` may give each spot a vol of its own (vols[i] for S[i]; o.vol is then vols[from], the
+ * one an option's levels are anchored on when it is first seen): the crash's columns each have one, and one call per
+ * option and evaluation, instead of one per column, finds the option's levels once.
  */
 export function cashDividendAmericanLadder(
   out: Float64Array,
@@ -441,11 +445,22 @@ export function cashDividendAmericanLadder(
   to: number,
   center: number,
   o: Omit<CashDividendInputs, 'S'>,
+  vols?: Float64Array,
 ): void {
   const isCall = o.right === 'C';
   const valid = center > 0 && o.K > 0 && o.T > 0 && o.vol > 0 && Number.isFinite(o.r);
   if (scope && valid) {
-    scopedLadder(scope, out, spots, from, to, center, o);
+    scopedLadder(scope, out, spots, from, to, center, o, vols);
+    return;
+  }
+  if (vols) {
+    // Outside a scope a vol is a tree of its own: one ladder per run of equal vols.
+    for (let i = from; i < to;) {
+      let j = i + 1;
+      while (j < to && vols[j] === vols[i]) j++;
+      cashDividendAmericanLadder(out, spots, i, j, center, vols[i] === o.vol ? o : { ...o, vol: vols[i]! });
+      i = j;
+    }
     return;
   }
   if (to - from < 3 || !valid) {
@@ -628,9 +643,39 @@ function scopedLadder(
   to: number,
   center: number,
   o: Omit<CashDividendInputs, 'S'>,
+  vols: Float64Array | undefined,
+): void {
+  const n = steps(o);
+  const levels = levelsOf(cache, o, n, center);
+  if (!vols) {
+    scopedRun(cache, levels, out, spots, from, to, center, o, o.vol, n);
+    return;
+  }
+  // Each run of equal vols is read as one ladder of that vol, on the levels found once.
+  for (let i = from; i < to;) {
+    let j = i + 1;
+    while (j < to && vols[j] === vols[i]) j++;
+    const vol = vols[i]!;
+    if (vol > 0) scopedRun(cache, levels, out, spots, i, j, center, o, vol, n);
+    else for (let e = i; e < j; e++) out[e] = cashDividendAmericanPrice({ ...o, vol, S: spots[e]! });
+    i = j;
+  }
+}
+
+/** The spots [from, to) at one vol, read off the option's levels (o's own vol is not read). */
+function scopedRun(
+  cache: LadderCache,
+  levels: OptionLevels,
+  out: Float64Array,
+  spots: Float64Array,
+  from: number,
+  to: number,
+  center: number,
+  o: Omit<CashDividendInputs, 'S'>,
+  vol: number,
+  n: number,
 ): void {
   const isCall = o.right === 'C';
-  const n = steps(o);
   const lnCenter = Math.log(center);
   if (lnSpots.length < to - from) lnSpots = new Float64Array(2 * (to - from));
   let a = Infinity,
@@ -649,12 +694,12 @@ function scopedLadder(
     for (let i = from; i < to; i++) out[i] = intrinsic(isCall, spots[i]!, o.K);
     return;
   }
-  const levels = levelsOf(cache, o, n, center);
-  const x = (Math.log(o.vol) - levels.anchor) / VOL_STEP;
+  const x = (Math.log(vol) - levels.anchor) / VOL_STEP;
   const k = Math.round(x);
-  // The four levels around x, on the side of level 0 that holds x while within two levels of it: a crash's first
-  // steps then read the level its unshocked price is read on, and three more.
-  let k0 = Math.floor(x) - 1;
+  // Four levels, on the side of level 0 that holds x. Above it, the highest is the first at or above x (x in the top
+  // interval of the four, not the middle one): as the crash's vol rises, a level is built only once a vol reaches it,
+  // not two levels ahead of it. Below it, the four around x.
+  let k0 = x > 0 ? Math.ceil(x) - 3 : Math.floor(x) - 1;
   if (x > 0 && k0 < 0) k0 = 0;
   if (x < 0 && k0 > -3) k0 = -3;
   const exact = Math.abs(x - k) < 1e-9;
@@ -663,7 +708,7 @@ function scopedLadder(
   for (let l = 0; l < count; l++) {
     const layers = level(cache, levels, first + l, n, center, a, b, isCall, o);
     if (!layers) {
-      for (let i = from; i < to; i++) out[i] = cashDividendAmericanPrice({ ...o, S: spots[i]! });
+      for (let i = from; i < to; i++) out[i] = cashDividendAmericanPrice({ ...o, vol, S: spots[i]! });
       return;
     }
     stencil[l] = layers;
