@@ -6,7 +6,7 @@ import { reduce, reduceAll } from '../src/model/reducer.js';
 import { readBook } from '../src/risk/boundary.js';
 import { buildStressGrid, rebuildStressGrid, updateStressGrid } from '../src/risk/grid.js';
 import { lastSharedPricing } from '../src/risk/price-pool.js';
-import { anchorsOf, liquidationDistances, nameDistances } from '../src/risk/liquidation.js';
+import { anchorsOf, searchDistances } from '../src/risk/liquidation.js';
 import { stressReportFromGrid } from '../src/risk/report.js';
 import { Decimal } from '../src/model/money.js';
 import type { FeedEvent } from '../src/model/events.js';
@@ -287,10 +287,7 @@ for (let i = 0; i < 3 + RUNS; i++) {
     [plainGrid, searchPlain],
     [paidGrid, searchPaid],
   ] as const) {
-    time(keep ? into : undefined, () => {
-      liquidationDistances(g, smallAnchors);
-      nameDistances(g, smallAnchors);
-    });
+    time(keep ? into : undefined, () => searchDistances(g, smallAnchors));
   }
 }
 const searchRatio = median(searchPaid.cpu) / median(searchPlain.cpu);

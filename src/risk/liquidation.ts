@@ -78,6 +78,22 @@ export function liquidationDistances(grid: StressGrid, anchors: Anchors, limits?
   return withLadderCache(-range, range, () => distances(grid, anchors, limits));
 }
 
+/**
+ * The distances the report and the console show: `liquidationDistances` and, unless limited (the names are no alert
+ * rule's), `nameDistances`, in one ladder scope: a name's options are read off the layers its class's search built.
+ */
+export function searchDistances(
+  grid: StressGrid,
+  anchors: Anchors,
+  limits?: DistanceLimits,
+): { readonly liquidation: LiquidationDistance[]; readonly names: LiquidationDistance[] } {
+  const range = grid.params.liquidation.priceRange;
+  return withLadderCache(-range, range, () => ({
+    liquidation: liquidationDistances(grid, anchors, limits),
+    names: limits ? [] : nameDistances(grid, anchors),
+  }));
+}
+
 /** One search's subject: what is moved, how far, and whether both ways. */
 interface Subject {
   readonly key: string;

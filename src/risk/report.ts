@@ -4,7 +4,7 @@ import { Decimal, ZERO } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { decimalOf, floatOf, modelNetLiquidation, moneyOf, noLoanClasses, type ReportedValues } from './boundary.js';
 import { buildStressGrid, columnAccountAt, baseColumn, type StressGrid } from './grid.js';
-import { anchorsOf, liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
+import { anchorsOf, searchDistances, type Anchors, type LiquidationDistance } from './liquidation.js';
 import { calibrate, stressedRequirement, stressedRequirementCents, type Calibration, type SegmentEstimate } from './margin.js';
 import { centsOf, decimalOfCents, decimalOfMicros, ratioMicros } from './cents.js';
 import type { MarginMethodSource } from './margin-method.js';
@@ -198,9 +198,7 @@ export function stressReportFromGrid(
     return result;
   });
   const anchors = anchorsOf(nlvAnchor.value, elvAnchor.value, calibration.maint);
-  const found = distances
-    ? distances(grid, anchors)
-    : { liquidation: liquidationDistances(grid, anchors), names: nameDistances(grid, anchors), asOf: params.now };
+  const found = distances ? distances(grid, anchors) : { ...searchDistances(grid, anchors), asOf: params.now };
   const reconciliation = reconcile(model, reported, book.currencies, decimalOf(params.reconcileTolerance));
   const labelOf = (i: number) => contractLabel(book.sources[i]!.row.contract);
   const unpriced = book.positions.flatMap((p, i) =>

@@ -995,7 +995,25 @@ export function dividendsOf(
   params: StressParams,
   p: Pick<BookPosition, 'cls' | 'feedExDateMs' | 'feedDividend' | 'feedPerYear' | 'expiryMs'>,
   clockMs: number,
-): Dividend[] | undefined {
+): readonly Dividend[] | undefined {
+  const held = dividendLists.get(p);
+  if (held !== undefined && held.params === params && held.clockMs === clockMs) return held.list;
+  const list = dividendsFor(params, p, clockMs);
+  dividendLists.set(p, { params, clockMs, list });
+  return list;
+}
+
+/**
+ * dividendsOf's list per position (its fields are read-only), for the params and clock it was made with: a search
+ * asks for it twice per option and evaluation, thousands of short-lived lists (the collector was a tenth of it).
+ */
+const dividendLists = new WeakMap<object, { readonly params: StressParams; readonly clockMs: number; readonly list: readonly Dividend[] | undefined }>();
+
+function dividendsFor(
+  params: StressParams,
+  p: Pick<BookPosition, 'cls' | 'feedExDateMs' | 'feedDividend' | 'feedPerYear' | 'expiryMs'>,
+  clockMs: number,
+): readonly Dividend[] | undefined {
   const list = Object.hasOwn(params.dividends, p.cls.symbol) ? params.dividends[p.cls.symbol] : undefined;
   if (list) return list.length === 0 ? undefined : list.map((d) => ({ time: (exDateMs(d.exDate) - clockMs) / YEAR_MS, amount: d.amount }));
   if (!(Number.isFinite(p.feedExDateMs) && p.feedDividend > 0)) return undefined;

@@ -7,15 +7,7 @@ import { nameJumpKey, nameJumpKeyOf } from '../risk/alerts/scenarios.js';
 import { QUANTUM, type BookPosition } from '../risk/boundary.js';
 import { buildStressGrid, evaluateShocks, updateStressGrid, type StressGrid } from '../risk/grid.js';
 import { latticeGreeksOf, type ModelGreeks } from '../risk/model-greeks.js';
-import {
-  excessLiquidityOf,
-  liquidationDistances,
-  nameDistances,
-  refreshDistances,
-  type Anchors,
-  type DistanceLimits,
-  type LiquidationDistance,
-} from '../risk/liquidation.js';
+import { excessLiquidityOf, refreshDistances, searchDistances, type Anchors, type DistanceLimits, type LiquidationDistance } from '../risk/liquidation.js';
 import { stressParams, type StressParamsInput } from '../risk/params.js';
 import { stressReportFromGrid, type DistancesOf, type StressReport } from '../risk/report.js';
 import { ASSET_CLASS_NAMES } from '../risk/scenario-text.js';
@@ -231,11 +223,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     }
     stats.searches++;
     if (within) stats.limitedSearches++;
-    const found = {
-      liquidation: liquidationDistances(g, anchors, within),
-      names: within ? [] : nameDistances(g, anchors),
-      asOf: g.params.now,
-    };
+    const found = { ...searchDistances(g, anchors, within), asOf: g.params.now };
     kept[slot] = { found, inputs };
     return found;
   };

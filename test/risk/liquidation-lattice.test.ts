@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { YEAR_MS, type BookPosition } from '../../src/risk/boundary.js';
 import { buildStressGrid, type StressGrid } from '../../src/risk/grid.js';
-import { liquidationDistances, nameDistances, type Anchors, type LiquidationDistance } from '../../src/risk/liquidation.js';
+import { liquidationDistances, nameDistances, searchDistances, type Anchors, type LiquidationDistance } from '../../src/risk/liquidation.js';
 import { stressParams } from '../../src/risk/params.js';
 import { cashDividendAmericanPrice, dividendsBeforeExpiry } from '../../src/risk/pricing/dividend-lattice.js';
 import { dividendsOf, GRID_LATTICE_STEPS, rateOf } from '../../src/risk/revalue.js';
@@ -148,6 +148,27 @@ describe('liquidation distance with options on the cash-dividend lattice', () =>
     expectNear(crash, down, null);
     // The vol move matters here: at the same fall without it the root is elsewhere by far more than the tolerance.
     expect(Math.abs(search((t) => referenceEl(grid, elv, t, 0), -0.5, tol)! - down!)).toBeGreaterThan(10 * tol);
+  });
+
+  it("searched together (report and console), the names read the class search's layers: the same distances as each alone", () => {
+    const both = searchDistances(grid, anchors);
+    expect(both.liquidation).toEqual(liquidationDistances(grid, anchors));
+    expect(both.names).toEqual(nameDistances(grid, anchors));
+    expect(both.names).toHaveLength(2);
+    // Limited to the alert levels, no names (no rule reads them).
+    expect(searchDistances(grid, anchors, { px: 0.1, fx: 0.1, crash: 0.1 }).names).toEqual([]);
+  });
+
+  it("a position's dividend list is kept for its params and clock (the search asks for it per evaluation), made again for others", () => {
+    const p = lattice.find((x) => x.cls.symbol === 'AAA')!;
+    const clock = grid.book.clockMs;
+    const list = dividendsOf(params, p, clock)!;
+    expect(dividendsOf(params, p, clock)).toBe(list);
+    const later = dividendsOf(params, p, clock + DAY)!;
+    expect(list[0]!.time - later[0]!.time).toBeCloseTo(DAY / YEAR_MS, 12);
+    const other = stressParams({ now: NOW, dividends: { AAA: [{ exDate: day(60), amount: 2 }] } });
+    expect(dividendsOf(other, p, clock)).toEqual([{ time: (Date.parse(day(60)) - clock) / YEAR_MS, amount: 2 }]);
+    expect(dividendsOf(params, p, clock)).toEqual(list);
   });
 
   it('sym: each name alone, within the tolerance of a tree per spot', () => {

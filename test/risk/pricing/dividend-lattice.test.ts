@@ -231,4 +231,26 @@ describe('cashDividendAmericanLadder', () => {
     const narrow = withLadderCache(-0.05, 0.05, () => cases.map(([S, vol]) => one(S, vol)));
     cases.forEach((_, i) => expect(Math.abs(narrow[i]! - alone[i]!)).toBeLessThan(2e-3 * Math.max(alone[i]!, 1)));
   });
+
+  it('a vol per spot (the crash: each column its own) gives, in one call, the doubles of one call per vol, in a scope and out of it', () => {
+    const o = { right: 'P' as const, K: 100, T: 1, r: 0.06, vol: 0.25, dividends: [{ time: 0.5, amount: 4 }], steps: GRID_LATTICE_STEPS };
+    // The unshocked spot first, then a crash's columns (vol rising as the price falls), two sharing a vol, and a vol of 0.
+    const spots = Float64Array.from([100, 95, 90, 90, 80, 70, 60, 85]);
+    const vols = Float64Array.from([0.25, 0.3, 0.36, 0.36, 0.45, 0.6, 0.7, 0]);
+    const each = () =>
+      Array.from(spots, (S, i) => {
+        const out = new Float64Array(1);
+        cashDividendAmericanLadder(out, Float64Array.of(S), 0, 1, 100, { ...o, vol: vols[i]! });
+        return out[0]!;
+      });
+    const together = () => {
+      const out = new Float64Array(spots.length);
+      cashDividendAmericanLadder(out, spots, 0, spots.length, 100, o, vols);
+      return [...out];
+    };
+    expect(withLadderCache(-0.5, 0.5, together)).toEqual(withLadderCache(-0.5, 0.5, each));
+    expect(together()).toEqual(each());
+    // A vol of 0 is the exercise value, as alone.
+    expect(together()[7]).toBe(cashDividendAmericanPrice({ ...o, S: 85, vol: 0 }));
+  });
 });
