@@ -150,6 +150,22 @@ describe('liquidation distance with options on the cash-dividend lattice', () =>
     expect(Math.abs(search((t) => referenceEl(grid, elv, t, 0), -0.5, tol)! - down!)).toBeGreaterThan(10 * tol);
   });
 
+  it("the crash at every depth, its vol up to 2.9 times the option's (the highest levels read): within the tolerance of a tree per spot and vol", () => {
+    const riskOff = builtinScenarios('USD', ['USD'], ['STK']).find((s) => s.label.startsWith('Risk-off'))!.shocks;
+    const fall = -riskOff.px.STK!;
+    const volAt = (t: number) => (riskOff.vol * -t) / fall;
+    // EL′ set so that the book breaches just short of each depth: its P&L there, less a tenth of a percent.
+    for (const depth of [-0.12, -0.27, -0.38, -0.46, -0.49]) {
+      const pnl = referenceEl(grid, 0, depth, volAt(depth));
+      expect(pnl).toBeLessThan(0);
+      const at = -0.999 * pnl;
+      const down = search((t) => referenceEl(grid, at, t, volAt(t)), -params.liquidation.priceRange, tol);
+      expect(down).toBeGreaterThan(depth - 0.01);
+      const crash = liquidationDistances(grid, { ...anchors, equityWithLoanValue: at }).find((d) => d.key === 'crash');
+      expectNear(crash, down, null);
+    }
+  });
+
   it("searched together (report and console), the names read the class search's layers: the same distances as each alone", () => {
     const both = searchDistances(grid, anchors);
     expect(both.liquidation).toEqual(liquidationDistances(grid, anchors));

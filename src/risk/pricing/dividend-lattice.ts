@@ -696,10 +696,11 @@ function scopedRun(
   }
   const x = (Math.log(vol) - levels.anchor) / VOL_STEP;
   const k = Math.round(x);
-  // Four levels, on the side of level 0 that holds x. Above it, the highest is the first at or above x (x in the top
-  // interval of the four, not the middle one): as the crash's vol rises, a level is built only once a vol reaches it,
-  // not two levels ahead of it. Below it, the four around x.
-  let k0 = x > 0 ? Math.ceil(x) - 3 : Math.floor(x) - 1;
+  // The four levels around x, on the side of level 0 that holds x while within two levels of it: a crash's first
+  // steps then read the level its unshocked price is read on, and three more. (With x in the top interval of the four
+  // instead, a level is built only once the vol reaches it, one level fewer per crash, but a crash distance moved by
+  // two bisection steps against a tree per spot where this stencil moves it by one: test/risk/liquidation-lattice.test.ts.)
+  let k0 = Math.floor(x) - 1;
   if (x > 0 && k0 < 0) k0 = 0;
   if (x < 0 && k0 > -3) k0 = -3;
   const exact = Math.abs(x - k) < 1e-9;
