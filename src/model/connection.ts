@@ -6,6 +6,8 @@
  *   sentence says which, see SessionEnd); not a lost connection;
  * - cannotConnect: the socket was refused or could not be opened (502, ECONNREFUSED);
  * - socketClosed: TWS or the network closed an open socket;
+ * - handshakeTimeout: TWS accepted the socket but did not complete the API handshake in time (its "accept incoming
+ *   connection" prompt, a busy start-up, a zombie): the socket is closed and the backoff runs;
  * - heartbeatTimeout: TWS stopped answering the heartbeat (a zombie socket, tws-protocol.md §5 #3);
  * - noNextValidId: connected, but TWS sent no nextValidId in time (§5 #2);
  * - badFrame: a frame that cannot be TWS's (streams/tws/guard.ts): the socket is dropped;
@@ -20,6 +22,7 @@ export type ConnectionCause =
   | 'operatorStop'
   | 'cannotConnect'
   | 'socketClosed'
+  | 'handshakeTimeout'
   | 'heartbeatTimeout'
   | 'noNextValidId'
   | 'badFrame'

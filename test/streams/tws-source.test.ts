@@ -1,6 +1,6 @@
 // The live source against the embedded simulator: the real @stoqey/ib client over a real loopback socket.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -128,6 +128,51 @@ function lone(port: number): { source: TwsSource; events: FeedEventBody[] } {
 const downs = (events: readonly FeedEventBody[]) =>
   events.flatMap((e) => (e.type === 'healthChanged' && e.health === 'disconnected' ? [{ cause: e.cause, reason: e.reason }] : []));
 
+/** TwsSource's default: a handshake not complete within it is abandoned. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
+
+/** A loopback door in front of the simulator, counting what comes in on each connection accepted. */
+interface Gate {
+  readonly port: number;
+  /** Per accepted connection, in order: the bytes the client sent, and whether the socket has closed. */
+  readonly accepted: { bytes: number; closed: boolean }[];
+  /**
+   * Silent (TWS with its "accept incoming connection" prompt open): a connection is accepted and nothing is read or
+   * answered. Open: each new connection is piped to the simulator.
+   */
+  silent: boolean;
+}
+
+async function gate(target: number, silent: boolean): Promise<Gate> {
+  const sockets: Socket[] = [];
+  const g: Gate = { port: 0, accepted: [], silent };
+  const srv = createServer((socket) => {
+    const seen = { bytes: 0, closed: false };
+    g.accepted.push(seen);
+    sockets.push(socket);
+    socket.on('data', (d: Buffer) => (seen.bytes += d.length));
+    socket.on('close', () => (seen.closed = true));
+    socket.on('error', () => {});
+    if (g.silent) return;
+    const up = tcpConnect(target, '127.0.0.1');
+    sockets.push(up);
+    up.on('error', () => socket.destroy());
+    socket.on('close', () => up.destroy());
+    up.on('close', () => socket.destroy());
+    socket.pipe(up);
+    up.pipe(socket);
+  });
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', () => r()));
+  open.push(
+    () =>
+      new Promise<void>((r) => {
+        for (const socket of sockets) socket.destroy();
+        srv.close(() => r());
+      }),
+  );
+  return Object.assign(g, { port: (srv.address() as { port: number }).port });
+}
+
 describe('connecting', () => {
   it('a refused connection is said once as such, with the 502 that says why', async () => {
     const { events } = lone(await closedPort());
@@ -154,6 +199,45 @@ describe('connecting', () => {
     await waitFor(() => downs(events).length > 0, 10_000, 'the close');
     expect(downs(events)).toEqual([{ cause: 'cannotConnect', reason: 'no connection' }]);
     expect(events.filter((e) => e.type === 'brokerMessage')).toEqual([]);
+  });
+
+  it('a TWS that accepts the socket and never completes the handshake is given up on after the timeout, then reached once it answers', async () => {
+    const s = await sim();
+    const g = await gate(s.port, true);
+    const l = liveOnClock(s, { port: g.port, backoff: { initialMs: 500, maxMs: 500, jitter: 0 } });
+    // The client's handshake has gone out on an accepted socket: from here only the timeout can end the wait.
+    await waitFor(() => g.accepted[0] && g.accepted[0].bytes > 0, 10_000, 'the handshake sent');
+    l.clock.advance(HANDSHAKE_TIMEOUT_MS - 1);
+    expect(l.feed.state.health).toBe('connecting');
+    l.clock.advance(1);
+    await waitFor(() => l.feed.state.health === 'disconnected', 5_000, 'the attempt abandoned');
+    expect(l.feed.state.healthCause).toBe('handshakeTimeout');
+    expect(l.feed.state.healthReason).toBe(
+      'TWS accepted the connection but did not complete the API handshake within 10 s (is an "accept incoming connection" prompt open in TWS?)',
+    );
+    // The usual backoff, with its countdown, and the socket closed (not left ESTABLISHED).
+    expect(l.feed.state.healthRetryAt).toBe(l.clock.now() + 500);
+    await waitFor(() => g.accepted[0]!.closed, 5_000, 'the silent socket closed');
+    g.silent = false;
+    l.clock.advance(500);
+    await waitFor(synced(l), 15_000, 'connected once TWS answers');
+    expect(g.accepted).toHaveLength(2);
+    const back = l.feed.state.messages.filter((m) => m.message.startsWith('reconnected'));
+    expect(back.map((m) => m.message)).toEqual([`reconnected to 127.0.0.1:${g.port} after 0.5 s`]);
+  });
+
+  it('a refused attempt before the handshake timeout is a refusal, and no handshake timeout follows it', async () => {
+    const port = await closedPort();
+    const clock = new ManualClock(Date.parse(T0));
+    const source = new TwsSource({ host: '127.0.0.1', port, clientId: 21, clock, backoff: { initialMs: 600_000, maxMs: 600_000, jitter: 0 } });
+    const events: FeedEventBody[] = [];
+    source.events$.subscribe((e) => events.push(e));
+    source.start();
+    open.push(() => source.stop());
+    await waitFor(() => downs(events).length > 0, 10_000, 'the refusal');
+    clock.advance(HANDSHAKE_TIMEOUT_MS);
+    await new Promise((r) => setImmediate(r));
+    expect(downs(events)).toEqual([{ cause: 'cannotConnect', reason: 'connection refused' }]);
   });
 });
 
@@ -470,6 +554,28 @@ describe('incidents', () => {
     // The return is logged beside the drop, with how long the connection was away (the backoff, on this clock).
     const back = l.feed.state.messages.filter((m) => m.message.startsWith('reconnected'));
     expect(back.map((m) => [m.class, m.message])).toEqual([['connection', `reconnected to 127.0.0.1:${s.port} after 0.5 s`]]);
+  });
+
+  it('a zombie TWS that also stalls new connections (the crash scenario at 2:00): the reconnect gives up on the silent handshake and gets through once it recovers', async () => {
+    const s = await sim();
+    const g = await gate(s.port, false);
+    const l = liveOnClock(s, { port: g.port, backoff: { initialMs: 500, maxMs: 500, jitter: 0 } });
+    await waitFor(synced(l), 15_000, 'sync');
+    await s.trigger({ incident: 'zombie' });
+    l.clock.advance(l.source.lastHeartbeatAt! + HEARTBEAT_MS - l.clock.now());
+    l.clock.advance(HEARTBEAT_TIMEOUT_MS);
+    await waitFor(() => l.feed.state.healthCause === 'heartbeatTimeout', 5_000, 'the zombie dropped');
+    l.clock.advance(500);
+    // The new connection is accepted and its handshake read by nobody: the simulator discards it, as a zombie does.
+    await waitFor(() => g.accepted[1] && g.accepted[1].bytes > 0, 10_000, 'the second handshake sent');
+    l.clock.advance(HANDSHAKE_TIMEOUT_MS);
+    await waitFor(() => l.feed.state.healthCause === 'handshakeTimeout', 5_000, 'the silent handshake abandoned');
+    expect(l.feed.state.health).toBe('disconnected');
+    expect(l.feed.state.healthRetryAt).toBe(l.clock.now() + 500);
+    await s.trigger({ incident: 'recover' });
+    l.clock.advance(500);
+    await waitFor(synced(l), 15_000, 'recovery');
+    expect(g.accepted).toHaveLength(3);
   });
 
   it('a live TWS answers every heartbeat: ready for a virtual minute without a reconnect', async () => {

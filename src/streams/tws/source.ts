@@ -44,6 +44,12 @@ export interface TwsSourceOptions {
   readonly accounts?: 'all' | readonly string[];
   readonly heartbeatMs?: number;
   readonly heartbeatTimeoutMs?: number;
+  /**
+   * An attempt whose API handshake (TWS's server version) has not arrived within this time is abandoned: the socket
+   * is closed and the backoff runs. TWS can accept the TCP connection and stay silent (its "accept incoming API
+   * connection" prompt, a busy start-up, a zombie), and nothing else would ever end the wait.
+   */
+  readonly handshakeTimeoutMs?: number;
   /** Connected but no nextValidId within this time: reconnect (§5 #2). */
   readonly readyTimeoutMs?: number;
   readonly backoff?: { readonly initialMs: number; readonly maxMs: number; readonly jitter: number };
@@ -59,7 +65,7 @@ export interface TwsSourceOptions {
   /** Diagnostic log (the library's own logger never writes to the terminal). */
   readonly log?: (level: 'debug' | 'info' | 'warn' | 'error', message: string) => void;
   /**
-   * Time for the heartbeat, its timeout, the ready timeout, reconnect backoff, the open-orders poll, the contract
+   * Time for the heartbeat, its timeout, the handshake and ready timeouts, reconnect backoff, the open-orders poll, the contract
    * details timeout and staleness (default: the system clock). The socket itself always runs in real time.
    */
   readonly clock?: Clock;
@@ -144,6 +150,7 @@ export class TwsSource {
     this.opts = {
       heartbeatMs: 10_000,
       heartbeatTimeoutMs: 5_000,
+      handshakeTimeoutMs: 10_000,
       readyTimeoutMs: 10_000,
       backoff: { initialMs: 500, maxMs: 30_000, jitter: 0.2 },
       openOrdersPollMs: 5_000,
@@ -381,7 +388,24 @@ export class TwsSource {
       ib.connect(this.opts.clientId);
     } catch (err) {
       this.onSocketDown('cannotConnect', `cannot connect to ${this.opts.host}:${this.opts.port}: ${(err as Error).message}`);
+      return;
     }
+    this.later(this.opts.handshakeTimeoutMs, () => this.handshakeTimedOut(ib, api));
+  }
+
+  /**
+   * The attempt's handshake did not complete in time. As for the heartbeat, a timer that fires late (a blocked event
+   * loop) lets pending socket input be read once first, so only a TWS that really stayed silent is given up on.
+   */
+  private handshakeTimedOut(ib: IBApiNext, api: IBApi): void {
+    setImmediate(() => {
+      if (this.ib !== ib || this.inputs.socket !== 'connecting') return;
+      const seconds = `${Math.round(this.opts.handshakeTimeoutMs / 100) / 10} s`;
+      const reason = tcpOpen(api)
+        ? `TWS accepted the connection but did not complete the API handshake within ${seconds} (is an "accept incoming connection" prompt open in TWS?)`
+        : `cannot connect to ${this.opts.host}:${this.opts.port}: no answer within ${seconds}`;
+      this.onSocketDown(tcpOpen(api) ? 'handshakeTimeout' : 'cannotConnect', reason);
+    });
   }
 
   private teardown(): void {
@@ -392,6 +416,7 @@ export class TwsSource {
     this.clock.clear(this.heartbeatPending);
     this.heartbeatPending = undefined;
     const ib = this.ib;
+    const api = this.api;
     this.ib = undefined;
     this.api?.removeAllListeners();
     this.api = undefined;
@@ -406,6 +431,9 @@ export class TwsSource {
         // already down
       }
     }
+    // IBApiNext's disconnect only closes a socket whose handshake completed: one still waiting for TWS's server
+    // version would stay open (ESTABLISHED, and TWS's pending prompt with it) behind the next attempt.
+    if (api) libSocket(api).client?.destroy();
   }
 
   private later(ms: number, fn: () => void): TimerHandle {
@@ -737,6 +765,16 @@ export class TwsSource {
         break;
     }
   }
+}
+
+/** The library's socket object (socket.js), and in it the TCP socket of the current attempt. */
+function libSocket(api: IBApi): { client?: { readonly readyState?: string; destroy(): void } } {
+  return (api as unknown as { controller: { socket: { client?: { readonly readyState?: string; destroy(): void } } } }).controller.socket;
+}
+
+/** Whether the library's TCP socket is open (connected, not closed): TWS accepted it, whatever it said since. */
+function tcpOpen(api: IBApi): boolean {
+  return libSocket(api).client?.readyState === 'open';
 }
 
 /** How long the connection was away, for the reconnect line: tenths under 10 s, whole seconds, then minutes. */
