@@ -458,7 +458,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       },
       size.columns,
     ),
-    figures: figuresCells(snapshot.state, snapshot.risk, size.columns, replay ? { seq: replay.seq } : undefined),
+    figures: figuresCells(snapshot.state, snapshot.risk, size.columns, { now, ...(replay ? { replay: { seq: replay.seq } } : {}) }),
     tabs: PANE_LIST.map(({ id: p, title }, i) => ({
       pane: p,
       label: `${i + 1} ${title}`,

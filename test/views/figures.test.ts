@@ -6,6 +6,7 @@ import { figuresCells, statusCells } from '../../src/views/rows/status.js';
 import { textWidth } from '../../src/views/format.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
 import { T0, bookState } from '../support/book.js';
+import { accountValue } from '../../src/model/account-values.js';
 
 const text = (cells: readonly { text: string }[]) => cells.map((c) => c.text).join(' ');
 
@@ -78,12 +79,12 @@ describe('figuresCells', () => {
 
   it("in a replay waits for nothing: at #0 there is no risk yet, and the bar names the recording's account", () => {
     const waiting = createStressRunner()(INITIAL_STATE, T0);
-    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { seq: 0 }))).toMatch(/Worst no risk yet \(replay at its start\)$/);
-    expect(text(figuresCells(INITIAL_STATE, undefined, 120, { seq: 0 }))).not.toContain('TWS');
-    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { seq: 3 }))).toMatch(/Worst no risk yet \(no positions at this point\)$/);
+    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { replay: { seq: 0 } }))).toMatch(/Worst no risk yet \(replay at its start\)$/);
+    expect(text(figuresCells(INITIAL_STATE, undefined, 120, { replay: { seq: 0 } }))).not.toContain('TWS');
+    expect(text(figuresCells(INITIAL_STATE, waiting, 120, { replay: { seq: 3 } }))).toMatch(/Worst no risk yet \(no positions at this point\)$/);
     // Once the book is in, a replay shows its worst loss like a live session.
     const book = bookState();
-    expect(text(figuresCells(book, createStressRunner()(book, T0), 120, { seq: 40 }))).toMatch(/Worst \S.* -[\d,]+ USD/);
+    expect(text(figuresCells(book, createStressRunner()(book, T0), 120, { replay: { seq: 40 } }))).toMatch(/Worst \S.* -[\d,]+ USD/);
     const bar = (recording?: { account?: string; baseCurrency?: string }, maskAccount = false) =>
       text(statusCells({ live: INITIAL_STATE, mode: 'replay', maskAccount, trading: 'replay', now: T0, ...(recording ? { recording } : {}) }));
     expect(bar()).toContain('account ?');
@@ -93,6 +94,65 @@ describe('figuresCells', () => {
     expect(text(statusCells({ live: bookState(), mode: 'replay', maskAccount: false, trading: 'replay', now: T0, recording: { account: 'DU0' } }))).toContain(
       'DU1234567 USD',
     );
+  });
+
+  it('marks figures that are not current STALE with their age, in words and in the stale colour, whatever the width', () => {
+    const book = bookState();
+    const risk = createStressRunner()(book, T0);
+    // The figures arrived at T0 + 20..70 ms (book.ts); two and a half minutes later the connection has gone (a zombie dropped).
+    const now = T0 + 150_000;
+    const nlvAt = accountValue(book, 'NetLiquidation', 'USD')?.updatedAt;
+    expect(now - nlvAt!).toBeGreaterThan(120_000);
+    const down = (health: 'disconnected' | 'connecting') =>
+      bookState({
+        extra: [
+          {
+            type: 'healthChanged',
+            health,
+            reason: 'TWS did not answer the heartbeat within 5000 ms',
+            cause: 'heartbeatTimeout',
+            host: '127.0.0.1',
+            port: 7497,
+            clientId: 4217,
+          },
+        ],
+      });
+    for (const st of [down('disconnected'), down('connecting')]) {
+      const cells = figuresCells(st, risk, 200, { now });
+      expect(text(cells)).toMatch(/^STALE as of 2m ago Net liq 500,000 Excess liq 380,000 Cushion 76\.0% Worst \S/);
+      expect(cells[0]).toEqual({ text: 'STALE as of 2m ago', slot: 'data.stale' });
+      // The amounts take the stale colour too (a negative ExcessLiquidity would keep its breach colour).
+      expect(cells.filter((c) => /^[\d,.%]+$/.test(c.text)).map((c) => c.slot)).toEqual(['data.stale', 'data.stale', 'data.stale']);
+      // Short, the age stays; narrower, the word alone, and no number is ever cut.
+      expect(text(figuresCells(st, risk, 80, { now }))).toMatch(/^STALE 2m NLV 500k XL 380k Cush 76\.0% Worst /);
+      for (let width = 24; width <= 80; width++) {
+        const line = text(figuresCells(st, risk, width, { now }));
+        expect(line, `${width}`).toMatch(/^STALE /);
+        expect(line.length <= width || !/\d/.test(line.slice(width)), `${width}: ${line}`).toBe(true);
+      }
+      expect(text(figuresCells(st, risk, 200))).toMatch(/^STALE Net liq /);
+    }
+    expect(text(figuresCells(down('disconnected'), risk, 200, { now: T0 + 3 * 3_600_000 + 1_000 }))).toMatch(/^STALE as of 3h ago Net liq /);
+    // TWS lost IB's servers (1100): connected, but its figures are not updating.
+    const lost1100 = bookState({
+      extra: [
+        {
+          type: 'healthChanged',
+          health: 'degraded',
+          reason: 'TWS lost its connection to IB (1100)',
+          cause: 'connectivityLost',
+          host: '127.0.0.1',
+          port: 7497,
+          clientId: 4217,
+        },
+      ],
+    });
+    expect(text(figuresCells(lost1100, risk, 200, { now }))).toMatch(/^STALE as of 2m ago Net liq /);
+    // Ready, the same figures two minutes old are TWS's latest (it sends account values on change): not stale.
+    expect(text(figuresCells(book, risk, 200, { now }))).toMatch(/^Net liq 500,000 /);
+    expect(figuresCells(book, risk, 200, { now }).some((c) => c.slot === 'data.stale')).toBe(false);
+    // Nothing shown yet: the line says what it waits for, not STALE.
+    expect(text(figuresCells(INITIAL_STATE, undefined, 120, { now }))).toMatch(/^Net liq - Excess liq - Cushion - Worst waiting for TWS$/);
   });
 
   it('on a very narrow terminal drops the name, then whole figures lowest first, and never cuts a number', () => {

@@ -207,6 +207,15 @@ describe('status bar', () => {
     expect(text(vm(snapshot(down)).status)).toMatch(/DISCONNECTED \(socket closed\) data 0s old/);
   });
 
+  it('marks the figures line STALE with its age while the status bar says the data is old, and not while ready', () => {
+    const down = bookState({ extra: [{ type: 'healthChanged', health: 'disconnected', reason: 'socket closed' } as FeedEventBody] });
+    const v = vm(snapshot(down, { now: down.lastEventAt + 125_000 }), initialUi(), { columns: 200, rows: 50 });
+    expect(text(v.status)).toMatch(/DISCONNECTED \(socket closed\) data 2m old/);
+    expect(text(v.figures)).toMatch(/^STALE as of 2m ago Net liq 500,000 /);
+    const ready = bookState();
+    expect(text(vm(snapshot(ready, { now: ready.lastEventAt + 3_000 }), initialUi(), { columns: 200, rows: 50 }).figures)).toMatch(/^Net liq 500,000 /);
+  });
+
   it('shows ARMED with time left only in a trading session, and FROZEN with what arrived since', () => {
     const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: ACCOUNT } }] });
     // Time left rounds up: a 5-minute arming reads 5m until a whole minute has gone, then seconds in its last minute.

@@ -193,21 +193,47 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
 }
 
 /**
+ * Are the account's figures (NetLiquidation, ExcessLiquidity, Cushion) not current? They are TWS's, sent over the
+ * connection: whenever it is not usable (down, reconnecting, not yet synchronised), the login no longer manages the
+ * account, or TWS says it lost IB's servers (1100: its data is not updating). Their own age is not judged while
+ * connected: TWS sends account values on change and every few minutes, so a quiet account's are current though old.
+ */
+export function figuresStale(state: PortfolioState): boolean {
+  return !isConnectedAndSynced(state.health) || accountLost(state) || state.healthCause === 'connectivityLost';
+}
+
+/**
  * The figures line under the status bar (issue 16 item 2): NetLiquidation, ExcessLiquidity, Cushion and the worst
  * stress result, with BREACH and how many scenarios breach, on screen whatever pane is focused or shown. Fitted to
  * `width` by shortening: long labels and whole amounts first, then short labels and compact amounts with the worst
  * loss before its scenario's name, then that name cut, then dropped. Only a terminal too narrow for all that (40
  * columns) loses whole figures, NetLiquidation first, then Cushion, then ExcessLiquidity: never part of a number.
+ *
+ * Figures that are not current (figuresStale) open the line with STALE and their age, "STALE as of 2m ago" (short:
+ * "STALE 2m"), and their amounts take the stale colour: a number on screen while the connection is down must not read
+ * as current. `at.now` is the clock the ages are read on (the status bar's); `at.replay` the replay's position.
  */
-export function figuresCells(state: PortfolioState, risk: RiskResult | undefined, width = Infinity, replay?: { readonly seq: number }): Cell[] {
+export function figuresCells(
+  state: PortfolioState,
+  risk: RiskResult | undefined,
+  width = Infinity,
+  at: { readonly now?: number; readonly replay?: { readonly seq: number } } = {},
+): Cell[] {
+  const replay = at.replay;
   const base = state.baseCurrency;
+  let newest = -Infinity;
   const value = (tag: string, currency: string) => {
     const v = base ? accountRow(state, tag, currency) : undefined;
+    if (v) newest = Math.max(newest, v.updatedAt);
     return unreadable(v) ? { bad: true as const } : { v: v?.value };
   };
   const nlv = value('NetLiquidation', base ?? '');
   const xl = value('ExcessLiquidity', base ?? '');
   const cushion = value('Cushion', '');
+  // Only figures that are shown can be stale: before the first, the line says what it waits for instead.
+  const stale = Number.isFinite(newest) && figuresStale(state);
+  const staleAge = stale && at.now !== undefined ? age(at.now - newest) : undefined;
+  const plain = stale ? ({ slot: 'data.stale' } as const) : {};
   const m = risk?.ok ? risk.model : undefined;
   const breaches = m?.scenarios.filter((s) => s.breach).length ?? 0;
   const worstBreach = m?.worst ? m.scenarios.find((s) => s.id === m.worst!.id)?.breach === true : false;
@@ -216,17 +242,22 @@ export function figuresCells(state: PortfolioState, risk: RiskResult | undefined
   const build = (short: boolean, labelRoom: number, dropped?: ReadonlySet<Figure>): Cell[] => {
     const amount = (x: { bad?: true; v?: Decimal }) => ('bad' in x ? '?' : short ? compactMoney(x.v) : money(x.v));
     const cells: Cell[] = [];
+    // The word stays at any width; its age goes with the first figure a narrow line drops.
+    if (stale) {
+      const text = staleAge === undefined || dropped ? 'STALE' : short ? `STALE ${staleAge}` : `STALE as of ${staleAge} ago`;
+      cells.push({ text, slot: 'data.stale' });
+    }
     if (!dropped?.has('nlv'))
-      cells.push({ text: short ? 'NLV' : 'Net liq', slot: 'muted' }, { text: amount(nlv), ...('bad' in nlv ? { slot: 'risk.warn' as const } : {}) });
+      cells.push({ text: short ? 'NLV' : 'Net liq', slot: 'muted' }, { text: amount(nlv), ...('bad' in nlv ? { slot: 'risk.warn' as const } : plain) });
     if (!dropped?.has('xl'))
       cells.push(
         { text: short ? 'XL' : 'Excess liq', slot: 'muted' },
-        { text: amount(xl), ...('bad' in xl ? { slot: 'risk.warn' as const } : xl.v?.isNegative() ? { slot: 'risk.breach' as const } : {}) },
+        { text: amount(xl), ...('bad' in xl ? { slot: 'risk.warn' as const } : xl.v?.isNegative() ? { slot: 'risk.breach' as const } : plain) },
       );
     if (!dropped?.has('cushion'))
       cells.push(
         { text: short ? 'Cush' : 'Cushion', slot: 'muted' },
-        { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : {}) },
+        { text: 'bad' in cushion ? '?' : cushion.v === undefined ? '-' : percent(cushion.v), ...('bad' in cushion ? { slot: 'risk.warn' as const } : plain) },
       );
     cells.push({ text: 'Worst', slot: 'muted' });
     // At start the engine waits for the account and its positions: that is not a failure, and must not read as one,
