@@ -215,7 +215,8 @@ describe('connecting', () => {
     expect(l.feed.state.healthReason).toBe(
       'TWS accepted the connection but did not complete the API handshake within 10 s (is an "accept incoming connection" prompt open in TWS?)',
     );
-    // The usual backoff, with its countdown, and the socket closed (not left ESTABLISHED).
+    // A line of the log, as a refusal is; the usual backoff, with its countdown; the socket closed (not left ESTABLISHED).
+    expect(l.feed.state.messages.map((m) => [m.class, m.code, m.message])).toContainEqual(['connection', 0, l.feed.state.healthReason]);
     expect(l.feed.state.healthRetryAt).toBe(l.clock.now() + 500);
     await waitFor(() => g.accepted[0]!.closed, 5_000, 'the silent socket closed');
     g.silent = false;

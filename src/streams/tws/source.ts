@@ -404,6 +404,8 @@ export class TwsSource {
       const reason = tcpOpen(api)
         ? `TWS accepted the connection but did not complete the API handshake within ${seconds} (is an "accept incoming connection" prompt open in TWS?)`
         : `cannot connect to ${this.opts.host}:${this.opts.port}: no answer within ${seconds}`;
+      // A line of the log too, as a refused attempt is (its 502): a prompt left open in TWS shows there at every try.
+      this.broker({ type: 'brokerMessage', id: -1, code: 0, class: 'connection', message: reason });
       this.onSocketDown(tcpOpen(api) ? 'handshakeTimeout' : 'cannotConnect', reason);
     });
   }
