@@ -1,5 +1,7 @@
 // The account after a flatten, as the risk engine sees it: the preview shows where margin and stress would land.
+import { accountValue } from '../model/account-values.js';
 import { assetClassOf, contractLabel } from '../model/contract.js';
+import { ageText } from '../model/mark.js';
 import { Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { applyTrims, withRequirements } from '../risk/alerts/reduction.js';
@@ -28,8 +30,16 @@ export interface AfterFlatten {
    * moved by our estimate's change; `estimate` is ours throughout (TWS sent no requirement).
    */
   readonly requirement: 'reported' | 'estimate';
+  /**
+   * How old TWS's requirement was when the picture was made (ms; reported only): TWS sends account values every
+   * three minutes, while its what-if answers are priced when asked, so the two "now" figures are different moments.
+   */
+  readonly requirementAgeMs?: number;
   /** Our own estimate's change of the maintenance requirement (after − before, base currency, cents). */
   readonly estimateChange: string;
+  /** Our own estimate of the maintenance requirement before and after (base currency, cents), which "after" follows. */
+  readonly estimateBefore: string;
+  readonly estimateAfter: string;
   /** Why "after" may not move where TWS's would: legs our margin model gives no requirement of their own. */
   readonly notes: readonly string[];
   /**
@@ -109,13 +119,21 @@ export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: numb
   const b = stressOf(withRequirements(closed, a.margin.calibration, estimate.margin.calibration), chosen.scenarios, now);
   if ('error' in b) return undefined;
   const ours = (c: Calibration) => c.maint.reduce((sum, p) => sum.add(p.estimated), new Decimal(0));
-  const change = ours(estimate.margin.calibration).sub(ours(a.margin.calibration));
+  const oursBefore = ours(a.margin.calibration);
+  const oursAfter = ours(estimate.margin.calibration);
+  const change = oursAfter.sub(oursBefore);
   const reported = a.margin.calibration.maint.some((p) => p.reported !== undefined);
+  // The last account update's time: TWS resends only what changed, so an unchanged requirement is as of the newest row.
+  const base = state.baseCurrency;
+  const asOf = state.lastUpdate.accountValues ?? (base ? accountValue(state, 'MaintMarginReq', base)?.updatedAt : undefined);
   return {
     before: picture(a),
     after: picture(b),
     requirement: reported ? 'reported' : 'estimate',
+    ...(reported && asOf !== undefined ? { requirementAgeMs: Math.max(0, now - asOf) } : {}),
     estimateChange: change.toFixed(2),
+    estimateBefore: oursBefore.toFixed(2),
+    estimateAfter: oursAfter.toFixed(2),
     notes: unmodelled(plan, change),
     worse: worseAfter(a, b, a.baseCurrency),
   };
@@ -147,16 +165,26 @@ function unmodelled(plan: FlattenPlan, change: Decimal): string[] {
  */
 export function afterLines(x: AfterFlatten | undefined, base: string, o: { readonly allScenarios?: boolean } = {}): string[] {
   if (!x) return ['after the flatten: no stress estimate (account data incomplete)'];
-  const change = new Decimal(x.estimateChange);
-  const signed = `${change.isNegative() ? '-' : '+'}${whole(change.abs())}`;
+  const signed = (d: Decimal) => `${d.isNegative() ? '-' : '+'}${whole(d.abs())}`;
+  // The change shown is the change applied (after − now, both as shown): TWS's figure moves as our estimate does,
+  // in proportion per calibrated segment, so our own change (estimateChange) is not what was added to it.
+  // Of the whole figures shown, so that now + change = after to the unit on the screen.
+  const round = (v: string) => new Decimal(v).toDecimalPlaces(0);
+  const applied = round(x.after.maintMargin).sub(round(x.before.maintMargin));
+  const age = x.requirementAgeMs !== undefined ? `, ${ageText(x.requirementAgeMs)}` : '';
+  // No "; " inside: the dialog puts each "; " clause on a row of its own.
   const whose = {
-    now: x.requirement === 'reported' ? "(TWS's)" : '(our estimate; TWS sent none)',
-    after: x.requirement === 'reported' ? `(TWS's now ${signed} by our estimate)` : `(our estimate, ${signed})`,
+    now: x.requirement === 'reported' ? `(TWS's account update${age})` : '(our estimate, TWS sent none)',
+    after:
+      x.requirement === 'reported'
+        ? `(TWS's now ${signed(applied)}, moved as our estimate ${whole(new Decimal(x.estimateBefore))} -> ${whole(new Decimal(x.estimateAfter))})`
+        : `(our estimate, ${signed(applied)})`,
   };
   const line = (tag: 'now' | 'after', p: Picture) => {
     const pct = p.cushion === 'n/a' ? 'n/a' : `${(Number(p.cushion) * 100).toFixed(1)}%`;
+    // The loss before its scenario's name (as the console's figures line): a row cut at its edge keeps the number.
     const worst = p.worst
-      ? `; worst ${p.worst.label} ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''}`
+      ? `; worst ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''} in ${p.worst.label}`
       : '';
     return `${tag === 'now' ? 'now:  ' : 'after:'} maint ${whole(new Decimal(p.maintMargin))} ${base} ${whose[tag]}, excess ${whole(new Decimal(p.excessLiquidity))}, cushion ${pct}${worst}`;
   };

@@ -111,8 +111,10 @@ export function whatIfLine(w: PlanWhatIf | 'pending' | undefined, oursAfter: Dec
     // Not "maint after": TWS judged each order alone against today's portfolio, so where orders offset each other in
     // its margin (a stock and its options, a spread's legs) the sum is not the requirement after the whole plan. The
     // figures come first, the caveat after (the dialog wraps the line; a log or a narrow reader meets the figures first).
+    // "when asked": TWS priced it at the question, while the dialog's "now" line is its last account update (sent
+    // every three minutes), so the two figures differ by what the market did in between.
     return (
-      `IBKR what-if: maint now ${whole(w.maintBefore)} ${base} + sum of ${w.legs.length} per-order changes = ${whole(w.maintAfter)};` +
+      `IBKR what-if: maint when asked ${whole(w.maintBefore)} ${base} + sum of ${w.legs.length} per-order changes = ${whole(w.maintAfter)};` +
       ` ${ours.replace(/^ours/, 'ours after the plan')} (each order alone against today's portfolio, not TWS's margin after the whole plan)`
     );
   }

@@ -8,8 +8,9 @@ import { dec } from '../../src/model/money.js';
 import { planFlatten, staleMarkDenial } from '../../src/trading/plan.js';
 import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
 import { WORSE_MARK } from '../../src/views/trading-actions.js';
-import { AAPL, ACCOUNT, bookState, SAP, T0 } from '../support/book.js';
-import { acct, portfolio } from '../support/events.js';
+import { reduceAll } from '../../src/model/reducer.js';
+import { AAPL, ACCOUNT, accountEvents, bookState, positionEvents, SAP, T0 } from '../support/book.js';
+import { acct, EventLog, portfolio } from '../support/events.js';
 
 /** The book with its positions stream too (planFlatten reads POSITION rows; their average cost carries the multiplier). */
 function book(extra: FeedEventBody[] = []) {
@@ -191,8 +192,8 @@ describe('after the flatten: what gets worse', () => {
     expect(x.requirement).toBe('reported');
     // The book's MaintMarginReq is 100,000: "now" is TWS's figure and says so.
     const lines = afterLines(x, 'USD');
-    expect(lines[0]).toMatch(/^now: {3}maint 100,000 USD \(TWS's\), /);
-    expect(lines[1]).toMatch(/^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+ by our estimate\), /);
+    expect(lines[0]).toMatch(/^now: {3}maint 100,000 USD \(TWS's account update, \d+ s old\), /);
+    expect(lines[1]).toMatch(/^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+, moved as our estimate [\d,]+ -> [\d,]+\), /);
     // EUR stays positive (80,000 - 100,000 + the SAP position's 70,200 EUR), so our FX margin does not move: said, with why.
     expect(x.estimateChange).toBe('0.00');
     expect(lines).toContainEqual(
@@ -210,6 +211,47 @@ describe('after the flatten: what gets worse', () => {
     expect(dec(y.estimateChange).greaterThan(0)).toBe(true);
     expect(dec(y.after.maintMargin).greaterThan(dec(y.before.maintMargin))).toBe(true);
     expect(y.notes).toEqual([]);
+  });
+
+  it("adds up: TWS's figure now plus the change shown is the figure after, where our estimate's own change differs", () => {
+    const state = book();
+    const p = planFlatten(state, { kind: 'all' }, opts);
+    if ('code' in p) throw new Error(formatDenial(p));
+    const x = afterFlatten(state, p, state.lastUpdate.accountValues! + 12_000)!;
+    expect(x.requirement).toBe('reported');
+    const [now, after] = afterLines(x, 'USD');
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    const m = /^after: maint ([\d,]+) USD \(TWS's now ([+-][\d,]+), moved as our estimate ([\d,]+) -> ([\d,]+)\), /.exec(after!);
+    expect(m, after).not.toBeNull();
+    const shownNow = n(/^now: {3}maint ([\d,]+) USD /.exec(now!)![1]!);
+    expect(shownNow + n(m![2]!)).toBe(n(m![1]!));
+    // TWS's 100,000 is not our estimate: scaled, its change is not ours (the line showed ours before, and did not add up).
+    expect(n(m![3]!)).not.toBe(shownNow);
+    expect(n(m![2]!)).not.toBe(Math.round(Number(x.estimateChange)));
+    expect(n(m![4]!) - n(m![3]!)).toBe(Math.round(Number(x.estimateAfter)) - Math.round(Number(x.estimateBefore)));
+    // The figure is TWS's last account update, whose age is said (the what-if's figure is priced when asked).
+    expect(now).toMatch(/\(TWS's account update, 12 s old\)/);
+  });
+
+  it('says whose figure it is when TWS sent no requirement, and the worst loss before its scenario name', () => {
+    // The book without TWS's requirement rows.
+    const log = new EventLog(T0);
+    log.pushAll([
+      { type: 'healthChanged', health: 'ready', reason: 'heartbeat answered', host: '127.0.0.1', port: 7497, clientId: 4217 },
+      ...accountEvents().filter((e) => !(e.type === 'accountValueUpdated' && /MarginReq/.test(e.key))),
+      { type: 'accountDownloadEnded', account: ACCOUNT },
+      ...positionEvents(),
+      { type: 'positionsEnded' },
+      { type: 'openOrdersEnded' },
+      { type: 'positionUpdated', account: ACCOUNT, contract: AAPL, position: dec(500), averageCost: dec(190) },
+    ]);
+    const state = reduceAll(log.events);
+    const x = afterFlatten(state, plan(AAPL.conId, state), T0)!;
+    expect(x.requirement).toBe('estimate');
+    const [now, after] = afterLines(x, 'USD');
+    // No "; " inside the figure's label: the dialog starts a row at each one.
+    expect(now).toMatch(/^now: {3}maint [\d,]+ USD \(our estimate, TWS sent none\), excess [\d,-]+, cushion [\d.n/a%-]+; worst -[\d,]+ in \S/);
+    expect(after).toMatch(/^after: maint [\d,]+ USD \(our estimate, [+-][\d,]+\), /);
   });
 
   it('compares report against report, figure by figure', () => {

@@ -63,7 +63,7 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     expect(doc.plan.legs.length).toBeGreaterThan(1);
     expect(w.perOrderSum).toBe(true);
     expect(w.shown).toBe(
-      `IBKR what-if: maint now ${whole(w.maintBefore!)} USD + sum of ${doc.plan.legs.length} per-order changes = ${whole(w.maintAfter!)};` +
+      `IBKR what-if: maint when asked ${whole(w.maintBefore!)} USD + sum of ${doc.plan.legs.length} per-order changes = ${whole(w.maintAfter!)};` +
         ` ours after the plan ${whole(w.oursMaintAfter!)}, difference ${signedWhole(w.difference!)}` +
         ` (each order alone against today's portfolio, not TWS's margin after the whole plan)`,
     );
@@ -82,7 +82,7 @@ describe('tws-risk flatten: IBKR what-if margins in the preview', () => {
     const t = await runCli('flatten', '--port', String(s.port), '--client-id', '72', '--scope', 'underlying:AAPL', '--what-if-timeout', '60');
     expect(t.code).toBe(0);
     expect(t.out).toMatch(
-      /^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+ by our estimate\).*\n(.*\n)*IBKR what-if: maint now [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\)\n/m,
+      /^after: maint [\d,]+ USD \(TWS's now [+-][\d,]+, moved as our estimate [\d,]+ -> [\d,]+\).*\n(.*\n)*IBKR what-if: maint when asked [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\)\n/m,
     );
     expect(t.out).toMatch(/dry run: nothing sent/);
   }, 60_000);

@@ -21,7 +21,12 @@ describe('the what-if line', () => {
       await press('w', ':');
       await waitForScreen('w', (s) => /^:/m.test(s), 'the palette line');
       await press('w', 'trade.flattenScope all', 'Enter');
-      const dialog = await waitForScreen('w', (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint now/.test(s), "IBKR's answer in the dialog", 60_000);
+      const dialog = await waitForScreen(
+        'w',
+        (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint when asked/.test(s),
+        "IBKR's answer in the dialog",
+        60_000,
+      );
       const line = dialog.split('\n').find((l) => l.includes('IBKR what-if:'))!;
       expect(line, dialog).toMatch(/sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+/);
       await press('w', 'Escape');
@@ -44,7 +49,7 @@ describe('the what-if line', () => {
       // Read once the plan's reading time has passed: until then the key row says when Enter will work instead.
       const dialog = await waitForScreen(
         'n',
-        (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint now/.test(s) && !/Read the plan:/.test(s),
+        (s) => /FLATTEN all\?/.test(s) && /IBKR what-if: maint when asked/.test(s) && !/Read the plan:/.test(s),
         "IBKR's answer in the dialog, its reading time passed",
         60_000,
       );
@@ -61,7 +66,7 @@ describe('the what-if line', () => {
         .map((t) => t.trim())
         .join(' ');
       expect(line, dialog).toMatch(
-        /^IBKR what-if: maint now [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\)$/,
+        /^IBKR what-if: maint when asked [\d,]+ USD \+ sum of \d+ per-order changes = [\d,]+; ours after the plan [\d,]+, difference [+-][\d,]+ \(each order alone against today's portfolio, not TWS's margin after the whole plan\)$/,
       );
       // The keys that answer the dialog are still on screen, below it.
       expect(

@@ -61,9 +61,17 @@ describe('tws-risk flatten (headless)', () => {
     expect(Number(pic.after.maintMargin)).toBeLessThan(Number(pic.before.maintMargin));
     expect(Number(pic.after.excessLiquidity)).toBeGreaterThan(Number(pic.before.excessLiquidity));
     const text = await run('flatten', '--port', String(s.port), '--client-id', '69', '--scope', `conid:${aapl}`);
-    // Whose figure each is: TWS's requirement now, and after it that requirement moved by our estimate's change.
-    expect(text.out).toMatch(/^now: {3}maint [\d,]+ USD \(TWS's\), excess [\d,]+, cushion [\d.]+%; worst /m);
-    expect(text.out).toMatch(/^after: maint [\d,]+ USD \(TWS's now -[\d,]+ by our estimate\), excess [\d,]+, cushion [\d.]+%; worst /m);
+    // Whose figure each is: TWS's last account update now (with its age), and after it that figure moved as our estimate
+    // moves; the change shown is the change applied, so the line adds up; the worst loss comes before its scenario.
+    const now = /^now: {3}maint ([\d,]+) USD \(TWS's account update, \d+ s old\), excess [\d,]+, cushion [\d.]+%; worst -?[\d,]+ in \S/m.exec(text.out);
+    const after =
+      /^after: maint ([\d,]+) USD \(TWS's now (-[\d,]+), moved as our estimate [\d,]+ -> [\d,]+\), excess [\d,]+, cushion [\d.]+%; worst -?[\d,]+ in \S/m.exec(
+        text.out,
+      );
+    expect(now, text.out).not.toBeNull();
+    expect(after, text.out).not.toBeNull();
+    const n = (s: string) => Number(s.replace(/,/g, ''));
+    expect(n(now![1]!) + n(after![2]!)).toBe(n(after![1]!));
   });
 
   it('a dry run lists every scenario that loses more: it writes no audit log to point to', async () => {

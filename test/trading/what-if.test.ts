@@ -109,7 +109,7 @@ describe('whatIfLine', () => {
   it("shows IBKR's figure beside ours with the difference IBKR − ours, signed", () => {
     expect(whatIfLine(w('12345.6'), new Decimal('12000'), 'USD')).toBe('IBKR what-if: maint after 12,346 USD; ours 12,000, difference +346');
     expect(whatIfLine(w('11000', 2), new Decimal('12000.4'), 'EUR')).toBe(
-      "IBKR what-if: maint now 50,000 EUR + sum of 2 per-order changes = 11,000; ours after the plan 12,000, difference -1,000 (each order alone against today's portfolio, not TWS's margin after the whole plan)",
+      "IBKR what-if: maint when asked 50,000 EUR + sum of 2 per-order changes = 11,000; ours after the plan 12,000, difference -1,000 (each order alone against today's portfolio, not TWS's margin after the whole plan)",
     );
     expect(whatIfLine(w('11000'), undefined, 'USD')).toBe('IBKR what-if: maint after 11,000 USD; ours n/a');
   });

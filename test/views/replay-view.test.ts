@@ -7,6 +7,8 @@ import type { ReplayStatus } from '../../src/streams/replay/player.js';
 import { routeKey } from '../../src/views/dispatch.js';
 import { replayBar, replayedDialog } from '../../src/views/rows/replay.js';
 import { initialUi } from '../../src/views/ui-state.js';
+import { textWidth } from '../../src/views/format.js';
+import { buildViewModel } from '../../src/views/view-model.js';
 import { dec } from '../../src/model/money.js';
 import { EventLog } from '../support/events.js';
 
@@ -156,6 +158,36 @@ describe('recorded trading dialogs', () => {
     expect(replayedDialog(upTo(decided.seq - 1))).toBeDefined();
     expect(replayedDialog(upTo(decided.seq))).toBeUndefined();
     expect(replayedDialog(reduceAll(log.events))).toBeUndefined();
+  });
+
+  it('lays a recorded line out one clause a row, as the live dialog did: the worst loss is not cut off at 120 columns', () => {
+    // The lines as a recording of the demo holds them (the dialog text before the worst loss came first).
+    const now = "now:   maint 196,291 USD (TWS's), excess 345,391, cushion 61.9%; worst ES −30% (single-name jump: at least 10% of gross exposure) -179,931";
+    const after = "after: maint 5,545 USD (TWS's now -159,174 by our estimate), excess 553,606, cushion 99.0%; worst CHF peg break +38% vs USD -70,253";
+    const l = new EventLog(T0);
+    l.push({
+      type: 'operatorActed',
+      action: 'dialogShown',
+      detail: { planId: 'p-1', shown: { title: 'FLATTEN all?', lines: ['SELL 500 AAPL LMT 223.99', now, after] } },
+    });
+    const state = reduceAll(l.events);
+    const v = buildViewModel({
+      snapshot: { state, live: state, now: T0 + 1_000, version: 1, replay: status({ at: T0 + 1_000 }) },
+      ui: initialUi(),
+      size: { columns: 120, rows: 35 },
+      mode: 'replay',
+      trading: 'replay',
+      bindings: DEFAULT_BINDINGS,
+      problems: [],
+    });
+    const rows = v.replayStrip!.lines.map((c) => c.text);
+    // The strip's rows are 116 columns inside its border and padding: each worst row fits whole, with its figure.
+    for (const figure of ['-179,931', '-70,253']) {
+      const row = rows.find((r) => r.startsWith('worst ') && r.endsWith(figure));
+      expect(row, rows.join('\n')).toBeDefined();
+      expect(textWidth(row!)).toBeLessThanOrEqual(116);
+    }
+    expect(rows).toContain("now:   maint 196,291 USD (TWS's), excess 345,391, cushion 61.9%");
   });
 
   it("closes at a disarm, and the next dialogShown replaces it; another plan's decision does not close it", () => {

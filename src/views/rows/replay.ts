@@ -8,6 +8,7 @@ import { count, ellipsis, money, textWidth, wrap } from '../format.js';
 import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
+import { planCell } from '../trade-dialog.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
 export function utcClock(ms: number): string {
@@ -190,7 +191,9 @@ export function replayedDialog(state: PortfolioState): { title: string; lines: C
   if (after.some((a) => a.action === 'disarmed' || (a.action === 'decision' && a.detail.planId === planId))) return undefined;
   const title = detail.shown?.title ?? `Plan ${planId}`.trim();
   const lines: Cell[] = [];
-  if (detail.shown) for (const l of detail.shown.lines) lines.push({ text: l });
+  // One clause a row, as the live dialog laid them out (view-model tradeDialog): a recorded "now: …; worst …" line
+  // cut at the strip's edge lost the worst loss, which the operator had read on a row of its own.
+  if (detail.shown) for (const l of detail.shown.lines) lines.push(...l.split('; ').map(planCell));
   else {
     const legs = detail.legs ?? [];
     for (const leg of legs) {
