@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { parseScenario } from '../../src/risk/scenario-text.js';
 import { figuresCells, statusCells } from '../../src/views/rows/status.js';
-import { textWidth } from '../../src/views/format.js';
+import { setAsciiText, textWidth, toAscii } from '../../src/views/format.js';
 import { INITIAL_STATE } from '../../src/model/state.js';
 import { T0, bookState } from '../support/book.js';
 import { accountValue } from '../../src/model/account-values.js';
@@ -41,6 +41,34 @@ describe('figuresCells', () => {
       // Short, the worst loss comes before its scenario's name, which alone is cut.
       expect(line).toMatch(/^NLV 230k XL 10,000 Cush \d+\.\d% Worst -\d+k A scenario\S* .*…\s+BREACH 1 scenario\s*$/);
       expect(cells.find((c) => c.text.includes('BREACH'))?.slot).toBe('risk.breach');
+    }
+  });
+
+  it('cuts the name between words on an ASCII terminal too: "at least 10%..." never "at least 1..."', () => {
+    const state = bookState({ nlv: '230000', elv: '230000', maint: '220000' });
+    const label = 'ES −30% (single-name jump: at least 10% of gross exposure)';
+    const risk = createStressRunner({ scenarios: () => [crash(label)] })(state, T0);
+    const words = toAscii(label).split(' ');
+    setAsciiText(true);
+    try {
+      const cuts = new Set<string>();
+      for (let width = 60; width <= 110; width++) {
+        // What the terminal shows: the frame goes through toAscii (render-console.tsx), cell for cell.
+        const line = toAscii(text(figuresCells(state, risk, width)));
+        expect(textWidth(line), line).toBeLessThanOrEqual(width);
+        const name = / Worst -\d+k (.*?)\s*BREACH/.exec(line)?.[1] ?? '';
+        if (name === '' || name === toAscii(label)) continue;
+        expect(name, `at ${width}: ${line}`).toMatch(/\.\.\.$/);
+        // Whole words of the name, and then the cut's mark: never part of one ("1..." read as a threshold of 1).
+        const kept = name.slice(0, -3).split(' ');
+        expect(kept, `at ${width}: ${line}`).toEqual(words.slice(0, kept.length));
+        cuts.add(name);
+      }
+      // The widths tried cut the name at several words, "10%" kept whole among them.
+      expect(cuts).toContain('ES -30% (single-name jump: at least 10%...');
+      expect(cuts.size).toBeGreaterThan(3);
+    } finally {
+      setAsciiText(false);
     }
   });
 

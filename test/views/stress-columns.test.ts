@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStressRunner, type StressModel, type RiskResult } from '../../src/session/stress-model.js';
 import { stressVM } from '../../src/views/rows/stress.js';
+import { setAsciiText, textWidth, toAscii } from '../../src/views/format.js';
 import { initialUi } from '../../src/views/ui-state.js';
 import { startSimFeed, type SimFeed } from '../support/sim-feed.js';
 
@@ -90,6 +91,37 @@ describe('the stress breakdown', () => {
     ).toBe(true);
     const ranks = texts.map(rank);
     expect(ranks).toEqual([...ranks].sort((a, b) => a - b));
+  });
+
+  it('keeps whole liquidation facts in the line, in any locale, and counts those that do not fit', () => {
+    const full = stressVM(risk, ui, 'currency', undefined, 10_000, 30).distances.slice(1);
+    expect(full.length).toBeGreaterThan(4);
+    for (const ascii of [false, true]) {
+      setAsciiText(ascii);
+      try {
+        const all = stressVM(risk, ui, 'currency', undefined, 10_000, 30)
+          .distances.slice(1)
+          .map((c) => c.text);
+        const counts = new Set<number>();
+        for (let width = 60; width <= 420; width += 9) {
+          const cells = stressVM(risk, ui, 'currency', undefined, width, 30).distances;
+          // Joined as StressPane draws it, then as the terminal gets it (render-console.tsx: toAscii, cell for cell).
+          const line = toAscii(cells.map((c, i) => (i === 0 ? c.text : `${i === 1 ? ' ' : ' · '}${c.text}`)).join(''));
+          expect(textWidth(line), `${ascii} at ${width}: ${line}`).toBeLessThanOrEqual(width);
+          const facts = cells.slice(1).map((c) => c.text);
+          const last = /^\+(\d+) more$/.exec(facts[facts.length - 1] ?? '');
+          const shown = last ? facts.slice(0, -1) : facts;
+          // Each fact whole and in order (the nearest first); the rest counted, not cut ("Equities none +/-...").
+          expect(shown, `${ascii} at ${width}`).toEqual(all.slice(0, shown.length));
+          expect(Number(last?.[1] ?? 0), `${ascii} at ${width}`).toBe(all.length - shown.length);
+          counts.add(shown.length);
+        }
+        expect(counts.size, `${ascii}`).toBeGreaterThan(2);
+        expect(counts).toContain(all.length);
+      } finally {
+        setAsciiText(false);
+      }
+    }
   });
 
   it('says when the distances were searched when the runner reused an earlier search', () => {

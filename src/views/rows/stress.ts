@@ -157,6 +157,28 @@ export function distanceText(s: StressSubject): Cell {
   return { text: `${s.label} ${percent(d.nearest, 1, true)}`, slot: near ? 'risk.breach' : Math.abs(d.nearest) <= 0.2 ? 'risk.warn' : 'text' };
 }
 
+/**
+ * The liquidation line in `width` columns (joined as StressPane draws it: a space after the heading, " · " between):
+ * whole facts, nearest first, then how many more there are (Enter's detail lists them all). A fact cut at the
+ * terminal's edge misread: "Equities none ±50…" lost its range, and in ASCII "Equities none +/-..." its number.
+ */
+export function wholeFacts(heading: Cell, facts: readonly Cell[], width: number): Cell[] {
+  const more = (n: number): Cell => ({ text: `+${n} more`, slot: 'muted' });
+  const out: Cell[] = [heading];
+  let used = textWidth(heading.text);
+  for (let i = 0; i < facts.length; i++) {
+    const sep = i === 0 ? 1 : 3;
+    const left = facts.length - i - 1;
+    // Room for this fact and, when facts would follow, for the count of those not shown.
+    const tail = left > 0 ? 3 + textWidth(more(left).text) : 0;
+    const w = sep + textWidth(facts[i]!.text);
+    if (used + w + tail > width) return [...out, more(facts.length - i)];
+    out.push(facts[i]!);
+    used += w;
+  }
+  return out;
+}
+
 export interface ChartVM {
   readonly title: string;
   /** Lines of cells, top to bottom; bars are glyphs, so the chart reads without colour. */
@@ -295,10 +317,11 @@ export function stressVM(
     subjects,
     ...(chosen ? { subject: chosen.key } : {}),
     // A reused search says when it ran (the probes since confirmed it, src/session/stress-model.ts).
-    distances: [
+    distances: wholeFacts(
       { text: m.distancesAsOf === undefined ? 'Liquidation at:' : `Liquidation at (searched ${clock(m.distancesAsOf)}):`, slot: 'heading' },
-      ...byNearest(m.subjects).map(distanceText),
-    ],
+      byNearest(m.subjects).map(distanceText),
+      width,
+    ),
     ...(chart ? { chart } : {}),
     ...(m.worst ? { worst: `worst ${m.worst.label} ${money(m.worst.total)} ${m.baseCurrency}` } : {}),
   };
