@@ -1,5 +1,4 @@
 // The account after a flatten, as the risk engine sees it: the preview shows where margin and stress would land.
-import { accountValue } from '../model/account-values.js';
 import { assetClassOf, contractLabel } from '../model/contract.js';
 import { ageText } from '../model/mark.js';
 import { Decimal } from '../model/money.js';
@@ -123,9 +122,10 @@ export function afterFlatten(state: PortfolioState, plan: FlattenPlan, now: numb
   const oursAfter = ours(estimate.margin.calibration);
   const change = oursAfter.sub(oursBefore);
   const reported = a.margin.calibration.maint.some((p) => p.reported !== undefined);
-  // The last account update's time: TWS resends only what changed, so an unchanged requirement is as of the newest row.
-  const base = state.baseCurrency;
-  const asOf = state.lastUpdate.accountValues ?? (base ? accountValue(state, 'MaintMarginReq', base)?.updatedAt : undefined);
+  // The last account update's time: its newest value row, since TWS resends only what changed (an unchanged
+  // requirement is as of that push). Not the stream's last event: ACCT_UPDATE_TIME comes every 3 s with the marks.
+  let asOf: number | undefined;
+  for (const r of state.accountValues.values()) if (asOf === undefined || r.updatedAt > asOf) asOf = r.updatedAt;
   return {
     before: picture(a),
     after: picture(b),

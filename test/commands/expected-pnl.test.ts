@@ -8,7 +8,7 @@ import { dec } from '../../src/model/money.js';
 import { planFlatten, staleMarkDenial } from '../../src/trading/plan.js';
 import { formatDenial, type FlattenPlan } from '../../src/trading/types.js';
 import { WORSE_MARK } from '../../src/views/trading-actions.js';
-import { reduceAll } from '../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../src/model/reducer.js';
 import { AAPL, ACCOUNT, accountEvents, bookState, positionEvents, SAP, T0 } from '../support/book.js';
 import { acct, EventLog, portfolio } from '../support/events.js';
 
@@ -217,7 +217,10 @@ describe('after the flatten: what gets worse', () => {
     const state = book();
     const p = planFlatten(state, { kind: 'all' }, opts);
     if ('code' in p) throw new Error(formatDenial(p));
-    const x = afterFlatten(state, p, state.lastUpdate.accountValues! + 12_000)!;
+    // The account update's newest row, not the stream's last event (ACCT_UPDATE_TIME comes with every batch of marks).
+    const pushed = Math.max(...[...state.accountValues.values()].map((r) => r.updatedAt));
+    const later = reduce(state, { type: 'accountTimeUpdated', time: '14:31', seq: state.lastSeq + 1, receivedAt: pushed + 10_000 });
+    const x = afterFlatten(later, p, pushed + 12_000)!;
     expect(x.requirement).toBe('reported');
     const [now, after] = afterLines(x, 'USD');
     const n = (s: string) => Number(s.replace(/,/g, ''));
