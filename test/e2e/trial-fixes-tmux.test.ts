@@ -57,16 +57,31 @@ describe('what the user trial found', () => {
   );
 
   it.skipIf(!hasTmux)(
-    'under LANG=C the sort direction and the rows below are words, not arrows swapped for letters',
+    'under LANG=C the sort direction and the rows below are words, not arrows swapped for letters, and cuts fall between words and whole facts',
     async () => {
       const exitFile = start('ascii', 80, 24, `demo --start ${T0} --seed 7 --speed 0 --no-record`, join(dir, 'ascii.err'), ['LANG=C', 'LC_ALL=', 'LC_CTYPE=']);
       const screen = await waitForScreen(
         'ascii',
-        (s) => /READY/.test(s) && /NESN/.test(s) && /sort [a-z ]+ (desc|asc)/.test(s),
+        (s) => /READY/.test(s) && /NESN/.test(s) && /sort [a-z ]+ (desc|asc)/.test(s) && / Worst -[\d.]+k /.test(s),
         'the ASCII demo with its sort spelled out',
       );
       expect(screen).toMatch(/\d+ more below/);
       expect(screen).not.toMatch(/sort [a-z]+[v^](\s|$)/);
+      // The worst scenario's name is cut between words: "at least 10%...", never "at least 1..." (a threshold of 1).
+      const figures = screen
+        .split('\n')
+        .find((l) => l.includes(' Worst -'))!
+        .trimEnd();
+      expect(figures).toMatch(/ Worst -[\d.]+k \S/);
+      expect(figures).not.toMatch(/\d\.\.\.$/);
+      // The liquidation line ends on a whole fact or the count of those not shown, never "Equities none +/-...".
+      await press('ascii', '3');
+      const stress = await waitForScreen('ascii', (s) => /^Liquidation at/m.test(s), 'the Stress pane with its liquidation line');
+      const liquidation = stress
+        .split('\n')
+        .find((l) => l.startsWith('Liquidation at'))!
+        .trimEnd();
+      expect(liquidation).toMatch(/(none \+\/-\d+%|[+-]\d+\.\d%|\+\d+ more)$/);
       await press('ascii', 'q');
       await exitStatus(exitFile);
     },
