@@ -79,12 +79,22 @@ export interface ViewModel {
   readonly hintMore?: readonly (readonly Cell[])[];
   /** `more` says how to scroll when lines are below the fold. */
   readonly help?: { readonly title: string; readonly lines: readonly HelpLine[]; readonly top: number; readonly more?: string };
-  readonly palette?: { readonly text: string; readonly items: readonly PaletteItem[]; readonly index: number; readonly hint: string; readonly error?: string };
+  /** `rows`: the rows it takes, its line included (PALETTE_ROWS where the terminal has them). */
+  readonly palette?: {
+    readonly text: string;
+    readonly items: readonly PaletteItem[];
+    readonly index: number;
+    readonly hint: string;
+    readonly error?: string;
+    readonly rows: number;
+  };
   /** `hidden`: order lines of a trading plan (confirm or word phase) cut to fit the terminal; its confirm key is refused while any are hidden. */
   readonly dialog?: {
     readonly title: string;
     readonly lines: readonly Cell[];
     readonly hidden?: number;
+    /** Drawn without its border: the body is too short for it (view-model.ts `dialogFrames`). */
+    readonly bare?: boolean;
     /** A detail view (Enter on a row): drawn over the whole body, and where it is scrolled to. */
     readonly scroll?: { readonly top: number; readonly max: number; readonly page: number; readonly total: number };
   };
@@ -99,8 +109,14 @@ export interface ViewModel {
   readonly replayMarkers?: ListContext;
 }
 
-/** Rows the palette takes at the bottom (input line plus suggestions). */
+/** Rows the palette takes at the bottom (input line plus suggestions), where the terminal has them. */
 export const PALETTE_ROWS = 7;
+/**
+ * Rows the other lines always take (status, figures, tab bar, hint) and the fewest the body keeps (layout.ts): the
+ * palette gives up suggestions rather than push the frame past the terminal's height, where Ink squeezed its lines
+ * onto the status bar's row at 40x10.
+ */
+const PALETTE_LEAVES = 4 + 3;
 /** Rows the figures line takes under the status bar. */
 export const FIGURES_ROWS = 1;
 /** How long a flash message stays on the hint line. */
@@ -410,12 +426,13 @@ export function buildViewModel(input: ViewInput): ViewModel {
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
   const hints = hintLines(input, now, size.columns);
+  const paletteRows = Math.max(2, Math.min(PALETTE_ROWS, size.rows - PALETTE_LEAVES - (hints.more?.length ?? 0) - (replay ? 1 : 0) - (strip?.height ?? 0)));
   const layout = layoutFor(
     size.columns,
     size.rows,
     ui.focus,
     ui.main,
-    FIGURES_ROWS + (palette ? PALETTE_ROWS : 0) + (replay ? 1 : 0) + (strip?.height ?? 0) + (hints.more?.length ?? 0),
+    FIGURES_ROWS + (palette ? paletteRows : 0) + (replay ? 1 : 0) + (strip?.height ?? 0) + (hints.more?.length ?? 0),
     ui.accountsPane === true,
     panesWant(input, size),
   );
@@ -477,15 +494,16 @@ export function buildViewModel(input: ViewInput): ViewModel {
             index: ui.overlay.index,
             hint: `${firstKey(input.bindings, 'input.submit') ?? ''} runs · ${firstKey(input.bindings, 'input.complete') ?? ''} completes · ${firstKey(input.bindings, 'input.next') ?? ''} picks · ${firstKey(input.bindings, 'input.cancel') ?? ''} closes`,
             ...(ui.overlay.error ? { error: ui.overlay.error } : {}),
+            rows: paletteRows,
           },
         }
       : {}),
     ...(ui.dialog?.kind === 'detail'
       ? { dialog: detailDialog(ui.dialog, size.columns, layout.bodyHeight) }
       : ui.dialog?.kind === 'confirmQuit'
-        ? { dialog: quitDialog(input) }
+        ? { dialog: quitDialog(input, layout.bodyHeight) }
         : ui.dialog?.kind === 'trade'
-          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight, size.columns) }
+          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight, size.columns, size.rows) }
           : replayDialog
             ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } }
             : {}),
@@ -551,24 +569,66 @@ function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
   return { title: d.title, lines, height };
 }
 
-/** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */
 /**
  * Cells wider than the dialog wrap onto rows of their own, continued two cells in, in the same colour: a money line or
- * a refusal cut at the border ("at the li…") hides what it is about. The double border and its padding take 6 columns.
+ * a refusal cut at the border ("at the li…") hides what it is about. `width` is the text's room in the dialog.
  */
-function wrapCells(cells: readonly Cell[], columns: number): Cell[] {
-  const width = Math.max(20, columns - 6);
+function wrapCells(cells: readonly Cell[], width: number): Cell[] {
   return cells.flatMap((c) => (textWidth(c.text) <= width ? [c] : wrap(c.text, width - 2).map((text, i) => ({ ...c, text: i === 0 ? text : `  ${text}` }))));
 }
 
-function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>, height: number, columns: number): ViewModel['dialog'] {
+/*
+ * How a dialog is fitted to the body: in its double border (the border and its padding take 6 columns, the border and
+ * the title 3 rows); where that is too tall, without the border and without blank separator lines (the title takes
+ * 1 row, the text the whole width), which keeps the arming prompt readable at 40x10; where even that is too tall, one
+ * plain sentence saying how big the terminal must be. Ink draws a column taller than its box by squeezing its lines
+ * onto each other, so a dialog that did not fit was drawn as overlapping fragments ("the account id: ▏characters of").
+ */
+interface DialogFrame {
+  readonly bare: boolean;
+  /** Rows the frame takes around the lines (border, title). */
+  readonly rows: number;
+  /** Columns a line has. */
+  readonly width: number;
+}
+
+function dialogFrames(columns: number): readonly DialogFrame[] {
+  return [
+    { bare: false, rows: 3, width: Math.max(20, columns - 6) },
+    { bare: true, rows: 1, width: Math.max(20, columns) },
+  ];
+}
+
+/** The one sentence shown instead of a dialog the terminal cannot hold, wrapped to its width (ConfirmDialog, bare). */
+function enlargeDialog(columns: number, needRows: number, hidden?: number): NonNullable<ViewModel['dialog']> {
+  const [title = '', ...rest] = wrap(`Enlarge the terminal to see this dialog (needs ${columns}x${needRows})`, Math.max(20, columns));
+  return { title, lines: rest.map((text) => ({ text, slot: 'dialog.danger' as const })), bare: true, ...(hidden ? { hidden } : {}) };
+}
+
+/** A dialog of fixed lines (quit while armed) fitted to the body: boxed, else bare, else the sentence saying what it needs. */
+function fitDialog(title: string, lines: readonly Cell[], height: number, size: ViewInput['size']): NonNullable<ViewModel['dialog']> {
+  for (const f of dialogFrames(size.columns)) {
+    const rows = wrapCells(f.bare ? lines.filter((c) => c.text !== '') : lines, f.width);
+    if (rows.length + f.rows <= height) return { title, lines: rows, ...(f.bare ? { bare: true } : {}) };
+  }
+  return enlargeDialog(size.columns, size.rows - height + 3 + wrapCells(lines, dialogFrames(size.columns)[0]!.width).length);
+}
+
+/** A trading dialog: the locked plan, then what to type or press; the safe answer (cancel) is the default. */
+function tradeDialog(
+  input: ViewInput,
+  d: Extract<NonNullable<UiState['dialog']>, { kind: 'trade' }>,
+  height: number,
+  columns: number,
+  rows: number,
+): ViewModel['dialog'] {
   const yes = firstKey(input.bindings, 'dialog.confirm') ?? '';
   const no = input.bindings['dialog.cancel'].map(keyLabel).join(' / ');
   const submit = firstKey(input.bindings, 'input.submit') ?? '';
   const back = firstKey(input.bindings, 'input.cancel') ?? '';
   // Long lines (a refusal: sentence, code, next step) go one clause per line, so a narrow terminal keeps the code.
   const clauses = (ls: readonly string[]) => ls.flatMap((l) => l.split('; ')).map(planCell);
-  const orderCount = d.orderLines ?? d.lines.length;
+  const orderCount = d.phase === 'arm' ? 0 : (d.orderLines ?? d.lines.length);
   const orders: Cell[] = clauses(d.lines.slice(0, orderCount));
   const info: Cell[] = [...clauses(d.lines.slice(orderCount)), ...markCells(d, input.snapshot.live, input.snapshot.now)];
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
@@ -614,38 +674,59 @@ function tradeDialog(input: ViewInput, d: Extract<NonNullable<UiState['dialog']>
   }
   // The answer keys must stay on screen: a long plan is cut (border and title take 3 rows) and says how much is not
   // shown. What is sent (the orders) comes first and must be on screen whole for the confirm key to work; the lines
-  // about it (realized P&L, margin after, mark ages) are cut first, and their cut only says so.
-  const orderRows = wrapCells(orders, columns);
-  const infoRows = wrapCells(info, columns);
-  const tailRows = wrapCells(tail, columns);
-  const room = Math.max(1, height - 3 - tailRows.length);
-  const notice = (n: number, what: 'orders' | 'info') =>
-    wrapCells(
-      [
-        what === 'orders'
-          ? {
-              text: `${ellipsis()} ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`,
-              slot: 'dialog.danger',
-            }
-          : { text: `${ellipsis()} ${n} more line(s) about the plan not shown (every order is above); enlarge the terminal to read them`, slot: 'muted' },
-      ],
-      columns,
-    );
-  let shown: Cell[];
-  let hidden = 0;
-  if (orderRows.length + infoRows.length <= room) shown = [...orderRows, ...infoRows];
-  else if (orderRows.length + notice(infoRows.length, 'info').length <= room) {
-    const keep = Math.max(0, room - orderRows.length - notice(infoRows.length, 'info').length);
-    shown = [...orderRows, ...infoRows.slice(0, keep), ...notice(infoRows.length - keep, 'info')];
-  } else {
-    const rows = [...orderRows, ...infoRows];
-    const kept = Math.max(0, room - notice(rows.length, 'orders').length);
-    hidden = Math.max(0, orderRows.length - kept);
-    shown = [...rows.slice(0, kept), ...notice(rows.length - kept, 'orders')];
+  // about it (realized P&L, margin after, mark ages) are cut first, and their cut only says so. The arming dialog has
+  // no orders: its lines are about the account, cut like those.
+  const fitIn = (f: DialogFrame): NonNullable<ViewModel['dialog']> | undefined => {
+    const orderRows = wrapCells(orders, f.width);
+    const infoRows = wrapCells(info, f.width);
+    const tailRows = wrapCells(f.bare ? tail.filter((c) => c.text !== '') : tail, f.width);
+    const room = height - f.rows - tailRows.length;
+    const notice = (n: number, what: 'orders' | 'info') =>
+      wrapCells(
+        [
+          what === 'orders'
+            ? {
+                text: `${ellipsis()} ${n} more line(s) not shown: enlarge the terminal to see every order (${yes} does nothing until then)`,
+                slot: 'dialog.danger',
+              }
+            : d.phase === 'arm'
+              ? { text: `${ellipsis()} ${n} more line(s) not shown`, slot: 'muted' }
+              : { text: `${ellipsis()} ${n} more line(s) about the plan not shown (every order is above); enlarge the terminal to read them`, slot: 'muted' },
+        ],
+        f.width,
+      );
+    let shown: Cell[];
+    let hidden = 0;
+    if (orderRows.length + infoRows.length <= room) shown = [...orderRows, ...infoRows];
+    else if (orderRows.length + notice(infoRows.length, 'info').length <= room) {
+      const keep = Math.max(0, room - orderRows.length - notice(infoRows.length, 'info').length);
+      shown = [...orderRows, ...infoRows.slice(0, keep), ...notice(infoRows.length - keep, 'info')];
+    } else {
+      const all = [...orderRows, ...infoRows];
+      const kept = Math.max(0, room - notice(all.length, 'orders').length);
+      hidden = Math.max(0, orderRows.length - kept);
+      shown = [...all.slice(0, kept), ...notice(all.length - kept, 'orders')];
+    }
+    if (shown.length + tailRows.length + f.rows > height) return undefined;
+    // The word phase counts its cut too: its reading time runs over a cut plan (the word sends nothing), and starts again
+    // once every order is on screen, so the confirm key after it never inherits time the orders were not all shown.
+    return {
+      title: d.title,
+      lines: [...shown, ...tailRows],
+      ...(hidden > 0 && (d.phase === 'confirm' || d.phase === 'word') ? { hidden } : {}),
+      ...(f.bare ? { bare: true } : {}),
+    };
+  };
+  for (const f of dialogFrames(columns)) {
+    const fitted = fitIn(f);
+    if (fitted) return fitted;
   }
-  // The word phase counts its cut too: its reading time runs over a cut plan (the word sends nothing), and starts again
-  // once every order is on screen, so the confirm key after it never inherits time the orders were not all shown.
-  return { title: d.title, lines: [...shown, ...tailRows], ...(hidden > 0 && (d.phase === 'confirm' || d.phase === 'word') ? { hidden } : {}) };
+  // Not even the keys and a line saying what is cut fit: the sentence alone, every order counted as not shown, so the
+  // confirm key is refused as for a cut plan (commands/dialogs.ts) and no reading time runs.
+  const boxed = dialogFrames(columns)[0]!;
+  const whole = wrapCells(orders, boxed.width).length + wrapCells(info, boxed.width).length + wrapCells(tail, boxed.width).length;
+  const plan = d.phase === 'confirm' || d.phase === 'word';
+  return enlargeDialog(columns, rows - height + boxed.rows + whole, plan ? Math.max(1, wrapCells(orders, boxed.width).length) : undefined);
 }
 
 /** Border and padding take 4 columns; border and title 3 rows (DetailView). */
@@ -655,19 +736,21 @@ function detailDialog(d: Extract<NonNullable<UiState['dialog']>, { kind: 'detail
   return { title: `${d.title}${where}`, lines: v.lines, scroll: { top: v.top, max: v.max, page: v.page, total: v.total } };
 }
 
-function quitDialog(input: ViewInput): ViewModel['dialog'] {
+function quitDialog(input: ViewInput, height: number): ViewModel['dialog'] {
   const until = armedUntil(input.snapshot.live, input.snapshot.now);
   const yes = firstKey(input.bindings, 'dialog.confirm') ?? 'y';
   const no = input.bindings['dialog.cancel'].map(keyLabel).join(' / ');
-  return {
-    title: 'Quit while trading is ARMED?',
-    lines: [
+  return fitDialog(
+    'Quit while trading is ARMED?',
+    [
       { text: `Trading is ARMED${until !== undefined ? ` for ${timeLeft(until - input.snapshot.now)} more` : ''}.`, slot: 'dialog.danger' },
       { text: 'Quitting disarms it and stops watching this account.' },
       { text: '' },
       { text: `${yes} quits    ${no} stays (the default)`, slot: 'key' },
     ],
-  };
+    height,
+    input.size,
+  );
 }
 
 /**

@@ -10,7 +10,7 @@ export const dialogCommands: CommandHandler = (ctx, command) => {
       else if (d?.kind === 'trade' && d.phase === 'confirm') {
         // Nobody confirms orders they cannot see: a plan cut to fit the terminal must be read in full first.
         const hidden = ctx.vm().dialog?.hidden;
-        if (hidden) ctx.flash(`${hidden} line(s) of this plan are not on screen; enlarge the terminal to read every order before confirming`);
+        if (hidden) ctx.flash(`${hidden} line(s) of this plan are not on screen; enlarge the terminal to read every order first`);
         else if (planRead(ctx, d, 'confirm')) confirmTrade(ctx, d);
       }
       return true;

@@ -3,16 +3,16 @@ import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
 import { pad } from '../format.js';
-import { PALETTE_ROWS, type ViewModel } from '../view-model.js';
+import type { ViewModel } from '../view-model.js';
 
 export function Palette({ palette }: { readonly palette: NonNullable<ViewModel['palette']> }) {
   const theme = useTheme();
-  const shown = PALETTE_ROWS - 1;
+  const shown = palette.rows - 1;
   const index = Math.min(palette.index, Math.max(0, palette.items.length - 1));
   const first = Math.max(0, Math.min(index - shown + 1, palette.items.length - shown));
   const items = palette.items.slice(first, first + shown);
   return (
-    <Box flexDirection="column" height={PALETTE_ROWS} overflow="hidden">
+    <Box flexDirection="column" height={palette.rows} overflow="hidden">
       <Text wrap="truncate-end">
         <Text {...theme.key}>:</Text>
         {palette.text}
