@@ -12,6 +12,7 @@ import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
 import { parseAccounts } from '../streams/tws/multi.js';
 import { stateText } from './state-text.js';
+import { wrap } from '../views/format.js';
 
 export interface DemoFlags extends PublishFlags {
   readonly scenario?: string;
@@ -33,6 +34,24 @@ export interface DemoFlags extends PublishFlags {
 }
 
 const CLIENT_ID = 4217;
+
+/** The width of the terminal stderr writes to; undefined for a file or a pipe (a script reads the line whole). */
+const stderrColumns = (): number | undefined => (process.stderr.isTTY === true ? process.stderr.columns : undefined);
+
+/**
+ * The demo's first words on stderr, left on the shell's screen under the console: where the simulator listens and
+ * whose account it is. Short enough for one line at 80 columns, and wrapped at spaces short of the last column on a
+ * narrower terminal: at 81 characters its last one went onto a row of its own, which the console's screen did not
+ * give back whole (a stray "7" left after quitting). `columns` undefined (not a terminal): one line.
+ */
+export function bannerLines(
+  who: string,
+  sim: { readonly host: string; readonly port: number; readonly controlPort: number | null },
+  columns: number | undefined,
+): string[] {
+  const line = `demo: simulator on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), ${who}`;
+  return columns === undefined || columns < 2 ? [line] : wrap(line, columns - 1);
+}
 
 /**
  * On a terminal, opens the console (issue 6) until the operator quits. With --once, or when stdout is not a
@@ -113,9 +132,7 @@ async function runDemo(
   });
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;
-  io.err(
-    `demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`,
-  );
+  for (const line of bannerLines(`account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
     consoleFeed = session.feed;
@@ -228,9 +245,12 @@ async function runDemoAccounts(
     ...(hold ? { onAccountFeed: hold.onAccountFeed } : {}),
   });
   const wanted = f['no-record'] !== true && loaded.settings.recorder.enabled;
-  io.err(
-    `demo: simulated TWS on ${sim.host}:${sim.port} (control channel ${sim.controlPort ?? 'off'}), advisor login ${sim.account}, following ${accounts === 'all' ? 'all its accounts' : accounts.join(', ')}`,
-  );
+  for (const line of bannerLines(
+    `advisor login ${sim.account}, following ${accounts === 'all' ? 'all its accounts' : accounts.join(', ')}`,
+    sim,
+    stderrColumns(),
+  ))
+    io.err(line);
   if (wanted) io.err(`demo: not recording: ${SEVERAL_ACCOUNTS_NOT_RECORDED}`);
   return await runConsole({
     feed: m.connection.feed,
