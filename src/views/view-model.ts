@@ -266,7 +266,7 @@ function stateCells(input: ViewInput): Cell[] {
  * The hint line, and the flash message's further lines when it is wider than the terminal: wrapped at spaces under
  * its first word (past the mode cells), at most FLASH_LINES in all, the last cut with "…" only beyond that.
  */
-function hintLines(input: ViewInput, now: number, columns: number): { hint: Cell[]; more?: Cell[][] } {
+function hintLines(input: ViewInput, now: number, columns: number, maxLines = FLASH_LINES): { hint: Cell[]; more?: Cell[][] } {
   const hint = hintLine(input, now);
   const flash = hint[hint.length - 1];
   if (flash?.slot !== 'flash') return { hint };
@@ -274,8 +274,8 @@ function hintLines(input: ViewInput, now: number, columns: number): { hint: Cell
   const room = columns - indent;
   if (textWidth(flash.text) <= room || room < 20) return { hint };
   const lines = wrap(flash.text, room);
-  if (lines.length <= 1) return { hint };
-  const kept = [...lines.slice(0, FLASH_LINES - 1), lines.slice(FLASH_LINES - 1).join(' ')];
+  if (lines.length <= 1 || maxLines <= 1) return { hint };
+  const kept = [...lines.slice(0, maxLines - 1), lines.slice(maxLines - 1).join(' ')];
   const pad = ' '.repeat(indent);
   return {
     hint: [...hint.slice(0, -1), { text: kept[0]!, slot: 'flash' }],
@@ -425,8 +425,12 @@ export function buildViewModel(input: ViewInput): ViewModel {
   const replay = snapshot.replay;
   // One row always goes to the figures line (FIGURES_ROWS), whatever the size.
   const strip = replay ? replayStripFor(input) : undefined;
-  const hints = hintLines(input, now, size.columns);
-  const paletteRows = Math.max(2, Math.min(PALETTE_ROWS, size.rows - PALETTE_LEAVES - (hints.more?.length ?? 0) - (replay ? 1 : 0) - (strip?.height ?? 0)));
+  // The rows the status, figures, tab bar, hint and the body's fewest leave: the flash's further lines and the palette
+  // share them (the frame is never taller than the terminal, or Ink squeezes its lines over each other).
+  const spare = size.rows - PALETTE_LEAVES - (replay ? 1 : 0) - (strip?.height ?? 0);
+  // With the palette open its line and a suggestion come first; a flash then keeps the rows left.
+  const hints = hintLines(input, now, size.columns, Math.min(FLASH_LINES, 1 + Math.max(0, spare - (palette ? 2 : 0))));
+  const paletteRows = Math.max(2, Math.min(PALETTE_ROWS, spare - (hints.more?.length ?? 0)));
   const layout = layoutFor(
     size.columns,
     size.rows,

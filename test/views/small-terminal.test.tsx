@@ -43,6 +43,14 @@ describe('at 40x10 on a fixed book', () => {
       ['\u001b', 'the palette closed'],
       ['\r', 'the detail view'],
       ['\u001b', 'the detail view closed'],
+      // A refusal three lines long at the bottom (read-only: X needs --trade) takes rows from the body.
+      ['X', 'a three-line message'],
+      ...['1', '2', '3', '4', '5', '6'].map((k): [string, string] => [k, `pane ${k} over a three-line message`]),
+      ['2', 'the Positions pane again'],
+      [':', 'the palette over a three-line message'],
+      ['\u001b', 'the palette closed'],
+      ['\r', 'the detail view over a three-line message'],
+      ['\u001b', 'the detail view closed'],
     ];
     for (const [key, what] of steps) {
       const before = tui.stdout.frames.length;
@@ -51,6 +59,7 @@ describe('at 40x10 on a fixed book', () => {
       if (key === '\u001b') await tui.waitForFrame(() => tui!.stdout.frames.length > before, what);
       expect(watch.take(), what).toEqual([]);
     }
+    expect(tui.lastFrame()).toMatch(/Needs --trade/);
     // The palette's line is on screen with suggestions under it, and the status bar kept its row.
     await tui.write(':');
     const palette = await tui.waitForFrame((f) => /^:/m.test(f), 'the palette');
