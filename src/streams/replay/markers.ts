@@ -2,6 +2,7 @@
 import { isOperatorStop, OPERATOR_STOP_REASON } from '../../model/connection.js';
 import type { FeedEvent } from '../../model/events.js';
 import { groupedQuantity } from '../../model/money.js';
+import { contractPrice } from '../../model/price-text.js';
 
 export type MarkerKind = 'alert' | 'disconnect' | 'breach' | 'operator' | 'order' | 'margin';
 
@@ -131,13 +132,18 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       const key = `${o.clientId}/${o.orderId}/${o.permId}`;
       if (mem.orders.has(key)) return undefined;
       mem.orders.add(key);
+      // Prices as the panes show them (the contract's tick, grouped), the limit as sent: "SELL 2,000 7203 LMT 2,888.50".
+      const limit = o.limitPrice && o.orderType.includes('LMT') ? ` ${contractPrice(o.limitPrice, o.contract, true)}` : '';
       return mk(
         'order',
-        `order ${o.orderId} client ${o.clientId}: ${o.action} ${groupedQuantity(o.totalQuantity)} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}`,
+        `order ${o.orderId} client ${o.clientId}: ${o.action} ${groupedQuantity(o.totalQuantity)} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}${limit}`,
       );
     }
     case 'executionReceived':
-      return mk('order', `fill ${ev.side} ${ev.shares.toString()} ${ev.contract.symbol ?? ev.contract.conId} @ ${ev.price.toString()}`);
+      return mk(
+        'order',
+        `fill ${ev.side} ${groupedQuantity(ev.shares)} ${ev.contract.symbol ?? ev.contract.conId} @ ${contractPrice(ev.price, ev.contract, true)}`,
+      );
     default:
       return undefined;
   }

@@ -1,6 +1,6 @@
 // Alert rules, one family at a time, on states built from FeedEvents, with hand-computed expectations.
 import { describe, expect, it } from 'vitest';
-import type { FeedEventBody, OrderInfo } from '../../../src/model/events.js';
+import type { FeedEventBody, FeedEventOf, OrderInfo } from '../../../src/model/events.js';
 import type { OrderStatus } from '../../../src/model/orders.js';
 import { dec } from '../../../src/model/money.js';
 import { reduce } from '../../../src/model/reducer.js';
@@ -477,11 +477,30 @@ describe('foreign.client and manual.order', () => {
     const f = activityRules(ctx(b.state, { expectedClientIds: [77] }));
     expect(ids(f)).toEqual(['foreign.client:42 warning', 'manual.order:perm:555 warning', 'manual.order:perm:556 warning']);
     expect(f[0]!.title).toBe(
-      'API client 42, neither this console (21) nor an expected one, is trading this account: a fill (last: bought 10 MSFT at 400.5, ' +
-        'TWS time 20260302 10:01:00 US/Eastern) and an open order (SELL 300 AAPL LMT at 250 (Submitted))',
+      'API client 42, neither this console (21) nor an expected one, is trading this account: a fill (last: bought 10 MSFT at 400.50, ' +
+        'TWS time 20260302 10:01:00 US/Eastern) and an open order (SELL 300 AAPL LMT at 250.00 (Submitted))',
     );
     expect(f[1]!.title).toBe('An order was entered by hand in TWS: BUY 1 AAPL MKT (PreSubmitted)');
-    expect(f[2]!.title).toMatch(/^An order was entered by hand in TWS: a fill \(last: bought 10 MSFT at 400\.5/);
+    expect(f[2]!.title).toMatch(/^An order was entered by hand in TWS: a fill \(last: bought 10 MSFT at 400\.50,/);
+  });
+
+  it('writes prices and quantities as the panes do: the contract tick, grouped thousands, the limit as sent', () => {
+    const big = new Book().pushAll([av('NetLiquidation', '500000'), ready(21)], T0 - 2_000);
+    big.pushAll(
+      [
+        order(42, 7, 12, 'Submitted', { totalQuantity: dec('2000'), limitPrice: dec('2888.5') }),
+        {
+          ...(fill('x9', 42, 8, 15) as Omit<FeedEventOf<'executionReceived'>, 'seq' | 'receivedAt'>),
+          side: 'SLD',
+          shares: dec('1500'),
+          price: dec('2888.125'),
+        },
+      ],
+      T0 - 1_000,
+    );
+    const [f] = activityRules(ctx(big.state));
+    expect(f!.title).toContain('sold 1,500 MSFT at 2,888.125,');
+    expect(f!.title).toContain('SELL 2,000 AAPL LMT at 2,888.50 (Submitted)');
   });
 
   it('expected client ids also come from the config; a fill older than holdMs is no longer listed', () => {

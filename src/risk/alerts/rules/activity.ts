@@ -3,6 +3,7 @@ import { contractLabel } from '../../../model/contract.js';
 import { TERMINAL_STATUSES } from '../../../model/orders.js';
 import type { ExecutionRow, OrderRow } from '../../../model/state.js';
 import { ZERO } from '../../../model/money.js';
+import { contractPrice } from '../../../model/price-text.js';
 import { qty } from '../format.js';
 import type { Finding } from '../types.js';
 import type { RuleContext } from './context.js';
@@ -28,12 +29,13 @@ function isOpen(o: OrderRow): boolean {
 function describeOrder(o: OrderRow): string {
   const i = o.info;
   if (!i) return `order ${o.orderId || `perm ${o.permId}`} (${o.status})`;
-  const px = i.orderType === 'LMT' && i.limitPrice ? ` at ${i.limitPrice.toString()}` : '';
+  // Prices as the panes show them (the contract's tick, grouped: 5,305.75), the limit as sent.
+  const px = i.orderType === 'LMT' && i.limitPrice ? ` at ${contractPrice(i.limitPrice, i.contract, true)}` : '';
   return `${i.action} ${qty(i.totalQuantity)} ${contractLabel(i.contract)} ${i.orderType}${px} (${o.status})`;
 }
 
 function describeFill(e: ExecutionRow): string {
-  return `${e.side === 'BOT' ? 'bought' : 'sold'} ${qty(e.shares)} ${contractLabel(e.contract)} at ${e.price.toString()}${e.time ? `, TWS time ${e.time}` : ''}`;
+  return `${e.side === 'BOT' ? 'bought' : 'sold'} ${qty(e.shares)} ${contractLabel(e.contract)} at ${contractPrice(e.price, e.contract, true)}${e.time ? `, TWS time ${e.time}` : ''}`;
 }
 
 interface Activity {
