@@ -139,6 +139,14 @@ function firstKey(bindings: Bindings, id: CommandId): string | undefined {
 
 const PALETTE_IDS = COMMAND_IDS.filter((id) => COMMANDS[id].palette);
 
+/**
+ * The palette line's words. One leading ":" is the palette's own prompt typed again (`::sort.r`) or pasted with the
+ * command (`:sort.r` from a note), not part of the command's name.
+ */
+function paletteWords(text: string): string[] {
+  return text.trim().replace(/^:/, '').trim().split(/\s+/);
+}
+
 /** Commands whose id, or its part after the dot, starts with `head` (case-insensitive): what Enter and Tab complete. */
 function prefixMatches(head: string): CommandId[] {
   const h = head.toLowerCase();
@@ -158,7 +166,7 @@ function prefixMatches(head: string): CommandId[] {
  * contains every part of it. The suggestions only help to find a command; Enter runs what `resolvePalette` says.
  */
 export function paletteItems(bindings: Bindings, trade: boolean, text: string, replay = false): PaletteItem[] {
-  const [head = ''] = text.trim().split(/\s+/);
+  const [head = ''] = paletteWords(text);
   const words = head
     .toLowerCase()
     .split(/[.\s]+/)
@@ -202,7 +210,7 @@ function commonPrefix(ids: readonly string[]): string {
  * exist, is refused rather than read as something else. Never the top suggestion by itself: `:tr` is not quit.
  */
 export function resolvePalette(text: string): PaletteOutcome {
-  const [head = '', ...restWords] = text.trim().split(/\s+/);
+  const [head = '', ...restWords] = paletteWords(text);
   const rest = restWords.join(' ');
   if (head === '') return { kind: 'error', message: 'Type a command (Tab completes)' };
   const exact = PALETTE_IDS.find((id) => id.toLowerCase() === head.toLowerCase());
@@ -229,7 +237,7 @@ export function resolvePalette(text: string): PaletteOutcome {
 
 /** Tab: completes the typed command as far as it is certain, adding a space where an argument follows. */
 export function completePalette(text: string): string | undefined {
-  const [head = '', ...restWords] = text.trim().split(/\s+/);
+  const [head = '', ...restWords] = paletteWords(text);
   if (head === '' || restWords.length > 0) return undefined;
   const exact = PALETTE_IDS.find((id) => id.toLowerCase() === head.toLowerCase());
   const matches = exact ? [exact] : prefixMatches(head);

@@ -369,6 +369,24 @@ describe('the command palette', () => {
     await vi.waitFor(() => expect(onQuit).toHaveBeenCalledTimes(1), { timeout: 20_000 });
   });
 
+  it('takes one leading ":" as the prompt typed twice or pasted with the command, not as part of its name', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes(ACCOUNT));
+    // `::` (the prompt typed again), then the command: it is listed and runs.
+    await tui.write(':');
+    await tui.write(':view.maskAccount');
+    await tui.waitForFrame((f) => /^›view\.maskAccount/m.test(f), 'listed despite the colon');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes('•••••4567') && !f.includes(ACCOUNT) && !/^:/m.test(f), 'masked');
+    // Pasted with its colon (`:view.mask` from a note) and completed with Tab, it runs again (showing the account).
+    await tui.write(':');
+    await tui.write(':view.mask');
+    await tui.write('\t');
+    await tui.waitForFrame((f) => /^:view\.maskAccount▏/m.test(f), 'completed without the colon');
+    await tui.write('\r');
+    await tui.waitForFrame((f) => f.includes(ACCOUNT), 'shown again');
+  });
+
   it('completes with Tab, as k9s does', async () => {
     const { tui } = start();
     await tui.waitForFrame((f) => f.includes(ACCOUNT));
