@@ -1,6 +1,6 @@
 // tws-risk command line: argument parsing, subcommands and exit codes. Every path returns a code; none throws.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { flagProblem, joinNegativeValues } from './model/args.js';
+import { flagProblem, joinNegativeValues, missingValueFlag } from './model/args.js';
 // Each command's module is imported when that command runs, never before: `--help` or `verify` must not pay for the
 // TWS client, RxJS and Ink that the console needs (docs/performance.md "Start-up").
 import type { DemoFlags } from './commands/demo.js';
@@ -78,6 +78,8 @@ const FLAG_HELP: Readonly<Record<string, readonly [arg: string, text: string]>> 
   account: ['A', 'the account to follow when the login manages several (default: the first, with a notice)'],
   timeout: ['S', 'seconds to wait for positions, orders and account data before giving up (exit 4)'],
   json: ['', 'print one JSON document instead of text (docs/report-json.md)'],
+  // A global option: listed under "Global options", read here when it is given without its file.
+  config: ['FILE', 'settings file (default: $TWS_RISK_CONFIG, else the platform config dir; see `tws-risk config path`)'],
   'no-record': ['', 'do not record this session (the flight recorder is on by default)'],
   record: ['FILE', 'record to FILE (never overwritten; compressed when it ends in .gz)'],
   color: ['DEPTH', 'colour depth: 16, 256, truecolor or auto (default: ui.color; NO_COLOR always means none)'],
@@ -523,6 +525,13 @@ export function describedFlags(command: string): { flag: string; text: string }[
 /** The commands, for tests and docs. */
 export const COMMAND_NAMES: readonly string[] = COMMANDS.map((c) => c.name);
 
+/** What a flag takes, in one short line, for a flag given without its value: "Give it as --speed X (see `tws-risk demo --help`)." */
+function valueHint(spec: CommandSpec, flag: string): string {
+  const [arg = ''] = spec.flagHelp?.[flag] ?? FLAG_HELP[flag] ?? [];
+  const help = `\`tws-risk ${spec.name} --help\``;
+  return arg ? `Give it as --${flag} ${arg} (see ${help}).` : `See ${help}.`;
+}
+
 function usageError(command: string | undefined, message: string, io: CommandIo): number {
   io.err(`tws-risk${command ? ` ${command}` : ''}: ${message}`);
   const spec = COMMANDS.find((c) => c.name === command);
@@ -612,6 +621,13 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     const options = { ...GLOBAL_OPTIONS, ...spec.options };
     parsed = parseArgs({ args: joinNegativeValues(rest, options), options, allowPositionals: true, strict: true });
   } catch (err) {
+    const missing = missingValueFlag(err);
+    if (missing !== undefined) {
+      // One line on what is wrong and one on what the flag takes: the whole help after it buried both.
+      io.err(`tws-risk${implicit ? '' : ` ${spec.name}`}: ${flagProblem(err)}`);
+      io.err(valueHint(spec, missing));
+      return EXIT.usage;
+    }
     if (implicit) {
       io.err(`tws-risk: ${flagProblem(err)}`);
       io.err('Run `tws-risk --help` for the commands, `tws-risk live --help` for the options of the console (the command when none is named).');

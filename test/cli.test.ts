@@ -59,6 +59,29 @@ describe('tws-risk CLI', () => {
     }
   });
 
+  it('says a flag given without its value needs one, in two lines (what and what it takes), not the whole help; exit 2', async () => {
+    for (const argv of [
+      ['demo', '--speed'],
+      ['demo', '--speed', '--once'],
+    ]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      const lines = r.err.split('\n');
+      expect(lines[0]).toBe('tws-risk demo: --speed needs a value');
+      expect(lines[1]).toBe('Give it as --speed X (see `tws-risk demo --help`).');
+      expect(lines).toHaveLength(2);
+      expect(r.err).not.toMatch(/argument missing|ambiguous|<value>|Usage:/);
+    }
+    const replay = await run('replay', SAMPLE, '--speed');
+    expect(replay.code).toBe(2);
+    expect(replay.err.split('\n')).toEqual(['tws-risk replay: --speed needs a value', 'Give it as --speed SPEED (see `tws-risk replay --help`).']);
+    // No command named: the console's flags, said as typed.
+    const live = await run('--config');
+    expect(live.code).toBe(2);
+    expect(live.err.split('\n')[0]).toBe('tws-risk: --config needs a value');
+    expect(live.err.split('\n')[1]).toBe('Give it as --config FILE (see `tws-risk live --help`).');
+  });
+
   it('takes a negative number after a flag as its value, so the flag says what it expects (usage error, exit 2)', async () => {
     const demo = await run('demo', '--speed', '-1');
     expect(demo.code).toBe(2);

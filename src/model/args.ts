@@ -3,8 +3,19 @@
 /** The part of node:util's ParseArgsConfig options read here (the model imports nothing from Node). */
 type FlagOptions = Readonly<Record<string, { readonly type: 'string' | 'boolean'; readonly short?: string }>> | undefined;
 
+/**
+ * The flag given without its value (`--speed` last, or followed by another flag), from parseArgs' error
+ * (ERR_PARSE_ARGS_INVALID_OPTION_VALUE, "Option '-s, --speed <value>' argument missing"); undefined for anything else.
+ */
+export function missingValueFlag(err: unknown): string | undefined {
+  if (!(err instanceof Error) || (err as { code?: unknown }).code !== 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE') return undefined;
+  return /--([^ ']+)(?: <value>)?' argument (?:missing|is ambiguous)/.exec(err.message)?.[1];
+}
+
 /** parseArgs' messages name the flag; keep the first sentence only (no stack, no hints about allowPositionals). */
 export function flagProblem(err: unknown): string {
+  const missing = missingValueFlag(err);
+  if (missing !== undefined) return `--${missing} needs a value`;
   const msg = err instanceof Error ? err.message : String(err);
   // Our wording, and the flag exactly as typed (parseArgs quotes it and goes on about positionals after `--`).
   const unknown = /^Unknown option '([^']*)'/.exec(msg);
