@@ -1,9 +1,12 @@
 // Issue 16 item 8: Enter on a row opens every field in full (wrapped, scrollable, neutralised); a cut cell ends with "…".
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FeedEventBody } from '../../src/model/events.js';
+import { dec } from '../../src/model/money.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { fitColumns, layoutCells, textWidth, wrap } from '../../src/views/format.js';
 import { POSITION_COLUMNS } from '../../src/views/rows/positions.js';
-import { bookState } from '../support/book.js';
+import { ACCOUNT, bookState } from '../support/book.js';
+import { stock } from '../support/events.js';
 import { TestStore, renderApp, type Tui } from '../support/render-tui.js';
 
 const ENTER = '\r';
@@ -19,8 +22,9 @@ afterEach(() => {
 /** A TWS message far longer than any log column, ending in a word we can look for, with an escape in the middle. */
 const LONG = `Order rejected by the exchange because ${'the reason keeps going '.repeat(12)}\u001b[2Jafter-the-escape THE-END`;
 
-function start(size = { columns: 80, rows: 24 }, extra = true) {
-  const state = bookState(extra ? { extra: [{ type: 'brokerMessage', id: 42, code: 201, message: LONG, class: 'error' }] } : {});
+function start(size = { columns: 80, rows: 24 }, extra: boolean | FeedEventBody[] = true) {
+  const events: FeedEventBody[] = extra === true ? [{ type: 'brokerMessage', id: 42, code: 201, message: LONG, class: 'error' }] : extra || [];
+  const state = bookState({ extra: events });
   const risk = createStressRunner()(state, state.lastEventAt);
   const tui = renderApp(new TestStore(state, risk), size);
   open.push(tui);
@@ -71,6 +75,36 @@ describe('the detail view (Enter on a row)', () => {
     await small.write(PGDN);
     const paged = await small.waitForFrame((f) => !/lines [12]-/.test(f) && /lines \d+-\d+ of \d+/.test(f), 'a page down');
     expect(paged).not.toBe(first);
+  });
+
+  it("names a fill's realized P&L currency (the commission report's), which the column leaves out for room", async () => {
+    const toyota = stock(13_905_392, '7203', 'JPY', 'TSEJ');
+    const tui = start({ columns: 80, rows: 24 }, [
+      {
+        type: 'executionReceived',
+        reqId: -1,
+        execId: 'e1',
+        orderId: 1,
+        clientId: 0,
+        permId: 9,
+        account: ACCOUNT,
+        contract: toyota,
+        side: 'SLD',
+        shares: dec('2000'),
+        price: dec('2888.5'),
+        cumQty: dec('2000'),
+        avgPrice: dec('2888.5'),
+        time: '20261123 14:32:05 Asia/Tokyo',
+      },
+      { type: 'commissionReceived', execId: 'e1', commission: dec('1733.1'), currency: 'JPY', realizedPnl: dec('118527.87') },
+    ]);
+    await tui.write('5');
+    const pane = await tui.waitForFrame((f) => f.includes('▶5 Executions') && f.includes('›'), 'the fill selected');
+    expect(pane).toContain('+118,527.87');
+    expect(pane).not.toContain('+118,527.87 JPY');
+    await tui.write(ENTER);
+    const detail = await tui.waitForFrame((f) => f.includes('Executions: '), 'the detail view');
+    expect(detail).toMatch(/Realized:\s+\+118,527\.87 JPY/);
   });
 
   it('shows the selected scenario with its breakdown and the liquidation distances in full', async () => {

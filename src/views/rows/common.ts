@@ -12,6 +12,8 @@ export interface Cell {
   readonly slot?: Slot;
   /** Shown instead of `text` when the column is narrower than it: the same facts, what tells rows apart first. */
   readonly narrow?: string;
+  /** Shown instead of `text` in the detail view (Enter): what the column leaves out for room, such as a currency. */
+  readonly detail?: string;
 }
 
 /** What a cell shows in a column `width` cells wide (its narrow form when the full text would be cut). */

@@ -35,7 +35,7 @@ function rowFields(list: Pick<ListVM, 'columns' | 'allColumns'>, row: RowVM): De
   return columns.flatMap((c) => {
     const cell = row.cells[c.id];
     if (!cell || cell.text.trim() === '') return [];
-    return [{ label: c.header.trim() === '' ? c.id : c.header.trim(), text: cell.text, ...(cell.slot ? { slot: cell.slot } : {}) }];
+    return [{ label: c.header.trim() === '' ? c.id : c.header.trim(), text: cell.detail ?? cell.text, ...(cell.slot ? { slot: cell.slot } : {}) }];
   });
 }
 

@@ -44,10 +44,16 @@ function executionRow(e: ExecutionRow): RowVM {
       label: labelCell(e.contract),
       price: { text: contractPrice(e.price, e.contract, true) },
       commission: e.commission !== undefined ? { text: `${money(e.commission, 2)} ${e.commissionCurrency ?? ''}`.trim() } : { text: 'pending', slot: 'muted' },
-      realized: {
-        text: e.realizedPnl !== undefined ? money(e.realizedPnl, 2, true) : '',
-        ...(e.realizedPnl?.isNegative() ? { slot: 'pnl.loss' as const } : {}),
-      },
+      // In the commission report's currency (TWS reports both in it: a yen fill's +118,527.87 is yen). The column keeps
+      // the figure alone, as 80 columns hold it; the detail view names the currency.
+      realized:
+        e.realizedPnl !== undefined
+          ? {
+              text: money(e.realizedPnl, 2, true),
+              detail: `${money(e.realizedPnl, 2, true)} ${e.commissionCurrency ?? e.contract.currency}`,
+              ...(e.realizedPnl.isNegative() ? { slot: 'pnl.loss' as const } : {}),
+            }
+          : { text: '' },
       order: { text: String(e.orderId) },
       client: { text: e.clientId === 0 ? 'TWS' : String(e.clientId) },
     },
