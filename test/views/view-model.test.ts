@@ -267,6 +267,51 @@ describe('status bar', () => {
   });
 });
 
+describe('status bar at 40 columns', () => {
+  const narrow = { columns: 40, rows: 24 };
+  /** The bar as a terminal 40 columns wide shows it: every cell whole, or not there. */
+  const bar = (snap: ConsoleSnapshot, trading: 'readOnly' | 'trade') => {
+    const cells = vm(snap, initialUi(), narrow, trading).status;
+    expect(text(cells).length).toBeLessThanOrEqual(narrow.columns);
+    for (const c of cells) expect(c.text).not.toContain('…');
+    return text(cells);
+  };
+
+  it('shortens state words whole ("TRADE disarmed" to DISARMED) rather than letting the edge cut them', () => {
+    const st = bookState();
+    const b = bar(snapshot(st, { alerts: [] }), 'trade');
+    expect(b).toMatch(/\bDISARMED$/);
+    expect(b).not.toMatch(/TRADE di|READY d[^a]/);
+    const armed = bookState({ extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: ACCOUNT } }] });
+    expect(bar(snapshot(armed, { now: T0 }), 'trade')).toMatch(/\bARMED 5m\b/);
+  });
+
+  it('gives up the warning count, then the account, before a state word, and keeps the critical count', () => {
+    // ExcessLiquidity below zero (critical), with the book's concentration warning beside it.
+    const st = bookState({ elv: '90000', maint: '100000' });
+    const s = snapshot(st);
+    expect(s.alerts?.some((a) => a.severity === 'critical')).toBe(true);
+    expect(s.alerts?.some((a) => a.severity === 'warning')).toBe(true);
+    const b = bar(s, 'trade');
+    expect(b).toMatch(/\b\d CRIT\b/);
+    expect(b).toMatch(/\bDISARMED$/);
+    expect(b).not.toMatch(/WARN/);
+    expect(b).toContain('DU1234567');
+    // Frozen and armed on top: the facts that stay are whole words still.
+    const armed = bookState({
+      elv: '90000',
+      maint: '100000',
+      extra: [{ type: 'operatorActed', action: 'armed', detail: { until: T0 + 300_000, by: 'palette', account: ACCOUNT } }],
+    });
+    const frozen = bar(snapshot(armed, { now: T0, frozen: { at: T0, seq: armed.lastSeq - 3 } }), 'trade');
+    expect(frozen).toMatch(/\bARMED 5m\b/);
+    expect(frozen).toMatch(/\bFROZEN \+3$/);
+    expect(frozen).toMatch(/\bCRIT\b/);
+    expect(frozen).not.toContain('DU1234567'); // the account went whole, next after the warnings
+    expect(frozen).toMatch(/^PAPER READY 0s /);
+  });
+});
+
 describe('layout', () => {
   it('uses tabs at 80x24, a sidebar at 120x40 and every pane at 200x50', () => {
     const s = snapshot(bookState());

@@ -128,15 +128,30 @@ export function sessionClock(st: Pick<PortfolioState, 'brokerTimeOffsetMs'>, now
 }
 
 /**
+ * A status cell and how a short bar treats it: `drop` levels go whole first (4, then 3, 2, 1); cells at level 0 then
+ * take their `short` form (lowest `rank` first: padding and abbreviations at 1 to 3, which lose nothing; a frozen
+ * time or other armed accounts' names at 4; why the connection is down, or the data's age wording, last at 5), and
+ * only then does a cell with `shed` go whole (lowest first).
+ */
+type StatusCell = Cell & { drop: number; short?: { readonly text: string; readonly rank: number }; shed?: number };
+
+/**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
- * currency; the source, account, health, trading state and FROZEN always stay.
+ * currency. Then state words shorten ("TRADE disarmed" to "DISARMED", "READY data 0s" to "READY 0s"), and then the
+ * warning count and the account go whole: a 40-column bar never ends in a cut word such as "TRADE di…". The source,
+ * health, critical count, trading state and FROZEN always stay.
  */
 export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   const st = s.live;
   const src = sourceLabel(s.mode, st.account, s.endpoint?.port ?? st.endpoint?.port);
   // A follow is drawn like a replay (a copy of someone else's session), and says where it comes from and how fresh.
-  const cells: (Cell & { drop: number })[] = [
-    { text: ` ${src} `, slot: (src === 'FOLLOW' ? 'mode.replay' : `mode.${src.toLowerCase()}`) as Cell['slot'], drop: 0 },
+  const cells: StatusCell[] = [
+    {
+      text: ` ${src} `,
+      slot: (src === 'FOLLOW' ? 'mode.replay' : `mode.${src.toLowerCase()}`) as Cell['slot'],
+      drop: 0,
+      short: { text: src, rank: 1 },
+    },
   ];
   const ep = s.follow ? undefined : (s.endpoint ?? st.endpoint);
   if (ep) cells.push({ text: `${ep.host}:${ep.port}`, slot: 'muted', drop: 3 });
@@ -147,36 +162,68 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   cells.push({
     text: s.accounts ? (s.accounts.all ? `ALL ${s.accounts.count} accounts (panes: ${acct})` : `${acct} (${s.accounts.index} of ${s.accounts.count})`) : acct,
     drop: 0,
+    ...(s.accounts ? { short: { text: s.accounts.all ? `ALL ${s.accounts.count}` : acct, rank: 2 } } : {}),
+    shed: 2,
   });
   cells.push({ text: st.baseCurrency ?? s.recording?.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
   if (!isConnectedAndSynced(st.health))
-    cells.push({ text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`, slot: 'risk.breach', drop: 0 });
-  else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0 });
-  else cells.push({ text: `${health} data ${age(a)}`, slot: st.health === 'ready' ? 'data.live' : 'risk.warn', drop: 0 });
+    cells.push({
+      text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`,
+      slot: 'risk.breach',
+      drop: 0,
+      short: { text: health, rank: 5 },
+    });
+  else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 } });
+  else
+    cells.push({
+      text: `${health} data ${age(a)}`,
+      slot: st.health === 'ready' ? 'data.live' : 'risk.warn',
+      drop: 0,
+      short: { text: `${health} ${age(a)}`, rank: 5 },
+    });
   if (accountLost(st) && st.accountChange) {
     // The account cell still names the old account: say at once that the login in use is another one's.
     const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
     const now = st.accountChange.managed.map(show).join(',') || 'none';
-    cells.push({ text: ` ACCOUNT CHANGED: login manages ${now}, not ${show(st.accountChange.followed)} `, slot: 'risk.breach', drop: 0 });
+    cells.push({
+      text: ` ACCOUNT CHANGED: login manages ${now}, not ${show(st.accountChange.followed)} `,
+      slot: 'risk.breach',
+      drop: 0,
+      short: { text: 'ACCOUNT CHANGED', rank: 4 },
+    });
   }
-  if (s.mode !== 'replay' && recordingStopped(st)) cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0 });
+  if (s.mode !== 'replay' && recordingStopped(st)) cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0, shed: 3 });
   const critical = s.alerts?.filter((a) => a.severity === 'critical').length ?? 0;
   const warning = s.alerts?.filter((a) => a.severity === 'warning').length ?? 0;
-  if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0 });
-  if (warning > 0) cells.push({ text: `${warning} WARNING`, slot: 'risk.warn', drop: 0 });
+  if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0, short: { text: `${critical} CRIT`, rank: 3 } });
+  // The Alerts pane lists the warnings: their count is the first fact a short bar gives up, after the short forms.
+  if (warning > 0) cells.push({ text: `${warning} WARNING`, slot: 'risk.warn', drop: 0, short: { text: `${warning} WARN`, rank: 3 }, shed: 1 });
   const until = armedUntil(st, s.now);
-  if (s.trading === 'trade' && until !== undefined) cells.push({ text: ` ARMED ${timeLeft(until - s.now)} `, slot: 'mode.armed', drop: 0 });
-  else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0 });
+  if (s.trading === 'trade' && until !== undefined) {
+    const left = timeLeft(until - s.now);
+    cells.push({ text: ` ARMED ${left} `, slot: 'mode.armed', drop: 0, short: { text: `ARMED ${left}`, rank: 3 } });
+  } else if (s.trading === 'trade') cells.push({ text: 'TRADE disarmed', slot: 'mode.readOnly', drop: 0, short: { text: 'DISARMED', rank: 3 } });
   else cells.push({ text: 'READ-ONLY', slot: 'mode.readOnly', drop: 0 });
   // Another account than the one shown is armed: said, so an arming is never out of sight.
   const elsewhere = s.trading === 'trade' ? (s.accounts?.armedElsewhere ?? []) : [];
   if (elsewhere.length > 0) {
     const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
-    cells.push({ text: ` ARMED ALSO ${elsewhere.map(show).join(',')} `, slot: 'mode.armed', drop: 0 });
+    cells.push({
+      text: ` ARMED ALSO ${elsewhere.map(show).join(',')} `,
+      slot: 'mode.armed',
+      drop: 0,
+      short: { text: `ARMED ALSO ${elsewhere.length}`, rank: 4 },
+    });
   }
-  if (s.frozen) cells.push({ text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `, slot: 'mode.frozen', drop: 0 });
+  if (s.frozen)
+    cells.push({
+      text: ` FROZEN ${clock(s.frozen.at)} +${st.lastSeq - s.frozen.seq} `,
+      slot: 'mode.frozen',
+      drop: 0,
+      short: { text: `FROZEN +${st.lastSeq - s.frozen.seq}`, rank: 4 },
+    });
   // A replay's clock is recorded time, in UTC like `:goto` and `--at`; live clocks are local.
   if (s.mode === 'replay') cells.push({ text: `${new Date(s.now).toISOString().slice(11, 19)} UTC`, slot: 'muted', drop: 2 });
   else {
@@ -189,7 +236,12 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   let kept = cells;
   const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
   for (const level of [4, 3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
-  return kept.map(({ drop: _d, ...c }) => c);
+  // Still too long: state words shorten, least important first, then whole facts go; none is left to the edge to cut.
+  const ranks = [...new Set(kept.flatMap((c) => (c.short ? [c.short.rank] : [])))].sort((x, y) => x - y);
+  for (const rank of ranks) if (!fits(kept)) kept = kept.map((c) => (c.short?.rank === rank ? { ...c, text: c.short.text } : c));
+  const sheds = [...new Set(kept.flatMap((c) => (c.shed !== undefined ? [c.shed] : [])))].sort((x, y) => x - y);
+  for (const shed of sheds) if (!fits(kept)) kept = kept.filter((c) => c.shed !== shed);
+  return kept.map(({ drop: _d, short: _s, shed: _x, ...c }) => c);
 }
 
 /**
