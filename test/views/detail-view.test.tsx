@@ -2,8 +2,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { dec } from '../../src/model/money.js';
+import { DEFAULT_ALERT_CONFIG, evaluateOnce, type Alert } from '../../src/risk/alerts/index.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
-import { fitColumns, layoutCells, textWidth, wrap } from '../../src/views/format.js';
+import { clock, fitColumns, layoutCells, textWidth, wrap } from '../../src/views/format.js';
 import { POSITION_COLUMNS } from '../../src/views/rows/positions.js';
 import { ACCOUNT, bookState } from '../support/book.js';
 import { stock } from '../support/events.js';
@@ -105,6 +106,55 @@ describe('the detail view (Enter on a row)', () => {
     await tui.write(ENTER);
     const detail = await tui.waitForFrame((f) => f.includes('Executions: '), 'the detail view');
     expect(detail).toMatch(/Realized:\s+\+118,527\.87 JPY/);
+  });
+
+  it("shows an alert's detail as the operator reads it: shares and moves in percent, ratios as multiples, times of day", async () => {
+    // EquityWithLoanValue 104,000 on a 100,000 requirement: margin.warning (1.04×) and cushion.band (0.8%), from the rules.
+    const state = bookState({ elv: '104000', maint: '100000' });
+    const alerts = evaluateOnce({ state, config: DEFAULT_ALERT_CONFIG, now: state.lastEventAt });
+    expect(alerts.map((a) => a.rule)).toEqual(expect.arrayContaining(['margin.warning', 'cushion.band']));
+    // And margin.jump's detail as the rule writes it (src/risk/alerts/rules/margin-jump.ts), whose raw numbers users saw.
+    const anchorAt = state.lastEventAt - 125_000;
+    const jump: Alert = {
+      id: 'margin.jump',
+      rule: 'margin.jump',
+      severity: 'warning',
+      title: 'Maintenance margin rose +57.8% (100,000 USD → 157,846 USD) with no trade or position change',
+      detail: {
+        maint: { from: '100000', to: '157845.79', reported: 0.5784578503700708, estimate: null, unexplained: 0.5784578503700708 },
+        init: null,
+        withEstimate: false,
+        threshold: 0.3,
+        anchorAt,
+        currency: 'USD',
+      },
+      firstSeenAt: state.lastEventAt,
+      raisedAt: state.lastEventAt,
+      lastSeenAt: state.lastEventAt,
+      acknowledged: false,
+    };
+    const store = new TestStore(state, createStressRunner()(state, state.lastEventAt));
+    store.set({ alerts: [...alerts, jump] });
+    const tui = renderApp(store, { columns: 120, rows: 80 });
+    open.push(tui);
+    await tui.write('6');
+    await tui.waitForFrame((f) => f.includes('▶6 Alerts'), 'the Alerts pane focused');
+    await tui.write(ENTER);
+    const detail = await tui.waitForFrame((f) => f.includes('maint.reported'), 'the alerts in the detail view');
+    const field = (label: string) => new RegExp(`${label.replace(/[.[\]]/g, '\\$&')}:\\s+(\\S+)`).exec(detail)?.[1];
+    expect(field('maint.reported')).toBe('+57.8%');
+    expect(field('maint.to')).toBe('157,845.79');
+    // Every rule's limit reads as a share: cushion.band's 5% band and margin.jump's 30% among them.
+    const thresholds = [...detail.matchAll(/\bthreshold:\s+(\S+)/g)].map((m) => m[1]);
+    expect(thresholds).toEqual(expect.arrayContaining(['5.0%', '30.0%']));
+    for (const t of thresholds) expect(t).toMatch(/^\d+\.\d%$/);
+    expect(field('anchorAt')).toBe(clock(anchorAt));
+    expect(field('ratio')).toBe('1.04×');
+    expect(field('limit')).toBe('1.1×');
+    expect(field('cushion')).toBe('0.8%');
+    expect(field('reduction')).toBe('Cushion'); // "Cushion back to 10.0% or more", not its JSON
+    expect(detail).toContain('Cushion back to 10.0% or more');
+    expect(detail).not.toMatch(/0\.578457|\b\d{13}\b|\{"kind"/);
   });
 
   it('shows the selected scenario with its breakdown and the liquidation distances in full', async () => {

@@ -1,9 +1,9 @@
 // The detail view (Enter on a row): every field of the selected row in full, wrapped to the width, never cut.
-import type { Alert } from '../../risk/alerts/index.js';
+import type { Alert, ReductionTarget } from '../../risk/alerts/index.js';
 import type { JsonValue } from '../../model/events.js';
 import type { ModelGreeks } from '../../risk/model-greeks.js';
 import type { OptionRow } from '../../model/state.js';
-import { money, percent, textWidth, wrap, type ColumnSpec } from '../format.js';
+import { clock, duration, money, percent, textWidth, wrap, type ColumnSpec } from '../format.js';
 import type { Slot } from '../theme.js';
 import type { PaneVM } from '../view-model.js';
 import type { ConsoleSnapshot } from '../store.js';
@@ -43,14 +43,90 @@ function selectedRow(list: ListVM): RowVM | undefined {
   return list.rows.find((r) => r.kind === 'row' && r.id === list.selectedId);
 }
 
-/** An alert's detail (a JSON value from the rule) as fields: nested keys are joined with dots. */
-function jsonFields(value: JsonValue, prefix = ''): DetailLine[] {
-  if (value === null || typeof value !== 'object') return value === null ? [] : [{ label: prefix || 'detail', text: String(value) }];
+/** How a number in an alert's detail reads: a time of day, a duration, a share or move in percent, a multiple. */
+type FieldKind = 'time' | 'duration' | 'percent' | 'move' | 'times';
+
+/**
+ * The rules' number fields by their name (src/risk/alerts/rules): epoch times, durations in ms, fractions (a Cushion,
+ * a share of NetLiquidation, a limit on either), relative moves (a margin jump, a distance to liquidation) and ratios
+ * (EquityWithLoanValue over maintenance, a calibration factor). The raw 0.5784578503700708 or 1796639185557 read as
+ * nothing to an operator.
+ */
+const FIELD_KINDS: Readonly<Record<string, FieldKind>> = {
+  at: 'time',
+  since: 'time',
+  lastAt: 'time',
+  lastUpdate: 'time',
+  anchorAt: 'time',
+  ageMs: 'duration',
+  limitMs: 'duration',
+  cushion: 'percent',
+  share: 'percent',
+  threshold: 'percent',
+  reported: 'move',
+  estimate: 'move',
+  unexplained: 'move',
+  nearest: 'move',
+  down: 'move',
+  up: 'move',
+  ratio: 'times',
+  limit: 'times',
+  factor: 'times',
+};
+
+/** Fields whose name means otherwise under one rule: margin.jump's calibration limit is a multiple ("limit 2×"). */
+const RULE_FIELD_KINDS: Readonly<Record<string, Readonly<Record<string, FieldKind>>>> = { 'margin.jump': { 'factor.threshold': 'times' } };
+
+/** One leaf of an alert's detail as a person reads it; amounts and quantities (decimal strings) grouped. */
+function fieldText(rule: string, path: string, value: string | number | boolean): string {
+  if (typeof value === 'number') {
+    const kind = RULE_FIELD_KINDS[rule]?.[path] ?? FIELD_KINDS[path.slice(path.lastIndexOf('.') + 1)];
+    if (!Number.isFinite(value)) return String(value);
+    switch (kind) {
+      case 'time':
+        return clock(value);
+      case 'duration':
+        return duration(value);
+      case 'percent':
+        return percent(value, 1);
+      case 'move':
+        return percent(value, 1, true);
+      case 'times':
+        return `${Number(value.toFixed(3))}×`;
+      default:
+        return Number.isInteger(value) ? String(value) : String(Number(value.toFixed(4)));
+    }
+  }
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value)) return money(Number(value), Math.min(2, value.split('.')[1]?.length ?? 0));
+  return String(value);
+}
+
+/** An alert's detail (a JSON value from the rule) as fields: nested keys are joined with dots, values as people read them. */
+function jsonFields(rule: string, value: JsonValue, prefix = ''): DetailLine[] {
+  if (value === null || typeof value !== 'object') return value === null ? [] : [{ label: prefix || 'detail', text: fieldText(rule, prefix, value) }];
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) return [{ label: prefix || 'detail', text: value.map(String).join(', ') }];
-    return value.flatMap((v, i) => jsonFields(v, `${prefix}[${i}]`));
+    return value.flatMap((v, i) => jsonFields(rule, v, `${prefix}[${i}]`));
   }
-  return Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : jsonFields(v, prefix ? `${prefix}.${k}` : k)));
+  return Object.entries(value).flatMap(([k, v]) => (v === undefined ? [] : jsonFields(rule, v, prefix ? `${prefix}.${k}` : k)));
+}
+
+/** What a leverage reduction would have to reach (the reduce dialog's target), in words rather than its JSON. */
+function reductionText(r: ReductionTarget): string {
+  switch (r.kind) {
+    case 'cushion':
+      return `Cushion back to ${percent(r.min)} or more`;
+    case 'stressedCushion':
+      return `stressed Cushion back to ${percent(r.min)} or more${r.families && r.families.length > 0 ? ` (${r.families.join(', ')})` : ''}`;
+    case 'excessLiquidity':
+      return `ExcessLiquidity back to ${money(r.min)} or more`;
+    case 'equityToMaint':
+      return `EquityWithLoanValue back to ${Number(r.min.toFixed(3))}× maintenance or more`;
+    case 'liquidationDistance':
+      return `${r.key} at least ${percent(r.min)} from liquidation`;
+    case 'concentration':
+      return `${r.underlying} down to ${percent(r.max)} of gross or less`;
+  }
 }
 
 function alertFields(alerts: readonly Alert[], shown: readonly Cell[]): DetailLine[] {
@@ -59,8 +135,8 @@ function alertFields(alerts: readonly Alert[], shown: readonly Cell[]): DetailLi
   for (const c of shown) out.push({ text: c.text, ...(c.slot ? { slot: c.slot } : {}) });
   for (const a of alerts) {
     out.push({ text: `${a.severity.toUpperCase()} ${a.title}`, heading: true });
-    out.push({ label: 'rule', text: a.rule }, ...jsonFields(a.detail));
-    if (a.reduction) out.push({ label: 'reduction', text: JSON.stringify(a.reduction) });
+    out.push({ label: 'rule', text: a.rule }, ...jsonFields(a.rule, a.detail));
+    if (a.reduction) out.push({ label: 'reduction', text: reductionText(a.reduction) });
   }
   return out;
 }
