@@ -217,7 +217,7 @@ describe('simulator incidents raise the right alert', () => {
       /^manual\.order:perm:\d+$/,
       'manual.order',
     );
-    expect(a.title).toMatch(/entered by hand in TWS: SELL 1 ES.*LMT at 9000/);
+    expect(a.title).toMatch(/entered by hand in TWS: SELL 1 ES.*LMT at 9,000\.00 /);
     h.alerts = acknowledge(h.alerts, a.id, Date.now());
     await new Promise((r) => setTimeout(r, 600));
     const listed = activeAlerts(h.alerts).find((x) => x.id === a.id);
