@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_BINDINGS, PANE_IDS } from '../../src/keymap/bindings.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { layoutFor, SIDEBAR_MIN } from '../../src/views/layout.js';
-import { PANES, PANE_LIST } from '../../src/views/panes/registry.js';
+import { FROZEN_AGE_STEP_MS, PANES, PANE_LIST } from '../../src/views/panes/registry.js';
 import { initialUi, reduceUi } from '../../src/views/ui-state.js';
 import { buildViewModel } from '../../src/views/view-model.js';
 import { bookState } from '../support/book.js';
@@ -99,5 +99,55 @@ describe("the Stress pane's table and chart, kept while only its clock moves", (
     expect(narrow.stress.list.columns).not.toEqual(after.stress.list.columns);
     const other = reduceUi(shown, { type: 'command', command: 'stress.columns' });
     expect(at(state.lastEventAt, next, other).stress).not.toBe(after.stress);
+  });
+});
+
+describe('frozen, the ages of what the panes hold move in steps from the freeze', () => {
+  const wide = { columns: 200, rows: 50 };
+  // One UI state throughout, as the console keeps it while no key is pressed.
+  const ui = initialUi();
+  const vmAt = (now: number, frozenAt?: number) =>
+    buildViewModel({
+      ...input(ui, wide),
+      snapshot: { state, live: state, risk, now, version: 1, ...(frozenAt !== undefined ? { frozen: { at: frozenAt, seq: state.lastSeq } } : {}) },
+    });
+  const ages = (vm: ReturnType<typeof buildViewModel>) => {
+    const a = vm.panes.account;
+    if (a?.kind !== 'account') throw new Error('no account pane');
+    return a.account.rows.map((r) => r.cells.age?.text);
+  };
+  const t0 = state.lastEventAt + 12_000;
+
+  it('live, every second; frozen, the same ages (and pane) until the next step, then the ages of that step', () => {
+    expect(FROZEN_AGE_STEP_MS).toBe(10_000);
+    expect(ages(vmAt(t0))).toContain('12s');
+    expect(ages(vmAt(t0 + 3_000))).toContain('15s');
+    const atFreeze = vmAt(t0, t0);
+    expect(ages(atFreeze)).toEqual(ages(vmAt(t0)));
+    // 3 and 9.9 s into the freeze: the account pane is the freeze's, object and all (nothing to draw again).
+    const held = vmAt(t0 + 3_000, t0);
+    expect(ages(held)).toEqual(ages(atFreeze));
+    expect(held.panes.account).toBe(atFreeze.panes.account);
+    expect(vmAt(t0 + 9_999, t0).panes.account).toBe(atFreeze.panes.account);
+    // A step on, the ages are those of 10 s later: the held ages never hide more than a step of ageing.
+    const stepped = vmAt(t0 + 10_000, t0);
+    expect(ages(stepped)).toEqual(ages(vmAt(t0 + 10_000)));
+    expect(ages(stepped)).toContain('22s');
+    expect(ages(vmAt(t0 + 25_000, t0))).toEqual(ages(vmAt(t0 + 20_000)));
+    // Thawed, the clock again.
+    expect(ages(vmAt(t0 + 25_000))).toContain('37s');
+  });
+
+  it("the Stress pane's age of its pass steps with them while frozen, and moves each second live", () => {
+    const info = (vm: ReturnType<typeof buildViewModel>) => (vm.panes.stress?.kind === 'stress' ? vm.panes.stress.info : '');
+    const focus = initialUi({ focus: 'stress' });
+    const at = (now: number, frozenAt?: number) =>
+      buildViewModel({
+        ...input(focus, wide),
+        snapshot: { state, live: state, risk, now, version: 1, ...(frozenAt !== undefined ? { frozen: { at: frozenAt, seq: state.lastSeq } } : {}) },
+      });
+    expect(info(at(t0 + 4_000))).toMatch(/as of 16s ago/);
+    expect(info(at(t0 + 4_000, t0))).toMatch(/as of 12s ago/);
+    expect(info(at(t0 + 14_000, t0))).toMatch(/as of 22s ago/);
   });
 });

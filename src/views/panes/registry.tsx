@@ -58,8 +58,25 @@ export interface PaneEntry<V extends PaneVM = PaneVM> {
 
 const NO_ALERTS: readonly Alert[] = [];
 
-/** The clock to the second, for panes that show ages. */
+/** The clock to the second, for panes that show ages of live facts (the alerts, judged on the live state). */
 const second = (input: ViewInput) => Math.floor(input.snapshot.now / 1000);
+
+/**
+ * Frozen, the ages of what the panes hold (the Account pane's rows, the orders, the risk's "as of … ago") move in steps
+ * of this much from the freeze, floored as `age` floors minutes. A frozen frame was the status bar and those ages,
+ * every second; the Account pane's rows were most of it (docs/performance.md "Frozen, session 11").
+ */
+export const FROZEN_AGE_STEP_MS = 10_000;
+
+/** The time the panes measure the ages of what they hold at: the clock, or frozen, its last step since the freeze. */
+export function agesNow(input: ViewInput): number {
+  const { now, frozen } = input.snapshot;
+  if (!frozen || now <= frozen.at) return now;
+  return frozen.at + Math.floor((now - frozen.at) / FROZEN_AGE_STEP_MS) * FROZEN_AGE_STEP_MS;
+}
+
+/** `agesNow` to the second: what a pane that shows held ages is built again on. */
+const heldSecond = (input: ViewInput) => Math.floor(agesNow(input) / 1000);
 
 type Kind<K extends PaneVM['kind']> = Extract<PaneVM, { kind: K }>;
 
@@ -71,11 +88,11 @@ const account: PaneEntry<Kind<'account'>> = {
   sorts: [{ key: 'table', label: 'table', desc: false }],
   inputs: (i) => {
     const s = i.snapshot.state;
-    return [s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, i.snapshot.risk, second(i)];
+    return [s.accountValues, s.accountSummary, s.fxRates, s.baseCurrency, i.snapshot.risk, heldSecond(i)];
   },
   build: (i, room) => {
     const risk = i.snapshot.risk;
-    const vm = accountVM(i.snapshot.state, risk?.ok ? risk.model : undefined, room.width, i.snapshot.now);
+    const vm = accountVM(i.snapshot.state, risk?.ok ? risk.model : undefined, room.width, agesNow(i));
     return { kind: 'account', pane: 'account', info: `cushion ${vm.cushion} · ${vm.bandText}`, account: vm };
   },
   wants: (i) => accountRowsWanted(i.snapshot.state),
@@ -117,14 +134,14 @@ const stress: PaneEntry<Kind<'stress'>> = {
   title: 'Stress',
   key: PANE_COMMANDS.stress,
   sorts: STRESS_SORTS,
-  inputs: (i) => [i.snapshot.risk, i.ui.stressColumns, i.ui.stressSubject, second(i)],
+  inputs: (i) => [i.snapshot.risk, i.ui.stressColumns, i.ui.stressSubject, heldSecond(i)],
   build: (i, room) => {
     const { snapshot, ui } = i;
     const risk = snapshot.risk;
     const model = risk?.ok ? risk.model : undefined;
     const vm = memoStressVM(risk, ui.lists.stress, ui.stressColumns, ui.stressSubject, room.width, room.height);
     // The risk's time is the market's (TWS's clock); its age is measured on the same clock.
-    const asOf = model ? `as of ${age(marketNow(snapshot.live, snapshot.now) - model.asOf)} ago` : '';
+    const asOf = model ? `as of ${age(marketNow(snapshot.live, agesNow(i)) - model.asOf)} ago` : '';
     return { kind: 'stress', pane: 'stress', info: [vm.list.info, vm.worst, asOf].filter(Boolean).join(' · '), stress: vm };
   },
   Component: ({ vm, focused, height }) => <StressPane stress={vm.stress} focused={focused} height={height} />,
@@ -135,9 +152,9 @@ const orders: PaneEntry<Kind<'list'>> = {
   title: 'Orders',
   key: PANE_COMMANDS.orders,
   sorts: ORDERS_SORTS,
-  inputs: (i) => [i.snapshot.state.orders, i.snapshot.state.complete.openOrders, second(i)],
+  inputs: (i) => [i.snapshot.state.orders, i.snapshot.state.complete.openOrders, heldSecond(i)],
   build: (i, room) => {
-    const vm = ordersVM(i.snapshot.state, i.ui.lists.orders, room.width, room.height, i.snapshot.now);
+    const vm = ordersVM(i.snapshot.state, i.ui.lists.orders, room.width, room.height, agesNow(i));
     return { kind: 'list', pane: 'orders', info: vm.info, list: vm };
   },
   // The header and a row per order (or the sentence saying there are none).
