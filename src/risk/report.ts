@@ -137,13 +137,16 @@ export interface DistancesOf {
 
 /**
  * The report from an existing (incrementally updated) grid built over `scenarios`, in the same order. `distances`
- * replaces the liquidation search (a session that reuses an earlier one); without it, the search runs.
+ * replaces the liquidation search (a session that reuses an earlier one); without it, the search runs. `deferred`: a
+ * report the alert rules read first (a pass no pane draws), whose scenario figures the rules do not read (the P&L by
+ * currency and by class, the initial requirement, AvailableFunds, the warning) are worked out when first read.
  */
 export function stressReportFromGrid(
   grid: StressGrid,
   state: PortfolioState,
   scenarios: readonly Scenario[],
   distances?: (grid: StressGrid, anchors: Anchors) => DistancesOf,
+  deferred = false,
 ): StressReport {
   if (scenarios.length !== grid.shocks.length) throw new Error('stressReportFromGrid: scenarios do not match the grid');
   const { book, params } = grid;
@@ -162,14 +165,15 @@ export function stressReportFromGrid(
   const noLoan = new Set(noLoanClasses(params));
   const nlvFloat = floatOf(nlvAnchor.value);
   const elvFloat = floatOf(elvAnchor.value);
+  const warnRatio = decimalOf(params.warnRatio);
   const results = scenarios.map((sc, j) => {
     const acc = columnAccountAt(grid, j);
-    const { byCurrency, byClass, total, noLoanPnl, totalCents, noLoanCents } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
+    const figures = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
+    const { total, noLoanPnl, totalCents, noLoanCents } = figures;
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);
     const maintCents = stressedRequirementCents(calibration.maint, acc.maint);
     const maintMargin = Number.isNaN(maintCents) ? stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2) : decimalOfCents(maintCents);
-    const initMargin = requirementOf(calibration.init, acc.init);
     const excessLiquidity = equityWithLoanValue.sub(maintMargin);
     // The Cushion from the same figures in float64 where that decides its sixth place (NaN, the Decimal division, else).
     const elCents = totalCents - noLoanCents - maintCents;
@@ -179,21 +183,34 @@ export function stressReportFromGrid(
       nlvFloat + totalCents / 100,
       1e-14 * (Math.abs(nlvFloat) + Math.abs(totalCents) / 100),
     );
+    const cushion = netLiquidation.gt(0)
+      ? Number.isNaN(micros)
+        ? excessLiquidity.div(netLiquidation).toDecimalPlaces(6)
+        : decimalOfMicros(micros)
+      : undefined;
+    const breach = excessLiquidity.lt(0);
+    // acc.init is the column's own object (the column's sums are reused, not it): read later, it is this scenario's.
+    const init = acc.init;
+    const initMargin = () => requirementOf(calibration.init, init);
+    const warn = () => equityWithLoanValue.lte(maintMargin.mul(warnRatio));
+    const pnl = deferred ? deferredPnl(figures) : { total, byCurrency: figures.byCurrency(), byAssetClass: figures.byClass() };
+    if (deferred) return deferredScenario(sc, pnl, netLiquidation, equityWithLoanValue, maintMargin, excessLiquidity, cushion, breach, initMargin, warn);
+    const initNow = initMargin();
     const result: ScenarioResult = {
       id: sc.id,
       label: sc.label,
       family: sc.family,
       shocks: sc.shocks,
-      pnl: { total, byCurrency, byAssetClass: byClass },
+      pnl,
       netLiquidation,
       equityWithLoanValue,
       maintMargin,
-      initMargin,
+      initMargin: initNow,
       excessLiquidity,
-      availableFunds: equityWithLoanValue.sub(initMargin),
-      ...(netLiquidation.gt(0) ? { cushion: Number.isNaN(micros) ? excessLiquidity.div(netLiquidation).toDecimalPlaces(6) : decimalOfMicros(micros) } : {}),
-      breach: excessLiquidity.lt(0),
-      warn: equityWithLoanValue.lte(maintMargin.mul(decimalOf(params.warnRatio))),
+      availableFunds: equityWithLoanValue.sub(initNow),
+      ...(cushion !== undefined ? { cushion } : {}),
+      breach,
+      warn: warn(),
     };
     return result;
   });
@@ -243,10 +260,54 @@ function requirementOf(parts: Calibration['maint'], est: SegmentEstimate): Decim
   return Number.isNaN(cents) ? stressedRequirement(parts, est).toDecimalPlaces(2) : decimalOfCents(cents);
 }
 
+/**
+ * A scenario whose figures the alert rules do not read are worked out when first read (stressReportFromGrid's
+ * `deferred`), each once, from values of this scenario alone. The fields are in the order and of the kinds of an eager
+ * result (enumerable getters, read as plain fields by a copy or a comparison).
+ */
+function deferredScenario(
+  sc: Scenario,
+  pnl: ScenarioPnl,
+  netLiquidation: Decimal,
+  equityWithLoanValue: Decimal,
+  maintMargin: Decimal,
+  excessLiquidity: Decimal,
+  cushion: Decimal | undefined,
+  breach: boolean,
+  initOf: () => Decimal,
+  warnOf: () => boolean,
+): ScenarioResult {
+  let init: Decimal | undefined;
+  let warn: boolean | undefined;
+  const initMargin = () => (init ??= initOf());
+  return Object.defineProperties(
+    { id: sc.id, label: sc.label, family: sc.family, shocks: sc.shocks, pnl, netLiquidation, equityWithLoanValue, maintMargin } as ScenarioResult,
+    {
+      initMargin: { enumerable: true, get: initMargin },
+      excessLiquidity: { enumerable: true, value: excessLiquidity },
+      availableFunds: { enumerable: true, get: () => equityWithLoanValue.sub(initMargin()) },
+      ...(cushion !== undefined ? { cushion: { enumerable: true, value: cushion } } : {}),
+      breach: { enumerable: true, value: breach },
+      warn: { enumerable: true, get: () => (warn ??= warnOf()) },
+    },
+  );
+}
+
+/** A scenario's P&L with its parts by currency and by class made when first read (deferredScenario). */
+function deferredPnl(figures: PnlFigures): ScenarioPnl {
+  let byCurrency: Record<string, Decimal> | undefined;
+  let byClass: Partial<Record<AssetClass, Decimal>> | undefined;
+  return Object.defineProperties({ total: figures.total } as ScenarioPnl, {
+    byCurrency: { enumerable: true, get: () => (byCurrency ??= figures.byCurrency()) },
+    byAssetClass: { enumerable: true, get: () => (byClass ??= figures.byClass()) },
+  });
+}
+
 /** One scenario's P&L matrix (currency × class, float64) as the report's Decimal figures. */
 interface PnlFigures {
-  readonly byCurrency: Record<string, Decimal>;
-  readonly byClass: Partial<Record<AssetClass, Decimal>>;
+  /** Made on each call (from this scenario's sums in cents, kept): the caller keeps what it makes. */
+  readonly byCurrency: () => Record<string, Decimal>;
+  readonly byClass: () => Partial<Record<AssetClass, Decimal>>;
   readonly total: Decimal;
   /** The part in classes with no loan value (EquityWithLoanValue leaves it out). */
   readonly noLoanPnl: Decimal;
@@ -278,10 +339,17 @@ function scenarioPnl(cells: ArrayLike<number>, currencies: readonly string[], cl
     }
     totalCents += byCurrencyCents[ci]!;
   }
-  const byCurrency: Record<string, Decimal> = {};
-  const byClass: Partial<Record<AssetClass, Decimal>> = {};
-  classes.forEach((k, ki) => (byClass[CLASS_ORDER[k]!] = byClassCents[ki] === 0 ? ZERO : decimalOfCents(byClassCents[ki]!)));
-  currencies.forEach((c, ci) => (byCurrency[c] = byCurrencyCents[ci] === 0 ? ZERO : decimalOfCents(byCurrencyCents[ci]!)));
+  // Made from these sums alone, so that a deferred scenario's parts (deferredPnl) are this column's, made later.
+  const byClass = () => {
+    const out: Partial<Record<AssetClass, Decimal>> = {};
+    classes.forEach((k, ki) => (out[CLASS_ORDER[k]!] = byClassCents[ki] === 0 ? ZERO : decimalOfCents(byClassCents[ki]!)));
+    return out;
+  };
+  const byCurrency = () => {
+    const out: Record<string, Decimal> = {};
+    currencies.forEach((c, ci) => (out[c] = byCurrencyCents[ci] === 0 ? ZERO : decimalOfCents(byCurrencyCents[ci]!)));
+    return out;
+  };
   return {
     byCurrency,
     byClass,
@@ -313,7 +381,7 @@ function scenarioPnlDecimal(cells: ArrayLike<number>, currencies: readonly strin
     byCurrency[c] = sum;
     total = total.add(sum);
   });
-  return { byCurrency, byClass, total, noLoanPnl, totalCents: NaN, noLoanCents: NaN };
+  return { byCurrency: () => byCurrency, byClass: () => byClass, total, noLoanPnl, totalCents: NaN, noLoanCents: NaN };
 }
 
 /** Classes (indices into CLASS_ORDER) with a position or a zero-shock amount in the book. */

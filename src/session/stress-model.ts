@@ -99,7 +99,8 @@ export interface StressModel {
 export type RiskResult =
   /**
    * `report` is the engine's own, for the alert rules (src/risk/alerts reads it). `display: false`: computed while no
-   * pane could draw it (frozen), so the model's P&L curves and lattice greeks were left out (RiskFunction).
+   * pane could draw it (frozen), so the model's P&L curves, lattice greeks and shares of the worst loss were left out
+   * (RiskFunction), and the model is made from the report when first read.
    */
   | { readonly ok: true; readonly model: StressModel; readonly report: StressReport; readonly computeMs: number; readonly display?: false }
   /** `waiting`: nothing is wrong yet, the account or its positions have not arrived (the figures line says what it waits for, "computing…" only for a pass really pending). */
@@ -282,7 +283,9 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
           namesChecked = [grid.book, grid.stats.rebuilds, grid.stats.groupsRecomputed];
         }
       }
-      const report = stressReportFromGrid(grid, state, scenarios, distances);
+      // A pass no pane draws is read by the alert rules: the scenario figures they do not read are made when read.
+      const report = stressReportFromGrid(grid, state, scenarios, distances, !display);
+      if (!display) return alertsOnlyResult(report, grid, now, t0);
       const curves: LazyCurve[] = [];
       const model = stressModelOf(report, grid, now, display, curves);
       for (const c of curves) {
@@ -290,7 +293,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
         c.compute = () => (stats.curves++, compute());
       }
       unread = curves;
-      return { ok: true, model, report, computeMs: performance.now() - t0, ...(display ? {} : { display: false as const }) };
+      return { ok: true, model, report, computeMs: performance.now() - t0 };
     } catch (err) {
       grid = undefined;
       kept = {};
@@ -298,6 +301,19 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
     }
   };
   return Object.assign(run, { stats });
+}
+
+/**
+ * A pass no pane draws: the alert rules read its report, and its display model (the panes' rows of the report) only a
+ * reader that asks for it (an account's published summary, its row among several accounts), so it is made when first
+ * read. Without curves, greeks and shares of the worst loss (what only panes read), the model is the report's alone,
+ * so a later read gives what this pass would have: nothing of the grid, which moves on, is read.
+ */
+function alertsOnlyResult(report: StressReport, grid: StressGrid, now: number, t0: number): RiskResult {
+  let model: StressModel | undefined;
+  const result = { ok: true as const, report, computeMs: performance.now() - t0, display: false as const };
+  // Enumerable, so that a copy or a comparison of the result reads it as a plain field.
+  return Object.defineProperty(result, 'model', { enumerable: true, get: () => (model ??= stressModelOf(report, grid, now, false)) }) as RiskResult;
 }
 
 /** The contracts held and the base currency, as text: what the built-in scenario list reads besides the account rows. */
@@ -330,7 +346,8 @@ function searchInputs(g: StressGrid, a: Anchors): readonly unknown[] {
 /**
  * The display model of a report; `grid` supplies per-position contributions and the P&L curves. `localNow`: this
  * machine's time of the report, which `distancesAsOf` is told in (the report's times are the market's clock).
- * `display` false: no curves and no model greeks (only the panes read them; RiskFunction).
+ * `display` false: no curves, no model greeks and no shares of the worst loss (only the panes read them; RiskFunction),
+ * and then nothing of `grid` is read.
  */
 export function stressModelOf(report: StressReport, grid: StressGrid, localNow = report.asOf, display = true, curves: LazyCurve[] = []): StressModel {
   const scenarios: StressScenarioRow[] = report.scenarios.map((s) => ({
@@ -369,7 +386,8 @@ export function stressModelOf(report: StressReport, grid: StressGrid, localNow =
     currencies,
     classes,
     ...(worst ? { worst: { id: worst.id, label: worst.label, total: worst.pnl.total } } : {}),
-    shareOfWorst: worst ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
+    // Only the Positions pane reads the shares (its Worst% column); left out of a pass no pane draws, like the greeks.
+    shareOfWorst: worst && display ? contributions(grid, worstIndex, worst.pnl.total.toNumber()) : new Map(),
     subjects,
     ...(report.liquidationAsOf !== undefined ? { distancesAsOf: localNow - (report.asOf - report.liquidationAsOf) } : {}),
     unpriced: new Map(report.unpriced.map((u) => [u.conId, u.reason])),

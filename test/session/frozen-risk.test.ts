@@ -59,6 +59,49 @@ describe('a risk pass no pane draws', () => {
     expect(alertsOnly.model.worst).toEqual(whole.model.worst);
   });
 
+  it("makes its display model when first read, from its own report: read after the runner moved on, it is that pass's", () => {
+    const runner = createStressRunner();
+    const first = ok(runner(moved, moved.lastEventAt, false));
+    const later = bookState({ prices: { aapl: '200', msft: '450' } });
+    const second = ok(runner(later, later.lastEventAt + 1000, false));
+    // Read only now, after the grid has moved to the later book.
+    const fresh = ok(createStressRunner()(moved, moved.lastEventAt, false)).model;
+    const whole = ok(createStressRunner()(moved, moved.lastEventAt)).model;
+    const seen = (m: typeof fresh) => ({
+      ...m,
+      subjects: m.subjects.map((s) => ({ ...s, curve: [], charted: false })),
+      modelGreeks: [...m.modelGreeks],
+      shareOfWorst: [...m.shareOfWorst],
+    });
+    expect(seen(first.model)).toEqual(seen(fresh));
+    expect(first.model.scenarios).toEqual(whole.scenarios);
+    expect(first.model.worst).toEqual(whole.worst);
+    expect(first.model.estimates).toEqual(whole.estimates);
+    expect(first.model.subjects.map((s) => s.distance)).toEqual(whole.subjects.map((s) => s.distance));
+    // Only the panes read the shares of the worst loss: a drawn pass has them, this one not.
+    expect(whole.shareOfWorst.size).toBeGreaterThan(0);
+    expect(first.model.shareOfWorst.size).toBe(0);
+    expect(second.model.scenarios).not.toEqual(first.model.scenarios);
+    expect(first.model).toBe(first.model);
+  });
+
+  it("makes the scenario figures the alert rules do not read when they are read, each that pass's own", () => {
+    const runner = createStressRunner();
+    const first = ok(runner(moved, moved.lastEventAt, false));
+    const later = bookState({ prices: { aapl: '200', msft: '450' } });
+    const second = ok(runner(later, later.lastEventAt + 1000, false));
+    // Both read only after the runner moved on: the figures by currency and class, the initial requirement,
+    // AvailableFunds and the warning are those a whole pass gives for each book.
+    const whole = (st: typeof moved, at: number) => toReportJson(ok(createStressRunner()(st, at)).report);
+    expect(toReportJson(first.report)).toEqual(whole(moved, moved.lastEventAt));
+    expect(toReportJson(second.report)).toEqual(whole(later, later.lastEventAt + 1000));
+    expect(toReportJson(second.report)).not.toEqual(toReportJson(first.report));
+    const s = first.report.scenarios.find((x) => x.id === 'builtin:riskOff') ?? first.report.scenarios[0]!;
+    expect(s.pnl.byCurrency).toBe(s.pnl.byCurrency);
+    expect(s.initMargin).toBe(s.initMargin);
+    expect(Object.keys(s)).toEqual(Object.keys(ok(createStressRunner()(moved, moved.lastEventAt)).report.scenarios.find((x) => x.id === s.id)!));
+  });
+
   it('is followed by a whole pass as soon as a pane draws, whatever the cadence', () => {
     const session = new AccountSession({ state: moved, events$: new Subject<FeedEvent>() }, { risk: createStressRunner() });
     const t = clock.now();
