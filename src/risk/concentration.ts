@@ -66,9 +66,17 @@ export function exposureByName(book: Book): NameExposure[] {
  * `sym:NAME=−jump` and `+jump` for every underlying at or above `share` of gross exposure, largest first. A symbol
  * the scenario grammar cannot name (docs/scenarios.md) is skipped rather than mis-shocked.
  */
-export function nameJumpScenarios(names: readonly NameExposure[], rules: ConcentrationRules): Scenario[] {
+export function nameJumpScenarios(names: readonly NameExposure[], rules: ConcentrationRules): readonly Scenario[] {
   const out: Scenario[] = [];
   if (names.length < 2) return out; // one name is the whole book: the class ladder already moves it alone
+  // The list follows the names at or above the share, in order, and the rules alone. The session asks on every pass
+  // whose marks moved (its scenario list may need other names), and the names rarely change: the last list is kept.
+  let key = `${rules.share}\u0000${rules.jump}`;
+  for (const n of names) {
+    if (n.share < rules.share) break;
+    key += `\u0000${n.symbol}`;
+  }
+  if (lastJumps?.key === key) return lastJumps.list;
   for (const n of names) {
     if (n.share < rules.share) break;
     for (const m of [-rules.jump, rules.jump]) {
@@ -83,5 +91,9 @@ export function nameJumpScenarios(names: readonly NameExposure[], rules: Concent
       });
     }
   }
+  lastJumps = { key, list: out };
   return out;
 }
+
+/** nameJumpScenarios' last list and what it followed (read-only: its holders copy what they change). */
+let lastJumps: { readonly key: string; readonly list: readonly Scenario[] } | undefined;

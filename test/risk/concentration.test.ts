@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
 import { bookScenarios } from '../../src/risk/alerts/scenarios.js';
 import { readBook } from '../../src/risk/boundary.js';
-import { exposureByName } from '../../src/risk/concentration.js';
+import { exposureByName, nameJumpScenarios } from '../../src/risk/concentration.js';
 import { stressParams } from '../../src/risk/params.js';
 import { formatStressReportText } from '../../src/risk/report-text.js';
 import { toReportJson } from '../../src/risk/report-json.js';
@@ -73,6 +73,34 @@ describe('single-name jumps in the built-in list', () => {
       'sym:XOM=-40%',
       'sym:XOM=+40%',
     ]);
+  });
+
+  it('the jumps are those of the names and settings asked about, asked again after other names or settings', () => {
+    const rules = { share: 0.1, jump: 0.3, names: 3 };
+    const two = [
+      { symbol: 'AAPL', exposure: 60, share: 0.6 },
+      { symbol: 'MSFT', exposure: 40, share: 0.4 },
+    ];
+    const ids = (l: readonly { id: string }[]) => l.map((x) => x.id);
+    const first = nameJumpScenarios(two, rules);
+    expect(ids(first)).toEqual(['sym:AAPL=-30%', 'sym:AAPL=+30%', 'sym:MSFT=-30%', 'sym:MSFT=+30%']);
+    // The same names at other exposures (marks moved): the same jumps.
+    expect(
+      nameJumpScenarios(
+        [
+          { ...two[0]!, exposure: 61 },
+          { ...two[1]!, exposure: 39 },
+        ],
+        rules,
+      ),
+    ).toEqual(first);
+    // A name falling under the share, another order, another jump or share: each its own list.
+    const under = [two[0]!, { symbol: 'MSFT', exposure: 5, share: 0.05 }, { symbol: 'KO', exposure: 4, share: 0.04 }];
+    expect(ids(nameJumpScenarios(under, rules))).toEqual(['sym:AAPL=-30%', 'sym:AAPL=+30%']);
+    expect(ids(nameJumpScenarios([two[1]!, two[0]!], rules))).toEqual(['sym:MSFT=-30%', 'sym:MSFT=+30%', 'sym:AAPL=-30%', 'sym:AAPL=+30%']);
+    expect(ids(nameJumpScenarios(two, { ...rules, jump: 0.4 }))).toEqual(['sym:AAPL=-40%', 'sym:AAPL=+40%', 'sym:MSFT=-40%', 'sym:MSFT=+40%']);
+    expect(nameJumpScenarios(two, { ...rules, share: 0.5 })[0]!.label).toMatch(/at least 50% of gross exposure/);
+    expect(ids(nameJumpScenarios(two, rules))).toEqual(ids(first));
   });
 
   it('a one-name book adds nothing (its class ladder is the same move)', () => {

@@ -40,11 +40,19 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
  * and the key the book calls for now: the names follow prices (an option's underlying, a mark), which move without
  * the positions changing, so a holder of a selected list compares the two to know when to select again.
  */
-export const nameJumpKey = (list: readonly Scenario[]): string =>
-  list
-    .filter((s) => s.family === 'asset' && Object.keys(s.shocks.sym).length > 0)
-    .map((s) => s.id)
-    .join('\n');
+export const nameJumpKey = (list: readonly Scenario[]): string => {
+  // Asked of the same selected list on every pass whose marks moved; a list is never changed in place.
+  let key = jumpKeys.get(list);
+  if (key === undefined) {
+    key = list
+      .filter((s) => s.family === 'asset' && Object.keys(s.shocks.sym).length > 0)
+      .map((s) => s.id)
+      .join('\n');
+    jumpKeys.set(list, key);
+  }
+  return key;
+};
+const jumpKeys = new WeakMap<readonly Scenario[], string>();
 export const nameJumpKeyOf = (book: Book, concentration: StressParams['concentration']): string =>
   nameJumpKey(nameJumpScenarios(exposureByName(book), concentration));
 

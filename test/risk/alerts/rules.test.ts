@@ -595,6 +595,19 @@ describe('connection.lost, stream.stale, tws.code', () => {
     expect(ids(twsCodeRule(ctx(events, { now: T0 + 1_000 })))).toEqual(['tws.code:326 critical', 'tws.code:10197 warning']);
     expect(twsCodeRule(ctx(events, { now: T0 + 300_001 }))).toEqual([]);
   });
+
+  it('a history read before answers again for the message that arrives next and for other codes', () => {
+    const msg = (code: number): FeedEventBody => ({ type: 'brokerMessage', id: -1, code, message: 'x', class: 'connection' });
+    const book = new Book().pushAll([msg(2104), msg(10197)], T0);
+    const before = book.state;
+    expect(ids(twsCodeRule(ctx(before, { now: T0 + 1_000 })))).toEqual(['tws.code:10197 warning']);
+    book.push(msg(321), T0 + 2_000);
+    expect(ids(twsCodeRule(ctx(book.state, { now: T0 + 3_000 })))).toEqual(['tws.code:321 warning', 'tws.code:10197 warning']);
+    // The same history, with the codes of another config: 2104 watched too.
+    const watching = config({ 'tws.code': { codes: { '2104': 'info' } } });
+    expect(ids(twsCodeRule(ctx(before, { now: T0 + 1_000, config: watching })))).toEqual(['tws.code:2104 info', 'tws.code:10197 warning']);
+    expect(ids(twsCodeRule(ctx(before, { now: T0 + 1_000 })))).toEqual(['tws.code:10197 warning']);
+  });
 });
 
 describe('exposure.ccy and concentration.und', () => {

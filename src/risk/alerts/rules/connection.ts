@@ -1,7 +1,7 @@
 // connection.lost, stream.stale and tws.code: can the operator trust what is shown, and what did TWS say?
 import { isOperatorStop } from '../../../model/connection.js';
 import type { StreamName } from '../../../model/events.js';
-import { marketSeverity } from '../config.js';
+import { marketSeverity, type SeverityOrMarket } from '../config.js';
 import type { ConnectionMemory, Finding } from '../types.js';
 import type { RuleContext, StatefulRule } from './context.js';
 
@@ -106,17 +106,40 @@ const CODE_TEXT: Readonly<Record<number, string>> = {
 
 const RESTORED = new Set([1101, 1102]);
 
+/** Where the codes the rule watches last appear in a message history, and the last "restored" (1101, 1102). */
+interface MessageScan {
+  readonly codes: object;
+  readonly wanted: ReadonlyMap<number, SeverityOrMarket>;
+  readonly last: ReadonlyMap<number, number>;
+  readonly restoredAt: number;
+}
+
+/*
+ * The rule runs at every evaluation (several a second while marks move) and the history changes only when a message
+ * arrives (the reducer makes a new list then): the scan is kept per list and per codes object.
+ */
+const scans = new WeakMap<readonly unknown[], MessageScan>();
+
+function scanMessages(messages: RuleContext['state']['messages'], codes: Readonly<Record<string, SeverityOrMarket>>): MessageScan {
+  const hit = scans.get(messages);
+  if (hit?.codes === codes) return hit;
+  const wanted = new Map(Object.entries(codes).map(([c, s]) => [Number(c), s]));
+  const last = new Map<number, number>();
+  let restoredAt = -1;
+  messages.forEach((m, i) => {
+    if (wanted.has(m.code)) last.set(m.code, i);
+    if (RESTORED.has(m.code)) restoredAt = i;
+  });
+  const scan = { codes, wanted, last, restoredAt };
+  scans.set(messages, scan);
+  return scan;
+}
+
 export function twsCodeRule(ctx: RuleContext): Finding[] {
   const cfg = ctx.config.rules['tws.code'];
   const { state, now } = ctx;
   if (!cfg.enabled) return [];
-  const wanted = new Map(Object.entries(cfg.codes).map(([c, s]) => [Number(c), s]));
-  const last = new Map<number, number>();
-  let restoredAt = -1;
-  state.messages.forEach((m, i) => {
-    if (wanted.has(m.code)) last.set(m.code, i);
-    if (RESTORED.has(m.code)) restoredAt = i;
-  });
+  const { wanted, last, restoredAt } = scanMessages(state.messages, cfg.codes);
   const out: Finding[] = [];
   // The message history is bounded (MESSAGE_HISTORY): a 1100 that scrolled out still holds while health says so.
   if (wanted.has(1100) && !last.has(1100) && state.health === 'degraded' && state.healthCause === 'connectivityLost') {
