@@ -39,8 +39,12 @@ export interface WriterOptions {
 
 /** Pending gzip text is compressed and written once it reaches this size, or at the end of the event-loop turn. */
 const GZIP_MEMBER_BYTES = 64 * 1024;
-/** Deflate looks back at most 32 KiB: the text a segment may refer to. */
-const WINDOW = 32 * 1024;
+/**
+ * The text a segment may refer to, given as its dictionary: deflate looks back at most 32 KiB, but zlib hashes the whole
+ * dictionary into its tables for every segment (a segment per event-loop turn, several a second), and the last 16 KiB
+ * of the console's lines compress them within a fraction of a percent of 32 (docs/performance.md "Frozen, session 11").
+ */
+const WINDOW = 16 * 1024;
 /** A gzip member's header: deflate, no name, no time, Unix (what zlib writes). */
 const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0, 0, 0, 0, 0, 0, 0x03]);
 /** An empty final deflate block (fixed Huffman): ends a member's deflate stream after a sync-flushed segment. */
@@ -49,8 +53,8 @@ const HASH_FORM = hashFormOf(SCHEMA_VERSION);
 
 /**
  * One gzip member written in segments as the lines come (pigz's construction): each segment is raw deflate
- * ending in a sync flush, compressed with the member's last 32 KiB of text as its dictionary, so it refers back
- * to the lines before it exactly as one deflate stream would. A member per event-loop turn restarted the
+ * ending in a sync flush, compressed with the member's last 16 KiB of text as its dictionary (WINDOW), so it refers
+ * back to the lines before it as one deflate stream would. A member per event-loop turn restarted the
  * compressor's memory every few lines; this keeps it until the member ends (at a keyframe, where a seek starts
  * decompressing, and at close). A file cut off mid-member still decompresses up to its last whole segment.
  */
