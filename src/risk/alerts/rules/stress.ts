@@ -32,14 +32,17 @@ export function stressRules(ctx: RuleContext): Finding[] {
   if (cs.enabled) {
     const families = new Set(cs.families);
     const considered = report.scenarios.filter((s) => families.has(s.family));
-    let worst: ScenarioResult | undefined;
-    for (const s of considered) if (!worst || cushionOf(s) < cushionOf(worst)) worst = s;
+    // Each Cushion read once (a Decimal to a number is a string's parse; the scan compared each twice).
+    const cushions = considered.map(cushionOf);
+    let w = -1;
+    for (let i = 0; i < cushions.length; i++) if (w < 0 || cushions[i]! < cushions[w]!) w = i;
+    const worst: ScenarioResult | undefined = considered[w];
     if (worst) {
-      const c = cushionOf(worst);
+      const c = cushions[w]!;
       const lv = levelOf(c, cs.below, 'below');
       const target = clearLevel(cs.below, 'below');
       if (lv) {
-        const below = considered.filter((s) => cushionOf(s) < lv.threshold).length;
+        const below = cushions.filter((x) => x < lv.threshold).length;
         const head = worst.breach
           ? `"${worst.label}" would liquidate this account: stressed ExcessLiquidity ${money(worst.excessLiquidity, base)} (Cushion ${pct(c)})`
           : `Under "${worst.label}" the Cushion would fall to ${pct(c)} (ExcessLiquidity ${money(worst.excessLiquidity, base)})`;
