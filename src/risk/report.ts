@@ -137,16 +137,13 @@ export interface DistancesOf {
 
 /**
  * The report from an existing (incrementally updated) grid built over `scenarios`, in the same order. `distances`
- * replaces the liquidation search (a session that reuses an earlier one); without it, the search runs. `deferred`: a
- * report the alert rules read first (a pass no pane draws), whose scenario figures the rules do not read (the P&L by
- * currency and by class, the initial requirement, AvailableFunds, the warning) are worked out when first read.
+ * replaces the liquidation search (a session that reuses an earlier one); without it, the search runs.
  */
 export function stressReportFromGrid(
   grid: StressGrid,
   state: PortfolioState,
   scenarios: readonly Scenario[],
   distances?: (grid: StressGrid, anchors: Anchors) => DistancesOf,
-  deferred = false,
 ): StressReport {
   if (scenarios.length !== grid.shocks.length) throw new Error('stressReportFromGrid: scenarios do not match the grid');
   const { book, params } = grid;
@@ -165,15 +162,14 @@ export function stressReportFromGrid(
   const noLoan = new Set(noLoanClasses(params));
   const nlvFloat = floatOf(nlvAnchor.value);
   const elvFloat = floatOf(elvAnchor.value);
-  const warnRatio = decimalOf(params.warnRatio);
   const results = scenarios.map((sc, j) => {
     const acc = columnAccountAt(grid, j);
-    const figures = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
-    const { total, noLoanPnl, totalCents, noLoanCents } = figures;
+    const { byCurrency, byClass, total, noLoanPnl, totalCents, noLoanCents } = scenarioPnl(acc.cells, book.currencies, classes, noLoan);
     const netLiquidation = nlvAnchor.value.add(total);
     const equityWithLoanValue = elvAnchor.value.add(total).sub(noLoanPnl);
     const maintCents = stressedRequirementCents(calibration.maint, acc.maint);
     const maintMargin = Number.isNaN(maintCents) ? stressedRequirement(calibration.maint, acc.maint).toDecimalPlaces(2) : decimalOfCents(maintCents);
+    const initMargin = requirementOf(calibration.init, acc.init);
     const excessLiquidity = equityWithLoanValue.sub(maintMargin);
     // The Cushion from the same figures in float64 where that decides its sixth place (NaN, the Decimal division, else).
     const elCents = totalCents - noLoanCents - maintCents;
@@ -183,34 +179,21 @@ export function stressReportFromGrid(
       nlvFloat + totalCents / 100,
       1e-14 * (Math.abs(nlvFloat) + Math.abs(totalCents) / 100),
     );
-    const cushion = netLiquidation.gt(0)
-      ? Number.isNaN(micros)
-        ? excessLiquidity.div(netLiquidation).toDecimalPlaces(6)
-        : decimalOfMicros(micros)
-      : undefined;
-    const breach = excessLiquidity.lt(0);
-    // acc.init is the column's own object (the column's sums are reused, not it): read later, it is this scenario's.
-    const init = acc.init;
-    const initMargin = () => requirementOf(calibration.init, init);
-    const warn = () => equityWithLoanValue.lte(maintMargin.mul(warnRatio));
-    const pnl = deferred ? deferredPnl(figures) : { total, byCurrency: figures.byCurrency(), byAssetClass: figures.byClass() };
-    if (deferred) return deferredScenario(sc, pnl, netLiquidation, equityWithLoanValue, maintMargin, excessLiquidity, cushion, breach, initMargin, warn);
-    const initNow = initMargin();
     const result: ScenarioResult = {
       id: sc.id,
       label: sc.label,
       family: sc.family,
       shocks: sc.shocks,
-      pnl,
+      pnl: { total, byCurrency, byAssetClass: byClass },
       netLiquidation,
       equityWithLoanValue,
       maintMargin,
-      initMargin: initNow,
+      initMargin,
       excessLiquidity,
-      availableFunds: equityWithLoanValue.sub(initNow),
-      ...(cushion !== undefined ? { cushion } : {}),
-      breach,
-      warn: warn(),
+      availableFunds: equityWithLoanValue.sub(initMargin),
+      ...(netLiquidation.gt(0) ? { cushion: Number.isNaN(micros) ? excessLiquidity.div(netLiquidation).toDecimalPlaces(6) : decimalOfMicros(micros) } : {}),
+      breach: excessLiquidity.lt(0),
+      warn: equityWithLoanValue.lte(maintMargin.mul(decimalOf(params.warnRatio))),
     };
     return result;
   });
@@ -260,96 +243,10 @@ function requirementOf(parts: Calibration['maint'], est: SegmentEstimate): Decim
   return Number.isNaN(cents) ? stressedRequirement(parts, est).toDecimalPlaces(2) : decimalOfCents(cents);
 }
 
-/**
- * A scenario whose figures the alert rules do not read are worked out when first read (stressReportFromGrid's
- * `deferred`), each once, from values of this scenario alone. Object literals with getters: the fields are own and
- * enumerable, in the order of an eager result, so a copy or a comparison reads them as plain fields (and a literal's
- * getters cost a fraction of Object.defineProperties on each of 88 results a pass).
- */
-function deferredScenario(
-  sc: Scenario,
-  pnl: ScenarioPnl,
-  netLiquidation: Decimal,
-  equityWithLoanValue: Decimal,
-  maintMargin: Decimal,
-  excessLiquidity: Decimal,
-  cushion: Decimal | undefined,
-  breach: boolean,
-  initOf: () => Decimal,
-  warnOf: () => boolean,
-): ScenarioResult {
-  let init: Decimal | undefined;
-  let available: Decimal | undefined;
-  let warn: boolean | undefined;
-  const { id, label, family, shocks } = sc;
-  const initMargin = () => (init ??= initOf());
-  const availableFunds = () => (available ??= equityWithLoanValue.sub(initMargin()));
-  return cushion === undefined
-    ? {
-        id,
-        label,
-        family,
-        shocks,
-        pnl,
-        netLiquidation,
-        equityWithLoanValue,
-        maintMargin,
-        get initMargin() {
-          return initMargin();
-        },
-        excessLiquidity,
-        get availableFunds() {
-          return availableFunds();
-        },
-        breach,
-        get warn() {
-          return (warn ??= warnOf());
-        },
-      }
-    : {
-        id,
-        label,
-        family,
-        shocks,
-        pnl,
-        netLiquidation,
-        equityWithLoanValue,
-        maintMargin,
-        get initMargin() {
-          return initMargin();
-        },
-        excessLiquidity,
-        get availableFunds() {
-          return availableFunds();
-        },
-        cushion,
-        breach,
-        get warn() {
-          return (warn ??= warnOf());
-        },
-      };
-}
-
-/** A scenario's P&L with its parts by currency and by class made when first read (deferredScenario). */
-function deferredPnl(figures: PnlFigures): ScenarioPnl {
-  let byCurrency: Record<string, Decimal> | undefined;
-  let byClass: Partial<Record<AssetClass, Decimal>> | undefined;
-  return {
-    total: figures.total,
-    get byCurrency() {
-      return (byCurrency ??= figures.byCurrency());
-    },
-    get byAssetClass() {
-      return (byClass ??= figures.byClass());
-    },
-  };
-}
-
 /** One scenario's P&L matrix (currency × class, float64) as the report's Decimal figures. */
 interface PnlFigures {
-  /** Made on each call (from this scenario's sums in cents, kept): the caller keeps what it makes. */
-  readonly byCurrency: () => Record<string, Decimal>;
-  readonly byClass: () => Partial<Record<AssetClass, Decimal>>;
+  readonly byCurrency: Record<string, Decimal>;
+  readonly byClass: Partial<Record<AssetClass, Decimal>>;
   readonly total: Decimal;
   /** The part in classes with no loan value (EquityWithLoanValue leaves it out). */
   readonly noLoanPnl: Decimal;
@@ -381,17 +278,10 @@ function scenarioPnl(cells: ArrayLike<number>, currencies: readonly string[], cl
     }
     totalCents += byCurrencyCents[ci]!;
   }
-  // Made from these sums alone, so that a deferred scenario's parts (deferredPnl) are this column's, made later.
-  const byClass = () => {
-    const out: Partial<Record<AssetClass, Decimal>> = {};
-    classes.forEach((k, ki) => (out[CLASS_ORDER[k]!] = byClassCents[ki] === 0 ? ZERO : decimalOfCents(byClassCents[ki]!)));
-    return out;
-  };
-  const byCurrency = () => {
-    const out: Record<string, Decimal> = {};
-    currencies.forEach((c, ci) => (out[c] = byCurrencyCents[ci] === 0 ? ZERO : decimalOfCents(byCurrencyCents[ci]!)));
-    return out;
-  };
+  const byCurrency: Record<string, Decimal> = {};
+  const byClass: Partial<Record<AssetClass, Decimal>> = {};
+  classes.forEach((k, ki) => (byClass[CLASS_ORDER[k]!] = byClassCents[ki] === 0 ? ZERO : decimalOfCents(byClassCents[ki]!)));
+  currencies.forEach((c, ci) => (byCurrency[c] = byCurrencyCents[ci] === 0 ? ZERO : decimalOfCents(byCurrencyCents[ci]!)));
   return {
     byCurrency,
     byClass,
@@ -423,7 +313,7 @@ function scenarioPnlDecimal(cells: ArrayLike<number>, currencies: readonly strin
     byCurrency[c] = sum;
     total = total.add(sum);
   });
-  return { byCurrency: () => byCurrency, byClass: () => byClass, total, noLoanPnl, totalCents: NaN, noLoanCents: NaN };
+  return { byCurrency, byClass, total, noLoanPnl, totalCents: NaN, noLoanCents: NaN };
 }
 
 /** Classes (indices into CLASS_ORDER) with a position or a zero-shock amount in the book. */

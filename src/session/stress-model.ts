@@ -283,8 +283,7 @@ export function createStressRunner(opts: StressRunnerOptions = {}): StressRunner
           namesChecked = [grid.book, grid.stats.rebuilds, grid.stats.groupsRecomputed];
         }
       }
-      // A pass no pane draws is read by the alert rules: the scenario figures they do not read are made when read.
-      const report = stressReportFromGrid(grid, state, scenarios, distances, !display);
+      const report = stressReportFromGrid(grid, state, scenarios, distances);
       if (!display) return alertsOnlyResult(report, grid, now, t0);
       const curves: LazyCurve[] = [];
       const model = stressModelOf(report, grid, now, display, curves);

@@ -85,23 +85,6 @@ describe('a risk pass no pane draws', () => {
     expect(first.model).toBe(first.model);
   });
 
-  it("makes the scenario figures the alert rules do not read when they are read, each that pass's own", () => {
-    const runner = createStressRunner();
-    const first = ok(runner(moved, moved.lastEventAt, false));
-    const later = bookState({ prices: { aapl: '200', msft: '450' } });
-    const second = ok(runner(later, later.lastEventAt + 1000, false));
-    // Both read only after the runner moved on: the figures by currency and class, the initial requirement,
-    // AvailableFunds and the warning are those a whole pass gives for each book.
-    const whole = (st: typeof moved, at: number) => toReportJson(ok(createStressRunner()(st, at)).report);
-    expect(toReportJson(first.report)).toEqual(whole(moved, moved.lastEventAt));
-    expect(toReportJson(second.report)).toEqual(whole(later, later.lastEventAt + 1000));
-    expect(toReportJson(second.report)).not.toEqual(toReportJson(first.report));
-    const s = first.report.scenarios.find((x) => x.id === 'builtin:riskOff') ?? first.report.scenarios[0]!;
-    expect(s.pnl.byCurrency).toBe(s.pnl.byCurrency);
-    expect(s.initMargin).toBe(s.initMargin);
-    expect(Object.keys(s)).toEqual(Object.keys(ok(createStressRunner()(moved, moved.lastEventAt)).report.scenarios.find((x) => x.id === s.id)!));
-  });
-
   it('is followed by a whole pass as soon as a pane draws, whatever the cadence', () => {
     const session = new AccountSession({ state: moved, events$: new Subject<FeedEvent>() }, { risk: createStressRunner() });
     const t = clock.now();

@@ -63,8 +63,9 @@ const second = (input: ViewInput) => Math.floor(input.snapshot.now / 1000);
 
 /**
  * Frozen, the ages of what the panes hold (the Account pane's rows, the orders, the risk's "as of … ago") move in steps
- * of this much from the freeze, floored as `age` floors minutes. A frozen frame was the status bar and those ages,
- * every second; the Account pane's rows were most of it (docs/performance.md "Frozen, session 11").
+ * of this much from the freeze, floored as `age` floors minutes: a frozen frame redrew the status bar and those ages
+ * every second (7 rows with the Account pane's six), now the status bar alone between steps (docs/performance.md
+ * "Frozen, session 11").
  */
 export const FROZEN_AGE_STEP_MS = 10_000;
 
