@@ -312,50 +312,53 @@ function hintLine(input: ViewInput, now: number): Cell[] {
   ).map((id) => [id, PANE_KEY_WORDS[id]!]);
   const filtered = ui.lists[ui.focus].filter !== '';
   const hints: [CommandId, string][] =
-    ui.dialog?.kind === 'detail'
-      ? [
-          ['nav.down', 'scroll'],
-          ['nav.pageDown', 'page'],
-          ['nav.bottom', 'end'],
-          ['dialog.cancel', 'close'],
-        ]
-      : ui.overlay?.kind === 'help'
+    ui.dialog?.kind === 'trade' || ui.dialog?.kind === 'confirmQuit'
+      ? // The dialog takes every key: the panes' keys listed under it did nothing. Its own keys are in it.
+        [['dialog.cancel', 'cancel (the default)']]
+      : ui.dialog?.kind === 'detail'
         ? [
-            ['help.close', 'close help'],
             ['nav.down', 'scroll'],
             ['nav.pageDown', 'page'],
+            ['nav.bottom', 'end'],
+            ['dialog.cancel', 'close'],
           ]
-        : ui.overlay?.kind === 'replayInfo'
+        : ui.overlay?.kind === 'help'
           ? [
-              // The recording's page is open: q closes it (a second q quits), so the footer says what the keys do here.
-              ['nav.down', 'select marker'],
-              ['row.detail', 'jump there'],
-              ['help.close', 'close this page'],
+              ['help.close', 'close help'],
+              ['nav.down', 'scroll'],
+              ['nav.pageDown', 'page'],
             ]
-          : replay
+          : ui.overlay?.kind === 'replayInfo'
             ? [
-                ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'],
-                ['replay.step', 'step'],
-                ['replay.faster', 'faster'],
-                ['replay.slower', 'slower'],
-                ['replay.nextMarker', 'marker'],
-                ['palette.open', 'goto'],
-                ['help.toggle', 'help'],
-                ...paneKeys,
-                ['app.quit', 'quit'],
+                // The recording's page is open: q closes it (a second q quits), so the footer says what the keys do here.
+                ['nav.down', 'select marker'],
+                ['row.detail', 'jump there'],
+                ['help.close', 'close this page'],
               ]
-            : [
-                ['help.toggle', 'help'],
-                ['palette.open', 'commands'],
-                ...paneKeys,
-                // On the Accounts pane, Enter is what matters: it chooses the account every other pane shows.
-                ...(ui.focus === 'accounts' ? ([['row.detail', 'show account']] as [CommandId, string][]) : []),
-                filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
-                ['pane.next', 'pane'],
-                ['sort.next', 'sort'],
-                ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'],
-                ['app.quit', 'quit'],
-              ];
+            : replay
+              ? [
+                  ['replay.pause', input.snapshot.replay?.paused === false ? 'pause' : 'play'],
+                  ['replay.step', 'step'],
+                  ['replay.faster', 'faster'],
+                  ['replay.slower', 'slower'],
+                  ['replay.nextMarker', 'marker'],
+                  ['palette.open', 'goto'],
+                  ['help.toggle', 'help'],
+                  ...paneKeys,
+                  ['app.quit', 'quit'],
+                ]
+              : [
+                  ['help.toggle', 'help'],
+                  ['palette.open', 'commands'],
+                  ...paneKeys,
+                  // On the Accounts pane, Enter is what matters: it chooses the account every other pane shows.
+                  ...(ui.focus === 'accounts' ? ([['row.detail', 'show account']] as [CommandId, string][]) : []),
+                  filtered ? ['filter.clear', 'clear filter'] : ['filter.open', 'filter'],
+                  ['pane.next', 'pane'],
+                  ['sort.next', 'sort'],
+                  ['view.freeze', input.snapshot.frozen ? 'thaw' : 'freeze'],
+                  ['app.quit', 'quit'],
+                ];
   const pairs = hints.flatMap(([id, word]): Cell[][] => {
     // Esc is the key everyone tries first to close a view: named when it is one of the command's keys.
     const k = (id === 'dialog.cancel' || id === 'help.close') && bindings[id].includes('esc') ? keyLabel('esc') : firstKey(bindings, id);

@@ -441,6 +441,18 @@ describe('the footer', () => {
     expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'trade'))).toMatch(/^ ARMED /);
     expect(footer(vm(snapshot(armedState), initialUi(), undefined, 'readOnly'))).not.toContain('ARMED');
   });
+
+  it("lists none of the panes' keys while a trade or quit dialog takes every key, only how to cancel it", () => {
+    const snap = snapshot(bookState());
+    for (const dialog of [
+      { kind: 'trade' as const, phase: 'confirm' as const, title: 'Flatten ESH6?', lines: ['SELL 2 ESH6'], planId: 'p1' },
+      { kind: 'confirmQuit' as const },
+    ]) {
+      const text = footer(vm(snap, reduceUi(initialUi({ focus: 'positions' }), { type: 'openDialog', dialog }), { columns: 200, rows: 50 }, 'trade'));
+      expect(text).toContain('Esc cancel (the default)');
+      expect(text).not.toMatch(/help|commands|c group|X flatten|freeze|quit/);
+    }
+  });
 });
 
 describe('a trade dialog on a short terminal', () => {
