@@ -380,6 +380,9 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     out.push(...pair);
     used += w;
   }
+  // The last hint's trailing gap would reach past the edge, where Ink cuts the line with "…" over its last letter.
+  const last = out[out.length - 1];
+  if (last && last.slot === 'muted') out[out.length - 1] = { ...last, text: last.text.trimEnd() };
   return out;
 }
 
