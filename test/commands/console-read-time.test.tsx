@@ -7,26 +7,14 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkSettings } from '../../src/config/settings.js';
 import { Checker } from '../../src/model/check.js';
-import { systemClock, type Clock } from '../../src/model/clock.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { armConsole, auditLines, startTradingConsole } from '../support/trading-console.js';
+import { PinnedClock } from '../support/pinned-clock.js';
 
 const CLIENT = 33;
 const TOYOTA = '7203';
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-read-time-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-
-/**
- * Time stands still until the test moves it (however slow the machine, a y pressed "100 ms" after the plan is 100 ms
- * after it by this clock); timers stay real, so the TWS heartbeat is answered and the reading-time check runs.
- */
-class PinnedClock implements Clock {
-  constructor(public t: number) {}
-  now = () => this.t;
-  setTimeout = systemClock.setTimeout;
-  setInterval = systemClock.setInterval;
-  clear = systemClock.clear;
-}
 
 interface AuditLine {
   readonly type?: string;

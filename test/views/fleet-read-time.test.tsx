@@ -6,11 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { remoteControl } from '../../src/commands/fleet-remote.js';
-import { ManualClock, systemClock, type Clock } from '../../src/model/clock.js';
+import { ManualClock } from '../../src/model/clock.js';
 import { FleetView, type RemoteControl, type RemoteTarget } from '../../src/views/fleet/FleetView.js';
 import { waitFor } from '../sim/helpers.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { renderTui } from '../support/render-tui.js';
+import { PinnedClock } from '../support/pinned-clock.js';
 
 const target: RemoteTarget = { account: 'DU7654321', host: 'desk-1', session: 's1', guardMode: 'trade', rules: [{ name: 'kill', action: 'globalCancel' }] };
 
@@ -26,15 +27,6 @@ afterAll(async () => {
   await nats?.stop();
   rmSync(auditDir, { recursive: true, force: true });
 });
-
-/** The reading time's clock, standing still until the test moves it; its timers are real, so the check runs. */
-class PinnedClock implements Clock {
-  constructor(public t: number) {}
-  now = () => this.t;
-  setTimeout = systemClock.setTimeout;
-  setInterval = systemClock.setInterval;
-  clear = systemClock.clear;
-}
 
 describe("the fleet view's remote confirmation", () => {
   it('refuses a y at +100 ms (nothing asked, audited), restarts the time after a resize cut what it asks, then asks once', async () => {
