@@ -132,6 +132,21 @@ async function runDemo(
   });
   const tty = process.stdout.isTTY === true;
   const useConsole = tty && process.stdin.isTTY === true && !f.once;
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => (stop = resolve));
+  // Without the console, Ctrl-C is how the operator quits (the banner says so), and it comes as SIGINT: a quit.
+  // A hangup or a kill is not, and the recording says which it was.
+  let ended: SessionEnd | undefined;
+  const endBy = (end: SessionEnd) => () => {
+    ended ??= end;
+    stop();
+  };
+  const onSignal = new Map([['SIGINT', endBy('quit')] as const, ['SIGTERM', endBy('SIGTERM')] as const, ['SIGHUP', endBy('SIGHUP')] as const]);
+  // Kept until the session is closed: a second signal (a shell passing on the terminal's hangup, Ctrl-C again) would
+  // otherwise take its default action and end the process before the recording is sealed.
+  // Installed before the banner that says so: until a listener exists, a signal takes its default action and kills the
+  // process at once (a Ctrl-C straight after the banner, or a supervisor's SIGTERM, ended it with nothing sealed).
+  if (!useConsole) for (const [s, l] of onSignal) process.on(s, l);
   for (const line of bannerLines(`account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
@@ -157,19 +172,6 @@ async function runDemo(
       ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
     });
   }
-  let stop!: () => void;
-  const stopped = new Promise<void>((resolve) => (stop = resolve));
-  // Without the console, Ctrl-C is how the operator quits (the line above says so), and it comes as SIGINT: a quit.
-  // A hangup or a kill is not, and the recording says which it was.
-  let ended: SessionEnd | undefined;
-  const endBy = (end: SessionEnd) => () => {
-    ended ??= end;
-    stop();
-  };
-  const onSignal = new Map([['SIGINT', endBy('quit')] as const, ['SIGTERM', endBy('SIGTERM')] as const, ['SIGHUP', endBy('SIGHUP')] as const]);
-  // Kept until the session is closed: a second signal (a shell passing on the terminal's hangup, Ctrl-C again) would
-  // otherwise take its default action and end the process before the recording is sealed.
-  for (const [s, l] of onSignal) process.on(s, l);
   const draw = () => {
     const s = session.feed.state;
     // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
