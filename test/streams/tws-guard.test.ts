@@ -1,4 +1,5 @@
 // The wire guard on a real @stoqey/ib IBApi fed raw bytes, the frame scan, and the repeat limiter.
+import { createHash } from 'node:crypto';
 import { EventName, IBApi } from '@stoqey/ib';
 import { describe, expect, it } from 'vitest';
 import { encodeFrame } from '../../src/sim/wire.js';
@@ -237,6 +238,61 @@ describe("our framing against the library's (the onData fast path)", () => {
         expect(ours.log).toEqual(library.log);
       }
     }
+  });
+
+  // A frame longer than many reads: an error message of 300,000 characters, then two short frames after it.
+  const LONG = Buffer.concat([errFrame(-1, 2104, 'long €'.repeat(50_000)), errFrame(-1, 2104, 'after'), errFrame(-1, 2104, 'last')]);
+  /** Long log lines as their start, length and digest: a failure then prints lines, not megabytes. */
+  const short = (log: readonly string[]) =>
+    log.map((l) => (l.length > 200 ? `${l.slice(0, 40)}… ${l.length} chars ${createHash('sha256').update(l).digest('hex').slice(0, 16)}` : l));
+  const cutsOf = (stream: Buffer, size: number) =>
+    Array.from({ length: Math.ceil(stream.length / size) }, (_x, i) => stream.subarray(i * size, (i + 1) * size));
+
+  it.each([
+    ['1,000-byte reads', cutsOf(LONG, 1000)],
+    ['4,096-byte reads', cutsOf(LONG, 4096)],
+    // The first read holds the header alone, then reads that cross the room's doublings (64 KiB, 128, 256) unevenly.
+    ['uneven reads', [LONG.subarray(0, 4), ...cutsOf(LONG.subarray(4), 65_537)]],
+    ['one read', [LONG]],
+  ])("gives the library's events for a frame trickled over many reads (%s)", (_what, chunks) => {
+    const ours = loggedApi(false);
+    const library = loggedApi(true);
+    ours.feed(chunks);
+    library.feed(chunks);
+    expect(short(ours.log)).toEqual(short(library.log));
+    expect(short(ours.log.filter((l) => l.startsWith('["info"')))).toEqual(
+      short([JSON.stringify(['info', 'long €'.repeat(50_000), 2104]), '["info","after",2104]', '["info","last",2104]']),
+    );
+    expect([ours.bad, ours.msgErrors]).toEqual([[], []]);
+  });
+
+  it("copies a trickled frame's bytes a bounded number of times, not once per read", () => {
+    // 1 MB in 1,000-byte reads: joining what is held to each read, as socket.js does, allocates about 500 MB.
+    const frame = errFrame(-1, 2104, 'x'.repeat(1_000_000));
+    const chunks = cutsOf(frame, 1000);
+    const ours = loggedApi(false);
+    let allocated = 0;
+    const concat = Buffer.concat;
+    const allocUnsafeSlow = Buffer.allocUnsafeSlow;
+    Buffer.concat = (list: readonly Uint8Array[], total?: number) => {
+      const b = concat(list, total);
+      allocated += b.length;
+      return b;
+    };
+    Buffer.allocUnsafeSlow = (size: number) => {
+      allocated += size;
+      return allocUnsafeSlow(size);
+    };
+    try {
+      ours.feed(chunks);
+    } finally {
+      Buffer.concat = concat;
+      Buffer.allocUnsafeSlow = allocUnsafeSlow;
+    }
+    expect(short(ours.log.filter((l) => l.startsWith('["info"')))).toEqual(short([JSON.stringify(['info', 'x'.repeat(1_000_000), 2104])]));
+    // The room doubles from 64 KiB up to the frame's size: under twice the frame in all.
+    expect(allocated).toBeGreaterThan(frame.length);
+    expect(allocated).toBeLessThan(2 * frame.length);
   });
 
   it("leaves a read beyond the library's whole-buffer limit to the library, which reports it and drops the connection", () => {

@@ -22,6 +22,8 @@ export const MAX_FRAME_BYTES = 0xffffff;
 /** socket.js MAX_V100_MESSAGE_LENGTH as the library applies it: to everything it holds, a chunk included. */
 const LIB_MAX_BUFFER = 0xffffff;
 const EMPTY = Buffer.alloc(0);
+/** The least room a frame still arriving is given (a frame that fits in a read or two is simply joined). */
+const MIN_ROOM = 64 * 1024;
 
 export interface WireGuardHooks {
   /** The stream cannot be trusted any more (a frame length beyond the limit): drop the connection and reconnect. */
@@ -162,6 +164,30 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
       hooks.onBadFrame(badFrameReason(len, maxFrame));
     }
   };
+  /*
+   * A frame longer than a read arrives over many reads. Joined anew to every read (as socket.js joins its buffer), a
+   * frame of n bytes trickled k bytes a read copies n²/2k bytes: a hostile or broken peer sending a 16 MB frame in
+   * small reads held the event loop for minutes. Instead the frame's bytes go into room that doubles up to the size
+   * its header gives, so each byte is copied a bounded number of times. `room` is ours alone (allocUnsafeSlow is never
+   * pooled) and only bytes past what is held are written into it, so no view handed out earlier ever changes.
+   */
+  let room: Buffer | undefined;
+  const startsRoom = (b: Buffer) => room !== undefined && b.length > 0 && b.buffer === room.buffer && b.byteOffset === room.byteOffset;
+  const join = (held: Buffer, data: Buffer): Buffer => {
+    const total = held.length + data.length;
+    if (room !== undefined && startsRoom(held) && total <= room.length) {
+      data.copy(room, held.length);
+      return room.subarray(0, total);
+    }
+    // The frame's whole size, once its header is in (a header over the limit never gets here: it was refused).
+    const need = held.length >= 4 ? 4 + held.readUInt32BE(0) : 0;
+    if (need <= total || need > maxFrame + 4) return Buffer.concat([held, data], total);
+    const next = Buffer.allocUnsafeSlow(Math.min(need, Math.max(2 * total, MIN_ROOM)));
+    held.copy(next, 0);
+    data.copy(next, held.length);
+    room = next;
+    return next.subarray(0, total);
+  };
   /**
    * socket.js onData and onMessage for the stream after the handshake, without their copies (docs/performance.md,
    * "Sixth pass"): frames are read in place from the chunk (joined to the bytes held back only when a frame straddles
@@ -171,7 +197,7 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
    */
   const framed = (data: Buffer) => {
     const held = socket._v100MessageBuffer;
-    const buf = held.length === 0 ? data : Buffer.concat([held, data]);
+    const buf = held.length === 0 ? data : join(held, data);
     // The library reads its buffer afresh for every frame: if a listener reconnects the socket (connect() empties it),
     // what is left of this chunk is dropped, as the library drops it.
     socket._v100MessageBuffer = buf;
@@ -212,6 +238,8 @@ export function installWireGuard(api: IBApi, hooks: WireGuardHooks, maxFrame: nu
       }
     } finally {
       if (socket._v100MessageBuffer === buf) socket._v100MessageBuffer = pos === 0 ? buf : pos < buf.length ? buf.subarray(pos) : EMPTY;
+      // The room is kept only while what is held is its start: a frame still arriving in it.
+      if (room !== undefined && !startsRoom(socket._v100MessageBuffer)) room = undefined;
     }
     if (bad) {
       socket._v100MessageBuffer = EMPTY;
