@@ -3,6 +3,7 @@ import { COMMANDS, COMMAND_IDS, PANE_IDS, commandEnabled, type Bindings, type Co
 import { disabledReason, helpSections } from '../keymap/help.js';
 import { keyLabel as keyName } from '../keymap/keys.js';
 import { age, ellipsis, isAsciiText, textWidth, timeLeft, wrap } from './format.js';
+import { fitTabs } from './tabs.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
 import { layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
@@ -494,11 +495,16 @@ export function buildViewModel(input: ViewInput): ViewModel {
       size.columns,
     ),
     figures: figuresCells(snapshot.state, snapshot.risk, size.columns, { now, ...(replay ? { replay: { seq: replay.seq } } : {}) }),
-    tabs: PANE_LIST.map(({ id: p, title }, i) => ({
-      pane: p,
-      label: `${i + 1} ${title}`,
-      focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main),
-    })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
+    tabs: fitTabs(
+      PANE_LIST.map(({ id: p, title, short }, i) => ({
+        pane: p,
+        digit: i + 1,
+        title,
+        short,
+        focused: p === ui.focus || (!shown.has(ui.focus) && p === ui.main),
+      })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
+      size.columns,
+    ),
     panes,
     titles,
     hint: hints.hint,

@@ -207,3 +207,30 @@ describe('figuresCells', () => {
     expect(text(figuresCells(bookState(), calm, 40))).toMatch(/^XL 380k Cush 76\.0% Worst -[\d,]+k?$/);
   });
 });
+
+describe('statusCells with a long disconnect reason', () => {
+  const REASON = 'TWS accepted the connection but did not complete the API handshake within 10 s (is an "accept incoming connection" prompt open in TWS?)';
+  const live = { ...bookState(), health: 'disconnected' as const, healthReason: REASON, healthRetryAt: T0 + 4000 };
+  const warnings = [1, 2, 3].map((i) => ({ severity: 'warning', id: String(i) })) as never;
+  const bar = (width: number) =>
+    text(statusCells({ live, mode: 'live', maskAccount: false, trading: 'trade', now: T0, alerts: warnings, port: 7497, host: '127.0.0.1' } as never, width));
+
+  it('cuts the reason between words to the room the other cells leave, the countdown and clock kept', () => {
+    expect(bar(250)).toBe(` PAPER  127.0.0.1:7497 DU1234567 USD DISCONNECTED (${REASON}) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00`);
+    expect(bar(200)).toBe(
+      ' PAPER  127.0.0.1:7497 DU1234567 USD DISCONNECTED (TWS accepted the connection but did not complete the API handshake within 10 s (is an…) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00',
+    );
+    expect(bar(160)).toBe(
+      ' PAPER  127.0.0.1:7497 DU1234567 USD DISCONNECTED (TWS accepted the connection but did not…) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00',
+    );
+  });
+
+  it('keeps a readable part of the reason over the endpoint and clock, and the countdown over the reason', () => {
+    // The whole reason made every cell at drop levels 4 to 1 go and then shortened the rest: "PAPER DU1234567 DISCONNECTED 3 WARN DISARMED".
+    expect(bar(120)).toBe(' PAPER  DU1234567 USD DISCONNECTED (TWS accepted the…) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00');
+    expect(bar(100)).toBe('PAPER DU1234567 DISCONNECTED (TWS accepted the…) next try in 4s data 0s old 3 WARN DISARMED');
+    expect(bar(80)).toBe('PAPER DU1234567 DISCONNECTED next try in 4s data 0s old 3 WARN DISARMED');
+    expect(bar(60)).toBe('PAPER DU1234567 DISCONNECTED 3 WARN DISARMED');
+    for (const w of [250, 200, 160, 120, 100, 80, 60, 40]) expect(textWidth(bar(w)), `${w} columns`).toBeLessThanOrEqual(w);
+  });
+});

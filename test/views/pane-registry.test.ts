@@ -45,7 +45,10 @@ describe('the pane registry', () => {
     // One account: no Accounts pane, its key focuses nothing; several: its tab is the seventh.
     expect(vm.tabs.map((t) => t.label)).toEqual(PANE_LIST.filter((p) => p.id !== 'accounts').map((p, i) => `${i + 1} ${p.title}`));
     expect(reduceUi(initialUi(), { type: 'command', command: 'pane.accounts' }).focus).toBe('positions');
-    expect(buildViewModel(input(initialUi({ accountsPane: true }))).tabs.map((t) => t.label)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
+    const seven = (columns: number) => buildViewModel(input(initialUi({ accountsPane: true }), { columns, rows: 24 })).tabs.map((t) => t.label);
+    expect(seven(100)).toEqual(PANE_LIST.map((p, i) => `${i + 1} ${p.title}`));
+    // At 80 columns the seven titles take 88: the panes not focused (Accounts is) go by their short words (tabs.ts).
+    expect(seven(80)).toEqual(['1 Acct', '2 Pos', '3 Stress', '4 Ord', '5 Exec', '6 Alerts', '7 Accounts']);
     expect(vm.titles.alerts).toBe(' 6 Alerts and log');
     const help = buildViewModel(input(reduceUi(initialUi({ focus: 'executions' }), { type: 'command', command: 'help.toggle' })));
     expect(help.help?.title).toMatch(/^Keys for Executions /);

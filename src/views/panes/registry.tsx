@@ -36,6 +36,8 @@ export interface PaneRoom {
 export interface PaneEntry<V extends PaneVM = PaneVM> {
   readonly id: PaneId;
   readonly title: string;
+  /** The tab bar's word for the pane when the titles do not fit (TabBar.tsx `fitTabs`). */
+  readonly short: string;
   /** The command that focuses the pane (its digit in the default keymap). */
   readonly key: CommandId;
   /** The orders `sort.next` cycles through, the first being the default. */
@@ -84,6 +86,7 @@ type Kind<K extends PaneVM['kind']> = Extract<PaneVM, { kind: K }>;
 const account: PaneEntry<Kind<'account'>> = {
   id: 'account',
   title: 'Account',
+  short: 'Acct',
   key: PANE_COMMANDS.account,
   sidebar: true,
   sorts: [{ key: 'table', label: 'table', desc: false }],
@@ -103,6 +106,7 @@ const account: PaneEntry<Kind<'account'>> = {
 const positions: PaneEntry<Kind<'list'>> = {
   id: 'positions',
   title: 'Positions',
+  short: 'Pos',
   key: PANE_COMMANDS.positions,
   sorts: POSITIONS_SORTS,
   inputs: (i) => {
@@ -133,6 +137,7 @@ function memoStressVM(...args: Parameters<typeof stressVM>): StressVM {
 const stress: PaneEntry<Kind<'stress'>> = {
   id: 'stress',
   title: 'Stress',
+  short: 'Stress',
   key: PANE_COMMANDS.stress,
   sorts: STRESS_SORTS,
   inputs: (i) => [i.snapshot.risk, i.ui.stressColumns, i.ui.stressSubject, heldSecond(i)],
@@ -151,6 +156,7 @@ const stress: PaneEntry<Kind<'stress'>> = {
 const orders: PaneEntry<Kind<'list'>> = {
   id: 'orders',
   title: 'Orders',
+  short: 'Ord',
   key: PANE_COMMANDS.orders,
   sorts: ORDERS_SORTS,
   inputs: (i) => [i.snapshot.state.orders, i.snapshot.state.complete.openOrders, heldSecond(i)],
@@ -166,6 +172,7 @@ const orders: PaneEntry<Kind<'list'>> = {
 const executions: PaneEntry<Kind<'list'>> = {
   id: 'executions',
   title: 'Executions',
+  short: 'Exec',
   key: PANE_COMMANDS.executions,
   sorts: EXECUTIONS_SORTS,
   inputs: (i) => [i.snapshot.state.executions],
@@ -180,6 +187,7 @@ const executions: PaneEntry<Kind<'list'>> = {
 const alerts: PaneEntry<Kind<'alerts'>> = {
   id: 'alerts',
   title: 'Alerts and log',
+  short: 'Alerts',
   key: PANE_COMMANDS.alerts,
   sidebar: true,
   sorts: [{ key: 'time', label: 'time', desc: true }],
@@ -206,6 +214,7 @@ const NO_ACCOUNTS = { selected: 'all', shown: undefined, rows: [], aggregate: { 
 const accounts: PaneEntry<Kind<'list'>> = {
   id: 'accounts',
   title: 'Accounts',
+  short: 'Accts',
   key: PANE_COMMANDS.accounts,
   sorts: [{ key: 'table', label: 'table', desc: false }],
   inputs: (i) => [i.snapshot.accounts],

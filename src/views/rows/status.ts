@@ -88,9 +88,10 @@ export function recordingStopped(state: PortfolioState): boolean {
  * Why the connection is down and when the source tries again, for the status bar (seen whatever pane is shown, not
  * only in the connection pane): " (connection refused) next try in 4s". A replay counts down on recorded time.
  */
-export function downText(st: PortfolioState, now: number): string {
+export function downText(st: PortfolioState, now: number, reasonRoom = Infinity): string {
   if (st.health !== 'disconnected' || st.healthReason === undefined) return '';
-  const why = ` (${st.healthReason})`;
+  const reason = reasonRoom === Infinity ? st.healthReason : wordCut(st.healthReason, reasonRoom);
+  const why = reason === '' ? '' : ` (${reason})`;
   if (st.healthRetryAt === undefined) return why;
   const wait = st.healthRetryAt - now;
   return `${why} ${wait > 0 ? `next try in ${age(wait + 999)}` : 'trying again now'}`;
@@ -133,7 +134,16 @@ export function sessionClock(st: Pick<PortfolioState, 'brokerTimeOffsetMs'>, now
  * time or other armed accounts' names at 4; why the connection is down, or the data's age wording, last at 5), and
  * only then does a cell with `shed` go whole (lowest first).
  */
-type StatusCell = Cell & { drop: number; short?: { readonly text: string; readonly rank: number }; shed?: number };
+type StatusCell = Cell & {
+  drop: number;
+  short?: { readonly text: string; readonly rank: number };
+  shed?: number;
+  /** The cell again with its free text (a disconnect's reason) in this many columns: tried before anything goes. */
+  squeeze?: (room: number) => string;
+};
+
+/** The least room a squeezed reason is given: under it the reason goes whole, with the cells the ladder drops. */
+const MIN_REASON = 16;
 
 /**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
@@ -168,14 +178,16 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   cells.push({ text: st.baseCurrency ?? s.recording?.baseCurrency ?? '---', slot: 'muted', drop: 1 });
   const health = st.health.toUpperCase();
   const a = dataAge(st, s.now);
-  if (!isConnectedAndSynced(st.health))
+  if (!isConnectedAndSynced(st.health)) {
+    const old = a !== undefined ? ` data ${age(a)} old` : '';
     cells.push({
-      text: `${health}${downText(st, s.now)}${a !== undefined ? ` data ${age(a)} old` : ''}`,
+      text: `${health}${downText(st, s.now)}${old}`,
       slot: 'risk.breach',
       drop: 0,
       short: { text: health, rank: 5 },
+      squeeze: (room) => `${health}${downText(st, s.now, room)}${old}`,
     });
-  else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 } });
+  } else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 } });
   else
     cells.push({
       text: `${health} data ${age(a)}`,
@@ -234,14 +246,33 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
     cells.push({ text: c.time, slot: 'muted', drop: 2 });
   }
   let kept = cells;
-  const fits = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1) <= width;
-  for (const level of [4, 3, 2, 1]) if (!fits(kept)) kept = kept.filter((c) => c.drop !== level);
+  const barWidth = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1);
+  const fits = (cs: readonly Cell[]) => barWidth(cs) <= width;
+  // A long reason (a handshake that timed out says why in 120 columns) is cut between words to the room the other
+  // cells leave, tried before each cell goes; it goes whole (the countdown kept) only before the health's short form.
+  const squeezed = (cs: StatusCell[], whole: boolean): StatusCell[] => {
+    const cell = cs.find((c) => c.squeeze !== undefined);
+    if (!cell?.squeeze) return cs;
+    const bare = cell.squeeze(0);
+    const room = width - (barWidth(cs) - textWidth(cell.text)) - textWidth(bare) - 3;
+    if (room < MIN_REASON && !whole) return cs;
+    return cs.map((c) => (c === cell ? { ...c, text: room >= MIN_REASON ? cell.squeeze!(room) : bare } : c));
+  };
+  const squeezeFits = (whole: boolean): boolean => {
+    const cut = squeezed(kept, whole);
+    if (fits(cut)) kept = cut;
+    return fits(kept);
+  };
+  for (const level of [4, 3, 2, 1]) if (!fits(kept) && !squeezeFits(false)) kept = kept.filter((c) => c.drop !== level);
   // Still too long: state words shorten, least important first, then whole facts go; none is left to the edge to cut.
   const ranks = [...new Set(kept.flatMap((c) => (c.short ? [c.short.rank] : [])))].sort((x, y) => x - y);
-  for (const rank of ranks) if (!fits(kept)) kept = kept.map((c) => (c.short?.rank === rank ? { ...c, text: c.short.text } : c));
+  for (const rank of ranks) {
+    if (fits(kept) || (rank >= 4 && squeezeFits(rank >= 5))) break;
+    kept = kept.map((c) => (c.short?.rank === rank ? { ...c, text: c.short.text } : c));
+  }
   const sheds = [...new Set(kept.flatMap((c) => (c.shed !== undefined ? [c.shed] : [])))].sort((x, y) => x - y);
   for (const shed of sheds) if (!fits(kept)) kept = kept.filter((c) => c.shed !== shed);
-  return kept.map(({ drop: _d, short: _s, shed: _x, ...c }) => c);
+  return kept.map(({ drop: _d, short: _s, shed: _x, squeeze: _q, ...c }) => c);
 }
 
 /**
