@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PRODUCT_BIN, report, type BenchResult } from './measure.js';
 import { shebangNodeFlags } from './node-flags.js';
-import { CLK_TCK, cpuTicks, rssMb } from './proc.js';
+import { CLK_TCK, cpuTicks, rssMb, threadTicks } from './proc.js';
 
 /*
  * What the issue measures (issue 21): `tws-risk demo` in a 200x50 tmux pane, its CPU over a window after a warm-up,
@@ -63,6 +63,8 @@ async function until(what: string, ok: () => boolean, ms = 60_000): Promise<void
 
 interface Run {
   consoleCpu: number;
+  /** The console's CPU by thread (proc.ts threadTicks), % of a core. */
+  threads: { main: number; v8Workers: number; other: number };
   topCpu: number;
   simCpu?: number;
   rssMb: number;
@@ -92,14 +94,17 @@ async function run(kind: 'steady' | 'frozen' | 'alone', measureS: number, home: 
     }
     await sleep(WARMUP_S * 1000);
     const c0 = cpuTicks(consolePid);
+    const th0 = threadTicks(consolePid);
     const t0 = cpuTicks(topPid);
     const s0 = simPid ? cpuTicks(simPid) : 0;
     const w0 = performance.now();
     await sleep(measureS * 1000);
     const secs = (performance.now() - w0) / 1000;
     const pct = (ticks: number) => (ticks / CLK_TCK / secs) * 100;
+    const th1 = threadTicks(consolePid);
     const out: Run = {
       consoleCpu: pct(cpuTicks(consolePid) - c0),
+      threads: { main: pct(th1.main - th0.main), v8Workers: pct(th1.v8Workers - th0.v8Workers), other: pct(th1.other - th0.other) },
       topCpu: pct(cpuTicks(topPid) - t0),
       rssMb: rssMb(consolePid),
       ...(simPid ? { simCpu: pct(cpuTicks(simPid) - s0) } : {}),
@@ -149,6 +154,10 @@ try {
       extra: {
         consoleCpuPercent: Number(r.consoleCpu.toFixed(2)),
         topCpuPercent: Number(r.topCpu.toFixed(2)),
+        // Where the console's share goes: its main thread, V8's workers (GC and compilation), the rest.
+        mainThreadCpuPercent: Number(r.threads.main.toFixed(2)),
+        v8WorkersCpuPercent: Number(r.threads.v8Workers.toFixed(2)),
+        otherThreadsCpuPercent: Number(r.threads.other.toFixed(2)),
         rssMb: Math.round(r.rssMb),
         ...(r.simCpu !== undefined ? { simCpuPercent: Number(r.simCpu.toFixed(2)) } : {}),
       },
