@@ -308,7 +308,8 @@ export function describeShocks(shocks: ScenarioShocks, baseCurrency?: string): s
   const vs = baseCurrency ? ` vs ${baseCurrency}` : '';
   const parts = [
     ...pxOrder(shocks).map((c) => `${ASSET_CLASS_NAMES[c] ?? c} ${pct(shocks.px[c]!)}`),
-    ...sortedKeys(shocks.sym).map((s) => `${s} ${pct(shocks.sym[s]!)}`),
+    // A name held still while its class moves (a commodity crash's equity-index futures): "ES unchanged", not "ES +0%".
+    ...sortedKeys(shocks.sym).map((s) => (shocks.sym[s] === 0 ? `${s} unchanged` : `${s} ${pct(shocks.sym[s]!)}`)),
     ...sortedKeys(shocks.fx).map((c) => `${c} ${pct(shocks.fx[c]!)}${vs}`),
   ];
   if (shocks.rates) parts.push(`rates ${signedBasisPoints(shocks.rates, '\u2212')}`);
@@ -347,7 +348,10 @@ export const VOL_COORDINATION = { perFall: 3, termDays: 30 } as const;
 export interface CrashDefinition {
   readonly name: string;
   readonly px: Readonly<Partial<Record<AssetClass, number>>>;
-  /** Also moves the held equity-index futures (and their options) by the indexes' move, as `sym:` shocks. */
+  /**
+   * Also moves the held equity-index futures (and their options) by the indexes' move, as `sym:` shocks. A crash that
+   * moves the futures class (`px.FUT`) does so always: they move with the indexes, or stay put when the indexes do.
+   */
   readonly indexFutures?: true;
   /** Currency moves against every currency not listed. */
   readonly fx: Readonly<Record<string, number>>;
@@ -362,9 +366,10 @@ const COMMODITY_FX = { AUD: -0.1, CAD: -0.1, NOK: -0.1, NZD: -0.1 } as const;
  * vol +V). Sizes: equities −20% is the 19-Oct-1987 S&P move (§4.2) and −10% with vol +30% is the corner
  * of Risk Navigator's grid (§1.6); vol +75% is IBKR's broad-index implied-vol scan (§1.5); havens +10%
  * and commodity currencies −10% are the ±10% rung of §4.2's ladder (USD/JPY fell ≈12% in two days in
- * Oct 1998, §4.2). Futures are one asset class whatever the underlying, so "commodities down" also
- * moves equity-index, rate and currency futures: use sym: shocks to tell them apart. The equity crashes name the
- * equity-index futures the account holds (ES, NQ, FESX…: `equityIndexFutureOf`) and move them with the indexes.
+ * Oct 1998, §4.2). Futures are one asset class whatever the underlying; the crashes name the equity-index futures
+ * the account holds (ES, NQ, FESX…: `equityIndexFutureOf`) and move them with the indexes: by the equity crashes'
+ * move, by Risk-off's, and not at all in "Commodities down" (which moved a long ES book by −20%). Rate and currency
+ * futures still move with the class there: use sym: shocks to tell them apart.
  */
 export const CRASHES: readonly CrashDefinition[] = [
   { name: 'Equity sell-off', px: { STK: -0.1, IND: -0.1 }, fx: {}, vol: 0.3, indexFutures: true },
@@ -433,8 +438,8 @@ export function builtinScenarios(
     }
   }
   for (const crash of CRASHES) {
-    const move = crash.px.IND;
-    const sym = crash.indexFutures && move !== undefined ? Object.fromEntries([...new Set(indexFutures)].sort().map((f) => [f, move])) : {};
+    const move = crash.indexFutures ? crash.px.IND : crash.px.FUT !== undefined ? (crash.px.IND ?? 0) : undefined;
+    const sym = move !== undefined ? Object.fromEntries([...new Set(indexFutures)].sort().map((f) => [f, move])) : {};
     const shocks = { ...ZERO_SHOCKS, px: crash.px, sym, fx: basketToBase(crash.fx, baseCurrency, foreign), vol: crash.vol };
     if (formatScenario(shocks) === 'base') continue; // e.g. no JPY or CHF in the account
     add('crash', shocks, `${crash.name}: ${describeShocks(shocks, baseCurrency)}`);

@@ -75,15 +75,25 @@ describe('builtinScenarios', () => {
     expect(CRASHES.map((c) => c.name)).toEqual(['Equity sell-off', 'Equity crash', 'Flight to JPY and CHF', 'Commodities down', 'Risk-off']);
   });
 
-  it('moves the equity-index futures held with the indexes in the two equity crashes, and in no other scenario', () => {
+  it('moves the equity-index futures held with the indexes in every crash, and holds them in the commodity one', () => {
     const list = builtinScenarios('USD', ['USD'], ['STK', 'FUT', 'IND'], [], ['NQ', 'ES', 'ES']);
-    expect(list.filter((s) => s.family === 'crash').map((s) => [s.id, s.label])).toEqual([
+    const crashes = list.filter((s) => s.family === 'crash');
+    expect(crashes.map((s) => [s.id, s.label])).toEqual([
       ['px:STK=-10%,px:IND=-10%,sym:ES=-10%,sym:NQ=-10%,vol=+30%', 'Equity sell-off: Equities −10%, Indexes −10%, ES −10%, NQ −10%, vol +30%'],
       ['px:STK=-20%,px:IND=-20%,sym:ES=-20%,sym:NQ=-20%,vol=+75%', 'Equity crash: Equities −20%, Indexes −20%, ES −20%, NQ −20%, vol +75%'],
-      ['px:FUT=-20%,px:CMDTY=-20%', 'Commodities down: Futures −20%, Commodities −20%'],
-      ['px:STK=-20%,px:FUT=-20%,px:IND=-20%,px:CMDTY=-20%,vol=+75%', 'Risk-off: Equities −20%, Futures −20%, Indexes −20%, Commodities −20%, vol +75%'],
+      // "Futures −20%" moved ES and NQ by −20% in a commodity crash.
+      ['px:FUT=-20%,px:CMDTY=-20%,sym:ES=+0%,sym:NQ=+0%', 'Commodities down: Futures −20%, Commodities −20%, ES unchanged, NQ unchanged'],
+      [
+        'px:STK=-20%,px:FUT=-20%,px:IND=-20%,px:CMDTY=-20%,sym:ES=-20%,sym:NQ=-20%,vol=+75%',
+        'Risk-off: Equities −20%, Futures −20%, Indexes −20%, Commodities −20%, ES −20%, NQ −20%, vol +75%',
+      ],
     ]);
     expect(list.filter((s) => s.family !== 'crash' && Object.keys(s.shocks.sym).length > 0)).toEqual([]);
+    // The ids are the canonical text, which parses back to the same shocks (a held name's 0 included).
+    for (const c of crashes) {
+      const back = parseShocks(c.id);
+      expect(back.ok && back.shocks, c.id).toEqual(c.shocks);
+    }
   });
 
   it('translates basket moves to a safe-haven base: with JPY as base, the others fall 9.09% against it', () => {

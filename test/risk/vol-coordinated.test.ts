@@ -95,4 +95,15 @@ describe('an equity crash on a long ES book', () => {
     // −0.2 × (2 × 50 × 6,000) − 0.2 × (100 × 200) = −120,000 − 4,000.
     expect(result(r, crash.id).pnl.total.toNumber()).toBeCloseTo(-124_000, 6);
   });
+
+  it('holds the index future in "Commodities down", which moves the other futures: a crude future loses 20%, ES nothing', () => {
+    // 1 CL at 70 (multiplier 1,000: 70,000 notional) beside the ES and AAPL above.
+    const cl = contract({ conId: 9, symbol: 'CL', secType: 'FUT', currency: 'USD', expiry: '20270319', multiplier: new Decimal(1000) });
+    const withCrude = [...bodies, holding(cl, '1', '70')];
+    const commodities = bookScenarios(stateOf(withCrude)).find((s) => s.label.startsWith('Commodities down'))!;
+    expect(commodities.id).toBe('px:FUT=-20%,px:CMDTY=-20%,sym:ES=+0%');
+    expect(commodities.label).toBe('Commodities down: Futures −20%, Commodities −20%, ES unchanged');
+    // −0.2 × (1 × 1,000 × 70); the ES (and AAPL, a stock) unmoved. Before: another −120,000 for the ES.
+    expect(result(report(withCrude, [commodities.id]), commodities.id).pnl.total.toNumber()).toBeCloseTo(-14_000, 6);
+  });
 });
