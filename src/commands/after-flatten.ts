@@ -9,7 +9,7 @@ import { stressParams } from '../risk/params.js';
 import type { Calibration } from '../risk/margin.js';
 import type { ScenarioResult, StressReport } from '../risk/report.js';
 import type { FlattenPlan } from '../trading/types.js';
-import { WORSE_MARK } from '../views/trading-actions.js';
+import { PICTURE_AFTER, PICTURE_NOW, WORSE_MARK } from '../views/trading-actions.js';
 import { chooseScenarios, stressOf } from './stress.js';
 
 export interface Picture {
@@ -186,7 +186,7 @@ export function afterLines(x: AfterFlatten | undefined, base: string, o: { reado
     const worst = p.worst
       ? `; worst ${Number(p.worst.pnl).toLocaleString('en-US', { maximumFractionDigits: 0 })}${p.worst.breach ? ' BREACH' : ''} in ${p.worst.label}`
       : '';
-    return `${tag === 'now' ? 'now:  ' : 'after:'} maint ${whole(new Decimal(p.maintMargin))} ${base} ${whose[tag]}, excess ${whole(new Decimal(p.excessLiquidity))}, cushion ${pct}${worst}`;
+    return `${tag === 'now' ? PICTURE_NOW : PICTURE_AFTER} maint ${whole(new Decimal(p.maintMargin))} ${base} ${whose[tag]}, excess ${whole(new Decimal(p.excessLiquidity))}, cushion ${pct}${worst}`;
   };
   let worse = x.worse;
   const scenarios = worse.filter((l) => l.startsWith(WORSE_SCENARIO)).length;

@@ -18,6 +18,18 @@ export interface TradeTarget {
  */
 export const WORSE_MARK = '! WORSE: ';
 
+/**
+ * Start the two lines of the account's figures before and after a flatten (after-flatten.ts afterLines): the most
+ * read lines of a plan under review, which the dialog and the replay strip keep when a long plan is cut.
+ */
+export const PICTURE_NOW = 'now:  ';
+export const PICTURE_AFTER = 'after:';
+
+/** Whether a plan line is the account's figures now or after the flatten (see PICTURE_NOW). */
+export function isPictureLine(text: string): boolean {
+  return text.startsWith(PICTURE_NOW) || text.startsWith(PICTURE_AFTER);
+}
+
 /** A leg's mark as locked in the plan: the dialog shows its age, read again on every publish, and the live mark beside it. */
 export interface PreviewMark {
   readonly conId: number;

@@ -572,24 +572,57 @@ function replayDialogFor(input: ViewInput, height: number): (ViewModel['dialog']
 }
 
 /**
- * The recorded trading dialog open at the replay's time, as a strip under the panes: at most a third of the screen,
- * its last line (that the operator had not decided yet) always kept.
+ * The recorded trading dialog open at the replay's time, as a strip under the panes: a third of the screen, its last
+ * line (that the operator had not decided yet) always kept. A long plan (a flatten of every position) keeps, before
+ * anything else, the account's figures now and after with their worst losses (wrapped, not cut at the border: the
+ * cushion is at the end of the row), growing past a third for them while the panes keep a third; then its heading
+ * and as many orders as fit, then the lines about it (notes, realized P&L). One row says what is cut, orders first.
  */
 function replayStripFor(input: ViewInput): ViewModel['replayStrip'] {
   const d = replayedDialog(input.snapshot.state);
   if (!d) return undefined;
-  // Border (2) and title (1) take 3 rows.
-  const height = Math.min(Math.max(4, Math.floor(input.size.rows / 3)), d.lines.length + 3);
-  const room = height - 3;
-  const last = d.lines[d.lines.length - 1]!;
-  const lines =
-    d.lines.length <= room
-      ? d.lines
-      : [
-          ...d.lines.slice(0, Math.max(0, room - 2)),
-          ...(room >= 2 ? [{ text: `${ellipsis()} ${d.lines.length - room + 1} more line(s)`, slot: 'muted' as const }] : []),
-          last,
-        ];
+  const { rows: screen, columns } = input.size;
+  // Border and padding take 4 columns; border and title 3 rows. The status, figures, replay and tab bars and the hint take 5.
+  const width = Math.max(20, columns - 4);
+  const rows = d.lines.flatMap((c, i) => {
+    const role = i === d.lines.length - 1 ? ('last' as const) : d.roles[i]!;
+    const cells = role === 'figures' && !c.text.startsWith('worst ') ? wrapCells([c], width) : [c];
+    return cells.map((cell) => ({ cell, role, line: i }));
+  });
+  const third = Math.max(4, Math.floor(screen / 3));
+  const cut = rows.length + 3 > third;
+  const must = rows.filter((r) => r.role === 'figures' || r.role === 'last').length + (cut ? 1 : 0);
+  const height = Math.min(rows.length + 3, Math.max(third, Math.min(must + 3, screen - 5 - Math.floor(screen / 3))));
+  let budget = height - 3;
+  const keep = new Set<number>();
+  const take = (pick: (r: (typeof rows)[number]) => boolean) => {
+    rows.forEach((r, i) => {
+      if (budget > 0 && !keep.has(i) && pick(r)) {
+        keep.add(i);
+        budget--;
+      }
+    });
+  };
+  take((r) => r.role === 'last');
+  take((r) => r.role === 'figures');
+  if (rows.length > height - 3) budget--;
+  for (const role of ['head', 'order', 'info'] as const) take((r) => r.role === role);
+  const lost = rows.filter((_, i) => !keep.has(i));
+  const lines: Cell[] = [];
+  if (lost.length > 0 && budget >= 0) {
+    const orders = new Set(rows.filter((r) => r.role === 'order').map((r) => r.line)).size;
+    const ordersLost = new Set(lost.filter((r) => r.role === 'order').map((r) => r.line)).size;
+    const others = new Set(lost.filter((r) => r.role !== 'order').map((r) => r.line)).size;
+    const what = [
+      ...(ordersLost > 0 ? [`${ordersLost} of ${orders} orders`] : []),
+      ...(others > 0 ? [`${others} ${ordersLost > 0 ? 'other ' : 'more '}line(s)`] : []),
+    ].join(' and ');
+    const first = rows.findIndex((_, i) => !keep.has(i));
+    rows.forEach((r, i) => {
+      if (i === first) lines.push({ text: `${ellipsis()} ${what} not shown`, slot: 'muted' });
+      if (keep.has(i)) lines.push(r.cell);
+    });
+  } else rows.forEach((r, i) => keep.has(i) && lines.push(r.cell));
   return { title: d.title, lines, height };
 }
 

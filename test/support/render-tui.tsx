@@ -161,6 +161,23 @@ export class TestStore {
   }
 }
 
+/**
+ * The text rows of the box (a dialog's double border, the replay strip's single one) whose top border is the first in
+ * `frame`, its title first; a row the view wrapped (continued two columns in) is joined back to the row it continues.
+ */
+export function boxRows(frame: string): string[] {
+  const lines = frame.split('\n');
+  const top = lines.findIndex((l) => /^[┌╔]/.test(l));
+  const rows: string[] = [];
+  for (const l of lines.slice(top + 1)) {
+    if (/^[└╚]/.test(l)) break;
+    const text = l.replace(/^[│║] +/, '').replace(/ *[│║]$/, '');
+    if (/^[│║] {3,}\S/.test(l) && rows.length > 0) rows[rows.length - 1] += ` ${text}`;
+    else rows.push(text);
+  }
+  return rows;
+}
+
 export const WIDTHS = [80, 120, 200] as const;
 /** Rows used with each width in these tests: 80x24 (tabs), 120x40 (sidebar), 200x50 (every pane). */
 export const ROWS: Readonly<Record<number, number>> = { 80: 24, 120: 40, 200: 50 };

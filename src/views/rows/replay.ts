@@ -9,6 +9,7 @@ import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 import { planCell } from '../trade-dialog.js';
+import { isPictureLine } from '../trading-actions.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
 export function utcClock(ms: number): string {
@@ -173,13 +174,27 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
 }
 
 /**
+ * What a line of a replayed dialog is, for the strip that cuts a long one (view-model.ts replayStripFor): the plan's
+ * heading, one of its orders (or cancels), one row of the account's figures now or after (with its worst loss), or
+ * anything else.
+ */
+export type ReplayedRole = 'head' | 'order' | 'figures' | 'info';
+
+export interface ReplayedDialog {
+  readonly title: string;
+  readonly lines: readonly Cell[];
+  /** Each line's role, index for index. */
+  readonly roles: readonly ReplayedRole[];
+}
+
+/**
  * The trading dialog the operator had open at the replay's position, rebuilt from the recorded operator actions: the
  * plan as shown (its recorded title and lines, or its legs for recordings that predate them), any refusal while it was
  * up, and TWS's state of the plan's orders. It is open from its dialogShown until the event that ended it on the
  * operator's screen: the plan's decision, the next dialogShown, or a disarm. Undefined when none was open then.
  * The view shows it beside the panes, never over them (a replay is for reading what happened around it).
  */
-export function replayedDialog(state: PortfolioState): { title: string; lines: Cell[] } | undefined {
+export function replayedDialog(state: PortfolioState): ReplayedDialog | undefined {
   const acts = state.operatorActions;
   let at = -1;
   for (let i = acts.length - 1; i >= 0 && at < 0; i--) if (acts[i]!.action === 'dialogShown') at = i;
@@ -191,37 +206,52 @@ export function replayedDialog(state: PortfolioState): { title: string; lines: C
   if (after.some((a) => a.action === 'disarmed' || (a.action === 'decision' && a.detail.planId === planId))) return undefined;
   const title = detail.shown?.title ?? `Plan ${planId}`.trim();
   const lines: Cell[] = [];
-  // One clause a row, as the live dialog laid them out (view-model tradeDialog): a recorded "now: …; worst …" line
-  // cut at the strip's edge lost the worst loss, which the operator had read on a row of its own.
-  if (detail.shown) for (const l of detail.shown.lines) lines.push(...l.split('; ').map(planCell));
-  else {
+  const roles: ReplayedRole[] = [];
+  const push = (role: ReplayedRole, ...cells: Cell[]) => {
+    lines.push(...cells);
+    roles.push(...cells.map(() => role));
+  };
+  if (detail.shown) {
+    // A flatten's heading ("Account … · N cancel(s), M order(s)") is followed by its cancels, then one line per leg.
+    const shown = detail.shown.lines;
+    const head = detail.legs && shown[0]?.startsWith('Account ') ? 1 : 0;
+    let orders = head;
+    while (head && shown[orders]?.startsWith('first cancel ')) orders++;
+    orders += head ? (detail.legs?.length ?? 0) : 0;
+    shown.forEach((l, i) => {
+      // One clause a row, as the live dialog laid them out (view-model tradeDialog): a recorded "now: …; worst …" line
+      // cut at the strip's edge lost the worst loss, which the operator had read on a row of its own.
+      const role: ReplayedRole = i < head ? 'head' : i < orders ? 'order' : isPictureLine(l) ? 'figures' : 'info';
+      push(role, ...l.split('; ').map(planCell));
+    });
+  } else {
     const legs = detail.legs ?? [];
     for (const leg of legs) {
       if (typeof leg === 'string') {
-        lines.push({ text: leg });
+        push('order', { text: leg });
         continue;
       }
       const limit = leg.limitPrice !== undefined && leg.limitPrice !== null ? ` ${leg.limitPrice}` : '';
-      lines.push({
+      push('order', {
         text: `${leg.action} ${groupedQuantityText(String(leg.quantity))} ${leg.contract ?? String(leg.conId)} ${leg.orderType}${limit}`
           .replace(/\s+/g, ' ')
           .trim(),
       });
     }
-    if (legs.length === 0) lines.push({ text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
+    if (legs.length === 0) push('head', { text: `plan ${planId}${detail.scope ? ` (${detail.scope})` : ''}` });
   }
   for (const a of after) {
     if (a.action === 'denied' && (a.detail.planId === undefined || a.detail.planId === planId))
-      lines.push({ text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
+      push('info', { text: `${utcClock(a.at)} refused: ${a.detail.message || a.detail.code}`, slot: 'dialog.danger' });
   }
   // What TWS acknowledged for the plan's orders at this time (our orders carry orderRef tws-risk:<plan id>).
   for (const o of state.orders.values()) {
     if (o.info?.orderRef !== `tws-risk:${planId}`) continue;
-    lines.push({
+    push('info', {
       text: `TWS: order ${o.orderId} ${o.status}, filled ${groupedQuantity(o.filled)}${o.avgFillPrice ? ` @ ${o.avgFillPrice.toString()}` : ''}`,
       slot: o.status === 'Filled' ? 'risk.ok' : 'muted',
     });
   }
-  lines.push({ text: `Shown ${utcClock(d.at)} UTC; the operator had not decided yet (read-only replay: nothing here can be answered)`, slot: 'risk.warn' });
-  return { title: `REPLAY · ${title}`, lines };
+  push('info', { text: `Shown ${utcClock(d.at)} UTC; the operator had not decided yet (read-only replay: nothing here can be answered)`, slot: 'risk.warn' });
+  return { title: `REPLAY · ${title}`, lines, roles };
 }
