@@ -17,6 +17,7 @@ import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
 import { armingEnded, markCells, planCell } from './trade-dialog.js';
+import { isPictureLine } from './trading-actions.js';
 import { sameRefs } from '../model/same-refs.js';
 
 /*
@@ -688,6 +689,9 @@ function tradeDialog(
   const orderCount = d.phase === 'arm' ? 0 : (d.orderLines ?? d.lines.length);
   const orders: Cell[] = clauses(d.lines.slice(0, orderCount));
   const info: Cell[] = [...clauses(d.lines.slice(orderCount)), ...markCells(d, input.snapshot.live, input.snapshot.now)];
+  // The account's figures now and after (with their worst losses), the lines most read: a cut keeps them (below).
+  const figures: Cell[] = clauses(d.lines.slice(orderCount).filter(isPictureLine));
+  const rest: Cell[] = [...clauses(d.lines.slice(orderCount).filter((l) => !isPictureLine(l))), ...markCells(d, input.snapshot.live, input.snapshot.now)];
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
@@ -752,17 +756,24 @@ function tradeDialog(
         ],
         f.width,
       );
+    // A cut keeps the figures now and after: before the other lines about the plan, and, once the orders are cut
+    // anyway (the confirm key then does nothing), in place of the orders after the first line.
+    const figureRows = wrapCells(figures, f.width);
+    const restRows = wrapCells(rest, f.width);
     let shown: Cell[];
     let hidden = 0;
     if (orderRows.length + infoRows.length <= room) shown = [...orderRows, ...infoRows];
     else if (orderRows.length + notice(infoRows.length, 'info').length <= room) {
       const keep = Math.max(0, room - orderRows.length - notice(infoRows.length, 'info').length);
-      shown = [...orderRows, ...infoRows.slice(0, keep), ...notice(infoRows.length - keep, 'info')];
+      const first = [...figureRows, ...restRows];
+      shown = [...orderRows, ...first.slice(0, keep), ...notice(first.length - keep, 'info')];
     } else {
-      const all = [...orderRows, ...infoRows];
-      const kept = Math.max(0, room - notice(all.length, 'orders').length);
+      const all = [...orderRows, ...restRows];
+      const withFigures = room - notice(all.length, 'orders').length - figureRows.length >= 1;
+      const pool = withFigures ? all : [...orderRows, ...infoRows];
+      const kept = Math.max(0, room - notice(pool.length, 'orders').length - (withFigures ? figureRows.length : 0));
       hidden = Math.max(0, orderRows.length - kept);
-      shown = [...all.slice(0, kept), ...notice(all.length - kept, 'orders')];
+      shown = [...pool.slice(0, kept), ...notice(pool.length - kept, 'orders'), ...(withFigures ? figureRows : [])];
     }
     if (shown.length + tailRows.length + f.rows > height) return undefined;
     // The word phase counts its cut too: its reading time runs over a cut plan (the word sends nothing), and starts again

@@ -12,7 +12,7 @@ import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
-import { renderApp, strip, type Tui } from '../support/render-tui.js';
+import { boxRows, renderApp, strip, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
 import { armConsole, auditLines } from '../support/trading-console.js';
 
@@ -295,7 +295,7 @@ describe('the flatten dialog', () => {
     expect(auditTypes(r)).toContain('decision');
   }, 60_000);
 
-  it('at 80x24 a plan too long for the screen is cut, says so, keeps the answer keys visible, and cannot be confirmed until enlarged', async () => {
+  it('at 80x24 a plan too long for the screen is cut, says so, keeps the figures now and after and the answer keys visible, and cannot be confirmed until enlarged', async () => {
     const r = await start(true, false, { columns: 80, rows: 24 });
     await armConsole(r.tui);
     await r.tui.write(':trade.flattenScope all\r');
@@ -305,6 +305,14 @@ describe('the flatten dialog', () => {
     // A cut plan has not been read: the footer does not offer y (its reading time starts once every order is shown).
     const f = await r.tui.waitForFrame((x) => x.includes('y works after'), 'the confirm step with its keys');
     expect(f).toMatch(/more line\(s\) not shown/);
+    // The figures now and after, with their worst losses, stay whole on rows of their own under the cut (they take the
+    // place of order lines, which the confirm key refuses anyway): the plan as audited says what they were.
+    const shown = auditLines<{ type?: string; detail?: { shown?: { lines: string[] } } }>(r.trading!).find((l) => l.type === 'planShown')!.detail!.shown!;
+    const figures = shown.lines.filter((l) => /^(now|after):/.test(l)).flatMap((l) => l.split('; '));
+    expect(figures.map((l) => l.split(' ')[0])).toEqual(['now:', 'worst', 'after:', 'worst']);
+    const rows = boxRows(f);
+    const notice = rows.findIndex((x) => /more line\(s\) not shown/.test(x));
+    expect(rows.slice(notice + 1, notice + 5)).toEqual(figures);
     // A line wider than the dialog wraps rather than being cut at the border: the notice says what y does.
     expect(f).toMatch(/does nothing until\s+(?:║\s+)?then\)/);
     expect(f.split('\n')).toHaveLength(24);

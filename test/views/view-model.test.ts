@@ -476,6 +476,26 @@ describe('a trade dialog on a short terminal', () => {
     expect(shown.some((t) => /does nothing until then/.test(t))).toBe(false);
   });
 
+  it('keeps the figures now and after, with their worst losses, before the other lines about the plan', () => {
+    const now = "now:   maint 196,291 USD (TWS's account update, 1 s old), excess 345,391, cushion 61.9%; worst -179,931 in ES −30%";
+    const after = 'after: maint 5,545 USD (our estimate, -190,746), excess 553,606, cushion 99.0%; worst -70,253 in CHF peg break +38% vs USD';
+    const d = dialogOf([...orders, ...about, now, after], orders.length, 24);
+    expect(d.hidden).toBeUndefined();
+    const shown = d.lines.map((c) => c.text);
+    // Every order, then the figures (wrapped within the dialog's 74 columns), then what room is left of the rest, then the cut.
+    expect(shown.slice(0, 8)).toEqual([
+      ...orders,
+      "now:   maint 196,291 USD (TWS's account update, 1 s old), excess",
+      '  345,391, cushion 61.9%',
+      'worst -179,931 in ES −30%',
+      'after: maint 5,545 USD (our estimate, -190,746), excess 553,606, cushion',
+      '  99.0%',
+      'worst -70,253 in CHF peg break +38% vs USD',
+    ]);
+    expect(shown[8]).toBe(about[0]);
+    expect(shown.find((t) => t.includes('about the plan not shown'))).toMatch(/^… \d+ more line\(s\)/);
+  });
+
   it('locks the confirm key when an order itself does not fit, and when the plan says nothing of its orders', () => {
     const many = [orders[0]!, ...Array.from({ length: 30 }, (_, i) => `SELL ${i + 1} X${i} LMT 1.00 ~1 USD`)];
     expect(dialogOf([...many, ...about], many.length, 24).hidden).toBeGreaterThan(0);
