@@ -1,5 +1,6 @@
 // The live source against the embedded simulator: the real @stoqey/ib client over a real loopback socket.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect as tcpConnect, createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -173,6 +174,62 @@ async function gate(target: number, silent: boolean): Promise<Gate> {
   return Object.assign(g, { port: (srv.address() as { port: number }).port });
 }
 
+/**
+ * A loopback port where a connection attempt gets no answer at all (a firewall dropping SYNs), with real sockets:
+ * a child process listens with a backlog of 1 and is stopped (SIGSTOP) so it never accepts; the test fills its
+ * accept queue, and Linux then drops every further SYN, so a client's connect stays in SYN_SENT.
+ */
+interface Unanswered {
+  readonly port: number;
+  /** The kernel's state (/proc/net/tcp, hex: 01 ESTABLISHED, 02 SYN_SENT) of each client socket to the port. */
+  clientStates(): string[];
+}
+
+/** Rows of /proc/net/tcp as fields: [sl, local, remote, state, tx:rx queue, …]. */
+function tcpTable(): string[][] {
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((f) => f.length > 4);
+}
+
+async function unanswered(): Promise<Unanswered> {
+  const child = spawn(
+    process.execPath,
+    ['-e', "const s = require('node:net').createServer(); s.listen({ port: 0, host: '127.0.0.1', backlog: 1 }, () => console.log(s.address().port));"],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  open.push(async () => {
+    child.kill('SIGCONT');
+    child.kill('SIGKILL');
+    await exited;
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const port = Number(await waitFor(() => /^\d+\n/.exec(out)?.[0], 10_000, "the child's port"));
+  child.kill('SIGSTOP');
+  await waitFor(() => readFileSync(`/proc/${child.pid}/stat`, 'utf8').split(') ')[1]?.startsWith('T'), 10_000, 'the child stopped');
+  // Addresses as the kernel writes them: the IPv4 address little-endian, the port big-endian, both in hex.
+  const at = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  const queued = () => {
+    const row = tcpTable().find((f) => f[1] === at && f[3] === '0A');
+    return row ? parseInt(row[4]!.split(':')[1]!, 16) : -1;
+  };
+  // Linux counts the queue full once it holds one more than the backlog; each filler is waited for in the queue
+  // itself, so none is still in flight when the client under test connects.
+  const fillers: Socket[] = [];
+  open.push(() => fillers.forEach((s) => s.destroy()));
+  for (let n = 1; n <= 2; n++) {
+    const s = tcpConnect(port, '127.0.0.1');
+    s.on('error', () => {});
+    fillers.push(s);
+    await waitFor(() => queued() === n, 10_000, `connection ${n} in the accept queue`);
+  }
+  return { port, clientStates: () => tcpTable().flatMap((f) => (f[2] === at ? [f[3]!] : [])) };
+}
+
 describe('connecting', () => {
   it('a refused connection is said once as such, with the 502 that says why', async () => {
     const { events } = lone(await closedPort());
@@ -225,6 +282,50 @@ describe('connecting', () => {
     expect(g.accepted).toHaveLength(2);
     const back = l.feed.state.messages.filter((m) => m.message.startsWith('reconnected'));
     expect(back.map((m) => m.message)).toEqual([`reconnected to 127.0.0.1:${g.port} after 0.5 s`]);
+  });
+
+  it('a connection attempt nothing answers (its SYN dropped) is given up on after the timeout as "cannot connect", its socket closed', async () => {
+    const u = await unanswered();
+    const clock = new ManualClock(Date.parse(T0));
+    const source = new TwsSource({
+      host: '127.0.0.1',
+      port: u.port,
+      clientId: 21,
+      clock,
+      handshakeTimeoutMs: 2_500,
+      backoff: { initialMs: 500, maxMs: 500, jitter: 0 },
+    });
+    const feed = new Feed(source.events$, { now: clock.now });
+    open.push(() => feed.close('test over'));
+    open.push(() => source.stop());
+    source.start();
+    const synSent = () => u.clientStates().filter((s) => s === '02').length;
+    // The client's SYN is out and dropped: from here only the timeout can end the wait (the kernel's own gives up
+    // after minutes). The two fillers stay established throughout.
+    await waitFor(() => synSent() === 1, 10_000, 'the connect in SYN_SENT');
+    clock.advance(2_499);
+    expect(feed.state.health).toBe('connecting');
+    expect(u.clientStates().sort()).toEqual(['01', '01', '02']);
+    clock.advance(1);
+    await waitFor(() => feed.state.health === 'disconnected', 5_000, 'the attempt abandoned');
+    const reason = `cannot connect to 127.0.0.1:${u.port}: no answer within 2.5 s`;
+    expect(feed.state.healthCause).toBe('cannotConnect');
+    expect(feed.state.healthReason).toBe(reason);
+    // One line of the log (no 502: the socket never failed, we gave up on it); the usual backoff with its countdown;
+    // the half-open socket closed by us, not left retrying its SYN behind the next attempt.
+    expect(feed.state.messages.map((m) => [m.class, m.code, m.message])).toEqual([['connection', 0, reason]]);
+    expect(feed.state.healthRetryAt).toBe(clock.now() + 500);
+    await waitFor(() => synSent() === 0, 5_000, 'the unanswered socket closed');
+    expect(u.clientStates()).toEqual(['01', '01']);
+    // The retry is a fresh attempt, given up on the same way; stopping closes its socket too.
+    clock.advance(500);
+    await waitFor(() => synSent() === 1, 10_000, 'the retry in SYN_SENT');
+    expect(feed.state.health).toBe('connecting');
+    clock.advance(2_500);
+    await waitFor(() => feed.state.messages.length === 2, 5_000, 'the retry abandoned');
+    expect(feed.state.healthReason).toBe(reason);
+    expect(feed.state.healthRetryAt).toBe(clock.now() + 500);
+    await waitFor(() => synSent() === 0, 5_000, "the retry's socket closed");
   });
 
   it('a refused attempt before the handshake timeout is a refusal, and no handshake timeout follows it', async () => {
