@@ -9,6 +9,7 @@ import { Feed } from '../streams/feed.js';
 import { RotatingRecorder } from '../streams/recorder.js';
 import type { RecordingSource } from '../streams/recording/format.js';
 import { AccountRouter, parseAccounts } from '../streams/tws/multi.js';
+import { AFTER_PREVIOUS } from '../streams/health.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { appVersion } from '../version.js';
 import { EXIT, type CommandIo } from './io.js';
@@ -211,7 +212,13 @@ export async function waitForData(session: LiveSession, done: (s: LiveSession['f
     const reason = s.healthReason ?? '';
     const fatal = s.health === 'disconnected' && isFatalCause(s.healthCause);
     if (fatal || (!everConnected && (now() - started > CONNECT_DEADLINE_MS || s.healthCause === 'cannotConnect'))) {
-      return { kind: 'cannotConnect', reason: reason || 'no answer', ...(fatal ? { answered: true, cause: s.healthCause as FatalCause } : {}) };
+      // Still connecting at the deadline, the state's reason is what it is doing ("opening the socket and handshake"):
+      // say what did not happen, and what the try before it ended with.
+      const why =
+        s.health === 'connecting'
+          ? `the API handshake did not complete within ${CONNECT_DEADLINE_MS / 1000} s${reason.includes(AFTER_PREVIOUS) ? ` (the try before: ${reason.slice(reason.indexOf(AFTER_PREVIOUS) + AFTER_PREVIOUS.length)})` : ''}`
+          : reason || 'no answer';
+      return { kind: 'cannotConnect', reason: why, ...(fatal ? { answered: true, cause: s.healthCause as FatalCause } : {}) };
     }
     if ((s.health === 'ready' || s.health === 'degraded') && done(s)) return { kind: 'ok' };
     if (now() - started > timeoutMs) return { kind: 'timedOut' };

@@ -47,13 +47,16 @@ export interface DerivedHealth {
   readonly cause: ConnectionCause | null;
 }
 
+/** How a reconnect's reason names how the connection before it ended ("opening the socket and handshake, after: …"). */
+export const AFTER_PREVIOUS = ', after: ';
+
 export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (i.fatal) return { health: 'disconnected', ...i.fatal };
   if (i.socket === 'disconnected') return i.down ? { health: 'disconnected', ...i.down } : { health: 'disconnected', reason: 'not connected', cause: null };
   if (i.socket === 'connecting') {
     // A reconnect keeps saying why the last connection went, so no later reader loses the cause.
     return i.down
-      ? { health: 'connecting', reason: `opening the socket and handshake, after: ${i.down.reason}`, cause: i.down.cause }
+      ? { health: 'connecting', reason: `opening the socket and handshake${AFTER_PREVIOUS}${i.down.reason}`, cause: i.down.cause }
       : { health: 'connecting', reason: 'opening the socket and handshake', cause: null };
   }
   if (i.accountMismatch) return { health: 'connected', reason: i.accountMismatch, cause: 'accountMismatch' };

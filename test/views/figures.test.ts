@@ -227,10 +227,38 @@ describe('statusCells with a long disconnect reason', () => {
 
   it('keeps a readable part of the reason over the endpoint and clock, and the countdown over the reason', () => {
     // The whole reason made every cell at drop levels 4 to 1 go and then shortened the rest: "PAPER DU1234567 DISCONNECTED 3 WARN DISARMED".
-    expect(bar(120)).toBe(' PAPER  DU1234567 USD DISCONNECTED (TWS accepted the…) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00');
+    expect(bar(120)).toBe(' PAPER  DU1234567 USD DISCONNECTED (TWS accepted the connection…) next try in 4s data 0s old 3 WARNING TRADE disarmed');
     expect(bar(100)).toBe('PAPER DU1234567 DISCONNECTED (TWS accepted the…) next try in 4s data 0s old 3 WARN DISARMED');
     expect(bar(80)).toBe('PAPER DU1234567 DISCONNECTED next try in 4s data 0s old 3 WARN DISARMED');
     expect(bar(60)).toBe('PAPER DU1234567 DISCONNECTED 3 WARN DISARMED');
     for (const w of [250, 200, 160, 120, 100, 80, 60, 40]) expect(textWidth(bar(w)), `${w} columns`).toBeLessThanOrEqual(w);
+  });
+
+  it('reconnecting, names how the last try ended (a TWS that never answers is CONNECTING ten seconds in eleven)', () => {
+    const connecting = (reason: string) => ({ ...bookState(), health: 'connecting' as const, healthReason: reason });
+    const at = (st: ReturnType<typeof connecting>, width: number) =>
+      text(statusCells({ live: st, mode: 'live', maskAccount: false, trading: 'readOnly', now: T0, port: 7497, host: '127.0.0.1' } as never, width));
+    const silent = connecting(`opening the socket and handshake, after: ${REASON}`);
+    expect(at(silent, 120)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD CONNECTING (last try: TWS accepted the connection…) data 0s old READ-ONLY 14:30:00');
+    expect(at(connecting('opening the socket and handshake, after: connection refused'), 80)).toBe(
+      'PAPER DU1234567 CONNECTING (last try: connection refused) data 0s old READ-ONLY',
+    );
+    // The first try has no last one.
+    expect(at(connecting('opening the socket and handshake'), 200)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD CONNECTING data 0s old READ-ONLY 14:30:00');
+  });
+
+  it('never cuts a short reason: whole, with other cells dropped, or gone whole', () => {
+    const refused = { ...live, healthReason: 'connection refused' };
+    const at = (width: number) =>
+      text(
+        statusCells(
+          { live: refused, mode: 'live', maskAccount: false, trading: 'trade', now: T0, alerts: warnings, port: 7497, host: '127.0.0.1' } as never,
+          width,
+        ),
+      );
+    // At 130 the endpoint goes rather than the reason becoming "(connection…)" (a user trial saw that, wider than 100).
+    expect(at(130)).toBe(' PAPER  DU1234567 USD DISCONNECTED (connection refused) next try in 4s data 0s old 3 WARNING TRADE disarmed 14:30:00');
+    expect(at(100)).toBe('PAPER DU1234567 DISCONNECTED (connection refused) next try in 4s data 0s old 3 WARN DISARMED');
+    expect(at(90)).toBe('PAPER DU1234567 DISCONNECTED next try in 4s data 0s old 3 WARN DISARMED');
   });
 });

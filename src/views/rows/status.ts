@@ -5,6 +5,7 @@ import { marketNow, type PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
+import { AFTER_PREVIOUS } from '../../streams/health.js';
 import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, timeLeft, truncate } from '../format.js';
 import { accountRow, unreadable } from './account.js';
 import type { AccountsView } from '../../session/accounts.js';
@@ -89,12 +90,25 @@ export function recordingStopped(state: PortfolioState): boolean {
  * only in the connection pane): " (connection refused) next try in 4s". A replay counts down on recorded time.
  */
 export function downText(st: PortfolioState, now: number, reasonRoom = Infinity): string {
-  if (st.health !== 'disconnected' || st.healthReason === undefined) return '';
-  const reason = reasonRoom === Infinity ? st.healthReason : wordCut(st.healthReason, reasonRoom);
+  const full = shownReason(st);
+  if (full === undefined) return '';
+  const reason = reasonRoom === Infinity ? full : wordCut(full, reasonRoom);
+  // Reconnecting, how the last try ended: a TWS that accepts and never answers (its "accept incoming connection"
+  // prompt) is CONNECTING ten seconds in eleven, and its reason showed only in the second between.
+  if (st.health === 'connecting') return reason === '' ? '' : ` (last try: ${reason})`;
   const why = reason === '' ? '' : ` (${reason})`;
   if (st.healthRetryAt === undefined) return why;
   const wait = st.healthRetryAt - now;
   return `${why} ${wait > 0 ? `next try in ${age(wait + 999)}` : 'trying again now'}`;
+}
+
+/** The reason downText shows: why the connection is down, or reconnecting, how the last try ended. */
+function shownReason(st: PortfolioState): string | undefined {
+  if (st.healthReason === undefined) return undefined;
+  if (st.health === 'disconnected') return st.healthReason;
+  if (st.health !== 'connecting') return undefined;
+  const at = st.healthReason.indexOf(AFTER_PREVIOUS);
+  return at < 0 ? undefined : st.healthReason.slice(at + AFTER_PREVIOUS.length);
 }
 
 /** Following from NATS: the server and publisher, then what is wrong first (our link, a gap, silence), else the last event's age. */
@@ -140,10 +154,17 @@ type StatusCell = Cell & {
   shed?: number;
   /** The cell again with its free text (a disconnect's reason) in this many columns: tried before anything goes. */
   squeeze?: (room: number) => string;
+  /** The free text's whole width. */
+  reasonWidth?: number;
 };
 
-/** The least room a squeezed reason is given: under it the reason goes whole, with the cells the ladder drops. */
-const MIN_REASON = 16;
+/**
+ * Only a reason longer than LONG_REASON columns is ever cut, and only to MIN_REASON columns or more: a short one
+ * ("connection refused") cut to "connection…" said less than the cells dropped instead, so it stays whole until the
+ * ladder lets it go whole.
+ */
+const LONG_REASON = 40;
+const MIN_REASON = 24;
 
 /**
  * The status bar as cells in display order, fitted to `width`: the endpoint goes first, then the clock and the base
@@ -186,6 +207,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
       drop: 0,
       short: { text: health, rank: 5 },
       squeeze: (room) => `${health}${downText(st, s.now, room)}${old}`,
+      reasonWidth: textWidth(shownReason(st) ?? ''),
     });
   } else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 } });
   else
@@ -254,9 +276,14 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
     const cell = cs.find((c) => c.squeeze !== undefined);
     if (!cell?.squeeze) return cs;
     const bare = cell.squeeze(0);
-    const room = width - (barWidth(cs) - textWidth(cell.text)) - textWidth(bare) - 3;
-    if (room < MIN_REASON && !whole) return cs;
-    return cs.map((c) => (c === cell ? { ...c, text: room >= MIN_REASON ? cell.squeeze!(room) : bare } : c));
+    const reasonWidth = cell.reasonWidth ?? 0;
+    const long = reasonWidth > LONG_REASON;
+    // What surrounds the reason in the cell (" (", "last try: ", ")").
+    const frame = textWidth(cell.squeeze(Infinity)) - textWidth(bare) - reasonWidth;
+    const room = width - (barWidth(cs) - textWidth(cell.text)) - textWidth(bare) - frame;
+    const cut = long && room >= MIN_REASON;
+    if (!cut && !whole) return cs;
+    return cs.map((c) => (c === cell ? { ...c, text: cut ? cell.squeeze!(room) : bare } : c));
   };
   const squeezeFits = (whole: boolean): boolean => {
     const cut = squeezed(kept, whole);
@@ -272,7 +299,7 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
   }
   const sheds = [...new Set(kept.flatMap((c) => (c.shed !== undefined ? [c.shed] : [])))].sort((x, y) => x - y);
   for (const shed of sheds) if (!fits(kept)) kept = kept.filter((c) => c.shed !== shed);
-  return kept.map(({ drop: _d, short: _s, shed: _x, squeeze: _q, ...c }) => c);
+  return kept.map(({ drop: _d, short: _s, shed: _x, squeeze: _q, reasonWidth: _w, ...c }) => c);
 }
 
 /**
