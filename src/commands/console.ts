@@ -14,7 +14,7 @@ import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
 import { EXIT, type CommandIo } from './io.js';
-import { selfCommand } from './self-command.js';
+import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
@@ -134,7 +134,7 @@ export function sessionSummary(o: {
   /** What ended the session when it was not the operator's quit: a signal, the terminal gone (sessionEndText). */
   ended?: string;
 }): string {
-  const verify = `check it with: ${o.self ?? 'tws-risk'} verify FILE`;
+  const verify = verifyHint(o.self ?? 'tws-risk', o.files);
   const dur = duration(o.endedAt - o.startedAt);
   const count = (n: number) => `${n.toLocaleString('en-US')} event${n === 1 ? '' : 's'}`;
   const acct =
@@ -156,7 +156,7 @@ export function sessionSummary(o: {
             : 'not recorded';
   const source = o.followed !== undefined ? `followed from NATS ${o.followed}` : rec;
   const slow = o.slowFrames?.length
-    ? `; ${o.slowFrames.length} frames took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
+    ? `; ${o.slowFrames.length} ${o.slowFrames.length === 1 ? 'frame' : 'frames'} took over ${SLOW_FRAME_MS} ms (slowest ${Math.round(Math.max(...o.slowFrames))} ms)`
     : '';
   const events = o.accounts && o.accounts.length > 0 ? `${count(o.events)} on the connection` : count(o.events);
   const ended = o.ended !== undefined ? `; ended: ${o.ended}` : '';
@@ -485,7 +485,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       ...(end !== 'quit' ? { ended: reason } : {}),
     }),
   );
-  if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (check it with: ${selfCommand()} verify FILE)`);
-  for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (check it with: ${selfCommand()} verify FILE)`);
+  if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (${verifyHint(selfCommand(), [trading.auditFile])})`);
+  for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (${verifyHint(selfCommand(), [f])})`);
   return EXIT.ok;
 }

@@ -7,7 +7,7 @@ import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
 import { EXIT, type CommandIo } from './io.js';
-import { selfCommand } from './self-command.js';
+import { selfCommand, verifyHint } from './self-command.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
 import { parseAccounts } from '../streams/tws/multi.js';
@@ -215,7 +215,7 @@ async function runDemo(
       (failure
         ? `session recording STOPPED (${failure.message})${files.length > 0 ? `; ${files.join(', ')} holds the session until then, unsealed` : ''}`
         : files.length > 0
-          ? `session recorded to ${files.join(', ')} (check it with: ${selfCommand()} verify FILE)`
+          ? `session recorded to ${files.join(', ')} (${verifyHint(selfCommand(), files)})`
           : session.recordingProblem
             ? `session not recorded (${session.recordingProblem})`
             : 'session not recorded') + endedText,

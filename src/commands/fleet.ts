@@ -8,7 +8,7 @@ import type { RiskSummary } from '../streams/nats/summary.js';
 import { join } from 'node:path';
 import { dataDir } from '../config/load.js';
 import { EXIT, type CommandIo } from './io.js';
-import { selfCommand } from './self-command.js';
+import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import { SUMMARY_EVERY_MS } from './publish-flags.js';
 
@@ -257,7 +257,7 @@ export async function fleetCommand(
     );
     remote?.close();
     const auditFile = remote?.auditFile();
-    if (auditFile) io.err(`remote commands audit log: ${auditFile} (check it with: ${selfCommand()} verify FILE)`);
+    if (auditFile) io.err(`remote commands audit log: ${auditFile} (${verifyHint(selfCommand(), [auditFile])})`);
     if (chosen === undefined) return EXIT.ok;
     const [account, session] = chosen.split('\u0000') as [string, string];
     const { fleetOpenCommand } = await import('./fleet-open.js');

@@ -56,6 +56,14 @@ function onPath(env: NodeJS.ProcessEnv, name: string): string | undefined {
 }
 
 /** A path a POSIX shell reads back as one word: quoted when it holds anything beyond the plain characters. */
-function shellWord(s: string): string {
+/**
+ * "check it with: tws-risk verify FILE", with the file itself when there is one: a literal FILE after the path was just
+ * printed left the user to copy the path in by hand.
+ */
+export function verifyHint(self: string, files: readonly string[]): string {
+  return `check it with: ${self} verify ${files.length === 1 ? shellWord(files[0]!) : 'FILE'}`;
+}
+
+export function shellWord(s: string): string {
   return /^[\w./@%+=:,-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`;
 }
