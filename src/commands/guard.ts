@@ -12,11 +12,24 @@ import { neutralise } from '../model/text.js';
 import { isMarketOpen } from '../risk/alerts/session.js';
 import { proposeForAlert, type Alert } from '../risk/alerts/index.js';
 import { createAlertRunner } from '../session/alert-runner.js';
-import { carryOver, decide, decideCommand, EMPTY_MEMORY, refundCommand, restored, settle, type GuardMemory, type Verdict } from '../session/guard-engine.js';
+import {
+  carryOver,
+  decide,
+  decideCommand,
+  EMPTY_MEMORY,
+  lastActionAt,
+  refundCommand,
+  restored,
+  settle,
+  type CountedAction,
+  type GuardMemory,
+  type Verdict,
+} from '../session/guard-engine.js';
 import { isTradingAction, parsePolicy, policyLines, type GuardPolicy, type PolicyRule } from '../session/guard-policy.js';
 import { AccountSession } from '../session/session.js';
 import { createStressRunner, type RiskFunction, type RiskResult } from '../session/stress-model.js';
 import { Feed } from '../streams/feed.js';
+import { FARM_DOWN_REASON } from '../streams/health.js';
 import { mkdirPrivate } from '../streams/recording/open-unique.js';
 import type { Msg, Subscription } from '@nats-io/transport-node';
 import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
@@ -79,7 +92,8 @@ export interface VerdictStatus {
   readonly rule: string;
   readonly action: string;
   readonly alert: string;
-  readonly state: Verdict['kind'];
+  /** `dryRun`: the rule has acted in this episode in a dry run: planned, nothing sent. */
+  readonly state: Verdict['kind'] | 'dryRun';
   readonly why?: string;
 }
 
@@ -109,6 +123,8 @@ export interface GuardStatus {
   /** When the trading actions of the last hour, and the last one, were decided: a restart keeps its limits from these. */
   readonly actionTimes: readonly string[];
   readonly lastActionAt: string | null;
+  /** The same actions with the severity of the alert each answered: the limits hold only actions on alerts as severe. */
+  readonly actions?: readonly { readonly at: string; readonly severity: CountedAction['severity'] }[];
   readonly audit: string;
   readonly recording: string | null;
 }
@@ -352,6 +368,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     risk: riskRunner(createStressRunner({ params: riskParamsOf(settings) }), rt.onRiskPass),
     alerts: createAlertRunner(alertConfig, {
       ourClientId: c.clientId,
+      ourName: 'the guard',
       publish: (b) => feed.publish(b),
       onTransitions: (ts, s) => {
         effects.handle(ts, s.account);
@@ -406,11 +423,27 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let memory: GuardMemory = EMPTY_MEMORY;
   // A restart (systemd's Restart=on-failure, a reboot) must not reset the cool-down and the hourly cap mid-incident.
   const previous = readStatus(statusFile);
-  if (previous && !('problem' in previous)) {
-    const times = [...(previous.actionTimes ?? []), ...(previous.lastActionAt ? [previous.lastActionAt] : [])].map((t) => Date.parse(t));
-    memory = restored([...new Set(times)], clock.now());
-    if (memory.lastActionAt !== undefined) {
-      log('notice', 'limits.restored', { from: statusFile, actionsLastHour: memory.actions.length, lastActionAt: new Date(memory.lastActionAt).toISOString() });
+  // A dry run's actions sent nothing: they do not hold the first run that trades.
+  if (previous && !('problem' in previous) && !(trade && previous.mode === 'dryRun')) {
+    const counted: CountedAction[] = previous.actions
+      ? previous.actions.map((a) => ({ at: Date.parse(a.at), severity: a.severity }))
+      : // A status file from before the severities were kept: each action as critical, holding all, as it did then.
+        [...new Set([...(previous.actionTimes ?? []), ...(previous.lastActionAt ? [previous.lastActionAt] : [])])].map((t) => ({
+          at: Date.parse(t),
+          severity: 'critical' as const,
+        }));
+    memory = restored(
+      counted.filter((a) => a.severity === 'info' || a.severity === 'warning' || a.severity === 'critical'),
+      policy,
+      clock.now(),
+    );
+    const last = lastActionAt(memory);
+    if (last !== undefined) {
+      log('notice', 'limits.restored', {
+        from: statusFile,
+        actionsLastHour: memory.actions.filter((a) => clock.now() - a.at < 3_600_000).length,
+        lastActionAt: new Date(last).toISOString(),
+      });
     }
   }
   let verdicts: readonly Verdict[] = [];
@@ -430,6 +463,11 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     if (trade && s.account !== undefined && s.account !== confirm) return `connected account ${s.account} is not the confirmed ${confirm}`;
     // The checks every send passes, except the arming (the guard arms for each action it takes).
     const d = guardAny({ mode: 'trade', state: s, sourceReady: live.source.ready, arm: { armed: true, until: now + 60_000, by: 'headless', at: now }, now });
+    if (d?.code === 'NOT_READY' && d.health === 'degraded' && d.reason.startsWith(FARM_DOWN_REASON)) {
+      // Cancels wait too (docs/guard.md "Market data farm down"): the alerts are priced off these marks, and a cancel
+      // can take away a protective stop. Say exactly what lifts the hold.
+      return `${formatDenial(d)}: every trading action, cancels included, waits until TWS says that farm is connected again (2104, 2106 or 2158: data farm connection is OK) and the marks are fresh`;
+    }
     if (d) return formatDenial(d);
     if (!s.complete.accountDownload) return 'waiting for the account values';
     for (const stream of ['accountValues', 'portfolio'] as const) {
@@ -445,14 +483,16 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     rule: v.rule.name,
     action: v.rule.do,
     alert: v.alert.id,
-    state: v.kind,
-    ...(v.kind === 'held'
-      ? { why: v.why }
-      : v.kind === 'waiting'
-        ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` }
-        : v.kind === 'done' && v.failed
-          ? { why: 'failed; not retried until the alert clears' }
-          : {}),
+    state: v.kind === 'done' && v.dryRun ? 'dryRun' : v.kind,
+    ...(v.kind === 'done' && v.dryRun
+      ? { why: 'planned only, nothing went to TWS; the guard acts with --trade --confirm-account ACCOUNT' }
+      : v.kind === 'held'
+        ? { why: v.why }
+        : v.kind === 'waiting'
+          ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` }
+          : v.kind === 'done' && v.failed
+            ? { why: 'failed; not retried until the alert clears' }
+            : {}),
   });
 
   const status = (): GuardStatus => {
@@ -471,9 +511,10 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       blocked: blocked ?? null,
       wouldDo: verdicts.map(verdictStatus),
       lastAction,
-      actionsLastHour: memory.actions.filter((t) => now - t < 3_600_000).length,
-      actionTimes: memory.actions.map((t) => new Date(t).toISOString()),
-      lastActionAt: memory.lastActionAt === undefined ? null : new Date(memory.lastActionAt).toISOString(),
+      actionsLastHour: memory.actions.filter((a) => now - a.at < 3_600_000).length,
+      actionTimes: memory.actions.map((a) => new Date(a.at).toISOString()),
+      lastActionAt: ((t) => (t === undefined ? null : new Date(t).toISOString()))(lastActionAt(memory)),
+      actions: memory.actions.map((a) => ({ at: new Date(a.at).toISOString(), severity: a.severity })),
       audit: audit.file,
       recording: live.recorder?.file ?? null,
     };
@@ -710,7 +751,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const run = async (
     a: Act,
     actionId: string,
-    settled: (ok: boolean, sent: boolean) => void,
+    settled: (ok: boolean, sent: boolean, dryRun: boolean) => void,
   ): Promise<{ outcome: ActionOutcome; plan: string[]; lines: string[] }> => {
     const now = clock.now();
     const planned = await plan(a.rule, a.alert, now);
@@ -803,7 +844,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     hookAction(a, actionId, outcome, lines);
     lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
     // Refused or nothing to do: nothing went to TWS, so the action gives back its place in the limits.
-    settled(ok, outcome !== 'refused' && outcome !== 'nothingToDo');
+    settled(ok, outcome !== 'refused' && outcome !== 'nothingToDo', outcome === 'dryRun');
     return { outcome, plan: [...planned.lines], lines };
   };
 
@@ -1002,7 +1043,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     logVerdicts(d.verdicts);
     for (const a of d.acts) {
       const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
-      const settled = (ok: boolean, sent: boolean) => (memory = settle(memory, a.key, ok, sent));
+      const settled = (ok: boolean, sent: boolean, dryRun: boolean) => (memory = settle(memory, a.key, ok, sent, dryRun));
       if (!isTradingAction(a.rule.do)) {
         void run(a, id, settled);
         continue;
@@ -1184,10 +1225,12 @@ export function guardStatusCommand(
   io.out(`policy: ${st.policy.file} (sha256 ${st.policy.hash.slice(0, 12)}…, ${st.policy.rules} rule(s)); ${st.actionsLastHour} action(s) in the last hour`);
   if (st.blocked) io.out(`trading actions held: ${st.blocked}`);
   if (st.wouldDo.length === 0) io.out('would do now: nothing (no listed alert matches a rule)');
-  for (const v of st.wouldDo) io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${v.state}${v.why ? ` (${v.why})` : ''}`);
+  // A dry run's action sent nothing: "done" would read as if the orders were cancelled.
+  for (const v of st.wouldDo)
+    io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${v.state === 'dryRun' ? 'not sent (dry run)' : v.state}${v.why ? ` (${v.why})` : ''}`);
   io.out(
     st.lastAction
-      ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome}`
+      ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome === 'dryRun' ? 'not sent (dry run)' : st.lastAction.outcome}`
       : 'last action: none',
   );
   for (const p of problems) io.err(`tws-risk guard status: ${p}`);

@@ -26,6 +26,8 @@ import type { StressReport } from '../risk/report.js';
 export interface AlertRunnerOptions {
   /** The console's own API client id: its orders are never a foreign client's. */
   readonly ourClientId?: number;
+  /** What that client is, in alert titles (default "this console"). */
+  readonly ourName?: string;
   /** Records a transition in the session (Feed.publish); absent, transitions are not recorded (tests, replays). */
   readonly publish?: (body: FeedEventBody) => unknown;
   /** The side effects of an evaluation's transitions, with the state they were seen on; called after `publish`. */
@@ -54,7 +56,7 @@ function sameList(a: readonly Alert[], b: readonly Alert[]): boolean {
 }
 
 export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, opts: AlertRunnerOptions = {}): AlertRunner {
-  const { ourClientId, publish, onTransitions } = opts;
+  const { ourClientId, ourName, publish, onTransitions } = opts;
   let state: AlertState = INITIAL_ALERT_STATE;
   let listed: readonly Alert[] = [];
   return {
@@ -65,6 +67,7 @@ export function createAlertRunner(config: AlertConfig = DEFAULT_ALERT_CONFIG, op
         now,
         ...(report ? { stress: report } : {}),
         ...(ourClientId !== undefined ? { ourClientId } : {}),
+        ...(ourName !== undefined ? { ourName } : {}),
       });
       state = r.state;
       const fresh = activeAlerts(state);

@@ -1,5 +1,5 @@
 // The guard's decisions, pure: which policy rule acts on which listed alert now, and why the others wait.
-import { SEVERITY_RANK, type Alert } from '../risk/alerts/index.js';
+import { SEVERITY_RANK, type Alert, type Severity } from '../risk/alerts/index.js';
 import { isTradingAction, matchesAlert, type GuardPolicy, type PolicyRule } from './guard-policy.js';
 
 /*
@@ -9,6 +9,10 @@ import { isTradingAction, matchesAlert, type GuardPolicy, type PolicyRule } from
  * alert stops matching. Between trading actions the policy's cool-down and hourly cap hold; only one trading action
  * is chosen per evaluation, and none while the previous one is followed. Notifications never wait for the
  * connection: saying what is wrong is the one thing the guard must still do when it cannot act.
+ *
+ * The cool-down and the cap are ranked by the severity of the alert each action answered: an earlier action holds a
+ * due one only if it answered an alert at least as severe. They are there against churn, not to let a warning's
+ * small action (cancelling one stray order) keep the kill switch of a critical alert waiting for minutes.
  */
 
 type EpisodeState = 'waiting' | 'acting' | 'done' | 'failed';
@@ -16,17 +20,24 @@ type EpisodeState = 'waiting' | 'acting' | 'done' | 'failed';
 interface Episode {
   readonly since: number;
   readonly state: EpisodeState;
-  /** While acting: the cool-down's start before this action, restored if the action sends nothing (refund). */
-  readonly prevLastActionAt?: number;
+  /** While acting a trading action: when it was counted, so that one that sends nothing can give its place back. */
+  readonly countedAt?: number;
+  /** Done in a dry run: planned, nothing sent (the status must not say it was done). */
+  readonly dryRun?: boolean;
+}
+
+/** A trading action counted against the limits: when it was decided and how severe the alert it answered was. */
+export interface CountedAction {
+  readonly at: number;
+  readonly severity: Severity;
 }
 
 /** What the guard remembers between evaluations. */
 export interface GuardMemory {
   /** By `ruleIndex|alertId`. */
   readonly episodes: ReadonlyMap<string, Episode>;
-  /** When each trading action of the last hour was decided. */
-  readonly actions: readonly number[];
-  readonly lastActionAt?: number;
+  /** The trading actions counted in the last hour, or the cool-down if longer, oldest first. */
+  readonly actions: readonly CountedAction[];
 }
 
 export const EMPTY_MEMORY: GuardMemory = { episodes: new Map(), actions: [] };
@@ -48,7 +59,15 @@ export type Verdict =
   | { readonly kind: 'act'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly heldMs: number }
   | { readonly kind: 'waiting'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly dueInMs: number }
   | { readonly kind: 'held'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly why: string }
-  | { readonly kind: 'done'; readonly key: string; readonly rule: PolicyRule; readonly alert: Alert; readonly failed: boolean };
+  | {
+      readonly kind: 'done';
+      readonly key: string;
+      readonly rule: PolicyRule;
+      readonly alert: Alert;
+      readonly failed: boolean;
+      /** Done in a dry run: nothing was sent. */
+      readonly dryRun: boolean;
+    };
 
 export interface Decision {
   readonly memory: GuardMemory;
@@ -68,12 +87,46 @@ function clock(ms: number): string {
   return `${Math.ceil(ms / 1000)} s`;
 }
 
+/** When the last counted trading action was decided, if any. */
+export function lastActionAt(memory: GuardMemory): number | undefined {
+  return memory.actions.reduce<number | undefined>((m, a) => (m === undefined || a.at > m ? a.at : m), undefined);
+}
+
+/** How long counted actions matter: the hourly cap's hour, or the cool-down if longer. */
+function keepMs(policy: GuardPolicy): number {
+  return Math.max(HOUR_MS, policy.limits.coolDownMs);
+}
+
+/**
+ * Why the limits hold a trading action on an alert of `severity` now, if they do. Only actions that answered an alert
+ * at least as severe count. `coolDown` false: an operator's command, which the cool-down does not hold.
+ */
+function limitsHold(actions: readonly CountedAction[], policy: GuardPolicy, severity: Severity, now: number, coolDown: boolean): string | undefined {
+  const peers = actions.filter((a) => SEVERITY_RANK[a.severity] >= SEVERITY_RANK[severity]);
+  const last = peers.reduce<CountedAction | undefined>((m, a) => (m === undefined || a.at > m.at ? a : m), undefined);
+  if (coolDown && last !== undefined && now - last.at < policy.limits.coolDownMs) {
+    return `cool-down: ${clock(policy.limits.coolDownMs - (now - last.at))} left of limits.coolDownMs (after an action on a ${last.severity} alert)`;
+  }
+  const hour = peers.filter((a) => now - a.at < HOUR_MS);
+  if (hour.length >= policy.limits.maxActionsPerHour) {
+    const first = Math.min(...hour.map((a) => a.at));
+    return `limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached on ${severity} or worse alerts; the next is possible in ${clock(first + HOUR_MS - now)}`;
+  }
+  return undefined;
+}
+
+function withoutAction(actions: readonly CountedAction[], at: number): CountedAction[] {
+  const out = [...actions];
+  const i = out.findLastIndex((a) => a.at === at);
+  if (i >= 0) out.splice(i, 1);
+  return out;
+}
+
 /** One evaluation of the policy against the listed alerts. Pure. */
 export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInput): Decision {
   const { now } = input;
   const episodes = new Map<string, Episode>();
-  const actions = memory.actions.filter((t) => now - t < HOUR_MS);
-  let lastActionAt = memory.lastActionAt;
+  const actions = memory.actions.filter((a) => now - a.at < keepMs(policy));
   const verdicts: Verdict[] = [];
   const acts: Extract<Verdict, { kind: 'act' }>[] = [];
   let trading = false;
@@ -84,7 +137,7 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
       const ep = memory.episodes.get(key) ?? { since: now, state: 'waiting' as const };
       episodes.set(key, ep);
       if (ep.state === 'done' || ep.state === 'failed' || ep.state === 'acting') {
-        verdicts.push({ kind: 'done', key, rule, alert, failed: ep.state === 'failed' });
+        verdicts.push({ kind: 'done', key, rule, alert, failed: ep.state === 'failed', dryRun: ep.dryRun === true });
         continue;
       }
       const heldMs = now - ep.since;
@@ -106,48 +159,36 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
           held('one action at a time: another is being followed');
           continue;
         }
-        if (lastActionAt !== undefined && now - lastActionAt < policy.limits.coolDownMs) {
-          held(`cool-down: ${clock(policy.limits.coolDownMs - (now - lastActionAt))} left of limits.coolDownMs`);
-          continue;
-        }
-        if (actions.length >= policy.limits.maxActionsPerHour) {
-          held(`limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}`);
+        const limit = limitsHold(actions, policy, alert.severity, now, true);
+        if (limit) {
+          held(limit);
           continue;
         }
         trading = true;
-        actions.push(now);
-        lastActionAt = now;
+        actions.push({ at: now, severity: alert.severity });
       }
-      episodes.set(key, {
-        since: ep.since,
-        state: 'acting',
-        ...(isTradingAction(rule.do) && memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}),
-      });
+      episodes.set(key, { since: ep.since, state: 'acting', ...(isTradingAction(rule.do) ? { countedAt: now } : {}) });
       const act = { kind: 'act' as const, key, rule, alert, heldMs };
       acts.push(act);
       verdicts.push(act);
     }
   }
-  return { memory: { episodes, actions, ...(lastActionAt !== undefined ? { lastActionAt } : {}) }, acts, verdicts };
+  return { memory: { episodes, actions }, acts, verdicts };
 }
 
 /**
  * An action's outcome: its episode is over either way (a failure is escalated, never retried blindly). `sent`:
- * whether anything went to TWS. An action that sent nothing (refused by the guard, nothing left to cancel) gives its
- * place in the cool-down and the hourly cap back, so that it does not hold back another rule's action that would.
+ * whether anything went to TWS (a dry run counts as sent: it shows what the live guard would do, limits included).
+ * An action that sent nothing (refused by the guard, nothing left to cancel) gives its place in the cool-down and the
+ * hourly cap back, so that it does not hold back another rule's action that would. `dryRun`: planned, not sent.
  */
-export function settle(memory: GuardMemory, key: string, ok: boolean, sent = true): GuardMemory {
+export function settle(memory: GuardMemory, key: string, ok: boolean, sent = true, dryRun = false): GuardMemory {
   const ep = memory.episodes.get(key);
   if (!ep) return memory;
   const episodes = new Map(memory.episodes);
-  episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed' });
-  if (sent || ep.state !== 'acting') return { ...memory, episodes };
-  const at = memory.lastActionAt;
-  const actions = [...memory.actions];
-  const i = at === undefined ? -1 : actions.lastIndexOf(at);
-  if (i >= 0) actions.splice(i, 1);
-  const { lastActionAt: _dropped, ...rest } = memory;
-  return { ...rest, episodes, actions, ...(ep.prevLastActionAt !== undefined ? { lastActionAt: ep.prevLastActionAt } : {}) };
+  episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed', ...(dryRun ? { dryRun } : {}) });
+  if (sent || ep.state !== 'acting' || ep.countedAt === undefined) return { ...memory, episodes };
+  return { ...memory, episodes, actions: withoutAction(memory.actions, ep.countedAt) };
 }
 
 /**
@@ -166,16 +207,13 @@ export function carryOver(memory: GuardMemory, from: GuardPolicy, to: GuardPolic
 }
 
 /** Memory seeded with the trading actions of an earlier run (the status file), so a restart does not reset the limits. */
-export function restored(actions: readonly number[], now: number): GuardMemory {
-  const recent = actions.filter((t) => Number.isFinite(t) && t <= now).sort((a, b) => a - b);
-  const last = recent[recent.length - 1];
-  return { episodes: new Map(), actions: recent.filter((t) => now - t < HOUR_MS), ...(last !== undefined ? { lastActionAt: last } : {}) };
+export function restored(actions: readonly CountedAction[], policy: GuardPolicy, now: number): GuardMemory {
+  const recent = actions.filter((a) => Number.isFinite(a.at) && a.at <= now && now - a.at < keepMs(policy)).sort((a, b) => a.at - b.at);
+  return { episodes: new Map(), actions: recent };
 }
 
 /** What an operator's command (docs/fleet.md "Remote kill switch") may do now. */
-export type CommandDecision =
-  | { readonly kind: 'act'; readonly memory: GuardMemory; readonly at: number; readonly prevLastActionAt?: number }
-  | { readonly kind: 'held'; readonly why: string };
+export type CommandDecision = { readonly kind: 'act'; readonly memory: GuardMemory; readonly at: number } | { readonly kind: 'held'; readonly why: string };
 
 /**
  * An operator asking for a rule's action. There is no alert, so no episode and no `when.forMs`; and a person asked,
@@ -189,29 +227,14 @@ export function decideCommand(memory: GuardMemory, policy: GuardPolicy, rule: Po
   if (policy.limits.window === 'market' && !input.marketOpen) return { kind: 'held', why: 'outside the market window (limits.window is "market")' };
   if (input.blocked) return { kind: 'held', why: input.blocked };
   if (input.busy) return { kind: 'held', why: 'one action at a time: another is being followed' };
-  const actions = memory.actions.filter((t) => now - t < HOUR_MS);
-  if (actions.length >= policy.limits.maxActionsPerHour) {
-    return {
-      kind: 'held',
-      why: `limits.maxActionsPerHour (${policy.limits.maxActionsPerHour}) reached; the next is possible in ${clock(actions[0]! + HOUR_MS - now)}`,
-    };
-  }
-  return {
-    kind: 'act',
-    at: now,
-    memory: { ...memory, actions: [...actions, now], lastActionAt: now },
-    ...(memory.lastActionAt !== undefined ? { prevLastActionAt: memory.lastActionAt } : {}),
-  };
+  const actions = memory.actions.filter((a) => now - a.at < keepMs(policy));
+  // A person asking stands in for a critical alert: it is capped with the critical actions, and holds every rule.
+  const limit = limitsHold(actions, policy, 'critical', now, false);
+  if (limit) return { kind: 'held', why: limit };
+  return { kind: 'act', at: now, memory: { ...memory, actions: [...actions, { at: now, severity: 'critical' }] } };
 }
 
 /** A command's action that sent nothing gives its place in the limits back (as `settle` does for an episode). */
 export function refundCommand(memory: GuardMemory, d: Extract<CommandDecision, { kind: 'act' }>): GuardMemory {
-  const i = memory.actions.lastIndexOf(d.at);
-  if (i < 0) return memory;
-  const actions = [...memory.actions];
-  actions.splice(i, 1);
-  const { lastActionAt, ...rest } = memory;
-  // Only when no later action has taken the cool-down's start since.
-  const last = lastActionAt === d.at ? d.prevLastActionAt : lastActionAt;
-  return { ...rest, actions, ...(last !== undefined ? { lastActionAt: last } : {}) };
+  return { ...memory, actions: withoutAction(memory.actions, d.at) };
 }

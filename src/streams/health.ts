@@ -50,6 +50,9 @@ export interface DerivedHealth {
 /** How a reconnect's reason names how the connection before it ended ("opening the socket and handshake, after: …"). */
 export const AFTER_PREVIOUS = ', after: ';
 
+/** How a market data farm outage (2103) reads in the health reason: the guard says what would lift it. */
+export const FARM_DOWN_REASON = 'market data farm down: ';
+
 export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (i.fatal) return { health: 'disconnected', ...i.fatal };
   if (i.socket === 'disconnected') return i.down ? { health: 'disconnected', ...i.down } : { health: 'disconnected', reason: 'not connected', cause: null };
@@ -63,7 +66,7 @@ export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId', cause: null };
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer', cause: null };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' };
-  if (i.farmsDown.length > 0) return { health: 'degraded', reason: `market data farm down: ${i.farmsDown.join(', ')}`, cause: null };
+  if (i.farmsDown.length > 0) return { health: 'degraded', reason: `${FARM_DOWN_REASON}${i.farmsDown.join(', ')}`, cause: null };
   if (i.staleStreams && i.staleStreams.length > 0)
     return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };
   return { health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered', cause: null };

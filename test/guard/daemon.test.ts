@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { startGuard, type GuardFlags, type GuardHandle } from '../../src/commands/guard.js';
+import { guardStatusCommand, startGuard, type GuardFlags, type GuardHandle } from '../../src/commands/guard.js';
 import { EXIT, type CommandIo } from '../../src/commands/io.js';
 import { verifyCommand } from '../../src/commands/verify.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
@@ -228,7 +228,10 @@ describe('tws-risk guard on the simulator', () => {
       await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
       const want = i === 0 ? 'done' : 'held';
       await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === want), 30_000, `flap ${i}: ${want}`);
-      if (i > 0) expect(r.h.status().wouldDo.find((v) => v.alert === 'excess.negative')!.why).toMatch(/^cool-down: \d+ s left of limits\.coolDownMs$/);
+      if (i > 0)
+        expect(r.h.status().wouldDo.find((v) => v.alert === 'excess.negative')!.why).toMatch(
+          /^cool-down: \d+ s left of limits\.coolDownMs \(after an action on a critical alert\)$/,
+        );
       await sim.trigger({ incident: 'margin-spike', factor: 1, secTypes: ['ALL'] });
       await until(r, () => r.h.status().wouldDo.length === 0, 30_000, `flap ${i}: cleared`);
     }
@@ -262,6 +265,25 @@ describe('tws-risk guard on the simulator', () => {
     const decided = entries(r, 'guardDecision').map((d) => d.detail!.action);
     expect(decided).toEqual(['notify']);
     expect(entries(r, 'globalCancelSent')).toEqual([]);
+  }, 120_000);
+
+  it('a market data farm outage (2103) holds even the cancels, saying what lifts the hold; farm OK (2104) lets them act', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, EXCESS_GLOBAL, { trade: true });
+    await ready(r);
+    await sim.trigger({ incident: 'farm', code: 2103, farm: 'usfarm' });
+    await until(r, () => r.h.status().blocked?.includes('usfarm'), 30_000, 'blocked by the farm');
+    expect(r.h.status().blocked).toBe(
+      'Refused: the connection is not ready (market data farm down: usfarm) (NOT_READY health=degraded): every trading action, cancels included, ' +
+        'waits until TWS says that farm is connected again (2104, 2106 or 2158: data farm connection is OK) and the marks are fresh',
+    );
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'held' && v.why?.includes('usfarm')), 30_000, 'held');
+    expect(openOrderClients(sim)).toEqual([42]);
+    await sim.trigger({ incident: 'farm', code: 2104, farm: 'usfarm' });
+    await until(r, () => r.h.status().lastAction?.outcome === 'done', 30_000, 'the globalCancel once the farm is back');
+    expect(openOrderClients(sim)).toEqual([]);
   }, 120_000);
 
   it('stale data causes no action', async () => {
@@ -303,19 +325,21 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.lines.join('\n')).not.toContain('event=connection.fatal');
   });
 
-  it('the dry run sends nothing and says what it would have done', async () => {
+  it("the dry run sends nothing, says so in its status, and a warning's dry action does not hold the critical kill switch", async () => {
     const sim = await sims();
-    await sim.trigger(restingOrder(42));
-    const r = await guard(sim, {
-      rules: [
-        { when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' },
-        { when: { alert: 'foreign.client' }, do: 'cancelClient', clientIds: 'foreign' },
-      ],
-      limits: { window: 'always', coolDownMs: 0, maxActionsPerHour: 10 },
-    });
+    // The shipped example's limits (a 300 s cool-down, 3 an hour) at any hour.
+    const example = JSON.parse(readFileSync('deploy/systemd/guard-policy.example.json', 'utf8')) as { rules: unknown[]; limits: object };
+    const r = await guard(sim, { rules: example.rules, limits: { ...example.limits, window: 'always' } });
     await ready(r);
+    await sim.trigger(restingOrder(42));
+    // rules[2] answers the warning first: a dry cancelClient, counted as the live guard would count it.
+    await until(r, () => r.h.status().lastAction?.rule === 'rules[2]', 30_000, 'the dry cancelClient');
+    expect(r.lines).toContainEqual(expect.stringContaining('title="API client 42, neither the guard (61) nor an expected one, is trading this account'));
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
-    await until(r, () => r.h.status().wouldDo.filter((v) => v.state === 'done').length === 2, 30_000, `both dry actions`);
+    // Then the critical excess.negative: rules[0] acts within the cool-down of the warning's action, not 300 s later.
+    await until(r, () => r.h.status().lastAction?.rule === 'rules[0]', 30_000, 'the dry globalCancel, not held by the cool-down');
+    expect(r.lines.filter((l) => l.includes('event=action.held') && l.includes('rules[0]'))).toEqual([]);
+    await until(r, () => r.h.status().wouldDo.filter((v) => v.state === 'dryRun').length === 2, 30_000, `both dry actions`);
     expect(openOrderClients(sim)).toEqual([42]);
     expect(r.lines).toContainEqual(
       expect.stringMatching(
@@ -325,6 +349,14 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.lines).toContainEqual(
       expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/),
     );
+    // `guard status` says the dry actions were not sent, never "done".
+    const out: string[] = [];
+    guardStatusCommand({ 'status-file': join(r.dir, 'status.json') }, { out: (l) => out.push(l), err: (l) => out.push(l) });
+    expect(out).toContain(
+      'would do now: rules[2] cancelClient for foreign.client:42: not sent (dry run) (planned only, nothing went to TWS; the guard acts with --trade --confirm-account ACCOUNT)',
+    );
+    expect(out.filter((l) => l.startsWith('would do now:') && l.includes(': done'))).toEqual([]);
+    expect(out).toContainEqual(expect.stringMatching(/^last action: \S+ globalCancel for excess\.negative \(rules\[0\]\): not sent \(dry run\)$/));
     await r.h.stop('test over');
     expect(entries(r, 'guardResult').map((e) => e.detail!.outcome)).toEqual(['dryRun', 'dryRun']);
     for (const sent of ['orderSent', 'cancelSent', 'globalCancelSent', 'armed']) expect(entries(r, sent)).toEqual([]);
@@ -333,7 +365,14 @@ describe('tws-risk guard on the simulator', () => {
         .filter((e) => e.type === 'guardActed' && e.step === 'decided')
         .every((e) => e.type === 'guardActed' && e.step === 'decided' && e.dryRun),
     ).toBe(true);
-  }, 120_000);
+    // The dry run's actions sent nothing: a guard started with --trade on the same status file does not inherit them.
+    const live = await guard(sim, EXCESS_GLOBAL, { trade: true, flags: { 'status-file': join(r.dir, 'status.json') } });
+    await ready(live);
+    expect(live.lines.filter((l) => l.includes('event=limits.restored'))).toEqual([]);
+    expect(live.h.status().actionsLastHour).toBe(0);
+    await until(live, () => live.h.status().lastAction?.outcome === 'done', 30_000, 'the live globalCancel, not held by the dry run');
+    expect(openOrderClients(sim)).toEqual([]);
+  }, 180_000);
 
   it('a reduction that cannot go through is refused and escalated, and gives its place in the limits to the next rule', async () => {
     const sim = await sims();

@@ -1,10 +1,12 @@
 // The guard's decisions: hold times, one trading action at a time, cool-down, hourly cap, market window, episodes.
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   carryOver,
   decide,
   decideCommand,
   EMPTY_MEMORY,
+  lastActionAt,
   refundCommand,
   restored,
   settle,
@@ -123,7 +125,7 @@ describe('decide', () => {
       if (i === 2)
         expect(d.verdicts[2]).toMatchObject({
           kind: 'held',
-          why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached; the next is possible in 3598 s$/),
+          why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached on warning or worse alerts; the next is possible in 3598 s$/),
         });
     });
     expect(acts).toEqual(['foreign.client:41', 'foreign.client:42']);
@@ -157,21 +159,101 @@ describe('decide', () => {
   });
 });
 
+describe('the limits, ranked by severity (a lesser rule never holds the kill switch)', () => {
+  // The shipped example policy: rules[0] globalCancel on a critical excess.negative, rules[2] cancelClient on a
+  // foreign.client warning, a 300 s cool-down and 3 actions an hour.
+  const example = (() => {
+    const r = parsePolicy(readFileSync('deploy/systemd/guard-policy.example.json', 'utf8'), 'example.json');
+    if (!r.policy) throw new Error(r.problems.join('\n'));
+    return { ...r.policy, limits: { ...r.policy.limits, window: 'always' as const } };
+  })();
+
+  it("a warning's dry-run cancelClient does not hold the critical globalCancel 18 s later; the reverse is held", () => {
+    const d = decide(EMPTY_MEMORY, example, input(T, [alert('foreign.client:77', 'warning')]));
+    expect(d.acts.map((a) => [a.rule.name, a.rule.do])).toEqual([['rules[2]', 'cancelClient']]);
+    const m = settle(d.memory, d.acts[0]!.key, true, true, true);
+    expect(m.actions).toEqual([{ at: T, severity: 'warning' }]);
+    const both = [alert('excess.negative', 'critical'), alert('foreign.client:77', 'warning')];
+    const kill = decide(m, example, input(T + 18_000, both));
+    expect(kill.acts.map((a) => [a.rule.name, a.rule.do, a.alert.id])).toEqual([['rules[0]', 'globalCancel', 'excess.negative']]);
+    // The dry run's episode says it was not sent, not that it was done.
+    expect(kill.verdicts.find((v) => v.rule.name === 'rules[2]')).toMatchObject({ kind: 'done', failed: false, dryRun: true });
+    // After the critical action, a new foreign client (a warning) waits for the cool-down: churn is still held.
+    const after = settle(kill.memory, kill.acts[0]!.key, true);
+    const next = decide(after, example, input(T + 20_000, [...both, alert('foreign.client:78', 'warning')]));
+    expect(next.acts).toEqual([]);
+    expect(next.verdicts.find((v) => v.alert.id === 'foreign.client:78')).toMatchObject({
+      kind: 'held',
+      why: 'cool-down: 298 s left of limits.coolDownMs (after an action on a critical alert)',
+    });
+  });
+
+  it('two critical rules still hold each other for the cool-down', () => {
+    const d = decide(EMPTY_MEMORY, example, input(T, [alert('excess.negative')]));
+    const m = settle(d.memory, d.acts[0]!.key, true);
+    const cut = { ...alert('cushion.band'), id: 'cushion.band' };
+    const r = decide(m, example, input(T + 40_000, [alert('excess.negative'), cut]));
+    // rules[1] waits its forMs (30 s) from its episode's start, then the cool-down of the critical globalCancel.
+    const r2 = decide(r.memory, example, input(T + 71_000, [alert('excess.negative'), cut]));
+    expect(r2.acts).toEqual([]);
+    expect(r2.verdicts.find((v) => v.rule.name === 'rules[1]')).toMatchObject({ kind: 'held', why: expect.stringMatching(/^cool-down: 229 s left/) });
+  });
+
+  it('warnings filling the hourly cap leave the critical rule free', () => {
+    const p = policy(
+      [
+        { when: { alert: 'excess.negative', severity: 'critical' }, do: 'globalCancel' },
+        { when: { alert: 'foreign.client', severity: 'warning' }, do: 'cancelClient', clientIds: 'foreign' },
+      ],
+      { maxActionsPerHour: 2, coolDownMs: 0, window: 'always' },
+    );
+    let m: GuardMemory = EMPTY_MEMORY;
+    for (const [i, id] of [41, 42].entries()) {
+      const d = decide(m, p, input(T + i * 1000, [alert(`foreign.client:${id}`, 'warning')]));
+      expect(d.acts).toHaveLength(1);
+      m = settle(d.memory, d.acts[0]!.key, true);
+    }
+    const capped = decide(m, p, input(T + 2000, [alert('foreign.client:43', 'warning')]));
+    expect(capped.verdicts[0]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^limits\.maxActionsPerHour \(2\) reached on warning or worse/) });
+    const kill = decide(capped.memory, p, input(T + 3000, [alert('excess.negative'), alert('foreign.client:43', 'warning')]));
+    expect(kill.acts.map((a) => a.rule.do)).toEqual(['globalCancel']);
+  });
+
+  it('a restart keeps the ranks: a warning action restored does not hold the critical rule, a critical one does', () => {
+    const fromWarning = restored([{ at: T - 18_000, severity: 'warning' }], example, T);
+    expect(decide(fromWarning, example, input(T, [alert('excess.negative')])).acts.map((a) => a.rule.do)).toEqual(['globalCancel']);
+    const fromCritical = restored([{ at: T - 18_000, severity: 'critical' }], example, T);
+    expect(decide(fromCritical, example, input(T, [alert('excess.negative')])).verdicts[0]).toMatchObject({
+      kind: 'held',
+      why: 'cool-down: 282 s left of limits.coolDownMs (after an action on a critical alert)',
+    });
+  });
+
+  it('a cool-down longer than an hour is kept past the hour', () => {
+    const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 3, coolDownMs: 7_200_000, window: 'always' });
+    const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
+    const m = settle(d.memory, d.acts[0]!.key, true);
+    const cleared = decide(m, p, input(T + 1000, []));
+    const back = decide(cleared.memory, p, input(T + 3_700_000, [alert('excess.negative')]));
+    expect(back.verdicts[0]).toMatchObject({ kind: 'held', why: expect.stringMatching(/^cool-down: 3500 s left/) });
+  });
+});
+
 describe('settle, carryOver, restored', () => {
   const p = policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }], { maxActionsPerHour: 1, coolDownMs: 300_000, window: 'always' });
 
   it('an action that sent nothing gives back its place in the cool-down and the hourly cap', () => {
     const d = decide(EMPTY_MEMORY, p, input(T, [alert('excess.negative')]));
-    expect(d.memory.lastActionAt).toBe(T);
+    expect(lastActionAt(d.memory)).toBe(T);
     const refunded = settle(d.memory, d.acts[0]!.key, false, false);
     expect(refunded.actions).toEqual([]);
-    expect(refunded.lastActionAt).toBeUndefined();
+    expect(lastActionAt(refunded)).toBeUndefined();
     // The next alert may act at once; the refused one is not retried.
     const next = decide(refunded, p, input(T + 100, [alert('excess.negative'), alert('margin.warning')]));
     expect(next.verdicts[0]).toMatchObject({ kind: 'done', failed: true });
     const sent = settle(d.memory, d.acts[0]!.key, true, true);
-    expect(sent.actions).toEqual([T]);
-    expect(sent.lastActionAt).toBe(T);
+    expect(sent.actions).toEqual([{ at: T, severity: 'critical' }]);
+    expect(lastActionAt(sent)).toBe(T);
   });
 
   it('a reload keeps the episodes of rules written as before, wherever they moved', () => {
@@ -193,13 +275,16 @@ describe('settle, carryOver, restored', () => {
       window: 'always',
     });
     expect(carryOver(m, p, changed).episodes.size).toBe(0);
-    expect(carryOver(m, p, changed).lastActionAt).toBe(T);
+    expect(lastActionAt(carryOver(m, p, changed))).toBe(T);
   });
 
   it('a restart keeps the limits from the actions it was told about', () => {
-    const m = restored([T - 4_000_000, T - 60_000, T + 5], T);
-    expect(m.actions).toEqual([T - 60_000]);
-    expect(m.lastActionAt).toBe(T - 60_000);
+    const m = restored(
+      [T - 4_000_000, T - 60_000, T + 5].map((at) => ({ at, severity: 'critical' as const })),
+      p,
+      T,
+    );
+    expect(m.actions).toEqual([{ at: T - 60_000, severity: 'critical' }]);
     expect(decide(m, p, input(T, [alert('excess.negative')])).verdicts[0]).toMatchObject({
       kind: 'held',
       why: expect.stringMatching(/^cool-down: 240 s left/),
@@ -236,13 +321,16 @@ describe("decideCommand (an operator's remote command)", () => {
     const d = cmd(EMPTY_MEMORY, T);
     expect(d).toMatchObject({ kind: 'act', at: T });
     if (d.kind !== 'act') return;
-    expect(d.memory).toMatchObject({ actions: [T], lastActionAt: T });
+    expect(d.memory).toMatchObject({ actions: [{ at: T, severity: 'critical' }] });
     // A second command one second later: the cool-down is an automatic rule's, not a person's.
     const e = cmd(d.memory, T + 1_000);
     expect(e).toMatchObject({ kind: 'act' });
     if (e.kind !== 'act') return;
     // The hourly cap holds: a stolen credential cannot churn the account.
-    expect(cmd(e.memory, T + 2_000)).toEqual({ kind: 'held', why: 'limits.maxActionsPerHour (2) reached; the next is possible in 3598 s' });
+    expect(cmd(e.memory, T + 2_000)).toEqual({
+      kind: 'held',
+      why: 'limits.maxActionsPerHour (2) reached on critical or worse alerts; the next is possible in 3598 s',
+    });
     // And an automatic action after it waits for the cool-down from the command.
     const auto = decide(e.memory, policy([{ when: { alert: 'excess.negative' }, do: 'globalCancel' }]), input(T + 2_000, [alert('excess.negative')]));
     expect(auto.verdicts[0]).toMatchObject({ kind: 'held' });
@@ -260,7 +348,7 @@ describe("decideCommand (an operator's remote command)", () => {
   });
 
   it('gives its place back when it sent nothing', () => {
-    const before: GuardMemory = { episodes: new Map(), actions: [T - 600_000], lastActionAt: T - 600_000 };
+    const before: GuardMemory = { episodes: new Map(), actions: [{ at: T - 600_000, severity: 'warning' }] };
     const d = cmd(before, T);
     if (d.kind !== 'act') throw new Error('held');
     expect(refundCommand(d.memory, d)).toEqual(before);

@@ -97,7 +97,7 @@ export function activityRules(ctx: RuleContext): Finding[] {
       id: `foreign.client:${clientId}`,
       rule: 'foreign.client',
       severity: fc.severity,
-      title: `API client ${clientId}, neither this console (${ours}) nor an expected one, is trading this account: ${parts.join(' and ')}`,
+      title: `API client ${clientId}, neither ${ctx.ourName ?? 'this console'} (${ours}) nor an expected one, is trading this account: ${parts.join(' and ')}`,
       detail: {
         clientId: Number(clientId),
         ourClientId: ours ?? null,

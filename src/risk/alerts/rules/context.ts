@@ -16,6 +16,8 @@ export interface AlertInput {
   readonly now: number;
   /** This console's API client id; defaults to the connection's (state.endpoint). */
   readonly ourClientId?: number;
+  /** What that client is, in an alert's title: "this console" unless said (the guard is not a console). */
+  readonly ourName?: string;
   /** Other API client ids that are expected to trade this account (added to the config's list). */
   readonly expectedClientIds?: readonly number[];
 }
