@@ -286,6 +286,37 @@ describe('tws-risk guard on the simulator', () => {
     expect(openOrderClients(sim)).toEqual([]);
   }, 120_000);
 
+  it('a restart keeps the severities of the actions it restores: a critical one holds the kill switch, a warning one does not', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    // The status file a guard with --trade left 18 s ago (the guard reads the host's clock; the cool-down is 600 s).
+    const statusOf = (severity: string) => {
+      const file = join(root, `restart-${severity}-${++n}.json`);
+      const at = new Date(Date.now() - 18_000).toISOString();
+      writeFileSync(file, JSON.stringify({ format: 'tws-risk-guard-status', mode: 'trade', actionTimes: [at], lastActionAt: at, actions: [{ at, severity }] }));
+      return file;
+    };
+    const held = await guard(sim, EXCESS_GLOBAL, { trade: true, flags: { 'status-file': statusOf('critical') } });
+    expect(held.lines).toContainEqual(expect.stringMatching(/^level=notice event=limits\.restored .*actionsLastHour=1/));
+    await until(
+      held,
+      () =>
+        held.h
+          .status()
+          .wouldDo.some((v) => v.state === 'held' && /^cool-down: \d+ s left of limits\.coolDownMs \(after an action on a critical alert\)$/.test(v.why ?? '')),
+      30_000,
+      'held by the restored critical action',
+    );
+    await held.h.stop('test over');
+    expect(openOrderClients(sim)).toEqual([42]);
+    const acts = await guard(sim, EXCESS_GLOBAL, { trade: true, flags: { 'status-file': statusOf('warning') } });
+    expect(acts.lines).toContainEqual(expect.stringMatching(/^level=notice event=limits\.restored /));
+    await until(acts, () => acts.h.status().lastAction?.outcome === 'done', 30_000, 'the globalCancel, not held by a warning');
+    expect(openOrderClients(sim)).toEqual([]);
+    expect(acts.h.status().actions?.map((a) => a.severity)).toEqual(['warning', 'critical']);
+  }, 120_000);
+
   it('stale data causes no action', async () => {
     const sim = await sims();
     const r = await guard(
