@@ -17,6 +17,12 @@ const KILL_GRACE_MS = 2_000;
 const STDIO_DRAIN_MS = 250;
 /** How much of a failed hook's stderr goes into the note. */
 const STDERR_TAIL = 400;
+/**
+ * How many hooks may wait for a free slot (past `maxRunning`), run in the order they came; only one past this is
+ * dropped. A crash raises and clears dozens of alerts at once, each a page: a full book's worth waits, while a hook
+ * that hangs on every run cannot grow the queue (and the exit it delays) without end (docs/alerts.md "Hook").
+ */
+export const HOOK_QUEUE_BOUND = 256;
 
 type JsonObject = { [k: string]: JsonValue };
 
@@ -54,7 +60,9 @@ export interface AlertEffects {
   action(payload: GuardHookPayload): void;
   /** Hooks running now. */
   readonly running: number;
-  /** Resolves once no hook is running (tests and shutdown; the console never waits on a hook otherwise). */
+  /** Hooks waiting for a free slot, at most HOOK_QUEUE_BOUND. */
+  readonly waiting: number;
+  /** Resolves once no hook is running or waiting (tests and shutdown; the console never waits on a hook otherwise). */
   idle(): Promise<void>;
 }
 
@@ -76,31 +84,46 @@ export function hookPayload(t: AlertTransition, account: string | undefined): Js
   return { ...transitionJson(t), account: account ?? null };
 }
 
+/** One hook run: what runHook takes. */
+interface HookRun {
+  readonly hook: AlertHookSettings;
+  readonly payload: JsonObject;
+  readonly what: string;
+  readonly base: { hook: string; alert: string; kind: string };
+  readonly env: Record<string, string>;
+}
+
 export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
   let running = 0;
+  const queue: HookRun[] = [];
   let waiters: (() => void)[] = [];
+  /** A hook ended: its slot goes to the longest waiting one. */
   const settle = () => {
     running--;
-    if (running === 0) {
+    const next = queue.shift();
+    if (next) start(next);
+    if (running === 0 && queue.length === 0) {
       const w = waiters;
       waiters = [];
       for (const f of w) f();
     }
   };
 
-  /** Runs the hook once with `payload` as its stdin line; `what` names it in notes, `base` heads each note. */
-  const runHook = (
-    hook: AlertHookSettings,
-    payload: JsonObject,
-    what: string,
-    base: { hook: string; alert: string; kind: string },
-    env: Record<string, string>,
-  ): void => {
-    const [program, ...args] = hook.command;
-    if (running >= hook.maxRunning) {
-      o.note?.({ ...base, outcome: 'dropped', message: `alert hook not run for ${what}: ${running} hook(s) still running (maxRunning ${hook.maxRunning})` });
-      return;
+  /** Runs the hook now, or once a slot is free (FIFO); dropped, with a note, only when the queue is full. */
+  const runHook = (run: HookRun): void => {
+    if (running < run.hook.maxRunning) start(run);
+    else if (queue.length < HOOK_QUEUE_BOUND) queue.push(run);
+    else {
+      const message =
+        `alert hook not run for ${run.what}: ${running} hook(s) still running and ${queue.length} waiting ` +
+        `(maxRunning ${run.hook.maxRunning}, at most ${HOOK_QUEUE_BOUND} waiting)`;
+      o.note?.({ ...run.base, outcome: 'dropped', message });
     }
+  };
+
+  /** Runs the hook once with `payload` as its stdin line; `what` names it in notes, `base` heads each note. */
+  const start = ({ hook, payload, what, base, env }: HookRun): void => {
+    const [program, ...args] = hook.command;
     running++;
     let done = false;
     let timedOut = false;
@@ -129,8 +152,8 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
         env: { ...(o.env ?? process.env), ...env },
       });
     } catch (e) {
-      settle();
       o.note?.({ ...base, outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${(e as Error).message}` });
+      settle();
       return;
     }
     const kill = (signal: NodeJS.Signals) => {
@@ -186,42 +209,45 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       const hook = o.settings.hook;
       if (!hook) return;
       for (const t of hookTransitions(transitions, hook.minSeverity)) {
-        runHook(
+        runHook({
           hook,
-          hookPayload(t, account),
-          `${t.alert.id} ${t.kind}`,
-          { hook: hook.command[0]!, alert: t.alert.id, kind: t.kind },
-          {
+          payload: hookPayload(t, account),
+          what: `${t.alert.id} ${t.kind}`,
+          base: { hook: hook.command[0]!, alert: t.alert.id, kind: t.kind },
+          env: {
             TWS_RISK_ALERT_ID: t.alert.id,
             TWS_RISK_ALERT_KIND: t.kind,
             TWS_RISK_ALERT_SEVERITY: t.alert.severity,
           },
-        );
+        });
       }
     },
     action(payload) {
       const hook = o.settings.hook;
       if (!hook) return;
       const alert = payload.alert as { id: string; severity: string };
-      runHook(
+      runHook({
         hook,
-        { kind: 'guardAction', ...payload },
-        `guard ${payload.action} for ${alert.id}`,
-        { hook: hook.command[0]!, alert: alert.id, kind: 'guardAction' },
-        {
+        payload: { kind: 'guardAction', ...payload },
+        what: `guard ${payload.action} for ${alert.id}`,
+        base: { hook: hook.command[0]!, alert: alert.id, kind: 'guardAction' },
+        env: {
           TWS_RISK_ALERT_ID: alert.id,
           TWS_RISK_ALERT_KIND: 'guardAction',
           TWS_RISK_ALERT_SEVERITY: alert.severity,
           TWS_RISK_GUARD_ACTION: payload.action,
           TWS_RISK_GUARD_OUTCOME: payload.outcome,
         },
-      );
+      });
     },
     get running() {
       return running;
     },
+    get waiting() {
+      return queue.length;
+    },
     idle() {
-      return running === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r));
+      return running === 0 && queue.length === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r));
     },
   };
 }

@@ -93,7 +93,7 @@ export interface AlertHookSettings {
   /** Killed (its process group) after this long; the kill is noted in the session. */
   readonly timeoutMs: number;
   readonly minSeverity: 'info' | 'warning' | 'critical';
-  /** At most this many hooks run at once; a transition beyond that is dropped, with a note. */
+  /** At most this many hooks run at once; one beyond that waits its turn (FIFO, HOOK_QUEUE_BOUND waiting at most; past that it is dropped, with a note). */
   readonly maxRunning: number;
 }
 

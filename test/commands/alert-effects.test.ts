@@ -4,7 +4,7 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BEL, createAlertEffects, hookTransitions, ringsBell } from '../../src/commands/alert-effects.js';
+import { BEL, createAlertEffects, HOOK_QUEUE_BOUND, hookTransitions, ringsBell } from '../../src/commands/alert-effects.js';
 import { loadSettings, parseAlertEffects } from '../../src/config/load.js';
 import type { AlertEffectSettings } from '../../src/config/settings.js';
 import type { JsonValue } from '../../src/model/events.js';
@@ -187,24 +187,84 @@ describe('the alert hook', () => {
     ]);
   });
 
-  it('runs at most maxRunning hooks at once and drops the rest with a note', async () => {
-    const gate = join(dir, 'gate');
-    const h = script('wait.sh', `while [ ! -e "${gate}" ]; do sleep 0.05; done`);
-    const r = rig({ bell: 'off', hook: hook([h], { maxRunning: 2, minSeverity: 'info' }) });
-    r.fx.handle([escalated, cleared, { ...cleared, alert: { ...critical, id: 'margin.warning' } }], 'U1');
-    expect(r.fx.running).toBe(2);
-    expect(r.notes).toEqual([
-      {
-        hook: h,
-        alert: 'margin.warning',
+  /** A hook that writes its alert id to `log` as it starts, then waits for `gate` to exist. */
+  const gated = (name: string) => {
+    const gate = join(dir, `${name}.gate`);
+    const log = join(dir, `${name}.log`);
+    return { gate, log, file: script(`${name}.sh`, `echo "$TWS_RISK_ALERT_ID" >> "${log}"; while [ ! -e "${gate}" ]; do sleep 0.02; done`) };
+  };
+  const clearedOf = (id: string): AlertTransition => ({ ...cleared, alert: { ...critical, id } });
+  const started = (log: string) => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n') : []);
+
+  it('a burst past maxRunning waits its turn: every hook runs, none dropped (5 alerts cleared at once, maxRunning 4)', async () => {
+    const g = gated('burst');
+    const r = rig({ bell: 'off', hook: hook([g.file], { minSeverity: 'info' }) });
+    const ids = ['margin.warning', 'cushion.band', 'excess.negative', 'liquidation.near', 'connection.lost'];
+    r.fx.handle(ids.map(clearedOf), 'U1');
+    expect([r.fx.running, r.fx.waiting]).toEqual([4, 1]);
+    await waitFor(() => started(g.log).length === 4, 10_000, 'the first four hooks started');
+    expect(started(g.log).sort()).toEqual(ids.slice(0, 4).sort()); // the fifth waits for a slot
+    writeFileSync(g.gate, '');
+    await r.fx.idle();
+    expect(started(g.log).sort()).toEqual([...ids].sort());
+    expect([r.fx.running, r.fx.waiting]).toEqual([0, 0]);
+    expect(r.notes).toEqual([]); // all ran and ended well: no trace
+  });
+
+  it('runs the waiting hooks in the order their transitions came, guard actions among them', async () => {
+    const g = gated('fifo');
+    const r = rig({ bell: 'off', hook: hook([g.file], { maxRunning: 1, minSeverity: 'info' }) });
+    r.fx.handle([clearedOf('a'), clearedOf('b')], 'U1');
+    r.fx.action({
+      action: 'notify',
+      outcome: 'done',
+      alert: { id: 'c', severity: 'info', title: 'c' },
+      rule: 'r',
+      policyHash: 'p',
+      dryRun: false,
+      account: 'U1',
+      lines: [],
+    });
+    r.fx.handle([clearedOf('d')], 'U1');
+    await waitFor(() => started(g.log).length === 1, 10_000, 'the first hook started');
+    expect([r.fx.running, r.fx.waiting]).toEqual([1, 3]);
+    writeFileSync(g.gate, '');
+    await r.fx.idle();
+    expect(started(g.log)).toEqual(['a', 'b', 'c', 'd']);
+    expect(r.notes).toEqual([]);
+  });
+
+  it(`drops a hook only past the queue's bound (${HOOK_QUEUE_BOUND} waiting), with a note naming it`, async () => {
+    const g = gated('bound');
+    const r = rig({ bell: 'off', hook: hook([g.file], { minSeverity: 'info' }) });
+    const ids = Array.from({ length: 4 + HOOK_QUEUE_BOUND + 2 }, (_, i) => `position.${i}`);
+    r.fx.handle(ids.map(clearedOf), 'U1');
+    expect([r.fx.running, r.fx.waiting]).toEqual([4, HOOK_QUEUE_BOUND]);
+    const dropped = ids.slice(4 + HOOK_QUEUE_BOUND);
+    expect(r.notes).toEqual(
+      dropped.map((id) => ({
+        hook: g.file,
+        alert: id,
         kind: 'cleared',
         outcome: 'dropped',
-        message: 'alert hook not run for margin.warning cleared: 2 hook(s) still running (maxRunning 2)',
-      },
-    ]);
-    writeFileSync(gate, '');
+        message: `alert hook not run for ${id} cleared: 4 hook(s) still running and ${HOOK_QUEUE_BOUND} waiting (maxRunning 4, at most ${HOOK_QUEUE_BOUND} waiting)`,
+      })),
+    );
+    writeFileSync(g.gate, '');
     await r.fx.idle();
-    expect(r.notes).toHaveLength(1); // both that ran ended well
+    expect(started(g.log).sort()).toEqual(ids.slice(0, 4 + HOOK_QUEUE_BOUND).sort()); // every one queued ran
+    expect(r.notes).toHaveLength(dropped.length);
+  }, 60_000);
+
+  it('a hook that cannot start gives its slot to the next one waiting', async () => {
+    const missing = join(dir, 'no-such-hook');
+    const r = rig({ bell: 'off', hook: hook([missing], { maxRunning: 1, minSeverity: 'info' }) });
+    r.fx.handle([clearedOf('x'), clearedOf('y')], 'U1');
+    await r.fx.idle();
+    expect(r.notes.map((n) => [n.alert, n.outcome])).toEqual([
+      ['x', 'spawnError'],
+      ['y', 'spawnError'],
+    ]);
   });
 });
 

@@ -8,12 +8,15 @@ import { hasTmux, tmuxSuite } from '../support/tmux.js';
 import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const server = tmuxSuite('harden', 'test/e2e/hardening-tmux.test.ts', () => {
-  // The hook's escaped sleeper is outside every group the console kills: end it by the pid it wrote.
+  // The hooks' escaped sleepers are outside every group the console kills: end them by the pids they wrote (one a
+  // hook run: the crash's alerts queue behind maxRunning 1 and each runs).
   if (existsSync(escapedPid)) {
-    try {
-      process.kill(Number(readFileSync(escapedPid, 'utf8').trim()), 'SIGKILL');
-    } catch {
-      // Already gone.
+    for (const pid of readFileSync(escapedPid, 'utf8').trim().split('\n')) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // Already gone.
+      }
     }
   }
   if (typeof disk !== 'string') disk.unmount();
@@ -89,7 +92,7 @@ describe('the console under outside trouble', () => {
     async () => {
       const marker = join(dir, 'hook-ran');
       const hook = join(dir, 'escaping-hook.sh');
-      writeFileSync(hook, `#!/bin/sh\ntouch "${marker}"\nsetsid sh -c 'echo $$ > "${escapedPid}"; exec sleep 300' &\nsleep 300\n`);
+      writeFileSync(hook, `#!/bin/sh\ntouch "${marker}"\nsetsid sh -c 'echo $$ >> "${escapedPid}"; exec sleep 300' &\nsleep 300\n`);
       chmodSync(hook, 0o755);
       const config = join(dir, 'hook.json');
       writeFileSync(config, JSON.stringify({ alerts: { hook: { command: [hook], timeoutMs: 500, minSeverity: 'info', maxRunning: 1 } } }));
@@ -105,7 +108,8 @@ describe('the console under outside trouble', () => {
       await press('hook', 'q');
       await waitForScreen('hook', (s) => /tws-risk demo: /.test(s), 'the session summary');
       const quitAt = Date.now();
-      // The documented bound: the hook's timeout, then SIGKILL 2 s later (plenty of slack for a loaded machine).
+      // The documented bound: the hook's timeout, then SIGKILL 2 s later (plenty of slack for a loaded machine). The
+      // crash's other alerts queued behind maxRunning 1 run after it, each quick to be killed: its sleep obeys SIGTERM.
       await waitForScreen('hook', () => tmux('display-message', '-p', '-t', 'hook', '#{pane_dead}').trim() === '1', 'the console process gone', 15_000);
       expect(Date.now() - quitAt).toBeLessThan(500 + 2_000 + 10_000);
     },
