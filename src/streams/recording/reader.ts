@@ -27,7 +27,8 @@ import {
 } from './format.js';
 
 /** What went wrong with a recording. `tampered` means the hash chain broke: the file was edited after writing. */
-export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io';
+/** `cut`: the file is valid as far as it goes, but its seek index proves it was longer (`verify`, seek.ts indexPastEnd). */
+export type RecordingProblem = 'malformed' | 'tampered' | 'sequence' | 'structure' | 'unsupported' | 'io' | 'cut';
 
 /**
  * Whether a line's bytes could hold text a terminal would act on: a JSON escape of a control character (`\u00..`,

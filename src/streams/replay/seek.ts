@@ -42,6 +42,31 @@ export async function loadIndex(file: string): Promise<IndexEntry[]> {
   return out;
 }
 
+/** What the seek index says of a file that ends before the keyframes it names (indexPastEnd). */
+export interface IndexPastEnd {
+  /** The file's size in bytes, read after its index. */
+  readonly size: number;
+  /** Keyframes the index names at or past that size. */
+  readonly missing: number;
+  /** The last keyframe the index names. */
+  readonly last: IndexEntry;
+}
+
+/**
+ * Whether the seek index proves the file was longer than it is: a keyframe whose line starts past the file's end.
+ * The writer puts an entry in the index just before writing its keyframe at the file's end, so a crash (or a live
+ * writer) can leave one entry at the file's size exactly, never beyond it; past it, bytes that were written are
+ * gone: the file was truncated or copied short. The size is read after the index, so a writer still appending only
+ * makes the file longer than the index knows, never shorter.
+ */
+export async function indexPastEnd(file: string): Promise<IndexPastEnd | undefined> {
+  const entries = await loadIndex(file);
+  if (entries.length === 0) return undefined;
+  const size = (await stat(file)).size;
+  if (!entries.some((e) => e.offset > size)) return undefined;
+  return { size, missing: entries.filter((e) => e.offset >= size).length, last: entries[entries.length - 1]! };
+}
+
 /**
  * The recorded alerts after event `seq`, folded from the top of the file (alertChanged events and acknowledgements
  * only). Keyframes written before alerts were kept in the state lack them, and a keyframe with no alerts cannot tell
