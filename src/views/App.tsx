@@ -199,7 +199,7 @@ function Console(props: AppProps) {
       props: () => latest.current.props,
       dispatch,
       afterFrame: (fn) => afterFrame.current.push(fn),
-      flash: (text) => dispatch({ type: 'flash', text, at: latest.current.snapshot.now }),
+      flash: (text) => dispatch({ type: 'flash', text, at: latest.current.snapshot.wall ?? latest.current.snapshot.now }),
       run: (command, arg) => runCommand(c, command, arg),
       quit: () => {
         if (quitting.current) return;

@@ -62,6 +62,11 @@ export interface ConsoleSnapshot {
   readonly alerts?: readonly Alert[];
   /** The clock for ages and the status bar (ms). */
   readonly now: number;
+  /**
+   * Real time, when `now` is not (a replay's recorded time): what a flash message's few seconds are counted on. On the
+   * recorded clock a paused replay kept "no later marker" on screen for good, and a seek back for as long as it went.
+   */
+  readonly wall?: number;
   /** Set while frozen: when the freeze began, and the live seq at that moment. */
   readonly frozen?: { readonly at: number; readonly seq: number };
   /** Increments with every publish. */
@@ -132,7 +137,14 @@ export class ConsoleStore {
     this.now = () => this.clock.now();
     const now = this.now();
     // The first frame does not wait for the first risk pass (a grid over a big book takes a while): it follows at once.
-    this.snapshot = { state: feed.state, live: feed.state, now: opts.displayNow?.() ?? now, version: 1, ...(opts.replay ? { replay: opts.replay() } : {}) };
+    this.snapshot = {
+      state: feed.state,
+      live: feed.state,
+      now: opts.displayNow?.() ?? now,
+      ...(opts.displayNow ? { wall: now } : {}),
+      version: 1,
+      ...(opts.replay ? { replay: opts.replay() } : {}),
+    };
     this.lastPublish = now;
     if (opts.session) this.schedule(0);
     this.subscription = feed.events$.subscribe({ next: (ev) => this.onEvent(ev) });
@@ -301,6 +313,7 @@ export class ConsoleStore {
       ...(risk ? { risk } : {}),
       ...(alerts ? { alerts } : {}),
       now,
+      ...(this.opts.displayNow ? { wall: realNow } : {}),
       ...(this.frozenState ? { frozen: { at: this.snapshot.frozen?.at ?? now, seq: this.frozenState.lastSeq } } : {}),
       version: this.snapshot.version + 1,
       ...(replay ? { replay } : {}),

@@ -303,7 +303,8 @@ function hintLine(input: ViewInput, now: number): Cell[] {
     ];
   }
   const state = stateCells(input);
-  if (ui.flash && now - ui.flash.at < FLASH_MS) return [...state, { text: ui.flash.text, slot: 'flash' }];
+  // Counted in real time (a replay's clock pauses and jumps: ConsoleSnapshot.wall).
+  if (ui.flash && (input.snapshot.wall ?? now) - ui.flash.at < FLASH_MS) return [...state, { text: ui.flash.text, slot: 'flash' }];
   const trade = input.trading === 'trade';
   const replay = input.mode === 'replay';
   // The focused pane's own keys, so the footer changes with the focus (the rest are in help).

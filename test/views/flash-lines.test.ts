@@ -46,6 +46,28 @@ describe('flash messages', () => {
     }
   }
 
+  it("in a replay count their seconds in real time, not on the recording's clock, which pauses and jumps", () => {
+    const wall = 1_800_000_000_000;
+    const replayVm = (now: number, wallNow: number) =>
+      buildViewModel({
+        snapshot: { ...snapshot, now, wall: wallNow },
+        ui: reduceUi(initialUi(), { type: 'flash', text: 'no later marker', at: wall }),
+        size: { columns: 80, rows: 24 },
+        mode: 'replay',
+        trading: 'replay',
+        bindings: DEFAULT_BINDINGS,
+        problems: [],
+      });
+    const shown = (v: ViewModel) => lines(v).join(' ').includes('no later marker');
+    // Paused: the recorded clock stands still; the flash goes after its seconds all the same (it stayed for good).
+    expect(shown(replayVm(snapshot.now, wall + FLASH_MS - 1))).toBe(true);
+    expect(shown(replayVm(snapshot.now, wall + FLASH_MS + 1))).toBe(false);
+    // A seek an hour back: still gone on time (it stayed until the recording caught up).
+    expect(shown(replayVm(snapshot.now - 3_600_000, wall + FLASH_MS + 1))).toBe(false);
+    // Played at 60x: still readable for its seconds (it went after a tenth of one).
+    expect(shown(replayVm(snapshot.now + 60 * 1000, wall + 1000))).toBe(true);
+  });
+
   it('leave with the flash: once it has timed out the hint line is one line again', () => {
     const v = vm(AGGREGATE_REFUSAL, 80, snapshot.now - FLASH_MS - 1);
     expect(v.hintMore).toBeUndefined();
