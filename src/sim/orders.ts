@@ -53,6 +53,18 @@ export interface OrderBooks {
 /** TWS's answer to an order for an advisor login that names no account (its message codes list, code 436). */
 export const NO_ALLOCATION = 'You must specify an allocation (either a single account, group, or profile).';
 
+/** TWS's answer to a limit or stop price off the contract's price grid (its message codes list, code 110). */
+export const OFF_TICK = 'The price does not conform to the minimum price variation for this contract.';
+
+/**
+ * Whether `price` is a whole number of ticks. Clients send doubles, so a price a float step away from the grid
+ * (228.37000000000003) still counts as on it; 100.001 on a 0.01 grid does not.
+ */
+export function onTick(price: number, tick: number): boolean {
+  const steps = dec(String(price)).div(dec(String(tick)));
+  return steps.sub(steps.round()).abs().lte('1e-6');
+}
+
 export type OrderStatus = 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
 
 export interface SimOrder {
@@ -203,6 +215,11 @@ export class OrderEngine {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
     }
     if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
+    // TWS refuses a price off the contract's grid rather than rounding it; the sim's grid is the minTick its contract
+    // details and quotes use (see docs/simulator.md, Orders, for the market rules' coarser option increments).
+    const offTick =
+      (type === 'LMT' && !onTick(req.lmtPrice!, inst.minTick)) || (req.auxPrice !== undefined && req.auxPrice !== 0 && !onTick(req.auxPrice, inst.minTick));
+    if (offTick) return { kind: 'error', code: 110, message: OFF_TICK };
     // Only stocks trade in fractions: options and futures are whole contracts (sizeIncrement 1 in their details).
     if ((inst.secType === 'OPT' || inst.secType === 'FOP' || inst.secType === 'FUT') && !qty.isInteger()) {
       return { kind: 'error', code: 10243, message: 'Fractional-sized order cannot be placed for this contract.' };

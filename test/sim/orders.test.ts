@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { EventName, OrderAction, OrderType, type Contract, type IBApi, type Order } from '@stoqey/ib';
 import { Decimal } from '../../src/model/money.js';
 import type { Simulator } from '../../src/sim/index.js';
+import { roundToTick } from '../../src/sim/market.js';
 import { accountValues, connectApi, decodingErrors, disconnectAll, startTestSim, waitFor, type Recorder } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
@@ -131,17 +132,18 @@ describe('orders', () => {
   });
 
   it('trades MKT and LMT in every asset class; cash moves in the right currency by the right amount', async () => {
-    const cases: Array<{ c: Contract; action: 'BUY' | 'SELL'; qty: number; kind: 'notional' | 'futures' | 'fx'; mult: number; ccy: string }> = [
-      { c: { conId: 14204, exchange: 'SMART' }, action: 'BUY', qty: 20, kind: 'notional', mult: 1, ccy: 'EUR' },
-      { c: { conId: 38709539, exchange: 'SMART' }, action: 'SELL', qty: 50, kind: 'notional', mult: 1, ccy: 'CHF' },
-      { c: { conId: 13905, exchange: 'SMART' }, action: 'BUY', qty: 100, kind: 'notional', mult: 1, ccy: 'JPY' },
-      { c: { conId: 734559211, exchange: 'SMART' }, action: 'BUY', qty: 2, kind: 'notional', mult: 100, ccy: 'USD' },
-      { c: { conId: 735012458, exchange: 'SMART' }, action: 'BUY', qty: 1, kind: 'notional', mult: 100, ccy: 'USD' },
-      { c: { conId: 637533641, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'futures', mult: 50, ccy: 'USD' },
-      { c: { conId: 741231107, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'notional', mult: 50, ccy: 'USD' },
-      { c: { conId: 742168315, exchange: 'NYMEX' }, action: 'SELL', qty: 1, kind: 'futures', mult: 1000, ccy: 'USD' },
-      { c: { conId: 12087792, exchange: 'IDEALPRO' }, action: 'SELL', qty: 20000, kind: 'fx', mult: 1, ccy: 'USD' },
-      { c: { conId: 563840112, exchange: 'SMART' }, action: 'BUY', qty: 10000, kind: 'notional', mult: 0.01, ccy: 'USD' },
+    // `tick`: the contract's minTick; a limit off it is refused (error 110), as TWS refuses it.
+    const cases: Array<{ c: Contract; action: 'BUY' | 'SELL'; qty: number; kind: 'notional' | 'futures' | 'fx'; mult: number; ccy: string; tick: number }> = [
+      { c: { conId: 14204, exchange: 'SMART' }, action: 'BUY', qty: 20, kind: 'notional', mult: 1, ccy: 'EUR', tick: 0.01 },
+      { c: { conId: 38709539, exchange: 'SMART' }, action: 'SELL', qty: 50, kind: 'notional', mult: 1, ccy: 'CHF', tick: 0.01 },
+      { c: { conId: 13905, exchange: 'SMART' }, action: 'BUY', qty: 100, kind: 'notional', mult: 1, ccy: 'JPY', tick: 0.5 },
+      { c: { conId: 734559211, exchange: 'SMART' }, action: 'BUY', qty: 2, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.01 },
+      { c: { conId: 735012458, exchange: 'SMART' }, action: 'BUY', qty: 1, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.05 },
+      { c: { conId: 637533641, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'futures', mult: 50, ccy: 'USD', tick: 0.25 },
+      { c: { conId: 741231107, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'notional', mult: 50, ccy: 'USD', tick: 0.25 },
+      { c: { conId: 742168315, exchange: 'NYMEX' }, action: 'SELL', qty: 1, kind: 'futures', mult: 1000, ccy: 'USD', tick: 0.01 },
+      { c: { conId: 12087792, exchange: 'IDEALPRO' }, action: 'SELL', qty: 20000, kind: 'fx', mult: 1, ccy: 'USD', tick: 0.00005 },
+      { c: { conId: 563840112, exchange: 'SMART' }, action: 'BUY', qty: 10000, kind: 'notional', mult: 0.01, ccy: 'USD', tick: 0.0001 },
     ];
     for (const type of ['MKT', 'LMT'] as const) {
       for (const k of cases) {
@@ -149,7 +151,8 @@ describe('orders', () => {
         const posBefore = dec(before.positions.find((p) => p.conId === k.c.conId)?.position ?? '0');
         const mark = Number(before.positions.find((p) => p.conId === k.c.conId)!.marketPrice);
         // A marketable limit: 5% through the market.
-        const lmtPrice = type === 'LMT' ? Number((k.action === 'BUY' ? mark * 1.05 + 1 : mark * 0.95).toFixed(4)) : undefined;
+        const lmtPrice =
+          type === 'LMT' ? roundToTick(k.action === 'BUY' ? mark * 1.05 + 1 : mark * 0.95, k.tick, k.action === 'BUY' ? 'up' : 'down') : undefined;
         const id = nextId++;
         const { fills, commissions } = await placeAndFill(api, rec, id, k.c, {
           action: k.action as OrderAction,
