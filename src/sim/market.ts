@@ -83,6 +83,9 @@ export function roundToTick(x: number, tick: number, mode: 'near' | 'down' | 'up
   return Number((k * tick).toFixed(decimalsOf(tick)));
 }
 
+/** What account valuation reads from the market: each instrument's quote and the exchange rates. */
+export type MarketMarks = Pick<Market, 'quote' | 'rate'>;
+
 export class Market {
   private readonly factors = new Map<string, FactorState>();
   private readonly fx = new Map<string, number>();
@@ -187,6 +190,24 @@ export class Market {
     const b = this.fx.get(base);
     if (a === undefined || b === undefined) throw new Error(`no exchange rate for ${ccy}/${base}`);
     return a / b;
+  }
+
+  /**
+   * Every quote and exchange rate as they are now, held still while the market walks on: TWS values the account on
+   * the marks its market data farm last sent, so they stand still while the farm is down.
+   */
+  marksNow(): MarketMarks {
+    const quotes = new Map(this.universe.map((inst) => [inst.conId, this.quote(inst)]));
+    const fx = new Map(this.fx);
+    return {
+      quote: (inst) => quotes.get(inst.conId) ?? this.quote(inst),
+      rate: (ccy, base) => {
+        const a = fx.get(ccy);
+        const b = fx.get(base);
+        if (a === undefined || b === undefined) throw new Error(`no exchange rate for ${ccy}/${base}`);
+        return a / b;
+      },
+    };
   }
 
   factorValue(key: string): number | undefined {

@@ -641,7 +641,7 @@ export class Session {
 
   private pnlSingleFields(reqId: number, row: PortfolioRow): string[] {
     // PnL single values are reported in the account's base currency.
-    const x = dec(this.host.market.rate(row.inst.currency, this.host.base).toFixed(8));
+    const x = dec(this.host.marks().rate(row.inst.currency, this.host.base).toFixed(8));
     const b = (d: Decimal) => d.mul(x).toDecimalPlaces(2).toNumber();
     return M.pnlSingle(reqId, row.position, b(row.dailyPnl), b(row.unrealizedPnl), b(row.realizedPnl), b(row.marketValue));
   }

@@ -9,7 +9,7 @@ import { DEMO_CASH, DEMO_POSITIONS, buildUniverse, findInstruments, isListed, ty
 import { Ledger } from './ledger.js';
 import type { SimLogger, LogLevel } from './log.js';
 import { DEFAULT_MARGIN, type MarginSpike } from './margin.js';
-import { Market } from './market.js';
+import { Market, type MarketMarks } from './market.js';
 import * as M from './messages.js';
 import { openOrderView, orderStatusView } from './order-views.js';
 import { OrderEngine, isOpen, type OrderBooks, type OrderEvents, type SimExecution, type SimOrder } from './orders.js';
@@ -42,6 +42,9 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   zombie = false;
   connectivityLost = false;
   marketFarmDown = false;
+  /** The marks accounts are valued on while the market data farm is down (2103 until 2104); undefined: live marks. */
+  private heldMarks: { readonly marks: MarketMarks; readonly seq: number } | undefined;
+  private heldSeq = 0;
   transport: Transport | undefined;
   private readonly valuation: ValuationParams;
   private spike: MarginSpike = {};
@@ -153,19 +156,29 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     if (account === this.account) return this.view();
     const sub = this.subs.get(account);
     if (!sub) return undefined;
-    const key = `${this.market.version}|${sub.ledger.version}|${this.spikeVersion}`;
-    if (sub.cache?.key !== key) sub.cache = { key, view: valueAccount(sub.ledger, this.market, sub.valuation) };
+    const key = `${this.marksVersion()}|${sub.ledger.version}|${this.spikeVersion}`;
+    if (sub.cache?.key !== key) sub.cache = { key, view: valueAccount(sub.ledger, this.marks(), sub.valuation) };
     return sub.cache.view;
   }
 
   // ---- world state ----------------------------------------------------------------------------------
 
   view(): AccountView {
-    const key = `${this.market.version}|${this.ledger.version}|${this.spikeVersion}`;
+    const key = `${this.marksVersion()}|${this.ledger.version}|${this.spikeVersion}`;
     if (this.viewCache?.key === key) return this.viewCache.view;
-    const view = valueAccount(this.ledger, this.market, this.valuation);
+    const view = valueAccount(this.ledger, this.marks(), this.valuation);
     this.viewCache = { key, view };
     return view;
+  }
+
+  /** The marks portfolio rows, account values and P&L are valued on: live, or held while the market data farm is down. */
+  marks(): MarketMarks {
+    return this.heldMarks?.marks ?? this.market;
+  }
+
+  /** Keys the valuation caches: the market's version, or the held marks' own (they do not move). */
+  private marksVersion(): string {
+    return this.heldMarks ? `held${this.heldMarks.seq}` : String(this.market.version);
   }
 
   private onMarketStep(): void {
@@ -367,6 +380,9 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
         return;
       }
       case 'farm':
+        // Real TWS's portfolio marks (and the values and P&L derived from them) stand still with its market data.
+        if (i.code === 2103 && !this.marketFarmDown) this.heldMarks = { marks: this.market.marksNow(), seq: ++this.heldSeq };
+        if (i.code === 2104) this.heldMarks = undefined;
         if (i.code === 2103) this.marketFarmDown = true;
         if (i.code === 2104) this.marketFarmDown = false;
         // TWS appends the farm name to every farm message ("…upon demand.usfarm" included).

@@ -8,7 +8,7 @@ import { Decimal, ZERO, dec } from '../model/money.js';
 import { multiplierOf, type Instrument } from './instruments.js';
 import type { Ledger, PositionState } from './ledger.js';
 import { fxRequirement, optionGroupRequirement, positionRequirement, type MarginParams, type MarginSpike, type OptionHolding } from './margin.js';
-import type { Market } from './market.js';
+import type { MarketMarks } from './market.js';
 
 /** One ACCT_VALUE row (key may carry a -S/-C segment suffix; currency '' for dimensionless values). */
 export interface AccountValueRow {
@@ -56,7 +56,7 @@ const money = (d: Decimal) => d.toFixed(2);
 const cents = (d: Decimal) => d.toDecimalPlaces(2, Decimal.ROUND_HALF_EVEN);
 
 /** Exchange rate as sent (8 places); every conversion uses this rounded value so rows reconcile. */
-export function sentRate(market: Market, ccy: string, base: string): Decimal {
+export function sentRate(market: MarketMarks, ccy: string, base: string): Decimal {
   return dec(market.rate(ccy, base).toFixed(8));
 }
 
@@ -67,7 +67,7 @@ export function avgCostOf(p: PositionState): Decimal {
 }
 
 /** Per-position values in the instrument currency (also used by PnL single and snapshots). */
-export function portfolioRow(p: PositionState, market: Market): PortfolioRow {
+export function portfolioRow(p: PositionState, market: MarketMarks): PortfolioRow {
   const q = market.quote(p.inst);
   const mult = dec(multiplierOf(p.inst));
   const price = dec(String(q.mark));
@@ -132,7 +132,7 @@ interface OptionGroupInput {
  * cadences value the account every second or three, while the rows are read every three minutes or on a change: they
  * were most of the simulator's valuation cost.
  */
-export function valueAccount(ledger: Ledger, market: Market, params: ValuationParams): AccountView {
+export function valueAccount(ledger: Ledger, market: MarketMarks, params: ValuationParams): AccountView {
   const base = ledger.base;
   const buckets = new Map<string, CcyBucket>();
   const bucket = (ccy: string) => {
@@ -392,7 +392,7 @@ function nlvByCcyBase(buckets: ReadonlyMap<string, CcyBucket>, currencies: reado
 }
 
 /** Price of the thing an option's margin is computed on: stock/index level, or the futures price for FOPs. */
-function underlyingPrice(inst: Instrument, market: Market): Decimal {
+function underlyingPrice(inst: Instrument, market: MarketMarks): Decimal {
   if (inst.secType === 'OPT' || inst.secType === 'FOP') {
     const und = market.quote(inst).option?.undPrice ?? 0;
     return dec(und.toFixed(6));

@@ -4,7 +4,7 @@ import type { VirtualClock } from './clock.js';
 import type { ContractQuery, Instrument } from './instruments.js';
 import type { Ledger } from './ledger.js';
 import type { LogLevel } from './log.js';
-import type { Market } from './market.js';
+import type { Market, MarketMarks } from './market.js';
 import type { OrderEngine } from './orders.js';
 import type { OrderRequest } from './requests.js';
 import type { AccountView } from './valuation.js';
@@ -35,6 +35,8 @@ export interface SimulationApi<S> {
   readonly bookAccounts: readonly string[];
   log(level: LogLevel, message: string): void;
   view(): AccountView;
+  /** The marks accounts are valued on (held still while the market data farm is down). */
+  marks(): MarketMarks;
   /** One account's book and its valuation (main or FA sub-account); undefined for an account with no data. */
   ledgerOf(account: string): Ledger | undefined;
   viewOf(account: string): AccountView | undefined;

@@ -152,6 +152,61 @@ describe('connection incidents', () => {
   });
 });
 
+describe('market data farm outage (2103 … 2104)', () => {
+  /** The last updatePortfolio row of a contract: [marketPrice, marketValue, unrealizedPnL]. */
+  const lastRow = (rec: Recorder, conId: number) => {
+    const a = rec
+      .of(EventName.updatePortfolio)
+      .filter((x) => (x[0] as { conId: number }).conId === conId)
+      .at(-1);
+    return a ? [a[2], a[3], a[5]].map(Number) : undefined;
+  };
+  /** One request's answer: everything the simulator sent before it has been read. */
+  async function roundTrip(api: IBApi, rec: Recorder): Promise<void> {
+    const n = rec.of(EventName.currentTime).length;
+    api.reqCurrentTime();
+    await waitFor(() => rec.of(EventName.currentTime).length > n, 5_000, 'currentTime');
+  }
+
+  it('holds the portfolio marks, market values and unrealized P&L while the farm is down; they move again after 2104', async () => {
+    // A stopped clock stepped by hand: the market walks (default volatility) exactly as far as the test says.
+    const s = await open({ speed: 0 });
+    const { api, rec } = await raw(s.port, 31);
+    api.reqAccountUpdates(true, ACCOUNT);
+    await waitFor(() => rec.of(EventName.accountDownloadEnd).length > 0);
+    const aapl = () => s.snapshot().positions.find((p) => p.conId === 265598)!;
+    s.advance(1_000);
+    await s.trigger({ incident: 'farm', code: 2103 });
+    const atOutage = aapl();
+    const nlv = () => s.snapshot().accountValues.find((r) => r.key === 'NetLiquidation' && r.currency === 'USD')!.value;
+    const nlvAtOutage = nlv();
+    // The first portfolio push of the outage (t = 3 s) carries the marks of the last market step before it.
+    s.advance(2_000);
+    await roundTrip(api, rec);
+    const held = lastRow(rec, 265598)!;
+    expect(held).toEqual([atOutage.marketPrice, atOutage.marketValue, atOutage.unrealizedPnl].map(Number));
+    const rows = rec.of(EventName.updatePortfolio).length;
+    // 8 s more of market steps and portfolio pushes (every 3 s): the walk goes on underneath, the marks stand still.
+    for (let t = 0; t < 8_000; t += 250) s.advance(250);
+    // A second 2103 while down keeps the first marks.
+    await s.trigger({ incident: 'farm', code: 2103 });
+    s.advance(3_000);
+    await roundTrip(api, rec);
+    expect(rec.of(EventName.updatePortfolio).length).toBe(rows);
+    expect(aapl()).toEqual(atOutage);
+    expect(nlv()).toBe(nlvAtOutage);
+
+    await s.trigger({ incident: 'farm', code: 2104 });
+    s.advance(3_000);
+    await roundTrip(api, rec);
+    const moved = lastRow(rec, 265598)!;
+    expect(moved[0]).not.toBe(held[0]);
+    expect(moved[1]).not.toBe(held[1]);
+    expect(moved[2]).not.toBe(held[2]);
+    expect(nlv()).not.toBe(nlvAtOutage);
+  });
+});
+
 describe('market and margin incidents', () => {
   async function subscribed(s: Simulator, clientId: number) {
     const c = await raw(s.port, clientId);
