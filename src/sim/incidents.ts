@@ -12,7 +12,7 @@ export type Incident =
   | { readonly incident: 'recover' }
   /** 1100 to every client; market data, account pushes and fills stop. */
   | { readonly incident: 'connectivity-lost' }
-  /** 1101 (data lost: market data subscriptions are dropped) or 1102 (data maintained). */
+  /** 1101 (data lost: market and account data subscriptions are dropped) or 1102 (data maintained). */
   | { readonly incident: 'connectivity-restored'; readonly dataLost?: boolean }
   /** A data-farm status message (2103 broken, 2104 OK, 2105/2106 HMDS, 2107/2108 inactive, 2157/2158 sec-def). */
   | { readonly incident: 'farm'; readonly code: number; readonly farm?: string }

@@ -685,10 +685,20 @@ export class Session {
     this.streamLiveBars();
   }
 
-  /** Connectivity restored with data lost (1101): TWS drops market data subscriptions, kept-up-to-date bars included. */
-  dropMarketData(): void {
+  /**
+   * Connectivity restored with data lost (1101): TWS drops market data subscriptions, kept-up-to-date bars included,
+   * and the account ones (IB: "market and account data subscription requests must be resubmitted").
+   */
+  dropSubscriptions(): void {
     this.mkt.clear();
     this.liveBars.clear();
+    this.positionsSub = false;
+    this.accountSub = false;
+    this.summaries.clear();
+    this.accountMulti.clear();
+    this.positionsMulti.clear();
+    this.pnlSubs.clear();
+    this.pnlSingles.clear();
   }
 
   private sendTicks(reqId: number, sub: MarketDataSub, force: boolean): void {

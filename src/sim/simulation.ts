@@ -374,7 +374,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
         this.connectivityLost = false;
         const code = i.dataLost ? 1101 : 1102;
         this.broadcastInfo(code, CONNECTIVITY_MESSAGES[code]);
-        if (i.dataLost) for (const s of this.sessions) s.dropMarketData();
+        if (i.dataLost) for (const s of this.sessions) s.dropSubscriptions();
         this.engine.resume();
         this.pushAll();
         return;

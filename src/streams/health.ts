@@ -17,6 +17,11 @@ export interface HealthInputs {
   readonly heartbeatAnswered: boolean;
   /** 1100 seen and not yet 1101/1102: TWS has lost IB's servers. */
   readonly connectivityLost: boolean;
+  /**
+   * 1101 seen and its data not back yet: TWS dropped our subscriptions, which were asked for again; set until a
+   * socket read delivers market data (or portfolio marks, with no market-data line).
+   */
+  readonly dataLost?: boolean;
   /** Market-data farms reported down (2103/2105/2157), by name. */
   readonly farmsDown: readonly string[];
   /** Subscribed streams that stopped updating past their limit (e.g. no ticks for 45 s while ready). */
@@ -66,6 +71,7 @@ export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId', cause: null };
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer', cause: null };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' };
+  if (i.dataLost) return { health: 'degraded', reason: 'data lost (1101): resubscribing', cause: null };
   if (i.farmsDown.length > 0) return { health: 'degraded', reason: `${FARM_DOWN_REASON}${i.farmsDown.join(', ')}`, cause: null };
   if (i.staleStreams && i.staleStreams.length > 0)
     return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };

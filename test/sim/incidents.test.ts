@@ -115,11 +115,17 @@ describe('connection incidents', () => {
     await waitFor(() => rec.of(EventName.currentTime).length >= 2, 5_000, 'currentTime after recovery');
   });
 
-  it('connectivity lost and restored: 1100, fills wait, 1102 resumes; 1101 drops market data subscriptions', async () => {
+  it('connectivity lost and restored: 1100, fills wait, 1102 resumes; 1101 drops market and account data subscriptions', async () => {
     const s = await open({ orders: { ackDelayMs: 10, fillDelayMs: 10 } });
     const { api, rec, nextValidId } = await raw(s.port, 15);
     api.reqMktData(1, { conId: 265598, exchange: 'SMART' }, '', false, false);
-    await waitFor(() => rec.of(EventName.tickPrice).length > 0);
+    api.reqAccountSummary(2, 'All', 'NetLiquidation');
+    api.reqPnL(3, s.snapshot().account, '');
+    api.reqPositions();
+    api.reqAccountUpdates(true, s.snapshot().account);
+    await waitFor(() => rec.of(EventName.tickPrice).length > 0 && rec.of(EventName.accountDownloadEnd).length > 0);
+    const subscribed = { marketData: 1, summaries: 1, pnl: 1, positions: true, account: true };
+    expect(s.snapshot().sessions[0]).toMatchObject(subscribed);
     await s.trigger({ incident: 'connectivity-lost' });
     await waitFor(() => rec.infos.some((i) => i.code === 1100));
     expect(rec.infos.find((i) => i.code === 1100)!.message).toBe('Connectivity between IB and Trader Workstation has been lost.');
@@ -129,11 +135,11 @@ describe('connection incidents', () => {
     await s.trigger({ incident: 'connectivity-restored', dataLost: false });
     await waitFor(() => rec.infos.some((i) => i.code === 1102));
     await waitFor(() => rec.of(EventName.execDetails).length > 0, 5_000, 'fill after 1102');
-    expect(s.snapshot().sessions[0]!.marketData).toBe(1);
+    expect(s.snapshot().sessions[0]).toMatchObject(subscribed);
     await s.trigger({ incident: 'connectivity-lost' });
     await s.trigger({ incident: 'connectivity-restored', dataLost: true });
     await waitFor(() => rec.infos.some((i) => i.code === 1101));
-    expect(s.snapshot().sessions[0]!.marketData).toBe(0);
+    expect(s.snapshot().sessions[0]).toMatchObject({ marketData: 0, summaries: 0, pnl: 0, positions: false, account: false });
   });
 
   it('data farm messages 2104, 2106, 2108 (and 2103 pauses market data)', async () => {

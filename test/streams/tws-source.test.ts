@@ -708,6 +708,62 @@ describe('incidents', () => {
     expect(codes).toEqual(expect.arrayContaining([1100, 1101, 1102]));
   });
 
+  it('1101 (data lost) asks again on the same socket for every market-data line, the account, summary and PnL, once; 1102 asks for nothing', async () => {
+    const s = await sim();
+    const l = liveOnClock(s);
+    await waitFor(synced(l), 15_000, 'sync');
+    const ours = () => s.snapshot().sessions.find((x) => x.clientId === 21)!;
+    // One line per position, each asked for as its position arrives.
+    await waitFor(() => l.feed.state.positions.size > 1 && ours().marketData === l.feed.state.positions.size, 10_000, 'a line per position');
+    const before = ours();
+    const lines = before.marketData;
+    const since = (from: number, type: FeedEvent['type']) => l.events.slice(from).filter((e) => e.type === type);
+    const codeAt = (code: number) => l.events.findIndex((e) => e.type === 'brokerMessage' && e.code === code);
+    const resubscribed = () => l.events.filter((e) => e.type === 'brokerMessage' && /^TWS lost its data \(1101\)/.test(e.message));
+
+    // 1102: TWS kept the data; nothing is asked again and the sim still streams our lines.
+    await s.trigger({ incident: 'connectivity-lost' });
+    await waitFor(() => l.feed.state.health === 'degraded', 5_000, '1100');
+    await s.trigger({ incident: 'connectivity-restored' });
+    await waitFor(() => l.feed.state.health === 'ready' && codeAt(1102) >= 0, 5_000, '1102');
+
+    // 1100 long enough for the market data to be stale (the user's trial), then 1101: TWS dropped every line.
+    await s.trigger({ incident: 'connectivity-lost' });
+    await waitFor(() => l.feed.state.health === 'degraded', 5_000, '1100 again');
+    const mark = l.events.length;
+    for (let i = 0; i <= STALE_AFTER_MS.marketData! / HEARTBEAT_MS; i++) await beat(l);
+    const staleBy = (r: string | undefined) => /1100/.test(r ?? '');
+    expect(staleBy(l.feed.state.healthReason)).toBe(true);
+    await s.trigger({ incident: 'connectivity-restored', dataLost: true });
+    await waitFor(() => codeAt(1101) >= 0, 5_000, '1101');
+    // The sim's own count: our lines, the account summary and the PnL are subscribed again, on the same socket.
+    await waitFor(() => ours().marketData === lines && ours().summaries === before.summaries && ours().pnl === before.pnl, 5_000, 'resubscribed');
+    await waitFor(() => l.feed.state.health === 'ready', 5_000, 'ready once data flows');
+    const at1101 = codeAt(1101);
+    await waitFor(() => since(at1101, 'priceTicked').length > 0, 5_000, 'ticks after 1101');
+    // A fresh account summary (its end), not the library's replay of the old subscription's values.
+    await waitFor(() => since(at1101, 'accountSummaryEnded').length === 1, 5_000, 'the account summary asked again');
+    expect(ours().remote).toBe(before.remote);
+    expect(healthTrail(l).filter((h) => h === 'connecting')).toEqual(['connecting']);
+
+    // Nothing between 1102 and the second loss asked for anything; 1101 asked once for every snapshot.
+    expect(l.events.slice(codeAt(1102), mark).filter((e) => e.type === 'snapshotRequested')).toEqual([]);
+    expect(since(at1101, 'snapshotRequested').map((e) => (e.type === 'snapshotRequested' ? e.snapshot : ''))).toEqual([
+      'account',
+      'positions',
+      'openOrders',
+      'accountSummary',
+    ]);
+    expect(resubscribed().map((e) => (e.type === 'brokerMessage' ? e.message : ''))).toEqual([
+      `TWS lost its data (1101): requesting the account, positions, orders, executions, account summary, PnL and ${lines} market-data line(s) again`,
+    ]);
+    // Degraded for the loss until data came back, and said why; then ready.
+    const reasons = since(at1101, 'healthChanged').map((e) => (e.type === 'healthChanged' ? `${e.health}: ${e.reason}` : ''));
+    expect(reasons[0]).toBe('degraded: data lost (1101): resubscribing');
+    expect(reasons.at(-1)).toMatch(/^ready: /);
+    expect(l.source.ready).toBe(true);
+  });
+
   it('a subscribed stream that stops updating degrades health at the first heartbeat past its limit, naming it, until it resumes', async () => {
     const s = await sim({ speed: 0 }); // a frozen market: no ticks after the first snapshot
     const l = liveOnClock(s);

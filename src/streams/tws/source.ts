@@ -108,6 +108,8 @@ export class TwsSource {
   private ib: IBApiNext | undefined;
   private api: IBApi | undefined;
   private subs: Subscription[] = [];
+  /** The library subscriptions of the last synchronisation (account summary, PnL): a resynchronisation ends them first. */
+  private syncSubs: Subscription[] = [];
   private inputs: HealthInputs = INITIAL_HEALTH_INPUTS;
   private lastHealth = '';
   private stopped = true;
@@ -411,8 +413,9 @@ export class TwsSource {
   }
 
   private teardown(): void {
-    for (const s of this.subs) s.unsubscribe();
+    for (const s of [...this.subs, ...this.syncSubs]) s.unsubscribe();
     this.subs = [];
+    this.syncSubs = [];
     for (const t of this.timers) this.clock.clear(t);
     this.timers.clear();
     this.clock.clear(this.heartbeatPending);
@@ -592,10 +595,40 @@ export class TwsSource {
   private synchronise(): void {
     const api = this.api;
     if (!api || !this.account || !this.accountsSeen || this.accountLost) return;
-    this.subs.push(
-      ...(this.opts.accounts ? this.subscriptions.synchroniseMulti(this.ib!, api, this.followed) : this.subscriptions.synchronise(this.ib!, api, this.account)),
-    );
+    // Ending the library's subscriptions sends their cancels, so the new ones are fresh requests, not a replay of
+    // the old ones' cached values (IBApiNext shares one subscription per request while it has observers).
+    for (const s of this.syncSubs) s.unsubscribe();
+    this.syncSubs = this.opts.accounts
+      ? this.subscriptions.synchroniseMulti(this.ib!, api, this.followed)
+      : this.subscriptions.synchronise(this.ib!, api, this.account);
     this.synced = true;
+  }
+
+  /**
+   * TWS is back with IB but its data was lost (1101): IB says market and account data subscriptions must be
+   * resubmitted, on the same socket. Everything a reconnect asks for is asked again, market-data lines included,
+   * once per 1101, and the session log says so. Before the first synchronisation there is nothing to ask again.
+   */
+  private resynchronise(): void {
+    const api = this.api;
+    if (!api || !this.synced) return;
+    this.synchronise();
+    if (!this.synced) return;
+    const lines = this.subscriptions.resubscribeMarketData(api);
+    this.setInputs({ ...this.inputs, dataLost: true });
+    const message = `TWS lost its data (1101): requesting the account, positions, orders, executions, account summary, PnL and ${lines} market-data line(s) again`;
+    this.opts.log?.('info', message);
+    // Code 0: the source's own line, beside TWS's 1101 in the log.
+    this.broker({ type: 'brokerMessage', id: -1, code: 0, class: 'connection', message });
+  }
+
+  /** The first data after a 1101's resubscription: no longer degraded for it, and stale streams judged afresh. */
+  private onDataResumed(): void {
+    if (!this.inputs.dataLost) return;
+    const { dataLost: _back, ...rest } = this.inputs;
+    this.inputs = rest;
+    this.checkStaleness();
+    this.emitHealth();
   }
 
   // ---- messages of the connection itself ----
@@ -707,7 +740,7 @@ export class TwsSource {
       },
       readEnded: () => {
         this.reading = false;
-        this.subscriptions.readEnded();
+        if (this.subscriptions.readEnded()) this.onDataResumed();
         this.readEnd();
       },
     });
@@ -753,9 +786,10 @@ export class TwsSource {
         this.setInputs({ ...this.inputs, connectivityLost: false });
         break;
       case 'connectivityRestoredDataLost':
-        // TWS says its data was lost: request every snapshot again.
-        this.setInputs({ ...this.inputs, connectivityLost: false });
-        this.synchronise();
+        // One health change, from lost straight to resubscribing (or to what else holds when nothing was asked yet).
+        this.inputs = { ...this.inputs, connectivityLost: false };
+        this.resynchronise();
+        this.emitHealth();
         break;
       case 'farmDown':
         this.setInputs({ ...this.inputs, farmsDown: [...new Set([...this.inputs.farmsDown, farmName(message)])] });

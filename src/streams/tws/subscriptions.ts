@@ -61,6 +61,10 @@ export class Subscriptions {
   private seenPortfolio = false;
   /** The *Multi requests of this connection (several accounts followed): request id → account. */
   private readonly multiReqs = new Map<number, { readonly account: string; readonly kind: 'values' | 'positions' }>();
+  /** The open-orders poll runs on this connection: a resynchronisation on it (1101) must not start a second loop. */
+  private polling = false;
+  /** Waiting for the first data after a resubscription (1101): see `readEnded`. */
+  private awaitingData = false;
 
   constructor(private readonly link: SubscriptionLink) {}
 
@@ -70,6 +74,19 @@ export class Subscriptions {
     this.conIdByMktReq.clear();
     this.mktContracts.clear();
     this.multiReqs.clear();
+    this.polling = false;
+    this.awaitingData = false;
+  }
+
+  /**
+   * TWS said its data was lost (1101): it dropped our market-data lines, which are otherwise asked for once per
+   * conId per connection (as positions arrive), so each is requested again on its own request id (TWS no longer
+   * knows it; ticks keep mapping to the same conId). Returns how many lines were requested.
+   */
+  resubscribeMarketData(api: IBApi): number {
+    this.awaitingData = true;
+    for (const [reqId, contract] of this.mktContracts) api.reqMktData(reqId, contract, genericTicksFor(contract), false, false);
+    return this.mktContracts.size;
   }
 
   /** The account a reqAccountUpdatesMulti or reqPositionsMulti request id is for, when it is one of ours. */
@@ -170,7 +187,8 @@ export class Subscriptions {
   private pollOrders(api: IBApi): Subscription[] {
     const { orders } = this.link;
     const every = this.link.openOrdersPollMs;
-    if (every > 0) {
+    if (every > 0 && !this.polling) {
+      this.polling = true;
       // Other clients' and manual orders, and their fills, are not streamed to us (only to the master client):
       // poll both; the reducer keys orders by id and executions by execId, so repeats change nothing.
       const poll = () => {
@@ -209,15 +227,19 @@ export class Subscriptions {
 
   /**
    * The end of a socket read (TwsSource): the streams it delivered are stamped now, one clock read per read instead
-   * of one per tick and mark (a read takes a millisecond or two; staleness is judged in seconds).
+   * of one per tick and mark (a read takes a millisecond or two; staleness is judged in seconds). True when this read
+   * brought the first data after `resubscribeMarketData`: market data, or portfolio marks when there is no line.
    */
-  readEnded(): void {
-    if (!this.seenMarketData && !this.seenPortfolio) return;
+  readEnded(): boolean {
+    if (!this.seenMarketData && !this.seenPortfolio) return false;
     const now = this.link.clock.now();
     if (this.seenMarketData) this.lastSeen.marketData = now;
     if (this.seenPortfolio) this.lastSeen.portfolio = now;
+    const resumed = this.awaitingData && (this.seenMarketData || this.mktReqByConId.size === 0);
+    if (resumed) this.awaitingData = false;
     this.seenMarketData = false;
     this.seenPortfolio = false;
+    return resumed;
   }
 
   /** An error for a request: when it says one of our lines has no live subscription, fall back to delayed data. */
