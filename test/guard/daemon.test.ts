@@ -1,5 +1,5 @@
 // The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
-// disconnected or stale, a dry run that sends nothing, reloads that keep a good policy, and an audit log that verifies.
+// disconnected or stale, back after a 1101 without a restart, a dry run that sends nothing, reloads that keep a good policy, and an audit log that verifies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -315,6 +315,36 @@ describe('tws-risk guard on the simulator', () => {
     await until(acts, () => acts.h.status().lastAction?.outcome === 'done', 30_000, 'the globalCancel, not held by a warning');
     expect(openOrderClients(sim)).toEqual([]);
     expect(acts.h.status().actions?.map((a) => a.severity)).toEqual(['warning', 'critical']);
+  }, 120_000);
+
+  it('after 1101 (connectivity restored, data lost) the guard asks for its data again and can act, without a restart', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const r = await guard(sim, EXCESS_GLOBAL, { trade: true });
+    await ready(r);
+    const ours = () => sim.snapshot().sessions.find((x) => x.clientId === GUARD_CLIENT)!;
+    // One line per position, each asked for as its position arrives.
+    const book = sim.snapshot().positions.length;
+    expect(book).toBeGreaterThan(1);
+    await until(r, () => ours().marketData === book, 30_000, 'a line per position');
+    const before = ours();
+    await sim.trigger({ incident: 'connectivity-lost' });
+    await until(r, () => r.h.status().connection.health === 'degraded', 30_000, 'degraded by 1100');
+    await sim.trigger({ incident: 'connectivity-restored', dataLost: true });
+    // TWS dropped every subscription; the sim counts the guard's again, on the same socket.
+    await until(
+      r,
+      () => ours().marketData === before.marketData && ours().summaries === before.summaries && ours().pnl === before.pnl && ours().account,
+      30_000,
+      'the guard resubscribed',
+    );
+    expect(ours().remote).toBe(before.remote);
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    await until(r, () => r.h.status().wouldDo.some((v) => v.alert === 'excess.negative' && v.state === 'done'), 30_000, 'the action after 1101');
+    await until(r, () => openOrderClients(sim).length === 0, 30_000, 'the foreign order cancelled');
+    await r.h.stop('test over');
+    expect(entries(r, 'guardDecision')).toHaveLength(1);
   }, 120_000);
 
   it('stale data causes no action', async () => {
