@@ -1,5 +1,6 @@
 // The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
-// disconnected or stale, back after a 1101 without a restart, a dry run that sends nothing, reloads that keep a good policy, and an audit log that verifies.
+// disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, reloads that keep
+// a good policy, and an audit log that verifies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
