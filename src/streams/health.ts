@@ -71,7 +71,7 @@ export function deriveHealth(i: HealthInputs): DerivedHealth {
   if (!i.nextValidIdSeen) return { health: 'connected', reason: 'socket open, waiting for nextValidId', cause: null };
   if (!i.heartbeatAnswered) return { health: 'connected', reason: 'waiting for the first heartbeat answer', cause: null };
   if (i.connectivityLost) return { health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' };
-  if (i.dataLost) return { health: 'degraded', reason: 'data lost (1101): resubscribing', cause: null };
+  if (i.dataLost) return { health: 'degraded', reason: 'data lost: resubscribing after 1101', cause: null };
   if (i.farmsDown.length > 0) return { health: 'degraded', reason: `${FARM_DOWN_REASON}${i.farmsDown.join(', ')}`, cause: null };
   if (i.staleStreams && i.staleStreams.length > 0)
     return { health: 'degraded', reason: `stale: no ${i.staleStreams.join(', ')} update within its limit`, cause: null };

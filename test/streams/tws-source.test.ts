@@ -759,7 +759,7 @@ describe('incidents', () => {
     ]);
     // Degraded for the loss until data came back, and said why; then ready.
     const reasons = since(at1101, 'healthChanged').map((e) => (e.type === 'healthChanged' ? `${e.health}: ${e.reason}` : ''));
-    expect(reasons[0]).toBe('degraded: data lost (1101): resubscribing');
+    expect(reasons[0]).toBe('degraded: data lost: resubscribing after 1101');
     expect(reasons.at(-1)).toMatch(/^ready: /);
     expect(l.source.ready).toBe(true);
   });

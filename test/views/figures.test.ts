@@ -262,3 +262,22 @@ describe('statusCells with a long disconnect reason', () => {
     expect(at(90)).toBe('PAPER DU1234567 DISCONNECTED next try in 4s data 0s old 3 WARN DISARMED');
   });
 });
+
+describe('statusCells while degraded', () => {
+  const live = { ...bookState(), health: 'degraded' as const, healthReason: 'data lost: resubscribing after 1101' };
+  const warnings = [1, 2, 3].map((i) => ({ severity: 'warning', id: String(i) })) as never;
+  const bar = (width: number) =>
+    text(statusCells({ live, mode: 'live', maskAccount: false, trading: 'trade', now: T0, alerts: warnings, port: 7497, host: '127.0.0.1' } as never, width));
+
+  it('names why, as a disconnection does, cut to the room left and gone before the state itself', () => {
+    expect(bar(250)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD DEGRADED (data lost: resubscribing after 1101) data 0s 3 WARNING TRADE disarmed 14:30:00');
+    expect(bar(120)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD DEGRADED (data lost: resubscribing…) data 0s 3 WARNING TRADE disarmed 14:30:00');
+    expect(bar(80)).toBe('PAPER DU1234567 DEGRADED (data lost: resubscribing…) data 0s 3 WARN DISARMED');
+    expect(bar(60)).toBe('PAPER DU1234567 DEGRADED data 0s 3 WARN DISARMED');
+    for (const w of [250, 120, 100, 90, 80, 60, 40]) expect(textWidth(bar(w)), `${w} columns`).toBeLessThanOrEqual(w);
+    // Ready says nothing more.
+    expect(text(statusCells({ live: { ...live, health: 'ready' }, mode: 'live', maskAccount: false, trading: 'trade', now: T0 } as never, 250))).toMatch(
+      / USD READY data 0s TRADE disarmed/,
+    );
+  });
+});

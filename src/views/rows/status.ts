@@ -87,7 +87,9 @@ export function recordingStopped(state: PortfolioState): boolean {
 
 /**
  * Why the connection is down and when the source tries again, for the status bar (seen whatever pane is shown, not
- * only in the connection pane): " (connection refused) next try in 4s". A replay counts down on recorded time.
+ * only in the connection pane): " (connection refused) next try in 4s". A replay counts down on recorded time. Why it
+ * is degraded too (" (data lost: resubscribing after 1101)"): the guard holds its actions then, and the operator
+ * should not have to open the connection pane to learn whether it will pass.
  */
 export function downText(st: PortfolioState, now: number, reasonRoom = Infinity): string {
   const full = shownReason(st);
@@ -105,7 +107,7 @@ export function downText(st: PortfolioState, now: number, reasonRoom = Infinity)
 /** The reason downText shows: why the connection is down, or reconnecting, how the last try ended. */
 function shownReason(st: PortfolioState): string | undefined {
   if (st.healthReason === undefined) return undefined;
-  if (st.health === 'disconnected') return st.healthReason;
+  if (st.health === 'disconnected' || st.health === 'degraded') return st.healthReason;
   if (st.health !== 'connecting') return undefined;
   const at = st.healthReason.indexOf(AFTER_PREVIOUS);
   return at < 0 ? undefined : st.healthReason.slice(at + AFTER_PREVIOUS.length);
@@ -209,14 +211,24 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
       squeeze: (room) => `${health}${downText(st, s.now, room)}${old}`,
       reasonWidth: textWidth(shownReason(st) ?? ''),
     });
-  } else if (dataStale(st, s.now)) cells.push({ text: `${health} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 } });
-  else
-    cells.push({
-      text: `${health} data ${age(a)}`,
-      slot: st.health === 'ready' ? 'data.live' : 'risk.warn',
-      drop: 0,
-      short: { text: `${health} ${age(a)}`, rank: 5 },
-    });
+  } else {
+    // Degraded: why, cut to the room left as a disconnection's reason is; the short form keeps the state alone.
+    const why = (room = Infinity) => `${health}${downText(st, s.now, room)}`;
+    const squeeze =
+      st.health === 'degraded'
+        ? { squeeze: (room: number) => `${why(room)}${dataStale(st, s.now) ? ' STALE' : ' data'} ${age(a)}`, reasonWidth: textWidth(shownReason(st) ?? '') }
+        : {};
+    if (dataStale(st, s.now))
+      cells.push({ text: `${why()} STALE ${age(a)}`, slot: 'data.stale', drop: 0, short: { text: `STALE ${age(a)}`, rank: 5 }, ...squeeze });
+    else
+      cells.push({
+        text: `${why()} data ${age(a)}`,
+        slot: st.health === 'ready' ? 'data.live' : 'risk.warn',
+        drop: 0,
+        short: { text: `${health} ${age(a)}`, rank: 5 },
+        ...squeeze,
+      });
+  }
   if (accountLost(st) && st.accountChange) {
     // The account cell still names the old account: say at once that the login in use is another one's.
     const show = (a: string) => (s.maskAccount ? maskAccount(a) : a);
