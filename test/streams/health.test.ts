@@ -47,4 +47,12 @@ describe('deriveHealth', () => {
     expect(deriveHealth({ ...ready, accountMismatch: 'this login manages DU2, not DU1' })).toMatchObject({ health: 'connected', cause: 'accountMismatch' });
     expect(deriveHealth(ready)).toEqual({ health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered', cause: null });
   });
+
+  it('data lost (1101) is degraded until its data is back, over stale streams (which it explains) and under a new 1100', () => {
+    const ready = { ...INITIAL_HEALTH_INPUTS, socket: 'connected' as const, nextValidIdSeen: true, heartbeatAnswered: true };
+    const lost = { ...ready, dataLost: true, staleStreams: ['market data'] };
+    expect(deriveHealth(lost)).toEqual({ health: 'degraded', reason: 'data lost: resubscribing after 1101', cause: null });
+    expect(deriveHealth({ ...lost, connectivityLost: true })).toMatchObject({ health: 'degraded', cause: 'connectivityLost' });
+    expect(deriveHealth({ ...lost, socket: 'disconnected' }).health).toBe('disconnected');
+  });
 });
