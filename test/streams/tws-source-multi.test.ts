@@ -124,6 +124,35 @@ describe('--account all on an advisor login (simulator FA sub-accounts)', () => 
     }
   });
 
+  it('after 1101 (data lost) every account is asked for again on the same socket, each complete and ready again', async () => {
+    const s = await faSim();
+    const { feeds } = followAll(s, 'all', 34);
+    const ready = () =>
+      [...feeds.values()].every((f) => f.state.health === 'ready' && missingData(f.state).length === 0 && f.state.portfolio.size === f.state.positions.size);
+    await waitFor(() => feeds.size === 4 && ready(), 30_000, 'complete states');
+    const ours = () => s.snapshot().sessions.find((x) => x.clientId === 34)!;
+    await waitFor(() => ours().marketData > 0 && ours().pnl === 4, 10_000, 'lines and a PnL per account');
+    const before = ours();
+    const seqs = new Map([...feeds].map(([a, f]) => [a, f.state.lastSeq]));
+    await s.trigger({ incident: 'connectivity-lost' });
+    await waitFor(() => [...feeds.values()].every((f) => f.state.health === 'degraded'), 10_000, '1100 seen by every account');
+    await s.trigger({ incident: 'connectivity-restored', dataLost: true });
+    // The simulator dropped every subscription (its *Multi ones included); each is counted again.
+    await waitFor(() => ours().marketData === before.marketData && ours().pnl === 4 && ours().summaries === before.summaries, 10_000, 'resubscribed');
+    await waitFor(() => ready(), 30_000, 'every account ready again');
+    expect(ours().remote).toBe(before.remote);
+    for (const [a, f] of feeds) {
+      expect(f.state.lastSeq).toBeGreaterThan(seqs.get(a)!);
+      expect(positionsOf(f.state)).toEqual(
+        s
+          .snapshot(a)
+          .positions.map((p) => [p.conId, p.position])
+          .sort(),
+      );
+      expect(nlv(f.state)).toBe(snapshotValue(s.snapshot(a), 'NetLiquidation'));
+    }
+  });
+
   it('a reconnect to a login that no longer manages one followed account says so for that account only', async () => {
     const first = await faSim();
     // The same advisor login, but DU2000002 has left it.
