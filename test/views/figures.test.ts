@@ -269,10 +269,12 @@ describe('statusCells while degraded', () => {
   const bar = (width: number) =>
     text(statusCells({ live, mode: 'live', maskAccount: false, trading: 'trade', now: T0, alerts: warnings, port: 7497, host: '127.0.0.1' } as never, width));
 
-  it('names why, as a disconnection does, cut to the room left and gone before the state itself', () => {
+  it('names why, as a disconnection does, whole (a short reason) and gone before the state itself', () => {
     expect(bar(250)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD DEGRADED (data lost: resubscribing after 1101) data 0s 3 WARNING TRADE disarmed 14:30:00');
-    expect(bar(120)).toBe(' PAPER  127.0.0.1:7497 DU1234567 USD DEGRADED (data lost: resubscribing…) data 0s 3 WARNING TRADE disarmed 14:30:00');
-    expect(bar(80)).toBe('PAPER DU1234567 DEGRADED (data lost: resubscribing…) data 0s 3 WARN DISARMED');
+    // A short reason is never cut (the endpoint goes first).
+    expect(bar(120)).toBe(' PAPER  DU1234567 USD DEGRADED (data lost: resubscribing after 1101) data 0s 3 WARNING TRADE disarmed 14:30:00');
+    expect(bar(90)).toBe('PAPER DU1234567 DEGRADED (data lost: resubscribing after 1101) data 0s 3 WARN DISARMED');
+    expect(bar(80)).toBe('PAPER DU1234567 DEGRADED data 0s 3 WARN DISARMED');
     expect(bar(60)).toBe('PAPER DU1234567 DEGRADED data 0s 3 WARN DISARMED');
     for (const w of [250, 120, 100, 90, 80, 60, 40]) expect(textWidth(bar(w)), `${w} columns`).toBeLessThanOrEqual(w);
     // Ready says nothing more.
