@@ -11,6 +11,8 @@ import { EXIT, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import { SUMMARY_EVERY_MS } from './publish-flags.js';
+import { neutralise } from '../model/text.js';
+import { textWidth, type ColumnSpec } from '../views/format.js';
 
 export interface FleetFlags {
   readonly nats?: string;
@@ -93,8 +95,30 @@ const age = (ms: number | null) =>
   ms === null ? '-' : ms < 60_000 ? `${Math.round(ms / 1000)}s` : ms < 3600_000 ? `${Math.round(ms / 60_000)}m` : `${Math.round(ms / 3600_000)}h`;
 const money = (v: string | null) => (v === null ? '-' : new Decimal(v).toDecimalPlaces(0).toNumber().toLocaleString('en-US'));
 
-export function fleetText(rows: readonly FleetRow[]): string[] {
-  const head = ['ACCOUNT', 'HOST', 'ROLE', 'HEALTH', 'AGE', 'NLV', 'EXCESS LIQ', 'CUSHION', 'WORST STRESS', 'ALERTS C/W/I', 'MODE'];
+/*
+ * The table's columns, in the order drawn, and when each gives way on a narrow terminal (ColumnSpec.priority: 0 never
+ * goes, higher goes first). What an operator acts on stays: the account, its health, the worst loss, the alert counts
+ * and the mode (an ARMED account, two criticals). The scenario's name comes last and takes what is left, cut between
+ * words (it is in that account's Stress pane in full); a number is never cut by the terminal's edge.
+ */
+const COLUMNS: readonly { readonly id: string; readonly header: string; readonly align: 'left' | 'right'; readonly priority: number; readonly flex?: true }[] =
+  [
+    { id: 'account', header: 'ACCOUNT', align: 'left', priority: 0 },
+    { id: 'host', header: 'HOST', align: 'left', priority: 3 },
+    { id: 'role', header: 'ROLE', align: 'left', priority: 5 },
+    { id: 'health', header: 'HEALTH', align: 'left', priority: 0 },
+    { id: 'age', header: 'AGE', align: 'left', priority: 6 },
+    { id: 'nlv', header: 'NLV', align: 'left', priority: 2 },
+    { id: 'excess', header: 'EXCESS LIQ', align: 'left', priority: 4 },
+    { id: 'cushion', header: 'CUSHION', align: 'left', priority: 1 },
+    { id: 'loss', header: 'WORST STRESS', align: 'left', priority: 0 },
+    { id: 'alerts', header: 'ALERTS C/W/I', align: 'left', priority: 0 },
+    { id: 'mode', header: 'MODE', align: 'left', priority: 0 },
+    { id: 'scenario', header: 'SCENARIO', align: 'left', priority: 0, flex: true },
+  ];
+
+/** The fleet as columns (the interactive view fits them to its terminal) and each row's cells in their order. */
+export function fleetColumns(rows: readonly FleetRow[]): { specs: ColumnSpec[]; rows: string[][] } {
   const body = rows.map((r) => [
     r.account,
     r.host,
@@ -104,17 +128,38 @@ export function fleetText(rows: readonly FleetRow[]): string[] {
     `${money(r.netLiquidation)}${r.baseCurrency ? ` ${r.baseCurrency}` : ''}`,
     money(r.excessLiquidity),
     r.cushion === null ? '-' : `${new Decimal(r.cushion).mul(100).toFixed(1)}%`,
-    r.worstStress ? `${money(r.worstStress.loss)} ${r.worstStress.scenario}` : '-',
+    r.worstStress ? money(r.worstStress.loss) : '-',
     `${r.alerts.critical}/${r.alerts.warning}/${r.alerts.info}`,
     r.armed ? 'ARMED' : r.mode === 'trade' ? 'trade' : 'read-only',
+    r.worstStress ? r.worstStress.scenario : '',
   ]);
-  const w = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]) =>
-    cells
+  // Widths are terminal cells of the text as drawn (neutralised); the name's own width is its header's, the least it keeps.
+  const specs = COLUMNS.map((c, i) => ({
+    ...c,
+    width: c.flex ? textWidth(c.header) : Math.max(textWidth(c.header), ...body.map((b) => textWidth(neutralise(b[i]!)))),
+  }));
+  return { specs, rows: body };
+}
+
+/** The text table (a pipe, a script), every column whole: the scenario's name beside its loss. */
+export function fleetText(rows: readonly FleetRow[]): string[] {
+  if (rows.length === 0) return ['no account has published a summary yet'];
+  const { specs, rows: body } = fleetColumns(rows);
+  const at = (id: string) => specs.findIndex((c) => c.id === id);
+  const cells = (all: readonly string[]) => {
+    const loss = all[at('loss')]!;
+    const name = all[at('scenario')]!;
+    return all.filter((_, i) => i !== at('scenario')).map((c, i) => (i === at('loss') && name !== '' ? `${loss} ${name}` : c));
+  };
+  const head = cells(specs.map((c) => c.header));
+  const lines = body.map(cells);
+  const w = head.map((h, i) => Math.max(h.length, ...lines.map((b) => b[i]!.length)));
+  const line = (cs: string[]) =>
+    cs
       .map((c, i) => c.padEnd(w[i]!))
       .join('  ')
       .trimEnd();
-  return rows.length === 0 ? ['no account has published a summary yet'] : [line(head), ...body.map(line)];
+  return [line(head), ...lines.map(line)];
 }
 
 /** Connects for a fleet command, or says why not (one line naming the server, credentials left out) and gives exit 3. */
@@ -208,6 +253,7 @@ export async function fleetCommand(
       const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
       return {
         lines: fleetText(rows),
+        ...(rows.length > 0 ? { columns: fleetColumns(rows) } : {}),
         keys: rows.map((r) => `${r.account}\u0000${r.session}`),
         // Only a guard that said it listens is offered, and only while its summaries are fresh: a silent guard would not answer.
         targets: rows.map((r) =>

@@ -389,3 +389,24 @@ export function wrap(text: string, width: number): string[] {
   }
   return out;
 }
+
+/**
+ * A scenario's name in `room` columns, cut between words ("ES −30% (single-name…"), never inside one: a name such
+ * as "ES −30%" cut to "ES −3…" would read as another number. Empty when not even its first word fits. The cut's mark
+ * is ellipsis(), measured: on an ASCII terminal a "…" becomes "..." over the last two letters (format.ts `toAscii`),
+ * which cut "at least 10%…" to "at least 1...", a threshold of 1.
+ */
+export function wordCut(label: string, room: number): string {
+  // truncate() with all the room there is: the label neutralised, whole.
+  const text = truncate(label, Number.MAX_SAFE_INTEGER);
+  if (textWidth(text) <= room) return text;
+  const mark = ellipsis();
+  let kept = '';
+  for (const word of text.split(' ')) {
+    if (word === '') continue;
+    const next = kept === '' ? word : `${kept} ${word}`;
+    if (textWidth(next) + textWidth(mark) > room) break;
+    kept = next;
+  }
+  return kept === '' ? '' : `${kept}${mark}`;
+}

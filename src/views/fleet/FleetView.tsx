@@ -1,6 +1,6 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
 import { Box, render, useApp, useWindowSize, type Instance } from 'ink';
-import { ellipsis, textWidth } from '../format.js';
+import { ellipsis, fitColumns, layoutLine, textWidth, wordCut, type ColumnSpec } from '../format.js';
 import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
@@ -18,6 +18,11 @@ import { maskingStream } from '../render-console.js';
 export interface FleetTable {
   /** The header line, then one line per row, riskiest first. */
   readonly lines: readonly string[];
+  /**
+   * The same table as columns, drawn fitted to the terminal in place of `lines` (fitColumns: the highest priority
+   * numbers go first, never a cell cut; the flexible column, a name, takes what is left, cut between words).
+   */
+  readonly columns?: { readonly specs: readonly ColumnSpec[]; readonly rows: readonly (readonly string[])[] };
   /** One key per row (what Enter hands back), in the same order. */
   readonly keys: readonly string[];
   /** Per row, in the same order: a guard that listens for remote commands, and the rules it would run. */
@@ -347,9 +352,10 @@ export function FleetView(p: FleetViewProps) {
       [],
     ),
   );
-  const [head, ...rows] = table.lines;
   // The window size as a hook: a resize renders again, so a cut (or uncut) confirmation is seen at once.
   const { columns: termCols, rows: termRows } = useWindowSize();
+  // Two cells of each line are the selection's mark.
+  const [head, ...rows] = useMemo(() => (table.columns ? fittedLines(table.columns, termCols - 2) : table.lines), [table, termCols]);
   const drawn = dialog ? drawDialog(dialog, p.remote!, label, Math.max(6, termRows - rows.length - (armed ? 6 : 5)), termCols, termRows) : undefined;
   /*
    * The confirmation's reading time, by the console's rule (useReadingTime, src/trading/reading-time.ts): from the
@@ -393,6 +399,16 @@ export function FleetView(p: FleetViewProps) {
       {drawn ? <RemoteDialog drawn={drawn} /> : null}
     </Box>
   );
+}
+
+/** The table's header and rows in `width` cells: the columns that fit, each cell whole but the name, cut between words. */
+function fittedLines(t: NonNullable<FleetTable['columns']>, width: number): string[] {
+  const cols = fitColumns(t.specs, width);
+  const at = new Map(t.specs.map((c, i) => [c.id, i]));
+  return [
+    layoutLine(cols, (c) => c.header).trimEnd(),
+    ...t.rows.map((r) => layoutLine(cols, (c) => (c.flex ? wordCut(r[at.get(c.id)!]!, c.width) : r[at.get(c.id)!]!)).trimEnd()),
+  ];
 }
 
 /**

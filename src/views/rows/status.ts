@@ -6,7 +6,7 @@ import type { Alert } from '../../risk/alerts/index.js';
 import type { RiskResult } from '../../session/stress-model.js';
 import type { FollowStatus } from '../../streams/nats/follow.js';
 import { AFTER_PREVIOUS } from '../../streams/health.js';
-import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, timeLeft, truncate } from '../format.js';
+import { age, clock, compactMoney, ellipsis, maskAccount, money, percent, textWidth, timeLeft, truncate, wordCut } from '../format.js';
 import { accountRow, unreadable } from './account.js';
 import type { AccountsView } from '../../session/accounts.js';
 import type { Cell } from './common.js';
@@ -430,25 +430,4 @@ export function figuresCells(
     dropped.add(f);
   }
   return build(true, 0, dropped);
-}
-
-/**
- * A scenario's name in `room` columns, cut between words ("ES −30% (single-name…"), never inside one: a name such
- * as "ES −30%" cut to "ES −3…" would read as another number. Empty when not even its first word fits. The cut's mark
- * is ellipsis(), measured: on an ASCII terminal a "…" becomes "..." over the last two letters (format.ts `toAscii`),
- * which cut "at least 10%…" to "at least 1...", a threshold of 1.
- */
-function wordCut(label: string, room: number): string {
-  // truncate() with all the room there is: the label neutralised, whole.
-  const text = truncate(label, Number.MAX_SAFE_INTEGER);
-  if (textWidth(text) <= room) return text;
-  const mark = ellipsis();
-  let kept = '';
-  for (const word of text.split(' ')) {
-    if (word === '') continue;
-    const next = kept === '' ? word : `${kept} ${word}`;
-    if (textWidth(next) + textWidth(mark) > room) break;
-    kept = next;
-  }
-  return kept === '' ? '' : `${kept}${mark}`;
 }

@@ -1,0 +1,121 @@
+// The interactive fleet view fitted to its terminal: no number cut, the alert counts and the mode always drawn.
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fleetCommand } from '../../src/commands/fleet.js';
+import type { CommandIo } from '../../src/commands/io.js';
+import { ManualClock } from '../../src/model/clock.js';
+import { readSummaries } from '../../src/streams/nats/fleet.js';
+import { NatsPublisher } from '../../src/streams/nats/publisher.js';
+import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
+import type { RiskSummary } from '../../src/streams/nats/summary.js';
+import { waitFor } from '../sim/helpers.js';
+import { Tty, TtyIn } from '../support/fake-tty.js';
+import { strip } from '../support/render-tui.js';
+import { startNatsServer, type NatsServer } from '../support/nats-server.js';
+
+const START = Date.UTC(2026, 2, 2, 15, 0, 0);
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let publisher: NatsPublisher;
+let second: NatsPublisher;
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connect({ servers: `127.0.0.1:${nats.port}` });
+  publisher = await NatsPublisher.start({ url: nats.url, host: 'trader-1', session: 's1' });
+  second = await NatsPublisher.start({ url: nats.url, host: 'desk-2', session: 's2' });
+  const base = {
+    format: 'tws-risk-summary',
+    host: 'trader-1',
+    session: 's1',
+    at: START,
+    lastSeq: 10,
+    lastEventAt: START,
+    health: 'ready',
+    baseCurrency: 'USD',
+    publishing: { behind: 0, dropped: 0 },
+  } as const;
+  // The user trial's book: two criticals, ARMED, a long scenario name; and a quiet one with a short name.
+  publisher.summary({
+    ...base,
+    account: 'DU1111111',
+    role: 'guard',
+    netLiquidation: '1234567.2',
+    excessLiquidity: '600123',
+    cushion: '0.486',
+    worstStress: { scenario: 'Crash: indexes -20%, vol up, credit wider', loss: '-178432.4' },
+    alerts: { critical: 2, warning: 1, info: 0 },
+    armed: true,
+    mode: 'trade',
+  } satisfies RiskSummary);
+  second.summary({
+    ...base,
+    host: 'desk-2',
+    session: 's2',
+    account: 'DU2222222',
+    role: 'console',
+    netLiquidation: '250000',
+    excessLiquidity: '180000',
+    cushion: '0.72',
+    worstStress: { scenario: 'Rates +100bp', loss: '-12000' },
+    alerts: { critical: 0, warning: 0, info: 3 },
+    armed: false,
+    mode: 'readOnly',
+  } satisfies RiskSummary);
+  await waitFor(async () => (await readSummaries(nc, DEFAULT_STREAM)).summaries.length === 2 || undefined, 20_000, 'both summaries in the stream');
+});
+afterAll(async () => {
+  await publisher?.close();
+  await second?.close();
+  await nc?.close();
+  await nats?.stop();
+});
+
+/** The view's table as drawn on a terminal `columns` wide: its header and rows, each the last time it was written. */
+async function drawn(columns: number): Promise<string[]> {
+  const stdout = new Tty(columns, 30);
+  const stdin = new TtyIn();
+  const io: CommandIo = { out: () => undefined, err: () => undefined };
+  const done = fleetCommand({ nats: nats.url }, io, {
+    clock: new ManualClock(START + 1_000),
+    watch: true,
+    streams: { stdout: stdout as unknown as NodeJS.WriteStream, stdin: stdin as unknown as NodeJS.ReadStream },
+  });
+  try {
+    await waitFor(() => /DU2222222/.test(stdout.out), 20_000, 'the table').catch((e: unknown) => {
+      throw new Error(`${(e as Error).message}\n${strip(stdout.out)}`);
+    });
+  } finally {
+    stdin.type('q');
+    expect(await done).toBe(0);
+  }
+  const lines = strip(stdout.out).split(/\r?\n/);
+  const last = (re: RegExp) => lines.findLast((l) => re.test(l))!;
+  return [last(/^ {2}ACCOUNT/), last(/^. DU1111111/), last(/^. DU2222222/)].map((l) => l.trimEnd());
+}
+
+describe('the fleet view at each width', () => {
+  it('80 columns: the worst loss whole, ALERTS and MODE drawn, NLV dropped whole, the name cut between words in what is left', async () => {
+    expect(await drawn(80)).toEqual([
+      '  ACCOUNT   HEALTH CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO',
+      '▶ DU1111111 READY  48.6%   -178,432     2/1/0        ARMED     Crash: indexes…',
+      '  DU2222222 READY  72.0%   -12,000      0/0/3        read-only Rates +100bp',
+    ]);
+  });
+  const head = '  ACCOUNT   HOST     ROLE    HEALTH AGE   NLV           EXCESS LIQ CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO';
+  it('120 columns: every figure, ALERTS and MODE before the name, which is cut between words', async () => {
+    expect(await drawn(120)).toEqual([
+      head,
+      '▶ DU1111111 trader-1 guard   READY  1s/1s 1,234,567 USD 600,123    48.6%   -178,432     2/1/0        ARMED     Crash:…',
+      '  DU2222222 desk-2   console READY  1s/1s 250,000 USD   180,000    72.0%   -12,000      0/0/3        read-only Rates…',
+    ]);
+  });
+  for (const columns of [160, 200])
+    it(`${columns} columns: everything whole`, async () => {
+      expect(await drawn(columns)).toEqual([
+        head,
+        '▶ DU1111111 trader-1 guard   READY  1s/1s 1,234,567 USD 600,123    48.6%   -178,432     2/1/0        ARMED     Crash: indexes -20%, vol up, credit wider',
+        '  DU2222222 desk-2   console READY  1s/1s 250,000 USD   180,000    72.0%   -12,000      0/0/3        read-only Rates +100bp',
+      ]);
+    });
+});
