@@ -148,7 +148,13 @@ export function layoutFor(
     lists.map((p) => wants[p]),
     4,
   );
-  const [orders, executions, alerts] = split(bodyHeight - account - accountsRows, [1, 1, 1], 4) as [number, number, number];
+  const [shareOrders, shareExecutions, shareAlerts] = split(bodyHeight - account - accountsRows, [1, 1, 1], 4) as [number, number, number];
+  // A list whose content (title included) is shorter than its share gives the rows it would leave empty to the Alerts
+  // pane: at 200x50 with no orders and no fills, alerts were cut while two rows sat empty above them.
+  const fitted = (share: number, want: number | undefined) => (want === undefined ? share : Math.min(share, Math.max(3, want + 1)));
+  const orders = fitted(shareOrders, wants.orders);
+  const executions = fitted(shareExecutions, wants.executions);
+  const alerts = shareAlerts + shareOrders - orders + shareExecutions - executions;
   return {
     kind,
     columns,

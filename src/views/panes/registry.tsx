@@ -3,7 +3,8 @@ import type { ReactNode } from 'react';
 import { PANE_COMMANDS, PANE_IDS, type CommandId, type PaneId } from '../../keymap/bindings.js';
 import { marketNow } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
-import { age } from '../format.js';
+import { age, isAsciiText } from '../format.js';
+import { keyLabel } from '../../keymap/keys.js';
 import type { SortOption } from '../list-sorts.js';
 import { accountRowsWanted, accountVM } from '../rows/account.js';
 import { accountsVM } from '../rows/accounts.js';
@@ -193,11 +194,26 @@ const alerts: PaneEntry<Kind<'alerts'>> = {
   sorts: [{ key: 'time', label: 'time', desc: true }],
   inputs: (i) => {
     const s = i.snapshot.state;
-    return [i.snapshot.alerts, s.messages, s.operatorActions, s.portfolio, i.snapshot.risk, i.problems, second(i)];
+    return [i.snapshot.alerts, s.messages, s.operatorActions, s.portfolio, i.snapshot.risk, i.problems, second(i), i.bindings, i.ui.focus === 'alerts'];
   },
   build: (i, room) => {
     const { snapshot } = i;
-    const vm = alertsVM(snapshot.state, snapshot.alerts ?? NO_ALERTS, snapshot.risk, i.problems, i.ui.lists.alerts, room.width, room.height, snapshot.now);
+    // Alerts cut by the pane's height are all in its detail view: the keys that open it, from here.
+    const key = (id: CommandId) => (i.bindings[id][0] === undefined ? undefined : keyLabel(i.bindings[id][0], isAsciiText()));
+    const detail = key('row.detail');
+    const focus = i.ui.focus === 'alerts' ? '' : key(PANE_COMMANDS.alerts);
+    const allKeys = detail === undefined || focus === undefined ? undefined : focus ? `${focus} then ${detail}` : detail;
+    const vm = alertsVM(
+      snapshot.state,
+      snapshot.alerts ?? NO_ALERTS,
+      snapshot.risk,
+      i.problems,
+      i.ui.lists.alerts,
+      room.width,
+      room.height,
+      snapshot.now,
+      allKeys,
+    );
     return { kind: 'alerts', pane: 'alerts', info: vm.list.info, alerts: vm };
   },
   // The alert lines (at least "OK no alerts"; the engine's alerts and the notices bound the rest), the header, the log.

@@ -2,7 +2,7 @@
 import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
-import { age, clock, count, ellipsis, fitColumns, money, type ColumnSpec } from '../format.js';
+import { age, clock, count, ellipsis, fitColumns, money, textWidth, type ColumnSpec } from '../format.js';
 import { groupedQuantityText } from '../../model/money.js';
 import type { OperatorEvent } from '../../model/events.js';
 import type { RiskResult } from '../../session/stress-model.js';
@@ -125,7 +125,19 @@ function alertCount(alerts: readonly Alert[]): string {
   return `${count(alerts.length, 'alert')}, ${fresh === 0 ? 'all acked' : `${fresh} new`}`;
 }
 
-/** Alerts take up to half the pane; the log fills the rest. */
+/**
+ * The line in place of the alerts cut: how many, and where they all are (the pane's detail view, `allKeys`: the keys
+ * that open it), said whole in `width` (the pane's leading space taken off): the longest that fits.
+ */
+function moreLine(hidden: number, total: number, width: number, allKeys: string | undefined): string {
+  const head = `${ellipsis()} ${hidden} more`;
+  const tries = allKeys
+    ? [`${head} (${total} in all): ${allKeys} lists them all`, `${head}: ${allKeys} lists them all`, `${head}: ${allKeys}`]
+    : [`${head} (${total} in all): a taller terminal shows them`];
+  return tries.find((t) => textWidth(t) <= width - 1) ?? head;
+}
+
+/** Alerts take up to half the pane, and what the log leaves; the log fills the rest. */
 export function alertsVM(
   state: PortfolioState,
   engineAlerts: readonly Alert[],
@@ -135,15 +147,13 @@ export function alertsVM(
   width: number,
   height: number,
   now: number,
+  allKeys?: string,
 ): AlertsVM {
   const alerts = alertLines(state, engineAlerts, risk, now, problems);
   const lines: Cell[] =
     alerts.length === 0
       ? [{ text: 'OK no alerts', slot: 'risk.ok' }]
       : alerts.map((a) => ({ text: a.text, slot: a.acknowledged ? 'muted' : LEVEL_SLOT[a.level] }));
-  const shown = lines.slice(0, Math.max(1, Math.floor((height - 1) / 2)));
-  if (shown.length < lines.length)
-    shown[shown.length - 1] = { text: `${ellipsis()} ${lines.length - shown.length + 1} more (taller terminal, or the 200x50 layout)`, slot: 'muted' };
   const matches = filterMatcher(ui.filter);
   const entries: LogEntry[] = [];
   for (const m of state.messages) {
@@ -187,6 +197,13 @@ export function alertsVM(
   const notices = alerts.length - engineAlerts.length;
   const all = state.messages.length + state.operatorActions.length;
   const logCount = ui.filter ? `${money(entries.length)} of ${count(all, 'log line')}` : count(entries.length, 'log line');
+  /*
+   * Alerts take up to half the pane, and the rows the log leaves empty (its header and its lines, "No messages" when
+   * none): at 200x50 a short log left three rows empty under an alert list cut at three.
+   */
+  const room = Math.max(1, Math.floor((height - 1) / 2), height - 1 - Math.max(1, entries.length));
+  const shown = lines.slice(0, room);
+  if (shown.length < lines.length) shown[shown.length - 1] = { text: moreLine(lines.length - shown.length + 1, lines.length, width, allKeys), slot: 'muted' };
   const display = entries.map((e) => ({ id: e.id, kind: 'row' as const, e }));
   const logHeight = Math.max(1, height - shown.length - 1);
   const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, [], d.e.make));
