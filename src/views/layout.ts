@@ -149,9 +149,10 @@ export function layoutFor(
     4,
   );
   const [shareOrders, shareExecutions, shareAlerts] = split(bodyHeight - account - accountsRows, [1, 1, 1], 4) as [number, number, number];
-  // A list whose content (title included) is shorter than its share gives the rows it would leave empty to the Alerts
-  // pane: at 200x50 with no orders and no fills, alerts were cut while two rows sat empty above them.
-  const fitted = (share: number, want: number | undefined) => (want === undefined ? share : Math.min(share, Math.max(3, want + 1)));
+  // While the Alerts pane wants more than its share, a list whose content (title included) is shorter than its own
+  // gives it the rows it would leave empty: at 200x50 with no orders and no fills, alerts were cut under empty rows.
+  const short = wants.alerts !== undefined && wants.alerts + 1 > shareAlerts;
+  const fitted = (share: number, want: number | undefined) => (!short || want === undefined ? share : Math.min(share, Math.max(3, want + 1)));
   const orders = fitted(shareOrders, wants.orders);
   const executions = fitted(shareExecutions, wants.executions);
   const alerts = shareAlerts + shareOrders - orders + shareExecutions - executions;
