@@ -221,15 +221,21 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     return guardAny({ mode: this.o.mode, state: this.o.feed.state, sourceReady: this.o.gateway.ready, arm: this.arming, now: this.now() });
   }
 
-  /** Fetches the minimum tick of each conId not known yet; a contract TWS does not describe keeps the default. */
+  /**
+   * Fetches the minimum tick of each conId not known yet, all at once (one after another, a 14-position book took 14
+   * round trips, and a flatten opened meanwhile rounded to the default, which TWS refuses: 110); a contract TWS does
+   * not describe keeps the default.
+   */
   async fetchTicks(conIds: Iterable<number>): Promise<void> {
     const details = this.o.gateway.contractDetails?.bind(this.o.gateway);
     if (!details) return;
-    for (const conId of conIds) {
-      if (this.minTicks.has(conId)) continue;
-      const d = await details(conId).catch(() => undefined);
-      if (d?.minTick) this.minTicks.set(conId, d.minTick);
-    }
+    const wanted = [...new Set(conIds)].filter((conId) => !this.minTicks.has(conId));
+    await Promise.all(
+      wanted.map(async (conId) => {
+        const d = await details(conId).catch(() => undefined);
+        if (d?.minTick) this.minTicks.set(conId, d.minTick);
+      }),
+    );
   }
 
   /**
