@@ -11,6 +11,7 @@ import { Feed } from '../../src/streams/feed.js';
 import { accountEvents, positionEvents } from '../support/book.js';
 import { followAccounts } from '../../src/commands/accounts-console.js';
 import { createConsoleTrading } from '../../src/commands/console-trading.js';
+import { ticksKnown } from '../support/trading-console.js';
 import { accountAuditName, accountGateway } from '../../src/commands/accounts-console.js';
 import { openLiveMulti } from '../../src/commands/live.js';
 import { riskParamsOf } from '../../src/commands/stress.js';
@@ -178,6 +179,10 @@ describe('the console with several accounts of one login', () => {
       await tui.write('0001');
       await tui.write('\r');
       await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'DU2000001 armed');
+      {
+        const member = set.member('DU2000001')!;
+        await ticksKnown(member.session.trading!, member.feed.state.positions.keys());
+      }
       await tui.write('2');
       await tui.write('X');
       const subPlan = await tui.waitForFrame((f) => f.includes('Account DU2000001 ·') && f.includes('sends'), 'the flatten dialog of DU2000001');
@@ -201,6 +206,10 @@ describe('the console with several accounts of one login', () => {
       await tui.write('4567');
       await tui.write('\r');
       await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), `${MAIN} armed`);
+      {
+        const member = set.member(MAIN)!;
+        await ticksKnown(member.session.trading!, member.feed.state.positions.keys());
+      }
       await tui.write('2');
       await tui.write('/7203\r');
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');

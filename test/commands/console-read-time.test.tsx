@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { checkSettings } from '../../src/config/settings.js';
 import { Checker } from '../../src/model/check.js';
 import { T0, waitFor } from '../sim/helpers.js';
-import { armConsole, auditLines, startTradingConsole } from '../support/trading-console.js';
+import { armConsole, auditLines, startTradingConsole, ticksKnown } from '../support/trading-console.js';
 import { PinnedClock } from '../support/pinned-clock.js';
 
 const CLIENT = 33;
@@ -65,6 +65,7 @@ describe("the plan's reading time", () => {
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
       await armConsole(tui);
+      await ticksKnown(trading.session, feed.state.positions.keys());
       await tui.write(`/${TOYOTA}\r`);
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
 
@@ -153,12 +154,13 @@ describe("the plan's reading time", () => {
   it('a word typed over a cut plan, then enlarged to show every order, waits a reading time again: FLATTEN and y at once send nothing', async () => {
     const clock = new PinnedClock(Date.parse(T0));
     const c = await startTradingConsole({ clientId: CLIENT, auditDir: dir, clock, size: { columns: 80, rows: 24 }, trading: { readClock: clock } });
-    const { sim, trading, tui } = c;
+    const { sim, feed, trading, tui } = c;
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT);
     const audit = () => auditLines<AuditLine>(trading);
     try {
       await tui.waitForFrame((f) => f.includes('READY'), 'the console on live data', 20_000);
       await armConsole(tui);
+      await ticksKnown(trading.session, feed.state.positions.keys());
 
       // At 80x24 the bulk plan is cut; the word's reading time runs over it (the word sends nothing) and passes.
       await tui.write(':trade.flattenScope all\r');
@@ -224,6 +226,7 @@ describe("the plan's reading time", () => {
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
       await armConsole(tui);
+      await ticksKnown(trading.session, feed.state.positions.keys());
       await tui.write(`/${TOYOTA}\r`);
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
       await tui.write('X');

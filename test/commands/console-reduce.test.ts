@@ -10,6 +10,7 @@ import { DEFAULT_ALERT_CONFIG, evaluateOnce, stressForAlerts, type Alert } from 
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { waitFor } from '../sim/helpers.js';
 import { startSimFeed } from '../support/sim-feed.js';
+import { ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reduce-'));
@@ -47,6 +48,7 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
       // Refused until armed, like every trading dialog.
       expect(trading.preview('trade.reduce', { alerts: [alert] })).toMatch(/NOT_ARMED/);
       expect(trading.arm('4567').ok).toBe(true);
+      await ticksKnown(trading.session, live.feed.state.positions.keys());
       expect(trading.preview('trade.reduce', { alerts: [alert], arg: 'no.such' })).toBe(
         'No listed alert no.such (trade.reduce takes the id of a listed alert)',
       );

@@ -5,7 +5,7 @@ import type { Clock } from '../../src/model/clock.js';
 import { AccountSession } from '../../src/session/session.js';
 import { startSimulator, type Simulator } from '../../src/sim/index.js';
 import { ConsoleStore } from '../../src/views/store.js';
-import { T0 } from '../sim/helpers.js';
+import { T0, waitFor } from '../sim/helpers.js';
 import { renderApp, type Tui } from './render-tui.js';
 import { connectFeed, type LiveFeed } from './sim-feed.js';
 
@@ -69,6 +69,16 @@ export async function armConsole(tui: Tui, code = '4567'): Promise<void> {
   await tui.write(code);
   await tui.write('\r');
   await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), 'ARMED in the status bar');
+}
+
+/**
+ * Waits until the tick sizes arming asked TWS for have come (TradingSession.fetchTicks): a plan made before a
+ * contract's arrived rounds its limit to the default 0.01, which the simulator, as TWS, refuses (110). An operator
+ * takes longer than the round trip; a test does not.
+ */
+export async function ticksKnown(session: { readonly minTicks: ReadonlyMap<number, number> }, conIds: Iterable<number>): Promise<void> {
+  const wanted = [...conIds];
+  await waitFor(() => wanted.every((c) => session.minTicks.has(c)), 20_000, 'the tick sizes arming asked for');
 }
 
 /** The audit log's lines so far, each parsed (the console's trading or a headless session's). */
