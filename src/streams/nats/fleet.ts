@@ -13,7 +13,7 @@ async function readAll(
   js: JetStreamClient,
   stream: string,
   o: { filter: string; deliver: DeliverPolicy },
-  each: (data: string, session: string | undefined) => void,
+  each: (data: string, session: string | undefined, subject: string) => void,
 ): Promise<void> {
   const c = await js.consumers.get(stream, { filter_subjects: o.filter, deliver_policy: o.deliver });
   // Fetched until the server says nothing is pending (or a fetch brings nothing: an empty stream, or it stopped).
@@ -23,7 +23,7 @@ async function readAll(
     let pending = 0;
     for await (const m of batch) {
       got++;
-      each(m.string(), m.headers?.get(HDR_SESSION) || undefined);
+      each(m.string(), m.headers?.get(HDR_SESSION) || undefined, m.subject);
       pending = m.info.pending;
       if (pending === 0) break;
     }
@@ -34,14 +34,16 @@ async function readAll(
 
 /** The last summary of every publisher in the stream, and the messages that were not summaries (named, skipped). */
 export async function readSummaries(nc: NatsConnection, stream: string): Promise<{ summaries: RiskSummary[]; skipped: string[] }> {
-  const summaries: RiskSummary[] = [];
+  // By subject, the later one kept: the consumer goes on delivering what is published while it is read (a console
+  // publishes a summary a second), so on a slow read a publisher's subject came twice and the fleet listed it twice.
+  const summaries = new Map<string, RiskSummary>();
   const skipped: string[] = [];
-  await readAll(jetstream(nc), stream, { filter: ALL_SUMMARIES, deliver: DeliverPolicy.LastPerSubject }, (data) => {
+  await readAll(jetstream(nc), stream, { filter: ALL_SUMMARIES, deliver: DeliverPolicy.LastPerSubject }, (data, _session, subject) => {
     const s = decodeSummary(data);
     if (typeof s === 'string') skipped.push(s);
-    else summaries.push(s);
+    else summaries.set(subject, s);
   });
-  return { summaries, skipped };
+  return { summaries: [...summaries.values()], skipped };
 }
 
 /**
