@@ -73,6 +73,9 @@ export const CURRENCY_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
   'USD',
 ]);
 
+/** What a future (or a future option) is on, for the crashes: docs/scenarios.md "What a future is on". */
+export type FutureUnderlying = 'equityIndex' | 'commodity' | 'currency' | 'rate';
+
 /**
  * Futures on equity indexes (CME, CBOT, Eurex, OSE, SGX, HKEX, ICE Europe, Montreal, ASX, KRX and the micro and mini
  * contracts): the equity crashes move them with the indexes (docs/scenarios.md "Combined crashes"), where the FUT class
@@ -126,16 +129,139 @@ const EQUITY_INDEX_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
   'NIFTY',
 ]);
 
-/** The symbol an equity-index future or its option moves with in the equity crashes, else undefined. */
-export function equityIndexFutureOf(c: Pick<Contract, 'secType' | 'symbol'>): string | undefined {
-  const cls = assetClassOf(c.secType);
-  return (cls === 'FUT' || cls === 'FOP') && EQUITY_INDEX_FUTURE_SYMBOLS.has(c.symbol) ? c.symbol : undefined;
+/**
+ * Currency futures whose IB symbol is CME's code rather than the currency's (the full-size ones are the ISO code,
+ * CURRENCY_FUTURE_SYMBOLS): the E-micros M6E (12,500 EUR), M6A, M6B, MCD, MSF, MJY, the E-minis E7 and J7, and the
+ * Mexican peso, which IB spells MXP. Each is quoted in USD per unit of the currency, like the full-size contract. The
+ * inverted micros (USD/CAD, USD/JPY, USD/CHF, quoted in the foreign currency per dollar) are not listed: they stay in
+ * the Futures class.
+ */
+const CURRENCY_FUTURE_ROOTS: Readonly<Record<string, string>> = {
+  M6E: 'EUR',
+  E7: 'EUR',
+  M6A: 'AUD',
+  M6B: 'GBP',
+  MCD: 'CAD',
+  MSF: 'CHF',
+  MJY: 'JPY',
+  J7: 'JPY',
+  MXP: 'MXN',
+};
+
+/**
+ * Interest-rate futures (IB symbols): CBOT Treasuries ZT, ZF, ZN, TN, ZB, UB, TWE and the Fed funds ZQ; CME SOFR SR3,
+ * SR1 and the retired Eurodollar GE; the yield-quoted micro Treasuries 2YY, 5YY, 10Y, 30Y; Eurex Schatz, Bobl, Bund,
+ * Buxl, OAT and BTP (IB symbol GBS, GBM, GBL, GBX, OAT, BTP; Eurex's FGBS … as trading class); Montreal's CGB and
+ * BAX. No built-in scenario moves rates, so the crashes hold them still (docs/scenarios.md "What a future is on").
+ */
+const RATE_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
+  'ZT',
+  'ZF',
+  'ZN',
+  'TN',
+  'ZB',
+  'UB',
+  'TWE',
+  'ZQ',
+  'SR3',
+  'SR1',
+  'GE',
+  '2YY',
+  '5YY',
+  '10Y',
+  '30Y',
+  'GBS',
+  'GBM',
+  'GBL',
+  'GBX',
+  'FGBS',
+  'FGBM',
+  'FGBL',
+  'FGBX',
+  'OAT',
+  'BTP',
+  'CGB',
+  'BAX',
+]);
+
+/**
+ * Commodity futures (IB symbols): NYMEX energy CL, MCL, QM, BZ, NG, QG, HO, RB; COMEX and NYMEX metals GC, MGC, SI,
+ * SIL, HG, PL, PA; CBOT grains and oilseeds ZC, ZS, ZW, KE, ZM, ZL, ZO, ZR and their minis; CME livestock LE, HE, GF;
+ * ICE US softs CC, KC, SB, CT, OJ; ICE Europe Brent (COIL) and gas oil. Beyond the list, a future on NYMEX or COMEX is
+ * a commodity whatever its root: those exchanges list nothing else.
+ */
+const COMMODITY_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
+  'CL',
+  'MCL',
+  'QM',
+  'BZ',
+  'NG',
+  'QG',
+  'HO',
+  'RB',
+  'GC',
+  'MGC',
+  'SI',
+  'SIL',
+  'HG',
+  'PL',
+  'PA',
+  'ZC',
+  'ZS',
+  'ZW',
+  'KE',
+  'ZM',
+  'ZL',
+  'ZO',
+  'ZR',
+  'XC',
+  'XK',
+  'XW',
+  'LE',
+  'HE',
+  'GF',
+  'CC',
+  'KC',
+  'SB',
+  'CT',
+  'OJ',
+  'COIL',
+  'GOIL',
+]);
+
+const COMMODITY_EXCHANGES: ReadonlySet<string> = new Set(['NYMEX', 'COMEX']);
+
+const isFutureClass = (secType: string) => {
+  const cls = assetClassOf(secType);
+  return cls === 'FUT' || cls === 'FOP';
+};
+
+/**
+ * What a future or future option is on, from its symbol (the tables above) and, for a root not listed, its exchange
+ * (NYMEX and COMEX list only commodities); undefined for anything else, which stays in the Futures class alone.
+ */
+export function futureUnderlyingOf(c: Pick<Contract, 'secType' | 'symbol' | 'currency'> & { readonly exchange?: string }): FutureUnderlying | undefined {
+  if (!isFutureClass(c.secType)) return undefined;
+  if (currencyFutureOf(c) !== undefined) return 'currency';
+  if (EQUITY_INDEX_FUTURE_SYMBOLS.has(c.symbol)) return 'equityIndex';
+  if (RATE_FUTURE_SYMBOLS.has(c.symbol)) return 'rate';
+  if (COMMODITY_FUTURE_SYMBOLS.has(c.symbol) || COMMODITY_EXCHANGES.has((c.exchange ?? '').toUpperCase())) return 'commodity';
+  return undefined;
 }
 
-/** The currency a future or future option on a currency moves with (EUR for the EUR future quoted in USD), else undefined. */
+/**
+ * The currency a future or future option on a currency moves with (EUR for the EUR future quoted in USD, and for the
+ * micro M6E), else undefined.
+ */
 export function currencyFutureOf(c: Pick<Contract, 'secType' | 'symbol' | 'currency'>): string | undefined {
-  const cls = assetClassOf(c.secType);
-  return (cls === 'FUT' || cls === 'FOP') && CURRENCY_FUTURE_SYMBOLS.has(c.symbol) && c.symbol !== c.currency ? c.symbol : undefined;
+  if (!isFutureClass(c.secType)) return undefined;
+  const ccy = CURRENCY_FUTURE_SYMBOLS.has(c.symbol) ? c.symbol : CURRENCY_FUTURE_ROOTS[c.symbol];
+  return ccy !== undefined && ccy !== c.currency ? ccy : undefined;
+}
+
+/** Whether a `sym:` name is a currency future's (EUR, M6E): the crashes' labels say it moves by its currency only. */
+export function isCurrencyFutureSymbol(symbol: string): boolean {
+  return CURRENCY_FUTURE_SYMBOLS.has(symbol) || CURRENCY_FUTURE_ROOTS[symbol] !== undefined;
 }
 
 /**

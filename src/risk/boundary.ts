@@ -575,6 +575,7 @@ function sameClass(a: PositionClass, b: PositionClass): boolean {
       a.broadIndex === b.broadIndex &&
       a.highCapIndex === b.highCapIndex &&
       a.fxFutureCurrency === b.fxFutureCurrency &&
+      a.futureUnderlying === b.futureUnderlying &&
       a.segment === b.segment)
   );
 }

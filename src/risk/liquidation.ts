@@ -5,7 +5,7 @@ import { baseColumn, columnAccountAt, evaluateShocks, type ColumnAccount, type S
 import { stressedRequirementFloat, type CalibrationPart } from './margin.js';
 import { exposureByName } from './concentration.js';
 import { withLadderCache } from './pricing/dividend-lattice.js';
-import { builtinScenarios } from './scenario-text.js';
+import { builtinScenarios, heldFuturesOf } from './scenario-text.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -331,13 +331,18 @@ function exposedCurrencies(grid: StressGrid): string[] {
  */
 const crashes = new Map<string, ScenarioShocks | undefined>();
 
-/** The built-in Risk-off crash for this book (risk-model.md §4.2 family (c)), if it moves anything. */
+/**
+ * The built-in Risk-off crash for this book (risk-model.md §4.2 family (c)), if it moves anything, with the futures held
+ * named as the scenario names them (equity-index ones moved with the indexes, currency and rate ones held still).
+ */
 function combinedCrash(grid: StressGrid, drivers: readonly string[], currencies: readonly string[]): ScenarioShocks | undefined {
   const { book } = grid;
   const all = [...book.currencies, ...currencies];
-  const key = `${book.baseCurrency}|${all.join(',')}|${drivers.join(',')}`;
+  const futures = heldFuturesOf(book.positions.map((p) => p.cls));
+  const named = Object.entries(futures).map(([on, symbols]) => `${on}:${[...new Set(symbols)].sort().join(',')}`);
+  const key = `${book.baseCurrency}|${all.join(',')}|${drivers.join(',')}|${named.sort().join(';')}`;
   if (crashes.has(key)) return crashes.get(key);
-  const list = builtinScenarios(book.baseCurrency, all, drivers as never);
+  const list = builtinScenarios(book.baseCurrency, all, drivers as never, [], futures);
   const riskOff = list.filter((s) => s.family === 'crash' && s.label.startsWith('Risk-off'));
   // A long-lived guard following many books keeps a bounded table.
   if (crashes.size >= 64) crashes.clear();
@@ -355,7 +360,10 @@ function scaleShocks(s: ScenarioShocks, k: number): ScenarioShocks {
   for (const [c, x] of Object.entries(s.px)) if (x !== undefined) px[c] = x * k;
   const fx: Record<string, number> = {};
   for (const [c, x] of Object.entries(s.fx)) fx[c] = x * k;
-  return { ...ZERO_SHOCKS, px, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}), ...(s.volTermDays ? { volTermDays: s.volTermDays } : {}) };
+  // The futures the crash names: an index future's move scales with the indexes', a held one stays at 0.
+  const sym: Record<string, number> = {};
+  for (const [n, x] of Object.entries(s.sym)) sym[n] = x * k;
+  return { ...ZERO_SHOCKS, px, sym, fx, vol: s.vol * k, ...(s.rates ? { rates: s.rates * k } : {}), ...(s.volTermDays ? { volTermDays: s.volTermDays } : {}) };
 }
 
 function search(

@@ -1,5 +1,5 @@
 // Position classification: how each held contract is revalued, what moves it, and which underlying group it joins.
-import { assetClassOf, currencyFutureOf, type AssetClass, type Contract } from '../model/contract.js';
+import { assetClassOf, currencyFutureOf, futureUnderlyingOf, type AssetClass, type Contract, type FutureUnderlying } from '../model/contract.js';
 import type { StressParams } from './params.js';
 
 /*
@@ -59,6 +59,11 @@ export interface PositionClass {
    * in USD): its price also moves with the two currencies' fx shocks (risk-model.md §4.1).
    */
   readonly fxFutureCurrency: string | undefined;
+  /**
+   * What a future or future option is on (equity index, commodity, currency, rate), which the built-in crashes move it
+   * with (docs/scenarios.md "What a future is on"); undefined for other classes and for futures on no known root.
+   */
+  readonly futureUnderlying: FutureUnderlying | undefined;
   /** Margin segment: commodities (-C) for futures and futures options, securities (-S) otherwise. */
   readonly segment: 'S' | 'C';
 }
@@ -280,6 +285,7 @@ function classifyOne(c: Contract, ctx: Context): PositionClass {
     isBroad = false,
     isHighCap = false,
     fxFutureCurrency?: string,
+    futureUnderlying?: FutureUnderlying,
   ): PositionClass => ({
     conId: c.conId,
     assetClass,
@@ -293,6 +299,7 @@ function classifyOne(c: Contract, ctx: Context): PositionClass {
     broadIndex: isBroad,
     highCapIndex: isHighCap,
     fxFutureCurrency,
+    futureUnderlying,
     segment,
   });
   const group = (driver: AssetClass) => `${driver}|${ctx.ownGroup(c, driver) ? c.symbol : '*'}|${c.currency}`;
@@ -313,7 +320,8 @@ function classifyOne(c: Contract, ctx: Context): PositionClass {
     case 'FOP': {
       const fx = currencyFutureOf(c);
       const isOption = assetClass === 'FOP';
-      return make(isOption ? 'option' : 'future', 'FUT', group('FUT'), 'C', isOption ? 'black76American' : undefined, undefined, false, false, fx);
+      const on = futureUnderlyingOf(c);
+      return make(isOption ? 'option' : 'future', 'FUT', group('FUT'), 'C', isOption ? 'black76American' : undefined, undefined, false, false, fx, on);
     }
     case 'OPT':
     case 'WAR': {

@@ -1,5 +1,6 @@
 // Scenario text form (px:STK=-10%,fx:EUR=-8%,rates=+50bp,vol=+30%,days=1): parse, format, labels, built-ins, user files.
-import type { AssetClass } from '../model/contract.js';
+import { isCurrencyFutureSymbol, type AssetClass, type FutureUnderlying } from '../model/contract.js';
+import type { PositionClass } from './positions.js';
 import { PRICE_DRIVER_CLASSES, ZERO_SHOCKS, type Scenario, type ScenarioFamily, type ScenarioShocks } from './scenario-types.js';
 
 /*
@@ -308,8 +309,11 @@ export function describeShocks(shocks: ScenarioShocks, baseCurrency?: string): s
   const vs = baseCurrency ? ` vs ${baseCurrency}` : '';
   const parts = [
     ...pxOrder(shocks).map((c) => `${ASSET_CLASS_NAMES[c] ?? c} ${pct(shocks.px[c]!)}`),
-    // A name held still while its class moves (a commodity crash's equity-index futures): "ES unchanged", not "ES +0%".
-    ...sortedKeys(shocks.sym).map((s) => (shocks.sym[s] === 0 ? `${s} unchanged` : `${s} ${pct(shocks.sym[s]!)}`)),
+    // A name held still while its class moves (a commodity crash's equity-index futures): "ES unchanged", not "ES +0%";
+    // a currency future held so still moves with its currency's fx shock, which the label may list beside it.
+    ...sortedKeys(shocks.sym).map((s) =>
+      shocks.sym[s] !== 0 ? `${s} ${pct(shocks.sym[s]!)}` : isCurrencyFutureSymbol(s) ? `${s} futures by FX only` : `${s} unchanged`,
+    ),
     ...sortedKeys(shocks.fx).map((c) => `${c} ${pct(shocks.fx[c]!)}${vs}`),
   ];
   if (shocks.rates) parts.push(`rates ${signedBasisPoints(shocks.rates, '\u2212')}`);
@@ -350,7 +354,9 @@ export interface CrashDefinition {
   readonly px: Readonly<Partial<Record<AssetClass, number>>>;
   /**
    * Also moves the held equity-index futures (and their options) by the indexes' move, as `sym:` shocks. A crash that
-   * moves the futures class (`px.FUT`) does so always: they move with the indexes, or stay put when the indexes do.
+   * moves the futures class (`px.FUT`) does so always: they move with the indexes, or stay put when the indexes do, and
+   * it holds the currency and rate futures still (`sym:…=+0%`): a currency future then moves by its pair's fx shock
+   * alone, once (revalue.ts `rowShocks`), and no crash moves rates.
    */
   readonly indexFutures?: true;
   /** Currency moves against every currency not listed. */
@@ -366,10 +372,12 @@ const COMMODITY_FX = { AUD: -0.1, CAD: -0.1, NOK: -0.1, NZD: -0.1 } as const;
  * vol +V). Sizes: equities −20% is the 19-Oct-1987 S&P move (§4.2) and −10% with vol +30% is the corner
  * of Risk Navigator's grid (§1.6); vol +75% is IBKR's broad-index implied-vol scan (§1.5); havens +10%
  * and commodity currencies −10% are the ±10% rung of §4.2's ladder (USD/JPY fell ≈12% in two days in
- * Oct 1998, §4.2). Futures are one asset class whatever the underlying; the crashes name the equity-index futures
- * the account holds (ES, NQ, FESX…: `equityIndexFutureOf`) and move them with the indexes: by the equity crashes'
- * move, by Risk-off's, and not at all in "Commodities down" (which moved a long ES book by −20%). Rate and currency
- * futures still move with the class there: use sym: shocks to tell them apart.
+ * Oct 1998, §4.2). Futures are one asset class whatever the underlying, and the class move (`px:FUT`) is the
+ * commodities'; the crashes name the futures the account holds that are on something else (`futureUnderlyingOf`):
+ * equity-index futures (ES, NQ, FESX…) move with the indexes, by the equity crashes' move, by Risk-off's, and not at
+ * all in "Commodities down" (which moved a long ES book by −20%); currency futures (6E, M6E…) and rate futures (ZN,
+ * SR3…) are held still where the class moves, a currency future moving by its currency alone (which the commodity
+ * crashes moved twice: a 6A by −20% and again by AUD's −10%). Commodity futures and unknown roots move with the class.
  */
 export const CRASHES: readonly CrashDefinition[] = [
   { name: 'Equity sell-off', px: { STK: -0.1, IND: -0.1 }, fx: {}, vol: 0.3, indexFutures: true },
@@ -398,19 +406,22 @@ function basketToBase(moves: Readonly<Record<string, number>>, base: string, cur
   return fx;
 }
 
+/** The symbols of the futures (and future options) held, by what they are on (`futureUnderlyingOf`); repeats allowed. */
+export type HeldFutures = Readonly<Partial<Record<FutureUnderlying, readonly string[]>>>;
+
 /**
  * The built-in scenarios for an account: the zero scenario, each price-driver class alone, each
  * non-base currency alone (ladder and peg break), and the combined crashes. `assetClasses` are the
  * classes of the instruments that move (underlyings); derivative classes among them are ignored.
- * `currencies` may contain the base and TWS's "BASE" row; both are skipped. Order and ids are stable
- * for the same inputs; a scenario that repeats an earlier id is dropped.
+ * `currencies` may contain the base and TWS's "BASE" row; both are skipped. `futures` are the futures held that the
+ * crashes name (CRASHES). Order and ids are stable for the same inputs; a scenario that repeats an earlier id is dropped.
  */
 export function builtinScenarios(
   baseCurrency: string,
   currencies: readonly string[],
   assetClasses: readonly AssetClass[],
   optionDrivers: readonly AssetClass[] = [],
-  indexFutures: readonly string[] = [],
+  futures: HeldFutures = {},
 ): Scenario[] {
   const out: Scenario[] = [];
   const ids = new Set<string>();
@@ -438,13 +449,42 @@ export function builtinScenarios(
     }
   }
   for (const crash of CRASHES) {
-    const move = crash.indexFutures ? crash.px.IND : crash.px.FUT !== undefined ? (crash.px.IND ?? 0) : undefined;
-    const sym = move !== undefined ? Object.fromEntries([...new Set(indexFutures)].sort().map((f) => [f, move])) : {};
+    const sym = crashFutureMoves(crash, futures);
     const shocks = { ...ZERO_SHOCKS, px: crash.px, sym, fx: basketToBase(crash.fx, baseCurrency, foreign), vol: crash.vol };
     if (formatScenario(shocks) === 'base') continue; // e.g. no JPY or CHF in the account
     add('crash', shocks, `${crash.name}: ${describeShocks(shocks, baseCurrency)}`);
   }
   return out;
+}
+
+/**
+ * The futures among classified positions, by what they are on (the crashes name them: builtinScenarios). A `sym:`
+ * shock moves every position of its symbol, so a currency or rate future whose symbol is also a stock held (the krone's
+ * NOK and Nokia's, the Eurodollar's GE and General Electric's) is left out: held still it would hold the stock still in
+ * Risk-off too, and the future moving with the class as before overstates a loss where the stock would understate one.
+ */
+export function heldFuturesOf(classes: readonly Pick<PositionClass, 'futureUnderlying' | 'symbol'>[]): HeldFutures {
+  const out: Partial<Record<FutureUnderlying, string[]>> = {};
+  let others: Set<string> | undefined;
+  for (const c of classes) {
+    const on = c.futureUnderlying;
+    if (on === undefined) continue;
+    if (on === 'currency' || on === 'rate') {
+      others ??= new Set(classes.flatMap((x) => (x.futureUnderlying === undefined ? [x.symbol] : [])));
+      if (others.has(c.symbol)) continue;
+    }
+    (out[on] ??= []).push(c.symbol);
+  }
+  return out;
+}
+
+/** The `sym:` moves a crash gives the futures held (CrashDefinition.indexFutures), keys sorted. */
+function crashFutureMoves(crash: CrashDefinition, futures: HeldFutures): Record<string, number> {
+  const moves = new Map<string, number>();
+  const index = crash.indexFutures ? crash.px.IND : crash.px.FUT !== undefined ? (crash.px.IND ?? 0) : undefined;
+  if (index !== undefined) for (const f of futures.equityIndex ?? []) moves.set(f, index);
+  if (crash.px.FUT !== undefined) for (const f of [...(futures.currency ?? []), ...(futures.rate ?? [])]) moves.set(f, 0);
+  return Object.fromEntries([...moves].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /**

@@ -223,6 +223,28 @@ describe('liquidation distance', () => {
     expect(crash.up).toBeNull();
   });
 
+  it('holds rate and currency futures still along the crash, as the Risk-off scenario does', () => {
+    // 1 ZN at 110 (110,000) and 1 6E at 1.08 (135,000) on a USD account with 18,000 of excess: the Futures class alone
+    // reaches the line near −7%; Risk-off moves neither (no rates, and the euro stays against the dollar), so the
+    // crash has no distance, where before it moved both with the class.
+    const future = (conId: number, symbol: string, multiplier: number) =>
+      contract({ conId, symbol, secType: 'FUT', currency: 'USD', expiry: '20270319', multiplier: new Decimal(multiplier) });
+    const bodies = [
+      av('NetLiquidation', '20000'),
+      av('EquityWithLoanValue', '20000'),
+      av('MaintMarginReq', '2000'),
+      av('InitMarginReq', '2500'),
+      av('CashBalance', '20000', 'USD'),
+      holding(future(41, 'ZN', 1000), '1', '110'),
+      holding(future(42, 'EUR', 125_000), '1', '1.08'),
+    ];
+    const r = report(bodies, ['base']);
+    const fut = r.liquidationDistance.find((x) => x.key === 'px:FUT')!;
+    expect(fut.nearest!).toBeLessThan(-0.05);
+    expect(fut.nearest!).toBeGreaterThan(-0.08);
+    expect(r.liquidationDistance.find((x) => x.key === 'crash')?.nearest).toBeNull();
+  });
+
   it('the crash follows the currencies of each book, one book after another', () => {
     // Risk-off takes commodity currencies down 10% with equities 20%: AUD held brings the crash nearer than −20%.
     const aud = longStockBook('25000', [av('ExchangeRate', '0.65', 'AUD'), av('CashBalance', '20000', 'AUD')]);

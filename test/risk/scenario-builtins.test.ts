@@ -76,7 +76,7 @@ describe('builtinScenarios', () => {
   });
 
   it('moves the equity-index futures held with the indexes in every crash, and holds them in the commodity one', () => {
-    const list = builtinScenarios('USD', ['USD'], ['STK', 'FUT', 'IND'], [], ['NQ', 'ES', 'ES']);
+    const list = builtinScenarios('USD', ['USD'], ['STK', 'FUT', 'IND'], [], { equityIndex: ['NQ', 'ES', 'ES'] });
     const crashes = list.filter((s) => s.family === 'crash');
     expect(crashes.map((s) => [s.id, s.label])).toEqual([
       ['px:STK=-10%,px:IND=-10%,sym:ES=-10%,sym:NQ=-10%,vol=+30%', 'Equity sell-off: Equities −10%, Indexes −10%, ES −10%, NQ −10%, vol +30%'],

@@ -1,12 +1,11 @@
 // The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
-import { equityIndexFutureOf } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
 import { currenciesOf, readBook, type Book } from '../boundary.js';
 import { exposureByName, nameJumpScenarios } from '../concentration.js';
 import { stressParams, type StressParams, type StressParamsInput } from '../params.js';
 import { classifyPositions } from '../positions.js';
 import { buildStressReport, type StressReport } from '../report.js';
-import { builtinScenarios } from '../scenario-text.js';
+import { builtinScenarios, heldFuturesOf } from '../scenario-text.js';
 import type { Scenario } from '../scenario-types.js';
 
 /**
@@ -25,8 +24,10 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
   const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
   // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
   const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
-  const indexFutures = rows.flatMap((r) => equityIndexFutureOf(r.contract) ?? []);
-  const list = builtinScenarios(state.baseCurrency ?? 'USD', currenciesOf(state, rows), drivers, optionDrivers, indexFutures);
+  // A currency future's currency is exposure the ledger rows may not show (a 6E on a dollar-only account): its fx
+  // ladder and the crashes' move of it are the scenarios that move the future (docs/scenarios.md "What a future is on").
+  const currencies = [...currenciesOf(state, rows), ...classes.flatMap((c) => c.fxFutureCurrency ?? [])];
+  const list = builtinScenarios(state.baseCurrency ?? 'USD', currencies, drivers, optionDrivers, heldFuturesOf(classes));
   // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock, so
   // a book read at another time (the stress grid's) names the same jumps.
   const ids = new Set(list.map((s) => s.id));
