@@ -77,6 +77,7 @@ describe('a currency future moves with its pair once, and with no commodity or e
   it('a long 6A in "Commodities down" loses AUD\u2019s 10% once: −6,500 (before: 0.8 × 0.9 − 1 = −28%, −18,200)', () => {
     const s = crash([...USD_ACCOUNT, holding(SIX_A, '1', '0.65')], 'Commodities down');
     expect(s.id).toBe('px:FUT=-20%,px:CMDTY=-20%,sym:AUD=+0%,fx:AUD=-10%');
+    expect(s.label).toBe('Commodities down: Futures \u221220%, Commodities \u221220%, AUD futures by FX only, AUD \u221210% vs USD');
     expect(s.pnl).toBeCloseTo(-6_500, 6);
   });
 
