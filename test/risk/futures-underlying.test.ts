@@ -147,6 +147,24 @@ describe('future options follow their future', () => {
     expect(crash(eurPut, 'EUR \u221210% vs USD').pnl).toBeCloseTo(13_500, 2);
   });
 
+  it('a CL put moves with its future as before: deep in the money, +1,000 × (70 − 56) = +14,000 in "Commodities down"', () => {
+    const clPut = contract({
+      conId: 40,
+      symbol: 'CL',
+      secType: 'FOP',
+      currency: 'USD',
+      exchange: 'NYMEX',
+      expiry: '20270216',
+      strike: new Decimal(100),
+      right: 'P',
+      multiplier: new Decimal(1000),
+    });
+    const bodies = [...USD_ACCOUNT, holding(clPut, '1', '30'), greeks(40, 0.05, 70)];
+    const s = crash(bodies, 'Commodities down');
+    expect(s.id).toBe('px:FUT=-20%,px:CMDTY=-20%');
+    expect(s.pnl).toBeCloseTo(14_000, 2);
+  });
+
   it('a ZN call: nothing in "Commodities down"', () => {
     const call = contract({
       conId: 37,
