@@ -284,6 +284,32 @@ function Console(props: AppProps) {
   });
 
   const { layout } = vm;
+  if (vm.compact) {
+    // Status, figures, why, then the hint (from four rows; a flash's further lines under it, taking the rows of the why):
+    // never more lines than the terminal has (vm.compact).
+    const more = vm.hintMore ?? [];
+    const hint = rows >= 4 || more.length > 0;
+    const middle = vm.compact.slice(0, Math.max(0, rows - 2 - (hint ? 1 + more.length : 0)));
+    return (
+      <ThemeProvider theme={theme}>
+        <Box flexDirection="column" width={columns} height={rows} overflow="hidden">
+          <StatusBar cells={vm.status} />
+          {rows >= 2 ? <StatusBar cells={vm.figures} /> : null}
+          {middle.map((cells, i) => (
+            <Line key={i} cells={cells} />
+          ))}
+          {hint ? (
+            <Box flexGrow={1} flexDirection="column" justifyContent="flex-end">
+              <Line cells={vm.hint} />
+              {more.map((cells, i) => (
+                <Line key={i} cells={cells} />
+              ))}
+            </Box>
+          ) : null}
+        </Box>
+      </ThemeProvider>
+    );
+  }
   return (
     <ThemeProvider theme={theme}>
       <Box flexDirection="column" width={columns} height={rows} overflow="hidden">

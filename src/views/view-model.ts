@@ -72,6 +72,13 @@ export interface ViewModel {
   readonly status: readonly Cell[];
   /** The figures line under the status bar: the account's key numbers and the worst stress result, on every layout. */
   readonly figures: readonly Cell[];
+  /**
+   * Set when the terminal has fewer rows than the screen's lines and a pane need (`COMPACT`): only the status bar,
+   * the figures, these lines (why, and what is open that cannot be shown) and the hint are drawn, in that order of
+   * priority, so the frame is never taller than the terminal. Panes and dialogs are not drawn; a plan's confirm key is
+   * refused as for a cut plan.
+   */
+  readonly compact?: readonly (readonly Cell[])[];
   readonly tabs: readonly { readonly pane: PaneId; readonly label: string; readonly focused: boolean }[];
   readonly panes: Readonly<Partial<Record<PaneId, PaneVM>>>;
   readonly titles: { readonly [P in PaneId]: string };
@@ -121,6 +128,8 @@ export const PALETTE_ROWS = 7;
 const PALETTE_LEAVES = 4 + 3;
 /** Rows the figures line takes under the status bar. */
 export const FIGURES_ROWS = 1;
+/** The fewest rows a pane is drawn in: its title, its header and one row (layout.ts keeps the body at least this). */
+const PANE_MIN_ROWS = 3;
 /** How long a flash message stays on the hint line. */
 export const FLASH_MS = 6000;
 /** The most lines a flash message takes at the bottom (the panes give up the rows while it is shown). */
@@ -446,7 +455,14 @@ export function buildViewModel(input: ViewInput): ViewModel {
   // share them (the frame is never taller than the terminal, or Ink squeezes its lines over each other).
   const spare = size.rows - PALETTE_LEAVES - (replay ? 1 : 0) - (strip?.height ?? 0);
   // With the palette open its line and a suggestion come first; a flash then keeps the rows left.
-  const hints = hintLines(input, now, size.columns, Math.min(FLASH_LINES, 1 + Math.max(0, spare - (palette ? 2 : 0))));
+  // Fewer rows than the status bar, figures, tab bar, hint (a replay's bar and strip, the palette's two) and a pane take:
+  // drawn in full the frame would be taller than the terminal, which scrolls it, and Ink then draws each frame over the
+  // wrong rows (the status bar's connection state lost off the top). The compact screen keeps what fits.
+  const fullRows = 1 + FIGURES_ROWS + 1 + 1 + (replay ? 1 + (strip?.height ?? 0) : 0) + (palette ? 2 : 0) + PANE_MIN_ROWS;
+  const compact = size.rows < fullRows ? compactLines(input, fullRows) : undefined;
+  // A flash (a refused key's reason) gets the rows under the status bar and figures on the compact screen.
+  const flashRows = compact ? Math.max(1, size.rows - 1 - FIGURES_ROWS) : 1 + Math.max(0, spare - (palette ? 2 : 0));
+  const hints = hintLines(input, now, size.columns, Math.min(FLASH_LINES, flashRows));
   const paletteRows = Math.max(2, Math.min(PALETTE_ROWS, spare - (hints.more?.length ?? 0)));
   const layout = layoutFor(
     size.columns,
@@ -459,7 +475,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
   );
   const panes: Partial<Record<PaneId, PaneVM>> = {};
   const replayDialog = replayDialogFor(input, layout.bodyHeight);
-  const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined;
+  const covered = ui.overlay?.kind === 'help' || ui.dialog !== undefined || replayDialog !== undefined || compact !== undefined;
   if (!covered) {
     for (const col of layout.body) for (const box of col.panes) panes[box.pane] = memoPaneVM(input, box.pane, box.width, box.height);
   }
@@ -507,6 +523,7 @@ export function buildViewModel(input: ViewInput): ViewModel {
       })).filter((t) => t.pane !== 'accounts' || ui.accountsPane),
       size.columns,
     ),
+    ...(compact ? { compact } : {}),
     panes,
     titles,
     hint: hints.hint,
@@ -529,7 +546,8 @@ export function buildViewModel(input: ViewInput): ViewModel {
       : ui.dialog?.kind === 'confirmQuit'
         ? { dialog: quitDialog(input, layout.bodyHeight) }
         : ui.dialog?.kind === 'trade'
-          ? { dialog: tradeDialog(input, ui.dialog, layout.bodyHeight, size.columns, size.rows) }
+          ? // Compact: no row for it, so every order counts as not shown (its confirm key refused).
+            { dialog: tradeDialog(input, ui.dialog, compact ? 0 : layout.bodyHeight, size.columns, size.rows) }
           : replayDialog
             ? { dialog: { title: replayDialog.title, lines: replayDialog.lines } }
             : {}),
@@ -538,6 +556,23 @@ export function buildViewModel(input: ViewInput): ViewModel {
     ...(strip ? { replayStrip: strip } : {}),
   };
   return vm;
+}
+
+/** The compact screen's middle lines: why the panes are not drawn, and what is open that cannot be shown. */
+function compactLines(input: ViewInput, fullRows: number): Cell[][] {
+  const { ui, size } = input;
+  const lines: Cell[] = [{ text: `Panes need ${fullRows} rows (this terminal has ${size.rows}): enlarge it to see them.`, slot: 'risk.warn' }];
+  if (ui.dialog?.kind === 'trade') {
+    const yes = firstKey(input.bindings, 'dialog.confirm') ?? 'y';
+    // First: with three rows it is the one line shown.
+    lines.unshift({ text: `A trading dialog is open but not shown: ${yes} does nothing until it is.`, slot: 'dialog.danger' });
+  } else if (ui.dialog || ui.overlay?.kind === 'help' || ui.overlay?.kind === 'palette' || ui.overlay?.kind === 'replayInfo') {
+    const what = ui.overlay?.kind === 'palette' ? 'command line' : ui.overlay?.kind === 'help' ? 'help page' : 'dialog';
+    const close = firstKey(input.bindings, ui.overlay?.kind === 'palette' ? 'input.cancel' : 'dialog.cancel');
+    lines.push({ text: `A ${what} is open but not shown${close ? ` (${close} closes it)` : ''}.` });
+  }
+  // The first line wrapped where the rows allow (App.tsx keeps the first rows when they do not).
+  return wrapCells(lines, size.columns).map((c) => [c]);
 }
 
 /**

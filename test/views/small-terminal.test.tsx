@@ -1,4 +1,4 @@
-// The console at 40x10, the smallest size the README supports: no line drawn over another, dialogs fitted or named.
+// The console at 40x10, the smallest size the README supports, and below it: no line drawn over another, dialogs fitted or named.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +83,53 @@ describe('at 40x10 on a fixed book', () => {
   });
 });
 
+describe('below the rows a pane needs', () => {
+  let tui: Tui | undefined;
+  afterEach(() => {
+    tui?.unmount();
+    tui = undefined;
+  });
+
+  it('keeps the status bar, the figures and the hint on their rows, says why, and brings the panes back when enlarged', async () => {
+    const state = bookState();
+    tui = renderApp(new TestStore(state, createStressRunner()(state, state.lastEventAt)), { columns: 40, rows: 10 }, { initialFocus: 'positions' });
+    await tui.waitForFrame((f) => /^▶2 Positions/m.test(f), 'the Positions pane');
+    watch.take();
+    for (const rows of [6, 5, 4, 3, 2, 1]) {
+      tui.resize(40, rows);
+      const f = await tui.waitForFrame((x) => x.split('\n').length === rows && !/Positions/.test(x), `${rows} rows`);
+      const lines = f.split('\n');
+      expect(lines[0], `${rows} rows`).toMatch(/^ DEMO /);
+      if (rows >= 2) expect(lines[1], `${rows} rows`).toMatch(/Cush 76.0%/);
+      if (rows >= 3) expect(lines[2], `${rows} rows`).toMatch(/^Panes need 7 rows \(this/);
+      if (rows >= 4) expect(lines[rows - 1], `${rows} rows`).toMatch(/^\? help/);
+      expect(watch.take(), `${rows} rows`).toEqual([]);
+    }
+    tui.resize(40, 6);
+    // The reason wraps where the rows allow.
+    const six = await tui.waitForFrame((x) => x.split('\n').length === 6 && /this terminal has\s+6\)/.test(x), 'six rows again');
+    expect(six).toMatch(/enlarge it to see them\./);
+    tui.resize(40, 7);
+    await tui.waitForFrame((x) => /^▶2 Positions/m.test(x) && x.split('\n').length === 7, 'the panes at 7 rows');
+    expect(watch.take()).toEqual([]);
+  });
+
+  it('names the open palette it cannot show, and shows it once the rows are there', async () => {
+    const state = bookState();
+    tui = renderApp(new TestStore(state, createStressRunner()(state, state.lastEventAt)), { columns: 40, rows: 8 }, { initialFocus: 'positions' });
+    await tui.waitForFrame((f) => /^▶2 Positions/m.test(f), 'the Positions pane');
+    watch.take();
+    await tui.write(':');
+    // The palette's two rows on top of the seven: eight are not enough.
+    const f = await tui.waitForFrame((x) => /A command line is open but not\s+shown\s+\(Esc closes it\)/.test(x), 'the palette named');
+    expect(f.split('\n')).toHaveLength(8);
+    expect(f).toMatch(/Panes need 9 rows/);
+    tui.resize(40, 9);
+    await tui.waitForFrame((x) => /^:/m.test(x) && x.split('\n').length === 9, 'the palette at 9 rows');
+    expect(watch.take()).toEqual([]);
+  });
+});
+
 describe('at 40x10 trading on the simulator', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tws-risk-small-'));
   let c: TradingConsole | undefined;
@@ -129,6 +176,16 @@ describe('at 40x10 trading on the simulator', () => {
     expect(watch.take()).toEqual([]);
     await tui.write('y');
     await tui.waitForFrame((f) => /not\s+on screen; enlarge/.test(f), 'y refused while the plan is not shown');
+    expect(c.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT + 1)).toEqual([]);
+    // Fewer rows than a pane needs: the compact screen says a trading dialog is open; y still sends nothing.
+    tui.resize(40, 5);
+    await tui.waitForFrame(
+      (f) => /^A trading dialog is open but not\s+shown: y does nothing until it is/m.test(f) && f.split('\n').length === 5,
+      'the dialog named at 40x5',
+    );
+    expect(watch.take()).toEqual([]);
+    await tui.write('y');
+    await tui.waitForFrame((f) => /not\s+on screen/.test(f), 'y refused at 40x5');
     expect(c.sim.snapshot().openOrders.filter((o) => o.clientId === CLIENT + 1)).toEqual([]);
     const need = Number(/\(needs 40x(\d+)\)/.exec(small)![1]);
     tui.resize(40, need);
