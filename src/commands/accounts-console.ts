@@ -135,6 +135,7 @@ export function accountGateway(source: AccountGatewaySource, account: string): C
     cancelOrder: (orderId) => source.cancelOrder(orderId),
     globalCancel: () => ({ ok: false, reason: GLOBAL_CANCEL_REFUSAL }),
     ...(source.contractDetails ? { contractDetails: (conId: number) => source.contractDetails!(conId) } : {}),
+    ...(source.marketRule ? { marketRule: (ruleId: number) => source.marketRule!(ruleId) } : {}),
     ...(source.orderSnapshot ? { orderSnapshot: (ms: number) => source.orderSnapshot!(ms, account) } : {}),
     ...(source.whatIfOrder ? { whatIfOrder: (c, o, ms) => source.whatIfOrder!(c, o, ms) } : {}),
   };

@@ -227,7 +227,13 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       }
     });
   };
-  const lockOpts = () => ({ clientId: o.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, minTicks: session.minTicks });
+  const lockOpts = () => ({
+    clientId: o.clientId,
+    orderType: 'LMT' as const,
+    collar: DEFAULT_COLLAR,
+    priceGrids: session.priceGrids,
+    pendingGrids: session.pendingGrids,
+  });
 
   const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
     const plan = planFlatten(o.feed.state, scope, { ...lockOpts(), now: now() });

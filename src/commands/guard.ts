@@ -550,7 +550,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   /** Plans what a rule's action would do on the state now; nothing is sent here. */
   const plan = async (rule: PolicyRule, alert: Alert, now: number): Promise<Planned> => {
     const s = feed.state;
-    const opts = { clientId: c.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, minTicks: trading.minTicks, now };
+    const opts = { clientId: c.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, priceGrids: trading.priceGrids, now };
     const fromDenial = (d: Denial): Planned =>
       d.code === 'NOTHING_TO_DO' ? { kind: 'nothing', lines: [formatDenial(d)] } : { kind: 'refused', lines: [formatDenial(d)] };
     const asClients = (ids: readonly number[], what: string): Planned => {
@@ -617,7 +617,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         const capped = capTrims(proposal.trims, rule.maxReductionPct ?? 100);
         if (capped.trims.length === 0) return { kind: 'refused', lines: [`every trim is below one unit at maxReductionPct ${rule.maxReductionPct}`] };
         await trading.fetchTicks(capped.trims.map((t) => t.conId));
-        const p = planReduce(feed.state, capped.trims, { ...opts, minTicks: trading.minTicks });
+        const p = planReduce(feed.state, capped.trims, { ...opts, priceGrids: trading.priceGrids });
         if (isDenial(p)) return fromDenial(p);
         const note = capped.capped
           ? [`capped at maxReductionPct ${rule.maxReductionPct}: the reduction may not bring ${proposal.metric} back inside its limit (${proposal.limit})`]
@@ -628,7 +628,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         const scope = rule.scope!;
         const preview = planFlatten(s, scope, opts);
         if (!isDenial(preview)) await trading.fetchTicks(preview.legs.map((l) => l.conId));
-        const p = planFlatten(feed.state, scope, { ...opts, minTicks: trading.minTicks });
+        const p = planFlatten(feed.state, scope, { ...opts, priceGrids: trading.priceGrids });
         return isDenial(p) ? fromDenial(p) : { kind: 'flatten', plan: p, lines: planText(p) };
       }
     }

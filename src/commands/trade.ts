@@ -210,7 +210,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo, rt: Headles
       // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
       const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, now: t.now() });
       if (!isDenial(preview) && !f.mkt) await t.fetchTicks(preview.legs.map((l) => l.conId));
-      const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, minTicks: t.minTicks, now: t.now() });
+      const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, priceGrids: t.priceGrids, now: t.now() });
       if (isDenial(plan) && plan.code === 'NOTHING_TO_DO' && scope.kind !== 'all')
         return noMatch('flatten', `no position matches --scope ${scopeText(scope)}`, scopeChoices(p.session.feed.state, scope), json, io);
       if (isDenial(plan)) return reportDenial(plan, json, io);

@@ -72,13 +72,16 @@ export const MARKET_RULES: Readonly<Record<number, MarketRule>> = {
   67: [[0, 0.25]], // ES futures and options
   68: [[0, 0.01]], // CL futures
   239: [[0, 0.00005]], // EUR.USD on IDEALPRO
-  250: [[0, 0.005]], // Treasuries (percent of par)
+  250: [[0, 0.0001]], // Treasuries (percent of par)
   1001: [[0, 0.01]], // European stocks
   1002: [[0, 0.5]], // Tokyo stocks
-  1003: [[0, 0.05]], // indices
+  1003: [[0, 0.01]], // indices
 };
 
-/** The market rule id of an instrument (one per valid exchange in TWS; the simulator has one rule per contract). */
+/**
+ * The market rule id of an instrument, on every one of its valid exchanges (TWS lists one id per exchange; the
+ * simulator's exchanges share one). Its first rung is the instrument's minTick, the finest price it quotes on.
+ */
 export function marketRuleIdOf(inst: Instrument): number {
   switch (inst.secType) {
     case 'STK':
@@ -96,6 +99,14 @@ export function marketRuleIdOf(inst: Instrument): number {
     case 'IND':
       return 1003;
   }
+}
+
+/** The price increment at `price` on an instrument's market rule ladder: the rung of the highest edge at or below it. */
+export function priceIncrementAt(inst: Instrument, price: number): number {
+  const rule = MARKET_RULES[marketRuleIdOf(inst)] ?? [[0, inst.minTick]];
+  let inc = rule[0]![1];
+  for (const [edge, step] of rule) if (price >= edge) inc = step;
+  return inc;
 }
 
 /** Size rules per secType: whole contracts for options and futures, fractions for stocks, whole units for FX. */
@@ -122,7 +133,10 @@ export function detailsOf(inst: Instrument, now: number): ContractDetailsView {
     subcategory: '',
     // Only the bond's CUSIP is given: the simulator does not invent ISINs for real companies.
     secIdList: inst.bond ? [['CUSIP', inst.bond.cusip]] : [],
-    marketRuleIds: String(marketRuleIdOf(inst)),
+    marketRuleIds: inst.validExchanges
+      .split(',')
+      .map(() => String(marketRuleIdOf(inst)))
+      .join(','),
     realExpirationDate: lastDay,
     lastTradeDate: derivative && inst.expiryMs ? ymd(dayIn(inst.expiryMs, inst.timeZoneId)) : '',
     stockType: inst.secType === 'STK' ? 'COMMON' : '',

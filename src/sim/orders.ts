@@ -2,6 +2,7 @@
 // commissions, cancels. It owns orders and executions; the server turns its events into messages.
 import { Decimal, ZERO, dec } from '../model/money.js';
 import type { VirtualClock } from './clock.js';
+import { priceIncrementAt } from './contract-details.js';
 import { multiplierOf, type Instrument, type SecType } from './instruments.js';
 import type { Ledger } from './ledger.js';
 import { roundToTick, type Market } from './market.js';
@@ -215,10 +216,10 @@ export class OrderEngine {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
     }
     if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
-    // TWS refuses a price off the contract's grid rather than rounding it; the sim's grid is the minTick its contract
-    // details and quotes use (see docs/simulator.md, Orders, for the market rules' coarser option increments).
-    const offTick =
-      (type === 'LMT' && !onTick(req.lmtPrice!, inst.minTick)) || (req.auxPrice !== undefined && req.auxPrice !== 0 && !onTick(req.auxPrice, inst.minTick));
+    // TWS refuses a price off the contract's grid rather than rounding it; the grid is the market rule's ladder at that
+    // price (an AAPL option at 0.01 below 3.00, 0.05 from it), coarser than the minTick the quotes use.
+    const onGrid = (price: number) => onTick(price, priceIncrementAt(inst, price));
+    const offTick = (type === 'LMT' && !onGrid(req.lmtPrice!)) || (req.auxPrice !== undefined && req.auxPrice !== 0 && !onGrid(req.auxPrice));
     if (offTick) return { kind: 'error', code: 110, message: OFF_TICK };
     // Only stocks trade in fractions: options and futures are whole contracts (sizeIncrement 1 in their details).
     if ((inst.secType === 'OPT' || inst.secType === 'FOP' || inst.secType === 'FUT') && !qty.isInteger()) {

@@ -13,8 +13,13 @@ export interface FlattenOptions {
   readonly orderType: 'LMT' | 'MKT';
   /** Marketable-limit collar as a fraction of the mark (0.02: sell at mark −2%, buy at mark +2%). */
   readonly collar: number;
-  /** Minimum price increments by conId (from contract details); unknown ticks fall back to a class default. */
-  readonly minTicks?: ReadonlyMap<number, number>;
+  /**
+   * The prices TWS accepts, by conId (TradingSession.fetchTicks): a grid of market-rule ladders, or a bare minimum
+   * tick; unknown contracts fall back to a class default (the plan notes it).
+   */
+  readonly priceGrids?: ReadonlyMap<number, number | PriceGrid>;
+  /** conIds whose grid is still being fetched: a limit for them is refused (TICKS_PENDING), not rounded to a default. */
+  readonly pendingGrids?: ReadonlySet<number>;
   /** For the plan id. */
   readonly now: number;
 }
@@ -82,6 +87,77 @@ function defaultTick(c: Contract): number {
   return 0.01;
 }
 
+/** A market rule's price ladder: [lowEdge, increment] pairs, lowest edge first; an increment applies from its edge up. */
+export type Ladder = ReadonlyArray<readonly [lowEdge: number, increment: number]>;
+
+/**
+ * What TWS validates a contract's limit prices against: the market rule of the exchange the order routes to
+ * (contract details list one rule id per valid exchange), the minTick when no rule is known.
+ */
+export interface PriceGrid {
+  readonly minTick?: number;
+  /** Each valid exchange's ladder; keys that are no exchange (`#32`) hold rules whose exchange was not said. */
+  readonly ladders?: ReadonlyMap<string, Ladder>;
+}
+
+/** The increment of a ladder at `price`: the rung of the highest edge at or below it (the first rung below them all). */
+export function incrementAt(ladder: Ladder, price: Decimal): Decimal {
+  let inc = ladder[0]![1];
+  for (const [edge, step] of ladder) if (price.greaterThanOrEqualTo(String(edge))) inc = step;
+  return new Decimal(String(inc));
+}
+
+/** Least common multiple of two positive decimal increments (exact: both scaled to integers). */
+function lcm(a: Decimal, b: Decimal): Decimal {
+  const scale = new Decimal(10).pow(Math.max(a.decimalPlaces(), b.decimalPlaces()));
+  let [x, y] = [a.mul(scale), b.mul(scale)];
+  const product = x.mul(y);
+  while (!y.isZero()) [x, y] = [y, x.mod(y)];
+  return product.div(x).div(scale);
+}
+
+/**
+ * One ladder on the grid of all of them: at every edge of any, the least common multiple of their increments there
+ * (the coarsest when they nest, as exchanges' rules do). For an order whose exchange has no known rule (SMART not
+ * listed): a price on it is on every exchange's grid.
+ */
+export function coarsestLadder(ladders: readonly Ladder[]): Ladder {
+  if (ladders.length === 1) return ladders[0]!;
+  const edges = [...new Set(ladders.flatMap((l) => l.map(([edge]) => edge)))].sort((a, b) => a - b);
+  return edges.map((edge) => {
+    const at = new Decimal(String(edge));
+    const inc = ladders.map((l) => incrementAt(l, at)).reduce(lcm);
+    return [edge, inc.toNumber()] as const;
+  });
+}
+
+/** The ladder an order on contract `c` is validated against: its exchange's rule, else the coarsest, else minTick. */
+export function ladderFor(grid: number | PriceGrid | undefined, exchange: string): Ladder | undefined {
+  if (grid === undefined) return undefined;
+  if (typeof grid === 'number') return [[0, grid]];
+  const own = grid.ladders?.get(exchange.toUpperCase());
+  if (own) return own;
+  if (grid.ladders && grid.ladders.size > 0) return coarsestLadder([...grid.ladders.values()]);
+  return grid.minTick ? [[0, grid.minTick]] : undefined;
+}
+
+/**
+ * Rounds `price` onto a ladder, down (a SELL's limit) or up (a BUY's), and again until the result is on the grid of
+ * its own rung: rounding up on the finer rung can land past an edge, on a coarser rung's price it may miss (with
+ * [[0, 0.05], [1, 0.3]], 0.99 up is 1.00, then 1.20), and rounding down likewise into a finer rung.
+ */
+export function roundOnLadder(price: Decimal, ladder: Ladder, direction: 'down' | 'up'): Decimal {
+  let p = price;
+  for (let i = 0; i <= 2 * ladder.length; i++) {
+    const inc = incrementAt(ladder, p);
+    const steps = p.div(inc);
+    const r = (direction === 'down' ? steps.floor() : steps.ceil()).mul(inc);
+    if (r.equals(p)) return r;
+    p = r;
+  }
+  return p;
+}
+
 /** Open: not final, not being cancelled, and still listed by TWS (an unlisted order ended without telling us). */
 export function isOpen(o: OrderRow): boolean {
   return !TERMINAL_STATUSES.has(o.status) && o.status !== 'PendingCancel' && o.listed !== false;
@@ -114,13 +190,14 @@ export function markOf(state: PortfolioState, conId: number): Decimal | undefine
   return liveMark(state, conId)?.price;
 }
 
-/** Order and rounding of a marketable limit: away from the mark, onto the tick grid. */
-function limitFor(mark: Decimal, action: 'BUY' | 'SELL', collar: number, tick: number): Decimal {
+/**
+ * A marketable limit: away from the mark by the collar, onto the price ladder in the safe direction (a SELL's floor,
+ * a BUY's ceiling: never less marketable than the collar); a SELL floored to nothing sells at the ladder's first step.
+ */
+export function limitFor(mark: Decimal, action: 'BUY' | 'SELL', collar: number, ladder: Ladder): Decimal {
   const raw = action === 'SELL' ? mark.mul(1 - collar) : mark.mul(1 + collar);
-  const t = new Decimal(String(tick));
-  const steps = raw.div(t);
-  const rounded = (action === 'SELL' ? steps.floor() : steps.ceil()).mul(t);
-  return rounded.greaterThan(0) ? rounded : t;
+  const rounded = roundOnLadder(raw, ladder, action === 'SELL' ? 'down' : 'up');
+  return rounded.greaterThan(0) ? rounded : incrementAt(ladder, rounded);
 }
 
 function digest(parts: readonly string[]): string {
@@ -185,6 +262,7 @@ function buildPlan(
   const base = state.baseCurrency ?? '';
   const legs: CloseLeg[] = [];
   const noMark: number[] = [];
+  const pending: number[] = [];
   for (const { row, quantity } of closes) {
     const c = row.contract;
     const action = row.position.greaterThan(0) ? 'SELL' : 'BUY';
@@ -200,12 +278,20 @@ function buildPlan(
         noMark.push(c.conId);
         continue;
       }
-      let tick = o.minTicks?.get(c.conId);
-      if (tick === undefined) {
-        tick = defaultTick(c);
+      // The exchange the order routes to, as toIbContract sends it.
+      const grid = o.priceGrids?.get(c.conId);
+      let ladder = ladderFor(grid, c.exchange ?? 'SMART');
+      const rules = typeof grid === 'object' && (grid.ladders?.size ?? 0) > 0;
+      if (!rules && o.pendingGrids?.has(c.conId)) {
+        pending.push(c.conId);
+        continue;
+      }
+      if (ladder === undefined) {
+        const tick = defaultTick(c);
+        ladder = [[0, tick]];
         notes.push(`${contractLabel(c)}: tick size unknown, limit rounded to ${tick}`);
       }
-      limitPrice = limitFor(mark, action, o.collar, tick);
+      limitPrice = limitFor(mark, action, o.collar, ladder);
     }
     legs.push({
       conId: c.conId,
@@ -220,6 +306,7 @@ function buildPlan(
     });
   }
   if (noMark.length > 0) return { code: 'NO_MARK', conIds: noMark };
+  if (pending.length > 0) return { code: 'TICKS_PENDING', conIds: pending };
   legs.sort((a, b) => (CLOSE_ORDER[a.contract.secType] ?? 1) - (CLOSE_ORDER[b.contract.secType] ?? 1) || a.conId - b.conId);
   const cancels: CancelLeg[] = orders.map((x) => ({ orderId: x.orderId, clientId: x.clientId, conId: x.info!.contract.conId, description: describeOrder(x) }));
   const total = legs.every((l) => l.notionalBase) ? legs.reduce((s, l) => s.plus(l.notionalBase!), new Decimal(0)) : undefined;

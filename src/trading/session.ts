@@ -11,7 +11,35 @@ import { arm as armTyped, armStateOf, isArmed, type ArmState, type TradeMode } f
 import { AuditLog } from './audit.js';
 import { executeCancel, executeFlatten, type ExecutionResult, type TradingDeps } from './execute.js';
 import { guardAny } from './guard.js';
+import type { Ladder, PriceGrid } from './plan.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from './types.js';
+
+/**
+ * How long a contract's price grid may take to come (its details, then its rules, each bounded by the gateway's own
+ * timeout): a plan waiting on it (the guard, `trade`) goes on with the default tick after this, never blocked forever.
+ */
+export const GRID_FETCH_MS = 15_000;
+
+/**
+ * Each valid exchange's ladder, from contract details' comma lists (TWS gives one rule id per valid exchange). One id
+ * for several exchanges is theirs all; lists that do not pair up keep their rules under no exchange (`#id`), so an
+ * order is priced on the coarsest of them.
+ */
+export function laddersByExchange(validExchanges: string, ruleIds: readonly number[], rules: ReadonlyMap<number, Ladder>): Map<string, Ladder> {
+  const exchanges = validExchanges
+    .split(',')
+    .map((e) => e.trim().toUpperCase())
+    .filter(Boolean);
+  const out = new Map<string, Ladder>();
+  ruleIds.forEach((id, i) => {
+    const ladder = rules.get(id);
+    if (!ladder) return;
+    if (ruleIds.length === exchanges.length) out.set(exchanges[i]!, ladder);
+    else if (ruleIds.length === 1) for (const e of exchanges) out.set(e, ladder);
+    else out.set(`#${id}`, ladder);
+  });
+  return out;
+}
 
 /** The default arming time, as the settings' `trading.armMinutes` defaults it. */
 export const DEFAULT_ARM_MINUTES = 5;
@@ -26,8 +54,13 @@ export interface TradingGateway {
   placeOrder(contract: Contract, order: OrderRequest): SendResult;
   cancelOrder(orderId: number): { ok: true } | { ok: false; reason: string };
   globalCancel(): { ok: true } | { ok: false; reason: string };
-  /** Contract details (minimum tick) for marketable limits on the grid TWS accepts; absent: limits on the default tick. */
-  contractDetails?(conId: number): Promise<{ minTick?: number } | undefined>;
+  /**
+   * Contract details (minimum tick, one market rule id per valid exchange) for marketable limits on the grid TWS
+   * accepts; absent: limits on the default tick.
+   */
+  contractDetails?(conId: number): Promise<{ minTick?: number; marketRuleIds?: string; validExchanges?: string } | undefined>;
+  /** A market rule's price ladder (reqMarketRule), undefined when TWS does not answer in time. */
+  marketRule?(ruleId: number): Promise<Ladder | undefined>;
   /** Lost connections so far, and TWS's order lists now: orders out during a drop are reconciled (TwsSource). */
   readonly connectionEpoch?: number;
   orderSnapshot?(timeoutMs: number): Promise<OrderSnapshot | undefined>;
@@ -96,8 +129,12 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   readonly clock: Clock;
   readonly armMinutes: number;
   readonly armMs: number;
-  /** Minimum ticks by conId, fetched once each (fetchTicks), so a dialog (which must open at once) has them. */
-  readonly minTicks = new Map<number, number>();
+  /** Price grids by conId, fetched once each (fetchTicks), so a dialog (which must open at once) has them. */
+  readonly priceGrids = new Map<number, PriceGrid>();
+  /** The grid fetches under way, by conId: a second ask waits on the first, and a dialog refuses meanwhile (TICKS_PENDING). */
+  private readonly gridFetches = new Map<number, Promise<void>>();
+  /** Market rules by id, each asked once (many contracts share one); a rule TWS did not give is asked again next time. */
+  private readonly rules = new Map<number, Promise<Ladder | undefined>>();
   /** The arming a disarm was published for: it stays in the state until the feed delivers the disarm (feed.ts queue). */
   private disarmedArming: Arming | undefined;
   private log: AuditLog | undefined;
@@ -221,21 +258,73 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     return guardAny({ mode: this.o.mode, state: this.o.feed.state, sourceReady: this.o.gateway.ready, arm: this.arming, now: this.now() });
   }
 
+  /** conIds whose price grid is being fetched now. */
+  get pendingGrids(): ReadonlySet<number> {
+    return new Set(this.gridFetches.keys());
+  }
+
   /**
-   * Fetches the minimum tick of each conId not known yet, all at once (one after another, a 14-position book took 14
-   * round trips, and a flatten opened meanwhile rounded to the default, which TWS refuses: 110); a contract TWS does
-   * not describe keeps the default.
+   * Fetches the price grid (minTick and market rules) of each conId without one, all at once (one after another, a
+   * 14-position book took 14 round trips, and a flatten opened meanwhile rounded to the default, which TWS refuses:
+   * 110), and waits for those already under way; a contract TWS does not describe keeps the default. Resolves within
+   * GRID_FETCH_MS whatever the gateway does: the guard plans after it.
    */
   async fetchTicks(conIds: Iterable<number>): Promise<void> {
-    const details = this.o.gateway.contractDetails?.bind(this.o.gateway);
-    if (!details) return;
-    const wanted = [...new Set(conIds)].filter((conId) => !this.minTicks.has(conId));
-    await Promise.all(
-      wanted.map(async (conId) => {
-        const d = await details(conId).catch(() => undefined);
-        if (d?.minTick) this.minTicks.set(conId, d.minTick);
-      }),
-    );
+    if (!this.o.gateway.contractDetails) return;
+    // A grid without rules (details that listed none, or rules not answered) is asked again: it may be the minTick alone.
+    const wanted = [...new Set(conIds)].filter((conId) => !this.priceGrids.get(conId)?.ladders?.size);
+    const all = Promise.all(wanted.map((conId) => this.gridFetches.get(conId) ?? this.startGridFetch(conId)));
+    let timer: TimerHandle | undefined;
+    const bound = new Promise<void>((r) => (timer = this.clock.setTimeout(r, GRID_FETCH_MS)));
+    try {
+      await Promise.race([all, bound]);
+    } finally {
+      this.clock.clear(timer);
+    }
+  }
+
+  private startGridFetch(conId: number): Promise<void> {
+    const g = this.o.gateway;
+    const fetch = (async () => {
+      const d = await g.contractDetails!(conId).catch(() => undefined);
+      if (!d) return;
+      const ids = [
+        ...new Set(
+          (d.marketRuleIds ?? '')
+            .split(',')
+            .filter((x) => /^\d+$/.test(x.trim()))
+            .map(Number),
+        ),
+      ];
+      const rules = new Map<number, Ladder>();
+      await Promise.all(
+        ids.map(async (id) => {
+          const ladder = await this.rule(id);
+          if (ladder) rules.set(id, ladder);
+        }),
+      );
+      const idList = (d.marketRuleIds ?? '').split(',').map((x) => Number(x.trim()));
+      // Only a complete set: a missing rule may be the coarse one, so with any missing the minTick alone is kept.
+      const ladders = rules.size === ids.length && ids.length > 0 ? laddersByExchange(d.validExchanges ?? '', idList, rules) : undefined;
+      const grid: PriceGrid = { ...(d.minTick ? { minTick: d.minTick } : {}), ...(ladders?.size ? { ladders } : {}) };
+      if (grid.minTick !== undefined || grid.ladders) this.priceGrids.set(conId, grid);
+    })().finally(() => this.gridFetches.delete(conId));
+    this.gridFetches.set(conId, fetch);
+    return fetch;
+  }
+
+  /** A market rule, asked once; forgotten when not answered, so the next fetch asks again. */
+  private rule(id: number): Promise<Ladder | undefined> {
+    let r = this.rules.get(id);
+    if (!r) {
+      const ask = this.o.gateway.marketRule;
+      r = ask ? ask.call(this.o.gateway, id).catch(() => undefined) : Promise.resolve(undefined);
+      this.rules.set(id, r);
+      void r.then((l) => {
+        if (!l && this.rules.get(id) === r) this.rules.delete(id);
+      });
+    }
+    return r;
   }
 
   /**

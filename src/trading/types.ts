@@ -110,6 +110,8 @@ export type Denial =
   | { readonly code: 'FOREIGN_ORDER'; readonly orderId: number; readonly clientId: number; readonly order: string; readonly name: string }
   | { readonly code: 'NOTHING_TO_DO'; readonly what: string }
   | { readonly code: 'NO_MARK'; readonly conIds: readonly number[] }
+  /** The price ladders of these contracts are still being asked of TWS: a limit rounded to a default may be refused (110). */
+  | { readonly code: 'TICKS_PENDING'; readonly conIds: readonly number[] }
   /** A leg's limit was set from a mark older than its freshness limit (model/mark.ts): the plan is priced on old data. */
   | { readonly code: 'MARK_STALE'; readonly conId: number; readonly label: string; readonly ageMs: number; readonly limitMs: number }
   | { readonly code: 'READ_ONLY_API' }
@@ -155,6 +157,8 @@ export function formatDenial(d: Denial): string {
       return `Nothing to do: ${d.what} (NOTHING_TO_DO)`;
     case 'NO_MARK':
       return `Refused: no mark for ${d.conIds.join(', ')} to set a marketable limit; use --mkt to send market orders (NO_MARK)`;
+    case 'TICKS_PENDING':
+      return `Not yet: the price increments of conId ${d.conIds.join(', ')} are still being fetched from TWS; retry in a moment (TICKS_PENDING)`;
     case 'MARK_STALE':
       return `Refused: the mark of ${d.label} is ${Math.round(d.ageMs / 1000)} s old, older than ${Math.round(d.limitMs / 1000)} s; its limit would be set on old prices (MARK_STALE conId=${d.conId})`;
     case 'ORDERS_STILL_OPEN':

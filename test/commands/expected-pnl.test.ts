@@ -27,7 +27,7 @@ const opts = {
   clientId: 7,
   orderType: 'LMT' as const,
   collar: 0.02,
-  minTicks: new Map([
+  priceGrids: new Map([
     [AAPL.conId, 0.01],
     [SAP.conId, 0.01],
   ]),
@@ -95,7 +95,7 @@ describe("a bond's expected realized P&L", () => {
   // 50,000 face of a Treasury bought at 98.40 (percent of par), marked 97.8458; TWS's price is per 100, multiplier 0.01.
   const UST = { conId: 563840112, symbol: 'US-T', secType: 'BOND', currency: 'USD', multiplier: dec('0.01') };
   const bondPlan = (state: ReturnType<typeof bookState>) => {
-    const p = planFlatten(state, { kind: 'conid', conId: UST.conId }, { ...opts, minTicks: new Map([[UST.conId, 0.0001]]) });
+    const p = planFlatten(state, { kind: 'conid', conId: UST.conId }, { ...opts, priceGrids: new Map([[UST.conId, 0.0001]]) });
     if ('code' in p) throw new Error(formatDenial(p));
     return p;
   };
@@ -186,7 +186,7 @@ describe('after the flatten: what gets worse', () => {
       portfolio(ACCOUNT, eurusd, '100000', '1.10'),
       { type: 'positionUpdated', account: ACCOUNT, contract: eurusd, position: dec(100000), averageCost: dec('1.07') },
     ]);
-    const p = planFlatten(state, { kind: 'conid', conId: eurusd.conId }, { ...opts, minTicks: new Map([[eurusd.conId, 0.00005]]) });
+    const p = planFlatten(state, { kind: 'conid', conId: eurusd.conId }, { ...opts, priceGrids: new Map([[eurusd.conId, 0.00005]]) });
     if ('code' in p) throw new Error(formatDenial(p));
     const x = afterFlatten(state, p, T0)!;
     expect(x.requirement).toBe('reported');

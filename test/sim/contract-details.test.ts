@@ -3,7 +3,7 @@
 // listing exchange with TWS's trading class. Expected values are literals read off the exchange calendar.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { EventName, SecType, type IBApi } from '@stoqey/ib';
-import { detailsOf } from '../../src/sim/contract-details.js';
+import { detailsOf, MARKET_RULES, marketRuleIdOf, priceIncrementAt } from '../../src/sim/contract-details.js';
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import * as M from '../../src/sim/messages.js';
 import type { Simulator } from '../../src/sim/index.js';
@@ -24,7 +24,14 @@ describe('contract details fields', () => {
         '20260306:0930-20260306:1600;20260307:CLOSED;20260308:CLOSED',
     );
     expect(d.liquidHours).toBe(d.tradingHours);
-    expect(d).toMatchObject({ tradingClass: 'NMS', marketName: 'NMS', primaryExch: 'NASDAQ', minSize: '0.0001', sizeIncrement: '0.0001', marketRuleIds: '26' });
+    expect(d).toMatchObject({
+      tradingClass: 'NMS',
+      marketName: 'NMS',
+      primaryExch: 'NASDAQ',
+      minSize: '0.0001',
+      sizeIncrement: '0.0001',
+      marketRuleIds: '26,26',
+    });
   });
 
   it('US holidays are CLOSED: Friday 3 July 2026 (Independence Day observed)', () => {
@@ -63,8 +70,28 @@ describe('contract details fields', () => {
     // CLJ6 delivers in April and stops trading on 20 March (three business days before the 25th of March).
     expect(cl).toMatchObject({ localSymbol: 'CLJ6', contractMonth: '202604', lastTradeDateOrContractMonth: '20260320', realExpirationDate: '20260320' });
     const opt = detailsOf(byId(u, 734559211), at(T0));
-    expect(opt).toMatchObject({ minSize: '1', sizeIncrement: '1', marketRuleIds: '32' });
+    expect(opt).toMatchObject({ minSize: '1', sizeIncrement: '1', marketRuleIds: '32,32,32,32,32' });
     expect(opt.realExpirationDate).toBe(opt.lastTradeDateOrContractMonth);
+  });
+
+  it('lists one market rule per valid exchange, each a ladder whose first rung is the minTick and whose rungs coarsen on it', () => {
+    for (const inst of u) {
+      const d = detailsOf(inst, at(T0));
+      const ids = d.marketRuleIds.split(',');
+      expect(ids.length, inst.localSymbol).toBe(d.validExchanges.split(',').length);
+      const rule = MARKET_RULES[marketRuleIdOf(inst)]!;
+      expect(new Set(ids), inst.localSymbol).toEqual(new Set([String(marketRuleIdOf(inst))]));
+      // minTick is the finest increment: the first rung; every coarser rung is a whole number of minTicks.
+      expect(rule[0], inst.localSymbol).toEqual([0, inst.minTick]);
+      for (const [edge, inc] of rule) {
+        expect(inc / inst.minTick, `${inst.localSymbol} from ${edge}`).toBeCloseTo(Math.round(inc / inst.minTick), 9);
+        expect(inc, `${inst.localSymbol} from ${edge}`).toBeGreaterThanOrEqual(inst.minTick);
+      }
+    }
+    // The ladder's increment is the rung at or below the price: AAPL options 0.01 below 3.00, 0.05 from it.
+    const call = byId(u, 734559211);
+    expect([2.99, 3, 3.52].map((p) => priceIncrementAt(call, p))).toEqual([0.01, 0.05, 0.05]);
+    expect([2.95, 3, 21].map((p) => priceIncrementAt(byId(u, 735012458), p))).toEqual([0.05, 0.1, 0.1]);
   });
 
   it("IB's Python client can read every CONTRACT_DATA field at 157 and 193 (evMultiplier empty, not Double.MAX)", () => {

@@ -132,13 +132,14 @@ describe('orders', () => {
   });
 
   it('trades MKT and LMT in every asset class; cash moves in the right currency by the right amount', async () => {
-    // `tick`: the contract's minTick; a limit off it is refused (error 110), as TWS refuses it.
+    // `tick`: the increment of the contract's market rule at the limit's price (its minTick, but 0.05 for the AAPL call
+    // and 0.10 for the SPX put, both above 3.00); a limit off it is refused (error 110), as TWS refuses it.
     const cases: Array<{ c: Contract; action: 'BUY' | 'SELL'; qty: number; kind: 'notional' | 'futures' | 'fx'; mult: number; ccy: string; tick: number }> = [
       { c: { conId: 14204, exchange: 'SMART' }, action: 'BUY', qty: 20, kind: 'notional', mult: 1, ccy: 'EUR', tick: 0.01 },
       { c: { conId: 38709539, exchange: 'SMART' }, action: 'SELL', qty: 50, kind: 'notional', mult: 1, ccy: 'CHF', tick: 0.01 },
       { c: { conId: 13905, exchange: 'SMART' }, action: 'BUY', qty: 100, kind: 'notional', mult: 1, ccy: 'JPY', tick: 0.5 },
-      { c: { conId: 734559211, exchange: 'SMART' }, action: 'BUY', qty: 2, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.01 },
-      { c: { conId: 735012458, exchange: 'SMART' }, action: 'BUY', qty: 1, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.05 },
+      { c: { conId: 734559211, exchange: 'SMART' }, action: 'BUY', qty: 2, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.05 },
+      { c: { conId: 735012458, exchange: 'SMART' }, action: 'BUY', qty: 1, kind: 'notional', mult: 100, ccy: 'USD', tick: 0.1 },
       { c: { conId: 637533641, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'futures', mult: 50, ccy: 'USD', tick: 0.25 },
       { c: { conId: 741231107, exchange: 'CME' }, action: 'BUY', qty: 1, kind: 'notional', mult: 50, ccy: 'USD', tick: 0.25 },
       { c: { conId: 742168315, exchange: 'NYMEX' }, action: 'SELL', qty: 1, kind: 'futures', mult: 1000, ccy: 'USD', tick: 0.01 },

@@ -1,12 +1,18 @@
-// Prices off the contract's tick grid are refused with TWS's error 110 (the order never works); on-tick prices and
-// tws-risk's own closing limits (rounded to the tick contract details give) are accepted, through real clients.
+// Prices off the contract's grid (its market rule's ladder at that price) are refused with TWS's error 110 (the order
+// never works); on-grid prices and tws-risk's own closing limits (rounded on the ladders it fetched) are accepted,
+// through real clients.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { EventName, OrderAction, OrderType, type Contract, type IBApi, type Order } from '@stoqey/ib';
 import type { Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { orderFor } from '../../src/trading/execute.js';
-import { isDenial, planFlatten } from '../../src/trading/plan.js';
+import { dec } from '../../src/model/money.js';
+import { isDenial, ladderFor, limitFor, planFlatten } from '../../src/trading/plan.js';
+import { TradingSession, type TradingGateway } from '../../src/trading/session.js';
 import { connectApi, decodingErrors, disconnectAll, startTestSim, waitFor, type Recorder } from './helpers.js';
 
 const AAPL: Contract = { conId: 265598, exchange: 'SMART' };
@@ -94,36 +100,109 @@ describe('minimum price variation', () => {
     expect(order).toMatchObject({ status: 'Submitted', lmtPrice: 100.01 });
   });
 
-  it("accepts tws-risk's own flatten of the whole demo book as marketable limits rounded to each contract's tick", async () => {
+  it('refuses an AAPL option limit of 3.52 (0.05 from 3.00, the penny rule) and accepts 2.99, 3.55 and 3.00; SPX options on 0.10 from 3.00', async () => {
+    const { s, api, rec, nextValidId } = await client(25);
+    const SPX_PUT: Contract = { conId: 735012458, exchange: 'SMART' };
+    const refused = [
+      [nextValidId, AAPL_CALL, 3.52],
+      [nextValidId + 1, SPX_PUT, 3.05],
+      [nextValidId + 2, SPX_PUT, 1.02],
+    ] as const;
+    const accepted = [
+      [nextValidId + 3, AAPL_CALL, 2.99],
+      [nextValidId + 4, AAPL_CALL, 3.55],
+      [nextValidId + 5, AAPL_CALL, 3],
+      [nextValidId + 6, SPX_PUT, 3.1],
+      [nextValidId + 7, SPX_PUT, 2.95],
+    ] as const;
+    for (const [id, c, px] of [...refused, ...accepted]) api.placeOrder(id, c, buy(px));
+    const ids = accepted.map(([id]) => id);
+    await waitFor(() => ids.every((id) => statusesOf(rec, id).includes('Submitted')), 10_000, 'the on-grid orders Submitted');
+    for (const [id] of refused) expect(rec.errors.filter((e) => e.reqId === id).map((e) => [e.code, e.message])).toEqual([[110, OFF_TICK]]);
+    expect(rec.errors.filter((e) => ids.includes(e.reqId))).toEqual([]);
+    expect(
+      s
+        .snapshot()
+        .openOrders.map((o) => o.orderId)
+        .sort((a, b) => a - b),
+    ).toEqual(ids);
+  });
+
+  it("accepts tws-risk's own flatten of the whole demo book, each limit on its market rule's ladder (options above $3 on 0.05 and 0.10)", async () => {
     ({ sim } = await startTestSim({ speed: 0 }));
     const s = sim;
     const source = new TwsSource({ host: '127.0.0.1', port: s.port, clientId: 24, heartbeatMs: 300, heartbeatTimeoutMs: 10_000 });
     const feed = new Feed(source.events$);
     source.start();
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-ladder-'));
+    // The real source as the gateway, counting the rules asked: each distinct rule is asked once for the whole book.
+    const asked: number[] = [];
+    const gateway: TradingGateway = {
+      get ready() {
+        return source.ready;
+      },
+      placeOrder: (c, o) => source.placeOrder(c, o),
+      cancelOrder: (id) => source.cancelOrder(id),
+      globalCancel: () => source.globalCancel(),
+      contractDetails: (conId) => source.contractDetails(conId),
+      marketRule: (id) => (asked.push(id), source.marketRule(id)),
+    };
+    const session = new TradingSession({ mode: 'trade', actor: 'headless', feed, gateway, clientId: 24, audit: { dir, name: 'test', appVersion: '0' } });
     closers.push(
+      () => rmSync(dir, { recursive: true, force: true }),
       () => source.stop(),
       () => feed.close('done'),
+      () => session.close('done'),
     );
     await waitFor(() => feed.state.health === 'ready' && feed.state.complete.positions && feed.state.complete.openOrders, 15_000, 'sync');
-    // The ticks the trading session fetches on arming: contract details' minTick, per position.
-    const minTicks = new Map<number, number>();
-    for (const conId of feed.state.positions.keys()) {
-      const d = await source.contractDetails(conId, 10_000);
-      if (d?.minTick) minTicks.set(conId, d.minTick);
-    }
-    const plan = planFlatten(feed.state, { kind: 'all' }, { clientId: 24, orderType: 'LMT', collar: 0.02, minTicks, now: Date.now() });
+    const conIds = [...feed.state.positions.keys()];
+    const opts = { clientId: 24, orderType: 'LMT' as const, collar: 0.02, now: Date.now() };
+    // While the grids are being fetched a plan is refused, not rounded to the default tick; a second fetch waits on the first.
+    const first = session.fetchTicks(conIds);
+    expect([...session.pendingGrids].sort()).toEqual([...conIds].sort());
+    expect(planFlatten(feed.state, { kind: 'all' }, { ...opts, priceGrids: session.priceGrids, pendingGrids: session.pendingGrids })).toMatchObject({
+      code: 'TICKS_PENDING',
+    });
+    await Promise.all([first, session.fetchTicks(conIds)]);
+    expect(session.pendingGrids.size).toBe(0);
+    expect(asked.length).toBe(new Set(asked).size);
+    const plan = planFlatten(feed.state, { kind: 'all' }, { ...opts, priceGrids: session.priceGrids, pendingGrids: session.pendingGrids });
     if (isDenial(plan)) throw new Error(plan.code);
-    // Every tick the book has: cents, quarter points (ES), half-yen (Toyota), nickels (SPX options), pips (EUR.USD).
-    expect(new Set(minTicks.values()).size).toBeGreaterThanOrEqual(4);
+    expect(plan.notes.filter((n) => n.includes('tick size unknown'))).toEqual([]);
+    const leg = (conId: number) => plan.legs.find((l) => l.conId === conId)!;
+    // The AAPL call (long, SELL) is priced above $3: its limit is on 0.05, at most the collar below the mark.
+    const call = leg(AAPL_CALL.conId!);
+    expect(call.action).toBe('SELL');
+    expect(call.limitPrice!.greaterThan(3)).toBe(true);
+    expect(call.limitPrice!.mod('0.05').isZero()).toBe(true);
+    expect(call.limitPrice!.lessThanOrEqualTo(call.mark!.mul(0.98))).toBe(true);
+    expect(call.mark!.mul(0.98).minus(call.limitPrice!).lessThan(0.05)).toBe(true);
+    // The SPX put (short, BUY) routes to SMART, which its details do not list: the coarsest of its rules, 0.10 above 3.
+    const put = leg(735012458);
+    expect(put.action).toBe('BUY');
+    expect(put.limitPrice!.greaterThan(3)).toBe(true);
+    expect(put.limitPrice!.mod('0.1').isZero()).toBe(true);
+    expect(put.limitPrice!.greaterThanOrEqualTo(put.mark!.mul(1.02))).toBe(true);
+    expect(put.limitPrice!.minus(put.mark!.mul(1.02)).lessThan(0.1)).toBe(true);
+    // Limits computed across the 3.00 edge on the fetched ladder: BUY at 2.94 (2.9988 up to 3.00), SELL at 3.08
+    // (3.0184 down to 3.00, where the minTick alone gives 3.01, which the simulator refuses).
+    const penny = ladderFor(session.priceGrids.get(AAPL_CALL.conId!), 'SMART')!;
+    expect(penny).toEqual([
+      [0, 0.01],
+      [3, 0.05],
+    ]);
+    const across = [limitFor(dec('2.94'), 'BUY', 0.02, penny), limitFor(dec('3.08'), 'SELL', 0.02, penny)];
+    expect(across.map(String)).toEqual(['3', '3']);
     const ids: number[] = [];
-    for (const leg of plan.legs) {
-      expect(leg.limitPrice).toBeDefined();
-      const r = source.placeOrder(leg.contract, orderFor(leg, plan));
+    for (const l of plan.legs) {
+      expect(l.limitPrice).toBeDefined();
+      const r = source.placeOrder(l.contract, orderFor(l, plan));
       if (!r.ok) throw new Error(r.reason);
       ids.push(r.orderId);
     }
     // A refused order (110, or Inactive for margin) is never an open order at the simulator: every leg is one.
     await waitFor(() => ids.every((id) => s.snapshot().openOrders.some((o) => o.clientId === 24 && o.orderId === id)), 15_000, 'every leg working');
     expect(ids.length).toBe(plan.legs.length);
+    expect(new Set(plan.legs.map((l) => String(ladderFor(session.priceGrids.get(l.conId), l.contract.exchange ?? 'SMART')))).size).toBeGreaterThanOrEqual(5);
   });
 });

@@ -72,13 +72,16 @@ export async function armConsole(tui: Tui, code = '4567'): Promise<void> {
 }
 
 /**
- * Waits until the tick sizes arming asked TWS for have come (TradingSession.fetchTicks): a plan made before a
- * contract's arrived rounds its limit to the default 0.01, which the simulator, as TWS, refuses (110). An operator
- * takes longer than the round trip; a test does not.
+ * Waits until the price grids arming asked TWS for have come (TradingSession.fetchTicks): a flatten opened before a
+ * contract's arrived is refused (TICKS_PENDING) rather than rounded to the default. An operator takes longer than the
+ * round trip; a test does not.
  */
-export async function ticksKnown(session: { readonly minTicks: ReadonlyMap<number, number> }, conIds: Iterable<number>): Promise<void> {
+export async function ticksKnown(
+  session: { readonly priceGrids: ReadonlyMap<number, unknown>; readonly pendingGrids: ReadonlySet<number> },
+  conIds: Iterable<number>,
+): Promise<void> {
   const wanted = [...conIds];
-  await waitFor(() => wanted.every((c) => session.minTicks.has(c)), 20_000, 'the tick sizes arming asked for');
+  await waitFor(() => wanted.every((c) => session.priceGrids.has(c) && !session.pendingGrids.has(c)), 20_000, 'the price grids arming asked for');
 }
 
 /** The audit log's lines so far, each parsed (the console's trading or a headless session's). */

@@ -6,7 +6,20 @@ import { reduceAll } from '../../src/model/reducer.js';
 import type { PortfolioState } from '../../src/model/state.js';
 import { arm, DISARMED, isArmed } from '../../src/trading/arming.js';
 import { guardFlatten } from '../../src/trading/guard.js';
-import { isDenial, parseScope, planCancel, planFlatten, planReduce, type FlattenOptions } from '../../src/trading/plan.js';
+import {
+  coarsestLadder,
+  isDenial,
+  ladderFor,
+  limitFor,
+  parseScope,
+  planCancel,
+  planFlatten,
+  planReduce,
+  roundOnLadder,
+  type FlattenOptions,
+  type Ladder,
+} from '../../src/trading/plan.js';
+import { laddersByExchange } from '../../src/trading/session.js';
 import { formatDenial, legTarget, type Denial, type FlattenPlan } from '../../src/trading/types.js';
 import { EventLog, acct, option, portfolio, stock } from '../support/events.js';
 
@@ -62,7 +75,7 @@ describe('flatten planner', () => {
 
   it('sets marketable limits: the collar against us, rounded away from the mark onto the tick', () => {
     const ticks = new Map([[ES.conId, 0.25]]);
-    const p = plan(book().state, 'all', { ...OPTS, minTicks: ticks });
+    const p = plan(book().state, 'all', { ...OPTS, priceGrids: ticks });
     const by = new Map(p.legs.map((l) => [l.conId, l]));
     // SELL 100.5 AAPL: 190.10 × 0.98 = 186.298 → down to 186.29
     expect(by.get(AAPL.conId)!.limitPrice!.toString()).toBe('186.29');
@@ -311,5 +324,125 @@ describe('cancel planner', () => {
     expect(formatDenial(manual as Denial)).toBe('Refused: order p1000000004 is a manual TWS order; use :trade.globalCancel or TWS (FOREIGN_ORDER)');
     expect(planCancel(state, { kind: 'client' }, 17)).toEqual({ kind: 'client', orderIds: [1_000_001] });
     expect(planCancel(state, { kind: 'global' }, 17)).toEqual({ kind: 'global', openOrders: 3, otherClients: 2 });
+  });
+});
+
+describe('price ladders (market rules)', () => {
+  // The shapes of IB's rules: penny-class equity options, and SPX options.
+  const PENNY: Ladder = [
+    [0, 0.01],
+    [3, 0.05],
+  ];
+  const SPX: Ladder = [
+    [0, 0.05],
+    [3, 0.1],
+  ];
+  const limit = (mark: string, action: 'BUY' | 'SELL', ladder: Ladder) => limitFor(dec(mark), action, 0.02, ladder).toString();
+
+  it('rounds a SELL down and a BUY up on the increment at its price, across the 3.00 edge onto the coarser grid', () => {
+    // SELL at 6.85: 6.713 → 0.05 grid, down: 6.70 (minTick alone would give 6.71, which TWS refuses: 110).
+    expect(limit('6.85', 'SELL', PENNY)).toBe('6.7');
+    // BUY at 6.85: 6.987 → up: 7.00.
+    expect(limit('6.85', 'BUY', PENNY)).toBe('7');
+    // BUY at 2.97: 3.0294 is above the edge: up on 0.05 to 3.05, not 3.03.
+    expect(limit('2.97', 'BUY', PENNY)).toBe('3.05');
+    // BUY at 2.94: 2.9988 up on 0.01 crosses into the 0.05 rung at 3.00, which is on its grid.
+    expect(limit('2.94', 'BUY', PENNY)).toBe('3');
+    // SELL at 3.08: 3.0184 down on 0.05: 3.00. SELL at 3.05: 2.989 is below the edge: down on 0.01 to 2.98.
+    expect(limit('3.08', 'SELL', PENNY)).toBe('3');
+    expect(limit('3.05', 'SELL', PENNY)).toBe('2.98');
+    // SPX: BUY at 21.00: 21.42 up on 0.10 = 21.5; SELL at 2.00: 1.96 down on 0.05 = 1.95.
+    expect(limit('21', 'BUY', SPX)).toBe('21.5');
+    expect(limit('2', 'SELL', SPX)).toBe('1.95');
+    // A SELL floored to nothing sells at the first step.
+    expect(limit('0.01', 'SELL', SPX)).toBe('0.05');
+  });
+
+  it('rounds again when the result misses the grid of its own rung (edges that do not align)', () => {
+    const odd: Ladder = [
+      [0, 0.05],
+      [1, 0.3],
+    ];
+    // Up: 0.99 → 1.00 on 0.05, but 1.00 is on the 0.3 rung and off its grid → 1.20.
+    expect(roundOnLadder(dec('0.99'), odd, 'up').toString()).toBe('1.2');
+    // Down: 1.10 → 0.90 on 0.3, which is on the 0.05 rung and on its grid.
+    expect(roundOnLadder(dec('1.1'), odd, 'down').toString()).toBe('0.9');
+    // Already on the grid: unchanged either way.
+    expect(roundOnLadder(dec('3.05'), PENNY, 'down').toString()).toBe('3.05');
+    expect(roundOnLadder(dec('3.05'), PENNY, 'up').toString()).toBe('3.05');
+  });
+
+  it("uses the rule of the order's exchange, else the coarsest of the contract's rules at each price", () => {
+    expect(coarsestLadder([PENNY, SPX])).toEqual([
+      [0, 0.05],
+      [3, 0.1],
+    ]);
+    // Not nested (0.02 and 0.05): the least common multiple, on both grids.
+    expect(
+      coarsestLadder([
+        [
+          [0, 0.01],
+          [2, 0.02],
+        ],
+        PENNY,
+      ]),
+    ).toEqual([
+      [0, 0.01],
+      [2, 0.02],
+      [3, 0.1],
+    ]);
+    const grid = {
+      minTick: 0.01,
+      ladders: laddersByExchange(
+        'SMART,AMEX,CBOE',
+        [32, 32, 33],
+        new Map([
+          [32, PENNY],
+          [33, SPX],
+        ]),
+      ),
+    };
+    expect(ladderFor(grid, 'SMART')).toBe(PENNY);
+    expect(ladderFor(grid, 'cboe')).toBe(SPX);
+    expect(ladderFor(grid, 'ISE')).toEqual(coarsestLadder([PENNY, SPX]));
+    // No rule known: minTick; a bare number is a minTick; nothing: unknown (the planner's default and note).
+    expect(ladderFor({ minTick: 0.25 }, 'CME')).toEqual([[0, 0.25]]);
+    expect(ladderFor(0.5, 'SMART')).toEqual([[0, 0.5]]);
+    expect(ladderFor(undefined, 'SMART')).toBeUndefined();
+  });
+
+  it('pairs rule ids with exchanges as TWS lists them; one id serves all, lists that do not pair serve none', () => {
+    const rules = new Map([
+      [32, PENNY],
+      [33, SPX],
+    ]);
+    expect([...laddersByExchange('SMART,CBOE', [32, 33], rules).keys()]).toEqual(['SMART', 'CBOE']);
+    expect([...laddersByExchange('SMART,AMEX,CBOE', [32], rules).entries()]).toEqual([
+      ['SMART', PENNY],
+      ['AMEX', PENNY],
+      ['CBOE', PENNY],
+    ]);
+    expect([...laddersByExchange('SMART,AMEX,CBOE', [32, 33], rules).keys()]).toEqual(['#32', '#33']);
+  });
+
+  it('plans a short call above $3 on its rule, and refuses (TICKS_PENDING) while the grid is still being fetched', () => {
+    // BUY 3 calls at 7.27: 7.4154 → minTick 0.01 would give 7.42 (refused by TWS), the penny rule 7.45, SPX's 7.50.
+    const s = book([portfolio(ACC, CALL, '-3', '7.27')]).state;
+    const grids = new Map([[CALL.conId, { minTick: 0.01, ladders: new Map([['SMART', PENNY]]) }]]);
+    const p = plan(s, `conid:${CALL.conId}`, { ...OPTS, priceGrids: grids });
+    expect(p.legs[0]!.mark!.toString()).toBe('7.27');
+    expect(p.legs[0]!.limitPrice!.toString()).toBe('7.45');
+    expect(p.notes.some((n) => n.includes('tick size unknown'))).toBe(false);
+    expect(plan(s, `conid:${CALL.conId}`, { ...OPTS, priceGrids: new Map([[CALL.conId, 0.01]]) }).legs[0]!.limitPrice!.toString()).toBe('7.42');
+    // SMART is not listed: the coarsest of the contract's rules (here only CBOE's): 0.10.
+    const spx = plan(s, `conid:${CALL.conId}`, { ...OPTS, priceGrids: new Map([[CALL.conId, { ladders: new Map([['CBOE', SPX]]) }]]) });
+    expect(spx.legs[0]!.limitPrice!.toString()).toBe('7.5');
+    const pending = planFlatten(s, { kind: 'conid', conId: CALL.conId }, { ...OPTS, pendingGrids: new Set([CALL.conId]) });
+    expect(pending).toEqual({ code: 'TICKS_PENDING', conIds: [CALL.conId] });
+    expect(formatDenial(pending as Denial)).toBe(
+      `Not yet: the price increments of conId ${CALL.conId} are still being fetched from TWS; retry in a moment (TICKS_PENDING)`,
+    );
+    // A grid with its rules already known is planned on them, a refetch under way or not.
+    expect(isDenial(planFlatten(s, { kind: 'conid', conId: CALL.conId }, { ...OPTS, priceGrids: grids, pendingGrids: new Set([CALL.conId]) }))).toBe(false);
   });
 });

@@ -14,6 +14,7 @@ import { verifyAuditLog } from '../../src/trading/audit.js';
 import { reconcileOrder } from '../../src/trading/reconcile.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { startOrderGate, type OrderGate } from '../support/order-gate.js';
+import { ticksKnown } from '../support/trading-console.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-reconcile-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -142,6 +143,8 @@ describe('reconciliation after a lost connection', () => {
     const trading = createConsoleTrading({ mode: 'trade', feed, source, clientId: CLIENT, auditDir: dir, timeoutMs: 60_000 });
     open.push(() => trading.close('test over'));
     expect(trading.arm('4567').ok).toBe(true);
+    // Arming asks for every position's price ladder; a flatten opened before they came is refused (TICKS_PENDING).
+    await ticksKnown(trading.session, feed.state.positions.keys());
     const plan = trading.preview('trade.flattenScope', { arg: 'class:OPT' });
     if (typeof plan === 'string') throw new Error(plan);
     // As the console does: the plan is on screen, and confirmed once its reading time has passed.

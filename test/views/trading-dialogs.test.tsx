@@ -74,7 +74,7 @@ async function openFlatten(r: Rig): Promise<void> {
   // Arming fetches each position's tick size; a plan made before Toyota's arrived rounds its limit to 0.01, which the
   // simulator, as TWS, refuses (110): the what-if would then answer with that refusal.
   const conId = r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)?.conId;
-  if (r.trading && conId !== undefined) await waitFor(() => r.trading!.session.minTicks.has(conId), 20_000, "Toyota's tick size");
+  if (r.trading && conId !== undefined) await waitFor(() => r.trading!.session.priceGrids.has(conId), 20_000, "Toyota's tick size");
   await r.tui.write('X');
   await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the flatten dialog');
 }

@@ -299,10 +299,14 @@ export class TwsSource {
   }
 
   /**
-   * Contract details for one conId (minimum tick, the exchange to route to), or undefined when TWS does not answer
-   * within `timeoutMs` (IBApiNext promises never settle on a disconnect, tws-protocol.md §5 #15).
+   * Contract details for one conId (minimum tick, the exchange to route to, the market rule id of each valid
+   * exchange), or undefined when TWS does not answer within `timeoutMs` (IBApiNext promises never settle on a
+   * disconnect, tws-protocol.md §5 #15).
    */
-  async contractDetails(conId: number, timeoutMs = 5_000): Promise<{ minTick?: number; exchange?: string } | undefined> {
+  async contractDetails(
+    conId: number,
+    timeoutMs = 5_000,
+  ): Promise<{ minTick?: number; exchange?: string; marketRuleIds?: string; validExchanges?: string } | undefined> {
     const ib = this.ib;
     if (!ib || !this.ready) return undefined;
     let timer: TimerHandle | undefined;
@@ -311,7 +315,33 @@ export class TwsSource {
       const found = await Promise.race([ib.getContractDetails({ conId }).catch(() => undefined), timeout]);
       const d = found?.[0];
       if (!d) return undefined;
-      return { ...(d.minTick ? { minTick: d.minTick } : {}), ...(d.contract.exchange ? { exchange: d.contract.exchange } : {}) };
+      return {
+        ...(d.minTick ? { minTick: d.minTick } : {}),
+        ...(d.contract.exchange ? { exchange: d.contract.exchange } : {}),
+        ...(d.marketRuleIds ? { marketRuleIds: d.marketRuleIds } : {}),
+        ...(d.validExchanges ? { validExchanges: d.validExchanges } : {}),
+      };
+    } finally {
+      this.clock.clear(timer);
+    }
+  }
+
+  /**
+   * One market rule's price ladder ([lowEdge, increment], lowest first), or undefined when TWS does not answer within
+   * `timeoutMs` (an unknown id is answered with an error, never a rule: the promise would not settle).
+   */
+  async marketRule(ruleId: number, timeoutMs = 5_000): Promise<Array<[number, number]> | undefined> {
+    const ib = this.ib;
+    if (!ib || !this.ready) return undefined;
+    let timer: TimerHandle | undefined;
+    const timeout = new Promise<undefined>((r) => (timer = this.clock.setTimeout(() => r(undefined), timeoutMs)));
+    try {
+      const found = await Promise.race([ib.getMarketRule(ruleId).catch(() => undefined), timeout]);
+      const ladder = (found ?? [])
+        .filter((p) => Number.isFinite(p.lowEdge) && p.increment !== undefined && p.increment > 0)
+        .map((p) => [p.lowEdge!, p.increment!] as [number, number])
+        .sort((a, b) => a[0] - b[0]);
+      return ladder.length > 0 ? ladder : undefined;
     } finally {
       this.clock.clear(timer);
     }
