@@ -270,6 +270,7 @@ describe('the console with several accounts of one login', () => {
       await tui.write('0001');
       await tui.write('\r');
       await tui.waitForFrame((f) => / ARMED \d/.test(f.split('\n')[0]!), `${SUB} armed`);
+      await ticksKnown(set.member(SUB)!.session.trading!, set.member(SUB)!.feed.state.positions.keys());
       await tui.write('2');
       // The flatten acts on the row selected in the focused pane: wait until the Positions pane has the focus and its row.
       await tui.waitForFrame((f) => f.includes('▶2 Positions') && f.includes('›AAPL'), `${SUB}'s Positions focused`);

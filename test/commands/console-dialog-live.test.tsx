@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../sim/helpers.js';
 import { JumpClock } from '../support/jump-clock.js';
-import { armConsole, startTradingConsole } from '../support/trading-console.js';
+import { armConsole, startTradingConsole, ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 32;
 const TOYOTA = '7203';
@@ -21,6 +21,7 @@ describe('the trade dialog while it is open', () => {
     try {
       await tui.waitForFrame((f) => f.includes('READY') && f.includes(TOYOTA), 'the console on live data', 20_000);
       await armConsole(tui);
+      await ticksKnown(c.trading.session, feed.state.positions.keys());
       await tui.write(`/${TOYOTA}\r`);
       await tui.waitForFrame((f) => /^›7203/m.test(f), 'Toyota selected');
       const toyota = [...feed.state.positions.values()].find((r) => r.contract.symbol === TOYOTA)!.contract.conId;

@@ -12,7 +12,7 @@ import { ConsoleStore } from '../../src/views/store.js';
 import { T0 } from '../sim/helpers.js';
 import { renderApp } from '../support/render-tui.js';
 import { startSimFeed } from '../support/sim-feed.js';
-import { auditLines } from '../support/trading-console.js';
+import { auditLines, ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-arming-'));
@@ -44,6 +44,8 @@ describe('console arming', () => {
       const armed = trading.arm('4567');
       expect(armed).toEqual({ ok: true, message: `Trading ARMED on ${live.feed.state.account} for 1 min` });
       expect(acts.find((a) => a.action === 'armed')?.detail).toMatchObject({ until: Date.parse(T0) + armMs, by: 'palette' });
+      // Arming asks for each position's price ladder; a flatten opened before they came is refused (TICKS_PENDING).
+      await ticksKnown(trading.session, live.feed.state.positions.keys());
 
       clock.advance(armMs - 1);
       expect(acts.filter((a) => a.action === 'disarmed')).toEqual([]);

@@ -7,6 +7,7 @@ import { createConsoleTrading } from '../../src/commands/console-trading.js';
 import { ManualClock } from '../../src/model/clock.js';
 import { T0, waitFor } from '../sim/helpers.js';
 import { startSimFeed } from '../support/sim-feed.js';
+import { ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-whatif-'));
@@ -29,6 +30,7 @@ describe('flatten preview with IBKR what-if margins', () => {
     try {
       const conId = [...live.feed.state.positions.values()].find((r) => r.contract.secType === 'STK' && !r.position.isZero())!.contract.conId;
       expect(trading.arm('4567').ok).toBe(true);
+      await ticksKnown(trading.session, [conId]);
       const plan = trading.preview('trade.flatten', { conId });
       if (typeof plan === 'string') throw new Error(plan);
       expect(trading.whatIf!(plan.id)).toMatch(/^IBKR what-if: asking TWS/);

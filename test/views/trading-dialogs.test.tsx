@@ -14,7 +14,7 @@ import { createStressRunner } from '../../src/session/stress-model.js';
 import { waitFor } from '../sim/helpers.js';
 import { boxRows, renderApp, strip, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
-import { armConsole, auditLines } from '../support/trading-console.js';
+import { armConsole, auditLines, ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 31; // sim-feed's client id
 const TOYOTA = '7203';
@@ -64,6 +64,12 @@ const auditTypes = (r: Rig) =>
     .map((l) => l.type)
     .filter(Boolean);
 
+/** Arms at the palette and waits for the price ladders arming asks for: a flatten opened before is refused (TICKS_PENDING). */
+async function armed(r: Rig): Promise<void> {
+  await armConsole(r.tui);
+  await ticksKnown(r.trading!.session, r.live.feed.state.positions.keys());
+}
+
 /** Selects the Toyota position: filter the Positions pane down to it (its row is then the selected one). */
 async function selectToyota(r: Rig): Promise<void> {
   await r.tui.write(`/${TOYOTA}\r`);
@@ -71,10 +77,9 @@ async function selectToyota(r: Rig): Promise<void> {
 }
 
 async function openFlatten(r: Rig): Promise<void> {
-  // Arming fetches each position's tick size; a plan made before Toyota's arrived rounds its limit to 0.01, which the
-  // simulator, as TWS, refuses (110): the what-if would then answer with that refusal.
+  // Arming fetches each position's price ladder; a flatten opened before Toyota's arrived is refused (TICKS_PENDING).
   const conId = r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)?.conId;
-  if (r.trading && conId !== undefined) await waitFor(() => r.trading!.session.priceGrids.has(conId), 20_000, "Toyota's tick size");
+  if (r.trading && conId !== undefined) await waitFor(() => r.trading!.session.priceGrids.has(conId), 20_000, "Toyota's price ladder");
   await r.tui.write('X');
   await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the flatten dialog');
 }
@@ -129,7 +134,7 @@ describe('arming', () => {
 
   it('disarms by itself when the connection drops (a disarmed event and audit line)', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await r.live.sim.trigger({ incident: 'drop' });
     await r.tui.waitForFrame((f) => f.split('\n')[0]!.includes('TRADE disarmed'), 'disarmed after the drop', 15_000);
     const lines = auditLines<{ type?: string; detail?: { reason?: string } }>(r.trading!);
@@ -149,7 +154,7 @@ describe('arming', () => {
 describe('the flatten dialog', () => {
   it('is never confirmed by Enter, the opening key or a split escape sequence; y y sends once and ends flat', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     const before = toyotaPosition(r);
     expect(before).not.toBe('0');
@@ -193,7 +198,7 @@ describe('the flatten dialog', () => {
 
   it('is on screen at the key, saying the plan is being built; the plan follows; closed meanwhile, nothing is planned', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     const before = r.tui.stdout.frames.length;
     await r.tui.write('X');
@@ -222,7 +227,7 @@ describe('the flatten dialog', () => {
 
   it('a y typed while the plan is being built does not confirm it: the plan opens, nothing is sent', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     // The y arrives while the plan is built (the event loop busy): it is read on the loop's next turn.
     const trading = r.trading!;
@@ -244,26 +249,17 @@ describe('the flatten dialog', () => {
     await r.tui.waitForFrame((f) => !f.includes('Flatten'), 'declined');
   }, 60_000);
 
-  it("uses the contract's tick size for the marketable limit once armed (ES: 0.25)", async () => {
+  it("uses the contract's market rule for the marketable limit once armed (ES: 0.25)", async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await r.tui.write(`/${ES}\r`);
     await r.tui.waitForFrame((f) => f.includes(`filter ${ES}`), 'the filter');
     // The future's option matches too and comes first; the future is the next row.
     await r.tui.write('j');
     await r.tui.waitForFrame((f) => new RegExp(`^›${ES}`, 'm').test(f), `${ES} selected`);
-    // The ticks are fetched in the background after arming: reopen the preview until the plan has them (a poll on
-    // what the operator sees, with a generous deadline for a busy machine).
-    let frame = '';
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      await r.tui.write('X');
-      frame = await r.tui.waitForFrame((f) => f.includes(`Flatten ${ES}`) && f.includes('sends'), 'the flatten dialog');
-      if (!frame.includes('tick size unknown') || Date.now() > deadline) break;
-      await r.tui.write('n');
-      await r.tui.waitForFrame((f) => !f.includes(`Flatten ${ES}`), 'dialog closed');
-      await new Promise((res) => setTimeout(res, 100));
-    }
+    // Armed with the ladders fetched (armed()): the plan is on ES's 0.25 rule, not the default tick.
+    await r.tui.write('X');
+    const frame = await r.tui.waitForFrame((f) => f.includes(`Flatten ${ES}`) && f.includes('sends'), 'the flatten dialog');
     expect(frame).not.toContain('tick size unknown');
     const m = new RegExp(`(SELL|BUY) [\\d,]+ ${ES} LMT ([\\d,.]+)`).exec(frame);
     expect(m).not.toBeNull();
@@ -273,7 +269,7 @@ describe('the flatten dialog', () => {
 
   it('a bulk scope asks for the word FLATTEN first: the confirm key only types, a wrong word is refused', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await r.tui.write(':trade.flattenScope currency:EUR\r');
     // Enter in the word line works once the plan has been on screen for its reading time (the footer then offers it).
     const d = await r.tui.waitForFrame((f) => f.includes('FLATTEN currency:EUR?') && f.includes('Enter continues'), 'the bulk dialog, read');
@@ -301,7 +297,7 @@ describe('the flatten dialog', () => {
 
   it('at 80x24 a plan too long for the screen is cut, says so, keeps the figures now and after and the answer keys visible, and cannot be confirmed until enlarged', async () => {
     const r = await start(true, false, { columns: 80, rows: 24 });
-    await armConsole(r.tui);
+    await armed(r);
     await r.tui.write(':trade.flattenScope all\r');
     await r.tui.waitForFrame((f) => f.includes('FLATTEN all?') && f.includes('Enter continues'), 'the bulk dialog, read');
     await r.tui.write('FLATTEN');
@@ -332,7 +328,7 @@ describe('the flatten dialog', () => {
 
   it("says plainly when TWS's API is read-only (321) and disarms", async () => {
     const r = await start(true, true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
@@ -345,7 +341,7 @@ describe('the flatten dialog', () => {
 
   it('refuses with TARGET_CHANGED when the position changed under the open dialog, sends nothing and shows the new plan', async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
@@ -406,7 +402,7 @@ describe('cancel dialogs', () => {
 
   it("x on another client's order is refused (it can only be cancelled globally); the global cancel says whose orders it cancels", async () => {
     const r = await startWithOrders();
-    await armConsole(r.tui);
+    await armed(r);
     await r.tui.write('4');
     await r.tui.waitForFrame((f) => /^›.*\b99\b/m.test(f), 'the foreign order selected');
     await r.tui.write('x');
@@ -460,7 +456,7 @@ describe('cancel dialogs', () => {
 describe('IBKR what-if in the flatten dialog', () => {
   it("the dialog gains IBKR's post-flatten requirement beside ours, the answer keys still on screen, nothing sent", async () => {
     const r = await start(true);
-    await armConsole(r.tui);
+    await armed(r);
     await selectToyota(r);
     const before = toyotaPosition(r);
     await openFlatten(r);
