@@ -84,6 +84,9 @@ export function createAccountsTrading(set: Pick<AccountSet, 'selected'>): Accoun
       if (typeof plan !== 'string') planOwner.set(plan.id, t);
       return plan;
     },
+    pending(command) {
+      return selected()?.pending?.(command);
+    },
     onScreen(planId, ready) {
       const t = planOwner.get(planId);
       return t ? t.onScreen(planId, ready) : () => undefined;

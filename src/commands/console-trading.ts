@@ -373,6 +373,11 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       return { ok: true, message: `Trading ARMED on ${o.feed.state.account ?? ''} for ${session.armMinutes} min` };
     },
     disarm: () => session.disarm('operator'),
+    // Only plans with limits wait: a cancel has no price to put on a ladder.
+    pending: (command: CommandId) =>
+      (command === 'trade.flatten' || command === 'trade.flattenScope' || command === 'trade.reduce') && session.pendingGrids.size > 0
+        ? session.fetchTicks(session.pendingGrids)
+        : undefined,
     preview(command: CommandId, target: TradeTarget): PreviewPlan | string {
       if (session.busy) return 'An order is still being followed; wait for its outcome';
       const d = session.guard();

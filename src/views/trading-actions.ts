@@ -84,6 +84,12 @@ export interface TradingActions {
   /** Plans what a trading command would do and locks it; a string is a refusal to show. */
   preview(command: CommandId, target: TradeTarget): PreviewPlan | string;
   /**
+   * What a command's plan still waits for (the price ladders arming asked TWS for, TradingSession.fetchTicks), or
+   * undefined: the plan is built once it settles (bounded), under the planning dialog, rather than refused as
+   * TICKS_PENDING to an operator who pressed the key a moment after arming.
+   */
+  pending?(command: CommandId): Promise<void> | undefined;
+  /**
    * The frame showing this plan, every order on it, is written: its reading time starts now (restarting if it had
    * left the screen), and `ready` runs once it has passed. Returns what to call when the plan leaves the screen (a
    * resize cuts an order, the dialog closes or shows another plan): its reading time starts again when it is back.

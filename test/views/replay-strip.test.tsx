@@ -18,6 +18,7 @@ import { T0, waitFor } from '../sim/helpers.js';
 import { PinnedClock } from '../support/pinned-clock.js';
 import { boxRows, renderApp } from '../support/render-tui.js';
 import { QUICK_SOURCE, syncedWithGreeks } from '../support/sim-feed.js';
+import { ticksKnown } from '../support/trading-console.js';
 
 const CLIENT = 57;
 
@@ -38,6 +39,7 @@ async function recordFlattenAll(dir: string): Promise<{ file: string; plan: Prev
     await waitFor(() => syncedWithGreeks(feed.state), 20_000, 'a synchronised feed with greeks');
     const armed = trading.arm('4567');
     expect(armed.ok).toBe(true);
+    await ticksKnown(trading.session, feed.state.positions.keys());
     const plan = trading.preview('trade.flattenScope', { arg: 'all' });
     if (typeof plan === 'string') throw new Error(plan);
     return { file, plan };

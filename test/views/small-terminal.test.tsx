@@ -8,7 +8,7 @@ import { bookState } from '../support/book.js';
 import { watchOverlaps } from '../support/ink-overlaps.js';
 import { JumpClock } from '../support/jump-clock.js';
 import { renderApp, TestStore, type Tui } from '../support/render-tui.js';
-import { armConsole, startTradingConsole, type TradingConsole } from '../support/trading-console.js';
+import { armConsole, startTradingConsole, ticksKnown, type TradingConsole } from '../support/trading-console.js';
 
 const CLIENT = 47;
 
@@ -166,6 +166,7 @@ describe('at 40x10 trading on the simulator', () => {
     const { tui } = c;
     await tui.waitForFrame((f) => f.includes('READY'), 'the console on live data');
     await armConsole(tui);
+    await ticksKnown(c.trading.session, c.feed.state.positions.keys());
     await tui.write('2');
     await tui.waitForFrame((f) => /^▶2 Positions/m.test(f), 'the Positions pane');
     watch.take();

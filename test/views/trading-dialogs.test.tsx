@@ -5,7 +5,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createConsoleTrading, type ConsoleTrading } from '../../src/commands/console-trading.js';
+import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from '../../src/commands/console-trading.js';
 import { TERMINAL_STATUSES } from '../../src/model/orders.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
@@ -40,7 +40,25 @@ afterEach(async () => {
   rig = undefined;
 });
 
-async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }): Promise<Rig> {
+/**
+ * The real source as the console's gateway, its contract details answered only once `held` settles: the price ladders
+ * arming asks for stay pending for as long as a test needs.
+ */
+function heldDetails(src: SimFeed['source'], held: Promise<void>): ConsoleTradingSource {
+  return {
+    get ready() {
+      return src.ready;
+    },
+    placeOrder: (c, o) => src.placeOrder(c, o),
+    cancelOrder: (id) => src.cancelOrder(id),
+    globalCancel: () => src.globalCancel(),
+    contractDetails: async (conId) => (await held, src.contractDetails(conId)),
+    marketRule: (id) => src.marketRule(id),
+    whatIfOrder: (c, o, ms) => src.whatIfOrder(c, o, ms),
+  };
+}
+
+async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }, held?: Promise<void>): Promise<Rig> {
   const live = await startSimFeed({ speed: 20, readOnlyApi });
   const store = new ConsoleStore(live.feed, {
     throttleMs: 50,
@@ -48,7 +66,14 @@ async function start(trade: boolean, readOnlyApi = false, size = { columns: 120,
   });
   const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
   const trading = trade
-    ? createConsoleTrading({ mode: 'trade', feed: live.feed, source: live.source, clientId: CLIENT, auditDir, timeoutMs: 20_000 })
+    ? createConsoleTrading({
+        mode: 'trade',
+        feed: live.feed,
+        source: held ? heldDetails(live.source, held) : live.source,
+        clientId: CLIENT,
+        auditDir,
+        timeoutMs: 20_000,
+      })
     : undefined;
   const tui = renderApp(store, size, { trading: trade ? 'trade' : 'readOnly', ...(trading ? { trade: trading } : {}) });
   rig = { live, store, tui, ...(trading ? { trading } : {}), auditDir };
@@ -260,6 +285,33 @@ describe('the flatten dialog', () => {
     // Armed with the ladders fetched (armed()): the plan is on ES's 0.25 rule, not the default tick.
     await r.tui.write('X');
     const frame = await r.tui.waitForFrame((f) => f.includes(`Flatten ${ES}`) && f.includes('sends'), 'the flatten dialog');
+    expect(frame).not.toContain('tick size unknown');
+    const m = new RegExp(`(SELL|BUY) [\\d,]+ ${ES} LMT ([\\d,.]+)`).exec(frame);
+    expect(m).not.toBeNull();
+    expect((Number(m![2]!.replaceAll(',', '')) * 4) % 1).toBe(0);
+    await r.tui.write('n');
+  });
+
+  it('a flatten opened while the price ladders are still coming waits for them under "Building the plan", then plans on them (ES: 0.25)', async () => {
+    let release!: () => void;
+    const held = new Promise<void>((done) => (release = done));
+    const r = await start(true, false, undefined, held);
+    await armConsole(r.tui);
+    expect(r.trading!.session.pendingGrids.size).toBeGreaterThan(0);
+    await r.tui.write(`/${ES}\r`);
+    await r.tui.waitForFrame((f) => f.includes(`filter ${ES}`), 'the filter');
+    // The future's option matches too and comes first; the future is the next row.
+    await r.tui.write('j');
+    await r.tui.waitForFrame((f) => new RegExp(`^›${ES}`, 'm').test(f), `${ES} selected`);
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Building the plan'), 'the planning dialog');
+    // A round trip to the simulator later the plan is still waiting: nothing planned, refused or audited.
+    await roundTrip(r.live);
+    expect(r.tui.lastFrame()).toContain('Building the plan');
+    expect(r.tui.lastFrame()).not.toContain('TICKS_PENDING');
+    expect(auditTypes(r)).not.toContain('planShown');
+    release();
+    const frame = await r.tui.waitForFrame((f) => f.includes(`Flatten ${ES}`) && f.includes('sends'), 'the plan on the ladders');
     expect(frame).not.toContain('tick size unknown');
     const m = new RegExp(`(SELL|BUY) [\\d,]+ ${ES} LMT ([\\d,.]+)`).exec(frame);
     expect(m).not.toBeNull();

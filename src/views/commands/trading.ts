@@ -100,7 +100,7 @@ function startTrade(ctx: CommandContext, actions: TradingActions, command: Comma
   // plan then opens as a new dialog (App's dialog epoch), so no key typed meanwhile can answer it.
   step(ctx, { type: 'planning', title: PLANNING_TITLES[command] ?? COMMANDS[command].description });
   const pending = ctx.ui().dialog;
-  ctx.afterFrame(() => {
+  const build = () => {
     // Closed (or replaced) before the plan was built: nothing is planned, shown or audited.
     if (ctx.ui().dialog !== pending) return;
     const plan = actions.preview(command, target);
@@ -115,6 +115,11 @@ function startTrade(ctx: CommandContext, actions: TradingActions, command: Comma
         ctx.flash(plan);
       }
     });
+  };
+  ctx.afterFrame(() => {
+    const waiting = actions.pending?.(command);
+    if (waiting) void waiting.then(build);
+    else build();
   });
 }
 
