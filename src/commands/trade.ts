@@ -150,7 +150,7 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: Headle
 }
 
 /**
- * The trading session of one headless command: the same arming, audit, tick sizes, lock and one-send rule as the
+ * The trading session of one headless command: the same arming, audit, price ladders, lock and one-send rule as the
  * console's. The typed --confirm-account is the deliberate step; the arming lasts `trading.armMinutes`.
  */
 function tradingFor(p: Prepared, command: string): TradingSession {
@@ -207,7 +207,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo, rt: Headles
     const t = tradingFor(p, 'flatten');
     try {
       const orderType = f.mkt ? 'MKT' : 'LMT';
-      // Tick sizes from contract details, so marketable limits are on the grid TWS accepts.
+      // Price ladders from contract details and market rules, so marketable limits are on the grid TWS accepts.
       const preview = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, now: t.now() });
       if (!isDenial(preview) && !f.mkt) await t.fetchTicks(preview.legs.map((l) => l.conId));
       const plan = planFlatten(p.session.feed.state, scope, { clientId: p.clientId, orderType, collar, priceGrids: t.priceGrids, now: t.now() });

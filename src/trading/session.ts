@@ -1,4 +1,4 @@
-// One trading session for the console and the headless commands: arming with its TTL, audit, tick sizes, locked plans, one send.
+// One trading session for the console and the headless commands: arming with its TTL, audit, price ladders, locked plans, one send.
 import { join } from 'node:path';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import type { Contract } from '../model/contract.js';
@@ -122,7 +122,7 @@ export function minutesText(minutes: number): string {
 
 /**
  * The one place trading state lives for a session (DESIGN.md "Safety"): the arming and its expiry, the audit log,
- * the tick sizes, the plans locked when shown, and the rule that one plan sends once and nothing else is confirmed
+ * the price ladders, the plans locked when shown, and the rule that one plan sends once and nothing else is confirmed
  * while a send is followed. The console's dialogs and the headless commands are two ways of driving it.
  */
 export class TradingSession<L extends LockedPlan = LockedPlan> {
@@ -219,7 +219,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
 
   /**
    * Arms from the console: `typed` must be the last four characters of the account id (arming.ts), the connection
-   * ready. Lasts `armMinutes`. A wrong answer is audited; the tick sizes of the positions are fetched.
+   * ready. Lasts `armMinutes`. A wrong answer is audited; the price ladders of the positions are fetched.
    */
   armTyped(typed: string): ArmState | Denial {
     const r = armTyped(this.o.mode, this.o.feed.state.account, typed, this.now(), this.armMs);
