@@ -131,7 +131,10 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   readonly armMs: number;
   /** Price grids by conId, fetched once each (fetchTicks), so a dialog (which must open at once) has them. */
   readonly priceGrids = new Map<number, PriceGrid>();
-  /** The grid fetches under way, by conId: a second ask waits on the first, and a dialog refuses meanwhile (TICKS_PENDING). */
+  /**
+   * The grid fetches under way, by conId: a second ask (a dialog's, the guard's) waits on the first; a plan made
+   * meanwhile without waiting is refused (TICKS_PENDING).
+   */
   private readonly gridFetches = new Map<number, Promise<void>>();
   /** Market rules by id, each asked once (many contracts share one); a rule TWS did not give is asked again next time. */
   private readonly rules = new Map<number, Promise<Ladder | undefined>>();
@@ -273,6 +276,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
     if (!this.o.gateway.contractDetails) return;
     // A grid without rules (details that listed none, or rules not answered) is asked again: it may be the minTick alone.
     const wanted = [...new Set(conIds)].filter((conId) => !this.priceGrids.get(conId)?.ladders?.size);
+    if (wanted.length === 0) return;
     const all = Promise.all(wanted.map((conId) => this.gridFetches.get(conId) ?? this.startGridFetch(conId)));
     let timer: TimerHandle | undefined;
     const bound = new Promise<void>((r) => (timer = this.clock.setTimeout(r, GRID_FETCH_MS)));
