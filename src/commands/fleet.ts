@@ -98,23 +98,26 @@ const money = (v: string | null) => (v === null ? '-' : new Decimal(v).toDecimal
 /*
  * The table's columns, in the order drawn, and when each gives way on a narrow terminal (ColumnSpec.priority: 0 never
  * goes, higher goes first). What an operator acts on stays: the account, its health, the worst loss, the alert counts
- * and the mode (an ARMED account, two criticals). The scenario's name comes last and takes what is left, cut between
- * words (it is in that account's Stress pane in full); a number is never cut by the terminal's edge.
+ * and the mode (an ARMED account, two criticals). Then where the account runs and how big it is: the host (which of
+ * two rows of one account is which, what Enter opens) and the NLV go last, before the cushion; the user trial saw the
+ * host dropped at 80 columns while less telling columns stayed. The scenario's name comes last and takes what is left,
+ * cut between words; it goes whole when nothing else is left to give (it is in that account's Stress pane in full). A
+ * number is never cut by the terminal's edge.
  */
 const COLUMNS: readonly { readonly id: string; readonly header: string; readonly align: 'left' | 'right'; readonly priority: number; readonly flex?: true }[] =
   [
     { id: 'account', header: 'ACCOUNT', align: 'left', priority: 0 },
-    { id: 'host', header: 'HOST', align: 'left', priority: 3 },
-    { id: 'role', header: 'ROLE', align: 'left', priority: 5 },
+    { id: 'host', header: 'HOST', align: 'left', priority: 1 },
+    { id: 'role', header: 'ROLE', align: 'left', priority: 6 },
     { id: 'health', header: 'HEALTH', align: 'left', priority: 0 },
-    { id: 'age', header: 'AGE', align: 'left', priority: 6 },
+    { id: 'age', header: 'AGE', align: 'left', priority: 7 },
     { id: 'nlv', header: 'NLV', align: 'left', priority: 2 },
-    { id: 'excess', header: 'EXCESS LIQ', align: 'left', priority: 4 },
-    { id: 'cushion', header: 'CUSHION', align: 'left', priority: 1 },
+    { id: 'excess', header: 'EXCESS LIQ', align: 'left', priority: 5 },
+    { id: 'cushion', header: 'CUSHION', align: 'left', priority: 3 },
     { id: 'loss', header: 'WORST STRESS', align: 'left', priority: 0 },
     { id: 'alerts', header: 'ALERTS C/W/I', align: 'left', priority: 0 },
     { id: 'mode', header: 'MODE', align: 'left', priority: 0 },
-    { id: 'scenario', header: 'SCENARIO', align: 'left', priority: 0, flex: true },
+    { id: 'scenario', header: 'SCENARIO', align: 'left', priority: 4, flex: true },
   ];
 
 /** The fleet as columns (the interactive view fits them to its terminal) and each row's cells in their order. */

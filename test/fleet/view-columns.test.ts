@@ -95,11 +95,18 @@ async function drawn(columns: number): Promise<string[]> {
 }
 
 describe('the fleet view at each width', () => {
-  it('80 columns: the worst loss whole, ALERTS and MODE drawn, NLV dropped whole, the name cut between words in what is left', async () => {
+  it('80 columns: the account, its HOST and NLV, the worst loss, health, ALERTS and MODE whole; the cushion and the name give way first', async () => {
     expect(await drawn(80)).toEqual([
-      '  ACCOUNT   HEALTH CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO',
-      '▶ DU1111111 READY  48.6%   -178,432     2/1/0        ARMED     Crash: indexes…',
-      '  DU2222222 READY  72.0%   -12,000      0/0/3        read-only Rates +100bp',
+      '  ACCOUNT   HOST     HEALTH NLV           WORST STRESS ALERTS C/W/I MODE',
+      '▶ DU1111111 trader-1 READY  1,234,567 USD -178,432     2/1/0        ARMED',
+      '  DU2222222 desk-2   READY  250,000 USD   -12,000      0/0/3        read-only',
+    ]);
+  });
+  it('100 columns: the cushion and the name back before EXCESS LIQ, ROLE and AGE', async () => {
+    expect(await drawn(100)).toEqual([
+      '  ACCOUNT   HOST     HEALTH NLV           CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO',
+      '▶ DU1111111 trader-1 READY  1,234,567 USD 48.6%   -178,432     2/1/0        ARMED     Crash:…',
+      '  DU2222222 desk-2   READY  250,000 USD   72.0%   -12,000      0/0/3        read-only Rates +100bp',
     ]);
   });
   const head = '  ACCOUNT   HOST     ROLE    HEALTH AGE   NLV           EXCESS LIQ CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO';
