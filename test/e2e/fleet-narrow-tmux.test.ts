@@ -1,4 +1,4 @@
-// The fleet view in a real 80x24 terminal: which columns it keeps when the width is short.
+// The fleet view in a real 80x24 terminal: which columns it keeps, and that an ASCII-only terminal (LANG=C) gets ASCII.
 import { describe, expect, it } from 'vitest';
 import { readSummaries } from '../../src/streams/nats/fleet.js';
 import { NatsPublisher } from '../../src/streams/nats/publisher.js';
@@ -98,6 +98,24 @@ describe('the fleet view in tmux', () => {
       expect(wide[1]).toMatch(
         /^▶ DU1111111 trader-1 guard {3}READY {2}\S+ +1,234,567 USD 600,123 {4}48\.6% {3}-178,432 {5}2\/1\/0 {8}ARMED {5}Crash: indexes -20%, vol up, credit wider$/,
       );
+    },
+    120_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'LANG=C: nothing but ASCII on screen, and the scenario name cut between words with "...", not over its last letters',
+    async () => {
+      const narrow = await view('a80', 80, 24, 'C');
+      expect(narrow).not.toMatch(/[^\x00-\x7f]/);
+      expect(rowsOf(narrow)[1]).toBe('> DU1111111 trader-1 READY  1,234,567 USD -178,432     2/1/0        ARMED');
+      const mid = await view('a100', 100, 30, 'C');
+      expect(mid).not.toMatch(/[^\x00-\x7f]/);
+      expect(mid).toMatch(/^tws-risk fleet \| nats:\/\/127\.0\.0\.1:\d+ \| stream TWS_RISK$/m);
+      expect(rowsOf(mid)).toEqual([
+        '  ACCOUNT   HOST     HEALTH NLV           CUSHION WORST STRESS ALERTS C/W/I MODE      SCENARIO',
+        '> DU1111111 trader-1 READY  1,234,567 USD 48.6%   -178,432     2/1/0        ARMED     Crash:...',
+        '  DU2222222 desk-2   READY  250,000 USD   72.0%   -12,000      0/0/3        read-only Rates +100bp',
+      ]);
     },
     120_000,
   );

@@ -1,6 +1,6 @@
 // The interactive fleet view: the fleet table redrawn as summaries arrive, a row selected, Enter opens that account.
 import { Box, render, useApp, useWindowSize, type Instance } from 'ink';
-import { ellipsis, fitColumns, layoutLine, textWidth, wordCut, type ColumnSpec } from '../format.js';
+import { ellipsis, fitColumns, layoutLine, setAsciiText, textWidth, wordCut, type ColumnSpec } from '../format.js';
 import { Text } from '../components/Text.js';
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { DEFAULT_BINDINGS, keyTable, resolveKey, type Bindings } from '../../keymap/bindings.js';
@@ -521,6 +521,9 @@ export async function runFleetView(
   const stdout = streams.stdout ?? process.stdout;
   // The confirmation's reading time starts once its frame is written, not when React committed it (Ink throttles writes).
   let written: Instance | undefined;
+  // Before the first frame, as the console's (renderConsole): on an ASCII terminal the view writes "..." for its own cuts
+  // and waits (wordCut, ellipsis), so the stream below is left no "…" to lay over a name's last two letters ("index...").
+  setAsciiText(props.ascii ?? false);
   const flushed = () => written?.waitUntilRenderFlush() ?? Promise.resolve();
   const instance: Instance = render(<FleetView {...props} written={flushed} onOpen={(k) => (chosen = k)} onQuit={() => (chosen = undefined)} />, {
     // As the console's: on an ASCII-only terminal every glyph (Ink's borders included) is swapped as it is written.
