@@ -8,7 +8,6 @@ import { isFatalCause } from '../model/connection.js';
 import type { FeedEvent, FeedEventBody, GuardActedBody } from '../model/events.js';
 import { streamAge } from '../model/freshness.js';
 import { marketNow, type PortfolioState } from '../model/state.js';
-import { neutralise } from '../model/text.js';
 import { isMarketOpen } from '../risk/alerts/session.js';
 import { proposeForAlert, type Alert } from '../risk/alerts/index.js';
 import { createAlertRunner } from '../session/alert-runner.js';
@@ -43,6 +42,7 @@ import { TradingSession } from '../trading/session.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
 import { createAlertEffects, type AlertEffects } from './alert-effects.js';
+import { guardLog } from './guard-log.js';
 import { EXIT, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
@@ -141,16 +141,6 @@ export interface GuardHandle {
   readonly recordingFile?: string;
   /** The action being followed, if any (tests wait for it). */
   idle(): Promise<void>;
-}
-
-type LogLevel = 'info' | 'notice' | 'warning' | 'err' | 'crit';
-/** syslog priorities (RFC 5424) of the log levels. */
-const PRIORITY: Readonly<Record<LogLevel, number>> = { crit: 2, err: 3, warning: 4, notice: 5, info: 6 };
-
-/** A logfmt value: bare when it can be, else quoted; never a control character (journald and terminals read it). */
-function fmt(v: string | number | boolean): string {
-  const s = neutralise(String(v));
-  return /^[\w.:/+@-]+$/.test(s) ? s : JSON.stringify(s);
 }
 
 function readPolicy(file: string): { policy?: GuardPolicy; problems: readonly string[] } {
@@ -276,14 +266,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const statusFile = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
   const auditDir = rt.auditDir ?? join(dataDir(env), 'audit');
 
-  // Under systemd (JOURNAL_STREAM set) each line starts with its syslog priority, `<2>` to `<6>`, which journald takes
-  // as the entry's priority (SyslogLevelPrefix): `journalctl -p warning -u tws-risk-guard` then shows what matters.
-  const journald = env.JOURNAL_STREAM !== undefined;
-  const log = (level: LogLevel, event: string, fields: Record<string, string | number | boolean | undefined> = {}) => {
-    const parts = [`level=${level}`, `event=${event}`];
-    for (const [k, v] of Object.entries(fields)) if (v !== undefined) parts.push(`${k}=${fmt(v)}`);
-    (level === 'err' || level === 'crit' ? io.err : io.out)(`${journald ? `<${PRIORITY[level]}>` : ''}${parts.join(' ')}`);
-  };
+  const log = guardLog({ io, clock, journald: env.JOURNAL_STREAM !== undefined });
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
   const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
@@ -1105,7 +1088,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     return true;
   };
 
-  // An evaluation that throws is a bug: said loudly every time, and the guard keeps its last decisions (it acts on none).
+  // An evaluation that throws is a bug: said loudly every time (the same error pass after pass folded into its count by
+  // guard-log.ts), and the guard keeps its last decisions (it acts on none).
   timer = clock.setInterval(() => {
     try {
       tick();

@@ -158,7 +158,7 @@ describe('tws-risk guard on the simulator', () => {
     const guardEvents = (await recorded(r.recording)).filter((e) => e.type === 'guardActed');
     expect(guardEvents.map((e) => (e.type === 'guardActed' ? e.step : ''))).toEqual(['policyLoaded', 'decided', 'result']);
     expect(guardEvents[1]).toMatchObject({ action: 'globalCancel', alert: { id: 'excess.negative' }, dryRun: false, policyHash: hash });
-    expect(r.lines.some((l) => /^level=crit event=action\.decided .*action=globalCancel alert=excess\.negative/.test(l))).toBe(true);
+    expect(r.lines.some((l) => /^\S+Z level=crit event=action\.decided .*action=globalCancel alert=excess\.negative/.test(l))).toBe(true);
   }, 120_000);
 
   it("cancelClient foreign cancels a foreign client's orders and not an expected client's", async () => {
@@ -205,7 +205,7 @@ describe('tws-risk guard on the simulator', () => {
       await until(r, () => r.h.status().lastAction?.outcome === 'failed', 40_000, `the failed action`);
       await until(r, () => r.h.status().wouldDo.some((v) => v.state === 'done' && v.why?.startsWith('failed')), 20_000, 'a later evaluation');
       expect(openOrderClients(sim)).toEqual([42]);
-      expect(r.lines.some((l) => l.startsWith('level=crit event=action.escalated'))).toBe(true);
+      expect(r.lines.some((l) => /Z level=crit event=action\.escalated /.test(l))).toBe(true);
       await r.h.stop('test over');
       expect(entries(r, 'guardDecision')).toHaveLength(1);
       expect(entries(r, 'guardResult')[0]!.detail).toMatchObject({ outcome: 'failed' });
@@ -299,7 +299,7 @@ describe('tws-risk guard on the simulator', () => {
       return file;
     };
     const held = await guard(sim, EXCESS_GLOBAL, { trade: true, flags: { 'status-file': statusOf('critical') } });
-    expect(held.lines).toContainEqual(expect.stringMatching(/^level=notice event=limits\.restored .*actionsLastHour=1/));
+    expect(held.lines).toContainEqual(expect.stringMatching(/^\S+Z level=notice event=limits\.restored .*actionsLastHour=1/));
     await until(
       held,
       () =>
@@ -312,7 +312,7 @@ describe('tws-risk guard on the simulator', () => {
     await held.h.stop('test over');
     expect(openOrderClients(sim)).toEqual([42]);
     const acts = await guard(sim, EXCESS_GLOBAL, { trade: true, flags: { 'status-file': statusOf('warning') } });
-    expect(acts.lines).toContainEqual(expect.stringMatching(/^level=notice event=limits\.restored /));
+    expect(acts.lines).toContainEqual(expect.stringMatching(/^\S+Z level=notice event=limits\.restored /));
     await until(acts, () => acts.h.status().lastAction?.outcome === 'done', 30_000, 'the globalCancel, not held by a warning');
     expect(openOrderClients(sim)).toEqual([]);
     expect(acts.h.status().actions?.map((a) => a.severity)).toEqual(['warning', 'critical']);
@@ -405,11 +405,13 @@ describe('tws-risk guard on the simulator', () => {
     expect(openOrderClients(sim)).toEqual([42]);
     expect(r.lines).toContainEqual(
       expect.stringMatching(
-        /^level=notice event=action\.dryRun .*msg="would globalCancel for excess\.negative: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/,
+        /^\S+Z level=notice event=action\.dryRun .*msg="would globalCancel for excess\.negative: GLOBAL CANCEL: 1 open order\(s\), 1 of them from other API clients/,
       ),
     );
     expect(r.lines).toContainEqual(
-      expect.stringMatching(/^level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/),
+      expect.stringMatching(
+        /^\S+Z level=notice event=action\.dryRun .*msg="would cancelClient for foreign\.client:42: cancel 1 open order\(s\) of API client 42/,
+      ),
     );
     // `guard status` says the dry actions were not sent, never "done".
     const out: string[] = [];
@@ -470,7 +472,7 @@ describe('tws-risk guard on the simulator', () => {
     expect(String((entries(r, 'guardResult')[0]!.detail!.lines as string[])[0])).toMatch(
       /^Refused: orders of other clients are open on these positions .*\(FOREIGN_ORDERS_OPEN\)$|^every trim is below one unit at maxReductionPct 25$/,
     );
-    expect(r.lines).toContainEqual(expect.stringMatching(/^level=crit event=action\.escalated .*msg="reduce for margin\.warning refused; not retried/));
+    expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.escalated .*msg="reduce for margin\.warning refused; not retried/));
     expect(entries(r, 'orderSent')).toEqual([]);
     expect(openOrderClients(sim)).toEqual([]);
   }, 120_000);
@@ -484,7 +486,7 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.h.status().policy.hash).toBe(first);
     expect(r.lines).toContainEqual(expect.stringContaining('event=policy.problem msg="' + r.policyFile + ': error at rules[0].do: expected one of'));
     expect(r.lines).toContainEqual(expect.stringContaining('error at limits.window: expected one of \\"market\\", \\"always\\", got \\"weekends\\"'));
-    expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^level=err event=policy\\.rejected .*kept=${first}`)));
+    expect(r.lines).toContainEqual(expect.stringMatching(new RegExp(`^\\S+Z level=err event=policy\\.rejected .*kept=${first}`)));
     const second = writePolicy(r.policyFile, { rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] });
     expect(r.h.reload()).toBe(true);
     expect(r.h.status().policy.hash).toBe(second);

@@ -80,7 +80,7 @@ describe('tws-risk guard, the process', () => {
       JOURNAL_STREAM: '8:1234',
     });
     try {
-      await waitFor(() => g.out.some((l) => /^<5>level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
+      await waitFor(() => g.out.some((l) => /^<5>\S+Z level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
       // The status file follows the evaluation that saw the connection (the first one runs the whole stress grid).
       const statusSays = () => {
         try {
@@ -90,7 +90,7 @@ describe('tws-risk guard, the process', () => {
         }
       };
       await waitFor(statusSays, 30_000, 'the status file saying ready');
-      expect(g.out[0]).toMatch(/^<5>level=notice event=guard\.start version=\S+ mode=dry-run host=127\.0\.0\.1 /);
+      expect(g.out[0]).toMatch(/^<5>\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z level=notice event=guard\.start version=\S+ mode=dry-run host=127\.0\.0\.1 /);
       const healthy = await runCli('guard', 'status', '--status-file', status);
       expect(healthy.code, `${healthy.text}\n${g.out.join('\n')}`).toBe(0);
       expect(healthy.out).toMatch(/^guard running \(pid \d+\), dry run, account DU1234567, status \d+ s old/);
@@ -99,18 +99,18 @@ describe('tws-risk guard, the process', () => {
 
       writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'panic' }] }));
       g.child.kill('SIGHUP');
-      await waitFor(() => g.out.some((l) => l.startsWith('<3>level=err event=policy.rejected ')), 20_000, `rejected; output:\n${g.out.join('\n')}`);
-      expect(g.out).toContainEqual(expect.stringMatching(/^<3>level=err event=policy\.problem msg=".*error at rules\[0\]\.do: expected one of/));
+      await waitFor(() => g.out.some((l) => /^<3>\S+Z level=err event=policy\.rejected /.test(l)), 20_000, `rejected; output:\n${g.out.join('\n')}`);
+      expect(g.out).toContainEqual(expect.stringMatching(/^<3>\S+Z level=err event=policy\.problem msg=".*error at rules\[0\]\.do: expected one of/));
       writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
       g.child.kill('SIGHUP');
-      await waitFor(() => g.out.some((l) => l.startsWith('<5>level=notice event=policy.reloaded ')), 20_000, `reloaded; output:\n${g.out.join('\n')}`);
+      await waitFor(() => g.out.some((l) => /^<5>\S+Z level=notice event=policy\.reloaded /.test(l)), 20_000, `reloaded; output:\n${g.out.join('\n')}`);
 
       g.child.kill('SIGTERM');
       expect(await g.exited).toBe(0);
       // One signal, one reload: nothing in the process sends SIGHUP again (when-exit did, before the guard took it).
       expect(g.out.filter((l) => l.includes('event=policy.rejected '))).toHaveLength(1);
       expect(g.out.filter((l) => l.includes('event=policy.reloaded '))).toHaveLength(1);
-      expect(g.out).toContainEqual(expect.stringMatching(/^<5>level=notice event=guard\.stopped reason=SIGTERM recording=\S+guard\.jsonl audit=/));
+      expect(g.out).toContainEqual(expect.stringMatching(/^<5>\S+Z level=notice event=guard\.stopped reason=SIGTERM recording=\S+guard\.jsonl audit=/));
       const out: string[] = [];
       expect(await verifyCommand(recording, { strict: true, json: false }, { out: (l) => out.push(l), err: (l) => out.push(l) })).toBe(0);
       const stopped = await runCli('guard', 'status', '--status-file', status);
