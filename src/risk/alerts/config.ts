@@ -142,6 +142,10 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = deepFreeze({
       ...ON,
       codes: { '1100': 'marketHours', '2110': 'warning', '321': 'warning', '326': 'marketHours', '10197': 'warning' },
       holdMs: 300_000,
+      // TWS says when each of these ends: 1100 with 1101/1102 (or a ready connection), the others are listed for holdMs
+      // after the last one came. The cool-down, hysteresis for a measured condition, would only keep a 1100 listed for
+      // 10 s after the status bar says READY again (the user trial).
+      coolDownMs: 0,
     },
     'exposure.ccy': { ...ON, above: { warning: 0.4 }, perCurrency: {} },
     'concentration.und': { ...ON, above: { warning: 0.4 } },

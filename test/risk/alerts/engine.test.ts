@@ -164,6 +164,54 @@ describe('acknowledge, escalate, de-escalate, clear', () => {
     expect(activeAlerts(states[2]!)).toEqual([]);
   });
 
+  it('a 1100 clears at the evaluation that sees 1102, while the cool-down still holds a measured condition', () => {
+    const config = configWith(['cushion.band', 'tws.code']);
+    const state = (c: number, restored: boolean): PortfolioState => {
+      const log = new EventLog(T0 - 1_000);
+      log.pushAll([
+        acct(ACC, 'NetLiquidation', '100000', 'USD'),
+        acct(ACC, 'ExcessLiquidity', String(c * 100_000), 'USD'),
+        acct(ACC, 'Cushion', String(c), ''),
+        { type: 'healthChanged', health: 'degraded', reason: 'TWS lost its connection to IB (1100): data is not updating', cause: 'connectivityLost' },
+        { type: 'brokerMessage', id: -1, code: 1100, message: 'Connectivity between IB and Trader Workstation has been lost.', class: 'connection' },
+        ...(restored
+          ? ([
+              {
+                type: 'brokerMessage',
+                id: -1,
+                code: 1102,
+                message: 'Connectivity between IB and Trader Workstation has been restored - data maintained.',
+                class: 'connection',
+              },
+              { type: 'healthChanged', health: 'ready', reason: 'connected, nextValidId seen, heartbeat answered' },
+            ] satisfies FeedEventBody[])
+          : []),
+      ]);
+      return reduceAll(log.events);
+    };
+    let alerts = INITIAL_ALERT_STATE;
+    const transitions: AlertTransition[] = [];
+    for (const [at, s] of [
+      [0, state(0.08, false)],
+      [1_000, state(0.08, false)],
+      [2_000, state(0.08, false)],
+      [3_000, state(0.5, true)],
+      [6_999, state(0.5, true)],
+      [7_000, state(0.5, true)],
+    ] as const) {
+      const r = evaluateAlerts(alerts, { state: s, config, now: T0 + at });
+      alerts = r.state;
+      transitions.push(...r.transitions);
+    }
+    expect(transitions.map((t) => `${t.kind} ${t.alert.id}@${t.at - T0}`)).toEqual([
+      'raised tws.code:1100@2000',
+      'raised cushion.band@2000',
+      // TWS said it is back: no cool-down; the cushion, a measured condition, keeps its 5 s after it was last seen.
+      'cleared tws.code:1100@3000',
+      'cleared cushion.band@7000',
+    ]);
+  });
+
   it('a finding that comes back within the cool-down keeps the same alert (no second raise)', () => {
     const { transitions } = run(
       [
