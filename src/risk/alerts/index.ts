@@ -31,3 +31,4 @@ export { acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce
 export { bookScenarios, stressForAlerts, type AlertStress } from './scenarios.js';
 export { applyTrims, proposeForAlert, proposeReduction, type ReductionInput, type ReductionProposal, type Trim } from './reduction.js';
 export { alertChangedBody, alertJson, alertOfRow, transitionJson } from './json.js';
+export { alertTitleAt } from './rules/connection.js';

@@ -1,7 +1,7 @@
 // The Alerts and log pane: conditions that need the operator now, then TWS messages and operator actions, newest first.
 import { contractLabel } from '../../model/contract.js';
 import type { PortfolioState } from '../../model/state.js';
-import type { Alert } from '../../risk/alerts/index.js';
+import { alertTitleAt, type Alert } from '../../risk/alerts/index.js';
 import { age, clock, count, ellipsis, fitColumns, money, textWidth, type ColumnSpec } from '../format.js';
 import { groupedQuantityText } from '../../model/money.js';
 import type { OperatorEvent } from '../../model/events.js';
@@ -33,8 +33,9 @@ export function alertLines(
 ): AlertLine[] {
   const out: AlertLine[] = alerts.map((a) => ({
     level: a.severity,
-    // The mark comes first, where a narrow pane cannot cut it off.
-    text: `${a.severity.toUpperCase()} ${a.acknowledged ? '[ack] ' : ''}${a.title} · ${age(now - a.raisedAt)}`,
+    // The mark comes first, where a narrow pane cannot cut it off. Ages in a title count on `now`: the console's clock
+    // live, the player's in a replay (whose recorded title kept the age of its raise).
+    text: `${a.severity.toUpperCase()} ${a.acknowledged ? '[ack] ' : ''}${alertTitleAt(a, now)} · ${age(now - a.raisedAt)}`,
     ...(a.acknowledged ? { acknowledged: true } : {}),
   }));
   if (risk && !risk.ok && state.portfolio.size > 0 && state.account) out.push({ level: 'warning', text: `NOTICE Stress not available: ${risk.error}` });

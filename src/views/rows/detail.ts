@@ -1,5 +1,5 @@
 // The detail view (Enter on a row): every field of the selected row in full, wrapped to the width, never cut.
-import type { Alert, ReductionTarget } from '../../risk/alerts/index.js';
+import { alertTitleAt, type Alert, type ReductionTarget } from '../../risk/alerts/index.js';
 import type { JsonValue } from '../../model/events.js';
 import type { ModelGreeks } from '../../risk/model-greeks.js';
 import type { OptionRow } from '../../model/state.js';
@@ -129,12 +129,12 @@ function reductionText(r: ReductionTarget): string {
   }
 }
 
-function alertFields(alerts: readonly Alert[], shown: readonly Cell[]): DetailLine[] {
+function alertFields(alerts: readonly Alert[], shown: readonly Cell[], now: number): DetailLine[] {
   const out: DetailLine[] = [{ text: 'Alerts', heading: true }];
   // The pane's lines (alerts, then notices) in full; each engine alert then with its rule's detail.
   for (const c of shown) out.push({ text: c.text, ...(c.slot ? { slot: c.slot } : {}) });
   for (const a of alerts) {
-    out.push({ text: `${a.severity.toUpperCase()} ${a.title}`, heading: true });
+    out.push({ text: `${a.severity.toUpperCase()} ${alertTitleAt(a, now)}`, heading: true });
     out.push({ label: 'rule', text: a.rule }, ...jsonFields(a.rule, a.detail));
     if (a.reduction) out.push({ label: 'reduction', text: reductionText(a.reduction) });
   }
@@ -206,7 +206,7 @@ export function paneDetail(vm: PaneVM, snapshot: ConsoleSnapshot): Detail | unde
     case 'alerts': {
       const row = selectedRow(vm.alerts.list);
       const log: DetailLine[] = row ? [{ text: 'Log line', heading: true }, ...rowFields(vm.alerts.list, row)] : [];
-      return { title: row ? 'Log line and alerts' : 'Alerts', lines: [...log, ...alertFields(snapshot.alerts ?? [], vm.alerts.all)] };
+      return { title: row ? 'Log line and alerts' : 'Alerts', lines: [...log, ...alertFields(snapshot.alerts ?? [], vm.alerts.all, snapshot.now)] };
     }
     case 'stress': {
       const risk = snapshot.risk;

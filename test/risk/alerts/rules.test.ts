@@ -8,7 +8,7 @@ import { INITIAL_STATE, type PortfolioState } from '../../../src/model/state.js'
 import { DEFAULT_ALERT_CONFIG, parseAlertConfig, type AlertConfig } from '../../../src/risk/alerts/config.js';
 import { accountRules } from '../../../src/risk/alerts/rules/account.js';
 import { activityRules } from '../../../src/risk/alerts/rules/activity.js';
-import { connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
+import { alertTitleAt, connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
 import type { RuleContext } from '../../../src/risk/alerts/rules/context.js';
 import { evaluateAlerts, runRules, unlessSame, type Evaluation } from '../../../src/risk/alerts/engine.js';
 import { exposureRules } from '../../../src/risk/alerts/rules/exposure.js';
@@ -566,6 +566,30 @@ describe('connection.lost, stream.stale, tws.code', () => {
     // Account values are always expected: never arrived 7 minutes after connecting.
     const noValues = new Book().push(ready(), T0).state;
     expect(staleRule(ctx(noValues, { now: T0 + 401_000 })).map((x) => x.title)).toEqual(['Account values never arrived: connected 6m41s ago (limit 6m40s)']);
+  });
+
+  it('an age in a title follows the time it is shown at (a replay lists the title its raise recorded), prefix kept', () => {
+    const down = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'the connection to TWS closed' }]);
+    const lost = connectionRule({ since: T0 - 3_000 }, ctx(down, { marketOpen: true })).findings[0]!;
+    // As recorded at the raise (lastSeenAt T0), then shown 62 s later by the player's clock.
+    const raised = { ...lost, lastSeenAt: T0 };
+    expect(raised.title).toMatch(/^Connection to TWS lost 3s ago /);
+    expect(alertTitleAt(raised, T0)).toBe(raised.title);
+    expect(alertTitleAt(raised, T0 + 62_000)).toBe(raised.title.replace('lost 3s ago', 'lost 1m05s ago'));
+    // A multi-account console's title names the account first: kept.
+    expect(alertTitleAt({ ...raised, title: `DU7654321: ${raised.title}` }, T0 + 7_000)).toBe(`DU7654321: ${raised.title.replace('3s', '10s')}`);
+    // No data yet: no age in it; and a title in other words (an older version's) as recorded.
+    const never = connectionRule(undefined, ctx(stateOf([{ type: 'healthChanged', health: 'connecting', reason: 'opening' }]), { marketOpen: true }))
+      .findings[0]!;
+    expect(alertTitleAt({ ...never, lastSeenAt: T0 }, T0 + 9_000)).toBe(never.title);
+    expect(alertTitleAt({ ...raised, title: 'Connection lost 3s ago' }, T0 + 9_000)).toBe('Connection lost 3s ago');
+    // stream.stale counts from the last update (or the connection), as recorded in ageMs at lastSeenAt.
+    const b = new Book().pushAll([ready(), av('NetLiquidation', '1')], T0);
+    b.push({ type: 'priceTicked', conId: 1, field: 'last', price: dec('10'), delayed: false }, T0 + 1_000);
+    const stale = staleRule(ctx(b.state, { now: T0 + 62_000 }))[0]!;
+    expect(alertTitleAt({ ...stale, lastSeenAt: T0 + 62_000 }, T0 + 121_000)).toBe('Market data stale: last update 2m00s ago (limit 1m00s)');
+    const noValues = staleRule(ctx(new Book().push(ready(), T0).state, { now: T0 + 401_000 }))[0]!;
+    expect(alertTitleAt({ ...noValues, lastSeenAt: T0 + 401_000 }, T0 + 461_000)).toBe('Account values never arrived: connected 7m41s ago (limit 6m40s)');
   });
 
   it('1100 lasts until 1101/1102 (or health ready); 10197 is an event listed for holdMs; 326 is critical in market hours', () => {

@@ -37,6 +37,24 @@ export function ageText(ms: number): string {
 
 const usable = (h: string) => h === 'ready' || h === 'degraded';
 
+/** What connection.lost records of its finding (its `detail`). */
+interface ConnectionLostDetail {
+  readonly health: string;
+  readonly reason: string;
+  readonly cause: string | null;
+  /** When the connection was first seen unusable: "lost 3s ago" counts from here. */
+  readonly since: number;
+  readonly marketOpen: boolean;
+}
+
+/** connection.lost's title at `now`; `hadData`: the account's data had arrived ("lost … ago"), else "Not connected". */
+function connectionLostTitle(d: ConnectionLostDetail, hadData: boolean, now: number): string {
+  const head = hadData ? `Connection to TWS lost ${ageText(Math.max(0, now - d.since))} ago` : 'Not connected to TWS';
+  const why =
+    d.cause !== null && (d.cause !== d.reason || d.health !== 'disconnected') ? `${d.cause}; now ${d.health}: ${d.reason}` : `${d.health}: ${d.reason}`;
+  return `${head} (${why}); nothing shown is current${d.marketOpen ? ' and the market is open' : ''}`;
+}
+
 /**
  * connection.lost. Stateful only to keep the cause: after a heartbeat timeout the source reconnects at once, and the
  * state then says "connecting"; the operator needs to see why it went.
@@ -50,9 +68,7 @@ export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
   const cause = prev?.cause ?? (state.health === 'disconnected' ? reason : undefined);
   const memory: ConnectionMemory = { since: prev?.since ?? now, ...(cause !== undefined ? { cause } : {}) };
   const hadData = state.lastUpdate.accountValues !== undefined || state.lastUpdate.positions !== undefined;
-  const head = hadData ? `Connection to TWS lost ${ageText(now - memory.since)} ago` : 'Not connected to TWS';
-  const why =
-    cause !== undefined && (cause !== reason || state.health !== 'disconnected') ? `${cause}; now ${state.health}: ${reason}` : `${state.health}: ${reason}`;
+  const detail: ConnectionLostDetail = { health: state.health, reason, cause: cause ?? null, since: memory.since, marketOpen: ctx.marketOpen };
   return {
     memory,
     findings: [
@@ -60,12 +76,29 @@ export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
         id: 'connection.lost',
         rule: 'connection.lost',
         severity: marketSeverity(cfg.severity, ctx.marketOpen),
-        title: `${head} (${why}); nothing shown is current${ctx.marketOpen ? ' and the market is open' : ''}`,
-        detail: { health: state.health, reason, cause: cause ?? null, since: memory.since, marketOpen: ctx.marketOpen },
+        title: connectionLostTitle(detail, hadData, now),
+        detail: { ...detail },
       },
     ],
   };
 };
+
+/** What stream.stale records of its finding (its `detail`). */
+interface StaleDetail {
+  readonly stream: string;
+  readonly ageMs: number;
+  readonly limitMs: number;
+  readonly lastUpdate: number | null;
+}
+
+/** stream.stale's title at `now`, the age counted from `since` (the last update, or the connection when none came). */
+function staleTitle(d: StaleDetail, since: number, now: number): string {
+  const label = STREAM_LABEL[d.stream as StreamName] ?? d.stream;
+  const age = ageText(Math.max(0, now - since));
+  return d.lastUpdate === null
+    ? `${label} never arrived: connected ${age} ago (limit ${ageText(d.limitMs)})`
+    : `${label} stale: last update ${age} ago (limit ${ageText(d.limitMs)})`;
+}
 
 export function staleRule(ctx: RuleContext): Finding[] {
   const cfg = ctx.config.rules['stream.stale'];
@@ -81,16 +114,13 @@ export function staleRule(ctx: RuleContext): Finding[] {
     if (last === undefined && stream !== 'accountValues') continue;
     const age = now - (last ?? connectedAt ?? now);
     if (age <= limit) continue;
-    const label = STREAM_LABEL[stream] ?? stream;
+    const detail: StaleDetail = { stream, ageMs: age, limitMs: limit, lastUpdate: last ?? null };
     out.push({
       id: `stream.stale:${stream}`,
       rule: 'stream.stale',
       severity: cfg.severity,
-      title:
-        last === undefined
-          ? `${label} never arrived: connected ${ageText(age)} ago (limit ${ageText(limit)})`
-          : `${label} stale: last update ${ageText(age)} ago (limit ${ageText(limit)})`,
-      detail: { stream, ageMs: age, limitMs: limit, lastUpdate: last ?? null },
+      title: staleTitle(detail, now - age, now),
+      detail: { ...detail },
     });
   }
   return out;
@@ -164,4 +194,47 @@ export function twsCodeRule(ctx: RuleContext): Finding[] {
     });
   }
   return out;
+}
+
+/** How an alert whose title counts an age from a recorded moment makes that title at another time, if it is one. */
+function titleMaker(a: { readonly rule: string; readonly detail: unknown; readonly lastSeenAt: number }): ((at: number) => string) | undefined {
+  const d = a.detail as Record<string, unknown> | null;
+  if (d === null || typeof d !== 'object') return undefined;
+  const text = (k: string) => typeof d[k] === 'string';
+  if (
+    a.rule === 'connection.lost' &&
+    text('health') &&
+    text('reason') &&
+    (d.cause === null || text('cause')) &&
+    typeof d.since === 'number' &&
+    typeof d.marketOpen === 'boolean'
+  )
+    return (at) => connectionLostTitle(d as unknown as ConnectionLostDetail, true, at);
+  if (
+    a.rule === 'stream.stale' &&
+    text('stream') &&
+    typeof d.ageMs === 'number' &&
+    typeof d.limitMs === 'number' &&
+    (d.lastUpdate === null || typeof d.lastUpdate === 'number')
+  ) {
+    // The age was ageMs at the evaluation that made the title (lastSeenAt): it counts from then less ageMs.
+    const since = a.lastSeenAt - d.ageMs;
+    return (at) => staleTitle(d as unknown as StaleDetail, since, at);
+  }
+  return undefined;
+}
+
+/**
+ * An alert's title at `now`, for the views. The titles that count an age ("lost 3s ago", "last update 1m05s ago") are
+ * made at each evaluation live, but a replay lists its alerts as their transitions recorded them: the age of the raise
+ * would stay for as long as the alert is listed. So the title made at the alert's last evaluation (lastSeenAt) is
+ * made again at `now` (the player's clock in a replay, the console's live), whatever the title carries before it (an
+ * account's name in a multi-account console). A title that is not what these rules make (another wording, "Not
+ * connected to TWS", an older version's) is shown as it was recorded.
+ */
+export function alertTitleAt(a: { readonly rule: string; readonly title: string; readonly detail: unknown; readonly lastSeenAt: number }, now: number): string {
+  const make = titleMaker(a);
+  if (!make || now === a.lastSeenAt) return a.title;
+  const then = make(a.lastSeenAt);
+  return a.title.endsWith(then) ? `${a.title.slice(0, a.title.length - then.length)}${make(now)}` : a.title;
 }
