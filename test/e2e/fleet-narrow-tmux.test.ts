@@ -18,6 +18,7 @@ const server = tmuxSuite('fleet-narrow', 'test/e2e/fleet-narrow-tmux.test.ts', a
 });
 const { newSession, waitForScreen, freshUser } = server;
 
+/** The user trial's two summaries (as test/fleet/view-columns.test.ts) in a nats-server of the test's own; its URL. */
 async function publish(): Promise<string> {
   nats = await startNatsServer();
   const a = await NatsPublisher.start({ url: nats.url, host: 'trader-1', session: 's1' });
