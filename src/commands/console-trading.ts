@@ -373,11 +373,14 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       return { ok: true, message: `Trading ARMED on ${o.feed.state.account ?? ''} for ${session.armMinutes} min` };
     },
     disarm: () => session.disarm('operator'),
-    // Only plans with limits wait: a cancel has no price to put on a ladder.
-    pending: (command: CommandId) =>
-      (command === 'trade.flatten' || command === 'trade.flattenScope' || command === 'trade.reduce') && session.pendingGrids.size > 0
-        ? session.fetchTicks(session.pendingGrids)
-        : undefined,
+    // Only plans with limits wait: a cancel has no price to put on a ladder. They wait for the ladders arming asked for
+    // and for those of positions that appeared since (an engine's new option above $3 would otherwise be rounded to the
+    // default 0.01, which TWS refuses with 110 for that leg of the flatten).
+    pending: (command: CommandId) => {
+      if (command !== 'trade.flatten' && command !== 'trade.flattenScope' && command !== 'trade.reduce') return undefined;
+      const want = [...session.pendingGrids, ...session.neverAsked(o.feed.state.positions.keys())];
+      return want.length > 0 ? session.fetchTicks(want) : undefined;
+    },
     preview(command: CommandId, target: TradeTarget): PreviewPlan | string {
       if (session.busy) return 'An order is still being followed; wait for its outcome';
       const d = session.guard();

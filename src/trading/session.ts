@@ -136,6 +136,8 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
    * meanwhile without waiting is refused (TICKS_PENDING).
    */
   private readonly gridFetches = new Map<number, Promise<void>>();
+  /** conIds whose grid has been asked for (answered or not): neverAsked leaves them out. */
+  private readonly gridsAsked = new Set<number>();
   /** Market rules by id, each asked once (many contracts share one); a rule TWS did not give is asked again next time. */
   private readonly rules = new Map<number, Promise<Ladder | undefined>>();
   /** The arming a disarm was published for: it stays in the state until the feed delivers the disarm (feed.ts queue). */
@@ -267,6 +269,15 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   /**
+   * Of `conIds`, those whose grid was never asked for: a position that appeared after arming (arming asks for the
+   * positions held then). A contract asked for and not described is not among them: waiting for it again on every
+   * plan would hold each flatten for the details' timeout.
+   */
+  neverAsked(conIds: Iterable<number>): number[] {
+    return [...new Set(conIds)].filter((conId) => !this.gridsAsked.has(conId) && !this.priceGrids.has(conId));
+  }
+
+  /**
    * Fetches the price grid (minTick and market rules) of each conId without one, all at once (one after another, a
    * 14-position book took 14 round trips, and a flatten opened meanwhile rounded to the default, which TWS refuses:
    * 110), and waits for those already under way; a contract TWS does not describe keeps the default. Resolves within
@@ -288,6 +299,7 @@ export class TradingSession<L extends LockedPlan = LockedPlan> {
   }
 
   private startGridFetch(conId: number): Promise<void> {
+    this.gridsAsked.add(conId);
     const g = this.o.gateway;
     const fetch = (async () => {
       const d = await g.contractDetails!(conId).catch(() => undefined);

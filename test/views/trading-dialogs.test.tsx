@@ -11,7 +11,9 @@ import { verifyAuditLog } from '../../src/trading/audit.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
 import { createStressRunner } from '../../src/session/stress-model.js';
-import { waitFor } from '../sim/helpers.js';
+import { EventName, OrderAction, OrderType } from '@stoqey/ib';
+import { FRONT_AAPL_CALL } from '../../src/sim/instruments.js';
+import { connectApi, waitFor } from '../sim/helpers.js';
 import { boxRows, renderApp, strip, type Tui } from '../support/render-tui.js';
 import { nextEvents, positionLabel, roundTrip, simInstrument, startSimFeed, type SimFeed } from '../support/sim-feed.js';
 import { armConsole, auditLines, ticksKnown } from '../support/trading-console.js';
@@ -318,6 +320,39 @@ describe('the flatten dialog', () => {
     expect((Number(m![2]!.replaceAll(',', '')) * 4) % 1).toBe(0);
     await r.tui.write('n');
   });
+
+  it('a position that appeared after arming gets its ladder before it is planned: an AAPL call above $3 sells on 0.05', async () => {
+    const r = await start(true);
+    await armed(r);
+    const call = simInstrument((i) => i.conId === FRONT_AAPL_CALL);
+    expect(r.live.feed.state.positions.has(FRONT_AAPL_CALL)).toBe(false);
+    // Another client (a trading engine) buys one after the arming: a position whose ladder nobody asked for.
+    const { api, rec, nextValidId } = await connectApi(r.live.sim.port, CLIENT + 40);
+    try {
+      api.placeOrder(
+        nextValidId,
+        { conId: FRONT_AAPL_CALL, exchange: 'SMART' },
+        { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 1, transmit: true },
+      );
+      await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === nextValidId && a[1] === 'Filled'), 20_000, 'the call bought');
+    } finally {
+      api.disconnect();
+    }
+    await waitFor(() => r.live.feed.state.positions.get(FRONT_AAPL_CALL)?.position.isPositive(), 20_000, 'the new position in the console');
+    expect(r.trading!.session.priceGrids.has(FRONT_AAPL_CALL)).toBe(false);
+    await r.tui.write(`/${call.symbol} ${call.lastTradeDateOrContractMonth} ${call.strike}\r`);
+    await r.tui.waitForFrame((f) => new RegExp(`^›${call.symbol} .*${call.strike}`, 'm').test(f), 'the call selected');
+    await r.tui.write('X');
+    const frame = await r.tui.waitForFrame((f) => /Flatten AAPL/.test(f) && f.includes('sends'), 'the plan');
+    expect(frame).not.toContain('tick size unknown');
+    const m = /SELL 1 AAPL[^\n]* LMT ([\d.]+)/.exec(frame);
+    expect(m).not.toBeNull();
+    const limit = Number(m![1]);
+    // The call is deep in the money (about 8 over its strike): its rung from $3 up is 0.05, not the minTick's 0.01.
+    expect(limit).toBeGreaterThan(3);
+    expect(Math.round(limit * 100) % 5).toBe(0);
+    await r.tui.write('n');
+  }, 60_000);
 
   it('a bulk scope asks for the word FLATTEN first: the confirm key only types, a wrong word is refused', async () => {
     const r = await start(true);
