@@ -149,40 +149,56 @@ const CURRENCY_FUTURE_ROOTS: Readonly<Record<string, string>> = {
 };
 
 /**
+ * How an interest-rate future's price moves with a parallel rate shock Δr (a fraction, 0.01 = +100 bp), for the rates
+ * scenarios (docs/stress-model.md "Rate futures"): `rate`, quoted 100 − rate (SOFR, Fed funds, Eurodollar, BAX), moves
+ * −100·Δr points; `yield`, quoted in yield percent (the CME micro yield futures), +100·Δr points; `price`, a bond future,
+ * ΔF/F ≈ −duration·Δr + ½·convexity·Δr², with an approximate modified duration and convexity of its cheapest-to-deliver.
+ */
+export type RateFutureQuote =
+  { readonly quote: 'rate' } | { readonly quote: 'yield' } | { readonly quote: 'price'; readonly duration: number; readonly convexity: number };
+
+const RATE_QUOTED: RateFutureQuote = Object.freeze({ quote: 'rate' });
+const YIELD_QUOTED: RateFutureQuote = Object.freeze({ quote: 'yield' });
+const bondFuture = (duration: number, convexity: number): RateFutureQuote => Object.freeze({ quote: 'price', duration, convexity });
+
+/**
  * Interest-rate futures (IB symbols): CBOT Treasuries ZT, ZF, ZN, TN, ZB, UB, TWE and the Fed funds ZQ; CME SOFR SR3,
  * SR1 and the retired Eurodollar GE; the yield-quoted micro Treasuries 2YY, 5YY, 10Y, 30Y; Eurex Schatz, Bobl, Bund,
  * Buxl, OAT and BTP (IB symbol GBS, GBM, GBL, GBX, OAT, BTP; Eurex's FGBS … as trading class); Montreal's CGB and
- * BAX. No built-in scenario moves rates, so the crashes hold them still (docs/scenarios.md "What a future is on").
+ * BAX. The crashes hold them still; the rates scenarios move them by their quote. The bond futures' durations and
+ * convexities are those of a plausible cheapest-to-deliver at 2025–26 yields (rounded between a par bond and a
+ * low-coupon one of the CTD's remaining term): approximations, within about ±10% of the contract's real sensitivity,
+ * which moves with the CTD and the level of yields (docs/stress-model.md "Rate futures").
  */
-const RATE_FUTURE_SYMBOLS: ReadonlySet<string> = new Set([
-  'ZT',
-  'ZF',
-  'ZN',
-  'TN',
-  'ZB',
-  'UB',
-  'TWE',
-  'ZQ',
-  'SR3',
-  'SR1',
-  'GE',
-  '2YY',
-  '5YY',
-  '10Y',
-  '30Y',
-  'GBS',
-  'GBM',
-  'GBL',
-  'GBX',
-  'FGBS',
-  'FGBM',
-  'FGBL',
-  'FGBX',
-  'OAT',
-  'BTP',
-  'CGB',
-  'BAX',
-]);
+const RATE_FUTURES: Readonly<Record<string, RateFutureQuote>> = {
+  ZT: bondFuture(1.9, 5),
+  ZF: bondFuture(4.1, 20),
+  ZN: bondFuture(6.4, 45),
+  TN: bondFuture(8.1, 75),
+  ZB: bondFuture(11.5, 160),
+  UB: bondFuture(17, 360),
+  TWE: bondFuture(12.7, 210),
+  ZQ: RATE_QUOTED,
+  SR3: RATE_QUOTED,
+  SR1: RATE_QUOTED,
+  GE: RATE_QUOTED,
+  '2YY': YIELD_QUOTED,
+  '5YY': YIELD_QUOTED,
+  '10Y': YIELD_QUOTED,
+  '30Y': YIELD_QUOTED,
+  GBS: bondFuture(1.9, 5),
+  GBM: bondFuture(4.4, 23),
+  GBL: bondFuture(8.2, 78),
+  GBX: bondFuture(19, 450),
+  FGBS: bondFuture(1.9, 5),
+  FGBM: bondFuture(4.4, 23),
+  FGBL: bondFuture(8.2, 78),
+  FGBX: bondFuture(19, 450),
+  OAT: bondFuture(8, 75),
+  BTP: bondFuture(7.5, 68),
+  CGB: bondFuture(7.5, 65),
+  BAX: RATE_QUOTED,
+};
 
 /**
  * Commodity futures (IB symbols): NYMEX energy CL, MCL, QM, BZ, NG, QG, HO, RB; COMEX and NYMEX metals GC, MGC, SI,
@@ -244,9 +260,14 @@ export function futureUnderlyingOf(c: Pick<Contract, 'secType' | 'symbol' | 'cur
   if (!isFutureClass(c.secType)) return undefined;
   if (currencyFutureOf(c) !== undefined) return 'currency';
   if (EQUITY_INDEX_FUTURE_SYMBOLS.has(c.symbol)) return 'equityIndex';
-  if (RATE_FUTURE_SYMBOLS.has(c.symbol)) return 'rate';
+  if (Object.hasOwn(RATE_FUTURES, c.symbol)) return 'rate';
   if (COMMODITY_FUTURE_SYMBOLS.has(c.symbol) || COMMODITY_EXCHANGES.has((c.exchange ?? '').toUpperCase())) return 'commodity';
   return undefined;
+}
+
+/** How a future or future option on an interest rate (futureUnderlyingOf 'rate') moves with rates, else undefined. */
+export function rateFutureOf(c: { readonly futureUnderlying: FutureUnderlying | undefined; readonly symbol: string }): RateFutureQuote | undefined {
+  return c.futureUnderlying === 'rate' ? RATE_FUTURES[c.symbol] : undefined;
 }
 
 /**

@@ -22,7 +22,7 @@ import {
   type PricingJob,
 } from './price-worker.js';
 import type { StressParams } from './params.js';
-import { ladderModel, optionRate, optionT0, takesLattice, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
+import { ladderModel, optionRate, optionT0, pointsPerRate, takesLattice, type BookGroup, type ScenarioColumns, type Scratch } from './revalue.js';
 
 /*
  * Why a worker: a rebuild of a big book (a position opened or closed) prices every option in every column, and on
@@ -233,7 +233,8 @@ export function prepriceOptions(rebuild: PrepriceRebuild, steps: PrepriceSteps):
       for (const i of groups[g]!.members) {
         if (classes[i]!.kind !== 'option') continue;
         const p = reading.read(i);
-        if (p.unpriced !== undefined || takesLattice(reading, p, params)) continue;
+        // An option on a future quoted in rate points moves by points of its own price (revalue.ts pointShocks), not by `shock`.
+        if (p.unpriced !== undefined || takesLattice(reading, p, params) || pointsPerRate(p, cols) !== 0) continue;
         const shock = shocks[i]!;
         if (shock !== lastShock) k = planIndex.get((lastShock = shock))!;
         const model = ladderModel(p);

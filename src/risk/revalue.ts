@@ -1,5 +1,5 @@
 // Revaluation under shocks: per-position P&L vectors and per-group margin vectors over a set of scenario columns.
-import type { AssetClass } from '../model/contract.js';
+import { rateFutureOf, type AssetClass } from '../model/contract.js';
 import { americanPriceBatch, europeanPriceBatch, fillLadder, priceLadder, type LadderModel, type OptionBatch, type OptionLadder } from './pricing/batch.js';
 import type { Dividend } from './pricing/black-scholes.js';
 import { cashDividendAmericanLadder, dividendsBeforeExpiry } from './pricing/dividend-lattice.js';
@@ -167,8 +167,10 @@ export function groupRows(count: number, classOf: (i: number) => PositionClass, 
 /**
  * The price move of every position in each column: the `sym:` move of its symbol, else the `px:` move of
  * its driver class (so `sym:` overrides the class move), and for currency futures also the relative move
- * of the two currencies: F' = F·(1 + move)·(1 + s_ccy1)/(1 + s_ccy2). Positions that no `sym:` names
- * share their class's vector, and positions with the same symbol share one: the vectors are read only.
+ * of the two currencies: F' = F·(1 + move)·(1 + s_ccy1)/(1 + s_ccy2), and for bond futures the column's rate shock
+ * through the contract's duration and convexity: F' = F·(1 + move)·(1 − D·Δr + ½·C·Δr²). Positions that no `sym:`
+ * names share their class's vector, and positions with the same symbol share one: the vectors are read only. Futures
+ * quoted in rate or yield points move by points, which depend on the price: revalueGroup adds them (pointShocks).
  */
 export function positionShocks(book: Book, cols: ScenarioColumns): Float64Array[] {
   const positions = book.positions;
@@ -191,6 +193,7 @@ export function rowShocks(
 ): Float64Array[] {
   const zeros = new Float64Array(cols.n);
   const bySymbolKey = new Map<string, Float64Array>();
+  const movesRates = cols.rates.some((r) => r !== 0);
   const out: Float64Array[] = [];
   for (let i = 0; i < count; i++) {
     const cls = classOf(i);
@@ -201,12 +204,14 @@ export function rowShocks(
     }
     const byClass = cols.pxByClass[CLASS_ORDER.indexOf(driver)]!;
     const bySymbol = cols.symMoves.get(symbol);
-    if (!bySymbol && fxFutureCurrency === undefined) {
+    const rate = movesRates ? rateFutureOf(cls) : undefined;
+    const bond = rate?.quote === 'price' ? rate : undefined;
+    if (!bySymbol && fxFutureCurrency === undefined && bond === undefined) {
       out.push(byClass);
       continue;
     }
     const currencyIndex = currencyOf(i);
-    const key = `${driver}|${symbol}|${currencyIndex}|${fxFutureCurrency ?? ''}`;
+    const key = `${driver}|${symbol}|${currencyIndex}|${fxFutureCurrency ?? ''}|${bond ? 'rates' : ''}`;
     let v = bySymbolKey.get(key);
     if (v === undefined) {
       v = new Float64Array(cols.n);
@@ -220,6 +225,10 @@ export function rowShocks(
           const down = currencyIndex === book.baseIndex ? 0 : cols.fx[currencyIndex * cols.n + j]!;
           m = ((1 + m) * (1 + up)) / (1 + down) - 1;
         }
+        if (bond !== undefined) {
+          const dr = cols.rates[j]!;
+          if (dr !== 0) m = (1 + m) * (1 - bond.duration * dr + 0.5 * bond.convexity * dr * dr) - 1;
+        }
         v[j] = m;
       }
       bySymbolKey.set(key, v);
@@ -227,6 +236,38 @@ export function rowShocks(
     out.push(v);
   }
   return out;
+}
+
+/**
+ * The move of F per unit of rate shock, ∓100/F, of a priced position quoted in rate or yield points when the columns
+ * move rates; else 0 (its shock vector is rowShocks'). The pricing worker leaves such options to revalueOption.
+ */
+export function pointsPerRate(p: BookPosition, cols: ScenarioColumns): number {
+  const rate = rateFutureOf(p.cls);
+  if (rate === undefined || rate.quote === 'price' || p.unpriced !== undefined) return 0;
+  const F = p.cls.kind === 'option' ? p.underlying : p.price;
+  if (!(F > 0) || !cols.rates.some((r) => r !== 0)) return 0;
+  return (rate.quote === 'rate' ? -100 : 100) / F;
+}
+
+/**
+ * `shocks` with the rate shock added to the members of `group` quoted in rate or yield points (rate futures
+ * RateFutureQuote 'rate' and 'yield', and their options): F' = F·(1 + move) ∓ 100·Δr, as a move of F, the future's
+ * price (an option's underlying). Exact in points whatever F is, which rowShocks cannot be: it runs before the prices
+ * are read, and a price tick revalues the group without it. The same array when no member is quoted so.
+ */
+export function pointShocks(book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns): readonly Float64Array[] {
+  let out: Float64Array[] | undefined;
+  for (const m of group.members) {
+    const p = book.positions[m]!;
+    const points = pointsPerRate(p, cols);
+    if (points === 0) continue;
+    const shock = shocks[m]!;
+    const v = new Float64Array(cols.n);
+    for (let j = 0; j < cols.n; j++) v[j] = shock[j]! + points * cols.rates[j]!;
+    (out ??= shocks.slice())[m] = v;
+  }
+  return out ?? shocks;
 }
 
 /**
@@ -405,6 +446,7 @@ export function revalueGroup(
   dst: GroupOutput,
   scratch: Scratch,
 ): void {
+  shocks = pointShocks(book, group, shocks, cols);
   const pnl = dst.pnl;
   const n = cols.n;
   const members = group.members;

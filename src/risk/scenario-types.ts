@@ -19,9 +19,10 @@ export interface ScenarioShocks {
    */
   readonly fx: Readonly<Record<string, number>>;
   /**
-   * Parallel move of interest rates, absolute, as a fraction (0.005 is +50 bp): bonds move through their
-   * duration when it is known, and option pricing uses r + rates. Absent means 0 (Risk Navigator's rates
-   * axis, −100/−50/0/+50/+100 bp, risk-model.md §1.6).
+   * Parallel move of interest rates in every currency, absolute, as a fraction (0.005 is +50 bp): bonds move
+   * through their duration when it is known, rate futures by their quote (contract.ts `rateFutureOf`), and
+   * option pricing uses r + rates. Absent means 0 (Risk Navigator's rates axis, −100/−50/0/+50/+100 bp,
+   * risk-model.md §1.6).
    */
   readonly rates?: number;
   /** Relative implied-vol move: σ' = σ·(1 + vol); −1 is the floor (zero vol). */

@@ -1,7 +1,10 @@
 // The pricing worker: a rebuild priced by the main thread and a worker equals one priced on the main thread alone, bit for bit.
 import { afterAll, describe, expect, it } from 'vitest';
+import type { Contract } from '../../src/model/contract.js';
+import type { FeedEvent } from '../../src/model/events.js';
+import { Decimal } from '../../src/model/money.js';
 import { reduce, reduceAll } from '../../src/model/reducer.js';
-import { openBook, type Book, type BookReading } from '../../src/risk/boundary.js';
+import { QUANTUM, openBook, type Book, type BookReading } from '../../src/risk/boundary.js';
 import { buildStressGrid, evaluateShocks, rebuildStressGrid, updateStressGrid, type StressGrid } from '../../src/risk/grid.js';
 import { resolveStressParams, stressParams } from '../../src/risk/params.js';
 import {
@@ -15,7 +18,8 @@ import {
 import { CHUNK, CLOSED, NEXT, POSTED, STATUS, WAITS } from '../../src/risk/price-worker.js';
 import { revalueGroup } from '../../src/risk/revalue.js';
 import { riskNavigatorScenarios } from '../../src/risk/scenario-text.js';
-import { riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
+import { RISK_ACCOUNT, riskBookEvents, underlyingTick } from '../../bench/risk-book.js';
+import { portfolio } from '../support/events.js';
 
 const NOW = Date.UTC(2026, 10, 23, 15, 0);
 const book = riskBookEvents({ positions: 700, options: 300, underlyings: 40, now: NOW, seed: 5 });
@@ -273,6 +277,35 @@ describe('pricing worker', () => {
       ).toBe(false);
     }
     expectSameGrid(shared, buildStressGrid(s, shocks, stressParams({ now: NOW + 1000, pricingWorkerMinOptions: 0 })));
+  });
+
+  it('an option on a STIR future is left to the main thread, which adds the rate shock in points: shared equals alone', async () => {
+    // Ten SR3 calls, deep in the money (strike 90, future 96): under +50 bp each loses 0.50 × 2,500 = 1,250.
+    const sr3 = { symbol: 'SR3', currency: 'USD', exchange: 'CME', multiplier: new Decimal(2500) };
+    const at = NOW - 1000;
+    let seq = 2_000_000;
+    const extra: FeedEvent[] = [];
+    for (let k = 0; k < 10; k++) {
+      const conId = 9_000_000 + k;
+      const c: Contract = { conId, secType: 'FOP', expiry: '20270312', strike: new Decimal(90), right: 'C', ...sr3 };
+      extra.push({ ...portfolio(RISK_ACCOUNT, c, '1', '6'), seq: ++seq, receivedAt: at } as FeedEvent);
+      extra.push({ type: 'optionComputed', conId, kind: 'model', delayed: false, impliedVol: 0.01, underlyingPrice: 96, seq: ++seq, receivedAt: at });
+    }
+    const withSr3 = reduceAll([...book.events, ...extra]);
+    const alone = buildStressGrid(withSr3, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 0 }));
+    const shared = buildStressGrid(withSr3, shocks, stressParams({ now: NOW, pricingWorkerMinOptions: 100 }));
+    await untilReady();
+    const deadline = performance.now() + 60_000;
+    do rebuildStressGrid(shared, withSr3);
+    while (lastSharedPricing().byWorker === 0 && performance.now() < deadline);
+    expect(lastSharedPricing().byWorker).toBeGreaterThan(0);
+    expectSameGrid(shared, alone);
+    const j = shared.cols.shocks.findIndex((x) => x.rates === 0.005 && x.vol === 0 && Object.keys(x.px).length === 0);
+    const n = shared.cols.n;
+    for (let k = 0; k < 10; k++) {
+      const i = shared.positionIndex.get(9_000_000 + k)!;
+      expect(shared.pnl[i * n + j]! * QUANTUM).toBeCloseTo(-1_250, 2);
+    }
   });
 
   it('pricingWorkerMinOptions is checked like every parameter', () => {
