@@ -81,6 +81,16 @@ describe('bond futures move by duration and convexity', () => {
   });
 });
 
+describe('rates= is one shift for every currency, as for bonds and option rates', () => {
+  it('a Bund future moves in the same scenario as ZN: 130,000 EUR × (−8.2% + ½ × 78 × 0.01²) at 1.10 = −11,168.30 USD', () => {
+    const bund = contract({ conId: 57, symbol: 'GBL', secType: 'FUT', currency: 'EUR', exchange: 'EUREX', expiry: '20270308', multiplier: new Decimal(1000) });
+    const bodies = [...USD_ACCOUNT, av('ExchangeRate', '1.1', 'EUR'), holding(bund, '1', '130'), holding(ZN, '10', '110')];
+    const r = result(report(bodies, ['rates=+100bp']), 'rates=+100bp');
+    expect(r.pnl.byCurrency.EUR?.toNumber()).toBeCloseTo(-11_168.3, 6);
+    expect(r.pnl.total.toNumber()).toBeCloseTo(-11_168.3 - 67_925, 6);
+  });
+});
+
 describe('STIR and yield futures move by points', () => {
   it('4 SR3 long under +50 bp: −0.50 × 2,500 × 4 = −5,000, whatever the price', () => {
     expect(pnl([...USD_ACCOUNT, holding(SR3, '4', '96')], 'rates=+50bp')).toBeCloseTo(-5_000, 6);
