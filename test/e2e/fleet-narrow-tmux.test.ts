@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { readSummaries } from '../../src/streams/nats/fleet.js';
 import { NatsPublisher } from '../../src/streams/nats/publisher.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
-import type { RiskSummary } from '../../src/streams/nats/summary.js';
 import { connect } from '@nats-io/transport-node';
 import { waitFor } from '../sim/helpers.js';
+import { trialSummaries } from '../support/fleet-books.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
 import { hasTmux, tmuxSuite } from '../support/tmux.js';
 
@@ -18,49 +18,15 @@ const server = tmuxSuite('fleet-narrow', 'test/e2e/fleet-narrow-tmux.test.ts', a
 });
 const { newSession, waitForScreen, freshUser } = server;
 
-/** The user trial's two summaries (as test/fleet/view-columns.test.ts) in a nats-server of the test's own; its URL. */
+/** The user trial's two summaries (test/support/fleet-books.ts) in a nats-server of the test's own; its URL. */
 async function publish(): Promise<string> {
   nats = await startNatsServer();
   const a = await NatsPublisher.start({ url: nats.url, host: 'trader-1', session: 's1' });
   const b = await NatsPublisher.start({ url: nats.url, host: 'desk-2', session: 's2' });
   publishers.push(a, b);
-  const base = {
-    format: 'tws-risk-summary',
-    host: 'trader-1',
-    session: 's1',
-    at: START,
-    lastSeq: 10,
-    lastEventAt: START,
-    health: 'ready',
-    baseCurrency: 'USD',
-    publishing: { behind: 0, dropped: 0 },
-  } as const;
-  a.summary({
-    ...base,
-    account: 'DU1111111',
-    role: 'guard',
-    netLiquidation: '1234567.2',
-    excessLiquidity: '600123',
-    cushion: '0.486',
-    worstStress: { scenario: 'Crash: indexes -20%, vol up, credit wider', loss: '-178432.4' },
-    alerts: { critical: 2, warning: 1, info: 0 },
-    armed: true,
-    mode: 'trade',
-  } satisfies RiskSummary);
-  b.summary({
-    ...base,
-    host: 'desk-2',
-    session: 's2',
-    account: 'DU2222222',
-    role: 'console',
-    netLiquidation: '250000',
-    excessLiquidity: '180000',
-    cushion: '0.72',
-    worstStress: { scenario: 'Rates +100bp', loss: '-12000' },
-    alerts: { critical: 0, warning: 0, info: 3 },
-    armed: false,
-    mode: 'readOnly',
-  } satisfies RiskSummary);
+  const [first, other] = trialSummaries(START);
+  a.summary(first);
+  b.summary(other);
   const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
   await waitFor(async () => (await readSummaries(nc, DEFAULT_STREAM)).summaries.length === 2 || undefined, 20_000, 'both summaries');
   await nc.close();

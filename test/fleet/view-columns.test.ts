@@ -7,8 +7,8 @@ import { ManualClock } from '../../src/model/clock.js';
 import { readSummaries } from '../../src/streams/nats/fleet.js';
 import { NatsPublisher } from '../../src/streams/nats/publisher.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
-import type { RiskSummary } from '../../src/streams/nats/summary.js';
 import { waitFor } from '../sim/helpers.js';
+import { trialSummaries } from '../support/fleet-books.js';
 import { Tty, TtyIn } from '../support/fake-tty.js';
 import { strip } from '../support/render-tui.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
@@ -24,44 +24,9 @@ beforeAll(async () => {
   nc = await connect({ servers: `127.0.0.1:${nats.port}` });
   publisher = await NatsPublisher.start({ url: nats.url, host: 'trader-1', session: 's1' });
   second = await NatsPublisher.start({ url: nats.url, host: 'desk-2', session: 's2' });
-  const base = {
-    format: 'tws-risk-summary',
-    host: 'trader-1',
-    session: 's1',
-    at: START,
-    lastSeq: 10,
-    lastEventAt: START,
-    health: 'ready',
-    baseCurrency: 'USD',
-    publishing: { behind: 0, dropped: 0 },
-  } as const;
-  // The user trial's book: two criticals, ARMED, a long scenario name; and a quiet one with a short name.
-  publisher.summary({
-    ...base,
-    account: 'DU1111111',
-    role: 'guard',
-    netLiquidation: '1234567.2',
-    excessLiquidity: '600123',
-    cushion: '0.486',
-    worstStress: { scenario: 'Crash: indexes -20%, vol up, credit wider', loss: '-178432.4' },
-    alerts: { critical: 2, warning: 1, info: 0 },
-    armed: true,
-    mode: 'trade',
-  } satisfies RiskSummary);
-  second.summary({
-    ...base,
-    host: 'desk-2',
-    session: 's2',
-    account: 'DU2222222',
-    role: 'console',
-    netLiquidation: '250000',
-    excessLiquidity: '180000',
-    cushion: '0.72',
-    worstStress: { scenario: 'Rates +100bp', loss: '-12000' },
-    alerts: { critical: 0, warning: 0, info: 3 },
-    armed: false,
-    mode: 'readOnly',
-  } satisfies RiskSummary);
+  const [first, other] = trialSummaries(START);
+  publisher.summary(first);
+  second.summary(other);
   await waitFor(async () => (await readSummaries(nc, DEFAULT_STREAM)).summaries.length === 2 || undefined, 20_000, 'both summaries in the stream');
 });
 afterAll(async () => {
