@@ -19,6 +19,7 @@ import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
 import { readingTime } from '../trading/reading-time.js';
 import { planJson } from './plan-json.js';
 import { afterFlatten, afterLines, type AfterFlatten } from './after-flatten.js';
+import { cancelListing, openOrders } from './cancel-listing.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
 import { Decimal, groupedQuantityText } from '../model/money.js';
 import { expectedRealized, realizedLines } from './expected-pnl.js';
@@ -134,20 +135,6 @@ function cancelLines(c: CancelPlan, state: PortfolioState, clientId: number): { 
       return { title: 'GLOBAL CANCEL?', lines, orderLines: lines.length };
     }
   }
-}
-
-/** The open orders a cancel acts on (trading/plan.ts isOpen), in the order TWS listed them. */
-function openOrders(state: PortfolioState): OrderRow[] {
-  return [...state.orders.values()].filter(isOpen);
-}
-
-/** One order a cancel acts on: contract, side, quantity, type and limit, and whose it is (this client, another, TWS). */
-function cancelListing(o: OrderRow, clientId: number): string {
-  const i = o.info;
-  const whose = o.clientId === clientId ? 'this client' : o.clientId === 0 ? 'manual (TWS)' : `another client (${o.clientId})`;
-  const limit = i?.limitPrice ? ` @ ${contractPrice(i.limitPrice, i.contract)}` : '';
-  const what = i ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${limit}` : `contract not known yet (${o.status})`;
-  return `  ${what} · ${whose} · order ${orderName(o.orderId, o.permId)}`;
 }
 
 /** Each leg's locked mark with the time it arrived: the dialog shows its age on every publish. */

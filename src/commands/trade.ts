@@ -10,6 +10,7 @@ import { formatDenial, type CancelPlan, type Denial, type FlattenPlan, type Flat
 import { appVersion } from '../version.js';
 import { contractPrice, money, quantity } from '../views/format.js';
 import { afterFlatten, afterLines } from './after-flatten.js';
+import { cancelListing, openOrders } from './cancel-listing.js';
 import { planJson } from './plan-json.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf } from '../trading/what-if.js';
 import type { Clock } from '../model/clock.js';
@@ -308,14 +309,21 @@ function reportDenial(d: Denial, json: boolean, io: CommandIo): number {
   return d.code === 'NOTHING_TO_DO' ? EXIT.ok : EXIT.invalid;
 }
 
-function cancelPlanText(c: CancelPlan): string[] {
+/** What a cancel sends, and for a client's or a global cancel every order it acts on (as the console's dialog lists them). */
+function cancelPlanText(c: CancelPlan, state: PortfolioState, clientId: number): string[] {
   switch (c.kind) {
     case 'order':
       return [`cancel ${c.description}`];
-    case 'client':
-      return [`cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`];
+    case 'client': {
+      const ids = new Set(c.orderIds);
+      const listed = openOrders(state).filter((o) => o.clientId === clientId && ids.has(o.orderId));
+      return [`cancel ${c.orderIds.length} open order(s) of this client: ${c.orderIds.join(', ')}`, ...listed.map((o) => cancelListing(o, clientId))];
+    }
     case 'global':
-      return [`GLOBAL CANCEL: ${c.openOrders} open order(s), ${c.otherClients} of them from other API clients or typed into TWS by hand; all are cancelled`];
+      return [
+        `GLOBAL CANCEL: ${c.openOrders} open order(s), ${c.otherClients} of them from other API clients or typed into TWS by hand; all are cancelled`,
+        ...openOrders(state).map((o) => cancelListing(o, clientId)),
+      ];
   }
 }
 
@@ -343,8 +351,10 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo, rt: HeadlessR
       return noMatch('cancel', `order ${what.orderId} is not an open order`, { noun: 'open orders', items: open }, json, io);
     }
     if (isDenial(plan)) return reportDenial(plan, json, io);
+    // Listed as planned: once sent, the orders cancelled are no longer open to list.
+    const cancelText = cancelPlanText(plan, p.session.feed.state, p.clientId);
     if (!p.trading) {
-      finish(io, json, { dryRun: true, plan }, [...cancelPlanText(plan), 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
+      finish(io, json, { dryRun: true, plan }, [...cancelText, 'dry run: nothing sent (add --trade --confirm-account ACCOUNT to send)']);
       return EXIT.ok;
     }
     const t = tradingFor(p, 'cancel');
@@ -356,7 +366,7 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo, rt: HeadlessR
       const result = await t.confirm(id, () => t.executeCancel(plan, Number(f.timeout ?? 30) * 1000));
       if (!result) throw new Error('the plan just shown could not be confirmed');
       finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: t.auditFile }, [
-        ...cancelPlanText(plan),
+        ...cancelText,
         ...resultText(result),
         `audit: ${t.auditFile}`,
       ]);

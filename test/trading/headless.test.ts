@@ -247,6 +247,9 @@ describe('tws-risk cancel (headless)', () => {
     const dry = await run('cancel', '--port', String(s.port), '--client-id', '67', '--global');
     expect(dry.code).toBe(0);
     expect(dry.out).toContain('GLOBAL CANCEL: 2 open order(s), 2 of them from other API clients or typed into TWS by hand');
+    // Each order it acts on is named, as the console's dialog names them: side, quantity, contract, limit, whose.
+    expect(dry.out).toMatch(/^ {2}BUY 5 AAPL LMT @ 1\.00 · another client \(99\) · order \d+/m);
+    expect(dry.out).toMatch(/^ {2}SELL 5 AAPL LMT @ 100,000\.00 · manual \(TWS\) · order p\d+/m);
     expect(s.snapshot().openOrders.length).toBe(2);
     const r = await run('cancel', '--port', String(s.port), '--client-id', '67', '--global', '--trade', '--confirm-account', 'DU1234567');
     expect(r.code).toBe(0);
