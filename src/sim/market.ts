@@ -3,6 +3,7 @@
 // Quotes are pure functions of the factor values and the step time (no random draws), so a quote asked
 // for by a client never changes the random sequence: a given seed gives the same path whatever the
 // clients do.
+import { priceIncrementAt } from './contract-details.js';
 import { black76, bsm, impliedVol, type OptionValue } from './pricing.js';
 import { FACTORS, FX_START, FX_VOL, RATES, type FactorKind, type Instrument } from './instruments.js';
 import { streamFor, type Rng } from './random.js';
@@ -81,6 +82,17 @@ export function roundToTick(x: number, tick: number, mode: 'near' | 'down' | 'up
   const n = x / tick;
   const k = mode === 'down' ? Math.floor(n + 1e-9) : mode === 'up' ? Math.ceil(n - 1e-9) : Math.round(n);
   return Number((k * tick).toFixed(decimalsOf(tick)));
+}
+
+/**
+ * Rounds onto an instrument's market rule ladder: to the increment of the rung at `x` (an AAPL option 0.01 below 3.00,
+ * 0.05 from it), so a quote or fill is a price TWS would accept back as a limit. Where the ladder has one rung (every
+ * instrument but the options) this is `roundToTick` on the minTick. Rounding up across an edge lands on the edge, which
+ * is on both rungs (each edge is a whole number of the increment below it; test/sim/contract-details.test.ts). The
+ * other instruments' ladders are one rung, their minTick, so their quotes are what rounding to the minTick gives.
+ */
+export function roundToLadder(inst: Instrument, x: number, mode: 'near' | 'down' | 'up' = 'near'): number {
+  return roundToTick(x, priceIncrementAt(inst, x), mode);
 }
 
 /** What account valuation reads from the market: each instrument's quote and the exchange rates. */
@@ -332,9 +344,12 @@ export class Market {
     const close = this.closes.get(inst.conId);
     if (inst.secType === 'OPT' || inst.secType === 'FOP') {
       const o = this.optionValue(inst);
+      // Bid and ask on the ladder at their own price, as TWS quotes an option (9.65/9.75 rather than 9.67/9.71 above
+      // 3.00), so a client buying at the ask sends a limit on the grid; at least one rung apart, never crossed. The
+      // mark and the option computations stay the model's value: TWS's model prices are not on the grid either.
       const half = inst.halfSpreadTicks * tick;
-      const bid = Math.max(0, roundToTick(o.price - half, tick, 'down'));
-      const ask = roundToTick(Math.max(o.price + half, bid + tick), tick, 'up');
+      const bid = Math.max(0, roundToLadder(inst, o.price - half, 'down'));
+      const ask = roundToLadder(inst, Math.max(o.price + half, bid + priceIncrementAt(inst, bid)), 'up');
       const mark = Number(o.price.toFixed(4));
       const T = Math.max(0, ((inst.expiryMs ?? this.time) - this.time) / CALENDAR_YEAR_MS);
       const r = RATES[inst.currency] ?? 0.03;
@@ -345,14 +360,16 @@ export class Market {
         bidIv: bid > 0 ? impliedVol(bid, o.undPrice, inst.strike, T, r, q, right) : undefined,
         askIv: impliedVol(ask, o.undPrice, inst.strike, T, r, q, right),
       };
+      // HIGH and LOW are trade prices, so on the ladder (outward, so they still hold the close and the last); the close
+      // stays the start mark, from which the day's P&L starts at zero.
       return {
         bid,
         ask,
-        last: roundToTick(o.price, tick),
+        last: roundToLadder(inst, o.price),
         mark,
         close: close ?? mark,
-        high: Math.max(mark, close ?? mark),
-        low: Math.min(mark, close ?? mark),
+        high: roundToLadder(inst, Math.max(mark, close ?? mark), 'up'),
+        low: roundToLadder(inst, Math.min(mark, close ?? mark), 'down'),
         ...sizes,
         volume: Math.floor(volume / 100),
         option,
@@ -365,16 +382,16 @@ export class Market {
     const high = f ? this.linearPrice(inst, f.high) : mark;
     const low = f ? this.linearPrice(inst, f.low) : mark;
     const base = {
-      last: roundToTick(raw, tick),
+      last: roundToLadder(inst, raw),
       mark,
       close: close ?? mark,
-      high: roundToTick(Math.max(high, mark), tick),
-      low: roundToTick(Math.min(low, mark), tick),
+      high: roundToLadder(inst, Math.max(high, mark)),
+      low: roundToLadder(inst, Math.min(low, mark)),
       ...sizes,
       volume,
     };
     if (inst.secType === 'IND') return base;
     const half = Math.max(1, inst.halfSpreadTicks) * tick;
-    return { ...base, bid: roundToTick(raw - half, tick, 'down'), ask: roundToTick(raw + half, tick, 'up') };
+    return { ...base, bid: roundToLadder(inst, raw - half, 'down'), ask: roundToLadder(inst, raw + half, 'up') };
   }
 }

@@ -5,7 +5,7 @@ import type { VirtualClock } from './clock.js';
 import { priceIncrementAt } from './contract-details.js';
 import { multiplierOf, type Instrument, type SecType } from './instruments.js';
 import type { Ledger } from './ledger.js';
-import { roundToTick, type Market } from './market.js';
+import { roundToLadder, type Market } from './market.js';
 import type { Rng } from './random.js';
 import type { OrderRequest } from './requests.js';
 import { valueAccount, type ValuationParams } from './valuation.js';
@@ -385,8 +385,10 @@ export class OrderEngine {
     const buy = order.action === 'BUY';
     const touch = buy ? (q.ask ?? q.last) : (q.bid ?? q.last);
     const slip = (this.rng.next() * this.opts.slippageBps) / 10_000;
-    const tick = order.inst.minTick;
-    let px = buy ? roundToTick(touch * (1 + slip), tick, 'up') : roundToTick(touch * (1 - slip), tick, 'down');
+    // The quote is on the ladder; the slipped price is rounded back towards it onto the ladder, so a fill is a price TWS
+    // would accept as a limit and slips by whole rungs of at most slippageBps: an option, whose rung is far coarser
+    // than 2 bp, fills at the quote.
+    let px = buy ? roundToLadder(order.inst, touch * (1 + slip), 'down') : roundToLadder(order.inst, touch * (1 - slip), 'up');
     if (order.orderType === 'LMT' && order.lmtPrice !== undefined) {
       if (buy ? touch > order.lmtPrice : touch < order.lmtPrice) return undefined;
       px = buy ? Math.min(px, order.lmtPrice) : Math.max(px, order.lmtPrice);

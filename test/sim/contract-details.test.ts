@@ -5,6 +5,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { EventName, SecType, type IBApi } from '@stoqey/ib';
 import { detailsOf, MARKET_RULES, marketRuleIdOf, priceIncrementAt } from '../../src/sim/contract-details.js';
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
+import { roundToLadder } from '../../src/sim/market.js';
 import * as M from '../../src/sim/messages.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { connectApi, disconnectAll, startTestSim, T0, waitFor } from './helpers.js';
@@ -83,15 +84,30 @@ describe('contract details fields', () => {
       expect(new Set(ids), inst.localSymbol).toEqual(new Set([String(marketRuleIdOf(inst))]));
       // minTick is the finest increment: the first rung; every coarser rung is a whole number of minTicks.
       expect(rule[0], inst.localSymbol).toEqual([0, inst.minTick]);
-      for (const [edge, inc] of rule) {
+      for (const [k, [edge, inc]] of rule.entries()) {
         expect(inc / inst.minTick, `${inst.localSymbol} from ${edge}`).toBeCloseTo(Math.round(inc / inst.minTick), 9);
         expect(inc, `${inst.localSymbol} from ${edge}`).toBeGreaterThanOrEqual(inst.minTick);
+        // Each edge is on both rungs it joins, so rounding up onto the ladder from below an edge lands on the grid.
+        const below = k > 0 ? rule[k - 1]![1] : inc;
+        for (const step of [below, inc]) expect(edge / step, `${inst.localSymbol} edge ${edge}`).toBeCloseTo(Math.round(edge / step), 9);
       }
     }
     // The ladder's increment is the rung at or below the price: AAPL options 0.01 below 3.00, 0.05 from it.
     const call = byId(u, 734559211);
     expect([2.99, 3, 3.52].map((p) => priceIncrementAt(call, p))).toEqual([0.01, 0.05, 0.05]);
     expect([2.95, 3, 21].map((p) => priceIncrementAt(byId(u, 735012458), p))).toEqual([0.05, 0.1, 0.1]);
+  });
+
+  it('rounds quotes and fills onto the ladder at their own price, across the 3.00 edge', () => {
+    const call = byId(u, 734559211);
+    const put = byId(u, 735012458);
+    expect([2.983, 2.999, 3.02, 9.71].map((p) => roundToLadder(call, p, 'up'))).toEqual([2.99, 3, 3.05, 9.75]);
+    expect([2.983, 3.001, 3.04, 9.71].map((p) => roundToLadder(call, p, 'down'))).toEqual([2.98, 3, 3, 9.7]);
+    expect([2.97, 3.04, 21.06].map((p) => roundToLadder(put, p))).toEqual([2.95, 3, 21.1]);
+    expect([2.92, 3.01].map((p) => roundToLadder(put, p, 'up'))).toEqual([2.95, 3.1]);
+    // A one-rung ladder is the minTick: AAPL stock on the cent, Toyota on half a yen.
+    expect(roundToLadder(byId(u, 265598), 228.537, 'down')).toBe(228.53);
+    expect(roundToLadder(byId(u, 13905), 2890.3, 'up')).toBe(2890.5);
   });
 
   it("IB's Python client can read every CONTRACT_DATA field at 157 and 193 (evMultiplier empty, not Double.MAX)", () => {

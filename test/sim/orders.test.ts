@@ -5,6 +5,7 @@ import { EventName, OrderAction, OrderType, type Contract, type IBApi, type Orde
 import { Decimal } from '../../src/model/money.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { roundToTick } from '../../src/sim/market.js';
+import { onTick } from '../../src/sim/orders.js';
 import { accountValues, connectApi, decodingErrors, disconnectAll, startTestSim, waitFor, type Recorder } from './helpers.js';
 
 const ACCOUNT = 'DU1234567';
@@ -170,6 +171,8 @@ describe('orders', () => {
           `${type} ${k.c.conId}`,
         ).toBe(sign * k.qty);
         if (type === 'LMT') for (const f of fills) expect(sign * (f.price - lmtPrice!)).toBeLessThanOrEqual(1e-9);
+        // Every fill is on the grid the limit had to be on, a price TWS would take back as a limit.
+        for (const f of fills) expect(onTick(f.price, k.tick), `${type} ${k.c.conId} fill ${f.price}`).toBe(true);
         // Expected cash change, from what the client was told (execDetails + commissionReport).
         const delta = new Map<string, Decimal>();
         const add = (ccy: string, v: Decimal) => delta.set(ccy, (delta.get(ccy) ?? dec(0)).add(v));

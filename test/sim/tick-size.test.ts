@@ -1,11 +1,11 @@
 // Prices off the contract's grid (its market rule's ladder at that price) are refused with TWS's error 110 (the order
-// never works); on-grid prices and tws-risk's own closing limits (rounded on the ladders it fetched) are accepted,
-// through real clients.
+// never works); on-grid prices and tws-risk's own closing limits (rounded on the ladders it fetched) are accepted, and
+// the simulator's own quotes and fills are on that grid, so a limit at its bid or ask is accepted: through real clients.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventName, OrderAction, OrderType, type Contract, type IBApi, type Order } from '@stoqey/ib';
+import { EventName, IBApiTickType, OrderAction, OrderType, type Contract, type IBApi, type Order } from '@stoqey/ib';
 import type { Simulator } from '../../src/sim/index.js';
 import { Feed } from '../../src/streams/feed.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
@@ -19,6 +19,24 @@ const AAPL: Contract = { conId: 265598, exchange: 'SMART' };
 const AAPL_CALL: Contract = { conId: 734559211, exchange: 'SMART' };
 const ES: Contract = { conId: 637533641, exchange: 'CME' };
 const OFF_TICK = 'The price does not conform to the minimum price variation for this contract.';
+const SPX_PUT: Contract = { conId: 735012442, exchange: 'SMART' };
+/** The ladders as IB's rules read (penny-pilot equity options, SPX options, US stocks): literals, not the simulator's table. */
+const PENNY: Ladder = [
+  [0, 0.01],
+  [3, 0.05],
+];
+const SPX_LADDER: Ladder = [
+  [0, 0.05],
+  [3, 0.1],
+];
+const CENT: Ladder = [[0, 0.01]];
+type Ladder = ReadonlyArray<readonly [number, number]>;
+const incrementAt = (ladder: Ladder, price: number) => ladder.filter(([edge]) => price >= edge).at(-1)![1];
+/** A whole number of the rung's increment, to within a float step (the wire carries doubles). */
+const onLadder = (ladder: Ladder, price: number) => {
+  const n = price / incrementAt(ladder, price);
+  return Math.abs(n - Math.round(n)) < 1e-6;
+};
 /** Far from the market, so an accepted order rests (and its status is all there is to see). */
 const buy = (lmtPrice: number): Order => ({ action: OrderAction.BUY, orderType: OrderType.LMT, totalQuantity: 1, lmtPrice, transmit: true });
 
@@ -204,5 +222,103 @@ describe('minimum price variation', () => {
     await waitFor(() => ids.every((id) => s.snapshot().openOrders.some((o) => o.clientId === 24 && o.orderId === id)), 15_000, 'every leg working');
     expect(ids.length).toBe(plan.legs.length);
     expect(new Set(plan.legs.map((l) => String(ladderFor(session.priceGrids.get(l.conId), l.contract.exchange ?? 'SMART')))).size).toBeGreaterThanOrEqual(5);
+  });
+});
+
+describe('quotes and fills on the price ladder', () => {
+  /** Every BID and ASK price a client received on `reqId`, in order. */
+  const quotesOf = (rec: Recorder, reqId: number, field: number) =>
+    rec
+      .of(EventName.tickPrice)
+      .filter((a) => a[0] === reqId && a[1] === field)
+      .map((a) => a[2] as number);
+  const barrier = async (api: IBApi, rec: Recorder) => {
+    const n = rec.of(EventName.currentTime).length;
+    api.reqCurrentTime();
+    await waitFor(() => rec.of(EventName.currentTime).length > n, 20_000, 'the current-time barrier');
+  };
+
+  it('quotes every option bid and ask on its ladder over 30 simulated minutes (AAPL above $3 on 0.05, SPX on 0.10), at least a rung apart; stocks stay on the cent', async () => {
+    ({ sim } = await startTestSim({ speed: 0 }));
+    const { api, rec } = await connectApi(sim.port, 31);
+    apis.push(api);
+    recorders.push(rec);
+    // The demo's options on both rules (the AAPL 240 call and 210 put, the SPX 5700 and 5400 puts, the front-month
+    // AAPL 220 call and SPX 6050 put), and AAPL stock, whose single rung is the cent.
+    const subs: Array<[number, number, Ladder]> = [
+      [734559211, 1, PENNY],
+      [734559377, 2, PENNY],
+      [734559100, 3, PENNY],
+      [735012442, 4, SPX_LADDER],
+      [735012458, 5, SPX_LADDER],
+      [735012400, 6, SPX_LADDER],
+      [265598, 7, CENT],
+    ];
+    for (const [conId, reqId] of subs) api.reqMktData(reqId, { conId, exchange: 'SMART' }, '', false, false);
+    await barrier(api, rec);
+    for (let s = 0; s < 180; s++) {
+      sim.advance(10_000);
+      await barrier(api, rec);
+    }
+    for (const [conId, reqId, ladder] of subs) {
+      const bids = quotesOf(rec, reqId, IBApiTickType.BID);
+      const asks = quotesOf(rec, reqId, IBApiTickType.ASK);
+      // The quotes moved: many values, each on the rung at its own price.
+      expect(new Set(bids).size, `${conId} distinct bids`).toBeGreaterThan(3);
+      expect(new Set(asks).size, `${conId} distinct asks`).toBeGreaterThan(3);
+      for (const p of [...bids, ...asks]) expect(onLadder(ladder, p), `${conId} quote ${p}`).toBe(true);
+      for (const p of quotesOf(rec, reqId, IBApiTickType.LAST)) expect(onLadder(ladder, p), `${conId} last ${p}`).toBe(true);
+      // The quote at the end: a spread of at least one rung at the bid.
+      const [bid, ask] = [bids.at(-1)!, asks.at(-1)!];
+      expect(ask - bid, `${conId} spread`).toBeGreaterThanOrEqual(incrementAt(ladder, bid) - 1e-9);
+    }
+    // The AAPL 240 call and the SPX 5700 put quote above $3 throughout, where the coarse rung applies.
+    for (const reqId of [1, 4]) expect(Math.min(...quotesOf(rec, reqId, IBApiTickType.BID))).toBeGreaterThan(3);
+    // Their model prices are not on the grid (TWS's model prices are not either): the quotes were rounded onto it.
+    const models = rec
+      .of(EventName.tickOptionComputation)
+      .filter((a) => a[0] === 1 && a[1] === IBApiTickType.MODEL_OPTION)
+      .map((a) => a[5] as number);
+    expect(models.some((p) => !onLadder(PENNY, p))).toBe(true);
+    // Stocks are untouched: on the cent, and not only on the option's 0.05 rung.
+    const stock = [...quotesOf(rec, 7, IBApiTickType.BID), ...quotesOf(rec, 7, IBApiTickType.ASK)];
+    expect(stock.some((p) => !onLadder([[0, 0.05]], p))).toBe(true);
+  }, 120_000);
+
+  it('accepts a BUY LMT at the ask and a SELL LMT at the bid (no 110) and fills them at those prices, for an AAPL and an SPX option', async () => {
+    // Fills within one market step (250 ms): the quote read before the order is the one it fills against.
+    ({ sim } = await startTestSim({ speed: 0, orders: { ackDelayMs: 20, fillDelayMs: 30, partialIntervalMs: 60, slippageBps: 2 } }));
+    const s = sim;
+    const { api, rec, nextValidId } = await connectApi(s.port, 32);
+    apis.push(api);
+    recorders.push(rec);
+    api.reqMktData(1, AAPL_CALL, '', false, false);
+    api.reqMktData(2, SPX_PUT, '', false, false);
+    s.advance(60_000);
+    await waitFor(() => [1, 2].every((id) => quotesOf(rec, id, IBApiTickType.ASK).length > 0), 10_000, 'quotes');
+    const n = rec.of(EventName.currentTime).length;
+    api.reqCurrentTime();
+    await waitFor(() => rec.of(EventName.currentTime).length > n, 20_000, 'the current-time barrier');
+    const quote = (reqId: number) => ({ bid: quotesOf(rec, reqId, IBApiTickType.BID).at(-1)!, ask: quotesOf(rec, reqId, IBApiTickType.ASK).at(-1)! });
+    const [call, put] = [quote(1), quote(2)];
+    expect(call.bid).toBeGreaterThan(3);
+    expect(put.bid).toBeGreaterThan(3);
+    const orders: Array<[number, Contract, OrderAction, number]> = [
+      [nextValidId, AAPL_CALL, OrderAction.BUY, call.ask],
+      [nextValidId + 1, AAPL_CALL, OrderAction.SELL, call.bid],
+      [nextValidId + 2, SPX_PUT, OrderAction.BUY, put.ask],
+      [nextValidId + 3, SPX_PUT, OrderAction.SELL, put.bid],
+    ];
+    for (const [id, c, action, lmtPrice] of orders) api.placeOrder(id, c, { action, orderType: OrderType.LMT, totalQuantity: 1, lmtPrice, transmit: true });
+    const ids = orders.map(([id]) => id);
+    // Accepted, then filled before the next market step moves the quote.
+    await waitFor(() => ids.every((id) => statusesOf(rec, id).includes('PreSubmitted')) || rec.errors.some((e) => ids.includes(e.reqId)), 10_000, 'answers');
+    s.advance(100);
+    await waitFor(() => ids.every((id) => statusesOf(rec, id).includes('Filled')) || rec.errors.some((e) => ids.includes(e.reqId)), 10_000, 'fills');
+    expect(rec.errors.filter((e) => ids.includes(e.reqId)).map((e) => [e.reqId, e.code])).toEqual([]);
+    const fills = rec.of(EventName.execDetails).map((a) => a[2] as { orderId: number; price: number; shares: number });
+    for (const [id, , , lmtPrice] of orders) {
+      expect(fills.filter((f) => f.orderId === id).map((f) => [f.price, f.shares])).toEqual([[lmtPrice, 1]]);
+    }
   });
 });
