@@ -175,7 +175,11 @@ export function keyOf(input: string, key: KeyFlags): string | undefined {
  */
 export function chunkKeys(input: string, key: KeyFlags, o: { untilEnter?: boolean } = {}): { key?: string; text?: string }[] | undefined {
   if (keyOf(input, key) !== undefined || key.ctrl || key.meta || [...input].length < 2) return undefined;
-  const chars = [...input];
+  // Control bytes that came in one read with text were pasted with it (a BEL ending a title sequence, a DEL, a Ctrl-U):
+  // they are dropped, not run as Ctrl-g, Backspace or clear-line. A burst of control bytes alone (a held Backspace)
+  // stays keys.
+  const all = [...input];
+  const chars = all.some((ch) => isPrintable(ch)) ? all.filter((ch) => isPrintable(ch) || ch === '\r' || ch === '\n') : all;
   // A text line's chunk ends at its first Enter (what follows was typed for whatever that Enter leads to).
   const enter = o.untilEnter ? chars.findIndex((ch) => keyOfChar(ch) === 'enter') : -1;
   return (enter < 0 ? chars : chars.slice(0, enter + 1)).map((ch) => {
@@ -204,7 +208,32 @@ export function pastedItems(text: string): { key?: string; text?: string }[] {
   return items;
 }
 
-const NO_FLAGS: KeyFlags = {
+/** One event Ink made of a read: a keypress's input and flags, or a bracketed paste's text. */
+export type ReadPart = { readonly input: string; readonly key: KeyFlags } | { readonly paste: string };
+
+/**
+ * A read that Ink cut into several events (at escape sequences, DEL, BS and ETX) and that carries printable text, as
+ * the text it was, or undefined when it is not one (no text in it, or a bracketed paste, which is handled as such).
+ * Such a read is a paste (unbracketed: tmux paste-buffer without -p, terminals and SSH clients that send a paste as
+ * it is), not keystrokes: its control bytes are dropped and its escape sequences (CSI, OSC to BEL or ST, DCS) go
+ * whole, so a BEL, DEL, Ctrl-U or title sequence in it never acts as Ctrl-g, Backspace or clear-line. Ink hands an
+ * escape it cannot name (ESC ] of a title, ESC \\ of its end) over as Alt and the next character: it is put back as
+ * ESC and that character, so the sequence it opens is dropped with its body. Enter stays, as a text line takes it.
+ */
+export function readAsText(parts: readonly ReadPart[]): string | undefined {
+  if (parts.some((p) => 'paste' in p) || !parts.some((p) => 'input' in p && textOf(p.input, p.key) !== undefined)) return undefined;
+  const raw = parts
+    .map((p) => {
+      if (!('input' in p)) return '';
+      if (p.key.meta && [...p.input].length === 1) return `\u001b${p.input}`;
+      if (p.key.return) return '\r';
+      return textOf(p.input, p.key) !== undefined ? p.input : '';
+    })
+    .join('');
+  return [...withoutEscapeSequences(raw)].filter((ch) => isPrintable(ch) || ch === '\r' || ch === '\n').join('');
+}
+
+export const NO_FLAGS: KeyFlags = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,

@@ -1,4 +1,4 @@
-// Text pasted in a real terminal (tmux paste-buffer): it never confirms a flatten dialog, and a pasted line runs no command after its Enter.
+// Text pasted in a real terminal (tmux paste-buffer, bracketed or not): it never confirms a flatten dialog, runs no command after a pasted line's Enter, and its control bytes act as no key.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -117,6 +117,62 @@ describe('pasting into the console', () => {
       tmux('paste-buffer', '-p', '-b', 'clip', '-t', 'm');
       const typed = await waitForScreen('m', (s) => /Filter Positions: abq3/.test(s) || /tws-risk demo: /.test(s), 'the pasted text in the filter line');
       expect(typed).toMatch(/Filter Positions: abq3/);
+    },
+    150_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'an unbracketed paste into the palette is text: a BEL, a title sequence (BEL or ST ending), a DEL or a Ctrl-U in it acts as no key',
+    async () => {
+      newSession('b', { columns: 80, rows: 24 }, `node bin/tws-risk demo --start ${T0} --seed 7 --no-record --config ${join(dir, 'none.json')}`);
+      await waitForScreen('b', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
+      const panes = (await waitForScreen('b', (s) => /▶2 Positions .*by class.*sort/.test(s), 'the Positions heading')).match(/▶2 Positions.*/)![0];
+      await press('b', ':');
+      await waitForScreen('b', (s) => /^:▏/m.test(s), 'the palette line');
+      // tmux paste-buffer without -p writes the text as it is, unmarked, as many terminals and SSH clients paste it. A
+      // BEL was Ctrl-g (the palette closed, and c and o regrouped and sorted Positions); the title's body was left in
+      // the line; DEL and Ctrl-U were Backspace and clear-line.
+      let line = '';
+      for (const text of ['ab\u0007co', 'ab\u001b]0;title\u0007co', 'ab\u001b]0;title\u001b\\co', 'ab\u007fco', 'ab\u0015co']) {
+        paste('b', text);
+        line += 'abco';
+        const typed = await waitForScreen('b', (s) => new RegExp(`^:${line}▏`, 'm').test(s) || !/^:/m.test(s), `:${line} in the palette line`);
+        expect(typed).toMatch(new RegExp(`^:${line}▏`, 'm'));
+      }
+      await press('b', 'Escape');
+      const after = await waitForScreen('b', (s) => !/^:/m.test(s), 'the palette closed');
+      expect(after.match(/▶2 Positions.*/)![0]).toBe(panes);
+    },
+    150_000,
+  );
+
+  it.skipIf(!hasTmux)(
+    'an unbracketed paste with a BEL neither closes the arming dialog nor, armed, the palette: its X opens no flatten',
+    async () => {
+      newSession('x', { columns: 200, rows: 50, env: freshUser() }, `node bin/tws-risk demo --trade --start ${T0} --seed 7 --speed 1 --no-record`);
+      await waitForScreen('x', (s) => /READY/.test(s) && /TSLA/.test(s), 'the ready console');
+      const account = /\b(DU\d+)\b/.exec(await waitForScreen('x', (s) => /\bDU\d+\b/.test(s), 'the account id'))![1]!;
+      await press('x', ':');
+      await waitForScreen('x', (s) => /^:/m.test(s), 'the palette line');
+      await press('x', 'trade.arm', 'Enter');
+      await waitForScreen('x', (s) => /Type the last four characters of the account id/.test(s), 'the arming dialog');
+      // As Ctrl-g the BEL closed the dialog, and the X after it asked to flatten the selected position.
+      paste('x', '45\u0007Xc');
+      const dialog = await waitForScreen('x', (s) => /account id: 45Xc▏/.test(s) || !/Type the last four/.test(s), 'the pasted text in the dialog');
+      expect(dialog).toMatch(/account id: 45Xc▏/);
+      await press('x', 'Escape');
+      await waitForScreen('x', (s) => !/Type the last four/.test(s), 'the arming dialog cancelled');
+      await arm('x', account.slice(-4));
+      await press('x', ':');
+      await waitForScreen('x', (s) => /^:▏/m.test(s), 'the palette line, armed');
+      paste('x', 'ab\u0007X');
+      const typed = await waitForScreen('x', (s) => /^:abX▏/m.test(s) || !/^:/m.test(s), 'the pasted text in the palette');
+      expect(typed).toMatch(/^:abX▏/m);
+      // Keys are handled in order: once Esc has closed the palette, a pasted X would have asked already.
+      await press('x', 'Escape');
+      const after = await waitForScreen('x', (s) => !/^:/m.test(s), 'the palette closed');
+      expect(after).not.toMatch(/Flatten .*\?/);
+      expect(after).toMatch(/ ARMED \d/);
     },
     150_000,
   );

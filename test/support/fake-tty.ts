@@ -20,6 +20,11 @@ export class Tty extends EventEmitter {
 export class TtyIn extends EventEmitter {
   isTTY = true;
   private data: string | null = null;
+  /** Whether the read's length is known before it is read, as a real stream's readableLength tells it (off: unknown). */
+  reportsLength = false;
+  get readableLength(): number | undefined {
+    return this.reportsLength ? (this.data?.length ?? 0) : undefined;
+  }
   type(s: string) {
     this.data = s;
     this.emit('readable');

@@ -1,7 +1,7 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
 import { useInput, usePaste, useStdin } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
-import { chunkKeys, keyOf, pastedItems, pasteMarkerTail, textOf } from '../../keymap/keys.js';
+import { chunkKeys, keyOf, NO_FLAGS, pastedItems, pasteMarkerTail, readAsText, textOf, type KeyFlags, type ReadPart } from '../../keymap/keys.js';
 
 /*
  * Keys are handled in arrival order, one per turn of the event loop once a backlog forms, so each key sees the one
@@ -100,12 +100,12 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     const textLine = o.dialogOpen() ? o.dialogTakesText() : (o.lineOpen?.() ?? false);
     if (textLine) push(pastedItems(text), o.dialogEpoch(), true, true);
   };
-  usePaste((text) => {
+  const onPaste = (text: string) => {
     pasteRead.current = reads.current;
     paste(text);
-  });
+  };
 
-  useInput((input, key) => {
+  const onKey = (input: string, key: KeyFlags) => {
     // The rest of a paste: a terminal that passes pasted text through as it is (tmux paste-buffer -p) lets an ESC [201~
     // copied with it end the paste early at Ink, and what follows in that read arrives as keys (a q quit the console, a
     // BEL closed the filter line as Ctrl-g). A paste is one write of the terminal's; a key typed after it is a read of its own.
@@ -132,5 +132,45 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     const items = chunk ?? [{ ...(k !== undefined ? { key: k } : {}), ...(t !== undefined ? { text: t } : {}) }];
     const pasted = readLength.current > [...input].length && !(k !== undefined && NEVER_CONFIRM.has(k));
     push(items, epoch, pasted);
+  };
+
+  /*
+   * A read that Ink cuts into several events (at an escape sequence, a DEL, a BS or an ETX) is held until Ink has
+   * handed over all of it (its events come in one synchronous turn, so a microtask sees the whole read). One that
+   * carries text is an unbracketed paste and goes on as that text alone (readAsText: no control byte or escape
+   * sequence in it acts as a key); any other (a held Backspace, arrows typed fast, a bracketed paste) goes on event
+   * by event as before. A read that is one event is that event, at once.
+   */
+  const held = useRef<ReadPart[] | undefined>(undefined);
+  const release = () => {
+    const parts = held.current ?? [];
+    held.current = undefined;
+    const text = readAsText(parts);
+    if (text !== undefined) {
+      if (text !== '') onKey(text, NO_FLAGS);
+      return;
+    }
+    for (const part of parts) {
+      if ('paste' in part) onPaste(part.paste);
+      else onKey(part.input, part.key);
+    }
+  };
+  const hold = (part: ReadPart, partLength: number): boolean => {
+    if (held.current === undefined) {
+      if (readLength.current <= partLength) return false;
+      held.current = [];
+      queueMicrotask(release);
+    }
+    held.current.push(part);
+    return true;
+  };
+
+  usePaste((text) => {
+    if (held.current !== undefined) held.current.push({ paste: text });
+    else onPaste(text);
+  });
+
+  useInput((input, key) => {
+    if (!hold({ input, key }, [...input].length)) onKey(input, key);
   });
 }
