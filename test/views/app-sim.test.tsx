@@ -36,7 +36,7 @@ const PANE_CHECKS: Record<string, { key: string; expect: RegExp[] }> = {
   account: { key: '1', expect: [/Net liquidation\s+\d{3},\d{3}/, /Maintenance margin/, /Cushion \d+\.\d%/] },
   // At 80x24 the last stock rows are below the fold: the title must then say so.
   positions: { key: '2', expect: [/AAPL/, /NESN/, /7203|↓ \d+ more/, /STK · 5/] },
-  stress: { key: '3', expect: [/Equities −30%/, /Liquidation at:/] },
+  stress: { key: '3', expect: [/Equities −30%/, /Liquidation at( \(searched [\d:]+\))?:/] },
   orders: { key: '4', expect: [/\b99\b/, /BUY/, /AAPL/, /Submitted|PreSubmitted/] },
   executions: { key: '5', expect: [/BOT/, /TSLA/, /\d+\.\d\d USD/] },
   alerts: { key: '6', expect: [/OK no alerts|WARNING|CRITICAL/, /data farm/] },
