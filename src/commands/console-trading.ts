@@ -5,7 +5,7 @@ import type { CommandId } from '../keymap/bindings.js';
 import type { Clock } from '../model/clock.js';
 import { contractLabel } from '../model/contract.js';
 import type { JsonValue } from '../model/events.js';
-import { outcomeText, type ExecutionResult, type LegResult } from '../trading/execute.js';
+import { outcomeText, stillWorking, type ExecutionResult, type LegResult } from '../trading/execute.js';
 import type { TradeMode } from '../trading/arming.js';
 import { TradingSession, type TradingFeed, type TradingGateway } from '../trading/session.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, parseScope, planCancel, planFlatten, planReduce, scopeText, staleMarkDenial } from '../trading/plan.js';
@@ -166,7 +166,7 @@ export function outcomeLine(l: LegResult, fills = ''): string {
   // A cancel's label already names its order ("order 12 (client 0) ..."): the id is not said twice.
   const id = l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `;
   const filled = l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)}${fills})` : '';
-  return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
+  return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${stillWorking(l)}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }
 
 /** Creates the console's trading actions on a live session. Nothing is sent unless `mode` is 'trade'. */
@@ -314,7 +314,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
         const r = await session.executeFlatten(l.plan, o.timeoutMs ?? 30_000);
         if (r.denial && r.cancels.length === 0 && r.legs.length === 0) {
           const message = formatDenial(r.denial);
-          if (r.denial.code === 'TARGET_CHANGED') {
+          // Both mean the plan shown is not the plan of now: the operator reviews the new one (its reading time anew).
+          if (r.denial.code === 'TARGET_CHANGED' || r.denial.code === 'MARK_MOVED') {
             const replan = l.again();
             return typeof replan === 'string' ? { kind: 'refused', message: `${message}. ${replan}` } : { kind: 'refused', message, replan };
           }

@@ -83,7 +83,7 @@ export function realizedLines(x: ExpectedRealized, base: string): string[] {
   });
   lines.push(
     x.totalBase
-      ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the limits (at worst, before commissions)`
+      ? `Expected realized P&L ${signedMoney(x.totalBase)} ${base} at the planned limits (if filled, before commissions)`
       : 'Expected realized P&L: not known for every leg',
   );
   return lines;

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel } from '../model/contract.js';
-import { outcomeText, type ExecutionResult } from '../trading/execute.js';
+import { outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { TradingSession } from '../trading/session.js';
 import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText, staleMarkDenial } from '../trading/plan.js';
 import type { PortfolioState } from '../model/state.js';
@@ -82,7 +82,7 @@ function resultText(r: ExecutionResult): string[] {
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
     lines.push(
-      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
     );
     if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
     else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);

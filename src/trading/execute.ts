@@ -2,9 +2,9 @@
 import type { Clock } from '../model/clock.js';
 import type { FeedEventBody } from '../model/events.js';
 import { orderKey, orderName, TERMINAL_STATUSES } from '../model/orders.js';
-import type { PortfolioState } from '../model/state.js';
+import type { OrderRow, PortfolioState } from '../model/state.js';
 import type { OrderRequest, OrderSnapshot, SendResult } from '../model/orders.js';
-import { groupedQuantity, type Decimal } from '../model/money.js';
+import { groupedQuantity, groupedQuantityText, type Decimal } from '../model/money.js';
 import { reconcileOrder, type ReconciledOutcome } from './reconcile.js';
 import { contractLabel, type Contract } from '../model/contract.js';
 import type { ArmState, TradeMode } from './arming.js';
@@ -57,6 +57,17 @@ export function outcomeText(o: Outcome): string {
   return o.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
 }
 
+/**
+ * An order the deadline left working is said as such, with what to do: it stays at TWS (nothing cancels it by
+ * itself, DESIGN.md "Safety") and can still fill, so "timed out" alone would read as if it were gone.
+ */
+export function stillWorking(l: LegResult): string {
+  const w = l.working;
+  if (!w) return '';
+  const px = w.limitPrice === undefined ? w.orderType : `${w.orderType} ${w.limitPrice}`;
+  return `, still working at ${px} (${groupedQuantityText(w.remaining)} left): cancel it (x in Orders) or re-flatten`;
+}
+
 export interface LegResult {
   readonly conId: number;
   readonly label: string;
@@ -68,6 +79,8 @@ export interface LegResult {
   /** Set when the outcome was reconciled after a lost connection: what TWS listed, or did not. */
   readonly evidence?: string;
   readonly execIds?: readonly string[];
+  /** Timed out and still open at TWS: it can still fill, and stays until cancelled (prices and sizes as decimal strings). */
+  readonly working?: { readonly orderType: string; readonly limitPrice?: string; readonly remaining: string };
 }
 
 export interface ExecutionResult {
@@ -307,12 +320,24 @@ async function follow(deps: TradingDeps, orders: readonly Followed[], deadline: 
           outcome,
           filled: row?.filled.toString() ?? '0',
           ...(err && outcome !== 'filled' ? { code: err.code, message: err.message } : {}),
+          ...(outcome === 'timedOut' && row ? { working: workingOf(row, o) } : {}),
         };
       });
       return { results, disrupted: false };
     }
     await nextChange(deps, deadline, relevant);
   }
+}
+
+/** What an order the deadline left open still works for: its type and limit, and what is left of it. */
+function workingOf(row: OrderRow, o: Followed): NonNullable<LegResult['working']> {
+  const total = row.info?.totalQuantity ?? o.quantity;
+  const remaining = row.remaining ?? total?.sub(row.filled);
+  return {
+    orderType: row.info?.orderType ?? '?',
+    ...(row.info?.limitPrice ? { limitPrice: row.info.limitPrice.toString() } : {}),
+    remaining: remaining?.toString() ?? '?',
+  };
 }
 
 const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
@@ -447,6 +472,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
           code: l.code ?? null,
           message: l.message ?? null,
           evidence: l.evidence ?? null,
+          ...(l.working ? { stillWorking: { ...l.working } } : {}),
         },
       });
   }

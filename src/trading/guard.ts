@@ -2,7 +2,7 @@
 import { isStale } from '../model/freshness.js';
 import type { PortfolioState } from '../model/state.js';
 import { isArmed, type ArmState, type TradeMode } from './arming.js';
-import { scopeSnapshot, unknownQuantityDenial, workingOrdersOn } from './plan.js';
+import { movedMarkDenial, scopeSnapshot, unknownQuantityDenial, workingOrdersOn } from './plan.js';
 import type { CloseLeg, Denial, FlattenPlan } from './types.js';
 
 export interface GuardContext {
@@ -89,5 +89,6 @@ export function guardFlatten(ctx: GuardContext, plan: FlattenPlan, stage: 'first
       leg.quantity.lessThanOrEqualTo(pos.abs());
     if (!reduces) return { code: 'WOULD_INCREASE_POSITION', conId: leg.conId };
   }
-  return undefined;
+  // Last, on the live mark: a plan the market has moved past since it was shown (or since the stage before) is not sent.
+  return movedMarkDenial(ctx.state, legs);
 }

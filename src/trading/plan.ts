@@ -273,6 +273,7 @@ function buildPlan(
     const notionalBase = mark && fx ? quantity.mul(mark).mul(mult).mul(fx) : undefined;
     if (!mark || !fx) notes.push(`${contractLabel(c)}: no ${!mark ? 'mark' : `${c.currency} rate`}, notional unknown`);
     let limitPrice: Decimal | undefined;
+    let priced: Pick<CloseLeg, 'collar' | 'ladder'> = {};
     if (o.orderType === 'LMT') {
       if (!mark) {
         noMark.push(c.conId);
@@ -292,6 +293,7 @@ function buildPlan(
         notes.push(`${contractLabel(c)}: tick size unknown, limit rounded to ${tick}`);
       }
       limitPrice = limitFor(mark, action, o.collar, ladder);
+      priced = { collar: o.collar, ladder };
     }
     legs.push({
       conId: c.conId,
@@ -300,7 +302,7 @@ function buildPlan(
       action,
       quantity,
       orderType: o.orderType,
-      ...(limitPrice ? { limitPrice } : {}),
+      ...(limitPrice ? { limitPrice, ...priced } : {}),
       ...(live ? { mark: live.price, markAt: live.at, markLimitMs: live.limitMs } : {}),
       ...(notionalBase ? { notionalBase } : {}),
     });
@@ -376,6 +378,39 @@ export function staleMarkDenial(plan: FlattenPlan, now: number): Denial | undefi
     if (l.markAt === undefined || l.markLimitMs === undefined) continue;
     const ageMs = Math.max(0, now - l.markAt);
     if (ageMs > l.markLimitMs) return { code: 'MARK_STALE', conId: l.conId, label: contractLabel(l.contract), ageMs, limitMs: l.markLimitMs };
+  }
+  return undefined;
+}
+
+/**
+ * The first leg whose limit the market has moved past since it was planned, on the live mark now: planned again with
+ * the leg's own collar and ladder, a limit that is no longer marketable (a SELL above the mark, a BUY below it, where
+ * planning now would price it lower or higher) or that differs from the limit of now by more than the collar (and one
+ * step of the ladder, the rounding) was priced on a market that is gone. A SELL LMT 190.47 planned at 194.36 would
+ * otherwise be sent after a fall to 174.89: it cannot fill, and it is left working.
+ */
+export function movedMarkDenial(state: PortfolioState, legs: readonly CloseLeg[]): Denial | undefined {
+  for (const l of legs) {
+    if (l.orderType !== 'LMT' || !l.limitPrice || l.collar === undefined || !l.ladder) continue;
+    const m = liveMark(state, l.conId)?.price;
+    if (!m) continue;
+    const now = limitFor(m, l.action, l.collar, l.ladder);
+    const limit = l.limitPrice;
+    const notMarketable = l.action === 'SELL' ? limit.greaterThan(m) && limit.greaterThan(now) : limit.lessThan(m) && limit.lessThan(now);
+    const drift = limit.sub(now).abs();
+    if (notMarketable || drift.greaterThan(m.abs().mul(l.collar).plus(incrementAt(l.ladder, now)))) {
+      return {
+        code: 'MARK_MOVED',
+        conId: l.conId,
+        label: contractLabel(l.contract),
+        action: l.action,
+        limit: limit.toString(),
+        markThen: l.mark?.toString() ?? null,
+        markNow: m.toString(),
+        limitNow: now.toString(),
+        collar: l.collar,
+      };
+    }
   }
   return undefined;
 }

@@ -1,6 +1,7 @@
 // Trading types: flatten/cancel plans, scopes, and the typed denials every refusal is expressed as.
 import type { Contract } from '../model/contract.js';
 import type { Decimal } from '../model/money.js';
+import type { Ladder } from './plan.js';
 
 /**
  * What to flatten: everything, one currency, one asset class, one underlying (stock with its options), one conId;
@@ -39,6 +40,12 @@ export interface CloseLeg {
   /** When the mark arrived (ms), and how old it may get before the plan priced on it is refused (model/mark.ts). */
   readonly markAt?: number;
   readonly markLimitMs?: number;
+  /**
+   * The collar and price ladder the limit was set with: before each send the guard plans the limit again on the live
+   * mark with them, and refuses a limit the market has moved past (MARK_MOVED).
+   */
+  readonly collar?: number;
+  readonly ladder?: Ladder;
   /** Estimated notional in base currency (|qty| × mark × multiplier × FX), when a mark and rate are known. */
   readonly notionalBase?: Decimal;
 }
@@ -114,6 +121,21 @@ export type Denial =
   | { readonly code: 'TICKS_PENDING'; readonly conIds: readonly number[] }
   /** A leg's limit was set from a mark older than its freshness limit (model/mark.ts): the plan is priced on old data. */
   | { readonly code: 'MARK_STALE'; readonly conId: number; readonly label: string; readonly ageMs: number; readonly limitMs: number }
+  /**
+   * The market moved past a leg's limit since it was planned: not marketable any more, or further from the limit
+   * planning now would give than the collar (prices as decimal strings, contract currency).
+   */
+  | {
+      readonly code: 'MARK_MOVED';
+      readonly conId: number;
+      readonly label: string;
+      readonly action: 'BUY' | 'SELL';
+      readonly limit: string;
+      readonly markThen: string | null;
+      readonly markNow: string;
+      readonly limitNow: string;
+      readonly collar: number;
+    }
   | { readonly code: 'READ_ONLY_API' }
   /** An order (ours whose cancel did not complete, or anyone's) still works on a contract about to be closed. */
   | { readonly code: 'ORDERS_STILL_OPEN'; readonly conId: number; readonly orders: readonly string[] }
@@ -161,6 +183,11 @@ export function formatDenial(d: Denial): string {
       return `Not yet: the price increments of conId ${d.conIds.join(', ')} are still being fetched from TWS; retry in a moment (TICKS_PENDING)`;
     case 'MARK_STALE':
       return `Refused: the mark of ${d.label} is ${Math.round(d.ageMs / 1000)} s old, older than ${Math.round(d.limitMs / 1000)} s; its limit would be set on old prices (MARK_STALE conId=${d.conId})`;
+    case 'MARK_MOVED': {
+      const past = d.action === 'SELL' ? Number(d.limit) > Number(d.markNow) : Number(d.limit) < Number(d.markNow);
+      const why = past ? `is past the market, it would not fill` : `is more than the ${d.collar * 100}% collar from the limit planned now, ${d.limitNow}`;
+      return `Refused: ${d.label} moved from ${d.markThen ?? '?'} to ${d.markNow} since the plan was made; its ${d.action} LMT ${d.limit} ${why}; nothing was sent (MARK_MOVED conId=${d.conId}); review the new plan`;
+    }
     case 'ORDERS_STILL_OPEN':
       return `Refused: orders still work on conId ${d.conId} (${d.orders.join('; ')}); a closing order beside them could overfill and flip the position, so it was not sent (ORDERS_STILL_OPEN)`;
     case 'DEADLINE_PASSED':

@@ -30,7 +30,7 @@ describe('the trade dialog while it is open', () => {
       await tui.write('X');
       const opened = await tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('sends'), 'the flatten dialog');
       expect(opened).toMatch(/7203 mark [\d,.]+, \d+ s old/);
-      expect(opened).toMatch(/Expected realized P&L [+-][\d,]+\.\d\d [A-Z]{3} at the limits/);
+      expect(opened).toMatch(/Expected realized P&L [+-][\d,]+\.\d\d [A-Z]{3} at the planned limits/);
       clock.offset += 60_000;
       await tui.waitForFrame((f) => /7203 mark [\d,.]+, (6\d|[7-9]\d|1\d\d) s old/.test(f), 'the age moved by the jump');
 

@@ -52,7 +52,7 @@ describe('expected realized P&L', () => {
     expect(x.totalBase!.toString()).toBe('16965');
     expect(realizedLines(x, 'USD')).toEqual([
       'realized AAPL: +19,250.00 USD at the mark, +16,965.00 USD at the limit',
-      'Expected realized P&L +16,965.00 USD at the limits (at worst, before commissions)',
+      'Expected realized P&L +16,965.00 USD at the planned limits (if filled, before commissions)',
     ]);
     // The trading dialog starts a new line at each '; ' (view-model tradeDialog): a line here must read whole.
     for (const l of realizedLines(x, 'USD')) expect(l).not.toContain('; ');

@@ -1,5 +1,5 @@
-// Execution against the simulator through the real source: a disconnect in the middle of a flatten.
-import { mkdtempSync, rmSync } from 'node:fs';
+// Execution against the simulator through the real source: a disconnect mid-flatten, deadlines, a market moved past a plan.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -13,6 +13,8 @@ import { TwsSource } from '../../src/streams/tws/source.js';
 import { AuditLog, verifyAuditLog } from '../../src/trading/audit.js';
 import { executeFlatten, type TradingDeps } from '../../src/trading/execute.js';
 import { isDenial, planFlatten, planReduce } from '../../src/trading/plan.js';
+import { liveMark } from '../../src/model/mark.js';
+import { stillWorking } from '../../src/trading/execute.js';
 import { T0, waitFor } from '../sim/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-exec-'));
@@ -350,6 +352,109 @@ describe('following orders on the event stream', () => {
     expect(result.cancels.map((c) => c.outcome)).toEqual(['timedOut']);
     expect(result.denial?.code).toBe('ORDERS_STILL_OPEN');
     expect(result.legs.map((l) => l.outcome)).toEqual(['notSent']);
+  }, 30_000);
+});
+
+describe('a market that moved past the plan', () => {
+  /** The long AAPL stock position, planned as a marketable SELL LMT (collar 2%) on the mark now. */
+  async function aaplPlan(s: Session, clientId: number) {
+    const row = [...s.feed.state.positions.values()].find((r) => r.contract.symbol === 'AAPL' && r.contract.secType === 'STK')!;
+    expect(row.position.greaterThan(0)).toBe(true);
+    const plan = planFlatten(s.feed.state, { kind: 'conid', conId: row.contract.conId }, { clientId, orderType: 'LMT', collar: 0.02, now: s.clock.now() });
+    if (isDenial(plan)) throw new Error(plan.code);
+    return { row, plan, leg: plan.legs[0]! };
+  }
+  const markBelow = (s: Session, conId: number, price: Decimal) => () => liveMark(s.feed.state, conId)?.price.lessThan(price) ?? false;
+
+  it('refuses a plan made before a -10% move (MARK_MOVED) and sends nothing: the headless flatten and the guard execute this way', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(88, 1, clock);
+    const { row, plan, leg } = await aaplPlan(s, 88);
+    expect(leg.action).toBe('SELL');
+    await s.sim.trigger({ incident: 'move', factor: 'AAPL', pct: -10 });
+    await waitFor(markBelow(s, row.contract.conId, leg.limitPrice!), 10_000, 'the feed to see AAPL below the planned limit');
+    const audit = new AuditLog(join(dir, 'audit-moved.jsonl'), { appVersion: 'test', account: s.feed.state.account ?? null, mode: 'test' });
+    const placed: string[] = [];
+    const deps = depsFor(s, audit, 88, {
+      events: s.feed.events$,
+      placeOrder: (c, o) => {
+        placed.push(o.totalQuantity.toString());
+        return s.source.placeOrder(c, o);
+      },
+    });
+    const result = await executeFlatten(deps, plan, 20_000);
+    audit.close();
+    expect(result.denial?.code).toBe('MARK_MOVED');
+    if (result.denial?.code !== 'MARK_MOVED') throw new Error('not MARK_MOVED');
+    expect(result.denial.limit).toBe(leg.limitPrice!.toString());
+    // Planning now prices it near the new mark, 2% under it.
+    const now = Number(result.denial.markNow);
+    expect(now).toBeLessThan(Number(leg.mark) * 0.92);
+    expect(Math.abs(Number(result.denial.limitNow) - now * 0.98)).toBeLessThan(0.02);
+    expect(placed).toEqual([]);
+    expect(s.sim.snapshot().openOrders.filter((o) => o.clientId === 88)).toEqual([]);
+    const lines = readFileSync(join(dir, 'audit-moved.jsonl'), 'utf8');
+    expect(lines).toContain('"code":"MARK_MOVED"');
+    expect(lines).not.toContain('"type":"orderSent"');
+  }, 30_000);
+
+  it('a plan made after the move is sent: the guard compares with the plan of now, not with the old mark', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(89, 1, clock);
+    const before = await aaplPlan(s, 89);
+    await s.sim.trigger({ incident: 'move', factor: 'AAPL', pct: -10 });
+    await waitFor(markBelow(s, before.row.contract.conId, before.leg.limitPrice!), 10_000, 'the feed to see the move');
+    const { plan } = await aaplPlan(s, 89);
+    const audit = new AuditLog(join(dir, 'audit-replanned.jsonl'), { appVersion: 'test', account: s.feed.state.account ?? null, mode: 'test' });
+    const result = await executeFlatten(depsFor(s, audit, 89, { events: s.feed.events$ }), plan, 30_000);
+    audit.close();
+    expect(result.denial).toBeUndefined();
+    expect(result.legs.map((l) => l.outcome)).toEqual(['filled']);
+    expect(result.flat).toBe(true);
+  }, 30_000);
+
+  it('a flatten that times out with its order still working says so, with its limit and what is left, and leaves it working', async () => {
+    const clock = new ManualClock(Date.parse(T0));
+    const s = await session(90, 1, clock);
+    const { row, plan, leg } = await aaplPlan(s, 90);
+    const audit = new AuditLog(join(dir, 'audit-working.jsonl'), { appVersion: 'test', account: s.feed.state.account ?? null, mode: 'test' });
+    // The market falls 10% while the order is on its way, after the guard passed it: it reaches the simulator above
+    // the market, where a SELL LMT cannot fill.
+    const deps = depsFor(s, audit, 90, {
+      events: s.feed.events$,
+      placeOrder: (c, o) => {
+        void s.sim.trigger({ incident: 'move', factor: 'AAPL', pct: -10 });
+        return s.source.placeOrder(c, o);
+      },
+    });
+    const run = executeFlatten(deps, plan, 20_000);
+    await waitFor(
+      () => [...s.feed.state.orders.values()].some((o) => o.clientId === 90 && o.status === 'Submitted'),
+      10_000,
+      'the order working at the simulator',
+    );
+    clock.advance(20_001);
+    const result = await run;
+    audit.close();
+    const l = result.legs[0]!;
+    expect(l.outcome).toBe('timedOut');
+    const qty = row.position.toString();
+    expect(l.working).toEqual({ orderType: 'LMT', limitPrice: leg.limitPrice!.toString(), remaining: qty });
+    expect(stillWorking(l)).toBe(
+      `, still working at LMT ${leg.limitPrice!.toString()} (${Number(qty).toLocaleString('en-US')} left): cancel it (x in Orders) or re-flatten`,
+    );
+    expect(result.flat).toBe(false);
+    // Not cancelled by itself: still open at the simulator.
+    expect(
+      s.sim
+        .snapshot()
+        .openOrders.filter((o) => o.clientId === 90)
+        .map((o) => o.orderId),
+    ).toEqual([l.orderId]);
+    const status = readFileSync(join(dir, 'audit-working.jsonl'), 'utf8')
+      .split('\n')
+      .filter((x) => x.includes('"type":"orderStatus"'));
+    expect(status.join('\n')).toContain(`"stillWorking":{"orderType":"LMT","limitPrice":"${leg.limitPrice!.toString()}","remaining":"${qty}"}`);
   }, 30_000);
 });
 

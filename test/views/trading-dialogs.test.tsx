@@ -1,5 +1,5 @@
 // Trading in the console (issue 7) on the real simulator through a real TwsSource: arming, the flatten dialog's
-// confirm rules, one send per dialog, the progress view, TARGET_CHANGED under an open dialog, and the audit log.
+// confirm rules, one send per dialog, the progress view, TARGET_CHANGED and MARK_MOVED under an open dialog, and the audit log.
 import { AccountSession } from '../../src/session/session.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from '../../src/commands/console-trading.js';
 import { TERMINAL_STATUSES } from '../../src/model/orders.js';
+import { liveMark } from '../../src/model/mark.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
@@ -467,6 +468,37 @@ describe('the flatten dialog', () => {
     // Cancel the new plan: still nothing sent.
     await r.tui.write('n');
     // The log names the refusal in words (refused TARGET_CHANGED), so look for the dialog's own line.
+    await r.tui.waitForFrame((f) => !f.includes('review the new plan'), 'closed');
+    expect(auditTypes(r)).not.toContain('orderSent');
+  }, 90_000);
+});
+
+describe('a market that moved under the open dialog', () => {
+  it('refuses y with MARK_MOVED after a -10% move, sends nothing and shows a new plan priced near the new mark', async () => {
+    const r = await start(true);
+    await armed(r);
+    await selectToyota(r);
+    await openFlatten(r);
+    const conId = r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)!.conId;
+    const planned = liveMark(r.live.feed.state, conId)!.price.toNumber();
+    await r.live.sim.trigger({ incident: 'move', factor: TOYOTA, pct: -10 });
+    await waitFor(() => liveMark(r.live.feed.state, conId)!.price.toNumber() < planned * 0.92, 10_000, 'the feed to see the move');
+    await r.tui.waitForFrame((f) => f.includes('y sends'), 'the plan read');
+    await r.tui.write('y');
+    const refused = await r.tui.waitForFrame((f) => f.includes('MARK_MOVED'), 'the refusal in the dialog');
+    expect(strip(refused)).toContain('review the new plan');
+    // The new plan's limit is 2% from the mark of now (JPY: whole yen), not from the mark it was opened on.
+    const mark = liveMark(r.live.feed.state, conId)!.price.toNumber();
+    const limit = Number(/(?:SELL|BUY) [\d,]+ 7203 LMT ([\d,.]+)/.exec(strip(refused))![1]!.replace(/,/g, ''));
+    expect(Math.abs(limit - mark) / mark).toBeLessThan(0.03);
+    expect(Math.abs(limit - mark) / mark).toBeGreaterThan(0.01);
+    expect(ourOrders(r)).toEqual([]);
+    expect(ourExecutions(r)).toEqual([]);
+    expect(auditTypes(r)).not.toContain('orderSent');
+    expect(auditLines<{ type?: string; detail?: { code?: string } }>(r.trading!).some((l) => l.type === 'denied' && l.detail?.code === 'MARK_MOVED')).toBe(
+      true,
+    );
+    await r.tui.write('n');
     await r.tui.waitForFrame((f) => !f.includes('review the new plan'), 'closed');
     expect(auditTypes(r)).not.toContain('orderSent');
   }, 90_000);
