@@ -35,7 +35,7 @@ import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
 import { commandSubject } from '../streams/nats/subjects.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { AuditLog } from '../trading/audit.js';
-import { outcomeText, type ExecutionResult } from '../trading/execute.js';
+import { outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
 import { TradingSession } from '../trading/session.js';
@@ -622,7 +622,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     if (r.denial) lines.push(formatDenial(r.denial));
     for (const l of [...r.cancels, ...r.legs])
       lines.push(
-        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l)}${Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
       );
     if (r.reconciled)
       lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
