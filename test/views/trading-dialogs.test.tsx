@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from '../../src/commands/console-trading.js';
 import { TERMINAL_STATUSES } from '../../src/model/orders.js';
 import { liveMark } from '../../src/model/mark.js';
+import { ManualClock, type Clock } from '../../src/model/clock.js';
 import { verifyAuditLog } from '../../src/trading/audit.js';
 import { createAlertRunner } from '../../src/session/alert-runner.js';
 import { ConsoleStore } from '../../src/views/store.js';
@@ -61,7 +62,7 @@ function heldDetails(src: SimFeed['source'], held: Promise<void>): ConsoleTradin
   };
 }
 
-async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }, held?: Promise<void>): Promise<Rig> {
+async function start(trade: boolean, readOnlyApi = false, size = { columns: 120, rows: 40 }, held?: Promise<void>, readClock?: Clock): Promise<Rig> {
   const live = await startSimFeed({ speed: 20, readOnlyApi });
   const store = new ConsoleStore(live.feed, {
     throttleMs: 50,
@@ -76,6 +77,7 @@ async function start(trade: boolean, readOnlyApi = false, size = { columns: 120,
         clientId: CLIENT,
         auditDir,
         timeoutMs: 20_000,
+        ...(readClock ? { readClock } : {}),
       })
     : undefined;
   const tui = renderApp(store, size, { trading: trade ? 'trade' : 'readOnly', ...(trading ? { trade: trading } : {}) });
@@ -474,11 +476,15 @@ describe('the flatten dialog', () => {
 });
 
 describe('a market that moved under the open dialog', () => {
-  it('refuses y with MARK_MOVED after a -10% move, sends nothing and shows a new plan priced near the new mark', async () => {
-    const r = await start(true);
+  it('refuses y with MARK_MOVED after a -10% move, sends nothing and shows a new plan priced near the new mark, read anew', async () => {
+    // The reading time on a clock of the test's own: it passes only when the test says so.
+    const reading = new ManualClock(0);
+    const r = await start(true, false, undefined, undefined, reading);
     await armed(r);
     await selectToyota(r);
-    await openFlatten(r);
+    await r.tui.write('X');
+    await r.tui.waitForFrame((f) => f.includes('Flatten 7203') && f.includes('Read the plan'), 'the flatten dialog');
+    reading.advance(1_000);
     const conId = r.live.sim.snapshot().positions.find((p) => p.symbol === TOYOTA)!.conId;
     const planned = liveMark(r.live.feed.state, conId)!.price.toNumber();
     await r.live.sim.trigger({ incident: 'move', factor: TOYOTA, pct: -10 });
@@ -487,6 +493,10 @@ describe('a market that moved under the open dialog', () => {
     await r.tui.write('y');
     const refused = await r.tui.waitForFrame((f) => f.includes('MARK_MOVED'), 'the refusal in the dialog');
     expect(strip(refused)).toContain('review the new plan');
+    // A new plan: its reading time starts again, and y works once it has passed.
+    expect(strip(refused)).toContain('Read the plan');
+    reading.advance(1_000);
+    await r.tui.waitForFrame((f) => f.includes('MARK_MOVED') && f.includes('y sends'), 'the new plan read');
     // The new plan's limit is 2% from the mark of now (JPY: whole yen), not from the mark it was opened on.
     const mark = liveMark(r.live.feed.state, conId)!.price.toNumber();
     const limit = Number(/(?:SELL|BUY) [\d,]+ 7203 LMT ([\d,.]+)/.exec(strip(refused))![1]!.replace(/,/g, ''));
