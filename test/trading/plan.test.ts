@@ -245,6 +245,43 @@ describe('guard', () => {
     expect(formatDenial(d!)).toBe('Refused: positions changed since the plan was shown (TARGET_CHANGED conId=265598 shown=100.5 now=60); review the new plan');
   });
 
+  it('refuses a limit the market moved past (MARK_MOVED): not marketable, or further than the collar from the limit of now', () => {
+    const { log, state } = book();
+    const long = plan(state, 'conid:265598'); // SELL 100.5 AAPL LMT 186.29 at mark 190.10
+    const short = plan(state, 'conid:14204'); // BUY 40 SAP LMT 173.91 at mark 170.50
+    expect([long.legs[0]!.limitPrice!.toString(), short.legs[0]!.limitPrice!.toString()]).toEqual(['186.29', '173.91']);
+    const at = (c: typeof AAPL, q: string, price: string) => {
+      log.push(portfolio(ACC, c, q, price));
+      return reduceAll(log.events);
+    };
+    // A move inside the collar: the limit is still marketable and close to the limit of now.
+    expect(guardFlatten(ctx(at(AAPL, '100.5', '187')), long, 'first')).toBeUndefined();
+    // AAPL falls below the SELL's limit: it would not fill.
+    const fell = guardFlatten(ctx(at(AAPL, '100.5', '185')), long, 'first');
+    expect(fell).toEqual({
+      code: 'MARK_MOVED',
+      conId: AAPL.conId,
+      label: 'AAPL',
+      action: 'SELL',
+      limit: '186.29',
+      markThen: '190.1',
+      markNow: '185',
+      limitNow: '181.3',
+      collar: 0.02,
+    });
+    expect(formatDenial(fell!)).toBe(
+      'Refused: AAPL moved from 190.1 to 185 since the plan was made; its SELL LMT 186.29 is past the market, it would not fill; nothing was sent (MARK_MOVED conId=265598); review the new plan',
+    );
+    // AAPL rises 3%: the SELL would still fill, but 5% under the market, more than the collar gives away.
+    const rose = guardFlatten(ctx(at(AAPL, '100.5', '196')), long, 'close', long.legs);
+    expect(rose).toMatchObject({ code: 'MARK_MOVED', limitNow: '192.08' });
+    expect(formatDenial(rose!)).toContain('its SELL LMT 186.29 is more than the 2% collar from the limit planned now, 192.08');
+    // A short's BUY below a market that rose past it.
+    expect(guardFlatten(ctx(at(SAP, '-40', '176')), short, 'first')).toMatchObject({ code: 'MARK_MOVED', action: 'BUY', limit: '173.91' });
+    // Market orders have no limit to move past.
+    expect(guardFlatten(ctx(reduceAll(log.events)), plan(state, 'conid:14204', { ...OPTS, orderType: 'MKT' }), 'first')).toBeUndefined();
+  });
+
   it('refuses to send a closing order while any order still works on its contract, a pending cancel included', () => {
     const order = (clientId: number, orderId: number, status: OrderStatus) => ({
       type: 'openOrderUpdated' as const,
