@@ -1,5 +1,6 @@
 // Trading in the console (issue 7) on the real simulator through a real TwsSource: arming, the flatten dialog's
-// confirm rules, one send per dialog, the progress view, TARGET_CHANGED and MARK_MOVED under an open dialog, and the audit log.
+// confirm rules, one send per dialog, the progress view, TARGET_CHANGED and MARK_MOVED under an open dialog, an order a
+// timeout left working, and the audit log.
 import { AccountSession } from '../../src/session/session.js';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -511,6 +512,58 @@ describe('a market that moved under the open dialog', () => {
     await r.tui.write('n');
     await r.tui.waitForFrame((f) => !f.includes('review the new plan'), 'closed');
     expect(auditTypes(r)).not.toContain('orderSent');
+  }, 90_000);
+});
+
+describe('a flatten that timed out', () => {
+  it('names the order left working, with its limit and what is left, and does not cancel it', async () => {
+    const live = await startSimFeed({ speed: 20 });
+    const store = new ConsoleStore(live.feed, {
+      throttleMs: 50,
+      session: new AccountSession(live.feed, { risk: createStressRunner(), alerts: createAlertRunner() }),
+    });
+    const auditDir = mkdtempSync(join(tmpdir(), 'tws-risk-audit-'));
+    // The deadline runs on the test's clock: it passes when the test advances it, once the order is working.
+    const clock = new ManualClock(Date.now());
+    // Toyota falls 10% while the order is on its way (after the guard passed it): the SELL reaches the simulator
+    // above the market and cannot fill.
+    const source: ConsoleTradingSource = {
+      get ready() {
+        return live.source.ready;
+      },
+      placeOrder: (c, o) => {
+        void live.sim.trigger({ incident: 'move', factor: TOYOTA, pct: -10 });
+        return live.source.placeOrder(c, o);
+      },
+      cancelOrder: (id) => live.source.cancelOrder(id),
+      globalCancel: () => live.source.globalCancel(),
+      contractDetails: (conId) => live.source.contractDetails(conId),
+      marketRule: (id) => live.source.marketRule(id),
+    };
+    const trading = createConsoleTrading({ mode: 'trade', feed: live.feed, source, clientId: CLIENT, auditDir, clock, timeoutMs: 20_000 });
+    const tui = renderApp(store, { columns: 120, rows: 40 }, { trading: 'trade', trade: trading });
+    const r: Rig = (rig = { live, store, tui, trading, auditDir });
+    await tui.waitForFrame((f) => f.includes('READY') && f.includes('AAPL'), 'the console on live data');
+    await armed(r);
+    await selectToyota(r);
+    await openFlatten(r);
+    const limit = /SELL [\d,]+ 7203 LMT ([\d,.]+)/.exec(r.tui.lastFrame())![1]!;
+    await r.tui.write('y');
+    await waitFor(
+      () => ourOrders(r).length === 1 && live.feed.state.orders.get(`${CLIENT}:${ourOrders(r)[0]!.orderId}`)?.status === 'Submitted',
+      10_000,
+      'the order working',
+    );
+    clock.advance(20_001);
+    const done = strip(await r.tui.waitForFrame((f) => f.includes('TIMED OUT'), 'the outcome'));
+    const qty = Math.abs(Number(toyotaPosition(r)));
+    const orderId = ourOrders(r)[0]!.orderId;
+    expect(done.replace(/\u001b\[\d+m/g, '').replace(/[║\s]+/g, ' ')).toContain(
+      `order ${orderId} SELL ${qty.toLocaleString('en-US')} 7203: TIMED OUT, still working at LMT ${limit.replace(/,/g, '').replace(/\.?0+$/, '')} (${qty.toLocaleString('en-US')} left): cancel it (x in Orders) or re-flatten`,
+    );
+    expect(done).toContain('NOT flat');
+    // Left working, as the outcome says: nothing cancelled it.
+    expect(ourOrders(r).map((o) => o.orderId)).toEqual([orderId]);
   }, 90_000);
 });
 
