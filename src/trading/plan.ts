@@ -383,11 +383,11 @@ export function staleMarkDenial(plan: FlattenPlan, now: number): Denial | undefi
 }
 
 /**
- * The first leg whose limit the market has moved past since it was planned, on the live mark now: planned again with
- * the leg's own collar and ladder, a limit that is no longer marketable (a SELL above the mark, a BUY below it, where
- * planning now would price it lower or higher) or that differs from the limit of now by more than the collar (and one
- * step of the ladder, the rounding) was priced on a market that is gone. A SELL LMT 190.47 planned at 194.36 would
- * otherwise be sent after a fall to 174.89: it cannot fill, and it is left working.
+ * The first leg whose limit the market has moved past since it was planned, on the live mark now: a limit that is no
+ * longer marketable (a SELL above the mark, a BUY below it, where planning now would price it lower or higher) was
+ * priced on a market that is gone. A SELL LMT 190.47 planned at 194.36 would otherwise be sent after a fall to 174.89:
+ * it cannot fill, and it is left working. A move the other way is not refused: the limit is still marketable and fills
+ * at the market's price, and a kill switch held up in a rally (a SELL) or a fall (a BUY to cover) closes nothing.
  */
 export function movedMarkDenial(state: PortfolioState, legs: readonly CloseLeg[]): Denial | undefined {
   for (const l of legs) {
@@ -397,8 +397,7 @@ export function movedMarkDenial(state: PortfolioState, legs: readonly CloseLeg[]
     const now = limitFor(m, l.action, l.collar, l.ladder);
     const limit = l.limitPrice;
     const notMarketable = l.action === 'SELL' ? limit.greaterThan(m) && limit.greaterThan(now) : limit.lessThan(m) && limit.lessThan(now);
-    const drift = limit.sub(now).abs();
-    if (notMarketable || drift.greaterThan(m.abs().mul(l.collar).plus(incrementAt(l.ladder, now)))) {
+    if (notMarketable) {
       return {
         code: 'MARK_MOVED',
         conId: l.conId,
