@@ -383,9 +383,9 @@ export function staleMarkDenial(plan: FlattenPlan, now: number): Denial | undefi
 }
 
 /**
- * The first leg whose limit the market has moved past since it was planned, on the live mark now: a limit that is no
- * longer marketable (a SELL above the mark, a BUY below it, where planning now would price it lower or higher) was
- * priced on a market that is gone. A SELL LMT 190.47 planned at 194.36 would otherwise be sent after a fall to 174.89:
+ * The first leg whose limit the market has moved past since it was planned, on the live mark now: a limit past the
+ * mark by more than the leg's collar (a SELL above mark × (1 + collar), a BUY below mark × (1 − collar)) was priced on
+ * a market that is gone. A SELL LMT 190.47 planned at 194.36 would otherwise be sent after a fall to 174.89:
  * it cannot fill, and it is left working. A move the other way is not refused: the limit is still marketable and fills
  * at the market's price, and a kill switch held up in a rally (a SELL) or a fall (a BUY to cover) closes nothing.
  */
@@ -396,8 +396,12 @@ export function movedMarkDenial(state: PortfolioState, legs: readonly CloseLeg[]
     if (!m) continue;
     const now = limitFor(m, l.action, l.collar, l.ladder);
     const limit = l.limitPrice;
-    const notMarketable = l.action === 'SELL' ? limit.greaterThan(m) && limit.greaterThan(now) : limit.lessThan(m) && limit.lessThan(now);
-    if (notMarketable) {
+    // Past the market by more than the collar: an option's mark moves a few percent in seconds, and a limit a little
+    // past it may still fill as it trades back (a timeout then says the order is still working); a kill switch that
+    // stopped at every such wobble would close nothing in the markets it is for.
+    const band = m.abs().mul(l.collar);
+    const farPast = l.action === 'SELL' ? limit.greaterThan(m.plus(band)) : limit.lessThan(m.sub(band));
+    if (farPast) {
       return {
         code: 'MARK_MOVED',
         conId: l.conId,

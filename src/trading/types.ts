@@ -184,7 +184,7 @@ export function formatDenial(d: Denial): string {
     case 'MARK_STALE':
       return `Refused: the mark of ${d.label} is ${Math.round(d.ageMs / 1000)} s old, older than ${Math.round(d.limitMs / 1000)} s; its limit would be set on old prices (MARK_STALE conId=${d.conId})`;
     case 'MARK_MOVED': {
-      const why = `is past the market, it would not fill`;
+      const why = `is past the market by more than the ${d.collar * 100}% collar, it would not fill`;
       return `Refused: ${d.label} moved from ${d.markThen ?? '?'} to ${d.markNow} since the plan was made; its ${d.action} LMT ${d.limit} ${why}; nothing was sent (MARK_MOVED conId=${d.conId}); review the new plan`;
     }
     case 'ORDERS_STILL_OPEN':

@@ -245,7 +245,7 @@ describe('guard', () => {
     expect(formatDenial(d!)).toBe('Refused: positions changed since the plan was shown (TARGET_CHANGED conId=265598 shown=100.5 now=60); review the new plan');
   });
 
-  it('refuses a limit the market moved past (MARK_MOVED): not marketable any more; a move the other way still fills', () => {
+  it('refuses a limit the market moved past by more than the collar (MARK_MOVED); a smaller move or one the other way is sent', () => {
     const { log, state } = book();
     const long = plan(state, 'conid:265598'); // SELL 100.5 AAPL LMT 186.29 at mark 190.10
     const short = plan(state, 'conid:14204'); // BUY 40 SAP LMT 173.91 at mark 170.50
@@ -256,8 +256,10 @@ describe('guard', () => {
     };
     // A move inside the collar: the limit is still marketable and close to the limit of now.
     expect(guardFlatten(ctx(at(AAPL, '100.5', '187')), long, 'first')).toBeUndefined();
-    // AAPL falls below the SELL's limit: it would not fill.
-    const fell = guardFlatten(ctx(at(AAPL, '100.5', '185')), long, 'first');
+    // AAPL falls just below the SELL's limit (186.29 over 185): inside the collar past it (185 × 1.02 = 188.70), sent.
+    expect(guardFlatten(ctx(at(AAPL, '100.5', '185')), long, 'first')).toBeUndefined();
+    // AAPL falls to 182: 186.29 is past 182 × 1.02 = 185.64, it would not fill.
+    const fell = guardFlatten(ctx(at(AAPL, '100.5', '182')), long, 'first');
     expect(fell).toEqual({
       code: 'MARK_MOVED',
       conId: AAPL.conId,
@@ -265,18 +267,18 @@ describe('guard', () => {
       action: 'SELL',
       limit: '186.29',
       markThen: '190.1',
-      markNow: '185',
-      limitNow: '181.3',
+      markNow: '182',
+      limitNow: '178.36',
       collar: 0.02,
     });
     expect(formatDenial(fell!)).toBe(
-      'Refused: AAPL moved from 190.1 to 185 since the plan was made; its SELL LMT 186.29 is past the market, it would not fill; nothing was sent (MARK_MOVED conId=265598); review the new plan',
+      'Refused: AAPL moved from 190.1 to 182 since the plan was made; its SELL LMT 186.29 is past the market by more than the 2% collar, it would not fill; nothing was sent (MARK_MOVED conId=265598); review the new plan',
     );
     // AAPL rises 3%: the SELL's limit, 5% under the market now, is still marketable and fills at the market's price;
     // a kill switch is not held up by a rally.
     expect(guardFlatten(ctx(at(AAPL, '100.5', '196')), long, 'close', long.legs)).toBeUndefined();
-    // A short's BUY below a market that rose past it.
-    expect(guardFlatten(ctx(at(SAP, '-40', '176')), short, 'first')).toMatchObject({ code: 'MARK_MOVED', action: 'BUY', limit: '173.91' });
+    // A short's BUY below a market that rose past it: 173.91 under 180 × 0.98 = 176.40.
+    expect(guardFlatten(ctx(at(SAP, '-40', '180')), short, 'first')).toMatchObject({ code: 'MARK_MOVED', action: 'BUY', limit: '173.91' });
     // Market orders have no limit to move past.
     expect(guardFlatten(ctx(reduceAll(log.events)), plan(state, 'conid:14204', { ...OPTS, orderType: 'MKT' }), 'first')).toBeUndefined();
   });
