@@ -10,7 +10,7 @@ import type { ReplayFlags } from './commands/replay.js';
 import type { ReportFlags } from './commands/report.js';
 import type { CancelFlags, FlattenFlags } from './commands/trade.js';
 import type { GuardFlags } from './commands/guard.js';
-import { asciiIo, EXIT, maskingIo, processIo, type CommandIo } from './commands/io.js';
+import { asciiIo, EXIT, maskingIo, outputClosed, processIo, type CommandIo } from './commands/io.js';
 import { setAccountMaskForced } from './views/format.js';
 import { installInkPasteGuard } from './views/ink-paste-guard.js';
 import { asciiOnly } from './views/theme.js';
@@ -544,10 +544,13 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
   // Before any command imports Ink: a paste with no end marker must not hold every key (src/views/ink-paste-guard.ts).
   installInkPasteGuard();
   if (io === processIo) {
-    // `tws-risk verify x | head` closes the pipe early; that is the reader's choice, not an error.
-    process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-      if (e.code === 'EPIPE') process.exit(EXIT.ok);
-    });
+    // `tws-risk verify x | head` closes the pipe early; that is the reader's choice, not an error. A session that
+    // records (`demo | head -3`) is ended as a hangup ends it instead, so that its recording is sealed.
+    const closed = (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EPIPE' && !outputClosed()) process.exit(EXIT.ok);
+    };
+    process.stdout.on('error', closed);
+    process.stderr.on('error', closed);
   }
   try {
     return await dispatch([...argv], io);

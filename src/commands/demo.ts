@@ -6,7 +6,7 @@ import { startSimulator } from '../sim/index.js';
 import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
-import { EXIT, type CommandIo } from './io.js';
+import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
@@ -147,6 +147,8 @@ async function runDemo(
   // Installed before the banner that says so: until a listener exists, a signal takes its default action and kills the
   // process at once (a Ctrl-C straight after the banner, or a supervisor's SIGTERM, ended it with nothing sealed).
   if (!useConsole) for (const [s, l] of onSignal) process.on(s, l);
+  // Text written to a pipe its reader closed (`demo | head -3`): the session ends as on a hangup, sealed and indexed.
+  const offOutputClosed = useConsole ? undefined : onOutputClosed(endBy('outputClosed'));
   for (const line of bannerLines(`account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
@@ -208,6 +210,7 @@ async function runDemo(
       await session.close(sessionEndText(end), end);
     } finally {
       for (const [s, l] of onSignal) process.off(s, l);
+      offOutputClosed?.();
     }
     const failure = session.recorder?.failure;
     const endedText = end === 'quit' ? '' : `; ended: ${sessionEndText(end)}`;
@@ -221,7 +224,8 @@ async function runDemo(
             : 'session not recorded') + endedText,
     );
   }
-  return EXIT.ok;
+  // A closed output is not the operator's quit: a pipeline under `set -o pipefail` is told its writer was cut off.
+  return ended === 'outputClosed' ? EXIT.outputClosed : EXIT.ok;
 }
 
 const SEVERAL_TEXT =

@@ -43,7 +43,7 @@ import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '..
 import { appVersion } from '../version.js';
 import { createAlertEffects, type AlertEffects } from './alert-effects.js';
 import { guardLog } from './guard-log.js';
-import { EXIT, type CommandIo } from './io.js';
+import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
 import { publishFlagsProblem, startPublishing, type PublishFlags, type Publishing } from './publish.js';
@@ -1127,12 +1127,20 @@ export async function guardCommand(f: GuardFlags, io: CommandIo): Promise<number
   process.on('SIGHUP', onHup);
   process.on('SIGTERM', term);
   process.on('SIGINT', int);
+  // Its log's reader gone (`guard | head`, a log shipper that died): stopped as on SIGTERM, the recording sealed.
+  let outputGone = false;
+  const offOutputClosed = onOutputClosed(() => {
+    outputGone = true;
+    void h.stop('output closed');
+  });
   try {
-    return await h.done;
+    const code = await h.done;
+    return outputGone && code === EXIT.ok ? EXIT.outputClosed : code;
   } finally {
     process.off('SIGHUP', onHup);
     process.off('SIGTERM', term);
     process.off('SIGINT', int);
+    offOutputClosed();
   }
 }
 

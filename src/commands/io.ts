@@ -55,6 +55,23 @@ function columnsOf(io: CommandIo): { readonly columns?: number } {
       };
 }
 
+const outputClosedListeners = new Set<() => void>();
+
+/**
+ * Registers how a running session ends when its output is closed under it (EPIPE: `demo | head -3`), as a hangup
+ * ends it: sealed, not cut off. Returns the function that unregisters it.
+ */
+export function onOutputClosed(listener: () => void): () => void {
+  outputClosedListeners.add(listener);
+  return () => outputClosedListeners.delete(listener);
+}
+
+/** Tells the running session its output closed; false when none listens (a one-shot command: nothing to seal). */
+export function outputClosed(): boolean {
+  for (const l of outputClosedListeners) l();
+  return outputClosedListeners.size > 0;
+}
+
 /** Exit codes shared by every command (README "Exit codes"). */
 export const EXIT = {
   ok: 0,
@@ -64,4 +81,9 @@ export const EXIT = {
   timedOut: 4,
   criticalAlert: 5,
   incomplete: 6,
+  /**
+   * A session whose stdout or stderr was closed under it (EPIPE): sealed, then ended with the code a shell reports for
+   * a process killed by SIGPIPE (128 + 13), so `set -o pipefail` reads it as it reads any other writer cut off.
+   */
+  outputClosed: 141,
 } as const;

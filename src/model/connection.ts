@@ -58,10 +58,11 @@ export const OPERATOR_STOP_REASON = 'stopped by the operator';
 
 /**
  * What ended a session here, as opposed to a lost connection: the operator's quit (the quit key, a command done), a
- * signal from outside, or the terminal gone without one (its input ended or failed: a wrapper that traps SIGHUP).
+ * signal from outside, or the terminal gone without one (its input ended or failed: a wrapper that traps SIGHUP), or
+ * the pipe it writes to closed by its reader (EPIPE).
  * A hangup is not the operator's decision, and a review must not read it as one.
  */
-export type SessionEnd = 'quit' | 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'terminalGone';
+export type SessionEnd = 'quit' | 'SIGHUP' | 'SIGTERM' | 'SIGINT' | 'terminalGone' | 'outputClosed';
 
 const SESSION_END_TEXT: Readonly<Record<SessionEnd, string>> = {
   quit: 'operator quit',
@@ -69,6 +70,7 @@ const SESSION_END_TEXT: Readonly<Record<SessionEnd, string>> = {
   SIGTERM: 'terminated (SIGTERM)',
   SIGINT: 'interrupted (SIGINT)',
   terminalGone: 'terminal closed (its input ended)',
+  outputClosed: 'output closed',
 };
 
 /** The sentence for a session's end: the recording's footer reason, the exit line, the disarm's reason. */
