@@ -642,8 +642,14 @@ async function dispatch(argv: string[], io: CommandIo): Promise<number> {
     io.out(wrapHelp(commandUsage(spec), io));
     return EXIT.ok;
   }
+  const { loadSettings, missingConfigFile } = await import('./config/load.js');
+  const missingConfig = missingConfigFile(parsed.values.config as string | undefined);
+  if (missingConfig) {
+    io.err(`tws-risk${implicit ? '' : ` ${spec.name}`}: ${missingConfig}`);
+    return EXIT.usage;
+  }
   // Masking covers every line the command prints and the console's screen; what is written to files is not masked.
-  const ui = (await import('./config/load.js')).loadSettings(parsed.values.config as string | undefined).settings.ui;
+  const ui = loadSettings(parsed.values.config as string | undefined).settings.ui;
   const mask = parsed.values.mask === true || ui.maskAccount;
   // Text for people follows the locale (the console decides the same way for its screen); JSON is for programs
   // and keeps its strings as they are.

@@ -300,6 +300,34 @@ describe('tws-risk config', () => {
     );
   });
 
+  it('refuses a --config file that does not exist (exit 2, naming it) instead of running on the defaults', async () => {
+    const mask = settingsFile('mask.json', { ui: { maskAccount: true } });
+    const typo = mask.replace(/mask\.json$/, 'masks.json');
+    for (const argv of [
+      ['config', 'validate', '--config', typo],
+      ['--config', typo, 'demo', '--once', '--no-record'],
+    ]) {
+      const r = await run(...argv);
+      expect(r.code).toBe(2);
+      expect(r.err).toBe(`tws-risk ${argv.includes('demo') ? 'demo' : 'config'}: --config ${typo}: no such file (only the default location may be absent)`);
+      expect(r.out).toBe('');
+    }
+  });
+
+  it('refuses a settings file whose top level is not an object (null, [], a string)', async () => {
+    for (const [name, text, got] of [
+      ['null.json', 'null', 'null'],
+      ['array.json', '[]', 'an array'],
+      ['string.json', '"x"', 'a string'],
+    ] as const) {
+      const file = join(dir, name);
+      writeFileSync(file, text);
+      const r = await run('config', 'validate', '--config', file);
+      expect(r.code).toBe(1);
+      expect(r.err).toBe(`${file}: settings must be a JSON object, got ${got} (the defaults are in force)`);
+    }
+  });
+
   it('merges a partial file over the defaults and never rewrites it', async () => {
     const file = join(dir, 'partial.json');
     const text = '{"connection": {"port": 4002}}';

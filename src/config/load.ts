@@ -77,6 +77,24 @@ function unreadable(err: unknown, path: string): string {
   return `${path}: ${msg}`;
 }
 
+/** The file's top level when it is not a JSON object (conf has parsed it already: it is valid JSON). */
+function notAnObject(path: string): string | undefined {
+  const top: unknown = JSON.parse(readFileSync(path, 'utf8'));
+  if (typeof top === 'object' && top !== null && !Array.isArray(top)) return undefined;
+  const got = top === null ? 'null' : Array.isArray(top) ? 'an array' : `a ${typeof top}`;
+  return `${path}: settings must be a JSON object, got ${got} (the defaults are in force)`;
+}
+
+/**
+ * An explicitly named settings file (--config) that is not there: a mistyped path must not run on the defaults (an
+ * account shown unmasked). Only the default location, or the one $TWS_RISK_CONFIG names, may hold no file.
+ */
+export function missingConfigFile(file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  const path = resolve(file);
+  return existsSync(path) ? undefined : `--config ${path}: no such file (only the default location may be absent)`;
+}
+
 /**
  * Loads settings. A missing file means defaults (nothing is written). In a file that reads, each invalid key is
  * named (file, key path, value) and falls back to its default alone; everything valid is in force. Only a file that
@@ -92,6 +110,9 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   } catch (err) {
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path)] };
   }
+  // conf reads `null`, `[]` or `"x"` as an empty store, which would validate as "ok" with nothing of the file in force.
+  const notObject = notAnObject(path);
+  if (notObject) return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [notObject] };
   const c = new Checker(path);
   const settings = checkSettings(raw, c);
   // The alert rules and effects have their own parsers on the same checker style; a bad key keeps its default.
