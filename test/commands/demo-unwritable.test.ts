@@ -34,6 +34,8 @@ afterAll(() => {
 // The simulator's calendar is pinned, so what it shows never depends on today's date.
 const scenario = join(dir, 'pinned.json');
 writeFileSync(scenario, JSON.stringify({ name: 'pinned', startTime: '2026-03-02T14:30:00Z', seed: 7, speed: 10 }));
+// The defaults, from a file that exists: a --config naming no file is refused.
+writeFileSync(join(dir, 'none.json'), '{}');
 
 /** Runs the built CLI to its exit (killed and failed past a generous deadline: a hang is the bug). */
 function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; out: string; err: string }> {

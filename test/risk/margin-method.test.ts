@@ -75,7 +75,9 @@ describe('tws-risk report: risk.marginMethod and --margin-method', () => {
     const config = join(dir, 'settings.json');
     writeFileSync(config, JSON.stringify({ risk: { marginMethod: 'regT' } }));
     expect(await marginOf(['--config', config])).toMatchObject({ method: 'regT', methodSource: 'setting' });
-    const auto = await marginOf(['--config', join(dir, 'absent.json')]);
+    const empty = join(dir, 'empty.json');
+    writeFileSync(empty, '{}');
+    const auto = await marginOf(['--config', empty]);
     expect(['requirement', 'accountType', 'default']).toContain(auto.methodSource);
   });
 });
