@@ -2,6 +2,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import { sessionEndText, type SessionEnd } from '../model/connection.js';
+import { isoTimeProblemText, parseIsoTime } from '../model/iso-time.js';
 import { startSimulator } from '../sim/index.js';
 import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
@@ -69,9 +70,8 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   const speed = f.speed === undefined ? 1 : Number(f.speed);
   if (!Number.isInteger(seed) || seed < 0) return usage(`--seed expects a non-negative integer, got ${JSON.stringify(f.seed)}`, io);
   if (!Number.isFinite(speed) || speed < 0) return usage(`--speed expects a non-negative number, got ${JSON.stringify(f.speed)}`, io);
-  const start = f.start === undefined ? undefined : Date.parse(f.start);
-  if (start !== undefined && !Number.isFinite(start))
-    return usage(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(f.start)}`, io);
+  const start = f.start === undefined ? undefined : parseIsoTime(f.start.trim());
+  if (typeof start === 'string') return usage(isoTimeProblemText('--start', f.start!, start), io);
   const several = f.account === undefined ? undefined : parseAccounts(f.account);
   if (f.account !== undefined && !several) return usage(`--account expects all or a list like DU2000001,DU2000003, got ${JSON.stringify(f.account)}`, io);
   if (several) {

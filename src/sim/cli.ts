@@ -1,6 +1,7 @@
 // `tws-risk sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { flagProblem, joinNegativeValues } from '../model/args.js';
+import { isoTimeProblemText, parseIsoTime } from '../model/iso-time.js';
 import { startSimulator, ScenarioError } from './index.js';
 import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
 
@@ -78,9 +79,8 @@ export async function simCommand(argv: string[]): Promise<number> {
       return fail(`--speed expects a number from 0 to 100000, got ${JSON.stringify(values.speed)}`);
     }
   }
-  if (values.start !== undefined && !Number.isFinite(Date.parse(values.start))) {
-    return fail(`--start expects an ISO date-time like 2026-03-02T14:30:00Z, got ${JSON.stringify(values.start)}`);
-  }
+  const start = values.start === undefined ? undefined : parseIsoTime(values.start.trim());
+  if (typeof start === 'string') return fail(isoTimeProblemText('--start', values.start!, start));
   if (values.base !== undefined && !/^[A-Za-z]{3}$/.test(values.base)) return fail(`--base expects a currency code, got ${JSON.stringify(values.base)}`);
 
   let sim;

@@ -1,4 +1,5 @@
 // Simulator options and their defaults (CLI flags, scenario files and tests all end up here).
+import { parseIsoTime } from '../model/iso-time.js';
 import { DEFAULT_CADENCE, type Cadence } from './cadence.js';
 import { frontMonthlyExpiry } from './calendar.js';
 import type { LogTarget } from './log.js';
@@ -83,8 +84,8 @@ export interface ResolvedOptions {
 
 function parseStart(v: number | string | undefined): number | undefined {
   if (v === undefined) return undefined;
-  const t = typeof v === 'number' ? v : Date.parse(v);
-  if (!Number.isFinite(t)) throw new Error(`invalid start time ${JSON.stringify(v)}`);
+  const t = typeof v === 'number' ? v : parseIsoTime(v.trim());
+  if (typeof t === 'string' || !Number.isFinite(t)) throw new Error(`invalid start time ${JSON.stringify(v)}`);
   return t;
 }
 

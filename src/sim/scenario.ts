@@ -2,6 +2,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parseIsoTime } from '../model/iso-time.js';
 import type { Cadence } from './cadence.js';
 import { parseIncident, type Incident } from './incidents.js';
 import type { JumpOptions, MarketOptions } from './market.js';
@@ -162,8 +163,12 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   const speed = optNum('speed', o.speed, 0, 100_000);
   let startTime: number | undefined;
   if (o.startTime !== undefined) {
-    const t = typeof o.startTime === 'string' ? Date.parse(o.startTime) : NaN;
-    if (!Number.isFinite(t)) p('startTime', `expected an ISO date-time like "2026-03-02T14:30:00Z", got ${JSON.stringify(o.startTime)}`);
+    const t = typeof o.startTime === 'string' ? parseIsoTime(o.startTime.trim()) : 'form';
+    if (typeof t === 'string')
+      p(
+        'startTime',
+        `expected an ISO date-time like "2026-03-02T14:30:00Z"${t === 'form' ? '' : ' (a date and time that exist)'}, got ${JSON.stringify(o.startTime)}`,
+      );
     else startTime = t;
   }
   const account = optStr('account', o.account, /^[A-Za-z0-9]{3,20}$/);

@@ -37,4 +37,10 @@ describe('tws-risk demo', () => {
     expect(r.code).toBe(2);
     expect(r.err).toContain('--start expects an ISO date-time like 2026-03-02T14:30:00Z, got "yesterday"');
   });
+
+  it('refuses a --start on a day its month does not have, instead of rolling it into March', async () => {
+    const r = await run('demo', '--once', '--no-record', '--start', '2026-02-30T14:30:00Z');
+    expect(r.code).toBe(2);
+    expect(r.err).toContain('--start expects an ISO date-time like 2026-03-02T14:30:00Z, got "2026-02-30T14:30:00Z": no such date and time');
+  });
 });

@@ -42,6 +42,9 @@ describe('tws-risk sim', () => {
     expect(await simCommand(['--speed', '-3'])).toBe(2);
     expect(err.text()).toContain('tws-risk sim: --speed expects a number from 0 to 100000, got "-3"\n');
     expect(err.text()).not.toMatch(/ambiguous|Unknown option/);
+    // A day February does not have is refused, not rolled over into March.
+    expect(await simCommand(['--start', '2026-02-30T14:30:00Z', '--port', '0'])).toBe(2);
+    expect(err.text()).toContain('tws-risk sim: --start expects an ISO date-time like 2026-03-02T14:30:00Z, got "2026-02-30T14:30:00Z": no such date and time');
   });
 
   it('runs in the foreground until SIGTERM, announcing host:port, control port and account', async () => {

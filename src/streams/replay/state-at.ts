@@ -1,4 +1,5 @@
 // The state a recording describes at a moment: fold its events up to a time (replay never opens a socket).
+import { millis, parseIsoTime } from '../../model/iso-time.js';
 import { reduce } from '../../model/reducer.js';
 import { INITIAL_STATE, type PortfolioState } from '../../model/state.js';
 import type { IndexEntry } from '../recording/format.js';
@@ -17,10 +18,6 @@ export interface StateAt {
 export const TIME_FORMS = "HH:MM[:SS[.mmm]] (UTC, on the recording's first day) or an ISO-8601 time such as 2026-03-02T14:32:05.250Z";
 
 const TIME_OF_DAY = /^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?$/;
-const ISO = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
-
-/** Milliseconds from a fraction of 1 to 3 digits (".25" is 250 ms, not 25). */
-const millis = (frac: string | undefined) => (frac === undefined ? 0 : Number(frac.padEnd(3, '0')));
 
 /**
  * Parses `--at`: HH:MM[:SS[.mmm]] meaning that UTC time on the day the recording started, or an ISO-8601 date or
@@ -39,20 +36,11 @@ export function parseAt(raw: string, recordingStartMs: number): number | string 
     const d = new Date(recordingStartMs);
     return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), h, m, s, millis(hms[4]));
   }
-  const iso = ISO.exec(text);
-  if (!iso) return bad;
-  const [y, mo, d, h, mi, s] = [1, 2, 3, 4, 5, 6].map((i) => Number(iso[i] ?? 0)) as [number, number, number, number, number, number];
-  const utc = Date.UTC(y, mo - 1, d, h, mi, s, millis(iso[7]));
-  const back = new Date(utc);
-  // Date.UTC rolls 2026-02-30 over into March and 24:00 into the next day: a date that does not come back is not one.
-  if (back.getUTCFullYear() !== y || back.getUTCMonth() !== mo - 1 || back.getUTCDate() !== d || h > 23 || mi > 59 || s > 59)
-    return `--at ${text}: not a date and time (a day of its month, hours 00-23, minutes and seconds 00-59); expected ${TIME_FORMS}`;
-  const zone = iso[8];
-  if (zone === undefined || zone.toUpperCase() === 'Z') return utc;
-  const z = /^([+-])(\d{2}):?(\d{2})$/.exec(zone)!;
-  const offset = (Number(z[2]) * 60 + Number(z[3])) * 60_000;
-  if (Number(z[2]) > 23 || Number(z[3]) > 59) return `--at ${text}: not a UTC offset (-23:59 to +23:59); expected ${TIME_FORMS}`;
-  return z[1] === '+' ? utc - offset : utc + offset;
+  const t = parseIsoTime(text);
+  if (t === 'form') return bad;
+  if (t === 'calendar') return `--at ${text}: not a date and time (a day of its month, hours 00-23, minutes and seconds 00-59); expected ${TIME_FORMS}`;
+  if (t === 'offset') return `--at ${text}: not a UTC offset (-23:59 to +23:59); expected ${TIME_FORMS}`;
+  return t;
 }
 
 /**
