@@ -1,6 +1,7 @@
 // `tws-risk sim`: runs the simulator in the foreground until SIGINT/SIGTERM.
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { flagProblem, joinNegativeValues } from '../model/args.js';
+import { wrapHelpText } from '../model/help-wrap.js';
 import { isoTimeProblemText, parseIsoTime } from '../model/iso-time.js';
 import { startSimulator, ScenarioError } from './index.js';
 import { MIN_SERVER_VERSION, SERVER_VERSION } from './wire.js';
@@ -26,8 +27,13 @@ Runs a simulated TWS (server versions 157 to 193) for tws-risk and any other TWS
 See docs/simulator.md for the portfolio, scenario files and the control channel.
 `;
 
+/** The usage wrapped as every command's help is: to the terminal it goes to, else to 80 columns. */
+function usageFor(stream: NodeJS.WriteStream): string {
+  return `${wrapHelpText(SIM_USAGE.trimEnd(), stream.isTTY === true ? stream.columns : undefined)}\n`;
+}
+
 function fail(message: string): number {
-  process.stderr.write(`tws-risk sim: ${message}\n${SIM_USAGE}`);
+  process.stderr.write(`tws-risk sim: ${message}\n${usageFor(process.stderr)}`);
   return 2;
 }
 
@@ -64,7 +70,7 @@ export async function simCommand(argv: string[]): Promise<number> {
     return fail(flagProblem(err));
   }
   if (values.help) {
-    process.stdout.write(SIM_USAGE);
+    process.stdout.write(usageFor(process.stdout));
     return 0;
   }
   const port = intFlag('port', values.port, 0, 65535);

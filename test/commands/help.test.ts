@@ -5,10 +5,27 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { COMMAND_NAMES, describedFlags, main } from '../../src/cli.js';
+import { simCommand } from '../../src/sim/cli.js';
 import { runCli } from '../support/cli.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-help-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** `sim --help` as written to stdout (not a terminal here: 80 columns). */
+async function simHelp(): Promise<string> {
+  let out = '';
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stdout.write;
+  try {
+    expect(await simCommand(['--help'])).toBe(0);
+  } finally {
+    process.stdout.write = write;
+  }
+  return out;
+}
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 /** Help as one line per entry: help is wrapped to the terminal (80 columns here), continuation lines indented. */
@@ -48,6 +65,11 @@ describe('--help', () => {
     for (const argv of [['--help'], ...commands.map((c) => [c, '--help'])]) {
       for (const l of (await runCli(...argv)).out.split('\n')) expect(l.length, `${argv.join(' ')}: ${l}`).toBeLessThanOrEqual(80);
     }
+    // The simulator parses its own arguments and writes its help itself: wrapped the same way (it ran to 122).
+    const sim = await simHelp();
+    for (const l of sim.split('\n')) expect(l.length, `sim --help: ${l}`).toBeLessThanOrEqual(80);
+    const scenario = sim.split('\n').findIndex((l) => l.startsWith('  --scenario S '));
+    expect(sim.split('\n')[scenario + 1]).toMatch(/^ {22}\S/);
     const fleet = (await runCli('fleet', '--help')).out.split('\n');
     const at = fleet.findIndex((l) => l.startsWith('  --nats-creds FILE '));
     const column = /^ {2}--nats-creds FILE +/.exec(fleet[at]!)![0].length;
