@@ -141,6 +141,8 @@ export type UiAction =
   /** Replaces the palette's line (a completion), with why nothing ran if so. */
   | { readonly type: 'paletteLine'; readonly text: string; readonly error?: string }
   | { readonly type: 'flash'; readonly text: string; readonly at: number }
+  /** The flash gone before its time: what it said was about a command another has now followed. */
+  | { readonly type: 'clearFlash' }
   | { readonly type: 'closeOverlay' }
   | { readonly type: 'closeDialog' }
   | { readonly type: 'openDialog'; readonly dialog: Dialog }
@@ -209,6 +211,11 @@ export function reduceUi(ui: UiState, action: UiAction): UiState {
   switch (action.type) {
     case 'flash':
       return { ...ui, flash: { text: action.text, at: action.at } };
+    case 'clearFlash': {
+      if (!ui.flash) return ui;
+      const { flash: _gone, ...rest } = ui;
+      return rest;
+    }
     case 'closeOverlay': {
       const { overlay: _gone, ...rest } = ui;
       return rest;

@@ -41,6 +41,9 @@ export const replayCommands: CommandHandler = (ctx, command, arg) => {
     return true;
   }
   if (ctx.ui().overlay?.kind === 'replayInfo') ctx.dispatch({ type: 'closeOverlay' });
+  // The last command's message goes with the next command: a refused goto's error left on screen after a goto that
+  // worked read as if that one had failed too. This command's own message, if any, replaces it.
+  ctx.dispatch({ type: 'clearFlash' });
   const failed = (e: unknown) => ctx.flash(`Replay: ${(e as Error).message}`);
   switch (command) {
     case 'replay.pause':
