@@ -66,10 +66,17 @@ export function onOutputClosed(listener: () => void): () => void {
   return () => outputClosedListeners.delete(listener);
 }
 
-/** Tells the running session its output closed; false when none listens (a one-shot command: nothing to seal). */
+let sessionEnding = false;
+
+/**
+ * Tells the running session its output closed; false when none listens (a one-shot command: nothing to seal). Once a
+ * session took it, a later EPIPE (its last log lines, emitted after it stopped listening) is its too: the exit code
+ * is the one the session returns, not an early exit 0 over it.
+ */
 export function outputClosed(): boolean {
+  if (outputClosedListeners.size > 0) sessionEnding = true;
   for (const l of outputClosedListeners) l();
-  return outputClosedListeners.size > 0;
+  return sessionEnding;
 }
 
 /** Exit codes shared by every command (README "Exit codes"). */

@@ -5,7 +5,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { EXIT } from '../../src/commands/io.js';
 import { verifyCommand } from '../../src/commands/verify.js';
+import { verifyRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
@@ -116,6 +118,37 @@ describe('tws-risk guard, the process', () => {
       const stopped = await runCli('guard', 'status', '--status-file', status);
       expect(stopped.code).toBe(1);
       expect(stopped.err).toContain('tws-risk guard status: the guard has stopped');
+    } finally {
+      g.child.kill('SIGKILL');
+    }
+  }, 90_000);
+
+  it("stops with its recording sealed and exit 141 when its log's reader closes stdout", async () => {
+    const sim = await sims();
+    const policy = join(dir, 'policy-epipe.json');
+    writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    const recording = join(dir, 'guard-epipe.jsonl');
+    const g = start([
+      'guard',
+      '--policy',
+      policy,
+      '--port',
+      String(sim.port),
+      '--client-id',
+      '63',
+      '--status-file',
+      join(dir, 'status-epipe.json'),
+      '--record',
+      recording,
+    ]);
+    try {
+      await waitFor(() => g.out.some((l) => /level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
+      // The reader goes (a log shipper that died); the next log line, the reload's, meets EPIPE.
+      g.child.stdout!.destroy();
+      g.child.kill('SIGHUP');
+      expect(await g.exited, g.out.join('\n')).toBe(EXIT.outputClosed);
+      const v = await verifyRecording(recording);
+      expect(v.ok && v.summary.footer?.reason).toBe('guard stopped: output closed');
     } finally {
       g.child.kill('SIGKILL');
     }
