@@ -13,7 +13,7 @@ import type { CommandId } from '../keymap/bindings.js';
 import type { TradeTarget } from '../views/trading-actions.js';
 import { createConsoleTrading, type ConsoleTrading, type ConsoleTradingSource } from './console-trading.js';
 import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../views/format.js';
-import { EXIT, type CommandIo } from './io.js';
+import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
@@ -422,7 +422,10 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
     stdin.on('end', onInputGone);
     stdin.on('error', onInputGone);
   }
+  // stderr piped to a reader that went (`live 2> >(logger)`): ended as a closed terminal is, sealed.
+  const offOutputClosed = onOutputClosed(endBy('outputClosed'));
   const unlisten = () => {
+    offOutputClosed();
     for (const [s, l] of onSignal) process.off(s, l);
     if (onInputGone) {
       stdin.off('end', onInputGone);
@@ -487,5 +490,5 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (${verifyHint(selfCommand(), [trading.auditFile])})`);
   for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (${verifyHint(selfCommand(), [f])})`);
-  return EXIT.ok;
+  return end === 'outputClosed' ? EXIT.outputClosed : EXIT.ok;
 }

@@ -2,6 +2,7 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it, vi } from 'vitest';
 import { runConsole, sessionSummary, type ConsoleOptions } from '../../src/commands/console.js';
+import { EXIT, outputClosed } from '../../src/commands/io.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FeedEventBody } from '../../src/model/events.js';
 import { Feed } from '../../src/streams/feed.js';
@@ -68,6 +69,20 @@ describe('runConsole', () => {
       expect(stdin.listenerCount('error')).toBe(0);
     });
   }
+});
+
+describe('runConsole whose output is closed', () => {
+  it('ends the session sealed, as a closed terminal ends it, and exits 141 when stderr meets EPIPE', async () => {
+    const feed = readyFeed();
+    const close = vi.fn(async () => feed.close('test'));
+    const { stdout, out, done } = startConsole({ feed, mode: 'demo', settings: DEFAULT_SETTINGS, close });
+    await vi.waitFor(() => expect(stdout.out).toContain('Positions'), { timeout: 20_000 });
+    // What the CLI's EPIPE handler calls (src/cli.ts main): a session listening takes it.
+    expect(outputClosed()).toBe(true);
+    expect(await done).toBe(EXIT.outputClosed);
+    expect(close).toHaveBeenCalledWith('output closed', 'outputClosed');
+    expect(out[0]).toMatch(/; ended: output closed$/);
+  });
 });
 
 describe('runConsole ended by a signal', () => {
