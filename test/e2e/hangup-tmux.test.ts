@@ -16,8 +16,6 @@ if (!hasTmux) console.warn('test/e2e/hangup-tmux.test.ts: skipped because tmux i
 // The simulator's calendar is pinned: nothing recorded depends on today's date.
 const scenario = join(dir, 'pinned.json');
 writeFileSync(scenario, JSON.stringify({ name: 'pinned', startTime: '2026-03-02T14:30:00Z', seed: 7 }));
-// The defaults, from a file that exists: a --config naming no file is refused.
-writeFileSync(join(dir, 'none.json'), '{}');
 const pidFiles: string[] = [];
 
 beforeAll(() => ensureBuilt(), 120_000);

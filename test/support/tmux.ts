@@ -80,6 +80,8 @@ export function tmuxServer(name: string): TmuxServer {
   const socket = `tws-risk-${name}-${process.pid}`;
   const conf = join(dir, 'tmux.conf');
   writeFileSync(conf, 'set -g remain-on-exit on\nset -sg escape-time 10\nset -g status off\n');
+  // The defaults, as settings: `--config DIR/none.json` names a file, and a --config naming no file is refused.
+  writeFileSync(join(dir, 'none.json'), '{}');
   const env = { ...process.env, PATH: `${BIN}:${process.env.PATH ?? ''}` };
   const tmux = (...args: string[]): string => {
     const r = spawnSync('tmux', ['-L', socket, '-f', conf, ...args], { encoding: 'utf8', env });
