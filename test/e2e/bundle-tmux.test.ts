@@ -166,7 +166,9 @@ describe('the bundled CLI', () => {
           columns: 100,
           rows: 30,
           // Ink's React DevTools switch, set for other reasons in many shells: the bundled console must not mind it.
-          env: [...freshUser(), 'DEV=true'],
+          // No settings file (a new user's): the settings loader and its schema validator (conf, ajv) are then never
+          // loaded; a --config or TWS_RISK_CONFIG that names a file loads them from node_modules.
+          env: [...freshUser().filter((e) => !e.startsWith(`${CONFIG_ENV}=`)), `${CONFIG_ENV}=${join(dir, 'no-settings.json')}`, 'DEV=true'],
           exitFile,
         },
         `node --import ${pathToFileURL(HOOK).href} bin/tws-risk demo --start ${T0} --seed 1 --speed 1 --no-record 2>${err}`,
