@@ -35,9 +35,14 @@ type Build = 'dist/src' | 'bundle';
 
 /** The module URLs the CLI loaded for these arguments: the bundle through `bin/tws-risk`, or the unbundled dist/src. */
 function modulesLoaded(build: Build, ...argv: string[]): string[] {
+  return modulesWith(join(dir, 'none.json'), build, ...argv);
+}
+
+/** modulesLoaded with TWS_RISK_CONFIG naming `config` (a file, or none). */
+function modulesWith(config: string, build: Build, ...argv: string[]): string[] {
   const r = spawnSync(process.execPath, ['--import', pathToFileURL(HOOK).href, build === 'bundle' ? BIN : SRC_ENTRY, ...argv], {
     encoding: 'utf8',
-    env: { ...process.env, TWS_RISK_CONFIG: join(dir, 'none.json') },
+    env: { ...process.env, TWS_RISK_CONFIG: config },
     timeout: 60_000,
   });
   const line = r.stderr.split('\n').find((l) => l.startsWith('MODULES '));
@@ -100,6 +105,13 @@ describe('the bundle', () => {
     const mods = modulesLoaded('bundle', 'demo', '--once', '--no-record', '--start', '2026-03-02T14:30:00Z');
     expect(mods.filter((u) => u.includes('/node_modules/'))).toEqual([]);
     expect(mods.filter((u) => u.includes('/dist/bundle/')).length).toBeGreaterThan(1);
+  });
+
+  it('reads a settings file without a module from node_modules (conf and ajv, 170 modules, are gone)', () => {
+    const settings = join(dir, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ ui: { maskAccount: true } }));
+    const mods = modulesWith(settings, 'bundle', 'demo', '--once', '--no-record', '--start', '2026-03-02T14:30:00Z');
+    expect(mods.filter((u) => u.includes('/node_modules/'))).toEqual([]);
   });
 });
 

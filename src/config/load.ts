@@ -1,9 +1,6 @@
-// Loads settings through conf: finds the file (--config, TWS_RISK_CONFIG, platform dir), validates, and degrades.
+// Loads settings: finds the file (--config, TWS_RISK_CONFIG, platform dir), reads it, validates each key, and degrades.
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { basename, dirname, extname, resolve } from 'node:path';
-import type ConfClass from 'conf';
-import type { Options } from 'conf';
+import { resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
 import { neutralise } from '../model/text.js';
@@ -21,15 +18,6 @@ import {
 
 export const CONFIG_ENV = 'TWS_RISK_CONFIG';
 
-/**
- * conf, and the ~200 modules of the JSON-schema validator and semver under it, are loaded only when a settings file
- * exists: most runs have none, and `verify` or `--help` should not pay for them (docs/performance.md "Start-up").
- * It is required synchronously (Node 22.12+ loads an ES module through require) so that loadSettings stays sync.
- */
-function Conf(): typeof ConfClass {
-  return (createRequire(import.meta.url)('conf') as { default: typeof ConfClass }).default;
-}
-
 export interface LoadedSettings {
   /** The settings in force: every valid key of the file, the default for each key that is missing or invalid. */
   readonly settings: Settings;
@@ -39,24 +27,15 @@ export interface LoadedSettings {
   readonly problems: readonly string[];
 }
 
-function confOptions(file: string | undefined): Partial<Options<Record<string, unknown>>> {
-  // No conf schema: it refuses the whole file for one bad key. checkSettings judges each key alone instead.
-  const base: Partial<Options<Record<string, unknown>>> = { projectName: 'tws-risk', projectSuffix: '' };
-  if (!file) return base;
-  const abs = resolve(file);
-  const ext = extname(abs);
-  return { ...base, cwd: dirname(abs), configName: basename(abs, ext), fileExtension: ext.replace(/^\./, '') };
-}
-
-/** Where the config file is (or would be), without creating it: --config, then $TWS_RISK_CONFIG, then conf's platform dir. */
+/** Where the config file is (or would be), without creating it: --config, then $TWS_RISK_CONFIG, then the platform's config dir. */
 export function configPath(file?: string, env: NodeJS.ProcessEnv = process.env): string {
   const chosen = file ?? env[CONFIG_ENV] ?? undefined;
   if (chosen) return resolve(chosen);
-  // The same directory conf picks for projectName 'tws-risk' with no suffix.
+  // The directory conf picked for projectName 'tws-risk' with no suffix (the loader used conf until session 13).
   return resolve(envPaths('tws-risk', { suffix: '' }).config, 'config.json');
 }
 
-/** Where the JSON breaks, as JSON.parse says it (conf's own message drops it): ": Expected ... (line 3 column 14)". */
+/** Where the JSON breaks, as JSON.parse says it: ": Expected ... (line 3 column 14)". */
 function whereInvalid(path: string): string {
   try {
     JSON.parse(readFileSync(path, 'utf8'));
@@ -67,7 +46,7 @@ function whereInvalid(path: string): string {
   }
 }
 
-/** A file conf cannot read at all (syntax, permissions): the one case where the whole file gives way to the defaults. */
+/** A file that cannot be read at all (syntax, permissions): the one case where the whole file gives way to the defaults. */
 function unreadable(err: unknown, path: string): string {
   const msg = err instanceof Error ? err.message : String(err);
   if (err instanceof SyntaxError || /not valid JSON/.test(msg))
@@ -77,9 +56,8 @@ function unreadable(err: unknown, path: string): string {
   return `${path}: ${msg}`;
 }
 
-/** The file's top level when it is not a JSON object (conf has parsed it already: it is valid JSON). */
-function notAnObject(path: string): string | undefined {
-  const top: unknown = JSON.parse(readFileSync(path, 'utf8'));
+/** The file's top level when it is not a JSON object (`null`, `[]`, `"x"` would otherwise validate as "ok"). */
+function notAnObject(path: string, top: unknown): string | undefined {
   if (typeof top === 'object' && top !== null && !Array.isArray(top)) return undefined;
   const got = top === null ? 'null' : Array.isArray(top) ? 'an array' : `a ${typeof top}`;
   return `${path}: settings must be a JSON object, got ${got} (the defaults are in force)`;
@@ -105,13 +83,13 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: [] };
   let raw: unknown;
   try {
-    // No `defaults` for conf: it would write them back into the user's hand-edited file.
-    raw = new (Conf())<Record<string, unknown>>(confOptions(path)).store;
+    // Read and parsed here: conf, which did it before, brought ~170 modules (ajv, semver, atomically) and 80-100 ms
+    // to the start of every run with a settings file, for a read-only JSON.parse (docs/performance.md "Start-up").
+    raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path)] };
   }
-  // conf reads `null`, `[]` or `"x"` as an empty store, which would validate as "ok" with nothing of the file in force.
-  const notObject = notAnObject(path);
+  const notObject = notAnObject(path, raw);
   if (notObject) return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [notObject] };
   const c = new Checker(path);
   const settings = checkSettings(raw, c);
