@@ -257,6 +257,8 @@ export function pointsPerRate(p: BookPosition, cols: ScenarioColumns): number {
  * are read, and a price tick revalues the group without it. The same array when no member is quoted so.
  */
 export function pointShocks(book: Book, group: BookGroup, shocks: readonly Float64Array[], cols: ScenarioColumns): readonly Float64Array[] {
+  // Every group of every revaluation passes here: without a rate shock no member is looked up.
+  if (!cols.rates.some((r) => r !== 0)) return shocks;
   let out: Float64Array[] | undefined;
   for (const m of group.members) {
     const p = book.positions[m]!;
