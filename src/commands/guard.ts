@@ -82,6 +82,13 @@ export interface GuardRuntime {
   readonly onRiskPass?: (result: RiskResult) => void;
 }
 
+/**
+ * How many times one action plans again after a refusal that a plan of now would not meet (MARK_MOVED,
+ * TARGET_CHANGED): a market that outruns the collar three plans in a row is a human's to judge, and is escalated.
+ */
+export const MAX_REPLANS = 2;
+const FINAL_OR_UNSENT: ReadonlySet<string> = new Set(['filled', 'cancelled', 'rejected', 'closed', 'notSent']);
+
 /** The guard's client id when none is given: not the console's default (4217), so both can run beside each other. */
 export const DEFAULT_GUARD_CLIENT_ID = 4218;
 /** The status file is rewritten at least this often, so a monitor can tell a live guard from a dead one. */
@@ -636,7 +643,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     id: string,
     p: Extract<Planned, { kind: 'cancel' | 'flatten' }>,
     detail: { [k: string]: string | number | boolean | null | string[] },
-  ): Promise<{ ok: boolean; lines: string[] }> => {
+  ): Promise<{ ok: boolean; lines: string[]; replan?: 'MARK_MOVED' | 'TARGET_CHANGED' }> => {
     const armed = t.armHeadless();
     if ('code' in armed) return { ok: false, lines: [formatDenial(armed)] };
     try {
@@ -644,7 +651,18 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       const r = await t.confirm(id, () => (p.kind === 'cancel' ? t.executeCancel(p.plan, actionTimeoutMs) : t.executeFlatten(p.plan, actionTimeoutMs)));
       if (!r) return { ok: false, lines: ['the plan could not be confirmed (another action is being followed)'] };
       const flat = p.kind === 'flatten' ? r.flat === true : true;
+      // Refused because the plan no longer fits the market or the book, with nothing of it left working: a plan made
+      // on the state now can go where this one could not (an order still working would be refused beside it anyway).
+      const code = r.denial?.code;
+      const replan =
+        p.kind === 'flatten' &&
+        (code === 'MARK_MOVED' || code === 'TARGET_CHANGED') &&
+        !r.reconciled &&
+        [...r.cancels, ...r.legs].every((l) => FINAL_OR_UNSENT.has(l.outcome))
+          ? code
+          : undefined;
       return {
+        ...(replan ? { replan } : {}),
         ok: r.complete && flat && !r.denial,
         lines: [
           ...resultLines(r),
@@ -803,10 +821,50 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       outcome = results.every((r) => r.ok) ? 'done' : 'failed';
       lines = results.flatMap((r) => r.lines);
     } else {
-      const detail = { planId: actionId, kind: a.rule.do, rule: a.rule.name, alert: a.alert.id, policyHash: policy.hash, plan: [...planned.lines] };
-      const r = await send(trading, actionId, planned, detail);
+      const detail = (id: string, p: Planned) => ({
+        planId: id,
+        kind: a.rule.do,
+        rule: a.rule.name,
+        alert: a.alert.id,
+        policyHash: policy.hash,
+        plan: [...p.lines],
+      });
+      let r = await send(trading, actionId, planned, detail(actionId, planned));
+      lines = [...r.lines];
+      // The market (or the book) moved past the plan before an order of it went out: the kill switch plans again on the
+      // state now and sends that, through every check again, instead of ending the episode with positions left open.
+      for (let n = 1; !r.ok && r.replan && n <= MAX_REPLANS; n++) {
+        const after = r.replan;
+        const id = `${actionId}-replan${n}`;
+        const again = await plan(a.rule, a.alert, clock.now());
+        lines.push(`planned again (${n} of ${MAX_REPLANS}) after ${after}: ${again.lines.join('; ')}`);
+        log('crit', 'action.replanned', { id: actionId, replan: id, after, plan: again.lines.join('; ') });
+        audit.append({
+          kind: 'guardDecision',
+          detail: {
+            actionId: id,
+            replanOf: actionId,
+            after,
+            policyHash: policy.hash,
+            rule: a.rule.name,
+            action: a.rule.do,
+            alert: alertRef,
+            dryRun: false,
+            plan: [...again.lines],
+          },
+        });
+        if (again.kind === 'nothing') {
+          r = { ok: true, lines: [] };
+          break;
+        }
+        if (again.kind !== 'flatten') {
+          r = { ok: false, lines: [] };
+          break;
+        }
+        r = await send(trading, id, again, detail(id, again));
+        lines.push(...r.lines);
+      }
       outcome = r.ok ? 'done' : 'failed';
-      lines = r.lines;
     }
     const ok = outcome === 'done' || outcome === 'nothingToDo' || outcome === 'dryRun';
     recordGuard({ step: 'result', policyHash: policy.hash, actionId, outcome, lines });

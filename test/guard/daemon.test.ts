@@ -1,6 +1,6 @@
 // The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
-// disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, reloads that keep
-// a good policy, and an audit log that verifies.
+// disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, a flatten planned
+// again when the market moves past it mid-way, reloads that keep a good policy, and an audit log that verifies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -475,6 +475,57 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.escalated .*msg="reduce for margin\.warning refused; not retried/));
     expect(entries(r, 'orderSent')).toEqual([]);
     expect(openOrderClients(sim)).toEqual([]);
+  }, 120_000);
+
+  it('a flatten whose stock leg the market moved past while its options filled plans again and closes the stock (MARK_MOVED)', async () => {
+    // Manual clock: orders are acknowledged and filled only when the test advances it, so the fall lands exactly
+    // between the options' fills and the stock's order (options go first: the stock's closing order waits for them).
+    const sim = await sims();
+    const r = await guard(
+      sim,
+      {
+        rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'flatten', scope: 'underlying:AAPL' }],
+        limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
+      },
+      { trade: true },
+    );
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === GUARD_CLIENT);
+    await until(r, () => ours().length === 2, 60_000, "the guard's two option orders at the simulator");
+    expect(entries(r, 'orderSent').map((e) => e.detail!.conId)).toEqual([734559211, 734559377]);
+    // Acknowledged and filled at the prices they were planned on; then, in the same turn (before the guard reads
+    // its socket), AAPL falls 10%: the stock's SELL limit, 2% under the old mark, is now 8% over the market.
+    sim.advance(1_000);
+    void sim.trigger({ incident: 'move', factor: 'AAPL', pct: -10 });
+    await until(
+      r,
+      () => {
+        sim.advance(250);
+        return r.h.status().lastAction !== null;
+      },
+      60_000,
+      'the action to end',
+    );
+    expect(r.h.status().lastAction?.outcome).toBe('done');
+    const book = sim.snapshot().positions;
+    for (const conId of [265598, 734559211, 734559377]) expect(book.find((p) => p.conId === conId)?.position ?? '0').toBe('0');
+    const sent = entries(r, 'orderSent').map((e) => e.detail!);
+    expect(sent.map((d) => d.conId)).toEqual([734559211, 734559377, 265598]);
+    const denials = entries(r, 'denied').map((e) => e.detail!);
+    expect(denials.map((d) => d.code)).toEqual(['MARK_MOVED']);
+    // The stock went out once, on the plan of now: under the market that fell, not at the refused limit.
+    const refusedLimit = Number(/ LMT ([\d.]+) /.exec(String(denials[0]!.message))?.[1]);
+    expect(denials[0]!.conId).toBe(265598);
+    const stockLimit = Number(sent[2]!.limitPrice);
+    expect(stockLimit).toBeLessThan(refusedLimit * 0.93);
+    const decisions = entries(r, 'guardDecision').map((e) => e.detail!);
+    expect(decisions.map((d) => [d.actionId === decisions[0]!.actionId ? 'first' : d.replanOf, d.after ?? null])).toEqual([
+      ['first', null],
+      [decisions[0]!.actionId, 'MARK_MOVED'],
+    ]);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.replanned .*after=MARK_MOVED/));
+    expect(r.lines.some((l) => /event=action\.escalated/.test(l))).toBe(false);
   }, 120_000);
 
   it('a reload with a bad policy keeps the old one and says so; a good one replaces it', async () => {
