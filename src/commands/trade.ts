@@ -1,7 +1,7 @@
 // `tws-risk flatten` and `tws-risk cancel`: the headless kill switch, through the same planner, guard and audit log.
 import { join } from 'node:path';
 import { dataDir, loadSettings } from '../config/load.js';
-import { contractLabel } from '../model/contract.js';
+import { contractLabel, exposureCurrency } from '../model/contract.js';
 import { outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { TradingSession } from '../trading/session.js';
 import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText, staleMarkDenial } from '../trading/plan.js';
@@ -282,7 +282,7 @@ function scopeChoices(state: PortfolioState, scope: FlattenScope): { noun: strin
   const uniq = (xs: string[]) => [...new Set(xs)].sort();
   switch (scope.kind) {
     case 'currency':
-      return { noun: 'position currencies', items: uniq(held.map((c) => `currency:${c.currency}`)) };
+      return { noun: 'position currencies', items: uniq(held.map((c) => `currency:${exposureCurrency(c)}`)) };
     case 'class':
       return { noun: 'position classes', items: uniq(held.map((c) => `class:${c.secType}`)) };
     case 'underlying':

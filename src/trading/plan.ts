@@ -1,6 +1,6 @@
 // Flatten and cancel planners: pure functions of the state. They decide what would be sent; they never send.
 import { createHash } from 'node:crypto';
-import { contractLabel, type Contract } from '../model/contract.js';
+import { contractLabel, exposureCurrency, type Contract } from '../model/contract.js';
 import { Decimal } from '../model/money.js';
 import { liveMark } from '../model/mark.js';
 import { TERMINAL_STATUSES, orderName } from '../model/orders.js';
@@ -66,7 +66,9 @@ function inScope(c: Contract, s: FlattenScope): boolean {
     case 'all':
       return true;
     case 'currency':
-      return c.currency === s.currency;
+      // The currency the position's risk is in, as the Positions pane groups it and the fx scenarios move it: EUR.USD
+      // (quoted in USD) is a EUR position. By quote currency, "flatten EUR" left 100,000 EUR long.
+      return exposureCurrency(c) === s.currency;
     case 'class':
       return c.secType === s.secType;
     case 'underlying':

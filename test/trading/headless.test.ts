@@ -200,6 +200,8 @@ describe('tws-risk flatten (headless)', () => {
       const doc = JSON.parse(r.out);
       expect(doc.plan.legs.length).toBeGreaterThan(0);
       for (const leg of doc.plan.legs) expect(positionOf(s, leg.conId).isZero()).toBe(true);
+      // The demo's EUR is SAP and the EUR.USD pair (quoted in USD, 100,000 EUR long): both, as Positions groups them.
+      if (scope === 'currency:EUR') expect(doc.plan.legs.map((l: { conId: number }) => l.conId).sort()).toEqual([12087792, 14204]);
     });
   }
 

@@ -99,6 +99,16 @@ describe('flatten planner', () => {
     expect(planFlatten(s, { kind: 'currency', currency: 'JPY' }, OPTS)).toMatchObject({ code: 'NOTHING_TO_DO' });
   });
 
+  it('selects by the currency the risk is in, as the Positions pane groups: EUR.USD (quoted in USD) is EUR', () => {
+    const EURUSD = { conId: 12087792, symbol: 'EUR', secType: 'CASH', currency: 'USD', localSymbol: 'EUR.USD', exchange: 'IDEALPRO' };
+    const s = book([portfolio(ACC, EURUSD as typeof AAPL, '100000', '1.08'), pos(EURUSD as typeof AAPL, '100000')]).state;
+    expect(plan(s, 'currency:EUR').legs.map((l) => [l.conId, l.action, l.quantity.toString()])).toEqual([
+      [SAP.conId, 'BUY', '40'],
+      [EURUSD.conId, 'SELL', '100000'],
+    ]);
+    expect(plan(s, 'currency:USD').legs.map((l) => l.conId)).not.toContain(EURUSD.conId);
+  });
+
   it('cancels our open orders on the targets first, and refuses when another client has orders there', () => {
     const order = (clientId: number, orderId: number) => ({
       type: 'openOrderUpdated' as const,
