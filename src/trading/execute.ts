@@ -341,6 +341,8 @@ function workingOf(row: OrderRow, o: Followed): NonNullable<LegResult['working']
 }
 
 const DERIVATIVES: ReadonlySet<string> = new Set(['OPT', 'FOP', 'WAR']);
+const HELD_BACK = (symbol: string) =>
+  `not sent: an order on ${symbol}'s options did not fill, and closing ${symbol} while they stay open could leave them uncovered`;
 
 /** The order execution sends for a leg (also what a what-if preview asks TWS about, what-if.ts). */
 export function orderFor(leg: CloseLeg, plan: FlattenPlan): OrderRequest {
@@ -396,17 +398,22 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
   let disrupted = followedCancels.disrupted;
   const DROPPED = 'not sent: the connection to TWS was lost during the flatten; review the reconciled outcomes and plan again';
 
-  // Derivatives first, and the rest only once they are all filled: closing a stock while its short calls are
-  // still open would leave them naked.
+  // Derivatives first, and each underlying's own legs only once its derivatives are all filled: closing a stock while
+  // its short calls are still open would leave them naked. Other underlyings do not wait for them.
   const stages = [plan.legs.filter((l) => DERIVATIVES.has(l.contract.secType)), plan.legs.filter((l) => !DERIVATIVES.has(l.contract.secType))].filter(
     (g) => g.length > 0,
   );
   const legs: LegResult[] = [];
   let denial: Denial | undefined;
+  /** Underlyings whose derivatives did not all fill: their own legs wait, the others' go (one rejected SPX put must not keep ES, CL and the FX open). */
+  const held = new Set<string>();
   for (const stage of stages) {
     if (disrupted) break;
     const sent: Followed[] = [];
-    for (const leg of stage) {
+    const waiting = stage.filter((l) => held.has(l.contract.symbol));
+    for (const leg of waiting)
+      legs.push({ conId: leg.conId, label: contractLabel(leg.contract), outcome: 'notSent', filled: '0', message: HELD_BACK(leg.contract.symbol) });
+    for (const leg of stage.filter((l) => !held.has(l.contract.symbol))) {
       if ((deps.connectionEpoch?.() ?? epoch) !== epoch) break;
       // Before every leg: the connection may have dropped, or a cancel may have filled instead (positions changed).
       // An order sent after the deadline would go unfollowed, and the outcome would read as if it were not working.
@@ -448,7 +455,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     const followed = sent.length > 0 ? await follow(deps, sent, deadline, epoch) : { results: [], disrupted: (deps.connectionEpoch?.() ?? epoch) !== epoch };
     disrupted ||= followed.disrupted;
     legs.push(...followed.results);
-    for (const leg of stage.slice(sent.length))
+    for (const leg of stage.filter((l) => !held.has(l.contract.symbol) && !sent.some((f) => f.conId === l.conId)))
       legs.push({
         conId: leg.conId,
         label: contractLabel(leg.contract),
@@ -456,7 +463,9 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
         filled: '0',
         ...(disrupted && !denial ? { message: DROPPED } : {}),
       });
-    if (denial || disrupted || followed.results.some((l) => l.outcome !== 'filled')) break;
+    if (denial || disrupted) break;
+    // Closing a stock (or a future) while its short calls still work would leave them naked: only that underlying waits.
+    for (const r of followed.results) if (r.outcome !== 'filled') held.add(stage.find((l) => l.conId === r.conId)!.contract.symbol);
   }
   for (const leg of plan.legs.filter((l) => !legs.some((x) => x.conId === l.conId)))
     legs.push({ conId: leg.conId, label: contractLabel(leg.contract), outcome: 'notSent', filled: '0', ...(disrupted ? { message: DROPPED } : {}) });

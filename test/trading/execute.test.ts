@@ -355,6 +355,41 @@ describe('following orders on the event stream', () => {
   }, 30_000);
 });
 
+describe('derivatives first, per underlying', () => {
+  it('a rejected option leg holds back its own underlying only: the other positions are still closed', async () => {
+    const s = await session(91, 1);
+    const row = (symbol: string, secType: string) =>
+      [...s.feed.state.positions.values()].find((r) => r.contract.symbol === symbol && r.contract.secType === secType && !r.position.isZero())!;
+    const call = row('AAPL', 'OPT');
+    const aapl = row('AAPL', 'STK');
+    const tsla = row('TSLA', 'STK');
+    const plan = planFlatten(
+      s.feed.state,
+      { kind: 'conids', conIds: [call.contract.conId, aapl.contract.conId, tsla.contract.conId] },
+      { clientId: 91, orderType: 'LMT', collar: 0.02, now: s.clock.now() },
+    );
+    if (isDenial(plan)) throw new Error(plan.code);
+    // The option's limit a fraction of a cent off its price grid: TWS (and the simulator) reject it with 110.
+    const rejected = { ...plan, legs: plan.legs.map((l) => (l.conId === call.contract.conId ? { ...l, limitPrice: l.limitPrice!.add('0.003') } : l)) };
+    const audit = new AuditLog(join(dir, 'audit-per-underlying.jsonl'), { appVersion: 'test', account: s.feed.state.account ?? null, mode: 'test' });
+    const result = await executeFlatten(depsFor(s, audit, 91, { events: s.feed.events$ }), rejected, 20_000);
+    audit.close();
+    const by = new Map(result.legs.map((l) => [l.conId, l]));
+    expect(by.get(call.contract.conId)).toMatchObject({ outcome: 'rejected', code: 110 });
+    // AAPL waits for its options (closing it under a still-open short call would leave the call naked)...
+    expect(by.get(aapl.contract.conId)).toMatchObject({ outcome: 'notSent' });
+    expect(by.get(aapl.contract.conId)!.message).toMatch(/^not sent: an order on AAPL's options did not fill/);
+    // ...and TSLA, which has none in the plan, is closed all the same (it used to wait for every underlying's options).
+    expect(by.get(tsla.contract.conId)!.outcome).toBe('filled');
+    const held = (conId: number) => s.sim.snapshot().positions.find((p) => p.conId === conId)?.position;
+    expect(held(tsla.contract.conId)).toBe('0');
+    expect(held(aapl.contract.conId)).toBe(aapl.position.toString());
+    expect(held(call.contract.conId)).toBe(call.position.toString());
+    expect(result.complete).toBe(false);
+    expect(result.flat).toBe(false);
+  }, 30_000);
+});
+
 describe('a market that moved past the plan', () => {
   /** The long AAPL stock position, planned as a marketable SELL LMT (collar 2%) on the mark now. */
   async function aaplPlan(s: Session, clientId: number) {
