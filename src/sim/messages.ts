@@ -570,6 +570,13 @@ export interface OpenOrderView {
   readonly permId: number;
   readonly parentId: number;
   readonly outsideRth: boolean;
+  /** As the client sent them ('' / 0 / unset when it did not). */
+  readonly ocaGroup?: string;
+  readonly ocaType?: number;
+  readonly goodTillDate?: string;
+  readonly allOrNone?: boolean;
+  readonly minQty?: number;
+  readonly triggerMethod?: number;
   readonly whatIf: boolean;
   readonly status: string;
   readonly margin?: WhatIfView;
@@ -600,7 +607,7 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     fDbl(o.lmtPrice),
     fDbl(o.auxPrice),
     o.tif,
-    '',
+    o.ocaGroup ?? '',
     o.account,
     'O',
     '0',
@@ -617,7 +624,7 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     '', // faGroup, faMethod, faPercentage
     ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
     '', // modelCode
-    '',
+    o.goodTillDate ?? '',
     '',
     u,
     '', // goodTillDate, rule80A, percentOffset, settlingFirm
@@ -633,14 +640,14 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     UNSET_INTEGER, // displaySize
     '0',
     '0',
-    '0',
-    UNSET_INTEGER,
-    '0',
+    fBool(o.allOrNone ?? false),
+    o.minQty === undefined ? UNSET_INTEGER : fInt(o.minQty),
+    fInt(o.ocaType ?? 0),
     '0',
     '0',
     u, // blockOrder, sweepToFill, allOrNone, minQty, ocaType, eTradeOnly, firmQuoteOnly, nbboPriceCap
     fInt(o.parentId),
-    '0', // parentId, triggerMethod
+    fInt(o.triggerMethod ?? 0), // parentId, triggerMethod
     u,
     '0',
     '',
@@ -744,7 +751,7 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
     fDbl(o.lmtPrice),
     fDbl(o.auxPrice),
     o.tif,
-    '',
+    o.ocaGroup ?? '',
     o.account,
     'O',
     '0',
@@ -759,7 +766,7 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
     '', // faGroup, faMethod, faPercentage
     ...(sv < SV.FA_PROFILE_DESUPPORT ? [''] : []), // faProfile
     '',
-    '',
+    o.goodTillDate ?? '',
     '',
     u,
     '', // modelCode, goodTillDate, rule80A, percentOffset, settlingFirm
@@ -773,10 +780,10 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
     u, // startingPrice, stockRefPrice, delta, stockRangeLower, stockRangeUpper
     UNSET_INTEGER,
     '0',
-    '0',
-    UNSET_INTEGER,
-    '0',
-    '0', // displaySize, sweepToFill, allOrNone, minQty, ocaType, triggerMethod
+    fBool(o.allOrNone ?? false),
+    o.minQty === undefined ? UNSET_INTEGER : fInt(o.minQty),
+    fInt(o.ocaType ?? 0),
+    fInt(o.triggerMethod ?? 0), // displaySize, sweepToFill, allOrNone, minQty, ocaType, triggerMethod
     u,
     '0',
     '',

@@ -1,5 +1,5 @@
 // Order engine: validation, margin check, status transitions, fills with slippage and partial fills,
-// commissions, cancels. It owns orders and executions; the server turns its events into messages.
+// commissions, cancels, held (untransmitted) orders, attached (bracket) orders, OCA groups, IOC/FOK, stops. It owns orders and executions; the server turns its events into messages.
 import { Decimal, ZERO, dec } from '../model/money.js';
 import type { VirtualClock } from './clock.js';
 import { priceIncrementAt } from './contract-details.js';
@@ -66,6 +66,10 @@ export function onTick(price: number, tick: number): boolean {
   return steps.sub(steps.round()).abs().lte('1e-6');
 }
 
+export type OrderType = 'MKT' | 'LMT' | 'STP' | 'STP LMT';
+const ORDER_TYPES: readonly string[] = ['MKT', 'LMT', 'STP', 'STP LMT'];
+const isStop = (o: SimOrder) => o.orderType === 'STP' || o.orderType === 'STP LMT';
+
 export type OrderStatus = 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
 
 export interface SimOrder {
@@ -75,15 +79,32 @@ export interface SimOrder {
   readonly inst: Instrument;
   readonly action: 'BUY' | 'SELL';
   totalQty: Decimal;
-  readonly orderType: 'MKT' | 'LMT';
+  readonly orderType: OrderType;
   lmtPrice?: number;
+  /** The stop price of a STP / STP LMT order (IB's auxPrice). */
+  auxPrice?: number;
   readonly tif: string;
+  /** The order this one is attached to (0: none); it works only once that parent has filled (IB "Attaching Orders"). */
+  readonly parentId: number;
+  /** One-cancels-all group ('' none) and its type: 1 cancels the others on a fill, 2 and 3 reduce them by it. */
+  readonly ocaGroup: string;
+  readonly ocaType: number;
+  /** Kept and echoed in OPEN_ORDER only: the simulator has no session hours, GTD expiry or minimum fill size. */
+  readonly outsideRth: boolean;
+  readonly goodTillDate: string;
+  readonly allOrNone: boolean;
+  readonly minQty?: number;
+  /** How a stop triggers (IB's triggerMethod): 0 (default), 2 and 4 on the last price, 1 on bid/ask, 8 on the midpoint. */
+  readonly triggerMethod: number;
+  /** A stop order whose stop price has been reached: it now works as MKT (STP) or LMT (STP LMT). */
+  triggered: boolean;
   /** The account whose books the order fills: the one its account field named, or the login's own when blank. */
   readonly account: string;
   /** The account field the client's order named (blank: the login's default), kept for tests of who asked for what. */
   readonly requestedAccount?: string;
   readonly orderRef: string;
-  readonly transmitted: boolean;
+  /** False while the order is held in TWS (placed with transmit false); a later transmit of its group sends it. */
+  transmitted: boolean;
   /** Placed in TWS by hand (client id 0), not through the API. */
   readonly manual: boolean;
   status: OrderStatus;
@@ -209,17 +230,21 @@ export class OrderEngine {
     const type = req.orderType.toUpperCase();
     if (action !== 'BUY' && action !== 'SELL') return { kind: 'error', code: 201, message: `Order rejected - reason:Invalid action ${req.action}` };
     if (!qty || qty.lte(0)) return { kind: 'error', code: 434, message: 'The order size cannot be zero.' };
-    if (type !== 'MKT' && type !== 'LMT') {
+    if (!ORDER_TYPES.includes(type)) {
       return { kind: 'error', code: 387, message: 'Unsupported order type for this exchange and security type.' };
     }
-    if (type === 'LMT' && (req.lmtPrice === undefined || !(req.lmtPrice > 0))) {
+    const limited = type === 'LMT' || type === 'STP LMT';
+    if (limited && (req.lmtPrice === undefined || !(req.lmtPrice > 0))) {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
+    }
+    if ((type === 'STP' || type === 'STP LMT') && (req.auxPrice === undefined || !(req.auxPrice > 0))) {
+      return { kind: 'error', code: 201, message: 'Order rejected - reason:The stop price is missing or invalid.' };
     }
     if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
     // TWS refuses a price off the contract's grid rather than rounding it; the grid is the market rule's ladder at that
     // price (an AAPL option at 0.01 below 3.00, 0.05 from it), coarser than the minTick the quotes use.
     const onGrid = (price: number) => onTick(price, priceIncrementAt(inst, price));
-    const offTick = (type === 'LMT' && !onGrid(req.lmtPrice!)) || (req.auxPrice !== undefined && req.auxPrice !== 0 && !onGrid(req.auxPrice));
+    const offTick = (limited && !onGrid(req.lmtPrice!)) || (req.auxPrice !== undefined && req.auxPrice !== 0 && !onGrid(req.auxPrice));
     if (offTick) return { kind: 'error', code: 110, message: OFF_TICK };
     // Only stocks trade in fractions: options and futures are whole contracts (sizeIncrement 1 in their details).
     if ((inst.secType === 'OPT' || inst.secType === 'FOP' || inst.secType === 'FUT') && !qty.isInteger()) {
@@ -244,10 +269,19 @@ export class OrderEngine {
       }
       if (qty.lt(existing.filled)) return { kind: 'error', code: 201, message: 'Order rejected - reason:Quantity below filled quantity.' };
       existing.totalQty = qty;
-      existing.lmtPrice = req.lmtPrice;
+      existing.lmtPrice = limited ? req.lmtPrice : undefined;
+      if (isStop(existing)) existing.auxPrice = req.auxPrice;
       this.events.orderChanged(existing, true);
-      this.scheduleFill(existing, this.opts.ackDelayMs);
+      // Re-placing a held order with transmit true sends it, with the rest of its group (IB "Attaching Orders").
+      if (!existing.transmitted && req.transmit) this.transmitGroup(existing);
+      else if (existing.status === 'Submitted') this.scheduleFill(existing, this.opts.ackDelayMs);
       return { kind: 'accepted', order: existing };
+    }
+
+    const parentId = manual ? 0 : req.parentId;
+    const parent = parentId ? this.find(clientId, parentId) : undefined;
+    if (parentId && !(parent && (isOpen(parent) || parent.status === 'Filled'))) {
+      return { kind: 'error', code: 135, message: `Can't find order with id =${parentId}` };
     }
 
     const order: SimOrder = {
@@ -257,13 +291,23 @@ export class OrderEngine {
       inst,
       action,
       totalQty: qty,
-      orderType: type,
-      lmtPrice: type === 'LMT' ? req.lmtPrice : undefined,
+      orderType: type as OrderType,
+      lmtPrice: limited ? req.lmtPrice : undefined,
+      auxPrice: type === 'STP' || type === 'STP LMT' ? req.auxPrice : undefined,
       tif: req.tif || 'DAY',
+      parentId,
+      ocaGroup: req.ocaGroup ?? '',
+      ocaType: req.ocaType ?? 0,
+      outsideRth: req.outsideRth ?? false,
+      goodTillDate: req.goodTillDate ?? '',
+      allOrNone: req.allOrNone ?? false,
+      ...(req.minQty !== undefined ? { minQty: req.minQty } : {}),
+      triggerMethod: req.triggerMethod ?? 0,
+      triggered: false,
       account,
       ...(req.account ? { requestedAccount: req.account } : {}),
       orderRef: req.orderRef,
-      transmitted: req.transmit,
+      transmitted: false,
       manual,
       status: 'PreSubmitted',
       filled: ZERO,
@@ -288,14 +332,44 @@ export class OrderEngine {
 
     this.orders.set(this.key(order), order);
     this.events.orderChanged(order, true);
-    if (!order.transmitted) return { kind: 'accepted', order }; // held in TWS, never sent to the market
+    // Without transmit the order is held in TWS, never sent, until its group is transmitted.
+    if (req.transmit) this.transmitGroup(order);
+    return { kind: 'accepted', order };
+  }
+
+  /** The open orders attached to `parent`. */
+  private childrenOf(parent: SimOrder): SimOrder[] {
+    return [...this.orders.values()].filter((o) => o.parentId === parent.orderId && o.clientId === parent.clientId && !o.manual && o !== parent && isOpen(o));
+  }
+
+  /** A transmitted attached order waits, PreSubmitted, until its parent has filled completely. */
+  private waitsOnParent(order: SimOrder): boolean {
+    if (!order.parentId) return false;
+    return this.find(order.clientId, order.parentId)?.status !== 'Filled';
+  }
+
+  /**
+   * Transmits `order` with its parent and every held order attached to that parent, as TWS does when the last order
+   * of a group arrives with transmit true (IB "Bracket Orders": the whole bracket is sent at once, never a child alone).
+   */
+  private transmitGroup(order: SimOrder): void {
+    const root = (order.parentId && this.find(order.clientId, order.parentId)) || order;
+    for (const o of [root, ...this.childrenOf(root)]) {
+      if (!isOpen(o) || (o.transmitted && o !== order)) continue;
+      o.transmitted = true;
+      if (o !== order && o.status === 'PreSubmitted' && this.waitsOnParent(o)) this.events.orderChanged(o, true);
+      if (!this.waitsOnParent(o)) this.submit(o);
+    }
+  }
+
+  /** Sends a transmitted order to the (simulated) exchange: Submitted after the ack delay, then fill attempts. */
+  private submit(order: SimOrder): void {
     this.clock.setTimeout(() => {
       if (order.status !== 'PreSubmitted') return;
       order.status = 'Submitted';
       this.events.orderChanged(order, true);
       this.scheduleFill(order, this.opts.fillDelayMs);
     }, this.opts.ackDelayMs);
-    return { kind: 'accepted', order };
   }
 
   /** Cancels one order on behalf of `clientId` (its owner). Returns an error code/message or undefined. */
@@ -316,10 +390,53 @@ export class OrderEngine {
     return open.length;
   }
 
+  /** Cancels an open order and, as TWS does, every order attached to it (a bracket's children go with their parent). */
   private cancelOrder(order: SimOrder): void {
+    if (!isOpen(order)) return;
     order.status = 'Cancelled';
     this.events.orderChanged(order, true);
     this.events.orderError(order, 202, 'Order Canceled - reason:');
+    for (const c of this.childrenOf(order)) this.cancelOrder(c);
+  }
+
+  /**
+   * After `order` filled `qty`: the other children of its parent (a bracket's profit taker and stop loss, which TWS
+   * makes one OCA group) and the other members of its OCA group are reduced by `qty`, or, for OCA type 1, cancelled.
+   * An order reduced to nothing left is cancelled.
+   */
+  private onFill(order: SimOrder, qty: Decimal): void {
+    const peers = new Map<SimOrder, 'cancel' | 'reduce'>();
+    if (order.parentId) {
+      const parent = this.find(order.clientId, order.parentId);
+      if (parent) for (const o of this.childrenOf(parent)) if (o !== order) peers.set(o, 'reduce');
+    }
+    if (order.ocaGroup) {
+      for (const o of this.orders.values()) {
+        if (o === order || !isOpen(o) || o.ocaGroup !== order.ocaGroup || o.account !== order.account) continue;
+        peers.set(o, order.ocaType === 2 || order.ocaType === 3 ? 'reduce' : 'cancel');
+      }
+    }
+    for (const [o, how] of peers) {
+      if (!isOpen(o)) continue;
+      const left = o.totalQty.sub(qty);
+      if (how === 'cancel' || left.lte(o.filled)) this.cancelOrder(o);
+      else {
+        o.totalQty = left;
+        this.events.orderChanged(o, true);
+      }
+    }
+  }
+
+  /** Whether a stop order's stop price has been reached, on the price its trigger method names (IB "Trigger Method"). */
+  private stopReached(order: SimOrder): boolean {
+    const q = this.market.quote(order.inst);
+    const buy = order.action === 'BUY';
+    const stop = order.auxPrice!;
+    let px: number;
+    if (order.triggerMethod === 1) px = buy ? (q.ask ?? q.last) : (q.bid ?? q.last);
+    else if (order.triggerMethod === 8) px = q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : q.last;
+    else px = q.last;
+    return buy ? px >= stop : px <= stop;
   }
 
   /** Called on every market step: resting limit orders may have become marketable. */
@@ -389,7 +506,8 @@ export class OrderEngine {
     // would accept as a limit and slips by whole rungs of at most slippageBps: an option, whose rung is far coarser
     // than 2 bp, fills at the quote.
     let px = buy ? roundToLadder(order.inst, touch * (1 + slip), 'down') : roundToLadder(order.inst, touch * (1 - slip), 'up');
-    if (order.orderType === 'LMT' && order.lmtPrice !== undefined) {
+    if (isStop(order) && !order.triggered) return undefined;
+    if ((order.orderType === 'LMT' || order.orderType === 'STP LMT') && order.lmtPrice !== undefined) {
       if (buy ? touch > order.lmtPrice : touch < order.lmtPrice) return undefined;
       px = buy ? Math.min(px, order.lmtPrice) : Math.max(px, order.lmtPrice);
     }
@@ -398,11 +516,19 @@ export class OrderEngine {
 
   private tryFill(order: SimOrder): void {
     if (order.status !== 'Submitted' || this.halted || order.readyAt > this.clock.now()) return;
+    if (isStop(order) && !order.triggered && this.stopReached(order)) order.triggered = true;
     const price = this.executablePrice(order);
-    if (!price) return; // resting limit order
     const remaining = order.totalQty.sub(order.filled);
     const cap = safeDecimal(this.opts.maxFillSize[order.inst.secType] ?? '') ?? remaining;
     const qty = Decimal.min(remaining, cap.gt(0) ? cap : remaining);
+    // IOC takes this one attempt and cancels what it could not fill; FOK fills whole in it or not at all. The attempt's
+    // size is capped by maxFillSize (the simulated liquidity), so a FOK above the cap is cancelled.
+    const tif = order.tif.toUpperCase();
+    if ((tif === 'IOC' && !price) || (tif === 'FOK' && (!price || qty.lt(remaining)))) {
+      this.cancelOrder(order);
+      return;
+    }
+    if (!price) return; // resting limit order, or a stop not reached
     const commission = commissionFor(order.inst, qty, price);
     const signed = order.action === 'BUY' ? qty : qty.neg();
     const result = this.bookOf(order).ledger.applyFill(order.inst, signed, price, commission);
@@ -429,7 +555,12 @@ export class OrderEngine {
     this.events.executed(exec);
     this.events.orderChanged(order, done);
     this.events.settled(exec);
-    if (!done) this.scheduleFill(order, this.opts.partialIntervalMs);
+    this.onFill(order, qty);
+    if (done) {
+      // A filled parent releases its attached orders (IB "Attaching Orders": they work once the parent executes).
+      for (const c of this.childrenOf(order)) if (c.transmitted && c.status === 'PreSubmitted') this.submit(c);
+    } else if (tif === 'IOC') this.cancelOrder(order);
+    else this.scheduleFill(order, this.opts.partialIntervalMs);
   }
 }
 

@@ -61,6 +61,16 @@ export interface OrderRequest {
   readonly transmit: boolean;
   readonly parentId: number;
   readonly whatIf: boolean;
+  /** One-cancels-all group name ('' none) and how a fill treats the others (1 cancel, 2 and 3 reduce; IB "OCA"). */
+  readonly ocaGroup?: string;
+  readonly ocaType?: number;
+  /** Fields TWS keeps and echoes in OPEN_ORDER; the simulator only echoes them (no session hours, no GTD expiry). */
+  readonly outsideRth?: boolean;
+  readonly triggerMethod?: number;
+  readonly goodTillDate?: string;
+  readonly allOrNone?: boolean;
+  /** '' when unset. */
+  readonly minQty?: number;
 }
 
 export interface ExecutionFilterRequest {
@@ -373,16 +383,16 @@ function parsePlaceOrder(c: Cursor): ClientRequest {
   const lmtPrice = c.dbl();
   const auxPrice = c.dbl();
   const tif = c.str();
-  c.str(); // ocaGroup
+  const ocaGroup = c.str();
   const account = c.str();
   c.str(); // openClose
   c.str(); // origin
   const orderRef = c.str();
   const transmit = c.bool();
   const parentId = c.int();
-  let whatIf = false;
+  const tail: OrderTail = { whatIf: false };
   try {
-    whatIf = readWhatIf(c, q.secType.toUpperCase() === 'BAG');
+    readTail(c, q.secType.toUpperCase() === 'BAG', tail);
   } catch {
     // A short hand-made PLACE_ORDER (only the core fields) is still a valid order, just not a what-if.
   }
@@ -390,12 +400,20 @@ function parsePlaceOrder(c: Cursor): ClientRequest {
     type: 'placeOrder',
     orderId,
     contract: q,
-    order: { action, totalQuantity, orderType, lmtPrice, auxPrice, tif, account, orderRef, transmit, parentId, whatIf },
+    order: { action, totalQuantity, orderType, lmtPrice, auxPrice, tif, account, orderRef, transmit, parentId, ocaGroup, ...tail },
   };
 }
 
-function readWhatIf(c: Cursor, bag: boolean): boolean {
-  c.skip(6); // blockOrder, sweepToFill, displaySize, triggerMethod, outsideRth, hidden
+type OrderTail = { whatIf: boolean } & {
+  -readonly [K in 'outsideRth' | 'triggerMethod' | 'goodTillDate' | 'ocaType' | 'allOrNone' | 'minQty']?: OrderRequest[K];
+};
+
+/** Reads the variable part of PLACE_ORDER into `tail` as far as `whatIf`; a short message leaves the rest unset. */
+function readTail(c: Cursor, bag: boolean, tail: OrderTail): void {
+  c.skip(3); // blockOrder, sweepToFill, displaySize
+  tail.triggerMethod = c.int();
+  tail.outsideRth = c.bool();
+  c.skip(1); // hidden
   if (bag) {
     const legs = c.int();
     c.skip(legs * 8);
@@ -404,11 +422,16 @@ function readWhatIf(c: Cursor, bag: boolean): boolean {
     const params = c.int();
     c.skip(params * 2);
   }
-  c.skip(1 + 1 + 1 + 1); // sharesAllocation, discretionaryAmt, goodAfterTime, goodTillDate
+  c.skip(1 + 1 + 1); // sharesAllocation, discretionaryAmt, goodAfterTime
+  tail.goodTillDate = c.str();
   c.skip(3 + 1); // faGroup, faMethod, faPercentage, modelCode
   c.skip(3); // shortSaleSlot, designatedLocation, exemptCode
-  c.skip(3); // ocaType, rule80A, settlingFirm
-  c.skip(5); // allOrNone, minQty, percentOffset, eTradeOnly, firmQuoteOnly
+  tail.ocaType = c.int();
+  c.skip(2); // rule80A, settlingFirm
+  tail.allOrNone = c.bool();
+  const minQty = c.str();
+  if (minQty !== '' && Number.isFinite(Number(minQty)) && Number(minQty) < 2147483647) tail.minQty = Number(minQty);
+  c.skip(3); // percentOffset, eTradeOnly, firmQuoteOnly
   c.skip(1 + 1 + 3 + 2); // nbboPriceCap, auctionStrategy, startingPrice/stockRefPrice/delta, stockRange lower/upper
   c.skip(1); // overridePercentageConstraints
   c.skip(2); // volatility, volatilityType
@@ -431,5 +454,5 @@ function readWhatIf(c: Cursor, bag: boolean): boolean {
     c.skip(n * 2);
   }
   c.skip(1); // algoId
-  return c.bool();
+  tail.whatIf = c.bool();
 }
