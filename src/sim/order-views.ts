@@ -59,7 +59,7 @@ export function orderStatusView(o: SimOrder): M.OrderStatusView {
     parentId: o.parentId,
     lastFillPrice: o.lastFillPrice,
     clientId: o.clientId,
-    whyHeld: '',
+    whyHeld: o.whyHeld,
   };
 }
 

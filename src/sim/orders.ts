@@ -94,10 +94,15 @@ export interface SimOrder {
   readonly goodTillDate: string;
   readonly allOrNone: boolean;
   readonly minQty?: number;
-  /** How a stop triggers (IB's triggerMethod): 0 (default), 2 and 4 on the last price, 1 on bid/ask, 8 on the midpoint. */
+  /** How a stop triggers (IB's triggerMethod, "Trigger Methods"): 2, 3 last; 1, 4 bid/ask; 7 either; 8 midpoint; 0 default. */
   readonly triggerMethod: number;
   /** A stop order whose stop price has been reached: it now works as MKT (STP) or LMT (STP LMT). */
   triggered: boolean;
+  /**
+   * Why a transmitted order is still PreSubmitted, as ORDER_STATUS's whyHeld says it: 'child' (waits for its parent's
+   * fill), 'trigger' (a stop IB simulates, waiting for its stop price); '' otherwise.
+   */
+  whyHeld: '' | 'child' | 'trigger';
   /** The account whose books the order fills: the one its account field named, or the login's own when blank. */
   readonly account: string;
   /** The account field the client's order named (blank: the login's default), kept for tests of who asked for what. */
@@ -271,9 +276,11 @@ export class OrderEngine {
       existing.totalQty = qty;
       existing.lmtPrice = limited ? req.lmtPrice : undefined;
       if (isStop(existing)) existing.auxPrice = req.auxPrice;
-      this.events.orderChanged(existing, true);
       // Re-placing a held order with transmit true sends it, with the rest of its group (IB "Attaching Orders").
-      if (!existing.transmitted && req.transmit) this.transmitGroup(existing);
+      const sending = !existing.transmitted && req.transmit;
+      if (sending) this.markTransmitted(existing);
+      this.events.orderChanged(existing, true);
+      if (sending) this.transmitGroup(existing);
       else if (existing.status === 'Submitted') this.scheduleFill(existing, this.opts.ackDelayMs);
       return { kind: 'accepted', order: existing };
     }
@@ -281,7 +288,7 @@ export class OrderEngine {
     const parentId = manual ? 0 : req.parentId;
     const parent = parentId ? this.find(clientId, parentId) : undefined;
     if (parentId && !(parent && (isOpen(parent) || parent.status === 'Filled'))) {
-      return { kind: 'error', code: 135, message: `Can't find order with id =${parentId}` };
+      return { kind: 'error', code: 135, message: `Can't find order with id = ${parentId}` };
     }
 
     const order: SimOrder = {
@@ -304,6 +311,7 @@ export class OrderEngine {
       ...(req.minQty !== undefined ? { minQty: req.minQty } : {}),
       triggerMethod: req.triggerMethod ?? 0,
       triggered: false,
+      whyHeld: '',
       account,
       ...(req.account ? { requestedAccount: req.account } : {}),
       orderRef: req.orderRef,
@@ -331,8 +339,9 @@ export class OrderEngine {
     }
 
     this.orders.set(this.key(order), order);
-    this.events.orderChanged(order, true);
     // Without transmit the order is held in TWS, never sent, until its group is transmitted.
+    if (req.transmit) this.markTransmitted(order);
+    this.events.orderChanged(order, true);
     if (req.transmit) this.transmitGroup(order);
     return { kind: 'accepted', order };
   }
@@ -356,20 +365,45 @@ export class OrderEngine {
     const root = (order.parentId && this.find(order.clientId, order.parentId)) || order;
     for (const o of [root, ...this.childrenOf(root)]) {
       if (!isOpen(o) || (o.transmitted && o !== order)) continue;
-      o.transmitted = true;
-      if (o !== order && o.status === 'PreSubmitted' && this.waitsOnParent(o)) this.events.orderChanged(o, true);
+      if (o !== order) {
+        this.markTransmitted(o);
+        if (o.whyHeld === 'child') this.events.orderChanged(o, true);
+      }
       if (!this.waitsOnParent(o)) this.submit(o);
     }
   }
 
-  /** Sends a transmitted order to the (simulated) exchange: Submitted after the ack delay, then fill attempts. */
+  private markTransmitted(order: SimOrder): void {
+    order.transmitted = true;
+    if (this.waitsOnParent(order)) order.whyHeld = 'child';
+  }
+
+  /**
+   * Sends a transmitted order to the (simulated) exchange: Submitted after the ack delay, then fill attempts. A stop
+   * not yet reached stays PreSubmitted (whyHeld 'trigger'), as the stops IB simulates do, until a market step reaches it.
+   */
   private submit(order: SimOrder): void {
+    order.whyHeld = '';
     this.clock.setTimeout(() => {
       if (order.status !== 'PreSubmitted') return;
-      order.status = 'Submitted';
-      this.events.orderChanged(order, true);
-      this.scheduleFill(order, this.opts.fillDelayMs);
+      if (isStop(order) && !order.triggered) {
+        if (!this.stopReached(order)) {
+          order.whyHeld = 'trigger';
+          this.events.orderChanged(order, true);
+          return;
+        }
+        order.triggered = true;
+      }
+      this.work(order);
     }, this.opts.ackDelayMs);
+  }
+
+  /** The order is working at the exchange: Submitted, its first fill attempt `fillDelayMs` later. */
+  private work(order: SimOrder): void {
+    order.status = 'Submitted';
+    order.whyHeld = '';
+    this.events.orderChanged(order, true);
+    this.scheduleFill(order, this.opts.fillDelayMs);
   }
 
   /** Cancels one order on behalf of `clientId` (its owner). Returns an error code/message or undefined. */
@@ -394,6 +428,7 @@ export class OrderEngine {
   private cancelOrder(order: SimOrder): void {
     if (!isOpen(order)) return;
     order.status = 'Cancelled';
+    order.whyHeld = '';
     this.events.orderChanged(order, true);
     this.events.orderError(order, 202, 'Order Canceled - reason:');
     for (const c of this.childrenOf(order)) this.cancelOrder(c);
@@ -427,23 +462,33 @@ export class OrderEngine {
     }
   }
 
-  /** Whether a stop order's stop price has been reached, on the price its trigger method names (IB "Trigger Method"). */
+  /**
+   * Whether a stop order's stop price has been reached, on the price its trigger method names (IB "Trigger Methods"):
+   * the default is the last price, but double bid/ask for US options and bid/ask for FX. A "double" method (two
+   * consecutive prices through the stop) is taken as one: the simulator's quotes move only on market steps.
+   */
   private stopReached(order: SimOrder): boolean {
     const q = this.market.quote(order.inst);
     const buy = order.action === 'BUY';
     const stop = order.auxPrice!;
-    let px: number;
-    if (order.triggerMethod === 1) px = buy ? (q.ask ?? q.last) : (q.bid ?? q.last);
-    else if (order.triggerMethod === 8) px = q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : q.last;
-    else px = q.last;
-    return buy ? px >= stop : px <= stop;
+    const inst = order.inst;
+    const method = order.triggerMethod || (inst.secType === 'CASH' ? 4 : inst.secType === 'OPT' && inst.currency === 'USD' ? 1 : 2);
+    const through = (px: number | undefined) => px !== undefined && (buy ? px >= stop : px <= stop);
+    const touch = buy ? q.ask : q.bid;
+    if (method === 1 || method === 4) return through(touch ?? q.last);
+    if (method === 7) return through(q.last) || through(touch);
+    if (method === 8) return through(q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : q.last);
+    return through(q.last);
   }
 
   /** Called on every market step: resting limit orders may have become marketable. */
   onMarketStep(): void {
     if (this.halted) return;
     for (const o of this.orders.values()) {
-      if (o.status === 'Submitted' && o.readyAt <= this.clock.now()) this.tryFill(o);
+      if (o.status === 'PreSubmitted' && o.whyHeld === 'trigger' && this.stopReached(o)) {
+        o.triggered = true;
+        this.work(o);
+      } else if (o.status === 'Submitted' && o.readyAt <= this.clock.now()) this.tryFill(o);
     }
   }
 
@@ -516,7 +561,6 @@ export class OrderEngine {
 
   private tryFill(order: SimOrder): void {
     if (order.status !== 'Submitted' || this.halted || order.readyAt > this.clock.now()) return;
-    if (isStop(order) && !order.triggered && this.stopReached(order)) order.triggered = true;
     const price = this.executablePrice(order);
     const remaining = order.totalQty.sub(order.filled);
     const cap = safeDecimal(this.opts.maxFillSize[order.inst.secType] ?? '') ?? remaining;

@@ -25,6 +25,8 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
       .filter((a) => a[0] === id)
       .map((a) => a[1] as string);
   const last = (id: number) => statuses(id).at(-1);
+  /** The last ORDER_STATUS's whyHeld for `id`. */
+  const whyHeld = (id: number) => rec.of(EventName.orderStatus).findLast((a) => a[0] === id)?.[9];
   /** The last OPEN_ORDER's order for `id`. */
   const opened = (id: number) => rec.of(EventName.openOrder).findLast((a) => a[0] === id)?.[2] as Order | undefined;
   const fillsOf = (id: number) =>
@@ -88,8 +90,9 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
 
     // After the ack the parent works; the children stay PreSubmitted until it fills.
     await step(FAST.ackDelayMs, () => last(parent) === 'Submitted', 'parent Submitted');
-    expect(last(stop)).toBe('PreSubmitted');
-    expect(last(profit)).toBe('PreSubmitted');
+    expect([last(stop), whyHeld(stop)]).toEqual(['PreSubmitted', 'child']);
+    expect([last(profit), whyHeld(profit)]).toEqual(['PreSubmitted', 'child']);
+    expect(whyHeld(parent)).toBe('');
     // The parent fills; then the marketable stop-loss child works and fills, and its sibling is cancelled.
     await step(FAST.fillDelayMs, () => last(parent) === 'Filled', 'parent Filled');
     await step(FAST.ackDelayMs + FAST.fillDelayMs, () => last(stop) === 'Filled' && last(profit) === 'Cancelled', 'stop child Filled, profit taker Cancelled');
@@ -185,6 +188,7 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
       minQty: 5,
       ocaGroup: 'echo',
       ocaType: 3,
+      triggerMethod: 8,
       transmit: false,
     });
     const o = opened(id)!;
@@ -196,6 +200,7 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
       minQty: o.minQty,
       ocaGroup: o.ocaGroup,
       ocaType: o.ocaType,
+      triggerMethod: o.triggerMethod,
     }).toEqual({
       tif: 'GTD',
       goodTillDate: '20260310 16:00:00 US/Eastern',
@@ -204,12 +209,13 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
       minQty: 5,
       ocaGroup: 'echo',
       ocaType: 3,
+      triggerMethod: 8,
     });
     api.cancelOrder(id);
     await waitFor(() => last(id) === 'Cancelled', 10_000, 'echo order cancelled');
   });
 
-  it('STP triggers on the last price and then trades as MKT; STP LMT as LMT; a stop not reached rests', async () => {
+  it('STP waits PreSubmitted for its trigger on the last price, then trades as MKT; STP LMT as LMT; a stop not reached waits', async () => {
     const sellStop = await place({ action: OrderAction.SELL, orderType: OrderType.STP, auxPrice: px(-3), totalQuantity: 5, transmit: true });
     const stopLimit = (lmt: number) =>
       place({ action: OrderAction.SELL, orderType: OrderType.STP_LMT, auxPrice: px(-3), lmtPrice: px(lmt), totalQuantity: 5, transmit: true });
@@ -218,14 +224,16 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
     const buyStop = await place({ action: OrderAction.BUY, orderType: OrderType.STP, auxPrice: px(3), totalQuantity: 5, transmit: true });
     expect(opened(sellStop)!.auxPrice).toBe(px(-3));
     const all = [sellStop, lowLimit, highLimit, buyStop];
-    await step(2_000, () => all.every((id) => last(id) === 'Submitted'), 'stops Submitted');
+    // Acknowledged but not reached: PreSubmitted, whyHeld 'trigger', as the stops IB simulates show.
+    await step(2_000, () => all.every((id) => whyHeld(id) === 'trigger'), 'stops held for their trigger');
+    expect(all.map(last)).toEqual(['PreSubmitted', 'PreSubmitted', 'PreSubmitted', 'PreSubmitted']);
     expect(all.map(fillsOf)).toEqual([[], [], [], []]);
     // AAPL falls 5%: the sell stops (at -3%) trigger. The STP becomes a market order and the STP LMT limited at -7% a
     // marketable limit; the one limited at -4% is now a limit above the bid and rests. The buy stop (+3%) never triggers.
     await sim.trigger({ incident: 'move', factor: 'AAPL', pct: -5 });
     await step(2_000, () => last(sellStop) === 'Filled' && last(lowLimit) === 'Filled', 'sell stop and low stop limit Filled');
-    expect(last(highLimit)).toBe('Submitted');
-    expect(last(buyStop)).toBe('Submitted');
+    expect([last(highLimit), whyHeld(highLimit)]).toEqual(['Submitted', '']);
+    expect([last(buyStop), whyHeld(buyStop)]).toEqual(['PreSubmitted', 'trigger']);
     expect(fillsOf(highLimit)).toEqual([]);
     expect(fillsOf(buyStop)).toEqual([]);
     const stopFill = rec.of(EventName.execDetails).find((a) => (a[2] as { orderId: number }).orderId === sellStop)![2] as { price: number };
