@@ -239,4 +239,19 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
     const stopFill = rec.of(EventName.execDetails).find((a) => (a[2] as { orderId: number }).orderId === sellStop)![2] as { price: number };
     expect(stopFill.price).toBeLessThan(px(-3));
   });
+  it('triggerMethod picks the price a stop watches: a buy stop at the ask is reached on bid/ask (4), not on the last (2)', async () => {
+    const reqId = 7001;
+    const tick = (type: number) => rec.of(EventName.tickPrice).findLast((a) => a[0] === reqId && a[1] === type)?.[2] as number | undefined;
+    api.reqMktData(reqId, AAPL, '', false, false);
+    await waitFor(() => tick(2) !== undefined && tick(4) !== undefined, 10_000, 'AAPL ask and last');
+    api.cancelMktData(reqId);
+    const ask = tick(2)!;
+    // The still market's last trades inside the spread, below the ask (the premise of the comparison).
+    expect(tick(4)!).toBeLessThan(ask);
+    const onLast = await place({ action: OrderAction.BUY, orderType: OrderType.STP, auxPrice: ask, triggerMethod: 2, totalQuantity: 3, transmit: true });
+    const onAsk = await place({ action: OrderAction.BUY, orderType: OrderType.STP, auxPrice: ask, triggerMethod: 4, totalQuantity: 3, transmit: true });
+    await step(2_000, () => last(onAsk) === 'Filled' && whyHeld(onLast) === 'trigger', 'bid/ask stop Filled, last stop waiting');
+    expect(fillsOf(onLast)).toEqual([]);
+    expect(fillsOf(onAsk)).toEqual([3]);
+  });
 });
