@@ -1,5 +1,6 @@
 // Order engine: validation, margin check, status transitions, fills with slippage and partial fills,
-// commissions, cancels, held (untransmitted) orders, attached (bracket) orders, OCA groups, IOC/FOK, stops. It owns orders and executions; the server turns its events into messages.
+// commissions, cancels; held (untransmitted), attached (bracket), OCA, IOC/FOK and stop orders.
+// It owns orders and executions; the server turns its events into messages.
 import { Decimal, ZERO, dec } from '../model/money.js';
 import type { VirtualClock } from './clock.js';
 import { priceIncrementAt } from './contract-details.js';
@@ -543,6 +544,7 @@ export class OrderEngine {
 
   /** The price a fill would get now, or undefined when a limit order is not marketable. */
   private executablePrice(order: SimOrder): Decimal | undefined {
+    if (isStop(order) && !order.triggered) return undefined;
     const q = this.market.quote(order.inst);
     const buy = order.action === 'BUY';
     const touch = buy ? (q.ask ?? q.last) : (q.bid ?? q.last);
@@ -551,7 +553,6 @@ export class OrderEngine {
     // would accept as a limit and slips by whole rungs of at most slippageBps: an option, whose rung is far coarser
     // than 2 bp, fills at the quote.
     let px = buy ? roundToLadder(order.inst, touch * (1 + slip), 'down') : roundToLadder(order.inst, touch * (1 - slip), 'up');
-    if (isStop(order) && !order.triggered) return undefined;
     if ((order.orderType === 'LMT' || order.orderType === 'STP LMT') && order.lmtPrice !== undefined) {
       if (buy ? touch > order.lmtPrice : touch < order.lmtPrice) return undefined;
       px = buy ? Math.min(px, order.lmtPrice) : Math.max(px, order.lmtPrice);

@@ -253,10 +253,16 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
       return;
     }
     if (!existing) this.nextIds.set(s.clientId, Math.max(this.nextValidOrderId(s.clientId), orderId + 1));
-    // The order log: every placement with the two flags that decide whether it may trade (whatIf, transmit).
+    // The order log: every placement with the two flags that decide whether it may trade (whatIf, transmit), last, and
+    // before them whatever links or limits its life (parent, OCA group, a time in force other than DAY).
+    const links = [
+      req.parentId ? `parent=${req.parentId}` : '',
+      req.ocaGroup ? `oca=${req.ocaGroup}/${req.ocaType ?? 0}` : '',
+      req.tif && req.tif.toUpperCase() !== 'DAY' ? `tif=${req.tif}` : '',
+    ].filter(Boolean);
     this.log(
       'info',
-      `client ${s.clientId}: place order ${orderId} ${req.action} ${req.totalQuantity} ${found[0]!.localSymbol} ${req.orderType} whatIf=${req.whatIf} transmit=${req.transmit}`,
+      `client ${s.clientId}: place order ${orderId} ${req.action} ${req.totalQuantity} ${found[0]!.localSymbol} ${req.orderType} ${links.map((l) => `${l} `).join('')}whatIf=${req.whatIf} transmit=${req.transmit}`,
     );
     const r = this.engine.place(s.clientId, orderId, found[0]!, req);
     if (r.kind === 'error') s.send(M.errorMessage(s.sv, orderId, r.code, r.message));

@@ -100,6 +100,8 @@ describe('linked orders, IOC/FOK, stops (stepped clock, still market)', () => {
     expect(fillsOf(profit)).toEqual([]);
     expect(rec.errors.some((e) => e.reqId === profit && e.code === 202)).toBe(true);
     await waitFor(() => sim.snapshot().positions.find((p) => p.conId === 265598)!.position === before, 5_000, 'position back where it was');
+    // The log names each order's links, so a user can see what the simulator understood.
+    expect(logs.find((l) => l.includes(`place order ${stop} `))).toMatch(new RegExp(`SELL 10 AAPL LMT parent=${parent} whatIf=false transmit=true$`));
   });
 
   it('cancelling a working parent cancels its waiting children (202 each); a child of an unknown parent is refused', async () => {
