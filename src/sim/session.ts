@@ -322,6 +322,8 @@ export class Session {
         this.contractDetails(req.reqId, req.contract);
         return;
       case 'reqOpenOrders':
+        // IB: for client id 0, reqOpenOrders binds the manual TWS orders open now to client 0 (negative ids).
+        if (this.clientId === 0) h.bindManualOrders();
         this.sendOrders(h.engine.openOrders().filter((o) => o.clientId === this.clientId));
         return;
       case 'reqAllOpenOrders':

@@ -51,6 +51,8 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   private spikeVersion = 0;
   private viewCache: { key: string; view: AccountView } | undefined;
   private readonly nextIds = new Map<number, number>();
+  /** Manual TWS orders client 0 bound with reqOpenOrders: they report to client 0 like its own orders. */
+  private readonly boundManual = new WeakSet<SimOrder>();
   private sessionSeq = 0;
   private restarting = false;
   private zombieTimer: ReturnType<VirtualClock['setTimeout']> | undefined;
@@ -309,12 +311,19 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.log('info', `client ${s.clientId}: global cancel (${n} orders)`);
   }
 
-  /** Sessions that hear about an order: its API client, client 0 for manual orders it auto-binds, the master client. */
+  bindManualOrders(): void {
+    for (const o of this.engine.openOrders()) if (o.manual) this.boundManual.add(o);
+  }
+
+  /**
+   * Sessions that hear about an order: its API client, client 0 for manual orders it bound (reqOpenOrders) or
+   * auto-binds (reqAutoOpenOrders(true)), the master client.
+   */
   private recipients(o: SimOrder): Session[] {
     const out: Session[] = [];
     for (const s of this.sessions) {
       if (!s.ready) continue;
-      const owner = o.manual ? s.clientId === 0 && s.autoBind : s.clientId === o.clientId;
+      const owner = o.manual ? s.clientId === 0 && (s.autoBind || this.boundManual.has(o)) : s.clientId === o.clientId;
       if (owner || (this.opts.masterClientId !== undefined && s.clientId === this.opts.masterClientId)) out.push(s);
     }
     return out;

@@ -46,6 +46,8 @@ export interface SimulationApi<S> {
   placeOrder(s: S, orderId: number, q: ContractQuery, req: OrderRequest): void;
   cancelOrder(s: S, orderId: number): void;
   globalCancel(s: S): void;
+  /** reqOpenOrders by client 0: the manual TWS orders open now are bound to client 0 and report to it from then on. */
+  bindManualOrders(): void;
   impliedVolOf(inst: Instrument): number;
 }
 

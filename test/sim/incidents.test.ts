@@ -1,7 +1,7 @@
 // Each incident is observable from the client side, through the real @stoqey/ib client.
 import { describe, it, expect, afterEach } from 'vitest';
 import { firstValueFrom, timeout } from 'rxjs';
-import { ConnectionState, ErrorCode, EventName, IBApi, IBApiNextTickType, OrderAction, OrderType, type IBApiNext } from '@stoqey/ib';
+import { ConnectionState, ErrorCode, EventName, IBApi, IBApiNextTickType, OrderAction, OrderType, type Contract, type IBApiNext, type Order } from '@stoqey/ib';
 import { Decimal } from '../../src/model/money.js';
 import type { Simulator } from '../../src/sim/index.js';
 import { accountValues, after, connectApi, connectNext, decodingErrors, disconnectAll, startTestSim, waitFor, type Recorder } from './helpers.js';
@@ -311,5 +311,30 @@ describe('market and margin incidents', () => {
     expect(manual[0]).toBeLessThan(0); // auto-bound manual order: negative id
     expect((manual[2] as { clientId: number }).clientId).toBe(0);
     await waitFor(() => rec.of(EventName.execDetails).some((a) => a[0] === -1 && (a[2] as { clientId: number }).clientId === 0));
+  });
+
+  it('a manual TWS order bound by reqOpenOrders on client 0 reports to client 0 when it modifies or cancels it', async () => {
+    const s = await open({ orders: { ackDelayMs: 10, fillDelayMs: 10 } });
+    const { api, rec } = await raw(s.port, 0);
+    // Resting sells far above the market: nothing fills before client 0 acts.
+    await s.trigger({ incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9000 });
+    await s.trigger({ incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9500 });
+    expect(rec.of(EventName.openOrder)).toEqual([]); // not bound yet, no reqAutoOpenOrders
+    api.reqOpenOrders(); // IB: for client 0 this binds the open manual orders (negative ids)
+    await waitFor(() => rec.of(EventName.openOrderEnd).length > 0);
+    const bound = rec.of(EventName.openOrder).map((a) => ({ id: a[0] as number, contract: a[1] as Contract, order: a[2] as Order }));
+    expect(bound.map((b) => b.id).every((id) => id < 0)).toBe(true);
+    const [toFill, toCancel] = [bound.find((b) => b.order.lmtPrice === 9000)!, bound.find((b) => b.order.lmtPrice === 9500)!];
+    rec.clear();
+
+    api.cancelOrder(toCancel.id);
+    await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === toCancel.id && a[1] === 'Cancelled'), 5_000, 'Cancelled');
+    await waitFor(() => rec.errors.some((e) => e.reqId === toCancel.id && e.code === 202), 5_000, '202');
+
+    api.placeOrder(toFill.id, { ...toFill.contract, exchange: 'CME' }, { ...toFill.order, lmtPrice: 1000 }); // now marketable
+    await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === toFill.id && a[1] === 'Filled'), 5_000, 'Filled');
+    await waitFor(() => rec.of(EventName.execDetails).some((a) => (a[1] as Contract).conId === 637533641), 5_000, 'execDetails');
+    await waitFor(() => rec.of(EventName.commissionReport).length > 0, 5_000, 'commissionReport');
+    expect(rec.of(EventName.openOrder).some((a) => a[0] === toFill.id && (a[2] as Order).lmtPrice === 1000)).toBe(true);
   });
 });
