@@ -1,7 +1,7 @@
 // The CONTRACT_DATA / BOND_CONTRACT_DATA view of a simulated instrument, as TWS fills it: dated trading and liquid
 // hours in the contract's time zone, size rules per secType, and per-instrument market rules (reqMarketRule).
 import { addDays, isUsHoliday, ymd, type Day } from './calendar.js';
-import type { Instrument } from './instruments.js';
+import { secIdsOf, type Instrument } from './instruments.js';
 import type { ContractDetailsView } from './messages.js';
 
 /** Days of sessions TWS lists in tradingHours/liquidHours: today and the six after it. */
@@ -131,8 +131,8 @@ export function detailsOf(inst: Instrument, now: number): ContractDetailsView {
     orderTypes: 'ACTIVETIM,AD,ADJUST,ALERT,ALLOC,DAY,GTC,LMT,MKT,NONALGO,OCA,STP,TRAIL,WHATIF',
     contractMonth: derivative ? (inst.contractMonth ?? lastDay.slice(0, 6)) : '',
     subcategory: '',
-    // Only the bond's CUSIP is given: the simulator does not invent ISINs for real companies.
-    secIdList: inst.bond ? [['CUSIP', inst.bond.cusip]] : [],
+    // The stocks' real ISINs and the bond's CUSIP; the other instruments list none rather than invented ones.
+    secIdList: secIdsOf(inst),
     marketRuleIds: inst.validExchanges
       .split(',')
       .map(() => String(marketRuleIdOf(inst)))

@@ -477,6 +477,26 @@ export interface ContractQuery {
   readonly currency: string;
   readonly localSymbol: string;
   readonly tradingClass: string;
+  /** REQ_CONTRACT_DATA and PLACE_ORDER also carry a security id (ISIN, CUSIP, FIGI…) that names one contract. */
+  readonly secIdType?: string;
+  readonly secId?: string;
+}
+
+/** The real ISINs of the simulator's stocks (by conId); the other instruments are realistic in shape only. */
+const ISINS: Readonly<Record<number, string>> = {
+  265598: 'US0378331005', // AAPL
+  76792991: 'US88160R1014', // TSLA
+  272093: 'US5949181045', // MSFT
+  14204: 'DE0007164600', // SAP
+  38709539: 'CH0038863350', // NESN
+  13905: 'JP3633400001', // Toyota
+};
+
+/** The security ids TWS lists for an instrument (CONTRACT_DATA secIdList) and resolves a request's secId by. */
+export function secIdsOf(inst: Instrument): ReadonlyArray<readonly [string, string]> {
+  if (inst.bond) return [['CUSIP', inst.bond.cusip]];
+  const isin = ISINS[inst.conId];
+  return isin ? [['ISIN', isin]] : [];
 }
 
 function normRight(r: string): string {
@@ -498,8 +518,12 @@ export function isListed(inst: Instrument, now: number): boolean {
 export function findInstruments(universe: readonly Instrument[], q: ContractQuery, now?: number): Instrument[] {
   if (q.conId > 0) return universe.filter((i) => i.conId === q.conId);
   const eq = (a: string, b: string) => a.toUpperCase() === b.toUpperCase();
+  const secIdType = q.secIdType?.trim() ?? '';
+  const secId = q.secId?.trim() ?? '';
   return universe.filter((i) => {
     if (now !== undefined && !isListed(i, now)) return false;
+    // A security id names the contract: an id the simulator does not list matches nothing (200), never everything.
+    if (secIdType && secId && !secIdsOf(i).some(([t, v]) => eq(t, secIdType) && eq(v, secId))) return false;
     if (q.symbol && !eq(q.symbol, i.symbol) && !eq(q.symbol, i.localSymbol)) return false;
     if (q.secType && !eq(q.secType, i.secType)) return false;
     if (q.currency && !eq(q.currency, i.currency)) return false;

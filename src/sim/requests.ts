@@ -213,8 +213,7 @@ function contract(c: Cursor, withSecId: boolean): ContractQuery {
     localSymbol: c.str(),
     tradingClass: c.str(),
   };
-  if (withSecId) c.skip(2);
-  return q;
+  return withSecId ? { ...q, secIdType: c.str(), secId: c.str() } : q;
 }
 
 /** Parses one framed message (fields[0] is the message id). Throws RequestError if fields are missing. */
@@ -285,7 +284,10 @@ export function parseRequest(fields: readonly string[], sv: number = SERVER_VERS
       c.int(); // version 8
       const reqId = c.int();
       const q = contract(c, false);
-      return { type: 'reqContractDetails', reqId, contract: q };
+      // includeExpired, then secIdType and secId (EClient.reqContractDetails); older frames may stop earlier.
+      if (c.done) return { type: 'reqContractDetails', reqId, contract: q };
+      c.bool();
+      return { type: 'reqContractDetails', reqId, contract: { ...q, secIdType: c.done ? '' : c.str(), secId: c.done ? '' : c.str() } };
     }
     case OUT.REQ_OPEN_ORDERS:
       return { type: 'reqOpenOrders' };

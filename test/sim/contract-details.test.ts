@@ -2,7 +2,7 @@
 // CLOSED, futures by their full last trading day, size rules per secType, market rules answered, and positions on the
 // listing exchange with TWS's trading class. Expected values are literals read off the exchange calendar.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
-import { EventName, SecType, type IBApi } from '@stoqey/ib';
+import { EventName, OrderAction, OrderType, SecType, type IBApi } from '@stoqey/ib';
 import { detailsOf, MARKET_RULES, marketRuleIdOf, priceIncrementAt } from '../../src/sim/contract-details.js';
 import { buildUniverse, type Instrument } from '../../src/sim/instruments.js';
 import { roundToLadder } from '../../src/sim/market.js';
@@ -154,5 +154,46 @@ describe('contract details, market rules and positions over the socket', () => {
     const aapl = c.rec.of(EventName.position).find((p) => (p[1] as { conId: number }).conId === 265598)!;
     expect(aapl[1]).toMatchObject({ exchange: 'NASDAQ', tradingClass: 'NMS' });
     expect(c.rec.errors.filter((e) => e.code === 505)).toEqual([]);
+  });
+
+  it('resolves a security id (ISIN, CUSIP) to its one contract and refuses one it does not know with 200', async () => {
+    const c = await connectApi(sim.port, 302);
+    disconnectAll(api);
+    api = c.api;
+    const q = (reqId: number, secIdType: string, secId: string, secType: SecType) =>
+      c.api.reqContractDetails(reqId, { secIdType, secId, secType, exchange: 'SMART', currency: '' });
+    q(21, 'ISIN', 'US0378331005', SecType.STK);
+    q(22, 'ISIN', 'US0000000000', SecType.STK);
+    q(23, 'CUSIP', '000000000', SecType.BOND);
+    q(24, 'CUSIP', '91282CLW9', SecType.BOND);
+    q(25, 'isin', 'jp3633400001', SecType.STK);
+    const ended = (id: number) => c.rec.of(EventName.contractDetailsEnd).some((a) => a[0] === id);
+    const refused = (id: number) => c.rec.errors.some((e) => e.reqId === id && e.code === 200);
+    await waitFor(() => ended(21) && refused(22) && refused(23) && ended(24) && ended(25), 20_000, 'answers');
+    const rows = (id: number) => c.rec.of(EventName.contractDetails).filter((a) => a[0] === id);
+    const of = (id: number) => rows(id).map((a) => (a[1] as { contract: { conId: number } }).contract.conId);
+    expect(of(21)).toEqual([265598]);
+    // TWS answers a bond with BOND_CONTRACT_DATA.
+    expect(c.rec.of(EventName.bondContractDetails).map((a) => [a[0], (a[1] as { contract: { conId: number } }).contract.conId])).toEqual([[24, 563840112]]);
+    expect(of(25)).toEqual([13905]);
+    expect((rows(21)[0]![1] as { secIdList: unknown }).secIdList).toEqual([{ tag: 'ISIN', value: 'US0378331005' }]);
+    expect(c.rec.errors.find((e) => e.reqId === 22)!.message).toBe('No security definition has been found for the request');
+
+    // PLACE_ORDER carries the security id too: TSLA by ISIN alone is TSLA, not "ambiguous".
+    c.api.placeOrder(
+      c.nextValidId,
+      { secIdType: 'ISIN', secId: 'US88160R1014', secType: SecType.STK, exchange: 'SMART', currency: 'USD' },
+      {
+        action: OrderAction.BUY,
+        orderType: OrderType.LMT,
+        lmtPrice: 1,
+        totalQuantity: 1,
+        transmit: false,
+      },
+    );
+    await waitFor(() => c.rec.of(EventName.openOrder).some((a) => a[0] === c.nextValidId), 20_000, 'the order by ISIN');
+    expect((c.rec.of(EventName.openOrder).find((a) => a[0] === c.nextValidId)![1] as { conId: number }).conId).toBe(76792991);
+    expect(c.rec.errors.filter((e) => e.reqId === c.nextValidId)).toEqual([]);
+    c.api.cancelOrder(c.nextValidId);
   });
 });
