@@ -28,6 +28,9 @@ import {
 } from './wire.js';
 import type { SessionDescription, SimulationApi } from './world.js';
 
+/** The server version TWS reports to a client that connects with the pre-v100 handshake. */
+const LEGACY_SERVER_VERSION = 76;
+
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
 
 /** One keepUpToDate historical-data request and the last bar it was sent (as its fields). */
@@ -169,6 +172,7 @@ export class Session {
       if (this.state === 'closed') return;
       try {
         if (item.kind === 'handshake') this.onHandshake(item.handshake.minVersion, item.handshake.maxVersion, item.handshake.raw);
+        else if (item.kind === 'legacy') this.onLegacyHandshake(item.clientVersion);
         else this.onFrame(item.fields);
       } catch (err) {
         // One bad request must never take the server (or this client's other requests) down.
@@ -202,6 +206,24 @@ export class Session {
     this.state = 'startApi';
     this.host.log('debug', `session ${this.id}: client offers ${JSON.stringify(raw)}; server version ${v}`);
     this.send(M.serverVersion(v, twsTime(this.host.clock.now())));
+  }
+
+  /**
+   * A pre-v100 client (npm `ib` 0.2.x sends "62\0"). TWS answers it in the legacy format, unframed NUL-terminated
+   * strings: server version 76, the last legacy one (what TWS 972..981 tells node-ib, pilwon/node-ib#155), then the
+   * connection time (EClientSocket's legacy connect reads both). The simulator does not speak the legacy protocol,
+   * so instead of serving it it sends an ERR_MSG in that format (version 2, id -1, 506) that says so, and closes:
+   * never a silent hang or a silent close.
+   */
+  private onLegacyHandshake(clientVersion: number): void {
+    this.host.log('warn', `session ${this.id}: pre-v100 client (client version ${clientVersion}); answering 506 and closing`);
+    const message =
+      `Unsupported version: this client (client version ${clientVersion}) uses the pre-v100 handshake, which the simulator does not serve; ` +
+      `use an API client that sends "API\\0" and a version range (TWS API 9.73 or later, @stoqey/ib, ibapi 10.x): ` +
+      `the simulator serves v${MIN_SERVER_VERSION}..${this.host.maxServerVersion}.`;
+    const fields = [String(LEGACY_SERVER_VERSION), twsTime(this.host.clock.now()), '4', '2', '-1', '506', message];
+    this.state = 'closed';
+    if (!this.host.zombie && !this.socket.destroyed) this.socket.end(fields.map((f) => `${f}\0`).join(''));
   }
 
   private onFrame(fields: string[]): void {

@@ -129,16 +129,32 @@ export interface Handshake {
  * Incremental reader: accepts TCP chunks split or coalesced anywhere and yields whole items.
  * The first item of a connection is the handshake ("API\0" + int32 length + "v100..193"), then frames.
  */
+export type ReaderItem =
+  | { kind: 'handshake'; handshake: Handshake }
+  | { kind: 'frame'; fields: string[] }
+  /** A pre-v100 client: it opens with its client version as a NUL-terminated decimal ("62\0"), no "API\0". */
+  | { kind: 'legacy'; clientVersion: number };
+
 export class FrameReader {
   private buf: Buffer = Buffer.alloc(0);
   private handshakeDone = false;
 
   /** Appends a chunk and returns every complete item; throws FrameError on garbage or oversize frames. */
-  push(chunk: Buffer): Array<{ kind: 'handshake'; handshake: Handshake } | { kind: 'frame'; fields: string[] }> {
+  push(chunk: Buffer): ReaderItem[] {
     this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk]);
-    const out: Array<{ kind: 'handshake'; handshake: Handshake } | { kind: 'frame'; fields: string[] }> = [];
+    const out: ReaderItem[] = [];
     let off = 0;
     if (!this.handshakeDone) {
+      // IB's clients before v100 (EClientSocket's legacy connect, npm `ib` 0.2.x) send "<clientVersion>\0" first.
+      const digits = /^\d{1,9}/.exec(this.buf.toString('latin1', 0, 10))?.[0];
+      if (digits !== undefined) {
+        if (this.buf.length <= digits.length) return out;
+        if (this.buf[digits.length] !== 0) throw new FrameError('connection does not start with "API\\0"');
+        this.handshakeDone = true;
+        this.buf = Buffer.alloc(0); // nothing after it is read: the pre-v100 protocol is not served
+        out.push({ kind: 'legacy', clientVersion: Number(digits) });
+        return out;
+      }
       if (this.buf.length < 4) return out;
       if (this.buf.toString('latin1', 0, 4) !== 'API\0') throw new FrameError('connection does not start with "API\\0"');
       if (this.buf.length < 8) return out;

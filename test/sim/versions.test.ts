@@ -1,6 +1,7 @@
 // Server versions 157..193 (issue 18 item 1): the handshake picks the highest version both sides support, and every
 // versioned message decodes in the official client's field order at 157, 163, 170, 178, 186 and 193 with no field
 // short or left over. Requests TWS does not serve here get TWS's answer, never silence.
+import { connect } from 'node:net';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { EventName, type IBApi } from '@stoqey/ib';
 import { Decimal } from '../../src/model/money.js';
@@ -169,6 +170,34 @@ describe('version negotiation over the socket', () => {
     const wide = raw();
     await wide.start(203, 'v100..250');
     expect(wide.frames[0]![0]).toBe('193');
+  });
+
+  it('a pre-v100 client (npm `ib` 0.2.9 sends "62\\0", then its client id) gets server version 76, the time and a 506 in the legacy format, then the close', async () => {
+    // The bytes node-ib 0.2.9 writes: its client version, then (once the server answered) its client id.
+    const legacy = (bytes: string, thenClientId: boolean) =>
+      new Promise<{ text: string; closed: boolean }>((resolve) => {
+        const sock = connect({ host: '127.0.0.1', port: sim.port });
+        let text = '';
+        sock.on('error', () => {});
+        sock.on('data', (b: Buffer) => {
+          if (text === '' && thenClientId) sock.write('5\0');
+          text += b.toString('utf8');
+        });
+        sock.on('close', () => resolve({ text, closed: true }));
+        sock.write(bytes);
+      });
+    for (const [bytes, thenClientId] of [
+      ['62\0', true],
+      ['62\0', false],
+    ] as const) {
+      const { text, closed } = await legacy(bytes, thenClientId);
+      expect(closed).toBe(true);
+      // Unframed NUL-terminated strings, as EClientSocket's legacy connect and node-ib read them.
+      const fields = text.split('\0');
+      expect(fields.slice(0, 2)).toEqual(['76', '20260302 14:30:00 UTC']);
+      expect(fields.slice(2, 6)).toEqual(['4', '2', '-1', '506']);
+      expect(fields[6]).toMatch(/pre-v100 handshake.*v157\.\.193/);
+    }
   });
 
   it("@stoqey/ib (v100..193) runs at 193 and gets TWS's answer to requests the simulator does not serve", async () => {
