@@ -46,6 +46,11 @@ export interface SimulatorOptions {
   /** Bytes queued on a socket above which streaming updates (ticks, marks, PnL) are skipped for it. */
   readonly backpressureBytes?: number;
   /**
+   * Messages a client may send per second (TWS: 50) before the excess is refused with error 100; 0 turns the limit
+   * off (a fuzz test that writes hundreds of frames at once).
+   */
+  readonly maxMessagesPerSecond?: number;
+  /**
    * The highest server version this TWS offers (157..193, default 193): an older TWS, so that a client whose range
    * reaches higher (such as @stoqey/ib, which always offers v100..193) runs at a lower version.
    */
@@ -79,6 +84,7 @@ export interface ResolvedOptions {
   readonly cash?: Readonly<Record<string, string>>;
   readonly masterClientId?: number;
   readonly backpressureBytes: number;
+  readonly maxMessagesPerSecond: number;
   readonly maxServerVersion: number;
 }
 
@@ -135,6 +141,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     cash: o.cash ?? s?.cash,
     masterClientId: o.masterClientId,
     backpressureBytes: o.backpressureBytes ?? 1 << 20,
+    maxMessagesPerSecond: o.maxMessagesPerSecond ?? 50,
     maxServerVersion: serverVersionCap(o.maxServerVersion),
   };
 }

@@ -47,6 +47,13 @@ export const OUT = {
 
 export class RequestError extends Error {}
 
+/** A field TWS reads with Java's Integer.parseInt that is not a 32-bit integer: TWS answers 320, not silence. */
+export class NumberFormatError extends RequestError {
+  constructor(readonly input: string) {
+    super(`For input string: ${JSON.stringify(input)}`);
+  }
+}
+
 /** The order fields the simulator acts on (PLACE_ORDER carries about 118; the rest are ignored). */
 export interface OrderRequest {
   readonly action: string;
@@ -166,13 +173,13 @@ class Cursor {
     return this.fields[this.i++]!;
   }
 
-  /** Integer; '' is 0 as in the Java client. A non-numeric value is malformed. */
+  /** Integer; '' is 0 as in the Java client. Anything Integer.parseInt refuses (a fraction, beyond int32) is malformed. */
   int(): number {
     const s = this.str();
     if (s === '') return 0;
-    const n = Number(s);
-    if (!Number.isFinite(n)) throw new RequestError(`field ${this.i - 1} is not a number: ${JSON.stringify(s)}`);
-    return Math.trunc(n);
+    const n = /^[+-]?\d{1,10}$/.test(s) ? Number(s) : NaN;
+    if (!(n >= -2147483648 && n <= 2147483647)) throw new NumberFormatError(s);
+    return n;
   }
 
   /** Double or undefined ('' and Double.MAX_VALUE are "unset"). */

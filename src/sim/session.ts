@@ -7,7 +7,7 @@ import { findInstruments, isListed, type ContractQuery, type Instrument } from '
 import * as M from './messages.js';
 import { completedOrderView, executionView, openOrderView, orderStatusView } from './order-views.js';
 import type { SimExecution, SimOrder } from './orders.js';
-import { parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
+import { NumberFormatError, parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
 import { LEDGER_KEYS, summaryRows, summarySub, type SummarySub } from './summary.js';
 import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
@@ -30,6 +30,9 @@ import type { SessionDescription, SimulationApi } from './world.js';
 
 /** The server version TWS reports to a client that connects with the pre-v100 handshake. */
 const LEGACY_SERVER_VERSION = 76;
+
+/** TWS's default allowance of simultaneous market data lines (IB: "100 market data lines" for a new account). */
+const MAX_MARKET_DATA_LINES = 100;
 
 type State = 'handshake' | 'startApi' | 'ready' | 'closed';
 
@@ -77,6 +80,10 @@ export class Session {
   /** reqHistoricalData with keepUpToDate, by request id, until cancelHistoricalData. */
   private readonly liveBars = new Map<number, LiveBarsSub>();
   private mdType = 1;
+  /** Real-time instants of the messages accepted in the last second, and the refusals since `refusedSince` (pacing). */
+  private readonly sentTimes: number[] = [];
+  private refused = 0;
+  private refusedSince = 0;
   /** The messages of the batch under way (see `batch`), and their bytes on the wire. */
   private queued: { payloads: string[]; lengths: number[]; bytes: number } | undefined;
 
@@ -175,6 +182,10 @@ export class Session {
         else if (item.kind === 'legacy') this.onLegacyHandshake(item.clientVersion);
         else this.onFrame(item.fields);
       } catch (err) {
+        // TWS reads integers with Java's Integer.parseInt: one it cannot parse is answered with 320.
+        if (err instanceof NumberFormatError && item.kind === 'frame') {
+          this.info(320, `Error reading request. Message id ${item.fields[0] ?? ''}. Unable to parse data. java.lang.NumberFormatException: ${err.message}`);
+        }
         // One bad request must never take the server (or this client's other requests) down.
         const what = err instanceof RequestError ? 'malformed request' : 'error handling request';
         this.host.log(
@@ -228,6 +239,7 @@ export class Session {
 
   private onFrame(fields: string[]): void {
     if (fields.length === 0) return;
+    if (this.state === 'ready' && !this.paced()) return;
     const req = parseRequest(fields, this.sv);
     if (this.state === 'startApi') {
       if (req.type !== 'startApi') {
@@ -239,6 +251,34 @@ export class Session {
     }
     if (this.state !== 'ready') return;
     this.handle(req);
+  }
+
+  /**
+   * TWS's pacing of client messages: at most `maxMessagesPerSecond` (50) in any second of real time, as the client
+   * sends them. A message over the limit is refused with error 100; a client that keeps sending at twice the rate is
+   * cut off ("If the 50 messages/second rate is exceeded, TWS will eventually close the connection": IB, TWS RTD
+   * server FAQ). Real time, not simulated: the limit is on the client's own burst.
+   */
+  private paced(): boolean {
+    const limit = this.host.maxMessagesPerSecond;
+    if (limit <= 0) return true;
+    const now = Date.now();
+    const times = this.sentTimes;
+    while (times.length > 0 && now - times[0]! >= 1000) times.shift();
+    if (now - this.refusedSince >= 1000) this.refused = 0;
+    if (times.length < limit) {
+      times.push(now);
+      return true;
+    }
+    if (this.refused === 0) this.refusedSince = now;
+    this.refused++;
+    this.send(M.errorMessage(this.sv, -1, 100, `Max rate of messages per second has been exceeded:max=${limit} rec=${limit + this.refused}`));
+    if (this.refused > limit) {
+      this.host.log('warn', `session ${this.id}: client ${this.clientId} keeps sending over ${limit} messages per second; closing`);
+      this.state = 'closed';
+      this.socket.end();
+    }
+    return false;
   }
 
   private startApi(clientId: number): void {
@@ -681,7 +721,22 @@ export class Session {
     return undefined;
   }
 
+  /** Market data lines this client holds open (snapshots hold none). */
+  get marketDataLines(): number {
+    return this.mkt.size;
+  }
+
   private startMarketData(reqId: number, q: ContractQuery, genericTickList: string, snapshot: boolean): void {
+    // TWS refuses an id still streaming (stoqey/ib#240 quotes its text) before it looks at the contract.
+    if (this.mkt.has(reqId)) {
+      this.error(reqId, 322, "Error processing request.-'bO' : cause - Duplicate ticker id");
+      return;
+    }
+    // The account's market data lines (100 by default) are shared by all its API clients; a snapshot uses one too.
+    if (this.host.marketDataLines() >= MAX_MARKET_DATA_LINES) {
+      this.error(reqId, 101, 'Max number of tickers has been reached.');
+      return;
+    }
     const inst = this.resolve(reqId, q);
     if (!inst) return;
     const delayed = this.mdType === 3 || this.mdType === 4;

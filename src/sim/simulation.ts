@@ -32,6 +32,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
   readonly ledger: Ledger;
   readonly engine: OrderEngine;
   readonly backpressureBytes: number;
+  readonly maxMessagesPerSecond: number;
   readonly maxServerVersion: number;
   readonly liveMarketData: boolean;
   readonly managedAccounts: readonly string[];
@@ -65,6 +66,7 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     this.account = opts.account;
     this.base = opts.baseCurrency;
     this.backpressureBytes = opts.backpressureBytes;
+    this.maxMessagesPerSecond = opts.maxMessagesPerSecond;
     this.maxServerVersion = opts.maxServerVersion;
     this.liveMarketData = opts.liveMarketData;
     this.bookAccounts = [opts.account, ...Object.keys(opts.subAccounts)];
@@ -309,6 +311,12 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     }
     const n = this.engine.cancelAll();
     this.log('info', `client ${s.clientId}: global cancel (${n} orders)`);
+  }
+
+  marketDataLines(): number {
+    let n = 0;
+    for (const s of this.sessions) n += s.marketDataLines;
+    return n;
   }
 
   bindManualOrders(): void {

@@ -25,6 +25,8 @@ export interface SimulationApi<S> {
   readonly connectivityLost: boolean;
   readonly marketFarmDown: boolean;
   readonly backpressureBytes: number;
+  /** TWS's pacing limit on client messages per second (0: none). */
+  readonly maxMessagesPerSecond: number;
   /** The highest server version offered in the handshake (SERVER_VERSION unless capped). */
   readonly maxServerVersion: number;
   /** The account is entitled to live market data (else only delayed, after reqMarketDataType(3|4)). */
@@ -48,6 +50,8 @@ export interface SimulationApi<S> {
   globalCancel(s: S): void;
   /** reqOpenOrders by client 0: the manual TWS orders open now are bound to client 0 and report to it from then on. */
   bindManualOrders(): void;
+  /** Market data lines open now across every client (TWS's default allowance is 100). */
+  marketDataLines(): number;
   impliedVolOf(inst: Instrument): number;
 }
 

@@ -12,7 +12,8 @@ describe('server robustness', () => {
   let logs: string[];
 
   beforeAll(async () => {
-    ({ sim, logs } = await startTestSim());
+    // No pacing limit: the fuzz writes hundreds of frames at once (the limit has its own test, limits.test.ts).
+    ({ sim, logs } = await startTestSim({ maxMessagesPerSecond: 0 }));
   });
 
   afterAll(async () => {
