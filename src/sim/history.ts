@@ -27,17 +27,33 @@ export interface Bar {
 
 export class HistoryError extends Error {}
 
+/**
+ * The bar sizes TWS accepts of a minute or more (IB's list: 1, 2, 3, 5, 10, 15, 20, 30 mins; 1, 2, 3, 4, 8 hours;
+ * 1 day), in minutes; "7 mins" is not one of them.
+ */
+const BAR_MINUTES: Readonly<Record<string, number>> = {
+  '1 min': 1,
+  '2 mins': 2,
+  '3 mins': 3,
+  '5 mins': 5,
+  '10 mins': 10,
+  '15 mins': 15,
+  '20 mins': 20,
+  '30 mins': 30,
+  '1 hour': 60,
+  '2 hours': 120,
+  '3 hours': 180,
+  '4 hours': 240,
+  '8 hours': 480,
+};
+
 /** "1 min", "5 mins", "1 hour", "1 day"… → bar length in ms (0 for daily); seconds bars are not kept. */
 export function barMsOf(setting: string): number {
-  const m = /^\s*(\d+)\s*(min|mins|hour|hours|day|days)\s*$/i.exec(setting);
-  if (!m) throw new HistoryError(`Invalid bar size: ${setting}`);
-  const n = Number(m[1]);
-  const unit = m[2]!.toLowerCase();
-  if (unit.startsWith('day')) {
-    if (n !== 1) throw new HistoryError(`Invalid bar size: ${setting}`);
-    return 0;
-  }
-  return n * (unit.startsWith('hour') ? 60 : 1) * MINUTE;
+  const key = setting.trim().replace(/\s+/g, ' ').toLowerCase();
+  if (key === '1 day') return 0;
+  const minutes = BAR_MINUTES[key];
+  if (minutes === undefined) throw new HistoryError(`Invalid bar size: ${setting}`);
+  return minutes * MINUTE;
 }
 
 /** "30 D", "1 Y", "3600 S", "2 W", "6 M" → duration in ms. */

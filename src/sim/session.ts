@@ -491,6 +491,10 @@ export class Session {
     const now = this.host.clock.now();
     try {
       const barMs = barMsOf(req.barSize);
+      if (inst.secType === 'CASH' && req.whatToShow.trim().toUpperCase() === 'TRADES') {
+        // IDEALPRO has no trades: TWS names the contract, "Last" and the bar size in seconds.
+        throw new HistoryError(`No historical market data for ${inst.symbol}/CASH@${inst.exchange} Last ${barMs === 0 ? 86400 : barMs / 1000}`);
+      }
       const endMs = parseEndDateTime(req.endDateTime, now);
       const durationMs = durationMsOf(req.duration);
       const bars = historicalBars(this.host.market, now, { inst, endMs, durationMs, barMs, useRth: req.useRth });

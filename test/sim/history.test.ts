@@ -83,4 +83,22 @@ describe('historical data', () => {
     expect(rec.errors.find((e) => e.reqId === 6)!.code).toBe(162);
     expect(rec.errors.filter((e) => e.code === 505)).toEqual([]);
   });
+
+  it("refuses a bar size TWS does not offer ('7 mins') and TRADES on a currency pair with 162, as TWS does", async () => {
+    const { api, rec } = await client(11, 603);
+    const EURUSD = { conId: 12087792, symbol: 'EUR', secType: SecType.CASH, exchange: 'IDEALPRO', currency: 'USD' };
+    expect(await bars(api, rec, 7, [7, AAPL, '', '1 D', '7 mins' as BarSizeSetting, WhatToShow.TRADES, 1, 1, false])).toEqual([]);
+    expect(await bars(api, rec, 8, [8, EURUSD, '', '1 D', BarSizeSetting.HOURS_ONE, WhatToShow.TRADES, 1, 1, false])).toEqual([]);
+    expect(rec.errors.find((e) => e.reqId === 7)).toMatchObject({
+      code: 162,
+      message: 'Historical Market Data Service error message:Invalid bar size: 7 mins',
+    });
+    expect(rec.errors.find((e) => e.reqId === 8)).toMatchObject({
+      code: 162,
+      message: 'Historical Market Data Service error message:No historical market data for EUR/CASH@IDEALPRO Last 3600',
+    });
+    // The same pair by MIDPOINT, and a bar size TWS offers, are served.
+    expect((await bars(api, rec, 9, [9, EURUSD, '', '1 W', BarSizeSetting.HOURS_ONE, WhatToShow.MIDPOINT, 1, 1, false])).length).toBeGreaterThan(0);
+    expect((await bars(api, rec, 10, [10, AAPL, '', '1 W', BarSizeSetting.MINUTES_TWENTY, WhatToShow.TRADES, 1, 1, false])).length).toBeGreaterThan(0);
+  });
 });
