@@ -9,8 +9,9 @@ import { completedOrderView, executionView, openOrderView, orderStatusView } fro
 import type { SimExecution, SimOrder } from './orders.js';
 import { NumberFormatError, parseRequest, RequestError, type ClientRequest, type ExecutionFilterRequest } from './requests.js';
 import { LEDGER_KEYS, summaryRows, summarySub, type SummarySub } from './summary.js';
-import { marketDataSub, ticksFor, type MarketDataSub } from './ticks.js';
+import { marketDataSub, ticksFor, type MarketDataSub, type MiscStats } from './ticks.js';
 import { avgCostOf, type AccountView, type PortfolioRow } from './valuation.js';
+import { SNAPSHOT_GENERIC_REFUSAL, genericTicksRefusal, genericTicksValid } from './generic-ticks.js';
 import { HistoryError, barDate, barMsOf, durationMsOf, historicalBars, lastBar, parseEndDateTime } from './history.js';
 import { headTimestampOf, matchingSymbols, optionChains } from './reference-data.js';
 import { UNSERVED, unknownRequestMessage, unservedReqId } from './unserved.js';
@@ -743,6 +744,16 @@ export class Session {
     }
     const inst = this.resolve(reqId, q);
     if (!inst) return;
+    if (genericTickList.trim() !== '') {
+      if (snapshot) {
+        this.error(reqId, 321, SNAPSHOT_GENERIC_REFUSAL);
+        return;
+      }
+      if (!genericTicksValid(genericTickList, inst.secType)) {
+        this.error(reqId, 321, genericTicksRefusal(genericTickList, inst.secType));
+        return;
+      }
+    }
     const delayed = this.mdType === 3 || this.mdType === 4;
     if (!delayed && !this.host.liveMarketData) {
       // What TWS answers an account without a live subscription (the client may switch to delayed data).
@@ -753,12 +764,31 @@ export class Session {
       );
       return;
     }
-    const sub = marketDataSub(inst, delayed, genericTickList);
+    const stats = genericTickList.split(',').some((t) => t.trim() === '165') ? this.miscStats(inst) : undefined;
+    const sub = marketDataSub(inst, delayed, genericTickList, stats);
     this.send(M.tickReqParams(reqId, inst.minTick, '9c0001', 3));
     this.send(M.marketDataType(reqId, delayed ? this.mdType : 1));
     this.sendTicks(reqId, sub, true);
     if (snapshot) this.send(M.tickSnapshotEnd(reqId));
     else this.mkt.set(reqId, sub);
+  }
+
+  /** Generic tick 165's week ranges and average volume, from the year of daily bars before today; none for options. */
+  private miscStats(inst: Instrument): MiscStats | undefined {
+    if (inst.secType === 'OPT' || inst.secType === 'FOP') return undefined;
+    const now = this.host.clock.now();
+    const DAY = 86_400_000;
+    const bars = historicalBars(this.host.market, now, { inst, endMs: now, durationMs: 365 * DAY, barMs: 0, useRth: true }).filter(
+      (b) => b.t < this.host.market.startTime,
+    );
+    if (bars.length === 0) return undefined;
+    const range = (weeks: number): [number, number] => {
+      const inWindow = bars.filter((b) => b.t >= now - weeks * 7 * DAY);
+      const recent = inWindow.length > 0 ? inWindow : bars;
+      return [Math.min(...recent.map((b) => b.low)), Math.max(...recent.map((b) => b.high))];
+    };
+    const last90 = bars.slice(-90);
+    return { ranges: [range(13), range(26), range(52)], avgVolume: Math.round(last90.reduce((s, b) => s + b.volume, 0) / last90.length) };
   }
 
   /** Streams changed ticks of every subscription (called on each market step). */

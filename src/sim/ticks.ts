@@ -19,9 +19,17 @@ export const TICK = {
   BID_OPTION: 10,
   ASK_OPTION: 11,
   MODEL_OPTION: 13,
+  LOW_13_WEEK: 15,
+  HIGH_13_WEEK: 16,
+  LOW_26_WEEK: 17,
+  HIGH_26_WEEK: 18,
+  LOW_52_WEEK: 19,
+  HIGH_52_WEEK: 20,
+  AVG_VOLUME: 21,
   OPTION_IMPLIED_VOL: 24,
   MARK_PRICE: 37,
   LAST_TIMESTAMP: 45,
+  SHORTABLE: 46,
   IB_DIVIDENDS: 59,
   DELAYED_BID: 66,
   DELAYED_ASK: 67,
@@ -38,20 +46,33 @@ export const TICK = {
   DELAYED_LAST_TIMESTAMP: 88,
 } as const;
 
+/** Generic tick 165 ("Misc. Stats"): lows and highs over 13, 26 and 52 weeks of daily bars, and the average daily volume. */
+export interface MiscStats {
+  /** [low, high] over 13, 26 and 52 weeks, before today's trading. */
+  readonly ranges: readonly (readonly [number, number])[];
+  readonly avgVolume: number;
+}
+
 /** One reqMktData subscription and what was last sent per tick type. */
 export interface MarketDataSub {
   readonly inst: Instrument;
   readonly delayed: boolean;
-  /** Generic tick list: 106 adds OPTION_IMPLIED_VOL, 221 MARK_PRICE, 456 IB_DIVIDENDS (payers only, dividends.ts). */
+  /**
+   * Generic tick list: 106 adds OPTION_IMPLIED_VOL, 221 MARK_PRICE, 456 IB_DIVIDENDS (payers only, dividends.ts),
+   * 165 the week ranges and average volume (with `stats`), 236 SHORTABLE (stocks).
+   */
   readonly generic: ReadonlySet<string>;
+  /** Generic tick 165's figures, from the instrument's daily bars when the subscription began. */
+  readonly stats?: MiscStats;
   /** By tick type: the message last sent (its fields after the request id are what "changed" compares). */
   readonly last: Map<number, readonly string[]>;
 }
 
-export function marketDataSub(inst: Instrument, delayed: boolean, genericTickList: string): MarketDataSub {
+export function marketDataSub(inst: Instrument, delayed: boolean, genericTickList: string, stats?: MiscStats): MarketDataSub {
   return {
     inst,
     delayed,
+    ...(stats ? { stats } : {}),
     generic: new Set(
       genericTickList
         .split(',')
@@ -100,6 +121,22 @@ export function ticksFor(reqId: number, sub: MarketDataSub, q: Quote, stepTime: 
   if (sub.generic.has('106') && (sub.inst.secType === 'STK' || sub.inst.secType === 'IND')) {
     emit(TICK.OPTION_IMPLIED_VOL, M.tickGeneric(reqId, TICK.OPTION_IMPLIED_VOL, impliedVol));
   }
+  const st = sub.stats;
+  if (st && sub.generic.has('165')) {
+    // Today's range moves the week ranges as the session makes new highs or lows.
+    const types = [
+      [TICK.LOW_13_WEEK, TICK.HIGH_13_WEEK],
+      [TICK.LOW_26_WEEK, TICK.HIGH_26_WEEK],
+      [TICK.LOW_52_WEEK, TICK.HIGH_52_WEEK],
+    ] as const;
+    st.ranges.forEach(([low, high], i) => {
+      emit(types[i]![0], M.tickPrice(reqId, types[i]![0], Math.min(low, q.low), undefined));
+      emit(types[i]![1], M.tickPrice(reqId, types[i]![1], Math.max(high, q.high), undefined));
+    });
+    emit(TICK.AVG_VOLUME, M.tickSize(reqId, TICK.AVG_VOLUME, st.avgVolume));
+  }
+  // Every simulated stock is easy to borrow: SHORTABLE above 2.5 ("at least 1000 shares available", IB's tick 46).
+  if (sub.generic.has('236') && sub.inst.secType === 'STK') emit(TICK.SHORTABLE, M.tickGeneric(reqId, TICK.SHORTABLE, 3));
   if (sub.generic.has('456') && sub.inst.secType === 'STK') {
     // Not a delayed twin: TWS sends tick 59 whatever the market data type.
     const v = ibDividendsValue(sub.inst.symbol, stepTime);
