@@ -21,6 +21,7 @@ Runs a simulated TWS (server versions 157 to 193) for tws-risk and any other TWS
   --base CCY          base currency: USD, EUR, CHF, GBP or JPY (default USD)
   --max-server-version V  offer at most server version V (157..193; default 193), like an older TWS
   --read-only-api     answer orders and cancels with error 321, like TWS's "Read-Only API"
+  --no-live-data      an account without a live market-data subscription: 10089, delayed data after reqMarketDataType(3)
   --log FILE          append the log to FILE instead of stderr
   -h, --help          show this help
 
@@ -54,6 +55,7 @@ const SIM_OPTIONS = {
   account: { type: 'string' },
   base: { type: 'string' },
   'read-only-api': { type: 'boolean' },
+  'no-live-data': { type: 'boolean' },
   'max-server-version': { type: 'string' },
   log: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
@@ -102,6 +104,7 @@ export async function simCommand(argv: string[]): Promise<number> {
       account: values.account,
       baseCurrency: values.base,
       readOnlyApi: values['read-only-api'],
+      ...(values['no-live-data'] ? { liveMarketData: false } : {}),
       maxServerVersion: maxServerVersion as number | undefined,
       log: values.log ? { file: values.log } : 'stderr',
     });

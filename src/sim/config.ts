@@ -125,7 +125,7 @@ export function resolveOptions(o: SimulatorOptions, scenario: Scenario | undefin
     account: o.account ?? s?.account ?? DEFAULT_ACCOUNT,
     baseCurrency: (o.baseCurrency ?? s?.baseCurrency ?? 'USD').toUpperCase(),
     readOnlyApi: o.readOnlyApi ?? s?.readOnlyApi ?? false,
-    liveMarketData: o.liveMarketData ?? true,
+    liveMarketData: o.liveMarketData ?? s?.liveMarketData ?? true,
     otherAccounts: o.otherAccounts ?? [],
     subAccounts: subAccountsOf(o.subAccounts ?? s?.subAccounts, o.account ?? s?.account ?? DEFAULT_ACCOUNT),
     scenario: s,

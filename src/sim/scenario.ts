@@ -26,6 +26,8 @@ export interface Scenario {
   readonly account?: string;
   readonly baseCurrency?: string;
   readonly readOnlyApi?: boolean;
+  /** false: the account has no live market-data subscription (delayed data only). */
+  readonly liveMarketData?: boolean;
   readonly market?: Partial<MarketOptions>;
   readonly cadence?: Partial<Cadence>;
   readonly orders?: Partial<OrderOptions>;
@@ -69,6 +71,7 @@ const TOP_KEYS = [
   'account',
   'baseCurrency',
   'readOnlyApi',
+  'liveMarketData',
   'market',
   'cadence',
   'orders',
@@ -177,6 +180,11 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
   if (o.readOnlyApi !== undefined) {
     if (typeof o.readOnlyApi !== 'boolean') p('readOnlyApi', `expected true or false, got ${JSON.stringify(o.readOnlyApi)}`);
     else readOnlyApi = o.readOnlyApi;
+  }
+  let liveMarketData: boolean | undefined;
+  if (o.liveMarketData !== undefined) {
+    if (typeof o.liveMarketData !== 'boolean') p('liveMarketData', `expected true or false, got ${JSON.stringify(o.liveMarketData)}`);
+    else liveMarketData = o.liveMarketData;
   }
 
   const m = optObj('market', o.market, ['tickMs', 'volScale', 'jumps']);
@@ -315,6 +323,7 @@ export function parseScenario(json: unknown, file = '<inline>'): Scenario {
     account,
     baseCurrency,
     readOnlyApi,
+    liveMarketData,
     market,
     cadence,
     orders,

@@ -754,7 +754,8 @@ export class Session {
         return;
       }
     }
-    const delayed = this.mdType === 3 || this.mdType === 4;
+    // IB: "If live data is available, it will always be returned instead of delayed data" (reqMarketDataType 3 or 4).
+    const delayed = (this.mdType === 3 || this.mdType === 4) && !this.host.liveMarketData;
     if (!delayed && !this.host.liveMarketData) {
       // What TWS answers an account without a live subscription (the client may switch to delayed data).
       this.error(

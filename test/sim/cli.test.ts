@@ -24,6 +24,7 @@ describe('tws-risk sim', () => {
     expect(await simCommand(['--help'])).toBe(0);
     expect(out.text()).toMatch(/^usage: tws-risk sim/);
     expect(out.text()).toContain('--read-only-api');
+    expect(out.text()).toContain('--no-live-data');
   });
 
   it('an unknown flag or a bad value gives a one-line error, the usage on stderr, and 2', async () => {

@@ -250,13 +250,14 @@ describe('simulator seen through @stoqey/ib', () => {
     expect(iv.all.get(IBApiNextTickType.MODEL_OPTION_IV)!.value).toBeCloseTo(0.3, 9);
   });
 
-  it('honours reqMarketDataType(3) with delayed tick types, and snapshots complete', async () => {
+  it('answers reqMarketDataType(3) with live data when the account has it (IB: live is always returned instead), and snapshots complete', async () => {
     const { api: delayed, rec: drec } = await connectApi(sim.port, 31);
     try {
       delayed.reqMarketDataType(MarketDataType.DELAYED);
       delayed.reqMktData(1, { conId: 14204, exchange: 'SMART' }, '', false, false);
-      await waitFor(() => drec.of(EventName.tickPrice).some((a) => a[1] === IBApiTickType.DELAYED_BID));
-      expect(drec.of(EventName.marketDataType)[0]).toEqual([1, 3]);
+      await waitFor(() => drec.of(EventName.tickPrice).some((a) => a[1] === IBApiTickType.BID));
+      expect(drec.of(EventName.marketDataType)[0]).toEqual([1, 1]);
+      expect(drec.of(EventName.tickPrice).filter((a) => (a[1] as number) >= 66)).toEqual([]);
       delayed.reqMktData(2, { symbol: 'EUR', secType: SecType.CASH, currency: 'USD', exchange: 'IDEALPRO' }, '', true, false);
       await waitFor(() => drec.of(EventName.tickSnapshotEnd).some((a) => a[0] === 2));
       delayed.reqMktData(3, { symbol: 'NOPE', secType: SecType.STK, currency: 'USD', exchange: 'SMART' }, '', false, false);
@@ -264,6 +265,27 @@ describe('simulator seen through @stoqey/ib', () => {
       expect(decodingErrors(drec)).toEqual([]);
     } finally {
       delayed.disconnect();
+    }
+  });
+
+  it('without a live subscription: 10089 for live data, delayed ticks (66-75) after reqMarketDataType(3|4)', async () => {
+    const { sim: noLive } = await startTestSim({ liveMarketData: false, speed: 0 });
+    const { api: d, rec: drec } = await connectApi(noLive.port, 32);
+    try {
+      d.reqMktData(1, { conId: 14204, exchange: 'SMART' }, '', false, false);
+      await waitFor(() => drec.errors.some((e) => e.reqId === 1 && e.code === 10089), 20_000, '10089');
+      d.reqMarketDataType(MarketDataType.DELAYED);
+      d.reqMktData(2, { conId: 14204, exchange: 'SMART' }, '', false, false);
+      await waitFor(() => drec.of(EventName.tickPrice).some((a) => a[0] === 2 && a[1] === IBApiTickType.DELAYED_BID), 20_000, 'delayed bid');
+      expect(drec.of(EventName.marketDataType).find((a) => a[0] === 2)).toEqual([2, 3]);
+      d.reqMarketDataType(MarketDataType.DELAYED_FROZEN);
+      d.reqMktData(3, { conId: 14204, exchange: 'SMART' }, '', false, false);
+      await waitFor(() => drec.of(EventName.marketDataType).some((a) => a[0] === 3), 20_000, 'type of line 3');
+      expect(drec.of(EventName.marketDataType).find((a) => a[0] === 3)).toEqual([3, 4]);
+      expect(drec.of(EventName.tickPrice).filter((a) => a[0] !== 1 && (a[1] as number) < 66)).toEqual([]);
+    } finally {
+      d.disconnect();
+      await noLive.close();
     }
   });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { loadScenario, parseScenario, ScenarioError, snapshotValue } from '../../src/sim/index.js';
-import { FA_BOOKS, startTestSim, waitFor } from './helpers.js';
+import { FA_BOOKS, connectApi, startTestSim, waitFor } from './helpers.js';
 
 const START = Date.parse('2026-03-02T14:30:00Z');
 
@@ -43,6 +43,21 @@ describe('scenario files', () => {
     expect(text).toContain('subAccounts.DU555.positions[0].quantity');
     expect(text).toContain('subAccounts.DU555.margin: unknown key');
     expect(text).toContain('subAccounts.DU555.baseCurrency');
+  });
+
+  it('liveMarketData: false is an account without a live subscription (delayed data only); a non-boolean is refused', async () => {
+    expect(parseScenario({ name: 'delayed', liveMarketData: false }).liveMarketData).toBe(false);
+    expect(() => parseScenario({ name: 'bad', liveMarketData: 'no' })).toThrow(/liveMarketData: expected true or false, got "no"/);
+    const { sim } = await startTestSim({ scenario: parseScenario({ name: 'delayed', liveMarketData: false }) });
+    const { api, rec } = await connectApi(sim.port, 41);
+    try {
+      api.reqMktData(1, { conId: 265598, exchange: 'SMART' }, '', false, false);
+      await waitFor(() => rec.errors.some((e) => e.reqId === 1), 20_000, 'the answer to a live request');
+      expect(rec.errors.find((e) => e.reqId === 1)!.code).toBe(10089);
+    } finally {
+      api.disconnect();
+      await sim.close();
+    }
   });
 
   it('reports every problem with the file and the key path, and rejects unknown keys', () => {

@@ -85,7 +85,8 @@ describe('the bytes the simulator sends, for a pinned seed, start and clock', ()
       a.api.reqMktData(100 + i, { ...c, exchange: c.exchange || c.primaryExch || 'SMART' }, c.secType === 'STK' ? '456' : '', false, false),
     );
     await barrier(a.api, a.rec);
-    // B: the other streams, delayed data, per-position P&L, multi subscriptions and bars kept up to date.
+    // B: the other streams: reqMarketDataType(3) on an account with live data (so live ticks, as TWS returns them),
+    // per-position P&L, multi subscriptions and bars kept up to date.
     b = await connectApi(port, 2);
     b.api.reqMarketDataType(3);
     contracts.slice(0, 8).forEach((c, i) => b.api.reqMktData(200 + i, { conId: c.conId, exchange: 'SMART' }, '106,221,456', false, false));
@@ -122,7 +123,8 @@ describe('the bytes the simulator sends, for a pinned seed, start and clock', ()
     // prices are doubles printed by V8: a Node whose Math.exp or Math.log rounds differently would also move it.
     expect(got).toEqual([
       '3354118 1638252c70c4fc7d70e56960bde8526c4d435cf42494f51f7bfe1ecfd60b3fe9',
-      '2269822 2fdcc99a3bbd3e6a2cf90523ea0dddad8288876dd5b3035f6586e9c8a98d58a7',
+      // B pinned again when reqMarketDataType(3) on an account with live data turned to live ticks, as TWS does.
+      '2247917 638778e0e876831f59a5069ce4a0ff944e9a2144660feee8d84688afe6dc83c2',
     ]);
   }, 120_000);
 });
