@@ -331,7 +331,9 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
     const out: Session[] = [];
     for (const s of this.sessions) {
       if (!s.ready) continue;
-      const owner = o.manual ? s.clientId === 0 && (s.autoBind || this.boundManual.has(o)) : s.clientId === o.clientId;
+      // An order auto-bound once stays bound to client 0, as one bound by reqOpenOrders does.
+      if (o.manual && s.clientId === 0 && s.autoBind) this.boundManual.add(o);
+      const owner = o.manual ? s.clientId === 0 && this.boundManual.has(o) : s.clientId === o.clientId;
       if (owner || (this.opts.masterClientId !== undefined && s.clientId === this.opts.masterClientId)) out.push(s);
     }
     return out;

@@ -337,4 +337,18 @@ describe('market and margin incidents', () => {
     await waitFor(() => rec.of(EventName.commissionReport).length > 0, 5_000, 'commissionReport');
     expect(rec.of(EventName.openOrder).some((a) => a[0] === toFill.id && (a[2] as Order).lmtPrice === 1000)).toBe(true);
   });
+
+  it('a manual order auto-bound by reqAutoOpenOrders(true) stays bound to client 0 after reqAutoOpenOrders(false)', async () => {
+    const s = await open({ orders: { ackDelayMs: 10, fillDelayMs: 10 } });
+    const { api, rec } = await raw(s.port, 0);
+    api.reqAutoOpenOrders(true);
+    await waitFor(() => rec.of(EventName.openOrderEnd).length > 0);
+    await s.trigger({ incident: 'manual-order', conId: 637533641, action: 'SELL', quantity: '1', orderType: 'LMT', lmtPrice: 9000 });
+    await waitFor(() => rec.of(EventName.openOrder).length > 0, 5_000, 'the auto-bound order');
+    const id = rec.of(EventName.openOrder)[0]![0] as number;
+    api.reqAutoOpenOrders(false);
+    await waitFor(() => rec.of(EventName.openOrderEnd).length > 1);
+    api.cancelOrder(id);
+    await waitFor(() => rec.of(EventName.orderStatus).some((a) => a[0] === id && a[1] === 'Cancelled'), 5_000, 'Cancelled');
+  });
 });
