@@ -5,7 +5,7 @@ import { reduceAll } from '../../src/model/reducer.js';
 import type { RecordingHeader } from '../../src/streams/recording/format.js';
 import type { ReplayStatus } from '../../src/streams/replay/player.js';
 import { routeKey } from '../../src/views/dispatch.js';
-import { replayBar, replayedDialog } from '../../src/views/rows/replay.js';
+import { replayBar, replayedDialog, replayInfo } from '../../src/views/rows/replay.js';
 import { initialUi } from '../../src/views/ui-state.js';
 import { textWidth } from '../../src/views/format.js';
 import { buildViewModel } from '../../src/views/view-model.js';
@@ -99,6 +99,37 @@ describe('replay bar', () => {
     expect(text).toContain('#1,234/5,000 50%');
     expect(text).toContain('◆ 1/2+');
     expect(text).toContain('verifying…');
+  });
+
+  it('a recording still being written: events played past the verified end are flagged unverified, in the bar and on the info page', () => {
+    const summary = {
+      header: status().header,
+      sealed: false,
+      truncatedTail: false,
+      lines: 900,
+      events: 880,
+      keyframes: 1,
+      firstSeq: 1,
+      lastSeq: 880,
+      firstAt: T0,
+      lastAt: T0,
+      finalHash: 'h',
+    };
+    const unsealed = { state: 'unsealed' as const, summary };
+    const bar = (seq: number) =>
+      replayBar(status({ seq, lastSeq: 5000, integrity: unsealed }), 200)
+        .map((c) => c.text)
+        .join(' ');
+    expect(bar(800)).toContain('⚠ UNSEALED after line 900');
+    expect(bar(800)).not.toContain('unverified');
+    expect(bar(1234)).toContain('⚠ UNSEALED · past the check (seq 880): unverified');
+    const keys = { close: 'Esc', play: 'Space', markers: 'm', pick: 'Enter', jump: 'g' };
+    const page = (lastSeq: number) =>
+      replayInfo(status({ lastSeq, integrity: unsealed }), keys, { room: 30, columns: 200 })
+        .lines.map((c) => c.text)
+        .join('\n');
+    expect(page(5000)).toContain('Still being written: events after seq 880 (4,120 so far) arrived after the check and are played unverified');
+    expect(page(880)).not.toContain('Still being written');
   });
 
   it('keeps play state, time and a tampered warning at 40 columns, dropping the rest', () => {

@@ -24,7 +24,10 @@ function integrityCell(s: ReplayStatus): Cell {
     case 'sealed':
       return { text: '✓ sealed, chain verified', slot: 'risk.ok' };
     case 'unsealed':
-      return { text: `⚠ UNSEALED after line ${i.summary.lines}`, slot: 'risk.warn' };
+      // A recording still being written grows after the check: what the player reads past it is not verified.
+      return s.seq > i.summary.lastSeq
+        ? { text: `⚠ UNSEALED · past the check (seq ${money(i.summary.lastSeq)}): unverified`, slot: 'risk.warn' }
+        : { text: `⚠ UNSEALED after line ${i.summary.lines}`, slot: 'risk.warn' };
     case 'broken':
       return { text: `⚠ ${i.problem.toUpperCase()} at line ${i.line}`, slot: 'risk.breach' };
   }
@@ -112,6 +115,11 @@ export function replayInfo(s: ReplayStatus, keys: ReplayInfoKeys, view: MarkerLi
         { text: `⚠ UNSEALED: no footer after line ${i.summary.lines}${i.summary.truncatedTail ? ' (its last line was cut short)' : ''}.`, slot: 'risk.warn' },
         { text: '  The writer crashed or is still writing; every line up to there is intact.', slot: 'risk.warn' },
       );
+      if (s.lastSeq !== undefined && s.lastSeq > i.summary.lastSeq)
+        lines.push({
+          text: `  Still being written: events after seq ${money(i.summary.lastSeq)} (${money(s.lastSeq - i.summary.lastSeq)} so far) arrived after the check and are played unverified; \`tws-risk verify\` the file once it is sealed.`,
+          slot: 'risk.warn',
+        });
       break;
     case 'broken': {
       // The message names file and line again (as verify prints it); the page has both above.
