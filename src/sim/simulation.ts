@@ -290,6 +290,8 @@ export class Simulation implements SimulationApi<Session>, OrderEvents {
             equityWithLoanAfter: n(i.elvAfter),
           },
           commission: n(i.commission),
+          // What the estimate is in (a what-if's commission came with an empty currency).
+          commissionCurrency: r.order.inst.currency,
         }),
       );
     }

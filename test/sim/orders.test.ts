@@ -281,6 +281,8 @@ describe('orders', () => {
     // The market moves between the what-if and the snapshot read here: within 2%.
     expect(Math.abs(state.initMarginChange! - expected)).toBeLessThan(Math.abs(expected) * 0.02);
     expect(state.initMarginAfter! - state.initMarginBefore!).toBeCloseTo(state.initMarginChange!, 2);
+    // The commission estimate says what currency it is in (it came with an empty one).
+    expect((state as unknown as { commissionCurrency: string }).commissionCurrency).toBe('USD');
     expect(sim.snapshot().executions.length).toBe(before);
   });
 
