@@ -8,12 +8,31 @@ import type { JsonValue } from '../model/events.js';
 import { outcomeText, stillWorking, type ExecutionResult, type LegResult } from '../trading/execute.js';
 import type { TradeMode } from '../trading/arming.js';
 import { TradingSession, type TradingFeed, type TradingGateway } from '../trading/session.js';
-import { DEFAULT_COLLAR, isDenial, isOpen, parseScope, planCancel, planFlatten, planReduce, scopeText, staleMarkDenial } from '../trading/plan.js';
+import {
+  DEFAULT_COLLAR,
+  isDenial,
+  isOpen,
+  parseScope,
+  planCancel,
+  planFlatten,
+  planReduce,
+  scopeSnapshot,
+  scopeText,
+  staleMarkDenial,
+} from '../trading/plan.js';
 import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
 import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import type { OrderRow, PortfolioState } from '../model/state.js';
 import { orderName } from '../model/orders.js';
-import type { ConfirmOutcome, PreviewMark, PreviewPlan, TradeProgress, TradeTarget, TradingActions } from '../views/trading-actions.js';
+import {
+  FROZEN_MARK,
+  type ConfirmOutcome,
+  type PreviewMark,
+  type PreviewPlan,
+  type TradeProgress,
+  type TradeTarget,
+  type TradingActions,
+} from '../views/trading-actions.js';
 import { appVersion } from '../version.js';
 import { DEFAULT_CONFIRM_READ_MS } from '../config/settings.js';
 import { readingTime } from '../trading/reading-time.js';
@@ -23,7 +42,8 @@ import { cancelListing, openOrders } from './cancel-listing.js';
 import { planWhatIf, whatIfJson, whatIfLine, type PlanWhatIf, type WhatIfGateway } from '../trading/what-if.js';
 import { Decimal, groupedQuantityText } from '../model/money.js';
 import { expectedRealized, realizedLines } from './expected-pnl.js';
-import { contractPrice, quantity } from '../views/format.js';
+import { clock as clockText, contractPrice, quantity } from '../views/format.js';
+import { diffText, frozenJson, frozenLine, orderDiffs, positionDiffs, type FrozenDiff, type FrozenPicture } from './frozen-plan.js';
 
 /**
  * What the wiring needs from the live session: the trading gateway (TwsSource is one); with whatIfOrder, a flatten
@@ -169,6 +189,12 @@ export function outcomeLine(l: LegResult, fills = ''): string {
   return `${id}${l.label}: ${outcomeText(l.outcome).toUpperCase()}${stillWorking(l)}${filled}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}${l.evidence ? `; ${l.evidence}` : ''}`;
 }
 
+/** A position the refusal says is gone (or changed) in the live data: `AAPL: 0 now (500 on the frozen screen)`. */
+const diffGone = (d: FrozenDiff) => `${d.label}: ${quantity(d.now)} now (${quantity(d.shown)} on the frozen screen)`;
+
+/** A refusal's reason on a frozen row: `Panes FROZEN since 14:31:05: AAPL: 0 now (500 on the frozen screen).` */
+const frozenWhy = (at: number, diffs: readonly string[]) => `${FROZEN_MARK}${clockText(at)}: ${diffs.join(', ')}.`;
+
 /** Creates the console's trading actions on a live session. Nothing is sent unless `mode` is 'trade'. */
 export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const session = new TradingSession<Locked>({
@@ -222,29 +248,57 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     pendingGrids: session.pendingGrids,
   });
 
-  const flattenPreview = (scope: FlattenScope): PreviewPlan | string => {
+  /** The positions in scope on the frozen screen and live whose quantities differ (none when not frozen). */
+  const scopeDiffs = (scope: FlattenScope, frozen: FrozenPicture | undefined): FrozenDiff[] => {
+    if (!frozen) return [];
+    const conIds = (st: PortfolioState) => scopeSnapshot(st, scope).positions.map((r) => r.contract.conId);
+    return positionDiffs(frozen.state, o.feed.state, [...conIds(o.feed.state), ...conIds(frozen.state)]);
+  };
+
+  const flattenPreview = (scope: FlattenScope, frozen?: FrozenPicture): PreviewPlan | string => {
     const plan = planFlatten(o.feed.state, scope, { ...lockOpts(), now: now() });
-    if (isDenial(plan)) return formatDenial(plan);
+    if (isDenial(plan)) {
+      // Refused as ever; on a frozen row the refusal first says why the screen showed something to do (first, so a
+      // flash cut at the bottom of a narrow screen loses the end of the code's sentence, not the reason).
+      const diffs = scopeDiffs(scope, frozen);
+      return frozen && diffs.length > 0 ? `${frozenWhy(frozen.at, diffs.map(diffGone))} ${formatDenial(plan)}` : formatDenial(plan);
+    }
     const stale = staleMarkDenial(plan, now());
     if (stale) return formatDenial(stale);
     const picture = afterFlatten(o.feed.state, plan, now());
+    const diffs = scopeDiffs(scope, frozen);
+    const frozenLines = frozen ? [frozenLine(frozen.at, 'positions', diffs.map(diffText))] : [];
     const shown = {
       title: isBulkScope(scope) ? `FLATTEN ${scopeText(scope)}?` : `Flatten ${contractLabel(plan.legs[0]!.contract)}?`,
-      lines: [...flattenLines(plan), ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency), ...afterLines(picture, plan.baseCurrency)],
+      lines: [
+        ...frozenLines,
+        ...flattenLines(plan),
+        ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency),
+        ...afterLines(picture, plan.baseCurrency),
+      ],
     };
-    // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read.
-    session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, { ...planJson(plan), afterFlatten: picture ?? null, shown } as {
+    // The dialog's text is recorded with the plan, so a replay shows exactly what the operator read. A plan offered
+    // again (a refusal's replan) is on screens the operator has read since: it carries no frozen line.
+    session.show(plan.id, { kind: 'flatten', plan, again: () => flattenPreview(scope) }, {
+      ...planJson(plan),
+      afterFlatten: picture ?? null,
+      shown,
+      ...(frozen ? { frozen: frozenJson(frozen.at, diffs) } : {}),
+    } as {
       [k: string]: JsonValue;
     });
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: orderLineCount(plan), ...(isBulkScope(scope) ? { word: 'FLATTEN' } : {}) };
+    // The key was pressed on quantities that are not the plan's: the word is asked, so a confirm key pressed on the
+    // frozen numbers' trust cannot send the live ones (docs/trading.md "Frozen panes").
+    const word = isBulkScope(scope) || diffs.length > 0 ? { word: 'FLATTEN' } : {};
+    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: frozenLines.length + orderLineCount(plan), ...word };
   };
 
   /**
    * The leverage reduction an alert proposes, as a plan: the trims computed on the state now (proposeForAlert),
    * planned like a flatten (planReduce: reducing only, never past zero), locked, and confirmed after typing REDUCE.
    */
-  const reducePreview = (alert: Alert): PreviewPlan | string => {
+  const reducePreview = (alert: Alert, frozen?: FrozenPicture): PreviewPlan | string => {
     if (!alert.reduction) return `${alert.id} has no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`;
     const at = now();
     const proposal = proposeForAlert(o.feed.state, alert.reduction, at);
@@ -259,9 +313,19 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
     const stale = staleMarkDenial(plan, at);
     if (stale) return formatDenial(stale);
     const picture = afterFlatten(o.feed.state, plan, at);
+    // The trims are of live positions; the frozen line names those the frozen screen shows otherwise.
+    const diffs = frozen
+      ? positionDiffs(
+          frozen.state,
+          o.feed.state,
+          plan.legs.map((l) => l.conId),
+        )
+      : [];
+    const frozenLines = frozen ? [frozenLine(frozen.at, 'positions', diffs.map(diffText))] : [];
     const shown = {
       title: `REDUCE leverage for ${alert.id}?`,
       lines: [
+        ...frozenLines,
         ...flattenLines(plan),
         ...realizedLines(expectedRealized(o.feed.state, plan), plan.baseCurrency),
         ...reductionLines(alert, proposal),
@@ -278,10 +342,12 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       withinLimit: proposal.withinLimit,
       ...(proposal.rankedBy ? { rankedBy: proposal.rankedBy } : {}),
     };
-    const detail = JSON.parse(JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown })) as { [k: string]: JsonValue };
+    const detail = JSON.parse(
+      JSON.stringify({ ...planJson(plan), reduction, afterFlatten: picture ?? null, shown, ...(frozen ? { frozen: frozenJson(frozen.at, diffs) } : {}) }),
+    ) as { [k: string]: JsonValue };
     session.show(plan.id, { kind: 'flatten', plan, again: () => reducePreview(alert) }, detail);
     askWhatIf(plan, picture);
-    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: orderLineCount(plan), word: 'REDUCE' };
+    return { id: plan.id, ...shown, readMs, marks: planMarks(plan), orderLines: frozenLines.length + orderLineCount(plan), word: 'REDUCE' };
   };
 
   /** Follows our orders of a plan in the state while they are worked (the progress view). */
@@ -376,11 +442,11 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       switch (command) {
         case 'trade.flatten':
           if (target.conId === undefined) return 'Select a position in the Positions pane to flatten it (or use trade.flattenScope SCOPE)';
-          return flattenPreview({ kind: 'conid', conId: target.conId });
+          return flattenPreview({ kind: 'conid', conId: target.conId }, target.frozen);
         case 'trade.flattenScope': {
           const scope = parseScope((target.arg ?? '').trim());
           if (typeof scope === 'string') return `trade.flattenScope: ${scope}`;
-          return flattenPreview(scope);
+          return flattenPreview(scope, target.frozen);
         }
         case 'trade.reduce': {
           const listed = target.alerts ?? [];
@@ -388,7 +454,7 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
           // Listed most severe first: without an id, the most severe alert that proposes a reduction.
           const alert = id ? listed.find((a) => a.id === id) : listed.find((a) => a.reduction);
           if (!alert) return id ? `No listed alert ${id} (trade.reduce takes the id of a listed alert)` : 'No listed alert proposes a leverage reduction';
-          return reducePreview(alert);
+          return reducePreview(alert, target.frozen);
         }
         case 'trade.cancel':
         case 'trade.cancelAll':
@@ -399,11 +465,29 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
             if (!row) return 'Select an order in the Orders pane to cancel it';
             what = { kind: 'order', orderId: row.orderId };
           } else what = command === 'trade.cancelAll' ? { kind: 'client' } : { kind: 'global' };
+          // The orders the plan acts on, read on the frozen screen too: one order, this client's, or every one.
+          const key = target.orderKey;
+          const pick = (r: OrderRow) => (what.kind === 'order' ? `${r.clientId}:${r.orderId}` === key : what.kind === 'global' || r.clientId === o.clientId);
+          const diffs = target.frozen ? orderDiffs(target.frozen.state, o.feed.state, pick) : [];
           const plan = planCancel(o.feed.state, what, o.clientId);
-          if (isDenial(plan)) return formatDenial(plan);
+          if (isDenial(plan)) {
+            return target.frozen && diffs.length > 0 ? `${frozenWhy(target.frozen.at, diffs)} ${formatDenial(plan)}` : formatDenial(plan);
+          }
           const id = `cancel-${now().toString(36)}`;
-          const shown = cancelLines(plan, o.feed.state, o.clientId);
-          session.show(id, { kind: 'cancel', plan }, { planId: id, ...plan, shown: { title: shown.title, lines: [...shown.lines] } } as unknown as {
+          const listed = cancelLines(plan, o.feed.state, o.clientId);
+          const frozenLines = target.frozen ? [frozenLine(target.frozen.at, 'orders', diffs)] : [];
+          // The frozen line is read before the orders: it counts among the lines the confirm key needs on screen.
+          const shown = {
+            ...listed,
+            lines: [...frozenLines, ...listed.lines],
+            ...(frozenLines.length > 0 ? { orderLines: frozenLines.length + (listed.orderLines ?? listed.lines.length) } : {}),
+          };
+          session.show(id, { kind: 'cancel', plan }, {
+            planId: id,
+            ...plan,
+            shown: { title: shown.title, lines: [...shown.lines] },
+            ...(target.frozen ? { frozen: frozenJson(target.frozen.at, diffs) } : {}),
+          } as unknown as {
             [k: string]: JsonValue;
           });
           return { id, ...shown, readMs };

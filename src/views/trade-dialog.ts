@@ -4,7 +4,7 @@ import { dec, type Decimal } from '../model/money.js';
 import type { PortfolioState } from '../model/state.js';
 import { contractPrice, price } from './format.js';
 import type { Cell } from './rows/common.js';
-import { WORSE_MARK, type ConfirmOutcome, type PreviewPlan, type ProgressRow } from './trading-actions.js';
+import { FROZEN_MARK, WORSE_MARK, type ConfirmOutcome, type PreviewPlan, type ProgressRow } from './trading-actions.js';
 import type { Dialog } from './ui-state.js';
 
 /*
@@ -94,8 +94,12 @@ export function armingEnded(d: TradeDialog, live: PortfolioState, now: number): 
   return `Trading is no longer armed (${why}) while this dialog was open: confirming is refused (NOT_ARMED). Close it, arm again and plan anew.`;
 }
 
-/** Lines the after-flatten picture marks as getting worse are drawn in the warning colour (the words say it too). */
+/**
+ * Lines the after-flatten picture marks as getting worse are drawn in the warning colour, the frozen-panes line in the
+ * danger colour (the words say it too).
+ */
 export function planCell(text: string): Cell {
+  if (text.startsWith(FROZEN_MARK)) return { text, slot: 'dialog.danger' };
   return text.startsWith(WORSE_MARK) ? { text, slot: 'risk.warn' } : { text };
 }
 

@@ -1,6 +1,7 @@
 // What the console's trading dialogs may ask of the trading wiring: actions passed in, never imported (issue 7).
 import type { CommandId } from '../keymap/bindings.js';
 import type { Alert } from '../risk/alerts/index.js';
+import type { PortfolioState } from '../model/state.js';
 
 /** What a trading command acts on, captured when the key is pressed. */
 export interface TradeTarget {
@@ -10,6 +11,11 @@ export interface TradeTarget {
   readonly arg?: string;
   /** trade.reduce: the alerts listed when the command was given (the reduction offered is one of theirs). */
   readonly alerts?: readonly Alert[];
+  /**
+   * Set when the panes were frozen at the key press: when they froze and the state they show, the picture the
+   * operator acted on. The plan is still built on the live state; the dialog names where the two differ.
+   */
+  readonly frozen?: { readonly at: number; readonly state: PortfolioState };
 }
 
 /**
@@ -17,6 +23,12 @@ export interface TradeTarget {
  * warning colour, and the words carry it where there is no colour (NO_COLOR, mono, a recording read as text).
  */
 export const WORSE_MARK = '! WORSE: ';
+
+/**
+ * Starts the dialog's first line when the panes were frozen as it opened (docs/trading.md "Frozen panes"): the plan is
+ * on the live state, and the line names what differs from the frozen screen. Drawn in the danger colour.
+ */
+export const FROZEN_MARK = 'Panes FROZEN since ';
 
 /**
  * Start the two lines of the account's figures before and after a flatten (after-flatten.ts afterLines): the most

@@ -64,12 +64,15 @@ export const tradingCommands: CommandHandler = (ctx, command, arg) => {
   if (!TRADE_COMMANDS.has(command)) return false;
   const v = ctx.vm();
   const u = ctx.ui();
+  const snap = ctx.snapshot();
   const id = selectedId(v, u.focus);
   const target: TradeTarget = {
     ...(command === 'trade.flatten' && id !== undefined && u.focus === 'positions' ? { conId: Number(id) } : {}),
     ...(command === 'trade.cancel' && id !== undefined && u.focus === 'orders' ? { orderKey: id } : {}),
-    ...(command === 'trade.reduce' ? { alerts: ctx.snapshot().alerts ?? [] } : {}),
+    ...(command === 'trade.reduce' ? { alerts: snap.alerts ?? [] } : {}),
     ...(arg !== undefined ? { arg } : {}),
+    // The picture the key was pressed on: the plan is built on live data, and its dialog names where they differ.
+    ...(snap.frozen ? { frozen: { at: snap.frozen.at, state: snap.state } } : {}),
   };
   const { trade, onTrade } = ctx.props();
   if (trade) startTrade(ctx, trade, command, target);

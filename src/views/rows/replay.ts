@@ -9,7 +9,7 @@ import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
 import { planCell } from '../trade-dialog.js';
-import { isPictureLine } from '../trading-actions.js';
+import { FROZEN_MARK, isPictureLine } from '../trading-actions.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
 export function utcClock(ms: number): string {
@@ -222,14 +222,16 @@ export function replayedDialog(state: PortfolioState): ReplayedDialog | undefine
   if (detail.shown) {
     // A flatten's heading ("Account … · N cancel(s), M order(s)") is followed by its cancels, then one line per leg.
     const shown = detail.shown.lines;
-    const head = detail.legs && shown[0]?.startsWith('Account ') ? 1 : 0;
+    // A plan opened on frozen panes starts with the line saying so: kept like the figures, as the operator read it first.
+    const frozen = shown[0]?.startsWith(FROZEN_MARK) ? 1 : 0;
+    const head = detail.legs && shown[frozen]?.startsWith('Account ') ? frozen + 1 : frozen;
     let orders = head;
-    while (head && shown[orders]?.startsWith('first cancel ')) orders++;
-    orders += head ? (detail.legs?.length ?? 0) : 0;
+    while (head > frozen && shown[orders]?.startsWith('first cancel ')) orders++;
+    orders += head > frozen ? (detail.legs?.length ?? 0) : 0;
     shown.forEach((l, i) => {
       // One clause a row, as the live dialog laid them out (view-model tradeDialog): a recorded "now: …; worst …" line
       // cut at the strip's edge lost the worst loss, which the operator had read on a row of its own.
-      const role: ReplayedRole = i < head ? 'head' : i < orders ? 'order' : isPictureLine(l) ? 'figures' : 'info';
+      const role: ReplayedRole = i < frozen ? 'figures' : i < head ? 'head' : i < orders ? 'order' : isPictureLine(l) ? 'figures' : 'info';
       push(role, ...l.split('; ').map(planCell));
     });
   } else {
