@@ -221,6 +221,30 @@ describe('recorded trading dialogs', () => {
     expect(rows).toContain("now:   maint 196,291 USD (TWS's), excess 345,391, cushion 61.9%");
   });
 
+  it('reads a plan opened on frozen panes as the live dialog did: the frozen line kept with the figures, then heading and orders', () => {
+    const frozen = 'Panes FROZEN since 14:31:05. This plan is on the live positions: NESN 1,500 now (1,000 on the frozen screen)';
+    const l = new EventLog(T0);
+    l.push({
+      type: 'operatorActed',
+      action: 'dialogShown',
+      detail: {
+        planId: 'p-1',
+        legs: ['SELL 1,500 NESN LMT 84.73'],
+        shown: {
+          title: 'Flatten NESN?',
+          lines: [frozen, 'Account DU1 · scope conid:38709539 · 0 cancel(s), 1 order(s)', 'SELL 1,500 NESN LMT 84.73', 'note: x'],
+        },
+      },
+    });
+    const d = replayedDialog(reduceAll(l.events))!;
+    const role = (text: string) => d.roles[d.lines.findIndex((c) => c.text === text)];
+    expect(role(frozen)).toBe('figures');
+    expect(d.lines.find((c) => c.text === frozen)?.slot).toBe('dialog.danger');
+    expect(role('Account DU1 · scope conid:38709539 · 0 cancel(s), 1 order(s)')).toBe('head');
+    expect(role('SELL 1,500 NESN LMT 84.73')).toBe('order');
+    expect(role('note: x')).toBe('info');
+  });
+
   it("closes at a disarm, and the next dialogShown replaces it; another plan's decision does not close it", () => {
     const l = new EventLog(T0);
     const a = l.push({ type: 'operatorActed', action: 'dialogShown', detail: { planId: 'p-1', shown: { title: 'First?', lines: ['one'] } } });
