@@ -99,4 +99,40 @@ describe('a trading dialog opened on frozen panes', () => {
       await c.close();
     }
   }, 120_000);
+
+  it('a global cancel names the order that is open now and not on the frozen screen', async () => {
+    const c = await startTradingConsole({ clientId: CLIENT + 1, auditDir: dir, clock: new JumpClock(), size: { columns: 80, rows: 24 } });
+    const { tui, feed } = c;
+    // Resting foreign limits (far from the market): listed by the open-orders poll, never filled.
+    const rest = async (symbol: string, quantity: string) => {
+      await c.sim.trigger({ incident: 'foreign-order', clientId: 42, symbol, secType: 'STK', action: 'BUY', quantity, orderType: 'LMT', lmtPrice: 1 });
+      let key: string | undefined;
+      await waitFor(
+        () =>
+          (key = [...feed.state.orders.entries()].find(
+            ([, o]) => o.clientId === 42 && o.info?.contract.symbol === symbol && !TERMINAL_STATUSES.has(o.status) && o.listed !== false,
+          )?.[0]) !== undefined,
+        20_000,
+        `the foreign ${symbol} order listed open`,
+      );
+      return feed.state.orders.get(key!)!.orderId;
+    };
+    try {
+      await tui.waitForFrame((f) => f.includes('READY'), 'the console on live data', 20_000);
+      await armConsole(tui);
+      await rest('AAPL', '5');
+      await tui.write(' ');
+      await tui.waitForFrame((f) => f.split('\n')[0]!.includes('FROZEN'), 'FROZEN in the status bar');
+      const frozenAt = c.store.getSnapshot().frozen!.at;
+      const msft = await rest('MSFT', '7');
+      await tui.write(':trade.globalCancel\r');
+      const text = joined(await tui.waitForFrame((f) => f.includes('GLOBAL CANCEL?') && f.includes('sends'), 'the global cancel dialog'));
+      expect(text).toContain(
+        `Panes FROZEN since ${clockText(frozenAt)}. This plan is on the live orders: order ${msft} (BUY 7 MSFT) open now (not on the frozen screen)`,
+      );
+      expect(text).not.toContain('enlarge the terminal to see every order');
+    } finally {
+      await c.close();
+    }
+  }, 120_000);
 });
