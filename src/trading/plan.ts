@@ -1,7 +1,8 @@
 // Flatten and cancel planners: pure functions of the state. They decide what would be sent; they never send.
 import { createHash } from 'node:crypto';
 import { contractLabel, exposureCurrency, type Contract } from '../model/contract.js';
-import { Decimal } from '../model/money.js';
+import { Decimal, groupedQuantity } from '../model/money.js';
+import { contractPrice } from '../model/price-text.js';
 import { liveMark } from '../model/mark.js';
 import { TERMINAL_STATUSES, orderName } from '../model/orders.js';
 import type { OrderRow, PortfolioState, PositionRow } from '../model/state.js';
@@ -183,7 +184,8 @@ export function workingOrdersOn(state: PortfolioState, conId: number): string[] 
 export function describeOrder(o: OrderRow): string {
   const i = o.info;
   return i
-    ? `${i.action} ${i.totalQuantity.toString()} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${i.limitPrice.toString()}` : ''} (order ${orderName(o.orderId, o.permId)}, client ${o.clientId})`
+    ? // As the Orders pane names it (quantity grouped, the limit at the contract's precision, the same order id).
+      `${i.action} ${groupedQuantity(i.totalQuantity)} ${contractLabel(i.contract)} ${i.orderType}${i.limitPrice ? ` @ ${contractPrice(i.limitPrice, i.contract, true)}` : ''} (order ${orderName(o.orderId, o.permId)}, client ${o.clientId})`
     : `order ${orderName(o.orderId, o.permId)} (client ${o.clientId}, ${o.status})`;
 }
 

@@ -129,7 +129,8 @@ describe('flatten planner', () => {
     expect(mine.cancels.map((c) => c.orderId)).toEqual([1_000_005]);
     const foreign = planFlatten(book([order(99, 55)]).state, { kind: 'underlying', symbol: 'AAPL' }, OPTS);
     expect(foreign).toMatchObject({ code: 'FOREIGN_ORDERS_OPEN' });
-    expect(formatDenial(foreign as never)).toMatch(/client 99/);
+    // Named as the Orders pane and the cancel listing name it: quantity grouped, the limit at the contract's precision.
+    expect(formatDenial(foreign as never)).toContain('(BUY 10 AAPL LMT @ 150.00 (order 55, client 99))');
   });
 
   it('refuses to plan before positions and open orders are known', () => {

@@ -1,6 +1,8 @@
 // Replay markers: the moments a reviewer jumps between (alerts, disconnects, breaches, operator actions, orders, margin changes).
 import { isOperatorStop, OPERATOR_STOP_REASON } from '../../model/connection.js';
+import { contractLabel } from '../../model/contract.js';
 import type { FeedEvent } from '../../model/events.js';
+import { orderName } from '../../model/orders.js';
 import { groupedQuantity } from '../../model/money.js';
 import { contractPrice } from '../../model/price-text.js';
 
@@ -136,13 +138,14 @@ export function markerOf(ev: FeedEvent, mem: MarkerMemory, baseCurrency: string 
       const limit = o.limitPrice && o.orderType.includes('LMT') ? ` ${contractPrice(o.limitPrice, o.contract, true)}` : '';
       return mk(
         'order',
-        `order ${o.orderId} client ${o.clientId}: ${o.action} ${groupedQuantity(o.totalQuantity)} ${o.contract.symbol ?? o.contract.conId} ${o.orderType}${limit}`,
+        // Named as the Orders pane names it (a manual order's permanent id, the contract's label: ESH6, not ES).
+        `order ${orderName(o.orderId, o.permId)} client ${o.clientId}: ${o.action} ${groupedQuantity(o.totalQuantity)} ${o.contract.symbol !== undefined ? contractLabel(o.contract) : o.contract.conId} ${o.orderType}${limit}`,
       );
     }
     case 'executionReceived':
       return mk(
         'order',
-        `fill ${ev.side} ${groupedQuantity(ev.shares)} ${ev.contract.symbol ?? ev.contract.conId} @ ${contractPrice(ev.price, ev.contract, true)}`,
+        `fill ${ev.side} ${groupedQuantity(ev.shares)} ${ev.contract.symbol !== undefined ? contractLabel(ev.contract) : ev.contract.conId} @ ${contractPrice(ev.price, ev.contract, true)}`,
       );
     default:
       return undefined;

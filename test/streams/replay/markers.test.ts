@@ -91,7 +91,26 @@ describe('markerOf for orders and fills', () => {
         },
       });
     const mem = newMarkerMemory();
-    expect(markerOf(order(1_000_001, 'LMT', '5305.75'), mem, 'USD')?.label).toBe('order 1000001 client 0: SELL 2,000 ES LMT 5,305.75');
-    expect(markerOf(order(1_000_002, 'MKT'), mem, 'USD')?.label).toBe('order 1000002 client 0: SELL 2,000 ES MKT');
+    expect(markerOf(order(1_000_001, 'LMT', '5305.75'), mem, 'USD')?.label).toBe('order 1000001 client 0: SELL 2,000 ESZ6 LMT 5,305.75');
+    expect(markerOf(order(1_000_002, 'MKT'), mem, 'USD')?.label).toBe('order 1000002 client 0: SELL 2,000 ESZ6 MKT');
+  });
+
+  it('names a manual order and its contract as the Orders pane does: the permanent id, the local symbol', () => {
+    const esh6 = { ...ES, localSymbol: 'ESH6' };
+    const manual = event({
+      type: 'openOrderUpdated',
+      order: {
+        orderId: -1,
+        clientId: 0,
+        permId: 1_000_000_001,
+        account: 'DU1',
+        contract: esh6,
+        action: 'SELL',
+        totalQuantity: dec('1'),
+        orderType: 'LMT',
+        limitPrice: dec('6000'),
+      },
+    });
+    expect(markerOf(manual, newMarkerMemory(), 'USD')?.label).toBe('order p1000000001 client 0: SELL 1 ESH6 LMT 6,000.00');
   });
 });
