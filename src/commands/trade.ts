@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { dataDir, loadSettings } from '../config/load.js';
 import { contractLabel, exposureCurrency } from '../model/contract.js';
-import { outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
+import { cancelAdvice, outcomeText, stillWorking, type ExecutionResult, type WorkingAdvice } from '../trading/execute.js';
 import { TradingSession } from '../trading/session.js';
 import { DEFAULT_COLLAR, describeOrder, isDenial, isOpen, parseScope, planCancel, planFlatten, scopeText, staleMarkDenial } from '../trading/plan.js';
 import type { PortfolioState } from '../model/state.js';
@@ -51,7 +51,12 @@ function auditDir(): string {
 }
 
 export function planText(p: FlattenPlan): string[] {
-  const lines = [`flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`];
+  // A reduction (planReduce, the guard's `reduce`) trims positions to a target: "flatten" would say they all close.
+  const lines = [
+    p.partial
+      ? `reduce ${scopeText(p.scope)} on ${p.account} (a partial reduction, not a flatten): ${p.cancels.length} cancel(s), ${p.legs.length} reducing order(s)`
+      : `flatten ${scopeText(p.scope)} on ${p.account}: ${p.cancels.length} cancel(s), ${p.legs.length} closing order(s)`,
+  ];
   for (const c of p.cancels) lines.push(`  cancel ${c.description}`);
   for (const l of p.legs) {
     const px = l.orderType === 'LMT' ? `LMT ${contractPrice(l.limitPrice, l.contract, true)} (mark ${contractPrice(l.mark, l.contract)})` : 'MKT';
@@ -77,12 +82,12 @@ function resultJson(r: ExecutionResult): Record<string, unknown> {
   };
 }
 
-function resultText(r: ExecutionResult): string[] {
+function resultText(r: ExecutionResult, advice: WorkingAdvice): string[] {
   const lines: string[] = [];
   if (r.denial) lines.push(formatDenial(r.denial));
   for (const l of [...r.cancels, ...r.legs]) {
     lines.push(
-      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+      `  ${l.orderId === undefined ? '- ' : l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l, advice)}${l.outcome === 'filled' || Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
     );
     if (l.evidence) lines.push(`      evidence: ${l.evidence}`);
     else if (l.outcome === 'notSent' && l.message) lines.push(`      ${l.message}`);
@@ -101,6 +106,9 @@ interface Prepared {
   readonly account: string;
   readonly trading: boolean;
   readonly clientId: number;
+  /** Where it connected: an order left working is cancelled by connecting there as the same client. */
+  readonly host: string;
+  readonly port: number;
   /** The settings' `trading.armMinutes`: a headless arming lasts as long as the console's. */
   readonly armMinutes: number;
 }
@@ -147,7 +155,7 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: Headle
     await session.close(`${command}: account mismatch`);
     return EXIT.usage;
   }
-  return { session, account, trading: f.trade === true, clientId: c.clientId, armMinutes: loaded.settings.trading.armMinutes };
+  return { session, account, trading: f.trade === true, clientId: c.clientId, host: c.host, port: c.port, armMinutes: loaded.settings.trading.armMinutes };
 }
 
 /**
@@ -251,7 +259,7 @@ export async function flattenCommand(f: FlattenFlags, io: CommandIo, rt: Headles
         ...planText(plan),
         ...pictureLines,
         ...(w ? [whatIfLine(w, ours, plan.baseCurrency)] : []),
-        ...resultText(result),
+        ...resultText(result, cancelAdvice({ host: p.host, port: p.port, clientId: p.clientId, account: p.account })),
         `audit: ${t.auditFile}`,
       ]);
       return result.complete && result.flat ? EXIT.ok : EXIT.incomplete;
@@ -367,7 +375,7 @@ export async function cancelCommand(f: CancelFlags, io: CommandIo, rt: HeadlessR
       if (!result) throw new Error('the plan just shown could not be confirmed');
       finish(io, json, { dryRun: false, plan, result: resultJson(result), audit: t.auditFile }, [
         ...cancelText,
-        ...resultText(result),
+        ...resultText(result, cancelAdvice({ host: p.host, port: p.port, clientId: p.clientId, account: p.account })),
         `audit: ${t.auditFile}`,
       ]);
       return result.complete ? EXIT.ok : EXIT.incomplete;

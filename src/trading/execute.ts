@@ -61,11 +61,36 @@ export function outcomeText(o: Outcome): string {
  * An order the deadline left working is said as such, with what to do: it stays at TWS (nothing cancels it by
  * itself, DESIGN.md "Safety") and can still fill, so "timed out" alone would read as if it were gone.
  */
-export function stillWorking(l: LegResult): string {
+export function stillWorking(l: LegResult, advice: WorkingAdvice = CONSOLE_ADVICE): string {
   const w = l.working;
   if (!w) return '';
   const px = w.limitPrice === undefined ? w.orderType : `${w.orderType} ${w.limitPrice}`;
-  return `, still working at ${px} (${groupedQuantityText(w.remaining)} left): cancel it (x in Orders) or re-flatten`;
+  return `, still working at ${px} (${groupedQuantityText(w.remaining)} left): ${advice(l.orderId)}`;
+}
+
+/** What to do about an order left working, said to whoever reads the outcome. */
+export type WorkingAdvice = (orderId: number | undefined) => string;
+
+/** The console's: its Orders pane cancels the selected order with `x`. */
+export const CONSOLE_ADVICE: WorkingAdvice = () => 'cancel it (x in Orders) or re-flatten';
+
+/**
+ * A headless command's or the guard's: the command that cancels it. TWS lets only the client that placed an order
+ * cancel it one by one, so the command connects as that client id; `busy` says when that id is still held (the guard's
+ * own connection), which TWS would refuse (326) until it is free.
+ */
+export function cancelAdvice(c: {
+  readonly host: string;
+  readonly port: number;
+  readonly clientId: number;
+  readonly account?: string | undefined;
+  readonly busy?: string;
+}): WorkingAdvice {
+  return (orderId) => {
+    const host = c.host === '127.0.0.1' ? '' : ` --host ${c.host}`;
+    const cmd = `tws-risk cancel --order ${orderId ?? 'ID'}${host} --port ${c.port} --client-id ${c.clientId} --trade --confirm-account ${c.account ?? 'ACCOUNT'}`;
+    return `cancel it in TWS, or with \`${cmd}\`${c.busy ? ` ${c.busy}` : ''}; or flatten again`;
+  };
 }
 
 export interface LegResult {
