@@ -35,7 +35,7 @@ import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
 import { commandSubject } from '../streams/nats/subjects.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { AuditLog } from '../trading/audit.js';
-import { outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
+import { cancelAdvice, outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
 import { TradingSession } from '../trading/session.js';
@@ -211,7 +211,14 @@ type Planned =
   | { readonly kind: 'cancel'; readonly plan: CancelPlan; readonly lines: readonly string[] }
   | { readonly kind: 'flatten'; readonly plan: FlattenPlan; readonly lines: readonly string[] }
   /** Other API clients' orders: TWS lets only the client that placed an order cancel it (or a global cancel). */
-  | { readonly kind: 'asClients'; readonly clientIds: readonly number[]; readonly own: boolean; readonly lines: readonly string[] }
+  | {
+      readonly kind: 'asClients';
+      readonly clientIds: readonly number[];
+      readonly own: boolean;
+      readonly lines: readonly string[];
+      /** The open orders it would cancel (by state key): a dry run remembers them as planned. */
+      readonly orderKeys: readonly string[];
+    }
   | { readonly kind: 'nothing'; readonly lines: readonly string[] }
   | { readonly kind: 'refused'; readonly lines: readonly string[] };
 
@@ -242,6 +249,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     io.err(`tws-risk guard: ${publishProblem}`);
     return EXIT.usage;
   }
+  const env = rt.env ?? process.env;
+  // Made first: from here on every line the guard prints is a log line, with its priority under journald.
+  const log = guardLog({ io, clock, journald: env.JOURNAL_STREAM !== undefined });
   const policyFile = resolve(f.policy);
   const first = readPolicy(policyFile);
   if (!first.policy) {
@@ -250,8 +260,24 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     return EXIT.usage;
   }
   let policy = first.policy;
-  const loaded = rt.settings ? { settings: rt.settings, problems: [] as string[] } : loadSettings(f.config);
-  for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  const trade = f.trade === true;
+  const loaded = rt.settings ? { settings: rt.settings, path: '', problems: [] as string[] } : loadSettings(f.config, env);
+  if (loaded.problems.length > 0) {
+    // A key that falls back to its default changes what the guard acts on: without the trading engine's
+    // expectedClientIds a cancelClient foreign cancels that engine's orders. A trading guard never starts on a guess.
+    for (const p of loaded.problems) log(trade ? 'err' : 'warning', 'settings.problem', { file: loaded.path, msg: p });
+    if (trade) {
+      log('err', 'settings.refused', {
+        file: loaded.path,
+        msg: `${loaded.problems.length} problem(s) in the settings; a trading guard does not start on settings it cannot read whole (\`tws-risk config validate --config ${loaded.path}\` names each); not started`,
+      });
+      return EXIT.usage;
+    }
+    log('warning', 'settings.defaults', {
+      file: loaded.path,
+      msg: 'dry run: each key named above is at its default (the whole file, if it could not be read); with --trade the guard would not start',
+    });
+  }
   const settings = loaded.settings;
   const c = resolveConnection({ ...f, 'client-id': f['client-id'] ?? String(DEFAULT_GUARD_CLIENT_ID) }, settings, 30);
   if (typeof c === 'string') {
@@ -266,14 +292,21 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     );
     return EXIT.usage;
   }
-  const trade = f.trade === true;
   const confirm = f['confirm-account'];
   const actionTimeoutMs = rt.actionTimeoutMs ?? c.timeoutMs;
-  const env = rt.env ?? process.env;
   const statusFile = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
   const auditDir = rt.auditDir ?? join(dataDir(env), 'audit');
-
-  const log = guardLog({ io, clock, journald: env.JOURNAL_STREAM !== undefined });
+  // Two guards writing one status file make `guard status` (and a monitor) alternate between them, and a restart
+  // would restore the limits of the wrong one. A stale file, or one a dead process left, is taken over.
+  const owner = liveOwner(statusFile, clock.now());
+  if (owner) {
+    log('err', 'status.inUse', {
+      file: statusFile,
+      pid: owner.pid,
+      msg: `another guard (pid ${owner.pid}, ${owner.mode === 'trade' ? 'trading' : 'dry run'}, status written ${Math.max(0, Math.round(owner.ageMs / 1000))} s ago) writes this status file; give this one its own --status-file, or stop that one; not started`,
+    });
+    return EXIT.usage;
+  }
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
   const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
@@ -447,6 +480,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let lastStatusText = '';
   let lastStatusAt = 0;
   const shown = new Map<string, string>();
+  /** Dry run: the open orders (by state key) an action planned to cancel, and which action; see `asClients`. */
+  const dryPlanned = new Map<string, string>();
 
   const whyBlocked = (now: number): string | undefined => {
     const s = feed.state;
@@ -543,15 +578,42 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     const opts = { clientId: c.clientId, orderType: 'LMT' as const, collar: DEFAULT_COLLAR, priceGrids: trading.priceGrids, now };
     const fromDenial = (d: Denial): Planned =>
       d.code === 'NOTHING_TO_DO' ? { kind: 'nothing', lines: [formatDenial(d)] } : { kind: 'refused', lines: [formatDenial(d)] };
-    const asClients = (ids: readonly number[], what: string): Planned => {
-      if (ids.length === 0) return { kind: 'nothing', lines: [`no open order of ${what}`] };
-      const own = ids.includes(c.clientId);
-      const others = ids.filter((id) => id !== c.clientId);
-      const lines = ids.map((id) => {
-        const open = [...s.orders.values()].filter((o) => isOpen(o) && o.clientId === id).length;
-        return `cancel ${open} open order(s) of API client ${id}${id === c.clientId ? " (the guard's own)" : ' (connecting as that client: TWS lets only the client that placed an order cancel it)'}`;
-      });
-      return { kind: 'asClients', clientIds: others, own, lines };
+    const asClients = (all: readonly number[], what: string): Planned => {
+      // A dry run cancels nothing, so an order an earlier dry-run action planned is still open: the live guard would
+      // have cancelled it then, and would find nothing of it now. The dry run says the same, instead of planning the
+      // same order again for each alert (three foreign clients' alerts, three plans naming one order).
+      for (const k of [...dryPlanned.keys()]) {
+        const o = s.orders.get(k);
+        if (!o || !isOpen(o)) dryPlanned.delete(k);
+      }
+      const earlier = new Set<string>();
+      let skipped = 0;
+      const orders = (id: number) =>
+        [...s.orders.values()].filter((o) => {
+          if (!isOpen(o) || o.clientId !== id) return false;
+          if (trade || !dryPlanned.has(o.key)) return true;
+          earlier.add(dryPlanned.get(o.key)!);
+          skipped++;
+          return false;
+        });
+      const byClient = all.map((id) => ({ id, keys: orders(id).map((o) => o.key) })).filter((x) => x.keys.length > 0);
+      const since =
+        skipped > 0
+          ? [`${skipped} open order(s) left out: planned by ${[...earlier].join(', ')} in this dry run, which a live guard would have cancelled then`]
+          : [];
+      if (byClient.length === 0) return { kind: 'nothing', lines: [`no open order of ${what}`, ...since] };
+      const ids = byClient.map((x) => x.id);
+      const lines = byClient.map(
+        ({ id, keys }) =>
+          `cancel ${keys.length} open order(s) of API client ${id}${id === c.clientId ? " (the guard's own)" : ' (connecting as that client: TWS lets only the client that placed an order cancel it)'}`,
+      );
+      return {
+        kind: 'asClients',
+        clientIds: ids.filter((id) => id !== c.clientId),
+        own: ids.includes(c.clientId),
+        lines: [...lines, ...since],
+        orderKeys: byClient.flatMap((x) => x.keys),
+      };
     };
     switch (rule.do) {
       case 'notify':
@@ -624,12 +686,21 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     }
   };
 
-  const resultLines = (r: ExecutionResult): string[] => {
+  // The guard's log is read where there is no Orders pane: it names the command, and that the guard holds the id.
+  const advice = (clientId: number) =>
+    cancelAdvice({
+      host: c.host,
+      port: c.port,
+      clientId,
+      account: confirm ?? feed.state.account,
+      busy: `once client ${clientId} is free (TWS refuses a second connection with an id in use, 326${clientId === c.clientId ? ': the guard holds it until it stops' : ''})`,
+    });
+  const resultLines = (r: ExecutionResult, clientId = c.clientId): string[] => {
     const lines: string[] = [];
     if (r.denial) lines.push(formatDenial(r.denial));
     for (const l of [...r.cancels, ...r.legs])
       lines.push(
-        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l)}${Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
+        `${l.orderId === undefined || l.label.startsWith('order ') ? '' : `order ${l.orderId} `}${l.label}: ${outcomeText(l.outcome)}${stillWorking(l, advice(clientId))}${Number(l.filled) > 0 ? ` (filled ${groupedQuantityText(l.filled)})` : ''}${l.code ? ` [${l.code} ${l.message ?? ''}]` : ''}`,
       );
     if (r.reconciled)
       lines.push('the connection was lost while orders were out: each was reconciled with what TWS lists after the reconnect; nothing was sent again');
@@ -643,7 +714,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     id: string,
     p: Extract<Planned, { kind: 'cancel' | 'flatten' }>,
     detail: { [k: string]: string | number | boolean | null | string[] },
-  ): Promise<{ ok: boolean; lines: string[]; replan?: 'MARK_MOVED' | 'TARGET_CHANGED' }> => {
+    asClient = c.clientId,
+  ): Promise<{ ok: boolean; lines: string[]; replan?: 'MARK_MOVED' | 'TARGET_CHANGED'; planId?: string }> => {
     const armed = t.armHeadless();
     if ('code' in armed) return { ok: false, lines: [formatDenial(armed)] };
     try {
@@ -663,9 +735,10 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           : undefined;
       return {
         ...(replan ? { replan } : {}),
+        planId: r.planId,
         ok: r.complete && flat && !r.denial,
         lines: [
-          ...resultLines(r),
+          ...resultLines(r, asClient),
           ...(p.kind === 'flatten'
             ? [
                 r.flat
@@ -687,7 +760,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
    * the client that placed an order cancel it (or a global cancel, which takes every client's). While that client is
    * connected TWS refuses its id (326), and the action fails and is escalated, never forced.
    */
-  const cancelAsClient = async (clientId: number, id: string): Promise<{ ok: boolean; lines: string[] }> => {
+  const cancelAsClient = async (clientId: number, id: string): Promise<{ ok: boolean; lines: string[]; planId?: string }> => {
     const source = new TwsSource({ ...rt.source, host: c.host, port: c.port, clientId, clock, ...(c.account ? { account: c.account } : {}) });
     const borrowed = new Feed(source.events$, { now: () => clock.now() });
     source.start();
@@ -734,8 +807,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           `${id}-client${clientId}`,
           { kind: 'cancel', plan: p, lines: [] },
           { planId: `${id}-client${clientId}`, kind: 'cancelClient', clientId, orderIds: p.kind === 'client' ? p.orderIds.map(String) : [] },
+          clientId,
         );
-        return { ok: r.ok, lines: r.lines.map((l) => `API client ${clientId}: ${l}`) };
+        return { ok: r.ok, lines: r.lines.map((l) => `API client ${clientId}: ${l}`), ...(r.planId ? { planId: r.planId } : {}) };
       } finally {
         t.close('guard action done');
       }
@@ -798,6 +872,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     });
     let outcome: ActionOutcome;
     let lines: string[];
+    // The execution plans' ids (`flat-…`, `reduce-…`, `cancel-…`) that the trading session's own audit entries carry
+    // (orderSent, orderStatus, brokerError, result): the guardResult names them beside the actionId.
+    const executionPlanIds: string[] = [];
+    const sent = <T extends { planId?: string }>(r: T): T => {
+      if (r.planId) executionPlanIds.push(r.planId);
+      return r;
+    };
     if (a.rule.do === 'notify') {
       outcome = 'done';
       lines = [`notified: ${a.alert.title}`];
@@ -808,6 +889,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       outcome = 'refused';
       lines = [...planned.lines];
     } else if (!trade) {
+      if (planned.kind === 'asClients') for (const k of planned.orderKeys) dryPlanned.set(k, actionId);
       outcome = 'dryRun';
       lines = ['dry run: nothing sent (the guard runs with --trade --confirm-account ACCOUNT to act)'];
     } else if (planned.kind === 'asClients') {
@@ -815,21 +897,23 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       if (planned.own) {
         const p = planCancel(feed.state, { kind: 'client' }, c.clientId);
         if (!isDenial(p))
-          results.push(await send(trading, `${actionId}-own`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${actionId}-own`, kind: 'cancelOwn' }));
+          results.push(sent(await send(trading, `${actionId}-own`, { kind: 'cancel', plan: p, lines: [] }, { planId: `${actionId}-own`, kind: 'cancelOwn' })));
       }
-      for (const id of planned.clientIds) results.push(await cancelAsClient(id, actionId));
+      for (const id of planned.clientIds) results.push(sent(await cancelAsClient(id, actionId)));
       outcome = results.every((r) => r.ok) ? 'done' : 'failed';
       lines = results.flatMap((r) => r.lines);
     } else {
-      const detail = (id: string, p: Planned) => ({
+      const detail = (id: string, p: Extract<Planned, { kind: 'cancel' | 'flatten' }>) => ({
         planId: id,
+        // A flatten's or reduction's own id, which its orders carry; a cancel's is made as it is sent (guardResult).
+        executionPlanId: p.kind === 'flatten' ? p.plan.id : null,
         kind: a.rule.do,
         rule: a.rule.name,
         alert: a.alert.id,
         policyHash: policy.hash,
         plan: [...p.lines],
       });
-      let r = await send(trading, actionId, planned, detail(actionId, planned));
+      let r = sent(await send(trading, actionId, planned, detail(actionId, planned)));
       lines = [...r.lines];
       // The market (or the book) moved past the plan before an order of it went out: the kill switch plans again on the
       // state now and sends that, through every check again, instead of ending the episode with positions left open.
@@ -861,7 +945,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           r = { ok: false, lines: [] };
           break;
         }
-        r = await send(trading, id, again, detail(id, again));
+        r = sent(await send(trading, id, again, detail(id, again)));
         lines.push(...r.lines);
       }
       outcome = r.ok ? 'done' : 'failed';
@@ -870,7 +954,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     recordGuard({ step: 'result', policyHash: policy.hash, actionId, outcome, lines });
     audit.append({
       kind: 'guardResult',
-      detail: { actionId, policyHash: policy.hash, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, lines },
+      detail: { actionId, executionPlanIds, policyHash: policy.hash, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, lines },
     });
     const level = ok ? (outcome === 'dryRun' ? 'notice' : 'warning') : 'crit';
     log(level, 'action.result', { id: actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome, result: lines.join('; ') });
@@ -1168,6 +1252,28 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       while (inFlight) await inFlight;
     },
   };
+}
+
+/** A status older than this is a guard that is gone or stuck (`guard status`'s default --max-age): its file is free. */
+export const STATUS_STALE_MS = 3 * STATUS_EVERY_MS;
+
+/** Whether the process `pid` exists (one of another user's answers EPERM: it exists). */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The live guard that writes `file`, if another does: not stopped, not this process, alive, and written recently. */
+export function liveOwner(file: string, now: number): { pid: number; mode: GuardStatus['mode']; ageMs: number } | undefined {
+  const st = readStatus(file);
+  if (st === undefined || 'problem' in st || st.stopped || !Number.isInteger(st.pid) || st.pid <= 0 || st.pid === process.pid) return undefined;
+  const ageMs = now - Date.parse(st.updatedAt);
+  if (!(ageMs < STATUS_STALE_MS) || !pidAlive(st.pid)) return undefined;
+  return { pid: st.pid, mode: st.mode, ageMs };
 }
 
 /** `tws-risk guard`: starts the daemon and wires the signals: SIGHUP reloads the policy, SIGTERM and SIGINT stop it. */
