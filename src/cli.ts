@@ -305,7 +305,7 @@ const COMMANDS: readonly CommandSpec[] = [
     },
     notes: [
       'The daemon logs one line per event (level=... event=...) to stdout; SIGHUP reloads the policy (a bad one is refused and the old kept), SIGTERM stops it and seals the recording.',
-      'Exit 0 stopped, 2 usage or a bad policy (every problem named), 3 cannot connect (client id in use...). guard check: 0 valid, 2 not. guard status: exit 0 healthy, 1 not (stopped, stale, not connected, cannot act).',
+      'Exit 0 stopped, 2 usage, a bad policy (every problem named), with --trade settings it cannot read whole, or a status file another live guard writes; 3 a connection that cannot come back (client id in use, not TWS); a refused connection is retried. guard check: 0 valid, 2 not. guard status: exit 0 healthy, 1 not (stopped, stale, not connected, cannot act).',
     ],
     options: {
       ...CONNECTION_OPTIONS,
