@@ -1,7 +1,7 @@
 // `tws-risk guard`: a headless kill switch on its own host that acts on the alert engine by a written policy (docs/guard.md).
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { alertConfigOf, alertEffectsOf, dataDir, loadSettings } from '../config/load.js';
+import { alertConfigOf, alertEffectsOf, CONFIG_ENV, dataDir, loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import { isFatalCause } from '../model/connection.js';
@@ -261,15 +261,20 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   }
   let policy = first.policy;
   const trade = f.trade === true;
-  const loaded = rt.settings ? { settings: rt.settings, path: '', problems: [] as string[] } : loadSettings(f.config, env);
-  if (loaded.problems.length > 0) {
+  const loaded = rt.settings ? { settings: rt.settings, path: '', exists: true, problems: [] as string[] } : loadSettings(f.config, env);
+  // The file $TWS_RISK_CONFIG names (the systemd unit's way) not there is a deploy gone wrong, not "no settings".
+  const settingsProblems = [
+    ...(!loaded.exists && env[CONFIG_ENV] !== undefined && f.config === undefined ? [`${loaded.path}: no such file (named by $${CONFIG_ENV})`] : []),
+    ...loaded.problems,
+  ];
+  if (settingsProblems.length > 0) {
     // A key that falls back to its default changes what the guard acts on: without the trading engine's
     // expectedClientIds a cancelClient foreign cancels that engine's orders. A trading guard never starts on a guess.
-    for (const p of loaded.problems) log(trade ? 'err' : 'warning', 'settings.problem', { file: loaded.path, msg: p });
+    for (const p of settingsProblems) log(trade ? 'err' : 'warning', 'settings.problem', { file: loaded.path, msg: p });
     if (trade) {
       log('err', 'settings.refused', {
         file: loaded.path,
-        msg: `${loaded.problems.length} problem(s) in the settings; a trading guard does not start on settings it cannot read whole (\`tws-risk config validate --config ${loaded.path}\` names each); not started`,
+        msg: `${settingsProblems.length} problem(s) in the settings; a trading guard does not start on settings it cannot read whole (\`tws-risk config validate --config ${loaded.path}\` names each); not started`,
       });
       return EXIT.usage;
     }

@@ -10,6 +10,7 @@ import { EXIT, type CommandIo } from '../../src/commands/io.js';
 import { cancelCommand, planText, type CancelFlags } from '../../src/commands/trade.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { Simulator } from '../../src/sim/index.js';
+import { cancelAdvice, stillWorking } from '../../src/trading/execute.js';
 import type { FlattenPlan } from '../../src/trading/types.js';
 import { waitFor } from '../sim/helpers.js';
 import { deadPort, simulatorsPerTest } from '../support/sim-rig.js';
@@ -134,6 +135,16 @@ describe('the guard and its settings file', () => {
     await until(good, () => good.h!.status().lastAction?.outcome === 'done', 30_000, "the foreign client's cancel");
     expect(openOrderClients(sim)).toEqual([77]);
   }, 120_000);
+
+  it('with --trade, a settings file that $TWS_RISK_CONFIG names and that is not there refuses the start', async () => {
+    const sim = await sims();
+    const missing = join(root, `absent-${++n}.json`);
+    const r = await start(sim.port, FOREIGN, { trade: true, settings: null, env: { TWS_RISK_CONFIG: missing } });
+    expect(r.code, r.lines.join('\n')).toBe(EXIT.usage);
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(new RegExp(`level=err event=settings\\.problem file=${missing} msg="${missing}: no such file \\(named by \\$TWS_RISK_CONFIG\\)"`)),
+    );
+  });
 
   it('a dry run warns in its log format (a priority under journald) and goes on', async () => {
     const sim = await sims();
@@ -323,5 +334,22 @@ describe("a reduction's plan", () => {
       /^reduce conids:265598,38709539 on DU1234567 \(a partial reduction, not a flatten\): 0 cancel\(s\), 0 reducing order\(s\)$/,
     );
     expect(planText({ ...plan, id: 'flat-1', partial: false })[0]).toMatch(/^flatten /);
+  });
+});
+
+describe('the advice for an order left working', () => {
+  it("names the cancel command for the headless commands and the guard, and keeps the console's key for the console", () => {
+    const leg = {
+      conId: 265598,
+      orderId: 12,
+      label: 'SELL 500 AAPL',
+      outcome: 'timedOut',
+      filled: '0',
+      working: { orderType: 'LMT', limitPrice: '190.47', remaining: '500' },
+    } as const;
+    expect(stillWorking(leg, cancelAdvice({ host: '192.0.2.10', port: 7496, clientId: 4217, account: 'U1234567' }))).toBe(
+      ', still working at LMT 190.47 (500 left): cancel it in TWS, or with `tws-risk cancel --order 12 --host 192.0.2.10 --port 7496 --client-id 4217 --trade --confirm-account U1234567`; or flatten again',
+    );
+    expect(stillWorking(leg)).toBe(', still working at LMT 190.47 (500 left): cancel it (x in Orders) or re-flatten');
   });
 });
