@@ -154,6 +154,62 @@ describe('tws-risk guard, the process', () => {
     }
   }, 90_000);
 
+  it("a second guard on a live guard's status file refuses to start (exit 2, naming its pid); once that one stops, it takes the file over", async () => {
+    const sim = await sims();
+    const policy = join(dir, 'policy-shared.json');
+    writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    const status = join(dir, 'status-shared.json');
+    const args = (clientId: string) => [
+      'guard',
+      '--policy',
+      policy,
+      '--port',
+      String(sim.port),
+      '--client-id',
+      clientId,
+      '--status-file',
+      status,
+      '--no-record',
+    ];
+    const first = start(args('64'));
+    let second: ReturnType<typeof start> | undefined;
+    try {
+      await waitFor(() => g1Ready(), 30_000, `the first guard's status; output:\n${first.out.join('\n')}`);
+      second = start(args('65'), { JOURNAL_STREAM: '8:1234' });
+      expect(await second.exited, second.out.join('\n')).toBe(2);
+      expect(second.out).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^<3>\\S+Z level=err event=status\\.inUse file=\\S+status-shared\\.json pid=${first.child.pid} msg="another guard \\(pid ${first.child.pid}, dry run, `,
+          ),
+        ),
+      );
+      expect(JSON.parse(readFileSync(status, 'utf8'))).toMatchObject({ pid: first.child.pid, stopped: false });
+      first.child.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      const third = start(args('65'));
+      try {
+        await waitFor(
+          () => (JSON.parse(readFileSync(status, 'utf8')) as { pid: number }).pid === third.child.pid,
+          30_000,
+          `taken over; output:\n${third.out.join('\n')}`,
+        );
+      } finally {
+        third.child.kill('SIGKILL');
+      }
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGKILL');
+    }
+    function g1Ready(): boolean {
+      try {
+        return (JSON.parse(readFileSync(status, 'utf8')) as { pid: number }).pid === first.child.pid;
+      } catch {
+        return false;
+      }
+    }
+  }, 90_000);
+
   it('guard status says when there is no guard, or its status is too old', async () => {
     const none = await runCli('guard', 'status', '--status-file', join(dir, 'nothing.json'));
     expect(none.code).toBe(1);
