@@ -21,6 +21,7 @@ import {
   staleMarkDenial,
 } from '../trading/plan.js';
 import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
+import { reductionFills } from './reduction-fills.js';
 import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import type { OrderRow, PortfolioState } from '../model/state.js';
 import { orderName } from '../model/orders.js';
@@ -106,8 +107,15 @@ function metricText(p: ReductionProposal, v: number): string {
 /** What the reduction achieves, above the orders: the alert, the metric before and after, the proposal's notes. */
 export function reductionLines(alert: Alert, p: ReductionProposal): string[] {
   // Short: the orders come first in the dialog and must stay on screen; every note is in the audit log in full.
+  // Both figures: at the marks (what the Account pane will read if every fill is at its mark) and at the worst fills
+  // the plan accepts (each order at its limit, commissions paid), which is what the trims were sized to keep inside.
+  const worst = p.fills.collar > 0 || p.fills.commissions;
+  const bound = p.target.kind === 'concentration' ? 'at most' : 'at least';
+  const after = worst
+    ? `after ${metricText(p, p.afterAtMarks)} at marks, ${bound} ${metricText(p, p.after)} at the worst fills the plan accepts`
+    : `after ${metricText(p, p.after)}`;
   return [
-    `For ${alert.severity.toUpperCase()} ${alert.id}: ${p.metric} now ${metricText(p, p.before)}, after ${metricText(p, p.after)} (limit ${metricText(p, p.limit)})${p.withinLimit ? '' : ' STILL OUTSIDE the limit'}`,
+    `For ${alert.severity.toUpperCase()} ${alert.id}: ${p.metric} now ${metricText(p, p.before)}, ${after} (limit ${metricText(p, p.limit)})${p.withinLimit ? '' : ' STILL OUTSIDE the limit'}`,
     ...(p.notes.length === 0 ? [] : [`note: ${p.notes[0]}${p.notes.length > 1 ? ` (+${p.notes.length - 1} more in the audit log)` : ''}`]),
   ];
 }
@@ -301,7 +309,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
   const reducePreview = (alert: Alert, frozen?: FrozenPicture): PreviewPlan | string => {
     if (!alert.reduction) return `${alert.id} has no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`;
     const at = now();
-    const proposal = proposeForAlert(o.feed.state, alert.reduction, at);
+    // At the limits this plan sends (lockOpts: its collar, the price grids known now), commissions paid.
+    const proposal = proposeForAlert(o.feed.state, alert.reduction, at, reductionFills(o.feed.state, lockOpts()));
     if (proposal.error) return `No leverage reduction for ${alert.id}: ${proposal.error}`;
     if (proposal.trims.length === 0) {
       return proposal.withinLimit
@@ -338,6 +347,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       metric: proposal.metric,
       before: proposal.before,
       after: proposal.after,
+      afterAtMarks: proposal.afterAtMarks,
+      fills: { collar: proposal.fills.collar, commissions: proposal.fills.commissions, limits: proposal.fills.limitPrice ? 'plan' : 'collar' },
       limit: proposal.limit,
       withinLimit: proposal.withinLimit,
       ...(proposal.rankedBy ? { rankedBy: proposal.rankedBy } : {}),

@@ -38,6 +38,7 @@ import { AuditLog } from '../trading/audit.js';
 import { cancelAdvice, outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
+import { reductionFills } from './reduction-fills.js';
 import { TradingSession } from '../trading/session.js';
 import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '../trading/types.js';
 import { appVersion } from '../version.js';
@@ -664,7 +665,14 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
             kind: 'refused',
             lines: [`${alert.id} proposes no leverage reduction (only the risk alerts do: cushion, margin, liquidation, concentration)`],
           };
-        const proposal = proposeForAlert(s, alert.reduction, now);
+        // Priced at the plan's limits: those on each contract's own price ladder once its ticks are known, so the
+        // trims are proposed, their ticks fetched, and proposed again on the limits the plan will send.
+        const first = proposeForAlert(s, alert.reduction, now, reductionFills(s, opts));
+        if (!first.error && first.trims.length > 0) await trading.fetchTicks(first.trims.map((t) => t.conId));
+        const proposal =
+          first.error || first.trims.length === 0
+            ? first
+            : proposeForAlert(feed.state, alert.reduction, now, reductionFills(feed.state, { ...opts, priceGrids: trading.priceGrids }));
         if (proposal.error) return { kind: 'refused', lines: [`no leverage reduction for ${alert.id}: ${proposal.error}`] };
         if (proposal.trims.length === 0)
           return {

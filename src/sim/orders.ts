@@ -1,6 +1,7 @@
 // Order engine: validation, margin check, status transitions, fills with slippage and partial fills,
 // commissions, cancels; held (untransmitted), attached (bracket), OCA, IOC/FOK and stop orders.
 // It owns orders and executions; the server turns its events into messages.
+import { commissionFor as scheduleCommission } from '../model/commission.js';
 import { Decimal, ZERO, dec } from '../model/money.js';
 import type { VirtualClock } from './clock.js';
 import { priceIncrementAt } from './contract-details.js';
@@ -168,33 +169,9 @@ export type PlaceResult =
 
 export const isOpen = (o: SimOrder) => o.status === 'PreSubmitted' || o.status === 'Submitted';
 
-/** IBKR Pro-like commissions, in the instrument's currency (simplified; see docs/simulator.md). */
+/** IBKR Pro-like commissions, in the instrument's currency (model/commission.ts, shared with the reduction's budget). */
 export function commissionFor(inst: Instrument, qty: Decimal, price: Decimal): Decimal {
-  const n = qty.abs();
-  const value = n.mul(price).mul(multiplierOf(inst));
-  let c: Decimal;
-  switch (inst.secType) {
-    case 'STK':
-      if (inst.currency === 'USD') c = Decimal.min(Decimal.max(n.mul('0.005'), dec(1)), value.mul('0.01'));
-      else c = Decimal.max(value.mul('0.0005'), dec(inst.currency === 'JPY' ? 80 : 3));
-      break;
-    case 'OPT':
-      c = Decimal.max(n.mul('0.65'), dec(1));
-      break;
-    case 'FUT':
-    case 'FOP':
-      c = n.mul('0.85');
-      break;
-    case 'CASH':
-      c = Decimal.max(value.mul('0.00002'), dec(2));
-      break;
-    case 'BOND':
-      c = Decimal.max(value.mul('0.0002'), dec(5));
-      break;
-    default:
-      c = ZERO;
-  }
-  return c.toDecimalPlaces(2, Decimal.ROUND_HALF_UP);
+  return scheduleCommission(inst.secType, inst.currency, qty, price, multiplierOf(inst));
 }
 
 export class OrderEngine {

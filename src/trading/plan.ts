@@ -255,6 +255,28 @@ export function planFlatten(state: PortfolioState, scope: FlattenScope, o: Flatt
   return { id: `flat-${o.now.toString(36)}`, scope, account: state.account, ...built, fingerprint, positionsPrint };
 }
 
+/** The ladder a limit on `c` is rounded onto: its price grid for the exchange the order routes to, else a class default. */
+function planLadder(c: Contract, o: Pick<FlattenOptions, 'priceGrids'>): { ladder: Ladder; known: boolean } {
+  // The exchange the order routes to, as toIbContract sends it.
+  const ladder = ladderFor(o.priceGrids?.get(c.conId), c.exchange ?? 'SMART');
+  return ladder ? { ladder, known: true } : { ladder: [[0, defaultTick(c)]], known: false };
+}
+
+/**
+ * The limit a plan with options `o` sends for an order on `conId` at `mark`: the worst price it accepts. A leverage
+ * reduction prices its trims there (src/risk/alerts/reduction.ts FillTerms), so the limit it reaches survives any fill.
+ */
+export function planLimit(
+  state: PortfolioState,
+  conId: number,
+  action: 'BUY' | 'SELL',
+  mark: Decimal,
+  o: Pick<FlattenOptions, 'collar' | 'priceGrids'>,
+): Decimal | undefined {
+  const c = state.portfolio.get(conId)?.contract ?? state.positions.get(conId)?.contract;
+  return c ? limitFor(mark, action, o.collar, planLadder(c, o).ladder) : undefined;
+}
+
 /** The legs (each `quantity` of its row, in the direction that reduces it), the cancels and the notes of a plan. */
 function buildPlan(
   state: PortfolioState,
@@ -283,19 +305,14 @@ function buildPlan(
         noMark.push(c.conId);
         continue;
       }
-      // The exchange the order routes to, as toIbContract sends it.
       const grid = o.priceGrids?.get(c.conId);
-      let ladder = ladderFor(grid, c.exchange ?? 'SMART');
       const rules = typeof grid === 'object' && (grid.ladders?.size ?? 0) > 0;
       if (!rules && o.pendingGrids?.has(c.conId)) {
         pending.push(c.conId);
         continue;
       }
-      if (ladder === undefined) {
-        const tick = defaultTick(c);
-        ladder = [[0, tick]];
-        notes.push(`${contractLabel(c)}: tick size unknown, limit rounded to ${tick}`);
-      }
+      const { ladder, known } = planLadder(c, o);
+      if (!known) notes.push(`${contractLabel(c)}: tick size unknown, limit rounded to ${ladder[0]![1]}`);
       limitPrice = limitFor(mark, action, o.collar, ladder);
       priced = { collar: o.collar, ladder };
     }

@@ -29,6 +29,16 @@ export { isMarketOpen, localTime, type SessionConfig, type Weekday } from './ses
 export type { AlertInput } from './rules/context.js';
 export { acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity, runRules, type Evaluation } from './engine.js';
 export { bookScenarios, stressForAlerts, type AlertStress } from './scenarios.js';
-export { applyTrims, proposeForAlert, proposeReduction, type ReductionInput, type ReductionProposal, type Trim } from './reduction.js';
+export {
+  AT_MARKS,
+  applyTrims,
+  proposeForAlert,
+  worstFill,
+  type FillTerms,
+  proposeReduction,
+  type ReductionInput,
+  type ReductionProposal,
+  type Trim,
+} from './reduction.js';
 export { alertChangedBody, alertJson, alertOfRow, transitionJson } from './json.js';
 export { alertTitleAt } from './rules/connection.js';

@@ -1,5 +1,6 @@
 // Leverage reduction proposal: the smallest set of trims, by contribution to the stress loss, that brings a breached metric back inside its limit.
 import { accountValue } from '../../model/account-values.js';
+import { commissionFor } from '../../model/commission.js';
 import { assetClassOf, contractLabel, type AssetClass } from '../../model/contract.js';
 import type { FeedEvent, FeedEventBody } from '../../model/events.js';
 import { Decimal, ZERO } from '../../model/money.js';
@@ -29,16 +30,21 @@ import type { ReductionTarget } from './types.js';
  *    2), largest first. A scenario's losers are often exactly the positions a margin model sees as hedges (a
  *    long future under short calls), so ranking those by loss found nothing that releases margin. When the
  *    losers are not enough for a stress metric, the other positions follow, ranked the zero-shock way.
- * 2. Evaluate exactly. A trimmed state is the state with the positions cut at TWS's marks, the proceeds
- *    added to the currency's CashBalance (a CASH pair's first leg paid out of its own balance), EquityWithLoanValue raised by the proceeds of positions without
- *    loan value (US options), and the reported requirements scaled by our estimate's change
+ * 2. Evaluate exactly, at the worst fills. A trimmed state is the state with the positions cut at TWS's marks, the
+ *    proceeds added to the currency's CashBalance (a CASH pair's first leg paid out of its own balance),
+ *    EquityWithLoanValue raised by the proceeds of positions without loan value (US options), then, for each trim,
+ *    what a fill at the plan's limit loses against the mark (the collar, on the price ladder) and its commission
+ *    taken out of cash, NetLiquidation and EquityWithLoanValue (FillTerms); and the reported requirements scaled by our
+ *    estimate's change
  *    (reported × estimate after / estimate before, per calibrated segment, which carries a margin spike
  *    TWS reports onto what a trim releases). The metric is read from the stress report of that state, so
  *    it is the number the alert would see.
  * 3. Greedy, then pruned. Whole positions are added in rank order (one that does not improve the metric is
  *    skipped) until the metric is inside its limit; whole trims the limit turns out not to need are then
  *    dropped (smallest contribution first), and the last one is cut only as far as needed, by bisection over
- *    whole lots. Quantities are Decimal, reduce the position and never cross zero. When no set reaches the
+ *    whole lots. Every step reads the metric at the worst fills, so the limit is reached even if every order fills
+ *    at its limit price; aimed at the marks, the last cut landed exactly on the limit and real fills at the bid
+ *    left the account just outside it (Cushion 9.9% against 10%). Quantities are Decimal, reduce the position and never cross zero. When no set reaches the
  *    limit, the proposal is the best partial set found, and its notes say so.
  * Float inside (the grid), Decimal out; deterministic for the same inputs.
  */
@@ -65,9 +71,16 @@ export interface ReductionProposal {
   readonly target: ReductionTarget;
   /** The metric in words, e.g. "lowest stressed Cushion". */
   readonly metric: string;
-  /** The metric now and after the trims (Infinity for a liquidation distance beyond the searched range). */
+  /**
+   * The metric now and after the trims (Infinity for a liquidation distance beyond the searched range). `after` is at
+   * the worst fills the plan accepts (ReductionInput.fills): the number the trims are chosen to bring inside the limit.
+   */
   readonly before: number;
   readonly after: number;
+  /** The same trims at TWS's marks, free (no collar, no commission): what the metric reads if every fill is at its mark. */
+  readonly afterAtMarks: number;
+  /** The fill terms `after` was computed with. */
+  readonly fills: FillTerms;
   /** The limit it must reach: at least it, or at most it for concentration. */
   readonly limit: number;
   readonly withinLimit: boolean;
@@ -92,6 +105,8 @@ export interface ReductionInput {
   readonly exclude?: readonly number[];
   /** At most this many positions are tried (default 20), which bounds the work on a large book. */
   readonly maxCandidates?: number;
+  /** What each trim fills at, at worst: the plan's collar (and limits) and commissions; AT_MARKS for the marks alone. */
+  readonly fills: FillTerms;
 }
 
 const DEFAULT_LOTS: Readonly<Record<string, number>> = { BOND: 1000 };
@@ -110,13 +125,46 @@ type Trims = ReadonlyMap<number, Decimal>;
 
 // ── The trimmed state ────────────────────────────────────────────────────────────────────────────
 
-/** The state with the trims applied at TWS's marks, proceeds to cash (see the header, step 2, first half). */
-export function applyTrims(state: PortfolioState, trims: Trims, noLoan: ReadonlySet<AssetClass>): PortfolioState {
+/**
+ * What a trim is assumed to fill at. A plan sells at a marketable limit (src/trading/plan.ts: the mark less its collar
+ * for a SELL, plus it for a BUY, onto the contract's price ladder), so no fill is worse than that limit: a trim priced
+ * there, commission paid, is the worst the plan can do, and a metric that reaches its limit there reaches it after any
+ * fill the plan accepts. The risk folder does not import trading: the wiring passes the plan's collar in, and its exact
+ * limit (the ladder rounding) when it has the price grids.
+ */
+export interface FillTerms {
+  /** The plan's collar, a fraction of the mark (0.02); 0 prices every trim at the mark. */
+  readonly collar: number;
+  /** The limit the plan would send for a trim of `conId` (trading/plan.ts `limitFor`); default mark × (1 ∓ collar). */
+  readonly limitPrice?: (conId: number, action: 'BUY' | 'SELL', mark: Decimal) => Decimal | undefined;
+  /** Pays IBKR Pro's fixed commission on every trim (model/commission.ts). */
+  readonly commissions: boolean;
+}
+
+/** The trims at TWS's marks, free: what the proposal shows beside the worst fills. */
+export const AT_MARKS: FillTerms = { collar: 0, commissions: false };
+
+/** The worst price the plan accepts for a trim: its limit, never better than the mark. */
+export function worstFill(fills: FillTerms, conId: number, action: 'BUY' | 'SELL', mark: Decimal): Decimal {
+  const collared = mark.mul(action === 'SELL' ? 1 - fills.collar : 1 + fills.collar);
+  const limit = fills.limitPrice?.(conId, action, mark) ?? collared;
+  // A limit on the better side of the mark (a grid that rounds the wrong way) would price the trim as a gain.
+  return action === 'SELL' ? Decimal.min(limit, mark) : Decimal.max(limit, mark);
+}
+
+/**
+ * The state with the trims applied, proceeds to cash (see the header, step 2, first half): each position cut at TWS's
+ * mark, then what a fill at the worst price the plan accepts loses against that mark, and the commission, taken out of
+ * the currency's cash and out of NetLiquidation and EquityWithLoanValue (which TWS reports and the stress report
+ * anchors on). With AT_MARKS (the default) a trim only swaps the position for cash.
+ */
+export function applyTrims(state: PortfolioState, trims: Trims, noLoan: ReadonlySet<AssetClass>, fills: FillTerms = AT_MARKS): PortfolioState {
   const account = state.account;
   if (!account || trims.size === 0) return state;
   const bodies: FeedEventBody[] = [];
   const cash = new Map<string, Decimal>();
   let elvDelta = ZERO;
+  let nlvDelta = ZERO;
   const futuresPnlReported = new Set([...state.accountValues.values()].filter((r) => r.tag === 'FuturesPNL').map((r) => r.currency));
   for (const [conId, q] of [...trims.entries()].sort(([a], [b]) => a - b)) {
     const r = state.portfolio.get(conId);
@@ -139,7 +187,8 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
     const p = state.positions.get(conId);
     if (p) bodies.push({ type: 'positionUpdated', account, contract: p.contract, position: after, ...(p.averageCost ? { averageCost: p.averageCost } : {}) });
     const ccy = r.contract.currency;
-    const value = r.marketValue ?? (r.marketPrice ? r.position.mul(r.marketPrice).mul(r.contract.multiplier ?? 1) : ZERO);
+    const mult = r.contract.multiplier ?? new Decimal(1);
+    const value = r.marketValue ?? (r.marketPrice ? r.position.mul(r.marketPrice).mul(mult) : ZERO);
     // Futures and CFDs are worth their unrealized P&L, which a close turns into cash (unless TWS reports FuturesPNL).
     const proceeds =
       cls === 'FUT'
@@ -149,13 +198,25 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
         : cls === 'CFD'
           ? (r.unrealizedPnl ?? ZERO).mul(gone)
           : value.mul(gone);
-    cash.set(ccy, (cash.get(ccy) ?? ZERO).add(proceeds));
+    // What the fill costs against the mark: q × (limit − mark) × multiplier (a SELL's limit is below the mark, a BUY's
+    // above, so it is never negative), and the commission on it. The mark is TWS's, the one the plan's limit is set from.
+    const mark = r.marketPrice ?? (mult.isZero() ? undefined : value.div(r.position.mul(mult)));
+    const action = q.isNegative() ? 'SELL' : 'BUY';
+    const fill = mark ? worstFill(fills, conId, action, mark) : undefined;
+    const slip = mark && fill ? q.mul(fill.sub(mark)).mul(mult) : ZERO;
+    const fee = fills.commissions ? commissionFor(r.contract.secType, ccy, q, fill ?? mark ?? ZERO, mult) : ZERO;
+    const cost = slip.add(fee);
+    cash.set(ccy, (cash.get(ccy) ?? ZERO).add(proceeds).sub(cost));
     // A CASH pair's position is its first leg's balance (risk-model.md §0.9): selling EUR.USD pays the euros out of
     // the EUR balance as well as bringing the dollars in; without this the trimmed book kept the euros and its FX
     // margin and currency shocks did not move at all.
     if (cls === 'CASH' && r.contract.symbol && r.contract.symbol !== ccy) cash.set(r.contract.symbol, (cash.get(r.contract.symbol) ?? ZERO).add(q));
     const rate = rateOf(state, ccy);
     if (noLoan.has(cls) && rate) elvDelta = elvDelta.add(proceeds.mul(rate));
+    if (rate && !cost.isZero()) {
+      elvDelta = elvDelta.sub(cost.mul(rate));
+      nlvDelta = nlvDelta.sub(cost.mul(rate));
+    }
   }
   for (const [ccy, d] of [...cash.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
     if (d.isZero()) continue;
@@ -166,6 +227,9 @@ export function applyTrims(state: PortfolioState, trims: Trims, noLoan: Readonly
   const elv = base ? accountValue(state, 'EquityWithLoanValue', base)?.value : undefined;
   if (base && elv && !elvDelta.isZero())
     bodies.push({ type: 'accountValueUpdated', account, key: 'EquityWithLoanValue', currency: base, value: elv.add(elvDelta).toString() });
+  const nlv = base ? accountValue(state, 'NetLiquidation', base)?.value : undefined;
+  if (base && nlv && !nlvDelta.isZero())
+    bodies.push({ type: 'accountValueUpdated', account, key: 'NetLiquidation', currency: base, value: nlv.add(nlvDelta).toString() });
   return fold(state, bodies);
 }
 
@@ -245,7 +309,7 @@ interface Metric {
   readonly value: (trims: Trims) => number;
 }
 
-function stressMetric(input: ReductionInput, original: StressReport, noLoan: ReadonlySet<AssetClass>): Metric {
+function stressMetric(input: ReductionInput, original: StressReport, noLoan: ReadonlySet<AssetClass>, fills: FillTerms): Metric {
   const t = input.target;
   const base = input.scenarios.find((s) => s.family === 'base') ?? BASE_SCENARIO;
   const needs = t.kind === 'stressedCushion' || t.kind === 'liquidationDistance' ? input.scenarios : [base];
@@ -271,7 +335,7 @@ function stressMetric(input: ReductionInput, original: StressReport, noLoan: Rea
       const hasBase = original.scenarios.some((s) => s.family === 'base');
       return read(needs === input.scenarios || hasBase ? original : buildStressReport(input.state, needs, input.params));
     }
-    const a = applyTrims(input.state, trims, noLoan);
+    const a = applyTrims(input.state, trims, noLoan, fills);
     const estimate = buildStressReport(a, [base], input.params);
     const b = withRequirements(a, original.margin.calibration, estimate.margin.calibration);
     return read(buildStressReport(b, needs, input.params));
@@ -288,9 +352,9 @@ function stressMetric(input: ReductionInput, original: StressReport, noLoan: Rea
   return { name: names[t.kind], limit: min, ok: (v) => v >= min, better: (a, b) => a > b, value };
 }
 
-function concentrationMetric(input: ReductionInput, underlying: string, max: number, noLoan: ReadonlySet<AssetClass>): Metric {
+function concentrationMetric(input: ReductionInput, underlying: string, max: number, noLoan: ReadonlySet<AssetClass>, fills: FillTerms): Metric {
   const value = (trims: Trims): number => {
-    const s = applyTrims(input.state, trims, noLoan);
+    const s = applyTrims(input.state, trims, noLoan, fills);
     const { byUnderlying, gross } = underlyingValues(s);
     return gross.gt(0) ? (byUnderlying.get(underlying) ?? ZERO).div(gross).toNumber() : 0;
   };
@@ -411,6 +475,15 @@ function byMetricGain(state: PortfolioState, metric: Metric, before: number, ski
   });
 }
 
+/** The first note: what the trims are priced at (one sentence, no "; ": the dialog breaks lines there). */
+function fillNote(f: FillTerms): string {
+  if (f.collar === 0 && !f.commissions) return "Trims are at TWS's marks: commissions, spreads and market impact are not counted.";
+  const collar = `${Number((f.collar * 100).toFixed(4))}%`;
+  const price = f.collar > 0 ? `its limit price, the mark less the ${collar} collar for a sale and plus it for a buy` : 'the mark';
+  const fee = f.commissions ? ', after IBKR Pro fixed commissions' : ', commissions not counted';
+  return `Trims are counted at the worst fills the plan accepts (each order at ${price}${fee}), so fills at or inside the limits leave the metric at least as far inside its limit (exchange fees aside).`;
+}
+
 const byContribution = (a: Candidate, b: Candidate) => b.contribution - a.contribution || a.conId - b.conId;
 
 /**
@@ -420,11 +493,24 @@ const byContribution = (a: Candidate, b: Candidate) => b.contribution - a.contri
 export function proposeReduction(input: ReductionInput): ReductionProposal {
   const t = input.target;
   const limit = t.kind === 'concentration' ? t.max : t.min;
-  const notes = ["Trims are at TWS's marks; commissions, spreads and market impact are not counted."];
+  const fills = input.fills;
+  const notes = [fillNote(fills)];
   const lots = { ...DEFAULT_LOTS, ...input.lotSize };
   const exclude = new Set(input.exclude ?? []);
   const max = input.maxCandidates ?? 20;
-  const fail = (error: string): ReductionProposal => ({ target: t, metric: '', before: NaN, after: NaN, limit, withinLimit: false, trims: [], notes, error });
+  const fail = (error: string): ReductionProposal => ({
+    target: t,
+    metric: '',
+    before: NaN,
+    after: NaN,
+    afterAtMarks: NaN,
+    fills,
+    limit,
+    withinLimit: false,
+    trims: [],
+    notes,
+    error,
+  });
   let params;
   try {
     params = stressParams(input.params);
@@ -436,12 +522,15 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
   const row = (conId: number) => state.portfolio.get(conId);
   try {
     let metric: Metric;
+    /** The same metric with every trim at its mark, free: the figure shown beside the worst fills. */
+    let atMarks: Metric;
     let candidates: Candidate[];
     let rankedBy: string | undefined;
     /** Further candidates, for a stress metric whose scenario losers are not enough. */
     let more: ((before: number, tried: ReadonlySet<number>) => Candidate[]) | undefined;
     if (t.kind === 'concentration') {
-      metric = concentrationMetric(input, t.underlying, t.max, noLoan);
+      metric = concentrationMetric(input, t.underlying, t.max, noLoan, fills);
+      atMarks = concentrationMetric(input, t.underlying, t.max, noLoan, AT_MARKS);
       candidates = valuedRows(state)
         .filter((r) => r.contract.symbol === t.underlying && !exclude.has(r.contract.conId) && r.marketValue)
         .map((r) => ({
@@ -456,8 +545,9 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         }));
     } else {
       const report = buildStressReport(state, input.scenarios, input.params);
-      const m = stressMetric(input, report, noLoan);
+      const m = stressMetric(input, report, noLoan, fills);
       metric = m;
+      atMarks = stressMetric(input, report, noLoan, AT_MARKS);
       notes.push('Margin after the trims is our estimate, scaled to the requirement TWS reports now (docs/stress-model.md); IBKR will compute its own.');
       const scopes = { total: 'total', S: 'securities', C: 'commodities' } as const;
       const gaps = report.margin.calibration.maint
@@ -496,6 +586,8 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         metric: metric.name,
         before,
         after: before,
+        afterAtMarks: before,
+        fills,
         limit,
         withinLimit: true,
         trims: [],
@@ -513,6 +605,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
       }
     }
     const { chosen, value } = found;
+    const marks = fills === AT_MARKS ? value : atMarks.value(chosen);
     const trims: Trim[] = candidates
       .filter((c) => chosen.has(c.conId))
       .map((c) => {
@@ -531,7 +624,7 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
     const withinLimit = metric.ok(value);
     if (withinLimit) {
       notes.push(
-        `${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit: the smallest set found (no whole trim the limit does not need; the last cut only as far as needed).`,
+        `${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit even at the worst fills the plan accepts: the smallest set found (no whole trim the limit does not need, the last cut only as far as needed at those fills).`,
       );
     } else if (candidates.length === 0) {
       notes.push(
@@ -546,7 +639,19 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         'No set of trims reaches the limit: this is the best partial set found (every useful trim, whole); the rest comes from cash, currency or hedges.',
       );
     }
-    return { target: t, metric: metric.name, before, after: value, limit, withinLimit, trims, ...(rankedBy ? { rankedBy } : {}), notes };
+    return {
+      target: t,
+      metric: metric.name,
+      before,
+      after: value,
+      afterAtMarks: marks,
+      fills,
+      limit,
+      withinLimit,
+      trims,
+      ...(rankedBy ? { rankedBy } : {}),
+      notes,
+    };
   } catch (err) {
     return fail(`stress engine: ${err instanceof Error ? err.message : String(err)}`);
   }
@@ -554,11 +659,12 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
 
 /**
  * The reduction an alert offers (Alert.reduction): proposeReduction on the built-in scenarios for what the account
- * holds, those of the rule's families for a stressed Cushion. What the console turns into a reduction plan.
+ * holds, those of the rule's families for a stressed Cushion, at the fill terms of the plan it becomes (the plan's
+ * collar and limits). What the console and the guard turn into a reduction plan.
  */
-export function proposeForAlert(state: PortfolioState, target: ReductionTarget, now: number): ReductionProposal {
+export function proposeForAlert(state: PortfolioState, target: ReductionTarget, now: number, fills: FillTerms): ReductionProposal {
   const all = bookScenarios(state);
   const families = target.kind === 'stressedCushion' ? target.families : undefined;
   const scenarios = families ? all.filter((s) => families.includes(s.family)) : all;
-  return proposeReduction({ state, scenarios, params: { now }, target });
+  return proposeReduction({ state, scenarios, params: { now }, target, fills });
 }

@@ -244,10 +244,17 @@ describe('simulator incidents raise the right alert', () => {
     const st = h.feed.state;
     const target = h.alerts.alerts['cushion.stressed']?.reduction ?? a.reduction!;
     const families = new Set(testConfig().rules['cushion.stressed'].families);
-    const p = proposeReduction({ state: st, scenarios: bookScenarios(st).filter((x) => families.has(x.family)), params: { now: Date.now() }, target });
+    const p = proposeReduction({
+      state: st,
+      scenarios: bookScenarios(st).filter((x) => families.has(x.family)),
+      params: { now: Date.now() },
+      target,
+      fills: { collar: 0.02, commissions: true },
+    });
     expect(p.error).toBeUndefined();
     expect(p.trims.length).toBeGreaterThan(0);
     expect(p.after).toBeGreaterThan(p.before);
+    expect(p.afterAtMarks).toBeGreaterThanOrEqual(p.after); // a collar and a commission cost, never gain
     for (const t of p.trims) {
       expect(t.quantity.isNegative()).toBe(t.position.isPositive());
       expect(t.quantity.abs().lte(t.position.abs())).toBe(true);

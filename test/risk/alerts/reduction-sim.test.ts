@@ -12,6 +12,8 @@ import { T0, waitFor } from '../../sim/helpers.js';
 import { syncedWithGreeks } from '../../support/sim-feed.js';
 
 const NOW = Date.parse(T0);
+/** The console's plan: a 2% collar, commissions paid. */
+const FILLS = { collar: 0.02, commissions: true } as const;
 const usd = (s: PortfolioState, key: string) => accountValue(s, key, 'USD')?.value;
 
 /** The metric as TWS reports it, from the account rows alone. */
@@ -62,13 +64,13 @@ describe('reduction under a margin spike (simulator, seed 9)', () => {
 
         for (const a of zeroShock) {
           const target = a.reduction!;
-          const p = proposeForAlert(state, target, NOW);
+          const p = proposeForAlert(state, target, NOW, FILLS);
           expect(p.error, a.id).toBeUndefined();
           expect(p.before, a.id).toBeCloseTo(reported(state, target), 6);
           expect(p.trims.length, a.id).toBeGreaterThan(0);
           expect(p.withinLimit, a.id).toBe(true);
           expect(p.after, a.id).toBeGreaterThanOrEqual(p.limit);
-          expect(p.notes.at(-1), a.id).toMatch(/reach(es)? the limit: the smallest set found/);
+          expect(p.notes.at(-1), a.id).toMatch(/reach(es)? the limit even at the worst fills the plan accepts: the smallest set found/);
           for (const t of p.trims) {
             expect(t.action).toBe(t.position.isNegative() ? 'BUY' : 'SELL');
             expect(t.quantity.abs().lte(t.position.abs())).toBe(true);
@@ -79,7 +81,7 @@ describe('reduction under a margin spike (simulator, seed 9)', () => {
         // Sent to the simulator, the ExcessLiquidity (or, at ×2.6, the margin.warning) trims release maintenance and
         // raise ExcessLiquidity in TWS's own numbers.
         const sent = zeroShock.find((a) => a.id === 'excess.negative') ?? zeroShock.find((a) => a.id === 'margin.warning')!;
-        const p = proposeForAlert(state, sent.reduction!, NOW);
+        const p = proposeForAlert(state, sent.reduction!, NOW, FILLS);
         const el0 = usd(state, 'ExcessLiquidity')!;
         const m0 = usd(state, 'MaintMarginReq')!;
         for (const t of p.trims) {

@@ -1,11 +1,11 @@
 // Leverage reduction: the smallest set of trims, by stress-loss contribution, back inside the limit; hand-computed.
 import { describe, expect, it } from 'vitest';
 import type { FeedEventBody } from '../../../src/model/events.js';
-import { dec } from '../../../src/model/money.js';
+import { dec, type Decimal } from '../../../src/model/money.js';
 import { reduceAll } from '../../../src/model/reducer.js';
 import type { PortfolioState } from '../../../src/model/state.js';
 import { accountValue } from '../../../src/model/account-values.js';
-import { applyTrims, proposeReduction } from '../../../src/risk/alerts/reduction.js';
+import { AT_MARKS, applyTrims, proposeReduction, type FillTerms } from '../../../src/risk/alerts/reduction.js';
 import type { ReductionTarget } from '../../../src/risk/alerts/types.js';
 import { parseScenario } from '../../../src/risk/scenario-text.js';
 import type { Scenario } from '../../../src/risk/scenario-types.js';
@@ -57,7 +57,7 @@ const BOOK = stateOf([
 const CRASH20 = scenarios('base', 'px:STK=-20%');
 
 function propose(target: ReductionTarget, extra: Partial<Parameters<typeof proposeReduction>[0]> = {}) {
-  return proposeReduction({ state: BOOK, scenarios: CRASH20, params: { now: NOW }, target, ...extra });
+  return proposeReduction({ state: BOOK, scenarios: CRASH20, params: { now: NOW }, target, fills: AT_MARKS, ...extra });
 }
 
 const trims = (p: ReturnType<typeof propose>) => p.trims.map((t) => `${t.action} ${t.quantity.toString()} ${t.label} → ${t.after.toString()}`);
@@ -136,7 +136,7 @@ describe('zero-shock metrics rank by released margin, whatever the scenarios', (
   const RISE = scenarios('base', 'px:STK=+20%');
 
   it('ExcessLiquidity ≥ 0 under a ×3 spike needs 0.75V ≥ 70,000, V ≥ 93,334: 934 AAPL (AAPL before MSFT on a tie)', () => {
-    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 0 } });
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 0 }, fills: AT_MARKS });
     expect(p.before).toBeCloseTo(-70_000, 2);
     expect(trims(p)).toEqual(['SELL -934 AAPL → 66']);
     expect(p.after).toBeCloseTo(-70_000 + 0.75 * 93_400, 2);
@@ -144,22 +144,109 @@ describe('zero-shock metrics rank by released margin, whatever the scenarios', (
     expect(p.rankedBy).toBeUndefined();
     expect(p.trims[0]!.contribution).toBeCloseTo(0.75 * 100_000, 2); // closing all of AAPL moves EL by 75,000
     expect(p.notes.some((n) => n.startsWith('TWS reports 3.00× (total) our maintenance estimate'))).toBe(true);
-    expect(p.notes.at(-1)).toMatch(/^This trim reaches the limit: the smallest set found/);
+    expect(p.notes.at(-1)).toMatch(/^This trim reaches the limit even at the worst fills the plan accepts: the smallest set found/);
   });
 
   it('Cushion ≥ 10% needs (−70,000 + 0.75V) / 80,000 ≥ 0.1, V ≥ 104,000: all of AAPL and 20 MSFT', () => {
-    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 } });
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 }, fills: AT_MARKS });
     expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -20 MSFT → 480']);
     expect(p.after).toBeCloseTo(0.1, 6);
   });
 
   it('an unreachable limit gets the best partial set, every useful trim whole, and says so', () => {
     // Everything sold: EL′ = −70,000 + 0.75 × 200,000 = 80,000, short of 100,000.
-    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 100_000 } });
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'excessLiquidity', min: 100_000 }, fills: AT_MARKS });
     expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -500 MSFT → 0']);
     expect(p.after).toBeCloseTo(80_000, 2);
     expect(p.withinLimit).toBe(false);
     expect(p.notes.at(-1)).toMatch(/^No set of trims reaches the limit: this is the best partial set/);
+  });
+});
+
+/*
+ * The user trial: a margin spike put Cushion far below its 10% band, the proposal aimed exactly at 10% at TWS's marks,
+ * the orders sold at marketable limits (2% collar) and filled below the mark, and the account read 9.9%. Here every
+ * trim is counted at its limit (mark × 0.98, 98.00 for both stocks: on the cent grid) with IBKR Pro's fixed commission
+ * (US stock: $0.005 a share, at least $1). Selling n shares at mark m costs n·m·0.02 + fee out of cash, NLV and ELV:
+ * EL′ = −70,000 + 0.75 ΣV − Σcost, NLV′ = 80,000 − Σcost.
+ */
+describe('trims priced at the worst fills the plan accepts (collar 2%, commissions)', () => {
+  const RISE = scenarios('base', 'px:STK=+20%');
+  const WORST: FillTerms = { collar: 0.02, commissions: true };
+  const MARKS = new Map([
+    [265598, 100],
+    [272093, 200],
+  ]);
+
+  /** Cushion after the trims fill at their limits (mark × 0.98) with the commission, by the formula above. */
+  function cushionFilledAtLimits(p: ReturnType<typeof proposeReduction>): number {
+    let sold = 0;
+    let cost = 0;
+    for (const t of p.trims) {
+      const n = -t.quantity.toNumber();
+      const m = MARKS.get(t.conId)!;
+      sold += n * m;
+      cost += n * m * 0.02 + Math.max(0.005 * n, 1);
+    }
+    return (-70_000 + 0.75 * sold - cost) / (80_000 - cost);
+  }
+
+  it('Cushion ≥ 10%: all 500 MSFT (cheaper to close: $2.50 against $5), then 73.2k ≥ 4,802.25 + 0.9 × $1 gives k = 66 AAPL', () => {
+    // MSFT whole: EL′ = 2,997.5 + 73k − fee(k) and NLV′ = 77,997.5 − 2k − fee(k) with k AAPL sold at 98; 65 gives 9.94%.
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 }, fills: WORST });
+    expect(trims(p)).toEqual(['SELL -500 MSFT → 0', 'SELL -66 AAPL → 934']);
+    expect(p.after).toBeCloseTo(7_814.5 / 77_864.5, 6);
+    expect(p.afterAtMarks).toBeCloseTo((-70_000 + 0.75 * 106_600) / 80_000, 6);
+    expect(p.withinLimit).toBe(true);
+    expect(p.fills).toBe(WORST);
+    expect(p.notes[0]).toBe(
+      'Trims are counted at the worst fills the plan accepts (each order at its limit price, the mark less the 2% collar for a sale and plus it for a buy, after IBKR Pro fixed commissions), so fills at or inside the limits leave the metric at least as far inside its limit (exchange fees aside).',
+    );
+    expect(p.notes.every((n) => !n.includes('spreads and market impact are not counted'))).toBe(true);
+  });
+
+  it('filled at their limit prices, the proposed trims leave Cushion inside 10%, where trims aimed at the marks left it at 7.6%', () => {
+    const p = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 }, fills: WORST });
+    expect(cushionFilledAtLimits(p)).toBeGreaterThanOrEqual(0.1);
+    // The trial's behaviour: exactly 10% at the marks (1,000 AAPL and 20 MSFT), (−70,000 + 78,000 − 2,086) / 77,914 filled.
+    const old = proposeReduction({ state: SPIKED, scenarios: RISE, params: { now: NOW }, target: { kind: 'cushion', min: 0.1 }, fills: AT_MARKS });
+    expect(trims(old)).toEqual(['SELL -1000 AAPL → 0', 'SELL -20 MSFT → 480']);
+    expect(cushionFilledAtLimits(old)).toBeCloseTo(5_914 / 77_914, 6);
+  });
+
+  it("the plan's own limits, when given, price the trims: a limit a whole dollar under the collar costs $1 a share more", () => {
+    // With AAPL's limit at 97 (say a coarse ladder) the AAPL cost is 3k + fee: 72.2k ≥ 4,802.25 + 0.9 gives k = 67.
+    const limitPrice = (conId: number, action: 'BUY' | 'SELL', mark: Decimal) => (conId === 265598 && action === 'SELL' ? mark.sub(3) : undefined);
+    const p = proposeReduction({
+      state: SPIKED,
+      scenarios: RISE,
+      params: { now: NOW },
+      target: { kind: 'cushion', min: 0.1 },
+      fills: { ...WORST, limitPrice },
+    });
+    expect(trims(p)).toEqual(['SELL -500 MSFT → 0', 'SELL -67 AAPL → 933']);
+    // EL′ = 2,997.5 + 72 × 67 − 1, NLV′ = 77,997.5 − 3 × 67 − 1.
+    expect(p.after).toBeCloseTo((2_996.5 + 72 * 67) / (77_996.5 - 3 * 67), 6);
+  });
+
+  it('a buy to cover pays the collar above the mark: concentration is unmoved by it, and the trims stay whole lots', () => {
+    const SHORT = stateOf([
+      av('NetLiquidation', '150000'),
+      av('EquityWithLoanValue', '150000'),
+      av('MaintMarginReq', '45000'),
+      av('CashBalance', '200000'),
+      ...held(TSLA, '-400', '250'),
+      ...held(AAPL, '500', '100'),
+    ]);
+    const p = proposeReduction({
+      state: SHORT,
+      scenarios: CRASH20,
+      params: { now: NOW },
+      target: { kind: 'concentration', underlying: 'TSLA', max: 0.5 },
+      fills: WORST,
+    });
+    expect(trims(p)).toEqual(['BUY 200 TSLA → -200']);
+    expect(p.after).toBeCloseTo(0.5, 6);
   });
 });
 
@@ -174,6 +261,7 @@ describe('a stress metric whose scenario losers are not enough', () => {
       scenarios: scenarios('base', 'sym:AAPL=-20%'),
       params: { now: NOW },
       target: { kind: 'stressedCushion', min: 0.75 },
+      fills: AT_MARKS,
     });
     expect(trims(p)).toEqual(['SELL -1000 AAPL → 0', 'SELL -100 MSFT → 400']);
     expect(p.after).toBeCloseTo(0.75, 6);
@@ -194,14 +282,26 @@ describe('quantities reduce and never cross zero', () => {
   ]);
 
   it('concentration: buying back 200 TSLA brings it to half of gross (250 (400 − k) ≤ 50,000)', () => {
-    const p = proposeReduction({ state: SHORT, scenarios: CRASH20, params: { now: NOW }, target: { kind: 'concentration', underlying: 'TSLA', max: 0.5 } });
+    const p = proposeReduction({
+      state: SHORT,
+      scenarios: CRASH20,
+      params: { now: NOW },
+      target: { kind: 'concentration', underlying: 'TSLA', max: 0.5 },
+      fills: AT_MARKS,
+    });
     expect(trims(p)).toEqual(['BUY 200 TSLA → -200']);
     expect(p.before).toBeCloseTo(2 / 3, 6);
     expect(p.after).toBeCloseTo(0.5, 6);
   });
 
   it('a limit only a full close reaches closes to exactly zero, never past it', () => {
-    const p = proposeReduction({ state: SHORT, scenarios: CRASH20, params: { now: NOW }, target: { kind: 'concentration', underlying: 'TSLA', max: 0 } });
+    const p = proposeReduction({
+      state: SHORT,
+      scenarios: CRASH20,
+      params: { now: NOW },
+      target: { kind: 'concentration', underlying: 'TSLA', max: 0 },
+      fills: AT_MARKS,
+    });
     expect(trims(p)).toEqual(['BUY 400 TSLA → 0']);
     for (const t of p.trims) {
       expect(t.quantity.isNegative()).toBe(!t.position.isNegative());
@@ -216,6 +316,7 @@ describe('quantities reduce and never cross zero', () => {
       params: { now: NOW },
       target: { kind: 'stressedCushion', min: 0.7 },
       lotSize: { STK: 50 },
+      fills: AT_MARKS,
     });
     expect(p.trims[0]!.label).toBe('TSLA');
     expect(p.trims[0]!.action).toBe('BUY');
