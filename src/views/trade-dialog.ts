@@ -95,6 +95,15 @@ export function armingEnded(d: TradeDialog, live: PortfolioState, now: number): 
 }
 
 /**
+ * A plan line as dialog rows: one "; " clause a row, so a narrow terminal keeps a refusal's code. A note is one
+ * sentence and stays whole (wrapped to the width with its continuation indented): split, its second clause stood on a
+ * row of its own without its "note:" and read as a line about something else.
+ */
+export function planCells(line: string): Cell[] {
+  return (line.startsWith('note: ') ? [line] : line.split('; ')).map(planCell);
+}
+
+/**
  * Lines the after-flatten picture marks as getting worse are drawn in the warning colour, the frozen-panes line in the
  * danger colour (the words say it too).
  */

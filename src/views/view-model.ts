@@ -16,7 +16,7 @@ import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
-import { armingEnded, markCells, planCell } from './trade-dialog.js';
+import { armingEnded, markCells, planCells } from './trade-dialog.js';
 import { isPictureLine } from './trading-actions.js';
 import { sameRefs } from '../model/same-refs.js';
 
@@ -721,7 +721,7 @@ function tradeDialog(
   const submit = firstKey(input.bindings, 'input.submit') ?? '';
   const back = firstKey(input.bindings, 'input.cancel') ?? '';
   // Long lines (a refusal: sentence, code, next step) go one clause per line, so a narrow terminal keeps the code.
-  const clauses = (ls: readonly string[]) => ls.flatMap((l) => l.split('; ')).map(planCell);
+  const clauses = (ls: readonly string[]) => ls.flatMap(planCells);
   const orderCount = d.phase === 'arm' ? 0 : (d.orderLines ?? d.lines.length);
   const orders: Cell[] = clauses(d.lines.slice(0, orderCount));
   const info: Cell[] = [...clauses(d.lines.slice(orderCount)), ...markCells(d, input.snapshot.live, input.snapshot.now)];

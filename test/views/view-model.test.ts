@@ -496,6 +496,22 @@ describe('a trade dialog on a short terminal', () => {
     expect(shown.find((t) => t.includes('about the plan not shown'))).toMatch(/^… \d+ more line\(s\)/);
   });
 
+  it('keeps a note whole: wrapped to the width with its continuation indented, never its "; " clause on a row of its own', () => {
+    // The reduce dialog of a user trial showed "note: Trims are at TWS's marks" and, on the next row, an unlabelled
+    // "commissions, spreads and market impact are not counted. (+4 more in the audit log)".
+    const note = "note: Trims are at TWS's marks; commissions, spreads and market impact are not counted. (+4 more in the audit log)";
+    const refusal = 'Reduction refused: positions changed; TARGET_CHANGED conId=1 shown=2 now=1';
+    const shown = dialogOf([...orders, note, refusal], orders.length, 40).lines.map((c) => c.text);
+    expect(shown.slice(2, 7)).toEqual([
+      "note: Trims are at TWS's marks; commissions, spreads and market impact",
+      '  are not counted. (+4 more in the audit log)',
+      // Any other line still goes one clause a row, so a narrow terminal keeps a refusal's code.
+      'Reduction refused: positions changed',
+      'TARGET_CHANGED conId=1 shown=2 now=1',
+      '',
+    ]);
+  });
+
   it('locks the confirm key when an order itself does not fit, and when the plan says nothing of its orders', () => {
     const many = [orders[0]!, ...Array.from({ length: 30 }, (_, i) => `SELL ${i + 1} X${i} LMT 1.00 ~1 USD`)];
     expect(dialogOf([...many, ...about], many.length, 24).hidden).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import { count, ellipsis, money, textWidth, wrap } from '../format.js';
 import { groupedQuantity, groupedQuantityText } from '../../model/money.js';
 import type { ListContext } from '../ui-state.js';
 import type { Cell } from './common.js';
-import { planCell } from '../trade-dialog.js';
+import { planCell, planCells } from '../trade-dialog.js';
 import { FROZEN_MARK, isPictureLine } from '../trading-actions.js';
 
 /** Recorded time of day in UTC (what `:goto` and `--at` take): "14:32:05". */
@@ -232,7 +232,7 @@ export function replayedDialog(state: PortfolioState): ReplayedDialog | undefine
       // One clause a row, as the live dialog laid them out (view-model tradeDialog): a recorded "now: …; worst …" line
       // cut at the strip's edge lost the worst loss, which the operator had read on a row of its own.
       const role: ReplayedRole = i < frozen ? 'figures' : i < head ? 'head' : i < orders ? 'order' : isPictureLine(l) ? 'figures' : 'info';
-      push(role, ...l.split('; ').map(planCell));
+      push(role, ...planCells(l));
     });
   } else {
     const legs = detail.legs ?? [];
