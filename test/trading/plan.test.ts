@@ -14,6 +14,7 @@ import {
   parseScope,
   planCancel,
   planFlatten,
+  planLimit,
   planReduce,
   roundOnLadder,
   type FlattenOptions,
@@ -486,6 +487,14 @@ describe('price ladders (market rules)', () => {
     // SMART is not listed: the coarsest of the contract's rules (here only CBOE's): 0.10.
     const spx = plan(s, `conid:${CALL.conId}`, { ...OPTS, priceGrids: new Map([[CALL.conId, { ladders: new Map([['CBOE', SPX]]) }]]) });
     expect(spx.legs[0]!.limitPrice!.toString()).toBe('7.5');
+    // planLimit, the worst fill a leverage reduction is priced at, is the limit the plan sends: on each grid.
+    const mark = dec('7.27');
+    expect(planLimit(s, CALL.conId, 'BUY', mark, { ...OPTS, priceGrids: grids })?.toString()).toBe('7.45');
+    expect(planLimit(s, CALL.conId, 'BUY', mark, { ...OPTS, priceGrids: new Map([[CALL.conId, { ladders: new Map([['CBOE', SPX]]) }]]) })?.toString()).toBe(
+      '7.5',
+    );
+    expect(planLimit(s, CALL.conId, 'BUY', mark, OPTS)?.toString()).toBe('7.42'); // no grid: the plan's default tick, 0.01
+    expect(planLimit(s, 1, 'BUY', mark, OPTS)).toBeUndefined();
     const pending = planFlatten(s, { kind: 'conid', conId: CALL.conId }, { ...OPTS, pendingGrids: new Set([CALL.conId]) });
     expect(pending).toEqual({ code: 'TICKS_PENDING', conIds: [CALL.conId] });
     expect(formatDenial(pending as Denial)).toBe(

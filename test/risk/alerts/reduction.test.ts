@@ -247,6 +247,9 @@ describe('trims priced at the worst fills the plan accepts (collar 2%, commissio
     });
     expect(trims(p)).toEqual(['BUY 200 TSLA → -200']);
     expect(p.after).toBeCloseTo(0.5, 6);
+    // Gross values are at the marks either way: the cost of the fills moves cash, not the share.
+    expect(p.afterAtMarks).toBeCloseTo(0.5, 6);
+    expect(p.notes[0]).toMatch(/^Trims are counted at the worst fills the plan accepts \(each order at its limit price/);
   });
 });
 
