@@ -622,9 +622,10 @@ export function proposeReduction(input: ReductionInput): ReductionProposal {
         };
       });
     const withinLimit = metric.ok(value);
+    const atMarksOnly = fills.collar === 0 && !fills.commissions;
     if (withinLimit) {
       notes.push(
-        `${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit even at the worst fills the plan accepts: the smallest set found (no whole trim the limit does not need, the last cut only as far as needed at those fills).`,
+        `${trims.length === 1 ? 'This trim reaches' : `These ${trims.length} trims reach`} the limit ${atMarksOnly ? 'at the marks' : 'even at the worst fills the plan accepts'}: the smallest set found (no whole trim the limit does not need, the last cut only as far as needed${atMarksOnly ? '' : ' at those fills'}).`,
       );
     } else if (candidates.length === 0) {
       notes.push(

@@ -144,7 +144,7 @@ describe('zero-shock metrics rank by released margin, whatever the scenarios', (
     expect(p.rankedBy).toBeUndefined();
     expect(p.trims[0]!.contribution).toBeCloseTo(0.75 * 100_000, 2); // closing all of AAPL moves EL by 75,000
     expect(p.notes.some((n) => n.startsWith('TWS reports 3.00× (total) our maintenance estimate'))).toBe(true);
-    expect(p.notes.at(-1)).toMatch(/^This trim reaches the limit even at the worst fills the plan accepts: the smallest set found/);
+    expect(p.notes.at(-1)).toMatch(/^This trim reaches the limit at the marks: the smallest set found/);
   });
 
   it('Cushion ≥ 10% needs (−70,000 + 0.75V) / 80,000 ≥ 0.1, V ≥ 104,000: all of AAPL and 20 MSFT', () => {
@@ -199,6 +199,7 @@ describe('trims priced at the worst fills the plan accepts (collar 2%, commissio
     expect(p.afterAtMarks).toBeCloseTo((-70_000 + 0.75 * 106_600) / 80_000, 6);
     expect(p.withinLimit).toBe(true);
     expect(p.fills).toBe(WORST);
+    expect(p.notes.at(-1)).toMatch(/^These 2 trims reach the limit even at the worst fills the plan accepts: the smallest set found/);
     expect(p.notes[0]).toBe(
       'Trims are counted at the worst fills the plan accepts (each order at its limit price, the mark less the 2% collar for a sale and plus it for a buy, after IBKR Pro fixed commissions), so fills at or inside the limits leave the metric at least as far inside its limit (exchange fees aside).',
     );
