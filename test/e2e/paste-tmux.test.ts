@@ -59,13 +59,13 @@ describe('pasting into the console', () => {
         await press('p', 'n');
         after = await waitForScreen(
           'p',
-          (s) => /cancel plan flat-|Flatten TSLA: sent/.test(s),
+          (s) => /declined plan flat-|Flatten TSLA: sent/.test(s),
           'the cancelled plan in the log (or the order sent)',
           3_000,
         ).catch(() => '');
       }
-      expect(after).not.toMatch(/Flatten TSLA: sent|confirm plan flat-|orders sent for plan/);
-      expect(after).toMatch(/cancel plan flat-/);
+      expect(after).not.toMatch(/Flatten TSLA: sent|confirmed plan flat-|orders sent for plan/);
+      expect(after).toMatch(/declined plan flat-/);
       const now = await simSnapshot(control);
       expect(now.positions.find((p) => p.conId === tsla!.conId)?.position).toBe(tsla!.position);
       expect(now.openOrders).toEqual([]);

@@ -400,7 +400,49 @@ describe('quantities in the log', () => {
     const p = vm(snapshot(state), initialUi({ focus: 'alerts' }), { columns: 200, rows: 50 }).panes.alerts;
     if (p?.kind !== 'alerts') throw new Error('alerts pane not on screen');
     const texts = p.alerts.list.rows.map((r) => (r.kind === 'row' ? (r.cells.text?.text ?? '') : ''));
-    expect(texts).toContain('orders sent for plan p1: order 11 SELL 100,000 LMT 1.0584');
+    // The book holds no position in conId 12087792: the conId stands in for the contract it cannot name.
+    expect(texts).toContain('orders sent for plan p1: order 11 SELL 100,000 conid:12087792 LMT 1.0584');
+  });
+});
+
+describe('operator lines in the log (user trial)', () => {
+  const texts = (extra: FeedEventBody[]) => {
+    const p = vm(snapshot(bookState({ extra })), initialUi({ focus: 'alerts' }), { columns: 200, rows: 50 }).panes.alerts;
+    if (p?.kind !== 'alerts') throw new Error('alerts pane not on screen');
+    return p.alerts.list.rows.map((r) => (r.kind === 'row' ? (r.cells.text?.text ?? '') : ''));
+  };
+
+  it("names each order's contract as the dialog listed it, even once the position is gone", () => {
+    const leg = { conId: 742168315, contract: 'CLJ6', action: 'BUY', quantity: '1', orderType: 'LMT', limitPrice: '72.61' };
+    const t = texts([
+      { type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-1', scope: 'conid:742168315', legs: [leg] } },
+      { type: 'operatorActed', action: 'ordersSent', detail: { planId: 'flat-1', orderId: 1000001, ...leg } },
+    ]);
+    expect(t).toContain('dialog shown: plan flat-1 (conid:742168315 CLJ6), 1 order');
+    expect(t).toContain('orders sent for plan flat-1: order 1000001 BUY 1 CLJ6 LMT 72.61');
+  });
+
+  it("names a held position's contract from the book when no dialog listed it", () => {
+    const t = texts([
+      { type: 'operatorActed', action: 'dialogShown', detail: { planId: 'flat-2', scope: `conid:${MSFT.conId}` } },
+      {
+        type: 'operatorActed',
+        action: 'ordersSent',
+        detail: { planId: 'flat-2', orderId: 7, conId: MSFT.conId, action: 'SELL', quantity: '100', orderType: 'LMT', limitPrice: '400.10' },
+      },
+    ]);
+    expect(t).toContain(`dialog shown: plan flat-2 (conid:${MSFT.conId} MSFT)`);
+    expect(t).toContain('orders sent for plan flat-2: order 7 SELL 100 MSFT LMT 400.10');
+  });
+
+  it('says a declined plan was declined, not "cancel plan" as if orders had been cancelled', () => {
+    const t = texts([
+      { type: 'operatorActed', action: 'decision', detail: { planId: 'cancel-1', decision: 'cancel', by: 'console' } },
+      { type: 'operatorActed', action: 'decision', detail: { planId: 'flat-3', decision: 'confirm', by: 'console' } },
+    ]);
+    expect(t).toContain('declined plan cancel-1 (console)');
+    expect(t).toContain('confirmed plan flat-3 (console)');
+    expect(t.join('\n')).not.toMatch(/^cancel plan/m);
   });
 });
 

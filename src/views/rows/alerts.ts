@@ -74,13 +74,54 @@ interface LogEntry {
   readonly at: number;
   readonly seq: number;
   readonly source: object;
+  readonly deps?: readonly unknown[];
   readonly make: () => RowVM;
 }
 
 const cache = new RowCache<object>();
 
-/** One operator action as the log shows it: what happened in words, times in local time, never raw JSON. */
-export function operatorText(e: OperatorEvent): string {
+/**
+ * The contract a log line names by conId, in words: the order line the plan's dialog listed (what the operator read),
+ * else the position, order or fill that carries it. Undefined for a contract this state never saw.
+ */
+export type ConIdLabel = (conId: number, planId?: string) => string | undefined;
+
+/** The ConIdLabel of one state; the plans' shown order lines are indexed once per call. */
+export function conIdLabels(state: PortfolioState): ConIdLabel {
+  let shown: Map<string, string> | undefined;
+  const fromDialogs = (conId: number, planId: string | undefined): string | undefined => {
+    if (!shown) {
+      shown = new Map();
+      for (const a of state.operatorActions)
+        if (a.action === 'dialogShown')
+          for (const l of a.detail.legs ?? []) if (typeof l !== 'string' && l.contract) shown.set(`${a.detail.planId}|${l.conId}`, l.contract);
+    }
+    return shown.get(`${planId ?? ''}|${conId}`);
+  };
+  return (conId, planId) => {
+    const read = fromDialogs(conId, planId);
+    if (read) return read;
+    const c =
+      state.portfolio.get(conId)?.contract ??
+      state.positions.get(conId)?.contract ??
+      [...state.orders.values()].find((o) => o.info?.contract.conId === conId)?.info?.contract ??
+      [...state.executions.values()].find((x) => x.contract.conId === conId)?.contract;
+    return c ? contractLabel(c) : undefined;
+  };
+}
+
+/** `conid:742168315` as a scope, with the contract beside it when known: `conid:742168315 CLJ6`. */
+function scopeText(scope: string, planId: string, label: ConIdLabel): string {
+  const m = /^conid:(\d+)$/.exec(scope);
+  const name = m ? label(Number(m[1]), planId) : undefined;
+  return name ? `${scope} ${name}` : scope;
+}
+
+/**
+ * One operator action as the log shows it: what happened in words, times in local time, never raw JSON. Every order
+ * names its contract (`SELL 100,000 EUR.USD`, README "Quantities") when `label` knows it, the conId otherwise.
+ */
+export function operatorText(e: OperatorEvent, label: ConIdLabel = () => undefined): string {
   switch (e.action) {
     case 'alertAcknowledged':
       return `acknowledged ${e.detail.ids.join(', ')}`;
@@ -89,12 +130,14 @@ export function operatorText(e: OperatorEvent): string {
     case 'disarmed':
       return `disarmed${e.detail.reason ? `: ${e.detail.reason}` : ''}`;
     case 'dialogShown':
-      return `dialog shown: plan ${e.detail.planId}${e.detail.scope ? ` (${e.detail.scope})` : ''}${e.detail.legs ? `, ${count(e.detail.legs.length, 'order')}` : ''}`;
+      return `dialog shown: plan ${e.detail.planId}${e.detail.scope ? ` (${scopeText(e.detail.scope, e.detail.planId, label)})` : ''}${e.detail.legs ? `, ${count(e.detail.legs.length, 'order')}` : ''}`;
     case 'decision':
-      return `${e.detail.decision} plan ${e.detail.planId}${e.detail.by ? ` (${e.detail.by})` : ''}`;
+      // "cancel plan …" read as if orders had been cancelled: the operator declined the plan, nothing was sent.
+      return `${e.detail.decision === 'confirm' ? 'confirmed' : 'declined'} plan ${e.detail.planId}${e.detail.by ? ` (${e.detail.by})` : ''}`;
     case 'ordersSent': {
       const d = e.detail;
-      return `orders sent for plan ${d.planId}: order ${d.orderId} ${d.action} ${groupedQuantityText(String(d.quantity))} ${d.orderType}${d.limitPrice !== null ? ` ${d.limitPrice}` : ''}`;
+      const what = label(d.conId, d.planId) ?? `conid:${d.conId}`;
+      return `orders sent for plan ${d.planId}: order ${d.orderId} ${d.action} ${groupedQuantityText(String(d.quantity))} ${what} ${d.orderType}${d.limitPrice !== null ? ` ${d.limitPrice}` : ''}`;
     }
     case 'cancelsSent':
       return `orders sent for plan ${e.detail.planId} (cancel ${e.detail.cancel})${e.detail.orderIds.length > 0 ? `: order ${e.detail.orderIds.join(', ')}` : ''}`;
@@ -179,14 +222,17 @@ export function alertsVM(
       }),
     });
   }
+  const label = conIdLabels(state);
   for (const a of state.operatorActions) {
-    const text = operatorText(a);
+    const text = operatorText(a, label);
     if (!matches(`operator ${text}`)) continue;
     entries.push({
       id: `op:${a.seq}`,
       at: a.at,
       seq: a.seq,
       source: a,
+      // The text is a dependency: a contract first seen after the action names it from then on.
+      deps: [text],
       make: () => ({
         id: `op:${a.seq}`,
         kind: 'row',
@@ -207,7 +253,7 @@ export function alertsVM(
   if (shown.length < lines.length) shown[shown.length - 1] = { text: moreLine(lines.length - shown.length + 1, lines.length, width, allKeys), slot: 'muted' };
   const display = entries.map((e) => ({ id: e.id, kind: 'row' as const, e }));
   const logHeight = Math.max(1, height - shown.length - 1);
-  const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, [], d.e.make));
+  const win = windowRows(display, ui, logHeight, (d) => cache.get(d.e.source, d.e.deps ?? [], d.e.make));
   return {
     alerts: shown,
     all: lines,
