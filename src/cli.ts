@@ -11,7 +11,7 @@ import type { ReportFlags } from './commands/report.js';
 import type { CancelFlags, FlattenFlags } from './commands/trade.js';
 import type { GuardFlags } from './commands/guard.js';
 import { wrapHelpText } from './model/help-wrap.js';
-import { asciiIo, EXIT, maskingIo, outputClosed, processIo, type CommandIo } from './commands/io.js';
+import { asciiIo, drawableTerminal, EXIT, maskingIo, outputClosed, processIo, type CommandIo } from './commands/io.js';
 import { setAccountMaskForced } from './views/format.js';
 import { installInkPasteGuard } from './views/ink-paste-guard.js';
 import { asciiOnly } from './views/theme.js';
@@ -131,6 +131,7 @@ const COMMANDS: readonly CommandSpec[] = [
     name: 'live',
     args: '[--host H] [--port P] [--client-id N] [--account A|all|A,B,...] [--no-record | --record FILE] [--color 16|256|truecolor] [--trade] [--publish URL [--nats-creds FILE] [--nats-stream NAME]]',
     summary: 'open the console on TWS or IB Gateway (the default command)',
+    notes: ['Needs a terminal that can move its cursor: refused (exit 1) on a pipe or with TERM=dumb; use report there.'],
     flagHelp: {
       record: ['FILE', 'record to FILE instead of the recordings directory (never overwritten; compressed when it ends in .gz)'],
       account: [
@@ -165,7 +166,9 @@ const COMMANDS: readonly CommandSpec[] = [
         'all (or a list A,B) follows several accounts of the simulator advisor login (scenario advisor-login unless --scenario names one); not recorded; --publish publishes each',
       ],
     },
-    notes: ['Without a terminal (a pipe, a script) or with --once, prints the account as text instead of the console.'],
+    notes: [
+      'Without a terminal (a pipe, a script, or TERM=dumb, which cannot move the cursor) or with --once, prints the account as text instead of the console.',
+    ],
     options: {
       account: { type: 'string' },
       scenario: { type: 'string' },
@@ -523,7 +526,7 @@ export async function main(argv: readonly string[], io: CommandIo = processIo): 
 async function dispatch(argv: string[], io: CommandIo): Promise<number> {
   if (argv.length === 0) {
     // The console on TWS is the default command; without a terminal (scripts, pipes) the usage is more useful.
-    if (io === processIo && process.stdout.isTTY === true && process.stdin.isTTY === true) return dispatch(['live'], io);
+    if (io === processIo && drawableTerminal(process.stdout) && drawableTerminal(process.stdin)) return dispatch(['live'], io);
     io.out(wrapHelp(usage(), io));
     return EXIT.ok;
   }

@@ -7,7 +7,7 @@ import { startSimulator } from '../sim/index.js';
 import { scenarioDir } from '../sim/scenario.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
-import { EXIT, onOutputClosed, type CommandIo } from './io.js';
+import { drawableTerminal, EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
@@ -56,7 +56,7 @@ export function bannerLines(
 
 /**
  * On a terminal, opens the console (issue 6) until the operator quits. With --once, or when stdout is not a
- * terminal (pipes, scripts), prints the text summary instead: once, or every two seconds until Ctrl-C.
+ * terminal (pipes, scripts, TERM=dumb), prints the text summary instead: once, or every two seconds until Ctrl-C.
  * On exit it prints where the session was recorded.
  */
 export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> {
@@ -75,7 +75,7 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   const several = f.account === undefined ? undefined : parseAccounts(f.account);
   if (f.account !== undefined && !several) return usage(`--account expects all or a list like DU2000001,DU2000003, got ${JSON.stringify(f.account)}`, io);
   if (several) {
-    const problem = severalAccountsProblem(f) ?? (f.once || process.stdout.isTTY !== true || process.stdin.isTTY !== true ? SEVERAL_TEXT : undefined);
+    const problem = severalAccountsProblem(f) ?? (f.once || !drawableTerminal(process.stdout) || !drawableTerminal(process.stdin) ? SEVERAL_TEXT : undefined);
     if (problem) return usage(problem, io);
   }
   if (f.scenario !== undefined) {
@@ -130,8 +130,9 @@ async function runDemo(
     // On the console the note is in the session (recorded); in text mode it goes to stderr as well.
     onRecorderNote: (t) => (consoleFeed ? undefined : io.err(t)),
   });
-  const tty = process.stdout.isTTY === true;
-  const useConsole = tty && process.stdin.isTTY === true && !f.once;
+  // A dumb terminal (TERM=dumb) is written to as a pipe is: the summary whole, every two seconds, no screen control.
+  const tty = drawableTerminal(process.stdout);
+  const useConsole = tty && drawableTerminal(process.stdin) && !f.once;
   let stop!: () => void;
   const stopped = new Promise<void>((resolve) => (stop = resolve));
   // Without the console, Ctrl-C is how the operator quits (the banner says so), and it comes as SIGINT: a quit.

@@ -16,7 +16,7 @@ import { readEvents, readSummaries } from '../streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import { RecordingWriter } from '../streams/recording/writer.js';
 import { appVersion } from '../version.js';
-import { EXIT, type CommandIo } from './io.js';
+import { drawableTerminal, EXIT, terminalNeeded, type CommandIo } from './io.js';
 import { replayCommand } from './replay.js';
 
 /*
@@ -150,8 +150,8 @@ async function followAccount(
   const { f, io, rt, account, stream, pick } = o;
   const run = rt?.follow ?? followInConsole;
   // Checked before subscribing: a script learns at once that a follow needs a terminal.
-  if (!rt?.follow && (process.stdout.isTTY !== true || process.stdin.isTTY !== true)) {
-    io.err('tws-risk fleet: following an account needs a terminal; for scripts use `tws-risk fleet --json`, or --at TIME for a copy');
+  if (!rt?.follow && (!drawableTerminal(process.stdout) || !drawableTerminal(process.stdin))) {
+    io.err(`tws-risk fleet: following an account needs ${terminalNeeded()}; for scripts use \`tws-risk fleet --json\`, or --at TIME for a copy`);
     return EXIT.invalid;
   }
   const follower = await StreamFollower.start({

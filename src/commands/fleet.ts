@@ -7,7 +7,7 @@ import { DEFAULT_STREAM } from '../streams/nats/subjects.js';
 import type { RiskSummary } from '../streams/nats/summary.js';
 import { join } from 'node:path';
 import { dataDir } from '../config/load.js';
-import { EXIT, type CommandIo } from './io.js';
+import { drawableTerminal, EXIT, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
 import { SUMMARY_EVERY_MS } from './publish-flags.js';
@@ -215,7 +215,7 @@ export async function fleetCommand(
   if (!f.trade && (f.operator !== undefined || f.timeout !== undefined))
     return usage('--operator and --timeout go with --trade (remote commands from the view) or fleet command');
   if (f.json && f.trade) return usage('--trade is for the interactive view, not --json; from a script, use fleet command');
-  const watch = !f.json && (rt.watch ?? process.stdout.isTTY === true);
+  const watch = !f.json && (rt.watch ?? drawableTerminal(process.stdout));
   if (f.trade && !watch) return usage('--trade is for the interactive view on a terminal; from a script, use fleet command');
   const stream = f['nats-stream'] ?? DEFAULT_STREAM;
   const nc = await connectForCommand(f, io, 'fleet', 'tws-risk fleet', rt.env);

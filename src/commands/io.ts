@@ -20,6 +20,22 @@ export interface CommandIo {
 const NEWLINE = Buffer.from('\n', 'latin1');
 
 /**
+ * Whether `stream` is a terminal the console can draw on: a TTY whose TERM is not `dumb`. A dumb terminal (Emacs's
+ * shell, some CI runners, `TERM=dumb` set on purpose) cannot switch screens or move the cursor: the console's
+ * full-screen drawing came out there as escape codes, so a dumb terminal counts as no terminal at all.
+ */
+export function drawableTerminal(stream: { readonly isTTY?: boolean }, env: NodeJS.ProcessEnv = process.env): boolean {
+  return stream.isTTY === true && env.TERM !== 'dumb';
+}
+
+/** The refusal's reason when the console cannot be drawn: what is missing, in words (TERM=dumb named as such). */
+export function terminalNeeded(env: NodeJS.ProcessEnv = process.env): string {
+  return process.stdout.isTTY === true && process.stdin.isTTY === true && env.TERM === 'dumb'
+    ? 'a terminal that can move its cursor (TERM=dumb cannot)'
+    : 'a terminal';
+}
+
+/**
  * The text commands' last line of defence: text from TWS and recordings is neutralised where it enters, and a
  * control character that slipped past is still written as an escape (`\u001b`, valid inside JSON strings too).
  */

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { loadSettings } from '../config/load.js';
 import type { Feed } from '../streams/feed.js';
 import { colorFlag, connectedConsole, noteRecorderError, noteRecordingStopped, runConsole } from './console.js';
-import { EXIT, type CommandIo } from './io.js';
+import { drawableTerminal, EXIT, terminalNeeded, type CommandIo } from './io.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, resolveConnection, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem, type ConnectionFlags } from './live.js';
 import { parseAccounts } from '../streams/tws/multi.js';
@@ -32,8 +32,8 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
   if (publishProblem) return usage(publishProblem);
   const color = colorFlag(f.color);
   if (color === null) return usage(`--color expects 16, 256, truecolor or auto, got ${JSON.stringify(f.color)}`);
-  if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
-    io.err('tws-risk live: the console needs a terminal; for scripts and cron use `tws-risk report` (or --json)');
+  if (!drawableTerminal(process.stdout) || !drawableTerminal(process.stdin)) {
+    io.err(`tws-risk live: the console needs ${terminalNeeded()}; for scripts and cron use \`tws-risk report\` (or --json)`);
     return EXIT.invalid;
   }
   const loaded = loadSettings(f.config);

@@ -4,7 +4,7 @@ import { RecordingError } from '../streams/recording/reader.js';
 import { parseSpeed, ReplayPlayer } from '../streams/replay/player.js';
 import { parseAt } from '../streams/replay/state-at.js';
 import { colorFlag, runConsole } from './console.js';
-import { EXIT, type CommandIo } from './io.js';
+import { drawableTerminal, EXIT, terminalNeeded, type CommandIo } from './io.js';
 
 export interface ReplayFlags {
   readonly speed?: string;
@@ -40,9 +40,11 @@ export async function replayCommand(file: string, f: ReplayFlags, io: CommandIo)
     throw e;
   }
   // The file is checked first, so a script learns that a recording is unreadable even without a terminal.
-  if (process.stdout.isTTY !== true || process.stdin.isTTY !== true) {
+  if (!drawableTerminal(process.stdout) || !drawableTerminal(process.stdin)) {
     await player.close();
-    io.err('tws-risk replay: the player needs a terminal; for scripts use `tws-risk replay FILE --events` or `tws-risk report --replay FILE --at TIME`');
+    io.err(
+      `tws-risk replay: the player needs ${terminalNeeded()}; for scripts use \`tws-risk replay FILE --events\` or \`tws-risk report --replay FILE --at TIME\``,
+    );
     return EXIT.invalid;
   }
   if (f.at !== undefined) {
