@@ -20,7 +20,7 @@ import {
   scopeText,
   staleMarkDenial,
 } from '../trading/plan.js';
-import { proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
+import { alertName, proposeForAlert, type Alert, type ReductionProposal } from '../risk/alerts/index.js';
 import { reductionFills } from './reduction-fills.js';
 import { formatDenial, isBulkScope, type CancelPlan, type FlattenPlan, type FlattenScope } from '../trading/types.js';
 import type { OrderRow, PortfolioState } from '../model/state.js';
@@ -332,7 +332,8 @@ export function createConsoleTrading(o: ConsoleTradingOptions): ConsoleTrading {
       : [];
     const frozenLines = frozen ? [frozenLine(frozen.at, 'positions', diffs.map(diffText))] : [];
     const shown = {
-      title: `REDUCE leverage for ${alert.id}?`,
+      // The rule in words, not its config key (`cushion.band` read as nothing in a user trial).
+      title: `REDUCE leverage for the ${alertName(alert.id, alert.rule)} alert?`,
       lines: [
         ...frozenLines,
         ...flattenLines(plan),

@@ -59,7 +59,7 @@ describe('trade.reduce: a leverage reduction through the confirmation flow', () 
       const plan = trading.preview('trade.reduce', { alerts: [alert] });
       if (typeof plan === 'string') throw new Error(plan);
       expect(plan.word).toBe('REDUCE');
-      expect(plan.title).toBe('REDUCE leverage for cushion.stressed?');
+      expect(plan.title).toBe('REDUCE leverage for the stressed Cushion alert?');
       // The orders come first (they must stay on screen), then what the trims do to the metric.
       expect(plan.lines[0]).toMatch(/^Account DU\d+ · scope conids:/);
       expect(plan.lines.find((l) => l.startsWith('For '))).toMatch(

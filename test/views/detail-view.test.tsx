@@ -157,6 +157,38 @@ describe('the detail view (Enter on a row)', () => {
     expect(detail).not.toMatch(/0\.578457|\b\d{13}\b|\{"kind"/);
   });
 
+  it("names margin.jump's calibration fields and their coded values in words: no factor.scope: C (user trial)", async () => {
+    const state = bookState();
+    // The one-look finding as the rule writes it (src/risk/alerts/rules/margin-jump.ts factorFinding).
+    const factor = { kind: 'Initial', scope: 'C', reported: '380800', estimated: '100000', factor: 3.808, threshold: 2 };
+    const jump: Alert = {
+      id: 'margin.jump',
+      rule: 'margin.jump',
+      severity: 'warning',
+      title: 'Initial margin (commodities) 380,800 USD is 3.81× our rules-based estimate 100,000 USD (limit 2×)',
+      detail: { jump: null, factor },
+      firstSeenAt: state.lastEventAt,
+      raisedAt: state.lastEventAt,
+      lastSeenAt: state.lastEventAt,
+      acknowledged: false,
+    };
+    const store = new TestStore(state, createStressRunner()(state, state.lastEventAt));
+    store.set({ alerts: [jump] });
+    const tui = renderApp(store, { columns: 120, rows: 60 });
+    open.push(tui);
+    await tui.write('6');
+    await tui.waitForFrame((f) => f.includes('▶6 Alerts'), 'the Alerts pane focused');
+    await tui.write(ENTER);
+    const detail = await tui.waitForFrame((f) => f.includes('segment'), 'the calibration in the detail view');
+    expect(detail).toMatch(/requirement:\s+initial margin/);
+    expect(detail).toMatch(/segment:\s+commodities/);
+    expect(detail).toMatch(/reported by TWS:\s+380,800/);
+    expect(detail).toMatch(/our estimate:\s+100,000/);
+    expect(detail).toMatch(/reported \/ our estimate:\s+3\.808×/);
+    expect(detail).toMatch(/limit:\s+2×/);
+    expect(detail).not.toMatch(/factor\.(kind|scope|factor)|:\s+C$/m);
+  });
+
   it('shows the selected scenario with its breakdown and the liquidation distances in full', async () => {
     const tui = start({ columns: 80, rows: 24 }, false);
     await tui.write('3');

@@ -41,7 +41,10 @@ describe('the reduction dialog', () => {
       await waitUntil(() => store.getSnapshot().alerts?.some((a) => a.id === 'cushion.stressed') === true, 20_000);
       // Named: a crash that deep also lists the SPX concentration, whose reduction may rank first.
       await tui.write(':trade.reduce cushion.stressed\r');
-      const d = await tui.waitForFrame((f) => f.includes('REDUCE leverage for cushion.stressed?') && f.includes('Type REDUCE'), 'the reduction dialog');
+      const d = await tui.waitForFrame(
+        (f) => f.includes('REDUCE leverage for the stressed Cushion alert?') && f.includes('Type REDUCE'),
+        'the reduction dialog',
+      );
       expect(d).toMatch(/(SELL|BUY) [\d,]+ /);
       // y only types into the word field; nothing is sent.
       await tui.write('y');

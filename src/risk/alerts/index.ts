@@ -11,7 +11,7 @@ export type {
   RuleName,
   Severity,
 } from './types.js';
-export { INITIAL_ALERT_STATE, RULE_NAMES, SEVERITIES, SEVERITY_RANK, maxSeverity } from './types.js';
+export { INITIAL_ALERT_STATE, RULE_NAMES, RULE_TITLES, SEVERITIES, SEVERITY_RANK, alertName, maxSeverity } from './types.js';
 export {
   DEFAULT_ALERT_CONFIG,
   levelOf,

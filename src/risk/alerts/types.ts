@@ -43,6 +43,33 @@ export const RULE_NAMES = [
 
 export type RuleName = (typeof RULE_NAMES)[number];
 
+/** Each rule in words, for the operator (a dialog's title): the config key `cushion.band` read as nothing (docs/alerts.md). */
+export const RULE_TITLES: Readonly<Record<RuleName, string>> = {
+  'excess.negative': 'negative ExcessLiquidity',
+  'margin.warning': 'equity near maintenance margin',
+  'cushion.band': 'Cushion band',
+  'cushion.stressed': 'stressed Cushion',
+  'liquidation.distance': 'distance to liquidation',
+  'margin.jump': 'margin jump',
+  'foreign.client': "another client's orders",
+  'manual.order': 'manual order',
+  'position.unexplained': 'unexplained position',
+  'connection.lost': 'lost connection',
+  'stream.stale': 'stale data',
+  'tws.code': 'TWS message',
+  'exposure.ccy': 'currency exposure',
+  'concentration.und': 'concentration',
+};
+
+/** An alert's id in words: its rule's title, then its subject (`concentration.und:AAPL`: "concentration (AAPL)"). */
+export function alertName(id: AlertId, rule?: string): string {
+  const cut = id.indexOf(':');
+  const subject = cut < 0 ? undefined : id.slice(cut + 1);
+  const title = RULE_TITLES[(rule ?? (cut < 0 ? id : id.slice(0, cut))) as RuleName] as string | undefined;
+  if (!title) return id;
+  return subject ? `${title} (${subject})` : title;
+}
+
 /**
  * Stable id of an alert: the rule and its subject, e.g. `margin.jump`, `cushion.band`, `liquidation.px:STK`,
  * `foreign.client:99`, `manual.order:perm:123`, `stream.stale:marketData`, `tws.code:1100`, `exposure.ccy:EUR`,

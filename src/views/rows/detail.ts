@@ -101,9 +101,40 @@ function fieldText(rule: string, path: string, value: string | number | boolean)
   return String(value);
 }
 
+/**
+ * Names for fields whose dotted key reads as nothing to an operator, and words for their coded values (user trial:
+ * `factor.kind: Initial`, `factor.scope: C`, `factor.factor: 3.808×`). The recorded detail keeps its keys
+ * (docs/alerts.md); only the view names them. margin.jump's calibration is reported ÷ our rules-based estimate per
+ * segment: C is the commodities segment, S the securities one, total the whole account (src/risk/margin.ts).
+ */
+const RULE_FIELD_LABELS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  'margin.jump': {
+    'factor.kind': 'requirement',
+    'factor.scope': 'segment',
+    'factor.reported': 'reported by TWS',
+    'factor.estimated': 'our estimate',
+    'factor.factor': 'reported / our estimate',
+    'factor.threshold': 'limit',
+  },
+};
+const RULE_FIELD_VALUES: Readonly<Record<string, Readonly<Record<string, Readonly<Record<string, string>>>>>> = {
+  'margin.jump': {
+    'factor.kind': { Initial: 'initial margin', Maintenance: 'maintenance margin' },
+    'factor.scope': { C: 'commodities', S: 'securities', total: 'total (the whole account)' },
+  },
+};
+
 /** An alert's detail (a JSON value from the rule) as fields: nested keys are joined with dots, values as people read them. */
 function jsonFields(rule: string, value: JsonValue, prefix = ''): DetailLine[] {
-  if (value === null || typeof value !== 'object') return value === null ? [] : [{ label: prefix || 'detail', text: fieldText(rule, prefix, value) }];
+  if (value === null || typeof value !== 'object')
+    return value === null
+      ? []
+      : [
+          {
+            label: RULE_FIELD_LABELS[rule]?.[prefix] ?? (prefix || 'detail'),
+            text: RULE_FIELD_VALUES[rule]?.[prefix]?.[String(value)] ?? fieldText(rule, prefix, value),
+          },
+        ];
   if (Array.isArray(value)) {
     if (value.every((v) => v === null || typeof v !== 'object')) return [{ label: prefix || 'detail', text: value.map(String).join(', ') }];
     return value.flatMap((v, i) => jsonFields(rule, v, `${prefix}[${i}]`));
