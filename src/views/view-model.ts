@@ -325,8 +325,14 @@ function hintLine(input: ViewInput, now: number): Cell[] {
   const filtered = ui.lists[ui.focus].filter !== '';
   const hints: [CommandId, string][] =
     ui.dialog?.kind === 'trade' || ui.dialog?.kind === 'confirmQuit'
-      ? // The dialog takes every key: the panes' keys listed under it did nothing. Its own keys are in it.
-        [['dialog.cancel', 'cancel (the default)']]
+      ? // The dialog takes every key: the panes' keys listed under it did nothing. Its own keys are in it, and the
+        // footer says the same: once the plan has gone out nothing is left to cancel, the cancel key closes the
+        // result; while orders are on the way it does nothing (trade-dialog.ts), so it is not offered.
+        ui.dialog.kind === 'trade' && ui.dialog.phase === 'sending'
+        ? []
+        : ui.dialog.kind === 'trade' && ui.dialog.phase === 'done'
+          ? [['dialog.cancel', 'close']]
+          : [['dialog.cancel', 'cancel (the default)']]
       : ui.dialog?.kind === 'detail'
         ? [
             ['nav.down', 'scroll'],

@@ -496,6 +496,25 @@ describe('the footer', () => {
       expect(text).not.toMatch(/help|commands|c group|X flatten|freeze|quit/);
     }
   });
+
+  it("says the cancel key closes a sent plan's result, and offers nothing to cancel while orders are on the way (user trial)", () => {
+    const snap = snapshot(bookState());
+    const at = (phase: 'sending' | 'done') =>
+      footer(
+        vm(
+          snap,
+          reduceUi(initialUi({ focus: 'positions' }), {
+            type: 'openDialog',
+            dialog: { kind: 'trade', phase, title: 'Flatten CLJ6', lines: ['BUY 1 CLJ6'], planId: 'p1' },
+          }),
+          { columns: 200, rows: 50 },
+          'trade',
+        ),
+      );
+    expect(at('done')).toContain('Esc close');
+    expect(at('done')).not.toMatch(/cancel/);
+    expect(at('sending')).not.toMatch(/Esc|cancel/);
+  });
 });
 
 describe('a trade dialog on a short terminal', () => {
