@@ -341,6 +341,15 @@ describe('the command palette', () => {
     expect(onTrade).not.toHaveBeenCalled();
   });
 
+  it('counts one match as "1 command", not "1 commands" (user trial)', async () => {
+    const { tui } = start();
+    await tui.waitForFrame((f) => f.includes('▶2 Positions'));
+    await tui.write(':');
+    await tui.write('view.theme');
+    const one = await tui.waitForFrame((f) => /›view\.theme/.test(f) && /\b1 command\b/.test(f), 'one match counted');
+    expect(one).not.toMatch(/\b1 commands\b/);
+  });
+
   it('runs only what was meant: a unique prefix runs, several complete, nothing else runs (issue 16)', async () => {
     const { tui, onQuit } = start();
     await tui.waitForFrame((f) => f.includes('▶2 Positions'));

@@ -2,7 +2,7 @@
 import { Box } from 'ink';
 import { Text } from '../components/Text.js';
 import { useTheme } from '../context/theme.js';
-import { pad } from '../format.js';
+import { count, pad } from '../format.js';
 import type { ViewModel } from '../view-model.js';
 
 export function Palette({ palette }: { readonly palette: NonNullable<ViewModel['palette']> }) {
@@ -20,7 +20,7 @@ export function Palette({ palette }: { readonly palette: NonNullable<ViewModel['
         {palette.error ? (
           <Text {...theme.flash}>{`  ${palette.error}`}</Text>
         ) : (
-          <Text {...theme.muted}>{palette.items.length === 0 ? '  no command matches' : `  ${palette.items.length} commands · ${palette.hint}`}</Text>
+          <Text {...theme.muted}>{palette.items.length === 0 ? '  no command matches' : `  ${count(palette.items.length, 'command')} · ${palette.hint}`}</Text>
         )}
       </Text>
       {items.map((it, i) => {
