@@ -150,7 +150,8 @@ async function runDemo(
   if (!useConsole) for (const [s, l] of onSignal) process.on(s, l);
   // Text written to a pipe its reader closed (`demo | head -3`): the session ends as on a hangup, sealed and indexed.
   const offOutputClosed = useConsole ? undefined : onOutputClosed(endBy('outputClosed'));
-  for (const line of bannerLines(`account ${sim.account}${useConsole ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
+  // --once ends by itself after its one summary: no Ctrl-C to tell of.
+  for (const line of bannerLines(`account ${sim.account}${useConsole || f.once ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
   if (useConsole) {
     consoleFeed = session.feed;

@@ -19,6 +19,9 @@ describe('tws-risk demo', () => {
     expect(r.out).toMatch(/account DU1234567 {2}base USD {2}health READY/);
     expect(r.out).toMatch(/positions \(\d+\)/);
     expect(r.err).toContain(`session recorded to ${file}`);
+    // --once exits by itself after the summary: the banner tells of no Ctrl-C (user trial).
+    expect(r.err).toMatch(/^demo: simulator on .*, account DU1234567$/m);
+    expect(r.err).not.toContain('Ctrl-C');
     const v = await verifyRecording(file);
     expect(v.ok && v.summary.sealed).toBe(true);
     expect(v.ok && v.summary.header.source).toBe('demo');
