@@ -16,8 +16,8 @@ import type { StressVM } from './rows/stress.js';
 import type { ConsoleSnapshot } from './store.js';
 import type { ListContext, UiState } from './ui-state.js';
 import { THEME_NAMES } from './theme.js';
-import { armingEnded, markCells, planCells } from './trade-dialog.js';
-import { isPictureLine } from './trading-actions.js';
+import { armingEnded, markCells, planCell, planCells } from './trade-dialog.js';
+import { isPictureLine, WORSE_MARK } from './trading-actions.js';
 import { sameRefs } from '../model/same-refs.js';
 
 /*
@@ -734,6 +734,20 @@ function tradeDialog(
   // The account's figures now and after (with their worst losses), the lines most read: a cut keeps them (below).
   const figures: Cell[] = clauses(d.lines.slice(orderCount).filter(isPictureLine));
   const rest: Cell[] = [...clauses(d.lines.slice(orderCount).filter((l) => !isPictureLine(l))), ...markCells(d, input.snapshot.live, input.snapshot.now)];
+  /*
+   * What a cut keeps of the lines about the plan, whole lines in order of importance: the figures now and after, the
+   * "after" figures together with the notes that qualify them (after-flatten.ts: the lines after it that are not
+   * WORSE lines, "our estimate cannot see closing EUR.USD"), then the rest as the plan lists it. A user trial at 80x24
+   * read a sentence cut mid-line ("… at the planned limits (if filled,") and an "after" margin whose caveat was cut.
+   */
+  const about = d.lines.slice(orderCount);
+  const lastPicture = about.findLastIndex(isPictureLine);
+  const qualifies = (l: string, i: number) => lastPicture >= 0 && i > lastPicture && !l.startsWith(WORSE_MARK);
+  const units: Cell[][] = [
+    ...about.flatMap((l, i) => (isPictureLine(l) ? [[...clauses([l]), ...(i === lastPicture ? clauses(about.filter(qualifies)) : [])]] : [])),
+    ...about.flatMap((l, i) => (isPictureLine(l) || qualifies(l, i) ? [] : [clauses([l])])),
+    ...markCells(d, input.snapshot.live, input.snapshot.now).map((c) => [c]),
+  ];
   const ended = armingEnded(d, input.snapshot.live, input.snapshot.now);
   const tail: Cell[] = [];
   if (d.error) tail.push({ text: '' }, ...d.error.split('; ').map((text): Cell => ({ text, slot: 'dialog.danger' })));
@@ -807,8 +821,15 @@ function tradeDialog(
     if (orderRows.length + infoRows.length <= room) shown = [...orderRows, ...infoRows];
     else if (orderRows.length + notice(infoRows.length, 'info').length <= room) {
       const keep = Math.max(0, room - orderRows.length - notice(infoRows.length, 'info').length);
-      const first = [...figureRows, ...restRows];
-      shown = [...orderRows, ...first.slice(0, keep), ...notice(first.length - keep, 'info')];
+      // Whole lines, the first that does not fit ending the cut: never half a sentence, never a less important line in
+      // place of a more important one.
+      const kept: Cell[] = [];
+      for (const u of units) {
+        const r = wrapCells(u, f.width);
+        if (kept.length + r.length > keep) break;
+        kept.push(...r);
+      }
+      shown = [...orderRows, ...kept, ...notice(infoRows.length - kept.length, 'info')];
     } else {
       const all = [...orderRows, ...restRows];
       const withFigures = room - notice(all.length, 'orders').length - figureRows.length >= 1;

@@ -573,6 +573,36 @@ describe('a trade dialog on a short terminal', () => {
     ]);
   });
 
+  it('cuts whole lines only, and never shows the "after" figures without the note that qualifies them (user trial, EUR.USD at 80x24)', () => {
+    const fx = ['Account DU1234567 · scope conid:12087792 · 0 cancel(s), 1 order(s)', 'SELL 100,000 EUR.USD LMT 1.08000 ~108,000 USD'];
+    const realized = 'realized EUR.USD: -1,400.00 USD at the mark, -1,410.00 USD at the limit';
+    const total = 'Expected realized P&L -1,410.00 USD at the planned limits (if filled, before commissions)';
+    const now = "now:   maint 196,431 USD (TWS's account update, 1 s old), excess 345,391, cushion 61.9%";
+    const after = "after: maint 196,431 USD (TWS's now +0, our estimate), excess 345,391, cushion 61.9%";
+    const caveat =
+      "our estimate cannot see closing EUR.USD: our FX margin charges a currency only while its net value is negative (TWS's what-if, when asked, has its figure)";
+    const about = [realized, total, now, after, caveat];
+    // Rows joined as read: a wrapped line's rows and its continuation indent are one line again.
+    const squeeze = (t: string) => t.replace(/\s+/g, ' ');
+    // Every height from where the orders alone fit to where everything does: each cut is checked.
+    for (let rows = 14; rows <= 30; rows++) {
+      const d = dialogOf([...fx, ...about], fx.length, rows);
+      const text = squeeze(d.lines.map((c) => c.text).join(' '));
+      const shown = about.filter((l) => text.includes(squeeze(l)));
+      // A line is on screen whole or not at all: no word of a line left out is on screen.
+      for (const l of about) if (!shown.includes(l)) expect(text, `${rows} rows: ${l}`).not.toContain(squeeze(l).slice(0, 30));
+      if (shown.includes(after)) expect(shown, `${rows} rows`).toContain(caveat);
+    }
+    // At 24 rows the figures and the caveat fit: the realized total gives way to them.
+    const shown24 = squeeze(
+      dialogOf([...fx, ...about], fx.length, 24)
+        .lines.map((c) => c.text)
+        .join(' '),
+    );
+    expect(shown24).toContain(squeeze(after));
+    expect(shown24).toContain(squeeze(caveat));
+  });
+
   it('locks the confirm key when an order itself does not fit, and when the plan says nothing of its orders', () => {
     const many = [orders[0]!, ...Array.from({ length: 30 }, (_, i) => `SELL ${i + 1} X${i} LMT 1.00 ~1 USD`)];
     expect(dialogOf([...many, ...about], many.length, 24).hidden).toBeGreaterThan(0);
