@@ -351,7 +351,7 @@ const COMMANDS: readonly CommandSpec[] = [
   },
   {
     name: 'fleet',
-    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json | --trade [--operator NAME] [--timeout S]] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--nats-creds FILE] [--operator NAME] [--timeout S] [--json]',
+    args: '--nats URL [--nats-creds FILE] [--nats-stream NAME] [--stale-after S] [--json | --trade [--operator NAME] [--timeout S]] | fleet --nats URL --open ACCOUNT [--session ID] [--at TIME] | fleet command --nats URL --account A --rule NAME --confirm-account A [--guard HOST/SESSION] [--nats-creds FILE] [--nats-stream NAME] [--operator NAME] [--timeout S] [--json]',
     summary:
       "every account that publishes to NATS (consoles and guards with --publish), riskiest first; --open one account's console from the stream; `fleet command` asks a guard to run one of its policy actions",
     flagHelp: {
@@ -359,6 +359,7 @@ const COMMANDS: readonly CommandSpec[] = [
       account: ['A', 'fleet command: the account whose guard runs the action'],
       rule: ['NAME', "fleet command: a rule of that guard's policy, by name or index"],
       'confirm-account': ['A', 'fleet command: the account typed again'],
+      guard: ['HOST/SESSION', 'fleet command: the guard to ask, when several of the account listen (the command lists them); one guard acts on one command'],
       operator: ['NAME', "fleet command (and the view with --trade): who asks, for the guard's audit log (default: the login name)"],
       timeout: ['S', "fleet command (and the view with --trade): seconds to wait for the guard's answer (default 90)"],
       trade: ['', "the view: X asks the selected account's guard for one of its policy's actions, after arming (docs/fleet.md)"],
@@ -379,6 +380,7 @@ const COMMANDS: readonly CommandSpec[] = [
       account: { type: 'string' },
       rule: { type: 'string' },
       'confirm-account': { type: 'string' },
+      guard: { type: 'string' },
       operator: { type: 'string' },
       timeout: { type: 'string' },
       open: { type: 'string' },
@@ -388,12 +390,11 @@ const COMMANDS: readonly CommandSpec[] = [
       trade: { type: 'boolean' },
     },
     run: async (pos, values, io) => {
-      const commandOnly = ['account', 'rule', 'confirm-account'] as const;
+      const commandOnly = ['account', 'rule', 'confirm-account', 'guard'] as const;
       const openOnly = ['session', 'at', 'color'] as const;
       if (pos[0] === 'command') {
         if (pos.length > 1) return usageError('fleet', `unexpected argument '${pos[1]}'`, io);
-        for (const k of ['nats-stream', 'stale-after'] as const)
-          if (values[k] !== undefined) return usageError('fleet', `--${k} is for the table, not fleet command`, io);
+        if (values['stale-after'] !== undefined) return usageError('fleet', '--stale-after is for the table, not fleet command', io);
         for (const k of ['open', 'trade', ...openOnly] as const)
           if (values[k] !== undefined) return usageError('fleet', `--${k} is for the fleet view, not fleet command`, io);
         return (await import('./commands/fleet-command.js')).fleetCommandCommand(values as FleetCommandFlags, io);

@@ -35,6 +35,8 @@ export interface FleetRow {
   readonly account: string;
   readonly host: string;
   readonly role: RiskSummary['role'];
+  /** Which publisher of that role on that host (a guard's TWS client id, `c4801`), null when it names none. */
+  readonly instance: string | null;
   readonly session: string;
   readonly health: string;
   /** Since the publisher's last summary, and since the last event it had seen (ms, the fleet's clock). */
@@ -61,6 +63,7 @@ export function fleetRows(summaries: readonly RiskSummary[], now: number, staleA
     account: s.account,
     host: s.host,
     role: s.role,
+    instance: s.instance ?? null,
     session: s.session,
     health: s.health,
     ageMs: Math.max(0, now - s.at),
@@ -87,7 +90,9 @@ export function fleetRows(summaries: readonly RiskSummary[], now: number, staleA
     if (ca && cb && !ca.eq(cb)) return ca.lt(cb) ? -1 : 1;
     if (ca && !cb) return -1;
     if (!ca && cb) return 1;
-    return a.account.localeCompare(b.account) || a.host.localeCompare(b.host) || a.role.localeCompare(b.role);
+    return (
+      a.account.localeCompare(b.account) || a.host.localeCompare(b.host) || a.role.localeCompare(b.role) || (a.instance ?? '').localeCompare(b.instance ?? '')
+    );
   });
 }
 
@@ -125,7 +130,7 @@ export function fleetColumns(rows: readonly FleetRow[]): { specs: ColumnSpec[]; 
   const body = rows.map((r) => [
     r.account,
     r.host,
-    r.role,
+    r.instance ? `${r.role} ${r.instance}` : r.role,
     r.stale ? `STALE (${r.health})` : r.health.toUpperCase(),
     `${age(r.ageMs)}/${age(r.lastEventAgeMs)}`,
     `${money(r.netLiquidation)}${r.baseCurrency ? ` ${r.baseCurrency}` : ''}`,
@@ -137,8 +142,13 @@ export function fleetColumns(rows: readonly FleetRow[]): { specs: ColumnSpec[]; 
     r.worstStress ? r.worstStress.scenario : '',
   ]);
   // Widths are terminal cells of the text as drawn (neutralised); the name's own width is its header's, the least it keeps.
+  // Two rows of one account and host (a guard and a console, two guards) differ only in ROLE: it then stays longer
+  // than HOST, which is the same for them (the user trial saw two identical rows at 80 columns).
+  const seen = new Set<string>();
+  const roleTells = rows.some((r) => seen.size === seen.add(`${r.account}\u0000${r.host}`).size);
   const specs = COLUMNS.map((c, i) => ({
     ...c,
+    ...(roleTells && c.id === 'role' ? { priority: 0.5 } : {}),
     width: c.flex ? textWidth(c.header) : Math.max(textWidth(c.header), ...body.map((b) => textWidth(neutralise(b[i]!)))),
   }));
   return { specs, rows: body };

@@ -428,6 +428,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           held: { events: held, release: () => releaseHeld() },
           view: () => lastView,
           role: 'guard',
+          instance: `c${c.clientId}`,
           mode: trade ? 'trade' : 'readOnly',
           commands: () => (commandsListening ? policy.rules.map((r) => ({ name: r.name, action: r.do })) : undefined),
           clock,
@@ -483,6 +484,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let exitCode: number = EXIT.ok;
   let everReady = false;
   let actionSeq = 0;
+  // Client id and pid make it unique across guards of one host: two guards of one account each named their sale guard-…-1.
+  const newActionId = (now: number) => `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-c${c.clientId}-p${process.pid}-${++actionSeq}`;
   let lastStatusText = '';
   let lastStatusAt = 0;
   const shown = new Map<string, string>();
@@ -1011,7 +1014,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     const account = feed.state.account ?? null;
     const reply = (r: Omit<CommandReply, 'format' | 'account' | 'dryRun'>) => {
       try {
-        msg.respond(JSON.stringify({ format: 'tws-risk-command-reply', account, dryRun: !trade, ...r } satisfies CommandReply));
+        const guard = publishing ? { guard: { host: publishing.host, session: publishing.session } } : {};
+        msg.respond(JSON.stringify({ format: 'tws-risk-command-reply', account, dryRun: !trade, ...r, ...guard } satisfies CommandReply));
       } catch (e) {
         log('err', 'command.replyFailed', { msg: (e as Error).message });
       }
@@ -1038,6 +1042,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       });
     };
     if (typeof req === 'string') return refuse(`not a command this guard reads: ${req}`, undefined);
+    // Every guard of the account hears the subject: one that ran an unaimed command would run it beside the others
+    // (the user trial's two trading guards each sold the position). Refused, so nothing runs twice.
+    if (!req.target)
+      return refuse(
+        'the command names no guard: every guard of the account hears it, so none runs it; ask with `fleet command`, which names one (--guard HOST/SESSION when several listen)',
+        undefined,
+      );
     if (stopping) return refuse('the guard is stopping', undefined);
     if (account === null || req.account !== account)
       return refuse(`the command confirms account ${req.account}; this guard follows ${account ?? 'no account yet'}`, undefined);
@@ -1064,7 +1075,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     });
     if (d.kind === 'held') return refuse(`held: ${d.why}`, rule);
     memory = d.memory;
-    const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
+    const id = newActionId(now);
     const operator = { name: req.operator, from: req.from, requestId: req.id };
     const stand: Alert = {
       id: 'operator',
@@ -1180,7 +1191,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     verdicts = d.verdicts;
     logVerdicts(d.verdicts);
     for (const a of d.acts) {
-      const id = `guard-${new Date(now).toISOString().slice(0, 19).replace(/[-:]/g, '')}-${++actionSeq}`;
+      const id = newActionId(now);
       const settled = (ok: boolean, sent: boolean, dryRun: boolean) => (memory = settle(memory, a.key, ok, sent, dryRun));
       if (!isTradingAction(a.rule.do)) {
         void run(a, id, settled);

@@ -31,6 +31,8 @@ export async function startPublishing(o: {
   readonly feed: Feed;
   readonly view: () => SessionView | undefined;
   readonly role: RiskSummary['role'];
+  /** Which publisher of that role on this host (a guard: `c<client id>`): its own summary subject, one row each. */
+  readonly instance?: string;
   readonly mode: RiskSummary['mode'];
   /** A guard: the rules it answers remote commands for, while it listens (listed in its summaries). */
   readonly commands?: () => RiskSummary['commands'];
@@ -77,7 +79,15 @@ export async function startPublishing(o: {
     const s = riskSummary(
       o.feed.state,
       o.view(),
-      { host, session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped }, ...(commands ? { commands } : {}) },
+      {
+        host,
+        session,
+        role: o.role,
+        ...(o.instance !== undefined ? { instance: o.instance } : {}),
+        mode: o.mode,
+        publishing: { behind: st.behind, dropped: st.dropped },
+        ...(commands ? { commands } : {}),
+      },
       o.clock.now(),
     );
     if (s) pub.summary(s);

@@ -8,6 +8,7 @@ export interface SummaryMeta {
   readonly host: string;
   readonly session: string;
   readonly role: RiskSummary['role'];
+  readonly instance?: string;
   readonly mode: RiskSummary['mode'];
   readonly publishing: RiskSummary['publishing'];
   /** A guard listening for remote commands: the rules it would run. */
@@ -30,6 +31,7 @@ export function riskSummary(state: PortfolioState, view: SessionView | undefined
     host: meta.host,
     session: meta.session,
     role: meta.role,
+    ...(meta.instance !== undefined ? { instance: meta.instance } : {}),
     at: now,
     lastSeq: state.lastSeq,
     lastEventAt: state.lastEventAt || null,

@@ -13,7 +13,7 @@ import { readRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
 import { startNatsServer, type NatsServer } from '../support/nats-server.js';
-import { isListening, startPublishingGuard, type PublishingGuard } from '../support/publishing-guard.js';
+import { isListening, startPublishingGuard, waitListed, type PublishingGuard } from '../support/publishing-guard.js';
 import { QUICK_SOURCE } from '../support/sim-feed.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-command-'));
@@ -58,6 +58,7 @@ async function publishingGuard(sim: Simulator, nats: NatsServer, trade: boolean)
   stops.push(() => g.h.stop('test over'));
   try {
     await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
+    await waitListed(g, `127.0.0.1:${nats.port}`, { user: 'viewer', pass: 'change-me-viewer' });
   } catch (e) {
     throw new Error(`${(e as Error).message}\n${g.lines.join('\n')}`);
   }
@@ -123,12 +124,23 @@ describe('fleet command: the remote kill switch', () => {
     );
 
     // A request made by hand on this account's subject that confirms another account is refused by the guard itself.
+    const started = g.lines.find((l) => l.includes('event=publish.start'))!;
     const op = await connect({ servers: `127.0.0.1:${nats.port}`, user: 'operator', pass: 'change-me-operator' });
     stops.push(() => op.close());
     const wrong = await requestCommand(
       op,
       ACCOUNT,
-      { format: 'tws-risk-command', id: 'r-wrong', rule: 'kill', trigger: 'operator', operator: 'risk-manager', from: 'desk', account: 'DU9999999', at: 0 },
+      {
+        format: 'tws-risk-command',
+        id: 'r-wrong',
+        rule: 'kill',
+        trigger: 'operator',
+        operator: 'risk-manager',
+        from: 'desk',
+        account: 'DU9999999',
+        at: 0,
+        target: { host: /\bhost=(\S+)/.exec(started)![1]!, session: /\bsession=(\S+)/.exec(started)![1]! },
+      },
       30_000,
     );
     expect(wrong).toMatchObject({

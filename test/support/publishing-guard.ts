@@ -4,6 +4,10 @@ import { join } from 'node:path';
 import { startGuard, type GuardFlags, type GuardHandle, type GuardRuntime } from '../../src/commands/guard.js';
 import type { CommandIo } from '../../src/commands/io.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
+import { connect } from '@nats-io/transport-node';
+import { readSummaries } from '../../src/streams/nats/fleet.js';
+import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
+import { waitFor } from '../sim/helpers.js';
 
 /** A policy that only tells: for publishers whose actions are not what a test looks at. */
 export const NOTIFY_POLICY = { rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] };
@@ -71,4 +75,23 @@ export function isPublishing(g: PublishingGuard): boolean {
 /** The guard is ready, not blocked, and listens for operators' commands (its log says so). */
 export function isListening(g: PublishingGuard): boolean {
   return g.h.status().connection.health === 'ready' && g.h.status().blocked === null && g.lines.some((l) => l.includes('event=command.listening'));
+}
+
+/**
+ * Waits until the guard's summaries in the stream list its rules: what `fleet command` reads to choose the guard it
+ * asks (a summary goes out once a second, so this is up to a second after its log says it listens).
+ */
+export async function waitListed(g: PublishingGuard, servers: string, o: { user?: string; pass?: string } = {}): Promise<void> {
+  const line = g.lines.find((l) => l.includes('event=publish.start'));
+  const session = line && /\bsession=(\S+)/.exec(line)?.[1];
+  const nc = await connect({ servers, ...o });
+  try {
+    await waitFor(
+      async () => (await readSummaries(nc, DEFAULT_STREAM)).summaries.some((s) => s.session === session && (s.commands?.length ?? 0) > 0) || undefined,
+      30_000,
+      "the guard's summary listing its rules",
+    );
+  } finally {
+    await nc.close();
+  }
 }

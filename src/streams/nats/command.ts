@@ -26,7 +26,8 @@ export interface CommandRequest {
   /**
    * The guard meant, as its summaries name it (the fleet view sends it): every guard of the account hears the
    * subject, and one that is not this host and session stays silent, so only the guard the operator chose answers
-   * and acts. Absent (`fleet command`): any guard of the account may.
+   * and acts. Absent (a request from before `fleet command` named its guard): every guard refuses it, since each
+   * would otherwise run it (the user trial's two trading guards each sold the position).
    */
   readonly target?: { readonly host: string; readonly session: string };
   /** The rule as the operator saw it confirmed: a guard whose rule at that place is another refuses (a reloaded policy). */
@@ -50,6 +51,8 @@ export interface CommandReply {
   /** What the action planned, and what became of it (or why it was refused). */
   readonly plan: readonly string[];
   readonly lines: readonly string[];
+  /** The guard that answered, as its summaries name it (absent from guards before it was added). */
+  readonly guard?: { readonly host: string; readonly session: string };
 }
 
 const MAX_TEXT = 200;
@@ -96,7 +99,12 @@ export function decodeReply(body: string): CommandReply | string {
     strOrNull(o.actionId) &&
     typeof o.dryRun === 'boolean' &&
     strs(o.plan) &&
-    strs(o.lines);
+    strs(o.lines) &&
+    (o.guard === undefined ||
+      (typeof o.guard === 'object' &&
+        o.guard !== null &&
+        text((o.guard as Record<string, unknown>).host) &&
+        text((o.guard as Record<string, unknown>).session)));
   return ok ? (o as unknown as CommandReply) : 'a field is missing or of the wrong type';
 }
 
@@ -107,4 +115,22 @@ export function decodeReply(body: string): CommandReply | string {
 export async function requestCommand(nc: NatsConnection, account: string, req: CommandRequest, timeoutMs: number): Promise<CommandReply | string> {
   const m = await nc.request(commandSubject(account), JSON.stringify(req), { timeout: timeoutMs });
   return decodeReply(m.string());
+}
+
+/**
+ * Sends a request and gathers every reply: until the first, at most `timeoutMs`, then `graceMs` after the last, so a
+ * second guard that answered too is seen, not hidden behind the first. Throws as `requestCommand` (no responders, the
+ * server's refusal); an empty list is no answer in time.
+ */
+export async function requestCommandAll(
+  nc: NatsConnection,
+  account: string,
+  req: CommandRequest,
+  timeoutMs: number,
+  graceMs = 1_500,
+): Promise<Array<CommandReply | string>> {
+  const it = await nc.requestMany(commandSubject(account), JSON.stringify(req), { strategy: 'stall', maxWait: timeoutMs, stall: graceMs });
+  const out: Array<CommandReply | string> = [];
+  for await (const m of it) out.push(decodeReply(m.string()));
+  return out;
 }

@@ -121,7 +121,12 @@ export class NatsPublisher implements EventSink {
   /** Queues a summary, replacing one not yet sent. */
   summary(s: RiskSummary): void {
     if (this.closed) return;
-    const p = { subject: summarySubject(s.account, s.host, s.role), data: JSON.stringify(s), id: `${s.session}:summary:${s.at}`, session: s.session };
+    const p = {
+      subject: summarySubject(s.account, s.host, s.role, s.instance),
+      data: JSON.stringify(s),
+      id: `${s.session}:summary:${s.at}`,
+      session: s.session,
+    };
     // One slot per subject: several accounts' summaries of one tick all go, a newer one of the same account replaces.
     this.summaryPending = [...(this.summaryPending ?? []).filter((q) => q.subject !== p.subject), p];
     this.wake?.();

@@ -18,11 +18,13 @@ export function accountToken(account: string): string {
 
 export const eventsSubject = (account: string) => `${SUBJECT_ROOT}.${accountToken(account)}.events`;
 /**
- * One summary subject per account and source (host and role), so that the stream's last message per subject is the
- * last word of each publisher: a console and a guard on the same account, or two hosts, never hide each other.
+ * One summary subject per account and source (host, role and instance), so that the stream's last message per subject
+ * is the last word of each publisher: a console and a guard on the same account, two hosts, or two guards of one host
+ * (each its own TWS client id: the instance) never hide each other. The instance is stable across a restart, so a
+ * restarted guard replaces its own row rather than leaving a stale one beside it.
  */
-export const summarySubject = (account: string, host: string, role: string) =>
-  `${SUBJECT_ROOT}.${accountToken(account)}.summary.${accountToken(`${host}-${role}`)}`;
+export const summarySubject = (account: string, host: string, role: string, instance?: string) =>
+  `${SUBJECT_ROOT}.${accountToken(account)}.summary.${accountToken(`${host}-${role}${instance ? `-${instance}` : ''}`)}`;
 export const commandSubject = (account: string) => `${SUBJECT_ROOT}.${accountToken(account)}.command`;
 /** Every account's summary: what `fleet` reads, last message per subject. */
 export const ALL_SUMMARIES = `${SUBJECT_ROOT}.*.summary.*`;

@@ -9,6 +9,11 @@ export interface RiskSummary {
   readonly session: string;
   /** Who publishes: the console (live, demo), the guard, or a one-shot `report --account all --publish`. */
   readonly role: 'console' | 'guard' | 'report';
+  /**
+   * Which of a host's publishers of that role, stable across its restarts: a guard's is its TWS client id (`c4801`).
+   * Two guards of one account on one host are two rows by it. Absent from consoles and reports.
+   */
+  readonly instance?: string;
   /** When the summary was built (epoch ms, the publisher's clock): the fleet's staleness reads it. */
   readonly at: number;
   /** The seq and receive time of the last event the publisher had seen. */
@@ -88,6 +93,7 @@ export function decodeSummary(text: string): RiskSummary | string {
     p !== null &&
     count(p.behind) &&
     count(p.dropped) &&
+    (o.instance === undefined || (typeof o.instance === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(o.instance))) &&
     (o.commands === undefined || (Array.isArray(o.commands) && o.commands.length <= MAX_RULES && o.commands.every(ruleOk)));
   return ok ? (o as unknown as RiskSummary) : 'a field is missing or of the wrong type';
 }
