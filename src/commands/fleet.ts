@@ -258,30 +258,56 @@ export async function fleetCommand(
     const { runFleetView } = await import('../views/fleet/FleetView.js');
     // Ink hides the cursor here too: restore-cursor's exit write is kept off a redirected stderr (cursor-guard.ts).
     guardCursorRestore(process.stderr);
+    // A NATS outage: the last summaries stay on screen but age by the clock (rows go STALE), under a banner, with no
+    // command offered; the trial saw `READY 1s/1s` 30 s into an outage, under a bare `timeout`, and the columns cut.
+    let connected = true;
+    let last: { summaries: RiskSummary[]; at: number } | undefined;
+    void (async () => {
+      for await (const st of nc.status()) {
+        if (st.type === 'disconnect') connected = false;
+        else if (st.type === 'reconnect') connected = true;
+      }
+    })().catch(() => undefined);
     const load = async () => {
-      const read = await readSummaries(nc, stream).catch((e: unknown) => {
-        if (/stream not found/i.test((e as Error).message)) return { summaries: [], skipped: [] };
-        throw e;
-      });
-      const rows = fleetRows(read.summaries, clock.now(), staleAfterMs);
+      let read: { summaries: RiskSummary[] } | undefined;
+      let failed: string | undefined;
+      if (!connected) failed = 'the connection is lost; the client reconnects by itself';
+      else
+        try {
+          read = await readSummaries(nc, stream).catch((e: unknown) => {
+            if (/stream not found/i.test((e as Error).message)) return { summaries: [], skipped: [] };
+            throw e;
+          });
+        } catch (e) {
+          failed = (e as Error).message;
+        }
+      if (read) last = { summaries: read.summaries, at: clock.now() };
+      const rows = fleetRows(read?.summaries ?? last?.summaries ?? [], clock.now(), staleAfterMs);
+      const outage =
+        failed === undefined
+          ? undefined
+          : `${connected ? 'CANNOT READ THE STREAM' : 'NATS DISCONNECTED'}  ${last ? `last read ${age(clock.now() - last.at)} ago` : 'nothing read yet'}: ${failed}`;
       return {
+        ...(outage ? { banner: outage } : {}),
         lines: fleetText(rows),
         ...(rows.length > 0 ? { columns: fleetColumns(rows) } : {}),
         keys: rows.map((r) => `${r.account}\u0000${r.session}`),
         // Only a guard that said it listens is offered, and only while its summaries are fresh: a silent guard would not answer.
         targets: rows.map((r) =>
-          r.role === 'guard' && r.commands && r.commands.length > 0 && !r.stale
+          outage === undefined && r.role === 'guard' && r.commands && r.commands.length > 0 && !r.stale
             ? { account: r.account, host: r.host, session: r.session, guardMode: r.mode, rules: r.commands }
             : undefined,
         ),
         notOffered: rows.map((r) =>
-          r.role !== 'guard'
-            ? `${r.account} on ${r.host} is a ${r.role}'s row: only a guard takes remote commands`
-            : r.stale
-              ? `${r.account}'s guard on ${r.host} has been silent for ${age(r.ageMs)}: it would not answer; wait until its row is fresh again`
-              : !r.commands || r.commands.length === 0
-                ? `${r.account}'s guard on ${r.host} does not listen for commands (not connected to TWS yet, or its server refused the command subject)`
-                : undefined,
+          outage !== undefined
+            ? `the fleet cannot read NATS now (${connected ? 'a read failed' : 'disconnected'}): nothing can be asked until it reads the rows again`
+            : r.role !== 'guard'
+              ? `${r.account} on ${r.host} is a ${r.role}'s row: only a guard takes remote commands`
+              : r.stale
+                ? `${r.account}'s guard on ${r.host} has been silent for ${age(r.ageMs)}: it would not answer; wait until its row is fresh again`
+                : !r.commands || r.commands.length === 0
+                  ? `${r.account}'s guard on ${r.host} does not listen for commands (not connected to TWS yet, or its server refused the command subject)`
+                  : undefined,
         ),
       };
     };

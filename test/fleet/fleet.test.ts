@@ -145,7 +145,8 @@ describe('fleet over NATS JetStream', () => {
         return !!r && r.stale && r.ageMs > bBefore.ageMs && r.session === bBefore.session;
       });
       await until('B older still', (f) => row(f.rows, 'DU2222222')!.ageMs > row(bStale.rows, 'DU2222222')!.ageMs);
-      await publishingGuard(simB, nats.url, 67);
+      // The same client id: a restart, whose summaries replace its own row (a guard of another client id is another row).
+      await publishingGuard(simB, nats.url, 62);
       const bBack = await until(
         'B fresh in a new session',
         (f) => !!matches(f.rows, simB, 'DU2222222') && !row(f.rows, 'DU2222222')!.stale && row(f.rows, 'DU2222222')!.session !== bBefore.session,

@@ -31,6 +31,8 @@ export interface FleetTable {
   readonly notOffered?: readonly (string | undefined)[];
   /** Something to say under the table (a read failure), if any. */
   readonly problem?: string;
+  /** Said above the table, in red: the rows are not current (NATS disconnected, the stream unreadable). */
+  readonly banner?: string;
   /** When the read behind it finished (the view's clock): a request is only sent from a recent one. */
   readonly readAt?: number;
 }
@@ -384,7 +386,13 @@ export function FleetView(p: FleetViewProps) {
         dimColor
         wrap="truncate-end"
       >{`${label('nav.up')}/${label('nav.down')} select · ${label('row.detail')} follow live (read-only)${remoteHint} · ${label('app.quit')} quit`}</Text>
-      <Text> </Text>
+      {table.banner ? (
+        <Text color="red" bold inverse wrap="truncate-end">
+          {neutralise(` ${table.banner} `)}
+        </Text>
+      ) : (
+        <Text> </Text>
+      )}
       <Text bold wrap="truncate-end">
         {`  ${neutralise(head ?? '')}`}
       </Text>
