@@ -47,7 +47,7 @@ import { guardLog } from './guard-log.js';
 import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
-import { publishFlagsProblem, startPublishing, type PublishFlags, type Publishing } from './publish.js';
+import { noteBehind, publishFlagsProblem, startPublishing, type BehindMemory, type PublishFlags, type Publishing } from './publish.js';
 import { planText } from './trade.js';
 import { groupedQuantityText } from '../model/money.js';
 
@@ -415,7 +415,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   // Publishing (docs/fleet.md) is a copy for the fleet: NATS being unreachable never keeps the kill switch from running.
   let lastView: ReturnType<AccountSession['evaluate']> | undefined;
   let publishing: Publishing | undefined;
-  let behindShown: string | undefined;
+  let behind: BehindMemory = { warned: false };
   // Set once the command subject is subscribed: the summaries then list the policy's rules an operator may ask for.
   let commandsListening = false;
   // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer.
@@ -442,12 +442,13 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
             releaseHeld();
             log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
           });
+  // A lasting backlog is warned once, and its end said; a batch in flight on a healthy NATS is not (publish.ts noteBehind).
   const notePublishing = () => {
-    const text = publishing?.publisher.behindText();
-    if (text === behindShown) return;
-    if (text) log('warning', 'publish.behind', { msg: text });
-    else log('notice', 'publish.caughtUp', { published: publishing?.publisher.status().published });
-    behindShown = text;
+    if (!publishing) return;
+    const r = noteBehind(behind, publishing.publisher.status(), publishing.publisher.behindText(), clock.now());
+    behind = r.memory;
+    if (r.note?.event === 'publish.behind') log('warning', 'publish.behind', { msg: r.note.msg, forMs: r.note.forMs });
+    else if (r.note) log('notice', 'publish.caughtUp', { published: r.note.published, forMs: r.note.forMs });
   };
 
   let memory: GuardMemory = EMPTY_MEMORY;
