@@ -416,9 +416,12 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   let lastView: ReturnType<AccountSession['evaluate']> | undefined;
   let publishing: Publishing | undefined;
   let behind: BehindMemory = { warned: false };
+  let unreachable = 0;
   // Set once the command subject is subscribed: the summaries then list the policy's rules an operator may ask for.
   let commandsListening = false;
-  // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer.
+  // Connected in the background: the kill switch evaluates from its first tick, whatever NATS takes to answer. NATS
+  // down at start (a reboot that starts the guard first) is tried again until it answers: the box joins the fleet then.
+  const publishAbort = new AbortController();
   const publishingStarted: Promise<void> =
     f.publish === undefined
       ? Promise.resolve()
@@ -433,14 +436,31 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           commands: () => (commandsListening ? policy.rules.map((r) => ({ name: r.name, action: r.do })) : undefined),
           clock,
           env,
+          retry: {
+            signal: publishAbort.signal,
+            onRetry: (msg, attempt, inMs) => {
+              unreachable = attempt;
+              // The first failure is an error; the retries after it are routine until NATS answers (said at notice).
+              log(attempt === 1 ? 'err' : 'info', 'publish.unavailable', {
+                msg: `${msg}; the guard runs without publishing for now and tries again in ${inMs / 1000} s`,
+                attempt,
+              });
+            },
+          },
         })
           .then((p) => {
             publishing = p;
-            log('notice', 'publish.start', { url: p.publisher.status().url, stream: f['nats-stream'] ?? 'TWS_RISK', host: p.host, session: p.session });
+            log('notice', 'publish.start', {
+              url: p.publisher.status().url,
+              stream: f['nats-stream'] ?? 'TWS_RISK',
+              host: p.host,
+              session: p.session,
+              ...(unreachable > 0 ? { msg: `connected after ${unreachable} failed attempt(s)` } : {}),
+            });
           })
           .catch((e: unknown) => {
             releaseHeld();
-            log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
+            if (!publishAbort.signal.aborted) log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
           });
   // A lasting backlog is warned once, and its end said; a batch in flight on a healthy NATS is not (publish.ts noteBehind).
   const notePublishing = () => {
@@ -1224,6 +1244,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     await effects.idle();
     const recordingFile = live.recorder?.file;
     await live.close(`guard stopped: ${reason}`);
+    publishAbort.abort();
     await publishingStarted;
     await publishing?.stop();
     log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });

@@ -24,7 +24,8 @@ export interface Publishing {
 
 /**
  * Connects and attaches: every event the feed stamps (seq kept) and, every SUMMARY_EVERY_MS, the summary of `view()`.
- * Throws with a readable reason when NATS cannot be reached at start; later outages only make it fall behind.
+ * Throws with a readable reason when NATS cannot be reached at start (unless `retry`); later outages only make it fall
+ * behind.
  */
 export async function startPublishing(o: {
   readonly flags: PublishFlags & { readonly publish: string };
@@ -41,6 +42,12 @@ export async function startPublishing(o: {
   readonly host?: string;
   /** Events stamped before this call, held by a subscriber attached before the source started (openLive's onFeed). */
   readonly held?: { readonly events: readonly FeedEvent[]; readonly release: () => void };
+  /**
+   * Keep trying when NATS cannot be reached at start (a guard started before nats-server at boot), with a bounded
+   * backoff (RETRY_DELAYS_MS), until it answers or `signal` aborts; events keep being held meanwhile. Without it the
+   * first failure throws.
+   */
+  readonly retry?: { readonly signal: AbortSignal; readonly onRetry: (message: string, attempt: number, inMs: number) => void };
 }): Promise<Publishing> {
   const host = o.host ?? hostname();
   // Unique even for two publishers started in the same millisecond by one process: it makes the Nats-Msg-Id, and a
@@ -57,19 +64,42 @@ export async function startPublishing(o: {
       else if (waiting.push({ ev, account: o.feed.state.account }) > 10_000) waiting.shift();
     },
   });
-  try {
-    publisher = await NatsPublisher.start({
-      url: o.flags.publish,
-      ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
-      ...(o.env ? { env: o.env } : {}),
-      ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
-      host,
-      session,
-      name: `tws-risk ${o.role}@${host}`,
-    });
-  } catch (e) {
-    sub.unsubscribe();
-    throw e;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      publisher = await NatsPublisher.start({
+        url: o.flags.publish,
+        ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+        ...(o.env ? { env: o.env } : {}),
+        ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+        host,
+        session,
+        name: `tws-risk ${o.role}@${host}`,
+      });
+      break;
+    } catch (e) {
+      if (!o.retry || o.retry.signal.aborted) {
+        sub.unsubscribe();
+        throw e;
+      }
+      const inMs = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length) - 1]!;
+      o.retry.onRetry((e as Error).message, attempt, inMs);
+      const signal = o.retry.signal;
+      const waited = await new Promise<boolean>((resolve) => {
+        const t = o.clock.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, inMs);
+        const onAbort = () => {
+          o.clock.clear(t);
+          resolve(false);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (!waited) {
+        sub.unsubscribe();
+        throw new Error('stopped before NATS could be reached');
+      }
+    }
   }
   for (const w of waiting.splice(0)) publisher.event(w.ev, w.account ?? o.feed.state.account);
   const pub = publisher;
@@ -105,6 +135,9 @@ export async function startPublishing(o: {
     },
   };
 }
+
+/** Waits between attempts to reach NATS at start: quick at first (a server starting beside us), then once a minute. */
+export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 
 /** One account of a process that follows several: its feed and what its session last computed. */
 export interface PublishedAccount {
