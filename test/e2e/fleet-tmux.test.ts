@@ -33,7 +33,7 @@ describe('tws-risk fleet in tmux', () => {
       const s = 'fl';
       const exitFile = join(dir, 'fleet-exit.txt');
       newSession(s, { columns: 160, rows: 30, exitFile }, `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
-      const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard\s+READY/.test(x), 'the account in the fleet table');
+      const table = await waitForScreen(s, (x) => /DU4444444\s+\S+\s+guard c\d+\s+READY/.test(x), 'the account in the fleet table');
       expect(table).toContain('tws-risk fleet · nats://127.0.0.1');
       expect(table).toMatch(/ACCOUNT\s+HOST\s+ROLE\s+HEALTH/);
 
@@ -103,7 +103,7 @@ describe('tws-risk fleet in tmux', () => {
       const { h, lines } = g;
       guard = h;
       await waitFor(() => isListening(g), 30_000, 'a ready guard listening for commands');
-      const row = new RegExp(`${ACCOUNT}\\s+\\S+\\s+guard\\s+READY`);
+      const row = new RegExp(`${ACCOUNT}\\s+\\S+\\s+guard c\\d+\\s+READY`);
 
       // Without --trade the view is read-only: X says how to get remote commands, and asks nothing.
       newSession('ro', { columns: 160, rows: 30 }, `TWS_RISK_DATA_DIR=${join(dir, 'data')} node bin/tws-risk fleet --nats ${nats.url}`);
