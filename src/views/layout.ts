@@ -57,6 +57,26 @@ function split(total: number, weights: readonly number[], min = 3): number[] {
   return parts;
 }
 
+/**
+ * From this many body rows the sidebar layout's main column holds Positions above Stress, when the main pane is one of
+ * them: at 120x40 Positions alone left 14 empty rows under the demo's 14 positions and the Stress pane, the reason the
+ * console exists, was a tab away. Stress gets what Positions does not fill, between STRESS_MIN rows and 45%.
+ */
+export const SIDEBAR_STACK_MIN_ROWS = 30;
+const STRESS_MIN = 12;
+
+function mainColumn(main: PaneId, bodyHeight: number, positionsWant: number | undefined): { pane: PaneId; height: number }[] {
+  if ((main !== 'positions' && main !== 'stress') || bodyHeight < SIDEBAR_STACK_MIN_ROWS) return [{ pane: main, height: bodyHeight }];
+  const most = Math.floor((bodyHeight * 45) / 100);
+  const left = positionsWant === undefined ? most : bodyHeight - (positionsWant + 1);
+  const stress = Math.max(STRESS_MIN, Math.min(most, left));
+  // Always in this order, whichever of the two has the focus: Tab between them moves the highlight, not the panes.
+  return [
+    { pane: 'positions', height: bodyHeight - stress },
+    { pane: 'stress', height: stress },
+  ];
+}
+
 /** Rows a list pane keeps before the Account pane above it grows: its title, its header and four rows. */
 export const LIST_KEEPS = 6;
 
@@ -124,7 +144,7 @@ export function layoutFor(
       showTabs,
       bodyHeight,
       body: [
-        { width: mainWidth, panes: [{ pane: main, width: mainWidth, height: bodyHeight }] },
+        { width: mainWidth, panes: mainColumn(main, bodyHeight, wants.positions).map((b) => ({ ...b, width: mainWidth })) },
         {
           width: side,
           panes: [

@@ -5,7 +5,7 @@ import { keyLabel as keyName } from '../keymap/keys.js';
 import { age, ellipsis, isAsciiText, textWidth, timeLeft, wrap } from './format.js';
 import { fitTabs } from './tabs.js';
 import { PANES, PANE_LIST } from './panes/registry.js';
-import { layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
+import { GRID_MIN, layoutFor, SIDEBAR_MIN, visiblePanes, type Layout } from './layout.js';
 import type { AccountVM } from './rows/account.js';
 import type { AlertsVM } from './rows/alerts.js';
 import { detailVM } from './rows/detail.js';
@@ -446,7 +446,9 @@ function memoPaneVM(input: ViewInput, pane: PaneId, width: number, height: numbe
 function panesWant(input: ViewInput, size: ViewInput['size']): Partial<Record<PaneId, number>> {
   const out: Partial<Record<PaneId, number>> = {};
   if (size.columns < SIDEBAR_MIN.columns) return out;
-  for (const entry of PANE_LIST) if (entry.wants) out[entry.id] = entry.wants(input);
+  // Every pane is on screen in the grid, which does not read how many rows Positions fills: not counted there.
+  const grid = size.columns >= GRID_MIN.columns && size.rows >= GRID_MIN.rows;
+  for (const entry of PANE_LIST) if (entry.wants && !(grid && entry.id === 'positions')) out[entry.id] = entry.wants(input);
   return out;
 }
 

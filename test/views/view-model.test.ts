@@ -316,7 +316,9 @@ describe('layout', () => {
   it('uses tabs at 80x24, a sidebar at 120x40 and every pane at 200x50', () => {
     const s = snapshot(bookState());
     expect(Object.keys(vm(s).panes)).toEqual(['positions']);
-    expect(Object.keys(vm(s, initialUi(), { columns: 120, rows: 40 }).panes).sort()).toEqual(['account', 'alerts', 'positions']);
+    // At 120x40 Positions fills its rows and Stress takes the rest of the main column; at 120x30 Positions is alone.
+    expect(Object.keys(vm(s, initialUi(), { columns: 120, rows: 40 }).panes).sort()).toEqual(['account', 'alerts', 'positions', 'stress']);
+    expect(Object.keys(vm(s, initialUi(), { columns: 120, rows: 30 }).panes).sort()).toEqual(['account', 'alerts', 'positions']);
     expect(Object.keys(vm(s, initialUi(), { columns: 200, rows: 50 }).panes).sort()).toEqual([
       'account',
       'alerts',
@@ -325,6 +327,24 @@ describe('layout', () => {
       'positions',
       'stress',
     ]);
+  });
+
+  it('sidebar: Positions as tall as its rows, Stress under it (at least 12 rows, at most 45%), in that order whichever has the focus', () => {
+    const s = snapshot(bookState());
+    const rows = s.state.portfolio.size;
+    const groups = new Set([...s.state.portfolio.values()].map((r) => r.contract.secType)).size;
+    const main = (ui: ReturnType<typeof initialUi>, size = { columns: 120, rows: 40 }) => vm(s, ui, size).layout.body[0]!.panes.map((p) => [p.pane, p.height]);
+    const body = vm(s, initialUi(), { columns: 120, rows: 40 }).layout.bodyHeight;
+    // Positions' title, header, a row per position and per class group; Stress the rest, within its bounds.
+    const want = 1 + 1 + rows + groups;
+    const stress = Math.max(12, Math.min(Math.floor((body * 45) / 100), body - want));
+    expect(main(initialUi())).toEqual([
+      ['positions', body - stress],
+      ['stress', stress],
+    ]);
+    expect(main(initialUi({ focus: 'stress' }))).toEqual(main(initialUi()));
+    // Another main pane (Orders) has the column to itself.
+    expect(main(initialUi({ focus: 'orders' }))).toEqual([['orders', body]]);
   });
 
   it("hides the panes behind help, which lists the focused pane's keys", () => {

@@ -1,6 +1,7 @@
 // The pane registry: one entry per pane (id, title, key, sorts, view-model builder, component), read by everything else.
 import type { ReactNode } from 'react';
 import { PANE_COMMANDS, PANE_IDS, type CommandId, type PaneId } from '../../keymap/bindings.js';
+import { exposureCurrency } from '../../model/contract.js';
 import { marketNow } from '../../model/state.js';
 import type { Alert } from '../../risk/alerts/index.js';
 import { age, isAsciiText } from '../format.js';
@@ -118,6 +119,13 @@ const positions: PaneEntry<Kind<'list'>> = {
     const risk = i.snapshot.risk;
     const vm = positionsVM(i.snapshot.state, risk?.ok ? risk.model : undefined, i.ui.lists.positions, i.ui.positionsGroup, room.width, room.height);
     return { kind: 'list', pane: 'positions', info: vm.info, list: vm };
+  },
+  // The header, a row per position and one per group (the layout gives Stress the rows under them: layout.ts mainColumn).
+  wants: (i) => {
+    const s = i.snapshot.state;
+    const groups = new Set<string>();
+    for (const r of s.portfolio.values()) groups.add(i.ui.positionsGroup === 'class' ? r.contract.secType : exposureCurrency(r.contract));
+    return 1 + s.portfolio.size + groups.size;
   },
   Component: ({ vm, focused, height }) => <ListPane list={vm.list} focused={focused} height={height} />,
 };
