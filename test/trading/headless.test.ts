@@ -205,6 +205,28 @@ describe('tws-risk flatten (headless)', () => {
     });
   }
 
+  it('--trade does not send on a settings file it cannot read (a dry run still prints its plan on the defaults)', async () => {
+    const s = await sim();
+    const dir = mkdtempSync(join(tmpdir(), 'tws-risk-badcfg-'));
+    open.push(async () => rmSync(dir, { recursive: true, force: true }));
+    const config = join(dir, 'config.json');
+    // The last brace lost: the connection, account and recording this file sets would be guessed.
+    writeFileSync(config, '{"recorder": {"enabled": false}');
+    const before = sent(s);
+    const aapl = conIdOf(s, 'AAPL', 'STK');
+    const base = ['flatten', '--port', String(s.port), '--client-id', '67', '--scope', `conid:${aapl}`, '--config', config];
+    const traded = await run(...base, '--trade', '--confirm-account', 'DU1234567');
+    expect(traded.code).toBe(2);
+    expect(traded.err).toContain(`tws-risk flatten: --trade does not send on settings it cannot read whole`);
+    expect(traded.err).toContain('nothing was sent');
+    expect(sent(s)).toBe(before);
+    const dry = await run(...base);
+    expect(dry.code).toBe(0);
+    expect(dry.err).toMatch(/^warning: .*\(using defaults\)$/m);
+    expect(dry.out).toMatch(/^ {2}SELL +500 AAPL +LMT /m);
+    expect(dry.out).toContain('dry run: nothing sent');
+  });
+
   it('flattens everything', async () => {
     const s = await sim();
     const r = await run(
