@@ -34,7 +34,8 @@ describe('trying tws-risk demo at 120x30 under LANG=C', () => {
       );
       const lines = screen.split('\n').map((l) => l.trimEnd());
       // Speed 0: the simulated market stands at its start, so the clock reads it, labelled, with its date.
-      expect(lines[0]).toMatch(/ market 2026-03-02 14:30:0\d$/);
+      // Beside it the console's own clock (its log's times), named (ASCII: '|' for the middle dot).
+      expect(lines[0]).toMatch(/ market 2026-03-02 14:30:0\d \| console \d\d:\d\d:\d\d$/);
       // The sidebar's Account pane lists every balance: none is left to a "not shown" line.
       expect(screen).not.toMatch(/not shown/);
       // The Positions pane keeps the worst-case loss at this width.

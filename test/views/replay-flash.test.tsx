@@ -39,6 +39,17 @@ describe('replay: the error flash of a refused command', () => {
     expect(frame).not.toContain('not a time of day');
   });
 
+  it('a goto outside the recording names the span it has, in the clock goto takes', async () => {
+    const { player, tui } = await replayConsole();
+    const s = player.status();
+    const hhmmss = (ms: number) => new Date(ms).toISOString().slice(11, 19);
+    const before = new Date(s.firstAt - 3_600_000).toISOString();
+    await tui.write(`:replay.goto ${before}\r`);
+    const frame = await tui.waitForFrame((f) => f.includes('outside the recording'), 'the refused goto');
+    // The flash may wrap on the hint lines: read it as one line.
+    expect(frame.replace(/\s+/g, ' ')).toContain(`outside the recording (${hhmmss(s.firstAt)}-${hhmmss(s.lastAt!)} UTC, the recording console's clock`);
+  });
+
   it('is gone once a speed that exists follows one that does not', async () => {
     const { tui } = await replayConsole();
     await tui.write(':replay.speed 0.1\r');

@@ -242,8 +242,8 @@ describe('status bar', () => {
     const march = Date.UTC(2026, 2, 2, 14, 30, 5);
     const pinned = bookState({ extra: [{ type: 'brokerTimeReceived', time: march }] });
     const bar = text(vm(snapshot(pinned), initialUi(), { columns: 200, rows: 50 }).status);
-    expect(bar).toContain(`market ${local(march).day} ${local(march).time}`);
-    expect(bar).not.toContain(local(pinned.lastEventAt).time);
+    // The console's own clock (its log, arming and FROZEN times) named beside it, never unlabelled.
+    expect(bar).toMatch(new RegExp(` market ${local(march).day} ${local(march).time} · console ${local(pinned.lastEventAt).time}$`));
     // On a short bar the date goes first (then the endpoint); the word "market" stays with the time.
     const short = text(vm(snapshot(pinned), initialUi(), { columns: 80, rows: 24 }).status);
     expect(short).toMatch(new RegExp(` READ-ONLY market ${local(march).time}$`));
@@ -251,7 +251,9 @@ describe('status bar', () => {
     // The same day, five minutes apart (T0 is 14:30 UTC: no time zone puts that within five minutes of midnight):
     // labelled, no date.
     const later = bookState({ extra: [{ type: 'brokerTimeReceived', time: T0 + 300_000 }] });
-    expect(text(vm(snapshot(later), initialUi(), { columns: 200, rows: 50 }).status)).toMatch(new RegExp(` market ${local(T0 + 300_000).time}$`));
+    expect(text(vm(snapshot(later), initialUi(), { columns: 200, rows: 50 }).status)).toMatch(
+      new RegExp(` market ${local(T0 + 300_000).time} · console ${local(later.lastEventAt).time}$`),
+    );
     // A skew of seconds is the same clock: TWS's time, unlabelled.
     const skew = bookState({ extra: [{ type: 'brokerTimeReceived', time: T0 + 3_000 }] });
     const plain = text(vm(snapshot(skew), initialUi(), { columns: 200, rows: 50 }).status);

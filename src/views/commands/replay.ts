@@ -2,6 +2,8 @@
 import type { CommandId } from '../../keymap/bindings.js';
 import { parseSpeed } from '../../streams/replay/player.js';
 import { parseAt } from '../../streams/replay/state-at.js';
+import { MARKET_CLOCK_LABEL_MS } from '../rows/status.js';
+import { utcClock } from '../rows/replay.js';
 import type { CommandContext, CommandHandler } from './context.js';
 
 /**
@@ -105,7 +107,16 @@ function goto(ctx: CommandContext, arg: string | undefined, failed: (e: unknown)
     ctx.flash(t.replace('--at', 'goto'));
     return;
   }
-  if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt))
-    ctx.flash(`goto ${arg.trim()}: outside the recording; going to the nearest end`);
+  if (t < status.firstAt || (status.lastAt !== undefined && t > status.lastAt)) {
+    // The span in the clock goto takes, and TWS's when it reads another calendar (a demo pinned by --start): in a
+    // trial the Executions pane's 14:32 (TWS's clock) was asked of a recording made at 18:31-18:36 by the console's.
+    const last = status.lastAt ?? status.at;
+    const offset = ctx.snapshot().state.brokerTimeOffsetMs ?? 0;
+    const tws =
+      Math.abs(offset) >= MARKET_CLOCK_LABEL_MS ? `; TWS's clock in it reads ${utcClock(status.firstAt + offset)}-${utcClock(last + offset)} UTC` : '';
+    ctx.flash(
+      `goto ${arg.trim()}: outside the recording (${utcClock(status.firstAt)}-${utcClock(last)} UTC, the recording console's clock, which goto takes${tws}); going to the nearest end`,
+    );
+  }
   void player.seekTo({ atMs: t }).catch(failed);
 }

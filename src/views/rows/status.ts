@@ -278,6 +278,9 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
     if (c.label) cells.push({ text: c.label, slot: 'muted', drop: 2 });
     if (c.date) cells.push({ text: c.date, slot: 'muted', drop: 4 });
     cells.push({ text: c.time, slot: 'muted', drop: 2 });
+    // Two calendars on one screen (a demo pinned by --start): the log's, the arming's and FROZEN's times are this
+    // console's clock, the executions' TWS's; both clocks named side by side (a trial could not tell which was which).
+    if (c.label) cells.push({ text: `· console ${clock(s.now)}`, slot: 'muted', drop: 4 });
   }
   let kept = cells;
   const barWidth = (cs: readonly Cell[]) => cs.reduce((w, c) => w + textWidth(c.text) + 1, -1);
