@@ -16,7 +16,7 @@ import { accountMaskForced, duration, isScreenMasked, maskAccounts } from '../vi
 import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { selfCommand, verifyHint } from './self-command.js';
 import { guardCursorRestore } from './cursor-guard.js';
-import type { AccountFeedHold, AccountsPublishing, PublishFlags, Publishing } from './publish.js';
+import type { AccountFeedHold, AccountsPublishing, FeedHold, PublishFlags, Publishing } from './publish.js';
 import { riskParamsOf } from './stress.js';
 import { accountAuditName, accountGateway, followAccounts, type AccountsTrading } from './accounts-console.js';
 import type { MultiLiveSession } from './live.js';
@@ -69,6 +69,8 @@ export interface ConsoleOptions {
   readonly clock?: Clock;
   /** --publish: events and summaries to NATS JetStream (docs/fleet.md); a live or demo session only. */
   readonly publish?: PublishFlags & { readonly publish: string };
+  /** The TWS client id of a live or demo session: its published summaries' instance (`c<id>`), one fleet row each. */
+  readonly clientId?: number;
   /**
    * Several accounts of one login (`--account all` or a list, issue 20): `feed` is the connection's own; each account
    * gets its own session core (risk, alerts, trading) and the Accounts pane chooses which one the other panes show.
@@ -79,6 +81,8 @@ export interface ConsoleOptions {
    * first until the publisher connects (each account is then published from seq 1 under its own subjects).
    */
   readonly publishHold?: AccountFeedHold;
+  /** With `publish` on one account: openLive's onFeed hold, so the published stream starts at seq 1 (publish.ts holdFeed). */
+  readonly publishHeld?: FeedHold;
   /** Terminal streams (tests); default the process's. */
   readonly streams?: { readonly stdout?: NodeJS.WriteStream; readonly stdin?: NodeJS.ReadStream; readonly stderr?: NodeJS.WriteStream };
 }
@@ -181,9 +185,10 @@ export function connectedConsole(c: {
   readonly clientId: number;
   readonly clock: Clock;
   readonly close: (reason: string, end: SessionEnd) => Promise<void>;
-}): Pick<ConsoleOptions, 'source' | 'mode' | 'endpoint' | 'settings' | 'io' | 'color' | 'problems' | 'trading' | 'trade' | 'clock' | 'close'> {
+}): Pick<ConsoleOptions, 'source' | 'mode' | 'endpoint' | 'settings' | 'io' | 'color' | 'problems' | 'trading' | 'trade' | 'clientId' | 'clock' | 'close'> {
   return {
     source: c.source,
+    clientId: c.clientId,
     mode: c.mode,
     endpoint: c.endpoint,
     settings: c.loaded.settings,
@@ -306,22 +311,60 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       clock,
     });
   }
-  // Publishing is a copy for the fleet: when NATS cannot be reached the console still opens, and says so as an alert.
+  // Publishing is a copy for the fleet, connected in the background: the console opens at once, whatever NATS takes to
+  // answer. NATS down at start (a reboot that starts the console first) is tried again until it answers, as a guard
+  // does (publish.ts connectRetrying): the log says the first failure and the connection, the retries between are quiet.
   let publishing: Publishing | undefined;
   let accountsPublishing: AccountsPublishing | undefined;
-  const publishProblems: string[] = [];
   let behindTimer: ReturnType<typeof setInterval> | undefined;
+  const publishAbort = new AbortController();
+  let publishingStarted: Promise<void> = Promise.resolve();
+  const publishMode = tradingMode === 'trade' ? 'trade' : 'readOnly';
+  // The TWS client id names this console's summary subject: two consoles of one account on one host are two rows.
+  const publishInstance = o.clientId !== undefined ? { instance: `c${o.clientId}` } : {};
+  const publishNote = (say: (text: string) => void) => {
+    let failed = 0;
+    return {
+      retry: {
+        signal: publishAbort.signal,
+        onRetry: (msg: string, attempt: number, inMs: number) => {
+          failed = attempt;
+          if (attempt === 1) say(`Publishing: ${msg}; the console runs without publishing for now and tries again in ${inMs / 1000} s, then less often`);
+        },
+      },
+      connected: () => {
+        if (failed > 0) say(`Publishing: connected to NATS after ${failed} failed attempt(s)`);
+      },
+      failed: (e: unknown) => {
+        if (!publishAbort.signal.aborted) say(`Publishing: ${(e as Error).message}; the console runs without it`);
+      },
+    };
+  };
+  const noteOn = (f: Feed | undefined) => (text: string) => f?.publish({ type: 'operatorActed', action: 'note', detail: { text } });
   if (o.publish && live && o.multi && multiSet) {
     const set = multiSet;
-    try {
+    const multi = o.multi;
+    const flags = o.publish;
+    const hold = o.publishHold;
+    // Said in every account's log (each is its own published session); before any account is known, in the connection's.
+    const sayAll = (text: string) => {
+      const feeds = set.accounts.flatMap((a) => {
+        const f = set.member(a)?.feed;
+        return f?.publish ? [f] : [];
+      });
+      if (feeds.length === 0) noteOn(live)(text);
+      for (const f of feeds) f.publish?.({ type: 'operatorActed', action: 'note', detail: { text } });
+    };
+    const note = publishNote(sayAll);
+    publishingStarted = (async () => {
       const { startPublishingAccounts, SUMMARY_EVERY_MS } = await import('./publish.js');
       // Several accounts (docs/fleet.md): one connection, each account its own session, subjects and summary (the
       // risk and alerts its own core last computed), from the events held since its feed was made.
-      accountsPublishing = await startPublishingAccounts({ flags: o.publish, role: 'console', mode: tradingMode === 'trade' ? 'trade' : 'readOnly', clock });
-      const pubs = accountsPublishing;
+      const pubs = await startPublishingAccounts({ flags, role: 'console', ...publishInstance, mode: publishMode, clock, retry: note.retry });
+      accountsPublishing = pubs;
+      note.connected();
       const view = (account: string) => () => set.viewOf(account);
-      const multi = o.multi;
-      if (o.publishHold) o.publishHold.attach((account, feed, held) => pubs.add(account, { feed, view: view(account) }, held));
+      if (hold) hold.attach((account, feed, held) => pubs.add(account, { feed, view: view(account) }, held));
       // Without a hold, each account is published from its next event (its earlier ones are not in the stream).
       else
         multi.router.onAccounts((list) => {
@@ -339,36 +382,44 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           set.member(a)?.feed.publish?.({ type: 'operatorActed', action: 'note', detail: { text: text ?? 'publishing caught up' } });
         shown = text;
       }, SUMMARY_EVERY_MS);
-    } catch (e) {
-      o.publishHold?.release();
-      publishProblems.push(`Publishing: ${(e as Error).message}; the console runs without it`);
-    }
+    })().catch((e: unknown) => {
+      hold?.release();
+      note.failed(e);
+    });
   } else if (o.publish && live && !o.multi) {
-    try {
+    const flags = o.publish;
+    const note = publishNote(noteOn(live));
+    publishingStarted = (async () => {
       // Loaded only when asked: a console that does not publish never loads the NATS client.
       const { startPublishing, SUMMARY_EVERY_MS } = await import('./publish.js');
-      publishing = await startPublishing({
-        flags: o.publish,
+      const p = await startPublishing({
+        flags,
         feed: live,
         role: 'console',
-        mode: tradingMode === 'trade' ? 'trade' : 'readOnly',
+        ...publishInstance,
+        mode: publishMode,
         clock,
         view: () => {
           const snap = store.getSnapshot();
           return { ...(snap.risk ? { risk: snap.risk } : {}), ...(snap.alerts ? { alerts: snap.alerts } : {}) };
         },
+        ...(o.publishHeld ? { held: o.publishHeld } : {}),
+        retry: note.retry,
       });
+      publishing = p;
+      note.connected();
       // Falling behind and catching up are said once each, in the log (recorded like any note).
       let shown: string | undefined;
       behindTimer = setInterval(() => {
-        const text = publishing?.publisher.behindText();
+        const text = p.publisher.behindText();
         if (text === shown) return;
         live.publish({ type: 'operatorActed', action: 'note', detail: { text: text ?? 'publishing caught up' } });
         shown = text;
       }, SUMMARY_EVERY_MS);
-    } catch (e) {
-      publishProblems.push(`Publishing: ${(e as Error).message}; the console runs without it`);
-    }
+    })().catch((e: unknown) => {
+      o.publishHeld?.release();
+      note.failed(e);
+    });
   }
   // Before Ink hides the cursor (its first frame), when restore-cursor registers its exit hook on process.stderr.
   guardCursorRestore(process.stderr);
@@ -379,7 +430,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       trading: o.mode === 'replay' ? 'replay' : tradingMode,
       ...(o.endpoint ? { endpoint: o.endpoint } : {}),
       bindings: keymap.bindings,
-      problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`), ...publishProblems],
+      problems: [...(o.problems ?? []), ...keymap.errors.map((e) => `Settings: ${e}`)],
       theme,
       maskAccount: o.settings.ui.maskAccount || accountMaskForced(),
       ...(o.onTrade ? { onTrade: o.onTrade } : {}),
@@ -449,6 +500,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   const reason = sessionEndText(end);
   // The health the operator last saw: closing stops the source, which then reads disconnected.
   const health = feed.state.health;
+  // A connection still being tried is given up; one made meanwhile is stopped below like any other.
+  publishAbort.abort();
+  await publishingStarted;
   if (behindTimer) clearInterval(behindTimer);
   try {
     if (o.close) await o.close(reason, end);

@@ -117,6 +117,11 @@ async function runDemo(
   color: ReturnType<typeof colorFlag>,
 ): Promise<number> {
   let consoleFeed: Feed | undefined;
+  // --publish on the console: the events from seq 1 are held until its publisher takes them (it starts once loaded).
+  const held =
+    f.publish !== undefined && drawableTerminal(process.stdout) && drawableTerminal(process.stdin) && !f.once
+      ? (await import('./publish.js')).holdFeed()
+      : undefined;
   const session = openLive({
     host: sim.host,
     port: sim.port,
@@ -129,6 +134,7 @@ async function runDemo(
     onRecorderError: (e) => (consoleFeed ? noteRecorderError(() => consoleFeed)(e) : io.err(`recording stopped: ${e.message}`)),
     // On the console the note is in the session (recorded); in text mode it goes to stderr as well.
     onRecorderNote: (t) => (consoleFeed ? undefined : io.err(t)),
+    ...(held ? { onFeed: held.onFeed } : {}),
   });
   // A dumb terminal (TERM=dumb) is written to as a pipe is: the summary whole, every two seconds, no screen control.
   const tty = drawableTerminal(process.stdout);
@@ -173,7 +179,7 @@ async function runDemo(
         clock: session.clock,
         close: (r, end) => session.close(r, end),
       }),
-      ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
+      ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish }, ...(held ? { publishHeld: held } : {}) } : {}),
     });
   }
   const draw = () => {

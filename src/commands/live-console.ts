@@ -77,6 +77,8 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     });
   }
   let feed: Feed | undefined;
+  // --publish: the events from seq 1 are held until the console's publisher takes them (it starts once the console loaded).
+  const held = f.publish !== undefined ? (await import('./publish.js')).holdFeed() : undefined;
   const session = openLive({
     host: c.host,
     port: c.port,
@@ -87,6 +89,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
     recordingSource: 'live',
     settings: loaded.settings,
     onRecorderError: noteRecorderError(() => feed),
+    ...(held ? { onFeed: held.onFeed } : {}),
   });
   feed = session.feed;
   // An unwritable recording directory does not keep a supervision console from starting; the bar and the
@@ -109,6 +112,6 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
       clock: session.clock,
       close: (r, end) => session.close(r, end),
     }),
-    ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish } } : {}),
+    ...(f.publish !== undefined && held ? { publish: { ...f, publish: f.publish }, publishHeld: held } : {}),
   });
 }

@@ -43,11 +43,11 @@ export async function startPublishing(o: {
   /** Events stamped before this call, held by a subscriber attached before the source started (openLive's onFeed). */
   readonly held?: { readonly events: readonly FeedEvent[]; readonly release: () => void };
   /**
-   * Keep trying when NATS cannot be reached at start (a guard started before nats-server at boot), with a bounded
+   * Keep trying when NATS cannot be reached at start (a guard or console started before nats-server at boot), with a bounded
    * backoff (RETRY_DELAYS_MS), until it answers or `signal` aborts; events keep being held meanwhile. Without it the
    * first failure throws.
    */
-  readonly retry?: { readonly signal: AbortSignal; readonly onRetry: (message: string, attempt: number, inMs: number) => void };
+  readonly retry?: PublishRetry;
 }): Promise<Publishing> {
   const host = o.host ?? hostname();
   // Unique even for two publishers started in the same millisecond by one process: it makes the Nats-Msg-Id, and a
@@ -64,42 +64,24 @@ export async function startPublishing(o: {
       else if (waiting.push({ ev, account: o.feed.state.account }) > 10_000) waiting.shift();
     },
   });
-  for (let attempt = 1; ; attempt++) {
-    try {
-      publisher = await NatsPublisher.start({
-        url: o.flags.publish,
-        ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
-        ...(o.env ? { env: o.env } : {}),
-        ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
-        host,
-        session,
-        name: `tws-risk ${o.role}@${host}`,
-      });
-      break;
-    } catch (e) {
-      if (!o.retry || o.retry.signal.aborted) {
-        sub.unsubscribe();
-        throw e;
-      }
-      const inMs = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length) - 1]!;
-      o.retry.onRetry((e as Error).message, attempt, inMs);
-      const signal = o.retry.signal;
-      const waited = await new Promise<boolean>((resolve) => {
-        const t = o.clock.setTimeout(() => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(true);
-        }, inMs);
-        const onAbort = () => {
-          o.clock.clear(t);
-          resolve(false);
-        };
-        signal.addEventListener('abort', onAbort, { once: true });
-      });
-      if (!waited) {
-        sub.unsubscribe();
-        throw new Error('stopped before NATS could be reached');
-      }
-    }
+  try {
+    publisher = await connectRetrying(
+      () =>
+        NatsPublisher.start({
+          url: o.flags.publish,
+          ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+          ...(o.env ? { env: o.env } : {}),
+          ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+          host,
+          session,
+          name: `tws-risk ${o.role}@${host}`,
+        }),
+      o.clock,
+      o.retry,
+    );
+  } catch (e) {
+    sub.unsubscribe();
+    throw e;
   }
   for (const w of waiting.splice(0)) publisher.event(w.ev, w.account ?? o.feed.state.account);
   const pub = publisher;
@@ -139,6 +121,42 @@ export async function startPublishing(o: {
 /** Waits between attempts to reach NATS at start: quick at first (a server starting beside us), then once a minute. */
 export const RETRY_DELAYS_MS: readonly number[] = [1_000, 2_000, 4_000, 8_000, 15_000, 30_000, 60_000];
 
+/** Keep trying to reach NATS at start: until it answers or `signal` aborts, told of each failure and the wait after it. */
+export interface PublishRetry {
+  readonly signal: AbortSignal;
+  readonly onRetry: (message: string, attempt: number, inMs: number) => void;
+}
+
+/**
+ * The first connection of a publisher (guard, console): without `retry` the first failure throws; with it, failures
+ * wait RETRY_DELAYS_MS and try again, and an abort during a wait throws. A console or guard started before nats-server
+ * (a reboot) thus joins the fleet once it answers.
+ */
+export async function connectRetrying<T>(start: () => Promise<T>, clock: Clock, retry: PublishRetry | undefined): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (e) {
+      if (!retry || retry.signal.aborted) throw e;
+      const inMs = RETRY_DELAYS_MS[Math.min(attempt, RETRY_DELAYS_MS.length) - 1]!;
+      retry.onRetry((e as Error).message, attempt, inMs);
+      const signal = retry.signal;
+      const waited = await new Promise<boolean>((resolve) => {
+        const t = clock.setTimeout(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(true);
+        }, inMs);
+        const onAbort = () => {
+          clock.clear(t);
+          resolve(false);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+      });
+      if (!waited) throw new Error('stopped before NATS could be reached');
+    }
+  }
+}
+
 /** One account of a process that follows several: its feed and what its session last computed. */
 export interface PublishedAccount {
   readonly feed: Feed;
@@ -159,6 +177,37 @@ export interface AccountsPublishing {
 
 /** How many events of one account a hold keeps while NATS answers (the oldest go first, as startPublishing's). */
 const HOLD_LIMIT = 10_000;
+
+/** The events a one-account feed stamps from its first until startPublishing takes them (its `held`). */
+export interface FeedHold {
+  /** openLive's onFeed: subscribes before the source starts. */
+  readonly onFeed: (feed: Feed) => void;
+  readonly events: readonly FeedEvent[];
+  /** Stops holding: the publisher has taken over, or the console runs without publishing. */
+  readonly release: () => void;
+}
+
+/**
+ * For a console on one account, as the guard does: the console subscribes its publisher only once it has loaded (a
+ * second or more on a loaded box, hundreds of events of a live account), so without a hold its stream began there.
+ */
+export function holdFeed(): FeedHold {
+  const events: FeedEvent[] = [];
+  let off = () => {};
+  let released = false;
+  return {
+    onFeed(feed) {
+      if (released) return;
+      const sub = feed.events$.subscribe({ next: (ev) => void (events.push(ev) > HOLD_LIMIT && events.shift()) });
+      off = () => sub.unsubscribe();
+    },
+    events,
+    release() {
+      released = true;
+      off();
+    },
+  };
+}
 
 /**
  * For a console that publishes several accounts. openLiveMulti's onAccountFeed needs a subscriber before an account's
@@ -210,22 +259,31 @@ export async function startPublishingAccounts(o: {
   readonly flags: PublishFlags & { readonly publish: string };
   readonly accounts?: ReadonlyMap<string, PublishedAccount>;
   readonly role: RiskSummary['role'];
+  /** Which publisher of that role on this host (a console: `c<client id>`): its own summary subject per account. */
+  readonly instance?: string;
   readonly mode: RiskSummary['mode'];
   readonly clock: Clock;
   readonly env?: NodeJS.ProcessEnv;
   readonly host?: string;
+  /** As startPublishing's: keep trying to reach NATS at start (the accounts' hold keeps their events meanwhile). */
+  readonly retry?: PublishRetry;
 }): Promise<AccountsPublishing> {
   const host = o.host ?? hostname();
   const base = `${host}-${process.pid}-${o.clock.now()}-${randomBytes(4).toString('hex')}`;
-  const pub = await NatsPublisher.start({
-    url: o.flags.publish,
-    ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
-    ...(o.env ? { env: o.env } : {}),
-    ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
-    host,
-    session: base,
-    name: `tws-risk ${o.role}@${host}`,
-  });
+  const pub = await connectRetrying(
+    () =>
+      NatsPublisher.start({
+        url: o.flags.publish,
+        ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+        ...(o.env ? { env: o.env } : {}),
+        ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+        host,
+        session: base,
+        name: `tws-risk ${o.role}@${host}`,
+      }),
+    o.clock,
+    o.retry,
+  );
   const followed = new Map<string, PublishedAccount & { readonly session: string; readonly off: () => void }>();
   const sessions = new Map<string, string>();
   const add = (account: string, a: PublishedAccount, held: readonly FeedEvent[] = []) => {
@@ -245,7 +303,14 @@ export async function startPublishingAccounts(o: {
       const s = riskSummary(
         state,
         a.view(),
-        { host, session: a.session, role: o.role, mode: o.mode, publishing: { behind: st.behind, dropped: st.dropped } },
+        {
+          host,
+          session: a.session,
+          role: o.role,
+          ...(o.instance !== undefined ? { instance: o.instance } : {}),
+          mode: o.mode,
+          publishing: { behind: st.behind, dropped: st.dropped },
+        },
         o.clock.now(),
       );
       if (s) pub.summary(s);
