@@ -35,7 +35,7 @@ export interface FleetRow {
   readonly account: string;
   readonly host: string;
   readonly role: RiskSummary['role'];
-  /** Which publisher of that role on that host (a guard's TWS client id, `c4801`), null when it names none. */
+  /** Which publisher of that role on that host (a guard's or console's TWS client id, `c4801`), null when it names none. */
   readonly instance: string | null;
   readonly session: string;
   readonly health: string;

@@ -13,14 +13,18 @@ describe('rows of one account on one host', () => {
   const g1: RiskSummary = { ...guard, account: 'DU7654321', host: 'vm', session: 'vm-1', instance: 'c4801' };
   const g2: RiskSummary = { ...g1, session: 'vm-2', instance: 'c4802' };
   const console_: RiskSummary = { ...guard, account: 'DU7654321', host: 'vm', session: 'vm-3', role: 'console' };
+  const c1: RiskSummary = { ...console_, session: 'vm-4', instance: 'c4217' };
 
-  it('each guard publishes its summary on a subject of its own (by client id); a console keeps its role subject', () => {
-    const subjects = [g1, g2, console_].map((s) => summarySubject(s.account, s.host, s.role, s.instance));
+  it('each guard and console publishes its summary on a subject of its own (by client id); an older console its role subject', () => {
+    const subjects = [g1, g2, c1, console_].map((s) => summarySubject(s.account, s.host, s.role, s.instance));
     expect(subjects).toEqual([
       'tws-risk.DU7654321.summary.vm-guard-c4801',
       'tws-risk.DU7654321.summary.vm-guard-c4802',
+      'tws-risk.DU7654321.summary.vm-console-c4217',
       'tws-risk.DU7654321.summary.vm-console',
     ]);
+    // The fleet reads every one of them: one token after `summary`, whatever the publisher's version.
+    expect(subjects.every((s) => /^tws-risk\.[^.]+\.summary\.[^.]+$/.test(s))).toBe(true);
   });
 
   for (const width of [80, 100])

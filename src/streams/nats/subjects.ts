@@ -19,8 +19,8 @@ export function accountToken(account: string): string {
 export const eventsSubject = (account: string) => `${SUBJECT_ROOT}.${accountToken(account)}.events`;
 /**
  * One summary subject per account and source (host, role and instance), so that the stream's last message per subject
- * is the last word of each publisher: a console and a guard on the same account, two hosts, or two guards of one host
- * (each its own TWS client id: the instance) never hide each other. The instance is stable across a restart, so a
+ * is the last word of each publisher: a console and a guard on the same account, two hosts, or two guards (two consoles)
+ * of one host (each its own TWS client id: the instance) never hide each other. The instance is stable across a restart, so a
  * restarted guard replaces its own row rather than leaving a stale one beside it.
  */
 export const summarySubject = (account: string, host: string, role: string, instance?: string) =>

@@ -10,8 +10,9 @@ export interface RiskSummary {
   /** Who publishes: the console (live, demo), the guard, or a one-shot `report --account all --publish`. */
   readonly role: 'console' | 'guard' | 'report';
   /**
-   * Which of a host's publishers of that role, stable across its restarts: a guard's is its TWS client id (`c4801`).
-   * Two guards of one account on one host are two rows by it. Absent from consoles and reports.
+   * Which of a host's publishers of that role, stable across its restarts: a guard's or a console's TWS client id
+   * (`c4801`). Two guards (or consoles) of one account on one host are two rows by it. Absent from reports and from
+   * consoles of earlier versions.
    */
   readonly instance?: string;
   /** When the summary was built (epoch ms, the publisher's clock): the fleet's staleness reads it. */
