@@ -1,7 +1,7 @@
 // Several accounts of one advisor login published from one process (a report, a console): each under its own subjects
 // and session, whole.
 import { connect } from '@nats-io/transport-node';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../src/cli.js';
 import { runConsole } from '../../src/commands/console.js';
 import { openLiveMulti } from '../../src/commands/live.js';
@@ -9,13 +9,14 @@ import { holdAccountFeeds } from '../../src/commands/publish.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import type { FleetRow } from '../../src/commands/fleet.js';
 import { fleetCommand } from '../../src/commands/fleet.js';
+import type { FeedEvent } from '../../src/model/events.js';
 import { Decimal } from '../../src/model/money.js';
 import { snapshotValue, type Simulator } from '../../src/sim/index.js';
 import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
 import { FA_BOOKS, startAdvisorSim, T0 } from '../sim/helpers.js';
 import { Tty, TtyIn, ttyStreams } from '../support/fake-tty.js';
-import { startNatsServer } from '../support/nats-server.js';
+import { startNatsServer, startRelay } from '../support/nats-server.js';
 
 const open: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -115,6 +116,7 @@ describe('live/demo --account all --publish (the console on several accounts)', 
       io: { out: (x) => out.push(x), err: (x) => out.push(x) },
       publish: { publish: nats.url },
       publishHold: hold,
+      clientId: 72,
       clock: m.clock,
       close: (reason) => m.close(reason),
       streams: ttyStreams(stdout, stdin),
@@ -147,6 +149,8 @@ describe('live/demo --account all --publish (the console on several accounts)', 
     for (const a of all) {
       const r = rows.find((x) => x.account === a)!;
       expect(r.role).toBe('console');
+      // Each account's row names the console's client id, as a one-account console's does.
+      expect(r.instance).toBe('c72');
       expect(r.baseCurrency).toBe(sim.snapshot(a).baseCurrency);
     }
     expect(new Set(rows.map((r) => r.session)).size).toBe(all.length);
@@ -168,5 +172,86 @@ describe('live/demo --account all --publish (the console on several accounts)', 
       const named = new Set(events.flatMap((e) => (e.type === 'accountValueUpdated' ? [e.account] : [])));
       expect([...named]).toEqual([a]);
     }
+  }, 120_000);
+
+  it('started while NATS is down, keeps trying and publishes every account from seq 1 once NATS answers', async () => {
+    const nats = await startNatsServer();
+    open.push(() => nats.stop());
+    const relay = await startRelay(nats.port);
+    open.push(() => relay.cut());
+    await relay.cut();
+    const sim = await faSim();
+    const all = [sim.account, ...Object.keys(FA_BOOKS)];
+    const hold = holdAccountFeeds();
+    // What the console says of publishing goes to each account's log (the connection's before any is known).
+    const notes: string[] = [];
+    const noted = (f: { events$: { subscribe(o: { next: (ev: FeedEvent) => void }): unknown } }) =>
+      f.events$.subscribe({ next: (ev) => void (ev.type === 'operatorActed' && ev.action === 'note' && notes.push(ev.detail.text)) });
+    const m = openLiveMulti({
+      host: '127.0.0.1',
+      port: sim.port,
+      clientId: 73,
+      accounts: 'all',
+      settings: DEFAULT_SETTINGS,
+      onAccountFeed: (a, f) => {
+        noted(f);
+        hold.onAccountFeed(a, f);
+      },
+    });
+    noted(m.connection.feed);
+    const stdin = new TtyIn();
+    const done = runConsole({
+      feed: m.connection.feed,
+      source: m.source,
+      multi: m,
+      mode: 'demo',
+      endpoint: { host: '127.0.0.1', port: sim.port },
+      settings: { ...DEFAULT_SETTINGS, keymap: [{ key: 'Q', command: 'app.quit' }] },
+      io: { out: () => {}, err: () => {} },
+      publish: { publish: `nats://127.0.0.1:${relay.port}` },
+      publishHold: hold,
+      clientId: 73,
+      clock: m.clock,
+      close: (reason) => m.close(reason),
+      streams: ttyStreams(new Tty(160, 40), stdin),
+    });
+    let quit = false;
+    open.push(async () => {
+      if (!quit) stdin.type('Q');
+      await done;
+    });
+    await vi.waitFor(
+      () => {
+        if (!notes.some((t) => t.includes('the console runs without publishing for now and tries again in 1 s'))) throw new Error('no word of NATS yet');
+      },
+      { timeout: 30_000, interval: 100 },
+    );
+    await relay.mend();
+    const nc = await connect({ servers: nats.url });
+    open.push(() => nc.close());
+    const summaries = await vi.waitFor(
+      async () => {
+        const got = (await readSummaries(nc, DEFAULT_STREAM)).summaries.filter((s) => s.role === 'console' && s.instance === 'c73');
+        if (!all.every((a) => got.some((s) => s.account === a))) throw new Error(`summaries of ${got.map((s) => s.account).join(', ')} only`);
+        return got;
+      },
+      { timeout: 60_000, interval: 200 },
+    );
+    for (const a of all) {
+      const s = summaries.find((x) => x.account === a)!;
+      const seqs = await vi.waitFor(
+        async () => {
+          const got = (await readEvents(nc, DEFAULT_STREAM, a, s.session)).map((e) => e.seq);
+          if (got[0] !== 1) throw new Error(`${a}: the stream starts at seq ${got[0]}`);
+          return got;
+        },
+        { timeout: 30_000, interval: 200 },
+      );
+      expect(seqs).toEqual(Array.from({ length: seqs.length }, (_, i) => i + 1));
+    }
+    expect(notes.some((t) => /^Publishing: connected to NATS after \d+ failed attempt\(s\)$/.test(t))).toBe(true);
+    stdin.type('Q');
+    quit = true;
+    expect(await done).toBe(0);
   }, 120_000);
 });
