@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from '@nats-io/transport-node';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { readEvents, readSummaries } from '../../src/streams/nats/fleet.js';
 import { DEFAULT_STREAM } from '../../src/streams/nats/subjects.js';
 import { waitFor } from '../sim/helpers.js';
@@ -41,14 +41,25 @@ describe('a guard started while NATS is down', () => {
     expect(g.lines.find((l) => l.includes('event=publish.start'))).toMatch(/connected after \d+ failed attempt\(s\)/);
     const nc = await connect({ servers: `127.0.0.1:${nats.port}` });
     stops.push(() => nc.close());
-    await waitFor(
-      async () => (await readSummaries(nc, DEFAULT_STREAM)).summaries.some((s) => s.account === 'DU5555555' && s.role === 'guard') || undefined,
-      30_000,
-      "the guard's summary in the stream",
+    // vi.waitFor awaits the check (waitFor would take its promise as the answer at once).
+    await vi.waitFor(
+      async () => {
+        const { summaries } = await readSummaries(nc, DEFAULT_STREAM);
+        if (!summaries.some((s) => s.account === 'DU5555555' && s.role === 'guard')) throw new Error("no guard's summary in the stream yet");
+      },
+      { timeout: 30_000, interval: 200 },
     );
     // The events stamped while NATS was away were held and go first: the stream has the session whole.
     const session = /\bsession=(\S+)/.exec(g.lines.find((l) => l.includes('event=publish.start'))!)![1]!;
-    const seqs = (await readEvents(nc, DEFAULT_STREAM, 'DU5555555', session)).map((e) => e.seq);
+    // Sent first, though a summary may overtake their acknowledgements: read once the stream has the first.
+    const seqs = await vi.waitFor(
+      async () => {
+        const got = (await readEvents(nc, DEFAULT_STREAM, 'DU5555555', session)).map((e) => e.seq);
+        if (got[0] !== 1) throw new Error(`the stream starts at seq ${got[0]}`);
+        return got;
+      },
+      { timeout: 30_000, interval: 200 },
+    );
     expect(seqs.slice(0, 3)).toEqual([1, 2, 3]);
   }, 120_000);
 });
