@@ -9,12 +9,19 @@ import { startSimulator, type Simulator, type SimulatorOptions } from '../../src
  */
 export const MIN_WAIT_MS = 20_000;
 
-/** Polls `predicate` until it returns a truthy value (returned) or throws after `timeoutMs` (at least MIN_WAIT_MS). */
-export async function waitFor<T>(predicate: () => T | undefined | null | false, timeoutMs = MIN_WAIT_MS, what = 'condition'): Promise<T> {
+/**
+ * Polls `predicate` until it returns a truthy value (returned) or throws after `timeoutMs` (at least MIN_WAIT_MS). An
+ * async predicate is awaited: its promise, always truthy, once ended every wait on a NATS stream at the first poll.
+ */
+export async function waitFor<T>(
+  predicate: () => T | undefined | null | false | PromiseLike<T | undefined | null | false>,
+  timeoutMs = MIN_WAIT_MS,
+  what = 'condition',
+): Promise<T> {
   timeoutMs = Math.max(timeoutMs, MIN_WAIT_MS);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const v = predicate();
+    const v = await predicate();
     if (v) return v;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 10));
