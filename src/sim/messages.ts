@@ -577,6 +577,9 @@ export interface OpenOrderView {
   readonly allOrNone?: boolean;
   readonly minQty?: number;
   readonly triggerMethod?: number;
+  /** A TRAIL's current stop and its percent trail (unset otherwise); the decoders read trailStopPrice twice, the later wins. */
+  readonly trailStopPrice?: number;
+  readonly trailingPercent?: number;
   readonly whatIf: boolean;
   readonly status: string;
   readonly margin?: WhatIfView;
@@ -654,8 +657,8 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     u,
     '0',
     '0', // volatility, volatilityType, deltaNeutralOrderType (empty: no DN fields), dnAuxPrice, continuousUpdate, referencePriceType
-    u,
-    u, // trailStopPrice, trailingPercent
+    fDbl(o.trailStopPrice),
+    fDbl(o.trailingPercent), // trailStopPrice, trailingPercent
     u,
     UNSET_INTEGER, // basisPoints, basisPointsType
     '',
@@ -694,7 +697,7 @@ export function openOrder(sv: number, o: OpenOrderView): string[] {
     '0', // conditionsCount (no PEG BENCH fields for MKT/LMT)
     '',
     u,
-    u,
+    fDbl(o.trailStopPrice),
     u,
     u,
     u,
@@ -790,8 +793,8 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
     u,
     '0',
     '0', // volatility, volatilityType, deltaNeutralOrderType (empty), dnAuxPrice, continuousUpdate, referencePriceType
-    u,
-    u, // trailStopPrice, trailingPercent
+    fDbl(o.trailStopPrice),
+    fDbl(o.trailingPercent), // trailStopPrice, trailingPercent
     '',
     '0',
     '0',
@@ -810,7 +813,7 @@ export function completedOrder(sv: number, o: CompletedOrderView): string[] {
     '0',
     '0', // solicited, status, randomizeSize, randomizePrice
     '0', // conditionsCount
-    u,
+    fDbl(o.trailStopPrice),
     u,
     u,
     '0',

@@ -27,6 +27,8 @@ export function openOrderView(o: SimOrder): M.OpenOrderView {
     allOrNone: o.allOrNone,
     minQty: o.minQty,
     triggerMethod: o.triggerMethod,
+    trailStopPrice: o.trailStopPrice,
+    trailingPercent: o.trailingPercent,
     whatIf: false,
     status: o.status,
     // TWS fills in the commission of a finished order in its final OPEN_ORDER's orderState.

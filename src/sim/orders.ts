@@ -1,5 +1,5 @@
 // Order engine: validation, margin check, status transitions, fills with slippage and partial fills,
-// commissions, cancels; held (untransmitted), attached (bracket), OCA, IOC/FOK and stop orders.
+// commissions, cancels; held (untransmitted), attached (bracket), OCA, IOC/FOK, stop, trailing stop and MIT orders.
 // It owns orders and executions; the server turns its events into messages.
 import { commissionFor as scheduleCommission } from '../model/commission.js';
 import { Decimal, ZERO, dec } from '../model/money.js';
@@ -68,9 +68,10 @@ export function onTick(price: number, tick: number): boolean {
   return steps.sub(steps.round()).abs().lte('1e-6');
 }
 
-export type OrderType = 'MKT' | 'LMT' | 'STP' | 'STP LMT';
-const ORDER_TYPES: readonly string[] = ['MKT', 'LMT', 'STP', 'STP LMT'];
-const isStop = (o: SimOrder) => o.orderType === 'STP' || o.orderType === 'STP LMT';
+export type OrderType = 'MKT' | 'LMT' | 'STP' | 'STP LMT' | 'TRAIL' | 'MIT';
+const ORDER_TYPES: readonly string[] = ['MKT', 'LMT', 'STP', 'STP LMT', 'TRAIL', 'MIT'];
+/** Orders that wait for a trigger price before they work: stops, trailing stops and market-if-touched. */
+const isStop = (o: SimOrder) => o.orderType === 'STP' || o.orderType === 'STP LMT' || o.orderType === 'TRAIL' || o.orderType === 'MIT';
 
 export type OrderStatus = 'PreSubmitted' | 'Submitted' | 'Filled' | 'Cancelled' | 'Inactive';
 
@@ -83,8 +84,12 @@ export interface SimOrder {
   totalQty: Decimal;
   readonly orderType: OrderType;
   lmtPrice?: number;
-  /** The stop price of a STP / STP LMT order (IB's auxPrice). */
+  /** The stop price of a STP / STP LMT order, the trigger of an MIT, a TRAIL's trailing amount (IB's auxPrice). */
   auxPrice?: number;
+  /** A TRAIL's trailing amount as a percentage of the price (IB's trailingPercent), used instead of auxPrice. */
+  trailingPercent?: number;
+  /** A TRAIL's current stop price: set at placement, ratcheted as the market moves its way (IB's trailStopPrice). */
+  trailStopPrice?: number;
   readonly tif: string;
   /** The order this one is attached to (0: none); it works only once that parent has filled (IB "Attaching Orders"). */
   readonly parentId: number;
@@ -181,6 +186,8 @@ export class OrderEngine {
   private permSeq = 0;
   private execSeq = 0;
   private manualSeq = 0;
+  /** TRAIL orders whose first stop the simulator set from the market (the client named no trailStopPrice). */
+  private readonly trailsFromMarket = new WeakSet<SimOrder>();
   /** While true (connectivity lost), orders are accepted but nothing fills. */
   halted = false;
 
@@ -220,8 +227,12 @@ export class OrderEngine {
     if (limited && (req.lmtPrice === undefined || !(req.lmtPrice > 0))) {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The limit price is missing or invalid.' };
     }
-    if ((type === 'STP' || type === 'STP LMT') && (req.auxPrice === undefined || !(req.auxPrice > 0))) {
+    if ((type === 'STP' || type === 'STP LMT' || type === 'MIT') && (req.auxPrice === undefined || !(req.auxPrice > 0))) {
       return { kind: 'error', code: 201, message: 'Order rejected - reason:The stop price is missing or invalid.' };
+    }
+    const trailPct = type === 'TRAIL' && req.trailingPercent !== undefined && req.trailingPercent > 0 ? req.trailingPercent : undefined;
+    if (type === 'TRAIL' && trailPct === undefined && !(req.auxPrice !== undefined && req.auxPrice > 0)) {
+      return { kind: 'error', code: 201, message: 'Order rejected - reason:The trailing amount or percent is missing or invalid.' };
     }
     if (inst.secType === 'IND') return { kind: 'error', code: 201, message: 'Order rejected - reason:Indices are not tradable.' };
     // TWS refuses a price off the contract's grid rather than rounding it; the grid is the market rule's ladder at that
@@ -253,7 +264,8 @@ export class OrderEngine {
       if (qty.lt(existing.filled)) return { kind: 'error', code: 201, message: 'Order rejected - reason:Quantity below filled quantity.' };
       existing.totalQty = qty;
       existing.lmtPrice = limited ? req.lmtPrice : undefined;
-      if (isStop(existing)) existing.auxPrice = req.auxPrice;
+      if (isStop(existing)) existing.auxPrice = trailPct === undefined ? req.auxPrice : undefined;
+      if (existing.orderType === 'TRAIL') existing.trailingPercent = trailPct;
       // Re-placing a held order with transmit true sends it, with the rest of its group (IB "Attaching Orders").
       const sending = !existing.transmitted && req.transmit;
       if (sending) this.markTransmitted(existing);
@@ -278,7 +290,8 @@ export class OrderEngine {
       totalQty: qty,
       orderType: type as OrderType,
       lmtPrice: limited ? req.lmtPrice : undefined,
-      auxPrice: type === 'STP' || type === 'STP LMT' ? req.auxPrice : undefined,
+      auxPrice: type === 'STP' || type === 'STP LMT' || type === 'MIT' || (type === 'TRAIL' && trailPct === undefined) ? req.auxPrice : undefined,
+      ...(trailPct !== undefined ? { trailingPercent: trailPct } : {}),
       tif: req.tif || 'DAY',
       parentId,
       ocaGroup: req.ocaGroup ?? '',
@@ -303,6 +316,14 @@ export class OrderEngine {
       commission: ZERO,
     };
 
+    if (type === 'TRAIL') {
+      // The client may name the first stop price; otherwise it starts the trailing amount away from the watched price.
+      if (req.trailStopPrice !== undefined && req.trailStopPrice > 0) order.trailStopPrice = req.trailStopPrice;
+      else {
+        order.trailStopPrice = this.trailFrom(order);
+        this.trailsFromMarket.add(order);
+      }
+    }
     const impact = this.marginImpact(order);
     if (req.whatIf) return { kind: 'whatIf', order, impact };
     if (impact.availableAfter.lt(0) && impact.availableAfter.lt(impact.availableBefore)) {
@@ -365,6 +386,9 @@ export class OrderEngine {
     this.clock.setTimeout(() => {
       if (order.status !== 'PreSubmitted') return;
       if (isStop(order) && !order.triggered) {
+        // A bracket child's trail starts from the market of its release, not the one it was placed in.
+        if (order.orderType === 'TRAIL' && order.parentId && this.trailsFromMarket.has(order)) order.trailStopPrice = this.trailFrom(order);
+        else if (order.orderType === 'TRAIL') this.ratchet(order);
         if (!this.stopReached(order)) {
           order.whyHeld = 'trigger';
           this.events.orderChanged(order, true);
@@ -446,17 +470,42 @@ export class OrderEngine {
    * consecutive prices through the stop) is taken as one: the simulator's quotes move only on market steps.
    */
   private stopReached(order: SimOrder): boolean {
-    const q = this.market.quote(order.inst);
     const buy = order.action === 'BUY';
-    const stop = order.auxPrice!;
+    // An MIT is touched from the other side: a buy below the market when the price falls to it, a sell above it.
+    const rising = order.orderType === 'MIT' ? !buy : buy;
+    const stop = order.orderType === 'TRAIL' ? order.trailStopPrice! : order.auxPrice!;
+    return this.watchedPrices(order).some((px) => (rising ? px >= stop : px <= stop));
+  }
+
+  /**
+   * The prices a triggered order watches, by its trigger method (IB "Trigger Methods"): 2, 3 the last; 1, 4 the ask
+   * for a buy, the bid for a sell; 7 either (last first); 8 the midpoint; 0 the last, but bid/ask for US options and FX.
+   */
+  private watchedPrices(order: SimOrder): number[] {
+    const q = this.market.quote(order.inst);
     const inst = order.inst;
     const method = order.triggerMethod || (inst.secType === 'CASH' ? 4 : inst.secType === 'OPT' && inst.currency === 'USD' ? 1 : 2);
-    const through = (px: number | undefined) => px !== undefined && (buy ? px >= stop : px <= stop);
-    const touch = buy ? q.ask : q.bid;
-    if (method === 1 || method === 4) return through(touch ?? q.last);
-    if (method === 7) return through(q.last) || through(touch);
-    if (method === 8) return through(q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : q.last);
-    return through(q.last);
+    const touch = order.action === 'BUY' ? q.ask : q.bid;
+    if (method === 1 || method === 4) return [touch ?? q.last];
+    if (method === 7) return touch === undefined ? [q.last] : [q.last, touch];
+    if (method === 8) return [q.bid !== undefined && q.ask !== undefined ? (q.bid + q.ask) / 2 : q.last];
+    return [q.last];
+  }
+
+  /** Where a TRAIL's stop stands the trailing amount (or percent) from the price it watches, on the contract's grid. */
+  private trailFrom(order: SimOrder): number {
+    const px = this.watchedPrices(order)[0]!;
+    const buy = order.action === 'BUY';
+    const amount = order.trailingPercent !== undefined ? (px * order.trailingPercent) / 100 : order.auxPrice!;
+    // Rounded away from the market, so the stop is never closer than the trail the client asked for.
+    return buy ? roundToLadder(order.inst, px + amount, 'up') : roundToLadder(order.inst, px - amount, 'down');
+  }
+
+  /** A TRAIL's stop follows the market its way (down for a buy, up for a sell) and never back (IB "Trailing Stop"). */
+  private ratchet(order: SimOrder): void {
+    const next = this.trailFrom(order);
+    const stop = order.trailStopPrice!;
+    if (order.action === 'BUY' ? next < stop : next > stop) order.trailStopPrice = next;
   }
 
   /** Called on every market step: resting limit orders may have become marketable. */
@@ -466,7 +515,8 @@ export class OrderEngine {
       if (o.status === 'PreSubmitted' && o.whyHeld === 'trigger' && this.stopReached(o)) {
         o.triggered = true;
         this.work(o);
-      } else if (o.status === 'Submitted' && o.readyAt <= this.clock.now()) this.tryFill(o);
+      } else if (o.orderType === 'TRAIL' && o.status === 'PreSubmitted' && o.whyHeld === 'trigger') this.ratchet(o);
+      else if (o.status === 'Submitted' && o.readyAt <= this.clock.now()) this.tryFill(o);
     }
   }
 

@@ -78,6 +78,9 @@ export interface OrderRequest {
   readonly allOrNone?: boolean;
   /** '' when unset. */
   readonly minQty?: number;
+  /** A TRAIL order's initial stop price (optional) and its trailing amount as a percentage (instead of auxPrice). */
+  readonly trailStopPrice?: number;
+  readonly trailingPercent?: number;
 }
 
 export interface ExecutionFilterRequest {
@@ -414,7 +417,9 @@ function parsePlaceOrder(c: Cursor): ClientRequest {
 }
 
 type OrderTail = { whatIf: boolean } & {
-  -readonly [K in 'outsideRth' | 'triggerMethod' | 'goodTillDate' | 'ocaType' | 'allOrNone' | 'minQty']?: OrderRequest[K];
+  -readonly [
+    K in 'outsideRth' | 'triggerMethod' | 'goodTillDate' | 'ocaType' | 'allOrNone' | 'minQty' | 'trailStopPrice' | 'trailingPercent'
+  ]?: OrderRequest[K];
 };
 
 /** Reads the variable part of PLACE_ORDER into `tail` as far as `whatIf`; a short message leaves the rest unset. */
@@ -448,7 +453,10 @@ function readTail(c: Cursor, bag: boolean, tail: OrderTail): void {
   c.skip(1); // deltaNeutralAuxPrice
   if (dnType !== '') c.skip(8);
   c.skip(2); // continuousUpdate, referencePriceType
-  c.skip(2); // trailStopPrice, trailingPercent
+  const trailStopPrice = c.dbl();
+  const trailingPercent = c.dbl();
+  if (trailStopPrice !== undefined) tail.trailStopPrice = trailStopPrice;
+  if (trailingPercent !== undefined) tail.trailingPercent = trailingPercent;
   c.skip(2); // scaleInitLevelSize, scaleSubsLevelSize
   const scaleIncrement = c.str();
   if (scaleIncrement !== '') c.skip(7);

@@ -252,13 +252,14 @@ describe('orders', () => {
     const zero = nextId++;
     api.placeOrder(zero, { conId: 265598, exchange: 'SMART' }, { action: OrderAction.BUY, orderType: OrderType.MKT, totalQuantity: 0, transmit: true });
     await waitFor(() => rec.errors.some((e) => e.reqId === zero && e.code === 434));
-    const trail = nextId++;
+    // A volatility order is for options only: TWS refuses it on a stock.
+    const vol = nextId++;
     api.placeOrder(
-      trail,
+      vol,
       { conId: 265598, exchange: 'SMART' },
-      { action: OrderAction.SELL, orderType: OrderType.TRAIL, trailingPercent: 1, totalQuantity: 1, transmit: true },
+      { action: OrderAction.SELL, orderType: OrderType.VOL, volatility: 30, volatilityType: 2, totalQuantity: 1, transmit: true },
     );
-    await waitFor(() => rec.errors.some((e) => e.reqId === trail && e.code === 387));
+    await waitFor(() => rec.errors.some((e) => e.reqId === vol && e.code === 387));
   });
 
   it('answers a what-if order with margin impact and does not trade', async () => {
