@@ -44,6 +44,7 @@ import { formatDenial, type CancelPlan, type Denial, type FlattenPlan } from '..
 import { appVersion } from '../version.js';
 import { createAlertEffects, type AlertEffects } from './alert-effects.js';
 import { guardLog } from './guard-log.js';
+import { claimStatusLock, pidAlive, type LockClaim } from './guard-lock.js';
 import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
@@ -303,13 +304,33 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const statusFile = resolve(f['status-file'] ?? join(dataDir(env), 'guard', 'status.json'));
   const auditDir = rt.auditDir ?? join(dataDir(env), 'audit');
   // Two guards writing one status file make `guard status` (and a monitor) alternate between them, and a restart
-  // would restore the limits of the wrong one. A stale file, or one a dead process left, is taken over.
+  // would restore the limits of the wrong one. The lock beside it is the claim, taken in one step: two guards started
+  // in the same instant both found no live status and both ran. A file a dead process left is taken over.
+  let claim: LockClaim;
+  try {
+    claim = claimStatusLock(statusFile);
+  } catch (e) {
+    log('err', 'status.lockFailed', {
+      file: statusFile,
+      msg: `cannot claim ${statusFile}.lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): without it another guard could write the same status file; not started`,
+    });
+    return EXIT.usage;
+  }
+  // The status check stays for a guard of an older version, which writes the file without taking the lock.
   const owner = liveOwner(statusFile, clock.now());
-  if (owner) {
+  if (!claim.ok || owner) {
+    if (claim.ok) claim.release();
+    const pid = owner?.pid ?? (!claim.ok ? claim.holder : undefined);
+    const said =
+      owner && owner.pid === pid
+        ? `another guard (pid ${owner.pid}, ${owner.mode === 'trade' ? 'trading' : 'dry run'}, status written ${Math.max(0, Math.round(owner.ageMs / 1000))} s ago) writes this status file`
+        : !claim.ok && claim.why === 'held'
+          ? `another guard (pid ${pid}) holds ${claim.lock} and has not written a live status yet (starting, or stuck)`
+          : `${claim.ok ? '' : claim.why}`;
     log('err', 'status.inUse', {
       file: statusFile,
-      pid: owner.pid,
-      msg: `another guard (pid ${owner.pid}, ${owner.mode === 'trade' ? 'trading' : 'dry run'}, status written ${Math.max(0, Math.round(owner.ageMs / 1000))} s ago) writes this status file; give this one its own --status-file, or stop that one; not started`,
+      ...(pid !== undefined ? { pid } : {}),
+      msg: `${said}; give this one its own --status-file, or stop that one; not started`,
     });
     return EXIT.usage;
   }
@@ -1250,6 +1271,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });
     audit.close();
     writeStatus(true);
+    // After the last write: a guard that takes the file over next finds it marked stopped.
+    claim.release();
     resolveDone(exitCode);
     return exitCode;
   };
@@ -1302,16 +1325,6 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 
 /** A status older than this is a guard that is gone or stuck (`guard status`'s default --max-age): its file is free. */
 export const STATUS_STALE_MS = 3 * STATUS_EVERY_MS;
-
-/** Whether the process `pid` exists (one of another user's answers EPERM: it exists). */
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** The live guard that writes `file`, if another does: not stopped, not this process, alive, and written recently. */
 export function liveOwner(file: string, now: number): { pid: number; mode: GuardStatus['mode']; ageMs: number } | undefined {

@@ -1,7 +1,7 @@
 // `tws-risk guard` as systemd runs it: a process that logs one line per event, reloads on SIGHUP (a bad policy is
 // refused and the old one kept), stops on SIGTERM with its recording sealed, and answers `guard status` for monitors.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -207,6 +207,53 @@ describe('tws-risk guard, the process', () => {
       } catch {
         return false;
       }
+    }
+  }, 90_000);
+
+  it('two guards started in the same instant on one status file: exactly one runs, the other refuses naming it; the lock goes with the one that stops', async () => {
+    const sim = await sims();
+    const policy = join(dir, 'policy-twins.json');
+    writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    const status = join(dir, 'status-twins.json');
+    const args = (clientId: string) => [
+      'guard',
+      '--policy',
+      policy,
+      '--port',
+      String(sim.port),
+      '--client-id',
+      clientId,
+      '--status-file',
+      status,
+      '--no-record',
+    ];
+    // Spawned in one tick. Node's start-up outlasts the gap between the status check and the first write, so this seldom
+    // raced the check alone; the claimed-but-not-written instant itself is pinned in trial.test.ts with a held lock.
+    const a = start(args('66'));
+    const b = start(args('67'));
+    try {
+      const first = await Promise.race([a.exited.then(() => a), b.exited.then(() => b)]);
+      const runner = first === a ? b : a;
+      expect(await first.exited, first.out.join('\n')).toBe(2);
+      expect(first.out).toContainEqual(
+        expect.stringMatching(
+          new RegExp(`level=err event=status\\.inUse file=\\S+status-twins\\.json pid=${runner.child.pid} msg="another guard \\(pid ${runner.child.pid}`),
+        ),
+      );
+      await waitFor(
+        () => runner.out.some((l) => /level=notice event=connection health=ready /.test(l)),
+        30_000,
+        `the other guard ready; output:\n${runner.out.join('\n')}`,
+      );
+      expect(runner.child.exitCode).toBeNull();
+      expect(JSON.parse(readFileSync(`${status}.lock`, 'utf8'))).toMatchObject({ pid: runner.child.pid });
+      expect(statSync(`${status}.lock`).mode & 0o777).toBe(0o600);
+      runner.child.kill('SIGTERM');
+      expect(await runner.exited).toBe(0);
+      expect(existsSync(`${status}.lock`)).toBe(false);
+    } finally {
+      a.child.kill('SIGKILL');
+      b.child.kill('SIGKILL');
     }
   }, 90_000);
 

@@ -1,7 +1,7 @@
 // What a user trial of the guard found: settings it cannot read, a status file another guard writes, guidance for an
 // order left working, the audit log's link between an action and its execution plan, a refused port, dry-run repeats.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
@@ -206,6 +206,49 @@ describe("the guard's status file", () => {
       expect(restarted.code, restarted.lines.join('\n')).toBeUndefined();
       expect(restarted.lines).toContainEqual(expect.stringMatching(/level=notice event=limits\.restored .*actionsLastHour=1/));
       expect(restarted.h!.status().actionsLastHour).toBe(1);
+    } finally {
+      other.kill();
+    }
+  }, 60_000);
+
+  it("the lock beside the status file is the claim: a guard that holds it and has not written yet is not raced; a dead holder's lock is taken over", async () => {
+    const sim = await sims();
+    // The instant two guards start together: the other has claimed the file (its lock) but written no status yet.
+    const other = spawn('sleep', ['600'], { stdio: 'ignore' });
+    const gone = new Promise((r) => other.on('exit', r));
+    const file = join(root, `locked-${++n}.json`);
+    const lock = `${file}.lock`;
+    try {
+      writeFileSync(lock, JSON.stringify({ pid: other.pid }), { mode: 0o600 });
+      const refused = await start(sim.port, FOREIGN, { flags: { 'status-file': file } });
+      expect(refused.code, refused.lines.join('\n')).toBe(EXIT.usage);
+      expect(refused.lines).toContainEqual(
+        expect.stringMatching(
+          new RegExp(
+            `^\\S+Z level=err event=status\\.inUse file=${file} pid=${other.pid} msg="another guard \\(pid ${other.pid}\\) holds ${lock} and has not written`,
+          ),
+        ),
+      );
+      expect(existsSync(file)).toBe(false);
+      expect(JSON.parse(readFileSync(lock, 'utf8'))).toEqual({ pid: other.pid });
+      // Its holder gone (a crash): taken over, the lock naming this process, private.
+      other.kill();
+      await gone;
+      const took = await start(sim.port, FOREIGN, { flags: { 'status-file': file } });
+      expect(took.code, took.lines.join('\n')).toBeUndefined();
+      expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid });
+      expect(statSync(lock).mode & 0o777).toBe(0o600);
+      // A second guard of this same process is refused as well: the pid alone does not tell them apart.
+      const twin = await start(sim.port, FOREIGN, { flags: { 'status-file': file, 'client-id': '66' } });
+      expect(twin.code, twin.lines.join('\n')).toBe(EXIT.usage);
+      expect(twin.lines).toContainEqual(expect.stringMatching(new RegExp(`level=err event=status\\.inUse file=${file} pid=${process.pid} `)));
+      await took.h!.stop('test over');
+      expect(existsSync(lock)).toBe(false);
+      // A lock that names no one (a power loss can leave it empty) is taken over too.
+      writeFileSync(lock, '');
+      const again = await start(sim.port, FOREIGN, { flags: { 'status-file': file } });
+      expect(again.code, again.lines.join('\n')).toBeUndefined();
+      expect(JSON.parse(readFileSync(lock, 'utf8'))).toMatchObject({ pid: process.pid });
     } finally {
       other.kill();
     }
