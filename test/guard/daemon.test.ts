@@ -1,6 +1,7 @@
 // The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
-// disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, a flatten planned
-// again when the market moves past it mid-way, reloads that keep a good policy, and an audit log that verifies.
+// disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, a reduction that
+// goes through to its fills, a flatten planned again when the market moves past it mid-way, reloads that keep a good
+// policy, and an audit log that verifies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,6 +13,7 @@ import { verifyCommand } from '../../src/commands/verify.js';
 import { DEFAULT_SETTINGS, type Settings } from '../../src/config/settings.js';
 import type { FeedEvent } from '../../src/model/events.js';
 import type { Simulator } from '../../src/sim/index.js';
+import { snapshotValue } from '../../src/sim/snapshot.js';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { TwsSource } from '../../src/streams/tws/source.js';
 import { waitFor } from '../sim/helpers.js';
@@ -476,6 +478,74 @@ describe('tws-risk guard on the simulator', () => {
     expect(entries(r, 'orderSent')).toEqual([]);
     expect(openOrderClients(sim)).toEqual([]);
   }, 120_000);
+
+  it('a reduction that goes through: sent at the limits it was sized on, filled, and the account back inside the warning line at TWS', async () => {
+    const sim = await sims();
+    const r = await guard(
+      sim,
+      { rules: [{ when: { alert: 'margin.warning', severity: 'warning' }, do: 'reduce' }], limits: { window: 'always', coolDownMs: 600_000 } },
+      { trade: true },
+    );
+    await ready(r);
+    const ratio = () => {
+      const snap = sim.snapshot();
+      return Number(snapshotValue(snap, 'EquityWithLoanValue')) / Number(snapshotValue(snap, 'MaintMarginReq'));
+    };
+    // The same spike as the refused reduction's, with no other client's order in the way: the warning line is crossed.
+    await sim.trigger({ incident: 'margin-spike', factor: 2.6, secTypes: ['ALL'] });
+    expect(ratio()).toBeLessThanOrEqual(1.1);
+    // Manual clock: the simulator acknowledges and fills the trims as the test advances it.
+    await until(
+      r,
+      () => {
+        sim.advance(250);
+        return r.h.status().lastAction !== null;
+      },
+      90_000,
+      'the reduction to end',
+    );
+    expect(r.h.status().lastAction).toMatchObject({ action: 'reduce', alert: 'margin.warning', outcome: 'done' });
+    const decision = entries(r, 'guardDecision').map((e) => e.detail!);
+    expect(decision).toEqual([expect.objectContaining({ action: 'reduce', alert: expect.objectContaining({ id: 'margin.warning' }), dryRun: false })]);
+    // The audit log holds the plan as it was shown and confirmed, and the orders that carry its id.
+    const shown = entries(r, 'planShown').map((e) => e.detail!);
+    expect(shown).toHaveLength(1);
+    const planId = String(shown[0]!.executionPlanId);
+    expect(planId).toMatch(/^reduce-/);
+    const planLines = shown[0]!.plan as string[];
+    expect(planLines[0]).toMatch(/^reduce conids:\S+ on DU1234567 \(a partial reduction, not a flatten\): 0 cancel\(s\), \d+ reducing order\(s\)$/);
+    const sent = entries(r, 'orderSent').map((e) => e.detail!);
+    expect(sent.length).toBeGreaterThan(0);
+    for (const o of sent) {
+      expect(o).toMatchObject({ planId, action: 'SELL', orderType: 'LMT' });
+      // Each order goes out at the limit the plan shows (the one the reduction was sized on).
+      expect(
+        planLines.some((l) => new RegExp(`^  SELL +${o.quantity} .* LMT ${String(o.limitPrice).replace('.', '\\.')} `).test(l)),
+        planLines.join('\n'),
+      ).toBe(true);
+    }
+    expect(entries(r, 'orderStatus').map((e) => [e.detail!.planId, e.detail!.outcome])).toEqual(sent.map(() => [planId, 'filled']));
+    expect(entries(r, 'guardResult').map((e) => [e.detail!.action, e.detail!.outcome, e.detail!.executionPlanIds])).toEqual([['reduce', 'done', [planId]]]);
+    // What the simulator (TWS) reports after the fills: EquityWithLoanValue at or above 110% of maintenance.
+    expect(ratio()).toBeGreaterThanOrEqual(1.1);
+    // And had every trim filled at its limit rather than at the better price it got, as the reduction was sized: the
+    // line holds at the worst fills the plan accepts (TWS's numbers less what the better fills gave). Stock, in USD.
+    const snap = sim.snapshot();
+    const fills = snap.executions.filter((x) => x.clientId === GUARD_CLIENT);
+    expect(fills.length).toBeGreaterThan(0);
+    let gaveBack = 0;
+    for (const x of fills) {
+      const o = sent.find((s) => s.orderId === x.orderId)!;
+      expect(snap.positions.find((p) => p.conId === x.conId)).toMatchObject({ secType: 'STK', currency: 'USD' });
+      gaveBack += (Number(x.price) - Number(o.limitPrice)) * Number(x.shares) * (x.side === 'SLD' ? 1 : -1);
+    }
+    expect(gaveBack).toBeGreaterThanOrEqual(0);
+    const atLimits = (Number(snapshotValue(snap, 'EquityWithLoanValue')) - gaveBack) / Number(snapshotValue(snap, 'MaintMarginReq'));
+    expect(atLimits, `ratio ${ratio()}, at the limits ${atLimits}`).toBeGreaterThanOrEqual(1.1);
+    expect(r.lines.some((l) => /event=action\.escalated/.test(l))).toBe(false);
+    await r.h.stop('test over');
+    expect(await verifies(r.h.auditFile)).toMatch(/^VALID audit log/);
+  }, 150_000);
 
   it('a flatten whose stock leg the market moved past while its options filled plans again and closes the stock (MARK_MOVED)', async () => {
     // Manual clock: orders are acknowledged and filled only when the test advances it, so the fall lands exactly
