@@ -307,14 +307,14 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   // would restore the limits of the wrong one. The lock beside it is the claim, taken in one step: two guards started
   // in the same instant both found no live status and both ran. A file a dead process left is taken over.
   let claim: LockClaim;
+  let lockFailed: string | undefined;
   try {
     claim = claimStatusLock(statusFile);
   } catch (e) {
-    log('err', 'status.lockFailed', {
-      file: statusFile,
-      msg: `cannot claim ${statusFile}.lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): without it another guard could write the same status file; not started`,
-    });
-    return EXIT.usage;
+    // A directory the lock cannot be made in takes no status file either (status.unwritable follows): nothing there to
+    // share, and a guard that cannot write its status has always kept guarding, so it starts, saying so.
+    lockFailed = `cannot claim ${statusFile}.lock (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}): started without the claim, so another guard on this status file would not be refused`;
+    claim = { ok: true, lock: `${statusFile}.lock`, release: () => {} };
   }
   // The status check stays for a guard of an older version, which writes the file without taking the lock.
   const owner = liveOwner(statusFile, clock.now());
@@ -387,6 +387,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     audit: audit.file,
     recording: live.recorder?.file,
   });
+  // Said after guard.start, whose line opens every run's log.
+  if (lockFailed) log('warning', 'status.lockFailed', { file: statusFile, msg: lockFailed });
   if (!trade)
     log('notice', 'guard.dryRun', {
       msg: 'dry run: every action is planned, logged and recorded, and nothing is sent (--trade --confirm-account ACCOUNT to act)',
