@@ -105,7 +105,16 @@ export function claimStatusLock(statusFile: string): LockClaim {
   for (let attempt = 0; attempt < 3; attempt++) {
     if (createWhole(lock, mine)) {
       held.add(lock);
-      return { ok: true, lock, release: () => release(lock, mine) };
+      // Once only: a second call must not drop from `held` a lock a later guard of this process holds.
+      let released = false;
+      return {
+        ok: true,
+        lock,
+        release: () => {
+          if (!released) release(lock, mine);
+          released = true;
+        },
+      };
     }
     const seen = readText(lock);
     if (seen === undefined) continue; // its holder stopped between the two steps
