@@ -547,14 +547,18 @@ describe('tws-risk guard on the simulator', () => {
     expect(await verifies(r.h.auditFile)).toMatch(/^VALID audit log/);
   }, 150_000);
 
-  it('a flatten whose stock leg the market moved past while its options filled plans again and closes the stock (MARK_MOVED)', async () => {
-    // Manual clock: orders are acknowledged and filled only when the test advances it, so the fall lands exactly
-    // between the options' fills and the stock's order (options go first: the stock's closing order waits for them).
+  it('a flatten whose future the market moved past while its option was filling plans again and closes the future (MARK_MOVED)', async () => {
+    // Manual clock: orders are acknowledged and filled only when the test advances it. The fall comes while the
+    // option (a short ES call, bought back first) waits: it stays marketable (the call gets cheaper), and the future's
+    // SELL limit, 2% under the mark it was planned on, ends 8% over the market. The ticks of the fall are on the
+    // socket before the option's fill, so the guard has read them when it checks the future's leg.
+    const ESC = 741231107;
+    const ES = 637533641;
     const sim = await sims();
     const r = await guard(
       sim,
       {
-        rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'flatten', scope: 'underlying:AAPL' }],
+        rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'flatten', scope: 'underlying:ES' }],
         limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
       },
       { trade: true },
@@ -562,12 +566,9 @@ describe('tws-risk guard on the simulator', () => {
     await ready(r);
     await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === GUARD_CLIENT);
-    await until(r, () => ours().length === 2, 60_000, "the guard's two option orders at the simulator");
-    expect(entries(r, 'orderSent').map((e) => e.detail!.conId)).toEqual([734559211, 734559377]);
-    // Acknowledged and filled at the prices they were planned on; then, in the same turn (before the guard reads
-    // its socket), AAPL falls 10%: the stock's SELL limit, 2% under the old mark, is now 8% over the market.
-    sim.advance(1_000);
-    void sim.trigger({ incident: 'move', factor: 'AAPL', pct: -10 });
+    await until(r, () => ours().length === 1, 60_000, "the guard's option order at the simulator");
+    expect(entries(r, 'orderSent').map((e) => e.detail!.conId)).toEqual([ESC]);
+    await sim.trigger({ incident: 'move', factor: 'SPX', pct: -10 });
     await until(
       r,
       () => {
@@ -579,16 +580,16 @@ describe('tws-risk guard on the simulator', () => {
     );
     expect(r.h.status().lastAction?.outcome).toBe('done');
     const book = sim.snapshot().positions;
-    for (const conId of [265598, 734559211, 734559377]) expect(book.find((p) => p.conId === conId)?.position ?? '0').toBe('0');
+    for (const conId of [ES, ESC]) expect(book.find((p) => p.conId === conId)?.position ?? '0').toBe('0');
     const sent = entries(r, 'orderSent').map((e) => e.detail!);
-    expect(sent.map((d) => d.conId)).toEqual([734559211, 734559377, 265598]);
+    expect(sent.map((d) => d.conId)).toEqual([ESC, ES]);
     const denials = entries(r, 'denied').map((e) => e.detail!);
     expect(denials.map((d) => d.code)).toEqual(['MARK_MOVED']);
-    // The stock went out once, on the plan of now: under the market that fell, not at the refused limit.
+    expect(denials[0]!.conId).toBe(ES);
+    // The future went out once, on the plan of now: under the market that fell, not at the refused limit.
     const refusedLimit = Number(/ LMT ([\d.]+) /.exec(String(denials[0]!.message))?.[1]);
-    expect(denials[0]!.conId).toBe(265598);
-    const stockLimit = Number(sent[2]!.limitPrice);
-    expect(stockLimit).toBeLessThan(refusedLimit * 0.93);
+    const futureLimit = Number(sent[1]!.limitPrice);
+    expect(futureLimit).toBeLessThan(refusedLimit * 0.93);
     const decisions = entries(r, 'guardDecision').map((e) => e.detail!);
     expect(decisions.map((d) => [d.actionId === decisions[0]!.actionId ? 'first' : d.replanOf, d.after ?? null])).toEqual([
       ['first', null],
