@@ -977,7 +977,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       lines = [...r.lines];
       // The market (or the book) moved past the plan before an order of it went out: the kill switch plans again on the
       // state now and sends that, through every check again, instead of ending the episode with positions left open.
-      for (let n = 1; !r.ok && r.replan && n <= MAX_REPLANS; n++) {
+      // A flatten only: a reduction planned again is proposed and capped (maxReductionPct) on what is left, so its cap
+      // would compound over the re-plans; it is escalated as before.
+      for (let n = 1; a.rule.do === 'flatten' && !r.ok && r.replan && n <= MAX_REPLANS; n++) {
         const after = r.replan;
         const id = `${actionId}-replan${n}`;
         const again = await plan(a.rule, a.alert, clock.now());

@@ -122,8 +122,9 @@ export type Denial =
   /** A leg's limit was set from a mark older than its freshness limit (model/mark.ts): the plan is priced on old data. */
   | { readonly code: 'MARK_STALE'; readonly conId: number; readonly label: string; readonly ageMs: number; readonly limitMs: number }
   /**
-   * The market moved past a leg's limit since it was planned: not marketable any more, or further from the limit
-   * planning now would give than the collar (prices as decimal strings, contract currency).
+   * The market moved past a leg's limit since it was planned, by more than the collar (a SELL's limit above the live
+   * mark × (1 + collar), a BUY's below mark × (1 − collar)); `limitNow` is what planning now would give (prices as
+   * decimal strings, contract currency).
    */
   | {
       readonly code: 'MARK_MOVED';
