@@ -347,6 +347,16 @@ describe('layout', () => {
     expect(main(initialUi({ focus: 'stress' }))).toEqual(main(initialUi()));
     // Another main pane (Orders) has the column to itself.
     expect(main(initialUi({ focus: 'orders' }))).toEqual([['orders', body]]);
+    // A longer book: Positions keeps the rows it fills and Stress gets less than its 45% (the book's rows decide).
+    const more = Array.from({ length: 14 }, (_, i) => portfolio(ACCOUNT, stock(990_000 + i, `X${i}`, 'USD'), '10', '100'));
+    const long = snapshot(bookState({ extra: more }));
+    const longWant = 1 + 1 + long.state.portfolio.size + new Set([...long.state.portfolio.values()].map((r) => r.contract.secType)).size;
+    const longStress = Math.max(12, body - longWant);
+    expect(longStress).toBeLessThan(Math.floor((body * 45) / 100));
+    expect(vm(long, initialUi(), { columns: 120, rows: 40 }).layout.body[0]!.panes.map((b) => [b.pane, b.height])).toEqual([
+      ['positions', body - longStress],
+      ['stress', longStress],
+    ]);
   });
 
   it("hides the panes behind help, which lists the focused pane's keys", () => {
