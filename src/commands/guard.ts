@@ -35,7 +35,7 @@ import { decodeCommand, type CommandReply } from '../streams/nats/command.js';
 import { commandSubject } from '../streams/nats/subjects.js';
 import { TwsSource, type TwsSourceOptions } from '../streams/tws/source.js';
 import { AuditLog } from '../trading/audit.js';
-import { cancelAdvice, outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
+import { cancelAdvice, isFinal, outcomeText, stillWorking, type ExecutionResult } from '../trading/execute.js';
 import { guardAny } from '../trading/guard.js';
 import { DEFAULT_COLLAR, isDenial, isOpen, planCancel, planFlatten, planReduce, type ReduceTrim } from '../trading/plan.js';
 import { reductionFills } from './reduction-fills.js';
@@ -89,7 +89,6 @@ export interface GuardRuntime {
  * TARGET_CHANGED): a market that outruns the collar three plans in a row is a human's to judge, and is escalated.
  */
 export const MAX_REPLANS = 2;
-const FINAL_OR_UNSENT: ReadonlySet<string> = new Set(['filled', 'cancelled', 'rejected', 'closed', 'notSent']);
 
 /** The guard's client id when none is given: not the console's default (4217), so both can run beside each other. */
 export const DEFAULT_GUARD_CLIENT_ID = 4218;
@@ -790,7 +789,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
         p.kind === 'flatten' &&
         (code === 'MARK_MOVED' || code === 'TARGET_CHANGED') &&
         !r.reconciled &&
-        [...r.cancels, ...r.legs].every((l) => FINAL_OR_UNSENT.has(l.outcome))
+        [...r.cancels, ...r.legs].every((l) => isFinal(l.outcome) || l.outcome === 'notSent')
           ? code
           : undefined;
       return {

@@ -52,6 +52,12 @@ export interface TradingDeps {
  */
 export type Outcome = 'filled' | 'cancelled' | 'rejected' | 'closed' | 'timedOut' | 'notSent' | ReconciledOutcome;
 
+const FINAL: ReadonlySet<Outcome> = new Set<Outcome>(['filled', 'cancelled', 'rejected', 'closed']);
+/** The order reached an end at TWS (filled, cancelled, rejected or closed): nothing of it can still fill. */
+export function isFinal(o: Outcome): boolean {
+  return FINAL.has(o);
+}
+
 /** An outcome as the operator reads it ("never received", "partially filled"). */
 export function outcomeText(o: Outcome): string {
   return o.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
@@ -529,8 +535,7 @@ export async function executeFlatten(deps: TradingDeps, plan: FlattenPlan, timeo
     ...(denial ? { denial } : {}),
     cancels,
     legs,
-    complete:
-      !denial && [...cancels, ...legs].every((l) => l.outcome === 'filled' || l.outcome === 'cancelled' || l.outcome === 'rejected' || l.outcome === 'closed'),
+    complete: !denial && [...cancels, ...legs].every((l) => isFinal(l.outcome)),
     flat,
     readOnlyApi,
     ...(disrupted ? { reconciled: true } : {}),
@@ -606,7 +611,7 @@ export async function executeCancel(deps: TradingDeps, plan: CancelPlan, timeout
     planId: id,
     cancels,
     legs: [],
-    complete: cancels.every((l) => l.outcome === 'cancelled' || l.outcome === 'filled' || l.outcome === 'rejected' || l.outcome === 'closed'),
+    complete: cancels.every((l) => isFinal(l.outcome)),
     readOnlyApi: cancels.some((l) => l.code === 321),
     ...(disrupted ? { reconciled: true } : {}),
   };
