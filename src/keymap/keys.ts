@@ -221,6 +221,20 @@ export type ReadPart = { readonly input: string; readonly key: KeyFlags } | { re
  * ESC and that character, so the sequence it opens is dropped with its body. Enter stays, as a text line takes it.
  */
 export function readAsText(parts: readonly ReadPart[]): string | undefined {
+  return textOfRead(parts.slice(leadingBackspaces(parts)));
+}
+
+/**
+ * How many Backspaces open a read before anything else: keys typed behind a busy event loop (Backspace, Backspace, A)
+ * share a read, and those Backspaces are keys. A paste does not begin with a DEL: copied text begins with text (or a
+ * colour or title sequence, which is not a Backspace), so what a pasted DEL could do, it still cannot.
+ */
+export function leadingBackspaces(parts: readonly ReadPart[]): number {
+  const n = parts.findIndex((p) => !('input' in p) || !p.key.backspace || p.key.ctrl || p.key.meta);
+  return n < 0 ? parts.length : n;
+}
+
+function textOfRead(parts: readonly ReadPart[]): string | undefined {
   if (parts.some((p) => 'paste' in p) || !parts.some((p) => 'input' in p && textOf(p.input, p.key) !== undefined)) return undefined;
   const raw = parts
     .map((p) => {

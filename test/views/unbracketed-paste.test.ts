@@ -78,6 +78,11 @@ describe('an unbracketed paste into a text line is text', () => {
     expect(await typed('45\u0007Xc', { dialogOpen: () => true, dialogTakesText: () => true })).toEqual(['4', '5', 'X', 'c']);
   });
 
+  it('Backspaces that open a read are keys (typed behind a busy loop, then letters): a control byte after them is still dropped', async () => {
+    expect(await typed('\u007f\u007fAP')).toEqual(['backspace', 'backspace', 'A', 'P']);
+    expect(await typed('\u007f\u0007ab\u007f')).toEqual(['backspace', 'a', 'b']);
+  });
+
   it('a pasted line still ends at its Enter, with what follows it dropped', async () => {
     expect(await typed('a\u0007b\rq\u007f')).toEqual(['a', 'b', 'enter']);
   });

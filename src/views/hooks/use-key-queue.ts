@@ -1,7 +1,18 @@
 // The console's one input listener: every keypress, in arrival order, to one handler (the dispatcher in App).
 import { useInput, usePaste, useStdin } from 'ink';
 import { useCallback, useEffect, useRef } from 'react';
-import { chunkKeys, keyOf, NO_FLAGS, pastedItems, pasteMarkerTail, readAsText, textOf, type KeyFlags, type ReadPart } from '../../keymap/keys.js';
+import {
+  chunkKeys,
+  keyOf,
+  NO_FLAGS,
+  leadingBackspaces,
+  pastedItems,
+  pasteMarkerTail,
+  readAsText,
+  textOf,
+  type KeyFlags,
+  type ReadPart,
+} from '../../keymap/keys.js';
 
 /*
  * Keys are handled in arrival order, one per turn of the event loop once a backlog forms, so each key sees the one
@@ -147,6 +158,7 @@ export function useKeyQueue(handle: (key: string | undefined, text: string | und
     held.current = undefined;
     const text = readAsText(parts);
     if (text !== undefined) {
+      for (const part of parts.slice(0, leadingBackspaces(parts))) if ('input' in part) onKey(part.input, part.key);
       if (text !== '') onKey(text, NO_FLAGS);
       return;
     }
