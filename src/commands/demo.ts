@@ -12,8 +12,12 @@ import { selfCommand, verifyHint } from './self-command.js';
 import { publishFlagsProblem, type PublishFlags } from './publish-flags.js';
 import { openLive, openLiveMulti, SEVERAL_ACCOUNTS_NOT_RECORDED, severalAccountsProblem } from './live.js';
 import { parseAccounts } from '../streams/tws/multi.js';
+import { missingData } from './state-json.js';
 import { stateText } from './state-text.js';
 import { wrap } from '../views/format.js';
+
+/** How long `demo --once` waits past the account download for option computations and the account summary. */
+const ONCE_GRACE_MS = 10_000;
 
 export interface DemoFlags extends PublishFlags {
   readonly scenario?: string;
@@ -194,13 +198,20 @@ async function runDemo(
     } else if (tty) io.out(lines.join('\n'));
     else io.out(`${lines.join('\n')}\n`);
   };
+  // --once waits for what a report waits for (option computations, the account summary), so the recording it leaves
+  // is a complete snapshot: one cut at the account download replayed with every option unpriced and rosier figures.
+  // The simulator sends it all within a second; past ONCE_GRACE_MS after the download it prints what it has.
+  let downloadedAt: number | undefined;
   const timer = setInterval(
     () => {
       const s = session.feed.state;
       if (f.once) {
         if (s.complete.accountDownload && s.complete.positions) {
-          draw();
-          stop();
+          downloadedAt ??= session.clock.now();
+          if (missingData(s).length === 0 || session.clock.now() - downloadedAt > ONCE_GRACE_MS) {
+            draw();
+            stop();
+          }
         }
         return;
       }

@@ -46,8 +46,10 @@ function print(
   extra: Record<string, unknown> = {},
   stressAt = state.lastEventAt || now,
   recorded = false,
+  warnings: readonly string[] = [],
 ): boolean {
-  const b = build(state, f, settings, scenarios, now, io.columns, extra, stressAt, recorded);
+  for (const w of warnings) io.err(`warning: ${w}`);
+  const b = build(state, f, settings, scenarios, now, io.columns, extra, stressAt, recorded, warnings);
   if (f.json) io.out(JSON.stringify(b.json, null, 2));
   else for (const l of b.text) io.out(l);
   return b.critical;
@@ -71,6 +73,7 @@ function build(
   extra: Record<string, unknown>,
   stressAt: number,
   recorded: boolean,
+  warnings: readonly string[],
 ): Built {
   const risk = riskParamsOf(settings, f['margin-method']);
   const stress = stressOf(state, scenarios, stressAt, risk);
@@ -90,10 +93,13 @@ function build(
     alerts: alerts.map(alertJson),
     ...(recorded ? { todaysRulesDiffer: differently.map(alertJson) } : {}),
     reported: { accountValues, accountSummary },
+    warnings: [...warnings],
     ...extra,
   };
   if (f.json) return { critical, stress, json, text: [] };
-  const text: string[] = [...stateText(state), ''];
+  // Said again beside the figures they concern (stderr may go elsewhere): a shock that moves nothing, a state that
+  // lacks data.
+  const text: string[] = [...stateText(state), '', ...warnings.map((w) => `WARNING: ${w}`), ...(warnings.length > 0 ? [''] : [])];
   if ('error' in stress) text.push(`stress: not available (${stress.error})`);
   else text.push(formatStressReportText(stress, columns ?? Infinity));
   text.push('');
@@ -178,6 +184,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
       return EXIT.usage;
     }
     const scenarios = 'scenarios' in chosen ? chosen.scenarios : [];
+    const warnings = 'warnings' in chosen ? chosen.warnings : [];
     if (r.kind === 'cannotConnect') {
       return connectionFailure(io, 'report', c, r);
     }
@@ -186,10 +193,10 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
       io.err(
         `tws-risk report: timed out after ${Math.round((session.clock.now() - started) / 1000)} s waiting for ${missing.join('; ') || `a usable connection (${s.health})`}`,
       );
-      print(s, f, loaded.settings, scenarios, session.clock.now(), io);
+      print(s, f, loaded.settings, scenarios, session.clock.now(), io, {}, undefined, false, warnings);
       return EXIT.timedOut;
     }
-    return print(s, f, loaded.settings, scenarios, session.clock.now(), io) ? EXIT.criticalAlert : EXIT.ok;
+    return print(s, f, loaded.settings, scenarios, session.clock.now(), io, {}, undefined, false, warnings) ? EXIT.criticalAlert : EXIT.ok;
   } finally {
     await session.close('report done');
   }
@@ -260,7 +267,8 @@ async function reportAccounts(
         for (const p of chosen.problems) io.err(`tws-risk report: ${p}`);
         return EXIT.usage;
       }
-      built.push({ account, b: build(state, f, settings, chosen.scenarios, now, io.columns, {}, state.lastEventAt || now, false) });
+      for (const w of chosen.warnings) io.err(`warning: ${account}: ${w}`);
+      built.push({ account, b: build(state, f, settings, chosen.scenarios, now, io.columns, {}, state.lastEventAt || now, false, chosen.warnings) });
     }
     const figures: AccountFigures[] = built.map(({ account, b }, i) => ({ account, state: sessions[i]![1].feed.state, stress: b.stress }));
     const aggregate = aggregateAccounts(figures);
@@ -360,6 +368,16 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
     // A replay's clock is the recording's: --at, else its last event, else its start; never the wall clock, so option
     // time to expiry is what it was when recorded, whatever day the report is run.
     const now = atMs ?? (r.state.lastEventAt || (await recordingStart(file)));
+    // A point before the data the figures need was all in (the positions, option computations) gives rosier figures
+    // than the account had: an unpriced option stays at its mark in every scenario. Said, and exit 6, as a live report
+    // that never got it exits 4 instead of printing a clean verdict.
+    const missing = missingData(r.state, { figuresOnly: true });
+    const warnings = [
+      ...chosen.warnings,
+      ...(missing.length > 0
+        ? [`the recorded state at this point lacks ${missing.join('; ')}: the figures leave that out (an unpriced option stays at its mark in every scenario)`]
+        : []),
+    ];
     // A review's verdict comes from what was recorded: the alerts the session listed at that point (an operator's
     // own stop at the end of every recording is not a lost connection), never today's rules on the replayed state.
     const critical = print(
@@ -372,8 +390,9 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
       { replay: { file, at: atMs === undefined ? null : new Date(atMs).toISOString(), events: r.events } },
       now,
       true,
+      warnings,
     );
-    return critical ? EXIT.criticalAlert : EXIT.ok;
+    return critical ? EXIT.criticalAlert : missing.length > 0 ? EXIT.incomplete : EXIT.ok;
   } catch (e) {
     if (e instanceof RecordingError) {
       io.err(`tws-risk report: ${e.message}`);

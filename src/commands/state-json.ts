@@ -2,13 +2,17 @@
 import { contractLabel } from '../model/contract.js';
 import type { PortfolioState } from '../model/state.js';
 
-/** What a complete snapshot still lacks (empty when the report can be trusted as complete). */
-export function missingData(state: PortfolioState): string[] {
+/**
+ * What a complete snapshot still lacks (empty when the report can be trusted as complete). `figuresOnly`: only what
+ * the stress figures are made of (the account summary, which a live report also waits for, only confirms the margin
+ * method; recordings from sessions that never asked for it replay without it).
+ */
+export function missingData(state: PortfolioState, o: { figuresOnly?: boolean } = {}): string[] {
   const missing: string[] = [];
   if (!state.account) missing.push('the account (no managed accounts received)');
   if (!state.complete.accountDownload) missing.push('the account download (account values and portfolio)');
   if (!state.complete.positions) missing.push('the positions snapshot');
-  if (!state.complete.accountSummary) missing.push('the account summary');
+  if (!state.complete.accountSummary && !o.figuresOnly) missing.push('the account summary');
   const unpriced: string[] = [];
   for (const row of state.portfolio.values()) {
     const t = row.contract.secType;

@@ -5,15 +5,21 @@ import type { Settings } from '../config/settings.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
 import { bookScenarios } from '../risk/alerts/scenarios.js';
 import type { MarginMethodSetting } from '../risk/params.js';
+import { currenciesOf } from '../risk/boundary.js';
+import { stressParams } from '../risk/params.js';
+import { classifyPositions } from '../risk/positions.js';
 import { parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
-import type { Scenario } from '../risk/scenario-types.js';
+import type { Scenario, ScenarioShocks } from '../risk/scenario-types.js';
 
-/** Built-in scenarios for the book, then the user's file, then each --shock; or every problem found. */
+/**
+ * Built-in scenarios for the book, then the user's file, then each --shock; or every problem found. `warnings`: each
+ * --shock name that nothing in the book carries (unmatchedShockNames), which moves nothing.
+ */
 export function chooseScenarios(
   state: PortfolioState,
   shocks: readonly string[],
   file: string | undefined,
-): { scenarios: Scenario[] } | { problems: string[] } {
+): { scenarios: Scenario[]; warnings: string[] } | { problems: string[] } {
   const base = state.baseCurrency ?? 'USD';
   // The session's one selector (src/risk/alerts/scenarios.ts): the console and the alerts judge the same list.
   const scenarios = bookScenarios(state);
@@ -31,12 +37,62 @@ export function chooseScenarios(
       scenarios.push(...r.scenarios);
     }
   }
+  const warnings: string[] = [];
   for (const text of shocks) {
     const r = parseScenario(text, { baseCurrency: base });
-    if (r.ok) scenarios.push(r.scenario);
-    else problems.push(...r.problems.map((p) => `--shock ${JSON.stringify(text)}: ${p}`));
+    if (r.ok) {
+      scenarios.push(r.scenario);
+      for (const w of unmatchedShockNames(r.scenario.shocks, state)) warnings.push(`--shock ${JSON.stringify(text)}: ${w}`);
+    } else problems.push(...r.problems.map((p) => `--shock ${JSON.stringify(text)}: ${p}`));
   }
-  return problems.length > 0 ? { problems } : { scenarios };
+  return problems.length > 0 ? { problems } : { scenarios, warnings };
+}
+
+/**
+ * The names of a typed shock that no position or cash row of the book carries, each as a sentence: such a shock
+ * moves nothing, and its row of zeros reads as "this move costs nothing" when the name was mistyped (sym:APPL for
+ * AAPL). A name that is held, even if hedged to zero, is not listed. A scenario file's names are not checked: it
+ * holds standing scenarios, some for names the account holds only at times.
+ */
+export function unmatchedShockNames(shocks: ScenarioShocks, state: PortfolioState): string[] {
+  const rows = [...state.portfolio.values()].filter((r) => !r.position.isZero());
+  const classes = classifyPositions(
+    rows.map((r) => r.contract),
+    stressParams({ now: 0 }),
+  );
+  const symbols = new Set(classes.map((c) => c.symbol));
+  const drivers = new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])));
+  // A currency moves the cash rows and positions in it, and a currency future on it (a 6E on a dollar-only account).
+  const currencies = new Set([...currenciesOf(state, rows), ...classes.flatMap((c) => c.fxFutureCurrency ?? [])]);
+  const out: string[] = [];
+  const unmatched = (kind: string, name: string, held: ReadonlySet<string>, what: string) => {
+    if (held.has(name)) return;
+    const near = nearestName(name, held);
+    out.push(`${kind}:${name} matches no ${what} in the book, so it moves nothing${near ? ` (did you mean ${kind}:${near}?)` : ''}`);
+  };
+  for (const name of Object.keys(shocks.sym)) unmatched('sym', name, symbols, 'position');
+  for (const name of Object.keys(shocks.fx)) unmatched('fx', name, currencies, 'cash balance or position');
+  for (const name of Object.keys(shocks.px)) unmatched('px', name, drivers, 'position of that class');
+  return out;
+}
+
+/** The one held name a typo away from `name` (two letters swapped, one changed, added or dropped), if just one is. */
+function nearestName(name: string, held: ReadonlySet<string>): string | undefined {
+  const near = [...held].filter((h) => typoDistance(name, h) === 1);
+  return near.length === 1 ? near[0] : undefined;
+}
+
+/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
+function typoDistance(a: string, b: string): number {
+  if (Math.abs(a.length - b.length) > 1) return 2;
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
+    }
+  return d[a.length]![b.length]!;
 }
 
 /** The stress report, or why it cannot be built from this state (never throws). */

@@ -26,6 +26,11 @@ describe('tws-risk demo', () => {
     expect(v.ok && v.summary.sealed).toBe(true);
     expect(v.ok && v.summary.header.source).toBe('demo');
     expect(v.ok && v.summary.events).toBeGreaterThan(50);
+    // --once waits for the options' computations, so its recording is a whole snapshot: cut at the account download,
+    // it replayed every option unpriced (rosier figures) with exit 0 (quant trial).
+    const report = await run('report', '--replay', file, '--json');
+    expect(report.code).toBe(0);
+    expect((JSON.parse(report.out) as { warnings: string[]; unpriced: unknown[] }).warnings).toEqual([]);
   });
 
   it('never overwrites an existing recording', async () => {

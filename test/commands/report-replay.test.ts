@@ -107,3 +107,56 @@ describe('report --replay judges by the recorded alerts', () => {
     expect(atEnd.code).toBe(0);
   }, 60_000);
 });
+
+describe('report --replay says what its figures leave out', () => {
+  /** The JSON document, exit code and stderr of a report of `file`. */
+  async function doc(...args: string[]): Promise<{ code: number; json: { warnings: string[]; scenarios: { label: string; pnl: string }[] }; err: string }> {
+    const out: string[] = [];
+    const err: string[] = [];
+    const code = await main(['report', ...args, '--json'], { out: (x) => out.push(x), err: (x) => err.push(x) });
+    return { code, json: JSON.parse(out.join('\n')) as never, err: err.join('\n') };
+  }
+
+  it('a moment before the options were priced exits 6 and names them (its figures were rosier, with exit 0); the whole day exits 0 with no warning', async () => {
+    const file = 'recordings/quiet-day.jsonl.gz';
+    let firstOption: number | undefined;
+    let downloaded: number | undefined;
+    for await (const it of readRecording(file, { skipKeyframeStates: true })) {
+      if (it.kind !== 'event') continue;
+      if (it.event.type === 'positionsEnded') downloaded ??= it.event.receivedAt;
+      if (it.event.type === 'optionComputed') firstOption ??= it.event.receivedAt;
+    }
+    expect(downloaded).toBeDefined();
+    expect(firstOption).toBeGreaterThan(downloaded!);
+    const early = await doc('--replay', file, '--at', new Date(downloaded!).toISOString());
+    expect(early.code).toBe(6);
+    expect(early.json.warnings).toHaveLength(1);
+    expect(early.json.warnings[0]).toMatch(/^the recorded state at this point lacks .*option computations for .*an unpriced option stays at its mark/);
+    expect(early.err).toContain(`warning: ${early.json.warnings[0]}`);
+    const whole = await doc('--replay', file);
+    expect(whole.json.warnings).toEqual([]);
+    expect(whole.code).toBe(0);
+  }, 60_000);
+
+  it('a --shock name the book does not hold is named, with the held name a typo away; a held one is not', async () => {
+    const r = await doc(
+      '--replay',
+      'recordings/quiet-day.jsonl.gz',
+      '--shock',
+      'sym:APPL=-30%',
+      '--shock',
+      'sym:AAPL=-30%',
+      '--shock',
+      'fx:XAU=-10%',
+      '--shock',
+      'px:CFD=-50%',
+    );
+    expect(r.code).toBe(0);
+    expect(r.json.warnings).toEqual([
+      '--shock "sym:APPL=-30%": sym:APPL matches no position in the book, so it moves nothing (did you mean sym:AAPL?)',
+      '--shock "fx:XAU=-10%": fx:XAU matches no cash balance or position in the book, so it moves nothing',
+      '--shock "px:CFD=-50%": px:CFD matches no position of that class in the book, so it moves nothing',
+    ]);
+    for (const w of r.json.warnings) expect(r.err).toContain(`warning: ${w}`);
+  }, 60_000);
+});
