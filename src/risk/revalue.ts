@@ -14,7 +14,8 @@ import type { ScenarioShocks } from './scenario-types.js';
  * risk-model.md §5: full revaluation of every position under every scenario, in float64 over a
  * structure of arrays, with a P&L vector per position and a margin vector per underlying group.
  * Options are priced model-vs-model (P&L = q·m·(model(shocked) − model(now))), so the residual between
- * TWS's mark and our model is carried unchanged and the zero-shock P&L is exactly 0 (§5.7). An option
+ * TWS's mark and our model is carried unchanged and the zero-shock P&L is exactly 0 (§5.7), save that the stressed
+ * value is floored at 0, and an American option's at intrinsic (writeOptionColumns). An option
  * is not priced in a column where nothing that moves it moves (price, vol, rates, days): its P&L there
  * is 0 and its margin that of the zero-shock state.
  */
@@ -856,7 +857,7 @@ function revalueOption(
     const rec = pre.recordOf[m]!;
     if (rec >= 0 && Atomics.load(pre.priced, rec) === 1) {
       const plan = scratch.ladderPlan(cols, shock);
-      return writeOptionColumns(p, pre.out, rec * pre.stride, plan.col, plan.elements, cols.n, pnl, at, values, vat);
+      return writeOptionColumns(p, shock, pre.out, rec * pre.stride, plan.col, plan.elements, cols.n, pnl, at, values, vat);
     }
   }
   const L = optionLadder(book, p, shock, cols, params, scratch);
@@ -880,7 +881,7 @@ function revalueOption(
   }
   const plan = scratch.ladderPlan(cols, shock);
   priceLadder(scratch.out, L, ladderModel(p), plan.elements);
-  writeOptionColumns(p, scratch.out, 0, plan.col, plan.elements, cols.n, pnl, at, values, vat);
+  writeOptionColumns(p, shock, scratch.out, 0, plan.col, plan.elements, cols.n, pnl, at, values, vat);
 }
 
 /** The ladder kernel's model code of an option. */
@@ -928,9 +929,18 @@ export function optionRate(book: Pick<Book, 'currencies'>, p: BookPosition, para
   return rateOf(params, book.currencies[p.currencyIndex]!);
 }
 
-/** P&L and value per column from the prices of the moving columns (element e, at out[o + e], is column col[e]; element 0 now). */
+/**
+ * P&L and value per column from the prices of the moving columns (element e, at out[o + e], is column col[e]; element 0 now).
+ * The stressed value is the mark plus the model's change, floored: at 0, and for an American option (stock options,
+ * futures options) at its intrinsic value on the column's underlying, since it can be exercised for that. Without the
+ * floor the residual (mark − model now), carried into every column, made a far out-of-the-money short call an asset
+ * under a crash (mark 13.69, model 14.08: −0.38) and an American put worth less than exercising it. A European option
+ * (index options, warrants) may be worth less than intrinsic, so it is floored at 0 only. Columns that do not move the
+ * option keep the mark as it is, the zero column included.
+ */
 function writeOptionColumns(
   p: BookPosition,
+  shock: Float64Array,
   out: Float64Array,
   o: number,
   col: Int32Array,
@@ -944,14 +954,31 @@ function writeOptionColumns(
   const now = out[o]!;
   const qm = p.qty * p.multiplier;
   const mark = p.price;
+  const american = p.cls.model !== 'bsmEuropean';
+  const und = p.underlying,
+    strike = p.strike,
+    call = p.isCall === 1;
   pnl.fill(0, at, at + n);
   values.fill(mark > 0 ? mark : 0, vat, vat + n);
   for (let e = 1; e < k; e++) {
     const j = col[e]!;
     const price = out[o + e]!;
-    pnl[at + j] = toQuanta(qm * (price - now));
+    let floor = 0;
+    if (american) {
+      // The underlying the kernels priced this column on (the shock is the one they read, rate points included).
+      const S = und * (1 + shock[j]!);
+      const exercise = call ? S - strike : strike - S;
+      if (exercise > 0) floor = exercise;
+    }
     const v = mark + (price - now);
-    values[vat + j] = v > 0 ? v : 0;
+    if (v >= floor) {
+      // Unfloored cells are computed exactly as before the floor, to the bit.
+      pnl[at + j] = toQuanta(qm * (price - now));
+      values[vat + j] = v;
+    } else {
+      pnl[at + j] = toQuanta(qm * (floor - mark));
+      values[vat + j] = floor;
+    }
   }
 }
 
@@ -1025,7 +1052,7 @@ function revalueOptionBatch(
       if (exercise > out[e]!) out[e] = exercise;
     }
   } else americanPriceBatch(out, batch, k);
-  writeOptionColumns(p, out, 0, col, k, n, pnl, at, values, vat);
+  writeOptionColumns(p, shock, out, 0, col, k, n, pnl, at, values, vat);
 }
 
 /**

@@ -3,8 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
 import { black76AmericanPrice, bsmAmericanPrice, bsmPrice, cashDividendAmericanPrice } from '../../src/risk/pricing/index.js';
 import { GRID_LATTICE_STEPS } from '../../src/risk/revalue.js';
+import { buildStressGrid } from '../../src/risk/grid.js';
+import { toQuanta } from '../../src/risk/boundary.js';
+import { stressParams } from '../../src/risk/params.js';
 import { option, stock } from '../support/events.js';
-import { NOW, av, contract, greeks, holding, newYorkClose, pnlOf, report, result } from './stress-fixtures.js';
+import { NOW, av, contract, greeks, holding, newYorkClose, pnlOf, report, result, scenario, stateOf } from './stress-fixtures.js';
 
 const USD_ACCOUNT = [av('NetLiquidation', '1000000'), av('EquityWithLoanValue', '1000000'), av('CashBalance', '1000000', 'USD')];
 const DAY = 86_400_000;
@@ -99,7 +102,8 @@ describe('options: full revaluation on the shocked underlying and vol, time move
     const exMs = day0 + 20 * DAY;
     const exDate = new Date(exMs).toISOString().slice(0, 10);
     const t = (exMs - now) / YEAR;
-    const bodies = [...USD_ACCOUNT, holding(option(7, 'XYZ', expiry, '100', 'P'), '-4', '9.00'), greeks(7, 0.35, 95, 1.2)];
+    // A mark above the lattice's price: the floor at intrinsic does not bind, the P&L is model against model.
+    const bodies = [...USD_ACCOUNT, holding(option(7, 'XYZ', expiry, '100', 'P'), '-4', '20.00'), greeks(7, 0.35, 95, 1.2)];
     const texts = ['px:STK=-20%,vol=+50%,days=30', 'px:STK=-20%,days=10'];
     const r = report(bodies, texts, { now, rates: { USD: 0.05 }, dividends: { XYZ: [{ exDate, amount: 2 }] } });
     const lattice = (S: number, vol: number, passed: number, divs: { time: number; amount: number }[]) =>
@@ -119,7 +123,8 @@ describe('options: full revaluation on the shocked underlying and vol, time move
 
   it('an option that expires within the horizon is worth its intrinsic value', () => {
     const { expiry } = expiryIn(10 / 365);
-    const bodies = [...USD_ACCOUNT, holding(option(8, 'XYZ', expiry, '100', 'C'), '1', '2.00'), greeks(8, 0.3, 100)];
+    // A mark above the model (about 3.94): the floor at intrinsic does not bind, the P&L is model against model.
+    const bodies = [...USD_ACCOUNT, holding(option(8, 'XYZ', expiry, '100', 'C'), '1', '4.00'), greeks(8, 0.3, 100)];
     const r = report(bodies, ['px:STK=+10%,days=30', 'px:STK=-10%,days=30']);
     const now = bsmAmericanPrice({
       right: 'C',
@@ -258,5 +263,75 @@ describe('unpriced positions are flagged and shown, never valued at zero silentl
     const r = report([...USD_ACCOUNT, holding(bag, '1', '5'), holding(stock(41, 'SHOP', 'CAD'), '10', '100')], ['px:STK=-10%']);
     expect(r.unpriced.map((u) => u.reason)).toEqual(['no revaluation model for secType BAG', 'no ExchangeRate for CAD']);
     expect(r.notes.join(' ')).toMatch(/No ExchangeRate for CAD/);
+  });
+});
+
+describe('a stressed option is worth at least 0, and an American one at least its intrinsic value', () => {
+  // The engine carries the residual (mark − model now) into every column; marks below the model made these go negative
+  // or below exercise value (docs/stress-model.md "Options"). Expected values are mark, strike and shocked spot only.
+  it('a short futures call whose model is above its mark is worth 0 in a crash, not −(model − mark): P&L is its whole market value', () => {
+    const { expiry, at } = expiryIn(18 / 365);
+    const now = at - Math.round((18 / 365) * YEAR);
+    const es = contract({
+      conId: 31,
+      symbol: 'ES',
+      secType: 'FOP',
+      currency: 'USD',
+      expiry,
+      strike: new Decimal(6300),
+      right: 'C',
+      multiplier: new Decimal(50),
+    });
+    // At the money, 16% vol: the model (about 84) is above the mark of 80, so the residual is negative.
+    const bodies = [...USD_ACCOUNT, holding(es, '-3', '80'), greeks(31, 0.16, 6300)];
+    expect(black76AmericanPrice({ right: 'C', F: 6300, K: 6300, T: 18 / 365, r: 0.04, vol: 0.16 })).toBeGreaterThan(80);
+    const r = report(bodies, ['px:FUT=-20%', 'px:FUT=+5%'], { now });
+    // F′ = 5,040, far below the strike: value 0, so the short gains its market value 3 × 50 × 80 = 12,000, no more.
+    expect(result(r, 'px:FUT=-20%').pnl.byAssetClass.FOP?.toFixed(2)).toBe('12000.00');
+    // In the money, F′ = 6,615: the floor is the intrinsic 315 (model − residual is above it here, so it does not bind).
+    expect(Number(result(r, 'px:FUT=+5%').pnl.byAssetClass.FOP)).toBeLessThanOrEqual(-150 * (315 - 80));
+    // The zero column (the grid's last) reproduces the mark: no P&L there.
+    const grid = buildStressGrid(stateOf(bodies), [scenario('px:FUT=-20%').shocks], stressParams({ now }));
+    expect([...grid.pnl]).toEqual([toQuanta(12000), 0]);
+  });
+
+  it('a short American stock put is worth at least K − S′: P&L and the Reg T requirement read the floored value', () => {
+    const { expiry, at } = expiryIn(0.3);
+    const now = at - Math.round(0.3 * YEAR);
+    const T = (at - now) / YEAR;
+    // Mark 4 under a model of about 8.4: a residual of −4.4 that would put the put 4.4 below intrinsic after a crash.
+    const bodies = [...USD_ACCOUNT, holding(option(32, 'XYZ', expiry, '100', 'P'), '-5', '4.00'), greeks(32, 0.35, 95)];
+    expect(bsmAmericanPrice({ right: 'P', S: 95, K: 100, T, r: 0.04, vol: 0.35 })).toBeGreaterThan(8);
+    const r = report(bodies, ['px:STK=-30%'], { now });
+    const s = result(r, 'px:STK=-30%');
+    // S′ = 66.5: intrinsic 33.5, so −5 × 100 × (33.5 − 4) = −14,750.
+    expect(s.pnl.byAssetClass.OPT?.toFixed(2)).toBe('-14750.00');
+    // Naked short put at the floored value: 33.5 + max(20% × 66.5 − 0, 10% × 100) = 46.8 a share, 500 shares = 23,400
+    // (uncalibrated: no requirement reported). The unfloored value, 27.92, gave about 20,612.
+    expect(s.maintMargin.toFixed(2)).toBe('23400.00');
+  });
+
+  it('a European index put may stay below intrinsic, but no European option goes below 0', () => {
+    const { expiry, at } = expiryIn(0.25);
+    const now = at - Math.round(0.25 * YEAR);
+    const T = (at - now) / YEAR;
+    const spx = (conId: number, strike: number, right: 'C' | 'P') =>
+      contract({ conId, symbol: 'SPX', secType: 'OPT', currency: 'USD', expiry, strike: new Decimal(strike), right, multiplier: new Decimal(100) });
+    const bodies = [
+      ...USD_ACCOUNT,
+      holding(spx(33, 5000, 'P'), '1', '150'),
+      greeks(33, 0.2, 5000),
+      holding(spx(34, 5200, 'C'), '-1', '50'),
+      greeks(34, 0.2, 5000),
+    ];
+    const put = (S: number) => bsmPrice({ right: 'P', S, K: 5000, T, r: 0.04, vol: 0.2 });
+    const call = (S: number) => bsmPrice({ right: 'C', S, K: 5200, T, r: 0.04, vol: 0.2 });
+    expect(call(5000)).toBeGreaterThan(50); // the call's model is above its mark
+    const r = report(bodies, ['px:IND=-30%'], { now });
+    // S′ = 3,500: the call is worth 0 (short gains its mark, 100 × 50 = 5,000); the put keeps model-vs-model, below
+    // intrinsic 1,500 (European, discounted: 5,000·e^(−rT) − 3,500 + residual).
+    const want = 5000 + 100 * (put(3500) - put(5000));
+    expect(150 + put(3500) - put(5000)).toBeLessThan(1500);
+    expect(Number(result(r, 'px:IND=-30%').pnl.byAssetClass.OPT)).toBeCloseTo(want, 2);
   });
 });
