@@ -19,7 +19,7 @@ export interface BondTerms {
 export interface BondRisk {
   /** Yield to maturity, semi-annual compounding, as a fraction. */
   readonly yield: number;
-  /** Modified duration in years: −(1/P)·dP/dy. */
+  /** Modified duration in years: −(1/P)·dP/dy, P the dirty price (a rate P&L applies it to the dirty value). */
   readonly duration: number;
   /** Convexity in years²: (1/P)·d²P/dy². */
   readonly convexity: number;
@@ -63,6 +63,24 @@ function monthsBefore(maturityMs: number, months: number): number {
   return Date.UTC(y, mo, Math.min(d, last));
 }
 
+/** The current coupon period around `nowMs`: the coupons after it (k + 1 flows) and the fraction w of the period left. */
+function period(terms: BondTerms, nowMs: number): { k: number; w: number } {
+  let k = 0;
+  while (monthsBefore(terms.maturityMs, 6 * (k + 1)) > nowMs) k++;
+  const next = monthsBefore(terms.maturityMs, 6 * k);
+  const prev = monthsBefore(terms.maturityMs, 6 * (k + 1));
+  return { k, w: (next - nowMs) / (next - prev) };
+}
+
+/**
+ * Accrued interest at `nowMs` in percent of par (actual/actual over the current period: coupon/2 × the fraction of it
+ * gone), 0 at or after maturity. The dirty price, which duration and convexity are sensitivities of, is clean + this.
+ */
+export function accruedInterest(terms: BondTerms, nowMs: number): number {
+  if (!(terms.maturityMs > nowMs)) return 0;
+  return (terms.coupon / 2) * (1 - period(terms, nowMs).w);
+}
+
 /**
  * Yield, modified duration and convexity of a bond at `nowMs` from its clean price (percent of par), or undefined
  * when it has matured or the price gives no yield in [−50%, 100%]. Cash flows: coupon/2 every six months back from
@@ -71,11 +89,7 @@ function monthsBefore(maturityMs: number, months: number): number {
 export function bondRisk(terms: BondTerms, cleanPrice: number, nowMs: number): BondRisk | undefined {
   if (!(cleanPrice > 0) || !(terms.maturityMs > nowMs)) return undefined;
   // Coupon dates after now, nearest first, and the one at or before now.
-  let k = 0;
-  while (monthsBefore(terms.maturityMs, 6 * (k + 1)) > nowMs) k++;
-  const next = monthsBefore(terms.maturityMs, 6 * k);
-  const prev = monthsBefore(terms.maturityMs, 6 * (k + 1));
-  const w = (next - nowMs) / (next - prev);
+  const { k, w } = period(terms, nowMs);
   const c = terms.coupon / 2;
   const dirty = cleanPrice + c * (1 - w);
   const flows = k + 1;

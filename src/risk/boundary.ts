@@ -4,7 +4,7 @@ import type { AssetClass, Contract } from '../model/contract.js';
 import { Decimal, ZERO } from '../model/money.js';
 import type { DividendRow, OptionRow, PortfolioRow, PortfolioState, PriceRow, Segment } from '../model/state.js';
 import { CLASS_ORDER, exDateMs, type StressParams } from './params.js';
-import { bondRisk, bondTerms } from './bond.js';
+import { accruedInterest, bondRisk, bondTerms } from './bond.js';
 import { expiryInstant } from './expiry.js';
 import { PMap } from '../model/pmap.js';
 import { classKeyOf, classifierOf, classifyBook, classifyPositions, reclassing, type BookClassing, type PositionClass } from './positions.js';
@@ -84,9 +84,14 @@ export interface BookPosition {
   readonly feedDividend: number;
   /** Payments a year the tick's next-12-months sum implies at that amount (next12Months / amount, 1 to 12; 1 when unknown). */
   readonly feedPerYear: number;
-  /** Bonds: modified duration and convexity when configured, else NaN. */
+  /** Bonds: modified duration and convexity of the dirty price when configured or computed, else NaN. */
   readonly duration: number;
   readonly convexity: number;
+  /**
+   * Bonds: accrued interest in percent of par at the valuation clock, from the coupon and maturity the contract names;
+   * 0 when it names none. The mark is clean, so the rate move applies to value + qty × multiplier × accrued.
+   */
+  readonly accrued: number;
   /** Why the position cannot be revalued (undefined when it can); it is then held at its mark and listed as unpriced. */
   readonly unpriced: string | undefined;
 }
@@ -666,10 +671,13 @@ export function readPosition(
   }
   // A configured duration wins; else it is computed from the coupon and maturity the contract names, at the mark.
   let dur: { readonly duration: number; readonly convexity?: number } | undefined;
+  let accrued = 0;
   if (cls.kind === 'bond') {
     dur = params.bondDurations[c.conId];
-    const terms = dur ? undefined : bondTerms(c);
-    if (terms) dur = bondRisk(terms, price, clockOf(params));
+    // The accrued interest is read even with a configured duration: that one too is the dirty price's sensitivity.
+    const terms = bondTerms(c);
+    if (terms) accrued = accruedInterest(terms, clockOf(params));
+    if (terms && !dur) dur = bondRisk(terms, price, clockOf(params));
   }
   return {
     conId: c.conId,
@@ -691,6 +699,7 @@ export function readPosition(
     feedPerYear,
     duration: dur ? dur.duration : NaN,
     convexity: dur ? (dur.convexity ?? 0) : NaN,
+    accrued,
     unpriced,
   };
 }

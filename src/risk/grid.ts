@@ -391,7 +391,8 @@ function samePosition(a: BookPosition, b: BookPosition): boolean {
     a.unpriced === b.unpriced &&
     a.isCall === b.isCall &&
     same(a.duration, b.duration) &&
-    same(a.convexity, b.convexity)
+    same(a.convexity, b.convexity) &&
+    a.accrued === b.accrued
   );
 }
 

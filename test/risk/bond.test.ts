@@ -1,7 +1,7 @@
 // Bond terms from the contract and duration/convexity from the price: expected values from the textbook formulas.
 import { describe, expect, it } from 'vitest';
 import { Decimal } from '../../src/model/money.js';
-import { bondRisk, bondTerms } from '../../src/risk/bond.js';
+import { accruedInterest, bondRisk, bondTerms } from '../../src/risk/bond.js';
 import { buildStressGrid, updateStressGrid } from '../../src/risk/grid.js';
 import { resolveStressParams, stressParams } from '../../src/risk/params.js';
 import { Checker } from '../../src/model/check.js';
@@ -121,6 +121,61 @@ describe('rates= moves a bond whose contract names its terms (the simulator US-T
     const fresh = buildStressGrid(state, shocks, { ...params, now: later });
     expect([...grid.pnl]).toEqual([...fresh.pnl]);
     expect(grid.pnl[0]).not.toBe(buildStressGrid(state, shocks, params).pnl[0]);
+  });
+});
+
+describe('the rate move applies to the dirty value: D and C are sensitivities of clean price + accrued interest', () => {
+  // The demo's US-T between coupons (docs/stress-model.md "Bond duration and convexity"): 50,000 nominal at 97.85 clean,
+  // valued at 2026-03-02 14:00 UTC. Everything below is worked out here from the cash flows, not read from bond.ts.
+  const ust = contract({
+    conId: 563840112,
+    symbol: 'US-T',
+    secType: 'BOND',
+    currency: 'USD',
+    multiplier: new Decimal('0.01'),
+    localSymbol: 'T 4 1/4 11/15/34',
+    expiry: '20341115',
+  });
+  const now = Date.UTC(2026, 2, 2, 14);
+  const bodies = [...USD_ACCOUNT, holding(ust, '50000', '97.85')]; // clean value 48,925
+  // Period 2025-11-15 → 2026-05-15 (181 days), 73 days 10 hours left: w = 73.41667 / 181 = 0.405617.
+  const w = (Date.UTC(2026, 4, 15) - now) / (Date.UTC(2026, 4, 15) - Date.UTC(2025, 10, 15));
+  const accrued = 2.125 * (1 - w); // 1.263064
+  const dirty = 97.85 + accrued; // 99.113064
+  // 18 flows: 2.125 at w, w + 1, …, and 102.125 at w + 17 (2034-11-15).
+  const pv = (y: number) => {
+    let p = 0;
+    for (let i = 0; i < 18; i++) p += (2.125 + (i === 17 ? 100 : 0)) / (1 + y / 2) ** (w + i);
+    return p;
+  };
+
+  it('accrued interest, yield, duration and convexity of the demo US-T', () => {
+    expect(w).toBeCloseTo(0.405617, 6);
+    expect(accruedInterest(bondTerms(ust)!, now)).toBeCloseTo(1.263064, 6);
+    const r = bondRisk(bondTerms(ust)!, 97.85, now)!;
+    expect(pv(r.yield)).toBeCloseTo(dirty, 9);
+    expect(r.yield).toBeCloseTo(0.045511, 6);
+    expect(r.duration).toBeCloseTo(7.093837, 6);
+    expect(r.convexity).toBeCloseTo(60.115619, 5);
+  });
+
+  it('+100 bp: dirty value 49,556.53 × (−7.093837% + ½ × 60.115619 × 0.0001) = −3,366.50, not −3,323.60 on the clean 48,925', () => {
+    const r = report(bodies, ['rates=+100bp', 'px:BOND=-5%,rates=+100bp'], { now });
+    const move = -7.093837 * 0.01 + 0.5 * 60.115619 * 0.0001; // −0.0679326
+    expect(result(r, 'rates=+100bp').pnl.total.toFixed(2)).toBe('-3366.50');
+    expect(result(r, 'rates=+100bp').pnl.total.toNumber()).toBeCloseTo(500 * dirty * move, 1);
+    // The full reprice at the yield + 1%: 500 × (P(y + 0.01) − P(y)) = −3,370.96; duration and convexity are within 5.
+    expect(500 * (pv(0.0455115 + 0.01) - dirty)).toBeCloseTo(-3370.96, 1);
+    expect(Math.abs(result(r, 'rates=+100bp').pnl.total.toNumber() + 3370.96)).toBeLessThan(5);
+    // A price move first moves the clean value; the rate move then applies to the moved clean value plus accrued.
+    const combined = 48_925 * -0.05 + (48_925 * 0.95 + 500 * accrued) * move; // −2,446.25 − 3,200.32 = −5,646.57
+    expect(result(r, 'px:BOND=-5%,rates=+100bp').pnl.total.toNumber()).toBeCloseTo(combined, 1);
+  });
+
+  it('a configured duration applies to the dirty value too (the accrued interest comes from the contract)', () => {
+    const r = report(bodies, ['rates=+100bp'], { now, bondDurations: { 563840112: { duration: 2 } } });
+    // (48,925 + 500 × 1.263064) × −2% = −991.13
+    expect(result(r, 'rates=+100bp').pnl.total.toFixed(2)).toBe('-991.13');
   });
 });
 
