@@ -1,7 +1,7 @@
 // The guard daemon against the simulator's incidents: one action per episode, foreign orders only, no action when
 // disconnected or stale, acting again after a 1101 without a restart, a dry run that sends nothing, a reduction that
-// goes through to its fills, a flatten planned again when the market moves past it mid-way, reloads that keep a good
-// policy, and an audit log that verifies.
+// goes through to its fills, a flatten planned again when the market moves past it mid-way (at most MAX_REPLANS
+// times; a reduction never), reloads that keep a good policy, and an audit log that verifies.
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -598,6 +598,142 @@ describe('tws-risk guard on the simulator', () => {
     expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.replanned .*after=MARK_MOVED/));
     expect(r.lines.some((l) => /event=action\.escalated/.test(l))).toBe(false);
   }, 120_000);
+
+  it('a flatten the market outruns on every plan stops after MAX_REPLANS re-plans: failed, escalated, nothing sent after the last refusal', async () => {
+    // The previous test's rig, run three times over. Each plan's option leg (the short ES call, bought back first)
+    // waits on the manual clock while SPX falls 10% past its future's limit, so every plan's future leg is refused
+    // (MARK_MOVED). For a re-plan to hold an option leg to wait on again, client 42 sells calls while the guard's
+    // buy fills (one contract per execution): the guard's last execution lands after them, so the position it plans
+    // on next is short again. A foreign order is placed and filled in one synchronous step of the clock: the guard
+    // never lists it as open (it would refuse a plan beside another client's order).
+    const ESC = 741231107;
+    const ES = 637533641;
+    const sim = await sims({ orders: { maxFillSize: { FOP: '1' } } });
+    const r = await guard(
+      sim,
+      {
+        rules: [{ when: { alert: 'excess.negative', severity: 'critical' }, do: 'flatten', scope: 'underlying:ES' }],
+        limits: { maxActionsPerHour: 3, coolDownMs: 600_000, window: 'always' },
+      },
+      { trade: true },
+    );
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 3, secTypes: ['ALL'] });
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === GUARD_CLIENT);
+    const seen: number[] = [];
+    // The calls each plan buys back (3, then 2, then 1) and what client 42 sells meanwhile: 2 calls sell in two
+    // executions (+200 and +600 ms), before the guard's third (+1000 ms); 1 call at +200 ms, before the guard's second.
+    const foreign = [{ quantity: '2', ms: 800 }, { quantity: '1', ms: 400 }, undefined];
+    for (const [k, f] of foreign.entries()) {
+      // Checked before the clock moves on, so the order is caught before it is acknowledged or filled.
+      const o = await until(
+        r,
+        () => {
+          const next = ours().find((x) => !seen.includes(x.orderId));
+          if (next || r.h.status().lastAction !== null) return next ?? 'ended';
+          sim.advance(250);
+          return undefined;
+        },
+        60_000,
+        `plan ${k}'s option order at the simulator`,
+      );
+      if (o === 'ended') throw new Error(`the action ended before plan ${k}'s option order went out:\n${r.lines.join('\n')}`);
+      seen.push(o.orderId);
+      expect(o.conId).toBe(ESC);
+      // The spike made the alert; without it client 42's sells pass the simulator's margin check.
+      if (k === 0) await sim.trigger({ incident: 'margin-spike', factor: 1, secTypes: ['ALL'] });
+      await sim.trigger({ incident: 'move', factor: 'SPX', pct: -10 });
+      if (f) {
+        await sim.trigger({ incident: 'foreign-order', clientId: 42, conId: ESC, action: 'SELL', quantity: f.quantity, orderType: 'MKT' });
+        sim.advance(f.ms);
+      }
+    }
+    await until(
+      r,
+      () => {
+        sim.advance(250);
+        return r.h.status().lastAction !== null;
+      },
+      60_000,
+      'the action to end',
+    );
+    expect(r.h.status().lastAction?.outcome).toBe('failed');
+    const sent = entries(r, 'orderSent').map((e) => e.detail!);
+    expect(sent.map((d) => d.conId)).toEqual([ESC, ESC, ESC]);
+    const denials = entries(r, 'denied').map((e) => e.detail!);
+    expect(denials.map((d) => [d.code, d.conId])).toEqual([
+      ['MARK_MOVED', ES],
+      ['MARK_MOVED', ES],
+      ['MARK_MOVED', ES],
+    ]);
+    const decisions = entries(r, 'guardDecision').map((e) => e.detail!);
+    const first = String(decisions[0]!.actionId);
+    expect(decisions.map((d) => [d.actionId, d.replanOf ?? null, d.after ?? null])).toEqual([
+      [first, null, null],
+      [`${first}-replan1`, first, 'MARK_MOVED'],
+      [`${first}-replan2`, first, 'MARK_MOVED'],
+    ]);
+    expect(r.lines.filter((l) => /event=action\.replanned /.test(l))).toHaveLength(2);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.escalated .*msg="flatten for excess\.negative failed; not retried/));
+    expect(entries(r, 'guardResult').map((e) => [e.detail!.outcome, (e.detail!.executionPlanIds as string[]).length])).toEqual([['failed', 3]]);
+    // Nothing goes out after the last refusal: the future is still held, the calls are back to none, and by the time
+    // the guard has stopped it has sent no other order and has none at the simulator.
+    const held = (conId: number) => sim.snapshot().positions.find((p) => p.conId === conId)?.position ?? '0';
+    expect([held(ES), held(ESC)]).toEqual(['2', '0']);
+    sim.advance(5_000);
+    await r.h.stop('test over');
+    expect(entries(r, 'orderSent')).toHaveLength(3);
+    expect(sim.snapshot().executions.filter((x) => x.clientId === GUARD_CLIENT && x.conId === ES)).toEqual([]);
+    expect(ours()).toEqual([]);
+  }, 150_000);
+
+  it('a reduction the market moves past is not planned again (MARK_MOVED): one decision, failed and escalated', async () => {
+    // A re-planned reduction would be proposed and capped on what is left, compounding its maxReductionPct: the guard
+    // re-plans a flatten only. Margin ×8 on futures and futures options crosses the warning line; the reduction trims
+    // options (sent first, waiting on the manual clock) and stocks, the first of them Toyota (7203). Toyota falls 10%
+    // while the options wait, so its SELL limit is past the market when its turn comes.
+    const TOYOTA = 13905;
+    const sim = await sims();
+    const r = await guard(
+      sim,
+      { rules: [{ when: { alert: 'margin.warning', severity: 'warning' }, do: 'reduce' }], limits: { window: 'always', coolDownMs: 600_000 } },
+      { trade: true },
+    );
+    await ready(r);
+    await sim.trigger({ incident: 'margin-spike', factor: 8, secTypes: ['FOP', 'FUT'] });
+    const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === GUARD_CLIENT);
+    await until(r, () => ours().length > 0, 60_000, "the reduction's option orders at the simulator");
+    const plan = entries(r, 'planShown').map((e) => e.detail!.plan as string[]);
+    expect(plan).toHaveLength(1);
+    // The options go first; Toyota is the first leg of the second stage.
+    const legs = plan[0]!.filter((l) => /^ {2}(BUY|SELL) /.test(l));
+    const firstStock = legs.findIndex((l) => !/ [CP] +LMT /.test(l));
+    expect(firstStock).toBeGreaterThan(0);
+    expect(legs[firstStock]).toMatch(/^ {2}SELL +[\d,]+ 7203 /);
+    expect(ours()).toHaveLength(firstStock);
+    await sim.trigger({ incident: 'move', factor: '7203', pct: -10 });
+    await until(
+      r,
+      () => {
+        sim.advance(250);
+        return r.h.status().lastAction !== null;
+      },
+      60_000,
+      'the reduction to end',
+    );
+    expect(r.h.status().lastAction).toMatchObject({ action: 'reduce', outcome: 'failed' });
+    const denials = entries(r, 'denied').map((e) => e.detail!);
+    expect(denials.map((d) => [d.code, d.conId])).toEqual([['MARK_MOVED', TOYOTA]]);
+    // Only the options went out: nothing of a second plan.
+    expect(entries(r, 'orderSent')).toHaveLength(firstStock);
+    const decisions = entries(r, 'guardDecision').map((e) => e.detail!);
+    expect(decisions).toEqual([expect.objectContaining({ action: 'reduce', dryRun: false })]);
+    expect(decisions[0]!.replanOf).toBeUndefined();
+    expect(entries(r, 'planShown')).toHaveLength(1);
+    expect(r.lines.some((l) => /event=action\.replanned/.test(l))).toBe(false);
+    expect(r.lines).toContainEqual(expect.stringMatching(/^\S+Z level=crit event=action\.escalated .*msg="reduce for margin\.warning failed; not retried/));
+    expect(entries(r, 'guardResult').map((e) => [e.detail!.action, e.detail!.outcome])).toEqual([['reduce', 'failed']]);
+  }, 150_000);
 
   it('a reload with a bad policy keeps the old one and says so; a good one replaces it', async () => {
     const sim = await sims();
