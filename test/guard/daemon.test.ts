@@ -702,7 +702,7 @@ describe('tws-risk guard on the simulator', () => {
     await ready(r);
     await sim.trigger({ incident: 'margin-spike', factor: 8, secTypes: ['FOP', 'FUT'] });
     const ours = () => sim.snapshot().openOrders.filter((o) => o.clientId === GUARD_CLIENT);
-    await until(r, () => ours().length > 0, 60_000, "the reduction's option orders at the simulator");
+    await until(r, () => entries(r, 'planShown').length > 0, 60_000, 'the reduction plan');
     const plan = entries(r, 'planShown').map((e) => e.detail!.plan as string[]);
     expect(plan).toHaveLength(1);
     // The options go first; Toyota is the first leg of the second stage.
@@ -710,7 +710,8 @@ describe('tws-risk guard on the simulator', () => {
     const firstStock = legs.findIndex((l) => !/ [CP] +LMT /.test(l));
     expect(firstStock).toBeGreaterThan(0);
     expect(legs[firstStock]).toMatch(/^ {2}SELL +[\d,]+ 7203 /);
-    expect(ours()).toHaveLength(firstStock);
+    // Every option order at the simulator (none filled: the clock has not moved) before Toyota falls.
+    await until(r, () => ours().length === firstStock, 60_000, "the reduction's option orders at the simulator");
     await sim.trigger({ incident: 'move', factor: '7203', pct: -10 });
     await until(
       r,
