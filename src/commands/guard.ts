@@ -5,7 +5,7 @@ import { alertConfigOf, alertEffectsOf, CONFIG_ENV, dataDir, loadSettings } from
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
 import { isFatalCause } from '../model/connection.js';
-import type { FeedEvent, FeedEventBody, GuardActedBody } from '../model/events.js';
+import type { FeedEventBody, GuardActedBody } from '../model/events.js';
 import { streamAge } from '../model/freshness.js';
 import { marketNow, type PortfolioState } from '../model/state.js';
 import { isMarketOpen } from '../risk/alerts/session.js';
@@ -48,7 +48,7 @@ import { claimStatusLock, pidAlive, type LockClaim } from './guard-lock.js';
 import { EXIT, onOutputClosed, type CommandIo } from './io.js';
 import { openLive, resolveConnection, type ConnectionFlags, type LiveSession } from './live.js';
 import { riskParamsOf } from './stress.js';
-import { noteBehind, publishFlagsProblem, startPublishing, type BehindMemory, type PublishFlags, type Publishing } from './publish.js';
+import { holdFeed, noteBehind, publishFlagsProblem, startPublishing, type BehindMemory, type PublishFlags, type Publishing } from './publish.js';
 import { planText } from './trade.js';
 import { groupedQuantityText } from '../model/money.js';
 
@@ -336,8 +336,8 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
 
   // The guard records by default: its session and its actions are the review's evidence (--no-record to opt out).
   const record = f['no-record'] !== true && (f.record !== undefined || settings.recorder.enabled);
-  const held: FeedEvent[] = [];
-  let releaseHeld = () => {};
+  // With --publish, every event from seq 1 is held until NATS answers, so the stream has the session whole.
+  const held = f.publish !== undefined ? holdFeed() : undefined;
   const live: LiveSession = openLive({
     ...c,
     record,
@@ -348,15 +348,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     ...(rt.source ? { sourceOptions: rt.source } : {}),
     onRecorderNote: (t) => log('notice', 'recorder.note', { msg: t }),
     onRecorderError: (e) => log('err', 'recorder.error', { msg: e.message }),
-    // With --publish, every event from seq 1 is held until NATS answers, so the stream has the session whole.
-    ...(f.publish !== undefined
-      ? {
-          onFeed: (fd: LiveSession['feed']) => {
-            const s = fd.events$.subscribe({ next: (ev) => void (held.push(ev) > 10_000 && held.shift()) });
-            releaseHeld = () => s.unsubscribe();
-          },
-        }
-      : {}),
+    ...(held ? { onFeed: held.onFeed } : {}),
   });
   if (live.recordingProblem) log('err', 'recorder.unavailable', { msg: live.recordingProblem });
   const feed = live.feed;
@@ -450,7 +442,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       : startPublishing({
           flags: { ...f, publish: f.publish },
           feed,
-          held: { events: held, release: () => releaseHeld() },
+          ...(held ? { held } : {}),
           view: () => lastView,
           role: 'guard',
           instance: `c${c.clientId}`,
@@ -481,7 +473,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
             });
           })
           .catch((e: unknown) => {
-            releaseHeld();
+            held?.release();
             if (!publishAbort.signal.aborted) log('err', 'publish.unavailable', { msg: `${(e as Error).message}; the guard runs without publishing` });
           });
   // A lasting backlog is warned once, and its end said; a batch in flight on a healthy NATS is not (publish.ts noteBehind).

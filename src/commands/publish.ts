@@ -188,8 +188,9 @@ export interface FeedHold {
 }
 
 /**
- * For a console on one account, as the guard does: the console subscribes its publisher only once it has loaded (a
- * second or more on a loaded box, hundreds of events of a live account), so without a hold its stream began there.
+ * For one account's feed that publishes: the guard, whose publisher starts once NATS answers (retried while it is
+ * down), and a console on one account, which subscribes its publisher only once it has loaded (a second or more on a
+ * loaded box, hundreds of events of a live account). Without a hold the stream began there, not at seq 1.
  */
 export function holdFeed(): FeedHold {
   const events: FeedEvent[] = [];
