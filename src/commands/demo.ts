@@ -1,6 +1,9 @@
 // `tws-risk demo`: the embedded simulator on a free loopback port, reached through the same live source as TWS.
 import { existsSync, readdirSync } from 'node:fs';
-import { loadSettings } from '../config/load.js';
+import { alertConfigOf, alertEffectsOf, loadSettings } from '../config/load.js';
+import type { Settings } from '../config/settings.js';
+import type { Alert } from '../risk/alerts/index.js';
+import { riskParamsOf } from './stress.js';
 import { sessionEndText, type SessionEnd } from '../model/connection.js';
 import { isoTimeProblemText, parseIsoTime } from '../model/iso-time.js';
 import { startSimulator } from '../sim/index.js';
@@ -186,10 +189,19 @@ async function runDemo(
       ...(f.publish !== undefined ? { publish: { ...f, publish: f.publish }, ...(held ? { publishHeld: held } : {}) } : {}),
     });
   }
+  // The alert engine runs in text mode as on the console: alerts are judged, recorded, hooked and printed (a piped demo
+  // through a margin spike ran none: no alert, nothing recorded, no hook; ops trial).
+  const judge = await textAlerts(session.feed, loaded.settings, tty ? process.stdout : undefined);
+  let alerts: readonly Alert[] = [];
+  const look = () => (alerts = judge.evaluate(session.clock.now()));
   const draw = () => {
     const s = session.feed.state;
+    look();
     // Only a terminal refreshed in place is cut to its size; --once and a pipe get every position, whole lines.
-    const lines = stateText(s, tty && !f.once ? { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) } : {});
+    const lines = [
+      ...stateText(s, tty && !f.once ? { width: process.stdout.columns ?? 80, maxPositions: Math.max(5, (process.stdout.rows ?? 24) - 18) } : {}),
+      ...alertLines(alerts),
+    ];
     // Redrawn in place: the clearing sequence is ours, so it is written beside the text sink, whose last line of defence
     // would print it as the visible text "\u001b[H\u001b[2J". --once prints once and leaves the screen as it was.
     if (tty && !f.once) {
@@ -219,10 +231,14 @@ async function runDemo(
     },
     f.once ? 100 : 2000,
   );
+  // Judged every second between the summaries, as the console's store paces its evaluations.
+  const judging = f.once ? undefined : setInterval(look, 1000);
   try {
     await stopped;
   } finally {
     clearInterval(timer);
+    clearInterval(judging);
+    await judge.idle();
     const files = session.recorder?.files ?? [];
     const end = ended ?? 'quit';
     try {
@@ -322,4 +338,41 @@ function unknownScenario(name: string): string | undefined {
 function usage(message: string, io: CommandIo): number {
   io.err(`tws-risk demo: ${message}`);
   return EXIT.usage;
+}
+
+/** The headless core's alert engine for the text summary: risk and the rules on the live state, their effects. */
+async function textAlerts(
+  feed: Feed,
+  settings: Settings,
+  terminal: NodeJS.WriteStream | undefined,
+): Promise<{ evaluate(now: number): readonly Alert[]; idle(): Promise<void> }> {
+  const [{ AccountSession }, { createStressRunner }, { createAlertRunner }, { distanceLimitsOf }, { createAlertEffects }] = await Promise.all([
+    import('../session/session.js'),
+    import('../session/stress-model.js'),
+    import('../session/alert-runner.js'),
+    import('../risk/alerts/rules/stress.js'),
+    import('./alert-effects.js'),
+  ]);
+  const config = alertConfigOf(settings);
+  // The bell only on a terminal: in a pipe or a file a BEL is a stray byte.
+  const effects = createAlertEffects({
+    settings: alertEffectsOf(settings),
+    ...(terminal ? { terminal } : {}),
+    note: (detail) => feed.publish({ type: 'operatorActed', action: 'alertHook', detail }),
+  });
+  const core = new AccountSession(feed, {
+    risk: createStressRunner({ params: riskParamsOf(settings), alertLimits: distanceLimitsOf(config) }),
+    alerts: createAlertRunner(config, { publish: (b) => feed.publish(b), onTransitions: (ts, s) => effects.handle(ts, s.account) }),
+  });
+  return {
+    // No pane draws these passes: the rules read the engine's report, as the guard's do.
+    evaluate: (now) => core.evaluate(now, now, 1000, false).alerts ?? [],
+    idle: () => effects.idle(),
+  };
+}
+
+/** The active alerts under the summary, most severe first, as `report` lists them. */
+function alertLines(alerts: readonly Alert[]): string[] {
+  if (alerts.length === 0) return ['alerts: none'];
+  return ['alerts:', ...alerts.map((a) => `  ${a.severity.toUpperCase().padEnd(8)} ${a.title}`)];
 }
