@@ -79,6 +79,8 @@ export interface AlertRulesConfig {
   readonly 'position.unexplained': RuleCommon & { readonly severity: Severity; readonly graceMs: number; readonly holdMs: number };
   /** The connection is not ready (disconnected, connecting, or waiting for nextValidId / the heartbeat). */
   readonly 'connection.lost': RuleCommon & { readonly severity: SeverityOrMarket };
+  /** The connection was lost `drops` times or more within `windowMs`, however fast it came back each time. */
+  readonly 'connection.unstable': RuleCommon & { readonly severity: Severity; readonly drops: number; readonly windowMs: number };
   /** A stream older than its limit while connected; streams in `marketHoursOnly` are checked only in session. */
   readonly 'stream.stale': RuleCommon & {
     readonly severity: Severity;
@@ -130,6 +132,8 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = deepFreeze({
     'manual.order': { ...ON, severity: 'warning', holdMs: 900_000 },
     'position.unexplained': { ...ON, severity: 'warning', graceMs: 20_000, holdMs: 900_000 },
     'connection.lost': { ...ON, severity: 'marketHours', debounce: { evaluations: 2, ms: 3_000 } },
+    // A drop that comes back within connection.lost's 3 s raises nothing; three in ten minutes is a link to look at.
+    'connection.unstable': { ...ON, severity: 'warning', drops: 3, windowMs: 600_000, debounce: { evaluations: 1, ms: 0 } },
     'stream.stale': {
       ...ON,
       severity: 'warning',
@@ -271,6 +275,7 @@ const RULE_KEYS: { readonly [R in RuleName]: readonly string[] } = {
   'manual.order': ['severity', 'holdMs'],
   'position.unexplained': ['severity', 'graceMs', 'holdMs'],
   'connection.lost': ['severity'],
+  'connection.unstable': ['severity', 'drops', 'windowMs'],
   'stream.stale': ['severity', 'limitsMs', 'marketHoursOnly'],
   'tws.code': ['codes', 'holdMs'],
   'exposure.ccy': ['above', 'perCurrency'],
@@ -316,6 +321,12 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
         break;
       case 'ratio':
         out[k] = c.number(at(k), x, def[k] as number, 1, 10);
+        break;
+      case 'drops':
+        out[k] = c.number(at(k), x, def[k] as number, 2, 1000, true);
+        break;
+      case 'windowMs':
+        out[k] = c.number(at(k), x, def[k] as number, 1_000, DAY_MS);
         break;
       case 'factorMinShare':
         out[k] = c.number(at(k), x, def[k] as number, 0, 1);

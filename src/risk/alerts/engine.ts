@@ -4,7 +4,7 @@ import { isMarketOpen } from './session.js';
 import { ruleTiming } from './config.js';
 import { accountRules } from './rules/account.js';
 import { activityRules } from './rules/activity.js';
-import { connectionRule, staleRule, twsCodeRule } from './rules/connection.js';
+import { connectionRule, staleRule, twsCodeRule, unstableRule } from './rules/connection.js';
 import type { AlertInput, Rule, RuleContext, StatefulRule } from './rules/context.js';
 import { exposureRules } from './rules/exposure.js';
 import { marginJumpRule } from './rules/margin-jump.js';
@@ -78,6 +78,7 @@ export function runRules(memory: RuleMemory, input: AlertInput): { findings: Fin
   // The session is the exchange's: judged on the market's clock (TWS's), not on this machine's.
   const ctx: RuleContext = { ...input, marketOpen: isMarketOpen(marketNow(input.state, input.now), input.config.session) };
   const connection = connectionRule(memory.connection, ctx);
+  const unstable = unstableRule(memory.unstable, ctx);
   const margin = marginJumpRule(memory.margin, ctx);
   const positions = positionsRule(memory.positions, ctx);
   const answers: Record<string, RuleAnswer> = {};
@@ -87,11 +88,12 @@ export function runRules(memory: RuleMemory, input: AlertInput): { findings: Fin
     if (run.memory) answers[r.name] = run.memory;
     return run.findings;
   });
-  const findings = [...connection.findings, ...stateless, ...margin.findings, ...positions.findings];
+  const findings = [...connection.findings, ...unstable.findings, ...stateless, ...margin.findings, ...positions.findings];
   const next: RuleMemory = {
     ...(margin.memory ? { margin: margin.memory } : {}),
     ...(positions.memory ? { positions: positions.memory } : {}),
     ...(connection.memory ? { connection: connection.memory } : {}),
+    ...(unstable.memory ? { unstable: unstable.memory } : {}),
     answers,
   };
   return { findings, memory: next };

@@ -35,6 +35,7 @@ export const RULE_NAMES = [
   'manual.order',
   'position.unexplained',
   'connection.lost',
+  'connection.unstable',
   'stream.stale',
   'tws.code',
   'exposure.ccy',
@@ -55,6 +56,7 @@ export const RULE_TITLES: Readonly<Record<RuleName, string>> = {
   'manual.order': 'manual order',
   'position.unexplained': 'unexplained position',
   'connection.lost': 'lost connection',
+  'connection.unstable': 'unstable connection',
   'stream.stale': 'stale data',
   'tws.code': 'TWS message',
   'exposure.ccy': 'currency exposure',
@@ -194,6 +196,13 @@ export interface ConnectionMemory {
   readonly cause?: string;
 }
 
+/** connection.unstable's memory: whether the last evaluation saw a usable connection, and the drops seen since. */
+export interface UnstableMemory {
+  readonly usable: boolean;
+  /** When each loss of a usable connection was seen, oldest first (only those within the rule's window are kept). */
+  readonly drops: readonly number[];
+}
+
 /** A stateless rule's last answer (engine.ts `unlessSame`): the objects it read, compared by identity, and its findings. */
 export interface RuleAnswer {
   readonly inputs: readonly unknown[];
@@ -204,6 +213,7 @@ export interface RuleMemory {
   readonly margin?: MarginMemory;
   readonly positions?: PositionsMemory;
   readonly connection?: ConnectionMemory;
+  readonly unstable?: UnstableMemory;
   /** The cached stateless rules' last answers, by the engine's name for the rule. */
   readonly answers?: Readonly<Record<string, RuleAnswer>>;
 }

@@ -8,14 +8,14 @@ import { INITIAL_STATE, type PortfolioState } from '../../../src/model/state.js'
 import { DEFAULT_ALERT_CONFIG, parseAlertConfig, type AlertConfig } from '../../../src/risk/alerts/config.js';
 import { accountRules } from '../../../src/risk/alerts/rules/account.js';
 import { activityRules } from '../../../src/risk/alerts/rules/activity.js';
-import { alertTitleAt, connectionRule, staleRule, twsCodeRule } from '../../../src/risk/alerts/rules/connection.js';
+import { alertTitleAt, connectionRule, staleRule, twsCodeRule, unstableRule } from '../../../src/risk/alerts/rules/connection.js';
 import type { RuleContext } from '../../../src/risk/alerts/rules/context.js';
 import { evaluateAlerts, runRules, unlessSame, type Evaluation } from '../../../src/risk/alerts/engine.js';
 import { exposureRules } from '../../../src/risk/alerts/rules/exposure.js';
 import { marginJumpRule } from '../../../src/risk/alerts/rules/margin-jump.js';
 import { positionsRule } from '../../../src/risk/alerts/rules/positions.js';
 import { stressRules } from '../../../src/risk/alerts/rules/stress.js';
-import { INITIAL_ALERT_STATE, type Finding, type MarginMemory, type PositionsMemory } from '../../../src/risk/alerts/types.js';
+import { INITIAL_ALERT_STATE, type Finding, type MarginMemory, type PositionsMemory, type UnstableMemory } from '../../../src/risk/alerts/types.js';
 import { buildStressReport, type StressReport } from '../../../src/risk/report.js';
 import { parseScenario } from '../../../src/risk/scenario-text.js';
 import { EventLog, acct, option, portfolio, stock } from '../../support/events.js';
@@ -552,6 +552,55 @@ describe('connection.lost, stream.stale, tws.code', () => {
     // Any other sentence without a cause is a loss, as before.
     const oldLoss = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'the connection to TWS closed' }]);
     expect(ids(connectionRule(undefined, ctx(oldLoss, { marketOpen: true })).findings)).toEqual(['connection.lost critical']);
+  });
+
+  it('connection.unstable: three drops in ten minutes, each back within seconds (no connection.lost), is a warning; it clears as they age out', () => {
+    // Evaluated as the console and the guard do, at each health change: up, down, up again.
+    const up = stateOf([ready(), av('NetLiquidation', '1')]);
+    const down = stateOf([
+      av('NetLiquidation', '1'),
+      { type: 'healthChanged', health: 'disconnected', reason: 'the connection to TWS closed', cause: 'socketClosed' },
+    ]);
+    const look = (m: UnstableMemory | undefined, s: PortfolioState, now: number, c = DEFAULT_ALERT_CONFIG) => unstableRule(m, ctx(s, { now, config: c }));
+    let m: UnstableMemory | undefined;
+    for (const t of [T0 + 10_000, T0 + 70_000]) {
+      m = look(m, up, t - 1_000).memory;
+      m = look(m, down, t).memory;
+    }
+    const two = look(m, up, T0 + 71_000);
+    expect(two.findings).toEqual([]);
+    m = look(two.memory, down, T0 + 130_000).memory;
+    // Back within a second: connection.lost (3 s debounce) would never be raised for any of the three.
+    const back = look(m, up, T0 + 131_000);
+    expect(ids(back.findings)).toEqual(['connection.unstable warning']);
+    expect(look(back.memory, up, T0 + 135_000).findings[0]!.title).toBe(
+      'Connection to TWS dropped 3 times in the last 10 min (last 5s ago): data is downloaded again after each, so figures may have gaps; check the network and TWS',
+    );
+    // The first drop leaves the ten-minute window at +10 s + 10 min: two are left, below three.
+    expect(ids(look(back.memory, up, T0 + 10_000 + 600_000 - 1).findings)).toEqual(['connection.unstable warning']);
+    expect(look(back.memory, up, T0 + 10_000 + 600_000).findings).toEqual([]);
+    // Configurable: two drops in two minutes (those at +70 s and +130 s).
+    const tight = config({ 'connection.unstable': { drops: 2, windowMs: 120_000 } });
+    expect(ids(look(back.memory, up, T0 + 135_000, tight).findings)).toEqual(['connection.unstable warning']);
+  });
+
+  it('connection.unstable counts losses of a usable connection only: failed reconnects, or the operator stopping, are not drops', () => {
+    const up = stateOf([ready(), av('NetLiquidation', '1')]);
+    const refused = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'refused', cause: 'cannotConnect' }]);
+    const connecting = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'connecting', reason: 'opening the socket and handshake' }]);
+    const stopped = stateOf([
+      av('NetLiquidation', '1'),
+      { type: 'healthChanged', health: 'disconnected', reason: 'connection lost (stopped)', cause: 'operatorStop' },
+    ]);
+    const c = config({ 'connection.unstable': { drops: 2 } });
+    let m = unstableRule(undefined, ctx(up, { now: T0, config: c })).memory;
+    // One loss, then a connect that keeps failing: one drop (connection.lost says the rest), not one per attempt.
+    for (let i = 1; i <= 6; i++) m = unstableRule(m, ctx(i % 2 ? refused : connecting, { now: T0 + i * 1_000, config: c })).memory;
+    m = unstableRule(m, ctx(up, { now: T0 + 8_000, config: c })).memory;
+    expect(m?.drops).toEqual([T0 + 1_000]);
+    const end = unstableRule(m, ctx(stopped, { now: T0 + 9_000, config: c }));
+    expect(end.memory?.drops).toEqual([T0 + 1_000]);
+    expect(end.findings).toEqual([]);
   });
 
   it('a stream older than its limit is stale while connected; quotes only in market hours; not just after a reconnect', () => {

@@ -2,7 +2,7 @@
 import { isOperatorStop } from '../../../model/connection.js';
 import type { StreamName } from '../../../model/events.js';
 import { marketSeverity, type SeverityOrMarket } from '../config.js';
-import type { ConnectionMemory, Finding } from '../types.js';
+import type { ConnectionMemory, Finding, UnstableMemory } from '../types.js';
 import type { RuleContext, StatefulRule } from './context.js';
 
 /*
@@ -33,6 +33,13 @@ export function ageText(ms: number): string {
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** A configured window in words: "10 min", "1 h", else as an age ("45s"). */
+function windowText(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000} h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000} min`;
+  return ageText(ms);
 }
 
 const usable = (h: string) => h === 'ready' || h === 'degraded';
@@ -78,6 +85,39 @@ export const connectionRule: StatefulRule<ConnectionMemory> = (prev, ctx) => {
         severity: marketSeverity(cfg.severity, ctx.marketOpen),
         title: connectionLostTitle(detail, hadData, now),
         detail: { ...detail },
+      },
+    ],
+  };
+};
+
+/**
+ * connection.unstable: the connection was lost `drops` times or more within `windowMs`. Each drop that comes back
+ * within connection.lost's debounce raises nothing, so a link that drops every few seconds looked READY throughout
+ * (ops trial: 12 drops in 36 s, no alert), and the data is downloaded again after each: gaps and stale figures. A
+ * drop is an evaluation that sees the connection unusable after one that saw it usable (a health change is evaluated
+ * at once by the console and the guard); the memory, not the state, counts them, so recordings fold as before.
+ */
+export const unstableRule: StatefulRule<UnstableMemory> = (prev, ctx) => {
+  const cfg = ctx.config.rules['connection.unstable'];
+  const { state, now } = ctx;
+  const up = usable(state.health);
+  if (!cfg.enabled) return { memory: undefined, findings: [] };
+  const dropped = prev?.usable === true && !up && !isOperatorStop(state);
+  const drops = [...(prev?.drops ?? []), ...(dropped ? [now] : [])].filter((t) => t > now - cfg.windowMs);
+  const memory: UnstableMemory = { usable: up, drops };
+  if (drops.length < cfg.drops || isOperatorStop(state)) return { memory, findings: [] };
+  const last = drops[drops.length - 1]!;
+  return {
+    memory,
+    findings: [
+      {
+        id: 'connection.unstable',
+        rule: 'connection.unstable',
+        severity: cfg.severity,
+        title:
+          `Connection to TWS dropped ${drops.length} times in the last ${windowText(cfg.windowMs)} (last ${ageText(Math.max(0, now - last))} ago): ` +
+          'data is downloaded again after each, so figures may have gaps; check the network and TWS',
+        detail: { drops: drops.length, windowMs: cfg.windowMs, lastDrop: last },
       },
     ],
   };
