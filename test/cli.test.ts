@@ -281,6 +281,27 @@ describe('tws-risk config', () => {
     expect(show.out).not.toContain('trade.flattenScope');
   });
 
+  it('a list with a bad item keeps its whole default, and config show agrees with the message', async () => {
+    const file = settingsFile('lists.json', {
+      alerts: {
+        session: { days: ['Mon', 'Tues', 'Wed', 'Thu', 'Fri'], holidays: ['2026-02-30'] },
+        rules: { 'foreign.client': { expectedClientIds: [7, '8'] }, 'stream.stale': { marketHoursOnly: ['nope'] } },
+      },
+    });
+    const show = await run('config', 'show', '--config', file);
+    const s = JSON.parse(show.out);
+    expect(s.alerts.session.days).toEqual(['Mon', 'Tue', 'Wed', 'Thu', 'Fri']);
+    expect(s.alerts.session.holidays).toEqual([]);
+    expect(s.alerts.rules['foreign.client'].expectedClientIds).toEqual([]);
+    expect(s.alerts.rules['stream.stale'].marketHoursOnly).toEqual(['accountValues', 'portfolio', 'marketData', 'optionComputations']);
+    const v = await run('config', 'validate', '--config', file);
+    expect(v.code).toBe(1);
+    expect(v.err).toContain(
+      `${file}: error at alerts.session.days[1]: expected one of "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", got "Tues"; the whole list keeps its default`,
+    );
+    expect(v.err).toContain(`${file}: error at alerts.session.holidays[0]: expected a date "YYYY-MM-DD" that exists, got "2026-02-30"`);
+  });
+
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
     const file = settingsFile('alerts.json', { alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } });
     const r = await run('config', 'validate', '--config', file);

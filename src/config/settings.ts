@@ -278,7 +278,9 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
           }
         }
       }
-      // Each dividend is judged alone too: a bad one is named and left out.
+      // Each symbol is judged alone; within a symbol's list, every bad dividend is named and one refuses the list, as
+      // any list does (model/check.ts `items`): the symbol is then priced as if the settings did not name it (TWS's
+      // dividends, docs/stress-model.md), not on the dividends that remain, a schedule nobody wrote.
       const dividends: Record<string, { exDate: string; amount: number }[]> = {};
       if ('dividends' in o) {
         const dv = c.object('risk.dividends', o.dividends, Object.keys(isObject(o.dividends) ? o.dividends : {}));
@@ -289,18 +291,19 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
             continue;
           }
           const kept: { exDate: string; amount: number }[] = [];
+          const before = c.problems.length;
           list.forEach((d: unknown, i) => {
             const di = Checker.at(at, i);
             const e = c.object(di, d, ['exDate', 'amount']);
             if (!e) return;
-            const before = c.problems.length;
             const exDate = e.exDate;
             if (typeof exDate !== 'string' || !Number.isFinite(exDateMs(exDate)))
               c.fail(Checker.at(di, 'exDate'), `expected a date as YYYY-MM-DD, got ${show(exDate)}`);
             const amount = c.number(Checker.at(di, 'amount'), e.amount, NaN, 0, 1e6);
-            if (c.problems.length === before) kept.push({ exDate: exDate as string, amount });
+            kept.push({ exDate: exDate as string, amount });
           });
-          dividends[sym] = kept;
+          if (c.problems.length === before) dividends[sym] = kept;
+          else c.fail(at, `the list is refused for the problems above: ${sym} is priced as if not named here (TWS's dividends)`);
         }
       }
       risk = { marginMethod, rates, dividends };

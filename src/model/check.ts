@@ -77,17 +77,40 @@ export class Checker {
     return v as T;
   }
 
-  /** A list of allowed strings; each bad item is named and left out, the good ones stay. */
+  /**
+   * A list of allowed strings. Each bad item is named, and one bad item refuses the whole list: it keeps its default,
+   * as the message says. Dropping only the bad item would run on a list nobody wrote (session days without Tuesday
+   * once made a Tuesday's connection loss a WARNING instead of CRITICAL).
+   */
   list<T extends string>(path: string, v: unknown, allowed: readonly T[], def: readonly T[]): readonly T[] {
+    return this.items(
+      path,
+      v,
+      def,
+      (x) => (typeof x === 'string' && allowed.includes(x as T) ? (x as T) : undefined),
+      `one of ${allowed.map((a) => `"${a}"`).join(', ')}`,
+    );
+  }
+
+  /**
+   * A list whose items `item` accepts (returning the value) or refuses (undefined): every refused item is named
+   * (`expected WHAT, got X`), and then the whole list keeps its default, never the list with the bad items left out.
+   */
+  items<T>(path: string, v: unknown, def: readonly T[], item: (x: unknown) => T | undefined, what: string): readonly T[] {
     if (!Array.isArray(v)) {
       this.fail(path, `expected a list, got ${show(v)}`);
       return def;
     }
     const out: T[] = [];
-    v.forEach((x, i) => {
-      if (typeof x === 'string' && allowed.includes(x as T)) out.push(x as T);
-      else this.fail(Checker.at(path, i), `expected one of ${allowed.map((a) => `"${a}"`).join(', ')}, got ${show(x)}`);
+    let bad = false;
+    v.forEach((x: unknown, i) => {
+      const ok = item(x);
+      if (ok !== undefined) out.push(ok);
+      else {
+        bad = true;
+        this.fail(Checker.at(path, i), `expected ${what}, got ${show(x)}; the whole list keeps its default`);
+      }
     });
-    return out;
+    return bad ? def : out;
   }
 }

@@ -1,6 +1,7 @@
 // Alert configuration: every threshold and severity with its default, and one validator that names each bad key.
 import { Checker as BaseChecker, isObject, show } from '../../model/check.js';
 import type { StreamName } from '../../model/events.js';
+import { exDateMs } from '../params.js';
 import type { ScenarioFamily } from '../scenario-types.js';
 import { validTimeZone, WEEKDAYS, type SessionConfig, type Weekday } from './session.js';
 import { RULE_NAMES, SEVERITIES, type RuleName, type Severity } from './types.js';
@@ -216,7 +217,6 @@ const STREAMS: readonly StreamName[] = [
 ];
 const FAMILIES: readonly ScenarioFamily[] = ['base', 'asset', 'fx', 'crash', 'grid', 'user'];
 const HHMM = /^([01]\d|2[0-4]):[0-5]\d$/;
-const DATE = /^\d{4}-\d{2}-\d{2}$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
 /** The settings checker, with the alert rules' own shapes (levels, debounce, client ids). */
@@ -247,17 +247,19 @@ class Checker extends BaseChecker {
     };
   }
 
+  /** Client ids: one bad id refuses the whole list (it keeps its default), as `list` does. */
   clientIds(path: string, v: unknown, def: readonly number[]): readonly number[] {
     if (!Array.isArray(v)) {
       this.fail(path, `expected a list of client ids, got ${show(v)}`);
       return def;
     }
-    const out: number[] = [];
-    v.forEach((x, i) => {
-      const n = this.number(`${path}[${i}]`, x, Number.NaN, 0, 2 ** 31 - 1, true);
-      if (!Number.isNaN(n)) out.push(n);
-    });
-    return out;
+    return this.items(
+      path,
+      v,
+      def,
+      (x) => (typeof x === 'number' && Number.isInteger(x) && x >= 0 && x <= 2 ** 31 - 1 ? x : undefined),
+      `a client id (a whole number from 0 to ${2 ** 31 - 1})`,
+    );
   }
 }
 
@@ -437,14 +439,15 @@ function parseSession(c: Checker, path: string, v: unknown): SessionConfig {
   if ('days' in o) days = c.list<Weekday>(`${path}.days`, o.days, WEEKDAYS, def.days);
   if ('holidays' in o) {
     if (!Array.isArray(o.holidays)) c.fail(`${path}.holidays`, `expected a list of dates "YYYY-MM-DD", got ${show(o.holidays)}`);
-    else {
-      const list: string[] = [];
-      o.holidays.forEach((d, i) => {
-        if (typeof d === 'string' && DATE.test(d)) list.push(d);
-        else c.fail(`${path}.holidays[${i}]`, `expected a date "YYYY-MM-DD", got ${show(d)}`);
-      });
-      holidays = list;
-    }
+    // A date that does not exist ("2026-02-30", "2026-13-40") is refused, not kept as a holiday that never comes.
+    else
+      holidays = c.items(
+        `${path}.holidays`,
+        o.holidays,
+        def.holidays,
+        (d) => (typeof d === 'string' && Number.isFinite(exDateMs(d)) ? d : undefined),
+        'a date "YYYY-MM-DD" that exists',
+      );
   }
   return { timeZone, open, close, days, holidays };
 }

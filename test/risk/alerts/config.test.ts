@@ -74,22 +74,65 @@ describe('parseAlertConfig', () => {
       'settings.json: error at debounce.evaluations: 0 is outside 1 to 1000',
       'settings.json: error at session.timeZone: expected an IANA time zone such as "America/New_York", got "Mars/Olympus"',
       'settings.json: error at session.open: expected a time "HH:MM" from 00:00 to 24:00, got "9:30"',
-      'settings.json: error at session.days[1]: expected one of "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", got "Funday"',
+      'settings.json: error at session.days[1]: expected one of "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", got "Funday"; the whole list keeps its default',
       `settings.json: error at rules.no.such.rule: unknown key (expected one of ${RULE_NAMES.join(', ')})`,
       'settings.json: error at rules.cushion.band.enabeld: unknown key (expected one of enabled, debounce, coolDownMs, below)',
       'settings.json: error at rules.cushion.band.below.warning: expected a number from -1 to 1, got "ten"',
       'settings.json: error at rules.margin.jump.above.severe: unknown key (expected one of info, warning, critical)',
       'settings.json: error at rules.margin.jump.settleMs: -1 is outside 0 to 604800000',
-      'settings.json: error at rules.foreign.client.expectedClientIds[1]: expected a whole number from 0 to 2147483647, got "two"',
+      'settings.json: error at rules.foreign.client.expectedClientIds[1]: expected a client id (a whole number from 0 to 2147483647), got "two"; the whole list keeps its default',
       'settings.json: error at rules.connection.lost.severity: expected one of "info", "warning", "critical", "marketHours", got "loud"',
       'settings.json: error at rules.exposure.ccy.perCurrency.chf: expected a three-letter currency code such as "CHF"',
     ]);
     expect(config.debounce).toEqual(DEFAULT_ALERT_CONFIG.debounce);
-    expect(config.session).toEqual({ ...DEFAULT_ALERT_CONFIG.session, days: ['Mon'] });
+    expect(config.session).toEqual(DEFAULT_ALERT_CONFIG.session);
     expect(config.rules['cushion.band'].below).toEqual(DEFAULT_ALERT_CONFIG.rules['cushion.band'].below);
     expect(config.rules['margin.jump'].settleMs).toBe(60_000);
     expect(config.rules['connection.lost'].severity).toBe('marketHours');
-    expect(config.rules['foreign.client'].expectedClientIds).toEqual([1]);
+    expect(config.rules['foreign.client'].expectedClientIds).toEqual([]);
+  });
+
+  it('one bad item refuses its whole list, which keeps its default as the message says (never the list less the bad item)', () => {
+    // The operations trial: "Tues" dropped silently made a Tuesday's connection loss a WARNING instead of CRITICAL.
+    const { config, problems } = parseAlertConfig(
+      {
+        session: { days: ['Mon', 'Tues', 'Wed', 'Thu', 'Fri'] },
+        rules: {
+          'foreign.client': { expectedClientIds: [7, '8'] },
+          'stream.stale': { marketHoursOnly: ['nope'] },
+          'cushion.stressed': { families: ['base', 'fxx'] },
+        },
+      },
+      'settings.json',
+    );
+    expect(config.session.days).toEqual(DEFAULT_ALERT_CONFIG.session.days);
+    expect(config.rules['foreign.client'].expectedClientIds).toEqual(DEFAULT_ALERT_CONFIG.rules['foreign.client'].expectedClientIds);
+    expect(config.rules['stream.stale'].marketHoursOnly).toEqual(DEFAULT_ALERT_CONFIG.rules['stream.stale'].marketHoursOnly);
+    expect(config.rules['cushion.stressed'].families).toEqual(DEFAULT_ALERT_CONFIG.rules['cushion.stressed'].families);
+    expect(problems).toEqual([
+      'settings.json: error at session.days[1]: expected one of "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", got "Tues"; the whole list keeps its default',
+      'settings.json: error at rules.cushion.stressed.families[1]: expected one of "base", "asset", "fx", "crash", "grid", "user", got "fxx"; the whole list keeps its default',
+      'settings.json: error at rules.foreign.client.expectedClientIds[1]: expected a client id (a whole number from 0 to 2147483647), got "8"; the whole list keeps its default',
+      'settings.json: error at rules.stream.stale.marketHoursOnly[0]: expected one of "connection", "accountValues", "accountSummary", "portfolio", "positions", "marketData", "optionComputations", "pnl", "orders", "executions", "messages", "operator", got "nope"; the whole list keeps its default',
+    ]);
+    // A valid list is still taken as written, an empty one included.
+    const ok = parseAlertConfig({ session: { days: ['Tue'] }, rules: { 'stream.stale': { marketHoursOnly: [] } } }, 'settings.json');
+    expect(ok.problems).toEqual([]);
+    expect(ok.config.session.days).toEqual(['Tue']);
+    expect(ok.config.rules['stream.stale'].marketHoursOnly).toEqual([]);
+  });
+
+  it('refuses a holiday that is not a real date, naming it, and keeps the default holidays', () => {
+    const { config, problems } = parseAlertConfig({ session: { holidays: ['2026-12-25', '2026-13-40', '2026-02-30', '2026-2-3'] } }, 'settings.json');
+    expect(problems).toEqual([
+      'settings.json: error at session.holidays[1]: expected a date "YYYY-MM-DD" that exists, got "2026-13-40"; the whole list keeps its default',
+      'settings.json: error at session.holidays[2]: expected a date "YYYY-MM-DD" that exists, got "2026-02-30"; the whole list keeps its default',
+      'settings.json: error at session.holidays[3]: expected a date "YYYY-MM-DD" that exists, got "2026-2-3"; the whole list keeps its default',
+    ]);
+    expect(config.session.holidays).toEqual([]);
+    const leap = parseAlertConfig({ session: { holidays: ['2028-02-29', '2026-12-25'] } }, 'settings.json');
+    expect(leap.problems).toEqual([]);
+    expect(leap.config.session.holidays).toEqual(['2028-02-29', '2026-12-25']);
   });
 
   it('refuses a config that is not an object, and a session that closes before it opens', () => {

@@ -140,7 +140,7 @@ describe('cashDividendAmericanGreeks', () => {
 });
 
 describe('announced dividends in the settings and the stress parameters', () => {
-  it('settings risk.dividends: each bad entry named and left out, the good ones kept', () => {
+  it("settings risk.dividends: each bad entry named, and one refuses its symbol's list whole (TWS's dividends then); a good list is kept", () => {
     const c = new Checker('settings.json');
     const s = checkSettings(
       {
@@ -152,13 +152,17 @@ describe('announced dividends in the settings and the stress parameters', () => 
               { exDate: '2027-05-10', amount: -1 },
             ],
             MSFT: 'soon',
+            KO: [{ exDate: '2027-03-13', amount: 0.51 }],
           },
         },
       },
       c,
     );
-    expect(s.risk.dividends).toEqual({ AAPL: [{ exDate: '2027-02-08', amount: 0.26 }] });
-    expect(c.problems.join('\n')).toMatch(/risk\.dividends\.AAPL\[1\]\.exDate[\s\S]*risk\.dividends\.AAPL\[2\]\.amount[\s\S]*risk\.dividends\.MSFT/);
+    // AAPL's valid first entry is not priced alone: the list nobody wrote would pass for the one refused.
+    expect(s.risk.dividends).toEqual({ KO: [{ exDate: '2027-03-13', amount: 0.51 }] });
+    expect(c.problems.join('\n')).toMatch(
+      /risk\.dividends\.AAPL\[1\]\.exDate[\s\S]*risk\.dividends\.AAPL\[2\]\.amount[\s\S]*risk\.dividends\.AAPL: the list is refused[\s\S]*risk\.dividends\.MSFT/,
+    );
     expect(riskParamsOf(s).dividends).toEqual(s.risk.dividends);
   });
 
