@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -300,6 +300,15 @@ describe('tws-risk config', () => {
       `${file}: error at alerts.session.days[1]: expected one of "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", got "Tues"; the whole list keeps its default`,
     );
     expect(v.err).toContain(`${file}: error at alerts.session.holidays[0]: expected a date "YYYY-MM-DD" that exists, got "2026-02-30"`);
+  });
+
+  it('recorder.dir: config validate refuses a relative path, config show prints ~/ expanded to the home directory', async () => {
+    const relative = await run('config', 'validate', '--config', settingsFile('rel.json', { recorder: { dir: 'recs' } }));
+    expect(relative.code).toBe(1);
+    expect(relative.err).toContain('error at recorder.dir: recorder.dir must be absolute or start with ~/, got "recs"');
+    const tilde = settingsFile('tilde.json', { recorder: { dir: '~/recs' } });
+    expect((await run('config', 'validate', '--config', tilde)).code).toBe(0);
+    expect(JSON.parse((await run('config', 'show', '--config', tilde)).out).recorder.dir).toBe(join(homedir(), 'recs'));
   });
 
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {

@@ -1,4 +1,6 @@
 // Settings: the typed shape of the config file, its defaults and its checker (each bad key named, keeping its default).
+import { homedir } from 'node:os';
+import { isAbsolute, join } from 'node:path';
 import { Checker, isObject, show } from '../model/check.js';
 import { exDateMs } from '../risk/params.js';
 
@@ -13,7 +15,10 @@ export interface ConnectionSettings {
 
 export interface RecorderSettings {
   readonly enabled: boolean;
-  /** Directory for flight recordings; empty means the platform data directory. */
+  /**
+   * Directory for flight recordings; empty means the platform data directory. Absolute once checked: the file may say
+   * `~/recs` (expanded here), never a relative path (it would follow wherever the command happens to run).
+   */
   readonly dir: string;
   readonly gzip: boolean;
   /** Start a new file after this many bytes (and at each new UTC day). */
@@ -144,11 +149,25 @@ export const DEFAULT_SETTINGS: Settings = {
 };
 
 /**
+ * A directory setting: absolute, or `~` / `~/...` expanded to `home`; empty keeps its meaning (the default place). A
+ * relative path is refused: no shell expands the `~` of a JSON file, so `"~/recs"` taken literally made a directory
+ * named `~` in the current one (one `rm -rf ~` from a disaster), and `"recs"` moved with the working directory.
+ */
+export function directory(c: Checker, path: string, v: unknown, def: string, home: string): string {
+  const s = c.string(path, v, def);
+  if (s !== v || s === '') return s;
+  if (s === '~' || s.startsWith('~/')) return join(home, s.slice(1));
+  if (isAbsolute(s)) return s;
+  c.fail(path, `${path} must be absolute or start with ~/, got ${show(s)}`);
+  return def;
+}
+
+/**
  * Checks a settings object as read from the file, key by key: each invalid key is named (file, key path, value) and
  * keeps its default alone; every valid key is honoured; unknown keys are named so typos show. The `alerts` section
  * is handed on as written: its own parser checks it in depth (risk/alerts/config.ts), with the same checker.
  */
-export function checkSettings(raw: unknown, c: Checker): Settings {
+export function checkSettings(raw: unknown, c: Checker, home: string = homedir()): Settings {
   const d = DEFAULT_SETTINGS;
   if (raw === undefined) return d;
   const top = c.object('', raw, Object.keys(d));
@@ -201,7 +220,7 @@ export function checkSettings(raw: unknown, c: Checker): Settings {
       const at = (k: string) => Checker.at('recorder', k);
       recorder = {
         enabled: 'enabled' in o ? c.boolean(at('enabled'), o.enabled, r.enabled) : r.enabled,
-        dir: 'dir' in o ? c.string(at('dir'), o.dir, r.dir) : r.dir,
+        dir: 'dir' in o ? directory(c, at('dir'), o.dir, r.dir, home) : r.dir,
         gzip: 'gzip' in o ? c.boolean(at('gzip'), o.gzip, r.gzip) : r.gzip,
         rotateBytes: 'rotateBytes' in o ? c.number(at('rotateBytes'), o.rotateBytes, r.rotateBytes, 1024 * 1024, Number.MAX_SAFE_INTEGER, true) : r.rotateBytes,
         keyframeEveryEvents:
