@@ -219,9 +219,18 @@ const FAMILIES: readonly ScenarioFamily[] = ['base', 'asset', 'fx', 'crash', 'gr
 const HHMM = /^([01]\d|2[0-4]):[0-5]\d$/;
 const CURRENCY = /^[A-Z]{3}$/;
 
+/** Which way a rule's levels point: `below` and `within` fire as the value falls, `above` as it rises. */
+type LevelDirection = 'below' | 'within' | 'above';
+
 /** The settings checker, with the alert rules' own shapes (levels, debounce, client ids). */
 class Checker extends BaseChecker {
-  levels(path: string, v: unknown, def: Levels, min: number, max: number): Levels {
+  /**
+   * Levels merged over `def`. `direction` is the rule's key: for `below` and `within` a smaller value is worse, so
+   * critical must sit at or below warning, and warning at or below info; for `above`, the other way round. Inverted
+   * levels are refused (both values named) and `def` kept: levelOf tries critical first, so an inverted critical
+   * would fire at once and the warning, the early notice, would never come.
+   */
+  levels(path: string, v: unknown, def: Levels, min: number, max: number, direction: LevelDirection): Levels {
     const o = this.object(path, v, SEVERITIES);
     if (!o) return def;
     // Severities left out keep their defaults; null turns one off.
@@ -235,7 +244,24 @@ class Checker extends BaseChecker {
         if (!Number.isNaN(n)) out[s] = n;
       }
     }
-    return out;
+    let inverted = false;
+    for (const [worse, milder] of [
+      ['critical', 'warning'],
+      ['critical', 'info'],
+      ['warning', 'info'],
+    ] as const) {
+      const w = out[worse];
+      const m = out[milder];
+      if (typeof w !== 'number' || typeof m !== 'number') continue;
+      if (direction === 'above' ? w >= m : w <= m) continue;
+      inverted = true;
+      const side = direction === 'above' ? 'below' : 'above';
+      this.fail(
+        path,
+        `${worse} ${w} is ${side} ${milder} ${m}: in ${direction === 'above' ? 'an' : 'a'} "${direction}" rule ${worse} must be the ${direction === 'above' ? 'higher' : 'lower'} level, else it fires first and ${milder} never does; these levels keep their default`,
+      );
+    }
+    return inverted ? def : out;
   }
 
   debounce(path: string, v: unknown, def: Debounce): Debounce {
@@ -337,7 +363,7 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
       case 'above':
       case 'aboveWithoutEstimate':
       case 'factorAbove':
-        out[k] = c.levels(at(k), x, def[k] as Levels, ...(LEVEL_RANGE[name] ?? [0, 1]));
+        out[k] = c.levels(at(k), x, def[k] as Levels, ...(LEVEL_RANGE[name] ?? [0, 1]), k === 'below' ? 'below' : 'above');
         break;
       case 'families':
         out[k] = c.list(at(k), x, FAMILIES, def[k] as ScenarioFamily[]);
@@ -348,7 +374,7 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
         if (w) {
           const merged: Record<DistanceKind, Levels> = { ...d };
           for (const kind of ['px', 'fx', 'crash'] as const) {
-            if (kind in w) merged[kind] = c.levels(`${at(k)}.${kind}`, w[kind], d[kind], 0, 1);
+            if (kind in w) merged[kind] = c.levels(`${at(k)}.${kind}`, w[kind], d[kind], 0, 1, 'within');
           }
           out[k] = merged;
         }
@@ -405,7 +431,7 @@ function parseRule(c: Checker, name: RuleName, path: string, v: unknown): AlertR
             c.fail(`${at(k)}.${ccy}`, 'expected a three-letter currency code such as "CHF"');
             continue;
           }
-          merged[ccy] = c.levels(`${at(k)}.${ccy}`, lv, (def.above as Levels | undefined) ?? {}, 0, 100);
+          merged[ccy] = c.levels(`${at(k)}.${ccy}`, lv, (def.above as Levels | undefined) ?? {}, 0, 100, 'above');
         }
         out[k] = merged;
         break;

@@ -135,6 +135,44 @@ describe('parseAlertConfig', () => {
     expect(leap.config.session.holidays).toEqual(['2028-02-29', '2026-12-25']);
   });
 
+  it("refuses inverted levels, naming both values, by the rule's direction; the levels keep their default", () => {
+    const { config, problems } = parseAlertConfig(
+      {
+        rules: {
+          // below: critical 0.2 above warning 0.1 would be critical at once, the warning never given.
+          'cushion.band': { below: { critical: 0.2, warning: 0.1 } },
+          // Merged over the default critical 0.05: a warning at 0.04 is inverted too.
+          'cushion.stressed': { below: { warning: 0.04, critical: 0.05 } },
+          'liquidation.distance': { within: { px: { warning: 0.05, critical: 0.1 }, fx: { warning: 0.08 } } },
+          'margin.jump': { above: { warning: 0.3, critical: 0.2 } },
+          'exposure.ccy': { above: { info: 0.5 }, perCurrency: { CHF: { warning: 0.2, critical: 0.1 } } },
+        },
+      },
+      'settings.json',
+    );
+    const d = DEFAULT_ALERT_CONFIG.rules;
+    expect(problems).toEqual([
+      'settings.json: error at rules.cushion.band.below: critical 0.2 is above warning 0.1: in a "below" rule critical must be the lower level, else it fires first and warning never does; these levels keep their default',
+      'settings.json: error at rules.cushion.stressed.below: critical 0.05 is above warning 0.04: in a "below" rule critical must be the lower level, else it fires first and warning never does; these levels keep their default',
+      'settings.json: error at rules.liquidation.distance.within.px: critical 0.1 is above warning 0.05: in a "within" rule critical must be the lower level, else it fires first and warning never does; these levels keep their default',
+      'settings.json: error at rules.margin.jump.above: critical 0.2 is below warning 0.3: in an "above" rule critical must be the higher level, else it fires first and warning never does; these levels keep their default',
+      'settings.json: error at rules.exposure.ccy.above: warning 0.4 is below info 0.5: in an "above" rule warning must be the higher level, else it fires first and info never does; these levels keep their default',
+      'settings.json: error at rules.exposure.ccy.perCurrency.CHF: critical 0.1 is below warning 0.2: in an "above" rule critical must be the higher level, else it fires first and warning never does; these levels keep their default',
+    ]);
+    expect(config.rules['cushion.band'].below).toEqual(d['cushion.band'].below);
+    expect(config.rules['cushion.stressed'].below).toEqual(d['cushion.stressed'].below);
+    expect(config.rules['liquidation.distance'].within).toEqual({ ...d['liquidation.distance'].within, fx: { warning: 0.08, critical: 0.02 } });
+    expect(config.rules['margin.jump'].above).toEqual(d['margin.jump'].above);
+    expect(config.rules['exposure.ccy'].above).toEqual(d['exposure.ccy'].above);
+    expect(config.rules['exposure.ccy'].perCurrency).toEqual({ CHF: d['exposure.ccy'].above });
+    // Equal levels and a level turned off are not inverted; the documented example is valid.
+    const ok = parseAlertConfig(
+      { rules: { 'margin.jump': { factorAbove: { critical: 2 } }, 'cushion.band': { below: { warning: null, critical: 0.2 } } } },
+      'settings.json',
+    );
+    expect(ok.problems).toEqual([]);
+  });
+
   it('refuses a config that is not an object, and a session that closes before it opens', () => {
     expect(parseAlertConfig([1], 'a.json').problems).toEqual(['a.json: error at (top level): expected an object, got [1]']);
     const r = parseAlertConfig({ session: { open: '16:00', close: '09:30' } }, 'a.json');
