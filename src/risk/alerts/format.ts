@@ -7,6 +7,17 @@ export function pct(x: number, dp = 1): string {
   return `${s === `-${(0).toFixed(dp)}` ? (0).toFixed(dp) : s}%`;
 }
 
+/**
+ * A configured level as a percentage, exactly as configured: 0.618 is "61.8%", 0.1 is "10%", -0.05 is "-5%" (every
+ * digit the setting has, no trailing zeros). A title that rounds it ("the 62% warning band" for 0.618) names a level
+ * nobody set, and a cushion of 61.9% would read as "below 62%" without being below the band. Decimal, from the
+ * number's shortest form, so 0.07 is "7%", not "7.000000000000001%".
+ */
+export function level(x: number): string {
+  const s = new Decimal(x).times(100).toFixed();
+  return `${s === '-0' ? '0' : s}%`;
+}
+
 /** "+12.3%" with an explicit sign for moves. */
 export function move(x: number, dp = 1): string {
   const s = pct(x, dp);

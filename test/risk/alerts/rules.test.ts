@@ -78,6 +78,13 @@ describe('account rules (reported values)', () => {
     expect(f[0]!.reduction).toEqual({ kind: 'equityToMaint', min: 1.1 });
   });
 
+  it('the title names the band as configured: 61.8%, not a rounded 62% nobody set', () => {
+    const s = stateOf([av('NetLiquidation', '100000'), av('EquityWithLoanValue', '100000'), av('MaintMarginReq', '10000'), av('Cushion', '0.615', '')]);
+    const f = accountRules(ctx(s, { config: config({ 'cushion.band': { below: { warning: 0.618 } } }) }));
+    expect(ids(f)).toEqual(['cushion.band warning']);
+    expect(f[0]!.title).toMatch(/^Cushion is 61\.5%, below the 61\.8% warning band:/);
+  });
+
   it('ExcessLiquidity below zero is critical: IBKR is liquidating; the Cushion is computed when TWS sent none', () => {
     const s = stateOf([av('NetLiquidation', '100000'), av('EquityWithLoanValue', '98000'), av('MaintMarginReq', '100000')]);
     const f = accountRules(ctx(s));

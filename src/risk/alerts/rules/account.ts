@@ -1,7 +1,7 @@
 // Account rules from the values TWS reports: ExcessLiquidity below zero, IBKR's 110% warning, Cushion bands.
 import { accountValue, baseValue } from '../../../model/account-values.js';
 import type { Decimal } from '../../../model/money.js';
-import { money, pct } from '../format.js';
+import { level, money, pct } from '../format.js';
 import type { Finding } from '../types.js';
 import { clearLevel, levelOf, type RuleContext } from './context.js';
 
@@ -83,7 +83,7 @@ export function accountRules(ctx: RuleContext): Finding[] {
         rule: 'cushion.band',
         severity: lv.severity,
         title:
-          `Cushion is ${pct(cushion)}, below the ${pct(lv.threshold, 0)} ${lv.severity} band` +
+          `Cushion is ${pct(cushion)}, below the ${level(lv.threshold)} ${lv.severity} band` +
           (excess && nlv ? `: ExcessLiquidity ${money(excess, base)} on NetLiquidation ${money(nlv, base)}` : ''),
         detail: { cushion, threshold: lv.threshold, excessLiquidity: str(excess), netLiquidation: str(nlv), currency: base },
         ...(target !== undefined ? { reduction: { kind: 'cushion', min: target } as const } : {}),

@@ -3,7 +3,7 @@ import { accountCurrencies, accountValue, baseValue } from '../../../model/accou
 import { assetClassOf } from '../../../model/contract.js';
 import { Decimal, ZERO } from '../../../model/money.js';
 import type { PortfolioState, PortfolioRow } from '../../../model/state.js';
-import { money, pct } from '../format.js';
+import { level, money, pct } from '../format.js';
 import type { Finding } from '../types.js';
 import { clearLevel, levelOf, type RuleContext } from './context.js';
 
@@ -80,7 +80,7 @@ export function exposureRules(ctx: RuleContext): Finding[] {
         severity: lv.severity,
         title:
           `${c} exposure is ${money(value, base)} (${value.isNegative() ? 'short' : 'long'}), ${pct(Math.abs(share))} of NetLiquidation ` +
-          `${money(nlv, base)}: above the ${pct(lv.threshold, 0)} limit`,
+          `${money(nlv, base)}: above the ${level(lv.threshold)} limit`,
         detail: { currency: c, value: value.toDecimalPlaces(2).toString(), share, threshold: lv.threshold, netLiquidation: nlv.toString(), base },
       });
     }
@@ -98,7 +98,7 @@ export function exposureRules(ctx: RuleContext): Finding[] {
           id: `concentration.und:${und}`,
           rule: 'concentration.und',
           severity: lv.severity,
-          title: `${und} is ${pct(share)} of gross position value (${money(v, base)} of ${money(gross, base)}): above the ${pct(lv.threshold, 0)} limit`,
+          title: `${und} is ${pct(share)} of gross position value (${money(v, base)} of ${money(gross, base)}): above the ${level(lv.threshold)} limit`,
           detail: { underlying: und, value: v.toDecimalPlaces(2).toString(), gross: gross.toDecimalPlaces(2).toString(), share, threshold: lv.threshold, base },
           ...(target !== undefined ? { reduction: { kind: 'concentration', underlying: und, max: target } as const } : {}),
         });

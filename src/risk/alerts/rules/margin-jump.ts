@@ -4,7 +4,7 @@ import { Decimal } from '../../../model/money.js';
 import type { PortfolioState } from '../../../model/state.js';
 import type { CalibrationPart } from '../../margin.js';
 import type { StressReport } from '../../report.js';
-import { money, move, pct } from '../format.js';
+import { level, money, move, pct } from '../format.js';
 import { SEVERITY_RANK, maxSeverity, type Finding, type MarginMemory } from '../types.js';
 import { levelOf, type StatefulRule } from './context.js';
 
@@ -214,7 +214,7 @@ const baselineRule: StatefulRule<MarginMemory> = (prev, ctx) => {
   const because =
     j.estimate !== undefined
       ? `our estimate moved ${move(j.estimate)}, leaving ${move(j.unexplained)} unexplained`
-      : `no stress estimate to compare with, so the limit is ${pct(lv.threshold, 0)}`;
+      : `no stress estimate to compare with, so the limit is ${level(lv.threshold)}`;
   const jsonJump = (x: Jump | undefined) =>
     x ? { from: x.from.toString(), to: x.to.toString(), reported: x.reported, estimate: x.estimate ?? null, unexplained: x.unexplained } : null;
   const finding: Finding = {

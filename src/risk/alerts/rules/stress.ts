@@ -3,7 +3,7 @@ import type { AssetClass } from '../../../model/contract.js';
 import type { DistanceLimits } from '../../liquidation.js';
 import type { ScenarioResult } from '../../report.js';
 import { ASSET_CLASS_NAMES } from '../../scenario-text.js';
-import { money, move, pct } from '../format.js';
+import { level, money, move, pct } from '../format.js';
 import type { Finding } from '../types.js';
 import type { AlertConfig, Levels } from '../config.js';
 import { clearLevel, levelOf, type RuleContext } from './context.js';
@@ -50,7 +50,7 @@ export function stressRules(ctx: RuleContext): Finding[] {
           id: 'cushion.stressed',
           rule: 'cushion.stressed',
           severity: lv.severity,
-          title: `${head}, below the ${pct(lv.threshold, 0)} stressed level; ${below} of ${considered.length} scenarios are below it`,
+          title: `${head}, below the ${level(lv.threshold)} stressed level; ${below} of ${considered.length} scenarios are below it`,
           detail: {
             scenario: worst.id,
             label: worst.label,
@@ -88,7 +88,7 @@ export function stressRules(ctx: RuleContext): Finding[] {
         id: `liquidation.${d.key}`,
         rule: 'liquidation.distance',
         severity: lv.severity,
-        title: `${what} would liquidate this account (ExcessLiquidity reaches 0): within the ${pct(lv.threshold, 0)} ${lv.severity} limit`,
+        title: `${what} would liquidate this account (ExcessLiquidity reaches 0): within the ${level(lv.threshold)} ${lv.severity} limit`,
         detail: { key: d.key, kind: d.kind, nearest: d.nearest, down: d.down, up: d.up, threshold: lv.threshold },
         ...(target !== undefined ? { reduction: { kind: 'liquidationDistance', key: d.key, min: target } as const } : {}),
       });
