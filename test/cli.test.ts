@@ -311,6 +311,19 @@ describe('tws-risk config', () => {
     expect(JSON.parse((await run('config', 'show', '--config', tilde)).out).recorder.dir).toBe(join(homedir(), 'recs'));
   });
 
+  it('config validate names a relative $TWS_RISK_DATA_DIR (exit 1): the audit logs would follow the working directory', async () => {
+    const saved = process.env.TWS_RISK_DATA_DIR;
+    process.env.TWS_RISK_DATA_DIR = 'data';
+    try {
+      const r = await run('config', 'validate', '--config', settingsFile('empty.json', {}));
+      expect(r.code).toBe(1);
+      expect(r.err).toBe('$TWS_RISK_DATA_DIR: must be absolute or start with ~/, got "data"; the platform data directory is used');
+    } finally {
+      if (saved === undefined) delete process.env.TWS_RISK_DATA_DIR;
+      else process.env.TWS_RISK_DATA_DIR = saved;
+    }
+  });
+
   it('checks the alert thresholds in depth, naming each bad key and its valid choices', async () => {
     const file = settingsFile('alerts.json', { alerts: { rules: { bogus: 1 }, coolDownMs: 'x' } });
     const r = await run('config', 'validate', '--config', file);

@@ -41,7 +41,7 @@ export function configCommand(action: string, file: string | undefined, io: Comm
       io.out(JSON.stringify(inForce(loaded.settings), null, 2));
       return EXIT.ok;
     case 'validate':
-      if (!loaded.exists) {
+      if (!loaded.exists && problems.length === 0) {
         io.out(`no config file at ${loaded.path}; the defaults are in force`);
         return EXIT.ok;
       }

@@ -1,6 +1,7 @@
 // Loads settings: finds the file (--config, TWS_RISK_CONFIG, platform dir), reads it, validates each key, and degrades.
 import { existsSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { homedir } from 'node:os';
+import { isAbsolute, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
 import { neutralise } from '../model/text.js';
@@ -80,30 +81,57 @@ export function missingConfigFile(file: string | undefined): string | undefined 
  */
 export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env): LoadedSettings {
   const path = configPath(file, env);
-  if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: [] };
+  // The data directory is the environment's setting, not the file's, but it is reported with them (and by `config
+  // validate`): where the audit logs go is as much a setting as where the recordings go.
+  const dataDirProblems = [dataDirProblem(env)].filter((p) => p !== undefined);
+  if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: dataDirProblems };
   let raw: unknown;
   try {
     // Read and parsed here: conf, which did it before, brought ~170 modules (ajv, semver, atomically) and 80-100 ms
     // to the start of every run with a settings file, for a read-only JSON.parse (docs/performance.md "Start-up").
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
-    return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path)] };
+    return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [unreadable(err, path), ...dataDirProblems] };
   }
   const notObject = notAnObject(path, raw);
-  if (notObject) return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [notObject] };
+  if (notObject) return { settings: DEFAULT_SETTINGS, path, exists: true, problems: [notObject, ...dataDirProblems] };
   const c = new Checker(path);
-  const settings = checkSettings(raw, c);
+  const settings = checkSettings(raw, c, homeOf(env));
   // The alert rules and effects have their own parsers on the same checker style; a bad key keeps its default.
   const alerts = parseAlertConfig(settings.alerts, path, EFFECT_KEYS, 'alerts');
   const effects = parseAlertEffects(settings.alerts, path, 'alerts');
-  return { settings, path, exists: true, problems: [...c.problems, ...alerts.problems, ...effects.problems] };
+  return { settings, path, exists: true, problems: [...c.problems, ...alerts.problems, ...effects.problems, ...dataDirProblems] };
 }
 
 export const DATA_DIR_ENV = 'TWS_RISK_DATA_DIR';
 
-/** Where recordings and audit logs live: $TWS_RISK_DATA_DIR, else the platform data directory. */
+/** The home directory `~/` means: $HOME of the environment given (tests pass their own), else the system's. */
+function homeOf(env: NodeJS.ProcessEnv): string {
+  return env.HOME || homedir();
+}
+
+/**
+ * $TWS_RISK_DATA_DIR as a directory: absolute, `~/...` expanded (a systemd `Environment=` or a quoted assignment
+ * does not expand it), or undefined when unset or relative. A relative one would move the audit logs and recordings
+ * with the working directory, and a literal `~` would make a directory named `~` there, as `recorder.dir` did.
+ */
+function dataDirOf(env: NodeJS.ProcessEnv): string | undefined {
+  const v = env[DATA_DIR_ENV];
+  if (!v) return undefined;
+  if (v === '~' || v.startsWith('~/')) return join(homeOf(env), v.slice(1));
+  return isAbsolute(v) ? v : undefined;
+}
+
+/** The problem with $TWS_RISK_DATA_DIR (relative), reported with the settings' problems; undefined when fine. */
+export function dataDirProblem(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const v = env[DATA_DIR_ENV];
+  if (!v || dataDirOf(env) !== undefined) return undefined;
+  return `$${DATA_DIR_ENV}: must be absolute or start with ~/, got ${JSON.stringify(v)}; the platform data directory is used`;
+}
+
+/** Where recordings and audit logs live: $TWS_RISK_DATA_DIR (absolute or ~/), else the platform data directory. */
 export function dataDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env[DATA_DIR_ENV] ? resolve(env[DATA_DIR_ENV]!) : envPaths('tws-risk', { suffix: '' }).data;
+  return dataDirOf(env) ?? envPaths('tws-risk', { suffix: '' }).data;
 }
 
 /** The alert configuration in force: the settings' `alerts`, defaults for anything missing or invalid. */
