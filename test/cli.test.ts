@@ -229,7 +229,12 @@ describe('tws-risk config', () => {
     const example = /## Settings[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)![1]!;
     const file = join(dir, 'readme.json');
     writeFileSync(file, example);
-    expect(await run('config', 'validate', '--config', file)).toMatchObject({ code: 0, out: `ok ${file}`, err: '' });
+    // Its hook, /usr/local/bin/page-me, is a placeholder not installed here: named as a warning, the file still valid.
+    expect(await run('config', 'validate', '--config', file)).toMatchObject({
+      code: 0,
+      out: `ok ${file} (1 warning above)`,
+      err: `${file}: warning at alerts.hook.command: the hook program "/usr/local/bin/page-me" does not exist; the hook cannot start, and each alert's page will fail (outcome spawnError) until it is installed`,
+    });
     const show = await run('config', 'show', '--config', file);
     const shown = JSON.parse(show.out);
     expect(shown.keymap).toEqual(JSON.parse(example).keymap);
@@ -369,6 +374,41 @@ describe('tws-risk config', () => {
       expect(r.code).toBe(1);
       expect(r.err).toBe(`${file}: settings must be a JSON object, got ${got} (the defaults are in force)`);
     }
+  });
+
+  it('warns, without refusing, of a hook program that is missing, not executable or a program name with its arguments', async () => {
+    const hook = (name: string, command: unknown) => settingsFile(name, { alerts: { hook: { command } } });
+    const script = join(dir, 'page-me.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+    const plain = join(dir, 'page-me.txt');
+    writeFileSync(plain, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const cases: [string, unknown, string | RegExp][] = [
+      ['hook-missing.json', [join(dir, 'no-such-pager'), '--tws'], `the hook program "${join(dir, 'no-such-pager')}" does not exist; the hook cannot start`],
+      ['hook-plain.json', plain, `the hook program "${plain}" is not executable; the hook cannot start`],
+      ['hook-dir.json', dir, `the hook program "${dir}" is not a file`],
+      ['hook-bare.json', 'tws-risk-no-such-pager', /the hook program "tws-risk-no-such-pager" is not found on PATH \(.+\); the hook cannot start/],
+      [
+        'hook-space.json',
+        'page-me --tws',
+        `the hook program "page-me --tws" is not found on PATH (${process.env.PATH}); hooks run without a shell, so its name cannot hold arguments: give the program and its arguments as a list, "command": ["page-me","--tws"]`,
+      ],
+    ];
+    for (const [name, command, want] of cases) {
+      const file = hook(name, command);
+      const r = await run('config', 'validate', '--config', file);
+      expect(r.code, name).toBe(0);
+      expect(r.out, name).toBe(`ok ${file} (1 warning above)`);
+      expect(r.err, name).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: warning at alerts\.hook\.command: `));
+      if (typeof want === 'string') expect(r.err, name).toContain(want);
+      else expect(r.err, name).toMatch(want);
+      // In force all the same: the program may be installed later on the host that runs it.
+      expect(JSON.parse((await run('config', 'show', '--config', file)).out).alerts.hook.command, name).toEqual(
+        typeof command === 'string' ? [command] : command,
+      );
+    }
+    // A program that runs, by path or a bare name on PATH, says nothing.
+    for (const command of [[script, '--tws'], 'sh'])
+      expect(await run('config', 'validate', '--config', hook('hook-ok.json', command))).toMatchObject({ code: 0, err: '' });
   });
 
   it('merges a partial file over the defaults and never rewrites it', async () => {

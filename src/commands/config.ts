@@ -27,6 +27,7 @@ function inForce(settings: Settings): Settings {
 export function configCommand(action: string, file: string | undefined, io: CommandIo): number {
   const loaded = loadSettings(file);
   const problems = allProblems(loaded);
+  const warnings = loaded.warnings ?? [];
   switch (action) {
     case 'path':
       io.out(loaded.path);
@@ -34,6 +35,7 @@ export function configCommand(action: string, file: string | undefined, io: Comm
     case 'show':
       // Refused values are listed apart, with why, and never printed as if in force.
       for (const p of problems) io.err(`refused: ${p}`);
+      for (const w of warnings) io.err(w);
       if (problems.length > 0)
         io.err(
           `warning: ${problems.length} refused above, none of them in force: a refused key keeps its default (shown), a refused keymap entry is left out; every other key is as the file says`,
@@ -45,8 +47,11 @@ export function configCommand(action: string, file: string | undefined, io: Comm
         io.out(`no config file at ${loaded.path}; the defaults are in force`);
         return EXIT.ok;
       }
+      // Warnings (a hook program not on this host) are said, but do not fail the check: the file may be validated on a
+      // build host and run where the program is installed; a refused value does (exit 1).
+      for (const w of warnings) io.err(w);
       if (problems.length === 0) {
-        io.out(`ok ${loaded.path}`);
+        io.out(`ok ${loaded.path}${warnings.length > 0 ? ` (${warnings.length} warning${warnings.length > 1 ? 's' : ''} above)` : ''}`);
         return EXIT.ok;
       }
       for (const p of problems) io.err(p);

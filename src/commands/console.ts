@@ -176,7 +176,7 @@ export function sessionSummary(o: {
 export function connectedConsole(c: {
   readonly mode: 'live' | 'demo';
   readonly endpoint: { readonly host: string; readonly port: number };
-  readonly loaded: { readonly settings: Settings; readonly problems: readonly string[] };
+  readonly loaded: { readonly settings: Settings; readonly problems: readonly string[]; readonly warnings?: readonly string[] };
   readonly io: CommandIo;
   readonly color: ConsoleOptions['color'] | null | undefined;
   /** --trade: the trading commands act through `source` as `clientId`; read-only without it. */
@@ -194,7 +194,8 @@ export function connectedConsole(c: {
     settings: c.loaded.settings,
     io: c.io,
     ...(c.color ? { color: c.color } : {}),
-    problems: c.loaded.problems.map((p) => `Settings: ${p} (using defaults)`),
+    // A hook program not found here is in force, not defaulted: said as it is (hook-program.ts).
+    problems: [...c.loaded.problems.map((p) => `Settings: ${p} (using defaults)`), ...(c.loaded.warnings ?? []).map((w) => `Settings: ${w}`)],
     trading: c.trade ? 'trade' : 'readOnly',
     ...(c.trade ? { trade: { source: c.source, clientId: c.clientId } } : {}),
     clock: c.clock,

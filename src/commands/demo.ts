@@ -91,6 +91,7 @@ export async function demoCommand(f: DemoFlags, io: CommandIo): Promise<number> 
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   let sim;
   try {
     sim = await startSimulator({

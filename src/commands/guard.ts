@@ -1,6 +1,7 @@
 // `tws-risk guard`: a headless kill switch on its own host that acts on the alert engine by a written policy (docs/guard.md).
 import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { hookProgramWarnings } from '../config/hook-program.js';
 import { alertConfigOf, alertEffectsOf, CONFIG_ENV, dataDir, loadSettings } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock, type TimerHandle } from '../model/clock.js';
@@ -268,6 +269,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     ...(!loaded.exists && env[CONFIG_ENV] !== undefined && f.config === undefined ? [`${loaded.path}: no such file (named by $${CONFIG_ENV})`] : []),
     ...loaded.problems,
   ];
+  // A hook program not found or not executable here: said at start, not refused (it may be installed after the guard).
+  for (const w of hookProgramWarnings(alertEffectsOf(loaded.settings).hook?.command, loaded.path || 'settings', env))
+    log('warning', 'settings.hookProgram', { file: loaded.path, msg: w });
   if (settingsProblems.length > 0) {
     // A key that falls back to its default changes what the guard acts on: without the trading engine's
     // expectedClientIds a cancelClient foreign cancels that engine's orders. A trading guard never starts on a guess.
@@ -390,7 +394,9 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     settings: alertEffectsOf(settings),
     note: (detail) => {
       feed.publish({ type: 'operatorActed', action: 'alertHook', detail });
-      log('warning', 'hook.note', { msg: detail.message });
+      // Every note is a page that did not go out (failed, killed at its timeout, not started, dropped): at `err`, so
+      // the journal watch of docs/deployment.md (`journalctl -p err`) sees a dead pager.
+      log('err', 'hook.note', { outcome: detail.outcome, msg: detail.message });
     },
     audit: (t) => audit.append({ kind: 'alert', detail: t }),
     env,

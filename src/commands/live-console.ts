@@ -38,6 +38,7 @@ export async function liveCommand(f: LiveFlags, io: CommandIo): Promise<number> 
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   const c = resolveConnection(f, loaded.settings, 20, true);
   if (typeof c === 'string') return usage(c);
   const several = parseAccounts(c.account);

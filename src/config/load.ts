@@ -5,6 +5,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { Checker } from '../model/check.js';
 import { neutralise } from '../model/text.js';
+import { hookProgramWarnings } from './hook-program.js';
 import { parseAlertConfig, type AlertConfig } from '../risk/alerts/config.js';
 import {
   checkSettings,
@@ -26,6 +27,11 @@ export interface LoadedSettings {
   readonly exists: boolean;
   /** Each problem names the file and the key path; empty when the file is valid (or absent). */
   readonly problems: readonly string[];
+  /**
+   * What is in force but will likely fail here (a hook program not found or not executable): said at start and by
+   * `config validate`, never refused, since the file may be meant for another host.
+   */
+  readonly warnings?: readonly string[];
 }
 
 /** Where the config file is (or would be), without creating it: --config, then $TWS_RISK_CONFIG, then the platform's config dir. */
@@ -100,7 +106,8 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   // The alert rules and effects have their own parsers on the same checker style; a bad key keeps its default.
   const alerts = parseAlertConfig(settings.alerts, path, EFFECT_KEYS, 'alerts');
   const effects = parseAlertEffects(settings.alerts, path, 'alerts');
-  return { settings, path, exists: true, problems: [...c.problems, ...alerts.problems, ...effects.problems, ...dataDirProblems] };
+  const warnings = hookProgramWarnings(effects.effects.hook?.command, path, env);
+  return { settings, path, exists: true, problems: [...c.problems, ...alerts.problems, ...effects.problems, ...dataDirProblems], warnings };
 }
 
 export const DATA_DIR_ENV = 'TWS_RISK_DATA_DIR';

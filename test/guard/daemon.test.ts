@@ -222,6 +222,21 @@ describe('tws-risk guard on the simulator', () => {
     }
   }, 120_000);
 
+  it('logs a failed hook at err, so journalctl -p err sees a dead pager', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const hook = join(root, `hook-fails-${n + 1}.sh`);
+    writeFileSync(hook, '#!/bin/sh\necho pager down >&2\nexit 3\n', { mode: 0o755 });
+    const r = await guard(
+      sim,
+      { rules: [{ when: { alert: 'foreign.client' }, do: 'notify' }], limits: { window: 'always' } },
+      { alerts: { hook: { command: [hook] } } },
+    );
+    await ready(r);
+    const line = await until(r, () => r.lines.find((l) => / event=hook\.note /.test(l)), 30_000, 'the hook note');
+    expect(line).toMatch(/^\S+Z level=err event=hook\.note outcome=failed msg=".*exited with code 3.*pager down/);
+  }, 120_000);
+
   it('a flapping condition acts once within the cool-down', async () => {
     const sim = await sims();
     await sim.trigger(restingOrder(42));
