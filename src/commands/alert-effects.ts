@@ -48,6 +48,17 @@ export interface AlertEffectsOptions {
   readonly audit?: (transition: JsonObject) => void;
   /** The hook's environment; default the console's. */
   readonly env?: NodeJS.ProcessEnv;
+  /** When a hook starts, for "started 2 s ago" at quit (default Date.now). */
+  readonly now?: () => number;
+}
+
+/** A hook running now: what the quit says it waits for. */
+export interface RunningHook {
+  readonly program: string;
+  /** The transition it runs for ("margin.warning raised"). */
+  readonly what: string;
+  readonly startedAt: number;
+  readonly timeoutMs: number;
 }
 
 export interface AlertEffects {
@@ -64,6 +75,15 @@ export interface AlertEffects {
   readonly waiting: number;
   /** Resolves once no hook is running or waiting (tests and shutdown; the console never waits on a hook otherwise). */
   idle(): Promise<void>;
+  /** The hooks running now, oldest first. */
+  runningHooks(): readonly RunningHook[];
+  /** From now on each note (failure, kill, drop) is also given to `f`: at quit, where the feed is closed, to stderr. */
+  alsoNote(f: (detail: OperatorDetail<'alertHook'>) => void): void;
+  /**
+   * Stops waiting for hooks (the operator's second Ctrl-C at quit): the waiting ones are dropped, each with a note,
+   * and every running one's process group is killed (SIGKILL: the operator asked not to wait); each kill is noted.
+   */
+  killAll(why: string): void;
 }
 
 const atLeast = (severity: AlertTransition['alert']['severity'], level: AlertEffectLevel): boolean =>
@@ -94,7 +114,14 @@ interface HookRun {
 }
 
 export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
+  const now = o.now ?? Date.now;
   let running = 0;
+  const live = new Map<RunningHook, (why: string) => void>();
+  const noteTo: ((detail: OperatorDetail<'alertHook'>) => void)[] = [];
+  const note = (detail: OperatorDetail<'alertHook'>) => {
+    o.note?.(detail);
+    for (const f of noteTo) f(detail);
+  };
   const queue: HookRun[] = [];
   let waiters: (() => void)[] = [];
   /** A hook ended: its slot goes to the longest waiting one. */
@@ -117,7 +144,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       const message =
         `alert hook not run for ${run.what}: ${running} hook(s) still running and ${queue.length} waiting ` +
         `(maxRunning ${run.hook.maxRunning}, at most ${HOOK_QUEUE_BOUND} waiting)`;
-      o.note?.({ ...run.base, outcome: 'dropped', message });
+      note({ ...run.base, outcome: 'dropped', message });
     }
   };
 
@@ -125,8 +152,10 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
   const start = ({ hook, payload, what, base, env }: HookRun): void => {
     const [program, ...args] = hook.command;
     running++;
+    const entry: RunningHook = { program: program!, what, startedAt: now(), timeoutMs: hook.timeoutMs };
     let done = false;
     let timedOut = false;
+    let stoppedBy: string | undefined;
     let stderr = '';
     let killTimer: ReturnType<typeof setTimeout> | undefined;
     let drainTimer: ReturnType<typeof setTimeout> | undefined;
@@ -138,7 +167,8 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
       // After a timeout the SIGKILL still goes out on schedule: members of the group that ignored SIGTERM may
       // outlive the hook's own process. It fires within the documented bound (timeout + 2 s).
       if (killTimer && !timedOut) clearTimeout(killTimer);
-      if (detail) o.note?.({ ...base, ...detail });
+      live.delete(entry);
+      if (detail) note({ ...base, ...detail });
       settle();
     };
     let child: ReturnType<typeof spawn>;
@@ -152,7 +182,7 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
         env: { ...(o.env ?? process.env), ...env },
       });
     } catch (e) {
-      o.note?.({ ...base, outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${(e as Error).message}` });
+      note({ ...base, outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${(e as Error).message}` });
       settle();
       return;
     }
@@ -164,6 +194,10 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
         // Already gone.
       }
     };
+    live.set(entry, (why) => {
+      stoppedBy = why;
+      kill('SIGKILL');
+    });
     const timer = setTimeout(() => {
       timedOut = true;
       kill('SIGTERM');
@@ -175,7 +209,15 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     child.on('error', (e) => finish({ outcome: 'spawnError', message: `alert hook ${program} could not start for ${what}: ${e.message}` }));
     const ended = (code: number | null, signal: NodeJS.Signals | null) => {
       const tail = stderr.trim();
-      if (timedOut) {
+      if (stoppedBy !== undefined) {
+        finish({
+          outcome: 'failed',
+          message: `alert hook ${program} killed (${stoppedBy}) for ${what}`,
+          exitCode: code,
+          signal: signal ?? null,
+          ...(tail ? { stderr: tail } : {}),
+        });
+      } else if (timedOut) {
         finish({
           outcome: 'timedOut',
           message: `alert hook ${program} killed after ${hook.timeoutMs} ms (timeout) for ${what}`,
@@ -249,5 +291,72 @@ export function createAlertEffects(o: AlertEffectsOptions): AlertEffects {
     idle() {
       return running === 0 && queue.length === 0 ? Promise.resolve() : new Promise((r) => waiters.push(r));
     },
+    runningHooks: () => [...live.keys()],
+    alsoNote(f) {
+      noteTo.push(f);
+    },
+    killAll(why) {
+      for (const run of queue.splice(0)) note({ ...run.base, outcome: 'dropped', message: `alert hook not run for ${run.what}: ${why}` });
+      for (const stop of live.values()) stop(why);
+      // The queue emptied with nothing running: whoever waits on idle() goes now.
+      if (running === 0) {
+        const w = waiters;
+        waiters = [];
+        for (const f of w) f();
+      }
+    },
   };
+}
+
+/** "58 s", "2 min 5 s": a wait said whole. */
+const seconds = (ms: number): string => {
+  const s = Math.max(0, Math.ceil(ms / 1000));
+  return s < 120 ? `${s} s` : `${Math.floor(s / 60)} min${s % 60 ? ` ${s % 60} s` : ''}`;
+};
+
+/** What the quit says while it waits: which hooks run, since when, and the longest it may wait for them. */
+export function hooksAtQuitText(running: readonly RunningHook[], waiting: number, now: number): string {
+  const upTo = Math.max(0, ...running.map((h) => h.startedAt + h.timeoutMs + KILL_GRACE_MS - now));
+  const each = running.map((h) => `${h.program} for ${h.what}, started ${seconds(now - h.startedAt)} ago`).join('; ');
+  const hooks = running.length === 1 ? 'the alert hook' : `${running.length} alert hooks`;
+  const queued = waiting > 0 ? `, then ${waiting} waiting their turn (each up to its timeout)` : '';
+  const them = running.length + waiting === 1 ? 'it' : 'them';
+  return `waiting up to ${seconds(upTo)} for ${hooks} (${each})${queued}; Ctrl-C again stops waiting and kills ${them}`;
+}
+
+/**
+ * At quit (docs/alerts.md "Hook"): a hook still running or waiting is waited for, not abandoned (it may be the page
+ * for the alert that made the operator quit), and said on stderr: which, and for how long at most. From then on each
+ * failure, kill or drop is printed too (the feed is closed: it is no longer recorded). `interrupt` registers the
+ * operator's way out (SIGINT): it kills the hooks and stops waiting. Resolves with how many failed.
+ */
+export async function waitForHooksAtQuit(
+  all: readonly AlertEffects[],
+  o: { readonly err: (line: string) => void; readonly now: () => number; readonly interrupt?: (stop: () => void) => () => void },
+): Promise<number> {
+  const busy = all.filter((e) => e.running + e.waiting > 0);
+  if (busy.length === 0) return 0;
+  let failed = 0;
+  for (const e of busy)
+    e.alsoNote((d) => {
+      failed++;
+      o.err(`tws-risk: ${d.message}`);
+    });
+  const running = busy.flatMap((e) => e.runningHooks()).sort((a, b) => a.startedAt - b.startedAt);
+  o.err(
+    `tws-risk: ${hooksAtQuitText(
+      running,
+      busy.reduce((n, e) => n + e.waiting, 0),
+      o.now(),
+    )}`,
+  );
+  const off = o.interrupt?.(() => {
+    for (const e of busy) e.killAll('Ctrl-C at quit');
+  });
+  try {
+    await Promise.all(busy.map((e) => e.idle()));
+  } finally {
+    off?.();
+  }
+  return failed;
 }

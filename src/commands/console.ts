@@ -1,6 +1,6 @@
 // Runs the terminal console on a feed until the operator quits, then prints one line about the session.
 import { alertConfigOf, alertEffectsOf } from '../config/load.js';
-import { createAlertEffects } from './alert-effects.js';
+import { createAlertEffects, waitForHooksAtQuit, type AlertEffects } from './alert-effects.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { sessionEndText, type SessionEnd } from '../model/connection.js';
@@ -241,6 +241,8 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
    * its effects (bell on the console's own stdout, the hook, the audit line), with its trading session under --trade.
    * A replay runs no rules: it lists the alerts the recording holds (DESIGN.md "Alerts are recorded facts").
    */
+  /** Every account's alert effects: their hooks still running at quit are waited for, and said (waitForHooksAtQuit). */
+  const allEffects: AlertEffects[] = [];
   const coreOf = (f: SessionFeed, live: Feed | undefined, account?: string) => {
     const trading: ConsoleTrading | undefined =
       canTrade && live && o.trade
@@ -263,8 +265,10 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
           terminal: o.streams?.stdout ?? process.stdout,
           note: (detail) => live.publish({ type: 'operatorActed', action: 'alertHook', detail }),
           audit: (t) => trading?.recordAlert(t),
+          now: () => clock.now(),
         })
       : undefined;
+    if (effects) allEffects.push(effects);
     const alertConfig = alertConfigOf(o.settings);
     const judged = live !== undefined && effects !== undefined;
     const session = new AccountSession(f, {
@@ -545,5 +549,18 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   );
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (${verifyHint(selfCommand(), [trading.auditFile])})`);
   for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (${verifyHint(selfCommand(), [f])})`);
+  // A hook still running (a page for the alert that made the operator quit) is waited for, up to its timeout, and said
+  // on stderr with each failure: the session's signal handlers are gone, so Ctrl-C here is ours, and kills them.
+  await waitForHooksAtQuit(allEffects, {
+    err: (l) => o.io.err(l),
+    now: () => clock.now(),
+    interrupt: (stop) => {
+      const stops = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+      for (const s of stops) process.on(s, stop);
+      return () => {
+        for (const s of stops) process.off(s, stop);
+      };
+    },
+  });
   return end === 'outputClosed' ? EXIT.outputClosed : EXIT.ok;
 }

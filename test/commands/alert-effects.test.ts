@@ -1,10 +1,11 @@
 // The console's alert side effects on their own: the bell, a real hook program (stdin JSON, timeout, failures,
 // concurrency) and the settings that configure them (docs/alerts.md "Bell", "Hook").
+import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BEL, createAlertEffects, HOOK_QUEUE_BOUND, hookTransitions, ringsBell } from '../../src/commands/alert-effects.js';
+import { BEL, createAlertEffects, HOOK_QUEUE_BOUND, hookTransitions, ringsBell, waitForHooksAtQuit } from '../../src/commands/alert-effects.js';
 import { loadSettings, parseAlertEffects } from '../../src/config/load.js';
 import type { AlertEffectSettings } from '../../src/config/settings.js';
 import type { JsonValue } from '../../src/model/events.js';
@@ -265,6 +266,44 @@ describe('the alert hook', () => {
       ['x', 'spawnError'],
       ['y', 'spawnError'],
     ]);
+  });
+});
+
+describe('hooks at quit', () => {
+  it('says which hooks it waits for, with the bound from the clock, then prints a hook failing meanwhile', async () => {
+    // Each hook blocks until its FIFO is written: the test decides when it ends, no timer involved.
+    const fifo = join(dir, 'quit-fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const pager = script('quit-pager.sh', `touch "$1"\nread x < "${fifo}"\necho "pager said $x" >&2\nexit 3`);
+    let now = 1_000_000;
+    const notes: JsonValue[] = [];
+    const fx = createAlertEffects({
+      settings: { bell: 'off', hook: hook([pager, join(dir, 'quit-started')], { timeoutMs: 60_000, maxRunning: 1 }) },
+      note: (d) => notes.push(d),
+      now: () => now,
+    });
+    fx.handle([escalated, cleared], 'DU1');
+    await waitFor(() => existsSync(join(dir, 'quit-started')), 10_000, 'the hook running');
+    now += 2_000;
+    const err: string[] = [];
+    const waited = waitForHooksAtQuit([fx], { err: (l) => err.push(l), now: () => now });
+    expect(err).toEqual([
+      `tws-risk: waiting up to 60 s for the alert hook (${pager} for excess.negative escalated, started 2 s ago), then 1 waiting their turn (each up to its timeout); Ctrl-C again stops waiting and kills them`,
+    ]);
+    // Both runs read the FIFO in turn: one write each.
+    writeFileSync(fifo, 'no\n');
+    await waitFor(() => err.length === 2, 10_000, 'the first failure printed');
+    writeFileSync(fifo, 'no\n');
+    expect(await waited).toBe(2);
+    expect(err.slice(1)).toEqual([
+      `tws-risk: alert hook ${pager} exited with code 3 for excess.negative escalated: pager said no`,
+      `tws-risk: alert hook ${pager} exited with code 3 for excess.negative cleared: pager said no`,
+    ]);
+    // Still noted for the session as before.
+    expect(notes).toHaveLength(2);
+    // Nothing running: nothing said.
+    expect(await waitForHooksAtQuit([fx], { err: (l) => err.push(l), now: () => now })).toBe(0);
+    expect(err).toHaveLength(3);
   });
 });
 
