@@ -562,5 +562,7 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
       };
     },
   });
-  return end === 'outputClosed' ? EXIT.outputClosed : EXIT.ok;
+  // A session whose recording stopped did not do what it was started to do (README "Exit codes": 1, a failed check);
+  // a script or a supervisor running it must hear it, not only the exit line.
+  return end === 'outputClosed' ? EXIT.outputClosed : o.recorder?.failure ? EXIT.invalid : EXIT.ok;
 }

@@ -261,7 +261,8 @@ async function runDemo(
     );
   }
   // A closed output is not the operator's quit: a pipeline under `set -o pipefail` is told its writer was cut off.
-  return ended === 'outputClosed' ? EXIT.outputClosed : EXIT.ok;
+  // A recording that stopped (a full disk) fails the session: exit 1, as the console does (README "Exit codes").
+  return ended === 'outputClosed' ? EXIT.outputClosed : session.recorder?.failure ? EXIT.invalid : EXIT.ok;
 }
 
 const SEVERAL_TEXT =

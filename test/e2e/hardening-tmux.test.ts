@@ -64,22 +64,47 @@ describe('the console under outside trouble', () => {
     'keeps running when the disk fills under a gzip recording, says so on screen and in the exit line',
     async (ctx) => {
       if (typeof disk === 'string') return ctx.skip();
+      // The hook writes where the disk is not full: the stopped recording is an alert, and pages like any other.
+      const hookOut = join(dir, 'full-hook.jsonl');
+      const hook = join(dir, 'full-hook.sh');
+      writeFileSync(hook, `#!/bin/sh\ncat >> "${hookOut}"\n`);
+      chmodSync(hook, 0o755);
       const config = join(dir, 'gzip.json');
-      writeFileSync(config, JSON.stringify({ recorder: { gzip: true } }));
+      writeFileSync(config, JSON.stringify({ recorder: { gzip: true }, alerts: { hook: { command: [hook], minSeverity: 'warning' } } }));
       const record = join(disk.dir, 'full.jsonl.gz');
-      startDemo('full', `--record ${record} --config ${config}`);
+      // Not exec'd: the shell prints the CLI's exit code after it.
+      newSession(
+        'full',
+        { columns: 100, rows: 30 },
+        `node bin/tws-risk demo --scenario ${scenario} --record ${record} --config ${config}; echo "exit=$?"; read x`,
+      );
       await waitForScreen('full', (s) => /READY/.test(s) && /AAPL/.test(s), 'the ready console');
       fillUp(disk.dir);
       const stopped = await waitForScreen('full', (s) => /REC STOPPED/.test(s), 'REC STOPPED in the status bar');
       expect(stopped.split('\n')[0]).toMatch(/^ DEMO .*READY.*REC STOPPED.*READ-ONLY/);
       // Still alive and drawing after the failure: the Alerts pane (6) says why.
       await press('full', '6');
-      await waitForScreen('full', (s) => /Recording STOPPED: .*ENOSPC/.test(s), 'the reason in the Alerts pane');
+      const pane = await waitForScreen('full', (s) => /WARNING .*Recording STOPPED: .*ENOSPC/.test(s), 'the alert in the Alerts pane');
+      // An alert now, listed once: the notice that said it before is not repeated beside it.
+      expect(pane).not.toMatch(/NOTICE Recording STOPPED/);
+      await waitForScreen(
+        'full',
+        () => existsSync(hookOut) && readFileSync(hookOut, 'utf8').includes('"recording.stopped"'),
+        'the hook run for recording.stopped',
+      );
+      const paged = readFileSync(hookOut, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { kind: string; alert: { id: string; severity: string; title: string } })
+        .find((l) => l.alert.id === 'recording.stopped');
+      expect(paged).toMatchObject({ kind: 'raised', alert: { severity: 'warning', title: expect.stringMatching(/^Recording STOPPED: ENOSPC/) } });
       await press('full', 'q');
       const after = await waitForScreen('full', (s) => /tws-risk demo: .*recording STOPPED \(/.test(s), 'the session summary');
       // One file, or more when the session rotated (at midnight, on a run that crosses one) before the disk filled.
       expect(after).toMatch(/recording STOPPED \(ENOSPC[^)]*\); \S*full\.jsonl\.gz(, \S+)* holds? the session until then, unsealed/);
       expect(after).not.toContain('recorded to');
+      // The session failed at what it was started for: exit 1 (README "Exit codes").
+      expect(await waitForScreen('full', (s) => /^exit=\d+$/m.test(s), 'the exit code')).toMatch(/^exit=1$/m);
       rmSync(join(disk.dir, 'filler'));
       const v = await verifyRecording(record);
       expect(v.ok && !v.summary.sealed).toBe(true);

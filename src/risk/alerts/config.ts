@@ -94,6 +94,8 @@ export interface AlertRulesConfig {
   readonly 'exposure.ccy': RuleCommon & { readonly above: Levels; readonly perCurrency: Readonly<Record<string, Levels>> };
   /** One underlying's share of gross position value above these levels. */
   readonly 'concentration.und': RuleCommon & { readonly above: Levels };
+  /** The flight recording stopped (a write failed, ENOSPC) or did not start: the session is not being recorded. */
+  readonly 'recording.stopped': RuleCommon & { readonly severity: Severity };
 }
 
 export interface AlertConfig {
@@ -154,6 +156,8 @@ export const DEFAULT_ALERT_CONFIG: AlertConfig = deepFreeze({
     },
     'exposure.ccy': { ...ON, above: { warning: 0.4 }, perCurrency: {} },
     'concentration.und': { ...ON, above: { warning: 0.4 } },
+    // Raised at once (one evaluation, no wait): the failure is a fact, not a measure that could flicker.
+    'recording.stopped': { ...ON, severity: 'warning', debounce: { evaluations: 1, ms: 0 } },
   },
 } satisfies AlertConfig);
 
@@ -308,6 +312,7 @@ const RULE_KEYS: { readonly [R in RuleName]: readonly string[] } = {
   'tws.code': ['codes', 'holdMs'],
   'exposure.ccy': ['above', 'perCurrency'],
   'concentration.und': ['above'],
+  'recording.stopped': ['severity'],
 };
 
 const DAY_MS = 86_400_000;

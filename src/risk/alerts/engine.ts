@@ -9,6 +9,7 @@ import type { AlertInput, Rule, RuleContext, StatefulRule } from './rules/contex
 import { exposureRules } from './rules/exposure.js';
 import { marginJumpRule } from './rules/margin-jump.js';
 import { positionsRule } from './rules/positions.js';
+import { recordingRule } from './rules/recording.js';
 import { stressRules } from './rules/stress.js';
 import {
   SEVERITY_RANK,
@@ -71,6 +72,7 @@ const RULES: readonly (Rule | CachedRule)[] = [
   },
   activityRules,
   staleRule,
+  recordingRule,
 ];
 
 /** Runs every rule once; the stateful ones read and return their memory. */

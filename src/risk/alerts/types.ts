@@ -40,6 +40,7 @@ export const RULE_NAMES = [
   'tws.code',
   'exposure.ccy',
   'concentration.und',
+  'recording.stopped',
 ] as const;
 
 export type RuleName = (typeof RULE_NAMES)[number];
@@ -60,6 +61,7 @@ export const RULE_TITLES: Readonly<Record<RuleName, string>> = {
   'stream.stale': 'stale data',
   'tws.code': 'TWS message',
   'exposure.ccy': 'currency exposure',
+  'recording.stopped': 'recording stopped',
   'concentration.und': 'concentration',
 };
 

@@ -47,7 +47,9 @@ export function alertLines(
     out.push({ level: 'warning', text: `NOTICE ${count(names.length, 'position')} UNPRICED, held at their mark in every scenario: ${names.join(', ')}` });
   }
   const stopped = state.operatorActions.find((a) => a.action === 'recorderStopped');
-  if (stopped?.action === 'recorderStopped')
+  // Said once: by the recording.stopped alert when the engine raised it, else (a replay of an older recording, the
+  // rule turned off) by this notice.
+  if (stopped?.action === 'recorderStopped' && !alerts.some((a) => a.rule === 'recording.stopped'))
     out.push({ level: 'warning', text: `NOTICE Recording STOPPED: ${stopped.detail.reason}; the session is no longer recorded` });
   for (const p of problems) out.push({ level: 'warning', text: `NOTICE ${p}` });
   return out;
