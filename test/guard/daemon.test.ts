@@ -237,6 +237,23 @@ describe('tws-risk guard on the simulator', () => {
     expect(line).toMatch(/^\S+Z level=err event=hook\.note outcome=failed msg=".*exited with code 3.*pager down/);
   }, 120_000);
 
+  it('warns at start of a hook program that is not there, and logs its failed start at err', async () => {
+    const sim = await sims();
+    await sim.trigger(restingOrder(42));
+    const missing = join(root, 'no-such-pager');
+    const r = await guard(
+      sim,
+      { rules: [{ when: { alert: 'foreign.client' }, do: 'notify' }], limits: { window: 'always' } },
+      { alerts: { hook: { command: [missing] } } },
+    );
+    expect(r.lines.find((l) => / event=settings\.hookProgram /.test(l))).toMatch(
+      new RegExp(`^\\S+Z level=warning event=settings\\.hookProgram .*the hook program \\\\"${missing}\\\\" does not exist`),
+    );
+    await ready(r);
+    const line = await until(r, () => r.lines.find((l) => / event=hook\.note /.test(l)), 30_000, 'the hook note');
+    expect(line).toMatch(/^\S+Z level=err event=hook\.note outcome=spawnError msg=".*could not start/);
+  }, 120_000);
+
   it('a flapping condition acts once within the cool-down', async () => {
     const sim = await sims();
     await sim.trigger(restingOrder(42));
