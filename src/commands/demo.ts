@@ -138,8 +138,12 @@ async function runDemo(
     ...(f.record ? { recordFile: f.record } : {}),
     recordingSource: 'demo',
     settings: loaded.settings,
-    // On the console a failure goes to its log; in text mode to stderr.
-    onRecorderError: (e) => (consoleFeed ? noteRecorderError(() => consoleFeed)(e) : io.err(`recording stopped: ${e.message}`)),
+    // Noted in the session either way (recording.stopped is an alert, hooked: the text summary lists it too); in text
+    // mode it goes to stderr as well.
+    onRecorderError: (e) => {
+      noteRecorderError(() => consoleFeed ?? session.feed)(e);
+      if (!consoleFeed) io.err(`recording stopped: ${e.message}`);
+    },
     // On the console the note is in the session (recorded); in text mode it goes to stderr as well.
     onRecorderNote: (t) => (consoleFeed ? undefined : io.err(t)),
     ...(held ? { onFeed: held.onFeed } : {}),
@@ -167,9 +171,10 @@ async function runDemo(
   // --once ends by itself after its one summary: no Ctrl-C to tell of.
   for (const line of bannerLines(`account ${sim.account}${useConsole || f.once ? '' : '; Ctrl-C to quit'}`, sim, stderrColumns())) io.err(line);
   if (session.recordingProblem) io.err(`demo: not recording: ${session.recordingProblem}`);
+  // Noted in the session for the console and the text summary alike: recording.stopped lists it.
+  if (session.recordingProblem) noteRecordingStopped(session.feed, `not started: ${session.recordingProblem}`);
   if (useConsole) {
     consoleFeed = session.feed;
-    if (session.recordingProblem) noteRecordingStopped(session.feed, `not started: ${session.recordingProblem}`);
     return await runConsole({
       feed: session.feed,
       source: session.source,

@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readRecording } from '../../src/streams/recording/reader.js';
 import { T0, waitFor } from '../sim/helpers.js';
+import { mountTmpfs } from '../support/tmpfs.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-demo-text-alerts-'));
@@ -60,4 +61,33 @@ describe('demo in text mode', () => {
       if (it.kind === 'event' && it.event.type === 'alertChanged' && it.event.kind === 'raised') raised.push(String(it.event.alert.id));
     expect(raised.some((id) => id.startsWith('margin.'))).toBe(true);
   }, 120_000);
+
+  const disk = mountTmpfs('demo-text-full', 48);
+  afterAll(() => (typeof disk === 'string' ? undefined : disk.unmount()));
+  it.skipIf(typeof disk === 'string')(
+    'on a full disk lists recording.stopped under the summary and exits 1 (it went to stderr alone)',
+    async () => {
+      // Room for the start of the recording, not for long: the writer meets ENOSPC within seconds at 10×.
+      const d = disk as Exclude<typeof disk, string>;
+      const child = spawn(
+        process.execPath,
+        [join(ROOT, 'bin', 'tws-risk'), 'demo', '--start', T0, '--seed', '7', '--speed', '10', '--record', join(d.dir, 'demo.jsonl')],
+        {
+          cwd: dir,
+          env: { ...process.env, TWS_RISK_DATA_DIR: join(dir, 'data-full'), TWS_RISK_CONFIG: join(dir, 'none.json') },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('utf8')));
+      const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+      try {
+        await waitFor(() => /^alerts:\n {2}WARNING +Recording STOPPED: ENOSPC/m.test(out), 60_000, 'recording.stopped under the summary');
+      } finally {
+        child.kill('SIGINT');
+      }
+      expect(await exited).toBe(1);
+    },
+    120_000,
+  );
 });
