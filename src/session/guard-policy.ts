@@ -1,7 +1,8 @@
 // The guard daemon's written policy: which alert, how bad and for how long, leads to which action (docs/guard.md).
 import { createHash } from 'node:crypto';
 import { Checker, show } from '../model/check.js';
-import { RULE_NAMES, SEVERITIES, type Severity } from '../risk/alerts/index.js';
+import { SEVERITIES, type Severity } from '../risk/alerts/index.js';
+import { alertPatternProblem } from '../risk/alerts/ids.js';
 import { parseScope } from '../trading/plan.js';
 import type { FlattenScope } from '../trading/types.js';
 
@@ -68,13 +69,6 @@ const WHEN_KEYS = ['alert', 'severity', 'forMs'];
 const LIMIT_KEYS = ['maxActionsPerHour', 'coolDownMs', 'window', 'maxDataAgeMs'];
 const DAY_MS = 86_400_000;
 
-/** Does `pattern` (a policy's `when.alert`) name an alert id or rule that exists? Ids are `rule` or `rule:subject`. */
-function knownAlert(pattern: string): boolean {
-  if (pattern === '*' || (RULE_NAMES as readonly string[]).includes(pattern)) return true;
-  // Ids are `rule:subject`, except the liquidation distances (`liquidation.px:STK`, `liquidation.crash`).
-  return RULE_NAMES.some((r) => pattern.startsWith(`${r}:`)) || /^liquidation\.[a-z]/.test(pattern);
-}
-
 /** Does a rule's `when.alert` match this alert? By id, by rule name, or `*`. */
 export function matchesAlert(pattern: string, alert: { readonly id: string; readonly rule: string }): boolean {
   return pattern === '*' || alert.id === pattern || alert.rule === pattern;
@@ -129,8 +123,9 @@ function parseRule(c: Checker, v: unknown, i: number): PolicyRule | undefined {
   let forMs = 0;
   if (w) {
     alert = c.string(`${at}.when.alert`, w.alert, '', true);
-    if (alert && !knownAlert(alert))
-      c.fail(`${at}.when.alert`, `no alert rule is called ${show(alert.split(':')[0])} (rules: ${RULE_NAMES.join(', ')}, or "*")`);
+    // Exactly the ids the engine raises: a pattern no alert can have is a rule that silently never fires.
+    const problem = alert ? alertPatternProblem(alert) : undefined;
+    if (problem) c.fail(`${at}.when.alert`, problem);
     if (w.severity !== undefined) severity = c.oneOf(`${at}.when.severity`, w.severity, SEVERITIES, 'info');
     if (w.forMs !== undefined) forMs = c.number(`${at}.when.forMs`, w.forMs, 0, 0, DAY_MS, true);
   }

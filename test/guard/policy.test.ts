@@ -84,6 +84,40 @@ describe('parsePolicy', () => {
       expect(text).toContain(want);
   });
 
+  it('takes exactly the alert ids the engine raises, and names the nearest valid one for any other', () => {
+    const check = (alert: string) => parsePolicy(JSON.stringify({ rules: [{ when: { alert }, do: 'notify' }] }), 'p.json').problems;
+    // Every form rules/*.ts gives its ids, and every rule by name.
+    for (const ok of [
+      'excess.negative',
+      'liquidation.distance',
+      'liquidation.crash',
+      'liquidation.px:STK',
+      'liquidation.fx:CHF',
+      'foreign.client:42',
+      'manual.order:perm:123456',
+      'stream.stale:marketData',
+      'tws.code:1100',
+      'exposure.ccy:EUR',
+      'concentration.und:AAPL',
+      'position.unexplained:265598',
+      '*',
+    ])
+      expect(check(ok), ok).toEqual([]);
+    // The operations trial's four, each once valid (exit 0) and never matched by any alert.
+    expect(check('liquidation.px')).toEqual([
+      'p.json: error at rules[0].when.alert: liquidation.px needs its subject: an asset class (liquidation.px:STK; STK, FUT, BOND, CFD, IND, FUND, CMDTY, CRYPTO)',
+    ]);
+    expect(check('liquidation.cras')[0]).toContain('no alert rule is called "liquidation.cras" (did you mean liquidation.crash?)');
+    expect(check('excess.negative:DU1234567')).toEqual([
+      'p.json: error at rules[0].when.alert: excess.negative takes no subject: its one alert id is excess.negative',
+    ]);
+    expect(check('cushion.band:USD')).toEqual(['p.json: error at rules[0].when.alert: cushion.band takes no subject: its one alert id is cushion.band']);
+    expect(check('liquidation.px:OPT')[0]).toContain('liquidation.px takes an asset class the book is shocked by');
+    expect(check('stream.stale:marketdata')[0]).toContain('stream.stale: the subject after the colon must be a stream (');
+    expect(check('foreign.client:abc')[0]).toContain('foreign.client: the subject after the colon must be an API client id');
+    expect(check('foreign.clinet:42')[0]).toContain('no alert rule is called "foreign.clinet" (did you mean foreign.client:42?)');
+  });
+
   it('refuses two rules of one name, a name past 100 characters and more than 50 rules: a command names its rule', () => {
     const rule = (name: string, action: string) => ({ name, when: { alert: 'excess.negative' }, do: action });
     const dup = parsePolicy(JSON.stringify({ rules: [rule('kill', 'globalCancel'), rule('kill', 'notify')] }), 'p.json');

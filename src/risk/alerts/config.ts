@@ -205,7 +205,8 @@ export interface AlertConfigResult {
 type Obj = Record<string, unknown>;
 const isObj = isObject;
 
-const STREAMS: readonly StreamName[] = [
+/** The streams `stream.stale` watches (its limitsMs keys; an alert id `stream.stale:<stream>`). */
+export const STREAMS: readonly StreamName[] = [
   'connection',
   'accountValues',
   'accountSummary',
