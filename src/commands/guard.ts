@@ -101,8 +101,11 @@ export interface VerdictStatus {
   readonly rule: string;
   readonly action: string;
   readonly alert: string;
-  /** `dryRun`: the rule has acted in this episode in a dry run: planned, nothing sent. */
-  readonly state: Verdict['kind'] | 'dryRun';
+  /**
+   * `dryRun`: the rule has acted in this episode in a dry run: planned, nothing sent. `nothingToDo`: it found
+   * nothing to do (no order left to cancel, no trim), sent nothing, and `why` says what it found.
+   */
+  readonly state: Verdict['kind'] | 'dryRun' | 'nothingToDo';
   readonly why?: string;
 }
 
@@ -558,16 +561,18 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     rule: v.rule.name,
     action: v.rule.do,
     alert: v.alert.id,
-    state: v.kind === 'done' && v.dryRun ? 'dryRun' : v.kind,
+    state: v.kind === 'done' && v.dryRun ? 'dryRun' : v.kind === 'done' && v.nothingToDo !== undefined ? 'nothingToDo' : v.kind,
     ...(v.kind === 'done' && v.dryRun
       ? { why: 'planned only, nothing went to TWS; the guard acts with --trade --confirm-account ACCOUNT' }
-      : v.kind === 'held'
-        ? { why: v.why }
-        : v.kind === 'waiting'
-          ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` }
-          : v.kind === 'done' && v.failed
-            ? { why: 'failed; not retried until the alert clears' }
-            : {}),
+      : v.kind === 'done' && v.nothingToDo !== undefined
+        ? { why: `${v.nothingToDo}; nothing went to TWS, and the rule acts again only when the alert clears and is raised again` }
+        : v.kind === 'held'
+          ? { why: v.why }
+          : v.kind === 'waiting'
+            ? { why: `due in ${Math.ceil(v.dueInMs / 1000)} s (when.forMs)` }
+            : v.kind === 'done' && v.failed
+              ? { why: 'failed; not retried until the alert clears' }
+              : {}),
   });
 
   const status = (): GuardStatus => {
@@ -883,7 +888,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
   const run = async (
     a: Act,
     actionId: string,
-    settled: (ok: boolean, sent: boolean, dryRun: boolean) => void,
+    settled: (ok: boolean, sent: boolean, dryRun: boolean, nothingToDo?: string) => void,
   ): Promise<{ outcome: ActionOutcome; plan: string[]; lines: string[] }> => {
     const now = clock.now();
     const planned = await plan(a.rule, a.alert, now);
@@ -1028,7 +1033,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     hookAction(a, actionId, outcome, lines);
     lastAction = { at: new Date(clock.now()).toISOString(), actionId, rule: a.rule.name, action: a.rule.do, alert: a.alert.id, outcome };
     // Refused or nothing to do: nothing went to TWS, so the action gives back its place in the limits.
-    settled(ok, outcome !== 'refused' && outcome !== 'nothingToDo', outcome === 'dryRun');
+    settled(ok, outcome !== 'refused' && outcome !== 'nothingToDo', outcome === 'dryRun', outcome === 'nothingToDo' ? lines.join('; ') : undefined);
     return { outcome, plan: [...planned.lines], lines };
   };
 
@@ -1235,7 +1240,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
     logVerdicts(d.verdicts);
     for (const a of d.acts) {
       const id = newActionId(now);
-      const settled = (ok: boolean, sent: boolean, dryRun: boolean) => (memory = settle(memory, a.key, ok, sent, dryRun));
+      const settled = (ok: boolean, sent: boolean, dryRun: boolean, nothingToDo?: string) => (memory = settle(memory, a.key, ok, sent, dryRun, nothingToDo));
       if (!isTradingAction(a.rule.do)) {
         void run(a, id, settled);
         continue;
@@ -1402,6 +1407,9 @@ function readStatus(file: string): GuardStatus | { problem: string } | undefined
   }
 }
 
+/** What `guard status` says of a state or an outcome that sent nothing; the others are said as they are written. */
+const STATE_TEXT: Readonly<Record<string, string>> = { dryRun: 'not sent (dry run)', nothingToDo: 'nothing to do, nothing sent' };
+
 /** `tws-risk guard status`: what the status file says, for a person or a monitor (exit 0 only when healthy). */
 export function guardStatusCommand(
   f: { readonly 'status-file'?: string; readonly json?: boolean; readonly 'max-age'?: string },
@@ -1441,12 +1449,11 @@ export function guardStatusCommand(
   io.out(`policy: ${st.policy.file} (sha256 ${st.policy.hash.slice(0, 12)}…, ${st.policy.rules} rule(s)); ${st.actionsLastHour} action(s) in the last hour`);
   if (st.blocked) io.out(`trading actions held: ${st.blocked}`);
   if (st.wouldDo.length === 0) io.out('would do now: nothing (no listed alert matches a rule)');
-  // A dry run's action sent nothing: "done" would read as if the orders were cancelled.
-  for (const v of st.wouldDo)
-    io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${v.state === 'dryRun' ? 'not sent (dry run)' : v.state}${v.why ? ` (${v.why})` : ''}`);
+  // A dry run's action, or one that found nothing to do, sent nothing: "done" would read as if orders were cancelled.
+  for (const v of st.wouldDo) io.out(`would do now: ${v.rule} ${v.action} for ${v.alert}: ${STATE_TEXT[v.state] ?? v.state}${v.why ? ` (${v.why})` : ''}`);
   io.out(
     st.lastAction
-      ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${st.lastAction.outcome === 'dryRun' ? 'not sent (dry run)' : st.lastAction.outcome}`
+      ? `last action: ${st.lastAction.at} ${st.lastAction.action} for ${st.lastAction.alert} (${st.lastAction.rule}): ${STATE_TEXT[st.lastAction.outcome] ?? st.lastAction.outcome}`
       : 'last action: none',
   );
   for (const p of problems) io.err(`tws-risk guard status: ${p}`);

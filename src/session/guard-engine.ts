@@ -24,6 +24,8 @@ interface Episode {
   readonly countedAt?: number;
   /** Done in a dry run: planned, nothing sent (the status must not say it was done). */
   readonly dryRun?: boolean;
+  /** Done with nothing to do (nothing left to cancel, nothing to trim): why, as the plan said it. Nothing was sent. */
+  readonly nothingToDo?: string;
 }
 
 /** A trading action counted against the limits: when it was decided and how severe the alert it answered was. */
@@ -67,6 +69,8 @@ export type Verdict =
       readonly failed: boolean;
       /** Done in a dry run: nothing was sent. */
       readonly dryRun: boolean;
+      /** The action found nothing to do (and sent nothing): why. */
+      readonly nothingToDo?: string;
     };
 
 export interface Decision {
@@ -137,7 +141,15 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
       const ep = memory.episodes.get(key) ?? { since: now, state: 'waiting' as const };
       episodes.set(key, ep);
       if (ep.state === 'done' || ep.state === 'failed' || ep.state === 'acting') {
-        verdicts.push({ kind: 'done', key, rule, alert, failed: ep.state === 'failed', dryRun: ep.dryRun === true });
+        verdicts.push({
+          kind: 'done',
+          key,
+          rule,
+          alert,
+          failed: ep.state === 'failed',
+          dryRun: ep.dryRun === true,
+          ...(ep.nothingToDo !== undefined ? { nothingToDo: ep.nothingToDo } : {}),
+        });
         continue;
       }
       const heldMs = now - ep.since;
@@ -181,12 +193,13 @@ export function decide(memory: GuardMemory, policy: GuardPolicy, input: GuardInp
  * whether anything went to TWS (a dry run counts as sent: it shows what the live guard would do, limits included).
  * An action that sent nothing (refused by the guard, nothing left to cancel) gives its place in the cool-down and the
  * hourly cap back, so that it does not hold back another rule's action that would. `dryRun`: planned, not sent.
+ * `nothingToDo`: why the action found nothing to do, so that the status says that and not "done".
  */
-export function settle(memory: GuardMemory, key: string, ok: boolean, sent = true, dryRun = false): GuardMemory {
+export function settle(memory: GuardMemory, key: string, ok: boolean, sent = true, dryRun = false, nothingToDo?: string): GuardMemory {
   const ep = memory.episodes.get(key);
   if (!ep) return memory;
   const episodes = new Map(memory.episodes);
-  episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed', ...(dryRun ? { dryRun } : {}) });
+  episodes.set(key, { since: ep.since, state: ok ? 'done' : 'failed', ...(dryRun ? { dryRun } : {}), ...(nothingToDo !== undefined ? { nothingToDo } : {}) });
   if (sent || ep.state !== 'acting' || ep.countedAt === undefined) return { ...memory, episodes };
   return { ...memory, episodes, actions: withoutAction(memory.actions, ep.countedAt) };
 }

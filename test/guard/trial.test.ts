@@ -344,7 +344,19 @@ describe('a dry run', () => {
     for (const id of [4801, 4802, 77]) await sim.trigger(restingOrder(id));
     const r = await start(sim.port, { ...FOREIGN, limits: { window: 'always', coolDownMs: 0, maxActionsPerHour: 10 } });
     await ready(r);
-    await until(r, () => r.h!.status().wouldDo.filter((v) => v.state === 'dryRun' || v.state === 'done').length === 3, 30_000, 'three decisions');
+    await until(r, () => r.h!.status().wouldDo.filter((v) => v.state === 'dryRun' || v.state === 'nothingToDo').length === 3, 30_000, 'three decisions');
+    // The status says what became of the ones that found nothing left: not "done", as if they had cancelled something.
+    const said: string[] = [];
+    guardStatusCommand({ 'status-file': join(r.dir, 'status.json') }, { out: (l) => said.push(l), err: (l) => said.push(l) });
+    const nothing = said.filter((l) => l.startsWith('would do now: ') && l.includes(': nothing to do, nothing sent ('));
+    expect(nothing.length, said.join('\n')).toBeGreaterThanOrEqual(1);
+    expect(nothing[0]).toMatch(
+      / \(no open order of a foreign client .*; nothing went to TWS, and the rule acts again only when the alert clears and is raised again\)$/,
+    );
+    expect(
+      said.filter((l) => /^would do now: .*: done/.test(l)),
+      said.join('\n'),
+    ).toEqual([]);
     await r.h!.stop('test over');
     const plans = entries(r, 'guardDecision').map((e) => e.detail!.plan as string[]);
     expect(plans).toHaveLength(3);
