@@ -1305,19 +1305,37 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       stopping = true;
       if (timer) clock.clear(timer);
       log('notice', 'guard.stopping', { reason, waitingForAction: inFlight !== undefined });
-      commandSub?.unsubscribe();
-      commandsListening = false;
-      // An action already sent is followed to its end (bounded by its own deadlines): stopping never abandons one.
-      await inFlight;
-      trading.close(reason);
-      await effects.idle();
-      const recordingFile = live.recorder?.file;
-      await live.close(`guard stopped: ${reason}`);
-      publishAbort.abort();
-      await publishingStarted;
-      await publishing?.stop();
-      log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file });
-      audit.close();
+      let recordingFile: string | undefined;
+      // Whatever fails while stopping is said and ends in a non-zero exit; it never leaves `done` unresolved, nor
+      // escapes as an unhandled rejection (a stack trace, from a signal handler's `void stop()`).
+      try {
+        commandSub?.unsubscribe();
+        commandsListening = false;
+        // An action already sent is followed to its end (bounded by its own deadlines): stopping never abandons one.
+        await inFlight;
+        trading.close(reason);
+        await effects.idle();
+        recordingFile = live.recorder?.file;
+        await live.close(`guard stopped: ${reason}`);
+        publishAbort.abort();
+        await publishingStarted;
+        await publishing?.stop();
+      } catch (e) {
+        log('crit', 'guard.stopError', { msg: (e as Error).message });
+        exitCode = exitCode === EXIT.ok ? EXIT.invalid : exitCode;
+      }
+      try {
+        audit.close();
+      } catch (e) {
+        // A full disk (ENOSPC) or a failing device: the footer is not written. Every entry before it was fsync'd as
+        // it was appended, so the file holds them all, unsealed; `tws-risk verify` says so.
+        log('crit', 'audit.closeFailed', {
+          file: audit.file,
+          msg: `${(e as Error).message}: the audit log is not sealed (its entries up to now are on disk)`,
+        });
+        exitCode = exitCode === EXIT.ok ? EXIT.invalid : exitCode;
+      }
+      log('notice', 'guard.stopped', { reason, recording: recordingFile, audit: audit.file, exit: exitCode });
       writeStatus(true);
       // After the last write: a guard that takes the file over next finds it marked stopped.
       claim.release();

@@ -81,9 +81,14 @@ export class AuditLog {
 
   close(): void {
     if (this.closed) return;
-    this.write({ kind: 'footer', entries: this.n, endedAt: new Date(this.now()).toISOString() });
-    this.closed = true;
-    closeSync(this.fd);
+    try {
+      this.write({ kind: 'footer', entries: this.n, endedAt: new Date(this.now()).toISOString() });
+    } finally {
+      // Closed even when the footer could not be written (a full disk): the caller is told by the throw, and a
+      // second close does not try again on a descriptor that is gone.
+      this.closed = true;
+      closeSync(this.fd);
+    }
   }
 
   private write(body: object): void {

@@ -1,14 +1,16 @@
-// A guard that cannot start ends, and says why: an unwritable audit, status or recording place is refused before it connects, and a failure once connected disconnects.
+// A guard that cannot start or stop cleanly ends with a non-zero exit and says why: an unwritable place refused before connecting, a failure once connected, a full disk at stop.
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startGuard, type GuardFlags, type GuardHandle, type GuardRuntime } from '../../src/commands/guard.js';
 import { EXIT, type CommandIo } from '../../src/commands/io.js';
+import { verifyAuditLog } from '../../src/trading/audit.js';
 import { DEFAULT_SETTINGS } from '../../src/config/settings.js';
 import { systemClock, type Clock } from '../../src/model/clock.js';
 import { waitFor } from '../sim/helpers.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
+import { fillUp, mountTmpfs, type Tmpfs } from '../support/tmpfs.js';
 
 const root = mkdtempSync(join(tmpdir(), 'tws-risk-guard-start-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -96,5 +98,51 @@ describe('a guard that fails once connected', () => {
     const h = next.h;
     await waitFor(() => h.status().connection.health === 'ready', 30_000, `a ready second guard:\n${next.lines.join('\n')}`);
     expect(sim.snapshot().sessions.filter((s) => s.clientId === 71)).toHaveLength(1);
+  }, 60_000);
+});
+
+describe('a guard whose disk is full when it stops', () => {
+  let fs: Tmpfs | string;
+  beforeAll(() => {
+    fs = mountTmpfs('guard-full', 1024);
+  });
+  afterAll(() => {
+    if (typeof fs !== 'string') fs.unmount();
+  });
+
+  it('says the audit log could not be sealed (crit, naming the file), with no stack trace, and exits 1', async (ctx) => {
+    if (typeof fs === 'string') return ctx.skip();
+    const sim = await sims();
+    const p = place();
+    const r = await start(sim.port, p.dir, { 'no-record': true }, { auditDir: join(fs.dir, 'audit') });
+    if (typeof r.h === 'number') throw new Error(`the guard did not start (exit ${r.h}):\n${r.lines.join('\n')}`);
+    const h = r.h;
+    await waitFor(() => h.status().connection.health === 'ready', 30_000, `a ready guard:\n${r.lines.join('\n')}`);
+    // A real full disk. The audit file's last page may still hold a footer, so entries are appended to it (each reload
+    // audits the policy) until one finds no room; the footer the close writes then finds none either.
+    fillUp(fs.dir);
+    let full = false;
+    for (let i = 0; i < 100 && !full; i++) {
+      try {
+        h.reload();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOSPC') throw e;
+        full = true;
+      }
+    }
+    expect(full).toBe(true);
+    expect(await h.stop('SIGTERM')).toBe(EXIT.invalid);
+    expect(await h.done).toBe(EXIT.invalid);
+    const file = h.auditFile.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    expect(r.lines).toContainEqual(
+      expect.stringMatching(
+        new RegExp(`level=crit event=audit\\.closeFailed file=${file} msg="ENOSPC: no space left on device, \\w+: the audit log is not sealed`),
+      ),
+    );
+    expect(r.lines).toContainEqual(expect.stringMatching(/level=notice event=guard\.stopped reason=SIGTERM audit=\S+ exit=1$/));
+    expect(r.lines.filter((l) => /^\s+at /.test(l) || l.includes('Error:'))).toEqual([]);
+    // Unsealed: verify names the torn last line (the entry that found the disk full), the chain intact before it.
+    const v = await verifyAuditLog(h.auditFile);
+    expect(v.ok, JSON.stringify(v)).toBe(false);
   }, 60_000);
 });
