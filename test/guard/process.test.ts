@@ -123,6 +123,30 @@ describe('tws-risk guard, the process', () => {
     }
   }, 90_000);
 
+  it('with a data directory it cannot write, exits 2 naming the directory and the error, before connecting', async () => {
+    const sim = await sims();
+    const policy = join(dir, 'policy-unwritable.json');
+    writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+    // Running as root, a 0500 directory is writable all the same: the data directory is under a regular file (ENOTDIR).
+    const file = join(dir, 'a-file');
+    writeFileSync(file, 'not a directory\n');
+    const data = join(file, 'sub');
+    const g = start(['guard', '--policy', policy, '--port', String(sim.port), '--trade', '--confirm-account', 'DU1234567'], {
+      TWS_RISK_DATA_DIR: data,
+    });
+    try {
+      // Once, this process printed an unexpected error and stayed connected as client 4218, doing nothing.
+      expect(await g.exited, g.out.join('\n')).toBe(2);
+      expect(g.out.join('\n')).toContain(
+        `event=guard.unwritable dir=${join(data, 'audit')} msg="tws-risk guard: cannot write the audit log under ${join(data, 'audit')} (ENOTDIR: not a directory, mkdir '`,
+      );
+      expect(g.out.some((l) => l.includes('event=guard.start '))).toBe(false);
+      expect(sim.snapshot().sessions).toEqual([]);
+    } finally {
+      g.child.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it("stops with its recording sealed and exit 141 when its log's reader closes stdout", async () => {
     const sim = await sims();
     const policy = join(dir, 'policy-epipe.json');
