@@ -397,11 +397,27 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
       () => clock.now(),
     );
     const recordGuard = (body: GuardActedBody) => feed.publish({ type: 'guardActed', ...body } as FeedEventBody);
+    /*
+     * A reload's audit entry that cannot be written (a full disk) is said, not thrown: thrown from the SIGHUP handler it
+     * ended the daemon with a stack trace. At start it throws (the start fails whole, disconnected, exit 1).
+     */
+    const auditReload = (entry: Parameters<AuditLog['append']>[0]) => {
+      try {
+        audit.append(entry);
+      } catch (e) {
+        log('crit', 'audit.appendFailed', {
+          file: audit.file,
+          msg: `${(e as Error).message}: the policy's ${String(entry.detail.outcome)} is not in the audit log`,
+        });
+      }
+    };
     const policyLoaded = (reload: boolean) => {
-      audit.append({
-        kind: 'policy',
+      const entry = {
+        kind: 'policy' as const,
         detail: { outcome: reload ? 'reloaded' : 'loaded', file: policyFile, hash: policy.hash, rules: policyLines(policy), limits: { ...policy.limits } },
-      });
+      };
+      if (reload) auditReload(entry);
+      else audit.append(entry);
       recordGuard({ step: 'policyLoaded', policyHash: policy.hash, file: policyFile, rules: policy.rules.length, reload });
       log('notice', reload ? 'policy.reloaded' : 'policy.loaded', { file: policyFile, hash: policy.hash, rules: policy.rules.length });
       for (const l of policyLines(policy)) log('info', 'policy.rule', { rule: l });
@@ -1352,7 +1368,7 @@ export async function startGuard(f: GuardFlags, io: CommandIo, rt: GuardRuntime 
           kept: policy.hash,
           msg: `the new policy has ${r.problems.length} problem(s); the running policy ${policy.hash.slice(0, 12)} stays in force`,
         });
-        audit.append({ kind: 'policy', detail: { outcome: 'rejected', file: policyFile, kept: policy.hash, problems: [...r.problems] } });
+        auditReload({ kind: 'policy', detail: { outcome: 'rejected', file: policyFile, kept: policy.hash, problems: [...r.problems] } });
         recordGuard({ step: 'policyRejected', policyHash: policy.hash, file: policyFile, problems: [...r.problems] });
         return false;
       }

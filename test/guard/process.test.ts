@@ -11,6 +11,7 @@ import { verifyRecording } from '../../src/streams/recording/reader.js';
 import { waitFor } from '../sim/helpers.js';
 import { runCli } from '../support/cli.js';
 import { simulatorsPerTest } from '../support/sim-rig.js';
+import { fillUp, mountTmpfs } from '../support/tmpfs.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 const dir = mkdtempSync(join(tmpdir(), 'tws-risk-guard-proc-'));
@@ -146,6 +147,51 @@ describe('tws-risk guard, the process', () => {
       g.child.kill('SIGKILL');
     }
   }, 60_000);
+
+  it('on SIGTERM with its disk full, says the audit log could not be closed and exits 1, with no stack trace', async (ctx) => {
+    const fs = mountTmpfs('guard-proc-full', 1024);
+    if (typeof fs === 'string') return ctx.skip();
+    try {
+      const sim = await sims();
+      const policy = join(dir, 'policy-full.json');
+      writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
+      const g = start(
+        ['guard', '--policy', policy, '--port', String(sim.port), '--client-id', '64', '--status-file', join(dir, 'status-full.json'), '--no-record'],
+        { TWS_RISK_DATA_DIR: fs.dir },
+      );
+      try {
+        await waitFor(() => g.out.some((l) => /level=notice event=connection health=ready /.test(l)), 30_000, `ready; output:\n${g.out.join('\n')}`);
+        fillUp(fs.dir);
+        // Each SIGHUP audits the reloaded policy, until the audit file's last page has no room left.
+        const full = () => g.out.some((l) => /level=crit event=audit\.appendFailed .*ENOSPC/.test(l));
+        for (let i = 0; i < 100 && !full(); i++) {
+          const reloads = g.out.filter((l) => l.includes('event=policy.reloaded ') || l.includes('event=audit.appendFailed ')).length;
+          g.child.kill('SIGHUP');
+          await waitFor(
+            () => g.out.filter((l) => l.includes('event=policy.reloaded ') || l.includes('event=audit.appendFailed ')).length > reloads,
+            10_000,
+            `reload ${i}; output:\n${g.out.join('\n')}`,
+          );
+        }
+        g.child.kill('SIGTERM');
+        expect(await g.exited, g.out.join('\n')).toBe(1);
+        expect(g.out).toContainEqual(
+          expect.stringMatching(
+            /level=crit event=audit\.closeFailed file=\S+-guard\.jsonl msg="ENOSPC: no space left on device, \w+: the audit log is not sealed/,
+          ),
+        );
+        expect(g.out).toContainEqual(expect.stringMatching(/level=notice event=guard\.stopped reason=SIGTERM audit=\S+ exit=1$/));
+        expect(
+          g.out.filter((l) => /^\s+at /.test(l) || /^\w*Error\b/.test(l)),
+          g.out.join('\n'),
+        ).toEqual([]);
+      } finally {
+        g.child.kill('SIGKILL');
+      }
+    } finally {
+      fs.unmount();
+    }
+  }, 90_000);
 
   it("stops with its recording sealed and exit 141 when its log's reader closes stdout", async () => {
     const sim = await sims();
