@@ -20,6 +20,8 @@ const SUBJECTS: Readonly<Record<Exclude<RuleName, 'liquidation.distance'>, { rea
   'cushion.stressed': null,
   'margin.jump': null,
   'connection.lost': null,
+  'connection.unstable': null,
+  'recording.stopped': null,
   'foreign.client': { what: 'an API client id (foreign.client:42)', ok: (s) => /^\d+$/.test(s) },
   'manual.order': { what: "perm: and the order's permId (manual.order:perm:123456)", ok: (s) => /^perm:\d+$/.test(s) },
   'stream.stale': { what: `a stream (${STREAMS.join(', ')})`, ok: (s) => (STREAMS as readonly string[]).includes(s) },
