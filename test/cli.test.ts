@@ -433,6 +433,27 @@ describe('tws-risk config', () => {
       else process.env.TWS_RISK_CONFIG = before;
     }
   });
+
+  it('a TWS_RISK_CONFIG naming no file is said (it ran on the defaults without a word): validate fails, report warns, flatten --trade refuses', async () => {
+    const file = join(dir, 'mistyped-setings.json');
+    const warning = `${file}: warning: no such file (named by $TWS_RISK_CONFIG); the defaults are in force`;
+    const before = process.env.TWS_RISK_CONFIG;
+    process.env.TWS_RISK_CONFIG = file;
+    try {
+      const validate = await run('config', 'validate');
+      expect(validate.code).toBe(1);
+      expect(validate.err).toBe(warning);
+      const report = await run('report', '--replay', 'recordings/quiet-day.jsonl.gz');
+      expect(report.code).toBe(0);
+      expect(report.err.split('\n')).toContain(warning);
+      const flatten = await run('flatten', '--scope', 'all', '--port', '1', '--trade', '--confirm-account', 'DU1234567');
+      expect(flatten.code).toBe(2);
+      expect(flatten.err).toContain(`tws-risk flatten: ${warning}`);
+    } finally {
+      if (before === undefined) delete process.env.TWS_RISK_CONFIG;
+      else process.env.TWS_RISK_CONFIG = before;
+    }
+  });
 });
 
 describe('bin/tws-risk', () => {

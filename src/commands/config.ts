@@ -44,6 +44,12 @@ export function configCommand(action: string, file: string | undefined, io: Comm
       return EXIT.ok;
     case 'validate':
       if (!loaded.exists && problems.length === 0) {
+        // A file $TWS_RISK_CONFIG names and that is not there is most likely a typo: the check fails (exit 1), the
+        // commands run on the defaults and warn.
+        if (warnings.length > 0) {
+          for (const w of warnings) io.err(w);
+          return EXIT.invalid;
+        }
         io.out(`no config file at ${loaded.path}; the defaults are in force`);
         return EXIT.ok;
       }

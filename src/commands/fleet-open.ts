@@ -180,6 +180,7 @@ async function followInConsole(follower: StreamFollower, f: FleetOpenFlags, io: 
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   return runConsole({
     follow: follower,
     mode: 'follow',

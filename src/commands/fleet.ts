@@ -315,6 +315,7 @@ export async function fleetCommand(
     const { asciiOnly } = await import('../views/theme.js');
     const loaded = loadSettings(f.config);
     for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+    for (const w of loaded.warnings ?? []) io.err(w);
     let remote;
     if (f.trade) {
       const { remoteControl } = await import('./fleet-remote.js');

@@ -57,6 +57,7 @@ export async function replayCommand(file: string, f: ReplayFlags, io: CommandIo)
   }
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   return runConsole({
     replay: player,
     mode: 'replay',

@@ -153,6 +153,7 @@ export async function reportCommand(f: ReportFlags, io: CommandIo): Promise<numb
   const { connectionFailure, openLive, resolveConnection, waitForData } = await import('./live.js');
   const loaded = loadSettings(f.config);
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   const c = resolveConnection(f, loaded.settings, 20, true);
   if (typeof c === 'string') {
     io.err(`tws-risk report: ${c}`);
@@ -365,6 +366,7 @@ async function reportFromRecording(file: string, at: string | undefined, f: Repo
     }
     const loaded = loadSettings(f.config);
     for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+    for (const w of loaded.warnings ?? []) io.err(w);
     // A replay's clock is the recording's: --at, else its last event, else its start; never the wall clock, so option
     // time to expiry is what it was when recorded, whatever day the report is run.
     const now = atMs ?? (r.state.lastEventAt || (await recordingStart(file)));

@@ -120,16 +120,19 @@ async function prepare(command: string, f: TradeFlags, io: CommandIo, rt: Headle
     return EXIT.usage;
   }
   const loaded = loadSettings(f.config);
-  if (f.trade === true && loaded.problems.length > 0) {
+  // A file $TWS_RISK_CONFIG names and that is not there is refused with --trade, as the guard refuses it.
+  const refused = [...loaded.problems, ...(loaded.exists ? [] : (loaded.warnings ?? []))];
+  if (f.trade === true && refused.length > 0) {
     // Sending on a guess: the connection, the account and the recording come from this file, as the guard's do
     // (docs/guard.md "Settings"); a dry run may print its plan on the defaults.
-    for (const p of loaded.problems) io.err(`tws-risk ${command}: ${p}`);
+    for (const p of refused) io.err(`tws-risk ${command}: ${p}`);
     io.err(
       `tws-risk ${command}: --trade does not send on settings it cannot read whole (\`tws-risk config validate --config ${loaded.path}\` names each problem); nothing was sent`,
     );
     return EXIT.usage;
   }
   for (const p of loaded.problems) io.err(`warning: ${p} (using defaults)`);
+  for (const w of loaded.warnings ?? []) io.err(w);
   const c = resolveConnection(f, loaded.settings, 30);
   if (typeof c === 'string') {
     io.err(`tws-risk ${command}: ${c}`);

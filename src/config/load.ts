@@ -90,7 +90,12 @@ export function loadSettings(file?: string, env: NodeJS.ProcessEnv = process.env
   // The data directory is the environment's setting, not the file's, but it is reported with them (and by `config
   // validate`): where the audit logs go is as much a setting as where the recordings go.
   const dataDirProblems = [dataDirProblem(env)].filter((p) => p !== undefined);
-  if (!existsSync(path)) return { settings: DEFAULT_SETTINGS, path, exists: false, problems: dataDirProblems };
+  if (!existsSync(path)) {
+    // $TWS_RISK_CONFIG naming no file is allowed (a box set up before its file is written) but said: a mistyped path ran
+    // on the defaults without a word, and a cron job could not tell (ops trial).
+    const named = file === undefined && env[CONFIG_ENV] ? [`${path}: warning: no such file (named by $${CONFIG_ENV}); the defaults are in force`] : [];
+    return { settings: DEFAULT_SETTINGS, path, exists: false, problems: dataDirProblems, ...(named.length > 0 ? { warnings: named } : {}) };
+  }
   let raw: unknown;
   try {
     // Read and parsed here: conf, which did it before, brought ~170 modules (ajv, semver, atomically) and 80-100 ms
