@@ -89,7 +89,7 @@ export interface BookPosition {
   readonly convexity: number;
   /**
    * Bonds: accrued interest in percent of par at the valuation clock, from the coupon and maturity the contract names;
-   * 0 when it names none. The mark is clean, so the rate move applies to value + qty × multiplier × accrued.
+   * 0 when it names none. The mark is clean, so the rate move applies to value × (1 + accrued / price).
    */
   readonly accrued: number;
   /** Why the position cannot be revalued (undefined when it can); it is then held at its mark and listed as unpriced. */

@@ -694,7 +694,10 @@ function revalueLinear(
     // understated the US-T's +100 bp loss by accrued/clean (1.3%: −3,323.60 for −3,366.50).
     const D = p.duration,
       C = p.convexity,
-      accrued = p.qty * p.multiplier * p.accrued,
+      // The accrued interest in money, scaled from the market value (value × accrued / clean price, both in percent of
+      // par): qty × multiplier × accrued held only where the multiplier is 0.01 (the simulator's convention), and a
+      // bond TWS sends with no multiplier (1) counted it 100 times over (review).
+      accrued = p.price > 0 ? (value * p.accrued) / p.price : 0,
       rates = cols.rates;
     for (let j = 0; j < n; j++) {
       const dy = rates[j]!,

@@ -172,6 +172,18 @@ describe('the rate move applies to the dirty value: D and C are sensitivities of
     expect(result(r, 'px:BOND=-5%,rates=+100bp').pnl.total.toNumber()).toBeCloseTo(combined, 1);
   });
 
+  it('a bond TWS sends with no multiplier moves the same: the accrued interest scales with its market value, not qty × multiplier', () => {
+    // TWS's row: 50,000 face at 97.85, market value 48,925, and no multiplier (read as 1). qty × 1 × accrued counted
+    // 63,153 of accrued interest (−7,681 for +100 bp); the dirty value is 48,925 × 99.113064 / 97.85 = 49,556.53.
+    const bare = contract({ conId: 563840112, symbol: 'US-T', secType: 'BOND', currency: 'USD', localSymbol: 'T 4 1/4 11/15/34', expiry: '20341115' });
+    const row = {
+      ...(holding(bare, '50000', '97.85') as Extract<ReturnType<typeof holding>, { type: 'portfolioUpdated' }>),
+      marketValue: new Decimal('48925'),
+    };
+    const r = report([...USD_ACCOUNT, row], ['rates=+100bp'], { now });
+    expect(result(r, 'rates=+100bp').pnl.total.toFixed(2)).toBe('-3366.50');
+  });
+
   it('a configured duration applies to the dirty value too (the accrued interest comes from the contract)', () => {
     const r = report(bodies, ['rates=+100bp'], { now, bondDurations: { 563840112: { duration: 2 } } });
     // (48,925 + 500 × 1.263064) × −2% = −991.13
