@@ -99,10 +99,17 @@ describe('parsePolicy', () => {
       'tws.code:1100',
       'exposure.ccy:EUR',
       'concentration.und:AAPL',
+      // An IB symbol with an inner space, as exposure.ts names it (it was refused, and a guard on it could not start).
+      'concentration.und:BRK B',
       'position.unexplained:265598',
+      'connection.unstable',
       '*',
     ])
       expect(check(ok), ok).toEqual([]);
+    // The guard's recorder failures are logged, never raised: a rule on recording.stopped would never fire.
+    expect(check('recording.stopped')).toEqual([
+      'p.json: error at rules[0].when.alert: the guard raises no recording.stopped: its recording failures are logged at err (recorder.error, recorder.unavailable) and never act',
+    ]);
     // The operations trial's four, each once valid (exit 0) and never matched by any alert.
     expect(check('liquidation.px')).toEqual([
       'p.json: error at rules[0].when.alert: liquidation.px needs its subject: an asset class (liquidation.px:STK; STK, FUT, BOND, CFD, IND, FUND, CMDTY, CRYPTO)',

@@ -27,7 +27,8 @@ const SUBJECTS: Readonly<Record<Exclude<RuleName, 'liquidation.distance'>, { rea
   'stream.stale': { what: `a stream (${STREAMS.join(', ')})`, ok: (s) => (STREAMS as readonly string[]).includes(s) },
   'tws.code': { what: 'a TWS message code (tws.code:1100)', ok: (s) => /^\d+$/.test(s) },
   'exposure.ccy': { what: 'a currency code (exposure.ccy:EUR)', ok: (s) => /^[A-Z]{3}$/.test(s) },
-  'concentration.und': { what: 'an underlying symbol (concentration.und:AAPL)', ok: (s) => /^\S+$/.test(s) },
+  // IB symbols may hold single inner spaces ("BRK B"), and the id carries the symbol as it is.
+  'concentration.und': { what: 'an underlying symbol (concentration.und:AAPL)', ok: (s) => /^\S+( \S+)*$/.test(s) },
   'position.unexplained': { what: 'a contract id (position.unexplained:265598)', ok: (s) => /^\d+$/.test(s) },
 };
 
@@ -56,6 +57,10 @@ function liquidationProblem(id: string): string | undefined {
  * that rule), or an id the engine raises. The message names the nearest valid id when one is a typo away.
  */
 export function alertPatternProblem(pattern: string): string | undefined {
+  // The guard's own recorder failures are logged (recorder.error, recorder.unavailable, at err), not raised: a rule on
+  // this id would never fire, and a `"*"` rule must not flatten because a disk filled.
+  if (pattern === 'recording.stopped' || pattern.startsWith('recording.stopped:'))
+    return 'the guard raises no recording.stopped: its recording failures are logged at err (recorder.error, recorder.unavailable) and never act';
   if (pattern === '*' || (RULE_NAMES as readonly string[]).includes(pattern)) return undefined;
   if (/^liquidation\.(px|fx)(:|$)/.test(pattern)) return liquidationProblem(pattern);
   if (pattern === 'liquidation.crash') return undefined;
