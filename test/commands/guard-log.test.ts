@@ -115,33 +115,34 @@ describe('the guard daemon log', () => {
     const port = await new Promise<number>((r) => server!.listen(0, '127.0.0.1', () => r((server!.address() as { port: number }).port)));
     const policy = join(root, 'policy.json');
     writeFileSync(policy, JSON.stringify({ rules: [{ when: { alert: 'excess.negative' }, do: 'notify' }] }));
-    // The status file's directory is a file: every write fails the same way.
+    // The status file's directory becomes a file once the guard runs (at start an unwritable one is refused, exit 2):
+    // every write after that fails the same way.
     mkdirSync(join(root, 'data'));
-    writeFileSync(join(root, 'not-a-dir'), '');
+    const statusDir = join(root, 'not-a-dir');
     const clock = new ManualClock(START);
     const c = capture();
-    const h = await startGuard(
-      { policy, port: String(port), 'client-id': '61', 'no-record': true, 'status-file': join(root, 'not-a-dir', 'status.json') },
-      c.io,
-      {
-        clock,
-        evalMs: 500,
-        auditDir: join(root, 'audit'),
-        settings: DEFAULT_SETTINGS,
-        env: { TWS_RISK_DATA_DIR: join(root, 'data') },
-        source: { heartbeatMs: 3_600_000, heartbeatTimeoutMs: 3_600_000, handshakeTimeoutMs: 3_600_000, readyTimeoutMs: 3_600_000 },
-      },
-    );
+    const h = await startGuard({ policy, port: String(port), 'client-id': '61', 'no-record': true, 'status-file': join(statusDir, 'status.json') }, c.io, {
+      clock,
+      evalMs: 500,
+      auditDir: join(root, 'audit'),
+      settings: DEFAULT_SETTINGS,
+      env: { TWS_RISK_DATA_DIR: join(root, 'data') },
+      source: { heartbeatMs: 3_600_000, heartbeatTimeoutMs: 3_600_000, handshakeTimeoutMs: 3_600_000, readyTimeoutMs: 3_600_000 },
+    });
     if (typeof h === 'number') throw new Error(`guard did not start (exit ${h}):\n${c.lines.join('\n')}`);
+    rmSync(statusDir, { recursive: true, force: true });
+    writeFileSync(statusDir, '');
     try {
       expect(c.lines[0]).toMatch(/^2026-03-02T14:30:00\.000Z level=notice event=guard\.start version=\S+ mode=dry-run host=127\.0\.0\.1 /);
       // Two and a half minutes of passes: the status file is tried at least every STATUS_EVERY_MS.
       for (let t = 0; t < 150_000; t += 500) clock.advance(500);
       const unwritable = c.lines.filter((l) => l.includes('event=status.unwritable'));
       const at = (l: string) => Date.parse(l.slice(0, 24));
-      // Every failed write counted, in a handful of lines (not one per write); the first at the start, by the injected clock.
+      // Every failed write counted, in a handful of lines (not one per write); the first at the first write after the
+      // change, by the injected clock.
       expect(unwritable.length, c.lines.join('\n')).toBeLessThanOrEqual(6);
-      expect(at(unwritable[0]!)).toBe(START);
+      expect(at(unwritable[0]!)).toBeGreaterThanOrEqual(START);
+      expect(at(unwritable[0]!)).toBeLessThanOrEqual(START + STATUS_EVERY_MS);
       // Once nothing else happens (the connection and its alert settled in the first seconds): the count once a minute.
       const late = unwritable.filter((l) => at(l) > START + 10_000);
       expect(late.length).toBe(2);
