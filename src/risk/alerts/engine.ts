@@ -72,7 +72,6 @@ const RULES: readonly (Rule | CachedRule)[] = [
   },
   activityRules,
   staleRule,
-  recordingRule,
 ];
 
 /** Runs every rule once; the stateful ones read and return their memory. */
@@ -83,6 +82,7 @@ export function runRules(memory: RuleMemory, input: AlertInput): { findings: Fin
   const unstable = unstableRule(memory.unstable, ctx);
   const margin = marginJumpRule(memory.margin, ctx);
   const positions = positionsRule(memory.positions, ctx);
+  const recording = recordingRule(memory.recording, ctx);
   const answers: Record<string, RuleAnswer> = {};
   const stateless = RULES.flatMap((r) => {
     if (typeof r === 'function') return r(ctx);
@@ -90,12 +90,14 @@ export function runRules(memory: RuleMemory, input: AlertInput): { findings: Fin
     if (run.memory) answers[r.name] = run.memory;
     return run.findings;
   });
-  const findings = [...connection.findings, ...unstable.findings, ...stateless, ...margin.findings, ...positions.findings];
+  // recording.stopped last among the stateless ones, where it was listed before it kept memory.
+  const findings = [...connection.findings, ...unstable.findings, ...stateless, ...recording.findings, ...margin.findings, ...positions.findings];
   const next: RuleMemory = {
     ...(margin.memory ? { margin: margin.memory } : {}),
     ...(positions.memory ? { positions: positions.memory } : {}),
     ...(connection.memory ? { connection: connection.memory } : {}),
     ...(unstable.memory ? { unstable: unstable.memory } : {}),
+    ...(recording.memory ? { recording: recording.memory } : {}),
     answers,
   };
   return { findings, memory: next };

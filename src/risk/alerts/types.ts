@@ -205,6 +205,12 @@ export interface UnstableMemory {
   readonly drops: readonly number[];
 }
 
+/** recording.stopped's memory: the first recorderStopped note seen (the operator history is capped, the stop is not). */
+export interface RecordingMemory {
+  readonly reason: string;
+  readonly at: number;
+}
+
 /** A stateless rule's last answer (engine.ts `unlessSame`): the objects it read, compared by identity, and its findings. */
 export interface RuleAnswer {
   readonly inputs: readonly unknown[];
@@ -216,6 +222,7 @@ export interface RuleMemory {
   readonly positions?: PositionsMemory;
   readonly connection?: ConnectionMemory;
   readonly unstable?: UnstableMemory;
+  readonly recording?: RecordingMemory;
   /** The cached stateless rules' last answers, by the engine's name for the rule. */
   readonly answers?: Readonly<Record<string, RuleAnswer>>;
 }

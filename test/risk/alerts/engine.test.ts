@@ -1,7 +1,7 @@
 // The alert lifecycle: debounce, raise, acknowledge, escalate, de-escalate, clear, and the report helpers.
 import { describe, expect, it } from 'vitest';
 import type { FeedEventBody } from '../../../src/model/events.js';
-import { reduceAll } from '../../../src/model/reducer.js';
+import { reduce, reduceAll } from '../../../src/model/reducer.js';
 import type { PortfolioState } from '../../../src/model/state.js';
 import { parseAlertConfig, type AlertConfig } from '../../../src/risk/alerts/config.js';
 import { acknowledge, acknowledgeAll, activeAlerts, evaluateAlerts, evaluateOnce, hasCritical, highestSeverity } from '../../../src/risk/alerts/engine.js';
@@ -283,5 +283,30 @@ describe('listing and one-look evaluation', () => {
     expect(alerts.map((a) => a.id)).toEqual(['connection.lost']);
     // 10:00 in New York on a Monday: market hours, so critical.
     expect(alerts[0]!.severity).toBe('critical');
+  });
+
+  it('recording.stopped stays listed after the stop note has left the capped operator history (250 notes later)', () => {
+    const config = configWith(['recording.stopped']);
+    const log = new EventLog(T0 - 1_000);
+    let state = reduceAll(log.pushAll([acct(ACC, 'NetLiquidation', '100000', 'USD')]));
+    let alerts = INITIAL_ALERT_STATE;
+    // Evaluated at each event, as the session does at each publish; every event 100 ms apart.
+    const push = (body: FeedEventBody) => {
+      const e = log.push(body, T0 + log.events.length * 100);
+      state = reduce(state, e);
+      alerts = evaluateAlerts(alerts, { state, config, now: e.receivedAt }).state;
+    };
+    push({ type: 'operatorActed', action: 'recorderStopped', detail: { reason: 'ENOSPC: no space left on device' } });
+    // A dead pager: each hook run fails and is noted, far past the history's cap (200).
+    for (let i = 0; i < 250; i++)
+      push({
+        type: 'operatorActed',
+        action: 'alertHook',
+        detail: { hook: '/usr/local/bin/page-me', alert: 'margin.warning', kind: 'raised', outcome: 'spawnError', message: `ENOENT ${i}` },
+      });
+    expect(state.operatorActions.some((a) => a.action === 'recorderStopped')).toBe(false);
+    expect(activeAlerts(alerts).map((a) => [a.id, a.title])).toEqual([
+      ['recording.stopped', 'Recording STOPPED: ENOSPC: no space left on device; the session is no longer recorded'],
+    ]);
   });
 });
