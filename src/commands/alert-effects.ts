@@ -325,10 +325,28 @@ export function hooksAtQuitText(running: readonly RunningHook[], waiting: number
 }
 
 /**
+ * The process's signals while the quit waits for hooks (`waitForHooksAtQuit`'s `interrupt`): Ctrl-C again (SIGINT) is
+ * the operator's way out, and kills them. A hangup or a SIGTERM is not: pressing q on a critical alert and closing the
+ * terminal window sent SIGHUP, and the page the hook was sending was killed. Those are listened to (their default
+ * action would end the process, and the wait with it) and only said: the wait goes on, bounded by the hooks'
+ * timeouts, and their notes may go to a terminal that is gone.
+ */
+export function quitSignals(err: (line: string) => void): (stop: () => void) => () => void {
+  return (stop) => {
+    const held = (s: 'SIGHUP' | 'SIGTERM') => () => err(`tws-risk: ${s}: still waiting for the alert hooks, not killing them (Ctrl-C kills them)`);
+    const listeners = [['SIGINT', stop] as const, ['SIGHUP', held('SIGHUP')] as const, ['SIGTERM', held('SIGTERM')] as const];
+    for (const [s, l] of listeners) process.on(s, l);
+    return () => {
+      for (const [s, l] of listeners) process.off(s, l);
+    };
+  };
+}
+
+/**
  * At quit (docs/alerts.md "Hook"): a hook still running or waiting is waited for, not abandoned (it may be the page
  * for the alert that made the operator quit), and said on stderr: which, and for how long at most. From then on each
  * failure, kill or drop is printed too (the feed is closed: it is no longer recorded). `interrupt` registers the
- * operator's way out (SIGINT): it kills the hooks and stops waiting. Resolves with how many failed.
+ * operator's way out (SIGINT, `quitSignals`): it kills the hooks and stops waiting. Resolves with how many failed.
  */
 export async function waitForHooksAtQuit(
   all: readonly AlertEffects[],

@@ -1,6 +1,6 @@
 // Runs the terminal console on a feed until the operator quits, then prints one line about the session.
 import { alertConfigOf, alertEffectsOf } from '../config/load.js';
-import { createAlertEffects, waitForHooksAtQuit, type AlertEffects } from './alert-effects.js';
+import { createAlertEffects, quitSignals, waitForHooksAtQuit, type AlertEffects } from './alert-effects.js';
 import type { Settings } from '../config/settings.js';
 import { systemClock, type Clock } from '../model/clock.js';
 import { sessionEndText, type SessionEnd } from '../model/connection.js';
@@ -550,18 +550,9 @@ export async function runConsole(o: ConsoleOptions): Promise<number> {
   if (trading?.auditFile) o.io.out(`trading audit log: ${trading.auditFile} (${verifyHint(selfCommand(), [trading.auditFile])})`);
   for (const f of accountsTrading?.auditFiles ?? []) o.io.out(`trading audit log: ${f} (${verifyHint(selfCommand(), [f])})`);
   // A hook still running (a page for the alert that made the operator quit) is waited for, up to its timeout, and said
-  // on stderr with each failure: the session's signal handlers are gone, so Ctrl-C here is ours, and kills them.
-  await waitForHooksAtQuit(allEffects, {
-    err: (l) => o.io.err(l),
-    now: () => clock.now(),
-    interrupt: (stop) => {
-      const stops = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
-      for (const s of stops) process.on(s, stop);
-      return () => {
-        for (const s of stops) process.off(s, stop);
-      };
-    },
-  });
+  // on stderr with each failure: the session's signal handlers are gone, so Ctrl-C here is ours, and kills them. A
+  // hangup (the window closed after q) or a SIGTERM does not: the wait goes on, bounded by the hooks' timeouts.
+  await waitForHooksAtQuit(allEffects, { err: (l) => o.io.err(l), now: () => clock.now(), interrupt: quitSignals((l) => o.io.err(l)) });
   // A session whose recording stopped did not do what it was started to do (README "Exit codes": 1, a failed check);
   // a script or a supervisor running it must hear it, not only the exit line.
   return end === 'outputClosed' ? EXIT.outputClosed : o.recorder?.failure ? EXIT.invalid : EXIT.ok;
