@@ -196,10 +196,11 @@ async function runDemo(
     });
   }
   // The alert engine runs in text mode as on the console: alerts are judged, recorded, hooked and printed (a piped demo
-  // through a margin spike ran none: no alert, nothing recorded, no hook; ops trial).
-  const judge = await textAlerts(session.feed, loaded.settings, tty ? process.stdout : undefined);
+  // through a margin spike ran none: no alert, nothing recorded, no hook; ops trial). Set up inside the try below, so
+  // that a failure there still closes the session (sealed, indexed).
+  let judge: TextAlerts | undefined;
   let alerts: readonly Alert[] = [];
-  const look = () => (alerts = judge.evaluate(session.clock.now()));
+  const look = () => (alerts = judge?.evaluate(session.clock.now()) ?? []);
   const draw = () => {
     const s = session.feed.state;
     look();
@@ -220,31 +221,33 @@ async function runDemo(
   // is a complete snapshot: one cut at the account download replayed with every option unpriced and rosier figures.
   // The simulator sends it all within a second; past ONCE_GRACE_MS after the download it prints what it has.
   let downloadedAt: number | undefined;
-  const timer = setInterval(
-    () => {
-      const s = session.feed.state;
-      if (f.once) {
-        if (s.complete.accountDownload && s.complete.positions) {
-          downloadedAt ??= session.clock.now();
-          if (missingData(s).length === 0 || session.clock.now() - downloadedAt > ONCE_GRACE_MS) {
-            draw();
-            stop();
-          }
-        }
-        return;
-      }
-      draw();
-    },
-    f.once ? 100 : 2000,
-  );
-  // Judged every second between the summaries, as the console's store paces its evaluations.
-  const judging = f.once ? undefined : setInterval(look, 1000);
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let judging: ReturnType<typeof setInterval> | undefined;
   try {
+    judge = await textAlerts(session.feed, loaded.settings, tty ? process.stdout : undefined, () => session.clock.now());
+    timer = setInterval(
+      () => {
+        const s = session.feed.state;
+        if (f.once) {
+          if (s.complete.accountDownload && s.complete.positions) {
+            downloadedAt ??= session.clock.now();
+            if (missingData(s).length === 0 || session.clock.now() - downloadedAt > ONCE_GRACE_MS) {
+              draw();
+              stop();
+            }
+          }
+          return;
+        }
+        draw();
+      },
+      f.once ? 100 : 2000,
+    );
+    // Judged every second between the summaries, as the console's store paces its evaluations.
+    judging = f.once ? undefined : setInterval(look, 1000);
     await stopped;
   } finally {
     clearInterval(timer);
     clearInterval(judging);
-    await judge.idle();
     const files = session.recorder?.files ?? [];
     const end = ended ?? 'quit';
     try {
@@ -264,6 +267,9 @@ async function runDemo(
             ? `session not recorded (${session.recordingProblem})`
             : 'session not recorded') + endedText,
     );
+    // As the console's quit (docs/alerts.md "Hook"): a hook still running is waited for, up to its timeout, and said on
+    // stderr; the session's signal handlers are gone, so Ctrl-C again kills it (it waited in silence, deaf to Ctrl-C).
+    await judge?.atQuit((l) => io.err(l));
   }
   // A closed output is not the operator's quit: a pipeline under `set -o pipefail` is told its writer was cut off.
   // A recording that stopped (a full disk) fails the session: exit 1, as the console does (README "Exit codes").
@@ -347,25 +353,30 @@ function usage(message: string, io: CommandIo): number {
   return EXIT.usage;
 }
 
+/** The text summary's alert engine: one pass of the rules, and the quit-time wait for its hooks. */
+interface TextAlerts {
+  evaluate(now: number): readonly Alert[];
+  /** Waits for the hooks still running, as the console's quit does (`waitForHooksAtQuit`, Ctrl-C kills them). */
+  atQuit(err: (line: string) => void): Promise<number>;
+}
+
 /** The headless core's alert engine for the text summary: risk and the rules on the live state, their effects. */
-async function textAlerts(
-  feed: Feed,
-  settings: Settings,
-  terminal: NodeJS.WriteStream | undefined,
-): Promise<{ evaluate(now: number): readonly Alert[]; idle(): Promise<void> }> {
-  const [{ AccountSession }, { createStressRunner }, { createAlertRunner }, { distanceLimitsOf }, { createAlertEffects }] = await Promise.all([
-    import('../session/session.js'),
-    import('../session/stress-model.js'),
-    import('../session/alert-runner.js'),
-    import('../risk/alerts/rules/stress.js'),
-    import('./alert-effects.js'),
-  ]);
+async function textAlerts(feed: Feed, settings: Settings, terminal: NodeJS.WriteStream | undefined, now: () => number): Promise<TextAlerts> {
+  const [{ AccountSession }, { createStressRunner }, { createAlertRunner }, { distanceLimitsOf }, { createAlertEffects, quitSignals, waitForHooksAtQuit }] =
+    await Promise.all([
+      import('../session/session.js'),
+      import('../session/stress-model.js'),
+      import('../session/alert-runner.js'),
+      import('../risk/alerts/rules/stress.js'),
+      import('./alert-effects.js'),
+    ]);
   const config = alertConfigOf(settings);
   // The bell only on a terminal: in a pipe or a file a BEL is a stray byte.
   const effects = createAlertEffects({
     settings: alertEffectsOf(settings),
     ...(terminal ? { terminal } : {}),
     note: (detail) => feed.publish({ type: 'operatorActed', action: 'alertHook', detail }),
+    now,
   });
   const core = new AccountSession(feed, {
     risk: createStressRunner({ params: riskParamsOf(settings), alertLimits: distanceLimitsOf(config) }),
@@ -374,7 +385,7 @@ async function textAlerts(
   return {
     // No pane draws these passes: the rules read the engine's report, as the guard's do.
     evaluate: (now) => core.evaluate(now, now, 1000, false).alerts ?? [],
-    idle: () => effects.idle(),
+    atQuit: (err) => waitForHooksAtQuit([effects], { err, now, interrupt: quitSignals(err) }),
   };
 }
 

@@ -1,6 +1,6 @@
 // The demo's text summary (stdout not a terminal) runs the alert engine as the console does: judged, printed, hooked, recorded.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { closeSync, constants, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +60,62 @@ describe('demo in text mode', () => {
     for await (const it of readRecording(file, { skipKeyframeStates: true }))
       if (it.kind === 'event' && it.event.type === 'alertChanged' && it.event.kind === 'raised') raised.push(String(it.event.alert.id));
     expect(raised.some((id) => id.startsWith('margin.'))).toBe(true);
+  }, 120_000);
+
+  it('at Ctrl-C waits for a running hook as the console does: said on stderr with the bound; Ctrl-C again kills it', async () => {
+    const sub = join(dir, 'quit-wait');
+    mkdirSync(sub);
+    // The hook says it started, then blocks on a FIFO nobody writes: it runs until it is killed.
+    const started = join(sub, 'started');
+    const fifo = join(sub, 'never');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const hook = join(sub, 'page-me');
+    writeFileSync(hook, `#!/bin/sh\necho $$ >> "${started}"\nread x < "${fifo}"\n`, { mode: 0o755 });
+    const settings = join(sub, 'settings.json');
+    writeFileSync(settings, JSON.stringify({ alerts: { hook: { command: [hook], minSeverity: 'warning', timeoutMs: 60_000 } } }));
+    const child = spawn(
+      process.execPath,
+      [join(ROOT, 'bin', 'tws-risk'), 'demo', '--scenario', 'margin-spike', '--start', T0, '--seed', '7', '--speed', '60', '--no-record', '--config', settings],
+      { cwd: sub, env: { ...process.env, TWS_RISK_DATA_DIR: join(sub, 'data') }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let err = '';
+    child.stdout.resume();
+    child.stderr.on('data', (b: Buffer) => (err += b.toString('utf8')));
+    const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    // The hooks still alive, by the pids they wrote (probing the FIFO would end their read).
+    const alive = (): number[] =>
+      (existsSync(started) ? readFileSync(started, 'utf8').trim().split('\n').map(Number) : []).filter((pid) => {
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch {
+          return false;
+        }
+      });
+    try {
+      await waitFor(() => alive().length > 0, 60_000, 'the hook running, blocked on its FIFO');
+      child.kill('SIGINT');
+      await waitFor(() => err.includes('waiting up to'), 20_000, 'the quit saying what it waits for');
+      // After the session's last line, what holds the exit: the hook(s), since when, and the bound (60 s + 2 s grace).
+      expect(err).toMatch(
+        /session not recorded.*\ntws-risk: waiting up to (6[0-2]|5\d) s for (the alert hook|\d+ alert hooks) \(.*page-me for .*\); Ctrl-C again stops waiting and kills (it|them)\n/,
+      );
+      expect(alive().length).toBeGreaterThan(0);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(err).toMatch(/tws-risk: alert hook .*page-me killed \(Ctrl-C at quit\) for /);
+      // Killed (reaped by the demo, or by init once it has exited): none left.
+      await waitFor(() => alive().length === 0, 10_000, 'the hooks gone');
+    } finally {
+      child.kill('SIGKILL');
+      // A failed run must not leave a hook blocked: a writer that opens and closes the FIFO ends its read.
+      for (let i = 0; i < 8; i++)
+        try {
+          closeSync(openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // No reader left.
+        }
+    }
   }, 120_000);
 
   const disk = mountTmpfs('demo-text-full', 48);
