@@ -283,3 +283,12 @@ describe('statusCells while degraded', () => {
     );
   });
 });
+
+describe('statusCells with the recording stopped', () => {
+  it('says REC STOPPED while recording.stopped is listed, after its note has left the capped operator history', () => {
+    const bar = (alerts: readonly unknown[]) =>
+      text(statusCells({ live: bookState(), mode: 'live', maskAccount: false, trading: 'trade', now: T0, alerts } as never));
+    expect(bar([])).not.toContain('REC STOPPED');
+    expect(bar([{ id: 'recording.stopped', rule: 'recording.stopped', severity: 'warning' }])).toContain('REC STOPPED');
+  });
+});

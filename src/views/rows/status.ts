@@ -240,7 +240,9 @@ export function statusCells(s: StatusInput, width = Infinity): Cell[] {
       short: { text: 'ACCOUNT CHANGED', rank: 4 },
     });
   }
-  if (s.mode !== 'replay' && recordingStopped(st)) cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0, shed: 3 });
+  // The listed alert too: the note leaves the capped operator history after 200 others, the stop (and the alert) stays.
+  if (s.mode !== 'replay' && (recordingStopped(st) || s.alerts?.some((a) => a.rule === 'recording.stopped')))
+    cells.push({ text: 'REC STOPPED', slot: 'risk.warn', drop: 0, shed: 3 });
   const critical = s.alerts?.filter((a) => a.severity === 'critical').length ?? 0;
   const warning = s.alerts?.filter((a) => a.severity === 'warning').length ?? 0;
   if (critical > 0) cells.push({ text: ` ${critical} CRITICAL `, slot: 'risk.breach', drop: 0, short: { text: `${critical} CRIT`, rank: 3 } });
