@@ -5,6 +5,7 @@ import type { Settings } from '../config/settings.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
 import { bookScenarios } from '../risk/alerts/scenarios.js';
 import type { MarginMethodSetting } from '../risk/params.js';
+import { nearestName } from '../model/nearest-name.js';
 import { currenciesOf } from '../risk/boundary.js';
 import { stressParams } from '../risk/params.js';
 import { classifyPositions } from '../risk/positions.js';
@@ -67,7 +68,7 @@ export function unmatchedShockNames(shocks: ScenarioShocks, state: PortfolioStat
   const out: string[] = [];
   const unmatched = (kind: string, name: string, held: ReadonlySet<string>, what: string) => {
     if (held.has(name)) return;
-    const near = nearestName(name, held);
+    const near = nearestName(name, held, 1);
     out.push(`${kind}:${name} matches no ${what} in the book, so it moves nothing${near ? ` (did you mean ${kind}:${near}?)` : ''}`);
   };
   for (const name of Object.keys(shocks.sym)) unmatched('sym', name, symbols, 'position');
@@ -76,26 +77,6 @@ export function unmatchedShockNames(shocks: ScenarioShocks, state: PortfolioStat
   return out;
 }
 
-/** The one held name a typo away from `name` (two letters swapped, one changed, added or dropped), if just one is. */
-function nearestName(name: string, held: ReadonlySet<string>): string | undefined {
-  const near = [...held].filter((h) => typoDistance(name, h) === 1);
-  return near.length === 1 ? near[0] : undefined;
-}
-
-/** Edit distance counting a swap of two neighbouring letters as one edit (optimal string alignment). */
-function typoDistance(a: string, b: string): number {
-  if (Math.abs(a.length - b.length) > 1) return 2;
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++)
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  return d[a.length]![b.length]!;
-}
-
-/** The stress report, or why it cannot be built from this state (never throws). */
 /** The risk settings every stress pass of a session uses (console, report, alerts): one place reads them. */
 export interface RiskSettingsParams {
   readonly marginMethod?: MarginMethodSetting;
@@ -112,6 +93,7 @@ export function riskParamsOf(settings: Settings, marginMethodFlag?: string): Ris
   };
 }
 
+/** The stress report, or why it cannot be built from this state (never throws). */
 export function stressOf(state: PortfolioState, scenarios: readonly Scenario[], now: number, risk: RiskSettingsParams = {}): StressReport | { error: string } {
   if (!state.baseCurrency || (state.portfolio.size === 0 && state.accountValues.size === 0)) return { error: 'no account data yet' };
   try {

@@ -3,6 +3,7 @@ import { KNOWN_SEC_TYPES } from '../../model/contract.js';
 import { PRICE_DRIVER_CLASSES } from '../scenario-types.js';
 import { STREAMS } from './config.js';
 import { RULE_NAMES, type RuleName } from './types.js';
+import { nearestName } from '../../model/nearest-name.js';
 
 /*
  * The ids are formed in rules/*.ts (`id:`): a rule with one condition per account has its own name as its only id
@@ -40,7 +41,7 @@ function liquidationProblem(id: string): string | undefined {
   if (id.startsWith('liquidation.px:')) {
     const cls = id.slice('liquidation.px:'.length);
     if (CLASSES.includes(cls)) return undefined;
-    const near = nearest(cls, CLASSES);
+    const near = nearestName(cls, CLASSES, 2);
     return `liquidation.px takes an asset class the book is shocked by (${CLASSES.join(', ')}), got ${JSON.stringify(cls)}${near ? ` (did you mean liquidation.px:${near}?)` : ''}${(KNOWN_SEC_TYPES as readonly string[]).includes(cls) ? `: ${cls} positions move with their underlying's class` : ''}`;
   }
   if (id.startsWith('liquidation.fx:')) {
@@ -75,36 +76,9 @@ export function alertPatternProblem(pattern: string): string | undefined {
   }
   // Not a rule: the nearest name a typo away, among the rules and the liquidation ids.
   const names = [...RULE_NAMES, 'liquidation.crash', 'liquidation.px', 'liquidation.fx'];
-  const near = nearest(rule, names);
+  const near = nearestName(rule, names, 2);
   const hint = near
     ? ` (did you mean ${near === 'liquidation.px' || near === 'liquidation.fx' ? `${near}:…` : near}${subject !== undefined && near in SUBJECTS && SUBJECTS[near as keyof typeof SUBJECTS] ? `:${subject}` : ''}?)`
     : '';
   return `no alert rule is called ${JSON.stringify(rule)}${hint} (rules: ${RULE_NAMES.join(', ')}; the liquidation distances are liquidation.crash, liquidation.px:CLASS, liquidation.fx:CCY; or "*")`;
-}
-
-/** The one name within two edits of `name` (the closest; none if two are as close), for "did you mean". */
-function nearest(name: string, names: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestD = 3;
-  let tie = false;
-  for (const n of names) {
-    const d = distance(name, n);
-    if (d < bestD) {
-      best = n;
-      bestD = d;
-      tie = false;
-    } else if (d === bestD) tie = true;
-  }
-  return tie ? undefined : best;
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) row.push(Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1)));
-    prev = row;
-  }
-  return prev[b.length]!;
 }
