@@ -51,11 +51,13 @@ export async function captureScreens(root = resolve('.')): Promise<Map<string, s
   const socket = `tws-risk-screenshots-${process.pid}`;
   const conf = join(dir, 'tmux.conf');
   writeFileSync(conf, 'set -sg escape-time 10\nset -g status off\n');
+  // The defaults, as a file: a $TWS_RISK_CONFIG naming none is said on the screen (a notice), as a typo should be.
+  writeFileSync(join(dir, 'settings.json'), '{}');
   const env = {
     ...process.env,
     PATH: `${join(root, 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
     // The user's settings, data directory, time zone and locale must not show in the pictures.
-    TWS_RISK_CONFIG: join(dir, 'no-settings.json'),
+    TWS_RISK_CONFIG: join(dir, 'settings.json'),
     TWS_RISK_DATA_DIR: join(dir, 'data'),
     TZ: 'UTC',
     LC_ALL: 'C.UTF-8',

@@ -298,7 +298,9 @@ describe('an order the guard leaves working, and the audit log', () => {
     // Its audit log in this test's directory, not the user's (the headless commands read $TWS_RISK_DATA_DIR).
     const saved = { data: process.env.TWS_RISK_DATA_DIR, config: process.env.TWS_RISK_CONFIG };
     process.env.TWS_RISK_DATA_DIR = join(r.dir, 'cancel-data');
-    process.env.TWS_RISK_CONFIG = join(r.dir, 'no-settings.json');
+    // The defaults, as a file: a $TWS_RISK_CONFIG naming none is refused by --trade, as the guard refuses it.
+    writeFileSync(join(r.dir, 'empty-settings.json'), '{}');
+    process.env.TWS_RISK_CONFIG = join(r.dir, 'empty-settings.json');
     let code: number | undefined;
     try {
       void cancelCommand({ ...flags, 'no-record': true }, { out: (l) => out.push(l), err: (l) => out.push(l) }).then((c) => (code = c));
