@@ -65,20 +65,7 @@ export async function startPublishing(o: {
     },
   });
   try {
-    publisher = await connectRetrying(
-      () =>
-        NatsPublisher.start({
-          url: o.flags.publish,
-          ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
-          ...(o.env ? { env: o.env } : {}),
-          ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
-          host,
-          session,
-          name: `tws-risk ${o.role}@${host}`,
-        }),
-      o.clock,
-      o.retry,
-    );
+    publisher = await connectPublisher({ ...o, host, session });
   } catch (e) {
     sub.unsubscribe();
     throw e;
@@ -127,6 +114,31 @@ export interface PublishRetry {
   readonly onRetry: (message: string, attempt: number, inMs: number) => void;
 }
 
+/** The NATS publisher of one session (`session` names it in the stream), tried again at start as `retry` says. */
+function connectPublisher(o: {
+  readonly flags: PublishFlags & { readonly publish: string };
+  readonly role: RiskSummary['role'];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly host: string;
+  readonly session: string;
+  readonly clock: Clock;
+  readonly retry?: PublishRetry;
+}): Promise<NatsPublisher> {
+  return connectRetrying(
+    () =>
+      NatsPublisher.start({
+        url: o.flags.publish,
+        ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
+        ...(o.env ? { env: o.env } : {}),
+        ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
+        host: o.host,
+        session: o.session,
+        name: `tws-risk ${o.role}@${o.host}`,
+      }),
+    o.clock,
+    o.retry,
+  );
+}
 /**
  * The first connection of a publisher (guard, console): without `retry` the first failure throws; with it, failures
  * wait RETRY_DELAYS_MS and try again, and an abort during a wait throws. A console or guard started before nats-server
@@ -271,20 +283,7 @@ export async function startPublishingAccounts(o: {
 }): Promise<AccountsPublishing> {
   const host = o.host ?? hostname();
   const base = `${host}-${process.pid}-${o.clock.now()}-${randomBytes(4).toString('hex')}`;
-  const pub = await connectRetrying(
-    () =>
-      NatsPublisher.start({
-        url: o.flags.publish,
-        ...(o.flags['nats-creds'] ? { credsFile: o.flags['nats-creds'] } : {}),
-        ...(o.env ? { env: o.env } : {}),
-        ...(o.flags['nats-stream'] ? { stream: { name: o.flags['nats-stream'] } } : {}),
-        host,
-        session: base,
-        name: `tws-risk ${o.role}@${host}`,
-      }),
-    o.clock,
-    o.retry,
-  );
+  const pub = await connectPublisher({ ...o, host, session: base });
   const followed = new Map<string, PublishedAccount & { readonly session: string; readonly off: () => void }>();
   const sessions = new Map<string, string>();
   const add = (account: string, a: PublishedAccount, held: readonly FeedEvent[] = []) => {
