@@ -3,12 +3,10 @@ import { readFileSync } from 'node:fs';
 import type { PortfolioState } from '../model/state.js';
 import type { Settings } from '../config/settings.js';
 import { buildStressReport, type StressReport } from '../risk/report.js';
-import { bookScenarios } from '../risk/alerts/scenarios.js';
+import { bookMovers, bookScenarios } from '../risk/alerts/scenarios.js';
 import type { MarginMethodSetting } from '../risk/params.js';
 import { nearestName } from '../model/nearest-name.js';
-import { currenciesOf } from '../risk/boundary.js';
 import { stressParams } from '../risk/params.js';
-import { classifyPositions } from '../risk/positions.js';
 import { parseScenario, parseScenarioFile } from '../risk/scenario-text.js';
 import type { Scenario, ScenarioShocks } from '../risk/scenario-types.js';
 
@@ -56,15 +54,16 @@ export function chooseScenarios(
  * holds standing scenarios, some for names the account holds only at times.
  */
 export function unmatchedShockNames(shocks: ScenarioShocks, state: PortfolioState): string[] {
-  const rows = [...state.portfolio.values()].filter((r) => !r.position.isZero());
-  const classes = classifyPositions(
-    rows.map((r) => r.contract),
+  // What the built-in scenarios are chosen from (bookScenarios): the same classes, symbols and currencies.
+  // A row at zero (closed today) holds nothing a shock could move.
+  const movers = bookMovers(
+    state,
     stressParams({ now: 0 }),
+    [...state.portfolio.values()].filter((r) => !r.position.isZero()),
   );
-  const symbols = new Set(classes.map((c) => c.symbol));
-  const drivers = new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])));
-  // A currency moves the cash rows and positions in it, and a currency future on it (a 6E on a dollar-only account).
-  const currencies = new Set([...currenciesOf(state, rows), ...classes.flatMap((c) => c.fxFutureCurrency ?? [])]);
+  const symbols = new Set(movers.classes.map((c) => c.symbol));
+  const drivers = new Set<string>(movers.drivers);
+  const currencies = new Set(movers.currencies);
   const out: string[] = [];
   const unmatched = (kind: string, name: string, held: ReadonlySet<string>, what: string) => {
     if (held.has(name)) return;

@@ -1,9 +1,10 @@
 // The one scenario selector (built-in scenarios for what the account holds) and the alert rules' stress report.
-import type { PortfolioState } from '../../model/state.js';
+import type { PortfolioRow, PortfolioState } from '../../model/state.js';
 import { currenciesOf, readBook, type Book } from '../boundary.js';
 import { exposureByName, nameJumpScenarios } from '../concentration.js';
 import { stressParams, type StressParams, type StressParamsInput } from '../params.js';
-import { classifyPositions } from '../positions.js';
+import { classifyPositions, type PositionClass } from '../positions.js';
+import type { AssetClass } from '../../model/contract.js';
 import { buildStressReport, type StressReport } from '../report.js';
 import { builtinScenarios, heldFuturesOf } from '../scenario-text.js';
 import type { Scenario } from '../scenario-types.js';
@@ -15,18 +16,10 @@ import type { Scenario } from '../scenario-types.js';
  * rules all read this list, so an exit 5, a "worst" scenario and an alert name the same scenarios for the same state.
  */
 export function bookScenarios(state: PortfolioState, params: Omit<StressParamsInput, 'now'> = {}, book?: Book): Scenario[] {
-  const rows = [...state.portfolio.values()];
   const resolved = stressParams({ ...params, now: 0 });
-  const classes = classifyPositions(
-    rows.map((r) => r.contract),
-    resolved,
-  );
-  const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
+  const { classes, drivers, currencies } = bookMovers(state, resolved);
   // Classes whose options are held also get the vol-coordinated down ladder (docs/scenarios.md).
   const optionDrivers = [...new Set(classes.flatMap((c) => (c.kind === 'option' && c.driver ? [c.driver] : [])))];
-  // A currency future's currency is exposure the ledger rows may not show (a 6E on a dollar-only account): its fx
-  // ladder and the crashes' move of it are the scenarios that move the future (docs/scenarios.md "What a future is on").
-  const currencies = [...currenciesOf(state, rows), ...classes.flatMap((c) => c.fxFutureCurrency ?? [])];
   const list = builtinScenarios(state.baseCurrency ?? 'USD', currencies, drivers, optionDrivers, heldFuturesOf(classes));
   // Single-name jumps follow the asset ladder (docs/stress-model.md "Names"); exposures need no valuation clock, so
   // a book read at another time (the stress grid's) names the same jumps.
@@ -34,6 +27,26 @@ export function bookScenarios(state: PortfolioState, params: Omit<StressParamsIn
   const names = nameJumpScenarios(exposureByName(book ?? readBook(state, resolved)), resolved.concentration).filter((s) => !ids.has(s.id));
   const at = list.reduce((last, s, i) => (s.family === 'asset' ? i + 1 : last), 1);
   return [...list.slice(0, at), ...names, ...list.slice(at)];
+}
+
+/**
+ * What a scenario can move in this book: each position's class, the price-driver classes held (px:), and the
+ * currencies (fx:): the cash rows', the positions', and a currency future's own (a 6E on a dollar-only account is
+ * exposure the ledger rows do not show; its fx ladder and the crashes' move of it are what move it, docs/scenarios.md
+ * "What a future is on"). The symbols `sym:` names are the classes' `symbol`.
+ */
+export function bookMovers(
+  state: PortfolioState,
+  params: StressParams,
+  rows: readonly PortfolioRow[] = [...state.portfolio.values()],
+): { classes: PositionClass[]; drivers: AssetClass[]; currencies: string[] } {
+  const classes = classifyPositions(
+    rows.map((r) => r.contract),
+    params,
+  );
+  const drivers = [...new Set(classes.flatMap((c) => (c.driver ? [c.driver] : [])))];
+  const currencies = [...currenciesOf(state, rows), ...classes.flatMap((c) => c.fxFutureCurrency ?? [])];
+  return { classes, drivers, currencies };
 }
 
 /**
