@@ -591,6 +591,17 @@ describe('connection.lost, stream.stale, tws.code', () => {
     expect(ids(look(back.memory, up, T0 + 135_000, tight).findings)).toEqual(['connection.unstable warning']);
   });
 
+  it('connection.unstable through the engine: three quick drops raise it, with connection.lost never raised', () => {
+    const up = stateOf([ready(), av('NetLiquidation', '1')]);
+    const down = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'closed', cause: 'socketClosed' }]);
+    let e = evaluateAlerts(INITIAL_ALERT_STATE, { state: up, config: DEFAULT_ALERT_CONFIG, now: T0 });
+    for (const t of [T0 + 10_000, T0 + 20_000, T0 + 30_000]) {
+      e = evaluateAlerts(e.state, { state: down, config: DEFAULT_ALERT_CONFIG, now: t });
+      e = evaluateAlerts(e.state, { state: up, config: DEFAULT_ALERT_CONFIG, now: t + 1_000 });
+    }
+    expect(Object.keys(e.state.alerts)).toEqual(['connection.unstable']);
+  });
+
   it('connection.unstable counts losses of a usable connection only: failed reconnects, or the operator stopping, are not drops', () => {
     const up = stateOf([ready(), av('NetLiquidation', '1')]);
     const refused = stateOf([av('NetLiquidation', '1'), { type: 'healthChanged', health: 'disconnected', reason: 'refused', cause: 'cannotConnect' }]);
