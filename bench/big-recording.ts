@@ -18,6 +18,8 @@ interface Case {
   readonly name: string;
   readonly shell: string;
   readonly target?: number;
+  /** Exit codes that are the command's verdict on the file, not a failure of the run. */
+  readonly okCodes?: readonly number[];
 }
 
 // Each case is one shell pipeline under /usr/bin/time: wall seconds, CPU seconds (user + system, every process of the
@@ -26,7 +28,8 @@ interface Case {
 const CASES: readonly Case[] = [
   { name: 'gzip -dc | sha256sum', shell: `gzip -dc ${q(file)} | sha256sum > /dev/null` },
   { name: 'verify', shell: `${node} verify ${q(file)} > /dev/null`, target: 1.5 },
-  { name: 'report --replay', shell: `${node} report --replay ${q(file)} > /dev/null`, target: 1.5 },
+  // The synthetic recording has no positions snapshot: the report says so and exits 6, having done all its work.
+  { name: 'report --replay', shell: `${node} report --replay ${q(file)} > /dev/null`, target: 1.5, okCodes: [6] },
   { name: 'replay --events', shell: `${node} replay ${q(file)} --events > /dev/null`, target: 2 },
 ];
 
@@ -39,7 +42,7 @@ interface Run {
 function once(c: Case): Run {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S %M', 'sh', '-c', c.shell], { encoding: 'utf8', stdio: ['ignore', 'ignore', 'pipe'] });
   const m = /TIME ([\d.]+) ([\d.]+) ([\d.]+) (\d+)/.exec(r.stderr);
-  if (r.status !== 0 || !m) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.slice(-500)}`);
+  if ((r.status !== 0 && !(c.okCodes ?? []).includes(r.status ?? -1)) || !m) throw new Error(`${c.name} failed (${r.status}): ${r.stderr.slice(-500)}`);
   return { s: Number(m[1]), cpu: Number(m[2]) + Number(m[3]), rssMb: Number(m[4]) / 1024 };
 }
 
